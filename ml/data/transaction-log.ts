@@ -1,0 +1,55 @@
+// The in-memory transaction log: one row per transaction, columns in typed arrays so that
+// ten million rows fit in memory and every later stage can loop over them without allocation.
+
+/** A transaction log in columnar form. Row i is (customer[i], day[i], amount[i], quantity?[i]). */
+export interface TransactionLog {
+  /** Distinct customer ids; the index into this array is the customer number used in `customer`. */
+  customerIds: string[];
+  /** Per row: the customer number (index into `customerIds`). */
+  customer: Uint32Array;
+  /** Per row: the transaction date as whole days since 1970-01-01 (UTC). */
+  day: Int32Array;
+  /** Per row: the monetary value of the transaction (>= 0). */
+  amount: Float64Array;
+  /** Per row: the quantity bought, or null when the log has no quantity column. */
+  quantity: Float64Array | null;
+  /** Number of rows. The typed arrays may be longer (growth buffers); only [0, length) is valid. */
+  length: number;
+}
+
+/** One malformed row of a data file, reported with its 1-based line number. */
+export interface RowError {
+  line: number;
+  field?: string;
+  message: string;
+}
+
+/** What a reader saw: rows kept, rows rejected and (the first few hundred) reasons with line numbers. */
+export interface ReadReport {
+  rowsRead: number;
+  rowsKept: number;
+  badRows: number;
+  errors: RowError[];
+}
+
+const MS_PER_DAY = 86_400_000;
+
+/** Days since 1970-01-01 for an ISO date `YYYY-MM-DD` (UTC); NaN when it is not a valid date. */
+export function isoDateToDay(iso: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+  if (!m) return Number.NaN;
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  const ms = Date.UTC(y, mo - 1, d);
+  const back = new Date(ms);
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) {
+    return Number.NaN;
+  }
+  return ms / MS_PER_DAY;
+}
+
+/** ISO date `YYYY-MM-DD` for a day number. */
+export function dayToIsoDate(day: number): string {
+  return new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
+}
