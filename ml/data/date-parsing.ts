@@ -1,0 +1,62 @@
+// Fast, allocation-free parsing of calendar dates into day numbers (days since 1970-01-01, UTC),
+// the representation the TransactionLog stores. Runtime-neutral.
+
+export type DateFormat = "iso" | "yyyymmdd" | "auto";
+
+/** Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+export function civilToDay(year: number, month: number, dayOfMonth: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + dayOfMonth - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** Value of `length` ASCII digits starting at `from`, or -1 when one is not a digit. */
+function digits(s: string, from: number, length: number): number {
+  let v = 0;
+  for (let i = from; i < from + length; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+function validDay(y: number, m: number, d: number): number {
+  if (y < 0 || m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return Number.NaN;
+  return civilToDay(y, m, d);
+}
+
+/** `YYYYMMDD` → day number, NaN when malformed or not a real date. */
+export function parseYyyymmdd(s: string): number {
+  if (s.length !== 8) return Number.NaN;
+  return validDay(digits(s, 0, 4), digits(s, 4, 2), digits(s, 6, 2));
+}
+
+/**
+ * `YYYY-MM-DD`, optionally followed by `T` or a space and a time of day (a timestamp), → day number.
+ * The time and any zone offset are ignored: the date is taken as written, i.e. the shop's local
+ * calendar day, which is what "purchases on the same day" means for the models.
+ */
+export function parseIsoDate(s: string): number {
+  if (s.length < 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return Number.NaN;
+  if (s.length > 10) {
+    const sep = s.charCodeAt(10);
+    if (sep !== 84 && sep !== 32) return Number.NaN; // 'T' or ' '
+  }
+  return validDay(digits(s, 0, 4), digits(s, 5, 2), digits(s, 8, 2));
+}
+
+/** Parses a date in the given format; "auto" takes 8 bare digits as YYYYMMDD and anything else as ISO. */
+export function parseDate(s: string, format: DateFormat): number {
+  if (format === "iso") return parseIsoDate(s);
+  if (format === "yyyymmdd") return parseYyyymmdd(s);
+  return s.length === 8 ? parseYyyymmdd(s) : parseIsoDate(s);
+}

@@ -1,0 +1,38 @@
+// Streams a text file line by line with a manual chunk splitter (faster than node:readline, and
+// constant memory), calling back with each line and its 1-based line number. Node APIs (Bun too).
+
+import { createReadStream } from "node:fs";
+
+/**
+ * Calls `onLine(line, lineNumber)` for every line of the file, without the line terminator
+ * (`\n` or `\r\n`) and without a leading UTF-8 byte-order mark. A final empty line is not reported.
+ */
+export async function forEachLine(
+  path: string,
+  onLine: (line: string, lineNumber: number) => void,
+): Promise<void> {
+  const stream = createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 });
+  let carry = "";
+  let lineNumber = 0;
+  let first = true;
+  for await (const piece of stream) {
+    let chunk = carry + (piece as string);
+    if (first) {
+      if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
+      first = false;
+    }
+    let from = 0;
+    for (;;) {
+      const nl = chunk.indexOf("\n", from);
+      if (nl < 0) break;
+      const end = nl > from && chunk.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      onLine(chunk.slice(from, end), ++lineNumber);
+      from = nl + 1;
+    }
+    carry = from === 0 ? chunk : chunk.slice(from);
+  }
+  if (carry.length > 0) {
+    const end = carry.charCodeAt(carry.length - 1) === 13 ? carry.length - 1 : carry.length;
+    onLine(carry.slice(0, end), ++lineNumber);
+  }
+}

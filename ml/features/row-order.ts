@@ -1,0 +1,51 @@
+// Orders the rows of a transaction log by (customer, day) with two stable counting sorts, so that
+// per-customer passes (summaries, feature vectors) are one linear sweep. Runtime-neutral.
+
+import type { TransactionLog } from "../data/transaction-log.ts";
+
+export interface CustomerRowOrder {
+  /** Row indices sorted by customer, then day (then original row order). */
+  order: Uint32Array;
+  /** Rows of customer k are order[start[k] .. start[k + 1]). Length customers + 1. */
+  start: Uint32Array;
+}
+
+export function orderRowsByCustomerAndDay(log: TransactionLog): CustomerRowOrder {
+  const n = log.length;
+  const customers = log.customerIds.length;
+  const { customer, day } = log;
+
+  // Pass 1: rows by day (counting sort when the day range is reasonable, else a comparison sort).
+  let byDay: Uint32Array;
+  let minDay = 0x7fffffff;
+  let maxDay = -0x80000000;
+  for (let i = 0; i < n; i++) {
+    const d = day[i] as number;
+    if (d < minDay) minDay = d;
+    if (d > maxDay) maxDay = d;
+  }
+  const range = n === 0 ? 0 : maxDay - minDay + 1;
+  if (range <= 4 * n + 100_000) {
+    const count = new Uint32Array(range + 1);
+    for (let i = 0; i < n; i++) count[(day[i] as number) - minDay + 1]++;
+    for (let v = 1; v <= range; v++) count[v] += count[v - 1] as number;
+    byDay = new Uint32Array(n);
+    for (let i = 0; i < n; i++) byDay[count[(day[i] as number) - minDay]++] = i;
+  } else {
+    byDay = new Uint32Array(n);
+    for (let i = 0; i < n; i++) byDay[i] = i;
+    byDay.sort((i, j) => (day[i] as number) - (day[j] as number) || i - j);
+  }
+
+  // Pass 2: stable by customer, which keeps day order within a customer.
+  const start = new Uint32Array(customers + 1);
+  for (let i = 0; i < n; i++) start[(customer[i] as number) + 1]++;
+  for (let k = 1; k <= customers; k++) start[k] += start[k - 1] as number;
+  const next = start.slice(0, customers);
+  const order = new Uint32Array(n);
+  for (let j = 0; j < n; j++) {
+    const i = byDay[j] as number;
+    order[next[customer[i] as number]++] = i;
+  }
+  return { order, start };
+}
