@@ -1,0 +1,92 @@
+// Configuration is parsed ONCE at start-up from an env record with a zod schema; failures name
+// every offending variable, so a misconfigured service stops with a clear message.
+import { z } from "zod";
+import { logLevels } from "../logging/logger.ts";
+
+export type EnvRecord = Record<string, string | undefined>;
+
+export interface ConfigIssue {
+  variable: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  readonly issues: ConfigIssue[];
+
+  constructor(issues: ConfigIssue[]) {
+    super(`Invalid configuration: ${issues.map((i) => `${i.variable}: ${i.message}`).join("; ")}`);
+    this.issues = issues;
+  }
+}
+
+/**
+ * Parses `env` with `schema` (an object keyed by variable name). Empty strings count as unset,
+ * so `PORT=` falls back to the default the way an absent variable does.
+ */
+export function parseEnv<S extends z.ZodObject>(schema: S, env: EnvRecord): z.output<S> {
+  const present: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && value !== "") present[name] = value;
+  }
+  const result = schema.safeParse(present);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => {
+      const variable = String(issue.path[0] ?? "(env)");
+      const raw = present[variable];
+      const got = raw === undefined ? "unset" : `got ${JSON.stringify(raw)}`;
+      return { variable, message: `${issue.message} (${got})` };
+    }),
+  );
+}
+
+/** Keeps the string-valued entries of a record (worker bindings mix strings and objects). */
+export function stringEntries(source: Record<string, unknown> | undefined): EnvRecord {
+  const env: EnvRecord = {};
+  for (const [name, value] of Object.entries(source ?? {})) {
+    if (typeof value === "string") env[name] = value;
+  }
+  return env;
+}
+
+// Building blocks for service schemas.
+
+export const portVar = (defaultPort: number) =>
+  z.coerce
+    .number({ error: "must be a number" })
+    .int({ error: "must be an integer" })
+    .min(0, { error: "must be between 0 and 65535" })
+    .max(65535, { error: "must be between 0 and 65535" })
+    .default(defaultPort);
+
+export const hostVar = (defaultHost = "0.0.0.0") => z.string().min(1).default(defaultHost);
+
+export const logLevelVar = z
+  .enum(logLevels, { error: `must be one of ${logLevels.join(", ")}` })
+  .default("info");
+
+export const urlVar = () => z.url({ error: "must be an absolute URL" });
+
+/** "1/true/yes/on" or "0/false/no/off", case-insensitive. */
+export const booleanVar = (defaultValue: boolean) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(
+      z.enum(["1", "true", "yes", "on", "0", "false", "no", "off"], {
+        error: "must be true or false",
+      }),
+    )
+    .transform((v) => v === "1" || v === "true" || v === "yes" || v === "on")
+    .default(defaultValue);
+
+/** Comma-separated list, blanks dropped. */
+export const listVar = () =>
+  z.string().transform((v) =>
+    v
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== ""),
+  );

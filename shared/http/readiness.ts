@@ -1,0 +1,75 @@
+// Readiness checks: what a service needs before it can do useful work (a loaded model, a
+// reachable upstream). `/ready` answers 503 naming the failing checks until all pass.
+
+export interface ReadinessResult {
+  ok: boolean;
+  /** Why the check failed (shown to operators in the 503 body). */
+  reason?: string;
+}
+
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<ReadinessResult>;
+}
+
+export interface ReadinessReport {
+  ready: boolean;
+  checks: Array<{ name: string; ok: boolean; reason?: string; duration_ms: number }>;
+}
+
+/** Runs all checks concurrently; a check that throws or exceeds `timeoutMs` fails. */
+export async function runReadinessChecks(
+  checks: readonly ReadinessCheck[],
+  options: { timeoutMs?: number; now?: () => number } = {},
+): Promise<ReadinessReport> {
+  const timeoutMs = options.timeoutMs ?? 2000;
+  const now = options.now ?? (() => performance.now());
+  const results = await Promise.all(
+    checks.map(async ({ name, check }) => {
+      const started = now();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<ReadinessResult>((resolve) => {
+        timer = setTimeout(
+          () => resolve({ ok: false, reason: `timed out after ${timeoutMs} ms` }),
+          timeoutMs,
+        );
+      });
+      let result: ReadinessResult;
+      try {
+        result = await Promise.race([check(), timeout]);
+      } catch (err) {
+        result = { ok: false, reason: err instanceof Error ? err.message : String(err) };
+      } finally {
+        clearTimeout(timer);
+      }
+      const duration_ms = Math.round((now() - started) * 1000) / 1000;
+      return result.ok
+        ? { name, ok: true, duration_ms }
+        : { name, ok: false, reason: result.reason ?? "check failed", duration_ms };
+    }),
+  );
+  return { ready: results.every((r) => r.ok), checks: results };
+}
+
+/** A check that passes when `url` answers 2xx (e.g. an upstream service's /health). */
+export function httpReadinessCheck(
+  name: string,
+  url: string,
+  options: { fetch?: typeof fetch; timeoutMs?: number } = {},
+): ReadinessCheck {
+  const doFetch = options.fetch ?? fetch;
+  const timeoutMs = options.timeoutMs ?? 1500;
+  return {
+    name,
+    async check() {
+      try {
+        const res = await doFetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+        await res.body?.cancel();
+        return res.ok ? { ok: true } : { ok: false, reason: `${url} answered ${res.status}` };
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        return { ok: false, reason: `${url} unreachable: ${why}` };
+      }
+    },
+  };
+}

@@ -1,0 +1,32 @@
+// The Hono app both services start from: request id + wide log line, HTTP metrics, the shared
+// error shape (incl. 404/405), and the operational routes /health, /ready and /metrics.
+import { Hono } from "hono";
+import { handleError, notFoundHandler } from "../errors/error-handler.ts";
+import { requestLogger } from "../logging/request-logger.ts";
+import { httpMetrics } from "../metrics/http-metrics.ts";
+import type { AppEnv } from "./app-env.ts";
+import { registerHealth } from "./routes/health.ts";
+import { registerMetrics } from "./routes/metrics.ts";
+import { registerReady } from "./routes/ready.ts";
+import type { ServiceDeps } from "./service-deps.ts";
+
+export function createServiceApp(deps: ServiceDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use(requestLogger({ logger: deps.logger, now: deps.now }));
+  app.use(httpMetrics({ registry: deps.metrics, service: deps.service, now: deps.now }));
+  app.onError(handleError);
+  app.notFound(notFoundHandler(app));
+
+  deps.metrics
+    .gauge({
+      name: "service_info",
+      help: "Always 1; labels carry the service name and version.",
+      labelNames: ["service", "version"],
+    })
+    .set({ service: deps.service, version: deps.version }, 1);
+
+  registerHealth(app, deps);
+  registerReady(app, deps);
+  registerMetrics(app, deps);
+  return app;
+}

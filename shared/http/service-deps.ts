@@ -1,0 +1,17 @@
+// What every service app is built from. Entries (and tests) construct these; the app never
+// reaches for globals, so the same app runs on Bun, Node, Deno and workerd.
+import type { Logger } from "../logging/logger.ts";
+import type { MetricsRegistry } from "../metrics/registry.ts";
+import type { ReadinessCheck } from "./readiness.ts";
+
+export interface ServiceDeps {
+  /** "forecast" or "decision": labels logs and metrics. */
+  service: string;
+  version: string;
+  logger: Logger;
+  metrics: MetricsRegistry;
+  /** Monotonic clock in milliseconds (uptime, durations). */
+  now: () => number;
+  /** All must pass for `/ready` to answer 200. */
+  readiness: ReadinessCheck[];
+}

@@ -1,0 +1,68 @@
+// Structured JSON logs: one JSON object per line, written to an injected sink so that tests
+// capture lines and every runtime (Bun, Node, Deno, workerd) can print them with console.log.
+
+export const logLevels = ["debug", "info", "warn", "error"] as const;
+export type LogLevel = (typeof logLevels)[number];
+export type LogFields = Record<string, unknown>;
+export type LogSink = (line: string) => void;
+
+export interface Logger {
+  readonly level: LogLevel;
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+  /** A logger that adds `fields` to every line. */
+  child(fields: LogFields): Logger;
+}
+
+export interface LoggerOptions {
+  sink?: LogSink;
+  level?: LogLevel;
+  /** Fields on every line, e.g. `{ service: "forecast" }`. */
+  fields?: LogFields;
+  timestamp?: () => string;
+}
+
+export const consoleSink: LogSink = (line) => console.log(line);
+
+/** Errors serialise to `{}` by default; keep what helps debugging. */
+function jsonReplacer(_key: string, value: unknown): unknown {
+  if (value instanceof Error) {
+    const out: LogFields = { name: value.name, message: value.message, stack: value.stack };
+    if (value.cause !== undefined) out.cause = value.cause;
+    return out;
+  }
+  if (typeof value === "bigint") return value.toString();
+  return value;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const sink = options.sink ?? consoleSink;
+  const level = options.level ?? "info";
+  const timestamp = options.timestamp ?? (() => new Date().toISOString());
+  const minRank = logLevels.indexOf(level);
+  const base = options.fields ?? {};
+
+  const write = (lineLevel: LogLevel, msg: string, fields?: LogFields) => {
+    if (logLevels.indexOf(lineLevel) < minRank) return;
+    const record = { time: timestamp(), level: lineLevel, msg, ...base, ...fields };
+    let line: string;
+    try {
+      line = JSON.stringify(record, jsonReplacer);
+    } catch (err) {
+      // A circular field must not take the request down with it.
+      line = JSON.stringify({ time: record.time, level: lineLevel, msg, log_error: String(err) });
+    }
+    sink(line);
+  };
+
+  return {
+    level,
+    debug: (msg, fields) => write("debug", msg, fields),
+    info: (msg, fields) => write("info", msg, fields),
+    warn: (msg, fields) => write("warn", msg, fields),
+    error: (msg, fields) => write("error", msg, fields),
+    child: (fields) => createLogger({ sink, level, timestamp, fields: { ...base, ...fields } }),
+  };
+}

@@ -1,0 +1,204 @@
+// Counter, Gauge and Histogram: labelled series kept in maps keyed by their label values.
+// Portable (no prom-client: it imports Node-only modules that workerd and Deno lack).
+import {
+  assertLabelName,
+  assertMetricName,
+  escapeHelp,
+  formatLabels,
+  formatValue,
+} from "./exposition.ts";
+
+export type MetricType = "counter" | "gauge" | "histogram";
+export type LabelValues<L extends string> = { readonly [K in L]: string | number };
+
+export interface MetricOptions<L extends string> {
+  name: string;
+  help: string;
+  labelNames?: readonly L[];
+}
+
+interface Series<T> {
+  labelValues: string[];
+  value: T;
+}
+
+abstract class Metric<L extends string, T> {
+  abstract readonly type: MetricType;
+  readonly name: string;
+  readonly help: string;
+  readonly labelNames: readonly L[];
+  protected readonly series = new Map<string, Series<T>>();
+
+  constructor(options: MetricOptions<L>) {
+    assertMetricName(options.name);
+    this.name = options.name;
+    this.help = options.help;
+    this.labelNames = options.labelNames ?? [];
+    for (const label of this.labelNames) assertLabelName(label);
+    if (new Set(this.labelNames).size !== this.labelNames.length) {
+      throw new Error(`Duplicate label names on metric "${this.name}"`);
+    }
+  }
+
+  /** Label values in declared order; a missing or unknown label is a programming error. */
+  protected labelValuesOf(labels: Partial<LabelValues<L>> | undefined): string[] {
+    const given: Partial<Record<string, string | number>> = labels ?? {};
+    const keys = Object.keys(given);
+    if (
+      keys.length !== this.labelNames.length ||
+      keys.some((k) => !this.labelNames.includes(k as L))
+    ) {
+      throw new Error(
+        `Metric "${this.name}" needs labels [${this.labelNames.join(", ")}], got [${keys.join(", ")}]`,
+      );
+    }
+    return this.labelNames.map((name) => String(given[name]));
+  }
+
+  protected seriesFor(labels: Partial<LabelValues<L>> | undefined, initial: () => T): Series<T> {
+    const labelValues = this.labelValuesOf(labels);
+    const key = labelValues.join("\u0000");
+    let entry = this.series.get(key);
+    if (!entry) {
+      entry = { labelValues, value: initial() };
+      this.series.set(key, entry);
+    }
+    return entry;
+  }
+
+  protected header(): string[] {
+    return [`# HELP ${this.name} ${escapeHelp(this.help)}`, `# TYPE ${this.name} ${this.type}`];
+  }
+
+  reset(): void {
+    this.series.clear();
+  }
+
+  /** The metric's lines in text exposition format. */
+  abstract expose(): string[];
+}
+
+abstract class ScalarMetric<L extends string> extends Metric<L, number> {
+  get(labels?: LabelValues<L>): number {
+    const key = this.labelValuesOf(labels).join("\u0000");
+    return this.series.get(key)?.value ?? 0;
+  }
+
+  expose(): string[] {
+    const lines = this.header();
+    // An unlabelled metric is always shown, so that dashboards see 0 rather than nothing.
+    if (this.labelNames.length === 0 && this.series.size === 0) lines.push(`${this.name} 0`);
+    for (const { labelValues, value } of this.series.values()) {
+      lines.push(`${this.name}${formatLabels(this.labelNames, labelValues)} ${formatValue(value)}`);
+    }
+    return lines;
+  }
+}
+
+export class Counter<L extends string = never> extends ScalarMetric<L> {
+  readonly type = "counter";
+
+  inc(labels?: LabelValues<L>, amount = 1): void {
+    if (!(amount >= 0))
+      throw new Error(`Counter "${this.name}" cannot decrease (inc by ${amount})`);
+    this.seriesFor(labels, () => 0).value += amount;
+  }
+}
+
+export class Gauge<L extends string = never> extends ScalarMetric<L> {
+  readonly type = "gauge";
+
+  set(labels: LabelValues<L> | undefined, value: number): void {
+    this.seriesFor(labels, () => 0).value = value;
+  }
+
+  inc(labels?: LabelValues<L>, amount = 1): void {
+    this.seriesFor(labels, () => 0).value += amount;
+  }
+
+  dec(labels?: LabelValues<L>, amount = 1): void {
+    this.seriesFor(labels, () => 0).value -= amount;
+  }
+}
+
+/** Seconds; suits HTTP latencies from sub-millisecond to 10 s. */
+export const defaultBuckets = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+] as const;
+
+interface HistogramState {
+  counts: Float64Array; // per bucket, not cumulative
+  sum: number;
+  count: number;
+}
+
+export interface HistogramOptions<L extends string> extends MetricOptions<L> {
+  buckets?: readonly number[];
+}
+
+export class Histogram<L extends string = never> extends Metric<L, HistogramState> {
+  readonly type = "histogram";
+  readonly buckets: readonly number[];
+
+  constructor(options: HistogramOptions<L>) {
+    super(options);
+    if ((this.labelNames as readonly string[]).includes("le")) {
+      throw new Error(`Histogram "${this.name}" cannot use the label name "le"`);
+    }
+    const buckets = [...(options.buckets ?? defaultBuckets)].filter((b) => b !== Infinity);
+    for (let i = 0; i < buckets.length; i++) {
+      const bound = buckets[i] as number;
+      if (!Number.isFinite(bound) || (i > 0 && bound <= (buckets[i - 1] as number))) {
+        throw new Error(`Histogram "${this.name}" buckets must be finite and increasing`);
+      }
+    }
+    this.buckets = buckets;
+  }
+
+  observe(labels: LabelValues<L> | undefined, value: number): void {
+    const state = this.seriesFor(labels, () => ({
+      counts: new Float64Array(this.buckets.length),
+      sum: 0,
+      count: 0,
+    })).value;
+    if (Number.isNaN(value)) return;
+    // Upper bounds are inclusive (le); values above the last bound only count in +Inf.
+    for (let i = 0; i < this.buckets.length; i++) {
+      if (value <= (this.buckets[i] as number)) {
+        (state.counts[i] as number)++;
+        break;
+      }
+    }
+    state.sum += value;
+    state.count++;
+  }
+
+  /** Count and sum of one series (for tests and summaries). */
+  get(labels?: LabelValues<L>): { count: number; sum: number } {
+    const key = this.labelValuesOf(labels).join("\u0000");
+    const state = this.series.get(key)?.value;
+    return { count: state?.count ?? 0, sum: state?.sum ?? 0 };
+  }
+
+  expose(): string[] {
+    const lines = this.header();
+    const names = [...this.labelNames, "le"];
+    for (const { labelValues, value } of this.series.values()) {
+      let cumulative = 0;
+      for (let i = 0; i < this.buckets.length; i++) {
+        cumulative += value.counts[i] as number;
+        const le = formatValue(this.buckets[i] as number);
+        lines.push(`${this.name}_bucket${formatLabels(names, [...labelValues, le])} ${cumulative}`);
+      }
+      lines.push(
+        `${this.name}_bucket${formatLabels(names, [...labelValues, "+Inf"])} ${value.count}`,
+      );
+      const own = formatLabels(this.labelNames, labelValues);
+      lines.push(`${this.name}_sum${own} ${formatValue(value.sum)}`);
+      lines.push(`${this.name}_count${own} ${value.count}`);
+    }
+    return lines;
+  }
+}
+
+export type AnyMetric = Counter<string> | Gauge<string> | Histogram<string>;
