@@ -1,0 +1,107 @@
+// Types shared by the purchase models: the (x, t_x, T) data they are fitted on, fit results and
+// the error raised for bad model input (which the services turn into a 4xx naming the field).
+
+/**
+ * Per-customer frequency/recency data in columnar form (CustomerSummaries satisfies it).
+ * x = repeat purchases, tx = time of the last purchase, T = age, both since the first purchase.
+ */
+export interface RfmData {
+  x: Float64Array;
+  tx: Float64Array;
+  T: Float64Array;
+  /** How many customers each row stands for (default 1 each): grouped rows carry their counts. */
+  weight?: Float64Array;
+}
+
+export interface FitOptions {
+  /** Starting points in natural (not log) parameter space; a small default grid is used if absent. */
+  starts?: number[][];
+  /** Group identical (x, t_x, T) rows before fitting (default true). */
+  group?: boolean;
+  /** Maximum optimizer iterations per start (default 500). */
+  maxIterations?: number;
+  /** Gradient-norm tolerance on the log-parameters, per customer (default 1e-7). */
+  gradientTolerance?: number;
+}
+
+export interface FitResult<P> {
+  params: P;
+  /** Log-likelihood at `params`, summed over customers. */
+  logLikelihood: number;
+  /** True when the best start met the gradient tolerance. */
+  converged: boolean;
+  /** Optimizer iterations of the best start. */
+  iterations: number;
+  /** Likelihood evaluations over all starts. */
+  evaluations: number;
+  /** Number of starts tried. */
+  starts: number;
+  /** Starts whose optimum is within 1e-4 of the best log-likelihood (agreement is reassuring). */
+  startsAgreeing: number;
+  /** Norm of the log-likelihood gradient in log-parameters at the optimum. */
+  gradientNorm: number;
+  /** Customers fitted and the distinct rows they collapsed to. */
+  customers: number;
+  rows: number;
+  seconds: number;
+}
+
+/** Bad input to a model (invalid parameter or data value), naming the field and the problem. */
+export class ModelInputError extends RangeError {
+  constructor(
+    readonly field: string,
+    readonly problem: string,
+    readonly index?: number,
+  ) {
+    super(`${field}${index === undefined ? "" : `[${index}]`}: ${problem}`);
+    this.name = "ModelInputError";
+  }
+}
+
+/** Checks that every named parameter is a finite positive number. */
+export function assertPositiveParams(params: object, names: readonly string[]): void {
+  const record = params as Record<string, unknown>;
+  for (const name of names) {
+    const v = record[name];
+    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
+      throw new ModelInputError(name, `expected a finite number > 0, got ${String(v)}`);
+    }
+  }
+}
+
+/** Checks one customer's (x, t_x, T): x >= 0, 0 <= t_x <= T, all finite, t_x = 0 when x = 0 is not required. */
+export function assertCustomer(x: number, tx: number, T: number, index?: number): void {
+  if (!(x >= 0) || !Number.isFinite(x)) {
+    throw new ModelInputError("x", `expected a finite number >= 0, got ${x}`, index);
+  }
+  if (!(tx >= 0) || !Number.isFinite(tx)) {
+    throw new ModelInputError("tx", `expected a finite number >= 0, got ${tx}`, index);
+  }
+  if (!(T >= tx) || !Number.isFinite(T)) {
+    throw new ModelInputError("T", `expected a finite number >= tx (${tx}), got ${T}`, index);
+  }
+}
+
+/** Validates a whole data set, reporting the first bad row by index. */
+export function assertRfmData(data: RfmData): number {
+  const n = data.x.length;
+  if (data.tx.length !== n || data.T.length !== n) {
+    throw new ModelInputError(
+      "data",
+      `x, tx and T must have the same length (${n}, ${data.tx.length}, ${data.T.length})`,
+    );
+  }
+  if (data.weight && data.weight.length !== n) {
+    throw new ModelInputError("weight", `length ${data.weight.length}, expected ${n}`);
+  }
+  for (let i = 0; i < n; i++) assertCustomer(data.x[i], data.tx[i], data.T[i], i);
+  if (data.weight) {
+    for (let i = 0; i < n; i++) {
+      const w = data.weight[i];
+      if (!(w >= 0) || !Number.isFinite(w)) {
+        throw new ModelInputError("weight", `expected a finite number >= 0, got ${w}`, i);
+      }
+    }
+  }
+  return n;
+}

@@ -1,0 +1,359 @@
+// Unconstrained minimisers for maximum-likelihood fitting on log-parameters: BFGS (analytic or
+// central-difference gradients) for speed, Nelder-Mead as the gradient-free fallback, and a
+// multi-start driver that keeps the best optimum and says whether the starts agree.
+
+/** An objective to minimise; when `gradient` is given it must be filled with ∂f/∂x. */
+export type Objective = (x: Float64Array, gradient?: Float64Array) => number;
+
+export interface OptimizeResult {
+  x: Float64Array;
+  value: number;
+  /** Gradient at x (central differences when the objective has none). */
+  gradient: Float64Array;
+  gradientNorm: number;
+  converged: boolean;
+  iterations: number;
+  evaluations: number;
+  method: "bfgs" | "nelder-mead";
+}
+
+export interface BfgsOptions {
+  maxIterations?: number;
+  /** Stop when the max-norm of the gradient is below this (default 1e-6). */
+  gradientTolerance?: number;
+  /** The objective fills gradients itself (default false: central differences). */
+  analyticGradient?: boolean;
+  /** Longest step allowed in x per iteration (default 4: a factor e^4 on a log-parameter). */
+  maxStep?: number;
+}
+
+/** Wraps an objective without gradient into one with central-difference gradients. */
+export function withCentralDifferences(f: (x: Float64Array) => number, step = 1e-5): Objective {
+  return (x, gradient) => {
+    const value = f(x);
+    if (gradient) {
+      const probe = Float64Array.from(x);
+      for (let i = 0; i < x.length; i++) {
+        const h = step * Math.max(1, Math.abs(x[i]));
+        probe[i] = x[i] + h;
+        const up = f(probe);
+        probe[i] = x[i] - h;
+        const down = f(probe);
+        probe[i] = x[i];
+        gradient[i] = (up - down) / (2 * h);
+      }
+    }
+    return value;
+  };
+}
+
+function maxNorm(v: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i]));
+  return m;
+}
+
+/** Counts calls and maps thrown errors / NaN to +Infinity so a bad region just looks bad. */
+function guarded(f: Objective, counter: { evaluations: number }): Objective {
+  return (x, gradient) => {
+    counter.evaluations++;
+    let value: number;
+    try {
+      value = f(x, gradient);
+    } catch {
+      value = Number.POSITIVE_INFINITY;
+    }
+    return Number.isNaN(value) ? Number.POSITIVE_INFINITY : value;
+  };
+}
+
+/** BFGS with a backtracking (Armijo) line search on the inverse-Hessian approximation. */
+export function bfgs(
+  objective: Objective,
+  x0: ArrayLike<number>,
+  options: BfgsOptions = {},
+): OptimizeResult {
+  const n = x0.length;
+  const maxIterations = options.maxIterations ?? 500;
+  const gtol = options.gradientTolerance ?? 1e-6;
+  const maxStep = options.maxStep ?? 4;
+  const counter = { evaluations: 0 };
+  // Count every call of the objective, including those the finite differences make.
+  const counted = guarded(objective, counter);
+  const f = options.analyticGradient ? counted : withCentralDifferences((x) => counted(x));
+
+  let x = Float64Array.from(x0);
+  let g = new Float64Array(n);
+  let fx = f(x, g);
+  if (!Number.isFinite(fx)) {
+    return {
+      x,
+      value: fx,
+      gradient: g,
+      gradientNorm: Infinity,
+      converged: false,
+      iterations: 0,
+      evaluations: counter.evaluations,
+      method: "bfgs",
+    };
+  }
+  const H = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) H[i * n + i] = 1;
+  const p = new Float64Array(n);
+  const s = new Float64Array(n);
+  const y = new Float64Array(n);
+  const Hy = new Float64Array(n);
+  let xNew = new Float64Array(n);
+  let gNew = new Float64Array(n);
+  let iterations = 0;
+  let converged = maxNorm(g) <= gtol;
+  let firstStep = true;
+
+  while (!converged && iterations < maxIterations) {
+    iterations++;
+    // Search direction p = -H g; fall back to steepest descent if it is not a descent direction.
+    let slope = 0;
+    for (let i = 0; i < n; i++) {
+      let acc = 0;
+      for (let j = 0; j < n; j++) acc -= H[i * n + j] * g[j];
+      p[i] = acc;
+      slope += acc * g[i];
+    }
+    if (!(slope < 0)) {
+      H.fill(0);
+      for (let i = 0; i < n; i++) {
+        H[i * n + i] = 1;
+        p[i] = -g[i];
+      }
+      slope = -g.reduce((acc, v) => acc + v * v, 0);
+    }
+    const pNorm = maxNorm(p);
+    let step = pNorm > maxStep ? maxStep / pNorm : 1;
+    if (firstStep && pNorm * step > 1) step = 1 / pNorm; // the first direction is unscaled
+    let fNew = Number.POSITIVE_INFINITY;
+    let accepted = false;
+    for (let k = 0; k < 60; k++) {
+      for (let i = 0; i < n; i++) xNew[i] = x[i] + step * p[i];
+      fNew = f(xNew, gNew);
+      if (Number.isFinite(fNew) && fNew <= fx + 1e-4 * step * slope) {
+        accepted = true;
+        break;
+      }
+      step *= 0.5;
+    }
+    if (!accepted) break; // no decrease possible along p: we are at the limit of precision
+    let sy = 0;
+    for (let i = 0; i < n; i++) {
+      s[i] = xNew[i] - x[i];
+      y[i] = gNew[i] - g[i];
+      sy += s[i] * y[i];
+    }
+    if (sy > 1e-12 * Math.sqrt(dot(s, s) * dot(y, y))) {
+      if (firstStep) {
+        // Scale the initial inverse Hessian to the curvature seen along the first step.
+        const scale = sy / dot(y, y);
+        for (let i = 0; i < n * n; i++) H[i] *= scale;
+      }
+      let yHy = 0;
+      for (let i = 0; i < n; i++) {
+        let acc = 0;
+        for (let j = 0; j < n; j++) acc += H[i * n + j] * y[j];
+        Hy[i] = acc;
+        yHy += y[i] * acc;
+      }
+      const rho = 1 / sy;
+      const factor = (1 + yHy * rho) * rho;
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          H[i * n + j] += factor * s[i] * s[j] - rho * (Hy[i] * s[j] + s[i] * Hy[j]);
+        }
+      }
+    }
+    firstStep = false;
+    [x, xNew] = [xNew, x];
+    [g, gNew] = [gNew, g];
+    const fOld = fx;
+    fx = fNew;
+    converged = maxNorm(g) <= gtol;
+    if (!converged && Math.abs(fOld - fx) <= 1e-15 * Math.abs(fx) && maxNorm(s) < 1e-12) break;
+  }
+  return {
+    x,
+    value: fx,
+    gradient: g,
+    gradientNorm: maxNorm(g),
+    converged,
+    iterations,
+    evaluations: counter.evaluations,
+    method: "bfgs",
+  };
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let acc = 0;
+  for (let i = 0; i < a.length; i++) acc += a[i] * b[i];
+  return acc;
+}
+
+export interface NelderMeadOptions {
+  maxIterations?: number;
+  /** Stop when the simplex's function values differ by less than this (default 1e-10). */
+  valueTolerance?: number;
+  /** ... and its vertices by less than this in every coordinate (default 1e-8). */
+  pointTolerance?: number;
+  /** Size of the initial simplex along each axis (default 0.5). */
+  initialStep?: number;
+}
+
+/** Nelder-Mead with the dimension-adaptive coefficients of Gao & Han (2012). */
+export function nelderMead(
+  f0: (x: Float64Array) => number,
+  x0: ArrayLike<number>,
+  options: NelderMeadOptions = {},
+): OptimizeResult {
+  const n = x0.length;
+  const maxIterations = options.maxIterations ?? 2000 * n;
+  const ftol = options.valueTolerance ?? 1e-10;
+  const xtol = options.pointTolerance ?? 1e-8;
+  const step = options.initialStep ?? 0.5;
+  const counter = { evaluations: 0 };
+  const f = guarded((x) => f0(x), counter);
+  const alpha = 1;
+  const beta = 1 + 2 / n;
+  const gamma = 0.75 - 1 / (2 * n);
+  const delta = 1 - 1 / n;
+
+  const points: Float64Array[] = [];
+  const values: number[] = [];
+  for (let k = 0; k <= n; k++) {
+    const p = Float64Array.from(x0);
+    if (k > 0) p[k - 1] += step;
+    points.push(p);
+    values.push(f(p));
+  }
+  const order = Array.from({ length: n + 1 }, (_, i) => i);
+  const centroid = new Float64Array(n);
+  const trial = (from: Float64Array, coef: number): Float64Array => {
+    const p = new Float64Array(n);
+    for (let i = 0; i < n; i++) p[i] = centroid[i] + coef * (from[i] - centroid[i]);
+    return p;
+  };
+  let iterations = 0;
+  let converged = false;
+  while (iterations < maxIterations) {
+    order.sort((i, j) => values[i] - values[j]);
+    const best = order[0];
+    const worst = order[n];
+    const second = order[n - 1];
+    let spread = Math.abs(values[worst] - values[best]);
+    if (!Number.isFinite(spread)) spread = Infinity;
+    let size = 0;
+    for (const k of order) {
+      for (let i = 0; i < n; i++) size = Math.max(size, Math.abs(points[k][i] - points[best][i]));
+    }
+    if (
+      spread <= ftol * (1 + Math.abs(values[best])) &&
+      size <= xtol * (1 + maxNorm(points[best]))
+    ) {
+      converged = true;
+      break;
+    }
+    iterations++;
+    centroid.fill(0);
+    for (const k of order.slice(0, n)) for (let i = 0; i < n; i++) centroid[i] += points[k][i] / n;
+    const reflected = trial(points[worst], -alpha);
+    const fr = f(reflected);
+    if (fr < values[best]) {
+      const expanded = trial(points[worst], -alpha * beta);
+      const fe = f(expanded);
+      if (fe < fr) replace(worst, expanded, fe);
+      else replace(worst, reflected, fr);
+    } else if (fr < values[second]) {
+      replace(worst, reflected, fr);
+    } else {
+      const outside = fr < values[worst];
+      const contracted = outside
+        ? trial(points[worst], -alpha * gamma)
+        : trial(points[worst], gamma);
+      const fc = f(contracted);
+      if (fc < (outside ? fr : values[worst])) {
+        replace(worst, contracted, fc);
+      } else {
+        for (const k of order.slice(1)) {
+          for (let i = 0; i < n; i++)
+            points[k][i] = points[best][i] + delta * (points[k][i] - points[best][i]);
+          values[k] = f(points[k]);
+        }
+      }
+    }
+  }
+  order.sort((i, j) => values[i] - values[j]);
+  const x = points[order[0]];
+  const gradient = new Float64Array(n);
+  withCentralDifferences((p) => f(p))(x, gradient);
+  return {
+    x,
+    value: values[order[0]],
+    gradient,
+    gradientNorm: maxNorm(gradient),
+    converged,
+    iterations,
+    evaluations: counter.evaluations,
+    method: "nelder-mead",
+  };
+
+  function replace(k: number, p: Float64Array, v: number): void {
+    points[k] = p;
+    values[k] = v;
+  }
+}
+
+export interface MultiStartOptions extends BfgsOptions {}
+
+export interface MultiStartResult {
+  best: OptimizeResult;
+  /** Every start's final result, in the order of the starts. */
+  results: OptimizeResult[];
+  /** Starts whose optimum is within `agreement` of the best value. */
+  startsAgreeing: number;
+  evaluations: number;
+}
+
+/**
+ * Runs BFGS from each start; a start that does not meet the gradient tolerance is retried with
+ * Nelder-Mead from where BFGS stopped and polished with BFGS again. Keeps the lowest value.
+ */
+export function multiStartMinimize(
+  objective: Objective,
+  starts: ArrayLike<number>[],
+  options: MultiStartOptions = {},
+  agreement = 1e-4,
+): MultiStartResult {
+  if (starts.length === 0) throw new RangeError("multiStartMinimize: no starts");
+  const results: OptimizeResult[] = [];
+  let evaluations = 0;
+  for (const start of starts) {
+    let r = bfgs(objective, start, options);
+    evaluations += r.evaluations;
+    if (!r.converged) {
+      const from = Number.isFinite(r.value) ? r.x : start;
+      const nm = nelderMead((x) => objective(x), from);
+      evaluations += nm.evaluations;
+      const polished = bfgs(objective, nm.x, options);
+      evaluations += polished.evaluations;
+      const candidates = [r, nm, polished].filter((c) => Number.isFinite(c.value));
+      if (candidates.length > 0) {
+        r = candidates.reduce((a, b) =>
+          b.value < a.value || (b.value === a.value && b.converged) ? b : a,
+        );
+        if (polished.converged && polished.value <= r.value + 1e-9 * Math.abs(r.value))
+          r = polished;
+      }
+    }
+    results.push(r);
+  }
+  let best = results[0];
+  for (const r of results) if (r.value < best.value) best = r;
+  const startsAgreeing = results.filter((r) => Math.abs(r.value - best.value) <= agreement).length;
+  return { best, results, startsAgreeing, evaluations };
+}
