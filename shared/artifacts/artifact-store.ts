@@ -1,0 +1,62 @@
+// The artifact store contract: immutable blobs addressed by a key, located by a URI (file:// today,
+// an S3-compatible store later). Runtime-neutral: only the implementations touch files or networks.
+
+/** What `put` stored: where, how big, and its sha256 (hex). */
+export interface StoredArtifact {
+  key: string;
+  uri: string;
+  sha256: string;
+  bytes: number;
+}
+
+export interface ArtifactStore {
+  /** URI of the store's root, e.g. `file:///srv/pp/artifacts`. */
+  readonly baseUri: string;
+  /** The URI an object with this key has (or would have). */
+  uriFor(key: string): string;
+  /** The key of a URI inside this store; throws when the URI belongs elsewhere. */
+  keyFor(uri: string): string;
+  /** Writes atomically: readers see the old object or the whole new one, never a part. */
+  put(key: string, bytes: Uint8Array): Promise<StoredArtifact>;
+  /** The object's bytes; throws {@link ArtifactNotFoundError} when it does not exist. */
+  get(key: string): Promise<Uint8Array>;
+  exists(key: string): Promise<boolean>;
+  /** Removes the object; no error when it is already gone. */
+  delete(key: string): Promise<void>;
+  /** Keys that start with `prefix`, sorted. */
+  list(prefix: string): Promise<string[]>;
+}
+
+export class ArtifactNotFoundError extends Error {
+  constructor(readonly uri: string) {
+    super(`artifact not found: ${uri}`);
+    this.name = "ArtifactNotFoundError";
+  }
+}
+
+export class InvalidArtifactKeyError extends Error {
+  constructor(
+    readonly key: string,
+    reason: string,
+  ) {
+    super(`invalid artifact key ${JSON.stringify(key)}: ${reason}`);
+    this.name = "InvalidArtifactKeyError";
+  }
+}
+
+const KEY_SEGMENT = /^[A-Za-z0-9._=-]+$/;
+
+/** Keys are relative, `/`-separated paths of plain segments (no `..`, no empty or hidden tricks). */
+export function assertValidArtifactKey(key: string): void {
+  if (key.length === 0 || key.length > 1024) {
+    throw new InvalidArtifactKeyError(key, "must be 1 to 1024 characters");
+  }
+  for (const segment of key.split("/")) {
+    if (segment === "" || segment === "." || segment === "..") {
+      throw new InvalidArtifactKeyError(key, "empty, '.' or '..' path segment");
+    }
+    if (!KEY_SEGMENT.test(segment)) {
+      throw new InvalidArtifactKeyError(key, "segments may only use letters, digits and . _ = -");
+    }
+  }
+}

@@ -1,0 +1,105 @@
+// An artifact store in a local directory, addressed by file:// URIs. Writes go to a temporary file
+// that is fsynced and renamed into place, so a crash never leaves a half-written artifact.
+
+import { randomUUID } from "node:crypto";
+import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import {
+  ArtifactNotFoundError,
+  type ArtifactStore,
+  assertValidArtifactKey,
+  type StoredArtifact,
+} from "./artifact-store.ts";
+import { sha256Hex } from "./sha256.ts";
+
+export class FileArtifactStore implements ArtifactStore {
+  readonly root: string;
+  readonly baseUri: string;
+
+  /** `location` is a directory path or a `file://` URI; the directory is created on first write. */
+  constructor(location: string) {
+    this.root = resolve(location.startsWith("file:") ? fileURLToPath(location) : location);
+    this.baseUri = pathToFileURL(this.root).href;
+  }
+
+  uriFor(key: string): string {
+    assertValidArtifactKey(key);
+    return `${this.baseUri}/${key}`;
+  }
+
+  keyFor(uri: string): string {
+    const prefix = `${this.baseUri}/`;
+    if (!uri.startsWith(prefix)) {
+      throw new Error(`artifact URI ${uri} is not inside the store ${this.baseUri}`);
+    }
+    const key = uri.slice(prefix.length);
+    assertValidArtifactKey(key);
+    return key;
+  }
+
+  private pathOf(key: string): string {
+    assertValidArtifactKey(key);
+    return join(this.root, ...key.split("/"));
+  }
+
+  async put(key: string, bytes: Uint8Array): Promise<StoredArtifact> {
+    const path = this.pathOf(key);
+    await mkdir(dirname(path), { recursive: true });
+    const tmp = `${path}.tmp-${randomUUID()}`;
+    const handle = await open(tmp, "w");
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await rename(tmp, path);
+    } catch (error) {
+      await rm(tmp, { force: true });
+      throw error;
+    }
+    return { key, uri: this.uriFor(key), sha256: await sha256Hex(bytes), bytes: bytes.byteLength };
+  }
+
+  async get(key: string): Promise<Uint8Array> {
+    try {
+      return new Uint8Array(await readFile(this.pathOf(key)));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+        throw new ArtifactNotFoundError(this.uriFor(key));
+      }
+      throw error;
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      return (await stat(this.pathOf(key))).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    let entries: string[];
+    try {
+      entries = await readdir(this.root, { recursive: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw error;
+    }
+    const keys: string[] = [];
+    for (const entry of entries) {
+      const key = relative(this.root, join(this.root, entry)).split(sep).join("/");
+      if (!key.startsWith(prefix) || key.includes(".tmp-")) continue;
+      if (await this.exists(key)) keys.push(key);
+    }
+    return keys.sort();
+  }
+}

@@ -1,0 +1,132 @@
+// The schema and migrations on both drivers: migrating twice is a no-op, concurrent migrations are
+// safe, and the invariants the database itself guarantees (one production version per model, one
+// active policy) hold whatever the application code does.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readdirSync } from "node:fs";
+import { sql } from "drizzle-orm";
+import { createDatabase, databaseOptionsFromEnv, MIGRATIONS_FOLDER } from "./client.ts";
+import { models, modelVersions, policies } from "./schema.ts";
+import { openTestDatabase, type TestDatabase, testDrivers } from "./test-databases.ts";
+
+/** Resolves when the query fails with a unique violation (SQLSTATE 23505) of `constraint`. */
+async function expectUniqueViolation(query: PromiseLike<unknown>, constraint: string) {
+  const error = await Promise.resolve(query).then(
+    () => null,
+    (e: Error & { cause?: { code?: string; message?: string } }) => e,
+  );
+  expect(error).not.toBeNull();
+  expect(error?.cause?.code).toBe("23505");
+  expect(error?.cause?.message).toContain(constraint);
+}
+
+const migrationFiles = readdirSync(MIGRATIONS_FOLDER).filter((f) => f.endsWith(".sql"));
+
+test("options from env: DATABASE_URL wins, else DATA_DIR, else ./.data", () => {
+  expect(databaseOptionsFromEnv({ DATABASE_URL: "postgres://x/y", DATA_DIR: "/d" })).toEqual({
+    databaseUrl: "postgres://x/y",
+  });
+  expect(databaseOptionsFromEnv({ DATA_DIR: "/d" })).toEqual({ dataDir: "/d" });
+  expect(databaseOptionsFromEnv({})).toEqual({ dataDir: "./.data" });
+});
+
+for (const driver of testDrivers()) {
+  describe(`schema on ${driver}`, () => {
+    let t: TestDatabase;
+    beforeAll(async () => {
+      t = await openTestDatabase(driver, { migrate: false });
+    }, 60_000);
+    afterAll(async () => {
+      await t?.cleanup();
+    }, 30_000);
+
+    const tableNames = async () => {
+      const result = await t.handle.db.execute<{ table_name: string }>(
+        sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`,
+      );
+      return [...(result.rows ?? (result as unknown as { table_name: string }[]))].map(
+        (r) => r.table_name,
+      );
+    };
+    const appliedMigrations = async () => {
+      const result = await t.handle.db.execute<{ n: number }>(
+        sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
+      );
+      const rows = result.rows ?? (result as unknown as { n: number }[]);
+      return rows[0].n;
+    };
+
+    test("migrations create every table; running them again changes nothing", async () => {
+      expect(await tableNames()).toEqual([]);
+      await t.handle.migrate();
+      const tables = await tableNames();
+      expect(tables).toEqual([
+        "api_keys",
+        "customer_features",
+        "decision_log",
+        "model_versions",
+        "models",
+        "policies",
+      ]);
+      expect(await appliedMigrations()).toBe(migrationFiles.length);
+      await t.handle.migrate();
+      await Promise.all([t.handle.migrate(), t.handle.migrate()]);
+      expect(await tableNames()).toEqual(tables);
+      expect(await appliedMigrations()).toBe(migrationFiles.length);
+    });
+
+    test("the database refuses a second production version of a model", async () => {
+      const db = t.handle.db;
+      const [model] = await db.insert(models).values({ name: "db-invariant" }).returning();
+      const base = {
+        modelId: model.id,
+        artifactUri: "file:///x",
+        artifactSha256: "0".repeat(64),
+        artifacts: [],
+        timeUnit: "week",
+        calibrationEnd: "1997-09-30",
+        dataWindow: { calibrationEnd: "1997-09-30" },
+        params: {},
+        metrics: {},
+        trainedAt: new Date(),
+      };
+      await db.insert(modelVersions).values({ ...base, version: 1, stage: "production" });
+      await db.insert(modelVersions).values({ ...base, version: 2, stage: "staging" });
+      await expectUniqueViolation(
+        db.insert(modelVersions).values({ ...base, version: 3, stage: "production" }),
+        "model_versions_one_production",
+      );
+      await expectUniqueViolation(
+        db.insert(modelVersions).values({ ...base, version: 2, stage: "archived" }),
+        "model_versions_model_version_unique",
+      );
+    });
+
+    test("the database refuses a second active policy", async () => {
+      const db = t.handle.db;
+      await db.insert(policies).values({ name: "a", version: 1, definition: {}, active: true });
+      await db.insert(policies).values({ name: "b", version: 1, definition: {}, active: false });
+      await expectUniqueViolation(
+        db.insert(policies).values({ name: "b", version: 2, definition: {}, active: true }),
+        "policies_one_active",
+      );
+    });
+  });
+}
+
+describe.skipIf(!testDrivers().includes("postgres"))("migrations on postgres", () => {
+  test("two handles migrating the same fresh database at once both succeed", async () => {
+    const t = await openTestDatabase("postgres", { migrate: false });
+    const other = await createDatabase({ databaseUrl: t.options.databaseUrl });
+    try {
+      await Promise.all([t.handle.migrate(), other.migrate(), t.handle.migrate()]);
+      const rows = await t.handle.db.execute<{ n: number }>(
+        sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
+      );
+      expect([...rows][0].n).toBe(migrationFiles.length);
+    } finally {
+      await other.close();
+      await t.cleanup();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,21 @@
+// The database handle type the repositories accept: a Drizzle PostgreSQL database over the platform
+// schema, whichever driver (postgres.js or PGlite) is underneath. Type-only, no driver imported.
+
+import type { ExtractTablesWithRelations } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
+import type * as schema from "./schema.ts";
+
+export type Schema = typeof schema;
+
+/** A Drizzle database over the platform schema, on either driver. */
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+
+/** An open transaction on a {@link Database}. */
+export type Transaction = PgTransaction<
+  PgQueryResultHKT,
+  Schema,
+  ExtractTablesWithRelations<Schema>
+>;
+
+/** Which driver a {@link Database} runs on. */
+export type DatabaseDriver = "postgres" | "pglite";

@@ -1,0 +1,158 @@
+// The platform's metadata schema (Drizzle, PostgreSQL dialect): models and their versions, customer
+// features per version, the decision log, decision policies and API keys. Driver-free on purpose.
+
+import { sql } from "drizzle-orm";
+import {
+  boolean,
+  date,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+/** Lifecycle of a model version. The database allows at most one `production` version per model. */
+export const modelStage = pgEnum("model_stage", ["staging", "production", "archived"]);
+export type ModelStage = (typeof modelStage.enumValues)[number];
+
+/** One stored artifact of a model version, as recorded in `model_versions.artifacts`. */
+export interface ArtifactEntry {
+  name: string;
+  uri: string;
+  sha256: string;
+  bytes: number;
+}
+
+/** The training data window of a version (dates `YYYY-MM-DD`, inclusive). */
+export interface DataWindow {
+  calibrationStart?: string;
+  calibrationEnd: string;
+  holdoutEnd?: string;
+}
+
+const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+
+export const models = pgTable("models", {
+  id: serial("id").primaryKey(),
+  name: text("name").notNull().unique("models_name_unique"),
+  createdAt: createdAt(),
+});
+
+export const modelVersions = pgTable(
+  "model_versions",
+  {
+    id: serial("id").primaryKey(),
+    modelId: integer("model_id")
+      .notNull()
+      .references(() => models.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    stage: modelStage("stage").notNull().default("staging"),
+    /** Directory (prefix) URI in the artifact store under which this version's files live. */
+    artifactUri: text("artifact_uri").notNull(),
+    /** sha256 of the manifest (manifest.json) that lists every artifact with its own sha256. */
+    artifactSha256: text("artifact_sha256").notNull(),
+    artifacts: jsonb("artifacts").$type<ArtifactEntry[]>().notNull(),
+    timeUnit: text("time_unit").notNull(),
+    calibrationEnd: date("calibration_end", { mode: "string" }).notNull(),
+    holdoutEnd: date("holdout_end", { mode: "string" }),
+    dataWindow: jsonb("data_window").$type<DataWindow>().notNull(),
+    params: jsonb("params").$type<Record<string, unknown>>().notNull(),
+    metrics: jsonb("metrics").$type<Record<string, number>>().notNull(),
+    trainedAt: timestamp("trained_at", { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+    promotedAt: timestamp("promoted_at", { withTimezone: true }),
+  },
+  (t) => [
+    unique("model_versions_model_version_unique").on(t.modelId, t.version),
+    // The database itself guarantees a single production version per model.
+    uniqueIndex("model_versions_one_production")
+      .on(t.modelId)
+      .where(sql`${t.stage} = 'production'`),
+    index("model_versions_model_stage_idx").on(t.modelId, t.stage),
+  ],
+);
+
+export const customerFeatures = pgTable(
+  "customer_features",
+  {
+    modelVersionId: integer("model_version_id")
+      .notNull()
+      .references(() => modelVersions.id, { onDelete: "cascade" }),
+    customerId: text("customer_id").notNull(),
+    summary: jsonb("summary").$type<Record<string, unknown>>().notNull(),
+    features: doublePrecision("features").array().notNull(),
+  },
+  // The primary key doubles as the index for "features of these customers under version V".
+  (t) => [primaryKey({ name: "customer_features_pk", columns: [t.modelVersionId, t.customerId] })],
+);
+
+export const decisionLog = pgTable(
+  "decision_log",
+  {
+    decisionId: uuid("decision_id").primaryKey(),
+    decidedAt: timestamp("decided_at", { withTimezone: true }).notNull().defaultNow(),
+    customerId: text("customer_id").notNull(),
+    inputs: jsonb("inputs").$type<Record<string, unknown>>().notNull(),
+    chosenAction: text("chosen_action").notNull(),
+    scores: jsonb("scores").$type<Record<string, unknown>>().notNull(),
+    policyName: text("policy_name").notNull(),
+    policyVersion: integer("policy_version").notNull(),
+    modelName: text("model_name").notNull(),
+    modelVersion: integer("model_version").notNull(),
+  },
+  (t) => [
+    index("decision_log_customer_idx").on(t.customerId, t.decidedAt),
+    index("decision_log_decided_at_idx").on(t.decidedAt),
+  ],
+);
+
+/**
+ * Decision policies, versioned per name. At most ONE policy version is active in the whole
+ * platform at a time (the decision service runs one policy); a partial unique index enforces it.
+ */
+export const policies = pgTable(
+  "policies",
+  {
+    id: serial("id").primaryKey(),
+    name: text("name").notNull(),
+    version: integer("version").notNull(),
+    definition: jsonb("definition").$type<unknown>().notNull(),
+    active: boolean("active").notNull().default(false),
+    createdAt: createdAt(),
+    activatedAt: timestamp("activated_at", { withTimezone: true }),
+  },
+  (t) => [
+    unique("policies_name_version_unique").on(t.name, t.version),
+    uniqueIndex("policies_one_active").on(t.active).where(sql`${t.active}`),
+  ],
+);
+
+/** API keys of the decision service; only a hash of each key is stored. */
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: serial("id").primaryKey(),
+    name: text("name").notNull(),
+    keyHash: text("key_hash").notNull(),
+    createdAt: createdAt(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [uniqueIndex("api_keys_key_hash_unique").on(t.keyHash)],
+);
+
+export type ModelRow = typeof models.$inferSelect;
+export type ModelVersionRow = typeof modelVersions.$inferSelect;
+export type CustomerFeaturesRow = typeof customerFeatures.$inferSelect;
+export type DecisionLogRow = typeof decisionLog.$inferSelect;
+export type NewDecisionLogRow = typeof decisionLog.$inferInsert;
+export type PolicyRow = typeof policies.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;

@@ -1,0 +1,78 @@
+// Test support: a fresh, migrated database on either driver. PostgreSQL gets a uniquely named
+// database per call (created and dropped here) so parallel test runs never collide; PGlite gets a
+// temporary directory. An unreachable PostgreSQL fails loudly: CI is expected to have one.
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import postgres from "postgres";
+import { createDatabase, type DatabaseHandle } from "./client.ts";
+import type { DatabaseDriver } from "./database.ts";
+
+export const DEFAULT_TEST_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test";
+
+export interface TestDatabase {
+  handle: DatabaseHandle;
+  /** Options that open this same database again (e.g. in a second handle or a child process). */
+  options: { databaseUrl?: string; dataDir?: string };
+  /** Closes the handle and drops the database / removes the directory. */
+  cleanup(): Promise<void>;
+}
+
+/** Drivers the shared suites run on: both by default, or the list in `PP_TEST_DRIVERS`. */
+export function testDrivers(): DatabaseDriver[] {
+  const wanted = process.env.PP_TEST_DRIVERS?.split(",").map((d) => d.trim());
+  const all: DatabaseDriver[] = ["pglite", "postgres"];
+  return wanted ? all.filter((d) => wanted.includes(d)) : all;
+}
+
+/** Opens a fresh database on `driver`; `migrate: false` leaves it empty. */
+export async function openTestDatabase(
+  driver: DatabaseDriver,
+  { migrate = true }: { migrate?: boolean } = {},
+): Promise<TestDatabase> {
+  if (driver === "pglite") {
+    const dataDir = mkdtempSync(join(tmpdir(), "pp-pglite-"));
+    const handle = await createDatabase({ dataDir });
+    if (migrate) await handle.migrate();
+    return {
+      handle,
+      options: { dataDir },
+      async cleanup() {
+        await handle.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  }
+  const adminUrl = process.env.DATABASE_URL_TEST || DEFAULT_TEST_POSTGRES_URL;
+  const name = `pp_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 });
+  try {
+    await admin.unsafe(`create database ${name}`);
+  } catch (error) {
+    await admin.end({ timeout: 1 });
+    console.error(
+      `\n${"!".repeat(78)}\n!! PostgreSQL at ${adminUrl} is NOT reachable: ${(error as Error).message}\n` +
+        `!! The Postgres half of this suite cannot run. Start PostgreSQL or set DATABASE_URL_TEST\n` +
+        `!! (or PP_TEST_DRIVERS=pglite to run only the embedded driver, knowingly).\n${"!".repeat(78)}\n`,
+    );
+    throw error;
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const databaseUrl = url.href;
+  const handle = await createDatabase({ databaseUrl });
+  if (migrate) await handle.migrate();
+  return {
+    handle,
+    options: { databaseUrl },
+    async cleanup() {
+      await handle.close();
+      try {
+        await admin.unsafe(`drop database if exists ${name} with (force)`);
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}

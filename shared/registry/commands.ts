@@ -1,0 +1,95 @@
+// The registry's CLI commands (`ml promote`, `ml rollback`, `ml models`) as plain functions; the ml
+// CLI parses arguments and passes a ModelRegistry plus a line printer.
+
+import type { ModelRegistry, ModelVersionInfo, PromotionResult } from "./model-registry.ts";
+import { RegistryInputError } from "./registry-errors.ts";
+
+export type PrintLine = (line: string) => void;
+
+/** `ml promote NAME VERSION`: makes VERSION production and says what was archived. */
+export async function promoteCommand(
+  registry: ModelRegistry,
+  name: string,
+  version: number | string,
+  print: PrintLine = console.log,
+): Promise<PromotionResult> {
+  const result = await registry.promote(name, parseVersion(version));
+  const archived = result.archived ? `; v${result.archived.version} archived` : "";
+  print(`${name} v${result.promoted.version} is production${archived}`);
+  return result;
+}
+
+/** `ml rollback NAME`: puts the previous production version back. */
+export async function rollbackCommand(
+  registry: ModelRegistry,
+  name: string,
+  print: PrintLine = console.log,
+): Promise<PromotionResult> {
+  const result = await registry.rollback(name);
+  print(
+    `${name} rolled back: v${result.promoted.version} is production; v${result.archived?.version} archived`,
+  );
+  return result;
+}
+
+/** `ml models [NAME]`: prints a table of versions, stages and key metrics. */
+export async function listModelsCommand(
+  registry: ModelRegistry,
+  name?: string,
+  print: PrintLine = console.log,
+): Promise<ModelVersionInfo[]> {
+  const versions = await registry.listVersions(name);
+  print(versions.length === 0 ? "no model versions registered" : formatModelsTable(versions));
+  return versions;
+}
+
+/** Metrics shown in the table, most telling first; other metrics fill the remaining slots. */
+const KEY_METRICS = ["mae", "rmse", "auc", "wape", "loglik", "log_likelihood"];
+const METRICS_SHOWN = 4;
+
+/** A fixed-width text table: model, version, stage, window, trained, promoted, key metrics. */
+export function formatModelsTable(versions: ModelVersionInfo[]): string {
+  const header = ["MODEL", "VERSION", "STAGE", "CALIBRATION END", "TRAINED", "PROMOTED", "METRICS"];
+  const rows = versions.map((v) => [
+    v.modelName,
+    String(v.version),
+    v.stage,
+    v.calibrationEnd,
+    formatTime(v.trainedAt),
+    v.promotedAt ? formatTime(v.promotedAt) : "-",
+    formatMetrics(v.metrics),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join("\n");
+}
+
+function formatMetrics(metrics: Record<string, number>): string {
+  const keys = Object.keys(metrics);
+  const preferred = KEY_METRICS.filter((k) => k in metrics);
+  const rest = keys.filter((k) => !preferred.includes(k)).sort();
+  const shown = [...preferred, ...rest].slice(0, METRICS_SHOWN);
+  const text = shown.map((k) => `${k}=${formatNumber(metrics[k])}`).join(" ");
+  return keys.length > shown.length ? `${text} …` : text;
+}
+
+function formatNumber(value: number): string {
+  if (Number.isInteger(value)) return String(value);
+  return Math.abs(value) >= 1000 ? value.toFixed(0) : value.toPrecision(4);
+}
+
+function formatTime(time: Date): string {
+  return time.toISOString().slice(0, 16).replace("T", " ");
+}
+
+function parseVersion(version: number | string): number {
+  const n = typeof version === "number" ? version : Number(String(version).replace(/^v/i, ""));
+  if (!Number.isInteger(n) || n < 1) {
+    throw new RegistryInputError("version", `must be a positive integer, got ${String(version)}`);
+  }
+  return n;
+}

@@ -1,0 +1,387 @@
+// The model registry: versions of named models with their artifacts, training window, params and
+// metrics, and the staging → production → archived lifecycle. Registration writes the artifacts
+// under a fresh, unique key prefix first and then inserts every row in ONE transaction: the commit
+// is the only point at which a version comes to exist, so a crash never leaves half a version.
+
+import { and, asc, desc, eq, isNotNull, lt, max, ne, sql } from "drizzle-orm";
+import { type ArtifactStore, assertValidArtifactKey } from "../artifacts/artifact-store.ts";
+import { sha256Hex } from "../artifacts/sha256.ts";
+import type { Database } from "../db/database.ts";
+import {
+  type ArtifactEntry,
+  type DataWindow,
+  type ModelVersionRow,
+  models,
+  modelVersions,
+} from "../db/schema.ts";
+import {
+  type CustomerFeatureInput,
+  type CustomerFeatureRecord,
+  CustomerFeaturesRepository,
+  writeCustomerFeatures,
+} from "./customer-features.ts";
+import {
+  ArtifactChecksumError,
+  RegistryInputError,
+  RegistryNotFoundError,
+  RegistryStateError,
+} from "./registry-errors.ts";
+
+/** A model version row together with its model's name. */
+export type ModelVersionInfo = ModelVersionRow & { modelName: string };
+
+export interface ArtifactInput {
+  /** File name inside the version, e.g. `gbdt.onnx`, `btyd-params.json`, `report/index.html`. */
+  name: string;
+  bytes: Uint8Array;
+}
+
+export interface RegisterVersionInput {
+  artifacts: ArtifactInput[];
+  params: Record<string, unknown>;
+  metrics: Record<string, number>;
+  dataWindow: DataWindow;
+  timeUnit: string;
+  trainedAt: Date | string;
+  customerFeatures?: Iterable<CustomerFeatureInput> | AsyncIterable<CustomerFeatureInput>;
+  /** Make the new version production (archiving the current one) in the same transaction. */
+  promote?: boolean;
+}
+
+export type RegisteredVersion = ModelVersionInfo & { customerFeaturesWritten: number };
+
+/** Points at which tests inject a crash into registration. */
+export type RegistrationFaultPoint = "afterArtifacts" | "beforeCommit";
+
+export interface ModelRegistryOptions {
+  /** Called at each {@link RegistrationFaultPoint}; throwing there simulates a crash. Tests only. */
+  faultHook?: (point: RegistrationFaultPoint) => void | Promise<void>;
+}
+
+export interface PromotionResult {
+  promoted: ModelVersionInfo;
+  /** The version that was production before, now archived (null if none or unchanged). */
+  archived: ModelVersionInfo | null;
+}
+
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const MANIFEST_NAME = "manifest.json";
+
+export class ModelRegistry {
+  readonly customerFeatures: CustomerFeaturesRepository;
+
+  constructor(
+    private readonly db: Database,
+    readonly store: ArtifactStore,
+    private readonly options: ModelRegistryOptions = {},
+  ) {
+    this.customerFeatures = new CustomerFeaturesRepository(db);
+  }
+
+  /**
+   * Registers a new version of `name` (creating the model on first use) and returns it. Versions
+   * count up from 1 per model; concurrent registrations get distinct numbers.
+   */
+  async registerVersion(name: string, input: RegisterVersionInput): Promise<RegisteredVersion> {
+    assertModelName(name);
+    validateRegistration(input);
+    const trainedAt = new Date(input.trainedAt);
+
+    // 1. Artifacts and their manifest go to a prefix no other registration can use.
+    const prefix = `models/${name}/${crypto.randomUUID()}`;
+    const written: string[] = [];
+    try {
+      const entries: ArtifactEntry[] = [];
+      for (const artifact of [...input.artifacts].sort((a, b) => a.name.localeCompare(b.name))) {
+        const stored = await this.store.put(`${prefix}/${artifact.name}`, artifact.bytes);
+        written.push(stored.key);
+        entries.push({
+          name: artifact.name,
+          uri: stored.uri,
+          sha256: stored.sha256,
+          bytes: stored.bytes,
+        });
+      }
+      const manifest = new TextEncoder().encode(
+        `${JSON.stringify({ format: "pp-model-manifest/1", model: name, artifacts: entries }, null, 2)}\n`,
+      );
+      const storedManifest = await this.store.put(`${prefix}/${MANIFEST_NAME}`, manifest);
+      written.push(storedManifest.key);
+      await this.options.faultHook?.("afterArtifacts");
+
+      // 2. All rows in one transaction; the model row lock serialises version numbering.
+      return await this.db.transaction(async (tx) => {
+        await tx.insert(models).values({ name }).onConflictDoNothing({ target: models.name });
+        const [model] = await tx.select().from(models).where(eq(models.name, name)).for("update");
+        if (!model) throw new RegistryStateError(`model "${name}" vanished during registration`);
+        const [{ current }] = await tx
+          .select({ current: max(modelVersions.version) })
+          .from(modelVersions)
+          .where(eq(modelVersions.modelId, model.id));
+        const now = new Date();
+        if (input.promote) {
+          await tx
+            .update(modelVersions)
+            .set({ stage: "archived" })
+            .where(and(eq(modelVersions.modelId, model.id), eq(modelVersions.stage, "production")));
+        }
+        const [row] = await tx
+          .insert(modelVersions)
+          .values({
+            modelId: model.id,
+            version: (current ?? 0) + 1,
+            stage: input.promote ? "production" : "staging",
+            artifactUri: this.store.uriFor(prefix),
+            artifactSha256: storedManifest.sha256,
+            artifacts: entries,
+            timeUnit: input.timeUnit,
+            calibrationEnd: input.dataWindow.calibrationEnd,
+            holdoutEnd: input.dataWindow.holdoutEnd ?? null,
+            dataWindow: input.dataWindow,
+            params: input.params,
+            metrics: input.metrics,
+            trainedAt,
+            promotedAt: input.promote ? now : null,
+          })
+          .returning();
+        const customerFeaturesWritten = input.customerFeatures
+          ? await writeCustomerFeatures(tx, row.id, input.customerFeatures)
+          : 0;
+        await this.options.faultHook?.("beforeCommit");
+        return { ...row, modelName: name, customerFeaturesWritten };
+      });
+    } catch (error) {
+      // Best effort: nothing references these files. (After a hard kill they stay, unreferenced.)
+      await Promise.allSettled(written.map((key) => this.store.delete(key)));
+      throw error;
+    }
+  }
+
+  /** Makes `version` the production version of `name`, archiving the previous one. */
+  async promote(name: string, version: number): Promise<PromotionResult> {
+    assertVersionNumber(version);
+    return this.db.transaction(async (tx) => {
+      const model = await lockModel(tx, name);
+      const [target] = await tx
+        .select()
+        .from(modelVersions)
+        .where(and(eq(modelVersions.modelId, model.id), eq(modelVersions.version, version)));
+      if (!target) throw new RegistryNotFoundError(`model "${name}" has no version ${version}`);
+      if (target.stage === "production") {
+        return { promoted: { ...target, modelName: name }, archived: null };
+      }
+      const archived = await tx
+        .update(modelVersions)
+        .set({ stage: "archived" })
+        .where(and(eq(modelVersions.modelId, model.id), eq(modelVersions.stage, "production")))
+        .returning();
+      const [promoted] = await tx
+        .update(modelVersions)
+        .set({ stage: "production", promotedAt: new Date() })
+        .where(eq(modelVersions.id, target.id))
+        .returning();
+      return {
+        promoted: { ...promoted, modelName: name },
+        archived: archived[0] ? { ...archived[0], modelName: name } : null,
+      };
+    });
+  }
+
+  /**
+   * Puts the previous production version back: the current production version is archived and
+   * the version promoted most recently before it becomes production again. `promoted_at` keeps the
+   * time of the original promotion, so repeated rollbacks walk further back through history.
+   */
+  async rollback(name: string): Promise<PromotionResult> {
+    return this.db.transaction(async (tx) => {
+      const model = await lockModel(tx, name);
+      const [current] = await tx
+        .select()
+        .from(modelVersions)
+        .where(and(eq(modelVersions.modelId, model.id), eq(modelVersions.stage, "production")));
+      if (!current) {
+        throw new RegistryStateError(`model "${name}" has no production version to roll back`);
+      }
+      const [previous] = await tx
+        .select()
+        .from(modelVersions)
+        .where(
+          and(
+            eq(modelVersions.modelId, model.id),
+            ne(modelVersions.id, current.id),
+            isNotNull(modelVersions.promotedAt),
+            current.promotedAt ? lt(modelVersions.promotedAt, current.promotedAt) : sql`true`,
+          ),
+        )
+        .orderBy(desc(modelVersions.promotedAt))
+        .limit(1);
+      if (!previous) {
+        throw new RegistryStateError(
+          `model "${name}" has no earlier production version to roll back to (production is v${current.version})`,
+        );
+      }
+      const [archived] = await tx
+        .update(modelVersions)
+        .set({ stage: "archived" })
+        .where(eq(modelVersions.id, current.id))
+        .returning();
+      const [promoted] = await tx
+        .update(modelVersions)
+        .set({ stage: "production" })
+        .where(eq(modelVersions.id, previous.id))
+        .returning();
+      return {
+        promoted: { ...promoted, modelName: name },
+        archived: { ...archived, modelName: name },
+      };
+    });
+  }
+
+  /** All versions (of one model, or of every model), by model name then newest version first. */
+  async listVersions(name?: string): Promise<ModelVersionInfo[]> {
+    const rows = await this.db
+      .select({ version: modelVersions, modelName: models.name })
+      .from(modelVersions)
+      .innerJoin(models, eq(models.id, modelVersions.modelId))
+      .where(name === undefined ? undefined : eq(models.name, name))
+      .orderBy(asc(models.name), desc(modelVersions.version));
+    return rows.map((r) => ({ ...r.version, modelName: r.modelName }));
+  }
+
+  /** The production version of `name`, or null when there is none. */
+  async getProductionVersion(name: string): Promise<ModelVersionInfo | null> {
+    const [row] = await this.db
+      .select({ version: modelVersions, modelName: models.name })
+      .from(modelVersions)
+      .innerJoin(models, eq(models.id, modelVersions.modelId))
+      .where(and(eq(models.name, name), eq(modelVersions.stage, "production")));
+    return row ? { ...row.version, modelName: row.modelName } : null;
+  }
+
+  /** One version of `name`, or null. */
+  async getVersion(name: string, version: number): Promise<ModelVersionInfo | null> {
+    const [row] = await this.db
+      .select({ version: modelVersions, modelName: models.name })
+      .from(modelVersions)
+      .innerJoin(models, eq(models.id, modelVersions.modelId))
+      .where(and(eq(models.name, name), eq(modelVersions.version, version)));
+    return row ? { ...row.version, modelName: row.modelName } : null;
+  }
+
+  /**
+   * The bytes of one artifact of a version, after checking them against the recorded sha256.
+   * Throws {@link ArtifactChecksumError} on a mismatch: tampered bytes are never returned.
+   */
+  async loadArtifact(
+    version: Pick<ModelVersionRow, "artifacts">,
+    artifactName: string,
+  ): Promise<Uint8Array> {
+    const entry = version.artifacts.find((a) => a.name === artifactName);
+    if (!entry) {
+      const names = version.artifacts.map((a) => a.name).join(", ");
+      throw new RegistryNotFoundError(
+        `no artifact "${artifactName}" in this version (has: ${names})`,
+      );
+    }
+    return this.loadVerified(entry.name, entry.uri, entry.sha256);
+  }
+
+  /** Checks the manifest and every artifact of a version; throws on the first mismatch. */
+  async verifyVersion(
+    version: Pick<ModelVersionRow, "artifacts" | "artifactUri" | "artifactSha256">,
+  ): Promise<void> {
+    await this.loadVerified(
+      MANIFEST_NAME,
+      `${version.artifactUri}/${MANIFEST_NAME}`,
+      version.artifactSha256,
+    );
+    for (const entry of version.artifacts)
+      await this.loadVerified(entry.name, entry.uri, entry.sha256);
+  }
+
+  /** Customer features stored with a version (see {@link CustomerFeaturesRepository.get}). */
+  getCustomerFeatures(
+    modelVersionId: number,
+    customerIds: string[],
+  ): Promise<Map<string, CustomerFeatureRecord>> {
+    return this.customerFeatures.get(modelVersionId, customerIds);
+  }
+
+  private async loadVerified(name: string, uri: string, expected: string): Promise<Uint8Array> {
+    const bytes = await this.store.get(this.store.keyFor(uri));
+    const actual = await sha256Hex(bytes);
+    if (actual !== expected) throw new ArtifactChecksumError(name, uri, expected, actual);
+    return bytes;
+  }
+}
+
+async function lockModel(tx: Database, name: string) {
+  const [model] = await tx.select().from(models).where(eq(models.name, name)).for("update");
+  if (!model) throw new RegistryNotFoundError(`no model named "${name}"`);
+  return model;
+}
+
+function assertModelName(name: string): void {
+  if (typeof name !== "string" || !MODEL_NAME.test(name)) {
+    throw new RegistryInputError(
+      "name",
+      "must be 1-128 characters of letters, digits, '.', '_' or '-', starting with a letter or digit",
+    );
+  }
+}
+
+function assertVersionNumber(version: number): void {
+  if (!Number.isInteger(version) || version < 1) {
+    throw new RegistryInputError("version", `must be a positive integer, got ${String(version)}`);
+  }
+}
+
+function validateRegistration(input: RegisterVersionInput): void {
+  if (!Array.isArray(input.artifacts) || input.artifacts.length === 0) {
+    throw new RegistryInputError("artifacts", "at least one artifact is required");
+  }
+  const seen = new Set<string>();
+  input.artifacts.forEach((artifact, i) => {
+    if (typeof artifact.name !== "string" || artifact.name === MANIFEST_NAME) {
+      throw new RegistryInputError(
+        `artifacts[${i}].name`,
+        `must be a file name other than ${MANIFEST_NAME}`,
+      );
+    }
+    try {
+      assertValidArtifactKey(artifact.name);
+    } catch (error) {
+      throw new RegistryInputError(`artifacts[${i}].name`, (error as Error).message);
+    }
+    if (seen.has(artifact.name)) {
+      throw new RegistryInputError(`artifacts[${i}].name`, `duplicate artifact "${artifact.name}"`);
+    }
+    seen.add(artifact.name);
+    if (!(artifact.bytes instanceof Uint8Array)) {
+      throw new RegistryInputError(`artifacts[${i}].bytes`, "must be a Uint8Array");
+    }
+  });
+  for (const [key, value] of Object.entries(input.metrics ?? {})) {
+    if (typeof value !== "number" || !Number.isFinite(value)) {
+      throw new RegistryInputError(
+        `metrics.${key}`,
+        `must be a finite number, got ${String(value)}`,
+      );
+    }
+  }
+  const window = input.dataWindow;
+  for (const field of ["calibrationStart", "calibrationEnd", "holdoutEnd"] as const) {
+    const value = window?.[field];
+    if (value === undefined && field !== "calibrationEnd") continue;
+    if (typeof value !== "string" || !ISO_DATE.test(value)) {
+      throw new RegistryInputError(`dataWindow.${field}`, "must be a date YYYY-MM-DD");
+    }
+  }
+  if (typeof input.timeUnit !== "string" || input.timeUnit.length === 0) {
+    throw new RegistryInputError("timeUnit", "is required");
+  }
+  if (Number.isNaN(new Date(input.trainedAt).getTime())) {
+    throw new RegistryInputError("trainedAt", "must be a valid date");
+  }
+}

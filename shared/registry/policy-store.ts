@@ -1,0 +1,81 @@
+// Versioned decision policies. `add` stores a new version of a named policy; `activate` makes one
+// version THE active policy of the platform (one active policy overall, enforced by a partial
+// unique index), so the decision service always knows which single policy to run.
+
+import { and, asc, desc, eq, max, sql } from "drizzle-orm";
+import type { Database } from "../db/database.ts";
+import { type PolicyRow, policies } from "../db/schema.ts";
+import { RegistryInputError, RegistryNotFoundError } from "./registry-errors.ts";
+
+const POLICY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** Advisory lock id that serialises activations (any fixed number). */
+const ACTIVATION_LOCK_ID = 7_310_113;
+
+export class PolicyStore {
+  constructor(private readonly db: Database) {}
+
+  /** Stores `definition` as the next version of `name` (1, 2, …), inactive; returns the row. */
+  async add(name: string, definition: unknown): Promise<PolicyRow> {
+    if (typeof name !== "string" || !POLICY_NAME.test(name)) {
+      throw new RegistryInputError("name", "must be 1-128 letters, digits, '.', '_' or '-'");
+    }
+    if (definition === undefined) throw new RegistryInputError("definition", "is required");
+    return this.db.transaction(async (tx) => {
+      // Versions of one name are numbered under a per-name lock, so concurrent adds don't collide.
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`pp.policies:${name}`}))`);
+      const [{ current }] = await tx
+        .select({ current: max(policies.version) })
+        .from(policies)
+        .where(eq(policies.name, name));
+      const [row] = await tx
+        .insert(policies)
+        .values({ name, version: (current ?? 0) + 1, definition })
+        .returning();
+      return row;
+    });
+  }
+
+  /** Makes `name` v`version` the one active policy (deactivating any other); returns it. */
+  async activate(name: string, version: number): Promise<PolicyRow> {
+    return this.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(${ACTIVATION_LOCK_ID})`);
+      const [target] = await tx
+        .select()
+        .from(policies)
+        .where(and(eq(policies.name, name), eq(policies.version, version)));
+      if (!target) throw new RegistryNotFoundError(`policy "${name}" has no version ${version}`);
+      if (target.active) return target;
+      await tx.update(policies).set({ active: false }).where(eq(policies.active, true));
+      const [row] = await tx
+        .update(policies)
+        .set({ active: true, activatedAt: new Date() })
+        .where(eq(policies.id, target.id))
+        .returning();
+      return row;
+    });
+  }
+
+  /** The active policy, or null when none has been activated. */
+  async getActive(): Promise<PolicyRow | null> {
+    const [row] = await this.db.select().from(policies).where(eq(policies.active, true));
+    return row ?? null;
+  }
+
+  /** One version of a policy, or null. */
+  async get(name: string, version: number): Promise<PolicyRow | null> {
+    const [row] = await this.db
+      .select()
+      .from(policies)
+      .where(and(eq(policies.name, name), eq(policies.version, version)));
+    return row ?? null;
+  }
+
+  /** All policies (or the versions of one), by name then newest version first. */
+  list(name?: string): Promise<PolicyRow[]> {
+    return this.db
+      .select()
+      .from(policies)
+      .where(name === undefined ? undefined : eq(policies.name, name))
+      .orderBy(asc(policies.name), desc(policies.version));
+  }
+}
