@@ -1,0 +1,86 @@
+// The artifact set of one trained model version, as the registry stores it and the forecast
+// service loads it: a manifest (model.json), three ONNX tree ensembles, metrics and the report.
+// Runtime-neutral (the forecast service imports the schema).
+
+import { z } from "zod";
+
+/** File names inside a bundle. */
+export const BUNDLE_FILES = {
+  manifest: "model.json",
+  gbdtCount: "gbdt_count.onnx",
+  gbdtPurchase: "gbdt_purchase.onnx",
+  gbdtSpend: "gbdt_spend.onnx",
+  metrics: "metrics.json",
+  report: "report.html",
+} as const;
+
+export type BundleFileKey = keyof typeof BUNDLE_FILES;
+
+export const BUNDLE_FORMAT_VERSION = 1;
+
+const positive = z.number().positive();
+
+export const BgNbdParamsSchema = z.object({
+  r: positive,
+  alpha: positive,
+  a: positive,
+  b: positive,
+});
+export const ParetoNbdParamsSchema = z.object({
+  r: positive,
+  alpha: positive,
+  s: positive,
+  beta: positive,
+});
+export const GammaGammaParamsSchema = z.object({ p: positive, q: positive, gamma: positive });
+
+export const ModelManifestSchema = z.object({
+  format_version: z.literal(BUNDLE_FORMAT_VERSION),
+  name: z.string().min(1).optional(),
+  time_unit: z.enum(["day", "week"]),
+  /** Last day of the calibration period, YYYY-MM-DD: the features' cutoff. */
+  calibration_end: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  holdout_end: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .nullable(),
+  /** The GBDT models' trained horizon in time units (the holdout length); 0 without GBDT. */
+  horizon: z.number().nonnegative(),
+  bgnbd: BgNbdParamsSchema,
+  pareto_nbd: ParetoNbdParamsSchema,
+  gamma_gamma: GammaGammaParamsSchema.nullable(),
+  feature_layout: z.object({ version: z.string(), names: z.array(z.string()).min(1) }),
+  /** The model with the best out-of-fold Poisson deviance on the holdout. */
+  recommended: z.enum(["gbdt", "bgnbd", "pareto_nbd"]),
+  /** Which ONNX files the bundle holds (none when trained from summaries only). */
+  gbdt: z.object({
+    count: z.boolean(),
+    purchase: z.boolean(),
+    spend: z.boolean(),
+    /** The spend model's loss ("gamma" or "squared"); it predicts holdout spend. */
+    spend_loss: z.enum(["gamma", "squared"]).nullable(),
+  }),
+  trained_at: z.string(),
+  data: z.object({
+    customers: z.number().int().nonnegative(),
+    transactions: z.number().int().nonnegative().nullable(),
+    calibration_end: z.string(),
+    holdout_end: z.string().nullable(),
+    time_unit: z.enum(["day", "week"]),
+    source: z.string().optional(),
+  }),
+});
+
+export type ModelManifest = z.infer<typeof ModelManifestSchema>;
+export type BgNbdParamsJson = z.infer<typeof BgNbdParamsSchema>;
+export type ParetoNbdParamsJson = z.infer<typeof ParetoNbdParamsSchema>;
+export type GammaGammaParamsJson = z.infer<typeof GammaGammaParamsSchema>;
+
+/** A bundle in memory: file name → bytes. */
+export type ModelBundle = Map<string, Uint8Array>;
+
+/** Parses and validates model.json bytes or text; throws a ZodError naming the bad field. */
+export function parseManifest(source: Uint8Array | string): ModelManifest {
+  const text = typeof source === "string" ? source : new TextDecoder().decode(source);
+  return ModelManifestSchema.parse(JSON.parse(text));
+}

@@ -1,0 +1,67 @@
+// Progress display for long pipeline steps: a cli-progress bar on a TTY, otherwise one stderr line
+// per step with its duration, so logs of non-interactive runs still show where the time went.
+
+import cliProgress from "cli-progress";
+
+export interface ProgressCounter {
+  tick(label?: string): void;
+  stop(): void;
+}
+
+export interface StepLog {
+  /** Runs one named step and reports its duration; returns what the step returns. */
+  step<T>(name: string, run: () => T | Promise<T>): Promise<T>;
+  /** A counter for a step made of `total` parts (e.g. K folds). */
+  counter(name: string, total: number): ProgressCounter;
+  info(message: string): void;
+  warn(message: string): void;
+  /** Seconds each finished step took. */
+  readonly seconds: Record<string, number>;
+}
+
+export interface StepLogOptions {
+  /** Where lines go (default stderr); `null` silences the log. */
+  write?: ((line: string) => void) | null;
+  /** Draw a progress bar (default: when stderr is a TTY). */
+  bar?: boolean;
+}
+
+export function createStepLog(options: StepLogOptions = {}): StepLog {
+  const write =
+    options.write === null
+      ? () => {}
+      : (options.write ?? ((line: string) => process.stderr.write(`${line}\n`)));
+  const bar = options.bar ?? (options.write === undefined && process.stderr.isTTY === true);
+  const seconds: Record<string, number> = {};
+  return {
+    seconds,
+    async step(name, run) {
+      const started = performance.now();
+      if (!bar) write(`[train] ${name} ...`);
+      try {
+        return await run();
+      } finally {
+        const s = (performance.now() - started) / 1000;
+        seconds[name] = (seconds[name] ?? 0) + s;
+        write(`[train] ${name}: ${s.toFixed(2)} s`);
+      }
+    },
+    counter(name, total) {
+      if (bar) {
+        const b = new cliProgress.SingleBar(
+          { format: `${name} [{bar}] {value}/{total} {label}`, stream: process.stderr },
+          cliProgress.Presets.shades_classic,
+        );
+        b.start(total, 0, { label: "" });
+        return { tick: (label) => b.increment(1, { label: label ?? "" }), stop: () => b.stop() };
+      }
+      let done = 0;
+      return {
+        tick: (label) => write(`[train]   ${name} ${++done}/${total}${label ? ` ${label}` : ""}`),
+        stop: () => {},
+      };
+    },
+    info: (message) => write(`[train] ${message}`),
+    warn: (message) => write(`[train] WARNING: ${message}`),
+  };
+}
