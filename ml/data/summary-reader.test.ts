@@ -1,0 +1,102 @@
+import { expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { summarize } from "../features/summaries.ts";
+import { simulateBgNbd } from "../sim/bgnbd-simulator.ts";
+import { BadRowError } from "./bad-rows.ts";
+import { readSummaryCsv } from "./summary-reader.ts";
+import { dayToIsoDate } from "./transaction-log.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "summary-reader-"));
+let files = 0;
+function file(text: string): string {
+  const path = join(dir, `s-${++files}.csv`);
+  writeFileSync(path, text);
+  return path;
+}
+
+test("reads id,x,t_x,T,monetary; bad rows reported with line numbers", async () => {
+  const text = [
+    "id,x,t_x,T,monetary",
+    "1,2,30.42857142857143,38.857142857142854,22.345", // 2 ok
+    "2,0,0,38,0", // 3 ok
+    "3,1.5,2,38,1", // 4 fractional x
+    "4,1,40,38,1", // 5 t_x > T
+    "5,0,3,38,0", // 6 t_x > 0 with x = 0
+    "2,1,1,38,1", // 7 duplicate id
+    "6,1,1,38,-5", // 8 negative monetary
+    ",1,1,38,5", // 9 missing id
+    "7,1,1", // 10 wrong column count
+  ].join("\n");
+  const { summaries: s, report } = await readSummaryCsv(file(text), {
+    calibrationEnd: "1997-09-30",
+  });
+  expect(s.ids).toEqual(["1", "2"]);
+  expect([...s.x]).toEqual([2, 0]);
+  expect(s.tx[0]).toBe(30.42857142857143);
+  expect([...s.holdoutPurchases]).toEqual([0, 0]);
+  // firstDay = calibration end - T: 1997-09-30 - 272 days and - 266 days.
+  expect([...s.firstDay].map(dayToIsoDate)).toEqual(["1997-01-01", "1997-01-07"]);
+  expect(report.errors.map((e) => [e.line, e.field ?? null])).toEqual([
+    [4, "x"],
+    [5, "t_x"],
+    [6, "t_x"],
+    [7, "id"],
+    [8, "monetary"],
+    [9, "id"],
+    [10, null],
+  ]);
+  const error = await readSummaryCsv(file(text), { onBadRow: "fail" }).catch((e) => e);
+  expect(error).toBeInstanceOf(BadRowError);
+  expect(error.message).toMatch(/line 4, field "x"/);
+});
+
+test("a header without T is an error naming it", async () => {
+  const error = await readSummaryCsv(file("id,x,t_x,monetary\n1,0,0,0\n")).catch((e) => e);
+  expect(error).toBeInstanceOf(BadRowError);
+  expect(error.field).toBe("T");
+});
+
+test("round trip with summarize, including the optional holdout columns", async () => {
+  const pop = simulateBgNbd(
+    { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 },
+    { customers: 500, seed: 4, start: "1997-01-01", timeUnit: "week" },
+  );
+  const s = summarize(pop.log, pop.exact.options);
+  const lines = ["customer_id,x,t_x,T,monetary,first_spend,holdout_purchases,holdout_spend"];
+  for (let i = 0; i < s.n; i++) {
+    lines.push(
+      [
+        s.ids[i],
+        s.x[i],
+        s.tx[i],
+        s.T[i],
+        s.monetary[i],
+        s.firstSpend[i],
+        s.holdoutPurchases[i],
+        s.holdoutSpend[i],
+      ].join(","),
+    );
+  }
+  const { summaries: back, report } = await readSummaryCsv(file(lines.join("\n")), {
+    timeUnit: "week",
+    calibrationEnd: s.options.calibrationEnd,
+    holdoutEnd: s.options.holdoutEnd as string,
+  });
+  expect(report.badRows).toBe(0);
+  expect(back.ids).toEqual(s.ids);
+  for (const key of [
+    "x",
+    "tx",
+    "T",
+    "monetary",
+    "firstSpend",
+    "holdoutPurchases",
+    "holdoutSpend",
+    "firstDay",
+  ] as const) {
+    expect(back[key]).toEqual(s[key] as never);
+  }
+  expect(back.holdoutLength).toBeCloseTo(s.holdoutLength, 12);
+});
