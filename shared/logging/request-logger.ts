@@ -1,6 +1,7 @@
 // Middleware: assigns the request id (echoed in `X-Request-Id`), binds a per-request logger,
 // and writes ONE wide log line per request once the response is known.
 import type { Context, MiddlewareHandler } from "hono";
+import { AppError } from "../errors/app-error.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { routePattern } from "../http/route-pattern.ts";
 import type { LogFields, Logger } from "./logger.ts";
@@ -50,9 +51,15 @@ export function requestLogger(options: RequestLoggerOptions): MiddlewareHandler<
       duration_ms: Math.round((now() - started) * 1000) / 1000,
       ...logFields,
     };
-    if (status >= 500) {
+    const error = c.error;
+    if (error instanceof AppError) {
+      // An expected failure (not ready, bad gateway, ...): its code and message suffice.
+      line.error_code = error.code;
+      if (status >= 500) line.error_message = error.message;
+      logger[status >= 500 ? "warn" : "info"]("request", line);
+    } else if (status >= 500) {
       // The client got an opaque message; the log keeps the real error and its stack.
-      if (c.error) line.error = c.error;
+      if (error) line.error = error;
       logger.error("request", line);
     } else {
       logger.info("request", line);

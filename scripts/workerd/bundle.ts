@@ -1,0 +1,119 @@
+// Builds a service's Worker with `wrangler deploy --dry-run` and writes a workerd config that
+// serves the bundle, so the exact artifact Cloudflare would run is tested locally with
+// `workerd serve` (faster and sturdier than `wrangler dev`). Extra modules wrangler emits
+// (.wasm as CompiledWasm, .onnx and other files as Data) are carried over.
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+
+export const repoRoot = resolve(import.meta.dirname, "../..");
+export const binDir = join(repoRoot, "node_modules", ".bin");
+
+export interface WorkerBundle {
+  outDir: string;
+  mainModule: string;
+  modules: Array<{ name: string; kind: "esModule" | "commonJsModule" | "wasm" | "data" | "text" }>;
+  compatibilityDate: string;
+  compatibilityFlags: string[];
+}
+
+/** Reads `key = "value"` / `key = [..]` top-level lines of a wrangler.toml (enough for us). */
+function wranglerSetting(toml: string, key: string): string | undefined {
+  return new RegExp(`^${key}\\s*=\\s*(.+)$`, "m").exec(toml)?.[1]?.trim();
+}
+
+function moduleKind(name: string): WorkerBundle["modules"][number]["kind"] {
+  if (name.endsWith(".js") || name.endsWith(".mjs")) return "esModule";
+  if (name.endsWith(".cjs")) return "commonJsModule";
+  if (name.endsWith(".wasm")) return "wasm";
+  if (name.endsWith(".txt") || name.endsWith(".html")) return "text";
+  return "data";
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? listFiles(join(dir, entry.name)) : [join(dir, entry.name)],
+  );
+}
+
+/** Bundles `services/<service>` into `outDir` (wrangler runs under Node, as it must). */
+export async function bundleWorker(service: string, outDir: string): Promise<WorkerBundle> {
+  const serviceDir = join(repoRoot, "services", service);
+  const toml = readFileSync(join(serviceDir, "wrangler.toml"), "utf8");
+  const output: string[] = [];
+  const code = await new Promise<number | null>((done, fail) => {
+    const child = spawn(
+      "node",
+      [join(binDir, "wrangler"), "deploy", "--dry-run", "--outdir", outDir],
+      {
+        cwd: serviceDir,
+        env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    child.stdout.on("data", (chunk) => output.push(String(chunk)));
+    child.stderr.on("data", (chunk) => output.push(String(chunk)));
+    child.on("error", fail);
+    child.on("close", done);
+  });
+  if (code !== 0)
+    throw new Error(`wrangler build of ${service} failed (${code}):\n${output.join("")}`);
+
+  const files = listFiles(outDir)
+    .map((file) => relative(outDir, file))
+    .filter((name) => !name.endsWith(".map") && name !== "README.md" && !name.endsWith(".capnp"));
+  const mainModule = "worker.js";
+  if (!files.includes(mainModule)) throw new Error(`wrangler wrote no ${mainModule} in ${outDir}`);
+  const flags = wranglerSetting(toml, "compatibility_flags");
+  return {
+    outDir,
+    mainModule,
+    // The main module must come first in workerd's list.
+    modules: [mainModule, ...files.filter((f) => f !== mainModule)].map((name) => ({
+      name,
+      kind: moduleKind(name),
+    })),
+    compatibilityDate: JSON.parse(wranglerSetting(toml, "compatibility_date") ?? '"2026-11-01"'),
+    compatibilityFlags: flags ? JSON.parse(flags) : [],
+  };
+}
+
+/** Writes `<outDir>/<name>.capnp` serving the bundle on `address` with text bindings. */
+export function writeWorkerdConfig(
+  bundle: WorkerBundle,
+  options: { name: string; address: string; bindings: Record<string, string> },
+): string {
+  const q = (s: string) => JSON.stringify(s);
+  const modules = bundle.modules
+    .map((m) => `      (name = ${q(m.name)}, ${m.kind} = embed ${q(m.name)})`)
+    .join(",\n");
+  const bindings = Object.entries(options.bindings)
+    .map(([name, value]) => `      (name = ${q(name)}, text = ${q(value)})`)
+    .join(",\n");
+  const config = `using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .worker),
+    # Outbound fetches may reach loopback and private hosts (e.g. the forecast service).
+    (name = "internet", network = (allow = ["public", "private", "local"])),
+  ],
+  sockets = [(name = "http", address = ${q(options.address)}, http = (), service = "main")],
+);
+
+const worker :Workerd.Worker = (
+  modules = [
+${modules}
+  ],
+  compatibilityDate = ${q(bundle.compatibilityDate)},
+  compatibilityFlags = [${bundle.compatibilityFlags.map(q).join(", ")}],
+  bindings = [
+${bindings}
+  ],
+  globalOutbound = "internet",
+);
+`;
+  const path = join(bundle.outDir, `${options.name}.capnp`);
+  writeFileSync(path, config);
+  return path;
+}

@@ -1,0 +1,225 @@
+// One HTTP suite run against both services under Bun, Node, Deno and workerd, each started as a
+// real process. A runtime that fails to start fails its tests: none is skipped.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { parseExposition, sampleValue } from "../../shared/metrics/exposition-parser.ts";
+import {
+  type RunningService,
+  type RuntimeName,
+  removeWorkerBundles,
+  runtimeNames,
+  type ServiceName,
+  startService,
+} from "./runtimes.ts";
+
+interface RuntimePair {
+  forecast: RunningService;
+  decision: RunningService;
+}
+
+/**
+ * POST routes taking a JSON body, per service: each gets the malformed-body checks.
+ * Add routes here as they land (e.g. forecast: ["/forecast"]).
+ */
+export const jsonPostRoutes: Record<ServiceName, string[]> = { forecast: [], decision: [] };
+
+const pairs = new Map<RuntimeName, Promise<RuntimePair>>();
+
+async function startPair(runtime: RuntimeName): Promise<RuntimePair> {
+  const forecast = await startService(runtime, "forecast");
+  try {
+    const decision = await startService(runtime, "decision", { FORECAST_URL: forecast.baseUrl });
+    return { forecast, decision };
+  } catch (err) {
+    await forecast.stop();
+    throw err;
+  }
+}
+
+beforeAll(() => {
+  // All runtimes start at once; each describe block waits only for its own.
+  for (const runtime of runtimeNames) {
+    const pair = startPair(runtime);
+    pair.catch(() => {}); // reported by the tests that await it
+    pairs.set(runtime, pair);
+  }
+});
+
+afterAll(async () => {
+  const settled = await Promise.allSettled(pairs.values());
+  await Promise.all(
+    settled.flatMap((s) =>
+      s.status === "fulfilled" ? [s.value.forecast.stop(), s.value.decision.stop()] : [],
+    ),
+  );
+  removeWorkerBundles();
+});
+
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+async function errorOf(res: Response) {
+  expect(res.headers.get("content-type") ?? "").toContain("application/json");
+  const body = (await res.json()) as {
+    error: { code: string; message: string; details?: unknown };
+  };
+  expect(Object.keys(body)).toEqual(["error"]);
+  expect(typeof body.error.code).toBe("string");
+  expect(typeof body.error.message).toBe("string");
+  expect(body.error.message.length).toBeGreaterThan(0);
+  return body.error;
+}
+
+async function metricsOf(svc: RunningService) {
+  const res = await fetch(`${svc.baseUrl}/metrics`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get("content-type") ?? "").toContain("text/plain");
+  expect(res.headers.get("content-type") ?? "").toContain("version=0.0.4");
+  return parseExposition(await res.text());
+}
+
+/** Waits (briefly) for log output to be flushed, then returns the lines mentioning `text`. */
+async function logLinesWith(svc: RunningService, text: string): Promise<string[]> {
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    const lines = svc
+      .output()
+      .split("\n")
+      .filter((line) => line.includes(text));
+    if (lines.length > 0 || Date.now() > deadline) return lines;
+    await Bun.sleep(50);
+  }
+}
+
+for (const runtime of runtimeNames) {
+  describe(`${runtime}`, () => {
+    let pair: RuntimePair;
+    beforeAll(async () => {
+      const started = pairs.get(runtime);
+      if (!started) throw new Error(`${runtime} was never started`);
+      pair = await started;
+    }, 90_000);
+
+    for (const service of ["forecast", "decision"] as const) {
+      const svc = () => {
+        if (!pair) throw new Error(`${runtime} did not start; see the error above`);
+        return pair[service];
+      };
+
+      test(`${service}: GET /health reports liveness`, async () => {
+        const res = await fetch(`${svc().baseUrl}/health`);
+        expect(res.status).toBe(200);
+        expect(res.headers.get("content-type") ?? "").toContain("application/json");
+        const body = (await res.json()) as Record<string, unknown>;
+        expect(body.status).toBe("ok");
+        expect(body.service).toBe(service);
+        expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
+        expect(typeof body.uptime_s).toBe("number");
+        expect(body.uptime_s as number).toBeGreaterThanOrEqual(0);
+      });
+
+      test(`${service}: HEAD /health answers without a body`, async () => {
+        const res = await fetch(`${svc().baseUrl}/health`, { method: "HEAD" });
+        expect(res.status).toBe(200);
+        expect(await res.text()).toBe("");
+      });
+
+      test(`${service}: X-Request-Id is echoed, or generated, and logged once`, async () => {
+        const id = `conformance-${runtime}-${service}-${crypto.randomUUID()}`;
+        const res = await fetch(`${svc().baseUrl}/health`, { headers: { "X-Request-Id": id } });
+        expect(res.headers.get("x-request-id")).toBe(id);
+        const generated = await fetch(`${svc().baseUrl}/health`);
+        expect(generated.headers.get("x-request-id") ?? "").toMatch(uuid);
+
+        const lines = await logLinesWith(svc(), id);
+        expect(lines).toHaveLength(1);
+        const line = JSON.parse(lines[0] as string);
+        expect(line).toMatchObject({
+          msg: "request",
+          service,
+          request_id: id,
+          method: "GET",
+          route: "/health",
+          status: 200,
+        });
+        expect(typeof line.duration_ms).toBe("number");
+      });
+
+      test(`${service}: unknown path is a JSON 404`, async () => {
+        const res = await fetch(`${svc().baseUrl}/no/such/route`);
+        expect(res.status).toBe(404);
+        const error = await errorOf(res);
+        expect(error.code).toBe("not_found");
+        expect(error.message).toContain("/no/such/route");
+      });
+
+      test(`${service}: wrong method is a JSON 405 with Allow`, async () => {
+        const res = await fetch(`${svc().baseUrl}/health`, { method: "POST", body: "{}" });
+        expect(res.status).toBe(405);
+        expect(res.headers.get("allow")).toContain("GET");
+        const error = await errorOf(res);
+        expect(error.code).toBe("method_not_allowed");
+      });
+
+      test(`${service}: /metrics parses and counts requests by route, method and status`, async () => {
+        const labels = { service, route: "/health", method: "GET", status: "200" };
+        const before = await metricsOf(svc());
+        const count0 = sampleValue(before, "http_requests_total", labels);
+        const miss0 = sampleValue(before, "http_requests_total", {
+          service,
+          route: "unmatched",
+          method: "GET",
+          status: "404",
+        });
+        for (let i = 0; i < 3; i++) await (await fetch(`${svc().baseUrl}/health`)).body?.cancel();
+        await (await fetch(`${svc().baseUrl}/not-a-route/123`)).body?.cancel();
+
+        const after = await metricsOf(svc());
+        expect(after.types.get("http_requests_total")).toBe("counter");
+        expect(after.types.get("http_request_duration_seconds")).toBe("histogram");
+        expect(sampleValue(after, "http_requests_total", labels)).toBe(count0 + 3);
+        const unmatched = { service, route: "unmatched", method: "GET", status: "404" };
+        expect(sampleValue(after, "http_requests_total", unmatched)).toBe(miss0 + 1);
+        // The raw path never becomes a label value (bounded cardinality).
+        expect(after.samples.some((s) => s.labels.route === "/not-a-route/123")).toBe(false);
+        expect(sampleValue(after, "http_request_duration_seconds_count", labels)).toBe(count0 + 3);
+        expect(
+          sampleValue(after, "http_request_duration_seconds_bucket", { ...labels, le: "+Inf" }),
+        ).toBe(count0 + 3);
+      });
+
+      test(`${service}: GET /ready is 200 while its dependencies are up`, async () => {
+        const res = await fetch(`${svc().baseUrl}/ready`);
+        expect(res.status).toBe(200);
+        const body = (await res.json()) as { status: string; checks: Array<{ ok: boolean }> };
+        expect(body.status).toBe("ready");
+        expect(body.checks.every((c) => c.ok)).toBe(true);
+      });
+
+      for (const route of jsonPostRoutes[service]) {
+        test(`${service}: POST ${route} with malformed JSON is a 400 naming the problem`, async () => {
+          const res = await fetch(`${svc().baseUrl}${route}`, {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: '{"customer_id": ',
+          });
+          expect(res.status).toBe(400);
+          const error = await errorOf(res);
+          expect(error.message).toContain("JSON");
+        });
+      }
+    }
+
+    // Last: stopping forecast must turn decision's readiness into a 503 naming forecast.
+    test("decision: GET /ready is 503 naming forecast once forecast is down", async () => {
+      await pair.forecast.stop();
+      const res = await fetch(`${pair.decision.baseUrl}/ready`);
+      expect(res.status).toBe(503);
+      const error = await errorOf(res);
+      expect(error.code).toBe("not_ready");
+      expect(error.message).toContain("forecast");
+      const details = error.details as { checks: Array<{ name: string; ok: boolean }> };
+      expect(details.checks).toContainEqual(
+        expect.objectContaining({ name: "forecast", ok: false }),
+      );
+    });
+  });
+}

@@ -1,0 +1,160 @@
+// Launchers that start a service as a real process under Bun, Node, Deno or workerd, on a
+// free port, and wait for `/health`. A runtime that cannot start makes the launch fail loudly.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { workerBindings } from "../../scripts/workerd/bindings.ts";
+import {
+  binDir,
+  bundleWorker,
+  repoRoot,
+  type WorkerBundle,
+  writeWorkerdConfig,
+} from "../../scripts/workerd/bundle.ts";
+
+export const runtimeNames = ["bun", "node", "deno", "workerd"] as const;
+export type RuntimeName = (typeof runtimeNames)[number];
+export type ServiceName = "forecast" | "decision";
+
+export interface RunningService {
+  runtime: RuntimeName;
+  service: ServiceName;
+  baseUrl: string;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const entry = (service: ServiceName, file: string) =>
+  join(repoRoot, "services", service, "src", "entry", file);
+
+// Bun runs this suite, so its own binary is at hand; elsewhere use the npm-installed one.
+const bunBinary = process.versions.bun ? process.execPath : join(binDir, "bun");
+
+/** One bundle per service, shared by every workerd instance of it. */
+const bundles = new Map<ServiceName, Promise<WorkerBundle>>();
+const bundleDirs: string[] = [];
+
+function workerBundle(service: ServiceName): Promise<WorkerBundle> {
+  let bundle = bundles.get(service);
+  if (!bundle) {
+    const outDir = mkdtempSync(join(tmpdir(), `pp-conformance-${service}-`));
+    bundleDirs.push(outDir);
+    bundle = bundleWorker(service, outDir);
+    bundles.set(service, bundle);
+  }
+  return bundle;
+}
+
+export function removeWorkerBundles(): void {
+  for (const dir of bundleDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  bundles.clear();
+}
+
+async function command(
+  runtime: RuntimeName,
+  service: ServiceName,
+  port: number,
+  env: Record<string, string>,
+): Promise<string[]> {
+  switch (runtime) {
+    case "bun":
+      return [bunBinary, entry(service, "bun.ts")];
+    case "node":
+      return ["node", "--import", "tsx", entry(service, "node.ts")];
+    case "deno":
+      return [
+        join(binDir, "deno"),
+        "run",
+        "--no-lock",
+        "--allow-net",
+        "--allow-env",
+        "--allow-read",
+        entry(service, "deno.ts"),
+      ];
+    case "workerd": {
+      const bundle = await workerBundle(service);
+      const config = writeWorkerdConfig(bundle, {
+        name: `${service}-${port}`,
+        address: `127.0.0.1:${port}`,
+        bindings: workerBindings(service, env),
+      });
+      return [join(binDir, "workerd"), "serve", config];
+    }
+  }
+}
+
+const live = new Set<ChildProcess>();
+// If the runner dies mid-suite, do not leave servers behind.
+process.on("exit", () => {
+  for (const child of live) child.kill("SIGKILL");
+});
+
+export async function startService(
+  runtime: RuntimeName,
+  service: ServiceName,
+  extraEnv: Record<string, string> = {},
+  options: { timeoutMs?: number } = {},
+): Promise<RunningService> {
+  const port = await freePort();
+  const env = { LOG_LEVEL: "info", ...extraEnv, PORT: String(port), HOST: "127.0.0.1" };
+  const [file, ...args] = await command(runtime, service, port, env);
+  const chunks: string[] = [];
+  const child = spawn(file as string, args, {
+    cwd: repoRoot,
+    env: { ...process.env, ...env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  live.add(child);
+  child.stdout?.on("data", (chunk) => chunks.push(String(chunk)));
+  child.stderr?.on("data", (chunk) => chunks.push(String(chunk)));
+  const exited = new Promise<string>((resolve) => {
+    child.on("error", (err) => resolve(`could not start: ${err.message}`));
+    child.on("exit", (code, signal) => resolve(`exited with ${signal ?? code}`));
+  });
+  const output = () => chunks.join("");
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+    await exited;
+    clearTimeout(timer);
+    live.delete(child);
+  };
+
+  const label = `${service} on ${runtime} (${[file, ...args].join(" ")})`;
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  let lastProblem = "no answer yet";
+  while (Date.now() < deadline) {
+    const early = await Promise.race([exited, new Promise<null>((r) => setTimeout(r, 150, null))]);
+    if (early !== null) {
+      live.delete(child);
+      throw new Error(`${label} ${early} before answering /health:\n${output()}`);
+    }
+    try {
+      const res = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return { runtime, service, baseUrl, output, stop };
+      lastProblem = `/health answered ${res.status}`;
+    } catch (err) {
+      lastProblem = err instanceof Error ? err.message : String(err);
+    }
+  }
+  await stop();
+  throw new Error(`${label} did not become healthy (${lastProblem}):\n${output()}`);
+}
