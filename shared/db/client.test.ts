@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import { createDatabase, databaseOptionsFromEnv, MIGRATIONS_FOLDER } from "./client.ts";
+import { type Database, queryRows } from "./database.ts";
 import { models, modelVersions, policies } from "./schema.ts";
 import { openTestDatabase, type TestDatabase, testDrivers } from "./test-databases.ts";
 
@@ -18,6 +19,14 @@ async function expectUniqueViolation(query: PromiseLike<unknown>, constraint: st
   expect(error).not.toBeNull();
   expect(error?.cause?.code).toBe("23505");
   expect(error?.cause?.message).toContain(constraint);
+}
+
+async function countMigrations(db: Database): Promise<number> {
+  const rows = await queryRows<{ n: number }>(
+    db,
+    sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
+  );
+  return rows[0].n;
 }
 
 const migrationFiles = readdirSync(MIGRATIONS_FOLDER).filter((f) => f.endsWith(".sql"));
@@ -40,21 +49,14 @@ for (const driver of testDrivers()) {
       await t?.cleanup();
     }, 30_000);
 
-    const tableNames = async () => {
-      const result = await t.handle.db.execute<{ table_name: string }>(
-        sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`,
-      );
-      return [...(result.rows ?? (result as unknown as { table_name: string }[]))].map(
-        (r) => r.table_name,
-      );
-    };
-    const appliedMigrations = async () => {
-      const result = await t.handle.db.execute<{ n: number }>(
-        sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
-      );
-      const rows = result.rows ?? (result as unknown as { n: number }[]);
-      return rows[0].n;
-    };
+    const tableNames = async () =>
+      (
+        await queryRows<{ table_name: string }>(
+          t.handle.db,
+          sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`,
+        )
+      ).map((r) => r.table_name);
+    const appliedMigrations = () => countMigrations(t.handle.db);
 
     test("migrations create every table; running them again changes nothing", async () => {
       expect(await tableNames()).toEqual([]);
@@ -120,10 +122,7 @@ describe.skipIf(!testDrivers().includes("postgres"))("migrations on postgres", (
     const other = await createDatabase({ databaseUrl: t.options.databaseUrl });
     try {
       await Promise.all([t.handle.migrate(), other.migrate(), t.handle.migrate()]);
-      const rows = await t.handle.db.execute<{ n: number }>(
-        sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
-      );
-      expect([...rows][0].n).toBe(migrationFiles.length);
+      expect(await countMigrations(t.handle.db)).toBe(migrationFiles.length);
     } finally {
       await other.close();
       await t.cleanup();

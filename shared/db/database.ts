@@ -1,7 +1,7 @@
 // The database handle type the repositories accept: a Drizzle PostgreSQL database over the platform
-// schema, whichever driver (postgres.js or PGlite) is underneath. Type-only, no driver imported.
+// schema, whichever driver (postgres.js or PGlite) is underneath. No driver is imported here.
 
-import type { ExtractTablesWithRelations } from "drizzle-orm";
+import type { ExtractTablesWithRelations, SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
 import type * as schema from "./schema.ts";
 
@@ -19,3 +19,10 @@ export type Transaction = PgTransaction<
 
 /** Which driver a {@link Database} runs on. */
 export type DatabaseDriver = "postgres" | "pglite";
+
+/** Rows of a raw SQL query on either driver (postgres.js returns an array, PGlite `{ rows }`). */
+export async function queryRows<T>(db: Database, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown;
+  if (Array.isArray(result)) return result as T[];
+  return (result as { rows?: T[] }).rows ?? [];
+}

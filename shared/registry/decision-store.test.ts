@@ -1,0 +1,98 @@
+// The decision log and the policy store on both drivers.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { NewDecisionLogRow } from "../db/schema.ts";
+import { openTestDatabase, type TestDatabase, testDrivers } from "../db/test-databases.ts";
+import { DecisionLogRepository } from "./decision-log.ts";
+import { PolicyStore } from "./policy-store.ts";
+import { RegistryInputError, RegistryNotFoundError } from "./registry-errors.ts";
+
+function decision(customerId: string, minute: number): NewDecisionLogRow {
+  return {
+    decisionId: crypto.randomUUID(),
+    decidedAt: new Date(Date.UTC(2026, 10, 28, 12, minute)),
+    customerId,
+    inputs: { horizonWeeks: 26, budget: 100 },
+    chosenAction: minute % 2 ? "coupon" : "none",
+    scores: { none: 0, coupon: 1.25 + minute },
+    policyName: "expected-profit",
+    policyVersion: 3,
+    modelName: "cdnow",
+    modelVersion: 7,
+  };
+}
+
+for (const driver of testDrivers()) {
+  describe(`decision log and policies on ${driver}`, () => {
+    let t: TestDatabase;
+    beforeAll(async () => {
+      t = await openTestDatabase(driver);
+    }, 60_000);
+    afterAll(async () => {
+      await t?.cleanup();
+    }, 30_000);
+
+    test("decisions are appended in bulk and read back per customer, newest first", async () => {
+      const log = new DecisionLogRepository(t.handle.db);
+      const rows = Array.from({ length: 2500 }, (_, i) => decision(`c${i % 50}`, i % 60));
+      expect(await log.insertMany(rows)).toBe(2500);
+      expect(await log.insertMany([])).toBe(0);
+      const forC7 = await log.findByCustomer("c7");
+      expect(forC7).toHaveLength(50);
+      expect(forC7.every((r) => r.customerId === "c7")).toBe(true);
+      const times = forC7.map((r) => r.decidedAt.getTime());
+      expect(times).toEqual([...times].sort((a, b) => b - a));
+      const page = await log.findByCustomer("c7", { limit: 5, before: forC7[10].decidedAt });
+      expect(page).toHaveLength(5);
+      expect(page.every((r) => r.decidedAt < forC7[10].decidedAt)).toBe(true);
+      const one = await log.get(rows[123].decisionId);
+      expect(one).toMatchObject({
+        customerId: rows[123].customerId,
+        chosenAction: rows[123].chosenAction,
+        scores: rows[123].scores,
+        inputs: rows[123].inputs,
+        policyVersion: 3,
+        modelVersion: 7,
+      });
+      expect(await log.get(crypto.randomUUID())).toBeNull();
+    });
+
+    test("a batch with one bad row is written all or not at all", async () => {
+      const log = new DecisionLogRepository(t.handle.db);
+      const rows = Array.from({ length: 1500 }, (_, i) => decision("atomic", i % 60));
+      rows[1400] = { ...rows[1400], decisionId: rows[0].decisionId };
+      await expect(log.insertMany(rows)).rejects.toThrow();
+      expect(await log.findByCustomer("atomic")).toEqual([]);
+    });
+
+    test("policies get versions per name; exactly one is active at a time", async () => {
+      const store = new PolicyStore(t.handle.db);
+      expect(await store.getActive()).toBeNull();
+      const a1 = await store.add("rules", { threshold: 0.5 });
+      const a2 = await store.add("rules", { threshold: 0.6 });
+      const b1 = await store.add("budgeted", { budget: 1000 });
+      expect([a1.version, a2.version, b1.version]).toEqual([1, 2, 1]);
+      expect(a1.active).toBe(false);
+      await store.activate("rules", 2);
+      expect(await store.getActive()).toMatchObject({ name: "rules", version: 2 });
+      await store.activate("budgeted", 1);
+      const active = await store.getActive();
+      expect(active).toMatchObject({ name: "budgeted", version: 1, definition: { budget: 1000 } });
+      expect((await store.list()).filter((p) => p.active)).toHaveLength(1);
+      expect((await store.list("rules")).map((p) => p.version)).toEqual([2, 1]);
+      expect((await store.get("rules", 1))?.definition).toEqual({ threshold: 0.5 });
+      await expect(store.activate("rules", 9)).rejects.toBeInstanceOf(RegistryNotFoundError);
+      await expect(store.add("bad name", {})).rejects.toBeInstanceOf(RegistryInputError);
+    });
+
+    test("concurrent adds and activations keep versions distinct and one policy active", async () => {
+      const store = new PolicyStore(t.handle.db);
+      const added = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => store.add("race", { i })),
+      );
+      expect(added.map((p) => p.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      await Promise.all(added.map((p) => store.activate("race", p.version)));
+      expect((await store.list()).filter((p) => p.active)).toHaveLength(1);
+    });
+  });
+}
