@@ -1,0 +1,100 @@
+// Builds each service image's file tree the way its Dockerfile does (a production `bun install`
+// from package-lock.json, only the copied folders), starts its CMD as an unprivileged user and
+// waits for its HEALTHCHECK to pass: proves the image would have what the service needs, without
+// Docker. Needs the npm registry (or Bun's cache) for the install step.
+
+import { afterAll, describe, expect, test } from "bun:test";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { chownSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type ReplayedImage, replayServiceImage } from "./image-replay.ts";
+
+const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+const bunBinary = join(repoRoot, "node_modules/bun/bin/bun.exe");
+// The image runs as `bun`; here, as root, `nobody` stands in, so the code tree is read-only to it.
+const isRoot = process.getuid?.() === 0;
+const standIn = { uid: 65534, gid: 65534 };
+
+async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+/** argv with the image's `bun` replaced by this machine's, run as the stand-in user when root. */
+function asImageUser(argv: string[]): string[] {
+  const command = argv[0] === "bun" ? [bunBinary, ...argv.slice(1)] : argv;
+  return isRoot
+    ? ["setpriv", `--reuid=${standIn.uid}`, `--regid=${standIn.gid}`, "--clear-groups", ...command]
+    : command;
+}
+
+const cleanups: Array<() => void> = [];
+afterAll(() => {
+  for (const cleanup of cleanups.reverse()) cleanup();
+});
+
+for (const service of ["forecast", "decision"]) {
+  describe(`${service} image (replayed)`, () => {
+    let image: ReplayedImage;
+
+    test("installs production dependencies only and copies no tests", () => {
+      image = replayServiceImage(repoRoot, `services/${service}/Dockerfile`, bunBinary);
+      cleanups.push(() => rmSync(image.root, { recursive: true, force: true }));
+      const installed = readdirSync(join(image.root, "node_modules"));
+      expect(installed).toContain("hono");
+      for (const devOnly of ["typescript", "wrangler", "deno", "@biomejs", "workerd", "bun"]) {
+        expect(installed).not.toContain(devOnly);
+      }
+      const copiedTests = spawnSync(
+        "find",
+        [image.root, "-path", "*/node_modules", "-prune", "-o", "-name", "*.test.ts", "-print"],
+        {
+          encoding: "utf8",
+        },
+      ).stdout.trim();
+      expect(copiedTests).toBe("");
+      expect(existsSync(join(image.root, image.command[1] ?? "missing-entry"))).toBe(true);
+    }, 120_000);
+
+    test("starts as a non-root user and passes its HEALTHCHECK; /metrics answers", async () => {
+      const port = await freePort();
+      const dataDir = image.env.DATA_DIR;
+      expect(dataDir).toStartWith(image.root);
+      mkdirSync(dataDir, { recursive: true });
+      if (isRoot) chownSync(dataDir, standIn.uid, standIn.gid);
+      const env = { ...image.env, PORT: String(port), HOME: dataDir, PATH: process.env.PATH ?? "" };
+      const [file, ...args] = asImageUser(image.command);
+      const server: ChildProcess = spawn(file, args, {
+        cwd: image.root,
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let output = "";
+      server.stdout?.on("data", (chunk) => (output += chunk));
+      server.stderr?.on("data", (chunk) => (output += chunk));
+      cleanups.push(() => server.kill("SIGKILL"));
+      try {
+        const [probeFile, ...probeArgs] = asImageUser(image.healthcheck);
+        let healthy = false;
+        for (let attempt = 0; attempt < 60 && !healthy && server.exitCode === null; attempt++) {
+          healthy = spawnSync(probeFile, probeArgs, { env, timeout: 3000 }).status === 0;
+          if (!healthy) await Bun.sleep(250);
+        }
+        if (!healthy) throw new Error(`HEALTHCHECK never passed; service output:\n${output}`);
+        const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
+        expect(metrics.status).toBe(200);
+        expect(metrics.headers.get("content-type")).toContain("text/plain");
+      } finally {
+        server.kill("SIGTERM");
+      }
+    }, 60_000);
+  });
+}
