@@ -68,6 +68,10 @@ export const logLevelVar = z
 
 export const urlVar = () => z.url({ error: "must be an absolute URL" });
 
+/** An http:// or https:// URL, e.g. another service's base URL. */
+export const httpUrlVar = () =>
+  z.url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" });
+
 /** "1/true/yes/on" or "0/false/no/off", case-insensitive. */
 export const booleanVar = (defaultValue: boolean) =>
   z

@@ -3,10 +3,10 @@
 import {
   type EnvRecord,
   hostVar,
+  httpUrlVar,
   logLevelVar,
   parseEnv,
   portVar,
-  urlVar,
 } from "@pp/shared/config/parse-env.ts";
 import { z } from "zod";
 
@@ -15,7 +15,7 @@ export const decisionConfigSchema = z.object({
   HOST: hostVar(),
   LOG_LEVEL: logLevelVar,
   /** Base URL of the forecast service. */
-  FORECAST_URL: urlVar().default("http://127.0.0.1:8001"),
+  FORECAST_URL: httpUrlVar().default("http://127.0.0.1:8001"),
 });
 
 export type DecisionConfig = z.output<typeof decisionConfigSchema>;

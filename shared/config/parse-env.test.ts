@@ -1,0 +1,88 @@
+import { describe, expect, test } from "bun:test";
+import { z } from "zod";
+import {
+  booleanVar,
+  ConfigError,
+  httpUrlVar,
+  listVar,
+  logLevelVar,
+  parseEnv,
+  portVar,
+  stringEntries,
+  urlVar,
+} from "./parse-env.ts";
+
+const schema = z.object({
+  PORT: portVar(8001),
+  LOG_LEVEL: logLevelVar,
+  UPSTREAM_URL: urlVar().optional(),
+  DEBUG_SQL: booleanVar(false),
+  API_KEYS: listVar().default([]),
+});
+
+function configError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    parseEnv(schema, env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("parseEnv", () => {
+  test("defaults apply when variables are unset or empty", () => {
+    expect(parseEnv(schema, {})).toEqual({
+      PORT: 8001,
+      LOG_LEVEL: "info",
+      DEBUG_SQL: false,
+      API_KEYS: [],
+    });
+    expect(parseEnv(schema, { PORT: "", LOG_LEVEL: "" }).PORT).toBe(8001);
+  });
+
+  test("values are coerced from strings", () => {
+    const config = parseEnv(schema, {
+      PORT: "9000",
+      LOG_LEVEL: "debug",
+      UPSTREAM_URL: "http://127.0.0.1:8001",
+      DEBUG_SQL: "Yes",
+      API_KEYS: " a, b ,,c ",
+    });
+    expect(config).toEqual({
+      PORT: 9000,
+      LOG_LEVEL: "debug",
+      UPSTREAM_URL: "http://127.0.0.1:8001",
+      DEBUG_SQL: true,
+      API_KEYS: ["a", "b", "c"],
+    });
+  });
+
+  test("errors name each bad variable and what it held", () => {
+    const err = configError({ PORT: "eighty", LOG_LEVEL: "loud", UPSTREAM_URL: "not a url" });
+    expect(err.issues.map((i) => i.variable).sort()).toEqual(["LOG_LEVEL", "PORT", "UPSTREAM_URL"]);
+    expect(err.message).toContain("PORT: must be a number");
+    expect(err.message).toContain('"eighty"');
+    expect(err.message).toContain("LOG_LEVEL: must be one of debug, info, warn, error");
+    expect(err.message).toContain("UPSTREAM_URL: must be an absolute URL");
+  });
+
+  test("out-of-range ports, fractions, non-http URLs and non-booleans are rejected", () => {
+    expect(configError({ PORT: "70000" }).message).toContain("PORT: must be between 0 and 65535");
+    expect(configError({ PORT: "80.5" }).message).toContain("PORT: must be an integer");
+    expect(parseEnv(z.object({ U: httpUrlVar() }), { U: "https://x.example/a" }).U).toBe(
+      "https://x.example/a",
+    );
+    expect(() => parseEnv(z.object({ U: httpUrlVar() }), { U: "ftp://x" })).toThrow(
+      "U: must be an absolute http(s) URL",
+    );
+    expect(configError({ DEBUG_SQL: "maybe" }).message).toContain(
+      "DEBUG_SQL: must be true or false",
+    );
+  });
+
+  test("stringEntries keeps only string values (worker bindings mix in objects)", () => {
+    expect(stringEntries({ PORT: "1", KV: { get() {} }, N: 3 })).toEqual({ PORT: "1" });
+    expect(stringEntries(undefined)).toEqual({});
+  });
+});

@@ -1,0 +1,172 @@
+import { describe, expect, test } from "bun:test";
+import { zValidator } from "@hono/zod-validator";
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { z } from "zod";
+import { AppError } from "./app-error.ts";
+import { errorStatus } from "./error-codes.ts";
+import { allowedMethods, handleError, notFoundHandler } from "./error-handler.ts";
+import { jsonBody, validationHook } from "./validation.ts";
+
+function appWithErrors() {
+  const app = new Hono();
+  app.onError(handleError);
+  app.notFound(notFoundHandler(app));
+  app.get("/boom", () => {
+    throw new Error("db password is hunter2");
+  });
+  app.get("/teapot", () => {
+    throw new AppError("rate_limited", "Slow down", {
+      details: { limit: 10 },
+      headers: { "Retry-After": "5" },
+    });
+  });
+  app.get("/hono", () => {
+    throw new HTTPException(413, { message: "Body too big" });
+  });
+  app.get("/items/:id", (c) => c.json({ id: c.req.param("id") }));
+  app.delete("/items/:id", (c) => c.body(null, 204));
+  app.post(
+    "/orders",
+    jsonBody(
+      z.object({
+        customer_id: z.string(),
+        items: z.array(z.object({ qty: z.number().int().positive() })),
+      }),
+    ),
+    (c) => c.json(c.req.valid("json")),
+  );
+  app.get(
+    "/search",
+    zValidator("query", z.object({ limit: z.coerce.number().int().max(100) }), validationHook),
+    (c) => c.json(c.req.valid("query")),
+  );
+  return app;
+}
+
+const app = appWithErrors();
+
+async function errorBody(res: Response) {
+  expect(res.headers.get("content-type")).toContain("application/json");
+  return ((await res.json()) as { error: { code: string; message: string; details?: unknown } })
+    .error;
+}
+
+describe("error codes", () => {
+  test("each code maps to its HTTP status", () => {
+    expect(new AppError("validation_error", "x").status).toBe(400);
+    expect(new AppError("unauthorized", "x").status).toBe(401);
+    expect(new AppError("method_not_allowed", "x").status).toBe(405);
+    expect(new AppError("unsupported_media_type", "x").status).toBe(415);
+    expect(new AppError("not_ready", "x").status).toBe(503);
+    for (const status of Object.values(errorStatus)) expect(status).toBeGreaterThanOrEqual(400);
+  });
+});
+
+describe("handleError", () => {
+  test("an unexpected error is an opaque 500 that leaks neither message nor stack", async () => {
+    const res = await app.request("/boom");
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(JSON.parse(text)).toEqual({
+      error: { code: "internal", message: "Internal server error" },
+    });
+    expect(text).not.toContain("hunter2");
+    expect(text).not.toContain("at ");
+  });
+
+  test("an AppError keeps its code, details and headers", async () => {
+    const res = await app.request("/teapot");
+    expect(res.status).toBe(429);
+    expect(res.headers.get("retry-after")).toBe("5");
+    expect(await errorBody(res)).toEqual({
+      code: "rate_limited",
+      message: "Slow down",
+      details: { limit: 10 },
+    });
+  });
+
+  test("Hono's HTTPException gets the shared shape and a code from its status", async () => {
+    const res = await app.request("/hono");
+    expect(res.status).toBe(413);
+    expect(await errorBody(res)).toEqual({ code: "payload_too_large", message: "Body too big" });
+  });
+});
+
+describe("404 and 405", () => {
+  test("an unknown path is a 404 naming method and path", async () => {
+    const res = await app.request("/nothing/here");
+    expect(res.status).toBe(404);
+    expect(await errorBody(res)).toEqual({
+      code: "not_found",
+      message: "No route for GET /nothing/here",
+    });
+  });
+
+  test("a known path with another method is a 405 with Allow", async () => {
+    const res = await app.request("/items/7", { method: "PUT" });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("GET, HEAD, DELETE");
+    const error = await errorBody(res);
+    expect(error.code).toBe("method_not_allowed");
+    expect(error.details).toEqual({ method: "PUT", allowed: ["GET", "HEAD", "DELETE"] });
+  });
+
+  test("middleware alone does not make a path 'exist'", () => {
+    const withMiddleware = new Hono();
+    withMiddleware.use("/admin/*", async (_c, next) => next());
+    expect(allowedMethods(withMiddleware, "/admin/x")).toEqual([]);
+  });
+});
+
+describe("jsonBody", () => {
+  const post = (body: string, contentType = "application/json") =>
+    app.request("/orders", { method: "POST", body, headers: { "Content-Type": contentType } });
+
+  test("a valid body reaches the handler", async () => {
+    const res = await post('{"customer_id":"c1","items":[{"qty":2}]}');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ customer_id: "c1", items: [{ qty: 2 }] });
+  });
+
+  test("malformed JSON is a 400 that names the problem", async () => {
+    const res = await post('{"customer_id": ');
+    expect(res.status).toBe(400);
+    const error = await errorBody(res);
+    expect(error.code).toBe("bad_request");
+    expect(error.message).toStartWith("Request body is not valid JSON: ");
+    expect(error.details).toEqual([{ path: "body", message: expect.any(String) }]);
+  });
+
+  test("an empty body says so", async () => {
+    const error = await errorBody(await post(""));
+    expect(error.message).toBe("Request body is not valid JSON: body is empty");
+  });
+
+  test("another Content-Type is a 415", async () => {
+    const res = await post("customer_id=c1", "application/x-www-form-urlencoded");
+    expect(res.status).toBe(415);
+    expect((await errorBody(res)).message).toContain("application/x-www-form-urlencoded");
+  });
+
+  test("schema failures list {path, message} per field", async () => {
+    const res = await post('{"items":[{"qty":2},{"qty":-1}]}');
+    expect(res.status).toBe(400);
+    const error = await errorBody(res);
+    expect(error.code).toBe("validation_error");
+    const details = error.details as Array<{ path: string; message: string }>;
+    expect(details.map((d) => d.path).sort()).toEqual(["customer_id", "items.1.qty"]);
+    expect(error.message).toContain("items.1.qty");
+  });
+});
+
+describe("validationHook with zValidator", () => {
+  test("query failures become a validation_error naming the parameter", async () => {
+    const res = await app.request("/search?limit=500");
+    expect(res.status).toBe(400);
+    const error = await errorBody(res);
+    expect(error.code).toBe("validation_error");
+    expect(error.details).toEqual([{ path: "limit", message: expect.stringContaining("100") }]);
+    expect((await app.request("/search?limit=5")).status).toBe(200);
+  });
+});
