@@ -1,0 +1,70 @@
+// `bun run start`: runs the forecast and decision services together (one Bun process each),
+// prefixes their log lines, and stops both on Ctrl-C or when either exits.
+// Ports: FORECAST_PORT (8001) and DECISION_PORT (8002); PORT is for the single-service scripts.
+import { type ChildProcess, spawn } from "node:child_process";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+
+const repoRoot = resolve(import.meta.dirname, "..");
+const services = ["forecast", "decision"] as const;
+type Service = (typeof services)[number];
+
+const requested = process.argv.slice(2);
+for (const name of requested) {
+  if (!services.includes(name as Service)) {
+    console.error(`unknown service "${name}"; expected: ${services.join(", ")}`);
+    process.exit(2);
+  }
+}
+const selected = (requested.length > 0 ? requested : services) as readonly Service[];
+
+const forecastPort = process.env.FORECAST_PORT || "8001";
+const decisionPort = process.env.DECISION_PORT || "8002";
+const ports: Record<Service, string> = { forecast: forecastPort, decision: decisionPort };
+// Bun runs this script (npm puts node_modules/.bin on PATH); its own binary runs the services.
+const bun = process.versions.bun ? process.execPath : join(repoRoot, "node_modules/.bin/bun");
+
+const children = new Map<Service, ChildProcess>();
+let stopping = false;
+
+function forward(service: Service, stream: NodeJS.ReadableStream, out: NodeJS.WritableStream) {
+  const prefix = `[${service}] `.padEnd(11);
+  createInterface({ input: stream }).on("line", (line) => out.write(`${prefix}${line}\n`));
+}
+
+function stopAll(signal: NodeJS.Signals) {
+  stopping = true;
+  for (const child of children.values()) {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  }
+}
+
+for (const service of selected) {
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: ports[service] };
+  if (service === "decision" && !process.env.FORECAST_URL) {
+    env.FORECAST_URL = `http://127.0.0.1:${forecastPort}`;
+  }
+  const child = spawn(bun, [join(repoRoot, "services", service, "src/entry/bun.ts")], {
+    cwd: repoRoot,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.set(service, child);
+  if (child.stdout) forward(service, child.stdout, process.stdout);
+  if (child.stderr) forward(service, child.stderr, process.stderr);
+  child.on("error", (err) => {
+    console.error(`[${service}] could not start: ${err.message}`);
+    stopAll("SIGTERM");
+  });
+  child.on("exit", (code, signal) => {
+    children.delete(service);
+    if (!stopping) {
+      console.error(`[${service}] exited (${signal ?? code}); stopping the others`);
+      process.exitCode = code || 1;
+      stopAll("SIGTERM");
+    }
+    if (children.size === 0) process.exit(process.exitCode ?? 0);
+  });
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => stopAll(signal));
