@@ -41,13 +41,15 @@ import { trackingCurve } from "./tracking-curve.ts";
 import { finiteOrNull, type TrainingMetrics } from "./training-metrics.ts";
 
 export type DataFormat = "csv" | "cdnow" | "summary";
+/** Where the training data came from: a file format, or a simulation (the demo model). */
+export type DataOrigin = DataFormat | "simulated";
 
 export interface TrainModelsInput {
   /** The transaction log; null when training from a summary file (no holdout, no GBDT). */
   log: TransactionLog | null;
   summaries: CustomerSummaries;
   source: string;
-  format: DataFormat;
+  format: DataOrigin;
 }
 
 export interface TrainModelsOptions {

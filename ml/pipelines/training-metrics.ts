@@ -37,7 +37,7 @@ export const TrainingMetricsSchema = z.object({
     holdout_length: num,
     excluded_after_calibration: z.number().int(),
     source: z.string(),
-    format: z.enum(["csv", "cdnow", "summary"]),
+    format: z.enum(["csv", "cdnow", "summary", "simulated"]),
   }),
   models: z.object({
     bgnbd: z.object({

@@ -1,0 +1,226 @@
+// The `ml` command line (`bun run ml …`): train, simulate, and the registry's promote / rollback /
+// models. Bad arguments give a one-line error naming the option and exit code 2.
+
+import { Command, InvalidArgumentError, Option } from "commander";
+import { BadRowError } from "./data/bad-rows.ts";
+import { isoDateToDay } from "./data/transaction-log.ts";
+import { openRegistryFromEnv } from "./pipelines/open-registry.ts";
+import { parseParamOverrides, runSimulate, type SimulatedModel } from "./pipelines/simulate.ts";
+import { runTrainPipeline } from "./pipelines/train.ts";
+
+function isoDate(value: string): string {
+  if (Number.isNaN(isoDateToDay(value))) {
+    throw new InvalidArgumentError(`expected a date YYYY-MM-DD, got "${value}"`);
+  }
+  return value;
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return n;
+}
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`expected an integer, got "${value}"`);
+  return n;
+}
+
+function folds(value: string): number {
+  const n = positiveInteger(value);
+  if (n < 2 || n > 50) throw new InvalidArgumentError(`expected 2..50 folds, got ${n}`);
+  return n;
+}
+
+/** Opens the registry from the environment, runs `action`, closes it. */
+async function withRegistry<T>(
+  action: (registry: Awaited<ReturnType<typeof openRegistryFromEnv>>["registry"]) => Promise<T>,
+): Promise<T> {
+  const opened = await openRegistryFromEnv();
+  try {
+    return await action(opened.registry);
+  } finally {
+    await opened.close();
+  }
+}
+
+/** The registry's CLI commands, loaded when used (E's `shared/registry/commands.ts`). */
+async function registryCommands() {
+  return import("@pp/shared/registry/commands.ts");
+}
+
+export function buildCli(): Command {
+  const program = new Command("ml")
+    .description("purchase-prediction: train, simulate, and manage registered models")
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command("train")
+    .description(
+      "fit BG/NBD, Pareto/NBD, Gamma-Gamma and K-fold GBDT; write metrics, report and bundle",
+    )
+    .requiredOption("--data <file>", "transaction log (csv, cdnow) or customer summaries (summary)")
+    .addOption(
+      new Option("--format <format>", "input format")
+        .choices(["csv", "cdnow", "summary"])
+        .default("csv"),
+    )
+    .requiredOption(
+      "--calibration-end <date>",
+      "last day of the calibration period (YYYY-MM-DD)",
+      isoDate,
+    )
+    .option("--holdout-end <date>", "last day of the holdout period (YYYY-MM-DD)", isoDate)
+    .addOption(
+      new Option("--time-unit <unit>", "time unit of the models")
+        .choices(["day", "week"])
+        .default("week"),
+    )
+    .requiredOption("--out <dir>", "directory for metrics.json, report.html and the model bundle")
+    .option("--customer-col <name>", "CSV column of the customer id", "customer_id")
+    .option("--date-col <name>", "CSV column of the date", "date")
+    .option("--amount-col <name>", "CSV column of the amount", "amount")
+    .option("--quantity-col <name>", "CSV column of the quantity (optional)")
+    .addOption(
+      new Option("--on-bad-row <policy>", "malformed rows")
+        .choices(["skip", "fail"])
+        .default("skip"),
+    )
+    .option("--folds <k>", "K of the K-fold GBDT cross-validation over customers", folds, 5)
+    .option("--seed <n>", "seed of the folds and the GBDT", integer, 42)
+    .option("--fast", "fewer, larger boosting steps (quick demos)")
+    .option("--register <name>", "register the bundle as a new version of this model")
+    .option("--promote", "make the registered version production")
+    .action(async (o) => {
+      if (o.holdoutEnd && isoDateToDay(o.holdoutEnd) <= isoDateToDay(o.calibrationEnd)) {
+        throw new InvalidArgumentError(
+          `--holdout-end ${o.holdoutEnd} must be after --calibration-end ${o.calibrationEnd}`,
+        );
+      }
+      if (o.promote && !o.register)
+        throw new InvalidArgumentError("--promote needs --register NAME");
+      const result = await runTrainPipeline({
+        data: o.data,
+        format: o.format,
+        calibrationEnd: o.calibrationEnd,
+        ...(o.holdoutEnd ? { holdoutEnd: o.holdoutEnd } : {}),
+        timeUnit: o.timeUnit,
+        out: o.out,
+        columns: {
+          customerId: o.customerCol,
+          date: o.dateCol,
+          amount: o.amountCol,
+          ...(o.quantityCol ? { quantity: o.quantityCol } : {}),
+        },
+        onBadRow: o.onBadRow,
+        folds: o.folds,
+        seed: o.seed,
+        fast: o.fast === true,
+        ...(o.register ? { register: o.register, promote: o.promote === true } : {}),
+      });
+      for (const note of [...result.metrics.notes, ...result.metrics.comparison.notes])
+        console.log(note);
+      console.log(`recommended: ${result.metrics.comparison.recommended}`);
+    });
+
+  program
+    .command("simulate")
+    .description("write a demo transaction CSV drawn from a BG/NBD or Pareto/NBD population")
+    .addOption(
+      new Option("--model <model>", "population model")
+        .choices(["bgnbd", "pareto"])
+        .default("bgnbd"),
+    )
+    .option("--customers <n>", "number of customers", positiveInteger, 5000)
+    .option("--seed <n>", "random seed", integer, 42)
+    .requiredOption("--out <file>", "CSV file to write")
+    .option("--params <list>", "parameter overrides, e.g. r=0.3,alpha=5 (default: CDNOW fit)")
+    .option("--start <date>", "first acquisition date", isoDate, "1997-01-01")
+    .action(async (o) => {
+      const model = o.model as SimulatedModel;
+      let params: Record<string, number> = {};
+      try {
+        params = o.params ? parseParamOverrides(o.params, model) : {};
+      } catch (error) {
+        throw new InvalidArgumentError((error as Error).message);
+      }
+      const { rows, population } = await runSimulate({
+        model,
+        customers: o.customers,
+        seed: o.seed,
+        start: o.start,
+        params,
+        out: o.out,
+      });
+      const window = population.exact.options;
+      console.log(
+        `wrote ${rows} transactions of ${o.customers} customers to ${o.out} ` +
+          `(calibration end ${window.calibrationEnd}, holdout end ${window.holdoutEnd})`,
+      );
+    });
+
+  program
+    .command("promote")
+    .description("make VERSION the production version of NAME")
+    .argument("<name>")
+    .argument("<version>")
+    .action(async (name: string, version: string) => {
+      const { promoteCommand } = await registryCommands();
+      await withRegistry((registry) => promoteCommand(registry, name, version));
+    });
+
+  program
+    .command("rollback")
+    .description("put the previous production version of NAME back")
+    .argument("<name>")
+    .action(async (name: string) => {
+      const { rollbackCommand } = await registryCommands();
+      await withRegistry((registry) => rollbackCommand(registry, name));
+    });
+
+  program
+    .command("models")
+    .description("list registered model versions")
+    .argument("[name]")
+    .action(async (name?: string) => {
+      const { listModelsCommand } = await registryCommands();
+      await withRegistry((registry) => listModelsCommand(registry, name));
+    });
+
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildCli();
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (error) {
+    const e = error as Error & { code?: string; exitCode?: number };
+    // Thrown by an action (commander has not printed it).
+    if (e instanceof InvalidArgumentError) {
+      console.error(`error: ${e.message}`);
+      return 2;
+    }
+    if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return 0;
+    if (e.code?.startsWith("commander.")) return e.exitCode === 1 ? 2 : (e.exitCode ?? 2); // printed
+    if (e instanceof BadRowError || e instanceof RangeError || e.name?.endsWith("InputError")) {
+      console.error(`error: ${e.message}`);
+      return 2;
+    }
+    if (e.name === "RegistryNotFoundError" || e.name === "RegistryStateError") {
+      console.error(`error: ${e.message}`);
+      return 1;
+    }
+    console.error(e.stack ?? String(e));
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  process.exitCode = await runCli(process.argv.slice(2));
+}

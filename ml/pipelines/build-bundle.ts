@@ -1,0 +1,89 @@
+// Assembles the model bundle of a training run: the manifest (model.json), the three GBDT models
+// exported to ONNX, metrics.json and report.html, as file name → bytes.
+
+import { FEATURE_LAYOUT } from "../features/feature-vector.ts";
+import type { GbdtModel } from "../gbdt/gbdt-model.ts";
+import { exportGbdtToOnnx } from "../onnx/export-tree-ensemble.ts";
+import {
+  BUNDLE_FILES,
+  BUNDLE_FORMAT_VERSION,
+  type ModelBundle,
+  type ModelManifest,
+  ModelManifestSchema,
+} from "./model-bundle.ts";
+import type { TrainedModels } from "./train-models.ts";
+
+export interface BundleOptions {
+  name?: string;
+  trainedAt: Date;
+  reportHtml: string;
+}
+
+const encoder = new TextEncoder();
+
+function json(value: unknown): Uint8Array {
+  return encoder.encode(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** The manifest of a trained model set (validated against ModelManifestSchema). */
+export function buildManifest(
+  trained: TrainedModels,
+  options: Omit<BundleOptions, "reportHtml">,
+): ModelManifest {
+  const data = trained.metrics.data;
+  const manifest: ModelManifest = {
+    format_version: BUNDLE_FORMAT_VERSION,
+    ...(options.name ? { name: options.name } : {}),
+    time_unit: data.time_unit,
+    calibration_end: data.calibration_end,
+    holdout_end: data.holdout_end,
+    horizon: trained.horizon,
+    bgnbd: { ...trained.bgnbd.params },
+    pareto_nbd: { ...trained.paretoNbd.params },
+    gamma_gamma: trained.gammaGamma ? { ...trained.gammaGamma.params } : null,
+    feature_layout: { version: FEATURE_LAYOUT.version, names: [...FEATURE_LAYOUT.names] },
+    recommended: trained.recommended,
+    gbdt: {
+      count: trained.gbdt !== null,
+      purchase: trained.gbdt !== null,
+      spend: trained.gbdt !== null,
+      spend_loss: trained.gbdt ? (trained.gbdt.spend.loss as "squared" | "gamma") : null,
+    },
+    trained_at: options.trainedAt.toISOString(),
+    data: {
+      customers: data.customers,
+      transactions: data.transactions,
+      calibration_end: data.calibration_end,
+      holdout_end: data.holdout_end,
+      time_unit: data.time_unit,
+      source: data.source,
+    },
+  };
+  return ModelManifestSchema.parse(manifest);
+}
+
+function onnx(model: GbdtModel, target: string, trained: TrainedModels): Uint8Array {
+  return exportGbdtToOnnx(model, {
+    featureNames: [...FEATURE_LAYOUT.names],
+    layoutVersion: FEATURE_LAYOUT.version,
+    metadata: {
+      target,
+      time_unit: trained.metrics.data.time_unit,
+      horizon: String(trained.horizon),
+      calibration_end: trained.metrics.data.calibration_end,
+    },
+  });
+}
+
+export function buildBundle(trained: TrainedModels, options: BundleOptions): ModelBundle {
+  const bundle: ModelBundle = new Map();
+  bundle.set(BUNDLE_FILES.manifest, json(buildManifest(trained, options)));
+  if (trained.gbdt) {
+    bundle.set(BUNDLE_FILES.gbdtCount, onnx(trained.gbdt.count, "holdout purchase days", trained));
+    bundle.set(BUNDLE_FILES.gbdtPurchase, onnx(trained.gbdt.purchase, "P(any purchase)", trained));
+    bundle.set(BUNDLE_FILES.gbdtSpend, onnx(trained.gbdt.spend, "holdout spend", trained));
+  }
+  bundle.set(BUNDLE_FILES.metrics, json(trained.metrics));
+  bundle.set(BUNDLE_FILES.report, encoder.encode(options.reportHtml));
+  return bundle;
+}

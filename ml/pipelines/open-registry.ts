@@ -1,0 +1,34 @@
+// Opens the model registry the CLI and the demo model use: the database from DATABASE_URL, else
+// PGlite in DATA_DIR (default ./.data), and the artifact store from ARTIFACT_STORE_URI, else
+// <DATA_DIR>/artifacts. Migrations are applied on open.
+
+import {
+  artifactStoreLocationFromEnv,
+  openArtifactStore,
+} from "@pp/shared/artifacts/open-artifact-store.ts";
+import { createDatabase, databaseOptionsFromEnv } from "@pp/shared/db/client.ts";
+import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
+
+export interface OpenRegistry {
+  registry: ModelRegistry;
+  driver: string;
+  close(): Promise<void>;
+}
+
+export async function openRegistryFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): Promise<OpenRegistry> {
+  const handle = await createDatabase(databaseOptionsFromEnv(env));
+  try {
+    await handle.migrate();
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  const store = openArtifactStore(artifactStoreLocationFromEnv(env));
+  return {
+    registry: new ModelRegistry(handle.db, store),
+    driver: handle.driver,
+    close: () => handle.close(),
+  };
+}

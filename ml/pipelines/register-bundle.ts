@@ -1,0 +1,79 @@
+// Registers a trained bundle as a new version of a named model: artifacts, parameters, key metrics
+// (flattened to numbers), the data window and every customer's summary and feature vector.
+
+import type { ModelRegistry, RegisteredVersion } from "@pp/shared/registry/model-registry.ts";
+import { dayToIsoDate } from "../data/transaction-log.ts";
+import type { CustomerSummaries } from "../features/customer-summaries.ts";
+import { FEATURE_LAYOUT } from "../features/feature-vector.ts";
+import type { ModelBundle } from "./model-bundle.ts";
+import { customerFeatureRows, type TrainedModels } from "./train-models.ts";
+
+/**
+ * Numeric leaves of the metrics as flat keys (`bgnbd.holdout.mae`), without per-fold lists; the
+ * recommended model's headline scores also appear unprefixed (`mae`, `rmse`, `auc`, ...).
+ */
+export function registryMetrics(trained: TrainedModels): Record<string, number> {
+  const out: Record<string, number> = {};
+  const walk = (prefix: string, value: unknown) => {
+    if (typeof value === "number" && Number.isFinite(value)) out[prefix] = value;
+    else if (value && typeof value === "object" && !Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value)) {
+        if (k === "folds" || k === "spread" || k === "params") continue;
+        walk(prefix ? `${prefix}.${k}` : k, v);
+      }
+    }
+  };
+  walk("", trained.metrics.models);
+  const m = trained.metrics.models;
+  const headline =
+    trained.recommended === "gbdt"
+      ? { ...m.gbdt_count?.holdout, ...m.gbdt_purchase?.holdout }
+      : trained.recommended === "bgnbd"
+        ? { ...m.bgnbd.holdout }
+        : { ...m.pareto_nbd.holdout };
+  for (const key of ["mae", "rmse", "auc", "log_loss", "poisson_deviance"] as const) {
+    const v = (headline as Record<string, unknown>)[key];
+    if (typeof v === "number" && Number.isFinite(v)) out[key] = v;
+  }
+  const ll = m[trained.recommended === "pareto_nbd" ? "pareto_nbd" : "bgnbd"].log_likelihood;
+  if (typeof ll === "number") out.log_likelihood = ll;
+  return out;
+}
+
+export interface RegisterBundleInput {
+  registry: ModelRegistry;
+  name: string;
+  bundle: ModelBundle;
+  trained: TrainedModels;
+  summaries: CustomerSummaries;
+  trainedAt: Date;
+  promote?: boolean;
+}
+
+export async function registerBundle(input: RegisterBundleInput): Promise<RegisteredVersion> {
+  const { trained } = input;
+  const data = trained.metrics.data;
+  return input.registry.registerVersion(input.name, {
+    artifacts: [...input.bundle].map(([name, bytes]) => ({ name, bytes })),
+    params: {
+      bgnbd: trained.bgnbd.params,
+      pareto_nbd: trained.paretoNbd.params,
+      gamma_gamma: trained.gammaGamma?.params ?? null,
+      recommended: trained.recommended,
+      horizon: trained.horizon,
+      feature_layout_version: FEATURE_LAYOUT.version,
+    },
+    metrics: registryMetrics(trained),
+    dataWindow: {
+      ...(input.summaries.n > 0
+        ? { calibrationStart: dayToIsoDate(Math.min(...input.summaries.firstDay)) }
+        : {}),
+      calibrationEnd: data.calibration_end,
+      ...(data.holdout_end ? { holdoutEnd: data.holdout_end } : {}),
+    },
+    timeUnit: data.time_unit,
+    trainedAt: input.trainedAt,
+    customerFeatures: customerFeatureRows(input.summaries, trained.features),
+    promote: input.promote ?? false,
+  });
+}

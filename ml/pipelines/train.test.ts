@@ -1,0 +1,218 @@
+// End to end: `ml train` on a small simulated CSV into a temp dir (metrics.json shape, report with
+// SVG charts, manifest, ONNX models that load in onnxruntime-web and agree with the TS trees),
+// registration into a PGlite temp dir listed by `ml models`, and the demo model.
+
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as ort from "onnxruntime-web";
+import { runCli } from "../cli.ts";
+import { predictGbdt } from "../gbdt/predict.ts";
+import { GBDT_ONNX_INPUT, GBDT_ONNX_PREDICTION } from "../onnx/export-tree-ensemble.ts";
+import { ensureDemoModel } from "./demo-model.ts";
+import { BUNDLE_FILES, parseManifest } from "./model-bundle.ts";
+import { openRegistryFromEnv } from "./open-registry.ts";
+import { runSimulate } from "./simulate.ts";
+import { runTrainPipeline } from "./train.ts";
+import { TrainingMetricsSchema } from "./training-metrics.ts";
+
+ort.env.wasm.numThreads = 1;
+
+let dir: string;
+let csv: string;
+const savedEnv = {
+  DATA_DIR: process.env.DATA_DIR,
+  DATABASE_URL: process.env.DATABASE_URL,
+  ARTIFACT_STORE_URI: process.env.ARTIFACT_STORE_URI,
+  MLFLOW_TRACKING_URI: process.env.MLFLOW_TRACKING_URI,
+};
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "pp-train-"));
+  csv = join(dir, "transactions.csv");
+  await runSimulate({ model: "bgnbd", customers: 800, seed: 7, out: csv });
+  process.env.DATA_DIR = join(dir, "data");
+  delete process.env.DATABASE_URL;
+  delete process.env.ARTIFACT_STORE_URI;
+  delete process.env.MLFLOW_TRACKING_URI;
+});
+
+afterAll(async () => {
+  for (const [k, v] of Object.entries(savedEnv)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs the CLI capturing what it prints. */
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = console.log;
+  const error = console.error;
+  console.log = (...a: unknown[]) => out.push(a.join(" "));
+  console.error = (...a: unknown[]) => err.push(a.join(" "));
+  try {
+    const code = await runCli(args);
+    return { code, out: out.join("\n"), err: err.join("\n") };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+}
+
+const window = ["--calibration-end", "1997-09-30", "--holdout-end", "1998-06-30"];
+
+test("train writes metrics.json, report.html and a bundle whose ONNX models match the TS trees", async () => {
+  const out = join(dir, "run");
+  const result = await runTrainPipeline({
+    data: csv,
+    format: "csv",
+    calibrationEnd: "1997-09-30",
+    holdoutEnd: "1998-06-30",
+    timeUnit: "week",
+    out,
+    folds: 3,
+    seed: 1,
+    print: () => {},
+  });
+  const metrics = TrainingMetricsSchema.parse(
+    JSON.parse(await readFile(join(out, "metrics.json"), "utf8")),
+  );
+  expect(metrics.data.customers).toBe(800);
+  expect(metrics.models.gbdt_count?.holdout.folds.length).toBe(3);
+  expect(metrics.models.gbdt_purchase?.holdout.auc).toBeGreaterThan(0.5);
+  expect(metrics.models.bgnbd.holdout?.actual_total).toBeGreaterThan(0);
+
+  const html = await readFile(join(out, "report.html"), "utf8");
+  expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(4);
+  expect(html).toContain("Parameters and fit");
+  expect(html).not.toContain("<script");
+
+  const manifest = parseManifest(await readFile(join(out, BUNDLE_FILES.manifest)));
+  expect(manifest.horizon).toBeCloseTo(273 / 7, 9);
+  expect(manifest.feature_layout.names.length).toBeGreaterThan(10);
+  expect(["gbdt", "bgnbd", "pareto_nbd"]).toContain(manifest.recommended);
+
+  const X = result.trained.features as Float32Array;
+  const p = manifest.feature_layout.names.length;
+  const n = X.length / p;
+  const gbdt = result.trained.gbdt;
+  if (!gbdt) throw new Error("no GBDT trained");
+  for (const [file, model] of [
+    [BUNDLE_FILES.gbdtCount, gbdt.count],
+    [BUNDLE_FILES.gbdtPurchase, gbdt.purchase],
+    [BUNDLE_FILES.gbdtSpend, gbdt.spend],
+  ] as const) {
+    const bytes = await readFile(join(out, file));
+    const session = await ort.InferenceSession.create(new Uint8Array(bytes));
+    const outputs = await session.run({
+      [GBDT_ONNX_INPUT]: new ort.Tensor("float32", X, [n, p]),
+    });
+    const got = outputs[GBDT_ONNX_PREDICTION].data as Float32Array;
+    const want = predictGbdt(model, X, n);
+    expect(got.length).toBe(n);
+    for (let i = 0; i < n; i += 7) {
+      expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(want[i])));
+    }
+    await session.release();
+  }
+}, 120_000);
+
+test("bad arguments get a one-line error naming the option", async () => {
+  const r1 = await cli([
+    "train",
+    "--data",
+    csv,
+    "--format",
+    "csv",
+    "--calibration-end",
+    "1997-13-01",
+    "--out",
+    dir,
+  ]);
+  expect(r1.code).toBe(2);
+  const r2 = await cli(["train", "--data", csv, ...window, "--time-unit", "month", "--out", dir]);
+  expect(r2.code).toBe(2);
+  const r3 = await cli([
+    "train",
+    "--data",
+    csv,
+    "--calibration-end",
+    "1998-06-30",
+    "--holdout-end",
+    "1997-09-30",
+    "--out",
+    dir,
+  ]);
+  expect(r3.code).toBe(2);
+  expect(r3.err).toContain("--holdout-end");
+  const r4 = await cli(["train", "--data", join(dir, "missing.csv"), ...window, "--out", dir]);
+  expect(r4.code).not.toBe(0);
+  const r5 = await cli([
+    "simulate",
+    "--model",
+    "bgnbd",
+    "--params",
+    "zeta=1",
+    "--out",
+    join(dir, "x.csv"),
+  ]);
+  expect(r5.code).toBe(2);
+  expect(r5.err).toContain("zeta");
+});
+
+test("train --register --promote stores a version that `ml models` lists; the demo model fills an empty name", async () => {
+  const r = await cli([
+    "train",
+    "--data",
+    csv,
+    ...window,
+    "--out",
+    join(dir, "reg"),
+    "--fast",
+    "--folds",
+    "3",
+    "--register",
+    "clv",
+    "--promote",
+  ]);
+  expect(r.err).toBe("");
+  expect(r.code).toBe(0);
+  expect(r.out).toContain("registered clv v1 (production)");
+
+  const listed = await cli(["models"]);
+  expect(listed.code).toBe(0);
+  expect(listed.out).toMatch(/clv\s+1\s+production\s+1997-09-30/);
+
+  const opened = await openRegistryFromEnv();
+  try {
+    const again = await ensureDemoModel({ registry: opened.registry, modelName: "clv" });
+    expect(again.created).toBe(false);
+    const messages: string[] = [];
+    const demo = await ensureDemoModel({
+      registry: opened.registry,
+      modelName: "demo",
+      customers: 2000,
+      log: { info: (m) => messages.push(m), warn: (m) => messages.push(m) },
+    });
+    expect(demo.created).toBe(true);
+    expect(messages.join("\n")).toContain("DEMO");
+    const production = await opened.registry.getProductionVersion("demo");
+    expect(production?.version).toBe(demo.version);
+    const names = (production?.artifacts ?? []).map((a) => a.name).sort();
+    expect(names).toEqual(Object.values(BUNDLE_FILES).sort());
+    const features = await opened.registry.customerFeatures.get(production?.id as number, [
+      "1",
+      "2",
+    ]);
+    expect(features.size).toBeGreaterThan(0);
+    console.log(
+      `demo model (2,000 simulated customers) trained and registered in ${demo.seconds.toFixed(2)} s`,
+    );
+  } finally {
+    await opened.close();
+  }
+}, 180_000);
