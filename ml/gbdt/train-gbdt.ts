@@ -1,0 +1,217 @@
+// Trains a gradient-boosted tree ensemble: bins the features, then adds one histogram tree per
+// round on the loss's gradients, with seeded row/feature subsampling and early stopping on a
+// validation fold (given, or split off by a seeded shuffle).
+
+import { binFeatures, computeFeatureBins } from "./binning.ts";
+import {
+  defaultGbdtOptions,
+  type GbdtHistoryEntry,
+  type GbdtLoss,
+  type GbdtModel,
+  type GbdtOptions,
+  type GbdtTree,
+} from "./gbdt-model.ts";
+import { boostingLoss } from "./losses.ts";
+import { treeMarginRaw } from "./predict.ts";
+import { createSeededRandom, seededPermutation } from "./seeded-random.ts";
+import { HistogramTreeGrower } from "./tree.ts";
+
+export interface GbdtDataset {
+  /** Row-major n×p features. */
+  X: Float32Array;
+  y: Float64Array;
+}
+
+export type GbdtTrainOptions = Partial<GbdtOptions> & { loss: GbdtLoss };
+
+/**
+ * Fits a GBDT. X is row-major n×p (p = X.length / y.length). Without `validation`, a seeded
+ * `validationFraction` of the rows is held out when early stopping is on.
+ */
+export function trainGbdt(
+  X: Float32Array,
+  y: Float64Array,
+  options: GbdtTrainOptions,
+  validation?: GbdtDataset,
+): GbdtModel {
+  const opts: GbdtOptions = { ...defaultGbdtOptions(options.loss), ...options };
+  validateOptions(opts);
+  const loss = boostingLoss(opts.loss);
+  const n0 = y.length;
+  if (n0 === 0) throw new RangeError("y: no rows to train on");
+  const p = X.length / n0;
+  if (!Number.isInteger(p) || p < 1) {
+    throw new RangeError(`X: length ${X.length} is not a multiple of the ${n0} rows of y`);
+  }
+  loss.validateTarget(y);
+  if (validation) {
+    if (validation.X.length !== validation.y.length * p) {
+      throw new RangeError(`validation.X: expected ${validation.y.length}×${p} values`);
+    }
+    loss.validateTarget(validation.y);
+  }
+
+  const random = createSeededRandom(opts.seed);
+  let trainX = X;
+  let trainY = y;
+  let valid = validation;
+  if (!valid && opts.earlyStoppingRounds > 0 && opts.validationFraction > 0) {
+    const nValid = Math.floor(n0 * opts.validationFraction);
+    if (nValid > 0 && nValid < n0) {
+      const order = seededPermutation(n0, random);
+      const validRows = order.subarray(0, nValid).slice().sort();
+      const trainRows = order.subarray(nValid).slice().sort();
+      valid = takeRows(X, y, p, validRows);
+      const t = takeRows(X, y, p, trainRows);
+      trainX = t.X;
+      trainY = t.y;
+    }
+  }
+  const n = trainY.length;
+
+  const binSample =
+    n > opts.binSampleSize
+      ? seededPermutation(n, random).subarray(0, opts.binSampleSize).slice().sort()
+      : undefined;
+  const bins = computeFeatureBins(trainX, n, p, opts.maxBins, binSample);
+  const binned = binFeatures(trainX, n, bins);
+  const grower = new HistogramTreeGrower(binned, n, p, bins);
+
+  const baseScore = Math.fround(loss.baseScore(trainY));
+  const margin = new Float64Array(n).fill(baseScore);
+  const validMargin = valid ? new Float64Array(valid.y.length).fill(baseScore) : undefined;
+  const grad = new Float64Array(n);
+  const hess = new Float64Array(n);
+  const outOfBag = new Uint32Array(n);
+  const allFeatures = Int32Array.from({ length: p }, (_, f) => f);
+  const featuresPerTree = Math.max(1, Math.round(p * opts.featureSubsample));
+
+  const trees: GbdtTree[] = [];
+  const history: GbdtHistoryEntry[] = [];
+  let bestIteration = -1;
+  let bestValid = Number.POSITIVE_INFINITY;
+
+  for (let round = 0; round < opts.nEstimators; round++) {
+    loss.gradients(trainY, margin, grad, hess);
+
+    // Row sample (Bernoulli, seeded); rows left out are updated by walking the tree.
+    const rowIndex = grower.rowIndex;
+    let inBag = 0;
+    let oob = 0;
+    if (opts.rowSubsample < 1) {
+      for (let i = 0; i < n; i++) {
+        if (random() < opts.rowSubsample) rowIndex[inBag++] = i;
+        else outOfBag[oob++] = i;
+      }
+    } else {
+      for (let i = 0; i < n; i++) rowIndex[i] = i;
+      inBag = n;
+    }
+
+    let features = allFeatures;
+    if (featuresPerTree < p) {
+      features = Int32Array.from(seededPermutation(p, random).subarray(0, featuresPerTree)).sort();
+    }
+
+    const grown = grower.grow(grad, hess, inBag, features, opts);
+    const { tree } = grown;
+    trees.push(tree);
+
+    for (let l = 0; l < grown.leafNodes.length; l++) {
+      const v = tree.value[grown.leafNodes[l]];
+      for (let k = grown.leafStart[l]; k < grown.leafEnd[l]; k++) margin[rowIndex[k]] += v;
+    }
+    for (let k = 0; k < oob; k++) {
+      const r = outOfBag[k];
+      let node = 0;
+      while (tree.feature[node] >= 0) {
+        node =
+          binned[r * p + tree.feature[node]] <= grown.splitBin[node]
+            ? tree.left[node]
+            : tree.right[node];
+      }
+      margin[r] += tree.value[node];
+    }
+
+    const entry: GbdtHistoryEntry = { round, trainLoss: loss.meanLoss(trainY, margin) };
+    if (valid && validMargin) {
+      for (let i = 0; i < valid.y.length; i++)
+        validMargin[i] += treeMarginRaw(tree, valid.X, i * p);
+      entry.validLoss = loss.meanLoss(valid.y, validMargin);
+      if (entry.validLoss < bestValid) {
+        bestValid = entry.validLoss;
+        bestIteration = round;
+      }
+    } else {
+      bestIteration = round;
+    }
+    history.push(entry);
+    if (
+      opts.earlyStoppingRounds > 0 &&
+      valid &&
+      round - bestIteration >= opts.earlyStoppingRounds
+    ) {
+      break;
+    }
+  }
+
+  return {
+    loss: opts.loss,
+    baseScore,
+    featureCount: p,
+    trees: trees.slice(0, bestIteration + 1),
+    bestIteration,
+    history,
+    options: opts,
+  };
+}
+
+function takeRows(X: Float32Array, y: Float64Array, p: number, rows: Uint32Array): GbdtDataset {
+  const outX = new Float32Array(rows.length * p);
+  const outY = new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    outX.set(X.subarray(r * p, r * p + p), i * p);
+    outY[i] = y[r];
+  }
+  return { X: outX, y: outY };
+}
+
+function validateOptions(o: GbdtOptions): void {
+  const check = (ok: boolean, field: keyof GbdtOptions, what: string) => {
+    if (!ok) throw new RangeError(`options.${field} = ${String(o[field])}: ${what}`);
+  };
+  const isInt = Number.isInteger;
+  check(o.learningRate > 0 && o.learningRate <= 1, "learningRate", "must be in (0, 1]");
+  check(isInt(o.maxDepth) && o.maxDepth >= 0, "maxDepth", "must be an integer >= 0");
+  check(isInt(o.maxLeaves) && o.maxLeaves >= 1, "maxLeaves", "must be an integer >= 1");
+  check(
+    isInt(o.minSamplesLeaf) && o.minSamplesLeaf >= 1,
+    "minSamplesLeaf",
+    "must be an integer >= 1",
+  );
+  check(o.minHessianLeaf >= 0, "minHessianLeaf", "must be >= 0");
+  check(o.l2 >= 0, "l2", "must be >= 0");
+  check(o.minSplitGain >= 0, "minSplitGain", "must be >= 0");
+  check(o.maxDeltaStep >= 0, "maxDeltaStep", "must be >= 0");
+  check(o.rowSubsample > 0 && o.rowSubsample <= 1, "rowSubsample", "must be in (0, 1]");
+  check(o.featureSubsample > 0 && o.featureSubsample <= 1, "featureSubsample", "must be in (0, 1]");
+  check(isInt(o.nEstimators) && o.nEstimators >= 1, "nEstimators", "must be an integer >= 1");
+  check(
+    isInt(o.earlyStoppingRounds) && o.earlyStoppingRounds >= 0,
+    "earlyStoppingRounds",
+    "must be an integer >= 0",
+  );
+  check(
+    o.validationFraction >= 0 && o.validationFraction < 1,
+    "validationFraction",
+    "must be in [0, 1)",
+  );
+  check(
+    isInt(o.maxBins) && o.maxBins >= 2 && o.maxBins <= 255,
+    "maxBins",
+    "must be an integer in [2, 255]",
+  );
+  check(isInt(o.binSampleSize) && o.binSampleSize >= 1, "binSampleSize", "must be an integer >= 1");
+  check(isInt(o.seed), "seed", "must be an integer");
+}

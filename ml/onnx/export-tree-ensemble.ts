@@ -1,0 +1,186 @@
+// Exports a GbdtModel to ONNX: an ai.onnx.ml TreeEnsembleRegressor (float32 thresholds and leaf
+// weights, BRANCH_LEQ, NaN goes to the false/right branch) giving the margin, then Exp, Sigmoid or
+// Identity giving the prediction. The feature layout and training facts go in metadata_props.
+
+import type { GbdtLoss, GbdtModel } from "../gbdt/gbdt-model.ts";
+import { onnx } from "./onnx-proto-root.ts";
+
+export const GBDT_ONNX_INPUT = "features";
+export const GBDT_ONNX_PREDICTION = "prediction";
+export const GBDT_ONNX_MARGIN = "margin";
+export const GBDT_ONNX_FORMAT_VERSION = "1";
+
+export interface GbdtOnnxExportOptions {
+  /** One name per feature column, in column order. */
+  featureNames: string[];
+  /** Version of the feature layout the model was trained on (checked by the scorer). */
+  layoutVersion: string;
+  /** Extra metadata_props; may not reuse the keys this exporter writes. */
+  metadata?: Record<string, string>;
+}
+
+/** The post-processing op that turns the margin into the prediction, per loss. */
+export function predictionOpFor(loss: GbdtLoss): "Exp" | "Sigmoid" | "Identity" {
+  if (loss === "poisson" || loss === "gamma") return "Exp";
+  if (loss === "logistic") return "Sigmoid";
+  return "Identity";
+}
+
+const AttributeType = onnx.AttributeProto.AttributeType;
+const textEncoder = new TextEncoder();
+
+const intsAttr = (name: string, ints: number[]) => ({ name, type: AttributeType.INTS, ints });
+const floatsAttr = (name: string, floats: number[]) => ({
+  name,
+  type: AttributeType.FLOATS,
+  floats,
+});
+const stringAttr = (name: string, s: string) => ({
+  name,
+  type: AttributeType.STRING,
+  s: textEncoder.encode(s),
+});
+const stringsAttr = (name: string, strings: string[]) => ({
+  name,
+  type: AttributeType.STRINGS,
+  strings: strings.map((s) => textEncoder.encode(s)),
+});
+
+function floatTensorValueInfo(name: string, dims: (number | string)[]) {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType: onnx.TensorProto.DataType.FLOAT,
+        shape: {
+          dim: dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })),
+        },
+      },
+    },
+  };
+}
+
+/** Serialises the model to ONNX bytes. */
+export function exportGbdtToOnnx(model: GbdtModel, options: GbdtOnnxExportOptions): Uint8Array {
+  const p = model.featureCount;
+  if (options.featureNames.length !== p) {
+    throw new RangeError(
+      `featureNames: ${options.featureNames.length} names for a model of ${p} features`,
+    );
+  }
+  if (new Set(options.featureNames).size !== p) {
+    throw new RangeError("featureNames: names must be unique");
+  }
+  if (model.trees.length === 0) throw new RangeError("model: has no trees");
+
+  const nodesTreeIds: number[] = [];
+  const nodesNodeIds: number[] = [];
+  const nodesFeatureIds: number[] = [];
+  const nodesModes: string[] = [];
+  const nodesValues: number[] = [];
+  const nodesTrue: number[] = [];
+  const nodesFalse: number[] = [];
+  const nodesMissingTrue: number[] = [];
+  const targetTreeIds: number[] = [];
+  const targetNodeIds: number[] = [];
+  const targetIds: number[] = [];
+  const targetWeights: number[] = [];
+  model.trees.forEach((tree, t) => {
+    for (let node = 0; node < tree.feature.length; node++) {
+      nodesTreeIds.push(t);
+      nodesNodeIds.push(node);
+      nodesMissingTrue.push(0);
+      const f = tree.feature[node];
+      if (f >= 0) {
+        if (f >= p) throw new RangeError(`model: tree ${t} node ${node} uses feature ${f} >= ${p}`);
+        nodesFeatureIds.push(f);
+        nodesModes.push("BRANCH_LEQ");
+        nodesValues.push(Math.fround(tree.threshold[node]));
+        nodesTrue.push(tree.left[node]);
+        nodesFalse.push(tree.right[node]);
+      } else {
+        nodesFeatureIds.push(0);
+        nodesModes.push("LEAF");
+        nodesValues.push(0);
+        nodesTrue.push(0);
+        nodesFalse.push(0);
+        targetTreeIds.push(t);
+        targetNodeIds.push(node);
+        targetIds.push(0);
+        targetWeights.push(Math.fround(tree.value[node]));
+      }
+    }
+  });
+
+  const ensemble = {
+    name: "tree_ensemble",
+    opType: "TreeEnsembleRegressor",
+    domain: "ai.onnx.ml",
+    input: [GBDT_ONNX_INPUT],
+    output: [GBDT_ONNX_MARGIN],
+    attribute: [
+      stringAttr("aggregate_function", "SUM"),
+      floatsAttr("base_values", [Math.fround(model.baseScore)]),
+      { name: "n_targets", type: AttributeType.INT, i: 1 },
+      intsAttr("nodes_falsenodeids", nodesFalse),
+      intsAttr("nodes_featureids", nodesFeatureIds),
+      intsAttr("nodes_missing_value_tracks_true", nodesMissingTrue),
+      stringsAttr("nodes_modes", nodesModes),
+      intsAttr("nodes_nodeids", nodesNodeIds),
+      intsAttr("nodes_treeids", nodesTreeIds),
+      intsAttr("nodes_truenodeids", nodesTrue),
+      floatsAttr("nodes_values", nodesValues),
+      stringAttr("post_transform", "NONE"),
+      intsAttr("target_ids", targetIds),
+      intsAttr("target_nodeids", targetNodeIds),
+      intsAttr("target_treeids", targetTreeIds),
+      floatsAttr("target_weights", targetWeights),
+    ],
+  };
+  const link = {
+    name: "link",
+    opType: predictionOpFor(model.loss),
+    domain: "",
+    input: [GBDT_ONNX_MARGIN],
+    output: [GBDT_ONNX_PREDICTION],
+  };
+
+  const written: Record<string, string> = {
+    feature_names: JSON.stringify(options.featureNames),
+    feature_layout_version: options.layoutVersion,
+    feature_count: String(p),
+    loss: model.loss,
+    base_score: String(Math.fround(model.baseScore)),
+    n_trees: String(model.trees.length),
+    best_iteration: String(model.bestIteration),
+    outputs: JSON.stringify([GBDT_ONNX_PREDICTION, GBDT_ONNX_MARGIN]),
+    gbdt_onnx_format_version: GBDT_ONNX_FORMAT_VERSION,
+    created_by: "purchase-prediction ml/gbdt",
+  };
+  for (const key of Object.keys(options.metadata ?? {})) {
+    if (key in written)
+      throw new RangeError(`metadata.${key}: reserved key, written by the exporter`);
+  }
+  const metadata = { ...written, ...options.metadata };
+
+  const message = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: "purchase-prediction",
+    producerVersion: GBDT_ONNX_FORMAT_VERSION,
+    opsetImport: [
+      { domain: "", version: 17 },
+      { domain: "ai.onnx.ml", version: 3 },
+    ],
+    graph: {
+      name: `gbdt_${model.loss}`,
+      node: [ensemble, link],
+      input: [floatTensorValueInfo(GBDT_ONNX_INPUT, ["N", p])],
+      output: [
+        floatTensorValueInfo(GBDT_ONNX_PREDICTION, ["N", 1]),
+        floatTensorValueInfo(GBDT_ONNX_MARGIN, ["N", 1]),
+      ],
+    },
+    metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
+  });
+  return onnx.ModelProto.encode(message).finish();
+}

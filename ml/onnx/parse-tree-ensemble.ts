@@ -1,0 +1,217 @@
+// Reads a tree-ensemble ONNX model (as written by export-tree-ensemble.ts: one ai.onnx.ml
+// TreeEnsembleRegressor, then at most an Exp, Sigmoid or Identity) back into flat typed arrays
+// for the TypeScript evaluator, with its metadata. Anything else is rejected with a clear error.
+
+import { type OnnxAttributeProto, type OnnxModelProto, onnx } from "./onnx-proto-root.ts";
+
+/** Node modes as ORT names them; LEAF marks a leaf. */
+export const TREE_NODE_MODES = [
+  "BRANCH_LEQ",
+  "BRANCH_LT",
+  "BRANCH_GTE",
+  "BRANCH_GT",
+  "BRANCH_EQ",
+  "BRANCH_NEQ",
+  "LEAF",
+] as const;
+export type TreeNodeMode = (typeof TREE_NODE_MODES)[number];
+export const LEAF_MODE = TREE_NODE_MODES.indexOf("LEAF");
+
+export type PredictionTransform = "identity" | "exp" | "sigmoid";
+
+export interface ParsedTreeEnsemble {
+  inputName: string;
+  predictionName: string;
+  marginName: string;
+  /** Number of input columns (from the input shape, else the largest feature id + 1). */
+  featureCount: number;
+  /** Added to the float32 sum of leaf weights (ONNX base_values[0]). */
+  baseValue: number;
+  transform: PredictionTransform;
+  /** First node of each tree, in the order ORT sums them. */
+  roots: Int32Array;
+  /** Per node: index into TREE_NODE_MODES, feature, float32 threshold, children, NaN rule. */
+  mode: Uint8Array;
+  feature: Int32Array;
+  threshold: Float32Array;
+  trueChild: Int32Array;
+  falseChild: Int32Array;
+  missingTracksTrue: Uint8Array;
+  /** Per node: the float32 weight of a leaf (0 for branches). */
+  leafWeight: Float32Array;
+  metadata: Record<string, string>;
+  /** From metadata feature_names / feature_layout_version when present. */
+  featureNames?: string[];
+  layoutVersion?: string;
+}
+
+type Attribute = OnnxAttributeProto;
+const textDecoder = new TextDecoder();
+
+function toNumber(v: number | { toNumber(): number }): number {
+  return typeof v === "number" ? v : v.toNumber();
+}
+
+/** Parses ONNX bytes; throws an Error naming the part of the model it cannot handle. */
+export function parseTreeEnsembleOnnx(bytes: Uint8Array): ParsedTreeEnsemble {
+  let model: OnnxModelProto;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (err) {
+    throw new Error(`onnx: not a valid ModelProto (${(err as Error).message})`);
+  }
+  const graph = model.graph;
+  if (!graph) throw new Error("onnx: model has no graph");
+  const nodes = graph.node ?? [];
+  const ensembles = nodes.filter((n) => n.opType === "TreeEnsembleRegressor");
+  if (ensembles.length !== 1 || nodes.length > 2) {
+    throw new Error(
+      `onnx: expected one TreeEnsembleRegressor and at most one link op, got ${nodes.map((n) => n.opType).join(", ")}`,
+    );
+  }
+  const ensemble = ensembles[0];
+  const inputName = ensemble.input?.[0] ?? "";
+  const marginName = ensemble.output?.[0] ?? "";
+  let predictionName = marginName;
+  let transform: PredictionTransform = "identity";
+  const link = nodes.find((n) => n !== ensemble);
+  if (link) {
+    if (link.input?.[0] !== marginName) throw new Error("onnx: link op does not read the ensemble");
+    predictionName = link.output?.[0] ?? "";
+    if (link.opType === "Exp") transform = "exp";
+    else if (link.opType === "Sigmoid") transform = "sigmoid";
+    else if (link.opType !== "Identity") throw new Error(`onnx: unsupported op ${link.opType}`);
+  }
+
+  const attrs = new Map<string, Attribute>();
+  for (const a of ensemble.attribute ?? []) attrs.set(a.name ?? "", a);
+  const ints = (name: string, required = true): number[] => {
+    const a = attrs.get(name);
+    if (!a) {
+      if (required) throw new Error(`onnx: TreeEnsembleRegressor lacks ${name}`);
+      return [];
+    }
+    return (a.ints ?? []).map(toNumber);
+  };
+  const floats = (name: string): number[] => {
+    const a = attrs.get(name);
+    if (!a) {
+      if (attrs.has(`${name}_as_tensor`))
+        throw new Error(`onnx: ${name}_as_tensor is not supported`);
+      return [];
+    }
+    return a.floats ?? [];
+  };
+  const str = (name: string, fallback: string): string => {
+    const a = attrs.get(name);
+    return a?.s ? textDecoder.decode(a.s) : fallback;
+  };
+  if (str("aggregate_function", "SUM") !== "SUM") {
+    throw new Error(`onnx: aggregate_function ${str("aggregate_function", "")} is not supported`);
+  }
+  if (str("post_transform", "NONE") !== "NONE") {
+    throw new Error(`onnx: post_transform ${str("post_transform", "")} is not supported`);
+  }
+  const nTargets = attrs.get("n_targets");
+  if (nTargets && toNumber(nTargets.i ?? 1) !== 1) throw new Error("onnx: n_targets must be 1");
+
+  const treeIds = ints("nodes_treeids");
+  const nodeIds = ints("nodes_nodeids");
+  const featureIds = ints("nodes_featureids");
+  const trueIds = ints("nodes_truenodeids");
+  const falseIds = ints("nodes_falsenodeids");
+  const missing = ints("nodes_missing_value_tracks_true", false);
+  const values = floats("nodes_values");
+  const modes = (attrs.get("nodes_modes")?.strings ?? []).map((s) => textDecoder.decode(s));
+  const count = treeIds.length;
+  for (const [name, arr] of [
+    ["nodes_nodeids", nodeIds],
+    ["nodes_featureids", featureIds],
+    ["nodes_truenodeids", trueIds],
+    ["nodes_falsenodeids", falseIds],
+    ["nodes_values", values],
+    ["nodes_modes", modes],
+  ] as const) {
+    if (arr.length !== count)
+      throw new Error(`onnx: ${name} has ${arr.length} entries, not ${count}`);
+  }
+
+  // Flat index of (tree, node); roots in order of first appearance of each tree id.
+  const indexOf = new Map<string, number>();
+  const rootOf = new Map<number, number>();
+  for (let i = 0; i < count; i++) {
+    indexOf.set(`${treeIds[i]}:${nodeIds[i]}`, i);
+    if (!rootOf.has(treeIds[i]) || nodeIds[i] === 0) rootOf.set(treeIds[i], i);
+  }
+  const find = (tree: number, node: number, what: string, at: number): number => {
+    const i = indexOf.get(`${tree}:${node}`);
+    if (i === undefined) throw new Error(`onnx: node ${at} points ${what} to missing node ${node}`);
+    return i;
+  };
+
+  const mode = new Uint8Array(count);
+  const feature = new Int32Array(count);
+  const threshold = new Float32Array(count);
+  const trueChild = new Int32Array(count).fill(-1);
+  const falseChild = new Int32Array(count).fill(-1);
+  const missingTracksTrue = new Uint8Array(count);
+  const leafWeight = new Float32Array(count);
+  let maxFeature = -1;
+  for (let i = 0; i < count; i++) {
+    const m = TREE_NODE_MODES.indexOf(modes[i] as TreeNodeMode);
+    if (m < 0) throw new Error(`onnx: node ${i} has unknown mode ${modes[i]}`);
+    mode[i] = m;
+    threshold[i] = values[i];
+    missingTracksTrue[i] = missing[i] ? 1 : 0;
+    if (m !== LEAF_MODE) {
+      feature[i] = featureIds[i];
+      maxFeature = Math.max(maxFeature, featureIds[i]);
+      trueChild[i] = find(treeIds[i], trueIds[i], "true", i);
+      falseChild[i] = find(treeIds[i], falseIds[i], "false", i);
+    }
+  }
+  const targetTrees = ints("target_treeids");
+  const targetNodes = ints("target_nodeids");
+  const targetIds = ints("target_ids");
+  const weights = floats("target_weights");
+  for (let k = 0; k < targetTrees.length; k++) {
+    if (targetIds[k] !== 0) throw new Error(`onnx: target_ids[${k}] = ${targetIds[k]}, not 0`);
+    const i = find(targetTrees[k], targetNodes[k], "a weight", k);
+    leafWeight[i] = Math.fround(leafWeight[i] + weights[k]);
+  }
+  const base = floats("base_values");
+
+  const input = (graph.input ?? []).find((v) => v.name === inputName);
+  const dims = input?.type?.tensorType?.shape?.dim ?? [];
+  const declared = dims.length === 2 && dims[1].dimValue != null ? toNumber(dims[1].dimValue) : 0;
+  const metadata: Record<string, string> = {};
+  for (const e of model.metadataProps ?? []) metadata[e.key ?? ""] = e.value ?? "";
+  let featureNames: string[] | undefined;
+  if (metadata.feature_names !== undefined) {
+    const parsed: unknown = JSON.parse(metadata.feature_names);
+    if (!Array.isArray(parsed) || !parsed.every((s) => typeof s === "string")) {
+      throw new Error("onnx: metadata feature_names is not a JSON array of strings");
+    }
+    featureNames = parsed;
+  }
+
+  return {
+    inputName,
+    predictionName,
+    marginName,
+    featureCount: declared > 0 ? declared : maxFeature + 1,
+    baseValue: Math.fround(base[0] ?? 0),
+    transform,
+    roots: Int32Array.from(rootOf.values()),
+    mode,
+    feature,
+    threshold,
+    trueChild,
+    falseChild,
+    missingTracksTrue,
+    leafWeight,
+    metadata,
+    featureNames,
+    layoutVersion: metadata.feature_layout_version,
+  };
+}
