@@ -5,17 +5,41 @@
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { chownSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+} from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ReplayedImage, replayServiceImage } from "./image-replay.ts";
 
+const cleanups: Array<() => void> = [];
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
-const bunBinary = join(repoRoot, "node_modules/bun/bin/bun.exe");
 // The image runs as `bun`; here, as root, `nobody` stands in, so the code tree is read-only to it.
 const isRoot = process.getuid?.() === 0;
 const standIn = { uid: 65534, gid: 65534 };
+const bunBinary = bunReachableByStandIn(join(repoRoot, "node_modules/bun/bin/bun.exe"));
+
+/** The repository may sit in a directory `nobody` cannot enter: then run a copy from /tmp. */
+function bunReachableByStandIn(bun: string): string {
+  if (!isRoot) return bun;
+  const probe = ["setpriv", `--reuid=${standIn.uid}`, `--regid=${standIn.gid}`, "--clear-groups"];
+  if (spawnSync(probe[0], [...probe.slice(1), bun, "--version"]).status === 0) return bun;
+  const dir = mkdtempSync(join(tmpdir(), "pp-bun-"));
+  chmodSync(dir, 0o755);
+  copyFileSync(bun, join(dir, "bun"));
+  chmodSync(join(dir, "bun"), 0o755);
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, "bun");
+}
 
 async function freePort(): Promise<number> {
   return await new Promise((resolve, reject) => {
@@ -36,7 +60,6 @@ function asImageUser(argv: string[]): string[] {
     : command;
 }
 
-const cleanups: Array<() => void> = [];
 afterAll(() => {
   for (const cleanup of cleanups.reverse()) cleanup();
 });
