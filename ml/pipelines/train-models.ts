@@ -491,7 +491,7 @@ function buildReportInput(input: TrainModelsInput, parts: ReportParts): ReportIn
       ]);
     }
     tables.push({
-      title: `Holdout: purchase days in ${opts.holdoutEnd ? `${opts.calibrationEnd} .. ${opts.holdoutEnd}` : ""} (per customer)`,
+      title: `Holdout: purchase days per customer after ${opts.calibrationEnd} up to ${opts.holdoutEnd}`,
       columns: [
         "model",
         "MAE",

@@ -32,6 +32,26 @@ export interface ReportInput {
 const WIDTH = 560;
 const HEIGHT = 300;
 
+/** The same colour for a series in every chart; "actual" is black and solid. */
+const SERIES_COLORS: Record<string, string> = {
+  actual: "#222222",
+  "BG/NBD": "#4c78a8",
+  "Pareto/NBD": "#f58518",
+  "GBDT (out of fold)": "#54a24b",
+};
+
+function seriesScale(names: string[]): { domain: string[]; range: string[] } {
+  const domain = [...new Set(names)];
+  const spare = ["#e45756", "#72b7b2", "#b279a2"];
+  return { domain, range: domain.map((n, i) => SERIES_COLORS[n] ?? spare[i % spare.length]) };
+}
+
+/** Solid for actual values, dashed for model forecasts. */
+function dashScale(names: string[]): { domain: string[]; range: number[][] } {
+  const domain = [...new Set(names)];
+  return { domain, range: domain.map((n) => (n === "actual" ? [1, 0] : [6, 3])) };
+}
+
 function cumulativeSpec(rows: CumulativeRow[], calibrationEndWeek: number): TopLevelSpec {
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
@@ -49,8 +69,18 @@ function cumulativeSpec(rows: CumulativeRow[], calibrationEndWeek: number): TopL
             type: "quantitative",
             title: "cumulative repeat transactions",
           },
-          color: { field: "series", type: "nominal", title: null },
-          strokeDash: { field: "series", type: "nominal", legend: null },
+          color: {
+            field: "series",
+            type: "nominal",
+            title: null,
+            scale: seriesScale(rows.map((r) => r.series)),
+          },
+          strokeDash: {
+            field: "series",
+            type: "nominal",
+            title: null,
+            scale: dashScale(rows.map((r) => r.series)),
+          },
         },
       },
       {
@@ -79,7 +109,18 @@ function byFrequencySpec(rows: FrequencyRow[]): TopLevelSpec {
         title: "repeat purchases in calibration",
       },
       y: { field: "mean_holdout_purchases", type: "quantitative", title: "mean holdout purchases" },
-      color: { field: "series", type: "nominal", title: null },
+      color: {
+        field: "series",
+        type: "nominal",
+        title: null,
+        scale: seriesScale(rows.map((r) => r.series)),
+      },
+      strokeDash: {
+        field: "series",
+        type: "nominal",
+        title: null,
+        scale: dashScale(rows.map((r) => r.series)),
+      },
     },
   };
 }
@@ -110,7 +151,12 @@ function predictedVsActualSpec(
         encoding: {
           x: { field: "predicted", type: "quantitative", title: axis.x },
           y: { field: "actual", type: "quantitative", title: axis.y },
-          color: { field: "model", type: "nominal", title: null },
+          color: {
+            field: "model",
+            type: "nominal",
+            title: null,
+            scale: seriesScale(rows.map((r) => r.model)),
+          },
           order: { field: "predicted", type: "quantitative" },
         },
       },
