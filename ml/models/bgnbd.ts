@@ -4,6 +4,7 @@
 // fit on log-parameters, and per-customer predictions in scalar and batch form.
 
 import { multiStartMinimize } from "../training/optimizer.ts";
+import { logParameterStandardErrors } from "../training/standard-errors.ts";
 import { prepareRfmRows, type RfmRows } from "./rfm-rows.ts";
 import { digamma, gammaln, oneMinusPowerOverExponent } from "./special-functions.ts";
 import {
@@ -107,7 +108,12 @@ export function bgnbdNegLogLikelihood(
     }
   }
   const logAlpha = Math.log(alpha);
-  const { x: xs, tx: txs, T: Ts, weight, xIndex, n } = rows;
+  // log(alpha + t) and 1/(alpha + t) once per distinct T and t_x.
+  const logT = logShifted(rows.TValues, alpha);
+  const logTx = logShifted(rows.txValues, alpha);
+  const invT = gradient ? inverseShifted(rows.TValues, alpha) : logT;
+  const invTx = gradient ? inverseShifted(rows.txValues, alpha) : logTx;
+  const { x: xs, weight, xIndex, TIndex, txIndex, n } = rows;
   let ll = 0;
   let gr = 0;
   let gAlpha = 0;
@@ -117,14 +123,14 @@ export function bgnbdNegLogLikelihood(
     const x = xs[i];
     const k = xIndex[i];
     const w = weight[i];
-    const lT = Math.log(alpha + Ts[i]);
+    const iT = TIndex[i];
+    const lT = logT[iT];
     const rx = r + x;
     let li = base[k] + r * logAlpha - rx * lT;
     let dead = 0; // posterior weight of "died after the last purchase"
     let lTtx = 0;
     if (x > 0) {
-      const ltx = Math.log(alpha + txs[i]);
-      lTtx = lT - ltx;
+      lTtx = lT - logTx[txIndex[i]];
       const logR = logOddsBase[k] + rx * lTtx;
       if (logR > 0) {
         const e = Math.exp(-logR);
@@ -138,10 +144,9 @@ export function bgnbdNegLogLikelihood(
     }
     ll += w * li;
     if (gradient) {
-      const invT = 1 / (alpha + Ts[i]);
+      const iA = invT[iT];
       gr += w * (dR[k] + logAlpha - lT + dead * lTtx);
-      gAlpha +=
-        w * (r / alpha - rx * invT + (x > 0 ? dead * rx * (invT - 1 / (alpha + txs[i])) : 0));
+      gAlpha += w * (r / alpha - rx * iA + (x > 0 ? dead * rx * (iA - invTx[txIndex[i]]) : 0));
       ga += w * (dA[k] + dead / a);
       gb += w * (dB[k] - dead * invBx[k]);
     }
@@ -153,6 +158,18 @@ export function bgnbdNegLogLikelihood(
     gradient[3] = -gb * b;
   }
   return -ll;
+}
+
+function logShifted(values: Float64Array, shift: number): Float64Array {
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = Math.log(shift + values[i]);
+  return out;
+}
+
+function inverseShifted(values: Float64Array, shift: number): Float64Array {
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = 1 / (shift + values[i]);
+  return out;
 }
 
 /** Deterministic starts scaled to the data's purchase rate (alpha is in the data's time unit). */
@@ -199,6 +216,18 @@ export function fitBgNbd(data: RfmData, options: FitOptions = {}): FitResult<BgN
   };
 }
 
+/**
+ * Asymptotic standard errors of the parameters at `params` (normally the MLE): observed
+ * information in log-parameters, delta method back to the natural scale. NaN if not at an optimum.
+ */
+export function bgnbdStandardErrors(params: BgNbdParams, data: RfmData): BgNbdParams {
+  assertPositiveParams(params, NAMES);
+  const rows = prepareRfmRows(data);
+  const theta = NAMES.map((k) => Math.log(params[k]));
+  const se = logParameterStandardErrors((t) => bgnbdNegLogLikelihood(rows, t), theta);
+  return { r: se[0], alpha: se[1], a: se[2], b: se[3] };
+}
+
 /** P(alive at T | x, t_x, T) (FHL 2005, eq. 11 / the note on P(alive)). */
 export function bgnbdProbabilityAlive(
   params: BgNbdParams,
@@ -206,6 +235,7 @@ export function bgnbdProbabilityAlive(
   tx: number,
   T: number,
 ): number {
+  assertPositiveParams(params, NAMES);
   assertCustomer(x, tx, T);
   if (x === 0) return 1;
   const logR = logDropoutOdds(params, x, tx, T);
@@ -272,6 +302,7 @@ export function bgnbdExpectedPurchases(
 /** E[X(t)] for a customer just acquired (FHL 2005, eq. 9). */
 export function bgnbdExpectedPurchasesNewCustomer(params: BgNbdParams, t: number): number {
   assertHorizon(t);
+  assertPositiveParams(params, NAMES);
   if (t === 0) return 0;
   return (params.a + params.b - 1) * expectationFactor(params, t, 0, 0);
 }

@@ -3,6 +3,7 @@
 // ν ~ Gamma(q, gamma) across customers. Fitted on repeat buyers' x and mean repeat spend m_x.
 
 import { multiStartMinimize } from "../training/optimizer.ts";
+import { logParameterStandardErrors } from "../training/standard-errors.ts";
 import { digamma, gammaln } from "./special-functions.ts";
 import { assertPositiveParams, type FitOptions, type FitResult, ModelInputError } from "./types.ts";
 
@@ -158,6 +159,18 @@ export function fitGammaGamma(
     rows: x.length,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** Asymptotic standard errors at `params` (observed information, delta method). */
+export function gammaGammaStandardErrors(
+  params: GammaGammaParams,
+  data: SpendData,
+): GammaGammaParams {
+  assertPositiveParams(params, NAMES);
+  const { x, m } = repeatBuyers(data);
+  const theta = NAMES.map((k) => Math.log(params[k]));
+  const se = logParameterStandardErrors((t) => negLogLikelihood(x, m, t), theta);
+  return { p: se[0], q: se[1], gamma: se[2] };
 }
 
 /**

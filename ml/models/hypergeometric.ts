@@ -3,14 +3,17 @@
 // BG/NBD expectations need it.
 //
 // Where its accuracy ends (measured in hypergeometric.test.ts against closed forms):
-// - -1/2 <= z < 1: direct series; z < -1/2 is first mapped by Pfaff's transformation
-//   2F1(a,b;c;z) = (1-z)^-a 2F1(a, c-b; c; z/(z-1)), so the series always runs at |z| < 1.
+// - 0 <= z < 1: direct series; z < 0 is first mapped by Pfaff's transformation
+//   2F1(a,b;c;z) = (1-z)^-a 2F1(a, c-b; c; z/(z-1)), so the series runs at 0 <= w < 1 with
+//   w = |z|/(1+|z|) (no alternating signs from z, and faster convergence).
 // - The series converges geometrically at rate |z|: about 35/(1-|z|) terms for 1e-15. With the
 //   default cap of 200,000 terms, z closer to 1 than ~2e-4 is reported as not converged (we do not
 //   implement the 1-z connection formulas, which are degenerate when c-a-b is an integer).
 // - z = 1 exactly is not handled (throws), nor c a non-positive integer (a pole).
-// - When terms alternate in sign (z < 0 after the mapping, or negative a, b), cancellation costs
-//   relative accuracy of about 1e-16 · max|term| / |sum|; `errorEstimate` reports that bound.
+// - When terms alternate in sign (negative a, b or c-b after the mapping), cancellation costs
+//   relative accuracy of about 1e-16 · max|term| / |sum|; `errorEstimate` reports that bound and
+//   `hyp2f1` throws when it exceeds 1e-8. Measured: |error| ~1e-15 for z <= 0.9 and ~1e-14 at
+//   z = 0.99 (thousands of terms) on the closed forms of the tests.
 // - For large a, b with z near 1 the sum can exceed the double range (about 1e308): it overflows
 //   to Infinity and is reported as not converged.
 
@@ -40,7 +43,7 @@ export class Hyp2f1ConvergenceError extends Error {
   ) {
     super(
       `hyp2f1(${a}, ${b}; ${c}; ${z}) did not converge after ${result.iterations} terms ` +
-        `(value ${result.value}, error estimate ${result.errorEstimate})`,
+        `to 8 digits (value ${result.value}, relative error estimate ${result.errorEstimate})`,
     );
     this.name = "Hyp2f1ConvergenceError";
   }
@@ -100,7 +103,40 @@ export function hyp2f1Series(
   }
 }
 
-/** 2F1(a, b; c; z) with a convergence report, for z < 1 (Pfaff-mapped below z = -1/2). */
+/**
+ * The series value only, without allocating a report: NaN when it does not converge. For the
+ * likelihood loops, which call it hundreds of thousands of times per evaluation.
+ */
+export function hyp2f1Value(a: number, b: number, c: number, z: number, tolerance = 1e-15): number {
+  if (z === 0) return 1;
+  if (!(z < 1) || (Number.isInteger(c) && c <= 0)) return Number.NaN;
+  let scale = 1;
+  if (z < 0) {
+    scale = (1 - z) ** -a;
+    b = c - b;
+    z = z / (z - 1);
+  }
+  const absZ = Math.abs(z);
+  const settled = Math.max(0, -Math.min(a, b)) + 1;
+  let term = 1;
+  let sum = 1;
+  for (let n = 0; n < 200_000; n++) {
+    const ratio = ((a + n) * (b + n)) / ((c + n) * (n + 1));
+    term *= ratio * z;
+    sum += term;
+    if (term === 0) return scale * sum;
+    if (n + 1 >= settled) {
+      const rho = Math.max(Math.abs(ratio * z), absZ);
+      if (rho < 1 && (Math.abs(term) * rho) / (1 - rho) <= tolerance * Math.abs(sum)) {
+        return scale * sum;
+      }
+    }
+    if (!Number.isFinite(sum)) return Number.NaN;
+  }
+  return Number.NaN;
+}
+
+/** 2F1(a, b; c; z) with a convergence report, for z < 1 (Pfaff-mapped for z < 0). */
 export function hyp2f1WithReport(
   a: number,
   b: number,
@@ -110,7 +146,7 @@ export function hyp2f1WithReport(
 ): Hyp2f1Result {
   if (!(z < 1)) throw new RangeError(`hyp2f1 is implemented for z < 1, got z = ${z}`);
   if (z === 0) return { value: 1, iterations: 0, converged: true, errorEstimate: 0 };
-  if (z < -0.5) {
+  if (z < 0) {
     const w = z / (z - 1);
     const inner = hyp2f1Series(a, c - b, c, w, options);
     return { ...inner, value: (1 - z) ** -a * inner.value };
@@ -118,7 +154,10 @@ export function hyp2f1WithReport(
   return hyp2f1Series(a, b, c, z, options);
 }
 
-/** 2F1(a, b; c; z) for z < 1; throws Hyp2f1ConvergenceError when the series does not converge. */
+/**
+ * 2F1(a, b; c; z) for z < 1; throws Hyp2f1ConvergenceError when the series does not converge or
+ * cancellation leaves fewer than 8 correct digits.
+ */
 export function hyp2f1(
   a: number,
   b: number,
@@ -127,6 +166,8 @@ export function hyp2f1(
   options?: Hyp2f1Options,
 ): number {
   const result = hyp2f1WithReport(a, b, c, z, options);
-  if (!result.converged) throw new Hyp2f1ConvergenceError(a, b, c, z, result);
+  if (!result.converged || !(result.errorEstimate <= 1e-8)) {
+    throw new Hyp2f1ConvergenceError(a, b, c, z, result);
+  }
   return result.value;
 }

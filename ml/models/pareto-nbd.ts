@@ -4,7 +4,8 @@
 // log-parameters; per-customer predictions in scalar and batch form.
 
 import { multiStartMinimize } from "../training/optimizer.ts";
-import { hyp2f1 } from "./hypergeometric.ts";
+import { logParameterStandardErrors } from "../training/standard-errors.ts";
+import { hyp2f1, hyp2f1Value } from "./hypergeometric.ts";
 import { prepareRfmRows, type RfmRows } from "./rfm-rows.ts";
 import { gammaln, logAddExp, logSubExp, oneMinusPowerOverExponent } from "./special-functions.ts";
 import {
@@ -73,7 +74,68 @@ export function paretoNbdCustomerLogLikelihood(
   );
 }
 
-/** Negative log-likelihood at θ = (ln r, ln alpha, ln s, ln beta), per-x log-gammas cached. */
+/** Distinct (x, t) pairs of a data set and each row's pair, for t = t_x and t = T. */
+interface PairIndex {
+  x: Float64Array;
+  t: Float64Array;
+  index: Uint32Array;
+}
+
+function pairIndex(rows: RfmRows, t: Float64Array, tIndex: Uint32Array, tCount: number): PairIndex {
+  const seen = new Map<number, number>();
+  const xs: number[] = [];
+  const ts: number[] = [];
+  const index = new Uint32Array(rows.n);
+  for (let i = 0; i < rows.n; i++) {
+    const key = rows.xIndex[i] * tCount + tIndex[i];
+    let k = seen.get(key);
+    if (k === undefined) {
+      k = xs.length;
+      seen.set(key, k);
+      xs.push(rows.x[i]);
+      ts.push(t[i]);
+    }
+    index[i] = k;
+  }
+  return { x: Float64Array.from(xs), t: Float64Array.from(ts), index };
+}
+
+const pairCache = new WeakMap<RfmRows, { atTx: PairIndex; atT: PairIndex }>();
+
+function pairsOf(rows: RfmRows): { atTx: PairIndex; atT: PairIndex } {
+  let pairs = pairCache.get(rows);
+  if (!pairs) {
+    pairs = {
+      atTx: pairIndex(rows, rows.tx, rows.txIndex, rows.txValues.length),
+      atT: pairIndex(rows, rows.T, rows.TIndex, rows.TValues.length),
+    };
+    pairCache.set(rows, pairs);
+  }
+  return pairs;
+}
+
+/** ln[2F1(r+s+x, second; r+s+x+1; |alpha−beta|/(m+t)) / (m+t)^(r+s+x)] for each (x, t) pair. */
+function logA0Halves(params: ParetoNbdParams, pairs: PairIndex): Float64Array {
+  const { r, alpha, s, beta } = params;
+  const m = Math.max(alpha, beta);
+  const d = Math.abs(alpha - beta);
+  const out = new Float64Array(pairs.x.length);
+  for (let k = 0; k < out.length; k++) {
+    const x = pairs.x[k];
+    const rsx = r + s + x;
+    const lmt = Math.log(m + pairs.t[k]);
+    const f =
+      d === 0 ? 1 : hyp2f1Value(rsx, alpha >= beta ? s + 1 : r + x, rsx + 1, d / (m + pairs.t[k]));
+    out[k] = Math.log(f) - rsx * lmt;
+  }
+  return out;
+}
+
+/**
+ * Negative log-likelihood at θ = (ln r, ln alpha, ln s, ln beta). The 2F1 halves of A0 are computed
+ * once per distinct (x, t_x) and (x, T) pair, which on a day grid is far fewer than the rows.
+ * NaN when a 2F1 series does not converge (the optimizer treats that as a bad point).
+ */
 export function paretoNbdNegLogLikelihood(rows: RfmRows, theta: Float64Array): number {
   const params = {
     r: Math.exp(theta[0]),
@@ -81,15 +143,50 @@ export function paretoNbdNegLogLikelihood(rows: RfmRows, theta: Float64Array): n
     s: Math.exp(theta[2]),
     beta: Math.exp(theta[3]),
   };
+  const { r, alpha, s, beta } = params;
   const m = rows.xValues.length;
-  const lgR = gammaln(params.r);
+  const lgR = gammaln(r);
   const base = new Float64Array(m);
-  for (let k = 0; k < m; k++) base[k] = gammaln(params.r + rows.xValues[k]) - lgR;
-  const constant = params.r * theta[1] + params.s * theta[3];
+  const logSOverRsx = new Float64Array(m);
+  for (let k = 0; k < m; k++) {
+    base[k] = gammaln(r + rows.xValues[k]) - lgR;
+    logSOverRsx[k] = Math.log(s / (r + s + rows.xValues[k]));
+  }
+  const nT = rows.TValues.length;
+  const logAlphaT = new Float64Array(nT);
+  const logBetaT = new Float64Array(nT);
+  for (let k = 0; k < nT; k++) {
+    logAlphaT[k] = Math.log(alpha + rows.TValues[k]);
+    logBetaT[k] = Math.log(beta + rows.TValues[k]);
+  }
+  const pairs = pairsOf(rows);
+  const l1 = logA0Halves(params, pairs.atTx);
+  const l2 = logA0Halves(params, pairs.atT);
+  const constant = r * theta[1] + s * theta[3];
+  const { x: xs, tx, T, weight, xIndex, TIndex } = rows;
+  const i1 = pairs.atTx.index;
+  const i2 = pairs.atT.index;
   let ll = 0;
   for (let i = 0; i < rows.n; i++) {
-    const { alive, died } = logLikelihoodParts(params, rows.x[i], rows.tx[i], rows.T[i]);
-    ll += rows.weight[i] * (base[rows.xIndex[i]] + constant + logAddExp(alive, died));
+    const k = xIndex[i];
+    const iT = TIndex[i];
+    const alive = -(r + xs[i]) * logAlphaT[iT] - s * logBetaT[iT];
+    let li = base[k] + constant + alive;
+    if (tx[i] < T[i]) {
+      const a1 = l1[i1[i]];
+      const a2 = l2[i2[i]];
+      if (a1 > a2) {
+        // died = ln(s/(r+s+x)) + ln(e^a1 − e^a2); add it to alive by log-sum-exp
+        const died = logSOverRsx[k] + a1 + Math.log(-Math.expm1(a2 - a1));
+        li +=
+          died > alive
+            ? died - alive + Math.log1p(Math.exp(alive - died))
+            : Math.log1p(Math.exp(died - alive));
+      } else if (Number.isNaN(a1) || Number.isNaN(a2)) {
+        return Number.NaN;
+      }
+    }
+    ll += weight[i] * li;
   }
   return -ll;
 }
@@ -147,6 +244,15 @@ export function fitParetoNbd(data: RfmData, options: FitOptions = {}): FitResult
   };
 }
 
+/** Asymptotic standard errors at `params` (observed information, delta method). */
+export function paretoNbdStandardErrors(params: ParetoNbdParams, data: RfmData): ParetoNbdParams {
+  assertPositiveParams(params, NAMES);
+  const rows = prepareRfmRows(data);
+  const theta = NAMES.map((k) => Math.log(params[k]));
+  const se = logParameterStandardErrors((t) => paretoNbdNegLogLikelihood(rows, t), theta);
+  return { r: se[0], alpha: se[1], s: se[2], beta: se[3] };
+}
+
 function assertHorizon(t: number): void {
   if (!(t >= 0) || !Number.isFinite(t)) {
     throw new ModelInputError("t", `expected a finite number >= 0, got ${t}`);
@@ -160,6 +266,7 @@ export function paretoNbdProbabilityAlive(
   tx: number,
   T: number,
 ): number {
+  assertPositiveParams(params, NAMES);
   assertCustomer(x, tx, T);
   const { alive, died } = logLikelihoodParts(params, x, tx, T);
   return 1 / (1 + Math.exp(died - alive));
@@ -186,6 +293,7 @@ export function paretoNbdExpectedPurchases(
 /** E[X(t)] for a customer just acquired: r beta/(alpha (s−1)) · [1 − (beta/(beta+t))^(s−1)]. */
 export function paretoNbdExpectedPurchasesNewCustomer(params: ParetoNbdParams, t: number): number {
   assertHorizon(t);
+  assertPositiveParams(params, NAMES);
   const { r, alpha, s, beta } = params;
   return ((r * beta) / alpha) * oneMinusPowerOverExponent(-Math.log1p(t / beta), s - 1);
 }
@@ -203,6 +311,7 @@ export function paretoNbdProbabilityOfPurchase(
   T: number,
 ): number {
   assertHorizon(t);
+  assertPositiveParams(params, NAMES);
   assertCustomer(x, tx, T);
   if (t === 0) return 0;
   const now = logLikelihoodParts(params, x, tx, T);

@@ -14,8 +14,34 @@ export interface RfmRows {
   /** Distinct x values, and for each row the index of its x among them. */
   xValues: Float64Array;
   xIndex: Uint32Array;
+  /**
+   * Distinct t_x and T values and each row's index among them: on a day grid there are only a few
+   * hundred, so a likelihood needs one log(alpha + t) per distinct value, not per row.
+   */
+  txValues: Float64Array;
+  txIndex: Uint32Array;
+  TValues: Float64Array;
+  TIndex: Uint32Array;
   /** Total weight (number of customers). */
   customers: number;
+}
+
+/** The distinct values of a column and, per row, the index of its value among them. */
+function indexDistinct(values: Float64Array): { distinct: Float64Array; index: Uint32Array } {
+  const seen = new Map<number, number>();
+  const distinct: number[] = [];
+  const index = new Uint32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    let k = seen.get(v);
+    if (k === undefined) {
+      k = distinct.length;
+      seen.set(v, k);
+      distinct.push(v);
+    }
+    index[i] = k;
+  }
+  return { distinct: Float64Array.from(distinct), index };
 }
 
 /** Validates, optionally groups, and indexes the x values of a data set. */
@@ -33,19 +59,23 @@ export function prepareRfmRows(data: RfmData, group = true): RfmRows {
     weight = g.weight;
   }
   const n = x.length;
-  const seen = new Map<number, number>();
-  const xValuesList: number[] = [];
-  const xIndex = new Uint32Array(n);
   let customers = 0;
-  for (let i = 0; i < n; i++) {
-    let k = seen.get(x[i]);
-    if (k === undefined) {
-      k = xValuesList.length;
-      seen.set(x[i], k);
-      xValuesList.push(x[i]);
-    }
-    xIndex[i] = k;
-    customers += weight[i];
-  }
-  return { x, tx, T, weight, n, xValues: Float64Array.from(xValuesList), xIndex, customers };
+  for (let i = 0; i < n; i++) customers += weight[i];
+  const xs = indexDistinct(x);
+  const txs = indexDistinct(tx);
+  const Ts = indexDistinct(T);
+  return {
+    x,
+    tx,
+    T,
+    weight,
+    n,
+    xValues: xs.distinct,
+    xIndex: xs.index,
+    txValues: txs.distinct,
+    txIndex: txs.index,
+    TValues: Ts.distinct,
+    TIndex: Ts.index,
+    customers,
+  };
 }
