@@ -158,8 +158,6 @@ describe("BG/NBD likelihood", () => {
   const T = Float64Array.from([30, 30, 31, 38, 38, 31, 12, 31]);
 
   test("grouping identical rows does not change the log-likelihood", () => {
-    const sum = customers.reduce((acc, [xi, txi, Ti]) => acc, 0);
-    expect(sum).toBe(0);
     let bySum = 0;
     for (let i = 0; i < x.length; i++)
       bySum += bgnbdCustomerLogLikelihood(CDNOW, x[i], tx[i], T[i]);

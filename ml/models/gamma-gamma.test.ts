@@ -1,0 +1,68 @@
+import { expect, test } from "bun:test";
+import {
+  gammaGammaCustomerLogLikelihood,
+  gammaGammaExpectedSpend,
+  gammaGammaExpectedSpendBatch,
+  gammaGammaLogLikelihood,
+} from "./gamma-gamma.ts";
+import { ModelInputError } from "./types.ts";
+
+const CDNOW = { p: 6.25, q: 3.74, gamma: 15.44 };
+
+test("the density of the mean spend m_x integrates to 1 for each x", () => {
+  for (const x of [1, 3, 12]) {
+    // Trapezoid on a log grid: ∫ f(m) dm = ∫ f(e^u) e^u du.
+    const lo = Math.log(1e-4);
+    const hi = Math.log(1e5);
+    const steps = 40_000;
+    const h = (hi - lo) / steps;
+    let total = 0;
+    for (let i = 0; i <= steps; i++) {
+      const u = lo + i * h;
+      const w = i === 0 || i === steps ? 0.5 : 1;
+      total += w * Math.exp(gammaGammaCustomerLogLikelihood(CDNOW, x, Math.exp(u)) + u);
+    }
+    expect(Math.abs(total * h - 1)).toBeLessThan(1e-6);
+  }
+});
+
+test("the expected spend weighs the population mean against the customer's own mean", () => {
+  const { p, q, gamma } = CDNOW;
+  const population = (p * gamma) / (q - 1);
+  expect(gammaGammaExpectedSpend(CDNOW, 0, 0)).toBeCloseTo(population, 12);
+  for (const [x, m] of [
+    [1, 10],
+    [5, 80],
+    [30, 22.5],
+  ]) {
+    const weight = (p * x) / (p * x + q - 1);
+    const want = (1 - weight) * population + weight * m;
+    expect(gammaGammaExpectedSpend(CDNOW, x, m)).toBeCloseTo(want, 10);
+  }
+  // More repeat purchases pull the estimate towards the customer's own mean.
+  const few = gammaGammaExpectedSpend(CDNOW, 1, 100);
+  const many = gammaGammaExpectedSpend(CDNOW, 20, 100);
+  expect(many).toBeGreaterThan(few);
+  expect(many).toBeLessThan(100);
+  // An infinite population mean (q <= 1) is reported, not hidden.
+  expect(gammaGammaExpectedSpend({ ...CDNOW, q: 0.9 }, 0, 0)).toBe(Number.POSITIVE_INFINITY);
+});
+
+test("the likelihood skips x = 0 customers and rejects a non-positive spend with x > 0", () => {
+  const x = Float64Array.from([0, 2, 5]);
+  const monetary = Float64Array.from([0, 30, 12]);
+  const want =
+    gammaGammaCustomerLogLikelihood(CDNOW, 2, 30) + gammaGammaCustomerLogLikelihood(CDNOW, 5, 12);
+  expect(gammaGammaLogLikelihood(CDNOW, { x, monetary })).toBeCloseTo(want, 10);
+  monetary[2] = 0;
+  try {
+    gammaGammaLogLikelihood(CDNOW, { x, monetary });
+    throw new Error("expected a ModelInputError");
+  } catch (err) {
+    expect(err).toBeInstanceOf(ModelInputError);
+    expect((err as ModelInputError).field).toBe("monetary");
+    expect((err as ModelInputError).index).toBe(2);
+  }
+  const batch = gammaGammaExpectedSpendBatch(CDNOW, x, Float64Array.from([0, 30, 12]));
+  expect(batch[1]).toBe(gammaGammaExpectedSpend(CDNOW, 2, 30));
+});
