@@ -10,10 +10,13 @@ import * as ort from "onnxruntime-web";
 import { runCli } from "../cli.ts";
 import { predictGbdt } from "../gbdt/predict.ts";
 import { GBDT_ONNX_INPUT, GBDT_ONNX_PREDICTION } from "../onnx/export-tree-ensemble.ts";
+import { startFakeMlflowServer } from "../tracking/mlflow-fake-server.ts";
 import { ensureDemoModel } from "./demo-model.ts";
 import { BUNDLE_FILES, parseManifest } from "./model-bundle.ts";
 import { openRegistryFromEnv } from "./open-registry.ts";
 import { runSimulate } from "./simulate.ts";
+import { createStepLog } from "./step-log.ts";
+import { trackTrainingRun } from "./track-run.ts";
 import { runTrainPipeline } from "./train.ts";
 import { TrainingMetricsSchema } from "./training-metrics.ts";
 
@@ -67,7 +70,10 @@ const window = ["--calibration-end", "1997-09-30", "--holdout-end", "1998-06-30"
 
 test("train writes metrics.json, report.html and a bundle whose ONNX models match the TS trees", async () => {
   const out = join(dir, "run");
+  const mlflow = await startFakeMlflowServer();
   const result = await runTrainPipeline({
+    env: { MLFLOW_TRACKING_URI: mlflow.url },
+    steps: createStepLog({ write: null }),
     data: csv,
     format: "csv",
     calibrationEnd: "1997-09-30",
@@ -119,6 +125,22 @@ test("train writes metrics.json, report.html and a bundle whose ONNX models matc
     }
     await session.release();
   }
+
+  // MLflow got the run with the bundle as artifacts; an unreachable server only warns.
+  await mlflow.close();
+  expect(result.tracking?.warning).toBeNull();
+  expect(mlflow.state.runs.size).toBe(1);
+  const uploads = mlflow.requests.filter((r) => r.method === "PUT").map((r) => r.path);
+  expect(uploads.some((p) => p.endsWith("model/gbdt_count.onnx"))).toBe(true);
+  const warnings: string[] = [];
+  const unreachable = await trackTrainingRun(
+    { MLFLOW_TRACKING_URI: "http://127.0.0.1:9" },
+    result.trained,
+    result.bundle,
+    createStepLog({ write: (line) => warnings.push(line) }),
+  );
+  expect(unreachable.warning).not.toBeNull();
+  expect(warnings.join("\n")).toContain("training is unaffected");
 }, 120_000);
 
 test("bad arguments get a one-line error naming the option", async () => {

@@ -14,7 +14,7 @@ import type { ModelBundle } from "./model-bundle.ts";
 import { openRegistryFromEnv } from "./open-registry.ts";
 import { registerBundle } from "./register-bundle.ts";
 import { createStepLog, type StepLog } from "./step-log.ts";
-import { trackTrainingRun } from "./track-run.ts";
+import { type TrackRunResult, trackTrainingRun } from "./track-run.ts";
 import { type DataFormat, type TrainedModels, trainModels } from "./train-models.ts";
 import type { TrainingMetrics } from "./training-metrics.ts";
 
@@ -45,6 +45,8 @@ export interface TrainPipelineResult {
   trained: TrainedModels;
   bundle: ModelBundle;
   registered: { name: string; version: number; stage: string } | null;
+  /** MLflow outcome when MLFLOW_TRACKING_URI is set (a warning never fails training). */
+  tracking: TrackRunResult | null;
 }
 
 export async function runTrainPipeline(
@@ -132,10 +134,11 @@ export async function runTrainPipeline(
     print(`registered ${registered.name} v${registered.version} (${registered.stage})`);
   }
 
-  if (env.MLFLOW_TRACKING_URI) {
-    await steps.step("MLflow", () =>
-      trackTrainingRun(env.MLFLOW_TRACKING_URI as string, trained, bundle, steps),
+  let tracking: TrainPipelineResult["tracking"] = null;
+  if (env.MLFLOW_TRACKING_URI?.trim()) {
+    tracking = await steps.step("MLflow", () =>
+      trackTrainingRun(env, trained, bundle, steps, options.register),
     );
   }
-  return { outDir, metrics: trained.metrics, trained, bundle, registered };
+  return { outDir, metrics: trained.metrics, trained, bundle, registered, tracking };
 }
