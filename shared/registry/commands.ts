@@ -44,7 +44,7 @@ export async function listModelsCommand(
 }
 
 /** Metrics shown in the table, most telling first; other metrics fill the remaining slots. */
-const KEY_METRICS = ["mae", "rmse", "auc", "wape", "loglik", "log_likelihood"];
+const KEY_METRICS = ["mae", "rmse", "auc", "log_loss", "wape", "log_likelihood"];
 const METRICS_SHOWN = 4;
 
 /** A fixed-width text table: model, version, stage, window, trained, promoted, key metrics. */
