@@ -54,7 +54,7 @@ async function registryCommands() {
 export function buildCli(): Command {
   const program = new Command("ml")
     .description("purchase-prediction: train, simulate, and manage registered models")
-    .showHelpAfterError()
+    .showHelpAfterError("(add --help for usage)")
     .exitOverride();
 
   program

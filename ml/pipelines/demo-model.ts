@@ -57,7 +57,7 @@ export async function ensureDemoModel(options: EnsureDemoModelOptions): Promise<
   const source = `simulated BG/NBD demo (${customers} customers, seed ${seed}, r=${CDNOW_LIKE_PARAMS.bgnbd.r}, spend p=${CDNOW_SPEND.p})`;
   const trained = await trainModels(
     { log: population.log, summaries, source, format: "simulated" },
-    { fast: true, seed, steps: createStepLog({ write: null }) },
+    { fast: true, folds: 3, seed, steps: createStepLog({ write: null }) },
   );
   trained.metrics.notes.push("DEMO model trained on simulated data");
   const trainedAt = new Date();

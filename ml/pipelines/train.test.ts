@@ -3,7 +3,7 @@
 // registration into a PGlite temp dir listed by `ml models`, and the demo model.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-web";
@@ -14,7 +14,7 @@ import { startFakeMlflowServer } from "../tracking/mlflow-fake-server.ts";
 import { ensureDemoModel } from "./demo-model.ts";
 import { BUNDLE_FILES, parseManifest } from "./model-bundle.ts";
 import { openRegistryFromEnv } from "./open-registry.ts";
-import { runSimulate } from "./simulate.ts";
+import { runSimulate, simulatePopulation } from "./simulate.ts";
 import { createStepLog } from "./step-log.ts";
 import { trackTrainingRun } from "./track-run.ts";
 import { runTrainPipeline } from "./train.ts";
@@ -238,3 +238,51 @@ test("train --register --promote stores a version that `ml models` lists; the de
     await opened.close();
   }
 }, 180_000);
+
+test("--format summary fits the BTYD models only and says so; bad rows fail with a line number", async () => {
+  const population = simulatePopulation({ model: "bgnbd", customers: 300, seed: 5 });
+  const s = population.exact;
+  let text = "id,x,t_x,T,monetary\n";
+  for (let i = 0; i < s.n; i++)
+    text += `${s.ids[i]},${s.x[i]},${s.tx[i]},${s.T[i]},${s.monetary[i]}\n`;
+  const summaryCsv = join(dir, "summaries.csv");
+  await writeFile(summaryCsv, text);
+  const out = join(dir, "summary-run");
+  const r = await cli([
+    "train",
+    "--data",
+    summaryCsv,
+    "--format",
+    "summary",
+    "--calibration-end",
+    "1997-09-30",
+    "--out",
+    out,
+  ]);
+  expect(r.code).toBe(0);
+  expect(r.out).toContain("no holdout evaluation and no GBDT");
+  const metrics = TrainingMetricsSchema.parse(
+    JSON.parse(await readFile(join(out, "metrics.json"), "utf8")),
+  );
+  expect(metrics.models.gbdt_count).toBeNull();
+  expect(metrics.models.bgnbd.holdout).toBeNull();
+  expect(metrics.models.bgnbd.params.r).toBeGreaterThan(0);
+  const manifest = parseManifest(await readFile(join(out, BUNDLE_FILES.manifest)));
+  expect(manifest.gbdt.count).toBe(false);
+  expect(manifest.horizon).toBe(0);
+
+  const badCsv = join(dir, "bad.csv");
+  await writeFile(badCsv, "customer_id,date,amount\na,1997-01-02,10\nb,1997-02-31,5\n");
+  const bad = await cli([
+    "train",
+    "--data",
+    badCsv,
+    ...window,
+    "--on-bad-row",
+    "fail",
+    "--out",
+    out,
+  ]);
+  expect(bad.code).toBe(2);
+  expect(bad.err).toContain("line 3");
+});
