@@ -97,7 +97,19 @@ export function binFeatures(X: Float32Array, n: number, bins: FeatureBins): Uint
   const out = new Uint8Array(n * p);
   for (let f = 0; f < p; f++) {
     const e = bins.edges[f];
-    for (let i = 0; i < n; i++) out[i * p + f] = binOf(e, X[i * p + f]);
+    const len = e.length;
+    let top = 1;
+    while (top <= len) top <<= 1;
+    for (let i = 0; i < n; i++) {
+      const x = X[i * p + f];
+      // Branch-light search for the number of edges below x (= first edge with x <= edge).
+      let pos = 0;
+      for (let step = top >> 1; step > 0; step >>= 1) {
+        const j = pos + step;
+        pos = j <= len && e[j - 1] < x ? j : pos;
+      }
+      out[i * p + f] = Number.isNaN(x) ? len : pos;
+    }
   }
   return out;
 }

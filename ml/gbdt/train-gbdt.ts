@@ -82,7 +82,7 @@ export function trainGbdt(
   const validMargin = valid ? new Float64Array(valid.y.length).fill(baseScore) : undefined;
   const grad = new Float64Array(n);
   const hess = new Float64Array(n);
-  const outOfBag = new Uint32Array(n);
+  const inBag = new Uint8Array(n).fill(1);
   const allFeatures = Int32Array.from({ length: p }, (_, f) => f);
   const featuresPerTree = Math.max(1, Math.round(p * opts.featureSubsample));
 
@@ -94,18 +94,9 @@ export function trainGbdt(
   for (let round = 0; round < opts.nEstimators; round++) {
     loss.gradients(trainY, margin, grad, hess);
 
-    // Row sample (Bernoulli, seeded); rows left out are updated by walking the tree.
-    const rowIndex = grower.rowIndex;
-    let inBag = 0;
-    let oob = 0;
+    // Row sample (Bernoulli, seeded); rows out of the bag are still routed and updated.
     if (opts.rowSubsample < 1) {
-      for (let i = 0; i < n; i++) {
-        if (random() < opts.rowSubsample) rowIndex[inBag++] = i;
-        else outOfBag[oob++] = i;
-      }
-    } else {
-      for (let i = 0; i < n; i++) rowIndex[i] = i;
-      inBag = n;
+      for (let i = 0; i < n; i++) inBag[i] = random() < opts.rowSubsample ? 1 : 0;
     }
 
     let features = allFeatures;
@@ -113,25 +104,10 @@ export function trainGbdt(
       features = Int32Array.from(seededPermutation(p, random).subarray(0, featuresPerTree)).sort();
     }
 
-    const grown = grower.grow(grad, hess, inBag, features, opts);
-    const { tree } = grown;
+    const { tree, nodeOfRow } = grower.grow(grad, hess, inBag, features, opts);
     trees.push(tree);
-
-    for (let l = 0; l < grown.leafNodes.length; l++) {
-      const v = tree.value[grown.leafNodes[l]];
-      for (let k = grown.leafStart[l]; k < grown.leafEnd[l]; k++) margin[rowIndex[k]] += v;
-    }
-    for (let k = 0; k < oob; k++) {
-      const r = outOfBag[k];
-      let node = 0;
-      while (tree.feature[node] >= 0) {
-        node =
-          binned[r * p + tree.feature[node]] <= grown.splitBin[node]
-            ? tree.left[node]
-            : tree.right[node];
-      }
-      margin[r] += tree.value[node];
-    }
+    const leafValue = tree.value;
+    for (let i = 0; i < n; i++) margin[i] += leafValue[nodeOfRow[i]];
 
     const entry: GbdtHistoryEntry = { round, trainLoss: loss.meanLoss(trainY, margin) };
     if (valid && validMargin) {

@@ -1,6 +1,8 @@
-// Grows one regression tree on gradients and hessians with Uint8-binned features: histograms per
-// node (the smaller child built, its sibling got by subtraction from the parent), best-first
-// (leaf-wise) growth bounded by maxDepth and maxLeaves, XGBoost-style gain and leaf values.
+// Grows one regression tree on gradients and hessians with Uint8-binned features, level by level:
+// one sequential pass over the rows per level routes each row to its new node and adds it to the
+// histogram of the smaller child of each split (the sibling's histogram is the parent's minus
+// it). Sequential passes keep memory access in order, which is what makes this fast in JS.
+// XGBoost-style gain and leaf values; maxLeaves keeps the best splits of a level first.
 
 import type { FeatureBins } from "./binning.ts";
 import type { GbdtTree } from "./gbdt-model.ts";
@@ -16,26 +18,20 @@ export interface TreeGrowthSettings {
   learningRate: number;
 }
 
-/** A grown tree plus what the trainer needs to update margins cheaply. */
+/** A grown tree and the leaf (node id) every training row, in or out of the bag, ends in. */
 export interface GrownTree {
   tree: GbdtTree;
-  /** Bin of the split per node (-1 for leaves): left iff bin <= splitBin. */
-  splitBin: Int32Array;
-  /** For each leaf, its node id and its range [start, end) in the grower's row index buffer. */
-  leafNodes: Int32Array;
-  leafStart: Int32Array;
-  leafEnd: Int32Array;
+  nodeOfRow: Uint16Array;
 }
 
-interface OpenLeaf {
+interface LeafState {
   node: number;
   depth: number;
-  start: number;
-  end: number;
   sumG: number;
   sumH: number;
-  hist: Float64Array;
-  // Best split found for this leaf (gain -Infinity when none is allowed).
+  count: number;
+  hist: Float64Array | null;
+  // Best split found (gain -Infinity when none is allowed).
   gain: number;
   feature: number;
   bin: number;
@@ -44,22 +40,17 @@ interface OpenLeaf {
   leftCount: number;
 }
 
-/**
- * Reusable tree grower over one binned training matrix. Histograms hold 256 bin slots per feature
- * (feature f, bin b at (f·256 + b)·3), three doubles per bin: gradient sum, hessian sum, row count.
- */
+// Histogram layout: 256 bin slots per feature, three doubles per bin (gradient sum, hessian sum,
+// in-bag row count): feature f, bin b at ((f << 8) + b) * 3.
+const SLOTS_PER_FEATURE = 256 * 3;
+
+/** Reusable tree grower over one row-major n×p Uint8 bin matrix. */
 export class HistogramTreeGrower {
-  readonly rowIndex: Uint32Array;
-  private readonly scratch: Uint32Array;
-  // Bins and gradient pairs of the in-bag rows, kept in the same order as rowIndex: partitioning
-  // moves them along, so every node's rows are contiguous and histograms read memory in order
-  // (scattered rows made deep nodes cache-miss bound, several times slower).
-  private readonly nodeBins: Uint8Array;
-  private readonly scratchBins: Uint8Array;
-  private readonly nodeGH: Float64Array;
-  private readonly scratchGH: Float64Array;
+  private readonly nodeOfRow: Uint16Array;
   private readonly histLength: number;
   private readonly histPool: Float64Array[] = [];
+  /** The histograms one level pass builds, one histLength slot per node being built. */
+  private levelHist = new Float64Array(0);
 
   constructor(
     private readonly binned: Uint8Array,
@@ -67,165 +58,244 @@ export class HistogramTreeGrower {
     private readonly p: number,
     private readonly bins: FeatureBins,
   ) {
-    this.rowIndex = new Uint32Array(n);
-    this.scratch = new Uint32Array(n);
-    this.nodeBins = new Uint8Array(n * p);
-    this.scratchBins = new Uint8Array(n * p);
-    this.nodeGH = new Float64Array(2 * n);
-    this.scratchGH = new Float64Array(2 * n);
-    this.histLength = p * 256 * 3;
+    this.nodeOfRow = new Uint16Array(n);
+    this.histLength = p * SLOTS_PER_FEATURE;
   }
 
   /**
-   * Grows a tree on the rows rowIndex[0..rowCount) (the caller fills rowIndex, ascending), splitting only on
-   * `features` (ascending feature ids).
+   * Grows a tree on the rows with inBag[r] = 1, splitting only on `features` (ascending ids).
+   * Rows out of the bag are routed too, so the caller can update every row's margin.
    */
   grow(
     grad: Float64Array,
     hess: Float64Array,
-    rowCount: number,
+    inBag: Uint8Array,
     features: Int32Array,
     s: TreeGrowthSettings,
   ): GrownTree {
+    if (s.maxLeaves > 32768) throw new RangeError("maxLeaves must be at most 32768");
     const tree: GbdtTree = { feature: [], threshold: [], left: [], right: [], value: [] };
-    const splitBins: number[] = [];
     const newNode = (): number => {
       tree.feature.push(-1);
       tree.threshold.push(0);
       tree.left.push(-1);
       tree.right.push(-1);
       tree.value.push(0);
-      splitBins.push(-1);
       return tree.feature.length - 1;
     };
+    const maxNodes = 2 * s.maxLeaves;
+    // Per node, during one level pass: split feature/bin (-1 = not split now) and the histogram
+    // to accumulate rows into (children only).
+    const splitFeature = new Int32Array(maxNodes).fill(-1);
+    const splitBin = new Int32Array(maxNodes);
+    const slotOfNode = new Int32Array(maxNodes).fill(-1);
 
-    let g0 = 0;
-    let h0 = 0;
-    const p = this.p;
-    for (let k = 0; k < rowCount; k++) {
-      const r = this.rowIndex[k];
-      const g = grad[r];
-      const h = hess[r];
-      this.nodeGH[2 * k] = g;
-      this.nodeGH[2 * k + 1] = h;
-      g0 += g;
-      h0 += h;
-    }
-    if (rowCount === this.n) this.nodeBins.set(this.binned);
-    else {
-      for (let k = 0; k < rowCount; k++) {
-        const src = this.rowIndex[k] * p;
-        for (let j = 0; j < p; j++) this.nodeBins[k * p + j] = this.binned[src + j];
-      }
-    }
+    const nodeOfRow = this.nodeOfRow;
+    nodeOfRow.fill(0);
+    slotOfNode[newNode()] = 0;
+    this.levelPass(
+      grad,
+      hess,
+      inBag,
+      features,
+      splitFeature,
+      splitBin,
+      tree.left,
+      slotOfNode,
+      1,
+      true,
+    );
+    slotOfNode[0] = -1;
     const rootHist = this.takeHist();
-    this.buildHistogram(rootHist, 0, rowCount, features);
-    const root = this.openLeaf(newNode(), 0, 0, rowCount, g0, h0, rootHist, features, s);
-    const open: OpenLeaf[] = [root];
+    rootHist.set(this.levelHist.subarray(0, this.histLength));
+    let sumG = 0;
+    let sumH = 0;
+    let count = 0;
+    const f0 = features[0] << 8;
+    for (let b = 0; b < 256; b++) {
+      const o = (f0 + b) * 3;
+      sumG += rootHist[o];
+      sumH += rootHist[o + 1];
+      count += rootHist[o + 2];
+    }
+    let level: LeafState[] = [this.evaluate(0, 0, sumG, sumH, count, rootHist, features, s)];
+    const finished: LeafState[] = [];
+    let leafCount = 1;
 
-    while (open.length < s.maxLeaves) {
-      // Best-first: the open leaf with the largest gain (lowest node id on ties).
-      let bestIdx = -1;
-      for (let i = 0; i < open.length; i++) {
-        if (open[i].gain > s.minSplitGain && (bestIdx < 0 || open[i].gain > open[bestIdx].gain)) {
-          bestIdx = i;
+    while (level.length > 0) {
+      const candidates = level
+        .filter((l) => l.gain > s.minSplitGain)
+        .sort((a, b) => b.gain - a.gain || a.node - b.node)
+        .slice(0, Math.max(0, s.maxLeaves - leafCount));
+      const chosen = new Set(candidates);
+      for (const l of level) if (!chosen.has(l)) finished.push(l);
+      level = [];
+      if (candidates.length === 0) break;
+      candidates.sort((a, b) => a.node - b.node);
+
+      const children: [LeafState, number, number][] = [];
+      for (let c = 0; c < candidates.length; c++) {
+        const parent = candidates[c];
+        const left = newNode();
+        const right = newNode();
+        tree.feature[parent.node] = parent.feature;
+        tree.threshold[parent.node] = this.bins.edges[parent.feature][parent.bin];
+        tree.left[parent.node] = left;
+        tree.right[parent.node] = right;
+        splitFeature[parent.node] = parent.feature;
+        splitBin[parent.node] = parent.bin;
+        const leftSmaller = parent.leftCount <= parent.count - parent.leftCount;
+        slotOfNode[leftSmaller ? left : right] = c;
+        children.push([parent, left, right]);
+      }
+      leafCount += candidates.length;
+
+      this.levelPass(
+        grad,
+        hess,
+        inBag,
+        features,
+        splitFeature,
+        splitBin,
+        tree.left,
+        slotOfNode,
+        candidates.length,
+        false,
+      );
+
+      const next: LeafState[] = [];
+      for (let c = 0; c < children.length; c++) {
+        const [parent, left, right] = children[c];
+        splitFeature[parent.node] = -1;
+        slotOfNode[left] = -1;
+        slotOfNode[right] = -1;
+        const small = this.takeHist();
+        small.set(this.levelHist.subarray(c * this.histLength, (c + 1) * this.histLength));
+        const large = parent.hist as Float64Array;
+        for (let j = 0; j < features.length; j++) {
+          const from = features[j] * SLOTS_PER_FEATURE;
+          const to = from + this.bins.binCounts[features[j]] * 3;
+          for (let o = from; o < to; o++) large[o] -= small[o];
         }
+        const leftSmaller = parent.leftCount <= parent.count - parent.leftCount;
+        const depth = parent.depth + 1;
+        const rightCount = parent.count - parent.leftCount;
+        next.push(
+          this.evaluate(
+            left,
+            depth,
+            parent.leftG,
+            parent.leftH,
+            parent.leftCount,
+            leftSmaller ? small : large,
+            features,
+            s,
+          ),
+          this.evaluate(
+            right,
+            depth,
+            parent.sumG - parent.leftG,
+            parent.sumH - parent.leftH,
+            rightCount,
+            leftSmaller ? large : small,
+            features,
+            s,
+          ),
+        );
+        parent.hist = null;
       }
-      if (bestIdx < 0) break;
-      const leaf = open[bestIdx];
-      open.splice(bestIdx, 1);
-
-      const mid = this.partition(leaf.start, leaf.end, leaf.feature, leaf.bin);
-      const leftNode = newNode();
-      const rightNode = newNode();
-      tree.feature[leaf.node] = leaf.feature;
-      tree.threshold[leaf.node] = this.bins.edges[leaf.feature][leaf.bin];
-      tree.left[leaf.node] = leftNode;
-      tree.right[leaf.node] = rightNode;
-      splitBins[leaf.node] = leaf.bin;
-
-      // Build the smaller child's histogram; the parent's buffer becomes the larger child's.
-      const leftSmaller = mid - leaf.start <= leaf.end - mid;
-      const small = this.takeHist();
-      if (leftSmaller) this.buildHistogram(small, leaf.start, mid, features);
-      else this.buildHistogram(small, mid, leaf.end, features);
-      const large = leaf.hist;
-      for (let j = 0; j < features.length; j++) {
-        const f = features[j];
-        const from = f * 768;
-        const to = from + this.bins.binCounts[f] * 3;
-        for (let o = from; o < to; o++) large[o] -= small[o];
-      }
-      const leftHist = leftSmaller ? small : large;
-      const rightHist = leftSmaller ? large : small;
-      const depth = leaf.depth + 1;
-      const rightG = leaf.sumG - leaf.leftG;
-      const rightH = leaf.sumH - leaf.leftH;
-      const l = this.openLeaf(
-        leftNode,
-        depth,
-        leaf.start,
-        mid,
-        leaf.leftG,
-        leaf.leftH,
-        leftHist,
-        features,
-        s,
-      );
-      const r = this.openLeaf(
-        rightNode,
-        depth,
-        mid,
-        leaf.end,
-        rightG,
-        rightH,
-        rightHist,
-        features,
-        s,
-      );
-      open.push(l, r);
+      level = next;
     }
 
-    const leaves = open.sort((a, b) => a.node - b.node);
-    const leafNodes = new Int32Array(leaves.length);
-    const leafStart = new Int32Array(leaves.length);
-    const leafEnd = new Int32Array(leaves.length);
-    for (let i = 0; i < leaves.length; i++) {
-      const leaf = leaves[i];
+    for (const leaf of finished) {
       let w = -leaf.sumG / (leaf.sumH + s.l2);
       if (s.maxDeltaStep > 0) w = Math.max(-s.maxDeltaStep, Math.min(s.maxDeltaStep, w));
       // Leaf values are float32 so that ONNX (float attributes) carries them exactly.
       tree.value[leaf.node] = Math.fround(w * s.learningRate);
-      leafNodes[i] = leaf.node;
-      leafStart[i] = leaf.start;
-      leafEnd[i] = leaf.end;
-      this.histPool.push(leaf.hist);
+      if (leaf.hist) this.histPool.push(leaf.hist);
+      leaf.hist = null;
     }
-    return { tree, splitBin: Int32Array.from(splitBins), leafNodes, leafStart, leafEnd };
+    return { tree, nodeOfRow };
   }
 
   private takeHist(): Float64Array {
     return this.histPool.pop() ?? new Float64Array(this.histLength);
   }
 
-  private openLeaf(
+  /**
+   * One sequential pass over all rows: rows of a node being split move to its child; in-bag rows
+   * whose (new) node has a histogram slot are added to that slot of levelHist.
+   */
+  private levelPass(
+    grad: Float64Array,
+    hess: Float64Array,
+    inBag: Uint8Array,
+    features: Int32Array,
+    splitFeature: Int32Array,
+    splitBin: Int32Array,
+    leftChild: number[],
+    slotOfNode: Int32Array,
+    slots: number,
+    root: boolean,
+  ): void {
+    const { binned, nodeOfRow, n, p, histLength } = this;
+    if (this.levelHist.length < slots * histLength) {
+      this.levelHist = new Float64Array(slots * histLength);
+    }
+    const hist = this.levelHist;
+    hist.fill(0, 0, slots * histLength);
+    const nf = features.length;
+    const allFeatures = nf === p;
+    for (let r = 0; r < n; r++) {
+      let node = nodeOfRow[r];
+      const f = splitFeature[node];
+      if (f >= 0) {
+        // Children of a node are created together: right = left + 1.
+        node = leftChild[node] + (binned[r * p + f] <= splitBin[node] ? 0 : 1);
+        nodeOfRow[r] = node;
+      } else if (!root) continue;
+      const slot = slotOfNode[node];
+      if (slot < 0 || inBag[r] === 0) continue;
+      const g = grad[r];
+      const h = hess[r];
+      const rowBase = r * p;
+      const histBase = slot * histLength;
+      if (allFeatures) {
+        for (let j = 0; j < p; j++) {
+          const o = histBase + ((j << 8) + binned[rowBase + j]) * 3;
+          hist[o] += g;
+          hist[o + 1] += h;
+          hist[o + 2] += 1;
+        }
+      } else {
+        for (let j = 0; j < nf; j++) {
+          const fj = features[j];
+          const o = histBase + ((fj << 8) + binned[rowBase + fj]) * 3;
+          hist[o] += g;
+          hist[o + 1] += h;
+          hist[o + 2] += 1;
+        }
+      }
+    }
+  }
+
+  /** The best allowed split of a leaf from its histogram. */
+  private evaluate(
     node: number,
     depth: number,
-    start: number,
-    end: number,
     sumG: number,
     sumH: number,
+    count: number,
     hist: Float64Array,
     features: Int32Array,
     s: TreeGrowthSettings,
-  ): OpenLeaf {
-    const leaf: OpenLeaf = {
+  ): LeafState {
+    const leaf: LeafState = {
       node,
       depth,
-      start,
-      end,
       sumG,
       sumH,
+      count,
       hist,
       gain: Number.NEGATIVE_INFINITY,
       feature: -1,
@@ -234,13 +304,12 @@ export class HistogramTreeGrower {
       leftH: 0,
       leftCount: 0,
     };
-    const count = end - start;
     if (depth >= s.maxDepth || count < 2 * s.minSamplesLeaf) return leaf;
     const lambda = s.l2;
     const parentScore = (sumG * sumG) / (sumH + lambda);
     for (let j = 0; j < features.length; j++) {
       const f = features[j];
-      const base = f * 768;
+      const base = f * SLOTS_PER_FEATURE;
       const nb = this.bins.binCounts[f];
       let gl = 0;
       let hl = 0;
@@ -268,85 +337,5 @@ export class HistogramTreeGrower {
       }
     }
     return leaf;
-  }
-
-  /**
-   * Stable partition of the rows in [start, end) into bin <= splitBin first, moving their row ids,
-   * bins and gradient pairs together; returns the boundary.
-   */
-  private partition(start: number, end: number, feature: number, splitBin: number): number {
-    const { rowIndex: idx, scratch, nodeBins: bins, scratchBins, nodeGH: gh, scratchGH } = this;
-    const p = this.p;
-    let l = start;
-    let t = 0;
-    for (let k = start; k < end; k++) {
-      const src = k * p;
-      if (bins[src + feature] <= splitBin) {
-        if (l !== k) {
-          idx[l] = idx[k];
-          const dst = l * p;
-          for (let j = 0; j < p; j++) bins[dst + j] = bins[src + j];
-          gh[2 * l] = gh[2 * k];
-          gh[2 * l + 1] = gh[2 * k + 1];
-        }
-        l++;
-      } else {
-        scratch[t] = idx[k];
-        const dst = t * p;
-        for (let j = 0; j < p; j++) scratchBins[dst + j] = bins[src + j];
-        scratchGH[2 * t] = gh[2 * k];
-        scratchGH[2 * t + 1] = gh[2 * k + 1];
-        t++;
-      }
-    }
-    idx.set(scratch.subarray(0, t), l);
-    bins.set(scratchBins.subarray(0, t * p), l * p);
-    gh.set(scratchGH.subarray(0, 2 * t), 2 * l);
-    return l;
-  }
-
-  /** Gradient/hessian/count histogram of the rows in [start, end) over the given features. */
-  private buildHistogram(
-    hist: Float64Array,
-    start: number,
-    end: number,
-    features: Int32Array,
-  ): void {
-    hist.fill(0);
-    const bins = this.nodeBins;
-    const gh = this.nodeGH;
-    const p = this.p;
-    const nf = features.length;
-    if (nf === p) {
-      for (let k = start; k < end; k++) {
-        const g = gh[2 * k];
-        const h = gh[2 * k + 1];
-        const rowBase = k * p;
-        for (let f = 0; f < p; f++) {
-          const o = ((f << 8) + bins[rowBase + f]) * 3;
-          hist[o] += g;
-          hist[o + 1] += h;
-          hist[o + 2] += 1;
-        }
-      }
-      return;
-    }
-    for (let k = start; k < end; k++) {
-      const g = gh[2 * k];
-      const h = gh[2 * k + 1];
-      const rowBase = k * p;
-      for (let j = 0; j < nf; j++) {
-        const f = features[j];
-        const o = ((f << 8) + bins[rowBase + f]) * 3;
-        hist[o] += g;
-        hist[o + 1] += h;
-        hist[o + 2] += 1;
-      }
-    }
-  }
-
-  /** Number of training rows this grower was built for. */
-  get rowCapacity(): number {
-    return this.n;
   }
 }
