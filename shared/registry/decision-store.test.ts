@@ -60,8 +60,9 @@ for (const driver of testDrivers()) {
 
     test("a batch with one bad row is written all or not at all", async () => {
       const log = new DecisionLogRepository(t.handle.db);
-      const rows = Array.from({ length: 1500 }, (_, i) => decision("atomic", i % 60));
-      rows[1400] = { ...rows[1400], decisionId: rows[0].decisionId };
+      // Larger than one insert batch, with a duplicate id in the last batch.
+      const rows = Array.from({ length: 6000 }, (_, i) => decision("atomic", i % 60));
+      rows[5900] = { ...rows[5900], decisionId: rows[0].decisionId };
       await expect(log.insertMany(rows)).rejects.toThrow();
       expect(await log.findByCustomer("atomic")).toEqual([]);
     });

@@ -146,9 +146,19 @@ for (const driver of testDrivers()) {
       // An array works as well as an async iterable.
       const w = await registry.registerVersion(
         "reg-features",
-        input({ customerFeatures: [{ customerId: "z", summary: {}, features: [1] }] }),
+        input({
+          customerFeatures: [
+            {
+              customerId: "z",
+              summary: {},
+              features: [Number.NaN, Number.POSITIVE_INFINITY, -0.5],
+            },
+          ],
+        }),
       );
-      expect((await registry.getCustomerFeatures(w.id, ["z", "c0"])).size).toBe(1);
+      const z = await registry.getCustomerFeatures(w.id, ["z", "c0"]);
+      expect(z.size).toBe(1);
+      expect(z.get("z")?.features).toEqual([Number.NaN, Number.POSITIVE_INFINITY, -0.5]);
     });
 
     test("bad registration input names the field and writes nothing", async () => {
