@@ -3,7 +3,7 @@
 // p ~ Beta(a, b) after each purchase. Log-likelihood (with analytic gradient), maximum-likelihood
 // fit on log-parameters, and per-customer predictions in scalar and batch form.
 
-import { multiStartMinimize } from "../training/optimizer.ts";
+import { LIKELIHOOD_DECREMENT_TOLERANCE, multiStartMinimize } from "../training/optimizer.ts";
 import { logParameterStandardErrors } from "../training/standard-errors.ts";
 import { prepareRfmRows, type RfmRows } from "./rfm-rows.ts";
 import { digamma, gammaln, oneMinusPowerOverExponent } from "./special-functions.ts";
@@ -197,6 +197,7 @@ export function fitBgNbd(data: RfmData, options: FitOptions = {}): FitResult<BgN
   const gtol = (options.gradientTolerance ?? 1e-7) * rows.customers;
   const fit = multiStartMinimize((theta, g) => bgnbdNegLogLikelihood(rows, theta, g), starts, {
     analyticGradient: true,
+    decrementTolerance: LIKELIHOOD_DECREMENT_TOLERANCE,
     gradientTolerance: gtol,
     maxIterations: options.maxIterations ?? 500,
   });

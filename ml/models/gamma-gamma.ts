@@ -2,7 +2,7 @@
 // Gamma-Gamma Model of Monetary Value"): a customer's transaction values are Gamma(p, ν) with
 // ν ~ Gamma(q, gamma) across customers. Fitted on repeat buyers' x and mean repeat spend m_x.
 
-import { multiStartMinimize } from "../training/optimizer.ts";
+import { LIKELIHOOD_DECREMENT_TOLERANCE, multiStartMinimize } from "../training/optimizer.ts";
 import { logParameterStandardErrors } from "../training/standard-errors.ts";
 import { digamma, gammaln } from "./special-functions.ts";
 import { assertPositiveParams, type FitOptions, type FitResult, ModelInputError } from "./types.ts";
@@ -142,6 +142,7 @@ export function fitGammaGamma(
   ).map((s) => s.map(Math.log));
   const fit = multiStartMinimize((theta, g) => negLogLikelihood(x, m, theta, g), starts, {
     analyticGradient: true,
+    decrementTolerance: LIKELIHOOD_DECREMENT_TOLERANCE,
     gradientTolerance: (options.gradientTolerance ?? 1e-7) * x.length,
     maxIterations: options.maxIterations ?? 500,
   });

@@ -3,11 +3,17 @@
 // the 2F1 form of Fader, Hardie & Shang (BTYD `pnbd.LL`), evaluated in log space; ML fit on
 // log-parameters; per-customer predictions in scalar and batch form.
 
-import { multiStartMinimize } from "../training/optimizer.ts";
+import { LIKELIHOOD_DECREMENT_TOLERANCE, multiStartMinimize } from "../training/optimizer.ts";
 import { logParameterStandardErrors } from "../training/standard-errors.ts";
-import { hyp2f1, hyp2f1Value } from "./hypergeometric.ts";
+import { hyp2f1 } from "./hypergeometric.ts";
 import { prepareRfmRows, type RfmRows } from "./rfm-rows.ts";
-import { gammaln, logAddExp, logSubExp, oneMinusPowerOverExponent } from "./special-functions.ts";
+import {
+  digamma,
+  gammaln,
+  logAddExp,
+  logSubExp,
+  oneMinusPowerOverExponent,
+} from "./special-functions.ts";
 import {
   assertCustomer,
   assertPositiveParams,
@@ -114,29 +120,118 @@ function pairsOf(rows: RfmRows): { atTx: PairIndex; atT: PairIndex } {
   return pairs;
 }
 
-/** ln[2F1(r+s+x, second; r+s+x+1; |alpha−beta|/(m+t)) / (m+t)^(r+s+x)] for each (x, t) pair. */
-function logA0Halves(params: ParetoNbdParams, pairs: PairIndex): Float64Array {
-  const { r, alpha, s, beta } = params;
-  const m = Math.max(alpha, beta);
-  const d = Math.abs(alpha - beta);
-  const out = new Float64Array(pairs.x.length);
-  for (let k = 0; k < out.length; k++) {
-    const x = pairs.x[k];
-    const rsx = r + s + x;
-    const lmt = Math.log(m + pairs.t[k]);
-    const f =
-      d === 0 ? 1 : hyp2f1Value(rsx, alpha >= beta ? s + 1 : r + x, rsx + 1, d / (m + pairs.t[k]));
-    out[k] = Math.log(f) - rsx * lmt;
-  }
-  return out;
+/** ln H and its derivatives in (r, alpha, s, beta), one entry per (x, t) pair. */
+interface Halves {
+  logH: Float64Array;
+  dR: Float64Array;
+  dAlpha: Float64Array;
+  dS: Float64Array;
+  dBeta: Float64Array;
+}
+
+function newHalves(n: number): Halves {
+  return {
+    logH: new Float64Array(n),
+    dR: new Float64Array(n),
+    dAlpha: new Float64Array(n),
+    dS: new Float64Array(n),
+    dBeta: new Float64Array(n),
+  };
 }
 
 /**
- * Negative log-likelihood at θ = (ln r, ln alpha, ln s, ln beta). The 2F1 halves of A0 are computed
- * once per distinct (x, t_x) and (x, T) pair, which on a day grid is far fewer than the rows.
- * NaN when a 2F1 series does not converge (the optimizer treats that as a bad point).
+ * The "died in (t_x, T]" term is s·J with J = ∫_{t_x}^T (alpha+y)^−(r+x) (beta+y)^−(s+1) dy
+ * = H(t_x) − H(T). Expanding the factor with the smaller rate around the larger one
+ * (m = max(alpha, beta), d = |alpha − beta|, U = m + t, z = d/U, a = r+s+x, b = s+1 or r+x):
+ *   H(t) = U^−a Σ_n (b)_n z^n / (n! (a+n))  (= U^−a 2F1(a, b; a+1; z)/a, the BTYD form),
+ * and the same series differentiated term by term gives ∂ln H/∂(a, b, z) — hence an exact
+ * gradient of the likelihood. Fills ln H and its derivatives in (r, alpha, s, beta) per pair;
+ * NaN when the series does not converge (z too close to 1).
  */
-export function paretoNbdNegLogLikelihood(rows: RfmRows, theta: Float64Array): number {
+function fillHalves(
+  params: ParetoNbdParams,
+  pairs: PairIndex,
+  out: Halves,
+  gradient: boolean,
+): void {
+  const { r, alpha, s, beta } = params;
+  const alphaLarger = alpha >= beta;
+  const m = alphaLarger ? alpha : beta;
+  const d = alphaLarger ? alpha - beta : beta - alpha;
+  for (let k = 0; k < pairs.x.length; k++) {
+    const x = pairs.x[k];
+    const a = r + s + x;
+    const b = alphaLarger ? s + 1 : r + x;
+    const U = m + pairs.t[k];
+    const z = d / U;
+    // Σ T_n/(a+n), T_n = (b)_n z^n/n!; with derivatives in a (−Σ T_n/(a+n)²), in b
+    // (Σ T_n B_n/(a+n), B_n = Σ_{j<n} 1/(b+j)) and in z (Σ_{n≥1} D_n/(a+n), D_n = (b)_n z^(n−1)/(n−1)!).
+    let term = 1;
+    let harmonic = 0;
+    let s0 = 1 / a;
+    let sa = -1 / (a * a);
+    let sb = 0;
+    let sz = 0;
+    let converged = z === 0;
+    if (z === 0 && gradient) sz = b / (a + 1);
+    for (let n = 0; n < 200_000 && !converged; n++) {
+      const dTerm = term * (b + n); // D_{n+1} = T_n (b+n)
+      const inv = 1 / (a + n + 1);
+      if (gradient) {
+        sz += dTerm * inv;
+        harmonic += 1 / (b + n);
+      }
+      term = (dTerm * z) / (n + 1);
+      const contribution = term * inv;
+      s0 += contribution;
+      if (gradient) {
+        sa -= contribution * inv;
+        sb += contribution * harmonic;
+      }
+      // Later terms shrink by at most max(z(b+n+1)/(n+2), z) each (the ratio is monotone in n
+      // and tends to z): bound the tail by that geometric series.
+      const rho = Math.max((z * (b + n + 1)) / (n + 2), z);
+      if (rho < 1 && (contribution * rho) / (1 - rho) <= 1e-15 * s0) converged = true;
+    }
+    const logU = Math.log(U);
+    if (!converged || !Number.isFinite(s0)) {
+      out.logH[k] = Number.NaN;
+      continue;
+    }
+    out.logH[k] = -a * logU + Math.log(s0);
+    if (!gradient) continue;
+    const dA = -logU + sa / s0; // ∂ln H/∂a
+    const dB = sb / s0;
+    const dZ = sz / s0;
+    const dUfromZ = (-dZ * z) / U; // ∂ln H/∂U through z = d/U
+    const dU = -a / U + dUfromZ;
+    if (alphaLarger) {
+      // a = r+s+x, b = s+1, d = alpha − beta, U = alpha + t
+      out.dR[k] = dA;
+      out.dS[k] = dA + dB;
+      out.dAlpha[k] = dZ / U + dU;
+      out.dBeta[k] = -dZ / U;
+    } else {
+      // a = r+s+x, b = r+x, d = beta − alpha, U = beta + t
+      out.dR[k] = dA + dB;
+      out.dS[k] = dA;
+      out.dAlpha[k] = -dZ / U;
+      out.dBeta[k] = dZ / U + dU;
+    }
+  }
+}
+
+/**
+ * Negative log-likelihood at θ = (ln r, ln alpha, ln s, ln beta) and, when asked, its exact
+ * gradient in θ. The series halves of the "died" term are computed once per distinct (x, t_x) and
+ * (x, T) pair, which on a day grid is far fewer than the rows. NaN when a series does not
+ * converge (the optimizer treats that as a bad point).
+ */
+export function paretoNbdNegLogLikelihood(
+  rows: RfmRows,
+  theta: Float64Array,
+  gradient?: Float64Array,
+): number {
   const params = {
     r: Math.exp(theta[0]),
     alpha: Math.exp(theta[1]),
@@ -144,13 +239,15 @@ export function paretoNbdNegLogLikelihood(rows: RfmRows, theta: Float64Array): n
     beta: Math.exp(theta[3]),
   };
   const { r, alpha, s, beta } = params;
+  const withGradient = gradient !== undefined;
   const m = rows.xValues.length;
   const lgR = gammaln(r);
+  const psiR = withGradient ? digamma(r) : 0;
   const base = new Float64Array(m);
-  const logSOverRsx = new Float64Array(m);
+  const dBase = new Float64Array(m);
   for (let k = 0; k < m; k++) {
     base[k] = gammaln(r + rows.xValues[k]) - lgR;
-    logSOverRsx[k] = Math.log(s / (r + s + rows.xValues[k]));
+    if (withGradient) dBase[k] = digamma(r + rows.xValues[k]) - psiR;
   }
   const nT = rows.TValues.length;
   const logAlphaT = new Float64Array(nT);
@@ -160,35 +257,101 @@ export function paretoNbdNegLogLikelihood(rows: RfmRows, theta: Float64Array): n
     logBetaT[k] = Math.log(beta + rows.TValues[k]);
   }
   const pairs = pairsOf(rows);
-  const l1 = logA0Halves(params, pairs.atTx);
-  const l2 = logA0Halves(params, pairs.atT);
-  const constant = r * theta[1] + s * theta[3];
+  const h1 = scratchHalves(rows, "atTx", pairs.atTx.x.length);
+  const h2 = scratchHalves(rows, "atT", pairs.atT.x.length);
+  fillHalves(params, pairs.atTx, h1, withGradient);
+  fillHalves(params, pairs.atT, h2, withGradient);
+  const logAlpha = theta[1];
+  const logBeta = theta[3];
+  const logS = theta[2];
+  const constant = r * logAlpha + s * logBeta;
   const { x: xs, tx, T, weight, xIndex, TIndex } = rows;
   const i1 = pairs.atTx.index;
   const i2 = pairs.atT.index;
   let ll = 0;
+  let gr = 0;
+  let gAlpha = 0;
+  let gs = 0;
+  let gBeta = 0;
   for (let i = 0; i < rows.n; i++) {
     const k = xIndex[i];
     const iT = TIndex[i];
-    const alive = -(r + xs[i]) * logAlphaT[iT] - s * logBetaT[iT];
+    const rx = r + xs[i];
+    const alive = -rx * logAlphaT[iT] - s * logBetaT[iT];
     let li = base[k] + constant + alive;
+    let wDied = 0; // posterior probability of having died in (t_x, T]
+    let died = Number.NEGATIVE_INFINITY;
+    let j1 = 0;
+    let j2 = 0;
+    let ratio = 0;
     if (tx[i] < T[i]) {
-      const a1 = l1[i1[i]];
-      const a2 = l2[i2[i]];
+      j1 = i1[i];
+      j2 = i2[i];
+      const a1 = h1.logH[j1];
+      const a2 = h2.logH[j2];
+      if (Number.isNaN(a1) || Number.isNaN(a2)) return Number.NaN;
       if (a1 > a2) {
-        // died = ln(s/(r+s+x)) + ln(e^a1 − e^a2); add it to alive by log-sum-exp
-        const died = logSOverRsx[k] + a1 + Math.log(-Math.expm1(a2 - a1));
-        li +=
-          died > alive
-            ? died - alive + Math.log1p(Math.exp(alive - died))
-            : Math.log1p(Math.exp(died - alive));
-      } else if (Number.isNaN(a1) || Number.isNaN(a2)) {
-        return Number.NaN;
+        ratio = Math.exp(a2 - a1);
+        died = logS + a1 + Math.log1p(-ratio);
+        if (died > alive) {
+          const e = Math.exp(alive - died);
+          li += died - alive + Math.log1p(e);
+          wDied = 1 / (1 + e);
+        } else {
+          const e = Math.exp(died - alive);
+          li += Math.log1p(e);
+          wDied = e / (1 + e);
+        }
       }
     }
-    ll += weight[i] * li;
+    const w = weight[i];
+    ll += w * li;
+    if (withGradient) {
+      const wAlive = 1 - wDied;
+      const invAT = 1 / (alpha + T[i]);
+      const invBT = 1 / (beta + T[i]);
+      let dDiedR = 0;
+      let dDiedAlpha = 0;
+      let dDiedS = 0;
+      let dDiedBeta = 0;
+      if (wDied > 0) {
+        // ∂ ln(H1 − H2) = (∂ln H1 − ρ ∂ln H2)/(1 − ρ), ρ = H2/H1
+        const scale = 1 / (1 - ratio);
+        dDiedR = (h1.dR[j1] - ratio * h2.dR[j2]) * scale;
+        dDiedAlpha = (h1.dAlpha[j1] - ratio * h2.dAlpha[j2]) * scale;
+        dDiedS = 1 / s + (h1.dS[j1] - ratio * h2.dS[j2]) * scale;
+        dDiedBeta = (h1.dBeta[j1] - ratio * h2.dBeta[j2]) * scale;
+      }
+      gr += w * (dBase[k] + logAlpha - wAlive * logAlphaT[iT] + wDied * dDiedR);
+      gAlpha += w * (r / alpha - wAlive * rx * invAT + wDied * dDiedAlpha);
+      gs += w * (logBeta - wAlive * logBetaT[iT] + wDied * dDiedS);
+      gBeta += w * (s / beta - wAlive * s * invBT + wDied * dDiedBeta);
+    }
+  }
+  if (gradient) {
+    gradient[0] = -gr * r;
+    gradient[1] = -gAlpha * alpha;
+    gradient[2] = -gs * s;
+    gradient[3] = -gBeta * beta;
   }
   return -ll;
+}
+
+const halvesCache = new WeakMap<RfmRows, { atTx?: Halves; atT?: Halves }>();
+
+/** Scratch arrays reused across evaluations of the same rows. */
+function scratchHalves(rows: RfmRows, which: "atTx" | "atT", n: number): Halves {
+  let entry = halvesCache.get(rows);
+  if (!entry) {
+    entry = {};
+    halvesCache.set(rows, entry);
+  }
+  let h = entry[which];
+  if (!h || h.logH.length !== n) {
+    h = newHalves(n);
+    entry[which] = h;
+  }
+  return h;
 }
 
 /** Summed (weighted) log-likelihood of a data set. */
@@ -215,8 +378,8 @@ function defaultStarts(rows: RfmRows): number[][] {
 }
 
 /**
- * Maximum-likelihood fit by BFGS (central-difference gradients) on log-parameters from several
- * starts, with a Nelder-Mead fallback for a start that does not converge.
+ * Maximum-likelihood fit by BFGS (exact gradient) on log-parameters from several starts, with a
+ * Nelder-Mead fallback for a start that does not converge.
  */
 export function fitParetoNbd(data: RfmData, options: FitOptions = {}): FitResult<ParetoNbdParams> {
   const started = performance.now();
@@ -224,7 +387,9 @@ export function fitParetoNbd(data: RfmData, options: FitOptions = {}): FitResult
   if (rows.customers <= 0) throw new ModelInputError("data", "no customers to fit");
   const starts = (options.starts ?? defaultStarts(rows)).map((s) => s.map(Math.log));
   const gtol = (options.gradientTolerance ?? 1e-7) * rows.customers;
-  const fit = multiStartMinimize((theta) => paretoNbdNegLogLikelihood(rows, theta), starts, {
+  const fit = multiStartMinimize((theta, g) => paretoNbdNegLogLikelihood(rows, theta, g), starts, {
+    analyticGradient: true,
+    decrementTolerance: LIKELIHOOD_DECREMENT_TOLERANCE,
     gradientTolerance: gtol,
     maxIterations: options.maxIterations ?? 500,
   });

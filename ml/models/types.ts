@@ -28,7 +28,10 @@ export interface FitResult<P> {
   params: P;
   /** Log-likelihood at `params`, summed over customers. */
   logLikelihood: number;
-  /** True when the best start met the gradient tolerance. */
+  /**
+   * True when the best start met the gradient tolerance, or a Newton step would improve the
+   * log-likelihood by less than 1e-7 (the limit of double precision at large n).
+   */
   converged: boolean;
   /** Optimizer iterations of the best start. */
   iterations: number;
@@ -69,7 +72,7 @@ export function assertPositiveParams(params: object, names: readonly string[]): 
   }
 }
 
-/** Checks one customer's (x, t_x, T): x >= 0, 0 <= t_x <= T, all finite, t_x = 0 when x = 0 is not required. */
+/** Checks one customer's (x, t_x, T): finite, x >= 0 and 0 <= t_x <= T. */
 export function assertCustomer(x: number, tx: number, T: number, index?: number): void {
   if (!(x >= 0) || !Number.isFinite(x)) {
     throw new ModelInputError("x", `expected a finite number >= 0, got ${x}`, index);

@@ -17,6 +17,12 @@ export interface OptimizeResult {
   method: "bfgs" | "nelder-mead";
 }
 
+/**
+ * Convergence of a maximum-likelihood fit, in log-likelihood units: stop when a Newton step would
+ * improve the log-likelihood by less than this (see BfgsOptions.decrementTolerance).
+ */
+export const LIKELIHOOD_DECREMENT_TOLERANCE = 1e-7;
+
 export interface BfgsOptions {
   maxIterations?: number;
   /** Stop when the max-norm of the gradient is below this (default 1e-6). */
@@ -25,6 +31,14 @@ export interface BfgsOptions {
   analyticGradient?: boolean;
   /** Longest step allowed in x per iteration (default 4: a factor e^4 on a log-parameter). */
   maxStep?: number;
+  /**
+   * Also stop (converged) when the quasi-Newton decrement gᵀH⁻¹g, the improvement a full Newton
+   * step would still bring, is below this (default 0: off). For a negative log-likelihood that is
+   * in likelihood units, so it means the same for any n: 1e-7 leaves the estimate ~5e-4 standard
+   * errors from the optimum (the model fits use that). Needed for large n, where the gradient's rounding noise (relative to
+   * a log-likelihood of 1e5–1e7) can exceed any fixed gradient tolerance.
+   */
+  decrementTolerance?: number;
 }
 
 /** Wraps an objective without gradient into one with central-difference gradients. */
@@ -77,6 +91,7 @@ export function bfgs(
   const maxIterations = options.maxIterations ?? 500;
   const gtol = options.gradientTolerance ?? 1e-6;
   const maxStep = options.maxStep ?? 4;
+  const decrementTolerance = options.decrementTolerance ?? 0;
   const counter = { evaluations: 0 };
   // Count every call of the objective, including those the finite differences make.
   const counted = guarded(objective, counter);
@@ -126,6 +141,11 @@ export function bfgs(
         p[i] = -g[i];
       }
       slope = -g.reduce((acc, v) => acc + v * v, 0);
+    }
+    // Trust the decrement only once H has been updated a few times from real curvature.
+    if (iterations > n && -slope <= decrementTolerance) {
+      converged = true;
+      break;
     }
     const pNorm = maxNorm(p);
     let step = pNorm > maxStep ? maxStep / pNorm : 1;
