@@ -66,6 +66,6 @@ describe("decision readiness", () => {
 
   test("the default deps check the configured FORECAST_URL", async () => {
     const deps = buildDecisionDeps(parseConfig({}), { runtime: "test" });
-    expect(deps.readiness.map((c) => c.name)).toEqual(["forecast"]);
+    expect(deps.readiness.map((c) => c.name)).toEqual(["forecast", "decision_log"]);
   });
 });

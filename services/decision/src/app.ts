@@ -2,10 +2,18 @@
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { createServiceApp } from "@pp/shared/http/service-app.ts";
 import type { Hono } from "hono";
+import { requireApiKey } from "./auth/require-api-key.ts";
 import type { DecisionDeps } from "./deps.ts";
+import { registerAdminPolicies } from "./routes/admin-policies.ts";
+import { registerDecision } from "./routes/decision.ts";
+import { registerDecisionBatch } from "./routes/decision-batch.ts";
 
 export function createApp(deps: DecisionDeps): Hono<AppEnv> {
   const app = createServiceApp(deps);
-  // Decision routes register here, e.g. registerDecisionRoutes(app, deps).
+  // /health, /ready and /metrics stay open; everything below needs an API key.
+  const auth = requireApiKey(deps.apiKeys);
+  registerDecision(app, deps, auth);
+  registerDecisionBatch(app, deps, auth);
+  registerAdminPolicies(app, deps, auth);
   return app;
 }

@@ -4,11 +4,20 @@ import {
   type EnvRecord,
   hostVar,
   httpUrlVar,
+  listVar,
   logLevelVar,
   parseEnv,
   portVar,
 } from "@pp/shared/config/parse-env.ts";
 import { z } from "zod";
+
+const positiveInt = (defaultValue: number, max = 10_000_000) =>
+  z.coerce
+    .number({ error: "must be a number" })
+    .int({ error: "must be an integer" })
+    .min(1, { error: "must be at least 1" })
+    .max(max, { error: `must be at most ${max}` })
+    .default(defaultValue);
 
 export const decisionConfigSchema = z.object({
   PORT: portVar(8002),
@@ -16,6 +25,25 @@ export const decisionConfigSchema = z.object({
   LOG_LEVEL: logLevelVar,
   /** Base URL of the forecast service. */
   FORECAST_URL: httpUrlVar().default("http://127.0.0.1:8001"),
+  /** Timeout of one call to the forecast service. */
+  FORECAST_TIMEOUT_MS: positiveInt(2000, 120_000),
+  /** Consecutive forecast failures that open the circuit breaker. */
+  FORECAST_BREAKER_FAILURES: positiveInt(5, 1000),
+  /** How long an open breaker fails fast before letting a trial call through. */
+  FORECAST_BREAKER_OPEN_MS: positiveInt(10_000, 3_600_000),
+  /** PostgreSQL for the decision log, policies and API keys; else PGlite in DECISION_DATA_DIR. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, { error: "must be a postgres:// URL" })
+    .optional(),
+  /** PGlite directory (its own: a PGlite database serves one process). */
+  DECISION_DATA_DIR: z.string().min(1).default("./.data/decision"),
+  /** Comma-separated API keys accepted in addition to the stored ones (local runs). */
+  API_KEYS: listVar().default([]),
+  /** Most decision-log rows held in memory while the database is unreachable. */
+  DECISION_LOG_BUFFER_ROWS: positiveInt(100_000),
+  /** How long the active policy is cached before re-reading it. */
+  POLICY_CACHE_MS: positiveInt(5000, 3_600_000),
 });
 
 export type DecisionConfig = z.output<typeof decisionConfigSchema>;

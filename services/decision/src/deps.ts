@@ -1,13 +1,27 @@
 // Builds the decision service's dependencies from its config; tests and entries override parts.
-import { httpReadinessCheck } from "@pp/shared/http/readiness.ts";
+// The database is injected as a lazy provider: the app itself stays runtime-neutral, and the
+// Bun/Node/Deno entries hand it the real one (Workers run without: decisions answer 503 there).
+import { httpReadinessCheck, type ReadinessCheck } from "@pp/shared/http/readiness.ts";
 import type { ServiceDeps } from "@pp/shared/http/service-deps.ts";
-import { createLogger } from "@pp/shared/logging/logger.ts";
+import { createLogger, type Logger } from "@pp/shared/logging/logger.ts";
 import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import packageJson from "../package.json" with { type: "json" };
+import { BufferedAuditLog } from "./audit/audit-log.ts";
+import { decisionLogSink } from "./audit/decision-log-sink.ts";
+import { ApiKeyRing } from "./auth/api-key-ring.ts";
 import type { DecisionConfig } from "./config.ts";
+import { createForecastClient, type ForecastClient } from "./forecast-client/forecast-client.ts";
+import { type ForecastTransport, httpTransport } from "./forecast-client/forecast-transports.ts";
+import { PolicyCatalog } from "./policy/policy-catalog.ts";
+import { type DatabaseProvider, noDatabase } from "./store/lazy-database.ts";
 
 export interface DecisionDeps extends ServiceDeps {
   config: DecisionConfig;
+  database: DatabaseProvider;
+  forecast: ForecastClient;
+  policies: PolicyCatalog;
+  audit: BufferedAuditLog;
+  apiKeys: ApiKeyRing;
 }
 
 export const serviceName = "decision";
@@ -19,21 +33,82 @@ export function forecastReachableCheck(config: DecisionConfig, fetchImpl?: typeo
   return httpReadinessCheck("forecast", url, fetchImpl ? { fetch: fetchImpl } : {});
 }
 
+/** Not ready while the decision log buffer is full (decisions would be refused). */
+export function auditBufferCheck(audit: BufferedAuditLog): ReadinessCheck {
+  return {
+    name: "decision_log",
+    async check() {
+      if (audit.hasRoomFor(1)) return { ok: true };
+      return {
+        ok: false,
+        reason: `buffer full (${audit.pending} rows): ${audit.problem ?? "database slow"}`,
+      };
+    },
+  };
+}
+
+export interface DecisionDepsOptions {
+  runtime: string;
+  /** The database (decision log, policies, API keys); default: none (decisions answer 503). */
+  database?: DatabaseProvider;
+  /** How to reach the forecast service; default: HTTP to FORECAST_URL. */
+  forecastTransport?: ForecastTransport;
+  overrides?: Partial<DecisionDeps>;
+}
+
 export function buildDecisionDeps(
   config: DecisionConfig,
-  options: { runtime: string; overrides?: Partial<DecisionDeps> },
+  options: DecisionDepsOptions,
 ): DecisionDeps {
+  const logger: Logger =
+    options.overrides?.logger ??
+    createLogger({
+      level: config.LOG_LEVEL,
+      fields: { service: serviceName, runtime: options.runtime },
+    });
+  const metrics = options.overrides?.metrics ?? new MetricsRegistry();
+  const database =
+    options.database ??
+    noDatabase(`no database is configured on this runtime (${options.runtime})`);
+  const breakerState = metrics.gauge({
+    name: "forecast_circuit_state",
+    help: "Circuit breaker towards the forecast service: 0 closed, 1 half-open, 2 open.",
+  });
+  const forecast = createForecastClient({
+    transport: options.forecastTransport ?? httpTransport(),
+    baseUrl: config.FORECAST_URL,
+    timeoutMs: config.FORECAST_TIMEOUT_MS,
+    breaker: {
+      failureThreshold: config.FORECAST_BREAKER_FAILURES,
+      openMs: config.FORECAST_BREAKER_OPEN_MS,
+      onStateChange: (state) => logger.warn("forecast circuit breaker changed state", { state }),
+    },
+  });
+  metrics.onCollect(() => {
+    const state = forecast.breaker.state;
+    breakerState.set(undefined, state === "closed" ? 0 : state === "half_open" ? 1 : 2);
+  });
+  const audit =
+    options.overrides?.audit ??
+    new BufferedAuditLog({
+      sink: decisionLogSink(database),
+      capacity: config.DECISION_LOG_BUFFER_ROWS,
+      logger,
+      metrics,
+    });
   return {
     config,
     service: serviceName,
     version: serviceVersion,
-    logger: createLogger({
-      level: config.LOG_LEVEL,
-      fields: { service: serviceName, runtime: options.runtime },
-    }),
-    metrics: new MetricsRegistry(),
+    logger,
+    metrics,
     now: () => performance.now(),
-    readiness: [forecastReachableCheck(config)],
+    readiness: [forecastReachableCheck(config), auditBufferCheck(audit)],
+    database,
+    forecast,
+    policies: new PolicyCatalog(database, { cacheMs: config.POLICY_CACHE_MS }),
+    audit,
+    apiKeys: new ApiKeyRing({ envKeys: config.API_KEYS, database }),
     ...options.overrides,
   };
 }

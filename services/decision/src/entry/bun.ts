@@ -1,18 +1,33 @@
 // Bun entry (the default): `bun services/decision/src/entry/bun.ts`.
 import { configOrExit } from "@pp/shared/http/start-up.ts";
+import { createLogger } from "@pp/shared/logging/logger.ts";
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
-import { buildDecisionDeps } from "../deps.ts";
+import { buildDecisionDeps, serviceName } from "../deps.ts";
+import { entryDatabase } from "../store/entry-database.ts";
 
 const config = configOrExit(() => parseConfig(process.env), process.exit);
-const deps = buildDecisionDeps(config, { runtime: "bun" });
+const logger = createLogger({
+  level: config.LOG_LEVEL,
+  fields: { service: serviceName, runtime: "bun" },
+});
+const store = entryDatabase(config, logger);
+const deps = buildDecisionDeps(config, {
+  runtime: "bun",
+  database: store.database,
+  overrides: { logger },
+});
 const app = createApp(deps);
 const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch });
 deps.logger.info("listening", { port: server.port, host: config.HOST });
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
+  process.on(signal, async () => {
     server.stop();
-    process.exit(0);
+    // Write what the decision log still holds before leaving.
+    const drained = await deps.audit.close(5000);
+    if (!drained) logger.error("exiting with unwritten decisions", { pending: deps.audit.pending });
+    await store.close().catch(() => {});
+    process.exit(drained ? 0 : 1);
   });
 }

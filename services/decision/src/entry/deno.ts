@@ -1,15 +1,27 @@
-// Deno entry: `deno run --allow-net --allow-env --allow-read services/decision/src/entry/deno.ts`.
+// Deno entry: `deno run --allow-net --allow-env --allow-read services/decision/src/entry/deno.ts`
+// (decisions need the database too: add --allow-write --allow-sys for PGlite, or DATABASE_URL).
 
 import type { DenoRuntime } from "@pp/shared/http/deno-runtime.ts";
 import { configOrExit } from "@pp/shared/http/start-up.ts";
+import { createLogger } from "@pp/shared/logging/logger.ts";
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
-import { buildDecisionDeps } from "../deps.ts";
+import { buildDecisionDeps, serviceName } from "../deps.ts";
+import { entryDatabase } from "../store/entry-database.ts";
 
 declare const Deno: DenoRuntime;
 
 const config = configOrExit(() => parseConfig(Deno.env.toObject()), Deno.exit);
-const deps = buildDecisionDeps(config, { runtime: "deno" });
+const logger = createLogger({
+  level: config.LOG_LEVEL,
+  fields: { service: serviceName, runtime: "deno" },
+});
+const store = entryDatabase(config, logger);
+const deps = buildDecisionDeps(config, {
+  runtime: "deno",
+  database: store.database,
+  overrides: { logger },
+});
 const app = createApp(deps);
 const server = Deno.serve(
   {
@@ -22,6 +34,11 @@ const server = Deno.serve(
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, () => {
-    void server.shutdown().then(() => Deno.exit(0));
+    void (async () => {
+      await server.shutdown();
+      const drained = await deps.audit.close(5000);
+      await store.close().catch(() => {});
+      Deno.exit(drained ? 0 : 1);
+    })();
   });
 }

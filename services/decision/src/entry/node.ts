@@ -2,20 +2,34 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { configOrExit } from "@pp/shared/http/start-up.ts";
+import { createLogger } from "@pp/shared/logging/logger.ts";
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
-import { buildDecisionDeps } from "../deps.ts";
+import { buildDecisionDeps, serviceName } from "../deps.ts";
+import { entryDatabase } from "../store/entry-database.ts";
 
 const config = configOrExit(() => parseConfig(process.env), process.exit);
-const deps = buildDecisionDeps(config, { runtime: "node" });
+const logger = createLogger({
+  level: config.LOG_LEVEL,
+  fields: { service: serviceName, runtime: "node" },
+});
+const store = entryDatabase(config, logger);
+const deps = buildDecisionDeps(config, {
+  runtime: "node",
+  database: store.database,
+  overrides: { logger },
+});
 const app = createApp(deps);
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
   deps.logger.info("listening", { port: (info as AddressInfo).port, host: config.HOST });
 });
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
+  process.on(signal, async () => {
     server.close();
-    process.exit(0);
+    const drained = await deps.audit.close(5000);
+    if (!drained) logger.error("exiting with unwritten decisions", { pending: deps.audit.pending });
+    await store.close().catch(() => {});
+    process.exit(drained ? 0 : 1);
   });
 }

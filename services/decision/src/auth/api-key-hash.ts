@@ -1,0 +1,33 @@
+// API keys: generated at random, stored only as their SHA-256 (Web Crypto), and compared in
+// constant time so response timing says nothing about how much of a key matched.
+
+const KEY_PREFIX = "ppk_";
+
+function toHex(bytes: ArrayBuffer): string {
+  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Hex SHA-256 of the key (keys are 256-bit random, so a plain hash is enough). */
+export async function hashApiKey(key: string): Promise<string> {
+  return toHex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)));
+}
+
+/** A new key: prefix + 32 random bytes, base64url. Shown once, never stored. */
+export function generateApiKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  const b64 = btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "");
+  return `${KEY_PREFIX}${b64}`;
+}
+
+/** Equal-length strings compared without an early exit (different lengths: false). */
+export function constantTimeEqual(a: string, b: string): boolean {
+  let diff = a.length ^ b.length;
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    diff |= (a.charCodeAt(i) | 0) ^ (b.charCodeAt(i) | 0);
+  }
+  return diff === 0;
+}

@@ -1,0 +1,84 @@
+// The keys the service accepts: those from API_KEYS (hashed at start, for local runs) and the
+// unrevoked keys of the `api_keys` table, re-read every `refreshMs` (and on a miss at most once
+// a second, so a key created with `keys create` works at once). Stale hashes keep working while
+// the database is away.
+import type { DatabaseProvider } from "../store/lazy-database.ts";
+import { constantTimeEqual, hashApiKey } from "./api-key-hash.ts";
+import { ApiKeyStore } from "./api-key-store.ts";
+
+interface KnownKey {
+  name: string;
+  hash: string;
+}
+
+export interface ApiKeyRingOptions {
+  /** Plain keys from the environment (API_KEYS). */
+  envKeys?: readonly string[];
+  database?: DatabaseProvider;
+  refreshMs?: number;
+  now?: () => number;
+}
+
+export class ApiKeyRing {
+  private envHashes: Promise<KnownKey[]>;
+  private stored: KnownKey[] = [];
+  private loadedAt = Number.NEGATIVE_INFINITY;
+  private refreshing: Promise<void> | null = null;
+  private readonly refreshMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: ApiKeyRingOptions = {}) {
+    this.refreshMs = options.refreshMs ?? 30_000;
+    this.now = options.now ?? (() => Date.now());
+    this.envHashes = Promise.all(
+      (options.envKeys ?? []).map(async (key, i) => ({
+        name: `env:${i + 1}`,
+        hash: await hashApiKey(key),
+      })),
+    );
+  }
+
+  private refresh(): Promise<void> {
+    const database = this.options.database;
+    if (!database) return Promise.resolve();
+    if (!this.refreshing) {
+      this.refreshing = (async () => {
+        try {
+          const keys = await new ApiKeyStore(await database()).activeKeys();
+          this.stored = keys.map((k) => ({ name: k.name, hash: k.keyHash }));
+          this.loadedAt = this.now();
+        } catch {
+          // Keep the last known keys; the next call tries again.
+          this.loadedAt = this.now() - this.refreshMs + 1000;
+        } finally {
+          this.refreshing = null;
+        }
+      })();
+    }
+    return this.refreshing;
+  }
+
+  private match(hash: string, keys: readonly KnownKey[]): string | null {
+    // Compare against every key without stopping early.
+    let found: string | null = null;
+    for (const key of keys) {
+      if (constantTimeEqual(hash, key.hash)) found = key.name;
+    }
+    return found;
+  }
+
+  /** The name of the key, or null when it is not a valid key. */
+  async verify(presented: string): Promise<string | null> {
+    const age = this.now() - this.loadedAt;
+    if (age >= this.refreshMs) await this.refresh();
+    const hash = await hashApiKey(presented);
+    const known = [...(await this.envHashes), ...this.stored];
+    const name = this.match(hash, known);
+    if (name !== null || !this.options.database) return name;
+    if (this.now() - this.loadedAt >= 1000) {
+      await this.refresh();
+      return this.match(hash, [...(await this.envHashes), ...this.stored]);
+    }
+    return null;
+  }
+}

@@ -1,0 +1,200 @@
+// Many customers under a budget: forecast them in one call, score every action per customer
+// under the active policy, select within the budget (see policy/budgeted-selection.ts), log one
+// decision per customer, and answer with the selection, its totals and its optimality bound.
+import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
+import { AuditBufferFullError } from "../audit/audit-log.ts";
+import type { DecisionDeps } from "../deps.ts";
+import type { ForecastResponse } from "../forecast-client/forecast-contract.ts";
+import { ForecastUnavailableError } from "../forecast-client/forecast-errors.ts";
+import { type SelectionOption, selectWithinBudget } from "../policy/budgeted-selection.ts";
+import { ineligibilityReasons } from "../policy/eligibility.ts";
+import { expectedProfit } from "../policy/expected-profit.ts";
+import { NO_ACTION } from "../policy/rank-actions.ts";
+import type { BatchRequest } from "../routes/decision-schemas.ts";
+import { bufferFullError, recordOrRefuse } from "./decide-one.ts";
+import { forecastFailureError, isCallerError } from "./forecast-failure.ts";
+import { outlookFor } from "./forecast-outlook.ts";
+
+export interface BatchAnswer {
+  batch_id: string;
+  selected: Array<{
+    id: string;
+    action: string;
+    cost: number;
+    expected_profit: number;
+    decision_id: string;
+  }>;
+  totals: { customers: number; cost: number; expected_profit: number };
+  selection: {
+    method: string;
+    exact: boolean;
+    budget: number;
+    lp_upper_bound: number;
+    gap: number;
+    bound: string;
+  };
+  considered: number;
+  errors: Array<{ id: string; error: { code: string; message: string } }>;
+  policy: { name: string; version: number };
+  model: { name: string; version: number } | null;
+  fallback?: { reason: string; message: string };
+}
+
+export async function decideBatch(deps: DecisionDeps, body: BatchRequest): Promise<BatchAnswer> {
+  const n = body.customers.length;
+  if (!deps.audit.hasRoomFor(n)) {
+    throw bufferFullError(new AuditBufferFullError(deps.audit.pending, deps.audit.capacity));
+  }
+  const policy = await deps.policies.active();
+  const batchId = crypto.randomUUID();
+  const base = {
+    batch_id: batchId,
+    policy: { name: policy.name, version: policy.version },
+  };
+  let forecast: ForecastResponse;
+  try {
+    forecast = await deps.forecast.forecast({ horizon: body.horizon, customers: body.customers });
+    if (forecast.forecasts.length !== n) {
+      throw new ForecastUnavailableError(
+        "bad_response",
+        `forecast answered ${forecast.forecasts.length} items for ${n} customers`,
+      );
+    }
+  } catch (err) {
+    if (!(err instanceof ForecastUnavailableError)) throw err;
+    if (isCallerError(err) || policy.definition.on_forecast_unavailable === "fail") {
+      throw forecastFailureError(err, deps.forecast.breaker);
+    }
+    // Marked fallback: nobody is selected (the policy's default for everyone), all logged.
+    const rows: NewDecisionLogRow[] = body.customers.map((c) => ({
+      decisionId: crypto.randomUUID(),
+      decidedAt: new Date(),
+      customerId: c.id,
+      inputs: { kind: "batch", batch_id: batchId, horizon: body.horizon, budget: body.budget },
+      chosenAction: NO_ACTION,
+      scores: { fallback: { reason: err.kind } },
+      policyName: policy.name,
+      policyVersion: policy.version,
+      modelName: "unavailable",
+      modelVersion: 0,
+    }));
+    recordOrRefuse(deps, rows);
+    return {
+      ...base,
+      selected: [],
+      totals: { customers: 0, cost: 0, expected_profit: 0 },
+      selection: {
+        method: "fallback",
+        exact: false,
+        budget: body.budget,
+        lp_upper_bound: 0,
+        gap: 0,
+        bound: "no forecast: nothing selected",
+      },
+      considered: 0,
+      errors: [],
+      model: null,
+      fallback: { reason: err.kind, message: err.message },
+    };
+  }
+
+  const errors: BatchAnswer["errors"] = [];
+  const options: SelectionOption[][] = new Array(n);
+  const scored = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const customer = body.customers[i] as BatchRequest["customers"][number];
+    const item = forecast.forecasts[i];
+    options[i] = [];
+    if (!item || item.id !== customer.id) {
+      errors.push({
+        id: customer.id,
+        error: { code: "forecast_mismatch", message: "no forecast for this customer" },
+      });
+      continue;
+    }
+    if (item.error) {
+      errors.push({
+        id: customer.id,
+        error: { code: item.error.code, message: item.error.message },
+      });
+      continue;
+    }
+    const outlook = outlookFor(policy.definition, item);
+    if (!outlook) {
+      errors.push({
+        id: customer.id,
+        error: { code: "no_forecast", message: "no expected purchases" },
+      });
+      continue;
+    }
+    scored[i] = 1;
+    const list = options[i] as SelectionOption[];
+    for (const action of body.actions) {
+      const profit = expectedProfit(policy.definition.profit_model, action, outlook);
+      if (ineligibilityReasons(policy.definition.rules, action, outlook, profit).length === 0) {
+        list.push({ action: action.id, cost: action.cost, profit });
+      }
+    }
+  }
+
+  const result = selectWithinBudget(options, body.budget);
+  const picked = new Map(result.picks.map((p) => [p.index, p.option]));
+  const decisionIds: string[] = new Array(n);
+  const rows: NewDecisionLogRow[] = [];
+  const decidedAt = new Date();
+  for (let i = 0; i < n; i++) {
+    if (!scored[i]) continue;
+    const id = crypto.randomUUID();
+    decisionIds[i] = id;
+    const pick = picked.get(i);
+    rows.push({
+      decisionId: id,
+      decidedAt,
+      customerId: (body.customers[i] as { id: string }).id,
+      inputs: { kind: "batch", batch_id: batchId, horizon: body.horizon, budget: body.budget },
+      chosenAction: pick?.action ?? NO_ACTION,
+      scores: {
+        options: options[i],
+        selected: pick
+          ? { action: pick.action, cost: pick.cost, expected_profit: pick.profit }
+          : null,
+      },
+      policyName: policy.name,
+      policyVersion: policy.version,
+      modelName: forecast.model.name,
+      modelVersion: forecast.model.version,
+    });
+  }
+  recordOrRefuse(deps, rows);
+
+  return {
+    ...base,
+    selected: result.picks.map((p) => ({
+      id: (body.customers[p.index] as { id: string }).id,
+      action: p.option.action,
+      cost: p.option.cost,
+      expected_profit: p.option.profit,
+      decision_id: decisionIds[p.index] as string,
+    })),
+    totals: {
+      customers: result.picks.length,
+      cost: result.totalCost,
+      expected_profit: result.totalProfit,
+    },
+    selection: {
+      method: result.method,
+      exact: result.exact,
+      budget: body.budget,
+      lp_upper_bound: result.lpUpperBound,
+      gap: result.gap,
+      bound:
+        result.method === "equal-cost-exact"
+          ? "exact: all useful actions cost the same, the top customers by profit are optimal"
+          : `total ≥ LP optimum − largest single-action profit (${result.maxSingleProfit}); ` +
+            "the optimum lies between total and lp_upper_bound",
+    },
+    considered: rows.length,
+    errors,
+    model: { name: forecast.model.name, version: forecast.model.version },
+  };
+}

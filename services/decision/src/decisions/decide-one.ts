@@ -1,0 +1,156 @@
+// One decision: forecast the customer, rank the actions under the active policy, record the
+// decision in the log (or refuse with 503 when the log cannot take it), and answer.
+import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
+import { AppError } from "@pp/shared/errors/app-error.ts";
+import { AuditBufferFullError } from "../audit/audit-log.ts";
+import type { DecisionDeps } from "../deps.ts";
+import { ForecastUnavailableError } from "../forecast-client/forecast-errors.ts";
+import type { ActivePolicy } from "../policy/policy-definition.ts";
+import { NO_ACTION, type RankedAction, rankActions } from "../policy/rank-actions.ts";
+import type { DecisionRequest } from "../routes/decision-schemas.ts";
+import { forecastFailureError, isCallerError } from "./forecast-failure.ts";
+import { outlookFor } from "./forecast-outlook.ts";
+
+export interface DecisionAnswer {
+  decision_id: string;
+  customer_id: string;
+  chosen: string;
+  ranked: Array<Omit<RankedAction, "expected_profit"> & { expected_profit: number | null }>;
+  policy: { name: string; version: number };
+  model: { name: string; version: number } | null;
+  forecast: { model: string; expected_purchases: number; p_alive: number | null } | null;
+  fallback?: { reason: string; message: string };
+}
+
+export function bufferFullError(err: AuditBufferFullError): AppError {
+  return new AppError(
+    "unavailable",
+    "Decision log unavailable: refusing to decide without a record; retry shortly",
+    {
+      details: { decision_log: { pending: err.pending, capacity: err.capacity } },
+      headers: { "Retry-After": "5" },
+      cause: err,
+    },
+  );
+}
+
+/** Appends rows to the decision log, turning a full buffer into a 503. */
+export function recordOrRefuse(deps: DecisionDeps, rows: NewDecisionLogRow[]): void {
+  try {
+    deps.audit.append(rows);
+  } catch (err) {
+    if (err instanceof AuditBufferFullError) throw bufferFullError(err);
+    throw err;
+  }
+}
+
+function fallbackAnswer(
+  policy: ActivePolicy,
+  body: DecisionRequest,
+  err: ForecastUnavailableError,
+): DecisionAnswer {
+  const wanted = policy.definition.default_action;
+  const chosen = body.actions.some((a) => a.id === wanted) ? wanted : NO_ACTION;
+  const note = `fallback: forecast unavailable (${err.kind}); policy default action "${chosen}"`;
+  const ids = [
+    chosen,
+    ...[NO_ACTION, ...body.actions.map((a) => a.id)].filter((id) => id !== chosen),
+  ];
+  const cost = new Map(body.actions.map((a) => [a.id, a.cost]));
+  return {
+    decision_id: crypto.randomUUID(),
+    customer_id: body.customer.id,
+    chosen,
+    ranked: ids.map((id) => ({
+      id,
+      expected_profit: null,
+      eligible: id === chosen,
+      reasons: id === chosen ? [note] : ["not scored: forecast unavailable"],
+      cost: cost.get(id) ?? 0,
+    })),
+    policy: { name: policy.name, version: policy.version },
+    model: null,
+    forecast: null,
+    fallback: { reason: err.kind, message: err.message },
+  };
+}
+
+export async function decideOne(
+  deps: DecisionDeps,
+  body: DecisionRequest,
+): Promise<DecisionAnswer> {
+  if (!deps.audit.hasRoomFor(1)) {
+    throw bufferFullError(new AuditBufferFullError(deps.audit.pending, deps.audit.capacity));
+  }
+  const policy = await deps.policies.active();
+  let answer: DecisionAnswer;
+  try {
+    const forecast = await deps.forecast.forecast({
+      horizon: body.horizon,
+      customers: [body.customer],
+    });
+    const item = forecast.forecasts[0];
+    if (!item || item.id !== body.customer.id) {
+      throw new ForecastUnavailableError("bad_response", "forecast answer lacks the customer");
+    }
+    if (item.error) {
+      const code = item.error.code.includes("unknown") ? "not_found" : "bad_request";
+      throw new AppError(code, `Customer "${body.customer.id}": ${item.error.message}`, {
+        details: [{ path: "customer", message: `${item.error.code}: ${item.error.message}` }],
+      });
+    }
+    const outlook = outlookFor(policy.definition, item);
+    if (!outlook) {
+      throw new ForecastUnavailableError("bad_response", "forecast gives no expected purchases");
+    }
+    const ranking = rankActions(policy.definition, body.actions, outlook);
+    if (outlook.notes.length > 0) ranking.ranked[0]?.reasons.push(...outlook.notes);
+    answer = {
+      decision_id: crypto.randomUUID(),
+      customer_id: body.customer.id,
+      chosen: ranking.chosen,
+      ranked: ranking.ranked,
+      policy: { name: policy.name, version: policy.version },
+      model: { name: forecast.model.name, version: forecast.model.version },
+      forecast: {
+        model: outlook.model,
+        expected_purchases: outlook.expectedPurchases,
+        p_alive: Number.isFinite(outlook.pAlive) ? outlook.pAlive : null,
+      },
+    };
+  } catch (err) {
+    if (!(err instanceof ForecastUnavailableError)) throw err;
+    if (isCallerError(err) || policy.definition.on_forecast_unavailable === "fail") {
+      throw forecastFailureError(err, deps.forecast.breaker);
+    }
+    answer = fallbackAnswer(policy, body, err);
+  }
+  recordOrRefuse(deps, [
+    {
+      decisionId: answer.decision_id,
+      decidedAt: new Date(),
+      customerId: answer.customer_id,
+      inputs: {
+        kind: "single",
+        customer: body.customer,
+        horizon: body.horizon,
+        actions: body.actions,
+      },
+      chosenAction: answer.chosen,
+      scores: {
+        ranked: answer.ranked.map((r) => ({
+          id: r.id,
+          expected_profit: r.expected_profit,
+          eligible: r.eligible,
+        })),
+        forecast: answer.forecast,
+        ...(answer.fallback ? { fallback: answer.fallback } : {}),
+      },
+      policyName: answer.policy.name,
+      policyVersion: answer.policy.version,
+      modelName: answer.model?.name ?? "unavailable",
+      modelVersion: answer.model?.version ?? 0,
+    },
+  ]);
+  return answer;
+}

@@ -1,0 +1,133 @@
+// The decision service's client for POST /forecast: one transport (HTTP, service binding or
+// in-process), a timeout on every call, and a circuit breaker so a failing forecast service
+// costs a fast, named failure instead of a pile of hanging requests.
+import { CircuitBreaker, type CircuitBreakerOptions } from "./circuit-breaker.ts";
+import {
+  type ForecastRequest,
+  type ForecastResponse,
+  forecastResponseSchema,
+} from "./forecast-contract.ts";
+import { ForecastUnavailableError } from "./forecast-errors.ts";
+import type { ForecastTransport } from "./forecast-transports.ts";
+
+export interface ForecastClient {
+  forecast(request: ForecastRequest): Promise<ForecastResponse>;
+  readonly breaker: CircuitBreaker;
+}
+
+export interface ForecastClientOptions {
+  transport: ForecastTransport;
+  /** Base URL the request is addressed to (a placeholder for bindings and in-process). */
+  baseUrl?: string;
+  timeoutMs?: number;
+  breaker?: CircuitBreaker | CircuitBreakerOptions;
+  /** Sent as X-Request-Id so forecast logs can be joined with decision logs. */
+  requestId?: () => string | undefined;
+}
+
+export function createForecastClient(options: ForecastClientOptions): ForecastClient {
+  const url = new URL("/forecast", options.baseUrl ?? "http://forecast.internal").href;
+  const timeoutMs = options.timeoutMs ?? 2000;
+  const breaker =
+    options.breaker instanceof CircuitBreaker
+      ? options.breaker
+      : new CircuitBreaker(options.breaker ?? {});
+
+  async function callOnce(body: ForecastRequest): Promise<ForecastResponse> {
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // Raced as well as aborted: an in-process app or a binding may not honour the signal.
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(
+          new ForecastUnavailableError(
+            "timeout",
+            `forecast service timed out after ${timeoutMs} ms`,
+          ),
+        );
+      }, timeoutMs);
+    });
+    try {
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      const requestId = options.requestId?.();
+      if (requestId) headers["x-request-id"] = requestId;
+      const request = new Request(url, {
+        method: "POST",
+        headers,
+        body: JSON.stringify(body),
+        signal: controller.signal,
+      });
+      const exchange = (async () => {
+        let res: Response;
+        try {
+          res = await options.transport(request);
+        } catch (err) {
+          if (controller.signal.aborted) throw err;
+          const why = err instanceof Error ? err.message : String(err);
+          throw new ForecastUnavailableError(
+            "unreachable",
+            `forecast service unreachable: ${why}`,
+            {
+              cause: err,
+            },
+          );
+        }
+        const text = await res.text();
+        if (!res.ok) {
+          throw new ForecastUnavailableError(
+            "bad_status",
+            `forecast service answered ${res.status}: ${text.slice(0, 200)}`,
+            { status: res.status },
+          );
+        }
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          throw new ForecastUnavailableError("bad_response", "forecast answer is not JSON");
+        }
+        const parsed = forecastResponseSchema.safeParse(json);
+        if (!parsed.success) {
+          const first = parsed.error.issues[0];
+          throw new ForecastUnavailableError(
+            "bad_response",
+            `forecast answer does not match the contract: ${first?.path.join(".")}: ${first?.message}`,
+          );
+        }
+        return parsed.data;
+      })();
+      return await Promise.race([exchange, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return {
+    breaker,
+    async forecast(body) {
+      if (!breaker.tryAcquire()) {
+        throw new ForecastUnavailableError(
+          "circuit_open",
+          `forecast service circuit is open (retry in ${Math.ceil(breaker.retryAfterMs() / 1000)} s)`,
+        );
+      }
+      try {
+        const answer = await callOnce(body);
+        breaker.onSuccess();
+        return answer;
+      } catch (err) {
+        // A 4xx is the caller's fault, not the upstream's: it does not trip the breaker.
+        const clientError =
+          err instanceof ForecastUnavailableError &&
+          err.kind === "bad_status" &&
+          err.status !== undefined &&
+          err.status < 500 &&
+          err.status !== 429;
+        if (clientError) breaker.onSuccess();
+        else breaker.onFailure();
+        throw err;
+      }
+    },
+  };
+}

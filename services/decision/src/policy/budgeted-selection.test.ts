@@ -1,0 +1,151 @@
+import { describe, expect, test } from "bun:test";
+import { type SelectionOption, selectWithinBudget } from "./budgeted-selection.ts";
+
+/** A small seeded PRNG (mulberry32) so failures reproduce. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Exhaustive optimum: every customer takes one of its options or nothing. */
+function bruteForce(options: SelectionOption[][], budget: number): number {
+  let best = 0;
+  const walk = (i: number, cost: number, profit: number) => {
+    if (cost > budget + 1e-9) return;
+    if (i === options.length) {
+      if (profit > best) best = profit;
+      return;
+    }
+    walk(i + 1, cost, profit);
+    for (const o of options[i] as SelectionOption[]) walk(i + 1, cost + o.cost, profit + o.profit);
+  };
+  walk(0, 0, 0);
+  return best;
+}
+
+function randomInstance(next: () => number, equalCost: boolean) {
+  const customers = 1 + Math.floor(next() * 7);
+  const actions = 1 + Math.floor(next() * 3);
+  const options: SelectionOption[][] = [];
+  for (let c = 0; c < customers; c++) {
+    const list: SelectionOption[] = [];
+    for (let a = 0; a < actions; a++) {
+      if (next() < 0.2) continue; // some actions ineligible for some customers
+      const cost = equalCost ? 2 : Math.round(next() * 60) / 10;
+      list.push({ action: `a${a}`, cost, profit: Math.round((next() * 12 - 3) * 100) / 100 });
+    }
+    options.push(list);
+  }
+  const budget = Math.round(next() * 15 * 10) / 10;
+  return { options, budget };
+}
+
+function checkFeasible(options: SelectionOption[][], budget: number) {
+  const result = selectWithinBudget(options, budget);
+  const seen = new Set<number>();
+  let cost = 0;
+  let profit = 0;
+  for (const pick of result.picks) {
+    expect(seen.has(pick.index)).toBe(false); // at most one action per customer
+    seen.add(pick.index);
+    expect(options[pick.index]).toContainEqual(pick.option);
+    cost += pick.option.cost;
+    profit += pick.option.profit;
+  }
+  expect(cost).toBeLessThanOrEqual(budget + 1e-9);
+  expect(result.totalCost).toBeCloseTo(cost, 9);
+  expect(result.totalProfit).toBeCloseTo(profit, 9);
+  return result;
+}
+
+describe("selectWithinBudget", () => {
+  test("equal costs: exact (matches brute force) on 400 random instances", () => {
+    const next = rng(7);
+    for (let i = 0; i < 400; i++) {
+      const { options, budget } = randomInstance(next, true);
+      const result = checkFeasible(options, budget);
+      expect(result.exact).toBe(true);
+      expect(result.totalProfit).toBeCloseTo(bruteForce(options, budget), 9);
+    }
+  });
+
+  test("unequal costs: brute ≥ greedy ≥ LP − max single profit, and brute ≤ LP bound", () => {
+    const next = rng(11);
+    let exactCount = 0;
+    let belowOptimum = 0;
+    for (let i = 0; i < 600; i++) {
+      const { options, budget } = randomInstance(next, false);
+      const result = checkFeasible(options, budget);
+      const optimum = bruteForce(options, budget);
+      expect(result.totalProfit).toBeLessThanOrEqual(optimum + 1e-9);
+      expect(optimum).toBeLessThanOrEqual(result.lpUpperBound + 1e-9);
+      expect(result.totalProfit).toBeGreaterThanOrEqual(
+        result.lpUpperBound - result.maxSingleProfit - 1e-9,
+      );
+      expect(result.gap).toBeCloseTo(result.lpUpperBound - result.totalProfit, 9);
+      if (result.exact) expect(result.totalProfit).toBeCloseTo(optimum, 9);
+      if (result.totalProfit === optimum) exactCount++;
+      if (result.totalProfit < optimum - 1e-9) belowOptimum++;
+    }
+    // The instances are hard enough to exercise both sides of the bound.
+    expect(exactCount).toBeGreaterThan(100);
+    expect(belowOptimum).toBeGreaterThan(0);
+  });
+
+  test("a hand-worked instance: hull steps by efficiency, fractional break gives the bound", () => {
+    const options: SelectionOption[][] = [
+      [
+        { action: "email", cost: 1, profit: 3 },
+        { action: "call", cost: 5, profit: 6 },
+      ],
+      [{ action: "email", cost: 1, profit: 2 }],
+      [{ action: "call", cost: 5, profit: 4 }],
+    ];
+    // Steps: c0 email (eff 3), c1 email (2), c0 email→call (3/4 = 0.75), c2 call (0.8).
+    const result = selectWithinBudget(options, 6);
+    // email, email (cost 2), then c2 call (cost 5) does not fit (4 left): LP = 5 + 4/5·4 = 8.2;
+    // c0 upgrade (cost 4) fits: total 8.
+    expect(result.method).toBe("lp-greedy");
+    expect(result.picks.map((p) => [p.index, p.option.action])).toEqual([
+      [0, "call"],
+      [1, "email"],
+    ]);
+    expect(result.totalProfit).toBe(8);
+    expect(result.totalCost).toBe(6);
+    expect(result.lpUpperBound).toBeCloseTo(8.2, 12);
+    expect(bruteForce(options, 6)).toBe(8);
+  });
+
+  test("nothing profitable or no budget selects nobody", () => {
+    const options = [[{ action: "a", cost: 1, profit: -1 }], [{ action: "a", cost: 1, profit: 0 }]];
+    expect(selectWithinBudget(options, 100).picks).toEqual([]);
+    expect(selectWithinBudget([[{ action: "a", cost: 1, profit: 5 }]], 0).picks).toEqual([]);
+  });
+
+  test("free actions with a profit are always taken", () => {
+    const result = selectWithinBudget(
+      [[{ action: "free", cost: 0, profit: 1 }], [{ action: "paid", cost: 2, profit: 3 }]],
+      1,
+    );
+    expect(result.picks.map((p) => p.option.action)).toEqual(["free"]);
+    expect(result.totalProfit).toBe(1);
+  });
+
+  test("10,000 customers with 3 actions: feasible and within the bound", () => {
+    const next = rng(3);
+    const options = Array.from({ length: 10_000 }, () => [
+      { action: "email", cost: 0.5, profit: next() * 3 - 0.5 },
+      { action: "sms", cost: 1, profit: next() * 4 - 1 },
+      { action: "call", cost: 6, profit: next() * 12 - 6 },
+    ]);
+    const result = selectWithinBudget(options, 2500);
+    expect(result.totalCost).toBeLessThanOrEqual(2500);
+    expect(result.gap).toBeLessThanOrEqual(result.maxSingleProfit);
+  });
+});

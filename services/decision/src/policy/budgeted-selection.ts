@@ -1,0 +1,233 @@
+// Budgeted selection for /decision/batch: give each customer at most one action so that total
+// expected profit is as high as possible with total cost within the budget (a multiple-choice
+// knapsack).
+//
+// - All useful actions cost the same c > 0: exact. Each customer's best action is worth taking
+//   or not, so the top ⌊budget / c⌋ customers by best profit are optimal.
+// - Otherwise: the LP-relaxation greedy. Each customer's options (with "none" at (0, 0)) are
+//   reduced to their upper convex hull in (cost, profit); the hull's steps are taken across all
+//   customers in order of profit per unit cost. The first step that does not fit marks the LP
+//   optimum (that step taken fractionally), so LP ≥ the true optimum ≥ greedy, and
+//   greedy ≥ LP − (profit of that step) ≥ LP − (largest single-action profit). Steps after it
+//   that still fit (for other customers) are taken too, which only raises the total. The
+//   answer reports the LP bound and the gap.
+
+export interface SelectionOption {
+  action: string;
+  cost: number;
+  profit: number;
+}
+
+export interface SelectionPick {
+  /** Index of the customer in the input. */
+  index: number;
+  option: SelectionOption;
+}
+
+export interface SelectionResult {
+  picks: SelectionPick[];
+  totalCost: number;
+  totalProfit: number;
+  method: "equal-cost-exact" | "lp-greedy";
+  exact: boolean;
+  /** Upper bound on the best achievable total profit (equals totalProfit when exact). */
+  lpUpperBound: number;
+  /** lpUpperBound − totalProfit: how far from optimal the answer can at most be. */
+  gap: number;
+  /** The a-priori bound: the greedy is within this of the optimum. */
+  maxSingleProfit: number;
+}
+
+const EPS = 1e-9;
+
+interface HullStep {
+  customer: number;
+  /** Position in the customer's hull (steps must be taken in order). */
+  rank: number;
+  dCost: number;
+  dProfit: number;
+  option: SelectionOption;
+}
+
+/** `options[i]` are customer i's eligible actions ("none" is implicit). */
+export function selectWithinBudget(
+  options: ReadonlyArray<ReadonlyArray<SelectionOption>>,
+  budget: number,
+): SelectionResult {
+  // Only actions that pay and fit can ever be chosen.
+  const useful = options.map((list) =>
+    list.filter((o) => o.profit > EPS && o.cost <= budget + EPS && Number.isFinite(o.profit)),
+  );
+  let maxSingleProfit = 0;
+  const costs = new Set<number>();
+  for (const list of useful) {
+    for (const o of list) {
+      costs.add(o.cost);
+      if (o.profit > maxSingleProfit) maxSingleProfit = o.profit;
+    }
+  }
+  const [onlyCost] = costs;
+  if (costs.size === 0) return emptyResult(maxSingleProfit);
+  if (costs.size === 1 && (onlyCost as number) > 0) {
+    return equalCostSelection(useful, budget, onlyCost as number, maxSingleProfit);
+  }
+  return lpGreedySelection(useful, budget, maxSingleProfit);
+}
+
+function emptyResult(maxSingleProfit: number): SelectionResult {
+  return {
+    picks: [],
+    totalCost: 0,
+    totalProfit: 0,
+    method: "equal-cost-exact",
+    exact: true,
+    lpUpperBound: 0,
+    gap: 0,
+    maxSingleProfit,
+  };
+}
+
+function bestOf(list: ReadonlyArray<SelectionOption>): SelectionOption | undefined {
+  let best: SelectionOption | undefined;
+  for (const o of list) if (!best || o.profit > best.profit) best = o;
+  return best;
+}
+
+function equalCostSelection(
+  useful: ReadonlyArray<ReadonlyArray<SelectionOption>>,
+  budget: number,
+  cost: number,
+  maxSingleProfit: number,
+): SelectionResult {
+  const slots = Math.floor((budget + EPS) / cost);
+  const candidates: SelectionPick[] = [];
+  useful.forEach((list, index) => {
+    const best = bestOf(list);
+    if (best) candidates.push({ index, option: best });
+  });
+  candidates.sort((a, b) => b.option.profit - a.option.profit || a.index - b.index);
+  const picks = candidates.slice(0, slots).sort((a, b) => a.index - b.index);
+  const totalProfit = picks.reduce((s, p) => s + p.option.profit, 0);
+  return {
+    picks,
+    totalCost: picks.length * cost,
+    totalProfit,
+    method: "equal-cost-exact",
+    exact: true,
+    lpUpperBound: totalProfit,
+    gap: 0,
+    maxSingleProfit,
+  };
+}
+
+/** Upper convex hull steps of one customer's options, starting from the free base option. */
+function hullSteps(
+  customer: number,
+  list: ReadonlyArray<SelectionOption>,
+): {
+  base: SelectionOption | undefined;
+  steps: HullStep[];
+} {
+  let base: SelectionOption | undefined;
+  for (const o of list) if (o.cost <= EPS && (!base || o.profit > base.profit)) base = o;
+  const baseProfit = base?.profit ?? 0;
+  const paid = list
+    .filter((o) => o.cost > EPS && o.profit > baseProfit + EPS)
+    .sort((a, b) => a.cost - b.cost || b.profit - a.profit);
+  // Drop dominated options (no more profit than a cheaper one).
+  const frontier: SelectionOption[] = [];
+  for (const o of paid) {
+    const last = frontier[frontier.length - 1];
+    if (!last || o.profit > last.profit + EPS) frontier.push(o);
+  }
+  // Upper hull from the base point (0, baseProfit): efficiencies strictly decreasing.
+  const hull: Array<{ cost: number; profit: number; option: SelectionOption | undefined }> = [
+    { cost: 0, profit: baseProfit, option: base },
+  ];
+  for (const o of frontier) {
+    while (hull.length >= 2) {
+      const a = hull[hull.length - 2] as (typeof hull)[number];
+      const b = hull[hull.length - 1] as (typeof hull)[number];
+      // b is below (or on) the chord a→o: remove it.
+      const cross =
+        (b.cost - a.cost) * (o.profit - a.profit) - (b.profit - a.profit) * (o.cost - a.cost);
+      if (cross >= -EPS) hull.pop();
+      else break;
+    }
+    hull.push({ cost: o.cost, profit: o.profit, option: o });
+  }
+  const steps: HullStep[] = [];
+  for (let k = 1; k < hull.length; k++) {
+    const from = hull[k - 1] as (typeof hull)[number];
+    const to = hull[k] as (typeof hull)[number];
+    steps.push({
+      customer,
+      rank: k - 1,
+      dCost: to.cost - from.cost,
+      dProfit: to.profit - from.profit,
+      option: to.option as SelectionOption,
+    });
+  }
+  return { base, steps };
+}
+
+function lpGreedySelection(
+  useful: ReadonlyArray<ReadonlyArray<SelectionOption>>,
+  budget: number,
+  maxSingleProfit: number,
+): SelectionResult {
+  const chosen: Array<SelectionOption | undefined> = new Array(useful.length);
+  const nextRank = new Int32Array(useful.length);
+  const blocked = new Uint8Array(useful.length);
+  const steps: HullStep[] = [];
+  let totalProfit = 0;
+  useful.forEach((list, customer) => {
+    const hull = hullSteps(customer, list);
+    if (hull.base) {
+      chosen[customer] = hull.base;
+      totalProfit += hull.base.profit;
+    }
+    for (const s of hull.steps) steps.push(s);
+  });
+  steps.sort((a, b) => b.dProfit * a.dCost - a.dProfit * b.dCost || a.rank - b.rank);
+
+  let remaining = budget;
+  let lpUpperBound = Number.NaN;
+  for (const step of steps) {
+    if (blocked[step.customer] || nextRank[step.customer] !== step.rank) continue;
+    if (step.dCost <= remaining + EPS) {
+      remaining -= step.dCost;
+      totalProfit += step.dProfit;
+      chosen[step.customer] = step.option;
+      nextRank[step.customer] = step.rank + 1;
+    } else {
+      if (Number.isNaN(lpUpperBound)) {
+        // The LP optimum takes the first non-fitting step fractionally.
+        lpUpperBound = totalProfit + (step.dProfit * Math.max(0, remaining)) / step.dCost;
+      }
+      blocked[step.customer] = 1;
+    }
+  }
+  if (Number.isNaN(lpUpperBound)) lpUpperBound = totalProfit; // everything fitted: optimal
+  const picks: SelectionPick[] = [];
+  let totalCost = 0;
+  chosen.forEach((option, index) => {
+    if (option) {
+      picks.push({ index, option });
+      totalCost += option.cost;
+    }
+  });
+  // The steps after the break can lift the total above the LP value of the prefix; the LP bound
+  // stays an upper bound of the optimum, so clamp the reported gap at 0.
+  const upper = Math.max(lpUpperBound, totalProfit);
+  return {
+    picks,
+    totalCost,
+    totalProfit,
+    method: "lp-greedy",
+    exact: upper - totalProfit <= EPS,
+    lpUpperBound: upper,
+    gap: upper - totalProfit,
+    maxSingleProfit,
+  };
+}

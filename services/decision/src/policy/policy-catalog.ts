@@ -1,0 +1,142 @@
+// The policies the decision service runs: versioned definitions in the `policies` table
+// (through the shared PolicyStore), with the active one cached for `cacheMs` so a decision
+// costs no query; a stale cached policy keeps serving while the database is away. An empty
+// table is seeded with the built-in named policies, `default` active.
+import type { PolicyRow } from "@pp/shared/db/schema.ts";
+import { AppError } from "@pp/shared/errors/app-error.ts";
+import { validationError } from "@pp/shared/errors/validation.ts";
+import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
+import { RegistryInputError, RegistryNotFoundError } from "@pp/shared/registry/registry-errors.ts";
+import type { DatabaseProvider } from "../store/lazy-database.ts";
+import { namedPolicies } from "./named-policies.ts";
+import { type ActivePolicy, policyDefinitionSchema } from "./policy-definition.ts";
+
+export interface PolicyView {
+  name: string;
+  version: number;
+  active: boolean;
+  created_at: string;
+  activated_at: string | null;
+  definition: unknown;
+}
+
+export function policyView(row: PolicyRow): PolicyView {
+  return {
+    name: row.name,
+    version: row.version,
+    active: row.active,
+    created_at: row.createdAt.toISOString(),
+    activated_at: row.activatedAt ? row.activatedAt.toISOString() : null,
+    definition: row.definition,
+  };
+}
+
+export class PolicyCatalog {
+  private cached: { policy: ActivePolicy; at: number } | null = null;
+  private loading: Promise<ActivePolicy> | null = null;
+  private readonly cacheMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly database: DatabaseProvider,
+    options: { cacheMs?: number; now?: () => number } = {},
+  ) {
+    this.cacheMs = options.cacheMs ?? 5000;
+    this.now = options.now ?? (() => Date.now());
+  }
+
+  private async store(): Promise<PolicyStore> {
+    return new PolicyStore(await this.database());
+  }
+
+  /** The active policy (cached); 503 when none can be had. */
+  async active(): Promise<ActivePolicy> {
+    const cached = this.cached;
+    if (cached && this.now() - cached.at < this.cacheMs) return cached.policy;
+    if (!this.loading) {
+      this.loading = this.load().finally(() => {
+        this.loading = null;
+      });
+    }
+    try {
+      return await this.loading;
+    } catch (err) {
+      if (cached) return cached.policy; // keep deciding on the last known policy
+      const why = err instanceof Error ? err.message : String(err);
+      throw new AppError("unavailable", `No decision policy available: ${why}`, {
+        headers: { "Retry-After": "1" },
+        cause: err,
+      });
+    }
+  }
+
+  private async load(): Promise<ActivePolicy> {
+    const store = await this.store();
+    let row = await store.getActive();
+    if (!row) row = await this.seed(store);
+    const parsed = policyDefinitionSchema.safeParse(row.definition);
+    if (!parsed.success) {
+      throw new Error(`active policy ${row.name} v${row.version} has an invalid definition`);
+    }
+    const policy = { name: row.name, version: row.version, definition: parsed.data };
+    this.cached = { policy, at: this.now() };
+    return policy;
+  }
+
+  /** Stores the built-in policies (v1 each) and activates `default`, unless someone did. */
+  private async seed(store: PolicyStore): Promise<PolicyRow> {
+    for (const [name, definition] of Object.entries(namedPolicies)) {
+      if ((await store.list(name)).length === 0) await store.add(name, definition);
+    }
+    const active = await store.getActive();
+    if (active) return active;
+    const [latest] = await store.list("default");
+    if (!latest) throw new Error("could not seed the default policy");
+    return store.activate("default", latest.version);
+  }
+
+  /** Validates and stores a new version of `name`; returns it (inactive). */
+  async add(name: string, definition: unknown): Promise<PolicyView> {
+    const parsed = policyDefinitionSchema.safeParse(definition);
+    if (!parsed.success) {
+      throw validationError(
+        parsed.error.issues.map((i) => ({ ...i, path: ["definition", ...i.path] })),
+      );
+    }
+    try {
+      return policyView(await (await this.store()).add(name, parsed.data));
+    } catch (err) {
+      if (err instanceof RegistryInputError) {
+        throw validationError([{ path: [err.field], message: err.message }]);
+      }
+      throw err;
+    }
+  }
+
+  async activate(name: string, version: number): Promise<PolicyView> {
+    const store = await this.store();
+    const row = await store.get(name, version);
+    if (!row) throw new AppError("not_found", `Policy "${name}" has no version ${version}`);
+    if (!policyDefinitionSchema.safeParse(row.definition).success) {
+      throw new AppError("conflict", `Policy "${name}" v${version} has an invalid definition`);
+    }
+    try {
+      const activated = await store.activate(name, version);
+      this.cached = null; // this process switches at once; others within cacheMs
+      return policyView(activated);
+    } catch (err) {
+      if (err instanceof RegistryNotFoundError) throw new AppError("not_found", err.message);
+      throw err;
+    }
+  }
+
+  async list(name?: string): Promise<PolicyView[]> {
+    return (await (await this.store()).list(name)).map(policyView);
+  }
+
+  async get(name: string, version: number): Promise<PolicyView> {
+    const row = await (await this.store()).get(name, version);
+    if (!row) throw new AppError("not_found", `Policy "${name}" has no version ${version}`);
+    return policyView(row);
+  }
+}

@@ -1,0 +1,43 @@
+// What a policy is, as stored (versioned) in the `policies` table: how profit is computed,
+// which model's forecast to use, the eligibility rules, the default action and what to do
+// when the forecast is unavailable.
+import { z } from "zod";
+
+export const profitModels = ["expected-profit", "lapsing-uplift"] as const;
+export type ProfitModel = (typeof profitModels)[number];
+
+export const forecastModels = ["recommended", "bgnbd", "pareto_nbd", "gbdt"] as const;
+
+const threshold = z.number().finite();
+/** Rules apply to every action unless `actions` lists the ones they cover. */
+const scope = { actions: z.array(z.string().min(1)).min(1).optional() };
+
+export const eligibilityRuleSchema = z.discriminatedUnion("rule", [
+  z.object({ rule: z.literal("max_cost"), value: threshold.min(0), ...scope }),
+  z.object({ rule: z.literal("min_p_alive"), value: threshold.min(0).max(1), ...scope }),
+  z.object({ rule: z.literal("max_p_alive"), value: threshold.min(0).max(1), ...scope }),
+  z.object({ rule: z.literal("min_expected_purchases"), value: threshold.min(0), ...scope }),
+  z.object({ rule: z.literal("min_expected_profit"), value: threshold, ...scope }),
+  z.object({ rule: z.literal("min_roi"), value: threshold, ...scope }),
+]);
+export type EligibilityRule = z.output<typeof eligibilityRuleSchema>;
+
+export const policyDefinitionSchema = z.object({
+  description: z.string().max(1000).optional(),
+  /** How an action's expected incremental profit is computed (see expected-profit.ts). */
+  profit_model: z.enum(profitModels).default("expected-profit"),
+  /** Whose figures to use: the model the forecast service recommends, or a named one. */
+  forecast_model: z.enum(forecastModels).default("recommended"),
+  rules: z.array(eligibilityRuleSchema).max(100).default([]),
+  /** The action taken when the forecast is unavailable and `on_forecast_unavailable` is fallback. */
+  default_action: z.string().min(1).default("none"),
+  on_forecast_unavailable: z.enum(["fail", "fallback"]).default("fail"),
+});
+export type PolicyDefinition = z.output<typeof policyDefinitionSchema>;
+
+/** A policy as the engine uses it: a parsed definition with its name and version. */
+export interface ActivePolicy {
+  name: string;
+  version: number;
+  definition: PolicyDefinition;
+}

@@ -1,0 +1,68 @@
+// Admin API for policies (API key required): list, inspect, add a version, activate a version.
+//   GET  /admin/policies                              all versions (?name= to filter)
+//   GET  /admin/policies/active                       the active policy
+//   POST /admin/policies  {name, definition}          store the next version of `name` (201)
+//   GET  /admin/policies/:name/versions/:version      one version
+//   POST /admin/policies/:name/versions/:version/activate
+import { zValidator } from "@hono/zod-validator";
+import { jsonBody, validationHook } from "@pp/shared/errors/validation.ts";
+import type { AppEnv } from "@pp/shared/http/app-env.ts";
+import type { Hono, MiddlewareHandler } from "hono";
+import { z } from "zod";
+import type { DecisionDeps } from "../deps.ts";
+
+const addPolicySchema = z.object({
+  name: z.string().min(1).max(128),
+  definition: z.record(z.string(), z.unknown()),
+});
+
+const versionParams = z.object({
+  name: z.string().min(1).max(128),
+  version: z.coerce.number({ error: "must be a number" }).int().min(1),
+});
+
+const listQuery = z.object({ name: z.string().min(1).max(128).optional() });
+
+export function registerAdminPolicies(
+  app: Hono<AppEnv>,
+  deps: DecisionDeps,
+  auth: MiddlewareHandler<AppEnv>,
+): void {
+  app.use("/admin/*", auth);
+
+  app.get("/admin/policies", zValidator("query", listQuery, validationHook), async (c) =>
+    c.json({ policies: await deps.policies.list(c.req.valid("query").name) }),
+  );
+
+  app.get("/admin/policies/active", async (c) => {
+    const active = await deps.policies.active();
+    return c.json(await deps.policies.get(active.name, active.version));
+  });
+
+  app.post("/admin/policies", jsonBody(addPolicySchema), async (c) => {
+    const { name, definition } = c.req.valid("json");
+    const added = await deps.policies.add(name, definition);
+    c.get("logFields").policy = `${added.name}@${added.version}`;
+    return c.json(added, 201);
+  });
+
+  app.get(
+    "/admin/policies/:name/versions/:version",
+    zValidator("param", versionParams, validationHook),
+    async (c) => {
+      const { name, version } = c.req.valid("param");
+      return c.json(await deps.policies.get(name, version));
+    },
+  );
+
+  app.post(
+    "/admin/policies/:name/versions/:version/activate",
+    zValidator("param", versionParams, validationHook),
+    async (c) => {
+      const { name, version } = c.req.valid("param");
+      const activated = await deps.policies.activate(name, version);
+      deps.logger.info("policy activated", { policy: name, version });
+      return c.json(activated);
+    },
+  );
+}

@@ -1,0 +1,351 @@
+// Route tests through app.request() against a real PGlite database (decision log, policies,
+// API keys) and a contract-serving forecast app called in-process.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { decisionLog } from "@pp/shared/db/schema.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
+import { createLogger } from "@pp/shared/logging/logger.ts";
+import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
+import { eq } from "drizzle-orm";
+import { createApp } from "../app.ts";
+import { ApiKeyRing } from "../auth/api-key-ring.ts";
+import { ApiKeyStore } from "../auth/api-key-store.ts";
+import { parseConfig } from "../config.ts";
+import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";
+import { forecastContractStub } from "../forecast-client/forecast-contract-stub.ts";
+import { inProcessTransport } from "../forecast-client/forecast-transports.ts";
+
+const quiet = createLogger({ sink: () => {} });
+const ENV_KEY = "local-dev-key-0123456789";
+let testDb: TestDatabase;
+let deps: DecisionDeps;
+let app: ReturnType<typeof createApp>;
+const stub = forecastContractStub({
+  known: {
+    "c-17": { expected_purchases: 1.25, p_alive: 0.8 },
+    "c-18": { expected_purchases: 0.1, p_alive: 0.2 },
+    "c-19": { expected_purchases: 4, p_alive: 0.95 },
+  },
+});
+
+beforeAll(async () => {
+  testDb = await openTestDatabase("pglite");
+  const config = parseConfig({
+    API_KEYS: `${ENV_KEY}, second-key`,
+    FORECAST_BREAKER_FAILURES: "1000",
+    POLICY_CACHE_MS: "60000",
+  });
+  deps = buildDecisionDeps(config, {
+    runtime: "test",
+    database: async () => testDb.handle.db,
+    forecastTransport: inProcessTransport(stub.app),
+    overrides: { logger: quiet },
+  });
+  app = createApp(deps);
+}, 30_000);
+
+afterAll(async () => {
+  await deps.audit.close(5000);
+  await testDb.cleanup();
+});
+
+const auth = { Authorization: `Bearer ${ENV_KEY}` };
+const post = (path: string, body: unknown, headers: Record<string, string> = auth) =>
+  app.request(path, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
+
+const actions = [
+  { id: "email-10pct", cost: 0.5, uplift: 0.15, margin: 8.0 },
+  { id: "call", cost: 6.0, uplift: 0.4, margin: 8.0 },
+];
+const horizon = { value: 13, unit: "week" };
+
+async function logRows(decisionId: string) {
+  await deps.audit.drain(5000);
+  return testDb.handle.db.select().from(decisionLog).where(eq(decisionLog.decisionId, decisionId));
+}
+
+describe("POST /decision", () => {
+  test("the issue's example: chosen, ranked with profits and reasons, versions, id; logged", async () => {
+    const res = await post("/decision", { customer: { id: "c-17" }, horizon, actions });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown> & {
+      ranked: Array<{ id: string; expected_profit: number; eligible: boolean; reasons: string[] }>;
+      decision_id: string;
+    };
+    expect(body.chosen).toBe("email-10pct");
+    expect(body.ranked.map((r) => r.id)).toEqual(["email-10pct", "none", "call"]);
+    expect(body.ranked[0]?.expected_profit).toBeCloseTo(1.0, 9);
+    expect(body.ranked[1]?.expected_profit).toBe(0);
+    expect(body.ranked[2]?.expected_profit).toBeCloseTo(-2.0, 9);
+    for (const r of body.ranked) {
+      expect(r.eligible).toBe(true);
+      expect(r.reasons.length).toBeGreaterThan(0);
+    }
+    expect(body.policy).toEqual({ name: "default", version: 1 });
+    expect(body.model).toEqual({ name: "purchase", version: 3 });
+    expect(body.decision_id).toMatch(/^[0-9a-f-]{36}$/);
+
+    const [row] = await logRows(body.decision_id);
+    expect(row).toMatchObject({
+      customerId: "c-17",
+      chosenAction: "email-10pct",
+      policyName: "default",
+      policyVersion: 1,
+      modelName: "purchase",
+      modelVersion: 3,
+    });
+    expect((row?.inputs as { actions?: unknown[] } | undefined)?.actions).toHaveLength(2);
+  });
+
+  test("a customer by summary is forecast from it; every decision gets its own log row", async () => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 5; i++) {
+      const res = await post("/decision", {
+        customer: { id: `s-${i}`, summary: { frequency: i, recency: 10, T: 20, monetary: 5 } },
+        horizon,
+        actions,
+      });
+      expect(res.status).toBe(200);
+      ids.add(((await res.json()) as { decision_id: string }).decision_id);
+    }
+    expect(ids.size).toBe(5);
+    for (const id of ids) expect(await logRows(id)).toHaveLength(1);
+  });
+
+  test("an unknown customer is a 404 naming it; nothing is logged", async () => {
+    const before = deps.audit.pending;
+    const res = await post("/decision", { customer: { id: "nobody" }, horizon, actions });
+    expect(res.status).toBe(404);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.message).toContain("nobody");
+    expect(deps.audit.pending).toBe(before);
+  });
+
+  test("bad input is a 400 naming each field", async () => {
+    const res = await post("/decision", {
+      customer: { id: "" },
+      horizon: { value: -1, unit: "month" },
+      actions: [
+        { id: "none", cost: -1, uplift: 0.1, margin: 1 },
+        { id: "a", cost: 1, uplift: 0, margin: 1 },
+        { id: "a", cost: 1, uplift: 0, margin: 1 },
+      ],
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as {
+      error: { code: string; details: Array<{ path: string }> };
+    };
+    expect(body.error.code).toBe("validation_error");
+    expect(body.error.details.map((d) => d.path).sort()).toEqual([
+      "actions.0.cost",
+      "actions.0.id",
+      "actions.2.id",
+      "customer.id",
+      "horizon.unit",
+      "horizon.value",
+    ]);
+    const malformed = await app.request("/decision", {
+      method: "POST",
+      headers: { "content-type": "application/json", ...auth },
+      body: '{"customer": ',
+    });
+    expect(malformed.status).toBe(400);
+  });
+});
+
+describe("POST /decision/batch", () => {
+  const customers = Array.from({ length: 40 }, (_, i) => ({
+    id: `b-${i}`,
+    summary: { frequency: i % 10, recency: 5, T: 10 },
+  }));
+
+  test("equal costs: the top ⌊budget/cost⌋ customers by profit, exact, every customer logged", async () => {
+    const res = await post("/decision/batch", {
+      customers: [...customers, { id: "ghost" }],
+      horizon,
+      actions: [actions[0]],
+      budget: 5.2,
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      selected: Array<{ id: string; action: string; cost: number; expected_profit: number }>;
+      totals: { customers: number; cost: number; expected_profit: number };
+      selection: { method: string; exact: boolean };
+      errors: Array<{ id: string; error: { code: string; message: string } }>;
+      considered: number;
+      batch_id: string;
+    };
+    expect(body.selection).toMatchObject({ method: "equal-cost-exact", exact: true });
+    expect(body.selected).toHaveLength(10); // ⌊5.2 / 0.5⌋
+    expect(body.totals.cost).toBeCloseTo(5, 9);
+    // The 10 best: frequency 9, 8, ... (4 of each frequency value): 9,9,9,9,8,8,8,8,7,7.
+    const weekly = (f: number) => (f / 10) * 13 * 0.15 * 8 - 0.5;
+    const expected = [9, 9, 9, 9, 8, 8, 8, 8, 7, 7].reduce((s, f) => s + weekly(f), 0);
+    expect(body.totals.expected_profit).toBeCloseTo(expected, 9);
+    expect(body.errors).toEqual([
+      { id: "ghost", error: { code: "unknown_customer", message: 'no customer "ghost"' } },
+    ]);
+    expect(body.considered).toBe(40);
+    await deps.audit.drain(5000);
+    const rows = await testDb.handle.db.select().from(decisionLog);
+    const batchRows = rows.filter(
+      (r) => (r.inputs as { batch_id?: string }).batch_id === body.batch_id,
+    );
+    expect(batchRows).toHaveLength(40);
+    expect(batchRows.filter((r) => r.chosenAction !== "none")).toHaveLength(10);
+  });
+
+  test("unequal costs: LP-greedy with its bound reported", async () => {
+    const res = await post("/decision/batch", { customers, horizon, actions, budget: 20 });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      totals: { cost: number; expected_profit: number };
+      selection: { method: string; lp_upper_bound: number; gap: number };
+    };
+    expect(body.selection.method).toBe("lp-greedy");
+    expect(body.totals.cost).toBeLessThanOrEqual(20);
+    expect(body.selection.lp_upper_bound).toBeGreaterThanOrEqual(body.totals.expected_profit);
+    expect(body.selection.gap).toBeCloseTo(
+      body.selection.lp_upper_bound - body.totals.expected_profit,
+      9,
+    );
+  });
+
+  test("more than 10,000 customers or a negative budget is a 400", async () => {
+    const many = Array.from({ length: 10_001 }, (_, i) => ({ id: `m${i}` }));
+    const res = await post("/decision/batch", { customers: many, horizon, actions, budget: -1 });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { details: Array<{ path: string }> } };
+    expect(body.error.details.map((d) => d.path).sort()).toEqual(["budget", "customers"]);
+  });
+});
+
+describe("admin policies", () => {
+  test("add versions, activate one, decisions follow it; stored in the database", async () => {
+    const strict = {
+      description: "contact only likely-alive customers, cheap actions only",
+      rules: [
+        { rule: "min_p_alive", value: 0.9 },
+        { rule: "max_cost", value: 1 },
+      ],
+    };
+    const added = await post("/admin/policies", { name: "strict", definition: strict });
+    expect(added.status).toBe(201);
+    expect(await added.json()).toMatchObject({ name: "strict", version: 1, active: false });
+    const again = await post("/admin/policies", { name: "strict", definition: strict });
+    expect(((await again.json()) as { version: number }).version).toBe(2);
+
+    const activated = await post("/admin/policies/strict/versions/2/activate", {});
+    expect(activated.status).toBe(200);
+    expect(await activated.json()).toMatchObject({ name: "strict", version: 2, active: true });
+    expect((await new PolicyStore(testDb.handle.db).getActive())?.version).toBe(2);
+
+    const decided = (await (
+      await post("/decision", { customer: { id: "c-17" }, horizon, actions })
+    ).json()) as {
+      chosen: string;
+      policy: unknown;
+      ranked: Array<{ id: string; reasons: string[] }>;
+    };
+    expect(decided.policy).toEqual({ name: "strict", version: 2 });
+    expect(decided.chosen).toBe("none"); // P(alive) 0.8 < 0.9
+    expect(decided.ranked.find((r) => r.id === "call")?.reasons).toContain(
+      "max_cost: cost 6 exceeds 1",
+    );
+
+    const list = (await (await app.request("/admin/policies", { headers: auth })).json()) as {
+      policies: Array<{ name: string; version: number; active: boolean }>;
+    };
+    expect(list.policies.map((p) => `${p.name}@${p.version}${p.active ? "*" : ""}`)).toEqual([
+      "default@1",
+      "lapsing-uplift@1",
+      "strict@2*",
+      "strict@1",
+    ]);
+    const active = await app.request("/admin/policies/active", { headers: auth });
+    expect(await active.json()).toMatchObject({ name: "strict", version: 2 });
+
+    // Back to default for the other tests.
+    expect((await post("/admin/policies/default/versions/1/activate", {})).status).toBe(200);
+  });
+
+  test("an invalid definition is a 400 naming the field; unknown versions are 404", async () => {
+    const res = await post("/admin/policies", {
+      name: "bad",
+      definition: { rules: [{ rule: "min_p_alive", value: 2 }], profit_model: "magic" },
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { details: Array<{ path: string }> } };
+    expect(body.error.details.map((d) => d.path).sort()).toEqual([
+      "definition.profit_model",
+      "definition.rules.0.value",
+    ]);
+    expect((await post("/admin/policies/default/versions/99/activate", {})).status).toBe(404);
+    expect((await post("/admin/policies/default/versions/x/activate", {})).status).toBe(400);
+  });
+});
+
+describe("auth", () => {
+  test("/health, /ready and /metrics stay open", async () => {
+    expect((await app.request("/health")).status).toBe(200);
+    expect((await app.request("/metrics")).status).toBe(200);
+  });
+
+  test("missing or invalid keys get 401 with a fixed message and nothing leaked", async () => {
+    const body = { customer: { id: "c-17" }, horizon, actions };
+    const before = deps.audit.pending;
+    for (const headers of [
+      {},
+      { Authorization: "Basic dXNlcjpwYXNz" },
+      { Authorization: "Bearer" },
+      { Authorization: "Bearer wrong-key-xyz" },
+      { Authorization: `Bearer ${ENV_KEY}x` },
+    ] as Array<Record<string, string>>) {
+      const res = await post("/decision", body, headers);
+      expect(res.status).toBe(401);
+      expect(res.headers.get("www-authenticate")).toContain("Bearer");
+      const text = await res.text();
+      expect(text).not.toContain("wrong-key-xyz");
+      expect(text).not.toContain(ENV_KEY);
+      const error = (JSON.parse(text) as { error: { code: string; message: string } }).error;
+      expect(error.code).toBe("unauthorized");
+      expect(["API key required: send Authorization: Bearer <key>", "Invalid API key"]).toContain(
+        error.message,
+      );
+    }
+    for (const path of ["/admin/policies", "/admin/policies/active"]) {
+      expect((await app.request(path)).status).toBe(401);
+    }
+    expect((await post("/decision/batch", {})).status).not.toBe(401);
+    expect((await post("/decision/batch", {}, {})).status).toBe(401);
+    expect(deps.audit.pending).toBe(before);
+  });
+
+  test("every API_KEYS key works, and a stored key works at once and stops when revoked", async () => {
+    const body = { customer: { id: "c-17" }, horizon, actions };
+    expect((await post("/decision", body, { Authorization: "Bearer second-key" })).status).toBe(
+      200,
+    );
+    const keys = new ApiKeyStore(testDb.handle.db);
+    const created = await keys.create("crm-team");
+    expect(created.key).toMatch(/^ppk_[A-Za-z0-9_-]{43}$/);
+    const stored = await keys.list();
+    expect(JSON.stringify(stored)).not.toContain(created.key); // only the hash is kept
+    await Bun.sleep(1000); // a miss re-reads the stored keys at most once a second
+    const withStored = { Authorization: `Bearer ${created.key}` };
+    expect((await post("/decision", body, withStored)).status).toBe(200);
+    expect(await keys.revoke(created.id)).toBe(true);
+    // The ring re-reads stored keys every 30 s; a fresh app sees the revocation at once.
+    const ring = new ApiKeyRing({ database: async () => testDb.handle.db });
+    const fresh = createApp({ ...deps, apiKeys: ring });
+    const res = await fresh.request("/decision", {
+      method: "POST",
+      headers: { "content-type": "application/json", ...withStored },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(401);
+  });
+});

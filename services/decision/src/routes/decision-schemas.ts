@@ -1,0 +1,50 @@
+// Request bodies of POST /decision and POST /decision/batch (zod; errors name the field).
+import { z } from "zod";
+import { customerInputSchema, horizonSchema } from "../forecast-client/forecast-contract.ts";
+import { NO_ACTION } from "../policy/rank-actions.ts";
+
+const money = z.number({ error: "must be a number" }).finite().min(0, { error: "must be ≥ 0" });
+
+export const actionSchema = z.object({
+  id: z
+    .string()
+    .min(1, { error: "must be a non-empty string" })
+    .max(128)
+    .refine((id) => id !== NO_ACTION, { error: `"${NO_ACTION}" is implied; do not list it` }),
+  cost: money,
+  uplift: z.number({ error: "must be a number" }).finite().min(-1).max(100),
+  margin: money,
+});
+
+export const actionsSchema = z
+  .array(actionSchema)
+  .max(50, { error: "at most 50 actions" })
+  .superRefine((actions, ctx) => {
+    const seen = new Set<string>();
+    actions.forEach((a, i) => {
+      if (seen.has(a.id)) {
+        ctx.addIssue({ code: "custom", path: [i, "id"], message: `duplicate action id "${a.id}"` });
+      }
+      seen.add(a.id);
+    });
+  });
+
+export const decisionRequestSchema = z.object({
+  customer: customerInputSchema,
+  horizon: horizonSchema,
+  actions: actionsSchema,
+});
+export type DecisionRequest = z.output<typeof decisionRequestSchema>;
+
+export const MAX_BATCH_CUSTOMERS = 10_000;
+
+export const batchRequestSchema = z.object({
+  customers: z
+    .array(customerInputSchema)
+    .min(1, { error: "at least one customer" })
+    .max(MAX_BATCH_CUSTOMERS, { error: `at most ${MAX_BATCH_CUSTOMERS} customers` }),
+  horizon: horizonSchema,
+  actions: actionsSchema.refine((a) => a.length > 0, { error: "at least one action" }),
+  budget: money,
+});
+export type BatchRequest = z.output<typeof batchRequestSchema>;

@@ -1,0 +1,36 @@
+// The database as the Bun/Node/Deno entries provide it: opened (and migrated) on first use, in
+// the background of the first decision, so the service answers /health at once; closed on exit.
+import type { DatabaseHandle } from "@pp/shared/db/client.ts";
+import type { Logger } from "@pp/shared/logging/logger.ts";
+import type { DecisionConfig } from "../config.ts";
+import { type DatabaseProvider, lazyDatabase } from "./lazy-database.ts";
+
+export function entryDatabase(
+  config: DecisionConfig,
+  logger: Logger,
+): { database: DatabaseProvider; close(): Promise<void> } {
+  let handle: DatabaseHandle | undefined;
+  const database = lazyDatabase(async () => {
+    // Imported here so that runtimes load the drivers only when a decision needs them.
+    const { openDecisionDatabase } = await import("./open-decision-database.ts");
+    try {
+      handle = await openDecisionDatabase(config);
+    } catch (err) {
+      logger.warn("decision database unavailable", {
+        error: err instanceof Error ? err.message : String(err),
+      });
+      throw err;
+    }
+    logger.info("decision database ready", {
+      driver: handle.driver,
+      where: handle.driver === "postgres" ? "DATABASE_URL" : config.DECISION_DATA_DIR,
+    });
+    return handle.db;
+  });
+  return {
+    database,
+    async close() {
+      await handle?.close();
+    },
+  };
+}
