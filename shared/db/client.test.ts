@@ -2,13 +2,16 @@
 // safe, and the invariants the database itself guarantees (one production version per model, one
 // active policy) hold whatever the application code does.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import { createDatabase, databaseOptionsFromEnv, MIGRATIONS_FOLDER } from "./client.ts";
 import { type Database, queryRows } from "./database.ts";
 import { models, modelVersions, policies } from "./schema.ts";
 import { openTestDatabase, type TestDatabase, testDrivers } from "./test-databases.ts";
+
+// Real databases on a shared 2-core machine: Bun's 5 s default is too tight for PGlite.
+setDefaultTimeout(60_000);
 
 /** Resolves when the query fails with a unique violation (SQLSTATE 23505) of `constraint`. */
 async function expectUniqueViolation(query: PromiseLike<unknown>, constraint: string) {

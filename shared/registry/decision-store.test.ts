@@ -1,12 +1,15 @@
 // The decision log, the policy store and the API key store on both drivers.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { NewDecisionLogRow } from "../db/schema.ts";
 import { openTestDatabase, type TestDatabase, testDrivers } from "../db/test-databases.ts";
 import { ApiKeyStore } from "./api-key-store.ts";
 import { DecisionLogRepository } from "./decision-log.ts";
 import { PolicyStore } from "./policy-store.ts";
 import { RegistryInputError, RegistryNotFoundError } from "./registry-errors.ts";
+
+// Real databases on a shared 2-core machine: Bun's 5 s default is too tight for PGlite.
+setDefaultTimeout(60_000);
 
 function decision(customerId: string, minute: number): NewDecisionLogRow {
   return {

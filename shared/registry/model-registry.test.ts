@@ -1,7 +1,7 @@
 // The model registry on both drivers: registration with artifacts and customer features, checksum
 // verification, promotion and rollback, crash safety, and concurrent promotions/registrations.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +24,9 @@ import {
   RegistryNotFoundError,
   RegistryStateError,
 } from "./registry-errors.ts";
+
+// Real databases on a shared 2-core machine: Bun's 5 s default is too tight for PGlite.
+setDefaultTimeout(60_000);
 
 const encoder = new TextEncoder();
 

@@ -1,7 +1,7 @@
 // A registering process killed with SIGKILL while its transaction is open leaves no version and
 // no customer features behind, and the next registration (and promotion) works.
 
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +13,9 @@ import { createDatabase } from "../db/client.ts";
 import { queryRows } from "../db/database.ts";
 import { openTestDatabase, testDrivers } from "../db/test-databases.ts";
 import { ModelRegistry } from "./model-registry.ts";
+
+// Real databases on a shared 2-core machine: Bun's 5 s default is too tight for PGlite.
+setDefaultTimeout(60_000);
 
 const CHILD = fileURLToPath(new URL("./registration-crash-child.ts", import.meta.url));
 const storeDir = mkdtempSync(join(tmpdir(), "pp-crash-store-"));
