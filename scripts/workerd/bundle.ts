@@ -41,7 +41,7 @@ export async function bundleWorker(service: string, outDir: string): Promise<Wor
   const serviceDir = join(repoRoot, "services", service);
   const toml = readFileSync(join(serviceDir, "wrangler.toml"), "utf8");
   const output: string[] = [];
-  const code = await new Promise<number | null>((done, fail) => {
+  const exit = await new Promise<{ code: number | null; signal: string | null }>((done, fail) => {
     const child = spawn(
       "node",
       [join(binDir, "wrangler"), "deploy", "--dry-run", "--outdir", outDir],
@@ -54,16 +54,20 @@ export async function bundleWorker(service: string, outDir: string): Promise<Wor
     child.stdout.on("data", (chunk) => output.push(String(chunk)));
     child.stderr.on("data", (chunk) => output.push(String(chunk)));
     child.on("error", fail);
-    child.on("close", done);
+    child.on("close", (code, signal) => done({ code, signal }));
   });
-  if (code !== 0)
-    throw new Error(`wrangler build of ${service} failed (${code}):\n${output.join("")}`);
+  if (exit.code !== 0) {
+    const how = exit.signal ?? exit.code;
+    throw new Error(`wrangler build of ${service} failed (${how}):\n${output.join("")}`);
+  }
 
   const files = listFiles(outDir)
     .map((file) => relative(outDir, file))
     .filter((name) => !name.endsWith(".map") && name !== "README.md" && !name.endsWith(".capnp"));
   const mainModule = "worker.js";
-  if (!files.includes(mainModule)) throw new Error(`wrangler wrote no ${mainModule} in ${outDir}`);
+  if (!files.includes(mainModule)) {
+    throw new Error(`wrangler wrote no ${mainModule} in ${outDir}:\n${output.join("")}`);
+  }
   const flags = wranglerSetting(toml, "compatibility_flags");
   return {
     outDir,

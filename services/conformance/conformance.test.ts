@@ -1,6 +1,6 @@
 // One HTTP suite run against both services under Bun, Node, Deno and workerd, each started as a
 // real process. A runtime that fails to start fails its tests: none is skipped.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { parseExposition, sampleValue } from "../../shared/metrics/exposition-parser.ts";
 import {
   type RunningService,
@@ -22,12 +22,24 @@ interface RuntimePair {
  */
 export const jsonPostRoutes: Record<ServiceName, string[]> = { forecast: [], decision: [] };
 
+/**
+ * Extra environment per service for the conformance runs (e.g. where the forecast service
+ * finds a model). Decision also gets FORECAST_URL pointing at the same runtime's forecast.
+ */
+export const serviceEnv: Record<ServiceName, Record<string, string>> = {
+  forecast: {},
+  decision: {},
+};
+
 const pairs = new Map<RuntimeName, Promise<RuntimePair>>();
 
 async function startPair(runtime: RuntimeName): Promise<RuntimePair> {
-  const forecast = await startService(runtime, "forecast");
+  const forecast = await startService(runtime, "forecast", serviceEnv.forecast);
   try {
-    const decision = await startService(runtime, "decision", { FORECAST_URL: forecast.baseUrl });
+    const decision = await startService(runtime, "decision", {
+      ...serviceEnv.decision,
+      FORECAST_URL: forecast.baseUrl,
+    });
     return { forecast, decision };
   } catch (err) {
     await forecast.stop();
@@ -54,6 +66,16 @@ afterAll(async () => {
   removeWorkerBundles();
 });
 
+/** Every request is bounded: a dead server fails the test quickly instead of timing it out
+ * (a bun test timeout kills every process the file spawned, which would take the other
+ * runtimes' servers down with it). */
+function call(svc: RunningService, path: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(`${svc.baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(4000) });
+}
+
+// Per-test budget, above call()'s bound (bun's default of 5 s is too tight under load).
+setDefaultTimeout(20_000);
+
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 async function errorOf(res: Response) {
@@ -69,7 +91,7 @@ async function errorOf(res: Response) {
 }
 
 async function metricsOf(svc: RunningService) {
-  const res = await fetch(`${svc.baseUrl}/metrics`);
+  const res = await call(svc, `/metrics`);
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type") ?? "").toContain("text/plain");
   expect(res.headers.get("content-type") ?? "").toContain("version=0.0.4");
@@ -105,7 +127,7 @@ for (const runtime of runtimeNames) {
       };
 
       test(`${service}: GET /health reports liveness`, async () => {
-        const res = await fetch(`${svc().baseUrl}/health`);
+        const res = await call(svc(), `/health`);
         expect(res.status).toBe(200);
         expect(res.headers.get("content-type") ?? "").toContain("application/json");
         const body = (await res.json()) as Record<string, unknown>;
@@ -117,16 +139,16 @@ for (const runtime of runtimeNames) {
       });
 
       test(`${service}: HEAD /health answers without a body`, async () => {
-        const res = await fetch(`${svc().baseUrl}/health`, { method: "HEAD" });
+        const res = await call(svc(), `/health`, { method: "HEAD" });
         expect(res.status).toBe(200);
         expect(await res.text()).toBe("");
       });
 
       test(`${service}: X-Request-Id is echoed, or generated, and logged once`, async () => {
         const id = `conformance-${runtime}-${service}-${crypto.randomUUID()}`;
-        const res = await fetch(`${svc().baseUrl}/health`, { headers: { "X-Request-Id": id } });
+        const res = await call(svc(), `/health`, { headers: { "X-Request-Id": id } });
         expect(res.headers.get("x-request-id")).toBe(id);
-        const generated = await fetch(`${svc().baseUrl}/health`);
+        const generated = await call(svc(), `/health`);
         expect(generated.headers.get("x-request-id") ?? "").toMatch(uuid);
 
         const lines = await logLinesWith(svc(), id);
@@ -144,7 +166,7 @@ for (const runtime of runtimeNames) {
       });
 
       test(`${service}: unknown path is a JSON 404`, async () => {
-        const res = await fetch(`${svc().baseUrl}/no/such/route`);
+        const res = await call(svc(), `/no/such/route`);
         expect(res.status).toBe(404);
         const error = await errorOf(res);
         expect(error.code).toBe("not_found");
@@ -152,7 +174,7 @@ for (const runtime of runtimeNames) {
       });
 
       test(`${service}: wrong method is a JSON 405 with Allow`, async () => {
-        const res = await fetch(`${svc().baseUrl}/health`, { method: "POST", body: "{}" });
+        const res = await call(svc(), `/health`, { method: "POST", body: "{}" });
         expect(res.status).toBe(405);
         expect(res.headers.get("allow")).toContain("GET");
         const error = await errorOf(res);
@@ -169,8 +191,8 @@ for (const runtime of runtimeNames) {
           method: "GET",
           status: "404",
         });
-        for (let i = 0; i < 3; i++) await (await fetch(`${svc().baseUrl}/health`)).body?.cancel();
-        await (await fetch(`${svc().baseUrl}/not-a-route/123`)).body?.cancel();
+        for (let i = 0; i < 3; i++) await (await call(svc(), `/health`)).body?.cancel();
+        await (await call(svc(), `/not-a-route/123`)).body?.cancel();
 
         const after = await metricsOf(svc());
         expect(after.types.get("http_requests_total")).toBe("counter");
@@ -187,7 +209,7 @@ for (const runtime of runtimeNames) {
       });
 
       test(`${service}: GET /ready is 200 while its dependencies are up`, async () => {
-        const res = await fetch(`${svc().baseUrl}/ready`);
+        const res = await call(svc(), `/ready`);
         expect(res.status).toBe(200);
         const body = (await res.json()) as { status: string; checks: Array<{ ok: boolean }> };
         expect(body.status).toBe("ready");
@@ -196,7 +218,7 @@ for (const runtime of runtimeNames) {
 
       for (const route of jsonPostRoutes[service]) {
         test(`${service}: POST ${route} with malformed JSON is a 400 naming the problem`, async () => {
-          const res = await fetch(`${svc().baseUrl}${route}`, {
+          const res = await call(svc(), route, {
             method: "POST",
             headers: { "Content-Type": "application/json" },
             body: '{"customer_id": ',
@@ -211,7 +233,7 @@ for (const runtime of runtimeNames) {
     // Last: stopping forecast must turn decision's readiness into a 503 naming forecast.
     test("decision: GET /ready is 503 naming forecast once forecast is down", async () => {
       await pair.forecast.stop();
-      const res = await fetch(`${pair.decision.baseUrl}/ready`);
+      const res = await call(pair.decision, `/ready`);
       expect(res.status).toBe(503);
       const error = await errorOf(res);
       expect(error.code).toBe("not_ready");
