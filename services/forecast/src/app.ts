@@ -3,9 +3,14 @@ import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { createServiceApp } from "@pp/shared/http/service-app.ts";
 import type { Hono } from "hono";
 import type { ForecastDeps } from "./deps.ts";
+import { registerForecast } from "./routes/forecast.ts";
+import { registerModelInfo } from "./routes/model-info.ts";
+import { registerOpenApi } from "./routes/openapi.ts";
 
 export function createApp(deps: ForecastDeps): Hono<AppEnv> {
   const app = createServiceApp(deps);
-  // Forecast routes register here, e.g. registerForecastRoutes(app, deps).
+  registerForecast(app, deps);
+  registerModelInfo(app, deps);
+  registerOpenApi(app, deps);
   return app;
 }

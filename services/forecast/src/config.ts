@@ -1,6 +1,7 @@
 // Forecast service configuration, parsed once at start-up from the environment.
 // Add variables to the schema; `parseConfig` errors name the variable at fault.
 import {
+  booleanVar,
   type EnvRecord,
   hostVar,
   logLevelVar,
@@ -9,10 +10,67 @@ import {
 } from "@pp/shared/config/parse-env.ts";
 import { z } from "zod";
 
+/**
+ * Where the model comes from: `registry` (the production version of MODEL_NAME, polled for
+ * promotions), `bundle:<dir>` (an exported bundle directory, see scripts/export-bundle.ts),
+ * `url:<https://...>` (the same files served over HTTP) or `bundled` (compiled into a Worker).
+ */
+export type ModelSourceSpec =
+  | { kind: "registry" }
+  | { kind: "bundle"; dir: string }
+  | { kind: "url"; url: string }
+  | { kind: "bundled" };
+
+const modelSourceVar = z
+  .string()
+  .trim()
+  .transform((value, ctx): ModelSourceSpec => {
+    if (value === "registry") return { kind: "registry" };
+    if (value === "bundled") return { kind: "bundled" };
+    if (value.startsWith("bundle:") && value.length > "bundle:".length) {
+      return { kind: "bundle", dir: value.slice("bundle:".length) };
+    }
+    if (/^url:https?:\/\/./.test(value)) return { kind: "url", url: value.slice("url:".length) };
+    ctx.addIssue({
+      code: "custom",
+      message: 'must be "registry", "bundled", "bundle:<dir>" or "url:<http(s) URL>"',
+    });
+    return z.NEVER;
+  })
+  .default({ kind: "registry" });
+
 export const forecastConfigSchema = z.object({
   PORT: portVar(8001),
   HOST: hostVar(),
   LOG_LEVEL: logLevelVar,
+  /** The registered model to serve (its production version). */
+  MODEL_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, { error: "must be a model name" })
+    .default("purchase"),
+  MODEL_SOURCE: modelSourceVar,
+  /** How often the registry is asked for a newly promoted version; 0 turns polling off. */
+  MODEL_POLL_INTERVAL_MS: z.coerce
+    .number({ error: "must be a number" })
+    .int({ error: "must be an integer" })
+    .min(0, { error: "must be >= 0" })
+    .default(30_000),
+  /** Train and promote a demo model when the registry has no production version. */
+  DEMO_MODEL: booleanVar(true),
+  /** Scores the gradient-boosted models with onnxruntime-web (WASM) or the TypeScript evaluator. */
+  GBDT_ENGINE: z
+    .enum(["onnxruntime-web", "typescript"], { error: 'must be "onnxruntime-web" or "typescript"' })
+    .default("onnxruntime-web"),
+  /** Largest accepted request body. */
+  MAX_BODY_BYTES: z.coerce
+    .number({ error: "must be a number" })
+    .int({ error: "must be an integer" })
+    .min(1024, { error: "must be >= 1024" })
+    .default(10 * 1024 * 1024),
+  // Read by the shared database/artifact helpers on Bun/Node/Deno; listed so they are documented.
+  DATABASE_URL: z.string().optional(),
+  DATA_DIR: z.string().optional(),
+  ARTIFACT_STORE_URI: z.string().optional(),
 });
 
 export type ForecastConfig = z.output<typeof forecastConfigSchema>;

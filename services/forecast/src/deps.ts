@@ -5,30 +5,64 @@ import { createLogger } from "@pp/shared/logging/logger.ts";
 import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import packageJson from "../package.json" with { type: "json" };
 import type { ForecastConfig } from "./config.ts";
+import { ModelHolder, type ModelSource } from "./model/model-holder.ts";
+import { ModelLoadError } from "./model/model-load-error.ts";
 
 export interface ForecastDeps extends ServiceDeps {
   config: ForecastConfig;
+  /** The model being served (swapped atomically when a new version is promoted). */
+  model: ModelHolder;
 }
 
 export const serviceName = "forecast";
 export const serviceVersion: string = packageJson.version;
 
+/** A source with nothing to load: the service stays unready (e.g. a test of the bare app). */
+export const noModelSource: ModelSource = {
+  description: "none",
+  currentKey: async () => {
+    throw new ModelLoadError("unavailable", "no model source configured");
+  },
+  load: async () => {
+    throw new ModelLoadError("unavailable", "no model source configured");
+  },
+};
+
 export function buildForecastDeps(
   config: ForecastConfig,
-  options: { runtime: string; overrides?: Partial<ForecastDeps> },
+  options: { runtime: string; modelSource?: ModelSource; overrides?: Partial<ForecastDeps> },
 ): ForecastDeps {
+  const logger =
+    options.overrides?.logger ??
+    createLogger({
+      level: config.LOG_LEVEL,
+      fields: { service: serviceName, runtime: options.runtime },
+    });
+  const metrics = options.overrides?.metrics ?? new MetricsRegistry();
+  const model =
+    options.overrides?.model ??
+    new ModelHolder(options.modelSource ?? noModelSource, { logger, metrics });
   return {
     config,
     service: serviceName,
     version: serviceVersion,
-    logger: createLogger({
-      level: config.LOG_LEVEL,
-      fields: { service: serviceName, runtime: options.runtime },
-    }),
-    metrics: new MetricsRegistry(),
+    logger,
+    metrics,
     now: () => performance.now(),
-    // The model-source check joins this list when the model loader lands.
-    readiness: [],
+    model,
+    // /ready stays 503 until the model is loaded.
+    readiness: [model.readinessCheck()],
     ...options.overrides,
   };
+}
+
+/** First load, then polling for promotions; never throws (failures are logged and counted). */
+export async function startModel(deps: ForecastDeps): Promise<void> {
+  deps.logger.info("loading model", {
+    model: deps.config.MODEL_NAME,
+    source: deps.model.sourceDescription,
+    poll_interval_ms: deps.config.MODEL_POLL_INTERVAL_MS,
+  });
+  await deps.model.refresh();
+  deps.model.startPolling(deps.config.MODEL_POLL_INTERVAL_MS);
 }

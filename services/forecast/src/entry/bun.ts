@@ -1,18 +1,31 @@
 // Bun entry (the default): `bun services/forecast/src/entry/bun.ts`.
 import { configOrExit } from "@pp/shared/http/start-up.ts";
+import { createLogger } from "@pp/shared/logging/logger.ts";
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
-import { buildForecastDeps } from "../deps.ts";
+import { buildForecastDeps, serviceName, startModel } from "../deps.ts";
+import { openModelSource } from "./open-model-source.ts";
 
 const config = configOrExit(() => parseConfig(process.env), process.exit);
-const deps = buildForecastDeps(config, { runtime: "bun" });
+const logger = createLogger({
+  level: config.LOG_LEVEL,
+  fields: { service: serviceName, runtime: "bun" },
+});
+const { source, close } = await openModelSource(config, process.env, logger);
+const deps = buildForecastDeps(config, {
+  runtime: "bun",
+  modelSource: source,
+  overrides: { logger },
+});
 const app = createApp(deps);
 const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch });
 deps.logger.info("listening", { port: server.port, host: config.HOST });
+void startModel(deps);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
+    deps.model.stopPolling();
     server.stop();
-    process.exit(0);
+    void close().finally(() => process.exit(0));
   });
 }

@@ -2,14 +2,26 @@
 
 import type { DenoRuntime } from "@pp/shared/http/deno-runtime.ts";
 import { configOrExit } from "@pp/shared/http/start-up.ts";
+import { createLogger } from "@pp/shared/logging/logger.ts";
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
-import { buildForecastDeps } from "../deps.ts";
+import { buildForecastDeps, serviceName, startModel } from "../deps.ts";
+import { openModelSource } from "./open-model-source.ts";
 
 declare const Deno: DenoRuntime;
 
-const config = configOrExit(() => parseConfig(Deno.env.toObject()), Deno.exit);
-const deps = buildForecastDeps(config, { runtime: "deno" });
+const env = Deno.env.toObject();
+const config = configOrExit(() => parseConfig(env), Deno.exit);
+const logger = createLogger({
+  level: config.LOG_LEVEL,
+  fields: { service: serviceName, runtime: "deno" },
+});
+const { source, close } = await openModelSource(config, env, logger);
+const deps = buildForecastDeps(config, {
+  runtime: "deno",
+  modelSource: source,
+  overrides: { logger },
+});
 const app = createApp(deps);
 const server = Deno.serve(
   {
@@ -19,9 +31,14 @@ const server = Deno.serve(
   },
   app.fetch,
 );
+void startModel(deps);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, () => {
-    void server.shutdown().then(() => Deno.exit(0));
+    deps.model.stopPolling();
+    void server
+      .shutdown()
+      .then(close)
+      .finally(() => Deno.exit(0));
   });
 }

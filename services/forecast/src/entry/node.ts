@@ -2,20 +2,33 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { configOrExit } from "@pp/shared/http/start-up.ts";
+import { createLogger } from "@pp/shared/logging/logger.ts";
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
-import { buildForecastDeps } from "../deps.ts";
+import { buildForecastDeps, serviceName, startModel } from "../deps.ts";
+import { openModelSource } from "./open-model-source.ts";
 
 const config = configOrExit(() => parseConfig(process.env), process.exit);
-const deps = buildForecastDeps(config, { runtime: "node" });
+const logger = createLogger({
+  level: config.LOG_LEVEL,
+  fields: { service: serviceName, runtime: "node" },
+});
+const { source, close } = await openModelSource(config, process.env, logger);
+const deps = buildForecastDeps(config, {
+  runtime: "node",
+  modelSource: source,
+  overrides: { logger },
+});
 const app = createApp(deps);
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
   deps.logger.info("listening", { port: (info as AddressInfo).port, host: config.HOST });
 });
+void startModel(deps);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
+    deps.model.stopPolling();
     server.close();
-    process.exit(0);
+    void close().finally(() => process.exit(0));
   });
 }

@@ -1,0 +1,81 @@
+// The registry model source for Bun/Node/Deno: the database and artifact store from the
+// environment, migrations applied, and a demo model trained when there is no production version.
+import { ensureDemoModel } from "@pp/ml/pipelines/demo-model.ts";
+import {
+  artifactStoreLocationFromEnv,
+  openArtifactStore,
+} from "@pp/shared/artifacts/open-artifact-store.ts";
+import { createDatabase, databaseOptionsFromEnv } from "@pp/shared/db/client.ts";
+import type { Logger } from "@pp/shared/logging/logger.ts";
+import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
+import type { ForecastConfig } from "../config.ts";
+import type { GbdtEngine } from "../model/gbdt-engine.ts";
+import type { ModelSource } from "../model/model-holder.ts";
+import { ModelLoadError } from "../model/model-load-error.ts";
+import { registryModelSource } from "../model/model-sources.ts";
+
+export async function openRegistrySource(
+  config: ForecastConfig,
+  env: Record<string, string | undefined>,
+  logger: Logger,
+  engine: GbdtEngine,
+): Promise<{ source: ModelSource; prepare: () => Promise<void>; close: () => Promise<void> }> {
+  let inner: ModelSource | null = null;
+  let closeDb = async () => {};
+  let preparing: Promise<void> | null = null;
+  const dbOptions = databaseOptionsFromEnv(env);
+  const where = dbOptions.databaseUrl
+    ? "postgres (DATABASE_URL)"
+    : `pglite in ${dbOptions.dataDir}`;
+
+  const prepareOnce = async () => {
+    logger.info("opening the model registry", { database: where });
+    const handle = await createDatabase(dbOptions);
+    closeDb = () => handle.close();
+    await handle.migrate();
+    logger.info("database migrated", { driver: handle.driver });
+    const store = openArtifactStore(artifactStoreLocationFromEnv(env));
+    const registry = new ModelRegistry(handle.db, store);
+    if (config.DEMO_MODEL) {
+      await ensureDemoModel({ registry, modelName: config.MODEL_NAME, log: logger });
+    }
+    inner = registryModelSource({
+      registry,
+      db: handle.db,
+      modelName: config.MODEL_NAME,
+      engine,
+      driver: handle.driver,
+    });
+  };
+  // Retried on the next poll when it fails (e.g. the database is not up yet).
+  const prepare = () => {
+    preparing ??= prepareOnce().catch((error) => {
+      preparing = null;
+      throw error;
+    });
+    return preparing;
+  };
+  const ready = async (): Promise<ModelSource> => {
+    try {
+      await prepare();
+    } catch (cause) {
+      throw new ModelLoadError("unavailable", `registry not available: ${String(cause)}`, {
+        cause,
+      });
+    }
+    return inner as ModelSource;
+  };
+  return {
+    source: {
+      get description() {
+        return inner?.description ?? `registry (${where})`;
+      },
+      currentKey: async () => (await ready()).currentKey(),
+      load: async () => (await ready()).load(),
+    },
+    prepare: async () => {
+      await ready();
+    },
+    close: () => closeDb(),
+  };
+}

@@ -1,0 +1,294 @@
+// The forecasts of a batch: BG/NBD and Pareto/NBD in TypeScript (the ml/models formulas), the
+// gradient-boosted models through the model's scorers, and spend/CLV from Gamma-Gamma. Pure apart
+// from the scorers; columns are typed arrays, NaN where a value does not exist.
+//
+// GBDT at other horizons: the models are trained for one horizon H. For a horizon h the count is
+// scaled by the customer's BG/NBD ratio E[X(h)]/E[X(H)], P(purchase) by 1 − (1 − p)^ratio (as if
+// purchases were Poisson), and its CLV discounts along BG/NBD's purchase timing.
+
+import {
+  bgnbdExpectedPurchases,
+  bgnbdProbabilityAlive,
+  bgnbdProbabilityOfPurchase,
+} from "@pp/ml/models/bgnbd.ts";
+import { type ClvOptions, PERIODS_PER_YEAR } from "@pp/ml/models/clv.ts";
+import { gammaGammaExpectedSpend } from "@pp/ml/models/gamma-gamma.ts";
+import {
+  paretoNbdProbabilityAlive,
+  paretoNbdProbabilityOfPurchase,
+} from "@pp/ml/models/pareto-nbd.ts";
+import { oneMinusPowerOverExponent } from "@pp/ml/models/special-functions.ts";
+import type { LoadedModel } from "../model/loaded-model.ts";
+import { BgNbdExpectationCurve } from "./bgnbd-expectation-curve.ts";
+import type { CustomerBatch } from "./customer-batch.ts";
+import { discountedSum, discountGrid } from "./discount-grid.ts";
+import { clvStep } from "./horizon.ts";
+
+export interface ModelColumns {
+  expectedPurchases: Float64Array;
+  pAlive: Float64Array;
+  pPurchase: Float64Array;
+  expectedSpend: Float64Array;
+  clv: Float64Array;
+}
+
+export interface GbdtColumns extends ModelColumns {
+  /** The spend regression's own prediction of spend over the horizon (scaled like the count). */
+  predictedSpend: Float64Array;
+}
+
+export interface BatchForecast {
+  /** Horizon in model time units. */
+  horizon: number;
+  bgnbd: ModelColumns;
+  paretoNbd: ModelColumns;
+  /** Null when the model has no GBDT; rows without a feature vector are NaN. */
+  gbdt: GbdtColumns | null;
+  /** Gamma-Gamma expected spend per purchase (NaN without a spend model). */
+  meanSpend: Float64Array;
+  /** Milliseconds spent in the BTYD formulas and in GBDT scoring. */
+  timings: { btydMs: number; gbdtMs: number };
+}
+
+function columns(n: number): ModelColumns {
+  return {
+    expectedPurchases: new Float64Array(n).fill(Number.NaN),
+    pAlive: new Float64Array(n).fill(Number.NaN),
+    pPurchase: new Float64Array(n).fill(Number.NaN),
+    expectedSpend: new Float64Array(n).fill(Number.NaN),
+    clv: new Float64Array(n).fill(Number.NaN),
+  };
+}
+
+/** CLV options for a horizon (model units) and an annual discount rate. */
+export function clvOptions(
+  model: LoadedModel,
+  horizon: number,
+  annualDiscountRate: number,
+): ClvOptions {
+  return {
+    horizon,
+    discountRate: annualDiscountRate,
+    discountPer: "year",
+    periodsPerYear: PERIODS_PER_YEAR[model.timeUnit],
+    step: clvStep(model.timeUnit),
+  };
+}
+
+/** One curve (with its per-x coefficient cache) per loaded model. */
+const curves = new WeakMap<LoadedModel, BgNbdExpectationCurve>();
+
+function curveOf(model: LoadedModel): BgNbdExpectationCurve {
+  let curve = curves.get(model);
+  if (!curve) {
+    curve = new BgNbdExpectationCurve(model.bgnbd);
+    curves.set(model, curve);
+  }
+  return curve;
+}
+
+/** The per-customer BTYD values that depend on (x, t_x, T), the horizon and the discount rate. */
+const BTYD_FIELDS = 8; // bg: E, alive, P, discounted; pn: the same
+
+/**
+ * Stored customers' BTYD values per (horizon, discount rate), filled as they are asked for: the
+ * model and their summaries never change, so a repeated question is answered from memory.
+ */
+interface StoredBtydCache {
+  values: Float64Array; // n × BTYD_FIELDS
+  done: Uint8Array;
+}
+
+const MAX_CACHED_QUESTIONS = 8;
+const storedCaches = new WeakMap<LoadedModel, Map<string, StoredBtydCache>>();
+
+function storedCacheOf(model: LoadedModel, horizon: number, rate: number): StoredBtydCache | null {
+  const n = model.customers.n;
+  if (n === 0) return null;
+  let caches = storedCaches.get(model);
+  if (!caches) {
+    caches = new Map();
+    storedCaches.set(model, caches);
+  }
+  const key = `${horizon}|${rate}`;
+  let cache = caches.get(key);
+  if (!cache) {
+    if (caches.size >= MAX_CACHED_QUESTIONS) caches.delete(caches.keys().next().value as string);
+    cache = { values: new Float64Array(n * BTYD_FIELDS), done: new Uint8Array(n) };
+    caches.set(key, cache);
+  }
+  return cache;
+}
+
+export async function forecastBatch(
+  model: LoadedModel,
+  batch: CustomerBatch,
+  horizon: number,
+  annualDiscountRate: number,
+  now: () => number = () => performance.now(),
+): Promise<BatchForecast> {
+  const started = now();
+  const { n, x, tx, T, monetary, errors, storedRow } = batch;
+  const bg = columns(n);
+  const pn = columns(n);
+  const meanSpend = new Float64Array(n).fill(Number.NaN);
+  /** Discounted expected purchases (CLV before spend) per model; BG/NBD's is reused for GBDT. */
+  const bgDiscounted = new Float64Array(n).fill(Number.NaN);
+  const pnDiscounted = new Float64Array(n).fill(Number.NaN);
+  const { times, weights } = discountGrid(clvOptions(model, horizon, annualDiscountRate));
+  const { bgnbd, paretoNbd, gammaGamma } = model;
+  const curve = curveOf(model);
+  const cache = storedCacheOf(model, horizon, annualDiscountRate);
+  const bgCurve = new Float64Array(times.length);
+  const pnCurve = new Float64Array(times.length);
+  const pnb = paretoNbd;
+  // Pareto/NBD E(t) = P(alive) · (r+x)(beta+T)/((alpha+T)(s−1)) · [1 − ((beta+T)/(beta+T+t))^(s−1)]:
+  // P(alive) (two 2F1 series) is computed once per customer, not once per discounting step.
+  const pnbdShape = (t: number, xi: number, Ti: number) =>
+    (((pnb.r + xi) * (pnb.beta + Ti)) / (pnb.alpha + Ti)) *
+    oneMinusPowerOverExponent(-Math.log1p(t / (pnb.beta + Ti)), pnb.s - 1);
+  const targets = [
+    bg.expectedPurchases,
+    bg.pAlive,
+    bg.pPurchase,
+    bgDiscounted,
+    pn.expectedPurchases,
+    pn.pAlive,
+    pn.pPurchase,
+    pnDiscounted,
+  ];
+  // Customers with the same (x, t_x, T) get the same purchase forecasts: compute each once.
+  const firstWith = new Map<string, number>();
+
+  for (let i = 0; i < n; i++) {
+    if (errors[i]) continue;
+    const xi = x[i] as number;
+    const txi = tx[i] as number;
+    const Ti = T[i] as number;
+    const row = storedRow[i] as number;
+    if (cache && row >= 0 && cache.done[row] === 1) {
+      for (let f = 0; f < BTYD_FIELDS; f++) {
+        (targets[f] as Float64Array)[i] = cache.values[row * BTYD_FIELDS + f] as number;
+      }
+    } else {
+      const key = `${xi}|${txi}|${Ti}`;
+      const same = firstWith.get(key);
+      if (same !== undefined) {
+        for (const target of targets) target[i] = target[same] as number;
+      } else {
+        try {
+          bg.expectedPurchases[i] = bgnbdExpectedPurchases(bgnbd, horizon, xi, txi, Ti);
+          bg.pAlive[i] = bgnbdProbabilityAlive(bgnbd, xi, txi, Ti);
+          bg.pPurchase[i] = bgnbdProbabilityOfPurchase(bgnbd, horizon, xi, txi, Ti);
+          curve.expectations(xi, txi, Ti, times, bgCurve);
+          bgDiscounted[i] = discountedSum(bgCurve, weights);
+
+          const alive = paretoNbdProbabilityAlive(paretoNbd, xi, txi, Ti);
+          pn.expectedPurchases[i] = alive * pnbdShape(horizon, xi, Ti);
+          pn.pAlive[i] = alive;
+          pn.pPurchase[i] = paretoNbdProbabilityOfPurchase(paretoNbd, horizon, xi, txi, Ti);
+          for (let k = 0; k < times.length; k++) {
+            pnCurve[k] = alive * pnbdShape(times[k] as number, xi, Ti);
+          }
+          pnDiscounted[i] = discountedSum(pnCurve, weights);
+          firstWith.set(key, i);
+        } catch (error) {
+          // A summary the formulas cannot handle (e.g. a series that does not converge) fails alone.
+          errors[i] = {
+            code: "invalid_customer",
+            message: `customer ${JSON.stringify(batch.ids[i])}: ${error instanceof Error ? error.message : String(error)}`,
+          };
+          for (const target of targets) target[i] = Number.NaN;
+          continue;
+        }
+      }
+      if (cache && row >= 0) {
+        for (let f = 0; f < BTYD_FIELDS; f++) {
+          cache.values[row * BTYD_FIELDS + f] = (targets[f] as Float64Array)[i] as number;
+        }
+        cache.done[row] = 1;
+      }
+    }
+    if (gammaGamma) {
+      const mi = monetary[i] as number;
+      // Without a known mean spend, Gamma-Gamma's population mean (its x = 0 case) applies.
+      const spend = Number.isNaN(mi)
+        ? gammaGammaExpectedSpend(gammaGamma, 0, 0)
+        : gammaGammaExpectedSpend(gammaGamma, xi, mi);
+      meanSpend[i] = spend;
+      bg.expectedSpend[i] = (bg.expectedPurchases[i] as number) * spend;
+      bg.clv[i] = (bgDiscounted[i] as number) * spend;
+      pn.expectedSpend[i] = (pn.expectedPurchases[i] as number) * spend;
+      pn.clv[i] = (pnDiscounted[i] as number) * spend;
+    }
+  }
+  const btydDone = now();
+
+  let gbdt: GbdtColumns | null = null;
+  if (model.gbdt) {
+    const cols = { ...columns(n), predictedSpend: new Float64Array(n).fill(Number.NaN) };
+    const { count, purchase, spend } = model.gbdt;
+    const [counts, probs, spends] =
+      batch.m > 0
+        ? await Promise.all([
+            count.predict(batch.X, batch.m),
+            purchase.predict(batch.X, batch.m),
+            spend ? spend.predict(batch.X, batch.m) : Promise.resolve(null),
+          ])
+        : [null, null, null];
+    const stored = model.storedScores;
+    const H = model.trainedHorizon;
+    const sameHorizon = Math.abs(horizon - H) < 1e-9;
+    for (let i = 0; i < n; i++) {
+      if (errors[i]) continue;
+      const r = batch.featureRow[i] as number;
+      const s = storedRow[i] as number;
+      let c: number;
+      let p: number;
+      let direct: number;
+      if (r >= 0 && counts && probs) {
+        c = counts[r] as number;
+        p = probs[r] as number;
+        direct = spends ? (spends[r] as number) : Number.NaN;
+      } else if (s >= 0 && stored) {
+        c = stored.count[s] as number;
+        p = stored.purchase[s] as number;
+        direct = stored.spend ? (stored.spend[s] as number) : Number.NaN;
+      } else continue;
+      const eBg = bg.expectedPurchases[i] as number;
+      let ratio = 1;
+      if (!sameHorizon) {
+        const eH = bgnbdExpectedPurchases(
+          bgnbd,
+          H,
+          x[i] as number,
+          tx[i] as number,
+          T[i] as number,
+        );
+        ratio = eH > 1e-12 ? eBg / eH : horizon / H;
+      }
+      const expected = c * ratio;
+      cols.expectedPurchases[i] = expected;
+      cols.pAlive[i] = bg.pAlive[i] as number;
+      cols.pPurchase[i] = sameHorizon ? p : -Math.expm1(ratio * Math.log1p(-Math.min(p, 1)));
+      cols.predictedSpend[i] = direct * ratio;
+      const perPurchase = meanSpend[i] as number;
+      if (!Number.isNaN(perPurchase)) {
+        cols.expectedSpend[i] = expected * perPurchase;
+        // Purchases timed like BG/NBD's: discounted share of the expected count.
+        const share = eBg > 1e-12 ? (bgDiscounted[i] as number) / eBg : 1;
+        cols.clv[i] = expected * share * perPurchase;
+      }
+    }
+    gbdt = cols;
+  }
+  const finished = now();
+  return {
+    horizon,
+    bgnbd: bg,
+    paretoNbd: pn,
+    gbdt,
+    meanSpend,
+    timings: { btydMs: btydDone - started, gbdtMs: finished - btydDone },
+  };
+}

@@ -1,0 +1,151 @@
+// Holds the model the service answers from behind ONE reference: a request reads `current` once
+// and uses that object throughout, so a swap (a newly promoted version) never mixes two models in
+// one answer and never drops a request. A poller asks the source for changes; a failed load (bad
+// checksum, wrong layout, unreachable registry) is counted and logged, and the old model stays.
+
+import type { ReadinessCheck } from "@pp/shared/http/readiness.ts";
+import type { Logger } from "@pp/shared/logging/logger.ts";
+import type { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
+import type { LoadedModel } from "./loaded-model.ts";
+import { ModelLoadError, type ModelLoadFailure } from "./model-load-error.ts";
+
+export interface ModelSource {
+  /** For logs and /model-info, e.g. "registry (pglite)". */
+  readonly description: string;
+  /** A cheap fingerprint of what `load` would load now (e.g. version id + checksum). */
+  currentKey(): Promise<string>;
+  load(): Promise<{ key: string; model: LoadedModel }>;
+}
+
+export type RefreshOutcome = "loaded" | "unchanged" | "failed";
+
+const failureReasons: ModelLoadFailure[] = ["checksum", "invalid", "unavailable"];
+/** Requests take milliseconds: a replaced model is released well after the last one finished. */
+const RELEASE_DELAY_MS = 30_000;
+
+export class ModelHolder {
+  private model: LoadedModel | null = null;
+  private key: string | null = null;
+  private refreshing: Promise<RefreshOutcome> | null = null;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private lastFailure: string | null = null;
+  private readonly failures;
+  private readonly versionInfo;
+  private readonly loads;
+
+  constructor(
+    private readonly source: ModelSource,
+    private readonly deps: { logger: Logger; metrics: MetricsRegistry },
+  ) {
+    this.failures = deps.metrics.counter({
+      name: "model_load_failures_total",
+      help: "Model loads that failed (the previous model kept serving), by reason.",
+      labelNames: ["reason"],
+    });
+    for (const reason of failureReasons) this.failures.inc({ reason }, 0);
+    this.versionInfo = deps.metrics.gauge({
+      name: "model_version_info",
+      help: "1 for the model version being served; labels name it.",
+      labelNames: ["name", "version"],
+    });
+    this.loads = deps.metrics.counter({
+      name: "model_loads_total",
+      help: "Models loaded and swapped in.",
+    });
+  }
+
+  /** The model to answer with, or null before the first successful load. */
+  get current(): LoadedModel | null {
+    return this.model;
+  }
+
+  get sourceDescription(): string {
+    return this.source.description;
+  }
+
+  /** Loads the source's model when it differs from the one served; concurrent calls share one run. */
+  refresh(): Promise<RefreshOutcome> {
+    if (!this.refreshing) {
+      this.refreshing = this.refreshOnce().finally(() => {
+        this.refreshing = null;
+      });
+    }
+    return this.refreshing;
+  }
+
+  private async refreshOnce(): Promise<RefreshOutcome> {
+    try {
+      if (this.model && (await this.source.currentKey()) === this.key) return "unchanged";
+      const started = performance.now();
+      const { key, model } = await this.source.load();
+      this.swap(key, model);
+      this.deps.logger.info("model loaded", {
+        model: model.identity.name,
+        version: model.identity.version,
+        source: model.identity.source,
+        engine: model.engine.name,
+        customers: model.customers.n,
+        gbdt: model.gbdt !== null,
+        load_ms: Math.round(performance.now() - started),
+      });
+      return "loaded";
+    } catch (error) {
+      const reason: ModelLoadFailure = error instanceof ModelLoadError ? error.reason : "invalid";
+      const message = error instanceof Error ? error.message : String(error);
+      this.failures.inc({ reason });
+      this.lastFailure = message;
+      const fields = {
+        reason,
+        error: message,
+        serving: this.model
+          ? { name: this.model.identity.name, version: this.model.identity.version }
+          : null,
+      };
+      if (this.model)
+        this.deps.logger.error("model load refused; the current model keeps serving", fields);
+      else this.deps.logger.error("model load failed; not ready", fields);
+      return "failed";
+    }
+  }
+
+  private swap(key: string, model: LoadedModel): void {
+    const previous = this.model;
+    this.model = model; // the one atomic step
+    this.key = key;
+    this.lastFailure = null;
+    this.loads.inc();
+    this.versionInfo.reset();
+    this.versionInfo.set({ name: model.identity.name, version: model.identity.version }, 1);
+    if (previous && previous !== model) {
+      const timer = setTimeout(() => void previous.release(), RELEASE_DELAY_MS);
+      (timer as { unref?: () => void }).unref?.();
+    }
+  }
+
+  /** Polls every `intervalMs` (0 = never). The first load is the caller's `refresh()`. */
+  startPolling(intervalMs: number): void {
+    this.stopPolling();
+    if (intervalMs <= 0) return;
+    this.timer = setInterval(() => void this.refresh(), intervalMs);
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  stopPolling(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Ready once a model is loaded; until then the reason is the last failure or "loading". */
+  readinessCheck(): ReadinessCheck {
+    return {
+      name: "model",
+      check: async () =>
+        this.model
+          ? { ok: true }
+          : {
+              ok: false,
+              reason: this.lastFailure ?? `loading model from ${this.source.description}`,
+            },
+    };
+  }
+}

@@ -1,0 +1,138 @@
+// Loads the production version of a model from the registry: every artifact the service uses is
+// read through `loadArtifact`, which checks its sha256, and the customers' stored summaries and
+// feature vectors are read in pages into the in-memory index.
+
+import { FEATURE_COUNT } from "@pp/ml/features/feature-vector.ts";
+import { BUNDLE_FILES } from "@pp/ml/pipelines/model-bundle.ts";
+import type { Database } from "@pp/shared/db/database.ts";
+import { customerFeatures } from "@pp/shared/db/schema.ts";
+import type { ModelRegistry, ModelVersionInfo } from "@pp/shared/registry/model-registry.ts";
+import { ArtifactChecksumError } from "@pp/shared/registry/registry-errors.ts";
+import { and, asc, eq, gt } from "drizzle-orm";
+import { type CustomerFeatureRowLike, customerIndexFromRows } from "./customer-index.ts";
+import type { ModelIdentity } from "./loaded-model.ts";
+import { ModelLoadError } from "./model-load-error.ts";
+
+/** The bundle files the service reads (report.html is not needed to forecast). */
+export const SERVED_FILES = [
+  BUNDLE_FILES.manifest,
+  BUNDLE_FILES.gbdtCount,
+  BUNDLE_FILES.gbdtPurchase,
+  BUNDLE_FILES.gbdtSpend,
+  BUNDLE_FILES.metrics,
+] as const;
+
+const PAGE = 5000;
+
+export interface RawModel {
+  identity: ModelIdentity;
+  files: Map<string, Uint8Array>;
+  customerRows: CustomerFeatureRowLike[];
+}
+
+export function identityOf(version: ModelVersionInfo, source: string): ModelIdentity {
+  const window = version.dataWindow as {
+    calibrationStart?: string;
+    calibrationEnd: string;
+    holdoutEnd?: string;
+  };
+  return {
+    name: version.modelName,
+    version: version.version,
+    stage: version.stage,
+    trainedAt: new Date(version.trainedAt).toISOString(),
+    artifactSha256: version.artifactSha256,
+    dataWindow: {
+      ...(window.calibrationStart ? { calibration_start: window.calibrationStart } : {}),
+      calibration_end: window.calibrationEnd ?? version.calibrationEnd,
+      holdout_end: window.holdoutEnd ?? version.holdoutEnd ?? null,
+    },
+    metrics: version.metrics,
+    source,
+  };
+}
+
+/** Every stored customer row of a model version, ordered by id. */
+export async function readCustomerRows(
+  db: Database,
+  modelVersionId: number,
+): Promise<CustomerFeatureRowLike[]> {
+  const rows: CustomerFeatureRowLike[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const page: CustomerFeatureRowLike[] = await db
+      .select({
+        customerId: customerFeatures.customerId,
+        summary: customerFeatures.summary,
+        features: customerFeatures.features,
+      })
+      .from(customerFeatures)
+      .where(
+        after === null
+          ? eq(customerFeatures.modelVersionId, modelVersionId)
+          : and(
+              eq(customerFeatures.modelVersionId, modelVersionId),
+              gt(customerFeatures.customerId, after),
+            ),
+      )
+      .orderBy(asc(customerFeatures.customerId))
+      .limit(PAGE);
+    rows.push(...page);
+    if (page.length < PAGE) return rows;
+    after = page[page.length - 1]?.customerId ?? null;
+  }
+}
+
+/** Reads (and checksum-verifies) the files of `version`; throws ModelLoadError. */
+export async function readRegistryVersion(
+  registry: ModelRegistry,
+  db: Database,
+  version: ModelVersionInfo,
+  source: string,
+): Promise<RawModel> {
+  const files = new Map<string, Uint8Array>();
+  const label = `${version.modelName} v${version.version}`;
+  for (const name of SERVED_FILES) {
+    if (!version.artifacts.some((a) => a.name === name)) continue;
+    try {
+      files.set(name, await registry.loadArtifact(version, name));
+    } catch (cause) {
+      const why = cause instanceof Error ? cause.message : String(cause);
+      const reason = cause instanceof ArtifactChecksumError ? "checksum" : "unavailable";
+      throw new ModelLoadError(reason, `${label}: ${why}`, { cause });
+    }
+  }
+  let customerRows: CustomerFeatureRowLike[];
+  try {
+    customerRows = await readCustomerRows(db, version.id);
+  } catch (cause) {
+    throw new ModelLoadError("unavailable", `${label}: reading customer features failed`, {
+      cause,
+    });
+  }
+  return { identity: identityOf(version, source), files, customerRows };
+}
+
+/** The production version of `name`, or a ModelLoadError("unavailable") when there is none. */
+export async function productionVersion(
+  registry: ModelRegistry,
+  name: string,
+): Promise<ModelVersionInfo> {
+  let version: ModelVersionInfo | null;
+  try {
+    version = await registry.getProductionVersion(name);
+  } catch (cause) {
+    throw new ModelLoadError("unavailable", `registry unreachable: ${String(cause)}`, { cause });
+  }
+  if (!version)
+    throw new ModelLoadError("unavailable", `model "${name}" has no production version`);
+  return version;
+}
+
+export function customerIndexOf(raw: RawModel) {
+  try {
+    return customerIndexFromRows(raw.customerRows, FEATURE_COUNT);
+  } catch (cause) {
+    throw new ModelLoadError("invalid", (cause as Error).message, { cause });
+  }
+}

@@ -1,0 +1,169 @@
+// The zod schemas of POST /forecast: the request (validated, with errors per field) and the
+// response (documentation only: /openapi.json is generated from both).
+import { z } from "zod";
+
+export const MAX_CUSTOMERS = 10_000;
+export const MAX_TRANSACTIONS_PER_CUSTOMER = 100_000;
+/** Five years: CLV discounts week by week, so the cost grows with the horizon. */
+export const MAX_HORIZON_DAYS = 1826;
+
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: "must be a date YYYY-MM-DD" })
+  .refine(
+    (s) => {
+      const d = new Date(`${s}T00:00:00Z`);
+      return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
+    },
+    { error: "is not a valid calendar date" },
+  );
+
+const nonNegative = (what: string) =>
+  z.number({ error: `must be a finite number (${what})` }).min(0, { error: "must be >= 0" });
+
+export const summarySchema = z
+  .strictObject({
+    frequency: z
+      .number({ error: "must be a number" })
+      .int({ error: "must be a whole number of repeat purchases" })
+      .min(0, { error: "must be >= 0" })
+      .describe("Repeat purchases (purchase days after the first), x."),
+    recency: nonNegative("model time units").describe(
+      "Time of the last purchase since the first, t_x, in the model's time unit.",
+    ),
+    T: nonNegative("model time units").describe(
+      "Age: time since the first purchase, in the model's time unit.",
+    ),
+    monetary: nonNegative("currency")
+      .optional()
+      .describe(
+        "Mean spend per repeat purchase; without it spend uses the population mean (Gamma-Gamma with x = 0).",
+      ),
+  })
+  .refine((s) => s.recency <= s.T, { error: "must be <= T", path: ["recency"] })
+  .refine((s) => s.frequency > 0 || s.recency === 0, {
+    error: "must be 0 when frequency is 0",
+    path: ["recency"],
+  });
+
+export const transactionSchema = z.strictObject({
+  at: isoDate.describe("Transaction date, YYYY-MM-DD (UTC)."),
+  amount: nonNegative("currency"),
+  quantity: nonNegative("units").optional(),
+});
+
+export const customerSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .min(1, { error: "must not be empty" })
+      .max(256, { error: "at most 256 characters" }),
+    summary: summarySchema.optional(),
+    transactions: z
+      .array(transactionSchema)
+      .min(1, { error: "must hold at least one transaction" })
+      .max(MAX_TRANSACTIONS_PER_CUSTOMER, {
+        error: `at most ${MAX_TRANSACTIONS_PER_CUSTOMER} transactions per customer`,
+      })
+      .optional(),
+  })
+  .refine((c) => c.summary === undefined || c.transactions === undefined, {
+    error: "give a summary or transactions, not both",
+    path: ["transactions"],
+  })
+  .describe(
+    "A customer by id only (looked up among the model's customers), by summary, or by transactions.",
+  );
+
+export const horizonSchema = z
+  .strictObject({
+    value: z.number({ error: "must be a number" }).positive({ error: "must be > 0" }),
+    unit: z.enum(["day", "week"], { error: 'must be "day" or "week"' }),
+  })
+  .refine((h) => h.value * (h.unit === "week" ? 7 : 1) <= MAX_HORIZON_DAYS, {
+    error: `must be at most ${MAX_HORIZON_DAYS} days (5 years)`,
+    path: ["value"],
+  });
+
+export const forecastRequestSchema = z.strictObject({
+  horizon: horizonSchema,
+  discount_rate: z
+    .number({ error: "must be a number" })
+    .min(0, { error: "must be >= 0" })
+    .max(10, { error: "must be <= 10 (an annual rate; 0.1 is 10%)" })
+    .default(0)
+    .describe("Annual discount rate for CLV (0.1 = 10% a year); default 0."),
+  as_of: isoDate
+    .optional()
+    .describe(
+      "Cutoff for customers given by transactions (later ones are ignored). Default: the model's calibration end when every transaction is on or before it, else the customer's last transaction day.",
+    ),
+  customers: z
+    .array(customerSchema)
+    .min(1, { error: "must hold at least one customer" })
+    .max(MAX_CUSTOMERS, { error: `at most ${MAX_CUSTOMERS} customers per request` }),
+});
+
+export type ForecastRequest = z.output<typeof forecastRequestSchema>;
+
+const probability = z.number().min(0).max(1);
+const money = z.number().nullable().describe("null without a spend model (Gamma-Gamma).");
+
+export const modelForecastSchema = z.object({
+  expected_purchases: z.number().describe("Expected purchases in the horizon."),
+  p_alive: probability.describe("P(the customer is still active now)."),
+  p_purchase: probability.describe("P(at least one purchase in the horizon)."),
+  expected_spend: money.describe("expected_purchases × Gamma-Gamma expected spend per purchase."),
+  clv: money.describe("Spend over the horizon discounted week by week at discount_rate."),
+});
+
+export const gbdtForecastSchema = modelForecastSchema.extend({
+  predicted_spend: z
+    .number()
+    .nullable()
+    .describe("The GBDT spend regression's own prediction of spend over the horizon."),
+  horizon_scaled: z
+    .boolean()
+    .describe(
+      "True when the horizon differs from the GBDT's trained one and values were scaled by BG/NBD's E[X(h)]/E[X(H)].",
+    ),
+});
+
+export const forecastItemSchema = z.union([
+  z.object({
+    id: z.string(),
+    basis: z.enum(["id", "summary", "transactions"]),
+    as_of: z.string().optional().describe("The cutoff used (transaction customers)."),
+    summary: z.object({
+      frequency: z.number(),
+      recency: z.number(),
+      T: z.number(),
+      monetary: z.number().nullable(),
+    }),
+    recommended: z.enum(["gbdt", "bgnbd", "pareto_nbd"]),
+    models: z.object({
+      bgnbd: modelForecastSchema,
+      pareto_nbd: modelForecastSchema,
+      gbdt: gbdtForecastSchema
+        .optional()
+        .describe("Absent without a feature vector (summary input)."),
+    }),
+  }),
+  z.object({
+    id: z.string(),
+    error: z.object({
+      code: z.enum(["unknown_customer", "no_transactions_before_as_of", "invalid_customer"]),
+      message: z.string(),
+    }),
+  }),
+]);
+
+export const forecastResponseSchema = z.object({
+  model: z.object({ name: z.string(), version: z.number().int() }),
+  horizon: z.object({ value: z.number(), unit: z.enum(["day", "week"]) }),
+  horizon_model_units: z.number(),
+  time_unit: z.enum(["day", "week"]),
+  discount_rate: z.number(),
+  generated_at: z.string().describe("When the forecast was made (ISO 8601)."),
+  forecasts: z.array(forecastItemSchema),
+});

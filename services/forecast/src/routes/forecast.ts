@@ -1,0 +1,145 @@
+// POST /forecast: one customer or up to 10,000, by id, summary or transactions; per customer the
+// BG/NBD, Pareto/NBD and GBDT forecasts and the recommended model. An unknown id fails its item only.
+import { AppError } from "@pp/shared/errors/app-error.ts";
+import { jsonBody } from "@pp/shared/errors/validation.ts";
+import type { AppEnv } from "@pp/shared/http/app-env.ts";
+import type { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { ForecastDeps } from "../deps.ts";
+import { resolveCustomers } from "../forecasting/customer-batch.ts";
+import {
+  type BatchForecast,
+  forecastBatch,
+  type ModelColumns,
+} from "../forecasting/forecast-batch.ts";
+import { horizonInModelUnits } from "../forecasting/horizon.ts";
+import type { LoadedModel } from "../model/loaded-model.ts";
+import { forecastMetrics } from "./forecast-metrics.ts";
+import { type ForecastRequest, forecastRequestSchema } from "./forecast-schemas.ts";
+
+/** 9 decimals: plenty for money and probabilities, and it hides last-bit differences between engines. */
+function round(v: number): number | null {
+  return Number.isFinite(v) ? Math.round(v * 1e9) / 1e9 : null;
+}
+
+function modelValues(cols: ModelColumns, i: number) {
+  return {
+    expected_purchases: round(cols.expectedPurchases[i] as number),
+    p_alive: round(cols.pAlive[i] as number),
+    p_purchase: round(cols.pPurchase[i] as number),
+    expected_spend: round(cols.expectedSpend[i] as number),
+    clv: round(cols.clv[i] as number),
+  };
+}
+
+export function registerForecast(app: Hono<AppEnv>, deps: ForecastDeps): void {
+  const metrics = forecastMetrics(deps.metrics);
+  app.post(
+    "/forecast",
+    bodyLimit({
+      maxSize: deps.config.MAX_BODY_BYTES,
+      onError: () => {
+        throw new AppError(
+          "payload_too_large",
+          `Request body exceeds ${deps.config.MAX_BODY_BYTES} bytes; split the customers into several requests`,
+          {
+            details: [{ path: "body", message: `larger than ${deps.config.MAX_BODY_BYTES} bytes` }],
+          },
+        );
+      },
+    }),
+    jsonBody(forecastRequestSchema),
+    async (c) => {
+      // Read the reference once: a swap during this request does not change its model.
+      const model = deps.model.current;
+      if (!model) {
+        throw new AppError("not_ready", "No model is loaded yet; try again shortly", {
+          headers: { "Retry-After": "1" },
+        });
+      }
+      const request = c.req.valid("json");
+      const started = deps.now();
+      const body = await forecast(model, request, deps, metrics);
+      const serverMs = deps.now() - started;
+      metrics.inference.observe({ stage: "total" }, serverMs / 1000);
+      c.header("Server-Timing", `forecast;dur=${serverMs.toFixed(3)}`);
+      c.get("logFields").customers = request.customers.length;
+      c.get("logFields").model_version = model.identity.version;
+      return c.json(body);
+    },
+  );
+}
+
+async function forecast(
+  model: LoadedModel,
+  request: ForecastRequest,
+  deps: ForecastDeps,
+  metrics: ReturnType<typeof forecastMetrics>,
+) {
+  const horizon = horizonInModelUnits(request.horizon, model.timeUnit);
+  const batch = resolveCustomers(model, request.customers, request.as_of);
+  const result: BatchForecast = await forecastBatch(
+    model,
+    batch,
+    horizon,
+    request.discount_rate,
+    deps.now,
+  );
+  metrics.batchSize.observe(undefined, batch.n);
+  metrics.inference.observe({ stage: "btyd" }, result.timings.btydMs / 1000);
+  if (result.gbdt) metrics.inference.observe({ stage: "gbdt" }, result.timings.gbdtMs / 1000);
+
+  const scaled = Math.abs(horizon - model.trainedHorizon) > 1e-9;
+  const preferred = model.manifest.recommended;
+  const forecasts = new Array(batch.n);
+  for (let i = 0; i < batch.n; i++) {
+    const id = batch.ids[i] as string;
+    const error = batch.errors[i];
+    if (error) {
+      forecasts[i] = { id, error };
+      continue;
+    }
+    const gbdt = result.gbdt;
+    const hasGbdt = gbdt !== null && !Number.isNaN(gbdt.expectedPurchases[i] as number);
+    const models: Record<string, unknown> = {
+      bgnbd: modelValues(result.bgnbd, i),
+      pareto_nbd: modelValues(result.paretoNbd, i),
+    };
+    metrics.predicted.observe({ model: "bgnbd" }, result.bgnbd.expectedPurchases[i] as number);
+    metrics.predicted.observe(
+      { model: "pareto_nbd" },
+      result.paretoNbd.expectedPurchases[i] as number,
+    );
+    if (hasGbdt && gbdt) {
+      models.gbdt = {
+        ...modelValues(gbdt, i),
+        predicted_spend: round(gbdt.predictedSpend[i] as number),
+        horizon_scaled: scaled,
+      };
+      metrics.predicted.observe({ model: "gbdt" }, gbdt.expectedPurchases[i] as number);
+    }
+    const asOf = batch.asOf[i];
+    forecasts[i] = {
+      id,
+      basis: batch.basis[i],
+      ...(asOf ? { as_of: asOf } : {}),
+      summary: {
+        frequency: batch.x[i],
+        recency: round(batch.tx[i] as number),
+        T: round(batch.T[i] as number),
+        monetary: round(batch.monetary[i] as number),
+      },
+      recommended: preferred === "gbdt" && !hasGbdt ? "bgnbd" : preferred,
+      models,
+    };
+  }
+  return {
+    model: { name: model.identity.name, version: model.identity.version },
+    horizon: request.horizon,
+    horizon_model_units: round(horizon),
+    time_unit: model.timeUnit,
+    discount_rate: request.discount_rate,
+    generated_at: new Date().toISOString(),
+    forecasts,
+  };
+}

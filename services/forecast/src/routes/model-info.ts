@@ -1,0 +1,64 @@
+// GET /model-info: which model answers /forecast and how: version, training window, time unit,
+// holdout metrics, artifact checksum, feature layout and the inference engine.
+import { AppError } from "@pp/shared/errors/app-error.ts";
+import type { AppEnv } from "@pp/shared/http/app-env.ts";
+import type { Hono } from "hono";
+import type { ForecastDeps } from "../deps.ts";
+import type { LoadedModel } from "../model/loaded-model.ts";
+
+export function modelInfo(model: LoadedModel, sourceDescription: string) {
+  const { identity, manifest } = model;
+  const holdout = Object.fromEntries(
+    Object.entries(identity.metrics).filter(([key]) => key.includes("holdout")),
+  );
+  return {
+    name: identity.name,
+    version: identity.version,
+    stage: identity.stage,
+    trained_at: identity.trainedAt,
+    data_window: identity.dataWindow,
+    time_unit: model.timeUnit,
+    recommended: manifest.recommended,
+    holdout_metrics: holdout,
+    metrics: identity.metrics,
+    artifact_sha256: identity.artifactSha256,
+    source: identity.source,
+    polling: sourceDescription,
+    loaded_at: model.loadedAt,
+    customers: model.customers.n,
+    feature_layout: manifest.feature_layout,
+    params: {
+      bgnbd: model.bgnbd,
+      pareto_nbd: model.paretoNbd,
+      gamma_gamma: model.gammaGamma,
+    },
+    gbdt: model.gbdt
+      ? {
+          trained_horizon: model.trainedHorizon,
+          models: ["count", "purchase", ...(model.gbdt.spend ? ["spend"] : [])],
+          other_horizons:
+            "expected_purchases and predicted_spend are scaled by the customer's BG/NBD ratio E[X(h)]/E[X(H)], p_purchase becomes 1 - (1 - p)^ratio; p_alive is BG/NBD's; customers given by summary only get no GBDT forecast",
+        }
+      : null,
+    inference: {
+      engine: model.engine.name,
+      engine_version: model.engine.version,
+      backend: model.engine.backend,
+      onnxruntime_web_version:
+        model.engine.name === "onnxruntime-web" ? model.engine.version : null,
+      btyd: "TypeScript (ml/models)",
+    },
+  };
+}
+
+export function registerModelInfo(app: Hono<AppEnv>, deps: ForecastDeps): void {
+  app.get("/model-info", (c) => {
+    const model = deps.model.current;
+    if (!model) {
+      throw new AppError("not_ready", "No model is loaded yet", {
+        headers: { "Retry-After": "1" },
+      });
+    }
+    return c.json(modelInfo(model, deps.model.sourceDescription));
+  });
+}

@@ -1,0 +1,43 @@
+// Test support: a throwaway registry (PGlite + file artifact store in a temp dir) holding a small
+// demo model in production. Opening PGlite is slow (seconds): share one per test file.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ensureDemoModel } from "@pp/ml/pipelines/demo-model.ts";
+import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
+import { createDatabase, type DatabaseHandle } from "@pp/shared/db/client.ts";
+import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
+
+export interface DemoRegistry {
+  dir: string;
+  handle: DatabaseHandle;
+  registry: ModelRegistry;
+  modelName: string;
+  close(): Promise<void>;
+}
+
+export async function openDemoRegistry(
+  options: { customers?: number; seed?: number; modelName?: string } = {},
+): Promise<DemoRegistry> {
+  const dir = mkdtempSync(join(tmpdir(), "pp-forecast-test-"));
+  const handle = await createDatabase({ dataDir: dir });
+  await handle.migrate();
+  const registry = new ModelRegistry(handle.db, new FileArtifactStore(join(dir, "artifacts")));
+  const modelName = options.modelName ?? "purchase";
+  await ensureDemoModel({
+    registry,
+    modelName,
+    customers: options.customers ?? 600,
+    seed: options.seed ?? 7,
+  });
+  return {
+    dir,
+    handle,
+    registry,
+    modelName,
+    async close() {
+      await handle.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
