@@ -3,6 +3,7 @@
 import type { DatabaseHandle } from "@pp/shared/db/client.ts";
 import type { Logger } from "@pp/shared/logging/logger.ts";
 import type { DecisionConfig } from "../config.ts";
+import { closeWithin } from "./close-within.ts";
 import { type DatabaseProvider, lazyDatabase } from "./lazy-database.ts";
 
 export function entryDatabase(
@@ -30,7 +31,7 @@ export function entryDatabase(
   return {
     database,
     async close() {
-      await handle?.close();
+      if (handle) await closeWithin(handle, 3000);
     },
   };
 }

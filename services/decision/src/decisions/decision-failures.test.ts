@@ -1,0 +1,181 @@
+// How /decision fails: forecast outages (clean 503/504 or a marked fallback, as the policy
+// says) and a full decision-log buffer (503, never a decision without its record).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { decisionLog } from "@pp/shared/db/schema.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
+import { createLogger } from "@pp/shared/logging/logger.ts";
+import { eq } from "drizzle-orm";
+import { createApp } from "../app.ts";
+import { BufferedAuditLog } from "../audit/audit-log.ts";
+import { decisionLogSink } from "../audit/decision-log-sink.ts";
+import { parseConfig } from "../config.ts";
+import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";
+import { forecastContractStub } from "../forecast-client/forecast-contract-stub.ts";
+import { inProcessTransport } from "../forecast-client/forecast-transports.ts";
+import { PolicyCatalog } from "../policy/policy-catalog.ts";
+import { lazyDatabase } from "../store/lazy-database.ts";
+import { openDecisionDatabase } from "../store/open-decision-database.ts";
+
+const quiet = createLogger({ sink: () => {} });
+const KEY = "failure-tests-key";
+const auth = { Authorization: `Bearer ${KEY}`, "content-type": "application/json" };
+const body = {
+  customer: { id: "c-1" },
+  horizon: { value: 13, unit: "week" },
+  actions: [{ id: "email", cost: 0.5, uplift: 0.2, margin: 10 }],
+};
+let testDb: TestDatabase;
+const stub = forecastContractStub({ known: { "c-1": { expected_purchases: 1, p_alive: 0.3 } } });
+
+function depsWith(overrides: Partial<DecisionDeps> = {}, env: Record<string, string> = {}) {
+  return buildDecisionDeps(
+    parseConfig({
+      API_KEYS: KEY,
+      FORECAST_TIMEOUT_MS: "50",
+      FORECAST_BREAKER_FAILURES: "2",
+      ...env,
+    }),
+    {
+      runtime: "test",
+      database: async () => testDb.handle.db,
+      forecastTransport: inProcessTransport(stub.app),
+      overrides: { logger: quiet, ...overrides },
+    },
+  );
+}
+
+beforeAll(async () => {
+  testDb = await openTestDatabase("pglite");
+}, 30_000);
+afterAll(async () => {
+  await testDb.cleanup();
+});
+
+describe("forecast unavailable", () => {
+  test("default policy (fail): 503 naming the reason, then circuit_open; nothing logged", async () => {
+    stub.state.mode = "down";
+    const deps = depsWith();
+    const app = createApp(deps);
+    for (const reason of ["bad_status", "bad_status", "circuit_open"]) {
+      const res = await app.request("/decision", {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(503);
+      expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
+      const error = ((await res.json()) as { error: { message: string; details: unknown } }).error;
+      expect(error.details).toEqual({ forecast: { reason } });
+      expect(error.message).toContain("Forecast unavailable");
+    }
+    expect(deps.audit.pending).toBe(0);
+    await deps.audit.close();
+  });
+
+  test("a hanging forecast is a 504 after the timeout", async () => {
+    stub.state.mode = "hang";
+    const deps = depsWith();
+    const res = await createApp(deps).request("/decision", {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(504);
+    await deps.audit.close();
+  });
+
+  test("a fallback policy answers 200 with the default action, marked, and logs it", async () => {
+    stub.state.mode = "down";
+    const catalog = new PolicyCatalog(async () => testDb.handle.db);
+    await catalog.active(); // seeds default + lapsing-uplift
+    await catalog.activate("lapsing-uplift", 1);
+    const deps = depsWith();
+    const app = createApp(deps);
+    const res = await app.request("/decision", {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(200);
+    const answer = (await res.json()) as {
+      decision_id: string;
+      chosen: string;
+      fallback: { reason: string };
+      model: unknown;
+      ranked: Array<{ id: string; expected_profit: number | null; reasons: string[] }>;
+    };
+    expect(answer.chosen).toBe("none");
+    expect(answer.fallback.reason).toBe("bad_status");
+    expect(answer.model).toBeNull();
+    expect(answer.ranked.every((r) => r.expected_profit === null)).toBe(true);
+    expect(answer.ranked[0]?.reasons[0]).toStartWith("fallback: forecast unavailable (bad_status)");
+    await deps.audit.drain(5000);
+    const [row] = await testDb.handle.db
+      .select()
+      .from(decisionLog)
+      .where(eq(decisionLog.decisionId, answer.decision_id));
+    expect(row).toMatchObject({
+      chosenAction: "none",
+      modelName: "unavailable",
+      policyName: "lapsing-uplift",
+    });
+
+    // With the forecast back, the same policy scores normally.
+    stub.state.mode = "ok";
+    const ok = (await (
+      await app.request("/decision", { method: "POST", headers: auth, body: JSON.stringify(body) })
+    ).json()) as { chosen: string; fallback?: unknown };
+    expect(ok.fallback).toBeUndefined();
+    // lapsing: 0.2 × 0.7 × (1/0.3) × 10 − 0.5 ≈ 4.17 > 0
+    expect(ok.chosen).toBe("email");
+    await deps.audit.close();
+    await catalog.activate("default", 1);
+  });
+});
+
+describe("decision log buffer full", () => {
+  test("decisions are buffered while the log's database is unreachable, then 503 when full", async () => {
+    stub.state.mode = "ok";
+    // The decision log points at a PostgreSQL that is not there (connection refused).
+    const unreachable = lazyDatabase(
+      async () =>
+        (
+          await openDecisionDatabase({
+            DATABASE_URL: "postgres://postgres@127.0.0.1:1/none",
+            DECISION_DATA_DIR: "",
+          })
+        ).db,
+    );
+    const audit = new BufferedAuditLog({
+      sink: decisionLogSink(unreachable),
+      capacity: 3,
+      retryMinMs: 20,
+      retryMaxMs: 50,
+      logger: quiet,
+    });
+    const deps = depsWith({ audit });
+    const app = createApp(deps);
+    const post = () =>
+      app.request("/decision", { method: "POST", headers: auth, body: JSON.stringify(body) });
+    for (let i = 0; i < 3; i++) expect((await post()).status).toBe(200);
+    expect(audit.pending).toBe(3);
+    const refused = await post();
+    expect(refused.status).toBe(503);
+    const error = ((await refused.json()) as { error: { code: string; message: string } }).error;
+    expect(error.code).toBe("unavailable");
+    expect(error.message).toContain("Decision log unavailable");
+    // A batch that would not fit is refused whole.
+    const batch = await app.request("/decision/batch", {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ ...body, customers: [body.customer], budget: 10 }),
+    });
+    expect(batch.status).toBe(503);
+    expect(audit.pending).toBe(3);
+    // Readiness says why.
+    const ready = await app.request("/ready");
+    expect(ready.status).toBe(503);
+    expect(await ready.text()).toContain("decision_log");
+    expect(await audit.close(100)).toBe(false);
+  });
+});
