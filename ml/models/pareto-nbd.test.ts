@@ -218,5 +218,8 @@ describe("Pareto/NBD predictions", () => {
     }
     expect(() => paretoNbdProbabilityAlive({ ...CDNOW, beta: 0 }, 1, 1, 2)).toThrow(/^beta: /);
     expect(() => paretoNbdProbabilityOfPurchase(CDNOW, Number.NaN, 1, 1, 2)).toThrow(/^t: /);
+    // Parameters where the 2F1 series cannot converge are reported, not turned into a wrong number.
+    const extreme = { r: 1, alpha: 1e6, s: 1, beta: 1e-3 };
+    expect(() => paretoNbdProbabilityAlive(extreme, 3, 0.5, 1)).toThrow(ModelInputError);
   });
 });

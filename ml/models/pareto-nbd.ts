@@ -5,7 +5,7 @@
 
 import { LIKELIHOOD_DECREMENT_TOLERANCE, multiStartMinimize } from "../training/optimizer.ts";
 import { logParameterStandardErrors } from "../training/standard-errors.ts";
-import { hyp2f1 } from "./hypergeometric.ts";
+import { Hyp2f1ConvergenceError, hyp2f1 } from "./hypergeometric.ts";
 import { prepareRfmRows, type RfmRows } from "./rfm-rows.ts";
 import {
   digamma,
@@ -57,8 +57,19 @@ function logLikelihoodParts(
     // alpha = beta: the integrand is (m+y)^−(r+s+x+1), integrated in closed form.
     logA0 = -rsx * Math.log(m + tx) + Math.log(-Math.expm1(rsx * Math.log((m + tx) / (m + T))));
   } else {
-    const f1 = hyp2f1(rsx, second, rsx + 1, d / (m + tx));
-    const f2 = hyp2f1(rsx, second, rsx + 1, d / (m + T));
+    let f1: number;
+    let f2: number;
+    try {
+      f1 = hyp2f1(rsx, second, rsx + 1, d / (m + tx));
+      f2 = hyp2f1(rsx, second, rsx + 1, d / (m + T));
+    } catch (e) {
+      if (!(e instanceof Hyp2f1ConvergenceError)) throw e;
+      // |alpha − beta|/(max + t) too close to 1 for the series: say which inputs, as a 4xx would.
+      throw new ModelInputError(
+        "params",
+        `|alpha - beta| / (max(alpha, beta) + t) = ${e.z} is too close to 1 for the 2F1 series`,
+      );
+    }
     const l1 = Math.log(f1) - rsx * Math.log(m + tx);
     const l2 = Math.log(f2) - rsx * Math.log(m + T);
     logA0 = l1 > l2 ? logSubExp(l1, l2) : Number.NEGATIVE_INFINITY;
