@@ -50,7 +50,8 @@ async function throughput(
   calls: number,
   repeats = 5,
 ): Promise<number> {
-  for (let i = 0; i < Math.min(calls, 50); i++) await fn(i);
+  // Warm up the JIT and ORT's glue before timing.
+  for (let i = 0; i < Math.min(calls, 500); i++) await fn(i);
   const rates: number[] = [];
   for (let r = 0; r < repeats; r++) {
     const t0 = performance.now();
@@ -87,7 +88,7 @@ console.log(
   `score  ${"scorer".padEnd(34)} ${"batch 1".padStart(14)} ${"batch 10,000".padStart(14)}`,
 );
 for (const [name, score] of scorers) {
-  const one = await throughput((i) => score(row(i), 1), 1, 2000);
+  const one = await throughput((i) => score(row(i), 1), 1, 2000, 7);
   const big = await throughput(() => score(X, 10_000), 10_000, 3);
   console.log(
     `score  ${name.padEnd(34)} ${fmt(one).padStart(14)} ${fmt(big).padStart(14)}  customers/s`,

@@ -1,8 +1,9 @@
 // Reads a tree-ensemble ONNX model (as written by export-tree-ensemble.ts: one ai.onnx.ml
 // TreeEnsembleRegressor, then at most an Exp, Sigmoid or Identity) back into flat typed arrays
 // for the TypeScript evaluator, with its metadata. Anything else is rejected with a clear error.
+// Uses the dependency-free onnx-model-reader.ts, not a protobuf library.
 
-import { type OnnxAttributeProto, type OnnxModelProto, onnx } from "./onnx-proto-root.ts";
+import { type OnnxAttribute, type OnnxModelSummary, readOnnxModel } from "./onnx-model-reader.ts";
 
 /** Node modes as ORT names them; LEAF marks a leaf. */
 export const TREE_NODE_MODES = [
@@ -45,24 +46,20 @@ export interface ParsedTreeEnsemble {
   layoutVersion?: string;
 }
 
-type Attribute = OnnxAttributeProto;
+type Attribute = OnnxAttribute;
 const textDecoder = new TextDecoder();
-
-function toNumber(v: number | { toNumber(): number }): number {
-  return typeof v === "number" ? v : v.toNumber();
-}
 
 /** Parses ONNX bytes; throws an Error naming the part of the model it cannot handle. */
 export function parseTreeEnsembleOnnx(bytes: Uint8Array): ParsedTreeEnsemble {
-  let model: OnnxModelProto;
+  let model: OnnxModelSummary;
   try {
-    model = onnx.ModelProto.decode(bytes);
+    model = readOnnxModel(bytes);
   } catch (err) {
     throw new Error(`onnx: not a valid ModelProto (${(err as Error).message})`);
   }
   const graph = model.graph;
-  if (!graph) throw new Error("onnx: model has no graph");
-  const nodes = graph.node ?? [];
+  const nodes = graph.node;
+  if (nodes.length === 0) throw new Error("onnx: model has no graph nodes");
   const ensembles = nodes.filter((n) => n.opType === "TreeEnsembleRegressor");
   if (ensembles.length !== 1 || nodes.length > 2) {
     throw new Error(
@@ -70,28 +67,28 @@ export function parseTreeEnsembleOnnx(bytes: Uint8Array): ParsedTreeEnsemble {
     );
   }
   const ensemble = ensembles[0];
-  const inputName = ensemble.input?.[0] ?? "";
-  const marginName = ensemble.output?.[0] ?? "";
+  const inputName = ensemble.input[0] ?? "";
+  const marginName = ensemble.output[0] ?? "";
   let predictionName = marginName;
   let transform: PredictionTransform = "identity";
   const link = nodes.find((n) => n !== ensemble);
   if (link) {
-    if (link.input?.[0] !== marginName) throw new Error("onnx: link op does not read the ensemble");
-    predictionName = link.output?.[0] ?? "";
+    if (link.input[0] !== marginName) throw new Error("onnx: link op does not read the ensemble");
+    predictionName = link.output[0] ?? "";
     if (link.opType === "Exp") transform = "exp";
     else if (link.opType === "Sigmoid") transform = "sigmoid";
     else if (link.opType !== "Identity") throw new Error(`onnx: unsupported op ${link.opType}`);
   }
 
   const attrs = new Map<string, Attribute>();
-  for (const a of ensemble.attribute ?? []) attrs.set(a.name ?? "", a);
+  for (const a of ensemble.attribute) attrs.set(a.name, a);
   const ints = (name: string, required = true): number[] => {
     const a = attrs.get(name);
     if (!a) {
       if (required) throw new Error(`onnx: TreeEnsembleRegressor lacks ${name}`);
       return [];
     }
-    return (a.ints ?? []).map(toNumber);
+    return a.ints;
   };
   const floats = (name: string): number[] => {
     const a = attrs.get(name);
@@ -100,7 +97,7 @@ export function parseTreeEnsembleOnnx(bytes: Uint8Array): ParsedTreeEnsemble {
         throw new Error(`onnx: ${name}_as_tensor is not supported`);
       return [];
     }
-    return a.floats ?? [];
+    return a.floats;
   };
   const str = (name: string, fallback: string): string => {
     const a = attrs.get(name);
@@ -113,7 +110,7 @@ export function parseTreeEnsembleOnnx(bytes: Uint8Array): ParsedTreeEnsemble {
     throw new Error(`onnx: post_transform ${str("post_transform", "")} is not supported`);
   }
   const nTargets = attrs.get("n_targets");
-  if (nTargets && toNumber(nTargets.i ?? 1) !== 1) throw new Error("onnx: n_targets must be 1");
+  if (nTargets && (nTargets.i ?? 1) !== 1) throw new Error("onnx: n_targets must be 1");
 
   const treeIds = ints("nodes_treeids");
   const nodeIds = ints("nodes_nodeids");
@@ -181,11 +178,11 @@ export function parseTreeEnsembleOnnx(bytes: Uint8Array): ParsedTreeEnsemble {
   }
   const base = floats("base_values");
 
-  const input = (graph.input ?? []).find((v) => v.name === inputName);
-  const dims = input?.type?.tensorType?.shape?.dim ?? [];
-  const declared = dims.length === 2 && dims[1].dimValue != null ? toNumber(dims[1].dimValue) : 0;
+  const input = graph.input.find((v) => v.name === inputName);
+  const width = input?.dims.length === 2 ? input.dims[1] : null;
+  const declared = typeof width === "number" ? width : 0;
   const metadata: Record<string, string> = {};
-  for (const e of model.metadataProps ?? []) metadata[e.key ?? ""] = e.value ?? "";
+  for (const e of model.metadataProps) metadata[e.key] = e.value;
   let featureNames: string[] | undefined;
   if (metadata.feature_names !== undefined) {
     const parsed: unknown = JSON.parse(metadata.feature_names);

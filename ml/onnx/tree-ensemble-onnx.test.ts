@@ -132,3 +132,17 @@ test("the evaluator rejects a batch of the wrong width", () => {
   const parsed = parseTreeEnsembleOnnx((cases.get("squared") as Case).bytes);
   expect(() => evaluateTreeEnsemble(parsed, new Float32Array(P + 1), 2)).toThrow(/X: length/);
 });
+
+test("single-leaf trees (nothing to split on) export and score alike", async () => {
+  const X = new Float32Array(200 * 2).fill(1);
+  const y = Float64Array.from({ length: 200 }, (_, i) => i % 3);
+  const model = trainGbdt(X, y, { loss: "poisson", nEstimators: 3, earlyStoppingRounds: 0 });
+  for (const tree of model.trees) expect(tree.feature).toEqual([-1]);
+  const bytes = exportGbdtToOnnx(model, { featureNames: ["a", "b"], layoutVersion: "1" });
+  const session = await createOrtTreeEnsembleSession(bytes, 2);
+  const ort = await session.run(X, 200);
+  const ts = predictGbdt(model, X);
+  expectClose("poisson", ort.prediction, ts);
+  expect(ts[0]).toBeCloseTo(0.995, 6);
+  await session.release();
+});
