@@ -9,7 +9,7 @@ export interface GbdtOptions {
   learningRate: number;
   /** Maximum depth of a tree (root has depth 0). */
   maxDepth: number;
-  /** Maximum leaves per tree; trees grow best-first (leaf-wise) until this or maxDepth stops them. */
+  /** Maximum leaves per tree; trees grow level by level, the best splits of a level first. */
   maxLeaves: number;
   /** A split is allowed only if each child keeps at least this many (in-bag) rows. */
   minSamplesLeaf: number;
@@ -63,7 +63,10 @@ export interface GbdtModel {
   baseScore: number;
   featureCount: number;
   trees: GbdtTree[];
-  /** 0-based round with the best validation loss; trees.length === bestIteration + 1. */
+  /**
+   * 0-based last round kept: the best validation round with early stopping, else the last round;
+   * trees.length === bestIteration + 1.
+   */
   bestIteration: number;
   history: GbdtHistoryEntry[];
   options: GbdtOptions;

@@ -78,6 +78,17 @@ test("an explicit validation set is used instead of a split", () => {
   const last = model.history[model.trees.length - 1];
   // Validation loss recorded for the kept model equals the loss of its predictions on v.
   expect(last.validLoss).toBeCloseTo(lossFn.meanLoss(v.y, predictGbdtMargin(model, v.X)), 9);
+
+  // Without early stopping, validation loss is only recorded: every round's tree is kept.
+  const all = trainGbdt(
+    d.X,
+    d.y,
+    { loss: "logistic", nEstimators: 300, learningRate: 0.5, earlyStoppingRounds: 0 },
+    { X: v.X, y: v.y },
+  );
+  expect(all.trees.length).toBe(300);
+  expect(all.bestIteration).toBe(299);
+  expect(all.history[299].validLoss).toBeGreaterThan(0);
 });
 
 function modelBytes(model: GbdtModel): Uint8Array {

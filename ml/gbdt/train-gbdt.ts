@@ -114,11 +114,11 @@ export function trainGbdt(
       for (let i = 0; i < valid.y.length; i++)
         validMargin[i] += treeMarginRaw(tree, valid.X, i * p);
       entry.validLoss = loss.meanLoss(valid.y, validMargin);
-      if (entry.validLoss < bestValid) {
-        bestValid = entry.validLoss;
-        bestIteration = round;
-      }
-    } else {
+    }
+    // With early stopping the best validation round is kept; without it, every round.
+    if (opts.earlyStoppingRounds === 0 || entry.validLoss === undefined) bestIteration = round;
+    else if (entry.validLoss < bestValid) {
+      bestValid = entry.validLoss;
       bestIteration = round;
     }
     history.push(entry);
