@@ -48,8 +48,17 @@ describe("forecast app", () => {
     });
   });
 
-  test("GET /ready is 200 with no checks", async () => {
+  test("GET /ready is 503 naming the model until one is loaded", async () => {
     const { app } = testApp();
+    const res = await app.request("/ready");
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("not_ready");
+    expect(body.error.message).toContain("model: loading model from none");
+  });
+
+  test("GET /ready is 200 with no checks", async () => {
+    const { app } = testApp({ readiness: [] });
     const res = await app.request("/ready");
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: "ready", checks: [] });

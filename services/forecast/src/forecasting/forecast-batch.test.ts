@@ -1,0 +1,253 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import { dayToIsoDate } from "@pp/ml/data/transaction-log.ts";
+import {
+  bgnbdExpectedPurchases,
+  bgnbdProbabilityAlive,
+  bgnbdProbabilityOfPurchase,
+} from "@pp/ml/models/bgnbd.ts";
+import { bgnbdClv, paretoNbdClv } from "@pp/ml/models/clv.ts";
+import { gammaGammaExpectedSpend } from "@pp/ml/models/gamma-gamma.ts";
+import {
+  paretoNbdExpectedPurchases,
+  paretoNbdProbabilityAlive,
+  paretoNbdProbabilityOfPurchase,
+} from "@pp/ml/models/pareto-nbd.ts";
+import type { LoadedModel } from "../model/loaded-model.ts";
+import { bundleModelSource } from "../model/model-sources.ts";
+import { typescriptEngine } from "../model/typescript-engine.ts";
+import { type DemoBundle, memoryReader, trainDemoBundle } from "../testing/demo-bundle.ts";
+import { BgNbdExpectationCurve } from "./bgnbd-expectation-curve.ts";
+import { type CustomerInput, resolveCustomers } from "./customer-batch.ts";
+import { clvOptions, forecastBatch } from "./forecast-batch.ts";
+
+let demo: DemoBundle;
+let model: LoadedModel;
+
+beforeAll(async () => {
+  demo = await trainDemoBundle();
+  const source = bundleModelSource({
+    read: memoryReader(demo.files),
+    description: "test",
+    engine: typescriptEngine,
+  });
+  model = (await source.load()).model;
+}, 60_000);
+
+const close = (actual: number, expected: number, rel = 1e-12) =>
+  expect(Math.abs(actual - expected)).toBeLessThanOrEqual(rel * Math.max(1, Math.abs(expected)));
+
+describe("forecastBatch equals the ml/models functions", () => {
+  for (const horizon of [39, 13, 91 / 7, 52]) {
+    test(`every stored customer, horizon ${horizon.toFixed(3)} weeks, 10% a year`, async () => {
+      const ids = model.customers.columns.ids;
+      const batch = resolveCustomers(
+        model,
+        ids.map((id) => ({ id })),
+        undefined,
+      );
+      const result = await forecastBatch(model, batch, horizon, 0.1);
+      const options = clvOptions(model, horizon, 0.1);
+      const gg = model.gammaGamma;
+      expect(gg).not.toBeNull();
+      for (let i = 0; i < batch.n; i++) {
+        const [x, tx, T, m] = [batch.x[i], batch.tx[i], batch.T[i], batch.monetary[i]] as number[];
+        expect(batch.errors[i]).toBeNull();
+        close(
+          result.bgnbd.expectedPurchases[i] as number,
+          bgnbdExpectedPurchases(model.bgnbd, horizon, x, tx, T),
+        );
+        close(result.bgnbd.pAlive[i] as number, bgnbdProbabilityAlive(model.bgnbd, x, tx, T));
+        close(
+          result.bgnbd.pPurchase[i] as number,
+          bgnbdProbabilityOfPurchase(model.bgnbd, horizon, x, tx, T),
+        );
+        close(
+          result.paretoNbd.expectedPurchases[i] as number,
+          paretoNbdExpectedPurchases(model.paretoNbd, horizon, x, tx, T),
+        );
+        close(
+          result.paretoNbd.pAlive[i] as number,
+          paretoNbdProbabilityAlive(model.paretoNbd, x, tx, T),
+        );
+        close(
+          result.paretoNbd.pPurchase[i] as number,
+          paretoNbdProbabilityOfPurchase(model.paretoNbd, horizon, x, tx, T),
+        );
+        if (!gg) continue;
+        const spend = gammaGammaExpectedSpend(gg, x, m);
+        close(
+          result.bgnbd.expectedSpend[i] as number,
+          (result.bgnbd.expectedPurchases[i] as number) * spend,
+        );
+        close(
+          result.bgnbd.clv[i] as number,
+          bgnbdClv(model.bgnbd, gg, x, tx, T, m, options),
+          1e-10,
+        );
+        close(
+          result.paretoNbd.clv[i] as number,
+          paretoNbdClv(model.paretoNbd, gg, x, tx, T, m, options),
+          1e-10,
+        );
+      }
+    });
+  }
+
+  test("GBDT: scaled by BG/NBD's E[X(h)]/E[X(H)] off the trained horizon, as is at it", async () => {
+    const ids = model.customers.columns.ids.slice(0, 50);
+    const customers = ids.map((id) => ({ id }));
+    const H = model.trainedHorizon;
+    const at = await forecastBatch(model, resolveCustomers(model, customers, undefined), H, 0);
+    const half = await forecastBatch(
+      model,
+      resolveCustomers(model, customers, undefined),
+      H / 2,
+      0,
+    );
+    const stored = model.storedScores;
+    expect(stored).not.toBeNull();
+    if (!at.gbdt || !half.gbdt || !stored) throw new Error("no GBDT");
+    for (let i = 0; i < ids.length; i++) {
+      const row = model.customers.rowOf(ids[i] as string);
+      expect(at.gbdt.expectedPurchases[i]).toBe(stored.count[row] as number);
+      expect(at.gbdt.pPurchase[i]).toBe(stored.purchase[row] as number);
+      const c = model.customers.columns;
+      const ratio =
+        bgnbdExpectedPurchases(
+          model.bgnbd,
+          H / 2,
+          c.x[row] as number,
+          c.tx[row] as number,
+          c.T[row] as number,
+        ) /
+        bgnbdExpectedPurchases(
+          model.bgnbd,
+          H,
+          c.x[row] as number,
+          c.tx[row] as number,
+          c.T[row] as number,
+        );
+      close(half.gbdt.expectedPurchases[i] as number, (stored.count[row] as number) * ratio, 1e-9);
+      expect(half.gbdt.pPurchase[i] as number).toBeLessThanOrEqual(
+        (at.gbdt.pPurchase[i] as number) + 1e-12,
+      );
+      // No discounting: CLV is expected spend.
+      close(at.gbdt.clv[i] as number, at.gbdt.expectedSpend[i] as number, 1e-12);
+    }
+  });
+
+  test("a cached second answer equals the first, and customers sharing (x, t_x, T) match", async () => {
+    const ids = model.customers.columns.ids;
+    const customers = [...ids, ...ids].map((id) => ({ id }));
+    const first = await forecastBatch(
+      model,
+      resolveCustomers(model, customers, undefined),
+      20,
+      0.05,
+    );
+    const second = await forecastBatch(
+      model,
+      resolveCustomers(model, customers, undefined),
+      20,
+      0.05,
+    );
+    expect(Array.from(second.bgnbd.clv)).toEqual(Array.from(first.bgnbd.clv));
+    expect(Array.from(second.paretoNbd.pPurchase)).toEqual(Array.from(first.paretoNbd.pPurchase));
+    for (let i = 0; i < ids.length; i++) {
+      expect(first.bgnbd.clv[i + ids.length]).toBe(first.bgnbd.clv[i] as number);
+    }
+  });
+});
+
+describe("customers by transactions", () => {
+  test("their calibration transactions give the stored summary, features and forecasts", async () => {
+    const { log } = demo;
+    const byCustomer = new Map<string, CustomerInput["transactions"]>();
+    for (let r = 0; r < log.length; r++) {
+      if ((log.day[r] as number) > model.calibrationEndDay) continue;
+      const id = log.customerIds[log.customer[r] as number] as string;
+      let list = byCustomer.get(id);
+      if (!list) byCustomer.set(id, (list = []));
+      list?.push({ at: dayToIsoDate(log.day[r] as number), amount: log.amount[r] as number });
+    }
+    const ids = model.customers.columns.ids.slice(0, 120);
+    const viaIds = resolveCustomers(
+      model,
+      ids.map((id) => ({ id })),
+      undefined,
+    );
+    const viaTx = resolveCustomers(
+      model,
+      ids.map((id) => ({ id, transactions: byCustomer.get(id) })),
+      undefined,
+    );
+    const a = await forecastBatch(model, viaIds, 39, 0.1);
+    const b = await forecastBatch(model, viaTx, 39, 0.1);
+    for (let i = 0; i < ids.length; i++) {
+      expect(viaTx.asOf[i]).toBe(model.manifest.calibration_end);
+      expect(viaTx.x[i]).toBe(viaIds.x[i] as number);
+      close(viaTx.tx[i] as number, viaIds.tx[i] as number);
+      close(viaTx.T[i] as number, viaIds.T[i] as number);
+      close(viaTx.monetary[i] as number, viaIds.monetary[i] as number, 1e-9);
+      close(b.bgnbd.clv[i] as number, a.bgnbd.clv[i] as number, 1e-9);
+      // Features recomputed from transactions score like the stored ones (float32 rounding aside).
+      close(b.gbdt?.expectedPurchases[i] as number, a.gbdt?.expectedPurchases[i] as number, 1e-4);
+    }
+  });
+
+  test("as_of before every transaction is an item error; later transactions are ignored", () => {
+    const batch = resolveCustomers(
+      model,
+      [
+        { id: "early", transactions: [{ at: "1997-05-01", amount: 10 }] },
+        {
+          id: "late",
+          transactions: [
+            { at: "1997-02-01", amount: 10 },
+            { at: "1997-06-01", amount: 30 },
+          ],
+        },
+      ],
+      "1997-03-01",
+    );
+    expect(batch.errors[0]?.code).toBe("no_transactions_before_as_of");
+    expect(batch.errors[1]).toBeNull();
+    expect(batch.x[1]).toBe(0);
+    expect(batch.T[1]).toBeCloseTo(28 / 7, 12);
+  });
+
+  test("without as_of, a history past the calibration end is cut at its last day", () => {
+    const batch = resolveCustomers(
+      model,
+      [
+        {
+          id: "c",
+          transactions: [
+            { at: "1997-01-01", amount: 5 },
+            { at: "1999-01-01", amount: 7 },
+          ],
+        },
+      ],
+      undefined,
+    );
+    expect(batch.asOf[0]).toBe("1999-01-01");
+    expect(batch.x[0]).toBe(1);
+    expect(batch.tx[0]).toBe(batch.T[0] as number);
+    expect(batch.monetary[0]).toBe(7);
+  });
+});
+
+test("BgNbdExpectationCurve equals bgnbdExpectedPurchases over a grid of customers and times", () => {
+  const curve = new BgNbdExpectationCurve(model.bgnbd);
+  const ts = [0.5, 1, 7, 39, 104, 260];
+  const out = new Float64Array(ts.length);
+  for (const x of [0, 1, 2, 5, 20]) {
+    for (const T of [0, 3, 30, 80]) {
+      const tx = x === 0 ? 0 : T * 0.7;
+      curve.expectations(x, tx, T, ts, out);
+      ts.forEach((t, k) =>
+        close(out[k] as number, bgnbdExpectedPurchases(model.bgnbd, t, x, tx, T), 1e-12),
+      );
+    }
+  }
+});

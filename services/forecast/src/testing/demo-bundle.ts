@@ -1,0 +1,65 @@
+// Test support without a database: a small demo model trained in memory (the demo-model recipe
+// with fewer customers) as exported-bundle files, plus the simulated transaction log it came from.
+import type { TransactionLog } from "@pp/ml/data/transaction-log.ts";
+import { summarize } from "@pp/ml/features/summaries.ts";
+import { buildBundle } from "@pp/ml/pipelines/build-bundle.ts";
+import { simulatePopulation } from "@pp/ml/pipelines/simulate.ts";
+import { customerFeatureRows, trainModels } from "@pp/ml/pipelines/train-models.ts";
+import { encodeBundle } from "../model/exported-bundle.ts";
+import type { RawModel } from "../model/registry-source.ts";
+
+export interface DemoBundle {
+  files: Map<string, Uint8Array>;
+  raw: RawModel;
+  log: TransactionLog;
+}
+
+export async function trainDemoBundle(
+  options: { customers?: number; seed?: number } = {},
+): Promise<DemoBundle> {
+  const customers = options.customers ?? 400;
+  const seed = options.seed ?? 11;
+  const population = simulatePopulation({ model: "bgnbd", customers, seed, timeUnit: "week" });
+  const window = population.exact.options;
+  const summaries = summarize(population.log, {
+    calibrationEnd: window.calibrationEnd,
+    ...(window.holdoutEnd ? { holdoutEnd: window.holdoutEnd } : {}),
+    timeUnit: "week",
+  });
+  const trained = await trainModels(
+    { log: population.log, summaries, source: "test demo", format: "simulated" },
+    { fast: true, seed },
+  );
+  const trainedAt = new Date("2026-01-01T00:00:00Z");
+  const bundle = buildBundle(trained, { name: "purchase", trainedAt, reportHtml: "<html></html>" });
+  const raw: RawModel = {
+    identity: {
+      name: "purchase",
+      version: 1,
+      stage: "production",
+      trainedAt: trainedAt.toISOString(),
+      artifactSha256: "0".repeat(64),
+      dataWindow: {
+        calibration_end: trained.metrics.data.calibration_end,
+        holdout_end: trained.metrics.data.holdout_end,
+      },
+      metrics: {},
+      source: "test",
+    },
+    files: new Map([...bundle].filter(([name]) => name !== "report.html")),
+    customerRows: [...customerFeatureRows(summaries, trained.features)].map((row) => ({
+      ...row,
+      features: Array.from(row.features),
+    })),
+  };
+  return { files: await encodeBundle(raw), raw, log: population.log };
+}
+
+/** A reader over in-memory bundle files (what the bundle sources take). */
+export function memoryReader(files: Map<string, Uint8Array>) {
+  return async (name: string): Promise<Uint8Array> => {
+    const bytes = files.get(name);
+    if (!bytes) throw new Error(`no file ${name}`);
+    return bytes;
+  };
+}
