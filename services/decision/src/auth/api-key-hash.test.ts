@@ -1,0 +1,33 @@
+import { describe, expect, test } from "bun:test";
+import { constantTimeEqual, generateApiKey, hashApiKey } from "./api-key-hash.ts";
+import { ApiKeyRing } from "./api-key-ring.ts";
+
+describe("api key hashing", () => {
+  test("sha-256 hex, as the standard test vector", async () => {
+    expect(await hashApiKey("abc")).toBe(
+      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+    );
+  });
+
+  test("generated keys are unique, url-safe and 256-bit", () => {
+    const keys = new Set(Array.from({ length: 100 }, generateApiKey));
+    expect(keys.size).toBe(100);
+    for (const k of keys) expect(k).toMatch(/^ppk_[A-Za-z0-9_-]{43}$/);
+  });
+
+  test("constantTimeEqual: equal only for identical strings of equal length", () => {
+    expect(constantTimeEqual("abcd", "abcd")).toBe(true);
+    expect(constantTimeEqual("abcd", "abce")).toBe(false);
+    expect(constantTimeEqual("abcd", "abc")).toBe(false);
+    expect(constantTimeEqual("", "")).toBe(true);
+    expect(constantTimeEqual("", "a")).toBe(false);
+  });
+
+  test("a ring with only API_KEYS accepts exactly those keys and names them", async () => {
+    const ring = new ApiKeyRing({ envKeys: ["one", "two"] });
+    expect(await ring.verify("one")).toBe("env:1");
+    expect(await ring.verify("two")).toBe("env:2");
+    expect(await ring.verify("three")).toBeNull();
+    expect(await new ApiKeyRing().verify("")).toBeNull(); // no keys configured: nothing passes
+  });
+});

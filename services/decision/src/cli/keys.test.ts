@@ -1,0 +1,49 @@
+// `keys create NAME` as a real process against a PostgreSQL test database: the key is printed
+// once, only its hash is stored, and the service's key ring accepts it until revoked.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
+import { sql } from "drizzle-orm";
+import { ApiKeyRing } from "../auth/api-key-ring.ts";
+
+const cli = fileURLToPath(new URL("./keys.ts", import.meta.url));
+let testDb: TestDatabase;
+
+beforeAll(async () => {
+  testDb = await openTestDatabase("postgres");
+}, 30_000);
+afterAll(() => testDb.cleanup());
+
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, [cli, ...args], {
+    env: { ...process.env, DATABASE_URL: testDb.options.databaseUrl as string },
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+
+test("keys create prints a key once; the ring accepts it; revoke stops it", async () => {
+  const created = run("create", "crm-team");
+  expect(created.status).toBe(0);
+  const key = created.stdout.trim();
+  expect(key).toMatch(/^ppk_[A-Za-z0-9_-]{43}$/);
+  expect(created.stderr).toContain('"crm-team"');
+
+  const dump = JSON.stringify(await testDb.handle.db.execute(sql`select * from api_keys`));
+  expect(dump).not.toContain(key);
+  expect(dump).toContain(new Bun.CryptoHasher("sha256").update(key).digest("hex"));
+
+  const ring = () => new ApiKeyRing({ database: async () => testDb.handle.db });
+  expect(await ring().verify(key)).toBe("crm-team");
+  expect(await ring().verify(`${key}x`)).toBeNull();
+
+  const listed = run("list");
+  expect(listed.stdout).toContain("crm-team");
+  expect(listed.stdout).not.toContain(key);
+
+  expect(run("revoke", "1").status).toBe(0);
+  expect(await ring().verify(key)).toBeNull();
+  expect(run("revoke", "1").status).toBe(1);
+  expect(run("create").status).toBe(2);
+  expect(run("create", "no spaces allowed").status).toBe(1);
+}, 60_000);
