@@ -149,6 +149,44 @@ export const apiKeys = pgTable(
   (t) => [uniqueIndex("api_keys_key_hash_unique").on(t.keyHash)],
 );
 
+/**
+ * Production accuracy (`ml track`): a model version's forecasts for a window after its cutoff
+ * compared with the purchases that happened, per forecaster (bgnbd, pareto_nbd, gbdt). One row per
+ * (version, forecaster, window end); re-tracking the same window replaces it.
+ */
+export const forecastTracking = pgTable(
+  "forecast_tracking",
+  {
+    id: serial("id").primaryKey(),
+    modelVersionId: integer("model_version_id")
+      .notNull()
+      .references(() => modelVersions.id, { onDelete: "cascade" }),
+    forecaster: text("forecaster").notNull(),
+    /** The model's calibration end (the window starts the day after). */
+    windowStart: date("window_start", { mode: "string" }).notNull(),
+    windowEnd: date("window_end", { mode: "string" }).notNull(),
+    /** Window length in the model's time unit. */
+    horizon: doublePrecision("horizon").notNull(),
+    timeUnit: text("time_unit").notNull(),
+    customers: integer("customers").notNull(),
+    /** Overall figures: mae, rmse, bias, predicted_total, realized_total, calibration_error, ... */
+    metrics: jsonb("metrics").$type<Record<string, number>>().notNull(),
+    /** Per customer segment (frequency at the cutoff): customers, predicted/realized means, mae, bias. */
+    segments: jsonb("segments").$type<Array<Record<string, unknown>>>().notNull(),
+    /** Calibration bins by predicted value: customers, mean predicted, mean realized. */
+    calibration: jsonb("calibration").$type<Array<Record<string, unknown>>>().notNull(),
+    trackedAt: timestamp("tracked_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique("forecast_tracking_version_forecaster_window_unique").on(
+      t.modelVersionId,
+      t.forecaster,
+      t.windowEnd,
+    ),
+    index("forecast_tracking_tracked_at_idx").on(t.trackedAt),
+  ],
+);
+
 export type ModelRow = typeof models.$inferSelect;
 export type ModelVersionRow = typeof modelVersions.$inferSelect;
 export type CustomerFeaturesRow = typeof customerFeatures.$inferSelect;
@@ -156,3 +194,5 @@ export type DecisionLogRow = typeof decisionLog.$inferSelect;
 export type NewDecisionLogRow = typeof decisionLog.$inferInsert;
 export type PolicyRow = typeof policies.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type ForecastTrackingRow = typeof forecastTracking.$inferSelect;
+export type NewForecastTrackingRow = typeof forecastTracking.$inferInsert;
