@@ -49,6 +49,8 @@ export interface GbdtTree {
   left: number[];
   right: number[];
   value: number[];
+  /** Loss reduction of each split (0 for leaves), for feature importance. */
+  gain: number[];
 }
 
 export interface GbdtHistoryEntry {

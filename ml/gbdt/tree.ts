@@ -74,13 +74,14 @@ export class HistogramTreeGrower {
     s: TreeGrowthSettings,
   ): GrownTree {
     if (s.maxLeaves > 32768) throw new RangeError("maxLeaves must be at most 32768");
-    const tree: GbdtTree = { feature: [], threshold: [], left: [], right: [], value: [] };
+    const tree: GbdtTree = { feature: [], threshold: [], left: [], right: [], value: [], gain: [] };
     const newNode = (): number => {
       tree.feature.push(-1);
       tree.threshold.push(0);
       tree.left.push(-1);
       tree.right.push(-1);
       tree.value.push(0);
+      tree.gain.push(0);
       return tree.feature.length - 1;
     };
     const maxNodes = 2 * s.maxLeaves;
@@ -140,6 +141,7 @@ export class HistogramTreeGrower {
         const right = newNode();
         tree.feature[parent.node] = parent.feature;
         tree.threshold[parent.node] = this.bins.edges[parent.feature][parent.bin];
+        tree.gain[parent.node] = parent.gain;
         tree.left[parent.node] = left;
         tree.right[parent.node] = right;
         splitFeature[parent.node] = parent.feature;
