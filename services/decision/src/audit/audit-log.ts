@@ -30,6 +30,8 @@ export interface AuditLogOptions {
   batchSize?: number;
   retryMinMs?: number;
   retryMaxMs?: number;
+  /** Wait this long after the first new row before writing, to batch concurrent decisions. */
+  lingerMs?: number;
   logger?: Logger;
   metrics?: MetricsRegistry;
 }
@@ -46,6 +48,7 @@ export class BufferedAuditLog {
   private readonly batchSize: number;
   private readonly retryMinMs: number;
   private readonly retryMaxMs: number;
+  private readonly lingerMs: number;
   private readonly written?: { inc(labels?: undefined, amount?: number): void };
   private readonly failures?: { inc(labels?: undefined, amount?: number): void };
   private readonly rejected?: { inc(labels?: undefined, amount?: number): void };
@@ -55,6 +58,7 @@ export class BufferedAuditLog {
     this.batchSize = Math.max(1, options.batchSize ?? 1000);
     this.retryMinMs = options.retryMinMs ?? 100;
     this.retryMaxMs = options.retryMaxMs ?? 5000;
+    this.lingerMs = options.lingerMs ?? 5;
     const m = options.metrics;
     if (m) {
       this.written = m.counter({
@@ -136,11 +140,15 @@ export class BufferedAuditLog {
 
   private kick(): void {
     if (this.flushing || this.pending === 0 || this.closed) return;
-    this.flushing = this.flushLoop().finally(() => {
-      this.flushing = null;
-      // Rows may have arrived after the loop's last check.
-      if (this.pending > 0 && !this.closed) this.kick();
-    });
+    // A short linger gathers the rows of concurrent decisions into one INSERT.
+    const linger = new Promise<void>((r) => setTimeout(r, this.lingerMs));
+    this.flushing = linger
+      .then(() => this.flushLoop())
+      .finally(() => {
+        this.flushing = null;
+        // Rows may have arrived after the loop's last check.
+        if (this.pending > 0 && !this.closed) this.kick();
+      });
   }
 
   private async flushLoop(): Promise<void> {

@@ -1,0 +1,149 @@
+// Load test of the decision service on 127.0.0.1 (autocannon, bounded in time): /health, single
+// /decision and /decision/batch with 1,000 customers; prints requests/s, p50 and p99 and what the
+// decision log did. The forecast service runs beside it as a real process serving the demo
+// bundle shipped in services/forecast/worker-model; the decision log is PGlite in a temp dir.
+// Usage: bun bench/decision.ts [seconds per run, default 8]
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+// autocannon ships no types: the slice used here, loaded through require.
+interface AutocannonResult {
+  requests: { average: number };
+  latency: { p50: number; p99: number };
+  non2xx: number;
+  errors: number;
+}
+const autocannon = createRequire(import.meta.url)("autocannon") as (
+  options: Record<string, unknown>,
+) => Promise<AutocannonResult>;
+
+const seconds = Number(process.argv[2] ?? 8);
+const root = resolve(import.meta.dirname, "..");
+const bun = process.execPath;
+const key = "bench-key-0123456789";
+const dataDir = mkdtempSync(join(tmpdir(), "bench-decision-"));
+const children: ChildProcess[] = [];
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.on("error", fail);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+async function start(service: string, env: Record<string, string>, readyPath: string) {
+  const port = await freePort();
+  const child = spawn(bun, [join(root, "services", service, "src/entry/bun.ts")], {
+    cwd: root,
+    env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  children.push(child);
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${base}${readyPath}`)).ok) return base;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${service} did not become ready`);
+}
+
+function stopAll() {
+  for (const c of children) c.kill("SIGTERM");
+}
+process.on("exit", stopAll);
+
+try {
+  const bundle = join(root, "services/forecast/worker-model");
+  const forecast = await start("forecast", { MODEL_SOURCE: `bundle:${bundle}` }, "/ready");
+  const decision = await start(
+    "decision",
+    { FORECAST_URL: forecast, API_KEYS: key, DECISION_DATA_DIR: dataDir },
+    "/health",
+  );
+  const ids = (
+    JSON.parse(readFileSync(join(bundle, "customers.json"), "utf8")) as { ids: string[] }
+  ).ids;
+  const headers = { Authorization: `Bearer ${key}`, "content-type": "application/json" };
+  const actions = [
+    { id: "email", cost: 0.3, uplift: 0.1, margin: 12 },
+    { id: "sms", cost: 0.8, uplift: 0.18, margin: 12 },
+    { id: "call", cost: 4, uplift: 0.35, margin: 12 },
+  ];
+  const horizon = { value: 26, unit: "week" };
+  const single = JSON.stringify({ customer: { id: ids[0] }, horizon, actions });
+  const batch = JSON.stringify({
+    customers: ids.slice(0, 1000).map((id) => ({ id })),
+    horizon,
+    actions,
+    budget: 200,
+  });
+  // Warm-up: opens the decision database (PGlite, migrations, default policy).
+  for (let i = 0; i < 100; i++) {
+    const res = await fetch(`${decision}/decision`, { method: "POST", headers, body: single });
+    if (res.ok) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const batchCheck = await fetch(`${decision}/decision/batch`, {
+    method: "POST",
+    headers,
+    body: batch,
+  });
+  if (!batchCheck.ok)
+    throw new Error(`batch answered ${batchCheck.status}: ${await batchCheck.text()}`);
+
+  const runs = [
+    { name: "GET /health", path: "/health", method: "GET" as const, connections: 10 },
+    {
+      name: "POST /decision",
+      path: "/decision",
+      method: "POST" as const,
+      body: single,
+      connections: 10,
+    },
+    {
+      name: "POST /decision/batch (1,000)",
+      path: "/decision/batch",
+      method: "POST" as const,
+      body: batch,
+      connections: 2,
+    },
+  ];
+  console.log(
+    `decision service benchmark: ${seconds} s per run, bun ${Bun.version}, 2 processes + autocannon on one machine`,
+  );
+  console.log("route                          conns   req/s    p50 ms   p99 ms   non-2xx");
+  for (const run of runs) {
+    const result = await autocannon({
+      url: `${decision}${run.path}`,
+      method: run.method,
+      headers: run.method === "POST" ? headers : {},
+      ...(run.body ? { body: run.body } : {}),
+      connections: run.connections,
+      duration: seconds,
+    });
+    console.log(
+      `${run.name.padEnd(30)} ${String(run.connections).padStart(5)} ${result.requests.average.toFixed(0).padStart(7)} ${String(result.latency.p50).padStart(9)} ${String(result.latency.p99).padStart(8)} ${String(result.non2xx + result.errors).padStart(9)}`,
+    );
+  }
+  const metrics = await (await fetch(`${decision}/metrics`)).text();
+  const pick = (name: string) => metrics.match(new RegExp(`^${name} (\\S+)$`, "m"))?.[1] ?? "?";
+  console.log(
+    `decision log: ${pick("decision_log_rows_written_total")} rows written, ` +
+      `${pick("decision_log_buffered_rows")} still buffered, ${pick("decision_log_rejected_total")} decisions refused (buffer full)`,
+  );
+} finally {
+  stopAll();
+  await new Promise((r) => setTimeout(r, 500));
+  rmSync(dataDir, { recursive: true, force: true });
+}
