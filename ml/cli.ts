@@ -1,5 +1,6 @@
-// The `ml` command line (`bun run ml …`): train, simulate, and the registry's promote / rollback /
-// models. Bad arguments give a one-line error naming the option and exit code 2.
+// The `ml` command line (`bun run ml …`): train, simulate, track (realized vs. forecast), and the
+// registry's promote / rollback / models. Bad arguments give a one-line error naming the option
+// and exit code 2.
 
 import { Command, InvalidArgumentError, Option } from "commander";
 import { BadRowError } from "./data/bad-rows.ts";
@@ -160,6 +161,41 @@ export function buildCli(): Command {
         `wrote ${rows} transactions of ${o.customers} customers to ${o.out} ` +
           `(calibration end ${window.calibrationEnd}, holdout end ${window.holdoutEnd})`,
       );
+    });
+
+  program
+    .command("track")
+    .description(
+      "compare a registered version's forecasts with the purchases after its cutoff; store the result",
+    )
+    .requiredOption("--model <name>", "registered model name")
+    .option("--version <n>", "model version (default: the production version)", positiveInteger)
+    .requiredOption("--data <file>", "transactions after the cutoff (the full log works too)")
+    .addOption(
+      new Option("--format <format>", "input format").choices(["csv", "cdnow"]).default("csv"),
+    )
+    .option("--window-end <date>", "last day of the window (default: last transaction)", isoDate)
+    .option("--out <dir>", "directory for tracking.json and tracking.html")
+    .option("--customer-col <name>", "CSV column of the customer id", "customer_id")
+    .option("--date-col <name>", "CSV column of the date", "date")
+    .option("--amount-col <name>", "CSV column of the amount", "amount")
+    .addOption(
+      new Option("--on-bad-row <policy>", "malformed rows")
+        .choices(["skip", "fail"])
+        .default("skip"),
+    )
+    .action(async (o) => {
+      const { runTrackFromEnv } = await import("./pipelines/track.ts");
+      await runTrackFromEnv({
+        model: o.model,
+        ...(o.version ? { version: o.version } : {}),
+        data: o.data,
+        format: o.format,
+        columns: { customerId: o.customerCol, date: o.dateCol, amount: o.amountCol },
+        onBadRow: o.onBadRow,
+        ...(o.windowEnd ? { windowEnd: o.windowEnd } : {}),
+        ...(o.out ? { out: o.out } : {}),
+      });
     });
 
   program

@@ -1,0 +1,338 @@
+// Tests of `ml track`: the accuracy figures against a direct recomputation, the realized counts,
+// calibration on a simulated population (true parameters vs. wrong ones), the full pipeline on
+// PGlite (stored rows, replacement, metrics exposition) and the CDNOW sample.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
+import { forecastTracking } from "@pp/shared/db/schema.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
+import { parseExposition, sampleValue } from "@pp/shared/metrics/exposition-parser.ts";
+import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
+import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
+import { readCdnowLog } from "../data/cdnow-reader.ts";
+import { cdnowSampleOrWarn } from "../data/cdnow-sample.ts";
+import { isoDateToDay, type TransactionLog } from "../data/transaction-log.ts";
+import { summarize } from "../features/summaries.ts";
+import { type BgNbdParams, bgnbdExpectedPurchasesBatch, fitBgNbd } from "../models/bgnbd.ts";
+import { fitParetoNbd } from "../models/pareto-nbd.ts";
+import { runTrackPipeline } from "../pipelines/track.ts";
+import { simulateBgNbd } from "../sim/bgnbd-simulator.ts";
+import { writeTransactionsCsv } from "../sim/transactions-csv-writer.ts";
+import { forecastAccuracy, segmentOf } from "./forecast-tracking.ts";
+import { realizedPurchases } from "./realized-purchases.ts";
+import { trackingGauges } from "./tracking-metrics.ts";
+import { latestProductionTracking } from "./tracking-store.ts";
+
+const TRUE_PARAMS: BgNbdParams = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
+
+function logOf(rows: Array<[string, string]>): TransactionLog {
+  const ids = [...new Set(rows.map(([id]) => id))];
+  return {
+    customerIds: ids,
+    customer: Uint32Array.from(rows.map(([id]) => ids.indexOf(id))),
+    day: Int32Array.from(rows.map(([, date]) => isoDateToDay(date))),
+    amount: new Float64Array(rows.length).fill(10),
+    quantity: null,
+    length: rows.length,
+  };
+}
+
+describe("forecastAccuracy", () => {
+  test("overall, segment and bin figures equal a direct recomputation", () => {
+    const predicted = [0.05, 0.3, 0.9, 1.5, 3.2, 0.0, 6, 0.2, 2.5, 0.7];
+    const realized = [0, 1, 0, 2, 5, 0, 4, 0, 3, 1];
+    const frequency = [0, 0, 1, 2, 9, 0, 12, 1, 3, 5];
+    const acc = forecastAccuracy("m", predicted, realized, frequency);
+    const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
+    const idx = predicted.map((_, i) => i);
+    const check = (members: number[]) => ({
+      customers: members.length,
+      mae: mean(members.map((i) => Math.abs(predicted[i] - realized[i]))),
+      bias: mean(members.map((i) => predicted[i] - realized[i])),
+      predicted_mean: mean(members.map((i) => predicted[i])),
+      realized_mean: mean(members.map((i) => realized[i])),
+    });
+    const pick = (s: { customers: number; mae: number; bias: number; predicted_mean: number }) => ({
+      customers: s.customers,
+      mae: s.mae,
+      bias: s.bias,
+      predicted_mean: s.predicted_mean,
+      realized_mean: (s as { realized_mean: number }).realized_mean,
+    });
+    expect(acc.segments.map((s) => s.segment)).toEqual([
+      "all",
+      "x=0",
+      "x=1",
+      "x=2-3",
+      "x=4-7",
+      "x>=8",
+    ]);
+    for (const segment of acc.segments) {
+      const members = idx.filter(
+        (i) => segment.segment === "all" || segmentOf(frequency[i]) === segment.segment,
+      );
+      const want = check(members);
+      const got = pick(segment);
+      for (const key of Object.keys(want) as Array<keyof typeof want>) {
+        expect(got[key]).toBeCloseTo(want[key], 12);
+      }
+    }
+    expect(acc.metrics.rmse).toBeCloseTo(
+      Math.sqrt(mean(idx.map((i) => (predicted[i] - realized[i]) ** 2))),
+      12,
+    );
+    expect(acc.metrics.realized_to_predicted).toBeCloseTo(
+      realized.reduce((s, x) => s + x) / predicted.reduce((s, x) => s + x),
+      12,
+    );
+    expect(acc.metrics.realized_any_share).toBe(0.6);
+    // Bins partition the customers; each customer lies inside its bin's bounds.
+    expect(acc.calibration.reduce((s, b) => s + b.customers, 0)).toBe(10);
+    let ce = 0;
+    for (const bin of acc.calibration) {
+      const members = idx.filter((i) => predicted[i] >= bin.lower && predicted[i] < bin.upper);
+      expect(members.length).toBe(bin.customers);
+      const want = check(members);
+      expect(bin.predicted_mean).toBeCloseTo(want.predicted_mean, 12);
+      expect(bin.realized_mean).toBeCloseTo(want.realized_mean, 12);
+      ce += (members.length / 10) * Math.abs(want.predicted_mean - want.realized_mean);
+    }
+    expect(acc.metrics.calibration_error).toBeCloseTo(ce, 12);
+  });
+
+  test("bad inputs are refused with the reason", () => {
+    expect(() => forecastAccuracy("m", [1], [1, 2], [0])).toThrow(/one value per customer/);
+    expect(() => forecastAccuracy("m", [], [], [])).toThrow(/no customers/);
+    expect(() => forecastAccuracy("m", [Number.NaN], [0], [0])).toThrow(/invalid forecast/);
+    expect(() => segmentOf(-1)).toThrow(/non-negative/);
+  });
+});
+
+describe("realizedPurchases", () => {
+  test("counts purchase days inside (cutoff, end], merges same-day rows, notes new customers", () => {
+    const log = logOf([
+      ["a", "2020-01-10"], // on the cutoff: before the window
+      ["a", "2020-01-11"],
+      ["a", "2020-01-11"], // same day: one purchase
+      ["a", "2020-01-15"],
+      ["b", "2020-01-20"], // on the window end: inside
+      ["b", "2020-01-21"], // after the end
+      ["new", "2020-01-12"],
+    ]);
+    const r = realizedPurchases(
+      log,
+      ["a", "b", "c"],
+      isoDateToDay("2020-01-10"),
+      isoDateToDay("2020-01-20"),
+    );
+    expect([...r.realized]).toEqual([2, 1, 0]);
+    expect(r.transactionsInWindow).toBe(5);
+    expect(r.unknownCustomers).toBe(1);
+    expect(() => realizedPurchases(log, ["a"], 10, 10)).toThrow(/must be after/);
+  });
+});
+
+describe("calibration on a simulated BG/NBD population", () => {
+  const population = simulateBgNbd(TRUE_PARAMS, {
+    customers: 20_000,
+    seed: 7,
+    start: "1997-01-01",
+    timeUnit: "week",
+  });
+  const window = population.exact.options;
+  const summaries = summarize(population.log, {
+    calibrationEnd: window.calibrationEnd,
+    ...(window.holdoutEnd ? { holdoutEnd: window.holdoutEnd } : {}),
+    timeUnit: "week",
+  });
+  const realized = realizedPurchases(
+    population.log,
+    summaries.ids,
+    isoDateToDay(window.calibrationEnd),
+    isoDateToDay(window.holdoutEnd as string),
+  ).realized;
+
+  const track = (params: BgNbdParams, scale = 1) =>
+    forecastAccuracy(
+      "bgnbd",
+      bgnbdExpectedPurchasesBatch(
+        params,
+        summaries.holdoutLength,
+        summaries.x,
+        summaries.tx,
+        summaries.T,
+      ).map((v) => v * scale),
+      realized,
+      summaries.x,
+    );
+
+  test("realized counts equal the summaries' holdout purchases (independent code path)", () => {
+    expect([...realized]).toEqual([...summaries.holdoutPurchases]);
+  });
+
+  test("the true parameters are calibrated; forecasts 30% too high are not", () => {
+    const right = track(TRUE_PARAMS);
+    // The data dominate the posterior, so wrong priors barely move the forecasts: a model that
+    // over-forecasts by 30% (e.g. a horizon bug) must show in the figures.
+    const wrong = track(TRUE_PARAMS, 1.3);
+    expect(right.metrics.realized_to_predicted).toBeGreaterThan(0.94);
+    expect(right.metrics.realized_to_predicted).toBeLessThan(1.06);
+    expect(wrong.metrics.realized_to_predicted).toBeLessThan(0.8);
+    expect(wrong.metrics.calibration_error).toBeGreaterThan(2 * right.metrics.calibration_error);
+    expect(wrong.metrics.bias).toBeGreaterThan(0);
+    // Every populated segment of the true model is unbiased to within 15% of its realized mean.
+    for (const s of right.segments) {
+      if (s.customers < 500) continue;
+      expect(Math.abs(s.bias)).toBeLessThan(0.15 * Math.max(s.realized_mean, 0.2));
+    }
+  });
+});
+
+describe("ml track pipeline (PGlite)", () => {
+  let t: TestDatabase;
+  let registry: ModelRegistry;
+  let dir: string;
+  let csv: string;
+  let calibrationEnd: string;
+  let holdoutEnd: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "pp-track-"));
+    t = await openTestDatabase("pglite");
+    registry = new ModelRegistry(t.handle.db, new FileArtifactStore(join(dir, "artifacts")));
+    const population = simulateBgNbd(TRUE_PARAMS, {
+      customers: 3000,
+      seed: 11,
+      start: "1997-01-01",
+      timeUnit: "week",
+    });
+    calibrationEnd = population.exact.options.calibrationEnd as string;
+    holdoutEnd = population.exact.options.holdoutEnd as string;
+    const s = summarize(population.log, { calibrationEnd, timeUnit: "week" });
+    csv = join(dir, "transactions.csv");
+    await writeTransactionsCsv(population.log, csv);
+    const rows = Array.from({ length: s.n }, (_, i) => ({
+      customerId: s.ids[i] as string,
+      summary: { x: s.x[i], t_x: s.tx[i], T: s.T[i] },
+      features: [],
+    }));
+    await registry.registerVersion("sim", {
+      artifacts: [{ name: "model.json", bytes: new TextEncoder().encode("{}") }],
+      params: {
+        bgnbd: fitBgNbd(s).params,
+        pareto_nbd: fitParetoNbd(s).params,
+        horizon: 39,
+      },
+      metrics: {},
+      dataWindow: { calibrationEnd },
+      timeUnit: "week",
+      trainedAt: new Date("1997-10-01T00:00:00Z"),
+      customerFeatures: rows,
+      promote: true,
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await t?.cleanup();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("stores one row per forecaster, replaces it on re-tracking, and exposes it as metrics", async () => {
+    const lines: string[] = [];
+    const run = (trackedAt: Date) =>
+      runTrackPipeline({
+        registry,
+        db: t.handle.db,
+        model: "sim",
+        data: csv,
+        format: "csv",
+        windowEnd: holdoutEnd,
+        out: join(dir, "report"),
+        trackedAt,
+        print: (line) => lines.push(line),
+      });
+    const first = await run(new Date("1998-07-01T00:00:00Z"));
+    expect(first.results.map((r) => r.forecaster)).toEqual(["bgnbd", "pareto_nbd"]);
+    expect(first.notes.join(" ")).toContain("no GBDT count model");
+    expect(first.windowStart).toBe(calibrationEnd);
+    expect(first.horizon).toBeCloseTo(
+      (isoDateToDay(holdoutEnd) - isoDateToDay(calibrationEnd)) / 7,
+      12,
+    );
+    // The model was fitted on this population: calibrated in aggregate.
+    const bg = first.results[0];
+    expect(bg?.metrics.realized_to_predicted).toBeGreaterThan(0.85);
+    expect(bg?.metrics.realized_to_predicted).toBeLessThan(1.15);
+
+    await run(new Date("1998-07-02T00:00:00Z"));
+    const stored = await t.handle.db.select().from(forecastTracking);
+    expect(stored.length).toBe(2);
+    expect(stored.every((r) => r.trackedAt.toISOString() === "1998-07-02T00:00:00.000Z")).toBe(
+      true,
+    );
+
+    const latest = await latestProductionTracking(t.handle.db, "sim");
+    expect(latest.map((s) => s.forecaster).sort()).toEqual(["bgnbd", "pareto_nbd"]);
+    const metrics = new MetricsRegistry();
+    trackingGauges(metrics).show(latest);
+    const exposed = parseExposition(metrics.expose());
+    const labels = { model: "sim", version: "1", forecaster: "bgnbd", segment: "all" };
+    expect(sampleValue(exposed, "forecast_realized_mae", labels)).toBeCloseTo(
+      bg?.metrics.mae as number,
+      9,
+    );
+    const ratios = exposed.samples.filter((x) => x.name === "forecast_realized_to_predicted_ratio");
+    expect(ratios.map((x) => x.labels.forecaster).sort()).toEqual(["bgnbd", "pareto_nbd"]);
+
+    const report = JSON.parse(readFileSync(join(dir, "report", "tracking.json"), "utf8"));
+    expect(report.results.length).toBe(2);
+    expect(readFileSync(join(dir, "report", "tracking.html"), "utf8")).toContain("<svg");
+  }, 60_000);
+
+  test("a window that ends on or before the cutoff, or an unknown version, is refused by name", async () => {
+    const base = { registry, db: t.handle.db, model: "sim", data: csv, format: "csv" as const };
+    await expect(
+      runTrackPipeline({ ...base, windowEnd: calibrationEnd, print: () => {} }),
+    ).rejects.toThrow(/--window-end .* is not after the cutoff/);
+    await expect(runTrackPipeline({ ...base, version: 9, print: () => {} })).rejects.toThrow(
+      /--version: "sim" has no version 9/,
+    );
+  }, 30_000);
+});
+
+describe("CDNOW sample", () => {
+  const path = cdnowSampleOrWarn("ml track on CDNOW (realized = holdout summaries)");
+  test.skipIf(path === null)(
+    "realized purchases after 1997-09-30 equal the holdout summaries; BG/NBD under-forecasts by 5-25%",
+    async () => {
+      const { log } = await readCdnowLog(path as string);
+      const s = summarize(log, {
+        calibrationEnd: "1997-09-30",
+        holdoutEnd: "1998-06-30",
+        timeUnit: "week",
+      });
+      const params = fitBgNbd(s).params;
+      const realized = realizedPurchases(
+        log,
+        s.ids,
+        isoDateToDay("1997-09-30"),
+        isoDateToDay("1998-06-30"),
+      ).realized;
+      expect([...realized]).toEqual([...s.holdoutPurchases]);
+      const acc = forecastAccuracy(
+        "bgnbd",
+        bgnbdExpectedPurchasesBatch(params, 39, s.x, s.tx, s.T),
+        realized,
+        s.x,
+      );
+      expect(acc.customers).toBe(2357);
+      // The day-merged sample repeats more after the cutoff than the stationary BG/NBD expects.
+      expect(acc.metrics.realized_to_predicted).toBeGreaterThan(1.05);
+      expect(acc.metrics.realized_to_predicted).toBeLessThan(1.25);
+    },
+    30_000,
+  );
+});
