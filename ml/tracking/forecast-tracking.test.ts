@@ -21,7 +21,7 @@ import { fitParetoNbd } from "../models/pareto-nbd.ts";
 import { runTrackPipeline } from "../pipelines/track.ts";
 import { simulateBgNbd } from "../sim/bgnbd-simulator.ts";
 import { writeTransactionsCsv } from "../sim/transactions-csv-writer.ts";
-import { forecastAccuracy, segmentOf } from "./forecast-tracking.ts";
+import { forecastAccuracy, type SegmentAccuracy, segmentOf } from "./forecast-tracking.ts";
 import { realizedPurchases } from "./realized-purchases.ts";
 import { trackingGauges } from "./tracking-metrics.ts";
 import { latestProductionTracking } from "./tracking-store.ts";
@@ -55,12 +55,12 @@ describe("forecastAccuracy", () => {
       predicted_mean: mean(members.map((i) => predicted[i])),
       realized_mean: mean(members.map((i) => realized[i])),
     });
-    const pick = (s: { customers: number; mae: number; bias: number; predicted_mean: number }) => ({
+    const pick = (s: SegmentAccuracy) => ({
       customers: s.customers,
       mae: s.mae,
       bias: s.bias,
       predicted_mean: s.predicted_mean,
-      realized_mean: (s as { realized_mean: number }).realized_mean,
+      realized_mean: s.realized_mean,
     });
     expect(acc.segments.map((s) => s.segment)).toEqual([
       "all",
