@@ -22,6 +22,19 @@ describe("runReadinessChecks", () => {
     expect((await runReadinessChecks([])).ready).toBe(true);
   });
 
+  test("a passing check may report a degraded mode: still ready, flagged with its reason", async () => {
+    const report = await runReadinessChecks([
+      { name: "model", check: async () => ({ ok: true, degraded: true, reason: "registry down" }) },
+      { name: "db", check: async () => ({ ok: true }) },
+    ]);
+    expect(report.ready).toBe(true);
+    expect(report.degraded).toBe(true);
+    expect(report.checks[0]).toMatchObject({ ok: true, degraded: true, reason: "registry down" });
+    expect(
+      (await runReadinessChecks([{ name: "x", check: async () => ({ ok: true }) }])).degraded,
+    ).toBe(false);
+  });
+
   test("a hanging check fails after the timeout", async () => {
     const report = await runReadinessChecks(
       [{ name: "slow", check: () => new Promise(() => {}) }],

@@ -1,10 +1,13 @@
 // Readiness checks: what a service needs before it can do useful work (a loaded model, a
-// reachable upstream). `/ready` answers 503 naming the failing checks until all pass.
+// reachable upstream). `/ready` answers 503 naming the failing checks until all pass, and 200 with
+// status "degraded" when a check passes but works around a failure (e.g. serving a cached model).
 
 export interface ReadinessResult {
   ok: boolean;
-  /** Why the check failed (shown to operators in the 503 body). */
+  /** Why the check failed (shown to operators in the 503 body), or why it is degraded. */
   reason?: string;
+  /** Passing, but in a degraded mode (still ready: traffic should keep coming). */
+  degraded?: boolean;
 }
 
 export interface ReadinessCheck {
@@ -14,7 +17,15 @@ export interface ReadinessCheck {
 
 export interface ReadinessReport {
   ready: boolean;
-  checks: Array<{ name: string; ok: boolean; reason?: string; duration_ms: number }>;
+  /** Ready, but at least one check reported a degraded mode. */
+  degraded: boolean;
+  checks: Array<{
+    name: string;
+    ok: boolean;
+    degraded?: boolean;
+    reason?: string;
+    duration_ms: number;
+  }>;
 }
 
 /** Runs all checks concurrently; a check that throws or exceeds `timeoutMs` fails. */
@@ -43,12 +54,15 @@ export async function runReadinessChecks(
         clearTimeout(timer);
       }
       const duration_ms = Math.round((now() - started) * 1000) / 1000;
+      if (result.ok && result.degraded)
+        return { name, ok: true, degraded: true, reason: result.reason ?? "degraded", duration_ms };
       return result.ok
         ? { name, ok: true, duration_ms }
         : { name, ok: false, reason: result.reason ?? "check failed", duration_ms };
     }),
   );
-  return { ready: results.every((r) => r.ok), checks: results };
+  const ready = results.every((r) => r.ok);
+  return { ready, degraded: ready && results.some((r) => r.degraded === true), checks: results };
 }
 
 /** A check that passes when `url` answers 2xx (e.g. an upstream service's /health). */

@@ -5,6 +5,7 @@ import { handleError, notFoundHandler } from "../errors/error-handler.ts";
 import { requestLogger } from "../logging/request-logger.ts";
 import { httpMetrics } from "../metrics/http-metrics.ts";
 import type { AppEnv } from "./app-env.ts";
+import { rateLimit } from "./rate-limit.ts";
 import { registerHealth } from "./routes/health.ts";
 import { registerMetrics } from "./routes/metrics.ts";
 import { registerReady } from "./routes/ready.ts";
@@ -14,6 +15,8 @@ export function createServiceApp(deps: ServiceDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requestLogger({ logger: deps.logger, now: deps.now }));
   app.use(httpMetrics({ registry: deps.metrics, service: deps.service, now: deps.now }));
+  // After logging and metrics, so throttled requests are logged and counted (429).
+  if (deps.rateLimiter) app.use(rateLimit(deps.rateLimiter));
   app.onError(handleError);
   app.notFound(notFoundHandler(app));
 

@@ -2,6 +2,7 @@
 // reaches for globals, so the same app runs on Bun, Node, Deno and workerd.
 import type { Logger } from "../logging/logger.ts";
 import type { MetricsRegistry } from "../metrics/registry.ts";
+import type { TokenBucketLimiter } from "./rate-limit.ts";
 import type { ReadinessCheck } from "./readiness.ts";
 
 export interface ServiceDeps {
@@ -14,4 +15,6 @@ export interface ServiceDeps {
   now: () => number;
   /** All must pass for `/ready` to answer 200. */
   readiness: ReadinessCheck[];
+  /** Per-API-key (or client address) limit on every route but /health, /ready and /metrics. */
+  rateLimiter?: TokenBucketLimiter | null;
 }

@@ -9,6 +9,7 @@ import {
   parseEnv,
   portVar,
 } from "@pp/shared/config/parse-env.ts";
+import { rateLimitConfigShape } from "@pp/shared/http/rate-limit.ts";
 import { z } from "zod";
 
 const positiveInt = (defaultValue: number, max = 10_000_000) =>
@@ -44,6 +45,10 @@ export const decisionConfigSchema = z.object({
   DECISION_LOG_BUFFER_ROWS: positiveInt(100_000),
   /** How long the active policy is cached before re-reading it. */
   POLICY_CACHE_MS: positiveInt(5000, 3_600_000),
+  /** Largest body of /decision and the admin API (/decision/batch has its own 32 MiB). */
+  MAX_BODY_BYTES: positiveInt(10 * 1024 * 1024, 1024 * 1024 * 1024),
+  /** RATE_LIMIT_RPS (0 = off) and RATE_LIMIT_BURST, per API key or client address. */
+  ...rateLimitConfigShape,
 });
 
 export type DecisionConfig = z.output<typeof decisionConfigSchema>;

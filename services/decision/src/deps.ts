@@ -1,6 +1,8 @@
 // Builds the decision service's dependencies from its config; tests and entries override parts.
 // The database is injected as a lazy provider: the app itself stays runtime-neutral, and the
 // Bun/Node/Deno entries hand it the real one (Workers run without: decisions answer 503 there).
+
+import { rateLimiterFromConfig } from "@pp/shared/http/rate-limit.ts";
 import { httpReadinessCheck, type ReadinessCheck } from "@pp/shared/http/readiness.ts";
 import type { ServiceDeps } from "@pp/shared/http/service-deps.ts";
 import { createLogger, type Logger } from "@pp/shared/logging/logger.ts";
@@ -104,6 +106,7 @@ export function buildDecisionDeps(
     metrics,
     now: () => performance.now(),
     readiness: [forecastReachableCheck(config), auditBufferCheck(audit)],
+    rateLimiter: rateLimiterFromConfig(config),
     database,
     forecast,
     policies: new PolicyCatalog(database, { cacheMs: config.POLICY_CACHE_MS }),

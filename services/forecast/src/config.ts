@@ -8,6 +8,7 @@ import {
   parseEnv,
   portVar,
 } from "@pp/shared/config/parse-env.ts";
+import { rateLimitConfigShape } from "@pp/shared/http/rate-limit.ts";
 import { z } from "zod";
 
 /**
@@ -71,6 +72,8 @@ export const forecastConfigSchema = z.object({
   DATABASE_URL: z.string().optional(),
   DATA_DIR: z.string().optional(),
   ARTIFACT_STORE_URI: z.string().optional(),
+  /** RATE_LIMIT_RPS (0 = off) and RATE_LIMIT_BURST, per API key or client address. */
+  ...rateLimitConfigShape,
 });
 
 export type ForecastConfig = z.output<typeof forecastConfigSchema>;

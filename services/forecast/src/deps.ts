@@ -1,5 +1,6 @@
 // Builds the forecast service's dependencies from its config; tests and entries override parts.
 
+import { rateLimiterFromConfig } from "@pp/shared/http/rate-limit.ts";
 import type { ServiceDeps } from "@pp/shared/http/service-deps.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
@@ -52,6 +53,7 @@ export function buildForecastDeps(
     model,
     // /ready stays 503 until the model is loaded.
     readiness: [model.readinessCheck()],
+    rateLimiter: rateLimiterFromConfig(config),
     ...options.overrides,
   };
 }

@@ -75,7 +75,10 @@ export class ModelHolder {
 
   private async refreshOnce(): Promise<RefreshOutcome> {
     try {
-      if (this.model && (await this.source.currentKey()) === this.key) return "unchanged";
+      if (this.model && (await this.source.currentKey()) === this.key) {
+        this.lastFailure = null; // the source answers again: no longer degraded
+        return "unchanged";
+      }
       const started = performance.now();
       const { key, model } = await this.source.load();
       this.swap(key, model);
@@ -135,13 +138,18 @@ export class ModelHolder {
     this.timer = null;
   }
 
-  /** Ready once a model is loaded; until then the reason is the last failure or "loading". */
+  /**
+   * Ready once a model is loaded; until then the reason is the last failure or "loading". Degraded
+   * while serving a loaded model whose source failed its last refresh (registry down, bad version).
+   */
   readinessCheck(): ReadinessCheck {
     return {
       name: "model",
       check: async () =>
         this.model
-          ? { ok: true }
+          ? this.lastFailure
+            ? { ok: true, degraded: true, reason: `serving the loaded model; ${this.lastFailure}` }
+            : { ok: true }
           : {
               ok: false,
               reason: this.lastFailure ?? `loading model from ${this.source.description}`,
