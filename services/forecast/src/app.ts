@@ -1,6 +1,7 @@
 // The forecast service as a Hono app built from injected deps (runtime-neutral).
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { createServiceApp } from "@pp/shared/http/service-app.ts";
+import { modelAgeMetrics } from "@pp/shared/metrics/model-age-metrics.ts";
 import type { Hono } from "hono";
 import type { ForecastDeps } from "./deps.ts";
 import { registerForecast } from "./routes/forecast.ts";
@@ -9,6 +10,17 @@ import { registerOpenApi } from "./routes/openapi.ts";
 
 export function createApp(deps: ForecastDeps): Hono<AppEnv> {
   const app = createServiceApp(deps);
+  modelAgeMetrics(deps.metrics, () => {
+    const served = deps.model.current?.identity;
+    return served
+      ? {
+          name: served.name,
+          version: served.version,
+          trainedAt: served.trainedAt,
+          calibrationEnd: served.dataWindow.calibration_end,
+        }
+      : null;
+  });
   registerForecast(app, deps);
   registerModelInfo(app, deps);
   registerOpenApi(app, deps);

@@ -4,6 +4,7 @@
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import { jsonBody } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
+import { decisionOutcomeMetrics } from "@pp/shared/metrics/decision-outcome-metrics.ts";
 import type { Hono, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { decideBatch } from "../decisions/decide-batch.ts";
@@ -17,6 +18,7 @@ export function registerDecisionBatch(
   deps: DecisionDeps,
   auth: MiddlewareHandler<AppEnv>,
 ): void {
+  const outcomes = decisionOutcomeMetrics(deps.metrics);
   app.post(
     "/decision/batch",
     auth,
@@ -31,6 +33,7 @@ export function registerDecisionBatch(
     jsonBody(batchRequestSchema),
     async (c) => {
       const answer = await decideBatch(deps, c.req.valid("json"));
+      outcomes.batch(answer);
       Object.assign(c.get("logFields"), {
         batch_id: answer.batch_id,
         customers: answer.considered,

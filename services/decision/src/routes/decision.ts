@@ -2,6 +2,7 @@
 // action ranked with its expected profit and reasons, the policy and model versions.
 import { jsonBody } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
+import { decisionOutcomeMetrics } from "@pp/shared/metrics/decision-outcome-metrics.ts";
 import type { Hono, MiddlewareHandler } from "hono";
 import { decideOne } from "../decisions/decide-one.ts";
 import type { DecisionDeps } from "../deps.ts";
@@ -12,8 +13,10 @@ export function registerDecision(
   deps: DecisionDeps,
   auth: MiddlewareHandler<AppEnv>,
 ): void {
+  const outcomes = decisionOutcomeMetrics(deps.metrics);
   app.post("/decision", auth, jsonBody(decisionRequestSchema), async (c) => {
     const answer = await decideOne(deps, c.req.valid("json"));
+    outcomes.single(answer);
     Object.assign(c.get("logFields"), {
       decision_id: answer.decision_id,
       chosen: answer.chosen,

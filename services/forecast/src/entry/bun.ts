@@ -1,6 +1,7 @@
 // Bun entry (the default): `bun services/forecast/src/entry/bun.ts`.
 import { configOrExit } from "@pp/shared/http/start-up.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
+import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
 import { buildForecastDeps, serviceName, startModel } from "../deps.ts";
@@ -11,11 +12,12 @@ const logger = createLogger({
   level: config.LOG_LEVEL,
   fields: { service: serviceName, runtime: "bun" },
 });
-const { source, close } = await openModelSource(config, process.env, logger);
+const metrics = new MetricsRegistry();
+const { source, close } = await openModelSource(config, process.env, logger, metrics);
 const deps = buildForecastDeps(config, {
   runtime: "bun",
   modelSource: source,
-  overrides: { logger },
+  overrides: { logger, metrics },
 });
 const app = createApp(deps);
 const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch });

@@ -3,6 +3,7 @@
 import type { DenoRuntime } from "@pp/shared/http/deno-runtime.ts";
 import { configOrExit } from "@pp/shared/http/start-up.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
+import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
 import { buildForecastDeps, serviceName, startModel } from "../deps.ts";
@@ -16,11 +17,12 @@ const logger = createLogger({
   level: config.LOG_LEVEL,
   fields: { service: serviceName, runtime: "deno" },
 });
-const { source, close } = await openModelSource(config, env, logger);
+const metrics = new MetricsRegistry();
+const { source, close } = await openModelSource(config, env, logger, metrics);
 const deps = buildForecastDeps(config, {
   runtime: "deno",
   modelSource: source,
-  overrides: { logger },
+  overrides: { logger, metrics },
 });
 const app = createApp(deps);
 const server = Deno.serve(

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { configOrExit } from "@pp/shared/http/start-up.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
+import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
 import { buildForecastDeps, serviceName, startModel } from "../deps.ts";
@@ -13,11 +14,12 @@ const logger = createLogger({
   level: config.LOG_LEVEL,
   fields: { service: serviceName, runtime: "node" },
 });
-const { source, close } = await openModelSource(config, process.env, logger);
+const metrics = new MetricsRegistry();
+const { source, close } = await openModelSource(config, process.env, logger, metrics);
 const deps = buildForecastDeps(config, {
   runtime: "node",
   modelSource: source,
-  overrides: { logger },
+  overrides: { logger, metrics },
 });
 const app = createApp(deps);
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {

@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Logger } from "@pp/shared/logging/logger.ts";
+import type { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import type { ForecastConfig } from "../config.ts";
 import type { GbdtEngine } from "../model/gbdt-engine.ts";
 import type { ModelSource } from "../model/model-holder.ts";
@@ -22,6 +23,8 @@ export async function openModelSource(
   config: ForecastConfig,
   env: Record<string, string | undefined>,
   logger: Logger,
+  /** With the registry: the service's metrics, for the `ml track` accuracy gauges. */
+  metrics?: MetricsRegistry,
 ): Promise<{ source: ModelSource; prepare: () => Promise<void>; close: () => Promise<void> }> {
   const engine = await gbdtEngineFor(config);
   const spec = config.MODEL_SOURCE;
@@ -53,7 +56,7 @@ export async function openModelSource(
     case "registry": {
       // Imported lazily: bundle and URL sources never load the database drivers.
       const { openRegistrySource } = await import("./open-registry-source.ts");
-      return openRegistrySource(config, env, logger, engine);
+      return openRegistrySource(config, env, logger, engine, metrics);
     }
   }
 }

@@ -1,12 +1,14 @@
 // The registry model source for Bun/Node/Deno: the database and artifact store from the
 // environment, migrations applied, and a demo model trained when there is no production version.
 import { ensureDemoModel } from "@pp/ml/pipelines/demo-model.ts";
+import { pollTrackingMetrics } from "@pp/ml/tracking/tracking-metrics.ts";
 import {
   artifactStoreLocationFromEnv,
   openArtifactStore,
 } from "@pp/shared/artifacts/open-artifact-store.ts";
 import { createDatabase, databaseOptionsFromEnv } from "@pp/shared/db/client.ts";
 import type { Logger } from "@pp/shared/logging/logger.ts";
+import type { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import type { ForecastConfig } from "../config.ts";
 import type { GbdtEngine } from "../model/gbdt-engine.ts";
@@ -19,6 +21,7 @@ export async function openRegistrySource(
   env: Record<string, string | undefined>,
   logger: Logger,
   engine: GbdtEngine,
+  metrics?: MetricsRegistry,
 ): Promise<{ source: ModelSource; prepare: () => Promise<void>; close: () => Promise<void> }> {
   let inner: ModelSource | null = null;
   let closeDb = async () => {};
@@ -32,6 +35,20 @@ export async function openRegistrySource(
     logger.info("opening the model registry", { database: where });
     const handle = await createDatabase(dbOptions);
     closeDb = () => handle.close();
+    if (metrics) {
+      // Production accuracy from `ml track` (forecast_realized_*), re-read at the poll interval.
+      const tracking = pollTrackingMetrics({
+        db: handle.db,
+        metrics,
+        modelName: config.MODEL_NAME,
+        intervalMs: config.MODEL_POLL_INTERVAL_MS,
+        onError: (error) => logger.warn("tracking metrics not read", { error: String(error) }),
+      });
+      closeDb = () => {
+        tracking.stop();
+        return handle.close();
+      };
+    }
     await handle.migrate();
     logger.info("database migrated", { driver: handle.driver });
     const store = openArtifactStore(artifactStoreLocationFromEnv(env));
