@@ -2,12 +2,9 @@
 // stopped while decisions keep coming (buffered, then 503 once the buffer is full) and started
 // again; every decision that was answered 200 ends up in decision_log, exactly once.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { execFileSync } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { DatabaseHandle } from "@pp/shared/db/client.ts";
 import { decisionLog } from "@pp/shared/db/schema.ts";
+import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/db/throwaway-postgres.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
@@ -18,77 +15,23 @@ import { closeWithin } from "../store/close-within.ts";
 import { lazyDatabase } from "../store/lazy-database.ts";
 import { openDecisionDatabase } from "../store/open-decision-database.ts";
 
-function postgresBinDir(): string | null {
-  const root = "/usr/lib/postgresql";
-  if (!existsSync(root)) return null;
-  const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
-  for (const v of versions)
-    if (existsSync(join(root, v, "bin", "initdb"))) return join(root, v, "bin");
-  return null;
-}
-
-const bin = postgresBinDir();
-if (!bin) {
-  console.warn(
-    `\n${"!".repeat(78)}\n!! PostgreSQL server binaries (initdb, pg_ctl) NOT found under /usr/lib/postgresql:\n` +
-      `!! the decision-log outage test CANNOT run. Install postgresql to run it.\n${"!".repeat(78)}\n`,
-  );
-  if (process.env.CI) throw new Error("decision-log outage test needs PostgreSQL binaries in CI");
-}
-
-const asPostgres = (args: string[]) =>
-  execFileSync("su", ["postgres", "-c", args.map((a) => `'${a}'`).join(" ")], {
-    stdio: "pipe",
-    timeout: 60_000,
-  });
+const bin = postgresBinDirOrWarn("the decision-log outage test");
 
 describe.skipIf(!bin)("decision log across a PostgreSQL outage", () => {
-  const dir = mkdtempSync(join(tmpdir(), "pp-decision-pg-"));
-  const dataDir = join(dir, "data");
-  const port = 5433 + Math.floor(Math.random() * 20_000);
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  const pgCtl = (...args: string[]) =>
-    asPostgres([join(bin as string, "pg_ctl"), "-D", dataDir, ...args]);
-  const start = () =>
-    pgCtl(
-      "-o",
-      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
-      "-l",
-      join(dir, "log"),
-      "-w",
-      "start",
-    );
-  const stop = () => pgCtl("-m", "fast", "-w", "stop");
+  let pg: ThrowawayPostgres;
+  const start = () => pg.start();
+  const stop = () => pg.stop();
   let handle: DatabaseHandle | undefined;
   let deps: DecisionDeps;
 
   beforeAll(() => {
-    chownSync(
-      dir,
-      Number(execFileSync("id", ["-u", "postgres"]).toString().trim()),
-      Number(execFileSync("id", ["-g", "postgres"]).toString().trim()),
-    );
-    asPostgres([
-      join(bin as string, "initdb"),
-      "-D",
-      dataDir,
-      "-U",
-      "postgres",
-      "--auth=trust",
-      "--no-sync",
-    ]);
-    start();
+    pg = ThrowawayPostgres.create(bin as string);
   }, 60_000);
 
   afterAll(async () => {
     await deps?.audit.close(1000);
     if (handle) await closeWithin(handle, 2000);
-    try {
-      stop();
-    } catch {
-      // already stopped
-    }
-    rmSync(dir, { recursive: true, force: true });
+    pg?.destroy();
   }, 30_000);
 
   test("answered decisions == rows written, after stop and start", async () => {
@@ -97,7 +40,7 @@ describe.skipIf(!bin)("decision log across a PostgreSQL outage", () => {
       known: { "c-1": { expected_purchases: 2, p_alive: 0.9 } },
     });
     const database = lazyDatabase(async () => {
-      handle = await openDecisionDatabase({ DATABASE_URL: url, DECISION_DATA_DIR: "" });
+      handle = await openDecisionDatabase({ DATABASE_URL: pg.url, DECISION_DATA_DIR: "" });
       return handle.db;
     });
     deps = buildDecisionDeps(

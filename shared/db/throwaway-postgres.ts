@@ -1,0 +1,114 @@
+// Test support: a throwaway PostgreSQL cluster (initdb + pg_ctl in a temp dir, on its own port)
+// that fault tests may stop and start at will, never touching the shared server. initdb refuses
+// root, so the cluster runs as the `postgres` OS user when we are root.
+import { execFileSync } from "node:child_process";
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** The newest /usr/lib/postgresql/<v>/bin holding initdb, or null. */
+export function postgresBinDir(): string | null {
+  const root = "/usr/lib/postgresql";
+  if (!existsSync(root)) return null;
+  const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
+  for (const v of versions)
+    if (existsSync(join(root, v, "bin", "initdb"))) return join(root, v, "bin");
+  return null;
+}
+
+/**
+ * The bin dir, or null after a LOUD warning naming `what` cannot run; in CI (env CI set) a missing
+ * PostgreSQL is an error instead, so a fault test never silently disappears.
+ */
+export function postgresBinDirOrWarn(what: string): string | null {
+  const bin = postgresBinDir();
+  if (bin) return bin;
+  console.warn(
+    `\n${"!".repeat(78)}\n!! PostgreSQL server binaries (initdb, pg_ctl) NOT found under /usr/lib/postgresql:\n` +
+      `!! ${what} CANNOT run. Install postgresql to run it.\n${"!".repeat(78)}\n`,
+  );
+  if (process.env.CI) throw new Error(`${what} needs PostgreSQL binaries in CI`);
+  return null;
+}
+
+const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
+
+function run(args: string[]): void {
+  if (isRoot()) {
+    execFileSync("su", ["postgres", "-c", args.map((a) => `'${a}'`).join(" ")], {
+      stdio: "pipe",
+      timeout: 60_000,
+    });
+  } else {
+    execFileSync(args[0] as string, args.slice(1), { stdio: "pipe", timeout: 60_000 });
+  }
+}
+
+export class ThrowawayPostgres {
+  readonly dir: string;
+  readonly port: number;
+  /** `postgres://postgres@127.0.0.1:<port>/postgres` */
+  readonly url: string;
+  private readonly dataDir: string;
+
+  /** initdb + start (~1 s). */
+  static create(bin: string): ThrowawayPostgres {
+    const pg = new ThrowawayPostgres(bin);
+    pg.init();
+    pg.start();
+    return pg;
+  }
+
+  private constructor(private readonly bin: string) {
+    this.dir = mkdtempSync(join(tmpdir(), "pp-throwaway-pg-"));
+    this.dataDir = join(this.dir, "data");
+    this.port = 5433 + Math.floor(Math.random() * 20_000);
+    this.url = `postgres://postgres@127.0.0.1:${this.port}/postgres`;
+  }
+
+  private init(): void {
+    if (isRoot()) {
+      const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"]).toString().trim());
+      chownSync(this.dir, id("-u"), id("-g"));
+    }
+    run([
+      join(this.bin, "initdb"),
+      "-D",
+      this.dataDir,
+      "-U",
+      "postgres",
+      "--auth=trust",
+      "--no-sync",
+    ]);
+  }
+
+  private pgCtl(...args: string[]): void {
+    run([join(this.bin, "pg_ctl"), "-D", this.dataDir, ...args]);
+  }
+
+  start(): void {
+    this.pgCtl(
+      "-o",
+      `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+      "-l",
+      join(this.dir, "log"),
+      "-w",
+      "start",
+    );
+  }
+
+  /** Fast shutdown: open connections are cut, as in a crash of the database host. */
+  stop(): void {
+    this.pgCtl("-m", "fast", "-w", "stop");
+  }
+
+  /** Stops (if running) and removes the cluster. */
+  destroy(): void {
+    try {
+      this.stop();
+    } catch {
+      // already stopped
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
