@@ -1,0 +1,344 @@
+// The service over a real PGlite registry holding a demo model: /forecast (happy paths, per-item
+// errors, validation), /model-info, /openapi.json, /docs, /metrics, readiness, and the model
+// lifecycle (hot swap under load, a tampered artifact refused while the old model keeps serving).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { BUNDLE_FILES } from "@pp/ml/pipelines/model-bundle.ts";
+import { createLogger } from "@pp/shared/logging/logger.ts";
+import { parseExposition, sampleValue } from "@pp/shared/metrics/exposition-parser.ts";
+import type { Hono } from "hono";
+import { createApp } from "../app.ts";
+import { parseConfig } from "../config.ts";
+import { buildForecastDeps, type ForecastDeps } from "../deps.ts";
+import { registryModelSource } from "../model/model-sources.ts";
+import { ortEngine } from "../model/ort-engine.ts";
+import { readCustomerRows } from "../model/registry-source.ts";
+import { type DemoRegistry, openDemoRegistry } from "../testing/demo-registry.ts";
+
+let demo: DemoRegistry;
+let deps: ForecastDeps;
+let app: Hono<never>;
+let knownIds: string[];
+const logLines: string[] = [];
+
+function build(env: Record<string, string> = {}) {
+  const d = buildForecastDeps(parseConfig({ MODEL_POLL_INTERVAL_MS: "0", ...env }), {
+    runtime: "test",
+    modelSource: registryModelSource({
+      registry: demo.registry,
+      db: demo.handle.db,
+      modelName: demo.modelName,
+      engine: ortEngine,
+      driver: "pglite",
+    }),
+    overrides: { logger: createLogger({ sink: (l) => logLines.push(l) }) },
+  });
+  return { deps: d, app: createApp(d) as unknown as Hono<never> };
+}
+
+beforeAll(async () => {
+  demo = await openDemoRegistry();
+  ({ deps, app } = build());
+  const version = await demo.registry.getProductionVersion(demo.modelName);
+  knownIds = (await readCustomerRows(demo.handle.db, version?.id ?? 0)).map((r) => r.customerId);
+}, 180_000);
+
+afterAll(async () => {
+  await demo?.close();
+});
+
+const post = (target: Hono<never>, body: unknown) =>
+  target.request("/forecast", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+
+interface ForecastBody {
+  model: { name: string; version: number };
+  forecasts: Array<Record<string, unknown> & { id: string }>;
+}
+
+describe("readiness and loading", () => {
+  test("/ready and /forecast answer 503 until the model is loaded, then 200", async () => {
+    expect((await app.request("/ready")).status).toBe(503);
+    const early = await post(app, {
+      horizon: { value: 1, unit: "week" },
+      customers: [{ id: "x" }],
+    });
+    expect(early.status).toBe(503);
+    expect(await deps.model.refresh()).toBe("loaded");
+    expect((await app.request("/ready")).status).toBe(200);
+    const line = logLines.map((l) => JSON.parse(l)).find((l) => l.msg === "model loaded");
+    expect(line).toMatchObject({ model: "purchase", version: 1, engine: "onnxruntime-web" });
+  });
+});
+
+describe("POST /forecast", () => {
+  test("customers by id, summary and transactions; an unknown id fails alone", async () => {
+    const res = await post(app, {
+      horizon: { value: 39, unit: "week" },
+      discount_rate: 0.1,
+      customers: [
+        { id: "c-17", summary: { frequency: 2, recency: 30.43, T: 38.86, monetary: 22.35 } },
+        { id: "c-18" },
+        { id: knownIds[0] },
+        {
+          id: "c-19",
+          transactions: [
+            { at: "1997-03-01", amount: 12.5 },
+            { at: "1997-05-01", amount: 20 },
+          ],
+        },
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("server-timing")).toMatch(/^forecast;dur=\d+\.\d+$/);
+    const body = (await res.json()) as ForecastBody & Record<string, unknown>;
+    expect(body.model).toEqual({ name: "purchase", version: 1 });
+    expect(body.horizon).toEqual({ value: 39, unit: "week" });
+    expect(typeof body.generated_at).toBe("string");
+    const [bySummary, unknown, byId, byTx] = body.forecasts;
+    expect(unknown).toEqual({
+      id: "c-18",
+      error: { code: "unknown_customer", message: expect.stringContaining("c-18") },
+    });
+    const fields = ["expected_purchases", "p_alive", "p_purchase", "expected_spend", "clv"];
+    for (const item of [bySummary, byId, byTx]) {
+      const models = item?.models as Record<string, Record<string, number>>;
+      for (const name of ["bgnbd", "pareto_nbd"]) {
+        expect(Object.keys(models[name] ?? {})).toEqual(fields);
+        const m = models[name] as Record<string, number>;
+        expect(m.p_alive).toBeGreaterThanOrEqual(0);
+        expect(m.p_alive).toBeLessThanOrEqual(1);
+        expect(m.clv).toBeLessThanOrEqual((m.expected_spend as number) + 1e-9);
+      }
+      expect(["gbdt", "bgnbd", "pareto_nbd"]).toContain(item?.recommended as string);
+    }
+    expect((bySummary?.models as Record<string, unknown>).gbdt).toBeUndefined();
+    expect((byId?.models as Record<string, unknown>).gbdt).toMatchObject({ horizon_scaled: false });
+    expect((byTx?.models as Record<string, unknown>).gbdt).toBeDefined();
+    expect(byTx).toMatchObject({
+      basis: "transactions",
+      as_of: "1997-09-30",
+      summary: { frequency: 1 },
+    });
+  });
+
+  test("days and weeks give the same answer for the same horizon", async () => {
+    const customers = [
+      { id: knownIds[1] },
+      { id: "s", summary: { frequency: 3, recency: 20, T: 30, monetary: 40 } },
+    ];
+    const weeks = (await (
+      await post(app, { horizon: { value: 10, unit: "week" }, customers })
+    ).json()) as ForecastBody;
+    const days = (await (
+      await post(app, { horizon: { value: 70, unit: "day" }, customers })
+    ).json()) as ForecastBody;
+    expect(days.forecasts).toEqual(weeks.forecasts);
+  });
+
+  test("invalid fields are a 400 naming each one", async () => {
+    const res = await post(app, {
+      horizon: { value: -1, unit: "month" },
+      discount_rate: "high",
+      customers: [
+        { id: "a", summary: { frequency: 1.5, recency: 40, T: 30 } },
+        {
+          id: "b",
+          summary: { frequency: 1, recency: 1, T: 2 },
+          transactions: [{ at: "2026-01-01", amount: 1 }],
+        },
+        { id: "c", transactions: [{ at: "2026-02-30", amount: -3 }] },
+        { id: "", extra: true },
+      ],
+    });
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as {
+      error: { code: string; details: Array<{ path: string }> };
+    };
+    expect(error.code).toBe("validation_error");
+    const paths = error.details.map((d) => d.path);
+    for (const path of [
+      "horizon.value",
+      "horizon.unit",
+      "discount_rate",
+      "customers.0.summary.frequency",
+      "customers.1.transactions",
+      "customers.2.transactions.0.at",
+      "customers.2.transactions.0.amount",
+      "customers.3.id",
+    ]) {
+      expect(paths).toContain(path);
+    }
+  });
+
+  test("recency above T, too many customers, malformed JSON, wrong type: 4xx, never 500", async () => {
+    const recency = await post(app, {
+      horizon: { value: 1, unit: "week" },
+      customers: [{ id: "a", summary: { frequency: 1, recency: 40, T: 30 } }],
+    });
+    expect(recency.status).toBe(400);
+    expect(JSON.stringify(await recency.json())).toContain("customers.0.summary.recency");
+    const many = await post(app, {
+      horizon: { value: 1, unit: "week" },
+      customers: Array.from({ length: 10_001 }, (_, i) => ({ id: `c${i}` })),
+    });
+    expect(many.status).toBe(400);
+    expect(JSON.stringify(await many.json())).toContain("at most 10000 customers");
+    expect((await post(app, '{"horizon": ')).status).toBe(400);
+    const form = await app.request("/forecast", {
+      method: "POST",
+      body: "a=1",
+      headers: { "Content-Type": "text/plain" },
+    });
+    expect(form.status).toBe(415);
+  });
+
+  test("a body over MAX_BODY_BYTES is a 413 JSON error", async () => {
+    const small = build({ MAX_BODY_BYTES: "2048" });
+    const res = await post(small.app, {
+      horizon: { value: 1, unit: "week" },
+      customers: [{ id: "x".repeat(3000) }],
+    });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+      "payload_too_large",
+    );
+  });
+});
+
+describe("documentation and metrics", () => {
+  test("GET /model-info describes the model and the engine", async () => {
+    const info = (await (await app.request("/model-info")).json()) as Record<string, unknown>;
+    const version = await demo.registry.getProductionVersion(demo.modelName);
+    expect(info).toMatchObject({
+      name: "purchase",
+      version: 1,
+      stage: "production",
+      time_unit: "week",
+      artifact_sha256: version?.artifactSha256,
+      data_window: { calibration_end: "1997-09-30", holdout_end: "1998-06-30" },
+      inference: { engine: "onnxruntime-web", backend: "wasm (1 thread)" },
+    });
+    expect((info.inference as Record<string, string>).onnxruntime_web_version).toMatch(
+      /^1\.\d+\.\d+/,
+    );
+    expect((info.feature_layout as { names: string[] }).names).toContain("bgnbd_expected");
+    expect(Object.keys(info.holdout_metrics as object).length).toBeGreaterThan(3);
+  });
+
+  test("GET /openapi.json is OpenAPI 3.1 with the request schema; /docs is HTML", async () => {
+    const doc = (await (await app.request("/openapi.json")).json()) as Record<string, any>;
+    expect(doc.openapi).toBe("3.1.0");
+    expect(doc.paths["/forecast"].post.requestBody).toBeDefined();
+    const request = doc.components.schemas.ForecastRequest;
+    expect(request.required).toEqual(["horizon", "customers"]);
+    expect(request.properties.customers.maxItems).toBe(10_000);
+    const docs = await app.request("/docs");
+    expect(docs.headers.get("content-type")).toContain("text/html");
+    expect(await docs.text()).toContain("curl -s localhost:8001/forecast");
+  });
+
+  test("GET /metrics has inference latency, batch sizes, version info, predictions and failures", async () => {
+    const text = await (await app.request("/metrics")).text();
+    const m = parseExposition(text);
+    expect(m.types.get("forecast_inference_duration_seconds")).toBe("histogram");
+    expect(
+      sampleValue(m, "forecast_inference_duration_seconds_count", { stage: "total" }),
+    ).toBeGreaterThan(0);
+    expect(sampleValue(m, "forecast_batch_size_count", {})).toBeGreaterThan(0);
+    expect(sampleValue(m, "forecast_predicted_purchases_count", { model: "gbdt" })).toBeGreaterThan(
+      0,
+    );
+    expect(sampleValue(m, "model_version_info", { name: "purchase", version: "1" })).toBe(1);
+    expect(sampleValue(m, "model_load_failures_total", { reason: "checksum" })).toBe(0);
+  });
+});
+
+describe("model lifecycle", () => {
+  /** Registers a copy of the production version's artifacts and customers as a new version. */
+  async function registerCopy(promote: boolean) {
+    const current = await demo.registry.getProductionVersion(demo.modelName);
+    if (!current) throw new Error("no production version");
+    const artifacts = [];
+    for (const a of current.artifacts) {
+      artifacts.push({ name: a.name, bytes: await demo.registry.loadArtifact(current, a.name) });
+    }
+    const rows = await readCustomerRows(demo.handle.db, current.id);
+    return demo.registry.registerVersion(demo.modelName, {
+      artifacts,
+      params: current.params,
+      metrics: current.metrics,
+      dataWindow: current.dataWindow,
+      timeUnit: current.timeUnit,
+      trainedAt: new Date(),
+      customerFeatures: rows.map((r) => ({
+        customerId: r.customerId,
+        summary: r.summary,
+        features: r.features,
+      })),
+      promote,
+    });
+  }
+
+  test("a promoted version is swapped in while requests run: none fails, answers switch", async () => {
+    const v2 = await registerCopy(false);
+    const body = {
+      horizon: { value: 26, unit: "week" },
+      customers: knownIds.slice(0, 200).map((id) => ({ id })),
+    };
+    const versions: number[] = [];
+    let failures = 0;
+    let stop = false;
+    const load = (async () => {
+      while (!stop) {
+        // In-process requests resolve in microtasks: yield so that timers and the swap can run.
+        await Bun.sleep(1);
+        const res = await post(app, body);
+        if (res.status !== 200) failures++;
+        else versions.push(((await res.json()) as ForecastBody).model.version);
+      }
+    })();
+    await Bun.sleep(50);
+    await demo.registry.promote(demo.modelName, v2.version);
+    expect(await deps.model.refresh()).toBe("loaded");
+    const after = versions.length;
+    for (let i = 0; i < 500 && versions.length < after + 5; i++) await Bun.sleep(10);
+    stop = true;
+    await load;
+    expect(failures).toBe(0);
+    expect(versions[0]).toBe(1);
+    expect(versions.at(-1)).toBe(v2.version);
+    // Never back to the old version once the new one answered.
+    expect(versions.slice(versions.indexOf(v2.version)).every((v) => v === v2.version)).toBe(true);
+    expect(await deps.model.refresh()).toBe("unchanged");
+  }, 60_000);
+
+  test("a tampered artifact is refused, counted, and the old model keeps serving", async () => {
+    const serving = deps.model.current?.identity.version;
+    const v3 = await registerCopy(true);
+    const onnx = v3.artifacts.find((a) => a.name === BUNDLE_FILES.gbdtCount);
+    if (!onnx) throw new Error("no count model");
+    writeFileSync(fileURLToPath(onnx.uri), new Uint8Array([8, 7, 1, 2, 3]));
+    expect(await deps.model.refresh()).toBe("failed");
+    expect(deps.model.current?.identity.version).toBe(serving as number);
+    const res = await post(app, {
+      horizon: { value: 4, unit: "week" },
+      customers: [{ id: knownIds[0] }],
+    });
+    expect(((await res.json()) as ForecastBody).model.version).toBe(serving as number);
+    const m = parseExposition(await (await app.request("/metrics")).text());
+    expect(sampleValue(m, "model_load_failures_total", { reason: "checksum" })).toBe(1);
+    expect(
+      sampleValue(m, "model_version_info", { name: "purchase", version: String(serving) }),
+    ).toBe(1);
+    const refused = logLines
+      .map((l) => JSON.parse(l))
+      .find((l) => l.msg.startsWith("model load refused"));
+    expect(refused?.error).toContain("checksum mismatch");
+    expect((await app.request("/ready")).status).toBe(200);
+  }, 60_000);
+});
