@@ -2,6 +2,7 @@
 // real process. A runtime that fails to start fails its tests: none is skipped.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { parseExposition, sampleValue } from "../../shared/metrics/exposition-parser.ts";
+import { ensureForecastBundle, forecastBundleDir } from "./forecast-bundle.ts";
 import {
   type RunningService,
   type RuntimeName,
@@ -20,14 +21,17 @@ interface RuntimePair {
  * POST routes taking a JSON body, per service: each gets the malformed-body checks.
  * Add routes here as they land (e.g. forecast: ["/forecast"]).
  */
-export const jsonPostRoutes: Record<ServiceName, string[]> = { forecast: [], decision: [] };
+export const jsonPostRoutes: Record<ServiceName, string[]> = {
+  forecast: ["/forecast"],
+  decision: [],
+};
 
 /**
  * Extra environment per service for the conformance runs (e.g. where the forecast service
  * finds a model). Decision also gets FORECAST_URL pointing at the same runtime's forecast.
  */
 export const serviceEnv: Record<ServiceName, Record<string, string>> = {
-  forecast: {},
+  forecast: { MODEL_SOURCE: `bundle:${forecastBundleDir}`, MODEL_POLL_INTERVAL_MS: "0" },
   decision: {},
 };
 
@@ -47,7 +51,8 @@ async function startPair(runtime: RuntimeName): Promise<RuntimePair> {
   }
 }
 
-beforeAll(() => {
+beforeAll(async () => {
+  await ensureForecastBundle();
   // All runtimes start at once; each describe block waits only for its own.
   for (const runtime of runtimeNames) {
     const pair = startPair(runtime);
@@ -110,6 +115,71 @@ async function logLinesWith(svc: RunningService, text: string): Promise<string[]
     await Bun.sleep(50);
   }
 }
+
+// Before the per-runtime blocks: those stop each forecast service at their end.
+describe("forecast: identical answers on every runtime", () => {
+  test("POST /forecast (ids, summary, transactions, unknown id) and /model-info agree", async () => {
+    const started = await Promise.allSettled(
+      runtimeNames.map((r) => pairs.get(r) as Promise<RuntimePair>),
+    );
+    const running = started.flatMap((s, i) =>
+      s.status === "fulfilled"
+        ? [{ runtime: runtimeNames[i] as RuntimeName, svc: s.value.forecast }]
+        : [],
+    );
+    expect(running.map((r) => r.runtime)).toEqual([...runtimeNames]);
+    const ids = (await Bun.file(`${forecastBundleDir}/customers.json`).json()).ids.slice(0, 40);
+    const request = {
+      horizon: { value: 26, unit: "week" },
+      discount_rate: 0.1,
+      customers: [
+        ...ids.map((id: string) => ({ id })),
+        { id: "s", summary: { frequency: 3, recency: 20.5, T: 35, monetary: 31.2 } },
+        {
+          id: "t",
+          transactions: [
+            { at: "1997-01-04", amount: 12.5 },
+            { at: "1997-04-02", amount: 30 },
+          ],
+        },
+        { id: "no-such-customer" },
+      ],
+    };
+    const answers = [];
+    const infos = [];
+    for (const { svc } of running) {
+      // Readiness first: the model loads in the background after the server listens.
+      for (let i = 0; i < 100 && (await call(svc, "/ready")).status !== 200; i++)
+        await Bun.sleep(100);
+      const res = await call(svc, "/forecast", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(request),
+      });
+      expect(res.status).toBe(200);
+      const { generated_at: _, ...body } = (await res.json()) as Record<string, unknown>;
+      answers.push(body);
+      const {
+        loaded_at: __,
+        source: ___,
+        polling: ____,
+        ...info
+      } = (await (await call(svc, "/model-info")).json()) as Record<string, unknown>;
+      infos.push(info);
+    }
+    const forecasts = (answers[0] as { forecasts: Array<Record<string, unknown>> }).forecasts;
+    expect(forecasts).toHaveLength(43);
+    expect(forecasts.at(-1)?.error).toMatchObject({ code: "unknown_customer" });
+    expect(forecasts.filter((f) => f.models).length).toBe(42);
+    for (let i = 1; i < answers.length; i++) {
+      expect({ runtime: running[i]?.runtime, body: answers[i] }).toEqual({
+        runtime: running[i]?.runtime,
+        body: answers[0],
+      });
+      expect(infos[i]).toEqual(infos[0] as Record<string, unknown>);
+    }
+  }, 20_000);
+});
 
 for (const runtime of runtimeNames) {
   describe(`${runtime}`, () => {
