@@ -18,7 +18,11 @@ const addPolicySchema = z.object({
 
 const versionParams = z.object({
   name: z.string().min(1).max(128),
-  version: z.coerce.number({ error: "must be a number" }).int().min(1),
+  version: z.coerce
+    .number({ error: "must be a number" })
+    .int()
+    .min(1)
+    .max(2_147_483_647, { error: "must be at most 2147483647" }),
 });
 
 const listQuery = z.object({ name: z.string().min(1).max(128).optional() });

@@ -1,0 +1,218 @@
+// Property tests (fast-check) against both service apps in-process with real dependencies:
+// thousands of random and adversarial requests to every endpoint; each answer is a valid result
+// or a 4xx JSON error, never a 5xx. Body size limits are checked with real 10+ MB bodies.
+// FC_SEED=<n> replays a run; FC_RUNS=<n> changes the number of requests per service.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { forecastResponseSchema } from "../forecast/src/routes/forecast-schemas.ts";
+import {
+  checkAnswer,
+  type Endpoint,
+  invalidUtf8Json,
+  type RequestSpec,
+  requestArb,
+  validishBodies,
+} from "./adversarial-requests.ts";
+import {
+  demoCustomerIds,
+  type InProcessServices,
+  startInProcessServices,
+} from "./in-process-services.ts";
+
+const runs = Number(process.env.FC_RUNS ?? 3000);
+const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined;
+let services: InProcessServices;
+let ids: string[];
+
+beforeAll(async () => {
+  services = await startInProcessServices();
+  ids = (await demoCustomerIds()).slice(0, 50);
+}, 120_000);
+
+afterAll(async () => {
+  await services?.close();
+});
+
+function send(
+  app: { request: (path: string, init: RequestInit) => Response | Promise<Response> },
+  spec: RequestSpec,
+) {
+  return app.request(spec.path, {
+    method: spec.method,
+    headers: spec.headers,
+    ...(spec.body ? { body: spec.body } : {}),
+  });
+}
+
+/** A 2xx from POST /forecast has the documented shape and one item per customer sent. */
+export function validForecast(spec: RequestSpec, body: unknown): void {
+  if (spec.method !== "POST" || !spec.path.startsWith("/forecast")) return;
+  const parsed = forecastResponseSchema.safeParse(body);
+  if (!parsed.success) throw new Error(`invalid /forecast result: ${parsed.error.message}`);
+  const sent = JSON.parse(new TextDecoder().decode(spec.body)) as { customers: unknown[] };
+  if (parsed.data.forecasts.length !== sent.customers.length)
+    throw new Error("one forecast per customer expected");
+}
+
+export function validDecision(spec: RequestSpec, body: unknown): void {
+  if (spec.method !== "POST") return;
+  const b = body as Record<string, unknown>;
+  if (
+    spec.path === "/decision" &&
+    (typeof b.decision_id !== "string" || typeof b.chosen !== "string")
+  )
+    throw new Error(`invalid /decision result: ${JSON.stringify(b).slice(0, 200)}`);
+  if (spec.path === "/decision/batch" && typeof b.batch_id !== "string")
+    throw new Error(`invalid /decision/batch result: ${JSON.stringify(b).slice(0, 200)}`);
+}
+
+export function forecastEndpoints(known: readonly string[]): Endpoint[] {
+  const bodies = validishBodies(known);
+  return [
+    { method: "POST", path: "/forecast", body: bodies.forecast },
+    { method: "GET", path: "/model-info" },
+    { method: "GET", path: "/openapi.json" },
+    { method: "GET", path: "/docs" },
+    { method: "GET", path: "/health" },
+    { method: "GET", path: "/ready" },
+    { method: "GET", path: "/metrics" },
+  ];
+}
+
+export function decisionEndpoints(known: readonly string[]): Endpoint[] {
+  const bodies = validishBodies(known);
+  return [
+    { method: "POST", path: "/decision", body: bodies.decision },
+    { method: "POST", path: "/decision", body: bodies.decision },
+    { method: "POST", path: "/decision/batch", body: bodies.batch },
+    { method: "GET", path: "/admin/policies" },
+    { method: "GET", path: "/admin/policies/active" },
+    { method: "POST", path: "/admin/policies", body: bodies.policy },
+    { method: "GET", path: "/admin/policies/default/versions/1" },
+    { method: "GET", path: "/admin/policies/nope/versions/1e999" },
+    { method: "POST", path: "/admin/policies/default/versions/1/activate" },
+    { method: "POST", path: "/admin/policies/fuzz/versions/99999999999/activate" },
+    { method: "GET", path: "/health" },
+    { method: "GET", path: "/metrics" },
+  ];
+}
+
+export const authorizations = fc.oneof(
+  { weight: 8, arbitrary: fc.constant("Bearer k") },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      undefined,
+      "",
+      "Bearer",
+      "Bearer wrong",
+      "Basic aGk6dGhlcmU=",
+      `Bearer ${"k".repeat(10_000)}`,
+      "bearer k",
+    ),
+  },
+);
+
+function tally(statuses: Map<string, number>, answer: { status: number; code?: string }) {
+  const key = answer.code ? `${answer.status} ${answer.code}` : String(answer.status);
+  statuses.set(key, (statuses.get(key) ?? 0) + 1);
+}
+
+function okShare(statuses: Map<string, number>): number {
+  let ok = 0;
+  let all = 0;
+  for (const [key, n] of statuses) {
+    all += n;
+    if (key.startsWith("2")) ok += n;
+  }
+  return ok / all;
+}
+
+describe("random and adversarial requests (in-process, real dependencies)", () => {
+  test(`forecast: ${runs} requests, never a 5xx`, async () => {
+    const statuses = new Map<string, number>();
+    await fc.assert(
+      fc.asyncProperty(requestArb(forecastEndpoints(ids)), async (spec) => {
+        tally(
+          statuses,
+          await checkAnswer(spec, await send(services.forecast, spec), validForecast),
+        );
+      }),
+      { numRuns: runs, seed, endOnFailure: true },
+    );
+    console.log("forecast answers:", Object.fromEntries([...statuses].sort()));
+    // The generator must reach real results, not only errors.
+    expect(okShare(statuses)).toBeGreaterThan(0.1);
+    expect((await services.forecast.request("/health")).status).toBe(200);
+  }, 120_000);
+
+  test(`decision: ${runs} requests, never a 5xx`, async () => {
+    const statuses = new Map<string, number>();
+    await fc.assert(
+      fc.asyncProperty(
+        requestArb(decisionEndpoints(ids), { authorization: authorizations }),
+        async (spec) => {
+          tally(
+            statuses,
+            await checkAnswer(spec, await send(services.decision, spec), validDecision),
+          );
+        },
+      ),
+      { numRuns: runs, seed, endOnFailure: true },
+    );
+    console.log("decision answers:", Object.fromEntries([...statuses].sort()));
+    expect(okShare(statuses)).toBeGreaterThan(0.1);
+    // Whatever the fuzzing activated, decisions still work.
+    const res = await services.decision.request("/decision", {
+      method: "POST",
+      headers: { authorization: "Bearer k", "content-type": "application/json" },
+      body: JSON.stringify({
+        customer: { id: ids[0] },
+        horizon: { value: 4, unit: "week" },
+        actions: [{ id: "email", cost: 1, uplift: 0.1, margin: 10 }],
+      }),
+    });
+    expect(res.status).toBe(200);
+  }, 120_000);
+});
+
+describe("body size limits", () => {
+  const big = (bytes: number) => `{"customers":"${"x".repeat(bytes - 16)}"}`;
+  const post = (app: InProcessServices["forecast"], path: string, body: string | Uint8Array) =>
+    app.request(path, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer k" },
+      body,
+    });
+
+  test("forecast: over MAX_BODY_BYTES (10 MiB) is 413; a 10 MB body is read and judged (400)", async () => {
+    const over = await post(services.forecast, "/forecast", big(10 * 1024 * 1024 + 1));
+    expect(over.status).toBe(413);
+    expect(((await over.json()) as { error: { code: string } }).error.code).toBe(
+      "payload_too_large",
+    );
+    const tenMb = await post(services.forecast, "/forecast", big(10_000_000));
+    expect(tenMb.status).toBe(400);
+  });
+
+  test("decision: /decision and the admin API 413 over 10 MiB, /decision/batch over 32 MiB", async () => {
+    for (const path of ["/decision", "/admin/policies"]) {
+      const res = await post(services.decision, path, big(10 * 1024 * 1024 + 1));
+      expect(res.status).toBe(413);
+    }
+    expect(
+      (await post(services.decision, "/decision/batch", big(32 * 1024 * 1024 + 1))).status,
+    ).toBe(413);
+    expect((await post(services.decision, "/decision/batch", big(11_000_000))).status).toBe(400);
+  });
+
+  test("invalid UTF-8 inside a JSON string is answered, not a 5xx", async () => {
+    for (const [app, path] of [
+      [services.forecast, "/forecast"],
+      [services.decision, "/decision"],
+    ] as const) {
+      const res = await post(app, path, invalidUtf8Json);
+      expect(res.status).toBeLessThan(500);
+    }
+  });
+});
