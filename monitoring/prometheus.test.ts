@@ -58,6 +58,35 @@ describe("promtool", () => {
       output: expect.stringContaining("SUCCESS"),
     });
   });
+
+  test("every alert rule is exercised by a promtool test that expects it to fire", () => {
+    const alerts = readdirSync(join(monitoringDir, "rules"))
+      .filter((f) => f.endsWith(".yml"))
+      .flatMap((f) => {
+        const file = parse(readFileSync(join(monitoringDir, "rules", f), "utf8")) as {
+          groups: Array<{ rules: Array<{ alert?: string }> }>;
+        };
+        return file.groups.flatMap((g) => g.rules.flatMap((r) => (r.alert ? [r.alert] : [])));
+      });
+    const firing = new Set(
+      readdirSync(join(monitoringDir, "tests"))
+        .filter((f) => f.endsWith(".test.yml"))
+        .flatMap((f) => {
+          const file = parse(readFileSync(join(monitoringDir, "tests", f), "utf8")) as {
+            tests: Array<{
+              alert_rule_test?: Array<{ alertname: string; exp_alerts: unknown[] }>;
+            }>;
+          };
+          return file.tests.flatMap((t) =>
+            (t.alert_rule_test ?? []).flatMap((a) =>
+              a.exp_alerts.length > 0 ? [a.alertname] : [],
+            ),
+          );
+        }),
+    );
+    expect(alerts.length).toBeGreaterThan(10);
+    expect(alerts.filter((a) => !firing.has(a))).toEqual([]);
+  });
 });
 
 describe("grafana", () => {
@@ -88,13 +117,19 @@ describe("grafana", () => {
     for (const file of files) {
       const dashboard = JSON.parse(readFileSync(join(dashboardDir, file), "utf8")) as {
         uid: string;
-        panels: Array<{ datasource: { uid: string }; targets: Array<{ expr: string }> }>;
+        panels: Array<{
+          type: string;
+          datasource?: { uid: string };
+          targets?: Array<{ expr: string }>;
+        }>;
       };
       expect(uids.has(dashboard.uid)).toBe(false);
       uids.add(dashboard.uid);
       for (const panel of dashboard.panels) {
-        expect(panel.datasource.uid).toBe(datasources.datasources[0].uid);
-        for (const target of panel.targets) {
+        if (panel.type === "row") continue; // a heading, no queries
+        expect(panel.datasource?.uid).toBe(datasources.datasources[0]?.uid);
+        expect(panel.targets?.length).toBeGreaterThan(0);
+        for (const target of panel.targets ?? []) {
           for (const [, selector] of target.expr.matchAll(/job=~?"([^"]+)"/g)) {
             for (const job of selector.split("|")) expect(jobs).toContain(job);
           }

@@ -1,0 +1,170 @@
+// Test support: both services built in one process the way their entries build them (the forecast
+// service on an in-memory demo bundle, the decision service on a PGlite database and calling the
+// forecast app in-process), driven through every route so that /metrics shows every series.
+
+import { forecastAccuracy } from "@pp/ml/tracking/forecast-tracking.ts";
+import { trackingGauges } from "@pp/ml/tracking/tracking-metrics.ts";
+import type { TrackingSnapshot } from "@pp/ml/tracking/tracking-store.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
+import { createLogger } from "@pp/shared/logging/logger.ts";
+import { createApp as createDecisionApp } from "../../services/decision/src/app.ts";
+import { parseConfig as parseDecisionConfig } from "../../services/decision/src/config.ts";
+import {
+  buildDecisionDeps,
+  type DecisionDeps,
+  forecastReachableCheck,
+} from "../../services/decision/src/deps.ts";
+import { inProcessTransport } from "../../services/decision/src/forecast-client/forecast-transports.ts";
+import { createApp as createForecastApp } from "../../services/forecast/src/app.ts";
+import { parseConfig as parseForecastConfig } from "../../services/forecast/src/config.ts";
+import { buildForecastDeps } from "../../services/forecast/src/deps.ts";
+import { bundleModelSource } from "../../services/forecast/src/model/model-sources.ts";
+import { typescriptEngine } from "../../services/forecast/src/model/typescript-engine.ts";
+import { memoryReader, trainDemoBundle } from "../../services/forecast/src/testing/demo-bundle.ts";
+
+export const TEST_API_KEY = "monitoring-test-key";
+
+export interface InProcessServices {
+  forecast: ReturnType<typeof createForecastApp>;
+  decision: ReturnType<typeof createDecisionApp>;
+  customerIds: string[];
+  close(): Promise<void>;
+}
+
+export async function startInProcessServices(): Promise<InProcessServices> {
+  const quiet = createLogger({ sink: () => {} });
+  // The forecast service's own test model: trained in memory, served as an exported bundle.
+  const demo = await trainDemoBundle({ customers: 300 });
+  const forecastDeps = buildForecastDeps(parseForecastConfig({}), {
+    runtime: "test",
+    modelSource: bundleModelSource({
+      read: memoryReader(demo.files),
+      description: "in-memory demo bundle",
+      engine: typescriptEngine,
+    }),
+    overrides: { logger: quiet },
+  });
+  await forecastDeps.model.refresh();
+  const forecast = createForecastApp(forecastDeps);
+  // With the registry, the forecast entry polls `ml track` results into these gauges
+  // (pollTrackingMetrics); here one result is shown directly.
+  trackingGauges(forecastDeps.metrics).show([sampleTrackingSnapshot()]);
+
+  let db: TestDatabase | null = await openTestDatabase("pglite");
+  const decisionConfig = parseDecisionConfig({ API_KEYS: TEST_API_KEY });
+  const decisionDeps: DecisionDeps = buildDecisionDeps(decisionConfig, {
+    runtime: "test",
+    database: async () => (db as TestDatabase).handle.db,
+    forecastTransport: inProcessTransport(forecast),
+    overrides: { logger: quiet },
+  });
+  // The forecast-reachable readiness check, answered by the in-process forecast app.
+  const inProcessFetch = (async (input: RequestInfo | URL) =>
+    forecast.request(new URL(String(input)).pathname)) as typeof fetch;
+  decisionDeps.readiness = decisionDeps.readiness.map((check) =>
+    check.name === "forecast" ? forecastReachableCheck(decisionConfig, inProcessFetch) : check,
+  );
+  const decision = createDecisionApp(decisionDeps);
+  return {
+    forecast,
+    decision,
+    customerIds: demo.raw.customerRows.map((row) => row.customerId),
+    async close() {
+      await decisionDeps.audit.close(5000);
+      await db?.cleanup();
+      db = null;
+    },
+  };
+}
+
+/** A representative `ml track` result (what the forecast service reads from forecast_tracking). */
+export function sampleTrackingSnapshot(): TrackingSnapshot {
+  const accuracy = forecastAccuracy("bgnbd", [0.2, 1.1, 2.5, 0.05], [0, 2, 3, 0], [0, 1, 4, 0]);
+  return {
+    id: 1,
+    modelVersionId: 1,
+    modelName: "purchase",
+    version: 1,
+    forecaster: accuracy.forecaster,
+    windowStart: "1997-09-30",
+    windowEnd: "1998-06-30",
+    horizon: 39,
+    timeUnit: "week",
+    customers: accuracy.customers,
+    metrics: accuracy.metrics,
+    segments: accuracy.segments as unknown as Array<Record<string, unknown>>,
+    calibration: accuracy.calibration as unknown as Array<Record<string, unknown>>,
+    trackedAt: new Date(),
+  };
+}
+
+type Fetcher = { request(path: string, init?: RequestInit): Response | Promise<Response> };
+
+/**
+ * Calls every kind of route once or more: success, validation error, missing key, unknown route.
+ * Works on Hono apps in-process and on servers (pass `{ request: (p, i) => fetch(base + p, i) }`).
+ */
+export async function exerciseServices(
+  forecast: Fetcher,
+  decision: Fetcher,
+  customerIds: readonly string[],
+): Promise<void> {
+  const json = { "content-type": "application/json" };
+  const withKey = { ...json, Authorization: `Bearer ${TEST_API_KEY}` };
+  const horizon = { value: 26, unit: "week" };
+  const actions = [
+    { id: "email", cost: 0.3, uplift: 0.1, margin: 12 },
+    { id: "call", cost: 4, uplift: 0.35, margin: 12 },
+  ];
+  const expect = async (what: string, response: Promise<Response> | Response, status: number) => {
+    const res = await response;
+    await res.arrayBuffer();
+    if (res.status !== status) throw new Error(`${what}: expected ${status}, got ${res.status}`);
+  };
+  for (const app of [forecast, decision]) {
+    await expect("GET /health", app.request("/health"), 200);
+    await expect("GET /ready", app.request("/ready"), 200);
+    await expect("GET /nope", app.request("/nope"), 404);
+  }
+  const ids = customerIds.slice(0, 50).map((id) => ({ id }));
+  await expect(
+    "POST /forecast",
+    forecast.request("/forecast", {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ horizon, customers: ids }),
+    }),
+    200,
+  );
+  await expect(
+    "POST /forecast (bad)",
+    forecast.request("/forecast", { method: "POST", headers: json, body: "{}" }),
+    400,
+  );
+  await expect("GET /model-info", forecast.request("/model-info"), 200);
+  for (const id of customerIds.slice(0, 5)) {
+    await expect(
+      "POST /decision",
+      decision.request("/decision", {
+        method: "POST",
+        headers: withKey,
+        body: JSON.stringify({ customer: { id }, horizon, actions }),
+      }),
+      200,
+    );
+  }
+  await expect(
+    "POST /decision (no key)",
+    decision.request("/decision", { method: "POST", headers: json, body: "{}" }),
+    401,
+  );
+  await expect(
+    "POST /decision/batch",
+    decision.request("/decision/batch", {
+      method: "POST",
+      headers: withKey,
+      body: JSON.stringify({ customers: ids, horizon, actions, budget: 5 }),
+    }),
+    200,
+  );
+}
