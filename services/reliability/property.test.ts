@@ -4,20 +4,24 @@
 // FC_SEED=<n> replays a run; FC_RUNS=<n> changes the number of requests per service.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { forecastResponseSchema } from "../forecast/src/routes/forecast-schemas.ts";
 import {
   checkAnswer,
-  type Endpoint,
   invalidUtf8Json,
   type RequestSpec,
   requestArb,
-  validishBodies,
 } from "./adversarial-requests.ts";
 import {
   demoCustomerIds,
   type InProcessServices,
   startInProcessServices,
 } from "./in-process-services.ts";
+import {
+  authorizations,
+  decisionEndpoints,
+  forecastEndpoints,
+  validDecision,
+  validForecast,
+} from "./service-endpoints.ts";
 
 const runs = Number(process.env.FC_RUNS ?? 3000);
 const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined;
@@ -40,78 +44,9 @@ function send(
   return app.request(spec.path, {
     method: spec.method,
     headers: spec.headers,
-    ...(spec.body ? { body: spec.body } : {}),
+    ...(spec.body ? { body: spec.body as BodyInit } : {}),
   });
 }
-
-/** A 2xx from POST /forecast has the documented shape and one item per customer sent. */
-export function validForecast(spec: RequestSpec, body: unknown): void {
-  if (spec.method !== "POST" || !spec.path.startsWith("/forecast")) return;
-  const parsed = forecastResponseSchema.safeParse(body);
-  if (!parsed.success) throw new Error(`invalid /forecast result: ${parsed.error.message}`);
-  const sent = JSON.parse(new TextDecoder().decode(spec.body)) as { customers: unknown[] };
-  if (parsed.data.forecasts.length !== sent.customers.length)
-    throw new Error("one forecast per customer expected");
-}
-
-export function validDecision(spec: RequestSpec, body: unknown): void {
-  if (spec.method !== "POST") return;
-  const b = body as Record<string, unknown>;
-  if (
-    spec.path === "/decision" &&
-    (typeof b.decision_id !== "string" || typeof b.chosen !== "string")
-  )
-    throw new Error(`invalid /decision result: ${JSON.stringify(b).slice(0, 200)}`);
-  if (spec.path === "/decision/batch" && typeof b.batch_id !== "string")
-    throw new Error(`invalid /decision/batch result: ${JSON.stringify(b).slice(0, 200)}`);
-}
-
-export function forecastEndpoints(known: readonly string[]): Endpoint[] {
-  const bodies = validishBodies(known);
-  return [
-    { method: "POST", path: "/forecast", body: bodies.forecast },
-    { method: "GET", path: "/model-info" },
-    { method: "GET", path: "/openapi.json" },
-    { method: "GET", path: "/docs" },
-    { method: "GET", path: "/health" },
-    { method: "GET", path: "/ready" },
-    { method: "GET", path: "/metrics" },
-  ];
-}
-
-export function decisionEndpoints(known: readonly string[]): Endpoint[] {
-  const bodies = validishBodies(known);
-  return [
-    { method: "POST", path: "/decision", body: bodies.decision },
-    { method: "POST", path: "/decision", body: bodies.decision },
-    { method: "POST", path: "/decision/batch", body: bodies.batch },
-    { method: "GET", path: "/admin/policies" },
-    { method: "GET", path: "/admin/policies/active" },
-    { method: "POST", path: "/admin/policies", body: bodies.policy },
-    { method: "GET", path: "/admin/policies/default/versions/1" },
-    { method: "GET", path: "/admin/policies/nope/versions/1e999" },
-    { method: "POST", path: "/admin/policies/default/versions/1/activate" },
-    { method: "POST", path: "/admin/policies/fuzz/versions/99999999999/activate" },
-    { method: "GET", path: "/health" },
-    { method: "GET", path: "/metrics" },
-  ];
-}
-
-export const authorizations = fc.oneof(
-  { weight: 8, arbitrary: fc.constant("Bearer k") },
-  {
-    weight: 1,
-    arbitrary: fc.constantFrom(
-      undefined,
-      "",
-      "Bearer",
-      "Bearer wrong",
-      "Basic aGk6dGhlcmU=",
-      `Bearer ${"k".repeat(10_000)}`,
-      "bearer k",
-    ),
-  },
-);
 
 function tally(statuses: Map<string, number>, answer: { status: number; code?: string }) {
   const key = answer.code ? `${answer.status} ${answer.code}` : String(answer.status);
@@ -182,7 +117,7 @@ describe("body size limits", () => {
     app.request(path, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: "Bearer k" },
-      body,
+      body: body as BodyInit,
     });
 
   test("forecast: over MAX_BODY_BYTES (10 MiB) is 413; a 10 MB body is read and judged (400)", async () => {
