@@ -37,7 +37,9 @@ export async function exportBundleFiles(
 /** Replaces the contents of `dir` with the bundle files. */
 export function writeBundleDir(files: Map<string, Uint8Array>, dir: string): void {
   mkdirSync(dir, { recursive: true });
-  for (const old of readdirSync(dir)) rmSync(join(dir, old), { recursive: true, force: true });
+  for (const old of readdirSync(dir)) {
+    if (old !== "README.md") rmSync(join(dir, old), { recursive: true, force: true });
+  }
   for (const [name, bytes] of files) writeFileSync(join(dir, name), bytes);
   writeFileSync(join(dir, "index.js"), workerIndexModule([...files.keys()]));
 }

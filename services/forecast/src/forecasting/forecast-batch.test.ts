@@ -167,8 +167,11 @@ describe("customers by transactions", () => {
       if ((log.day[r] as number) > model.calibrationEndDay) continue;
       const id = log.customerIds[log.customer[r] as number] as string;
       let list = byCustomer.get(id);
-      if (!list) byCustomer.set(id, (list = []));
-      list?.push({ at: dayToIsoDate(log.day[r] as number), amount: log.amount[r] as number });
+      if (!list) {
+        list = [];
+        byCustomer.set(id, list);
+      }
+      list.push({ at: dayToIsoDate(log.day[r] as number), amount: log.amount[r] as number });
     }
     const ids = model.customers.columns.ids.slice(0, 120);
     const viaIds = resolveCustomers(
@@ -245,9 +248,9 @@ test("BgNbdExpectationCurve equals bgnbdExpectedPurchases over a grid of custome
     for (const T of [0, 3, 30, 80]) {
       const tx = x === 0 ? 0 : T * 0.7;
       curve.expectations(x, tx, T, ts, out);
-      ts.forEach((t, k) =>
-        close(out[k] as number, bgnbdExpectedPurchases(model.bgnbd, t, x, tx, T), 1e-12),
-      );
+      ts.forEach((t, k) => {
+        close(out[k] as number, bgnbdExpectedPurchases(model.bgnbd, t, x, tx, T), 1e-12);
+      });
     }
   }
 });

@@ -21,7 +21,7 @@ import { oneMinusPowerOverExponent } from "@pp/ml/models/special-functions.ts";
 import type { LoadedModel } from "../model/loaded-model.ts";
 import { BgNbdExpectationCurve } from "./bgnbd-expectation-curve.ts";
 import type { CustomerBatch } from "./customer-batch.ts";
-import { discountedSum, discountGrid } from "./discount-grid.ts";
+import { type DiscountGrid, discountedSum, discountGrid } from "./discount-grid.ts";
 import { clvStep } from "./horizon.ts";
 
 export interface ModelColumns {
@@ -120,6 +120,20 @@ function storedCacheOf(model: LoadedModel, horizon: number, rate: number): Store
   return cache;
 }
 
+const grids = new Map<string, DiscountGrid>();
+
+/** The discounting grid depends only on (unit, horizon, rate): built once, reused. */
+function gridFor(model: LoadedModel, horizon: number, rate: number): DiscountGrid {
+  const key = `${model.timeUnit}|${horizon}|${rate}`;
+  let grid = grids.get(key);
+  if (!grid) {
+    if (grids.size >= 64) grids.clear();
+    grid = discountGrid(clvOptions(model, horizon, rate));
+    grids.set(key, grid);
+  }
+  return grid;
+}
+
 export async function forecastBatch(
   model: LoadedModel,
   batch: CustomerBatch,
@@ -135,7 +149,7 @@ export async function forecastBatch(
   /** Discounted expected purchases (CLV before spend) per model; BG/NBD's is reused for GBDT. */
   const bgDiscounted = new Float64Array(n).fill(Number.NaN);
   const pnDiscounted = new Float64Array(n).fill(Number.NaN);
-  const { times, weights } = discountGrid(clvOptions(model, horizon, annualDiscountRate));
+  const { times, weights } = gridFor(model, horizon, annualDiscountRate);
   const { bgnbd, paretoNbd, gammaGamma } = model;
   const curve = curveOf(model);
   const cache = storedCacheOf(model, horizon, annualDiscountRate);

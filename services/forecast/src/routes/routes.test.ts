@@ -116,9 +116,15 @@ describe("POST /forecast", () => {
       }
       expect(["gbdt", "bgnbd", "pareto_nbd"]).toContain(item?.recommended as string);
     }
-    expect((bySummary?.models as Record<string, unknown>).gbdt).toBeUndefined();
-    expect((byId?.models as Record<string, unknown>).gbdt).toMatchObject({ horizon_scaled: false });
-    expect((byTx?.models as Record<string, unknown>).gbdt).toBeDefined();
+    expect(
+      ((bySummary as Record<string, unknown>).models as Record<string, unknown>).gbdt,
+    ).toBeUndefined();
+    expect(
+      ((byId as Record<string, unknown>).models as Record<string, unknown>).gbdt,
+    ).toMatchObject({ horizon_scaled: false });
+    expect(
+      ((byTx as Record<string, unknown>).models as Record<string, unknown>).gbdt,
+    ).toBeDefined();
     expect(byTx).toMatchObject({
       basis: "transactions",
       as_of: "1997-09-30",
@@ -231,10 +237,20 @@ describe("documentation and metrics", () => {
   });
 
   test("GET /openapi.json is OpenAPI 3.1 with the request schema; /docs is HTML", async () => {
-    const doc = (await (await app.request("/openapi.json")).json()) as Record<string, any>;
+    interface Doc {
+      openapi: string;
+      paths: Record<string, { post?: { requestBody?: unknown } }>;
+      components: {
+        schemas: Record<
+          string,
+          { required: string[]; properties: { customers: { maxItems: number } } }
+        >;
+      };
+    }
+    const doc = (await (await app.request("/openapi.json")).json()) as Doc;
     expect(doc.openapi).toBe("3.1.0");
-    expect(doc.paths["/forecast"].post.requestBody).toBeDefined();
-    const request = doc.components.schemas.ForecastRequest;
+    expect(doc.paths["/forecast"]?.post?.requestBody).toBeDefined();
+    const request = doc.components.schemas.ForecastRequest as Doc["components"]["schemas"][string];
     expect(request.required).toEqual(["horizon", "customers"]);
     expect(request.properties.customers.maxItems).toBe(10_000);
     const docs = await app.request("/docs");
