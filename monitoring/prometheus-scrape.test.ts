@@ -161,12 +161,17 @@ describe.skipIf(!present)("real Prometheus scraping both services", () => {
       ].join("\n"),
     );
     processes.push(
-      start("prometheus", PROMETHEUS, [
-        `--config.file=${config}`,
-        `--storage.tsdb.path=${join(dir, "tsdb")}`,
-        `--web.listen-address=127.0.0.1:${promPort}`,
-        "--log.level=warn",
-      ]),
+      start(
+        "prometheus",
+        PROMETHEUS,
+        [
+          `--config.file=${config}`,
+          `--storage.tsdb.path=${join(dir, "tsdb")}`,
+          `--web.listen-address=127.0.0.1:${promPort}`,
+          "--log.level=warn",
+        ],
+        {},
+      ),
     );
 
     // Both services ready (the forecast model loaded; decision's database opened lazily).
