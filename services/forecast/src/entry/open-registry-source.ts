@@ -35,6 +35,9 @@ export async function openRegistrySource(
     logger.info("opening the model registry", { database: where });
     const handle = await createDatabase(dbOptions);
     closeDb = () => handle.close();
+    await handle.migrate();
+    logger.info("database migrated", { driver: handle.driver });
+    // After the migrations: on a fresh database the tracking table exists only now.
     if (metrics) {
       // Production accuracy from `ml track` (forecast_realized_*), re-read at the poll interval.
       const tracking = pollTrackingMetrics({
@@ -49,8 +52,6 @@ export async function openRegistrySource(
         return handle.close();
       };
     }
-    await handle.migrate();
-    logger.info("database migrated", { driver: handle.driver });
     const store = openArtifactStore(artifactStoreLocationFromEnv(env));
     const registry = new ModelRegistry(handle.db, store);
     if (config.DEMO_MODEL) {
