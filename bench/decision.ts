@@ -9,6 +9,7 @@ import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { benchResults } from "./bench-results.ts";
 
 // autocannon ships no types: the slice used here, loaded through require.
 interface AutocannonResult {
@@ -21,7 +22,8 @@ const autocannon = createRequire(import.meta.url)("autocannon") as (
   options: Record<string, unknown>,
 ) => Promise<AutocannonResult>;
 
-const seconds = Number(process.argv[2] ?? 8);
+const seconds = Number(process.argv[2]?.startsWith("--") ? 8 : (process.argv[2] ?? 8));
+const results = benchResults("decision");
 const root = resolve(import.meta.dirname, "..");
 const bun = process.execPath;
 const key = "bench-key-0123456789";
@@ -132,6 +134,8 @@ try {
       connections: run.connections,
       duration: seconds,
     });
+    results.add(`decision ${run.name}: req/s`, Math.round(result.requests.average), "req/s");
+    results.add(`decision ${run.name}: p99`, result.latency.p99, "ms");
     console.log(
       `${run.name.padEnd(30)} ${String(run.connections).padStart(5)} ${result.requests.average.toFixed(0).padStart(7)} ${String(result.latency.p50).padStart(9)} ${String(result.latency.p99).padStart(8)} ${String(result.non2xx + result.errors).padStart(9)}`,
     );

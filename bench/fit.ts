@@ -13,6 +13,7 @@ import type { FitResult } from "../ml/models/types.ts";
 import { simulateBgNbd } from "../ml/sim/bgnbd-simulator.ts";
 import { simulateParetoNbd } from "../ml/sim/pareto-nbd-simulator.ts";
 import { groupSummaries } from "../ml/training/group-summaries.ts";
+import { benchResults } from "./bench-results.ts";
 
 const args = process.argv.slice(2);
 const customersArg = args.indexOf("--customers");
@@ -22,6 +23,7 @@ if (!(Number.isInteger(customers) && customers > 0)) {
   process.exit(2);
 }
 const withExact = args.includes("--exact");
+const results = benchResults("fit");
 
 const BGNBD = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
 const PARETO = { r: 0.553, alpha: 10.578, s: 0.606, beta: 11.669 };
@@ -82,6 +84,7 @@ for (const model of ["BG/NBD", "Pareto/NBD"] as const) {
   );
   const fit = model === "BG/NBD" ? fitBgNbd(summaries) : fitParetoNbd(summaries);
   console.log(`${model} fit (day grid, grouping included): ${describe(fit)}`);
+  results.add(`${model} fit, ${customers.toLocaleString("en-US")} customers`, fit.seconds, "s");
   if (withExact) {
     const exact = model === "BG/NBD" ? fitBgNbd(population.exact) : fitParetoNbd(population.exact);
     console.log(`${model} fit (exact continuous times): ${describe(exact)}`);

@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
+import { benchResults } from "./bench-results.ts";
 
 interface AutocannonResult {
   requests: { average: number };
@@ -20,8 +21,10 @@ const autocannon = createRequire(import.meta.url)("autocannon") as (
   options: Record<string, unknown>,
 ) => Promise<AutocannonResult>;
 
-const seconds = Number(process.argv[2] ?? 6);
-const engine = process.argv[3] ?? "onnxruntime-web";
+const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const seconds = Number(positional[0] ?? 6);
+const engine = positional[1] ?? "onnxruntime-web";
+const results = benchResults("forecast");
 const root = resolve(import.meta.dirname, "..");
 const bundle = join(root, "services/forecast/worker-model");
 
@@ -100,6 +103,8 @@ try {
       duration: seconds,
     });
     rates.push(result.requests.average);
+    results.add(`forecast ${run.name}: req/s`, Math.round(result.requests.average), "req/s");
+    results.add(`forecast ${run.name}: p99`, result.latency.p99, "ms");
     console.log(
       `${run.name.padEnd(30)} ${String(run.connections).padStart(5)} ${result.requests.average.toFixed(0).padStart(7)} ${String(result.latency.p50).padStart(9)} ${String(result.latency.p99).padStart(8)} ${String(result.non2xx + result.errors).padStart(9)}`,
     );
@@ -124,6 +129,11 @@ try {
     ["warm (repeated question)", warm],
     ["cold (new horizon each time)", cold],
   ] as const) {
+    results.add(
+      `forecast server time, 1,000-customer batch, ${label}: p50`,
+      quantile(times, 0.5),
+      "ms",
+    );
     console.log(
       `server time, 1,000-customer batch, ${label.padEnd(28)} p50 ${quantile(times, 0.5).toFixed(2)} ms  p99 ${quantile(times, 0.99).toFixed(2)} ms (aim: < 5 ms)`,
     );

@@ -12,6 +12,9 @@ import { exportGbdtToOnnx } from "../ml/onnx/export-tree-ensemble.ts";
 import { createOrtTreeEnsembleSession } from "../ml/onnx/ort-session.ts";
 import { parseTreeEnsembleOnnx } from "../ml/onnx/parse-tree-ensemble.ts";
 import { evaluateTreeEnsemble } from "../ml/onnx/tree-ensemble-evaluator.ts";
+import { benchResults } from "./bench-results.ts";
+
+const results = benchResults("gbdt");
 
 const FEATURES = 20;
 const largeArg = process.argv.indexOf("--large");
@@ -36,6 +39,7 @@ function timeTraining(n: number): GbdtModel {
   const model = trainGbdt(d.X, d.y, TRAIN);
   const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  results.add(`GBDT train, ${fmt(n)} customers, ${TRAIN.nEstimators} trees`, wall, "s");
   console.log(
     `train  ${fmt(n).padStart(9)} customers × ${FEATURES} features, ${model.trees.length} trees depth ${TRAIN.maxDepth}: ` +
       `${fmt(wall, 2)} s wall, ${fmt((cpu.user + cpu.system) / 1e6, 2)} s CPU`,
@@ -93,5 +97,7 @@ for (const [name, score] of scorers) {
   console.log(
     `score  ${name.padEnd(34)} ${fmt(one).padStart(14)} ${fmt(big).padStart(14)}  customers/s`,
   );
+  results.add(`score ${name}, batch 1`, Math.round(one), "customers/s");
+  results.add(`score ${name}, batch 10,000`, Math.round(big), "customers/s");
 }
 await session.release();

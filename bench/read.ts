@@ -8,8 +8,12 @@ import { join } from "node:path";
 import { readCsvLog } from "../ml/data/csv-reader.ts";
 import { simulateBgNbd } from "../ml/sim/bgnbd-simulator.ts";
 import { writeTransactionsCsv } from "../ml/sim/transactions-csv-writer.ts";
+import { benchResults } from "./bench-results.ts";
 
-const targetRows = Number(process.argv[2] ?? 1_000_000);
+const targetRows = Number(
+  process.argv[2]?.startsWith("--") ? 1_000_000 : (process.argv[2] ?? 1_000_000),
+);
+const results = benchResults("read");
 // With the CDNOW parameters a customer makes ~2.77 purchases in 78 weeks.
 const customers = Math.ceil(targetRows / 2.77);
 const dir = mkdtempSync(join(tmpdir(), "bench-read-"));
@@ -37,6 +41,7 @@ try {
       log.day.byteLength +
       log.amount.byteLength +
       (log.quantity?.byteLength ?? 0);
+    if (run === runs) results.add(`CSV read, ${log.length} rows`, log.length / seconds, "rows/s");
     console.log(
       `run ${run}: ${(log.length / seconds / 1e6).toFixed(2)} M rows/s (${seconds.toFixed(2)} s, ` +
         `${(mb / seconds).toFixed(0)} MB/s); typed arrays ${mib(typedBytes)}; ` +

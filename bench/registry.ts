@@ -10,6 +10,9 @@ import type { DatabaseDriver } from "../shared/db/database.ts";
 import { openTestDatabase } from "../shared/db/test-databases.ts";
 import { DecisionLogRepository } from "../shared/registry/decision-log.ts";
 import { ModelRegistry } from "../shared/registry/model-registry.ts";
+import { benchResults } from "./bench-results.ts";
+
+const results = benchResults("registry");
 
 const CUSTOMERS = 23_570;
 const FEATURES = 12;
@@ -84,6 +87,13 @@ async function bench(driver: DatabaseDriver) {
     }));
     const append = await time(() => log.insertMany(decisions));
     console.log(`\n${driver}`);
+    results.add(
+      `${driver}: register version + ${CUSTOMERS} customer features`,
+      median(register),
+      "ms",
+    );
+    results.add(`${driver}: getCustomerFeatures, 1000 ids`, median(lookup), "ms");
+    results.add(`${driver}: decision log insertMany 10,000 rows`, append, "ms");
     console.log(
       `  register version + ${CUSTOMERS} customer features: ${median(register).toFixed(0)} ms (median of 3)`,
     );
@@ -102,7 +112,6 @@ async function bench(driver: DatabaseDriver) {
   }
 }
 
-const drivers = (
-  process.argv.slice(2).length ? process.argv.slice(2) : ["pglite", "postgres"]
-) as DatabaseDriver[];
+const named = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const drivers = (named.length ? named : ["pglite", "postgres"]) as DatabaseDriver[];
 for (const driver of drivers) await bench(driver);

@@ -12,6 +12,9 @@ import { createStepLog } from "../ml/pipelines/step-log.ts";
 import { runTrainPipeline } from "../ml/pipelines/train.ts";
 import { trainModels } from "../ml/pipelines/train-models.ts";
 import { renderReportHtml } from "../ml/report/report-html.ts";
+import { benchResults } from "./bench-results.ts";
+
+const results = benchResults("train");
 
 const out = await mkdtemp(join(tmpdir(), "pp-bench-train-"));
 try {
@@ -36,6 +39,7 @@ try {
         .map(([k, v]) => `${k} ${v.toFixed(2)}`)
         .join("; ");
       console.log(`CDNOW ml train (run ${run}): ${total.toFixed(2)} s  [${parts}]`);
+      if (run === 2) results.add("CDNOW ml train (whole pipeline)", total, "s");
     }
   }
   for (const customers of [5000, 20000]) {
@@ -57,6 +61,7 @@ try {
     console.log(
       `demo-style training (fast settings), ${customers} simulated customers: ${seconds.toFixed(2)} s`,
     );
+    results.add(`demo-style training, ${customers} customers`, seconds, "s");
   }
 } finally {
   await rm(out, { recursive: true, force: true });
