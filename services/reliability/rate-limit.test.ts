@@ -1,0 +1,75 @@
+// Rate limiting as configured from the environment, over real HTTP (Bun.serve): per API key on the
+// decision service, per client address on the forecast service; 429 JSON + Retry-After; probes
+// are never limited. Requests are deliberately invalid (400): the limit applies before any work.
+import { afterAll, describe, expect, test } from "bun:test";
+import { createLogger } from "@pp/shared/logging/logger.ts";
+import { createApp as createDecisionApp } from "../decision/src/app.ts";
+import { parseConfig as parseDecisionConfig } from "../decision/src/config.ts";
+import { buildDecisionDeps } from "../decision/src/deps.ts";
+import { createApp as createForecastApp } from "../forecast/src/app.ts";
+import { parseConfig as parseForecastConfig } from "../forecast/src/config.ts";
+import { buildForecastDeps } from "../forecast/src/deps.ts";
+
+const quiet = createLogger({ sink: () => {} });
+const servers: Array<ReturnType<typeof Bun.serve>> = [];
+afterAll(() => {
+  for (const s of servers) s.stop(true);
+});
+
+function serve(fetchHandler: (req: Request, server: unknown) => Response | Promise<Response>) {
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: fetchHandler });
+  servers.push(server);
+  return `http://127.0.0.1:${server.port}`;
+}
+
+const post = (url: string, headers: Record<string, string> = {}) =>
+  fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: "{}",
+  });
+
+describe("RATE_LIMIT_RPS / RATE_LIMIT_BURST", () => {
+  test("decision: per API key; 429 JSON with Retry-After; other keys and probes unaffected", async () => {
+    const config = parseDecisionConfig({
+      API_KEYS: "key-a,key-b",
+      RATE_LIMIT_RPS: "0.5",
+      RATE_LIMIT_BURST: "3",
+    });
+    const app = createDecisionApp(
+      buildDecisionDeps(config, { runtime: "test", overrides: { logger: quiet } }),
+    );
+    const base = serve(app.fetch);
+    const a = { authorization: "Bearer key-a" };
+    for (let i = 0; i < 3; i++) expect((await post(`${base}/decision`, a)).status).toBe(400);
+    const limited = await post(`${base}/decision`, a);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(limited.headers.get("content-type")).toContain("application/json");
+    expect(((await limited.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
+    expect((await post(`${base}/decision`, { authorization: "Bearer key-b" })).status).toBe(400);
+    for (let i = 0; i < 10; i++) expect((await fetch(`${base}/health`)).status).toBe(200);
+  });
+
+  test("forecast: without a key, the client address is limited", async () => {
+    const config = parseForecastConfig({ RATE_LIMIT_RPS: "1", RATE_LIMIT_BURST: "2" });
+    const app = createForecastApp(
+      buildForecastDeps(config, { runtime: "test", overrides: { logger: quiet } }),
+    );
+    const base = serve(app.fetch);
+    expect((await post(`${base}/forecast`)).status).toBe(400);
+    expect((await post(`${base}/forecast`)).status).toBe(400);
+    const limited = await post(`${base}/forecast`);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("1");
+    expect((await fetch(`${base}/metrics`)).status).toBe(200);
+  });
+
+  test("unset: no limit", async () => {
+    const app = createForecastApp(
+      buildForecastDeps(parseForecastConfig({}), { runtime: "test", overrides: { logger: quiet } }),
+    );
+    const base = serve(app.fetch);
+    for (let i = 0; i < 30; i++) expect((await post(`${base}/forecast`)).status).toBe(400);
+  });
+});
