@@ -16,8 +16,13 @@ afterAll(() => {
   for (const s of servers) s.stop(true);
 });
 
-function serve(fetchHandler: (req: Request, server: unknown) => Response | Promise<Response>) {
-  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: fetchHandler });
+/** Serves an app the way the Bun entries do (the server is the app's env: client addresses). */
+function serve(app: { fetch: (req: Request, env: never) => Response | Promise<Response> }) {
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch: (req, srv) => app.fetch(req, srv as never),
+  });
   servers.push(server);
   return `http://127.0.0.1:${server.port}`;
 }
@@ -39,7 +44,7 @@ describe("RATE_LIMIT_RPS / RATE_LIMIT_BURST", () => {
     const app = createDecisionApp(
       buildDecisionDeps(config, { runtime: "test", overrides: { logger: quiet } }),
     );
-    const base = serve(app.fetch);
+    const base = serve(app);
     const a = { authorization: "Bearer key-a" };
     for (let i = 0; i < 3; i++) expect((await post(`${base}/decision`, a)).status).toBe(400);
     const limited = await post(`${base}/decision`, a);
@@ -56,7 +61,7 @@ describe("RATE_LIMIT_RPS / RATE_LIMIT_BURST", () => {
     const app = createForecastApp(
       buildForecastDeps(config, { runtime: "test", overrides: { logger: quiet } }),
     );
-    const base = serve(app.fetch);
+    const base = serve(app);
     expect((await post(`${base}/forecast`)).status).toBe(400);
     expect((await post(`${base}/forecast`)).status).toBe(400);
     const limited = await post(`${base}/forecast`);
@@ -69,7 +74,7 @@ describe("RATE_LIMIT_RPS / RATE_LIMIT_BURST", () => {
     const app = createForecastApp(
       buildForecastDeps(parseForecastConfig({}), { runtime: "test", overrides: { logger: quiet } }),
     );
-    const base = serve(app.fetch);
+    const base = serve(app);
     for (let i = 0; i < 30; i++) expect((await post(`${base}/forecast`)).status).toBe(400);
   });
 });
