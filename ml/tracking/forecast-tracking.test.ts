@@ -12,6 +12,7 @@ import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-database
 import { parseExposition, sampleValue } from "@pp/shared/metrics/exposition-parser.ts";
 import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
+import { runCli } from "../cli.ts";
 import { readCdnowLog } from "../data/cdnow-reader.ts";
 import { cdnowSampleOrWarn } from "../data/cdnow-sample.ts";
 import { isoDateToDay, type TransactionLog } from "../data/transaction-log.ts";
@@ -23,7 +24,7 @@ import { simulateBgNbd } from "../sim/bgnbd-simulator.ts";
 import { writeTransactionsCsv } from "../sim/transactions-csv-writer.ts";
 import { forecastAccuracy, type SegmentAccuracy, segmentOf } from "./forecast-tracking.ts";
 import { realizedPurchases } from "./realized-purchases.ts";
-import { trackingGauges } from "./tracking-metrics.ts";
+import { pollTrackingMetrics, trackingGauges } from "./tracking-metrics.ts";
 import { latestProductionTracking } from "./tracking-store.ts";
 
 const TRUE_PARAMS: BgNbdParams = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
@@ -292,6 +293,40 @@ describe("ml track pipeline (PGlite)", () => {
     expect(readFileSync(join(dir, "report", "tracking.html"), "utf8")).toContain("<svg");
   }, 60_000);
 
+  test("the poller the forecast service runs shows the production version's latest results", async () => {
+    const metrics = new MetricsRegistry();
+    const errors: unknown[] = [];
+    const poller = pollTrackingMetrics({
+      db: t.handle.db,
+      metrics,
+      modelName: "sim",
+      intervalMs: 0,
+      onError: (e) => errors.push(e),
+    });
+    expect(await poller.refresh()).toBe(2);
+    poller.stop();
+    const exposed = parseExposition(metrics.expose());
+    const customers = sampleValue(exposed, "forecast_realized_customers", {
+      forecaster: "pareto_nbd",
+      segment: "all",
+    });
+    expect(customers).toBeGreaterThan(1000);
+    // An unknown model shows nothing (and is not an error).
+    const other = pollTrackingMetrics({
+      db: t.handle.db,
+      metrics,
+      modelName: "nope",
+      intervalMs: 0,
+    });
+    expect(await other.refresh()).toBe(0);
+    expect(
+      parseExposition(metrics.expose()).samples.some((x) =>
+        x.name.startsWith("forecast_realized_"),
+      ),
+    ).toBe(false);
+    expect(errors).toEqual([]);
+  }, 30_000);
+
   test("a window that ends on or before the cutoff, or an unknown version, is refused by name", async () => {
     const base = { registry, db: t.handle.db, model: "sim", data: csv, format: "csv" as const };
     await expect(
@@ -301,6 +336,26 @@ describe("ml track pipeline (PGlite)", () => {
       /--version: "sim" has no version 9/,
     );
   }, 30_000);
+});
+
+test("ml track: a missing option is a one-line error with exit code 2", async () => {
+  const errors: string[] = [];
+  const original = { error: console.error, write: process.stderr.write };
+  console.error = (line: string) => errors.push(String(line));
+  // commander prints its own errors straight to stderr.
+  process.stderr.write = ((chunk: string) =>
+    errors.push(String(chunk)) > 0) as typeof process.stderr.write;
+  try {
+    expect(await runCli(["track", "--model", "purchase"])).toBe(2);
+    expect(
+      await runCli(["track", "--model", "m", "--data", "x.csv", "--window-end", "1998-13-01"]),
+    ).toBe(2);
+  } finally {
+    console.error = original.error;
+    process.stderr.write = original.write;
+  }
+  expect(errors.join("\n")).toContain("--data");
+  expect(errors.join("\n")).toContain("1998-13-01");
 });
 
 describe("CDNOW sample", () => {
