@@ -53,7 +53,8 @@ describe.skipIf(cdnow === null)("notebooks run top to bottom with Deno", () => {
     test(`${file}: type-checks and runs`, () => {
       const notebook = JSON.parse(readFileSync(join(notebooksDir, file), "utf8")) as Notebook;
       const script = join(notebooksDir, `.${file.replace(/\.ipynb$/, "")}.notebook-test.ts`);
-      writeFileSync(script, `${codeOf(notebook)}\n`);
+      // The kernel always has the Deno namespace; a plain `deno check` needs to be told.
+      writeFileSync(script, `/// <reference lib="deno.ns" />\n${codeOf(notebook)}\n`);
       try {
         const check = runDeno(["check", script]);
         expect({ check: check.status, output: check.output }).toEqual({
