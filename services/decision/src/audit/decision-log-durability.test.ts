@@ -87,6 +87,8 @@ describe.skipIf(!bin)("decision log across a PostgreSQL outage", () => {
     expect(answered).toHaveLength(10 + 25); // the buffer held 25, then 503s
     expect(refused).toBe(15);
     expect(deps.audit.pending).toBe(25);
+    // The failed write that records the problem may still be in flight (writes linger 5 ms).
+    for (let i = 0; i < 200 && deps.audit.problem === undefined; i++) await Bun.sleep(50);
     expect(deps.audit.problem).toBeDefined();
 
     start(); // and comes back
