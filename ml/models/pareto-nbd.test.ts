@@ -4,6 +4,7 @@ import { Xoshiro128 } from "../sim/random.ts";
 import { sampleGamma } from "../sim/samplers.ts";
 import {
   type ParetoNbdParams,
+  paretoNbdAliveAndPurchase,
   paretoNbdCustomerLogLikelihood,
   paretoNbdExpectedPurchases,
   paretoNbdExpectedPurchasesBatch,
@@ -222,4 +223,30 @@ describe("Pareto/NBD predictions", () => {
     const extreme = { r: 1, alpha: 1e6, s: 1, beta: 1e-3 };
     expect(() => paretoNbdProbabilityAlive(extreme, 3, 0.5, 1)).toThrow(ModelInputError);
   });
+});
+
+test("paretoNbdAliveAndPurchase equals P(alive) and P(purchase) bit for bit", () => {
+  const paramSets: ParetoNbdParams[] = [
+    { r: 0.55, alpha: 10.6, s: 0.61, beta: 11.7 },
+    { r: 0.55, alpha: 10.6, s: 0.61, beta: 10.6 }, // alpha = beta: the closed form
+    { r: 2, alpha: 3, s: 1.5, beta: 40 },
+  ];
+  let checked = 0;
+  for (const params of paramSets) {
+    for (const [x, tx, T] of [
+      [0, 0, 0],
+      [0, 0, 30],
+      [2, 10, 30],
+      [7, 30, 30],
+      [25, 1.5, 80],
+    ] as const) {
+      for (const t of [0, 0.5, 39, 260]) {
+        const both = paretoNbdAliveAndPurchase(params, t, x, tx, T);
+        expect(both.pAlive).toBe(paretoNbdProbabilityAlive(params, x, tx, T));
+        expect(both.pPurchase).toBe(paretoNbdProbabilityOfPurchase(params, t, x, tx, T));
+        checked++;
+      }
+    }
+  }
+  expect(checked).toBe(60);
 });

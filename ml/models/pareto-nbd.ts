@@ -43,7 +43,9 @@ function logLikelihoodParts(
   x: number,
   tx: number,
   T: number,
-): { alive: number; died: number } {
+  /** F1 (it depends on t_x, not T) when already known for this customer. */
+  knownF1?: number,
+): { alive: number; died: number; f1: number } {
   const { r, alpha, s, beta } = params;
   const alive = -(r + x) * Math.log(alpha + T) - s * Math.log(beta + T);
   const rsx = r + s + x;
@@ -51,16 +53,16 @@ function logLikelihoodParts(
   const d = Math.abs(alpha - beta);
   const second = alpha >= beta ? s + 1 : r + x;
   let logA0: number;
+  let f1 = Number.NaN;
   if (tx >= T) {
     logA0 = Number.NEGATIVE_INFINITY;
   } else if (d === 0) {
     // alpha = beta: the integrand is (m+y)^−(r+s+x+1), integrated in closed form.
     logA0 = -rsx * Math.log(m + tx) + Math.log(-Math.expm1(rsx * Math.log((m + tx) / (m + T))));
   } else {
-    let f1: number;
     let f2: number;
     try {
-      f1 = hyp2f1(rsx, second, rsx + 1, d / (m + tx));
+      f1 = knownF1 ?? hyp2f1(rsx, second, rsx + 1, d / (m + tx));
       f2 = hyp2f1(rsx, second, rsx + 1, d / (m + T));
     } catch (e) {
       if (!(e instanceof Hyp2f1ConvergenceError)) throw e;
@@ -74,7 +76,7 @@ function logLikelihoodParts(
     const l2 = Math.log(f2) - rsx * Math.log(m + T);
     logA0 = l1 > l2 ? logSubExp(l1, l2) : Number.NEGATIVE_INFINITY;
   }
-  return { alive, died: Math.log(s) - Math.log(rsx) + logA0 };
+  return { alive, died: Math.log(s) - Math.log(rsx) + logA0, f1 };
 }
 
 /** Log-likelihood of one customer's (x, t_x, T). */
@@ -493,6 +495,30 @@ export function paretoNbdProbabilityOfPurchase(
   const now = logLikelihoodParts(params, x, tx, T);
   const later = logLikelihoodParts(params, x, tx, T + t);
   return -Math.expm1(logAddExp(later.alive, later.died) - logAddExp(now.alive, now.died));
+}
+
+/**
+ * P(alive) and P(purchase in (T, T+t]) together, equal to the two functions above: they share the
+ * likelihood at T and its 2F1 at t_x, so three 2F1 series are summed instead of six.
+ */
+export function paretoNbdAliveAndPurchase(
+  params: ParetoNbdParams,
+  t: number,
+  x: number,
+  tx: number,
+  T: number,
+): { pAlive: number; pPurchase: number } {
+  assertHorizon(t);
+  assertPositiveParams(params, NAMES);
+  assertCustomer(x, tx, T);
+  const now = logLikelihoodParts(params, x, tx, T);
+  const pAlive = 1 / (1 + Math.exp(now.died - now.alive));
+  if (t === 0) return { pAlive, pPurchase: 0 };
+  const later = logLikelihoodParts(params, x, tx, T + t, Number.isNaN(now.f1) ? undefined : now.f1);
+  const pPurchase = -Math.expm1(
+    logAddExp(later.alive, later.died) - logAddExp(now.alive, now.died),
+  );
+  return { pAlive, pPurchase };
 }
 
 type Scalar4 = (params: ParetoNbdParams, t: number, x: number, tx: number, T: number) => number;

@@ -173,6 +173,29 @@ export class Histogram<L extends string = never> extends Metric<L, HistogramStat
     state.count++;
   }
 
+  /** `observe` for every value of a column under one label set: the series is looked up once. */
+  observeAll(labels: LabelValues<L> | undefined, values: ArrayLike<number>): void {
+    if (values.length === 0) return;
+    const state = this.seriesFor(labels, () => ({
+      counts: new Float64Array(this.buckets.length),
+      sum: 0,
+      count: 0,
+    })).value;
+    const { buckets } = this;
+    for (let j = 0; j < values.length; j++) {
+      const value = values[j] as number;
+      if (Number.isNaN(value)) continue;
+      for (let i = 0; i < buckets.length; i++) {
+        if (value <= (buckets[i] as number)) {
+          (state.counts[i] as number)++;
+          break;
+        }
+      }
+      state.sum += value;
+      state.count++;
+    }
+  }
+
   /** Count and sum of one series (for tests and summaries). */
   get(labels?: LabelValues<L>): { count: number; sum: number } {
     const key = this.labelValuesOf(labels).join("\u0000");

@@ -140,3 +140,30 @@ describe("promtool check metrics", () => {
     },
   );
 });
+
+test("Histogram.observeAll counts like observe per value (NaN skipped)", () => {
+  const registry = new MetricsRegistry();
+  const one = registry.histogram({
+    name: "one_by_one",
+    help: "h",
+    labelNames: ["m"],
+    buckets: [1, 5],
+  });
+  const all = registry.histogram({
+    name: "all_at_once",
+    help: "h",
+    labelNames: ["m"],
+    buckets: [1, 5],
+  });
+  const values = [0.5, Number.NaN, 3, 7, 1, 5.5];
+  for (const v of values) one.observe({ m: "a" }, v);
+  all.observeAll({ m: "a" }, Float64Array.from(values));
+  expect(all.get({ m: "a" })).toEqual(one.get({ m: "a" }));
+  expect(all.get({ m: "a" }).count).toBe(5);
+  const lines = (h: typeof one) =>
+    h
+      .expose()
+      .slice(2)
+      .map((l) => l.replace(/^\w+/, ""));
+  expect(lines(all)).toEqual(lines(one));
+});

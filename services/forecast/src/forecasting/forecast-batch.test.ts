@@ -254,3 +254,56 @@ test("BgNbdExpectationCurve equals bgnbdExpectedPurchases over a grid of custome
     }
   }
 });
+
+test("summaries (shared and distinct T, any order) equal the ml/models reference; order changes no value", async () => {
+  const gg = model.gammaGamma;
+  if (!gg) throw new Error("the demo model has a spend model");
+  // 300 customers: T repeats every 25 rows, x every 7, so (x, T) and T are shared and not.
+  const customers: CustomerInput[] = Array.from({ length: 300 }, (_, i) => {
+    const x = i % 7;
+    const T = i % 2 === 0 ? 10 + (i % 25) : 5 + i * 0.173;
+    return {
+      id: `c${i}`,
+      summary: { frequency: x, recency: x === 0 ? 0 : T * ((i % 5) / 5), T, monetary: 10 + i },
+    };
+  });
+  const horizon = 52.3;
+  const options = clvOptions(model, horizon, 0.1);
+  const forward = await forecastBatch(
+    model,
+    resolveCustomers(model, customers, undefined),
+    horizon,
+    0.1,
+  );
+  const reversed = await forecastBatch(
+    model,
+    resolveCustomers(model, [...customers].reverse(), undefined),
+    horizon,
+    0.1,
+  );
+  for (let i = 0; i < customers.length; i++) {
+    const s = customers[i]?.summary as {
+      frequency: number;
+      recency: number;
+      T: number;
+      monetary: number;
+    };
+    const [x, tx, T, m] = [s.frequency, s.recency, s.T, s.monetary];
+    close(forward.bgnbd.clv[i] as number, bgnbdClv(model.bgnbd, gg, x, tx, T, m, options), 1e-10);
+    close(
+      forward.paretoNbd.clv[i] as number,
+      paretoNbdClv(model.paretoNbd, gg, x, tx, T, m, options),
+      1e-10,
+    );
+    close(
+      forward.paretoNbd.pPurchase[i] as number,
+      paretoNbdProbabilityOfPurchase(model.paretoNbd, horizon, x, tx, T),
+    );
+    const j = customers.length - 1 - i;
+    for (const k of ["bgnbd", "paretoNbd"] as const) {
+      for (const f of ["expectedPurchases", "pAlive", "pPurchase", "clv"] as const) {
+        expect(reversed[k][f][j]).toBe(forward[k][f][i] as number);
+      }
+    }
+  }
+});

@@ -13,13 +13,10 @@ import {
 } from "@pp/ml/models/bgnbd.ts";
 import { type ClvOptions, PERIODS_PER_YEAR } from "@pp/ml/models/clv.ts";
 import { gammaGammaExpectedSpend } from "@pp/ml/models/gamma-gamma.ts";
-import {
-  paretoNbdProbabilityAlive,
-  paretoNbdProbabilityOfPurchase,
-} from "@pp/ml/models/pareto-nbd.ts";
+import { paretoNbdAliveAndPurchase } from "@pp/ml/models/pareto-nbd.ts";
 import { oneMinusPowerOverExponent } from "@pp/ml/models/special-functions.ts";
 import type { LoadedModel } from "../model/loaded-model.ts";
-import { BgNbdExpectationCurve } from "./bgnbd-expectation-curve.ts";
+import { BgNbdExpectationCurve, type GridPoints } from "./bgnbd-expectation-curve.ts";
 import type { CustomerBatch } from "./customer-batch.ts";
 import { type DiscountGrid, discountedSum, discountGrid } from "./discount-grid.ts";
 import { clvStep } from "./horizon.ts";
@@ -134,6 +131,23 @@ function gridFor(model: LoadedModel, horizon: number, rate: number): DiscountGri
   return grid;
 }
 
+/** Customers without an error, sorted by (T, x, t_x): equal summaries end up side by side. */
+function visitOrder(batch: CustomerBatch): Int32Array {
+  const { n, x, tx, T, errors } = batch;
+  let m = 0;
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) if (!errors[i]) order[m++] = i;
+  const used = order.subarray(0, m);
+  used.sort(
+    (i, j) =>
+      (T[i] as number) - (T[j] as number) ||
+      (x[i] as number) - (x[j] as number) ||
+      (tx[i] as number) - (tx[j] as number) ||
+      i - j,
+  );
+  return used;
+}
+
 export async function forecastBatch(
   model: LoadedModel,
   batch: CustomerBatch,
@@ -153,13 +167,15 @@ export async function forecastBatch(
   const { bgnbd, paretoNbd, gammaGamma } = model;
   const curve = curveOf(model);
   const cache = storedCacheOf(model, horizon, annualDiscountRate);
-  const bgCurve = new Float64Array(times.length);
-  const pnCurve = new Float64Array(times.length);
+  const K = times.length;
+  const bgCurve = new Float64Array(K);
+  const pnCurve = new Float64Array(K);
   const pnb = paretoNbd;
   // Pareto/NBD E(t) = P(alive) · (r+x)(beta+T)/((alpha+T)(s−1)) · [1 − ((beta+T)/(beta+T+t))^(s−1)]:
   // P(alive) (two 2F1 series) is computed once per customer, not once per discounting step.
-  const pnbdShape = (t: number, xi: number, Ti: number) =>
-    (((pnb.r + xi) * (pnb.beta + Ti)) / (pnb.alpha + Ti)) *
+  const pnbdPrefactor = (xi: number, Ti: number) =>
+    ((pnb.r + xi) * (pnb.beta + Ti)) / (pnb.alpha + Ti);
+  const pnbdTail = (t: number, Ti: number) =>
     oneMinusPowerOverExponent(-Math.log1p(t / (pnb.beta + Ti)), pnb.s - 1);
   const targets = [
     bg.expectedPurchases,
@@ -171,11 +187,24 @@ export async function forecastBatch(
     pn.pPurchase,
     pnDiscounted,
   ];
-  // Customers with the same (x, t_x, T) get the same purchase forecasts: compute each once.
-  const firstWith = new Map<string, number>();
+  // Shared work: customers are visited in (T, x, t_x) order, so those with the same (x, t_x, T)
+  // are neighbours and copy the previous forecasts; the grid terms that depend on T only
+  // (BG/NBD's z and powers, Pareto/NBD's tail per step) are computed once per T, and BG/NBD's
+  // series once per (x, T). Computing in another order changes no value.
+  const order = visitOrder(batch);
+  const points: GridPoints = {
+    z: new Float64Array(K),
+    first: new Float64Array(K),
+    power: new Float64Array(K),
+  };
+  const pnTail = new Float64Array(K);
+  const shape = new Float64Array(K);
+  let pointsT = Number.NaN;
+  let shapeX = Number.NaN;
+  let previous = -1;
 
-  for (let i = 0; i < n; i++) {
-    if (errors[i]) continue;
+  for (let j = 0; j < order.length; j++) {
+    const i = order[j] as number;
     const xi = x[i] as number;
     const txi = tx[i] as number;
     const Ti = T[i] as number;
@@ -185,27 +214,37 @@ export async function forecastBatch(
         (targets[f] as Float64Array)[i] = cache.values[row * BTYD_FIELDS + f] as number;
       }
     } else {
-      const key = `${xi}|${txi}|${Ti}`;
-      const same = firstWith.get(key);
-      if (same !== undefined) {
-        for (const target of targets) target[i] = target[same] as number;
+      if (previous >= 0 && x[previous] === xi && tx[previous] === txi && T[previous] === Ti) {
+        for (const target of targets) target[i] = target[previous] as number;
       } else {
         try {
           bg.expectedPurchases[i] = bgnbdExpectedPurchases(bgnbd, horizon, xi, txi, Ti);
           bg.pAlive[i] = bgnbdProbabilityAlive(bgnbd, xi, txi, Ti);
           bg.pPurchase[i] = bgnbdProbabilityOfPurchase(bgnbd, horizon, xi, txi, Ti);
-          curve.expectations(xi, txi, Ti, times, bgCurve);
+          if (!(pointsT === Ti)) {
+            pointsT = Number.NaN;
+            shapeX = Number.NaN;
+            curve.gridPoints(Ti, times, points);
+            for (let k = 0; k < K; k++) pnTail[k] = pnbdTail(times[k] as number, Ti);
+            pointsT = Ti;
+          }
+          if (!(shapeX === xi)) {
+            shapeX = Number.NaN;
+            curve.shapeOnGrid(xi, points, shape);
+            shapeX = xi;
+          }
+          curve.scale(xi, txi, Ti, shape, bgCurve);
           bgDiscounted[i] = discountedSum(bgCurve, weights);
 
-          const alive = paretoNbdProbabilityAlive(paretoNbd, xi, txi, Ti);
-          pn.expectedPurchases[i] = alive * pnbdShape(horizon, xi, Ti);
+          const pnAlivePurchase = paretoNbdAliveAndPurchase(paretoNbd, horizon, xi, txi, Ti);
+          const alive = pnAlivePurchase.pAlive;
+          const prefactor = pnbdPrefactor(xi, Ti);
+          pn.expectedPurchases[i] = alive * (prefactor * pnbdTail(horizon, Ti));
           pn.pAlive[i] = alive;
-          pn.pPurchase[i] = paretoNbdProbabilityOfPurchase(paretoNbd, horizon, xi, txi, Ti);
-          for (let k = 0; k < times.length; k++) {
-            pnCurve[k] = alive * pnbdShape(times[k] as number, xi, Ti);
-          }
+          pn.pPurchase[i] = pnAlivePurchase.pPurchase;
+          for (let k = 0; k < K; k++) pnCurve[k] = alive * (prefactor * (pnTail[k] as number));
           pnDiscounted[i] = discountedSum(pnCurve, weights);
-          firstWith.set(key, i);
+          previous = i;
         } catch (error) {
           // A summary the formulas cannot handle (e.g. a series that does not converge) fails alone.
           errors[i] = {
@@ -213,6 +252,7 @@ export async function forecastBatch(
             message: `customer ${JSON.stringify(batch.ids[i])}: ${error instanceof Error ? error.message : String(error)}`,
           };
           for (const target of targets) target[i] = Number.NaN;
+          previous = -1;
           continue;
         }
       }

@@ -92,6 +92,8 @@ async function forecast(
   const scaled = Math.abs(horizon - model.trainedHorizon) > 1e-9;
   const preferred = model.manifest.recommended;
   const forecasts = new Array(batch.n);
+  let answered = 0;
+  let withGbdt = 0;
   for (let i = 0; i < batch.n; i++) {
     const id = batch.ids[i] as string;
     const error = batch.errors[i];
@@ -105,18 +107,14 @@ async function forecast(
       bgnbd: modelValues(result.bgnbd, i),
       pareto_nbd: modelValues(result.paretoNbd, i),
     };
-    metrics.predicted.observe({ model: "bgnbd" }, result.bgnbd.expectedPurchases[i] as number);
-    metrics.predicted.observe(
-      { model: "pareto_nbd" },
-      result.paretoNbd.expectedPurchases[i] as number,
-    );
+    answered++;
     if (hasGbdt && gbdt) {
       models.gbdt = {
         ...modelValues(gbdt, i),
         predicted_spend: round(gbdt.predictedSpend[i] as number),
         horizon_scaled: scaled,
       };
-      metrics.predicted.observe({ model: "gbdt" }, gbdt.expectedPurchases[i] as number);
+      withGbdt++;
     }
     const asOf = batch.asOf[i];
     forecasts[i] = {
@@ -132,6 +130,14 @@ async function forecast(
       recommended: preferred === "gbdt" && !hasGbdt ? "bgnbd" : preferred,
       models,
     };
+  }
+  // Per model, one pass over the column (item errors and customers without a GBDT are NaN there).
+  if (answered > 0) {
+    metrics.predicted.observeAll({ model: "bgnbd" }, result.bgnbd.expectedPurchases);
+    metrics.predicted.observeAll({ model: "pareto_nbd" }, result.paretoNbd.expectedPurchases);
+  }
+  if (withGbdt > 0 && result.gbdt) {
+    metrics.predicted.observeAll({ model: "gbdt" }, result.gbdt.expectedPurchases);
   }
   return {
     model: { name: model.identity.name, version: model.identity.version },
