@@ -30,4 +30,15 @@ describe("api key hashing", () => {
     expect(await ring.verify("three")).toBeNull();
     expect(await new ApiKeyRing().verify("")).toBeNull(); // no keys configured: nothing passes
   });
+
+  test("remembered hashes change no answer: 300 keys (more than the memo holds), asked twice", async () => {
+    const keys = Array.from({ length: 300 }, (_, i) => `key-${i}`);
+    const ring = new ApiKeyRing({ envKeys: keys });
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < keys.length; i++) {
+        expect(await ring.verify(keys[i] as string)).toBe(`env:${i + 1}`);
+        expect(await ring.verify(`${keys[i]}x`)).toBeNull();
+      }
+    }
+  });
 });

@@ -19,8 +19,14 @@ export interface ApiKeyRingOptions {
   now?: () => number;
 }
 
+/** Hashes of recently presented VALID keys: a SHA-256 (Web Crypto, async) per request is a
+ * noticeable share of a small decision. Only the hash is remembered; every request is still
+ * matched against the current key list, so a revoked key stops working as before. */
+const HASH_MEMO_SIZE = 256;
+
 export class ApiKeyRing {
   private envHashes: Promise<KnownKey[]>;
+  private readonly hashMemo = new Map<string, string>();
   private stored: KnownKey[] = [];
   private loadedAt = Number.NEGATIVE_INFINITY;
   private refreshing: Promise<void> | null = null;
@@ -71,14 +77,22 @@ export class ApiKeyRing {
   async verify(presented: string): Promise<string | null> {
     const age = this.now() - this.loadedAt;
     if (age >= this.refreshMs) await this.refresh();
-    const hash = await hashApiKey(presented);
+    const hash = this.hashMemo.get(presented) ?? (await hashApiKey(presented));
     const known = [...(await this.envHashes), ...this.stored];
-    const name = this.match(hash, known);
-    if (name !== null || !this.options.database) return name;
-    if (this.now() - this.loadedAt >= 1000) {
+    let name = this.match(hash, known);
+    if (name === null && this.options.database && this.now() - this.loadedAt >= 1000) {
       await this.refresh();
-      return this.match(hash, [...(await this.envHashes), ...this.stored]);
+      name = this.match(hash, [...(await this.envHashes), ...this.stored]);
     }
-    return null;
+    if (name !== null) this.remember(presented, hash);
+    return name;
+  }
+
+  private remember(presented: string, hash: string): void {
+    if (this.hashMemo.has(presented)) return;
+    if (this.hashMemo.size >= HASH_MEMO_SIZE) {
+      this.hashMemo.delete(this.hashMemo.keys().next().value as string);
+    }
+    this.hashMemo.set(presented, hash);
   }
 }
