@@ -15,6 +15,8 @@ test("the signal features carry the importance; noise features little", () => {
   expect(noise).toBeLessThan(signal / 2);
   expect(splits[0]).toBeGreaterThan(0);
   for (const tree of model.trees) {
-    tree.feature.forEach((f, node) => expect(tree.gain[node] > 0).toBe(f >= 0));
+    tree.feature.forEach((f, node) => {
+      expect(tree.gain[node] > 0).toBe(f >= 0);
+    });
   }
 });
