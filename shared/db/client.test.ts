@@ -69,6 +69,7 @@ for (const driver of testDrivers()) {
         "api_keys",
         "customer_features",
         "decision_log",
+        "forecast_tracking",
         "model_versions",
         "models",
         "policies",
