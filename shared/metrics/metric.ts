@@ -56,14 +56,30 @@ abstract class Metric<L extends string, T> {
   }
 
   protected seriesFor(labels: Partial<LabelValues<L>> | undefined, initial: () => T): Series<T> {
-    const labelValues = this.labelValuesOf(labels);
-    const key = labelValues.join("\u0000");
+    const key = this.keyOf(labels);
     let entry = this.series.get(key);
     if (!entry) {
-      entry = { labelValues, value: initial() };
+      entry = { labelValues: this.labelValuesOf(labels), value: initial() };
       this.series.set(key, entry);
     }
     return entry;
+  }
+
+  /**
+   * The series key (label values joined by NUL), checked like `labelValuesOf`. Metrics are
+   * updated on every request: the common no-label and one-label cases build no arrays.
+   */
+  private keyOf(labels: Partial<LabelValues<L>> | undefined): string {
+    const names = this.labelNames;
+    if (names.length <= 1 && labels !== undefined) {
+      let count = 0;
+      for (const _ in labels) count++;
+      const value = names.length === 1 ? labels[names[0] as L] : undefined;
+      if (count === names.length && (names.length === 0 || value !== undefined)) {
+        return names.length === 0 ? "" : String(value);
+      }
+    }
+    return this.labelValuesOf(labels).join("\u0000");
   }
 
   protected header(): string[] {

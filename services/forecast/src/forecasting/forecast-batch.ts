@@ -137,7 +137,8 @@ function visitOrder(batch: CustomerBatch): Int32Array {
   let m = 0;
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) if (!errors[i]) order[m++] = i;
-  const used = order.subarray(0, m);
+  const used = m === n ? order : order.subarray(0, m);
+  if (m < 2) return used;
   used.sort(
     (i, j) =>
       (T[i] as number) - (T[j] as number) ||
@@ -168,8 +169,6 @@ export async function forecastBatch(
   const curve = curveOf(model);
   const cache = storedCacheOf(model, horizon, annualDiscountRate);
   const K = times.length;
-  const bgCurve = new Float64Array(K);
-  const pnCurve = new Float64Array(K);
   const pnb = paretoNbd;
   // Pareto/NBD E(t) = P(alive) · (r+x)(beta+T)/((alpha+T)(s−1)) · [1 − ((beta+T)/(beta+T+t))^(s−1)]:
   // P(alive) (two 2F1 series) is computed once per customer, not once per discounting step.
@@ -192,13 +191,14 @@ export async function forecastBatch(
   // (BG/NBD's z and powers, Pareto/NBD's tail per step) are computed once per T, and BG/NBD's
   // series once per (x, T). Computing in another order changes no value.
   const order = visitOrder(batch);
-  const points: GridPoints = {
-    z: new Float64Array(K),
-    first: new Float64Array(K),
-    power: new Float64Array(K),
-  };
-  const pnTail = new Float64Array(K);
-  const shape = new Float64Array(K);
+  // Scratch rows of K values, allocated on the first customer not answered from the cache.
+  let scratch: {
+    points: GridPoints;
+    pnTail: Float64Array;
+    shape: Float64Array;
+    bgCurve: Float64Array;
+    pnCurve: Float64Array;
+  } | null = null;
   let pointsT = Number.NaN;
   let shapeX = Number.NaN;
   let previous = -1;
@@ -221,6 +221,18 @@ export async function forecastBatch(
           bg.expectedPurchases[i] = bgnbdExpectedPurchases(bgnbd, horizon, xi, txi, Ti);
           bg.pAlive[i] = bgnbdProbabilityAlive(bgnbd, xi, txi, Ti);
           bg.pPurchase[i] = bgnbdProbabilityOfPurchase(bgnbd, horizon, xi, txi, Ti);
+          scratch ??= {
+            points: {
+              z: new Float64Array(K),
+              first: new Float64Array(K),
+              power: new Float64Array(K),
+            },
+            pnTail: new Float64Array(K),
+            shape: new Float64Array(K),
+            bgCurve: new Float64Array(K),
+            pnCurve: new Float64Array(K),
+          };
+          const { points, pnTail, shape, bgCurve, pnCurve } = scratch;
           if (!(pointsT === Ti)) {
             pointsT = Number.NaN;
             shapeX = Number.NaN;

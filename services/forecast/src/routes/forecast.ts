@@ -15,6 +15,7 @@ import {
 import { horizonInModelUnits } from "../forecasting/horizon.ts";
 import type { LoadedModel } from "../model/loaded-model.ts";
 import { forecastMetrics } from "./forecast-metrics.ts";
+import { forecastRequestFastPath } from "./forecast-request-fast-path.ts";
 import { type ForecastRequest, forecastRequestSchema } from "./forecast-schemas.ts";
 
 /** 9 decimals: plenty for money and probabilities, and it hides last-bit differences between engines. */
@@ -48,7 +49,7 @@ export function registerForecast(app: Hono<AppEnv>, deps: ForecastDeps): void {
         );
       },
     }),
-    jsonBody(forecastRequestSchema),
+    jsonBody(forecastRequestSchema, { fastPath: forecastRequestFastPath }),
     async (c) => {
       // Read the reference once: a swap during this request does not change its model.
       const model = deps.model.current;
@@ -109,27 +110,25 @@ async function forecast(
     };
     answered++;
     if (hasGbdt && gbdt) {
-      models.gbdt = {
-        ...modelValues(gbdt, i),
-        predicted_spend: round(gbdt.predictedSpend[i] as number),
-        horizon_scaled: scaled,
-      };
+      // Built field by field (no spreads): the same keys in the same order, less copying.
+      const values: Record<string, unknown> = modelValues(gbdt, i);
+      values.predicted_spend = round(gbdt.predictedSpend[i] as number);
+      values.horizon_scaled = scaled;
+      models.gbdt = values;
       withGbdt++;
     }
     const asOf = batch.asOf[i];
-    forecasts[i] = {
-      id,
-      basis: batch.basis[i],
-      ...(asOf ? { as_of: asOf } : {}),
-      summary: {
-        frequency: batch.x[i],
-        recency: round(batch.tx[i] as number),
-        T: round(batch.T[i] as number),
-        monetary: round(batch.monetary[i] as number),
-      },
-      recommended: preferred === "gbdt" && !hasGbdt ? "bgnbd" : preferred,
-      models,
+    const item: Record<string, unknown> = { id, basis: batch.basis[i] };
+    if (asOf) item.as_of = asOf;
+    item.summary = {
+      frequency: batch.x[i],
+      recency: round(batch.tx[i] as number),
+      T: round(batch.T[i] as number),
+      monetary: round(batch.monetary[i] as number),
     };
+    item.recommended = preferred === "gbdt" && !hasGbdt ? "bgnbd" : preferred;
+    item.models = models;
+    forecasts[i] = item;
   }
   // Per model, one pass over the column (item errors and customers without a GBDT are NaN there).
   if (answered > 0) {
