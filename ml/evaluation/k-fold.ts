@@ -1,17 +1,7 @@
 // Seeded K-fold assignment over customers, so that every out-of-fold score comes from a model that
 // never saw that customer, and the same seed gives the same folds on every run and runtime.
 
-/** A small, fast, seedable PRNG (mulberry32); returns floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createSeededRandom, seededPermutation } from "../random/seeded-random.ts";
 
 /** One fold: indices to train on and indices to score (disjoint; together all of 0..n-1). */
 export interface Fold {
@@ -27,15 +17,7 @@ export function assignFolds(n: number, k: number, seed: number): Uint8Array {
   if (!Number.isInteger(k) || k < 2 || k > 255)
     throw new RangeError(`folds must be 2..255, got ${k}`);
   if (n < k) throw new RangeError(`cannot split ${n} customers into ${k} folds`);
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  const random = seededRandom(seed);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const tmp = order[i];
-    order[i] = order[j];
-    order[j] = tmp;
-  }
+  const order = seededPermutation(n, createSeededRandom(seed));
   const fold = new Uint8Array(n);
   for (let r = 0; r < n; r++) fold[order[r]] = r % k;
   return fold;

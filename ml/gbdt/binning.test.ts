@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
+import { createSeededRandom } from "../random/seeded-random.ts";
 import { binFeatures, binOf, computeFeatureBins } from "./binning.ts";
-import { createSeededRandom } from "./seeded-random.ts";
 
 test("edges are float32 and the bin of every value is the first edge with x <= edge", () => {
   const random = createSeededRandom(3);

@@ -1,8 +1,8 @@
 // Synthetic customer-like features with a known signal, for tests and benchmarks of the learner
 // until the simulator (ml/sim) feeds real feature vectors. Seeded, so runs are reproducible.
 
+import { createSeededRandom } from "../random/seeded-random.ts";
 import type { GbdtLoss } from "./gbdt-model.ts";
-import { createSeededRandom } from "./seeded-random.ts";
 
 export interface SyntheticGbdtData {
   /** Row-major n×p features. */

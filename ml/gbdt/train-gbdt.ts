@@ -2,6 +2,7 @@
 // round on the loss's gradients, with seeded row/feature subsampling and early stopping on a
 // validation fold (given, or split off by a seeded shuffle).
 
+import { createSeededRandom, seededPermutation } from "../random/seeded-random.ts";
 import { binFeatures, computeFeatureBins } from "./binning.ts";
 import {
   defaultGbdtOptions,
@@ -13,7 +14,6 @@ import {
 } from "./gbdt-model.ts";
 import { boostingLoss } from "./losses.ts";
 import { treeMarginRaw } from "./predict.ts";
-import { createSeededRandom, seededPermutation } from "./seeded-random.ts";
 import { HistogramTreeGrower } from "./tree.ts";
 
 export interface GbdtDataset {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { Xoshiro128 } from "../random/seeded-random.ts";
 import { simulateParetoNbd } from "../sim/pareto-nbd-simulator.ts";
-import { Xoshiro128 } from "../sim/random.ts";
 import { sampleGamma } from "../sim/samplers.ts";
 import {
   type ParetoNbdParams,

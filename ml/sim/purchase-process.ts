@@ -6,7 +6,7 @@ import { dayToIsoDate, isoDateToDay, type TransactionLog } from "../data/transac
 import { TransactionLogBuilder } from "../data/transaction-log-builder.ts";
 import type { CustomerSummaries, TimeUnit } from "../features/customer-summaries.ts";
 import { unitDays } from "../features/summaries.ts";
-import { Xoshiro128 } from "./random.ts";
+import { Xoshiro128 } from "../random/seeded-random.ts";
 import { sampleExponential, sampleGamma } from "./samplers.ts";
 
 /** Gamma-Gamma spend: per-customer rate nu ~ Gamma(q, gamma); each amount ~ Gamma(p, nu). */

@@ -1,7 +1,7 @@
 // Random variates the purchase-process simulators need: exponential, normal, gamma
 // (Marsaglia–Tsang), beta and Bernoulli, all driven by the seeded Xoshiro128. Runtime-neutral.
 
-import type { Xoshiro128 } from "./random.ts";
+import type { Xoshiro128 } from "../random/seeded-random.ts";
 
 /** Exponential with the given rate (mean 1 / rate). */
 export function sampleExponential(rng: Xoshiro128, rate: number): number {

@@ -1,8 +1,11 @@
-// A small seeded PRNG (xoshiro128**, seeded through splitmix32) so that simulations are
-// reproducible on every runtime; Math.random cannot be seeded. Runtime-neutral.
+// Seeded PRNGs for everything in ml/ that draws random numbers (simulation, GBDT sampling, K-fold
+// splits): Math.random cannot be seeded, and the same seed must give the same draws on every runtime.
+// Two generators are kept because recorded outputs depend on each: xoshiro128** for the simulators,
+// mulberry32 for GBDT row/feature sampling and fold assignment. Runtime-neutral.
 
 const TWO_POW_32 = 4294967296;
 
+/** xoshiro128** seeded through splitmix32: long period, 53-bit uniforms (used by the simulators). */
 export class Xoshiro128 {
   private s0: number;
   private s1: number;
@@ -55,4 +58,29 @@ export class Xoshiro128 {
 
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
+}
+
+/** mulberry32: a function yielding uniform numbers in [0, 1) from a 32-bit seed (small and fast). */
+export function createSeededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / TWO_POW_32;
+  };
+}
+
+/** Fisher-Yates shuffle of 0..n-1 driven by the given PRNG. */
+export function seededPermutation(n: number, random: () => number): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+  return order;
 }
