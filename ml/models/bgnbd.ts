@@ -3,7 +3,7 @@
 // p ~ Beta(a, b) after each purchase. Log-likelihood (with analytic gradient), maximum-likelihood
 // fit on log-parameters, and per-customer predictions in scalar and batch form.
 
-import { LIKELIHOOD_DECREMENT_TOLERANCE, multiStartMinimize } from "../training/optimizer.ts";
+import { fitByMaximumLikelihood } from "../training/maximum-likelihood.ts";
 import { logParameterStandardErrors } from "../training/standard-errors.ts";
 import { prepareRfmRows, type RfmRows } from "./rfm-rows.ts";
 import { digamma, gammaln, oneMinusPowerOverExponent } from "./special-functions.ts";
@@ -193,28 +193,14 @@ export function fitBgNbd(data: RfmData, options: FitOptions = {}): FitResult<BgN
   const started = performance.now();
   const rows = prepareRfmRows(data, options.group ?? true);
   if (rows.customers <= 0) throw new ModelInputError("data", "no customers to fit");
-  const starts = (options.starts ?? defaultStarts(rows)).map((s) => s.map(Math.log));
-  const gtol = (options.gradientTolerance ?? 1e-7) * rows.customers;
-  const fit = multiStartMinimize((theta, g) => bgnbdNegLogLikelihood(rows, theta, g), starts, {
-    analyticGradient: true,
-    decrementTolerance: LIKELIHOOD_DECREMENT_TOLERANCE,
-    gradientTolerance: gtol,
-    maxIterations: options.maxIterations ?? 500,
-  });
-  const t = fit.best.x;
-  return {
-    params: { r: Math.exp(t[0]), alpha: Math.exp(t[1]), a: Math.exp(t[2]), b: Math.exp(t[3]) },
-    logLikelihood: -fit.best.value,
-    converged: fit.best.converged,
-    iterations: fit.best.iterations,
-    evaluations: fit.evaluations,
-    starts: starts.length,
-    startsAgreeing: fit.startsAgreeing,
-    gradientNorm: fit.best.gradientNorm,
-    customers: rows.customers,
-    rows: rows.n,
-    seconds: (performance.now() - started) / 1000,
-  };
+  return fitByMaximumLikelihood(
+    NAMES,
+    (theta, g) => bgnbdNegLogLikelihood(rows, theta, g),
+    { customers: rows.customers, rows: rows.n },
+    defaultStarts(rows),
+    options,
+    started,
+  );
 }
 
 /**

@@ -2,7 +2,7 @@
 // Gamma-Gamma Model of Monetary Value"): a customer's transaction values are Gamma(p, ν) with
 // ν ~ Gamma(q, gamma) across customers. Fitted on repeat buyers' x and mean repeat spend m_x.
 
-import { LIKELIHOOD_DECREMENT_TOLERANCE, multiStartMinimize } from "../training/optimizer.ts";
+import { fitByMaximumLikelihood } from "../training/maximum-likelihood.ts";
 import { logParameterStandardErrors } from "../training/standard-errors.ts";
 import { digamma, gammaln } from "./special-functions.ts";
 import { assertPositiveParams, type FitOptions, type FitResult, ModelInputError } from "./types.ts";
@@ -133,33 +133,19 @@ export function fitGammaGamma(
   if (x.length === 0) throw new ModelInputError("data", "no repeat buyers (x > 0) to fit");
   let meanSpend = 0;
   for (let i = 0; i < m.length; i++) meanSpend += m[i] / m.length;
-  const starts = (
-    options.starts ?? [
-      [1, 1, 1],
-      [2, 3, meanSpend],
-      [6, 4, 0.5 * meanSpend],
-    ]
-  ).map((s) => s.map(Math.log));
-  const fit = multiStartMinimize((theta, g) => negLogLikelihood(x, m, theta, g), starts, {
-    analyticGradient: true,
-    decrementTolerance: LIKELIHOOD_DECREMENT_TOLERANCE,
-    gradientTolerance: (options.gradientTolerance ?? 1e-7) * x.length,
-    maxIterations: options.maxIterations ?? 500,
-  });
-  const t = fit.best.x;
-  return {
-    params: { p: Math.exp(t[0]), q: Math.exp(t[1]), gamma: Math.exp(t[2]) },
-    logLikelihood: -fit.best.value,
-    converged: fit.best.converged,
-    iterations: fit.best.iterations,
-    evaluations: fit.evaluations,
-    starts: starts.length,
-    startsAgreeing: fit.startsAgreeing,
-    gradientNorm: fit.best.gradientNorm,
-    customers: x.length,
-    rows: x.length,
-    seconds: (performance.now() - started) / 1000,
-  };
+  const starts = [
+    [1, 1, 1],
+    [2, 3, meanSpend],
+    [6, 4, 0.5 * meanSpend],
+  ];
+  return fitByMaximumLikelihood(
+    NAMES,
+    (theta, g) => negLogLikelihood(x, m, theta, g),
+    { customers: x.length, rows: x.length },
+    starts,
+    options,
+    started,
+  );
 }
 
 /** Asymptotic standard errors at `params` (observed information, delta method). */

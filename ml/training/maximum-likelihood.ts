@@ -1,0 +1,51 @@
+// The maximum-likelihood fit shared by the BG/NBD, Pareto/NBD and Gamma-Gamma models: BFGS with the
+// model's analytic gradient on log-parameters from several starts, reported as a FitResult.
+
+import type { FitOptions, FitResult } from "../models/types.ts";
+import { LIKELIHOOD_DECREMENT_TOLERANCE, multiStartMinimize, type Objective } from "./optimizer.ts";
+
+/** How much data the likelihood sums over (the gradient tolerance scales with `customers`). */
+export interface LikelihoodSize {
+  customers: number;
+  /** Distinct rows the customers collapsed to (equal to customers when not grouped). */
+  rows: number;
+}
+
+/**
+ * Fits the parameters `names` (all positive) by minimising `negLogLikelihood` over their logarithms
+ * (θ_i = ln names[i], filling the gradient when asked). `starts` are in natural parameter space;
+ * `options.starts` replaces them. `started` is when the caller began (data preparation counts in
+ * `seconds`).
+ */
+export function fitByMaximumLikelihood<N extends string>(
+  names: readonly N[],
+  negLogLikelihood: Objective,
+  size: LikelihoodSize,
+  starts: number[][],
+  options: FitOptions = {},
+  started: number = performance.now(),
+): FitResult<Record<N, number>> {
+  const logStarts = (options.starts ?? starts).map((s) => s.map(Math.log));
+  const fit = multiStartMinimize(negLogLikelihood, logStarts, {
+    analyticGradient: true,
+    decrementTolerance: LIKELIHOOD_DECREMENT_TOLERANCE,
+    gradientTolerance: (options.gradientTolerance ?? 1e-7) * size.customers,
+    maxIterations: options.maxIterations ?? 500,
+  });
+  const t = fit.best.x;
+  const params = {} as Record<N, number>;
+  for (let i = 0; i < names.length; i++) params[names[i]] = Math.exp(t[i]);
+  return {
+    params,
+    logLikelihood: -fit.best.value,
+    converged: fit.best.converged,
+    iterations: fit.best.iterations,
+    evaluations: fit.evaluations,
+    starts: logStarts.length,
+    startsAgreeing: fit.startsAgreeing,
+    gradientNorm: fit.best.gradientNorm,
+    customers: size.customers,
+    rows: size.rows,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
