@@ -5,6 +5,7 @@
 
 import { fitByMaximumLikelihood } from "../training/maximum-likelihood.ts";
 import { logParameterStandardErrors } from "../training/standard-errors.ts";
+import { mapRfmCustomers } from "./customer-batch.ts";
 import { prepareRfmRows, type RfmRows } from "./rfm-rows.ts";
 import { digamma, gammaln, oneMinusPowerOverExponent } from "./special-functions.ts";
 import {
@@ -312,33 +313,6 @@ export function bgnbdProbabilityOfPurchase(
   return pAlive * -Math.expm1(-(params.r + x) * Math.log1p(t / (params.alpha + T)));
 }
 
-type Scalar4 = (params: BgNbdParams, t: number, x: number, tx: number, T: number) => number;
-
-function batch(
-  fn: Scalar4,
-  params: BgNbdParams,
-  t: number,
-  x: Float64Array,
-  tx: Float64Array,
-  T: Float64Array,
-  out?: Float64Array,
-): Float64Array {
-  assertPositiveParams(params, NAMES);
-  const n = x.length;
-  if (tx.length !== n || T.length !== n)
-    throw new ModelInputError("data", "x, tx and T lengths differ");
-  const result = out ?? new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    try {
-      result[i] = fn(params, t, x[i], tx[i], T[i]);
-    } catch (e) {
-      if (e instanceof ModelInputError) throw new ModelInputError(e.field, e.problem, i);
-      throw e;
-    }
-  }
-  return result;
-}
-
 export function bgnbdExpectedPurchasesBatch(
   params: BgNbdParams,
   t: number,
@@ -347,7 +321,14 @@ export function bgnbdExpectedPurchasesBatch(
   T: Float64Array,
   out?: Float64Array,
 ): Float64Array {
-  return batch(bgnbdExpectedPurchases, params, t, x, tx, T, out);
+  assertPositiveParams(params, NAMES);
+  return mapRfmCustomers(
+    x,
+    tx,
+    T,
+    (xi, txi, Ti) => bgnbdExpectedPurchases(params, t, xi, txi, Ti),
+    out,
+  );
 }
 
 export function bgnbdProbabilityAliveBatch(
@@ -357,13 +338,12 @@ export function bgnbdProbabilityAliveBatch(
   T: Float64Array,
   out?: Float64Array,
 ): Float64Array {
-  return batch(
-    (p, _t, xi, txi, Ti) => bgnbdProbabilityAlive(p, xi, txi, Ti),
-    params,
-    0,
+  assertPositiveParams(params, NAMES);
+  return mapRfmCustomers(
     x,
     tx,
     T,
+    (xi, txi, Ti) => bgnbdProbabilityAlive(params, xi, txi, Ti),
     out,
   );
 }
@@ -376,5 +356,12 @@ export function bgnbdProbabilityOfPurchaseBatch(
   T: Float64Array,
   out?: Float64Array,
 ): Float64Array {
-  return batch(bgnbdProbabilityOfPurchase, params, t, x, tx, T, out);
+  assertPositiveParams(params, NAMES);
+  return mapRfmCustomers(
+    x,
+    tx,
+    T,
+    (xi, txi, Ti) => bgnbdProbabilityOfPurchase(params, t, xi, txi, Ti),
+    out,
+  );
 }

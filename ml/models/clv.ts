@@ -8,6 +8,7 @@
 // happened at the period's end). A yearly rate D becomes d = (1 + D)^(1/periodsPerYear) − 1.
 
 import { type BgNbdParams, bgnbdExpectedPurchases } from "./bgnbd.ts";
+import { mapCustomers } from "./customer-batch.ts";
 import { type GammaGammaParams, gammaGammaExpectedSpend } from "./gamma-gamma.ts";
 import { type ParetoNbdParams, paretoNbdExpectedPurchases } from "./pareto-nbd.ts";
 import { ModelInputError } from "./types.ts";
@@ -128,16 +129,11 @@ function clvBatch<P>(
   if (data.tx.length !== n || data.T.length !== n || data.monetary.length !== n) {
     throw new ModelInputError("data", "x, tx, T and monetary lengths differ");
   }
-  const result = out ?? new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    try {
-      result[i] = fn(params, spend, data.x[i], data.tx[i], data.T[i], data.monetary[i], options);
-    } catch (e) {
-      if (e instanceof ModelInputError) throw new ModelInputError(e.field, e.problem, i);
-      throw e;
-    }
-  }
-  return result;
+  return mapCustomers(
+    n,
+    (i) => fn(params, spend, data.x[i], data.tx[i], data.T[i], data.monetary[i], options),
+    out,
+  );
 }
 
 export function bgnbdClvBatch(

@@ -5,6 +5,7 @@
 
 import { fitByMaximumLikelihood } from "../training/maximum-likelihood.ts";
 import { logParameterStandardErrors } from "../training/standard-errors.ts";
+import { mapRfmCustomers } from "./customer-batch.ts";
 import { Hyp2f1ConvergenceError, hyp2f1 } from "./hypergeometric.ts";
 import { prepareRfmRows, type RfmRows } from "./rfm-rows.ts";
 import {
@@ -507,33 +508,6 @@ export function paretoNbdAliveAndPurchase(
   return { pAlive, pPurchase };
 }
 
-type Scalar4 = (params: ParetoNbdParams, t: number, x: number, tx: number, T: number) => number;
-
-function batch(
-  fn: Scalar4,
-  params: ParetoNbdParams,
-  t: number,
-  x: Float64Array,
-  tx: Float64Array,
-  T: Float64Array,
-  out?: Float64Array,
-): Float64Array {
-  assertPositiveParams(params, NAMES);
-  const n = x.length;
-  if (tx.length !== n || T.length !== n)
-    throw new ModelInputError("data", "x, tx and T lengths differ");
-  const result = out ?? new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    try {
-      result[i] = fn(params, t, x[i], tx[i], T[i]);
-    } catch (e) {
-      if (e instanceof ModelInputError) throw new ModelInputError(e.field, e.problem, i);
-      throw e;
-    }
-  }
-  return result;
-}
-
 export function paretoNbdExpectedPurchasesBatch(
   params: ParetoNbdParams,
   t: number,
@@ -542,7 +516,14 @@ export function paretoNbdExpectedPurchasesBatch(
   T: Float64Array,
   out?: Float64Array,
 ): Float64Array {
-  return batch(paretoNbdExpectedPurchases, params, t, x, tx, T, out);
+  assertPositiveParams(params, NAMES);
+  return mapRfmCustomers(
+    x,
+    tx,
+    T,
+    (xi, txi, Ti) => paretoNbdExpectedPurchases(params, t, xi, txi, Ti),
+    out,
+  );
 }
 
 export function paretoNbdProbabilityAliveBatch(
@@ -552,13 +533,12 @@ export function paretoNbdProbabilityAliveBatch(
   T: Float64Array,
   out?: Float64Array,
 ): Float64Array {
-  return batch(
-    (p, _t, xi, txi, Ti) => paretoNbdProbabilityAlive(p, xi, txi, Ti),
-    params,
-    0,
+  assertPositiveParams(params, NAMES);
+  return mapRfmCustomers(
     x,
     tx,
     T,
+    (xi, txi, Ti) => paretoNbdProbabilityAlive(params, xi, txi, Ti),
     out,
   );
 }
@@ -571,5 +551,12 @@ export function paretoNbdProbabilityOfPurchaseBatch(
   T: Float64Array,
   out?: Float64Array,
 ): Float64Array {
-  return batch(paretoNbdProbabilityOfPurchase, params, t, x, tx, T, out);
+  assertPositiveParams(params, NAMES);
+  return mapRfmCustomers(
+    x,
+    tx,
+    T,
+    (xi, txi, Ti) => paretoNbdProbabilityOfPurchase(params, t, xi, txi, Ti),
+    out,
+  );
 }
