@@ -89,7 +89,9 @@ const BTYD_FIELDS = 8; // bg: E, alive, P, discounted; pn: the same
 
 /**
  * Stored customers' BTYD values per (horizon, discount rate), filled as they are asked for: the
- * model and their summaries never change, so a repeated question is answered from memory.
+ * model and their summaries never change, so a repeated question is answered from memory. A
+ * question gets its table (n × 8 values) when it is asked a second time: one asked once (e.g. a
+ * new horizon) pays no allocation for it.
  */
 interface StoredBtydCache {
   values: Float64Array; // n × BTYD_FIELDS
@@ -97,7 +99,8 @@ interface StoredBtydCache {
 }
 
 const MAX_CACHED_QUESTIONS = 8;
-const storedCaches = new WeakMap<LoadedModel, Map<string, StoredBtydCache>>();
+/** Per model: question → its table, or null while it has been asked only once. */
+const storedCaches = new WeakMap<LoadedModel, Map<string, StoredBtydCache | null>>();
 
 function storedCacheOf(model: LoadedModel, horizon: number, rate: number): StoredBtydCache | null {
   const n = model.customers.n;
@@ -108,13 +111,16 @@ function storedCacheOf(model: LoadedModel, horizon: number, rate: number): Store
     storedCaches.set(model, caches);
   }
   const key = `${horizon}|${rate}`;
-  let cache = caches.get(key);
-  if (!cache) {
+  const cache = caches.get(key);
+  if (cache) return cache;
+  if (cache === undefined) {
     if (caches.size >= MAX_CACHED_QUESTIONS) caches.delete(caches.keys().next().value as string);
-    cache = { values: new Float64Array(n * BTYD_FIELDS), done: new Uint8Array(n) };
-    caches.set(key, cache);
+    caches.set(key, null);
+    return null;
   }
-  return cache;
+  const table = { values: new Float64Array(n * BTYD_FIELDS), done: new Uint8Array(n) };
+  caches.set(key, table);
+  return table;
 }
 
 const grids = new Map<string, DiscountGrid>();
@@ -167,7 +173,10 @@ export async function forecastBatch(
   const { times, weights } = gridFor(model, horizon, annualDiscountRate);
   const { bgnbd, paretoNbd, gammaGamma } = model;
   const curve = curveOf(model);
-  const cache = storedCacheOf(model, horizon, annualDiscountRate);
+  // Only batches with stored customers (ids) use, or create, the cache of stored answers.
+  let anyStored = false;
+  for (let i = 0; i < n && !anyStored; i++) anyStored = (storedRow[i] as number) >= 0;
+  const cache = anyStored ? storedCacheOf(model, horizon, annualDiscountRate) : null;
   const K = times.length;
   const pnb = paretoNbd;
   // Pareto/NBD E(t) = P(alive) · (r+x)(beta+T)/((alpha+T)(s−1)) · [1 − ((beta+T)/(beta+T+t))^(s−1)]:
