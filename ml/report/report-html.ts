@@ -52,6 +52,24 @@ function dashScale(names: string[]): { domain: string[]; range: number[][] } {
   return { domain, range: domain.map((n) => (n === "actual" ? [1, 0] : [6, 3])) };
 }
 
+/** Colour and dash by a "series" field, the same in every chart that shows actual vs models. */
+function seriesEncoding(names: string[]) {
+  return {
+    color: {
+      field: "series",
+      type: "nominal" as const,
+      title: null,
+      scale: seriesScale(names),
+    },
+    strokeDash: {
+      field: "series",
+      type: "nominal" as const,
+      title: null,
+      scale: dashScale(names),
+    },
+  };
+}
+
 function cumulativeSpec(rows: CumulativeRow[], calibrationEndWeek: number): TopLevelSpec {
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
@@ -69,18 +87,7 @@ function cumulativeSpec(rows: CumulativeRow[], calibrationEndWeek: number): TopL
             type: "quantitative",
             title: "cumulative repeat transactions",
           },
-          color: {
-            field: "series",
-            type: "nominal",
-            title: null,
-            scale: seriesScale(rows.map((r) => r.series)),
-          },
-          strokeDash: {
-            field: "series",
-            type: "nominal",
-            title: null,
-            scale: dashScale(rows.map((r) => r.series)),
-          },
+          ...seriesEncoding(rows.map((r) => r.series)),
         },
       },
       {
@@ -109,18 +116,7 @@ function byFrequencySpec(rows: FrequencyRow[]): TopLevelSpec {
         title: "repeat purchases in calibration",
       },
       y: { field: "mean_holdout_purchases", type: "quantitative", title: "mean holdout purchases" },
-      color: {
-        field: "series",
-        type: "nominal",
-        title: null,
-        scale: seriesScale(rows.map((r) => r.series)),
-      },
-      strokeDash: {
-        field: "series",
-        type: "nominal",
-        title: null,
-        scale: dashScale(rows.map((r) => r.series)),
-      },
+      ...seriesEncoding(rows.map((r) => r.series)),
     },
   };
 }
