@@ -5,18 +5,20 @@
 // XGBoost-style gain and leaf values; maxLeaves keeps the best splits of a level first.
 
 import type { FeatureBins } from "./binning.ts";
-import type { GbdtTree } from "./gbdt-model.ts";
+import type { GbdtOptions, GbdtTree } from "./gbdt-model.ts";
 
-export interface TreeGrowthSettings {
-  maxDepth: number;
-  maxLeaves: number;
-  minSamplesLeaf: number;
-  minHessianLeaf: number;
-  l2: number;
-  minSplitGain: number;
-  maxDeltaStep: number;
-  learningRate: number;
-}
+/** The learner options that shape one tree (documented on GbdtOptions). */
+export type TreeGrowthSettings = Pick<
+  GbdtOptions,
+  | "maxDepth"
+  | "maxLeaves"
+  | "minSamplesLeaf"
+  | "minHessianLeaf"
+  | "l2"
+  | "minSplitGain"
+  | "maxDeltaStep"
+  | "learningRate"
+>;
 
 /** A grown tree and the leaf (node id) every training row, in or out of the bag, ends in. */
 export interface GrownTree {
