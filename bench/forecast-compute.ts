@@ -12,8 +12,11 @@ import { resolveCustomers } from "../services/forecast/src/forecasting/customer-
 import { forecastBatch } from "../services/forecast/src/forecasting/forecast-batch.ts";
 import { bundleModelSource } from "../services/forecast/src/model/model-sources.ts";
 import { ortEngine } from "../services/forecast/src/model/ort-engine.ts";
+import { benchResults } from "./bench-results.ts";
 
-const runs = Number(process.argv[2] ?? 200);
+const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const runs = Number(positional[0] ?? 200);
+const results = benchResults("forecast-compute");
 const dir = join(resolve(import.meta.dirname, ".."), "services/forecast/worker-model");
 const source = bundleModelSource({
   read: async (name) => new Uint8Array(await readFile(join(dir, name))),
@@ -65,6 +68,16 @@ for (const [label, customers] of [
     await res.arrayBuffer();
     server.push(Number(res.headers.get("server-timing")?.split("dur=")[1]));
   }
+  results.add(
+    `forecast computation, 1,000 customers (${label}), uncached, p50`,
+    quantile(compute, 0.5),
+    "ms",
+  );
+  results.add(
+    `POST /forecast server time, 1,000 customers (${label}), uncached, p50`,
+    quantile(server, 0.5),
+    "ms",
+  );
   console.log(
     `${label.padEnd(26)} forecastBatch p50 ${quantile(compute, 0.5).toFixed(2)} ms p99 ${quantile(compute, 0.99).toFixed(2)} ms | Server-Timing p50 ${quantile(server, 0.5).toFixed(2)} ms p99 ${quantile(server, 0.99).toFixed(2)} ms (aim: < 5 ms)`,
   );
