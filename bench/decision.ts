@@ -5,22 +5,11 @@
 // Usage: bun bench/decision.ts [seconds per run, default 8]
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { freePort } from "../shared/testing/free-port.ts";
+import { autocannon } from "./autocannon.ts";
 import { benchResults } from "./bench-results.ts";
-
-// autocannon ships no types: the slice used here, loaded through require.
-interface AutocannonResult {
-  requests: { average: number };
-  latency: { p50: number; p99: number };
-  non2xx: number;
-  errors: number;
-}
-const autocannon = createRequire(import.meta.url)("autocannon") as (
-  options: Record<string, unknown>,
-) => Promise<AutocannonResult>;
 
 const seconds = Number(process.argv[2]?.startsWith("--") ? 8 : (process.argv[2] ?? 8));
 const results = benchResults("decision");
@@ -29,17 +18,6 @@ const bun = process.execPath;
 const key = "bench-key-0123456789";
 const dataDir = mkdtempSync(join(tmpdir(), "bench-decision-"));
 const children: ChildProcess[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.on("error", fail);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
 
 async function start(service: string, env: Record<string, string>, readyPath: string) {
   const port = await freePort();

@@ -6,20 +6,10 @@
 // Usage: bun bench/forecast.ts [seconds per run, default 6] [engine: onnxruntime-web|typescript]
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import { join, resolve } from "node:path";
+import { freePort } from "../shared/testing/free-port.ts";
+import { autocannon } from "./autocannon.ts";
 import { benchResults } from "./bench-results.ts";
-
-interface AutocannonResult {
-  requests: { average: number };
-  latency: { p50: number; p99: number };
-  non2xx: number;
-  errors: number;
-}
-const autocannon = createRequire(import.meta.url)("autocannon") as (
-  options: Record<string, unknown>,
-) => Promise<AutocannonResult>;
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const seconds = Number(positional[0] ?? 6);
@@ -27,17 +17,6 @@ const engine = positional[1] ?? "onnxruntime-web";
 const results = benchResults("forecast");
 const root = resolve(import.meta.dirname, "..");
 const bundle = join(root, "services/forecast/worker-model");
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.on("error", fail);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
 
 const port = await freePort();
 const child: ChildProcess = spawn(

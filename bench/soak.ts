@@ -5,25 +5,14 @@
 // after the warm-up. Prints a table; exit code 1 on failure.
 //
 //   bun bench/soak.ts [--seconds 60] [--probe-seconds 5] [--connections 10] [--json]
-import { createRequire } from "node:module";
 import {
   API_KEY,
   rssBytes,
   type ServiceProcess,
   startServiceProcesses,
 } from "../services/reliability/service-processes.ts";
+import { autocannon } from "./autocannon.ts";
 import { benchResults } from "./bench-results.ts";
-
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-}
-const autocannon = createRequire(import.meta.url)("autocannon") as (
-  options: Record<string, unknown>,
-) => Promise<AutocannonResult>;
 
 function numberArg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);

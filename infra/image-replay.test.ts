@@ -15,10 +15,10 @@ import {
   readdirSync,
   rmSync,
 } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../shared/testing/free-port.ts";
 import { type ReplayedImage, replayServiceImage } from "./image-replay.ts";
 
 const cleanups: Array<() => void> = [];
@@ -39,17 +39,6 @@ function bunReachableByStandIn(bun: string): string {
   chmodSync(join(dir, "bun"), 0o755);
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   return join(dir, "bun");
-}
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 /** argv with the image's `bun` replaced by this machine's, run as the stand-in user when root. */

@@ -7,11 +7,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { trainDemoBundle } from "../services/forecast/src/testing/demo-bundle.ts";
+import { freePort } from "../shared/testing/free-port.ts";
 import { exerciseServices, TEST_API_KEY } from "./testing/in-process-services.ts";
 
 const PROMETHEUS = process.env.PROMETHEUS_BIN ?? "/usr/bin/prometheus";
@@ -24,18 +24,6 @@ if (!present) {
   const message = `Prometheus not found at ${PROMETHEUS} (apt-get install prometheus): the real-Prometheus scrape test is NOT run`;
   if (process.env.CI_REQUIRE_PROMTOOL === "1") throw new Error(message);
   console.warn(`\n${"!".repeat(78)}\n!!! ${message}\n${"!".repeat(78)}\n`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 interface Started {

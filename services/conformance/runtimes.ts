@@ -2,9 +2,9 @@
 // free port, and wait for `/health`. A runtime that cannot start makes the launch fail loudly.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "@pp/shared/testing/free-port.ts";
 import { workerBindings } from "../../scripts/workerd/bindings.ts";
 import {
   binDir,
@@ -25,19 +25,6 @@ export interface RunningService {
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const entry = (service: ServiceName, file: string) =>

@@ -3,9 +3,9 @@
 // Used by the real-process fault/property tests and by bench/soak.ts; stop() ends both.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { freePort } from "@pp/shared/testing/free-port.ts";
 import { writeDemoBundleDir } from "./in-process-services.ts";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -19,17 +19,6 @@ export interface ServiceProcess {
   /** Lines the process wrote to stderr (and stdout, when captured). */
   output: string[];
   exited(): boolean;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.on("error", fail);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
 }
 
 /** Resident memory of a process in bytes (VmRSS in /proc/<pid>/status; Linux). */
