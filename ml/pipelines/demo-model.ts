@@ -11,7 +11,7 @@ import { buildBundle } from "./build-bundle.ts";
 import { registerBundle } from "./register-bundle.ts";
 import { CDNOW_LIKE_PARAMS, simulatePopulation } from "./simulate.ts";
 import { createStepLog } from "./step-log.ts";
-import { trainModels } from "./train-models.ts";
+import { type TrainModelsOptions, trainModels } from "./train-models.ts";
 
 export interface EnsureDemoModelOptions {
   registry: ModelRegistry;
@@ -26,6 +26,31 @@ export interface DemoModelResult {
   created: boolean;
   version: number;
   seconds: number;
+}
+
+/**
+ * The demo recipe's data and fit: a simulated CDNOW-like BG/NBD population in weeks, its summaries
+ * at the simulated calibration end, and every model trained on it with fast settings.
+ */
+export async function trainSimulatedDemo(
+  options: { customers: number; seed: number; source: string } & Omit<
+    TrainModelsOptions,
+    "fast" | "seed"
+  >,
+) {
+  const { customers, seed, source, ...trainOptions } = options;
+  const population = simulatePopulation({ model: "bgnbd", customers, seed, timeUnit: "week" });
+  const window = population.exact.options;
+  const summaries = summarize(population.log, {
+    calibrationEnd: window.calibrationEnd,
+    ...(window.holdoutEnd ? { holdoutEnd: window.holdoutEnd } : {}),
+    timeUnit: "week",
+  });
+  const trained = await trainModels(
+    { log: population.log, summaries, source, format: "simulated" },
+    { ...trainOptions, fast: true, seed },
+  );
+  return { log: population.log, summaries, trained };
 }
 
 export async function ensureDemoModel(options: EnsureDemoModelOptions): Promise<DemoModelResult> {
@@ -47,18 +72,14 @@ export async function ensureDemoModel(options: EnsureDemoModelOptions): Promise<
     population: "BG/NBD with CDNOW-like parameters, Gamma-Gamma spend",
     seed,
   });
-  const population = simulatePopulation({ model: "bgnbd", customers, seed, timeUnit: "week" });
-  const window = population.exact.options;
-  const summaries = summarize(population.log, {
-    calibrationEnd: window.calibrationEnd,
-    ...(window.holdoutEnd ? { holdoutEnd: window.holdoutEnd } : {}),
-    timeUnit: "week",
-  });
   const source = `simulated BG/NBD demo (${customers} customers, seed ${seed}, r=${CDNOW_LIKE_PARAMS.bgnbd.r}, spend p=${CDNOW_SPEND.p})`;
-  const trained = await trainModels(
-    { log: population.log, summaries, source, format: "simulated" },
-    { fast: true, folds: 3, seed, steps: createStepLog({ write: null }) },
-  );
+  const { summaries, trained } = await trainSimulatedDemo({
+    customers,
+    seed,
+    source,
+    folds: 3,
+    steps: createStepLog({ write: null }),
+  });
   trained.metrics.notes.push("DEMO model trained on simulated data");
   const trainedAt = new Date();
   const reportHtml = await renderReportHtml({

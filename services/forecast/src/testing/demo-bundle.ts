@@ -1,10 +1,9 @@
 // Test support without a database: a small demo model trained in memory (the demo-model recipe
 // with fewer customers) as exported-bundle files, plus the simulated transaction log it came from.
 import type { TransactionLog } from "@pp/ml/data/transaction-log.ts";
-import { summarize } from "@pp/ml/features/summaries.ts";
 import { buildBundle } from "@pp/ml/pipelines/build-bundle.ts";
-import { simulatePopulation } from "@pp/ml/pipelines/simulate.ts";
-import { customerFeatureRows, trainModels } from "@pp/ml/pipelines/train-models.ts";
+import { trainSimulatedDemo } from "@pp/ml/pipelines/demo-model.ts";
+import { customerFeatureRows } from "@pp/ml/pipelines/train-models.ts";
 import { encodeBundle } from "../model/exported-bundle.ts";
 import type { RawModel } from "../model/registry-source.ts";
 
@@ -19,17 +18,11 @@ export async function trainDemoBundle(
 ): Promise<DemoBundle> {
   const customers = options.customers ?? 400;
   const seed = options.seed ?? 11;
-  const population = simulatePopulation({ model: "bgnbd", customers, seed, timeUnit: "week" });
-  const window = population.exact.options;
-  const summaries = summarize(population.log, {
-    calibrationEnd: window.calibrationEnd,
-    ...(window.holdoutEnd ? { holdoutEnd: window.holdoutEnd } : {}),
-    timeUnit: "week",
+  const { log, summaries, trained } = await trainSimulatedDemo({
+    customers,
+    seed,
+    source: "test demo",
   });
-  const trained = await trainModels(
-    { log: population.log, summaries, source: "test demo", format: "simulated" },
-    { fast: true, seed },
-  );
   const trainedAt = new Date("2026-01-01T00:00:00Z");
   const bundle = buildBundle(trained, { name: "purchase", trainedAt, reportHtml: "<html></html>" });
   const raw: RawModel = {
@@ -52,7 +45,7 @@ export async function trainDemoBundle(
       features: Array.from(row.features),
     })),
   };
-  return { files: await encodeBundle(raw), raw, log: population.log };
+  return { files: await encodeBundle(raw), raw, log };
 }
 
 /** A reader over in-memory bundle files (what the bundle sources take). */
