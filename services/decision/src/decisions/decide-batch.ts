@@ -9,6 +9,7 @@ import { ForecastUnavailableError } from "../forecast-client/forecast-errors.ts"
 import { type SelectionOption, selectWithinBudget } from "../policy/budgeted-selection.ts";
 import { ineligibilityReasons } from "../policy/eligibility.ts";
 import { expectedProfit } from "../policy/expected-profit.ts";
+import { withPolicyUplift } from "../policy/policy-uplift.ts";
 import { NO_ACTION } from "../policy/rank-actions.ts";
 import type { BatchRequest } from "../routes/decision-schemas.ts";
 import { bufferFullError, recordOrRefuse } from "./decide-one.ts";
@@ -129,7 +130,8 @@ export async function decideBatch(deps: DecisionDeps, body: BatchRequest): Promi
     }
     scored[i] = 1;
     const list = options[i] as SelectionOption[];
-    for (const action of body.actions) {
+    for (const asked of body.actions) {
+      const action = withPolicyUplift(policy.definition, asked, outlook.pAlive);
       const profit = expectedProfit(policy.definition.profit_model, action, outlook);
       if (ineligibilityReasons(policy.definition.rules, action, outlook, profit).length === 0) {
         list.push({ action: action.id, cost: action.cost, profit });
