@@ -211,6 +211,7 @@ export interface CampaignRun {
 /**
  * Runs the window after the decision: `control[i]` = 1 holds customer i out. Treated customers with
  * an action buy at λ(1 + true uplift); everyone else at λ; all keep dropping out after purchases.
+ * Seeds up to 2^32 keep every customer's stream distinct.
  */
 export function runCampaignWindow(
   pop: CampaignPopulation,
@@ -223,7 +224,6 @@ export function runCampaignWindow(
     pop.n,
     actions.map((a) => a.id),
   );
-  const rng = new Xoshiro128(seed);
   const truthSum = new Float64Array(actions.length);
   const truthN = new Float64Array(actions.length);
   const log = pop.history;
@@ -247,6 +247,9 @@ export function runCampaignWindow(
     if (!pop.alive[i]) continue;
     const rate = (pop.lambda[i] as number) * (a && !control[i] ? 1 + u : 1);
     const customer = log?.customerNumber(pop.ids[i] as string) ?? 0;
+    // One stream per customer (common random numbers): the same customer under two policies draws
+    // the same uniforms, so policies can be compared without the noise of everyone else's draws.
+    const rng = new Xoshiro128(seed * 1_048_576 + i);
     let t = 0;
     let purchases = 0;
     let spend = 0;
@@ -272,4 +275,20 @@ export function randomControl(n: number, share: number, seed: number): Uint8Arra
   const control = new Uint8Array(n);
   for (let i = 0; i < n; i++) control[i] = rng.uniform() < share ? 1 : 0;
   return control;
+}
+
+/** Expected (true) incremental profit of treating every customer as `decision` says. */
+export function trueIncrementalProfit(
+  pop: CampaignPopulation,
+  actions: readonly SimulatedAction[],
+  decision: ReturnType<typeof decideCampaign>,
+): number {
+  let total = 0;
+  for (let i = 0; i < pop.n; i++) {
+    const k = decision.action[i] as number;
+    if (k < 0) continue;
+    const a = actions[k] as SimulatedAction;
+    total += a.margin * trueIncrementalPurchases(pop, i, trueUpliftOf(pop, a, i)) - a.cost;
+  }
+  return total;
 }
