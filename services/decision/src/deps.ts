@@ -11,6 +11,7 @@ import packageJson from "../package.json" with { type: "json" };
 import { BufferedAuditLog } from "./audit/audit-log.ts";
 import { decisionLogSink } from "./audit/decision-log-sink.ts";
 import { ApiKeyRing } from "./auth/api-key-ring.ts";
+import { type CampaignMetrics, campaignMetrics } from "./campaigns/campaign-metrics.ts";
 import { ControlAssignment, DEV_CAMPAIGN_SECRET } from "./campaigns/control-assignment.ts";
 import type { DecisionConfig } from "./config.ts";
 import { createForecastClient, type ForecastClient } from "./forecast-client/forecast-client.ts";
@@ -27,6 +28,8 @@ export interface DecisionDeps extends ServiceDeps {
   apiKeys: ApiKeyRing;
   /** Control-group assignment of campaigns (keyed hash). */
   campaigns: ControlAssignment;
+  /** The campaign_incremental_profit gauges (read from campaign_results). */
+  campaignMetrics: CampaignMetrics;
 }
 
 export const serviceName = "decision";
@@ -119,6 +122,7 @@ export function buildDecisionDeps(
     audit,
     apiKeys: new ApiKeyRing({ envKeys: config.API_KEYS, database }),
     campaigns: new ControlAssignment(config.CAMPAIGN_SECRET ?? DEV_CAMPAIGN_SECRET),
+    campaignMetrics: campaignMetrics(metrics, database, { logger }),
     ...options.overrides,
   };
 }
