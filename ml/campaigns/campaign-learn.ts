@@ -41,7 +41,8 @@ export async function runCampaignLearn(o: CampaignLearnOptions) {
   );
   const store = new PolicyStore(o.db);
   const added = await store.add(current.name, proposed);
-  print(`proposed ${current.name} v${added.version} (from v${current.version}):`);
+  const from = current.version > 0 ? `v${current.version}` : "the built-in definition";
+  print(`proposed ${current.name} v${added.version} (from ${from}):`);
   for (const line of describeChange(learned)) print(`  ${line}`);
   if (o.activate) {
     await store.activate(current.name, added.version);

@@ -3,6 +3,8 @@
 // from the BG/NBD forecast; the decision service's keyed hash holds out the control group; treated
 // customers buy with the true uplift. Writes the transactions (history and window) as CSV and the
 // decisions into decision_log, as the decision service would, so `ml campaign report` can read them.
+import { mkdir } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import {
   ControlAssignment,
   DEV_CAMPAIGN_SECRET,
@@ -113,8 +115,10 @@ export async function runSimulateCampaign(o: SimulateCampaignOptions) {
   const control = Uint8Array.from(groups, (g) => (g === "control" ? 1 : 0));
   const run = runCampaignWindow(pop, actions, decision, control, o.seed + 1);
   const rows = decisionRows(o, pop, actions, decision, control, policy);
-  await new DecisionLogRepository(o.db).insertMany(rows);
+  // The file first: a bad --out must not leave decisions without their purchases.
+  await mkdir(dirname(resolve(o.out)), { recursive: true });
   const written = await writeTransactionsCsv(run.log as NonNullable<typeof run.log>, o.out);
+  await new DecisionLogRepository(o.db).insertMany(rows);
   const controlCount = control.reduce((s, c) => s + c, 0);
   print(
     `campaign ${o.campaign}: ${pop.n - controlCount} treated, ${controlCount} control, decided on ` +
