@@ -130,7 +130,10 @@ export function buildCli(): Command {
 
   program
     .command("simulate")
-    .description("write a demo transaction CSV drawn from a BG/NBD or Pareto/NBD population")
+    .description(
+      "write a demo transaction CSV drawn from a BG/NBD or Pareto/NBD population " +
+        "(--campaign: a simulated campaign with known uplift, decisions into decision_log)",
+    )
     .addOption(
       new Option("--model <model>", "population model")
         .choices(["bgnbd", "pareto"])

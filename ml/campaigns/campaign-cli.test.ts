@@ -103,7 +103,7 @@ for (const driver of testDrivers()) {
         expect(learn.err).toBe("");
         expect(learn.code).toBe(0);
         expect(learn.out).toMatch(/call: uplift 1\.200 → /);
-        expect(learn.out).toContain("activated default v1");
+        expect(learn.out).toContain("activated default v2");
 
         // Errors name the option; nothing stored is touched.
         expect((await cli(["campaign", "report", "--campaign", "nope", "--data", csv])).code).toBe(
@@ -127,7 +127,7 @@ for (const driver of testDrivers()) {
             .code,
         ).toBe(2);
 
-        // The next campaign runs under the learned policy (v1).
+        // The next campaign runs under the learned policy (v2).
         const next = await cli([
           "simulate",
           "--campaign",
@@ -139,7 +139,7 @@ for (const driver of testDrivers()) {
           "--out",
           join(work, "tx2.csv"),
         ]);
-        expect(next.out).toContain("under policy default v1");
+        expect(next.out).toContain("under policy default v2");
 
         const handle = await createDatabase(
           driver === "pglite"

@@ -6,8 +6,8 @@ import type { CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
 import { latestCampaignResult } from "@pp/shared/campaigns/campaign-results-store.ts";
 import type { Database } from "@pp/shared/db/database.ts";
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
+import { ensureActivePolicy } from "./active-policy.ts";
 import { describeChange, learnUplifts, proposePolicy } from "./learn-uplift.ts";
-import { activePolicy } from "./simulate-campaign.ts";
 
 export interface CampaignLearnOptions {
   db: Database;
@@ -25,7 +25,7 @@ export async function runCampaignLearn(o: CampaignLearnOptions) {
     );
   }
   const result = row.result as unknown as CampaignResult;
-  const current = await activePolicy(o.db);
+  const current = await ensureActivePolicy(o.db);
   const learned = learnUplifts(result, current.definition);
   if (learned.length === 0) {
     throw new RangeError(
@@ -41,8 +41,7 @@ export async function runCampaignLearn(o: CampaignLearnOptions) {
   );
   const store = new PolicyStore(o.db);
   const added = await store.add(current.name, proposed);
-  const from = current.version > 0 ? `v${current.version}` : "the built-in definition";
-  print(`proposed ${current.name} v${added.version} (from ${from}):`);
+  print(`proposed ${current.name} v${added.version} (from v${current.version}):`);
   for (const line of describeChange(learned)) print(`  ${line}`);
   if (o.activate) {
     await store.activate(current.name, added.version);

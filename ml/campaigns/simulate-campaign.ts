@@ -9,17 +9,12 @@ import {
   ControlAssignment,
   DEV_CAMPAIGN_SECRET,
 } from "@pp/decision/src/campaigns/control-assignment.ts";
-import { namedPolicies } from "@pp/decision/src/policy/named-policies.ts";
-import {
-  type PolicyDefinition,
-  policyDefinitionSchema,
-} from "@pp/decision/src/policy/policy-definition.ts";
 import type { Database } from "@pp/shared/db/database.ts";
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
-import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
 import { dayToIsoDate } from "../data/transaction-log.ts";
 import { writeTransactionsCsv } from "../sim/transactions-csv-writer.ts";
+import { ensureActivePolicy } from "./active-policy.ts";
 import {
   type CampaignPopulation,
   decideCampaign,
@@ -43,20 +38,6 @@ export interface SimulateCampaignOptions {
 }
 
 const DAY_MS = 86_400_000;
-
-/** The active policy's definition (the built-in default when none is active yet). */
-export async function activePolicy(
-  db: Database,
-): Promise<{ name: string; version: number; definition: PolicyDefinition }> {
-  const row = await new PolicyStore(db).getActive();
-  if (!row)
-    return { name: "default", version: 0, definition: namedPolicies.default as PolicyDefinition };
-  return {
-    name: row.name,
-    version: row.version,
-    definition: policyDefinitionSchema.parse(row.definition),
-  };
-}
 
 function decisionRows(
   o: SimulateCampaignOptions,
@@ -103,7 +84,7 @@ function decisionRows(
 export async function runSimulateCampaign(o: SimulateCampaignOptions) {
   const print = o.print ?? console.log;
   const actions = o.actions ?? SIMULATED_CAMPAIGN_ACTIONS;
-  const policy = await activePolicy(o.db);
+  const policy = await ensureActivePolicy(o.db);
   const pop = simulateCampaignPopulation({
     customers: o.customers,
     seed: o.seed,

@@ -230,3 +230,36 @@ describe("POST /decision with a campaign", () => {
     expect(rows.every((r) => r.wouldHaveAction === "email")).toBe(true);
   });
 });
+
+describe("a policy with learned uplifts", () => {
+  test("its uplifts replace the request's in /decision/batch and are what the log records", async () => {
+    const added = await deps.policies.add("learned", {
+      uplifts: { email: { uplift: 0.01, source: "test" } },
+    });
+    await deps.policies.activate("learned", added.version);
+    try {
+      const res = await post("/decision/batch", {
+        customers: customers.slice(0, 50),
+        horizon,
+        actions,
+        budget: 100,
+        campaign: "learned-1",
+      });
+      const answer = (await res.json()) as BatchBody & {
+        selected: Array<{ expected_profit: number }>;
+      };
+      // Uplift 0.01 × margin 10 × ≤ 9 purchases < cost 1: nothing pays any more (0.2 would).
+      expect(answer.selected).toEqual([]);
+      await deps.audit.drain(5000);
+      const rows = await testDb.handle.db
+        .select()
+        .from(decisionLog)
+        .where(eq(decisionLog.campaignId, "learned-1"));
+      expect(rows.length).toBe(50);
+      for (const r of rows) expect(r.wouldHaveAction).toBe("none");
+    } finally {
+      const [first] = await deps.policies.list("default");
+      if (first) await deps.policies.activate("default", first.version);
+    }
+  });
+});
