@@ -29,7 +29,7 @@ const num = (v: unknown, fallback: number) =>
 export async function readCampaignDecisions(
   db: Database,
   campaign: string,
-): Promise<{ decisions: CampaignDecision[]; repeats: number }> {
+): Promise<{ decisions: CampaignDecision[]; repeats: number; switched: number }> {
   const rows = await db
     .select({
       customerId: decisionLog.customerId,
@@ -41,11 +41,16 @@ export async function readCampaignDecisions(
     .from(decisionLog)
     .where(and(eq(decisionLog.campaignId, campaign), isNotNull(decisionLog.assignmentGroup)))
     .orderBy(asc(decisionLog.decidedAt), asc(decisionLog.decisionId));
-  const seen = new Set<string>();
+  const seen = new Map<string, string | null>();
   const decisions: CampaignDecision[] = [];
+  // A customer's group changes only when the control share changed between decisions.
+  let switched = 0;
   for (const row of rows) {
-    if (seen.has(row.customerId)) continue;
-    seen.add(row.customerId);
+    if (seen.has(row.customerId)) {
+      if (seen.get(row.customerId) !== row.group) switched++;
+      continue;
+    }
+    seen.set(row.customerId, row.group);
     const details = ((row.scores as { campaign?: Record<string, unknown> }).campaign ??
       {}) as Record<string, unknown>;
     decisions.push({
@@ -61,7 +66,7 @@ export async function readCampaignDecisions(
       pAlive: num(details.p_alive, Number.NaN),
     });
   }
-  return { decisions, repeats: rows.length - decisions.length };
+  return { decisions, repeats: rows.length - decisions.length, switched };
 }
 
 /** Observations of the decisions with purchase days and spend in (decided day, endDay]. */

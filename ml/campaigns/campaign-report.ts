@@ -29,7 +29,7 @@ export interface CampaignReportOptions {
 
 export async function runCampaignReport(o: CampaignReportOptions): Promise<CampaignResult> {
   const print = o.print ?? console.log;
-  const { decisions, repeats } = await readCampaignDecisions(o.db, o.campaign);
+  const { decisions, repeats, switched } = await readCampaignDecisions(o.db, o.campaign);
   if (decisions.length === 0) {
     throw new RangeError(
       `--campaign: no decisions of campaign "${o.campaign}" in the decision log`,
@@ -55,6 +55,12 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
   const notes: string[] = [];
   if (repeats > 0)
     notes.push(`${repeats} repeated decisions of the same customers ignored (first decision kept)`);
+  if (switched > 0) {
+    notes.push(
+      `${switched} later decisions put a customer in the other group (the control share changed); ` +
+        "each customer counts in the group of its first decision",
+    );
+  }
   if (joined.unknownCustomers > 0) {
     notes.push(
       `${joined.unknownCustomers} campaign customers have no transactions in --data at all`,

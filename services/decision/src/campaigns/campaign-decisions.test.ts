@@ -87,7 +87,7 @@ interface BatchBody {
     id: string;
     control_share: number;
     groups: { treated: number; control: number };
-    control: Array<{ id: string; would_have_action: string }>;
+    control: Array<{ id: string; reason: string; would_have_action: string }>;
   };
 }
 
@@ -112,6 +112,7 @@ describe("POST /decision/batch with a campaign", () => {
     expect(answer.totals.cost).toBeLessThanOrEqual(100);
     expect(answer.totals.customers).toBe(100);
     const controlIds = new Set(answer.campaign.control.map((c) => c.id));
+    expect(answer.campaign.control.every((c) => c.reason === "control group")).toBe(true);
     expect(answer.selected.some((s) => controlIds.has(s.id))).toBe(false);
     // The shadow selection picks about the same share of the control group.
     const wouldGet = answer.campaign.control.filter((c) => c.would_have_action === "email").length;

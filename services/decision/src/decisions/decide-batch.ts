@@ -56,7 +56,7 @@ export interface CampaignAnswer {
   id: string;
   control_share: number;
   groups: { treated: number; control: number };
-  control: Array<{ id: string; would_have_action: string; decision_id: string }>;
+  control: Array<{ id: string; reason: string; would_have_action: string; decision_id: string }>;
 }
 
 export async function decideBatch(deps: DecisionDeps, body: BatchRequest): Promise<BatchAnswer> {
@@ -267,6 +267,7 @@ function campaignAnswer(
     if (g !== "control" || !scored[i]) return;
     control.push({
       id: (body.customers[i] as { id: string }).id,
+      reason: CONTROL_REASON,
       would_have_action: wouldHave.get(i)?.action ?? NO_ACTION,
       decision_id: decisionIds[i] as string,
     });
