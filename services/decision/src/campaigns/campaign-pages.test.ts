@@ -112,6 +112,21 @@ describe("campaign pages over app.request", () => {
     expect(listed).toMatch(new RegExp(`/campaigns/${CAMPAIGN}\\?exp=\\d+&amp;sig=[0-9a-f]{64}`));
   });
 
+  test("without a database the pages answer 503, not 500", async () => {
+    const offline = createApp(
+      buildDecisionDeps(parseConfig({ API_KEYS: KEY }), {
+        runtime: "test",
+        forecastTransport: inProcessTransport(forecastContractStub().app),
+        overrides: { logger: createLogger({ sink: () => {} }) },
+      }),
+    );
+    for (const path of ["/campaigns", `/campaigns/${CAMPAIGN}`]) {
+      const res = await offline.request(path, { headers: auth });
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("unavailable");
+    }
+  });
+
   test("campaign_incremental_profit gauges carry the stored result", async () => {
     await deps.campaignMetrics.refresh();
     const text = await (await app.request("/metrics")).text();

@@ -17,6 +17,7 @@ import {
   latestCampaignResult,
   latestCampaignResults,
 } from "@pp/shared/campaigns/campaign-results-store.ts";
+import type { Database } from "@pp/shared/db/database.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import { jsonBody, validationHook } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
@@ -38,6 +39,19 @@ const PAGE_HEADERS = {
   "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
   "Cache-Control": "no-store",
 };
+
+/** Runs `read` on the database; an absent or failing database is a 503, not a 500. */
+async function fromDatabase<T>(deps: DecisionDeps, read: (db: Database) => Promise<T>): Promise<T> {
+  try {
+    return await read(await deps.database());
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new AppError("unavailable", `Campaign results unavailable: ${why}`, {
+      headers: { "Retry-After": "5" },
+      cause: err,
+    });
+  }
+}
 
 /** Lets a valid signed link through; anything else must pass `auth` (the API key). */
 function signedLinkOr(
@@ -73,11 +87,9 @@ export function registerCampaignPages(
   const gate = signedLinkOr(signer, auth);
 
   app.get("/campaigns", gate, async (c) => {
-    const db = await deps.database();
-    const [results, counts] = await Promise.all([
-      latestCampaignResults(db),
-      campaignGroupCounts(db),
-    ]);
+    const [results, counts] = await fromDatabase(deps, (db) =>
+      Promise.all([latestCampaignResults(db), campaignGroupCounts(db)]),
+    );
     const ids = [
       ...new Set([...results.map((r) => r.campaignId), ...counts.map((r) => r.campaign)]),
     ];
@@ -102,11 +114,9 @@ ${rows.join("\n") || '<tr><td colspan="5">No campaign yet: send "campaign" with 
 
   app.get("/campaigns/:id", gate, zValidator("param", idParams, validationHook), async (c) => {
     const { id } = c.req.valid("param");
-    const db = await deps.database();
-    const [row, counts] = await Promise.all([
-      latestCampaignResult(db, id),
-      campaignGroupCounts(db),
-    ]);
+    const [row, counts] = await fromDatabase(deps, (db) =>
+      Promise.all([latestCampaignResult(db, id), campaignGroupCounts(db)]),
+    );
     const mine = counts.filter((x) => x.campaign === id);
     if (!row && mine.length === 0) throw new AppError("not_found", `No campaign "${id}"`);
     const logged = mine.map((m) => `${m.decisions} ${escapeHtml(m.group)}`).join(" · ");
