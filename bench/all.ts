@@ -31,6 +31,12 @@ const scripts: BenchScript[] = [
   { name: "forecast-compute", file: "forecast-compute.ts", args: [], quickArgs: ["50"] },
   { name: "decision", file: "decision.ts", args: [], quickArgs: ["3"] },
   {
+    name: "campaign",
+    file: "campaign.ts",
+    args: [],
+    quickArgs: ["--customers", "20000", "--campaigns", "50"],
+  },
+  {
     name: "soak",
     file: "soak.ts",
     args: [],

@@ -3,6 +3,7 @@
 // and exit code 2.
 
 import { Command, InvalidArgumentError, Option } from "commander";
+import { campaignCommand, controlShare, withDatabase } from "./campaigns/campaign-cli.ts";
 import { BadRowError } from "./data/bad-rows.ts";
 import { isoDateToDay } from "./data/transaction-log.ts";
 import { openRegistryFromEnv } from "./pipelines/open-registry.ts";
@@ -129,7 +130,10 @@ export function buildCli(): Command {
 
   program
     .command("simulate")
-    .description("write a demo transaction CSV drawn from a BG/NBD or Pareto/NBD population")
+    .description(
+      "write a demo transaction CSV drawn from a BG/NBD or Pareto/NBD population " +
+        "(--campaign: a simulated campaign with known uplift, decisions into decision_log)",
+    )
     .addOption(
       new Option("--model <model>", "population model")
         .choices(["bgnbd", "pareto"])
@@ -140,7 +144,24 @@ export function buildCli(): Command {
     .requiredOption("--out <file>", "CSV file to write")
     .option("--params <list>", "parameter overrides, e.g. r=0.3,alpha=5 (default: CDNOW fit)")
     .option("--start <date>", "first acquisition date", isoDate, "1997-01-01")
+    .option("--campaign <id>", "campaign mode: decisions into decision_log, purchases to --out")
+    .option("--control-share <x>", "campaign mode: share held out as control", controlShare, 0.2)
     .action(async (o) => {
+      if (o.campaign) {
+        const { runSimulateCampaign } = await import("./campaigns/simulate-campaign.ts");
+        await withDatabase((db) =>
+          runSimulateCampaign({
+            db,
+            campaign: o.campaign,
+            customers: o.customers,
+            seed: o.seed,
+            controlShare: o.controlShare,
+            out: o.out,
+            ...(process.env.CAMPAIGN_SECRET ? { secret: process.env.CAMPAIGN_SECRET } : {}),
+          }),
+        );
+        return;
+      }
       const model = o.model as SimulatedModel;
       let params: Record<string, number> = {};
       try {
@@ -197,6 +218,8 @@ export function buildCli(): Command {
         ...(o.out ? { out: o.out } : {}),
       });
     });
+
+  program.addCommand(campaignCommand());
 
   program
     .command("promote")

@@ -155,6 +155,7 @@ describe("dashboards and alert rules against the services' /metrics", () => {
       "forecast_realized_mae",
       "decisions_total",
       "decision_expected_profit_total",
+      "campaign_incremental_profit",
     ]) {
       expect({ name, used: used.has(name) }).toEqual({ name, used: true });
     }

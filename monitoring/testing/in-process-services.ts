@@ -2,9 +2,19 @@
 // service on an in-memory demo bundle, the decision service on a PGlite database and calling the
 // forecast app in-process), driven through every route so that /metrics shows every series.
 
+import {
+  decideCampaign,
+  randomControl,
+  runCampaignWindow,
+  simulateCampaignPopulation,
+} from "@pp/ml/campaigns/campaign-simulator.ts";
+import { measureCampaign } from "@pp/ml/campaigns/measure-campaign.ts";
+import { SIMULATED_CAMPAIGN_ACTIONS } from "@pp/ml/campaigns/simulated-actions.ts";
 import { forecastAccuracy } from "@pp/ml/tracking/forecast-tracking.ts";
 import { trackingGauges } from "@pp/ml/tracking/tracking-metrics.ts";
 import type { TrackingSnapshot } from "@pp/ml/tracking/tracking-store.ts";
+import type { CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
+import { saveCampaignResult } from "@pp/shared/campaigns/campaign-results-store.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { createApp as createDecisionApp } from "../../services/decision/src/app.ts";
@@ -65,6 +75,9 @@ export async function startInProcessServices(): Promise<InProcessServices> {
     check.name === "forecast" ? forecastReachableCheck(decisionConfig, inProcessFetch) : check,
   );
   const decision = createDecisionApp(decisionDeps);
+  // With `ml campaign report` results stored, the decision service shows campaign gauges.
+  await saveCampaignResult((db as TestDatabase).handle.db, sampleCampaignResult());
+  await decisionDeps.campaignMetrics.refresh();
   return {
     forecast,
     decision,
@@ -75,6 +88,18 @@ export async function startInProcessServices(): Promise<InProcessServices> {
       db = null;
     },
   };
+}
+
+/** A measured simulated campaign (what the decision service reads from campaign_results). */
+export function sampleCampaignResult(): CampaignResult {
+  const pop = simulateCampaignPopulation({ customers: 2000, seed: 1 });
+  const decision = decideCampaign(pop, SIMULATED_CAMPAIGN_ACTIONS, {});
+  const control = randomControl(pop.n, 0.3, 2);
+  const run = runCampaignWindow(pop, SIMULATED_CAMPAIGN_ACTIONS, decision, control, 3);
+  return measureCampaign(run.observations, {
+    campaign: "sample",
+    window: { start: "1997-10-01", end: "1997-12-30" },
+  });
 }
 
 /** A representative `ml track` result (what the forecast service reads from forecast_tracking). */
@@ -167,4 +192,14 @@ export async function exerciseServices(
     }),
     200,
   );
+  await expect(
+    "POST /decision/batch (campaign)",
+    decision.request("/decision/batch", {
+      method: "POST",
+      headers: withKey,
+      body: JSON.stringify({ customers: ids, horizon, actions, budget: 5, campaign: "monitoring" }),
+    }),
+    200,
+  );
+  await expect("GET /campaigns", decision.request("/campaigns", { headers: withKey }), 200);
 }

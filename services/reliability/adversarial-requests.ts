@@ -118,6 +118,12 @@ const action = fc.record({
   margin: fc.double({ min: 0, max: 100, noNaN: true }),
 });
 
+/** Campaign fields, sometimes: ids valid or not, shares in and out of [0, 0.5]. */
+const campaignFields = {
+  campaign: fc.oneof(fc.constantFrom("spring-24", "fuzz:1"), fc.string({ maxLength: 140 })),
+  control_share: fc.oneof(fc.constantFrom(0, 0.2, 0.5), fc.double({ min: -1, max: 2 })),
+};
+
 /** Customers with duplicates on purpose, now and then, and empty lists. */
 function customers(knownIds: readonly string[], max: number) {
   return fc
@@ -137,17 +143,25 @@ export function validishBodies(knownIds: readonly string[]) {
       },
       { requiredKeys: ["horizon", "customers"] },
     ),
-    decision: fc.record({
-      customer: customerArb(knownIds),
-      horizon,
-      actions: fc.array(action, { maxLength: 5 }),
-    }),
-    batch: fc.record({
-      customers: customers(knownIds, 8),
-      horizon,
-      actions: fc.array(action, { maxLength: 5 }),
-      budget: fc.double({ min: -5, max: 500 }),
-    }),
+    decision: fc.record(
+      {
+        customer: customerArb(knownIds),
+        horizon,
+        actions: fc.array(action, { maxLength: 5 }),
+        ...campaignFields,
+      },
+      { requiredKeys: ["customer", "horizon", "actions"] },
+    ),
+    batch: fc.record(
+      {
+        customers: customers(knownIds, 8),
+        horizon,
+        actions: fc.array(action, { maxLength: 5 }),
+        budget: fc.double({ min: -5, max: 500 }),
+        ...campaignFields,
+      },
+      { requiredKeys: ["customers", "horizon", "actions", "budget"] },
+    ),
     policy: fc.record({
       name: fc.oneof(fc.constantFrom("default", "fuzz"), fc.string({ maxLength: 20 })),
       definition: fc.oneof(fc.jsonValue({ maxDepth: 3 }), deepNest),

@@ -67,6 +67,7 @@ for (const driver of testDrivers()) {
       const tables = await tableNames();
       expect(tables).toEqual([
         "api_keys",
+        "campaign_results",
         "customer_features",
         "decision_log",
         "forecast_tracking",

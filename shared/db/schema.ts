@@ -108,10 +108,19 @@ export const decisionLog = pgTable(
     policyVersion: integer("policy_version").notNull(),
     modelName: text("model_name").notNull(),
     modelVersion: integer("model_version").notNull(),
+    /** The campaign the decision belongs to (null: no campaign). */
+    campaignId: text("campaign_id"),
+    /** "treated" or "control" within the campaign (null: no campaign). */
+    assignmentGroup: text("assignment_group"),
+    /** The action the policy picked for the customer, also for control customers (who get none). */
+    wouldHaveAction: text("would_have_action"),
   },
   (t) => [
     index("decision_log_customer_idx").on(t.customerId, t.decidedAt),
     index("decision_log_decided_at_idx").on(t.decidedAt),
+    index("decision_log_campaign_idx")
+      .on(t.campaignId, t.assignmentGroup)
+      .where(sql`${t.campaignId} is not null`),
   ],
 );
 
@@ -187,6 +196,30 @@ export const forecastTracking = pgTable(
   ],
 );
 
+/**
+ * Measured campaigns (`ml campaign report`): per campaign and window end, the result JSON (per
+ * action: treated vs control, incremental profit with its 95% interval, Qini curve). Re-reporting
+ * the same window replaces the row. Owner: ml/campaigns/campaign-results-store.ts.
+ */
+export const campaignResults = pgTable(
+  "campaign_results",
+  {
+    id: serial("id").primaryKey(),
+    campaignId: text("campaign_id").notNull(),
+    windowEnd: date("window_end", { mode: "string" }).notNull(),
+    treated: integer("treated").notNull(),
+    control: integer("control").notNull(),
+    /** Total incremental profit over all actions (estimate), for listings. */
+    incrementalProfit: doublePrecision("incremental_profit").notNull(),
+    result: jsonb("result").$type<Record<string, unknown>>().notNull(),
+    reportedAt: timestamp("reported_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique("campaign_results_campaign_window_unique").on(t.campaignId, t.windowEnd),
+    index("campaign_results_reported_at_idx").on(t.reportedAt),
+  ],
+);
+
 export type ModelRow = typeof models.$inferSelect;
 export type ModelVersionRow = typeof modelVersions.$inferSelect;
 export type CustomerFeaturesRow = typeof customerFeatures.$inferSelect;
@@ -196,3 +229,4 @@ export type PolicyRow = typeof policies.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type ForecastTrackingRow = typeof forecastTracking.$inferSelect;
 export type NewForecastTrackingRow = typeof forecastTracking.$inferInsert;
+export type CampaignResultRow = typeof campaignResults.$inferSelect;

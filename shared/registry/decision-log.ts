@@ -72,14 +72,20 @@ async function insertBatch(db: Database, rows: NewDecisionLogRow[]): Promise<voi
       policy_version: r.policyVersion,
       model_name: r.modelName,
       model_version: r.modelVersion,
+      campaign_id: r.campaignId ?? null,
+      assignment_group: r.assignmentGroup ?? null,
+      would_have_action: r.wouldHaveAction ?? null,
     })),
   );
   await db.execute(sql`
     insert into ${decisionLog} (decision_id, decided_at, customer_id, inputs, chosen_action, scores,
-      policy_name, policy_version, model_name, model_version)
+      policy_name, policy_version, model_name, model_version, campaign_id, assignment_group,
+      would_have_action)
     select r.decision_id, r.decided_at, r.customer_id, r.inputs, r.chosen_action, r.scores,
-      r.policy_name, r.policy_version, r.model_name, r.model_version
+      r.policy_name, r.policy_version, r.model_name, r.model_version, r.campaign_id,
+      r.assignment_group, r.would_have_action
     from jsonb_to_recordset(${json}::jsonb) as r(decision_id uuid, decided_at timestamptz,
       customer_id text, inputs jsonb, chosen_action text, scores jsonb, policy_name text,
-      policy_version integer, model_name text, model_version integer)`);
+      policy_version integer, model_name text, model_version integer, campaign_id text,
+      assignment_group text, would_have_action text)`);
 }

@@ -6,6 +6,7 @@ import type { Hono } from "hono";
 import { requireApiKey } from "./auth/require-api-key.ts";
 import type { DecisionDeps } from "./deps.ts";
 import { registerAdminPolicies } from "./routes/admin-policies.ts";
+import { registerCampaignPages } from "./routes/campaign-pages.ts";
 import { registerDecision } from "./routes/decision.ts";
 import { registerDecisionBatch } from "./routes/decision-batch.ts";
 
@@ -19,5 +20,7 @@ export function createApp(deps: DecisionDeps): Hono<AppEnv> {
   registerDecision(app, deps, auth);
   registerDecisionBatch(app, deps, auth);
   registerAdminPolicies(app, deps, auth);
+  // ADMIN-SCOPE: the campaign pages are admin pages; give them the admin-scope check when it lands.
+  registerCampaignPages(app, deps, auth);
   return app;
 }

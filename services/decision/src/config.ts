@@ -47,6 +47,11 @@ export const decisionConfigSchema = z.object({
   POLICY_CACHE_MS: positiveInt(5000, 3_600_000),
   /** Largest body of /decision and the admin API (/decision/batch has its own 32 MiB). */
   MAX_BODY_BYTES: positiveInt(10 * 1024 * 1024, 1024 * 1024 * 1024),
+  /**
+   * Key of the campaign control-group hash (HMAC-SHA-256 of campaign and customer) and of the
+   * campaign page's signed links. Unset: a fixed development key (logged as a warning at start).
+   */
+  CAMPAIGN_SECRET: z.string().min(16, { error: "must be at least 16 characters" }).optional(),
   /** RATE_LIMIT_RPS (0 = off) and RATE_LIMIT_BURST, per API key or client address. */
   ...rateLimitConfigShape,
 });

@@ -11,6 +11,8 @@ import packageJson from "../package.json" with { type: "json" };
 import { BufferedAuditLog } from "./audit/audit-log.ts";
 import { decisionLogSink } from "./audit/decision-log-sink.ts";
 import { ApiKeyRing } from "./auth/api-key-ring.ts";
+import { type CampaignMetrics, campaignMetrics } from "./campaigns/campaign-metrics.ts";
+import { ControlAssignment, DEV_CAMPAIGN_SECRET } from "./campaigns/control-assignment.ts";
 import type { DecisionConfig } from "./config.ts";
 import { createForecastClient, type ForecastClient } from "./forecast-client/forecast-client.ts";
 import { type ForecastTransport, httpTransport } from "./forecast-client/forecast-transports.ts";
@@ -24,6 +26,10 @@ export interface DecisionDeps extends ServiceDeps {
   policies: PolicyCatalog;
   audit: BufferedAuditLog;
   apiKeys: ApiKeyRing;
+  /** Control-group assignment of campaigns (keyed hash). */
+  campaigns: ControlAssignment;
+  /** The campaign_incremental_profit gauges (read from campaign_results). */
+  campaignMetrics: CampaignMetrics;
 }
 
 export const serviceName = "decision";
@@ -98,6 +104,9 @@ export function buildDecisionDeps(
       logger,
       metrics,
     });
+  if (!config.CAMPAIGN_SECRET) {
+    logger.warn("CAMPAIGN_SECRET is not set: campaign groups use the development key");
+  }
   return {
     config,
     service: serviceName,
@@ -112,6 +121,8 @@ export function buildDecisionDeps(
     policies: new PolicyCatalog(database, { cacheMs: config.POLICY_CACHE_MS }),
     audit,
     apiKeys: new ApiKeyRing({ envKeys: config.API_KEYS, database }),
+    campaigns: new ControlAssignment(config.CAMPAIGN_SECRET ?? DEV_CAMPAIGN_SECRET),
+    campaignMetrics: campaignMetrics(metrics, database, { logger }),
     ...options.overrides,
   };
 }

@@ -25,6 +25,14 @@ function rowsLike(prefix: number, n: number): NewDecisionLogRow[] {
     policyVersion: 1 + (i % 3),
     modelName: "clv",
     modelVersion: 7,
+    // Campaign decisions carry their campaign, group and would-have action.
+    ...(i % 4 === 1
+      ? {
+          campaignId: "spring-24",
+          assignmentGroup: i % 8 === 1 ? "control" : "treated",
+          wouldHaveAction: "email",
+        }
+      : {}),
   }));
 }
 

@@ -27,18 +27,24 @@ function recordOf(row: NewDecisionLogRow) {
     policy_version: row.policyVersion,
     model_name: row.modelName,
     model_version: row.modelVersion,
+    campaign_id: row.campaignId ?? null,
+    assignment_group: row.assignmentGroup ?? null,
+    would_have_action: row.wouldHaveAction ?? null,
   };
 }
 
 function insertStatement(rows: readonly NewDecisionLogRow[]) {
   const json = JSON.stringify(rows.map(recordOf));
   return sql`insert into decision_log (decision_id, decided_at, customer_id, inputs, chosen_action,
-      scores, policy_name, policy_version, model_name, model_version)
+      scores, policy_name, policy_version, model_name, model_version, campaign_id,
+      assignment_group, would_have_action)
     select decision_id, coalesce(decided_at, now()), customer_id, inputs, chosen_action,
-      scores, policy_name, policy_version, model_name, model_version
+      scores, policy_name, policy_version, model_name, model_version, campaign_id,
+      assignment_group, would_have_action
     from jsonb_to_recordset(${json}::jsonb) as r(decision_id uuid, decided_at timestamptz,
       customer_id text, inputs jsonb, chosen_action text, scores jsonb, policy_name text,
-      policy_version integer, model_name text, model_version integer)
+      policy_version integer, model_name text, model_version integer, campaign_id text,
+      assignment_group text, would_have_action text)
     on conflict do nothing`;
 }
 

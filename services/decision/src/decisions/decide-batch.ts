@@ -3,17 +3,27 @@
 // decision per customer, and answer with the selection, its totals and its optimality bound.
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import { AuditBufferFullError } from "../audit/audit-log.ts";
+import {
+  type CampaignSplit,
+  CONTROL_REASON,
+  campaignColumns,
+  campaignDetails,
+  controlBudget,
+  optionsOfGroup,
+  splitCampaign,
+} from "../campaigns/campaign-decisions.ts";
 import type { DecisionDeps } from "../deps.ts";
 import type { ForecastResponse } from "../forecast-client/forecast-contract.ts";
 import { ForecastUnavailableError } from "../forecast-client/forecast-errors.ts";
 import { type SelectionOption, selectWithinBudget } from "../policy/budgeted-selection.ts";
 import { ineligibilityReasons } from "../policy/eligibility.ts";
 import { expectedProfit } from "../policy/expected-profit.ts";
+import { withPolicyUplift } from "../policy/policy-uplift.ts";
 import { NO_ACTION } from "../policy/rank-actions.ts";
 import type { BatchRequest } from "../routes/decision-schemas.ts";
 import { bufferFullError, recordOrRefuse } from "./decide-one.ts";
 import { forecastFailureError, isCallerError } from "./forecast-failure.ts";
-import { outlookFor } from "./forecast-outlook.ts";
+import { outlookFor, type ResolvedOutlook } from "./forecast-outlook.ts";
 
 export interface BatchAnswer {
   batch_id: string;
@@ -38,6 +48,15 @@ export interface BatchAnswer {
   policy: { name: string; version: number };
   model: { name: string; version: number } | null;
   fallback?: { reason: string; message: string };
+  /** With a campaign: its groups and the control customers with what they would have received. */
+  campaign?: CampaignAnswer;
+}
+
+export interface CampaignAnswer {
+  id: string;
+  control_share: number;
+  groups: { treated: number; control: number };
+  control: Array<{ id: string; reason: string; would_have_action: string; decision_id: string }>;
 }
 
 export async function decideBatch(deps: DecisionDeps, body: BatchRequest): Promise<BatchAnswer> {
@@ -101,6 +120,7 @@ export async function decideBatch(deps: DecisionDeps, body: BatchRequest): Promi
   const errors: BatchAnswer["errors"] = [];
   const options: SelectionOption[][] = new Array(n);
   const scored = new Uint8Array(n);
+  const outlooks: Array<ResolvedOutlook | null> = new Array(n).fill(null);
   for (let i = 0; i < n; i++) {
     const customer = body.customers[i] as BatchRequest["customers"][number];
     const item = forecast.forecasts[i];
@@ -128,8 +148,10 @@ export async function decideBatch(deps: DecisionDeps, body: BatchRequest): Promi
       continue;
     }
     scored[i] = 1;
+    outlooks[i] = outlook;
     const list = options[i] as SelectionOption[];
-    for (const action of body.actions) {
+    for (const asked of body.actions) {
+      const action = withPolicyUplift(policy.definition, asked, outlook.pAlive);
       const profit = expectedProfit(policy.definition.profit_model, action, outlook);
       if (ineligibilityReasons(policy.definition.rules, action, outlook, profit).length === 0) {
         list.push({ action: action.id, cost: action.cost, profit });
@@ -137,8 +159,25 @@ export async function decideBatch(deps: DecisionDeps, body: BatchRequest): Promi
     }
   }
 
-  const result = selectWithinBudget(options, body.budget);
+  const split = await splitCampaign(
+    deps,
+    policy,
+    body,
+    body.customers.map((c) => c.id),
+  );
+  // The budget is the treated group's; the control group gets a proportional shadow selection.
+  const result = selectWithinBudget(
+    split ? optionsOfGroup(split, options, "treated") : options,
+    body.budget,
+  );
   const picked = new Map(result.picks.map((p) => [p.index, p.option]));
+  const shadow = split
+    ? selectWithinBudget(
+        optionsOfGroup(split, options, "control"),
+        controlBudget(split, body.budget),
+      )
+    : null;
+  const wouldHave = new Map(shadow?.picks.map((p) => [p.index, p.option]) ?? []);
   const decisionIds: string[] = new Array(n);
   const rows: NewDecisionLogRow[] = [];
   const decidedAt = new Date();
@@ -147,6 +186,9 @@ export async function decideBatch(deps: DecisionDeps, body: BatchRequest): Promi
     const id = crypto.randomUUID();
     decisionIds[i] = id;
     const pick = picked.get(i);
+    const group = split?.groups[i];
+    const shadowPick = wouldHave.get(i);
+    const planned = pick ?? shadowPick;
     rows.push({
       decisionId: id,
       decidedAt,
@@ -158,7 +200,20 @@ export async function decideBatch(deps: DecisionDeps, body: BatchRequest): Promi
         selected: pick
           ? { action: pick.action, cost: pick.cost, expected_profit: pick.profit }
           : null,
+        ...(split
+          ? {
+              ...(group === "control" ? { reason: CONTROL_REASON } : {}),
+              campaign: campaignDetails(
+                policy,
+                body.actions,
+                planned?.action ?? NO_ACTION,
+                outlooks[i] ?? null,
+                planned?.profit ?? null,
+              ),
+            }
+          : {}),
       },
+      ...campaignColumns(split, group, planned?.action),
       policyName: policy.name,
       policyVersion: policy.version,
       modelName: forecast.model.name,
@@ -196,5 +251,31 @@ export async function decideBatch(deps: DecisionDeps, body: BatchRequest): Promi
     considered: rows.length,
     errors,
     model: { name: forecast.model.name, version: forecast.model.version },
+    ...(split ? { campaign: campaignAnswer(split, body, scored, wouldHave, decisionIds) } : {}),
+  };
+}
+
+function campaignAnswer(
+  split: CampaignSplit,
+  body: BatchRequest,
+  scored: Uint8Array,
+  wouldHave: Map<number, SelectionOption>,
+  decisionIds: string[],
+): CampaignAnswer {
+  const control: CampaignAnswer["control"] = [];
+  split.groups.forEach((g, i) => {
+    if (g !== "control" || !scored[i]) return;
+    control.push({
+      id: (body.customers[i] as { id: string }).id,
+      reason: CONTROL_REASON,
+      would_have_action: wouldHave.get(i)?.action ?? NO_ACTION,
+      decision_id: decisionIds[i] as string,
+    });
+  });
+  return {
+    id: split.id,
+    control_share: split.controlShare,
+    groups: { treated: split.treated, control: split.control },
+    control,
   };
 }

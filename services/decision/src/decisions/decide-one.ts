@@ -3,13 +3,21 @@
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import { AuditBufferFullError } from "../audit/audit-log.ts";
+import {
+  type CampaignSplit,
+  CONTROL_REASON,
+  campaignColumns,
+  campaignDetails,
+  splitCampaign,
+} from "../campaigns/campaign-decisions.ts";
+import type { AssignmentGroup } from "../campaigns/control-assignment.ts";
 import type { DecisionDeps } from "../deps.ts";
 import { ForecastUnavailableError } from "../forecast-client/forecast-errors.ts";
 import type { ActivePolicy } from "../policy/policy-definition.ts";
 import { NO_ACTION, type RankedAction, rankActions } from "../policy/rank-actions.ts";
 import type { DecisionRequest } from "../routes/decision-schemas.ts";
 import { forecastFailureError, isCallerError } from "./forecast-failure.ts";
-import { outlookFor } from "./forecast-outlook.ts";
+import { outlookFor, type ResolvedOutlook } from "./forecast-outlook.ts";
 
 export interface DecisionAnswer {
   decision_id: string;
@@ -20,6 +28,13 @@ export interface DecisionAnswer {
   model: { name: string; version: number } | null;
   forecast: { model: string; expected_purchases: number; p_alive: number | null } | null;
   fallback?: { reason: string; message: string };
+  /** With a campaign: the group, and for control customers the action they would have got. */
+  campaign?: {
+    id: string;
+    control_share: number;
+    group: AssignmentGroup;
+    would_have_action: string;
+  };
 }
 
 export function bufferFullError(err: AuditBufferFullError): AppError {
@@ -75,6 +90,23 @@ function fallbackAnswer(
   };
 }
 
+/** Puts the campaign into the answer; a control customer is answered "none" ("control group"). */
+function applyCampaign(answer: DecisionAnswer, split: CampaignSplit): void {
+  const group = split.groups[0] as AssignmentGroup;
+  answer.campaign = {
+    id: split.id,
+    control_share: split.controlShare,
+    group,
+    would_have_action: answer.chosen,
+  };
+  if (group !== "control") return;
+  const none = answer.ranked.find((r) => r.id === NO_ACTION);
+  none?.reasons.push(
+    `${CONTROL_REASON}: held out of campaign "${split.id}" (would have: ${answer.chosen})`,
+  );
+  answer.chosen = NO_ACTION;
+}
+
 export async function decideOne(
   deps: DecisionDeps,
   body: DecisionRequest,
@@ -84,6 +116,7 @@ export async function decideOne(
   }
   const policy = await deps.policies.active();
   let answer: DecisionAnswer;
+  let outlookSeen: ResolvedOutlook | null = null;
   try {
     const forecast = await deps.forecast.forecast({
       horizon: body.horizon,
@@ -103,6 +136,7 @@ export async function decideOne(
     if (!outlook) {
       throw new ForecastUnavailableError("bad_response", "forecast gives no expected purchases");
     }
+    outlookSeen = outlook;
     const ranking = rankActions(policy.definition, body.actions, outlook);
     if (outlook.notes.length > 0) ranking.ranked[0]?.reasons.push(...outlook.notes);
     answer = {
@@ -125,6 +159,11 @@ export async function decideOne(
     }
     answer = fallbackAnswer(policy, body, err);
   }
+  const split = answer.fallback
+    ? null
+    : await splitCampaign(deps, policy, body, [body.customer.id]);
+  const planned = answer.chosen;
+  if (split) applyCampaign(answer, split);
   recordOrRefuse(deps, [
     {
       decisionId: answer.decision_id,
@@ -145,7 +184,20 @@ export async function decideOne(
         })),
         forecast: answer.forecast,
         ...(answer.fallback ? { fallback: answer.fallback } : {}),
+        ...(split
+          ? {
+              ...(split.groups[0] === "control" ? { reason: CONTROL_REASON } : {}),
+              campaign: campaignDetails(
+                policy,
+                body.actions,
+                planned,
+                outlookSeen,
+                answer.ranked.find((r) => r.id === planned)?.expected_profit ?? null,
+              ),
+            }
+          : {}),
       },
+      ...campaignColumns(split, split?.groups[0], planned),
       policyName: answer.policy.name,
       policyVersion: answer.policy.version,
       modelName: answer.model?.name ?? "unavailable",

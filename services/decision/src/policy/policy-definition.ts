@@ -22,6 +22,27 @@ export const eligibilityRuleSchema = z.discriminatedUnion("rule", [
 ]);
 export type EligibilityRule = z.output<typeof eligibilityRuleSchema>;
 
+const upliftValue = z.number({ error: "must be a number" }).finite().min(-1).max(100);
+
+/** A measured uplift for one action (`ml campaign learn`), optionally per P(alive) segment. */
+export const actionUpliftSchema = z.object({
+  uplift: upliftValue,
+  /** Segments [min, max) of P(alive) (max = 1 includes 1); the first match wins. */
+  by_p_alive: z
+    .array(
+      z.object({
+        min: z.number().min(0).max(1),
+        max: z.number().min(0).max(1),
+        uplift: upliftValue,
+      }),
+    )
+    .max(20)
+    .optional(),
+  /** Where the figure comes from, e.g. the campaign and the shrinkage used. */
+  source: z.string().max(1000).optional(),
+});
+export type ActionUplift = z.output<typeof actionUpliftSchema>;
+
 export const policyDefinitionSchema = z.object({
   description: z.string().max(1000).optional(),
   /** How an action's expected incremental profit is computed (see expected-profit.ts). */
@@ -32,6 +53,10 @@ export const policyDefinitionSchema = z.object({
   /** The action taken when the forecast is unavailable and `on_forecast_unavailable` is fallback. */
   default_action: z.string().min(1).default("none"),
   on_forecast_unavailable: z.enum(["fail", "fallback"]).default("fail"),
+  /** Share of a campaign's customers held out as control when the request does not say. */
+  control_share: z.number().min(0).max(0.5).optional(),
+  /** Uplifts that replace the caller's `uplift` for these action ids (learned from campaigns). */
+  uplifts: z.record(z.string().min(1).max(128), actionUpliftSchema).optional(),
 });
 export type PolicyDefinition = z.output<typeof policyDefinitionSchema>;
 

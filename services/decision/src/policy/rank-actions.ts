@@ -3,6 +3,7 @@
 import { formatFigure as fmt, ineligibilityReasons } from "./eligibility.ts";
 import { type CandidateAction, type CustomerOutlook, expectedProfit } from "./expected-profit.ts";
 import type { PolicyDefinition } from "./policy-definition.ts";
+import { withPolicyUplift } from "./policy-uplift.ts";
 
 export const NO_ACTION = "none";
 
@@ -53,14 +54,23 @@ export function rankActions(
   actions: readonly CandidateAction[],
   outlook: CustomerOutlook,
 ): ActionRanking {
-  const ranked: RankedAction[] = actions.map((action) => {
+  const ranked: RankedAction[] = actions.map((asked) => {
+    const action = withPolicyUplift(policy, asked, outlook.pAlive);
     const profit = expectedProfit(policy.profit_model, action, outlook);
     const failures = ineligibilityReasons(policy.rules, action, outlook, profit);
     return {
       id: action.id,
       expected_profit: profit,
       eligible: failures.length === 0,
-      reasons: [profitReason(policy, action, outlook, profit), ...failures],
+      reasons: [
+        profitReason(policy, action, outlook, profit),
+        ...(action === asked
+          ? []
+          : [
+              `uplift: the policy's measured ${fmt(action.uplift)} replaces the request's ${fmt(asked.uplift)}`,
+            ]),
+        ...failures,
+      ],
       cost: action.cost,
     };
   });

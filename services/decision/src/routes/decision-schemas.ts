@@ -29,22 +29,50 @@ export const actionsSchema = z
     });
   });
 
-export const decisionRequestSchema = z.object({
-  customer: customerInputSchema,
-  horizon: horizonSchema,
-  actions: actionsSchema,
-});
+/** A campaign to join (control group held out by a keyed hash) and its control share. */
+export const campaignFields = {
+  campaign: z
+    .string({ error: "must be a string" })
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, {
+      error: "must be 1-128 letters, digits, '.', '_', ':' or '-'",
+    })
+    .optional(),
+  control_share: z
+    .number({ error: "must be a number" })
+    .min(0, { error: "must be ≥ 0" })
+    .max(0.5, { error: "must be ≤ 0.5" })
+    .optional(),
+};
+
+const shareNeedsCampaign = (body: { campaign?: string; control_share?: number }) =>
+  body.control_share === undefined || body.campaign !== undefined;
+const shareNeedsCampaignError = {
+  error: "control_share needs a campaign",
+  path: ["control_share"],
+};
+
+export const decisionRequestSchema = z
+  .object({
+    customer: customerInputSchema,
+    horizon: horizonSchema,
+    actions: actionsSchema,
+    ...campaignFields,
+  })
+  .refine(shareNeedsCampaign, shareNeedsCampaignError);
 export type DecisionRequest = z.output<typeof decisionRequestSchema>;
 
 export const MAX_BATCH_CUSTOMERS = 10_000;
 
-export const batchRequestSchema = z.object({
-  customers: z
-    .array(customerInputSchema)
-    .min(1, { error: "at least one customer" })
-    .max(MAX_BATCH_CUSTOMERS, { error: `at most ${MAX_BATCH_CUSTOMERS} customers` }),
-  horizon: horizonSchema,
-  actions: actionsSchema.refine((a) => a.length > 0, { error: "at least one action" }),
-  budget: money,
-});
+export const batchRequestSchema = z
+  .object({
+    customers: z
+      .array(customerInputSchema)
+      .min(1, { error: "at least one customer" })
+      .max(MAX_BATCH_CUSTOMERS, { error: `at most ${MAX_BATCH_CUSTOMERS} customers` }),
+    horizon: horizonSchema,
+    actions: actionsSchema.refine((a) => a.length > 0, { error: "at least one action" }),
+    budget: money,
+    ...campaignFields,
+  })
+  .refine(shareNeedsCampaign, shareNeedsCampaignError);
 export type BatchRequest = z.output<typeof batchRequestSchema>;

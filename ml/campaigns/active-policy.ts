@@ -1,0 +1,32 @@
+// The active decision policy as the campaign commands see it. With no active policy yet, the
+// built-in ones are stored and `default` v1 activated, as the decision service does on its first
+// decision, so a proposal stored by `campaign learn` can never be mistaken for the starting policy.
+import { namedPolicies } from "@pp/decision/src/policy/named-policies.ts";
+import {
+  type PolicyDefinition,
+  policyDefinitionSchema,
+} from "@pp/decision/src/policy/policy-definition.ts";
+import type { Database } from "@pp/shared/db/database.ts";
+import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
+
+export interface ActivePolicyRow {
+  name: string;
+  version: number;
+  definition: PolicyDefinition;
+}
+
+export async function ensureActivePolicy(db: Database): Promise<ActivePolicyRow> {
+  const store = new PolicyStore(db);
+  let row = await store.getActive();
+  if (!row) {
+    for (const [name, definition] of Object.entries(namedPolicies)) {
+      if ((await store.list(name)).length === 0) await store.add(name, definition);
+    }
+    row = await store.activate("default", 1);
+  }
+  const parsed = policyDefinitionSchema.safeParse(row.definition);
+  if (!parsed.success) {
+    throw new RangeError(`the active policy ${row.name} v${row.version} has an invalid definition`);
+  }
+  return { name: row.name, version: row.version, definition: parsed.data };
+}

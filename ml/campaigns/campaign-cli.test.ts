@@ -1,0 +1,177 @@
+// `ml simulate --campaign`, `ml campaign report` and `ml campaign learn` through the CLI on both
+// database drivers: decisions land in decision_log, the report reads them back with the purchases,
+// stores campaign_results and writes campaign.json/html; learn proposes (and with --activate
+// activates) the next policy version, which the next simulated campaign then decides with.
+import { afterAll, beforeAll, describe, expect, spyOn, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
+import { createDatabase } from "@pp/shared/db/client.ts";
+import { campaignResults, decisionLog } from "@pp/shared/db/schema.ts";
+import { openTestDatabase, testDrivers } from "@pp/shared/db/test-databases.ts";
+import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
+import { eq } from "drizzle-orm";
+import { runCli } from "../cli.ts";
+
+const saved = { DATA_DIR: process.env.DATA_DIR, DATABASE_URL: process.env.DATABASE_URL };
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "pp-campaign-cli-"));
+});
+
+afterAll(() => {
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = spyOn(console, "log").mockImplementation((...a: unknown[]) => {
+    out.push(a.join(" "));
+  });
+  const error = spyOn(console, "error").mockImplementation((...a: unknown[]) => {
+    err.push(a.join(" "));
+  });
+  try {
+    return { code: await runCli(args), out: out.join("\n"), err: err.join("\n") };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
+}
+
+for (const driver of testDrivers()) {
+  describe(`ml campaign on ${driver}`, () => {
+    test("simulate → report → learn --activate → the next campaign decides with learned uplifts", async () => {
+      const work = join(dir, driver);
+      let cleanup = async () => {};
+      if (driver === "pglite") {
+        process.env.DATA_DIR = join(work, "db");
+        delete process.env.DATABASE_URL;
+      } else {
+        const db = await openTestDatabase("postgres");
+        process.env.DATABASE_URL = db.options.databaseUrl as string;
+        cleanup = db.cleanup;
+      }
+      try {
+        const csv = join(work, "tx.csv");
+        const sim = await cli([
+          "simulate",
+          "--campaign",
+          "c1",
+          "--customers",
+          "6000",
+          "--seed",
+          "4",
+          "--control-share",
+          "0.3",
+          "--out",
+          csv,
+        ]);
+        expect(sim.err).toBe("");
+        expect(sim.code).toBe(0);
+        expect(sim.out).toContain("truth call");
+        const report = await cli([
+          "campaign",
+          "report",
+          "--campaign",
+          "c1",
+          "--data",
+          csv,
+          "--out",
+          join(work, "report"),
+        ]);
+        expect(report.err).toBe("");
+        expect(report.code).toBe(0);
+        const json = JSON.parse(
+          readFileSync(join(work, "report", "campaign.json"), "utf8"),
+        ) as CampaignResult;
+        expect(json.groups.treated + json.groups.control).toBe(6000);
+        expect(Math.abs(json.groups.control_share - 0.3)).toBeLessThan(0.03);
+        expect(json.actions.map((a) => a.action).sort()).toEqual(["call", "coupon", "email"]);
+        expect(json.qini.length).toBe(11);
+        const html = readFileSync(join(work, "report", "campaign.html"), "utf8");
+        expect(html).toContain("Qini curve");
+
+        const learn = await cli(["campaign", "learn", "--campaign", "c1", "--activate"]);
+        expect(learn.err).toBe("");
+        expect(learn.code).toBe(0);
+        expect(learn.out).toMatch(/call: uplift 1\.200 → /);
+        expect(learn.out).toContain("activated default v2");
+
+        // Errors name the option; nothing stored is touched.
+        expect((await cli(["campaign", "report", "--campaign", "nope", "--data", csv])).code).toBe(
+          2,
+        );
+        expect((await cli(["campaign", "learn", "--campaign", "nope"])).code).toBe(2);
+        const late = await cli([
+          "campaign",
+          "report",
+          "--campaign",
+          "c1",
+          "--data",
+          csv,
+          "--window-end",
+          "1997-09-01",
+        ]);
+        expect(late.code).toBe(2);
+        expect(late.err).toContain("--window-end");
+        expect(
+          (await cli(["simulate", "--campaign", "c2", "--control-share", "0.7", "--out", csv]))
+            .code,
+        ).toBe(2);
+
+        // The next campaign runs under the learned policy (v2).
+        const next = await cli([
+          "simulate",
+          "--campaign",
+          "c2",
+          "--customers",
+          "500",
+          "--seed",
+          "5",
+          "--out",
+          join(work, "tx2.csv"),
+        ]);
+        expect(next.out).toContain("under policy default v2");
+
+        const handle = await createDatabase(
+          driver === "pglite"
+            ? { dataDir: process.env.DATA_DIR as string }
+            : { databaseUrl: process.env.DATABASE_URL as string },
+        );
+        try {
+          const rows = await handle.db
+            .select()
+            .from(decisionLog)
+            .where(eq(decisionLog.campaignId, "c1"));
+          expect(rows.length).toBe(6000);
+          expect(
+            rows
+              .filter((r) => r.assignmentGroup === "control")
+              .every((r) => r.chosenAction === "none"),
+          ).toBe(true);
+          const stored = await handle.db
+            .select()
+            .from(campaignResults)
+            .where(eq(campaignResults.campaignId, "c1"));
+          expect(stored.length).toBe(1);
+          const active = await new PolicyStore(handle.db).getActive();
+          expect(
+            (active?.definition as { uplifts?: Record<string, unknown> }).uplifts,
+          ).toBeDefined();
+        } finally {
+          await handle.close();
+        }
+      } finally {
+        await cleanup();
+      }
+    }, 120_000);
+  });
+}

@@ -1,0 +1,89 @@
+// The `ml campaign` commands (report, learn), registered by ml/cli.ts with one line. Both open the
+// database from the environment: DATABASE_URL, else PGlite in DATA_DIR (default ./.data).
+import { createDatabase, databaseOptionsFromEnv } from "@pp/shared/db/client.ts";
+import type { Database } from "@pp/shared/db/database.ts";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { isoDateToDay } from "../data/transaction-log.ts";
+
+/** Opens and migrates the database from the environment, runs `action`, closes it. */
+export async function withDatabase<T>(action: (db: Database) => Promise<T>): Promise<T> {
+  const handle = await createDatabase(databaseOptionsFromEnv(process.env));
+  try {
+    await handle.migrate();
+    return await action(handle.db);
+  } finally {
+    await handle.close();
+  }
+}
+
+function isoDate(value: string): string {
+  if (Number.isNaN(isoDateToDay(value))) {
+    throw new InvalidArgumentError(`expected a date YYYY-MM-DD, got "${value}"`);
+  }
+  return value;
+}
+
+export function campaignCommand(): Command {
+  const campaign = new Command("campaign").description(
+    "measure campaigns against their control groups and learn uplifts",
+  );
+  campaign
+    .command("report")
+    .description(
+      "per action: treated vs control purchases, spend, incremental profit with 95% intervals, ROI, Qini curve",
+    )
+    .requiredOption("--campaign <id>", "campaign id (as sent to the decision service)")
+    .requiredOption(
+      "--data <file>",
+      "transactions (the purchases after the decisions; the full log works)",
+    )
+    .addOption(
+      new Option("--format <format>", "input format").choices(["csv", "cdnow"]).default("csv"),
+    )
+    .option("--window-end <date>", "last day of the window (default: last transaction)", isoDate)
+    .option("--out <dir>", "directory for campaign.json and campaign.html")
+    .option("--customer-col <name>", "CSV column of the customer id", "customer_id")
+    .option("--date-col <name>", "CSV column of the date", "date")
+    .option("--amount-col <name>", "CSV column of the amount", "amount")
+    .addOption(
+      new Option("--on-bad-row <policy>", "malformed rows")
+        .choices(["skip", "fail"])
+        .default("skip"),
+    )
+    .action(async (o) => {
+      const { runCampaignReport } = await import("./campaign-report.ts");
+      await withDatabase((db) =>
+        runCampaignReport({
+          db,
+          campaign: o.campaign,
+          data: o.data,
+          format: o.format,
+          columns: { customerId: o.customerCol, date: o.dateCol, amount: o.amountCol },
+          onBadRow: o.onBadRow,
+          ...(o.windowEnd ? { windowEnd: o.windowEnd } : {}),
+          ...(o.out ? { out: o.out } : {}),
+        }),
+      );
+    });
+  campaign
+    .command("learn")
+    .description(
+      "propose the next version of the active policy with the campaign's measured uplifts",
+    )
+    .requiredOption("--campaign <id>", "campaign id (measured with `campaign report`)")
+    .option("--activate", "make the proposed version the active policy")
+    .action(async (o) => {
+      const { runCampaignLearn } = await import("./campaign-learn.ts");
+      await withDatabase((db) =>
+        runCampaignLearn({ db, campaign: o.campaign, activate: o.activate === true }),
+      );
+    });
+  return campaign;
+}
+
+/** Parses --control-share: a number in [0, 0.5]. */
+export function controlShare(value: string): number {
+  const x = Number(value);
+  if (!(x >= 0 && x <= 0.5)) throw new InvalidArgumentError(`expected 0..0.5, got "${value}"`);
+  return x;
+}

@@ -1,0 +1,55 @@
+// `ml campaign learn`: the latest measured result of a campaign and the active policy → the next
+// version of that policy with learned uplifts (stored inactive), the change printed; `--activate`
+// makes it the active policy.
+import { policyDefinitionSchema } from "@pp/decision/src/policy/policy-definition.ts";
+import type { CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
+import { latestCampaignResult } from "@pp/shared/campaigns/campaign-results-store.ts";
+import type { Database } from "@pp/shared/db/database.ts";
+import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
+import { ensureActivePolicy } from "./active-policy.ts";
+import { describeChange, learnUplifts, proposePolicy } from "./learn-uplift.ts";
+
+export interface CampaignLearnOptions {
+  db: Database;
+  campaign: string;
+  activate?: boolean;
+  print?: (line: string) => void;
+}
+
+export async function runCampaignLearn(o: CampaignLearnOptions) {
+  const print = o.print ?? console.log;
+  const row = await latestCampaignResult(o.db, o.campaign);
+  if (!row) {
+    throw new RangeError(
+      `--campaign: no measured result of "${o.campaign}" (run \`ml campaign report\` first)`,
+    );
+  }
+  const result = row.result as unknown as CampaignResult;
+  const current = await ensureActivePolicy(o.db);
+  const learned = learnUplifts(result, current.definition);
+  if (learned.length === 0) {
+    throw new RangeError(
+      `--campaign: "${o.campaign}" has no action with both treated and control customers`,
+    );
+  }
+  const proposed = policyDefinitionSchema.parse(
+    proposePolicy(
+      current.definition,
+      learned,
+      `campaign ${o.campaign} (window to ${row.windowEnd})`,
+    ),
+  );
+  const store = new PolicyStore(o.db);
+  const added = await store.add(current.name, proposed);
+  print(`proposed ${current.name} v${added.version} (from v${current.version}):`);
+  for (const line of describeChange(learned)) print(`  ${line}`);
+  if (o.activate) {
+    await store.activate(current.name, added.version);
+    print(`activated ${current.name} v${added.version}`);
+  } else {
+    print(
+      `not active: activate with --activate, or POST /admin/policies/${current.name}/versions/${added.version}/activate`,
+    );
+  }
+  return { name: current.name, version: added.version, learned, activated: o.activate === true };
+}

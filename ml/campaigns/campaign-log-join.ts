@@ -1,0 +1,120 @@
+// Joins a campaign's decisions (from decision_log) with the purchases that followed: each customer's
+// first decision in the campaign fixes its group, its (would-have) action with the terms the
+// decision assumed, and its decision day; purchase days and spend are counted in
+// (decision day, window end]. The result is the observations `measureCampaign` reads.
+import type { Database } from "@pp/shared/db/database.ts";
+import { decisionLog } from "@pp/shared/db/schema.ts";
+import { and, asc, eq, isNotNull } from "drizzle-orm";
+import type { TransactionLog } from "../data/transaction-log.ts";
+import { type CampaignObservations, emptyObservations } from "./campaign-observations.ts";
+
+export interface CampaignDecision {
+  customerId: string;
+  decidedDay: number;
+  group: "treated" | "control";
+  action: string;
+  cost: number;
+  margin: number;
+  uplift: number;
+  expectedProfit: number;
+  expectedPurchases: number;
+  pAlive: number;
+}
+
+const DAY_MS = 86_400_000;
+const num = (v: unknown, fallback: number) =>
+  typeof v === "number" && Number.isFinite(v) ? v : fallback;
+
+/** The first decision per customer of `campaign`, oldest first; `repeats` counts the others. */
+export async function readCampaignDecisions(
+  db: Database,
+  campaign: string,
+): Promise<{ decisions: CampaignDecision[]; repeats: number; switched: number }> {
+  const rows = await db
+    .select({
+      customerId: decisionLog.customerId,
+      decidedAt: decisionLog.decidedAt,
+      group: decisionLog.assignmentGroup,
+      wouldHave: decisionLog.wouldHaveAction,
+      scores: decisionLog.scores,
+    })
+    .from(decisionLog)
+    .where(and(eq(decisionLog.campaignId, campaign), isNotNull(decisionLog.assignmentGroup)))
+    .orderBy(asc(decisionLog.decidedAt), asc(decisionLog.decisionId));
+  const seen = new Map<string, string | null>();
+  const decisions: CampaignDecision[] = [];
+  // A customer's group changes only when the control share changed between decisions.
+  let switched = 0;
+  for (const row of rows) {
+    if (seen.has(row.customerId)) {
+      if (seen.get(row.customerId) !== row.group) switched++;
+      continue;
+    }
+    seen.set(row.customerId, row.group);
+    const details = ((row.scores as { campaign?: Record<string, unknown> }).campaign ??
+      {}) as Record<string, unknown>;
+    decisions.push({
+      customerId: row.customerId,
+      decidedDay: Math.floor(row.decidedAt.getTime() / DAY_MS),
+      group: row.group === "control" ? "control" : "treated",
+      action: row.wouldHave ?? "none",
+      cost: num(details.cost, 0),
+      margin: num(details.margin, 0),
+      uplift: num(details.uplift, 0),
+      expectedProfit: num(details.expected_profit, 0),
+      expectedPurchases: num(details.expected_purchases, 0),
+      pAlive: num(details.p_alive, Number.NaN),
+    });
+  }
+  return { decisions, repeats: rows.length - decisions.length, switched };
+}
+
+/** Observations of the decisions with purchase days and spend in (decided day, endDay]. */
+export function joinPurchases(
+  decisions: readonly CampaignDecision[],
+  log: TransactionLog,
+  endDay: number,
+): { observations: CampaignObservations; transactions: number; unknownCustomers: number } {
+  const actions = [...new Set(decisions.map((d) => d.action).filter((a) => a !== "none"))].sort();
+  const actionIndex = new Map(actions.map((a, k) => [a, k]));
+  const o = emptyObservations(decisions.length, actions);
+  const position = new Map<string, number>();
+  decisions.forEach((d, i) => {
+    position.set(d.customerId, i);
+    o.action[i] = actionIndex.get(d.action) ?? -1;
+    o.treated[i] = d.group === "treated" ? 1 : 0;
+    o.margin[i] = d.margin;
+    o.cost[i] = d.cost;
+    o.assumedUplift[i] = d.uplift;
+    o.predictedPurchases[i] = d.expectedPurchases;
+    o.predictedProfit[i] = d.expectedProfit;
+    o.pAlive[i] = d.pAlive;
+  });
+  const logPosition = log.customerIds.map((id) => position.get(id) ?? -1);
+  const lastDay = new Int32Array(decisions.length).fill(-2_147_483_648);
+  // Rows are not sorted by day: count distinct days per customer with a small set when needed.
+  const days = new Map<number, Set<number>>();
+  let transactions = 0;
+  for (let row = 0; row < log.length; row++) {
+    const i = logPosition[log.customer[row] as number] as number;
+    if (i < 0) continue;
+    const day = log.day[row] as number;
+    const d = decisions[i] as CampaignDecision;
+    if (day <= d.decidedDay || day > endDay) continue;
+    transactions++;
+    o.spend[i] = (o.spend[i] as number) + (log.amount[row] as number);
+    if (lastDay[i] === day) continue;
+    let set = days.get(i);
+    if (!set) {
+      set = new Set();
+      days.set(i, set);
+    }
+    if (!set.has(day)) {
+      set.add(day);
+      o.purchases[i] = (o.purchases[i] as number) + 1;
+    }
+    lastDay[i] = day;
+  }
+  const unknownCustomers = decisions.length - logPosition.filter((p) => p >= 0).length;
+  return { observations: o, transactions, unknownCustomers };
+}

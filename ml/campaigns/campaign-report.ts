@@ -1,0 +1,95 @@
+// `ml campaign report`: reads a campaign's decisions from the decision log, the purchases that
+// followed from a transaction file, measures the campaign (per action: treated vs control with 95%
+// intervals; Qini curve), writes campaign.json and campaign.html and stores the result.
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { campaignSectionHtml, htmlDocument } from "@pp/shared/campaigns/campaign-html.ts";
+import type { CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
+import { saveCampaignResult } from "@pp/shared/campaigns/campaign-results-store.ts";
+import type { Database } from "@pp/shared/db/database.ts";
+import type { BadRowPolicy } from "../data/bad-rows.ts";
+import { readCdnowLog } from "../data/cdnow-reader.ts";
+import { type CsvColumns, readCsvLog } from "../data/csv-reader.ts";
+import { dayToIsoDate, isoDateToDay } from "../data/transaction-log.ts";
+import { lastTransactionDay } from "../tracking/realized-purchases.ts";
+import { joinPurchases, readCampaignDecisions } from "./campaign-log-join.ts";
+import { measureCampaign } from "./measure-campaign.ts";
+
+export interface CampaignReportOptions {
+  db: Database;
+  campaign: string;
+  data: string;
+  format: "csv" | "cdnow";
+  columns?: Partial<CsvColumns>;
+  onBadRow?: BadRowPolicy;
+  windowEnd?: string;
+  out?: string;
+  print?: (line: string) => void;
+}
+
+export async function runCampaignReport(o: CampaignReportOptions): Promise<CampaignResult> {
+  const print = o.print ?? console.log;
+  const { decisions, repeats, switched } = await readCampaignDecisions(o.db, o.campaign);
+  if (decisions.length === 0) {
+    throw new RangeError(
+      `--campaign: no decisions of campaign "${o.campaign}" in the decision log`,
+    );
+  }
+  const onBadRow = o.onBadRow ?? "skip";
+  const { log, report } =
+    o.format === "cdnow"
+      ? await readCdnowLog(o.data, { onBadRow })
+      : await readCsvLog(o.data, { onBadRow, ...(o.columns ? { columns: o.columns } : {}) });
+  for (const e of report.errors.slice(0, 5)) {
+    print(`skipped line ${e.line}${e.field ? ` (${e.field})` : ""}: ${e.message}`);
+  }
+  const endDay = o.windowEnd === undefined ? lastTransactionDay(log) : isoDateToDay(o.windowEnd);
+  if (Number.isNaN(endDay)) throw new RangeError(`--data: ${o.data} holds no transactions`);
+  const firstDecision = Math.min(...decisions.map((d) => d.decidedDay));
+  if (endDay <= firstDecision) {
+    throw new RangeError(
+      `--window-end ${dayToIsoDate(endDay)} is not after the campaign's first decision (${dayToIsoDate(firstDecision)})`,
+    );
+  }
+  const joined = joinPurchases(decisions, log, endDay);
+  const notes: string[] = [];
+  if (repeats > 0)
+    notes.push(`${repeats} repeated decisions of the same customers ignored (first decision kept)`);
+  if (switched > 0) {
+    notes.push(
+      `${switched} later decisions put a customer in the other group (the control share changed); ` +
+        "each customer counts in the group of its first decision",
+    );
+  }
+  if (joined.unknownCustomers > 0) {
+    notes.push(
+      `${joined.unknownCustomers} campaign customers have no transactions in --data at all`,
+    );
+  }
+  const result = measureCampaign(joined.observations, {
+    campaign: o.campaign,
+    window: { start: dayToIsoDate(firstDecision + 1), end: dayToIsoDate(endDay) },
+    notes,
+  });
+  await saveCampaignResult(o.db, result);
+  for (const a of result.actions) {
+    const x = a.incremental_profit_per_customer;
+    print(
+      `${a.action}: ${a.treated.customers} treated, ${a.control.customers} control; incremental profit ` +
+        `per customer ${x.estimate.toFixed(3)} [${x.lower.toFixed(3)}, ${x.upper.toFixed(3)}], ` +
+        `total ${a.incremental_profit_total.estimate.toFixed(2)}, measured uplift ` +
+        `${a.measured_uplift.estimate.toFixed(3)} (assumed ${a.assumed_uplift.toFixed(3)})`,
+    );
+  }
+  if (o.out) {
+    const dir = resolve(o.out);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, "campaign.json"), `${JSON.stringify(result, null, 2)}\n`);
+    await writeFile(
+      join(dir, "campaign.html"),
+      htmlDocument(`Campaign ${o.campaign}`, campaignSectionHtml(result)),
+    );
+    print(`wrote ${join(dir, "campaign.json")} and campaign.html`);
+  }
+  return result;
+}

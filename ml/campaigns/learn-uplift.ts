@@ -1,0 +1,154 @@
+// `ml campaign learn`: the measured uplift of each action (and of each P(alive) segment when both
+// arms have enough customers there), shrunk toward the prior by empirical Bayes, as the `uplifts` of
+// the next version of the policy.
+//
+// Normal–normal empirical Bayes: the measured û_k ~ N(u_k, se_k²) and the true u_k ~ N(μ_k, τ²)
+// around the prior μ_k (the uplift the policy used). The posterior mean is
+//   u_k* = μ_k + w_k (û_k − μ_k),   w_k = τ² / (τ² + se_k²),
+// with τ² estimated by the method of moments over the actions (segments of one action):
+//   τ² = max(τ²_min, mean_k[(û_k − μ_k)² − se_k²]),
+// τ²_min = 0.05² keeps one lucky agreement from freezing the prior forever.
+import type { ActionUplift, PolicyDefinition } from "@pp/decision/src/policy/policy-definition.ts";
+import type {
+  ActionResult,
+  CampaignResult,
+  Interval,
+} from "@pp/shared/campaigns/campaign-result.ts";
+
+export const TAU2_MIN = 0.05 ** 2;
+/** Customers each arm needs in a segment before the segment gets its own uplift. */
+export const MIN_SEGMENT_ARM = 200;
+
+export const SHRINKAGE_FORMULA =
+  "empirical Bayes: u* = μ + τ²/(τ² + se²)·(û − μ), τ² = max(0.05², mean[(û − μ)² − se²])";
+
+export interface Shrunk {
+  prior: number;
+  measured: number;
+  se: number;
+  weight: number;
+  posterior: number;
+}
+
+interface Measured {
+  prior: number;
+  measured: Interval;
+}
+
+/** Shrinks each measured value toward its prior with a common τ² (method of moments). */
+export function shrinkTowardPrior(items: readonly Measured[]): Shrunk[] {
+  const usable = items.filter((i) => Number.isFinite(i.measured.estimate) && i.measured.se > 0);
+  const excess = usable.map((i) => (i.measured.estimate - i.prior) ** 2 - i.measured.se ** 2);
+  const tau2 = Math.max(
+    TAU2_MIN,
+    excess.length > 0 ? excess.reduce((s, x) => s + x, 0) / excess.length : 0,
+  );
+  return items.map((i) => {
+    const se = i.measured.se;
+    if (!Number.isFinite(i.measured.estimate) || !(se > 0)) {
+      return { prior: i.prior, measured: i.measured.estimate, se, weight: 0, posterior: i.prior };
+    }
+    const weight = tau2 / (tau2 + se * se);
+    return {
+      prior: i.prior,
+      measured: i.measured.estimate,
+      se,
+      weight,
+      posterior: i.prior + weight * (i.measured.estimate - i.prior),
+    };
+  });
+}
+
+export interface LearnedAction {
+  action: string;
+  overall: Shrunk;
+  segments: Array<{ segment: string; min: number; max: number } & Shrunk>;
+}
+
+/** The prior of an action: the policy's uplift for it, else the mean uplift the decisions assumed. */
+function priorOf(policy: PolicyDefinition, a: ActionResult): number {
+  return policy.uplifts?.[a.action]?.uplift ?? a.assumed_uplift;
+}
+
+function segmentPrior(policy: PolicyDefinition, action: string, min: number, fallback: number) {
+  const seg = policy.uplifts?.[action]?.by_p_alive?.find((s) => s.min === min);
+  return seg?.uplift ?? fallback;
+}
+
+export function learnUplifts(result: CampaignResult, policy: PolicyDefinition): LearnedAction[] {
+  const actions = result.actions.filter(
+    (a) => a.treated.customers >= 2 && a.control.customers >= 2,
+  );
+  const overall = shrinkTowardPrior(
+    actions.map((a) => ({ prior: priorOf(policy, a), measured: a.measured_uplift })),
+  );
+  return actions.map((a, k) => {
+    const top = overall[k] as Shrunk;
+    const segs = a.segments.filter(
+      (s) => s.treated >= MIN_SEGMENT_ARM && s.control >= MIN_SEGMENT_ARM,
+    );
+    // Segments only when at least two qualify: one segment alone says nothing about the others.
+    const shrunk =
+      segs.length >= 2
+        ? shrinkTowardPrior(
+            segs.map((s) => ({
+              prior: segmentPrior(policy, a.action, s.min_p_alive, top.posterior),
+              measured: s.measured_uplift,
+            })),
+          )
+        : [];
+    return {
+      action: a.action,
+      overall: top,
+      segments: shrunk.map((x, j) => {
+        const s = segs[j] as (typeof segs)[number];
+        return { segment: s.segment, min: s.min_p_alive, max: s.max_p_alive, ...x };
+      }),
+    };
+  });
+}
+
+const round = (x: number) => Math.round(x * 1e4) / 1e4;
+
+/** The next policy definition: the current one with the learned `uplifts`. */
+export function proposePolicy(
+  current: PolicyDefinition,
+  learned: readonly LearnedAction[],
+  source: string,
+): PolicyDefinition {
+  const uplifts: Record<string, ActionUplift> = { ...(current.uplifts ?? {}) };
+  for (const l of learned) {
+    uplifts[l.action] = {
+      uplift: round(l.overall.posterior),
+      ...(l.segments.length > 0
+        ? {
+            by_p_alive: l.segments.map((s) => ({
+              min: s.min,
+              max: s.max,
+              uplift: round(s.posterior),
+            })),
+          }
+        : {}),
+      source: `${source}; ${SHRINKAGE_FORMULA}`,
+    };
+  }
+  return { ...current, uplifts };
+}
+
+/** Human-readable change, one line per action and segment. */
+export function describeChange(learned: readonly LearnedAction[]): string[] {
+  const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "–");
+  const lines: string[] = [];
+  for (const l of learned) {
+    const o = l.overall;
+    lines.push(
+      `${l.action}: uplift ${f(o.prior)} → ${f(o.posterior)} (measured ${f(o.measured)} ± ${f(1.96 * o.se)}, weight ${f(o.weight)})`,
+    );
+    for (const s of l.segments) {
+      lines.push(
+        `  ${s.segment}: ${f(s.prior)} → ${f(s.posterior)} (measured ${f(s.measured)} ± ${f(1.96 * s.se)}, weight ${f(s.weight)})`,
+      );
+    }
+  }
+  return lines;
+}

@@ -1,0 +1,92 @@
+// Measurement by hand-checkable numbers: Welch intervals, profit net of cost, ROI, the uplift
+// scale, Qini end point; and the decision-log × purchases join (only days after the decision,
+// same-day transactions one purchase, through the window end).
+import { describe, expect, test } from "bun:test";
+import { isoDateToDay } from "../data/transaction-log.ts";
+import { TransactionLogBuilder } from "../data/transaction-log-builder.ts";
+import { type CampaignDecision, joinPurchases } from "./campaign-log-join.ts";
+import { emptyObservations } from "./campaign-observations.ts";
+import { ArmSums, differenceOfMeans, Z_95 } from "./difference-of-means.ts";
+import { measureCampaign } from "./measure-campaign.ts";
+
+describe("differenceOfMeans", () => {
+  test("Welch standard error and the normal 95% interval", () => {
+    const t = new ArmSums();
+    const c = new ArmSums();
+    for (const v of [1, 2, 3, 4]) t.add(v); // mean 2.5, variance 5/3
+    for (const v of [0, 1, 2]) c.add(v); // mean 1, variance 1
+    const d = differenceOfMeans(t, c);
+    const se = Math.sqrt(5 / 3 / 4 + 1 / 3);
+    expect(d.estimate).toBeCloseTo(1.5, 12);
+    expect(d.se).toBeCloseTo(se, 12);
+    expect(d.lower).toBeCloseTo(1.5 - Z_95 * se, 12);
+    expect(d.upper).toBeCloseTo(1.5 + Z_95 * se, 12);
+  });
+});
+
+describe("measureCampaign", () => {
+  test("per action: profit net of cost, ROI, uplift per predicted purchase, Qini end = total", () => {
+    // One action, margin 10, cost 1; treated buy [2, 0, 1, 1], control [0, 1, 0]; predicted 1 each.
+    const o = emptyObservations(8, ["email"]);
+    const purchases = [2, 0, 1, 1, 0, 1, 0, 5];
+    for (let i = 0; i < 8; i++) {
+      o.action[i] = i < 7 ? 0 : -1; // the last customer got no action
+      o.treated[i] = i < 4 || i === 7 ? 1 : 0;
+      o.purchases[i] = purchases[i] as number;
+      o.spend[i] = 10 * (purchases[i] as number);
+      o.margin[i] = i < 7 ? 10 : 0;
+      o.cost[i] = i < 7 ? 1 : 0;
+      o.assumedUplift[i] = 0.2;
+      o.predictedPurchases[i] = 1;
+      o.predictedProfit[i] = 7 - i;
+      o.pAlive[i] = 0.5;
+    }
+    const r = measureCampaign(o, { campaign: "t", window: { start: "a", end: "b" } });
+    expect(r.groups).toEqual({ treated: 5, control: 3, control_share: 3 / 8 });
+    const a = r.actions[0];
+    expect(a?.treated.customers).toBe(4);
+    expect(a?.control.customers).toBe(3);
+    // Treated profit per customer: 10·1 − 1 = 9; control: 10·(1/3).
+    expect(a?.incremental_profit_per_customer.estimate).toBeCloseTo(9 - 10 / 3, 12);
+    expect(a?.incremental_profit_total.estimate).toBeCloseTo(4 * (9 - 10 / 3), 12);
+    expect(a?.realised_roi).toBeCloseTo((4 * (9 - 10 / 3)) / 4, 12);
+    expect(a?.measured_uplift.estimate).toBeCloseTo(1 - 1 / 3, 12);
+    expect(a?.assumed_uplift).toBeCloseTo(0.2, 12);
+    expect(a?.segments.map((s) => s.segment)).toEqual(["0.3≤p_alive<0.7"]);
+    const last = r.qini[r.qini.length - 1];
+    expect(last?.cumulative_incremental_profit).toBeCloseTo(4 * 9 - (10 * 1 * 4) / 3, 9);
+  });
+});
+
+describe("joinPurchases", () => {
+  test("counts purchase days after the decision day through the window end", () => {
+    const b = new TransactionLogBuilder({ withQuantity: false });
+    const day = (iso: string) => isoDateToDay(iso);
+    const k = b.customerNumber("a");
+    b.push(k, day("1997-09-30"), 5); // the decision day: before the decision's effect
+    b.push(k, day("1997-10-02"), 7);
+    b.push(k, day("1997-10-02"), 3); // same day: one purchase, both amounts
+    b.push(k, day("1997-11-01"), 1);
+    b.push(k, day("1998-01-15"), 9); // after the window
+    b.push(b.customerNumber("stranger"), day("1997-10-05"), 4);
+    const decision: CampaignDecision = {
+      customerId: "a",
+      decidedDay: day("1997-09-30"),
+      group: "treated",
+      action: "email",
+      cost: 1,
+      margin: 10,
+      uplift: 0.1,
+      expectedProfit: 0.5,
+      expectedPurchases: 1.2,
+      pAlive: 0.8,
+    };
+    const none = { ...decision, customerId: "b", action: "none", group: "control" as const };
+    const j = joinPurchases([decision, none], b.finish(), day("1997-12-31"));
+    expect(j.observations.actions).toEqual(["email"]);
+    expect(Array.from(j.observations.purchases)).toEqual([2, 0]);
+    expect(Array.from(j.observations.spend)).toEqual([11, 0]);
+    expect(Array.from(j.observations.action)).toEqual([0, -1]);
+    expect(j.unknownCustomers).toBe(1);
+  });
+});

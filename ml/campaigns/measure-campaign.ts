@@ -1,0 +1,193 @@
+// Measures a campaign from its observations: per action, the treated customers against the control
+// customers who would have received the same action (a randomised comparison, because the group is
+// a keyed hash independent of everything the policy saw), and the Qini curve by predicted profit.
+import {
+  type ActionResult,
+  type ArmSummary,
+  type CampaignResult,
+  P_ALIVE_SEGMENTS,
+  pAliveSegment,
+  type QiniPoint,
+  type SegmentResult,
+} from "@pp/shared/campaigns/campaign-result.ts";
+import type { CampaignObservations } from "./campaign-observations.ts";
+import { realisedProfit } from "./campaign-observations.ts";
+import { ArmSums, differenceOfMeans, scaleInterval } from "./difference-of-means.ts";
+
+export const MEASUREMENT_METHOD =
+  "Welch difference of means (treated − control who would have received the action), " +
+  "normal 95% interval: estimate ± 1.96·sqrt(s_t²/n_t + s_c²/n_c)";
+
+/** Sums of one arm of one action (or one segment of it). */
+class ArmStats {
+  purchases = new ArmSums();
+  spend = new ArmSums();
+  profit = new ArmSums();
+  /** Scaled uplift: purchases / mean predicted purchases is formed at the end. */
+  predicted = 0;
+  assumedUplift = 0;
+  cost = 0;
+
+  add(o: CampaignObservations, i: number): void {
+    this.purchases.add(o.purchases[i] as number);
+    this.spend.add(o.spend[i] as number);
+    this.profit.add(realisedProfit(o, i));
+    this.predicted += o.predictedPurchases[i] as number;
+    this.assumedUplift += o.assumedUplift[i] as number;
+    this.cost += o.cost[i] as number;
+  }
+
+  summary(): ArmSummary {
+    return {
+      customers: this.purchases.n,
+      purchases_per_customer: this.purchases.mean,
+      spend_per_customer: this.spend.mean,
+      profit_per_customer: this.profit.mean,
+    };
+  }
+}
+
+interface Arms {
+  treated: ArmStats;
+  control: ArmStats;
+}
+
+const newArms = (): Arms => ({ treated: new ArmStats(), control: new ArmStats() });
+
+/** Incremental purchases / mean predicted purchases of both arms (the policies' uplift). */
+function measuredUplift(arms: Arms) {
+  const n = arms.treated.purchases.n + arms.control.purchases.n;
+  const meanPredicted = (arms.treated.predicted + arms.control.predicted) / n;
+  const diff = differenceOfMeans(arms.treated.purchases, arms.control.purchases);
+  return scaleInterval(diff, meanPredicted > 0 ? 1 / meanPredicted : Number.NaN);
+}
+
+function actionResult(action: string, arms: Arms, segments: Arms[]): ActionResult {
+  const { treated, control } = arms;
+  const perCustomer = differenceOfMeans(treated.profit, control.profit);
+  const costPerCustomer = treated.purchases.n > 0 ? treated.cost / treated.purchases.n : 0;
+  const segmentResults: SegmentResult[] = [];
+  segments.forEach((s, k) => {
+    if (s.treated.purchases.n === 0 && s.control.purchases.n === 0) return;
+    const def = P_ALIVE_SEGMENTS[k] as (typeof P_ALIVE_SEGMENTS)[number];
+    segmentResults.push({
+      segment: def.segment,
+      min_p_alive: def.min,
+      max_p_alive: def.max,
+      treated: s.treated.purchases.n,
+      control: s.control.purchases.n,
+      incremental_profit_per_customer: differenceOfMeans(s.treated.profit, s.control.profit),
+      measured_uplift: measuredUplift(s),
+    });
+  });
+  return {
+    action,
+    treated: treated.summary(),
+    control: control.summary(),
+    cost_per_customer: costPerCustomer,
+    incremental_purchases_per_customer: differenceOfMeans(treated.purchases, control.purchases),
+    incremental_spend_per_customer: differenceOfMeans(treated.spend, control.spend),
+    incremental_profit_per_customer: perCustomer,
+    incremental_profit_total: scaleInterval(perCustomer, treated.purchases.n),
+    realised_roi:
+      treated.cost > 0 ? (perCustomer.estimate * treated.purchases.n) / treated.cost : null,
+    assumed_uplift:
+      (treated.assumedUplift + control.assumedUplift) / (treated.purchases.n + control.purchases.n),
+    measured_uplift: measuredUplift(arms),
+    segments: segmentResults,
+  };
+}
+
+/**
+ * Qini curve over the customers the policy picked an action for, ranked by predicted profit:
+ * Q(φ) = profit of the treated in the top φ − profit of the control in the top φ × n_t(φ)/n_c(φ).
+ */
+export function qiniCurve(o: CampaignObservations): QiniPoint[] {
+  const picked: number[] = [];
+  for (let i = 0; i < o.n; i++) if ((o.action[i] as number) >= 0) picked.push(i);
+  const order = Uint32Array.from(picked).sort(
+    (a, b) => (o.predictedProfit[b] as number) - (o.predictedProfit[a] as number) || a - b,
+  );
+  const m = order.length;
+  const points: QiniPoint[] = [
+    { decile: 0, fraction: 0, customers: 0, cumulative_incremental_profit: 0, random: 0 },
+  ];
+  let profitT = 0;
+  let profitC = 0;
+  let nT = 0;
+  let nC = 0;
+  let k = 0;
+  for (let decile = 1; decile <= 10 && m > 0; decile++) {
+    const end = Math.round((decile * m) / 10);
+    for (; k < end; k++) {
+      const i = order[k] as number;
+      if (o.treated[i]) {
+        profitT += realisedProfit(o, i);
+        nT++;
+      } else {
+        profitC += realisedProfit(o, i);
+        nC++;
+      }
+    }
+    points.push({
+      decile,
+      fraction: decile / 10,
+      customers: end,
+      cumulative_incremental_profit: nC > 0 ? profitT - (profitC * nT) / nC : Number.NaN,
+      random: 0,
+    });
+  }
+  const total = points[points.length - 1]?.cumulative_incremental_profit ?? 0;
+  for (const p of points) p.random = total * p.fraction;
+  return points;
+}
+
+export interface MeasureOptions {
+  campaign: string;
+  window: { start: string; end: string };
+  notes?: string[];
+}
+
+/** The campaign's result: per action with intervals, segments, and the Qini curve. */
+export function measureCampaign(o: CampaignObservations, options: MeasureOptions): CampaignResult {
+  const arms = o.actions.map(newArms);
+  const segments = o.actions.map(() => P_ALIVE_SEGMENTS.map(newArms));
+  let treated = 0;
+  let control = 0;
+  for (let i = 0; i < o.n; i++) {
+    if (o.treated[i]) treated++;
+    else control++;
+    const a = o.action[i] as number;
+    if (a < 0) continue;
+    const arm = o.treated[i] ? "treated" : "control";
+    (arms[a] as Arms)[arm].add(o, i);
+    const s = pAliveSegment(o.pAlive[i] as number);
+    if (s >= 0) ((segments[a] as Arms[])[s] as Arms)[arm].add(o, i);
+  }
+  const notes = [...(options.notes ?? [])];
+  const actions: ActionResult[] = [];
+  o.actions.forEach((id, a) => {
+    const arm = arms[a] as Arms;
+    if (arm.treated.purchases.n < 2 || arm.control.purchases.n < 2) {
+      notes.push(`${id}: fewer than 2 treated or control customers; no interval`);
+    }
+    actions.push(actionResult(id, arm, segments[a] as Arms[]));
+  });
+  return {
+    campaign: options.campaign,
+    window: options.window,
+    groups: { treated, control, control_share: o.n > 0 ? control / o.n : 0 },
+    method: MEASUREMENT_METHOD,
+    actions,
+    qini: qiniCurve(o),
+    incremental_profit: actions.reduce(
+      (s, a) =>
+        s +
+        (Number.isFinite(a.incremental_profit_total.estimate)
+          ? a.incremental_profit_total.estimate
+          : 0),
+      0,
+    ),
+    notes,
+  };
+}

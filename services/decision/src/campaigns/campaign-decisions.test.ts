@@ -1,0 +1,266 @@
+// Campaign control groups: the keyed-hash assignment (share on 100k customers, same customer same
+// group, independent of the key's owner), and /decision/batch + /decision with a campaign against
+// a real PGlite decision log.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { decisionLog } from "@pp/shared/db/schema.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
+import { createLogger } from "@pp/shared/logging/logger.ts";
+import { and, eq } from "drizzle-orm";
+import { createApp } from "../app.ts";
+import { parseConfig } from "../config.ts";
+import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";
+import { forecastContractStub } from "../forecast-client/forecast-contract-stub.ts";
+import { inProcessTransport } from "../forecast-client/forecast-transports.ts";
+import { ControlAssignment } from "./control-assignment.ts";
+
+describe("ControlAssignment", () => {
+  test("control share within ±1 point on 100k customers; same customer, same group", async () => {
+    const assignment = new ControlAssignment("a-test-secret-of-some-length");
+    const ids = Array.from({ length: 100_000 }, (_, i) => `customer-${i}`);
+    for (const share of [0.1, 0.25, 0.5]) {
+      const groups = await assignment.groups("spring", ids, share);
+      const control = groups.filter((g) => g === "control").length / ids.length;
+      expect(Math.abs(control - share)).toBeLessThan(0.01);
+    }
+    const first = await assignment.groups("spring", ids.slice(0, 5000), 0.2);
+    const again = await new ControlAssignment("a-test-secret-of-some-length").groups(
+      "spring",
+      ids.slice(0, 5000),
+      0.2,
+    );
+    expect(again).toEqual(first);
+    // Another campaign (or another key) reshuffles: groups are not the same customers each time.
+    const other = await assignment.groups("summer", ids.slice(0, 5000), 0.2);
+    const otherKey = await new ControlAssignment("another-secret-0123456789").groups(
+      "spring",
+      ids.slice(0, 5000),
+      0.2,
+    );
+    const agree = (a: string[], b: string[]) => a.filter((g, i) => g === b[i]).length / a.length;
+    expect(agree(first, other)).toBeLessThan(0.8);
+    expect(agree(first, otherKey)).toBeLessThan(0.8);
+  }, 60_000);
+});
+
+const KEY = "campaign-test-key-0123456789";
+let testDb: TestDatabase;
+let deps: DecisionDeps;
+let app: ReturnType<typeof createApp>;
+
+beforeAll(async () => {
+  testDb = await openTestDatabase("pglite");
+  deps = buildDecisionDeps(
+    parseConfig({ API_KEYS: KEY, CAMPAIGN_SECRET: "campaign-secret-for-tests-0123" }),
+    {
+      runtime: "test",
+      database: async () => testDb.handle.db,
+      forecastTransport: inProcessTransport(forecastContractStub().app),
+      overrides: { logger: createLogger({ sink: () => {} }) },
+    },
+  );
+  app = createApp(deps);
+}, 30_000);
+
+afterAll(async () => {
+  await deps.audit.close(5000);
+  await testDb.cleanup();
+});
+
+const post = (path: string, body: unknown) =>
+  app.request(path, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
+    body: JSON.stringify(body),
+  });
+
+const customers = Array.from({ length: 400 }, (_, i) => ({
+  id: `k-${i}`,
+  summary: { frequency: 1 + (i % 7), recency: 8, T: 10 },
+}));
+const horizon = { value: 13, unit: "week" };
+const actions = [{ id: "email", cost: 1, uplift: 0.2, margin: 10 }];
+
+interface BatchBody {
+  selected: Array<{ id: string; action: string }>;
+  totals: { customers: number; cost: number };
+  campaign: {
+    id: string;
+    control_share: number;
+    groups: { treated: number; control: number };
+    control: Array<{ id: string; reason: string; would_have_action: string }>;
+  };
+}
+
+describe("POST /decision/batch with a campaign", () => {
+  test("control customers get none and are logged with their group and would-have action", async () => {
+    const body = {
+      customers,
+      horizon,
+      actions,
+      budget: 100,
+      campaign: "spring-24",
+      control_share: 0.3,
+    };
+    const res = await post("/decision/batch", body);
+    expect(res.status).toBe(200);
+    const answer = (await res.json()) as BatchBody;
+    const { treated, control } = answer.campaign.groups;
+    expect(treated + control).toBe(400);
+    expect(control).toBeGreaterThan(80);
+    expect(control).toBeLessThan(160);
+    // The budget is the treated group's: 100 at cost 1 is 100 treated customers, no control among them.
+    expect(answer.totals.cost).toBeLessThanOrEqual(100);
+    expect(answer.totals.customers).toBe(100);
+    const controlIds = new Set(answer.campaign.control.map((c) => c.id));
+    expect(answer.campaign.control.every((c) => c.reason === "control group")).toBe(true);
+    expect(answer.selected.some((s) => controlIds.has(s.id))).toBe(false);
+    // The shadow selection picks about the same share of the control group.
+    const wouldGet = answer.campaign.control.filter((c) => c.would_have_action === "email").length;
+    expect(Math.abs(wouldGet / control - 100 / treated)).toBeLessThan(0.05);
+
+    await deps.audit.drain(5000);
+    const rows = await testDb.handle.db
+      .select()
+      .from(decisionLog)
+      .where(
+        and(eq(decisionLog.campaignId, "spring-24"), eq(decisionLog.assignmentGroup, "control")),
+      );
+    expect(rows.length).toBe(control);
+    for (const row of rows) {
+      expect(row.chosenAction).toBe("none");
+      expect((row.scores as { reason: string }).reason).toBe("control group");
+      expect(row.wouldHaveAction).toBe(
+        answer.campaign.control.find((c) => c.id === row.customerId)?.would_have_action as string,
+      );
+      const details = (row.scores as { campaign: Record<string, unknown> }).campaign;
+      expect(Object.keys(details).sort()).toEqual(
+        [
+          "action",
+          "cost",
+          "expected_profit",
+          "expected_purchases",
+          "margin",
+          "p_alive",
+          "uplift",
+        ].sort(),
+      );
+    }
+
+    // A retry of the same request gives every customer the same group.
+    const retry = (await (await post("/decision/batch", body)).json()) as BatchBody;
+    expect(retry.campaign.control.map((c) => c.id)).toEqual(
+      answer.campaign.control.map((c) => c.id),
+    );
+  });
+
+  test("bad shares are 400s naming the field; without any share 0.1 is held out", async () => {
+    const bad = await post("/decision/batch", {
+      customers,
+      horizon,
+      actions,
+      budget: 1,
+      campaign: "x",
+      control_share: 0.7,
+    });
+    expect(bad.status).toBe(400);
+    const err = (await bad.json()) as {
+      error: { details: Array<{ path: string; message: string }> };
+    };
+    expect(err.error.details[0]?.path).toBe("control_share");
+    const orphan = await post("/decision/batch", {
+      customers,
+      horizon,
+      actions,
+      budget: 1,
+      control_share: 0.2,
+    });
+    expect(orphan.status).toBe(400);
+    expect(JSON.stringify(await orphan.json())).toContain("control_share needs a campaign");
+    const badId = await post("/decision/batch", {
+      customers,
+      horizon,
+      actions,
+      budget: 1,
+      campaign: "a\u0000b",
+    });
+    expect(badId.status).toBe(400);
+
+    const fallback = await post("/decision/batch", {
+      customers,
+      horizon,
+      actions,
+      budget: 10,
+      campaign: "dflt",
+    });
+    const answer = (await fallback.json()) as BatchBody;
+    expect(answer.campaign.control_share).toBe(0.1);
+  });
+});
+
+describe("POST /decision with a campaign", () => {
+  test("the same customer always gets the same group; control answers none with the reason", async () => {
+    let sawControl = false;
+    let sawTreated = false;
+    for (const c of customers.slice(0, 40)) {
+      const body = { customer: c, horizon, actions, campaign: "single-1", control_share: 0.5 };
+      const a = (await (await post("/decision", body)).json()) as {
+        chosen: string;
+        campaign: { group: string; would_have_action: string };
+        ranked: Array<{ id: string; reasons: string[] }>;
+      };
+      const b = (await (await post("/decision", body)).json()) as typeof a;
+      expect(b.campaign.group).toBe(a.campaign.group);
+      if (a.campaign.group === "control") {
+        sawControl = true;
+        expect(a.chosen).toBe("none");
+        expect(a.campaign.would_have_action).toBe("email");
+        const none = a.ranked.find((r) => r.id === "none");
+        expect(none?.reasons.some((r) => r.startsWith("control group"))).toBe(true);
+      } else {
+        sawTreated = true;
+        expect(a.chosen).toBe("email");
+      }
+    }
+    expect(sawControl && sawTreated).toBe(true);
+    await deps.audit.drain(5000);
+    const rows = await testDb.handle.db
+      .select()
+      .from(decisionLog)
+      .where(eq(decisionLog.campaignId, "single-1"));
+    expect(rows.length).toBe(80);
+    expect(rows.every((r) => r.wouldHaveAction === "email")).toBe(true);
+  });
+});
+
+describe("a policy with learned uplifts", () => {
+  test("its uplifts replace the request's in /decision/batch and are what the log records", async () => {
+    const added = await deps.policies.add("learned", {
+      uplifts: { email: { uplift: 0.01, source: "test" } },
+    });
+    await deps.policies.activate("learned", added.version);
+    try {
+      const res = await post("/decision/batch", {
+        customers: customers.slice(0, 50),
+        horizon,
+        actions,
+        budget: 100,
+        campaign: "learned-1",
+      });
+      const answer = (await res.json()) as BatchBody & {
+        selected: Array<{ expected_profit: number }>;
+      };
+      // Uplift 0.01 × margin 10 × ≤ 9 purchases < cost 1: nothing pays any more (0.2 would).
+      expect(answer.selected).toEqual([]);
+      await deps.audit.drain(5000);
+      const rows = await testDb.handle.db
+        .select()
+        .from(decisionLog)
+        .where(eq(decisionLog.campaignId, "learned-1"));
+      expect(rows.length).toBe(50);
+      for (const r of rows) expect(r.wouldHaveAction).toBe("none");
+    } finally {
+      const [first] = await deps.policies.list("default");
+      if (first) await deps.policies.activate("default", first.version);
+    }
+  });
+});

@@ -1,0 +1,94 @@
+// Campaign hooks of the decision flow: which share is held out, who is in the control group, the
+// budget split (the request's budget is for the treated; the control customers get a shadow
+// selection with the budget scaled by control/treated, so "the action they would have received"
+// is picked under the same profit threshold as the treated), and the log columns of each row.
+import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
+import type { ResolvedOutlook } from "../decisions/forecast-outlook.ts";
+import type { DecisionDeps } from "../deps.ts";
+import type { SelectionOption } from "../policy/budgeted-selection.ts";
+import type { CandidateAction } from "../policy/expected-profit.ts";
+import type { ActivePolicy } from "../policy/policy-definition.ts";
+import { withPolicyUplift } from "../policy/policy-uplift.ts";
+import { NO_ACTION } from "../policy/rank-actions.ts";
+import type { AssignmentGroup } from "./control-assignment.ts";
+
+/** Held out when neither the request nor the policy gives a control share. */
+export const DEFAULT_CONTROL_SHARE = 0.1;
+export const CONTROL_REASON = "control group";
+
+export interface CampaignRequest {
+  campaign?: string | undefined;
+  control_share?: number | undefined;
+}
+
+export interface CampaignSplit {
+  id: string;
+  controlShare: number;
+  groups: AssignmentGroup[];
+  treated: number;
+  control: number;
+}
+
+export function controlShareFor(policy: ActivePolicy, body: CampaignRequest): number {
+  return body.control_share ?? policy.definition.control_share ?? DEFAULT_CONTROL_SHARE;
+}
+
+/** The groups of the customers (null without a campaign). */
+export async function splitCampaign(
+  deps: DecisionDeps,
+  policy: ActivePolicy,
+  body: CampaignRequest,
+  customerIds: readonly string[],
+): Promise<CampaignSplit | null> {
+  if (!body.campaign) return null;
+  const controlShare = controlShareFor(policy, body);
+  const groups = await deps.campaigns.groups(body.campaign, customerIds, controlShare);
+  const control = groups.filter((g) => g === "control").length;
+  return { id: body.campaign, controlShare, groups, treated: groups.length - control, control };
+}
+
+/** Options of one group only (the other group's customers get none). */
+export function optionsOfGroup(
+  split: CampaignSplit,
+  options: SelectionOption[][],
+  group: AssignmentGroup,
+): SelectionOption[][] {
+  return options.map((list, i) => (split.groups[i] === group ? list : []));
+}
+
+/** The shadow budget of the control group: the treated budget per treated customer. */
+export function controlBudget(split: CampaignSplit, budget: number): number {
+  return split.treated > 0 ? (budget * split.control) / split.treated : budget;
+}
+
+/** What the measurement needs of one decision: the action's terms and the forecast behind it. */
+export function campaignDetails(
+  policy: ActivePolicy,
+  actions: readonly CandidateAction[],
+  actionId: string,
+  outlook: ResolvedOutlook | null,
+  expectedProfit: number | null,
+): Record<string, unknown> {
+  const asked = actions.find((a) => a.id === actionId);
+  const pAlive = outlook && Number.isFinite(outlook.pAlive) ? outlook.pAlive : null;
+  const action = asked ? withPolicyUplift(policy.definition, asked, pAlive ?? Number.NaN) : null;
+  return {
+    action: actionId,
+    cost: action?.cost ?? 0,
+    margin: action?.margin ?? 0,
+    uplift: action?.uplift ?? 0,
+    expected_profit: expectedProfit ?? 0,
+    expected_purchases: outlook?.expectedPurchases ?? null,
+    p_alive: pAlive,
+  };
+}
+
+/** The decision_log columns of a campaign decision. */
+export function campaignColumns(
+  split: CampaignSplit | null,
+  group: AssignmentGroup | undefined,
+  wouldHave: string | undefined,
+): Pick<NewDecisionLogRow, "campaignId" | "assignmentGroup" | "wouldHaveAction"> {
+  if (!split || !group) return {};
+  return { campaignId: split.id, assignmentGroup: group, wouldHaveAction: wouldHave ?? NO_ACTION };
+}

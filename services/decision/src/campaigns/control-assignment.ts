@@ -1,0 +1,47 @@
+// Control-group assignment of a campaign: customer c of campaign k is in the control group when
+// u = HMAC-SHA-256(secret, k ‖ 0x00 ‖ c) read as a 52-bit fraction is below the control share.
+// Deterministic (a retry, another replica or a later batch gives the same group), independent of
+// everything the policy sees (so treated and control are comparable), and unguessable without the
+// secret (a customer cannot pick a group). Web Crypto only: runs on every runtime.
+
+export const DEV_CAMPAIGN_SECRET = "pp-development-campaign-secret-change-me";
+
+export type AssignmentGroup = "treated" | "control";
+
+const encoder = new TextEncoder();
+
+export class ControlAssignment {
+  private readonly key: Promise<CryptoKey>;
+
+  constructor(secret: string) {
+    this.key = crypto.subtle.importKey(
+      "raw",
+      encoder.encode(secret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
+  }
+
+  /** The customer's uniform draw in [0, 1) for this campaign. */
+  async draw(campaign: string, customerId: string): Promise<number> {
+    const mac = await crypto.subtle.sign(
+      "HMAC",
+      await this.key,
+      encoder.encode(`${campaign}\u0000${customerId}`),
+    );
+    const view = new DataView(mac);
+    // 52 bits: the high 32 of the first word and the top 20 of the second.
+    return (view.getUint32(0) * 2 ** 20 + (view.getUint32(4) >>> 12)) / 2 ** 52;
+  }
+
+  /** Groups of `customerIds` in `campaign` with `controlShare` (0–0.5) held out. */
+  async groups(
+    campaign: string,
+    customerIds: readonly string[],
+    controlShare: number,
+  ): Promise<AssignmentGroup[]> {
+    const draws = await Promise.all(customerIds.map((id) => this.draw(campaign, id)));
+    return draws.map((u) => (u < controlShare ? "control" : "treated"));
+  }
+}

@@ -1,0 +1,142 @@
+// The campaign pages (server-rendered HTML, inline SVG, no script, no CDN):
+//   GET  /campaigns                     every campaign: groups logged, latest measured profit
+//   GET  /campaigns/:id                 one campaign: groups, per-action incremental profit with
+//                                       95% intervals, the Qini curve (from `ml campaign report`)
+//   POST /admin/campaign-links          {campaign?, hours?} → a signed link to open in a browser
+// Access: an API key (Authorization: Bearer) or a signed link (?exp&sig) for the exact path.
+import { zValidator } from "@hono/zod-validator";
+import {
+  campaignSectionHtml,
+  escapeHtml,
+  fmt,
+  htmlDocument,
+} from "@pp/shared/campaigns/campaign-html.ts";
+import type { CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
+import {
+  campaignGroupCounts,
+  latestCampaignResult,
+  latestCampaignResults,
+} from "@pp/shared/campaigns/campaign-results-store.ts";
+import type { Database } from "@pp/shared/db/database.ts";
+import { AppError } from "@pp/shared/errors/app-error.ts";
+import { jsonBody, validationHook } from "@pp/shared/errors/validation.ts";
+import type { AppEnv } from "@pp/shared/http/app-env.ts";
+import type { Context, Hono, MiddlewareHandler } from "hono";
+import { z } from "zod";
+import { DEV_CAMPAIGN_SECRET } from "../campaigns/control-assignment.ts";
+import { LinkSigner } from "../campaigns/signed-links.ts";
+import type { DecisionDeps } from "../deps.ts";
+import { campaignFields } from "./decision-schemas.ts";
+
+const idParams = z.object({ id: campaignFields.campaign.unwrap() });
+const linkBody = z.object({
+  campaign: campaignFields.campaign,
+  hours: z.number({ error: "must be a number" }).min(0.01).max(720).default(24),
+});
+
+/** No script, no remote anything: styles and SVG are inline. */
+const PAGE_HEADERS = {
+  "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+  "Cache-Control": "no-store",
+};
+
+/** Runs `read` on the database; an absent or failing database is a 503, not a 500. */
+async function fromDatabase<T>(deps: DecisionDeps, read: (db: Database) => Promise<T>): Promise<T> {
+  try {
+    return await read(await deps.database());
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new AppError("unavailable", `Campaign results unavailable: ${why}`, {
+      headers: { "Retry-After": "5" },
+      cause: err,
+    });
+  }
+}
+
+/** Lets a valid signed link through; anything else must pass `auth` (the API key). */
+function signedLinkOr(
+  signer: LinkSigner,
+  auth: MiddlewareHandler<AppEnv>,
+): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const exp = c.req.query("exp");
+    const sig = c.req.query("sig");
+    if (exp !== undefined || sig !== undefined) {
+      const ok = await signer.verify(c.req.path, exp ?? "", sig ?? "", Date.now() / 1000);
+      if (!ok) throw new AppError("unauthorized", "Invalid or expired signed link");
+      c.get("logFields").api_key = "signed-link";
+      return next();
+    }
+    return auth(c, next);
+  };
+}
+
+/** A link to `path` for the page being served: signed with the same expiry when it came signed. */
+async function linkTo(c: Context<AppEnv>, signer: LinkSigner, path: string): Promise<string> {
+  const exp = c.req.query("exp");
+  return exp && c.req.query("sig") ? signer.sign(path, Number(exp)) : path;
+}
+
+export function registerCampaignPages(
+  app: Hono<AppEnv>,
+  deps: DecisionDeps,
+  /** ADMIN-SCOPE: pass the admin-scope middleware here once API keys have scopes (#12). */
+  auth: MiddlewareHandler<AppEnv>,
+): void {
+  const signer = new LinkSigner(deps.config.CAMPAIGN_SECRET ?? DEV_CAMPAIGN_SECRET);
+  const gate = signedLinkOr(signer, auth);
+
+  app.get("/campaigns", gate, async (c) => {
+    const [results, counts] = await fromDatabase(deps, (db) =>
+      Promise.all([latestCampaignResults(db), campaignGroupCounts(db)]),
+    );
+    const ids = [
+      ...new Set([...results.map((r) => r.campaignId), ...counts.map((r) => r.campaign)]),
+    ];
+    const rows = await Promise.all(
+      ids.map(async (id) => {
+        const r = results.find((x) => x.campaignId === id);
+        const logged = (g: string) =>
+          counts.find((x) => x.campaign === id && x.group === g)?.decisions ?? 0;
+        const href = await linkTo(c, signer, `/campaigns/${encodeURIComponent(id)}`);
+        return `<tr><th scope="row"><a href="${escapeHtml(href)}">${escapeHtml(id)}</a></th>
+<td>${logged("treated")}</td><td>${logged("control")}</td>
+<td>${r ? escapeHtml(r.windowEnd) : "not measured"}</td><td>${r ? fmt(r.incrementalProfit) : "–"}</td></tr>`;
+      }),
+    );
+    const body = `<nav><strong>Campaigns</strong></nav><h1>Campaigns</h1>
+<table><thead><tr><th>campaign</th><th>treated decisions</th><th>control decisions</th>
+<th>measured to</th><th>incremental profit</th></tr></thead><tbody>
+${rows.join("\n") || '<tr><td colspan="5">No campaign yet: send "campaign" with /decision/batch.</td></tr>'}
+</tbody></table>`;
+    return c.html(htmlDocument("Campaigns", body), 200, PAGE_HEADERS);
+  });
+
+  app.get("/campaigns/:id", gate, zValidator("param", idParams, validationHook), async (c) => {
+    const { id } = c.req.valid("param");
+    const [row, counts] = await fromDatabase(deps, (db) =>
+      Promise.all([latestCampaignResult(db, id), campaignGroupCounts(db)]),
+    );
+    const mine = counts.filter((x) => x.campaign === id);
+    if (!row && mine.length === 0) throw new AppError("not_found", `No campaign "${id}"`);
+    const logged = mine.map((m) => `${m.decisions} ${escapeHtml(m.group)}`).join(" · ");
+    const back = await linkTo(c, signer, "/campaigns");
+    const section = row
+      ? campaignSectionHtml(row.result as unknown as CampaignResult)
+      : `<h1>Campaign ${escapeHtml(id)}</h1><p>Not measured yet: run
+<code>npm run ml -- campaign report --campaign ${escapeHtml(id)} --data LOG</code>.</p>`;
+    const body = `<nav><a href="${escapeHtml(back)}">← all campaigns</a></nav>${section}
+<p class="method">Decisions logged: ${logged || "none"}${row ? ` · reported ${escapeHtml(row.reportedAt.toISOString())}` : ""}</p>`;
+    return c.html(htmlDocument(`Campaign ${id}`, body), 200, PAGE_HEADERS);
+  });
+
+  app.post("/admin/campaign-links", auth, jsonBody(linkBody), async (c) => {
+    const { campaign, hours } = c.req.valid("json");
+    const exp = Math.floor(Date.now() / 1000 + hours * 3600);
+    const path = campaign ? `/campaigns/${encodeURIComponent(campaign)}` : "/campaigns";
+    return c.json({
+      url: await signer.sign(path, exp),
+      expires_at: new Date(exp * 1000).toISOString(),
+    });
+  });
+}

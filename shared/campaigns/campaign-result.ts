@@ -1,0 +1,89 @@
+// What a measured campaign looks like (`ml campaign report` writes it, the decision service's
+// campaign page and metrics read it): per action, treated vs control, incremental effects with
+// their 95% intervals, and the Qini curve by predicted-profit decile.
+
+/** An estimate with its 95% interval. */
+export interface Interval {
+  estimate: number;
+  lower: number;
+  upper: number;
+  /** Standard error of the estimate. */
+  se: number;
+}
+
+export interface ArmSummary {
+  customers: number;
+  purchases_per_customer: number;
+  spend_per_customer: number;
+  /** Margin × purchases (− cost for the treated arm), per customer. */
+  profit_per_customer: number;
+}
+
+export interface ActionResult {
+  action: string;
+  treated: ArmSummary;
+  control: ArmSummary;
+  cost_per_customer: number;
+  incremental_purchases_per_customer: Interval;
+  incremental_spend_per_customer: Interval;
+  /** Treated minus control profit per customer: margin × purchases − cost vs margin × purchases. */
+  incremental_profit_per_customer: Interval;
+  /** The per-customer interval times the treated customers. */
+  incremental_profit_total: Interval;
+  /** Incremental profit / cost spent (null when nothing was spent). */
+  realised_roi: number | null;
+  /** Mean uplift the decisions assumed. */
+  assumed_uplift: number;
+  /** Incremental purchases / mean predicted purchases: the uplift as the policies define it. */
+  measured_uplift: Interval;
+  /** Per P(alive) segment (present when the log has P(alive)). */
+  segments: SegmentResult[];
+}
+
+export interface SegmentResult {
+  segment: string;
+  min_p_alive: number;
+  max_p_alive: number;
+  treated: number;
+  control: number;
+  incremental_profit_per_customer: Interval;
+  measured_uplift: Interval;
+}
+
+/** One point of the Qini curve: the top `fraction` of customers by predicted profit. */
+export interface QiniPoint {
+  decile: number;
+  fraction: number;
+  customers: number;
+  /** Cumulative incremental profit if the top fraction were treated (treated − scaled control). */
+  cumulative_incremental_profit: number;
+  /** What random targeting of the same share would give. */
+  random: number;
+}
+
+export interface CampaignResult {
+  campaign: string;
+  window: { start: string; end: string };
+  groups: { treated: number; control: number; control_share: number };
+  method: string;
+  actions: ActionResult[];
+  qini: QiniPoint[];
+  /** Sum over actions of the total incremental profit (estimate). */
+  incremental_profit: number;
+  notes: string[];
+}
+
+/** P(alive) segments the report and `campaign learn` use: [min, max), the last closed. */
+export const P_ALIVE_SEGMENTS = [
+  { segment: "p_alive<0.3", min: 0, max: 0.3 },
+  { segment: "0.3≤p_alive<0.7", min: 0.3, max: 0.7 },
+  { segment: "p_alive≥0.7", min: 0.7, max: 1 },
+] as const;
+
+/** Index of the P(alive) segment of `p` (−1 when p is not a probability). */
+export function pAliveSegment(p: number): number {
+  if (!(p >= 0 && p <= 1)) return -1;
+  if (p < 0.3) return 0;
+  if (p < 0.7) return 1;
+  return 2;
+}

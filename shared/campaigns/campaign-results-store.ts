@@ -1,0 +1,88 @@
+// The `campaign_results` table (its one owner): `ml campaign report` saves a measured campaign per
+// window end (re-reporting a window replaces it); the decision service's campaign page and metrics
+// read the latest result of each campaign. Runtime-neutral (Drizzle on the caller's driver).
+import { desc, eq, sql } from "drizzle-orm";
+import { type Database, queryRows } from "../db/database.ts";
+import { type CampaignResultRow, campaignResults } from "../db/schema.ts";
+import type { CampaignResult } from "./campaign-result.ts";
+
+/** JSON has no NaN or ±Infinity: store them as null. */
+function jsonSafe(result: CampaignResult): Record<string, unknown> {
+  return JSON.parse(
+    JSON.stringify(result, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v)),
+  ) as Record<string, unknown>;
+}
+
+export async function saveCampaignResult(
+  db: Database,
+  result: CampaignResult,
+  reportedAt: Date = new Date(),
+): Promise<CampaignResultRow> {
+  const values = {
+    campaignId: result.campaign,
+    windowEnd: result.window.end,
+    treated: result.groups.treated,
+    control: result.groups.control,
+    incrementalProfit: Number.isFinite(result.incremental_profit) ? result.incremental_profit : 0,
+    result: jsonSafe(result),
+    reportedAt,
+  };
+  const [row] = await db
+    .insert(campaignResults)
+    .values(values)
+    .onConflictDoUpdate({
+      target: [campaignResults.campaignId, campaignResults.windowEnd],
+      set: {
+        treated: values.treated,
+        control: values.control,
+        incrementalProfit: values.incrementalProfit,
+        result: values.result,
+        reportedAt,
+      },
+    })
+    .returning();
+  return row as CampaignResultRow;
+}
+
+/** The latest result of one campaign (by window end, then report time), or null. */
+export async function latestCampaignResult(
+  db: Database,
+  campaignId: string,
+): Promise<CampaignResultRow | null> {
+  const [row] = await db
+    .select()
+    .from(campaignResults)
+    .where(eq(campaignResults.campaignId, campaignId))
+    .orderBy(desc(campaignResults.windowEnd), desc(campaignResults.reportedAt))
+    .limit(1);
+  return row ?? null;
+}
+
+/** The latest result of every campaign, most recently reported first (at most `limit`). */
+export async function latestCampaignResults(
+  db: Database,
+  limit = 200,
+): Promise<CampaignResultRow[]> {
+  return db
+    .selectDistinctOn([campaignResults.campaignId])
+    .from(campaignResults)
+    .orderBy(
+      campaignResults.campaignId,
+      desc(campaignResults.windowEnd),
+      desc(campaignResults.reportedAt),
+    )
+    .limit(limit)
+    .then((rows) => rows.sort((a, b) => b.reportedAt.getTime() - a.reportedAt.getTime()));
+}
+
+/** Decisions logged per campaign and group (what the campaign page lists before any report). */
+export async function campaignGroupCounts(
+  db: Database,
+): Promise<Array<{ campaign: string; group: string; decisions: number }>> {
+  return queryRows(
+    db,
+    sql`select campaign_id as campaign, assignment_group as "group", count(*)::int as decisions
+      from decision_log where campaign_id is not null
+      group by campaign_id, assignment_group order by campaign_id, assignment_group`,
+  );
+}
