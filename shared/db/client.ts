@@ -76,7 +76,8 @@ function openPglite(dataDir: string, max: number): DatabaseHandle {
       max: m,
       prepare: false,
       onnotice: () => {},
-      socket: () => embeddedSocket(dataDir),
+      // postgres.js takes a connected socket from `socket` (documented, missing from its types).
+      ...({ socket: () => embeddedSocket(dataDir) } as object),
     });
   return openThroughPostgresJs("pglite", factory, max, () => releaseEmbedded(dataDir));
 }

@@ -13,10 +13,7 @@ const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 const CANCEL_REQUEST = 80877102;
 /** Sync, then a simple-protocol ROLLBACK: ends whatever a vanished connection left open. */
-const RESET_MESSAGES = [
-  Uint8Array.of(0x53, 0, 0, 0, 4),
-  queryMessage("ROLLBACK"),
-];
+const RESET_MESSAGES = [Uint8Array.of(0x53, 0, 0, 0, 4), queryMessage("ROLLBACK")];
 
 function queryMessage(sql: string): Uint8Array {
   const text = new TextEncoder().encode(`${sql}\0`);
