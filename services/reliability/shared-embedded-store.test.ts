@@ -43,8 +43,8 @@ function startService(name: "forecast" | "decision"): Proc {
   return proc;
 }
 
-const cli = (script: string, args: string[]) => {
-  const run = runBun(join(root, script), args, env, { cwd: dataDir });
+const cli = async (script: string, args: string[]) => {
+  const run = await runBun(join(root, script), args, env, { cwd: dataDir });
   if (run.status !== 0) throw new Error(`${script} ${args.join(" ")}: ${run.stderr}`);
   return run.stdout.trim();
 };
@@ -96,11 +96,11 @@ test("services, CLIs, SIGTERM and kill -9 on one embedded store lose nothing", a
   await ready(decision);
   expect(await servedVersion()).toBe(1);
 
-  const keys = [createKey("while-running-1")];
+  const keys = [await createKey("while-running-1")];
   expect((await decide(keys[0] as string)).status).toBe(200);
 
-  cli("ml/cli.ts", ["simulate", "--customers", "600", "--seed", "7", "--out", "sim.csv"]);
-  const trained = cli("ml/cli.ts", [
+  await cli("ml/cli.ts", ["simulate", "--customers", "600", "--seed", "7", "--out", "sim.csv"]);
+  const trained = await cli("ml/cli.ts", [
     ...["train", "--data", "sim.csv", "--calibration-end", "1997-09-30"],
     ...["--holdout-end", "1998-06-30", "--out", "out", "--fast", "--folds", "2"],
     ...["--register", "purchase", "--promote"],
@@ -115,18 +115,18 @@ test("services, CLIs, SIGTERM and kill -9 on one embedded store lose nothing", a
 
   // SIGTERM the forecast service (it hosted the database): the others carry on.
   await stopProc(forecast, "SIGTERM");
-  keys.push(createKey("after-sigterm"));
+  keys.push(await createKey("after-sigterm"));
   forecast = startService("forecast");
   await ready(forecast);
   expect(await servedVersion()).toBe(2);
 
   // kill -9 the decision service, then the forecast service, with keys created in between.
   await stopProc(decision, "SIGKILL");
-  keys.push(createKey("after-kill-decision"));
+  keys.push(await createKey("after-kill-decision"));
   decision = startService("decision");
   await ready(decision);
   await stopProc(forecast, "SIGKILL");
-  keys.push(createKey("after-kill-forecast"));
+  keys.push(await createKey("after-kill-forecast"));
   forecast = startService("forecast");
   await ready(forecast);
   expect(await servedVersion()).toBe(2);
@@ -135,7 +135,7 @@ test("services, CLIs, SIGTERM and kill -9 on one embedded store lose nothing", a
     const answer = await decide(key);
     expect(answer.status, answer.body).toBe(200);
   }
-  const models = cli("ml/cli.ts", ["models", "purchase"]);
+  const models = await cli("ml/cli.ts", ["models", "purchase"]);
   expect(models).toMatch(/purchase\s+2\s+production/);
   expect(models).toMatch(/purchase\s+1\s+archived/);
 

@@ -1,6 +1,6 @@
 // Real child processes for store and topology tests: start a Bun script with an environment, keep
 // its output, wait for an HTTP answer, stop it with a signal (bounded). Test support (Node APIs).
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 
 export interface Proc {
   name: string;
@@ -35,18 +35,35 @@ export function startBun(
   };
 }
 
-/** Runs `bun <script> ...args` to completion (bounded by `timeoutMs`). */
+/**
+ * Runs `bun <script> ...args` to completion (bounded by `timeoutMs`, then SIGKILL). Asynchronous:
+ * the calling process may be the one hosting the embedded database the child connects to.
+ */
 export function runBun(
   script: string,
   args: string[],
   env: Record<string, string>,
   { cwd, timeoutMs = 120_000 }: { cwd?: string; timeoutMs?: number } = {},
-) {
-  return spawnSync(process.execPath, [script, ...args], {
-    ...(cwd ? { cwd } : {}),
-    env: { ...process.env, ...env },
-    encoding: "utf8",
-    timeout: timeoutMs,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, [script, ...args], {
+      ...(cwd ? { cwd } : {}),
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr?.on("data", (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolvePromise({ status, stdout, stderr });
+    });
   });
 }
 
