@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { amcheck } from "@electric-sql/pglite/contrib/amcheck";
+import { readLock } from "@pp/shared/db/embedded/server-lock.ts";
 import { freePort } from "@pp/shared/testing/free-port.ts";
 import {
   type Proc,
@@ -125,6 +126,8 @@ test("services, CLIs, SIGTERM and kill -9 on one embedded store lose nothing", a
   keys.push(await createKey("after-kill-decision"));
   decision = startService("decision");
   await ready(decision);
+  // The restarted forecast service found no server and hosts the database: kill -9 the host.
+  expect(readLock(dataDir)?.pid).toBe(forecast.child.pid as number);
   await stopProc(forecast, "SIGKILL");
   keys.push(await createKey("after-kill-forecast"));
   forecast = startService("forecast");

@@ -118,6 +118,10 @@ export async function embeddedSocket(dataDirInput: string): Promise<Socket> {
     };
     mkdirSync(dataDir, { recursive: true });
     if (!tryCreateLock(dataDir, mine)) continue;
+    // Two processes that found the same stale lock at once could each remove it and create their
+    // own; the later one wins the file. Whoever no longer finds itself named stands back.
+    await sleep(50);
+    if (readLock(dataDir)?.pid !== process.pid) continue;
     entry.hosting = startHosting(dataDir, mine);
     entry.hosting.catch(() => {
       entry.hosting = null;

@@ -92,15 +92,40 @@ export interface WireServer {
 }
 
 /** Listens on `host:port` (port 0 = any free port) and serves `pg` to every connection. */
+export interface ServeOptions {
+  host?: string;
+  /** 0 (default): any free port. */
+  port?: number;
+  /**
+   * A connection that holds the session inside a transaction and sends nothing for this long
+   * is disconnected (and so rolled back), like PostgreSQL's idle_in_transaction_session_timeout:
+   * one stuck client must not stop every other process. Default 60 s.
+   */
+  idleInTransactionMs?: number;
+}
+
 export async function serveOverWire(
   pg: PGlite,
-  { host = "127.0.0.1", port = 0 }: { host?: string; port?: number } = {},
+  { host = "127.0.0.1", port = 0, idleInTransactionMs = 60_000 }: ServeOptions = {},
 ): Promise<WireServer> {
   const waiting: Connection[] = [];
   const sockets = new Set<Socket>();
   let owner: Connection | null = null;
   let running = false;
   let served = 0;
+  let idleTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /** Arms the idle-in-transaction timer for the owner that is waiting for its own next message. */
+  const watchIdleOwner = () => {
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = null;
+    const idle = owner;
+    if (!idle || idle.closed || idle.pending.length > 0) return;
+    idleTimer = setTimeout(() => {
+      if (owner === idle && idle.pending.length === 0) idle.socket.destroy();
+    }, idleInTransactionMs);
+    (idleTimer as { unref?: () => void }).unref?.();
+  };
 
   const release = async (conn: Connection) => {
     if (owner !== conn) return;
@@ -139,6 +164,7 @@ export async function serveOverWire(
       }
     } finally {
       running = false;
+      watchIdleOwner();
     }
   };
 
@@ -164,6 +190,10 @@ export async function serveOverWire(
         return;
       }
       conn.pending.push(...taken);
+      if (owner === conn && idleTimer) {
+        clearTimeout(idleTimer); // the owner spoke: it is not idle
+        idleTimer = null;
+      }
       void pump();
     });
     socket.on("close", drop);
@@ -182,6 +212,7 @@ export async function serveOverWire(
       return served;
     },
     async close() {
+      if (idleTimer) clearTimeout(idleTimer);
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
