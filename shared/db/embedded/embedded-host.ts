@@ -157,8 +157,3 @@ export async function releaseEmbedded(dataDir: string): Promise<void> {
   await hosted.pg.close();
   removeLockOf(key, process.pid);
 }
-
-/** Whether this process hosts the server of `dataDir` (for logs and tests). */
-export function hostsEmbedded(dataDir: string): boolean {
-  return entries.get(resolve(dataDir))?.hosting != null;
-}
