@@ -27,6 +27,7 @@ const scripts: BenchScript[] = [
   { name: "gbdt", file: "gbdt.ts", args: [], quickArgs: ["--large", "100000"] },
   { name: "train", file: "train-pipeline.ts", args: [], quickArgs: [] },
   { name: "registry", file: "registry.ts", args: [], quickArgs: [] },
+  { name: "embedded-store", file: "embedded-store.ts", args: [], quickArgs: [] },
   { name: "forecast", file: "forecast.ts", args: [], quickArgs: ["3"] },
   { name: "forecast-compute", file: "forecast-compute.ts", args: [], quickArgs: ["50"] },
   { name: "decision", file: "decision.ts", args: [], quickArgs: ["3"] },

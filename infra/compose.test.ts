@@ -1,5 +1,5 @@
-// Checks infra/docker-compose.yml without a Docker engine: the Compose schema, the six services and
-// their ports, health checks, one shared network, start order, volumes, and agreement with the
+// Checks infra/docker-compose.yml without a Docker engine: the Compose schema, the services and
+// their ports, the shared artifact store (MinIO) and the one-shot bucket and training services, health checks, one shared network, start order, volumes, and agreement with the
 // Dockerfiles, the Postgres init script, Prometheus and Grafana configuration.
 
 import { describe, expect, test } from "bun:test";
@@ -14,6 +14,8 @@ const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 
 interface ComposeService {
   image?: string;
+  profiles?: string[];
+  entrypoint?: string[] | string;
   build?: { context: string; dockerfile?: string };
   command?: string[] | string;
   environment?: Record<string, string>;
@@ -63,6 +65,7 @@ function portMappings(name: string): Array<[number, number]> {
 
 const expectedPorts: Record<string, number> = {
   postgres: 5432,
+  minio: 9000,
   mlflow: 5000,
   forecast: 8001,
   decision: 8002,
@@ -85,8 +88,20 @@ test("the schema check catches mistakes (so passing it means something)", () => 
   expect(errors).toContain("/services/decision/depends_on/forecast/condition");
 });
 
-test("defines exactly the six services of the stack", () => {
-  expect(Object.keys(compose.services).sort()).toEqual(Object.keys(expectedPorts).sort());
+/** Services that run once and exit: they publish nothing and are not restarted. */
+const oneShots = ["minio-init", "train"];
+
+test("defines exactly the seven long-running services and the two one-shots", () => {
+  expect(Object.keys(compose.services).sort()).toEqual(
+    [...Object.keys(expectedPorts), ...oneShots].sort(),
+  );
+  for (const name of oneShots) {
+    expect({ name, ports: service(name).ports, restart: service(name).restart }).toEqual({
+      name,
+      ports: undefined,
+      restart: "no",
+    });
+  }
 });
 
 describe("every service", () => {
@@ -99,6 +114,7 @@ describe("every service", () => {
       expect(Array.isArray(probe) && ["CMD", "CMD-SHELL"].includes(probe[0])).toBe(true);
       const probeText = probe.join(" ");
       if (name === "postgres") expect(probeText).toContain("pg_isready");
+      else if (name === "minio") expect(probeText).toBe("CMD mc ready local");
       else expect(probeText).toContain(`127.0.0.1:${port}/`);
       expect(healthcheck?.interval).toBeDefined();
       expect(healthcheck?.timeout).toBeDefined();
@@ -109,7 +125,7 @@ describe("every service", () => {
 });
 
 test("stores without authentication are published on loopback only", () => {
-  for (const name of ["postgres", "mlflow", "prometheus"]) {
+  for (const name of ["postgres", "minio", "mlflow", "prometheus"]) {
     for (const mapping of service(name).ports ?? [])
       expect(String(mapping)).toStartWith("127.0.0.1:");
   }
@@ -125,7 +141,7 @@ test("all services share one network, which can publish ports", () => {
   }
 });
 
-test("start order: postgres → mlflow → forecast → decision, prometheus → grafana", () => {
+test("start order: postgres, minio → bucket → forecast → decision, prometheus → grafana", () => {
   const dependsOn = Object.fromEntries(
     Object.entries(compose.services).map(([name, definition]) => [
       name,
@@ -139,8 +155,15 @@ test("start order: postgres → mlflow → forecast → decision, prometheus →
   );
   expect(dependsOn).toEqual({
     postgres: {},
+    minio: {},
+    "minio-init": { minio: "service_healthy" },
     mlflow: { postgres: "service_healthy" },
-    forecast: { postgres: "service_healthy", mlflow: "service_started" },
+    forecast: {
+      postgres: "service_healthy",
+      mlflow: "service_started",
+      "minio-init": "service_completed_successfully",
+    },
+    train: { postgres: "service_healthy", "minio-init": "service_completed_successfully" },
     decision: { postgres: "service_healthy", forecast: "service_healthy" },
     prometheus: { forecast: "service_started", decision: "service_started" },
     grafana: { prometheus: "service_healthy" },
@@ -153,7 +176,7 @@ test("named volumes are declared, all used, and hold the state of every stateful
   const mounts: Record<string, string[]> = {};
   for (const [name, definition] of Object.entries(compose.services)) {
     for (const volume of definition.volumes ?? []) {
-      const [source, target] = String(volume).split(":");
+      const [source, target] = withDefaults(String(volume)).split(":");
       if (source.startsWith(".") || source.startsWith("/")) {
         // Bind mounts are relative to infra/ and must exist, or Docker would create empty dirs.
         expect({ volume, exists: existsSync(`${infraDir}${source}`) }).toEqual({
@@ -169,6 +192,7 @@ test("named volumes are declared, all used, and hold the state of every stateful
   expect([...used].sort()).toEqual(declared);
   expect(mounts).toEqual({
     postgres: ["/var/lib/postgresql/data"],
+    minio: ["/data"],
     mlflow: ["/mlflow/artifacts"],
     forecast: [env("forecast", "DATA_DIR")],
     decision: [env("decision", "DATA_DIR")],
@@ -220,6 +244,48 @@ describe("the service images", () => {
       "./postgres/init-databases.sh:/docker-entrypoint-initdb.d/10-init-databases.sh:ro",
     );
     expect(env("forecast", "MLFLOW_TRACKING_URI")).toBe(`http://mlflow:${expectedPorts.mlflow}`);
+  });
+});
+
+describe("the shared artifact store and the training one-shot", () => {
+  const storeVariables = [
+    "ARTIFACT_STORE_URI",
+    "AWS_ENDPOINT_URL",
+    "AWS_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+  ];
+
+  test("forecast and train use one S3 store on minio, in the bucket minio-init creates", () => {
+    const bucket = withDefaults(String(service("minio-init").environment?.ARTIFACT_BUCKET));
+    for (const name of ["forecast", "train"]) {
+      const uri = new URL(env(name, "ARTIFACT_STORE_URI"));
+      expect([uri.protocol, uri.hostname]).toEqual(["s3:", bucket]);
+      expect(env(name, "AWS_ENDPOINT_URL")).toBe(`http://minio:${expectedPorts.minio}`);
+      expect(env(name, "AWS_ACCESS_KEY_ID")).toBe(env("minio", "MINIO_ROOT_USER"));
+      expect(env(name, "AWS_SECRET_ACCESS_KEY")).toBe(env("minio", "MINIO_ROOT_PASSWORD"));
+    }
+    for (const variable of storeVariables)
+      expect(env("train", variable)).toBe(env("forecast", variable));
+    const init = [service("minio-init").entrypoint ?? []].flat().join(" ");
+    expect(init).toContain("mc mb --ignore-existing");
+    expect(init).toContain("http://minio:9000");
+    // No service keeps model artifacts in a volume of its own any more.
+    expect(composeText).not.toMatch(/artifacts:\/app/);
+  });
+
+  test("train is a profile-only one-shot that registers and promotes what forecast serves", () => {
+    const train = service("train");
+    expect(train.profiles).toEqual(["train"]);
+    expect(train.image).toBe(service("forecast").image);
+    const command = (train.command as string[]).map(withDefaults);
+    expect(command.slice(0, 3)).toEqual(["bun", "ml/cli.ts", "train"]);
+    const option = (name: string) => command[command.indexOf(name) + 1];
+    expect(option("--data")).toStartWith("/data/");
+    expect(option("--register")).toBe(env("forecast", "MODEL_NAME"));
+    expect(command).toContain("--promote");
+    expect(env("train", "DATABASE_URL")).toBe(env("forecast", "DATABASE_URL"));
+    expect(train.volumes?.map((v) => withDefaults(String(v)))).toEqual(["./train-data:/data:ro"]);
   });
 });
 

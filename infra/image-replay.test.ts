@@ -13,11 +13,13 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
 import { freePort } from "../shared/testing/free-port.ts";
 import { type ReplayedImage, replayServiceImage } from "./image-replay.ts";
 
@@ -108,5 +110,55 @@ for (const service of ["forecast", "decision"]) {
         server.kill("SIGTERM");
       }
     }, 60_000);
+
+    if (service === "forecast") {
+      test("runs the compose `train` one-shot's command (ml train, register, promote)", async () => {
+        const compose = parse(readFileSync(join(repoRoot, "infra/docker-compose.yml"), "utf8"), {
+          merge: true,
+        }) as { services: Record<string, { command: string[] }> };
+        const work = mkdtempSync(join(tmpdir(), "pp-train-oneshot-"));
+        cleanups.push(() => rmSync(work, { recursive: true, force: true }));
+        chmodSync(work, 0o777);
+        const simulated = spawnSync(
+          bunBinary,
+          [
+            join(repoRoot, "ml/cli.ts"),
+            "simulate",
+            "--customers",
+            "600",
+            "--seed",
+            "11",
+            "--out",
+            "log.csv",
+          ],
+          { cwd: work, encoding: "utf8", timeout: 60_000 },
+        );
+        expect(simulated.status, simulated.stderr).toBe(0);
+        const command = (compose.services.train?.command ?? [])
+          .map((a) => a.replace(/\$\{(\w+)(?::?-([^}]*))?\}/g, (_, _n, d) => d ?? ""))
+          .map((a) =>
+            a.startsWith("/data/")
+              ? join(work, "log.csv")
+              : a === "/tmp/train-out"
+                ? join(work, "out")
+                : a,
+          );
+        const [file, ...args] = asImageUser(command);
+        const env = {
+          ...image.env,
+          DATA_DIR: join(work, "data"),
+          HOME: work,
+          PATH: process.env.PATH ?? "",
+        };
+        const run = spawnSync(file, args, {
+          cwd: image.root,
+          env,
+          encoding: "utf8",
+          timeout: 180_000,
+        });
+        expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+        expect(run.stdout).toContain("registered purchase v1 (production)");
+      }, 240_000);
+    }
   });
 }

@@ -249,6 +249,19 @@ export function buildCli(): Command {
       await withRegistry((registry) => listModelsCommand(registry, name));
     });
 
+  program
+    .command("gc")
+    .description("list (dry run) or --delete artifact prefixes that no model version references")
+    .option("--delete", "remove them")
+    .option("--min-age <age>", "keep prefixes younger than this (0, 90s, 15m, 1h, 7d)", "1h")
+    .action(async (o: { delete?: boolean; minAge: string }) => {
+      const { gcCommand, parseMinAge } = await import("@pp/shared/registry/gc-command.ts");
+      const minAgeMs = parseMinAge(o.minAge);
+      await withRegistry((registry) =>
+        gcCommand(registry, { delete: o.delete === true, minAgeMs }),
+      );
+    });
+
   return program;
 }
 

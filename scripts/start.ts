@@ -1,9 +1,12 @@
 // `bun run start`: runs the forecast and decision services together (one Bun process each),
 // prefixes their log lines, and stops both on Ctrl-C or when either exits.
 // Ports: FORECAST_PORT (8001) and DECISION_PORT (8002); PORT is for the single-service scripts.
+// Without DATABASE_URL this process hosts the embedded database the services and CLIs share.
 import { type ChildProcess, spawn } from "node:child_process";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { exampleCurl } from "@pp/decision/src/cli/dev-key.ts";
+import { openEmbeddedStores } from "./start-embedded.ts";
 
 const repoRoot = resolve(import.meta.dirname, "..");
 const services = ["forecast", "decision"] as const;
@@ -23,6 +26,8 @@ const decisionPort = process.env.DECISION_PORT || "8002";
 const ports: Record<Service, string> = { forecast: forecastPort, decision: decisionPort };
 // Bun runs this script (npm puts node_modules/.bin on PATH); its own binary runs the services.
 const bun = process.versions.bun ? process.execPath : join(repoRoot, "node_modules/.bin/bun");
+
+const stores = await openEmbeddedStores(process.env);
 
 const children = new Map<Service, ChildProcess>();
 let stopping = false;
@@ -63,8 +68,31 @@ for (const service of selected) {
       process.exitCode = code || 1;
       stopAll("SIGTERM");
     }
-    if (children.size === 0) process.exit(process.exitCode ?? 0);
+    if (children.size === 0) {
+      void (stores?.close() ?? Promise.resolve()).finally(() =>
+        process.exit(process.exitCode ?? 0),
+      );
+    }
   });
 }
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => stopAll(signal));
+
+/** Prints the new development key once, with a curl line, when the forecast service is ready. */
+async function announceDevKey(key: string) {
+  const deadline = Date.now() + 300_000;
+  while (!stopping && Date.now() < deadline) {
+    const ready = await fetch(`http://127.0.0.1:${forecastPort}/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  if (stopping) return;
+  console.log(
+    `\nCreated a local development API key (shown once; only its hash is stored):\n\n  ${key}\n\n` +
+      `Try a decision:\n\n${exampleCurl(key, decisionPort)}\n`,
+  );
+}
+if (stores?.devKey && selected.includes("decision")) void announceDevKey(stores.devKey);

@@ -25,7 +25,7 @@ export async function openRegistryFromEnv(
     await handle.close();
     throw error;
   }
-  const store = openArtifactStore(artifactStoreLocationFromEnv(env));
+  const store = openArtifactStore(artifactStoreLocationFromEnv(env), env);
   return {
     registry: new ModelRegistry(handle.db, store),
     driver: handle.driver,

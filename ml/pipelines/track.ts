@@ -318,7 +318,7 @@ export async function runTrackFromEnv(
     await handle.migrate();
     const registry = new ModelRegistry(
       handle.db,
-      openArtifactStore(artifactStoreLocationFromEnv(env)),
+      openArtifactStore(artifactStoreLocationFromEnv(env), env),
     );
     return await runTrackPipeline({ ...options, registry, db: handle.db });
   } finally {

@@ -1,5 +1,5 @@
-// The artifact store contract: immutable blobs addressed by a key, located by a URI (file:// today,
-// an S3-compatible store later). Runtime-neutral: only the implementations touch files or networks.
+// The artifact store contract: immutable blobs addressed by a key, located by a URI (file:// for a
+// local directory, s3:// for an S3-compatible bucket shared by every process and container). Runtime-neutral: only the implementations touch files or networks.
 
 /** What `put` stored: where, how big, and its sha256 (hex). */
 export interface StoredArtifact {
@@ -25,6 +25,15 @@ export interface ArtifactStore {
   delete(key: string): Promise<void>;
   /** Keys that start with `prefix`, sorted. */
   list(prefix: string): Promise<string[]>;
+  /** Objects whose keys start with `prefix`, sorted by key, with their times and sizes. */
+  listObjects(prefix: string): Promise<ArtifactObject[]>;
+}
+
+/** One stored object as listed. */
+export interface ArtifactObject {
+  key: string;
+  modified: Date;
+  bytes: number;
 }
 
 export class ArtifactNotFoundError extends Error {

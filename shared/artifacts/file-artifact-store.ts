@@ -7,6 +7,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   ArtifactNotFoundError,
+  type ArtifactObject,
   type ArtifactStore,
   assertValidArtifactKey,
   type StoredArtifact,
@@ -101,5 +102,18 @@ export class FileArtifactStore implements ArtifactStore {
       if (await this.exists(key)) keys.push(key);
     }
     return keys.sort();
+  }
+
+  async listObjects(prefix: string): Promise<ArtifactObject[]> {
+    const out: ArtifactObject[] = [];
+    for (const key of await this.list(prefix)) {
+      try {
+        const info = await stat(this.pathOf(key));
+        out.push({ key, modified: info.mtime, bytes: info.size });
+      } catch {
+        // removed since listed
+      }
+    }
+    return out;
   }
 }

@@ -62,7 +62,8 @@ for (const driver of testDrivers()) {
     const appliedMigrations = () => countMigrations(t.handle.db);
 
     test("migrations create every table; running them again changes nothing", async () => {
-      expect(await tableNames()).toEqual([]);
+      // The embedded server applies the migrations itself when it opens the database.
+      if (driver === "postgres") expect(await tableNames()).toEqual([]);
       await t.handle.migrate();
       const tables = await tableNames();
       expect(tables).toEqual([

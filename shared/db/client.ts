@@ -1,20 +1,17 @@
-// Opens the metadata database: real PostgreSQL through postgres.js when a URL is given, otherwise an
-// embedded PGlite database on disk. Both get the same schema and the same checked-in migrations.
+// Opens the metadata database through postgres.js: a real PostgreSQL server when a URL is given,
+// otherwise the embedded PGlite database of a data directory, which one process serves over the
+// wire protocol to all others (see embedded/embedded-host.ts). Same schema, same migrations.
 
-import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { PGlite } from "@electric-sql/pglite";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
-import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { resolve } from "node:path";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import type { Database, DatabaseDriver } from "./database.ts";
+import { embeddedSocket, releaseEmbedded, retainEmbedded } from "./embedded/embedded-host.ts";
+import { MIGRATIONS_FOLDER } from "./migrations-folder.ts";
 import * as schema from "./schema.ts";
 
-/** The checked-in drizzle-kit migrations. */
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL("./migrations", import.meta.url));
+export { MIGRATIONS_FOLDER };
 
 /** Any fixed number: the advisory lock that serialises concurrent migrations on one server. */
 const MIGRATION_LOCK_ID = 7_310_112;
@@ -22,7 +19,10 @@ const MIGRATION_LOCK_ID = 7_310_112;
 export interface DatabaseOptions {
   /** postgres:// URL; when absent an embedded PGlite database in `dataDir` is used. */
   databaseUrl?: string;
-  /** Directory for the PGlite database (default `./.data`); the database lives in `<dataDir>/pglite`. */
+  /**
+   * Directory of the embedded database (default `./.data`): PGlite files in `<dataDir>/pglite`,
+   * served by one process to all (its pid and port in `<dataDir>/pglite.lock`).
+   */
   dataDir?: string;
   /** postgres.js pool size (default 10). */
   maxConnections?: number;
@@ -39,7 +39,7 @@ export interface DatabaseHandle {
 /** Opens the database described by `options` (see {@link DatabaseOptions}). */
 export async function createDatabase(options: DatabaseOptions = {}): Promise<DatabaseHandle> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl, options.maxConnections ?? 10);
-  return openPglite(resolve(options.dataDir ?? "./.data"));
+  return openPglite(resolve(options.dataDir ?? "./.data"), options.maxConnections ?? 4);
 }
 
 /** Options from the environment: `DATABASE_URL`, else PGlite in `DATA_DIR` (default `./.data`). */
@@ -50,16 +50,55 @@ export function databaseOptionsFromEnv(
   return databaseUrl ? { databaseUrl } : { dataDir: env.DATA_DIR?.trim() || "./.data" };
 }
 
+type ClientFactory = (max: number) => postgres.Sql;
+
 function openPostgres(url: string, max: number): DatabaseHandle {
-  const client = postgres(url, { max, onnotice: () => {} });
+  return openThroughPostgresJs(
+    "postgres",
+    (m) => postgres(url, { max: m, onnotice: () => {} }),
+    max,
+    async () => {},
+  );
+}
+
+/**
+ * The embedded database: postgres.js whose sockets come from the data directory's server (found
+ * through its lock file, or hosted here). Unnamed statements only: the server is one PGlite
+ * session shared by every connection, where named statements of many clients would pile up.
+ */
+function openPglite(dataDir: string, max: number): DatabaseHandle {
+  retainEmbedded(dataDir);
+  const factory: ClientFactory = (m) =>
+    postgres({
+      host: "127.0.0.1",
+      user: "postgres",
+      database: "postgres",
+      max: m,
+      prepare: false,
+      onnotice: () => {},
+      // postgres.js takes a connected socket from `socket` (documented, missing from its types).
+      ...({ socket: () => embeddedSocket(dataDir) } as object),
+    });
+  return openThroughPostgresJs("pglite", factory, max, () => releaseEmbedded(dataDir));
+}
+
+function openThroughPostgresJs(
+  driver: DatabaseDriver,
+  factory: ClientFactory,
+  max: number,
+  afterClose: () => Promise<void>,
+): DatabaseHandle {
+  const client = factory(max);
   const db = drizzlePostgres(client, { schema }) as unknown as Database;
+  let closed = false;
   return {
     db,
-    driver: "postgres",
+    driver,
     async migrate() {
       // A dedicated single connection, so that the session-level advisory lock covers every
-      // statement the migrator sends (two services starting at once must not race).
-      const lockClient = postgres(url, { max: 1, onnotice: () => {} });
+      // statement the migrator sends (two services starting at once must not race). The embedded
+      // server applies the migrations itself when it starts, so there this finds nothing to do.
+      const lockClient = factory(1);
       try {
         await lockClient`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
         await migratePostgres(drizzlePostgres(lockClient), { migrationsFolder: MIGRATIONS_FOLDER });
@@ -69,30 +108,13 @@ function openPostgres(url: string, max: number): DatabaseHandle {
       }
     },
     async close() {
-      await client.end();
-    },
-  };
-}
-
-async function openPglite(dataDir: string): Promise<DatabaseHandle> {
-  const dir = join(dataDir, "pglite");
-  mkdirSync(dir, { recursive: true });
-  const client = await PGlite.create(dir);
-  const pgliteDb = drizzlePglite(client, { schema });
-  // PGlite is one connection in this process: serialise migrate() calls on the handle.
-  let migrating: Promise<void> = Promise.resolve();
-  return {
-    db: pgliteDb as unknown as Database,
-    driver: "pglite",
-    migrate() {
-      migrating = migrating.then(() =>
-        migratePglite(pgliteDb, { migrationsFolder: MIGRATIONS_FOLDER }),
-      );
-      return migrating;
-    },
-    async close() {
-      await migrating.catch(() => {});
-      await client.close();
+      if (closed) return;
+      closed = true;
+      try {
+        await client.end();
+      } finally {
+        await afterClose();
+      }
     },
   };
 }

@@ -1,14 +1,15 @@
 // Test helper run as a child process: starts a registration and stops just before the commit,
 // saying "READY" on stdout, so the parent can kill -9 it with the transaction open.
-// Usage: bun registration-crash-child.ts <storeDir> <modelName>  (DATABASE_URL or DATA_DIR set)
+// Usage: bun registration-crash-child.ts <store> <modelName>  (DATABASE_URL or DATA_DIR set; the
+// store is a directory, a file:// or an s3:// URI, whose credentials come from the environment)
 
-import { FileArtifactStore } from "../artifacts/file-artifact-store.ts";
+import { openArtifactStore } from "../artifacts/open-artifact-store.ts";
 import { createDatabase, databaseOptionsFromEnv } from "../db/client.ts";
 import { ModelRegistry } from "./model-registry.ts";
 
 const [storeDir, modelName] = process.argv.slice(2);
 const handle = await createDatabase(databaseOptionsFromEnv());
-const registry = new ModelRegistry(handle.db, new FileArtifactStore(storeDir), {
+const registry = new ModelRegistry(handle.db, openArtifactStore(storeDir as string), {
   faultHook: async (point) => {
     if (point !== "beforeCommit") return;
     process.stdout.write("READY\n");

@@ -63,7 +63,9 @@ for (const driver of testDrivers()) {
         if (driver === "postgres") {
           await killMidRegistration({ DATABASE_URL: t.options.databaseUrl ?? "" }, "crash-kill");
         } else {
-          // PGlite is single-process: hand the directory to the child, then reopen it.
+          // Close this process's handle so that the child hosts the embedded server itself and
+          // dies with it (kill -9 of the host); reopening takes the stale lock over and recovers.
+          // (A killed client of a running server: artifact-gc.test.ts.)
           await t.handle.close();
           await killMidRegistration({ DATA_DIR: t.options.dataDir ?? "" }, "crash-kill");
           reopened = await createDatabase({ dataDir: t.options.dataDir });

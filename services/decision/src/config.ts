@@ -37,8 +37,8 @@ export const decisionConfigSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, { error: "must be a postgres:// URL" })
     .optional(),
-  /** PGlite directory (its own: a PGlite database serves one process). */
-  DECISION_DATA_DIR: z.string().min(1).default("./.data/decision"),
+  /** Embedded database directory; defaults to DATA_DIR (one store with the forecast service). */
+  DECISION_DATA_DIR: z.string().min(1).default("./.data"),
   /** Comma-separated API keys accepted in addition to the stored ones (local runs). */
   API_KEYS: listVar().default([]),
   /** Most decision-log rows held in memory while the database is unreachable. */
@@ -59,5 +59,9 @@ export const decisionConfigSchema = z.object({
 export type DecisionConfig = z.output<typeof decisionConfigSchema>;
 
 export function parseConfig(env: EnvRecord): DecisionConfig {
-  return parseEnv(decisionConfigSchema, env);
+  // The decision database follows DATA_DIR unless DECISION_DATA_DIR names another directory.
+  return parseEnv(decisionConfigSchema, {
+    ...env,
+    DECISION_DATA_DIR: env.DECISION_DATA_DIR || env.DATA_DIR,
+  });
 }

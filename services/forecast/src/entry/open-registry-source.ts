@@ -52,7 +52,7 @@ export async function openRegistrySource(
         return handle.close();
       };
     }
-    const store = openArtifactStore(artifactStoreLocationFromEnv(env));
+    const store = openArtifactStore(artifactStoreLocationFromEnv(env), env);
     const registry = new ModelRegistry(handle.db, store);
     if (config.DEMO_MODEL) {
       await ensureDemoModel({ registry, modelName: config.MODEL_NAME, log: logger });

@@ -1,0 +1,36 @@
+// `npm start` on the embedded default: this process hosts the embedded database server of DATA_DIR
+// (and of DECISION_DATA_DIR when that differs) for as long as the services run, so neither service
+// owns it and the ml and keys CLIs can use it meanwhile. On a database without keys it creates the
+// local development key (see services/decision/src/cli/dev-key.ts).
+import { devKeyAllowed, ensureDevKey } from "@pp/decision/src/cli/dev-key.ts";
+import { createDatabase, type DatabaseHandle } from "@pp/shared/db/client.ts";
+import { sql } from "drizzle-orm";
+
+export interface EmbeddedStores {
+  /** The key created now (print it once), or null. */
+  devKey: string | null;
+  close(): Promise<void>;
+}
+
+export async function openEmbeddedStores(
+  env: Record<string, string | undefined>,
+): Promise<EmbeddedStores | null> {
+  if (env.DATABASE_URL?.trim()) return null;
+  const dataDir = env.DATA_DIR?.trim() || "./.data";
+  const decisionDir = env.DECISION_DATA_DIR?.trim() || dataDir;
+  const dirs = [...new Set([dataDir, decisionDir])];
+  const handles: DatabaseHandle[] = [];
+  for (const dir of dirs) {
+    const handle = await createDatabase({ dataDir: dir, maxConnections: 1 });
+    handles.push(handle);
+    await handle.db.execute(sql`select 1`); // hosts the server now, or finds the running one
+  }
+  const decision = handles[dirs.indexOf(decisionDir)] as DatabaseHandle;
+  const devKey = devKeyAllowed(env) ? await ensureDevKey(decision.db) : null;
+  return {
+    devKey,
+    async close() {
+      for (const handle of handles) await handle.close().catch(() => {});
+    },
+  };
+}

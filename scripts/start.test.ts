@@ -1,0 +1,81 @@
+// The README's first run: `npm start` on a fresh DATA_DIR hosts the embedded database, creates one
+// local development key and prints it once with a curl line; that very line (run by the shell)
+// gets a 200 from /decision with a real action for the README's example customer. A second start
+// prints no key; NODE_ENV=production, DATABASE_URL or API_KEYS never get one.
+import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { devKeyAllowed } from "@pp/decision/src/cli/dev-key.ts";
+import { freePort } from "@pp/shared/testing/free-port.ts";
+import { type Proc, startBun, stopProc, waitForHttp } from "@pp/shared/testing/processes.ts";
+
+setDefaultTimeout(300_000);
+const root = resolve(import.meta.dirname, "..");
+const dataDir = mkdtempSync(join(tmpdir(), "pp-first-run-"));
+let running: Proc | null = null;
+afterAll(async () => {
+  if (running) await stopProc(running, "SIGKILL");
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function start(ports: { forecast: number; decision: number }): Promise<Proc> {
+  running = startBun("start", join(root, "scripts/start.ts"), {
+    DATA_DIR: dataDir,
+    FORECAST_PORT: String(ports.forecast),
+    DECISION_PORT: String(ports.decision),
+    DATABASE_URL: "",
+    API_KEYS: "",
+    NODE_ENV: "",
+    LOG_LEVEL: "warn",
+  });
+  await waitForHttp(`http://127.0.0.1:${ports.forecast}/ready`, (s) => s === 200, "forecast");
+  await waitForHttp(`http://127.0.0.1:${ports.decision}/health`, (s) => s === 200, "decision");
+  return running;
+}
+
+/** Waits (bounded) for the printed curl line. */
+async function curlLine(proc: Proc): Promise<string> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const line = proc.output.find((l) => l.startsWith("curl -s localhost:"));
+    if (line) return line;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no curl line printed:\n${proc.output.slice(-30).join("\n")}`);
+}
+
+test("devKeyAllowed: only on the embedded default, outside production, without API_KEYS", () => {
+  expect(devKeyAllowed({})).toBe(true);
+  expect(devKeyAllowed({ DATA_DIR: "/x" })).toBe(true);
+  expect(devKeyAllowed({ DATABASE_URL: "postgres://h/db" })).toBe(false);
+  expect(devKeyAllowed({ NODE_ENV: "production" })).toBe(false);
+  expect(devKeyAllowed({ API_KEYS: "k1" })).toBe(false);
+});
+
+test("npm start prints one dev key whose curl line decides a real action; a restart prints none", async () => {
+  const ports = { forecast: await freePort(), decision: await freePort() };
+  let proc = await start(ports);
+  const line = await curlLine(proc);
+  const keys = proc.output.filter((l) => /^\s+ppk_/.test(l));
+  expect(keys).toHaveLength(1);
+  // The exact printed line, run by the shell as a user would paste it (with the status appended).
+  const { stdout } = await new Promise<{ stdout: string }>((resolvePromise, reject) =>
+    execFile("sh", ["-c", `${line} -w '\\n%{http_code}'`], { timeout: 30_000 }, (err, out) =>
+      err ? reject(err) : resolvePromise({ stdout: out }),
+    ),
+  );
+  const [body, status] = [stdout.slice(0, stdout.lastIndexOf("\n")), stdout.split("\n").at(-1)];
+  expect(status, body).toBe("200");
+  const decision = JSON.parse(body) as { chosen: string; customer_id: string };
+  expect(decision.customer_id).toBe("c-42");
+  expect(decision.chosen).not.toBe("none");
+  await stopProc(proc, "SIGTERM");
+
+  proc = await start(ports);
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(proc.output.some((l) => l.startsWith("curl -s localhost:"))).toBe(false);
+  expect(proc.output.some((l) => /^\s+ppk_/.test(l))).toBe(false);
+  await stopProc(proc, "SIGTERM");
+});

@@ -1,0 +1,159 @@
+// Finds the embedded database server of a data directory, or becomes it. Every process that opens
+// the embedded default (services, ml CLI, keys CLI, tests) asks here for a socket: when the lock
+// file names a live server it connects there; when there is none (or its holder died, even by
+// kill -9) this process opens PGlite, applies the migrations, serves it on a loopback port and
+// writes its pid and port into the lock. A client whose host went away finds or becomes the next
+// host on its next connection, so no PGlite directory is ever open in two processes.
+
+import { mkdirSync } from "node:fs";
+import { connect, type Socket } from "node:net";
+import { join, resolve } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { drizzle } from "drizzle-orm/pglite";
+import { migrate } from "drizzle-orm/pglite/migrator";
+import { MIGRATIONS_FOLDER } from "../migrations-folder.ts";
+import {
+  type LockInfo,
+  lockPath,
+  processAlive,
+  readLock,
+  removeLockOf,
+  tryCreateLock,
+  updateLock,
+} from "./server-lock.ts";
+import { serveOverWire, type WireServer } from "./wire-server.ts";
+
+const HOST = "127.0.0.1";
+/** Opening (and on first use creating) a PGlite database takes seconds on a busy machine. */
+const LOCATE_DEADLINE_MS = 120_000;
+
+interface Hosted {
+  pg: PGlite;
+  server: WireServer;
+}
+
+interface Entry {
+  refs: number;
+  hosting: Promise<Hosted> | null;
+}
+
+const entries = new Map<string, Entry>();
+
+export class EmbeddedServerError extends Error {
+  override readonly name = "EmbeddedServerError";
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function connectSocket(port: number): Promise<Socket> {
+  return new Promise((resolvePromise, reject) => {
+    const socket = connect({ host: HOST, port });
+    socket.once("connect", () => {
+      socket.removeListener("error", reject);
+      resolvePromise(socket);
+    });
+    socket.once("error", reject);
+  });
+}
+
+async function startHosting(dataDir: string, lock: LockInfo): Promise<Hosted> {
+  let pg: PGlite | null = null;
+  try {
+    const dir = join(dataDir, "pglite");
+    mkdirSync(dir, { recursive: true });
+    pg = await PGlite.create(dir);
+    await migrate(drizzle(pg), { migrationsFolder: MIGRATIONS_FOLDER });
+    const server = await serveOverWire(pg, { host: HOST });
+    updateLock(dataDir, { ...lock, port: server.port });
+    process.once("exit", () => removeLockOf(dataDir, process.pid));
+    return { pg, server };
+  } catch (error) {
+    await pg?.close().catch(() => {});
+    removeLockOf(dataDir, process.pid);
+    throw error;
+  }
+}
+
+/**
+ * A connected socket to the embedded server of `dataDir`, hosting it in this process when no
+ * live server holds the lock. Bounded: gives up after two minutes naming the lock's holder.
+ */
+export async function embeddedSocket(dataDirInput: string): Promise<Socket> {
+  const dataDir = resolve(dataDirInput);
+  const entry = entries.get(dataDir);
+  if (!entry) throw new EmbeddedServerError(`embedded database ${dataDir} is not open here`);
+  const deadline = Date.now() + LOCATE_DEADLINE_MS;
+  let refused = 0;
+  while (Date.now() < deadline) {
+    if (entry.hosting) return connectSocket((await entry.hosting).server.port);
+    const lock = readLock(dataDir);
+    if (lock && lock.pid !== process.pid && processAlive(lock.pid)) {
+      if (lock.port === 0) {
+        await sleep(100); // the holder is still opening the database
+        continue;
+      }
+      try {
+        return await connectSocket(lock.port);
+      } catch {
+        if (++refused < 3) {
+          await sleep(100);
+          continue;
+        }
+        removeLockOf(dataDir, lock.pid); // alive pid but no server: a reused pid
+        continue;
+      }
+    }
+    if (lock) {
+      removeLockOf(dataDir, lock.pid); // its holder is gone (kill -9, crash)
+      continue;
+    }
+    const mine: LockInfo = {
+      pid: process.pid,
+      port: 0,
+      host: HOST,
+      startedAt: new Date().toISOString(),
+      command: process.argv.slice(1).join(" "),
+    };
+    mkdirSync(dataDir, { recursive: true });
+    if (!tryCreateLock(dataDir, mine)) continue;
+    // Two processes that found the same stale lock at once could each remove it and create their
+    // own; the later one wins the file. Whoever no longer finds itself named stands back.
+    await sleep(50);
+    if (readLock(dataDir)?.pid !== process.pid) continue;
+    entry.hosting = startHosting(dataDir, mine);
+    entry.hosting.catch(() => {
+      entry.hosting = null;
+    });
+  }
+  const holder = readLock(dataDir);
+  throw new EmbeddedServerError(
+    `no embedded database server answered for ${dataDir} within ${LOCATE_DEADLINE_MS / 1000} s` +
+      (holder
+        ? `: ${lockPath(dataDir)} names pid ${holder.pid} (${holder.command}) on port ${holder.port}; ` +
+          "stop that process, or remove the lock file if it is not running"
+        : ""),
+  );
+}
+
+/** Registers a handle on `dataDir` in this process (the host, if any, lives while handles do). */
+export function retainEmbedded(dataDir: string): void {
+  const key = resolve(dataDir);
+  const entry = entries.get(key) ?? { refs: 0, hosting: null };
+  entry.refs++;
+  entries.set(key, entry);
+}
+
+/** Releases a handle; the last one stops this process's server and removes its lock. */
+export async function releaseEmbedded(dataDir: string): Promise<void> {
+  const key = resolve(dataDir);
+  const entry = entries.get(key);
+  if (!entry || --entry.refs > 0) return;
+  entries.delete(key);
+  const hosted = await entry.hosting?.catch(() => null);
+  if (!hosted) return;
+  await hosted.server.close();
+  await hosted.pg.close();
+  removeLockOf(key, process.pid);
+}

@@ -1,0 +1,92 @@
+// The wire-protocol server over one PGlite session: clients' transactions never interleave, a
+// client that vanishes (or idles) mid-transaction is rolled back and frees the session, and the
+// ReadyForQuery parsing that decides when a client's turn ends.
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { PGlite } from "@electric-sql/pglite";
+import postgres from "postgres";
+import { lastReadyStatus, serveOverWire, type WireServer } from "./wire-server.ts";
+
+setDefaultTimeout(60_000);
+let pg: PGlite;
+let server: WireServer;
+const clients: postgres.Sql[] = [];
+const client = (max = 1) => {
+  const sql = postgres({
+    host: "127.0.0.1",
+    port: server.port,
+    user: "postgres",
+    database: "postgres",
+    max,
+    prepare: false,
+    onnotice: () => {},
+  });
+  clients.push(sql);
+  return sql;
+};
+
+beforeAll(async () => {
+  pg = await PGlite.create();
+  server = await serveOverWire(pg, { idleInTransactionMs: 1500 });
+  await pg.exec("create table t (id serial primary key, who text not null, n int not null)");
+});
+afterAll(async () => {
+  for (const sql of clients) await sql.end({ timeout: 1 }).catch(() => {});
+  await server.close();
+  await pg.close();
+});
+
+test("lastReadyStatus reads the last ReadyForQuery of a backend output", () => {
+  const z = (status: string) => Uint8Array.of(0x5a, 0, 0, 0, 5, status.charCodeAt(0));
+  const other = Uint8Array.of(0x43, 0, 0, 0, 7, 0x61, 0x62, 0); // CommandComplete "ab"
+  expect(lastReadyStatus(new Uint8Array([...other, ...z("T")]))).toBe("T");
+  expect(lastReadyStatus(new Uint8Array([...z("T"), ...other, ...z("I")]))).toBe("I");
+  expect(lastReadyStatus(other)).toBeNull();
+});
+
+test("concurrent transactions of many clients never see each other's partial work", async () => {
+  const sqls = [client(3), client(3), client(1)];
+  const work = sqls.flatMap((sql, c) =>
+    Array.from({ length: 20 }, (_, i) =>
+      sql.begin(async (tx) => {
+        const who = `c${c}-${i}`;
+        await tx`insert into t (who, n) values (${who}, 1)`;
+        await new Promise((r) => setTimeout(r, 1)); // yield mid-transaction
+        const [row] = await tx`select count(*)::int as n from t where who = ${who}`;
+        await tx`insert into t (who, n) values (${who}, ${(row as { n: number }).n + 1})`;
+      }),
+    ),
+  );
+  await Promise.all(work);
+  const rows =
+    await (sqls[0] as postgres.Sql)`select who, array_agg(n order by n) as ns from t group by who`;
+  expect(rows.length).toBe(60);
+  for (const row of rows) expect(row.ns).toEqual([1, 2]);
+});
+
+test("a client that vanishes mid-transaction is rolled back; the others go on", async () => {
+  const doomed = client();
+  const reserved = await doomed.reserve();
+  await reserved`begin`;
+  await reserved`insert into t (who, n) values ('doomed', 1)`;
+  const other = client();
+  const waiting = other`select count(*)::int as n from t where who = 'doomed'`;
+  // Kill the doomed client's socket without a ROLLBACK or Terminate.
+  await doomed.end({ timeout: 0 });
+  const [row] = await waiting;
+  expect((row as { n: number }).n).toBe(0);
+  expect(pg.isInTransaction()).toBe(false);
+});
+
+test("a client idle inside a transaction is disconnected after the timeout and rolled back", async () => {
+  const idle = client();
+  const reserved = await idle.reserve();
+  await reserved`begin`;
+  await reserved`insert into t (who, n) values ('idle', 1)`;
+  const started = performance.now();
+  const [row] = await client()`select count(*)::int as n from t where who = 'idle'`;
+  const waited = performance.now() - started;
+  expect((row as { n: number }).n).toBe(0);
+  expect(waited).toBeGreaterThan(1000);
+  expect(waited).toBeLessThan(10_000);
+  reserved.release();
+});

@@ -1,0 +1,51 @@
+// `ml gc [--delete] [--min-age 1h]`: lists the artifact prefixes that no model version references
+// (a dry run by default) and, with --delete, removes them. Refuses to delete when versions exist
+// but none of them is in this store: ARTIFACT_STORE_URI is then probably not the registry's store.
+import { deleteOrphans, type GcPrefix, planArtifactGc } from "./artifact-gc.ts";
+import type { ModelRegistry } from "./model-registry.ts";
+import { RegistryStateError } from "./registry-errors.ts";
+
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "0", "90s", "15m", "1h", "7d" → milliseconds; throws a RangeError naming the option. */
+export function parseMinAge(value: string): number {
+  const match = /^(\d+)([smhd]?)$/.exec(value.trim());
+  if (!match)
+    throw new RangeError(`--min-age: expected e.g. 0, 90s, 15m, 1h or 7d, got "${value}"`);
+  return Number(match[1]) * (UNITS[match[2] || "s"] as number);
+}
+
+const line = (g: GcPrefix, now: Date) =>
+  `${g.prefix}\t${g.objects.length} objects\t${g.bytes} bytes\t` +
+  `${Math.round((now.getTime() - g.newest.getTime()) / 60_000)} min old`;
+
+export async function gcCommand(
+  registry: ModelRegistry,
+  options: { delete: boolean; minAgeMs: number },
+  print: (s: string) => void = console.log,
+): Promise<void> {
+  const now = new Date();
+  const plan = await planArtifactGc(registry, { minAgeMs: options.minAgeMs, now });
+  const store = registry.store.baseUri;
+  for (const g of plan.orphans) print(line(g, now));
+  const bytes = plan.orphans.reduce((s, g) => s + g.bytes, 0);
+  print(
+    `${store}: ${plan.orphans.length} unreferenced prefixes (${bytes} bytes), ` +
+      `${plan.referenced} referenced by versions, ${plan.young.length} younger than --min-age kept`,
+  );
+  if (plan.elsewhere.length > 0) {
+    print(`versions whose artifacts are in another store:\n  ${plan.elsewhere.join("\n  ")}`);
+  }
+  if (!options.delete) {
+    if (plan.orphans.length > 0) print("dry run: pass --delete to remove them");
+    return;
+  }
+  if (plan.referenced === 0 && plan.elsewhere.length > 0) {
+    throw new RegistryStateError(
+      `not deleting: ${plan.elsewhere.length} versions point outside ${store}; ` +
+        "set ARTIFACT_STORE_URI to the store the registry uses",
+    );
+  }
+  const removed = await deleteOrphans(registry, plan);
+  print(`deleted ${removed} objects in ${plan.orphans.length} prefixes`);
+}

@@ -1,0 +1,102 @@
+// Real child processes for store and topology tests: start a Bun script with an environment, keep
+// its output, wait for an HTTP answer, stop it with a signal (bounded). Test support (Node APIs).
+import { type ChildProcess, spawn } from "node:child_process";
+
+export interface Proc {
+  name: string;
+  child: ChildProcess;
+  output: string[];
+  exited(): boolean;
+}
+
+/** Starts `bun <script> ...args` with `env` added to this process's environment. */
+export function startBun(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  { cwd, args = [] }: { cwd?: string; args?: string[] } = {},
+): Proc {
+  const child = spawn(process.execPath, [script, ...args], {
+    ...(cwd ? { cwd } : {}),
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output: string[] = [];
+  const keep = (chunk: Buffer) => {
+    if (output.length < 5000) output.push(...chunk.toString().split("\n").filter(Boolean));
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  return {
+    name,
+    child,
+    output,
+    exited: () => child.exitCode !== null || child.signalCode !== null,
+  };
+}
+
+/**
+ * Runs `bun <script> ...args` to completion (bounded by `timeoutMs`, then SIGKILL). Asynchronous:
+ * the calling process may be the one hosting the embedded database the child connects to.
+ */
+export function runBun(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  { cwd, timeoutMs = 120_000 }: { cwd?: string; timeoutMs?: number } = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, [script, ...args], {
+      ...(cwd ? { cwd } : {}),
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr?.on("data", (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolvePromise({ status, stdout, stderr });
+    });
+  });
+}
+
+/** Sends `signal` and waits (at most `ms`) for the exit; SIGKILL after that. */
+export async function stopProc(proc: Proc, signal: NodeJS.Signals = "SIGTERM", ms = 10_000) {
+  if (proc.exited()) return;
+  const exited = new Promise<void>((r) => proc.child.once("exit", () => r()));
+  proc.child.kill(signal);
+  const timer = setTimeout(() => proc.child.kill("SIGKILL"), ms);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Polls `url` until `ok(status, body)` holds; throws with the last answer after `ms`. */
+export async function waitForHttp(
+  url: string,
+  ok: (status: number, body: string) => boolean,
+  what: string,
+  ms = 120_000,
+  init?: RequestInit,
+): Promise<string> {
+  const deadline = Date.now() + ms;
+  let last = "no answer";
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url, init);
+      const body = await res.text();
+      last = `${res.status} ${body.slice(0, 300)}`;
+      if (ok(res.status, body)) return body;
+    } catch (err) {
+      last = String(err);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what}: no good answer from ${url} within ${ms} ms; last: ${last}`);
+}
