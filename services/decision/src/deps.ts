@@ -9,7 +9,9 @@ import { createLogger, type Logger } from "@pp/shared/logging/logger.ts";
 import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import packageJson from "../package.json" with { type: "json" };
 import { BufferedAuditLog } from "./audit/audit-log.ts";
+import type { DecisionAudit } from "./audit/decision-audit.ts";
 import { decisionLogSink } from "./audit/decision-log-sink.ts";
+import { WriteThroughAuditLog } from "./audit/write-through-audit-log.ts";
 import { ApiKeyRing } from "./auth/api-key-ring.ts";
 import type { DecisionConfig } from "./config.ts";
 import { createForecastClient, type ForecastClient } from "./forecast-client/forecast-client.ts";
@@ -22,7 +24,7 @@ export interface DecisionDeps extends ServiceDeps {
   database: DatabaseProvider;
   forecast: ForecastClient;
   policies: PolicyCatalog;
-  audit: BufferedAuditLog;
+  audit: DecisionAudit;
   apiKeys: ApiKeyRing;
 }
 
@@ -36,7 +38,7 @@ export function forecastReachableCheck(config: DecisionConfig, fetchImpl?: typeo
 }
 
 /** Not ready while the decision log buffer is full (decisions would be refused). */
-export function auditBufferCheck(audit: BufferedAuditLog): ReadinessCheck {
+export function auditBufferCheck(audit: DecisionAudit): ReadinessCheck {
   return {
     name: "decision_log",
     async check() {
@@ -55,6 +57,8 @@ export interface DecisionDepsOptions {
   database?: DatabaseProvider;
   /** How to reach the forecast service; default: HTTP to FORECAST_URL. */
   forecastTransport?: ForecastTransport;
+  /** Write each decision's row before answering (Workers) instead of buffering it. */
+  writeThrough?: boolean;
   overrides?: Partial<DecisionDeps>;
 }
 
@@ -90,14 +94,17 @@ export function buildDecisionDeps(
     const state = forecast.breaker.state;
     breakerState.set(undefined, state === "closed" ? 0 : state === "half_open" ? 1 : 2);
   });
+  const sink = decisionLogSink(database);
   const audit =
     options.overrides?.audit ??
-    new BufferedAuditLog({
-      sink: decisionLogSink(database),
-      capacity: config.DECISION_LOG_BUFFER_ROWS,
-      logger,
-      metrics,
-    });
+    (options.writeThrough
+      ? new WriteThroughAuditLog({ sink, logger, metrics })
+      : new BufferedAuditLog({
+          sink,
+          capacity: config.DECISION_LOG_BUFFER_ROWS,
+          logger,
+          metrics,
+        }));
   return {
     config,
     service: serviceName,

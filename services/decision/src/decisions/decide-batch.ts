@@ -78,7 +78,7 @@ export async function decideBatch(deps: DecisionDeps, body: BatchRequest): Promi
       modelName: "unavailable",
       modelVersion: 0,
     }));
-    recordOrRefuse(deps, rows);
+    await recordOrRefuse(deps, rows);
     return {
       ...base,
       selected: [],
@@ -165,7 +165,7 @@ export async function decideBatch(deps: DecisionDeps, body: BatchRequest): Promi
       modelVersion: forecast.model.version,
     });
   }
-  recordOrRefuse(deps, rows);
+  await recordOrRefuse(deps, rows);
 
   return {
     ...base,

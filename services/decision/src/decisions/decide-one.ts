@@ -3,6 +3,7 @@
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import { AuditBufferFullError } from "../audit/audit-log.ts";
+import { AuditWriteError } from "../audit/write-through-audit-log.ts";
 import type { DecisionDeps } from "../deps.ts";
 import { ForecastUnavailableError } from "../forecast-client/forecast-errors.ts";
 import type { ActivePolicy } from "../policy/policy-definition.ts";
@@ -34,12 +35,19 @@ export function bufferFullError(err: AuditBufferFullError): AppError {
   );
 }
 
-/** Appends rows to the decision log, turning a full buffer into a 503. */
-export function recordOrRefuse(deps: DecisionDeps, rows: NewDecisionLogRow[]): void {
+/** Records rows in the decision log, turning a full buffer or a failed write into a 503. */
+export async function recordOrRefuse(deps: DecisionDeps, rows: NewDecisionLogRow[]): Promise<void> {
   try {
-    deps.audit.append(rows);
+    await deps.audit.append(rows);
   } catch (err) {
     if (err instanceof AuditBufferFullError) throw bufferFullError(err);
+    if (err instanceof AuditWriteError) {
+      throw new AppError(
+        "unavailable",
+        "Decision log unavailable: the decision could not be recorded, so it is not given; retry shortly",
+        { headers: { "Retry-After": "5" }, cause: err },
+      );
+    }
     throw err;
   }
 }
@@ -125,7 +133,7 @@ export async function decideOne(
     }
     answer = fallbackAnswer(policy, body, err);
   }
-  recordOrRefuse(deps, [
+  await recordOrRefuse(deps, [
     {
       decisionId: answer.decision_id,
       decidedAt: new Date(),
