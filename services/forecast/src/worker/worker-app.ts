@@ -99,6 +99,9 @@ export function workerHandler(options: WorkerOptions) {
           poll_interval_ms: config.MODEL_POLL_INTERVAL_MS,
         });
         loading = deps.model.refresh();
+        // The load's I/O (KV, R2, fetch) belongs to this request: keep it alive until done,
+        // even when this request is a /health that answers at once.
+        ctx.waitUntil(loading);
         lastCheck = Date.now();
       }
       const interval = deps.config.MODEL_POLL_INTERVAL_MS;
