@@ -65,7 +65,7 @@ export async function publishFiles(
   files: Map<string, Uint8Array>,
   name: string,
   version: number,
-  options: Omit<PublishOptions, "name" | "version">,
+  options: Omit<PublishOptions, "name" | "version" | "target">,
 ): Promise<string> {
   const config = resolve(options.config ?? join(forecastDir, "wrangler.toml"));
   const dir = mkdtempSync(join(tmpdir(), "pp-publish-"));
