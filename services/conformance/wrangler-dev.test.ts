@@ -209,7 +209,7 @@ describe("wrangler dev: forecast from R2 behind a KV pointer, decision through H
     expect(v2.artifact_sha256).not.toBe(v1.artifact_sha256);
     const metrics = await (await get(`${forecast.url}/metrics`)).text();
     expect(metrics).toContain('model_version_info{name="purchase",version="2"} 1');
-  }, 90_000);
+  }, 180_000);
 
   test("a corrupt artifact is refused; v2 keeps answering", async () => {
     const files = await exportBundleFiles(registry, db.handle.db, "purchase", 1);
