@@ -31,6 +31,7 @@ const scripts: BenchScript[] = [
   { name: "forecast", file: "forecast.ts", args: [], quickArgs: ["3"] },
   { name: "forecast-compute", file: "forecast-compute.ts", args: [], quickArgs: ["50"] },
   { name: "decision", file: "decision.ts", args: [], quickArgs: ["3"] },
+  { name: "workers", file: "workers.ts", args: [], quickArgs: ["50", "1"] },
   {
     name: "campaign",
     file: "campaign.ts",

@@ -1,12 +1,13 @@
 // Load test of the decision service on 127.0.0.1 (autocannon, bounded in time): /health, single
 // /decision and /decision/batch with 1,000 customers; prints requests/s, p50 and p99 and what the
 // decision log did. The forecast service runs beside it as a real process serving the demo
-// bundle shipped in services/forecast/worker-model; the decision log is PGlite in a temp dir.
+// demo bundle (5,000 customers, the demo recipe); the decision log is PGlite in a temp dir.
 // Usage: bun bench/decision.ts [seconds per run, default 8]
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { demoBundleDir } from "../services/forecast/src/testing/demo-bundle-dir.ts";
 import { freePort } from "../shared/testing/free-port.ts";
 import { autocannon } from "./autocannon.ts";
 import { benchResults } from "./bench-results.ts";
@@ -44,7 +45,7 @@ function stopAll() {
 process.on("exit", stopAll);
 
 try {
-  const bundle = join(root, "services/forecast/worker-model");
+  const bundle = await demoBundleDir({ customers: 5000, seed: 42 });
   const forecast = await start("forecast", { MODEL_SOURCE: `bundle:${bundle}` }, "/ready");
   const decision = await start(
     "decision",

@@ -4,7 +4,7 @@
 // handling (Server-Timing), to separate the formulas from HTTP and JSON.
 // Usage: bun bench/forecast-compute.ts [runs, default 200]
 import { readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { createApp } from "../services/forecast/src/app.ts";
 import { parseConfig } from "../services/forecast/src/config.ts";
 import { buildForecastDeps } from "../services/forecast/src/deps.ts";
@@ -12,12 +12,13 @@ import { resolveCustomers } from "../services/forecast/src/forecasting/customer-
 import { forecastBatch } from "../services/forecast/src/forecasting/forecast-batch.ts";
 import { bundleModelSource } from "../services/forecast/src/model/model-sources.ts";
 import { ortEngine } from "../services/forecast/src/model/ort-engine.ts";
+import { demoBundleDir } from "../services/forecast/src/testing/demo-bundle-dir.ts";
 import { benchResults } from "./bench-results.ts";
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const runs = Number(positional[0] ?? 200);
 const results = benchResults("forecast-compute");
-const dir = join(resolve(import.meta.dirname, ".."), "services/forecast/worker-model");
+const dir = await demoBundleDir({ customers: 5000, seed: 42 });
 const source = bundleModelSource({
   read: async (name) => new Uint8Array(await readFile(join(dir, name))),
   description: `bundle:${dir}`,

@@ -2,11 +2,12 @@
 // /forecast and /forecast with 1,000 customers; prints requests/s, p50 and p99, then the server
 // time (Server-Timing) of 1,000-customer batches: warm (a repeated question, answered from the
 // per-model cache of stored customers) and cold (a new horizon every request: every formula runs).
-// The service runs as a real Bun process serving services/forecast/worker-model (the exported bundle).
+// The service runs as a real Bun process serving the demo bundle (5,000 customers, the demo recipe).
 // Usage: bun bench/forecast.ts [seconds per run, default 6] [engine: onnxruntime-web|typescript]
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { demoBundleDir } from "../services/forecast/src/testing/demo-bundle-dir.ts";
 import { freePort } from "../shared/testing/free-port.ts";
 import { autocannon } from "./autocannon.ts";
 import { benchResults } from "./bench-results.ts";
@@ -16,7 +17,7 @@ const seconds = Number(positional[0] ?? 6);
 const engine = positional[1] ?? "onnxruntime-web";
 const results = benchResults("forecast");
 const root = resolve(import.meta.dirname, "..");
-const bundle = join(root, "services/forecast/worker-model");
+const bundle = await demoBundleDir({ customers: 5000, seed: 42 });
 
 const port = await freePort();
 const child: ChildProcess = spawn(

@@ -241,6 +241,20 @@ export function buildCli(): Command {
     });
 
   program
+    .command("publish")
+    .description("upload a version's bundle to R2 and point the forecast Workers' KV pointer at it")
+    .argument("<name>")
+    .argument("[version]", "default: the production version")
+    .requiredOption("--target <target>", "where to publish: cloudflare")
+    .option("--local", "wrangler's local state (what `wrangler dev` reads), not the account")
+    .option("--persist-to <dir>", "wrangler --persist-to directory of `wrangler dev`")
+    .option("--config <file>", "wrangler config with the bindings (default: the forecast one)")
+    .action(async (name: string, version: string | undefined, o: Record<string, string>) => {
+      const { publishFromCli } = await import("../services/forecast/scripts/publish-model.ts");
+      await publishFromCli(name, version, o);
+    });
+
+  program
     .command("models")
     .description("list registered model versions")
     .argument("[name]")

@@ -127,40 +127,64 @@ test("a broken file is refused by the parser (the parse check can fail)", async 
   await expect(parse("broken.tf", 'resource "a" "b" {\n  x = \n')).rejects.toThrow(/broken\.tf/);
 });
 
-describe("cloudflare: Workers for forecast and decision", () => {
-  test("two module scripts, the artifact bucket and KV bound to forecast, decision bound to forecast", async () => {
-    const { resource } = await loadModule("cloudflare");
-    const scripts = resource.cloudflare_workers_script ?? {};
-    expect(Object.keys(scripts).sort()).toEqual(["decision", "forecast"]);
-    const forecast = one(scripts.forecast);
-    const decision = one(scripts.decision);
-    for (const script of [forecast, decision]) {
-      expect(script.module).toBe(true);
-      expect(String(script.content)).toMatch(/^\$\{file\(var\.[a-z_]+_script_path\)\}$/);
-    }
-    expect(Object.keys(resource.cloudflare_r2_bucket ?? {})).toEqual(["model_artifacts"]);
-    expect(Object.keys(resource.cloudflare_workers_kv_namespace ?? {})).toEqual(["model_pointer"]);
-    expect(forecast.r2_bucket_binding).toEqual([
-      { name: "MODEL_ARTIFACTS", bucket_name: tf("cloudflare_r2_bucket.model_artifacts.name") },
-    ]);
-    expect(forecast.kv_namespace_binding).toEqual([
-      {
-        name: "MODEL_POINTER",
-        namespace_id: tf("cloudflare_workers_kv_namespace.model_pointer.id"),
-      },
-    ]);
-    // The binding name the decision worker entry reads (env.FORECAST).
-    expect(decision.service_binding).toEqual([
-      { name: "FORECAST", service: tf("cloudflare_workers_script.forecast.name") },
-    ]);
-    const workerEntry = readFileSync(
-      join(terraformDir, "../../services/decision/src/entry/worker.ts"),
-      "utf8",
+/** `key = "value"` settings of one `[[table]]` entry (by its binding) in a wrangler.toml. */
+function wranglerBinding(file: string, table: string, binding: string): Record<string, string> {
+  const toml = readFileSync(join(terraformDir, "../../services", file), "utf8");
+  const blocks = toml.split(/^\[/m).filter((b) => b.startsWith(`[${table}]]`));
+  for (const block of blocks) {
+    const settings = Object.fromEntries(
+      [...block.matchAll(/^(\w+)\s*=\s*"([^"]*)"/gm)].map((m) => [m[1], m[2]]),
     );
-    expect(workerEntry).toContain("env.FORECAST");
-    // The forecast worker's MODEL_SOURCE is one the service's config accepts.
-    const bindings = forecast.plain_text_binding as Array<{ name: string; text: string }>;
-    expect(bindings.map((b) => b.name).sort()).toEqual(["LOG_LEVEL", "MODEL_SOURCE"]);
+    if (settings.binding === binding) return settings as Record<string, string>;
+  }
+  throw new Error(`${file} has no [[${table}]] binding ${binding}`);
+}
+
+describe("cloudflare: the resources the Workers bind to (wrangler deploys the Workers)", () => {
+  test("R2 bucket, KV namespace and Hyperdrive config; no single-file script uploads", async () => {
+    const { resource, variable } = await loadModule("cloudflare");
+    // Both Workers import data (and WASM) modules, which cloudflare_workers_script's single
+    // `content` file cannot carry: they are deployed with `wrangler deploy` (README).
+    expect(resource.cloudflare_workers_script).toBeUndefined();
+    expect(Object.keys(resource).sort()).toEqual([
+      "cloudflare_hyperdrive_config",
+      "cloudflare_r2_bucket",
+      "cloudflare_workers_kv_namespace",
+    ]);
+    const bucket = one(resource.cloudflare_r2_bucket?.model_artifacts);
+    expect(bucket.name).toBe(`${tf("var.name_prefix")}-model-artifacts`);
+    const hyperdrive = one(resource.cloudflare_hyperdrive_config?.decision_db);
+    const origin = one(hyperdrive.origin as Array<Record<string, unknown>>);
+    expect(origin).toMatchObject({
+      scheme: "postgres",
+      host: tf("var.postgres_host"),
+      password: tf("var.postgres_password"),
+    });
+    // Decisions, keys and policies must be read fresh.
+    expect(one(hyperdrive.caching as Array<Record<string, unknown>>).disabled).toBe(true);
+    expect((variable.postgres_password as Array<{ sensitive?: boolean }>)[0]?.sensitive).toBe(true);
+  });
+
+  test("the wrangler configs bind what Terraform provisions, under the names the entries read", async () => {
+    const { variable } = await loadModule("cloudflare");
+    const prefix = (variable.name_prefix as Array<{ default: string }>)[0]?.default;
+    for (const file of ["forecast/wrangler.toml", "forecast/wrangler.lite.toml"]) {
+      expect(wranglerBinding(file, "r2_buckets", "MODEL_ARTIFACTS").bucket_name).toBe(
+        `${prefix}-model-artifacts`,
+      );
+      expect(wranglerBinding(file, "kv_namespaces", "MODEL_POINTER").id).toBeDefined();
+    }
+    expect(wranglerBinding("decision/wrangler.toml", "hyperdrive", "HYPERDRIVE").id).toBeDefined();
+    const source = (path: string) =>
+      readFileSync(join(terraformDir, "../../services", path), "utf8");
+    expect(source("forecast/src/worker/worker-app.ts")).toContain("env.MODEL_POINTER");
+    expect(source("forecast/src/worker/worker-app.ts")).toContain("env.MODEL_ARTIFACTS");
+    expect(source("decision/src/entry/worker.ts")).toContain("env.HYPERDRIVE");
+    expect(source("decision/src/entry/worker.ts")).toContain("env.FORECAST");
+    // The production env of decision binds forecast by service binding.
+    expect(source("decision/wrangler.toml")).toMatch(
+      /\[env\.production\][\s\S]*services = \[\{ binding = "FORECAST", service = "pp-forecast" \}\]/,
+    );
   });
 });
 

@@ -4,7 +4,7 @@
 // (.wasm as CompiledWasm, .onnx and other files as Data) are carried over.
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { basename, join, relative, resolve } from "node:path";
 
 export const repoRoot = resolve(import.meta.dirname, "../..");
 export const binDir = join(repoRoot, "node_modules", ".bin");
@@ -36,18 +36,27 @@ function listFiles(dir: string): string[] {
   );
 }
 
-/** Bundles `services/<service>` into `outDir` (wrangler runs under Node, as it must). */
-export async function bundleWorker(service: string, outDir: string): Promise<WorkerBundle> {
+/**
+ * Bundles `services/<service>` into `outDir` (wrangler runs under Node, as it must), with
+ * `wrangler.toml` or another `config` of that service; `env` reaches its build step (e.g.
+ * FORECAST_BUNDLE_FROM for the forecast model).
+ */
+export async function bundleWorker(
+  service: string,
+  outDir: string,
+  options: { config?: string; env?: Record<string, string> } = {},
+): Promise<WorkerBundle> {
   const serviceDir = join(repoRoot, "services", service);
-  const toml = readFileSync(join(serviceDir, "wrangler.toml"), "utf8");
+  const configFile = options.config ?? "wrangler.toml";
+  const toml = readFileSync(join(serviceDir, configFile), "utf8");
   const output: string[] = [];
   const exit = await new Promise<{ code: number | null; signal: string | null }>((done, fail) => {
     const child = spawn(
       "node",
-      [join(binDir, "wrangler"), "deploy", "--dry-run", "--outdir", outDir],
+      [join(binDir, "wrangler"), "deploy", "--dry-run", "-c", configFile, "--outdir", outDir],
       {
         cwd: serviceDir,
-        env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
+        env: { ...process.env, ...options.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
         stdio: ["ignore", "pipe", "pipe"],
       },
     );
@@ -64,7 +73,9 @@ export async function bundleWorker(service: string, outDir: string): Promise<Wor
   const files = listFiles(outDir)
     .map((file) => relative(outDir, file))
     .filter((name) => !name.endsWith(".map") && name !== "README.md" && !name.endsWith(".capnp"));
-  const mainModule = "worker.js";
+  // wrangler names the bundle after the entry file (src/entry/worker-lite.ts → worker-lite.js).
+  const main = JSON.parse(wranglerSetting(toml, "main") ?? '"worker.ts"') as string;
+  const mainModule = `${basename(main).replace(/\.[cm]?[jt]s$/, "")}.js`;
   if (!files.includes(mainModule)) {
     throw new Error(`wrangler wrote no ${mainModule} in ${outDir}:\n${output.join("")}`);
   }
@@ -82,25 +93,63 @@ export async function bundleWorker(service: string, outDir: string): Promise<Wor
   };
 }
 
-/** Writes `<outDir>/<name>.capnp` serving the bundle on `address` with text bindings. */
+/** A Hyperdrive binding served by workerd itself: connections go straight to `url`'s server. */
+export interface LocalHyperdrive {
+  binding: string;
+  /** postgres://user[:password]@host:port/database */
+  url: string;
+}
+
+function hyperdriveParts(h: LocalHyperdrive) {
+  const url = new URL(h.url);
+  return {
+    address: `${url.hostname}:${url.port || "5432"}`,
+    database: decodeURIComponent(url.pathname.slice(1)),
+    user: decodeURIComponent(url.username || "postgres"),
+    // workerd needs one; a trust-auth server ignores it.
+    password: decodeURIComponent(url.password || "unused"),
+  };
+}
+
+/**
+ * Writes `<outDir>/<name>.capnp` serving the bundle on `address` with text bindings, and a
+ * Hyperdrive binding when asked (then run `workerd serve --experimental`).
+ */
 export function writeWorkerdConfig(
   bundle: WorkerBundle,
-  options: { name: string; address: string; bindings: Record<string, string> },
+  options: {
+    name: string;
+    address: string;
+    bindings: Record<string, string>;
+    hyperdrive?: LocalHyperdrive;
+  },
 ): string {
   const q = (s: string) => JSON.stringify(s);
+  const h = options.hyperdrive ? hyperdriveParts(options.hyperdrive) : undefined;
   const modules = bundle.modules
     .map((m) => `      (name = ${q(m.name)}, ${m.kind} = embed ${q(m.name)})`)
     .join(",\n");
-  const bindings = Object.entries(options.bindings)
-    .map(([name, value]) => `      (name = ${q(name)}, text = ${q(value)})`)
-    .join(",\n");
+  const bindings = [
+    ...Object.entries(options.bindings).map(
+      ([name, value]) => `      (name = ${q(name)}, text = ${q(value)})`,
+    ),
+    ...(h && options.hyperdrive
+      ? [
+          `      (name = ${q(options.hyperdrive.binding)}, hyperdrive = (designator = "postgres", ` +
+            `database = ${q(h.database)}, user = ${q(h.user)}, password = ${q(h.password)}, scheme = "postgresql"))`,
+        ]
+      : []),
+  ].join(",\n");
+  const postgresService = h
+    ? `\n    (name = "postgres", external = (address = ${q(h.address)}, tcp = ())),`
+    : "";
   const config = `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
   services = [
     (name = "main", worker = .worker),
     # Outbound fetches may reach loopback and private hosts (e.g. the forecast service).
-    (name = "internet", network = (allow = ["public", "private", "local"])),
+    (name = "internet", network = (allow = ["public", "private", "local"])),${postgresService}
   ],
   sockets = [(name = "http", address = ${q(options.address)}, http = (), service = "main")],
 );

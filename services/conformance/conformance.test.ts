@@ -1,8 +1,12 @@
 // One HTTP suite run against both services under Bun, Node, Deno and workerd, each started as a
 // real process. A runtime that fails to start fails its tests: none is skipped.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { decisionLog } from "@pp/shared/db/schema.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
+import { inArray } from "drizzle-orm";
 import { parseExposition, sampleValue } from "../../shared/metrics/exposition-parser.ts";
-import { ensureForecastBundle, forecastBundleDir } from "./forecast-bundle.ts";
+import { PolicyCatalog } from "../decision/src/policy/policy-catalog.ts";
+import { forecastBundle } from "./forecast-bundle.ts";
 import {
   type RunningService,
   type RuntimeName,
@@ -26,24 +30,37 @@ export const jsonPostRoutes: Record<ServiceName, string[]> = {
   decision: [],
 };
 
+const API_KEY = "conformance-key";
+let bundleDir = "";
+/** One PostgreSQL database for the decision services of all four runtimes. */
+let database: TestDatabase | undefined;
+
 /**
- * Extra environment per service for the conformance runs (e.g. where the forecast service
- * finds a model). Decision also gets FORECAST_URL pointing at the same runtime's forecast.
+ * Extra environment per service for the conformance runs (where the forecast service finds its
+ * model, the decision service its database). Decision also gets FORECAST_URL pointing at the
+ * same runtime's forecast; on workerd its database is a HYPERDRIVE binding to the same URL.
  */
-export const serviceEnv: Record<ServiceName, Record<string, string>> = {
-  forecast: { MODEL_SOURCE: `bundle:${forecastBundleDir}`, MODEL_POLL_INTERVAL_MS: "0" },
-  decision: {},
-};
+function serviceEnv(service: ServiceName): Record<string, string> {
+  if (service === "forecast") {
+    return { MODEL_SOURCE: `bundle:${bundleDir}`, MODEL_POLL_INTERVAL_MS: "0" };
+  }
+  return { DATABASE_URL: database?.options.databaseUrl ?? "", API_KEYS: API_KEY };
+}
 
 const pairs = new Map<RuntimeName, Promise<RuntimePair>>();
 
 async function startPair(runtime: RuntimeName): Promise<RuntimePair> {
-  const forecast = await startService(runtime, "forecast", serviceEnv.forecast);
+  const forecast = await startService(runtime, "forecast", serviceEnv("forecast"), {
+    buildEnv: { FORECAST_BUNDLE_FROM: bundleDir },
+  });
   try {
-    const decision = await startService(runtime, "decision", {
-      ...serviceEnv.decision,
-      FORECAST_URL: forecast.baseUrl,
-    });
+    const databaseUrl = database?.options.databaseUrl as string;
+    const decision = await startService(
+      runtime,
+      "decision",
+      { ...serviceEnv("decision"), FORECAST_URL: forecast.baseUrl },
+      runtime === "workerd" ? { hyperdrive: { binding: "HYPERDRIVE", url: databaseUrl } } : {},
+    );
     return { forecast, decision };
   } catch (err) {
     await forecast.stop();
@@ -52,7 +69,11 @@ async function startPair(runtime: RuntimeName): Promise<RuntimePair> {
 }
 
 beforeAll(async () => {
-  await ensureForecastBundle();
+  bundleDir = await forecastBundle();
+  database = await openTestDatabase("postgres");
+  // Seeded once here, so four services starting at once do not race to seed the policies.
+  const db = database.handle.db;
+  await new PolicyCatalog(async () => db).active();
   // All runtimes start at once; each describe block waits only for its own.
   for (const runtime of runtimeNames) {
     const pair = startPair(runtime);
@@ -69,6 +90,7 @@ afterAll(async () => {
     ),
   );
   removeWorkerBundles();
+  await database?.cleanup();
 });
 
 /** Every request is bounded: a dead server fails the test quickly instead of timing it out
@@ -128,7 +150,7 @@ describe("forecast: identical answers on every runtime", () => {
         : [],
     );
     expect(running.map((r) => r.runtime)).toEqual([...runtimeNames]);
-    const ids = (await Bun.file(`${forecastBundleDir}/customers.json`).json()).ids.slice(0, 40);
+    const ids = (await Bun.file(`${bundleDir}/customers.json`).json()).ids.slice(0, 40);
     const request = {
       horizon: { value: 26, unit: "week" },
       discount_rate: 0.1,
@@ -181,6 +203,65 @@ describe("forecast: identical answers on every runtime", () => {
     // This test is the first to wait for all runtimes to start, as the per-runtime beforeAll
     // below does: it gets the same start-up budget.
   }, 90_000);
+});
+
+describe("decision: identical answers on every runtime, each one a decision_log row", () => {
+  test("POST /decision (ids and a summary) agrees across runtimes and is recorded", async () => {
+    const started = await Promise.allSettled(
+      runtimeNames.map((r) => pairs.get(r) as Promise<RuntimePair>),
+    );
+    const running = started.flatMap((s, i) =>
+      s.status === "fulfilled"
+        ? [{ runtime: runtimeNames[i] as RuntimeName, svc: s.value.decision }]
+        : [],
+    );
+    expect(running.map((r) => r.runtime)).toEqual([...runtimeNames]);
+    const ids = (await Bun.file(`${bundleDir}/customers.json`).json()).ids.slice(0, 4);
+    const customers = [
+      ...ids.map((id: string) => ({ id })),
+      { id: "s-1", summary: { frequency: 3, recency: 20.5, T: 35, monetary: 31.2 } },
+    ];
+    const actions = [
+      { id: "email", cost: 0.5, uplift: 0.15, margin: 8 },
+      { id: "call", cost: 6, uplift: 0.4, margin: 8 },
+    ];
+    const answers: Array<{ runtime: RuntimeName; bodies: unknown[] }> = [];
+    const decisionIds: string[] = [];
+    for (const { runtime, svc } of running) {
+      const bodies = [];
+      for (const customer of customers) {
+        const res = await call(svc, "/decision", {
+          method: "POST",
+          headers: { Authorization: `Bearer ${API_KEY}`, "Content-Type": "application/json" },
+          body: JSON.stringify({ customer, horizon: { value: 13, unit: "week" }, actions }),
+        });
+        const body = (await res.json()) as Record<string, unknown>;
+        expect({ runtime, status: res.status, body }).toMatchObject({ runtime, status: 200 });
+        expect(body.decision_id).toMatch(uuid);
+        decisionIds.push(body.decision_id as string);
+        const { decision_id: _, ...rest } = body;
+        bodies.push(rest);
+      }
+      answers.push({ runtime, bodies });
+    }
+    const first = answers[0] as { bodies: Array<{ model: unknown }> };
+    expect(first.bodies[0]?.model).not.toBeNull();
+    for (const answer of answers.slice(1)) {
+      expect(answer).toEqual({ runtime: answer.runtime, bodies: answers[0]?.bodies as unknown[] });
+    }
+    // Every answered decision is a row (Bun/Node/Deno buffer it briefly; workerd writes first).
+    const db = (database as TestDatabase).handle.db;
+    let rows: Array<{ id: string }> = [];
+    for (let i = 0; i < 50; i++) {
+      rows = await db
+        .select({ id: decisionLog.decisionId })
+        .from(decisionLog)
+        .where(inArray(decisionLog.decisionId, decisionIds));
+      if (rows.length >= decisionIds.length) break;
+      await Bun.sleep(100);
+    }
+    expect(rows.map((r) => r.id).sort()).toEqual([...decisionIds].sort());
+  }, 60_000);
 });
 
 for (const runtime of runtimeNames) {

@@ -9,6 +9,7 @@ import { workerBindings } from "../../scripts/workerd/bindings.ts";
 import {
   binDir,
   bundleWorker,
+  type LocalHyperdrive,
   repoRoot,
   type WorkerBundle,
   writeWorkerdConfig,
@@ -37,12 +38,15 @@ const bunBinary = process.versions.bun ? process.execPath : join(binDir, "bun");
 const bundles = new Map<ServiceName, Promise<WorkerBundle>>();
 const bundleDirs: string[] = [];
 
-function workerBundle(service: ServiceName): Promise<WorkerBundle> {
+function workerBundle(
+  service: ServiceName,
+  buildEnv: Record<string, string> = {},
+): Promise<WorkerBundle> {
   let bundle = bundles.get(service);
   if (!bundle) {
     const outDir = mkdtempSync(join(tmpdir(), `pp-conformance-${service}-`));
     bundleDirs.push(outDir);
-    bundle = bundleWorker(service, outDir);
+    bundle = bundleWorker(service, outDir, { env: buildEnv });
     bundles.set(service, bundle);
   }
   return bundle;
@@ -53,11 +57,20 @@ export function removeWorkerBundles(): void {
   bundles.clear();
 }
 
+export interface StartOptions {
+  timeoutMs?: number;
+  /** workerd: the environment of the build step (e.g. FORECAST_BUNDLE_FROM). */
+  buildEnv?: Record<string, string>;
+  /** workerd: a HYPERDRIVE binding to this PostgreSQL URL (served with --experimental). */
+  hyperdrive?: LocalHyperdrive;
+}
+
 async function command(
   runtime: RuntimeName,
   service: ServiceName,
   port: number,
   env: Record<string, string>,
+  options: StartOptions,
 ): Promise<string[]> {
   switch (runtime) {
     case "bun":
@@ -75,13 +88,19 @@ async function command(
         entry(service, "deno.ts"),
       ];
     case "workerd": {
-      const bundle = await workerBundle(service);
+      const bundle = await workerBundle(service, options.buildEnv);
       const config = writeWorkerdConfig(bundle, {
         name: `${service}-${port}`,
         address: `127.0.0.1:${port}`,
         bindings: workerBindings(service, env),
+        ...(options.hyperdrive ? { hyperdrive: options.hyperdrive } : {}),
       });
-      return [join(binDir, "workerd"), "serve", config];
+      return [
+        join(binDir, "workerd"),
+        "serve",
+        ...(options.hyperdrive ? ["--experimental"] : []),
+        config,
+      ];
     }
   }
 }
@@ -96,11 +115,11 @@ export async function startService(
   runtime: RuntimeName,
   service: ServiceName,
   extraEnv: Record<string, string> = {},
-  options: { timeoutMs?: number } = {},
+  options: StartOptions = {},
 ): Promise<RunningService> {
   const port = await freePort();
   const env = { LOG_LEVEL: "info", ...extraEnv, PORT: String(port), HOST: "127.0.0.1" };
-  const [file, ...args] = await command(runtime, service, port, env);
+  const [file, ...args] = await command(runtime, service, port, env, options);
   const chunks: string[] = [];
   const child = spawn(file as string, args, {
     cwd: repoRoot,

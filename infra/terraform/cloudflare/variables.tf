@@ -1,5 +1,5 @@
 variable "cloudflare_api_token" {
-  description = "API token with Workers Scripts, Workers KV and R2 edit rights (or set CLOUDFLARE_API_TOKEN)."
+  description = "API token with Workers KV, R2 and Hyperdrive edit rights (or set CLOUDFLARE_API_TOKEN)."
   type        = string
   default     = null
   sensitive   = true
@@ -11,37 +11,9 @@ variable "account_id" {
 }
 
 variable "name_prefix" {
-  description = "Prefix of every Cloudflare resource name (one stack per environment)."
+  description = "Prefix of every Cloudflare resource name (one stack per environment); the wrangler.toml files assume pp."
   type        = string
   default     = "pp"
-}
-
-variable "forecast_script_path" {
-  description = "The forecast worker as one ES module: `wrangler deploy --dry-run --outdir dist -c services/forecast/wrangler.lite.toml` writes dist/worker-lite.js."
-  type        = string
-}
-
-variable "decision_script_path" {
-  description = "The decision worker as one ES module (`wrangler deploy --dry-run --outdir dist` in services/decision)."
-  type        = string
-}
-
-variable "model_bundle_url" {
-  description = "HTTPS URL of the exported model bundle in the R2 bucket (public bucket domain); empty serves the model bundled into the script."
-  type        = string
-  default     = ""
-}
-
-variable "compatibility_date" {
-  description = "Workers compatibility date, as in the wrangler.toml files."
-  type        = string
-  default     = "2026-11-01"
-}
-
-variable "log_level" {
-  description = "LOG_LEVEL of both workers."
-  type        = string
-  default     = "info"
 }
 
 variable "r2_location" {
@@ -50,14 +22,31 @@ variable "r2_location" {
   default     = "WEUR"
 }
 
-variable "zone_id" {
-  description = "Zone for custom domains (forecast.<zone>, decision.<zone>); empty for none."
+variable "postgres_host" {
+  description = "Host name of the PostgreSQL server the decision Worker uses (reachable from Cloudflare)."
   type        = string
-  default     = ""
 }
 
-variable "zone_name" {
-  description = "Domain of zone_id, e.g. example.com."
+variable "postgres_port" {
+  description = "Port of that PostgreSQL server."
+  type        = number
+  default     = 5432
+}
+
+variable "postgres_database" {
+  description = "Database holding the platform schema (migrate it with `npm run db:migrate`)."
   type        = string
-  default     = ""
+  default     = "purchase"
+}
+
+variable "postgres_user" {
+  description = "Database user of the decision Worker."
+  type        = string
+  default     = "purchase"
+}
+
+variable "postgres_password" {
+  description = "Password of postgres_user."
+  type        = string
+  sensitive   = true
 }

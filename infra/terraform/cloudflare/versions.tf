@@ -1,5 +1,5 @@
-# Forecast and decision on Cloudflare Workers: the scripts, an R2 bucket for model artifacts, a KV
-# namespace naming the model version to serve, and a service binding from decision to forecast.
+# The resources the forecast and decision Workers bind to: an R2 bucket for model artifacts, a KV
+# namespace naming the model version to serve, and a Hyperdrive config for PostgreSQL.
 terraform {
   required_version = ">= 1.6"
 

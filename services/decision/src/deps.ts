@@ -9,7 +9,9 @@ import { createLogger, type Logger } from "@pp/shared/logging/logger.ts";
 import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import packageJson from "../package.json" with { type: "json" };
 import { BufferedAuditLog } from "./audit/audit-log.ts";
+import type { DecisionAudit } from "./audit/decision-audit.ts";
 import { decisionLogSink } from "./audit/decision-log-sink.ts";
+import { WriteThroughAuditLog } from "./audit/write-through-audit-log.ts";
 import { ApiKeyRing } from "./auth/api-key-ring.ts";
 import { type CampaignMetrics, campaignMetrics } from "./campaigns/campaign-metrics.ts";
 import { ControlAssignment, DEV_CAMPAIGN_SECRET } from "./campaigns/control-assignment.ts";
@@ -24,7 +26,7 @@ export interface DecisionDeps extends ServiceDeps {
   database: DatabaseProvider;
   forecast: ForecastClient;
   policies: PolicyCatalog;
-  audit: BufferedAuditLog;
+  audit: DecisionAudit;
   apiKeys: ApiKeyRing;
   /** Control-group assignment of campaigns (keyed hash). */
   campaigns: ControlAssignment;
@@ -42,7 +44,7 @@ export function forecastReachableCheck(config: DecisionConfig, fetchImpl?: typeo
 }
 
 /** Not ready while the decision log buffer is full (decisions would be refused). */
-export function auditBufferCheck(audit: BufferedAuditLog): ReadinessCheck {
+export function auditBufferCheck(audit: DecisionAudit): ReadinessCheck {
   return {
     name: "decision_log",
     async check() {
@@ -61,6 +63,8 @@ export interface DecisionDepsOptions {
   database?: DatabaseProvider;
   /** How to reach the forecast service; default: HTTP to FORECAST_URL. */
   forecastTransport?: ForecastTransport;
+  /** Write each decision's row before answering (Workers) instead of buffering it. */
+  writeThrough?: boolean;
   overrides?: Partial<DecisionDeps>;
 }
 
@@ -96,14 +100,17 @@ export function buildDecisionDeps(
     const state = forecast.breaker.state;
     breakerState.set(undefined, state === "closed" ? 0 : state === "half_open" ? 1 : 2);
   });
+  const sink = decisionLogSink(database);
   const audit =
     options.overrides?.audit ??
-    new BufferedAuditLog({
-      sink: decisionLogSink(database),
-      capacity: config.DECISION_LOG_BUFFER_ROWS,
-      logger,
-      metrics,
-    });
+    (options.writeThrough
+      ? new WriteThroughAuditLog({ sink, logger, metrics })
+      : new BufferedAuditLog({
+          sink,
+          capacity: config.DECISION_LOG_BUFFER_ROWS,
+          logger,
+          metrics,
+        }));
   if (!config.CAMPAIGN_SECRET) {
     logger.warn("CAMPAIGN_SECRET is not set: campaign groups use the development key");
   }

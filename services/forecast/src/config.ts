@@ -14,13 +14,16 @@ import { z } from "zod";
 /**
  * Where the model comes from: `registry` (the production version of MODEL_NAME, polled for
  * promotions), `bundle:<dir>` (an exported bundle directory, see scripts/export-bundle.ts),
- * `url:<https://...>` (the same files served over HTTP) or `bundled` (compiled into a Worker).
+ * `url:<https://...>` (the same files served over HTTP), `bundled` (compiled into a Worker) or
+ * `r2` (Workers: the version named by the KV binding MODEL_POINTER, read from the R2 binding
+ * MODEL_ARTIFACTS; see model/r2-source.ts).
  */
 export type ModelSourceSpec =
   | { kind: "registry" }
   | { kind: "bundle"; dir: string }
   | { kind: "url"; url: string }
-  | { kind: "bundled" };
+  | { kind: "bundled" }
+  | { kind: "r2" };
 
 const modelSourceVar = z
   .string()
@@ -28,13 +31,14 @@ const modelSourceVar = z
   .transform((value, ctx): ModelSourceSpec => {
     if (value === "registry") return { kind: "registry" };
     if (value === "bundled") return { kind: "bundled" };
+    if (value === "r2") return { kind: "r2" };
     if (value.startsWith("bundle:") && value.length > "bundle:".length) {
       return { kind: "bundle", dir: value.slice("bundle:".length) };
     }
     if (/^url:https?:\/\/./.test(value)) return { kind: "url", url: value.slice("url:".length) };
     ctx.addIssue({
       code: "custom",
-      message: 'must be "registry", "bundled", "bundle:<dir>" or "url:<http(s) URL>"',
+      message: 'must be "registry", "bundled", "r2", "bundle:<dir>" or "url:<http(s) URL>"',
     });
     return z.NEVER;
   })

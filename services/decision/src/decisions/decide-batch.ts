@@ -97,7 +97,7 @@ export async function decideBatch(deps: DecisionDeps, body: BatchRequest): Promi
       modelName: "unavailable",
       modelVersion: 0,
     }));
-    recordOrRefuse(deps, rows);
+    await recordOrRefuse(deps, rows);
     return {
       ...base,
       selected: [],
@@ -220,7 +220,7 @@ export async function decideBatch(deps: DecisionDeps, body: BatchRequest): Promi
       modelVersion: forecast.model.version,
     });
   }
-  recordOrRefuse(deps, rows);
+  await recordOrRefuse(deps, rows);
 
   return {
     ...base,

@@ -11,6 +11,7 @@ import {
   splitCampaign,
 } from "../campaigns/campaign-decisions.ts";
 import type { AssignmentGroup } from "../campaigns/control-assignment.ts";
+import { AuditWriteError } from "../audit/write-through-audit-log.ts";
 import type { DecisionDeps } from "../deps.ts";
 import { ForecastUnavailableError } from "../forecast-client/forecast-errors.ts";
 import type { ActivePolicy } from "../policy/policy-definition.ts";
@@ -49,12 +50,19 @@ export function bufferFullError(err: AuditBufferFullError): AppError {
   );
 }
 
-/** Appends rows to the decision log, turning a full buffer into a 503. */
-export function recordOrRefuse(deps: DecisionDeps, rows: NewDecisionLogRow[]): void {
+/** Records rows in the decision log, turning a full buffer or a failed write into a 503. */
+export async function recordOrRefuse(deps: DecisionDeps, rows: NewDecisionLogRow[]): Promise<void> {
   try {
-    deps.audit.append(rows);
+    await deps.audit.append(rows);
   } catch (err) {
     if (err instanceof AuditBufferFullError) throw bufferFullError(err);
+    if (err instanceof AuditWriteError) {
+      throw new AppError(
+        "unavailable",
+        "Decision log unavailable: the decision could not be recorded, so it is not given; retry shortly",
+        { headers: { "Retry-After": "5" }, cause: err },
+      );
+    }
     throw err;
   }
 }
@@ -164,7 +172,7 @@ export async function decideOne(
     : await splitCampaign(deps, policy, body, [body.customer.id]);
   const planned = answer.chosen;
   if (split) applyCampaign(answer, split);
-  recordOrRefuse(deps, [
+  await recordOrRefuse(deps, [
     {
       decisionId: answer.decision_id,
       decidedAt: new Date(),

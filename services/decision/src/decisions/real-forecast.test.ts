@@ -1,8 +1,7 @@
 // The decision service against the real forecast app, called in-process (both apps in one
-// process), serving the exported demo bundle that ships with the forecast service.
+// process), serving an exported demo bundle trained from the current recipe.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { createApp as createForecastApp } from "../../../forecast/src/app.ts";
@@ -10,13 +9,14 @@ import { parseConfig as parseForecastConfig } from "../../../forecast/src/config
 import { buildForecastDeps } from "../../../forecast/src/deps.ts";
 import { bundleModelSource } from "../../../forecast/src/model/model-sources.ts";
 import { typescriptEngine } from "../../../forecast/src/model/typescript-engine.ts";
+import { demoBundleDir } from "../../../forecast/src/testing/demo-bundle-dir.ts";
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
 import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";
 import { inProcessTransport } from "../forecast-client/forecast-transports.ts";
 
 const quiet = createLogger({ sink: () => {} });
-const bundleDir = fileURLToPath(new URL("../../../forecast/worker-model/", import.meta.url));
+let bundleDir: string;
 const headers = { Authorization: "Bearer k", "content-type": "application/json" };
 const horizon = { value: 26, unit: "week" };
 const actions = [
@@ -30,6 +30,7 @@ let app: ReturnType<typeof createApp>;
 let customerIds: string[];
 
 beforeAll(async () => {
+  bundleDir = `${await demoBundleDir({ customers: 1500, seed: 5 })}/`;
   const forecastDeps = buildForecastDeps(parseForecastConfig({}), {
     runtime: "test",
     modelSource: bundleModelSource({

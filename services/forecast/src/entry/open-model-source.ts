@@ -50,8 +50,9 @@ export async function openModelSource(
         close: none,
       };
     case "bundled":
+    case "r2":
       throw new Error(
-        'MODEL_SOURCE=bundled is for the Workers builds; use "registry" or "bundle:<dir>"',
+        `MODEL_SOURCE=${spec.kind} is for the Workers builds; use "registry" or "bundle:<dir>"`,
       );
     case "registry": {
       // Imported lazily: bundle and URL sources never load the database drivers.

@@ -1,16 +1,23 @@
-// The Workers side of the service: config from bindings, the model from the bundled data modules
-// (or MODEL_SOURCE=url:...), loaded once per isolate on the first request, never polled (a Worker
-// is redeployed for a new model). The engine is chosen by the entry, so the lite build never
-// imports onnxruntime-web.
+// The Workers side of the service: config from bindings; the model from R2 behind a KV pointer
+// (MODEL_SOURCE=r2), from the data modules compiled into the build (`bundled`, also r2's fallback
+// while no version is published), or over HTTP (`url:...`). Loaded once per isolate on the first
+// request; after that, at most every MODEL_POLL_INTERVAL_MS a request checks the source again
+// inside ctx.waitUntil (Workers run no timers between requests), and a new version is swapped in
+// without a redeploy. The engine is chosen by the entry, so the lite build never imports
+// onnxruntime-web.
+import { AppError, errorResponse } from "@pp/shared/errors/app-error.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { configOrError } from "@pp/shared/http/worker-start-up.ts";
 import type { ExecutionContext, Hono } from "hono";
 import { createApp } from "../app.ts";
+import type { ForecastConfig } from "../config.ts";
 import { parseConfig } from "../config.ts";
 import { buildForecastDeps, type ForecastDeps } from "../deps.ts";
+import { BUNDLE_INDEX } from "../model/exported-bundle.ts";
 import type { GbdtEngine } from "../model/gbdt-engine.ts";
 import type { ModelSource } from "../model/model-holder.ts";
 import { bundleModelSource, urlReader } from "../model/model-sources.ts";
+import { type ArtifactBucket, type PointerStore, r2ModelSource } from "../model/r2-source.ts";
 
 export interface WorkerOptions {
   runtime: string;
@@ -18,20 +25,11 @@ export interface WorkerOptions {
   bundled: Record<string, ArrayBuffer>;
 }
 
-function sourceFor(deps: { config: ForecastDeps["config"] }, options: WorkerOptions): ModelSource {
-  const spec = deps.config.MODEL_SOURCE;
-  if (spec.kind === "url") {
-    return bundleModelSource({
-      read: urlReader(spec.url),
-      description: `url:${spec.url}`,
-      engine: options.engine,
-    });
-  }
+function bundledSource(options: WorkerOptions): ModelSource {
   return bundleModelSource({
     read: async (name) => {
       const bytes = options.bundled[name];
-      if (!bytes)
-        throw new Error(`no bundled file ${name}; run scripts/export-bundle.ts before building`);
+      if (!bytes) throw new Error(`no bundled file ${name}; the build step exports it`);
       return new Uint8Array(bytes);
     },
     description: "bundled",
@@ -39,24 +37,77 @@ function sourceFor(deps: { config: ForecastDeps["config"] }, options: WorkerOpti
   });
 }
 
+function hasMethod<T>(value: unknown, method: string): value is T {
+  return typeof (value as Record<string, unknown> | undefined)?.[method] === "function";
+}
+
+function sourceFor(
+  config: ForecastConfig,
+  env: Record<string, unknown>,
+  options: WorkerOptions,
+): ModelSource {
+  const spec = config.MODEL_SOURCE;
+  if (spec.kind === "url") {
+    return bundleModelSource({
+      read: urlReader(spec.url),
+      description: `url:${spec.url}`,
+      engine: options.engine,
+    });
+  }
+  if (spec.kind === "r2") {
+    const pointer = env.MODEL_POINTER;
+    const bucket = env.MODEL_ARTIFACTS;
+    if (!hasMethod<PointerStore>(pointer, "get") || !hasMethod<ArtifactBucket>(bucket, "get")) {
+      throw new Error(
+        "MODEL_SOURCE=r2 needs the KV binding MODEL_POINTER and the R2 binding MODEL_ARTIFACTS",
+      );
+    }
+    return r2ModelSource({
+      pointer,
+      bucket,
+      modelName: config.MODEL_NAME,
+      engine: options.engine,
+      ...(BUNDLE_INDEX in options.bundled ? { fallback: bundledSource(options) } : {}),
+    });
+  }
+  return bundledSource(options);
+}
+
 export function workerHandler(options: WorkerOptions) {
   let app: Hono<AppEnv> | undefined;
+  let deps: ForecastDeps | undefined;
   let loading: Promise<unknown> | undefined;
+  let lastCheck = 0;
   return {
     async fetch(request: Request, env: Record<string, unknown>, ctx: ExecutionContext) {
-      if (!app) {
+      if (!app || !deps) {
         const config = configOrError(parseConfig, env);
         if (config instanceof Response) return config;
-        const deps = buildForecastDeps(config, {
-          runtime: options.runtime,
-          modelSource: sourceFor({ config }, options),
-        });
+        let modelSource: ModelSource;
+        try {
+          modelSource = sourceFor(config, env, options);
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          console.error(JSON.stringify({ level: "error", msg: message }));
+          return errorResponse(new AppError("unavailable", message));
+        }
+        deps = buildForecastDeps(config, { runtime: options.runtime, modelSource });
         app = createApp(deps);
         deps.logger.info("loading model", {
           source: deps.model.sourceDescription,
           engine: options.engine.name,
+          poll_interval_ms: config.MODEL_POLL_INTERVAL_MS,
         });
         loading = deps.model.refresh();
+        // The load's I/O (KV, R2, fetch) belongs to this request: keep it alive until done,
+        // even when this request is a /health that answers at once.
+        ctx.waitUntil(loading);
+        lastCheck = Date.now();
+      }
+      const interval = deps.config.MODEL_POLL_INTERVAL_MS;
+      if (interval > 0 && Date.now() - lastCheck >= interval) {
+        lastCheck = Date.now();
+        ctx.waitUntil(deps.model.refresh());
       }
       // The first requests wait for the model (once per isolate); /health never does.
       if (loading && new URL(request.url).pathname !== "/health") await loading;

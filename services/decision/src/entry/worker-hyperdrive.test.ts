@@ -1,0 +1,189 @@
+// The decision Worker as Cloudflare runs it (the `wrangler deploy --dry-run` bundle served by
+// workerd, with a Hyperdrive binding) against a throwaway PostgreSQL cluster: every answered
+// decision is a decision_log row, written before the answer; with PostgreSQL stopped decisions
+// are refused (503) and /ready fails naming the database, and both recover when it is back.
+// Without the binding, decisions are 503 and /ready says why.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createDatabase, type DatabaseHandle } from "@pp/shared/db/client.ts";
+import { decisionLog } from "@pp/shared/db/schema.ts";
+import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/db/throwaway-postgres.ts";
+import { freePort } from "@pp/shared/testing/free-port.ts";
+import {
+  binDir,
+  bundleWorker,
+  type LocalHyperdrive,
+  type WorkerBundle,
+  writeWorkerdConfig,
+} from "../../../../scripts/workerd/bundle.ts";
+import { forecastContractStub } from "../forecast-client/forecast-contract-stub.ts";
+
+const bin = postgresBinDirOrWarn("the decision Worker outage test");
+const KEY = "worker-key";
+
+interface Workerd {
+  url: string;
+  stop(): Promise<void>;
+  output(): string;
+}
+
+async function startWorkerd(
+  bundle: WorkerBundle,
+  bindings: Record<string, string>,
+  hyperdrive?: LocalHyperdrive,
+): Promise<Workerd> {
+  const port = await freePort();
+  const config = writeWorkerdConfig(bundle, {
+    name: `decision-${port}`,
+    address: `127.0.0.1:${port}`,
+    bindings,
+    ...(hyperdrive ? { hyperdrive } : {}),
+  });
+  const out: string[] = [];
+  const child: ChildProcess = spawn(join(binDir, "workerd"), ["serve", "--experimental", config], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.on("data", (c) => out.push(String(c)));
+  child.stderr?.on("data", (c) => out.push(String(c)));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    const ok = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (child.exitCode !== null) throw new Error(`workerd exited:\n${out.join("")}`);
+    await Bun.sleep(100);
+  }
+  return {
+    url,
+    output: () => out.join(""),
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+describe.skipIf(!bin)("decision Worker with Hyperdrive and PostgreSQL", () => {
+  let pg: ThrowawayPostgres;
+  let handle: DatabaseHandle;
+  let outDir: string;
+  let bundle: WorkerBundle;
+  let forecast: ReturnType<typeof Bun.serve>;
+  let worker: Workerd;
+  let bare: Workerd;
+
+  beforeAll(async () => {
+    pg = ThrowawayPostgres.create(bin as string);
+    // Migrations run at deploy time (npm run db:migrate), never inside the Worker.
+    handle = await createDatabase({ databaseUrl: pg.url, maxConnections: 2 });
+    await handle.migrate();
+    const stub = forecastContractStub({
+      known: { "c-1": { expected_purchases: 2, p_alive: 0.9 } },
+    });
+    forecast = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: stub.app.fetch });
+    outDir = mkdtempSync(join(tmpdir(), "pp-decision-worker-"));
+    bundle = await bundleWorker("decision", outDir);
+    const bindings = {
+      API_KEYS: KEY,
+      FORECAST_URL: `http://127.0.0.1:${forecast.port}`,
+      LOG_LEVEL: "warn",
+    };
+    worker = await startWorkerd(bundle, bindings, { binding: "HYPERDRIVE", url: pg.url });
+    bare = await startWorkerd(bundle, bindings);
+  }, 120_000);
+
+  afterAll(async () => {
+    await worker?.stop();
+    await bare?.stop();
+    forecast?.stop(true);
+    await handle?.close().catch(() => {});
+    pg?.destroy();
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
+  }, 30_000);
+
+  const decide = (base: string, customer: unknown, margin = 10) =>
+    fetch(`${base}/decision`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        customer,
+        horizon: { value: 13, unit: "week" },
+        actions: [{ id: "email", cost: 0.5, uplift: 0.2, margin }],
+      }),
+      signal: AbortSignal.timeout(10_000),
+    });
+
+  const storedIds = async () =>
+    (await handle.db.select({ id: decisionLog.decisionId }).from(decisionLog))
+      .map((r) => r.id)
+      .sort();
+
+  test("every answered decision is a row, written before the answer", async () => {
+    expect((await fetch(`${worker.url}/ready`)).status).toBe(200);
+    const answered: string[] = [];
+    const customers = [
+      { id: "c-1" },
+      { id: 'kund "ö" \\ 🙂', summary: { frequency: 2, recency: 30.4, T: 38.9 } },
+      { id: "x".repeat(200), summary: { frequency: 0, recency: 0, T: 1e-9 } },
+    ];
+    // 8 rounds of 5 concurrent decisions: no row may be missing when each answer arrives.
+    for (let round = 0; round < 8; round++) {
+      const answers = await Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          decide(worker.url, customers[(round + i) % customers.length], i === 4 ? 1e308 : 10),
+        ),
+      );
+      for (const res of answers) {
+        const body = (await res.json()) as { decision_id?: string };
+        expect([200, 400]).toContain(res.status);
+        if (res.status === 200) answered.push(body.decision_id as string);
+      }
+      // Write-through: the rows are there the moment the answers are.
+      expect(await storedIds()).toEqual([...answered].sort());
+    }
+    expect(answered.length).toBeGreaterThanOrEqual(30);
+  }, 60_000);
+
+  test("PostgreSQL stopped: decisions 503 and /ready names the database; both recover", async () => {
+    const before = await storedIds();
+    pg.stop();
+    try {
+      const ready = await fetch(`${worker.url}/ready`);
+      expect(ready.status).toBe(503);
+      const body = (await ready.json()) as {
+        error: { details: { checks: Array<{ name: string; ok: boolean }> } };
+      };
+      expect(body.error.details.checks).toContainEqual(
+        expect.objectContaining({ name: "database", ok: false }),
+      );
+      for (let i = 0; i < 10; i++) {
+        const res = await decide(worker.url, { id: "c-1" });
+        expect(res.status).toBe(503);
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe("unavailable");
+      }
+    } finally {
+      pg.start();
+    }
+    expect(await storedIds()).toEqual(before); // nothing answered, nothing written
+    expect((await fetch(`${worker.url}/ready`)).status).toBe(200);
+    const res = await decide(worker.url, { id: "c-1" });
+    expect(res.status).toBe(200);
+    const { decision_id } = (await res.json()) as { decision_id: string };
+    expect(await storedIds()).toEqual([...before, decision_id].sort());
+  }, 60_000);
+
+  test("without a HYPERDRIVE binding: decisions 503 and /ready says so", async () => {
+    const res = await decide(bare.url, { id: "c-1" });
+    expect(res.status).toBe(503);
+    const ready = await fetch(`${bare.url}/ready`);
+    expect(ready.status).toBe(503);
+    expect(await ready.text()).toContain("HYPERDRIVE");
+  });
+});

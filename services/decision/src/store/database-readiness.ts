@@ -1,0 +1,22 @@
+// Readiness of the decision database: a real query against the decision log table, so /ready
+// fails when PostgreSQL is down, unreachable through Hyperdrive, or not migrated yet.
+import type { ReadinessCheck } from "@pp/shared/http/readiness.ts";
+import { sql } from "drizzle-orm";
+import type { DatabaseProvider } from "./lazy-database.ts";
+
+export function databaseReadinessCheck(database: DatabaseProvider): ReadinessCheck {
+  return {
+    name: "database",
+    async check() {
+      try {
+        const db = await database();
+        await db.execute(sql`select 1 from decision_log limit 1`);
+        return { ok: true };
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        const hint = /does not exist/.test(why) ? " (run `npm run db:migrate` against it)" : "";
+        return { ok: false, reason: `decision database: ${why}${hint}` };
+      }
+    },
+  };
+}

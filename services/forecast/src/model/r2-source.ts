@@ -1,0 +1,134 @@
+// The production model on Cloudflare Workers: the KV namespace MODEL_POINTER names the version to
+// serve per model name, and the R2 bucket MODEL_ARTIFACTS holds each version's exported bundle
+// under `<model>/<version>/<file>` (bundle.json lists every file's sha256). A publish uploads the
+// files first and flips the pointer last (`ml publish --target cloudflare`), so a reader never sees
+// a pointer to a half-written version. Every file is checksum-verified by decodeBundle; a missing
+// or corrupt file fails the load and the holder keeps serving the version it has.
+import { sha256Hex } from "@pp/shared/artifacts/sha256.ts";
+import { BUNDLE_INDEX, decodeBundle } from "./exported-bundle.ts";
+import type { GbdtEngine } from "./gbdt-engine.ts";
+import { assembleModel } from "./loaded-model.ts";
+import type { ModelSource } from "./model-holder.ts";
+import { ModelLoadError } from "./model-load-error.ts";
+
+/** The parts of a Workers KV namespace and R2 bucket used here (and by the tests' fakes). */
+export interface PointerStore {
+  get(key: string): Promise<string | null>;
+}
+export interface ArtifactBucket {
+  get(key: string): Promise<{ arrayBuffer(): Promise<ArrayBuffer> } | null>;
+}
+
+/** What MODEL_POINTER holds under a model's name. */
+export interface ModelPointer {
+  version: number;
+  /** sha256 of the version's bundle.json, when the publisher recorded it. */
+  bundle_sha256?: string;
+}
+
+/** Parses a pointer value: `{"version":3,"bundle_sha256":"…"}` or just `3`. */
+export function parsePointer(raw: string): ModelPointer | null {
+  const text = raw.trim();
+  if (/^[1-9][0-9]{0,8}$/.test(text)) return { version: Number(text) };
+  try {
+    const value = JSON.parse(text) as Partial<ModelPointer>;
+    const sha = value.bundle_sha256;
+    if (!Number.isInteger(value.version) || (value.version as number) < 1) return null;
+    if (sha !== undefined && !/^[0-9a-f]{64}$/.test(String(sha))) return null;
+    return { version: value.version as number, ...(sha ? { bundle_sha256: sha } : {}) };
+  } catch {
+    return null;
+  }
+}
+
+/** The R2 key of a bundle file. */
+export function artifactKey(model: string, version: number, file: string): string {
+  return `${model}/${version}/${file}`;
+}
+
+export function r2ModelSource(options: {
+  pointer: PointerStore;
+  bucket: ArtifactBucket;
+  modelName: string;
+  engine: GbdtEngine;
+  /** Served while the pointer has no entry for the model (the build's bundled model), if any. */
+  fallback?: ModelSource;
+}): ModelSource {
+  const { pointer, bucket, modelName, engine, fallback } = options;
+  const description = `r2 (KV pointer "${modelName}")`;
+
+  async function current(): Promise<ModelPointer | null> {
+    let raw: string | null;
+    try {
+      raw = await pointer.get(modelName);
+    } catch (cause) {
+      throw new ModelLoadError("unavailable", `KV MODEL_POINTER: ${String(cause)}`, { cause });
+    }
+    if (raw === null) {
+      if (fallback) return null;
+      throw new ModelLoadError(
+        "unavailable",
+        `KV MODEL_POINTER has no entry "${modelName}": publish a version with ` +
+          "`npm run ml -- publish --target cloudflare`",
+      );
+    }
+    const parsed = parsePointer(raw);
+    if (!parsed) {
+      throw new ModelLoadError(
+        "invalid",
+        `KV MODEL_POINTER "${modelName}" holds ${JSON.stringify(raw.slice(0, 200))}, not a version`,
+      );
+    }
+    return parsed;
+  }
+
+  const keyOf = (p: ModelPointer) => `r2:${modelName}/${p.version}:${p.bundle_sha256 ?? ""}`;
+
+  return {
+    description,
+    async currentKey() {
+      const p = await current();
+      return p ? keyOf(p) : `fallback:${await (fallback as ModelSource).currentKey()}`;
+    },
+    async load() {
+      const p = await current();
+      if (!p) {
+        const loaded = await (fallback as ModelSource).load();
+        return { key: `fallback:${loaded.key}`, model: loaded.model };
+      }
+      const where = `r2:${modelName}/${p.version}`;
+      const read = async (file: string): Promise<Uint8Array> => {
+        const object = await bucket.get(artifactKey(modelName, p.version, file));
+        if (!object) throw new Error(`no object ${artifactKey(modelName, p.version, file)}`);
+        const bytes = new Uint8Array(await object.arrayBuffer());
+        if (file === BUNDLE_INDEX && p.bundle_sha256) {
+          const actual = await sha256Hex(bytes);
+          if (actual !== p.bundle_sha256) {
+            throw new ModelLoadError(
+              "checksum",
+              `${where}: ${BUNDLE_INDEX} hashes to ${actual}, the pointer records ${p.bundle_sha256}`,
+            );
+          }
+        }
+        return bytes;
+      };
+      let input: Awaited<ReturnType<typeof decodeBundle>>;
+      try {
+        input = await decodeBundle(read, where);
+      } catch (err) {
+        // decodeBundle wraps read errors; surface a checksum failure of bundle.json as such.
+        const cause = (err as { cause?: unknown }).cause;
+        if (cause instanceof ModelLoadError) throw cause;
+        throw err;
+      }
+      const { name, version } = input.identity;
+      if (name !== modelName || version !== p.version) {
+        throw new ModelLoadError(
+          "invalid",
+          `${where}: ${BUNDLE_INDEX} describes ${name} v${version}, not ${modelName} v${p.version}`,
+        );
+      }
+      return { key: keyOf(p), model: await assembleModel(input, engine) };
+    },
+  };
+}
