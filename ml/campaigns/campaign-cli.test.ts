@@ -164,7 +164,7 @@ for (const driver of testDrivers()) {
           expect(stored.length).toBe(1);
           const active = await new PolicyStore(handle.db).getActive();
           expect(
-            (active?.definition as { uplifts?: Record<string, unknown> }).uplifts,
+            (active?.definition as { uplifts?: Record<string, unknown> } | undefined)?.uplifts,
           ).toBeDefined();
         } finally {
           await handle.close();

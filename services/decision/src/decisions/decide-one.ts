@@ -3,6 +3,7 @@
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import { AuditBufferFullError } from "../audit/audit-log.ts";
+import { AuditWriteError } from "../audit/write-through-audit-log.ts";
 import {
   type CampaignSplit,
   CONTROL_REASON,
@@ -11,7 +12,6 @@ import {
   splitCampaign,
 } from "../campaigns/campaign-decisions.ts";
 import type { AssignmentGroup } from "../campaigns/control-assignment.ts";
-import { AuditWriteError } from "../audit/write-through-audit-log.ts";
 import type { DecisionDeps } from "../deps.ts";
 import { ForecastUnavailableError } from "../forecast-client/forecast-errors.ts";
 import type { ActivePolicy } from "../policy/policy-definition.ts";
