@@ -121,7 +121,8 @@ export function resolveCustomers(
     } else if (c.transactions) {
       batch.basis[i] = "transactions";
       const txs = c.transactions.map((t) => ({
-        day: isoDateToDay(t.at),
+        // A timestamp counts on its date as written (validated by the request schema).
+        day: isoDateToDay(t.at.slice(0, 10)),
         amount: t.amount,
         quantity: t.quantity ?? 0,
       }));
