@@ -95,14 +95,26 @@ export function buildCli(): Command {
     .option("--fast", "fewer, larger boosting steps (quick demos)")
     .option("--register <name>", "register the bundle as a new version of this model")
     .option("--promote", "make the registered version production")
+    .option(
+      "--promote-if-better",
+      "promote only if not worse than production on the same evaluation split (Poisson deviance)",
+    )
+    .option(
+      "--as-of <date>",
+      "production step: refit as of this date (default: last date)",
+      isoDate,
+    )
+    .option("--evaluate-only", "skip the production step: the bundle holds the calibration fits")
     .action(async (o) => {
       if (o.holdoutEnd && isoDateToDay(o.holdoutEnd) <= isoDateToDay(o.calibrationEnd)) {
         throw new InvalidArgumentError(
           `--holdout-end ${o.holdoutEnd} must be after --calibration-end ${o.calibrationEnd}`,
         );
       }
-      if (o.promote && !o.register)
+      if ((o.promote || o.promoteIfBetter) && !o.register)
         throw new InvalidArgumentError("--promote needs --register NAME");
+      if (o.promote && o.promoteIfBetter)
+        throw new InvalidArgumentError("--promote and --promote-if-better: give one of them");
       const result = await runTrainPipeline({
         data: o.data,
         format: o.format,
@@ -120,7 +132,15 @@ export function buildCli(): Command {
         folds: o.folds,
         seed: o.seed,
         fast: o.fast === true,
-        ...(o.register ? { register: o.register, promote: o.promote === true } : {}),
+        ...(o.register
+          ? {
+              register: o.register,
+              promote: o.promote === true,
+              promoteIfBetter: o.promoteIfBetter === true,
+            }
+          : {}),
+        ...(o.asOf ? { asOf: o.asOf } : {}),
+        evaluateOnly: o.evaluateOnly === true,
       });
       for (const note of [...result.metrics.notes, ...result.metrics.comparison.notes])
         console.log(note);

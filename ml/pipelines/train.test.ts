@@ -102,10 +102,16 @@ test("train writes metrics.json, report.html and a bundle whose ONNX models matc
   expect(manifest.feature_layout.names.length).toBeGreaterThan(10);
   expect(["gbdt", "bgnbd", "pareto_nbd"]).toContain(manifest.recommended);
 
-  const X = result.trained.features as Float32Array;
+  // The bundle holds the production step's models, applied to features at as-of.
+  expect(manifest.production?.as_of).toBe(result.production?.asOf as string);
+  expect(manifest.calibration_end).toBe(manifest.production?.as_of as string);
+  expect(manifest.evaluation?.split.calibration_end).toBe("1997-09-30");
+  expect(metrics.evaluation?.recommended).toBe(manifest.recommended);
+  expect(metrics.production?.customers).toBe(result.production?.summaries.n as number);
+  const X = result.served.features as Float32Array;
   const p = manifest.feature_layout.names.length;
   const n = X.length / p;
-  const gbdt = result.trained.gbdt;
+  const gbdt = result.served.gbdt;
   if (!gbdt) throw new Error("no GBDT trained");
   for (const [file, model] of [
     [BUNDLE_FILES.gbdtCount, gbdt.count],
@@ -207,7 +213,9 @@ test("train --register --promote stores a version that `ml models` lists; the de
 
   const listed = await cli(["models"]);
   expect(listed.code).toBe(0);
-  expect(listed.out).toMatch(/clv\s+1\s+production\s+1997-09-30/);
+  // The version's cutoff is the production step's as-of: the last date of the data.
+  expect(listed.out).toMatch(/clv\s+1\s+production\s+199[78]-\d\d-\d\d/);
+  expect(listed.out).not.toMatch(/clv\s+1\s+production\s+1997-09-30/);
 
   const opened = await openRegistryFromEnv();
   try {
