@@ -219,6 +219,38 @@ export function buildCli(): Command {
     });
 
   program
+    .command("score")
+    .description(
+      "forecast every customer of a registered version (or of a log) to CSV, Parquet or PostgreSQL",
+    )
+    .requiredOption("--model <name>", "registered model name")
+    .option("--version <n>", "model version (default: the production version)", positiveInteger)
+    .option("--out <file>", "FILE.csv or FILE.parquet")
+    .option("--to <url>", "postgres://… database to upsert into (with --table)")
+    .option("--table <name>", "table for --to, created if absent; upserted by model, version, id")
+    .option("--data <file>", "score this transaction log instead of the stored customers")
+    .addOption(
+      new Option("--format <format>", "format of --data").choices(["csv", "cdnow"]).default("csv"),
+    )
+    .option("--as-of <date>", "with --data: summarise at this date (default: last date)", isoDate)
+    .option("--horizon <h>", "forecast horizon, e.g. 52w or 365d", "52w")
+    .option("--discount-rate <r>", "annual discount rate for CLV (0.1 = 10%)", Number, 0)
+    .option("--shard <i/n>", "score the i-th (0-based) of n disjoint parts of the customers")
+    .option("--customer-col <name>", "CSV column of the customer id", "customer_id")
+    .option("--date-col <name>", "CSV column of the date", "date")
+    .option("--amount-col <name>", "CSV column of the amount", "amount")
+    .option("--quantity-col <name>", "CSV column of the quantity (optional)")
+    .addOption(
+      new Option("--on-bad-row <policy>", "malformed rows")
+        .choices(["skip", "fail"])
+        .default("skip"),
+    )
+    .action(async (o) => {
+      const { runScoreCommand } = await import("./scoring/score-command.ts");
+      await runScoreCommand(o);
+    });
+
+  program
     .command("promote")
     .description("make VERSION the production version of NAME")
     .argument("<name>")
