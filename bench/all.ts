@@ -30,6 +30,7 @@ const scripts: BenchScript[] = [
   { name: "forecast", file: "forecast.ts", args: [], quickArgs: ["3"] },
   { name: "forecast-compute", file: "forecast-compute.ts", args: [], quickArgs: ["50"] },
   { name: "decision", file: "decision.ts", args: [], quickArgs: ["3"] },
+  { name: "score", file: "score.ts", args: [], quickArgs: ["--customers", "100000"] },
   {
     name: "soak",
     file: "soak.ts",

@@ -6,10 +6,12 @@ import { createHash } from "node:crypto";
 import type { Database } from "@pp/shared/db/database.ts";
 import { queryRows } from "@pp/shared/db/database.ts";
 import { sql } from "drizzle-orm";
+import postgres from "postgres";
 import { isoDateToDay, type TransactionLog } from "../data/transaction-log.ts";
 import { buildFeatureMatrix, FEATURE_COUNT } from "../features/feature-vector.ts";
 import { summarize } from "../features/summaries.ts";
 import type { ForecastBatchInput } from "../forecasting/forecast-inputs.ts";
+import { BinaryCopyParser, type BinaryField, float8ArrayInto, float8Of } from "./binary-copy.ts";
 import type { ScoringModel } from "./scoring-model.ts";
 
 export interface CustomerPage {
@@ -42,7 +44,8 @@ interface StoredRow {
   tx: number;
   t: number;
   monetary: number;
-  features: number[] | null;
+  /** The feature vector as big-endian float8s (parsing a float8[] in JS cost more than scoring). */
+  features: Uint8Array | null;
 }
 
 function pageOfRows(rows: StoredRow[]): CustomerPage {
@@ -55,7 +58,8 @@ function pageOfRows(rows: StoredRow[]): CustomerPage {
     monetary: new Float64Array(n),
     X: null,
   };
-  const withFeatures = n > 0 && rows.every((r) => r.features?.length === FEATURE_COUNT);
+  const width = FEATURE_COUNT * 8;
+  const withFeatures = n > 0 && rows.every((r) => r.features?.byteLength === width);
   const X = withFeatures ? new Float32Array(n * FEATURE_COUNT) : null;
   for (let i = 0; i < n; i++) {
     const r = rows[i] as StoredRow;
@@ -69,7 +73,11 @@ function pageOfRows(rows: StoredRow[]): CustomerPage {
     page.tx[i] = r.tx;
     page.T[i] = r.t;
     page.monetary[i] = r.monetary;
-    if (X) X.set(r.features as number[], i * FEATURE_COUNT);
+    if (X) {
+      const bytes = r.features as Uint8Array;
+      const view = new DataView(bytes.buffer, bytes.byteOffset, width);
+      for (let j = 0; j < FEATURE_COUNT; j++) X[i * FEATURE_COUNT + j] = view.getFloat64(j * 8);
+    }
   }
   page.X = X;
   return page;
@@ -87,7 +95,8 @@ export async function* registryPages(
       db,
       sql`select customer_id, (summary->>'x')::float8 as x, (summary->>'t_x')::float8 as tx,
             (summary->>'T')::float8 as t, coalesce((summary->>'monetary')::float8, 0) as monetary,
-            features
+            (select string_agg(float8send(f), ''::bytea order by o)
+               from unnest(features) with ordinality as u(f, o)) as features
           from customer_features
           where model_version_id = ${modelVersionId}
             ${after === null ? sql`` : sql`and customer_id > ${after}`}
@@ -101,6 +110,99 @@ export async function* registryPages(
     next =
       rows.length === pageSize ? fetch((rows[rows.length - 1] as StoredRow).customer_id) : null;
     if (rows.length > 0) yield pageOfRows(rows);
+  }
+}
+
+function emptyPage(size: number, withFeatures: boolean): CustomerPage {
+  return {
+    ids: [],
+    x: new Float64Array(size),
+    tx: new Float64Array(size),
+    T: new Float64Array(size),
+    monetary: new Float64Array(size),
+    X: withFeatures ? new Float32Array(size * FEATURE_COUNT) : null,
+  };
+}
+
+function trimPage(page: CustomerPage): CustomerPage {
+  const n = page.ids.length;
+  return {
+    ids: page.ids,
+    x: page.x.subarray(0, n),
+    tx: page.tx.subarray(0, n),
+    T: page.T.subarray(0, n),
+    monetary: page.monetary.subarray(0, n),
+    X: page.X ? page.X.subarray(0, n * FEATURE_COUNT) : null,
+  };
+}
+
+/**
+ * Stored customers of a version streamed by one binary COPY over a postgres.js connection (no
+ * order: every row once), `pageSize` at a time. Far faster than pages of parsed rows; PostgreSQL only.
+ */
+export async function* copyPages(
+  url: string,
+  modelVersionId: number,
+  pageSize: number,
+  shard: Shard | null,
+): AsyncGenerator<CustomerPage> {
+  const client = postgres(url, { max: 1, onnotice: () => {} });
+  const where = `model_version_id = ${Math.trunc(modelVersionId)}${
+    shard
+      ? ` and mod(('x' || substr(md5(customer_id), 1, 8))::bit(32)::bigint, ${Math.trunc(shard.count)}) = ${Math.trunc(shard.index)}`
+      : ""
+  }`;
+  try {
+    const stream = await client
+      .unsafe(
+        `copy (select customer_id, (summary->>'x')::float8, (summary->>'t_x')::float8,
+           (summary->>'T')::float8, coalesce((summary->>'monetary')::float8, 0), features
+         from customer_features where ${where}) to stdout (format binary)`,
+      )
+      .readable();
+    const parser = new BinaryCopyParser();
+    const decoder = new TextDecoder();
+    const fields: BinaryField[] = [];
+    let page = emptyPage(pageSize, true);
+    let withFeatures = true;
+    for await (const chunk of stream as AsyncIterable<Uint8Array>) {
+      parser.feed(chunk);
+      while (parser.next(fields)) {
+        const i = page.ids.length;
+        const id = decoder.decode(fields[0] as Uint8Array);
+        page.ids.push(id);
+        page.x[i] = float8Of(fields[1] ?? null);
+        page.tx[i] = float8Of(fields[2] ?? null);
+        page.T[i] = float8Of(fields[3] ?? null);
+        page.monetary[i] = float8Of(fields[4] ?? null);
+        if (
+          !(Number.isFinite(page.x[i]) && Number.isFinite(page.tx[i]) && Number.isFinite(page.T[i]))
+        ) {
+          throw new RangeError(
+            `customer ${JSON.stringify(id)}: stored summary lacks numeric x/t_x/T`,
+          );
+        }
+        const X = page.X as Float32Array;
+        if (
+          float8ArrayInto(fields[5] ?? null, X, i * FEATURE_COUNT, FEATURE_COUNT) !== FEATURE_COUNT
+        ) {
+          withFeatures = false;
+        }
+        if (page.ids.length === pageSize) {
+          if (!withFeatures) page.X = null;
+          yield page;
+          page = emptyPage(pageSize, true);
+          withFeatures = true;
+        }
+      }
+    }
+    if (!parser.done) throw new Error("COPY binary: the stream ended before its trailer");
+    if (page.ids.length > 0) {
+      if (!withFeatures) page.X = null;
+      yield trimPage(page);
+    }
+  } finally {
+    await client.end({ timeout: 5 });
   }
 }
 
