@@ -275,7 +275,14 @@ export function buildCli(): Command {
     .argument("[name]")
     .action(async (name?: string) => {
       const { listModelsCommand } = await registryCommands();
-      await withRegistry((registry) => listModelsCommand(registry, name));
+      const { trackingByVersion } = await import("./tracking/tracking-by-version.ts");
+      const opened = await openRegistryFromEnv();
+      try {
+        const tracked = await trackingByVersion(opened.db);
+        await listModelsCommand(opened.registry, name, console.log, tracked);
+      } finally {
+        await opened.close();
+      }
     });
 
   return program;

@@ -294,3 +294,58 @@ test("--format summary fits the BTYD models only and says so; bad rows fail with
   expect(bad.code).toBe(2);
   expect(bad.err).toContain("line 3");
 });
+
+test("--promote-if-better promotes only when not worse on the same split and says why; ml models shows ml track results", async () => {
+  const train = (calibrationEnd: string, out: string) =>
+    cli([
+      "train",
+      "--data",
+      csv,
+      "--calibration-end",
+      calibrationEnd,
+      "--holdout-end",
+      "1998-06-30",
+      "--out",
+      join(dir, out),
+      "--fast",
+      "--folds",
+      "3",
+      "--evaluate-only",
+      "--register",
+      "gate",
+      "--promote-if-better",
+    ]);
+  const first = await train("1997-09-30", "gate1");
+  expect(first.code).toBe(0);
+  expect(first.out).toContain("registered gate v1 (production)");
+  expect(first.out).toContain("promoted: gate has no production version yet");
+  const same = await train("1997-09-30", "gate2");
+  expect(same.out).toContain("registered gate v2 (production)");
+  expect(same.out).toMatch(/promoted: not worse: Poisson deviance (\d\.\d+) .* vs \1 /);
+  const other = await train("1997-08-31", "gate3");
+  expect(other.out).toContain("registered gate v3 (staging)");
+  expect(other.out).toContain("not promoted: production v2 was evaluated on another split");
+  const both = await cli([
+    "train",
+    "--data",
+    csv,
+    ...window,
+    "--out",
+    join(dir, "g4"),
+    "--register",
+    "gate",
+    "--promote",
+    "--promote-if-better",
+  ]);
+  expect(both.code).toBe(2);
+  expect(both.err).toContain("--promote-if-better");
+
+  const tracked = await cli(["track", "--model", "gate", "--data", csv]);
+  expect(tracked.code).toBe(0);
+  const listed = await cli(["models", "gate"]);
+  expect(listed.out).toContain("TRACKED");
+  expect(listed.out).toMatch(
+    /gate\s+2\s+production.*to 1998-06-30: .*bgnbd \d\.\d\d.*realized\/forecast/,
+  );
+  expect(listed.out).toMatch(/gate\s+3\s+staging.*\s-$/m);
+}, 180_000);
