@@ -94,7 +94,7 @@ export async function runTrainPipeline(
     `read ${read.rowsKept.toLocaleString("en-US")} of ${read.rowsRead.toLocaleString("en-US")} rows` +
       `; ${loaded.summaries.n.toLocaleString("en-US")} customers` +
       (loaded.summaries.excludedAfterCalibration > 0
-        ? ` (${loaded.summaries.excludedAfterCalibration} first bought after the calibration end: excluded)`
+        ? ` (${loaded.summaries.excludedAfterCalibration} first bought after the calibration end: not in the evaluation)`
         : ""),
   );
   if (read.badRows > 0) {
