@@ -2,6 +2,7 @@
 // same customers (hostile ids included) from a PostgreSQL registry, CSV round-trips those ids, an
 // aborted PostgreSQL or Parquet run leaves the previous result untouched, and bad options are named.
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +13,7 @@ import Papa from "papaparse";
 import postgres from "postgres";
 import { FEATURE_COUNT } from "../features/feature-vector.ts";
 import { ensureDemoModel } from "../pipelines/demo-model.ts";
+import { runSimulate } from "../pipelines/simulate.ts";
 import { BinaryCopyParser, type BinaryField } from "./binary-copy.ts";
 import { type CustomerPage, copyPages, registryPages, shardOf } from "./customer-pages.ts";
 import { parseHorizon, parseShard, runScore } from "./run-score.ts";
@@ -225,3 +227,50 @@ test("bad options are refused with the option named", async () => {
   );
   await expect(runScore({ ...common, to: "mysql://x", table: "t" })).rejects.toThrow(/--to/);
 });
+
+test("kill -9 in the middle of a run leaves the previous table rows and file as they were", async () => {
+  const url = db.options.databaseUrl as string;
+  const env = { ...process.env, DATABASE_URL: url, ARTIFACT_STORE_URI: join(dir, "artifacts") };
+  const common = { model: "demo", horizon: "52w", discountRate: 0, print: () => {} };
+  const before = await runScore({ ...common, env, to: url, table: "killed_scores" });
+  const out = join(dir, "killed.csv");
+  await runScore({ ...common, env, out });
+  const previousFile = await readFile(out, "utf8");
+  const log = join(dir, "big.csv");
+  await runSimulate({ model: "bgnbd", customers: 150_000, seed: 9, out: log });
+  const cliPath = join(import.meta.dirname, "..", "cli.ts");
+  for (const destination of [
+    ["--to", url, "--table", "killed_scores"],
+    ["--out", out],
+  ]) {
+    const child = spawn(
+      process.execPath,
+      [cliPath, "score", "--model", "demo", "--data", log, ...destination],
+      {
+        env,
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
+    const started = await new Promise<boolean>((done) => {
+      const timer = setTimeout(() => done(false), 60_000);
+      child.stderr.on("data", (chunk: Buffer) => {
+        if (/scored [\d,]+\//.test(chunk.toString())) {
+          clearTimeout(timer);
+          done(true);
+        }
+      });
+      child.on("exit", () => done(false));
+    });
+    expect(started).toBe(true); // killed while scoring, not before or after
+    child.kill("SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+  }
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await sql`select count(*)::int as n from killed_scores`;
+    expect(row?.n).toBe(before.rows);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+  expect(await readFile(out, "utf8")).toBe(previousFile);
+}, 180_000);
