@@ -38,6 +38,7 @@ const scripts: BenchScript[] = [
     args: [],
     quickArgs: ["--customers", "20000", "--campaigns", "50"],
   },
+  { name: "score", file: "score.ts", args: [], quickArgs: ["--customers", "100000"] },
   {
     name: "soak",
     file: "soak.ts",

@@ -5,11 +5,11 @@
 // Usage: bun bench/forecast-compute.ts [runs, default 200]
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { forecastBatch } from "../ml/forecasting/forecast-batch.ts";
 import { createApp } from "../services/forecast/src/app.ts";
 import { parseConfig } from "../services/forecast/src/config.ts";
 import { buildForecastDeps } from "../services/forecast/src/deps.ts";
 import { resolveCustomers } from "../services/forecast/src/forecasting/customer-batch.ts";
-import { forecastBatch } from "../services/forecast/src/forecasting/forecast-batch.ts";
 import { bundleModelSource } from "../services/forecast/src/model/model-sources.ts";
 import { ortEngine } from "../services/forecast/src/model/ort-engine.ts";
 import { demoBundleDir } from "../services/forecast/src/testing/demo-bundle-dir.ts";

@@ -96,14 +96,26 @@ export function buildCli(): Command {
     .option("--fast", "fewer, larger boosting steps (quick demos)")
     .option("--register <name>", "register the bundle as a new version of this model")
     .option("--promote", "make the registered version production")
+    .option(
+      "--promote-if-better",
+      "promote only if not worse than production on the same evaluation split (Poisson deviance)",
+    )
+    .option(
+      "--as-of <date>",
+      "production step: refit as of this date (default: last date)",
+      isoDate,
+    )
+    .option("--evaluate-only", "skip the production step: the bundle holds the calibration fits")
     .action(async (o) => {
       if (o.holdoutEnd && isoDateToDay(o.holdoutEnd) <= isoDateToDay(o.calibrationEnd)) {
         throw new InvalidArgumentError(
           `--holdout-end ${o.holdoutEnd} must be after --calibration-end ${o.calibrationEnd}`,
         );
       }
-      if (o.promote && !o.register)
+      if ((o.promote || o.promoteIfBetter) && !o.register)
         throw new InvalidArgumentError("--promote needs --register NAME");
+      if (o.promote && o.promoteIfBetter)
+        throw new InvalidArgumentError("--promote and --promote-if-better: give one of them");
       const result = await runTrainPipeline({
         data: o.data,
         format: o.format,
@@ -121,7 +133,15 @@ export function buildCli(): Command {
         folds: o.folds,
         seed: o.seed,
         fast: o.fast === true,
-        ...(o.register ? { register: o.register, promote: o.promote === true } : {}),
+        ...(o.register
+          ? {
+              register: o.register,
+              promote: o.promote === true,
+              promoteIfBetter: o.promoteIfBetter === true,
+            }
+          : {}),
+        ...(o.asOf ? { asOf: o.asOf } : {}),
+        evaluateOnly: o.evaluateOnly === true,
       });
       for (const note of [...result.metrics.notes, ...result.metrics.comparison.notes])
         console.log(note);
@@ -222,6 +242,38 @@ export function buildCli(): Command {
   program.addCommand(campaignCommand());
 
   program
+    .command("score")
+    .description(
+      "forecast every customer of a registered version (or of a log) to CSV, Parquet or PostgreSQL",
+    )
+    .requiredOption("--model <name>", "registered model name")
+    .option("--version <n>", "model version (default: the production version)", positiveInteger)
+    .option("--out <file>", "FILE.csv or FILE.parquet")
+    .option("--to <url>", "postgres://… database to upsert into (with --table)")
+    .option("--table <name>", "table for --to, created if absent; upserted by model, version, id")
+    .option("--data <file>", "score this transaction log instead of the stored customers")
+    .addOption(
+      new Option("--format <format>", "format of --data").choices(["csv", "cdnow"]).default("csv"),
+    )
+    .option("--as-of <date>", "with --data: summarise at this date (default: last date)", isoDate)
+    .option("--horizon <h>", "forecast horizon, e.g. 52w or 365d", "52w")
+    .option("--discount-rate <r>", "annual discount rate for CLV (0.1 = 10%)", Number, 0)
+    .option("--shard <i/n>", "score the i-th (0-based) of n disjoint parts of the customers")
+    .option("--customer-col <name>", "CSV column of the customer id", "customer_id")
+    .option("--date-col <name>", "CSV column of the date", "date")
+    .option("--amount-col <name>", "CSV column of the amount", "amount")
+    .option("--quantity-col <name>", "CSV column of the quantity (optional)")
+    .addOption(
+      new Option("--on-bad-row <policy>", "malformed rows")
+        .choices(["skip", "fail"])
+        .default("skip"),
+    )
+    .action(async (o) => {
+      const { runScoreCommand } = await import("./scoring/score-command.ts");
+      await runScoreCommand(o);
+    });
+
+  program
     .command("promote")
     .description("make VERSION the production version of NAME")
     .argument("<name>")
@@ -260,7 +312,14 @@ export function buildCli(): Command {
     .argument("[name]")
     .action(async (name?: string) => {
       const { listModelsCommand } = await registryCommands();
-      await withRegistry((registry) => listModelsCommand(registry, name));
+      const { trackingByVersion } = await import("./tracking/tracking-by-version.ts");
+      const opened = await openRegistryFromEnv();
+      try {
+        const tracked = await trackingByVersion(opened.db);
+        await listModelsCommand(opened.registry, name, console.log, tracked);
+      } finally {
+        await opened.close();
+      }
     });
 
   program

@@ -31,12 +31,16 @@ export function buildManifest(
   options: Omit<BundleOptions, "reportHtml">,
 ): ModelManifest {
   const data = trained.metrics.data;
+  const production = trained.metrics.production ?? null;
+  // A production bundle's features are cut at as_of: that is its calibration end, with no holdout.
+  const cutoff = production ? production.as_of : data.calibration_end;
+  const holdoutEnd = production ? null : data.holdout_end;
   const manifest: ModelManifest = {
     format_version: BUNDLE_FORMAT_VERSION,
     ...(options.name ? { name: options.name } : {}),
     time_unit: data.time_unit,
-    calibration_end: data.calibration_end,
-    holdout_end: data.holdout_end,
+    calibration_end: cutoff,
+    holdout_end: holdoutEnd,
     horizon: trained.horizon,
     bgnbd: { ...trained.bgnbd.params },
     pareto_nbd: { ...trained.paretoNbd.params },
@@ -51,13 +55,15 @@ export function buildManifest(
     },
     trained_at: options.trainedAt.toISOString(),
     data: {
-      customers: data.customers,
-      transactions: data.transactions,
-      calibration_end: data.calibration_end,
-      holdout_end: data.holdout_end,
+      customers: production ? production.customers : data.customers,
+      transactions: production ? production.transactions : data.transactions,
+      calibration_end: cutoff,
+      holdout_end: holdoutEnd,
       time_unit: data.time_unit,
       source: data.source,
     },
+    ...(trained.metrics.evaluation ? { evaluation: trained.metrics.evaluation } : {}),
+    ...(production ? { production } : {}),
   };
   return ModelManifestSchema.parse(manifest);
 }
@@ -70,7 +76,7 @@ function onnx(model: GbdtModel, target: string, trained: TrainedModels): Uint8Ar
       target,
       time_unit: trained.metrics.data.time_unit,
       horizon: String(trained.horizon),
-      calibration_end: trained.metrics.data.calibration_end,
+      calibration_end: trained.metrics.production?.as_of ?? trained.metrics.data.calibration_end,
     },
   });
 }

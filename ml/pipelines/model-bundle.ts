@@ -3,6 +3,7 @@
 // Runtime-neutral (the forecast service imports the schema).
 
 import { z } from "zod";
+import { EvaluationSectionSchema, ProductionMetricsSchema } from "./training-metrics.ts";
 
 /** File names inside a bundle. */
 export const BUNDLE_FILES = {
@@ -69,6 +70,10 @@ export const ModelManifestSchema = z.object({
     time_unit: z.enum(["day", "week"]),
     source: z.string().optional(),
   }),
+  /** The calibration/holdout split that chose `recommended`, and its scores. */
+  evaluation: EvaluationSectionSchema.optional(),
+  /** Present when the served models were refitted as of `as_of` (then calibration_end = as_of). */
+  production: ProductionMetricsSchema.optional(),
 });
 
 export type ModelManifest = z.infer<typeof ModelManifestSchema>;

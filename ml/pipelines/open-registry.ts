@@ -7,10 +7,13 @@ import {
   openArtifactStore,
 } from "@pp/shared/artifacts/open-artifact-store.ts";
 import { createDatabase, databaseOptionsFromEnv } from "@pp/shared/db/client.ts";
+import type { Database } from "@pp/shared/db/database.ts";
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 
 export interface OpenRegistry {
   registry: ModelRegistry;
+  /** The registry's database (for bulk reads such as `ml score`'s customer pages). */
+  db: Database;
   driver: string;
   close(): Promise<void>;
 }
@@ -28,6 +31,7 @@ export async function openRegistryFromEnv(
   const store = openArtifactStore(artifactStoreLocationFromEnv(env), env);
   return {
     registry: new ModelRegistry(handle.db, store),
+    db: handle.db,
     driver: handle.driver,
     close: () => handle.close(),
   };

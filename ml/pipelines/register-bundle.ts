@@ -53,6 +53,8 @@ export interface RegisterBundleInput {
 export async function registerBundle(input: RegisterBundleInput): Promise<RegisteredVersion> {
   const { trained } = input;
   const data = trained.metrics.data;
+  // A production bundle's cutoff is as_of (no holdout); the evaluation split stays in metrics.json.
+  const asOf = trained.metrics.production?.as_of;
   return input.registry.registerVersion(input.name, {
     artifacts: [...input.bundle].map(([name, bytes]) => ({ name, bytes })),
     params: {
@@ -66,10 +68,14 @@ export async function registerBundle(input: RegisterBundleInput): Promise<Regist
     metrics: registryMetrics(trained),
     dataWindow: {
       ...(input.summaries.n > 0
-        ? { calibrationStart: dayToIsoDate(Math.min(...input.summaries.firstDay)) }
+        ? {
+            calibrationStart: dayToIsoDate(
+              input.summaries.firstDay.reduce((a, b) => Math.min(a, b)),
+            ),
+          }
         : {}),
-      calibrationEnd: data.calibration_end,
-      ...(data.holdout_end ? { holdoutEnd: data.holdout_end } : {}),
+      calibrationEnd: asOf ?? data.calibration_end,
+      ...(data.holdout_end && !asOf ? { holdoutEnd: data.holdout_end } : {}),
     },
     timeUnit: data.time_unit,
     trainedAt: input.trainedAt,

@@ -102,10 +102,16 @@ test("train writes metrics.json, report.html and a bundle whose ONNX models matc
   expect(manifest.feature_layout.names.length).toBeGreaterThan(10);
   expect(["gbdt", "bgnbd", "pareto_nbd"]).toContain(manifest.recommended);
 
-  const X = result.trained.features as Float32Array;
+  // The bundle holds the production step's models, applied to features at as-of.
+  expect(manifest.production?.as_of).toBe(result.production?.asOf as string);
+  expect(manifest.calibration_end).toBe(manifest.production?.as_of as string);
+  expect(manifest.evaluation?.split.calibration_end).toBe("1997-09-30");
+  expect(metrics.evaluation?.recommended).toBe(manifest.recommended);
+  expect(metrics.production?.customers).toBe(result.production?.summaries.n as number);
+  const X = result.served.features as Float32Array;
   const p = manifest.feature_layout.names.length;
   const n = X.length / p;
-  const gbdt = result.trained.gbdt;
+  const gbdt = result.served.gbdt;
   if (!gbdt) throw new Error("no GBDT trained");
   for (const [file, model] of [
     [BUNDLE_FILES.gbdtCount, gbdt.count],
@@ -207,7 +213,9 @@ test("train --register --promote stores a version that `ml models` lists; the de
 
   const listed = await cli(["models"]);
   expect(listed.code).toBe(0);
-  expect(listed.out).toMatch(/clv\s+1\s+production\s+1997-09-30/);
+  // The version's cutoff is the production step's as-of: the last date of the data.
+  expect(listed.out).toMatch(/clv\s+1\s+production\s+199[78]-\d\d-\d\d/);
+  expect(listed.out).not.toMatch(/clv\s+1\s+production\s+1997-09-30/);
 
   const opened = await openRegistryFromEnv();
   try {
@@ -286,3 +294,58 @@ test("--format summary fits the BTYD models only and says so; bad rows fail with
   expect(bad.code).toBe(2);
   expect(bad.err).toContain("line 3");
 });
+
+test("--promote-if-better promotes only when not worse on the same split and says why; ml models shows ml track results", async () => {
+  const train = (calibrationEnd: string, out: string) =>
+    cli([
+      "train",
+      "--data",
+      csv,
+      "--calibration-end",
+      calibrationEnd,
+      "--holdout-end",
+      "1998-06-30",
+      "--out",
+      join(dir, out),
+      "--fast",
+      "--folds",
+      "3",
+      "--evaluate-only",
+      "--register",
+      "gate",
+      "--promote-if-better",
+    ]);
+  const first = await train("1997-09-30", "gate1");
+  expect(first.code).toBe(0);
+  expect(first.out).toContain("registered gate v1 (production)");
+  expect(first.out).toContain("promoted: gate has no production version yet");
+  const same = await train("1997-09-30", "gate2");
+  expect(same.out).toContain("registered gate v2 (production)");
+  expect(same.out).toMatch(/promoted: not worse: Poisson deviance (\d\.\d+) .* vs \1 /);
+  const other = await train("1997-08-31", "gate3");
+  expect(other.out).toContain("registered gate v3 (staging)");
+  expect(other.out).toContain("not promoted: production v2 was evaluated on another split");
+  const both = await cli([
+    "train",
+    "--data",
+    csv,
+    ...window,
+    "--out",
+    join(dir, "g4"),
+    "--register",
+    "gate",
+    "--promote",
+    "--promote-if-better",
+  ]);
+  expect(both.code).toBe(2);
+  expect(both.err).toContain("--promote-if-better");
+
+  const tracked = await cli(["track", "--model", "gate", "--data", csv]);
+  expect(tracked.code).toBe(0);
+  const listed = await cli(["models", "gate"]);
+  expect(listed.out).toContain("TRACKED");
+  expect(listed.out).toMatch(
+    /gate\s+2\s+production.*to 1998-06-30: .*bgnbd \d\.\d\d.*realized\/forecast/,
+  );
+  expect(listed.out).toMatch(/gate\s+3\s+staging.*\s-$/m);
+}, 180_000);

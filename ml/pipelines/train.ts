@@ -1,22 +1,26 @@
 // The `ml train` pipeline: data → summaries → BTYD fits → holdout evaluation → features → K-fold
-// GBDT → final GBDT → ONNX → metrics.json → report.html → bundle in DIR → optional registration,
-// promotion and MLflow tracking.
+// GBDT → final GBDT (the evaluation step), then the production step (refit as of --as-of) → ONNX
+// → metrics.json → report.html → bundle in DIR → optional registration, promotion (or the
+// promotion gate) and MLflow tracking.
 
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { BadRowPolicy } from "../data/bad-rows.ts";
 import type { CsvColumns } from "../data/csv-reader.ts";
+import type { TransactionLog } from "../data/transaction-log.ts";
 import type { TimeUnit } from "../features/customer-summaries.ts";
 import { renderReportHtml } from "../report/report-html.ts";
 import { buildBundle } from "./build-bundle.ts";
 import { loadTrainingData } from "./load-training-data.ts";
 import type { ModelBundle } from "./model-bundle.ts";
 import { openRegistryFromEnv } from "./open-registry.ts";
+import { type ProductionModels, servedModels, trainProduction } from "./production-step.ts";
+import { type GateDecision, promotionDecision } from "./promotion-gate.ts";
 import { registerBundle } from "./register-bundle.ts";
 import { createStepLog, type StepLog } from "./step-log.ts";
 import { type TrackRunResult, trackTrainingRun } from "./track-run.ts";
 import { type DataFormat, type TrainedModels, trainModels } from "./train-models.ts";
-import type { TrainingMetrics } from "./training-metrics.ts";
+import type { EvaluationSection, TrainingMetrics } from "./training-metrics.ts";
 
 export interface TrainPipelineOptions {
   data: string;
@@ -33,6 +37,12 @@ export interface TrainPipelineOptions {
   /** Register the bundle as a new version of this model. */
   register?: string;
   promote?: boolean;
+  /** Promote only if the new version is not worse than production on the same split (gate). */
+  promoteIfBetter?: boolean;
+  /** The production step's cutoff (YYYY-MM-DD); default: the last date in the data. */
+  asOf?: string;
+  /** Skip the production step: the bundle holds the evaluation (calibration) fits. */
+  evaluateOnly?: boolean;
   env?: Record<string, string | undefined>;
   steps?: StepLog;
   /** Where user-facing lines go (default console.log). */
@@ -42,9 +52,16 @@ export interface TrainPipelineOptions {
 export interface TrainPipelineResult {
   outDir: string;
   metrics: TrainingMetrics;
+  /** The evaluation step (calibration fits, holdout scores). */
   trained: TrainedModels;
+  /** The production step, or null (--evaluate-only, or trained from summaries). */
+  production: ProductionModels | null;
+  /** What the bundle holds: the production fits, or the evaluation's with --evaluate-only. */
+  served: TrainedModels;
   bundle: ModelBundle;
   registered: { name: string; version: number; stage: string } | null;
+  /** The promotion gate's decision with --promote-if-better. */
+  gate: GateDecision | null;
   /** MLflow outcome when MLFLOW_TRACKING_URI is set (a warning never fails training). */
   tracking: TrackRunResult | null;
 }
@@ -55,8 +72,11 @@ export async function runTrainPipeline(
   const steps = options.steps ?? createStepLog();
   const print = options.print ?? console.log;
   const env = options.env ?? process.env;
-  if (options.promote && !options.register) {
+  if ((options.promote || options.promoteIfBetter) && !options.register) {
     throw new RangeError("--promote: needs --register NAME");
+  }
+  if (options.asOf && options.evaluateOnly) {
+    throw new RangeError("--as-of: the production step's date; it has no use with --evaluate-only");
   }
   const loaded = await steps.step("read data", () =>
     loadTrainingData({
@@ -74,7 +94,7 @@ export async function runTrainPipeline(
     `read ${read.rowsKept.toLocaleString("en-US")} of ${read.rowsRead.toLocaleString("en-US")} rows` +
       `; ${loaded.summaries.n.toLocaleString("en-US")} customers` +
       (loaded.summaries.excludedAfterCalibration > 0
-        ? ` (${loaded.summaries.excludedAfterCalibration} first bought after the calibration end: excluded)`
+        ? ` (${loaded.summaries.excludedAfterCalibration} first bought after the calibration end: not in the evaluation)`
         : ""),
   );
   if (read.badRows > 0) {
@@ -94,11 +114,13 @@ export async function runTrainPipeline(
     },
   );
   if (read.badRows > 0) trained.metrics.notes.push(`${read.badRows} malformed rows skipped`);
+  const production = await productionStep(loaded.log, trained, options, steps, print);
+  const served = servedModels(trained, production);
 
   const trainedAt = new Date();
   const reportHtml = await steps.step("render report", () => renderReportHtml(trained.report));
   const bundle = await steps.step("export ONNX + bundle", () =>
-    buildBundle(trained, {
+    buildBundle(served, {
       ...(options.register ? { name: options.register } : {}),
       trainedAt,
       reportHtml,
@@ -112,33 +134,97 @@ export async function runTrainPipeline(
   print(`wrote ${[...bundle.keys()].join(", ")} to ${outDir}`);
 
   let registered: TrainPipelineResult["registered"] = null;
+  let gate: GateDecision | null = null;
   if (options.register) {
     const name = options.register;
-    registered = await steps.step("register", async () => {
+    const outcome = await steps.step("register", async () => {
       const opened = await openRegistryFromEnv(env);
       try {
         const version = await registerBundle({
           registry: opened.registry,
           name,
           bundle,
-          trained,
-          summaries: loaded.summaries,
+          trained: served,
+          summaries: production?.summaries ?? loaded.summaries,
           trainedAt,
           promote: options.promote ?? false,
         });
-        return { name, version: version.version, stage: version.stage };
+        let stage = version.stage;
+        let decision: GateDecision | null = null;
+        if (options.promoteIfBetter && !options.promote) {
+          decision = await promotionDecision(
+            opened.registry,
+            name,
+            served.metrics.evaluation as EvaluationSection,
+          );
+          if (decision.promote)
+            stage = (await opened.registry.promote(name, version.version)).promoted.stage;
+        }
+        return { registered: { name, version: version.version, stage }, decision };
       } finally {
         await opened.close();
       }
     });
+    registered = outcome.registered;
+    gate = outcome.decision;
     print(`registered ${registered.name} v${registered.version} (${registered.stage})`);
+    if (gate) {
+      print(`${gate.promote ? "promoted" : "not promoted"}: ${gate.reason}`);
+    }
   }
 
   let tracking: TrainPipelineResult["tracking"] = null;
   if (env.MLFLOW_TRACKING_URI?.trim()) {
     tracking = await steps.step("MLflow", () =>
-      trackTrainingRun(env, trained, bundle, steps, options.register),
+      trackTrainingRun(env, served, bundle, steps, options.register),
     );
   }
-  return { outDir, metrics: trained.metrics, trained, bundle, registered, tracking };
+  return {
+    outDir,
+    metrics: served.metrics,
+    trained,
+    production,
+    served,
+    bundle,
+    registered,
+    gate,
+    tracking,
+  };
+}
+
+/** Runs the production step unless --evaluate-only or there is no log; prints what it built. */
+async function productionStep(
+  log: TransactionLog | null,
+  trained: TrainedModels,
+  options: TrainPipelineOptions,
+  steps: StepLog,
+  print: (line: string) => void,
+): Promise<ProductionModels | null> {
+  if (options.evaluateOnly) {
+    print(
+      "--evaluate-only: the bundle holds the calibration fits (features at the calibration end)",
+    );
+    return null;
+  }
+  if (log === null) {
+    if (options.asOf)
+      throw new RangeError("--as-of: needs a transaction log, not --format summary");
+    return null;
+  }
+  const production = await trainProduction(log, trained, {
+    ...(options.asOf ? { asOf: options.asOf } : {}),
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(options.fast !== undefined ? { fast: options.fast } : {}),
+    steps,
+  });
+  const p = production.metrics;
+  const window = p.fits.gbdt;
+  print(
+    `production: as of ${p.as_of}, ${p.customers.toLocaleString("en-US")} customers` +
+      (window
+        ? `; GBDT trained on features at ${window.features_at} and purchases ${window.labels_from}..${window.labels_to} (${window.customers.toLocaleString("en-US")} customers)`
+        : "; no GBDT"),
+  );
+  for (const note of p.notes) print(note);
+  return production;
 }

@@ -27,6 +27,56 @@ const FoldsSchema = z.object({
   spread: SpreadSchema,
 });
 
+const FitSchema = <P extends z.ZodRawShape>(params: P) =>
+  z.object({ params: z.object(params), log_likelihood: num, converged: z.boolean() });
+
+/** `evaluation`: the calibration/holdout split and the holdout scores that chose `recommended`. */
+export const EvaluationSectionSchema = z.object({
+  split: z.object({
+    calibration_end: z.string(),
+    holdout_end: z.string().nullable(),
+    holdout_length: num,
+    time_unit: z.enum(["day", "week"]),
+    customers: z.number().int(),
+  }),
+  recommended: z.enum(["gbdt", "bgnbd", "pareto_nbd"]),
+  poisson_deviance: z.record(z.string(), metric),
+  recommended_poisson_deviance: metric,
+});
+
+/** `production`: the served models, refitted as of `as_of` on every customer of the log. */
+export const ProductionMetricsSchema = z.object({
+  as_of: z.string(),
+  customers: z.number().int(),
+  transactions: z.number().int(),
+  time_unit: z.enum(["day", "week"]),
+  /** The GBDT horizon (time units); 0 without GBDT. */
+  horizon: num,
+  fits: z.object({
+    bgnbd: FitSchema({ r: num, alpha: num, a: num, b: num }),
+    pareto_nbd: FitSchema({ r: num, alpha: num, s: num, beta: num }),
+    gamma_gamma: FitSchema({ p: num, q: num, gamma: num }).nullable(),
+    gbdt: z
+      .object({
+        features_at: z.string(),
+        labels_from: z.string(),
+        labels_to: z.string(),
+        customers: z.number().int(),
+        horizon: num,
+        trees: z.object({
+          count: z.number().int(),
+          purchase: z.number().int(),
+          spend: z.number().int(),
+        }),
+      })
+      .nullable(),
+  }),
+  notes: z.array(z.string()),
+});
+
+export type ProductionMetrics = z.infer<typeof ProductionMetricsSchema>;
+export type EvaluationSection = z.infer<typeof EvaluationSectionSchema>;
+
 export const TrainingMetricsSchema = z.object({
   data: z.object({
     customers: z.number().int(),
@@ -101,6 +151,10 @@ export const TrainingMetricsSchema = z.object({
     .passthrough(),
   notes: z.array(z.string()),
   seconds: z.record(z.string(), num),
+  /** Written by `ml train` (absent in bundles of older versions). */
+  evaluation: EvaluationSectionSchema.optional(),
+  /** Null with --evaluate-only or without a transaction log: the bundle is the evaluation fit. */
+  production: ProductionMetricsSchema.nullable().optional(),
 });
 
 export type TrainingMetrics = z.infer<typeof TrainingMetricsSchema>;

@@ -37,9 +37,13 @@ export async function listModelsCommand(
   registry: ModelRegistry,
   name?: string,
   print: PrintLine = console.log,
+  /** Version id → its latest `ml track` results; shown in a TRACKED column when given. */
+  tracked?: Map<number, string>,
 ): Promise<ModelVersionInfo[]> {
   const versions = await registry.listVersions(name);
-  print(versions.length === 0 ? "no model versions registered" : formatModelsTable(versions));
+  print(
+    versions.length === 0 ? "no model versions registered" : formatModelsTable(versions, tracked),
+  );
   return versions;
 }
 
@@ -48,8 +52,12 @@ const KEY_METRICS = ["mae", "rmse", "auc", "log_loss", "wape", "log_likelihood"]
 const METRICS_SHOWN = 4;
 
 /** A fixed-width text table: model, version, stage, window, trained, promoted, key metrics. */
-export function formatModelsTable(versions: ModelVersionInfo[]): string {
+export function formatModelsTable(
+  versions: ModelVersionInfo[],
+  tracked?: Map<number, string>,
+): string {
   const header = ["MODEL", "VERSION", "STAGE", "CALIBRATION END", "TRAINED", "PROMOTED", "METRICS"];
+  if (tracked) header.push("TRACKED");
   const rows = versions.map((v) => [
     v.modelName,
     String(v.version),
@@ -58,6 +66,7 @@ export function formatModelsTable(versions: ModelVersionInfo[]): string {
     formatTime(v.trainedAt),
     v.promotedAt ? formatTime(v.promotedAt) : "-",
     formatMetrics(v.metrics),
+    ...(tracked ? [tracked.get(v.id) ?? "-"] : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>

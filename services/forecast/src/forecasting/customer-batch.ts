@@ -4,6 +4,7 @@
 
 import { isoDateToDay } from "@pp/ml/data/transaction-log.ts";
 import { buildFeatureVector, FEATURE_COUNT } from "@pp/ml/features/feature-vector.ts";
+import type { ItemError } from "@pp/ml/forecasting/forecast-inputs.ts";
 import type { LoadedModel } from "../model/loaded-model.ts";
 
 export interface SummaryInput {
@@ -27,10 +28,7 @@ export interface CustomerInput {
 
 export type CustomerBasis = "id" | "summary" | "transactions";
 
-export interface ItemError {
-  code: "unknown_customer" | "no_transactions_before_as_of" | "invalid_customer";
-  message: string;
-}
+export type { ItemError };
 
 export interface CustomerBatch {
   n: number;
@@ -123,7 +121,8 @@ export function resolveCustomers(
     } else if (c.transactions) {
       batch.basis[i] = "transactions";
       const txs = c.transactions.map((t) => ({
-        day: isoDateToDay(t.at),
+        // A timestamp counts on its date as written (validated by the request schema).
+        day: isoDateToDay(t.at.slice(0, 10)),
         amount: t.amount,
         quantity: t.quantity ?? 0,
       }));

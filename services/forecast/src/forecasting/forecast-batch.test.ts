@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { dayToIsoDate } from "@pp/ml/data/transaction-log.ts";
+import { BgNbdExpectationCurve } from "@pp/ml/forecasting/bgnbd-expectation-curve.ts";
+import { clvOptions, forecastBatch } from "@pp/ml/forecasting/forecast-batch.ts";
 import {
   bgnbdExpectedPurchases,
   bgnbdProbabilityAlive,
@@ -16,9 +18,7 @@ import type { LoadedModel } from "../model/loaded-model.ts";
 import { bundleModelSource } from "../model/model-sources.ts";
 import { typescriptEngine } from "../model/typescript-engine.ts";
 import { type DemoBundle, memoryReader, trainDemoBundle } from "../testing/demo-bundle.ts";
-import { BgNbdExpectationCurve } from "./bgnbd-expectation-curve.ts";
 import { type CustomerInput, resolveCustomers } from "./customer-batch.ts";
-import { clvOptions, forecastBatch } from "./forecast-batch.ts";
 
 let demo: DemoBundle;
 let model: LoadedModel;

@@ -2,11 +2,9 @@
 // engines exist (onnxruntime-web and the TypeScript evaluator); entries pick one, so a Workers
 // build that must stay small never imports onnxruntime-web.
 
-export interface GbdtScorer {
-  /** Predictions (after the model's link function) for n rows of row-major float32 X. */
-  predict(X: Float32Array, n: number): Promise<Float32Array>;
-  release(): Promise<void>;
-}
+import type { GbdtScorer } from "@pp/ml/forecasting/forecast-inputs.ts";
+
+export type { GbdtScorer };
 
 export interface GbdtEngine {
   readonly name: "onnxruntime-web" | "typescript";

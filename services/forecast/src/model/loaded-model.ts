@@ -4,6 +4,7 @@
 
 import { isoDateToDay } from "@pp/ml/data/transaction-log.ts";
 import { FEATURE_COUNT, FEATURE_LAYOUT } from "@pp/ml/features/feature-vector.ts";
+import type { StoredScores } from "@pp/ml/forecasting/forecast-inputs.ts";
 import type { BgNbdParams } from "@pp/ml/models/bgnbd.ts";
 import type { GammaGammaParams } from "@pp/ml/models/gamma-gamma.ts";
 import type { ParetoNbdParams } from "@pp/ml/models/pareto-nbd.ts";
@@ -38,11 +39,7 @@ export interface GbdtScorers {
   spend: GbdtScorer | null;
 }
 
-export interface StoredScores {
-  count: Float32Array;
-  purchase: Float32Array;
-  spend: Float32Array | null;
-}
+export type { StoredScores };
 
 export interface LoadedModel {
   identity: ModelIdentity;

@@ -18,6 +18,23 @@ const isoDate = z
     { error: "is not a valid calendar date" },
   );
 
+/**
+ * A transaction's time: `YYYY-MM-DD`, or a timestamp `YYYY-MM-DD[T ]HH:MM[:SS[.fff]]` with an
+ * optional zone (`Z`, `±HH:MM`, `±HHMM`). As in the ml CLI's readers, the date is taken as written
+ * (the shop's calendar day) and the time and zone are not used: purchases are counted per day.
+ */
+const TIMESTAMP =
+  /^(\d{4}-\d{2}-\d{2})(?:[T ]([01]\d|2[0-3]):[0-5]\d(?::(?:[0-5]\d|60)(?:\.\d{1,9})?)?(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?)?$/;
+
+const transactionTime = z
+  .string()
+  .regex(TIMESTAMP, {
+    error: "must be a date YYYY-MM-DD or a timestamp YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]",
+  })
+  .refine((s) => isoDate.safeParse(s.slice(0, 10)).success, {
+    error: "is not a valid calendar date",
+  });
+
 const nonNegative = (what: string) =>
   z.number({ error: `must be a finite number (${what})` }).min(0, { error: "must be >= 0" });
 
@@ -47,7 +64,9 @@ export const summarySchema = z
   });
 
 export const transactionSchema = z.strictObject({
-  at: isoDate.describe("Transaction date, YYYY-MM-DD (UTC)."),
+  at: transactionTime.describe(
+    "Transaction date YYYY-MM-DD, or a timestamp with optional zone (its date as written counts).",
+  ),
   amount: nonNegative("currency"),
   quantity: nonNegative("units").optional(),
 });

@@ -1,5 +1,12 @@
 // POST /forecast: one customer or up to 10,000, by id, summary or transactions; per customer the
 // BG/NBD, Pareto/NBD and GBDT forecasts and the recommended model. An unknown id fails its item only.
+
+import {
+  type BatchForecast,
+  forecastBatch,
+  type ModelColumns,
+} from "@pp/ml/forecasting/forecast-batch.ts";
+import { horizonInModelUnits } from "@pp/ml/forecasting/horizon.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import { jsonBody } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
@@ -7,12 +14,6 @@ import type { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ForecastDeps } from "../deps.ts";
 import { resolveCustomers } from "../forecasting/customer-batch.ts";
-import {
-  type BatchForecast,
-  forecastBatch,
-  type ModelColumns,
-} from "../forecasting/forecast-batch.ts";
-import { horizonInModelUnits } from "../forecasting/horizon.ts";
 import type { LoadedModel } from "../model/loaded-model.ts";
 import { forecastMetrics } from "./forecast-metrics.ts";
 import { forecastRequestFastPath } from "./forecast-request-fast-path.ts";

@@ -19,6 +19,10 @@ export function modelInfo(model: LoadedModel, sourceDescription: string) {
     data_window: identity.dataWindow,
     time_unit: model.timeUnit,
     recommended: manifest.recommended,
+    // The split that chose `recommended`, and the refit the service answers from (null: the
+    // bundle holds the calibration fits, e.g. trained with --evaluate-only).
+    evaluation: manifest.evaluation ?? null,
+    production: manifest.production ?? null,
     holdout_metrics: holdout,
     metrics: identity.metrics,
     artifact_sha256: identity.artifactSha256,

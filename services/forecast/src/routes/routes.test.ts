@@ -181,6 +181,46 @@ describe("POST /forecast", () => {
     }
   });
 
+  test("transactions[].at takes dates and timestamps with or without a zone, counted on their date", async () => {
+    const history = (first: string, second: string) => ({
+      horizon: { value: 39, unit: "week" },
+      as_of: "1997-09-30",
+      customers: [
+        {
+          id: "t",
+          transactions: [
+            { at: first, amount: 12.5 },
+            { at: second, amount: 20 },
+          ],
+        },
+      ],
+    });
+    const plain = (await (
+      await post(app, history("1997-03-01", "1997-05-01"))
+    ).json()) as ForecastBody;
+    for (const [a, b] of [
+      ["1997-03-01 10:15", "1997-05-01T23:59:59Z"],
+      ["1997-03-01T10:15:00+02:00", "1997-05-01T00:00:00.123-0500"],
+    ] as const) {
+      const res = await post(app, history(a, b));
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as ForecastBody;
+      expect(body.forecasts[0]?.models).toEqual(plain.forecasts[0]?.models as never);
+      expect(body.forecasts[0]?.summary).toEqual(plain.forecasts[0]?.summary as never);
+    }
+    for (const bad of [
+      "1997-03-01 25:00",
+      "1997-02-30T10:00Z",
+      "1997-03-01T10:00+1",
+      "03/01/1997",
+    ]) {
+      const res = await post(app, history(bad, "1997-05-01"));
+      expect(res.status).toBe(400);
+      const { error } = (await res.json()) as { error: { details: Array<{ path: string }> } };
+      expect(error.details.map((d) => d.path)).toContain("customers.0.transactions.0.at");
+    }
+  });
+
   test("recency above T, too many customers, malformed JSON, wrong type: 4xx, never 500", async () => {
     const recency = await post(app, {
       horizon: { value: 1, unit: "week" },

@@ -1,7 +1,7 @@
 // The CLV discounting grid of ml/models/clv.ts made explicit: times t_k = min(k·step, horizon) and
 // weights (1+d)^(−t_k), so that a customer's discounted purchases are Σ_k [E(t_k) − E(t_{k−1})]·w_k
 // with every E(t_k) computed in one pass (see BgNbdExpectationCurve).
-import { type ClvOptions, discountRatePerUnit } from "@pp/ml/models/clv.ts";
+import { type ClvOptions, discountRatePerUnit } from "../models/clv.ts";
 
 export interface DiscountGrid {
   times: Float64Array;

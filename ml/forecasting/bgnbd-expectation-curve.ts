@@ -9,8 +9,8 @@
 // bracket) depend on T only (`gridPoints`), the series on (x, T) (`shapeOnGrid`), and only the
 // factor (a+b+x−1)·P(alive) on t_x, so customers sharing a T or an (x, T) share that work.
 
-import { type BgNbdParams, bgnbdProbabilityAlive } from "@pp/ml/models/bgnbd.ts";
-import { oneMinusPowerOverExponent } from "@pp/ml/models/special-functions.ts";
+import { type BgNbdParams, bgnbdProbabilityAlive } from "../models/bgnbd.ts";
+import { oneMinusPowerOverExponent } from "../models/special-functions.ts";
 
 const MAX_TERMS = 200_000;
 

@@ -1,4 +1,4 @@
-// The forecasts of a batch: BG/NBD and Pareto/NBD in TypeScript (the ml/models formulas), the
+// The forecasts of a batch (shared by the forecast service and `ml score`): BG/NBD and Pareto/NBD in TypeScript (the ml/models formulas), the
 // gradient-boosted models through the model's scorers, and spend/CLV from Gamma-Gamma. Pure apart
 // from the scorers; columns are typed arrays, NaN where a value does not exist.
 //
@@ -10,15 +10,18 @@ import {
   bgnbdExpectedPurchases,
   bgnbdProbabilityAlive,
   bgnbdProbabilityOfPurchase,
-} from "@pp/ml/models/bgnbd.ts";
-import { type ClvOptions, PERIODS_PER_YEAR } from "@pp/ml/models/clv.ts";
-import { gammaGammaExpectedSpend } from "@pp/ml/models/gamma-gamma.ts";
-import { paretoNbdAliveAndPurchase } from "@pp/ml/models/pareto-nbd.ts";
-import { oneMinusPowerOverExponent } from "@pp/ml/models/special-functions.ts";
-import type { LoadedModel } from "../model/loaded-model.ts";
+} from "../models/bgnbd.ts";
+import { type ClvOptions, PERIODS_PER_YEAR } from "../models/clv.ts";
+import { gammaGammaExpectedSpend } from "../models/gamma-gamma.ts";
+import { paretoNbdAliveAndPurchase } from "../models/pareto-nbd.ts";
+import { oneMinusPowerOverExponent } from "../models/special-functions.ts";
 import { BgNbdExpectationCurve, type GridPoints } from "./bgnbd-expectation-curve.ts";
-import type { CustomerBatch } from "./customer-batch.ts";
 import { type DiscountGrid, discountedSum, discountGrid } from "./discount-grid.ts";
+// The service's LoadedModel and CustomerBatch satisfy these; the local names keep the formulas' text.
+import type {
+  ForecastBatchInput as CustomerBatch,
+  ForecastModel as LoadedModel,
+} from "./forecast-inputs.ts";
 import { clvStep } from "./horizon.ts";
 
 export interface ModelColumns {

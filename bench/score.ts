@@ -1,0 +1,185 @@
+// Benchmark: `ml score` on 1,000,000 simulated customers stored in a PostgreSQL registry, to a
+// Parquet file and to a PostgreSQL table, in one process and as two shards in parallel (one per
+// core); customers per second and each process's peak memory (VmHWM). The model is trained on
+// 20,000 simulated customers (as `ml train` does: evaluation, then production step); the version
+// registered for the bench stores all N customers' summaries and features at the data's last date.
+//
+//   bun run bench:score [--customers N]
+
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { isoDateToDay } from "../ml/data/transaction-log.ts";
+import { buildFeatureMatrix } from "../ml/features/feature-vector.ts";
+import { summarize } from "../ml/features/summaries.ts";
+import { buildBundle } from "../ml/pipelines/build-bundle.ts";
+import { lastDateOf, servedModels, trainProduction } from "../ml/pipelines/production-step.ts";
+import { customerFeatureRows, trainModels } from "../ml/pipelines/train-models.ts";
+import { simulateBgNbd } from "../ml/sim/bgnbd-simulator.ts";
+import { FileArtifactStore } from "../shared/artifacts/file-artifact-store.ts";
+import { openTestDatabase } from "../shared/db/test-databases.ts";
+import { ModelRegistry } from "../shared/registry/model-registry.ts";
+import { benchResults } from "./bench-results.ts";
+
+const root = resolve(import.meta.dirname, "..");
+const args = process.argv.slice(2);
+const arg = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+
+/** Child mode: one `ml score` run; prints {rows, seconds, peakMiB} as JSON. */
+async function child(): Promise<void> {
+  const { runScore, parseShard } = await import("../ml/scoring/run-score.ts");
+  const shard = arg("--shard");
+  const started = performance.now();
+  const result = await runScore({
+    model: "bench",
+    horizon: "52w",
+    discountRate: 0.1,
+    ...(arg("--out") ? { out: arg("--out") as string } : {}),
+    ...(arg("--to") ? { to: arg("--to") as string, table: "bench_scores" } : {}),
+    ...(shard ? { shard: parseShard(shard) } : {}),
+    print: (line) => process.stderr.write(`  ${line}\n`),
+    progress: false,
+  });
+  const status = await Bun.file("/proc/self/status").text();
+  const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) / 1024;
+  console.log(
+    JSON.stringify({
+      rows: result.rows,
+      seconds: (performance.now() - started) / 1000,
+      peakMiB: hwm,
+    }),
+  );
+}
+
+interface ChildResult {
+  rows: number;
+  seconds: number;
+  peakMiB: number;
+}
+
+function runChild(env: Record<string, string>, extra: string[]): Promise<ChildResult> {
+  return new Promise((done, fail) => {
+    const proc = spawn(process.execPath, [join(root, "bench", "score.ts"), "--child", ...extra], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    proc.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    proc.on("close", (code) => {
+      if (code !== 0) return fail(new Error(`score child exited with ${code}`));
+      done(JSON.parse(out.trim().split("\n").pop() as string) as ChildResult);
+    });
+  });
+}
+
+async function setUp(customers: number, storeDir: string) {
+  const t = await openTestDatabase("postgres");
+  const registry = new ModelRegistry(t.handle.db, new FileArtifactStore(storeDir));
+  const sim = { start: "1997-01-01", timeUnit: "week" as const };
+  const params = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
+  let started = performance.now();
+  const small = simulateBgNbd(params, { ...sim, customers: 20_000, seed: 1 });
+  const window = {
+    calibrationEnd: "1997-09-30",
+    holdoutEnd: "1998-06-30",
+    timeUnit: "week" as const,
+  };
+  const summaries = summarize(small.log, window);
+  const trained = await trainModels(
+    { log: small.log, summaries, source: "bench", format: "simulated" },
+    { fast: true, folds: 3 },
+  );
+  const production = await trainProduction(small.log, trained, { fast: true });
+  const served = servedModels(trained, production);
+  const bundle = buildBundle(served, { name: "bench", trainedAt: new Date(), reportHtml: "" });
+  console.error(
+    `model trained on 20,000 customers in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+
+  started = performance.now();
+  const big = simulateBgNbd(params, { ...sim, customers, seed: 2 });
+  const asOf = lastDateOf(big.log);
+  const all = summarize(big.log, { calibrationEnd: asOf, timeUnit: "week" });
+  const features = buildFeatureMatrix(big.log, all, {
+    cutoffDay: isoDateToDay(asOf),
+    timeUnit: "week",
+    horizon: served.horizon,
+    btyd: { bgnbd: served.bgnbd.params, paretoNbd: served.paretoNbd.params },
+  });
+  await registry.registerVersion("bench", {
+    artifacts: [...bundle].map(([name, bytes]) => ({ name, bytes })),
+    params: {},
+    metrics: {},
+    dataWindow: { calibrationEnd: asOf },
+    timeUnit: "week",
+    trainedAt: new Date(),
+    customerFeatures: customerFeatureRows(all, features),
+    promote: true,
+  });
+  console.error(
+    `${all.n.toLocaleString("en-US")} customers simulated and registered in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+  return { t, n: all.n };
+}
+
+async function main(): Promise<void> {
+  const customers = Number(arg("--customers") ?? 1_000_000);
+  const results = benchResults("score");
+  const dir = await mkdtemp(join(tmpdir(), "pp-bench-score-"));
+  const { t, n } = await setUp(customers, join(dir, "artifacts"));
+  const url = t.options.databaseUrl as string;
+  const env = { DATABASE_URL: url, ARTIFACT_STORE_URI: join(dir, "artifacts") };
+  const label = n.toLocaleString("en-US");
+  const report = (what: string, rows: number, seconds: number, peaks: number[]) => {
+    const rate = rows / seconds;
+    console.error(
+      `${what}: ${rows.toLocaleString("en-US")} customers in ${seconds.toFixed(2)} s = ${Math.round(rate).toLocaleString("en-US")}/s, peak RSS ${peaks.map((p) => p.toFixed(0)).join(" + ")} MiB`,
+    );
+    results.add(`ml score ${label} customers → ${what}`, Math.round(rate), "customers/s");
+    results.add(
+      `ml score ${label} customers → ${what}: peak RSS per process`,
+      Math.round(Math.max(...peaks)),
+      "MiB",
+    );
+  };
+  try {
+    for (const target of ["parquet", "postgres"] as const) {
+      const dest = (suffix: string) =>
+        target === "parquet" ? ["--out", join(dir, `scores${suffix}.parquet`)] : ["--to", url];
+      const one = await runChild(env, dest(""));
+      if (one.rows !== n) throw new Error(`${target}: scored ${one.rows} of ${n}`);
+      report(`${target}, 1 process`, one.rows, one.seconds, [one.peakMiB]);
+      const started = performance.now();
+      const shards = await Promise.all(
+        [0, 1].map((s) => runChild(env, [...dest(`-${s}`), "--shard", `${s}/2`])),
+      );
+      const wall = (performance.now() - started) / 1000;
+      const rows = shards.reduce((s, r) => s + r.rows, 0);
+      if (rows !== n) throw new Error(`${target}: the shards scored ${rows} of ${n}`);
+      report(
+        `${target}, 2 shards in parallel`,
+        rows,
+        wall,
+        shards.map((r) => r.peakMiB),
+      );
+      if (target === "parquet") {
+        console.error(
+          `parquet file: ${((await stat(join(dir, "scores.parquet"))).size / 2 ** 20).toFixed(1)} MiB`,
+        );
+      }
+    }
+  } finally {
+    await t.cleanup();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (args.includes("--child")) await child();
+else await main();

@@ -1,0 +1,231 @@
+// The production step of `ml train`: after the calibration/holdout evaluation has chosen the models
+// and their settings, the served models are rebuilt as of `asOf` (default: the last date in the
+// data) so that no purchase is left out: BTYD refitted on all history up to asOf, the GBDT trained
+// on the most recent window of the holdout's length (features at asOf − H, labels in
+// (asOf − H, asOf]) and applied to features at asOf, and every customer of the log stored.
+
+import { dayToIsoDate, isoDateToDay, type TransactionLog } from "../data/transaction-log.ts";
+import type { BtydParams } from "../features/btyd-features.ts";
+import type { CustomerSummaries } from "../features/customer-summaries.ts";
+import { buildFeatureMatrix } from "../features/feature-vector.ts";
+import { summarize, unitDays } from "../features/summaries.ts";
+import type { GbdtModel } from "../gbdt/gbdt-model.ts";
+import { trainGbdt } from "../gbdt/train-gbdt.ts";
+import { type BgNbdParams, fitBgNbd } from "../models/bgnbd.ts";
+import { fitGammaGamma, type GammaGammaParams } from "../models/gamma-gamma.ts";
+import { fitParetoNbd, type ParetoNbdParams } from "../models/pareto-nbd.ts";
+import type { FitResult } from "../models/types.ts";
+import { smallDataGbdtOptions } from "./gbdt-cross-validation.ts";
+import { createStepLog, type StepLog } from "./step-log.ts";
+import type { GbdtModels, TrainedModels } from "./train-models.ts";
+import type { ProductionMetrics } from "./training-metrics.ts";
+
+export interface ProductionOptions {
+  /** YYYY-MM-DD; default: the last transaction date of the log. */
+  asOf?: string;
+  seed?: number;
+  fast?: boolean;
+  steps?: StepLog;
+}
+
+export interface ProductionModels {
+  asOf: string;
+  /** Every customer with a purchase on or before asOf, summarised at asOf. */
+  summaries: CustomerSummaries;
+  bgnbd: FitResult<BgNbdParams>;
+  paretoNbd: FitResult<ParetoNbdParams>;
+  gammaGamma: FitResult<GammaGammaParams> | null;
+  /** Feature matrix at asOf (production BTYD forecasts over the horizon H as features). */
+  features: Float32Array;
+  gbdt: GbdtModels | null;
+  metrics: ProductionMetrics;
+}
+
+/** The last transaction date of a log (YYYY-MM-DD). */
+export function lastDateOf(log: TransactionLog): string {
+  if (log.length === 0) throw new RangeError("data: the log has no transactions");
+  let last = log.day[0] as number;
+  for (let i = 1; i < log.length; i++) if ((log.day[i] as number) > last) last = log.day[i];
+  return dayToIsoDate(last);
+}
+
+function repeatBuyers(s: CustomerSummaries): number {
+  let n = 0;
+  for (let i = 0; i < s.n; i++) if ((s.x[i] as number) > 0) n++;
+  return n;
+}
+
+/** Fits the three BTYD models on summaries (Gamma-Gamma only with ≥ 10 repeat buyers). */
+async function fitBtyd(summaries: CustomerSummaries, steps: StepLog, label: string) {
+  const bgnbd = await steps.step(`${label}: fit BG/NBD`, () => fitBgNbd(summaries));
+  const paretoNbd = await steps.step(`${label}: fit Pareto/NBD`, () => fitParetoNbd(summaries));
+  const gammaGamma =
+    repeatBuyers(summaries) >= 10
+      ? await steps.step(`${label}: fit Gamma-Gamma`, () =>
+          fitGammaGamma({ x: summaries.x, monetary: summaries.monetary }),
+        )
+      : null;
+  return { bgnbd, paretoNbd, gammaGamma };
+}
+
+export async function trainProduction(
+  log: TransactionLog,
+  evaluation: TrainedModels,
+  options: ProductionOptions = {},
+): Promise<ProductionModels> {
+  const steps = options.steps ?? createStepLog({ write: null });
+  const data = evaluation.metrics.data;
+  const timeUnit = data.time_unit;
+  const asOf = options.asOf ?? lastDateOf(log);
+  const asOfDay = isoDateToDay(asOf);
+  if (Number.isNaN(asOfDay)) throw new RangeError(`--as-of: not a YYYY-MM-DD date: ${asOf}`);
+  const notes: string[] = [];
+
+  const summaries = await steps.step("production: summaries at as-of", () =>
+    summarize(log, { calibrationEnd: asOf, timeUnit }),
+  );
+  if (summaries.n === 0) throw new RangeError(`--as-of ${asOf}: no customer purchased by then`);
+  const fits = await fitBtyd(summaries, steps, "production");
+  const H = evaluation.horizon;
+  const params: BtydParams = { bgnbd: fits.bgnbd.params, paretoNbd: fits.paretoNbd.params };
+  const features = await steps.step("production: customer features at as-of", () =>
+    buildFeatureMatrix(log, summaries, { cutoffDay: asOfDay, timeUnit, horizon: H, btyd: params }),
+  );
+
+  let gbdt: GbdtModels | null = null;
+  let gbdtMetrics: ProductionMetrics["fits"]["gbdt"] = null;
+  if (evaluation.gbdt && H > 0) {
+    const windowDays = Math.round(H * unitDays(timeUnit));
+    const featuresAt = dayToIsoDate(asOfDay - windowDays);
+    const window = summarize(log, { calibrationEnd: featuresAt, holdoutEnd: asOf, timeUnit });
+    if (window.n < 50) {
+      notes.push(`only ${window.n} customers by ${featuresAt}: the production bundle has no GBDT`);
+    } else {
+      // BTYD features at the window start come from a fit on the data up to it (as in evaluation).
+      const windowParams: BtydParams =
+        featuresAt === data.calibration_end
+          ? { bgnbd: evaluation.bgnbd.params, paretoNbd: evaluation.paretoNbd.params }
+          : await (async () => {
+              const f = await fitBtyd(window, steps, "production window");
+              return { bgnbd: f.bgnbd.params, paretoNbd: f.paretoNbd.params };
+            })();
+      const X = await steps.step("production: window features", () =>
+        buildFeatureMatrix(log, window, {
+          cutoffDay: asOfDay - windowDays,
+          timeUnit,
+          horizon: H,
+          btyd: windowParams,
+        }),
+      );
+      gbdt = await steps.step("production: GBDT on the latest window", () =>
+        trainWindowGbdt(X, window, evaluation.gbdt as GbdtModels, options),
+      );
+      gbdtMetrics = {
+        features_at: featuresAt,
+        labels_from: dayToIsoDate(asOfDay - windowDays + 1),
+        labels_to: asOf,
+        customers: window.n,
+        horizon: H,
+        trees: {
+          count: gbdt.count.trees.length,
+          purchase: gbdt.purchase.trees.length,
+          spend: gbdt.spend.trees.length,
+        },
+      };
+    }
+  } else if (!evaluation.gbdt) {
+    notes.push("the evaluation trained no GBDT, so the production bundle has none");
+  }
+  const fit = (f: FitResult<object> | null) =>
+    f ? { params: { ...f.params }, log_likelihood: f.logLikelihood, converged: f.converged } : null;
+  const metrics: ProductionMetrics = {
+    as_of: asOf,
+    customers: summaries.n,
+    transactions: countUpTo(log, asOfDay),
+    time_unit: timeUnit,
+    horizon: gbdt ? H : 0,
+    fits: {
+      bgnbd: fit(fits.bgnbd) as ProductionMetrics["fits"]["bgnbd"],
+      pareto_nbd: fit(fits.paretoNbd) as ProductionMetrics["fits"]["pareto_nbd"],
+      gamma_gamma: fit(fits.gammaGamma) as ProductionMetrics["fits"]["gamma_gamma"],
+      gbdt: gbdtMetrics,
+    },
+    notes,
+  };
+  return { asOf, summaries, ...fits, features, gbdt, metrics };
+}
+
+function countUpTo(log: TransactionLog, day: number): number {
+  let n = 0;
+  for (let i = 0; i < log.length; i++) if ((log.day[i] as number) <= day) n++;
+  return n;
+}
+
+/** The three GBDT targets on the window, with the rounds the evaluation's K-fold chose. */
+function trainWindowGbdt(
+  X: Float32Array,
+  window: CustomerSummaries,
+  chosen: GbdtModels,
+  options: ProductionOptions,
+): GbdtModels {
+  const seed = options.seed ?? 42;
+  const anyPurchase = Float64Array.from(window.holdoutPurchases, (v) => (v > 0 ? 1 : 0));
+  const train = (loss: "poisson" | "logistic" | "squared", y: Float64Array, model: GbdtModel) =>
+    trainGbdt(X, y, {
+      ...smallDataGbdtOptions(loss, window.n, seed, options.fast),
+      nEstimators: Math.max(1, model.trees.length),
+      earlyStoppingRounds: 0,
+      validationFraction: 0,
+    });
+  return {
+    count: train("poisson", window.holdoutPurchases, chosen.count),
+    purchase: train("logistic", anyPurchase, chosen.purchase),
+    spend: train("squared", window.holdoutSpend, chosen.spend),
+  };
+}
+
+/**
+ * The models the production bundle holds, in the shape buildBundle and registerBundle take: the
+ * evaluation's recommendation and scores, the production fits, and metrics.json with both steps.
+ */
+export function servedModels(evaluation: TrainedModels, production: ProductionModels | null) {
+  const metrics = {
+    ...evaluation.metrics,
+    evaluation: evaluationSection(evaluation),
+    production: production ? production.metrics : null,
+  };
+  if (!production) return { ...evaluation, metrics };
+  return {
+    ...evaluation,
+    bgnbd: production.bgnbd,
+    paretoNbd: production.paretoNbd,
+    gammaGamma: production.gammaGamma,
+    features: production.features,
+    gbdt: production.gbdt,
+    horizon: production.gbdt ? evaluation.horizon : 0,
+    metrics,
+  } satisfies TrainedModels;
+}
+
+/** metrics.json `evaluation`: the split and the holdout scores that chose `recommended`. */
+export function evaluationSection(trained: TrainedModels) {
+  const d = trained.metrics.data;
+  const m = trained.metrics.models;
+  const deviance = {
+    bgnbd: m.bgnbd.holdout?.poisson_deviance ?? null,
+    pareto_nbd: m.pareto_nbd.holdout?.poisson_deviance ?? null,
+    gbdt: m.gbdt_count?.holdout.poisson_deviance ?? null,
+  };
+  return {
+    split: {
+      calibration_end: d.calibration_end,
+      holdout_end: d.holdout_end,
+      holdout_length: d.holdout_length,
+      time_unit: d.time_unit,
+      customers: d.customers,
+    },
+    recommended: trained.recommended,
+    poisson_deviance: deviance,
+    recommended_poisson_deviance: deviance[trained.recommended],
+  };
+}

@@ -1,0 +1,267 @@
+// The customers `ml score` scores, page by page so memory stays flat: the stored customers of a
+// registered version (keyset pages read from the database, the next page fetched while the current
+// one is scored), or every customer of a transaction log summarised at an as-of date.
+
+import { createHash } from "node:crypto";
+import type { Database } from "@pp/shared/db/database.ts";
+import { queryRows } from "@pp/shared/db/database.ts";
+import { sql } from "drizzle-orm";
+import postgres from "postgres";
+import { isoDateToDay, type TransactionLog } from "../data/transaction-log.ts";
+import { buildFeatureMatrix, FEATURE_COUNT } from "../features/feature-vector.ts";
+import { summarize } from "../features/summaries.ts";
+import type { ForecastBatchInput } from "../forecasting/forecast-inputs.ts";
+import { BinaryCopyParser, type BinaryField, float8ArrayInto, float8Of } from "./binary-copy.ts";
+import type { ScoringModel } from "./scoring-model.ts";
+
+export interface CustomerPage {
+  ids: string[];
+  x: Float64Array;
+  tx: Float64Array;
+  T: Float64Array;
+  monetary: Float64Array;
+  /** Row-major n × FEATURE_COUNT, or null (no stored feature vectors). */
+  X: Float32Array | null;
+}
+
+/** `--shard i/n`: the i-th (0-based) of n disjoint parts. */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/**
+ * The shard of a customer id: the first 32 bits of md5(id), unsigned, modulo n. The same value as
+ * PostgreSQL's ('x' || substr(md5(id), 1, 8))::bit(32)::bigint, so the database filters its shard.
+ */
+export function shardOf(id: string, count: number): number {
+  return createHash("md5").update(id, "utf8").digest().readUInt32BE(0) % count;
+}
+
+interface StoredRow {
+  customer_id: string;
+  x: number;
+  tx: number;
+  t: number;
+  monetary: number;
+  /** The feature vector as big-endian float8s (parsing a float8[] in JS cost more than scoring). */
+  features: Uint8Array | null;
+}
+
+function pageOfRows(rows: StoredRow[]): CustomerPage {
+  const n = rows.length;
+  const page: CustomerPage = {
+    ids: new Array(n),
+    x: new Float64Array(n),
+    tx: new Float64Array(n),
+    T: new Float64Array(n),
+    monetary: new Float64Array(n),
+    X: null,
+  };
+  const width = FEATURE_COUNT * 8;
+  const withFeatures = n > 0 && rows.every((r) => r.features?.byteLength === width);
+  const X = withFeatures ? new Float32Array(n * FEATURE_COUNT) : null;
+  for (let i = 0; i < n; i++) {
+    const r = rows[i] as StoredRow;
+    if (![r.x, r.tx, r.t].every((v) => typeof v === "number" && Number.isFinite(v))) {
+      throw new RangeError(
+        `customer ${JSON.stringify(r.customer_id)}: stored summary lacks numeric x/t_x/T`,
+      );
+    }
+    page.ids[i] = r.customer_id;
+    page.x[i] = r.x;
+    page.tx[i] = r.tx;
+    page.T[i] = r.t;
+    page.monetary[i] = r.monetary;
+    if (X) {
+      const bytes = r.features as Uint8Array;
+      const view = new DataView(bytes.buffer, bytes.byteOffset, width);
+      for (let j = 0; j < FEATURE_COUNT; j++) X[i * FEATURE_COUNT + j] = view.getFloat64(j * 8);
+    }
+  }
+  page.X = X;
+  return page;
+}
+
+/** Stored customers of a model version in id order, `pageSize` at a time. */
+export async function* registryPages(
+  db: Database,
+  modelVersionId: number,
+  pageSize: number,
+  shard: Shard | null,
+): AsyncGenerator<CustomerPage> {
+  const fetch = (after: string | null) =>
+    queryRows<StoredRow>(
+      db,
+      sql`select customer_id, (summary->>'x')::float8 as x, (summary->>'t_x')::float8 as tx,
+            (summary->>'T')::float8 as t, coalesce((summary->>'monetary')::float8, 0) as monetary,
+            (select string_agg(float8send(f), ''::bytea order by o)
+               from unnest(features) with ordinality as u(f, o)) as features
+          from customer_features
+          where model_version_id = ${modelVersionId}
+            ${after === null ? sql`` : sql`and customer_id > ${after}`}
+            ${shard ? sql`and mod(('x' || substr(md5(customer_id), 1, 8))::bit(32)::bigint, ${shard.count}) = ${shard.index}` : sql``}
+          order by customer_id
+          limit ${pageSize}`,
+    );
+  let next: Promise<StoredRow[]> | null = fetch(null);
+  while (next) {
+    const rows: StoredRow[] = await next;
+    next =
+      rows.length === pageSize ? fetch((rows[rows.length - 1] as StoredRow).customer_id) : null;
+    if (rows.length > 0) yield pageOfRows(rows);
+  }
+}
+
+function emptyPage(size: number, withFeatures: boolean): CustomerPage {
+  return {
+    ids: [],
+    x: new Float64Array(size),
+    tx: new Float64Array(size),
+    T: new Float64Array(size),
+    monetary: new Float64Array(size),
+    X: withFeatures ? new Float32Array(size * FEATURE_COUNT) : null,
+  };
+}
+
+function trimPage(page: CustomerPage): CustomerPage {
+  const n = page.ids.length;
+  return {
+    ids: page.ids,
+    x: page.x.subarray(0, n),
+    tx: page.tx.subarray(0, n),
+    T: page.T.subarray(0, n),
+    monetary: page.monetary.subarray(0, n),
+    X: page.X ? page.X.subarray(0, n * FEATURE_COUNT) : null,
+  };
+}
+
+/**
+ * Stored customers of a version streamed by one binary COPY over a postgres.js connection (no
+ * order: every row once), `pageSize` at a time. Far faster than pages of parsed rows; PostgreSQL only.
+ */
+export async function* copyPages(
+  url: string,
+  modelVersionId: number,
+  pageSize: number,
+  shard: Shard | null,
+): AsyncGenerator<CustomerPage> {
+  const client = postgres(url, { max: 1, onnotice: () => {} });
+  const where = `model_version_id = ${Math.trunc(modelVersionId)}${
+    shard
+      ? ` and mod(('x' || substr(md5(customer_id), 1, 8))::bit(32)::bigint, ${Math.trunc(shard.count)}) = ${Math.trunc(shard.index)}`
+      : ""
+  }`;
+  try {
+    const stream = await client
+      .unsafe(
+        `copy (select customer_id, (summary->>'x')::float8, (summary->>'t_x')::float8,
+           (summary->>'T')::float8, coalesce((summary->>'monetary')::float8, 0), features
+         from customer_features where ${where}) to stdout (format binary)`,
+      )
+      .readable();
+    const parser = new BinaryCopyParser();
+    const decoder = new TextDecoder();
+    const fields: BinaryField[] = [];
+    let page = emptyPage(pageSize, true);
+    let withFeatures = true;
+    for await (const chunk of stream as AsyncIterable<Uint8Array>) {
+      parser.feed(chunk);
+      while (parser.next(fields)) {
+        const i = page.ids.length;
+        const id = decoder.decode(fields[0] as Uint8Array);
+        page.ids.push(id);
+        page.x[i] = float8Of(fields[1] ?? null);
+        page.tx[i] = float8Of(fields[2] ?? null);
+        page.T[i] = float8Of(fields[3] ?? null);
+        page.monetary[i] = float8Of(fields[4] ?? null);
+        if (
+          !(Number.isFinite(page.x[i]) && Number.isFinite(page.tx[i]) && Number.isFinite(page.T[i]))
+        ) {
+          throw new RangeError(
+            `customer ${JSON.stringify(id)}: stored summary lacks numeric x/t_x/T`,
+          );
+        }
+        const X = page.X as Float32Array;
+        if (
+          float8ArrayInto(fields[5] ?? null, X, i * FEATURE_COUNT, FEATURE_COUNT) !== FEATURE_COUNT
+        ) {
+          withFeatures = false;
+        }
+        if (page.ids.length === pageSize) {
+          if (!withFeatures) page.X = null;
+          yield page;
+          page = emptyPage(pageSize, true);
+          withFeatures = true;
+        }
+      }
+    }
+    if (!parser.done) throw new Error("COPY binary: the stream ended before its trailer");
+    if (page.ids.length > 0) {
+      if (!withFeatures) page.X = null;
+      yield trimPage(page);
+    }
+  } finally {
+    await client.end({ timeout: 5 });
+  }
+}
+
+/** Every customer of a log with a purchase on or before asOf, summarised and featurised at asOf. */
+export function* logPages(
+  log: TransactionLog,
+  model: ScoringModel,
+  asOf: string,
+  pageSize: number,
+  shard: Shard | null,
+): Generator<CustomerPage> {
+  const summaries = summarize(log, { calibrationEnd: asOf, timeUnit: model.timeUnit });
+  const X = model.gbdt
+    ? buildFeatureMatrix(log, summaries, {
+        cutoffDay: isoDateToDay(asOf),
+        timeUnit: model.timeUnit,
+        horizon: model.trainedHorizon,
+        btyd: { bgnbd: model.bgnbd, paretoNbd: model.paretoNbd },
+      })
+    : null;
+  let rows = Int32Array.from({ length: summaries.n }, (_, i) => i);
+  if (shard)
+    rows = rows.filter((i) => shardOf(summaries.ids[i] as string, shard.count) === shard.index);
+  for (let start = 0; start < rows.length; start += pageSize) {
+    const take = rows.subarray(start, Math.min(rows.length, start + pageSize));
+    const pick = (col: Float64Array) => Float64Array.from(take, (i) => col[i] as number);
+    let pageX: Float32Array | null = null;
+    if (X) {
+      pageX = new Float32Array(take.length * FEATURE_COUNT);
+      take.forEach((i, k) => {
+        pageX?.set(X.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT), k * FEATURE_COUNT);
+      });
+    }
+    yield {
+      ids: Array.from(take, (i) => summaries.ids[i] as string),
+      x: pick(summaries.x),
+      tx: pick(summaries.tx),
+      T: pick(summaries.T),
+      monetary: pick(summaries.monetary),
+      X: pageX,
+    };
+  }
+}
+
+/** The forecast batch of a page: every customer with its feature row when the model has a GBDT. */
+export function batchOfPage(page: CustomerPage, model: ScoringModel): ForecastBatchInput {
+  const n = page.ids.length;
+  const useX = model.gbdt !== null && page.X !== null;
+  return {
+    n,
+    ids: page.ids,
+    x: page.x,
+    tx: page.tx,
+    T: page.T,
+    monetary: page.monetary,
+    featureRow: useX ? Int32Array.from({ length: n }, (_, i) => i) : new Int32Array(n).fill(-1),
+    storedRow: new Int32Array(n).fill(-1),
+    X: useX ? (page.X as Float32Array) : new Float32Array(0),
+    m: useX ? n : 0,
+    errors: new Array(n).fill(null),
+  };
+}

@@ -1,0 +1,296 @@
+// `ml score`: forecasts for every customer of a registered version (or of a log at an as-of date)
+// in pages, through the same batch formulas as the forecast service, written to CSV, Parquet or a
+// PostgreSQL table with a progress bar; `--shard i/n` scores one of n disjoint parts.
+
+import cliProgress from "cli-progress";
+import type { BadRowPolicy } from "../data/bad-rows.ts";
+import { readCdnowLog } from "../data/cdnow-reader.ts";
+import { type CsvColumns, readCsvLog } from "../data/csv-reader.ts";
+import { forecastBatch } from "../forecasting/forecast-batch.ts";
+import { type Horizon, horizonInModelUnits } from "../forecasting/horizon.ts";
+import { BUNDLE_FILES } from "../pipelines/model-bundle.ts";
+import { openRegistryFromEnv } from "../pipelines/open-registry.ts";
+import { lastDateOf } from "../pipelines/production-step.ts";
+import {
+  batchOfPage,
+  type CustomerPage,
+  copyPages,
+  logPages,
+  registryPages,
+  type Shard,
+} from "./customer-pages.ts";
+import { csvRows, type ScoreRunFields } from "./score-columns.ts";
+import { csvSink, parquetSink, postgresSink, type ScoreSink } from "./score-sinks.ts";
+import { type ScoringModel, scoringModel } from "./scoring-model.ts";
+
+export interface ScoreOptions {
+  model: string;
+  /** Default: the production version. */
+  version?: number;
+  /** FILE.csv or FILE.parquet. */
+  out?: string;
+  /** postgres://… URL, with `table`. */
+  to?: string;
+  table?: string;
+  /** Score this log at `asOf` instead of the version's stored customers. */
+  data?: string;
+  format?: "csv" | "cdnow";
+  columns?: Partial<CsvColumns>;
+  onBadRow?: BadRowPolicy;
+  asOf?: string;
+  /** e.g. "52w", "365d". */
+  horizon: string;
+  discountRate: number;
+  shard?: Shard;
+  pageSize?: number;
+  env?: Record<string, string | undefined>;
+  print?: (line: string) => void;
+  /** Draw a progress bar (default: when stderr is a TTY). */
+  progress?: boolean;
+}
+
+export interface ScoreResult {
+  rows: number;
+  errors: number;
+  seconds: number;
+  version: number;
+  asOf: string;
+  destination: string;
+}
+
+const MAX_HORIZON_DAYS = 1826;
+
+/** `52w`, `39 weeks`, `365d` → a horizon; throws a RangeError naming --horizon. */
+export function parseHorizon(text: string): Horizon {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(w|weeks?|d|days?)\s*$/i.exec(text);
+  const value = m ? Number(m[1]) : Number.NaN;
+  if (!m || !(value > 0)) {
+    throw new RangeError(
+      `--horizon: expected a number of weeks or days like 52w or 365d, got "${text}"`,
+    );
+  }
+  const unit = (m[2] as string).toLowerCase().startsWith("w") ? "week" : "day";
+  if (value * (unit === "week" ? 7 : 1) > MAX_HORIZON_DAYS) {
+    throw new RangeError(`--horizon: at most ${MAX_HORIZON_DAYS} days (5 years), got "${text}"`);
+  }
+  return { value, unit };
+}
+
+/** `i/n` with 0 ≤ i < n → a shard; throws a RangeError naming --shard. */
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = m ? Number(m[1]) : Number.NaN;
+  const count = m ? Number(m[2]) : Number.NaN;
+  if (!m || !(count >= 1) || !(index < count) || count > 1_000_000) {
+    throw new RangeError(`--shard: expected i/n with 0 <= i < n (e.g. 0/4), got "${text}"`);
+  }
+  return { index, count };
+}
+
+async function openSink(options: ScoreOptions): Promise<ScoreSink> {
+  if (options.to) {
+    if (!options.table) throw new RangeError("--to: needs --table NAME");
+    if (!/^postgres(ql)?:\/\//.test(options.to)) {
+      throw new RangeError(`--to: expected a postgres:// URL, got "${options.to}"`);
+    }
+    return postgresSink(options.to, options.table);
+  }
+  const out = options.out;
+  if (!out) throw new RangeError("give --out FILE.csv|FILE.parquet or --to postgres://… --table T");
+  if (/\.parquet$/i.test(out)) return parquetSink(out);
+  if (/\.csv$/i.test(out)) return csvSink(out);
+  throw new RangeError(`--out: expected a .csv or .parquet file, got "${out}"`);
+}
+
+function progressBar(enabled: boolean, total: number, print: (line: string) => void) {
+  if (enabled) {
+    const bar = new cliProgress.SingleBar(
+      {
+        format: "scoring [{bar}] {value}/{total} customers, {rate}/s",
+        stream: process.stderr,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(total, 0, { rate: 0 });
+    return {
+      update: (done: number, rate: number) => bar.update(done, { rate }),
+      stop: () => bar.stop(),
+    };
+  }
+  let nextReport = 0.1;
+  return {
+    update(done: number, rate: number) {
+      if (total > 0 && done / total >= nextReport) {
+        print(
+          `scored ${done.toLocaleString("en-US")}/${total.toLocaleString("en-US")} customers (${rate.toLocaleString("en-US")}/s)`,
+        );
+        while (done / total >= nextReport) nextReport += 0.1;
+      }
+    },
+    stop() {},
+  };
+}
+
+export async function runScore(options: ScoreOptions): Promise<ScoreResult> {
+  const print = options.print ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const horizon = parseHorizon(options.horizon);
+  if (!(options.discountRate >= 0 && options.discountRate <= 10)) {
+    throw new RangeError(
+      `--discount-rate: expected an annual rate in [0, 10], got ${options.discountRate}`,
+    );
+  }
+  if (options.asOf && !options.data)
+    throw new RangeError("--as-of: only with --data (a log to score)");
+  const pageSize = options.pageSize ?? 8192;
+  const opened = await openRegistryFromEnv(options.env ?? process.env);
+  let model: ScoringModel | null = null;
+  let sink: ScoreSink | null = null;
+  try {
+    const { registry } = opened;
+    const version = options.version
+      ? await registry.getVersion(options.model, options.version)
+      : await registry.getProductionVersion(options.model);
+    if (!version) {
+      throw new RangeError(
+        options.version
+          ? `--version: ${options.model} has no version ${options.version}`
+          : `--model: ${options.model} has no production version; give --version`,
+      );
+    }
+    const files = new Map<string, Uint8Array>();
+    for (const name of [
+      BUNDLE_FILES.manifest,
+      BUNDLE_FILES.gbdtCount,
+      BUNDLE_FILES.gbdtPurchase,
+      BUNDLE_FILES.gbdtSpend,
+    ]) {
+      if (version.artifacts.some((a) => a.name === name))
+        files.set(name, await registry.loadArtifact(version, name));
+    }
+    model = await scoringModel(files);
+    const source = await pagesOf(options, model, opened.db, version.id, pageSize);
+    sink = await openSink(options);
+    const run: ScoreRunFields = {
+      model: options.model,
+      version: version.version,
+      asOf: source.asOf,
+      horizon: options.horizon.trim(),
+      horizonModelUnits: horizonInModelUnits(horizon, model.timeUnit),
+      timeUnit: model.timeUnit,
+      discountRate: options.discountRate,
+      recommended: model.manifest.recommended,
+    };
+    const counted = await scorePages(model, source, run, sink, options, print);
+    await sink.close();
+    sink = null;
+    print(
+      `scored ${counted.rows.toLocaleString("en-US")} customers of ${options.model} v${version.version} as of ${source.asOf} ` +
+        `in ${counted.seconds.toFixed(1)} s (${Math.round(counted.rows / Math.max(counted.seconds, 1e-9)).toLocaleString("en-US")}/s)`,
+    );
+    return {
+      ...counted,
+      version: version.version,
+      asOf: source.asOf,
+      destination: options.to ? `${options.table}` : (options.out as string),
+    };
+  } finally {
+    if (sink) await sink.abort().catch(() => {});
+    await model?.release();
+    await opened.close();
+  }
+}
+
+interface PageSource {
+  asOf: string;
+  total: number;
+  pages: AsyncIterable<CustomerPage> | Iterable<CustomerPage>;
+}
+
+async function pagesOf(
+  options: ScoreOptions,
+  model: ScoringModel,
+  db: Parameters<typeof registryPages>[0],
+  versionId: number,
+  pageSize: number,
+): Promise<PageSource> {
+  const shard = options.shard ?? null;
+  const databaseUrl = (options.env ?? process.env).DATABASE_URL?.trim() || null;
+  if (options.data) {
+    const onBadRow = options.onBadRow ?? "skip";
+    const { log } =
+      options.format === "cdnow"
+        ? await readCdnowLog(options.data, { onBadRow })
+        : await readCsvLog(options.data, {
+            onBadRow,
+            ...(options.columns ? { columns: options.columns } : {}),
+          });
+    const asOf = options.asOf ?? lastDateOf(log);
+    const pages = [...logPages(log, model, asOf, pageSize, shard)];
+    return { asOf, total: pages.reduce((s, p) => s + p.ids.length, 0), pages };
+  }
+  const { queryRows } = await import("@pp/shared/db/database.ts");
+  const { sql } = await import("drizzle-orm");
+  const [row] = await queryRows<{ n: number | string }>(
+    db,
+    sql`select count(*)::int as n from customer_features where model_version_id = ${versionId}`,
+  );
+  const stored = Number(row?.n ?? 0);
+  return {
+    asOf: model.manifest.calibration_end,
+    total: shard ? Math.ceil(stored / shard.count) : stored,
+    // On PostgreSQL one binary COPY streams them; PGlite (embedded) is read in keyset pages.
+    pages: databaseUrl
+      ? copyPages(databaseUrl, versionId, pageSize, shard)
+      : registryPages(db, versionId, pageSize, shard),
+  };
+}
+
+async function scorePages(
+  model: ScoringModel,
+  source: PageSource,
+  run: ScoreRunFields,
+  sink: ScoreSink,
+  options: ScoreOptions,
+  print: (line: string) => void,
+): Promise<{ rows: number; errors: number; seconds: number }> {
+  const started = performance.now();
+  const bar = progressBar(options.progress ?? process.stderr.isTTY === true, source.total, print);
+  let rows = 0;
+  let errors = 0;
+  let pending: Promise<void> = Promise.resolve();
+  const ms = { read: 0, btyd: 0, gbdt: 0, encode: 0, write: 0 };
+  let t0 = performance.now();
+  try {
+    for await (const page of source.pages) {
+      const t1 = performance.now();
+      ms.read += t1 - t0;
+      const batch = batchOfPage(page, model);
+      const result = await forecastBatch(model, batch, run.horizonModelUnits, run.discountRate);
+      ms.btyd += result.timings.btydMs;
+      ms.gbdt += result.timings.gbdtMs;
+      for (let i = 0; i < batch.n; i++) if (batch.errors[i]) errors++;
+      const t2 = performance.now();
+      const text = csvRows(run, batch, result);
+      const t3 = performance.now();
+      ms.encode += t3 - t2;
+      // The sink writes while the next page is read and scored.
+      await pending;
+      t0 = performance.now();
+      ms.write += t0 - t3;
+      pending = sink.write(text);
+      pending.catch(() => {}); // awaited on the next page; this only marks it handled
+      rows += batch.n;
+      const seconds = (performance.now() - started) / 1000;
+      bar.update(rows, Math.round(rows / Math.max(seconds, 1e-9)));
+    }
+    await pending;
+  } finally {
+    bar.stop();
+  }
+  if (errors > 0) print(`${errors} customers could not be scored (invalid summaries): left out`);
+  print(
+    `time (s): waiting for customers ${(ms.read / 1000).toFixed(2)}, BTYD ${(ms.btyd / 1000).toFixed(2)}, ` +
+      `GBDT ${(ms.gbdt / 1000).toFixed(2)}, encoding ${(ms.encode / 1000).toFixed(2)}, waiting for the writer ${(ms.write / 1000).toFixed(2)}`,
+  );
+  return { rows: rows - errors, errors, seconds: (performance.now() - started) / 1000 };
+}

@@ -1,0 +1,92 @@
+// The row `ml score` writes per customer, one layout for CSV, Parquet and PostgreSQL: who (model,
+// version, customer), when (as_of, horizon), the summary, the recommended model and per model
+// expected purchases, P(alive), P(≥ 1 purchase), expected spend and CLV (empty/NULL where a model
+// has no value, e.g. no GBDT). Numbers are written in full (shortest round-trip) precision.
+
+import type { BatchForecast, ModelColumns } from "../forecasting/forecast-batch.ts";
+import type { ForecastBatchInput } from "../forecasting/forecast-inputs.ts";
+
+export type ColumnType = "text" | "integer" | "date" | "double";
+
+const MODEL_PREFIXES = ["bgnbd", "pareto_nbd", "gbdt"] as const;
+const MODEL_FIELDS = [
+  "expected_purchases",
+  "p_alive",
+  "p_purchase",
+  "expected_spend",
+  "clv",
+] as const;
+
+export const SCORE_COLUMNS: readonly { name: string; type: ColumnType }[] = [
+  { name: "model", type: "text" },
+  { name: "version", type: "integer" },
+  { name: "customer_id", type: "text" },
+  { name: "as_of", type: "date" },
+  { name: "horizon", type: "text" },
+  { name: "horizon_model_units", type: "double" },
+  { name: "time_unit", type: "text" },
+  { name: "discount_rate", type: "double" },
+  { name: "recommended", type: "text" },
+  { name: "frequency", type: "double" },
+  { name: "recency", type: "double" },
+  { name: "age", type: "double" },
+  { name: "monetary", type: "double" },
+  ...MODEL_PREFIXES.flatMap((m) =>
+    MODEL_FIELDS.map((f) => ({ name: `${m}_${f}`, type: "double" as const })),
+  ),
+];
+
+/** What every row of a run shares. */
+export interface ScoreRunFields {
+  model: string;
+  version: number;
+  asOf: string;
+  /** As given, e.g. "52w". */
+  horizon: string;
+  horizonModelUnits: number;
+  timeUnit: "day" | "week";
+  discountRate: number;
+  /** The model's recommendation (rows without a GBDT value fall back to bgnbd, as /forecast). */
+  recommended: "gbdt" | "bgnbd" | "pareto_nbd";
+}
+
+/** CSV field: quoted when it holds a comma, quote, CR/LF or edge spaces. */
+export function csvField(text: string): string {
+  if (!/[",\r\n]|^\s|\s$/.test(text)) return text;
+  return `"${text.replaceAll('"', '""')}"`;
+}
+
+const num = (v: number) => (Number.isFinite(v) ? String(v) : "");
+
+/** The header line (no newline). */
+export function csvHeader(): string {
+  return SCORE_COLUMNS.map((c) => c.name).join(",");
+}
+
+/** CSV lines (each ending in \n) of a scored batch; customers with an item error are skipped. */
+export function csvRows(
+  run: ScoreRunFields,
+  batch: ForecastBatchInput,
+  result: BatchForecast,
+): string {
+  const prefix = `${csvField(run.model)},${run.version},`;
+  const middle = `,${run.asOf},${csvField(run.horizon)},${num(run.horizonModelUnits)},${run.timeUnit},${num(run.discountRate)},`;
+  const models: (ModelColumns | null)[] = [result.bgnbd, result.paretoNbd, result.gbdt];
+  const parts: string[] = [];
+  for (let i = 0; i < batch.n; i++) {
+    if (batch.errors[i]) continue;
+    const gbdt = result.gbdt;
+    const hasGbdt = gbdt !== null && !Number.isNaN(gbdt.expectedPurchases[i] as number);
+    const recommended = run.recommended === "gbdt" && !hasGbdt ? "bgnbd" : run.recommended;
+    let line = `${prefix}${csvField(batch.ids[i] as string)}${middle}${recommended},${num(batch.x[i] as number)},${num(batch.tx[i] as number)},${num(batch.T[i] as number)},${num(batch.monetary[i] as number)}`;
+    for (const cols of models) {
+      if (cols === null) {
+        line += ",,,,,";
+        continue;
+      }
+      line += `,${num(cols.expectedPurchases[i] as number)},${num(cols.pAlive[i] as number)},${num(cols.pPurchase[i] as number)},${num(cols.expectedSpend[i] as number)},${num(cols.clv[i] as number)}`;
+    }
+    parts.push(line);
+  }
+  return parts.length === 0 ? "" : `${parts.join("\n")}\n`;
+}

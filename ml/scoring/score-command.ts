@@ -1,0 +1,57 @@
+// `ml score` options (as commander parsed them) → runScore; bad values fail with RangeErrors that
+// name the option (the CLI prints them and exits with code 2).
+
+import { parseShard, runScore, type ScoreResult } from "./run-score.ts";
+
+export interface ScoreCommandOptions {
+  model: string;
+  version?: number;
+  out?: string;
+  to?: string;
+  table?: string;
+  data?: string;
+  format: "csv" | "cdnow";
+  asOf?: string;
+  horizon: string;
+  discountRate: number;
+  shard?: string;
+  customerCol: string;
+  dateCol: string;
+  amountCol: string;
+  quantityCol?: string;
+  onBadRow: "skip" | "fail";
+}
+
+export async function runScoreCommand(o: ScoreCommandOptions): Promise<ScoreResult> {
+  if (o.out && o.to) throw new RangeError("--out and --to: give one destination");
+  if (o.table && !o.to) throw new RangeError("--table: needs --to postgres://…");
+  if (!Number.isFinite(o.discountRate)) {
+    throw new RangeError(`--discount-rate: expected a number, got ${String(o.discountRate)}`);
+  }
+  const result = await runScore({
+    model: o.model,
+    ...(o.version ? { version: o.version } : {}),
+    ...(o.out ? { out: o.out } : {}),
+    ...(o.to ? { to: o.to } : {}),
+    ...(o.table ? { table: o.table } : {}),
+    ...(o.data
+      ? {
+          data: o.data,
+          format: o.format,
+          columns: {
+            customerId: o.customerCol,
+            date: o.dateCol,
+            amount: o.amountCol,
+            ...(o.quantityCol ? { quantity: o.quantityCol } : {}),
+          },
+          onBadRow: o.onBadRow,
+        }
+      : {}),
+    ...(o.asOf ? { asOf: o.asOf } : {}),
+    horizon: o.horizon,
+    discountRate: o.discountRate,
+    ...(o.shard ? { shard: parseShard(o.shard) } : {}),
+  });
+  console.log(`wrote ${result.rows} rows to ${result.destination}`);
+  return result;
+}

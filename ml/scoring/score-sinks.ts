@@ -1,0 +1,198 @@
+// Where `ml score` writes: a CSV file, a Parquet file (through DuckDB) or a PostgreSQL table
+// upserted by (model, version, customer_id). Each takes the CSV text of score-columns.ts batch by
+// batch, and publishes only when complete: files are renamed into place at the end, and the table
+// rows are replaced in one transaction, so a run killed midway leaves the previous result intact.
+
+import { createWriteStream, type WriteStream } from "node:fs";
+import { mkdtemp, rename, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import postgres from "postgres";
+import { csvHeader, SCORE_COLUMNS } from "./score-columns.ts";
+
+export interface ScoreSink {
+  readonly description: string;
+  /** Appends CSV lines (each ending in \n). */
+  write(lines: string): Promise<void>;
+  /** Publishes the result. */
+  close(): Promise<void>;
+  /** Drops what was written; the previous result stays. */
+  abort(): Promise<void>;
+}
+
+function fileWriter(path: string) {
+  const stream: WriteStream = createWriteStream(path);
+  const failed = new Promise<never>((_, reject) => stream.once("error", reject));
+  failed.catch(() => {});
+  return {
+    async write(text: string) {
+      if (!stream.write(text)) {
+        await Promise.race([new Promise((r) => stream.once("drain", r)), failed]);
+      }
+    },
+    end: () =>
+      Promise.race([new Promise<void>((r) => stream.end(() => r())), failed]) as Promise<void>,
+    destroy: () => stream.destroy(),
+  };
+}
+
+/** CSV to `path`, written as `path.partial` and renamed at the end. */
+export function csvSink(path: string): ScoreSink {
+  const target = resolve(path);
+  const partial = `${target}.partial`;
+  const file = fileWriter(partial);
+  let started = false;
+  return {
+    description: target,
+    async write(lines) {
+      if (!started) {
+        started = true;
+        await file.write(`${csvHeader()}\n`);
+      }
+      await file.write(lines);
+    },
+    async close() {
+      if (!started) await file.write(`${csvHeader()}\n`);
+      await file.end();
+      await rename(partial, target);
+    },
+    async abort() {
+      file.destroy();
+      await rm(partial, { force: true });
+    },
+  };
+}
+
+const DUCKDB_TYPES = { text: "VARCHAR", integer: "INTEGER", date: "DATE", double: "DOUBLE" };
+
+/** Parquet to `path`: the CSV goes to a temporary file that DuckDB converts (COPY ... TO) at the end. */
+export async function parquetSink(path: string): Promise<ScoreSink> {
+  const target = resolve(path);
+  const dir = await mkdtemp(join(tmpdir(), "pp-score-"));
+  const staging = join(dir, "scores.csv");
+  const csv = csvSink(staging);
+  return {
+    description: target,
+    write: (lines) => csv.write(lines),
+    async close() {
+      try {
+        await csv.close();
+        const { DuckDBInstance } = await import("@duckdb/node-api");
+        const instance = await DuckDBInstance.create(":memory:");
+        const connection = await instance.connect();
+        const columns = SCORE_COLUMNS.map((c) => `'${c.name}': '${DUCKDB_TYPES[c.type]}'`).join(
+          ", ",
+        );
+        const partial = join(dirname(target), `.${Date.now()}.partial.parquet`);
+        const quote = (p: string) => `'${p.replaceAll("'", "''")}'`;
+        try {
+          await connection.run(
+            `COPY (SELECT * FROM read_csv(${quote(staging)}, header = true, quote = '"', escape = '"', nullstr = '', columns = {${columns}})) TO ${quote(partial)} (FORMAT parquet, COMPRESSION zstd)`,
+          );
+          await rename(partial, target);
+        } catch (error) {
+          await rm(partial, { force: true });
+          throw error;
+        } finally {
+          connection.closeSync();
+          instance.closeSync();
+        }
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    async abort() {
+      await csv.abort();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const PG_TYPES = { text: "text", integer: "integer", date: "date", double: "double precision" };
+
+/** A table name `name` or `schema.name` (letters, digits, underscores), quoted for SQL. */
+export function quotedTableName(table: string): string {
+  const parts = table.split(".");
+  if (parts.length > 2 || !parts.every((p) => /^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(p))) {
+    throw new RangeError(
+      `--table: expected NAME or SCHEMA.NAME of letters, digits and underscores, got ${JSON.stringify(table)}`,
+    );
+  }
+  return parts.map((p) => `"${p}"`).join(".");
+}
+
+/** The DDL of the scores table (created when absent). */
+export function createScoresTableSql(table: string): string {
+  const cols = SCORE_COLUMNS.map((c) => `"${c.name}" ${PG_TYPES[c.type]}`).join(", ");
+  return `create table if not exists ${table} (${cols}, scored_at timestamptz not null default now(), primary key (model, version, customer_id))`;
+}
+
+/**
+ * Upserts into `table` at `url`: rows stream into a temporary table by COPY, then one
+ * INSERT ... ON CONFLICT (model, version, customer_id) DO UPDATE replaces them, in one transaction.
+ */
+export async function postgresSink(url: string, tableName: string): Promise<ScoreSink> {
+  const table = quotedTableName(tableName);
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  const conn = await sql.reserve();
+  const names = SCORE_COLUMNS.map((c) => `"${c.name}"`).join(", ");
+  try {
+    await conn.unsafe(createScoresTableSql(table));
+    await conn.unsafe("begin");
+    await conn.unsafe(
+      `create temp table pp_score_staging as select ${names} from ${table} with no data`,
+    );
+  } catch (error) {
+    conn.release();
+    await sql.end({ timeout: 5 });
+    throw error;
+  }
+  const copy = await conn
+    .unsafe(`copy pp_score_staging (${names}) from stdin with (format csv, header true)`)
+    .writable();
+  const failed = new Promise<never>((_, reject) => copy.once("error", reject));
+  failed.catch(() => {});
+  let started = false;
+  const send = async (text: string) => {
+    if (!copy.write(text)) await Promise.race([new Promise((r) => copy.once("drain", r)), failed]);
+  };
+  const finish = async (commit: boolean) => {
+    try {
+      if (commit) {
+        const updates = SCORE_COLUMNS.filter(
+          (c) => !["model", "version", "customer_id"].includes(c.name),
+        )
+          .map((c) => `"${c.name}" = excluded."${c.name}"`)
+          .join(", ");
+        await conn.unsafe(
+          `insert into ${table} (${names}) select ${names} from pp_score_staging on conflict (model, version, customer_id) do update set ${updates}, scored_at = now()`,
+        );
+        await conn.unsafe("commit");
+      } else {
+        await conn.unsafe("rollback").catch(() => {});
+      }
+    } finally {
+      conn.release();
+      await sql.end({ timeout: 5 });
+    }
+  };
+  return {
+    description: `${new URL(url).host}/${tableName}`,
+    async write(lines) {
+      if (!started) {
+        started = true;
+        await send(`${csvHeader()}\n`);
+      }
+      await send(lines);
+    },
+    async close() {
+      if (!started) await send(`${csvHeader()}\n`);
+      await Promise.race([new Promise<void>((r) => copy.end(() => r())), failed]);
+      await finish(true);
+    },
+    async abort() {
+      copy.destroy();
+      await finish(false);
+    },
+  };
+}

@@ -1,0 +1,276 @@
+// ml score's parts against the real stores: the binary COPY stream and the keyset pages read the
+// same customers (hostile ids included) from a PostgreSQL registry, CSV round-trips those ids, an
+// aborted PostgreSQL or Parquet run leaves the previous result untouched, and bad options are named.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
+import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
+import Papa from "papaparse";
+import postgres from "postgres";
+import { FEATURE_COUNT } from "../features/feature-vector.ts";
+import { ensureDemoModel } from "../pipelines/demo-model.ts";
+import { runSimulate } from "../pipelines/simulate.ts";
+import { BinaryCopyParser, type BinaryField } from "./binary-copy.ts";
+import { type CustomerPage, copyPages, registryPages, shardOf } from "./customer-pages.ts";
+import { parseHorizon, parseShard, runScore } from "./run-score.ts";
+import { csvField, csvHeader } from "./score-columns.ts";
+import { parquetSink, postgresSink, quotedTableName } from "./score-sinks.ts";
+
+let db: TestDatabase;
+let dir: string;
+let registry: ModelRegistry;
+const HOSTILE = [
+  "a,b",
+  'quo"te',
+  "new\nline",
+  " lead",
+  "trail ",
+  "émoji 🎉",
+  "1e308",
+  "x".repeat(256),
+];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "pp-score-"));
+  db = await openTestDatabase("postgres");
+  registry = new ModelRegistry(db.handle.db, new FileArtifactStore(join(dir, "artifacts")));
+  const demo = await ensureDemoModel({ registry, modelName: "demo", customers: 600, seed: 5 });
+  // A second version: the demo's artifacts, 600 stored customers plus hostile ids.
+  const v1 = await registry.getVersion("demo", demo.version);
+  if (!v1) throw new Error("no demo version");
+  const artifacts = await Promise.all(
+    v1.artifacts.map(async (a) => ({
+      name: a.name,
+      bytes: await registry.loadArtifact(v1, a.name),
+    })),
+  );
+  const rows = await db.handle.db.query.customerFeatures.findMany({
+    where: (t, { eq }) => eq(t.modelVersionId, v1.id),
+  });
+  const template = rows[0] as (typeof rows)[number];
+  await registry.registerVersion("demo", {
+    artifacts,
+    params: {},
+    metrics: {},
+    dataWindow: { calibrationEnd: v1.calibrationEnd },
+    timeUnit: "week",
+    trainedAt: new Date(),
+    customerFeatures: [
+      ...rows.map((r) => ({ customerId: r.customerId, summary: r.summary, features: r.features })),
+      ...HOSTILE.map((id) => ({
+        customerId: id,
+        summary: template.summary,
+        features: template.features,
+      })),
+    ],
+    promote: true,
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await db?.cleanup();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function collect(pages: AsyncIterable<CustomerPage>): Promise<Map<string, number[]>> {
+  const out = new Map<string, number[]>();
+  for await (const p of pages) {
+    p.ids.forEach((id, i) => {
+      const features = p.X
+        ? Array.from(p.X.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT))
+        : [];
+      out.set(id, [
+        p.x[i] as number,
+        p.tx[i] as number,
+        p.T[i] as number,
+        p.monetary[i] as number,
+        ...features,
+      ]);
+    });
+  }
+  return out;
+}
+
+test("binary COPY and keyset pages read the same customers, whole or by shard", async () => {
+  const version = await registry.getProductionVersion("demo");
+  const url = db.options.databaseUrl as string;
+  const viaCopy = await collect(copyPages(url, version?.id as number, 97, null));
+  const viaPages = await collect(registryPages(db.handle.db, version?.id as number, 89, null));
+  expect(viaCopy.size).toBe(600 + HOSTILE.length);
+  expect(viaCopy).toEqual(viaPages);
+  for (const id of HOSTILE) expect(viaCopy.has(id)).toBe(true);
+  let total = 0;
+  for (let s = 0; s < 3; s++) {
+    const shard = { index: s, count: 3 };
+    const a = await collect(copyPages(url, version?.id as number, 50, shard));
+    const b = await collect(registryPages(db.handle.db, version?.id as number, 50, shard));
+    expect(a).toEqual(b);
+    for (const id of a.keys()) expect(shardOf(id, 3)).toBe(s);
+    total += a.size;
+  }
+  expect(total).toBe(viaCopy.size);
+});
+
+test("the COPY parser gives the same rows whatever the chunking", async () => {
+  const sql = postgres(db.options.databaseUrl as string, { max: 1, onnotice: () => {} });
+  try {
+    const stream = await sql
+      .unsafe(
+        "copy (select customer_id, features from customer_features) to stdout (format binary)",
+      )
+      .readable();
+    const chunks: Uint8Array[] = [];
+    for await (const c of stream as AsyncIterable<Uint8Array>) chunks.push(new Uint8Array(c));
+    const whole = Buffer.concat(chunks);
+    const parse = (pieces: Uint8Array[]) => {
+      const parser = new BinaryCopyParser();
+      const ids: string[] = [];
+      const fields: BinaryField[] = [];
+      for (const piece of pieces) {
+        parser.feed(piece);
+        while (parser.next(fields)) ids.push(new TextDecoder().decode(fields[0] as Uint8Array));
+      }
+      return { ids, done: parser.done };
+    };
+    const one = parse([whole]);
+    const bytes = parse(
+      Array.from(whole.subarray(0, 20_000), (b) => Uint8Array.of(b)).concat([
+        whole.subarray(20_000),
+      ]),
+    );
+    expect(one.done).toBe(true);
+    expect(bytes).toEqual(one);
+    expect(parse([whole.subarray(0, whole.length - 2)]).done).toBe(false);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+});
+
+test("ml score to CSV from a PostgreSQL registry round-trips hostile ids", async () => {
+  const out = join(dir, "scores.csv");
+  const env = {
+    DATABASE_URL: db.options.databaseUrl as string,
+    ARTIFACT_STORE_URI: join(dir, "artifacts"),
+  };
+  const result = await runScore({
+    model: "demo",
+    horizon: "26w",
+    discountRate: 0,
+    out,
+    env,
+    print: () => {},
+  });
+  expect(result.rows).toBe(600 + HOSTILE.length);
+  const parsed = Papa.parse<Record<string, string>>(await readFile(out, "utf8"), {
+    header: true,
+    skipEmptyLines: true,
+  });
+  expect(parsed.errors).toEqual([]);
+  const ids = new Set(parsed.data.map((r) => r.customer_id));
+  for (const id of HOSTILE) expect(ids.has(id)).toBe(true);
+  expect(parsed.data.every((r) => Number(r.gbdt_expected_purchases) >= 0)).toBe(true);
+});
+
+test("an aborted run leaves the previous table and file untouched", async () => {
+  const url = db.options.databaseUrl as string;
+  const first = await postgresSink(url, "kept_scores");
+  await first.write(`demo,1,c1,1998-06-30,52w,52,week,0,bgnbd${",1".repeat(19)}\n`);
+  await first.close();
+  const second = await postgresSink(url, "kept_scores");
+  await second.write(`demo,1,c1,1998-06-30,52w,52,week,0,bgnbd${",2".repeat(19)}\n`);
+  await second.write(`demo,1,c2,1998-06-30,52w,52,week,0,bgnbd${",2".repeat(19)}\n`);
+  await second.abort();
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql`select customer_id, bgnbd_clv from kept_scores`;
+    expect(rows.map((r) => ({ ...r }))).toEqual([{ customer_id: "c1", bgnbd_clv: 1 }]);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+  const file = join(dir, "kept.parquet");
+  await writeFile(file, "previous");
+  const sink = await parquetSink(file);
+  await sink.write(`demo,1,c1,1998-06-30,52w,52,week,0,bgnbd${",1".repeat(19)}\n`);
+  await sink.abort();
+  expect(await readFile(file, "utf8")).toBe("previous");
+  expect((await stat(file)).size).toBe(8);
+});
+
+test("bad options are refused with the option named", async () => {
+  expect(parseHorizon("52w")).toEqual({ value: 52, unit: "week" });
+  expect(parseHorizon("365 days")).toEqual({ value: 365, unit: "day" });
+  for (const bad of ["52", "0w", "-3d", "1e308w", "2000d", "52m"]) {
+    expect(() => parseHorizon(bad)).toThrow(/--horizon/);
+  }
+  expect(parseShard("1/4")).toEqual({ index: 1, count: 4 });
+  for (const bad of ["4/4", "1/0", "a/b", "-1/2", "1"])
+    expect(() => parseShard(bad)).toThrow(/--shard/);
+  expect(() => quotedTableName("scores; drop table x")).toThrow(/--table/);
+  expect(quotedTableName("crm.scores")).toBe('"crm"."scores"');
+  expect(csvField('a"b')).toBe('"a""b"');
+  expect(csvHeader().split(",")).toContain("gbdt_clv");
+  const env = {
+    DATABASE_URL: db.options.databaseUrl as string,
+    ARTIFACT_STORE_URI: join(dir, "artifacts"),
+  };
+  const common = { model: "demo", horizon: "52w", discountRate: 0, env, print: () => {} };
+  await expect(runScore({ ...common, out: join(dir, "x.json") })).rejects.toThrow(/--out/);
+  await expect(runScore({ ...common, version: 99, out: join(dir, "x.csv") })).rejects.toThrow(
+    /--version/,
+  );
+  await expect(runScore({ ...common, model: "nope", out: join(dir, "x.csv") })).rejects.toThrow(
+    /--model/,
+  );
+  await expect(runScore({ ...common, to: "mysql://x", table: "t" })).rejects.toThrow(/--to/);
+});
+
+test("kill -9 in the middle of a run leaves the previous table rows and file as they were", async () => {
+  const url = db.options.databaseUrl as string;
+  const env = { ...process.env, DATABASE_URL: url, ARTIFACT_STORE_URI: join(dir, "artifacts") };
+  const common = { model: "demo", horizon: "52w", discountRate: 0, print: () => {} };
+  const before = await runScore({ ...common, env, to: url, table: "killed_scores" });
+  const out = join(dir, "killed.csv");
+  await runScore({ ...common, env, out });
+  const previousFile = await readFile(out, "utf8");
+  const log = join(dir, "big.csv");
+  await runSimulate({ model: "bgnbd", customers: 150_000, seed: 9, out: log });
+  const cliPath = join(import.meta.dirname, "..", "cli.ts");
+  for (const destination of [
+    ["--to", url, "--table", "killed_scores"],
+    ["--out", out],
+  ]) {
+    const child = spawn(
+      process.execPath,
+      [cliPath, "score", "--model", "demo", "--data", log, ...destination],
+      {
+        env,
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
+    const started = await new Promise<boolean>((done) => {
+      const timer = setTimeout(() => done(false), 60_000);
+      child.stderr.on("data", (chunk: Buffer) => {
+        if (/scored [\d,]+\//.test(chunk.toString())) {
+          clearTimeout(timer);
+          done(true);
+        }
+      });
+      child.on("exit", () => done(false));
+    });
+    expect(started).toBe(true); // killed while scoring, not before or after
+    child.kill("SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+  }
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await sql`select count(*)::int as n from killed_scores`;
+    expect(row?.n).toBe(before.rows);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+  expect(await readFile(out, "utf8")).toBe(previousFile);
+}, 180_000);

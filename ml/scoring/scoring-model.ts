@@ -1,0 +1,62 @@
+// The model `ml score` scores with, built from a bundle's files: the manifest's BTYD parameters
+// and the GBDT ONNX files in onnxruntime-web (the forecast service's default engine, so the
+// figures are the ones /forecast gives).
+
+import { FEATURE_COUNT, FEATURE_LAYOUT } from "../features/feature-vector.ts";
+import type { ForecastModel, GbdtScorer } from "../forecasting/forecast-inputs.ts";
+import { createOrtTreeEnsembleSession } from "../onnx/ort-session.ts";
+import { BUNDLE_FILES, type ModelManifest, parseManifest } from "../pipelines/model-bundle.ts";
+
+export interface ScoringModel extends ForecastModel {
+  manifest: ModelManifest;
+  release(): Promise<void>;
+}
+
+async function scorer(files: Map<string, Uint8Array>, name: string): Promise<GbdtScorer> {
+  const bytes = files.get(name);
+  if (!bytes) throw new RangeError(`the model lists ${name}, which is missing`);
+  const session = await createOrtTreeEnsembleSession(bytes, FEATURE_COUNT);
+  return {
+    predict: async (X, n) => (await session.run(X, n)).prediction,
+    release: () => session.release(),
+  };
+}
+
+export async function scoringModel(files: Map<string, Uint8Array>): Promise<ScoringModel> {
+  const manifestBytes = files.get(BUNDLE_FILES.manifest);
+  if (!manifestBytes) throw new RangeError(`the model has no ${BUNDLE_FILES.manifest}`);
+  const manifest = parseManifest(manifestBytes);
+  const names = manifest.feature_layout.names;
+  if (
+    manifest.feature_layout.version !== FEATURE_LAYOUT.version ||
+    names.length !== FEATURE_COUNT ||
+    names.some((n, i) => n !== FEATURE_LAYOUT.names[i])
+  ) {
+    throw new RangeError(
+      `feature layout v${manifest.feature_layout.version} of the model differs from v${FEATURE_LAYOUT.version} computed here`,
+    );
+  }
+  const scorers: GbdtScorer[] = [];
+  let gbdt: ForecastModel["gbdt"] = null;
+  if (manifest.gbdt.count && manifest.gbdt.purchase && manifest.horizon > 0) {
+    const count = await scorer(files, BUNDLE_FILES.gbdtCount);
+    const purchase = await scorer(files, BUNDLE_FILES.gbdtPurchase);
+    const spend = manifest.gbdt.spend ? await scorer(files, BUNDLE_FILES.gbdtSpend) : null;
+    scorers.push(count, purchase, ...(spend ? [spend] : []));
+    gbdt = { count, purchase, spend };
+  }
+  return {
+    manifest,
+    timeUnit: manifest.time_unit,
+    trainedHorizon: manifest.horizon,
+    bgnbd: manifest.bgnbd,
+    paretoNbd: manifest.pareto_nbd,
+    gammaGamma: manifest.gamma_gamma,
+    gbdt,
+    storedScores: null,
+    customers: { n: 0 },
+    async release() {
+      await Promise.allSettled(scorers.map((s) => s.release()));
+    },
+  };
+}
