@@ -239,6 +239,7 @@ export async function trainModels(
     gbdt = { count: cv.count.final, purchase: cv.purchase.final, spend: cv.spend.final };
     oof = { count: cv.count.oof, purchase: cv.purchase.oof, spend: cv.spend.oof };
     const spendPredicted = cv.spend.oof;
+    (globalThis as any).__oof = { bg: (bg as any).expected, pn: (pnbd as any).expected, gbdt: cv.count.oof, folds };
     gbdtHoldout = {
       count: countMetrics(actual, cv.count.oof),
       purchase: purchaseMetrics(actual, cv.purchase.oof),
