@@ -90,6 +90,12 @@ function supportSize(shape: number, rate: number, horizon: number): number {
   return Math.min(5000, Math.ceil(mean + 12 * Math.sqrt(mean + (mean * mean) / shape) + 30));
 }
 
+/** The NB (or Poisson) PMF of a mean-only forecast, with enough support for its spread. */
+export function meanOnlyPmf(mean: number, dispersion: number): CountPmf {
+  const shape = dispersion > 0 ? 1 / dispersion : 1e6;
+  return negativeBinomialMeanPmf(mean, dispersion, supportSize(shape, 1, Math.max(0, mean)) + 10);
+}
+
 /** The predictive PMF of one customer under one model, or null when it has no forecast. */
 type PmfOf = (i: number) => CountPmf | null;
 
@@ -111,8 +117,7 @@ function pmfSources(
     const phi = models.dispersion[name] ?? 0;
     return (i) => {
       const mu = means ? means[i] : Number.NaN;
-      if (!Number.isFinite(mu)) return null;
-      return negativeBinomialMeanPmf(mu, phi, supportSize(phi > 0 ? 1 / phi : 1e6, 1, mu) + 10);
+      return Number.isFinite(mu) ? meanOnlyPmf(mu, phi) : null;
     };
   };
   return {

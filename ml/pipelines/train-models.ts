@@ -18,6 +18,7 @@ import {
 import { btydFeatures } from "../features/btyd-features.ts";
 import type { CustomerSummaries } from "../features/customer-summaries.ts";
 import { buildFeatureMatrix, FEATURE_COUNT, FEATURE_LAYOUT } from "../features/feature-vector.ts";
+import { parameterCovariances } from "../forecasting/parameter-uncertainty.ts";
 import type { GbdtModel } from "../gbdt/gbdt-model.ts";
 import { type BgNbdParams, bgnbdExpectedPurchasesNewCustomer, fitBgNbd } from "../models/bgnbd.ts";
 import { fitGammaGamma, type GammaGammaParams } from "../models/gamma-gamma.ts";
@@ -35,6 +36,12 @@ import {
 } from "../report/chart-tables.ts";
 import type { ReportInput, ReportTable } from "../report/report-html.ts";
 import { crossValidateGbdt, smallDataGbdtOptions } from "./gbdt-cross-validation.ts";
+import {
+  type StackingResult,
+  stackAndCalibrate,
+  stackingMetrics,
+  stackingTables,
+} from "./stacking.ts";
 import type { StepLog } from "./step-log.ts";
 import { createStepLog } from "./step-log.ts";
 import { trackingCurve } from "./tracking-curve.ts";
@@ -76,7 +83,11 @@ export interface TrainedModels {
   gbdt: GbdtModels | null;
   /** The GBDT models' horizon (holdout length in time units); 0 without GBDT. */
   horizon: number;
-  recommended: "gbdt" | "bgnbd" | "pareto_nbd";
+  recommended: "gbdt" | "bgnbd" | "pareto_nbd" | "blend";
+  /** Blend weights, dispersion and calibration (null without a holdout and GBDT). */
+  stacking: StackingResult | null;
+  /** Log-parameter covariances for the intervals' parameter uncertainty. */
+  covariances: ReturnType<typeof parameterCovariances>;
   metrics: TrainingMetrics;
   report: ReportInput;
 }
@@ -239,7 +250,6 @@ export async function trainModels(
     gbdt = { count: cv.count.final, purchase: cv.purchase.final, spend: cv.spend.final };
     oof = { count: cv.count.oof, purchase: cv.purchase.oof, spend: cv.spend.oof };
     const spendPredicted = cv.spend.oof;
-    (globalThis as any).__oof = { bg: (bg as any).expected, pn: (pnbd as any).expected, gbdt: cv.count.oof, folds };
     gbdtHoldout = {
       count: countMetrics(actual, cv.count.oof),
       purchase: purchaseMetrics(actual, cv.purchase.oof),
@@ -284,9 +294,44 @@ export async function trainModels(
     notes.push(`too few customers (${summaries.n}) for ${k}-fold GBDT: no GBDT`);
   }
 
+  // 3b. Parameter uncertainty; with out-of-fold GBDT forecasts, the blend, the count models'
+  //     dispersion, holdout calibration and per-segment errors (ml/pipelines/stacking.ts).
+  const covariances = await steps.step("parameter covariances", () =>
+    parameterCovariances(summaries, {
+      bgnbd: bgnbd.params,
+      paretoNbd: paretoNbd.params,
+      gammaGamma: gammaGamma?.params ?? null,
+    }),
+  );
+  let stacking: StackingResult | null = null;
+  const btydHoldout = bg as { expected: Float64Array } | null;
+  const pnbdExpected = pnbd as { expected: Float64Array } | null;
+  if (oof && btydHoldout && pnbdExpected) {
+    const gbdtOof = (oof as { count: Float64Array }).count;
+    stacking = await steps.step("blend, dispersion and calibration", () =>
+      stackAndCalibrate({
+        summaries,
+        forecasts: {
+          bgnbd: btydHoldout.expected,
+          pareto_nbd: pnbdExpected.expected,
+          gbdt: gbdtOof,
+        },
+        folds: kFoldSplit(summaries.n, k, seed),
+        params: {
+          bgnbd: bgnbd.params,
+          paretoNbd: paretoNbd.params,
+          gammaGamma: gammaGamma?.params ?? null,
+        },
+        covariances,
+        seed,
+      }),
+    );
+  }
+
   // 4. Which model to recommend: best out-of-fold Poisson deviance; without a holdout, the better
   //    BTYD log-likelihood.
-  const deviances: Record<"gbdt" | "bgnbd" | "pareto_nbd", number> = {
+  const deviances: Record<"gbdt" | "bgnbd" | "pareto_nbd" | "blend", number> = {
+    blend: stacking?.blendHoldout.poisson_deviance ?? Number.POSITIVE_INFINITY,
     gbdt: (gbdtHoldout as typeof gbdtHoldout)?.count.poisson_deviance ?? Number.POSITIVE_INFINITY,
     bgnbd: (bgHoldout as CountMetrics | null)?.poisson_deviance ?? Number.POSITIVE_INFINITY,
     pareto_nbd: (pnbdHoldout as CountMetrics | null)?.poisson_deviance ?? Number.POSITIVE_INFINITY,
@@ -364,7 +409,10 @@ export async function trainModels(
           }
         : null,
       ...gbdtMetrics,
+      ...(stacking ? stackingMetrics(stacking).models : {}),
     },
+    ...(stacking ? { calibration: stackingMetrics(stacking).calibration } : {}),
+    ...(stacking ? { by_segment: stackingMetrics(stacking).by_segment } : {}),
     comparison,
     notes,
     seconds: { ...steps.seconds },
@@ -380,6 +428,7 @@ export async function trainModels(
       bg,
       pnbd,
       oof,
+      stacking,
       notes,
     }),
   );
@@ -391,6 +440,8 @@ export async function trainModels(
     gbdt,
     horizon: gbdt ? horizon : 0,
     recommended,
+    stacking,
+    covariances,
     metrics,
     report,
   };
@@ -404,6 +455,7 @@ interface ReportParts {
   bg: { expected: Float64Array; pAny: Float64Array } | null;
   pnbd: { expected: Float64Array; pAny: Float64Array } | null;
   oof: { count: Float64Array; purchase: Float64Array; spend: Float64Array } | null;
+  stacking: StackingResult | null;
   notes: string[];
 }
 
@@ -515,6 +567,7 @@ function buildReportInput(input: TrainModelsInput, parts: ReportParts): ReportIn
     });
   }
 
+  if (parts.stacking) tables.push(...stackingTables(parts.stacking));
   const report: ReportInput = {
     title: "purchase-prediction: training report",
     notes: [
@@ -545,6 +598,7 @@ function buildReportInput(input: TrainModelsInput, parts: ReportParts): ReportIn
       "Pareto/NBD": parts.pnbd.expected,
     };
     if (parts.oof) series["GBDT (out of fold)"] = parts.oof.count;
+    if (parts.stacking) series["blend (out of fold)"] = parts.stacking.blendOof;
     report.byFrequency = byFrequencyTable(summaries.x, series);
     report.deciles = [
       ...decileTable("BG/NBD", parts.bg.expected, summaries.holdoutPurchases),
