@@ -48,7 +48,16 @@ test.skipIf(samplePath === null)(
     }
     const segments = trained.metrics.by_segment ?? {};
     expect(Object.keys(segments).sort()).toEqual(["bgnbd", "blend", "gbdt", "pareto_nbd"]);
-    expect(segments.blend?.map((s) => s.segment)).toEqual(["0", "1", "2", "3", "4", "5", "6", "7+"]);
+    expect(segments.blend?.map((s) => s.segment)).toEqual([
+      "0",
+      "1",
+      "2",
+      "3",
+      "4",
+      "5",
+      "6",
+      "7+",
+    ]);
 
     const line = (name: string, c: (typeof calibration)[string] | undefined) =>
       `  ${name}: ${c?.levels.map((l) => `${l.level}: ${(100 * (l.coverage as number)).toFixed(1)}% (${(100 * (l.interval_coverage as number)).toFixed(1)}%)`).join(", ")}; PIT ${c?.pit_histogram.map((v) => (v as number).toFixed(3)).join(" ")}`;

@@ -19,6 +19,7 @@ import type { GammaGammaParams } from "../models/gamma-gamma.ts";
 import { fitDispersion } from "../models/negative-binomial.ts";
 import type { ParetoNbdParams } from "../models/pareto-nbd.ts";
 import { createSeededRandom, seededPermutation } from "../random/seeded-random.ts";
+import type { IntervalCalibrationRows } from "../report/interval-calibration-charts.ts";
 import type { ReportTable } from "../report/report-html.ts";
 import {
   BLEND_INPUTS,
@@ -246,4 +247,25 @@ export function stackingTables(result: StackingResult): ReportTable[] {
       }),
     },
   ];
+}
+
+/** The rows of the report's coverage and PIT charts. */
+export function intervalCalibrationRows(result: StackingResult): IntervalCalibrationRows {
+  const models = Object.keys(result.calibration) as IntervalModel[];
+  return {
+    coverage: models.flatMap((m) =>
+      result.calibration[m].levels.map((l) => ({
+        model: MODEL_LABELS[m],
+        level: l.level,
+        coverage: l.coverage,
+      })),
+    ),
+    pit: models.flatMap((m) =>
+      result.calibration[m].pit_histogram.map((share, b) => ({
+        model: MODEL_LABELS[m],
+        bin: `${b / 10}-${(b + 1) / 10}`,
+        share,
+      })),
+    ),
+  };
 }

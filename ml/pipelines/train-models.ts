@@ -37,6 +37,7 @@ import {
 import type { ReportInput, ReportTable } from "../report/report-html.ts";
 import { crossValidateGbdt, smallDataGbdtOptions } from "./gbdt-cross-validation.ts";
 import {
+  intervalCalibrationRows,
   type StackingResult,
   stackAndCalibrate,
   stackingMetrics,
@@ -598,7 +599,10 @@ function buildReportInput(input: TrainModelsInput, parts: ReportParts): ReportIn
       "Pareto/NBD": parts.pnbd.expected,
     };
     if (parts.oof) series["GBDT (out of fold)"] = parts.oof.count;
-    if (parts.stacking) series["blend (out of fold)"] = parts.stacking.blendOof;
+    if (parts.stacking) {
+      series["blend (out of fold)"] = parts.stacking.blendOof;
+      report.intervalCalibration = intervalCalibrationRows(parts.stacking);
+    }
     report.byFrequency = byFrequencyTable(summaries.x, series);
     report.deciles = [
       ...decileTable("BG/NBD", parts.bg.expected, summaries.holdoutPurchases),
