@@ -17,6 +17,7 @@ import { paretoNbdAliveAndPurchase } from "@pp/ml/models/pareto-nbd.ts";
 import { oneMinusPowerOverExponent } from "@pp/ml/models/special-functions.ts";
 import type { LoadedModel } from "../model/loaded-model.ts";
 import { BgNbdExpectationCurve, type GridPoints } from "./bgnbd-expectation-curve.ts";
+import { blendColumns } from "./blend-columns.ts";
 import type { CustomerBatch } from "./customer-batch.ts";
 import { type DiscountGrid, discountedSum, discountGrid } from "./discount-grid.ts";
 import { clvStep } from "./horizon.ts";
@@ -41,6 +42,8 @@ export interface BatchForecast {
   paretoNbd: ModelColumns;
   /** Null when the model has no GBDT; rows without a feature vector are NaN. */
   gbdt: GbdtColumns | null;
+  /** The trained blend of the three (null without blend weights or GBDT). */
+  blend: ModelColumns | null;
   /** Gamma-Gamma expected spend per purchase (NaN without a spend model). */
   meanSpend: Float64Array;
   /** Milliseconds spent in the BTYD formulas and in GBDT scoring. */
@@ -357,12 +360,24 @@ export async function forecastBatch(
     }
     gbdt = cols;
   }
+  const blendWeights = model.manifest.blend?.weights;
+  const blend =
+    gbdt && blendWeights
+      ? blendColumns(
+          blendWeights,
+          model.manifest.uncertainty?.dispersion.blend ?? 0,
+          x,
+          [bg, pn, gbdt],
+          errors,
+        )
+      : null;
   const finished = now();
   return {
     horizon,
     bgnbd: bg,
     paretoNbd: pn,
     gbdt,
+    blend,
     meanSpend,
     timings: { btydMs: btydDone - started, gbdtMs: finished - btydDone },
   };
