@@ -30,7 +30,7 @@ test("BG/NBD PMF: sums to 1, its mean is E[X(t)] and P(X > 0) is P(purchase)", (
   }
 });
 
-test("Pareto/NBD PMF: sums to 1, mean E[X(t)], P(X > 0) = P(purchase); 48 nodes = 400 nodes", () => {
+test("Pareto/NBD PMF: sums to 1, mean E[X(t)], P(X > 0) = P(purchase); 24 nodes = 400 nodes", () => {
   for (const [x, tx, T] of [
     [0, 0, 38.86],
     [2, 30.43, 38.86],
