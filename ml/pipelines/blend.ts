@@ -33,48 +33,119 @@ export interface BlendWeights {
 /** The pooling strengths the cross-validation chooses from (Infinity = global weights). */
 export const POOLING_CANDIDATES = [10, 30, 100, 300, 1000, Number.POSITIVE_INFINITY] as const;
 
+/** Σ c·(μ − y ln μ) over the rows: half the Poisson deviance up to a constant. */
+function stackLoss(
+  forecasts: readonly Float64Array[],
+  actual: Float64Array,
+  rows: ArrayLike<number>,
+  rowWeight: (i: number) => number,
+  w: readonly number[],
+): number {
+  let loss = 0;
+  for (let j = 0; j < rows.length; j++) {
+    const i = rows[j];
+    let mu = 0;
+    for (let k = 0; k < w.length; k++) mu += w[k] * forecasts[k][i];
+    const y = actual[i];
+    if (y > 0 && !(mu > 0)) return Number.POSITIVE_INFINITY;
+    loss += rowWeight(i) * (mu - (y > 0 ? y * Math.log(mu) : 0));
+  }
+  return loss;
+}
+
+/** Solves the small system H d = −g over the free coordinates (Gaussian elimination, tiny ridge). */
+function newtonDirection(H: number[][], g: number[], free: boolean[]): number[] {
+  const idx = g.map((_, k) => k).filter((k) => free[k]);
+  const m = idx.length;
+  const A = idx.map((a) => [
+    ...idx.map((b) => H[a][b] + (a === b ? 1e-12 * (1 + H[a][a]) : 0)),
+    -g[a],
+  ]);
+  for (let c = 0; c < m; c++) {
+    let p = c;
+    for (let r = c + 1; r < m; r++) if (Math.abs(A[r][c]) > Math.abs(A[p][c])) p = r;
+    [A[c], A[p]] = [A[p], A[c]];
+    for (let r = 0; r < m; r++) {
+      if (r === c || A[c][c] === 0) continue;
+      const f = A[r][c] / A[c][c];
+      for (let k = c; k <= m; k++) A[r][k] -= f * A[c][k];
+    }
+  }
+  const d = new Array<number>(g.length).fill(0);
+  idx.forEach((k, r) => {
+    d[k] = A[r][r] !== 0 ? A[r][m] / A[r][r] : 0;
+  });
+  return d;
+}
+
 /**
- * Non-negative w minimising the Poisson deviance of Σ_m w_m f_m over `rows`, by the multiplicative
- * (EM / Lee-Seung) updates w_m ← w_m Σ f_m y/μ / Σ f_m, which never increase the deviance.
+ * Non-negative w minimising the (row-weighted) Poisson deviance of Σ_m w_m f_m over `rows`: projected
+ * Newton with an active set and backtracking (the problem is convex, a few steps suffice).
  */
 export function fitStackWeights(
   forecasts: readonly Float64Array[],
   actual: Float64Array,
   rows: ArrayLike<number>,
   rowWeight: (i: number) => number = () => 1,
-  iterations = 400,
+  iterations = 50,
 ): number[] {
   const m = forecasts.length;
-  const w = new Array<number>(m).fill(1 / m);
-  const sums = forecasts.map((f) => {
-    let s = 0;
-    for (let j = 0; j < rows.length; j++) s += rowWeight(rows[j]) * f[rows[j]];
-    return s;
-  });
+  let w = new Array<number>(m).fill(1 / m);
+  let loss = stackLoss(forecasts, actual, rows, rowWeight, w);
   for (let it = 0; it < iterations; it++) {
-    const num = new Array<number>(m).fill(0);
+    const g = new Array<number>(m).fill(0);
+    const H = Array.from({ length: m }, () => new Array<number>(m).fill(0));
     for (let j = 0; j < rows.length; j++) {
       const i = rows[j];
-      const y = actual[i];
-      if (y === 0) continue;
       let mu = 0;
       for (let k = 0; k < m; k++) mu += w[k] * forecasts[k][i];
-      if (mu <= 0) continue;
       const c = rowWeight(i);
-      for (let k = 0; k < m; k++) num[k] += (c * forecasts[k][i] * y) / mu;
+      const y = actual[i];
+      const r = y > 0 ? y / mu : 0;
+      const h = y > 0 ? (c * r) / mu : 0;
+      for (let k = 0; k < m; k++) {
+        const fk = forecasts[k][i];
+        g[k] += c * fk * (1 - r);
+        for (let l = 0; l <= k; l++) H[k][l] += h * fk * forecasts[l][i];
+      }
     }
-    let change = 0;
-    for (let k = 0; k < m; k++) {
-      const next = sums[k] > 0 ? (w[k] * num[k]) / sums[k] : 0;
-      change = Math.max(change, Math.abs(next - w[k]));
-      w[k] = next;
+    for (let k = 0; k < m; k++) for (let l = 0; l < k; l++) H[l][k] = H[k][l];
+    const free = w.map((v, k) => v > 0 || g[k] < 0);
+    const d = newtonDirection(H, g, free);
+    let step = 1;
+    let next = w;
+    let nextLoss = loss;
+    for (let tries = 0; tries < 30; tries++, step /= 2) {
+      const candidate = w.map((v, k) => Math.max(0, v + step * d[k]));
+      const candidateLoss = stackLoss(forecasts, actual, rows, rowWeight, candidate);
+      if (candidateLoss <= loss) {
+        next = candidate;
+        nextLoss = candidateLoss;
+        break;
+      }
     }
-    if (change < 1e-10) break;
+    const improvement = loss - nextLoss;
+    w = next;
+    loss = nextLoss;
+    if (!(improvement > 1e-12 * Math.abs(loss))) break;
   }
   return w;
 }
 
 /** Fits each segment's weights on the customers in `rows` with partial pooling κ. */
+/** Weights are fitted on at most this many customers (a seeded sample): 24 numbers need no more. */
+export const MAX_FIT_CUSTOMERS = 50_000;
+
+/** Rows sampled for the population term of a segment's pooled fit. */
+export const POPULATION_SAMPLE = 4000;
+
+/** Every `stride`-th row, so at most `limit` (customers are in no particular order). */
+export function thinned(rows: ArrayLike<number>, limit = MAX_FIT_CUSTOMERS): ArrayLike<number> {
+  if (rows.length <= limit) return rows;
+  const stride = rows.length / limit;
+  return Uint32Array.from({ length: limit }, (_, j) => rows[Math.floor(j * stride)]);
+}
+
 export function fitBlendWeights(
   forecasts: readonly Float64Array[],
   actual: Float64Array,
@@ -82,16 +153,28 @@ export function fitBlendWeights(
   rows: ArrayLike<number>,
   pooling: number,
 ): BlendWeights {
+  rows = thinned(rows);
   const global = fitStackWeights(forecasts, actual, rows);
   if (!Number.isFinite(pooling)) {
     return { pooling, weights: Array.from({ length: SEGMENTS }, () => global) };
   }
-  const share = pooling / Math.max(1, rows.length);
-  const weights = Array.from({ length: SEGMENTS }, (_, g) =>
-    fitStackWeights(forecasts, actual, rows, (i) =>
-      frequencySegment(x[i]) === g ? 1 + share : share,
-    ),
-  );
+  // The population term is estimated on a thinned sample of ≤ POPULATION_SAMPLE rows (scaled
+  // up): it is a prior pulling each segment towards the global weights, it need not be exact.
+  const population = thinned(rows, POPULATION_SAMPLE);
+  const populationWeight = (pooling / Math.max(1, rows.length)) * (rows.length / population.length);
+  const rowWeight = new Float64Array(actual.length);
+  const weights = Array.from({ length: SEGMENTS }, (_, g) => {
+    const members: number[] = [];
+    for (let j = 0; j < rows.length; j++) {
+      if (frequencySegment(x[rows[j]]) === g) members.push(rows[j]);
+    }
+    for (let j = 0; j < population.length; j++) rowWeight[population[j]] = populationWeight;
+    for (const i of members) rowWeight[i] += 1;
+    const fitRows = Uint32Array.from(new Set([...members, ...Array.from(population)]));
+    const w = fitStackWeights(forecasts, actual, fitRows, (i) => rowWeight[i]);
+    for (const i of fitRows) rowWeight[i] = 0;
+    return w;
+  });
   return { pooling, weights };
 }
 

@@ -28,6 +28,7 @@ import {
   frequencySegment,
   SEGMENT_LABELS,
   SEGMENTS,
+  thinned,
 } from "./blend.ts";
 
 export const CALIBRATION_LEVELS = [0.5, 0.8, 0.95] as const;
@@ -95,9 +96,10 @@ export function segmentErrors(
 function foldDispersion(folds: Fold[], actual: Float64Array, oof: Float64Array): Float64Array {
   const out = new Float64Array(actual.length);
   for (const fold of folds) {
+    const rows = thinned(fold.train);
     const phi = fitDispersion(
-      Array.from(fold.train, (i) => actual[i]),
-      Array.from(fold.train, (i) => oof[i]),
+      Array.from(rows, (i) => actual[i]),
+      Array.from(rows, (i) => oof[i]),
     );
     for (const i of fold.test) out[i] = phi;
   }
@@ -114,9 +116,11 @@ export function stackAndCalibrate(input: StackingInput): StackingResult {
     folds,
   );
   const oof: Record<IntervalModel, Float64Array> = { ...forecasts, blend: cv.oof };
+  const sample = thinned(Uint32Array.from({ length: s.n }, (_, i) => i));
+  const pick = (v: Float64Array) => Array.from(sample, (i) => v[i]);
   const dispersion = {
-    gbdt: fitDispersion(actual, forecasts.gbdt),
-    blend: fitDispersion(actual, cv.oof),
+    gbdt: fitDispersion(pick(actual), pick(forecasts.gbdt)),
+    blend: fitDispersion(pick(actual), pick(cv.oof)),
   };
   const calibration = calibrate(input, oof);
   const bySegment = Object.fromEntries(
