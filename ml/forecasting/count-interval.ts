@@ -5,7 +5,10 @@
 
 import type { CountPmf } from "../models/count-pmf.ts";
 
-/** [lo, hi] of the level-`level` equal-tailed set; hi = K (the PMF length) if the tail is heavier. */
+/**
+ * [lo, hi] of the level-`level` equal-tailed set; when the mass beyond the PMF's support is too
+ * large to place hi, hi is Infinity (unknown, served as null) and lo is at most K.
+ */
 export function countInterval(dist: CountPmf, level: number): [number, number] {
   const half = (1 - level) / 2;
   const { pmf } = dist;
@@ -16,7 +19,7 @@ export function countInterval(dist: CountPmf, level: number): [number, number] {
     if (lo < 0 && cdf > half) lo = k;
     if (cdf >= 1 - half - 1e-12) return [lo < 0 ? k : lo, k];
   }
-  return [lo < 0 ? pmf.length : lo, pmf.length];
+  return [lo < 0 ? pmf.length : lo, Number.POSITIVE_INFINITY];
 }
 
 /** The PMF mixed over parameter draws: the mean of the draws' PMFs (all of length K). */

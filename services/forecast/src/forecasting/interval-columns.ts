@@ -1,6 +1,7 @@
 // Intervals and distributions for a forecast batch: composes ml/forecasting/intervals.ts (the one
 // implementation, shared with batch scoring) with the batch's columns; nothing is re-derived here.
 
+import { intervalParamsFromManifest } from "@pp/ml/forecasting/interval-params.ts";
 import {
   forecastIntervals,
   type IntervalModel,
@@ -27,7 +28,6 @@ export function batchIntervals(
   levels: readonly number[],
   distribution: boolean,
 ): BatchIntervals {
-  const u = model.manifest.uncertainty;
   const means: Partial<Record<"gbdt" | "blend", Float64Array>> = {};
   const share: Partial<Record<IntervalModel, Float64Array>> = {
     bgnbd: discountShare(result.bgnbd),
@@ -41,27 +41,18 @@ export function batchIntervals(
     means.blend = result.blend.expectedPurchases;
     share.blend = discountShare(result.blend);
   }
-  return forecastIntervals(
-    {
-      bgnbd: model.bgnbd,
-      paretoNbd: model.paretoNbd,
-      gammaGamma: model.gammaGamma,
-      covariances: u?.covariances ?? null,
-      dispersion: u?.dispersion ?? {},
-    },
-    {
-      x: batch.x,
-      tx: batch.tx,
-      T: batch.T,
-      monetary: batch.monetary,
-      horizon: result.horizon,
-      levels,
-      means,
-      discountShare: share,
-      distribution,
-      skip: (i) => Boolean(batch.errors[i]),
-    },
-  );
+  return forecastIntervals(intervalParamsFromManifest(model.manifest), {
+    x: batch.x,
+    tx: batch.tx,
+    T: batch.T,
+    monetary: batch.monetary,
+    horizon: result.horizon,
+    levels,
+    means,
+    discountShare: share,
+    distribution,
+    skip: (i) => Boolean(batch.errors[i]),
+  });
 }
 
 const round = (v: number) => (Number.isFinite(v) ? Math.round(v * 1e6) / 1e6 : null);

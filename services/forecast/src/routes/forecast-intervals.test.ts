@@ -116,6 +116,36 @@ describe("POST /forecast with intervals", () => {
     expect(Object.keys(models ?? {})).toContain("blend");
   });
 
+  test("extreme summaries get finite or null bounds, never a 500", async () => {
+    const res = await post({
+      horizon: { value: 260, unit: "week" },
+      intervals: [0.95],
+      distribution: true,
+      customers: [
+        { id: "heavy", summary: { frequency: 100_000, recency: 39, T: 39, monetary: 1e9 } },
+        { id: "new", summary: { frequency: 0, recency: 0, T: 0 } },
+        { id: "old", summary: { frequency: 1, recency: 0.001, T: 1e6 } },
+      ],
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      forecasts: { id: string; models?: Record<string, ModelJson>; error?: { code: string } }[];
+    };
+    // A summary the formulas cannot handle fails alone, as without intervals.
+    expect(body.forecasts.filter((f) => f.models).map((f) => f.id)).toContain("new");
+    for (const item of body.forecasts) {
+      if (!item.models) {
+        expect(item.error?.code).toBe("invalid_customer");
+        continue;
+      }
+      for (const m of Object.values(item.models)) {
+        const [lo, hi] = m.intervals?.["0.95"]?.purchases ?? [];
+        expect(Number.isFinite(lo)).toBe(true);
+        expect(hi === null || (hi as number) >= (lo as number)).toBe(true);
+      }
+    }
+  }, 60_000);
+
   test("bad levels get a 400 naming the field", async () => {
     for (const [intervals, path] of [
       [[1.5], "intervals.0"],

@@ -139,14 +139,14 @@ export const modelForecastSchema = z.object({
     .record(
       z.string(),
       z.object({
-        purchases: z.tuple([z.number(), z.number()]),
+        purchases: z.tuple([z.number(), z.number().nullable()]),
         spend: z.tuple([z.number(), z.number()]).nullable(),
         clv: z.tuple([z.number(), z.number()]).nullable(),
       }),
     )
     .optional()
     .describe(
-      "Per requested level: [lo, hi] of purchases (integers, conservative: each tail ≤ (1 − level)/2), of spend (total order value in the horizon) and of CLV (spend interval × discount share).",
+      "Per requested level: [lo, hi] of purchases (integers, conservative: each tail ≤ (1 − level)/2; hi null if beyond the computed support), of spend (total order value in the horizon) and of CLV (spend interval × discount share).",
     ),
   distribution: z
     .object({ pmf: z.array(z.number()), tail: z.number() })
