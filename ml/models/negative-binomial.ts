@@ -61,7 +61,7 @@ export function fitDispersion(actual: ArrayLike<number>, mean: ArrayLike<number>
   let d = lo + ratio * (hi - lo);
   let fc = f(c);
   let fd = f(d);
-  for (let it = 0; it < 80 && hi - lo > 1e-6; it++) {
+  for (let it = 0; it < 80 && hi - lo > 1e-4; it++) {
     if (fc < fd) {
       hi = d;
       d = c;

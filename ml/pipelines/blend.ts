@@ -33,24 +33,71 @@ export interface BlendWeights {
 /** The pooling strengths the cross-validation chooses from (Infinity = global weights). */
 export const POOLING_CANDIDATES = [10, 30, 100, 300, 1000, Number.POSITIVE_INFINITY] as const;
 
-/** Σ c·(μ − y ln μ) over the rows: half the Poisson deviance up to a constant. */
-function stackLoss(
+/** The fit's rows packed once: forecasts row-major (rows × m), actuals and row weights. */
+interface PackedRows {
+  F: Float64Array;
+  Y: Float64Array;
+  C: Float64Array;
+  m: number;
+}
+
+function pack(
   forecasts: readonly Float64Array[],
   actual: Float64Array,
   rows: ArrayLike<number>,
   rowWeight: (i: number) => number,
-  w: readonly number[],
-): number {
-  let loss = 0;
+): PackedRows {
+  const m = forecasts.length;
+  const F = new Float64Array(rows.length * m);
+  const Y = new Float64Array(rows.length);
+  const C = new Float64Array(rows.length);
   for (let j = 0; j < rows.length; j++) {
     const i = rows[j];
+    for (let k = 0; k < m; k++) F[j * m + k] = forecasts[k][i];
+    Y[j] = actual[i];
+    C[j] = rowWeight(i);
+  }
+  return { F, Y, C, m };
+}
+
+/** Σ c·(μ − y ln μ) over the rows: half the Poisson deviance up to a constant. */
+function stackLoss(p: PackedRows, w: readonly number[]): number {
+  const { F, Y, C, m } = p;
+  let loss = 0;
+  for (let j = 0; j < Y.length; j++) {
     let mu = 0;
-    for (let k = 0; k < w.length; k++) mu += w[k] * forecasts[k][i];
-    const y = actual[i];
+    for (let k = 0; k < m; k++) mu += w[k] * F[j * m + k];
+    const y = Y[j];
     if (y > 0 && !(mu > 0)) return Number.POSITIVE_INFINITY;
-    loss += rowWeight(i) * (mu - (y > 0 ? y * Math.log(mu) : 0));
+    loss += C[j] * (mu - (y > 0 ? y * Math.log(mu) : 0));
   }
   return loss;
+}
+
+/** Gradient and Hessian (row-major m × m) of stackLoss at w. */
+function gradientAndHessian(p: PackedRows, w: readonly number[]): { g: number[]; H: number[][] } {
+  const { F, Y, C, m } = p;
+  const g = new Float64Array(m);
+  const H = new Float64Array(m * m);
+  for (let j = 0; j < Y.length; j++) {
+    let mu = 0;
+    for (let k = 0; k < m; k++) mu += w[k] * F[j * m + k];
+    const c = C[j];
+    const y = Y[j];
+    const r = y > 0 ? y / mu : 0;
+    const h = (c * r) / (y > 0 ? mu : 1);
+    for (let k = 0; k < m; k++) {
+      const fk = F[j * m + k];
+      g[k] += c * fk * (1 - r);
+      for (let l = 0; l <= k; l++) H[k * m + l] += h * fk * F[j * m + l];
+    }
+  }
+  return {
+    g: Array.from(g),
+    H: Array.from({ length: m }, (_, k) =>
+      Array.from({ length: m }, (_, l) => (l <= k ? H[k * m + l] : H[l * m + k])),
+    ),
+  };
 }
 
 /** Solves the small system H d = −g over the free coordinates (Gaussian elimination, tiny ridge). */
@@ -90,34 +137,22 @@ export function fitStackWeights(
   iterations = 50,
 ): number[] {
   const m = forecasts.length;
+  const packed = pack(forecasts, actual, rows, rowWeight);
   let w = new Array<number>(m).fill(1 / m);
-  let loss = stackLoss(forecasts, actual, rows, rowWeight, w);
+  let loss = stackLoss(packed, w);
   for (let it = 0; it < iterations; it++) {
-    const g = new Array<number>(m).fill(0);
-    const H = Array.from({ length: m }, () => new Array<number>(m).fill(0));
-    for (let j = 0; j < rows.length; j++) {
-      const i = rows[j];
-      let mu = 0;
-      for (let k = 0; k < m; k++) mu += w[k] * forecasts[k][i];
-      const c = rowWeight(i);
-      const y = actual[i];
-      const r = y > 0 ? y / mu : 0;
-      const h = y > 0 ? (c * r) / mu : 0;
-      for (let k = 0; k < m; k++) {
-        const fk = forecasts[k][i];
-        g[k] += c * fk * (1 - r);
-        for (let l = 0; l <= k; l++) H[k][l] += h * fk * forecasts[l][i];
-      }
-    }
-    for (let k = 0; k < m; k++) for (let l = 0; l < k; l++) H[l][k] = H[k][l];
+    const { g, H } = gradientAndHessian(packed, w);
     const free = w.map((v, k) => v > 0 || g[k] < 0);
     const d = newtonDirection(H, g, free);
+    // Newton decrement: below rounding level there is nothing left to gain.
+    const decrement = -g.reduce((sum, gk, k) => sum + gk * (d[k] as number), 0);
+    if (!(decrement > 1e-12 * Math.abs(loss))) break;
     let step = 1;
     let next = w;
     let nextLoss = loss;
     for (let tries = 0; tries < 30; tries++, step /= 2) {
       const candidate = w.map((v, k) => Math.max(0, v + step * d[k]));
-      const candidateLoss = stackLoss(forecasts, actual, rows, rowWeight, candidate);
+      const candidateLoss = stackLoss(packed, candidate);
       if (candidateLoss <= loss) {
         next = candidate;
         nextLoss = candidateLoss;
@@ -154,8 +189,8 @@ export function fitBlendWeights(
   pooling: number,
 ): BlendWeights {
   rows = thinned(rows);
-  const global = fitStackWeights(forecasts, actual, rows);
   if (!Number.isFinite(pooling)) {
+    const global = fitStackWeights(forecasts, actual, rows);
     return { pooling, weights: Array.from({ length: SEGMENTS }, () => global) };
   }
   // The population term is estimated on a thinned sample of ≤ POPULATION_SAMPLE rows (scaled

@@ -33,7 +33,7 @@ import {
 
 export const CALIBRATION_LEVELS = [0.5, 0.8, 0.95] as const;
 /** Calibration is scored on at most this many customers (a seeded sample): PMFs cost. */
-export const CALIBRATION_SAMPLE = 20_000;
+export const CALIBRATION_SAMPLE = 10_000;
 
 export interface StackingInput {
   summaries: CustomerSummaries;
