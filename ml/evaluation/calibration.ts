@@ -15,6 +15,8 @@ export interface LevelCoverage {
   interval_coverage: number;
   /** Mean hi − lo of the integer interval. */
   mean_width: number;
+  /** Share of customers whose holdout spend is inside the spend interval, when scored. */
+  spend_coverage?: number;
 }
 
 export interface CountCalibration {

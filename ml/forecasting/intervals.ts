@@ -64,6 +64,8 @@ export interface IntervalInput {
   distribution?: boolean;
   /** Rows to leave out (e.g. customers with an error); their columns stay NaN. */
   skip?: (i: number) => boolean;
+  /** Only these models (default: every model that has its inputs). */
+  models?: readonly IntervalModel[];
 }
 
 /** Per level, lo/hi columns: lo at [2i], hi at [2i + 1]. */
@@ -151,7 +153,7 @@ export function forecastIntervals(
 ): Partial<Record<IntervalModel, ModelIntervals>> {
   const n = input.x.length;
   const sources = pmfSources(models, input);
-  const present = INTERVAL_MODELS.filter(
+  const present = (input.models ?? INTERVAL_MODELS).filter(
     (m) => (m !== "gbdt" && m !== "blend") || input.means?.[m] !== undefined,
   );
   const ggDraws = models.gammaGamma

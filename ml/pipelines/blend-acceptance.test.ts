@@ -44,6 +44,7 @@ test.skipIf(samplePath === null)(
       expect(c.customers).toBe(summaries.n);
       for (const level of c.levels.filter((l) => l.level >= 0.8)) {
         expect(level.interval_coverage as number).toBeGreaterThanOrEqual(level.level - 0.03);
+        expect(level.spend_coverage as number).toBeGreaterThanOrEqual(level.level - 0.03);
       }
     }
     const segments = trained.metrics.by_segment ?? {};
@@ -60,7 +61,7 @@ test.skipIf(samplePath === null)(
     ]);
 
     const line = (name: string, c: (typeof calibration)[string] | undefined) =>
-      `  ${name}: ${c?.levels.map((l) => `${l.level}: ${(100 * (l.coverage as number)).toFixed(1)}% (${(100 * (l.interval_coverage as number)).toFixed(1)}%)`).join(", ")}; PIT ${c?.pit_histogram.map((v) => (v as number).toFixed(3)).join(" ")}`;
+      `  ${name}: ${c?.levels.map((l) => `${l.level}: ${(100 * (l.coverage as number)).toFixed(1)}% (${(100 * (l.interval_coverage as number)).toFixed(1)}%, spend ${(100 * (l.spend_coverage as number)).toFixed(1)}%)`).join(", ")}; PIT ${c?.pit_histogram.map((v) => (v as number).toFixed(3)).join(" ")}`;
     console.log(
       [
         "CDNOW holdout, out of fold: blend vs BG/NBD vs GBDT",

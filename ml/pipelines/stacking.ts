@@ -8,13 +8,12 @@ import { type CountMetrics, countMetrics } from "../evaluation/metrics.ts";
 import type { CustomerSummaries } from "../features/customer-summaries.ts";
 import {
   forecastIntervals,
+  type IntervalColumns,
   type IntervalModel,
   type ModelIntervals,
-  meanOnlyPmf,
 } from "../forecasting/intervals.ts";
 import type { ParameterCovariances } from "../forecasting/parameter-uncertainty.ts";
 import type { BgNbdParams } from "../models/bgnbd.ts";
-import type { CountPmf } from "../models/count-pmf.ts";
 import type { GammaGammaParams } from "../models/gamma-gamma.ts";
 import { fitDispersion } from "../models/negative-binomial.ts";
 import type { ParetoNbdParams } from "../models/pareto-nbd.ts";
@@ -147,39 +146,98 @@ function calibrate(
   oof: Record<IntervalModel, Float64Array>,
 ): Record<IntervalModel, CountCalibration> {
   const s = input.summaries;
-  const actual = s.holdoutPurchases;
   const order = seededPermutation(s.n, createSeededRandom(input.seed + 7));
   const rows = Array.from(order.subarray(0, Math.min(s.n, CALIBRATION_SAMPLE))).sort(
     (a, b) => a - b,
   );
-  const pick = (v: ArrayLike<number>) => Float64Array.from(rows, (i) => v[i]);
   const levels = [...CALIBRATION_LEVELS];
-  const btyd = forecastIntervals(
-    { ...input.params, covariances: input.covariances, dispersion: {} },
-    {
-      x: pick(s.x),
-      tx: pick(s.tx),
-      T: pick(s.T),
-      monetary: new Float64Array(rows.length).fill(Number.NaN),
-      horizon: s.holdoutLength,
+  const monetary = Float64Array.from(s.x, (x, i) => (x > 0 ? s.monetary[i] : Number.NaN));
+  // The mean-only models' dispersion comes from the other folds: scored fold by fold.
+  const phi = {
+    gbdt: foldDispersion(input.folds, s.holdoutPurchases, oof.gbdt),
+    blend: foldDispersion(input.folds, s.holdoutPurchases, oof.blend),
+  };
+  const inFold = new Int32Array(s.n);
+  input.folds.forEach((fold, f) => {
+    for (const i of fold.test) inFold[i] = f;
+  });
+  const groups: { rows: number[]; models: IntervalModel[]; dispersion: object }[] = [
+    { rows, models: ["bgnbd", "pareto_nbd"], dispersion: {} },
+    ...input.folds.map((fold, f) => {
+      const members = rows.filter((i) => inFold[i] === f);
+      const i0 = fold.test[0] as number;
+      return {
+        rows: members,
+        models: ["gbdt", "blend"] as IntervalModel[],
+        dispersion: { gbdt: phi.gbdt[i0], blend: phi.blend[i0] },
+      };
+    }),
+  ];
+  const parts = groups.map((group) => {
+    const pick = (v: ArrayLike<number>) => Float64Array.from(group.rows, (i) => v[i]);
+    const result = forecastIntervals(
+      { ...input.params, covariances: input.covariances, dispersion: group.dispersion },
+      {
+        x: pick(s.x),
+        tx: pick(s.tx),
+        T: pick(s.T),
+        monetary: pick(monetary),
+        horizon: s.holdoutLength,
+        levels,
+        distribution: true,
+        means: { gbdt: pick(oof.gbdt), blend: pick(oof.blend) },
+        discountShare: {},
+        models: group.models,
+      },
+    );
+    return { rows: group.rows, result };
+  });
+  const scored = (model: IntervalModel) => {
+    const members = parts.filter((p) => p.result[model]);
+    const rowsOf = members.flatMap((p) => p.rows);
+    const intervals = members.map((p) => p.result[model] as ModelIntervals);
+    const pmfs = intervals.flatMap((m) => m.pmf ?? []);
+    const calibration = countCalibration(
+      rowsOf.map((i) => s.holdoutPurchases[i] as number),
+      (j) => pmfs[j] ?? null,
       levels,
-      distribution: true,
-    },
-  );
-  const sampleActual = pick(actual);
-  const pmfsOf = (m: ModelIntervals | undefined) => (i: number) => m?.pmf?.[i] ?? null;
-  const meanOnly = (m: "gbdt" | "blend") => {
-    const phi = pick(foldDispersion(input.folds, actual, oof[m]));
-    const means = pick(oof[m]);
-    const pmfs: CountPmf[] = Array.from(rows, (_, j) => meanOnlyPmf(means[j], phi[j]));
-    return countCalibration(sampleActual, (i) => pmfs[i], levels);
+    );
+    return withSpendCoverage(calibration, rowsOf, intervals, s.holdoutSpend);
   };
   return {
-    bgnbd: countCalibration(sampleActual, pmfsOf(btyd.bgnbd), levels),
-    pareto_nbd: countCalibration(sampleActual, pmfsOf(btyd.pareto_nbd), levels),
-    gbdt: meanOnly("gbdt"),
-    blend: meanOnly("blend"),
+    bgnbd: scored("bgnbd"),
+    pareto_nbd: scored("pareto_nbd"),
+    gbdt: scored("gbdt"),
+    blend: scored("blend"),
   };
+}
+
+/** Adds each level's holdout spend coverage (NaN without a spend model). */
+function withSpendCoverage(
+  calibration: CountCalibration,
+  rows: number[],
+  parts: ModelIntervals[],
+  holdoutSpend: Float64Array,
+): CountCalibration {
+  calibration.levels.forEach((level, l) => {
+    let inside = 0;
+    let scored = 0;
+    let j = 0;
+    for (const part of parts) {
+      const cols = part.byLevel[l] as IntervalColumns;
+      const n = cols.spend.length / 2;
+      for (let k = 0; k < n; k++, j++) {
+        const lo = cols.spend[2 * k] as number;
+        const hi = cols.spend[2 * k + 1] as number;
+        if (Number.isNaN(lo)) continue;
+        scored++;
+        const y = holdoutSpend[rows[j] as number] as number;
+        if (y >= lo - 1e-9 && y <= hi + 1e-9) inside++;
+      }
+    }
+    level.spend_coverage = scored > 0 ? inside / scored : Number.NaN;
+  });
+  return calibration;
 }
 
 const round4 = (v: number) => (Number.isFinite(v) ? Number(v.toFixed(4)) : v);

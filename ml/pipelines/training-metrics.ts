@@ -119,6 +119,7 @@ export const TrainingMetricsSchema = z.object({
               coverage: metric,
               interval_coverage: metric,
               mean_width: metric,
+              spend_coverage: metric.optional(),
             }),
           ),
           pit_histogram: z.array(metric),
