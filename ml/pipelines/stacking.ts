@@ -283,12 +283,13 @@ export function stackingTables(result: StackingResult): ReportTable[] {
     },
     {
       title:
-        "Holdout coverage of the purchase intervals (randomised PIT; integer interval in brackets)",
+        "Holdout coverage of the intervals: purchases (randomised PIT; in brackets the served integer interval, and the spend interval)",
       columns: ["model", ...CALIBRATION_LEVELS.map((l) => `${l * 100}%`)],
       rows: models.map((m) => [
         MODEL_LABELS[m],
         ...result.calibration[m].levels.map(
-          (l) => `${(100 * l.coverage).toFixed(1)}% (${(100 * l.interval_coverage).toFixed(1)}%)`,
+          (l) =>
+            `${(100 * l.coverage).toFixed(1)}% (${(100 * l.interval_coverage).toFixed(1)}%; spend ${(100 * (l.spend_coverage ?? Number.NaN)).toFixed(1)}%)`,
         ),
       ]),
     },
