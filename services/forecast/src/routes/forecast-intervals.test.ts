@@ -146,6 +146,15 @@ describe("POST /forecast with intervals", () => {
     }
   }, 60_000);
 
+  test("/model-info says how intervals are made and shows the blend weights", async () => {
+    const info = (await (await app.request("/model-info")).json()) as Record<string, unknown>;
+    const intervals = info.intervals as { parameter_uncertainty: string; dispersion: object };
+    expect(intervals.parameter_uncertainty).toContain("parametric bootstrap");
+    expect(Object.keys(intervals.dispersion).sort()).toEqual(["blend", "gbdt"]);
+    const blend = info.blend as { weights: number[][] };
+    expect(blend.weights.length).toBe(8);
+  });
+
   test("bad levels get a 400 naming the field", async () => {
     for (const [intervals, path] of [
       [[1.5], "intervals.0"],
