@@ -179,14 +179,15 @@ export function forecastIntervals(
     const rng = new Xoshiro128(
       customerSeed(input.x[i], input.tx[i], input.T[i], input.monetary[i]),
     );
-    if (ggDraws) fillSpendRates(ggDraws, input.x[i], input.monetary[i], rng, nu, uniforms);
+    const spendWanted = ggDraws !== null && input.levels.length > 0;
+    if (spendWanted) fillSpendRates(ggDraws, input.x[i], input.monetary[i], rng, nu, uniforms);
     for (const m of present) {
       const dist = sources[m](i);
       if (!dist) continue;
       const target = out[m] as ModelIntervals;
       if (target.pmf) target.pmf[i] = dist;
       const share = input.discountShare?.[m]?.[i] ?? Number.NaN;
-      if (ggDraws) sampleSpend(dist, ggDraws, nu, uniforms, rng, spend);
+      if (spendWanted) sampleSpend(dist, ggDraws, nu, uniforms, rng, spend);
       input.levels.forEach((level, l) => {
         const cols = target.byLevel[l];
         const [lo, hi] = countInterval(dist, level);
