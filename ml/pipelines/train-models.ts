@@ -544,6 +544,19 @@ function buildReportInput(input: TrainModelsInput, parts: ReportParts): ReportIn
         withSpread(q.log_loss, q.spread.log_loss),
       ]);
     }
+    if (m.blend) {
+      const b = m.blend.holdout;
+      rows.push([
+        "blend (out of fold)",
+        b.mae,
+        b.rmse,
+        b.poisson_deviance,
+        b.predicted_total,
+        b.actual_total,
+        null,
+        null,
+      ]);
+    }
     tables.push({
       title: `Holdout: purchase days per customer after ${opts.calibrationEnd} up to ${opts.holdoutEnd}`,
       columns: [
