@@ -30,6 +30,12 @@ const scripts: BenchScript[] = [
   { name: "embedded-store", file: "embedded-store.ts", args: [], quickArgs: [] },
   { name: "forecast", file: "forecast.ts", args: [], quickArgs: ["3"] },
   { name: "forecast-compute", file: "forecast-compute.ts", args: [], quickArgs: ["50"] },
+  {
+    name: "forecast-intervals",
+    file: "forecast-intervals.ts",
+    args: [],
+    quickArgs: ["1", "--rounds", "2"],
+  },
   { name: "decision", file: "decision.ts", args: [], quickArgs: ["3"] },
   { name: "workers", file: "workers.ts", args: [], quickArgs: ["50", "1"] },
   {

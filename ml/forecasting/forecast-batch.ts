@@ -16,6 +16,7 @@ import { gammaGammaExpectedSpend } from "../models/gamma-gamma.ts";
 import { paretoNbdAliveAndPurchase } from "../models/pareto-nbd.ts";
 import { oneMinusPowerOverExponent } from "../models/special-functions.ts";
 import { BgNbdExpectationCurve, type GridPoints } from "./bgnbd-expectation-curve.ts";
+import { blendColumns } from "./blend-columns.ts";
 import { type DiscountGrid, discountedSum, discountGrid } from "./discount-grid.ts";
 // The service's LoadedModel and CustomerBatch satisfy these; the local names keep the formulas' text.
 import type {
@@ -44,6 +45,8 @@ export interface BatchForecast {
   paretoNbd: ModelColumns;
   /** Null when the model has no GBDT; rows without a feature vector are NaN. */
   gbdt: GbdtColumns | null;
+  /** The trained blend of the three (null without blend weights or GBDT). */
+  blend: ModelColumns | null;
   /** Gamma-Gamma expected spend per purchase (NaN without a spend model). */
   meanSpend: Float64Array;
   /** Milliseconds spent in the BTYD formulas and in GBDT scoring. */
@@ -360,12 +363,24 @@ export async function forecastBatch(
     }
     gbdt = cols;
   }
+  const blendWeights = model.manifest.blend?.weights;
+  const blend =
+    gbdt && blendWeights
+      ? blendColumns(
+          blendWeights,
+          model.manifest.uncertainty?.dispersion.blend ?? 0,
+          x,
+          [bg, pn, gbdt],
+          errors,
+        )
+      : null;
   const finished = now();
   return {
     horizon,
     bgnbd: bg,
     paretoNbd: pn,
     gbdt,
+    blend,
     meanSpend,
     timings: { btydMs: btydDone - started, gbdtMs: finished - btydDone },
   };

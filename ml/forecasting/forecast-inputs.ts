@@ -4,6 +4,7 @@
 import type { BgNbdParams } from "../models/bgnbd.ts";
 import type { GammaGammaParams } from "../models/gamma-gamma.ts";
 import type { ParetoNbdParams } from "../models/pareto-nbd.ts";
+import type { ModelManifest } from "../pipelines/model-bundle.ts";
 
 export interface GbdtScorer {
   /** Predictions (after the model's link function) for n rows of row-major float32 X. */
@@ -30,6 +31,8 @@ export interface ForecastModel {
   storedScores: StoredScores | null;
   /** Stored customers; `n` sizes the per-question cache of their BTYD values. */
   customers: { n: number };
+  /** The blend's weights and dispersion, when the bundle carries them. */
+  manifest: Pick<ModelManifest, "blend" | "uncertainty">;
 }
 
 export interface ItemError {

@@ -47,6 +47,13 @@ export function buildManifest(
     gamma_gamma: trained.gammaGamma ? { ...trained.gammaGamma.params } : null,
     feature_layout: { version: FEATURE_LAYOUT.version, names: [...FEATURE_LAYOUT.names] },
     recommended: trained.recommended,
+    blend: trained.stacking
+      ? { inputs: ["bgnbd", "pareto_nbd", "gbdt"], weights: trained.stacking.blend.weights }
+      : null,
+    uncertainty: {
+      covariances: trained.covariances,
+      dispersion: trained.stacking ? { ...trained.stacking.dispersion } : {},
+    },
     gbdt: {
       count: trained.gbdt !== null,
       purchase: trained.gbdt !== null,

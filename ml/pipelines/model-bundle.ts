@@ -52,7 +52,36 @@ export const ModelManifestSchema = z.object({
   gamma_gamma: GammaGammaParamsSchema.nullable(),
   feature_layout: z.object({ version: z.string(), names: z.array(z.string()).min(1) }),
   /** The model with the best out-of-fold Poisson deviance on the holdout. */
-  recommended: z.enum(["gbdt", "bgnbd", "pareto_nbd"]),
+  recommended: z.enum(["gbdt", "bgnbd", "pareto_nbd", "blend"]),
+  /**
+   * The out-of-fold stack (ml/pipelines/blend.ts): per calibration-frequency segment 0..6, 7+,
+   * weights of the BG/NBD, Pareto/NBD and GBDT forecasts. Absent in older bundles.
+   */
+  blend: z
+    .object({
+      inputs: z.tuple([z.literal("bgnbd"), z.literal("pareto_nbd"), z.literal("gbdt")]),
+      weights: z.array(z.array(z.number().nonnegative()).length(3)).length(8),
+    })
+    .nullable()
+    .optional(),
+  /**
+   * What the intervals need (ml/forecasting/intervals.ts): log-parameter covariances from the
+   * observed information and the negative-binomial dispersion of the mean-only models. Absent in
+   * older bundles: intervals then carry process noise only, and GBDT counts are Poisson.
+   */
+  uncertainty: z
+    .object({
+      covariances: z.object({
+        bgnbd: z.array(z.number()).length(16).nullable(),
+        pareto_nbd: z.array(z.number()).length(16).nullable(),
+        gamma_gamma: z.array(z.number()).length(9).nullable(),
+      }),
+      dispersion: z.object({
+        gbdt: z.number().nonnegative().optional(),
+        blend: z.number().nonnegative().optional(),
+      }),
+    })
+    .optional(),
   /** Which ONNX files the bundle holds (none when trained from summaries only). */
   gbdt: z.object({
     count: z.boolean(),

@@ -9,6 +9,7 @@ import type { BtydParams } from "../features/btyd-features.ts";
 import type { CustomerSummaries } from "../features/customer-summaries.ts";
 import { buildFeatureMatrix } from "../features/feature-vector.ts";
 import { summarize, unitDays } from "../features/summaries.ts";
+import { parameterCovariances } from "../forecasting/parameter-uncertainty.ts";
 import type { GbdtModel } from "../gbdt/gbdt-model.ts";
 import { trainGbdt } from "../gbdt/train-gbdt.ts";
 import { type BgNbdParams, fitBgNbd } from "../models/bgnbd.ts";
@@ -38,6 +39,8 @@ export interface ProductionModels {
   /** Feature matrix at asOf (production BTYD forecasts over the horizon H as features). */
   features: Float32Array;
   gbdt: GbdtModels | null;
+  /** Log-parameter covariances of the production fits (the intervals' parameter uncertainty). */
+  covariances: ReturnType<typeof parameterCovariances>;
   metrics: ProductionMetrics;
 }
 
@@ -86,6 +89,13 @@ export async function trainProduction(
   );
   if (summaries.n === 0) throw new RangeError(`--as-of ${asOf}: no customer purchased by then`);
   const fits = await fitBtyd(summaries, steps, "production");
+  const covariances = await steps.step("production: parameter covariances", () =>
+    parameterCovariances(summaries, {
+      bgnbd: fits.bgnbd.params,
+      paretoNbd: fits.paretoNbd.params,
+      gammaGamma: fits.gammaGamma?.params ?? null,
+    }),
+  );
   const H = evaluation.horizon;
   const params: BtydParams = { bgnbd: fits.bgnbd.params, paretoNbd: fits.paretoNbd.params };
   const features = await steps.step("production: customer features at as-of", () =>
@@ -152,7 +162,7 @@ export async function trainProduction(
     },
     notes,
   };
-  return { asOf, summaries, ...fits, features, gbdt, metrics };
+  return { asOf, summaries, ...fits, features, gbdt, covariances, metrics };
 }
 
 function countUpTo(log: TransactionLog, day: number): number {
@@ -202,6 +212,9 @@ export function servedModels(evaluation: TrainedModels, production: ProductionMo
     gammaGamma: production.gammaGamma,
     features: production.features,
     gbdt: production.gbdt,
+    covariances: production.covariances,
+    // The blend's weights were chosen out of fold in the evaluation; without a GBDT they don't apply.
+    stacking: production.gbdt ? evaluation.stacking : null,
     horizon: production.gbdt ? evaluation.horizon : 0,
     metrics,
   } satisfies TrainedModels;
@@ -215,6 +228,7 @@ export function evaluationSection(trained: TrainedModels) {
     bgnbd: m.bgnbd.holdout?.poisson_deviance ?? null,
     pareto_nbd: m.pareto_nbd.holdout?.poisson_deviance ?? null,
     gbdt: m.gbdt_count?.holdout.poisson_deviance ?? null,
+    blend: m.blend?.holdout.poisson_deviance ?? null,
   };
   return {
     split: {

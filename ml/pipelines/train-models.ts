@@ -18,6 +18,7 @@ import {
 import { btydFeatures } from "../features/btyd-features.ts";
 import type { CustomerSummaries } from "../features/customer-summaries.ts";
 import { buildFeatureMatrix, FEATURE_COUNT, FEATURE_LAYOUT } from "../features/feature-vector.ts";
+import { parameterCovariances } from "../forecasting/parameter-uncertainty.ts";
 import type { GbdtModel } from "../gbdt/gbdt-model.ts";
 import { type BgNbdParams, bgnbdExpectedPurchasesNewCustomer, fitBgNbd } from "../models/bgnbd.ts";
 import { fitGammaGamma, type GammaGammaParams } from "../models/gamma-gamma.ts";
@@ -35,6 +36,13 @@ import {
 } from "../report/chart-tables.ts";
 import type { ReportInput, ReportTable } from "../report/report-html.ts";
 import { crossValidateGbdt, smallDataGbdtOptions } from "./gbdt-cross-validation.ts";
+import {
+  intervalCalibrationRows,
+  type StackingResult,
+  stackAndCalibrate,
+  stackingMetrics,
+  stackingTables,
+} from "./stacking.ts";
 import type { StepLog } from "./step-log.ts";
 import { createStepLog } from "./step-log.ts";
 import { trackingCurve } from "./tracking-curve.ts";
@@ -76,7 +84,11 @@ export interface TrainedModels {
   gbdt: GbdtModels | null;
   /** The GBDT models' horizon (holdout length in time units); 0 without GBDT. */
   horizon: number;
-  recommended: "gbdt" | "bgnbd" | "pareto_nbd";
+  recommended: "gbdt" | "bgnbd" | "pareto_nbd" | "blend";
+  /** Blend weights, dispersion and calibration (null without a holdout and GBDT). */
+  stacking: StackingResult | null;
+  /** Log-parameter covariances for the intervals' parameter uncertainty. */
+  covariances: ReturnType<typeof parameterCovariances>;
   metrics: TrainingMetrics;
   report: ReportInput;
 }
@@ -283,9 +295,44 @@ export async function trainModels(
     notes.push(`too few customers (${summaries.n}) for ${k}-fold GBDT: no GBDT`);
   }
 
+  // 3b. Parameter uncertainty; with out-of-fold GBDT forecasts, the blend, the count models'
+  //     dispersion, holdout calibration and per-segment errors (ml/pipelines/stacking.ts).
+  const covariances = await steps.step("parameter covariances", () =>
+    parameterCovariances(summaries, {
+      bgnbd: bgnbd.params,
+      paretoNbd: paretoNbd.params,
+      gammaGamma: gammaGamma?.params ?? null,
+    }),
+  );
+  let stacking: StackingResult | null = null;
+  const btydHoldout = bg as { expected: Float64Array } | null;
+  const pnbdExpected = pnbd as { expected: Float64Array } | null;
+  if (oof && btydHoldout && pnbdExpected) {
+    const gbdtOof = (oof as { count: Float64Array }).count;
+    stacking = await steps.step("blend, dispersion and calibration", () =>
+      stackAndCalibrate({
+        summaries,
+        forecasts: {
+          bgnbd: btydHoldout.expected,
+          pareto_nbd: pnbdExpected.expected,
+          gbdt: gbdtOof,
+        },
+        folds: kFoldSplit(summaries.n, k, seed),
+        params: {
+          bgnbd: bgnbd.params,
+          paretoNbd: paretoNbd.params,
+          gammaGamma: gammaGamma?.params ?? null,
+        },
+        covariances,
+        seed,
+      }),
+    );
+  }
+
   // 4. Which model to recommend: best out-of-fold Poisson deviance; without a holdout, the better
   //    BTYD log-likelihood.
-  const deviances: Record<"gbdt" | "bgnbd" | "pareto_nbd", number> = {
+  const deviances: Record<"gbdt" | "bgnbd" | "pareto_nbd" | "blend", number> = {
+    blend: stacking?.blendHoldout.poisson_deviance ?? Number.POSITIVE_INFINITY,
     gbdt: (gbdtHoldout as typeof gbdtHoldout)?.count.poisson_deviance ?? Number.POSITIVE_INFINITY,
     bgnbd: (bgHoldout as CountMetrics | null)?.poisson_deviance ?? Number.POSITIVE_INFINITY,
     pareto_nbd: (pnbdHoldout as CountMetrics | null)?.poisson_deviance ?? Number.POSITIVE_INFINITY,
@@ -363,7 +410,10 @@ export async function trainModels(
           }
         : null,
       ...gbdtMetrics,
+      ...(stacking ? stackingMetrics(stacking).models : {}),
     },
+    ...(stacking ? { calibration: stackingMetrics(stacking).calibration } : {}),
+    ...(stacking ? { by_segment: stackingMetrics(stacking).by_segment } : {}),
     comparison,
     notes,
     seconds: { ...steps.seconds },
@@ -379,6 +429,7 @@ export async function trainModels(
       bg,
       pnbd,
       oof,
+      stacking,
       notes,
     }),
   );
@@ -390,6 +441,8 @@ export async function trainModels(
     gbdt,
     horizon: gbdt ? horizon : 0,
     recommended,
+    stacking,
+    covariances,
     metrics,
     report,
   };
@@ -403,6 +456,7 @@ interface ReportParts {
   bg: { expected: Float64Array; pAny: Float64Array } | null;
   pnbd: { expected: Float64Array; pAny: Float64Array } | null;
   oof: { count: Float64Array; purchase: Float64Array; spend: Float64Array } | null;
+  stacking: StackingResult | null;
   notes: string[];
 }
 
@@ -490,6 +544,19 @@ function buildReportInput(input: TrainModelsInput, parts: ReportParts): ReportIn
         withSpread(q.log_loss, q.spread.log_loss),
       ]);
     }
+    if (m.blend) {
+      const b = m.blend.holdout;
+      rows.push([
+        "blend (out of fold)",
+        b.mae,
+        b.rmse,
+        b.poisson_deviance,
+        b.predicted_total,
+        b.actual_total,
+        null,
+        null,
+      ]);
+    }
     tables.push({
       title: `Holdout: purchase days per customer after ${opts.calibrationEnd} up to ${opts.holdoutEnd}`,
       columns: [
@@ -514,6 +581,7 @@ function buildReportInput(input: TrainModelsInput, parts: ReportParts): ReportIn
     });
   }
 
+  if (parts.stacking) tables.push(...stackingTables(parts.stacking));
   const report: ReportInput = {
     title: "purchase-prediction: training report",
     notes: [
@@ -544,6 +612,10 @@ function buildReportInput(input: TrainModelsInput, parts: ReportParts): ReportIn
       "Pareto/NBD": parts.pnbd.expected,
     };
     if (parts.oof) series["GBDT (out of fold)"] = parts.oof.count;
+    if (parts.stacking) {
+      series["blend (out of fold)"] = parts.stacking.blendOof;
+      report.intervalCalibration = intervalCalibrationRows(parts.stacking);
+    }
     report.byFrequency = byFrequencyTable(summaries.x, series);
     report.deciles = [
       ...decileTable("BG/NBD", parts.bg.expected, summaries.holdoutPurchases),

@@ -39,7 +39,7 @@ export const EvaluationSectionSchema = z.object({
     time_unit: z.enum(["day", "week"]),
     customers: z.number().int(),
   }),
-  recommended: z.enum(["gbdt", "bgnbd", "pareto_nbd"]),
+  recommended: z.enum(["gbdt", "bgnbd", "pareto_nbd", "blend"]),
   poisson_deviance: z.record(z.string(), metric),
   recommended_poisson_deviance: metric,
 });
@@ -126,6 +126,18 @@ export const TrainingMetricsSchema = z.object({
         train_seconds: num,
       })
       .nullable(),
+    /** The out-of-fold stack of BG/NBD, Pareto/NBD and GBDT (ml/pipelines/blend.ts). */
+    blend: z
+      .object({
+        inputs: z.array(z.string()),
+        segments: z.array(z.string()),
+        weights: z.array(z.array(num)),
+        pooling: z.union([num, z.literal("global")]),
+        pooling_deviance: z.record(z.string(), metric),
+        holdout: CountHoldoutSchema,
+        dispersion: z.object({ gbdt: num, blend: num }),
+      })
+      .optional(),
     gbdt_spend: z
       .object({
         loss: z.enum(["gamma", "squared"]),
@@ -143,9 +155,48 @@ export const TrainingMetricsSchema = z.object({
       })
       .nullable(),
   }),
+  /** Holdout calibration of each model's intervals (ml/pipelines/stacking.ts). */
+  calibration: z
+    .object({
+      method: z.string(),
+      models: z.record(
+        z.string(),
+        z.object({
+          customers: z.number().int(),
+          levels: z.array(
+            z.object({
+              level: num,
+              coverage: metric,
+              interval_coverage: metric,
+              mean_width: metric,
+              spend_coverage: metric.optional(),
+            }),
+          ),
+          pit_histogram: z.array(metric),
+        }),
+      ),
+    })
+    .optional(),
+  /** Holdout errors per calibration-frequency segment (0..6, 7+), per model. */
+  by_segment: z
+    .record(
+      z.string(),
+      z.array(
+        z.object({
+          segment: z.string(),
+          customers: z.number().int(),
+          actual_mean: metric,
+          predicted_mean: metric,
+          mae: metric,
+          rmse: metric,
+          poisson_deviance: metric,
+        }),
+      ),
+    )
+    .optional(),
   comparison: z
     .object({
-      recommended: z.enum(["gbdt", "bgnbd", "pareto_nbd"]),
+      recommended: z.enum(["gbdt", "bgnbd", "pareto_nbd", "blend"]),
       notes: z.array(z.string()),
     })
     .passthrough(),

@@ -3,6 +3,11 @@
 
 import type { TopLevelSpec } from "vega-lite";
 import type { CalibrationRow, DecileRow, FrequencyRow } from "./chart-tables.ts";
+import {
+  coverageSpec,
+  type IntervalCalibrationRows,
+  pitSpec,
+} from "./interval-calibration-charts.ts";
 import { renderSvg } from "./render-svg.ts";
 
 export interface CumulativeRow {
@@ -26,6 +31,8 @@ export interface ReportInput {
   byFrequency?: FrequencyRow[] | null;
   deciles?: DecileRow[] | null;
   probabilityCalibration?: CalibrationRow[] | null;
+  /** Holdout coverage and PIT of the purchase intervals, per model. */
+  intervalCalibration?: IntervalCalibrationRows | null;
   tables: ReportTable[];
 }
 
@@ -232,6 +239,18 @@ export async function renderReportHtml(input: ReportInput): Promise<string> {
         y: "observed share with a purchase",
       }),
       "Ten groups by predicted probability; the diagonal is perfect calibration.",
+    );
+  }
+  if (input.intervalCalibration && input.intervalCalibration.coverage.length > 0) {
+    await chart(
+      "Calibration of the purchase intervals: coverage",
+      coverageSpec(input.intervalCalibration.coverage),
+      "Share of customers whose holdout purchases fall in the central interval of each nominal level, with ties at discrete counts randomised; the diagonal is perfect.",
+    );
+    await chart(
+      "Calibration of the purchase intervals: PIT histogram",
+      pitSpec(input.intervalCalibration.pit),
+      "Randomised probability integral transform, averaged over its randomisation exactly; flat at 0.1 is perfect, a U shape means intervals too narrow, a hump too wide.",
     );
   }
   const notes = input.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("\n");

@@ -8,7 +8,7 @@ import type { ForecastBatchInput } from "../forecasting/forecast-inputs.ts";
 
 export type ColumnType = "text" | "integer" | "date" | "double";
 
-const MODEL_PREFIXES = ["bgnbd", "pareto_nbd", "gbdt"] as const;
+const MODEL_PREFIXES = ["bgnbd", "pareto_nbd", "gbdt", "blend"] as const;
 const MODEL_FIELDS = [
   "expected_purchases",
   "p_alive",
@@ -46,8 +46,8 @@ export interface ScoreRunFields {
   horizonModelUnits: number;
   timeUnit: "day" | "week";
   discountRate: number;
-  /** The model's recommendation (rows without a GBDT value fall back to bgnbd, as /forecast). */
-  recommended: "gbdt" | "bgnbd" | "pareto_nbd";
+  /** The model's recommendation (rows without a GBDT or blend value fall back to bgnbd, as /forecast). */
+  recommended: "gbdt" | "bgnbd" | "pareto_nbd" | "blend";
 }
 
 /** CSV field: quoted when it holds a comma, quote, CR/LF or edge spaces. */
@@ -71,13 +71,20 @@ export function csvRows(
 ): string {
   const prefix = `${csvField(run.model)},${run.version},`;
   const middle = `,${run.asOf},${csvField(run.horizon)},${num(run.horizonModelUnits)},${run.timeUnit},${num(run.discountRate)},`;
-  const models: (ModelColumns | null)[] = [result.bgnbd, result.paretoNbd, result.gbdt];
+  const models: (ModelColumns | null)[] = [
+    result.bgnbd,
+    result.paretoNbd,
+    result.gbdt,
+    result.blend,
+  ];
   const parts: string[] = [];
   for (let i = 0; i < batch.n; i++) {
     if (batch.errors[i]) continue;
-    const gbdt = result.gbdt;
-    const hasGbdt = gbdt !== null && !Number.isNaN(gbdt.expectedPurchases[i] as number);
-    const recommended = run.recommended === "gbdt" && !hasGbdt ? "bgnbd" : run.recommended;
+    const served = run.recommended === "gbdt" ? result.gbdt : result.blend;
+    const missing =
+      (run.recommended === "gbdt" || run.recommended === "blend") &&
+      (served === null || Number.isNaN(served.expectedPurchases[i] as number));
+    const recommended = missing ? "bgnbd" : run.recommended;
     let line = `${prefix}${csvField(batch.ids[i] as string)}${middle}${recommended},${num(batch.x[i] as number)},${num(batch.tx[i] as number)},${num(batch.T[i] as number)},${num(batch.monetary[i] as number)}`;
     for (const cols of models) {
       if (cols === null) {

@@ -104,6 +104,21 @@ export const horizonSchema = z
     path: ["value"],
   });
 
+/** Interval levels, e.g. [0.8, 0.95]: each in (0, 1), distinct, at most 5. */
+export const intervalLevelsSchema = z
+  .array(
+    z
+      .number({ error: "must be a number" })
+      .gt(0, { error: "must be > 0 (a level such as 0.8)" })
+      .lt(1, { error: "must be < 1 (a level such as 0.95)" }),
+  )
+  .min(1, { error: "must hold at least one level" })
+  .max(5, { error: "at most 5 levels" })
+  .refine((levels) => new Set(levels).size === levels.length, { error: "levels must be distinct" })
+  .describe(
+    "Central prediction intervals to add per model, e.g. [0.8, 0.95]: purchases, spend and CLV.",
+  );
+
 export const forecastRequestSchema = z.strictObject({
   horizon: horizonSchema,
   discount_rate: z
@@ -121,6 +136,11 @@ export const forecastRequestSchema = z.strictObject({
     .array(customerSchema)
     .min(1, { error: "must hold at least one customer" })
     .max(MAX_CUSTOMERS, { error: `at most ${MAX_CUSTOMERS} customers per request` }),
+  intervals: intervalLevelsSchema.optional(),
+  distribution: z
+    .boolean({ error: "must be true or false" })
+    .optional()
+    .describe("Also return each model's P(X = k) for the horizon (pmf up to 1 − 1e-6, and tail)."),
 });
 
 export type ForecastRequest = z.output<typeof forecastRequestSchema>;
@@ -134,6 +154,24 @@ export const modelForecastSchema = z.object({
   p_purchase: probability.describe("P(at least one purchase in the horizon)."),
   expected_spend: money.describe("expected_purchases × Gamma-Gamma expected spend per purchase."),
   clv: money.describe("Spend over the horizon discounted week by week at discount_rate."),
+  intervals: z
+    .record(
+      z.string(),
+      z.object({
+        purchases: z.tuple([z.number(), z.number().nullable()]),
+        spend: z.tuple([z.number(), z.number()]).nullable(),
+        clv: z.tuple([z.number(), z.number()]).nullable(),
+      }),
+    )
+    .optional()
+    .describe(
+      "Per requested level: [lo, hi] of purchases (integers, conservative: each tail ≤ (1 − level)/2; hi null if beyond the computed support), of spend (total order value in the horizon) and of CLV (spend interval × discount share).",
+    ),
+  distribution: z
+    .object({ pmf: z.array(z.number()), tail: z.number() })
+    .nullable()
+    .optional()
+    .describe("P(X = k) for k = 0, 1, … and the mass beyond (with distribution: true)."),
 });
 
 export const gbdtForecastSchema = modelForecastSchema.extend({
@@ -159,13 +197,18 @@ export const forecastItemSchema = z.union([
       T: z.number(),
       monetary: z.number().nullable(),
     }),
-    recommended: z.enum(["gbdt", "bgnbd", "pareto_nbd"]),
+    recommended: z.enum(["gbdt", "bgnbd", "pareto_nbd", "blend"]),
     models: z.object({
       bgnbd: modelForecastSchema,
       pareto_nbd: modelForecastSchema,
       gbdt: gbdtForecastSchema
         .optional()
         .describe("Absent without a feature vector (summary input)."),
+      blend: modelForecastSchema
+        .optional()
+        .describe(
+          "The trained out-of-fold stack of the three per frequency segment; absent without GBDT.",
+        ),
     }),
   }),
   z.object({

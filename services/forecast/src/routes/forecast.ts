@@ -14,6 +14,12 @@ import type { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ForecastDeps } from "../deps.ts";
 import { resolveCustomers } from "../forecasting/customer-batch.ts";
+import {
+  type BatchIntervals,
+  batchIntervals,
+  distributionJson,
+  intervalsJson,
+} from "../forecasting/interval-columns.ts";
 import type { LoadedModel } from "../model/loaded-model.ts";
 import { forecastMetrics } from "./forecast-metrics.ts";
 import { forecastRequestFastPath } from "./forecast-request-fast-path.ts";
@@ -91,6 +97,23 @@ async function forecast(
   metrics.inference.observe({ stage: "btyd" }, result.timings.btydMs / 1000);
   if (result.gbdt) metrics.inference.observe({ stage: "gbdt" }, result.timings.gbdtMs / 1000);
 
+  const levels = request.intervals ?? [];
+  const wantsDistribution = request.distribution === true;
+  const intervals: BatchIntervals | null =
+    levels.length > 0 || wantsDistribution
+      ? batchIntervals(model, batch, result, levels, wantsDistribution)
+      : null;
+  const withUncertainty = (
+    name: keyof BatchIntervals,
+    values: Record<string, unknown>,
+    i: number,
+  ) => {
+    const m = intervals?.[name];
+    if (!m) return values;
+    if (levels.length > 0) values.intervals = intervalsJson(m, levels, i);
+    if (wantsDistribution) values.distribution = distributionJson(m, i);
+    return values;
+  };
   const scaled = Math.abs(horizon - model.trainedHorizon) > 1e-9;
   const preferred = model.manifest.recommended;
   const forecasts = new Array(batch.n);
@@ -106,8 +129,12 @@ async function forecast(
     const gbdt = result.gbdt;
     const hasGbdt = gbdt !== null && !Number.isNaN(gbdt.expectedPurchases[i] as number);
     const models: Record<string, unknown> = {
-      bgnbd: modelValues(result.bgnbd, i),
-      pareto_nbd: modelValues(result.paretoNbd, i),
+      bgnbd: intervals
+        ? withUncertainty("bgnbd", modelValues(result.bgnbd, i), i)
+        : modelValues(result.bgnbd, i),
+      pareto_nbd: intervals
+        ? withUncertainty("pareto_nbd", modelValues(result.paretoNbd, i), i)
+        : modelValues(result.paretoNbd, i),
     };
     answered++;
     if (hasGbdt && gbdt) {
@@ -115,8 +142,14 @@ async function forecast(
       const values: Record<string, unknown> = modelValues(gbdt, i);
       values.predicted_spend = round(gbdt.predictedSpend[i] as number);
       values.horizon_scaled = scaled;
-      models.gbdt = values;
+      models.gbdt = intervals ? withUncertainty("gbdt", values, i) : values;
       withGbdt++;
+    }
+    const blend = result.blend;
+    const hasBlend = blend !== null && !Number.isNaN(blend.expectedPurchases[i] as number);
+    if (hasBlend && blend) {
+      const values = modelValues(blend, i);
+      models.blend = intervals ? withUncertainty("blend", values, i) : values;
     }
     const asOf = batch.asOf[i];
     const item: Record<string, unknown> = { id, basis: batch.basis[i] };
@@ -127,7 +160,10 @@ async function forecast(
       T: round(batch.T[i] as number),
       monetary: round(batch.monetary[i] as number),
     };
-    item.recommended = preferred === "gbdt" && !hasGbdt ? "bgnbd" : preferred;
+    item.recommended =
+      (preferred === "gbdt" && !hasGbdt) || (preferred === "blend" && !hasBlend)
+        ? "bgnbd"
+        : preferred;
     item.models = models;
     forecasts[i] = item;
   }

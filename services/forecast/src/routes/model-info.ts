@@ -44,6 +44,14 @@ export function modelInfo(model: LoadedModel, sourceDescription: string) {
             "expected_purchases and predicted_spend are scaled by the customer's BG/NBD ratio E[X(h)]/E[X(H)], p_purchase becomes 1 - (1 - p)^ratio; p_alive is BG/NBD's; customers given by summary only get no GBDT forecast",
         }
       : null,
+    blend: manifest.blend
+      ? {
+          inputs: manifest.blend.inputs,
+          segments: "calibration frequency 0, 1, …, 6, 7+",
+          weights: manifest.blend.weights,
+        }
+      : null,
+    intervals: intervalMethod(model),
     inference: {
       engine: model.engine.name,
       engine_version: model.engine.version,
@@ -52,6 +60,21 @@ export function modelInfo(model: LoadedModel, sourceDescription: string) {
         model.engine.name === "onnxruntime-web" ? model.engine.version : null,
       btyd: "TypeScript (ml/models)",
     },
+  };
+}
+
+/** How `"intervals"` are computed for this model (older bundles lack parameter uncertainty). */
+function intervalMethod(model: LoadedModel) {
+  const u = model.manifest.uncertainty;
+  return {
+    parameter_uncertainty: u
+      ? "parametric bootstrap: 16 draws of the log-parameters from N(MLE, inverse observed information)"
+      : "none (the bundle has no covariances): process noise only",
+    purchases:
+      "BTYD: conditional PMF mixed over the draws; GBDT and blend: negative binomial with the out-of-fold dispersion; conservative equal-tailed integer interval",
+    spend: "total order value in the horizon: Gamma-Gamma posterior, 500 Monte Carlo draws",
+    clv: "spend interval × the model's discount share (CLV / expected spend)",
+    dispersion: u?.dispersion ?? {},
   };
 }
 

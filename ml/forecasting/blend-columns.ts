@@ -1,0 +1,46 @@
+// The `blend` forecast of a batch: the trained per-segment weights (ml/pipelines/blend.ts) applied
+// to the BG/NBD, Pareto/NBD and GBDT columns at the requested horizon. Expected purchases, spend and
+// CLV are linear, so each is the same weighted sum; P(alive) is BG/NBD's and P(purchase) follows
+// from the blend's count distribution (negative binomial with the out-of-fold dispersion).
+
+import type { BlendWeights } from "../pipelines/blend.ts";
+import { blendForecast } from "../pipelines/blend.ts";
+import type { ModelColumns } from "./forecast-batch.ts";
+
+export function blendColumns(
+  weights: number[][],
+  dispersion: number,
+  x: ArrayLike<number>,
+  inputs: readonly [ModelColumns, ModelColumns, ModelColumns],
+  errors: ArrayLike<unknown>,
+): ModelColumns {
+  const n = x.length;
+  const nan = () => new Float64Array(n).fill(Number.NaN);
+  const out: ModelColumns = {
+    expectedPurchases: nan(),
+    pAlive: nan(),
+    pPurchase: nan(),
+    expectedSpend: nan(),
+    clv: nan(),
+  };
+  const blend: BlendWeights = { pooling: Number.NaN, weights };
+  const values = new Float64Array(3);
+  const [bg, pn, gb] = inputs;
+  const mix = (column: keyof ModelColumns, i: number) => {
+    values[0] = bg[column][i] as number;
+    values[1] = pn[column][i] as number;
+    values[2] = gb[column][i] as number;
+    return blendForecast(blend, x[i] as number, values);
+  };
+  for (let i = 0; i < n; i++) {
+    if (errors[i] || Number.isNaN(gb.expectedPurchases[i] as number)) continue;
+    const mu = mix("expectedPurchases", i);
+    out.expectedPurchases[i] = mu;
+    out.pAlive[i] = bg.pAlive[i] as number;
+    out.pPurchase[i] =
+      dispersion > 1e-9 ? 1 - (1 + dispersion * mu) ** (-1 / dispersion) : -Math.expm1(-mu);
+    out.expectedSpend[i] = mix("expectedSpend", i);
+    out.clv[i] = mix("clv", i);
+  }
+  return out;
+}

@@ -1,0 +1,123 @@
+// Acceptance of the intervals on simulated populations, where the truth is known: parameters are
+// fitted on the calibration period, intervals (process noise + parameter draws) scored on the holdout.
+import { expect, test } from "bun:test";
+import { countCalibration } from "../evaluation/calibration.ts";
+import { fitBgNbd } from "../models/bgnbd.ts";
+import { fitGammaGamma } from "../models/gamma-gamma.ts";
+import { fitParetoNbd } from "../models/pareto-nbd.ts";
+import { simulateBgNbd } from "../sim/bgnbd-simulator.ts";
+import { simulateParetoNbd } from "../sim/pareto-nbd-simulator.ts";
+import type { SimulatedPopulation } from "../sim/purchase-process.ts";
+import { countInterval } from "./count-interval.ts";
+import { forecastIntervals, type IntervalModel } from "./intervals.ts";
+import { parameterCovariances } from "./parameter-uncertainty.ts";
+
+const LEVELS = [0.8, 0.95];
+const OPTIONS = { customers: 20_000, start: "1997-01-01", timeUnit: "week" } as const;
+
+function scoreIntervals(sim: SimulatedPopulation, model: IntervalModel) {
+  const e = sim.exact;
+  const bgnbd = fitBgNbd(e).params;
+  const paretoNbd = fitParetoNbd(e).params;
+  const gammaGamma = fitGammaGamma({ x: e.x, monetary: e.monetary }).params;
+  const covariances = parameterCovariances(e, { bgnbd, paretoNbd, gammaGamma });
+  expect(covariances.bgnbd).not.toBeNull();
+  expect(covariances.pareto_nbd).not.toBeNull();
+  const monetary = Float64Array.from(e.x, (x, i) => (x > 0 ? e.monetary[i] : Number.NaN));
+  const ones = new Float64Array(e.n).fill(1);
+  const result = forecastIntervals(
+    { bgnbd, paretoNbd, gammaGamma, covariances, dispersion: {} },
+    {
+      x: e.x,
+      tx: e.tx,
+      T: e.T,
+      monetary,
+      horizon: e.holdoutLength,
+      levels: LEVELS,
+      distribution: true,
+      discountShare: { [model]: ones },
+    },
+  )[model];
+  if (!result?.pmf) throw new Error("no PMFs");
+  const pmfs = result.pmf;
+  const counts = countCalibration(e.holdoutPurchases, (i) => pmfs[i], LEVELS);
+  const spendCoverage = LEVELS.map((_, l) => {
+    const cols = result.byLevel[l];
+    let inside = 0;
+    for (let i = 0; i < e.n; i++) {
+      const s = e.holdoutSpend[i];
+      if (s >= cols.spend[2 * i] - 1e-9 && s <= cols.spend[2 * i + 1] + 1e-9) inside++;
+    }
+    return inside / e.n;
+  });
+  return { counts, spendCoverage, result, pmfs };
+}
+
+function report(name: string, s: ReturnType<typeof scoreIntervals>) {
+  const c = s.counts.levels
+    .map(
+      (l, k) =>
+        `${l.level}: randomised ${(100 * l.coverage).toFixed(1)}%, integer ${(100 * l.interval_coverage).toFixed(1)}%, spend ${(100 * (s.spendCoverage[k] as number)).toFixed(1)}%`,
+    )
+    .join("; ");
+  console.log(`${name}: ${c}; PIT ${s.counts.pit_histogram.map((v) => v.toFixed(3)).join(" ")}`);
+}
+
+function expectCalibrated(s: ReturnType<typeof scoreIntervals>) {
+  for (const [k, level] of s.counts.levels.entries()) {
+    expect(Math.abs(level.coverage - level.level)).toBeLessThan(0.03);
+    expect(level.interval_coverage).toBeGreaterThan(level.level - 0.03);
+    expect(s.spendCoverage[k] as number).toBeGreaterThan(level.level - 0.03);
+  }
+  for (const share of s.counts.pit_histogram) expect(Math.abs(share - 0.1)).toBeLessThan(0.03);
+}
+
+test("BG/NBD population: 80%/95% intervals cover within ±3 points on the holdout", () => {
+  const sim = simulateBgNbd(
+    { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 },
+    { ...OPTIONS, seed: 21 },
+  );
+  const s = scoreIntervals(sim, "bgnbd");
+  report("BG/NBD", s);
+  expectCalibrated(s);
+}, 120_000);
+
+test("Pareto/NBD population: 80%/95% intervals cover within ±3 points on the holdout", () => {
+  const sim = simulateParetoNbd(
+    { r: 0.553, alpha: 10.58, s: 0.606, beta: 11.67 },
+    { ...OPTIONS, seed: 22 },
+  );
+  const s = scoreIntervals(sim, "pareto_nbd");
+  report("Pareto/NBD", s);
+  expectCalibrated(s);
+}, 120_000);
+
+test("a miscalibrated forecast is caught: Poisson around the BG/NBD mean covers too little", () => {
+  const sim = simulateBgNbd(
+    { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 },
+    { ...OPTIONS, seed: 23 },
+  );
+  const e = sim.exact;
+  const bgnbd = fitBgNbd(e).params;
+  const paretoNbd = fitParetoNbd(e).params;
+  const honest = forecastIntervals(
+    { bgnbd, paretoNbd, gammaGamma: null, covariances: null, dispersion: {} },
+    { ...e, monetary: e.monetary, horizon: e.holdoutLength, levels: LEVELS, distribution: true },
+  ).bgnbd;
+  const means = Float64Array.from(honest?.pmf ?? [], (d) => {
+    let m = 0;
+    d?.pmf.forEach((p, k) => {
+      m += k * p;
+    });
+    return m;
+  });
+  const poisson = forecastIntervals(
+    { bgnbd, paretoNbd, gammaGamma: null, covariances: null, dispersion: { gbdt: 0 } },
+    { ...e, horizon: e.holdoutLength, levels: LEVELS, distribution: true, means: { gbdt: means } },
+  ).gbdt;
+  const pmfs = poisson?.pmf ?? [];
+  const c = countCalibration(e.holdoutPurchases, (i) => pmfs[i] ?? null, LEVELS);
+  expect(c.levels[1]?.coverage as number).toBeLessThan(0.92);
+  const [lo, hi] = countInterval({ pmf: Float64Array.from([0.5, 0.3, 0.2]), tail: 0 }, 0.8);
+  expect([lo, hi]).toEqual([0, 2]);
+}, 120_000);

@@ -1,0 +1,249 @@
+// Per-customer predictive intervals for purchases, spend and CLV over a horizon, for every model:
+// one pure function over customer summaries and fitted parameters, called by the forecast service
+// (POST /forecast with "intervals") and by batch scoring alike.
+//
+// - Purchases: BG/NBD and Pareto/NBD conditional PMFs (ml/models/*-pmf.ts) mixed over a parametric
+//   bootstrap of the parameters (log θ ~ N(log θ̂, inverse observed information), 16 seeded draws),
+//   so process noise and parameter uncertainty both count; GBDT and blend: negative binomial around
+//   their mean with the dispersion fitted out of fold. Intervals are conservative integer sets.
+// - Spend = the total order value of the horizon's purchases: Σ of X amounts, each Gamma(p, ν), with
+//   ν from the customer's Gamma-Gamma posterior Gamma(q + p·x, γ + x·m_x) (Gamma-Gamma parameters
+//   also bootstrapped). Its quantiles come from 500 Monte Carlo draws per customer, seeded by the
+//   customer's summary, so the same customer always gets the same interval.
+// - CLV: the spend interval times the model's discount share (its CLV / expected spend), i.e. the
+//   purchase timing within the horizon is taken at its expectation.
+
+import type { BgNbdParams } from "../models/bgnbd.ts";
+import { bgnbdConditionalPmf } from "../models/bgnbd-pmf.ts";
+import type { CountPmf } from "../models/count-pmf.ts";
+import type { GammaGammaParams } from "../models/gamma-gamma.ts";
+import { negativeBinomialMeanPmf } from "../models/negative-binomial.ts";
+import type { ParetoNbdParams } from "../models/pareto-nbd.ts";
+import { paretoNbdConditionalPmf } from "../models/pareto-nbd-pmf.ts";
+import { Xoshiro128 } from "../random/seeded-random.ts";
+import { sampleGamma } from "../sim/samplers.ts";
+import { countInterval, mixPmfs, sampleCount } from "./count-interval.ts";
+import {
+  BGNBD_NAMES,
+  drawParameterSets,
+  GAMMA_GAMMA_NAMES,
+  PARETO_NAMES,
+  type ParameterCovariances,
+} from "./parameter-uncertainty.ts";
+
+export const INTERVAL_MODELS = ["bgnbd", "pareto_nbd", "gbdt", "blend"] as const;
+export type IntervalModel = (typeof INTERVAL_MODELS)[number];
+export const PARAMETER_DRAWS = 16;
+export const SPEND_DRAWS = 500;
+
+export interface IntervalModelParams {
+  bgnbd: BgNbdParams;
+  paretoNbd: ParetoNbdParams;
+  gammaGamma: GammaGammaParams | null;
+  /** Log-parameter covariances; null: no parameter uncertainty (process noise only). */
+  covariances: ParameterCovariances | null;
+  /** Negative-binomial dispersion of the mean-only models (0 = Poisson). */
+  dispersion: Partial<Record<"gbdt" | "blend", number>>;
+}
+
+export interface IntervalInput {
+  x: ArrayLike<number>;
+  tx: ArrayLike<number>;
+  T: ArrayLike<number>;
+  /** Mean repeat spend; NaN when unknown (the population's spend applies). */
+  monetary: ArrayLike<number>;
+  /** Horizon in model time units. */
+  horizon: number;
+  /** Interval levels in (0, 1), e.g. [0.8, 0.95]. */
+  levels: readonly number[];
+  /** Expected purchases of the mean-only models (NaN: no forecast for that customer). */
+  means?: Partial<Record<"gbdt" | "blend", ArrayLike<number>>>;
+  /** Per model, CLV / expected spend (the discount share); without it, CLV intervals are NaN. */
+  discountShare?: Partial<Record<IntervalModel, ArrayLike<number>>>;
+  /** Also return each customer's PMF. */
+  distribution?: boolean;
+  /** Rows to leave out (e.g. customers with an error); their columns stay NaN. */
+  skip?: (i: number) => boolean;
+  /** Only these models (default: every model that has its inputs). */
+  models?: readonly IntervalModel[];
+}
+
+/** Per level, lo/hi columns: lo at [2i], hi at [2i + 1]. */
+export interface IntervalColumns {
+  purchases: Float64Array;
+  spend: Float64Array;
+  clv: Float64Array;
+}
+
+export interface ModelIntervals {
+  byLevel: IntervalColumns[];
+  /** The customers' PMFs (with distribution: true), null where there is no forecast. */
+  pmf: (CountPmf | null)[] | null;
+}
+
+function columnsFor(n: number): IntervalColumns {
+  const nan = () => new Float64Array(2 * n).fill(Number.NaN);
+  return { purchases: nan(), spend: nan(), clv: nan() };
+}
+
+/** Counts to carry in a PMF: the posterior-mean rate's NB with a wide margin, at least 30. */
+function supportSize(shape: number, rate: number, horizon: number): number {
+  const mean = (shape / rate) * horizon * 1.5;
+  return Math.min(5000, Math.ceil(mean + 12 * Math.sqrt(mean + (mean * mean) / shape) + 30));
+}
+
+/** The NB (or Poisson) PMF of a mean-only forecast, with enough support for its spread. */
+export function meanOnlyPmf(mean: number, dispersion: number): CountPmf {
+  const shape = dispersion > 0 ? 1 / dispersion : 1e6;
+  return negativeBinomialMeanPmf(mean, dispersion, supportSize(shape, 1, Math.max(0, mean)) + 10);
+}
+
+/** The predictive PMF of one customer under one model, or null when it has no forecast. */
+type PmfOf = (i: number) => CountPmf | null;
+
+function pmfSources(
+  models: IntervalModelParams,
+  input: IntervalInput,
+): Record<IntervalModel, PmfOf> {
+  const cov = models.covariances;
+  const bgDraws = drawParameterSets(models.bgnbd, [...BGNBD_NAMES], cov?.bgnbd, PARAMETER_DRAWS);
+  const pnDraws = drawParameterSets(
+    models.paretoNbd,
+    [...PARETO_NAMES],
+    cov?.pareto_nbd,
+    PARAMETER_DRAWS,
+  );
+  const { x, tx, T, horizon: t } = input;
+  const meanOnly = (name: "gbdt" | "blend"): PmfOf => {
+    const means = input.means?.[name];
+    const phi = models.dispersion[name] ?? 0;
+    return (i) => {
+      const mu = means ? means[i] : Number.NaN;
+      return Number.isFinite(mu) ? meanOnlyPmf(mu, phi) : null;
+    };
+  };
+  return {
+    bgnbd: (i) => {
+      const K = supportSize(models.bgnbd.r + x[i], models.bgnbd.alpha + T[i], t);
+      return mixPmfs(bgDraws.map((p) => bgnbdConditionalPmf(p, t, x[i], tx[i], T[i], K)));
+    },
+    pareto_nbd: (i) => {
+      const K = supportSize(models.paretoNbd.r + x[i], models.paretoNbd.alpha + T[i], t);
+      return mixPmfs(pnDraws.map((p) => paretoNbdConditionalPmf(p, t, x[i], tx[i], T[i], K)));
+    },
+    gbdt: meanOnly("gbdt"),
+    blend: meanOnly("blend"),
+  };
+}
+
+/** A seed from the customer's summary: the same customer gets the same draws in any batch. */
+function customerSeed(x: number, tx: number, T: number, m: number): number {
+  let h = 0x811c9dc5;
+  for (const v of [x, tx, T, Number.isFinite(m) ? m : -1]) {
+    h = Math.imul(h ^ Math.round(v * 1e6), 0x01000193) >>> 0;
+    h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> 0;
+  }
+  return h;
+}
+
+/** Intervals (and optionally PMFs) of every model present for every customer. */
+export function forecastIntervals(
+  models: IntervalModelParams,
+  input: IntervalInput,
+): Partial<Record<IntervalModel, ModelIntervals>> {
+  const n = input.x.length;
+  const sources = pmfSources(models, input);
+  const present = (input.models ?? INTERVAL_MODELS).filter(
+    (m) => (m !== "gbdt" && m !== "blend") || input.means?.[m] !== undefined,
+  );
+  const ggDraws = models.gammaGamma
+    ? drawParameterSets(
+        models.gammaGamma,
+        [...GAMMA_GAMMA_NAMES],
+        models.covariances?.gamma_gamma,
+        PARAMETER_DRAWS,
+      )
+    : null;
+  const out: Partial<Record<IntervalModel, ModelIntervals>> = {};
+  for (const m of present) {
+    out[m] = {
+      byLevel: input.levels.map(() => columnsFor(n)),
+      pmf: input.distribution ? new Array(n).fill(null) : null,
+    };
+  }
+  const spend = new Float64Array(SPEND_DRAWS);
+  const nu = new Float64Array(SPEND_DRAWS);
+  const uniforms = new Float64Array(SPEND_DRAWS);
+  for (let i = 0; i < n; i++) {
+    if (input.skip?.(i)) continue;
+    const rng = new Xoshiro128(
+      customerSeed(input.x[i], input.tx[i], input.T[i], input.monetary[i]),
+    );
+    const spendWanted = ggDraws !== null && input.levels.length > 0;
+    if (spendWanted) fillSpendRates(ggDraws, input.x[i], input.monetary[i], rng, nu, uniforms);
+    for (const m of present) {
+      const dist = sources[m](i);
+      if (!dist) continue;
+      const target = out[m] as ModelIntervals;
+      if (target.pmf) target.pmf[i] = dist;
+      const share = input.discountShare?.[m]?.[i] ?? Number.NaN;
+      if (spendWanted) sampleSpend(dist, ggDraws, nu, uniforms, rng, spend);
+      input.levels.forEach((level, l) => {
+        const cols = target.byLevel[l];
+        const [lo, hi] = countInterval(dist, level);
+        cols.purchases[2 * i] = lo;
+        cols.purchases[2 * i + 1] = hi;
+        if (!ggDraws) return;
+        const [slo, shi] = sampleQuantiles(spend, level);
+        cols.spend[2 * i] = slo;
+        cols.spend[2 * i + 1] = shi;
+        cols.clv[2 * i] = slo * share;
+        cols.clv[2 * i + 1] = shi * share;
+      });
+    }
+  }
+  return out;
+}
+
+/** Per draw j: the Gamma-Gamma rate ν_j from the customer's posterior, and a uniform for the count. */
+function fillSpendRates(
+  draws: GammaGammaParams[],
+  x: number,
+  monetary: number,
+  rng: Xoshiro128,
+  nu: Float64Array,
+  uniforms: Float64Array,
+): void {
+  const known = x > 0 && Number.isFinite(monetary) && monetary > 0;
+  for (let j = 0; j < nu.length; j++) {
+    const { p, q, gamma } = draws[j % draws.length];
+    nu[j] = known ? sampleGamma(rng, q + p * x, gamma + x * monetary) : sampleGamma(rng, q, gamma);
+    uniforms[j] = rng.uniform();
+  }
+}
+
+/** Total spend per draw: X ~ the model's PMF (common uniforms across models), Σ of X amounts. */
+function sampleSpend(
+  dist: CountPmf,
+  draws: GammaGammaParams[],
+  nu: Float64Array,
+  uniforms: Float64Array,
+  rng: Xoshiro128,
+  out: Float64Array,
+): void {
+  for (let j = 0; j < out.length; j++) {
+    const k = sampleCount(dist, uniforms[j]);
+    const p = draws[j % draws.length].p;
+    out[j] = k === 0 ? 0 : sampleGamma(rng, p * k, nu[j]);
+  }
+  out.sort();
+}
+
+/** Equal-tailed sample quantiles of sorted draws (inverse empirical CDF). */
+function sampleQuantiles(sorted: Float64Array, level: number): [number, number] {
+  const half = (1 - level) / 2;
+  const n = sorted.length;
+  const lo = sorted[Math.min(n - 1, Math.max(0, Math.ceil(half * n) - 1))];
+  const hi = sorted[Math.min(n - 1, Math.max(0, Math.ceil((1 - half) * n) - 1))];
+  return [lo, hi];
+}

@@ -1,0 +1,112 @@
+// Parameter uncertainty of the fitted BTYD and Gamma-Gamma models: the covariance of the
+// log-parameters from the observed information (inverse Hessian of the negative log-likelihood at
+// the MLE), and a seeded parametric bootstrap from its normal approximation. Intervals mix the
+// customer's predictive distribution over these draws, so they carry parameter and process noise.
+
+import { type BgNbdParams, bgnbdNegLogLikelihood } from "../models/bgnbd.ts";
+import { type GammaGammaParams, gammaGammaLogLikelihood } from "../models/gamma-gamma.ts";
+import { type ParetoNbdParams, paretoNbdNegLogLikelihood } from "../models/pareto-nbd.ts";
+import { prepareRfmRows } from "../models/rfm-rows.ts";
+import type { RfmData } from "../models/types.ts";
+import { Xoshiro128 } from "../random/seeded-random.ts";
+import { sampleStandardNormal } from "../sim/samplers.ts";
+import { invertSymmetricPositiveDefinite, numericalHessian } from "../training/standard-errors.ts";
+
+export const BGNBD_NAMES = ["r", "alpha", "a", "b"] as const;
+export const PARETO_NAMES = ["r", "alpha", "s", "beta"] as const;
+export const GAMMA_GAMMA_NAMES = ["p", "q", "gamma"] as const;
+
+/** Row-major covariance of the log-parameters, in the order of the model's *_NAMES; null if unknown. */
+export interface ParameterCovariances {
+  bgnbd: number[] | null;
+  pareto_nbd: number[] | null;
+  gamma_gamma: number[] | null;
+}
+
+function covarianceOf(
+  negLogLikelihood: (theta: Float64Array) => number,
+  params: object,
+  names: readonly string[],
+): number[] | null {
+  const theta = names.map((k) => Math.log((params as Record<string, number>)[k]));
+  const inverse = invertSymmetricPositiveDefinite(
+    numericalHessian(negLogLikelihood, theta),
+    names.length,
+  );
+  return inverse?.every(Number.isFinite) ? Array.from(inverse) : null;
+}
+
+/** Covariances at the fitted parameters (null where the Hessian is not positive definite). */
+export function parameterCovariances(
+  data: RfmData & { monetary?: Float64Array },
+  fitted: { bgnbd: BgNbdParams; paretoNbd: ParetoNbdParams; gammaGamma: GammaGammaParams | null },
+): ParameterCovariances {
+  const rows = prepareRfmRows(data);
+  const monetary = data.monetary;
+  return {
+    bgnbd: covarianceOf((t) => bgnbdNegLogLikelihood(rows, t), fitted.bgnbd, BGNBD_NAMES),
+    pareto_nbd: covarianceOf(
+      (t) => paretoNbdNegLogLikelihood(rows, t),
+      fitted.paretoNbd,
+      PARETO_NAMES,
+    ),
+    gamma_gamma:
+      fitted.gammaGamma && monetary
+        ? covarianceOf(
+            (t) =>
+              -gammaGammaLogLikelihood(
+                { p: Math.exp(t[0]), q: Math.exp(t[1]), gamma: Math.exp(t[2]) },
+                { x: data.x, monetary },
+              ),
+            fitted.gammaGamma,
+            GAMMA_GAMMA_NAMES,
+          )
+        : null,
+  };
+}
+
+/** Lower Cholesky factor of a covariance (row-major), or null when it is not positive definite. */
+function cholesky(cov: readonly number[], n: number): Float64Array | null {
+  const L = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let sum = cov[i * n + j];
+      for (let k = 0; k < j; k++) sum -= L[i * n + k] * L[j * n + k];
+      if (i === j) {
+        if (!(sum > 0)) return null;
+        L[i * n + i] = Math.sqrt(sum);
+      } else L[i * n + j] = sum / L[j * n + j];
+    }
+  }
+  return L;
+}
+
+/**
+ * `count` parameter sets drawn from log θ ~ N(log θ̂, Σ) with a fixed seed (the same draws on every
+ * call and runtime); without a usable Σ, the fitted parameters alone.
+ */
+export function drawParameterSets<P extends object>(
+  params: P,
+  names: readonly (keyof P & string)[],
+  covariance: readonly number[] | null | undefined,
+  count: number,
+  seed = 17,
+): P[] {
+  const n = names.length;
+  const L = covariance && covariance.length === n * n ? cholesky(covariance, n) : null;
+  if (!L || count <= 1) return [params];
+  const rng = new Xoshiro128(seed);
+  const z = new Float64Array(n);
+  const draws: P[] = [];
+  for (let d = 0; d < count; d++) {
+    for (let i = 0; i < n; i++) z[i] = sampleStandardNormal(rng);
+    const draw = { ...params };
+    names.forEach((name, i) => {
+      let shift = 0;
+      for (let k = 0; k <= i; k++) shift += L[i * n + k] * z[k];
+      (draw as Record<string, number>)[name] = (params[name] as number) * Math.exp(shift);
+    });
+    draws.push(draw);
+  }
+  return draws;
+}

@@ -1,0 +1,334 @@
+// The training stage after the GBDT cross-validation: the out-of-fold `blend`, the count
+// distributions' dispersion, holdout calibration of every model's intervals, and errors per
+// calibration-frequency segment. Called by train-models with the GBDT's own folds.
+
+import { type CountCalibration, countCalibration } from "../evaluation/calibration.ts";
+import type { Fold } from "../evaluation/k-fold.ts";
+import { type CountMetrics, countMetrics } from "../evaluation/metrics.ts";
+import type { CustomerSummaries } from "../features/customer-summaries.ts";
+import {
+  forecastIntervals,
+  type IntervalColumns,
+  type IntervalModel,
+  type ModelIntervals,
+} from "../forecasting/intervals.ts";
+import type { ParameterCovariances } from "../forecasting/parameter-uncertainty.ts";
+import type { BgNbdParams } from "../models/bgnbd.ts";
+import type { GammaGammaParams } from "../models/gamma-gamma.ts";
+import { fitDispersion } from "../models/negative-binomial.ts";
+import type { ParetoNbdParams } from "../models/pareto-nbd.ts";
+import { createSeededRandom, seededPermutation } from "../random/seeded-random.ts";
+import type { IntervalCalibrationRows } from "../report/interval-calibration-charts.ts";
+import type { ReportTable } from "../report/report-html.ts";
+import {
+  BLEND_INPUTS,
+  type BlendWeights,
+  crossValidateBlend,
+  frequencySegment,
+  SEGMENT_LABELS,
+  SEGMENTS,
+  thinned,
+} from "./blend.ts";
+
+export const CALIBRATION_LEVELS = [0.5, 0.8, 0.95] as const;
+/** Calibration is scored on at most this many customers (a seeded sample): PMFs cost. */
+export const CALIBRATION_SAMPLE = 10_000;
+
+export interface StackingInput {
+  summaries: CustomerSummaries;
+  /** Holdout forecasts: BTYD from the calibration fit, GBDT out of fold. */
+  forecasts: Record<"bgnbd" | "pareto_nbd" | "gbdt", Float64Array>;
+  folds: Fold[];
+  params: { bgnbd: BgNbdParams; paretoNbd: ParetoNbdParams; gammaGamma: GammaGammaParams | null };
+  covariances: ParameterCovariances;
+  seed: number;
+}
+
+export interface SegmentErrors {
+  segment: string;
+  customers: number;
+  actual_mean: number;
+  predicted_mean: number;
+  mae: number;
+  rmse: number;
+  poisson_deviance: number;
+}
+
+export interface StackingResult {
+  blend: BlendWeights;
+  /** Out-of-fold blend forecasts and their holdout scores. */
+  blendOof: Float64Array;
+  blendHoldout: CountMetrics;
+  /** Out-of-fold deviance per pooling strength tried. */
+  poolingDeviance: Record<string, number>;
+  /** NB dispersion of the mean-only models, fitted on all out-of-fold forecasts. */
+  dispersion: { gbdt: number; blend: number };
+  calibration: Record<IntervalModel, CountCalibration>;
+  bySegment: Record<IntervalModel, SegmentErrors[]>;
+}
+
+/** Per frequency segment: the model's errors on the holdout. */
+export function segmentErrors(
+  x: ArrayLike<number>,
+  actual: Float64Array,
+  predicted: Float64Array,
+): SegmentErrors[] {
+  const rows: number[][] = Array.from({ length: SEGMENTS }, () => []);
+  for (let i = 0; i < actual.length; i++) rows[frequencySegment(x[i])].push(i);
+  return rows.map((segmentRows, g) => {
+    const a = Float64Array.from(segmentRows, (i) => actual[i]);
+    const p = Float64Array.from(segmentRows, (i) => predicted[i]);
+    const m = countMetrics(a, p);
+    return {
+      segment: SEGMENT_LABELS[g],
+      customers: segmentRows.length,
+      actual_mean: a.length ? m.actual_total / a.length : Number.NaN,
+      predicted_mean: a.length ? m.predicted_total / a.length : Number.NaN,
+      mae: m.mae,
+      rmse: m.rmse,
+      poisson_deviance: m.poisson_deviance,
+    };
+  });
+}
+
+/** Per customer, the dispersion fitted on the other folds' out-of-fold forecasts. */
+function foldDispersion(folds: Fold[], actual: Float64Array, oof: Float64Array): Float64Array {
+  const out = new Float64Array(actual.length);
+  for (const fold of folds) {
+    const rows = thinned(fold.train);
+    const phi = fitDispersion(
+      Array.from(rows, (i) => actual[i]),
+      Array.from(rows, (i) => oof[i]),
+    );
+    for (const i of fold.test) out[i] = phi;
+  }
+  return out;
+}
+
+export function stackAndCalibrate(input: StackingInput): StackingResult {
+  const { summaries: s, forecasts, folds } = input;
+  const actual = s.holdoutPurchases;
+  const cv = crossValidateBlend(
+    [forecasts.bgnbd, forecasts.pareto_nbd, forecasts.gbdt],
+    actual,
+    s.x,
+    folds,
+  );
+  const oof: Record<IntervalModel, Float64Array> = { ...forecasts, blend: cv.oof };
+  const sample = thinned(Uint32Array.from({ length: s.n }, (_, i) => i));
+  const pick = (v: Float64Array) => Array.from(sample, (i) => v[i]);
+  const dispersion = {
+    gbdt: fitDispersion(pick(actual), pick(forecasts.gbdt)),
+    blend: fitDispersion(pick(actual), pick(cv.oof)),
+  };
+  const calibration = calibrate(input, oof);
+  const bySegment = Object.fromEntries(
+    (Object.keys(oof) as IntervalModel[]).map((m) => [m, segmentErrors(s.x, actual, oof[m])]),
+  ) as Record<IntervalModel, SegmentErrors[]>;
+  return {
+    blend: cv.final,
+    blendOof: cv.oof,
+    blendHoldout: countMetrics(actual, cv.oof),
+    poolingDeviance: cv.deviance,
+    dispersion,
+    calibration,
+    bySegment,
+  };
+}
+
+/**
+ * Holdout calibration of each model's predictive distribution on a seeded sample; the mean-only
+ * models use, per customer, the dispersion fitted on the other folds (nothing is scored on data
+ * its spread was fitted on).
+ */
+function calibrate(
+  input: StackingInput,
+  oof: Record<IntervalModel, Float64Array>,
+): Record<IntervalModel, CountCalibration> {
+  const s = input.summaries;
+  const order = seededPermutation(s.n, createSeededRandom(input.seed + 7));
+  const rows = Array.from(order.subarray(0, Math.min(s.n, CALIBRATION_SAMPLE))).sort(
+    (a, b) => a - b,
+  );
+  const levels = [...CALIBRATION_LEVELS];
+  const monetary = Float64Array.from(s.x, (x, i) => (x > 0 ? s.monetary[i] : Number.NaN));
+  // The mean-only models' dispersion comes from the other folds: scored fold by fold.
+  const phi = {
+    gbdt: foldDispersion(input.folds, s.holdoutPurchases, oof.gbdt),
+    blend: foldDispersion(input.folds, s.holdoutPurchases, oof.blend),
+  };
+  const inFold = new Int32Array(s.n);
+  input.folds.forEach((fold, f) => {
+    for (const i of fold.test) inFold[i] = f;
+  });
+  const groups: { rows: number[]; models: IntervalModel[]; dispersion: object }[] = [
+    { rows, models: ["bgnbd", "pareto_nbd"], dispersion: {} },
+    ...input.folds.map((fold, f) => {
+      const members = rows.filter((i) => inFold[i] === f);
+      const i0 = fold.test[0] as number;
+      return {
+        rows: members,
+        models: ["gbdt", "blend"] as IntervalModel[],
+        dispersion: { gbdt: phi.gbdt[i0], blend: phi.blend[i0] },
+      };
+    }),
+  ];
+  const parts = groups.map((group) => {
+    const pick = (v: ArrayLike<number>) => Float64Array.from(group.rows, (i) => v[i]);
+    const result = forecastIntervals(
+      { ...input.params, covariances: input.covariances, dispersion: group.dispersion },
+      {
+        x: pick(s.x),
+        tx: pick(s.tx),
+        T: pick(s.T),
+        monetary: pick(monetary),
+        horizon: s.holdoutLength,
+        levels,
+        distribution: true,
+        means: { gbdt: pick(oof.gbdt), blend: pick(oof.blend) },
+        discountShare: {},
+        models: group.models,
+      },
+    );
+    return { rows: group.rows, result };
+  });
+  const scored = (model: IntervalModel) => {
+    const members = parts.filter((p) => p.result[model]);
+    const rowsOf = members.flatMap((p) => p.rows);
+    const intervals = members.map((p) => p.result[model] as ModelIntervals);
+    const pmfs = intervals.flatMap((m) => m.pmf ?? []);
+    const calibration = countCalibration(
+      rowsOf.map((i) => s.holdoutPurchases[i] as number),
+      (j) => pmfs[j] ?? null,
+      levels,
+    );
+    return withSpendCoverage(calibration, rowsOf, intervals, s.holdoutSpend);
+  };
+  return {
+    bgnbd: scored("bgnbd"),
+    pareto_nbd: scored("pareto_nbd"),
+    gbdt: scored("gbdt"),
+    blend: scored("blend"),
+  };
+}
+
+/** Adds each level's holdout spend coverage (NaN without a spend model). */
+function withSpendCoverage(
+  calibration: CountCalibration,
+  rows: number[],
+  parts: ModelIntervals[],
+  holdoutSpend: Float64Array,
+): CountCalibration {
+  calibration.levels.forEach((level, l) => {
+    let inside = 0;
+    let scored = 0;
+    let j = 0;
+    for (const part of parts) {
+      const cols = part.byLevel[l] as IntervalColumns;
+      const n = cols.spend.length / 2;
+      for (let k = 0; k < n; k++, j++) {
+        const lo = cols.spend[2 * k] as number;
+        const hi = cols.spend[2 * k + 1] as number;
+        if (Number.isNaN(lo)) continue;
+        scored++;
+        const y = holdoutSpend[rows[j] as number] as number;
+        if (y >= lo - 1e-9 && y <= hi + 1e-9) inside++;
+      }
+    }
+    level.spend_coverage = scored > 0 ? inside / scored : Number.NaN;
+  });
+  return calibration;
+}
+
+const round4 = (v: number) => (Number.isFinite(v) ? Number(v.toFixed(4)) : v);
+
+/** The metrics.json parts: models.blend, calibration and by_segment. */
+export function stackingMetrics(result: StackingResult) {
+  return {
+    models: {
+      blend: {
+        inputs: [...BLEND_INPUTS],
+        segments: [...SEGMENT_LABELS],
+        weights: result.blend.weights.map((w) => w.map(round4)),
+        pooling: Number.isFinite(result.blend.pooling) ? result.blend.pooling : ("global" as const),
+        pooling_deviance: result.poolingDeviance,
+        holdout: result.blendHoldout,
+        dispersion: result.dispersion,
+      },
+    },
+    calibration: {
+      method:
+        "randomised PIT averaged exactly over its randomisation (Czado, Gneiting & Held 2009); coverage = randomised central interval, interval_coverage = the served integer interval (conservative)",
+      models: result.calibration,
+    },
+    by_segment: result.bySegment,
+  };
+}
+
+const MODEL_LABELS: Record<IntervalModel, string> = {
+  bgnbd: "BG/NBD",
+  pareto_nbd: "Pareto/NBD",
+  gbdt: "GBDT (out of fold)",
+  blend: "blend (out of fold)",
+};
+
+/** Report tables: blend weights, coverage per level and errors per frequency segment. */
+export function stackingTables(result: StackingResult): ReportTable[] {
+  const models = Object.keys(result.calibration) as IntervalModel[];
+  return [
+    {
+      title: `Blend weights per calibration frequency (${BLEND_INPUTS.join(", ")}; pooling ${Number.isFinite(result.blend.pooling) ? result.blend.pooling : "global"}, chosen out of fold)`,
+      columns: ["segment", ...BLEND_INPUTS],
+      rows: result.blend.weights.map((w, g) => [SEGMENT_LABELS[g], ...w.map(round4)]),
+    },
+    {
+      title:
+        "Holdout coverage of the intervals: purchases (randomised PIT; in brackets the served integer interval, and the spend interval)",
+      columns: ["model", ...CALIBRATION_LEVELS.map((l) => `${l * 100}%`)],
+      rows: models.map((m) => [
+        MODEL_LABELS[m],
+        ...result.calibration[m].levels.map(
+          (l) =>
+            `${(100 * l.coverage).toFixed(1)}% (${(100 * l.interval_coverage).toFixed(1)}%; spend ${(100 * (l.spend_coverage ?? Number.NaN)).toFixed(1)}%)`,
+        ),
+      ]),
+    },
+    {
+      title: "Holdout errors by calibration frequency: Poisson deviance / RMSE (mean predicted)",
+      columns: ["segment", "customers", "actual mean", ...models.map((m) => MODEL_LABELS[m])],
+      rows: SEGMENT_LABELS.map((label, g) => {
+        const first = result.bySegment[models[0]][g];
+        return [
+          label,
+          first.customers,
+          round4(first.actual_mean),
+          ...models.map((m) => {
+            const e = result.bySegment[m][g];
+            return `${e.poisson_deviance.toFixed(3)} / ${e.rmse.toFixed(3)} (${e.predicted_mean.toFixed(2)})`;
+          }),
+        ];
+      }),
+    },
+  ];
+}
+
+/** The rows of the report's coverage and PIT charts. */
+export function intervalCalibrationRows(result: StackingResult): IntervalCalibrationRows {
+  const models = Object.keys(result.calibration) as IntervalModel[];
+  return {
+    coverage: models.flatMap((m) =>
+      result.calibration[m].levels.map((l) => ({
+        model: MODEL_LABELS[m],
+        level: l.level,
+        coverage: l.coverage,
+      })),
+    ),
+    pit: models.flatMap((m) =>
+      result.calibration[m].pit_histogram.map((share, b) => ({
+        model: MODEL_LABELS[m],
+        bin: `${b / 10}-${(b + 1) / 10}`,
+        share,
+      })),
+    ),
+  };
+}

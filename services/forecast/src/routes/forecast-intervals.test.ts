@@ -1,0 +1,183 @@
+// POST /forecast with "intervals" and "distribution" on an in-memory demo bundle: every model gains
+// intervals that contain its point forecast, the PMF agrees with the point forecast, the blend is
+// served, answers are reproducible, and bad levels get a 400 naming the field.
+import { beforeAll, describe, expect, test } from "bun:test";
+import { createLogger } from "@pp/shared/logging/logger.ts";
+import type { Hono } from "hono";
+import { createApp } from "../app.ts";
+import { parseConfig } from "../config.ts";
+import { buildForecastDeps } from "../deps.ts";
+import { bundleModelSource } from "../model/model-sources.ts";
+import { typescriptEngine } from "../model/typescript-engine.ts";
+import { memoryReader, trainDemoBundle } from "../testing/demo-bundle.ts";
+
+let app: Hono<never>;
+let ids: string[];
+
+beforeAll(async () => {
+  const demo = await trainDemoBundle({ customers: 1000, seed: 5 });
+  const deps = buildForecastDeps(parseConfig({ MODEL_POLL_INTERVAL_MS: "0" }), {
+    runtime: "test",
+    modelSource: bundleModelSource({
+      read: memoryReader(demo.files),
+      description: "test",
+      engine: typescriptEngine,
+    }),
+    overrides: { logger: createLogger({ sink: () => {} }) },
+  });
+  app = createApp(deps) as unknown as Hono<never>;
+  expect(await deps.model.refresh()).toBe("loaded");
+  ids = deps.model.current?.customers.columns.ids.slice(0, 50) ?? [];
+}, 120_000);
+
+const post = (body: unknown) =>
+  app.request("/forecast", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+
+type ModelJson = Record<string, unknown> & {
+  expected_purchases: number;
+  expected_spend: number;
+  intervals?: Record<string, { purchases: number[]; spend: number[]; clv: number[] }>;
+  distribution?: { pmf: number[]; tail: number };
+};
+
+describe("POST /forecast with intervals", () => {
+  test("every model gains intervals and a PMF consistent with its point forecast", async () => {
+    const res = await post({
+      horizon: { value: 39, unit: "week" },
+      discount_rate: 0.1,
+      intervals: [0.8, 0.95],
+      distribution: true,
+      customers: [
+        ...ids.map((id) => ({ id })),
+        { id: "s", summary: { frequency: 3, recency: 20, T: 30, monetary: 40 } },
+      ],
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { forecasts: { models: Record<string, ModelJson> }[] };
+    for (const item of body.forecasts) {
+      const names = Object.keys(item.models);
+      expect(names).toContain("bgnbd");
+      for (const name of names) {
+        const m = item.models[name] as ModelJson;
+        const i80 = m.intervals?.["0.8"];
+        const i95 = m.intervals?.["0.95"];
+        if (!i80 || !i95 || !m.distribution) throw new Error(`${name}: no intervals`);
+        const [lo80, hi80] = i80.purchases as [number, number];
+        const [lo95, hi95] = i95.purchases as [number, number];
+        expect(Number.isInteger(lo80) && Number.isInteger(hi80)).toBe(true);
+        expect(lo95).toBeLessThanOrEqual(lo80);
+        expect(hi95).toBeGreaterThanOrEqual(hi80);
+        expect(hi95).toBeGreaterThanOrEqual(Math.floor(m.expected_purchases));
+        expect((i95.spend[0] as number) <= (i80.spend[0] as number)).toBe(true);
+        expect((i95.spend[1] as number) >= (i80.spend[1] as number)).toBe(true);
+        expect((i95.clv[1] as number) <= (i95.spend[1] as number) + 1e-6).toBe(true);
+        const { pmf, tail } = m.distribution;
+        const mass = pmf.reduce((s, p) => s + p, 0);
+        expect(Math.abs(mass + tail - 1)).toBeLessThan(1e-6);
+        const mean = pmf.reduce((s, p, k) => s + k * p, 0);
+        if (name === "gbdt" || name === "blend") {
+          // Negative binomial around the point forecast: the same mean.
+          expect(Math.abs(mean - m.expected_purchases)).toBeLessThan(1e-4);
+        } else {
+          // Mixed over parameter draws (1,000 demo customers: wide), so near the plug-in mean only.
+          expect(Math.abs(mean - m.expected_purchases)).toBeLessThan(
+            0.5 * m.expected_purchases + 0.01,
+          );
+        }
+      }
+    }
+    const stored = body.forecasts[0]?.models;
+    expect(Object.keys(stored ?? {})).toEqual(["bgnbd", "pareto_nbd", "gbdt", "blend"]);
+    expect(Object.keys(body.forecasts.at(-1)?.models ?? {})).toEqual(["bgnbd", "pareto_nbd"]);
+  });
+
+  test("the same customer gets the same intervals alone or in a batch; none without asking", async () => {
+    const one = await post({
+      horizon: { value: 20, unit: "week" },
+      intervals: [0.9],
+      customers: [{ id: ids[3] }],
+    });
+    const many = await post({
+      horizon: { value: 20, unit: "week" },
+      intervals: [0.9],
+      customers: ids.map((id) => ({ id })),
+    });
+    const a = ((await one.json()) as { forecasts: { models: unknown }[] }).forecasts[0]?.models;
+    const b = ((await many.json()) as { forecasts: { models: unknown }[] }).forecasts[3]?.models;
+    expect(a).toEqual(b);
+    const plain = await post({ horizon: { value: 20, unit: "week" }, customers: [{ id: ids[3] }] });
+    const models = ((await plain.json()) as { forecasts: { models: Record<string, object> }[] })
+      .forecasts[0]?.models;
+    expect(Object.keys(models?.bgnbd ?? {})).not.toContain("intervals");
+    expect(Object.keys(models ?? {})).toContain("blend");
+  });
+
+  test("extreme summaries get finite or null bounds, never a 500", async () => {
+    const res = await post({
+      horizon: { value: 260, unit: "week" },
+      intervals: [0.95],
+      distribution: true,
+      customers: [
+        { id: "heavy", summary: { frequency: 100_000, recency: 39, T: 39, monetary: 1e9 } },
+        { id: "new", summary: { frequency: 0, recency: 0, T: 0 } },
+        { id: "old", summary: { frequency: 1, recency: 0.001, T: 1e6 } },
+      ],
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      forecasts: { id: string; models?: Record<string, ModelJson>; error?: { code: string } }[];
+    };
+    // A summary the formulas cannot handle fails alone, as without intervals.
+    expect(body.forecasts.filter((f) => f.models).map((f) => f.id)).toContain("new");
+    for (const item of body.forecasts) {
+      if (!item.models) {
+        expect(item.error?.code).toBe("invalid_customer");
+        continue;
+      }
+      for (const m of Object.values(item.models)) {
+        const [lo, hi] = m.intervals?.["0.95"]?.purchases ?? [];
+        expect(Number.isFinite(lo)).toBe(true);
+        expect(hi === null || (hi as number) >= (lo as number)).toBe(true);
+      }
+    }
+  }, 60_000);
+
+  test("/model-info says how intervals are made and shows the blend weights", async () => {
+    const info = (await (await app.request("/model-info")).json()) as Record<string, unknown>;
+    const intervals = info.intervals as { parameter_uncertainty: string; dispersion: object };
+    expect(intervals.parameter_uncertainty).toContain("parametric bootstrap");
+    expect(Object.keys(intervals.dispersion).sort()).toEqual(["blend", "gbdt"]);
+    const blend = info.blend as { weights: number[][] };
+    expect(blend.weights.length).toBe(8);
+  });
+
+  test("bad levels get a 400 naming the field", async () => {
+    for (const [intervals, path] of [
+      [[1.5], "intervals.0"],
+      [[0], "intervals.0"],
+      [[0.8, 0.8], "intervals"],
+      [[], "intervals"],
+      ["0.8", "intervals"],
+      [[Number.NaN], "intervals.0"],
+    ] as const) {
+      const res = await post({
+        horizon: { value: 20, unit: "week" },
+        intervals,
+        customers: [{ id: ids[0] }],
+      });
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: { details: { path: string }[] } };
+      expect(body.error.details.map((d) => d.path)).toContain(path);
+    }
+    const res = await post({
+      horizon: { value: 20, unit: "week" },
+      distribution: "yes",
+      customers: [{ id: ids[0] }],
+    });
+    expect(res.status).toBe(400);
+  });
+});
