@@ -41,8 +41,10 @@ export const decisionConfigSchema = z.object({
   DECISION_DATA_DIR: z.string().min(1).default("./.data/decision"),
   /** Comma-separated API keys accepted in addition to the stored ones (local runs). */
   API_KEYS: listVar().default([]),
-  /** Most decision-log rows held in memory while the database is unreachable. */
+  /** Most decision-log rows waiting for their commit (their requests wait too); past it, 503. */
   DECISION_LOG_BUFFER_ROWS: positiveInt(100_000),
+  /** Longest a decision waits for its record to commit before it is refused with 503. */
+  DECISION_LOG_COMMIT_TIMEOUT_MS: positiveInt(2000, 60_000),
   /** How long the active policy is cached before re-reading it. */
   POLICY_CACHE_MS: positiveInt(5000, 3_600_000),
   /** Largest body of /decision and the admin API (/decision/batch has its own 32 MiB). */

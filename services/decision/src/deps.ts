@@ -3,7 +3,7 @@
 // Bun/Node/Deno entries hand it the real one (Workers run without: decisions answer 503 there).
 
 import { rateLimiterFromConfig } from "@pp/shared/http/rate-limit.ts";
-import { httpReadinessCheck, type ReadinessCheck } from "@pp/shared/http/readiness.ts";
+import type { ReadinessCheck } from "@pp/shared/http/readiness.ts";
 import type { ServiceDeps } from "@pp/shared/http/service-deps.ts";
 import { createLogger, type Logger } from "@pp/shared/logging/logger.ts";
 import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
@@ -29,24 +29,37 @@ export interface DecisionDeps extends ServiceDeps {
 export const serviceName = "decision";
 export const serviceVersion: string = packageJson.version;
 
-/** Ready when the forecast service answers its liveness probe. */
-export function forecastReachableCheck(config: DecisionConfig, fetchImpl?: typeof fetch) {
-  const url = new URL("/health", config.FORECAST_URL).href;
-  return httpReadinessCheck("forecast", url, fetchImpl ? { fetch: fetchImpl } : {});
-}
-
-/** Not ready while the decision log buffer is full (decisions would be refused). */
-export function auditBufferCheck(audit: BufferedAuditLog): ReadinessCheck {
+/** Degraded (still ready) while the forecast service is not ready: decisions fall back or fail
+ * per policy, but they are still recorded. The reason is short; no body is passed on. */
+export function forecastReadyCheck(
+  config: DecisionConfig,
+  fetchImpl?: typeof fetch,
+): ReadinessCheck {
+  const url = new URL("/ready", config.FORECAST_URL).href;
+  const doFetch = fetchImpl ?? fetch;
   return {
-    name: "decision_log",
+    name: "forecast",
     async check() {
-      if (audit.hasRoomFor(1)) return { ok: true };
-      return {
-        ok: false,
-        reason: `buffer full (${audit.pending} rows): ${audit.problem ?? "database slow"}`,
-      };
+      try {
+        const res = await doFetch(url, { signal: AbortSignal.timeout(1500) });
+        await res.body?.cancel();
+        if (res.ok) return { ok: true };
+        return { ok: true, degraded: true, reason: `forecast not ready (answered ${res.status})` };
+      } catch (err) {
+        const timeout = err instanceof Error && err.name === "TimeoutError";
+        return {
+          ok: true,
+          degraded: true,
+          reason: timeout ? "forecast not ready (timed out)" : "forecast unreachable",
+        };
+      }
     },
   };
+}
+
+/** Not ready while decisions cannot be recorded (they would all be refused with 503). */
+export function decisionLogCheck(audit: BufferedAuditLog): ReadinessCheck {
+  return { name: "decision_log", check: () => audit.check() };
 }
 
 export interface DecisionDepsOptions {
@@ -95,6 +108,7 @@ export function buildDecisionDeps(
     new BufferedAuditLog({
       sink: decisionLogSink(database),
       capacity: config.DECISION_LOG_BUFFER_ROWS,
+      commitTimeoutMs: config.DECISION_LOG_COMMIT_TIMEOUT_MS,
       logger,
       metrics,
     });
@@ -105,7 +119,7 @@ export function buildDecisionDeps(
     logger,
     metrics,
     now: () => performance.now(),
-    readiness: [forecastReachableCheck(config), auditBufferCheck(audit)],
+    readiness: [forecastReadyCheck(config), decisionLogCheck(audit)],
     rateLimiter: rateLimiterFromConfig(config),
     database,
     forecast,

@@ -1,8 +1,6 @@
 // One decision: forecast the customer, rank the actions under the active policy, record the
 // decision in the log (or refuse with 503 when the log cannot take it), and answer.
-import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
-import { AuditBufferFullError } from "../audit/audit-log.ts";
 import type { DecisionDeps } from "../deps.ts";
 import { ForecastUnavailableError } from "../forecast-client/forecast-errors.ts";
 import type { ActivePolicy } from "../policy/policy-definition.ts";
@@ -10,6 +8,7 @@ import { NO_ACTION, type RankedAction, rankActions } from "../policy/rank-action
 import type { DecisionRequest } from "../routes/decision-schemas.ts";
 import { forecastFailureError, isCallerError } from "./forecast-failure.ts";
 import { outlookFor } from "./forecast-outlook.ts";
+import { recordOrRefuse, refuseEarlyUnlessRoom } from "./record-decisions.ts";
 
 export interface DecisionAnswer {
   decision_id: string;
@@ -20,28 +19,6 @@ export interface DecisionAnswer {
   model: { name: string; version: number } | null;
   forecast: { model: string; expected_purchases: number; p_alive: number | null } | null;
   fallback?: { reason: string; message: string };
-}
-
-export function bufferFullError(err: AuditBufferFullError): AppError {
-  return new AppError(
-    "unavailable",
-    "Decision log unavailable: refusing to decide without a record; retry shortly",
-    {
-      details: { decision_log: { pending: err.pending, capacity: err.capacity } },
-      headers: { "Retry-After": "5" },
-      cause: err,
-    },
-  );
-}
-
-/** Appends rows to the decision log, turning a full buffer into a 503. */
-export function recordOrRefuse(deps: DecisionDeps, rows: NewDecisionLogRow[]): void {
-  try {
-    deps.audit.append(rows);
-  } catch (err) {
-    if (err instanceof AuditBufferFullError) throw bufferFullError(err);
-    throw err;
-  }
 }
 
 function fallbackAnswer(
@@ -79,9 +56,7 @@ export async function decideOne(
   deps: DecisionDeps,
   body: DecisionRequest,
 ): Promise<DecisionAnswer> {
-  if (!deps.audit.hasRoomFor(1)) {
-    throw bufferFullError(new AuditBufferFullError(deps.audit.pending, deps.audit.capacity));
-  }
+  refuseEarlyUnlessRoom(deps, 1);
   const policy = await deps.policies.active();
   let answer: DecisionAnswer;
   try {
@@ -101,7 +76,14 @@ export async function decideOne(
     }
     const outlook = outlookFor(policy.definition, item);
     if (!outlook) {
-      throw new ForecastUnavailableError("bad_response", "forecast gives no expected purchases");
+      // The forecast service is fine; this customer's figures are not usable (null, NaN, ∞).
+      throw new AppError(
+        "unprocessable",
+        `Customer "${body.customer.id}": the forecast gives no finite expected purchases, so no action can be scored`,
+        {
+          details: [{ path: "customer", message: "no finite expected purchases in the forecast" }],
+        },
+      );
     }
     const ranking = rankActions(policy.definition, body.actions, outlook);
     if (outlook.notes.length > 0) ranking.ranked[0]?.reasons.push(...outlook.notes);
@@ -125,7 +107,7 @@ export async function decideOne(
     }
     answer = fallbackAnswer(policy, body, err);
   }
-  recordOrRefuse(deps, [
+  await recordOrRefuse(deps, [
     {
       decisionId: answer.decision_id,
       decidedAt: new Date(),

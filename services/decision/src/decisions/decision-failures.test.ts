@@ -133,8 +133,8 @@ describe("forecast unavailable", () => {
   });
 });
 
-describe("decision log buffer full", () => {
-  test("decisions are buffered while the log's database is unreachable, then 503 when full", async () => {
+describe("decision log database unreachable", () => {
+  test("no 200 without a commit: 503 within the commit timeout, then at once; /ready says why", async () => {
     stub.state.mode = "ok";
     // The decision log points at a PostgreSQL that is not there (connection refused).
     const unreachable = lazyDatabase(
@@ -148,34 +148,39 @@ describe("decision log buffer full", () => {
     );
     const audit = new BufferedAuditLog({
       sink: decisionLogSink(unreachable),
-      capacity: 3,
-      retryMinMs: 20,
-      retryMaxMs: 50,
+      commitTimeoutMs: 500,
+      retryMs: 20,
       logger: quiet,
     });
     const deps = depsWith({ audit });
     const app = createApp(deps);
     const post = () =>
       app.request("/decision", { method: "POST", headers: auth, body: JSON.stringify(body) });
-    for (let i = 0; i < 3; i++) expect((await post()).status).toBe(200);
-    expect(audit.pending).toBe(3);
-    const refused = await post();
-    expect(refused.status).toBe(503);
-    const error = ((await refused.json()) as { error: { code: string; message: string } }).error;
+    const started = performance.now();
+    const first = await post();
+    expect(first.status).toBe(503);
+    expect(performance.now() - started).toBeLessThan(3000);
+    const error = ((await first.json()) as { error: { code: string; message: string } }).error;
     expect(error.code).toBe("unavailable");
     expect(error.message).toContain("Decision log unavailable");
-    // A batch that would not fit is refused whole.
+    // Known down: refused at once, batches too.
+    const again = performance.now();
+    expect((await post()).status).toBe(503);
+    expect(performance.now() - again).toBeLessThan(200);
     const batch = await app.request("/decision/batch", {
       method: "POST",
       headers: auth,
       body: JSON.stringify({ ...body, customers: [body.customer], budget: 10 }),
     });
     expect(batch.status).toBe(503);
-    expect(audit.pending).toBe(3);
-    // Readiness says why.
+    expect(audit.pending).toBe(0);
+    // Readiness says why, briefly.
     const ready = await app.request("/ready");
     expect(ready.status).toBe(503);
-    expect(await ready.text()).toContain("decision_log");
-    expect(await audit.close(100)).toBe(false);
+    const text = await ready.text();
+    expect(text).toContain("decision_log");
+    expect(text).toContain("cannot record decisions");
+    expect(text).not.toMatch(/insert|select|params/i);
+    expect(await audit.close(100)).toBe(true);
   });
 });

@@ -47,11 +47,13 @@ export interface ForecastRequest {
 
 const modelFiguresSchema = z
   .object({
-    expected_purchases: z.number().optional(),
-    p_alive: z.number().optional(),
-    p_purchase: z.number().optional(),
-    expected_spend: z.number().optional(),
-    clv: z.number().optional(),
+    // null: the model could not compute the figure for this customer (that customer fails,
+    // not the call: garbage figures must never count against the forecast service).
+    expected_purchases: z.number().nullable().optional(),
+    p_alive: z.number().nullable().optional(),
+    p_purchase: z.number().nullable().optional(),
+    expected_spend: z.number().nullable().optional(),
+    clv: z.number().nullable().optional(),
   })
   .loose();
 export type ModelFigures = z.output<typeof modelFiguresSchema>;
