@@ -56,6 +56,41 @@ describe("RATE_LIMIT_RPS / RATE_LIMIT_BURST", () => {
     for (let i = 0; i < 10; i++) expect((await fetch(`${base}/health`)).status).toBe(200);
   });
 
+  test("decision: a flood of random invalid keys is limited per client address (401, then 429)", async () => {
+    const config = parseDecisionConfig({
+      API_KEYS: "key-a",
+      RATE_LIMIT_RPS: "0.5",
+      RATE_LIMIT_BURST: "3",
+    });
+    const app = createDecisionApp(
+      buildDecisionDeps(config, { runtime: "test", overrides: { logger: quiet } }),
+    );
+    const base = serve(app);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await post(`${base}/decision`, {
+        authorization: `Bearer random-${crypto.randomUUID()}`,
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 429, 429, 429]);
+    // A valid key has its own bucket.
+    expect((await post(`${base}/decision`, { authorization: "Bearer key-a" })).status).toBe(400);
+  });
+
+  test("forecast: a random X-API-Key per request gets no fresh bucket", async () => {
+    const config = parseForecastConfig({ RATE_LIMIT_RPS: "1", RATE_LIMIT_BURST: "2" });
+    const app = createForecastApp(
+      buildForecastDeps(config, { runtime: "test", overrides: { logger: quiet } }),
+    );
+    const base = serve(app);
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      statuses.push((await post(`${base}/forecast`, { "x-api-key": crypto.randomUUID() })).status);
+    }
+    expect(statuses).toEqual([400, 400, 429, 429]);
+  });
+
   test("forecast: without a key, the client address is limited", async () => {
     const config = parseForecastConfig({ RATE_LIMIT_RPS: "1", RATE_LIMIT_BURST: "2" });
     const app = createForecastApp(

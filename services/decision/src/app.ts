@@ -5,19 +5,23 @@ import { createServiceApp } from "@pp/shared/http/service-app.ts";
 import type { Hono } from "hono";
 import { requireApiKey } from "./auth/require-api-key.ts";
 import type { DecisionDeps } from "./deps.ts";
+import { registerAdminKeys } from "./routes/admin-keys.ts";
 import { registerAdminPolicies } from "./routes/admin-policies.ts";
 import { registerDecision } from "./routes/decision.ts";
 import { registerDecisionBatch } from "./routes/decision-batch.ts";
 
 export function createApp(deps: DecisionDeps): Hono<AppEnv> {
   const app = createServiceApp(deps);
-  // /health, /ready and /metrics stay open; everything below needs an API key.
-  const auth = requireApiKey(deps.apiKeys);
+  // /health, /ready and /metrics stay open; decisions need the decide scope, /admin/* admin.
+  const decide = requireApiKey(deps.apiKeys, "decide", deps.keyRateLimiter);
+  const admin = requireApiKey(deps.apiKeys, "admin", deps.keyRateLimiter);
   const limit = bodySizeLimit(deps.config.MAX_BODY_BYTES);
   app.use("/decision", limit);
   app.use("/admin/*", limit);
-  registerDecision(app, deps, auth);
-  registerDecisionBatch(app, deps, auth);
-  registerAdminPolicies(app, deps, auth);
+  app.use("/admin/*", admin);
+  registerDecision(app, deps, decide);
+  registerDecisionBatch(app, deps, decide);
+  registerAdminPolicies(app, deps);
+  registerAdminKeys(app, deps);
   return app;
 }

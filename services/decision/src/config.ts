@@ -39,8 +39,10 @@ export const decisionConfigSchema = z.object({
     .optional(),
   /** PGlite directory (its own: a PGlite database serves one process). */
   DECISION_DATA_DIR: z.string().min(1).default("./.data/decision"),
-  /** Comma-separated API keys accepted in addition to the stored ones (local runs). */
+  /** Comma-separated API keys (scope decide) accepted in addition to the stored ones (local runs). */
   API_KEYS: listVar().default([]),
+  /** Comma-separated API keys with the admin scope (/admin/*), for local runs. */
+  ADMIN_API_KEYS: listVar().default([]),
   /** Most decision-log rows waiting for their commit (their requests wait too); past it, 503. */
   DECISION_LOG_BUFFER_ROWS: positiveInt(100_000),
   /** Longest a decision waits for its record to commit before it is refused with 503. */
@@ -49,7 +51,7 @@ export const decisionConfigSchema = z.object({
   POLICY_CACHE_MS: positiveInt(5000, 3_600_000),
   /** Largest body of /decision and the admin API (/decision/batch has its own 32 MiB). */
   MAX_BODY_BYTES: positiveInt(10 * 1024 * 1024, 1024 * 1024 * 1024),
-  /** RATE_LIMIT_RPS (0 = off) and RATE_LIMIT_BURST, per API key or client address. */
+  /** RATE_LIMIT_RPS (0 = off) and RATE_LIMIT_BURST, per verified API key, else per client address. */
   ...rateLimitConfigShape,
 });
 

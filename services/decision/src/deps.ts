@@ -2,7 +2,7 @@
 // The database is injected as a lazy provider: the app itself stays runtime-neutral, and the
 // Bun/Node/Deno entries hand it the real one (Workers run without: decisions answer 503 there).
 
-import { rateLimiterFromConfig } from "@pp/shared/http/rate-limit.ts";
+import { rateLimiterFromConfig, type TokenBucketLimiter } from "@pp/shared/http/rate-limit.ts";
 import type { ReadinessCheck } from "@pp/shared/http/readiness.ts";
 import type { ServiceDeps } from "@pp/shared/http/service-deps.ts";
 import { createLogger, type Logger } from "@pp/shared/logging/logger.ts";
@@ -24,6 +24,8 @@ export interface DecisionDeps extends ServiceDeps {
   policies: PolicyCatalog;
   audit: BufferedAuditLog;
   apiKeys: ApiKeyRing;
+  /** Applied after key verification: per verified key, else per client address. */
+  keyRateLimiter: TokenBucketLimiter | null;
 }
 
 export const serviceName = "decision";
@@ -120,12 +122,18 @@ export function buildDecisionDeps(
     metrics,
     now: () => performance.now(),
     readiness: [forecastReadyCheck(config), decisionLogCheck(audit)],
-    rateLimiter: rateLimiterFromConfig(config),
+    // Not the shared per-address middleware: requireApiKey limits per verified key.
+    rateLimiter: null,
+    keyRateLimiter: rateLimiterFromConfig(config),
     database,
     forecast,
     policies: new PolicyCatalog(database, { cacheMs: config.POLICY_CACHE_MS }),
     audit,
-    apiKeys: new ApiKeyRing({ envKeys: config.API_KEYS, database }),
+    apiKeys: new ApiKeyRing({
+      envKeys: config.API_KEYS,
+      envAdminKeys: config.ADMIN_API_KEYS,
+      database,
+    }),
     ...options.overrides,
   };
 }

@@ -4,16 +4,18 @@
 // the database is away.
 import type { DatabaseProvider } from "../store/lazy-database.ts";
 import { constantTimeEqual, hashApiKey } from "./api-key-hash.ts";
+import type { ApiKeyScope, VerifiedKey } from "./api-key-scopes.ts";
 import { ApiKeyStore } from "./api-key-store.ts";
 
-interface KnownKey {
-  name: string;
+interface KnownKey extends VerifiedKey {
   hash: string;
 }
 
 export interface ApiKeyRingOptions {
-  /** Plain keys from the environment (API_KEYS). */
+  /** Plain keys from the environment: API_KEYS (decide only). */
   envKeys?: readonly string[];
+  /** ADMIN_API_KEYS (admin and decide). */
+  envAdminKeys?: readonly string[];
   database?: DatabaseProvider;
   refreshMs?: number;
   now?: () => number;
@@ -36,12 +38,22 @@ export class ApiKeyRing {
   constructor(private readonly options: ApiKeyRingOptions = {}) {
     this.refreshMs = options.refreshMs ?? 30_000;
     this.now = options.now ?? (() => Date.now());
-    this.envHashes = Promise.all(
-      (options.envKeys ?? []).map(async (key, i) => ({
-        name: `env:${i + 1}`,
-        hash: await hashApiKey(key),
-      })),
-    );
+    const env = async (
+      keys: readonly string[] | undefined,
+      prefix: string,
+      scopes: ApiKeyScope[],
+    ) =>
+      Promise.all(
+        (keys ?? []).map(async (key, i) => ({
+          name: `${prefix}${i + 1}`,
+          scopes,
+          hash: await hashApiKey(key),
+        })),
+      );
+    this.envHashes = Promise.all([
+      env(options.envKeys, "env:", ["decide"]),
+      env(options.envAdminKeys, "env-admin:", ["decide", "admin"]),
+    ]).then((lists) => lists.flat());
   }
 
   private refresh(): Promise<void> {
@@ -51,7 +63,7 @@ export class ApiKeyRing {
       this.refreshing = (async () => {
         try {
           const keys = await new ApiKeyStore(await database()).activeKeys();
-          this.stored = keys.map((k) => ({ name: k.name, hash: k.keyHash }));
+          this.stored = keys.map((k) => ({ name: k.name, scopes: k.scopes, hash: k.keyHash }));
           this.loadedAt = this.now();
         } catch {
           // Keep the last known keys; the next call tries again.
@@ -64,17 +76,22 @@ export class ApiKeyRing {
     return this.refreshing;
   }
 
-  private match(hash: string, keys: readonly KnownKey[]): string | null {
+  private match(hash: string, keys: readonly KnownKey[]): VerifiedKey | null {
     // Compare against every key without stopping early.
-    let found: string | null = null;
+    let found: VerifiedKey | null = null;
     for (const key of keys) {
-      if (constantTimeEqual(hash, key.hash)) found = key.name;
+      if (constantTimeEqual(hash, key.hash)) found = { name: key.name, scopes: key.scopes };
     }
     return found;
   }
 
-  /** The name of the key, or null when it is not a valid key. */
-  async verify(presented: string): Promise<string | null> {
+  /** Forgets the stored keys' age so the next request re-reads them (after create/revoke). */
+  invalidate(): void {
+    this.loadedAt = Number.NEGATIVE_INFINITY;
+  }
+
+  /** The key's name and scopes, or null when it is not a valid key. */
+  async verify(presented: string): Promise<VerifiedKey | null> {
     const age = this.now() - this.loadedAt;
     if (age >= this.refreshMs) await this.refresh();
     const hash = this.hashMemo.get(presented) ?? (await hashApiKey(presented));
