@@ -269,6 +269,11 @@ export class BufferedAuditLog {
         if (this.downSince !== undefined) await this.pause();
         continue;
       }
+      // Let pending I/O run first (answers from forecast, new requests): their rows join this
+      // group instead of waiting for the next commit. An embedded database (PGlite) runs on this
+      // thread, so without the yield each commit would start before they get a turn.
+      await new Promise((r) => setTimeout(r, 0));
+      if (this.queue.length === 0) continue;
       const group = this.takeGroup();
       const ok = await this.attempt(() => this.writeGroup(group));
       this.inFlight = [];
