@@ -50,8 +50,15 @@ export function databaseOptionsFromEnv(
   return databaseUrl ? { databaseUrl } : { dataDir: env.DATA_DIR?.trim() || "./.data" };
 }
 
+/** Seconds before reconnecting after the `retries`-th failed connection: postgres.js's default
+ * grows to 20 s during an outage (so a service came back up to ~30 s after the database did);
+ * capped at 0.5 s, a service is back within about half a second. */
+export function reconnectBackoff(retries: number): number {
+  return Math.min(0.05 * 2 ** retries, 0.5);
+}
+
 function openPostgres(url: string, max: number): DatabaseHandle {
-  const client = postgres(url, { max, onnotice: () => {} });
+  const client = postgres(url, { max, onnotice: () => {}, backoff: reconnectBackoff });
   const db = drizzlePostgres(client, { schema }) as unknown as Database;
   return {
     db,

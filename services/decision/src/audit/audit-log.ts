@@ -46,6 +46,14 @@ export class DecisionLogRefusedError extends Error {
   }
 }
 
+class AttemptTimeoutError extends Error {
+  override readonly name = "AttemptTimeoutError";
+  readonly code = "TIMEOUT";
+  constructor(ms: number) {
+    super(`database did not answer within ${ms} ms`);
+  }
+}
+
 export interface AuditLogOptions {
   sink: AuditSink;
   /** Most rows waiting for a commit; past it `record` rejects at once. */
@@ -56,6 +64,8 @@ export interface AuditLogOptions {
   batchSize?: number;
   /** Pause between attempts while the database is down (it is noticed back within this). */
   retryMs?: number;
+  /** Longest one write or probe may take before it counts as failed. */
+  attemptTimeoutMs?: number;
   logger?: Logger;
   metrics?: MetricsRegistry;
 }
@@ -83,6 +93,7 @@ export class BufferedAuditLog {
   private readonly commitTimeoutMs: number;
   private readonly batchSize: number;
   private readonly retryMs: number;
+  private readonly attemptTimeoutMs: number;
   private readonly counters: Partial<
     Record<"written" | "failures" | "rejected" | "deadLettered", Count>
   > = {};
@@ -92,6 +103,7 @@ export class BufferedAuditLog {
     this.commitTimeoutMs = options.commitTimeoutMs ?? 2000;
     this.batchSize = Math.max(1, options.batchSize ?? 10_000);
     this.retryMs = options.retryMs ?? 200;
+    this.attemptTimeoutMs = options.attemptTimeoutMs ?? Math.max(this.commitTimeoutMs, 1000);
     if (options.metrics) this.registerMetrics(options.metrics);
   }
 
@@ -320,8 +332,20 @@ export class BufferedAuditLog {
 
   /** Runs a database step; records down/up transitions. True when it succeeded. */
   private async attempt(step: () => Promise<void>): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      await step();
+      // Bounded: a driver may wait long for a connection to a stopped server; the writer must
+      // notice the database back within ~retryMs, so a stuck attempt is given up (a write that
+      // completes later is harmless: rows are keyed by decision_id).
+      await Promise.race([
+        step(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new AttemptTimeoutError(this.attemptTimeoutMs)),
+            this.attemptTimeoutMs,
+          );
+        }),
+      ]);
     } catch (err) {
       this.counters.failures?.inc(undefined, 1);
       const why = safeReason(err);
@@ -337,6 +361,8 @@ export class BufferedAuditLog {
       this.lastError = why;
       this.downSince ??= Date.now();
       return false;
+    } finally {
+      clearTimeout(timer);
     }
     if (this.downSince !== undefined) {
       this.options.logger?.info("decision log writes recovered", {

@@ -101,6 +101,7 @@ describe.skipIf(!bin)("decision log across a PostgreSQL outage", () => {
       }
       await Bun.sleep(20);
     }
+    console.log(`decisions recorded again ${recoveredMs.toFixed(0)} ms after PostgreSQL was back`);
     expect(recoveredMs).toBeLessThan(2000);
     for (let i = 0; i < 10; i++) {
       const res = await decide();
@@ -108,6 +109,10 @@ describe.skipIf(!bin)("decision log across a PostgreSQL outage", () => {
       answered.push(((await res.json()) as { decision_id: string }).decision_id);
     }
     const rows = await (await database()).select({ id: decisionLog.decisionId }).from(decisionLog);
-    expect(rows.map((r) => r.id).sort()).toEqual([...answered].sort());
+    // Every 200 is there; beyond them at most the first refused request, whose commit may
+    // have landed as the server went down (a 503 may be recorded, a 200 is never missing).
+    const written = new Set(rows.map((r) => r.id));
+    expect(answered.filter((id) => !written.has(id))).toEqual([]);
+    expect(rows.length - answered.length).toBeLessThanOrEqual(1);
   }, 60_000);
 });
