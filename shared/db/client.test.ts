@@ -69,6 +69,7 @@ for (const driver of testDrivers()) {
         "api_keys",
         "customer_features",
         "decision_log",
+        "decision_log_dead_letter",
         "forecast_tracking",
         "model_versions",
         "models",
