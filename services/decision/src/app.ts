@@ -17,6 +17,7 @@ export function createApp(deps: DecisionDeps): Hono<AppEnv> {
   const admin = requireApiKey(deps.apiKeys, "admin", deps.keyRateLimiter);
   const limit = bodySizeLimit(deps.config.MAX_BODY_BYTES);
   app.use("/decision", limit);
+  app.use("/decision/batch", limit);
   app.use("/admin/*", limit);
   app.use("/admin/*", admin);
   registerDecision(app, deps, decide);

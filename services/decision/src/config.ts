@@ -49,7 +49,8 @@ export const decisionConfigSchema = z.object({
   DECISION_LOG_COMMIT_TIMEOUT_MS: positiveInt(2000, 60_000),
   /** How long the active policy is cached before re-reading it. */
   POLICY_CACHE_MS: positiveInt(5000, 3_600_000),
-  /** Largest body of /decision and the admin API (/decision/batch has its own 32 MiB). */
+  /** Largest body of /decision, /decision/batch and the admin API; keep it ≤ forecast's
+   * MAX_BODY_BYTES (same default), since batch customers are forwarded to /forecast. */
   MAX_BODY_BYTES: positiveInt(10 * 1024 * 1024, 1024 * 1024 * 1024),
   /** RATE_LIMIT_RPS (0 = off) and RATE_LIMIT_BURST, per verified API key, else per client address. */
   ...rateLimitConfigShape,

@@ -75,6 +75,28 @@ async function logRows(decisionId: string) {
 }
 
 describe("POST /decision", () => {
+  test("horizons and summaries forecast refuses are refused here too (one shared schema)", async () => {
+    for (const [customer, horizon, field] of [
+      [{ id: "c-17" }, { value: 300, unit: "week" }, "horizon.value"], // > 5 years
+      [
+        { id: "x", summary: { frequency: 1.5, recency: 1, T: 2 } },
+        { value: 1, unit: "week" },
+        "customer.summary.frequency",
+      ],
+      [
+        { id: "x", transactions: [{ at: "2024-02-30", amount: 1 }] },
+        { value: 1, unit: "week" },
+        "customer.transactions.0.at",
+      ],
+    ] as const) {
+      const res = await post("/decision", { customer, horizon, actions });
+      expect(res.status).toBe(400);
+      const details = ((await res.json()) as { error: { details: Array<{ path: string }> } }).error
+        .details;
+      expect(details.map((d) => d.path)).toContain(field);
+    }
+  });
+
   test("the issue's example: chosen, ranked with profits and reasons, versions, id; logged", async () => {
     const res = await post("/decision", { customer: { id: "c-17" }, horizon, actions });
     expect(res.status).toBe(200);
@@ -111,7 +133,11 @@ describe("POST /decision", () => {
     const ids = new Set<string>();
     for (let i = 0; i < 5; i++) {
       const res = await post("/decision", {
-        customer: { id: `s-${i}`, summary: { frequency: i, recency: 10, T: 20, monetary: 5 } },
+        customer: {
+          id: `s-${i}`,
+          // forecast's own rule: recency is 0 without repeat purchases
+          summary: { frequency: i, recency: i === 0 ? 0 : 10, T: 20, monetary: 5 },
+        },
         horizon,
         actions,
       });
@@ -166,7 +192,7 @@ describe("POST /decision", () => {
 describe("POST /decision/batch", () => {
   const customers = Array.from({ length: 40 }, (_, i) => ({
     id: `b-${i}`,
-    summary: { frequency: i % 10, recency: 5, T: 10 },
+    summary: { frequency: i % 10, recency: i % 10 === 0 ? 0 : 5, T: 10 },
   }));
 
   test("equal costs: the top ⌊budget/cost⌋ customers by profit, exact, every customer logged", async () => {
