@@ -18,8 +18,16 @@ export const isoDate = z
     { error: "is not a valid calendar date" },
   );
 
-const nonNegative = (what: string) =>
-  z.number({ error: `must be a finite number (${what})` }).min(0, { error: "must be >= 0" });
+/** Bounds far beyond any real customer (a million weeks is ~19,000 years): past them the
+ * formulas overflow, and a 400 naming the field beats figures that cannot be computed. */
+export const MAX_SUMMARY_TIME = 1_000_000;
+export const MAX_AMOUNT = 1e12;
+
+const nonNegative = (what: string, max: number) =>
+  z
+    .number({ error: `must be a finite number (${what})` })
+    .min(0, { error: "must be >= 0" })
+    .max(max, { error: `must be <= ${max} (${what})` });
 
 export const summarySchema = z
   .strictObject({
@@ -27,14 +35,15 @@ export const summarySchema = z
       .number({ error: "must be a number" })
       .int({ error: "must be a whole number of repeat purchases" })
       .min(0, { error: "must be >= 0" })
+      .max(MAX_SUMMARY_TIME, { error: `must be <= ${MAX_SUMMARY_TIME}` })
       .describe("Repeat purchases (purchase days after the first), x."),
-    recency: nonNegative("model time units").describe(
+    recency: nonNegative("model time units", MAX_SUMMARY_TIME).describe(
       "Time of the last purchase since the first, t_x, in the model's time unit.",
     ),
-    T: nonNegative("model time units").describe(
+    T: nonNegative("model time units", MAX_SUMMARY_TIME).describe(
       "Age: time since the first purchase, in the model's time unit.",
     ),
-    monetary: nonNegative("currency")
+    monetary: nonNegative("currency", MAX_AMOUNT)
       .optional()
       .describe(
         "Mean spend per repeat purchase; without it spend uses the population mean (Gamma-Gamma with x = 0).",
@@ -48,8 +57,8 @@ export const summarySchema = z
 
 export const transactionSchema = z.strictObject({
   at: isoDate.describe("Transaction date, YYYY-MM-DD (UTC)."),
-  amount: nonNegative("currency"),
-  quantity: nonNegative("units").optional(),
+  amount: nonNegative("currency", MAX_AMOUNT),
+  quantity: nonNegative("units", MAX_AMOUNT).optional(),
 });
 
 export const customerSchema = z

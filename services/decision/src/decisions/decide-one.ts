@@ -69,7 +69,12 @@ export async function decideOne(
       throw new ForecastUnavailableError("bad_response", "forecast answer lacks the customer");
     }
     if (item.error) {
-      const code = item.error.code.includes("unknown") ? "not_found" : "bad_request";
+      // Unknown: 404. Valid but not computable by the models: 422. Anything else: 400.
+      const code = item.error.code.includes("unknown")
+        ? "not_found"
+        : item.error.code === "not_computable" || item.error.code === "invalid_customer"
+          ? "unprocessable"
+          : "bad_request";
       throw new AppError(code, `Customer "${body.customer.id}": ${item.error.message}`, {
         details: [{ path: "customer", message: `${item.error.code}: ${item.error.message}` }],
       });

@@ -25,7 +25,13 @@ const body = {
   actions: [{ id: "email", cost: 0.5, uplift: 0.2, margin: 10 }],
 };
 let testDb: TestDatabase;
-const stub = forecastContractStub({ known: { "c-1": { expected_purchases: 1, p_alive: 0.3 } } });
+const stub = forecastContractStub({
+  known: {
+    "c-1": { expected_purchases: 1, p_alive: 0.3 },
+    // What a forecast answers for a customer its models cannot compute: null figures.
+    "c-null": { expected_purchases: null, p_alive: null },
+  },
+});
 
 function depsWith(overrides: Partial<DecisionDeps> = {}, env: Record<string, string> = {}) {
   return buildDecisionDeps(
@@ -49,6 +55,48 @@ beforeAll(async () => {
 }, 30_000);
 afterAll(async () => {
   await testDb.cleanup();
+});
+
+describe("garbage figures from forecast", () => {
+  test("fail only that customer (422 / a batch error), never the breaker, never the batch", async () => {
+    stub.state.mode = "ok";
+    const deps = depsWith();
+    const app = createApp(deps);
+    const decide = (id: string) =>
+      app.request("/decision", {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({ ...body, customer: { id } }),
+      });
+    // Far more than FORECAST_BREAKER_FAILURES (2) in a row.
+    for (let i = 0; i < 6; i++) {
+      const res = await decide("c-null");
+      expect(res.status).toBe(422);
+      const error = ((await res.json()) as { error: { code: string; message: string } }).error;
+      expect(error.code).toBe("unprocessable");
+      expect(error.message).toContain("no finite expected purchases");
+    }
+    expect(deps.forecast.breaker.state).toBe("closed");
+    expect((await decide("c-1")).status).toBe(200);
+    const batch = await app.request("/decision/batch", {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ ...body, customers: [{ id: "c-1" }, { id: "c-null" }], budget: 10 }),
+    });
+    expect(batch.status).toBe(200);
+    const answer = (await batch.json()) as {
+      considered: number;
+      errors: Array<{ id: string; error: { code: string } }>;
+    };
+    expect(answer.considered).toBe(1);
+    expect(answer.errors).toEqual([
+      {
+        id: "c-null",
+        error: expect.objectContaining({ code: "no_forecast" }) as unknown as { code: string },
+      },
+    ]);
+    await deps.audit.close();
+  });
 });
 
 describe("forecast unavailable", () => {

@@ -90,7 +90,12 @@ export const forecastItemSchema = z.union([
   z.object({
     id: z.string(),
     error: z.object({
-      code: z.enum(["unknown_customer", "no_transactions_before_as_of", "invalid_customer"]),
+      code: z.enum([
+        "unknown_customer",
+        "no_transactions_before_as_of",
+        "invalid_customer",
+        "not_computable",
+      ]),
       message: z.string(),
     }),
   }),
