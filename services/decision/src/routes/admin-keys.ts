@@ -44,7 +44,7 @@ export function registerAdminKeys(app: Hono<AppEnv>, deps: DecisionDeps): void {
   app.post("/admin/keys", jsonBody(createKeySchema), async (c) => {
     const { name, scopes } = c.req.valid("json");
     const created = await (await store()).create(name, scopes as typeof API_KEY_SCOPES);
-    deps.apiKeys.invalidate();
+    await deps.apiKeys.reload();
     deps.logger.info("api key created", { key_id: created.id, key_name: name, scopes });
     return c.json(
       { id: created.id, name: created.name, scopes: created.scopes, key: created.key },
@@ -56,7 +56,7 @@ export function registerAdminKeys(app: Hono<AppEnv>, deps: DecisionDeps): void {
     if (!(await (await store()).revoke(id))) {
       throw new AppError("not_found", `No active API key with id ${id}`);
     }
-    deps.apiKeys.invalidate();
+    await deps.apiKeys.reload();
     deps.logger.info("api key revoked", { key_id: id });
     return c.json({ id, revoked: true });
   });
