@@ -26,6 +26,8 @@ export const decisionConfigSchema = z.object({
   LOG_LEVEL: logLevelVar,
   /** Base URL of the forecast service. */
   FORECAST_URL: httpUrlVar().default("http://127.0.0.1:8001"),
+  /** Sent as X-API-Key to forecast when it has FORECAST_API_KEYS set. */
+  FORECAST_API_KEY: z.string().min(1).optional(),
   /** Timeout of one call to the forecast service. */
   FORECAST_TIMEOUT_MS: positiveInt(2000, 120_000),
   /** Consecutive forecast failures that open the circuit breaker. */

@@ -94,6 +94,7 @@ export function buildDecisionDeps(
   const forecast = createForecastClient({
     transport: options.forecastTransport ?? httpTransport(),
     baseUrl: config.FORECAST_URL,
+    ...(config.FORECAST_API_KEY ? { apiKey: config.FORECAST_API_KEY } : {}),
     timeoutMs: config.FORECAST_TIMEOUT_MS,
     breaker: {
       failureThreshold: config.FORECAST_BREAKER_FAILURES,
