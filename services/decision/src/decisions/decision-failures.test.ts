@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { decisionLog } from "@pp/shared/db/schema.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
+import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import { eq } from "drizzle-orm";
 import { createApp } from "../app.ts";
 import { BufferedAuditLog } from "../audit/audit-log.ts";
@@ -194,13 +195,15 @@ describe("decision log database unreachable", () => {
           })
         ).db,
     );
+    const metrics = new MetricsRegistry();
     const audit = new BufferedAuditLog({
       sink: decisionLogSink(unreachable),
       commitTimeoutMs: 500,
       retryMs: 20,
       logger: quiet,
+      metrics,
     });
-    const deps = depsWith({ audit });
+    const deps = depsWith({ audit, metrics });
     const app = createApp(deps);
     const post = () =>
       app.request("/decision", { method: "POST", headers: auth, body: JSON.stringify(body) });
@@ -229,6 +232,9 @@ describe("decision log database unreachable", () => {
     expect(text).toContain("decision_log");
     expect(text).toContain("cannot record decisions");
     expect(text).not.toMatch(/insert|select|params/i);
+    // Every refusal is counted (the 503s are visible to alerts).
+    expect(metrics.expose()).toMatch(/^decision_log_rejected_total 3$/m);
+    expect(metrics.expose()).toMatch(/^decision_log_database_down 1$/m);
     expect(await audit.close(100)).toBe(true);
   });
 });
