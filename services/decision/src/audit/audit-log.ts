@@ -10,7 +10,7 @@
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import type { Logger } from "@pp/shared/logging/logger.ts";
 import type { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
-import { isDataError, safeReason } from "./database-errors.ts";
+import { isDataError, isNoDatabase, safeReason } from "./database-errors.ts";
 
 export interface AuditSink {
   /** Commits the rows (all or none), or throws. */
@@ -78,6 +78,9 @@ interface Waiter {
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
+/** How long /ready waits for a database probe before saying it is not answering. */
+const CHECK_WAIT_MS = 500;
+
 type Count = { inc(labels?: undefined, amount?: number): void };
 
 export class BufferedAuditLog {
@@ -89,6 +92,9 @@ export class BufferedAuditLog {
   private closed = false;
   private downSince: number | undefined;
   private lastError: string | undefined;
+  /** The runtime has no database at all (Workers today): no retries. */
+  private permanent = false;
+  private probing: Promise<boolean> | null = null;
   readonly capacity: number;
   private readonly commitTimeoutMs: number;
   private readonly batchSize: number;
@@ -164,9 +170,24 @@ export class BufferedAuditLog {
    * decisions answer 503 at once and the writer retries in the background. */
   async check(): Promise<{ ok: boolean; reason?: string }> {
     if (this.closed) return { ok: false, reason: "decision log is closed (shutting down)" };
-    if (this.downSince === undefined) await this.attempt(() => this.options.sink.probe());
+    if (this.downSince === undefined) {
+      // One probe at a time; /ready waits briefly (the first one may be opening and migrating
+      // the database, which takes seconds) and the probe itself records up or down.
+      this.probing ??= this.attempt(() => this.options.sink.probe()).finally(() => {
+        this.probing = null;
+      });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const answered = await Promise.race([
+        this.probing.then(() => true),
+        new Promise<false>((r) => {
+          timer = setTimeout(r, CHECK_WAIT_MS, false);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!answered) return { ok: false, reason: "database not answering yet (opening?)" };
+    }
     if (this.downSince === undefined) return { ok: true };
-    this.kick();
+    if (!this.permanent) this.kick();
     const seconds = Math.round((Date.now() - this.downSince) / 1000);
     return { ok: false, reason: `cannot record decisions for ${seconds} s: ${this.lastError}` };
   }
@@ -275,6 +296,7 @@ export class BufferedAuditLog {
    * while the database is down it retries every retryMs, probing when nothing is queued. */
   private async loop(): Promise<void> {
     while (!this.closed) {
+      if (this.permanent) return this.refuseAllQueued();
       if (this.queue.length === 0 && this.downSince === undefined) return;
       if (this.queue.length === 0) {
         await this.attempt(() => this.options.sink.probe());
@@ -297,6 +319,15 @@ export class BufferedAuditLog {
         await this.pause();
       }
     }
+  }
+
+  /** No database on this runtime: nothing will change, so nothing waits or retries. */
+  private refuseAllQueued(): void {
+    for (const waiter of this.queue.splice(0)) {
+      this.counters.rejected?.inc(undefined, 1);
+      this.settle(waiter, new DecisionLogUnavailableError("down", "no database configured"));
+    }
+    this.queuedRows = 0;
   }
 
   private takeGroup(): Waiter[] {
@@ -359,6 +390,7 @@ export class BufferedAuditLog {
         );
       }
       this.lastError = why;
+      this.permanent = isNoDatabase(err);
       this.downSince ??= Date.now();
       return false;
     } finally {

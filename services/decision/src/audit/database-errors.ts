@@ -23,6 +23,11 @@ function codeOf(err: unknown): string | undefined {
 
 const SQLSTATE = /^[0-9A-Z]{5}$/;
 
+/** The runtime has no database configured (see store/lazy-database.ts): retrying is pointless. */
+export function isNoDatabase(err: unknown): boolean {
+  return codeOf(err) === "NO_DATABASE_CONFIGURED";
+}
+
 /** The database refused the rows' content (class 22 data exception, 23 integrity violation):
  * sending the same rows again would fail again, so they must be isolated, not retried. */
 export function isDataError(err: unknown): boolean {
