@@ -196,11 +196,12 @@ describe("decision log database unreachable", () => {
         ).db,
     );
     const metrics = new MetricsRegistry();
+    const lines: string[] = [];
     const audit = new BufferedAuditLog({
       sink: decisionLogSink(unreachable),
       commitTimeoutMs: 500,
       retryMs: 20,
-      logger: quiet,
+      logger: createLogger({ sink: (line) => lines.push(line) }),
       metrics,
     });
     const deps = depsWith({ audit, metrics });
@@ -232,6 +233,14 @@ describe("decision log database unreachable", () => {
     expect(text).toContain("decision_log");
     expect(text).toContain("cannot record decisions");
     expect(text).not.toMatch(/insert|select|params/i);
+    // The failure is logged once, by its error code: no statement, no parameters.
+    const failures = lines.filter((l) => l.includes("decision log write failed"));
+    expect(failures.length).toBeGreaterThanOrEqual(1);
+    expect(failures.length).toBeLessThanOrEqual(2);
+    for (const l of failures) {
+      expect(l).toContain("ECONNREFUSED");
+      expect(l).not.toMatch(/insert|c-1|email|params/i);
+    }
     // Every refusal is counted (the 503s are visible to alerts).
     expect(metrics.expose()).toMatch(/^decision_log_rejected_total 3$/m);
     expect(metrics.expose()).toMatch(/^decision_log_database_down 1$/m);
