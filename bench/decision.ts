@@ -1,7 +1,10 @@
 // Load test of the decision service on 127.0.0.1 (autocannon, bounded in time): /health, single
 // /decision and /decision/batch with 1,000 customers; prints requests/s, p50 and p99 and what the
 // decision log did. The forecast service runs beside it as a real process serving the demo
-// demo bundle (5,000 customers, the demo recipe); the decision log is PGlite in a temp dir.
+// bundle (5,000 customers, the demo recipe); the decision log is the embedded database in a temp dir.
+// "before" is the same service at BENCH_BASELINE_REF (default: the commit before decisions were
+// made durable before their answer, when rows were answered from a memory buffer), run from a
+// `git archive` copy beside the current code, so both figures come from one run on one machine.
 // Usage: bun bench/decision.ts [seconds per run, default 8]
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -10,6 +13,7 @@ import { join, resolve } from "node:path";
 import { demoBundleDir } from "../services/forecast/src/testing/demo-bundle-dir.ts";
 import { freePort } from "../shared/testing/free-port.ts";
 import { autocannon } from "./autocannon.ts";
+import { type BaselineCheckout, baselineCheckout } from "./baseline-checkout.ts";
 import { benchResults } from "./bench-results.ts";
 
 const seconds = Number(process.argv[2]?.startsWith("--") ? 8 : (process.argv[2] ?? 8));
@@ -18,12 +22,19 @@ const root = resolve(import.meta.dirname, "..");
 const bun = process.execPath;
 const key = "bench-key-0123456789";
 const dataDir = mkdtempSync(join(tmpdir(), "bench-decision-"));
+const baselineDataDir = mkdtempSync(join(tmpdir(), "bench-decision-before-"));
+const baselineRef = process.env.BENCH_BASELINE_REF || "edc4b437ed4089202b8d8c7a66143176be9d15db";
 const children: ChildProcess[] = [];
 
-async function start(service: string, env: Record<string, string>, readyPath: string) {
+async function start(
+  service: string,
+  env: Record<string, string>,
+  readyPath: string,
+  codeRoot = root,
+) {
   const port = await freePort();
-  const child = spawn(bun, [join(root, "services", service, "src/entry/bun.ts")], {
-    cwd: root,
+  const child = spawn(bun, [join(codeRoot, "services", service, "src/entry/bun.ts")], {
+    cwd: codeRoot,
     env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
     stdio: ["ignore", "ignore", "inherit"],
   });
@@ -44,14 +55,31 @@ function stopAll() {
 }
 process.on("exit", stopAll);
 
+let baseline: BaselineCheckout | undefined;
 try {
   const bundle = await demoBundleDir({ customers: 5000, seed: 42 });
   const forecast = await start("forecast", { MODEL_SOURCE: `bundle:${bundle}` }, "/ready");
-  const decision = await start(
-    "decision",
-    { FORECAST_URL: forecast, API_KEYS: key, DECISION_DATA_DIR: dataDir },
-    "/health",
-  );
+  const decisionEnv = { FORECAST_URL: forecast, API_KEYS: key };
+  const after = await start("decision", { ...decisionEnv, DECISION_DATA_DIR: dataDir }, "/health");
+  let before: string | undefined;
+  try {
+    baseline = baselineCheckout(root, baselineRef, [
+      "package.json",
+      "shared",
+      "ml",
+      "services/decision",
+    ]);
+    before = await start(
+      "decision",
+      { ...decisionEnv, DECISION_DATA_DIR: baselineDataDir },
+      "/health",
+      baseline.dir,
+    );
+  } catch (err) {
+    console.error(
+      `no "before" figures: baseline ${baselineRef} unavailable (${String(err).slice(0, 200)})`,
+    );
+  }
   const ids = (
     JSON.parse(readFileSync(join(bundle, "customers.json"), "utf8")) as { ids: string[] }
   ).ids;
@@ -69,19 +97,22 @@ try {
     actions,
     budget: 200,
   });
-  // Warm-up: opens the decision database (PGlite, migrations, default policy).
-  for (let i = 0; i < 100; i++) {
-    const res = await fetch(`${decision}/decision`, { method: "POST", headers, body: single });
-    if (res.ok) break;
-    await new Promise((r) => setTimeout(r, 200));
+  for (const base of [after, before]) {
+    if (!base) continue;
+    // Warm-up: opens the decision database (PGlite, migrations, default policy).
+    for (let i = 0; i < 100; i++) {
+      const res = await fetch(`${base}/decision`, { method: "POST", headers, body: single });
+      if (res.ok) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const batchCheck = await fetch(`${base}/decision/batch`, {
+      method: "POST",
+      headers,
+      body: batch,
+    });
+    if (!batchCheck.ok)
+      throw new Error(`batch answered ${batchCheck.status}: ${await batchCheck.text()}`);
   }
-  const batchCheck = await fetch(`${decision}/decision/batch`, {
-    method: "POST",
-    headers,
-    body: batch,
-  });
-  if (!batchCheck.ok)
-    throw new Error(`batch answered ${batchCheck.status}: ${await batchCheck.text()}`);
 
   const runs = [
     { name: "GET /health", path: "/health", method: "GET" as const, connections: 10 },
@@ -101,32 +132,63 @@ try {
     },
   ];
   console.log(
-    `decision service benchmark: ${seconds} s per run, bun ${Bun.version}, 2 processes + autocannon on one machine`,
+    `decision service benchmark: ${seconds} s per run, bun ${Bun.version}, 3 processes + autocannon on one machine`,
   );
-  console.log("route                          conns   req/s    p50 ms   p99 ms   non-2xx");
+  console.log(
+    `before = ${baselineRef.slice(0, 10)} (answered from a memory buffer), after = this checkout (answered after the commit)`,
+  );
+  console.log("route                          conns  version   req/s    p50 ms   p99 ms   non-2xx");
+  const measured = new Map<string, number>();
   for (const run of runs) {
-    const result = await autocannon({
-      url: `${decision}${run.path}`,
-      method: run.method,
-      headers: run.method === "POST" ? headers : {},
-      ...(run.body ? { body: run.body } : {}),
-      connections: run.connections,
-      duration: seconds,
-    });
-    results.add(`decision ${run.name}: req/s`, Math.round(result.requests.average), "req/s");
-    results.add(`decision ${run.name}: p99`, result.latency.p99, "ms");
-    console.log(
-      `${run.name.padEnd(30)} ${String(run.connections).padStart(5)} ${result.requests.average.toFixed(0).padStart(7)} ${String(result.latency.p50).padStart(9)} ${String(result.latency.p99).padStart(8)} ${String(result.non2xx + result.errors).padStart(9)}`,
-    );
+    const versions =
+      run.path === "/health"
+        ? [["after", after]]
+        : [
+            ["before", before],
+            ["after", after],
+          ];
+    for (const [label, base] of versions) {
+      if (!base) continue;
+      const result = await autocannon({
+        url: `${base}${run.path}`,
+        method: run.method,
+        headers: run.method === "POST" ? headers : {},
+        ...(run.body ? { body: run.body } : {}),
+        connections: run.connections,
+        duration: seconds,
+      });
+      const suffix = label === "before" ? " (before)" : "";
+      measured.set(`${run.name} ${label}`, result.requests.average);
+      results.add(
+        `decision ${run.name}${suffix}: req/s`,
+        Math.round(result.requests.average),
+        "req/s",
+      );
+      results.add(`decision ${run.name}${suffix}: p99`, result.latency.p99, "ms");
+      console.log(
+        `${run.name.padEnd(30)} ${String(run.connections).padStart(5)}  ${(label as string).padEnd(7)} ${result.requests.average.toFixed(0).padStart(7)} ${String(result.latency.p50).padStart(9)} ${String(result.latency.p99).padStart(8)} ${String(result.non2xx + result.errors).padStart(9)}`,
+      );
+    }
   }
-  const metrics = await (await fetch(`${decision}/metrics`)).text();
+  const ratio =
+    (measured.get("POST /decision after") ?? 0) / (measured.get("POST /decision before") ?? 0);
+  if (Number.isFinite(ratio) && ratio > 0) {
+    console.log(
+      `single /decision after/before: ${(100 * ratio).toFixed(0)}% of the buffered throughput`,
+    );
+    results.add("decision POST /decision: after/before", Math.round(1000 * ratio) / 1000, "ratio");
+  }
+  const metrics = await (await fetch(`${after}/metrics`)).text();
   const pick = (name: string) => metrics.match(new RegExp(`^${name} (\\S+)$`, "m"))?.[1] ?? "?";
   console.log(
-    `decision log: ${pick("decision_log_rows_written_total")} rows written, ` +
-      `${pick("decision_log_buffered_rows")} still buffered, ${pick("decision_log_rejected_total")} decisions refused (buffer full)`,
+    `decision log (after): ${pick("decision_log_rows_written_total")} rows committed, ` +
+      `${pick("decision_log_buffered_rows")} waiting, ${pick("decision_log_rejected_total")} decisions refused, ` +
+      `${pick("decision_log_dead_letter_rows_total")} dead-lettered`,
   );
 } finally {
   stopAll();
   await new Promise((r) => setTimeout(r, 500));
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(baselineDataDir, { recursive: true, force: true });
+  baseline?.remove();
 }

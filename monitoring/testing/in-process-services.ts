@@ -22,7 +22,7 @@ import { parseConfig as parseDecisionConfig } from "../../services/decision/src/
 import {
   buildDecisionDeps,
   type DecisionDeps,
-  forecastReachableCheck,
+  forecastReadyCheck,
 } from "../../services/decision/src/deps.ts";
 import { inProcessTransport } from "../../services/decision/src/forecast-client/forecast-transports.ts";
 import { createApp as createForecastApp } from "../../services/forecast/src/app.ts";
@@ -72,7 +72,7 @@ export async function startInProcessServices(): Promise<InProcessServices> {
   const inProcessFetch = (async (input: RequestInfo | URL) =>
     forecast.request(new URL(String(input)).pathname)) as typeof fetch;
   decisionDeps.readiness = decisionDeps.readiness.map((check) =>
-    check.name === "forecast" ? forecastReachableCheck(decisionConfig, inProcessFetch) : check,
+    check.name === "forecast" ? forecastReadyCheck(decisionConfig, inProcessFetch) : check,
   );
   const decision = createDecisionApp(decisionDeps);
   // With `ml campaign report` results stored, the decision service shows campaign gauges.

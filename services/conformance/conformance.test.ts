@@ -362,12 +362,34 @@ for (const runtime of runtimeNames) {
       });
 
       test(`${service}: GET /ready is 200 while its dependencies are up`, async () => {
-        const res = await call(svc(), `/ready`);
-        expect(res.status).toBe(200);
-        const body = (await res.json()) as { status: string; checks: Array<{ ok: boolean }> };
+        // Decision opens (and migrates) its database on first use: /ready says "not answering
+        // yet" until then, so give it the time it needs (bounded).
+        let res = await call(svc(), `/ready`);
+        for (let i = 0; i < 200 && res.status !== 200 && runtime !== "workerd"; i++) {
+          await res.text();
+          await Bun.sleep(200);
+          res = await call(svc(), `/ready`);
+        }
+        if (service === "decision" && runtime === "workerd") {
+          // No database on Workers yet: decisions cannot be recorded, so it is honestly not ready.
+          expect(res.status).toBe(503);
+          const error = await errorOf(res);
+          const checks = (error.details as { checks: Array<{ name: string; status: string }> })
+            .checks;
+          expect(checks).toContainEqual(
+            expect.objectContaining({ name: "decision_log", status: "failing" }),
+          );
+          expect(checks).toContainEqual(
+            expect.objectContaining({ name: "forecast", status: "ok" }),
+          );
+          return;
+        }
+        const text = await res.text();
+        expect(`${res.status} ${text.slice(0, 300)}`).toStartWith("200 ");
+        const body = JSON.parse(text) as { status: string; checks: Array<{ ok: boolean }> };
         expect(body.status).toBe("ready");
         expect(body.checks.every((c) => c.ok)).toBe(true);
-      });
+      }, 60_000);
 
       for (const route of jsonPostRoutes[service]) {
         test(`${service}: POST ${route} with malformed JSON is a 400 naming the problem`, async () => {
@@ -383,17 +405,23 @@ for (const runtime of runtimeNames) {
       }
     }
 
-    // Last: stopping forecast must turn decision's readiness into a 503 naming forecast.
-    test("decision: GET /ready is 503 naming forecast once forecast is down", async () => {
+    // Last: with forecast stopped, decision's readiness names it as degraded (decisions still
+    // work: they fall back or fail per policy, and are recorded either way).
+    test("decision: GET /ready reports forecast degraded once forecast is down", async () => {
       await pair.forecast.stop();
       const res = await call(pair.decision, `/ready`);
-      expect(res.status).toBe(503);
-      const error = await errorOf(res);
-      expect(error.code).toBe("not_ready");
-      expect(error.message).toContain("forecast");
-      const details = error.details as { checks: Array<{ name: string; ok: boolean }> };
-      expect(details.checks).toContainEqual(
-        expect.objectContaining({ name: "forecast", ok: false }),
+      const body = (await res.json()) as {
+        status?: string;
+        checks?: Array<{ name: string; status: string }>;
+        error?: { details: { checks: Array<{ name: string; status: string }> } };
+      };
+      if (runtime !== "workerd") {
+        expect(res.status).toBe(200);
+        expect(body.status).toBe("degraded");
+      }
+      const checks = body.checks ?? body.error?.details.checks ?? [];
+      expect(checks).toContainEqual(
+        expect.objectContaining({ name: "forecast", status: "degraded" }),
       );
     });
   });

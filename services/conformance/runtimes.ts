@@ -85,6 +85,10 @@ async function command(
         "--allow-net",
         "--allow-env",
         "--allow-read",
+        // decision keeps its PGlite database on disk; never prompt (a prompt blocks the process)
+        "--allow-write",
+        "--allow-sys",
+        "--no-prompt",
         entry(service, "deno.ts"),
       ];
     case "workerd": {

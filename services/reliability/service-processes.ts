@@ -45,7 +45,11 @@ async function waitFor(url: string, ok: (res: Response) => boolean, what: string
   throw new Error(`${what} did not become ready: ${last}`);
 }
 
-function startProcess(name: string, env: Record<string, string>, port: number): ServiceProcess {
+export function startProcess(
+  name: string,
+  env: Record<string, string>,
+  port: number,
+): ServiceProcess {
   const child = spawn(process.execPath, [join(root, "services", name, "src/entry/bun.ts")], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: "error", ...env, PORT: String(port), HOST: "127.0.0.1" },

@@ -71,6 +71,7 @@ for (const driver of testDrivers()) {
         "campaign_results",
         "customer_features",
         "decision_log",
+        "decision_log_dead_letter",
         "forecast_tracking",
         "model_versions",
         "models",

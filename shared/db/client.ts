@@ -50,12 +50,19 @@ export function databaseOptionsFromEnv(
   return databaseUrl ? { databaseUrl } : { dataDir: env.DATA_DIR?.trim() || "./.data" };
 }
 
+/** Seconds before reconnecting after the `retries`-th failed connection: postgres.js's default
+ * grows to 20 s during an outage (so a service came back up to ~30 s after the database did);
+ * capped at 0.5 s, a service is back within about half a second. */
+export function reconnectBackoff(retries: number): number {
+  return Math.min(0.05 * 2 ** retries, 0.5);
+}
+
 type ClientFactory = (max: number) => postgres.Sql;
 
 function openPostgres(url: string, max: number): DatabaseHandle {
   return openThroughPostgresJs(
     "postgres",
-    (m) => postgres(url, { max: m, onnotice: () => {} }),
+    (m) => postgres(url, { max: m, onnotice: () => {}, backoff: reconnectBackoff }),
     max,
     async () => {},
   );
@@ -76,6 +83,7 @@ function openPglite(dataDir: string, max: number): DatabaseHandle {
       max: m,
       prepare: false,
       onnotice: () => {},
+      backoff: reconnectBackoff,
       // postgres.js takes a connected socket from `socket` (documented, missing from its types).
       ...({ socket: () => embeddedSocket(dataDir) } as object),
     });

@@ -154,6 +154,8 @@ export const apiKeys = pgTable(
     keyHash: text("key_hash").notNull(),
     createdAt: createdAt(),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    /** What the key may do: "decide" (/decision*), "admin" (/admin/*). Older keys: decide only. */
+    scopes: text("scopes").array().notNull().default(["decide"]),
   },
   (t) => [uniqueIndex("api_keys_key_hash_unique").on(t.keyHash)],
 );
@@ -218,6 +220,24 @@ export const campaignResults = pgTable(
     unique("campaign_results_campaign_window_unique").on(t.campaignId, t.windowEnd),
     index("campaign_results_reported_at_idx").on(t.reportedAt),
   ],
+);
+
+/**
+ * Decision log rows the database refused for their content (the decision service's writer moves
+ * them here so the rows after them are written). `row_json` is the row as JSON text, in which
+ * NUL and lone surrogates are escapes, so it can always be stored. Owner: services/decision audit.
+ */
+export const decisionLogDeadLetter = pgTable(
+  "decision_log_dead_letter",
+  {
+    id: serial("id").primaryKey(),
+    decisionId: uuid("decision_id").notNull(),
+    failedAt: timestamp("failed_at", { withTimezone: true }).notNull().defaultNow(),
+    /** SQLSTATE and class of the refusal, never the statement. */
+    reason: text("reason").notNull(),
+    rowJson: text("row_json").notNull(),
+  },
+  (t) => [index("decision_log_dead_letter_failed_at_idx").on(t.failedAt)],
 );
 
 export type ModelRow = typeof models.$inferSelect;

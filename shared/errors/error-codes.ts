@@ -11,6 +11,7 @@ export const errorStatus = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  unprocessable: 422,
   rate_limited: 429,
   internal: 500,
   bad_gateway: 502,
@@ -41,6 +42,8 @@ export function codeForStatus(status: number): ErrorCode {
       return "payload_too_large";
     case 415:
       return "unsupported_media_type";
+    case 422:
+      return "unprocessable";
     case 429:
       return "rate_limited";
     case 502:

@@ -4,6 +4,11 @@
 import type { MiddlewareHandler } from "hono";
 import type { z } from "zod";
 import { AppError, type FieldIssue } from "./app-error.ts";
+import {
+  findUnstorableText,
+  mayHoldUnstorableText,
+  unstorableTextProblem,
+} from "./storable-text.ts";
 
 /** The part of a zod (v3 or v4) issue that is reported back. */
 interface IssueLike {
@@ -29,6 +34,13 @@ export function validationError(issues: ReadonlyArray<IssueLike>, root = "body")
   const more = details.length > 3 ? ` (and ${details.length - 3} more)` : "";
   return new AppError("validation_error", `Invalid ${root}: ${summary}${more}`, { details });
 }
+
+/** For `.refine(isStorableText, unstorableTextError)` on strings from paths and queries
+ * (JSON bodies are checked whole by jsonBody). */
+export const isStorableText = (text: string): boolean => unstorableTextProblem(text) === undefined;
+export const unstorableTextError = {
+  error: "contains a NUL character or an unpaired surrogate, which cannot be stored",
+};
 
 const targetRoot: Record<string, string> = {
   json: "body",
@@ -94,6 +106,11 @@ export function jsonBody<T extends z.ZodType>(
       throw new AppError("bad_request", `Request body is not valid JSON: ${problem}`, {
         details: [{ path: "body", message: problem }],
       });
+    }
+    // NUL and unpaired surrogates cannot be stored; only \u escapes produce them here.
+    if (mayHoldUnstorableText(text)) {
+      const unstorable = findUnstorableText(value);
+      if (unstorable.length > 0) throw validationError(unstorable, "body");
     }
     const fast = options.fastPath?.(value);
     if (fast !== undefined) {

@@ -110,15 +110,16 @@ function serviceApp(limiter: TokenBucketLimiter | null) {
 }
 
 describe("rateLimit middleware in createServiceApp", () => {
-  test("429 JSON with Retry-After per API key; probes and metrics are never limited", async () => {
+  test("429 JSON with Retry-After per client address; probes and metrics are never limited", async () => {
     const clock = fakeClock();
     const app = serviceApp(new TokenBucketLimiter({ ratePerSecond: 1, burst: 2, now: clock.now }));
-    const call = (key: string) =>
-      app.request("/work", {
-        method: "POST",
-        body: "x",
-        headers: { Authorization: `Bearer ${key}` },
-      });
+    const call = (address: string) =>
+      app.request(
+        "/work",
+        // a fresh random key each time changes nothing: the address is what counts
+        { method: "POST", body: "x", headers: { Authorization: `Bearer ${crypto.randomUUID()}` } },
+        { requestIP: () => ({ address }) },
+      );
     expect((await call("alice")).status).toBe(200);
     const second = await call("alice");
     expect(second.headers.get("x-ratelimit-remaining")).toBe("0");
@@ -133,7 +134,7 @@ describe("rateLimit middleware in createServiceApp", () => {
         details: { limit_per_second: 1, burst: 2, retry_after_s: 1 },
       },
     });
-    expect((await call("bob")).status).toBe(200); // another key, another bucket
+    expect((await call("bob")).status).toBe(200); // another address, another bucket
     for (let i = 0; i < 5; i++) {
       expect((await app.request("/health")).status).toBe(200);
       expect((await app.request("/ready")).status).toBe(200);
@@ -144,7 +145,7 @@ describe("rateLimit middleware in createServiceApp", () => {
     expect((await call("alice")).status).toBe(200);
   });
 
-  test("X-API-Key counts as a key; without one the client address is the key", async () => {
+  test("an unverified key is ignored (a random key per request must not get a fresh bucket): the client address is the key", async () => {
     const seen: string[] = [];
     const app = new Hono<AppEnv>();
     app.get("/k", (c) => {
@@ -152,10 +153,10 @@ describe("rateLimit middleware in createServiceApp", () => {
       return c.body(null, 204);
     });
     const server = { requestIP: () => ({ address: "10.1.2.3" }) };
-    await app.request("/k", { headers: { "X-API-Key": "abc" } });
-    await app.request("/k", {}, server);
+    await app.request("/k", { headers: { "X-API-Key": "abc" } }, server);
+    await app.request("/k", { headers: { Authorization: "Bearer xyz" } }, server);
     await app.request("/k");
-    expect(seen).toEqual(["key:abc", "ip:10.1.2.3", "ip:unknown"]);
+    expect(seen).toEqual(["ip:10.1.2.3", "ip:10.1.2.3", "ip:unknown"]);
   });
 
   test("no limiter configured: nothing is refused", async () => {

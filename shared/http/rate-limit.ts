@@ -1,5 +1,5 @@
-// Per-client rate limiting: a token bucket per API key (or per client address when no key is
-// sent), in memory, with an injected clock. Over the limit a request gets 429 `rate_limited` with
+// Per-client rate limiting: a token bucket per client address (or per verified API key, where a
+// service verifies keys), in memory, with an injected clock. Over the limit a request gets 429 `rate_limited` with
 // `Retry-After`. Configured per service by RATE_LIMIT_RPS / RATE_LIMIT_BURST (0 rps = off).
 import type { Context, MiddlewareHandler } from "hono";
 import { z } from "zod";
@@ -140,15 +140,28 @@ export function clientAddress(c: Context<AppEnv>): string | undefined {
 }
 
 /**
- * The bucket a request counts against: its API key (`Authorization: Bearer` or `X-API-Key`),
- * else its client address. A key is used as presented, valid or not, so a caller guessing keys is
- * limited too; the map is capped, so random keys cannot grow it without bound.
+ * The bucket of a request whose key nobody verified: its client address. A presented key is NOT
+ * used (a random key per request would get a fresh bucket each time); services that verify keys
+ * limit per verified key themselves (see the decision service's requireApiKey).
  */
 export function rateLimitKey(c: Context<AppEnv>): string {
-  const bearer = /^Bearer\s+(\S{1,512})\s*$/i.exec(c.req.header("authorization") ?? "")?.[1];
-  const apiKey = bearer ?? c.req.header("x-api-key")?.slice(0, 512);
-  if (apiKey) return `key:${apiKey}`;
   return `ip:${clientAddress(c) ?? "unknown"}`;
+}
+
+/** The 429 answered when a bucket is empty. */
+export function rateLimitError(limiter: TokenBucketLimiter, retryAfterSeconds: number): AppError {
+  return new AppError(
+    "rate_limited",
+    `Rate limit of ${limiter.ratePerSecond} requests/s (burst ${limiter.burst}) exceeded; retry after ${retryAfterSeconds} s`,
+    {
+      details: {
+        limit_per_second: limiter.ratePerSecond,
+        burst: limiter.burst,
+        retry_after_s: retryAfterSeconds,
+      },
+      headers: { "Retry-After": String(retryAfterSeconds) },
+    },
+  );
 }
 
 /** Paths never limited: probes and scrapes must work while a client is being throttled. */
@@ -164,20 +177,7 @@ export function rateLimit(
   return async function rateLimiter(c, next) {
     if (skip.has(c.req.path)) return next();
     const decision = limiter.take(keyOf(c));
-    if (!decision.allowed) {
-      throw new AppError(
-        "rate_limited",
-        `Rate limit of ${limiter.ratePerSecond} requests/s (burst ${limiter.burst}) exceeded; retry after ${decision.retryAfterSeconds} s`,
-        {
-          details: {
-            limit_per_second: limiter.ratePerSecond,
-            burst: limiter.burst,
-            retry_after_s: decision.retryAfterSeconds,
-          },
-          headers: { "Retry-After": String(decision.retryAfterSeconds) },
-        },
-      );
-    }
+    if (!decision.allowed) throw rateLimitError(limiter, decision.retryAfterSeconds);
     await next();
     c.header("X-RateLimit-Remaining", String(decision.remaining));
   };

@@ -15,9 +15,10 @@ describe("runReadinessChecks", () => {
     ]);
     expect(report.ready).toBe(false);
     expect(report.checks.map(({ duration_ms: _, ...c }) => c)).toEqual([
-      { name: "model", ok: true },
-      { name: "db", ok: false, reason: "connection refused" },
-      { name: "cache", ok: false, reason: "exploded" },
+      { name: "model", status: "ok", ok: true },
+      { name: "db", status: "failing", ok: false, reason: "connection refused" },
+      // A thrown message may carry anything (a query and its parameters): only its name is shown.
+      { name: "cache", status: "failing", ok: false, reason: "check failed (Error)" },
     ]);
     expect((await runReadinessChecks([])).ready).toBe(true);
   });
@@ -29,7 +30,12 @@ describe("runReadinessChecks", () => {
     ]);
     expect(report.ready).toBe(true);
     expect(report.degraded).toBe(true);
-    expect(report.checks[0]).toMatchObject({ ok: true, degraded: true, reason: "registry down" });
+    expect(report.checks[0]).toMatchObject({
+      status: "degraded",
+      ok: true,
+      degraded: true,
+      reason: "registry down",
+    });
     expect(
       (await runReadinessChecks([{ name: "x", check: async () => ({ ok: true }) }])).degraded,
     ).toBe(false);

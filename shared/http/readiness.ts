@@ -21,12 +21,17 @@ export interface ReadinessReport {
   degraded: boolean;
   checks: Array<{
     name: string;
+    /** ok, degraded (still ready) or failing (not ready). */
+    status: "ok" | "degraded" | "failing";
     ok: boolean;
     degraded?: boolean;
     reason?: string;
     duration_ms: number;
   }>;
 }
+
+/** Reasons are short by design: /ready is unauthenticated and must not carry data. */
+const MAX_REASON_CHARS = 200;
 
 /** Runs all checks concurrently; a check that throws or exceeds `timeoutMs` fails. */
 export async function runReadinessChecks(
@@ -49,16 +54,34 @@ export async function runReadinessChecks(
       try {
         result = await Promise.race([check(), timeout]);
       } catch (err) {
-        result = { ok: false, reason: err instanceof Error ? err.message : String(err) };
+        // A thrown error's message can carry anything (a query, its parameters): name it only.
+        result = {
+          ok: false,
+          reason: `check failed (${err instanceof Error ? err.name : "error"})`,
+        };
       } finally {
         clearTimeout(timer);
       }
       const duration_ms = Math.round((now() - started) * 1000) / 1000;
+      const reason = (result.reason ?? "").slice(0, MAX_REASON_CHARS);
       if (result.ok && result.degraded)
-        return { name, ok: true, degraded: true, reason: result.reason ?? "degraded", duration_ms };
+        return {
+          name,
+          status: "degraded" as const,
+          ok: true,
+          degraded: true,
+          reason: reason || "degraded",
+          duration_ms,
+        };
       return result.ok
-        ? { name, ok: true, duration_ms }
-        : { name, ok: false, reason: result.reason ?? "check failed", duration_ms };
+        ? { name, status: "ok" as const, ok: true, duration_ms }
+        : {
+            name,
+            status: "failing" as const,
+            ok: false,
+            reason: reason || "check failed",
+            duration_ms,
+          };
     }),
   );
   const ready = results.every((r) => r.ok);

@@ -16,7 +16,9 @@ export function createServiceApp(deps: ServiceDeps): Hono<AppEnv> {
   app.use(requestLogger({ logger: deps.logger, now: deps.now }));
   app.use(httpMetrics({ registry: deps.metrics, service: deps.service, now: deps.now }));
   // After logging and metrics, so throttled requests are logged and counted (429).
-  if (deps.rateLimiter) app.use(rateLimit(deps.rateLimiter));
+  if (deps.rateLimiter) {
+    app.use(rateLimit(deps.rateLimiter, deps.rateLimitKeyOf ? { keyOf: deps.rateLimitKeyOf } : {}));
+  }
   app.onError(handleError);
   app.notFound(notFoundHandler(app));
 

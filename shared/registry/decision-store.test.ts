@@ -1,9 +1,8 @@
-// The decision log, the policy store and the API key store on both drivers.
+// The decision log and the policy store on both drivers (API keys: services/decision/src/auth).
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { NewDecisionLogRow } from "../db/schema.ts";
 import { openTestDatabase, type TestDatabase, testDrivers } from "../db/test-databases.ts";
-import { ApiKeyStore } from "./api-key-store.ts";
 import { DecisionLogRepository } from "./decision-log.ts";
 import { PolicyStore } from "./policy-store.ts";
 import { RegistryInputError, RegistryNotFoundError } from "./registry-errors.ts";
@@ -98,23 +97,6 @@ for (const driver of testDrivers()) {
       expect(added.map((p) => p.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
       await Promise.all(added.map((p) => store.activate("race", p.version)));
       expect((await store.list()).filter((p) => p.active)).toHaveLength(1);
-    });
-
-    test("API keys: shown once, stored hashed, verified until revoked", async () => {
-      const keys = new ApiKeyStore(t.handle.db);
-      const { key, row } = await keys.create("dashboard");
-      const other = await keys.create("batch");
-      expect(key).toMatch(/^pp_[A-Za-z0-9_-]{43}$/);
-      expect(other.key).not.toBe(key);
-      expect(row.keyHash).not.toContain(key.slice(3));
-      expect((await keys.verify(key))?.id).toBe(row.id);
-      expect(await keys.verify(`${key}x`)).toBeNull();
-      expect(await keys.verify("not-a-key")).toBeNull();
-      expect(await keys.revoke(row.id)).toBe(true);
-      expect(await keys.revoke(row.id)).toBe(false);
-      expect(await keys.verify(key)).toBeNull();
-      expect((await keys.verify(other.key))?.name).toBe("batch");
-      await expect(keys.create(" ")).rejects.toBeInstanceOf(RegistryInputError);
     });
   });
 }

@@ -5,7 +5,7 @@ import { parseConfig as parseForecastConfig } from "../../forecast/src/config.ts
 import { buildForecastDeps } from "../../forecast/src/deps.ts";
 import { createApp } from "./app.ts";
 import { parseConfig } from "./config.ts";
-import { buildDecisionDeps, forecastReachableCheck } from "./deps.ts";
+import { buildDecisionDeps, forecastReadyCheck } from "./deps.ts";
 
 const quiet = createLogger({ sink: () => {} });
 
@@ -35,15 +35,15 @@ describe("decision readiness", () => {
     const app = createApp(
       buildDecisionDeps(config, {
         runtime: "test",
-        overrides: { logger: quiet, readiness: [forecastReachableCheck(config, viaApp)] },
+        overrides: { logger: quiet, readiness: [forecastReadyCheck(config, viaApp)] },
       }),
     );
     const res = await app.request("/ready");
     expect(res.status).toBe(200);
-    expect(seen).toEqual(["http://forecast.internal:8001/health"]);
+    expect(seen).toEqual(["http://forecast.internal:8001/ready"]);
   });
 
-  test("503 naming forecast when it does not answer", async () => {
+  test("degraded (still ready) naming forecast when it does not answer; no URL or error text", async () => {
     const config = parseConfig({ FORECAST_URL: "http://forecast.internal:8001" });
     const refused = (async () => {
       throw new TypeError("connection refused");
@@ -51,16 +51,17 @@ describe("decision readiness", () => {
     const app = createApp(
       buildDecisionDeps(config, {
         runtime: "test",
-        overrides: { logger: quiet, readiness: [forecastReachableCheck(config, refused)] },
+        overrides: { logger: quiet, readiness: [forecastReadyCheck(config, refused)] },
       }),
     );
     const res = await app.request("/ready");
-    expect(res.status).toBe(503);
-    const body = (await res.json()) as { error: { code: string; message: string } };
-    expect(body.error).toMatchObject({
-      code: "not_ready",
-      message:
-        "Not ready: forecast: http://forecast.internal:8001/health unreachable: connection refused",
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { status: string; checks: unknown[] };
+    expect(body.status).toBe("degraded");
+    expect(body.checks[0]).toMatchObject({
+      name: "forecast",
+      status: "degraded",
+      reason: "forecast unreachable",
     });
   });
 

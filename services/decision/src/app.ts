@@ -5,6 +5,7 @@ import { createServiceApp } from "@pp/shared/http/service-app.ts";
 import type { Hono } from "hono";
 import { requireApiKey } from "./auth/require-api-key.ts";
 import type { DecisionDeps } from "./deps.ts";
+import { registerAdminKeys } from "./routes/admin-keys.ts";
 import { registerAdminPolicies } from "./routes/admin-policies.ts";
 import { registerCampaignPages } from "./routes/campaign-pages.ts";
 import { registerDecision } from "./routes/decision.ts";
@@ -12,15 +13,19 @@ import { registerDecisionBatch } from "./routes/decision-batch.ts";
 
 export function createApp(deps: DecisionDeps): Hono<AppEnv> {
   const app = createServiceApp(deps);
-  // /health, /ready and /metrics stay open; everything below needs an API key.
-  const auth = requireApiKey(deps.apiKeys);
+  // /health, /ready and /metrics stay open; decisions need the decide scope, /admin/* admin.
+  const decide = requireApiKey(deps.apiKeys, "decide", deps.keyRateLimiter);
+  const admin = requireApiKey(deps.apiKeys, "admin", deps.keyRateLimiter);
   const limit = bodySizeLimit(deps.config.MAX_BODY_BYTES);
   app.use("/decision", limit);
+  app.use("/decision/batch", limit);
   app.use("/admin/*", limit);
-  registerDecision(app, deps, auth);
-  registerDecisionBatch(app, deps, auth);
-  registerAdminPolicies(app, deps, auth);
-  // ADMIN-SCOPE: the campaign pages are admin pages; give them the admin-scope check when it lands.
-  registerCampaignPages(app, deps, auth);
+  app.use("/admin/*", admin);
+  registerDecision(app, deps, decide);
+  registerDecisionBatch(app, deps, decide);
+  registerAdminPolicies(app, deps);
+  registerAdminKeys(app, deps);
+  // Campaign pages are admin pages (an admin key, or a signed link the route checks itself).
+  registerCampaignPages(app, deps, admin);
   return app;
 }

@@ -26,6 +26,8 @@ export const decisionConfigSchema = z.object({
   LOG_LEVEL: logLevelVar,
   /** Base URL of the forecast service. */
   FORECAST_URL: httpUrlVar().default("http://127.0.0.1:8001"),
+  /** Sent as X-API-Key to forecast when it has FORECAST_API_KEYS set. */
+  FORECAST_API_KEY: z.string().min(1).optional(),
   /** Timeout of one call to the forecast service. */
   FORECAST_TIMEOUT_MS: positiveInt(2000, 120_000),
   /** Consecutive forecast failures that open the circuit breaker. */
@@ -39,20 +41,25 @@ export const decisionConfigSchema = z.object({
     .optional(),
   /** Embedded database directory; defaults to DATA_DIR (one store with the forecast service). */
   DECISION_DATA_DIR: z.string().min(1).default("./.data"),
-  /** Comma-separated API keys accepted in addition to the stored ones (local runs). */
+  /** Comma-separated API keys (scope decide) accepted in addition to the stored ones (local runs). */
   API_KEYS: listVar().default([]),
-  /** Most decision-log rows held in memory while the database is unreachable. */
+  /** Comma-separated API keys with the admin scope (/admin/*), for local runs. */
+  ADMIN_API_KEYS: listVar().default([]),
+  /** Most decision-log rows waiting for their commit (their requests wait too); past it, 503. */
   DECISION_LOG_BUFFER_ROWS: positiveInt(100_000),
+  /** Longest a decision waits for its record to commit before it is refused with 503. */
+  DECISION_LOG_COMMIT_TIMEOUT_MS: positiveInt(2000, 60_000),
   /** How long the active policy is cached before re-reading it. */
   POLICY_CACHE_MS: positiveInt(5000, 3_600_000),
-  /** Largest body of /decision and the admin API (/decision/batch has its own 32 MiB). */
+  /** Largest body of /decision, /decision/batch and the admin API; keep it ≤ forecast's
+   * MAX_BODY_BYTES (same default), since batch customers are forwarded to /forecast. */
   MAX_BODY_BYTES: positiveInt(10 * 1024 * 1024, 1024 * 1024 * 1024),
   /**
    * Key of the campaign control-group hash (HMAC-SHA-256 of campaign and customer) and of the
    * campaign page's signed links. Unset: a fixed development key (logged as a warning at start).
    */
   CAMPAIGN_SECRET: z.string().min(16, { error: "must be at least 16 characters" }).optional(),
-  /** RATE_LIMIT_RPS (0 = off) and RATE_LIMIT_BURST, per API key or client address. */
+  /** RATE_LIMIT_RPS (0 = off) and RATE_LIMIT_BURST, per verified API key, else per client address. */
   ...rateLimitConfigShape,
 });
 

@@ -2,8 +2,8 @@
 // The database is injected as a lazy provider: the app itself stays runtime-neutral, and the
 // Bun/Node/Deno entries hand it the real one (Workers run without: decisions answer 503 there).
 
-import { rateLimiterFromConfig } from "@pp/shared/http/rate-limit.ts";
-import { httpReadinessCheck, type ReadinessCheck } from "@pp/shared/http/readiness.ts";
+import { rateLimiterFromConfig, type TokenBucketLimiter } from "@pp/shared/http/rate-limit.ts";
+import type { ReadinessCheck } from "@pp/shared/http/readiness.ts";
 import type { ServiceDeps } from "@pp/shared/http/service-deps.ts";
 import { createLogger, type Logger } from "@pp/shared/logging/logger.ts";
 import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
@@ -32,29 +32,44 @@ export interface DecisionDeps extends ServiceDeps {
   campaigns: ControlAssignment;
   /** The campaign_incremental_profit gauges (read from campaign_results). */
   campaignMetrics: CampaignMetrics;
+  /** Applied after key verification: per verified key, else per client address. */
+  keyRateLimiter: TokenBucketLimiter | null;
 }
 
 export const serviceName = "decision";
 export const serviceVersion: string = packageJson.version;
 
-/** Ready when the forecast service answers its liveness probe. */
-export function forecastReachableCheck(config: DecisionConfig, fetchImpl?: typeof fetch) {
-  const url = new URL("/health", config.FORECAST_URL).href;
-  return httpReadinessCheck("forecast", url, fetchImpl ? { fetch: fetchImpl } : {});
-}
-
-/** Not ready while the decision log buffer is full (decisions would be refused). */
-export function auditBufferCheck(audit: DecisionAudit): ReadinessCheck {
+/** Degraded (still ready) while the forecast service is not ready: decisions fall back or fail
+ * per policy, but they are still recorded. The reason is short; no body is passed on. */
+export function forecastReadyCheck(
+  config: DecisionConfig,
+  fetchImpl?: typeof fetch,
+): ReadinessCheck {
+  const url = new URL("/ready", config.FORECAST_URL).href;
+  const doFetch = fetchImpl ?? fetch;
   return {
-    name: "decision_log",
+    name: "forecast",
     async check() {
-      if (audit.hasRoomFor(1)) return { ok: true };
-      return {
-        ok: false,
-        reason: `buffer full (${audit.pending} rows): ${audit.problem ?? "database slow"}`,
-      };
+      try {
+        const res = await doFetch(url, { signal: AbortSignal.timeout(1500) });
+        await res.body?.cancel();
+        if (res.ok) return { ok: true };
+        return { ok: true, degraded: true, reason: `forecast not ready (answered ${res.status})` };
+      } catch (err) {
+        const timeout = err instanceof Error && err.name === "TimeoutError";
+        return {
+          ok: true,
+          degraded: true,
+          reason: timeout ? "forecast not ready (timed out)" : "forecast unreachable",
+        };
+      }
     },
   };
+}
+
+/** Not ready while decisions cannot be recorded (they would all be refused with 503). */
+export function decisionLogCheck(audit: DecisionAudit): ReadinessCheck {
+  return { name: "decision_log", check: () => audit.check() };
 }
 
 export interface DecisionDepsOptions {
@@ -63,7 +78,8 @@ export interface DecisionDepsOptions {
   database?: DatabaseProvider;
   /** How to reach the forecast service; default: HTTP to FORECAST_URL. */
   forecastTransport?: ForecastTransport;
-  /** Write each decision's row before answering (Workers) instead of buffering it. */
+  /** Write each decision's row in its own request (Workers: nothing is shared across requests)
+   * instead of group commit; either way the row is committed before the answer. */
   writeThrough?: boolean;
   overrides?: Partial<DecisionDeps>;
 }
@@ -89,6 +105,7 @@ export function buildDecisionDeps(
   const forecast = createForecastClient({
     transport: options.forecastTransport ?? httpTransport(),
     baseUrl: config.FORECAST_URL,
+    ...(config.FORECAST_API_KEY ? { apiKey: config.FORECAST_API_KEY } : {}),
     timeoutMs: config.FORECAST_TIMEOUT_MS,
     breaker: {
       failureThreshold: config.FORECAST_BREAKER_FAILURES,
@@ -108,6 +125,7 @@ export function buildDecisionDeps(
       : new BufferedAuditLog({
           sink,
           capacity: config.DECISION_LOG_BUFFER_ROWS,
+          commitTimeoutMs: config.DECISION_LOG_COMMIT_TIMEOUT_MS,
           logger,
           metrics,
         }));
@@ -121,13 +139,19 @@ export function buildDecisionDeps(
     logger,
     metrics,
     now: () => performance.now(),
-    readiness: [forecastReachableCheck(config), auditBufferCheck(audit)],
-    rateLimiter: rateLimiterFromConfig(config),
+    readiness: [forecastReadyCheck(config), decisionLogCheck(audit)],
+    // Not the shared per-address middleware: requireApiKey limits per verified key.
+    rateLimiter: null,
+    keyRateLimiter: rateLimiterFromConfig(config),
     database,
     forecast,
     policies: new PolicyCatalog(database, { cacheMs: config.POLICY_CACHE_MS }),
     audit,
-    apiKeys: new ApiKeyRing({ envKeys: config.API_KEYS, database }),
+    apiKeys: new ApiKeyRing({
+      envKeys: config.API_KEYS,
+      envAdminKeys: config.ADMIN_API_KEYS,
+      database,
+    }),
     campaigns: new ControlAssignment(config.CAMPAIGN_SECRET ?? DEV_CAMPAIGN_SECRET),
     campaignMetrics: campaignMetrics(metrics, database, { logger }),
     ...options.overrides,

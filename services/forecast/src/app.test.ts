@@ -80,7 +80,15 @@ describe("forecast app", () => {
     expect(body.error.code).toBe("not_ready");
     expect(body.error.message).toBe("Not ready: model: no model registered");
     expect(body.error.details).toEqual({
-      checks: [{ name: "model", ok: false, reason: "no model registered", duration_ms: 0 }],
+      checks: [
+        {
+          name: "model",
+          status: "failing",
+          ok: false,
+          reason: "no model registered",
+          duration_ms: 0,
+        },
+      ],
     });
     loaded = true;
     expect((await app.request("/ready")).status).toBe(200);

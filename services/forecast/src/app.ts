@@ -1,6 +1,7 @@
 // The forecast service as a Hono app built from injected deps (runtime-neutral).
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { createServiceApp } from "@pp/shared/http/service-app.ts";
+import { requireStaticApiKey } from "@pp/shared/http/static-api-keys.ts";
 import { modelAgeMetrics } from "@pp/shared/metrics/model-age-metrics.ts";
 import type { Hono } from "hono";
 import type { ForecastDeps } from "./deps.ts";
@@ -21,6 +22,10 @@ export function createApp(deps: ForecastDeps): Hono<AppEnv> {
         }
       : null;
   });
+  // Optional keys (FORECAST_API_KEYS); probes, metrics and the API docs stay open.
+  const keys = requireStaticApiKey(deps.config.FORECAST_API_KEYS, "forecast");
+  app.use("/forecast", keys);
+  app.use("/model-info", keys);
   registerForecast(app, deps);
   registerModelInfo(app, deps);
   registerOpenApi(app, deps);

@@ -4,6 +4,7 @@ import {
   booleanVar,
   type EnvRecord,
   hostVar,
+  listVar,
   logLevelVar,
   parseEnv,
   portVar,
@@ -76,7 +77,10 @@ export const forecastConfigSchema = z.object({
   DATABASE_URL: z.string().optional(),
   DATA_DIR: z.string().optional(),
   ARTIFACT_STORE_URI: z.string().optional(),
-  /** RATE_LIMIT_RPS (0 = off) and RATE_LIMIT_BURST, per API key or client address. */
+  /** Optional comma-separated keys: when set, /forecast and /model-info need one (X-API-Key or
+   * Authorization: Bearer). Decision sends FORECAST_API_KEY. */
+  FORECAST_API_KEYS: listVar().default([]),
+  /** RATE_LIMIT_RPS (0 = off) and RATE_LIMIT_BURST, per verified key, else per client address. */
   ...rateLimitConfigShape,
 });
 

@@ -2,6 +2,7 @@
 
 import { rateLimiterFromConfig } from "@pp/shared/http/rate-limit.ts";
 import type { ServiceDeps } from "@pp/shared/http/service-deps.ts";
+import { staticKeyRateLimitKey } from "@pp/shared/http/static-api-keys.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import packageJson from "../package.json" with { type: "json" };
@@ -54,6 +55,7 @@ export function buildForecastDeps(
     // /ready stays 503 until the model is loaded.
     readiness: [model.readinessCheck()],
     rateLimiter: rateLimiterFromConfig(config),
+    rateLimitKeyOf: staticKeyRateLimitKey(config.FORECAST_API_KEYS),
     ...options.overrides,
   };
 }

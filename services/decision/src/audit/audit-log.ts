@@ -1,192 +1,464 @@
-// The durable, buffered decision log writer. Decisions are appended to a bounded in-memory
-// queue and written to the database in order, in batches, by one flush loop; when the database
-// is unreachable the loop retries with backoff and the queue holds the rows. When the queue is
-// full `append` throws AuditBufferFullError and the caller answers 503: no decision is returned
-// without its record. Writes are idempotent (rows keyed by decision_id), so a retry after an
-// ambiguous failure cannot duplicate a row.
+// The decision log writer with group commit: `record(rows)` resolves only once the rows are
+// committed to the database, so a decision is never answered before its record is durable.
+// Concurrent decisions share one INSERT: while one write is in flight, new rows gather and go in
+// the next. When the rows cannot be committed within `commitTimeoutMs` (or the database is known
+// to be down, or too many rows wait), `record` rejects with DecisionLogUnavailableError and the
+// caller answers 503. A row the database refuses for its content (NUL, a lone surrogate) is
+// isolated by splitting its group, moved to the dead-letter sink and its request is rejected with
+// DecisionLogRefusedError; the rows around it are written. Writes are idempotent (keyed by
+// decision_id), so re-sending a group whose commit was not acknowledged cannot duplicate a row.
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import type { Logger } from "@pp/shared/logging/logger.ts";
 import type { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
+import { isDataError, isNoDatabase, safeReason } from "./database-errors.ts";
 
 export interface AuditSink {
-  /** Writes the rows durably, or throws (then the same rows are offered again later). */
+  /** Commits the rows (all or none), or throws. */
   write(rows: NewDecisionLogRow[]): Promise<void>;
+  /** Stores rows the database refused, without their content being interpreted. */
+  deadLetter(entries: DeadLetter[]): Promise<void>;
+  /** Resolves when the database answers (used to notice it is back while nothing is queued). */
+  probe(): Promise<void>;
 }
 
-export class AuditBufferFullError extends Error {
-  override readonly name = "AuditBufferFullError";
+export interface DeadLetter {
+  row: NewDecisionLogRow;
+  /** SQLSTATE or error class, never the statement or its parameters. */
+  reason: string;
+}
+
+/** The rows could not be made durable in time: answer 503, nothing was decided. */
+export class DecisionLogUnavailableError extends Error {
+  override readonly name = "DecisionLogUnavailableError";
   constructor(
-    readonly pending: number,
-    readonly capacity: number,
+    readonly why: "full" | "down" | "timeout" | "closed",
+    message: string,
   ) {
-    super(`decision log buffer is full (${pending} of ${capacity} rows waiting for the database)`);
+    super(message);
+  }
+}
+
+/** The database refused the content of these rows; they are in the dead-letter table. */
+export class DecisionLogRefusedError extends Error {
+  override readonly name = "DecisionLogRefusedError";
+  constructor(readonly reason: string) {
+    super(`the decision log refused this decision's data (${reason})`);
+  }
+}
+
+class AttemptTimeoutError extends Error {
+  override readonly name = "AttemptTimeoutError";
+  readonly code = "TIMEOUT";
+  constructor(ms: number) {
+    super(`database did not answer within ${ms} ms`);
   }
 }
 
 export interface AuditLogOptions {
   sink: AuditSink;
-  /** Most rows held while the database is away. */
+  /** Most rows waiting for a commit; past it `record` rejects at once. */
   capacity?: number;
+  /** Longest a request waits for its rows to commit. */
+  commitTimeoutMs?: number;
+  /** Most rows per group (one transaction). */
   batchSize?: number;
-  retryMinMs?: number;
-  retryMaxMs?: number;
-  /** Wait this long after the first new row before writing, to batch concurrent decisions. */
-  lingerMs?: number;
+  /** Pause between attempts while the database is down (it is noticed back within this). */
+  retryMs?: number;
+  /** Longest one write or probe may take before it counts as failed. */
+  attemptTimeoutMs?: number;
   logger?: Logger;
   metrics?: MetricsRegistry;
 }
 
+interface Waiter {
+  rows: NewDecisionLogRow[];
+  resolve(): void;
+  reject(err: Error): void;
+  settled: boolean;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** How long /ready waits for a database probe before saying it is not answering. */
+const CHECK_WAIT_MS = 500;
+
+type Count = { inc(labels?: undefined, amount?: number): void };
+
 export class BufferedAuditLog {
-  private queue: NewDecisionLogRow[] = [];
-  private head = 0;
-  private flushing: Promise<void> | null = null;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private wakeRetry: (() => void) | undefined;
+  private queue: Waiter[] = [];
+  private queuedRows = 0;
+  private inFlight: Waiter[] = [];
+  private running: Promise<void> | null = null;
+  private wake: (() => void) | undefined;
   private closed = false;
+  private downSince: number | undefined;
   private lastError: string | undefined;
+  /** The runtime has no database at all (Workers today): no retries. */
+  private permanent = false;
+  private probing: Promise<boolean> | null = null;
   readonly capacity: number;
+  private readonly commitTimeoutMs: number;
   private readonly batchSize: number;
-  private readonly retryMinMs: number;
-  private readonly retryMaxMs: number;
-  private readonly lingerMs: number;
-  private readonly written?: { inc(labels?: undefined, amount?: number): void };
-  private readonly failures?: { inc(labels?: undefined, amount?: number): void };
-  private readonly rejected?: { inc(labels?: undefined, amount?: number): void };
+  private readonly retryMs: number;
+  private readonly attemptTimeoutMs: number;
+  private readonly counters: Partial<
+    Record<"written" | "failures" | "rejected" | "deadLettered", Count>
+  > = {};
 
   constructor(private readonly options: AuditLogOptions) {
     this.capacity = Math.max(1, options.capacity ?? 100_000);
-    this.batchSize = Math.max(1, options.batchSize ?? 1000);
-    this.retryMinMs = options.retryMinMs ?? 100;
-    this.retryMaxMs = options.retryMaxMs ?? 5000;
-    this.lingerMs = options.lingerMs ?? 5;
-    const m = options.metrics;
-    if (m) {
-      this.written = m.counter({
-        name: "decision_log_rows_written_total",
-        help: "Decision log rows written to the database.",
-      });
-      this.failures = m.counter({
-        name: "decision_log_write_failures_total",
-        help: "Failed attempts to write decision log rows (they are retried).",
-      });
-      this.rejected = m.counter({
-        name: "decision_log_rejected_total",
-        help: "Decisions refused with 503 because the decision log buffer was full.",
-      });
-      const pendingGauge = m.gauge({
-        name: "decision_log_buffered_rows",
-        help: "Decision log rows waiting to be written.",
-      });
-      const capacityGauge = m.gauge({
-        name: "decision_log_buffer_capacity_rows",
-        help: "Most decision log rows the buffer holds.",
-      });
-      m.onCollect(() => {
-        pendingGauge.set(undefined, this.pending);
-        capacityGauge.set(undefined, this.capacity);
-      });
-    }
+    this.commitTimeoutMs = options.commitTimeoutMs ?? 2000;
+    this.batchSize = Math.max(1, options.batchSize ?? 10_000);
+    this.retryMs = options.retryMs ?? 200;
+    this.attemptTimeoutMs = options.attemptTimeoutMs ?? Math.max(this.commitTimeoutMs, 1000);
+    if (options.metrics) this.registerMetrics(options.metrics);
   }
 
-  /** Rows accepted but not yet written. */
+  private registerMetrics(m: MetricsRegistry): void {
+    this.counters.written = m.counter({
+      name: "decision_log_rows_written_total",
+      help: "Decision log rows committed to the database.",
+    });
+    this.counters.failures = m.counter({
+      name: "decision_log_write_failures_total",
+      help: "Failed attempts to write decision log rows (retried while their requests wait).",
+    });
+    this.counters.rejected = m.counter({
+      name: "decision_log_rejected_total",
+      help: "Decisions refused with 503 because their record could not be committed.",
+    });
+    this.counters.deadLettered = m.counter({
+      name: "decision_log_dead_letter_rows_total",
+      help: "Decision log rows the database refused, moved to decision_log_dead_letter.",
+    });
+    const pendingGauge = m.gauge({
+      name: "decision_log_buffered_rows",
+      help: "Decision log rows waiting for their commit (their requests are waiting too).",
+    });
+    const capacityGauge = m.gauge({
+      name: "decision_log_buffer_capacity_rows",
+      help: "Most decision log rows that may wait for a commit.",
+    });
+    const downGauge = m.gauge({
+      name: "decision_log_database_down",
+      help: "1 while the decision log cannot write to the database (decisions answer 503).",
+    });
+    m.onCollect(() => {
+      pendingGauge.set(undefined, this.pending);
+      capacityGauge.set(undefined, this.capacity);
+      downGauge.set(undefined, this.downSince === undefined ? 0 : 1);
+    });
+  }
+
+  /** Rows waiting for their commit (queued or being written). */
   get pending(): number {
-    return this.queue.length - this.head;
+    let rows = this.queuedRows;
+    for (const w of this.inFlight) if (!w.settled) rows += w.rows.length;
+    return rows;
   }
 
-  /** The last write error while rows are waiting, else undefined. */
+  /** A short reason while the database cannot be written to (never SQL or parameters). */
   get problem(): string | undefined {
-    return this.pending > 0 ? this.lastError : undefined;
+    return this.downSince === undefined ? undefined : this.lastError;
   }
 
-  /** Whether `count` more rows fit now. */
+  /** Whether a record of `count` rows would be attempted now (not full, not down, not closed). */
   hasRoomFor(count: number): boolean {
-    return this.pending + count <= this.capacity;
+    return !this.closed && this.downSince === undefined && this.pending + count <= this.capacity;
   }
 
-  /** Queues rows for writing; throws AuditBufferFullError (accepting none) when they don't fit. */
-  append(rows: NewDecisionLogRow[]): void {
-    if (this.closed) throw new Error("decision log is closed");
-    if (!this.hasRoomFor(rows.length)) {
-      this.rejected?.inc(undefined, 1);
-      throw new AuditBufferFullError(this.pending, this.capacity);
+  /** For /ready: asks the database now (unless known down); a failure marks the log down, so
+   * decisions answer 503 at once and the writer retries in the background. */
+  async check(): Promise<{ ok: boolean; reason?: string }> {
+    if (this.closed) return { ok: false, reason: "decision log is closed (shutting down)" };
+    if (this.downSince === undefined) {
+      // One probe at a time; /ready waits briefly (the first one may be opening and migrating
+      // the database, which takes seconds) and the probe itself records up or down.
+      this.probing ??= this.attempt(() => this.options.sink.probe()).finally(() => {
+        this.probing = null;
+      });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const answered = await Promise.race([
+        this.probing.then(() => true),
+        new Promise<false>((r) => {
+          timer = setTimeout(r, CHECK_WAIT_MS, false);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!answered) return { ok: false, reason: "database not answering yet (opening?)" };
     }
-    for (const row of rows) this.queue.push(row);
-    this.kick();
+    if (this.downSince === undefined) return { ok: true };
+    if (!this.permanent) this.kick();
+    const seconds = Math.round((Date.now() - this.downSince) / 1000);
+    return { ok: false, reason: `cannot record decisions for ${seconds} s: ${this.lastError}` };
   }
 
-  /** Resolves once every row appended so far is written (or `timeoutMs` passed: false). */
+  /** Counts a decision refused before it asked (see hasRoomFor). */
+  countRejected(): void {
+    this.counters.rejected?.inc(undefined, 1);
+  }
+
+  /** Resolves once the rows are committed; rejects with DecisionLogUnavailableError or
+   * DecisionLogRefusedError (then the rows are not in decision_log). */
+  record(rows: NewDecisionLogRow[]): Promise<void> {
+    const refusal = this.refusal(rows.length);
+    if (refusal) {
+      this.counters.rejected?.inc(undefined, 1);
+      return Promise.reject(refusal);
+    }
+    if (rows.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { rows, resolve, reject, settled: false, timer: undefined };
+      waiter.timer = setTimeout(() => this.expire(waiter), this.commitTimeoutMs);
+      this.queue.push(waiter);
+      this.queuedRows += rows.length;
+      this.kick();
+    });
+  }
+
+  private refusal(count: number): DecisionLogUnavailableError | undefined {
+    if (this.closed) return new DecisionLogUnavailableError("closed", "decision log is closed");
+    if (this.downSince !== undefined) {
+      return new DecisionLogUnavailableError(
+        "down",
+        `decision log database unavailable (${this.lastError ?? "unknown"})`,
+      );
+    }
+    if (this.pending + count > this.capacity) {
+      return new DecisionLogUnavailableError(
+        "full",
+        `decision log busy (${this.pending} of ${this.capacity} rows waiting for a commit)`,
+      );
+    }
+    return undefined;
+  }
+
+  /** A waiter's time is up: answer 503; drop its rows if they were not sent yet. */
+  private expire(waiter: Waiter): void {
+    if (waiter.settled) return;
+    const index = this.queue.indexOf(waiter);
+    if (index >= 0) {
+      this.queue.splice(index, 1);
+      this.queuedRows -= waiter.rows.length;
+    }
+    // If its rows are being written they may still commit: a 503 decision can appear in the
+    // log, never a 200 decision be missing from it.
+    this.counters.rejected?.inc(undefined, 1);
+    this.settle(
+      waiter,
+      new DecisionLogUnavailableError(
+        "timeout",
+        `decision not recorded within ${this.commitTimeoutMs} ms (${this.lastError ?? "database slow"})`,
+      ),
+    );
+  }
+
+  private settle(waiter: Waiter, err?: Error): void {
+    if (waiter.settled) return;
+    waiter.settled = true;
+    clearTimeout(waiter.timer);
+    if (err) waiter.reject(err);
+    else waiter.resolve();
+  }
+
+  /** Resolves true once nothing waits for a commit (false after `timeoutMs`). */
   async drain(timeoutMs = 10_000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (this.pending > 0) {
       if (Date.now() >= deadline) return false;
-      this.wakeRetry?.(); // retry now rather than after the backoff
-      this.kick();
-      await Promise.race([
-        this.flushing ?? Promise.resolve(),
-        new Promise((r) => setTimeout(r, Math.min(50, Math.max(1, deadline - Date.now())))),
-      ]);
+      await new Promise((r) => setTimeout(r, Math.min(20, Math.max(1, deadline - Date.now()))));
     }
     return true;
   }
 
-  /** Drains (bounded by `timeoutMs`) and stops the flush loop; returns whether all was written. */
+  /** Writes what waits (bounded by `timeoutMs`), then refuses new rows. */
   async close(timeoutMs = 10_000): Promise<boolean> {
     const drained = await this.drain(timeoutMs);
     this.closed = true;
-    clearTimeout(this.retryTimer);
-    this.wakeRetry?.();
+    this.wake?.();
+    for (const waiter of this.queue.splice(0)) {
+      this.settle(waiter, new DecisionLogUnavailableError("closed", "decision log is closed"));
+    }
+    this.queuedRows = 0;
     return drained;
   }
 
   private kick(): void {
-    if (this.flushing || this.pending === 0 || this.closed) return;
-    // A short linger gathers the rows of concurrent decisions into one INSERT.
-    const linger = new Promise<void>((r) => setTimeout(r, this.lingerMs));
-    this.flushing = linger
-      .then(() => this.flushLoop())
-      .finally(() => {
-        this.flushing = null;
-        // Rows may have arrived after the loop's last check.
-        if (this.pending > 0 && !this.closed) this.kick();
-      });
+    if (this.wake) this.wake();
+    if (this.running || this.closed) return;
+    this.running = this.loop().finally(() => {
+      this.running = null;
+      // Rows may have arrived after the loop's last look.
+      if (this.queue.length > 0 && !this.closed) this.kick();
+    });
   }
 
-  private async flushLoop(): Promise<void> {
-    let backoff = this.retryMinMs;
-    while (this.pending > 0 && !this.closed) {
-      const batch = this.queue.slice(this.head, this.head + this.batchSize);
-      try {
-        await this.options.sink.write(batch);
-      } catch (err) {
-        this.failures?.inc(undefined, 1);
-        const why = err instanceof Error ? err.message : String(err);
-        if (this.lastError !== why) {
-          this.options.logger?.warn("decision log write failed; rows kept for retry", {
-            pending: this.pending,
-            error: why,
-          });
-        }
-        this.lastError = why;
-        await new Promise<void>((resolve) => {
-          this.wakeRetry = resolve;
-          this.retryTimer = setTimeout(resolve, backoff);
-        });
-        this.wakeRetry = undefined;
-        backoff = Math.min(this.retryMaxMs, backoff * 2);
+  /** One writer: takes everything queued (up to batchSize rows) and commits it as one group;
+   * while the database is down it retries every retryMs, probing when nothing is queued. */
+  private async loop(): Promise<void> {
+    while (!this.closed) {
+      if (this.permanent) return this.refuseAllQueued();
+      if (this.queue.length === 0 && this.downSince === undefined) return;
+      if (this.queue.length === 0) {
+        await this.attempt(() => this.options.sink.probe());
+        if (this.downSince !== undefined) await this.pause();
         continue;
       }
-      if (this.lastError !== undefined) {
-        this.options.logger?.info("decision log writes recovered", { pending: this.pending });
-        this.lastError = undefined;
-      }
-      backoff = this.retryMinMs;
-      this.head += batch.length;
-      this.written?.inc(undefined, batch.length);
-      // Compact now and then so the queue does not grow without bound.
-      if (this.head > 4096 && this.head * 2 > this.queue.length) {
-        this.queue = this.queue.slice(this.head);
-        this.head = 0;
+      // Let pending I/O run first (answers from forecast, new requests): their rows join this
+      // group instead of waiting for the next commit. An embedded database (PGlite) runs on this
+      // thread, so without the yield each commit would start before they get a turn.
+      await new Promise((r) => setTimeout(r, 0));
+      if (this.queue.length === 0) continue;
+      const group = this.takeGroup();
+      const ok = await this.attempt(() => this.writeGroup(group));
+      this.inFlight = [];
+      if (!ok) {
+        // Still-waiting requests go back to the front, in order, for the next attempt.
+        const live = group.filter((w) => !w.settled);
+        this.queue.unshift(...live);
+        for (const w of live) this.queuedRows += w.rows.length;
+        await this.pause();
       }
     }
+  }
+
+  /** No database on this runtime: nothing will change, so nothing waits or retries. */
+  private refuseAllQueued(): void {
+    for (const waiter of this.queue.splice(0)) {
+      this.counters.rejected?.inc(undefined, 1);
+      this.settle(waiter, new DecisionLogUnavailableError("down", "no database configured"));
+    }
+    this.queuedRows = 0;
+  }
+
+  private takeGroup(): Waiter[] {
+    const group: Waiter[] = [];
+    let rows = 0;
+    while (this.queue.length > 0) {
+      const next = this.queue[0] as Waiter;
+      if (group.length > 0 && rows + next.rows.length > this.batchSize) break;
+      this.queue.shift();
+      group.push(next);
+      rows += next.rows.length;
+    }
+    this.queuedRows -= rows;
+    this.inFlight = group;
+    return group;
+  }
+
+  private pause(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, this.retryMs);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.wake = undefined;
+        resolve();
+      }
+      // New rows do not cut a pause short while down (they are refused anyway); close does.
+      this.wake = () => {
+        if (this.closed) done();
+      };
+    });
+  }
+
+  /** Runs a database step; records down/up transitions. True when it succeeded. */
+  private async attempt(step: () => Promise<void>): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      // Bounded: a driver may wait long for a connection to a stopped server; the writer must
+      // notice the database back within ~retryMs, so a stuck attempt is given up (a write that
+      // completes later is harmless: rows are keyed by decision_id).
+      await Promise.race([
+        step(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new AttemptTimeoutError(this.attemptTimeoutMs)),
+            this.attemptTimeoutMs,
+          );
+        }),
+      ]);
+    } catch (err) {
+      this.counters.failures?.inc(undefined, 1);
+      const why = safeReason(err);
+      if (this.downSince === undefined || this.lastError !== why) {
+        this.options.logger?.warn(
+          "decision log write failed; decisions answer 503 until it works",
+          {
+            error: why,
+            pending: this.pending,
+          },
+        );
+      }
+      this.lastError = why;
+      this.permanent = isNoDatabase(err);
+      this.downSince ??= Date.now();
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (this.downSince !== undefined) {
+      this.options.logger?.info("decision log writes recovered", {
+        down_ms: Date.now() - this.downSince,
+      });
+    }
+    this.downSince = undefined;
+    this.lastError = undefined;
+    return true;
+  }
+
+  /** Commits the group; on a content error splits it to isolate the refused rows. */
+  private async writeGroup(group: Waiter[]): Promise<void> {
+    const rows = group.flatMap((w) => w.rows);
+    let refusedCount = 0;
+    try {
+      await this.options.sink.write(rows);
+    } catch (err) {
+      if (!isDataError(err)) throw err;
+      const refused = await this.isolate(rows, safeReason(err));
+      refusedCount = refused.size;
+      for (const w of group) {
+        const bad = w.rows.find((r) => refused.has(r));
+        if (bad) this.settle(w, new DecisionLogRefusedError(refused.get(bad) as string));
+      }
+    }
+    this.counters.written?.inc(undefined, rows.length - refusedCount);
+    for (const w of group) this.settle(w);
+  }
+
+  /** Writes `rows` by halves until each refused row stands alone; dead-letters those.
+   * Returns the refused rows with their reasons. Connection errors propagate. */
+  private async isolate(
+    rows: NewDecisionLogRow[],
+    reason: string,
+  ): Promise<Map<NewDecisionLogRow, string>> {
+    const refused = new Map<NewDecisionLogRow, string>();
+    const stack: Array<{ rows: NewDecisionLogRow[]; reason: string }> = [{ rows, reason }];
+    while (stack.length > 0) {
+      const part = stack.pop() as { rows: NewDecisionLogRow[]; reason: string };
+      if (part.rows.length === 1) {
+        refused.set(part.rows[0] as NewDecisionLogRow, part.reason);
+        continue;
+      }
+      const mid = part.rows.length >> 1;
+      for (const half of [part.rows.slice(mid), part.rows.slice(0, mid)]) {
+        try {
+          await this.options.sink.write(half);
+        } catch (err) {
+          if (!isDataError(err)) throw err;
+          stack.push({ rows: half, reason: safeReason(err) });
+        }
+      }
+    }
+    const letters = [...refused].map(([row, why]) => ({ row, reason: why }));
+    await this.options.sink.deadLetter(letters);
+    this.counters.deadLettered?.inc(undefined, letters.length);
+    for (const letter of letters) {
+      // One line per refused row, without its content (which may be anything).
+      this.options.logger?.error("decision log refused a row; moved to decision_log_dead_letter", {
+        decision_id: letter.row.decisionId,
+        error: letter.reason,
+      });
+    }
+    return refused;
   }
 }

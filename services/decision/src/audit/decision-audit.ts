@@ -1,12 +1,19 @@
-// What the decision routes need from a decision log: the buffered log (Bun, Node, Deno: rows are
-// queued and written in batches) and the write-through log (Workers: the row is written before
-// the answer, because nothing may run after a response there) both fit.
+// What the decision routes need from a decision log. Both kinds commit a decision's row before it
+// is answered: the group-commit log (Bun, Node, Deno: concurrent decisions share one INSERT) and
+// the write-through log (Workers: each request writes its own rows with its own connection,
+// because nothing may be shared across requests or run after a response there).
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 
 export interface DecisionAudit {
-  /** Records the rows; throws when they cannot be recorded (the caller answers 503). */
-  append(rows: NewDecisionLogRow[]): void | Promise<void>;
+  /** Resolves once the rows are committed; rejects with DecisionLogUnavailableError (answer 503)
+   * or DecisionLogRefusedError (the database refused the content; answer 422). */
+  record(rows: NewDecisionLogRow[]): Promise<void>;
+  /** Whether a record of `count` rows would be attempted now. */
   hasRoomFor(count: number): boolean;
+  /** Counts a decision refused before it asked (see hasRoomFor). */
+  countRejected(): void;
+  /** For /ready: whether decisions can be recorded now, with a short reason (never SQL). */
+  check(): Promise<{ ok: boolean; reason?: string }>;
   readonly pending: number;
   readonly capacity: number;
   readonly problem: string | undefined;

@@ -5,8 +5,9 @@
 // VALUES costs a bound parameter per column per row, and building and binding those took as long
 // as the insert itself (on PGlite half the per-row cost; see bench:decision). The stored values are
 // the same: the timestamp as its ISO string (what Drizzle sends), jsonb from the same JSON text.
+// Rows the database refuses go to `decision_log_dead_letter` as JSON text (always storable).
 import type { Database } from "@pp/shared/db/database.ts";
-import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
+import { decisionLogDeadLetter, type NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import { sql } from "drizzle-orm";
 import type { AuditSink } from "./audit-log.ts";
 
@@ -61,6 +62,21 @@ export function decisionLogSink(database: () => Promise<Database>): AuditSink {
           await tx.execute(insertStatement(rows.slice(i, i + ROWS_PER_INSERT)));
         }
       });
+    },
+    async deadLetter(entries) {
+      if (entries.length === 0) return;
+      const db = await database();
+      await db.insert(decisionLogDeadLetter).values(
+        entries.map(({ row, reason }) => ({
+          decisionId: row.decisionId,
+          reason,
+          // JSON.stringify escapes NUL and lone surrogates, so this text is always storable.
+          rowJson: JSON.stringify(recordOf(row)),
+        })),
+      );
+    },
+    async probe() {
+      await (await database()).execute(sql`select 1`);
     },
   };
 }

@@ -24,9 +24,10 @@ describe("api key hashing", () => {
   });
 
   test("a ring with only API_KEYS accepts exactly those keys and names them", async () => {
-    const ring = new ApiKeyRing({ envKeys: ["one", "two"] });
-    expect(await ring.verify("one")).toBe("env:1");
-    expect(await ring.verify("two")).toBe("env:2");
+    const ring = new ApiKeyRing({ envKeys: ["one", "two"], envAdminKeys: ["boss"] });
+    expect(await ring.verify("one")).toEqual({ name: "env:1", scopes: ["decide"] });
+    expect(await ring.verify("two")).toEqual({ name: "env:2", scopes: ["decide"] });
+    expect(await ring.verify("boss")).toEqual({ name: "env-admin:1", scopes: ["decide", "admin"] });
     expect(await ring.verify("three")).toBeNull();
     expect(await new ApiKeyRing().verify("")).toBeNull(); // no keys configured: nothing passes
   });
@@ -36,7 +37,7 @@ describe("api key hashing", () => {
     const ring = new ApiKeyRing({ envKeys: keys });
     for (let round = 0; round < 2; round++) {
       for (let i = 0; i < keys.length; i++) {
-        expect(await ring.verify(keys[i] as string)).toBe(`env:${i + 1}`);
+        expect((await ring.verify(keys[i] as string))?.name).toBe(`env:${i + 1}`);
         expect(await ring.verify(`${keys[i]}x`)).toBeNull();
       }
     }

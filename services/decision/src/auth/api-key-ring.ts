@@ -1,21 +1,28 @@
-// The keys the service accepts: those from API_KEYS (hashed at start, for local runs) and the
-// unrevoked keys of the `api_keys` table, re-read every `refreshMs` (and on a miss at most once
-// a second, so a key created with `keys create` works at once). Stale hashes keep working while
-// the database is away.
+// The keys the service accepts: those from API_KEYS / ADMIN_API_KEYS (hashed at start, for local
+// runs) and the unrevoked keys of the `api_keys` table with their scopes. The table is re-read in
+// the background every `refreshMs`, never on the request path once a copy is loaded: while the
+// database is away the last good copy keeps serving. Only the first load, and a miss while the
+// database answers (at most once a second, so a key made by `keys create` works at once), wait
+// for a read, bounded in time.
 import type { DatabaseProvider } from "../store/lazy-database.ts";
+import { within } from "../store/within.ts";
 import { constantTimeEqual, hashApiKey } from "./api-key-hash.ts";
+import type { ApiKeyScope, VerifiedKey } from "./api-key-scopes.ts";
 import { ApiKeyStore } from "./api-key-store.ts";
 
-interface KnownKey {
-  name: string;
+interface KnownKey extends VerifiedKey {
   hash: string;
 }
 
 export interface ApiKeyRingOptions {
-  /** Plain keys from the environment (API_KEYS). */
+  /** Plain keys from the environment: API_KEYS (decide only). */
   envKeys?: readonly string[];
+  /** ADMIN_API_KEYS (admin and decide). */
+  envAdminKeys?: readonly string[];
   database?: DatabaseProvider;
   refreshMs?: number;
+  /** Longest one read of the stored keys may take (then the copy keeps serving). */
+  readTimeoutMs?: number;
   now?: () => number;
 }
 
@@ -29,33 +36,50 @@ export class ApiKeyRing {
   private readonly hashMemo = new Map<string, string>();
   private stored: KnownKey[] = [];
   private loadedAt = Number.NEGATIVE_INFINITY;
+  private attemptedAt = Number.NEGATIVE_INFINITY;
+  private lastReadOk = false;
   private refreshing: Promise<void> | null = null;
   private readonly refreshMs: number;
+  private readonly readTimeoutMs: number;
   private readonly now: () => number;
 
   constructor(private readonly options: ApiKeyRingOptions = {}) {
     this.refreshMs = options.refreshMs ?? 30_000;
+    this.readTimeoutMs = options.readTimeoutMs ?? 5000;
     this.now = options.now ?? (() => Date.now());
-    this.envHashes = Promise.all(
-      (options.envKeys ?? []).map(async (key, i) => ({
-        name: `env:${i + 1}`,
-        hash: await hashApiKey(key),
-      })),
-    );
+    const env = async (
+      keys: readonly string[] | undefined,
+      prefix: string,
+      scopes: ApiKeyScope[],
+    ) =>
+      Promise.all(
+        (keys ?? []).map(async (key, i) => ({
+          name: `${prefix}${i + 1}`,
+          scopes,
+          hash: await hashApiKey(key),
+        })),
+      );
+    this.envHashes = Promise.all([
+      env(options.envKeys, "env:", ["decide"]),
+      env(options.envAdminKeys, "env-admin:", ["decide", "admin"]),
+    ]).then((lists) => lists.flat());
   }
 
   private refresh(): Promise<void> {
     const database = this.options.database;
     if (!database) return Promise.resolve();
     if (!this.refreshing) {
+      this.attemptedAt = this.now();
       this.refreshing = (async () => {
         try {
-          const keys = await new ApiKeyStore(await database()).activeKeys();
-          this.stored = keys.map((k) => ({ name: k.name, hash: k.keyHash }));
+          const read = (async () => new ApiKeyStore(await database()).activeKeys())();
+          const keys = await within(read, this.readTimeoutMs, "reading the API keys");
+          this.stored = keys.map((k) => ({ name: k.name, scopes: k.scopes, hash: k.keyHash }));
           this.loadedAt = this.now();
+          this.lastReadOk = true;
         } catch {
-          // Keep the last known keys; the next call tries again.
-          this.loadedAt = this.now() - this.refreshMs + 1000;
+          // Keep the last known keys; a later request tries again (at most once a second).
+          this.lastReadOk = false;
         } finally {
           this.refreshing = null;
         }
@@ -64,28 +88,49 @@ export class ApiKeyRing {
     return this.refreshing;
   }
 
-  private match(hash: string, keys: readonly KnownKey[]): string | null {
+  /** Waits for a read of the stored keys, at most `ms`. */
+  private async refreshWithin(ms: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.refresh(),
+      new Promise<void>((r) => {
+        timer = setTimeout(r, ms);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /** Re-reads the stored keys now (after a create or revoke through the admin API). */
+  reload(): Promise<void> {
+    return this.refreshWithin(5000);
+  }
+
+  private match(hash: string, keys: readonly KnownKey[]): VerifiedKey | null {
     // Compare against every key without stopping early.
-    let found: string | null = null;
+    let found: VerifiedKey | null = null;
     for (const key of keys) {
-      if (constantTimeEqual(hash, key.hash)) found = key.name;
+      if (constantTimeEqual(hash, key.hash)) found = { name: key.name, scopes: key.scopes };
     }
     return found;
   }
 
-  /** The name of the key, or null when it is not a valid key. */
-  async verify(presented: string): Promise<string | null> {
-    const age = this.now() - this.loadedAt;
-    if (age >= this.refreshMs) await this.refresh();
-    const hash = this.hashMemo.get(presented) ?? (await hashApiKey(presented));
-    const known = [...(await this.envHashes), ...this.stored];
-    let name = this.match(hash, known);
-    if (name === null && this.options.database && this.now() - this.loadedAt >= 1000) {
-      await this.refresh();
-      name = this.match(hash, [...(await this.envHashes), ...this.stored]);
+  /** The key's name and scopes, or null when it is not a valid key. */
+  async verify(presented: string): Promise<VerifiedKey | null> {
+    const database = this.options.database;
+    const sinceTry = this.now() - this.attemptedAt;
+    if (database && this.loadedAt === Number.NEGATIVE_INFINITY && sinceTry >= 1000) {
+      await this.refreshWithin(2000); // nothing loaded yet: worth a short wait
+    } else if (this.now() - this.loadedAt >= this.refreshMs && sinceTry >= 1000) {
+      void this.refresh(); // stale: refresh in the background, answer from the last copy
     }
-    if (name !== null) this.remember(presented, hash);
-    return name;
+    const hash = this.hashMemo.get(presented) ?? (await hashApiKey(presented));
+    let key = this.match(hash, [...(await this.envHashes), ...this.stored]);
+    if (key === null && database && this.lastReadOk && this.now() - this.attemptedAt >= 1000) {
+      await this.refreshWithin(500);
+      key = this.match(hash, [...(await this.envHashes), ...this.stored]);
+    }
+    if (key !== null) this.remember(presented, hash);
+    return key;
   }
 
   private remember(presented: string, hash: string): void {

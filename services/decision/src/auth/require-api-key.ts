@@ -1,27 +1,47 @@
-// Middleware: the route needs `Authorization: Bearer KEY` with a valid key, else 401 with a
-// fixed message (the presented key is never echoed or logged). The key's name goes to the log.
-
+// Middleware: the route needs `Authorization: Bearer KEY` with a valid key holding `scope`:
+// 401 without a valid key (fixed message; the presented key is never echoed or logged), 403 when
+// the key lacks the scope. Rate limits apply per verified key, and per client address to
+// requests without one, so a flood of invalid keys is throttled too (429).
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
+import {
+  clientAddress,
+  rateLimitError,
+  type TokenBucketLimiter,
+} from "@pp/shared/http/rate-limit.ts";
 import type { MiddlewareHandler } from "hono";
 import type { ApiKeyRing } from "./api-key-ring.ts";
+import type { ApiKeyScope } from "./api-key-scopes.ts";
 
 const challenge = { "WWW-Authenticate": 'Bearer realm="decision"' };
 
-export function requireApiKey(ring: ApiKeyRing): MiddlewareHandler<AppEnv> {
+export function requireApiKey(
+  ring: ApiKeyRing,
+  scope: ApiKeyScope,
+  limiter?: TokenBucketLimiter | null,
+): MiddlewareHandler<AppEnv> {
   return async function apiKeyAuth(c, next) {
     const header = c.req.header("authorization") ?? "";
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const match = /^Bearer\s+(\S{1,512})\s*$/i.exec(header);
+    const key = match ? await ring.verify(match[1] as string) : null;
+    if (limiter) {
+      const decision = limiter.take(
+        key ? `key:${key.name}` : `ip:${clientAddress(c) ?? "unknown"}`,
+      );
+      if (!decision.allowed) throw rateLimitError(limiter, decision.retryAfterSeconds);
+    }
     if (!match) {
       throw new AppError("unauthorized", "API key required: send Authorization: Bearer <key>", {
         headers: challenge,
       });
     }
-    const name = await ring.verify(match[1] as string);
-    if (name === null) {
-      throw new AppError("unauthorized", "Invalid API key", { headers: challenge });
+    if (key === null) throw new AppError("unauthorized", "Invalid API key", { headers: challenge });
+    c.get("logFields").api_key = key.name;
+    if (!key.scopes.includes(scope)) {
+      throw new AppError("forbidden", `This API key lacks the "${scope}" scope`, {
+        details: { required_scope: scope, key_scopes: key.scopes },
+      });
     }
-    c.get("logFields").api_key = name;
     await next();
   };
 }

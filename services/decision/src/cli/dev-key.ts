@@ -1,6 +1,8 @@
 // First run: on the embedded default with no API keys at all, `npm start` creates ONE local
 // development key, to be printed once. Never with DATABASE_URL (a real deployment manages its keys
-// with `keys create`), NODE_ENV=production, or API_KEYS (the user brought keys).
+// with `keys create`), NODE_ENV=production, or API_KEYS/ADMIN_API_KEYS (the user brought keys).
+// It has the admin scope (which implies decide): on a developer's own machine it should open
+// everything, policies and campaign pages included.
 import type { Database } from "@pp/shared/db/database.ts";
 import { ApiKeyStore } from "../auth/api-key-store.ts";
 
@@ -8,14 +10,19 @@ export const DEV_KEY_NAME = "local-dev";
 
 /** Whether `npm start` may create a development key in this environment. */
 export function devKeyAllowed(env: Record<string, string | undefined>): boolean {
-  return !env.DATABASE_URL?.trim() && env.NODE_ENV !== "production" && !env.API_KEYS?.trim();
+  return (
+    !env.DATABASE_URL?.trim() &&
+    env.NODE_ENV !== "production" &&
+    !env.API_KEYS?.trim() &&
+    !env.ADMIN_API_KEYS?.trim()
+  );
 }
 
 /** Creates the development key when the database has no key (revoked ones count); else null. */
 export async function ensureDevKey(db: Database): Promise<string | null> {
   const store = new ApiKeyStore(db);
   if ((await store.list()).length > 0) return null;
-  return (await store.create(DEV_KEY_NAME)).key;
+  return (await store.create(DEV_KEY_NAME, ["admin"])).key;
 }
 
 /** The README's example decision as a ready-to-paste curl line. */

@@ -1,5 +1,6 @@
 // `keys create NAME` as a real process against a PostgreSQL test database: the key is printed
-// once, only its hash is stored, and the service's key ring accepts it until revoked.
+// once, only its hash is stored, and the service's key ring accepts it (with its scopes) until
+// revoked.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -34,7 +35,7 @@ test("keys create prints a key once; the ring accepts it; revoke stops it", asyn
   expect(dump).toContain(new Bun.CryptoHasher("sha256").update(key).digest("hex"));
 
   const ring = () => new ApiKeyRing({ database: async () => testDb.handle.db });
-  expect(await ring().verify(key)).toBe("crm-team");
+  expect(await ring().verify(key)).toEqual({ name: "crm-team", scopes: ["decide"] });
   expect(await ring().verify(`${key}x`)).toBeNull();
 
   const listed = run("list");
@@ -46,4 +47,14 @@ test("keys create prints a key once; the ring accepts it; revoke stops it", asyn
   expect(run("revoke", "1").status).toBe(1);
   expect(run("create").status).toBe(2);
   expect(run("create", "no spaces allowed").status).toBe(1);
+  expect(run("create", "x", "--scope", "root").status).toBe(2);
+}, 60_000);
+
+test("keys create --scope admin; list shows scopes", async () => {
+  const created = run("create", "ops", "--scope", "admin");
+  expect(created.status).toBe(0);
+  const key = created.stdout.trim();
+  const ring = new ApiKeyRing({ database: async () => testDb.handle.db });
+  expect(await ring.verify(key)).toEqual({ name: "ops", scopes: ["decide", "admin"] });
+  expect(run("list").stdout).toMatch(/\tops\tdecide,admin\t/);
 }, 60_000);

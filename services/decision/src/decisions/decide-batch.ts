@@ -2,7 +2,6 @@
 // under the active policy, select within the budget (see policy/budgeted-selection.ts), log one
 // decision per customer, and answer with the selection, its totals and its optimality bound.
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
-import { AuditBufferFullError } from "../audit/audit-log.ts";
 import {
   type CampaignSplit,
   CONTROL_REASON,
@@ -21,9 +20,9 @@ import { expectedProfit } from "../policy/expected-profit.ts";
 import { withPolicyUplift } from "../policy/policy-uplift.ts";
 import { NO_ACTION } from "../policy/rank-actions.ts";
 import type { BatchRequest } from "../routes/decision-schemas.ts";
-import { bufferFullError, recordOrRefuse } from "./decide-one.ts";
 import { forecastFailureError, isCallerError } from "./forecast-failure.ts";
 import { outlookFor, type ResolvedOutlook } from "./forecast-outlook.ts";
+import { recordOrRefuse, refuseEarlyUnlessRoom } from "./record-decisions.ts";
 
 export interface BatchAnswer {
   batch_id: string;
@@ -61,9 +60,7 @@ export interface CampaignAnswer {
 
 export async function decideBatch(deps: DecisionDeps, body: BatchRequest): Promise<BatchAnswer> {
   const n = body.customers.length;
-  if (!deps.audit.hasRoomFor(n)) {
-    throw bufferFullError(new AuditBufferFullError(deps.audit.pending, deps.audit.capacity));
-  }
+  refuseEarlyUnlessRoom(deps, n);
   const policy = await deps.policies.active();
   const batchId = crypto.randomUUID();
   const base = {
@@ -143,7 +140,10 @@ export async function decideBatch(deps: DecisionDeps, body: BatchRequest): Promi
     if (!outlook) {
       errors.push({
         id: customer.id,
-        error: { code: "no_forecast", message: "no expected purchases" },
+        error: {
+          code: "no_forecast",
+          message: "the forecast gives no finite expected purchases for this customer",
+        },
       });
       continue;
     }

@@ -1,9 +1,6 @@
 // One decision: forecast the customer, rank the actions under the active policy, record the
 // decision in the log (or refuse with 503 when the log cannot take it), and answer.
-import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
-import { AuditBufferFullError } from "../audit/audit-log.ts";
-import { AuditWriteError } from "../audit/write-through-audit-log.ts";
 import {
   type CampaignSplit,
   CONTROL_REASON,
@@ -19,6 +16,7 @@ import { NO_ACTION, type RankedAction, rankActions } from "../policy/rank-action
 import type { DecisionRequest } from "../routes/decision-schemas.ts";
 import { forecastFailureError, isCallerError } from "./forecast-failure.ts";
 import { outlookFor, type ResolvedOutlook } from "./forecast-outlook.ts";
+import { recordOrRefuse, refuseEarlyUnlessRoom } from "./record-decisions.ts";
 
 export interface DecisionAnswer {
   decision_id: string;
@@ -36,35 +34,6 @@ export interface DecisionAnswer {
     group: AssignmentGroup;
     would_have_action: string;
   };
-}
-
-export function bufferFullError(err: AuditBufferFullError): AppError {
-  return new AppError(
-    "unavailable",
-    "Decision log unavailable: refusing to decide without a record; retry shortly",
-    {
-      details: { decision_log: { pending: err.pending, capacity: err.capacity } },
-      headers: { "Retry-After": "5" },
-      cause: err,
-    },
-  );
-}
-
-/** Records rows in the decision log, turning a full buffer or a failed write into a 503. */
-export async function recordOrRefuse(deps: DecisionDeps, rows: NewDecisionLogRow[]): Promise<void> {
-  try {
-    await deps.audit.append(rows);
-  } catch (err) {
-    if (err instanceof AuditBufferFullError) throw bufferFullError(err);
-    if (err instanceof AuditWriteError) {
-      throw new AppError(
-        "unavailable",
-        "Decision log unavailable: the decision could not be recorded, so it is not given; retry shortly",
-        { headers: { "Retry-After": "5" }, cause: err },
-      );
-    }
-    throw err;
-  }
 }
 
 function fallbackAnswer(
@@ -119,9 +88,7 @@ export async function decideOne(
   deps: DecisionDeps,
   body: DecisionRequest,
 ): Promise<DecisionAnswer> {
-  if (!deps.audit.hasRoomFor(1)) {
-    throw bufferFullError(new AuditBufferFullError(deps.audit.pending, deps.audit.capacity));
-  }
+  refuseEarlyUnlessRoom(deps, 1);
   const policy = await deps.policies.active();
   let answer: DecisionAnswer;
   let outlookSeen: ResolvedOutlook | null = null;
@@ -135,14 +102,26 @@ export async function decideOne(
       throw new ForecastUnavailableError("bad_response", "forecast answer lacks the customer");
     }
     if (item.error) {
-      const code = item.error.code.includes("unknown") ? "not_found" : "bad_request";
+      // Unknown: 404. Valid but not computable by the models: 422. Anything else: 400.
+      const code = item.error.code.includes("unknown")
+        ? "not_found"
+        : item.error.code === "not_computable" || item.error.code === "invalid_customer"
+          ? "unprocessable"
+          : "bad_request";
       throw new AppError(code, `Customer "${body.customer.id}": ${item.error.message}`, {
         details: [{ path: "customer", message: `${item.error.code}: ${item.error.message}` }],
       });
     }
     const outlook = outlookFor(policy.definition, item);
     if (!outlook) {
-      throw new ForecastUnavailableError("bad_response", "forecast gives no expected purchases");
+      // The forecast service is fine; this customer's figures are not usable (null, NaN, ∞).
+      throw new AppError(
+        "unprocessable",
+        `Customer "${body.customer.id}": the forecast gives no finite expected purchases, so no action can be scored`,
+        {
+          details: [{ path: "customer", message: "no finite expected purchases in the forecast" }],
+        },
+      );
     }
     outlookSeen = outlook;
     const ranking = rankActions(policy.definition, body.actions, outlook);

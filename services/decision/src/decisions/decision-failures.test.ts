@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { decisionLog } from "@pp/shared/db/schema.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
+import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import { eq } from "drizzle-orm";
 import { createApp } from "../app.ts";
 import { BufferedAuditLog } from "../audit/audit-log.ts";
@@ -25,7 +26,13 @@ const body = {
   actions: [{ id: "email", cost: 0.5, uplift: 0.2, margin: 10 }],
 };
 let testDb: TestDatabase;
-const stub = forecastContractStub({ known: { "c-1": { expected_purchases: 1, p_alive: 0.3 } } });
+const stub = forecastContractStub({
+  known: {
+    "c-1": { expected_purchases: 1, p_alive: 0.3 },
+    // What a forecast answers for a customer its models cannot compute: null figures.
+    "c-null": { expected_purchases: null, p_alive: null },
+  },
+});
 
 function depsWith(overrides: Partial<DecisionDeps> = {}, env: Record<string, string> = {}) {
   return buildDecisionDeps(
@@ -49,6 +56,48 @@ beforeAll(async () => {
 }, 30_000);
 afterAll(async () => {
   await testDb.cleanup();
+});
+
+describe("garbage figures from forecast", () => {
+  test("fail only that customer (422 / a batch error), never the breaker, never the batch", async () => {
+    stub.state.mode = "ok";
+    const deps = depsWith();
+    const app = createApp(deps);
+    const decide = (id: string) =>
+      app.request("/decision", {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({ ...body, customer: { id } }),
+      });
+    // Far more than FORECAST_BREAKER_FAILURES (2) in a row.
+    for (let i = 0; i < 6; i++) {
+      const res = await decide("c-null");
+      expect(res.status).toBe(422);
+      const error = ((await res.json()) as { error: { code: string; message: string } }).error;
+      expect(error.code).toBe("unprocessable");
+      expect(error.message).toContain("no finite expected purchases");
+    }
+    expect(deps.forecast.breaker.state).toBe("closed");
+    expect((await decide("c-1")).status).toBe(200);
+    const batch = await app.request("/decision/batch", {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ ...body, customers: [{ id: "c-1" }, { id: "c-null" }], budget: 10 }),
+    });
+    expect(batch.status).toBe(200);
+    const answer = (await batch.json()) as {
+      considered: number;
+      errors: Array<{ id: string; error: { code: string } }>;
+    };
+    expect(answer.considered).toBe(1);
+    expect(answer.errors).toEqual([
+      {
+        id: "c-null",
+        error: expect.objectContaining({ code: "no_forecast" }) as unknown as { code: string },
+      },
+    ]);
+    await deps.audit.close();
+  });
 });
 
 describe("forecast unavailable", () => {
@@ -133,8 +182,8 @@ describe("forecast unavailable", () => {
   });
 });
 
-describe("decision log buffer full", () => {
-  test("decisions are buffered while the log's database is unreachable, then 503 when full", async () => {
+describe("decision log database unreachable", () => {
+  test("no 200 without a commit: 503 within the commit timeout, then at once; /ready says why", async () => {
     stub.state.mode = "ok";
     // The decision log points at a PostgreSQL that is not there (connection refused).
     const unreachable = lazyDatabase(
@@ -146,36 +195,55 @@ describe("decision log buffer full", () => {
           })
         ).db,
     );
+    const metrics = new MetricsRegistry();
+    const lines: string[] = [];
     const audit = new BufferedAuditLog({
       sink: decisionLogSink(unreachable),
-      capacity: 3,
-      retryMinMs: 20,
-      retryMaxMs: 50,
-      logger: quiet,
+      commitTimeoutMs: 500,
+      retryMs: 20,
+      logger: createLogger({ sink: (line) => lines.push(line) }),
+      metrics,
     });
-    const deps = depsWith({ audit });
+    const deps = depsWith({ audit, metrics });
     const app = createApp(deps);
     const post = () =>
       app.request("/decision", { method: "POST", headers: auth, body: JSON.stringify(body) });
-    for (let i = 0; i < 3; i++) expect((await post()).status).toBe(200);
-    expect(audit.pending).toBe(3);
-    const refused = await post();
-    expect(refused.status).toBe(503);
-    const error = ((await refused.json()) as { error: { code: string; message: string } }).error;
+    const started = performance.now();
+    const first = await post();
+    expect(first.status).toBe(503);
+    expect(performance.now() - started).toBeLessThan(3000);
+    const error = ((await first.json()) as { error: { code: string; message: string } }).error;
     expect(error.code).toBe("unavailable");
     expect(error.message).toContain("Decision log unavailable");
-    // A batch that would not fit is refused whole.
+    // Known down: refused at once, batches too.
+    const again = performance.now();
+    expect((await post()).status).toBe(503);
+    expect(performance.now() - again).toBeLessThan(200);
     const batch = await app.request("/decision/batch", {
       method: "POST",
       headers: auth,
       body: JSON.stringify({ ...body, customers: [body.customer], budget: 10 }),
     });
     expect(batch.status).toBe(503);
-    expect(audit.pending).toBe(3);
-    // Readiness says why.
+    expect(audit.pending).toBe(0);
+    // Readiness says why, briefly.
     const ready = await app.request("/ready");
     expect(ready.status).toBe(503);
-    expect(await ready.text()).toContain("decision_log");
-    expect(await audit.close(100)).toBe(false);
+    const text = await ready.text();
+    expect(text).toContain("decision_log");
+    expect(text).toContain("cannot record decisions");
+    expect(text).not.toMatch(/insert|select|params/i);
+    // The failure is logged once, by its error code: no statement, no parameters.
+    const failures = lines.filter((l) => l.includes("decision log write failed"));
+    expect(failures.length).toBeGreaterThanOrEqual(1);
+    expect(failures.length).toBeLessThanOrEqual(2);
+    for (const l of failures) {
+      expect(l).toContain("ECONNREFUSED");
+      expect(l).not.toMatch(/insert|c-1|email|params/i);
+    }
+    // Every refusal is counted (the 503s are visible to alerts).
+    expect(metrics.expose()).toMatch(/^decision_log_rejected_total 3$/m);
+    expect(metrics.expose()).toMatch(/^decision_log_database_down 1$/m);
+    expect(await audit.close(100)).toBe(true);
   });
 });

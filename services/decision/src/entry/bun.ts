@@ -5,6 +5,7 @@ import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
 import { buildDecisionDeps, serviceName } from "../deps.ts";
 import { entryDatabase } from "../store/entry-database.ts";
+import { onStopSignal } from "./graceful-stop.ts";
 
 const config = configOrExit(() => parseConfig(process.env), process.exit);
 const logger = createLogger({
@@ -21,13 +22,12 @@ const app = createApp(deps);
 const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch });
 deps.logger.info("listening", { port: server.port, host: config.HOST });
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, async () => {
-    server.stop();
-    // Write what the decision log still holds before leaving.
-    const drained = await deps.audit.close(5000);
-    if (!drained) logger.error("exiting with unwritten decisions", { pending: deps.audit.pending });
-    await store.close().catch(() => {});
-    process.exit(drained ? 0 : 1);
-  });
-}
+const stop = onStopSignal({
+  logger,
+  audit: deps.audit,
+  // Bun's stop() without `true` lets the requests in flight finish.
+  stopAccepting: () => server.stop(),
+  closeDatabase: () => store.close(),
+  exit: (code) => process.exit(code),
+});
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, stop);

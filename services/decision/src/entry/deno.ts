@@ -8,6 +8,7 @@ import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
 import { buildDecisionDeps, serviceName } from "../deps.ts";
 import { entryDatabase } from "../store/entry-database.ts";
+import { onStopSignal } from "./graceful-stop.ts";
 
 declare const Deno: DenoRuntime;
 
@@ -32,13 +33,12 @@ const server = Deno.serve(
   app.fetch,
 );
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  Deno.addSignalListener(signal, () => {
-    void (async () => {
-      await server.shutdown();
-      const drained = await deps.audit.close(5000);
-      await store.close().catch(() => {});
-      Deno.exit(drained ? 0 : 1);
-    })();
-  });
-}
+const stop = onStopSignal({
+  logger,
+  audit: deps.audit,
+  // shutdown() stops accepting and resolves once the requests in flight are answered.
+  stopAccepting: () => server.shutdown(),
+  closeDatabase: () => store.close(),
+  exit: (code) => Deno.exit(code),
+});
+for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, stop);

@@ -7,6 +7,7 @@ import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
 import { buildDecisionDeps, serviceName } from "../deps.ts";
 import { entryDatabase } from "../store/entry-database.ts";
+import { onStopSignal } from "./graceful-stop.ts";
 
 const config = configOrExit(() => parseConfig(process.env), process.exit);
 const logger = createLogger({
@@ -24,12 +25,12 @@ const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOS
   deps.logger.info("listening", { port: (info as AddressInfo).port, host: config.HOST });
 });
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, async () => {
-    server.close();
-    const drained = await deps.audit.close(5000);
-    if (!drained) logger.error("exiting with unwritten decisions", { pending: deps.audit.pending });
-    await store.close().catch(() => {});
-    process.exit(drained ? 0 : 1);
-  });
-}
+const stop = onStopSignal({
+  logger,
+  audit: deps.audit,
+  // close() stops accepting and calls back once every connection has ended.
+  stopAccepting: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  closeDatabase: () => store.close(),
+  exit: (code) => process.exit(code),
+});
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, stop);

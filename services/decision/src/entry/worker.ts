@@ -8,7 +8,7 @@ import { configOrError } from "@pp/shared/http/worker-start-up.ts";
 import type { ExecutionContext, Hono } from "hono";
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
-import { buildDecisionDeps, forecastReachableCheck } from "../deps.ts";
+import { buildDecisionDeps, forecastReadyCheck } from "../deps.ts";
 import {
   type FetchTarget,
   serviceBindingTransport,
@@ -46,9 +46,9 @@ function buildApp(env: Record<string, unknown>): Hono<AppEnv> | Response {
   });
   deps.readiness = [
     isFetchTarget(forecast)
-      ? forecastReachableCheck(config, ((input: RequestInfo | URL, init?: RequestInit) =>
+      ? forecastReadyCheck(config, ((input: RequestInfo | URL, init?: RequestInit) =>
           forecast.fetch(new Request(input, init))) as typeof fetch)
-      : forecastReachableCheck(config),
+      : forecastReadyCheck(config),
     databaseReadinessCheck(database),
   ];
   return createApp(deps);

@@ -21,6 +21,8 @@ export interface ForecastClientOptions {
   baseUrl?: string;
   timeoutMs?: number;
   breaker?: CircuitBreaker | CircuitBreakerOptions;
+  /** Sent as X-API-Key (forecast's optional FORECAST_API_KEYS). */
+  apiKey?: string;
   /** Sent as X-Request-Id so forecast logs can be joined with decision logs. */
   requestId?: () => string | undefined;
 }
@@ -52,6 +54,7 @@ export function createForecastClient(options: ForecastClientOptions): ForecastCl
       const headers: Record<string, string> = { "content-type": "application/json" };
       const requestId = options.requestId?.();
       if (requestId) headers["x-request-id"] = requestId;
+      if (options.apiKey) headers["x-api-key"] = options.apiKey;
       const request = new Request(url, {
         method: "POST",
         headers,

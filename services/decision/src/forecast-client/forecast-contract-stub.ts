@@ -5,8 +5,9 @@ import { Hono } from "hono";
 import type { CustomerInput, ForecastRequest } from "./forecast-contract.ts";
 
 export interface StubCustomer {
-  expected_purchases: number;
-  p_alive: number;
+  /** null: figures the models could not compute (what a broken forecast might answer). */
+  expected_purchases: number | null;
+  p_alive: number | null;
 }
 
 export interface ForecastStubOptions {
@@ -43,7 +44,11 @@ export function forecastContractStub(options: ForecastStubOptions = {}) {
       const figures = customer.summary
         ? fromSummary(customer.summary, weeks)
         : known
-          ? { expected_purchases: (known.expected_purchases * weeks) / 13, p_alive: known.p_alive }
+          ? {
+              expected_purchases:
+                known.expected_purchases === null ? null : (known.expected_purchases * weeks) / 13,
+              p_alive: known.p_alive,
+            }
           : null;
       if (!figures) {
         return {
@@ -57,7 +62,11 @@ export function forecastContractStub(options: ForecastStubOptions = {}) {
         recommended: "bgnbd",
         models: {
           bgnbd,
-          pareto_nbd: { ...bgnbd, expected_purchases: figures.expected_purchases * 1.1 },
+          pareto_nbd: {
+            ...bgnbd,
+            expected_purchases:
+              figures.expected_purchases === null ? null : figures.expected_purchases * 1.1,
+          },
         },
       };
     });

@@ -2,41 +2,16 @@
 // how a customer and a horizon are sent, and which per-model figures come back.
 import { z } from "zod";
 
-const finiteNonNegative = z.number().finite().min(0);
+/** A customer in any form `/forecast` accepts (by id, summary or transactions) and a horizon:
+ * forecast's own schemas, so decision accepts exactly what forecast accepts. */
+export {
+  customerSchema as customerInputSchema,
+  horizonSchema,
+} from "@pp/shared/contracts/forecast-request.ts";
 
-/** A customer in any form `/forecast` accepts: by id, by summary, or by its transactions. */
-export const customerInputSchema = z
-  .object({
-    id: z.string().min(1, { error: "must be a non-empty string" }).max(256),
-    summary: z
-      .object({
-        frequency: finiteNonNegative,
-        recency: finiteNonNegative,
-        T: finiteNonNegative,
-        monetary: finiteNonNegative.optional(),
-      })
-      .refine((s) => s.recency <= s.T, { error: "recency must not exceed T", path: ["recency"] })
-      .optional(),
-    transactions: z
-      .array(
-        z.object({
-          at: z.string().regex(/^\d{4}-\d{2}-\d{2}/, { error: "must be a date YYYY-MM-DD" }),
-          amount: finiteNonNegative.optional(),
-        }),
-      )
-      .min(1)
-      .max(100_000)
-      .optional(),
-  })
-  .refine((c) => !(c.summary && c.transactions), {
-    error: "give either summary or transactions, not both",
-  });
-export type CustomerInput = z.output<typeof customerInputSchema>;
+import type { customerSchema, horizonSchema } from "@pp/shared/contracts/forecast-request.ts";
 
-export const horizonSchema = z.object({
-  value: z.number().finite().positive({ error: "must be > 0" }).max(520),
-  unit: z.enum(["day", "week"], { error: 'must be "day" or "week"' }),
-});
+export type CustomerInput = z.output<typeof customerSchema>;
 export type Horizon = z.output<typeof horizonSchema>;
 
 export interface ForecastRequest {
@@ -47,11 +22,13 @@ export interface ForecastRequest {
 
 const modelFiguresSchema = z
   .object({
-    expected_purchases: z.number().optional(),
-    p_alive: z.number().optional(),
-    p_purchase: z.number().optional(),
-    expected_spend: z.number().optional(),
-    clv: z.number().optional(),
+    // null: the model could not compute the figure for this customer (that customer fails,
+    // not the call: garbage figures must never count against the forecast service).
+    expected_purchases: z.number().nullable().optional(),
+    p_alive: z.number().nullable().optional(),
+    p_purchase: z.number().nullable().optional(),
+    expected_spend: z.number().nullable().optional(),
+    clv: z.number().nullable().optional(),
   })
   .loose();
 export type ModelFigures = z.output<typeof modelFiguresSchema>;

@@ -1,13 +1,16 @@
 // The policies the decision service runs: versioned definitions in the `policies` table
-// (through the shared PolicyStore), with the active one cached for `cacheMs` so a decision
-// costs no query; a stale cached policy keeps serving while the database is away. An empty
-// table is seeded with the built-in named policies, `default` active.
+// (through the shared PolicyStore). The active one is kept in memory: a decision costs no query.
+// Past `cacheMs` it is re-read in the background while the copy keeps serving, so a database
+// outage never stalls a decision (failed re-reads are retried, backing off from 1 s to 30 s).
+// Only the very first read waits. An empty table is seeded with the built-in named policies,
+// `default` active.
 import type { PolicyRow } from "@pp/shared/db/schema.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import { validationError } from "@pp/shared/errors/validation.ts";
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
 import { RegistryInputError, RegistryNotFoundError } from "@pp/shared/registry/registry-errors.ts";
 import type { DatabaseProvider } from "../store/lazy-database.ts";
+import { within } from "../store/within.ts";
 import { namedPolicies } from "./named-policies.ts";
 import { type ActivePolicy, policyDefinitionSchema } from "./policy-definition.ts";
 
@@ -34,14 +37,18 @@ export function policyView(row: PolicyRow): PolicyView {
 export class PolicyCatalog {
   private cached: { policy: ActivePolicy; at: number } | null = null;
   private loading: Promise<ActivePolicy> | null = null;
+  private failures = 0;
+  private retryAt = 0;
   private readonly cacheMs: number;
+  private readonly readTimeoutMs: number;
   private readonly now: () => number;
 
   constructor(
     private readonly database: DatabaseProvider,
-    options: { cacheMs?: number; now?: () => number } = {},
+    options: { cacheMs?: number; now?: () => number; readTimeoutMs?: number } = {},
   ) {
     this.cacheMs = options.cacheMs ?? 5000;
+    this.readTimeoutMs = options.readTimeoutMs ?? 5000;
     this.now = options.now ?? (() => Date.now());
   }
 
@@ -49,25 +56,47 @@ export class PolicyCatalog {
     return new PolicyStore(await this.database());
   }
 
-  /** The active policy (cached); 503 when none can be had. */
+  /** The active policy (the last good copy); 503 when none was ever had. */
   async active(): Promise<ActivePolicy> {
     const cached = this.cached;
-    if (cached && this.now() - cached.at < this.cacheMs) return cached.policy;
-    if (!this.loading) {
-      this.loading = this.load().finally(() => {
-        this.loading = null;
-      });
+    if (cached) {
+      if (this.now() - cached.at >= this.cacheMs && this.now() >= this.retryAt) {
+        void this.reload().catch(() => {}); // in the background; the copy answers now
+      }
+      return cached.policy;
     }
     try {
-      return await this.loading;
+      return await this.reload();
     } catch (err) {
-      if (cached) return cached.policy; // keep deciding on the last known policy
       const why = err instanceof Error ? err.message : String(err);
       throw new AppError("unavailable", `No decision policy available: ${why}`, {
         headers: { "Retry-After": "1" },
         cause: err,
       });
     }
+  }
+
+  /** One read at a time; a failure pushes the next background attempt back (1 s .. 30 s). */
+  private reload(): Promise<ActivePolicy> {
+    if (!this.loading) {
+      this.loading = within(this.load(), this.readTimeoutMs, "reading the active policy")
+        .then(
+          (policy) => {
+            this.failures = 0;
+            this.retryAt = 0;
+            return policy;
+          },
+          (err) => {
+            this.failures++;
+            this.retryAt = this.now() + Math.min(30_000, 1000 * 2 ** (this.failures - 1));
+            throw err;
+          },
+        )
+        .finally(() => {
+          this.loading = null;
+        });
+    }
+    return this.loading;
   }
 
   private async load(): Promise<ActivePolicy> {

@@ -1,13 +1,18 @@
-// Admin API for policies (API key required): list, inspect, add a version, activate a version.
+// Admin API for policies (a key with the admin scope, checked in app.ts): list, inspect, add a version, activate a version.
 //   GET  /admin/policies                              all versions (?name= to filter)
 //   GET  /admin/policies/active                       the active policy
 //   POST /admin/policies  {name, definition}          store the next version of `name` (201)
 //   GET  /admin/policies/:name/versions/:version      one version
 //   POST /admin/policies/:name/versions/:version/activate
 import { zValidator } from "@hono/zod-validator";
-import { jsonBody, validationHook } from "@pp/shared/errors/validation.ts";
+import {
+  isStorableText,
+  jsonBody,
+  unstorableTextError,
+  validationHook,
+} from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
-import type { Hono, MiddlewareHandler } from "hono";
+import type { Hono } from "hono";
 import { z } from "zod";
 import type { DecisionDeps } from "../deps.ts";
 
@@ -16,8 +21,10 @@ const addPolicySchema = z.object({
   definition: z.record(z.string(), z.unknown()),
 });
 
+const policyName = z.string().min(1).max(128).refine(isStorableText, unstorableTextError);
+
 const versionParams = z.object({
-  name: z.string().min(1).max(128),
+  name: policyName,
   version: z.coerce
     .number({ error: "must be a number" })
     .int()
@@ -25,15 +32,9 @@ const versionParams = z.object({
     .max(2_147_483_647, { error: "must be at most 2147483647" }),
 });
 
-const listQuery = z.object({ name: z.string().min(1).max(128).optional() });
+const listQuery = z.object({ name: policyName.optional() });
 
-export function registerAdminPolicies(
-  app: Hono<AppEnv>,
-  deps: DecisionDeps,
-  auth: MiddlewareHandler<AppEnv>,
-): void {
-  app.use("/admin/*", auth);
-
+export function registerAdminPolicies(app: Hono<AppEnv>, deps: DecisionDeps): void {
   app.get("/admin/policies", zValidator("query", listQuery, validationHook), async (c) =>
     c.json({ policies: await deps.policies.list(c.req.valid("query").name) }),
   );

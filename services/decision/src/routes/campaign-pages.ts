@@ -80,7 +80,7 @@ async function linkTo(c: Context<AppEnv>, signer: LinkSigner, path: string): Pro
 export function registerCampaignPages(
   app: Hono<AppEnv>,
   deps: DecisionDeps,
-  /** ADMIN-SCOPE: pass the admin-scope middleware here once API keys have scopes (#12). */
+  /** The admin-scope check (a signed link is accepted instead, see signed-links.ts). */
   auth: MiddlewareHandler<AppEnv>,
 ): void {
   const signer = new LinkSigner(deps.config.CAMPAIGN_SECRET ?? DEV_CAMPAIGN_SECRET);

@@ -16,6 +16,7 @@ import { inProcessTransport } from "../forecast-client/forecast-transports.ts";
 
 const quiet = createLogger({ sink: () => {} });
 const ENV_KEY = "local-dev-key-0123456789";
+const ADMIN_KEY = "local-admin-key-0123456789";
 let testDb: TestDatabase;
 let deps: DecisionDeps;
 let app: ReturnType<typeof createApp>;
@@ -31,6 +32,7 @@ beforeAll(async () => {
   testDb = await openTestDatabase("pglite");
   const config = parseConfig({
     API_KEYS: `${ENV_KEY}, second-key`,
+    ADMIN_API_KEYS: ADMIN_KEY,
     FORECAST_BREAKER_FAILURES: "1000",
     POLICY_CACHE_MS: "60000",
   });
@@ -49,7 +51,12 @@ afterAll(async () => {
 });
 
 const auth = { Authorization: `Bearer ${ENV_KEY}` };
-const post = (path: string, body: unknown, headers: Record<string, string> = auth) =>
+const adminAuth = { Authorization: `Bearer ${ADMIN_KEY}` };
+const post = (
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = path.startsWith("/admin") ? adminAuth : auth,
+) =>
   app.request(path, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
@@ -68,6 +75,28 @@ async function logRows(decisionId: string) {
 }
 
 describe("POST /decision", () => {
+  test("horizons and summaries forecast refuses are refused here too (one shared schema)", async () => {
+    for (const [customer, horizon, field] of [
+      [{ id: "c-17" }, { value: 300, unit: "week" }, "horizon.value"], // > 5 years
+      [
+        { id: "x", summary: { frequency: 1.5, recency: 1, T: 2 } },
+        { value: 1, unit: "week" },
+        "customer.summary.frequency",
+      ],
+      [
+        { id: "x", transactions: [{ at: "2024-02-30", amount: 1 }] },
+        { value: 1, unit: "week" },
+        "customer.transactions.0.at",
+      ],
+    ] as const) {
+      const res = await post("/decision", { customer, horizon, actions });
+      expect(res.status).toBe(400);
+      const details = ((await res.json()) as { error: { details: Array<{ path: string }> } }).error
+        .details;
+      expect(details.map((d) => d.path)).toContain(field);
+    }
+  });
+
   test("the issue's example: chosen, ranked with profits and reasons, versions, id; logged", async () => {
     const res = await post("/decision", { customer: { id: "c-17" }, horizon, actions });
     expect(res.status).toBe(200);
@@ -104,7 +133,11 @@ describe("POST /decision", () => {
     const ids = new Set<string>();
     for (let i = 0; i < 5; i++) {
       const res = await post("/decision", {
-        customer: { id: `s-${i}`, summary: { frequency: i, recency: 10, T: 20, monetary: 5 } },
+        customer: {
+          id: `s-${i}`,
+          // forecast's own rule: recency is 0 without repeat purchases
+          summary: { frequency: i, recency: i === 0 ? 0 : 10, T: 20, monetary: 5 },
+        },
         horizon,
         actions,
       });
@@ -159,7 +192,7 @@ describe("POST /decision", () => {
 describe("POST /decision/batch", () => {
   const customers = Array.from({ length: 40 }, (_, i) => ({
     id: `b-${i}`,
-    summary: { frequency: i % 10, recency: 5, T: 10 },
+    summary: { frequency: i % 10, recency: i % 10 === 0 ? 0 : 5, T: 10 },
   }));
 
   test("equal costs: the top ⌊budget/cost⌋ customers by profit, exact, every customer logged", async () => {
@@ -256,7 +289,7 @@ describe("admin policies", () => {
       "max_cost: cost 6 exceeds 1",
     );
 
-    const list = (await (await app.request("/admin/policies", { headers: auth })).json()) as {
+    const list = (await (await app.request("/admin/policies", { headers: adminAuth })).json()) as {
       policies: Array<{ name: string; version: number; active: boolean }>;
     };
     expect(list.policies.map((p) => `${p.name}@${p.version}${p.active ? "*" : ""}`)).toEqual([
@@ -265,7 +298,7 @@ describe("admin policies", () => {
       "strict@2*",
       "strict@1",
     ]);
-    const active = await app.request("/admin/policies/active", { headers: auth });
+    const active = await app.request("/admin/policies/active", { headers: adminAuth });
     expect(await active.json()).toMatchObject({ name: "strict", version: 2 });
 
     // Back to default for the other tests.
@@ -347,5 +380,79 @@ describe("auth", () => {
       body: JSON.stringify(body),
     });
     expect(res.status).toBe(401);
+  });
+});
+
+describe("scopes: /admin/* needs the admin scope", () => {
+  const adminRoutes: Array<[string, string, unknown?]> = [
+    ["GET", "/admin/policies"],
+    ["GET", "/admin/policies/active"],
+    ["GET", "/admin/policies/default/versions/1"],
+    ["POST", "/admin/policies", { name: "evil", definition: {} }],
+    ["POST", "/admin/policies/default/versions/1/activate", {}],
+    ["GET", "/admin/keys"],
+    ["POST", "/admin/keys", { name: "evil", scopes: ["admin"] }],
+    ["POST", "/admin/keys/1/revoke", {}],
+  ];
+  const call = (method: string, path: string, body: unknown, headers: Record<string, string>) =>
+    app.request(path, {
+      method,
+      headers: { "content-type": "application/json", ...headers },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+
+  test("a decide-only key gets 403 on every /admin route, and changes nothing", async () => {
+    const keys = new ApiKeyStore(testDb.handle.db);
+    const stored = await keys.create("reader", ["decide"]);
+    const policiesBefore = JSON.stringify(await new PolicyStore(testDb.handle.db).list());
+    const keysBefore = (await keys.list()).length;
+    await Bun.sleep(1000); // a miss re-reads the stored keys at most once a second
+    for (const headers of [auth, { Authorization: `Bearer ${stored.key}` }]) {
+      for (const [method, path, body] of adminRoutes) {
+        const res = await call(method, path, body, headers);
+        expect(`${method} ${path} ${res.status}`).toBe(`${method} ${path} 403`);
+        const error = ((await res.json()) as { error: { code: string; message: string } }).error;
+        expect(error.code).toBe("forbidden");
+        expect(error.message).toContain('"admin" scope');
+      }
+    }
+    expect(JSON.stringify(await new PolicyStore(testDb.handle.db).list())).toBe(policiesBefore);
+    expect((await keys.list()).length).toBe(keysBefore);
+    // Without a key: 401 before anything else.
+    for (const [method, path, body] of adminRoutes) {
+      expect((await call(method, path, body, {})).status).toBe(401);
+    }
+  });
+
+  test("admin keys API: create (shown once), list, the new key works at once, revoke stops it", async () => {
+    const created = await post("/admin/keys", { name: "crm-admin", scopes: ["admin"] });
+    expect(created.status).toBe(201);
+    const body = (await created.json()) as { id: number; key: string; scopes: string[] };
+    expect(body.scopes).toEqual(["decide", "admin"]);
+    const listed = await app.request("/admin/keys", { headers: adminAuth });
+    const text = await listed.text();
+    expect(text).toContain("crm-admin");
+    expect(text).not.toContain(body.key);
+    expect(text).not.toContain("key_hash");
+    const asNew = { Authorization: `Bearer ${body.key}` };
+    expect((await app.request("/admin/keys", { headers: asNew })).status).toBe(200);
+    const decideOnly = (await (
+      await post("/admin/keys", { name: "crm-reader" }, asNew)
+    ).json()) as { id: number; key: string; scopes: string[] };
+    expect(decideOnly.scopes).toEqual(["decide"]);
+    const reader = { Authorization: `Bearer ${decideOnly.key}` };
+    expect(
+      (await post("/decision", { customer: { id: "c-17" }, horizon, actions }, reader)).status,
+    ).toBe(200);
+    expect((await post(`/admin/keys/${decideOnly.id}/revoke`, {})).status).toBe(200);
+    expect((await post(`/admin/keys/${decideOnly.id}/revoke`, {})).status).toBe(404);
+    expect(
+      (await post("/decision", { customer: { id: "c-17" }, horizon, actions }, reader)).status,
+    ).toBe(401);
+    const bad = await post("/admin/keys", { name: "has space", scopes: ["root"] });
+    expect(bad.status).toBe(400);
+    const details = ((await bad.json()) as { error: { details: Array<{ path: string }> } }).error
+      .details;
+    expect(details.map((d) => d.path).sort()).toEqual(["name", "scopes.0"]);
   });
 });

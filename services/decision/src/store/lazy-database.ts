@@ -17,7 +17,13 @@ export function lazyDatabase(open: () => Promise<Database>): DatabaseProvider {
   };
 }
 
+/** No database on this runtime; `code` names it in /ready without any other detail. */
+export class NoDatabaseError extends Error {
+  override readonly name = "NoDatabaseError";
+  readonly code = "NO_DATABASE_CONFIGURED";
+}
+
 /** For runtimes without a database (Workers): every use fails, naming why. */
 export function noDatabase(reason: string): DatabaseProvider {
-  return () => Promise.reject(new Error(reason));
+  return () => Promise.reject(new NoDatabaseError(reason));
 }

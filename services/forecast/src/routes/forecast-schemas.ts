@@ -1,108 +1,27 @@
 // The zod schemas of POST /forecast: the request (validated, with errors per field) and the
 // response (documentation only: /openapi.json is generated from both).
+
+import {
+  customerSchema,
+  horizonSchema,
+  isoDate,
+  MAX_HORIZON_DAYS,
+  MAX_TRANSACTIONS_PER_CUSTOMER,
+  summarySchema,
+  transactionSchema,
+} from "@pp/shared/contracts/forecast-request.ts";
 import { z } from "zod";
 
 export const MAX_CUSTOMERS = 10_000;
-export const MAX_TRANSACTIONS_PER_CUSTOMER = 100_000;
-/** Five years: CLV discounts week by week, so the cost grows with the horizon. */
-export const MAX_HORIZON_DAYS = 1826;
 
-const isoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: "must be a date YYYY-MM-DD" })
-  .refine(
-    (s) => {
-      const d = new Date(`${s}T00:00:00Z`);
-      return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
-    },
-    { error: "is not a valid calendar date" },
-  );
-
-/**
- * A transaction's time: `YYYY-MM-DD`, or a timestamp `YYYY-MM-DD[T ]HH:MM[:SS[.fff]]` with an
- * optional zone (`Z`, `±HH:MM`, `±HHMM`). As in the ml CLI's readers, the date is taken as written
- * (the shop's calendar day) and the time and zone are not used: purchases are counted per day.
- */
-const TIMESTAMP =
-  /^(\d{4}-\d{2}-\d{2})(?:[T ]([01]\d|2[0-3]):[0-5]\d(?::(?:[0-5]\d|60)(?:\.\d{1,9})?)?(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?)?$/;
-
-const transactionTime = z
-  .string()
-  .regex(TIMESTAMP, {
-    error: "must be a date YYYY-MM-DD or a timestamp YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]",
-  })
-  .refine((s) => isoDate.safeParse(s.slice(0, 10)).success, {
-    error: "is not a valid calendar date",
-  });
-
-const nonNegative = (what: string) =>
-  z.number({ error: `must be a finite number (${what})` }).min(0, { error: "must be >= 0" });
-
-export const summarySchema = z
-  .strictObject({
-    frequency: z
-      .number({ error: "must be a number" })
-      .int({ error: "must be a whole number of repeat purchases" })
-      .min(0, { error: "must be >= 0" })
-      .describe("Repeat purchases (purchase days after the first), x."),
-    recency: nonNegative("model time units").describe(
-      "Time of the last purchase since the first, t_x, in the model's time unit.",
-    ),
-    T: nonNegative("model time units").describe(
-      "Age: time since the first purchase, in the model's time unit.",
-    ),
-    monetary: nonNegative("currency")
-      .optional()
-      .describe(
-        "Mean spend per repeat purchase; without it spend uses the population mean (Gamma-Gamma with x = 0).",
-      ),
-  })
-  .refine((s) => s.recency <= s.T, { error: "must be <= T", path: ["recency"] })
-  .refine((s) => s.frequency > 0 || s.recency === 0, {
-    error: "must be 0 when frequency is 0",
-    path: ["recency"],
-  });
-
-export const transactionSchema = z.strictObject({
-  at: transactionTime.describe(
-    "Transaction date YYYY-MM-DD, or a timestamp with optional zone (its date as written counts).",
-  ),
-  amount: nonNegative("currency"),
-  quantity: nonNegative("units").optional(),
-});
-
-export const customerSchema = z
-  .strictObject({
-    id: z
-      .string()
-      .min(1, { error: "must not be empty" })
-      .max(256, { error: "at most 256 characters" }),
-    summary: summarySchema.optional(),
-    transactions: z
-      .array(transactionSchema)
-      .min(1, { error: "must hold at least one transaction" })
-      .max(MAX_TRANSACTIONS_PER_CUSTOMER, {
-        error: `at most ${MAX_TRANSACTIONS_PER_CUSTOMER} transactions per customer`,
-      })
-      .optional(),
-  })
-  .refine((c) => c.summary === undefined || c.transactions === undefined, {
-    error: "give a summary or transactions, not both",
-    path: ["transactions"],
-  })
-  .describe(
-    "A customer by id only (looked up among the model's customers), by summary, or by transactions.",
-  );
-
-export const horizonSchema = z
-  .strictObject({
-    value: z.number({ error: "must be a number" }).positive({ error: "must be > 0" }),
-    unit: z.enum(["day", "week"], { error: 'must be "day" or "week"' }),
-  })
-  .refine((h) => h.value * (h.unit === "week" ? 7 : 1) <= MAX_HORIZON_DAYS, {
-    error: `must be at most ${MAX_HORIZON_DAYS} days (5 years)`,
-    path: ["value"],
-  });
+export {
+  customerSchema,
+  horizonSchema,
+  MAX_HORIZON_DAYS,
+  MAX_TRANSACTIONS_PER_CUSTOMER,
+  summarySchema,
+  transactionSchema,
+};
 
 /** Interval levels, e.g. [0.8, 0.95]: each in (0, 1), distinct, at most 5. */
 export const intervalLevelsSchema = z
@@ -214,7 +133,12 @@ export const forecastItemSchema = z.union([
   z.object({
     id: z.string(),
     error: z.object({
-      code: z.enum(["unknown_customer", "no_transactions_before_as_of", "invalid_customer"]),
+      code: z.enum([
+        "unknown_customer",
+        "no_transactions_before_as_of",
+        "invalid_customer",
+        "not_computable",
+      ]),
       message: z.string(),
     }),
   }),

@@ -40,6 +40,23 @@ function modelValues(cols: ModelColumns, i: number) {
   };
 }
 
+/** "model.field" of the first figure that is not a finite number, else undefined. */
+function firstNonFinite(models: Record<string, Record<string, number | null>>): string | undefined {
+  for (const [model, values] of Object.entries(models)) {
+    for (const [field, v] of Object.entries(values)) if (v === null) return `${model}.${field}`;
+  }
+  return undefined;
+}
+
+function notComputable(id: string, figure: string) {
+  return {
+    code: "not_computable",
+    message:
+      `customer ${JSON.stringify(id)}: the models cannot compute a finite ${figure} for this ` +
+      "summary; check that frequency, recency and T are in the model's time unit (/model-info)",
+  };
+}
+
 export function registerForecast(app: Hono<AppEnv>, deps: ForecastDeps): void {
   const metrics = forecastMetrics(deps.metrics);
   app.post(
@@ -127,29 +144,42 @@ async function forecast(
       continue;
     }
     const gbdt = result.gbdt;
-    const hasGbdt = gbdt !== null && !Number.isNaN(gbdt.expectedPurchases[i] as number);
+    const bgnbd = modelValues(result.bgnbd, i);
+    const paretoNbd = modelValues(result.paretoNbd, i);
+    const unusable = firstNonFinite({ bgnbd, pareto_nbd: paretoNbd });
+    if (unusable) {
+      // Never null figures: a summary the formulas cannot compute fails its own item.
+      forecasts[i] = { id, error: notComputable(id, unusable) };
+      continue;
+    }
+    const gbdtValues = gbdt ? modelValues(gbdt, i) : null;
+    const hasGbdt =
+      gbdt !== null &&
+      !Number.isNaN(gbdt.expectedPurchases[i] as number) &&
+      gbdtValues !== null &&
+      firstNonFinite({ gbdt: gbdtValues }) === undefined;
     const models: Record<string, unknown> = {
-      bgnbd: intervals
-        ? withUncertainty("bgnbd", modelValues(result.bgnbd, i), i)
-        : modelValues(result.bgnbd, i),
-      pareto_nbd: intervals
-        ? withUncertainty("pareto_nbd", modelValues(result.paretoNbd, i), i)
-        : modelValues(result.paretoNbd, i),
+      bgnbd: intervals ? withUncertainty("bgnbd", bgnbd, i) : bgnbd,
+      pareto_nbd: intervals ? withUncertainty("pareto_nbd", paretoNbd, i) : paretoNbd,
     };
     answered++;
     if (hasGbdt && gbdt) {
       // Built field by field (no spreads): the same keys in the same order, less copying.
-      const values: Record<string, unknown> = modelValues(gbdt, i);
+      const values: Record<string, unknown> = gbdtValues as Record<string, unknown>;
       values.predicted_spend = round(gbdt.predictedSpend[i] as number);
       values.horizon_scaled = scaled;
       models.gbdt = intervals ? withUncertainty("gbdt", values, i) : values;
       withGbdt++;
     }
     const blend = result.blend;
-    const hasBlend = blend !== null && !Number.isNaN(blend.expectedPurchases[i] as number);
-    if (hasBlend && blend) {
-      const values = modelValues(blend, i);
-      models.blend = intervals ? withUncertainty("blend", values, i) : values;
+    const blendValues = blend ? modelValues(blend, i) : null;
+    const hasBlend =
+      blend !== null &&
+      !Number.isNaN(blend.expectedPurchases[i] as number) &&
+      blendValues !== null &&
+      firstNonFinite({ blend: blendValues }) === undefined;
+    if (hasBlend && blendValues) {
+      models.blend = intervals ? withUncertainty("blend", blendValues, i) : blendValues;
     }
     const asOf = batch.asOf[i];
     const item: Record<string, unknown> = { id, basis: batch.basis[i] };

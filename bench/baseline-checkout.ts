@@ -1,0 +1,51 @@
+// A read-only copy of an earlier commit's code, runnable beside the current one, so a bench can
+// measure "before" and "after" in one run: `git archive REF` into a temp directory, with a
+// node_modules of links to the installed packages except the workspace packages (@pp/*), which
+// point at the copy's own folders. Nothing in the repository or its .git is changed.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const WORKSPACES: Record<string, string> = {
+  shared: "shared",
+  ml: "ml",
+  forecast: "services/forecast",
+  decision: "services/decision",
+};
+
+export interface BaselineCheckout {
+  dir: string;
+  /** The commit checked out (full hash). */
+  commit: string;
+  remove(): void;
+}
+
+/** Copies `ref`'s tracked files (those under `paths`) out of the repository at `root`. */
+export function baselineCheckout(root: string, ref: string, paths: string[]): BaselineCheckout {
+  const commit = execFileSync("git", ["rev-parse", "--verify", `${ref}^{commit}`], {
+    cwd: root,
+    encoding: "utf8",
+  }).trim();
+  const dir = mkdtempSync(join(tmpdir(), "pp-baseline-"));
+  try {
+    const archive = execFileSync("git", ["archive", "--format=tar", commit, ...paths], {
+      cwd: root,
+      maxBuffer: 512 * 1024 * 1024,
+    });
+    execFileSync("tar", ["-x", "-C", dir], { input: archive });
+    const modules = join(dir, "node_modules");
+    mkdirSync(join(modules, "@pp"), { recursive: true });
+    for (const entry of readdirSync(join(root, "node_modules"))) {
+      if (entry === "@pp") continue;
+      symlinkSync(join(root, "node_modules", entry), join(modules, entry));
+    }
+    for (const [name, folder] of Object.entries(WORKSPACES)) {
+      symlinkSync(join(dir, folder), join(modules, "@pp", name));
+    }
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return { dir, commit, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}

@@ -1,0 +1,68 @@
+// Classifies database errors for the decision log writer, and describes them without leaking:
+// a reason is an SQLSTATE or a network error code, never the statement, its parameters or a stack
+// (drizzle's error messages carry the whole query with every parameter).
+
+/** The error and its causes, outermost first (bounded: causes can form a cycle). */
+function chain(err: unknown): unknown[] {
+  const out: unknown[] = [];
+  let current = err;
+  for (let i = 0; i < 8 && current !== undefined && current !== null; i++) {
+    out.push(current);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return out;
+}
+
+function codeOf(err: unknown): string | undefined {
+  for (const e of chain(err)) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && code.length > 0 && code.length <= 32) return code;
+  }
+  return undefined;
+}
+
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+
+/** The runtime has no database configured (see store/lazy-database.ts): retrying is pointless. */
+export function isNoDatabase(err: unknown): boolean {
+  return codeOf(err) === "NO_DATABASE_CONFIGURED";
+}
+
+/** The database refused the rows' content (class 22 data exception, 23 integrity violation):
+ * sending the same rows again would fail again, so they must be isolated, not retried. */
+export function isDataError(err: unknown): boolean {
+  const code = codeOf(err);
+  if (code !== undefined && SQLSTATE.test(code))
+    return code.startsWith("22") || code.startsWith("23");
+  // PGlite and postgres.js both carry the SQLSTATE; a message check covers drivers that don't.
+  return chain(err).some(
+    (e) =>
+      e instanceof Error &&
+      /unsupported Unicode escape sequence|invalid byte sequence|invalid input syntax|null character not permitted/i.test(
+        e.message,
+      ),
+  );
+}
+
+/** A short, safe description: "SQLSTATE 22P05 (data exception)", "ECONNREFUSED", ... */
+export function safeReason(err: unknown): string {
+  const code = codeOf(err);
+  if (code !== undefined && SQLSTATE.test(code)) {
+    const kind = code.startsWith("08")
+      ? "connection exception"
+      : code.startsWith("22")
+        ? "data exception"
+        : code.startsWith("23")
+          ? "integrity constraint violation"
+          : code.startsWith("57")
+            ? "server shutting down or unavailable"
+            : code.startsWith("53")
+              ? "insufficient resources"
+              : "database error";
+    return `SQLSTATE ${code} (${kind})`;
+  }
+  if (code !== undefined && /^[A-Z_]+$/.test(code)) return `database unreachable (${code})`;
+  if (isDataError(err)) return "data exception";
+  const named = chain(err).find((e) => e instanceof Error) as Error | undefined;
+  return named ? `database error (${named.name})` : "database error";
+}

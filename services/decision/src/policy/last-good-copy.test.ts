@@ -1,0 +1,94 @@
+// While the database is away, policies and API keys are served from the last good copy, without
+// a database attempt on the request path: a database that hangs forever stalls no decision, and
+// re-reads happen in the background, bounded (policies back off from 1 s to 30 s).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Database } from "@pp/shared/db/database.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
+import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
+import { ApiKeyRing } from "../auth/api-key-ring.ts";
+import { ApiKeyStore } from "../auth/api-key-store.ts";
+import { PolicyCatalog } from "./policy-catalog.ts";
+
+let testDb: TestDatabase;
+beforeAll(async () => {
+  testDb = await openTestDatabase("pglite");
+}, 30_000);
+afterAll(() => testDb.cleanup());
+
+/** The real database until `state.mode` says otherwise; counts every use. */
+function switchableDatabase() {
+  const state = { mode: "up" as "up" | "hang" | "fail", uses: 0 };
+  const provider = (): Promise<Database> => {
+    state.uses++;
+    if (state.mode === "hang") return new Promise(() => {});
+    if (state.mode === "fail") return Promise.reject(new Error("connect ECONNREFUSED"));
+    return Promise.resolve(testDb.handle.db);
+  };
+  return { state, provider };
+}
+
+async function timed<T>(f: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = performance.now();
+  const value = await f();
+  return { value, ms: performance.now() - started };
+}
+
+describe("last good copy", () => {
+  test("policies: a hanging database stalls no decision; re-reads back off", async () => {
+    let clock = 0;
+    const db = switchableDatabase();
+    const catalog = new PolicyCatalog(db.provider, {
+      cacheMs: 5000,
+      now: () => clock,
+      readTimeoutMs: 50,
+    });
+    const first = await catalog.active();
+    expect(first.name).toBe("default");
+    for (const mode of ["hang", "fail"] as const) {
+      db.state.mode = mode;
+      const usesBefore = db.state.uses;
+      for (let i = 0; i < 200; i++) {
+        clock += 100; // 20 s of traffic
+        const { value, ms } = await timed(() => catalog.active());
+        expect(value).toEqual(first);
+        expect(ms).toBeLessThan(50);
+      }
+      // hang: one read in flight, never a second; fail: backing off 1, 2, 4, 8 s ... at most 6.
+      expect(db.state.uses - usesBefore).toBeLessThanOrEqual(mode === "hang" ? 1 : 6);
+      expect(db.state.uses - usesBefore).toBeGreaterThanOrEqual(1);
+      await Bun.sleep(100); // the hung read times out: it cannot block later re-reads
+    }
+    // Back up: the next background re-read (after the back-off) brings a change in.
+    db.state.mode = "up";
+    await new PolicyStore(testDb.handle.db).activate("lapsing-uplift", 1);
+    clock += 60_000;
+    expect((await catalog.active()).name).toBe("default"); // answered from the copy...
+    await Bun.sleep(50);
+    expect((await catalog.active()).name).toBe("lapsing-uplift"); // ...while it re-read
+  });
+
+  test("API keys: stored keys keep working from the copy; no wait on the request path", async () => {
+    let clock = 0;
+    const db = switchableDatabase();
+    const created = await new ApiKeyStore(testDb.handle.db).create("copy-test", ["admin"]);
+    const ring = new ApiKeyRing({
+      database: db.provider,
+      refreshMs: 1000,
+      readTimeoutMs: 50,
+      now: () => clock,
+    });
+    expect((await ring.verify(created.key))?.scopes).toEqual(["decide", "admin"]);
+    db.state.mode = "hang";
+    for (let i = 0; i < 100; i++) {
+      clock += 500;
+      const valid = await timed(() => ring.verify(created.key));
+      expect(valid.value?.name).toBe("copy-test");
+      expect(valid.ms).toBeLessThan(50);
+      const invalid = await timed(() => ring.verify(`nope-${i}`));
+      expect(invalid.value).toBeNull();
+      expect(invalid.ms).toBeLessThan(600); // a miss waits at most 500 ms, and only when healthy
+    }
+    // Background re-reads: at most one per second of (fake) time, none waited for.
+    expect(db.state.uses).toBeLessThanOrEqual(52);
+  });
+});

@@ -1,0 +1,114 @@
+// The customer and horizon of a forecast request, shared by the forecast service (POST
+// /forecast) and the decision service (which forwards them): one definition, so decision never
+// accepts what forecast would refuse.
+import { z } from "zod";
+
+export const MAX_TRANSACTIONS_PER_CUSTOMER = 100_000;
+/** Five years: CLV discounts week by week, so the cost grows with the horizon. */
+export const MAX_HORIZON_DAYS = 1826;
+
+export const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: "must be a date YYYY-MM-DD" })
+  .refine(
+    (s) => {
+      const d = new Date(`${s}T00:00:00Z`);
+      return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
+    },
+    { error: "is not a valid calendar date" },
+  );
+
+/**
+ * A transaction's time: `YYYY-MM-DD`, or a timestamp `YYYY-MM-DD[T ]HH:MM[:SS[.fff]]` with an
+ * optional zone (`Z`, `±HH:MM`, `±HHMM`). As in the ml CLI's readers, the date is taken as written
+ * (the shop's calendar day) and the time and zone are not used: purchases are counted per day.
+ */
+const TIMESTAMP =
+  /^(\d{4}-\d{2}-\d{2})(?:[T ]([01]\d|2[0-3]):[0-5]\d(?::(?:[0-5]\d|60)(?:\.\d{1,9})?)?(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?)?$/;
+
+export const transactionTime = z
+  .string()
+  .regex(TIMESTAMP, {
+    error: "must be a date YYYY-MM-DD or a timestamp YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]",
+  })
+  .refine((s) => isoDate.safeParse(s.slice(0, 10)).success, {
+    error: "is not a valid calendar date",
+  });
+
+/** Bounds far beyond any real customer (a million weeks is ~19,000 years): past them the
+ * formulas overflow, and a 400 naming the field beats figures that cannot be computed. */
+export const MAX_SUMMARY_TIME = 1_000_000;
+export const MAX_AMOUNT = 1e12;
+
+const nonNegative = (what: string, max: number) =>
+  z
+    .number({ error: `must be a finite number (${what})` })
+    .min(0, { error: "must be >= 0" })
+    .max(max, { error: `must be <= ${max} (${what})` });
+
+export const summarySchema = z
+  .strictObject({
+    frequency: z
+      .number({ error: "must be a number" })
+      .int({ error: "must be a whole number of repeat purchases" })
+      .min(0, { error: "must be >= 0" })
+      .max(MAX_SUMMARY_TIME, { error: `must be <= ${MAX_SUMMARY_TIME}` })
+      .describe("Repeat purchases (purchase days after the first), x."),
+    recency: nonNegative("model time units", MAX_SUMMARY_TIME).describe(
+      "Time of the last purchase since the first, t_x, in the model's time unit.",
+    ),
+    T: nonNegative("model time units", MAX_SUMMARY_TIME).describe(
+      "Age: time since the first purchase, in the model's time unit.",
+    ),
+    monetary: nonNegative("currency", MAX_AMOUNT)
+      .optional()
+      .describe(
+        "Mean spend per repeat purchase; without it spend uses the population mean (Gamma-Gamma with x = 0).",
+      ),
+  })
+  .refine((s) => s.recency <= s.T, { error: "must be <= T", path: ["recency"] })
+  .refine((s) => s.frequency > 0 || s.recency === 0, {
+    error: "must be 0 when frequency is 0",
+    path: ["recency"],
+  });
+
+export const transactionSchema = z.strictObject({
+  at: transactionTime.describe(
+    "Transaction date YYYY-MM-DD, or a timestamp with optional zone (its date as written counts).",
+  ),
+  amount: nonNegative("currency", MAX_AMOUNT),
+  quantity: nonNegative("units", MAX_AMOUNT).optional(),
+});
+
+export const customerSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .min(1, { error: "must not be empty" })
+      .max(256, { error: "at most 256 characters" }),
+    summary: summarySchema.optional(),
+    transactions: z
+      .array(transactionSchema)
+      .min(1, { error: "must hold at least one transaction" })
+      .max(MAX_TRANSACTIONS_PER_CUSTOMER, {
+        error: `at most ${MAX_TRANSACTIONS_PER_CUSTOMER} transactions per customer`,
+      })
+      .optional(),
+  })
+  .refine((c) => c.summary === undefined || c.transactions === undefined, {
+    error: "give a summary or transactions, not both",
+    path: ["transactions"],
+  })
+  .describe(
+    "A customer by id only (looked up among the model's customers), by summary, or by transactions.",
+  );
+
+export const horizonSchema = z
+  .strictObject({
+    value: z.number({ error: "must be a number" }).positive({ error: "must be > 0" }),
+    unit: z.enum(["day", "week"], { error: 'must be "day" or "week"' }),
+  })
+  .refine((h) => h.value * (h.unit === "week" ? 7 : 1) <= MAX_HORIZON_DAYS, {
+    error: `must be at most ${MAX_HORIZON_DAYS} days (5 years)`,
+    path: ["value"],
+  });

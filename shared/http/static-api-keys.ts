@@ -1,0 +1,59 @@
+// Optional API keys from the environment for a service without a key store (forecast:
+// FORECAST_API_KEYS): `X-API-Key: KEY` or `Authorization: Bearer KEY`, compared in constant time.
+// With keys configured, the protected routes answer 401 without one, and the rate limit counts
+// per verified key (else per client address: a made-up key never gets its own bucket).
+import type { Context, MiddlewareHandler } from "hono";
+import { AppError } from "../errors/app-error.ts";
+import type { AppEnv } from "./app-env.ts";
+import { rateLimitKey } from "./rate-limit.ts";
+
+/** Equal strings without an early exit (the length still shows; keys are of fixed length). */
+function constantTimeEqual(a: string, b: string): boolean {
+  let diff = a.length ^ b.length;
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) diff |= (a.charCodeAt(i) | 0) ^ (b.charCodeAt(i) | 0);
+  return diff === 0;
+}
+
+function presentedKey(c: Context<AppEnv>): string | undefined {
+  const bearer = /^Bearer\s+(\S{1,512})\s*$/i.exec(c.req.header("authorization") ?? "")?.[1];
+  return bearer ?? c.req.header("x-api-key")?.slice(0, 512);
+}
+
+/** 1-based index of the configured key presented, else 0 (every key compared, no early exit). */
+export function verifiedStaticKey(c: Context<AppEnv>, keys: readonly string[]): number {
+  const presented = presentedKey(c);
+  if (presented === undefined) return 0;
+  let found = 0;
+  keys.forEach((key, i) => {
+    if (constantTimeEqual(presented, key)) found = i + 1;
+  });
+  return found;
+}
+
+/** Rate-limit bucket: the verified key's number, else the client address. */
+export function staticKeyRateLimitKey(keys: readonly string[]) {
+  return (c: Context<AppEnv>): string => {
+    const index = keys.length > 0 ? verifiedStaticKey(c, keys) : 0;
+    return index > 0 ? `key:${index}` : rateLimitKey(c);
+  };
+}
+
+/** Middleware: 401 unless a configured key is presented (nothing is checked without keys). */
+export function requireStaticApiKey(
+  keys: readonly string[],
+  realm: string,
+): MiddlewareHandler<AppEnv> {
+  return async function staticApiKey(c, next) {
+    if (keys.length > 0) {
+      const index = verifiedStaticKey(c, keys);
+      if (index === 0) {
+        throw new AppError("unauthorized", "API key required: send X-API-Key: <key>", {
+          headers: { "WWW-Authenticate": `Bearer realm="${realm}"` },
+        });
+      }
+      c.get("logFields").api_key = `env:${index}`;
+    }
+    await next();
+  };
+}
