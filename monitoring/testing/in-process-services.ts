@@ -61,7 +61,7 @@ export async function startInProcessServices(): Promise<InProcessServices> {
   trackingGauges(forecastDeps.metrics).show([sampleTrackingSnapshot()]);
 
   let db: TestDatabase | null = await openTestDatabase("pglite");
-  const decisionConfig = parseDecisionConfig({ API_KEYS: TEST_API_KEY });
+  const decisionConfig = parseDecisionConfig({ ADMIN_API_KEYS: TEST_API_KEY });
   const decisionDeps: DecisionDeps = buildDecisionDeps(decisionConfig, {
     runtime: "test",
     database: async () => (db as TestDatabase).handle.db,
