@@ -69,9 +69,9 @@ export function buildCli(): Command {
         .choices(["csv", "cdnow", "summary"])
         .default("csv"),
     )
-    .requiredOption(
+    .option(
       "--calibration-end <date>",
-      "last day of the calibration period (YYYY-MM-DD)",
+      "last day of the calibration period (YYYY-MM-DD; not needed with --format summary)",
       isoDate,
     )
     .option("--holdout-end <date>", "last day of the holdout period (YYYY-MM-DD)", isoDate)
@@ -96,6 +96,14 @@ export function buildCli(): Command {
     .option("--register <name>", "register the bundle as a new version of this model")
     .option("--promote", "make the registered version production")
     .action(async (o) => {
+      if (!o.calibrationEnd && o.format !== "summary") {
+        throw new InvalidArgumentError(
+          "--calibration-end <date> is required (except with --format summary)",
+        );
+      }
+      if (o.holdoutEnd && !o.calibrationEnd) {
+        throw new InvalidArgumentError("--holdout-end needs --calibration-end");
+      }
       if (o.holdoutEnd && isoDateToDay(o.holdoutEnd) <= isoDateToDay(o.calibrationEnd)) {
         throw new InvalidArgumentError(
           `--holdout-end ${o.holdoutEnd} must be after --calibration-end ${o.calibrationEnd}`,
@@ -106,7 +114,7 @@ export function buildCli(): Command {
       const result = await runTrainPipeline({
         data: o.data,
         format: o.format,
-        calibrationEnd: o.calibrationEnd,
+        ...(o.calibrationEnd ? { calibrationEnd: o.calibrationEnd } : {}),
         ...(o.holdoutEnd ? { holdoutEnd: o.holdoutEnd } : {}),
         timeUnit: o.timeUnit,
         out: o.out,

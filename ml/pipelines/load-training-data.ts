@@ -13,7 +13,8 @@ import type { DataFormat } from "./train-models.ts";
 export interface LoadOptions {
   path: string;
   format: DataFormat;
-  calibrationEnd: string;
+  /** Required for transaction logs; optional for summaries (t_x and T are already computed). */
+  calibrationEnd?: string;
   holdoutEnd?: string;
   timeUnit: TimeUnit;
   columns?: Partial<CsvColumns>;
@@ -31,7 +32,7 @@ export async function loadTrainingData(options: LoadOptions): Promise<LoadedData
   if (options.format === "summary") {
     const { summaries, report } = await readSummaryCsv(options.path, {
       timeUnit: options.timeUnit,
-      calibrationEnd: options.calibrationEnd,
+      ...(options.calibrationEnd ? { calibrationEnd: options.calibrationEnd } : {}),
       ...(options.holdoutEnd ? { holdoutEnd: options.holdoutEnd } : {}),
       onBadRow,
     });
@@ -44,6 +45,11 @@ export async function loadTrainingData(options: LoadOptions): Promise<LoadedData
           onBadRow,
           ...(options.columns ? { columns: options.columns } : {}),
         });
+  if (!options.calibrationEnd) {
+    throw new RangeError(
+      "calibrationEnd: required to summarise a transaction log (--calibration-end)",
+    );
+  }
   const summaries = summarize(log, {
     calibrationEnd: options.calibrationEnd,
     ...(options.holdoutEnd ? { holdoutEnd: options.holdoutEnd } : {}),

@@ -21,7 +21,8 @@ import type { TrainingMetrics } from "./training-metrics.ts";
 export interface TrainPipelineOptions {
   data: string;
   format: DataFormat;
-  calibrationEnd: string;
+  /** Required except for `format: "summary"` (summaries carry their own window). */
+  calibrationEnd?: string;
   holdoutEnd?: string;
   timeUnit: TimeUnit;
   out: string;
@@ -62,7 +63,7 @@ export async function runTrainPipeline(
     loadTrainingData({
       path: options.data,
       format: options.format,
-      calibrationEnd: options.calibrationEnd,
+      ...(options.calibrationEnd ? { calibrationEnd: options.calibrationEnd } : {}),
       ...(options.holdoutEnd ? { holdoutEnd: options.holdoutEnd } : {}),
       timeUnit: options.timeUnit,
       ...(options.columns ? { columns: options.columns } : {}),

@@ -22,6 +22,9 @@ const SpreadSchema = z.record(
   z.object({ mean: metric, std: metric, min: metric, max: metric }),
 );
 
+/** Readable fit diagnostics (not converged, at a bound, degenerate); empty when the fit is sound. */
+const Warnings = z.array(z.string()).default([]);
+
 const FoldsSchema = z.object({
   folds: z.array(z.record(z.string(), metric)),
   spread: SpreadSchema,
@@ -45,12 +48,14 @@ export const TrainingMetricsSchema = z.object({
       log_likelihood: num,
       fit_seconds: num,
       holdout: CountHoldoutSchema.extend(PurchaseHoldoutSchema.shape).nullable(),
+      warnings: Warnings,
     }),
     pareto_nbd: z.object({
       params: z.object({ r: num, alpha: num, s: num, beta: num }),
       log_likelihood: num,
       fit_seconds: num,
       holdout: CountHoldoutSchema.extend(PurchaseHoldoutSchema.shape).nullable(),
+      warnings: Warnings,
     }),
     gamma_gamma: z
       .object({
@@ -58,6 +63,9 @@ export const TrainingMetricsSchema = z.object({
         log_likelihood: num,
         fit_seconds: num,
         customers: z.number().int(),
+        /** Repeat buyers with mean repeat spend 0: not fitted, given the population mean. */
+        zero_spend_customers: z.number().int().default(0),
+        warnings: Warnings,
       })
       .nullable(),
     gbdt_count: z
