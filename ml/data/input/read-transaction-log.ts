@@ -1,0 +1,338 @@
+// Reads a shop's transaction log (CSV/TSV, gzip or not; Parquet; a PostgreSQL table or query)
+// through DuckDB into the TransactionLog typed arrays the pipeline uses, one row per customer and
+// purchase day, with a DataQuality account of every row that was skipped, returned or $0.
+
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { BadRowError } from "../bad-rows.ts";
+import type { TransactionLog } from "../transaction-log.ts";
+import { TransactionLogBuilder } from "../transaction-log-builder.ts";
+import { type DataQuality, EXAMPLES_PER_REASON } from "./data-quality.ts";
+import { sniffDateFormat } from "./date-format.ts";
+import { InputError } from "./input-error.ts";
+import { physicalLines } from "./line-numbers.ts";
+import { type LoadedSource, loadSource, type RejectedRecord } from "./load-source.ts";
+import { type LogInput, sourceName } from "./log-input.ts";
+import { sqlIdentifier, sqlString } from "./sql-text.ts";
+import {
+  dayExpression,
+  linesSql,
+  netReturnsSql,
+  PURCHASE_DAYS_OUT_SQL,
+  purchasesSql,
+} from "./transactions-sql.ts";
+
+export interface ReadLogResult {
+  log: TransactionLog;
+  quality: DataQuality;
+}
+
+type Row = Record<string, unknown>;
+
+async function rows(connection: DuckDBConnection, sql: string): Promise<Row[]> {
+  return (await connection.runAndReadAll(sql)).getRowObjectsJS() as Row[];
+}
+
+/** Reason of a record DuckDB could not split into the header's columns. */
+function rejectReason(r: RejectedRecord): string {
+  if (r.kind === "MISSING COLUMNS" || r.kind === "TOO MANY COLUMNS")
+    return "wrong number of columns";
+  return `malformed line (${r.kind.toLowerCase()})`;
+}
+
+export async function readTransactionLog(input: LogInput): Promise<ReadLogResult> {
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    return await readWith(connection, input);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+async function readWith(connection: DuckDBConnection, input: LogInput): Promise<ReadLogResult> {
+  const { columns, source } = input;
+  if (columns.price !== undefined && columns.quantity === undefined) {
+    throw new InputError(
+      columns.price,
+      "--price-col needs --quantity-col (amount = quantity × price)",
+    );
+  }
+  if (columns.price === undefined && columns.amount === undefined) {
+    throw new InputError(
+      undefined,
+      "no amount: pass --amount-col, or --quantity-col and --price-col",
+    );
+  }
+  const timezone = input.timezone ?? "UTC";
+  try {
+    await connection.run(`SET TimeZone = ${sqlString(timezone)}`);
+  } catch {
+    throw new InputError(undefined, `--timezone: unknown time zone "${timezone}"`, {
+      hint: "pass an IANA name such as Europe/London or America/New_York",
+    });
+  }
+  const loaded = await loadSource(connection, source, columns, timezone);
+  const position = source.kind === "csv" ? "line" : "row";
+  const locate = lineLocator(input, loaded);
+
+  const dateType = loaded.types.get(columns.date) ?? "VARCHAR";
+  const typed = /^(DATE|TIMESTAMP)/.test(dateType);
+  const format = typed
+    ? null
+    : (input.dateFormat ??
+      (await sniffDateFormat(
+        connection,
+        "raw",
+        sqlIdentifier(columns.date),
+        columns.date,
+        async (rowid) => `${position} ${await locate.one(rowid)}`,
+      )));
+  const day = dayExpression(columns.date, dateType, format, input.timezone !== undefined);
+  await connection.run(linesSql({ columns, dayExpression: day, ...cancel(input) }));
+  await connection.run("DROP TABLE raw");
+  await failWhenNothingReadable(connection, input, locate, position);
+
+  const skipped: Record<string, number> = {};
+  const exampleRows: Record<string, number[]> = {};
+  for (const r of await rows(
+    connection,
+    `SELECT reason, count(*) AS n, list(rn ORDER BY rn)[1:${EXAMPLES_PER_REASON}] AS ex
+     FROM lines WHERE reason IS NOT NULL GROUP BY reason ORDER BY min(rn)`,
+  )) {
+    skipped[String(r.reason)] = Number(r.n);
+    exampleRows[String(r.reason)] = (r.ex as (number | bigint)[]).map(Number);
+  }
+  const examples = await locate.examples(exampleRows, skipped);
+  if (input.onBadRow === "fail") failOnFirst(input, examples, skipped);
+
+  const byOrder = columns.order !== undefined;
+  for (const sql of purchasesSql(byOrder)) await connection.run(sql);
+  const mode = input.returns ?? "net";
+  const [ret] = await rows(
+    connection,
+    `SELECT count(*) AS n, coalesce(sum(abs(amount)), 0) AS value FROM lines
+     WHERE reason IS NULL AND is_return`,
+  );
+  let matched = 0;
+  let unmatched = 0;
+  if (mode === "net" && Number(ret?.n) > 0) {
+    for (const sql of netReturnsSql(byOrder, input.cancelPattern)) await connection.run(sql);
+    const [m] = await rows(
+      connection,
+      `SELECT count(*) FILTER (WHERE by_order) AS matched,
+         count(*) FILTER (WHERE day IS NULL) AS unmatched FROM return_targets`,
+    );
+    matched = Number(m?.matched);
+    unmatched = Number(m?.unmatched);
+  }
+  const [counts] = await rows(
+    connection,
+    `SELECT (SELECT count(*) FROM lines) AS rows,
+       (SELECT count(*) FROM lines WHERE reason IS NULL AND NOT is_return AND amount = 0) AS zero,
+       (SELECT count(*) FROM customers) AS customers,
+       (SELECT count(*) FROM purchase_days) AS days,
+       (SELECT CAST(min(day) AS VARCHAR) FROM purchase_days) AS first_date,
+       (SELECT CAST(max(day) AS VARCHAR) FROM purchase_days) AS last_date`,
+  );
+  await connection.run("DROP TABLE lines");
+  const log = await fetchLog(connection, Number(counts?.customers), Number(counts?.days));
+  const rowsRead = Number(counts?.rows) + loaded.rejected.length;
+  const skippedTotal = Object.values(skipped).reduce((a, b) => a + b, 0);
+  return {
+    log,
+    quality: {
+      rows_read: rowsRead,
+      rows_kept: rowsRead - skippedTotal,
+      skipped,
+      examples,
+      returns: {
+        rows: Number(ret?.n),
+        amount: Number(ret?.value),
+        mode,
+        matched_orders: matched,
+        unmatched,
+      },
+      zero_amount_rows: Number(counts?.zero),
+      customers_in_log: log.customerIds.length,
+      purchase_days: log.length,
+      first_date: (counts?.first_date as string | null) ?? null,
+      last_date: (counts?.last_date as string | null) ?? null,
+      position,
+      date_format: format,
+    },
+  };
+}
+
+function cancel(input: LogInput): { cancelPattern?: string } {
+  if (input.cancelPattern === undefined) return {};
+  try {
+    new RegExp(input.cancelPattern);
+  } catch (error) {
+    throw new InputError(input.columns.order, `--cancel-pattern: ${(error as Error).message}`);
+  }
+  if (input.columns.order === undefined) {
+    throw new InputError(
+      undefined,
+      "--cancel-pattern needs --order-col (the pattern is matched on the order id)",
+    );
+  }
+  return { cancelPattern: input.cancelPattern };
+}
+
+/** Typed arrays of the purchase days, customer numbers by first appearance. */
+async function fetchLog(
+  connection: DuckDBConnection,
+  customers: number,
+  days: number,
+): Promise<TransactionLog> {
+  const builder = new TransactionLogBuilder({ withQuantity: true, initialCapacity: days });
+  const ids = await connection.run("SELECT customer_id FROM customers ORDER BY k");
+  for (
+    let chunk = await ids.fetchChunk();
+    chunk && chunk.rowCount > 0;
+    chunk = await ids.fetchChunk()
+  ) {
+    const v = chunk.getColumnVector(0);
+    for (let i = 0; i < chunk.rowCount; i++) builder.customerNumber(v.getItem(i) as string);
+  }
+  if (builder.customerCount !== customers) throw new Error("customer numbering is not dense");
+  const result = await connection.run(PURCHASE_DAYS_OUT_SQL);
+  for (
+    let chunk = await result.fetchChunk();
+    chunk && chunk.rowCount > 0;
+    chunk = await result.fetchChunk()
+  ) {
+    const k = chunk.getColumnVector(0);
+    const d = chunk.getColumnVector(1);
+    const a = chunk.getColumnVector(2);
+    const q = chunk.getColumnVector(3);
+    for (let i = 0; i < chunk.rowCount; i++) {
+      builder.push(
+        k.getItem(i) as number,
+        d.getItem(i) as number,
+        a.getItem(i) as number,
+        q.getItem(i) as number,
+      );
+    }
+  }
+  return builder.finish();
+}
+
+/** Turns DuckDB row ids and reject lines into line numbers (one extra pass, only when needed). */
+function lineLocator(input: LogInput, loaded: LoadedSource) {
+  const source = input.source;
+  const lineOf = async (rowids: number[]): Promise<Map<number, number>> => {
+    if (source.kind !== "csv") return new Map(rowids.map((r) => [r, r + 1]));
+    const rejected = new Set(loaded.rejected.map((r) => r.line));
+    const maps = await physicalLines(source.path, { header: loaded.header, rejected, rowids });
+    return maps.rows;
+  };
+  return {
+    one: async (rowid: number) => (await lineOf([rowid])).get(rowid) ?? rowid + 1,
+    /** Examples by reason as line numbers; rejected records are added as their own reasons. */
+    examples: async (
+      byReason: Record<string, number[]>,
+      skipped: Record<string, number>,
+    ): Promise<Record<string, number[]>> => {
+      const all = Object.values(byReason).flat();
+      const lines = all.length > 0 ? await lineOf(all) : new Map<number, number>();
+      const out: Record<string, number[]> = {};
+      for (const [reason, ids] of Object.entries(byReason)) {
+        out[reason] = ids.map((r) => lines.get(r) ?? r + 1);
+      }
+      if (loaded.rejected.length > 0 && source.kind === "csv") {
+        const maps = await physicalLines(source.path, {
+          header: loaded.header,
+          rejected: new Set(loaded.rejected.map((r) => r.line)),
+          rowids: [],
+        });
+        for (const r of loaded.rejected) {
+          const reason = rejectReason(r);
+          skipped[reason] = (skipped[reason] ?? 0) + 1;
+          const list = out[reason] ?? [];
+          if (list.length < EXAMPLES_PER_REASON) list.push(maps.records.get(r.line) ?? r.line);
+          out[reason] = list;
+        }
+      }
+      return out;
+    },
+  };
+}
+
+/** Every row skipped for the same reason means the options are wrong: say which to pass. */
+async function failWhenNothingReadable(
+  connection: DuckDBConnection,
+  input: LogInput,
+  locate: ReturnType<typeof lineLocator>,
+  position: string,
+): Promise<void> {
+  const [r] = await rows(
+    connection,
+    `SELECT count(*) AS n, count(*) FILTER (WHERE reason IS NULL) AS ok,
+       mode(reason) AS reason, min(rn) FILTER (WHERE reason IS NOT NULL) AS first FROM lines`,
+  );
+  if (!r || Number(r.n) === 0 || Number(r.ok) > 0) return;
+  const reason = String(r.reason);
+  const where = `${sourceName(input.source)}: ${position} ${await locate.one(Number(r.first))}`;
+  const c = input.columns;
+  const hints: Record<string, [string | undefined, string]> = {
+    "missing customer id": [
+      c.customerId,
+      "pass --customer-col naming the column that holds the customer id",
+    ],
+    "missing date": [c.date, "pass --date-col naming the column that holds the purchase date"],
+    "unreadable date": [
+      c.date,
+      "pass --date-format with the column's strftime pattern, e.g. '%d/%m/%Y %H:%M'",
+    ],
+    "missing amount": [
+      c.amount,
+      "pass --amount-col naming the value column, or --quantity-col and --price-col",
+    ],
+    "unreadable amount": [
+      c.amount,
+      "pass --amount-col naming a numeric column (plain numbers like 12.50), or --quantity-col and --price-col",
+    ],
+    "unreadable quantity": [c.quantity, "pass --quantity-col naming a numeric column"],
+    "unreadable price": [c.price, "pass --price-col naming a numeric column"],
+  };
+  const [column, hint] = hints[reason] ?? [undefined, "check the column options"];
+  throw new InputError(
+    column,
+    `${where}: every row is skipped: ${reason}${column ? ` (column "${column}")` : ""}`,
+    {
+      hint,
+    },
+  );
+}
+
+/** Under --on-bad-row fail: the earliest skipped row, as a BadRowError. */
+function failOnFirst(
+  input: LogInput,
+  examples: Record<string, number[]>,
+  skipped: Record<string, number>,
+): void {
+  let first: { line: number; reason: string } | null = null;
+  for (const [reason, lines] of Object.entries(examples)) {
+    const line = lines[0];
+    if (line !== undefined && (first === null || line < first.line)) first = { line, reason };
+  }
+  if (first === null || Object.keys(skipped).length === 0) return;
+  const field = fieldOf(input, first.reason);
+  throw new BadRowError(sourceName(input.source), {
+    line: first.line,
+    ...(field ? { field } : {}),
+    message: first.reason,
+  });
+}
+
+function fieldOf(input: LogInput, reason: string): string | undefined {
+  const c = input.columns;
+  if (reason.endsWith("customer id")) return c.customerId;
+  if (reason.endsWith("date")) return c.date;
+  if (reason.endsWith("amount")) return c.amount;
+  if (reason.endsWith("quantity")) return c.quantity;
+  if (reason.endsWith("price")) return c.price;
+  return undefined;
+}
