@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { BadRowError } from "./data/bad-rows.ts";
 import { isoDateToDay } from "./data/transaction-log.ts";
+import { addLogInputOptions, logInputFromCli } from "./pipelines/log-cli-options.ts";
 import { openRegistryFromEnv } from "./pipelines/open-registry.ts";
 import { parseParamOverrides, runSimulate, type SimulatedModel } from "./pipelines/simulate.ts";
 import { runTrainPipeline } from "./pipelines/train.ts";
@@ -58,15 +59,19 @@ export function buildCli(): Command {
     .showHelpAfterError("(add --help for usage)")
     .exitOverride();
 
-  program
-    .command("train")
+  const train = program.command("train");
+  addLogInputOptions(train);
+  train
     .description(
       "fit BG/NBD, Pareto/NBD, Gamma-Gamma and K-fold GBDT; write metrics, report and bundle",
     )
-    .requiredOption("--data <file>", "transaction log (csv, cdnow) or customer summaries (summary)")
+    .requiredOption(
+      "--data <file|url>",
+      "transaction log (CSV/TSV, .gz, .parquet, postgres://…; cdnow) or customer summaries (summary)",
+    )
     .addOption(
-      new Option("--format <format>", "input format")
-        .choices(["csv", "cdnow", "summary"])
+      new Option("--format <format>", "input format (postgres:// and .parquet are recognised)")
+        .choices(["csv", "parquet", "postgres", "cdnow", "summary"])
         .default("csv"),
     )
     .option(
@@ -111,9 +116,16 @@ export function buildCli(): Command {
       }
       if (o.promote && !o.register)
         throw new InvalidArgumentError("--promote needs --register NAME");
+      let input: ReturnType<typeof logInputFromCli>;
+      try {
+        input = logInputFromCli(o);
+      } catch (error) {
+        throw new InvalidArgumentError((error as Error).message);
+      }
       const result = await runTrainPipeline({
         data: o.data,
-        format: o.format,
+        format: input.format,
+        log: input.log,
         ...(o.calibrationEnd ? { calibrationEnd: o.calibrationEnd } : {}),
         ...(o.holdoutEnd ? { holdoutEnd: o.holdoutEnd } : {}),
         timeUnit: o.timeUnit,
@@ -132,6 +144,11 @@ export function buildCli(): Command {
       });
       for (const note of [...result.metrics.notes, ...result.metrics.comparison.notes])
         console.log(note);
+      for (const [model, m] of Object.entries(result.metrics.models)) {
+        const warnings = (m as { warnings?: string[] } | null)?.warnings ?? [];
+        if (warnings.length > 0)
+          console.log(`${model}: ${warnings.length} fit warning(s): not recommended`);
+      }
       console.log(`recommended: ${result.metrics.comparison.recommended}`);
     });
 

@@ -6,10 +6,12 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { BadRowPolicy } from "../data/bad-rows.ts";
 import type { CsvColumns } from "../data/csv-reader.ts";
+import { dataQualityLines } from "../data/input/data-quality.ts";
 import type { TimeUnit } from "../features/customer-summaries.ts";
 import { renderReportHtml } from "../report/report-html.ts";
+import { attachDataQuality } from "./attach-data-quality.ts";
 import { buildBundle } from "./build-bundle.ts";
-import { loadTrainingData } from "./load-training-data.ts";
+import { type LogReadOptions, loadTrainingData } from "./load-training-data.ts";
 import type { ModelBundle } from "./model-bundle.ts";
 import { openRegistryFromEnv } from "./open-registry.ts";
 import { registerBundle } from "./register-bundle.ts";
@@ -28,6 +30,8 @@ export interface TrainPipelineOptions {
   out: string;
   columns?: Partial<CsvColumns>;
   onBadRow?: BadRowPolicy;
+  /** csv / parquet / postgres: source, extra columns, date format, time zone, returns. */
+  log?: LogReadOptions;
   folds?: number;
   seed?: number;
   fast?: boolean;
@@ -68,8 +72,10 @@ export async function runTrainPipeline(
       timeUnit: options.timeUnit,
       ...(options.columns ? { columns: options.columns } : {}),
       ...(options.onBadRow ? { onBadRow: options.onBadRow } : {}),
+      ...(options.log ? { log: options.log } : {}),
     }),
   );
+  for (const line of dataQualityLines(loaded.quality)) print(line);
   const { report: read } = loaded;
   steps.info(
     `read ${read.rowsKept.toLocaleString("en-US")} of ${read.rowsRead.toLocaleString("en-US")} rows` +
@@ -78,12 +84,6 @@ export async function runTrainPipeline(
         ? ` (${loaded.summaries.excludedAfterCalibration} first bought after the calibration end: excluded)`
         : ""),
   );
-  if (read.badRows > 0) {
-    steps.warn(`${read.badRows} malformed rows skipped; first ones:`);
-    for (const e of read.errors.slice(0, 10)) {
-      steps.warn(`  line ${e.line}${e.field ? ` (${e.field})` : ""}: ${e.message}`);
-    }
-  }
 
   const trained = await trainModels(
     { log: loaded.log, summaries: loaded.summaries, source: options.data, format: options.format },
@@ -95,6 +95,7 @@ export async function runTrainPipeline(
     },
   );
   if (read.badRows > 0) trained.metrics.notes.push(`${read.badRows} malformed rows skipped`);
+  attachDataQuality(trained, loaded.quality);
 
   const trainedAt = new Date();
   const reportHtml = await steps.step("render report", () => renderReportHtml(trained.report));

@@ -2,6 +2,7 @@
 // fit statistics and holdout scores (GBDT scores out of fold, with per-fold values and spread).
 
 import { z } from "zod";
+import { DataQualitySchema } from "../data/input/data-quality.ts";
 
 const num = z.number();
 /** JSON has no NaN or Infinity: such values (e.g. AUC with one class) are written as null. */
@@ -40,7 +41,9 @@ export const TrainingMetricsSchema = z.object({
     holdout_length: num,
     excluded_after_calibration: z.number().int(),
     source: z.string(),
-    format: z.enum(["csv", "cdnow", "summary", "simulated"]),
+    format: z.enum(["csv", "parquet", "postgres", "cdnow", "summary", "simulated"]),
+    // What reading did to the rows (absent for simulated data): see ml/data/input/data-quality.ts.
+    ...DataQualitySchema.partial().shape,
   }),
   models: z.object({
     bgnbd: z.object({

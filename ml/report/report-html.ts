@@ -27,6 +27,8 @@ export interface ReportInput {
   deciles?: DecileRow[] | null;
   probabilityCalibration?: CalibrationRow[] | null;
   tables: ReportTable[];
+  /** What reading the data did (rows kept, skipped, returns): the report's first section. */
+  dataTables?: ReportTable[];
 }
 
 const WIDTH = 560;
@@ -251,6 +253,7 @@ figcaption { font-size: 0.85rem; color: #555; }
 </head>
 <body>
 <h1>${escapeHtml(input.title)}</h1>
+${(input.dataTables ?? []).map(tableHtml).join("\n")}
 <ul>${notes}</ul>
 ${input.tables.map(tableHtml).join("\n")}
 ${sections.join("\n")}
