@@ -31,6 +31,8 @@ export async function writeLargeLogCsv(path: string, rows: number, seed = 1): Pr
     }
   }
   await write(block);
-  await new Promise<void>((resolve, reject) => out.end((error?: Error) => (error ? reject(error) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    out.end((error?: Error) => (error ? reject(error) : resolve())),
+  );
   return customers;
 }

@@ -61,10 +61,12 @@ async function sampleValues(
   table: string,
   column: string,
 ): Promise<Sample> {
+  // rn counts the scan's rows (the first rows of a file scan come in order).
   await connection.run(
-    `CREATE OR REPLACE TABLE date_sample AS SELECT rowid AS rn, trim(CAST(${column} AS VARCHAR)) AS v
-     FROM ${table} WHERE ${column} IS NOT NULL AND trim(CAST(${column} AS VARCHAR)) <> ''
-     LIMIT ${SAMPLE}`,
+    `CREATE OR REPLACE TABLE date_sample AS SELECT rn, v FROM (
+       SELECT row_number() OVER () - 1 AS rn, trim(CAST(${column} AS VARCHAR)) AS v
+       FROM (SELECT ${column} FROM ${table} LIMIT ${SAMPLE * 5}) AS head) AS numbered
+     WHERE v IS NOT NULL AND v <> '' LIMIT ${SAMPLE}`,
   );
   const reader = await connection.runAndReadAll(
     `SELECT count(*) AS size, bool_and(regexp_full_match(v, ${sqlString(ISO_TEXT)})) AS iso,

@@ -1,8 +1,8 @@
-// Loads the needed columns of a log into DuckDB table `raw` (insertion order = file order, so rowid
-// is the row's position): CSV/TSV through read_csv (delimiter and header sniffed, gzip by
-// extension, every column as text so no value is lost to a wrong guessed type; malformed records go
-// to reject_errors with their position), Parquet through read_parquet, and PostgreSQL through a
-// postgres.js cursor into an appender (DuckDB's postgres extension would be downloaded at run time).
+// Opens a log as a DuckDB scan with its column names checked: CSV/TSV through read_csv (delimiter
+// and header sniffed, gzip by extension, every column as text so no value is lost to a wrong
+// guessed type; malformed records go to reject_errors with their position), Parquet through
+// read_parquet, and PostgreSQL through a postgres.js cursor into table `raw` by an appender
+// (DuckDB's postgres extension would be downloaded at run time, impossible offline).
 
 import type { DuckDBConnection } from "@duckdb/node-api";
 import postgres from "postgres";
@@ -19,11 +19,15 @@ export interface RejectedRecord {
 }
 
 export interface LoadedSource {
-  /** Column name → DuckDB type of `raw`. */
+  /** The scan that builds table lines (read once; CSV rejects are stored by it). */
+  scan: string;
+  /** The same rows for sampling (no reject bookkeeping). */
+  peek: string;
+  /** Column name → DuckDB type. */
   types: Map<string, string>;
-  /** CSV only: malformed records DuckDB did not load. */
-  rejected: RejectedRecord[];
   header: boolean;
+  /** CSV only, after the scan ran: malformed records DuckDB did not load. */
+  rejected(): Promise<RejectedRecord[]>;
 }
 
 const ROLE_OPTION: Record<keyof LogColumns, string> = {
@@ -57,8 +61,8 @@ function checkColumns(columns: LogColumns, available: string[], source: LogSourc
   }
 }
 
-function csvOptions(source: Extract<LogSource, { kind: "csv" }>): string {
-  const parts = ["all_varchar = true", "store_rejects = true"];
+function csvOptions(source: Extract<LogSource, { kind: "csv" }>, rejects: boolean): string {
+  const parts = ["all_varchar = true", rejects ? "store_rejects = true" : "ignore_errors = true"];
   if (source.delimiter) {
     const delimiter = source.delimiter === "tab" ? "\t" : source.delimiter;
     parts.push(`delim = ${sqlString(delimiter)}`);
@@ -73,44 +77,54 @@ async function describe(connection: DuckDBConnection, from: string): Promise<Map
   return new Map(rows.map((r) => [r.column_name, r.column_type]));
 }
 
-async function loadFile(
+async function csvRejects(connection: DuckDBConnection): Promise<RejectedRecord[]> {
+  const reader = await connection.runAndReadAll(
+    `SELECT line, column_name, error_type, error_message FROM reject_errors ORDER BY line`,
+  );
+  const rejected: RejectedRecord[] = [];
+  for (const r of reader.getRowObjectsJS() as Record<string, unknown>[]) {
+    const line = Number(r.line);
+    if (rejected.at(-1)?.line === line) continue; // one row, several problems: count it once
+    rejected.push({
+      line,
+      column: (r.column_name as string | null) ?? null,
+      kind: String(r.error_type),
+      message: String(r.error_message),
+    });
+  }
+  return rejected;
+}
+
+async function openFile(
   connection: DuckDBConnection,
   source: Extract<LogSource, { kind: "csv" | "parquet" }>,
   columns: LogColumns,
 ): Promise<LoadedSource> {
-  const from =
+  const path = sqlString(source.path);
+  const scan =
     source.kind === "csv"
-      ? `read_csv(${sqlString(source.path)}, ${csvOptions(source)})`
-      : `read_parquet(${sqlString(source.path)})`;
+      ? `read_csv(${path}, ${csvOptions(source, true)})`
+      : `read_parquet(${path})`;
+  const peek = source.kind === "csv" ? `read_csv(${path}, ${csvOptions(source, false)})` : scan;
   let types: Map<string, string>;
   try {
-    types = await describe(connection, from);
+    types = await describe(connection, peek);
   } catch (error) {
     throw new InputError(undefined, `${source.path}: cannot be read: ${(error as Error).message}`, {
       hint: "pass a CSV/TSV file (optionally .gz), a .parquet file or a postgres:// URL",
     });
   }
   checkColumns(columns, [...types.keys()], source);
-  const list = neededColumns(columns).map(sqlIdentifier).join(", ");
-  await connection.run(`CREATE OR REPLACE TABLE raw AS SELECT ${list} FROM ${from}`);
-  const rejected: RejectedRecord[] = [];
-  if (source.kind === "csv") {
-    const reader = await connection.runAndReadAll(
-      `SELECT line, column_name, error_type, error_message FROM reject_errors ORDER BY line`,
-    );
-    for (const r of reader.getRowObjectsJS() as Record<string, unknown>[]) {
-      const line = Number(r.line);
-      if (rejected.at(-1)?.line === line) continue; // one row, several problems: count it once
-      rejected.push({
-        line,
-        column: (r.column_name as string | null) ?? null,
-        kind: String(r.error_type),
-        message: String(r.error_message),
-      });
-    }
+  if (source.kind === "parquet") {
+    return { scan, peek, types, header: false, rejected: async () => [] };
   }
-  const header = source.kind === "csv" ? await sniffedHeader(connection, source) : false;
-  return { types: await describe(connection, "raw"), rejected, header };
+  return {
+    scan,
+    peek,
+    types,
+    header: await sniffedHeader(connection, source),
+    rejected: () => csvRejects(connection),
+  };
 }
 
 async function sniffedHeader(
@@ -165,7 +179,8 @@ async function loadPostgres(
       }
     }
     appender.closeSync();
-    return { types: await describe(connection, "raw"), rejected: [], header: false };
+    const types = await describe(connection, "raw");
+    return { scan: "raw", peek: "raw", types, header: false, rejected: async () => [] };
   } catch (error) {
     if (error instanceof InputError) throw error;
     throw new InputError(undefined, `${sourceName(source)}: ${(error as Error).message}`, {
@@ -183,5 +198,5 @@ export async function loadSource(
   timezone: string,
 ): Promise<LoadedSource> {
   if (source.kind === "postgres") return loadPostgres(connection, source, columns, timezone);
-  return loadFile(connection, source, columns);
+  return openFile(connection, source, columns);
 }

@@ -5,12 +5,11 @@
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { BadRowError } from "../bad-rows.ts";
 import type { TransactionLog } from "../transaction-log.ts";
-import { TransactionLogBuilder } from "../transaction-log-builder.ts";
 import { type DataQuality, EXAMPLES_PER_REASON } from "./data-quality.ts";
 import { sniffDateFormat } from "./date-format.ts";
 import { InputError } from "./input-error.ts";
 import { physicalLines } from "./line-numbers.ts";
-import { type LoadedSource, loadSource, type RejectedRecord } from "./load-source.ts";
+import { loadSource, type RejectedRecord } from "./load-source.ts";
 import { type LogInput, sourceName } from "./log-input.ts";
 import { sqlIdentifier, sqlString } from "./sql-text.ts";
 import {
@@ -74,7 +73,8 @@ async function readWith(connection: DuckDBConnection, input: LogInput): Promise<
   }
   const loaded = await loadSource(connection, source, columns, timezone);
   const position = source.kind === "csv" ? "line" : "row";
-  const locate = lineLocator(input, loaded);
+  const locate = lineLocator(input, loaded.header, () => rejected);
+  let rejected: RejectedRecord[] = [];
 
   const dateType = loaded.types.get(columns.date) ?? "VARCHAR";
   const typed = /^(DATE|TIMESTAMP)/.test(dateType);
@@ -83,22 +83,25 @@ async function readWith(connection: DuckDBConnection, input: LogInput): Promise<
     : (input.dateFormat ??
       (await sniffDateFormat(
         connection,
-        "raw",
+        loaded.peek,
         sqlIdentifier(columns.date),
         columns.date,
         async (rowid) => `${position} ${await locate.one(rowid)}`,
       )));
   const day = dayExpression(columns.date, dateType, format, input.timezone !== undefined);
-  await connection.run(linesSql({ columns, dayExpression: day, ...cancel(input) }));
-  await connection.run("DROP TABLE raw");
+  await connection.run(
+    linesSql({ columns, from: loaded.scan, dayExpression: day, ...cancel(input) }),
+  );
+  await connection.run("DROP TABLE IF EXISTS raw");
+  rejected = await loaded.rejected();
   await failWhenNothingReadable(connection, input, locate, position);
 
   const skipped: Record<string, number> = {};
   const exampleRows: Record<string, number[]> = {};
   for (const r of await rows(
     connection,
-    `SELECT reason, count(*) AS n, list(rn ORDER BY rn)[1:${EXAMPLES_PER_REASON}] AS ex
-     FROM lines WHERE reason IS NOT NULL GROUP BY reason ORDER BY min(rn)`,
+    `SELECT reason, count(*) AS n, list(rowid ORDER BY rowid)[1:${EXAMPLES_PER_REASON}] AS ex
+     FROM lines WHERE reason IS NOT NULL GROUP BY reason ORDER BY min(rowid)`,
   )) {
     skipped[String(r.reason)] = Number(r.n);
     exampleRows[String(r.reason)] = (r.ex as (number | bigint)[]).map(Number);
@@ -137,7 +140,7 @@ async function readWith(connection: DuckDBConnection, input: LogInput): Promise<
   );
   await connection.run("DROP TABLE lines");
   const log = await fetchLog(connection, Number(counts?.customers), Number(counts?.days));
-  const rowsRead = Number(counts?.rows) + loaded.rejected.length;
+  const rowsRead = Number(counts?.rows) + rejected.length;
   const skippedTotal = Object.values(skipped).reduce((a, b) => a + b, 0);
   return {
     log,
@@ -180,52 +183,73 @@ function cancel(input: LogInput): { cancelPattern?: string } {
   return { cancelPattern: input.cancelPattern };
 }
 
+/** A chunk column's values as a typed array (the vector's own buffer when it exposes one). */
+function columnValues<T extends Int32Array | Float64Array>(
+  vector: { getItem(i: number): unknown },
+  count: number,
+  make: (n: number) => T,
+): T {
+  // @duckdb/node-api keeps the native buffer of fixed-width vectors in `items`: copy it in one go.
+  const items = (vector as unknown as { items?: unknown }).items;
+  const out = make(count);
+  if (items instanceof out.constructor && (items as T).length >= count) {
+    out.set((items as T).subarray(0, count));
+    return out;
+  }
+  for (let i = 0; i < count; i++) out[i] = vector.getItem(i) as number;
+  return out;
+}
+
 /** Typed arrays of the purchase days, customer numbers by first appearance. */
 async function fetchLog(
   connection: DuckDBConnection,
   customers: number,
   days: number,
 ): Promise<TransactionLog> {
-  const builder = new TransactionLogBuilder({ withQuantity: true, initialCapacity: days });
-  const ids = await connection.run("SELECT customer_id FROM customers ORDER BY k");
-  for (
-    let chunk = await ids.fetchChunk();
-    chunk && chunk.rowCount > 0;
-    chunk = await ids.fetchChunk()
-  ) {
-    const v = chunk.getColumnVector(0);
-    for (let i = 0; i < chunk.rowCount; i++) builder.customerNumber(v.getItem(i) as string);
+  const ids: string[] = new Array(customers);
+  const idResult = await connection.run("SELECT customer_id, k FROM customers");
+  for (let c = await idResult.fetchChunk(); c && c.rowCount > 0; c = await idResult.fetchChunk()) {
+    const id = c.getColumnVector(0);
+    const k = columnValues(c.getColumnVector(1), c.rowCount, (n) => new Int32Array(n));
+    for (let i = 0; i < c.rowCount; i++) ids[k[i] as number] = id.getItem(i) as string;
   }
-  if (builder.customerCount !== customers) throw new Error("customer numbering is not dense");
+  const customer = new Uint32Array(days);
+  const day = new Int32Array(days);
+  const amount = new Float64Array(days);
+  const quantity = new Float64Array(days);
+  let at = 0;
   const result = await connection.run(PURCHASE_DAYS_OUT_SQL);
-  for (
-    let chunk = await result.fetchChunk();
-    chunk && chunk.rowCount > 0;
-    chunk = await result.fetchChunk()
-  ) {
-    const k = chunk.getColumnVector(0);
-    const d = chunk.getColumnVector(1);
-    const a = chunk.getColumnVector(2);
-    const q = chunk.getColumnVector(3);
-    for (let i = 0; i < chunk.rowCount; i++) {
-      builder.push(
-        k.getItem(i) as number,
-        d.getItem(i) as number,
-        a.getItem(i) as number,
-        q.getItem(i) as number,
-      );
-    }
+  for (let c = await result.fetchChunk(); c && c.rowCount > 0; c = await result.fetchChunk()) {
+    const n = c.rowCount;
+    customer.set(
+      columnValues(c.getColumnVector(0), n, (m) => new Int32Array(m)),
+      at,
+    );
+    day.set(
+      columnValues(c.getColumnVector(1), n, (m) => new Int32Array(m)),
+      at,
+    );
+    amount.set(
+      columnValues(c.getColumnVector(2), n, (m) => new Float64Array(m)),
+      at,
+    );
+    quantity.set(
+      columnValues(c.getColumnVector(3), n, (m) => new Float64Array(m)),
+      at,
+    );
+    at += n;
   }
-  return builder.finish();
+  if (at !== days) throw new Error(`purchase days: expected ${days}, fetched ${at}`);
+  return { customerIds: ids, customer, day, amount, quantity, length: days };
 }
 
 /** Turns DuckDB row ids and reject lines into line numbers (one extra pass, only when needed). */
-function lineLocator(input: LogInput, loaded: LoadedSource) {
+function lineLocator(input: LogInput, header: boolean, rejects: () => RejectedRecord[]) {
   const source = input.source;
   const lineOf = async (rowids: number[]): Promise<Map<number, number>> => {
     if (source.kind !== "csv") return new Map(rowids.map((r) => [r, r + 1]));
-    const rejected = new Set(loaded.rejected.map((r) => r.line));
-    const maps = await physicalLines(source.path, { header: loaded.header, rejected, rowids });
+    const rejected = new Set(rejects().map((r) => r.line));
+    const maps = await physicalLines(source.path, { header, rejected, rowids });
     return maps.rows;
   };
   return {
@@ -241,13 +265,14 @@ function lineLocator(input: LogInput, loaded: LoadedSource) {
       for (const [reason, ids] of Object.entries(byReason)) {
         out[reason] = ids.map((r) => lines.get(r) ?? r + 1);
       }
-      if (loaded.rejected.length > 0 && source.kind === "csv") {
+      const rejected = rejects();
+      if (rejected.length > 0 && source.kind === "csv") {
         const maps = await physicalLines(source.path, {
-          header: loaded.header,
-          rejected: new Set(loaded.rejected.map((r) => r.line)),
+          header,
+          rejected: new Set(rejected.map((r) => r.line)),
           rowids: [],
         });
-        for (const r of loaded.rejected) {
+        for (const r of rejected) {
           const reason = rejectReason(r);
           skipped[reason] = (skipped[reason] ?? 0) + 1;
           const list = out[reason] ?? [];
@@ -270,7 +295,7 @@ async function failWhenNothingReadable(
   const [r] = await rows(
     connection,
     `SELECT count(*) AS n, count(*) FILTER (WHERE reason IS NULL) AS ok,
-       mode(reason) AS reason, min(rn) FILTER (WHERE reason IS NOT NULL) AS first FROM lines`,
+       mode(reason) AS reason, min(rowid) FILTER (WHERE reason IS NOT NULL) AS first FROM lines`,
   );
   if (!r || Number(r.n) === 0 || Number(r.ok) > 0) return;
   const reason = String(r.reason);

@@ -36,6 +36,8 @@ export function dayExpression(
 
 export interface LinesSqlOptions {
   columns: LogColumns;
+  /** The scan: a table function call (read_csv, read_parquet) or a table name. */
+  from: string;
   dayExpression: string;
   cancelPattern?: string;
 }
@@ -66,11 +68,13 @@ function reasons(columns: LogColumns): string[] {
   return checks;
 }
 
-/** CREATE TABLE lines(rn, customer_id, day, amount, quantity, order_id, reason, is_return). */
+/**
+ * CREATE TABLE lines(customer_id, day, amount, quantity, order_id, reason, is_return) straight
+ * from the scan; its rowid is the row's position in the source (insertion order is kept).
+ */
 export function linesSql(options: LinesSqlOptions): string {
   const { columns } = options;
   const typed = [
-    "rowid AS rn",
     `${text(columns.customerId)} AS customer_id`,
     `${options.dayExpression} AS day`,
     `${text(columns.date)} IS NOT NULL AS date_present`,
@@ -87,26 +91,32 @@ export function linesSql(options: LinesSqlOptions): string {
     ? `OR regexp_matches(coalesce(order_id, ''), ${sqlString(options.cancelPattern)})`
     : "";
   return `CREATE OR REPLACE TABLE lines AS
-SELECT rn, customer_id, day, ${amount} AS amount, ${quantity} AS quantity, order_id,
+SELECT customer_id, day, ${amount} AS amount, ${quantity} AS quantity, order_id,
   CASE ${reasons(columns).join("\n    ")} END AS reason,
   (${amount} < 0 OR ${quantity} < 0 ${cancelled}) AS is_return
-FROM (SELECT ${typed.join(",\n    ")} FROM raw) AS typed`;
+FROM (SELECT ${typed.join(",\n    ")} FROM ${options.from}) AS typed`;
 }
 
-/** Purchases: lines of one order share the order's first day; then merged per customer and day. */
+/** Purchase lines, dated by their order's first line when there is an order id. */
+function purchaseLines(byOrder: boolean): string {
+  if (!byOrder) {
+    return "SELECT rowid AS rn, customer_id, day, amount, quantity FROM lines WHERE reason IS NULL AND NOT is_return";
+  }
+  return `SELECT rowid AS rn, customer_id, amount, quantity,
+    CASE WHEN order_id IS NULL THEN day
+      ELSE min(day) OVER (PARTITION BY customer_id, order_id) END AS day
+    FROM lines WHERE reason IS NULL AND NOT is_return`;
+}
+
+/** Purchases merged per customer and day; customers numbered by their first line. */
 export function purchasesSql(byOrder: boolean): string[] {
-  const day = byOrder
-    ? `CASE WHEN order_id IS NULL THEN day
-        ELSE min(day) OVER (PARTITION BY customer_id, order_id) END`
-    : "day";
   return [
-    `CREATE OR REPLACE TABLE purchase_rows AS SELECT customer_id, ${day} AS day, amount, quantity,
-       order_id, rn FROM lines WHERE reason IS NULL AND NOT is_return`,
-    `CREATE OR REPLACE TABLE customers AS SELECT customer_id,
-       CAST(row_number() OVER (ORDER BY first_rn) - 1 AS INTEGER) AS k
-     FROM (SELECT customer_id, min(rn) AS first_rn FROM purchase_rows GROUP BY customer_id)`,
     `CREATE OR REPLACE TABLE purchase_days AS SELECT customer_id, day, sum(amount) AS amount,
-       sum(quantity) AS quantity FROM purchase_rows GROUP BY customer_id, day`,
+       sum(quantity) AS quantity, min(rn) AS first_rn
+     FROM (${purchaseLines(byOrder)}) AS p GROUP BY customer_id, day`,
+    `CREATE OR REPLACE TABLE customers AS SELECT customer_id,
+       CAST(row_number() OVER (ORDER BY min(first_rn)) - 1 AS INTEGER) AS k
+     FROM purchase_days GROUP BY customer_id`,
   ];
 }
 
@@ -116,8 +126,9 @@ export function netReturnsSql(byOrder: boolean, cancelPattern: string | undefine
     ? `regexp_replace(order_id, ${sqlString(cancelPattern)}, '')`
     : "order_id";
   const orderDay = byOrder
-    ? `LEFT JOIN (SELECT customer_id, order_id, min(day) AS day FROM purchase_rows
-         WHERE order_id IS NOT NULL GROUP BY customer_id, order_id) AS o
+    ? `LEFT JOIN (SELECT customer_id, order_id, min(day) AS day FROM lines
+         WHERE reason IS NULL AND NOT is_return AND order_id IS NOT NULL
+         GROUP BY customer_id, order_id) AS o
        ON o.customer_id = r.customer_id AND o.order_id = r.original`
     : "LEFT JOIN (SELECT NULL AS day) AS o ON false";
   return [
@@ -137,7 +148,10 @@ export function netReturnsSql(byOrder: boolean, cancelPattern: string | undefine
   ];
 }
 
-/** The rows handed to JavaScript: customer number, day number, spend, quantity. */
+/**
+ * The rows handed to JavaScript: customer number, day number, spend, quantity. Unordered (the
+ * summaries sort by customer and day themselves, and (customer, day) is unique here).
+ */
 export const PURCHASE_DAYS_OUT_SQL = `SELECT c.k, CAST(p.day - DATE '1970-01-01' AS INTEGER) AS d,
   CAST(p.amount AS DOUBLE) AS amount, CAST(p.quantity AS DOUBLE) AS quantity
-FROM purchase_days AS p JOIN customers AS c USING (customer_id) ORDER BY c.k, p.day`;
+FROM purchase_days AS p JOIN customers AS c USING (customer_id)`;
