@@ -12,7 +12,8 @@ const DATE_TYPES = /^(DATE|TIMESTAMP)/;
 
 /** SQL of a column as trimmed text, NULL when empty. */
 const text = (column: string) => `NULLIF(trim(CAST(${sqlIdentifier(column)} AS VARCHAR)), '')`;
-const number = (column: string) => `TRY_CAST(${text(column)} AS DOUBLE)`;
+// DuckDB's cast to DOUBLE skips surrounding blanks itself (and read_csv gives empty fields as NULL).
+const number = (column: string) => `TRY_CAST(${sqlIdentifier(column)} AS DOUBLE)`;
 
 /** The purchase day (DATE) of a line, by the column's type and the date format. */
 export function dayExpression(
@@ -27,9 +28,10 @@ export function dayExpression(
   const t = text(column);
   if (format === ISO) {
     if (withTimezone) return `CAST(TRY_CAST(${t} AS TIMESTAMPTZ) AS DATE)`;
-    // The date as written (any time or offset after it is the shop's own local time).
-    return `CASE WHEN length(${t}) = 10 OR substr(${t}, 11, 1) IN ('T', ' ')
-      THEN TRY_CAST(left(${t}, 10) AS DATE) END`;
+    // The date as written (any time or offset after it is the shop's own local time); the plain
+    // date cast first, as it is the common case and the fastest.
+    return `coalesce(TRY_CAST(${c} AS DATE), CASE WHEN substr(${t}, 11, 1) IN ('T', ' ')
+      THEN TRY_CAST(left(${t}, 10) AS DATE) END)`;
   }
   return `CAST(try_strptime(${t}, ${sqlString(format ?? ISO)}) AS DATE)`;
 }
@@ -45,7 +47,7 @@ export interface LinesSqlOptions {
 type NumericRole = "amount" | "quantity" | "price";
 
 /** Checks in order (on the typed subquery's columns); the first that fails is the reason. */
-function reasons(columns: LogColumns): string[] {
+function reasons(columns: LogColumns, amount: string): string[] {
   const checks = [
     `WHEN customer_id IS NULL THEN 'missing customer id'`,
     "WHEN NOT date_present THEN 'missing date'",
@@ -65,6 +67,8 @@ function reasons(columns: LogColumns): string[] {
     numeric("amount", true);
     numeric("quantity", false);
   }
+  // quantity × price can overflow even when both are finite (1e308 × 10).
+  checks.push(`WHEN NOT isfinite(${amount}) THEN 'amount out of range'`);
   return checks;
 }
 
@@ -83,7 +87,10 @@ export function linesSql(options: LinesSqlOptions): string {
   for (const role of ["amount", "quantity", "price"] as const) {
     const c = columns[role];
     if (c === undefined) continue;
-    typed.push(`${number(c)} AS ${role}_value`, `${text(c)} IS NOT NULL AS ${role}_present`);
+    typed.push(
+      `${number(c)} AS ${role}_value`,
+      `${sqlIdentifier(c)} IS NOT NULL AS ${role}_present`,
+    );
   }
   const amount = columns.price !== undefined ? "quantity_value * price_value" : "amount_value";
   const quantity = columns.quantity ? "coalesce(quantity_value, 0)" : "0";
@@ -92,7 +99,7 @@ export function linesSql(options: LinesSqlOptions): string {
     : "";
   return `CREATE OR REPLACE TABLE lines AS
 SELECT customer_id, day, ${amount} AS amount, ${quantity} AS quantity, order_id,
-  CASE ${reasons(columns).join("\n    ")} END AS reason,
+  CASE ${reasons(columns, amount).join("\n    ")} END AS reason,
   (${amount} < 0 OR ${quantity} < 0 ${cancelled}) AS is_return
 FROM (SELECT ${typed.join(",\n    ")} FROM ${options.from}) AS typed`;
 }
