@@ -67,11 +67,11 @@ export function buildCli(): Command {
     )
     .requiredOption(
       "--data <file|url>",
-      "transaction log (CSV/TSV, .gz, .parquet, postgres://…; cdnow) or customer summaries (summary)",
+      "transaction log (CSV/TSV, .gz, .parquet, .json, postgres://…; cdnow) or customer summaries (summary)",
     )
     .addOption(
       new Option("--format <format>", "input format (postgres:// and .parquet are recognised)")
-        .choices(["csv", "parquet", "postgres", "cdnow", "summary"])
+        .choices(["csv", "parquet", "json", "postgres", "cdnow", "summary"])
         .default("csv"),
     )
     .option(

@@ -60,8 +60,8 @@ async function readLog(
   const extra = options.log ?? {};
   const source: LogSource =
     extra.source ??
-    (options.format === "parquet"
-      ? { kind: "parquet", path: options.path }
+    (options.format === "parquet" || options.format === "json"
+      ? { kind: options.format, path: options.path }
       : { kind: "csv", path: options.path });
   const columns: LogColumns = {
     customerId: "customer_id",

@@ -41,7 +41,7 @@ import { createStepLog } from "./step-log.ts";
 import { trackingCurve } from "./tracking-curve.ts";
 import { finiteOrNull, type TrainingMetrics } from "./training-metrics.ts";
 
-export type DataFormat = "csv" | "parquet" | "postgres" | "cdnow" | "summary";
+export type DataFormat = "csv" | "parquet" | "json" | "postgres" | "cdnow" | "summary";
 /** Where the training data came from: a file format, or a simulation (the demo model). */
 export type DataOrigin = DataFormat | "simulated";
 

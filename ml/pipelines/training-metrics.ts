@@ -41,7 +41,7 @@ export const TrainingMetricsSchema = z.object({
     holdout_length: num,
     excluded_after_calibration: z.number().int(),
     source: z.string(),
-    format: z.enum(["csv", "parquet", "postgres", "cdnow", "summary", "simulated"]),
+    format: z.enum(["csv", "parquet", "json", "postgres", "cdnow", "summary", "simulated"]),
     // What reading did to the rows (absent for simulated data): see ml/data/input/data-quality.ts.
     ...DataQualitySchema.partial().shape,
   }),

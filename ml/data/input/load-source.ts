@@ -97,25 +97,27 @@ async function csvRejects(connection: DuckDBConnection): Promise<RejectedRecord[
 
 async function openFile(
   connection: DuckDBConnection,
-  source: Extract<LogSource, { kind: "csv" | "parquet" }>,
+  source: Extract<LogSource, { kind: "csv" | "parquet" | "json" }>,
   columns: LogColumns,
 ): Promise<LoadedSource> {
   const path = sqlString(source.path);
   const scan =
     source.kind === "csv"
       ? `read_csv(${path}, ${csvOptions(source, true)})`
-      : `read_parquet(${path})`;
+      : source.kind === "json"
+        ? `read_json(${path}, format = 'auto')`
+        : `read_parquet(${path})`;
   const peek = source.kind === "csv" ? `read_csv(${path}, ${csvOptions(source, false)})` : scan;
   let types: Map<string, string>;
   try {
     types = await describe(connection, peek);
   } catch (error) {
     throw new InputError(undefined, `${source.path}: cannot be read: ${(error as Error).message}`, {
-      hint: "pass a CSV/TSV file (optionally .gz), a .parquet file or a postgres:// URL",
+      hint: "pass a CSV/TSV file (optionally .gz), a .parquet or .json file, or a postgres:// URL",
     });
   }
   checkColumns(columns, [...types.keys()], source);
-  if (source.kind === "parquet") {
+  if (source.kind !== "csv") {
     return { scan, peek, types, header: false, rejected: async () => [] };
   }
   return {

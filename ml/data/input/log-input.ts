@@ -7,6 +7,7 @@ import type { BadRowPolicy } from "../bad-rows.ts";
 export type LogSource =
   | { kind: "csv"; path: string; delimiter?: string; header?: boolean }
   | { kind: "parquet"; path: string }
+  | { kind: "json"; path: string }
   | { kind: "postgres"; url: string; table?: string; query?: string };
 
 export interface LogColumns {
@@ -41,7 +42,7 @@ export function sourceName(source: LogSource): string {
   return `${url} ${source.table ? `table ${source.table}` : "query"}`;
 }
 
-/** Takes `--data` as a source: postgres:// URLs, *.parquet files, anything else as CSV/TSV. */
+/** Takes `--data` as a source: postgres:// URLs, .parquet and .json files, else CSV/TSV. */
 export function sourceFromArguments(options: {
   data: string;
   table?: string;
@@ -66,6 +67,9 @@ export function sourceFromArguments(options: {
   }
   if (options.format === "parquet" || /\.parquet$/i.test(data))
     return { kind: "parquet", path: data };
+  if (options.format === "json" || /\.(json|ndjson|jsonl)(\.gz)?$/i.test(data)) {
+    return { kind: "json", path: data };
+  }
   return {
     kind: "csv",
     path: data,

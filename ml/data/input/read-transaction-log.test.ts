@@ -153,3 +153,22 @@ test("--on-bad-row fail stops at the first skipped row with its line and field",
   expect(quality.skipped).toEqual({ "missing customer id": 1, "unreadable date": 1 });
   expect(quality.examples).toEqual({ "missing customer id": [3], "unreadable date": [4] });
 });
+
+test("newline-delimited JSON with typed numbers and dates reads like the CSV", async () => {
+  const path = file(
+    [
+      '{"customer_id": "a", "date": "2020-01-01", "amount": 5}',
+      '{"customer_id": "a", "date": "2020-01-03", "amount": 2.5}',
+      '{"customer_id": null, "date": "2020-01-03", "amount": 1}',
+    ].join("\n"),
+    "ndjson",
+  );
+  const { log, quality } = await readTransactionLog({
+    source: { kind: "json", path },
+    columns: COLUMNS,
+  });
+  expect(days(log)).toEqual(["a 2020-01-01 5", "a 2020-01-03 2.5"]);
+  expect(quality.skipped).toEqual({ "missing customer id": 1 });
+  expect(quality.examples).toEqual({ "missing customer id": [3] });
+  expect(quality.position).toBe("row");
+});
