@@ -198,3 +198,24 @@ test("PostgreSQL table: the same counts", async () => {
   );
   expectGroundTruth(query.metrics.data, retail.truth, ["wrong number of columns"]);
 }, 180_000);
+
+test("unreadable input through ml train: exit code 2 and a message naming column, line and option", async () => {
+  const out = join(dir, "bad");
+  const args = documentedCommand(["--data", csvPath], out).map((a) =>
+    a === "CustomerID" ? "Customer ID" : a,
+  );
+  const printed: string[] = [];
+  const error = console.error;
+  console.error = (...a: unknown[]) => printed.push(a.join(" "));
+  let code: number;
+  try {
+    code = await runCli(args);
+  } finally {
+    console.error = error;
+  }
+  expect(code).toBe(2);
+  const message = printed.join("\n");
+  expect(message).toContain('line 1: there is no column "Customer ID"');
+  expect(message).toContain("CustomerID");
+  expect(message).toContain("pass --customer-col");
+});

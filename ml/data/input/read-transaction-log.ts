@@ -151,7 +151,8 @@ async function readWith(connection: DuckDBConnection, input: LogInput): Promise<
       examples,
       returns: {
         rows: Number(ret?.n),
-        amount: Number(ret?.value),
+        // Rounded to a millionth: the sum of cents must not print as 229.49999999999983.
+        amount: Math.round(Number(ret?.value) * 1e6) / 1e6,
         mode,
         matched_orders: matched,
         unmatched,
