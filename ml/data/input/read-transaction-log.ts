@@ -50,6 +50,46 @@ export async function readTransactionLog(input: LogInput): Promise<ReadLogResult
 }
 
 async function readWith(connection: DuckDBConnection, input: LogInput): Promise<ReadLogResult> {
+  const { position, format, rejected, locate } = await buildLines(connection, input);
+  const { skipped, examples } = await skippedRows(connection, locate);
+  if (input.onBadRow === "fail") failOnFirst(input, examples, skipped);
+  const byOrder = input.columns.order !== undefined;
+  for (const sql of purchasesSql(byOrder)) await connection.run(sql);
+  const returns = await applyReturns(connection, input, byOrder);
+  const [counts] = await rows(
+    connection,
+    `SELECT (SELECT count(*) FROM lines) AS rows,
+       (SELECT count(*) FROM lines WHERE reason IS NULL AND NOT is_return AND amount = 0) AS zero,
+       (SELECT count(*) FROM customers) AS customers,
+       (SELECT count(*) FROM purchase_days) AS days,
+       (SELECT CAST(min(day) AS VARCHAR) FROM purchase_days) AS first_date,
+       (SELECT CAST(max(day) AS VARCHAR) FROM purchase_days) AS last_date`,
+  );
+  await connection.run("DROP TABLE lines");
+  const log = await fetchLog(connection, Number(counts?.customers), Number(counts?.days));
+  const rowsRead = Number(counts?.rows) + rejected.length;
+  const skippedTotal = Object.values(skipped).reduce((a, b) => a + b, 0);
+  return {
+    log,
+    quality: {
+      rows_read: rowsRead,
+      rows_kept: rowsRead - skippedTotal,
+      skipped,
+      examples,
+      returns,
+      zero_amount_rows: Number(counts?.zero),
+      customers_in_log: log.customerIds.length,
+      purchase_days: log.length,
+      first_date: (counts?.first_date as string | null) ?? null,
+      last_date: (counts?.last_date as string | null) ?? null,
+      position,
+      date_format: format,
+    },
+  };
+}
+
+/** Checks the options, opens the source, settles the date format and builds table lines. */
+async function buildLines(connection: DuckDBConnection, input: LogInput) {
   const { columns, source } = input;
   if (columns.price !== undefined && columns.quantity === undefined) {
     throw new InputError(
@@ -72,13 +112,11 @@ async function readWith(connection: DuckDBConnection, input: LogInput): Promise<
     });
   }
   const loaded = await loadSource(connection, source, columns, timezone);
-  const position = source.kind === "csv" ? "line" : "row";
+  const position: "line" | "row" = source.kind === "csv" ? "line" : "row";
+  let rejected: RejectedRecord[] = []; // known once the scan has run
   const locate = lineLocator(input, loaded.header, () => rejected);
-  let rejected: RejectedRecord[] = [];
-
   const dateType = loaded.types.get(columns.date) ?? "VARCHAR";
-  const typed = /^(DATE|TIMESTAMP)/.test(dateType);
-  const format = typed
+  const format = /^(DATE|TIMESTAMP)/.test(dateType)
     ? null
     : (input.dateFormat ??
       (await sniffDateFormat(
@@ -95,7 +133,11 @@ async function readWith(connection: DuckDBConnection, input: LogInput): Promise<
   await connection.run("DROP TABLE IF EXISTS raw");
   rejected = await loaded.rejected();
   await failWhenNothingReadable(connection, input, locate, position);
+  return { position, format, rejected, locate };
+}
 
+/** Skipped rows by reason, with the first few as line numbers. */
+async function skippedRows(connection: DuckDBConnection, locate: ReturnType<typeof lineLocator>) {
   const skipped: Record<string, number> = {};
   const exampleRows: Record<string, number[]> = {};
   for (const r of await rows(
@@ -106,11 +148,15 @@ async function readWith(connection: DuckDBConnection, input: LogInput): Promise<
     skipped[String(r.reason)] = Number(r.n);
     exampleRows[String(r.reason)] = (r.ex as (number | bigint)[]).map(Number);
   }
-  const examples = await locate.examples(exampleRows, skipped);
-  if (input.onBadRow === "fail") failOnFirst(input, examples, skipped);
+  return { skipped, examples: await locate.examples(exampleRows, skipped) };
+}
 
-  const byOrder = columns.order !== undefined;
-  for (const sql of purchasesSql(byOrder)) await connection.run(sql);
+/** Counts the returns and, under "net", subtracts them from the purchase days. */
+async function applyReturns(
+  connection: DuckDBConnection,
+  input: LogInput,
+  byOrder: boolean,
+): Promise<DataQuality["returns"]> {
   const mode = input.returns ?? "net";
   const [ret] = await rows(
     connection,
@@ -129,42 +175,13 @@ async function readWith(connection: DuckDBConnection, input: LogInput): Promise<
     matched = Number(m?.matched);
     unmatched = Number(m?.unmatched);
   }
-  const [counts] = await rows(
-    connection,
-    `SELECT (SELECT count(*) FROM lines) AS rows,
-       (SELECT count(*) FROM lines WHERE reason IS NULL AND NOT is_return AND amount = 0) AS zero,
-       (SELECT count(*) FROM customers) AS customers,
-       (SELECT count(*) FROM purchase_days) AS days,
-       (SELECT CAST(min(day) AS VARCHAR) FROM purchase_days) AS first_date,
-       (SELECT CAST(max(day) AS VARCHAR) FROM purchase_days) AS last_date`,
-  );
-  await connection.run("DROP TABLE lines");
-  const log = await fetchLog(connection, Number(counts?.customers), Number(counts?.days));
-  const rowsRead = Number(counts?.rows) + rejected.length;
-  const skippedTotal = Object.values(skipped).reduce((a, b) => a + b, 0);
   return {
-    log,
-    quality: {
-      rows_read: rowsRead,
-      rows_kept: rowsRead - skippedTotal,
-      skipped,
-      examples,
-      returns: {
-        rows: Number(ret?.n),
-        // Rounded to a millionth: the sum of cents must not print as 229.49999999999983.
-        amount: Math.round(Number(ret?.value) * 1e6) / 1e6,
-        mode,
-        matched_orders: matched,
-        unmatched,
-      },
-      zero_amount_rows: Number(counts?.zero),
-      customers_in_log: log.customerIds.length,
-      purchase_days: log.length,
-      first_date: (counts?.first_date as string | null) ?? null,
-      last_date: (counts?.last_date as string | null) ?? null,
-      position,
-      date_format: format,
-    },
+    rows: Number(ret?.n),
+    // Rounded to a millionth: the sum of cents must not print as 229.49999999999983.
+    amount: Math.round(Number(ret?.value) * 1e6) / 1e6,
+    mode,
+    matched_orders: matched,
+    unmatched,
   };
 }
 
