@@ -61,8 +61,23 @@ function checkColumns(columns: LogColumns, available: string[], source: LogSourc
   }
 }
 
-function csvOptions(source: Extract<LogSource, { kind: "csv" }>, rejects: boolean): string {
-  const parts = ["all_varchar = true", rejects ? "store_rejects = true" : "ignore_errors = true"];
+/**
+ * read_csv options: every column text (no value lost to a wrong guessed type, and a stray "85123A"
+ * in a column we do not use rejects nothing) except the numeric roles, parsed by the reader itself
+ * (fast; a value that is not a number becomes a reject with its line and column).
+ */
+function csvOptions(
+  source: Extract<LogSource, { kind: "csv" }>,
+  rejects: boolean,
+  numeric: string[] = [],
+): string {
+  const parts = [
+    "auto_type_candidates = ['VARCHAR']",
+    rejects ? "store_rejects = true" : "ignore_errors = true",
+  ];
+  if (numeric.length > 0) {
+    parts.push(`types = {${numeric.map((c) => `${sqlString(c)}: 'DOUBLE'`).join(", ")}}`);
+  }
   if (source.delimiter) {
     const delimiter = source.delimiter === "tab" ? "\t" : source.delimiter;
     parts.push(`delim = ${sqlString(delimiter)}`);
@@ -101,16 +116,21 @@ async function openFile(
   columns: LogColumns,
 ): Promise<LoadedSource> {
   const path = sqlString(source.path);
+  const numeric = [columns.amount, columns.quantity, columns.price].filter(
+    (c): c is string => c !== undefined,
+  );
   const scan =
     source.kind === "csv"
-      ? `read_csv(${path}, ${csvOptions(source, true)})`
+      ? `read_csv(${path}, ${csvOptions(source, true, numeric)})`
       : source.kind === "json"
         ? `read_json(${path}, format = 'auto')`
         : `read_parquet(${path})`;
-  const peek = source.kind === "csv" ? `read_csv(${path}, ${csvOptions(source, false)})` : scan;
+  const peek =
+    source.kind === "csv" ? `read_csv(${path}, ${csvOptions(source, false, numeric)})` : scan;
   let types: Map<string, string>;
   try {
-    types = await describe(connection, peek);
+    const plain = source.kind === "csv" ? `read_csv(${path}, ${csvOptions(source, false)})` : scan;
+    types = await describe(connection, plain);
   } catch (error) {
     throw new InputError(undefined, `${source.path}: cannot be read: ${(error as Error).message}`, {
       hint: "pass a CSV/TSV file (optionally .gz), a .parquet or .json file, or a postgres:// URL",

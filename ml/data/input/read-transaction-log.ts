@@ -31,10 +31,15 @@ async function rows(connection: DuckDBConnection, sql: string): Promise<Row[]> {
   return (await connection.runAndReadAll(sql)).getRowObjectsJS() as Row[];
 }
 
-/** Reason of a record DuckDB could not split into the header's columns. */
-function rejectReason(r: RejectedRecord): string {
+/** Reason of a record DuckDB did not load: wrong shape, or a numeric role that is not a number. */
+function rejectReason(r: RejectedRecord, columns: LogInput["columns"]): string {
   if (r.kind === "MISSING COLUMNS" || r.kind === "TOO MANY COLUMNS")
     return "wrong number of columns";
+  if (r.kind === "CAST") {
+    for (const role of ["amount", "quantity", "price"] as const) {
+      if (columns[role] !== undefined && columns[role] === r.column) return `unreadable ${role}`;
+    }
+  }
   return `malformed line (${r.kind.toLowerCase()})`;
 }
 
@@ -132,7 +137,7 @@ async function buildLines(connection: DuckDBConnection, input: LogInput) {
   );
   await connection.run("DROP TABLE IF EXISTS raw");
   rejected = await loaded.rejected();
-  await failWhenNothingReadable(connection, input, locate, position);
+  await failWhenNothingReadable(connection, input, locate, position, rejected);
   return { position, format, rejected, locate };
 }
 
@@ -272,6 +277,13 @@ function lineLocator(input: LogInput, header: boolean, rejects: () => RejectedRe
   };
   return {
     one: async (rowid: number) => (await lineOf([rowid])).get(rowid) ?? rowid + 1,
+    /** A rejected record's physical line. */
+    record: async (line: number): Promise<number> => {
+      if (source.kind !== "csv") return line;
+      const rejected = new Set(rejects().map((r) => r.line));
+      const maps = await physicalLines(source.path, { header, rejected, rowids: [] });
+      return maps.records.get(line) ?? line;
+    },
     /** Examples by reason as line numbers; rejected records are added as their own reasons. */
     examples: async (
       byReason: Record<string, number[]>,
@@ -291,7 +303,7 @@ function lineLocator(input: LogInput, header: boolean, rejects: () => RejectedRe
           rowids: [],
         });
         for (const r of rejected) {
-          const reason = rejectReason(r);
+          const reason = rejectReason(r, input.columns);
           skipped[reason] = (skipped[reason] ?? 0) + 1;
           const list = out[reason] ?? [];
           if (list.length < EXAMPLES_PER_REASON) list.push(maps.records.get(r.line) ?? r.line);
@@ -309,15 +321,24 @@ async function failWhenNothingReadable(
   input: LogInput,
   locate: ReturnType<typeof lineLocator>,
   position: string,
+  rejected: RejectedRecord[],
 ): Promise<void> {
   const [r] = await rows(
     connection,
     `SELECT count(*) AS n, count(*) FILTER (WHERE reason IS NULL) AS ok,
        mode(reason) AS reason, min(rowid) FILTER (WHERE reason IS NOT NULL) AS first FROM lines`,
   );
-  if (!r || Number(r.n) === 0 || Number(r.ok) > 0) return;
-  const reason = String(r.reason);
-  const where = `${sourceName(input.source)}: ${position} ${await locate.one(Number(r.first))}`;
+  if (!r || Number(r.ok) > 0 || Number(r.n) + rejected.length === 0) return;
+  let reason = String(r.reason);
+  let where = "";
+  if (Number(r.n) >= rejected.length) {
+    where = `${sourceName(input.source)}: ${position} ${await locate.one(Number(r.first))}`;
+  } else {
+    // Every row was rejected by the reader itself (e.g. an amount column of "$12.50").
+    const first = rejected[0] as RejectedRecord;
+    reason = rejectReason(first, input.columns);
+    where = `${sourceName(input.source)}: line ${await locate.record(first.line)}`;
+  }
   const c = input.columns;
   const hints: Record<string, [string | undefined, string]> = {
     "missing customer id": [
