@@ -223,7 +223,7 @@ function columnValues<T extends Int32Array | Float64Array>(
   return out;
 }
 
-/** Typed arrays of the purchase days, customer numbers by first appearance. */
+/** Typed arrays of the purchase days; customer k is ids[k] (numbered in id order). */
 async function fetchLog(
   connection: DuckDBConnection,
   customers: number,

@@ -2,7 +2,7 @@
 // price or the amount column) and classified (skipped with a reason, return/cancellation, or
 // purchase); lines of one order dated by the order's first line; purchases merged per customer and
 // day; returns subtracted from the original order's day (else the customer's latest purchase day
-// on or before the return, else the first); customers numbered by first appearance.
+// on or before the return, else the first); customers numbered in id order.
 
 import { ISO } from "./date-format.ts";
 import type { LogColumns } from "./log-input.ts";
@@ -107,23 +107,26 @@ FROM (SELECT ${typed.join(",\n    ")} FROM ${options.from}) AS typed`;
 /** Purchase lines, dated by their order's first line when there is an order id. */
 function purchaseLines(byOrder: boolean): string {
   if (!byOrder) {
-    return "SELECT rowid AS rn, customer_id, day, amount, quantity FROM lines WHERE reason IS NULL AND NOT is_return";
+    return "SELECT customer_id, day, amount, quantity FROM lines WHERE reason IS NULL AND NOT is_return";
   }
-  return `SELECT rowid AS rn, customer_id, amount, quantity,
+  return `SELECT customer_id, amount, quantity,
     CASE WHEN order_id IS NULL THEN day
       ELSE min(day) OVER (PARTITION BY customer_id, order_id) END AS day
     FROM lines WHERE reason IS NULL AND NOT is_return`;
 }
 
-/** Purchases merged per customer and day; customers numbered by their first line. */
+/**
+ * Purchases merged per customer and day; customers numbered in id order (deterministic, and
+ * about twice as fast on millions of customers as numbering them by first appearance).
+ */
 export function purchasesSql(byOrder: boolean): string[] {
   return [
     `CREATE OR REPLACE TABLE purchase_days AS SELECT customer_id, day, sum(amount) AS amount,
-       sum(quantity) AS quantity, min(rn) AS first_rn
+       sum(quantity) AS quantity
      FROM (${purchaseLines(byOrder)}) AS p GROUP BY customer_id, day`,
     `CREATE OR REPLACE TABLE customers AS SELECT customer_id,
-       CAST(row_number() OVER (ORDER BY min(first_rn)) - 1 AS INTEGER) AS k
-     FROM purchase_days GROUP BY customer_id`,
+       CAST(row_number() OVER (ORDER BY customer_id) - 1 AS INTEGER) AS k
+     FROM (SELECT DISTINCT customer_id FROM purchase_days) AS c`,
   ];
 }
 
