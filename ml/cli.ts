@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { campaignCommand, controlShare, withDatabase } from "./campaigns/campaign-cli.ts";
 import { BadRowError } from "./data/bad-rows.ts";
 import { isoDateToDay } from "./data/transaction-log.ts";
+import { addLogInputOptions, logInputFromCli } from "./pipelines/log-cli-options.ts";
 import { openRegistryFromEnv } from "./pipelines/open-registry.ts";
 import { parseParamOverrides, runSimulate, type SimulatedModel } from "./pipelines/simulate.ts";
 import { runTrainPipeline } from "./pipelines/train.ts";
@@ -59,20 +60,24 @@ export function buildCli(): Command {
     .showHelpAfterError("(add --help for usage)")
     .exitOverride();
 
-  program
-    .command("train")
+  const train = program.command("train");
+  addLogInputOptions(train);
+  train
     .description(
       "fit BG/NBD, Pareto/NBD, Gamma-Gamma and K-fold GBDT; write metrics, report and bundle",
     )
-    .requiredOption("--data <file>", "transaction log (csv, cdnow) or customer summaries (summary)")
+    .requiredOption(
+      "--data <file|url>",
+      "transaction log (CSV/TSV, .gz, .parquet, .json, postgres://…; cdnow) or customer summaries (summary)",
+    )
     .addOption(
-      new Option("--format <format>", "input format")
-        .choices(["csv", "cdnow", "summary"])
+      new Option("--format <format>", "input format (postgres:// and .parquet are recognised)")
+        .choices(["csv", "parquet", "json", "postgres", "cdnow", "summary"])
         .default("csv"),
     )
-    .requiredOption(
+    .option(
       "--calibration-end <date>",
-      "last day of the calibration period (YYYY-MM-DD)",
+      "last day of the calibration period (YYYY-MM-DD; not needed with --format summary)",
       isoDate,
     )
     .option("--holdout-end <date>", "last day of the holdout period (YYYY-MM-DD)", isoDate)
@@ -107,6 +112,14 @@ export function buildCli(): Command {
     )
     .option("--evaluate-only", "skip the production step: the bundle holds the calibration fits")
     .action(async (o) => {
+      if (!o.calibrationEnd && o.format !== "summary") {
+        throw new InvalidArgumentError(
+          "--calibration-end <date> is required (except with --format summary)",
+        );
+      }
+      if (o.holdoutEnd && !o.calibrationEnd) {
+        throw new InvalidArgumentError("--holdout-end needs --calibration-end");
+      }
       if (o.holdoutEnd && isoDateToDay(o.holdoutEnd) <= isoDateToDay(o.calibrationEnd)) {
         throw new InvalidArgumentError(
           `--holdout-end ${o.holdoutEnd} must be after --calibration-end ${o.calibrationEnd}`,
@@ -116,10 +129,17 @@ export function buildCli(): Command {
         throw new InvalidArgumentError("--promote needs --register NAME");
       if (o.promote && o.promoteIfBetter)
         throw new InvalidArgumentError("--promote and --promote-if-better: give one of them");
+      let input: ReturnType<typeof logInputFromCli>;
+      try {
+        input = logInputFromCli(o);
+      } catch (error) {
+        throw new InvalidArgumentError((error as Error).message);
+      }
       const result = await runTrainPipeline({
         data: o.data,
-        format: o.format,
-        calibrationEnd: o.calibrationEnd,
+        format: input.format,
+        log: input.log,
+        ...(o.calibrationEnd ? { calibrationEnd: o.calibrationEnd } : {}),
         ...(o.holdoutEnd ? { holdoutEnd: o.holdoutEnd } : {}),
         timeUnit: o.timeUnit,
         out: o.out,
@@ -145,6 +165,11 @@ export function buildCli(): Command {
       });
       for (const note of [...result.metrics.notes, ...result.metrics.comparison.notes])
         console.log(note);
+      for (const [model, m] of Object.entries(result.metrics.models)) {
+        const warnings = (m as { warnings?: string[] } | null)?.warnings ?? [];
+        if (warnings.length > 0)
+          console.log(`${model}: ${warnings.length} fit warning(s): not recommended`);
+      }
       console.log(`recommended: ${result.metrics.comparison.recommended}`);
     });
 

@@ -2,6 +2,7 @@ import { expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { summarize } from "../features/summaries.ts";
 import { BadRowError } from "./bad-rows.ts";
 import { readCdnowLog } from "./cdnow-reader.ts";
 import { cdnowSampleOrWarn } from "./cdnow-sample.ts";
@@ -60,4 +61,29 @@ test("onBadRow fail throws naming the line and field", async () => {
   expect(error).toBeInstanceOf(BadRowError);
   expect((error as BadRowError).line).toBe(2);
   expect((error as BadRowError).message).toContain('line 2, field "date"');
+});
+
+const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
+
+test("the 4-column master layout (with and without a header) reads to the 5-column layout's summaries", async () => {
+  const window = {
+    calibrationEnd: "1997-12-31",
+    holdoutEnd: "1998-06-30",
+    timeUnit: "week",
+  } as const;
+  const five = await readCdnowLog(fixture("cdnow-sample-layout.txt"), { onBadRow: "fail" });
+  expect(five.report.rowsRead).toBe(65);
+  const want = summarize(five.log, window);
+  expect(want.n).toBeGreaterThan(10);
+  for (const name of ["cdnow-master-layout.txt", "cdnow-master-layout-header.csv"]) {
+    const four = await readCdnowLog(fixture(name), { onBadRow: "fail" });
+    expect(four.report).toEqual(five.report);
+    expect(four.log.customerIds).toEqual(five.log.customerIds);
+    expect(summarize(four.log, window)).toEqual(want);
+  }
+});
+
+test("a line that fits neither layout names both", async () => {
+  const { report } = await readCdnowLog(tempFile("1 19970101 2\n"));
+  expect(report.errors[0]?.message).toContain("expected 4 (id, YYYYMMDD, CDs, dollars) or 5");
 });

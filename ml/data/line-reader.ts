@@ -2,16 +2,20 @@
 // constant memory), calling back with each line and its 1-based line number. Node APIs (Bun too).
 
 import { createReadStream } from "node:fs";
+import { createGunzip } from "node:zlib";
 
 /**
  * Calls `onLine(line, lineNumber)` for every line of the file, without the line terminator
- * (`\n` or `\r\n`) and without a leading UTF-8 byte-order mark. A final empty line is not reported.
+ * (`\n` or `\r\n`) and without a leading UTF-8 byte-order mark; `.gz` files are decompressed. A final empty line is not reported.
  */
 export async function forEachLine(
   path: string,
   onLine: (line: string, lineNumber: number) => void,
 ): Promise<void> {
-  const stream = createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 });
+  const file = createReadStream(path, { highWaterMark: 1 << 20 });
+  // A .gz file is decompressed on the fly (the DuckDB reader does the same by extension).
+  const stream = /\.gz$/i.test(path) ? file.pipe(createGunzip()) : file;
+  stream.setEncoding("utf8");
   let carry = "";
   let lineNumber = 0;
   let first = true;

@@ -31,6 +31,11 @@ export class TransactionLogBuilder {
     return k;
   }
 
+  /** Distinct customer ids registered so far. */
+  get customerCount(): number {
+    return this.ids.length;
+  }
+
   /** Registers customer ids in bulk (ids[k] becomes customer number k when the builder is fresh). */
   addCustomers(ids: readonly string[]): void {
     for (const id of ids) this.customerNumber(id);

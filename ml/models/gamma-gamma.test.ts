@@ -4,6 +4,7 @@ import {
   gammaGammaExpectedSpend,
   gammaGammaExpectedSpendBatch,
   gammaGammaLogLikelihood,
+  zeroSpendRepeatBuyers,
 } from "./gamma-gamma.ts";
 import { ModelInputError } from "./types.ts";
 
@@ -48,13 +49,22 @@ test("the expected spend weighs the population mean against the customer's own m
   expect(gammaGammaExpectedSpend({ ...CDNOW, q: 0.9 }, 0, 0)).toBe(Number.POSITIVE_INFINITY);
 });
 
-test("the likelihood skips x = 0 customers and rejects a non-positive spend with x > 0", () => {
+test("the likelihood skips x = 0 and $0 repeat buyers and rejects a negative spend with x > 0", () => {
   const x = Float64Array.from([0, 2, 5]);
   const monetary = Float64Array.from([0, 30, 12]);
   const want =
     gammaGammaCustomerLogLikelihood(CDNOW, 2, 30) + gammaGammaCustomerLogLikelihood(CDNOW, 5, 12);
   expect(gammaGammaLogLikelihood(CDNOW, { x, monetary })).toBeCloseTo(want, 10);
+  // A repeat buyer whose repeat purchases were all $0 is left out of the fit, and counted.
   monetary[2] = 0;
+  expect(gammaGammaLogLikelihood(CDNOW, { x, monetary })).toBeCloseTo(
+    gammaGammaCustomerLogLikelihood(CDNOW, 2, 30),
+    10,
+  );
+  expect(zeroSpendRepeatBuyers({ x, monetary })).toBe(1);
+  // ... and predicted at the population mean (the x = 0 case).
+  expect(gammaGammaExpectedSpend(CDNOW, 5, 0)).toBe(gammaGammaExpectedSpend(CDNOW, 0, 0));
+  monetary[2] = -1;
   try {
     gammaGammaLogLikelihood(CDNOW, { x, monetary });
     throw new Error("expected a ModelInputError");

@@ -22,7 +22,11 @@ export interface SpendData {
 
 const NAMES = ["p", "q", "gamma"] as const;
 
-/** The customers the model applies to: x > 0 with a positive mean spend (others are skipped). */
+/**
+ * The customers the model is fitted on: x > 0 with a positive mean spend. Repeat buyers whose
+ * repeat purchases were all $0 (free items, fully discounted orders) are real purchases but have no
+ * log-spend, so they are left out of the fit (and predicted at the population mean).
+ */
 function repeatBuyers(data: SpendData): { x: Float64Array; m: Float64Array } {
   const n = data.x.length;
   if (data.monetary.length !== n) {
@@ -35,16 +39,20 @@ function repeatBuyers(data: SpendData): { x: Float64Array; m: Float64Array } {
     if (!(x >= 0) || !Number.isFinite(x)) {
       throw new ModelInputError("x", `expected a finite number >= 0, got ${x}`, i);
     }
-    if (x > 0 && (!(m > 0) || !Number.isFinite(m))) {
-      throw new ModelInputError("monetary", `expected a finite number > 0 when x > 0, got ${m}`, i);
+    if (x > 0 && (!(m >= 0) || !Number.isFinite(m))) {
+      throw new ModelInputError(
+        "monetary",
+        `expected a finite number >= 0 when x > 0, got ${m}`,
+        i,
+      );
     }
-    if (x > 0) count++;
+    if (x > 0 && m > 0) count++;
   }
   const x = new Float64Array(count);
   const m = new Float64Array(count);
   let j = 0;
   for (let i = 0; i < n; i++) {
-    if (data.x[i] > 0) {
+    if (data.x[i] > 0 && data.monetary[i] > 0) {
       x[j] = data.x[i];
       m[j] = data.monetary[i];
       j++;
@@ -117,7 +125,14 @@ function negLogLikelihood(
   return -ll;
 }
 
-/** Summed log-likelihood over the repeat buyers (x > 0) of a data set. */
+/** Repeat buyers (x > 0) whose mean repeat spend is 0: not fitted, predicted at the population mean. */
+export function zeroSpendRepeatBuyers(data: SpendData): number {
+  let count = 0;
+  for (let i = 0; i < data.x.length; i++) if (data.x[i] > 0 && data.monetary[i] === 0) count++;
+  return count;
+}
+
+/** Summed log-likelihood over the repeat buyers (x > 0, m_x > 0) of a data set. */
 export function gammaGammaLogLikelihood(params: GammaGammaParams, data: SpendData): number {
   assertPositiveParams(params, NAMES);
   const { x, m } = repeatBuyers(data);
@@ -131,7 +146,9 @@ export function fitGammaGamma(
 ): FitResult<GammaGammaParams> {
   const started = performance.now();
   const { x, m } = repeatBuyers(data);
-  if (x.length === 0) throw new ModelInputError("data", "no repeat buyers (x > 0) to fit");
+  if (x.length === 0) {
+    throw new ModelInputError("data", "no repeat buyers with a positive mean spend to fit");
+  }
   let meanSpend = 0;
   for (let i = 0; i < m.length; i++) meanSpend += m[i] / m.length;
   const starts = [
@@ -164,7 +181,8 @@ export function gammaGammaStandardErrors(
 /**
  * E[mean transaction value | x, m_x] = (gamma + m_x x) p / (p x + q − 1): a weighted average of
  * the population mean p·gamma/(q−1) and the customer's own m_x. With x = 0 it is the population
- * mean (needs q > 1, otherwise the mean is infinite and we return Infinity).
+ * mean (needs q > 1, otherwise the mean is infinite and we return Infinity). A repeat buyer whose
+ * mean spend is 0 is outside the model (log-spend undefined) and gets the population mean too.
  */
 export function gammaGammaExpectedSpend(params: GammaGammaParams, x: number, mx: number): number {
   assertPositiveParams(params, NAMES);
@@ -174,9 +192,10 @@ export function gammaGammaExpectedSpend(params: GammaGammaParams, x: number, mx:
     throw new ModelInputError("monetary", `expected a finite number >= 0, got ${mx}`);
   }
   const { p, q, gamma } = params;
-  const denominator = p * x + q - 1;
+  const observed = x > 0 && mx > 0 ? x : 0;
+  const denominator = p * observed + q - 1;
   if (denominator <= 0) return Number.POSITIVE_INFINITY;
-  return (p * (gamma + (x > 0 ? mx * x : 0))) / denominator;
+  return (p * (gamma + mx * observed)) / denominator;
 }
 
 export function gammaGammaExpectedSpendBatch(

@@ -35,6 +35,7 @@ import {
   probabilityCalibrationTable,
 } from "../report/chart-tables.ts";
 import type { ReportInput, ReportTable } from "../report/report-html.ts";
+import { diagnoseFits, recommendUnflagged } from "./fit-warnings.ts";
 import { crossValidateGbdt, smallDataGbdtOptions } from "./gbdt-cross-validation.ts";
 import {
   intervalCalibrationRows,
@@ -48,7 +49,7 @@ import { createStepLog } from "./step-log.ts";
 import { trackingCurve } from "./tracking-curve.ts";
 import { finiteOrNull, type TrainingMetrics } from "./training-metrics.ts";
 
-export type DataFormat = "csv" | "cdnow" | "summary";
+export type DataFormat = "csv" | "parquet" | "json" | "postgres" | "cdnow" | "summary";
 /** Where the training data came from: a file format, or a simulation (the demo model). */
 export type DataOrigin = DataFormat | "simulated";
 
@@ -120,14 +121,28 @@ export async function trainModels(
   // 1. BTYD fits on (x, t_x, T); Gamma-Gamma on repeat buyers' mean repeat spend.
   const bgnbd = await steps.step("fit BG/NBD", () => fitBgNbd(summaries));
   const paretoNbd = await steps.step("fit Pareto/NBD", () => fitParetoNbd(summaries));
-  const repeatBuyers = summaries.x.reduce((s, x) => s + (x > 0 ? 1 : 0), 0);
+  // Gamma-Gamma needs a positive mean repeat spend ($0 repeat buyers get the population mean).
+  const repeatBuyers = summaries.x.reduce(
+    (s, x, i) => s + (x > 0 && summaries.monetary[i] > 0 ? 1 : 0),
+    0,
+  );
   let gammaGamma: FitResult<GammaGammaParams> | null = null;
   if (repeatBuyers >= 10) {
     gammaGamma = await steps.step("fit Gamma-Gamma", () =>
       fitGammaGamma({ x: summaries.x, monetary: summaries.monetary }),
     );
   } else {
-    notes.push(`Gamma-Gamma not fitted: only ${repeatBuyers} repeat buyers`);
+    notes.push(`Gamma-Gamma not fitted: only ${repeatBuyers} repeat buyers with spend > 0`);
+  }
+  const diagnostics = diagnoseFits(summaries, bgnbd, paretoNbd, gammaGamma);
+  if (diagnostics.zeroSpendRepeatBuyers > 0) {
+    notes.push(
+      `${diagnostics.zeroSpendRepeatBuyers} repeat buyers with mean repeat spend $0: left out of the Gamma-Gamma fit, predicted at its population mean`,
+    );
+  }
+  for (const w of [...diagnostics.bgnbd, ...diagnostics.pareto_nbd, ...diagnostics.gamma_gamma]) {
+    steps.warn(`fit warning: ${w}`);
+    notes.push(`WARNING: ${w}`);
   }
   for (const [name, fit] of [
     ["BG/NBD", bgnbd],
@@ -337,15 +352,20 @@ export async function trainModels(
     bgnbd: (bgHoldout as CountMetrics | null)?.poisson_deviance ?? Number.POSITIVE_INFINITY,
     pareto_nbd: (pnbdHoldout as CountMetrics | null)?.poisson_deviance ?? Number.POSITIVE_INFINITY,
   };
-  let recommended: TrainedModels["recommended"];
-  if (Number.isFinite(Math.min(...Object.values(deviances)))) {
-    recommended = (Object.entries(deviances) as [TrainedModels["recommended"], number][]).reduce(
-      (best, cur) => (cur[1] < best[1] ? cur : best),
-    )[0];
-  } else {
-    recommended = bgnbd.logLikelihood >= paretoNbd.logLikelihood ? "bgnbd" : "pareto_nbd";
-  }
-  const comparisonNotes: string[] = [];
+  // A model with fit warnings is never recommended (fit-warnings.ts).
+  const scored = Number.isFinite(Math.min(...Object.values(deviances)))
+    ? recommendUnflagged(deviances, false, diagnostics)
+    : recommendUnflagged(
+        {
+          gbdt: Number.NEGATIVE_INFINITY,
+          bgnbd: bgnbd.logLikelihood,
+          pareto_nbd: paretoNbd.logLikelihood,
+        },
+        true,
+        diagnostics,
+      );
+  const recommended: TrainedModels["recommended"] = scored.recommended;
+  const comparisonNotes: string[] = scored.note ? [scored.note] : [];
   const comparison: TrainingMetrics["comparison"] = { recommended, notes: comparisonNotes };
   const bgH = bgHoldout as (CountMetrics & PurchaseMetrics) | null;
   const gbdtH = gbdtHoldout as typeof gbdtHoldout;
@@ -394,12 +414,14 @@ export async function trainModels(
         log_likelihood: bgnbd.logLikelihood,
         fit_seconds: bgnbd.seconds,
         holdout: bgHoldout,
+        warnings: diagnostics.bgnbd,
       },
       pareto_nbd: {
         params: paretoNbd.params,
         log_likelihood: paretoNbd.logLikelihood,
         fit_seconds: paretoNbd.seconds,
         holdout: pnbdHoldout,
+        warnings: diagnostics.pareto_nbd,
       },
       gamma_gamma: gammaGamma
         ? {
@@ -407,6 +429,8 @@ export async function trainModels(
             log_likelihood: gammaGamma.logLikelihood,
             fit_seconds: gammaGamma.seconds,
             customers: gammaGamma.customers,
+            zero_spend_customers: diagnostics.zeroSpendRepeatBuyers,
+            warnings: diagnostics.gamma_gamma,
           }
         : null,
       ...gbdtMetrics,
@@ -466,6 +490,11 @@ function formatParams(params: object): string {
     .join(", ");
 }
 
+/** A flagged model's warnings cell: "⚠ " and the warnings, or "none". */
+function warningCell(warnings: string[]): string {
+  return warnings.length === 0 ? "none" : `⚠ ${warnings.join("; ")}`;
+}
+
 function withSpread(v: number | null, spread?: { std: number | null }): string | number | null {
   if (v === null) return null;
   if (!spread || spread.std === null) return v;
@@ -480,19 +509,21 @@ function buildReportInput(input: TrainModelsInput, parts: ReportParts): ReportIn
   const tables: ReportTable[] = [
     {
       title: "Parameters and fit",
-      columns: ["model", "parameters", "log-likelihood", "fit seconds"],
+      columns: ["model", "parameters", "log-likelihood", "fit seconds", "warnings"],
       rows: [
         [
           "BG/NBD",
           formatParams(parts.bgnbd.params),
           parts.bgnbd.logLikelihood,
           parts.bgnbd.seconds,
+          warningCell(m.bgnbd.warnings),
         ],
         [
           "Pareto/NBD",
           formatParams(parts.paretoNbd.params),
           parts.paretoNbd.logLikelihood,
           parts.paretoNbd.seconds,
+          warningCell(m.pareto_nbd.warnings),
         ],
         parts.gammaGamma
           ? [
@@ -500,8 +531,9 @@ function buildReportInput(input: TrainModelsInput, parts: ReportParts): ReportIn
               formatParams(parts.gammaGamma.params),
               parts.gammaGamma.logLikelihood,
               parts.gammaGamma.seconds,
+              warningCell(m.gamma_gamma?.warnings ?? []),
             ]
-          : ["Gamma-Gamma", "not fitted", null, null],
+          : ["Gamma-Gamma", "not fitted", null, null, null],
       ],
     },
   ];

@@ -256,17 +256,7 @@ test("--format summary fits the BTYD models only and says so; bad rows fail with
   const summaryCsv = join(dir, "summaries.csv");
   await writeFile(summaryCsv, text);
   const out = join(dir, "summary-run");
-  const r = await cli([
-    "train",
-    "--data",
-    summaryCsv,
-    "--format",
-    "summary",
-    "--calibration-end",
-    "1997-09-30",
-    "--out",
-    out,
-  ]);
+  const r = await cli(["train", "--data", summaryCsv, "--format", "summary", "--out", out]);
   expect(r.code).toBe(0);
   expect(r.out).toContain("no holdout evaluation and no GBDT");
   const metrics = TrainingMetricsSchema.parse(

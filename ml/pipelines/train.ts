@@ -7,11 +7,13 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { BadRowPolicy } from "../data/bad-rows.ts";
 import type { CsvColumns } from "../data/csv-reader.ts";
+import { dataQualityLines } from "../data/input/data-quality.ts";
 import type { TransactionLog } from "../data/transaction-log.ts";
 import type { TimeUnit } from "../features/customer-summaries.ts";
 import { renderReportHtml } from "../report/report-html.ts";
+import { attachDataQuality } from "./attach-data-quality.ts";
 import { buildBundle } from "./build-bundle.ts";
-import { loadTrainingData } from "./load-training-data.ts";
+import { type LogReadOptions, loadTrainingData } from "./load-training-data.ts";
 import type { ModelBundle } from "./model-bundle.ts";
 import { openRegistryFromEnv } from "./open-registry.ts";
 import { type ProductionModels, servedModels, trainProduction } from "./production-step.ts";
@@ -25,12 +27,15 @@ import type { EvaluationSection, TrainingMetrics } from "./training-metrics.ts";
 export interface TrainPipelineOptions {
   data: string;
   format: DataFormat;
-  calibrationEnd: string;
+  /** Required except for `format: "summary"` (summaries carry their own window). */
+  calibrationEnd?: string;
   holdoutEnd?: string;
   timeUnit: TimeUnit;
   out: string;
   columns?: Partial<CsvColumns>;
   onBadRow?: BadRowPolicy;
+  /** csv / parquet / postgres: source, extra columns, date format, time zone, returns. */
+  log?: LogReadOptions;
   folds?: number;
   seed?: number;
   fast?: boolean;
@@ -82,13 +87,15 @@ export async function runTrainPipeline(
     loadTrainingData({
       path: options.data,
       format: options.format,
-      calibrationEnd: options.calibrationEnd,
+      ...(options.calibrationEnd ? { calibrationEnd: options.calibrationEnd } : {}),
       ...(options.holdoutEnd ? { holdoutEnd: options.holdoutEnd } : {}),
       timeUnit: options.timeUnit,
       ...(options.columns ? { columns: options.columns } : {}),
       ...(options.onBadRow ? { onBadRow: options.onBadRow } : {}),
+      ...(options.log ? { log: options.log } : {}),
     }),
   );
+  for (const line of dataQualityLines(loaded.quality)) print(line);
   const { report: read } = loaded;
   steps.info(
     `read ${read.rowsKept.toLocaleString("en-US")} of ${read.rowsRead.toLocaleString("en-US")} rows` +
@@ -97,12 +104,6 @@ export async function runTrainPipeline(
         ? ` (${loaded.summaries.excludedAfterCalibration} first bought after the calibration end: not in the evaluation)`
         : ""),
   );
-  if (read.badRows > 0) {
-    steps.warn(`${read.badRows} malformed rows skipped; first ones:`);
-    for (const e of read.errors.slice(0, 10)) {
-      steps.warn(`  line ${e.line}${e.field ? ` (${e.field})` : ""}: ${e.message}`);
-    }
-  }
 
   const trained = await trainModels(
     { log: loaded.log, summaries: loaded.summaries, source: options.data, format: options.format },
@@ -114,6 +115,7 @@ export async function runTrainPipeline(
     },
   );
   if (read.badRows > 0) trained.metrics.notes.push(`${read.badRows} malformed rows skipped`);
+  attachDataQuality(trained, loaded.quality);
   const production = await productionStep(loaded.log, trained, options, steps, print);
   const served = servedModels(trained, production);
 

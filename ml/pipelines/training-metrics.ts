@@ -2,6 +2,7 @@
 // fit statistics and holdout scores (GBDT scores out of fold, with per-fold values and spread).
 
 import { z } from "zod";
+import { DataQualitySchema } from "../data/input/data-quality.ts";
 
 const num = z.number();
 /** JSON has no NaN or Infinity: such values (e.g. AUC with one class) are written as null. */
@@ -21,6 +22,9 @@ const SpreadSchema = z.record(
   z.string(),
   z.object({ mean: metric, std: metric, min: metric, max: metric }),
 );
+
+/** Readable fit diagnostics (not converged, at a bound, degenerate); empty when the fit is sound. */
+const Warnings = z.array(z.string()).default([]);
 
 const FoldsSchema = z.object({
   folds: z.array(z.record(z.string(), metric)),
@@ -87,7 +91,9 @@ export const TrainingMetricsSchema = z.object({
     holdout_length: num,
     excluded_after_calibration: z.number().int(),
     source: z.string(),
-    format: z.enum(["csv", "cdnow", "summary", "simulated"]),
+    format: z.enum(["csv", "parquet", "json", "postgres", "cdnow", "summary", "simulated"]),
+    // What reading did to the rows (absent for simulated data): see ml/data/input/data-quality.ts.
+    ...DataQualitySchema.partial().shape,
   }),
   models: z.object({
     bgnbd: z.object({
@@ -95,12 +101,14 @@ export const TrainingMetricsSchema = z.object({
       log_likelihood: num,
       fit_seconds: num,
       holdout: CountHoldoutSchema.extend(PurchaseHoldoutSchema.shape).nullable(),
+      warnings: Warnings,
     }),
     pareto_nbd: z.object({
       params: z.object({ r: num, alpha: num, s: num, beta: num }),
       log_likelihood: num,
       fit_seconds: num,
       holdout: CountHoldoutSchema.extend(PurchaseHoldoutSchema.shape).nullable(),
+      warnings: Warnings,
     }),
     gamma_gamma: z
       .object({
@@ -108,6 +116,9 @@ export const TrainingMetricsSchema = z.object({
         log_likelihood: num,
         fit_seconds: num,
         customers: z.number().int(),
+        /** Repeat buyers with mean repeat spend 0: not fitted, given the population mean. */
+        zero_spend_customers: z.number().int().default(0),
+        warnings: Warnings,
       })
       .nullable(),
     gbdt_count: z

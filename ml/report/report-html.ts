@@ -34,6 +34,8 @@ export interface ReportInput {
   /** Holdout coverage and PIT of the purchase intervals, per model. */
   intervalCalibration?: IntervalCalibrationRows | null;
   tables: ReportTable[];
+  /** What reading the data did (rows kept, skipped, returns): the report's first section. */
+  dataTables?: ReportTable[];
 }
 
 const WIDTH = 560;
@@ -270,6 +272,7 @@ figcaption { font-size: 0.85rem; color: #555; }
 </head>
 <body>
 <h1>${escapeHtml(input.title)}</h1>
+${(input.dataTables ?? []).map(tableHtml).join("\n")}
 <ul>${notes}</ul>
 ${input.tables.map(tableHtml).join("\n")}
 ${sections.join("\n")}

@@ -1,0 +1,122 @@
+// What reading a transaction log did to it, in numbers: rows read and kept, skipped rows by reason
+// with example line numbers, returns, $0 lines and the date range. Written to metrics.json `data`,
+// shown first in report.html and printed by the CLI.
+
+import { z } from "zod";
+import type { ReadReport, TransactionLog } from "../transaction-log.ts";
+import { dayToIsoDate } from "../transaction-log.ts";
+
+export const DataQualitySchema = z.object({
+  /** Data rows seen (header and blank lines excluded). */
+  rows_read: z.number().int(),
+  /** rows_read minus the skipped rows: purchases and returns. */
+  rows_kept: z.number().int(),
+  /** Skipped rows by reason, e.g. {"missing customer id": 1454}. */
+  skipped: z.record(z.string(), z.number().int()),
+  /** The first few line numbers (row numbers for Parquet and PostgreSQL) of each reason. */
+  examples: z.record(z.string(), z.array(z.number().int())),
+  /** Return / cancellation rows (never purchases) and their total value (a positive number). */
+  returns: z.object({
+    rows: z.number().int(),
+    amount: z.number(),
+    /** How they were used: subtracted from spend ("net") or ignored ("drop"). */
+    mode: z.enum(["net", "drop"]),
+    /** Returns netted against their original order (the rest against the same customer's spend). */
+    matched_orders: z.number().int(),
+    /** Returns of customers with no purchase at all: nothing to subtract from. */
+    unmatched: z.number().int(),
+  }),
+  /** Purchase rows of value $0 (free items, full discounts): kept as purchases. */
+  zero_amount_rows: z.number().int(),
+  /** Customers with at least one purchase in the log. */
+  customers_in_log: z.number().int(),
+  /** Purchase days after merging same-day lines (and lines of one order). */
+  purchase_days: z.number().int(),
+  first_date: z.string().nullable(),
+  last_date: z.string().nullable(),
+  /** Where line numbers come from: "line" (text files) or "row" (Parquet, PostgreSQL). */
+  position: z.enum(["line", "row"]),
+  /** The date format used (given or sniffed), e.g. "%m/%d/%Y %H:%M"; null when typed. */
+  date_format: z.string().nullable(),
+});
+
+export type DataQuality = z.infer<typeof DataQualitySchema>;
+
+/** Examples kept per reason. */
+export const EXAMPLES_PER_REASON = 5;
+
+/** Data quality of the legacy readers (CDNOW text, summaries): skipped rows keyed by field. */
+export function qualityFromReadReport(report: ReadReport, log: TransactionLog | null): DataQuality {
+  const skipped: Record<string, number> = {};
+  const examples: Record<string, number[]> = {};
+  for (const e of report.errors) {
+    const reason = e.field ? `bad ${e.field}` : e.message.replace(/, got \d+$/, "");
+    skipped[reason] = (skipped[reason] ?? 0) + 1;
+    const list = examples[reason] ?? [];
+    if (list.length < EXAMPLES_PER_REASON) list.push(e.line);
+    examples[reason] = list;
+  }
+  const listed = report.errors.length;
+  if (report.badRows > listed)
+    skipped["other (beyond the first reported)"] = report.badRows - listed;
+  let zero = 0;
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  const buyers = new Uint8Array(log ? log.customerIds.length : 0);
+  const days = new Set<number>();
+  if (log) {
+    for (let i = 0; i < log.length; i++) {
+      const d = log.day[i] as number;
+      if (log.amount[i] === 0) zero++;
+      if (d < first) first = d;
+      if (d > last) last = d;
+      buyers[log.customer[i] as number] = 1;
+      days.add((log.customer[i] as number) * 100_000 + d);
+    }
+  }
+  return {
+    rows_read: report.rowsRead,
+    rows_kept: report.rowsKept,
+    skipped,
+    examples,
+    returns: { rows: 0, amount: 0, mode: "net", matched_orders: 0, unmatched: 0 },
+    zero_amount_rows: zero,
+    customers_in_log: buyers.reduce((s, b) => s + b, 0),
+    purchase_days: days.size,
+    first_date: log && log.length > 0 ? dayToIsoDate(first) : null,
+    last_date: log && log.length > 0 ? dayToIsoDate(last) : null,
+    position: "line",
+    date_format: null,
+  };
+}
+
+/** The lines the CLI prints (and the report lists) about the data. */
+export function dataQualityLines(q: DataQuality): string[] {
+  const n = (v: number) => v.toLocaleString("en-US");
+  const where = q.position === "line" ? "lines" : "rows";
+  const lines = [
+    `data: ${n(q.rows_read)} rows read, ${n(q.rows_kept)} kept; ${n(q.customers_in_log)} customers, ` +
+      `${n(q.purchase_days)} purchase days, ${q.first_date ?? "—"} to ${q.last_date ?? "—"}` +
+      (q.date_format ? ` (dates read as ${q.date_format})` : ""),
+  ];
+  for (const [reason, count] of Object.entries(q.skipped)) {
+    const examples = q.examples[reason] ?? [];
+    lines.push(
+      `  skipped ${n(count)}: ${reason}` +
+        (examples.length > 0 ? ` (e.g. ${where} ${examples.join(", ")})` : ""),
+    );
+  }
+  if (q.returns.rows > 0) {
+    lines.push(
+      `  returns/cancellations: ${n(q.returns.rows)} rows, ${q.returns.amount.toFixed(2)} in value, ` +
+        (q.returns.mode === "net"
+          ? `subtracted from spend (${n(q.returns.matched_orders)} by order, ${n(q.returns.unmatched)} without a purchase to net against)`
+          : "ignored (--returns drop)") +
+        "; never counted as purchases",
+    );
+  }
+  if (q.zero_amount_rows > 0) {
+    lines.push(`  $0 purchase rows: ${n(q.zero_amount_rows)} (kept as purchases)`);
+  }
+  return lines;
+}

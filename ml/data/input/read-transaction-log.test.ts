@@ -1,0 +1,174 @@
+import { expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { BadRowError } from "../bad-rows.ts";
+import { dayToIsoDate } from "../transaction-log.ts";
+import { InputError } from "./input-error.ts";
+import type { LogColumns, LogInput } from "./log-input.ts";
+import { readTransactionLog } from "./read-transaction-log.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "read-log-"));
+let files = 0;
+function file(text: string | Uint8Array, ext = "csv"): string {
+  const path = join(dir, `log-${++files}.${ext}`);
+  writeFileSync(path, text);
+  return path;
+}
+const COLUMNS: LogColumns = { customerId: "customer_id", date: "date", amount: "amount" };
+const read = (path: string, extra: Partial<LogInput> = {}) =>
+  readTransactionLog({ source: { kind: "csv", path }, columns: COLUMNS, ...extra });
+const failure = (p: Promise<unknown>) => p.then(() => null).catch((e: unknown) => e as Error);
+
+/** Purchase days as "id date amount" strings, sorted. */
+function days(log: Awaited<ReturnType<typeof read>>["log"]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < log.length; i++) {
+    out.push(
+      `${log.customerIds[log.customer[i] as number]} ${dayToIsoDate(log.day[i] as number)} ${log.amount[i]}`,
+    );
+  }
+  return out.sort();
+}
+
+test("an ambiguous day/month column is an error naming both formats; --date-format settles it", async () => {
+  const path = file("customer_id,date,amount\na,01/02/2011,1\nb,03/04/2011,2\na,05/02/2011,3\n");
+  const error = await failure(read(path));
+  expect(error).toBeInstanceOf(InputError);
+  expect(error?.message).toContain('column "date" is ambiguous');
+  expect(error?.message).toContain("%m/%d/%Y");
+  expect(error?.message).toContain("%d/%m/%Y");
+  expect(error?.message).toContain("--date-format");
+  const { log, quality } = await read(path, { dateFormat: "%d/%m/%Y" });
+  expect(days(log)).toEqual(["a 2011-02-01 1", "a 2011-02-05 3", "b 2011-04-03 2"]);
+  expect(quality.date_format).toBe("%d/%m/%Y");
+  // One date with a day > 12 anywhere in the column decides it.
+  const clear = file("customer_id,date,amount\na,01/02/2011,1\nb,03/04/2011,2\na,25/02/2011,3\n");
+  expect((await read(clear)).quality.date_format).toBe("%d/%m/%Y");
+});
+
+test("gzip TSV with a sniffed delimiter, same-day lines merged, $0 lines kept", async () => {
+  const text =
+    "customer_id\tdate\tamount\nx\t2020-01-01\t5\nx\t2020-01-01 18:00\t0\ny\t2020-01-02\t0\n";
+  const { log, quality } = await read(file(gzipSync(text), "tsv.gz"));
+  expect(days(log)).toEqual(["x 2020-01-01 5", "y 2020-01-02 0"]);
+  expect(quality.zero_amount_rows).toBe(2);
+  expect(quality.purchase_days).toBe(2);
+  expect(quality.rows_read).toBe(3);
+});
+
+test("a missing column names it, the line and the option to pass", async () => {
+  const error = await failure(read(file("id,date,amount\n1,2020-01-01,1\n")));
+  expect(error).toBeInstanceOf(InputError);
+  expect(error?.message).toContain(
+    'line 1: there is no column "customer_id" (columns: id, date, amount)',
+  );
+  expect(error?.message).toContain("pass --customer-col");
+});
+
+test("an amount column no row can be read as a number names the column, line and what to pass", async () => {
+  const error = await failure(
+    read(file('customer_id,date,amount\na,2020-01-01,"$12.50"\nb,2020-01-02,"$3.00"\n')),
+  );
+  expect(error).toBeInstanceOf(InputError);
+  expect(error?.message).toContain("line 2");
+  expect(error?.message).toContain('column "amount"');
+  expect(error?.message).toContain("pass --amount-col");
+});
+
+test("dates that match no layout: error with the value, the line and --date-format", async () => {
+  const error = await failure(read(file("customer_id,date,amount\na,yesterday,1\nb,today,2\n")));
+  expect(error?.message).toContain('line 2: date "yesterday"');
+  expect(error?.message).toContain("--date-format");
+});
+
+test("time zones: offsets converted to the shop's day with --timezone, else the date as written", async () => {
+  const path = file(
+    "customer_id,date,amount\na,2020-01-05T23:30:00-05:00,1\nb,2020-01-06T02:00:00Z,1\n",
+  );
+  expect(days((await read(path)).log)).toEqual(["a 2020-01-05 1", "b 2020-01-06 1"]);
+  expect(days((await read(path, { timezone: "UTC" })).log)).toEqual([
+    "a 2020-01-06 1",
+    "b 2020-01-06 1",
+  ]);
+  expect(days((await read(path, { timezone: "America/New_York" })).log)).toEqual([
+    "a 2020-01-05 1",
+    "b 2020-01-05 1",
+  ]);
+  const error = await failure(read(path, { timezone: "Mars/Olympus" }));
+  expect(error?.message).toContain("--timezone");
+});
+
+const ORDERS = [
+  "order,customer,day,qty,price",
+  "1,a,2020-01-01,2,10", // a buys 20 on day 1
+  "1,a,2020-01-02,1,5", // ...same order, next day: still day 1 (the order's first line)
+  "2,a,2020-01-10,1,8", // a buys 8 on day 10
+  "C1,a,2020-01-20,-1,10", // cancels part of order 1: nets against day 1
+  "3,b,2020-01-03,1,4",
+  "R9,b,2020-01-04,-1,3", // a return of no known order: nets against b's latest day <= Jan 4
+  "R8,c,2020-01-04,-1,3", // c never bought: nothing to net against
+].join("\n");
+const ORDER_COLUMNS: LogColumns = {
+  customerId: "customer",
+  date: "day",
+  quantity: "qty",
+  price: "price",
+  order: "order",
+};
+
+test("returns: netted by original order, else by customer; --returns drop ignores them; both counted", async () => {
+  const path = file(ORDERS);
+  const net = await read(path, { columns: ORDER_COLUMNS, cancelPattern: "^C" });
+  expect(days(net.log)).toEqual(["a 2020-01-01 15", "a 2020-01-10 8", "b 2020-01-03 1"]);
+  expect(net.quality.returns).toEqual({
+    rows: 3,
+    amount: 16,
+    mode: "net",
+    matched_orders: 1,
+    unmatched: 1,
+  });
+  expect(net.quality.customers_in_log).toBe(2);
+  const drop = await read(path, { columns: ORDER_COLUMNS, cancelPattern: "^C", returns: "drop" });
+  expect(days(drop.log)).toEqual(["a 2020-01-01 25", "a 2020-01-10 8", "b 2020-01-03 4"]);
+  expect(drop.quality.returns.rows).toBe(3);
+  expect(drop.quality.rows_kept).toBe(7);
+});
+
+test("hostile values: NUL and lone surrogates in ids are ids, 1e308 × 10 overflows and is skipped", async () => {
+  const text = `customer,day,qty,price,order\n"a\u0000b",2020-01-01,1,1,1\n"\ud800",2020-01-01,1,2,2\nc,2020-01-02,10,1e308,3\n`;
+  const { log, quality } = await read(file(text), { columns: ORDER_COLUMNS });
+  expect(log.length).toBe(2);
+  expect(quality.skipped).toEqual({ "amount out of range": 1 });
+  expect(quality.examples).toEqual({ "amount out of range": [4] });
+});
+
+test("--on-bad-row fail stops at the first skipped row with its line and field", async () => {
+  const path = file("customer_id,date,amount\na,2020-01-01,1\n,2020-01-02,1\nb,2020-13-01,1\n");
+  const error = await failure(read(path, { onBadRow: "fail" }));
+  expect(error).toBeInstanceOf(BadRowError);
+  expect(error?.message).toContain('line 3, field "customer_id": missing customer id');
+  const { quality } = await read(path);
+  expect(quality.skipped).toEqual({ "missing customer id": 1, "unreadable date": 1 });
+  expect(quality.examples).toEqual({ "missing customer id": [3], "unreadable date": [4] });
+});
+
+test("newline-delimited JSON with typed numbers and dates reads like the CSV", async () => {
+  const path = file(
+    [
+      '{"customer_id": "a", "date": "2020-01-01", "amount": 5}',
+      '{"customer_id": "a", "date": "2020-01-03", "amount": 2.5}',
+      '{"customer_id": null, "date": "2020-01-03", "amount": 1}',
+    ].join("\n"),
+    "ndjson",
+  );
+  const { log, quality } = await readTransactionLog({
+    source: { kind: "json", path },
+    columns: COLUMNS,
+  });
+  expect(days(log)).toEqual(["a 2020-01-01 5", "a 2020-01-03 2.5"]);
+  expect(quality.skipped).toEqual({ "missing customer id": 1 });
+  expect(quality.examples).toEqual({ "missing customer id": [3] });
+  expect(quality.position).toBe("row");
+});

@@ -1,0 +1,402 @@
+// Reads a shop's transaction log (CSV/TSV, gzip or not; Parquet; a PostgreSQL table or query)
+// through DuckDB into the TransactionLog typed arrays the pipeline uses, one row per customer and
+// purchase day, with a DataQuality account of every row that was skipped, returned or $0.
+
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { BadRowError } from "../bad-rows.ts";
+import type { TransactionLog } from "../transaction-log.ts";
+import { type DataQuality, EXAMPLES_PER_REASON } from "./data-quality.ts";
+import { sniffDateFormat } from "./date-format.ts";
+import { InputError } from "./input-error.ts";
+import { physicalLines } from "./line-numbers.ts";
+import { loadSource, type RejectedRecord } from "./load-source.ts";
+import { type LogInput, sourceName } from "./log-input.ts";
+import { sqlIdentifier, sqlString } from "./sql-text.ts";
+import {
+  dayExpression,
+  linesSql,
+  netReturnsSql,
+  PURCHASE_DAYS_OUT_SQL,
+  purchasesSql,
+} from "./transactions-sql.ts";
+
+export interface ReadLogResult {
+  log: TransactionLog;
+  quality: DataQuality;
+}
+
+type Row = Record<string, unknown>;
+
+async function rows(connection: DuckDBConnection, sql: string): Promise<Row[]> {
+  return (await connection.runAndReadAll(sql)).getRowObjectsJS() as Row[];
+}
+
+/** Reason of a record DuckDB did not load: wrong shape, or a numeric role that is not a number. */
+function rejectReason(r: RejectedRecord, columns: LogInput["columns"]): string {
+  if (r.kind === "MISSING COLUMNS" || r.kind === "TOO MANY COLUMNS")
+    return "wrong number of columns";
+  if (r.kind === "CAST") {
+    for (const role of ["amount", "quantity", "price"] as const) {
+      if (columns[role] !== undefined && columns[role] === r.column) return `unreadable ${role}`;
+    }
+  }
+  return `malformed line (${r.kind.toLowerCase()})`;
+}
+
+export async function readTransactionLog(input: LogInput): Promise<ReadLogResult> {
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    return await readWith(connection, input);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+async function readWith(connection: DuckDBConnection, input: LogInput): Promise<ReadLogResult> {
+  const { position, format, rejected, locate } = await buildLines(connection, input);
+  const { skipped, examples } = await skippedRows(connection, locate);
+  if (input.onBadRow === "fail") failOnFirst(input, examples, skipped);
+  const byOrder = input.columns.order !== undefined;
+  for (const sql of purchasesSql(byOrder)) await connection.run(sql);
+  const returns = await applyReturns(connection, input, byOrder);
+  const [counts] = await rows(
+    connection,
+    `SELECT (SELECT count(*) FROM lines) AS rows,
+       (SELECT count(*) FROM lines WHERE reason IS NULL AND NOT is_return AND amount = 0) AS zero,
+       (SELECT count(*) FROM customers) AS customers,
+       (SELECT count(*) FROM purchase_days) AS days,
+       (SELECT CAST(min(day) AS VARCHAR) FROM purchase_days) AS first_date,
+       (SELECT CAST(max(day) AS VARCHAR) FROM purchase_days) AS last_date`,
+  );
+  await connection.run("DROP TABLE lines");
+  const log = await fetchLog(connection, Number(counts?.customers), Number(counts?.days));
+  const rowsRead = Number(counts?.rows) + rejected.length;
+  const skippedTotal = Object.values(skipped).reduce((a, b) => a + b, 0);
+  return {
+    log,
+    quality: {
+      rows_read: rowsRead,
+      rows_kept: rowsRead - skippedTotal,
+      skipped,
+      examples,
+      returns,
+      zero_amount_rows: Number(counts?.zero),
+      customers_in_log: log.customerIds.length,
+      purchase_days: log.length,
+      first_date: (counts?.first_date as string | null) ?? null,
+      last_date: (counts?.last_date as string | null) ?? null,
+      position,
+      date_format: format,
+    },
+  };
+}
+
+/** Checks the options, opens the source, settles the date format and builds table lines. */
+async function buildLines(connection: DuckDBConnection, input: LogInput) {
+  const { columns, source } = input;
+  if (columns.price !== undefined && columns.quantity === undefined) {
+    throw new InputError(
+      columns.price,
+      "--price-col needs --quantity-col (amount = quantity × price)",
+    );
+  }
+  if (columns.price === undefined && columns.amount === undefined) {
+    throw new InputError(
+      undefined,
+      "no amount: pass --amount-col, or --quantity-col and --price-col",
+    );
+  }
+  const timezone = input.timezone ?? "UTC";
+  try {
+    await connection.run(`SET TimeZone = ${sqlString(timezone)}`);
+  } catch {
+    throw new InputError(undefined, `--timezone: unknown time zone "${timezone}"`, {
+      hint: "pass an IANA name such as Europe/London or America/New_York",
+    });
+  }
+  const loaded = await loadSource(connection, source, columns, timezone);
+  const position: "line" | "row" = source.kind === "csv" ? "line" : "row";
+  let rejected: RejectedRecord[] = []; // known once the scan has run
+  const locate = lineLocator(input, loaded.header, () => rejected);
+  const dateType = loaded.types.get(columns.date) ?? "VARCHAR";
+  const format = /^(DATE|TIMESTAMP)/.test(dateType)
+    ? null
+    : (input.dateFormat ??
+      (await sniffDateFormat(
+        connection,
+        loaded.peek,
+        sqlIdentifier(columns.date),
+        columns.date,
+        async (rowid) => `${position} ${await locate.one(rowid)}`,
+      )));
+  const day = dayExpression(columns.date, dateType, format, input.timezone !== undefined);
+  await connection.run(
+    linesSql({ columns, from: loaded.scan, dayExpression: day, ...cancel(input) }),
+  );
+  await connection.run("DROP TABLE IF EXISTS raw");
+  rejected = await loaded.rejected();
+  await failWhenNothingReadable(connection, input, locate, position, rejected);
+  return { position, format, rejected, locate };
+}
+
+/** Skipped rows by reason, with the first few as line numbers. */
+async function skippedRows(connection: DuckDBConnection, locate: ReturnType<typeof lineLocator>) {
+  const skipped: Record<string, number> = {};
+  const exampleRows: Record<string, number[]> = {};
+  for (const r of await rows(
+    connection,
+    `SELECT reason, count(*) AS n, list(rowid ORDER BY rowid)[1:${EXAMPLES_PER_REASON}] AS ex
+     FROM lines WHERE reason IS NOT NULL GROUP BY reason ORDER BY min(rowid)`,
+  )) {
+    skipped[String(r.reason)] = Number(r.n);
+    exampleRows[String(r.reason)] = (r.ex as (number | bigint)[]).map(Number);
+  }
+  return { skipped, examples: await locate.examples(exampleRows, skipped) };
+}
+
+/** Counts the returns and, under "net", subtracts them from the purchase days. */
+async function applyReturns(
+  connection: DuckDBConnection,
+  input: LogInput,
+  byOrder: boolean,
+): Promise<DataQuality["returns"]> {
+  const mode = input.returns ?? "net";
+  const [ret] = await rows(
+    connection,
+    `SELECT count(*) AS n, coalesce(sum(abs(amount)), 0) AS value FROM lines
+     WHERE reason IS NULL AND is_return`,
+  );
+  let matched = 0;
+  let unmatched = 0;
+  if (mode === "net" && Number(ret?.n) > 0) {
+    for (const sql of netReturnsSql(byOrder, input.cancelPattern)) await connection.run(sql);
+    const [m] = await rows(
+      connection,
+      `SELECT count(*) FILTER (WHERE by_order) AS matched,
+         count(*) FILTER (WHERE day IS NULL) AS unmatched FROM return_targets`,
+    );
+    matched = Number(m?.matched);
+    unmatched = Number(m?.unmatched);
+  }
+  return {
+    rows: Number(ret?.n),
+    // Rounded to a millionth: the sum of cents must not print as 229.49999999999983.
+    amount: Math.round(Number(ret?.value) * 1e6) / 1e6,
+    mode,
+    matched_orders: matched,
+    unmatched,
+  };
+}
+
+function cancel(input: LogInput): { cancelPattern?: string } {
+  if (input.cancelPattern === undefined) return {};
+  try {
+    new RegExp(input.cancelPattern);
+  } catch (error) {
+    throw new InputError(input.columns.order, `--cancel-pattern: ${(error as Error).message}`);
+  }
+  if (input.columns.order === undefined) {
+    throw new InputError(
+      undefined,
+      "--cancel-pattern needs --order-col (the pattern is matched on the order id)",
+    );
+  }
+  return { cancelPattern: input.cancelPattern };
+}
+
+/** A chunk column's values as a typed array (the vector's own buffer when it exposes one). */
+function columnValues<T extends Int32Array | Float64Array>(
+  vector: { getItem(i: number): unknown },
+  count: number,
+  make: (n: number) => T,
+): T {
+  // @duckdb/node-api keeps the native buffer of fixed-width vectors in `items`: copy it in one go.
+  const items = (vector as unknown as { items?: unknown }).items;
+  const out = make(count);
+  if (items instanceof out.constructor && (items as T).length >= count) {
+    out.set((items as T).subarray(0, count));
+    return out;
+  }
+  for (let i = 0; i < count; i++) out[i] = vector.getItem(i) as number;
+  return out;
+}
+
+/** Typed arrays of the purchase days; customer k is ids[k] (numbered in id order). */
+async function fetchLog(
+  connection: DuckDBConnection,
+  customers: number,
+  days: number,
+): Promise<TransactionLog> {
+  const ids: string[] = new Array(customers);
+  const idResult = await connection.run("SELECT customer_id, k FROM customers");
+  for (let c = await idResult.fetchChunk(); c && c.rowCount > 0; c = await idResult.fetchChunk()) {
+    const id = c.getColumnVector(0);
+    const k = columnValues(c.getColumnVector(1), c.rowCount, (n) => new Int32Array(n));
+    for (let i = 0; i < c.rowCount; i++) ids[k[i] as number] = id.getItem(i) as string;
+  }
+  const customer = new Uint32Array(days);
+  const day = new Int32Array(days);
+  const amount = new Float64Array(days);
+  const quantity = new Float64Array(days);
+  let at = 0;
+  const result = await connection.run(PURCHASE_DAYS_OUT_SQL);
+  for (let c = await result.fetchChunk(); c && c.rowCount > 0; c = await result.fetchChunk()) {
+    const n = c.rowCount;
+    customer.set(
+      columnValues(c.getColumnVector(0), n, (m) => new Int32Array(m)),
+      at,
+    );
+    day.set(
+      columnValues(c.getColumnVector(1), n, (m) => new Int32Array(m)),
+      at,
+    );
+    amount.set(
+      columnValues(c.getColumnVector(2), n, (m) => new Float64Array(m)),
+      at,
+    );
+    quantity.set(
+      columnValues(c.getColumnVector(3), n, (m) => new Float64Array(m)),
+      at,
+    );
+    at += n;
+  }
+  if (at !== days) throw new Error(`purchase days: expected ${days}, fetched ${at}`);
+  return { customerIds: ids, customer, day, amount, quantity, length: days };
+}
+
+/** Turns DuckDB row ids and reject lines into line numbers (one extra pass, only when needed). */
+function lineLocator(input: LogInput, header: boolean, rejects: () => RejectedRecord[]) {
+  const source = input.source;
+  const lineOf = async (rowids: number[]): Promise<Map<number, number>> => {
+    if (source.kind !== "csv") return new Map(rowids.map((r) => [r, r + 1]));
+    const rejected = new Set(rejects().map((r) => r.line));
+    const maps = await physicalLines(source.path, { header, rejected, rowids });
+    return maps.rows;
+  };
+  return {
+    one: async (rowid: number) => (await lineOf([rowid])).get(rowid) ?? rowid + 1,
+    /** A rejected record's physical line. */
+    record: async (line: number): Promise<number> => {
+      if (source.kind !== "csv") return line;
+      const rejected = new Set(rejects().map((r) => r.line));
+      const maps = await physicalLines(source.path, { header, rejected, rowids: [] });
+      return maps.records.get(line) ?? line;
+    },
+    /** Examples by reason as line numbers; rejected records are added as their own reasons. */
+    examples: async (
+      byReason: Record<string, number[]>,
+      skipped: Record<string, number>,
+    ): Promise<Record<string, number[]>> => {
+      const all = Object.values(byReason).flat();
+      const lines = all.length > 0 ? await lineOf(all) : new Map<number, number>();
+      const out: Record<string, number[]> = {};
+      for (const [reason, ids] of Object.entries(byReason)) {
+        out[reason] = ids.map((r) => lines.get(r) ?? r + 1);
+      }
+      const rejected = rejects();
+      if (rejected.length > 0 && source.kind === "csv") {
+        const maps = await physicalLines(source.path, {
+          header,
+          rejected: new Set(rejected.map((r) => r.line)),
+          rowids: [],
+        });
+        for (const r of rejected) {
+          const reason = rejectReason(r, input.columns);
+          skipped[reason] = (skipped[reason] ?? 0) + 1;
+          const list = out[reason] ?? [];
+          if (list.length < EXAMPLES_PER_REASON) list.push(maps.records.get(r.line) ?? r.line);
+          out[reason] = list;
+        }
+      }
+      return out;
+    },
+  };
+}
+
+/** Every row skipped for the same reason means the options are wrong: say which to pass. */
+async function failWhenNothingReadable(
+  connection: DuckDBConnection,
+  input: LogInput,
+  locate: ReturnType<typeof lineLocator>,
+  position: string,
+  rejected: RejectedRecord[],
+): Promise<void> {
+  const [r] = await rows(
+    connection,
+    `SELECT count(*) AS n, count(*) FILTER (WHERE reason IS NULL) AS ok,
+       mode(reason) AS reason, min(rowid) FILTER (WHERE reason IS NOT NULL) AS first FROM lines`,
+  );
+  if (!r || Number(r.ok) > 0 || Number(r.n) + rejected.length === 0) return;
+  let reason = String(r.reason);
+  let where = "";
+  if (Number(r.n) >= rejected.length) {
+    where = `${sourceName(input.source)}: ${position} ${await locate.one(Number(r.first))}`;
+  } else {
+    // Every row was rejected by the reader itself (e.g. an amount column of "$12.50").
+    const first = rejected[0] as RejectedRecord;
+    reason = rejectReason(first, input.columns);
+    where = `${sourceName(input.source)}: line ${await locate.record(first.line)}`;
+  }
+  const c = input.columns;
+  const hints: Record<string, [string | undefined, string]> = {
+    "missing customer id": [
+      c.customerId,
+      "pass --customer-col naming the column that holds the customer id",
+    ],
+    "missing date": [c.date, "pass --date-col naming the column that holds the purchase date"],
+    "unreadable date": [
+      c.date,
+      "pass --date-format with the column's strftime pattern, e.g. '%d/%m/%Y %H:%M'",
+    ],
+    "missing amount": [
+      c.amount,
+      "pass --amount-col naming the value column, or --quantity-col and --price-col",
+    ],
+    "unreadable amount": [
+      c.amount,
+      "pass --amount-col naming a numeric column (plain numbers like 12.50), or --quantity-col and --price-col",
+    ],
+    "unreadable quantity": [c.quantity, "pass --quantity-col naming a numeric column"],
+    "unreadable price": [c.price, "pass --price-col naming a numeric column"],
+  };
+  const [column, hint] = hints[reason] ?? [undefined, "check the column options"];
+  throw new InputError(
+    column,
+    `${where}: every row is skipped: ${reason}${column ? ` (column "${column}")` : ""}`,
+    {
+      hint,
+    },
+  );
+}
+
+/** Under --on-bad-row fail: the earliest skipped row, as a BadRowError. */
+function failOnFirst(
+  input: LogInput,
+  examples: Record<string, number[]>,
+  skipped: Record<string, number>,
+): void {
+  let first: { line: number; reason: string } | null = null;
+  for (const [reason, lines] of Object.entries(examples)) {
+    const line = lines[0];
+    if (line !== undefined && (first === null || line < first.line)) first = { line, reason };
+  }
+  if (first === null || Object.keys(skipped).length === 0) return;
+  const field = fieldOf(input, first.reason);
+  throw new BadRowError(sourceName(input.source), {
+    line: first.line,
+    ...(field ? { field } : {}),
+    message: first.reason,
+  });
+}
+
+function fieldOf(input: LogInput, reason: string): string | undefined {
+  const c = input.columns;
+  if (reason.endsWith("customer id")) return c.customerId;
+  if (reason.endsWith("date")) return c.date;
+  if (reason.endsWith("amount")) return c.amount;
+  if (reason.endsWith("quantity")) return c.quantity;
+  if (reason.endsWith("price")) return c.price;
+  return undefined;
+}

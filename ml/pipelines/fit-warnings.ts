@@ -1,0 +1,80 @@
+// The training run's fit diagnostics: per model the warnings of fitWarnings (standard errors
+// included), Gamma-Gamma's own limit (q <= 1: infinite population mean) and the $0 repeat buyers it
+// leaves out. Flagged models are written to metrics.json and the report and never recommended.
+
+import type { CustomerSummaries } from "../features/customer-summaries.ts";
+import { type BgNbdParams, bgnbdStandardErrors } from "../models/bgnbd.ts";
+import {
+  type GammaGammaParams,
+  gammaGammaStandardErrors,
+  zeroSpendRepeatBuyers,
+} from "../models/gamma-gamma.ts";
+import { type ParetoNbdParams, paretoNbdStandardErrors } from "../models/pareto-nbd.ts";
+import type { FitResult } from "../models/types.ts";
+import { fitWarnings, tryStandardErrors } from "../training/fit-diagnostics.ts";
+
+export interface FitDiagnostics {
+  bgnbd: string[];
+  pareto_nbd: string[];
+  gamma_gamma: string[];
+  /** Repeat buyers whose mean repeat spend is 0: outside the Gamma-Gamma fit. */
+  zeroSpendRepeatBuyers: number;
+}
+
+type Recommendable = "gbdt" | "bgnbd" | "pareto_nbd";
+
+export function diagnoseFits(
+  summaries: CustomerSummaries,
+  bgnbd: FitResult<BgNbdParams>,
+  paretoNbd: FitResult<ParetoNbdParams>,
+  gammaGamma: FitResult<GammaGammaParams> | null,
+): FitDiagnostics {
+  const spend = { x: summaries.x, monetary: summaries.monetary };
+  const gg = gammaGamma
+    ? fitWarnings(
+        "Gamma-Gamma",
+        gammaGamma,
+        tryStandardErrors(() => gammaGammaStandardErrors(gammaGamma.params, spend)),
+      )
+    : [];
+  if (gammaGamma && gammaGamma.params.q <= 1) {
+    gg.push(
+      `Gamma-Gamma: q = ${gammaGamma.params.q.toPrecision(3)} <= 1 (at its bound): the population mean spend is infinite`,
+    );
+  }
+  return {
+    bgnbd: fitWarnings(
+      "BG/NBD",
+      bgnbd,
+      tryStandardErrors(() => bgnbdStandardErrors(bgnbd.params, summaries)),
+    ),
+    pareto_nbd: fitWarnings(
+      "Pareto/NBD",
+      paretoNbd,
+      tryStandardErrors(() => paretoNbdStandardErrors(paretoNbd.params, summaries)),
+    ),
+    gamma_gamma: gg,
+    zeroSpendRepeatBuyers: zeroSpendRepeatBuyers(spend),
+  };
+}
+
+/** The model to recommend: the best score among models without warnings (all flagged: the best). */
+export function recommendUnflagged(
+  scores: Record<Recommendable, number>,
+  higherIsBetter: boolean,
+  diagnostics: FitDiagnostics,
+): { recommended: Recommendable; note: string | null } {
+  const entries = Object.entries(scores) as [Recommendable, number][];
+  const flagged = (m: Recommendable) => m !== "gbdt" && diagnostics[m].length > 0;
+  const better = (a: [Recommendable, number], b: [Recommendable, number]) =>
+    (higherIsBetter ? b[1] > a[1] : b[1] < a[1]) ? b : a;
+  const clean = entries.filter(([m, v]) => !flagged(m) && !Number.isNaN(v));
+  const usable = clean.filter(([, v]) => Number.isFinite(v));
+  if (usable.length > 0) return { recommended: usable.reduce(better)[0], note: null };
+  const best = entries.filter(([, v]) => Number.isFinite(v));
+  const pick = (best.length > 0 ? best : entries).reduce(better)[0];
+  return {
+    recommended: pick,
+    note: `every scored model has fit warnings; ${pick} is the least bad, treat it with care`,
+  };
+}

@@ -1,0 +1,59 @@
+// The `ml train` options of the DuckDB input layer (source, column roles, dates, returns), added
+// to the command in one call and turned back into the pipeline's options in one place.
+
+import { type Command, Option } from "commander";
+import { sourceFromArguments } from "../data/input/log-input.ts";
+import type { LogReadOptions } from "./load-training-data.ts";
+import type { DataFormat } from "./train-models.ts";
+
+export function addLogInputOptions(command: Command): Command {
+  return command
+    .option("--table <name>", "with --data postgres://…: the table to read")
+    .option("--query <sql>", "with --data postgres://…: the SELECT to read")
+    .option("--delimiter <char>", "CSV delimiter (sniffed when omitted; 'tab' for TSV)")
+    .option("--price-col <name>", "column of the unit price (amount = quantity × price)")
+    .option("--order-col <name>", "column of the order / invoice id (its lines are one purchase)")
+    .option(
+      "--date-format <strftime>",
+      "how dates are written, e.g. '%m/%d/%Y %H:%M' (sniffed when omitted)",
+    )
+    .option("--timezone <zone>", "the shop's IANA time zone for timestamps with an offset")
+    .option("--cancel-pattern <regex>", "order ids of cancellations, e.g. '^C' (needs --order-col)")
+    .addOption(
+      new Option("--returns <mode>", "returns: subtract from spend, or ignore")
+        .choices(["net", "drop"])
+        .default("net"),
+    );
+}
+
+/** The effective format (postgres:// URLs and .parquet files are recognised) and log options. */
+export function logInputFromCli(o: Record<string, unknown>): {
+  format: DataFormat;
+  log: LogReadOptions;
+} {
+  const given = o.format as DataFormat;
+  const str = (k: string) => (typeof o[k] === "string" ? (o[k] as string) : undefined);
+  if (given === "cdnow" || given === "summary") return { format: given, log: {} };
+  const source = sourceFromArguments({
+    data: str("data") as string,
+    ...(str("table") ? { table: str("table") as string } : {}),
+    ...(str("query") ? { query: str("query") as string } : {}),
+    ...(str("delimiter") ? { delimiter: str("delimiter") as string } : {}),
+    format: given,
+  });
+  const columns = {
+    ...(str("priceCol") ? { price: str("priceCol") as string } : {}),
+    ...(str("orderCol") ? { order: str("orderCol") as string } : {}),
+  };
+  return {
+    format: source.kind,
+    log: {
+      source,
+      columns,
+      ...(str("dateFormat") ? { dateFormat: str("dateFormat") as string } : {}),
+      ...(str("timezone") ? { timezone: str("timezone") as string } : {}),
+      ...(str("cancelPattern") ? { cancelPattern: str("cancelPattern") as string } : {}),
+      returns: str("returns") === "drop" ? "drop" : "net",
+    },
+  };
+}

@@ -1,0 +1,45 @@
+// The report's first section: what reading the log did to it (rows read and kept, skipped rows by
+// reason with example lines, returns, $0 lines, customers and dates), as report tables.
+
+import type { DataQuality } from "../data/input/data-quality.ts";
+import type { ReportTable } from "./report-html.ts";
+
+export function dataQualityTables(q: DataQuality): ReportTable[] {
+  const where = q.position === "line" ? "lines" : "rows";
+  const overview: ReportTable = {
+    title: "Data: rows read and kept",
+    columns: ["measure", "value"],
+    rows: [
+      ["rows read", q.rows_read],
+      ["rows kept (purchases and returns)", q.rows_kept],
+      ["rows skipped", q.rows_read - q.rows_kept],
+      ["return / cancellation rows (never purchases)", q.returns.rows],
+      [
+        `returned value (${q.returns.mode === "net" ? "subtracted from spend" : "ignored: --returns drop"})`,
+        Number(q.returns.amount.toFixed(2)),
+      ],
+      ["returns netted against their original order", q.returns.matched_orders],
+      ["returns of customers without any purchase", q.returns.unmatched],
+      ["$0 purchase rows (kept as purchases)", q.zero_amount_rows],
+      ["customers with a purchase", q.customers_in_log],
+      ["purchase days (same-day lines merged)", q.purchase_days],
+      ["first date", q.first_date],
+      ["last date", q.last_date],
+      ["date format", q.date_format ?? "typed column / fixed layout"],
+    ],
+  };
+  const reasons = Object.entries(q.skipped);
+  if (reasons.length === 0) return [overview];
+  return [
+    overview,
+    {
+      title: "Data: skipped rows by reason",
+      columns: ["reason", "rows", `example ${where}`],
+      rows: reasons.map(([reason, count]) => [
+        reason,
+        count,
+        (q.examples[reason] ?? []).join(", "),
+      ]),
+    },
+  ];
+}
