@@ -22,6 +22,10 @@ export interface FitOptions {
   maxIterations?: number;
   /** Gradient-norm tolerance on the log-parameters, per customer (default 1e-7). */
   gradientTolerance?: number;
+  /** Cap on likelihood evaluations over all starts (default 20,000). */
+  maxEvaluations?: number;
+  /** Cap on the fit's wall-clock seconds (default 60). */
+  maxSeconds?: number;
 }
 
 export interface FitResult<P> {
@@ -33,6 +37,11 @@ export interface FitResult<P> {
    * log-likelihood by less than 1e-7 (the limit of double precision at large n).
    */
   converged: boolean;
+  /**
+   * Set when the fit ran out of its evaluation or time budget (then `converged` is false and
+   * `params` are the best point found); null otherwise.
+   */
+  stopped: "evaluations" | "time" | null;
   /** Optimizer iterations of the best start. */
   iterations: number;
   /** Likelihood evaluations over all starts. */
