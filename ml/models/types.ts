@@ -38,10 +38,12 @@ export interface FitResult<P> {
    */
   converged: boolean;
   /**
-   * Set when the fit ran out of its evaluation or time budget (then `converged` is false and
-   * `params` are the best point found); null otherwise.
+   * Why the fit stopped short of convergence (then `converged` is false and `params` are the best
+   * point found): it ran out of its evaluation or time budget, or the likelihood still rose at the
+   * edge of the region where it can be evaluated (e.g. Pareto/NBD's s, beta → ∞: homogeneous
+   * dropout). Null otherwise.
    */
-  stopped: "evaluations" | "time" | null;
+  stopped: "evaluations" | "time" | "domain-edge" | null;
   /** Optimizer iterations of the best start. */
   iterations: number;
   /** Likelihood evaluations over all starts. */

@@ -56,7 +56,7 @@ export function fitByMaximumLikelihood<N extends string>(
     params,
     logLikelihood: -fit.best.value,
     converged: fit.best.converged && !fit.exhausted,
-    stopped: fit.exhausted || null,
+    stopped: fit.exhausted || (fit.best.atDomainEdge ? "domain-edge" : null),
     iterations: fit.best.iterations,
     evaluations: fit.evaluations,
     starts: logStarts.length,

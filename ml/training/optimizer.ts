@@ -15,6 +15,12 @@ export interface OptimizeResult {
   iterations: number;
   evaluations: number;
   method: "bfgs" | "nelder-mead";
+  /**
+   * BFGS stopped because every shorter step along a descent direction left the region where the
+   * objective is finite: the optimum lies beyond the edge of that region (e.g. a likelihood still
+   * rising towards a boundary of the parameter space). Nelder-Mead would only crawl along it.
+   */
+  atDomainEdge?: boolean;
 }
 
 /**
@@ -167,6 +173,7 @@ export function bfgs(
   let iterations = 0;
   let converged = maxNorm(g) <= gtol;
   let firstStep = true;
+  let atDomainEdge = false;
 
   while (!converged && iterations < maxIterations) {
     iterations++;
@@ -196,6 +203,7 @@ export function bfgs(
     if (firstStep && pNorm * step > 1) step = 1 / pNorm; // the first direction is unscaled
     let fNew = Number.POSITIVE_INFINITY;
     let accepted = false;
+    let sawNonFinite = false;
     for (let k = 0; k < 60 && !options.budget?.exhausted; k++) {
       for (let i = 0; i < n; i++) xNew[i] = x[i] + step * p[i];
       fNew = f(xNew, gNew);
@@ -203,10 +211,15 @@ export function bfgs(
         accepted = true;
         break;
       }
+      if (!Number.isFinite(fNew)) sawNonFinite = true;
       step *= 0.5;
     }
-    // No decrease possible along p (the limit of precision), or the budget is spent.
-    if (!accepted || options.budget?.exhausted) break;
+    // No decrease possible along p (the limit of precision or the domain's edge), or the budget
+    // is spent.
+    if (!accepted || options.budget?.exhausted) {
+      atDomainEdge = !accepted && sawNonFinite && !options.budget?.exhausted;
+      break;
+    }
     let sy = 0;
     for (let i = 0; i < n; i++) {
       s[i] = xNew[i] - x[i];
@@ -240,7 +253,10 @@ export function bfgs(
     const fOld = fx;
     fx = fNew;
     converged = maxNorm(g) <= gtol;
-    if (!converged && Math.abs(fOld - fx) <= 1e-15 * Math.abs(fx) && maxNorm(s) < 1e-12) break;
+    if (!converged && Math.abs(fOld - fx) <= 1e-15 * Math.abs(fx) && maxNorm(s) < 1e-12) {
+      atDomainEdge = sawNonFinite; // only a sliver of the step stayed inside the domain
+      break;
+    }
   }
   return {
     x,
@@ -251,6 +267,7 @@ export function bfgs(
     iterations,
     evaluations: counter.evaluations,
     method: "bfgs",
+    atDomainEdge,
   };
 }
 
@@ -408,7 +425,7 @@ export function multiStartMinimize(
     if (budget?.exhausted && results.length > 0) break;
     let r = bfgs(objective, start, options);
     evaluations += r.evaluations;
-    if (!r.converged && !budget?.exhausted) {
+    if (!r.converged && !budget?.exhausted && !r.atDomainEdge) {
       const from = Number.isFinite(r.value) ? r.x : start;
       const nm = nelderMead((x) => objective(x), from, { budget });
       evaluations += nm.evaluations;
