@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { summarize } from "../features/summaries.ts";
+import { trainSimulatedDemo } from "../pipelines/demo-model.ts";
 import { loadTrainingData } from "../pipelines/load-training-data.ts";
 import { runSimulate, simulatePopulation } from "../pipelines/simulate.ts";
 import { fitWarning } from "../pipelines/train-models.ts";
@@ -50,6 +51,19 @@ test("regression: the demo's 600 customers, seed 6 (ran > 2 min) end at the edge
   expect(fitWarning("Pareto/NBD", fit)).toContain("s and beta growing together");
   expect(seconds).toBeLessThan(60);
 }, 90_000);
+
+test("regression: trainSimulatedDemo({customers: 600, seed: 6}) finishes and notes the warning", async () => {
+  const started = performance.now();
+  const { trained } = await trainSimulatedDemo({
+    customers: 600,
+    seed: 6,
+    source: "test",
+    folds: 3,
+  });
+  expect((performance.now() - started) / 1000).toBeLessThan(90);
+  expect(trained.paretoNbd.stopped).toBe("domain-edge");
+  expect(trained.metrics.notes.join("\n")).toContain("Pareto/NBD fit did not converge");
+}, 120_000);
 
 test("regression: `ml simulate --customers 400` (seed 42) then `ml train` on its CSV ends", async () => {
   const dir = await mkdtemp(join(tmpdir(), "pnbd-hang-"));
