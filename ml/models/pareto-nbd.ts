@@ -134,6 +134,15 @@ function pairsOf(rows: RfmRows): { atTx: PairIndex; atT: PairIndex } {
   return pairs;
 }
 
+/**
+ * Most terms one half's series may take in the fit (a geometric series at rate z needs about
+ * 35/(1 − z) terms). Beyond it the point counts as outside the likelihood's domain: the fit stays
+ * where max(alpha, beta)/(min(alpha, beta) + t) < ~500, and an evaluation costs at most
+ * this many terms per distinct (x, t) pair (with 200,000 a fit drifting towards s, beta → ∞ spent
+ * ~0.1–1 s per evaluation and did not finish for hours).
+ */
+const SERIES_TERM_CAP = 20_000;
+
 /** ln H and its derivatives in (r, alpha, s, beta), one entry per (x, t) pair. */
 interface Halves {
   logH: Float64Array;
@@ -167,7 +176,7 @@ function fillHalves(
   pairs: PairIndex,
   out: Halves,
   gradient: boolean,
-): void {
+): boolean {
   const { r, alpha, s, beta } = params;
   const alphaLarger = alpha >= beta;
   const m = alphaLarger ? alpha : beta;
@@ -188,7 +197,7 @@ function fillHalves(
     let sz = 0;
     let converged = z === 0;
     if (z === 0 && gradient) sz = b / (a + 1);
-    for (let n = 0; n < 200_000 && !converged; n++) {
+    for (let n = 0; n < SERIES_TERM_CAP && !converged; n++) {
       const dTerm = term * (b + n); // D_{n+1} = T_n (b+n)
       const inv = 1 / (a + n + 1);
       if (gradient) {
@@ -209,8 +218,10 @@ function fillHalves(
     }
     const logU = Math.log(U);
     if (!converged || !Number.isFinite(s0)) {
+      // One pair is enough to make the likelihood NaN: stop before summing the others' series,
+      // each of which may also run to the term cap (this made such evaluations take ~1 s).
       out.logH[k] = Number.NaN;
-      continue;
+      return false;
     }
     out.logH[k] = -a * logU + Math.log(s0);
     if (!gradient) continue;
@@ -233,6 +244,7 @@ function fillHalves(
       out.dBeta[k] = dZ / U + dU;
     }
   }
+  return true;
 }
 
 /**
@@ -273,8 +285,8 @@ export function paretoNbdNegLogLikelihood(
   const pairs = pairsOf(rows);
   const h1 = scratchHalves(rows, "atTx", pairs.atTx.x.length);
   const h2 = scratchHalves(rows, "atT", pairs.atT.x.length);
-  fillHalves(params, pairs.atTx, h1, withGradient);
-  fillHalves(params, pairs.atT, h2, withGradient);
+  if (!fillHalves(params, pairs.atTx, h1, withGradient)) return Number.NaN;
+  if (!fillHalves(params, pairs.atT, h2, withGradient)) return Number.NaN;
   const logAlpha = theta[1];
   const logBeta = theta[3];
   const logS = theta[2];

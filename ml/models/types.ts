@@ -22,6 +22,10 @@ export interface FitOptions {
   maxIterations?: number;
   /** Gradient-norm tolerance on the log-parameters, per customer (default 1e-7). */
   gradientTolerance?: number;
+  /** Cap on likelihood evaluations over all starts (default 20,000). */
+  maxEvaluations?: number;
+  /** Cap on the fit's wall-clock seconds (default 60). */
+  maxSeconds?: number;
 }
 
 export interface FitResult<P> {
@@ -33,6 +37,13 @@ export interface FitResult<P> {
    * log-likelihood by less than 1e-7 (the limit of double precision at large n).
    */
   converged: boolean;
+  /**
+   * Why the fit stopped short of convergence (then `converged` is false and `params` are the best
+   * point found): it ran out of its evaluation or time budget, or the likelihood still rose at the
+   * edge of the region where it can be evaluated (e.g. Pareto/NBD's s, beta → ∞: homogeneous
+   * dropout). Null otherwise.
+   */
+  stopped: "evaluations" | "time" | "domain-edge" | null;
   /** Optimizer iterations of the best start. */
   iterations: number;
   /** Likelihood evaluations over all starts. */

@@ -105,6 +105,25 @@ function percentChange(a: number, b: number): number {
   return ((b - a) / Math.abs(a)) * 100;
 }
 
+/** The training's warning for a fit that did not converge, saying why and what was kept. */
+export function fitWarning(name: string, fit: FitResult<object>): string {
+  const kept = `the best parameters found are used (log-likelihood ${round(fit.logLikelihood, 3)})`;
+  switch (fit.stopped) {
+    case "evaluations":
+      return `${name} fit did not converge: stopped after ${fit.evaluations} likelihood evaluations; ${kept}`;
+    case "time":
+      return `${name} fit did not converge: stopped after ${round(fit.seconds, 1)} s; ${kept}`;
+    case "domain-edge":
+      return (
+        `${name} fit did not converge: the likelihood still rises at the edge of the region where ` +
+        `it can be evaluated (for Pareto/NBD: s and beta growing together, i.e. nearly the same ` +
+        `dropout rate for everyone); ${kept}`
+      );
+    default:
+      return `${name} fit did not meet the gradient tolerance; ${kept}`;
+  }
+}
+
 export async function trainModels(
   input: TrainModelsInput,
   options: TrainModelsOptions = {},
@@ -148,7 +167,11 @@ export async function trainModels(
     ["BG/NBD", bgnbd],
     ["Pareto/NBD", paretoNbd],
   ] as const) {
-    if (!fit.converged) steps.warn(`${name} fit did not meet the gradient tolerance`);
+    if (!fit.converged) {
+      const warning = fitWarning(name, fit);
+      steps.warn(warning);
+      notes.push(warning);
+    }
   }
 
   const hasHoldout = log !== null && opts.holdoutEnd !== undefined && summaries.holdoutLength > 0;

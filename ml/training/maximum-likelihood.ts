@@ -2,7 +2,20 @@
 // model's analytic gradient on log-parameters from several starts, reported as a FitResult.
 
 import type { FitOptions, FitResult } from "../models/types.ts";
-import { LIKELIHOOD_DECREMENT_TOLERANCE, multiStartMinimize, type Objective } from "./optimizer.ts";
+import {
+  createEvaluationBudget,
+  LIKELIHOOD_DECREMENT_TOLERANCE,
+  multiStartMinimize,
+  type Objective,
+} from "./optimizer.ts";
+
+/**
+ * Default caps of one fit (all starts together). A CDNOW-sized fit needs a few hundred
+ * evaluations and well under a second; the caps only stop pathological searches (a likelihood
+ * that keeps rising towards a boundary of the parameter space, or evaluations that got slow).
+ */
+export const DEFAULT_MAX_EVALUATIONS = 20_000;
+export const DEFAULT_MAX_SECONDS = 60;
 
 /** How much data the likelihood sums over (the gradient tolerance scales with `customers`). */
 export interface LikelihoodSize {
@@ -31,6 +44,10 @@ export function fitByMaximumLikelihood<N extends string>(
     decrementTolerance: LIKELIHOOD_DECREMENT_TOLERANCE,
     gradientTolerance: (options.gradientTolerance ?? 1e-7) * size.customers,
     maxIterations: options.maxIterations ?? 500,
+    budget: createEvaluationBudget(
+      options.maxEvaluations ?? DEFAULT_MAX_EVALUATIONS,
+      options.maxSeconds ?? DEFAULT_MAX_SECONDS,
+    ),
   });
   const t = fit.best.x;
   const params = {} as Record<N, number>;
@@ -38,7 +55,8 @@ export function fitByMaximumLikelihood<N extends string>(
   return {
     params,
     logLikelihood: -fit.best.value,
-    converged: fit.best.converged,
+    converged: fit.best.converged && !fit.exhausted,
+    stopped: fit.exhausted || (fit.best.atDomainEdge ? "domain-edge" : null),
     iterations: fit.best.iterations,
     evaluations: fit.evaluations,
     starts: logStarts.length,

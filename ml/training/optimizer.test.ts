@@ -1,5 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { bfgs, multiStartMinimize, nelderMead, withCentralDifferences } from "./optimizer.ts";
+import {
+  bfgs,
+  createEvaluationBudget,
+  multiStartMinimize,
+  nelderMead,
+  withCentralDifferences,
+} from "./optimizer.ts";
 
 /** Rosenbrock's banana: minimum 0 at (1, 1, ..., 1), a narrow curved valley. */
 function rosenbrock(x: Float64Array, gradient?: Float64Array): number {
@@ -63,6 +69,67 @@ describe("optimizers on Rosenbrock", () => {
     const r = bfgs(withCentralDifferences(f), [0.5, 0], { analyticGradient: true });
     expect(r.converged).toBe(true);
     expect(Math.abs(r.x[0] - 2)).toBeLessThan(1e-5);
+  });
+});
+
+describe("budgets and the domain's edge", () => {
+  test("an evaluation budget shared by the starts stops BFGS and Nelder-Mead, saying so", () => {
+    let calls = 0;
+    const counted = (x: Float64Array, g?: Float64Array) => {
+      calls++;
+      return rosenbrock(x, g);
+    };
+    const budget = createEvaluationBudget(25);
+    const fit = multiStartMinimize(
+      counted,
+      [
+        [-1.2, 1, -1.2, 1],
+        [2, 2, 2, 2],
+      ],
+      {
+        analyticGradient: true,
+        budget,
+      },
+    );
+    expect(fit.exhausted).toBe("evaluations");
+    expect(calls).toBe(25);
+    expect(fit.best.converged).toBe(false);
+    expect(Number.isFinite(fit.best.value)).toBe(true);
+    const nm = nelderMead((x) => rosenbrock(x), [-1.2, 1], {
+      budget: createEvaluationBudget(10),
+    });
+    expect(nm.converged).toBe(false);
+    expect(nm.evaluations).toBe(10 + 5); // + the final central differences (f and 2 per axis)
+  });
+
+  test("a time budget stops a slow objective", () => {
+    const slow = (x: Float64Array, g?: Float64Array) => {
+      const until = performance.now() + 5;
+      while (performance.now() < until) {}
+      return rosenbrock(x, g);
+    };
+    const started = performance.now();
+    const fit = multiStartMinimize(slow, [[-1.2, 1]], {
+      analyticGradient: true,
+      budget: createEvaluationBudget(Number.POSITIVE_INFINITY, 0.1),
+    });
+    expect(fit.exhausted).toBe("time");
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  test("a minimum beyond a NaN wall stops BFGS at the wall, flagged, without Nelder-Mead", () => {
+    // Decreasing towards x → ∞, computable only for x < 3.
+    const f = (x: Float64Array, g?: Float64Array) => {
+      if (x[0] >= 3) return Number.NaN;
+      if (g) g[0] = -Math.exp(-x[0]);
+      return Math.exp(-x[0]);
+    };
+    const fit = multiStartMinimize(f, [[0]], { analyticGradient: true });
+    expect(fit.best.method).toBe("bfgs");
+    expect(fit.best.atDomainEdge).toBe(true);
+    expect(fit.best.converged).toBe(false);
+    expect(fit.best.x[0]).toBeGreaterThan(2.99);
+    expect(fit.best.x[0]).toBeLessThan(3);
   });
 });
 

@@ -15,6 +15,46 @@ export interface OptimizeResult {
   iterations: number;
   evaluations: number;
   method: "bfgs" | "nelder-mead";
+  /**
+   * BFGS stopped because every shorter step along a descent direction left the region where the
+   * objective is finite: the optimum lies beyond the edge of that region (e.g. a likelihood still
+   * rising towards a boundary of the parameter space). Nelder-Mead would only crawl along it.
+   */
+  atDomainEdge?: boolean;
+}
+
+/**
+ * A cap on likelihood evaluations and wall-clock time shared by every start of a fit, so a fit on
+ * a pathological data set stops (not converged, with the reason) instead of running for hours.
+ * Once spent, every further evaluation returns +Infinity without calling the objective.
+ */
+export interface EvaluationBudget {
+  maxEvaluations: number;
+  /** performance.now() after which no more evaluations are made. */
+  deadline: number;
+  evaluations: number;
+  exhausted: false | "evaluations" | "time";
+}
+
+export function createEvaluationBudget(
+  maxEvaluations = Number.POSITIVE_INFINITY,
+  maxSeconds = Number.POSITIVE_INFINITY,
+): EvaluationBudget {
+  return {
+    maxEvaluations,
+    deadline: performance.now() + maxSeconds * 1000,
+    evaluations: 0,
+    exhausted: false,
+  };
+}
+
+function spend(budget: EvaluationBudget | undefined): boolean {
+  if (!budget) return true;
+  if (budget.exhausted) return false;
+  if (budget.evaluations >= budget.maxEvaluations) budget.exhausted = "evaluations";
+  else if (performance.now() > budget.deadline) budget.exhausted = "time";
+  else budget.evaluations++;
+  return !budget.exhausted;
 }
 
 /**
@@ -39,6 +79,8 @@ export interface BfgsOptions {
    * a log-likelihood of 1e5–1e7) can exceed any fixed gradient tolerance.
    */
   decrementTolerance?: number;
+  /** Shared cap on evaluations and time (default none). */
+  budget?: EvaluationBudget;
 }
 
 /** Wraps an objective without gradient into one with central-difference gradients. */
@@ -67,9 +109,17 @@ function maxNorm(v: Float64Array): number {
   return m;
 }
 
-/** Counts calls and maps thrown errors / NaN to +Infinity so a bad region just looks bad. */
-function guarded(f: Objective, counter: { evaluations: number }): Objective {
+/**
+ * Counts calls and maps thrown errors / NaN to +Infinity so a bad region just looks bad; once the
+ * budget is spent, returns +Infinity without calling f.
+ */
+function guarded(
+  f: Objective,
+  counter: { evaluations: number },
+  budget?: EvaluationBudget,
+): Objective {
   return (x, gradient) => {
+    if (!spend(budget)) return Number.POSITIVE_INFINITY;
     counter.evaluations++;
     let value: number;
     try {
@@ -94,7 +144,7 @@ export function bfgs(
   const decrementTolerance = options.decrementTolerance ?? 0;
   const counter = { evaluations: 0 };
   // Count every call of the objective, including those the finite differences make.
-  const counted = guarded(objective, counter);
+  const counted = guarded(objective, counter, options.budget);
   const f = options.analyticGradient ? counted : withCentralDifferences((x) => counted(x));
 
   let x = Float64Array.from(x0);
@@ -123,6 +173,7 @@ export function bfgs(
   let iterations = 0;
   let converged = maxNorm(g) <= gtol;
   let firstStep = true;
+  let atDomainEdge = false;
 
   while (!converged && iterations < maxIterations) {
     iterations++;
@@ -152,16 +203,23 @@ export function bfgs(
     if (firstStep && pNorm * step > 1) step = 1 / pNorm; // the first direction is unscaled
     let fNew = Number.POSITIVE_INFINITY;
     let accepted = false;
-    for (let k = 0; k < 60; k++) {
+    let sawNonFinite = false;
+    for (let k = 0; k < 60 && !options.budget?.exhausted; k++) {
       for (let i = 0; i < n; i++) xNew[i] = x[i] + step * p[i];
       fNew = f(xNew, gNew);
       if (Number.isFinite(fNew) && fNew <= fx + 1e-4 * step * slope) {
         accepted = true;
         break;
       }
+      if (!Number.isFinite(fNew)) sawNonFinite = true;
       step *= 0.5;
     }
-    if (!accepted) break; // no decrease possible along p: we are at the limit of precision
+    // No decrease possible along p (the limit of precision or the domain's edge), or the budget
+    // is spent.
+    if (!accepted || options.budget?.exhausted) {
+      atDomainEdge = !accepted && sawNonFinite && !options.budget?.exhausted;
+      break;
+    }
     let sy = 0;
     for (let i = 0; i < n; i++) {
       s[i] = xNew[i] - x[i];
@@ -195,7 +253,10 @@ export function bfgs(
     const fOld = fx;
     fx = fNew;
     converged = maxNorm(g) <= gtol;
-    if (!converged && Math.abs(fOld - fx) <= 1e-15 * Math.abs(fx) && maxNorm(s) < 1e-12) break;
+    if (!converged && Math.abs(fOld - fx) <= 1e-15 * Math.abs(fx) && maxNorm(s) < 1e-12) {
+      atDomainEdge = sawNonFinite; // only a sliver of the step stayed inside the domain
+      break;
+    }
   }
   return {
     x,
@@ -206,6 +267,7 @@ export function bfgs(
     iterations,
     evaluations: counter.evaluations,
     method: "bfgs",
+    atDomainEdge,
   };
 }
 
@@ -223,6 +285,8 @@ export interface NelderMeadOptions {
   pointTolerance?: number;
   /** Size of the initial simplex along each axis (default 0.5). */
   initialStep?: number;
+  /** Shared cap on evaluations and time (default none). */
+  budget?: EvaluationBudget;
 }
 
 /** Nelder-Mead with the dimension-adaptive coefficients of Gao & Han (2012). */
@@ -237,7 +301,7 @@ export function nelderMead(
   const xtol = options.pointTolerance ?? 1e-8;
   const step = options.initialStep ?? 0.5;
   const counter = { evaluations: 0 };
-  const f = guarded((x) => f0(x), counter);
+  const f = guarded((x) => f0(x), counter, options.budget);
   const alpha = 1;
   const beta = 1 + 2 / n;
   const gamma = 0.75 - 1 / (2 * n);
@@ -260,7 +324,7 @@ export function nelderMead(
   };
   let iterations = 0;
   let converged = false;
-  while (iterations < maxIterations) {
+  while (iterations < maxIterations && !options.budget?.exhausted) {
     order.sort((i, j) => values[i] - values[j]);
     const best = order[0];
     const worst = order[n];
@@ -310,7 +374,9 @@ export function nelderMead(
   order.sort((i, j) => values[i] - values[j]);
   const x = points[order[0]];
   const gradient = new Float64Array(n);
-  withCentralDifferences((p) => f(p))(x, gradient);
+  // Not charged to the budget: a spent budget still reports the gradient where it stopped.
+  const unbudgeted = guarded((p) => f0(p), counter);
+  withCentralDifferences((p) => unbudgeted(p))(x, gradient);
   return {
     x,
     value: values[order[0]],
@@ -337,6 +403,8 @@ export interface MultiStartResult {
   /** Starts whose optimum is within `agreement` of the best value. */
   startsAgreeing: number;
   evaluations: number;
+  /** Why the search stopped early, when the budget ran out (false otherwise). */
+  exhausted: EvaluationBudget["exhausted"];
 }
 
 /**
@@ -352,12 +420,14 @@ export function multiStartMinimize(
   if (starts.length === 0) throw new RangeError("multiStartMinimize: no starts");
   const results: OptimizeResult[] = [];
   let evaluations = 0;
+  const budget = options.budget;
   for (const start of starts) {
+    if (budget?.exhausted && results.length > 0) break;
     let r = bfgs(objective, start, options);
     evaluations += r.evaluations;
-    if (!r.converged) {
+    if (!r.converged && !budget?.exhausted && !r.atDomainEdge) {
       const from = Number.isFinite(r.value) ? r.x : start;
-      const nm = nelderMead((x) => objective(x), from);
+      const nm = nelderMead((x) => objective(x), from, { budget });
       evaluations += nm.evaluations;
       const polished = bfgs(objective, nm.x, options);
       evaluations += polished.evaluations;
@@ -375,5 +445,5 @@ export function multiStartMinimize(
   let best = results[0];
   for (const r of results) if (r.value < best.value) best = r;
   const startsAgreeing = results.filter((r) => Math.abs(r.value - best.value) <= agreement).length;
-  return { best, results, startsAgreeing, evaluations };
+  return { best, results, startsAgreeing, evaluations, exhausted: budget?.exhausted ?? false };
 }
