@@ -21,7 +21,9 @@ export interface FitDiagnostics {
   zeroSpendRepeatBuyers: number;
 }
 
-type Recommendable = "gbdt" | "bgnbd" | "pareto_nbd";
+type Recommendable = "gbdt" | "bgnbd" | "pareto_nbd" | "blend";
+/** Models whose parameters are fitted by maximum likelihood, so fit diagnostics apply. */
+const fitted = (m: Recommendable): m is "bgnbd" | "pareto_nbd" => m === "bgnbd" || m === "pareto_nbd";
 
 export function diagnoseFits(
   summaries: CustomerSummaries,
@@ -58,14 +60,15 @@ export function diagnoseFits(
   };
 }
 
-/** The model to recommend: the best score among models without warnings (all flagged: the best). */
+/** The model to recommend: the best score among models without warnings (all flagged: the best).
+ * The GBDT and the blend are judged out of fold only: fit diagnostics are about likelihood fits. */
 export function recommendUnflagged(
-  scores: Record<Recommendable, number>,
+  scores: Partial<Record<Recommendable, number>>,
   higherIsBetter: boolean,
   diagnostics: FitDiagnostics,
 ): { recommended: Recommendable; note: string | null } {
   const entries = Object.entries(scores) as [Recommendable, number][];
-  const flagged = (m: Recommendable) => m !== "gbdt" && diagnostics[m].length > 0;
+  const flagged = (m: Recommendable) => fitted(m) && diagnostics[m].length > 0;
   const better = (a: [Recommendable, number], b: [Recommendable, number]) =>
     (higherIsBetter ? b[1] > a[1] : b[1] < a[1]) ? b : a;
   const clean = entries.filter(([m, v]) => !flagged(m) && !Number.isNaN(v));
