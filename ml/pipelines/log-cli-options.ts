@@ -67,7 +67,7 @@ export function addTransactionLogOptions(command: Command, dataDescription: stri
   command
     .requiredOption(
       "--data <file|url>",
-      `${dataDescription} (CSV/TSV, .gz, .parquet, .json, postgres://…; cdnow)`,
+      `${dataDescription}: CSV/TSV (.gz), .parquet, .json, postgres://… or a CDNOW text file`,
     )
     .addOption(
       new Option("--format <format>", "input format (postgres:// and .parquet are recognised)")

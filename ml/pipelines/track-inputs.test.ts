@@ -5,6 +5,8 @@ import { afterAll, beforeAll, expect, spyOn, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
+import postgres from "postgres";
 import { runCli } from "../cli.ts";
 import { summarize } from "../features/summaries.ts";
 import { fitBgNbd } from "../models/bgnbd.ts";
@@ -23,6 +25,7 @@ const saved = {
 let dir: string;
 let csv: string;
 let holdoutEnd: string;
+let database: TestDatabase | null = null;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "pp-track-inputs-"));
@@ -59,7 +62,8 @@ beforeAll(async () => {
   }
 }, 120_000);
 
-afterAll(() => {
+afterAll(async () => {
+  await database?.cleanup();
   for (const [k, v] of Object.entries(saved)) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
@@ -120,6 +124,52 @@ test("plain CSV, Parquet and a shop export with US timestamps track to the same 
     expect(other.data.purchase_days).toBe(plain.data.purchase_days);
     expect(other.data.customers_in_log).toBe(plain.data.customers_in_log);
   }
+}, 120_000);
+
+/** The CSV's rows in a PostgreSQL table `orders(customer text, day date, total float8)`. */
+async function copyToPostgres(): Promise<string> {
+  database = await openTestDatabase("postgres", { migrate: false });
+  const url = database.options.databaseUrl as string;
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await sql`CREATE TABLE orders (customer text, day date, total double precision)`;
+    const rows = readFileSync(csv, "utf8")
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((line) => {
+        const [customer, day, total] = line.split(",");
+        return { customer, day, total: Number(total) };
+      });
+    for (let i = 0; i < rows.length; i += 1000) {
+      await sql`INSERT INTO orders ${sql(rows.slice(i, i + 1000))}`;
+    }
+  } finally {
+    await sql.end();
+  }
+  return url;
+}
+
+test("a PostgreSQL table with other column names tracks to the plain CSV's figures", async () => {
+  const plain = JSON.parse(
+    readFileSync(join(dir, "plain", "tracking.json"), "utf8"),
+  ) as TrackPipelineResult;
+  const url = await copyToPostgres();
+  const table = await track("postgres", [
+    "--data",
+    url,
+    "--table",
+    "orders",
+    "--customer-col",
+    "customer",
+    "--date-col",
+    "day",
+    "--amount-col",
+    "total",
+  ]);
+  expect(table.data.position).toBe("row");
+  expect(table.results).toEqual(plain.results);
+  expect(table.transactionsInWindow).toBe(plain.transactionsInWindow);
 }, 120_000);
 
 test("--query without a postgres:// source is refused naming the option (exit code 2)", async () => {
