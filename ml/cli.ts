@@ -6,7 +6,12 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { campaignCommand, controlShare, withDatabase } from "./campaigns/campaign-cli.ts";
 import { BadRowError } from "./data/bad-rows.ts";
 import { isoDateToDay } from "./data/transaction-log.ts";
-import { addLogInputOptions, logInputFromCli } from "./pipelines/log-cli-options.ts";
+import {
+  addLogInputOptions,
+  addTransactionLogOptions,
+  logInputFromCli,
+  transactionLogFromCli,
+} from "./pipelines/log-cli-options.ts";
 import { openRegistryFromEnv } from "./pipelines/open-registry.ts";
 import { parseParamOverrides, runSimulate, type SimulatedModel } from "./pipelines/simulate.ts";
 import { runTrainPipeline } from "./pipelines/train.ts";
@@ -229,40 +234,32 @@ export function buildCli(): Command {
       );
     });
 
-  program
+  const track = program
     .command("track")
     .description(
       "compare a registered version's forecasts with the purchases after its cutoff; store the result",
     )
     .requiredOption("--model <name>", "registered model name")
     .option("--version <n>", "model version (default: the production version)", positiveInteger)
-    .requiredOption("--data <file>", "transactions after the cutoff (the full log works too)")
-    .addOption(
-      new Option("--format <format>", "input format").choices(["csv", "cdnow"]).default("csv"),
-    )
     .option("--window-end <date>", "last day of the window (default: last transaction)", isoDate)
-    .option("--out <dir>", "directory for tracking.json and tracking.html")
-    .option("--customer-col <name>", "CSV column of the customer id", "customer_id")
-    .option("--date-col <name>", "CSV column of the date", "date")
-    .option("--amount-col <name>", "CSV column of the amount", "amount")
-    .addOption(
-      new Option("--on-bad-row <policy>", "malformed rows")
-        .choices(["skip", "fail"])
-        .default("skip"),
-    )
-    .action(async (o) => {
+    .option("--out <dir>", "directory for tracking.json and tracking.html");
+  addTransactionLogOptions(track, "transactions after the cutoff (the full log works too)").action(
+    async (o) => {
+      const read = transactionLogFromCli(o);
       const { runTrackFromEnv } = await import("./pipelines/track.ts");
       await runTrackFromEnv({
         model: o.model,
         ...(o.version ? { version: o.version } : {}),
-        data: o.data,
-        format: o.format,
-        columns: { customerId: o.customerCol, date: o.dateCol, amount: o.amountCol },
-        onBadRow: o.onBadRow,
+        data: read.path,
+        format: read.format,
+        ...(read.columns ? { columns: read.columns } : {}),
+        ...(read.onBadRow ? { onBadRow: read.onBadRow } : {}),
+        ...(read.log ? { log: read.log } : {}),
         ...(o.windowEnd ? { windowEnd: o.windowEnd } : {}),
         ...(o.out ? { out: o.out } : {}),
       });
-    });
+    },
+  );
 
   program.addCommand(campaignCommand());
 

@@ -2,8 +2,9 @@
 // database from the environment: DATABASE_URL, else PGlite in DATA_DIR (default ./.data).
 import { createDatabase, databaseOptionsFromEnv } from "@pp/shared/db/client.ts";
 import type { Database } from "@pp/shared/db/database.ts";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { isoDateToDay } from "../data/transaction-log.ts";
+import { addTransactionLogOptions, transactionLogFromCli } from "../pipelines/log-cli-options.ts";
 
 /** Opens and migrates the database from the environment, runs `action`, closes it. */
 export async function withDatabase<T>(action: (db: Database) => Promise<T>): Promise<T> {
@@ -27,44 +28,34 @@ export function campaignCommand(): Command {
   const campaign = new Command("campaign").description(
     "measure campaigns against their control groups and learn uplifts",
   );
-  campaign
+  const report = campaign
     .command("report")
     .description(
       "per action: treated vs control purchases, spend, incremental profit with 95% intervals, ROI, Qini curve",
     )
     .requiredOption("--campaign <id>", "campaign id (as sent to the decision service)")
-    .requiredOption(
-      "--data <file>",
-      "transactions (the purchases after the decisions; the full log works)",
-    )
-    .addOption(
-      new Option("--format <format>", "input format").choices(["csv", "cdnow"]).default("csv"),
-    )
     .option("--window-end <date>", "last day of the window (default: last transaction)", isoDate)
-    .option("--out <dir>", "directory for campaign.json and campaign.html")
-    .option("--customer-col <name>", "CSV column of the customer id", "customer_id")
-    .option("--date-col <name>", "CSV column of the date", "date")
-    .option("--amount-col <name>", "CSV column of the amount", "amount")
-    .addOption(
-      new Option("--on-bad-row <policy>", "malformed rows")
-        .choices(["skip", "fail"])
-        .default("skip"),
-    )
-    .action(async (o) => {
-      const { runCampaignReport } = await import("./campaign-report.ts");
-      await withDatabase((db) =>
-        runCampaignReport({
-          db,
-          campaign: o.campaign,
-          data: o.data,
-          format: o.format,
-          columns: { customerId: o.customerCol, date: o.dateCol, amount: o.amountCol },
-          onBadRow: o.onBadRow,
-          ...(o.windowEnd ? { windowEnd: o.windowEnd } : {}),
-          ...(o.out ? { out: o.out } : {}),
-        }),
-      );
-    });
+    .option("--out <dir>", "directory for campaign.json and campaign.html");
+  addTransactionLogOptions(
+    report,
+    "transactions (the purchases after the decisions; the full log works)",
+  ).action(async (o) => {
+    const read = transactionLogFromCli(o);
+    const { runCampaignReport } = await import("./campaign-report.ts");
+    await withDatabase((db) =>
+      runCampaignReport({
+        db,
+        campaign: o.campaign,
+        data: read.path,
+        format: read.format,
+        ...(read.columns ? { columns: read.columns } : {}),
+        ...(read.onBadRow ? { onBadRow: read.onBadRow } : {}),
+        ...(read.log ? { log: read.log } : {}),
+        ...(o.windowEnd ? { windowEnd: o.windowEnd } : {}),
+        ...(o.out ? { out: o.out } : {}),
+      }),
+    );
+  });
   campaign
     .command("learn")
     .description(

@@ -8,9 +8,10 @@ import type { CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
 import { saveCampaignResult } from "@pp/shared/campaigns/campaign-results-store.ts";
 import type { Database } from "@pp/shared/db/database.ts";
 import type { BadRowPolicy } from "../data/bad-rows.ts";
-import { readCdnowLog } from "../data/cdnow-reader.ts";
-import { type CsvColumns, readCsvLog } from "../data/csv-reader.ts";
+import { dataQualityLines } from "../data/input/data-quality.ts";
+import type { LogColumns } from "../data/input/log-input.ts";
 import { dayToIsoDate, isoDateToDay } from "../data/transaction-log.ts";
+import { type LogFormat, type LogReadOptions, readLog } from "../pipelines/read-log.ts";
 import { lastTransactionDay } from "../tracking/realized-purchases.ts";
 import { joinPurchases, readCampaignDecisions } from "./campaign-log-join.ts";
 import { measureCampaign } from "./measure-campaign.ts";
@@ -19,9 +20,11 @@ export interface CampaignReportOptions {
   db: Database;
   campaign: string;
   data: string;
-  format: "csv" | "cdnow";
-  columns?: Partial<CsvColumns>;
+  format: LogFormat;
+  columns?: Partial<LogColumns>;
   onBadRow?: BadRowPolicy;
+  /** The input layer's options (source, order/price columns, date format, time zone, returns). */
+  log?: LogReadOptions;
   windowEnd?: string;
   out?: string;
   print?: (line: string) => void;
@@ -35,14 +38,14 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
       `--campaign: no decisions of campaign "${o.campaign}" in the decision log`,
     );
   }
-  const onBadRow = o.onBadRow ?? "skip";
-  const { log, report } =
-    o.format === "cdnow"
-      ? await readCdnowLog(o.data, { onBadRow })
-      : await readCsvLog(o.data, { onBadRow, ...(o.columns ? { columns: o.columns } : {}) });
-  for (const e of report.errors.slice(0, 5)) {
-    print(`skipped line ${e.line}${e.field ? ` (${e.field})` : ""}: ${e.message}`);
-  }
+  const { log, quality } = await readLog({
+    path: o.data,
+    format: o.format,
+    ...(o.columns ? { columns: o.columns } : {}),
+    ...(o.onBadRow ? { onBadRow: o.onBadRow } : {}),
+    ...(o.log ? { log: o.log } : {}),
+  });
+  for (const line of dataQualityLines(quality)) print(line);
   const endDay = o.windowEnd === undefined ? lastTransactionDay(log) : isoDateToDay(o.windowEnd);
   if (Number.isNaN(endDay)) throw new RangeError(`--data: ${o.data} holds no transactions`);
   const firstDecision = Math.min(...decisions.map((d) => d.decidedDay));

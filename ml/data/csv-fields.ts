@@ -18,3 +18,10 @@ export function splitCsvRecord(record: string, delimiter: string): string[] {
   const parsed = Papa.parse<string[]>(record, { delimiter, header: false });
   return parsed.data[0] ?? [];
 }
+
+/** A non-negative finite number, or NaN (empty strings are not zero). */
+export function parseNonNegative(text: string): number {
+  if (text.trim().length === 0) return Number.NaN;
+  const v = Number(text);
+  return Number.isFinite(v) && v >= 0 ? v : Number.NaN;
+}

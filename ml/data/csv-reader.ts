@@ -3,7 +3,7 @@
 // are counted and reported with 1-based line numbers (the header is line 1), or fail the read.
 
 import { BadRowError, type BadRowPolicy, ReadReporter } from "./bad-rows.ts";
-import { opensQuotedField, splitCsvRecord } from "./csv-fields.ts";
+import { opensQuotedField, parseNonNegative, splitCsvRecord } from "./csv-fields.ts";
 import { type DateFormat, parseDate } from "./date-parsing.ts";
 import { forEachLine } from "./line-reader.ts";
 import type { ReadReport, TransactionLog } from "./transaction-log.ts";
@@ -38,13 +38,6 @@ export const DEFAULT_CSV_COLUMNS: CsvColumns = {
   date: "date",
   amount: "amount",
 };
-
-/** A non-negative finite number, or NaN (empty strings are not zero). */
-export function parseNonNegative(text: string): number {
-  if (text.trim().length === 0) return Number.NaN;
-  const v = Number(text);
-  return Number.isFinite(v) && v >= 0 ? v : Number.NaN;
-}
 
 export async function readCsvLog(
   path: string,

@@ -5,8 +5,7 @@
 import type { CustomerSummaries, TimeUnit } from "../features/customer-summaries.ts";
 import { unitDays } from "../features/summaries.ts";
 import { BadRowError, type BadRowPolicy, ReadReporter } from "./bad-rows.ts";
-import { opensQuotedField, splitCsvRecord } from "./csv-fields.ts";
-import { parseNonNegative } from "./csv-reader.ts";
+import { opensQuotedField, parseNonNegative, splitCsvRecord } from "./csv-fields.ts";
 import { forEachLine } from "./line-reader.ts";
 import { dayToIsoDate, isoDateToDay, type ReadReport } from "./transaction-log.ts";
 

@@ -1,9 +1,10 @@
-// The `ml train` options of the DuckDB input layer (source, column roles, dates, returns), added
-// to the command in one call and turned back into the pipeline's options in one place.
+// The log input options of the DuckDB input layer (source, column roles, dates, returns), added
+// to a command in one call and turned back into the pipeline's options in one place: `ml train`
+// takes them, and `ml track` and `ml campaign report` take the same ones with --data and --format.
 
 import { type Command, Option } from "commander";
 import { sourceFromArguments } from "../data/input/log-input.ts";
-import type { LogReadOptions } from "./load-training-data.ts";
+import type { LogFormat, LogReadOptions, LogRequest } from "./read-log.ts";
 import type { DataFormat } from "./train-models.ts";
 
 export function addLogInputOptions(command: Command): Command {
@@ -55,5 +56,50 @@ export function logInputFromCli(o: Record<string, unknown>): {
       ...(str("cancelPattern") ? { cancelPattern: str("cancelPattern") as string } : {}),
       returns: str("returns") === "drop" ? "drop" : "net",
     },
+  };
+}
+
+/**
+ * `ml track` / `ml campaign report`: --data, --format and the column options exactly as `ml train`
+ * takes them (without --format summary: these commands need transactions), plus the input layer's.
+ */
+export function addTransactionLogOptions(command: Command, dataDescription: string): Command {
+  command
+    .requiredOption(
+      "--data <file|url>",
+      `${dataDescription}: CSV/TSV (.gz), .parquet, .json, postgres://… or a CDNOW text file`,
+    )
+    .addOption(
+      new Option("--format <format>", "input format (postgres:// and .parquet are recognised)")
+        .choices(["csv", "parquet", "json", "postgres", "cdnow"])
+        .default("csv"),
+    )
+    .option("--customer-col <name>", "column of the customer id", "customer_id")
+    .option("--date-col <name>", "column of the date", "date")
+    .option("--amount-col <name>", "column of the amount", "amount")
+    .option("--quantity-col <name>", "column of the quantity (optional)")
+    .addOption(
+      new Option("--on-bad-row <policy>", "malformed rows")
+        .choices(["skip", "fail"])
+        .default("skip"),
+    );
+  return addLogInputOptions(command);
+}
+
+/** The parsed options of addTransactionLogOptions as the request readLog takes. */
+export function transactionLogFromCli(o: Record<string, unknown>): LogRequest {
+  const input = logInputFromCli(o);
+  const str = (k: string) => (typeof o[k] === "string" ? (o[k] as string) : undefined);
+  return {
+    path: str("data") as string,
+    format: input.format as LogFormat,
+    columns: {
+      customerId: str("customerCol") ?? "customer_id",
+      date: str("dateCol") ?? "date",
+      amount: str("amountCol") ?? "amount",
+      ...(str("quantityCol") ? { quantity: str("quantityCol") as string } : {}),
+    },
+    onBadRow: o.onBadRow === "fail" ? "fail" : "skip",
+    log: input.log,
   };
 }

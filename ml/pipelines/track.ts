@@ -9,14 +9,9 @@ import type { Database } from "@pp/shared/db/database.ts";
 import type { ModelRegistry, ModelVersionInfo } from "@pp/shared/registry/model-registry.ts";
 import type { TopLevelSpec } from "vega-lite";
 import type { BadRowPolicy } from "../data/bad-rows.ts";
-import { readCdnowLog } from "../data/cdnow-reader.ts";
-import { type CsvColumns, readCsvLog } from "../data/csv-reader.ts";
-import {
-  dayToIsoDate,
-  isoDateToDay,
-  type ReadReport,
-  type TransactionLog,
-} from "../data/transaction-log.ts";
+import { type DataQuality, dataQualityLines } from "../data/input/data-quality.ts";
+import type { LogColumns } from "../data/input/log-input.ts";
+import { dayToIsoDate, isoDateToDay, type ReadReport } from "../data/transaction-log.ts";
 import { unitDays } from "../features/summaries.ts";
 import { type BgNbdParams, bgnbdExpectedPurchasesBatch } from "../models/bgnbd.ts";
 import { type ParetoNbdParams, paretoNbdExpectedPurchasesBatch } from "../models/pareto-nbd.ts";
@@ -27,6 +22,7 @@ import { type ForecastAccuracy, forecastAccuracy } from "../tracking/forecast-tr
 import { lastTransactionDay, realizedPurchases } from "../tracking/realized-purchases.ts";
 import { loadStoredCustomers, saveTrackingResults } from "../tracking/tracking-store.ts";
 import { BUNDLE_FILES } from "./model-bundle.ts";
+import { type LogFormat, type LogReadOptions, readLog } from "./read-log.ts";
 
 export interface TrackPipelineOptions {
   registry: ModelRegistry;
@@ -36,9 +32,11 @@ export interface TrackPipelineOptions {
   version?: number;
   /** Transactions after the cutoff (older rows are ignored, so the full log works too). */
   data: string;
-  format: "csv" | "cdnow";
-  columns?: Partial<CsvColumns>;
+  format: LogFormat;
+  columns?: Partial<LogColumns>;
   onBadRow?: BadRowPolicy;
+  /** The input layer's options (source, order/price columns, date format, time zone, returns). */
+  log?: LogReadOptions;
   /** Last day of the window, YYYY-MM-DD; default: the last transaction date in the data. */
   windowEnd?: string;
   /** Directory for tracking.json and tracking.html (optional). */
@@ -55,6 +53,8 @@ export interface TrackPipelineResult {
   horizon: number;
   timeUnit: string;
   read: ReadReport;
+  /** What reading --data did to it (rows skipped by reason, returns, $0 lines, date range). */
+  data: DataQuality;
   transactionsInWindow: number;
   unknownCustomers: number;
   results: ForecastAccuracy[];
@@ -76,17 +76,6 @@ async function chosenVersion(o: TrackPipelineOptions): Promise<ModelVersionInfo>
   return found;
 }
 
-async function readLog(
-  o: TrackPipelineOptions,
-): Promise<{ log: TransactionLog; read: ReadReport }> {
-  const onBadRow = o.onBadRow ?? "skip";
-  const { log, report } =
-    o.format === "cdnow"
-      ? await readCdnowLog(o.data, { onBadRow })
-      : await readCsvLog(o.data, { onBadRow, ...(o.columns ? { columns: o.columns } : {}) });
-  return { log, read: report };
-}
-
 export async function runTrackPipeline(o: TrackPipelineOptions): Promise<TrackPipelineResult> {
   const print = o.print ?? console.log;
   const version = await chosenVersion(o);
@@ -101,10 +90,18 @@ export async function runTrackPipeline(o: TrackPipelineOptions): Promise<TrackPi
   }
   const unit = unitDays(version.timeUnit as "day" | "week");
   const cutoffDay = isoDateToDay(version.calibrationEnd);
-  const { log, read } = await readLog(o);
-  for (const error of read.errors.slice(0, 5)) {
-    print(`skipped line ${error.line}${error.field ? ` (${error.field})` : ""}: ${error.message}`);
-  }
+  const {
+    log,
+    report: read,
+    quality,
+  } = await readLog({
+    path: o.data,
+    format: o.format,
+    ...(o.columns ? { columns: o.columns } : {}),
+    ...(o.onBadRow ? { onBadRow: o.onBadRow } : {}),
+    ...(o.log ? { log: o.log } : {}),
+  });
+  for (const line of dataQualityLines(quality)) print(line);
   const endDay = o.windowEnd === undefined ? lastTransactionDay(log) : isoDateToDay(o.windowEnd);
   if (Number.isNaN(endDay)) throw new RangeError(`--data: ${o.data} holds no transactions`);
   if (endDay <= cutoffDay) {
@@ -167,6 +164,7 @@ export async function runTrackPipeline(o: TrackPipelineOptions): Promise<TrackPi
     horizon,
     timeUnit: version.timeUnit,
     read: { ...read, errors: read.errors.slice(0, 20) },
+    data: quality,
     transactionsInWindow: happened.transactionsInWindow,
     unknownCustomers: happened.unknownCustomers,
     results,

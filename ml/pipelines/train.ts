@@ -6,18 +6,19 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { BadRowPolicy } from "../data/bad-rows.ts";
-import type { CsvColumns } from "../data/csv-reader.ts";
 import { dataQualityLines } from "../data/input/data-quality.ts";
+import type { LogColumns } from "../data/input/log-input.ts";
 import type { TransactionLog } from "../data/transaction-log.ts";
 import type { TimeUnit } from "../features/customer-summaries.ts";
 import { renderReportHtml } from "../report/report-html.ts";
 import { attachDataQuality } from "./attach-data-quality.ts";
 import { buildBundle } from "./build-bundle.ts";
-import { type LogReadOptions, loadTrainingData } from "./load-training-data.ts";
+import { loadTrainingData } from "./load-training-data.ts";
 import type { ModelBundle } from "./model-bundle.ts";
 import { openRegistryFromEnv } from "./open-registry.ts";
 import { type ProductionModels, servedModels, trainProduction } from "./production-step.ts";
 import { type GateDecision, promotionDecision } from "./promotion-gate.ts";
+import type { LogReadOptions } from "./read-log.ts";
 import { registerBundle } from "./register-bundle.ts";
 import { createStepLog, type StepLog } from "./step-log.ts";
 import { type TrackRunResult, trackTrainingRun } from "./track-run.ts";
@@ -32,7 +33,7 @@ export interface TrainPipelineOptions {
   holdoutEnd?: string;
   timeUnit: TimeUnit;
   out: string;
-  columns?: Partial<CsvColumns>;
+  columns?: Partial<LogColumns>;
   onBadRow?: BadRowPolicy;
   /** csv / parquet / postgres: source, extra columns, date format, time zone, returns. */
   log?: LogReadOptions;

@@ -1,0 +1,68 @@
+// Reads a transaction log for every command that takes one (train, track, campaign report): CDNOW
+// text through its own reader, every other source (CSV/TSV, gzip, Parquet, JSON, PostgreSQL)
+// through the DuckDB input layer, with the same column options and one DataQuality account.
+
+import type { BadRowPolicy } from "../data/bad-rows.ts";
+import { readCdnowLog } from "../data/cdnow-reader.ts";
+import { type DataQuality, qualityFromReadReport } from "../data/input/data-quality.ts";
+import type { LogColumns, LogInput, LogSource } from "../data/input/log-input.ts";
+import { readTransactionLog } from "../data/input/read-transaction-log.ts";
+import type { ReadReport, TransactionLog } from "../data/transaction-log.ts";
+
+/** Formats of a transaction log (`summary` holds customer summaries, not transactions). */
+export type LogFormat = "csv" | "parquet" | "json" | "postgres" | "cdnow";
+
+/** How a transaction log is read (the DuckDB input layer's options besides the source). */
+export type LogReadOptions = Omit<LogInput, "source" | "columns" | "onBadRow"> & {
+  source?: LogSource;
+  columns?: Partial<LogColumns>;
+};
+
+export interface LogRequest {
+  path: string;
+  format: LogFormat;
+  /** Column roles; default customer_id, date, amount. */
+  columns?: Partial<LogColumns>;
+  onBadRow?: BadRowPolicy;
+  /** Extra options of the csv / parquet / json / postgres formats. */
+  log?: LogReadOptions;
+}
+
+export interface ReadLog {
+  log: TransactionLog;
+  report: ReadReport;
+  quality: DataQuality;
+}
+
+/** The read's outcome in the legacy ReadReport shape (rows, skipped, first reasons). */
+function reportOf(quality: DataQuality): ReadReport {
+  const errors = Object.entries(quality.examples).flatMap(([reason, lines]) =>
+    lines.map((line) => ({ line, message: reason })),
+  );
+  const badRows = Object.values(quality.skipped).reduce((a, b) => a + b, 0);
+  return { rowsRead: quality.rows_read, rowsKept: quality.rows_kept, badRows, errors };
+}
+
+export async function readLog(request: LogRequest): Promise<ReadLog> {
+  const onBadRow = request.onBadRow ?? "skip";
+  if (request.format === "cdnow") {
+    const { log, report } = await readCdnowLog(request.path, { onBadRow });
+    return { log, report, quality: qualityFromReadReport(report, log) };
+  }
+  const extra = request.log ?? {};
+  const source: LogSource =
+    extra.source ??
+    (request.format === "parquet" || request.format === "json"
+      ? { kind: request.format, path: request.path }
+      : { kind: "csv", path: request.path });
+  const columns: LogColumns = {
+    customerId: "customer_id",
+    date: "date",
+    ...request.columns,
+    ...extra.columns,
+  } as LogColumns;
+  if (columns.price !== undefined) delete columns.amount;
+  else columns.amount ??= "amount";
+  const { log, quality } = await readTransactionLog({ ...extra, source, columns, onBadRow });
+  return { log, quality, report: reportOf(quality) };
+}
