@@ -50,7 +50,12 @@ let app: ReturnType<typeof createApp>;
 beforeAll(async () => {
   testDb = await openTestDatabase("pglite");
   deps = buildDecisionDeps(
-    parseConfig({ API_KEYS: KEY, CAMPAIGN_SECRET: "campaign-secret-for-tests-0123" }),
+    parseConfig({
+      API_KEYS: KEY,
+      CAMPAIGN_SECRET: "campaign-secret-for-tests-0123",
+      // Not a test of the commit deadline: a loaded machine must not turn these into 503s.
+      DECISION_LOG_COMMIT_TIMEOUT_MS: "30000",
+    }),
     {
       runtime: "test",
       database: async () => testDb.handle.db,

@@ -28,6 +28,7 @@ if (!chromiumAvailable) {
   );
 }
 const KEY = "campaign-pages-key-0123456789";
+const DECIDE_KEY = "campaign-pages-decide-key-0123456789";
 const SECRET = "campaign-pages-secret-0123456789";
 const CAMPAIGN = "spring-97";
 let testDb: TestDatabase;
@@ -58,12 +59,15 @@ beforeAll(async () => {
     format: "csv",
     print: quiet,
   });
-  deps = buildDecisionDeps(parseConfig({ API_KEYS: KEY, CAMPAIGN_SECRET: SECRET }), {
-    runtime: "test",
-    database: async () => testDb.handle.db,
-    forecastTransport: inProcessTransport(forecastContractStub().app),
-    overrides: { logger: createLogger({ sink: () => {} }) },
-  });
+  deps = buildDecisionDeps(
+    parseConfig({ ADMIN_API_KEYS: KEY, API_KEYS: DECIDE_KEY, CAMPAIGN_SECRET: SECRET }),
+    {
+      runtime: "test",
+      database: async () => testDb.handle.db,
+      forecastTransport: inProcessTransport(forecastContractStub().app),
+      overrides: { logger: createLogger({ sink: () => {} }) },
+    },
+  );
   app = createApp(deps);
 }, 120_000);
 
@@ -74,6 +78,7 @@ afterAll(async () => {
 });
 
 const auth = { authorization: `Bearer ${KEY}` };
+const decideOnly = { authorization: `Bearer ${DECIDE_KEY}` };
 
 async function signedLink(campaign?: string, hours = 1): Promise<string> {
   const res = await app.request("/admin/campaign-links", {
@@ -86,8 +91,10 @@ async function signedLink(campaign?: string, hours = 1): Promise<string> {
 }
 
 describe("campaign pages over app.request", () => {
-  test("API key or signed link; 401 without; 400 for a bad id; 404 for an unknown one", async () => {
+  test("admin key or signed link; 401 without, 403 with a decide-only key; 400 for a bad id; 404 for an unknown one", async () => {
     expect((await app.request("/campaigns")).status).toBe(401);
+    expect((await app.request("/campaigns", { headers: decideOnly })).status).toBe(403);
+    expect((await app.request(`/campaigns/${CAMPAIGN}`, { headers: decideOnly })).status).toBe(403);
     expect((await app.request(`/campaigns/${CAMPAIGN}`)).status).toBe(401);
     const list = await app.request("/campaigns", { headers: auth });
     expect(list.status).toBe(200);
@@ -114,7 +121,7 @@ describe("campaign pages over app.request", () => {
 
   test("without a database the pages answer 503, not 500", async () => {
     const offline = createApp(
-      buildDecisionDeps(parseConfig({ API_KEYS: KEY }), {
+      buildDecisionDeps(parseConfig({ ADMIN_API_KEYS: KEY }), {
         runtime: "test",
         forecastTransport: inProcessTransport(forecastContractStub().app),
         overrides: { logger: createLogger({ sink: () => {} }) },
