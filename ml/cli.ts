@@ -281,6 +281,7 @@ export function buildCli(): Command {
     .option("--horizon <h>", "forecast horizon, e.g. 52w or 365d", "52w")
     .option("--discount-rate <r>", "annual discount rate for CLV (0.1 = 10%)", Number, 0)
     .option("--shard <i/n>", "score the i-th (0-based) of n disjoint parts of the customers")
+    .option("--intervals <levels>", "add per model lo/hi columns at these levels, e.g. 0.8,0.95")
     .option("--customer-col <name>", "CSV column of the customer id", "customer_id")
     .option("--date-col <name>", "CSV column of the date", "date")
     .option("--amount-col <name>", "CSV column of the amount", "amount")

@@ -12,5 +12,6 @@ export function intervalParamsFromManifest(manifest: ModelManifest): IntervalMod
     gammaGamma: manifest.gamma_gamma,
     covariances: manifest.uncertainty?.covariances ?? null,
     dispersion: manifest.uncertainty?.dispersion ?? {},
+    omitted: manifest.uncertainty?.covariances.omitted ?? {},
   };
 }

@@ -12,6 +12,9 @@
 //   customer's summary, so the same customer always gets the same interval.
 // - CLV: the spend interval times the model's discount share (its CLV / expected spend), i.e. the
 //   purchase timing within the horizon is taken at its expectation.
+// - Never a crash for a draw: Pareto/NBD draws its formulas cannot evaluate are redrawn
+//   (evaluable-draws.ts); a customer the point estimate cannot evaluate gets no interval (NaN); a
+//   model listed in `omitted` gets none at all. Each model's `warnings` say which happened.
 
 import type { BgNbdParams } from "../models/bgnbd.ts";
 import { bgnbdConditionalPmf } from "../models/bgnbd-pmf.ts";
@@ -20,9 +23,11 @@ import type { GammaGammaParams } from "../models/gamma-gamma.ts";
 import { negativeBinomialMeanPmf } from "../models/negative-binomial.ts";
 import type { ParetoNbdParams } from "../models/pareto-nbd.ts";
 import { paretoNbdConditionalPmf } from "../models/pareto-nbd-pmf.ts";
+import { ModelInputError } from "../models/types.ts";
 import { Xoshiro128 } from "../random/seeded-random.ts";
 import { sampleGamma } from "../sim/samplers.ts";
 import { countInterval, mixPmfs, sampleCount } from "./count-interval.ts";
+import { DRAW_ATTEMPTS_PER_DRAW, paretoNbdEvaluable, screenDraws } from "./evaluable-draws.ts";
 import {
   BGNBD_NAMES,
   drawParameterSets,
@@ -44,6 +49,8 @@ export interface IntervalModelParams {
   covariances: ParameterCovariances | null;
   /** Negative-binomial dispersion of the mean-only models (0 = Poisson). */
   dispersion: Partial<Record<"gbdt" | "blend", number>>;
+  /** Models whose intervals are left out, with the reason (e.g. a fit at its domain's edge). */
+  omitted?: Partial<Record<IntervalModel, string>>;
 }
 
 export interface IntervalInput {
@@ -79,6 +86,8 @@ export interface ModelIntervals {
   byLevel: IntervalColumns[];
   /** The customers' PMFs (with distribution: true), null where there is no forecast. */
   pmf: (CountPmf | null)[] | null;
+  /** Draws redrawn or dropped, customers without an interval: empty when all went as designed. */
+  warnings: string[];
 }
 
 function columnsFor(n: number): IntervalColumns {
@@ -101,18 +110,51 @@ export function meanOnlyPmf(mean: number, dispersion: number): CountPmf {
 /** The predictive PMF of one customer under one model, or null when it has no forecast. */
 type PmfOf = (i: number) => CountPmf | null;
 
-function pmfSources(
-  models: IntervalModelParams,
-  input: IntervalInput,
-): Record<IntervalModel, PmfOf> {
+interface PmfSources {
+  of: Record<IntervalModel, PmfOf>;
+  /** Per model, warnings about its draws and, after the batch, customers left without a PMF. */
+  warnings: Record<IntervalModel, string[]>;
+  unevaluable: Record<IntervalModel, number>;
+}
+
+function maxOf(values: ArrayLike<number>): number {
+  let max = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i];
+  return max;
+}
+
+function pmfSources(models: IntervalModelParams, input: IntervalInput): PmfSources {
   const cov = models.covariances;
   const bgDraws = drawParameterSets(models.bgnbd, [...BGNBD_NAMES], cov?.bgnbd, PARAMETER_DRAWS);
-  const pnDraws = drawParameterSets(
+  const maxX = maxOf(input.x);
+  const pn = screenDraws(
+    "Pareto/NBD",
     models.paretoNbd,
-    [...PARETO_NAMES],
-    cov?.pareto_nbd,
+    drawParameterSets(
+      models.paretoNbd,
+      [...PARETO_NAMES],
+      cov?.pareto_nbd,
+      PARAMETER_DRAWS * DRAW_ATTEMPTS_PER_DRAW,
+    ),
     PARAMETER_DRAWS,
+    (p) => paretoNbdEvaluable(p, maxX),
   );
+  const warnings: PmfSources["warnings"] = { bgnbd: [], pareto_nbd: [], gbdt: [], blend: [] };
+  if (pn.warning) warnings.pareto_nbd.push(pn.warning);
+  const unevaluable: PmfSources["unevaluable"] = { bgnbd: 0, pareto_nbd: 0, gbdt: 0, blend: 0 };
+  // A customer whose summary the formulas cannot evaluate (even at the point estimate, since the
+  // draws were screened) gets no PMF rather than failing the batch.
+  const guarded =
+    (model: IntervalModel, pmf: (i: number) => CountPmf): PmfOf =>
+    (i) => {
+      try {
+        return pmf(i);
+      } catch (e) {
+        if (!(e instanceof ModelInputError)) throw e;
+        unevaluable[model]++;
+        return null;
+      }
+    };
   const { x, tx, T, horizon: t } = input;
   const meanOnly = (name: "gbdt" | "blend"): PmfOf => {
     const means = input.means?.[name];
@@ -122,18 +164,19 @@ function pmfSources(
       return Number.isFinite(mu) ? meanOnlyPmf(mu, phi) : null;
     };
   };
-  return {
-    bgnbd: (i) => {
+  const of: Record<IntervalModel, PmfOf> = {
+    bgnbd: guarded("bgnbd", (i) => {
       const K = supportSize(models.bgnbd.r + x[i], models.bgnbd.alpha + T[i], t);
       return mixPmfs(bgDraws.map((p) => bgnbdConditionalPmf(p, t, x[i], tx[i], T[i], K)));
-    },
-    pareto_nbd: (i) => {
+    }),
+    pareto_nbd: guarded("pareto_nbd", (i) => {
       const K = supportSize(models.paretoNbd.r + x[i], models.paretoNbd.alpha + T[i], t);
-      return mixPmfs(pnDraws.map((p) => paretoNbdConditionalPmf(p, t, x[i], tx[i], T[i], K)));
-    },
+      return mixPmfs(pn.draws.map((p) => paretoNbdConditionalPmf(p, t, x[i], tx[i], T[i], K)));
+    }),
     gbdt: meanOnly("gbdt"),
     blend: meanOnly("blend"),
   };
+  return { of, warnings, unevaluable };
 }
 
 /** A seed from the customer's summary: the same customer gets the same draws in any batch. */
@@ -154,7 +197,9 @@ export function forecastIntervals(
   const n = input.x.length;
   const sources = pmfSources(models, input);
   const present = (input.models ?? INTERVAL_MODELS).filter(
-    (m) => (m !== "gbdt" && m !== "blend") || input.means?.[m] !== undefined,
+    (m) =>
+      models.omitted?.[m] === undefined &&
+      ((m !== "gbdt" && m !== "blend") || input.means?.[m] !== undefined),
   );
   const ggDraws = models.gammaGamma
     ? drawParameterSets(
@@ -169,6 +214,7 @@ export function forecastIntervals(
     out[m] = {
       byLevel: input.levels.map(() => columnsFor(n)),
       pmf: input.distribution ? new Array(n).fill(null) : null,
+      warnings: sources.warnings[m],
     };
   }
   const spend = new Float64Array(SPEND_DRAWS);
@@ -182,7 +228,7 @@ export function forecastIntervals(
     const spendWanted = ggDraws !== null && input.levels.length > 0;
     if (spendWanted) fillSpendRates(ggDraws, input.x[i], input.monetary[i], rng, nu, uniforms);
     for (const m of present) {
-      const dist = sources[m](i);
+      const dist = sources.of[m](i);
       if (!dist) continue;
       const target = out[m] as ModelIntervals;
       if (target.pmf) target.pmf[i] = dist;
@@ -200,6 +246,14 @@ export function forecastIntervals(
         cols.clv[2 * i] = slo * share;
         cols.clv[2 * i + 1] = shi * share;
       });
+    }
+  }
+  for (const m of present) {
+    const missing = sources.unevaluable[m];
+    if (missing > 0) {
+      (out[m] as ModelIntervals).warnings.push(
+        `${m}: no interval for ${missing} customer(s) whose summary its formulas cannot evaluate`,
+      );
     }
   }
   return out;

@@ -21,7 +21,15 @@ export interface ParameterCovariances {
   bgnbd: number[] | null;
   pareto_nbd: number[] | null;
   gamma_gamma: number[] | null;
+  /** BTYD models whose intervals are left out, with the reason (absent: none). */
+  omitted?: Partial<Record<"bgnbd" | "pareto_nbd", string>>;
 }
+
+/** Why a fit that stopped at the edge of its likelihood's domain gets no intervals. */
+export const DOMAIN_EDGE_OMISSION =
+  "the fit stopped at the edge of the region where its likelihood can be evaluated (still rising " +
+  "there), so the observed information does not describe its parameter uncertainty and draws " +
+  "around it fall outside the domain: no intervals for this model";
 
 function covarianceOf(
   negLogLikelihood: (theta: Float64Array) => number,
@@ -36,20 +44,29 @@ function covarianceOf(
   return inverse?.every(Number.isFinite) ? Array.from(inverse) : null;
 }
 
-/** Covariances at the fitted parameters (null where the Hessian is not positive definite). */
+/**
+ * Covariances at the fitted parameters (null where the Hessian is not positive definite). A BTYD
+ * fit that `stopped` at the domain's edge gets none, and its intervals are `omitted`.
+ */
 export function parameterCovariances(
   data: RfmData & { monetary?: Float64Array },
   fitted: { bgnbd: BgNbdParams; paretoNbd: ParetoNbdParams; gammaGamma: GammaGammaParams | null },
+  stopped: Partial<Record<"bgnbd" | "paretoNbd", string | null>> = {},
 ): ParameterCovariances {
   const rows = prepareRfmRows(data);
   const monetary = data.monetary;
+  const atEdge = (m: "bgnbd" | "paretoNbd") => stopped[m] === "domain-edge";
+  const omitted: NonNullable<ParameterCovariances["omitted"]> = {};
+  if (atEdge("bgnbd")) omitted.bgnbd = DOMAIN_EDGE_OMISSION;
+  if (atEdge("paretoNbd")) omitted.pareto_nbd = DOMAIN_EDGE_OMISSION;
   return {
-    bgnbd: covarianceOf((t) => bgnbdNegLogLikelihood(rows, t), fitted.bgnbd, BGNBD_NAMES),
-    pareto_nbd: covarianceOf(
-      (t) => paretoNbdNegLogLikelihood(rows, t),
-      fitted.paretoNbd,
-      PARETO_NAMES,
-    ),
+    ...(Object.keys(omitted).length > 0 ? { omitted } : {}),
+    bgnbd: atEdge("bgnbd")
+      ? null
+      : covarianceOf((t) => bgnbdNegLogLikelihood(rows, t), fitted.bgnbd, BGNBD_NAMES),
+    pareto_nbd: atEdge("paretoNbd")
+      ? null
+      : covarianceOf((t) => paretoNbdNegLogLikelihood(rows, t), fitted.paretoNbd, PARETO_NAMES),
     gamma_gamma:
       fitted.gammaGamma && monetary
         ? covarianceOf(

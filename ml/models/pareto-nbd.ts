@@ -63,8 +63,16 @@ function logLikelihoodParts(
     logA0 = -rsx * Math.log(m + tx) + Math.log(-Math.expm1(rsx * Math.log((m + tx) / (m + T))));
   } else {
     let f2: number;
+    const z1 = d / (m + tx);
+    if (!(z1 < 1)) {
+      // alpha/beta so far apart that z rounds to 1: the same limit as a series that diverges.
+      throw new ModelInputError(
+        "params",
+        `|alpha - beta| / (max(alpha, beta) + t) = ${z1} is too close to 1 for the 2F1 series`,
+      );
+    }
     try {
-      f1 = knownF1 ?? hyp2f1(rsx, second, rsx + 1, d / (m + tx));
+      f1 = knownF1 ?? hyp2f1(rsx, second, rsx + 1, z1);
       f2 = hyp2f1(rsx, second, rsx + 1, d / (m + T));
       const l1 = Math.log(f1) - rsx * Math.log(m + tx);
       const l2 = Math.log(f2) - rsx * Math.log(m + T);

@@ -22,8 +22,6 @@ export interface FitDiagnostics {
 }
 
 type Recommendable = "gbdt" | "bgnbd" | "pareto_nbd" | "blend";
-/** Models whose parameters are fitted by maximum likelihood, so fit diagnostics apply. */
-const fitted = (m: Recommendable): m is "bgnbd" | "pareto_nbd" => m === "bgnbd" || m === "pareto_nbd";
 
 export function diagnoseFits(
   summaries: CustomerSummaries,
@@ -67,8 +65,12 @@ export function recommendUnflagged(
   higherIsBetter: boolean,
   diagnostics: FitDiagnostics,
 ): { recommended: Recommendable; note: string | null } {
-  const entries = Object.entries(scores) as [Recommendable, number][];
-  const flagged = (m: Recommendable) => fitted(m) && diagnostics[m].length > 0;
+  const entries = (Object.entries(scores) as [Recommendable, number | undefined][]).filter(
+    (e): e is [Recommendable, number] => e[1] !== undefined,
+  );
+  // GBDT and the blend are scored out of fold: their own score is the check, no fit to flag.
+  const flagged = (m: Recommendable) =>
+    (m === "bgnbd" || m === "pareto_nbd") && diagnostics[m].length > 0;
   const better = (a: [Recommendable, number], b: [Recommendable, number]) =>
     (higherIsBetter ? b[1] > a[1] : b[1] < a[1]) ? b : a;
   const clean = entries.filter(([m, v]) => !flagged(m) && !Number.isNaN(v));

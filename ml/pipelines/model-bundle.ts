@@ -75,6 +75,10 @@ export const ModelManifestSchema = z.object({
         bgnbd: z.array(z.number()).length(16).nullable(),
         pareto_nbd: z.array(z.number()).length(16).nullable(),
         gamma_gamma: z.array(z.number()).length(9).nullable(),
+        /** BTYD models without intervals, with the reason (a fit at its domain's edge). */
+        omitted: z
+          .object({ bgnbd: z.string().optional(), pareto_nbd: z.string().optional() })
+          .optional(),
       }),
       dispersion: z.object({
         gbdt: z.number().nonnegative().optional(),

@@ -90,11 +90,15 @@ export async function trainProduction(
   if (summaries.n === 0) throw new RangeError(`--as-of ${asOf}: no customer purchased by then`);
   const fits = await fitBtyd(summaries, steps, "production");
   const covariances = await steps.step("production: parameter covariances", () =>
-    parameterCovariances(summaries, {
-      bgnbd: fits.bgnbd.params,
-      paretoNbd: fits.paretoNbd.params,
-      gammaGamma: fits.gammaGamma?.params ?? null,
-    }),
+    parameterCovariances(
+      summaries,
+      {
+        bgnbd: fits.bgnbd.params,
+        paretoNbd: fits.paretoNbd.params,
+        gammaGamma: fits.gammaGamma?.params ?? null,
+      },
+      { bgnbd: fits.bgnbd.stopped, paretoNbd: fits.paretoNbd.stopped },
+    ),
   );
   const H = evaluation.horizon;
   const params: BtydParams = { bgnbd: fits.bgnbd.params, paretoNbd: fits.paretoNbd.params };

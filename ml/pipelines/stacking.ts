@@ -63,7 +63,11 @@ export interface StackingResult {
   poolingDeviance: Record<string, number>;
   /** NB dispersion of the mean-only models, fitted on all out-of-fold forecasts. */
   dispersion: { gbdt: number; blend: number };
-  calibration: Record<IntervalModel, CountCalibration>;
+  /** Holdout calibration of the models that have intervals. */
+  calibration: Partial<Record<IntervalModel, CountCalibration>>;
+  /** Models without intervals and why; draws redrawn or dropped, customers without one. */
+  intervalOmissions: Partial<Record<IntervalModel, string>>;
+  intervalWarnings: string[];
   bySegment: Record<IntervalModel, SegmentErrors[]>;
 }
 
@@ -121,7 +125,7 @@ export function stackAndCalibrate(input: StackingInput): StackingResult {
     gbdt: fitDispersion(pick(actual), pick(forecasts.gbdt)),
     blend: fitDispersion(pick(actual), pick(cv.oof)),
   };
-  const calibration = calibrate(input, oof);
+  const { calibration, warnings } = calibrate(input, oof);
   const bySegment = Object.fromEntries(
     (Object.keys(oof) as IntervalModel[]).map((m) => [m, segmentErrors(s.x, actual, oof[m])]),
   ) as Record<IntervalModel, SegmentErrors[]>;
@@ -132,6 +136,8 @@ export function stackAndCalibrate(input: StackingInput): StackingResult {
     poolingDeviance: cv.deviance,
     dispersion,
     calibration,
+    intervalOmissions: { ...input.covariances.omitted },
+    intervalWarnings: warnings,
     bySegment,
   };
 }
@@ -144,7 +150,7 @@ export function stackAndCalibrate(input: StackingInput): StackingResult {
 function calibrate(
   input: StackingInput,
   oof: Record<IntervalModel, Float64Array>,
-): Record<IntervalModel, CountCalibration> {
+): { calibration: Partial<Record<IntervalModel, CountCalibration>>; warnings: string[] } {
   const s = input.summaries;
   const order = seededPermutation(s.n, createSeededRandom(input.seed + 7));
   const rows = Array.from(order.subarray(0, Math.min(s.n, CALIBRATION_SAMPLE))).sort(
@@ -176,7 +182,12 @@ function calibrate(
   const parts = groups.map((group) => {
     const pick = (v: ArrayLike<number>) => Float64Array.from(group.rows, (i) => v[i]);
     const result = forecastIntervals(
-      { ...input.params, covariances: input.covariances, dispersion: group.dispersion },
+      {
+        ...input.params,
+        covariances: input.covariances,
+        dispersion: group.dispersion,
+        omitted: input.covariances.omitted ?? {},
+      },
       {
         x: pick(s.x),
         tx: pick(s.tx),
@@ -192,8 +203,9 @@ function calibrate(
     );
     return { rows: group.rows, result };
   });
-  const scored = (model: IntervalModel) => {
+  const scored = (model: IntervalModel): CountCalibration | null => {
     const members = parts.filter((p) => p.result[model]);
+    if (members.length === 0) return null;
     const rowsOf = members.flatMap((p) => p.rows);
     const intervals = members.map((p) => p.result[model] as ModelIntervals);
     const pmfs = intervals.flatMap((m) => m.pmf ?? []);
@@ -204,12 +216,15 @@ function calibrate(
     );
     return withSpendCoverage(calibration, rowsOf, intervals, s.holdoutSpend);
   };
-  return {
-    bgnbd: scored("bgnbd"),
-    pareto_nbd: scored("pareto_nbd"),
-    gbdt: scored("gbdt"),
-    blend: scored("blend"),
-  };
+  const calibration: Partial<Record<IntervalModel, CountCalibration>> = {};
+  for (const model of ["bgnbd", "pareto_nbd", "gbdt", "blend"] as const) {
+    const c = scored(model);
+    if (c) calibration[model] = c;
+  }
+  const warnings = new Set(
+    parts.flatMap((p) => Object.values(p.result).flatMap((m) => m.warnings)),
+  );
+  return { calibration, warnings: [...warnings] };
 }
 
 /** Adds each level's holdout spend coverage (NaN without a spend model). */
@@ -260,6 +275,8 @@ export function stackingMetrics(result: StackingResult) {
       method:
         "randomised PIT averaged exactly over its randomisation (Czado, Gneiting & Held 2009); coverage = randomised central interval, interval_coverage = the served integer interval (conservative)",
       models: result.calibration,
+      omitted: result.intervalOmissions,
+      warnings: result.intervalWarnings,
     },
     by_segment: result.bySegment,
   };
@@ -274,7 +291,8 @@ const MODEL_LABELS: Record<IntervalModel, string> = {
 
 /** Report tables: blend weights, coverage per level and errors per frequency segment. */
 export function stackingTables(result: StackingResult): ReportTable[] {
-  const models = Object.keys(result.calibration) as IntervalModel[];
+  const calibrated = Object.entries(result.calibration) as [IntervalModel, CountCalibration][];
+  const models = Object.keys(result.bySegment) as IntervalModel[];
   return [
     {
       title: `Blend weights per calibration frequency (${BLEND_INPUTS.join(", ")}; pooling ${Number.isFinite(result.blend.pooling) ? result.blend.pooling : "global"}, chosen out of fold)`,
@@ -285,9 +303,9 @@ export function stackingTables(result: StackingResult): ReportTable[] {
       title:
         "Holdout coverage of the intervals: purchases (randomised PIT; in brackets the served integer interval, and the spend interval)",
       columns: ["model", ...CALIBRATION_LEVELS.map((l) => `${l * 100}%`)],
-      rows: models.map((m) => [
+      rows: calibrated.map(([m, c]) => [
         MODEL_LABELS[m],
-        ...result.calibration[m].levels.map(
+        ...c.levels.map(
           (l) =>
             `${(100 * l.coverage).toFixed(1)}% (${(100 * l.interval_coverage).toFixed(1)}%; spend ${(100 * (l.spend_coverage ?? Number.NaN)).toFixed(1)}%)`,
         ),
@@ -314,17 +332,17 @@ export function stackingTables(result: StackingResult): ReportTable[] {
 
 /** The rows of the report's coverage and PIT charts. */
 export function intervalCalibrationRows(result: StackingResult): IntervalCalibrationRows {
-  const models = Object.keys(result.calibration) as IntervalModel[];
+  const calibrated = Object.entries(result.calibration) as [IntervalModel, CountCalibration][];
   return {
-    coverage: models.flatMap((m) =>
-      result.calibration[m].levels.map((l) => ({
+    coverage: calibrated.flatMap(([m, c]) =>
+      c.levels.map((l) => ({
         model: MODEL_LABELS[m],
         level: l.level,
         coverage: l.coverage,
       })),
     ),
-    pit: models.flatMap((m) =>
-      result.calibration[m].pit_histogram.map((share, b) => ({
+    pit: calibrated.flatMap(([m, c]) =>
+      c.pit_histogram.map((share, b) => ({
         model: MODEL_LABELS[m],
         bin: `${b / 10}-${(b + 1) / 10}`,
         share,

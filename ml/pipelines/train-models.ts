@@ -336,12 +336,19 @@ export async function trainModels(
   // 3b. Parameter uncertainty; with out-of-fold GBDT forecasts, the blend, the count models'
   //     dispersion, holdout calibration and per-segment errors (ml/pipelines/stacking.ts).
   const covariances = await steps.step("parameter covariances", () =>
-    parameterCovariances(summaries, {
-      bgnbd: bgnbd.params,
-      paretoNbd: paretoNbd.params,
-      gammaGamma: gammaGamma?.params ?? null,
-    }),
+    parameterCovariances(
+      summaries,
+      {
+        bgnbd: bgnbd.params,
+        paretoNbd: paretoNbd.params,
+        gammaGamma: gammaGamma?.params ?? null,
+      },
+      { bgnbd: bgnbd.stopped, paretoNbd: paretoNbd.stopped },
+    ),
   );
+  for (const [model, why] of Object.entries(covariances.omitted ?? {})) {
+    notes.push(`WARNING: ${model} intervals omitted: ${why}`);
+  }
   let stacking: StackingResult | null = null;
   const btydHoldout = bg as { expected: Float64Array } | null;
   const pnbdExpected = pnbd as { expected: Float64Array } | null;
@@ -365,6 +372,11 @@ export async function trainModels(
         seed,
       }),
     );
+  }
+
+  for (const w of stacking?.intervalWarnings ?? []) {
+    steps.warn(`intervals: ${w}`);
+    notes.push(`WARNING: intervals: ${w}`);
   }
 
   // 4. Which model to recommend: best out-of-fold Poisson deviance; without a holdout, the better

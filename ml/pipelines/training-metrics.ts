@@ -186,6 +186,10 @@ export const TrainingMetricsSchema = z.object({
           pit_histogram: z.array(metric),
         }),
       ),
+      /** Models without intervals, with the reason (e.g. a fit at its domain's edge). */
+      omitted: z.record(z.string(), z.string()).optional(),
+      /** Parameter draws redrawn or dropped, customers left without an interval. */
+      warnings: z.array(z.string()).optional(),
     })
     .optional(),
   /** Holdout errors per calibration-frequency segment (0..6, 7+), per model. */

@@ -8,6 +8,7 @@ import { readCdnowLog } from "../data/cdnow-reader.ts";
 import { type CsvColumns, readCsvLog } from "../data/csv-reader.ts";
 import { forecastBatch } from "../forecasting/forecast-batch.ts";
 import { type Horizon, horizonInModelUnits } from "../forecasting/horizon.ts";
+import { intervalParamsFromManifest } from "../forecasting/interval-params.ts";
 import { BUNDLE_FILES } from "../pipelines/model-bundle.ts";
 import { openRegistryFromEnv } from "../pipelines/open-registry.ts";
 import { lastDateOf } from "../pipelines/production-step.ts";
@@ -19,7 +20,7 @@ import {
   registryPages,
   type Shard,
 } from "./customer-pages.ts";
-import { csvRows, type ScoreRunFields } from "./score-columns.ts";
+import { csvRows, type ScoreRunFields, scoreColumns } from "./score-columns.ts";
 import { csvSink, parquetSink, postgresSink, type ScoreSink } from "./score-sinks.ts";
 import { type ScoringModel, scoringModel } from "./scoring-model.ts";
 
@@ -47,6 +48,8 @@ export interface ScoreOptions {
   print?: (line: string) => void;
   /** Draw a progress bar (default: when stderr is a TTY). */
   progress?: boolean;
+  /** Interval levels in (0, 1): per model lo/hi columns of purchases, spend and CLV. */
+  intervals?: number[];
 }
 
 export interface ScoreResult {
@@ -88,17 +91,18 @@ export function parseShard(text: string): Shard {
 }
 
 async function openSink(options: ScoreOptions): Promise<ScoreSink> {
+  const columns = scoreColumns(options.intervals ?? []);
   if (options.to) {
     if (!options.table) throw new RangeError("--to: needs --table NAME");
     if (!/^postgres(ql)?:\/\//.test(options.to)) {
       throw new RangeError(`--to: expected a postgres:// URL, got "${options.to}"`);
     }
-    return postgresSink(options.to, options.table);
+    return postgresSink(options.to, options.table, columns);
   }
   const out = options.out;
   if (!out) throw new RangeError("give --out FILE.csv|FILE.parquet or --to postgres://… --table T");
-  if (/\.parquet$/i.test(out)) return parquetSink(out);
-  if (/\.csv$/i.test(out)) return csvSink(out);
+  if (/\.parquet$/i.test(out)) return parquetSink(out, columns);
+  if (/\.csv$/i.test(out)) return csvSink(out, columns);
   throw new RangeError(`--out: expected a .csv or .parquet file, got "${out}"`);
 }
 
@@ -179,6 +183,14 @@ export async function runScore(options: ScoreOptions): Promise<ScoreResult> {
       timeUnit: model.timeUnit,
       discountRate: options.discountRate,
       recommended: model.manifest.recommended,
+      ...(options.intervals?.length
+        ? {
+            intervals: {
+              levels: options.intervals,
+              params: intervalParamsFromManifest(model.manifest),
+            },
+          }
+        : {}),
     };
     const counted = await scorePages(model, source, run, sink, options, print);
     await sink.close();

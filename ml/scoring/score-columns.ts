@@ -2,9 +2,16 @@
 // version, customer), when (as_of, horizon), the summary, the recommended model and per model
 // expected purchases, P(alive), P(≥ 1 purchase), expected spend and CLV (empty/NULL where a model
 // has no value, e.g. no GBDT). Numbers are written in full (shortest round-trip) precision.
+// With `--intervals 0.8,0.95`, per model and level the lo/hi of purchases, spend and CLV follow
+// (ml/forecasting/intervals.ts, the function /forecast uses), e.g. bgnbd_purchases_lo_80.
 
 import type { BatchForecast, ModelColumns } from "../forecasting/forecast-batch.ts";
 import type { ForecastBatchInput } from "../forecasting/forecast-inputs.ts";
+import {
+  forecastIntervals,
+  type IntervalModel,
+  type IntervalModelParams,
+} from "../forecasting/intervals.ts";
 
 export type ColumnType = "text" | "integer" | "date" | "double";
 
@@ -36,6 +43,32 @@ export const SCORE_COLUMNS: readonly { name: string; type: ColumnType }[] = [
   ),
 ];
 
+const INTERVAL_FIELDS = ["purchases", "spend", "clv"] as const;
+
+/** 0.8 → "80", 0.975 → "97_5": the level as a column-name suffix. */
+function levelSuffix(level: number): string {
+  return String(Number((level * 100).toFixed(4))).replace(".", "_");
+}
+
+/** The columns of a run: SCORE_COLUMNS, then per model, level and field the lo and hi columns. */
+export function scoreColumns(levels: readonly number[] = []): readonly {
+  name: string;
+  type: ColumnType;
+}[] {
+  if (levels.length === 0) return SCORE_COLUMNS;
+  const extra = MODEL_PREFIXES.flatMap((m) =>
+    levels.flatMap((level) =>
+      INTERVAL_FIELDS.flatMap((f) =>
+        ["lo", "hi"].map((side) => ({
+          name: `${m}_${f}_${side}_${levelSuffix(level)}`,
+          type: "double" as const,
+        })),
+      ),
+    ),
+  );
+  return [...SCORE_COLUMNS, ...extra];
+}
+
 /** What every row of a run shares. */
 export interface ScoreRunFields {
   model: string;
@@ -48,6 +81,8 @@ export interface ScoreRunFields {
   discountRate: number;
   /** The model's recommendation (rows without a GBDT or blend value fall back to bgnbd, as /forecast). */
   recommended: "gbdt" | "bgnbd" | "pareto_nbd" | "blend";
+  /** Interval levels and the model's interval inputs (from model.json); absent: no such columns. */
+  intervals?: { levels: readonly number[]; params: IntervalModelParams };
 }
 
 /** CSV field: quoted when it holds a comma, quote, CR/LF or edge spaces. */
@@ -59,8 +94,69 @@ export function csvField(text: string): string {
 const num = (v: number) => (Number.isFinite(v) ? String(v) : "");
 
 /** The header line (no newline). */
-export function csvHeader(): string {
-  return SCORE_COLUMNS.map((c) => c.name).join(",");
+export function csvHeader(levels: readonly number[] = []): string {
+  return scoreColumns(levels)
+    .map((c) => c.name)
+    .join(",");
+}
+
+/** CLV / expected spend per customer: the discount share the CLV interval is scaled by. */
+function discountShare(cols: ModelColumns): Float64Array {
+  return Float64Array.from(cols.clv, (clv, i) => {
+    const spend = cols.expectedSpend[i] as number;
+    return spend > 0 ? clv / spend : 1;
+  });
+}
+
+/** Per customer, the interval columns' CSV text (leading comma), or null without intervals. */
+function intervalFields(
+  run: ScoreRunFields,
+  batch: ForecastBatchInput,
+  result: BatchForecast,
+): string[] | null {
+  if (!run.intervals) return null;
+  const { levels, params } = run.intervals;
+  const columns: Record<IntervalModel, ModelColumns | null> = {
+    bgnbd: result.bgnbd,
+    pareto_nbd: result.paretoNbd,
+    gbdt: result.gbdt,
+    blend: result.blend,
+  };
+  const means: Partial<Record<"gbdt" | "blend", Float64Array>> = {};
+  const share: Partial<Record<IntervalModel, Float64Array>> = {};
+  for (const [m, cols] of Object.entries(columns) as [IntervalModel, ModelColumns | null][]) {
+    if (!cols) continue;
+    share[m] = discountShare(cols);
+    if (m === "gbdt" || m === "blend") means[m] = cols.expectedPurchases;
+  }
+  const intervals = forecastIntervals(params, {
+    x: batch.x,
+    tx: batch.tx,
+    T: batch.T,
+    monetary: batch.monetary,
+    horizon: result.horizon,
+    levels,
+    means,
+    discountShare: share,
+    skip: (i) => Boolean(batch.errors[i]),
+  });
+  const empty = ",".repeat(levels.length * INTERVAL_FIELDS.length * 2);
+  return Array.from({ length: batch.n }, (_, i) => {
+    let text = "";
+    for (const m of MODEL_PREFIXES) {
+      const model = intervals[m];
+      if (!model) {
+        text += empty;
+        continue;
+      }
+      for (const cols of model.byLevel) {
+        for (const f of INTERVAL_FIELDS) {
+          text += `,${num(cols[f][2 * i] as number)},${num(cols[f][2 * i + 1] as number)}`;
+        }
+      }
+    }
+    return text;
+  });
 }
 
 /** CSV lines (each ending in \n) of a scored batch; customers with an item error are skipped. */
@@ -78,6 +174,7 @@ export function csvRows(
     result.blend,
   ];
   const parts: string[] = [];
+  const intervals = intervalFields(run, batch, result);
   for (let i = 0; i < batch.n; i++) {
     if (batch.errors[i]) continue;
     const served = run.recommended === "gbdt" ? result.gbdt : result.blend;
@@ -93,6 +190,7 @@ export function csvRows(
       }
       line += `,${num(cols.expectedPurchases[i] as number)},${num(cols.pAlive[i] as number)},${num(cols.pPurchase[i] as number)},${num(cols.expectedSpend[i] as number)},${num(cols.clv[i] as number)}`;
     }
+    if (intervals) line += intervals[i];
     parts.push(line);
   }
   return parts.length === 0 ? "" : `${parts.join("\n")}\n`;

@@ -20,6 +20,24 @@ export interface ScoreCommandOptions {
   amountCol: string;
   quantityCol?: string;
   onBadRow: "skip" | "fail";
+  /** e.g. "0.8,0.95". */
+  intervals?: string;
+}
+
+/** `0.8,0.95` → interval levels; throws a RangeError naming --intervals. */
+export function parseIntervalLevels(text: string): number[] {
+  const parts = text.split(",").map((p) => p.trim());
+  const levels = parts.map(Number);
+  if (
+    parts.length > 5 ||
+    !levels.every((l, i) => parts[i] !== "" && l > 0 && l < 1) ||
+    new Set(levels).size !== levels.length
+  ) {
+    throw new RangeError(
+      `--intervals: expected up to 5 distinct levels in (0, 1) separated by commas, e.g. 0.8,0.95, got "${text}"`,
+    );
+  }
+  return levels;
 }
 
 export async function runScoreCommand(o: ScoreCommandOptions): Promise<ScoreResult> {
@@ -28,7 +46,9 @@ export async function runScoreCommand(o: ScoreCommandOptions): Promise<ScoreResu
   if (!Number.isFinite(o.discountRate)) {
     throw new RangeError(`--discount-rate: expected a number, got ${String(o.discountRate)}`);
   }
+  const intervals = o.intervals === undefined ? [] : parseIntervalLevels(o.intervals);
   const result = await runScore({
+    ...(intervals.length > 0 ? { intervals } : {}),
     model: o.model,
     ...(o.version ? { version: o.version } : {}),
     ...(o.out ? { out: o.out } : {}),

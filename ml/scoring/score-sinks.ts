@@ -8,7 +8,11 @@ import { mkdtemp, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import postgres from "postgres";
-import { csvHeader, SCORE_COLUMNS } from "./score-columns.ts";
+import { SCORE_COLUMNS } from "./score-columns.ts";
+
+/** The columns a sink writes (default: SCORE_COLUMNS; `ml score --intervals` adds some). */
+type Columns = typeof SCORE_COLUMNS;
+const headerOf = (columns: Columns) => columns.map((c) => c.name).join(",");
 
 export interface ScoreSink {
   readonly description: string;
@@ -37,7 +41,7 @@ function fileWriter(path: string) {
 }
 
 /** CSV to `path`, written as `path.partial` and renamed at the end. */
-export function csvSink(path: string): ScoreSink {
+export function csvSink(path: string, columns: Columns = SCORE_COLUMNS): ScoreSink {
   const target = resolve(path);
   const partial = `${target}.partial`;
   const file = fileWriter(partial);
@@ -47,12 +51,12 @@ export function csvSink(path: string): ScoreSink {
     async write(lines) {
       if (!started) {
         started = true;
-        await file.write(`${csvHeader()}\n`);
+        await file.write(`${headerOf(columns)}\n`);
       }
       await file.write(lines);
     },
     async close() {
-      if (!started) await file.write(`${csvHeader()}\n`);
+      if (!started) await file.write(`${headerOf(columns)}\n`);
       await file.end();
       await rename(partial, target);
     },
@@ -66,11 +70,14 @@ export function csvSink(path: string): ScoreSink {
 const DUCKDB_TYPES = { text: "VARCHAR", integer: "INTEGER", date: "DATE", double: "DOUBLE" };
 
 /** Parquet to `path`: the CSV goes to a temporary file that DuckDB converts (COPY ... TO) at the end. */
-export async function parquetSink(path: string): Promise<ScoreSink> {
+export async function parquetSink(
+  path: string,
+  columns: Columns = SCORE_COLUMNS,
+): Promise<ScoreSink> {
   const target = resolve(path);
   const dir = await mkdtemp(join(tmpdir(), "pp-score-"));
   const staging = join(dir, "scores.csv");
-  const csv = csvSink(staging);
+  const csv = csvSink(staging, columns);
   return {
     description: target,
     write: (lines) => csv.write(lines),
@@ -80,14 +87,12 @@ export async function parquetSink(path: string): Promise<ScoreSink> {
         const { DuckDBInstance } = await import("@duckdb/node-api");
         const instance = await DuckDBInstance.create(":memory:");
         const connection = await instance.connect();
-        const columns = SCORE_COLUMNS.map((c) => `'${c.name}': '${DUCKDB_TYPES[c.type]}'`).join(
-          ", ",
-        );
+        const types = columns.map((c) => `'${c.name}': '${DUCKDB_TYPES[c.type]}'`).join(", ");
         const partial = join(dirname(target), `.${Date.now()}.partial.parquet`);
         const quote = (p: string) => `'${p.replaceAll("'", "''")}'`;
         try {
           await connection.run(
-            `COPY (SELECT * FROM read_csv(${quote(staging)}, header = true, quote = '"', escape = '"', nullstr = '', columns = {${columns}})) TO ${quote(partial)} (FORMAT parquet, COMPRESSION zstd)`,
+            `COPY (SELECT * FROM read_csv(${quote(staging)}, header = true, quote = '"', escape = '"', nullstr = '', columns = {${types}})) TO ${quote(partial)} (FORMAT parquet, COMPRESSION zstd)`,
           );
           await rename(partial, target);
         } catch (error) {
@@ -122,8 +127,8 @@ export function quotedTableName(table: string): string {
 }
 
 /** The DDL of the scores table (created when absent). */
-export function createScoresTableSql(table: string): string {
-  const cols = SCORE_COLUMNS.map((c) => `"${c.name}" ${PG_TYPES[c.type]}`).join(", ");
+export function createScoresTableSql(table: string, columns: Columns = SCORE_COLUMNS): string {
+  const cols = columns.map((c) => `"${c.name}" ${PG_TYPES[c.type]}`).join(", ");
   return `create table if not exists ${table} (${cols}, scored_at timestamptz not null default now(), primary key (model, version, customer_id))`;
 }
 
@@ -131,17 +136,38 @@ export function createScoresTableSql(table: string): string {
  * Upserts into `table` at `url`: rows stream into a temporary table by COPY, then one
  * INSERT ... ON CONFLICT (model, version, customer_id) DO UPDATE replaces them, in one transaction.
  */
-export async function postgresSink(url: string, tableName: string): Promise<ScoreSink> {
+export async function postgresSink(
+  url: string,
+  tableName: string,
+  columns: Columns = SCORE_COLUMNS,
+): Promise<ScoreSink> {
   const table = quotedTableName(tableName);
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   const conn = await sql.reserve();
-  const names = SCORE_COLUMNS.map((c) => `"${c.name}"`).join(", ");
+  const names = columns.map((c) => `"${c.name}"`).join(", ");
+  let others: string[] = [];
   try {
-    await conn.unsafe(createScoresTableSql(table));
+    await conn.unsafe(createScoresTableSql(table, columns));
+    // A table made by a run without (or with other) interval columns gains the missing ones.
+    for (const c of columns.slice(SCORE_COLUMNS.length)) {
+      await conn.unsafe(
+        `alter table ${table} add column if not exists "${c.name}" ${PG_TYPES[c.type]}`,
+      );
+    }
     await conn.unsafe("begin");
     await conn.unsafe(
       `create temp table pp_score_staging as select ${names} from ${table} with no data`,
     );
+    // Columns this run does not write (an earlier run's intervals) are cleared on its rows, so
+    // no row pairs fresh forecasts with stale intervals.
+    const written = new Set(columns.map((c) => c.name));
+    const existing = await conn.unsafe(
+      "select attname from pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped",
+      [table],
+    );
+    others = existing
+      .map((r) => String(r.attname))
+      .filter((n) => !written.has(n) && n !== "scored_at");
   } catch (error) {
     conn.release();
     await sql.end({ timeout: 5 });
@@ -159,10 +185,10 @@ export async function postgresSink(url: string, tableName: string): Promise<Scor
   const finish = async (commit: boolean) => {
     try {
       if (commit) {
-        const updates = SCORE_COLUMNS.filter(
-          (c) => !["model", "version", "customer_id"].includes(c.name),
-        )
+        const updates = columns
+          .filter((c) => !["model", "version", "customer_id"].includes(c.name))
           .map((c) => `"${c.name}" = excluded."${c.name}"`)
+          .concat(others.map((n) => `"${n.replaceAll('"', '""')}" = null`))
           .join(", ");
         await conn.unsafe(
           `insert into ${table} (${names}) select ${names} from pp_score_staging on conflict (model, version, customer_id) do update set ${updates}, scored_at = now()`,
@@ -181,12 +207,12 @@ export async function postgresSink(url: string, tableName: string): Promise<Scor
     async write(lines) {
       if (!started) {
         started = true;
-        await send(`${csvHeader()}\n`);
+        await send(`${headerOf(columns)}\n`);
       }
       await send(lines);
     },
     async close() {
-      if (!started) await send(`${csvHeader()}\n`);
+      if (!started) await send(`${headerOf(columns)}\n`);
       await Promise.race([new Promise<void>((r) => copy.end(() => r())), failed]);
       await finish(true);
     },

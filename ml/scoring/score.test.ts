@@ -178,11 +178,11 @@ test("ml score to CSV from a PostgreSQL registry round-trips hostile ids", async
 test("an aborted run leaves the previous table and file untouched", async () => {
   const url = db.options.databaseUrl as string;
   const first = await postgresSink(url, "kept_scores");
-  await first.write(`demo,1,c1,1998-06-30,52w,52,week,0,bgnbd${",1".repeat(19)}\n`);
+  await first.write(`demo,1,c1,1998-06-30,52w,52,week,0,bgnbd${",1".repeat(24)}\n`);
   await first.close();
   const second = await postgresSink(url, "kept_scores");
-  await second.write(`demo,1,c1,1998-06-30,52w,52,week,0,bgnbd${",2".repeat(19)}\n`);
-  await second.write(`demo,1,c2,1998-06-30,52w,52,week,0,bgnbd${",2".repeat(19)}\n`);
+  await second.write(`demo,1,c1,1998-06-30,52w,52,week,0,bgnbd${",2".repeat(24)}\n`);
+  await second.write(`demo,1,c2,1998-06-30,52w,52,week,0,bgnbd${",2".repeat(24)}\n`);
   await second.abort();
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
@@ -194,7 +194,7 @@ test("an aborted run leaves the previous table and file untouched", async () => 
   const file = join(dir, "kept.parquet");
   await writeFile(file, "previous");
   const sink = await parquetSink(file);
-  await sink.write(`demo,1,c1,1998-06-30,52w,52,week,0,bgnbd${",1".repeat(19)}\n`);
+  await sink.write(`demo,1,c1,1998-06-30,52w,52,week,0,bgnbd${",1".repeat(24)}\n`);
   await sink.abort();
   expect(await readFile(file, "utf8")).toBe("previous");
   expect((await stat(file)).size).toBe(8);

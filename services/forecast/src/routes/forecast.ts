@@ -126,7 +126,11 @@ async function forecast(
     i: number,
   ) => {
     const m = intervals?.[name];
-    if (!m) return values;
+    if (!m) {
+      const why = model.manifest.uncertainty?.covariances.omitted?.[name as "bgnbd"];
+      if (why) values.intervals_unavailable = why;
+      return values;
+    }
     if (levels.length > 0) values.intervals = intervalsJson(m, levels, i);
     if (wantsDistribution) values.distribution = distributionJson(m, i);
     return values;

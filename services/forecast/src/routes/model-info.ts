@@ -75,6 +75,9 @@ function intervalMethod(model: LoadedModel) {
     spend: "total order value in the horizon: Gamma-Gamma posterior, 500 Monte Carlo draws",
     clv: "spend interval × the model's discount share (CLV / expected spend)",
     dispersion: u?.dispersion ?? {},
+    omitted: u?.covariances.omitted ?? {},
+    draws:
+      "Pareto/NBD draws its formulas cannot evaluate are redrawn (up to 4× as many tried); under 1 in 4 evaluable: the point estimate alone",
   };
 }
 

@@ -1,0 +1,71 @@
+// Parameter draws the Pareto/NBD formulas can evaluate. P(alive) needs a 2F1 series at
+// z = |alpha − beta| / (max(alpha, beta) + t_x), which does not converge as z → 1; a draw from
+// N(log θ̂, Σ) lands there when the likelihood is flat along s, beta (small populations), even
+// though the fit itself does not. Such draws are rejected and redrawn (a bounded number of times);
+// when most are rejected, the normal approximation says little and the point estimate is used.
+
+import { type ParetoNbdParams, paretoNbdProbabilityAlive } from "../models/pareto-nbd.ts";
+import { ModelInputError } from "../models/types.ts";
+
+/** Candidates drawn per draw wanted: at most this many times as many draws are tried. */
+export const DRAW_ATTEMPTS_PER_DRAW = 4;
+
+export interface ScreenedDraws<P> {
+  draws: P[];
+  /** What was rejected or replaced, for the training's metrics and the response; null: nothing. */
+  warning: string | null;
+}
+
+/**
+ * Can the Pareto/NBD formulas be evaluated with these parameters for every customer with at most
+ * `maxX` repeat purchases? The hardest summary is t_x = 0 with the most purchases: its series has
+ * the largest a = r+s+x, b (s+1 or r+x) and z, and its terms grow in each, so if it converges, every
+ * customer's does.
+ */
+export function paretoNbdEvaluable(params: ParetoNbdParams, maxX: number): boolean {
+  try {
+    return Number.isFinite(paretoNbdProbabilityAlive(params, maxX, 0, 1));
+  } catch (e) {
+    if (e instanceof ModelInputError) return false;
+    throw e;
+  }
+}
+
+/**
+ * The first `wanted` evaluable draws among `candidates` (drawn in a fixed seeded order, so the
+ * result is the same on every call). Fewer than `wanted` evaluable (under 1 in
+ * DRAW_ATTEMPTS_PER_DRAW): the point estimate alone, i.e. process noise only, and a warning.
+ */
+export function screenDraws<P>(
+  label: string,
+  point: P,
+  candidates: readonly P[],
+  wanted: number,
+  evaluable: (params: P) => boolean,
+): ScreenedDraws<P> {
+  if (candidates.length <= 1) return { draws: [point], warning: null };
+  const draws: P[] = [];
+  let tried = 0;
+  for (const candidate of candidates) {
+    if (draws.length === wanted) break;
+    tried++;
+    if (evaluable(candidate)) draws.push(candidate);
+  }
+  const rejected = tried - draws.length;
+  if (draws.length < wanted) {
+    return {
+      draws: [point],
+      warning:
+        `${label}: only ${draws.length} of ${tried} parameter draws lie where its formulas can be ` +
+        "evaluated (the normal approximation of the parameter uncertainty reaches far outside " +
+        "the model's domain); its intervals use the point estimate (process noise only)",
+    };
+  }
+  return {
+    draws,
+    warning:
+      rejected === 0
+        ? null
+        : `${label}: ${rejected} of ${tried} parameter draws lay where its formulas cannot be evaluated and were redrawn`,
+  };
+}
