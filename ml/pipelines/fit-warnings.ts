@@ -21,7 +21,7 @@ export interface FitDiagnostics {
   zeroSpendRepeatBuyers: number;
 }
 
-type Recommendable = "gbdt" | "bgnbd" | "pareto_nbd";
+type Recommendable = "gbdt" | "bgnbd" | "pareto_nbd" | "blend";
 
 export function diagnoseFits(
   summaries: CustomerSummaries,
@@ -60,12 +60,14 @@ export function diagnoseFits(
 
 /** The model to recommend: the best score among models without warnings (all flagged: the best). */
 export function recommendUnflagged(
-  scores: Record<Recommendable, number>,
+  scores: Partial<Record<Recommendable, number>>,
   higherIsBetter: boolean,
   diagnostics: FitDiagnostics,
 ): { recommended: Recommendable; note: string | null } {
   const entries = Object.entries(scores) as [Recommendable, number][];
-  const flagged = (m: Recommendable) => m !== "gbdt" && diagnostics[m].length > 0;
+  // Only the BTYD fits carry diagnostics; the GBDT and the blend (stacked out of fold) have none.
+  const flagged = (m: Recommendable) =>
+    (m === "bgnbd" || m === "pareto_nbd") && diagnostics[m].length > 0;
   const better = (a: [Recommendable, number], b: [Recommendable, number]) =>
     (higherIsBetter ? b[1] > a[1] : b[1] < a[1]) ? b : a;
   const clean = entries.filter(([m, v]) => !flagged(m) && !Number.isNaN(v));
