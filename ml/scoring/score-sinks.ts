@@ -147,16 +147,36 @@ export async function postgresSink(url: string, tableName: string): Promise<Scor
     await sql.end({ timeout: 5 });
     throw error;
   }
-  const copy = await conn
-    .unsafe(`copy pp_score_staging (${names}) from stdin with (format csv, header true)`)
-    .writable();
-  const failed = new Promise<never>((_, reject) => copy.once("error", reject));
+  const copyQuery = conn.unsafe(
+    `copy pp_score_staging (${names}) from stdin with (format csv, header true)`,
+  );
+  // postgres.js (3.4.9) hands a COPY the server refuses (e.g. a malformed row) only to the query's
+  // already settled promise and never calls the writable's end callback (porsager/postgres#1173):
+  // without this hook close() would wait forever. The hook sees the server's error and fails the run.
+  const refused = new Promise<never>((_, reject) => {
+    const query = copyQuery as unknown as { reject?: (error: unknown) => void };
+    const settle = query.reject;
+    if (typeof settle !== "function") return;
+    query.reject = (error: unknown) => {
+      reject(error);
+      settle(error);
+    };
+  });
+  refused.catch(() => {});
+  const copy = await copyQuery.writable();
+  const failed = Promise.race([
+    refused,
+    new Promise<never>((_, reject) => copy.once("error", reject)),
+  ]);
   failed.catch(() => {});
   let started = false;
   const send = async (text: string) => {
     if (!copy.write(text)) await Promise.race([new Promise((r) => copy.once("drain", r)), failed]);
   };
+  let finished = false;
   const finish = async (commit: boolean) => {
+    if (finished) return;
+    finished = true;
     try {
       if (commit) {
         const updates = SCORE_COLUMNS.filter(
@@ -187,7 +207,12 @@ export async function postgresSink(url: string, tableName: string): Promise<Scor
     },
     async close() {
       if (!started) await send(`${csvHeader()}\n`);
-      await Promise.race([new Promise<void>((r) => copy.end(() => r())), failed]);
+      try {
+        await Promise.race([new Promise<void>((r) => copy.end(() => r())), failed]);
+      } catch (error) {
+        await finish(false);
+        throw error;
+      }
       await finish(true);
     },
     async abort() {

@@ -17,7 +17,7 @@ import { runSimulate } from "../pipelines/simulate.ts";
 import { BinaryCopyParser, type BinaryField } from "./binary-copy.ts";
 import { type CustomerPage, copyPages, registryPages, shardOf } from "./customer-pages.ts";
 import { parseHorizon, parseShard, runScore } from "./run-score.ts";
-import { csvField, csvHeader } from "./score-columns.ts";
+import { csvField, csvHeader, SCORE_COLUMNS } from "./score-columns.ts";
 import { parquetSink, postgresSink, quotedTableName } from "./score-sinks.ts";
 
 let db: TestDatabase;
@@ -175,14 +175,18 @@ test("ml score to CSV from a PostgreSQL registry round-trips hostile ids", async
   expect(parsed.data.every((r) => Number(r.gbdt_expected_purchases) >= 0)).toBe(true);
 });
 
+/** A CSV score line of customer `id` whose numbers after `recommended` are all `value`. */
+const line = (id: string, value: number) =>
+  `demo,1,${id},1998-06-30,52w,52,week,0,bgnbd${`,${value}`.repeat(SCORE_COLUMNS.length - 9)}\n`;
+
 test("an aborted run leaves the previous table and file untouched", async () => {
   const url = db.options.databaseUrl as string;
   const first = await postgresSink(url, "kept_scores");
-  await first.write(`demo,1,c1,1998-06-30,52w,52,week,0,bgnbd${",1".repeat(19)}\n`);
+  await first.write(line("c1", 1));
   await first.close();
   const second = await postgresSink(url, "kept_scores");
-  await second.write(`demo,1,c1,1998-06-30,52w,52,week,0,bgnbd${",2".repeat(19)}\n`);
-  await second.write(`demo,1,c2,1998-06-30,52w,52,week,0,bgnbd${",2".repeat(19)}\n`);
+  await second.write(line("c1", 2));
+  await second.write(line("c2", 2));
   await second.abort();
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
@@ -194,11 +198,33 @@ test("an aborted run leaves the previous table and file untouched", async () => 
   const file = join(dir, "kept.parquet");
   await writeFile(file, "previous");
   const sink = await parquetSink(file);
-  await sink.write(`demo,1,c1,1998-06-30,52w,52,week,0,bgnbd${",1".repeat(19)}\n`);
+  await sink.write(line("c1", 1));
   await sink.abort();
   expect(await readFile(file, "utf8")).toBe("previous");
   expect((await stat(file)).size).toBe(8);
 });
+
+test("rows the server refuses fail the run with its error, not a hang, and change nothing", async () => {
+  const url = db.options.databaseUrl as string;
+  const first = await postgresSink(url, "refused_scores");
+  await first.write(line("c1", 1));
+  await first.close();
+  const second = await postgresSink(url, "refused_scores");
+  await second.write(line("c1", 2));
+  await second.write("demo,1,c2,1998-06-30,52w,52,week,0,bgnbd,1\n"); // too few fields
+  await expect(second.close()).rejects.toThrow(/missing data for column/);
+  await second.abort(); // what runScore does after a failed close: a no-op here
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql`select customer_id, bgnbd_clv from refused_scores`;
+    expect(rows.map((r) => ({ ...r }))).toEqual([{ customer_id: "c1", bgnbd_clv: 1 }]);
+    const [open] = await sql`select count(*)::int as n from pg_stat_activity
+      where datname = current_database() and state like 'idle in transaction%'`;
+    expect(open?.n).toBe(0);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}, 30_000);
 
 test("bad options are refused with the option named", async () => {
   expect(parseHorizon("52w")).toEqual({ value: 52, unit: "week" });
