@@ -49,7 +49,8 @@ function reportOf(quality: DataQuality): ReadReport {
   return { rowsRead: quality.rows_read, rowsKept: quality.rows_kept, badRows, errors };
 }
 
-async function readLog(
+/** A transaction log (not summaries) in any supported format, with its account of every row. */
+export async function readLog(
   options: LoadOptions,
 ): Promise<{ log: TransactionLog; report: ReadReport; quality: DataQuality }> {
   const onBadRow = options.onBadRow ?? "skip";

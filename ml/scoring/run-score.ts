@@ -4,10 +4,10 @@
 
 import cliProgress from "cli-progress";
 import type { BadRowPolicy } from "../data/bad-rows.ts";
-import { readCdnowLog } from "../data/cdnow-reader.ts";
-import { type CsvColumns, readCsvLog } from "../data/csv-reader.ts";
+import type { CsvColumns } from "../data/csv-reader.ts";
 import { forecastBatch } from "../forecasting/forecast-batch.ts";
 import { type Horizon, horizonInModelUnits } from "../forecasting/horizon.ts";
+import { type LogReadOptions, readLog } from "../pipelines/load-training-data.ts";
 import { BUNDLE_FILES } from "../pipelines/model-bundle.ts";
 import { openRegistryFromEnv } from "../pipelines/open-registry.ts";
 import { lastDateOf } from "../pipelines/production-step.ts";
@@ -34,7 +34,10 @@ export interface ScoreOptions {
   table?: string;
   /** Score this log at `asOf` instead of the version's stored customers. */
   data?: string;
-  format?: "csv" | "cdnow";
+  /** As `ml train` reads it: csv (TSV, gzip), parquet, json, postgres (through DuckDB) or cdnow. */
+  format?: "csv" | "parquet" | "json" | "postgres" | "cdnow";
+  /** The DuckDB input layer's options (source, price/order columns, date format, returns…). */
+  log?: LogReadOptions;
   columns?: Partial<CsvColumns>;
   onBadRow?: BadRowPolicy;
   asOf?: string;
@@ -168,7 +171,7 @@ export async function runScore(options: ScoreOptions): Promise<ScoreResult> {
         files.set(name, await registry.loadArtifact(version, name));
     }
     model = await scoringModel(files);
-    const source = await pagesOf(options, model, opened.db, version.id, pageSize);
+    const source = await pagesOf(options, model, opened.db, version.id, pageSize, print);
     sink = await openSink(options);
     const run: ScoreRunFields = {
       model: options.model,
@@ -212,18 +215,26 @@ async function pagesOf(
   db: Parameters<typeof registryPages>[0],
   versionId: number,
   pageSize: number,
+  print: (line: string) => void,
 ): Promise<PageSource> {
   const shard = options.shard ?? null;
   const databaseUrl = (options.env ?? process.env).DATABASE_URL?.trim() || null;
   if (options.data) {
-    const onBadRow = options.onBadRow ?? "skip";
-    const { log } =
-      options.format === "cdnow"
-        ? await readCdnowLog(options.data, { onBadRow })
-        : await readCsvLog(options.data, {
-            onBadRow,
-            ...(options.columns ? { columns: options.columns } : {}),
-          });
+    const { log, quality } = await readLog({
+      path: options.data,
+      format: options.format ?? "csv",
+      timeUnit: model.timeUnit,
+      onBadRow: options.onBadRow ?? "skip",
+      ...(options.columns ? { columns: options.columns } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    });
+    const skipped = Object.values(quality.skipped).reduce((a, b) => a + b, 0);
+    if (skipped > 0) {
+      const reasons = Object.entries(quality.skipped)
+        .map(([reason, count]) => `${count} ${reason}`)
+        .join(", ");
+      print(`read ${quality.rows_read.toLocaleString("en-US")} rows; skipped ${reasons}`);
+    }
     const asOf = options.asOf ?? lastDateOf(log);
     const pages = [...logPages(log, model, asOf, pageSize, shard)];
     return { asOf, total: pages.reduce((s, p) => s + p.ids.length, 0), pages };

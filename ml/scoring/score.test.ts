@@ -12,6 +12,7 @@ import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import Papa from "papaparse";
 import postgres from "postgres";
 import { FEATURE_COUNT } from "../features/feature-vector.ts";
+import { runCli } from "../cli.ts";
 import { ensureDemoModel } from "../pipelines/demo-model.ts";
 import { runSimulate } from "../pipelines/simulate.ts";
 import { BinaryCopyParser, type BinaryField } from "./binary-copy.ts";
@@ -300,3 +301,94 @@ test("kill -9 in the middle of a run leaves the previous table rows and file as 
   }
   expect(await readFile(out, "utf8")).toBe(previousFile);
 }, 180_000);
+
+/** Runs the `ml` CLI in this process against the test registry; its exit code and stderr. */
+async function cli(argv: string[]): Promise<{ code: number; stderr: string }> {
+  const saved = { ...process.env };
+  const write = process.stderr.write.bind(process.stderr);
+  let stderr = "";
+  process.env.DATABASE_URL = db.options.databaseUrl as string;
+  process.env.ARTIFACT_STORE_URI = join(dir, "artifacts");
+  const consoleError = console.error;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += chunk.toString();
+    return true;
+  }) as typeof process.stderr.write;
+  console.error = (...parts: unknown[]) => {
+    stderr += `${parts.join(" ")}\n`;
+  };
+  try {
+    return { code: await runCli(argv), stderr };
+  } finally {
+    process.stderr.write = write;
+    console.error = consoleError;
+    for (const key of ["DATABASE_URL", "ARTIFACT_STORE_URI"]) {
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+    }
+  }
+}
+
+test("ml score --data reads a log as train does: CSV, Parquet and US timestamps give the same rows", async () => {
+  const log = join(dir, "log.csv");
+  await runSimulate({ model: "bgnbd", customers: 400, seed: 11, out: log });
+  const parquet = join(dir, "log.parquet");
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  await connection.run(
+    `COPY (SELECT customer_id::VARCHAR AS customer_id, date::DATE AS date, amount::DOUBLE AS amount FROM read_csv('${log}', all_varchar = true)) TO '${parquet}' (FORMAT parquet)`,
+  );
+  connection.closeSync();
+  instance.closeSync();
+  // The same purchases as a US shop exports them: other names, month/day/year and a time of day.
+  const us = join(dir, "log-us.csv");
+  const lines = (await readFile(log, "utf8")).trim().split("\n").slice(1);
+  await writeFile(
+    us,
+    `Customer,Invoice Date,Total\n${lines
+      .map((l, i) => {
+        const [id, date, amount] = l.split(",") as [string, string, string];
+        const [y, m, d] = date.split("-");
+        return `${id},${m}/${d}/${y} ${String(8 + (i % 10)).padStart(2, "0")}:${String(i % 60).padStart(2, "0")},${amount}`;
+      })
+      .join("\n")}\n`,
+  );
+  const asOf = "1998-03-31";
+  const common = ["score", "--model", "demo", "--as-of", asOf, "--horizon", "26w"];
+  const outputs: string[] = [];
+  for (const [name, data, extra] of [
+    ["csv", log, []],
+    ["parquet", parquet, []],
+    [
+      "us",
+      us,
+      ["--customer-col", "Customer", "--date-col", "Invoice Date", "--amount-col", "Total"],
+    ],
+  ] as const) {
+    const out = join(dir, `from-${name}.csv`);
+    const run = await cli([...common, "--data", data, ...extra, "--out", out]);
+    expect(run.stderr).toContain(`as of ${asOf}`);
+    expect(run.code).toBe(0);
+    outputs.push(await readFile(out, "utf8"));
+  }
+  const rows = Papa.parse<Record<string, string>>(outputs[0] as string, {
+    header: true,
+    skipEmptyLines: true,
+  }).data;
+  const buyers = new Set(
+    lines.filter((l) => (l.split(",")[1] as string) <= asOf).map((l) => l.split(",")[0]),
+  );
+  expect(rows.length).toBe(buyers.size);
+  expect(rows.every((r) => r.as_of === asOf && Number(r.bgnbd_p_alive) > 0)).toBe(true);
+  expect(outputs[1]).toBe(outputs[0]);
+  expect(outputs[2]).toBe(outputs[0]);
+  // --table names --to's table; reading --data postgres://… beside --to needs --query.
+  const url = db.options.databaseUrl as string;
+  const clash = await cli([...common, "--data", url, "--to", url, "--table", "t"]);
+  expect(clash.code).toBe(2);
+  expect(clash.stderr).toContain("--query");
+  const lone = await cli([...common, "--data", log, "--table", "t", "--out", join(dir, "x.csv")]);
+  expect(lone.code).toBe(2);
+  expect(lone.stderr).toContain("--table");
+}, 120_000);
