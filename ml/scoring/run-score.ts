@@ -19,7 +19,7 @@ import {
   registryPages,
   type Shard,
 } from "./customer-pages.ts";
-import { csvRows, type ScoreRunFields } from "./score-columns.ts";
+import type { ScoreRunFields } from "./score-columns.ts";
 import { csvSink, parquetSink, postgresSink, type ScoreSink } from "./score-sinks.ts";
 import { type ScoringModel, scoringModel } from "./scoring-model.ts";
 
@@ -184,14 +184,19 @@ export async function runScore(options: ScoreOptions): Promise<ScoreResult> {
       recommended: model.manifest.recommended,
     };
     const counted = await scorePages(model, source, run, sink, options, print);
+    const closing = performance.now();
     await sink.close();
     sink = null;
+    const publishing = (performance.now() - closing) / 1000;
+    const seconds = counted.seconds + publishing;
     print(
       `scored ${counted.rows.toLocaleString("en-US")} customers of ${options.model} v${version.version} as of ${source.asOf} ` +
-        `in ${counted.seconds.toFixed(1)} s (${Math.round(counted.rows / Math.max(counted.seconds, 1e-9)).toLocaleString("en-US")}/s)`,
+        `in ${seconds.toFixed(1)} s (${Math.round(counted.rows / Math.max(seconds, 1e-9)).toLocaleString("en-US")}/s; ` +
+        `of which ${publishing.toFixed(1)} s finishing the ${options.to ? "table" : "file"})`,
     );
     return {
       ...counted,
+      seconds,
       version: version.version,
       asOf: source.asOf,
       destination: options.to ? `${options.table}` : (options.out as string),
@@ -269,7 +274,7 @@ async function scorePages(
   let rows = 0;
   let errors = 0;
   let pending: Promise<void> = Promise.resolve();
-  const ms = { read: 0, btyd: 0, gbdt: 0, encode: 0, write: 0 };
+  const ms = { read: 0, btyd: 0, gbdt: 0, write: 0, wait: 0 };
   let t0 = performance.now();
   try {
     for await (const page of source.pages) {
@@ -280,28 +285,30 @@ async function scorePages(
       ms.btyd += result.timings.btydMs;
       ms.gbdt += result.timings.gbdtMs;
       for (let i = 0; i < batch.n; i++) if (batch.errors[i]) errors++;
-      const t2 = performance.now();
-      const text = csvRows(run, batch, result);
-      const t3 = performance.now();
-      ms.encode += t3 - t2;
       // The sink writes while the next page is read and scored.
+      const t2 = performance.now();
       await pending;
+      const t3 = performance.now();
+      ms.wait += t3 - t2;
+      pending = sink.write({ run, batch, result });
+      pending.catch(() => {}); // awaited on the next page; this only marks it handled
       t0 = performance.now();
       ms.write += t0 - t3;
-      pending = sink.write(text);
-      pending.catch(() => {}); // awaited on the next page; this only marks it handled
       rows += batch.n;
       const seconds = (performance.now() - started) / 1000;
       bar.update(rows, Math.round(rows / Math.max(seconds, 1e-9)));
     }
+    const t4 = performance.now();
     await pending;
+    ms.wait += performance.now() - t4;
   } finally {
     bar.stop();
   }
   if (errors > 0) print(`${errors} customers could not be scored (invalid summaries): left out`);
+  const sec = (v: number) => (v / 1000).toFixed(2);
   print(
-    `time (s): waiting for customers ${(ms.read / 1000).toFixed(2)}, BTYD ${(ms.btyd / 1000).toFixed(2)}, ` +
-      `GBDT ${(ms.gbdt / 1000).toFixed(2)}, encoding ${(ms.encode / 1000).toFixed(2)}, waiting for the writer ${(ms.write / 1000).toFixed(2)}`,
+    `time (s): waiting for customers ${sec(ms.read)}, BTYD ${sec(ms.btyd)}, GBDT ${sec(ms.gbdt)}, ` +
+      `encoding and handing to ${sink.description.endsWith(".parquet") ? "DuckDB" : "the writer"} ${sec(ms.write)}, waiting for the writer ${sec(ms.wait)}`,
   );
   return { rows: rows - errors, errors, seconds: (performance.now() - started) / 1000 };
 }

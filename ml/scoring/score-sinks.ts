@@ -1,6 +1,6 @@
 // Where `ml score` writes: a CSV file, a Parquet file (through DuckDB) or a PostgreSQL table
-// upserted by (model, version, customer_id). Each takes the CSV text of score-columns.ts batch by
-// batch, and publishes only when complete: files are renamed into place at the end, and the table
+// upserted by (model, version, customer_id). Each takes scored batches (CSV text of
+// score-columns.ts for CSV and PostgreSQL, typed columns for Parquet), and publishes only when complete: files are renamed into place at the end, and the table
 // rows are replaced in one transaction, so a run killed midway leaves the previous result intact.
 
 import { createWriteStream, type WriteStream } from "node:fs";
@@ -8,17 +8,36 @@ import { mkdtemp, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import postgres from "postgres";
-import { csvHeader, SCORE_COLUMNS } from "./score-columns.ts";
+import type { BatchForecast } from "../forecasting/forecast-batch.ts";
+import type { ForecastBatchInput } from "../forecasting/forecast-inputs.ts";
+import { parquetWriter } from "./parquet-writer.ts";
+import { csvHeader, csvRows, SCORE_COLUMNS, type ScoreRunFields } from "./score-columns.ts";
+import { scoreVectors } from "./score-vectors.ts";
+
+/** A scored batch: what every sink writes, each in its own encoding. */
+export interface ScoredBatch {
+  run: ScoreRunFields;
+  batch: ForecastBatchInput;
+  result: BatchForecast;
+}
 
 export interface ScoreSink {
   readonly description: string;
-  /** Appends CSV lines (each ending in \n). */
-  write(lines: string): Promise<void>;
+  /** Appends a scored batch (customers with an item error are left out). */
+  write(scored: ScoredBatch): Promise<void>;
   /** Publishes the result. */
   close(): Promise<void>;
   /** Drops what was written; the previous result stays. */
   abort(): Promise<void>;
 }
+
+/** A sink fed CSV text (score-columns.ts): the CSV file and the PostgreSQL COPY. */
+export interface CsvScoreSink extends ScoreSink {
+  /** Appends CSV lines (each ending in \n). */
+  writeText(lines: string): Promise<void>;
+}
+
+const csvOf = ({ run, batch, result }: ScoredBatch) => csvRows(run, batch, result);
 
 function fileWriter(path: string) {
   const stream: WriteStream = createWriteStream(path);
@@ -37,20 +56,22 @@ function fileWriter(path: string) {
 }
 
 /** CSV to `path`, written as `path.partial` and renamed at the end. */
-export function csvSink(path: string): ScoreSink {
+export function csvSink(path: string): CsvScoreSink {
   const target = resolve(path);
   const partial = `${target}.partial`;
   const file = fileWriter(partial);
   let started = false;
+  const writeText = async (lines: string) => {
+    if (!started) {
+      started = true;
+      await file.write(`${csvHeader()}\n`);
+    }
+    await file.write(lines);
+  };
   return {
     description: target,
-    async write(lines) {
-      if (!started) {
-        started = true;
-        await file.write(`${csvHeader()}\n`);
-      }
-      await file.write(lines);
-    },
+    writeText,
+    write: (scored) => writeText(csvOf(scored)),
     async close() {
       if (!started) await file.write(`${csvHeader()}\n`);
       await file.end();
@@ -63,47 +84,44 @@ export function csvSink(path: string): ScoreSink {
   };
 }
 
-const DUCKDB_TYPES = { text: "VARCHAR", integer: "INTEGER", date: "DATE", double: "DOUBLE" };
-
-/** Parquet to `path`: the CSV goes to a temporary file that DuckDB converts (COPY ... TO) at the end. */
+/**
+ * Parquet to `path`: typed columns appended to DuckDB (parquet-writer.ts), written beside the
+ * target at the end and renamed into place.
+ */
 export async function parquetSink(path: string): Promise<ScoreSink> {
   const target = resolve(path);
   const dir = await mkdtemp(join(tmpdir(), "pp-score-"));
-  const staging = join(dir, "scores.csv");
-  const csv = csvSink(staging);
+  let writer: Awaited<ReturnType<typeof parquetWriter>>;
+  try {
+    writer = await parquetWriter(dir);
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const cleanUp = async () => {
+    writer.close();
+    await rm(dir, { recursive: true, force: true });
+  };
+  let closed = false;
   return {
     description: target,
-    write: (lines) => csv.write(lines),
+    write: ({ run, batch, result }) => writer.append(scoreVectors(run, batch, result)),
     async close() {
+      closed = true;
+      const partial = join(dirname(target), `.${Date.now()}.partial.parquet`);
       try {
-        await csv.close();
-        const { DuckDBInstance } = await import("@duckdb/node-api");
-        const instance = await DuckDBInstance.create(":memory:");
-        const connection = await instance.connect();
-        const columns = SCORE_COLUMNS.map((c) => `'${c.name}': '${DUCKDB_TYPES[c.type]}'`).join(
-          ", ",
-        );
-        const partial = join(dirname(target), `.${Date.now()}.partial.parquet`);
-        const quote = (p: string) => `'${p.replaceAll("'", "''")}'`;
-        try {
-          await connection.run(
-            `COPY (SELECT * FROM read_csv(${quote(staging)}, header = true, quote = '"', escape = '"', nullstr = '', columns = {${columns}})) TO ${quote(partial)} (FORMAT parquet, COMPRESSION zstd)`,
-          );
-          await rename(partial, target);
-        } catch (error) {
-          await rm(partial, { force: true });
-          throw error;
-        } finally {
-          connection.closeSync();
-          instance.closeSync();
-        }
+        await writer.finish(partial);
+        await rename(partial, target);
+      } catch (error) {
+        await rm(partial, { force: true });
+        throw error;
       } finally {
-        await rm(dir, { recursive: true, force: true });
+        await cleanUp();
       }
     },
     async abort() {
-      await csv.abort();
-      await rm(dir, { recursive: true, force: true });
+      if (!closed) await cleanUp();
+      closed = true;
     },
   };
 }
@@ -131,7 +149,7 @@ export function createScoresTableSql(table: string): string {
  * Upserts into `table` at `url`: rows stream into a temporary table by COPY, then one
  * INSERT ... ON CONFLICT (model, version, customer_id) DO UPDATE replaces them, in one transaction.
  */
-export async function postgresSink(url: string, tableName: string): Promise<ScoreSink> {
+export async function postgresSink(url: string, tableName: string): Promise<CsvScoreSink> {
   const table = quotedTableName(tableName);
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   const conn = await sql.reserve();
@@ -196,15 +214,17 @@ export async function postgresSink(url: string, tableName: string): Promise<Scor
       await sql.end({ timeout: 5 });
     }
   };
+  const writeText = async (lines: string) => {
+    if (!started) {
+      started = true;
+      await send(`${csvHeader()}\n`);
+    }
+    await send(lines);
+  };
   return {
     description: `${new URL(url).host}/${tableName}`,
-    async write(lines) {
-      if (!started) {
-        started = true;
-        await send(`${csvHeader()}\n`);
-      }
-      await send(lines);
-    },
+    writeText,
+    write: (scored) => writeText(csvOf(scored)),
     async close() {
       if (!started) await send(`${csvHeader()}\n`);
       try {

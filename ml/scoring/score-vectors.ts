@@ -32,7 +32,8 @@ const MODEL_FIELDS: Record<string, keyof ModelColumns> = {
   expected_spend: "expectedSpend",
   clv: "clv",
 };
-const MODEL_COLUMN = /^(bgnbd|pareto_nbd|gbdt|blend)_(expected_purchases|p_alive|p_purchase|expected_spend|clv)$/;
+const MODEL_COLUMN =
+  /^(bgnbd|pareto_nbd|gbdt|blend)_(expected_purchases|p_alive|p_purchase|expected_spend|clv)$/;
 
 /** The rows kept (customers without an item error): null when every row is kept. */
 function keptRows(batch: ForecastBatchInput): Int32Array | null {
@@ -89,10 +90,9 @@ function known(
   }
   const m = MODEL_COLUMN.exec(name);
   if (!m) return null;
-  const cols = (MODEL_COLUMNS[m[1] as string] as (r: BatchForecast) => ModelColumns | null)(
-    result,
-  );
-  if (cols === null) return { kind: "double", values: new Float64Array(rows.length).fill(Number.NaN) };
+  const cols = (MODEL_COLUMNS[m[1] as string] as (r: BatchForecast) => ModelColumns | null)(result);
+  if (cols === null)
+    return { kind: "double", values: new Float64Array(rows.length).fill(Number.NaN) };
   return double(cols[MODEL_FIELDS[m[2] as string] as keyof ModelColumns]);
 }
 
@@ -116,7 +116,10 @@ export function scoreVectors(
       columns[j] =
         c.type === "text" || c.type === "date"
           ? { kind: "text", values: texts }
-          : { kind: "double", values: Float64Array.from(texts, (t) => (t === "" ? Number.NaN : Number(t))) };
+          : {
+              kind: "double",
+              values: Float64Array.from(texts, (t) => (t === "" ? Number.NaN : Number(t))),
+            };
     });
   }
   return { rows, columns: columns as ColumnVector[] };

@@ -11,15 +11,15 @@ import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-database
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import Papa from "papaparse";
 import postgres from "postgres";
-import { FEATURE_COUNT } from "../features/feature-vector.ts";
 import { runCli } from "../cli.ts";
+import { FEATURE_COUNT } from "../features/feature-vector.ts";
 import { ensureDemoModel } from "../pipelines/demo-model.ts";
 import { runSimulate } from "../pipelines/simulate.ts";
 import { BinaryCopyParser, type BinaryField } from "./binary-copy.ts";
 import { type CustomerPage, copyPages, registryPages, shardOf } from "./customer-pages.ts";
 import { parseHorizon, parseShard, runScore } from "./run-score.ts";
 import { csvField, csvHeader, SCORE_COLUMNS } from "./score-columns.ts";
-import { parquetSink, postgresSink, quotedTableName } from "./score-sinks.ts";
+import { parquetSink, postgresSink, quotedTableName, type ScoredBatch } from "./score-sinks.ts";
 
 let db: TestDatabase;
 let dir: string;
@@ -180,14 +180,124 @@ test("ml score to CSV from a PostgreSQL registry round-trips hostile ids", async
 const line = (id: string, value: number) =>
   `demo,1,${id},1998-06-30,52w,52,week,0,bgnbd${`,${value}`.repeat(SCORE_COLUMNS.length - 9)}\n`;
 
+/** A scored batch of `ids` whose every number is `value` (fake figures, real shapes). */
+function scoredOf(ids: string[], value: number, errors: (string | null)[] = []): ScoredBatch {
+  const n = ids.length;
+  const filled = () => new Float64Array(n).fill(value);
+  const model = () => ({
+    expectedPurchases: filled(),
+    pAlive: filled(),
+    pPurchase: filled(),
+    expectedSpend: filled(),
+    clv: filled(),
+  });
+  return {
+    run: {
+      model: "demo",
+      version: 1,
+      asOf: "1998-06-30",
+      horizon: "52w",
+      horizonModelUnits: 52,
+      timeUnit: "week",
+      discountRate: 0,
+      recommended: "gbdt",
+    },
+    batch: {
+      n,
+      ids,
+      x: filled(),
+      tx: filled(),
+      T: filled(),
+      monetary: filled(),
+      featureRow: new Int32Array(n).fill(-1),
+      storedRow: new Int32Array(n).fill(-1),
+      X: new Float32Array(0),
+      m: 0,
+      errors: ids.map((_, i) => errors[i] ?? null) as ScoredBatch["batch"]["errors"],
+    },
+    result: {
+      horizon: 52,
+      bgnbd: model(),
+      paretoNbd: model(),
+      gbdt: { ...model(), predictedSpend: filled() },
+      blend: null,
+      meanSpend: filled(),
+      timings: { btydMs: 0, gbdtMs: 0 },
+    },
+  };
+}
+
+async function parquetRows(file: string): Promise<Record<string, unknown>[]> {
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    const reader = await connection.runAndReadAll(
+      `select * from read_parquet('${file.replaceAll("'", "''")}')`,
+    );
+    return reader.getRowObjectsJS() as Record<string, unknown>[];
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+test("Parquet (typed columns through DuckDB) holds what the CSV holds, to the last bit", async () => {
+  const env = {
+    DATABASE_URL: db.options.databaseUrl as string,
+    ARTIFACT_STORE_URI: join(dir, "artifacts"),
+  };
+  const common = { model: "demo", horizon: "26w", discountRate: 0.1, env, print: () => {} };
+  const csvFile = join(dir, "same.csv");
+  const parquetFile = join(dir, "same.parquet");
+  await runScore({ ...common, out: csvFile, pageSize: 100 });
+  await runScore({ ...common, out: parquetFile, pageSize: 100 });
+  const csv = Papa.parse<Record<string, string>>(await readFile(csvFile, "utf8"), {
+    header: true,
+    skipEmptyLines: true,
+  }).data;
+  const parquet = await parquetRows(parquetFile);
+  expect(parquet.length).toBe(csv.length);
+  expect(csv.length).toBe(600 + HOSTILE.length);
+  const byId = new Map(parquet.map((r) => [r.customer_id as string, r]));
+  for (const row of csv) {
+    const p = byId.get(row.customer_id as string) as Record<string, unknown>;
+    for (const c of SCORE_COLUMNS) {
+      const text = row[c.name] as string;
+      const value = p[c.name];
+      if (text === "") expect(value).toBeNull();
+      else if (c.type === "double" || c.type === "integer") expect(value).toBe(Number(text));
+      else if (c.type === "date") expect((value as Date).toISOString().slice(0, 10)).toBe(text);
+      else expect(value).toBe(text);
+    }
+  }
+  // Non-finite figures become NULL (as the CSV's empty fields); customers with an error are left out.
+  const odd = join(dir, "odd.parquet");
+  const sink = await parquetSink(odd);
+  await sink.write(scoredOf(["ok", "bad"], Number.POSITIVE_INFINITY, [null, "invalid summary"]));
+  await sink.write(scoredOf(["nan"], Number.NaN));
+  await sink.close();
+  const rows = await parquetRows(odd);
+  expect(rows.map((r) => [r.customer_id, r.bgnbd_clv, r.frequency, r.recommended])).toEqual([
+    ["ok", null, null, "gbdt"],
+    ["nan", null, null, "bgnbd"],
+  ]);
+  expect(rows[0]?.blend_clv).toBeNull();
+  // No customer at all: an empty file with the columns.
+  const empty = join(dir, "empty.parquet");
+  const none = await parquetSink(empty);
+  await none.close();
+  expect(await parquetRows(empty)).toEqual([]);
+});
+
 test("an aborted run leaves the previous table and file untouched", async () => {
   const url = db.options.databaseUrl as string;
   const first = await postgresSink(url, "kept_scores");
-  await first.write(line("c1", 1));
+  await first.writeText(line("c1", 1));
   await first.close();
   const second = await postgresSink(url, "kept_scores");
-  await second.write(line("c1", 2));
-  await second.write(line("c2", 2));
+  await second.writeText(line("c1", 2));
+  await second.writeText(line("c2", 2));
   await second.abort();
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
@@ -199,7 +309,7 @@ test("an aborted run leaves the previous table and file untouched", async () => 
   const file = join(dir, "kept.parquet");
   await writeFile(file, "previous");
   const sink = await parquetSink(file);
-  await sink.write(line("c1", 1));
+  await sink.write(scoredOf(["c1"], 1));
   await sink.abort();
   expect(await readFile(file, "utf8")).toBe("previous");
   expect((await stat(file)).size).toBe(8);
@@ -208,11 +318,11 @@ test("an aborted run leaves the previous table and file untouched", async () => 
 test("rows the server refuses fail the run with its error, not a hang, and change nothing", async () => {
   const url = db.options.databaseUrl as string;
   const first = await postgresSink(url, "refused_scores");
-  await first.write(line("c1", 1));
+  await first.writeText(line("c1", 1));
   await first.close();
   const second = await postgresSink(url, "refused_scores");
-  await second.write(line("c1", 2));
-  await second.write("demo,1,c2,1998-06-30,52w,52,week,0,bgnbd,1\n"); // too few fields
+  await second.writeText(line("c1", 2));
+  await second.writeText("demo,1,c2,1998-06-30,52w,52,week,0,bgnbd,1\n"); // too few fields
   await expect(second.close()).rejects.toThrow(/missing data for column/);
   await second.abort(); // what runScore does after a failed close: a no-op here
   const sql = postgres(url, { max: 1, onnotice: () => {} });
