@@ -55,7 +55,7 @@ function known(
   result: BatchForecast,
   kept: Int32Array | null,
 ): ColumnVector | null {
-  const rows = kept ?? Int32Array.from({ length: batch.n }, (_, i) => i);
+  const rows = () => kept ?? Int32Array.from({ length: batch.n }, (_, i) => i);
   const double = (values: Float64Array): ColumnVector => ({
     kind: "double",
     values: pick(values, batch.n, kept),
@@ -76,9 +76,16 @@ function known(
     case "discount_rate":
       return { kind: "constant", value: run.discountRate };
     case "customer_id":
-      return { kind: "text", values: Array.from(rows, (i) => batch.ids[i] as string) };
+      return {
+        kind: "text",
+        values: kept ? Array.from(kept, (i) => batch.ids[i] as string) : batch.ids,
+      };
     case "recommended":
-      return { kind: "text", values: Array.from(rows, (i) => recommendedOf(run, result, i)) };
+      // Only a GBDT or blend recommendation can fall back to bgnbd row by row.
+      if (run.recommended !== "gbdt" && run.recommended !== "blend") {
+        return { kind: "constant", value: run.recommended };
+      }
+      return { kind: "text", values: Array.from(rows(), (i) => recommendedOf(run, result, i)) };
     case "frequency":
       return double(batch.x);
     case "recency":
@@ -91,8 +98,12 @@ function known(
   const m = MODEL_COLUMN.exec(name);
   if (!m) return null;
   const cols = (MODEL_COLUMNS[m[1] as string] as (r: BatchForecast) => ModelColumns | null)(result);
-  if (cols === null)
-    return { kind: "double", values: new Float64Array(rows.length).fill(Number.NaN) };
+  if (cols === null) {
+    return {
+      kind: "double",
+      values: new Float64Array(kept ? kept.length : batch.n).fill(Number.NaN),
+    };
+  }
   return double(cols[MODEL_FIELDS[m[2] as string] as keyof ModelColumns]);
 }
 

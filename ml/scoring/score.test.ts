@@ -283,6 +283,16 @@ test("Parquet (typed columns through DuckDB) holds what the CSV holds, to the la
     ["nan", null, null, "bgnbd"],
   ]);
   expect(rows[0]?.blend_clv).toBeNull();
+  // A BTYD recommendation is one value for the run.
+  const btyd = join(dir, "btyd.parquet");
+  const constant = await parquetSink(btyd);
+  const scored = scoredOf(["a", "b"], 2);
+  await constant.write({ ...scored, run: { ...scored.run, recommended: "pareto_nbd" } });
+  await constant.close();
+  expect((await parquetRows(btyd)).map((r) => [r.customer_id, r.recommended, r.gbdt_clv])).toEqual([
+    ["a", "pareto_nbd", 2],
+    ["b", "pareto_nbd", 2],
+  ]);
   // No customer at all: an empty file with the columns.
   const empty = join(dir, "empty.parquet");
   const none = await parquetSink(empty);
