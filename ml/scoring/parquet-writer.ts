@@ -1,7 +1,8 @@
 // Score rows to a Parquet file through DuckDB without text in between: each batch's typed columns
 // (score-vectors.ts) are copied into DuckDB data chunks and appended to an in-memory table (spilled
 // to a temporary directory past a memory limit), which one COPY ... TO writes as zstd Parquet at
-// the end, with the run-wide values as constants and non-finite numbers as NULL.
+// the end, with the run-wide values as constants and non-finite numbers as NULL. Row order is not
+// kept (as with the binary COPY that reads the customers): rows are keyed by customer_id.
 
 import { DOUBLE, DuckDBDataChunk, DuckDBInstance, VARCHAR } from "@duckdb/node-api";
 import duckdb from "@duckdb/node-bindings";
@@ -36,6 +37,8 @@ export async function parquetWriter(
   const instance = await DuckDBInstance.create(":memory:", {
     temp_directory: tempDir,
     memory_limit: memoryLimit,
+    // Rows carry their keys: letting DuckDB write row groups in any order saves ~25% of the COPY.
+    preserve_insertion_order: "false",
   });
   const connection = await instance.connect();
   let layout: ColumnVector["kind"][] | null = null;
