@@ -36,7 +36,11 @@ const arg = (name: string) => {
 
 /** Child mode: one `ml score` run; prints {rows, seconds, peakMiB} as JSON. */
 async function child(): Promise<void> {
-  const { runScore, parseShard } = await import("../ml/scoring/run-score.ts");
+  // --code DIR: score with another checkout's ml score (a baseline), measured by this child.
+  const code = arg("--code");
+  const { runScore, parseShard } = (await import(
+    code ? join(code, "ml", "scoring", "run-score.ts") : "../ml/scoring/run-score.ts"
+  )) as typeof import("../ml/scoring/run-score.ts");
   const shard = arg("--shard");
   const started = performance.now();
   const cpu = process.cpuUsage();
@@ -78,11 +82,12 @@ function runChild(
   codeRoot = root,
 ): Promise<ChildResult> {
   return new Promise((done, fail) => {
+    const code = codeRoot === root ? [] : ["--code", codeRoot];
     const proc = spawn(
       process.execPath,
-      [join(codeRoot, "bench", "score.ts"), "--child", ...extra],
+      [join(root, "bench", "score.ts"), "--child", ...code, ...extra],
       {
-        cwd: codeRoot,
+        cwd: root,
         env: { ...process.env, ...env },
         stdio: ["ignore", "pipe", "inherit"],
       },
