@@ -263,8 +263,14 @@ export function buildCli(): Command {
 
   program.addCommand(campaignCommand());
 
-  program
-    .command("score")
+  const score = program.command("score");
+  addLogInputOptions(score); // --data takes train's input options (its --table doubles as --to's)
+  const tableOption = score.options.find((option) => option.long === "--table");
+  if (tableOption) {
+    tableOption.description =
+      "with --to: the table to upsert into (created if absent); else with --data postgres://…: the table to read";
+  }
+  score
     .description(
       "forecast every customer of a registered version (or of a log) to CSV, Parquet or PostgreSQL",
     )
@@ -272,10 +278,14 @@ export function buildCli(): Command {
     .option("--version <n>", "model version (default: the production version)", positiveInteger)
     .option("--out <file>", "FILE.csv or FILE.parquet")
     .option("--to <url>", "postgres://… database to upsert into (with --table)")
-    .option("--table <name>", "table for --to, created if absent; upserted by model, version, id")
-    .option("--data <file>", "score this transaction log instead of the stored customers")
+    .option(
+      "--data <file|url>",
+      "score this transaction log (CSV/TSV, .gz, .parquet, .json, postgres://…; cdnow) instead of the stored customers",
+    )
     .addOption(
-      new Option("--format <format>", "format of --data").choices(["csv", "cdnow"]).default("csv"),
+      new Option("--format <format>", "format of --data (postgres:// and .parquet are recognised)")
+        .choices(["csv", "parquet", "json", "postgres", "cdnow"])
+        .default("csv"),
     )
     .option("--as-of <date>", "with --data: summarise at this date (default: last date)", isoDate)
     .option("--horizon <h>", "forecast horizon, e.g. 52w or 365d", "52w")

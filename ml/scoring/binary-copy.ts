@@ -28,78 +28,116 @@ export class BinaryCopyParser {
     this.offset = 0;
   }
 
-  /** The next complete row's fields, or null when more bytes are needed (or at the end). */
-  next(fields: BinaryField[]): BinaryField[] | null {
+  /** Field starts (byte offsets into `buffer`) and lengths (-1: NULL) of the row nextRow() found. */
+  readonly starts = new Int32Array(64);
+  readonly lengths = new Int32Array(64);
+  /** Field count of that row. */
+  fieldCount = 0;
+
+  /** The parsed bytes; nextRow()'s offsets point into it. */
+  get bytes(): Uint8Array {
+    return this.buffer;
+  }
+
+  /**
+   * Finds the next complete row without allocating: its fields are `starts`/`lengths`, read with
+   * float8At / float8ArrayAt / textAt. False when more bytes are needed (or at the end).
+   */
+  nextRow(): boolean {
     const { buffer, view } = this;
-    if (this.done) return null;
+    if (this.done) return false;
     if (!this.headerDone) {
-      if (buffer.length < 19) return null;
+      if (buffer.length < 19) return false;
       if (!SIGNATURE.every((b, i) => buffer[i] === b))
         throw new Error("COPY binary: bad signature");
       const extension = view.getInt32(15);
-      if (buffer.length < 19 + extension) return null;
+      if (buffer.length < 19 + extension) return false;
       this.offset = 19 + extension;
       this.headerDone = true;
     }
     let p = this.offset;
-    if (p + 2 > buffer.length) return null;
+    if (p + 2 > buffer.length) return false;
     const count = view.getInt16(p);
     if (count === -1) {
       this.done = true;
-      return null;
+      return false;
     }
+    if (count > this.starts.length) throw new Error(`COPY binary: ${count} fields in a row`);
     p += 2;
-    fields.length = count;
     for (let f = 0; f < count; f++) {
-      if (p + 4 > buffer.length) return null;
+      if (p + 4 > buffer.length) return false;
       const length = view.getInt32(p);
       p += 4;
-      if (length === -1) {
-        fields[f] = null;
-        continue;
-      }
-      if (p + length > buffer.length) return null;
-      fields[f] = buffer.subarray(p, p + length);
+      this.starts[f] = p;
+      this.lengths[f] = length;
+      if (length === -1) continue;
+      if (p + length > buffer.length) return false;
       p += length;
     }
+    this.fieldCount = count;
     this.offset = p;
+    return true;
+  }
+
+  /** Field f of the current row as a float8 (NaN when NULL). */
+  float8At(f: number): number {
+    return (this.lengths[f] as number) === 8
+      ? this.view.getFloat64(this.starts[f] as number)
+      : Number.NaN;
+  }
+
+  /** Field f of the current row (a 1-d float8[]) into out[at ..]; its element count (NULL elements become NaN). */
+  float8ArrayAt(f: number, out: Float32Array, at: number, max: number): number {
+    if ((this.lengths[f] as number) < 0) return 0;
+    const { view } = this;
+    const start = this.starts[f] as number;
+    const ndim = view.getInt32(start);
+    if (ndim === 0) return 0;
+    if (ndim !== 1) throw new Error(`COPY binary: expected a 1-dimensional array, got ${ndim}`);
+    const n = view.getInt32(start + 12);
+    if (n > max) return n;
+    let p = start + 20;
+    for (let i = 0; i < n; i++) {
+      const length = view.getInt32(p);
+      p += 4;
+      out[at + i] = length === -1 ? Number.NaN : view.getFloat64(p);
+      if (length > 0) p += length;
+    }
+    return n;
+  }
+
+  /** Field f of the current row as UTF-8 text (ASCII without a decoder call). */
+  textAt(f: number, decoder: TextDecoder): string {
+    const start = this.starts[f] as number;
+    const length = this.lengths[f] as number;
+    if (length <= 0) return "";
+    const { buffer } = this;
+    if (length <= 32) {
+      let ascii = true;
+      for (let i = start; i < start + length; i++) {
+        if ((buffer[i] as number) >= 0x80) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii)
+        return String.fromCharCode.apply(
+          null,
+          buffer.subarray(start, start + length) as unknown as number[],
+        );
+    }
+    return decoder.decode(buffer.subarray(start, start + length));
+  }
+
+  /** The next complete row's fields, or null when more bytes are needed (or at the end). */
+  next(fields: BinaryField[]): BinaryField[] | null {
+    if (!this.nextRow()) return null;
+    fields.length = this.fieldCount;
+    for (let f = 0; f < this.fieldCount; f++) {
+      const length = this.lengths[f] as number;
+      const start = this.starts[f] as number;
+      fields[f] = length === -1 ? null : this.buffer.subarray(start, start + length);
+    }
     return fields;
   }
-}
-
-/** A float8 field. */
-export function float8Of(field: BinaryField): number {
-  if (field === null) return Number.NaN;
-  return new DataView(field.buffer, field.byteOffset, 8).getFloat64(0);
-}
-
-/**
- * Writes a one-dimensional float8[] field into out[at ..]; returns its element count (NULL
- * elements become NaN).
- */
-export function float8ArrayInto(
-  field: BinaryField,
-  out: Float32Array,
-  at: number,
-  max: number,
-): number {
-  if (field === null) return 0;
-  const view = new DataView(field.buffer, field.byteOffset, field.byteLength);
-  const ndim = view.getInt32(0);
-  if (ndim === 0) return 0;
-  if (ndim !== 1) throw new Error(`COPY binary: expected a 1-dimensional array, got ${ndim}`);
-  const n = view.getInt32(12);
-  if (n > max) return n;
-  let p = 20;
-  for (let i = 0; i < n; i++) {
-    const length = view.getInt32(p);
-    p += 4;
-    if (length === -1) {
-      out[at + i] = Number.NaN;
-      continue;
-    }
-    out[at + i] = view.getFloat64(p);
-    p += length;
-  }
-  return n;
 }

@@ -11,7 +11,7 @@ import { isoDateToDay, type TransactionLog } from "../data/transaction-log.ts";
 import { buildFeatureMatrix, FEATURE_COUNT } from "../features/feature-vector.ts";
 import { summarize } from "../features/summaries.ts";
 import type { ForecastBatchInput } from "../forecasting/forecast-inputs.ts";
-import { BinaryCopyParser, type BinaryField, float8ArrayInto, float8Of } from "./binary-copy.ts";
+import { BinaryCopyParser } from "./binary-copy.ts";
 import type { ScoringModel } from "./scoring-model.ts";
 
 export interface CustomerPage {
@@ -162,30 +162,28 @@ export async function* copyPages(
       .readable();
     const parser = new BinaryCopyParser();
     const decoder = new TextDecoder();
-    const fields: BinaryField[] = [];
     let page = emptyPage(pageSize, true);
     let withFeatures = true;
     for await (const chunk of stream as AsyncIterable<Uint8Array>) {
       parser.feed(chunk);
-      while (parser.next(fields)) {
+      while (parser.nextRow()) {
         const i = page.ids.length;
-        const id = decoder.decode(fields[0] as Uint8Array);
+        const id = parser.textAt(0, decoder);
         page.ids.push(id);
-        page.x[i] = float8Of(fields[1] ?? null);
-        page.tx[i] = float8Of(fields[2] ?? null);
-        page.T[i] = float8Of(fields[3] ?? null);
-        page.monetary[i] = float8Of(fields[4] ?? null);
-        if (
-          !(Number.isFinite(page.x[i]) && Number.isFinite(page.tx[i]) && Number.isFinite(page.T[i]))
-        ) {
+        const x = parser.float8At(1);
+        const tx = parser.float8At(2);
+        const T = parser.float8At(3);
+        page.x[i] = x;
+        page.tx[i] = tx;
+        page.T[i] = T;
+        page.monetary[i] = parser.float8At(4);
+        if (!(Number.isFinite(x) && Number.isFinite(tx) && Number.isFinite(T))) {
           throw new RangeError(
             `customer ${JSON.stringify(id)}: stored summary lacks numeric x/t_x/T`,
           );
         }
         const X = page.X as Float32Array;
-        if (
-          float8ArrayInto(fields[5] ?? null, X, i * FEATURE_COUNT, FEATURE_COUNT) !== FEATURE_COUNT
-        ) {
+        if (parser.float8ArrayAt(5, X, i * FEATURE_COUNT, FEATURE_COUNT) !== FEATURE_COUNT) {
           withFeatures = false;
         }
         if (page.ids.length === pageSize) {

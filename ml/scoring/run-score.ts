@@ -4,14 +4,14 @@
 
 import cliProgress from "cli-progress";
 import type { BadRowPolicy } from "../data/bad-rows.ts";
-import { readCdnowLog } from "../data/cdnow-reader.ts";
-import { type CsvColumns, readCsvLog } from "../data/csv-reader.ts";
+import type { CsvColumns } from "../data/csv-reader.ts";
 import { forecastBatch } from "../forecasting/forecast-batch.ts";
 import { type Horizon, horizonInModelUnits } from "../forecasting/horizon.ts";
 import { intervalParamsFromManifest } from "../forecasting/interval-params.ts";
 import { BUNDLE_FILES } from "../pipelines/model-bundle.ts";
 import { openRegistryFromEnv } from "../pipelines/open-registry.ts";
 import { lastDateOf } from "../pipelines/production-step.ts";
+import { type LogReadOptions, readLog } from "../pipelines/read-log.ts";
 import {
   batchOfPage,
   type CustomerPage,
@@ -20,7 +20,7 @@ import {
   registryPages,
   type Shard,
 } from "./customer-pages.ts";
-import { csvRows, type ScoreRunFields, scoreColumns } from "./score-columns.ts";
+import { type ScoreRunFields, scoreColumns } from "./score-columns.ts";
 import { csvSink, parquetSink, postgresSink, type ScoreSink } from "./score-sinks.ts";
 import { type ScoringModel, scoringModel } from "./scoring-model.ts";
 
@@ -35,7 +35,10 @@ export interface ScoreOptions {
   table?: string;
   /** Score this log at `asOf` instead of the version's stored customers. */
   data?: string;
-  format?: "csv" | "cdnow";
+  /** As `ml train` reads it: csv (TSV, gzip), parquet, json, postgres (through DuckDB) or cdnow. */
+  format?: "csv" | "parquet" | "json" | "postgres" | "cdnow";
+  /** The DuckDB input layer's options (source, price/order columns, date format, returns…). */
+  log?: LogReadOptions;
   columns?: Partial<CsvColumns>;
   onBadRow?: BadRowPolicy;
   asOf?: string;
@@ -172,7 +175,7 @@ export async function runScore(options: ScoreOptions): Promise<ScoreResult> {
         files.set(name, await registry.loadArtifact(version, name));
     }
     model = await scoringModel(files);
-    const source = await pagesOf(options, model, opened.db, version.id, pageSize);
+    const source = await pagesOf(options, model, opened.db, version.id, pageSize, print);
     sink = await openSink(options);
     const run: ScoreRunFields = {
       model: options.model,
@@ -193,14 +196,19 @@ export async function runScore(options: ScoreOptions): Promise<ScoreResult> {
         : {}),
     };
     const counted = await scorePages(model, source, run, sink, options, print);
+    const closing = performance.now();
     await sink.close();
     sink = null;
+    const publishing = (performance.now() - closing) / 1000;
+    const seconds = counted.seconds + publishing;
     print(
       `scored ${counted.rows.toLocaleString("en-US")} customers of ${options.model} v${version.version} as of ${source.asOf} ` +
-        `in ${counted.seconds.toFixed(1)} s (${Math.round(counted.rows / Math.max(counted.seconds, 1e-9)).toLocaleString("en-US")}/s)`,
+        `in ${seconds.toFixed(1)} s (${Math.round(counted.rows / Math.max(seconds, 1e-9)).toLocaleString("en-US")}/s; ` +
+        `of which ${publishing.toFixed(1)} s finishing the ${options.to ? "table" : "file"})`,
     );
     return {
       ...counted,
+      seconds,
       version: version.version,
       asOf: source.asOf,
       destination: options.to ? `${options.table}` : (options.out as string),
@@ -224,18 +232,25 @@ async function pagesOf(
   db: Parameters<typeof registryPages>[0],
   versionId: number,
   pageSize: number,
+  print: (line: string) => void,
 ): Promise<PageSource> {
   const shard = options.shard ?? null;
   const databaseUrl = (options.env ?? process.env).DATABASE_URL?.trim() || null;
   if (options.data) {
-    const onBadRow = options.onBadRow ?? "skip";
-    const { log } =
-      options.format === "cdnow"
-        ? await readCdnowLog(options.data, { onBadRow })
-        : await readCsvLog(options.data, {
-            onBadRow,
-            ...(options.columns ? { columns: options.columns } : {}),
-          });
+    const { log, quality } = await readLog({
+      path: options.data,
+      format: options.format ?? "csv",
+      onBadRow: options.onBadRow ?? "skip",
+      ...(options.columns ? { columns: options.columns } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    });
+    const skipped = Object.values(quality.skipped).reduce((a, b) => a + b, 0);
+    if (skipped > 0) {
+      const reasons = Object.entries(quality.skipped)
+        .map(([reason, count]) => `${count} ${reason}`)
+        .join(", ");
+      print(`read ${quality.rows_read.toLocaleString("en-US")} rows; skipped ${reasons}`);
+    }
     const asOf = options.asOf ?? lastDateOf(log);
     const pages = [...logPages(log, model, asOf, pageSize, shard)];
     return { asOf, total: pages.reduce((s, p) => s + p.ids.length, 0), pages };
@@ -270,7 +285,7 @@ async function scorePages(
   let rows = 0;
   let errors = 0;
   let pending: Promise<void> = Promise.resolve();
-  const ms = { read: 0, btyd: 0, gbdt: 0, encode: 0, write: 0 };
+  const ms = { read: 0, btyd: 0, gbdt: 0, write: 0, wait: 0 };
   let t0 = performance.now();
   try {
     for await (const page of source.pages) {
@@ -281,28 +296,30 @@ async function scorePages(
       ms.btyd += result.timings.btydMs;
       ms.gbdt += result.timings.gbdtMs;
       for (let i = 0; i < batch.n; i++) if (batch.errors[i]) errors++;
-      const t2 = performance.now();
-      const text = csvRows(run, batch, result);
-      const t3 = performance.now();
-      ms.encode += t3 - t2;
       // The sink writes while the next page is read and scored.
+      const t2 = performance.now();
       await pending;
+      const t3 = performance.now();
+      ms.wait += t3 - t2;
+      pending = sink.write({ run, batch, result });
+      pending.catch(() => {}); // awaited on the next page; this only marks it handled
       t0 = performance.now();
       ms.write += t0 - t3;
-      pending = sink.write(text);
-      pending.catch(() => {}); // awaited on the next page; this only marks it handled
       rows += batch.n;
       const seconds = (performance.now() - started) / 1000;
       bar.update(rows, Math.round(rows / Math.max(seconds, 1e-9)));
     }
+    const t4 = performance.now();
     await pending;
+    ms.wait += performance.now() - t4;
   } finally {
     bar.stop();
   }
   if (errors > 0) print(`${errors} customers could not be scored (invalid summaries): left out`);
+  const sec = (v: number) => (v / 1000).toFixed(2);
   print(
-    `time (s): waiting for customers ${(ms.read / 1000).toFixed(2)}, BTYD ${(ms.btyd / 1000).toFixed(2)}, ` +
-      `GBDT ${(ms.gbdt / 1000).toFixed(2)}, encoding ${(ms.encode / 1000).toFixed(2)}, waiting for the writer ${(ms.write / 1000).toFixed(2)}`,
+    `time (s): waiting for customers ${sec(ms.read)}, BTYD ${sec(ms.btyd)}, GBDT ${sec(ms.gbdt)}, ` +
+      `encoding and handing to ${sink.description.endsWith(".parquet") ? "DuckDB" : "the writer"} ${sec(ms.write)}, waiting for the writer ${sec(ms.wait)}`,
   );
   return { rows: rows - errors, errors, seconds: (performance.now() - started) / 1000 };
 }

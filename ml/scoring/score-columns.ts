@@ -159,6 +159,19 @@ function intervalFields(
   });
 }
 
+/** The model served to customer i: the recommended one, or bgnbd where it has no value (as /forecast). */
+export function recommendedOf(
+  run: ScoreRunFields,
+  result: BatchForecast,
+  i: number,
+): ScoreRunFields["recommended"] {
+  const served = run.recommended === "gbdt" ? result.gbdt : result.blend;
+  const missing =
+    (run.recommended === "gbdt" || run.recommended === "blend") &&
+    (served === null || Number.isNaN(served.expectedPurchases[i] as number));
+  return missing ? "bgnbd" : run.recommended;
+}
+
 /** CSV lines (each ending in \n) of a scored batch; customers with an item error are skipped. */
 export function csvRows(
   run: ScoreRunFields,
@@ -177,11 +190,7 @@ export function csvRows(
   const intervals = intervalFields(run, batch, result);
   for (let i = 0; i < batch.n; i++) {
     if (batch.errors[i]) continue;
-    const served = run.recommended === "gbdt" ? result.gbdt : result.blend;
-    const missing =
-      (run.recommended === "gbdt" || run.recommended === "blend") &&
-      (served === null || Number.isNaN(served.expectedPurchases[i] as number));
-    const recommended = missing ? "bgnbd" : run.recommended;
+    const recommended = recommendedOf(run, result, i);
     let line = `${prefix}${csvField(batch.ids[i] as string)}${middle}${recommended},${num(batch.x[i] as number)},${num(batch.tx[i] as number)},${num(batch.T[i] as number)},${num(batch.monetary[i] as number)}`;
     for (const cols of models) {
       if (cols === null) {

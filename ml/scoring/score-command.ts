@@ -1,6 +1,9 @@
 // `ml score` options (as commander parsed them) → runScore; bad values fail with RangeErrors that
-// name the option (the CLI prints them and exits with code 2).
+// name the option (the CLI prints them and exits with code 2). `--data` takes `ml train`'s input
+// options (log-cli-options.ts); `--table` names --to's table, or with --data postgres://… alone the
+// table to read.
 
+import { logInputFromCli } from "../pipelines/log-cli-options.ts";
 import { parseShard, runScore, type ScoreResult } from "./run-score.ts";
 
 export interface ScoreCommandOptions {
@@ -10,7 +13,7 @@ export interface ScoreCommandOptions {
   to?: string;
   table?: string;
   data?: string;
-  format: "csv" | "cdnow";
+  format: "csv" | "parquet" | "json" | "postgres" | "cdnow";
   asOf?: string;
   horizon: string;
   discountRate: number;
@@ -22,6 +25,7 @@ export interface ScoreCommandOptions {
   onBadRow: "skip" | "fail";
   /** e.g. "0.8,0.95". */
   intervals?: string;
+  [option: string]: unknown;
 }
 
 /** `0.8,0.95` → interval levels; throws a RangeError naming --intervals. */
@@ -40,9 +44,36 @@ export function parseIntervalLevels(text: string): number[] {
   return levels;
 }
 
+/** --data and its input options as runScore's log options (none without --data). */
+function logOptions(o: ScoreCommandOptions) {
+  if (!o.data) return {};
+  const postgresData = /^postgres(ql)?:\/\//.test(o.data);
+  if (postgresData && o.to && !o.query) {
+    throw new RangeError(
+      "--table: with --to it names the table written; read --data postgres://… with --query 'select … from T'",
+    );
+  }
+  // With --to, --table is the destination's: the log reader never sees it.
+  const input = logInputFromCli({ ...o, ...(o.to ? { table: undefined } : {}) });
+  return {
+    data: o.data,
+    format: input.format as Exclude<typeof input.format, "summary">,
+    log: input.log,
+    columns: {
+      customerId: o.customerCol,
+      date: o.dateCol,
+      amount: o.amountCol,
+      ...(o.quantityCol ? { quantity: o.quantityCol } : {}),
+    },
+    onBadRow: o.onBadRow,
+  };
+}
+
 export async function runScoreCommand(o: ScoreCommandOptions): Promise<ScoreResult> {
   if (o.out && o.to) throw new RangeError("--out and --to: give one destination");
-  if (o.table && !o.to) throw new RangeError("--table: needs --to postgres://…");
+  if (o.table && !o.to && !(o.data && /^postgres(ql)?:\/\//.test(o.data))) {
+    throw new RangeError("--table: needs --to postgres://… (or --data postgres://… to read)");
+  }
   if (!Number.isFinite(o.discountRate)) {
     throw new RangeError(`--discount-rate: expected a number, got ${String(o.discountRate)}`);
   }
@@ -53,20 +84,8 @@ export async function runScoreCommand(o: ScoreCommandOptions): Promise<ScoreResu
     ...(o.version ? { version: o.version } : {}),
     ...(o.out ? { out: o.out } : {}),
     ...(o.to ? { to: o.to } : {}),
-    ...(o.table ? { table: o.table } : {}),
-    ...(o.data
-      ? {
-          data: o.data,
-          format: o.format,
-          columns: {
-            customerId: o.customerCol,
-            date: o.dateCol,
-            amount: o.amountCol,
-            ...(o.quantityCol ? { quantity: o.quantityCol } : {}),
-          },
-          onBadRow: o.onBadRow,
-        }
-      : {}),
+    ...(o.to && o.table ? { table: o.table } : {}),
+    ...logOptions(o),
     ...(o.asOf ? { asOf: o.asOf } : {}),
     horizon: o.horizon,
     discountRate: o.discountRate,

@@ -1,6 +1,6 @@
 // Where `ml score` writes: a CSV file, a Parquet file (through DuckDB) or a PostgreSQL table
-// upserted by (model, version, customer_id). Each takes the CSV text of score-columns.ts batch by
-// batch, and publishes only when complete: files are renamed into place at the end, and the table
+// upserted by (model, version, customer_id). Each takes scored batches (CSV text of
+// score-columns.ts for CSV and PostgreSQL, typed columns for Parquet), and publishes only when complete: files are renamed into place at the end, and the table
 // rows are replaced in one transaction, so a run killed midway leaves the previous result intact.
 
 import { createWriteStream, type WriteStream } from "node:fs";
@@ -8,21 +8,40 @@ import { mkdtemp, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import postgres from "postgres";
-import { SCORE_COLUMNS } from "./score-columns.ts";
+import type { BatchForecast } from "../forecasting/forecast-batch.ts";
+import type { ForecastBatchInput } from "../forecasting/forecast-inputs.ts";
+import { parquetWriter } from "./parquet-writer.ts";
+import { csvRows, SCORE_COLUMNS, type ScoreRunFields } from "./score-columns.ts";
+import { scoreVectors } from "./score-vectors.ts";
 
-/** The columns a sink writes (default: SCORE_COLUMNS; `ml score --intervals` adds some). */
-type Columns = typeof SCORE_COLUMNS;
-const headerOf = (columns: Columns) => columns.map((c) => c.name).join(",");
+/** A scored batch: what every sink writes, each in its own encoding. */
+export interface ScoredBatch {
+  run: ScoreRunFields;
+  batch: ForecastBatchInput;
+  result: BatchForecast;
+}
 
 export interface ScoreSink {
   readonly description: string;
-  /** Appends CSV lines (each ending in \n). */
-  write(lines: string): Promise<void>;
+  /** Appends a scored batch (customers with an item error are left out). */
+  write(scored: ScoredBatch): Promise<void>;
   /** Publishes the result. */
   close(): Promise<void>;
   /** Drops what was written; the previous result stays. */
   abort(): Promise<void>;
 }
+
+/** A sink fed CSV text (score-columns.ts): the CSV file and the PostgreSQL COPY. */
+export interface CsvScoreSink extends ScoreSink {
+  /** Appends CSV lines (each ending in \n). */
+  writeText(lines: string): Promise<void>;
+}
+
+const csvOf = ({ run, batch, result }: ScoredBatch) => csvRows(run, batch, result);
+
+/** The columns a sink writes (default: SCORE_COLUMNS; `ml score --intervals` adds some). */
+type Columns = typeof SCORE_COLUMNS;
+const headerOf = (columns: Columns) => columns.map((c) => c.name).join(",");
 
 function fileWriter(path: string) {
   const stream: WriteStream = createWriteStream(path);
@@ -41,20 +60,22 @@ function fileWriter(path: string) {
 }
 
 /** CSV to `path`, written as `path.partial` and renamed at the end. */
-export function csvSink(path: string, columns: Columns = SCORE_COLUMNS): ScoreSink {
+export function csvSink(path: string, columns: Columns = SCORE_COLUMNS): CsvScoreSink {
   const target = resolve(path);
   const partial = `${target}.partial`;
   const file = fileWriter(partial);
   let started = false;
+  const writeText = async (lines: string) => {
+    if (!started) {
+      started = true;
+      await file.write(`${headerOf(columns)}\n`);
+    }
+    await file.write(lines);
+  };
   return {
     description: target,
-    async write(lines) {
-      if (!started) {
-        started = true;
-        await file.write(`${headerOf(columns)}\n`);
-      }
-      await file.write(lines);
-    },
+    writeText,
+    write: (scored) => writeText(csvOf(scored)),
     async close() {
       if (!started) await file.write(`${headerOf(columns)}\n`);
       await file.end();
@@ -67,20 +88,64 @@ export function csvSink(path: string, columns: Columns = SCORE_COLUMNS): ScoreSi
   };
 }
 
-const DUCKDB_TYPES = { text: "VARCHAR", integer: "INTEGER", date: "DATE", double: "DOUBLE" };
-
-/** Parquet to `path`: the CSV goes to a temporary file that DuckDB converts (COPY ... TO) at the end. */
+/**
+ * Parquet to `path`: typed columns appended to DuckDB (parquet-writer.ts), written beside the
+ * target at the end and renamed into place.
+ */
 export async function parquetSink(
   path: string,
   columns: Columns = SCORE_COLUMNS,
 ): Promise<ScoreSink> {
+  // The typed path knows the fixed columns; interval columns go through CSV staging instead.
+  if (columns.length !== SCORE_COLUMNS.length) return stagedParquetSink(path, columns);
+  const target = resolve(path);
+  const dir = await mkdtemp(join(tmpdir(), "pp-score-"));
+  let writer: Awaited<ReturnType<typeof parquetWriter>>;
+  try {
+    writer = await parquetWriter(dir);
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const cleanUp = async () => {
+    writer.close();
+    await rm(dir, { recursive: true, force: true });
+  };
+  let closed = false;
+  return {
+    description: target,
+    write: ({ run, batch, result }) => writer.append(scoreVectors(run, batch, result)),
+    async close() {
+      closed = true;
+      const partial = join(dirname(target), `.${Date.now()}.partial.parquet`);
+      try {
+        await writer.finish(partial);
+        await rename(partial, target);
+      } catch (error) {
+        await rm(partial, { force: true });
+        throw error;
+      } finally {
+        await cleanUp();
+      }
+    },
+    async abort() {
+      if (!closed) await cleanUp();
+      closed = true;
+    },
+  };
+}
+
+const DUCKDB_TYPES = { text: "VARCHAR", integer: "INTEGER", date: "DATE", double: "DOUBLE" };
+
+/** Parquet through a temporary CSV that DuckDB converts (COPY ... TO) at the end: any columns. */
+async function stagedParquetSink(path: string, columns: Columns): Promise<ScoreSink> {
   const target = resolve(path);
   const dir = await mkdtemp(join(tmpdir(), "pp-score-"));
   const staging = join(dir, "scores.csv");
   const csv = csvSink(staging, columns);
   return {
     description: target,
-    write: (lines) => csv.write(lines),
+    write: (scored) => csv.write(scored),
     async close() {
       try {
         await csv.close();
@@ -140,7 +205,7 @@ export async function postgresSink(
   url: string,
   tableName: string,
   columns: Columns = SCORE_COLUMNS,
-): Promise<ScoreSink> {
+): Promise<CsvScoreSink> {
   const table = quotedTableName(tableName);
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   const conn = await sql.reserve();
@@ -173,16 +238,36 @@ export async function postgresSink(
     await sql.end({ timeout: 5 });
     throw error;
   }
-  const copy = await conn
-    .unsafe(`copy pp_score_staging (${names}) from stdin with (format csv, header true)`)
-    .writable();
-  const failed = new Promise<never>((_, reject) => copy.once("error", reject));
+  const copyQuery = conn.unsafe(
+    `copy pp_score_staging (${names}) from stdin with (format csv, header true)`,
+  );
+  // postgres.js (3.4.9) hands a COPY the server refuses (e.g. a malformed row) only to the query's
+  // already settled promise and never calls the writable's end callback (porsager/postgres#1173):
+  // without this hook close() would wait forever. The hook sees the server's error and fails the run.
+  const refused = new Promise<never>((_, reject) => {
+    const query = copyQuery as unknown as { reject?: (error: unknown) => void };
+    const settle = query.reject;
+    if (typeof settle !== "function") return;
+    query.reject = (error: unknown) => {
+      reject(error);
+      settle(error);
+    };
+  });
+  refused.catch(() => {});
+  const copy = await copyQuery.writable();
+  const failed = Promise.race([
+    refused,
+    new Promise<never>((_, reject) => copy.once("error", reject)),
+  ]);
   failed.catch(() => {});
   let started = false;
   const send = async (text: string) => {
     if (!copy.write(text)) await Promise.race([new Promise((r) => copy.once("drain", r)), failed]);
   };
+  let finished = false;
   const finish = async (commit: boolean) => {
+    if (finished) return;
+    finished = true;
     try {
       if (commit) {
         const updates = columns
@@ -202,18 +287,25 @@ export async function postgresSink(
       await sql.end({ timeout: 5 });
     }
   };
+  const writeText = async (lines: string) => {
+    if (!started) {
+      started = true;
+      await send(`${headerOf(columns)}\n`);
+    }
+    await send(lines);
+  };
   return {
     description: `${new URL(url).host}/${tableName}`,
-    async write(lines) {
-      if (!started) {
-        started = true;
-        await send(`${headerOf(columns)}\n`);
-      }
-      await send(lines);
-    },
+    writeText,
+    write: (scored) => writeText(csvOf(scored)),
     async close() {
       if (!started) await send(`${headerOf(columns)}\n`);
-      await Promise.race([new Promise<void>((r) => copy.end(() => r())), failed]);
+      try {
+        await Promise.race([new Promise<void>((r) => copy.end(() => r())), failed]);
+      } catch (error) {
+        await finish(false);
+        throw error;
+      }
       await finish(true);
     },
     async abort() {

@@ -11,14 +11,15 @@ import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-database
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import Papa from "papaparse";
 import postgres from "postgres";
+import { runCli } from "../cli.ts";
 import { FEATURE_COUNT } from "../features/feature-vector.ts";
 import { ensureDemoModel } from "../pipelines/demo-model.ts";
 import { runSimulate } from "../pipelines/simulate.ts";
 import { BinaryCopyParser, type BinaryField } from "./binary-copy.ts";
 import { type CustomerPage, copyPages, registryPages, shardOf } from "./customer-pages.ts";
 import { parseHorizon, parseShard, runScore } from "./run-score.ts";
-import { csvField, csvHeader } from "./score-columns.ts";
-import { parquetSink, postgresSink, quotedTableName } from "./score-sinks.ts";
+import { csvField, csvHeader, SCORE_COLUMNS } from "./score-columns.ts";
+import { parquetSink, postgresSink, quotedTableName, type ScoredBatch } from "./score-sinks.ts";
 
 let db: TestDatabase;
 let dir: string;
@@ -175,14 +176,145 @@ test("ml score to CSV from a PostgreSQL registry round-trips hostile ids", async
   expect(parsed.data.every((r) => Number(r.gbdt_expected_purchases) >= 0)).toBe(true);
 });
 
+/** A CSV score line of customer `id` whose numbers after `recommended` are all `value`. */
+const line = (id: string, value: number) =>
+  `demo,1,${id},1998-06-30,52w,52,week,0,bgnbd${`,${value}`.repeat(SCORE_COLUMNS.length - 9)}\n`;
+
+/** A scored batch of `ids` whose every number is `value` (fake figures, real shapes). */
+function scoredOf(ids: string[], value: number, errors: (string | null)[] = []): ScoredBatch {
+  const n = ids.length;
+  const filled = () => new Float64Array(n).fill(value);
+  const model = () => ({
+    expectedPurchases: filled(),
+    pAlive: filled(),
+    pPurchase: filled(),
+    expectedSpend: filled(),
+    clv: filled(),
+  });
+  return {
+    run: {
+      model: "demo",
+      version: 1,
+      asOf: "1998-06-30",
+      horizon: "52w",
+      horizonModelUnits: 52,
+      timeUnit: "week",
+      discountRate: 0,
+      recommended: "gbdt",
+    },
+    batch: {
+      n,
+      ids,
+      x: filled(),
+      tx: filled(),
+      T: filled(),
+      monetary: filled(),
+      featureRow: new Int32Array(n).fill(-1),
+      storedRow: new Int32Array(n).fill(-1),
+      X: new Float32Array(0),
+      m: 0,
+      errors: ids.map((_, i) => errors[i] ?? null) as ScoredBatch["batch"]["errors"],
+    },
+    result: {
+      horizon: 52,
+      bgnbd: model(),
+      paretoNbd: model(),
+      gbdt: { ...model(), predictedSpend: filled() },
+      blend: null,
+      meanSpend: filled(),
+      timings: { btydMs: 0, gbdtMs: 0 },
+    },
+  };
+}
+
+async function parquetRows(file: string): Promise<Record<string, unknown>[]> {
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    const reader = await connection.runAndReadAll(
+      `select * from read_parquet('${file.replaceAll("'", "''")}')`,
+    );
+    return reader.getRowObjectsJS() as Record<string, unknown>[];
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+test("Parquet (typed columns through DuckDB) holds what the CSV holds, to the last bit", async () => {
+  const env = {
+    DATABASE_URL: db.options.databaseUrl as string,
+    ARTIFACT_STORE_URI: join(dir, "artifacts"),
+  };
+  const common = { model: "demo", horizon: "26w", discountRate: 0.1, env, print: () => {} };
+  const csvFile = join(dir, "same.csv");
+  const parquetFile = join(dir, "same.parquet");
+  await runScore({ ...common, out: csvFile, pageSize: 100 });
+  await runScore({ ...common, out: parquetFile, pageSize: 100 });
+  const csv = Papa.parse<Record<string, string>>(await readFile(csvFile, "utf8"), {
+    header: true,
+    skipEmptyLines: true,
+  }).data;
+  const parquet = await parquetRows(parquetFile);
+  expect(parquet.length).toBe(csv.length);
+  expect(csv.length).toBe(600 + HOSTILE.length);
+  const byId = new Map(parquet.map((r) => [r.customer_id as string, r]));
+  for (const row of csv) {
+    const p = byId.get(row.customer_id as string) as Record<string, unknown>;
+    for (const c of SCORE_COLUMNS) {
+      const text = row[c.name] as string;
+      const value = p[c.name];
+      if (text === "") expect(value).toBeNull();
+      else if (c.type === "double" || c.type === "integer") expect(value).toBe(Number(text));
+      else if (c.type === "date") expect((value as Date).toISOString().slice(0, 10)).toBe(text);
+      else expect(value).toBe(text);
+    }
+  }
+  // Non-finite figures become NULL (as the CSV's empty fields); customers with an error are left out.
+  const odd = join(dir, "odd.parquet");
+  const sink = await parquetSink(odd);
+  await sink.write(scoredOf(["ok", "bad"], Number.POSITIVE_INFINITY, [null, "invalid summary"]));
+  await sink.write(scoredOf(["nan"], Number.NaN));
+  await sink.close();
+  const rows = (await parquetRows(odd)).sort((a, b) =>
+    String(a.customer_id).localeCompare(String(b.customer_id)),
+  );
+  expect(rows.map((r) => [r.customer_id, r.bgnbd_clv, r.frequency, r.recommended])).toEqual([
+    ["nan", null, null, "bgnbd"],
+    ["ok", null, null, "gbdt"],
+  ]);
+  expect(rows[1]?.blend_clv).toBeNull();
+  // A BTYD recommendation is one value for the run.
+  const btyd = join(dir, "btyd.parquet");
+  const constant = await parquetSink(btyd);
+  const scored = scoredOf(["a", "b"], 2);
+  await constant.write({ ...scored, run: { ...scored.run, recommended: "pareto_nbd" } });
+  await constant.close();
+  const constantRows = (await parquetRows(btyd)).map((r) => [
+    r.customer_id,
+    r.recommended,
+    r.gbdt_clv,
+  ]);
+  expect(constantRows.sort()).toEqual([
+    ["a", "pareto_nbd", 2],
+    ["b", "pareto_nbd", 2],
+  ]);
+  // No customer at all: an empty file with the columns.
+  const empty = join(dir, "empty.parquet");
+  const none = await parquetSink(empty);
+  await none.close();
+  expect(await parquetRows(empty)).toEqual([]);
+});
+
 test("an aborted run leaves the previous table and file untouched", async () => {
   const url = db.options.databaseUrl as string;
   const first = await postgresSink(url, "kept_scores");
-  await first.write(`demo,1,c1,1998-06-30,52w,52,week,0,bgnbd${",1".repeat(24)}\n`);
+  await first.writeText(line("c1", 1));
   await first.close();
   const second = await postgresSink(url, "kept_scores");
-  await second.write(`demo,1,c1,1998-06-30,52w,52,week,0,bgnbd${",2".repeat(24)}\n`);
-  await second.write(`demo,1,c2,1998-06-30,52w,52,week,0,bgnbd${",2".repeat(24)}\n`);
+  await second.writeText(line("c1", 2));
+  await second.writeText(line("c2", 2));
   await second.abort();
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
@@ -194,11 +326,33 @@ test("an aborted run leaves the previous table and file untouched", async () => 
   const file = join(dir, "kept.parquet");
   await writeFile(file, "previous");
   const sink = await parquetSink(file);
-  await sink.write(`demo,1,c1,1998-06-30,52w,52,week,0,bgnbd${",1".repeat(24)}\n`);
+  await sink.write(scoredOf(["c1"], 1));
   await sink.abort();
   expect(await readFile(file, "utf8")).toBe("previous");
   expect((await stat(file)).size).toBe(8);
 });
+
+test("rows the server refuses fail the run with its error, not a hang, and change nothing", async () => {
+  const url = db.options.databaseUrl as string;
+  const first = await postgresSink(url, "refused_scores");
+  await first.writeText(line("c1", 1));
+  await first.close();
+  const second = await postgresSink(url, "refused_scores");
+  await second.writeText(line("c1", 2));
+  await second.writeText("demo,1,c2,1998-06-30,52w,52,week,0,bgnbd,1\n"); // too few fields
+  await expect(second.close()).rejects.toThrow(/missing data for column/);
+  await second.abort(); // what runScore does after a failed close: a no-op here
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql`select customer_id, bgnbd_clv from refused_scores`;
+    expect(rows.map((r) => ({ ...r }))).toEqual([{ customer_id: "c1", bgnbd_clv: 1 }]);
+    const [open] = await sql`select count(*)::int as n from pg_stat_activity
+      where datname = current_database() and state like 'idle in transaction%'`;
+    expect(open?.n).toBe(0);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}, 30_000);
 
 test("bad options are refused with the option named", async () => {
   expect(parseHorizon("52w")).toEqual({ value: 52, unit: "week" });
@@ -274,3 +428,94 @@ test("kill -9 in the middle of a run leaves the previous table rows and file as 
   }
   expect(await readFile(out, "utf8")).toBe(previousFile);
 }, 180_000);
+
+/** Runs the `ml` CLI in this process against the test registry; its exit code and stderr. */
+async function cli(argv: string[]): Promise<{ code: number; stderr: string }> {
+  const saved = { ...process.env };
+  const write = process.stderr.write.bind(process.stderr);
+  let stderr = "";
+  process.env.DATABASE_URL = db.options.databaseUrl as string;
+  process.env.ARTIFACT_STORE_URI = join(dir, "artifacts");
+  const consoleError = console.error;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += chunk.toString();
+    return true;
+  }) as typeof process.stderr.write;
+  console.error = (...parts: unknown[]) => {
+    stderr += `${parts.join(" ")}\n`;
+  };
+  try {
+    return { code: await runCli(argv), stderr };
+  } finally {
+    process.stderr.write = write;
+    console.error = consoleError;
+    for (const key of ["DATABASE_URL", "ARTIFACT_STORE_URI"]) {
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+    }
+  }
+}
+
+test("ml score --data reads a log as train does: CSV, Parquet and US timestamps give the same rows", async () => {
+  const log = join(dir, "log.csv");
+  await runSimulate({ model: "bgnbd", customers: 400, seed: 11, out: log });
+  const parquet = join(dir, "log.parquet");
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  await connection.run(
+    `COPY (SELECT customer_id::VARCHAR AS customer_id, date::DATE AS date, amount::DOUBLE AS amount FROM read_csv('${log}', all_varchar = true)) TO '${parquet}' (FORMAT parquet)`,
+  );
+  connection.closeSync();
+  instance.closeSync();
+  // The same purchases as a US shop exports them: other names, month/day/year and a time of day.
+  const us = join(dir, "log-us.csv");
+  const lines = (await readFile(log, "utf8")).trim().split("\n").slice(1);
+  await writeFile(
+    us,
+    `Customer,Invoice Date,Total\n${lines
+      .map((l, i) => {
+        const [id, date, amount] = l.split(",") as [string, string, string];
+        const [y, m, d] = date.split("-");
+        return `${id},${m}/${d}/${y} ${String(8 + (i % 10)).padStart(2, "0")}:${String(i % 60).padStart(2, "0")},${amount}`;
+      })
+      .join("\n")}\n`,
+  );
+  const asOf = "1998-03-31";
+  const common = ["score", "--model", "demo", "--as-of", asOf, "--horizon", "26w"];
+  const outputs: string[] = [];
+  for (const [name, data, extra] of [
+    ["csv", log, []],
+    ["parquet", parquet, []],
+    [
+      "us",
+      us,
+      ["--customer-col", "Customer", "--date-col", "Invoice Date", "--amount-col", "Total"],
+    ],
+  ] as const) {
+    const out = join(dir, `from-${name}.csv`);
+    const run = await cli([...common, "--data", data, ...extra, "--out", out]);
+    expect(run.stderr).toContain(`as of ${asOf}`);
+    expect(run.code).toBe(0);
+    outputs.push(await readFile(out, "utf8"));
+  }
+  const rows = Papa.parse<Record<string, string>>(outputs[0] as string, {
+    header: true,
+    skipEmptyLines: true,
+  }).data;
+  const buyers = new Set(
+    lines.filter((l) => (l.split(",")[1] as string) <= asOf).map((l) => l.split(",")[0]),
+  );
+  expect(rows.length).toBe(buyers.size);
+  expect(rows.every((r) => r.as_of === asOf && Number(r.bgnbd_p_alive) > 0)).toBe(true);
+  expect(outputs[1]).toBe(outputs[0]);
+  expect(outputs[2]).toBe(outputs[0]);
+  // --table names --to's table; reading --data postgres://… beside --to needs --query.
+  const url = db.options.databaseUrl as string;
+  const clash = await cli([...common, "--data", url, "--to", url, "--table", "t"]);
+  expect(clash.code).toBe(2);
+  expect(clash.stderr).toContain("--query");
+  const lone = await cli([...common, "--data", log, "--table", "t", "--out", join(dir, "x.csv")]);
+  expect(lone.code).toBe(2);
+  expect(lone.stderr).toContain("--table");
+}, 120_000);

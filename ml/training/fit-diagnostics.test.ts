@@ -41,3 +41,11 @@ test("a model with warnings is never recommended while another is sound", () => 
   const logLik = { gbdt: Number.NEGATIVE_INFINITY, bgnbd: -10, pareto_nbd: -9 };
   expect(recommendUnflagged(logLik, true, diagnostics([], ["y"])).recommended).toBe("bgnbd");
 });
+
+test("the blend competes with the others (it carries no fit diagnostics of its own)", () => {
+  const deviance = { blend: 0.9, gbdt: 1.1, bgnbd: 1.0, pareto_nbd: 1.2 };
+  expect(recommendUnflagged(deviance, false, diagnostics([], [])).recommended).toBe("blend");
+  expect(recommendUnflagged(deviance, false, diagnostics(["x"], ["y"])).recommended).toBe("blend");
+  const noBlend = { ...deviance, blend: Number.POSITIVE_INFINITY };
+  expect(recommendUnflagged(noBlend, false, diagnostics(["x"], [])).recommended).toBe("gbdt");
+});
