@@ -21,7 +21,8 @@ export interface FitDiagnostics {
   zeroSpendRepeatBuyers: number;
 }
 
-type Recommendable = "gbdt" | "bgnbd" | "pareto_nbd";
+/** The blend and the GBDT have no fit diagnostics of their own. */
+type Recommendable = "gbdt" | "blend" | "bgnbd" | "pareto_nbd";
 
 export function diagnoseFits(
   summaries: CustomerSummaries,
@@ -60,12 +61,13 @@ export function diagnoseFits(
 
 /** The model to recommend: the best score among models without warnings (all flagged: the best). */
 export function recommendUnflagged(
-  scores: Record<Recommendable, number>,
+  scores: Partial<Record<Recommendable, number>>,
   higherIsBetter: boolean,
   diagnostics: FitDiagnostics,
 ): { recommended: Recommendable; note: string | null } {
   const entries = Object.entries(scores) as [Recommendable, number][];
-  const flagged = (m: Recommendable) => m !== "gbdt" && diagnostics[m].length > 0;
+  const flagged = (m: Recommendable) =>
+    (m === "bgnbd" || m === "pareto_nbd") && diagnostics[m].length > 0;
   const better = (a: [Recommendable, number], b: [Recommendable, number]) =>
     (higherIsBetter ? b[1] > a[1] : b[1] < a[1]) ? b : a;
   const clean = entries.filter(([m, v]) => !flagged(m) && !Number.isNaN(v));

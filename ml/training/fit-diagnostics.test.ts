@@ -41,3 +41,10 @@ test("a model with warnings is never recommended while another is sound", () => 
   const logLik = { gbdt: Number.NEGATIVE_INFINITY, bgnbd: -10, pareto_nbd: -9 };
   expect(recommendUnflagged(logLik, true, diagnostics([], ["y"])).recommended).toBe("bgnbd");
 });
+
+test("the blend (no fit diagnostics of its own) is scored like the GBDT", () => {
+  const deviance = { blend: 0.9, gbdt: 1.1, bgnbd: 1.0, pareto_nbd: 1.2 };
+  expect(recommendUnflagged(deviance, false, diagnostics([], [])).recommended).toBe("blend");
+  const flagged = recommendUnflagged(deviance, false, diagnostics(["x"], ["y"]));
+  expect(flagged).toEqual({ recommended: "blend", note: null });
+});
