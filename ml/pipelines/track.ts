@@ -7,7 +7,9 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Database } from "@pp/shared/db/database.ts";
 import type { ModelRegistry, ModelVersionInfo } from "@pp/shared/registry/model-registry.ts";
+import { loadStoredCustomers, saveTrackingResults } from "@pp/shared/registry/tracking-store.ts";
 import type { TopLevelSpec } from "vega-lite";
+import { BUNDLE_FILES } from "../bundle/model-bundle.ts";
 import type { BadRowPolicy } from "../data/bad-rows.ts";
 import { readCdnowLog } from "../data/cdnow-reader.ts";
 import { type CsvColumns, readCsvLog } from "../data/csv-reader.ts";
@@ -25,8 +27,6 @@ import { evaluateTreeEnsemble } from "../onnx/tree-ensemble-evaluator.ts";
 import { renderSvg } from "../report/render-svg.ts";
 import { type ForecastAccuracy, forecastAccuracy } from "../tracking/forecast-tracking.ts";
 import { lastTransactionDay, realizedPurchases } from "../tracking/realized-purchases.ts";
-import { loadStoredCustomers, saveTrackingResults } from "../tracking/tracking-store.ts";
-import { BUNDLE_FILES } from "./model-bundle.ts";
 
 export interface TrackPipelineOptions {
   registry: ModelRegistry;

@@ -2,8 +2,8 @@
 // read through `loadArtifact`, which checks its sha256, and the customers' stored summaries and
 // feature vectors are read in pages into the in-memory index.
 
+import { BUNDLE_FILES } from "@pp/ml/bundle/model-bundle.ts";
 import { FEATURE_COUNT } from "@pp/ml/features/feature-vector.ts";
-import { BUNDLE_FILES } from "@pp/ml/pipelines/model-bundle.ts";
 import type { Database } from "@pp/shared/db/database.ts";
 import { customerFeatures } from "@pp/shared/db/schema.ts";
 import type { ModelRegistry, ModelVersionInfo } from "@pp/shared/registry/model-registry.ts";

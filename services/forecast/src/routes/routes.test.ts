@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { BUNDLE_FILES } from "@pp/ml/pipelines/model-bundle.ts";
+import { BUNDLE_FILES } from "@pp/ml/bundle/model-bundle.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { parseExposition, sampleValue } from "@pp/shared/metrics/exposition-parser.ts";
 import type { Hono } from "hono";

@@ -1,17 +1,25 @@
-// Reads and writes `ml track` results in the metadata database (table forecast_tracking), and reads
+// The `forecast_tracking` table (its one owner). Reads and writes `ml track` results in the metadata database (table forecast_tracking), and reads
 // what a tracking run needs from the registry tables: a version's stored customer summaries.
 // Runtime-neutral (Drizzle on whichever driver the caller opened).
 
-import type { Database } from "@pp/shared/db/database.ts";
+import { and, desc, eq } from "drizzle-orm";
+import type { Database } from "../db/database.ts";
 import {
   customerFeatures,
   type ForecastTrackingRow,
   forecastTracking,
   models,
   modelVersions,
-} from "@pp/shared/db/schema.ts";
-import { and, desc, eq } from "drizzle-orm";
-import type { ForecastAccuracy } from "./forecast-tracking.ts";
+} from "../db/schema.ts";
+
+/** One forecaster's accuracy over a window, as `ml track` measures it (ml/tracking/forecast-tracking.ts). */
+export interface TrackedAccuracy {
+  forecaster: string;
+  customers: number;
+  metrics: Record<string, number>;
+  segments: readonly object[];
+  calibration: ReadonlyArray<{ upper: number }>;
+}
 
 export interface TrackingWindow {
   modelVersionId: number;
@@ -27,7 +35,7 @@ export interface TrackingWindow {
 export async function saveTrackingResults(
   db: Database,
   window: TrackingWindow,
-  results: readonly ForecastAccuracy[],
+  results: readonly TrackedAccuracy[],
   trackedAt: Date = new Date(),
 ): Promise<ForecastTrackingRow[]> {
   const saved: ForecastTrackingRow[] = [];
