@@ -19,9 +19,12 @@ export interface OperationSpec {
   bodyExample?: unknown;
   params?: z.ZodObject;
   query?: z.ZodObject;
+  /** The success answer's schema (a component named `responseName`). */
+  response?: z.ZodType;
+  responseName?: string;
   /** Status → description; JSON error statuses get the shared Error schema. */
   responses: Record<string, string>;
-  /** Content type of the success answers (default application/json). */
+  /** Content type of the success answers (none documented when neither this nor `response`). */
   produces?: string;
 }
 
@@ -103,15 +106,22 @@ function operationOf(op: OperationSpec, schemas: Record<string, unknown>) {
       },
     };
   }
+  let success: Record<string, { schema: unknown }> | undefined;
+  if (op.response) {
+    const name = op.responseName ?? schemaNameOf(op).replace(/Request$/, "Response");
+    schemas[name] = jsonSchemaOf(op.response, "output");
+    success = { "application/json": { schema: { $ref: `#/components/schemas/${name}` } } };
+  } else if (op.produces) {
+    const schema = op.produces === "application/json" ? { type: "object" } : { type: "string" };
+    success = { [op.produces]: { schema } };
+  }
   const responses = Object.fromEntries(
     Object.entries(op.responses).map(([status, description]) => {
       if (Number(status) >= 400) {
         const content = { "application/json": { schema: { $ref: "#/components/schemas/Error" } } };
         return [status, { description, content }];
       }
-      const type = op.produces ?? "application/json";
-      const schema = type === "application/json" ? { type: "object" } : { type: "string" };
-      return [status, { description, content: { [type]: { schema } } }];
+      return [status, success ? { description, content: success } : { description }];
     }),
   );
   return {
@@ -126,22 +136,28 @@ function operationOf(op: OperationSpec, schemas: Record<string, unknown>) {
 
 /** The OpenAPI 3.1 document of `operations`. */
 export function buildOpenApiDocument(info: DocumentInfo, operations: readonly OperationSpec[]) {
-  const schemas: Record<string, unknown> = { Error: errorSchema };
+  const schemas: Record<string, unknown> = {};
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
     const path = openApiPath(op.path);
     paths[path] ??= {};
     (paths[path] as Record<string, unknown>)[op.method] = operationOf(op, schemas);
   }
+  schemas.Error = errorSchema;
+  const keyed = operations.some((op) => op.scope);
   return {
     openapi: "3.1.0" as const,
     info,
     paths,
     components: {
       schemas,
-      securitySchemes: {
-        apiKey: { type: "http", scheme: "bearer", description: "An API key: Bearer pp_…" },
-      },
+      ...(keyed
+        ? {
+            securitySchemes: {
+              apiKey: { type: "http", scheme: "bearer", description: "An API key: Bearer <key>" },
+            },
+          }
+        : {}),
     },
   };
 }
