@@ -12,7 +12,7 @@ import { TrainingMetricsSchema } from "../bundle/training-metrics.ts";
 import { runCli } from "../cli.ts";
 import { predictGbdt } from "../gbdt/predict.ts";
 import { GBDT_ONNX_INPUT, GBDT_ONNX_PREDICTION } from "../onnx/export-tree-ensemble.ts";
-import { startFakeMlflowServer } from "../tracking/mlflow-fake-server.ts";
+import { startFakeMlflowServer } from "../testing/mlflow-fake-server.ts";
 import { ensureDemoModel } from "./demo-model.ts";
 import { openRegistryFromEnv } from "./open-registry.ts";
 import { runSimulate, simulatePopulation } from "./simulate.ts";

@@ -10,8 +10,8 @@ import { and, eq } from "drizzle-orm";
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
 import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";
-import { forecastContractStub } from "../forecast-client/forecast-contract-stub.ts";
 import { inProcessTransport } from "../forecast-client/forecast-transports.ts";
+import { forecastContractStub } from "../testing/forecast-contract-stub.ts";
 
 describe("ControlAssignment", () => {
   test("control share within ±1 point on 100k customers; same customer, same group", async () => {
