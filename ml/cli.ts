@@ -330,7 +330,8 @@ export function buildCli(): Command {
       // Publishing is the forecast service's deploy step: run as its own process, not imported
       // (ml sits upstream of the services).
       const { runForecastPublish } = await import("./pipelines/run-forecast-publish.ts");
-      process.exitCode = await runForecastPublish(name, version, o);
+      const code = await runForecastPublish(name, version, o);
+      if (code !== 0) throw new RangeError(`the forecast publish step failed (exit ${code})`);
     });
 
   program
