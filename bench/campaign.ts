@@ -4,6 +4,7 @@
 //
 //   bun run bench:campaign [--customers N] [--campaigns K]
 
+import { ControlAssignment } from "@pp/shared/policy/control-assignment.ts";
 import { type CampaignDecision, joinPurchases } from "../ml/campaigns/campaign-log-join.ts";
 import {
   decideCampaign,
@@ -13,7 +14,6 @@ import {
 } from "../ml/campaigns/campaign-simulator.ts";
 import { measureCampaign } from "../ml/campaigns/measure-campaign.ts";
 import { SIMULATED_CAMPAIGN_ACTIONS } from "../ml/campaigns/simulated-actions.ts";
-import { ControlAssignment } from "../services/decision/src/campaigns/control-assignment.ts";
 import { benchResults } from "./bench-results.ts";
 
 const args = process.argv.slice(2);

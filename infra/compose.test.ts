@@ -89,9 +89,9 @@ test("the schema check catches mistakes (so passing it means something)", () => 
 });
 
 /** Services that run once and exit: they publish nothing and are not restarted. */
-const oneShots = ["minio-init", "train"];
+const oneShots = ["minio-init", "demo-model", "train"];
 
-test("defines exactly the seven long-running services and the two one-shots", () => {
+test("defines exactly the seven long-running services and the three one-shots", () => {
   expect(Object.keys(compose.services).sort()).toEqual(
     [...Object.keys(expectedPorts), ...oneShots].sort(),
   );
@@ -141,7 +141,7 @@ test("all services share one network, which can publish ports", () => {
   }
 });
 
-test("start order: postgres, minio → bucket → forecast → decision, prometheus → grafana", () => {
+test("start order: postgres, minio → bucket → demo model → forecast → decision, prometheus → grafana", () => {
   const dependsOn = Object.fromEntries(
     Object.entries(compose.services).map(([name, definition]) => [
       name,
@@ -162,7 +162,9 @@ test("start order: postgres, minio → bucket → forecast → decision, prometh
       postgres: "service_healthy",
       mlflow: "service_started",
       "minio-init": "service_completed_successfully",
+      "demo-model": "service_completed_successfully",
     },
+    "demo-model": { postgres: "service_healthy", "minio-init": "service_completed_successfully" },
     train: { postgres: "service_healthy", "minio-init": "service_completed_successfully" },
     decision: { postgres: "service_healthy", forecast: "service_healthy" },
     prometheus: { forecast: "service_started", decision: "service_started" },

@@ -335,8 +335,21 @@ export function buildCli(): Command {
     .option("--persist-to <dir>", "wrangler --persist-to directory of `wrangler dev`")
     .option("--config <file>", "wrangler config with the bindings (default: the forecast one)")
     .action(async (name: string, version: string | undefined, o: Record<string, string>) => {
-      const { publishFromCli } = await import("../services/forecast/scripts/publish-model.ts");
-      await publishFromCli(name, version, o);
+      // Publishing is the forecast service's deploy step: run as its own process, not imported
+      // (ml sits upstream of the services).
+      const { runForecastPublish } = await import("./pipelines/run-forecast-publish.ts");
+      const code = await runForecastPublish(name, version, o);
+      if (code !== 0) throw new RangeError(`the forecast publish step failed (exit ${code})`);
+    });
+
+  program
+    .command("demo-model")
+    .description(
+      "seed the demo model (simulated data, promoted) when MODEL_NAME has no production version; DEMO_MODEL=false skips it",
+    )
+    .action(async () => {
+      const { seedDemoModelFromEnv } = await import("./pipelines/seed-demo-model.ts");
+      await seedDemoModelFromEnv();
     });
 
   program

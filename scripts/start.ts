@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { exampleCurl } from "@pp/decision/src/cli/dev-key.ts";
+import { seedDemoModelFromEnv } from "@pp/ml/pipelines/seed-demo-model.ts";
 import { openEmbeddedStores } from "./start-embedded.ts";
 
 const repoRoot = resolve(import.meta.dirname, "..");
@@ -28,6 +29,19 @@ const ports: Record<Service, string> = { forecast: forecastPort, decision: decis
 const bun = process.versions.bun ? process.execPath : join(repoRoot, "node_modules/.bin/bun");
 
 const stores = await openEmbeddedStores(process.env);
+// The start-up step before the forecast service (which only reads the registry): the demo model
+// when the model has no production version and DEMO_MODEL is on.
+if (selected.includes("forecast")) {
+  try {
+    await seedDemoModelFromEnv(process.env);
+  } catch (error) {
+    console.error(
+      `[forecast] demo model not seeded: ${error instanceof Error ? error.message : error}`,
+    );
+    await stores?.close();
+    process.exit(1);
+  }
+}
 
 const children = new Map<Service, ChildProcess>();
 let stopping = false;

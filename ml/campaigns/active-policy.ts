@@ -1,12 +1,13 @@
 // The active decision policy as the campaign commands see it. With no active policy yet, the
 // built-in ones are stored and `default` v1 activated, as the decision service does on its first
 // decision, so a proposal stored by `campaign learn` can never be mistaken for the starting policy.
-import { namedPolicies } from "@pp/decision/src/policy/named-policies.ts";
+
+import type { Database } from "@pp/shared/db/database.ts";
+import { namedPolicies } from "@pp/shared/policy/named-policies.ts";
 import {
   type PolicyDefinition,
   policyDefinitionSchema,
-} from "@pp/decision/src/policy/policy-definition.ts";
-import type { Database } from "@pp/shared/db/database.ts";
+} from "@pp/shared/policy/policy-definition.ts";
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
 
 export interface ActivePolicyRow {

@@ -1,10 +1,11 @@
 // `ml campaign learn`: the latest measured result of a campaign and the active policy → the next
 // version of that policy with learned uplifts (stored inactive), the change printed; `--activate`
 // makes it the active policy.
-import { policyDefinitionSchema } from "@pp/decision/src/policy/policy-definition.ts";
+
 import type { CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
 import { latestCampaignResult } from "@pp/shared/campaigns/campaign-results-store.ts";
 import type { Database } from "@pp/shared/db/database.ts";
+import { policyDefinitionSchema } from "@pp/shared/policy/policy-definition.ts";
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
 import { ensureActivePolicy } from "./active-policy.ts";
 import { describeChange, learnUplifts, proposePolicy } from "./learn-uplift.ts";

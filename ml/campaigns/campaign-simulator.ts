@@ -7,14 +7,11 @@
 // (1 − e^(−λ·p·H))/p, so the true expected incremental purchases of treatment are
 // (e^(−λpH) − e^(−λ(1+u)pH))/p (0 for a customer already gone).
 
-import {
-  type SelectionOption,
-  selectWithinBudget,
-} from "@pp/decision/src/policy/budgeted-selection.ts";
-import { expectedProfit } from "@pp/decision/src/policy/expected-profit.ts";
-import type { PolicyDefinition } from "@pp/decision/src/policy/policy-definition.ts";
-import { withPolicyUplift } from "@pp/decision/src/policy/policy-uplift.ts";
 import { pAliveSegment } from "@pp/shared/campaigns/campaign-result.ts";
+import { type SelectionOption, selectWithinBudget } from "@pp/shared/policy/budgeted-selection.ts";
+import { expectedProfit } from "@pp/shared/policy/expected-profit.ts";
+import type { PolicyDefinition } from "@pp/shared/policy/policy-definition.ts";
+import { withPolicyUplift } from "@pp/shared/policy/policy-uplift.ts";
 import type { TransactionLog } from "../data/transaction-log.ts";
 import { TransactionLogBuilder } from "../data/transaction-log-builder.ts";
 import {

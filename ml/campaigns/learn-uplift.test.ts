@@ -1,8 +1,8 @@
 // Acceptance: on a fresh simulated campaign, the policy `learn` proposes from a measured campaign
 // earns more realised profit than the starting policy whose uplifts were off by ×2.
 import { expect, test } from "bun:test";
-import { policyDefinitionSchema } from "@pp/decision/src/policy/policy-definition.ts";
 import type { Interval } from "@pp/shared/campaigns/campaign-result.ts";
+import { policyDefinitionSchema } from "@pp/shared/policy/policy-definition.ts";
 import { realisedProfit } from "./campaign-observations.ts";
 import {
   type CampaignPolicy,

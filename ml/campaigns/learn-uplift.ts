@@ -8,12 +8,13 @@
 // with τ² estimated by the method of moments over the actions (segments of one action):
 //   τ² = max(τ²_min, mean_k[(û_k − μ_k)² − se_k²]),
 // τ²_min = 0.05² keeps one lucky agreement from freezing the prior forever.
-import type { ActionUplift, PolicyDefinition } from "@pp/decision/src/policy/policy-definition.ts";
+
 import type {
   ActionResult,
   CampaignResult,
   Interval,
 } from "@pp/shared/campaigns/campaign-result.ts";
+import type { ActionUplift, PolicyDefinition } from "@pp/shared/policy/policy-definition.ts";
 
 export const TAU2_MIN = 0.05 ** 2;
 /** Customers each arm needs in a segment before the segment gets its own uplift. */

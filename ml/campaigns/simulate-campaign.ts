@@ -5,12 +5,9 @@
 // decisions into decision_log, as the decision service would, so `ml campaign report` can read them.
 import { mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import {
-  ControlAssignment,
-  DEV_CAMPAIGN_SECRET,
-} from "@pp/decision/src/campaigns/control-assignment.ts";
 import type { Database } from "@pp/shared/db/database.ts";
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
+import { ControlAssignment, DEV_CAMPAIGN_SECRET } from "@pp/shared/policy/control-assignment.ts";
 import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
 import { dayToIsoDate } from "../data/transaction-log.ts";
 import { writeTransactionsCsv } from "../sim/transactions-csv-writer.ts";

@@ -1,10 +1,10 @@
 // What the batch forecast (forecast-batch.ts) needs to know about a model and a batch of customers:
 // the forecast service's loaded model and request batch satisfy these, and so does `ml score`.
 
+import type { ModelManifest } from "../bundle/model-bundle.ts";
 import type { BgNbdParams } from "../models/bgnbd.ts";
 import type { GammaGammaParams } from "../models/gamma-gamma.ts";
 import type { ParetoNbdParams } from "../models/pareto-nbd.ts";
-import type { ModelManifest } from "../pipelines/model-bundle.ts";
 
 export interface GbdtScorer {
   /** Predictions (after the model's link function) for n rows of row-major float32 X. */

@@ -1,7 +1,7 @@
 // The interval function's model inputs read from a bundle manifest (model.json): what the forecast
 // service and batch scoring (`ml score`) both hand to forecastIntervals.
 
-import type { ModelManifest } from "../pipelines/model-bundle.ts";
+import type { ModelManifest } from "../bundle/model-bundle.ts";
 import type { IntervalModelParams } from "./intervals.ts";
 
 /** Parameters, covariances and dispersion; older bundles without them give process noise only. */

@@ -1,16 +1,16 @@
 // Assembles the model bundle of a training run: the manifest (model.json), the three GBDT models
 // exported to ONNX, metrics.json and report.html, as file name → bytes.
 
-import { FEATURE_LAYOUT } from "../features/feature-vector.ts";
-import type { GbdtModel } from "../gbdt/gbdt-model.ts";
-import { exportGbdtToOnnx } from "../onnx/export-tree-ensemble.ts";
 import {
   BUNDLE_FILES,
   BUNDLE_FORMAT_VERSION,
   type ModelBundle,
   type ModelManifest,
   ModelManifestSchema,
-} from "./model-bundle.ts";
+} from "../bundle/model-bundle.ts";
+import { FEATURE_LAYOUT } from "../features/feature-vector.ts";
+import type { GbdtModel } from "../gbdt/gbdt-model.ts";
+import { exportGbdtToOnnx } from "../onnx/export-tree-ensemble.ts";
 import type { TrainedModels } from "./train-models.ts";
 
 export interface BundleOptions {

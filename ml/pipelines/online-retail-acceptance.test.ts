@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import postgres from "postgres";
 import { openTestDatabase, type TestDatabase } from "../../shared/db/test-databases.ts";
+import { TrainingMetricsSchema } from "../bundle/training-metrics.ts";
 import { runCli } from "../cli.ts";
 import {
   generateOnlineRetailLog,
@@ -16,7 +17,6 @@ import {
   onlineRetailCsv,
   type RetailLog,
 } from "../sim/online-retail-log.ts";
-import { TrainingMetricsSchema } from "./training-metrics.ts";
 
 let dir: string;
 let retail: RetailLog;

@@ -4,6 +4,7 @@
 // on the most recent window of the holdout's length (features at asOf − H, labels in
 // (asOf − H, asOf]) and applied to features at asOf, and every customer of the log stored.
 
+import type { ProductionMetrics } from "../bundle/training-metrics.ts";
 import { dayToIsoDate, isoDateToDay, type TransactionLog } from "../data/transaction-log.ts";
 import type { BtydParams } from "../features/btyd-features.ts";
 import type { CustomerSummaries } from "../features/customer-summaries.ts";
@@ -19,7 +20,6 @@ import type { FitResult } from "../models/types.ts";
 import { smallDataGbdtOptions } from "./gbdt-cross-validation.ts";
 import { createStepLog, type StepLog } from "./step-log.ts";
 import type { GbdtModels, TrainedModels } from "./train-models.ts";
-import type { ProductionMetrics } from "./training-metrics.ts";
 
 export interface ProductionOptions {
   /** YYYY-MM-DD; default: the last transaction date of the log. */

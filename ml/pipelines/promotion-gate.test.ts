@@ -7,9 +7,9 @@ import { join } from "node:path";
 import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
-import { BUNDLE_FILES } from "./model-bundle.ts";
+import { BUNDLE_FILES } from "../bundle/model-bundle.ts";
+import type { EvaluationSection } from "../bundle/training-metrics.ts";
 import { PROMOTION_TOLERANCE, promotionDecision } from "./promotion-gate.ts";
-import type { EvaluationSection } from "./training-metrics.ts";
 
 let db: TestDatabase;
 let dir: string;

@@ -3,8 +3,8 @@
 // production version's on the same split, within a relative tolerance.
 
 import type { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
-import { BUNDLE_FILES } from "./model-bundle.ts";
-import { type EvaluationSection, EvaluationSectionSchema } from "./training-metrics.ts";
+import { BUNDLE_FILES } from "../bundle/model-bundle.ts";
+import { type EvaluationSection, EvaluationSectionSchema } from "../bundle/training-metrics.ts";
 
 /**
  * Relative tolerance: the candidate passes when deviance_new ≤ deviance_production × (1 + 0.5%).

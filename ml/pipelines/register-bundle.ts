@@ -2,10 +2,10 @@
 // (flattened to numbers), the data window and every customer's summary and feature vector.
 
 import type { ModelRegistry, RegisteredVersion } from "@pp/shared/registry/model-registry.ts";
+import type { ModelBundle } from "../bundle/model-bundle.ts";
 import { dayToIsoDate } from "../data/transaction-log.ts";
 import type { CustomerSummaries } from "../features/customer-summaries.ts";
 import { FEATURE_LAYOUT } from "../features/feature-vector.ts";
-import type { ModelBundle } from "./model-bundle.ts";
 import { customerFeatureRows, type TrainedModels } from "./train-models.ts";
 
 /**

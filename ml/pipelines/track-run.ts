@@ -2,8 +2,8 @@
 // model version when --register names one) when MLFLOW_TRACKING_URI is set. Tracking is a side
 // channel: any failure is a warning, never a failed training run.
 
+import type { ModelBundle } from "../bundle/model-bundle.ts";
 import { isTrackingWarning, MlflowTracker } from "../tracking/mlflow-client.ts";
-import type { ModelBundle } from "./model-bundle.ts";
 import { registryMetrics } from "./register-bundle.ts";
 import type { StepLog } from "./step-log.ts";
 import type { TrainedModels } from "./train-models.ts";

@@ -7,7 +7,9 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Database } from "@pp/shared/db/database.ts";
 import type { ModelRegistry, ModelVersionInfo } from "@pp/shared/registry/model-registry.ts";
+import { loadStoredCustomers, saveTrackingResults } from "@pp/shared/registry/tracking-store.ts";
 import type { TopLevelSpec } from "vega-lite";
+import { BUNDLE_FILES } from "../bundle/model-bundle.ts";
 import type { BadRowPolicy } from "../data/bad-rows.ts";
 import { type DataQuality, dataQualityLines } from "../data/input/data-quality.ts";
 import type { LogColumns } from "../data/input/log-input.ts";
@@ -20,8 +22,6 @@ import { evaluateTreeEnsemble } from "../onnx/tree-ensemble-evaluator.ts";
 import { renderSvg } from "../report/render-svg.ts";
 import { type ForecastAccuracy, forecastAccuracy } from "../tracking/forecast-tracking.ts";
 import { lastTransactionDay, realizedPurchases } from "../tracking/realized-purchases.ts";
-import { loadStoredCustomers, saveTrackingResults } from "../tracking/tracking-store.ts";
-import { BUNDLE_FILES } from "./model-bundle.ts";
 import { type LogFormat, type LogReadOptions, readLog } from "./read-log.ts";
 
 export interface TrackPipelineOptions {

@@ -3,6 +3,7 @@
 // models over customers (K folds, out-of-fold scores) and refits them on everyone. No file I/O, so
 // the CLI and the demo model share it.
 
+import { finiteOrNull, type TrainingMetrics } from "../bundle/training-metrics.ts";
 import { dayToIsoDate, isoDateToDay, type TransactionLog } from "../data/transaction-log.ts";
 import { kFoldSplit } from "../evaluation/k-fold.ts";
 import {
@@ -47,7 +48,6 @@ import {
 import type { StepLog } from "./step-log.ts";
 import { createStepLog } from "./step-log.ts";
 import { trackingCurve } from "./tracking-curve.ts";
-import { finiteOrNull, type TrainingMetrics } from "./training-metrics.ts";
 
 export type DataFormat = "csv" | "parquet" | "json" | "postgres" | "cdnow" | "summary";
 /** Where the training data came from: a file format, or a simulation (the demo model). */

@@ -7,18 +7,18 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-web";
+import { BUNDLE_FILES, parseManifest } from "../bundle/model-bundle.ts";
+import { TrainingMetricsSchema } from "../bundle/training-metrics.ts";
 import { runCli } from "../cli.ts";
 import { predictGbdt } from "../gbdt/predict.ts";
 import { GBDT_ONNX_INPUT, GBDT_ONNX_PREDICTION } from "../onnx/export-tree-ensemble.ts";
-import { startFakeMlflowServer } from "../tracking/mlflow-fake-server.ts";
+import { startFakeMlflowServer } from "../testing/mlflow-fake-server.ts";
 import { ensureDemoModel } from "./demo-model.ts";
-import { BUNDLE_FILES, parseManifest } from "./model-bundle.ts";
 import { openRegistryFromEnv } from "./open-registry.ts";
 import { runSimulate, simulatePopulation } from "./simulate.ts";
 import { createStepLog } from "./step-log.ts";
 import { trackTrainingRun } from "./track-run.ts";
 import { runTrainPipeline } from "./train.ts";
-import { TrainingMetricsSchema } from "./training-metrics.ts";
 
 ort.env.wasm.numThreads = 1;
 

@@ -5,6 +5,8 @@
 
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import type { ModelBundle } from "../bundle/model-bundle.ts";
+import type { EvaluationSection, TrainingMetrics } from "../bundle/training-metrics.ts";
 import type { BadRowPolicy } from "../data/bad-rows.ts";
 import { dataQualityLines } from "../data/input/data-quality.ts";
 import type { LogColumns } from "../data/input/log-input.ts";
@@ -14,7 +16,6 @@ import { renderReportHtml } from "../report/report-html.ts";
 import { attachDataQuality } from "./attach-data-quality.ts";
 import { buildBundle } from "./build-bundle.ts";
 import { loadTrainingData } from "./load-training-data.ts";
-import type { ModelBundle } from "./model-bundle.ts";
 import { openRegistryFromEnv } from "./open-registry.ts";
 import { type ProductionModels, servedModels, trainProduction } from "./production-step.ts";
 import { type GateDecision, promotionDecision } from "./promotion-gate.ts";
@@ -23,7 +24,6 @@ import { registerBundle } from "./register-bundle.ts";
 import { createStepLog, type StepLog } from "./step-log.ts";
 import { type TrackRunResult, trackTrainingRun } from "./track-run.ts";
 import { type DataFormat, type TrainedModels, trainModels } from "./train-models.ts";
-import type { EvaluationSection, TrainingMetrics } from "./training-metrics.ts";
 
 export interface TrainPipelineOptions {
   data: string;

@@ -3,12 +3,12 @@
 // PostgreSQL table with a progress bar; `--shard i/n` scores one of n disjoint parts.
 
 import cliProgress from "cli-progress";
+import { BUNDLE_FILES } from "../bundle/model-bundle.ts";
 import type { BadRowPolicy } from "../data/bad-rows.ts";
 import type { CsvColumns } from "../data/csv-reader.ts";
 import { forecastBatch } from "../forecasting/forecast-batch.ts";
 import { type Horizon, horizonInModelUnits } from "../forecasting/horizon.ts";
 import { intervalParamsFromManifest } from "../forecasting/interval-params.ts";
-import { BUNDLE_FILES } from "../pipelines/model-bundle.ts";
 import { openRegistryFromEnv } from "../pipelines/open-registry.ts";
 import { lastDateOf } from "../pipelines/production-step.ts";
 import { type LogReadOptions, readLog } from "../pipelines/read-log.ts";

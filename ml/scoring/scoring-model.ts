@@ -2,10 +2,10 @@
 // and the GBDT ONNX files in onnxruntime-web (the forecast service's default engine, so the
 // figures are the ones /forecast gives).
 
+import { BUNDLE_FILES, type ModelManifest, parseManifest } from "../bundle/model-bundle.ts";
 import { FEATURE_COUNT, FEATURE_LAYOUT } from "../features/feature-vector.ts";
 import type { ForecastModel, GbdtScorer } from "../forecasting/forecast-inputs.ts";
 import { createOrtTreeEnsembleSession } from "../onnx/ort-session.ts";
-import { BUNDLE_FILES, type ModelManifest, parseManifest } from "../pipelines/model-bundle.ts";
 
 export interface ScoringModel extends ForecastModel {
   manifest: ModelManifest;

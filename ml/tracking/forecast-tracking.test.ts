@@ -11,7 +11,9 @@ import { forecastTracking } from "@pp/shared/db/schema.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
 import { parseExposition, sampleValue } from "@pp/shared/metrics/exposition-parser.ts";
 import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
+import { pollTrackingMetrics, trackingGauges } from "@pp/shared/metrics/tracking-metrics.ts";
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
+import { latestProductionTracking } from "@pp/shared/registry/tracking-store.ts";
 import { runCli } from "../cli.ts";
 import { readCdnowLog } from "../data/cdnow-reader.ts";
 import { cdnowSampleOrWarn } from "../data/cdnow-sample.ts";
@@ -24,8 +26,6 @@ import { simulateBgNbd } from "../sim/bgnbd-simulator.ts";
 import { writeTransactionsCsv } from "../sim/transactions-csv-writer.ts";
 import { forecastAccuracy, type SegmentAccuracy, segmentOf } from "./forecast-tracking.ts";
 import { realizedPurchases } from "./realized-purchases.ts";
-import { pollTrackingMetrics, trackingGauges } from "./tracking-metrics.ts";
-import { latestProductionTracking } from "./tracking-store.ts";
 
 const TRUE_PARAMS: BgNbdParams = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
 

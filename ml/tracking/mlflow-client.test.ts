@@ -4,17 +4,17 @@
 import { afterEach, expect, test } from "bun:test";
 import { createServer } from "node:net";
 import {
+  type FakeMlflowOptions,
+  type FakeMlflowServer,
+  startFakeMlflowServer,
+} from "../testing/mlflow-fake-server.ts";
+import {
   flattenParams,
   isTrackingWarning,
   LOG_BATCH_LIMITS,
   logBatches,
   MlflowTracker,
 } from "./mlflow-client.ts";
-import {
-  type FakeMlflowOptions,
-  type FakeMlflowServer,
-  startFakeMlflowServer,
-} from "./mlflow-fake-server.ts";
 
 const servers: FakeMlflowServer[] = [];
 afterEach(async () => {

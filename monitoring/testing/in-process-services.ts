@@ -11,12 +11,12 @@ import {
 import { measureCampaign } from "@pp/ml/campaigns/measure-campaign.ts";
 import { SIMULATED_CAMPAIGN_ACTIONS } from "@pp/ml/campaigns/simulated-actions.ts";
 import { forecastAccuracy } from "@pp/ml/tracking/forecast-tracking.ts";
-import { trackingGauges } from "@pp/ml/tracking/tracking-metrics.ts";
-import type { TrackingSnapshot } from "@pp/ml/tracking/tracking-store.ts";
 import type { CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
 import { saveCampaignResult } from "@pp/shared/campaigns/campaign-results-store.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
+import { trackingGauges } from "@pp/shared/metrics/tracking-metrics.ts";
+import type { TrackingSnapshot } from "@pp/shared/registry/tracking-store.ts";
 import { createApp as createDecisionApp } from "../../services/decision/src/app.ts";
 import { parseConfig as parseDecisionConfig } from "../../services/decision/src/config.ts";
 import {

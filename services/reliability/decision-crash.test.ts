@@ -12,7 +12,7 @@ import { decisionLog } from "@pp/shared/db/schema.ts";
 import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/db/throwaway-postgres.ts";
 import { freePort } from "@pp/shared/testing/free-port.ts";
 import { inArray } from "drizzle-orm";
-import { forecastContractStub } from "../decision/src/forecast-client/forecast-contract-stub.ts";
+import { forecastContractStub } from "../decision/src/testing/forecast-contract-stub.ts";
 import { type ServiceProcess, startProcess } from "./service-processes.ts";
 
 const KEY = "crash-test-key-0123456789";

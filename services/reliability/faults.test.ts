@@ -11,13 +11,14 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { BUNDLE_FILES } from "@pp/ml/bundle/model-bundle.ts";
 import { ensureDemoModel } from "@pp/ml/pipelines/demo-model.ts";
-import { BUNDLE_FILES } from "@pp/ml/pipelines/model-bundle.ts";
 import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
 import { createDatabase, type DatabaseHandle } from "@pp/shared/db/client.ts";
 import { decisionLog } from "@pp/shared/db/schema.ts";
 import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/db/throwaway-postgres.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
+import { readAllCustomerFeatures } from "@pp/shared/registry/customer-features.ts";
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import { createApp as createDecisionApp } from "../decision/src/app.ts";
 import { parseConfig as parseDecisionConfig } from "../decision/src/config.ts";
@@ -30,7 +31,6 @@ import { parseConfig as parseForecastConfig } from "../forecast/src/config.ts";
 import { buildForecastDeps, type ForecastDeps } from "../forecast/src/deps.ts";
 import { registryModelSource } from "../forecast/src/model/model-sources.ts";
 import { ortEngine } from "../forecast/src/model/ort-engine.ts";
-import { readCustomerRows } from "../forecast/src/model/registry-source.ts";
 
 const bin = postgresBinDirOrWarn("the reliability fault tests");
 const POLL_MS = 100;
@@ -106,7 +106,9 @@ describe.skipIf(!bin)("faults on a throwaway PostgreSQL", () => {
     registry = new ModelRegistry(registryHandle.db, new FileArtifactStore(storeDir));
     await ensureDemoModel({ registry, modelName: "purchase", customers: 600, seed: 3 });
     const v1 = await registry.getProductionVersion("purchase");
-    knownIds = (await readCustomerRows(registryHandle.db, v1?.id ?? 0)).map((r) => r.customerId);
+    knownIds = (await readAllCustomerFeatures(registryHandle.db, v1?.id ?? 0)).map(
+      (r) => r.customerId,
+    );
 
     forecastDeps = buildForecastDeps(parseForecastConfig({}), {
       runtime: "test",
@@ -269,7 +271,7 @@ describe.skipIf(!bin)("faults on a throwaway PostgreSQL", () => {
     const artifacts = [];
     for (const a of current.artifacts)
       artifacts.push({ name: a.name, bytes: await registry.loadArtifact(current, a.name) });
-    const rows = await readCustomerRows(registryHandle.db, current.id);
+    const rows = await readAllCustomerFeatures(registryHandle.db, current.id);
     return registry.registerVersion("purchase", {
       artifacts,
       params: current.params,

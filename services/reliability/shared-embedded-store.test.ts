@@ -91,9 +91,11 @@ const ready = async (proc: Proc) => {
 test("services, CLIs, SIGTERM and kill -9 on one embedded store lose nothing", async () => {
   ports.forecast = await freePort();
   ports.decision = await freePort();
+  // The start-up step (as `npm start` runs it): the demo model v1, then the services.
+  await cli("ml/cli.ts", ["demo-model"]);
   let forecast = startService("forecast");
   let decision = startService("decision");
-  await ready(forecast); // the demo model (v1) trained and loaded
+  await ready(forecast); // the demo model (v1) loaded
   await ready(decision);
   expect(await servedVersion()).toBe(1);
 

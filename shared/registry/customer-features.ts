@@ -1,7 +1,8 @@
-// Per-model-version customer features: customer id → summary (JSON) and feature vector. Written in
-// batches (inside the registration transaction) and read back in bulk by the forecast service.
+// The `customer_features` table (its one owner): per model version, customer id → summary (JSON)
+// and feature vector. Written in batches (inside the registration transaction), read back whole
+// and in id order by the forecast service and `ml track`, and per customer.
 
-import { and, eq, sql } from "drizzle-orm";
+import { and, asc, eq, gt, sql } from "drizzle-orm";
 import type { Database } from "../db/database.ts";
 import { customerFeatures } from "../db/schema.ts";
 import { RegistryInputError } from "./registry-errors.ts";
@@ -24,6 +25,14 @@ export interface CustomerFeatureRecord {
  */
 const WRITE_BATCH = 5000;
 const READ_BATCH = 5000;
+/** Rows per page of a whole-version read (keyset paging on customer_id). */
+const PAGE = 5000;
+
+export interface StoredCustomerFeatures {
+  customerId: string;
+  summary: Record<string, unknown>;
+  features: number[];
+}
 
 export class CustomerFeaturesRepository {
   constructor(private readonly db: Database) {}
@@ -63,6 +72,37 @@ export class CustomerFeaturesRepository {
       }
     }
     return found;
+  }
+}
+
+/** Every stored customer row of a model version, ordered by customer id, read in pages. */
+export async function readAllCustomerFeatures(
+  db: Database,
+  modelVersionId: number,
+): Promise<StoredCustomerFeatures[]> {
+  const rows: StoredCustomerFeatures[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const page: StoredCustomerFeatures[] = await db
+      .select({
+        customerId: customerFeatures.customerId,
+        summary: customerFeatures.summary,
+        features: customerFeatures.features,
+      })
+      .from(customerFeatures)
+      .where(
+        after === null
+          ? eq(customerFeatures.modelVersionId, modelVersionId)
+          : and(
+              eq(customerFeatures.modelVersionId, modelVersionId),
+              gt(customerFeatures.customerId, after),
+            ),
+      )
+      .orderBy(asc(customerFeatures.customerId))
+      .limit(PAGE);
+    for (const row of page) rows.push(row);
+    if (page.length < PAGE) return rows;
+    after = page[page.length - 1]?.customerId ?? null;
   }
 }
 

@@ -1,12 +1,24 @@
-// The decision log: one row per decision the decision service made (inputs, chosen action, scores,
-// and the policy and model versions behind it), appended in batches and read back per customer.
+// The `decision_log` table (its one owner): one row per decision the decision service made (inputs,
+// chosen action, scores, the policy and model versions behind it). The decision service's audit
+// sink appends through `appendDecisions` (and parks refused rows with `writeDeadLetters`), as do
+// campaign simulations and the registry bench; reads per customer and by id.
+//
+// The rows travel as ONE jsonb parameter expanded by jsonb_to_recordset: Drizzle's multi-row
+// VALUES costs a bound parameter per column per row, and building and binding those took as long
+// as the insert itself (on PGlite half the per-row cost; see bench:decision). Keyed by decision_id
+// with ON CONFLICT DO NOTHING, so re-sending a batch whose commit was not acknowledged is harmless.
 
 import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { Database } from "../db/database.ts";
-import { type DecisionLogRow, decisionLog, type NewDecisionLogRow } from "../db/schema.ts";
+import {
+  type DecisionLogRow,
+  decisionLog,
+  decisionLogDeadLetter,
+  type NewDecisionLogRow,
+} from "../db/schema.ts";
 
-/** Rows per INSERT; each batch is one jsonb parameter expanded by jsonb_to_recordset. */
-const INSERT_BATCH = 5000;
+/** Rows per INSERT statement (several statements share one transaction). */
+const ROWS_PER_INSERT = 1000;
 
 export interface DecisionQuery {
   /** Most rows to return (default 100, newest first). */
@@ -18,18 +30,9 @@ export interface DecisionQuery {
 export class DecisionLogRepository {
   constructor(private readonly db: Database) {}
 
-  /** Appends decisions atomically (all or none); returns how many were written. */
+  /** Appends decisions atomically (all or none; ids already stored are skipped); returns rows sent. */
   async insertMany(rows: NewDecisionLogRow[]): Promise<number> {
-    if (rows.length === 0) return 0;
-    if (rows.length <= INSERT_BATCH) {
-      await insertBatch(this.db, rows);
-      return rows.length;
-    }
-    await this.db.transaction(async (tx) => {
-      for (let i = 0; i < rows.length; i += INSERT_BATCH) {
-        await insertBatch(tx, rows.slice(i, i + INSERT_BATCH));
-      }
-    });
+    await appendDecisions(this.db, rows);
     return rows.length;
   }
 
@@ -59,33 +62,70 @@ export class DecisionLogRepository {
   }
 }
 
-async function insertBatch(db: Database, rows: NewDecisionLogRow[]): Promise<void> {
-  const json = JSON.stringify(
-    rows.map((r) => ({
-      decision_id: r.decisionId,
-      decided_at: (r.decidedAt ?? new Date()).toISOString(),
-      customer_id: r.customerId,
-      inputs: r.inputs,
-      chosen_action: r.chosenAction,
-      scores: r.scores,
-      policy_name: r.policyName,
-      policy_version: r.policyVersion,
-      model_name: r.modelName,
-      model_version: r.modelVersion,
-      campaign_id: r.campaignId ?? null,
-      assignment_group: r.assignmentGroup ?? null,
-      would_have_action: r.wouldHaveAction ?? null,
-    })),
-  );
-  await db.execute(sql`
-    insert into ${decisionLog} (decision_id, decided_at, customer_id, inputs, chosen_action, scores,
-      policy_name, policy_version, model_name, model_version, campaign_id, assignment_group,
-      would_have_action)
-    select r.decision_id, r.decided_at, r.customer_id, r.inputs, r.chosen_action, r.scores,
-      r.policy_name, r.policy_version, r.model_name, r.model_version, r.campaign_id,
-      r.assignment_group, r.would_have_action
+/** One row as jsonb_to_recordset reads it (column names as in the table). */
+export function decisionLogRecord(row: NewDecisionLogRow) {
+  return {
+    decision_id: row.decisionId,
+    // Absent: the column default (now()) applies, as with Drizzle.
+    decided_at: row.decidedAt ? row.decidedAt.toISOString() : null,
+    customer_id: row.customerId,
+    inputs: row.inputs,
+    chosen_action: row.chosenAction,
+    scores: row.scores,
+    policy_name: row.policyName,
+    policy_version: row.policyVersion,
+    model_name: row.modelName,
+    model_version: row.modelVersion,
+    campaign_id: row.campaignId ?? null,
+    assignment_group: row.assignmentGroup ?? null,
+    would_have_action: row.wouldHaveAction ?? null,
+  };
+}
+
+function insertStatement(rows: readonly NewDecisionLogRow[]) {
+  const json = JSON.stringify(rows.map(decisionLogRecord));
+  return sql`insert into ${decisionLog} (decision_id, decided_at, customer_id, inputs,
+      chosen_action, scores, policy_name, policy_version, model_name, model_version, campaign_id,
+      assignment_group, would_have_action)
+    select decision_id, coalesce(decided_at, now()), customer_id, inputs, chosen_action,
+      scores, policy_name, policy_version, model_name, model_version, campaign_id,
+      assignment_group, would_have_action
     from jsonb_to_recordset(${json}::jsonb) as r(decision_id uuid, decided_at timestamptz,
       customer_id text, inputs jsonb, chosen_action text, scores jsonb, policy_name text,
       policy_version integer, model_name text, model_version integer, campaign_id text,
-      assignment_group text, would_have_action text)`);
+      assignment_group text, would_have_action text)
+    on conflict do nothing`;
+}
+
+/** Appends decisions all or none; a decision_id already stored is skipped (re-sends are harmless). */
+export async function appendDecisions(
+  db: Database,
+  rows: readonly NewDecisionLogRow[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  if (rows.length <= ROWS_PER_INSERT) {
+    await db.execute(insertStatement(rows));
+    return;
+  }
+  await db.transaction(async (tx) => {
+    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+      await tx.execute(insertStatement(rows.slice(i, i + ROWS_PER_INSERT)));
+    }
+  });
+}
+
+/** Parks rows the table refused in `decision_log_dead_letter`, as JSON text (always storable). */
+export async function writeDeadLetters(
+  db: Database,
+  entries: readonly { row: NewDecisionLogRow; reason: string }[],
+): Promise<void> {
+  if (entries.length === 0) return;
+  await db.insert(decisionLogDeadLetter).values(
+    entries.map(({ row, reason }) => ({
+      decisionId: row.decisionId,
+      reason,
+      // JSON.stringify escapes NUL and lone surrogates, so this text is always storable.
+      rowJson: JSON.stringify(decisionLogRecord(row)),
+    })),
+  );
 }

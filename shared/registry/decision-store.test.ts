@@ -62,11 +62,21 @@ for (const driver of testDrivers()) {
 
     test("a batch with one bad row is written all or not at all", async () => {
       const log = new DecisionLogRepository(t.handle.db);
-      // Larger than one insert batch, with a duplicate id in the last batch.
+      // Larger than one insert statement, with a row the database refuses (NUL) in the last one.
       const rows = Array.from({ length: 6000 }, (_, i) => decision("atomic", i % 60));
-      rows[5900] = { ...rows[5900], decisionId: rows[0].decisionId };
+      rows[5900] = { ...rows[5900], chosenAction: "bad\u0000action" };
       await expect(log.insertMany(rows)).rejects.toThrow();
       expect(await log.findByCustomer("atomic")).toEqual([]);
+    });
+
+    test("re-sending decisions already stored is harmless (the audit sink's retry)", async () => {
+      const log = new DecisionLogRepository(t.handle.db);
+      const rows = Array.from({ length: 1500 }, (_, i) => decision("resend", i % 60));
+      await log.insertMany(rows.slice(0, 700));
+      await log.insertMany(rows);
+      const stored = await log.findByCustomer("resend", { limit: 10_000 });
+      expect(stored).toHaveLength(1500);
+      expect(new Set(stored.map((r) => r.decisionId)).size).toBe(1500);
     });
 
     test("policies get versions per name; exactly one is active at a time", async () => {

@@ -10,10 +10,11 @@ import { registerAdminPolicies } from "./routes/admin-policies.ts";
 import { registerCampaignPages } from "./routes/campaign-pages.ts";
 import { registerDecision } from "./routes/decision.ts";
 import { registerDecisionBatch } from "./routes/decision-batch.ts";
+import { registerOpenApi } from "./routes/openapi.ts";
 
 export function createApp(deps: DecisionDeps): Hono<AppEnv> {
   const app = createServiceApp(deps);
-  // /health, /ready and /metrics stay open; decisions need the decide scope, /admin/* admin.
+  // /health, /ready, /metrics, /openapi.json and /docs stay open; decisions need the decide scope, /admin/* admin.
   const decide = requireApiKey(deps.apiKeys, "decide", deps.keyRateLimiter);
   const admin = requireApiKey(deps.apiKeys, "admin", deps.keyRateLimiter);
   const limit = bodySizeLimit(deps.config.MAX_BODY_BYTES);
@@ -27,5 +28,6 @@ export function createApp(deps: DecisionDeps): Hono<AppEnv> {
   registerAdminKeys(app, deps);
   // Campaign pages are admin pages (an admin key, or a signed link the route checks itself).
   registerCampaignPages(app, deps, admin);
+  registerOpenApi(app, deps);
   return app;
 }

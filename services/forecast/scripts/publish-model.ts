@@ -175,3 +175,24 @@ export async function publishFromCli(
     ...(o.config ? { config: o.config } : {}),
   });
 }
+
+if (import.meta.main) {
+  // Run by `ml publish` (ml/pipelines/run-forecast-publish.ts) with its parsed arguments.
+  const { Command } = await import("commander");
+  const program = new Command("publish")
+    .argument("<name>")
+    .argument("[version]")
+    .requiredOption("--target <target>")
+    .option("--local")
+    .option("--persist-to <dir>")
+    .option("--config <file>")
+    .action(async (name: string, version: string | undefined, o: Record<string, string>) => {
+      await publishFromCli(name, version, o);
+    });
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  }
+}

@@ -1,7 +1,6 @@
 // Forecast service configuration, parsed once at start-up from the environment.
 // Add variables to the schema; `parseConfig` errors name the variable at fault.
 import {
-  booleanVar,
   type EnvRecord,
   hostVar,
   listVar,
@@ -61,8 +60,6 @@ export const forecastConfigSchema = z.object({
     .int({ error: "must be an integer" })
     .min(0, { error: "must be >= 0" })
     .default(30_000),
-  /** Train and promote a demo model when the registry has no production version. */
-  DEMO_MODEL: booleanVar(true),
   /** Scores the gradient-boosted models with onnxruntime-web (WASM) or the TypeScript evaluator. */
   GBDT_ENGINE: z
     .enum(["onnxruntime-web", "typescript"], { error: 'must be "onnxruntime-web" or "typescript"' })

@@ -10,11 +10,11 @@ import { createLogger } from "@pp/shared/logging/logger.ts";
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
 import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";
-import { forecastContractStub } from "../forecast-client/forecast-contract-stub.ts";
 import { inProcessTransport } from "../forecast-client/forecast-transports.ts";
 import { closeWithin } from "../store/close-within.ts";
 import { lazyDatabase } from "../store/lazy-database.ts";
 import { openDecisionDatabase } from "../store/open-decision-database.ts";
+import { forecastContractStub } from "../testing/forecast-contract-stub.ts";
 
 const bin = postgresBinDirOrWarn("the decision-log outage test");
 

@@ -19,8 +19,8 @@ import fc from "fast-check";
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
 import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";
-import { forecastContractStub } from "../forecast-client/forecast-contract-stub.ts";
 import { inProcessTransport } from "../forecast-client/forecast-transports.ts";
+import { forecastContractStub } from "../testing/forecast-contract-stub.ts";
 import { BufferedAuditLog, DecisionLogRefusedError } from "./audit-log.ts";
 import { decisionLogSink } from "./decision-log-sink.ts";
 

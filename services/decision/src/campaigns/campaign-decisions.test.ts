@@ -5,13 +5,13 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { decisionLog } from "@pp/shared/db/schema.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
+import { ControlAssignment } from "@pp/shared/policy/control-assignment.ts";
 import { and, eq } from "drizzle-orm";
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
 import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";
-import { forecastContractStub } from "../forecast-client/forecast-contract-stub.ts";
 import { inProcessTransport } from "../forecast-client/forecast-transports.ts";
-import { ControlAssignment } from "./control-assignment.ts";
+import { forecastContractStub } from "../testing/forecast-contract-stub.ts";
 
 describe("ControlAssignment", () => {
   test("control share within ±1 point on 100k customers; same customer, same group", async () => {

@@ -3,14 +3,14 @@
 // selection with the budget scaled by control/treated, so "the action they would have received"
 // is picked under the same profit threshold as the treated), and the log columns of each row.
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
+import type { SelectionOption } from "@pp/shared/policy/budgeted-selection.ts";
+import type { AssignmentGroup } from "@pp/shared/policy/control-assignment.ts";
+import type { CandidateAction } from "@pp/shared/policy/expected-profit.ts";
+import type { ActivePolicy } from "@pp/shared/policy/policy-definition.ts";
+import { withPolicyUplift } from "@pp/shared/policy/policy-uplift.ts";
+import { NO_ACTION } from "@pp/shared/policy/rank-actions.ts";
 import type { ResolvedOutlook } from "../decisions/forecast-outlook.ts";
 import type { DecisionDeps } from "../deps.ts";
-import type { SelectionOption } from "../policy/budgeted-selection.ts";
-import type { CandidateAction } from "../policy/expected-profit.ts";
-import type { ActivePolicy } from "../policy/policy-definition.ts";
-import { withPolicyUplift } from "../policy/policy-uplift.ts";
-import { NO_ACTION } from "../policy/rank-actions.ts";
-import type { AssignmentGroup } from "./control-assignment.ts";
 
 /** Held out when neither the request nor the policy gives a control share. */
 export const DEFAULT_CONTROL_SHARE = 0.1;

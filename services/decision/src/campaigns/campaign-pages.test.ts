@@ -16,8 +16,8 @@ import { freePort } from "@pp/shared/testing/free-port.ts";
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
 import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";
-import { forecastContractStub } from "../forecast-client/forecast-contract-stub.ts";
 import { inProcessTransport } from "../forecast-client/forecast-transports.ts";
+import { forecastContractStub } from "../testing/forecast-contract-stub.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const chromiumAvailable = existsSync(CHROMIUM);

@@ -2,6 +2,11 @@
 // under the active policy, select within the budget (see policy/budgeted-selection.ts), log one
 // decision per customer, and answer with the selection, its totals and its optimality bound.
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
+import { type SelectionOption, selectWithinBudget } from "@pp/shared/policy/budgeted-selection.ts";
+import { ineligibilityReasons } from "@pp/shared/policy/eligibility.ts";
+import { expectedProfit } from "@pp/shared/policy/expected-profit.ts";
+import { withPolicyUplift } from "@pp/shared/policy/policy-uplift.ts";
+import { NO_ACTION } from "@pp/shared/policy/rank-actions.ts";
 import {
   type CampaignSplit,
   CONTROL_REASON,
@@ -14,11 +19,6 @@ import {
 import type { DecisionDeps } from "../deps.ts";
 import type { ForecastResponse } from "../forecast-client/forecast-contract.ts";
 import { ForecastUnavailableError } from "../forecast-client/forecast-errors.ts";
-import { type SelectionOption, selectWithinBudget } from "../policy/budgeted-selection.ts";
-import { ineligibilityReasons } from "../policy/eligibility.ts";
-import { expectedProfit } from "../policy/expected-profit.ts";
-import { withPolicyUplift } from "../policy/policy-uplift.ts";
-import { NO_ACTION } from "../policy/rank-actions.ts";
 import type { BatchRequest } from "../routes/decision-schemas.ts";
 import { forecastFailureError, isCallerError } from "./forecast-failure.ts";
 import { outlookFor, type ResolvedOutlook } from "./forecast-outlook.ts";

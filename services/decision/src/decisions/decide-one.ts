@@ -1,6 +1,9 @@
 // One decision: forecast the customer, rank the actions under the active policy, record the
 // decision in the log (or refuse with 503 when the log cannot take it), and answer.
 import { AppError } from "@pp/shared/errors/app-error.ts";
+import type { AssignmentGroup } from "@pp/shared/policy/control-assignment.ts";
+import type { ActivePolicy } from "@pp/shared/policy/policy-definition.ts";
+import { NO_ACTION, type RankedAction, rankActions } from "@pp/shared/policy/rank-actions.ts";
 import {
   type CampaignSplit,
   CONTROL_REASON,
@@ -8,11 +11,8 @@ import {
   campaignDetails,
   splitCampaign,
 } from "../campaigns/campaign-decisions.ts";
-import type { AssignmentGroup } from "../campaigns/control-assignment.ts";
 import type { DecisionDeps } from "../deps.ts";
 import { ForecastUnavailableError } from "../forecast-client/forecast-errors.ts";
-import type { ActivePolicy } from "../policy/policy-definition.ts";
-import { NO_ACTION, type RankedAction, rankActions } from "../policy/rank-actions.ts";
 import type { DecisionRequest } from "../routes/decision-schemas.ts";
 import { forecastFailureError, isCallerError } from "./forecast-failure.ts";
 import { outlookFor, type ResolvedOutlook } from "./forecast-outlook.ts";

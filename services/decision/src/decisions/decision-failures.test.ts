@@ -11,11 +11,11 @@ import { BufferedAuditLog } from "../audit/audit-log.ts";
 import { decisionLogSink } from "../audit/decision-log-sink.ts";
 import { parseConfig } from "../config.ts";
 import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";
-import { forecastContractStub } from "../forecast-client/forecast-contract-stub.ts";
 import { inProcessTransport } from "../forecast-client/forecast-transports.ts";
 import { PolicyCatalog } from "../policy/policy-catalog.ts";
 import { lazyDatabase } from "../store/lazy-database.ts";
 import { openDecisionDatabase } from "../store/open-decision-database.ts";
+import { forecastContractStub } from "../testing/forecast-contract-stub.ts";
 
 const quiet = createLogger({ sink: () => {} });
 const KEY = "failure-tests-key";

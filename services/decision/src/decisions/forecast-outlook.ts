@@ -1,9 +1,10 @@
 // Turns one customer's /forecast item into the figures a policy uses, from the model the policy
 // names ("recommended" = the one the forecast service recommends), falling back to BG/NBD for
 // what that model does not give.
+
+import type { CustomerOutlook } from "@pp/shared/policy/expected-profit.ts";
+import type { PolicyDefinition } from "@pp/shared/policy/policy-definition.ts";
 import type { CustomerForecast, ModelFigures } from "../forecast-client/forecast-contract.ts";
-import type { CustomerOutlook } from "../policy/expected-profit.ts";
-import type { PolicyDefinition } from "../policy/policy-definition.ts";
 
 export interface ResolvedOutlook extends CustomerOutlook {
   /** Which model's expected purchases were used. */

@@ -19,7 +19,7 @@ import {
   type WorkerBundle,
   writeWorkerdConfig,
 } from "../../../../scripts/workerd/bundle.ts";
-import { forecastContractStub } from "../forecast-client/forecast-contract-stub.ts";
+import { forecastContractStub } from "../testing/forecast-contract-stub.ts";
 
 const bin = postgresBinDirOrWarn("the decision Worker outage test");
 const KEY = "worker-key";

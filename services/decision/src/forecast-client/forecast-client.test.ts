@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { forecastContractStub } from "../testing/forecast-contract-stub.ts";
 import { CircuitBreaker } from "./circuit-breaker.ts";
 import { createForecastClient } from "./forecast-client.ts";
-import { forecastContractStub } from "./forecast-contract-stub.ts";
 import { ForecastUnavailableError } from "./forecast-errors.ts";
 import {
   httpTransport,

@@ -7,12 +7,12 @@
 import type { PolicyRow } from "@pp/shared/db/schema.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import { validationError } from "@pp/shared/errors/validation.ts";
+import { namedPolicies } from "@pp/shared/policy/named-policies.ts";
+import { type ActivePolicy, policyDefinitionSchema } from "@pp/shared/policy/policy-definition.ts";
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
 import { RegistryInputError, RegistryNotFoundError } from "@pp/shared/registry/registry-errors.ts";
 import type { DatabaseProvider } from "../store/lazy-database.ts";
 import { within } from "../store/within.ts";
-import { namedPolicies } from "./named-policies.ts";
-import { type ActivePolicy, policyDefinitionSchema } from "./policy-definition.ts";
 
 export interface PolicyView {
   name: string;

@@ -13,7 +13,7 @@ import { API_KEY_SCOPES } from "../auth/api-key-scopes.ts";
 import { ApiKeyStore, KEY_NAME, type KeyListing } from "../auth/api-key-store.ts";
 import type { DecisionDeps } from "../deps.ts";
 
-const createKeySchema = z.object({
+export const createKeySchema = z.object({
   name: z.string().regex(KEY_NAME, {
     error: "must be 1-128 letters, digits, '.', '_', '@' or '-', starting with a letter or digit",
   }),
@@ -26,7 +26,7 @@ const createKeySchema = z.object({
     .default(["decide"]),
 });
 
-const idParams = z.object({
+export const keyIdParams = z.object({
   id: z.coerce.number({ error: "must be a number" }).int().min(1).max(2_147_483_647),
 });
 
@@ -51,13 +51,17 @@ export function registerAdminKeys(app: Hono<AppEnv>, deps: DecisionDeps): void {
       201,
     );
   });
-  app.post("/admin/keys/:id/revoke", zValidator("param", idParams, validationHook), async (c) => {
-    const { id } = c.req.valid("param");
-    if (!(await (await store()).revoke(id))) {
-      throw new AppError("not_found", `No active API key with id ${id}`);
-    }
-    await deps.apiKeys.reload();
-    deps.logger.info("api key revoked", { key_id: id });
-    return c.json({ id, revoked: true });
-  });
+  app.post(
+    "/admin/keys/:id/revoke",
+    zValidator("param", keyIdParams, validationHook),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      if (!(await (await store()).revoke(id))) {
+        throw new AppError("not_found", `No active API key with id ${id}`);
+      }
+      await deps.apiKeys.reload();
+      deps.logger.info("api key revoked", { key_id: id });
+      return c.json({ id, revoked: true });
+    },
+  );
 }

@@ -16,14 +16,14 @@ import type { Hono } from "hono";
 import { z } from "zod";
 import type { DecisionDeps } from "../deps.ts";
 
-const addPolicySchema = z.object({
+export const addPolicySchema = z.object({
   name: z.string().min(1).max(128),
   definition: z.record(z.string(), z.unknown()),
 });
 
 const policyName = z.string().min(1).max(128).refine(isStorableText, unstorableTextError);
 
-const versionParams = z.object({
+export const versionParams = z.object({
   name: policyName,
   version: z.coerce
     .number({ error: "must be a number" })
@@ -32,7 +32,7 @@ const versionParams = z.object({
     .max(2_147_483_647, { error: "must be at most 2147483647" }),
 });
 
-const listQuery = z.object({ name: policyName.optional() });
+export const listQuery = z.object({ name: policyName.optional() });
 
 export function registerAdminPolicies(app: Hono<AppEnv>, deps: DecisionDeps): void {
   app.get("/admin/policies", zValidator("query", listQuery, validationHook), async (c) =>

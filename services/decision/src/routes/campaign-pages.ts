@@ -21,15 +21,15 @@ import type { Database } from "@pp/shared/db/database.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import { jsonBody, validationHook } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
+import { DEV_CAMPAIGN_SECRET } from "@pp/shared/policy/control-assignment.ts";
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { z } from "zod";
-import { DEV_CAMPAIGN_SECRET } from "../campaigns/control-assignment.ts";
 import { LinkSigner } from "../campaigns/signed-links.ts";
 import type { DecisionDeps } from "../deps.ts";
 import { campaignFields } from "./decision-schemas.ts";
 
-const idParams = z.object({ id: campaignFields.campaign.unwrap() });
-const linkBody = z.object({
+export const campaignIdParams = z.object({ id: campaignFields.campaign.unwrap() });
+export const linkBody = z.object({
   campaign: campaignFields.campaign,
   hours: z.number({ error: "must be a number" }).min(0.01).max(720).default(24),
 });
@@ -112,23 +112,28 @@ ${rows.join("\n") || '<tr><td colspan="5">No campaign yet: send "campaign" with 
     return c.html(htmlDocument("Campaigns", body), 200, PAGE_HEADERS);
   });
 
-  app.get("/campaigns/:id", gate, zValidator("param", idParams, validationHook), async (c) => {
-    const { id } = c.req.valid("param");
-    const [row, counts] = await fromDatabase(deps, (db) =>
-      Promise.all([latestCampaignResult(db, id), campaignGroupCounts(db)]),
-    );
-    const mine = counts.filter((x) => x.campaign === id);
-    if (!row && mine.length === 0) throw new AppError("not_found", `No campaign "${id}"`);
-    const logged = mine.map((m) => `${m.decisions} ${escapeHtml(m.group)}`).join(" · ");
-    const back = await linkTo(c, signer, "/campaigns");
-    const section = row
-      ? campaignSectionHtml(row.result as unknown as CampaignResult)
-      : `<h1>Campaign ${escapeHtml(id)}</h1><p>Not measured yet: run
+  app.get(
+    "/campaigns/:id",
+    gate,
+    zValidator("param", campaignIdParams, validationHook),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const [row, counts] = await fromDatabase(deps, (db) =>
+        Promise.all([latestCampaignResult(db, id), campaignGroupCounts(db)]),
+      );
+      const mine = counts.filter((x) => x.campaign === id);
+      if (!row && mine.length === 0) throw new AppError("not_found", `No campaign "${id}"`);
+      const logged = mine.map((m) => `${m.decisions} ${escapeHtml(m.group)}`).join(" · ");
+      const back = await linkTo(c, signer, "/campaigns");
+      const section = row
+        ? campaignSectionHtml(row.result as unknown as CampaignResult)
+        : `<h1>Campaign ${escapeHtml(id)}</h1><p>Not measured yet: run
 <code>npm run ml -- campaign report --campaign ${escapeHtml(id)} --data LOG</code>.</p>`;
-    const body = `<nav><a href="${escapeHtml(back)}">← all campaigns</a></nav>${section}
+      const body = `<nav><a href="${escapeHtml(back)}">← all campaigns</a></nav>${section}
 <p class="method">Decisions logged: ${logged || "none"}${row ? ` · reported ${escapeHtml(row.reportedAt.toISOString())}` : ""}</p>`;
-    return c.html(htmlDocument(`Campaign ${id}`, body), 200, PAGE_HEADERS);
-  });
+      return c.html(htmlDocument(`Campaign ${id}`, body), 200, PAGE_HEADERS);
+    },
+  );
 
   app.post("/admin/campaign-links", auth, jsonBody(linkBody), async (c) => {
     const { campaign, hours } = c.req.valid("json");

@@ -11,8 +11,8 @@ import { ApiKeyRing } from "../auth/api-key-ring.ts";
 import { ApiKeyStore } from "../auth/api-key-store.ts";
 import { parseConfig } from "../config.ts";
 import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";
-import { forecastContractStub } from "../forecast-client/forecast-contract-stub.ts";
 import { inProcessTransport } from "../forecast-client/forecast-transports.ts";
+import { forecastContractStub } from "../testing/forecast-contract-stub.ts";
 
 const quiet = createLogger({ sink: () => {} });
 const ENV_KEY = "local-dev-key-0123456789";

@@ -1,7 +1,7 @@
 // Start-up for Bun, Node and Deno: the model source named by MODEL_SOURCE, with the GBDT engine
 // named by GBDT_ENGINE. For the registry it opens the database (PGlite in DATA_DIR unless
-// DATABASE_URL), applies migrations and, with DEMO_MODEL on, trains a demo model when there is no
-// production version. Uses Node APIs (files); the Workers entries have their own.
+// DATABASE_URL) and applies migrations; a start-up step outside the service seeds the demo model
+// (ml/pipelines/seed-demo-model.ts). Uses Node APIs (files); the Workers entries have their own.
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Logger } from "@pp/shared/logging/logger.ts";

@@ -1,7 +1,7 @@
 // The registry model source for Bun/Node/Deno: the database and artifact store from the
-// environment, migrations applied, and a demo model trained when there is no production version.
-import { ensureDemoModel } from "@pp/ml/pipelines/demo-model.ts";
-import { pollTrackingMetrics } from "@pp/ml/tracking/tracking-metrics.ts";
+// environment, migrations applied; the service only reads the registry (the demo model is seeded
+// by a start-up step, ml/pipelines/seed-demo-model.ts, outside the serving path).
+
 import {
   artifactStoreLocationFromEnv,
   openArtifactStore,
@@ -9,6 +9,7 @@ import {
 import { createDatabase, databaseOptionsFromEnv } from "@pp/shared/db/client.ts";
 import type { Logger } from "@pp/shared/logging/logger.ts";
 import type { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
+import { pollTrackingMetrics } from "@pp/shared/metrics/tracking-metrics.ts";
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import type { ForecastConfig } from "../config.ts";
 import type { GbdtEngine } from "../model/gbdt-engine.ts";
@@ -54,9 +55,6 @@ export async function openRegistrySource(
     }
     const store = openArtifactStore(artifactStoreLocationFromEnv(env), env);
     const registry = new ModelRegistry(handle.db, store);
-    if (config.DEMO_MODEL) {
-      await ensureDemoModel({ registry, modelName: config.MODEL_NAME, log: logger });
-    }
     inner = registryModelSource({
       registry,
       db: handle.db,

@@ -1,11 +1,11 @@
 // The two GBDT engines (onnxruntime-web and the TypeScript evaluator, used by the lite Workers
 // build) give the same predictions on every customer of the bundle, for each of the three models.
 import { beforeAll, expect, test } from "bun:test";
+import { BUNDLE_FILES } from "@pp/ml/bundle/model-bundle.ts";
 import { FEATURE_COUNT } from "@pp/ml/features/feature-vector.ts";
 import { createOrtTreeEnsembleSession } from "@pp/ml/onnx/ort-session.ts";
 import { parseTreeEnsembleOnnx } from "@pp/ml/onnx/parse-tree-ensemble.ts";
 import { evaluateTreeEnsemble } from "@pp/ml/onnx/tree-ensemble-evaluator.ts";
-import { BUNDLE_FILES } from "@pp/ml/pipelines/model-bundle.ts";
 import { type DemoBundle, trainDemoBundle } from "../testing/demo-bundle.ts";
 import { CUSTOMER_FEATURES_FILE } from "./exported-bundle.ts";
 import { ortEngine } from "./ort-engine.ts";

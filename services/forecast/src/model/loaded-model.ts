@@ -2,13 +2,13 @@
 // parameters, the GBDT scorers and the customer index. Built from verified files by `assembleModel`,
 // which refuses anything that does not fit the feature layout this service computes.
 
+import { BUNDLE_FILES, type ModelManifest, parseManifest } from "@pp/ml/bundle/model-bundle.ts";
 import { isoDateToDay } from "@pp/ml/data/transaction-log.ts";
 import { FEATURE_COUNT, FEATURE_LAYOUT } from "@pp/ml/features/feature-vector.ts";
 import type { StoredScores } from "@pp/ml/forecasting/forecast-inputs.ts";
 import type { BgNbdParams } from "@pp/ml/models/bgnbd.ts";
 import type { GammaGammaParams } from "@pp/ml/models/gamma-gamma.ts";
 import type { ParetoNbdParams } from "@pp/ml/models/pareto-nbd.ts";
-import { BUNDLE_FILES, type ModelManifest, parseManifest } from "@pp/ml/pipelines/model-bundle.ts";
 import type { CustomerIndex } from "./customer-index.ts";
 import type { GbdtEngine, GbdtScorer } from "./gbdt-engine.ts";
 import { ModelLoadError } from "./model-load-error.ts";

@@ -2,13 +2,12 @@
 // read through `loadArtifact`, which checks its sha256, and the customers' stored summaries and
 // feature vectors are read in pages into the in-memory index.
 
+import { BUNDLE_FILES } from "@pp/ml/bundle/model-bundle.ts";
 import { FEATURE_COUNT } from "@pp/ml/features/feature-vector.ts";
-import { BUNDLE_FILES } from "@pp/ml/pipelines/model-bundle.ts";
 import type { Database } from "@pp/shared/db/database.ts";
-import { customerFeatures } from "@pp/shared/db/schema.ts";
+import { readAllCustomerFeatures } from "@pp/shared/registry/customer-features.ts";
 import type { ModelRegistry, ModelVersionInfo } from "@pp/shared/registry/model-registry.ts";
 import { ArtifactChecksumError } from "@pp/shared/registry/registry-errors.ts";
-import { and, asc, eq, gt } from "drizzle-orm";
 import { type CustomerFeatureRowLike, customerIndexFromRows } from "./customer-index.ts";
 import type { ModelIdentity } from "./loaded-model.ts";
 import { ModelLoadError } from "./model-load-error.ts";
@@ -21,8 +20,6 @@ export const SERVED_FILES = [
   BUNDLE_FILES.gbdtSpend,
   BUNDLE_FILES.metrics,
 ] as const;
-
-const PAGE = 5000;
 
 export interface RawModel {
   identity: ModelIdentity;
@@ -52,37 +49,6 @@ export function identityOf(version: ModelVersionInfo, source: string): ModelIden
   };
 }
 
-/** Every stored customer row of a model version, ordered by id. */
-export async function readCustomerRows(
-  db: Database,
-  modelVersionId: number,
-): Promise<CustomerFeatureRowLike[]> {
-  const rows: CustomerFeatureRowLike[] = [];
-  let after: string | null = null;
-  for (;;) {
-    const page: CustomerFeatureRowLike[] = await db
-      .select({
-        customerId: customerFeatures.customerId,
-        summary: customerFeatures.summary,
-        features: customerFeatures.features,
-      })
-      .from(customerFeatures)
-      .where(
-        after === null
-          ? eq(customerFeatures.modelVersionId, modelVersionId)
-          : and(
-              eq(customerFeatures.modelVersionId, modelVersionId),
-              gt(customerFeatures.customerId, after),
-            ),
-      )
-      .orderBy(asc(customerFeatures.customerId))
-      .limit(PAGE);
-    rows.push(...page);
-    if (page.length < PAGE) return rows;
-    after = page[page.length - 1]?.customerId ?? null;
-  }
-}
-
 /** Reads (and checksum-verifies) the files of `version`; throws ModelLoadError. */
 export async function readRegistryVersion(
   registry: ModelRegistry,
@@ -104,7 +70,7 @@ export async function readRegistryVersion(
   }
   let customerRows: CustomerFeatureRowLike[];
   try {
-    customerRows = await readCustomerRows(db, version.id);
+    customerRows = await readAllCustomerFeatures(db, version.id);
   } catch (cause) {
     throw new ModelLoadError("unavailable", `${label}: reading customer features failed`, {
       cause,

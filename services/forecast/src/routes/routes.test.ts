@@ -4,16 +4,16 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { BUNDLE_FILES } from "@pp/ml/pipelines/model-bundle.ts";
+import { BUNDLE_FILES } from "@pp/ml/bundle/model-bundle.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { parseExposition, sampleValue } from "@pp/shared/metrics/exposition-parser.ts";
+import { readAllCustomerFeatures } from "@pp/shared/registry/customer-features.ts";
 import type { Hono } from "hono";
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
 import { buildForecastDeps, type ForecastDeps } from "../deps.ts";
 import { registryModelSource } from "../model/model-sources.ts";
 import { ortEngine } from "../model/ort-engine.ts";
-import { readCustomerRows } from "../model/registry-source.ts";
 import { type DemoRegistry, openDemoRegistry } from "../testing/demo-registry.ts";
 
 let demo: DemoRegistry;
@@ -41,7 +41,9 @@ beforeAll(async () => {
   demo = await openDemoRegistry();
   ({ deps, app } = build());
   const version = await demo.registry.getProductionVersion(demo.modelName);
-  knownIds = (await readCustomerRows(demo.handle.db, version?.id ?? 0)).map((r) => r.customerId);
+  knownIds = (await readAllCustomerFeatures(demo.handle.db, version?.id ?? 0)).map(
+    (r) => r.customerId,
+  );
 }, 180_000);
 
 afterAll(async () => {
@@ -323,7 +325,7 @@ describe("model lifecycle", () => {
     for (const a of current.artifacts) {
       artifacts.push({ name: a.name, bytes: await demo.registry.loadArtifact(current, a.name) });
     }
-    const rows = await readCustomerRows(demo.handle.db, current.id);
+    const rows = await readAllCustomerFeatures(demo.handle.db, current.id);
     return demo.registry.registerVersion(demo.modelName, {
       artifacts,
       params: current.params,

@@ -2,9 +2,9 @@
 // alerts and dashboards see production accuracy (predicted vs. realized) next to live traffic.
 // Runtime-neutral: the forecast service polls the database and calls `show`.
 
-import type { Database } from "@pp/shared/db/database.ts";
-import type { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
-import { latestProductionTracking, type TrackingSnapshot } from "./tracking-store.ts";
+import type { Database } from "../db/database.ts";
+import { latestProductionTracking, type TrackingSnapshot } from "../registry/tracking-store.ts";
+import type { MetricsRegistry } from "./registry.ts";
 
 /** Metric names (the dashboards and alert rules use these). */
 export const TRACKING_METRIC_NAMES = {

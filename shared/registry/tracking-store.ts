@@ -1,17 +1,21 @@
-// Reads and writes `ml track` results in the metadata database (table forecast_tracking), and reads
-// what a tracking run needs from the registry tables: a version's stored customer summaries.
+// The `forecast_tracking` table (its one owner): writes and reads `ml track` results. Also reads
+// what a tracking run needs from the registry: a version's stored customer summaries (through
+// customer-features.ts, that table's owner).
 // Runtime-neutral (Drizzle on whichever driver the caller opened).
 
-import type { Database } from "@pp/shared/db/database.ts";
-import {
-  customerFeatures,
-  type ForecastTrackingRow,
-  forecastTracking,
-  models,
-  modelVersions,
-} from "@pp/shared/db/schema.ts";
 import { and, desc, eq } from "drizzle-orm";
-import type { ForecastAccuracy } from "./forecast-tracking.ts";
+import type { Database } from "../db/database.ts";
+import { type ForecastTrackingRow, forecastTracking, models, modelVersions } from "../db/schema.ts";
+import { readAllCustomerFeatures } from "./customer-features.ts";
+
+/** One forecaster's accuracy over a window, as `ml track` measures it (ml/tracking/forecast-tracking.ts). */
+export interface TrackedAccuracy {
+  forecaster: string;
+  customers: number;
+  metrics: Record<string, number>;
+  segments: readonly object[];
+  calibration: ReadonlyArray<{ upper: number }>;
+}
 
 export interface TrackingWindow {
   modelVersionId: number;
@@ -27,7 +31,7 @@ export interface TrackingWindow {
 export async function saveTrackingResults(
   db: Database,
   window: TrackingWindow,
-  results: readonly ForecastAccuracy[],
+  results: readonly TrackedAccuracy[],
   trackedAt: Date = new Date(),
 ): Promise<ForecastTrackingRow[]> {
   const saved: ForecastTrackingRow[] = [];
@@ -117,15 +121,7 @@ export async function loadStoredCustomers(
   db: Database,
   modelVersionId: number,
 ): Promise<StoredCustomers> {
-  const rows = await db
-    .select({
-      customerId: customerFeatures.customerId,
-      summary: customerFeatures.summary,
-      features: customerFeatures.features,
-    })
-    .from(customerFeatures)
-    .where(eq(customerFeatures.modelVersionId, modelVersionId))
-    .orderBy(customerFeatures.customerId);
+  const rows = await readAllCustomerFeatures(db, modelVersionId);
   const n = rows.length;
   const featureCount = rows[0]?.features.length ?? 0;
   const out: StoredCustomers = {

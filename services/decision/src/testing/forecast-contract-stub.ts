@@ -2,7 +2,7 @@
 // figures, standing in for the remote forecast service where a test needs to control it
 // (known numbers, outages, slowness). Not used by the service itself.
 import { Hono } from "hono";
-import type { CustomerInput, ForecastRequest } from "./forecast-contract.ts";
+import type { CustomerInput, ForecastRequest } from "../forecast-client/forecast-contract.ts";
 
 export interface StubCustomer {
   /** null: figures the models could not compute (what a broken forecast might answer). */

@@ -1,0 +1,43 @@
+// The demo model's start-up step: seeds a fresh registry once, leaves a production version alone,
+// honours DEMO_MODEL=false, and names the variable when it is unreadable.
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createLogger } from "@pp/shared/logging/logger.ts";
+import { openRegistryFromEnv } from "./open-registry.ts";
+import { seedDemoModelFromEnv } from "./seed-demo-model.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "pp-seed-demo-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const quiet = createLogger({ sink: () => {} });
+const env = { DATA_DIR: join(dir, "data"), DATABASE_URL: "", ARTIFACT_STORE_URI: "" };
+
+test("DEMO_MODEL=false seeds nothing; an unreadable value names the variable", async () => {
+  expect(await seedDemoModelFromEnv({ ...env, DEMO_MODEL: "false" }, quiet)).toBeNull();
+  await expect(seedDemoModelFromEnv({ ...env, DEMO_MODEL: "maybe" }, quiet)).rejects.toThrow(
+    "DEMO_MODEL: must be true or false",
+  );
+  await expect(seedDemoModelFromEnv({ ...env, MODEL_NAME: "no spaces" }, quiet)).rejects.toThrow(
+    "MODEL_NAME: must be a model name",
+  );
+  const opened = await openRegistryFromEnv(env);
+  try {
+    expect(await opened.registry.getProductionVersion("purchase")).toBeNull();
+  } finally {
+    await opened.close();
+  }
+});
+
+test("a fresh registry gets the demo model as production once", async () => {
+  const first = await seedDemoModelFromEnv({ ...env, MODEL_NAME: "demo" }, quiet);
+  expect(first).toMatchObject({ created: true, version: 1 });
+  const again = await seedDemoModelFromEnv({ ...env, MODEL_NAME: "demo" }, quiet);
+  expect(again).toMatchObject({ created: false, version: 1 });
+  const opened = await openRegistryFromEnv(env);
+  try {
+    expect((await opened.registry.getProductionVersion("demo"))?.version).toBe(1);
+  } finally {
+    await opened.close();
+  }
+}, 300_000);

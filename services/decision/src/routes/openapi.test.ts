@@ -1,0 +1,120 @@
+// The decision service's OpenAPI document: valid OpenAPI 3.1 (the published JSON Schema of the
+// specification), every registered route documented and nothing else, and request schemas that
+// are the ones the routes validate with (a valid example passes, a broken one is refused).
+import { describe, expect, test } from "bun:test";
+import { createLogger } from "@pp/shared/logging/logger.ts";
+import {
+  documentedOperations,
+  newAjv,
+  openApi31Validator,
+  registeredOperations,
+} from "@pp/shared/testing/openapi-checks.ts";
+import { createApp } from "../app.ts";
+import { parseConfig } from "../config.ts";
+import { buildDecisionDeps } from "../deps.ts";
+import { exampleDecision } from "./openapi.ts";
+
+const quiet = createLogger({ sink: () => {} });
+const app = createApp(
+  buildDecisionDeps(parseConfig({}), { runtime: "test", overrides: { logger: quiet } }),
+);
+
+interface Operation {
+  parameters?: { name: string; in: string }[];
+  requestBody?: { content: { "application/json": { schema: { $ref: string } } } };
+  responses: Record<string, unknown>;
+}
+interface Doc {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, object> };
+}
+
+const fetchDocument = async () => {
+  const res = await app.request("/openapi.json");
+  expect(res.status).toBe(200);
+  return (await res.json()) as Doc;
+};
+
+const ajv = newAjv;
+
+describe("decision OpenAPI", () => {
+  test("GET /openapi.json validates against the OpenAPI 3.1 schema", async () => {
+    const doc = await fetchDocument();
+    expect(doc.openapi).toBe("3.1.0");
+    const validate = openApi31Validator();
+    expect(validate(doc), JSON.stringify(validate.errors?.slice(0, 5))).toBe(true);
+    // The check can fail: a response without its (required) description is refused.
+    const broken = structuredClone(doc);
+    const post = broken.paths["/decision"]?.post;
+    if (!post) throw new Error("POST /decision is not documented");
+    post.responses["200"] = { content: {} };
+    expect(validate(broken)).toBe(false);
+  });
+
+  test("every route the app registers is documented, and only those", async () => {
+    const doc = await fetchDocument();
+    const registered = registeredOperations(app);
+    expect(registered.length).toBeGreaterThan(15);
+    expect(documentedOperations(doc)).toEqual(registered);
+    // Path templates and path parameters agree.
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      const names = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+      for (const op of Object.values(ops)) {
+        const inPath = (op.parameters ?? []).filter((p) => p.in === "path").map((p) => p.name);
+        expect({ path, params: inPath.sort() }).toEqual({ path, params: [...names].sort() });
+      }
+    }
+  });
+
+  test("request schemas are the routes' own: the README example passes, broken bodies do not", async () => {
+    const doc = await fetchDocument();
+    const compiler = ajv();
+    for (const [name, schema] of Object.entries(doc.components.schemas)) {
+      compiler.addSchema(schema, `#/components/schemas/${name}`);
+    }
+    const decision = compiler.compile(doc.components.schemas.DecisionRequest as object);
+    expect(decision(exampleDecision), JSON.stringify(decision.errors)).toBe(true);
+    expect(decision({ ...exampleDecision, actions: undefined })).toBe(false);
+    expect(decision({ ...exampleDecision, horizon: { value: -1, unit: "week" } })).toBe(false);
+    const key = compiler.compile(doc.components.schemas.CreateKeyRequest as object);
+    expect(key({ name: "ci", scopes: ["decide"] })).toBe(true);
+    expect(key({ name: "ci", scopes: ["root"] })).toBe(false);
+    // Each body schema is referenced by the route that takes it.
+    const refs = Object.values(doc.paths).flatMap((ops) =>
+      Object.values(ops).flatMap((op) =>
+        op.requestBody ? [op.requestBody.content["application/json"].schema.$ref] : [],
+      ),
+    );
+    expect(refs.sort()).toEqual(
+      [
+        "AddPolicyRequest",
+        "CampaignLinkRequest",
+        "CreateKeyRequest",
+        "DecisionBatchRequest",
+        "DecisionRequest",
+      ].map((n) => `#/components/schemas/${n}`),
+    );
+    // The example is what the route itself accepts (no key: 401, not 400).
+    const res = await app.request("/decision", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(exampleDecision),
+    });
+    expect(res.status).toBe(401);
+  });
+
+  test("GET /docs is one HTML page listing every operation, open without a key", async () => {
+    const doc = await fetchDocument();
+    const res = await app.request("/docs");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/html");
+    const html = await res.text();
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const method of Object.keys(ops)) {
+        expect(html).toContain(`${method.toUpperCase()} ${path.replace(/&/g, "&amp;")}`);
+      }
+    }
+    expect(html).not.toContain("<script");
+  });
+});

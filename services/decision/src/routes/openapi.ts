@@ -1,0 +1,254 @@
+// GET /openapi.json (OpenAPI 3.1) and GET /docs of the decision service: every route with the zod
+// schemas its module validates with (bodies, path and query parameters), generated, not copied.
+import type { AppEnv } from "@pp/shared/http/app-env.ts";
+import {
+  buildOpenApiDocument,
+  type OperationSpec,
+  renderDocsPage,
+} from "@pp/shared/http/openapi.ts";
+import type { Hono } from "hono";
+import type { DecisionDeps } from "../deps.ts";
+import { createKeySchema, keyIdParams } from "./admin-keys.ts";
+import { addPolicySchema, listQuery, versionParams } from "./admin-policies.ts";
+import { campaignIdParams, linkBody } from "./campaign-pages.ts";
+import {
+  batchRequestSchema,
+  decisionRequestSchema,
+  MAX_BATCH_CUSTOMERS,
+} from "./decision-schemas.ts";
+
+export const exampleDecision = {
+  customer: { id: "c-42", summary: { frequency: 8, recency: 34, T: 36, monetary: 35 } },
+  horizon: { value: 13, unit: "week" },
+  actions: [
+    { id: "email-10pct", cost: 0.5, uplift: 0.15, margin: 8 },
+    { id: "call", cost: 6, uplift: 0.4, margin: 8 },
+  ],
+};
+
+/** What every keyed route may answer besides its own statuses. */
+const keyed = {
+  "401": "No, unknown or revoked API key",
+  "403": "The key lacks the scope",
+  "429": "Rate limited (per key)",
+};
+const bodyErrors = {
+  "400": "Malformed JSON or invalid fields (details list path and problem per field)",
+  "413": "Body larger than MAX_BODY_BYTES",
+  "415": "Content-Type is not application/json",
+};
+
+const decisionOperations: OperationSpec[] = [
+  {
+    method: "post",
+    path: "/decision",
+    scope: "decide",
+    produces: "application/json",
+    summary: "Choose the action for one customer (expected profit under the active policy)",
+    description:
+      "The customer by id (the forecast model's customers), summary or transactions; every action ranked with its expected profit, eligibility and reasons; `none` is always a candidate. The decision is in the durable decision log before it is answered.",
+    body: decisionRequestSchema,
+    bodyName: "DecisionRequest",
+    bodyExample: exampleDecision,
+    responses: {
+      "200": "The chosen action, the ranking, the policy and model versions",
+      ...bodyErrors,
+      ...keyed,
+      "503": "The decision log cannot take the decision now (nothing was decided)",
+    },
+  },
+  {
+    method: "post",
+    path: "/decision/batch",
+    scope: "decide",
+    produces: "application/json",
+    summary: `Choose actions for up to ${MAX_BATCH_CUSTOMERS} customers within a budget`,
+    description:
+      "The selection that maximises total expected profit within the budget (exact, or with its bound).",
+    body: batchRequestSchema,
+    bodyName: "DecisionBatchRequest",
+    responses: {
+      "200": "The selection, per-customer choices and totals",
+      ...bodyErrors,
+      ...keyed,
+      "503": "The decision log cannot take the batch now (nothing was decided)",
+    },
+  },
+];
+
+const adminOperations: OperationSpec[] = [
+  {
+    method: "get",
+    path: "/admin/policies",
+    scope: "admin",
+    produces: "application/json",
+    summary: "Every policy version (optionally of one name)",
+    query: listQuery,
+    responses: { "200": "Policy versions", "400": "Invalid name", ...keyed },
+  },
+  {
+    method: "get",
+    path: "/admin/policies/active",
+    scope: "admin",
+    produces: "application/json",
+    summary: "The active policy",
+    responses: { "200": "The active policy version", ...keyed },
+  },
+  {
+    method: "post",
+    path: "/admin/policies",
+    scope: "admin",
+    produces: "application/json",
+    summary: "Store the next version of a policy",
+    body: addPolicySchema,
+    bodyName: "AddPolicyRequest",
+    responses: { "201": "The stored version", ...bodyErrors, ...keyed },
+  },
+  {
+    method: "get",
+    path: "/admin/policies/:name/versions/:version",
+    scope: "admin",
+    produces: "application/json",
+    summary: "One policy version",
+    params: versionParams,
+    responses: {
+      "200": "The version",
+      "400": "Invalid name or version",
+      "404": "No such version",
+      ...keyed,
+    },
+  },
+  {
+    method: "post",
+    path: "/admin/policies/:name/versions/:version/activate",
+    scope: "admin",
+    produces: "application/json",
+    summary: "Make a policy version the active one",
+    params: versionParams,
+    responses: {
+      "200": "The activated version",
+      "400": "Invalid name or version",
+      "404": "No such version",
+      ...keyed,
+    },
+  },
+  {
+    method: "get",
+    path: "/admin/keys",
+    scope: "admin",
+    produces: "application/json",
+    summary: "Every API key: id, name, scopes, created, revoked (never the key itself)",
+    responses: { "200": "The keys", ...keyed },
+  },
+  {
+    method: "post",
+    path: "/admin/keys",
+    scope: "admin",
+    produces: "application/json",
+    summary: "Create an API key (the plain key is in this answer only)",
+    body: createKeySchema,
+    bodyName: "CreateKeyRequest",
+    responses: { "201": "The new key", ...bodyErrors, ...keyed },
+  },
+  {
+    method: "post",
+    path: "/admin/keys/:id/revoke",
+    scope: "admin",
+    produces: "application/json",
+    summary: "Revoke an API key",
+    params: keyIdParams,
+    responses: {
+      "200": "Revoked",
+      "400": "Invalid id",
+      "404": "No active key with this id",
+      ...keyed,
+    },
+  },
+  {
+    method: "post",
+    path: "/admin/campaign-links",
+    scope: "admin",
+    produces: "application/json",
+    summary: "A signed, expiring link to the campaign pages (one campaign or all)",
+    body: linkBody,
+    bodyName: "CampaignLinkRequest",
+    responses: { "200": "The link and its expiry", ...bodyErrors, ...keyed },
+  },
+  {
+    method: "get",
+    path: "/campaigns",
+    scope: "admin",
+    summary: "Campaigns: decisions logged per group and the latest measured result (HTML)",
+    description: "An admin key, or a signed link (?exp=&sig=) from POST /admin/campaign-links.",
+    produces: "text/html",
+    responses: { "200": "HTML page", ...keyed },
+  },
+  {
+    method: "get",
+    path: "/campaigns/:id",
+    scope: "admin",
+    summary:
+      "One campaign's measured result: incremental effects with intervals, Qini curve (HTML)",
+    description: "An admin key, or a signed link (?exp=&sig=) from POST /admin/campaign-links.",
+    params: campaignIdParams,
+    produces: "text/html",
+    responses: { "200": "HTML page", "400": "Invalid id", "404": "No such campaign", ...keyed },
+  },
+];
+
+const operationalOperations: OperationSpec[] = [
+  { method: "get", path: "/health", summary: "Liveness", responses: { "200": "Alive" } },
+  {
+    method: "get",
+    path: "/ready",
+    summary:
+      "Readiness: the decision log and the forecast service (degraded when forecast is down)",
+    responses: { "200": "Ready or degraded", "503": "Not ready (names the failing checks)" },
+  },
+  {
+    method: "get",
+    path: "/metrics",
+    summary: "Prometheus metrics (text format 0.0.4)",
+    produces: "text/plain",
+    responses: { "200": "Metrics" },
+  },
+  {
+    method: "get",
+    path: "/openapi.json",
+    summary: "This document",
+    responses: { "200": "OpenAPI 3.1" },
+  },
+  {
+    method: "get",
+    path: "/docs",
+    summary: "Human-readable documentation",
+    produces: "text/html",
+    responses: { "200": "HTML" },
+  },
+];
+
+export const decisionOperationSpecs: readonly OperationSpec[] = [
+  ...decisionOperations,
+  ...adminOperations,
+  ...operationalOperations,
+];
+
+export function openApiDocument(version: string) {
+  return buildOpenApiDocument(
+    {
+      title: "purchase-prediction decision service",
+      version,
+      description:
+        "Turns forecasts into decisions: per customer the action with the highest expected profit under the active policy, or a budgeted selection over many customers; every decision is logged durably. Keys: `Authorization: Bearer <key>` with the decide or admin scope.",
+    },
+    decisionOperationSpecs,
+  );
+}
+
+export function registerOpenApi(app: Hono<AppEnv>, deps: DecisionDeps): void {
+  const document = openApiDocument(deps.version);
+  const example = `curl -s localhost:8002/decision -H "Authorization: Bearer $KEY" -H 'content-type: application/json' -d '${JSON.stringify(exampleDecision)}'`;
+  const page = renderDocsPage(document, example);
+  app.get("/openapi.json", (c) => c.json(document));
+  app.get("/docs", (c) => c.html(page));
+}

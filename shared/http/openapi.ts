@@ -1,0 +1,203 @@
+// An OpenAPI 3.1 document built from a service's route list and the zod schemas beside its routes
+// (request bodies, path and query parameters through zod's own z.toJSONSchema), and the
+// self-contained /docs page rendered from it (no CDN needed).
+import { z } from "zod";
+
+type Method = "get" | "post" | "put" | "patch" | "delete";
+
+/** One route as the service registers it. `path` is in Hono's form (`/keys/:id/revoke`). */
+export interface OperationSpec {
+  method: Method;
+  path: string;
+  summary: string;
+  description?: string;
+  /** The API key scope the route needs (a bearer key), if any. */
+  scope?: string;
+  body?: z.ZodType;
+  /** Name of the body schema under components/schemas (default: derived from the path). */
+  bodyName?: string;
+  bodyExample?: unknown;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  /** The success answer's schema (a component named `responseName`). */
+  response?: z.ZodType;
+  responseName?: string;
+  /** Status → description; JSON error statuses get the shared Error schema. */
+  responses: Record<string, string>;
+  /** Content type of the success answers (none documented when neither this nor `response`). */
+  produces?: string;
+}
+
+export interface DocumentInfo {
+  title: string;
+  version: string;
+  description: string;
+}
+
+export const errorSchema = {
+  type: "object",
+  properties: {
+    error: {
+      type: "object",
+      properties: {
+        code: { type: "string" },
+        message: { type: "string" },
+        details: {
+          type: "array",
+          items: {
+            type: "object",
+            properties: { path: { type: "string" }, message: { type: "string" } },
+          },
+        },
+      },
+      required: ["code", "message"],
+    },
+  },
+  required: ["error"],
+};
+
+/** A zod schema as JSON Schema (draft 2020-12, what OpenAPI 3.1 uses), without `$schema`. */
+export function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Record<
+    string,
+    unknown
+  >;
+  return rest;
+}
+
+/** Hono's `:name` path parameters in OpenAPI's `{name}` form. */
+export const openApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
+
+function parametersOf(where: "path" | "query", schema: z.ZodObject | undefined) {
+  if (!schema) return [];
+  const json = jsonSchemaOf(schema, "input") as {
+    properties?: Record<string, unknown>;
+    required?: string[];
+  };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: where,
+    required: where === "path" || (json.required ?? []).includes(name),
+    schema: property,
+  }));
+}
+
+const schemaNameOf = (op: OperationSpec) =>
+  op.bodyName ??
+  `${op.path
+    .split(/[/:-]/)
+    .filter(Boolean)
+    .map((w) => w[0]?.toUpperCase() + w.slice(1))
+    .join("")}Request`;
+
+function operationOf(op: OperationSpec, schemas: Record<string, unknown>) {
+  const parameters = [...parametersOf("path", op.params), ...parametersOf("query", op.query)];
+  let requestBody: unknown;
+  if (op.body) {
+    const name = schemaNameOf(op);
+    schemas[name] = jsonSchemaOf(op.body, "input");
+    requestBody = {
+      required: true,
+      content: {
+        "application/json": {
+          schema: { $ref: `#/components/schemas/${name}` },
+          ...(op.bodyExample !== undefined ? { example: op.bodyExample } : {}),
+        },
+      },
+    };
+  }
+  let success: Record<string, { schema: unknown }> | undefined;
+  if (op.response) {
+    const name = op.responseName ?? schemaNameOf(op).replace(/Request$/, "Response");
+    schemas[name] = jsonSchemaOf(op.response, "output");
+    success = { "application/json": { schema: { $ref: `#/components/schemas/${name}` } } };
+  } else if (op.produces) {
+    const schema = op.produces === "application/json" ? { type: "object" } : { type: "string" };
+    success = { [op.produces]: { schema } };
+  }
+  const responses = Object.fromEntries(
+    Object.entries(op.responses).map(([status, description]) => {
+      if (Number(status) >= 400) {
+        const content = { "application/json": { schema: { $ref: "#/components/schemas/Error" } } };
+        return [status, { description, content }];
+      }
+      return [status, success ? { description, content: success } : { description }];
+    }),
+  );
+  return {
+    summary: op.summary,
+    ...(op.description ? { description: op.description } : {}),
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(requestBody ? { requestBody } : {}),
+    ...(op.scope ? { security: [{ apiKey: [] }], "x-scope": op.scope } : {}),
+    responses,
+  };
+}
+
+/** The OpenAPI 3.1 document of `operations`. */
+export function buildOpenApiDocument(info: DocumentInfo, operations: readonly OperationSpec[]) {
+  const schemas: Record<string, unknown> = {};
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of operations) {
+    const path = openApiPath(op.path);
+    paths[path] ??= {};
+    (paths[path] as Record<string, unknown>)[op.method] = operationOf(op, schemas);
+  }
+  schemas.Error = errorSchema;
+  const keyed = operations.some((op) => op.scope);
+  return {
+    openapi: "3.1.0" as const,
+    info,
+    paths,
+    components: {
+      schemas,
+      ...(keyed
+        ? {
+            securitySchemes: {
+              apiKey: { type: "http", scheme: "bearer", description: "An API key: Bearer <key>" },
+            },
+          }
+        : {}),
+    },
+  };
+}
+
+export type OpenApiDocument = ReturnType<typeof buildOpenApiDocument>;
+
+export const escapeHtml = (s: string) =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+/** The /docs page: every operation with its parameters and request schema, and an example. */
+export function renderDocsPage(document: OpenApiDocument, example?: string): string {
+  const sections = Object.entries(document.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, raw]) => {
+      const op = raw as ReturnType<typeof operationOf>;
+      const body = op.requestBody as
+        | { content: { "application/json": { schema: { $ref: string } } } }
+        | undefined;
+      const ref = body?.content["application/json"].schema.$ref.split("/").pop();
+      const schema = ref ? document.components.schemas[ref] : undefined;
+      return `<section><h2><code>${method.toUpperCase()} ${escapeHtml(path)}</code></h2>
+<p>${escapeHtml(op.summary)}${op["x-scope"] ? ` <em>(API key with the ${escapeHtml(op["x-scope"])} scope)</em>` : ""}</p>${
+        op.description ? `<p>${escapeHtml(op.description)}</p>` : ""
+      }${
+        op.parameters
+          ? `<p>Parameters: ${op.parameters.map((p) => `<code>${escapeHtml(p.name)}</code> (${p.in})`).join(", ")}</p>`
+          : ""
+      }${schema ? `<details><summary>Request body: ${escapeHtml(ref ?? "")}</summary><pre>${escapeHtml(JSON.stringify(schema, null, 2))}</pre></details>` : ""}
+<p>Answers: ${Object.entries(op.responses as Record<string, { description: string }>)
+        .map(([status, r]) => `${status} ${escapeHtml(r.description)}`)
+        .join(" · ")}</p></section>`;
+    }),
+  );
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(document.info.title)}</title>
+<style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}pre{background:#f4f4f4;padding:1rem;overflow:auto}code{font-size:90%}</style>
+</head><body>
+<h1>${escapeHtml(document.info.title)} <small>${escapeHtml(document.info.version)}</small></h1>
+<p>${escapeHtml(document.info.description)}</p>
+<p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1).</p>
+${example ? `<h2>Example</h2><pre>${escapeHtml(example)}</pre>` : ""}
+${sections.join("\n")}
+</body></html>`;
+}

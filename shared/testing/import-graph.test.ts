@@ -1,0 +1,167 @@
+// The layering of the flow (log → features → models → registry → forecast → decision → decision
+// log), checked on the real imports of every non-test source file: nothing reaches back up.
+import { describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const SCANNED_ROOTS = ["ml", "services", "shared"];
+
+/** Workspace package names → their folder, as package.json's workspaces declare them. */
+const WORKSPACES: Record<string, string> = {
+  "@pp/shared": "shared",
+  "@pp/ml": "ml",
+  "@pp/forecast": "services/forecast",
+  "@pp/decision": "services/decision",
+};
+
+/** Test support: tests, testing/ folders, test/ suites, fake servers, stubs and crash children. */
+export function isTestSupport(path: string): boolean {
+  return (
+    /\.test\.ts$/.test(path) ||
+    /(^|\/)(testing|test)\//.test(path) ||
+    /(^|[/-])(fake|stub|child)[-.]/.test(path) ||
+    /-(fake-server|stub|child)\.ts$/.test(path)
+  );
+}
+
+/** Every module specifier a TypeScript source names: static, type-only, re-export, dynamic. */
+export function importSpecifiers(source: string): string[] {
+  const found: string[] = [];
+  const statement =
+    /(?:^|\n)[ \t]*(?:import|export)\s+(?:type\s+)?(?:[^;"'`]*?\s*from\s*)?["']([^"'\n]+)["']/g;
+  const dynamic = /\bimport\(\s*["']([^"'\n]+)["']\s*\)/g;
+  for (const match of source.matchAll(statement)) found.push(match[1] as string);
+  for (const match of source.matchAll(dynamic)) found.push(match[1] as string);
+  return found;
+}
+
+/** A specifier as a repository path (relative or a workspace package), or null for a library. */
+export function resolveSpecifier(fromFile: string, specifier: string): string | null {
+  if (specifier.startsWith(".")) return relative(ROOT, resolve(ROOT, dirname(fromFile), specifier));
+  for (const [name, folder] of Object.entries(WORKSPACES)) {
+    if (specifier === name) return folder;
+    if (specifier.startsWith(`${name}/`)) return join(folder, specifier.slice(name.length + 1));
+  }
+  return null;
+}
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
+    if (entry.name === "node_modules" || entry.name === "dist" || entry.name.startsWith(".")) {
+      continue;
+    }
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...sourceFiles(path));
+    else if (/\.(ts|tsx|mts)$/.test(entry.name) && !entry.name.endsWith(".d.ts")) out.push(path);
+  }
+  return out;
+}
+
+export interface ImportEdge {
+  from: string;
+  to: string;
+  specifier: string;
+}
+
+/** The rule an edge breaks, or null. */
+export function layeringViolation(edge: ImportEdge): string | null {
+  const { from, to } = edge;
+  if (from.startsWith("ml/") && to.startsWith("services/")) {
+    return "ml must not import the services (they sit downstream of the models)";
+  }
+  if (from.startsWith("shared/") && (to.startsWith("ml/") || to.startsWith("services/"))) {
+    return "shared must not import ml or the services";
+  }
+  if (/^services\/[^/]+\/src\//.test(from)) {
+    if (to.startsWith("ml/pipelines") || to.startsWith("ml/tracking")) {
+      return "a service must not import training pipelines or tracking";
+    }
+    if (isTestSupport(to)) return "a service must not import test support";
+  }
+  return null;
+}
+
+function productionEdges(): ImportEdge[] {
+  const edges: ImportEdge[] = [];
+  for (const file of SCANNED_ROOTS.flatMap(sourceFiles)) {
+    if (isTestSupport(file)) continue;
+    for (const specifier of importSpecifiers(readFileSync(join(ROOT, file), "utf8"))) {
+      const to = resolveSpecifier(file, specifier);
+      if (to !== null) edges.push({ from: file, to, specifier });
+    }
+  }
+  return edges;
+}
+
+describe("import graph", () => {
+  test("the scanner sees every kind of import", () => {
+    const source = [
+      'import { a } from "./a.ts";',
+      'import type { B } from "@pp/decision/src/b.ts";',
+      "import {\n  c,\n  type D,\n} from '../c.ts';",
+      'export * from "./e.ts";',
+      'export { f } from "./f.ts";',
+      'import "./side-effect.ts";',
+      'const g = await import("./g.ts");',
+      '// import { no } from "./commented.ts";',
+    ].join("\n");
+    expect(importSpecifiers(source)).toEqual([
+      "./a.ts",
+      "@pp/decision/src/b.ts",
+      "../c.ts",
+      "./e.ts",
+      "./f.ts",
+      "./side-effect.ts",
+      "./g.ts",
+    ]);
+    expect(resolveSpecifier("ml/campaigns/x.ts", "@pp/decision/src/policy/p.ts")).toBe(
+      "services/decision/src/policy/p.ts",
+    );
+    expect(resolveSpecifier("ml/campaigns/x.ts", "../data/y.ts")).toBe("ml/data/y.ts");
+    expect(resolveSpecifier("ml/campaigns/x.ts", "zod")).toBeNull();
+  });
+
+  test("each rule catches what it names", () => {
+    const edge = (from: string, to: string) => ({ from, to, specifier: to });
+    expect(
+      layeringViolation(edge("ml/campaigns/a.ts", "services/decision/src/p.ts")),
+    ).not.toBeNull();
+    expect(layeringViolation(edge("shared/registry/a.ts", "ml/models/b.ts"))).not.toBeNull();
+    expect(layeringViolation(edge("shared/registry/a.ts", "services/x/src/b.ts"))).not.toBeNull();
+    expect(
+      layeringViolation(edge("services/forecast/src/a.ts", "ml/pipelines/b.ts")),
+    ).not.toBeNull();
+    expect(
+      layeringViolation(edge("services/forecast/src/a.ts", "ml/tracking/b.ts")),
+    ).not.toBeNull();
+    expect(
+      layeringViolation(edge("services/decision/src/a.ts", "shared/testing/p.ts")),
+    ).not.toBeNull();
+    expect(
+      layeringViolation(edge("services/decision/src/a.ts", "ml/tracking/mlflow-fake-server.ts")),
+    ).not.toBeNull();
+    expect(
+      layeringViolation(edge("services/decision/src/a.ts", "services/decision/src/x-stub.ts")),
+    ).not.toBeNull();
+    expect(layeringViolation(edge("services/forecast/src/a.ts", "ml/models/bgnbd.ts"))).toBeNull();
+    expect(layeringViolation(edge("ml/campaigns/a.ts", "shared/policy/p.ts"))).toBeNull();
+  });
+
+  test("no production module imports up the flow or imports test support", () => {
+    const edges = productionEdges();
+    // The walk found the real graph (a broken walk would pass by seeing nothing).
+    expect(edges.length).toBeGreaterThan(500);
+    expect(
+      edges.some(
+        (e) => e.from.startsWith("services/forecast/src/") && e.to.startsWith("ml/models/"),
+      ),
+    ).toBe(true);
+    const violations = edges
+      .map((edge) => ({ edge, rule: layeringViolation(edge) }))
+      .filter((v) => v.rule !== null)
+      .map(({ edge, rule }) => `${edge.from} → ${edge.specifier}: ${rule}`);
+    expect(violations).toEqual([]);
+  });
+});
