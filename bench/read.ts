@@ -2,6 +2,7 @@
 // amount; default 10M rows) under the temp dir and times, in the same run, (a) ours: the DuckDB input
 // layer (ml/data/input) into typed arrays + summarize(), (b) DuckDB alone: read_csv + summaries.sql
 // into a table, and (c) the legacy line-by-line CSV reader + summarize(); prints peak memory.
+// DuckDB and ours alternate BENCH_READ_ROUNDS times (default 3); best and median of each are shown.
 // Usage: bun bench/read.ts [rows=10000000]   (also: node --import tsx bench/read.ts)
 
 import { mkdtempSync, rmSync, statSync } from "node:fs";
@@ -30,6 +31,18 @@ const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 }, 50);
 
+/** Best run (its value and time), median time and the highest peak RSS of several runs. */
+function summary<T>(runs: { value: T; seconds: number; peak: number }[]) {
+  const times = runs.map((r) => r.seconds).sort((a, b) => a - b);
+  const best = runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+  const mid = times.length >> 1;
+  const median =
+    times.length % 2 === 1
+      ? (times[mid] as number)
+      : ((times[mid - 1] as number) + (times[mid] as number)) / 2;
+  return { ...best, median, peak: Math.max(...runs.map((r) => r.peak)) };
+}
+
 async function timed<T>(
   what: () => Promise<T>,
 ): Promise<{ value: T; seconds: number; peak: number }> {
@@ -52,9 +65,9 @@ try {
     `file: ${rows.toLocaleString("en-US")} rows, ${mb.toFixed(0)} MB (written in ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
   );
 
-  // The machine is shared: DuckDB and ours alternate, `rounds` times each, and the best of each
-  // is compared (a single run of either can be slowed by a neighbour).
-  const rounds = Number(process.env.BENCH_READ_ROUNDS ?? 2);
+  // The machine is shared: DuckDB and ours alternate, `rounds` times each, and the best and the
+  // median of each side are compared (a single run of either can be slowed by a neighbour).
+  const rounds = Math.max(1, Number(process.env.BENCH_READ_ROUNDS ?? 3));
   const duckRun = () =>
     timed(async () => {
       const instance = await DuckDBInstance.create(":memory:");
@@ -88,14 +101,18 @@ try {
       });
       return summarize(log, window).n;
     });
-  const best = <T>(a: T & { seconds: number }, b: T & { seconds: number }) =>
-    b.seconds < a.seconds ? b : a;
-  let duck = await duckRun();
-  let ours = await oursRun();
-  for (let r = 1; r < rounds; r++) {
-    duck = best(duck, await duckRun());
-    ours = best(ours, await oursRun());
+  const duckRuns: Awaited<ReturnType<typeof duckRun>>[] = [];
+  const oursRuns: Awaited<ReturnType<typeof oursRun>>[] = [];
+  for (let r = 0; r < rounds; r++) {
+    duckRuns.push(await duckRun());
+    oursRuns.push(await oursRun());
+    const [d, o] = [duckRuns.at(-1), oursRuns.at(-1)];
+    console.log(
+      `  round ${r + 1}: DuckDB ${d?.seconds.toFixed(2)} s, ours ${o?.seconds.toFixed(2)} s`,
+    );
   }
+  const duck = summary(duckRuns);
+  const ours = summary(oursRuns);
   const legacy = await timed(async () => {
     const { log } = await readCsvLog(path, { onBadRow: "fail" });
     return summarize(log, window).n;
@@ -105,22 +122,27 @@ try {
       `customer counts differ: ours ${ours.value}, DuckDB ${duck.value}, legacy ${legacy.value}`,
     );
   }
-  const line = (name: string, r: { seconds: number; peak: number }) =>
-    `${name.padEnd(44)} ${r.seconds.toFixed(2).padStart(7)} s  ${(rows / r.seconds / 1e6).toFixed(2)} M rows/s  peak rss ${mib(r.peak)}`;
+  const line = (name: string, r: { seconds: number; median: number; peak: number }) =>
+    `${name.padEnd(40)} best ${r.seconds.toFixed(2).padStart(6)} s  median ${r.median.toFixed(2).padStart(6)} s  ${(rows / r.seconds / 1e6).toFixed(2)} M rows/s  peak rss ${mib(r.peak)}`;
   console.log(
-    `file → customer summaries (${duck.value.toLocaleString("en-US")} customers; best of ${rounds} alternating runs):`,
+    `file → customer summaries (${duck.value.toLocaleString("en-US")} customers; ${rounds} alternating runs each):`,
   );
   console.log(line("DuckDB read_csv + summaries.sql", duck));
   console.log(line("ours: DuckDB input layer + summarize()", ours));
-  console.log(line("legacy line reader + summarize()", legacy));
+  console.log(line("legacy line reader + summarize()", { ...legacy, median: legacy.seconds }));
   const ratio = ours.seconds / duck.seconds;
+  const medianRatio = ours.median / duck.median;
   console.log(
-    `ours / DuckDB alone: ${ratio.toFixed(2)}x (target <= 1.5x): ${ratio <= 1.5 ? "ok" : "OVER"}`,
+    `ours / DuckDB alone: best ${ratio.toFixed(2)}x, median ${medianRatio.toFixed(2)}x (target <= 1.5x): ${ratio <= 1.5 ? "ok" : "OVER"}`,
   );
   results.add(`file → summaries, ours, ${rows} rows`, ours.seconds, "s");
+  results.add(`file → summaries, ours (median), ${rows} rows`, ours.median, "s");
   results.add(`file → summaries, DuckDB SQL, ${rows} rows`, duck.seconds, "s");
+  results.add(`file → summaries, DuckDB SQL (median), ${rows} rows`, duck.median, "s");
   results.add("ours / DuckDB SQL", ratio, "x");
+  results.add("ours / DuckDB SQL (median)", medianRatio, "x");
   results.add("peak RSS, ours", ours.peak / 2 ** 20, "MiB");
+  results.add("peak RSS, DuckDB SQL", duck.peak / 2 ** 20, "MiB");
   console.log(
     `runtime: ${typeof Bun !== "undefined" ? `bun ${Bun.version}` : `node ${process.version}`}`,
   );

@@ -10,10 +10,35 @@ export interface CustomerRowOrder {
   start: Uint32Array;
 }
 
+/** Row starts per customer, counted (rows of customer k are start[k] .. start[k + 1]). */
+function customerStarts(log: TransactionLog): Uint32Array {
+  const start = new Uint32Array(log.customerIds.length + 1);
+  for (let i = 0; i < log.length; i++) start[(log.customer[i] as number) + 1]++;
+  for (let k = 1; k < start.length; k++) start[k] += start[k - 1] as number;
+  return start;
+}
+
+/** True when rows already come by customer, then day (as the DuckDB input layer hands them). */
+export function isOrderedByCustomerAndDay(log: TransactionLog): boolean {
+  const { customer, day } = log;
+  for (let i = 1; i < log.length; i++) {
+    const c = customer[i] as number;
+    const p = customer[i - 1] as number;
+    if (c < p || (c === p && (day[i] as number) < (day[i - 1] as number))) return false;
+  }
+  return true;
+}
+
 export function orderRowsByCustomerAndDay(log: TransactionLog): CustomerRowOrder {
   const n = log.length;
   const customers = log.customerIds.length;
   const { customer, day } = log;
+  // Already ordered: the identity is the stable order, found in one pass instead of two sorts.
+  if (isOrderedByCustomerAndDay(log)) {
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    return { order, start: customerStarts(log) };
+  }
 
   // Pass 1: rows by day (counting sort when the day range is reasonable, else a comparison sort).
   let byDay: Uint32Array;
@@ -38,9 +63,7 @@ export function orderRowsByCustomerAndDay(log: TransactionLog): CustomerRowOrder
   }
 
   // Pass 2: stable by customer, which keeps day order within a customer.
-  const start = new Uint32Array(customers + 1);
-  for (let i = 0; i < n; i++) start[(customer[i] as number) + 1]++;
-  for (let k = 1; k <= customers; k++) start[k] += start[k - 1] as number;
+  const start = customerStarts(log);
   const next = start.slice(0, customers);
   const order = new Uint32Array(n);
   for (let j = 0; j < n; j++) {

@@ -172,3 +172,13 @@ test("newline-delimited JSON with typed numbers and dates reads like the CSV", a
   expect(quality.examples).toEqual({ "missing customer id": [3] });
   expect(quality.position).toBe("row");
 });
+
+test("an id holding a line feed stays one id (ids are fetched one by one then)", async () => {
+  const path = file(
+    'customer_id,date,amount\n"x\ny",2020-01-01,1\nz,2020-01-02,2\n"x\ny",2020-01-03,4\n',
+  );
+  const { log, quality } = await read(path);
+  expect([...log.customerIds].sort()).toEqual(["x\ny", "z"]);
+  expect(days(log)).toEqual(["x\ny 2020-01-01 1", "x\ny 2020-01-03 4", "z 2020-01-02 2"]);
+  expect(quality.customers_in_log).toBe(2);
+});

@@ -7,17 +7,19 @@ import { BadRowError } from "../bad-rows.ts";
 import type { TransactionLog } from "../transaction-log.ts";
 import { type DataQuality, EXAMPLES_PER_REASON } from "./data-quality.ts";
 import { sniffDateFormat } from "./date-format.ts";
+import { fetchCustomerIds, fetchLog } from "./fetch-log.ts";
 import { InputError } from "./input-error.ts";
 import { physicalLines } from "./line-numbers.ts";
 import { loadSource, type RejectedRecord } from "./load-source.ts";
 import { type LogInput, sourceName } from "./log-input.ts";
 import { sqlIdentifier, sqlString } from "./sql-text.ts";
 import {
+  customersSql,
   dayExpression,
   linesSql,
   netReturnsSql,
-  PURCHASE_DAYS_OUT_SQL,
-  purchasesSql,
+  PURCHASE_DAYS_SQL,
+  purchaseLinesSql,
 } from "./transactions-sql.ts";
 
 export interface ReadLogResult {
@@ -58,22 +60,21 @@ async function readWith(connection: DuckDBConnection, input: LogInput): Promise<
   const { position, format, rejected, locate } = await buildLines(connection, input);
   const { skipped, examples } = await skippedRows(connection, locate);
   if (input.onBadRow === "fail") failOnFirst(input, examples, skipped);
-  const byOrder = input.columns.order !== undefined;
-  for (const sql of purchasesSql(byOrder)) await connection.run(sql);
-  const returns = await applyReturns(connection, input, byOrder);
+  await connection.run(purchaseLinesSql(input.columns.order !== undefined));
+  const { returns, purchases } = await applyReturns(connection, input);
+  await connection.run(customersSql(purchases));
   const [counts] = await rows(
     connection,
     `SELECT (SELECT count(*) FROM lines) AS rows,
        (SELECT count(*) FROM lines WHERE reason IS NULL AND NOT is_return AND amount = 0) AS zero,
-       (SELECT count(*) FROM customers) AS customers,
-       (SELECT count(*) FROM purchase_days) AS days,
-       (SELECT CAST(min(day) AS VARCHAR) FROM purchase_days) AS first_date,
-       (SELECT CAST(max(day) AS VARCHAR) FROM purchase_days) AS last_date`,
+       (SELECT count(*) FROM ${purchases}) AS purchase_rows,
+       (SELECT count(*) FROM customers) AS customers`,
   );
-  await connection.run("DROP TABLE lines");
-  const log = await fetchLog(connection, Number(counts?.customers), Number(counts?.days));
+  const customerIds = await fetchCustomerIds(connection, Number(counts?.customers));
+  const log = await fetchLog(connection, purchases, Number(counts?.purchase_rows), customerIds);
   const rowsRead = Number(counts?.rows) + rejected.length;
   const skippedTotal = Object.values(skipped).reduce((a, b) => a + b, 0);
+  const [first, last] = await dayRange(connection, log);
   return {
     log,
     quality: {
@@ -85,12 +86,33 @@ async function readWith(connection: DuckDBConnection, input: LogInput): Promise<
       zero_amount_rows: Number(counts?.zero),
       customers_in_log: log.customerIds.length,
       purchase_days: log.length,
-      first_date: (counts?.first_date as string | null) ?? null,
-      last_date: (counts?.last_date as string | null) ?? null,
+      first_date: first,
+      last_date: last,
       position,
       date_format: format,
     },
   };
+}
+
+/** The first and last purchase day of a log as DuckDB writes dates (null when it is empty). */
+async function dayRange(
+  connection: DuckDBConnection,
+  log: TransactionLog,
+): Promise<[string | null, string | null]> {
+  if (log.length === 0) return [null, null];
+  let min = log.day[0] as number;
+  let max = min;
+  for (let i = 1; i < log.length; i++) {
+    const d = log.day[i] as number;
+    if (d < min) min = d;
+    else if (d > max) max = d;
+  }
+  const [r] = await rows(
+    connection,
+    `SELECT CAST(DATE '1970-01-01' + ${min} AS VARCHAR) AS first,
+       CAST(DATE '1970-01-01' + ${max} AS VARCHAR) AS last`,
+  );
+  return [String(r?.first), String(r?.last)];
 }
 
 /** Checks the options, opens the source, settles the date format and builds table lines. */
@@ -156,13 +178,16 @@ async function skippedRows(connection: DuckDBConnection, locate: ReturnType<type
   return { skipped, examples: await locate.examples(exampleRows, skipped) };
 }
 
-/** Counts the returns and, under "net", subtracts them from the purchase days. */
+/**
+ * Counts the returns and, under "net" when there are any, subtracts them from the purchase days;
+ * `purchases` names the relation to read the purchases from (lines, or days net of returns).
+ */
 async function applyReturns(
   connection: DuckDBConnection,
   input: LogInput,
-  byOrder: boolean,
-): Promise<DataQuality["returns"]> {
+): Promise<{ returns: DataQuality["returns"]; purchases: string }> {
   const mode = input.returns ?? "net";
+  const byOrder = input.columns.order !== undefined;
   const [ret] = await rows(
     connection,
     `SELECT count(*) AS n, coalesce(sum(abs(amount)), 0) AS value FROM lines
@@ -170,7 +195,9 @@ async function applyReturns(
   );
   let matched = 0;
   let unmatched = 0;
+  let purchases = "purchase_lines";
   if (mode === "net" && Number(ret?.n) > 0) {
+    await connection.run(PURCHASE_DAYS_SQL);
     for (const sql of netReturnsSql(byOrder, input.cancelPattern)) await connection.run(sql);
     const [m] = await rows(
       connection,
@@ -179,8 +206,9 @@ async function applyReturns(
     );
     matched = Number(m?.matched);
     unmatched = Number(m?.unmatched);
+    purchases = "purchase_days";
   }
-  return {
+  const returns = {
     rows: Number(ret?.n),
     // Rounded to a millionth: the sum of cents must not print as 229.49999999999983.
     amount: Math.round(Number(ret?.value) * 1e6) / 1e6,
@@ -188,6 +216,7 @@ async function applyReturns(
     matched_orders: matched,
     unmatched,
   };
+  return { returns, purchases };
 }
 
 function cancel(input: LogInput): { cancelPattern?: string } {
@@ -204,66 +233,6 @@ function cancel(input: LogInput): { cancelPattern?: string } {
     );
   }
   return { cancelPattern: input.cancelPattern };
-}
-
-/** A chunk column's values as a typed array (the vector's own buffer when it exposes one). */
-function columnValues<T extends Int32Array | Float64Array>(
-  vector: { getItem(i: number): unknown },
-  count: number,
-  make: (n: number) => T,
-): T {
-  // @duckdb/node-api keeps the native buffer of fixed-width vectors in `items`: copy it in one go.
-  const items = (vector as unknown as { items?: unknown }).items;
-  const out = make(count);
-  if (items instanceof out.constructor && (items as T).length >= count) {
-    out.set((items as T).subarray(0, count));
-    return out;
-  }
-  for (let i = 0; i < count; i++) out[i] = vector.getItem(i) as number;
-  return out;
-}
-
-/** Typed arrays of the purchase days; customer k is ids[k] (numbered in id order). */
-async function fetchLog(
-  connection: DuckDBConnection,
-  customers: number,
-  days: number,
-): Promise<TransactionLog> {
-  const ids: string[] = new Array(customers);
-  const idResult = await connection.run("SELECT customer_id, k FROM customers");
-  for (let c = await idResult.fetchChunk(); c && c.rowCount > 0; c = await idResult.fetchChunk()) {
-    const id = c.getColumnVector(0);
-    const k = columnValues(c.getColumnVector(1), c.rowCount, (n) => new Int32Array(n));
-    for (let i = 0; i < c.rowCount; i++) ids[k[i] as number] = id.getItem(i) as string;
-  }
-  const customer = new Uint32Array(days);
-  const day = new Int32Array(days);
-  const amount = new Float64Array(days);
-  const quantity = new Float64Array(days);
-  let at = 0;
-  const result = await connection.run(PURCHASE_DAYS_OUT_SQL);
-  for (let c = await result.fetchChunk(); c && c.rowCount > 0; c = await result.fetchChunk()) {
-    const n = c.rowCount;
-    customer.set(
-      columnValues(c.getColumnVector(0), n, (m) => new Int32Array(m)),
-      at,
-    );
-    day.set(
-      columnValues(c.getColumnVector(1), n, (m) => new Int32Array(m)),
-      at,
-    );
-    amount.set(
-      columnValues(c.getColumnVector(2), n, (m) => new Float64Array(m)),
-      at,
-    );
-    quantity.set(
-      columnValues(c.getColumnVector(3), n, (m) => new Float64Array(m)),
-      at,
-    );
-    at += n;
-  }
-  if (at !== days) throw new Error(`purchase days: expected ${days}, fetched ${at}`);
-  return { customerIds: ids, customer, day, amount, quantity, length: days };
 }
 
 /** Turns DuckDB row ids and reject lines into line numbers (one extra pass, only when needed). */

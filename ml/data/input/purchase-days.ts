@@ -1,0 +1,62 @@
+// Purchase lines → purchase days, in JavaScript. DuckDB hands over every purchase line as
+// (customer number, day, amount, quantity) ordered by customer and day, which spares it a GROUP BY
+// over millions of (customer, day) keys, the costliest step of doing it in SQL; one sequential pass
+// merges the lines of a day in place. The log stays ordered, which the later passes (summaries,
+// feature vectors) detect and use.
+
+import { isOrderedByCustomerAndDay, orderRowsByCustomerAndDay } from "../../features/row-order.ts";
+import type { TransactionLog } from "../transaction-log.ts";
+
+/** Lines in (customer, day) order: the rows themselves, else put in order (two counting sorts). */
+function ordered(lines: TransactionLog): TransactionLog {
+  if (isOrderedByCustomerAndDay(lines)) return lines;
+  const { order } = orderRowsByCustomerAndDay(lines);
+  const n = lines.length;
+  const out: TransactionLog = {
+    customerIds: lines.customerIds,
+    customer: new Uint32Array(n),
+    day: new Int32Array(n),
+    amount: new Float64Array(n),
+    quantity: lines.quantity ? new Float64Array(n) : null,
+    length: n,
+  };
+  for (let j = 0; j < n; j++) {
+    const i = order[j] as number;
+    out.customer[j] = lines.customer[i] as number;
+    out.day[j] = lines.day[i] as number;
+    out.amount[j] = lines.amount[i] as number;
+    if (out.quantity) out.quantity[j] = lines.quantity?.[i] as number;
+  }
+  return out;
+}
+
+/**
+ * One row per customer and day (amounts and quantities summed, in line order), ordered by
+ * customer, then day. Reuses the arrays of `lines` when they come ordered.
+ */
+export function mergeSameDayLines(lines: TransactionLog): TransactionLog {
+  const { customerIds, customer, day, amount, quantity, length: n } = ordered(lines);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const c = customer[i] as number;
+    const d = day[i] as number;
+    if (m > 0 && customer[m - 1] === c && day[m - 1] === d) {
+      amount[m - 1] += amount[i] as number;
+      if (quantity) quantity[m - 1] += quantity[i] as number;
+      continue;
+    }
+    customer[m] = c;
+    day[m] = d;
+    amount[m] = amount[i] as number;
+    if (quantity) quantity[m] = quantity[i] as number;
+    m++;
+  }
+  return {
+    customerIds,
+    customer: customer.subarray(0, m),
+    day: day.subarray(0, m),
+    amount: amount.subarray(0, m),
+    quantity: quantity ? quantity.subarray(0, m) : null,
+    length: m,
+  };
+}
