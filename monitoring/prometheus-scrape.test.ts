@@ -123,7 +123,7 @@ describe.skipIf(!present)("real Prometheus scraping both services", () => {
         PORT: String(decisionPort),
         HOST: "127.0.0.1",
         FORECAST_URL: forecastUrl,
-        API_KEYS: TEST_API_KEY,
+        ADMIN_API_KEYS: TEST_API_KEY,
         DATABASE_URL: "",
         DECISION_DATA_DIR: join(dir, "decision-db"),
         LOG_LEVEL: "warn",

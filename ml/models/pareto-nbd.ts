@@ -82,7 +82,8 @@ function logLikelihoodParts(
       // |alpha − beta|/(max + t) too close to 1 for the series (fits that stop at the domain
       // edge, where s and beta grow together, sit there): the same quantity by quadrature.
       logA0 = Math.log(rsx) + logDeathIntegral(params, x, tx, T);
-      if (!Number.isFinite(logA0)) {
+      // −∞ is a value (an interval too short to die in); NaN or +∞ is not.
+      if (Number.isNaN(logA0) || logA0 === Number.POSITIVE_INFINITY) {
         throw new ModelInputError(
           "params",
           `|alpha - beta| / (max(alpha, beta) + t) = ${e.z} is too close to 1 for the 2F1 series`,
