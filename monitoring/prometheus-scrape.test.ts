@@ -77,7 +77,8 @@ async function waitFor<T>(
 }
 
 /** What one exerciseServices round sends (it is run twice). */
-const SENT = { forecasts: 1, badForecasts: 1, decisions: 5, batchCustomers: 50 };
+// Per round of exerciseServices: one plain and one campaign batch of the same 50 customers.
+const SENT = { forecasts: 1, badForecasts: 1, decisions: 5, batches: 2, batchCustomers: 50 };
 
 describe.skipIf(!present)("real Prometheus scraping both services", () => {
   const processes: Started[] = [];
@@ -205,7 +206,7 @@ describe.skipIf(!present)("real Prometheus scraping both services", () => {
       async () => {
         const batch = await query('sum(decisions_total{job="decision", kind="batch"})');
         const mean = await query('job_model:forecast_predicted_purchases:mean1h{job="forecast"}');
-        const done = Number(batch[0]?.value[1]) === 2 * SENT.batchCustomers;
+        const done = Number(batch[0]?.value[1]) === 2 * SENT.batches * SENT.batchCustomers;
         return done && mean.some((m) => Number(m.value[1]) > 0) ? true : null;
       },
       processes,
@@ -241,7 +242,7 @@ describe.skipIf(!present)("real Prometheus scraping both services", () => {
       await value(
         'sum(http_requests_total{job="forecast", route="/forecast", method="POST", status="200"})',
       ),
-    ).toBe(2 * (SENT.forecasts + SENT.decisions + 1)); // the decision service's calls too
+    ).toBe(2 * (SENT.forecasts + SENT.decisions + SENT.batches)); // the decision service's calls too
     expect(await value('sum(http_requests_total{job="forecast", status="400"})')).toBe(
       2 * SENT.badForecasts,
     );
@@ -260,7 +261,7 @@ describe.skipIf(!present)("real Prometheus scraping both services", () => {
       2 * SENT.decisions,
     );
     expect(await value('sum(decisions_total{job="decision", kind="batch"})')).toBe(
-      2 * SENT.batchCustomers,
+      2 * SENT.batches * SENT.batchCustomers,
     );
     expect(await value('count(decision_expected_profit_total{job="decision"})')).toBeGreaterThan(0);
     expect(await value('max(forecast_circuit_state{job="decision"})')).toBe(0);
