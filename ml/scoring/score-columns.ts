@@ -5,13 +5,10 @@
 // With `--intervals 0.8,0.95`, per model and level the lo/hi of purchases, spend and CLV follow
 // (ml/forecasting/intervals.ts, the function /forecast uses), e.g. bgnbd_purchases_lo_80.
 
+import { batchForecastIntervals } from "../forecasting/batch-intervals.ts";
 import type { BatchForecast, ModelColumns } from "../forecasting/forecast-batch.ts";
 import type { ForecastBatchInput } from "../forecasting/forecast-inputs.ts";
-import {
-  forecastIntervals,
-  type IntervalModel,
-  type IntervalModelParams,
-} from "../forecasting/intervals.ts";
+import type { IntervalModelParams } from "../forecasting/intervals.ts";
 
 export type ColumnType = "text" | "integer" | "date" | "double";
 
@@ -100,14 +97,6 @@ export function csvHeader(levels: readonly number[] = []): string {
     .join(",");
 }
 
-/** CLV / expected spend per customer: the discount share the CLV interval is scaled by. */
-function discountShare(cols: ModelColumns): Float64Array {
-  return Float64Array.from(cols.clv, (clv, i) => {
-    const spend = cols.expectedSpend[i] as number;
-    return spend > 0 ? clv / spend : 1;
-  });
-}
-
 /** Per customer, the interval columns' CSV text (leading comma), or null without intervals. */
 function intervalFields(
   run: ScoreRunFields,
@@ -116,30 +105,7 @@ function intervalFields(
 ): string[] | null {
   if (!run.intervals) return null;
   const { levels, params } = run.intervals;
-  const columns: Record<IntervalModel, ModelColumns | null> = {
-    bgnbd: result.bgnbd,
-    pareto_nbd: result.paretoNbd,
-    gbdt: result.gbdt,
-    blend: result.blend,
-  };
-  const means: Partial<Record<"gbdt" | "blend", Float64Array>> = {};
-  const share: Partial<Record<IntervalModel, Float64Array>> = {};
-  for (const [m, cols] of Object.entries(columns) as [IntervalModel, ModelColumns | null][]) {
-    if (!cols) continue;
-    share[m] = discountShare(cols);
-    if (m === "gbdt" || m === "blend") means[m] = cols.expectedPurchases;
-  }
-  const intervals = forecastIntervals(params, {
-    x: batch.x,
-    tx: batch.tx,
-    T: batch.T,
-    monetary: batch.monetary,
-    horizon: result.horizon,
-    levels,
-    means,
-    discountShare: share,
-    skip: (i) => Boolean(batch.errors[i]),
-  });
+  const intervals = batchForecastIntervals(params, batch, result, levels);
   const empty = ",".repeat(levels.length * INTERVAL_FIELDS.length * 2);
   return Array.from({ length: batch.n }, (_, i) => {
     let text = "";

@@ -1,25 +1,14 @@
 // Intervals and distributions for a forecast batch: composes ml/forecasting/intervals.ts (the one
 // implementation, shared with batch scoring) with the batch's columns; nothing is re-derived here.
 
-import type { BatchForecast, ModelColumns } from "@pp/ml/forecasting/forecast-batch.ts";
+import { type BatchIntervals, batchForecastIntervals } from "@pp/ml/forecasting/batch-intervals.ts";
+import type { BatchForecast } from "@pp/ml/forecasting/forecast-batch.ts";
 import { intervalParamsFromManifest } from "@pp/ml/forecasting/interval-params.ts";
-import {
-  forecastIntervals,
-  type IntervalModel,
-  type ModelIntervals,
-} from "@pp/ml/forecasting/intervals.ts";
+import type { ModelIntervals } from "@pp/ml/forecasting/intervals.ts";
 import type { LoadedModel } from "../model/loaded-model.ts";
 import type { CustomerBatch } from "./customer-batch.ts";
 
-export type BatchIntervals = Partial<Record<IntervalModel, ModelIntervals>>;
-
-/** CLV / expected spend per customer: the discount share the CLV interval is scaled by. */
-function discountShare(cols: ModelColumns): Float64Array {
-  return Float64Array.from(cols.clv, (clv, i) => {
-    const spend = cols.expectedSpend[i] as number;
-    return spend > 0 ? clv / spend : 1;
-  });
-}
+export type { BatchIntervals };
 
 export function batchIntervals(
   model: LoadedModel,
@@ -28,31 +17,8 @@ export function batchIntervals(
   levels: readonly number[],
   distribution: boolean,
 ): BatchIntervals {
-  const means: Partial<Record<"gbdt" | "blend", Float64Array>> = {};
-  const share: Partial<Record<IntervalModel, Float64Array>> = {
-    bgnbd: discountShare(result.bgnbd),
-    pareto_nbd: discountShare(result.paretoNbd),
-  };
-  if (result.gbdt) {
-    means.gbdt = result.gbdt.expectedPurchases;
-    share.gbdt = discountShare(result.gbdt);
-  }
-  if (result.blend) {
-    means.blend = result.blend.expectedPurchases;
-    share.blend = discountShare(result.blend);
-  }
-  return forecastIntervals(intervalParamsFromManifest(model.manifest), {
-    x: batch.x,
-    tx: batch.tx,
-    T: batch.T,
-    monetary: batch.monetary,
-    horizon: result.horizon,
-    levels,
-    means,
-    discountShare: share,
-    distribution,
-    skip: (i) => Boolean(batch.errors[i]),
-  });
+  const params = intervalParamsFromManifest(model.manifest);
+  return batchForecastIntervals(params, batch, result, levels, distribution);
 }
 
 const round = (v: number) => (Number.isFinite(v) ? Math.round(v * 1e6) / 1e6 : null);
