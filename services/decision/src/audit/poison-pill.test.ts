@@ -118,7 +118,13 @@ for (const driver of testDrivers()) {
         known: { "c-1": { expected_purchases: 2, p_alive: 0.9 } },
       });
       deps = buildDecisionDeps(
-        parseConfig({ API_KEYS: KEY, ADMIN_API_KEYS: ADMIN_KEY, POLICY_CACHE_MS: "600000" }),
+        parseConfig({
+          API_KEYS: KEY,
+          ADMIN_API_KEYS: ADMIN_KEY,
+          POLICY_CACHE_MS: "600000",
+          // Counting rows, not testing the commit deadline: a loaded machine must not 503 them.
+          DECISION_LOG_COMMIT_TIMEOUT_MS: "30000",
+        }),
         {
           runtime: "test",
           database: async () => testDb.handle.db,
