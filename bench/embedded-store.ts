@@ -11,9 +11,9 @@ import { FileArtifactStore } from "../shared/artifacts/file-artifact-store.ts";
 import { createDatabase } from "../shared/db/client.ts";
 import type { Database } from "../shared/db/database.ts";
 import * as schema from "../shared/db/schema.ts";
-import { openTestDatabase } from "../shared/db/test-databases.ts";
 import { ModelRegistry } from "../shared/registry/model-registry.ts";
 import { runBun } from "../shared/testing/processes.ts";
+import { openTestDatabase } from "../shared/testing/test-databases.ts";
 import { benchResults } from "./bench-results.ts";
 import { CUSTOMERS, timeQueries } from "./embedded-store-queries.ts";
 

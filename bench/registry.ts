@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileArtifactStore } from "../shared/artifacts/file-artifact-store.ts";
 import type { DatabaseDriver } from "../shared/db/database.ts";
-import { openTestDatabase } from "../shared/db/test-databases.ts";
 import { DecisionLogRepository } from "../shared/registry/decision-log.ts";
 import { ModelRegistry } from "../shared/registry/model-registry.ts";
+import { openTestDatabase } from "../shared/testing/test-databases.ts";
 import { benchResults } from "./bench-results.ts";
 
 const results = benchResults("registry");

@@ -22,8 +22,8 @@ import { lastDateOf, servedModels, trainProduction } from "../ml/pipelines/produ
 import { customerFeatureRows, trainModels } from "../ml/pipelines/train-models.ts";
 import { simulateBgNbd } from "../ml/sim/bgnbd-simulator.ts";
 import { FileArtifactStore } from "../shared/artifacts/file-artifact-store.ts";
-import { openTestDatabase } from "../shared/db/test-databases.ts";
 import { ModelRegistry } from "../shared/registry/model-registry.ts";
+import { openTestDatabase } from "../shared/testing/test-databases.ts";
 import { type BaselineCheckout, baselineCheckout } from "./baseline-checkout.ts";
 import { benchResults } from "./bench-results.ts";
 

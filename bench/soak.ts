@@ -10,7 +10,7 @@ import {
   rssBytes,
   type ServiceProcess,
   startServiceProcesses,
-} from "../services/reliability/service-processes.ts";
+} from "../services/testing/service-processes.ts";
 import { autocannon } from "./autocannon.ts";
 import { benchResults } from "./bench-results.ts";
 

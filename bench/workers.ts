@@ -18,8 +18,8 @@ import {
 } from "../scripts/workerd/bundle.ts";
 import { PolicyCatalog } from "../services/decision/src/policy/policy-catalog.ts";
 import { demoBundleDir } from "../services/forecast/src/testing/demo-bundle-dir.ts";
-import { openTestDatabase } from "../shared/db/test-databases.ts";
 import { freePort } from "../shared/testing/free-port.ts";
+import { openTestDatabase } from "../shared/testing/test-databases.ts";
 import { benchResults } from "./bench-results.ts";
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));

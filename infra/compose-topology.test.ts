@@ -9,7 +9,6 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
 import { freePort } from "@pp/shared/testing/free-port.ts";
 import {
   type Proc,
@@ -19,6 +18,7 @@ import {
   waitForHttp,
 } from "@pp/shared/testing/processes.ts";
 import { type S3TestServer, startS3TestServer } from "@pp/shared/testing/s3-test-server.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { parse } from "yaml";
 
 setDefaultTimeout(300_000);

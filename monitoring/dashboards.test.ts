@@ -7,14 +7,14 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseExposition } from "@pp/shared/metrics/exposition-parser.ts";
+import { parseExposition } from "@pp/shared/testing/exposition-parser.ts";
 import { parse } from "yaml";
-import { promqlMetricNames } from "./promql-metric-names.ts";
 import {
   exerciseServices,
   type InProcessServices,
   startInProcessServices,
-} from "./testing/in-process-services.ts";
+} from "../services/testing/monitored-services.ts";
+import { promqlMetricNames } from "./promql-metric-names.ts";
 
 const monitoringDir = fileURLToPath(new URL(".", import.meta.url));
 const dashboardDir = join(monitoringDir, "grafana/dashboards");

@@ -11,8 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { trainDemoBundle } from "../services/forecast/src/testing/demo-bundle.ts";
+import { exerciseServices, TEST_API_KEY } from "../services/testing/monitored-services.ts";
 import { freePort } from "../shared/testing/free-port.ts";
-import { exerciseServices, TEST_API_KEY } from "./testing/in-process-services.ts";
 
 const PROMETHEUS = process.env.PROMETHEUS_BIN ?? "/usr/bin/prometheus";
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));

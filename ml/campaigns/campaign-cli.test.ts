@@ -9,8 +9,8 @@ import { join } from "node:path";
 import type { CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
 import { createDatabase } from "@pp/shared/db/client.ts";
 import { campaignResults, decisionLog } from "@pp/shared/db/schema.ts";
-import { openTestDatabase, testDrivers } from "@pp/shared/db/test-databases.ts";
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
+import { openTestDatabase, testDrivers } from "@pp/shared/testing/test-databases.ts";
 import { eq } from "drizzle-orm";
 import { runCli } from "../cli.ts";
 

@@ -2,8 +2,8 @@
 // terms; repeats and group switches counted; rows of other campaigns and non-campaign rows ignored.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
-import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
 import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { readCampaignDecisions } from "./campaign-log-join.ts";
 
 let db: TestDatabase;

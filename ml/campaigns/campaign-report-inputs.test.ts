@@ -7,7 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
 import { runCli } from "../cli.ts";
-import { shopExportArguments, writeParquetCopy, writeShopExportCopy } from "../sim/log-layouts.ts";
+import {
+  shopExportArguments,
+  writeParquetCopy,
+  writeShopExportCopy,
+} from "../testing/log-layouts.ts";
 
 const saved = { DATA_DIR: process.env.DATA_DIR, DATABASE_URL: process.env.DATABASE_URL };
 let dir: string;

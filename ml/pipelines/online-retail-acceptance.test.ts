@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import postgres from "postgres";
-import { openTestDatabase, type TestDatabase } from "../../shared/db/test-databases.ts";
+import { openTestDatabase, type TestDatabase } from "../../shared/testing/test-databases.ts";
 import { TrainingMetricsSchema } from "../bundle/training-metrics.ts";
 import { runCli } from "../cli.ts";
 import {

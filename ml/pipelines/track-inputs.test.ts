@@ -5,15 +5,19 @@ import { afterAll, beforeAll, expect, spyOn, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import postgres from "postgres";
 import { runCli } from "../cli.ts";
 import { summarize } from "../features/summaries.ts";
 import { fitBgNbd } from "../models/bgnbd.ts";
 import { fitParetoNbd } from "../models/pareto-nbd.ts";
 import { simulateBgNbd } from "../sim/bgnbd-simulator.ts";
-import { shopExportArguments, writeParquetCopy, writeShopExportCopy } from "../sim/log-layouts.ts";
 import { writeTransactionsCsv } from "../sim/transactions-csv-writer.ts";
+import {
+  shopExportArguments,
+  writeParquetCopy,
+  writeShopExportCopy,
+} from "../testing/log-layouts.ts";
 import { openRegistryFromEnv } from "./open-registry.ts";
 import type { TrackPipelineResult } from "./track.ts";
 

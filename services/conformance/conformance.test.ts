@@ -2,11 +2,11 @@
 // real process. A runtime that fails to start fails its tests: none is skipped.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { decisionLog } from "@pp/shared/db/schema.ts";
-import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { inArray } from "drizzle-orm";
-import { parseExposition, sampleValue } from "../../shared/metrics/exposition-parser.ts";
+import { parseExposition, sampleValue } from "../../shared/testing/exposition-parser.ts";
 import { PolicyCatalog } from "../decision/src/policy/policy-catalog.ts";
-import { forecastBundle } from "./forecast-bundle.ts";
+import { forecastBundle } from "../testing/forecast-bundle.ts";
 import {
   type RunningService,
   type RuntimeName,
@@ -14,7 +14,7 @@ import {
   runtimeNames,
   type ServiceName,
   startService,
-} from "./runtimes.ts";
+} from "../testing/runtimes.ts";
 
 interface RuntimePair {
   forecast: RunningService;

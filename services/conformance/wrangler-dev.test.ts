@@ -14,9 +14,9 @@ import { ensureDemoModel, trainSimulatedDemo } from "@pp/ml/pipelines/demo-model
 import { registerBundle } from "@pp/ml/pipelines/register-bundle.ts";
 import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
 import { decisionLog } from "@pp/shared/db/schema.ts";
-import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import { freePort } from "@pp/shared/testing/free-port.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { eq } from "drizzle-orm";
 import { binDir, repoRoot } from "../../scripts/workerd/bundle.ts";
 import { exportBundleFiles } from "../forecast/scripts/export-bundle.ts";

@@ -9,11 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDatabase } from "@pp/shared/db/client.ts";
 import { decisionLog } from "@pp/shared/db/schema.ts";
-import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/db/throwaway-postgres.ts";
 import { freePort } from "@pp/shared/testing/free-port.ts";
+import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
 import { inArray } from "drizzle-orm";
 import { forecastContractStub } from "../decision/src/testing/forecast-contract-stub.ts";
-import { type ServiceProcess, startProcess } from "./service-processes.ts";
+import { type ServiceProcess, startProcess } from "../testing/service-processes.ts";
 
 const KEY = "crash-test-key-0123456789";
 const body = JSON.stringify({

@@ -4,7 +4,7 @@
 // Through decision, such a customer fails alone (422) and never trips the breaker.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { type InProcessServices, startInProcessServices } from "./in-process-services.ts";
+import { type InProcessServices, startInProcessServices } from "../testing/in-process-services.ts";
 
 let services: InProcessServices;
 beforeAll(async () => {

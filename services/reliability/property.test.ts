@@ -9,19 +9,19 @@ import {
   invalidUtf8Json,
   type RequestSpec,
   requestArb,
-} from "./adversarial-requests.ts";
+} from "../testing/adversarial-requests.ts";
 import {
   demoCustomerIds,
   type InProcessServices,
   startInProcessServices,
-} from "./in-process-services.ts";
+} from "../testing/in-process-services.ts";
 import {
   authorizations,
   decisionEndpoints,
   forecastEndpoints,
   validDecision,
   validForecast,
-} from "./service-endpoints.ts";
+} from "../testing/service-endpoints.ts";
 
 const runs = Number(process.env.FC_RUNS ?? 3000);
 const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined;

@@ -3,8 +3,8 @@
 // are never limited. Requests are deliberately invalid (400): the limit applies before any work.
 
 import { afterAll, describe, expect, test } from "bun:test";
-import { openTestDatabase } from "@pp/shared/db/test-databases.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
+import { openTestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { createApp as createDecisionApp } from "../decision/src/app.ts";
 import { parseConfig as parseDecisionConfig } from "../decision/src/config.ts";
 import { buildDecisionDeps } from "../decision/src/deps.ts";

@@ -4,15 +4,19 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { request as httpRequest } from "node:http";
 import fc from "fast-check";
-import { checkAnswer, type RequestSpec, requestArb } from "./adversarial-requests.ts";
+import { checkAnswer, type RequestSpec, requestArb } from "../testing/adversarial-requests.ts";
 import {
   authorizations,
   decisionEndpoints,
   forecastEndpoints,
   validDecision,
   validForecast,
-} from "./service-endpoints.ts";
-import { API_KEY, type ServiceProcesses, startServiceProcesses } from "./service-processes.ts";
+} from "../testing/service-endpoints.ts";
+import {
+  API_KEY,
+  type ServiceProcesses,
+  startServiceProcesses,
+} from "../testing/service-processes.ts";
 
 const runs = Number(process.env.FC_RUNS_HTTP ?? 400);
 const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined;

@@ -2,10 +2,10 @@
 // listing, signatures that the server checks, URIs, env parsing, and the registry refusing a
 // tampered object on load (checksums are verified on every load, whatever the store).
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { openTestDatabase, type TestDatabase } from "../db/test-databases.ts";
 import { ModelRegistry } from "../registry/model-registry.ts";
 import { ArtifactChecksumError } from "../registry/registry-errors.ts";
 import { type S3TestServer, startS3TestServer } from "../testing/s3-test-server.ts";
+import { openTestDatabase, type TestDatabase } from "../testing/test-databases.ts";
 import { ArtifactNotFoundError, InvalidArtifactKeyError } from "./artifact-store.ts";
 import { openArtifactStore, s3OptionsFromEnv } from "./open-artifact-store.ts";
 import { S3ArtifactStore, S3RequestError } from "./s3-artifact-store.ts";

@@ -5,10 +5,10 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { sql } from "drizzle-orm";
+import { openTestDatabase, type TestDatabase, testDrivers } from "../testing/test-databases.ts";
 import { createDatabase, databaseOptionsFromEnv, MIGRATIONS_FOLDER } from "./client.ts";
 import { type Database, queryRows } from "./database.ts";
 import { models, modelVersions, policies } from "./schema.ts";
-import { openTestDatabase, type TestDatabase, testDrivers } from "./test-databases.ts";
 
 // Real databases on a shared 2-core machine: Bun's 5 s default is too tight for PGlite.
 setDefaultTimeout(60_000);

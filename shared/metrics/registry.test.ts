@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { familyOf, parseExposition, sampleValue } from "./exposition-parser.ts";
+import { familyOf, parseExposition, sampleValue } from "../testing/exposition-parser.ts";
 import { MetricsRegistry } from "./registry.ts";
 
 /** A registry exercising every metric type, labels, escaping and special values. */

@@ -10,14 +10,14 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openArtifactStore } from "../artifacts/open-artifact-store.ts";
-import { openTestDatabase, type TestDatabase } from "../db/test-databases.ts";
 import { runBun } from "../testing/processes.ts";
 import { type S3TestServer, startS3TestServer } from "../testing/s3-test-server.ts";
+import { openTestDatabase, type TestDatabase } from "../testing/test-databases.ts";
 import { parseMinAge } from "./gc-command.ts";
 import { ModelRegistry } from "./model-registry.ts";
 
 setDefaultTimeout(120_000);
-const CHILD = fileURLToPath(new URL("./registration-crash-child.ts", import.meta.url));
+const CHILD = fileURLToPath(new URL("../testing/registration-crash-child.ts", import.meta.url));
 const ML_CLI = resolve(import.meta.dirname, "../../ml/cli.ts");
 const scratch = mkdtempSync(join(tmpdir(), "pp-gc-"));
 let s3: S3TestServer;

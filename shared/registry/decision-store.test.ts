@@ -2,7 +2,7 @@
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { NewDecisionLogRow } from "../db/schema.ts";
-import { openTestDatabase, type TestDatabase, testDrivers } from "../db/test-databases.ts";
+import { openTestDatabase, type TestDatabase, testDrivers } from "../testing/test-databases.ts";
 import { DecisionLogRepository } from "./decision-log.ts";
 import { PolicyStore } from "./policy-store.ts";
 import { RegistryInputError, RegistryNotFoundError } from "./registry-errors.ts";

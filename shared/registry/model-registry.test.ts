@@ -11,7 +11,7 @@ import { FileArtifactStore } from "../artifacts/file-artifact-store.ts";
 import { sha256Hex } from "../artifacts/sha256.ts";
 import { createDatabase } from "../db/client.ts";
 import { customerFeatures, modelVersions } from "../db/schema.ts";
-import { openTestDatabase, type TestDatabase, testDrivers } from "../db/test-databases.ts";
+import { openTestDatabase, type TestDatabase, testDrivers } from "../testing/test-databases.ts";
 import { listModelsCommand, promoteCommand, rollbackCommand } from "./commands.ts";
 import {
   ModelRegistry,

@@ -11,13 +11,13 @@ import { sql } from "drizzle-orm";
 import { FileArtifactStore } from "../artifacts/file-artifact-store.ts";
 import { createDatabase } from "../db/client.ts";
 import { queryRows } from "../db/database.ts";
-import { openTestDatabase, testDrivers } from "../db/test-databases.ts";
+import { openTestDatabase, testDrivers } from "../testing/test-databases.ts";
 import { ModelRegistry } from "./model-registry.ts";
 
 // Real databases on a shared 2-core machine: Bun's 5 s default is too tight for PGlite.
 setDefaultTimeout(60_000);
 
-const CHILD = fileURLToPath(new URL("./registration-crash-child.ts", import.meta.url));
+const CHILD = fileURLToPath(new URL("../testing/registration-crash-child.ts", import.meta.url));
 const storeDir = mkdtempSync(join(tmpdir(), "pp-crash-store-"));
 afterAll(() => rmSync(storeDir, { recursive: true, force: true }));
 

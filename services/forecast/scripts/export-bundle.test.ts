@@ -10,8 +10,8 @@ import { buildBundle } from "@pp/ml/pipelines/build-bundle.ts";
 import { ensureDemoModel, trainSimulatedDemo } from "@pp/ml/pipelines/demo-model.ts";
 import { registerBundle } from "@pp/ml/pipelines/register-bundle.ts";
 import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
-import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 
 const script = join(import.meta.dirname, "export-bundle.ts");
 let db: TestDatabase;

@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { DatabaseHandle } from "@pp/shared/db/client.ts";
 import { decisionLog } from "@pp/shared/db/schema.ts";
-import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/db/throwaway-postgres.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
+import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
 import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";

@@ -4,7 +4,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Database } from "@pp/shared/db/database.ts";
 import { decisionLog, type NewDecisionLogRow } from "@pp/shared/db/schema.ts";
-import { openTestDatabase, type TestDatabase, testDrivers } from "@pp/shared/db/test-databases.ts";
+import {
+  openTestDatabase,
+  type TestDatabase,
+  testDrivers,
+} from "@pp/shared/testing/test-databases.ts";
 import { asc, inArray } from "drizzle-orm";
 import { decisionLogSink } from "./decision-log-sink.ts";
 

@@ -11,10 +11,14 @@ import {
   decisionLogDeadLetter,
   type NewDecisionLogRow,
 } from "@pp/shared/db/schema.ts";
-import { openTestDatabase, type TestDatabase, testDrivers } from "@pp/shared/db/test-databases.ts";
 import { unstorableTextProblem } from "@pp/shared/errors/storable-text.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
+import {
+  openTestDatabase,
+  type TestDatabase,
+  testDrivers,
+} from "@pp/shared/testing/test-databases.ts";
 import fc from "fast-check";
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";

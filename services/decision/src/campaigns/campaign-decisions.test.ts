@@ -3,9 +3,9 @@
 // a real PGlite decision log.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { decisionLog } from "@pp/shared/db/schema.ts";
-import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { ControlAssignment } from "@pp/shared/policy/control-assignment.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { and, eq } from "drizzle-orm";
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { sql } from "drizzle-orm";
 import { ApiKeyRing } from "../auth/api-key-ring.ts";
 

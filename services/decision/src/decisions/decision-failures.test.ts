@@ -2,9 +2,9 @@
 // says) and a full decision-log buffer (503, never a decision without its record).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { decisionLog } from "@pp/shared/db/schema.ts";
-import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { eq } from "drizzle-orm";
 import { createApp } from "../app.ts";
 import { BufferedAuditLog } from "../audit/audit-log.ts";

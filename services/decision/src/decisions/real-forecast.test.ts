@@ -2,8 +2,8 @@
 // process), serving an exported demo bundle trained from the current recipe.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
-import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { createApp as createForecastApp } from "../../../forecast/src/app.ts";
 import { parseConfig as parseForecastConfig } from "../../../forecast/src/config.ts";
 import { buildForecastDeps } from "../../../forecast/src/deps.ts";

@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDatabase, type DatabaseHandle } from "@pp/shared/db/client.ts";
 import { decisionLog } from "@pp/shared/db/schema.ts";
-import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/db/throwaway-postgres.ts";
 import { freePort } from "@pp/shared/testing/free-port.ts";
+import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
 import {
   binDir,
   bundleWorker,

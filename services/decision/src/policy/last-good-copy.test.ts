@@ -3,8 +3,8 @@
 // re-reads happen in the background, bounded (policies back off from 1 s to 30 s).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Database } from "@pp/shared/db/database.ts";
-import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { ApiKeyRing } from "../auth/api-key-ring.ts";
 import { ApiKeyStore } from "../auth/api-key-store.ts";
 import { PolicyCatalog } from "./policy-catalog.ts";

@@ -2,9 +2,9 @@
 // API keys) and a contract-serving forecast app called in-process.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { decisionLog } from "@pp/shared/db/schema.ts";
-import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { eq } from "drizzle-orm";
 import { createApp } from "../app.ts";
 import { ApiKeyRing } from "../auth/api-key-ring.ts";

@@ -13,24 +13,20 @@ import { SIMULATED_CAMPAIGN_ACTIONS } from "@pp/ml/campaigns/simulated-actions.t
 import { forecastAccuracy } from "@pp/ml/tracking/forecast-tracking.ts";
 import type { CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
 import { saveCampaignResult } from "@pp/shared/campaigns/campaign-results-store.ts";
-import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { trackingGauges } from "@pp/shared/metrics/tracking-metrics.ts";
 import type { TrackingSnapshot } from "@pp/shared/registry/tracking-store.ts";
-import { createApp as createDecisionApp } from "../../services/decision/src/app.ts";
-import { parseConfig as parseDecisionConfig } from "../../services/decision/src/config.ts";
-import {
-  buildDecisionDeps,
-  type DecisionDeps,
-  forecastReadyCheck,
-} from "../../services/decision/src/deps.ts";
-import { inProcessTransport } from "../../services/decision/src/forecast-client/forecast-transports.ts";
-import { createApp as createForecastApp } from "../../services/forecast/src/app.ts";
-import { parseConfig as parseForecastConfig } from "../../services/forecast/src/config.ts";
-import { buildForecastDeps } from "../../services/forecast/src/deps.ts";
-import { bundleModelSource } from "../../services/forecast/src/model/model-sources.ts";
-import { typescriptEngine } from "../../services/forecast/src/model/typescript-engine.ts";
-import { memoryReader, trainDemoBundle } from "../../services/forecast/src/testing/demo-bundle.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
+import { createApp as createDecisionApp } from "../decision/src/app.ts";
+import { parseConfig as parseDecisionConfig } from "../decision/src/config.ts";
+import { buildDecisionDeps, type DecisionDeps, forecastReadyCheck } from "../decision/src/deps.ts";
+import { inProcessTransport } from "../decision/src/forecast-client/forecast-transports.ts";
+import { createApp as createForecastApp } from "../forecast/src/app.ts";
+import { parseConfig as parseForecastConfig } from "../forecast/src/config.ts";
+import { buildForecastDeps } from "../forecast/src/deps.ts";
+import { bundleModelSource } from "../forecast/src/model/model-sources.ts";
+import { typescriptEngine } from "../forecast/src/model/typescript-engine.ts";
+import { memoryReader, trainDemoBundle } from "../forecast/src/testing/demo-bundle.ts";
 
 export const TEST_API_KEY = "monitoring-test-key";
 

@@ -5,7 +5,7 @@
 
 import { openArtifactStore } from "../artifacts/open-artifact-store.ts";
 import { createDatabase, databaseOptionsFromEnv } from "../db/client.ts";
-import { ModelRegistry } from "./model-registry.ts";
+import { ModelRegistry } from "../registry/model-registry.ts";
 
 const [storeDir, modelName] = process.argv.slice(2);
 const handle = await createDatabase(databaseOptionsFromEnv());

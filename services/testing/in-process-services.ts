@@ -5,8 +5,8 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openTestDatabase, type TestDatabase } from "@pp/shared/db/test-databases.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import type { Hono } from "hono";
 import { createApp as createDecisionApp } from "../decision/src/app.ts";
 import { parseConfig as parseDecisionConfig } from "../decision/src/config.ts";

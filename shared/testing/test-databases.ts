@@ -16,8 +16,8 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
-import { createDatabase, type DatabaseHandle, MIGRATIONS_FOLDER } from "./client.ts";
-import type { DatabaseDriver } from "./database.ts";
+import { createDatabase, type DatabaseHandle, MIGRATIONS_FOLDER } from "../db/client.ts";
+import type { DatabaseDriver } from "../db/database.ts";
 
 export const DEFAULT_TEST_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test";
 
