@@ -1,7 +1,7 @@
 // Reading speed, file → customer summaries: generates a 4-column CSV (customer_id,date,quantity,
 // amount; default 10M rows) under the temp dir and times, in the same run, (a) ours: the DuckDB input
 // layer (ml/data/input) into typed arrays + summarize(), (b) DuckDB alone: read_csv + summaries.sql
-// into a table, and (c) the legacy line-by-line CSV reader + summarize(); prints peak memory.
+// into a table; prints peak memory.
 // DuckDB and ours alternate BENCH_READ_ROUNDS times (default 3); best and median of each are shown.
 // Usage: bun bench/read.ts [rows=10000000]   (also: node --import tsx bench/read.ts)
 
@@ -9,7 +9,6 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { readCsvLog } from "../ml/data/csv-reader.ts";
 import { readTransactionLog } from "../ml/data/input/read-transaction-log.ts";
 import { loadSummariesSql } from "../ml/features/sql-summaries.ts";
 import { summarize } from "../ml/features/summaries.ts";
@@ -113,14 +112,8 @@ try {
   }
   const duck = summary(duckRuns);
   const ours = summary(oursRuns);
-  const legacy = await timed(async () => {
-    const { log } = await readCsvLog(path, { onBadRow: "fail" });
-    return summarize(log, window).n;
-  });
-  if (ours.value !== duck.value || legacy.value !== duck.value) {
-    throw new Error(
-      `customer counts differ: ours ${ours.value}, DuckDB ${duck.value}, legacy ${legacy.value}`,
-    );
+  if (ours.value !== duck.value) {
+    throw new Error(`customer counts differ: ours ${ours.value}, DuckDB ${duck.value}`);
   }
   const line = (name: string, r: { seconds: number; median: number; peak: number }) =>
     `${name.padEnd(40)} best ${r.seconds.toFixed(2).padStart(6)} s  median ${r.median.toFixed(2).padStart(6)} s  ${(rows / r.seconds / 1e6).toFixed(2)} M rows/s  peak rss ${mib(r.peak)}`;
@@ -129,7 +122,6 @@ try {
   );
   console.log(line("DuckDB read_csv + summaries.sql", duck));
   console.log(line("ours: DuckDB input layer + summarize()", ours));
-  console.log(line("legacy line reader + summarize()", { ...legacy, median: legacy.seconds }));
   const ratio = ours.seconds / duck.seconds;
   const medianRatio = ours.median / duck.median;
   console.log(

@@ -5,7 +5,7 @@
 import cliProgress from "cli-progress";
 import { BUNDLE_FILES } from "../bundle/model-bundle.ts";
 import type { BadRowPolicy } from "../data/bad-rows.ts";
-import type { CsvColumns } from "../data/csv-reader.ts";
+import type { LogColumns } from "../data/input/log-input.ts";
 import { forecastBatch } from "../forecasting/forecast-batch.ts";
 import { type Horizon, horizonInModelUnits } from "../forecasting/horizon.ts";
 import { intervalParamsFromManifest } from "../forecasting/interval-params.ts";
@@ -39,7 +39,7 @@ export interface ScoreOptions {
   format?: "csv" | "parquet" | "json" | "postgres" | "cdnow";
   /** The DuckDB input layer's options (source, price/order columns, date format, returns…). */
   log?: LogReadOptions;
-  columns?: Partial<CsvColumns>;
+  columns?: Partial<LogColumns>;
   onBadRow?: BadRowPolicy;
   asOf?: string;
   /** e.g. "52w", "365d". */

@@ -10,10 +10,10 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { readCdnowLog } from "@pp/ml/data/cdnow-reader.ts";
 import { cdnowSampleOrWarn } from "@pp/ml/data/cdnow-sample.ts";
-import { readCsvLog } from "@pp/ml/data/csv-reader.ts";
 import { summarize } from "@pp/ml/features/summaries.ts";
 import { openRegistryFromEnv } from "@pp/ml/pipelines/open-registry.ts";
 import { lastDateOf } from "@pp/ml/pipelines/production-step.ts";
+import { readLog } from "@pp/ml/pipelines/read-log.ts";
 import { runSimulate } from "@pp/ml/pipelines/simulate.ts";
 import { createStepLog } from "@pp/ml/pipelines/step-log.ts";
 import { runTrainPipeline } from "@pp/ml/pipelines/train.ts";
@@ -179,7 +179,7 @@ test("after train --register --promote, /forecast by id answers every customer a
   expect(trained.trained.metrics.data.excluded_after_calibration).toBe(150);
   expect(trained.production?.metrics.fits.gbdt?.features_at).toBe("1997-09-30");
 
-  const { log } = await readCsvLog(csv);
+  const { log } = await readLog({ path: csv, format: "csv" });
   const lastDate = lastDateOf(log);
   const expected = summarize(log, { calibrationEnd: lastDate, timeUnit: "week" });
   expect(expected.n).toBe(2150);
