@@ -3,8 +3,7 @@
 // decision assumed, and its decision day; purchase days and spend are counted in
 // (decision day, window end]. The result is the observations `measureCampaign` reads.
 import type { Database } from "@pp/shared/db/database.ts";
-import { decisionLog } from "@pp/shared/db/schema.ts";
-import { and, asc, eq, isNotNull } from "drizzle-orm";
+import { readCampaignDecisionRows } from "@pp/shared/registry/decision-log-reads.ts";
 import type { TransactionLog } from "../data/transaction-log.ts";
 import { type CampaignObservations, emptyObservations } from "./campaign-observations.ts";
 
@@ -30,17 +29,7 @@ export async function readCampaignDecisions(
   db: Database,
   campaign: string,
 ): Promise<{ decisions: CampaignDecision[]; repeats: number; switched: number }> {
-  const rows = await db
-    .select({
-      customerId: decisionLog.customerId,
-      decidedAt: decisionLog.decidedAt,
-      group: decisionLog.assignmentGroup,
-      wouldHave: decisionLog.wouldHaveAction,
-      scores: decisionLog.scores,
-    })
-    .from(decisionLog)
-    .where(and(eq(decisionLog.campaignId, campaign), isNotNull(decisionLog.assignmentGroup)))
-    .orderBy(asc(decisionLog.decidedAt), asc(decisionLog.decisionId));
+  const rows = await readCampaignDecisionRows(db, campaign);
   const seen = new Map<string, string | null>();
   const decisions: CampaignDecision[] = [];
   // A customer's group changes only when the control share changed between decisions.

@@ -4,8 +4,11 @@
 
 import { createHash } from "node:crypto";
 import type { Database } from "@pp/shared/db/database.ts";
-import { queryRows } from "@pp/shared/db/database.ts";
-import { sql } from "drizzle-orm";
+import {
+  customerSummaryCopyStatement,
+  readCustomerSummaryPage,
+  type StoredSummaryRow,
+} from "@pp/shared/registry/customer-features.ts";
 import postgres from "postgres";
 import { isoDateToDay, type TransactionLog } from "../data/transaction-log.ts";
 import { buildFeatureMatrix, FEATURE_COUNT } from "../features/feature-vector.ts";
@@ -38,17 +41,7 @@ export function shardOf(id: string, count: number): number {
   return createHash("md5").update(id, "utf8").digest().readUInt32BE(0) % count;
 }
 
-interface StoredRow {
-  customer_id: string;
-  x: number;
-  tx: number;
-  t: number;
-  monetary: number;
-  /** The feature vector as big-endian float8s (parsing a float8[] in JS cost more than scoring). */
-  features: Uint8Array | null;
-}
-
-function pageOfRows(rows: StoredRow[]): CustomerPage {
+function pageOfRows(rows: StoredSummaryRow[]): CustomerPage {
   const n = rows.length;
   const page: CustomerPage = {
     ids: new Array(n),
@@ -62,7 +55,7 @@ function pageOfRows(rows: StoredRow[]): CustomerPage {
   const withFeatures = n > 0 && rows.every((r) => r.features?.byteLength === width);
   const X = withFeatures ? new Float32Array(n * FEATURE_COUNT) : null;
   for (let i = 0; i < n; i++) {
-    const r = rows[i] as StoredRow;
+    const r = rows[i] as StoredSummaryRow;
     if (![r.x, r.tx, r.t].every((v) => typeof v === "number" && Number.isFinite(v))) {
       throw new RangeError(
         `customer ${JSON.stringify(r.customer_id)}: stored summary lacks numeric x/t_x/T`,
@@ -91,24 +84,14 @@ export async function* registryPages(
   shard: Shard | null,
 ): AsyncGenerator<CustomerPage> {
   const fetch = (after: string | null) =>
-    queryRows<StoredRow>(
-      db,
-      sql`select customer_id, (summary->>'x')::float8 as x, (summary->>'t_x')::float8 as tx,
-            (summary->>'T')::float8 as t, coalesce((summary->>'monetary')::float8, 0) as monetary,
-            (select string_agg(float8send(f), ''::bytea order by o)
-               from unnest(features) with ordinality as u(f, o)) as features
-          from customer_features
-          where model_version_id = ${modelVersionId}
-            ${after === null ? sql`` : sql`and customer_id > ${after}`}
-            ${shard ? sql`and mod(('x' || substr(md5(customer_id), 1, 8))::bit(32)::bigint, ${shard.count}) = ${shard.index}` : sql``}
-          order by customer_id
-          limit ${pageSize}`,
-    );
-  let next: Promise<StoredRow[]> | null = fetch(null);
+    readCustomerSummaryPage(db, modelVersionId, { after, size: pageSize, shard });
+  let next: Promise<StoredSummaryRow[]> | null = fetch(null);
   while (next) {
-    const rows: StoredRow[] = await next;
+    const rows: StoredSummaryRow[] = await next;
     next =
-      rows.length === pageSize ? fetch((rows[rows.length - 1] as StoredRow).customer_id) : null;
+      rows.length === pageSize
+        ? fetch((rows[rows.length - 1] as StoredSummaryRow).customer_id)
+        : null;
     if (rows.length > 0) yield pageOfRows(rows);
   }
 }
@@ -147,18 +130,9 @@ export async function* copyPages(
   shard: Shard | null,
 ): AsyncGenerator<CustomerPage> {
   const client = postgres(url, { max: 1, onnotice: () => {} });
-  const where = `model_version_id = ${Math.trunc(modelVersionId)}${
-    shard
-      ? ` and mod(('x' || substr(md5(customer_id), 1, 8))::bit(32)::bigint, ${Math.trunc(shard.count)}) = ${Math.trunc(shard.index)}`
-      : ""
-  }`;
   try {
     const stream = await client
-      .unsafe(
-        `copy (select customer_id, (summary->>'x')::float8, (summary->>'t_x')::float8,
-           (summary->>'T')::float8, coalesce((summary->>'monetary')::float8, 0), features
-         from customer_features where ${where}) to stdout (format binary)`,
-      )
+      .unsafe(customerSummaryCopyStatement(modelVersionId, shard))
       .readable();
     const parser = new BinaryCopyParser();
     const decoder = new TextDecoder();

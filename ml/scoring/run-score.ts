@@ -255,13 +255,8 @@ async function pagesOf(
     const pages = [...logPages(log, model, asOf, pageSize, shard)];
     return { asOf, total: pages.reduce((s, p) => s + p.ids.length, 0), pages };
   }
-  const { queryRows } = await import("@pp/shared/db/database.ts");
-  const { sql } = await import("drizzle-orm");
-  const [row] = await queryRows<{ n: number | string }>(
-    db,
-    sql`select count(*)::int as n from customer_features where model_version_id = ${versionId}`,
-  );
-  const stored = Number(row?.n ?? 0);
+  const { countCustomerFeatures } = await import("@pp/shared/registry/customer-features.ts");
+  const stored = await countCustomerFeatures(db, versionId);
   return {
     asOf: model.manifest.calibration_end,
     total: shard ? Math.ceil(stored / shard.count) : stored,

@@ -2,20 +2,11 @@
 // ratio of its latest tracking window, e.g. "to 1998-06-30: gbdt 1.02, bgnbd 1.14".
 
 import type { Database } from "@pp/shared/db/database.ts";
-import { forecastTracking } from "@pp/shared/db/schema.ts";
-import { desc } from "drizzle-orm";
+import { readTrackingHistory } from "@pp/shared/registry/tracking-store.ts";
 
 /** Model version id → a short text of its latest tracking results (absent: never tracked). */
 export async function trackingByVersion(db: Database): Promise<Map<number, string>> {
-  const rows = await db
-    .select({
-      versionId: forecastTracking.modelVersionId,
-      forecaster: forecastTracking.forecaster,
-      windowEnd: forecastTracking.windowEnd,
-      metrics: forecastTracking.metrics,
-    })
-    .from(forecastTracking)
-    .orderBy(desc(forecastTracking.windowEnd), desc(forecastTracking.trackedAt));
+  const rows = await readTrackingHistory(db);
   const latest = new Map<number, { windowEnd: string; ratios: Map<string, number> }>();
   for (const row of rows) {
     let entry = latest.get(row.versionId);

@@ -1,8 +1,8 @@
 // The `campaign_results` table (its one owner): `ml campaign report` saves a measured campaign per
 // window end (re-reporting a window replaces it); the decision service's campaign page and metrics
 // read the latest result of each campaign. Runtime-neutral (Drizzle on the caller's driver).
-import { desc, eq, sql } from "drizzle-orm";
-import { type Database, queryRows } from "../db/database.ts";
+import { desc, eq } from "drizzle-orm";
+import type { Database } from "../db/database.ts";
 import { type CampaignResultRow, campaignResults } from "../db/schema.ts";
 import type { CampaignResult } from "./campaign-result.ts";
 
@@ -73,16 +73,4 @@ export async function latestCampaignResults(
     )
     .limit(limit)
     .then((rows) => rows.sort((a, b) => b.reportedAt.getTime() - a.reportedAt.getTime()));
-}
-
-/** Decisions logged per campaign and group (what the campaign page lists before any report). */
-export async function campaignGroupCounts(
-  db: Database,
-): Promise<Array<{ campaign: string; group: string; decisions: number }>> {
-  return queryRows(
-    db,
-    sql`select campaign_id as campaign, assignment_group as "group", count(*)::int as decisions
-      from decision_log where campaign_id is not null
-      group by campaign_id, assignment_group order by campaign_id, assignment_group`,
-  );
 }

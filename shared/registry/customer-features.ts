@@ -3,7 +3,7 @@
 // and in id order by the forecast service and `ml track`, and per customer.
 
 import { and, asc, eq, gt, sql } from "drizzle-orm";
-import type { Database } from "../db/database.ts";
+import { type Database, queryRows } from "../db/database.ts";
 import { customerFeatures } from "../db/schema.ts";
 import { RegistryInputError } from "./registry-errors.ts";
 
@@ -151,4 +151,71 @@ export async function writeCustomerFeatures(
   }
   await flush();
   return written;
+}
+
+/** `--shard i/n` of a version's customers: the first 32 bits of md5(customer_id) modulo `count`. */
+export interface CustomerShard {
+  index: number;
+  count: number;
+}
+
+/** A stored customer's summary columns, as `ml score` pages them (no JSON parsing per row). */
+export interface StoredSummaryRow {
+  customer_id: string;
+  x: number;
+  tx: number;
+  t: number;
+  monetary: number;
+  /** The feature vector as big-endian float8s (parsing a float8[] in JS cost more than scoring). */
+  features: Uint8Array | null;
+}
+
+/** How many customers a version stored. */
+export async function countCustomerFeatures(db: Database, modelVersionId: number): Promise<number> {
+  const [row] = await queryRows<{ n: number | string }>(
+    db,
+    sql`select count(*)::int as n from ${customerFeatures} where model_version_id = ${modelVersionId}`,
+  );
+  return Number(row?.n ?? 0);
+}
+
+/** One keyset page (customer ids after `after`, in id order) of a version's stored summaries. */
+export function readCustomerSummaryPage(
+  db: Database,
+  modelVersionId: number,
+  page: { after: string | null; size: number; shard: CustomerShard | null },
+): Promise<StoredSummaryRow[]> {
+  const { after, size, shard } = page;
+  return queryRows<StoredSummaryRow>(
+    db,
+    sql`select customer_id, (summary->>'x')::float8 as x, (summary->>'t_x')::float8 as tx,
+          (summary->>'T')::float8 as t, coalesce((summary->>'monetary')::float8, 0) as monetary,
+          (select string_agg(float8send(f), ''::bytea order by o)
+             from unnest(features) with ordinality as u(f, o)) as features
+        from ${customerFeatures}
+        where model_version_id = ${modelVersionId}
+          ${after === null ? sql`` : sql`and customer_id > ${after}`}
+          ${shard ? sql`and mod(('x' || substr(md5(customer_id), 1, 8))::bit(32)::bigint, ${shard.count}) = ${shard.index}` : sql``}
+        order by customer_id
+        limit ${size}`,
+  );
+}
+
+/**
+ * The COPY statement that streams a version's stored summaries in binary (no order; columns
+ * customer_id, x, t_x, T, monetary, features), for a postgres.js connection of its own:
+ * far faster than pages of parsed rows, PostgreSQL only.
+ */
+export function customerSummaryCopyStatement(
+  modelVersionId: number,
+  shard: CustomerShard | null,
+): string {
+  const where = `model_version_id = ${Math.trunc(modelVersionId)}${
+    shard
+      ? ` and mod(('x' || substr(md5(customer_id), 1, 8))::bit(32)::bigint, ${Math.trunc(shard.count)}) = ${Math.trunc(shard.index)}`
+      : ""
+  }`;
+  return `copy (select customer_id, (summary->>'x')::float8, (summary->>'t_x')::float8,
+           (summary->>'T')::float8, coalesce((summary->>'monetary')::float8, 0), features
+         from customer_features where ${where}) to stdout (format binary)`;
 }

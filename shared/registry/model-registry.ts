@@ -250,13 +250,8 @@ export class ModelRegistry {
   }
 
   /** The production version of `name`, or null when there is none. */
-  async getProductionVersion(name: string): Promise<ModelVersionInfo | null> {
-    const [row] = await this.db
-      .select({ version: modelVersions, modelName: models.name })
-      .from(modelVersions)
-      .innerJoin(models, eq(models.id, modelVersions.modelId))
-      .where(and(eq(models.name, name), eq(modelVersions.stage, "production")));
-    return row ? { ...row.version, modelName: row.modelName } : null;
+  getProductionVersion(name: string): Promise<ModelVersionInfo | null> {
+    return readProductionVersion(this.db, name);
   }
 
   /** One version of `name`, or null. */
@@ -384,4 +379,17 @@ function validateRegistration(input: RegisterVersionInput): void {
   if (Number.isNaN(new Date(input.trainedAt).getTime())) {
     throw new RegistryInputError("trainedAt", "must be a valid date");
   }
+}
+
+/** The production version of `name`, or null (for readers without an artifact store). */
+export async function readProductionVersion(
+  db: Database,
+  name: string,
+): Promise<ModelVersionInfo | null> {
+  const [row] = await db
+    .select({ version: modelVersions, modelName: models.name })
+    .from(modelVersions)
+    .innerJoin(models, eq(models.id, modelVersions.modelId))
+    .where(and(eq(models.name, name), eq(modelVersions.stage, "production")));
+  return row ? { ...row.version, modelName: row.modelName } : null;
 }

@@ -1,12 +1,13 @@
 // The `forecast_tracking` table (its one owner): writes and reads `ml track` results. Also reads
-// what a tracking run needs from the registry: a version's stored customer summaries (through
-// customer-features.ts, that table's owner).
+// what a tracking run needs from the registry: a version's stored customer summaries and the
+// production version (through customer-features.ts and model-registry.ts, those tables' owners).
 // Runtime-neutral (Drizzle on whichever driver the caller opened).
 
-import { and, desc, eq } from "drizzle-orm";
+import { desc, eq } from "drizzle-orm";
 import type { Database } from "../db/database.ts";
-import { type ForecastTrackingRow, forecastTracking, models, modelVersions } from "../db/schema.ts";
+import { type ForecastTrackingRow, forecastTracking } from "../db/schema.ts";
 import { readAllCustomerFeatures } from "./customer-features.ts";
+import { readProductionVersion } from "./model-registry.ts";
 
 /** One forecaster's accuracy over a window, as `ml track` measures it (ml/tracking/forecast-tracking.ts). */
 export interface TrackedAccuracy {
@@ -92,16 +93,19 @@ export async function latestProductionTracking(
   db: Database,
   modelName: string,
 ): Promise<TrackingSnapshot[]> {
+  // The version through the registry (model_versions' owner), then this table's rows of it.
+  const production = await readProductionVersion(db, modelName);
+  if (!production) return [];
   const rows = await db
-    .select({ row: forecastTracking, version: modelVersions.version })
+    .select()
     .from(forecastTracking)
-    .innerJoin(modelVersions, eq(forecastTracking.modelVersionId, modelVersions.id))
-    .innerJoin(models, eq(modelVersions.modelId, models.id))
-    .where(and(eq(models.name, modelName), eq(modelVersions.stage, "production")))
+    .where(eq(forecastTracking.modelVersionId, production.id))
     .orderBy(desc(forecastTracking.windowEnd), desc(forecastTracking.trackedAt));
   const latest = new Map<string, TrackingSnapshot>();
-  for (const { row, version } of rows) {
-    if (!latest.has(row.forecaster)) latest.set(row.forecaster, { ...row, modelName, version });
+  for (const row of rows) {
+    if (!latest.has(row.forecaster)) {
+      latest.set(row.forecaster, { ...row, modelName, version: production.version });
+    }
   }
   return [...latest.values()];
 }
@@ -148,4 +152,25 @@ export async function loadStoredCustomers(
     }
   });
   return out;
+}
+
+/** One stored tracking result, as `ml models` lists them beside each version. */
+export interface TrackingHistoryRow {
+  versionId: number;
+  forecaster: string;
+  windowEnd: string;
+  metrics: Record<string, number>;
+}
+
+/** Every tracking row of every version, latest window first (then the latest run). */
+export function readTrackingHistory(db: Database): Promise<TrackingHistoryRow[]> {
+  return db
+    .select({
+      versionId: forecastTracking.modelVersionId,
+      forecaster: forecastTracking.forecaster,
+      windowEnd: forecastTracking.windowEnd,
+      metrics: forecastTracking.metrics,
+    })
+    .from(forecastTracking)
+    .orderBy(desc(forecastTracking.windowEnd), desc(forecastTracking.trackedAt));
 }

@@ -1,8 +1,9 @@
 // The layering of the flow (log → features → models → registry → forecast → decision → decision
 // log), checked on the real imports of every non-test source file: nothing reaches back up.
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
+import { isTestSupport, sourceFiles } from "./source-tree.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const SCANNED_ROOTS = ["ml", "services", "shared"];
@@ -14,16 +15,6 @@ const WORKSPACES: Record<string, string> = {
   "@pp/forecast": "services/forecast",
   "@pp/decision": "services/decision",
 };
-
-/** Test support: tests, testing/ folders, test/ suites, fake servers, stubs and crash children. */
-export function isTestSupport(path: string): boolean {
-  return (
-    /\.test\.ts$/.test(path) ||
-    /(^|\/)(testing|test)\//.test(path) ||
-    /(^|[/-])(fake|stub|child)[-.]/.test(path) ||
-    /-(fake-server|stub|child)\.ts$/.test(path)
-  );
-}
 
 /** Every module specifier a TypeScript source names: static, type-only, re-export, dynamic. */
 export function importSpecifiers(source: string): string[] {
@@ -44,19 +35,6 @@ export function resolveSpecifier(fromFile: string, specifier: string): string | 
     if (specifier.startsWith(`${name}/`)) return join(folder, specifier.slice(name.length + 1));
   }
   return null;
-}
-
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
-    if (entry.name === "node_modules" || entry.name === "dist" || entry.name.startsWith(".")) {
-      continue;
-    }
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...sourceFiles(path));
-    else if (/\.(ts|tsx|mts)$/.test(entry.name) && !entry.name.endsWith(".d.ts")) out.push(path);
-  }
-  return out;
 }
 
 export interface ImportEdge {
@@ -85,7 +63,7 @@ export function layeringViolation(edge: ImportEdge): string | null {
 
 function productionEdges(): ImportEdge[] {
   const edges: ImportEdge[] = [];
-  for (const file of SCANNED_ROOTS.flatMap(sourceFiles)) {
+  for (const file of SCANNED_ROOTS.flatMap((dir) => sourceFiles(ROOT, dir))) {
     if (isTestSupport(file)) continue;
     for (const specifier of importSpecifiers(readFileSync(join(ROOT, file), "utf8"))) {
       const to = resolveSpecifier(file, specifier);

@@ -13,7 +13,6 @@ import {
 } from "@pp/shared/campaigns/campaign-html.ts";
 import type { CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
 import {
-  campaignGroupCounts,
   latestCampaignResult,
   latestCampaignResults,
 } from "@pp/shared/campaigns/campaign-results-store.ts";
@@ -22,6 +21,7 @@ import { AppError } from "@pp/shared/errors/app-error.ts";
 import { jsonBody, validationHook } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { DEV_CAMPAIGN_SECRET } from "@pp/shared/policy/control-assignment.ts";
+import { campaignGroupCounts } from "@pp/shared/registry/decision-log-reads.ts";
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { z } from "zod";
 import { LinkSigner } from "../campaigns/signed-links.ts";

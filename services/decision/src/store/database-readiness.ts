@@ -1,7 +1,7 @@
 // Readiness of the decision database: a real query against the decision log table, so /ready
 // fails when PostgreSQL is down, unreachable through Hyperdrive, or not migrated yet.
 import type { ReadinessCheck } from "@pp/shared/http/readiness.ts";
-import { sql } from "drizzle-orm";
+import { probeDecisionLog } from "@pp/shared/registry/decision-log-reads.ts";
 import type { DatabaseProvider } from "./lazy-database.ts";
 
 export function databaseReadinessCheck(database: DatabaseProvider): ReadinessCheck {
@@ -10,7 +10,7 @@ export function databaseReadinessCheck(database: DatabaseProvider): ReadinessChe
     async check() {
       try {
         const db = await database();
-        await db.execute(sql`select 1 from decision_log limit 1`);
+        await probeDecisionLog(db);
         return { ok: true };
       } catch (err) {
         const why = err instanceof Error ? err.message : String(err);
