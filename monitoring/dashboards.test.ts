@@ -11,8 +11,8 @@ import { parseExposition } from "@pp/shared/testing/exposition-parser.ts";
 import { parse } from "yaml";
 import {
   exerciseServices,
-  type InProcessServices,
-  startInProcessServices,
+  type MonitoredServices,
+  startMonitoredServices,
 } from "../services/testing/monitored-services.ts";
 import { promqlMetricNames } from "./promql-metric-names.ts";
 
@@ -89,12 +89,12 @@ describe("promqlMetricNames", () => {
 });
 
 describe("dashboards and alert rules against the services' /metrics", () => {
-  let services: InProcessServices;
+  let services: MonitoredServices;
   let exported: Set<string>;
   let families: Set<string>;
 
   beforeAll(async () => {
-    services = await startInProcessServices();
+    services = await startMonitoredServices();
     await exerciseServices(services.forecast, services.decision, services.customerIds);
     exported = new Set(PROMETHEUS_SERIES);
     families = new Set();

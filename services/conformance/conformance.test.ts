@@ -5,7 +5,7 @@ import { decisionLog } from "@pp/shared/db/schema.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { inArray } from "drizzle-orm";
 import { parseExposition, sampleValue } from "../../shared/testing/exposition-parser.ts";
-import { PolicyCatalog } from "../decision/src/policy/policy-catalog.ts";
+import { PolicyCatalog } from "../decision/src/index.ts";
 import { forecastBundle } from "../testing/forecast-bundle.ts";
 import {
   type RunningService,

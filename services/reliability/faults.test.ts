@@ -20,17 +20,23 @@ import { createLogger } from "@pp/shared/logging/logger.ts";
 import { readAllCustomerFeatures } from "@pp/shared/registry/customer-features.ts";
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
-import { createApp as createDecisionApp } from "../decision/src/app.ts";
-import { parseConfig as parseDecisionConfig } from "../decision/src/config.ts";
-import { buildDecisionDeps, type DecisionDeps } from "../decision/src/deps.ts";
-import { closeWithin } from "../decision/src/store/close-within.ts";
-import { lazyDatabase } from "../decision/src/store/lazy-database.ts";
-import { openDecisionDatabase } from "../decision/src/store/open-decision-database.ts";
-import { createApp as createForecastApp } from "../forecast/src/app.ts";
-import { parseConfig as parseForecastConfig } from "../forecast/src/config.ts";
-import { buildForecastDeps, type ForecastDeps } from "../forecast/src/deps.ts";
-import { registryModelSource } from "../forecast/src/model/model-sources.ts";
-import { ortEngine } from "../forecast/src/model/ort-engine.ts";
+import {
+  buildDecisionDeps,
+  closeWithin,
+  createApp as createDecisionApp,
+  type DecisionDeps,
+  lazyDatabase,
+  openDecisionDatabase,
+  parseConfig as parseDecisionConfig,
+} from "../decision/src/index.ts";
+import {
+  buildForecastDeps,
+  createApp as createForecastApp,
+  type ForecastDeps,
+  ortEngine,
+  parseConfig as parseForecastConfig,
+  registryModelSource,
+} from "../forecast/src/index.ts";
 
 const bin = postgresBinDirOrWarn("the reliability fault tests");
 const POLL_MS = 100;

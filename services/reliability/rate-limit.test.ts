@@ -5,12 +5,16 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { openTestDatabase } from "@pp/shared/testing/test-databases.ts";
-import { createApp as createDecisionApp } from "../decision/src/app.ts";
-import { parseConfig as parseDecisionConfig } from "../decision/src/config.ts";
-import { buildDecisionDeps } from "../decision/src/deps.ts";
-import { createApp as createForecastApp } from "../forecast/src/app.ts";
-import { parseConfig as parseForecastConfig } from "../forecast/src/config.ts";
-import { buildForecastDeps } from "../forecast/src/deps.ts";
+import {
+  buildDecisionDeps,
+  createApp as createDecisionApp,
+  parseConfig as parseDecisionConfig,
+} from "../decision/src/index.ts";
+import {
+  buildForecastDeps,
+  createApp as createForecastApp,
+  parseConfig as parseForecastConfig,
+} from "../forecast/src/index.ts";
 
 const quiet = createLogger({ sink: () => {} });
 const servers: Array<ReturnType<typeof Bun.serve>> = [];

@@ -1,23 +1,31 @@
-// Test support: both service apps in one process with real dependencies: the forecast app serving
-// a small demo bundle trained in memory (onnxruntime-web), the decision app on a fresh PGlite
-// database calling the forecast app in-process. Also writes that bundle to a directory for
+// Test support: both service apps in one process with real dependencies, built from their public
+// entries: the forecast app serving a small demo bundle trained in memory (onnxruntime-web), the
+// decision app on a fresh PGlite database calling the forecast app in-process (also for /ready). Also writes that bundle to a directory for
 // services started as real processes (MODEL_SOURCE=bundle:<dir>).
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Database } from "@pp/shared/db/database.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import type { Hono } from "hono";
-import { createApp as createDecisionApp } from "../decision/src/app.ts";
-import { parseConfig as parseDecisionConfig } from "../decision/src/config.ts";
-import { buildDecisionDeps, type DecisionDeps } from "../decision/src/deps.ts";
-import { inProcessTransport } from "../decision/src/forecast-client/forecast-transports.ts";
+import {
+  buildDecisionDeps,
+  createApp as createDecisionApp,
+  type DecisionDeps,
+  forecastReadyCheck,
+  inProcessTransport,
+  parseConfig as parseDecisionConfig,
+} from "../decision/src/index.ts";
 import { writeBundleDir } from "../forecast/scripts/export-bundle.ts";
-import { createApp as createForecastApp } from "../forecast/src/app.ts";
-import { parseConfig as parseForecastConfig } from "../forecast/src/config.ts";
-import { buildForecastDeps, type ForecastDeps } from "../forecast/src/deps.ts";
-import { bundleModelSource } from "../forecast/src/model/model-sources.ts";
-import { ortEngine } from "../forecast/src/model/ort-engine.ts";
+import {
+  buildForecastDeps,
+  bundleModelSource,
+  createApp as createForecastApp,
+  type ForecastDeps,
+  ortEngine,
+  parseConfig as parseForecastConfig,
+} from "../forecast/src/index.ts";
 import { type DemoBundle, trainDemoBundle } from "../forecast/src/testing/demo-bundle.ts";
 
 let demo: Promise<DemoBundle> | null = null;
@@ -44,6 +52,8 @@ export interface InProcessServices {
   decision: Hono<never>;
   forecastDeps: ForecastDeps;
   decisionDeps: DecisionDeps;
+  /** The decision service's PGlite database. */
+  database: Database;
   close(): Promise<void>;
 }
 
@@ -72,18 +82,26 @@ export async function startInProcessServices(
     throw new Error("demo bundle did not load");
   const forecast = createForecastApp(forecastDeps);
   const db: TestDatabase = await openTestDatabase("pglite");
-  const decisionDeps = buildDecisionDeps(parseDecisionConfig({ API_KEYS: "k", ...env.decision }), {
+  const decisionConfig = parseDecisionConfig({ API_KEYS: "k", ...env.decision });
+  const decisionDeps = buildDecisionDeps(decisionConfig, {
     runtime: "test",
     database: async () => db.handle.db,
     forecastTransport: inProcessTransport(forecast),
     overrides: { logger: quiet },
   });
+  // decision's /ready asks forecast's /ready: here the in-process app answers it.
+  const inProcessFetch = (async (input: RequestInfo | URL) =>
+    forecast.request(new URL(String(input)).pathname)) as typeof fetch;
+  decisionDeps.readiness = decisionDeps.readiness.map((check) =>
+    check.name === "forecast" ? forecastReadyCheck(decisionConfig, inProcessFetch) : check,
+  );
   const decision = createDecisionApp(decisionDeps);
   return {
     forecast: forecast as unknown as Hono<never>,
     decision: decision as unknown as Hono<never>,
     forecastDeps,
     decisionDeps,
+    database: db.handle.db,
     async close() {
       await decisionDeps.audit.close(5000);
       await db.cleanup();

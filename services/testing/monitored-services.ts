@@ -1,6 +1,6 @@
-// Test support: both services built in one process the way their entries build them (the forecast
-// service on an in-memory demo bundle, the decision service on a PGlite database and calling the
-// forecast app in-process), driven through every route so that /metrics shows every series.
+// Test support for the monitoring tests: the in-process services (in-process-services.ts) with a
+// tracking result and a measured campaign stored, driven through every route so that /metrics
+// shows every series.
 
 import {
   decideCampaign,
@@ -13,77 +13,30 @@ import { SIMULATED_CAMPAIGN_ACTIONS } from "@pp/ml/campaigns/simulated-actions.t
 import { forecastAccuracy } from "@pp/ml/tracking/forecast-tracking.ts";
 import type { CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
 import { saveCampaignResult } from "@pp/shared/campaigns/campaign-results-store.ts";
-import { createLogger } from "@pp/shared/logging/logger.ts";
 import { trackingGauges } from "@pp/shared/metrics/tracking-metrics.ts";
 import type { TrackingSnapshot } from "@pp/shared/registry/tracking-store.ts";
-import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
-import { createApp as createDecisionApp } from "../decision/src/app.ts";
-import { parseConfig as parseDecisionConfig } from "../decision/src/config.ts";
-import { buildDecisionDeps, type DecisionDeps, forecastReadyCheck } from "../decision/src/deps.ts";
-import { inProcessTransport } from "../decision/src/forecast-client/forecast-transports.ts";
-import { createApp as createForecastApp } from "../forecast/src/app.ts";
-import { parseConfig as parseForecastConfig } from "../forecast/src/config.ts";
-import { buildForecastDeps } from "../forecast/src/deps.ts";
-import { bundleModelSource } from "../forecast/src/model/model-sources.ts";
-import { typescriptEngine } from "../forecast/src/model/typescript-engine.ts";
-import { memoryReader, trainDemoBundle } from "../forecast/src/testing/demo-bundle.ts";
+import {
+  demoCustomerIds,
+  type InProcessServices,
+  startInProcessServices,
+} from "./in-process-services.ts";
 
 export const TEST_API_KEY = "monitoring-test-key";
 
-export interface InProcessServices {
-  forecast: ReturnType<typeof createForecastApp>;
-  decision: ReturnType<typeof createDecisionApp>;
+export interface MonitoredServices extends InProcessServices {
   customerIds: string[];
-  close(): Promise<void>;
 }
 
-export async function startInProcessServices(): Promise<InProcessServices> {
-  const quiet = createLogger({ sink: () => {} });
-  // The forecast service's own test model: trained in memory, served as an exported bundle.
-  const demo = await trainDemoBundle({ customers: 300 });
-  const forecastDeps = buildForecastDeps(parseForecastConfig({}), {
-    runtime: "test",
-    modelSource: bundleModelSource({
-      read: memoryReader(demo.files),
-      description: "in-memory demo bundle",
-      engine: typescriptEngine,
-    }),
-    overrides: { logger: quiet },
-  });
-  await forecastDeps.model.refresh();
-  const forecast = createForecastApp(forecastDeps);
+/** The in-process services with a tracking result and a measured campaign shown in their gauges. */
+export async function startMonitoredServices(): Promise<MonitoredServices> {
+  const services = await startInProcessServices({ decision: { ADMIN_API_KEYS: TEST_API_KEY } });
   // With the registry, the forecast entry polls `ml track` results into these gauges
   // (pollTrackingMetrics); here one result is shown directly.
-  trackingGauges(forecastDeps.metrics).show([sampleTrackingSnapshot()]);
-
-  let db: TestDatabase | null = await openTestDatabase("pglite");
-  const decisionConfig = parseDecisionConfig({ ADMIN_API_KEYS: TEST_API_KEY });
-  const decisionDeps: DecisionDeps = buildDecisionDeps(decisionConfig, {
-    runtime: "test",
-    database: async () => (db as TestDatabase).handle.db,
-    forecastTransport: inProcessTransport(forecast),
-    overrides: { logger: quiet },
-  });
-  // The forecast-reachable readiness check, answered by the in-process forecast app.
-  const inProcessFetch = (async (input: RequestInfo | URL) =>
-    forecast.request(new URL(String(input)).pathname)) as typeof fetch;
-  decisionDeps.readiness = decisionDeps.readiness.map((check) =>
-    check.name === "forecast" ? forecastReadyCheck(decisionConfig, inProcessFetch) : check,
-  );
-  const decision = createDecisionApp(decisionDeps);
+  trackingGauges(services.forecastDeps.metrics).show([sampleTrackingSnapshot()]);
   // With `ml campaign report` results stored, the decision service shows campaign gauges.
-  await saveCampaignResult((db as TestDatabase).handle.db, sampleCampaignResult());
-  await decisionDeps.campaignMetrics.refresh();
-  return {
-    forecast,
-    decision,
-    customerIds: demo.raw.customerRows.map((row) => row.customerId),
-    async close() {
-      await decisionDeps.audit.close(5000);
-      await db?.cleanup();
-      db = null;
-    },
-  };
+  await saveCampaignResult(services.database, sampleCampaignResult());
+  await services.decisionDeps.campaignMetrics.refresh();
+  return { ...services, customerIds: await demoCustomerIds() };
 }
 
 /** A measured simulated campaign (what the decision service reads from campaign_results). */

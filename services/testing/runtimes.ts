@@ -5,15 +5,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "@pp/shared/testing/free-port.ts";
-import { workerBindings } from "../../scripts/workerd/bindings.ts";
 import {
   binDir,
   bundleWorker,
   type LocalHyperdrive,
   repoRoot,
   type WorkerBundle,
+  workerBindings,
   writeWorkerdConfig,
-} from "../../scripts/workerd/bundle.ts";
+} from "../../scripts/workerd/index.ts";
 
 export const runtimeNames = ["bun", "node", "deno", "workerd"] as const;
 export type RuntimeName = (typeof runtimeNames)[number];

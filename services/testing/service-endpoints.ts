@@ -1,7 +1,7 @@
 // Every endpoint of both services for the property tests, with the check that a 2xx answer is a
 // valid result (the documented /forecast response; decision and batch ids present).
 import fc from "fast-check";
-import { forecastResponseSchema } from "../forecast/src/routes/forecast-schemas.ts";
+import { forecastResponseSchema } from "../forecast/src/index.ts";
 import { type Endpoint, type RequestSpec, validishBodies } from "./adversarial-requests.ts";
 
 /** A 2xx from POST /forecast has the documented shape and one item per customer sent. */

@@ -61,10 +61,36 @@ export function layeringViolation(edge: ImportEdge): string | null {
   return null;
 }
 
-function productionEdges(): ImportEdge[] {
+/** The cross-service suites and their test support: they build the services from outside. */
+const SUITE_ROOTS = [
+  "services/conformance",
+  "services/reliability",
+  "services/testing",
+  "monitoring",
+];
+
+/**
+ * The rule a suite's edge breaks, or null: a suite sees a service only through its public entry
+ * (src/index.ts), its runtime entries (src/entry/), its test support (src/testing/) and its
+ * command-line scripts (scripts/), and the workerd host only through scripts/workerd/index.ts.
+ */
+export function suiteViolation(edge: ImportEdge): string | null {
+  const service = /^services\/(forecast|decision)\/(.*)$/.exec(edge.to);
+  if (service) {
+    const inside = service[2] as string;
+    if (/^src\/(index\.ts$|entry\/|testing\/)|^scripts\//.test(inside)) return null;
+    return `a suite imports ${service[1]} only through src/index.ts, src/entry/, src/testing/ or scripts/`;
+  }
+  if (edge.to.startsWith("scripts/") && edge.to !== "scripts/workerd/index.ts") {
+    return "a suite runs workerd through scripts/workerd/index.ts, not the files behind it";
+  }
+  return null;
+}
+
+function edgesOf(roots: string[], include: (file: string) => boolean): ImportEdge[] {
   const edges: ImportEdge[] = [];
-  for (const file of SCANNED_ROOTS.flatMap((dir) => sourceFiles(ROOT, dir))) {
-    if (isTestSupport(file)) continue;
+  for (const file of roots.flatMap((dir) => sourceFiles(ROOT, dir))) {
+    if (!include(file)) continue;
     for (const specifier of importSpecifiers(readFileSync(join(ROOT, file), "utf8"))) {
       const to = resolveSpecifier(file, specifier);
       if (to !== null) edges.push({ from: file, to, specifier });
@@ -72,6 +98,8 @@ function productionEdges(): ImportEdge[] {
   }
   return edges;
 }
+
+const productionEdges = () => edgesOf(SCANNED_ROOTS, (file) => !isTestSupport(file));
 
 describe("import graph", () => {
   test("the scanner sees every kind of import", () => {
@@ -125,6 +153,15 @@ describe("import graph", () => {
     ).not.toBeNull();
     expect(layeringViolation(edge("services/forecast/src/a.ts", "ml/models/bgnbd.ts"))).toBeNull();
     expect(layeringViolation(edge("ml/campaigns/a.ts", "shared/policy/p.ts"))).toBeNull();
+    const suite = "services/reliability/a.test.ts";
+    expect(suiteViolation(edge(suite, "services/decision/src/config.ts"))).not.toBeNull();
+    expect(suiteViolation(edge(suite, "services/forecast/src/model/ort-engine.ts"))).not.toBeNull();
+    expect(suiteViolation(edge(suite, "scripts/workerd/bundle.ts"))).not.toBeNull();
+    expect(suiteViolation(edge(suite, "services/decision/src/index.ts"))).toBeNull();
+    expect(suiteViolation(edge(suite, "services/forecast/src/testing/demo-bundle.ts"))).toBeNull();
+    expect(suiteViolation(edge(suite, "services/forecast/scripts/export-bundle.ts"))).toBeNull();
+    expect(suiteViolation(edge(suite, "scripts/workerd/index.ts"))).toBeNull();
+    expect(suiteViolation(edge(suite, "shared/testing/free-port.ts"))).toBeNull();
   });
 
   test("no production module imports up the flow or imports test support", () => {
@@ -138,6 +175,16 @@ describe("import graph", () => {
     ).toBe(true);
     const violations = edges
       .map((edge) => ({ edge, rule: layeringViolation(edge) }))
+      .filter((v) => v.rule !== null)
+      .map(({ edge, rule }) => `${edge.from} → ${edge.specifier}: ${rule}`);
+    expect(violations).toEqual([]);
+  });
+
+  test("the cross-service suites use only the services' public entry points", () => {
+    const edges = edgesOf(SUITE_ROOTS, () => true);
+    expect(edges.some((e) => e.to === "services/decision/src/index.ts")).toBe(true);
+    const violations = edges
+      .map((edge) => ({ edge, rule: suiteViolation(edge) }))
       .filter((v) => v.rule !== null)
       .map(({ edge, rule }) => `${edge.from} → ${edge.specifier}: ${rule}`);
     expect(violations).toEqual([]);
