@@ -2,7 +2,7 @@
 // database drivers: decisions land in decision_log, the report reads them back with the purchases,
 // stores campaign_results and writes campaign.json/html; learn proposes (and with --activate
 // activates) the next policy version, which the next simulated campaign then decides with.
-import { afterAll, beforeAll, describe, expect, spyOn, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,9 +12,9 @@ import { campaignResults, decisionLog } from "@pp/shared/db/schema.ts";
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
 import { openTestDatabase, testDrivers } from "@pp/shared/testing/test-databases.ts";
 import { eq } from "drizzle-orm";
-import { runCli } from "../cli.ts";
+import { runCliCaptured, saveDatabaseEnv } from "../testing/cli-harness.ts";
 
-const saved = { DATA_DIR: process.env.DATA_DIR, DATABASE_URL: process.env.DATABASE_URL };
+const restoreEnv = saveDatabaseEnv();
 let dir: string;
 
 beforeAll(() => {
@@ -22,29 +22,9 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = spyOn(console, "log").mockImplementation((...a: unknown[]) => {
-    out.push(a.join(" "));
-  });
-  const error = spyOn(console, "error").mockImplementation((...a: unknown[]) => {
-    err.push(a.join(" "));
-  });
-  try {
-    return { code: await runCli(args), out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
 
 for (const driver of testDrivers()) {
   describe(`ml campaign on ${driver}`, () => {
@@ -61,7 +41,7 @@ for (const driver of testDrivers()) {
       }
       try {
         const csv = join(work, "tx.csv");
-        const sim = await cli([
+        const sim = await runCliCaptured([
           "simulate",
           "--campaign",
           "c1",
@@ -77,7 +57,7 @@ for (const driver of testDrivers()) {
         expect(sim.err).toBe("");
         expect(sim.code).toBe(0);
         expect(sim.out).toContain("truth call");
-        const report = await cli([
+        const report = await runCliCaptured([
           "campaign",
           "report",
           "--campaign",
@@ -99,18 +79,18 @@ for (const driver of testDrivers()) {
         const html = readFileSync(join(work, "report", "campaign.html"), "utf8");
         expect(html).toContain("Qini curve");
 
-        const learn = await cli(["campaign", "learn", "--campaign", "c1", "--activate"]);
+        const learn = await runCliCaptured(["campaign", "learn", "--campaign", "c1", "--activate"]);
         expect(learn.err).toBe("");
         expect(learn.code).toBe(0);
         expect(learn.out).toMatch(/call: uplift 1\.200 → /);
         expect(learn.out).toContain("activated default v2");
 
         // Errors name the option; nothing stored is touched.
-        expect((await cli(["campaign", "report", "--campaign", "nope", "--data", csv])).code).toBe(
-          2,
-        );
-        expect((await cli(["campaign", "learn", "--campaign", "nope"])).code).toBe(2);
-        const late = await cli([
+        expect(
+          (await runCliCaptured(["campaign", "report", "--campaign", "nope", "--data", csv])).code,
+        ).toBe(2);
+        expect((await runCliCaptured(["campaign", "learn", "--campaign", "nope"])).code).toBe(2);
+        const late = await runCliCaptured([
           "campaign",
           "report",
           "--campaign",
@@ -123,12 +103,21 @@ for (const driver of testDrivers()) {
         expect(late.code).toBe(2);
         expect(late.err).toContain("--window-end");
         expect(
-          (await cli(["simulate", "--campaign", "c2", "--control-share", "0.7", "--out", csv]))
-            .code,
+          (
+            await runCliCaptured([
+              "simulate",
+              "--campaign",
+              "c2",
+              "--control-share",
+              "0.7",
+              "--out",
+              csv,
+            ])
+          ).code,
         ).toBe(2);
 
         // The next campaign runs under the learned policy (v2).
-        const next = await cli([
+        const next = await runCliCaptured([
           "simulate",
           "--campaign",
           "c2",

@@ -1,19 +1,19 @@
 // `ml campaign report` takes the same log input options as `ml train`: the same campaign measured
 // from the plain CSV, its Parquet copy and a shop export (other column names, `;`, US timestamps)
 // gives the same result.
-import { afterAll, beforeAll, expect, spyOn, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
-import { runCli } from "../cli.ts";
+import { runCliCaptured, saveDatabaseEnv } from "../testing/cli-harness.ts";
 import {
   shopExportArguments,
   writeParquetCopy,
   writeShopExportCopy,
 } from "../testing/log-layouts.ts";
 
-const saved = { DATA_DIR: process.env.DATA_DIR, DATABASE_URL: process.env.DATABASE_URL };
+const restoreEnv = saveDatabaseEnv();
 let dir: string;
 
 beforeAll(() => {
@@ -23,36 +23,24 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = spyOn(console, "log").mockImplementation((...a: unknown[]) => {
-    out.push(a.join(" "));
-  });
-  const error = spyOn(console, "error").mockImplementation((...a: unknown[]) => {
-    err.push(a.join(" "));
-  });
-  try {
-    return { code: await runCli(args), out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
 
 async function report(
   name: string,
   input: string[],
 ): Promise<{ result: CampaignResult; out: string }> {
   const out = join(dir, name);
-  const run = await cli(["campaign", "report", "--campaign", "c1", ...input, "--out", out]);
+  const run = await runCliCaptured([
+    "campaign",
+    "report",
+    "--campaign",
+    "c1",
+    ...input,
+    "--out",
+    out,
+  ]);
   expect(run.err).toBe("");
   expect(run.code).toBe(0);
   const result = JSON.parse(readFileSync(join(out, "campaign.json"), "utf8")) as CampaignResult;
@@ -61,7 +49,7 @@ async function report(
 
 test("plain CSV, Parquet and a shop export with US timestamps measure the same campaign", async () => {
   const csv = join(dir, "tx.csv");
-  const sim = await cli([
+  const sim = await runCliCaptured([
     "simulate",
     "--campaign",
     "c1",
@@ -92,7 +80,7 @@ test("plain CSV, Parquet and a shop export with US timestamps measure the same c
 
 test("the input layer's errors name the option; exit code 2", async () => {
   const csv = join(dir, "tx.csv");
-  const noColumn = await cli([
+  const noColumn = await runCliCaptured([
     "campaign",
     "report",
     "--campaign",
@@ -104,7 +92,7 @@ test("the input layer's errors name the option; exit code 2", async () => {
   ]);
   expect(noColumn.code).toBe(2);
   expect(noColumn.err).toContain("Kunde");
-  const table = await cli([
+  const table = await runCliCaptured([
     "campaign",
     "report",
     "--campaign",

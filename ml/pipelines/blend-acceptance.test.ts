@@ -2,23 +2,15 @@
 // out of fold (5 folds, seed 42). Needs ../shared/data/cdnow; says so loudly when it is absent.
 
 import { expect, test } from "bun:test";
-import { readCdnowLog } from "../data/cdnow-reader.ts";
 import { cdnowSampleOrWarn } from "../data/cdnow-sample.ts";
-import { summarize } from "../features/summaries.ts";
-import { trainModels } from "./train-models.ts";
+import { trainOnCdnowSample } from "../testing/cdnow-training.ts";
 
 const samplePath = cdnowSampleOrWarn("the CDNOW blend acceptance test");
 
 test.skipIf(samplePath === null)(
   "CDNOW: the recommended blend beats BG/NBD by ≥ 2% on deviance, total within 5%; intervals calibrated",
   async () => {
-    const { log } = await readCdnowLog(samplePath as string);
-    const summaries = summarize(log, {
-      calibrationEnd: "1997-09-30",
-      holdoutEnd: "1998-06-30",
-      timeUnit: "week",
-    });
-    const trained = await trainModels({ log, summaries, source: "CDNOW", format: "cdnow" });
+    const { summaries, trained } = await trainOnCdnowSample(samplePath as string);
     const m = trained.metrics.models;
     const bg = m.bgnbd.holdout;
     const gbdt = m.gbdt_count?.holdout;

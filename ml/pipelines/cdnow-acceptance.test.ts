@@ -3,23 +3,15 @@
 // and an AUC no lower than BG/NBD's. Needs ../shared/data/cdnow; says so loudly when it is absent.
 
 import { expect, test } from "bun:test";
-import { readCdnowLog } from "../data/cdnow-reader.ts";
 import { cdnowSampleOrWarn } from "../data/cdnow-sample.ts";
-import { summarize } from "../features/summaries.ts";
-import { trainModels } from "./train-models.ts";
+import { trainOnCdnowSample } from "../testing/cdnow-training.ts";
 
 const samplePath = cdnowSampleOrWarn("the CDNOW GBDT-vs-BG/NBD acceptance test");
 
 test.skipIf(samplePath === null)(
   "CDNOW: GBDT (out of fold) beats BG/NBD on deviance, total, log loss; AUC no lower",
   async () => {
-    const { log } = await readCdnowLog(samplePath as string);
-    const summaries = summarize(log, {
-      calibrationEnd: "1997-09-30",
-      holdoutEnd: "1998-06-30",
-      timeUnit: "week",
-    });
-    const trained = await trainModels({ log, summaries, source: "CDNOW", format: "cdnow" });
+    const { summaries, trained } = await trainOnCdnowSample(samplePath as string);
     const m = trained.metrics.models;
     const bg = m.bgnbd.holdout;
     const count = m.gbdt_count?.holdout;

@@ -1,18 +1,18 @@
 // `ml track` takes the same log input options as `ml train`: a registered version tracked from the
 // plain CSV, its Parquet copy and a shop export (other column names, `;`, US timestamps) gives the
 // same realized purchases and the same accuracy figures.
-import { afterAll, beforeAll, expect, spyOn, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import postgres from "postgres";
-import { runCli } from "../cli.ts";
 import { summarize } from "../features/summaries.ts";
 import { fitBgNbd } from "../models/bgnbd.ts";
 import { fitParetoNbd } from "../models/pareto-nbd.ts";
 import { simulateBgNbd } from "../sim/bgnbd-simulator.ts";
 import { writeTransactionsCsv } from "../sim/transactions-csv-writer.ts";
+import { runCliCaptured } from "../testing/cli-harness.ts";
 import {
   shopExportArguments,
   writeParquetCopy,
@@ -76,33 +76,19 @@ afterAll(async () => {
 });
 
 async function track(name: string, input: string[]): Promise<TrackPipelineResult> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = spyOn(console, "log").mockImplementation((...a: unknown[]) => {
-    out.push(a.join(" "));
-  });
-  const error = spyOn(console, "error").mockImplementation((...a: unknown[]) => {
-    err.push(a.join(" "));
-  });
-  let code: number;
-  try {
-    code = await runCli([
-      "track",
-      "--model",
-      "sim",
-      ...input,
-      "--window-end",
-      holdoutEnd,
-      "--out",
-      join(dir, name),
-    ]);
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-  expect(err.join("\n")).toBe("");
-  expect(code).toBe(0);
-  expect(out.join("\n")).toMatch(/^data: [\d,]+ rows read/m);
+  const run = await runCliCaptured([
+    "track",
+    "--model",
+    "sim",
+    ...input,
+    "--window-end",
+    holdoutEnd,
+    "--out",
+    join(dir, name),
+  ]);
+  expect(run.err).toBe("");
+  expect(run.code).toBe(0);
+  expect(run.out).toMatch(/^data: [\d,]+ rows read/m);
   return JSON.parse(readFileSync(join(dir, name, "tracking.json"), "utf8")) as TrackPipelineResult;
 }
 
@@ -177,17 +163,15 @@ test("a PostgreSQL table with other column names tracks to the plain CSV's figur
 }, 120_000);
 
 test("--query without a postgres:// source is refused naming the option (exit code 2)", async () => {
-  const err: string[] = [];
-  const error = spyOn(console, "error").mockImplementation((...a: unknown[]) => {
-    err.push(a.join(" "));
-  });
-  const log = spyOn(console, "log").mockImplementation(() => {});
-  try {
-    const code = await runCli(["track", "--model", "sim", "--data", csv, "--query", "SELECT 1"]);
-    expect(code).toBe(2);
-    expect(err.join("\n")).toContain("--table/--query");
-  } finally {
-    error.mockRestore();
-    log.mockRestore();
-  }
+  const run = await runCliCaptured([
+    "track",
+    "--model",
+    "sim",
+    "--data",
+    csv,
+    "--query",
+    "SELECT 1",
+  ]);
+  expect(run.code).toBe(2);
+  expect(run.err).toContain("--table/--query");
 });

@@ -9,19 +9,18 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildBundle } from "@pp/ml/pipelines/build-bundle.ts";
-import { ensureDemoModel, trainSimulatedDemo } from "@pp/ml/pipelines/demo-model.ts";
-import { registerBundle } from "@pp/ml/pipelines/register-bundle.ts";
+import { ensureDemoModel } from "@pp/ml/pipelines/demo-model.ts";
 import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
 import { decisionLog } from "@pp/shared/db/schema.ts";
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import { freePort } from "@pp/shared/testing/free-port.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { eq } from "drizzle-orm";
-import { binDir, repoRoot } from "../../scripts/workerd/bundle.ts";
+import { binDir, repoRoot } from "../../scripts/workerd/index.ts";
 import { exportBundleFiles } from "../forecast/scripts/export-bundle.ts";
 import { publishFiles } from "../forecast/scripts/publish-model.ts";
 import { demoBundleDir } from "../forecast/src/testing/demo-bundle-dir.ts";
+import { promoteNewDemoVersion } from "../forecast/src/testing/demo-registry.ts";
 
 /** Every request is bounded: a hung dev server fails the test instead of stalling the run. */
 function get(url: string, init: RequestInit = {}): Promise<Response> {
@@ -184,21 +183,12 @@ describe("wrangler dev: forecast from R2 behind a KV pointer, decision through H
     const v1 = await untilServing("r2:purchase/1");
     expect(v1.version).toBe(1);
 
-    const { summaries, trained } = await trainSimulatedDemo({
+    await promoteNewDemoVersion(registry, {
+      name: "purchase",
       customers: 600,
       // (seed 6 with 600 customers never finishes training: reported, not this test's subject)
       seed: 7,
       source: "second version",
-    });
-    const trainedAt = new Date();
-    await registerBundle({
-      registry,
-      name: "purchase",
-      bundle: buildBundle(trained, { name: "purchase", trainedAt, reportHtml: "<html></html>" }),
-      trained,
-      summaries,
-      trainedAt,
-      promote: true,
     });
     await mlPublish(
       ["purchase", "--target", "cloudflare", "--local", "--persist-to", persistTo],

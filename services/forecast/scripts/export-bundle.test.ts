@@ -6,12 +6,11 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildBundle } from "@pp/ml/pipelines/build-bundle.ts";
-import { ensureDemoModel, trainSimulatedDemo } from "@pp/ml/pipelines/demo-model.ts";
-import { registerBundle } from "@pp/ml/pipelines/register-bundle.ts";
+import { ensureDemoModel } from "@pp/ml/pipelines/demo-model.ts";
 import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
+import { promoteNewDemoVersion } from "../src/testing/demo-registry.ts";
 
 const script = join(import.meta.dirname, "export-bundle.ts");
 let db: TestDatabase;
@@ -59,20 +58,11 @@ describe("the Workers build step", () => {
     expect(identityIn(out)).toMatchObject({ version: 1, artifactSha256: v1?.artifactSha256 });
     expect(readFileSync(join(out, "index.js"), "utf8")).toContain('"bundle.json": f0');
 
-    const { summaries, trained } = await trainSimulatedDemo({
+    await promoteNewDemoVersion(registry, {
+      name: "purchase",
       customers: 400,
       seed: 7,
       source: "v2",
-    });
-    const trainedAt = new Date();
-    await registerBundle({
-      registry,
-      name: "purchase",
-      bundle: buildBundle(trained, { name: "purchase", trainedAt, reportHtml: "<html></html>" }),
-      trained,
-      summaries,
-      trainedAt,
-      promote: true,
     });
     expect(exportTo(out).status).toBe(0);
     const v2 = await registry.getProductionVersion("purchase");

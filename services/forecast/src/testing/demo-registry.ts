@@ -1,9 +1,12 @@
 // Test support: a throwaway registry (PGlite + file artifact store in a temp dir) holding a small
-// demo model in production. Opening PGlite is slow (seconds): share one per test file.
+// demo model in production (opening PGlite is slow: share one per test file), and a newly
+// trained demo version promoted into a registry, for the tests of what follows a promotion.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureDemoModel } from "@pp/ml/pipelines/demo-model.ts";
+import { buildBundle } from "@pp/ml/pipelines/build-bundle.ts";
+import { ensureDemoModel, trainSimulatedDemo } from "@pp/ml/pipelines/demo-model.ts";
+import { registerBundle } from "@pp/ml/pipelines/register-bundle.ts";
 import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
 import { createDatabase, type DatabaseHandle } from "@pp/shared/db/client.ts";
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
@@ -40,4 +43,23 @@ export async function openDemoRegistry(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Trains a demo model on another simulated population and registers it as `name`'s production version. */
+export async function promoteNewDemoVersion(
+  registry: ModelRegistry,
+  options: { name: string; customers: number; seed: number; source: string },
+): Promise<void> {
+  const { name, ...demo } = options;
+  const { summaries, trained } = await trainSimulatedDemo(demo);
+  const trainedAt = new Date();
+  await registerBundle({
+    registry,
+    name,
+    bundle: buildBundle(trained, { name, trainedAt, reportHtml: "<html></html>" }),
+    trained,
+    summaries,
+    trainedAt,
+    promote: true,
+  });
 }
