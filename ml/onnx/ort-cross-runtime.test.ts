@@ -14,7 +14,7 @@ import { exportGbdtToOnnx } from "./export-tree-ensemble.ts";
 import { createOrtTreeEnsembleSession } from "./ort-session.ts";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
-const script = fileURLToPath(new URL("./test-fixtures/score-with-ort.ts", import.meta.url));
+const script = fileURLToPath(new URL("../testing/score-with-ort.ts", import.meta.url));
 const bin = (name: string) => join(repoRoot, "node_modules", ".bin", name);
 
 const d = makeSyntheticGbdtData(2000, 6, "poisson", 31);

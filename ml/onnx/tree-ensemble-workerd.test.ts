@@ -13,7 +13,7 @@ import { exportGbdtToOnnx } from "./export-tree-ensemble.ts";
 import { createOrtTreeEnsembleSession } from "./ort-session.ts";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
-const entry = fileURLToPath(new URL("./test-fixtures/evaluate-in-worker.ts", import.meta.url));
+const entry = fileURLToPath(new URL("../testing/evaluate-in-worker.ts", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "pp-workerd-evaluator-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -3,7 +3,7 @@
 // Usage: score-with-ort.ts MODEL.onnx X.f32 FEATURE_COUNT
 
 import { readFileSync } from "node:fs";
-import { createOrtTreeEnsembleSession } from "../ort-session.ts";
+import { createOrtTreeEnsembleSession } from "../onnx/ort-session.ts";
 
 const [modelPath, xPath, width] = process.argv.slice(2);
 const bytes = new Uint8Array(readFileSync(modelPath));

@@ -1,8 +1,8 @@
 // Test worker for workerd: parses the ONNX model bound as MODEL with the dependency-free parser,
 // scores the float32 batch bound as X, and fails unless the margins equal EXPECTED bit for bit.
 
-import { parseTreeEnsembleOnnx } from "../parse-tree-ensemble.ts";
-import { evaluateTreeEnsemble } from "../tree-ensemble-evaluator.ts";
+import { parseTreeEnsembleOnnx } from "../onnx/parse-tree-ensemble.ts";
+import { evaluateTreeEnsemble } from "../onnx/tree-ensemble-evaluator.ts";
 
 interface Env {
   MODEL: ArrayBuffer;
