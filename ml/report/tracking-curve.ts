@@ -5,7 +5,7 @@ import type { TransactionLog } from "../data/transaction-log.ts";
 import type { CustomerSummaries } from "../features/customer-summaries.ts";
 import { orderRowsByCustomerAndDay } from "../features/row-order.ts";
 import { unitDays } from "../features/summaries.ts";
-import type { CumulativeRow } from "../report/report-html.ts";
+import type { CumulativeRow } from "./report-html.ts";
 
 export interface TrackingCurve {
   rows: CumulativeRow[];
