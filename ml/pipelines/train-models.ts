@@ -306,17 +306,19 @@ export function* customerFeatureRows(
   summary: Record<string, unknown>;
   features: ArrayLike<number>;
 }> {
-  for (let i = 0; i < summaries.n; i++) {
+  for (const [i, customerId] of summaries.ids.slice(0, summaries.n).entries()) {
+    // i < n: every summary array holds a value there (the ?? never applies).
+    const firstDay = summaries.firstDay[i] ?? Number.NaN;
     yield {
-      customerId: summaries.ids[i],
+      customerId,
       summary: {
         x: summaries.x[i],
         t_x: summaries.tx[i],
         T: summaries.T[i],
         monetary: summaries.monetary[i],
         first_spend: summaries.firstSpend[i],
-        first_purchase: dayToIsoDate(summaries.firstDay[i]),
-        first_purchase_day: summaries.firstDay[i],
+        first_purchase: dayToIsoDate(firstDay),
+        first_purchase_day: firstDay,
       },
       features: features ? features.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT) : [],
     };

@@ -47,14 +47,16 @@ describe("forecastAccuracy", () => {
     const realized = [0, 1, 0, 2, 5, 0, 4, 0, 3, 1];
     const frequency = [0, 0, 1, 2, 9, 0, 12, 1, 3, 5];
     const acc = forecastAccuracy("m", predicted, realized, frequency);
+    // NaN past the end, so a wrong index fails the comparisons below.
+    const at = (values: number[], i: number) => values[i] ?? Number.NaN;
     const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
     const idx = predicted.map((_, i) => i);
     const check = (members: number[]) => ({
       customers: members.length,
-      mae: mean(members.map((i) => Math.abs(predicted[i] - realized[i]))),
-      bias: mean(members.map((i) => predicted[i] - realized[i])),
-      predicted_mean: mean(members.map((i) => predicted[i])),
-      realized_mean: mean(members.map((i) => realized[i])),
+      mae: mean(members.map((i) => Math.abs(at(predicted, i) - at(realized, i)))),
+      bias: mean(members.map((i) => at(predicted, i) - at(realized, i))),
+      predicted_mean: mean(members.map((i) => at(predicted, i))),
+      realized_mean: mean(members.map((i) => at(realized, i))),
     });
     const pick = (s: SegmentAccuracy) => ({
       customers: s.customers,
@@ -73,7 +75,7 @@ describe("forecastAccuracy", () => {
     ]);
     for (const segment of acc.segments) {
       const members = idx.filter(
-        (i) => segment.segment === "all" || segmentOf(frequency[i]) === segment.segment,
+        (i) => segment.segment === "all" || segmentOf(at(frequency, i)) === segment.segment,
       );
       const want = check(members);
       const got = pick(segment);
@@ -82,7 +84,7 @@ describe("forecastAccuracy", () => {
       }
     }
     expect(acc.metrics.rmse).toBeCloseTo(
-      Math.sqrt(mean(idx.map((i) => (predicted[i] - realized[i]) ** 2))),
+      Math.sqrt(mean(idx.map((i) => (at(predicted, i) - at(realized, i)) ** 2))),
       12,
     );
     expect(acc.metrics.realized_to_predicted).toBeCloseTo(
@@ -94,7 +96,9 @@ describe("forecastAccuracy", () => {
     expect(acc.calibration.reduce((s, b) => s + b.customers, 0)).toBe(10);
     let ce = 0;
     for (const bin of acc.calibration) {
-      const members = idx.filter((i) => predicted[i] >= bin.lower && predicted[i] < bin.upper);
+      const members = idx.filter(
+        (i) => at(predicted, i) >= bin.lower && at(predicted, i) < bin.upper,
+      );
       expect(members.length).toBe(bin.customers);
       const want = check(members);
       expect(bin.predicted_mean).toBeCloseTo(want.predicted_mean, 12);
