@@ -51,13 +51,24 @@ function pack(
   const F = new Float64Array(rows.length * m);
   const Y = new Float64Array(rows.length);
   const C = new Float64Array(rows.length);
+  // Indices below the arrays' lengths throughout this file: the `?? 0` never applies (it satisfies
+  // noUncheckedIndexedAccess without a cast).
   for (let j = 0; j < rows.length; j++) {
-    const i = rows[j];
-    for (let k = 0; k < m; k++) F[j * m + k] = forecasts[k][i];
-    Y[j] = actual[i];
+    const i = rows[j] ?? 0;
+    forecasts.forEach((f, k) => {
+      F[j * m + k] = f[i] ?? 0;
+    });
+    Y[j] = actual[i] ?? 0;
     C[j] = rowWeight(i);
   }
   return { F, Y, C, m };
+}
+
+/** Row j's stacked forecast μ = Σ_k w_k F[j, k]. */
+function stackMean(F: Float64Array, j: number, m: number, w: readonly number[]): number {
+  let mu = 0;
+  for (let k = 0; k < m; k++) mu += (w[k] ?? 0) * (F[j * m + k] ?? 0);
+  return mu;
 }
 
 /** Σ c·(μ − y ln μ) over the rows: half the Poisson deviance up to a constant. */
@@ -65,11 +76,10 @@ function stackLoss(p: PackedRows, w: readonly number[]): number {
   const { F, Y, C, m } = p;
   let loss = 0;
   for (let j = 0; j < Y.length; j++) {
-    let mu = 0;
-    for (let k = 0; k < m; k++) mu += w[k] * F[j * m + k];
-    const y = Y[j];
+    const mu = stackMean(F, j, m, w);
+    const y = Y[j] ?? 0;
     if (y > 0 && !(mu > 0)) return Number.POSITIVE_INFINITY;
-    loss += C[j] * (mu - (y > 0 ? y * Math.log(mu) : 0));
+    loss += (C[j] ?? 0) * (mu - (y > 0 ? y * Math.log(mu) : 0));
   }
   return loss;
 }
@@ -80,22 +90,23 @@ function gradientAndHessian(p: PackedRows, w: readonly number[]): { g: number[];
   const g = new Float64Array(m);
   const H = new Float64Array(m * m);
   for (let j = 0; j < Y.length; j++) {
-    let mu = 0;
-    for (let k = 0; k < m; k++) mu += w[k] * F[j * m + k];
-    const c = C[j];
-    const y = Y[j];
+    const mu = stackMean(F, j, m, w);
+    const c = C[j] ?? 0;
+    const y = Y[j] ?? 0;
     const r = y > 0 ? y / mu : 0;
     const h = (c * r) / (y > 0 ? mu : 1);
     for (let k = 0; k < m; k++) {
-      const fk = F[j * m + k];
-      g[k] += c * fk * (1 - r);
-      for (let l = 0; l <= k; l++) H[k * m + l] += h * fk * F[j * m + l];
+      const fk = F[j * m + k] ?? 0;
+      g[k] = (g[k] ?? 0) + c * fk * (1 - r);
+      for (let l = 0; l <= k; l++) {
+        H[k * m + l] = (H[k * m + l] ?? 0) + h * fk * (F[j * m + l] ?? 0);
+      }
     }
   }
   return {
     g: Array.from(g),
     H: Array.from({ length: m }, (_, k) =>
-      Array.from({ length: m }, (_, l) => (l <= k ? H[k * m + l] : H[l * m + k])),
+      Array.from({ length: m }, (_, l) => (l <= k ? H[k * m + l] : H[l * m + k]) ?? 0),
     ),
   };
 }
@@ -104,23 +115,28 @@ function gradientAndHessian(p: PackedRows, w: readonly number[]): { g: number[];
 function newtonDirection(H: number[][], g: number[], free: boolean[]): number[] {
   const idx = g.map((_, k) => k).filter((k) => free[k]);
   const m = idx.length;
+  const h = (a: number, b: number) => H[a]?.[b] ?? 0;
   const A = idx.map((a) => [
-    ...idx.map((b) => H[a][b] + (a === b ? 1e-12 * (1 + H[a][a]) : 0)),
-    -g[a],
+    ...idx.map((b) => h(a, b) + (a === b ? 1e-12 * (1 + h(a, a)) : 0)),
+    -(g[a] ?? 0),
   ]);
+  const at = (r: number, c: number) => A[r]?.[c] ?? 0;
   for (let c = 0; c < m; c++) {
     let p = c;
-    for (let r = c + 1; r < m; r++) if (Math.abs(A[r][c]) > Math.abs(A[p][c])) p = r;
-    [A[c], A[p]] = [A[p], A[c]];
-    for (let r = 0; r < m; r++) {
-      if (r === c || A[c][c] === 0) continue;
-      const f = A[r][c] / A[c][c];
-      for (let k = c; k <= m; k++) A[r][k] -= f * A[c][k];
-    }
+    for (let r = c + 1; r < m; r++) if (Math.abs(at(r, c)) > Math.abs(at(p, c))) p = r;
+    const pivot = A[p] ?? [];
+    A[p] = A[c] ?? [];
+    A[c] = pivot;
+    const diagonal = pivot[c] ?? 0;
+    A.forEach((row, r) => {
+      if (r === c || diagonal === 0) return;
+      const f = (row[c] ?? 0) / diagonal;
+      for (let k = c; k <= m; k++) row[k] = (row[k] ?? 0) - f * (pivot[k] ?? 0);
+    });
   }
   const d = new Array<number>(g.length).fill(0);
   idx.forEach((k, r) => {
-    d[k] = A[r][r] !== 0 ? A[r][m] / A[r][r] : 0;
+    d[k] = at(r, r) !== 0 ? at(r, m) / at(r, r) : 0;
   });
   return d;
 }
@@ -142,16 +158,16 @@ export function fitStackWeights(
   let loss = stackLoss(packed, w);
   for (let it = 0; it < iterations; it++) {
     const { g, H } = gradientAndHessian(packed, w);
-    const free = w.map((v, k) => v > 0 || g[k] < 0);
+    const free = w.map((v, k) => v > 0 || (g[k] ?? 0) < 0);
     const d = newtonDirection(H, g, free);
     // Newton decrement: below rounding level there is nothing left to gain.
-    const decrement = -g.reduce((sum, gk, k) => sum + gk * (d[k] as number), 0);
+    const decrement = -g.reduce((sum, gk, k) => sum + gk * (d[k] ?? 0), 0);
     if (!(decrement > 1e-12 * Math.abs(loss))) break;
     let step = 1;
     let next = w;
     let nextLoss = loss;
     for (let tries = 0; tries < 30; tries++, step /= 2) {
-      const candidate = w.map((v, k) => Math.max(0, v + step * d[k]));
+      const candidate = w.map((v, k) => Math.max(0, v + step * (d[k] ?? 0)));
       const candidateLoss = stackLoss(packed, candidate);
       if (candidateLoss <= loss) {
         next = candidate;
@@ -178,7 +194,7 @@ export const POPULATION_SAMPLE = 4000;
 export function thinned(rows: ArrayLike<number>, limit = MAX_FIT_CUSTOMERS): ArrayLike<number> {
   if (rows.length <= limit) return rows;
   const stride = rows.length / limit;
-  return Uint32Array.from({ length: limit }, (_, j) => rows[Math.floor(j * stride)]);
+  return Uint32Array.from({ length: limit }, (_, j) => rows[Math.floor(j * stride)] ?? 0);
 }
 
 export function fitBlendWeights(
@@ -198,15 +214,14 @@ export function fitBlendWeights(
   const population = thinned(rows, POPULATION_SAMPLE);
   const populationWeight = (pooling / Math.max(1, rows.length)) * (rows.length / population.length);
   const rowWeight = new Float64Array(actual.length);
+  const allRows = Array.from(rows);
+  const populationRows = Array.from(population);
   const weights = Array.from({ length: SEGMENTS }, (_, g) => {
-    const members: number[] = [];
-    for (let j = 0; j < rows.length; j++) {
-      if (frequencySegment(x[rows[j]]) === g) members.push(rows[j]);
-    }
-    for (let j = 0; j < population.length; j++) rowWeight[population[j]] = populationWeight;
-    for (const i of members) rowWeight[i] += 1;
-    const fitRows = Uint32Array.from(new Set([...members, ...Array.from(population)]));
-    const w = fitStackWeights(forecasts, actual, fitRows, (i) => rowWeight[i]);
+    const members = allRows.filter((i) => frequencySegment(x[i] ?? 0) === g);
+    for (const i of populationRows) rowWeight[i] = populationWeight;
+    for (const i of members) rowWeight[i] = (rowWeight[i] ?? 0) + 1;
+    const fitRows = Uint32Array.from(new Set([...members, ...populationRows]));
+    const w = fitStackWeights(forecasts, actual, fitRows, (i) => rowWeight[i] ?? 0);
     for (const i of fitRows) rowWeight[i] = 0;
     return w;
   });
@@ -216,8 +231,11 @@ export function fitBlendWeights(
 /** The blend of one customer's forecasts (in BLEND_INPUTS order). */
 export function blendForecast(weights: BlendWeights, x: number, values: ArrayLike<number>): number {
   const w = weights.weights[frequencySegment(x)];
+  if (!w) throw new RangeError(`blend: no weights for segment ${frequencySegment(x)}`);
   let sum = 0;
-  for (let k = 0; k < w.length; k++) sum += w[k] * values[k];
+  w.forEach((wk, k) => {
+    sum += wk * (values[k] ?? 0);
+  });
   return sum;
 }
 
@@ -246,8 +264,10 @@ export function crossValidateBlend(
     for (const fold of folds) {
       const weights = fitBlendWeights(forecasts, actual, x, fold.train, pooling);
       for (const i of fold.test) {
-        for (let k = 0; k < forecasts.length; k++) values[k] = forecasts[k][i];
-        oof[i] = blendForecast(weights, x[i], values);
+        forecasts.forEach((f, k) => {
+          values[k] = f[i] ?? 0;
+        });
+        oof[i] = blendForecast(weights, x[i] ?? 0, values);
       }
     }
     const d = poissonDeviance(actual, oof);

@@ -36,14 +36,15 @@ export function smallDataGbdtOptions(
 
 export function takeRows(X: Float32Array, p: number, rows: Uint32Array): Float32Array {
   const out = new Float32Array(rows.length * p);
-  for (let i = 0; i < rows.length; i++) out.set(X.subarray(rows[i] * p, rows[i] * p + p), i * p);
+  rows.forEach((row, i) => {
+    out.set(X.subarray(row * p, row * p + p), i * p);
+  });
   return out;
 }
 
 function takeValues(y: Float64Array, rows: Uint32Array): Float64Array {
-  const out = new Float64Array(rows.length);
-  for (let i = 0; i < rows.length; i++) out[i] = y[rows[i]];
-  return out;
+  // Rows index customers of y, so the ?? never applies.
+  return Float64Array.from(rows, (row) => y[row] ?? Number.NaN);
 }
 
 export interface CrossValidated<M> {
@@ -80,7 +81,9 @@ export function crossValidateGbdt<M>(
     });
     foldTrees.push(model.trees.length);
     const predicted = predictGbdt(model, takeRows(X, p, fold.test), fold.test.length);
-    for (let i = 0; i < fold.test.length; i++) oof[fold.test[i]] = predicted[i];
+    fold.test.forEach((row, i) => {
+      oof[row] = predicted[i] ?? Number.NaN;
+    });
     foldScores.push(score(takeValues(y, fold.test), predicted));
     onFold?.(f);
   });

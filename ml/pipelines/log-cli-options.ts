@@ -1,6 +1,7 @@
 // The log input options of the DuckDB input layer (source, column roles, dates, returns), added
 // to a command in one call and turned back into the pipeline's options in one place: `ml train`
-// takes them, and `ml track` and `ml campaign report` take the same ones with --data and --format.
+// takes them with --data and --format (addTransactionLogOptions), as `ml track` and
+// `ml campaign report` do.
 
 import { type Command, Option } from "commander";
 import { sourceFromArguments } from "../data/input/log-input.ts";
@@ -59,19 +60,31 @@ export function logInputFromCli(o: Record<string, unknown>): {
   };
 }
 
+export interface TransactionLogOptionsConfig {
+  /** `ml train`: --format summary too (customer summaries instead of transactions). */
+  summaries?: boolean;
+}
+
 /**
- * `ml track` / `ml campaign report`: --data, --format and the column options exactly as `ml train`
- * takes them (without --format summary: these commands need transactions), plus the input layer's.
+ * --data, --format and the column options of `ml train`, `ml track` and `ml campaign report`
+ * (only train takes --format summary: the others need transactions), plus the input layer's.
  */
-export function addTransactionLogOptions(command: Command, dataDescription: string): Command {
+export function addTransactionLogOptions(
+  command: Command,
+  dataDescription: string,
+  config: TransactionLogOptionsConfig = {},
+): Command {
+  const formats = ["csv", "parquet", "json", "postgres", "cdnow"];
+  if (config.summaries) formats.push("summary");
   command
     .requiredOption(
       "--data <file|url>",
-      `${dataDescription}: CSV/TSV (.gz), .parquet, .json, postgres://… or a CDNOW text file`,
+      `${dataDescription}: CSV/TSV (.gz), .parquet, .json, postgres://… or a CDNOW text file` +
+        (config.summaries ? "; or customer summaries (--format summary)" : ""),
     )
     .addOption(
       new Option("--format <format>", "input format (postgres:// and .parquet are recognised)")
-        .choices(["csv", "parquet", "json", "postgres", "cdnow"])
+        .choices(formats)
         .default("csv"),
     )
     .option("--customer-col <name>", "column of the customer id", "customer_id")

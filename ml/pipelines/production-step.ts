@@ -47,14 +47,16 @@ export interface ProductionModels {
 /** The last transaction date of a log (YYYY-MM-DD). */
 export function lastDateOf(log: TransactionLog): string {
   if (log.length === 0) throw new RangeError("data: the log has no transactions");
-  let last = log.day[0] as number;
-  for (let i = 1; i < log.length; i++) if ((log.day[i] as number) > last) last = log.day[i];
+  // Only [0, length) is valid: the typed arrays may be growth buffers.
+  const days = log.day.subarray(0, log.length);
+  let last = days[0] ?? 0;
+  for (const day of days) if (day > last) last = day;
   return dayToIsoDate(last);
 }
 
 function repeatBuyers(s: CustomerSummaries): number {
   let n = 0;
-  for (let i = 0; i < s.n; i++) if ((s.x[i] as number) > 0) n++;
+  for (const x of s.x.subarray(0, s.n)) if (x > 0) n++;
   return n;
 }
 
@@ -171,7 +173,7 @@ export async function trainProduction(
 
 function countUpTo(log: TransactionLog, day: number): number {
   let n = 0;
-  for (let i = 0; i < log.length; i++) if ((log.day[i] as number) <= day) n++;
+  for (const d of log.day.subarray(0, log.length)) if (d <= day) n++;
   return n;
 }
 

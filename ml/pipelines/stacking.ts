@@ -78,13 +78,15 @@ export function segmentErrors(
   predicted: Float64Array,
 ): SegmentErrors[] {
   const rows: number[][] = Array.from({ length: SEGMENTS }, () => []);
-  for (let i = 0; i < actual.length; i++) rows[frequencySegment(x[i])].push(i);
-  return rows.map((segmentRows, g) => {
-    const a = Float64Array.from(segmentRows, (i) => actual[i]);
-    const p = Float64Array.from(segmentRows, (i) => predicted[i]);
+  // Indices below the arrays' lengths in this file: the `?? 0` never applies.
+  for (let i = 0; i < actual.length; i++) rows[frequencySegment(x[i] ?? 0)]?.push(i);
+  return SEGMENT_LABELS.map((segment, g) => {
+    const segmentRows = rows[g] ?? [];
+    const a = Float64Array.from(segmentRows, (i) => actual[i] ?? 0);
+    const p = Float64Array.from(segmentRows, (i) => predicted[i] ?? 0);
     const m = countMetrics(a, p);
     return {
-      segment: SEGMENT_LABELS[g],
+      segment,
       customers: segmentRows.length,
       actual_mean: a.length ? m.actual_total / a.length : Number.NaN,
       predicted_mean: a.length ? m.predicted_total / a.length : Number.NaN,
@@ -101,8 +103,8 @@ function foldDispersion(folds: Fold[], actual: Float64Array, oof: Float64Array):
   for (const fold of folds) {
     const rows = thinned(fold.train);
     const phi = fitDispersion(
-      Array.from(rows, (i) => actual[i]),
-      Array.from(rows, (i) => oof[i]),
+      Array.from(rows, (i) => actual[i] ?? 0),
+      Array.from(rows, (i) => oof[i] ?? 0),
     );
     for (const i of fold.test) out[i] = phi;
   }
@@ -120,7 +122,7 @@ export function stackAndCalibrate(input: StackingInput): StackingResult {
   );
   const oof: Record<IntervalModel, Float64Array> = { ...forecasts, blend: cv.oof };
   const sample = thinned(Uint32Array.from({ length: s.n }, (_, i) => i));
-  const pick = (v: Float64Array) => Array.from(sample, (i) => v[i]);
+  const pick = (v: Float64Array) => Array.from(sample, (i) => v[i] ?? 0);
   const dispersion = {
     gbdt: fitDispersion(pick(actual), pick(forecasts.gbdt)),
     blend: fitDispersion(pick(actual), pick(cv.oof)),
@@ -157,7 +159,9 @@ function calibrate(
     (a, b) => a - b,
   );
   const levels = [...CALIBRATION_LEVELS];
-  const monetary = Float64Array.from(s.x, (x, i) => (x > 0 ? s.monetary[i] : Number.NaN));
+  const monetary = Float64Array.from(s.x, (x, i) =>
+    x > 0 ? (s.monetary[i] ?? Number.NaN) : Number.NaN,
+  );
   // The mean-only models' dispersion comes from the other folds: scored fold by fold.
   const phi = {
     gbdt: foldDispersion(input.folds, s.holdoutPurchases, oof.gbdt),
@@ -171,16 +175,17 @@ function calibrate(
     { rows, models: ["bgnbd", "pareto_nbd"], dispersion: {} },
     ...input.folds.map((fold, f) => {
       const members = rows.filter((i) => inFold[i] === f);
-      const i0 = fold.test[0] as number;
+      // The fold's dispersion, the same for each of its customers: read at its first.
+      const i0 = fold.test[0] ?? 0;
       return {
         rows: members,
         models: ["gbdt", "blend"] as IntervalModel[],
-        dispersion: { gbdt: phi.gbdt[i0], blend: phi.blend[i0] },
+        dispersion: { gbdt: phi.gbdt[i0] ?? Number.NaN, blend: phi.blend[i0] ?? Number.NaN },
       };
     }),
   ];
   const parts = groups.map((group) => {
-    const pick = (v: ArrayLike<number>) => Float64Array.from(group.rows, (i) => v[i]);
+    const pick = (v: ArrayLike<number>) => Float64Array.from(group.rows, (i) => v[i] ?? 0);
     const result = forecastIntervals(
       {
         ...input.params,
@@ -210,7 +215,7 @@ function calibrate(
     const intervals = members.map((p) => p.result[model] as ModelIntervals);
     const pmfs = intervals.flatMap((m) => m.pmf ?? []);
     const calibration = countCalibration(
-      rowsOf.map((i) => s.holdoutPurchases[i] as number),
+      rowsOf.map((i) => s.holdoutPurchases[i] ?? 0),
       (j) => pmfs[j] ?? null,
       levels,
     );
@@ -242,11 +247,11 @@ function withSpendCoverage(
       const cols = part.byLevel[l] as IntervalColumns;
       const n = cols.spend.length / 2;
       for (let k = 0; k < n; k++, j++) {
-        const lo = cols.spend[2 * k] as number;
-        const hi = cols.spend[2 * k + 1] as number;
+        const lo = cols.spend[2 * k] ?? Number.NaN;
+        const hi = cols.spend[2 * k + 1] ?? Number.NaN;
         if (Number.isNaN(lo)) continue;
         scored++;
-        const y = holdoutSpend[rows[j] as number] as number;
+        const y = holdoutSpend[rows[j] ?? -1] ?? Number.NaN;
         if (y >= lo - 1e-9 && y <= hi + 1e-9) inside++;
       }
     }
@@ -297,7 +302,7 @@ export function stackingTables(result: StackingResult): ReportTable[] {
     {
       title: `Blend weights per calibration frequency (${BLEND_INPUTS.join(", ")}; pooling ${Number.isFinite(result.blend.pooling) ? result.blend.pooling : "global"}, chosen out of fold)`,
       columns: ["segment", ...BLEND_INPUTS],
-      rows: result.blend.weights.map((w, g) => [SEGMENT_LABELS[g], ...w.map(round4)]),
+      rows: result.blend.weights.map((w, g) => [SEGMENT_LABELS[g] ?? null, ...w.map(round4)]),
     },
     {
       title:
@@ -315,15 +320,17 @@ export function stackingTables(result: StackingResult): ReportTable[] {
       title: "Holdout errors by calibration frequency: Poisson deviance / RMSE (mean predicted)",
       columns: ["segment", "customers", "actual mean", ...models.map((m) => MODEL_LABELS[m])],
       rows: SEGMENT_LABELS.map((label, g) => {
-        const first = result.bySegment[models[0]][g];
+        const errors = models.map((m) => result.bySegment[m][g]);
+        const first = errors[0];
         return [
           label,
-          first.customers,
-          round4(first.actual_mean),
-          ...models.map((m) => {
-            const e = result.bySegment[m][g];
-            return `${e.poisson_deviance.toFixed(3)} / ${e.rmse.toFixed(3)} (${e.predicted_mean.toFixed(2)})`;
-          }),
+          first ? first.customers : null,
+          first ? round4(first.actual_mean) : null,
+          ...errors.map((e) =>
+            e
+              ? `${e.poisson_deviance.toFixed(3)} / ${e.rmse.toFixed(3)} (${e.predicted_mean.toFixed(2)})`
+              : null,
+          ),
         ];
       }),
     },

@@ -3,12 +3,10 @@
 // same window (BG/NBD, Pareto/NBD, and the GBDT when the window is its trained horizon) → error by
 // segment and calibration → stored in forecast_tracking → tracking.json and a chart report.
 
-import { mkdir, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { Database } from "@pp/shared/db/database.ts";
 import type { ModelRegistry, ModelVersionInfo } from "@pp/shared/registry/model-registry.ts";
 import { loadStoredCustomers, saveTrackingResults } from "@pp/shared/registry/tracking-store.ts";
-import type { TopLevelSpec } from "vega-lite";
 import { BUNDLE_FILES } from "../bundle/model-bundle.ts";
 import type { BadRowPolicy } from "../data/bad-rows.ts";
 import { type DataQuality, dataQualityLines } from "../data/input/data-quality.ts";
@@ -19,10 +17,12 @@ import { type BgNbdParams, bgnbdExpectedPurchasesBatch } from "../models/bgnbd.t
 import { type ParetoNbdParams, paretoNbdExpectedPurchasesBatch } from "../models/pareto-nbd.ts";
 import { parseTreeEnsembleOnnx } from "../onnx/parse-tree-ensemble.ts";
 import { evaluateTreeEnsemble } from "../onnx/tree-ensemble-evaluator.ts";
-import { renderSvg } from "../report/render-svg.ts";
 import { type ForecastAccuracy, forecastAccuracy } from "../tracking/forecast-tracking.ts";
 import { lastTransactionDay, realizedPurchases } from "../tracking/realized-purchases.ts";
 import { type LogFormat, type LogReadOptions, readLog } from "./read-log.ts";
+import { writeTrackingReport } from "./tracking-report.ts";
+
+export { writeTrackingReport } from "./tracking-report.ts";
 
 export interface TrackPipelineOptions {
   registry: ModelRegistry;
@@ -76,18 +76,26 @@ async function chosenVersion(o: TrackPipelineOptions): Promise<ModelVersionInfo>
   return found;
 }
 
-export async function runTrackPipeline(o: TrackPipelineOptions): Promise<TrackPipelineResult> {
-  const print = o.print ?? console.log;
-  const version = await chosenVersion(o);
-  const params = version.params as {
-    bgnbd?: BgNbdParams;
-    pareto_nbd?: ParetoNbdParams;
-    horizon?: number;
-    recommended?: string;
-  };
-  if (!params.bgnbd || !params.pareto_nbd) {
+type StoredCustomers = Awaited<ReturnType<typeof loadStoredCustomers>>;
+
+type TrackedParams = {
+  bgnbd: BgNbdParams;
+  pareto_nbd: ParetoNbdParams;
+  horizon?: number;
+  recommended?: string;
+};
+
+function trackedParams(o: TrackPipelineOptions, version: ModelVersionInfo): TrackedParams {
+  const params = version.params as Partial<TrackedParams>;
+  const { bgnbd, pareto_nbd } = params;
+  if (!bgnbd || !pareto_nbd) {
     throw new Error(`${o.model} v${version.version}: params lack bgnbd / pareto_nbd`);
   }
+  return { ...params, bgnbd, pareto_nbd };
+}
+
+/** Reads --data and finds the window: after the version's cutoff through `endDay`. */
+async function readWindow(o: TrackPipelineOptions, version: ModelVersionInfo, print: Print) {
   const unit = unitDays(version.timeUnit as "day" | "week");
   const cutoffDay = isoDateToDay(version.calibrationEnd);
   const {
@@ -110,7 +118,61 @@ export async function runTrackPipeline(o: TrackPipelineOptions): Promise<TrackPi
         `${dayToIsoDate(endDay)} is not after the cutoff ${version.calibrationEnd} of ${o.model} v${version.version}`,
     );
   }
-  const horizon = (endDay - cutoffDay) / unit;
+  return { log, read, quality, cutoffDay, endDay, horizon: (endDay - cutoffDay) / unit };
+}
+
+type Print = (line: string) => void;
+
+/** Each forecaster's accuracy against the realized purchases (the GBDT's only at its horizon). */
+async function trackForecasters(
+  o: TrackPipelineOptions,
+  version: ModelVersionInfo,
+  customers: StoredCustomers,
+  realized: Float64Array,
+  horizon: number,
+): Promise<{ results: ForecastAccuracy[]; gbdtNote: string | null }> {
+  const params = trackedParams(o, version);
+  const { x, tx, T } = customers;
+  const results = [
+    forecastAccuracy(
+      "bgnbd",
+      bgnbdExpectedPurchasesBatch(params.bgnbd, horizon, x, tx, T),
+      realized,
+      x,
+    ),
+    forecastAccuracy(
+      "pareto_nbd",
+      paretoNbdExpectedPurchasesBatch(params.pareto_nbd, horizon, x, tx, T),
+      realized,
+      x,
+    ),
+  ];
+  const gbdt = await gbdtForecasts(o.registry, version, customers, horizon, params.horizon);
+  if (!gbdt.predicted) return { results, gbdtNote: gbdt.note };
+  results.push(forecastAccuracy("gbdt", gbdt.predicted, realized, x));
+  return { results, gbdtNote: null };
+}
+
+function printTracked(print: Print, result: TrackPipelineResult, customers: number): void {
+  print(
+    `tracked ${result.model} v${result.version}: window after ${result.windowStart} through ` +
+      `${result.windowEnd} (${round(result.horizon)} ${result.timeUnit}s), ${customers} customers`,
+  );
+  for (const r of result.results) {
+    print(
+      `  ${r.forecaster}: realized ${round(r.metrics.realized_total)} vs forecast ` +
+        `${round(r.metrics.predicted_total)} (ratio ${round(r.metrics.realized_to_predicted)}), ` +
+        `MAE ${round(r.metrics.mae)}, calibration error ${round(r.metrics.calibration_error)}`,
+    );
+  }
+  for (const note of result.notes) print(`  note: ${note}`);
+}
+
+export async function runTrackPipeline(o: TrackPipelineOptions): Promise<TrackPipelineResult> {
+  const print = o.print ?? console.log;
+  const version = await chosenVersion(o);
+  trackedParams(o, version);
+  const { log, read, quality, cutoffDay, endDay, horizon } = await readWindow(o, version, print);
   const customers = await loadStoredCustomers(o.db, version.id);
   if (customers.ids.length === 0) {
     throw new Error(`${o.model} v${version.version} stored no customer summaries to track`);
@@ -122,47 +184,20 @@ export async function runTrackPipeline(o: TrackPipelineOptions): Promise<TrackPi
       `${happened.unknownCustomers} customers in the window are new to the model (not tracked)`,
     );
   }
-
-  const { x, tx, T } = customers;
-  const results = [
-    forecastAccuracy(
-      "bgnbd",
-      bgnbdExpectedPurchasesBatch(params.bgnbd, horizon, x, tx, T),
-      happened.realized,
-      x,
-    ),
-    forecastAccuracy(
-      "pareto_nbd",
-      paretoNbdExpectedPurchasesBatch(params.pareto_nbd, horizon, x, tx, T),
-      happened.realized,
-      x,
-    ),
-  ];
-  const gbdt = await gbdtForecasts(o.registry, version, customers, horizon, params.horizon);
-  if (gbdt.predicted) {
-    results.push(forecastAccuracy("gbdt", gbdt.predicted, happened.realized, x));
-  } else notes.push(gbdt.note);
-
-  await saveTrackingResults(
-    o.db,
-    {
-      modelVersionId: version.id,
-      windowStart: version.calibrationEnd,
-      windowEnd: dayToIsoDate(endDay),
-      horizon,
-      timeUnit: version.timeUnit,
-    },
-    results,
-    o.trackedAt,
-  );
-
-  const result: TrackPipelineResult = {
-    model: o.model,
-    version: version.version,
+  const tracked = await trackForecasters(o, version, customers, happened.realized, horizon);
+  if (tracked.gbdtNote !== null) notes.push(tracked.gbdtNote);
+  const { results } = tracked;
+  const window = {
     windowStart: version.calibrationEnd,
     windowEnd: dayToIsoDate(endDay),
     horizon,
     timeUnit: version.timeUnit,
+  };
+  await saveTrackingResults(o.db, { modelVersionId: version.id, ...window }, results, o.trackedAt);
+  const result: TrackPipelineResult = {
+    model: o.model,
+    version: version.version,
+    ...window,
     read: { ...read, errors: read.errors.slice(0, 20) },
     data: quality,
     transactionsInWindow: happened.transactionsInWindow,
@@ -170,18 +205,7 @@ export async function runTrackPipeline(o: TrackPipelineOptions): Promise<TrackPi
     results,
     notes,
   };
-  print(
-    `tracked ${o.model} v${version.version}: window after ${result.windowStart} through ` +
-      `${result.windowEnd} (${round(horizon)} ${version.timeUnit}s), ${customers.ids.length} customers`,
-  );
-  for (const r of results) {
-    print(
-      `  ${r.forecaster}: realized ${round(r.metrics.realized_total)} vs forecast ` +
-        `${round(r.metrics.predicted_total)} (ratio ${round(r.metrics.realized_to_predicted)}), ` +
-        `MAE ${round(r.metrics.mae)}, calibration error ${round(r.metrics.calibration_error)}`,
-    );
-  }
-  for (const note of notes) print(`  note: ${note}`);
+  printTracked(print, result, customers.ids.length);
   if (o.out) await writeTrackingReport(resolve(o.out), result);
   return result;
 }
@@ -192,7 +216,7 @@ const round = (v: number) => Math.round(v * 1000) / 1000;
 async function gbdtForecasts(
   registry: ModelRegistry,
   version: ModelVersionInfo,
-  customers: Awaited<ReturnType<typeof loadStoredCustomers>>,
+  customers: StoredCustomers,
   horizon: number,
   trainedHorizon: number | undefined,
 ): Promise<{ predicted: Float32Array; note?: never } | { predicted: null; note: string }> {
@@ -217,88 +241,6 @@ async function gbdtForecasts(
   return {
     predicted: evaluateTreeEnsemble(ensemble, customers.features, customers.ids.length).prediction,
   };
-}
-
-/** tracking.json (the stored figures) and tracking.html (calibration and segment charts). */
-export async function writeTrackingReport(dir: string, result: TrackPipelineResult): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, "tracking.json"), `${JSON.stringify(result, null, 2)}\n`);
-  const calibration = result.results.flatMap((r) =>
-    r.calibration.map((b) => ({ forecaster: r.forecaster, ...b })),
-  );
-  const segments = result.results.flatMap((r) =>
-    r.segments.flatMap((s) => [
-      { forecaster: r.forecaster, segment: s.segment, series: "forecast", mean: s.predicted_mean },
-      { forecaster: r.forecaster, segment: s.segment, series: "realized", mean: s.realized_mean },
-    ]),
-  );
-  const maxMean = Math.max(
-    1,
-    ...calibration.map((b) => Math.max(b.predicted_mean, b.realized_mean)),
-  );
-  const calibrationSpec: TopLevelSpec = {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: "Calibration: mean realized vs. mean forecast purchases per bin",
-    width: 420,
-    height: 320,
-    layer: [
-      {
-        data: { values: [{ v: 0 }, { v: maxMean }] },
-        mark: { type: "line", color: "#999999", strokeDash: [4, 4] },
-        encoding: {
-          x: { field: "v", type: "quantitative" },
-          y: { field: "v", type: "quantitative" },
-        },
-      },
-      {
-        data: { values: calibration },
-        mark: { type: "line", point: true },
-        encoding: {
-          x: { field: "predicted_mean", type: "quantitative", title: "mean forecast" },
-          y: { field: "realized_mean", type: "quantitative", title: "mean realized" },
-          color: { field: "forecaster", type: "nominal" },
-          size: { field: "customers", type: "quantitative" },
-        },
-      },
-    ],
-  };
-  const segmentSpec: TopLevelSpec = {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: "Mean purchases per customer by frequency at the cutoff",
-    data: { values: segments },
-    mark: "bar",
-    width: 120,
-    height: 220,
-    encoding: {
-      column: { field: "forecaster", type: "nominal" },
-      x: { field: "segment", type: "nominal", sort: null },
-      xOffset: { field: "series", type: "nominal" },
-      y: { field: "mean", type: "quantitative", title: "purchases per customer" },
-      color: { field: "series", type: "nominal" },
-    },
-  };
-  const rows = result.results
-    .map(
-      (r) =>
-        `<tr><td>${r.forecaster}</td><td>${r.customers}</td><td>${round(r.metrics.predicted_total)}</td>` +
-        `<td>${round(r.metrics.realized_total)}</td><td>${round(r.metrics.mae)}</td>` +
-        `<td>${round(r.metrics.rmse)}</td><td>${round(r.metrics.calibration_error)}</td></tr>`,
-    )
-    .join("\n");
-  const html = `<!doctype html>
-<html><head><meta charset="utf-8"><title>${result.model} v${result.version}: realized vs. forecast</title>
-<style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 10px;text-align:right}</style></head>
-<body><h1>${result.model} v${result.version}: realized vs. forecast</h1>
-<p>Window after ${result.windowStart} through ${result.windowEnd} (${round(result.horizon)} ${result.timeUnit}s);
-${result.transactionsInWindow} transactions in the window.</p>
-${result.notes.map((n) => `<p>${n}</p>`).join("\n")}
-<table><tr><th>forecaster</th><th>customers</th><th>forecast</th><th>realized</th><th>MAE</th><th>RMSE</th><th>calibration error</th></tr>
-${rows}</table>
-${await renderSvg(calibrationSpec)}
-${await renderSvg(segmentSpec)}
-</body></html>
-`;
-  await writeFile(join(dir, "tracking.html"), html);
 }
 
 /** Opens the registry and database from the environment (as `ml train` does), tracks, closes. */

@@ -11,11 +11,11 @@ import type { BadRowPolicy } from "../data/bad-rows.ts";
 import { dataQualityLines } from "../data/input/data-quality.ts";
 import type { LogColumns } from "../data/input/log-input.ts";
 import type { TransactionLog } from "../data/transaction-log.ts";
-import type { TimeUnit } from "../features/customer-summaries.ts";
+import type { CustomerSummaries, TimeUnit } from "../features/customer-summaries.ts";
 import { renderReportHtml } from "../report/report-html.ts";
 import { attachDataQuality } from "./attach-data-quality.ts";
 import { buildBundle } from "./build-bundle.ts";
-import { loadTrainingData } from "./load-training-data.ts";
+import { type LoadedData, loadTrainingData } from "./load-training-data.ts";
 import { openRegistryFromEnv } from "./open-registry.ts";
 import { type ProductionModels, servedModels, trainProduction } from "./production-step.ts";
 import { type GateDecision, promotionDecision } from "./promotion-gate.ts";
@@ -84,6 +84,59 @@ export async function runTrainPipeline(
   if (options.asOf && options.evaluateOnly) {
     throw new RangeError("--as-of: the production step's date; it has no use with --evaluate-only");
   }
+  const loaded = await readTrainingData(options, steps, print);
+  const trained = await trainModels(
+    { log: loaded.log, summaries: loaded.summaries, source: options.data, format: options.format },
+    {
+      steps,
+      ...(options.folds !== undefined ? { folds: options.folds } : {}),
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      ...(options.fast !== undefined ? { fast: options.fast } : {}),
+    },
+  );
+  if (loaded.report.badRows > 0)
+    trained.metrics.notes.push(`${loaded.report.badRows} malformed rows skipped`);
+  attachDataQuality(trained, loaded.quality);
+  const production = await productionStep(loaded.log, trained, options, steps, print);
+  const served = servedModels(trained, production);
+  const { outDir, bundle, trainedAt } = await writeOutputs(trained, served, options, steps, print);
+  const { registered, gate } = options.register
+    ? await registerStep(options.register, {
+        options,
+        env,
+        bundle,
+        served,
+        summaries: production?.summaries ?? loaded.summaries,
+        trainedAt,
+        steps,
+        print,
+      })
+    : { registered: null, gate: null };
+  let tracking: TrainPipelineResult["tracking"] = null;
+  if (env.MLFLOW_TRACKING_URI?.trim()) {
+    tracking = await steps.step("MLflow", () =>
+      trackTrainingRun(env, served, bundle, steps, options.register),
+    );
+  }
+  return {
+    outDir,
+    metrics: served.metrics,
+    trained,
+    production,
+    served,
+    bundle,
+    registered,
+    gate,
+    tracking,
+  };
+}
+
+/** Reads the data and summarises it at the calibration end; prints what reading did. */
+async function readTrainingData(
+  options: TrainPipelineOptions,
+  steps: StepLog,
+  print: (line: string) => void,
+): Promise<LoadedData> {
   const loaded = await steps.step("read data", () =>
     loadTrainingData({
       path: options.data,
@@ -105,21 +158,17 @@ export async function runTrainPipeline(
         ? ` (${loaded.summaries.excludedAfterCalibration} first bought after the calibration end: not in the evaluation)`
         : ""),
   );
+  return loaded;
+}
 
-  const trained = await trainModels(
-    { log: loaded.log, summaries: loaded.summaries, source: options.data, format: options.format },
-    {
-      steps,
-      ...(options.folds !== undefined ? { folds: options.folds } : {}),
-      ...(options.seed !== undefined ? { seed: options.seed } : {}),
-      ...(options.fast !== undefined ? { fast: options.fast } : {}),
-    },
-  );
-  if (read.badRows > 0) trained.metrics.notes.push(`${read.badRows} malformed rows skipped`);
-  attachDataQuality(trained, loaded.quality);
-  const production = await productionStep(loaded.log, trained, options, steps, print);
-  const served = servedModels(trained, production);
-
+/** Renders the report, builds the bundle (ONNX included) and writes it to --out. */
+async function writeOutputs(
+  trained: TrainedModels,
+  served: TrainedModels,
+  options: TrainPipelineOptions,
+  steps: StepLog,
+  print: (line: string) => void,
+): Promise<{ outDir: string; bundle: ModelBundle; trainedAt: Date }> {
   const trainedAt = new Date();
   const reportHtml = await steps.step("render report", () => renderReportHtml(trained.report));
   const bundle = await steps.step("export ONNX + bundle", () =>
@@ -135,64 +184,58 @@ export async function runTrainPipeline(
     for (const [name, bytes] of bundle) await writeFile(join(outDir, name), bytes);
   });
   print(`wrote ${[...bundle.keys()].join(", ")} to ${outDir}`);
+  return { outDir, bundle, trainedAt };
+}
 
-  let registered: TrainPipelineResult["registered"] = null;
-  let gate: GateDecision | null = null;
-  if (options.register) {
-    const name = options.register;
-    const outcome = await steps.step("register", async () => {
-      const opened = await openRegistryFromEnv(env);
-      try {
-        const version = await registerBundle({
-          registry: opened.registry,
+interface RegisterInput {
+  options: TrainPipelineOptions;
+  env: Record<string, string | undefined>;
+  bundle: ModelBundle;
+  served: TrainedModels;
+  summaries: CustomerSummaries;
+  trainedAt: Date;
+  steps: StepLog;
+  print: (line: string) => void;
+}
+
+/** Registers the bundle as a new version of `name`; promotes it (--promote, or the gate). */
+async function registerStep(
+  name: string,
+  input: RegisterInput,
+): Promise<Pick<TrainPipelineResult, "registered" | "gate">> {
+  const { options, served } = input;
+  const outcome = await input.steps.step("register", async () => {
+    const opened = await openRegistryFromEnv(input.env);
+    try {
+      const version = await registerBundle({
+        registry: opened.registry,
+        name,
+        bundle: input.bundle,
+        trained: served,
+        summaries: input.summaries,
+        trainedAt: input.trainedAt,
+        promote: options.promote ?? false,
+      });
+      let stage = version.stage;
+      let decision: GateDecision | null = null;
+      if (options.promoteIfBetter && !options.promote) {
+        decision = await promotionDecision(
+          opened.registry,
           name,
-          bundle,
-          trained: served,
-          summaries: production?.summaries ?? loaded.summaries,
-          trainedAt,
-          promote: options.promote ?? false,
-        });
-        let stage = version.stage;
-        let decision: GateDecision | null = null;
-        if (options.promoteIfBetter && !options.promote) {
-          decision = await promotionDecision(
-            opened.registry,
-            name,
-            served.metrics.evaluation as EvaluationSection,
-          );
-          if (decision.promote)
-            stage = (await opened.registry.promote(name, version.version)).promoted.stage;
-        }
-        return { registered: { name, version: version.version, stage }, decision };
-      } finally {
-        await opened.close();
+          served.metrics.evaluation as EvaluationSection,
+        );
+        if (decision.promote)
+          stage = (await opened.registry.promote(name, version.version)).promoted.stage;
       }
-    });
-    registered = outcome.registered;
-    gate = outcome.decision;
-    print(`registered ${registered.name} v${registered.version} (${registered.stage})`);
-    if (gate) {
-      print(`${gate.promote ? "promoted" : "not promoted"}: ${gate.reason}`);
+      return { registered: { name, version: version.version, stage }, gate: decision };
+    } finally {
+      await opened.close();
     }
-  }
-
-  let tracking: TrainPipelineResult["tracking"] = null;
-  if (env.MLFLOW_TRACKING_URI?.trim()) {
-    tracking = await steps.step("MLflow", () =>
-      trackTrainingRun(env, served, bundle, steps, options.register),
-    );
-  }
-  return {
-    outDir,
-    metrics: served.metrics,
-    trained,
-    production,
-    served,
-    bundle,
-    registered,
-    gate,
-    tracking,
-  };
+  });
+  const { registered, gate } = outcome;
+  input.print(`registered ${registered.name} v${registered.version} (${registered.stage})`);
+  if (gate) input.print(`${gate.promote ? "promoted" : "not promoted"}: ${gate.reason}`);
+  return outcome;
 }
 
 /** Runs the production step unless --evaluate-only or there is no log; prints what it built. */

@@ -15,7 +15,7 @@ export interface DecileRow {
 function orderBy(scores: Numbers): Uint32Array {
   const order = new Uint32Array(scores.length);
   for (let i = 0; i < order.length; i++) order[i] = i;
-  return order.sort((a, b) => scores[a] - scores[b] || a - b);
+  return order.sort((a, b) => (scores[a] ?? 0) - (scores[b] ?? 0) || a - b);
 }
 
 /**
@@ -37,9 +37,9 @@ export function decileTable(
     if (to <= from) continue;
     let p = 0;
     let a = 0;
-    for (let j = from; j < to; j++) {
-      p += predicted[order[j]];
-      a += actual[order[j]];
+    for (const i of order.subarray(from, to)) {
+      p += predicted[i] ?? 0;
+      a += actual[i] ?? 0;
     }
     rows.push({
       model,
@@ -94,21 +94,24 @@ export function byFrequencyTable(
   cap = 7,
 ): FrequencyRow[] {
   const groups = cap + 1;
+  const groupOf = Array.from(x, (v) => Math.min(Math.round(v), cap));
   const counts = new Float64Array(groups);
-  for (let i = 0; i < x.length; i++) counts[Math.min(Math.round(x[i]), cap)]++;
+  for (const g of groupOf) counts[g] = (counts[g] ?? 0) + 1;
   const rows: FrequencyRow[] = [];
   for (const [name, values] of Object.entries(series)) {
     const sums = new Float64Array(groups);
-    for (let i = 0; i < x.length; i++) sums[Math.min(Math.round(x[i]), cap)] += values[i];
-    for (let g = 0; g < groups; g++) {
-      if (counts[g] === 0) continue;
+    groupOf.forEach((g, i) => {
+      sums[g] = (sums[g] ?? 0) + (values[i] ?? 0);
+    });
+    counts.forEach((count, g) => {
+      if (count === 0) return;
       rows.push({
         frequency: g === cap ? `${cap}+` : String(g),
-        customers: counts[g],
+        customers: count,
         series: name,
-        mean_holdout_purchases: sums[g] / counts[g],
+        mean_holdout_purchases: (sums[g] ?? 0) / count,
       });
-    }
+    });
   }
   return rows;
 }

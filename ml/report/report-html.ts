@@ -52,7 +52,8 @@ const SERIES_COLORS: Record<string, string> = {
 function seriesScale(names: string[]): { domain: string[]; range: string[] } {
   const domain = [...new Set(names)];
   const spare = ["#e45756", "#72b7b2", "#b279a2"];
-  return { domain, range: domain.map((n, i) => SERIES_COLORS[n] ?? spare[i % spare.length]) };
+  const color = (n: string, i: number) => SERIES_COLORS[n] ?? spare[i % spare.length] ?? "#888888";
+  return { domain, range: domain.map(color) };
 }
 
 /** Solid for actual values, dashed for model forecasts. */

@@ -47,14 +47,16 @@ describe("forecastAccuracy", () => {
     const realized = [0, 1, 0, 2, 5, 0, 4, 0, 3, 1];
     const frequency = [0, 0, 1, 2, 9, 0, 12, 1, 3, 5];
     const acc = forecastAccuracy("m", predicted, realized, frequency);
+    // NaN past the end, so a wrong index fails the comparisons below.
+    const at = (values: number[], i: number) => values[i] ?? Number.NaN;
     const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
     const idx = predicted.map((_, i) => i);
     const check = (members: number[]) => ({
       customers: members.length,
-      mae: mean(members.map((i) => Math.abs(predicted[i] - realized[i]))),
-      bias: mean(members.map((i) => predicted[i] - realized[i])),
-      predicted_mean: mean(members.map((i) => predicted[i])),
-      realized_mean: mean(members.map((i) => realized[i])),
+      mae: mean(members.map((i) => Math.abs(at(predicted, i) - at(realized, i)))),
+      bias: mean(members.map((i) => at(predicted, i) - at(realized, i))),
+      predicted_mean: mean(members.map((i) => at(predicted, i))),
+      realized_mean: mean(members.map((i) => at(realized, i))),
     });
     const pick = (s: SegmentAccuracy) => ({
       customers: s.customers,
@@ -73,7 +75,7 @@ describe("forecastAccuracy", () => {
     ]);
     for (const segment of acc.segments) {
       const members = idx.filter(
-        (i) => segment.segment === "all" || segmentOf(frequency[i]) === segment.segment,
+        (i) => segment.segment === "all" || segmentOf(at(frequency, i)) === segment.segment,
       );
       const want = check(members);
       const got = pick(segment);
@@ -82,7 +84,7 @@ describe("forecastAccuracy", () => {
       }
     }
     expect(acc.metrics.rmse).toBeCloseTo(
-      Math.sqrt(mean(idx.map((i) => (predicted[i] - realized[i]) ** 2))),
+      Math.sqrt(mean(idx.map((i) => (at(predicted, i) - at(realized, i)) ** 2))),
       12,
     );
     expect(acc.metrics.realized_to_predicted).toBeCloseTo(
@@ -94,7 +96,9 @@ describe("forecastAccuracy", () => {
     expect(acc.calibration.reduce((s, b) => s + b.customers, 0)).toBe(10);
     let ce = 0;
     for (const bin of acc.calibration) {
-      const members = idx.filter((i) => predicted[i] >= bin.lower && predicted[i] < bin.upper);
+      const members = idx.filter(
+        (i) => at(predicted, i) >= bin.lower && at(predicted, i) < bin.upper,
+      );
       expect(members.length).toBe(bin.customers);
       const want = check(members);
       expect(bin.predicted_mean).toBeCloseTo(want.predicted_mean, 12);
@@ -192,112 +196,132 @@ describe("calibration on a simulated BG/NBD population", () => {
   });
 });
 
+/** A PGlite registry with version 1 of "sim" (BG/NBD and Pareto/NBD fitted on a simulation). */
+interface TrackFixture {
+  t: TestDatabase;
+  registry: ModelRegistry;
+  dir: string;
+  /** The simulation's transactions. */
+  csv: string;
+  calibrationEnd: string;
+  holdoutEnd: string;
+}
+
+async function trackFixture(): Promise<TrackFixture> {
+  const dir = mkdtempSync(join(tmpdir(), "pp-track-"));
+  const t = await openTestDatabase("pglite");
+  const registry = new ModelRegistry(t.handle.db, new FileArtifactStore(join(dir, "artifacts")));
+  const population = simulateBgNbd(TRUE_PARAMS, {
+    customers: 3000,
+    seed: 11,
+    start: "1997-01-01",
+    timeUnit: "week",
+  });
+  const calibrationEnd = population.exact.options.calibrationEnd as string;
+  const holdoutEnd = population.exact.options.holdoutEnd as string;
+  const s = summarize(population.log, { calibrationEnd, timeUnit: "week" });
+  const csv = join(dir, "transactions.csv");
+  await writeTransactionsCsv(population.log, csv);
+  const rows = Array.from({ length: s.n }, (_, i) => ({
+    customerId: s.ids[i] as string,
+    summary: { x: s.x[i], t_x: s.tx[i], T: s.T[i] },
+    features: [],
+  }));
+  await registry.registerVersion("sim", {
+    artifacts: [{ name: "model.json", bytes: new TextEncoder().encode("{}") }],
+    params: {
+      bgnbd: fitBgNbd(s).params,
+      pareto_nbd: fitParetoNbd(s).params,
+      horizon: 39,
+    },
+    metrics: {},
+    dataWindow: { calibrationEnd },
+    timeUnit: "week",
+    trainedAt: new Date("1997-10-01T00:00:00Z"),
+    customerFeatures: rows,
+    promote: true,
+  });
+  return { t, registry, dir, csv, calibrationEnd, holdoutEnd };
+}
+
+/** Tracks "sim" twice: one stored row per forecaster, replaced, and shown as metrics. */
+async function expectStoredReplacedAndExposed(f: TrackFixture): Promise<void> {
+  const lines: string[] = [];
+  const run = (trackedAt: Date) =>
+    runTrackPipeline({
+      registry: f.registry,
+      db: f.t.handle.db,
+      model: "sim",
+      data: f.csv,
+      format: "csv",
+      windowEnd: f.holdoutEnd,
+      out: join(f.dir, "report"),
+      trackedAt,
+      print: (line) => lines.push(line),
+    });
+  const first = await run(new Date("1998-07-01T00:00:00Z"));
+  expect(first.results.map((r) => r.forecaster)).toEqual(["bgnbd", "pareto_nbd"]);
+  expect(first.notes.join(" ")).toContain("no GBDT count model");
+  expect(first.windowStart).toBe(f.calibrationEnd);
+  expect(first.horizon).toBeCloseTo(
+    (isoDateToDay(f.holdoutEnd) - isoDateToDay(f.calibrationEnd)) / 7,
+    12,
+  );
+  // The model was fitted on this population: calibrated in aggregate.
+  const bg = first.results[0];
+  expect(bg?.metrics.realized_to_predicted).toBeGreaterThan(0.85);
+  expect(bg?.metrics.realized_to_predicted).toBeLessThan(1.15);
+
+  await run(new Date("1998-07-02T00:00:00Z"));
+  const stored = await f.t.handle.db.select().from(forecastTracking);
+  expect(stored.length).toBe(2);
+  expect(stored.every((r) => r.trackedAt.toISOString() === "1998-07-02T00:00:00.000Z")).toBe(true);
+
+  const latest = await latestProductionTracking(f.t.handle.db, "sim");
+  expect(latest.map((s) => s.forecaster).sort()).toEqual(["bgnbd", "pareto_nbd"]);
+  const metrics = new MetricsRegistry();
+  trackingGauges(metrics).show(latest);
+  const exposed = parseExposition(metrics.expose());
+  const labels = { model: "sim", version: "1", forecaster: "bgnbd", segment: "all" };
+  expect(sampleValue(exposed, "forecast_realized_mae", labels)).toBeCloseTo(
+    bg?.metrics.mae as number,
+    9,
+  );
+  const ratios = exposed.samples.filter((x) => x.name === "forecast_realized_to_predicted_ratio");
+  expect(ratios.map((x) => x.labels.forecaster).sort()).toEqual(["bgnbd", "pareto_nbd"]);
+
+  const report = JSON.parse(readFileSync(join(f.dir, "report", "tracking.json"), "utf8"));
+  expect(report.results.length).toBe(2);
+  expect(readFileSync(join(f.dir, "report", "tracking.html"), "utf8")).toContain("<svg");
+}
+
 describe("ml track pipeline (PGlite)", () => {
-  let t: TestDatabase;
-  let registry: ModelRegistry;
-  let dir: string;
-  let csv: string;
-  let calibrationEnd: string;
-  let holdoutEnd: string;
+  let fixture: TrackFixture | undefined;
+  const f = (): TrackFixture => {
+    if (!fixture) throw new Error("the fixture did not open");
+    return fixture;
+  };
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "pp-track-"));
-    t = await openTestDatabase("pglite");
-    registry = new ModelRegistry(t.handle.db, new FileArtifactStore(join(dir, "artifacts")));
-    const population = simulateBgNbd(TRUE_PARAMS, {
-      customers: 3000,
-      seed: 11,
-      start: "1997-01-01",
-      timeUnit: "week",
-    });
-    calibrationEnd = population.exact.options.calibrationEnd as string;
-    holdoutEnd = population.exact.options.holdoutEnd as string;
-    const s = summarize(population.log, { calibrationEnd, timeUnit: "week" });
-    csv = join(dir, "transactions.csv");
-    await writeTransactionsCsv(population.log, csv);
-    const rows = Array.from({ length: s.n }, (_, i) => ({
-      customerId: s.ids[i] as string,
-      summary: { x: s.x[i], t_x: s.tx[i], T: s.T[i] },
-      features: [],
-    }));
-    await registry.registerVersion("sim", {
-      artifacts: [{ name: "model.json", bytes: new TextEncoder().encode("{}") }],
-      params: {
-        bgnbd: fitBgNbd(s).params,
-        pareto_nbd: fitParetoNbd(s).params,
-        horizon: 39,
-      },
-      metrics: {},
-      dataWindow: { calibrationEnd },
-      timeUnit: "week",
-      trainedAt: new Date("1997-10-01T00:00:00Z"),
-      customerFeatures: rows,
-      promote: true,
-    });
+    fixture = await trackFixture();
   }, 120_000);
 
   afterAll(async () => {
-    await t?.cleanup();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await fixture?.t.cleanup();
+    if (fixture) rmSync(fixture.dir, { recursive: true, force: true });
   });
 
-  test("stores one row per forecaster, replaces it on re-tracking, and exposes it as metrics", async () => {
-    const lines: string[] = [];
-    const run = (trackedAt: Date) =>
-      runTrackPipeline({
-        registry,
-        db: t.handle.db,
-        model: "sim",
-        data: csv,
-        format: "csv",
-        windowEnd: holdoutEnd,
-        out: join(dir, "report"),
-        trackedAt,
-        print: (line) => lines.push(line),
-      });
-    const first = await run(new Date("1998-07-01T00:00:00Z"));
-    expect(first.results.map((r) => r.forecaster)).toEqual(["bgnbd", "pareto_nbd"]);
-    expect(first.notes.join(" ")).toContain("no GBDT count model");
-    expect(first.windowStart).toBe(calibrationEnd);
-    expect(first.horizon).toBeCloseTo(
-      (isoDateToDay(holdoutEnd) - isoDateToDay(calibrationEnd)) / 7,
-      12,
-    );
-    // The model was fitted on this population: calibrated in aggregate.
-    const bg = first.results[0];
-    expect(bg?.metrics.realized_to_predicted).toBeGreaterThan(0.85);
-    expect(bg?.metrics.realized_to_predicted).toBeLessThan(1.15);
-
-    await run(new Date("1998-07-02T00:00:00Z"));
-    const stored = await t.handle.db.select().from(forecastTracking);
-    expect(stored.length).toBe(2);
-    expect(stored.every((r) => r.trackedAt.toISOString() === "1998-07-02T00:00:00.000Z")).toBe(
-      true,
-    );
-
-    const latest = await latestProductionTracking(t.handle.db, "sim");
-    expect(latest.map((s) => s.forecaster).sort()).toEqual(["bgnbd", "pareto_nbd"]);
-    const metrics = new MetricsRegistry();
-    trackingGauges(metrics).show(latest);
-    const exposed = parseExposition(metrics.expose());
-    const labels = { model: "sim", version: "1", forecaster: "bgnbd", segment: "all" };
-    expect(sampleValue(exposed, "forecast_realized_mae", labels)).toBeCloseTo(
-      bg?.metrics.mae as number,
-      9,
-    );
-    const ratios = exposed.samples.filter((x) => x.name === "forecast_realized_to_predicted_ratio");
-    expect(ratios.map((x) => x.labels.forecaster).sort()).toEqual(["bgnbd", "pareto_nbd"]);
-
-    const report = JSON.parse(readFileSync(join(dir, "report", "tracking.json"), "utf8"));
-    expect(report.results.length).toBe(2);
-    expect(readFileSync(join(dir, "report", "tracking.html"), "utf8")).toContain("<svg");
-  }, 60_000);
+  test(
+    "stores one row per forecaster, replaces it on re-tracking, and exposes it as metrics",
+    () => expectStoredReplacedAndExposed(f()),
+    60_000,
+  );
 
   test("the poller the forecast service runs shows the production version's latest results", async () => {
     const metrics = new MetricsRegistry();
     const errors: unknown[] = [];
     const poller = pollTrackingMetrics({
-      db: t.handle.db,
+      db: f().t.handle.db,
       metrics,
       modelName: "sim",
       intervalMs: 0,
@@ -313,7 +337,7 @@ describe("ml track pipeline (PGlite)", () => {
     expect(customers).toBeGreaterThan(1000);
     // An unknown model shows nothing (and is not an error).
     const other = pollTrackingMetrics({
-      db: t.handle.db,
+      db: f().t.handle.db,
       metrics,
       modelName: "nope",
       intervalMs: 0,
@@ -328,6 +352,7 @@ describe("ml track pipeline (PGlite)", () => {
   }, 30_000);
 
   test("a window that ends on or before the cutoff, or an unknown version, is refused by name", async () => {
+    const { registry, t, csv, calibrationEnd } = f();
     const base = { registry, db: t.handle.db, model: "sim", data: csv, format: "csv" as const };
     await expect(
       runTrackPipeline({ ...base, windowEnd: calibrationEnd, print: () => {} }),

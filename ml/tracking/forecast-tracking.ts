@@ -93,6 +93,17 @@ export function segmentOf(x: number): string {
   throw new RangeError(`x: expected a non-negative number of repeat purchases, got ${x}`);
 }
 
+/** The calibration bins [lower, upper) between consecutive CALIBRATION_EDGES, with empty sums. */
+function calibrationBins(): { lower: number; upper: number; sums: Sums }[] {
+  const bins: { lower: number; upper: number; sums: Sums }[] = [];
+  let lower: number = CALIBRATION_EDGES[0];
+  for (const upper of CALIBRATION_EDGES.slice(1)) {
+    bins.push({ lower, upper, sums: emptySums() });
+    lower = upper;
+  }
+  return bins;
+}
+
 /**
  * Accuracy of one forecaster. `predicted[i]` and `realized[i]` are customer i's expected and actual
  * purchases in the window, `frequency[i]` the repeat purchases at the cutoff (for the segments).
@@ -112,27 +123,26 @@ export function forecastAccuracy(
   if (n === 0) throw new RangeError("no customers to track");
   const all = emptySums();
   const bySegment = new Map<string, Sums>(TRACKING_SEGMENTS.map((s) => [s.name, emptySums()]));
-  const bins = CALIBRATION_EDGES.slice(0, -1).map(() => emptySums());
+  const bins = calibrationBins();
   let withPurchase = 0;
   for (let i = 0; i < n; i++) {
-    const p = predicted[i] as number;
-    const r = realized[i] as number;
+    // i < n, the arrays' common length: the ?? fallbacks never apply.
+    const p = predicted[i] ?? Number.NaN;
+    const r = realized[i] ?? 0;
     if (!Number.isFinite(p) || p < 0) {
       throw new RangeError(`${forecaster}: customer ${i} has an invalid forecast ${p}`);
     }
     add(all, p, r);
-    add(bySegment.get(segmentOf(frequency[i] as number)) as Sums, p, r);
-    let b = 0;
-    while (p >= (CALIBRATION_EDGES[b + 1] as number)) b++;
-    add(bins[b] as Sums, p, r);
+    add(bySegment.get(segmentOf(frequency[i] ?? 0)) as Sums, p, r);
+    // The last bin is unbounded, so a finite forecast always finds one.
+    const bin = bins.find((c) => p < c.upper);
+    if (bin) add(bin.sums, p, r);
     if (r > 0) withPurchase++;
   }
   const calibration: CalibrationBin[] = [];
   let calibrationError = 0;
-  bins.forEach((s, b) => {
-    if (s.n === 0) return;
-    const lower = CALIBRATION_EDGES[b] as number;
-    const upper = CALIBRATION_EDGES[b + 1] as number;
+  for (const { lower, upper, sums: s } of bins) {
+    if (s.n === 0) continue;
     calibration.push({
       bin: `[${lower}, ${upper === Number.POSITIVE_INFINITY ? "inf" : upper})`,
       lower,
@@ -142,7 +152,7 @@ export function forecastAccuracy(
       realized_mean: s.realized / s.n,
     });
     calibrationError += (s.n / n) * Math.abs((s.predicted - s.realized) / s.n);
-  });
+  }
   const overall = segmentAccuracy("all", all);
   return {
     forecaster,

@@ -148,19 +148,20 @@ test("logBatches never exceeds a limit and keeps every entry once", () => {
 
 test("the fake refuses requests that break MLflow's REST schema", async () => {
   const server = await fake();
-  const post = async (endpoint: string, body: unknown) => {
+  // T: the fields of a successful answer.
+  const post = async <T = object>(endpoint: string, body: unknown) => {
     const response = await fetch(`${server.url}/api/2.0/mlflow/${endpoint}`, {
       method: "POST",
       body: JSON.stringify(body),
     });
     return {
       status: response.status,
-      ...((await response.json()) as { error_code?: string; message?: string }),
+      ...((await response.json()) as { error_code?: string; message?: string } & T),
     };
   };
-  const { experiment_id } = (await post("experiments/create", { name: "e" })) as unknown as {
-    experiment_id: string;
-  };
+  const { experiment_id } = await post<{ experiment_id: string }>("experiments/create", {
+    name: "e",
+  });
   const bad: [string, unknown, RegExp][] = [
     ["runs/create", { start_time: 1 }, /required parameter 'experiment_id'/],
     ["runs/create", { experiment_id: 1, start_time: 1 }, /'experiment_id'/],
@@ -175,12 +176,10 @@ test("the fake refuses requests that break MLflow's REST schema", async () => {
     expect(answer.error_code).toBe("INVALID_PARAMETER_VALUE");
     expect(answer.message).toMatch(message);
   }
-  const created = (await post("runs/create", {
+  const created = await post<{ run: { info: { run_id: string } } }>("runs/create", {
     experiment_id,
     start_time: "1700000000000",
-  })) as unknown as {
-    run: { info: { run_id: string } };
-  };
+  });
   const run_id = created.run.info.run_id;
   const metric = { key: "m", value: 1, timestamp: 1700000000000, step: 0 };
   const badBatches: [unknown, RegExp][] = [
@@ -270,7 +269,7 @@ test("artifacts are skipped with a note when the run's root is not behind the ar
   if (isTrackingWarning(result)) throw new Error(result.warning);
   expect(result.notes[0]).toMatch(/artifacts not uploaded: .*s3:\/\//);
   expect(server.state.artifacts.size).toBe(0);
-  expect(server.state.modelVersions[0].source).toMatch(/^s3:\/\/bucket\/.*\/artifacts\/model$/);
+  expect(server.state.modelVersions[0]?.source).toMatch(/^s3:\/\/bucket\/.*\/artifacts\/model$/);
 });
 
 test("fromEnv needs an http(s) MLFLOW_TRACKING_URI", () => {

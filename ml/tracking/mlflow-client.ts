@@ -229,7 +229,8 @@ export class MlflowTracker {
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     };
-    return this.send<T>(endpoint.split("?")[0], `${this.base}/api/2.0/mlflow/${endpoint}`, init);
+    const [name = endpoint] = endpoint.split("?");
+    return this.send<T>(name, `${this.base}/api/2.0/mlflow/${endpoint}`, init);
   }
 
   private async upload(root: string, artifact: RunArtifact): Promise<void> {
@@ -339,5 +340,5 @@ export function logBatches(
 /** `mlflow-artifacts:/1/abc/artifacts` (or with a host) → `1/abc/artifacts`; null for other schemes. */
 function proxiedArtifactPath(artifactUri: string): string | null {
   const match = /^mlflow-artifacts:(?:\/\/[^/]*)?\/+(.*?)\/*$/.exec(artifactUri);
-  return match ? match[1] : null;
+  return match?.[1] ?? null;
 }

@@ -37,11 +37,12 @@ export function realizedPurchases(
   const realized = new Float64Array(customerIds.length);
   let transactionsInWindow = 0;
   for (let row = 0; row < log.length; row++) {
-    const day = log.day[row] as number;
+    // row < length: the ?? fallbacks never apply (they satisfy the index types).
+    const day = log.day[row] ?? Number.NaN;
     if (day <= afterDay || day > throughDay) continue;
     transactionsInWindow++;
-    const k = log.customer[row] as number;
-    const i = position[k] as number;
+    const k = log.customer[row] ?? 0;
+    const i = position[k] ?? -1;
     if (i < 0) {
       unknown.add(k);
       continue;
@@ -49,7 +50,7 @@ export function realizedPurchases(
     const key = i * span + (day - afterDay - 1);
     if (!seen.has(key)) {
       seen.add(key);
-      realized[i] = (realized[i] as number) + 1;
+      realized[i] = (realized[i] ?? 0) + 1;
     }
   }
   return { realized, transactionsInWindow, unknownCustomers: unknown.size };
@@ -58,9 +59,6 @@ export function realizedPurchases(
 /** The last transaction day in the log (NaN when it is empty). */
 export function lastTransactionDay(log: TransactionLog): number {
   let last = Number.NaN;
-  for (let row = 0; row < log.length; row++) {
-    const day = log.day[row] as number;
-    if (!(day <= last)) last = day;
-  }
+  for (const day of log.day.subarray(0, log.length)) if (!(day <= last)) last = day;
   return last;
 }

@@ -5,7 +5,7 @@ import type { TransactionLog } from "../data/transaction-log.ts";
 import type { CustomerSummaries } from "../features/customer-summaries.ts";
 import { orderRowsByCustomerAndDay } from "../features/row-order.ts";
 import { unitDays } from "../features/summaries.ts";
-import type { CumulativeRow } from "../report/report-html.ts";
+import type { CumulativeRow } from "./report-html.ts";
 
 export interface TrackingCurve {
   rows: CumulativeRow[];
@@ -26,44 +26,23 @@ export function trackingCurve(
   expectations: Record<string, (t: number) => number>,
 ): TrackingCurve {
   const unit = unitDays(summaries.options.timeUnit);
+  const firstDays = summaries.firstDay.subarray(0, summaries.n);
   let minFirst = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < summaries.n; i++) minFirst = Math.min(minFirst, summaries.firstDay[i]);
+  for (const f of firstDays) minFirst = Math.min(minFirst, f);
   if (!Number.isFinite(minFirst)) return { rows: [], calibrationEndWeek: 0 };
   const weeks = Math.ceil((endDay - minFirst + 1) / 7);
   const weekEnd = (w: number) => Math.min(minFirst + 7 * w - 1, endDay);
 
-  // Actual: repeat purchase days (same-day transactions merged) of summarised customers.
-  const included = new Uint8Array(log.customerIds.length);
-  const summarised = new Set(summaries.ids);
-  log.customerIds.forEach((id, k) => {
-    if (summarised.has(id)) included[k] = 1;
-  });
-  const perWeek = new Float64Array(weeks + 1);
-  const { order, start } = orderRowsByCustomerAndDay(log);
-  for (let k = 0; k < log.customerIds.length; k++) {
-    if (!included[k] || start[k] === start[k + 1]) continue;
-    const first = log.day[order[start[k]]];
-    let previous = first;
-    for (let j = start[k] + 1; j < start[k + 1]; j++) {
-      const d = log.day[order[j]];
-      if (d > endDay) break;
-      if (d !== previous) perWeek[Math.floor((d - minFirst) / 7) + 1]++;
-      previous = d;
-    }
-  }
-
+  const perWeek = repeatPurchaseDaysPerWeek(log, summaries, minFirst, weeks, endDay);
   // Expected: customers grouped by first purchase day (cohorts), one E[X(t)] per cohort and week.
   const cohorts = new Map<number, number>();
-  for (let i = 0; i < summaries.n; i++) {
-    const f = summaries.firstDay[i];
-    cohorts.set(f, (cohorts.get(f) ?? 0) + 1);
-  }
+  for (const f of firstDays) cohorts.set(f, (cohorts.get(f) ?? 0) + 1);
   const rows: CumulativeRow[] = [];
   let cumulative = 0;
-  for (let w = 1; w <= weeks; w++) {
-    cumulative += perWeek[w];
-    rows.push({ week: w, series: "actual", repeat_transactions: cumulative });
-  }
+  perWeek.subarray(1).forEach((purchases, i) => {
+    cumulative += purchases;
+    rows.push({ week: i + 1, series: "actual", repeat_transactions: cumulative });
+  });
   for (const [series, expected] of Object.entries(expectations)) {
     for (let w = 1; w <= weeks; w++) {
       const end = weekEnd(w);
@@ -75,4 +54,40 @@ export function trackingCurve(
     }
   }
   return { rows, calibrationEndWeek: (calibrationEndDay - minFirst + 1) / 7 };
+}
+
+/**
+ * Actual: repeat purchase days (same-day transactions merged) of summarised customers up to
+ * `endDay`, counted in the week (1..weeks, from `minFirst`) they fall in; index 0 is unused.
+ */
+function repeatPurchaseDaysPerWeek(
+  log: TransactionLog,
+  summaries: CustomerSummaries,
+  minFirst: number,
+  weeks: number,
+  endDay: number,
+): Float64Array {
+  const included = new Uint8Array(log.customerIds.length);
+  const summarised = new Set(summaries.ids);
+  log.customerIds.forEach((id, k) => {
+    if (summarised.has(id)) included[k] = 1;
+  });
+  const perWeek = new Float64Array(weeks + 1);
+  const { order, start } = orderRowsByCustomerAndDay(log);
+  included.forEach((isIncluded, k) => {
+    // start has one entry per customer plus the end, so the ?? fallbacks never apply.
+    const rows = order.subarray(start[k] ?? 0, start[k + 1] ?? 0);
+    if (!isIncluded || rows.length === 0) return;
+    let previous = log.day[rows[0] ?? 0];
+    for (const row of rows.subarray(1)) {
+      const d = log.day[row] ?? Number.NaN;
+      if (d > endDay) break;
+      if (d !== previous) {
+        const w = Math.floor((d - minFirst) / 7) + 1;
+        perWeek[w] = (perWeek[w] ?? 0) + 1;
+      }
+      previous = d;
+    }
+  });
+  return perWeek;
 }

@@ -1,0 +1,31 @@
+// Parsers of the `ml` commands' option values: a bad value is an InvalidArgumentError naming what
+// was expected, which commander prints as a one-line error (exit code 2).
+
+import { InvalidArgumentError } from "commander";
+import { isoDateToDay } from "../data/transaction-log.ts";
+
+export function isoDate(value: string): string {
+  if (Number.isNaN(isoDateToDay(value))) {
+    throw new InvalidArgumentError(`expected a date YYYY-MM-DD, got "${value}"`);
+  }
+  return value;
+}
+
+export function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return n;
+}
+
+export function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`expected an integer, got "${value}"`);
+  return n;
+}
+
+export function folds(value: string): number {
+  const n = positiveInteger(value);
+  if (n < 2 || n > 50) throw new InvalidArgumentError(`expected 2..50 folds, got ${n}`);
+  return n;
+}

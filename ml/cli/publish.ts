@@ -1,0 +1,35 @@
+// `ml publish` and `ml demo-model`: the forecast service's deploy step (bundle to R2, KV pointer)
+// and the demo model seeded when MODEL_NAME has no production version.
+
+import type { Command } from "commander";
+
+export function registerPublishCommand(program: Command): void {
+  program
+    .command("publish")
+    .description("upload a version's bundle to R2 and point the forecast Workers' KV pointer at it")
+    .argument("<name>")
+    .argument("[version]", "default: the production version")
+    .requiredOption("--target <target>", "where to publish: cloudflare")
+    .option("--local", "wrangler's local state (what `wrangler dev` reads), not the account")
+    .option("--persist-to <dir>", "wrangler --persist-to directory of `wrangler dev`")
+    .option("--config <file>", "wrangler config with the bindings (default: the forecast one)")
+    .action(async (name: string, version: string | undefined, o: Record<string, string>) => {
+      // Publishing is the forecast service's deploy step: run as its own process, not imported
+      // (ml sits upstream of the services).
+      const { runForecastPublish } = await import("../pipelines/run-forecast-publish.ts");
+      const code = await runForecastPublish(name, version, o);
+      if (code !== 0) throw new RangeError(`the forecast publish step failed (exit ${code})`);
+    });
+}
+
+export function registerDemoModelCommand(program: Command): void {
+  program
+    .command("demo-model")
+    .description(
+      "seed the demo model (simulated data, promoted) when MODEL_NAME has no production version; DEMO_MODEL=false skips it",
+    )
+    .action(async () => {
+      const { seedDemoModelFromEnv } = await import("../pipelines/seed-demo-model.ts");
+      await seedDemoModelFromEnv();
+    });
+}

@@ -1,0 +1,148 @@
+// `ml train`: the training pipeline (ml/pipelines/train.ts) from the command line: checks the
+// option combinations, runs it, and prints its notes, fit warnings and the recommended model.
+
+import { type Command, InvalidArgumentError, Option } from "commander";
+import type { BadRowPolicy } from "../data/bad-rows.ts";
+import { isoDateToDay } from "../data/transaction-log.ts";
+import type { TimeUnit } from "../features/customer-summaries.ts";
+import { addTransactionLogOptions, logInputFromCli } from "../pipelines/log-cli-options.ts";
+import {
+  runTrainPipeline,
+  type TrainPipelineOptions,
+  type TrainPipelineResult,
+} from "../pipelines/train.ts";
+import type { DataFormat } from "../pipelines/train-models.ts";
+import { folds, integer, isoDate } from "./arguments.ts";
+
+/** What commander parses from `ml train`'s options (a type, so it is a Record for logInputFromCli). */
+type TrainCliOptions = {
+  data: string;
+  format: DataFormat;
+  calibrationEnd?: string;
+  holdoutEnd?: string;
+  timeUnit: TimeUnit;
+  out: string;
+  customerCol: string;
+  dateCol: string;
+  amountCol: string;
+  quantityCol?: string;
+  onBadRow: BadRowPolicy;
+  folds: number;
+  seed: number;
+  fast?: boolean;
+  register?: string;
+  promote?: boolean;
+  promoteIfBetter?: boolean;
+  asOf?: string;
+  evaluateOnly?: boolean;
+};
+
+/** Option combinations commander cannot check on its own. */
+function checkTrainOptions(o: TrainCliOptions): void {
+  const { calibrationEnd, holdoutEnd } = o;
+  if (!calibrationEnd && o.format !== "summary") {
+    throw new InvalidArgumentError(
+      "--calibration-end <date> is required (except with --format summary)",
+    );
+  }
+  if (holdoutEnd && !calibrationEnd) {
+    throw new InvalidArgumentError("--holdout-end needs --calibration-end");
+  }
+  if (holdoutEnd && calibrationEnd && isoDateToDay(holdoutEnd) <= isoDateToDay(calibrationEnd)) {
+    throw new InvalidArgumentError(
+      `--holdout-end ${holdoutEnd} must be after --calibration-end ${calibrationEnd}`,
+    );
+  }
+  if ((o.promote || o.promoteIfBetter) && !o.register)
+    throw new InvalidArgumentError("--promote needs --register NAME");
+  if (o.promote && o.promoteIfBetter)
+    throw new InvalidArgumentError("--promote and --promote-if-better: give one of them");
+}
+
+function trainPipelineOptions(o: TrainCliOptions): TrainPipelineOptions {
+  let input: ReturnType<typeof logInputFromCli>;
+  try {
+    input = logInputFromCli(o);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return {
+    data: o.data,
+    format: input.format,
+    log: input.log,
+    ...(o.calibrationEnd ? { calibrationEnd: o.calibrationEnd } : {}),
+    ...(o.holdoutEnd ? { holdoutEnd: o.holdoutEnd } : {}),
+    timeUnit: o.timeUnit,
+    out: o.out,
+    columns: {
+      customerId: o.customerCol,
+      date: o.dateCol,
+      amount: o.amountCol,
+      ...(o.quantityCol ? { quantity: o.quantityCol } : {}),
+    },
+    onBadRow: o.onBadRow,
+    folds: o.folds,
+    seed: o.seed,
+    fast: o.fast === true,
+    ...(o.register
+      ? {
+          register: o.register,
+          promote: o.promote === true,
+          promoteIfBetter: o.promoteIfBetter === true,
+        }
+      : {}),
+    ...(o.asOf ? { asOf: o.asOf } : {}),
+    evaluateOnly: o.evaluateOnly === true,
+  };
+}
+
+function printTrainResult(result: TrainPipelineResult): void {
+  for (const note of [...result.metrics.notes, ...result.metrics.comparison.notes])
+    console.log(note);
+  for (const [model, m] of Object.entries(result.metrics.models)) {
+    const warnings = (m as { warnings?: string[] } | null)?.warnings ?? [];
+    if (warnings.length > 0)
+      console.log(`${model}: ${warnings.length} fit warning(s): not recommended`);
+  }
+  console.log(`recommended: ${result.metrics.comparison.recommended}`);
+}
+
+export function registerTrainCommand(program: Command): void {
+  const train = program
+    .command("train")
+    .description(
+      "fit BG/NBD, Pareto/NBD, Gamma-Gamma and K-fold GBDT; write metrics, report and bundle",
+    );
+  addTransactionLogOptions(train, "transaction log", { summaries: true })
+    .option(
+      "--calibration-end <date>",
+      "last day of the calibration period (YYYY-MM-DD; not needed with --format summary)",
+      isoDate,
+    )
+    .option("--holdout-end <date>", "last day of the holdout period (YYYY-MM-DD)", isoDate)
+    .addOption(
+      new Option("--time-unit <unit>", "time unit of the models")
+        .choices(["day", "week"])
+        .default("week"),
+    )
+    .requiredOption("--out <dir>", "directory for metrics.json, report.html and the model bundle")
+    .option("--folds <k>", "K of the K-fold GBDT cross-validation over customers", folds, 5)
+    .option("--seed <n>", "seed of the folds and the GBDT", integer, 42)
+    .option("--fast", "fewer, larger boosting steps (quick demos)")
+    .option("--register <name>", "register the bundle as a new version of this model")
+    .option("--promote", "make the registered version production")
+    .option(
+      "--promote-if-better",
+      "promote only if not worse than production on the same evaluation split (Poisson deviance)",
+    )
+    .option(
+      "--as-of <date>",
+      "production step: refit as of this date (default: last date)",
+      isoDate,
+    )
+    .option("--evaluate-only", "skip the production step: the bundle holds the calibration fits")
+    .action(async (o: TrainCliOptions) => {
+      checkTrainOptions(o);
+      printTrainResult(await runTrainPipeline(trainPipelineOptions(o)));
+    });
+}

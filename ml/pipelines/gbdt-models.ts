@@ -1,0 +1,150 @@
+// Step 3 of `trainModels`: K-fold cross-validation over customers of the three GBDT targets
+// (Poisson purchase count, logistic P(any purchase), squared-error spend over the holdout), one
+// loop over the targets; out-of-fold scores with per-fold values and spread, and the final models.
+
+import type { TrainingMetrics } from "../bundle/training-metrics.ts";
+import { kFoldSplit } from "../evaluation/k-fold.ts";
+import {
+  type CountMetrics,
+  countMetrics,
+  meanAbsoluteError,
+  type PurchaseMetrics,
+  purchaseMetrics,
+  rootMeanSquaredError,
+  spreadAcrossFolds,
+  total,
+} from "../evaluation/metrics.ts";
+import type { CustomerSummaries } from "../features/customer-summaries.ts";
+import type { GbdtModel } from "../gbdt/gbdt-model.ts";
+import {
+  type CrossValidated,
+  crossValidateGbdt,
+  smallDataGbdtOptions,
+} from "./gbdt-cross-validation.ts";
+import type { StepLog } from "./step-log.ts";
+
+export const GBDT_TARGETS = ["count", "purchase", "spend"] as const;
+export type GbdtTarget = (typeof GBDT_TARGETS)[number];
+
+export type GbdtModels = Record<GbdtTarget, GbdtModel>;
+
+const LOSS_BY_TARGET = { count: "poisson", purchase: "logistic", spend: "squared" } as const;
+
+/** One fold's scores as metrics.json stores them: metric name → value. */
+type FoldScores = Record<string, number>;
+
+export interface SpendMetrics {
+  mae: number;
+  rmse: number;
+  predicted_total: number;
+  actual_total: number;
+}
+
+function spendMetrics(actual: Float64Array, predicted: Float64Array): SpendMetrics {
+  return {
+    mae: meanAbsoluteError(actual, predicted),
+    rmse: rootMeanSquaredError(actual, predicted),
+    predicted_total: total(predicted),
+    actual_total: total(actual),
+  };
+}
+
+const FOLD_SCORES: Record<
+  GbdtTarget,
+  (actual: Float64Array, predicted: Float64Array) => FoldScores
+> = {
+  count: (a, p) => ({ ...countMetrics(a, p) }),
+  purchase: (a, p) => ({ ...purchaseMetrics(a, p) }),
+  spend: (a, p) => ({ ...spendMetrics(a, p) }),
+};
+
+/** Runs `run` on each target in GBDT_TARGETS order. */
+function forEachTarget<T>(run: (target: GbdtTarget) => T): Record<GbdtTarget, T> {
+  return { count: run("count"), purchase: run("purchase"), spend: run("spend") };
+}
+
+export type GbdtMetrics = Pick<
+  TrainingMetrics["models"],
+  "gbdt_count" | "gbdt_purchase" | "gbdt_spend"
+>;
+
+export interface GbdtTraining {
+  /** Refitted on every customer. */
+  models: GbdtModels;
+  /** Out-of-fold predictions per customer. */
+  oof: Record<GbdtTarget, Float64Array>;
+  holdout: { count: CountMetrics; purchase: PurchaseMetrics };
+  metrics: GbdtMetrics;
+}
+
+export interface GbdtTrainingOptions {
+  folds: number;
+  seed: number;
+  fast?: boolean;
+}
+
+/** A target's metrics.json entry: out-of-fold `holdout` scores with each fold's and their spread. */
+function crossValidationMetrics<H extends object>(
+  holdout: H,
+  cv: CrossValidated<FoldScores>,
+  folds: number,
+) {
+  return {
+    holdout: { ...holdout, folds: cv.folds, spread: spreadAcrossFolds(cv.folds) },
+    folds,
+    trees: cv.final.trees.length,
+    train_seconds: cv.seconds,
+  };
+}
+
+/** Cross-validates and refits the three GBDT models on the features `X` of every customer. */
+export async function trainGbdtModels(
+  X: Float32Array,
+  summaries: CustomerSummaries,
+  options: GbdtTrainingOptions,
+  steps: StepLog,
+): Promise<GbdtTraining> {
+  const { folds: k, seed } = options;
+  const n = summaries.n;
+  const folds = kFoldSplit(n, k, seed);
+  const trainingRows = Math.round((n * (k - 1)) / k);
+  const actual = summaries.holdoutPurchases;
+  const targets: Record<GbdtTarget, Float64Array> = {
+    count: actual,
+    purchase: Float64Array.from(actual, (v) => (v > 0 ? 1 : 0)),
+    spend: summaries.holdoutSpend,
+  };
+  const counter = steps.counter("GBDT folds", 3 * k);
+  const cv = await steps.step(`GBDT ${k}-fold cross-validation + final fit`, () => {
+    const validated = forEachTarget((target) =>
+      crossValidateGbdt(
+        X,
+        targets[target],
+        folds,
+        smallDataGbdtOptions(LOSS_BY_TARGET[target], trainingRows, seed, options.fast),
+        FOLD_SCORES[target],
+        (f) => counter.tick(`${target} fold ${f + 1}`),
+      ),
+    );
+    counter.stop();
+    return validated;
+  });
+  const oof = forEachTarget((target) => cv[target].oof);
+  const holdout = {
+    count: countMetrics(actual, oof.count),
+    purchase: purchaseMetrics(actual, oof.purchase),
+  };
+  return {
+    models: forEachTarget((target) => cv[target].final),
+    oof,
+    holdout,
+    metrics: {
+      gbdt_count: crossValidationMetrics(holdout.count, cv.count, k),
+      gbdt_purchase: crossValidationMetrics(holdout.purchase, cv.purchase, k),
+      gbdt_spend: {
+        loss: LOSS_BY_TARGET.spend,
+        ...crossValidationMetrics(spendMetrics(targets.spend, oof.spend), cv.spend, k),
+      },
+    },
+  };
+}
