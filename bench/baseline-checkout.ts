@@ -21,7 +21,20 @@ export interface BaselineCheckout {
   remove(): void;
 }
 
-/** Copies `ref`'s tracked files (those under `paths`) out of the repository at `root`. */
+/**
+ * The environment for a process running inside a checkout: the copy has no .git, so a bench
+ * script there that makes a baseline of its own (bench/decision.ts) finds the repository via
+ * GIT_DIR.
+ */
+export function checkoutEnv(root: string): Record<string, string> {
+  const gitDir = execFileSync("git", ["rev-parse", "--absolute-git-dir"], {
+    cwd: root,
+    encoding: "utf8",
+  }).trim();
+  return { GIT_DIR: gitDir };
+}
+
+/** Copies `ref`'s tracked files (those under `paths`; all when empty) out of the repository at `root`. */
 export function baselineCheckout(root: string, ref: string, paths: string[]): BaselineCheckout {
   const commit = execFileSync("git", ["rev-parse", "--verify", `${ref}^{commit}`], {
     cwd: root,
