@@ -10,7 +10,7 @@
 // Exit code 1 when a script failed; with --strict, 2 when a figure is worse by more than 5%.
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { type BaselineCheckout, baselineCheckout, checkoutEnv } from "./baseline-checkout.ts";
 import { BENCH_BASELINE } from "./bench-baseline.ts";
@@ -122,6 +122,8 @@ function currentCommit(): string {
   return `${git("rev-parse", "--short", "HEAD").trim()}${dirty ? " + uncommitted changes" : ""}`;
 }
 
+// Other work on the machine moves the figures; the load average says how busy it was.
+const loadAtStart = loadavg()[0] ?? 0;
 let baseline: BaselineCheckout | null = null;
 if (baselineRef) {
   baseline = baselineCheckout(root, baselineRef, []);
@@ -132,7 +134,7 @@ const comparisons: ScriptComparison[] = [];
 for (const script of selected) comparisons.push(await runSides(script, baseline));
 if (baseline && !only) comparisons.push(...baselineOnly(baseline));
 
-const machine = `${cpus().length} cores, ${cpus()[0]?.model ?? "unknown CPU"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, bun ${Bun.version}, ${new Date().toISOString().slice(0, 10)}${quick ? ", --quick" : ""}`;
+const machine = `${cpus().length} cores, ${cpus()[0]?.model ?? "unknown CPU"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, bun ${Bun.version}, ${new Date().toISOString().slice(0, 10)}${quick ? ", --quick" : ""}, load average ${loadAtStart.toFixed(1)} at the start and ${(loadavg()[0] ?? 0).toFixed(1)} at the end`;
 console.log(`\nBenchmarks on ${machine}\n`);
 const figures = comparisons.flatMap((c) => c.figures);
 const failed = comparisons.some((c) => c.failures.length > 0);
