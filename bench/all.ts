@@ -15,7 +15,12 @@ import { join, resolve } from "node:path";
 import { type BaselineCheckout, baselineCheckout, checkoutEnv } from "./baseline-checkout.ts";
 import { BENCH_BASELINE } from "./bench-baseline.ts";
 import { comparisonTable, formatValue, markdownTable } from "./bench-table.ts";
-import { compareScript, type ScriptComparison, type ScriptRun } from "./compare-figures.ts";
+import {
+  compareScript,
+  type ScriptComparison,
+  type ScriptRun,
+  type Verdict,
+} from "./compare-figures.ts";
 import { runBenchScript } from "./run-bench-script.ts";
 
 const root = resolve(import.meta.dirname, "..");
@@ -85,7 +90,7 @@ async function runSides(script: BenchScript, baseline: BaselineCheckout | null) 
   const after: ScriptRun[] = [];
   for (let round = 1; round <= rounds; round++) {
     const of = rounds > 1 ? `, round ${round}/${rounds}` : "";
-    if (baseline && baseFile && hasBase)
+    if (baseline && hasBase)
       before.push(
         await runBenchScript({
           file: baseFile,
@@ -139,7 +144,7 @@ console.log(`\nBenchmarks on ${machine}\n`);
 const figures = comparisons.flatMap((c) => c.figures);
 const failed = comparisons.some((c) => c.failures.length > 0);
 if (baseline) {
-  const count = (v: string) => figures.filter((f) => f.verdict === v).length;
+  const count = (v: Verdict) => figures.filter((f) => f.verdict === v).length;
   console.log(
     `baseline ${baselineRef} (${baseline.commit.slice(0, 10)}) vs current ${currentCommit()}; ` +
       `${rounds} round${rounds > 1 ? "s" : ""} alternating, ${rounds > 1 ? "medians, " : ""}` +
