@@ -1,11 +1,12 @@
 // A read-only copy of an earlier commit's code, runnable beside the current one, so a bench can
 // measure "before" and "after" in one run: `git archive REF` into a temp directory, with a
 // node_modules of links to the installed packages except the workspace packages (@pp/*), which
-// point at the copy's own folders. Nothing in the repository or its .git is changed.
+// point at the copy's own folders, and a `shared` link beside the copy to the repository's sibling
+// ../shared (where the CDNOW data lives). Nothing in the repository or its .git is changed.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
 const WORKSPACES: Record<string, string> = {
   shared: "shared",
@@ -40,8 +41,13 @@ export function baselineCheckout(root: string, ref: string, paths: string[]): Ba
     cwd: root,
     encoding: "utf8",
   }).trim();
-  const dir = mkdtempSync(join(tmpdir(), "pp-baseline-"));
+  // The copy is `repo` inside a temp folder so that its `../shared` can be linked too.
+  const outer = mkdtempSync(join(tmpdir(), "pp-baseline-"));
+  const dir = join(outer, "repo");
   try {
+    mkdirSync(dir);
+    const shared = resolve(root, "..", "shared");
+    if (existsSync(shared)) symlinkSync(shared, join(outer, "shared"));
     const archive = execFileSync("git", ["archive", "--format=tar", commit, ...paths], {
       cwd: root,
       maxBuffer: 512 * 1024 * 1024,
@@ -57,8 +63,8 @@ export function baselineCheckout(root: string, ref: string, paths: string[]): Ba
       symlinkSync(join(dir, folder), join(modules, "@pp", name));
     }
   } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(outer, { recursive: true, force: true });
     throw err;
   }
-  return { dir, commit, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return { dir, commit, remove: () => rmSync(outer, { recursive: true, force: true }) };
 }
