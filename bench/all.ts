@@ -16,6 +16,7 @@ import { type BaselineCheckout, baselineCheckout, checkoutEnv } from "./baseline
 import { BENCH_BASELINE } from "./bench-baseline.ts";
 import { comparisonTable, formatValue, markdownTable } from "./bench-table.ts";
 import {
+  benchExitCode,
   compareScript,
   type ScriptComparison,
   type ScriptRun,
@@ -142,7 +143,6 @@ if (baseline && !only) comparisons.push(...baselineOnly(baseline));
 const machine = `${cpus().length} cores, ${cpus()[0]?.model ?? "unknown CPU"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, bun ${Bun.version}, ${new Date().toISOString().slice(0, 10)}${quick ? ", --quick" : ""}, load average ${loadAtStart.toFixed(1)} at the start and ${(loadavg()[0] ?? 0).toFixed(1)} at the end`;
 console.log(`\nBenchmarks on ${machine}\n`);
 const figures = comparisons.flatMap((c) => c.figures);
-const failed = comparisons.some((c) => c.failures.length > 0);
 if (baseline) {
   const count = (v: Verdict) => figures.filter((f) => f.verdict === v).length;
   console.log(
@@ -155,8 +155,7 @@ if (baseline) {
     `\n${count("ok")} ✓ (within 5% or better), ${count("worse")} ✗ (worse by more than 5%), ` +
       `${count("unjudged")} without a direction, ${count("only-baseline") + count("only-current")} on one side only`,
   );
-  if (failed) process.exit(1);
-  process.exit(strict && count("worse") > 0 ? 2 : 0);
+  process.exit(benchExitCode(comparisons, strict));
 }
 const rows = comparisons.flatMap((c) => [
   ...c.figures.map((f) => [
@@ -173,4 +172,4 @@ const rows = comparisons.flatMap((c) => [
   ]),
 ]);
 console.log(markdownTable(["bench", "figure", "value", "unit"], rows, new Set([2])));
-process.exit(failed ? 1 : 0);
+process.exit(benchExitCode(comparisons, false));

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { type BenchFigure, defaultBetter } from "./bench-results.ts";
 import { comparisonTable, verdictText } from "./bench-table.ts";
-import { compareScript, judge, median, type ScriptRun } from "./compare-figures.ts";
+import { benchExitCode, compareScript, judge, median, type ScriptRun } from "./compare-figures.ts";
 
 const run = (figures: BenchFigure[], exitCode: number | null = 0): ScriptRun => ({
   figures,
@@ -157,4 +157,22 @@ describe("comparison table", () => {
     expect(lines[6]).toMatch(/^\| new +\| FAILED on current, round 1 \(exit 3\) after 12 s/);
     expect(lines).toHaveLength(7);
   });
+});
+
+test("exit code: 1 on a failed run, 2 on a worse figure only with --strict, else 0", () => {
+  const worse = compareScript({
+    bench: "a",
+    baseline: [run([fig("t", 1, "s")])],
+    current: [run([fig("t", 2, "s")])],
+  });
+  const fine = compareScript({
+    bench: "b",
+    baseline: [run([fig("t", 2, "s")])],
+    current: [run([fig("t", 1, "s")])],
+  });
+  const failed = compareScript({ bench: "c", baseline: null, current: [run([], 1)] });
+  expect(benchExitCode([fine], true)).toBe(0);
+  expect(benchExitCode([fine, worse], false)).toBe(0);
+  expect(benchExitCode([fine, worse], true)).toBe(2);
+  expect(benchExitCode([worse, failed], true)).toBe(1);
 });

@@ -162,3 +162,10 @@ export function compareScript(sides: ScriptSides, tolerance = TOLERANCE): Script
     onlyIn: sides.baseline === null ? "current" : sides.current === null ? "baseline" : undefined,
   };
 }
+
+/** bench/all.ts's exit code: 1 when a run failed; else with `strict` 2 when a figure is worse. */
+export function benchExitCode(comparisons: readonly ScriptComparison[], strict: boolean): number {
+  if (comparisons.some((c) => c.failures.length > 0)) return 1;
+  const worse = comparisons.some((c) => c.figures.some((f) => f.verdict === "worse"));
+  return strict && worse ? 2 : 0;
+}
