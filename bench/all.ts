@@ -1,18 +1,45 @@
 // `bun run bench`: runs every benchmark script in bench/ one after another (each in its own
 // process, with --json) and prints one table of their figures, headed by the machine they ran on.
-// Each script's own output goes to stderr as it runs. Exit code 1 when a script failed.
+// Each script's own output goes to stderr as it runs.
 //
-//   bun bench/all.ts [--quick] [--only fit,soak,...]
+//   bun bench/all.ts [--quick] [--only fit,soak,...] [--baseline [REF]] [--rounds N] [--strict]
 // --quick runs smaller problems and shorter load runs (minutes instead of a quarter of an hour).
-import { spawn } from "node:child_process";
-import { cpus, totalmem } from "node:os";
+// --baseline also runs each script from REF's code (default BENCH_BASELINE, bench/bench-baseline.ts),
+// copied beside this checkout, alternating baseline and current N rounds (default 1), and prints
+// both medians, current/baseline and a verdict: ✓ within 5% or better, ✗ worse by more.
+// Exit code 1 when a script failed; with --strict, 2 when a figure is worse by more than 5%.
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
 import { join, resolve } from "node:path";
-import { BENCH_JSON_PREFIX, type BenchFigure } from "./bench-results.ts";
+import { type BaselineCheckout, baselineCheckout, checkoutEnv } from "./baseline-checkout.ts";
+import { BENCH_BASELINE } from "./bench-baseline.ts";
+import { comparisonTable, formatValue, markdownTable } from "./bench-table.ts";
+import {
+  benchExitCode,
+  compareScript,
+  type ScriptComparison,
+  type ScriptRun,
+  type Verdict,
+} from "./compare-figures.ts";
+import { runBenchScript } from "./run-bench-script.ts";
 
 const root = resolve(import.meta.dirname, "..");
-const quick = process.argv.includes("--quick");
-const onlyArg = process.argv.indexOf("--only");
-const only = onlyArg > 0 ? new Set((process.argv[onlyArg + 1] ?? "").split(",")) : null;
+const argv = process.argv.slice(2);
+const option = (name: string): string | undefined => {
+  const at = argv.indexOf(name);
+  const value = at >= 0 ? argv[at + 1] : undefined;
+  return value === undefined || value.startsWith("--") ? undefined : value;
+};
+const quick = argv.includes("--quick");
+const strict = argv.includes("--strict");
+const only = argv.includes("--only") ? new Set((option("--only") ?? "").split(",")) : null;
+const baselineRef = argv.includes("--baseline") ? (option("--baseline") ?? BENCH_BASELINE) : null;
+const rounds = Number(option("--rounds") ?? 1);
+if (!(Number.isInteger(rounds) && rounds > 0)) {
+  console.error(`--rounds: expected a positive integer, got ${option("--rounds")}`);
+  process.exit(2);
+}
 
 interface BenchScript {
   name: string;
@@ -53,91 +80,96 @@ const scripts: BenchScript[] = [
   },
 ];
 
-interface Outcome {
-  script: BenchScript;
-  figures: BenchFigure[];
-  exitCode: number | null;
-  seconds: number;
-}
+const selected = scripts.filter((s) => !only || only.has(s.name));
+const argsOf = (s: BenchScript) => (quick ? s.quickArgs : s.args);
 
-function run(script: BenchScript): Promise<Outcome> {
-  const started = performance.now();
-  const args = [join(root, "bench", script.file), ...(quick ? script.quickArgs : script.args)];
-  args.push("--json");
-  process.stderr.write(`\n=== bench ${script.name}: bun ${args.slice(0).join(" ")}\n`);
-  return new Promise((done) => {
-    const child = spawn(process.execPath, args, {
-      cwd: root,
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    const figures: BenchFigure[] = [];
-    let pending = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      pending += chunk.toString();
-      let nl = pending.indexOf("\n");
-      while (nl >= 0) {
-        const line = pending.slice(0, nl);
-        pending = pending.slice(nl + 1);
-        if (line.startsWith(BENCH_JSON_PREFIX))
-          figures.push(
-            ...(JSON.parse(line.slice(BENCH_JSON_PREFIX.length)).figures as BenchFigure[]),
-          );
-        else process.stderr.write(`${line}\n`);
-        nl = pending.indexOf("\n");
-      }
-    });
-    child.on("exit", (code) =>
-      done({ script, figures, exitCode: code, seconds: (performance.now() - started) / 1000 }),
+/** Runs `script` `rounds` times, alternating the baseline's copy (when it has one) and this one. */
+async function runSides(script: BenchScript, baseline: BaselineCheckout | null) {
+  const baseFile = baseline ? join(baseline.dir, "bench", script.file) : null;
+  const hasBase = baseFile !== null && existsSync(baseFile);
+  const before: ScriptRun[] = [];
+  const after: ScriptRun[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    const of = rounds > 1 ? `, round ${round}/${rounds}` : "";
+    if (baseline && hasBase)
+      before.push(
+        await runBenchScript({
+          file: baseFile,
+          args: argsOf(script),
+          cwd: baseline.dir,
+          env: checkoutEnv(root),
+          label: `${script.name} (baseline ${baseline.commit.slice(0, 7)}${of})`,
+        }),
+      );
+    after.push(
+      await runBenchScript({
+        file: join(root, "bench", script.file),
+        args: argsOf(script),
+        cwd: root,
+        label: `${script.name}${baseline ? ` (current${of})` : of}`,
+      }),
     );
-  });
+  }
+  return compareScript({ bench: script.name, baseline: hasBase ? before : null, current: after });
 }
 
-function formatValue(value: number, unit: string): string {
-  const digits =
-    unit === "count"
-      ? 0
-      : unit === "s"
-        ? 2
-        : unit === "ms"
-          ? value < 10
-            ? 2
-            : 0
-          : value < 100
-            ? 1
-            : 0;
-  return value.toLocaleString("en-US", {
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  });
+/** Bench scripts in the baseline that this all.ts does not know (so has no arguments for). */
+function baselineOnly(baseline: BaselineCheckout): ScriptComparison[] {
+  const known = new Set(scripts.map((s) => s.file));
+  return readdirSync(join(baseline.dir, "bench"))
+    .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts") && !known.has(f))
+    .filter((f) => /\bbenchResults\("/.test(readFileSync(join(baseline.dir, "bench", f), "utf8")))
+    .map((f) => ({ bench: f.replace(/\.ts$/, ""), figures: [], failures: [], onlyIn: "baseline" }));
 }
 
-const outcomes: Outcome[] = [];
-for (const script of scripts) {
-  if (only && !only.has(script.name)) continue;
-  outcomes.push(await run(script));
+function currentCommit(): string {
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: root, encoding: "utf8" });
+  const dirty = git("status", "--porcelain").trim() !== "";
+  return `${git("rev-parse", "--short", "HEAD").trim()}${dirty ? " + uncommitted changes" : ""}`;
 }
 
-const machine = `${cpus().length} cores, ${cpus()[0]?.model ?? "unknown CPU"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, bun ${Bun.version}, ${new Date().toISOString().slice(0, 10)}${quick ? ", --quick" : ""}`;
-const rows: string[][] = [];
-for (const o of outcomes) {
-  for (const f of o.figures)
-    rows.push([o.script.name, f.name, formatValue(f.value, f.unit), f.unit]);
-  if (o.exitCode !== 0)
-    rows.push([
-      o.script.name,
-      `FAILED (exit ${o.exitCode}) after ${o.seconds.toFixed(0)} s`,
-      "",
-      "",
-    ]);
+// Other work on the machine moves the figures; the load average says how busy it was.
+const loadAtStart = loadavg()[0] ?? 0;
+let baseline: BaselineCheckout | null = null;
+if (baselineRef) {
+  baseline = baselineCheckout(root, baselineRef, []);
+  process.on("exit", () => baseline?.remove());
+  process.on("SIGINT", () => process.exit(130));
 }
-const head = ["bench", "figure", "value", "unit"];
-const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-const line = (cells: string[]) =>
-  `| ${cells.map((c, i) => (i === 2 ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number))).join(" | ")} |`;
+const comparisons: ScriptComparison[] = [];
+for (const script of selected) comparisons.push(await runSides(script, baseline));
+if (baseline && !only) comparisons.push(...baselineOnly(baseline));
+
+const machine = `${cpus().length} cores, ${cpus()[0]?.model ?? "unknown CPU"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, bun ${Bun.version}, ${new Date().toISOString().slice(0, 10)}${quick ? ", --quick" : ""}, load average ${loadAtStart.toFixed(1)} at the start and ${(loadavg()[0] ?? 0).toFixed(1)} at the end`;
 console.log(`\nBenchmarks on ${machine}\n`);
-console.log(line(head));
-console.log(
-  `|${widths.map((w, i) => (i === 2 ? `${"-".repeat(w + 1)}:` : "-".repeat(w + 2))).join("|")}|`,
-);
-for (const r of rows) console.log(line(r));
-process.exit(outcomes.every((o) => o.exitCode === 0) ? 0 : 1);
+const figures = comparisons.flatMap((c) => c.figures);
+if (baseline) {
+  const count = (v: Verdict) => figures.filter((f) => f.verdict === v).length;
+  console.log(
+    `baseline ${baselineRef} (${baseline.commit.slice(0, 10)}) vs current ${currentCommit()}; ` +
+      `${rounds} round${rounds > 1 ? "s" : ""} alternating, ${rounds > 1 ? "medians, " : ""}` +
+      `ratio = current / baseline\n`,
+  );
+  console.log(comparisonTable(comparisons));
+  console.log(
+    `\n${count("ok")} ✓ (within 5% or better), ${count("worse")} ✗ (worse by more than 5%), ` +
+      `${count("unjudged")} without a direction, ${count("only-baseline") + count("only-current")} on one side only`,
+  );
+  process.exit(benchExitCode(comparisons, strict));
+}
+const rows = comparisons.flatMap((c) => [
+  ...c.figures.map((f) => [
+    f.bench,
+    f.figure,
+    formatValue(f.current ?? Number.NaN, f.unit),
+    f.unit,
+  ]),
+  ...c.failures.map((x) => [
+    x.bench,
+    `FAILED (exit ${x.exitCode}) after ${x.seconds.toFixed(0)} s`,
+    "",
+    "",
+  ]),
+]);
+console.log(markdownTable(["bench", "figure", "value", "unit"], rows, new Set([2])));
+process.exit(benchExitCode(comparisons, false));

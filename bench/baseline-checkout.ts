@@ -1,11 +1,12 @@
 // A read-only copy of an earlier commit's code, runnable beside the current one, so a bench can
 // measure "before" and "after" in one run: `git archive REF` into a temp directory, with a
 // node_modules of links to the installed packages except the workspace packages (@pp/*), which
-// point at the copy's own folders. Nothing in the repository or its .git is changed.
+// point at the copy's own folders, and a `shared` link beside the copy to the repository's sibling
+// ../shared (where the CDNOW data lives). Nothing in the repository or its .git is changed.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
 const WORKSPACES: Record<string, string> = {
   shared: "shared",
@@ -21,14 +22,32 @@ export interface BaselineCheckout {
   remove(): void;
 }
 
-/** Copies `ref`'s tracked files (those under `paths`) out of the repository at `root`. */
+/**
+ * The environment for a process running inside a checkout: the copy has no .git, so a bench
+ * script there that makes a baseline of its own (bench/decision.ts) finds the repository via
+ * GIT_DIR.
+ */
+export function checkoutEnv(root: string): Record<string, string> {
+  const gitDir = execFileSync("git", ["rev-parse", "--absolute-git-dir"], {
+    cwd: root,
+    encoding: "utf8",
+  }).trim();
+  return { GIT_DIR: gitDir };
+}
+
+/** Copies `ref`'s tracked files (those under `paths`; all when empty) out of the repository at `root`. */
 export function baselineCheckout(root: string, ref: string, paths: string[]): BaselineCheckout {
   const commit = execFileSync("git", ["rev-parse", "--verify", `${ref}^{commit}`], {
     cwd: root,
     encoding: "utf8",
   }).trim();
-  const dir = mkdtempSync(join(tmpdir(), "pp-baseline-"));
+  // The copy is `repo` inside a temp folder so that its `../shared` can be linked too.
+  const outer = mkdtempSync(join(tmpdir(), "pp-baseline-"));
+  const dir = join(outer, "repo");
   try {
+    mkdirSync(dir);
+    const shared = resolve(root, "..", "shared");
+    if (existsSync(shared)) symlinkSync(shared, join(outer, "shared"));
     const archive = execFileSync("git", ["archive", "--format=tar", commit, ...paths], {
       cwd: root,
       maxBuffer: 512 * 1024 * 1024,
@@ -44,8 +63,8 @@ export function baselineCheckout(root: string, ref: string, paths: string[]): Ba
       symlinkSync(join(dir, folder), join(modules, "@pp", name));
     }
   } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(outer, { recursive: true, force: true });
     throw err;
   }
-  return { dir, commit, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return { dir, commit, remove: () => rmSync(outer, { recursive: true, force: true }) };
 }
