@@ -2,6 +2,8 @@
 // central-difference gradients) for speed, Nelder-Mead as the gradient-free fallback, and a
 // multi-start driver that keeps the best optimum and says whether the starts agree.
 
+import { at } from "./checked-index.ts";
+
 /** An objective to minimise; when `gradient` is given it must be filled with ∂f/∂x. */
 export type Objective = (x: Float64Array, gradient?: Float64Array) => number;
 
@@ -372,15 +374,15 @@ export function nelderMead(
     nelderMeadStep(simplex, f, centroid);
   }
   sortSimplex(simplex);
-  const bestIndex = item(simplex.order, 0);
-  const x = item(simplex.points, bestIndex);
+  const bestIndex = at(simplex.order, 0);
+  const x = at(simplex.points, bestIndex);
   const gradient = new Float64Array(n);
   // Not charged to the budget: a spent budget still reports the gradient where it stopped.
   const unbudgeted = guarded((p) => f0(p), counter);
   withCentralDifferences((p) => unbudgeted(p))(x, gradient);
   return {
     x,
-    value: item(simplex.values, bestIndex),
+    value: at(simplex.values, bestIndex),
     gradient,
     gradientNorm: maxNorm(gradient),
     converged,
@@ -395,13 +397,6 @@ interface Simplex {
   points: Float64Array[];
   values: number[];
   order: number[];
-}
-
-/** The element at i, which the caller knows is in range (checked: a bug throws, not NaN). */
-function item<T>(xs: readonly T[], i: number): T {
-  const v = xs[i];
-  if (v === undefined) throw new RangeError(`index ${i} out of range 0..${xs.length - 1}`);
-  return v;
 }
 
 /** x0 and x0 moved by `step` along each axis. */
@@ -419,20 +414,20 @@ function initialSimplex(f: Objective, x0: ArrayLike<number>, step: number): Simp
 }
 
 function sortSimplex({ values, order }: Simplex): void {
-  order.sort((i, j) => item(values, i) - item(values, j));
+  order.sort((i, j) => at(values, i) - at(values, j));
 }
 
 /** The values spread by at most ftol and the vertices by at most xtol (relative), best first. */
 function simplexConverged({ points, values, order }: Simplex, ftol: number, xtol: number): boolean {
-  const best = item(order, 0);
-  const worst = item(order, order.length - 1);
-  const bestPoint = item(points, best);
-  const bestValue = item(values, best);
-  let spread = Math.abs(item(values, worst) - bestValue);
+  const best = at(order, 0);
+  const worst = at(order, order.length - 1);
+  const bestPoint = at(points, best);
+  const bestValue = at(values, best);
+  let spread = Math.abs(at(values, worst) - bestValue);
   if (!Number.isFinite(spread)) spread = Infinity;
   let size = 0;
   for (const k of order) {
-    const point = item(points, k);
+    const point = at(points, k);
     for (let i = 0; i < point.length; i++)
       size = Math.max(size, Math.abs(point[i]! - bestPoint[i]!));
   }
@@ -447,13 +442,13 @@ function nelderMeadStep(simplex: Simplex, f: Objective, centroid: Float64Array):
   const beta = 1 + 2 / n;
   const gamma = 0.75 - 1 / (2 * n);
   const delta = 1 - 1 / n;
-  const best = item(order, 0);
-  const worst = item(order, n);
-  const second = item(order, n - 1);
-  const worstPoint = item(points, worst);
+  const best = at(order, 0);
+  const worst = at(order, n);
+  const second = at(order, n - 1);
+  const worstPoint = at(points, worst);
   centroid.fill(0);
   for (const k of order.slice(0, n)) {
-    const point = item(points, k);
+    const point = at(points, k);
     for (let i = 0; i < n; i++) centroid[i]! += point[i]! / n;
   }
   const trial = (coef: number): Float64Array => {
@@ -467,15 +462,15 @@ function nelderMeadStep(simplex: Simplex, f: Objective, centroid: Float64Array):
   };
   const reflected = trial(-alpha);
   const fr = f(reflected);
-  if (fr < item(values, best)) {
+  if (fr < at(values, best)) {
     const expanded = trial(-alpha * beta);
     const fe = f(expanded);
     if (fe < fr) replace(expanded, fe);
     else replace(reflected, fr);
-  } else if (fr < item(values, second)) {
+  } else if (fr < at(values, second)) {
     replace(reflected, fr);
   } else {
-    const worstValue = item(values, worst);
+    const worstValue = at(values, worst);
     const outside = fr < worstValue;
     const contracted = outside ? trial(-alpha * gamma) : trial(gamma);
     const fc = f(contracted);
@@ -486,9 +481,9 @@ function nelderMeadStep(simplex: Simplex, f: Objective, centroid: Float64Array):
 
 /** Moves every vertex but the best towards it by the factor delta. */
 function shrink({ points, values, order }: Simplex, f: Objective, delta: number): void {
-  const bestPoint = item(points, item(order, 0));
+  const bestPoint = at(points, at(order, 0));
   for (const k of order.slice(1)) {
-    const point = item(points, k);
+    const point = at(points, k);
     for (let i = 0; i < point.length; i++)
       point[i] = bestPoint[i]! + delta * (point[i]! - bestPoint[i]!);
     values[k] = f(point);
@@ -543,7 +538,7 @@ export function multiStartMinimize(
     }
     results.push(r);
   }
-  let best = item(results, 0);
+  let best = at(results, 0);
   for (const r of results) if (r.value < best.value) best = r;
   const startsAgreeing = results.filter((r) => Math.abs(r.value - best.value) <= agreement).length;
   return { best, results, startsAgreeing, evaluations, exhausted: budget?.exhausted ?? false };

@@ -41,8 +41,8 @@ export function mergeSameDayLines(lines: TransactionLog): TransactionLog {
     const c = customer[i] as number;
     const d = day[i] as number;
     if (m > 0 && customer[m - 1] === c && day[m - 1] === d) {
-      amount[m - 1] += amount[i] as number;
-      if (quantity) quantity[m - 1] += quantity[i] as number;
+      amount[m - 1]! += amount[i] as number;
+      if (quantity) quantity[m - 1]! += quantity[i] as number;
       continue;
     }
     customer[m] = c;
