@@ -53,7 +53,7 @@ async function fetchIdsOneByOne(connection: DuckDBConnection, customers: number)
   for (let c = await result.fetchChunk(); c && c.rowCount > 0; c = await result.fetchChunk()) {
     const id = c.getColumnVector(0);
     const k = columnValues(c.getColumnVector(1), c.rowCount, (n) => new Int32Array(n));
-    for (let i = 0; i < c.rowCount; i++) ids[k[i] as number] = id.getItem(i) as string;
+    for (let i = 0; i < c.rowCount; i++) ids[k[i]!] = id.getItem(i) as string;
   }
   return ids;
 }
@@ -87,7 +87,7 @@ export async function fetchLog(
   }
   if (at !== rows) throw new Error(`purchase rows: expected ${rows}, fetched ${at}`);
   for (let i = 0; i < rows; i++) {
-    if ((customer[i] as number) >= customerIds.length) {
+    if (customer[i]! >= customerIds.length) {
       throw new Error(`purchase rows: customer number ${customer[i]} of ${customerIds.length}`);
     }
   }
