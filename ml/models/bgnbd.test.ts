@@ -96,7 +96,9 @@ describe("BG/NBD predictions", () => {
     const se = Math.sqrt((sumSq / n - mean * mean) / n);
     expect(Math.abs(mean - bgnbdExpectedPurchasesNewCustomer(CDNOW, T))).toBeLessThan(4 * se);
   }, 60_000);
+});
 
+describe("BG/NBD purchase and alive probabilities", () => {
   test("P(purchase in the next t) equals the likelihood ratio 1 - L(x, tx, T+t)/L(x, tx, T)", () => {
     for (const params of [CDNOW, { r: 2, alpha: 10, a: 3, b: 5 }]) {
       for (const [x, tx, T] of customers) {

@@ -168,7 +168,9 @@ describe("Pareto/NBD predictions", () => {
       }
     }
   });
+});
 
+describe("Pareto/NBD expected purchases", () => {
   test("the expectation's slope at t = 0 is P(alive)·(r+x)/(alpha+T); it is continuous at s = 1", () => {
     for (const [x, tx, T] of customers) {
       const h = 1e-6;

@@ -91,6 +91,51 @@ export function simulatePurchaseProcess(
   if (!(Number.isInteger(n) && n >= 0)) {
     throw new RangeError(`customers: expected a non-negative integer, got ${n}`);
   }
+  const window = simulationWindow(options);
+  const spend = options.spend ?? CDNOW_SPEND;
+  requirePositive({ ...spend }, "spend");
+
+  const rng = new Xoshiro128(options.seed);
+  const builder = new TransactionLogBuilder({ withQuantity: false, initialCapacity: 4 * n + 16 });
+  const out = populationColumns(n);
+  for (let k = 0; k < n; k++)
+    simulateCustomer(k, rng, builder, out, window, purchase, dropout, spend);
+
+  const { calibrationEnd, holdoutEnd, unit } = window;
+  const exact: CustomerSummaries = {
+    ids: out.ids,
+    n,
+    x: out.x,
+    tx: out.tx,
+    T: out.T,
+    monetary: out.monetary,
+    firstSpend: out.firstSpend,
+    firstDay: out.firstDay,
+    holdoutPurchases: out.holdoutPurchases,
+    holdoutSpend: out.holdoutSpend,
+    holdoutLength: (holdoutEnd - calibrationEnd) / unit,
+    excludedAfterCalibration: 0,
+    options: {
+      calibrationEnd: dayToIsoDate(calibrationEnd),
+      holdoutEnd: dayToIsoDate(holdoutEnd),
+      timeUnit: options.timeUnit,
+    },
+  };
+  const latent = { lambda: out.lambda, dropout: out.dropout, nu: out.nu };
+  return { exact, log: builder.finish(), latent };
+}
+
+/** The simulation's days (checked): acquisition, calibration end, holdout end; and its time unit. */
+interface SimulationWindow {
+  startDay: number;
+  acquisitionDays: number;
+  calibrationEnd: number;
+  holdoutEnd: number;
+  /** Days per time unit. */
+  unit: number;
+}
+
+function simulationWindow(options: SimulationOptions): SimulationWindow {
   const unit = unitDays(options.timeUnit);
   const startDay = dayOption("start", options.start);
   const acquisitionDays = options.acquisitionDays ?? 84;
@@ -109,94 +154,102 @@ export function simulatePurchaseProcess(
       ? calibrationEnd + (calibrationEnd - startDay + 1)
       : dayOption("holdoutEnd", options.holdoutEnd);
   if (holdoutEnd < calibrationEnd) throw new RangeError("holdoutEnd: before calibrationEnd");
-  const spend = options.spend ?? CDNOW_SPEND;
-  requirePositive({ ...spend }, "spend");
+  return { startDay, acquisitionDays, calibrationEnd, holdoutEnd, unit };
+}
 
-  const rng = new Xoshiro128(options.seed);
-  const builder = new TransactionLogBuilder({ withQuantity: false, initialCapacity: 4 * n + 16 });
-  const ids: string[] = new Array(n);
-  const x = new Float64Array(n);
-  const tx = new Float64Array(n);
-  const T = new Float64Array(n);
-  const monetary = new Float64Array(n);
-  const firstSpend = new Float64Array(n);
-  const firstDay = new Int32Array(n);
-  const holdoutPurchases = new Float64Array(n);
-  const holdoutSpend = new Float64Array(n);
-  const lambdas = new Float64Array(n);
-  const dropouts = new Float64Array(n);
-  const nus = new Float64Array(n);
-  const { r, alpha } = purchase;
-  const { p: spendShape, q, gamma } = spend;
+/** Per-customer outputs, filled by simulateCustomer. */
+interface PopulationColumns {
+  ids: string[];
+  x: Float64Array;
+  tx: Float64Array;
+  T: Float64Array;
+  monetary: Float64Array;
+  firstSpend: Float64Array;
+  firstDay: Int32Array;
+  holdoutPurchases: Float64Array;
+  holdoutSpend: Float64Array;
+  lambda: Float64Array;
+  dropout: Float64Array;
+  nu: Float64Array;
+}
 
-  for (let k = 0; k < n; k++) {
-    const id = String(k + 1);
-    ids[k] = id;
-    const customer = builder.customerNumber(id);
-    const f = startDay + Math.floor(rng.uniform() * acquisitionDays);
-    const calibrationDays = calibrationEnd - f;
-    const horizonDays = holdoutEnd - f;
-    const lambda = sampleGamma(rng, r, alpha);
-    const parameter = dropout.draw(rng);
-    const death = dropout.lifetime(rng, parameter);
-    const nu = sampleGamma(rng, q, gamma);
-    lambdas[k] = lambda;
-    dropouts[k] = parameter;
-    nus[k] = nu;
-
-    const amount0 = Math.round(sampleGamma(rng, spendShape, nu) * 100) / 100;
-    builder.push(customer, f, amount0);
-    let t = 0;
-    let repeats = 0;
-    let last = 0;
-    let repeatSpend = 0;
-    let holdout = 0;
-    let holdoutTotal = 0;
-    for (;;) {
-      t += sampleExponential(rng, lambda);
-      if (t > death) break;
-      const tDays = t * unit;
-      if (!(tDays <= horizonDays)) break; // also ends an infinite t from lambda = 0
-      const amount = Math.round(sampleGamma(rng, spendShape, nu) * 100) / 100;
-      builder.push(customer, f + Math.ceil(tDays), amount);
-      if (tDays <= calibrationDays) {
-        repeats++;
-        last = t;
-        repeatSpend += amount;
-      } else {
-        holdout++;
-        holdoutTotal += amount;
-      }
-      if (dropout.diesAfterPurchase(rng, parameter)) break;
-    }
-    x[k] = repeats;
-    tx[k] = last;
-    T[k] = calibrationDays / unit;
-    monetary[k] = repeats > 0 ? repeatSpend / repeats : 0;
-    firstSpend[k] = amount0;
-    firstDay[k] = f;
-    holdoutPurchases[k] = holdout;
-    holdoutSpend[k] = holdoutTotal;
-  }
-
-  const exact: CustomerSummaries = {
-    ids,
-    n,
-    x,
-    tx,
-    T,
-    monetary,
-    firstSpend,
-    firstDay,
-    holdoutPurchases,
-    holdoutSpend,
-    holdoutLength: (holdoutEnd - calibrationEnd) / unit,
-    excludedAfterCalibration: 0,
-    options: {
-      calibrationEnd: dayToIsoDate(calibrationEnd),
-      holdoutEnd: dayToIsoDate(holdoutEnd),
-      timeUnit: options.timeUnit,
-    },
+function populationColumns(n: number): PopulationColumns {
+  return {
+    ids: new Array(n),
+    x: new Float64Array(n),
+    tx: new Float64Array(n),
+    T: new Float64Array(n),
+    monetary: new Float64Array(n),
+    firstSpend: new Float64Array(n),
+    firstDay: new Int32Array(n),
+    holdoutPurchases: new Float64Array(n),
+    holdoutSpend: new Float64Array(n),
+    lambda: new Float64Array(n),
+    dropout: new Float64Array(n),
+    nu: new Float64Array(n),
   };
-  return { exact, log: builder.finish(), latent: { lambda: lambdas, dropout: dropouts, nu: nus } };
+}
+
+/**
+ * Draws customer k (first-purchase day, latent rate, dropout, spend rate, then each purchase in
+ * turn, in this order of random draws), pushes the purchases to the log and writes the exact
+ * summaries into `out`.
+ */
+function simulateCustomer(
+  k: number,
+  rng: Xoshiro128,
+  builder: TransactionLogBuilder,
+  out: PopulationColumns,
+  { startDay, acquisitionDays, calibrationEnd, holdoutEnd, unit }: SimulationWindow,
+  { r, alpha }: { r: number; alpha: number },
+  dropout: DropoutProcess,
+  { p: spendShape, q, gamma }: GammaGammaSpend,
+): void {
+  const id = String(k + 1);
+  out.ids[k] = id;
+  const customer = builder.customerNumber(id);
+  const f = startDay + Math.floor(rng.uniform() * acquisitionDays);
+  const calibrationDays = calibrationEnd - f;
+  const horizonDays = holdoutEnd - f;
+  const lambda = sampleGamma(rng, r, alpha);
+  const parameter = dropout.draw(rng);
+  const death = dropout.lifetime(rng, parameter);
+  const nu = sampleGamma(rng, q, gamma);
+  out.lambda[k] = lambda;
+  out.dropout[k] = parameter;
+  out.nu[k] = nu;
+
+  const amount0 = Math.round(sampleGamma(rng, spendShape, nu) * 100) / 100;
+  builder.push(customer, f, amount0);
+  let t = 0;
+  let repeats = 0;
+  let last = 0;
+  let repeatSpend = 0;
+  let holdout = 0;
+  let holdoutTotal = 0;
+  for (;;) {
+    t += sampleExponential(rng, lambda);
+    if (t > death) break;
+    const tDays = t * unit;
+    if (!(tDays <= horizonDays)) break; // also ends an infinite t from lambda = 0
+    const amount = Math.round(sampleGamma(rng, spendShape, nu) * 100) / 100;
+    builder.push(customer, f + Math.ceil(tDays), amount);
+    if (tDays <= calibrationDays) {
+      repeats++;
+      last = t;
+      repeatSpend += amount;
+    } else {
+      holdout++;
+      holdoutTotal += amount;
+    }
+    if (dropout.diesAfterPurchase(rng, parameter)) break;
+  }
+  out.x[k] = repeats;
+  out.tx[k] = last;
+  out.T[k] = calibrationDays / unit;
+  out.monetary[k] = repeats > 0 ? repeatSpend / repeats : 0;
+  out.firstSpend[k] = amount0;
+  out.firstDay[k] = f;
+  out.holdoutPurchases[k] = holdout;
+  out.holdoutSpend[k] = holdoutTotal;
 }
