@@ -145,8 +145,9 @@ export function spreadAcrossFolds<T extends object>(
   folds: T[],
 ): Record<keyof T & string, MetricSpread> {
   const out = {} as Record<string, MetricSpread>;
-  if (folds.length === 0) return out as Record<keyof T & string, MetricSpread>;
-  for (const key of Object.keys(folds[0]!)) {
+  const first = folds[0];
+  if (first === undefined) return out as Record<keyof T & string, MetricSpread>;
+  for (const key of Object.keys(first)) {
     const values = folds
       .map((f) => (f as Record<string, unknown>)[key])
       .filter((v): v is number => typeof v === "number");

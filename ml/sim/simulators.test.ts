@@ -121,9 +121,7 @@ test("the day-resolution log agrees with the exact summaries (merging only lower
     merged += xe - xd;
     // The last calibration purchase at time t (days) is dated f + ceil(t).
     expect(Math.round(days.tx[i]! * 7)).toBe(Math.ceil(pop.exact.tx[i]! * 7));
-    expect(days.holdoutPurchases[i]!).toBeLessThanOrEqual(
-      pop.exact.holdoutPurchases[i]!,
-    );
+    expect(days.holdoutPurchases[i]!).toBeLessThanOrEqual(pop.exact.holdoutPurchases[i]!);
   }
   console.log(
     `same-day merging removed ${merged} of ${pop.exact.x.reduce((s, v) => s + v, 0)} repeat purchases`,
