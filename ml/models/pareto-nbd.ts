@@ -313,98 +313,23 @@ export function paretoNbdNegLogLikelihood(
   theta: Float64Array,
   gradient?: Float64Array,
 ): number {
-  const logParams = {
-    r: at(theta, 0),
-    alpha: at(theta, 1),
-    s: at(theta, 2),
-    beta: at(theta, 3),
-  };
+  const logAlpha = at(theta, 1);
+  const logS = at(theta, 2);
+  const logBeta = at(theta, 3);
   const params = {
-    r: Math.exp(logParams.r),
-    alpha: Math.exp(logParams.alpha),
-    s: Math.exp(logParams.s),
-    beta: Math.exp(logParams.beta),
+    r: Math.exp(at(theta, 0)),
+    alpha: Math.exp(logAlpha),
+    s: Math.exp(logS),
+    beta: Math.exp(logBeta),
   };
+  const { r, alpha, s, beta } = params;
   const withGradient = gradient !== undefined;
+  const { base, dBase, logAlphaT, logBetaT } = distinctValueTerms(rows, params, withGradient);
   const pairs = pairsOf(rows);
   const h1 = scratchHalves(rows, "atTx", pairs.atTx.x.length);
   const h2 = scratchHalves(rows, "atT", pairs.atT.x.length);
-  const terms = distinctValueTerms(rows, params, withGradient);
   if (!fillHalves(params, pairs.atTx, h1, withGradient)) return Number.NaN;
   if (!fillHalves(params, pairs.atT, h2, withGradient)) return Number.NaN;
-  const sums = sumOverRows(rows, params, logParams, terms, pairs, h1, h2, withGradient);
-  if (sums === null) return Number.NaN;
-  if (gradient) {
-    gradient[0] = -sums.gr * params.r;
-    gradient[1] = -sums.gAlpha * params.alpha;
-    gradient[2] = -sums.gs * params.s;
-    gradient[3] = -sums.gBeta * params.beta;
-  }
-  return -sums.ll;
-}
-
-/** Per-evaluation terms computed once per distinct x and per distinct T instead of per row. */
-interface DistinctValueTerms {
-  /** ln Γ(r+x) − ln Γ(r) per distinct x, and its derivative in r. */
-  base: Float64Array;
-  dBase: Float64Array;
-  /** ln(alpha + T) and ln(beta + T) per distinct T. */
-  logAlphaT: Float64Array;
-  logBetaT: Float64Array;
-}
-
-function distinctValueTerms(
-  rows: RfmRows,
-  { r, alpha, beta }: ParetoNbdParams,
-  withGradient: boolean,
-): DistinctValueTerms {
-  const { xValues, TValues } = rows;
-  const m = xValues.length;
-  const lgR = gammaln(r);
-  const psiR = withGradient ? digamma(r) : 0;
-  const base = new Float64Array(m);
-  const dBase = new Float64Array(m);
-  for (let k = 0; k < m; k++) {
-    base[k] = gammaln(r + xValues[k]!) - lgR;
-    if (withGradient) dBase[k] = digamma(r + xValues[k]!) - psiR;
-  }
-  const nT = TValues.length;
-  const logAlphaT = new Float64Array(nT);
-  const logBetaT = new Float64Array(nT);
-  for (let k = 0; k < nT; k++) {
-    logAlphaT[k] = Math.log(alpha + TValues[k]!);
-    logBetaT[k] = Math.log(beta + TValues[k]!);
-  }
-  return { base, dBase, logAlphaT, logBetaT };
-}
-
-/** The weighted log-likelihood and its gradient in (r, alpha, s, beta), summed over the rows. */
-interface LikelihoodSums {
-  ll: number;
-  gr: number;
-  gAlpha: number;
-  gs: number;
-  gBeta: number;
-}
-
-/**
- * Sums each row's log-likelihood (alive through T, or died in (t_x, T] from the series halves
- * H(t_x) − H(T)) and, when asked, its gradient. Null when a half is NaN (a series diverged).
- * The indices read here come from the rows' own index arrays, so they are in range.
- */
-function sumOverRows(
-  rows: RfmRows,
-  { r, alpha, s, beta }: ParetoNbdParams,
-  logParams: ParetoNbdParams,
-  { base, dBase, logAlphaT, logBetaT }: DistinctValueTerms,
-  pairs: { atTx: PairIndex; atT: PairIndex },
-  h1: Halves,
-  h2: Halves,
-  withGradient: boolean,
-): LikelihoodSums | null {
-  const logAlpha = logParams.alpha;
-  const logBeta = logParams.beta;
-  const logS = logParams.s;
   const constant = r * logAlpha + s * logBeta;
   const { x: xs, tx, T, weight, xIndex, TIndex } = rows;
   const i1 = pairs.atTx.index;
@@ -414,6 +339,7 @@ function sumOverRows(
   let gAlpha = 0;
   let gs = 0;
   let gBeta = 0;
+  // Every index read below comes from the rows' own index arrays, so it is in range.
   for (let i = 0; i < rows.n; i++) {
     const k = xIndex[i]!;
     const iT = TIndex[i]!;
@@ -430,7 +356,7 @@ function sumOverRows(
       j2 = i2[i]!;
       const a1 = h1.logH[j1]!;
       const a2 = h2.logH[j2]!;
-      if (Number.isNaN(a1) || Number.isNaN(a2)) return null;
+      if (Number.isNaN(a1) || Number.isNaN(a2)) return Number.NaN;
       if (a1 > a2) {
         ratio = Math.exp(a2 - a1);
         died = logS + a1 + Math.log1p(-ratio);
@@ -469,7 +395,48 @@ function sumOverRows(
       gBeta += w * (s / beta - wAlive * s * invBT + wDied * dDiedBeta);
     }
   }
-  return { ll, gr, gAlpha, gs, gBeta };
+  if (gradient) {
+    gradient[0] = -gr * r;
+    gradient[1] = -gAlpha * alpha;
+    gradient[2] = -gs * s;
+    gradient[3] = -gBeta * beta;
+  }
+  return -ll;
+}
+
+/** Per-evaluation terms computed once per distinct x and per distinct T instead of per row. */
+interface DistinctValueTerms {
+  /** ln Γ(r+x) − ln Γ(r) per distinct x, and its derivative in r. */
+  base: Float64Array;
+  dBase: Float64Array;
+  /** ln(alpha + T) and ln(beta + T) per distinct T. */
+  logAlphaT: Float64Array;
+  logBetaT: Float64Array;
+}
+
+function distinctValueTerms(
+  rows: RfmRows,
+  { r, alpha, beta }: ParetoNbdParams,
+  withGradient: boolean,
+): DistinctValueTerms {
+  const { xValues, TValues } = rows;
+  const m = xValues.length;
+  const lgR = gammaln(r);
+  const psiR = withGradient ? digamma(r) : 0;
+  const base = new Float64Array(m);
+  const dBase = new Float64Array(m);
+  for (let k = 0; k < m; k++) {
+    base[k] = gammaln(r + xValues[k]!) - lgR;
+    if (withGradient) dBase[k] = digamma(r + xValues[k]!) - psiR;
+  }
+  const nT = TValues.length;
+  const logAlphaT = new Float64Array(nT);
+  const logBetaT = new Float64Array(nT);
+  for (let k = 0; k < nT; k++) {
+    logAlphaT[k] = Math.log(alpha + TValues[k]!);
+    logBetaT[k] = Math.log(beta + TValues[k]!);
+  }
+  return { base, dBase, logAlphaT, logBetaT };
 }
 
 const halvesCache = new WeakMap<RfmRows, { atTx?: Halves; atT?: Halves }>();

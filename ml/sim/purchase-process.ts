@@ -92,19 +92,82 @@ export function simulatePurchaseProcess(
     throw new RangeError(`customers: expected a non-negative integer, got ${n}`);
   }
   const window = simulationWindow(options);
+  const { startDay, acquisitionDays, calibrationEnd, holdoutEnd, unit } = window;
   const spend = options.spend ?? CDNOW_SPEND;
   requirePositive({ ...spend }, "spend");
 
   const rng = new Xoshiro128(options.seed);
   const builder = new TransactionLogBuilder({ withQuantity: false, initialCapacity: 4 * n + 16 });
   const out = populationColumns(n);
-  for (let k = 0; k < n; k++)
-    simulateCustomer(k, rng, builder, out, window, purchase, dropout, spend);
+  const { ids, x, tx, T, monetary, firstSpend, firstDay, holdoutPurchases, holdoutSpend } = out;
+  const { lambda: lambdas, dropout: dropouts, nu: nus } = out;
+  const { r, alpha } = purchase;
+  const { p: spendShape, q, gamma } = spend;
 
-  const { calibrationEnd, holdoutEnd, unit } = window;
-  const exact: CustomerSummaries = {
+  // One customer at a time, in this order of random draws: first-purchase day, latent rate,
+  // dropout, spend rate, first amount, then each purchase in turn.
+  for (let k = 0; k < n; k++) {
+    const id = String(k + 1);
+    ids[k] = id;
+    const customer = builder.customerNumber(id);
+    const f = startDay + Math.floor(rng.uniform() * acquisitionDays);
+    const calibrationDays = calibrationEnd - f;
+    const horizonDays = holdoutEnd - f;
+    const lambda = sampleGamma(rng, r, alpha);
+    const parameter = dropout.draw(rng);
+    const death = dropout.lifetime(rng, parameter);
+    const nu = sampleGamma(rng, q, gamma);
+    lambdas[k] = lambda;
+    dropouts[k] = parameter;
+    nus[k] = nu;
+
+    const amount0 = Math.round(sampleGamma(rng, spendShape, nu) * 100) / 100;
+    builder.push(customer, f, amount0);
+    let t = 0;
+    let repeats = 0;
+    let last = 0;
+    let repeatSpend = 0;
+    let holdout = 0;
+    let holdoutTotal = 0;
+    for (;;) {
+      t += sampleExponential(rng, lambda);
+      if (t > death) break;
+      const tDays = t * unit;
+      if (!(tDays <= horizonDays)) break; // also ends an infinite t from lambda = 0
+      const amount = Math.round(sampleGamma(rng, spendShape, nu) * 100) / 100;
+      builder.push(customer, f + Math.ceil(tDays), amount);
+      if (tDays <= calibrationDays) {
+        repeats++;
+        last = t;
+        repeatSpend += amount;
+      } else {
+        holdout++;
+        holdoutTotal += amount;
+      }
+      if (dropout.diesAfterPurchase(rng, parameter)) break;
+    }
+    x[k] = repeats;
+    tx[k] = last;
+    T[k] = calibrationDays / unit;
+    monetary[k] = repeats > 0 ? repeatSpend / repeats : 0;
+    firstSpend[k] = amount0;
+    firstDay[k] = f;
+    holdoutPurchases[k] = holdout;
+    holdoutSpend[k] = holdoutTotal;
+  }
+  const exact = exactSummaries(out, window, options.timeUnit);
+  return { exact, log: builder.finish(), latent: { lambda: lambdas, dropout: dropouts, nu: nus } };
+}
+
+/** The exact (continuous-time) summaries of the simulated calibration window. */
+function exactSummaries(
+  out: PopulationColumns,
+  { calibrationEnd, holdoutEnd, unit }: SimulationWindow,
+  timeUnit: TimeUnit,
+): CustomerSummaries {
+  return {
     ids: out.ids,
-    n,
+    n: out.ids.length,
     x: out.x,
     tx: out.tx,
     T: out.T,
@@ -118,11 +181,9 @@ export function simulatePurchaseProcess(
     options: {
       calibrationEnd: dayToIsoDate(calibrationEnd),
       holdoutEnd: dayToIsoDate(holdoutEnd),
-      timeUnit: options.timeUnit,
+      timeUnit,
     },
   };
-  const latent = { lambda: out.lambda, dropout: out.dropout, nu: out.nu };
-  return { exact, log: builder.finish(), latent };
 }
 
 /** The simulation's days (checked): acquisition, calibration end, holdout end; and its time unit. */
@@ -157,7 +218,7 @@ function simulationWindow(options: SimulationOptions): SimulationWindow {
   return { startDay, acquisitionDays, calibrationEnd, holdoutEnd, unit };
 }
 
-/** Per-customer outputs, filled by simulateCustomer. */
+/** Per-customer outputs of the simulation, one slot per customer. */
 interface PopulationColumns {
   ids: string[];
   x: Float64Array;
@@ -188,68 +249,4 @@ function populationColumns(n: number): PopulationColumns {
     dropout: new Float64Array(n),
     nu: new Float64Array(n),
   };
-}
-
-/**
- * Draws customer k (first-purchase day, latent rate, dropout, spend rate, then each purchase in
- * turn, in this order of random draws), pushes the purchases to the log and writes the exact
- * summaries into `out`.
- */
-function simulateCustomer(
-  k: number,
-  rng: Xoshiro128,
-  builder: TransactionLogBuilder,
-  out: PopulationColumns,
-  { startDay, acquisitionDays, calibrationEnd, holdoutEnd, unit }: SimulationWindow,
-  { r, alpha }: { r: number; alpha: number },
-  dropout: DropoutProcess,
-  { p: spendShape, q, gamma }: GammaGammaSpend,
-): void {
-  const id = String(k + 1);
-  out.ids[k] = id;
-  const customer = builder.customerNumber(id);
-  const f = startDay + Math.floor(rng.uniform() * acquisitionDays);
-  const calibrationDays = calibrationEnd - f;
-  const horizonDays = holdoutEnd - f;
-  const lambda = sampleGamma(rng, r, alpha);
-  const parameter = dropout.draw(rng);
-  const death = dropout.lifetime(rng, parameter);
-  const nu = sampleGamma(rng, q, gamma);
-  out.lambda[k] = lambda;
-  out.dropout[k] = parameter;
-  out.nu[k] = nu;
-
-  const amount0 = Math.round(sampleGamma(rng, spendShape, nu) * 100) / 100;
-  builder.push(customer, f, amount0);
-  let t = 0;
-  let repeats = 0;
-  let last = 0;
-  let repeatSpend = 0;
-  let holdout = 0;
-  let holdoutTotal = 0;
-  for (;;) {
-    t += sampleExponential(rng, lambda);
-    if (t > death) break;
-    const tDays = t * unit;
-    if (!(tDays <= horizonDays)) break; // also ends an infinite t from lambda = 0
-    const amount = Math.round(sampleGamma(rng, spendShape, nu) * 100) / 100;
-    builder.push(customer, f + Math.ceil(tDays), amount);
-    if (tDays <= calibrationDays) {
-      repeats++;
-      last = t;
-      repeatSpend += amount;
-    } else {
-      holdout++;
-      holdoutTotal += amount;
-    }
-    if (dropout.diesAfterPurchase(rng, parameter)) break;
-  }
-  out.x[k] = repeats;
-  out.tx[k] = last;
-  out.T[k] = calibrationDays / unit;
-  out.monetary[k] = repeats > 0 ? repeatSpend / repeats : 0;
-  out.firstSpend[k] = amount0;
-  out.firstDay[k] = f;
-  out.holdoutPurchases[k] = holdout;
-  out.holdoutSpend[k] = holdoutTotal;
 }
