@@ -16,7 +16,7 @@ function columnValues<T extends Int32Array | Float64Array>(
   make: (n: number) => T,
 ): T {
   // @duckdb/node-api keeps the native buffer of fixed-width vectors in `items`: copy it in one go.
-  const items = (vector as unknown as { items?: unknown }).items;
+  const items: unknown = Reflect.get(vector, "items");
   if (items instanceof make(0).constructor && (items as T).length >= count) {
     return (items as T).subarray(0, count) as T;
   }
