@@ -17,7 +17,7 @@ test.skipIf(cdnow === null)("reads the whole CDNOW sample: 2357 customers, 6919 
   expect(log.customerIds.length).toBe(2357);
   expect(log.customerIds[0]).toBe("1");
   // Row 1: " 00004 0001 19970101  2   29.33"
-  expect(dayToIsoDate(log.day[0] as number)).toBe("1997-01-01");
+  expect(dayToIsoDate(log.day[0]!)).toBe("1997-01-01");
   expect(log.amount[0]).toBe(29.33);
   expect(log.quantity?.[0]).toBe(2);
 });

@@ -25,8 +25,13 @@ export interface SummaryCsvOptions {
 
 const REQUIRED = ["x", "t_x", "T", "monetary"] as const;
 const OPTIONAL = ["first_spend", "holdout_purchases", "holdout_spend"] as const;
+const COLUMNS = [...REQUIRED, ...OPTIONAL] as const;
+type Column = (typeof COLUMNS)[number];
 /** Accepted spellings of the id column (the SQL query writes customer_id). */
 const ID_COLUMNS = ["id", "customer_id"];
+
+/** Where each column sits in a record: −1 for an optional column the file lacks. */
+type ColumnPositions = { id: number } & Record<Column, number>;
 
 export async function readSummaryCsv(
   path: string,
@@ -35,25 +40,63 @@ export async function readSummaryCsv(
   const timeUnit = options.timeUnit ?? "week";
   const unit = unitDays(timeUnit);
   const delimiter = options.delimiter ?? ",";
-  const calibrationEnd = options.calibrationEnd ?? "1970-01-01";
+  const calibrationDay = calibrationDayOf(options.calibrationEnd ?? "1970-01-01");
+  const holdoutLength = holdoutLengthOf(options.holdoutEnd, calibrationDay, unit);
+  const reporter = new ReadReporter(path, options.onBadRow ?? "skip");
+  const columns = emptyColumns();
+  const ids: string[] = [];
+  const seen = new Set<string>();
+  let positions: ColumnPositions | null = null;
+  let width = 0;
+
+  await forEachLine(path, (text, line) => {
+    if (positions === null) {
+      const names = splitCsvRecord(text, delimiter).map((h) => h.trim());
+      positions = columnPositions(path, names, line);
+      width = names.length;
+      return;
+    }
+    if (text.trim().length === 0) return;
+    reporter.rowsRead++;
+    const row = parseSummaryRow(text, line, delimiter, width, positions, seen, reporter);
+    if (row === null) return;
+    seen.add(row.id);
+    ids.push(row.id);
+    for (const c of COLUMNS) columns[c].push(row.values[c]);
+    reporter.rowsKept++;
+  });
+  if (positions === null)
+    throw new BadRowError(path, { line: 1, message: "empty file: no header line" });
+  const summaries = toSummaries(ids, columns, calibrationDay, unit, holdoutLength, {
+    calibrationEnd: dayToIsoDate(calibrationDay),
+    ...(options.holdoutEnd === undefined ? {} : { holdoutEnd: options.holdoutEnd }),
+    timeUnit,
+  });
+  return { summaries, report: reporter.report() };
+}
+
+function calibrationDayOf(calibrationEnd: string): number {
   const calibrationDay = isoDateToDay(calibrationEnd);
   if (Number.isNaN(calibrationDay)) {
     throw new RangeError(
       `calibrationEnd: not a YYYY-MM-DD date: ${JSON.stringify(calibrationEnd)}`,
     );
   }
-  let holdoutLength = 0;
-  if (options.holdoutEnd !== undefined) {
-    const holdoutDay = isoDateToDay(options.holdoutEnd);
-    if (Number.isNaN(holdoutDay) || holdoutDay < calibrationDay) {
-      throw new RangeError(
-        `holdoutEnd: not a YYYY-MM-DD date after calibrationEnd: ${options.holdoutEnd}`,
-      );
-    }
-    holdoutLength = (holdoutDay - calibrationDay) / unit;
+  return calibrationDay;
+}
+
+/** The holdout's length in time units (0 without a holdout end). */
+function holdoutLengthOf(holdoutEnd: string | undefined, calibrationDay: number, unit: number) {
+  if (holdoutEnd === undefined) return 0;
+  const holdoutDay = isoDateToDay(holdoutEnd);
+  if (Number.isNaN(holdoutDay) || holdoutDay < calibrationDay) {
+    throw new RangeError(`holdoutEnd: not a YYYY-MM-DD date after calibrationEnd: ${holdoutEnd}`);
   }
-  const reporter = new ReadReporter(path, options.onBadRow ?? "skip");
-  const columns: Record<string, number[]> = {
+  return (holdoutDay - calibrationDay) / unit;
+}
+
+function emptyColumns(): Record<Column, number[]> {
+  return {
     x: [],
     t_x: [],
     T: [],
@@ -62,97 +105,133 @@ export async function readSummaryCsv(
     holdout_purchases: [],
     holdout_spend: [],
   };
-  const ids: string[] = [];
-  const seen = new Set<string>();
-  let header: string[] | null = null;
-  let at: Record<string, number> = {};
+}
 
-  await forEachLine(path, (text, line) => {
-    if (header === null) {
-      header = splitCsvRecord(text, delimiter).map((h) => h.trim());
-      const names = header;
-      const idAt = names.findIndex((h) => ID_COLUMNS.includes(h));
-      const missing = REQUIRED.filter((c) => !names.includes(c));
-      if (idAt < 0 || missing.length > 0) {
-        const absent = idAt < 0 ? ["id", ...missing] : missing;
-        throw new BadRowError(path, {
-          line,
-          field: absent[0],
-          message: `the header lacks ${absent.join(", ")} (expected id,x,t_x,T,monetary)`,
-        });
-      }
-      at = { id: idAt };
-      for (const c of [...REQUIRED, ...OPTIONAL]) at[c] = names.indexOf(c);
-      return;
-    }
-    if (text.trim().length === 0) return;
-    reporter.rowsRead++;
-    if (opensQuotedField(text)) {
-      reporter.bad(line, undefined, "unterminated quoted field");
-      return;
-    }
-    const f = splitCsvRecord(text, delimiter);
-    if (f.length !== header.length) {
-      reporter.bad(line, undefined, `expected ${header.length} columns, got ${f.length}`);
-      return;
-    }
-    const id = (f[at.id as number] as string).trim();
-    if (id.length === 0) return reporter.bad(line, "id", "missing customer id");
-    if (seen.has(id)) return reporter.bad(line, "id", `duplicate customer id "${id}"`);
-    const values: Record<string, number> = {};
-    for (const c of [...REQUIRED, ...OPTIONAL]) {
-      const i = at[c] as number;
-      if (i < 0) {
-        values[c] = 0;
-        continue;
-      }
-      const v = parseNonNegative(f[i] as string);
-      if (Number.isNaN(v))
-        return reporter.bad(line, c, `not a non-negative finite number: "${f[i]}"`);
-      values[c] = v;
-    }
-    const { x, t_x, T, holdout_purchases } = values as Record<string, number>;
-    if (!Number.isInteger(x))
-      return reporter.bad(line, "x", `not a whole number of purchases: ${x}`);
-    if (!Number.isInteger(holdout_purchases)) {
-      return reporter.bad(line, "holdout_purchases", `not a whole number: ${holdout_purchases}`);
-    }
-    if ((t_x as number) > (T as number)) {
-      return reporter.bad(line, "t_x", `recency t_x = ${t_x} exceeds age T = ${T}`);
-    }
-    if (x === 0 && (t_x as number) > 0) {
-      return reporter.bad(line, "t_x", `t_x = ${t_x} but x = 0 (no repeat purchase)`);
-    }
-    seen.add(id);
-    ids.push(id);
-    for (const c of [...REQUIRED, ...OPTIONAL]) (columns[c] as number[]).push(values[c] as number);
-    reporter.rowsKept++;
-  });
-  if (header === null)
-    throw new BadRowError(path, { line: 1, message: "empty file: no header line" });
+/** Positions of the columns in the header; a missing id or required column is a BadRowError. */
+function columnPositions(path: string, names: string[], line: number): ColumnPositions {
+  const idAt = names.findIndex((h) => ID_COLUMNS.includes(h));
+  const missing = REQUIRED.filter((c) => !names.includes(c));
+  if (idAt < 0 || missing.length > 0) {
+    const absent = idAt < 0 ? ["id", ...missing] : missing;
+    throw new BadRowError(path, {
+      line,
+      field: absent[0],
+      message: `the header lacks ${absent.join(", ")} (expected id,x,t_x,T,monetary)`,
+    });
+  }
+  const at = (c: Column) => names.indexOf(c);
+  return {
+    id: idAt,
+    x: at("x"),
+    t_x: at("t_x"),
+    T: at("T"),
+    monetary: at("monetary"),
+    first_spend: at("first_spend"),
+    holdout_purchases: at("holdout_purchases"),
+    holdout_spend: at("holdout_spend"),
+  };
+}
 
+/** One record's id and values, or null after reporting why the row is bad (or a repeated id). */
+function parseSummaryRow(
+  text: string,
+  line: number,
+  delimiter: string,
+  width: number,
+  positions: ColumnPositions,
+  seen: ReadonlySet<string>,
+  reporter: ReadReporter,
+): { id: string; values: Record<Column, number> } | null {
+  if (opensQuotedField(text)) {
+    reporter.bad(line, undefined, "unterminated quoted field");
+    return null;
+  }
+  const f = splitCsvRecord(text, delimiter);
+  if (f.length !== width) {
+    reporter.bad(line, undefined, `expected ${width} columns, got ${f.length}`);
+    return null;
+  }
+  const id = (f[positions.id] ?? "").trim();
+  if (id.length === 0) {
+    reporter.bad(line, "id", "missing customer id");
+    return null;
+  }
+  if (seen.has(id)) {
+    reporter.bad(line, "id", `duplicate customer id "${id}"`);
+    return null;
+  }
+  const values = emptyValues();
+  for (const c of COLUMNS) {
+    const i = positions[c];
+    if (i < 0) continue;
+    const v = parseNonNegative(f[i] ?? "");
+    if (Number.isNaN(v)) {
+      reporter.bad(line, c, `not a non-negative finite number: "${f[i]}"`);
+      return null;
+    }
+    values[c] = v;
+  }
+  const problem = summaryRowProblem(values);
+  if (problem) {
+    reporter.bad(line, problem.field, problem.message);
+    return null;
+  }
+  return { id, values };
+}
+
+function emptyValues(): Record<Column, number> {
+  return {
+    x: 0,
+    t_x: 0,
+    T: 0,
+    monetary: 0,
+    first_spend: 0,
+    holdout_purchases: 0,
+    holdout_spend: 0,
+  };
+}
+
+/** Why a row's numbers cannot be a customer summary, or null when they can. */
+function summaryRowProblem(
+  values: Record<Column, number>,
+): { field: Column; message: string } | null {
+  const { x, t_x, T, holdout_purchases } = values;
+  if (!Number.isInteger(x)) return { field: "x", message: `not a whole number of purchases: ${x}` };
+  if (!Number.isInteger(holdout_purchases)) {
+    return { field: "holdout_purchases", message: `not a whole number: ${holdout_purchases}` };
+  }
+  if (t_x > T) return { field: "t_x", message: `recency t_x = ${t_x} exceeds age T = ${T}` };
+  if (x === 0 && t_x > 0) {
+    return { field: "t_x", message: `t_x = ${t_x} but x = 0 (no repeat purchase)` };
+  }
+  return null;
+}
+
+function toSummaries(
+  ids: string[],
+  columns: Record<Column, number[]>,
+  calibrationDay: number,
+  unit: number,
+  holdoutLength: number,
+  options: CustomerSummaries["options"],
+): CustomerSummaries {
   const n = ids.length;
-  const T = Float64Array.from(columns.T as number[]);
+  const T = Float64Array.from(columns.T);
   const firstDay = new Int32Array(n);
-  for (let i = 0; i < n; i++) firstDay[i] = calibrationDay - Math.round((T[i] as number) * unit);
-  const summaries: CustomerSummaries = {
+  for (let i = 0; i < n; i++) firstDay[i] = calibrationDay - Math.round(T[i]! * unit);
+  return {
     ids,
     n,
-    x: Float64Array.from(columns.x as number[]),
-    tx: Float64Array.from(columns.t_x as number[]),
+    x: Float64Array.from(columns.x),
+    tx: Float64Array.from(columns.t_x),
     T,
-    monetary: Float64Array.from(columns.monetary as number[]),
-    firstSpend: Float64Array.from(columns.first_spend as number[]),
+    monetary: Float64Array.from(columns.monetary),
+    firstSpend: Float64Array.from(columns.first_spend),
     firstDay,
-    holdoutPurchases: Float64Array.from(columns.holdout_purchases as number[]),
-    holdoutSpend: Float64Array.from(columns.holdout_spend as number[]),
+    holdoutPurchases: Float64Array.from(columns.holdout_purchases),
+    holdoutSpend: Float64Array.from(columns.holdout_spend),
     holdoutLength,
     excludedAfterCalibration: 0,
-    options: {
-      calibrationEnd: dayToIsoDate(calibrationDay),
-      ...(options.holdoutEnd === undefined ? {} : { holdoutEnd: options.holdoutEnd }),
-      timeUnit,
-    },
+    options,
   };
-  return { summaries, report: reporter.report() };
 }

@@ -31,8 +31,8 @@ function cdfAround(dist: CountPmf, y: number): [number, number] {
   let below = 0;
   const { pmf } = dist;
   const top = Math.min(y, pmf.length);
-  for (let k = 0; k < top; k++) below += pmf[k];
-  const at = y < pmf.length ? below + pmf[y] : 1;
+  for (let k = 0; k < top; k++) below += pmf[k]!;
+  const at = y < pmf.length ? below + pmf[y]! : 1;
   return [Math.min(below, 1), Math.min(at, 1)];
 }
 
@@ -57,25 +57,25 @@ export function countCalibration(
     const dist = pmfOf(i);
     if (!dist) continue;
     customers++;
-    const y = actual[i];
+    const y = actual[i]!;
     const [a, b] = cdfAround(dist, y);
     levels.forEach((level, l) => {
       const half = (1 - level) / 2;
-      covered[l] += overlap(a, b, half, 1 - half);
+      covered[l]! += overlap(a, b, half, 1 - half);
       const [lo, hi] = countInterval(dist, level);
-      if (y >= lo && y <= hi) inInterval[l]++;
-      width[l] += hi - lo;
+      if (y >= lo && y <= hi) inInterval[l]!++;
+      width[l]! += hi - lo;
     });
-    for (let k = 0; k < bins; k++) histogram[k] += overlap(a, b, k / bins, (k + 1) / bins);
+    for (let k = 0; k < bins; k++) histogram[k]! += overlap(a, b, k / bins, (k + 1) / bins);
   }
   const share = (v: number) => (customers > 0 ? v / customers : Number.NaN);
   return {
     customers,
     levels: levels.map((level, l) => ({
       level,
-      coverage: share(covered[l]),
-      interval_coverage: share(inInterval[l]),
-      mean_width: share(width[l]),
+      coverage: share(covered[l]!),
+      interval_coverage: share(inInterval[l]!),
+      mean_width: share(width[l]!),
     })),
     pit_histogram: Array.from(histogram, share),
   };

@@ -11,7 +11,7 @@ test("K folds are disjoint, cover every customer once as test, and are balanced"
     expect(held.length === 200 || held.length === 201).toBe(true);
     const inTest = new Set(held);
     for (const i of train) expect(inTest.has(i)).toBe(false);
-    for (const i of held) timesTested[i]++;
+    for (const i of held) timesTested[i]!++;
   }
   expect(timesTested.every((t) => t === 1)).toBe(true);
 });

@@ -19,7 +19,7 @@ export function assignFolds(n: number, k: number, seed: number): Uint8Array {
   if (n < k) throw new RangeError(`cannot split ${n} customers into ${k} folds`);
   const order = seededPermutation(n, createSeededRandom(seed));
   const fold = new Uint8Array(n);
-  for (let r = 0; r < n; r++) fold[order[r]] = r % k;
+  for (let r = 0; r < n; r++) fold[order[r]!] = r % k;
   return fold;
 }
 
@@ -27,11 +27,11 @@ export function assignFolds(n: number, k: number, seed: number): Uint8Array {
 export function kFoldSplit(n: number, k: number, seed: number): Fold[] {
   const assignment = assignFolds(n, k, seed);
   const sizes = new Uint32Array(k);
-  for (let i = 0; i < n; i++) sizes[assignment[i]]++;
+  for (let i = 0; i < n; i++) sizes[assignment[i]!]!++;
   const folds: Fold[] = [];
   for (let f = 0; f < k; f++) {
-    const test = new Uint32Array(sizes[f]);
-    const train = new Uint32Array(n - sizes[f]);
+    const test = new Uint32Array(sizes[f]!);
+    const train = new Uint32Array(n - sizes[f]!);
     let a = 0;
     let b = 0;
     for (let i = 0; i < n; i++) {

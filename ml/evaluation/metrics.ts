@@ -18,7 +18,7 @@ function checkSameLength(actual: Numbers, predicted: Numbers): void {
 export function meanAbsoluteError(actual: Numbers, predicted: Numbers): number {
   checkSameLength(actual, predicted);
   let sum = 0;
-  for (let i = 0; i < actual.length; i++) sum += Math.abs(actual[i] - predicted[i]);
+  for (let i = 0; i < actual.length; i++) sum += Math.abs(actual[i]! - predicted[i]!);
   return actual.length === 0 ? Number.NaN : sum / actual.length;
 }
 
@@ -26,7 +26,7 @@ export function meanAbsoluteError(actual: Numbers, predicted: Numbers): number {
 export function rootMeanSquaredError(actual: Numbers, predicted: Numbers): number {
   checkSameLength(actual, predicted);
   let sum = 0;
-  for (let i = 0; i < actual.length; i++) sum += (actual[i] - predicted[i]) ** 2;
+  for (let i = 0; i < actual.length; i++) sum += (actual[i]! - predicted[i]!) ** 2;
   return actual.length === 0 ? Number.NaN : Math.sqrt(sum / actual.length);
 }
 
@@ -38,8 +38,8 @@ export function poissonDeviance(actual: Numbers, predicted: Numbers): number {
   checkSameLength(actual, predicted);
   let sum = 0;
   for (let i = 0; i < actual.length; i++) {
-    const y = actual[i];
-    const mu = Math.max(predicted[i], PROBABILITY_EPSILON);
+    const y = actual[i]!;
+    const mu = Math.max(predicted[i]!, PROBABILITY_EPSILON);
     sum += (y > 0 ? y * Math.log(y / mu) : 0) - (y - mu);
   }
   return actual.length === 0 ? Number.NaN : (2 * sum) / actual.length;
@@ -48,7 +48,7 @@ export function poissonDeviance(actual: Numbers, predicted: Numbers): number {
 /** Sum of the values (predicted or actual total purchases of the population). */
 export function total(values: Numbers): number {
   let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += values[i];
+  for (let i = 0; i < values.length; i++) sum += values[i]!;
   return sum;
 }
 
@@ -62,17 +62,17 @@ export function areaUnderRoc(labels: Numbers, scores: Numbers): number {
   const n = labels.length;
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => scores[a] - scores[b]);
+  order.sort((a, b) => scores[a]! - scores[b]!);
   let positives = 0;
   let positiveRankSum = 0;
   let i = 0;
   while (i < n) {
     let j = i;
-    while (j + 1 < n && scores[order[j + 1]] === scores[order[i]]) j++;
+    while (j + 1 < n && scores[order[j + 1]!] === scores[order[i]!]) j++;
     // Ranks i+1..j+1 share their average.
     const averageRank = (i + j + 2) / 2;
     for (let k = i; k <= j; k++) {
-      if (labels[order[k]] > 0) {
+      if (labels[order[k]!]! > 0) {
         positives++;
         positiveRankSum += averageRank;
       }
@@ -93,8 +93,8 @@ export function logLoss(
   checkSameLength(labels, probabilities);
   let sum = 0;
   for (let i = 0; i < labels.length; i++) {
-    const p = Math.min(Math.max(probabilities[i], eps), 1 - eps);
-    sum -= labels[i] > 0 ? Math.log(p) : Math.log(1 - p);
+    const p = Math.min(Math.max(probabilities[i]!, eps), 1 - eps);
+    sum -= labels[i]! > 0 ? Math.log(p) : Math.log(1 - p);
   }
   return labels.length === 0 ? Number.NaN : sum / labels.length;
 }
@@ -145,8 +145,9 @@ export function spreadAcrossFolds<T extends object>(
   folds: T[],
 ): Record<keyof T & string, MetricSpread> {
   const out = {} as Record<string, MetricSpread>;
-  if (folds.length === 0) return out as Record<keyof T & string, MetricSpread>;
-  for (const key of Object.keys(folds[0])) {
+  const first = folds[0];
+  if (first === undefined) return out as Record<keyof T & string, MetricSpread>;
+  for (const key of Object.keys(first)) {
     const values = folds
       .map((f) => (f as Record<string, unknown>)[key])
       .filter((v): v is number => typeof v === "number");

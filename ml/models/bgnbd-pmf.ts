@@ -36,15 +36,15 @@ export function bgnbdConditionalPmf(
     (alpha + T) / (alpha + T + t),
   );
   const pmf = new Float64Array(K);
-  let nbCdf = nb[0];
-  pmf[0] = 1 - pAlive + pAlive * nb[0];
+  let nbCdf = nb[0]!;
+  pmf[0] = 1 - pAlive + pAlive * nb[0]!;
   let survive = 1; // E[(1−p)^(k−1)]
   for (let k = 1; k < K; k++) {
     if (k > 1) survive *= (b + x + k - 2) / (a + b + x + k - 2);
     const dropAt = (survive * a) / (a + b + x + k - 1); // E[p (1−p)^(k−1)]
-    nbCdf += nb[k];
+    nbCdf += nb[k]!;
     const beyond = Math.max(0, 1 - nbCdf); // P(N > k)
-    pmf[k] = pAlive * (nb[k] * survive + beyond * dropAt);
+    pmf[k] = pAlive * (nb[k]! * survive + beyond * dropAt);
   }
   return { pmf, tail: tailOf(pmf) };
 }

@@ -85,18 +85,20 @@ describe("BG/NBD predictions", () => {
       acquisitionDays: 1,
       timeUnit: "week",
     });
-    const T = pop.exact.T[0];
+    const T = pop.exact.T[0]!;
     let sum = 0;
     let sumSq = 0;
     for (let i = 0; i < n; i++) {
-      sum += pop.exact.x[i];
-      sumSq += pop.exact.x[i] ** 2;
+      sum += pop.exact.x[i]!;
+      sumSq += pop.exact.x[i]! ** 2;
     }
     const mean = sum / n;
     const se = Math.sqrt((sumSq / n - mean * mean) / n);
     expect(Math.abs(mean - bgnbdExpectedPurchasesNewCustomer(CDNOW, T))).toBeLessThan(4 * se);
   }, 60_000);
+});
 
+describe("BG/NBD purchase and alive probabilities", () => {
   test("P(purchase in the next t) equals the likelihood ratio 1 - L(x, tx, T+t)/L(x, tx, T)", () => {
     for (const params of [CDNOW, { r: 2, alpha: 10, a: 3, b: 5 }]) {
       for (const [x, tx, T] of customers) {
@@ -160,7 +162,7 @@ describe("BG/NBD likelihood", () => {
   test("grouping identical rows does not change the log-likelihood", () => {
     let bySum = 0;
     for (let i = 0; i < x.length; i++)
-      bySum += bgnbdCustomerLogLikelihood(CDNOW, x[i], tx[i], T[i]);
+      bySum += bgnbdCustomerLogLikelihood(CDNOW, x[i]!, tx[i]!, T[i]!);
     expect(bgnbdLogLikelihood(CDNOW, { x, tx, T })).toBeCloseTo(bySum, 10);
     const theta = Float64Array.from([CDNOW.r, CDNOW.alpha, CDNOW.a, CDNOW.b].map(Math.log));
     const grouped = -bgnbdNegLogLikelihood(prepareRfmRows({ x, tx, T }, true), theta);
@@ -177,11 +179,11 @@ describe("BG/NBD likelihood", () => {
       const h = 1e-6;
       const up = Float64Array.from(theta);
       const down = Float64Array.from(theta);
-      up[i] += h;
-      down[i] -= h;
+      up[i]! += h;
+      down[i]! -= h;
       const numeric =
         (bgnbdNegLogLikelihood(rows, up) - bgnbdNegLogLikelihood(rows, down)) / (2 * h);
-      expect(Math.abs(g[i] - numeric)).toBeLessThan(1e-6 * Math.max(1, Math.abs(numeric)));
+      expect(Math.abs(g[i]! - numeric)).toBeLessThan(1e-6 * Math.max(1, Math.abs(numeric)));
     }
   });
 

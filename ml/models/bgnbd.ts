@@ -3,6 +3,7 @@
 // p ~ Beta(a, b) after each purchase. Log-likelihood (with analytic gradient), maximum-likelihood
 // fit on log-parameters, and per-customer predictions in scalar and batch form.
 
+import { at } from "../training/checked-index.ts";
 import { fitByMaximumLikelihood } from "../training/maximum-likelihood.ts";
 import { logParameterStandardErrors } from "../training/standard-errors.ts";
 import { mapRfmCustomers } from "./customer-batch.ts";
@@ -79,10 +80,10 @@ export function bgnbdNegLogLikelihood(
   theta: Float64Array,
   gradient?: Float64Array,
 ): number {
-  const r = Math.exp(theta[0]);
-  const alpha = Math.exp(theta[1]);
-  const a = Math.exp(theta[2]);
-  const b = Math.exp(theta[3]);
+  const r = Math.exp(at(theta, 0));
+  const alpha = Math.exp(at(theta, 1));
+  const a = Math.exp(at(theta, 2));
+  const b = Math.exp(at(theta, 3));
   const m = rows.xValues.length;
   const base = new Float64Array(m);
   const logOddsBase = new Float64Array(m);
@@ -97,7 +98,7 @@ export function bgnbdNegLogLikelihood(
   const psiAB = gradient ? digamma(a + b) : 0;
   const psiB = gradient ? digamma(b) : 0;
   for (let k = 0; k < m; k++) {
-    const x = rows.xValues[k];
+    const x = rows.xValues[k]!;
     base[k] = gammaln(r + x) - lgR + lgAB + gammaln(b + x) - lgB - gammaln(a + b + x);
     logOddsBase[k] = x > 0 ? Math.log(a / (b + x - 1)) : 0;
     if (gradient) {
@@ -121,18 +122,18 @@ export function bgnbdNegLogLikelihood(
   let ga = 0;
   let gb = 0;
   for (let i = 0; i < n; i++) {
-    const x = xs[i];
-    const k = xIndex[i];
-    const w = weight[i];
-    const iT = TIndex[i];
-    const lT = logT[iT];
+    const x = xs[i]!;
+    const k = xIndex[i]!;
+    const w = weight[i]!;
+    const iT = TIndex[i]!;
+    const lT = logT[iT]!;
     const rx = r + x;
-    let li = base[k] + r * logAlpha - rx * lT;
+    let li = base[k]! + r * logAlpha - rx * lT;
     let dead = 0; // posterior weight of "died after the last purchase"
     let lTtx = 0;
     if (x > 0) {
-      lTtx = lT - logTx[txIndex[i]];
-      const logR = logOddsBase[k] + rx * lTtx;
+      lTtx = lT - logTx[txIndex[i]!]!;
+      const logR = logOddsBase[k]! + rx * lTtx;
       if (logR > 0) {
         const e = Math.exp(-logR);
         li += logR + Math.log1p(e);
@@ -145,11 +146,11 @@ export function bgnbdNegLogLikelihood(
     }
     ll += w * li;
     if (gradient) {
-      const iA = invT[iT];
-      gr += w * (dR[k] + logAlpha - lT + dead * lTtx);
-      gAlpha += w * (r / alpha - rx * iA + (x > 0 ? dead * rx * (iA - invTx[txIndex[i]]) : 0));
-      ga += w * (dA[k] + dead / a);
-      gb += w * (dB[k] - dead * invBx[k]);
+      const iA = invT[iT]!;
+      gr += w * (dR[k]! + logAlpha - lT + dead * lTtx);
+      gAlpha += w * (r / alpha - rx * iA + (x > 0 ? dead * rx * (iA - invTx[txIndex[i]!]!) : 0));
+      ga += w * (dA[k]! + dead / a);
+      gb += w * (dB[k]! - dead * invBx[k]!);
     }
   }
   if (gradient) {
@@ -163,13 +164,13 @@ export function bgnbdNegLogLikelihood(
 
 function logShifted(values: Float64Array, shift: number): Float64Array {
   const out = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = Math.log(shift + values[i]);
+  for (let i = 0; i < values.length; i++) out[i] = Math.log(shift + values[i]!);
   return out;
 }
 
 function inverseShifted(values: Float64Array, shift: number): Float64Array {
   const out = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = 1 / (shift + values[i]);
+  for (let i = 0; i < values.length; i++) out[i] = 1 / (shift + values[i]!);
   return out;
 }
 
@@ -178,8 +179,8 @@ function defaultStarts(rows: RfmRows): number[][] {
   let purchases = 0;
   let exposure = 0;
   for (let i = 0; i < rows.n; i++) {
-    purchases += rows.weight[i] * rows.x[i];
-    exposure += rows.weight[i] * rows.T[i];
+    purchases += rows.weight[i]! * rows.x[i]!;
+    exposure += rows.weight[i]! * rows.T[i]!;
   }
   const rate = purchases > 0 && exposure > 0 ? purchases / exposure : 1;
   return [
@@ -213,7 +214,7 @@ export function bgnbdStandardErrors(params: BgNbdParams, data: RfmData): BgNbdPa
   const rows = prepareRfmRows(data);
   const theta = NAMES.map((k) => Math.log(params[k]));
   const se = logParameterStandardErrors((t) => bgnbdNegLogLikelihood(rows, t), theta);
-  return { r: se[0], alpha: se[1], a: se[2], b: se[3] };
+  return { r: at(se, 0), alpha: at(se, 1), a: at(se, 2), b: at(se, 3) };
 }
 
 /** P(alive at T | x, t_x, T) (FHL 2005, eq. 11 / the note on P(alive)). */

@@ -40,7 +40,7 @@ async function cdnow(): Promise<CustomerSummaries> {
 
 function expectWithinOnePercent(got: Record<string, number>, want: Record<string, number>): void {
   for (const [name, value] of Object.entries(want)) {
-    const relative = Math.abs(got[name] - value) / value;
+    const relative = Math.abs(got[name]! - value) / value;
     if (!(relative < 0.01)) throw new Error(`${name}: fitted ${got[name]}, published ${value}`);
     expect(relative).toBeLessThan(0.01);
   }

@@ -131,7 +131,7 @@ function clvBatch<P>(
   }
   return mapCustomers(
     n,
-    (i) => fn(params, spend, data.x[i], data.tx[i], data.T[i], data.monetary[i], options),
+    (i) => fn(params, spend, data.x[i]!, data.tx[i]!, data.T[i]!, data.monetary[i]!, options),
     out,
   );
 }

@@ -12,7 +12,7 @@ const K = 60;
 
 function mean(pmf: Float64Array): number {
   let m = 0;
-  for (let k = 0; k < pmf.length; k++) m += k * pmf[k];
+  for (let k = 0; k < pmf.length; k++) m += k * pmf[k]!;
   return m;
 }
 
@@ -26,7 +26,7 @@ test("BG/NBD PMF: sums to 1, its mean is E[X(t)] and P(X > 0) is P(purchase)", (
     const { pmf, tail } = bgnbdConditionalPmf(BG, 39, x, tx, T, 400);
     expect(tail).toBeLessThan(1e-9);
     expect(mean(pmf)).toBeCloseTo(bgnbdExpectedPurchases(BG, 39, x, tx, T), 8);
-    expect(1 - pmf[0]).toBeCloseTo(bgnbdProbabilityOfPurchase(BG, 39, x, tx, T), 12);
+    expect(1 - pmf[0]!).toBeCloseTo(bgnbdProbabilityOfPurchase(BG, 39, x, tx, T), 12);
   }
 });
 
@@ -40,9 +40,9 @@ test("Pareto/NBD PMF: sums to 1, mean E[X(t)], P(X > 0) = P(purchase); 24 nodes 
     const { pmf, tail } = paretoNbdConditionalPmf(PN, 39, x, tx, T, 400);
     expect(tail).toBeLessThan(1e-9);
     expect(mean(pmf)).toBeCloseTo(paretoNbdExpectedPurchases(PN, 39, x, tx, T), 8);
-    expect(1 - pmf[0]).toBeCloseTo(paretoNbdProbabilityOfPurchase(PN, 39, x, tx, T), 10);
+    expect(1 - pmf[0]!).toBeCloseTo(paretoNbdProbabilityOfPurchase(PN, 39, x, tx, T), 10);
     const fine = paretoNbdConditionalPmf(PN, 39, x, tx, T, 400, 400).pmf;
-    for (let k = 0; k < 400; k++) expect(Math.abs(pmf[k] - fine[k])).toBeLessThan(1e-12);
+    for (let k = 0; k < 400; k++) expect(Math.abs(pmf[k]! - fine[k]!)).toBeLessThan(1e-12);
   }
 });
 
@@ -62,14 +62,14 @@ function populationTotalVariation(
     const pmf = pmfOf(i);
     let sum = 0;
     for (let k = 0; k < K; k++) {
-      predicted[k] += pmf[k] / n;
-      sum += pmf[k];
+      predicted[k]! += pmf[k]! / n;
+      sum += pmf[k]!;
     }
-    predicted[K] += (1 - sum) / n;
-    seen[Math.min(K, holdout[i])] += 1 / n;
+    predicted[K]! += (1 - sum) / n;
+    seen[Math.min(K, holdout[i]!)]! += 1 / n;
   }
   let tv = 0;
-  for (let k = 0; k <= K; k++) tv += Math.abs(predicted[k] - seen[k]);
+  for (let k = 0; k <= K; k++) tv += Math.abs(predicted[k]! - seen[k]!);
   return tv / 2;
 }
 
@@ -83,7 +83,7 @@ test("BG/NBD PMF matches 100k simulated customers (total variation < 0.01)", () 
   const e = sim.exact;
   const tv = populationTotalVariation(
     e.holdoutPurchases,
-    (i) => bgnbdConditionalPmf(BG, e.holdoutLength, e.x[i], e.tx[i], e.T[i], K).pmf,
+    (i) => bgnbdConditionalPmf(BG, e.holdoutLength, e.x[i]!, e.tx[i]!, e.T[i]!, K).pmf,
   );
   console.log(`BG/NBD PMF vs simulation: TV = ${tv.toFixed(5)}`);
   expect(tv).toBeLessThan(0.01);
@@ -99,7 +99,7 @@ test("Pareto/NBD PMF matches 100k simulated customers (total variation < 0.01)",
   const e = sim.exact;
   const tv = populationTotalVariation(
     e.holdoutPurchases,
-    (i) => paretoNbdConditionalPmf(PN, e.holdoutLength, e.x[i], e.tx[i], e.T[i], K).pmf,
+    (i) => paretoNbdConditionalPmf(PN, e.holdoutLength, e.x[i]!, e.tx[i]!, e.T[i]!, K).pmf,
   );
   console.log(`Pareto/NBD PMF vs simulation: TV = ${tv.toFixed(5)}`);
   expect(tv).toBeLessThan(0.01);
@@ -114,16 +114,22 @@ test("the comparison can fail: BG/NBD PMFs with a wrong dropout parameter are fa
     timeUnit: "week",
   });
   const e = sim.exact;
-  const heavy = [...e.x.keys()].filter((i) => e.x[i] >= 3);
-  const holdout = Float64Array.from(heavy, (i) => e.holdoutPurchases[i]);
+  const heavy = [...e.x.keys()].filter((i) => e.x[i]! >= 3);
+  const holdout = Float64Array.from(heavy, (i) => e.holdoutPurchases[i]!);
   const right = populationTotalVariation(holdout, (j) => {
-    const i = heavy[j];
-    return bgnbdConditionalPmf(BG, e.holdoutLength, e.x[i], e.tx[i], e.T[i], K).pmf;
+    const i = heavy[j]!;
+    return bgnbdConditionalPmf(BG, e.holdoutLength, e.x[i]!, e.tx[i]!, e.T[i]!, K).pmf;
   });
   const wrong = populationTotalVariation(holdout, (j) => {
-    const i = heavy[j];
-    return bgnbdConditionalPmf({ ...BG, a: BG.a * 3 }, e.holdoutLength, e.x[i], e.tx[i], e.T[i], K)
-      .pmf;
+    const i = heavy[j]!;
+    return bgnbdConditionalPmf(
+      { ...BG, a: BG.a * 3 },
+      e.holdoutLength,
+      e.x[i]!,
+      e.tx[i]!,
+      e.T[i]!,
+      K,
+    ).pmf;
   });
   expect(wrong).toBeGreaterThan(3 * right);
 });

@@ -28,7 +28,7 @@ export function addNegativeBinomial(
     for (let k = 0; k < out.length; k++) {
       if (k > 0) p *= ((shape + k - 1) / k) * oneMinusQ;
       mass += p;
-      out[k] += weight * p;
+      out[k]! += weight * p;
       if (k > mode && p < 1e-18 * mass) break;
     }
     return mass;
@@ -39,7 +39,7 @@ export function addNegativeBinomial(
     if (k > 0) logP += Math.log((shape + k - 1) / k) + log1mq;
     const p = Math.exp(logP);
     mass += p;
-    out[k] += weight * p;
+    out[k]! += weight * p;
     if (k > mode && p < 1e-18 * mass) break;
   }
   return mass;
@@ -55,7 +55,7 @@ export function negativeBinomialPmf(out: Float64Array, shape: number, q: number)
 /** Total mass left beyond the PMF's support, clamped to [0, 1] against rounding. */
 export function tailOf(pmf: Float64Array): number {
   let sum = 0;
-  for (let k = 0; k < pmf.length; k++) sum += pmf[k];
+  for (let k = 0; k < pmf.length; k++) sum += pmf[k]!;
   return Math.min(1, Math.max(0, 1 - sum));
 }
 

@@ -44,7 +44,7 @@ export function mapRfmCustomers(
   const result = out ?? new Float64Array(n);
   for (let i = 0; i < n; i++) {
     try {
-      result[i] = value(x[i], tx[i], T[i]);
+      result[i] = value(x[i]!, tx[i]!, T[i]!);
     } catch (e) {
       throw atCustomer(e, i);
     }

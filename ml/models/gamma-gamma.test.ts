@@ -35,7 +35,7 @@ test("the expected spend weighs the population mean against the customer's own m
     [1, 10],
     [5, 80],
     [30, 22.5],
-  ]) {
+  ] as const) {
     const weight = (p * x) / (p * x + q - 1);
     const want = (1 - weight) * population + weight * m;
     expect(gammaGammaExpectedSpend(CDNOW, x, m)).toBeCloseTo(want, 10);

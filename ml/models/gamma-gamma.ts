@@ -2,6 +2,7 @@
 // Gamma-Gamma Model of Monetary Value"): a customer's transaction values are Gamma(p, ν) with
 // ν ~ Gamma(q, gamma) across customers. Fitted on repeat buyers' x and mean repeat spend m_x.
 
+import { at } from "../training/checked-index.ts";
 import { fitByMaximumLikelihood } from "../training/maximum-likelihood.ts";
 import { logParameterStandardErrors } from "../training/standard-errors.ts";
 import { atCustomer } from "./customer-batch.ts";
@@ -34,8 +35,8 @@ function repeatBuyers(data: SpendData): { x: Float64Array; m: Float64Array } {
   }
   let count = 0;
   for (let i = 0; i < n; i++) {
-    const x = data.x[i];
-    const m = data.monetary[i];
+    const x = data.x[i]!;
+    const m = data.monetary[i]!;
     if (!(x >= 0) || !Number.isFinite(x)) {
       throw new ModelInputError("x", `expected a finite number >= 0, got ${x}`, i);
     }
@@ -52,9 +53,9 @@ function repeatBuyers(data: SpendData): { x: Float64Array; m: Float64Array } {
   const m = new Float64Array(count);
   let j = 0;
   for (let i = 0; i < n; i++) {
-    if (data.x[i] > 0 && data.monetary[i] > 0) {
-      x[j] = data.x[i];
-      m[j] = data.monetary[i];
+    if (data.x[i]! > 0 && data.monetary[i]! > 0) {
+      x[j] = data.x[i]!;
+      m[j] = data.monetary[i]!;
       j++;
     }
   }
@@ -86,10 +87,10 @@ function negLogLikelihood(
   theta: Float64Array,
   gradient?: Float64Array,
 ): number {
-  const p = Math.exp(theta[0]);
-  const q = Math.exp(theta[1]);
-  const gamma = Math.exp(theta[2]);
-  const logGamma = theta[2];
+  const p = Math.exp(at(theta, 0));
+  const q = Math.exp(at(theta, 1));
+  const gamma = Math.exp(at(theta, 2));
+  const logGamma = at(theta, 2);
   const lgQ = gammaln(q);
   const psiQ = gradient ? digamma(q) : 0;
   let ll = 0;
@@ -97,11 +98,11 @@ function negLogLikelihood(
   let gq = 0;
   let gg = 0;
   for (let i = 0; i < x.length; i++) {
-    const xi = x[i];
+    const xi = x[i]!;
     const px = p * xi;
-    const lm = Math.log(m[i]);
+    const lm = Math.log(m[i]!);
     const lx = Math.log(xi);
-    const lTotal = Math.log(gamma + m[i] * xi);
+    const lTotal = Math.log(gamma + m[i]! * xi);
     ll +=
       gammaln(px + q) -
       gammaln(px) -
@@ -114,7 +115,7 @@ function negLogLikelihood(
       const psiPxQ = digamma(px + q);
       gp += xi * (psiPxQ - digamma(px) + lm + lx - lTotal);
       gq += psiPxQ - psiQ + logGamma - lTotal;
-      gg += q / gamma - (px + q) / (gamma + m[i] * xi);
+      gg += q / gamma - (px + q) / (gamma + m[i]! * xi);
     }
   }
   if (gradient) {
@@ -128,7 +129,7 @@ function negLogLikelihood(
 /** Repeat buyers (x > 0) whose mean repeat spend is 0: not fitted, predicted at the population mean. */
 export function zeroSpendRepeatBuyers(data: SpendData): number {
   let count = 0;
-  for (let i = 0; i < data.x.length; i++) if (data.x[i] > 0 && data.monetary[i] === 0) count++;
+  for (let i = 0; i < data.x.length; i++) if (data.x[i]! > 0 && data.monetary[i] === 0) count++;
   return count;
 }
 
@@ -150,7 +151,7 @@ export function fitGammaGamma(
     throw new ModelInputError("data", "no repeat buyers with a positive mean spend to fit");
   }
   let meanSpend = 0;
-  for (let i = 0; i < m.length; i++) meanSpend += m[i] / m.length;
+  for (let i = 0; i < m.length; i++) meanSpend += m[i]! / m.length;
   const starts = [
     [1, 1, 1],
     [2, 3, meanSpend],
@@ -175,7 +176,7 @@ export function gammaGammaStandardErrors(
   const { x, m } = repeatBuyers(data);
   const theta = NAMES.map((k) => Math.log(params[k]));
   const se = logParameterStandardErrors((t) => negLogLikelihood(x, m, t), theta);
-  return { p: se[0], q: se[1], gamma: se[2] };
+  return { p: at(se, 0), q: at(se, 1), gamma: at(se, 2) };
 }
 
 /**
@@ -208,7 +209,7 @@ export function gammaGammaExpectedSpendBatch(
   const result = out ?? new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) {
     try {
-      result[i] = gammaGammaExpectedSpend(params, x[i], monetary[i]);
+      result[i] = gammaGammaExpectedSpend(params, x[i]!, monetary[i]!);
     } catch (e) {
       throw atCustomer(e, i);
     }

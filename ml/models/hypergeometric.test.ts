@@ -53,7 +53,7 @@ describe("hyp2f1 against closed forms", () => {
       [3.2, 1.6, 0.05],
       [12.3, 0.55, 0.4],
       [1.8, 5.5, 0.8],
-    ]) {
+    ] as const) {
       const n = 20_000;
       const h = 1 / n;
       let integral = 0;

@@ -34,8 +34,8 @@ export function negativeBinomialLogLikelihood(
 ): number {
   let ll = 0;
   for (let i = 0; i < actual.length; i++) {
-    const y = actual[i];
-    const mu = Math.max(mean[i], 1e-12);
+    const y = actual[i]!;
+    const mu = Math.max(mean[i]!, 1e-12);
     if (dispersion <= 1e-9) {
       ll += y * Math.log(mu) - mu - gammaln(y + 1);
       continue;

@@ -34,7 +34,7 @@ function expectWithinFourSe(
   se: Record<string, number>,
 ): void {
   for (const name of Object.keys(truth)) {
-    const z = (estimate[name] - truth[name]) / se[name];
+    const z = (estimate[name]! - truth[name]!) / se[name]!;
     if (!(Math.abs(z) < 4)) {
       throw new Error(
         `${model} ${name}: estimate ${estimate[name]}, true ${truth[name]}, SE ${se[name]}`,
@@ -64,8 +64,8 @@ test("BG/NBD and Gamma-Gamma recover their parameters from 200,000 exact simulat
   let exactPurchases = 0;
   let mergedPurchases = 0;
   for (let i = 0; i < CUSTOMERS; i++) {
-    exactPurchases += population.exact.x[i];
-    mergedPurchases += merged.x[i];
+    exactPurchases += population.exact.x[i]!;
+    mergedPurchases += merged.x[i]!;
   }
   expect(mergedPurchases).toBeLessThan(exactPurchases);
   const mergedFit = fitBgNbd(merged);

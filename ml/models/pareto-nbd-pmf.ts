@@ -42,13 +42,13 @@ export function paretoNbdConditionalPmf(
     const half = (1 - survivesWindow) / 2;
     const mid = (1 + survivesWindow) / 2;
     for (let j = 0; j < rule.nodes.length; j++) {
-      const u = mid + half * rule.nodes[j];
+      const u = mid + half * rule.nodes[j]!;
       const y = bT * Math.expm1(-Math.log(u) / s);
-      addNegativeBinomial(alive, half * rule.weights[j], shape, aT / (aT + y));
+      addNegativeBinomial(alive, half * rule.weights[j]!, shape, aT / (aT + y));
     }
   }
   const pmf = new Float64Array(K);
-  for (let k = 0; k < K; k++) pmf[k] = pAlive * alive[k];
-  pmf[0] += 1 - pAlive;
+  for (let k = 0; k < K; k++) pmf[k] = pAlive * alive[k]!;
+  pmf[0]! += 1 - pAlive;
   return { pmf, tail: tailOf(pmf) };
 }

@@ -95,7 +95,7 @@ describe("Pareto/NBD likelihood", () => {
     for (const p of PARAM_SETS) {
       let bySum = 0;
       for (let i = 0; i < x.length; i++)
-        bySum += paretoNbdCustomerLogLikelihood(p, x[i], tx[i], T[i]);
+        bySum += paretoNbdCustomerLogLikelihood(p, x[i]!, tx[i]!, T[i]!);
       expect(paretoNbdLogLikelihood(p, { x, tx, T })).toBeCloseTo(bySum, 9);
       const theta = Float64Array.from([p.r, p.alpha, p.s, p.beta].map(Math.log));
       expect(-paretoNbdNegLogLikelihood(prepareRfmRows({ x, tx, T }), theta)).toBeCloseTo(bySum, 9);
@@ -117,11 +117,11 @@ test("the exact gradient matches central differences on both sides of alpha = be
       const h = 1e-6;
       const up = Float64Array.from(theta);
       const down = Float64Array.from(theta);
-      up[i] += h;
-      down[i] -= h;
+      up[i]! += h;
+      down[i]! -= h;
       const numeric =
         (paretoNbdNegLogLikelihood(rows, up) - paretoNbdNegLogLikelihood(rows, down)) / (2 * h);
-      expect(Math.abs(g[i] - numeric)).toBeLessThan(1e-6 * Math.max(1, Math.abs(numeric)));
+      expect(Math.abs(g[i]! - numeric)).toBeLessThan(1e-6 * Math.max(1, Math.abs(numeric)));
     }
   }
 });
@@ -136,7 +136,7 @@ describe("Pareto/NBD predictions", () => {
       [2, 30.43, 38.86],
       [7, 10, 38],
       [0, 0, 20],
-    ]) {
+    ] as const) {
       const t = 26;
       let sum = 0;
       let sumSq = 0;
@@ -168,7 +168,9 @@ describe("Pareto/NBD predictions", () => {
       }
     }
   });
+});
 
+describe("Pareto/NBD expected purchases", () => {
   test("the expectation's slope at t = 0 is P(alive)·(r+x)/(alpha+T); it is continuous at s = 1", () => {
     for (const [x, tx, T] of customers) {
       const h = 1e-6;
@@ -190,12 +192,12 @@ describe("Pareto/NBD predictions", () => {
       acquisitionDays: 1,
       timeUnit: "week",
     });
-    const T = pop.exact.T[0];
+    const T = pop.exact.T[0]!;
     let sum = 0;
     let sumSq = 0;
     for (let i = 0; i < n; i++) {
-      sum += pop.exact.x[i];
-      sumSq += pop.exact.x[i] ** 2;
+      sum += pop.exact.x[i]!;
+      sumSq += pop.exact.x[i]! ** 2;
     }
     const mean = sum / n;
     const se = Math.sqrt((sumSq / n - mean * mean) / n);

@@ -3,6 +3,7 @@
 // the 2F1 form of Fader, Hardie & Shang (BTYD `pnbd.LL`), evaluated in log space; ML fit on
 // log-parameters; per-customer predictions in scalar and batch form.
 
+import { at } from "../training/checked-index.ts";
 import { fitByMaximumLikelihood } from "../training/maximum-likelihood.ts";
 import { logParameterStandardErrors } from "../training/standard-errors.ts";
 import { gaussLegendre } from "./count-pmf.ts";
@@ -124,7 +125,7 @@ export function logDeathIntegral(
     const mid = (start + end) / 2;
     let panelLog = Number.NEGATIVE_INFINITY;
     for (let k = 0; k < nodes.length; k++) {
-      panelLog = logAddExp(panelLog, Math.log(weights[k] * half) + logG(mid + half * nodes[k]));
+      panelLog = logAddExp(panelLog, Math.log(weights[k]! * half) + logG(mid + half * nodes[k]!));
     }
     total = logAddExp(total, panelLog);
     // What is left is at most (T − end)·g(end): negligible beside the sum so far.
@@ -161,13 +162,13 @@ function pairIndex(rows: RfmRows, t: Float64Array, tIndex: Uint32Array, tCount: 
   const ts: number[] = [];
   const index = new Uint32Array(rows.n);
   for (let i = 0; i < rows.n; i++) {
-    const key = rows.xIndex[i] * tCount + tIndex[i];
+    const key = rows.xIndex[i]! * tCount + tIndex[i]!;
     let k = seen.get(key);
     if (k === undefined) {
       k = xs.length;
       seen.set(key, k);
-      xs.push(rows.x[i]);
-      ts.push(t[i]);
+      xs.push(rows.x[i]!);
+      ts.push(t[i]!);
     }
     index[i] = k;
   }
@@ -236,10 +237,10 @@ function fillHalves(
   const m = alphaLarger ? alpha : beta;
   const d = alphaLarger ? alpha - beta : beta - alpha;
   for (let k = 0; k < pairs.x.length; k++) {
-    const x = pairs.x[k];
+    const x = pairs.x[k]!;
     const a = r + s + x;
     const b = alphaLarger ? s + 1 : r + x;
-    const U = m + pairs.t[k];
+    const U = m + pairs.t[k]!;
     const z = d / U;
     // Σ T_n/(a+n), T_n = (b)_n z^n/n!; with derivatives in a (−Σ T_n/(a+n)²), in b
     // (Σ T_n B_n/(a+n), B_n = Σ_{j<n} 1/(b+j)) and in z (Σ_{n≥1} D_n/(a+n), D_n = (b)_n z^(n−1)/(n−1)!).
@@ -312,38 +313,23 @@ export function paretoNbdNegLogLikelihood(
   theta: Float64Array,
   gradient?: Float64Array,
 ): number {
+  const logAlpha = at(theta, 1);
+  const logS = at(theta, 2);
+  const logBeta = at(theta, 3);
   const params = {
-    r: Math.exp(theta[0]),
-    alpha: Math.exp(theta[1]),
-    s: Math.exp(theta[2]),
-    beta: Math.exp(theta[3]),
+    r: Math.exp(at(theta, 0)),
+    alpha: Math.exp(logAlpha),
+    s: Math.exp(logS),
+    beta: Math.exp(logBeta),
   };
   const { r, alpha, s, beta } = params;
   const withGradient = gradient !== undefined;
-  const m = rows.xValues.length;
-  const lgR = gammaln(r);
-  const psiR = withGradient ? digamma(r) : 0;
-  const base = new Float64Array(m);
-  const dBase = new Float64Array(m);
-  for (let k = 0; k < m; k++) {
-    base[k] = gammaln(r + rows.xValues[k]) - lgR;
-    if (withGradient) dBase[k] = digamma(r + rows.xValues[k]) - psiR;
-  }
-  const nT = rows.TValues.length;
-  const logAlphaT = new Float64Array(nT);
-  const logBetaT = new Float64Array(nT);
-  for (let k = 0; k < nT; k++) {
-    logAlphaT[k] = Math.log(alpha + rows.TValues[k]);
-    logBetaT[k] = Math.log(beta + rows.TValues[k]);
-  }
+  const { base, dBase, logAlphaT, logBetaT } = distinctValueTerms(rows, params, withGradient);
   const pairs = pairsOf(rows);
   const h1 = scratchHalves(rows, "atTx", pairs.atTx.x.length);
   const h2 = scratchHalves(rows, "atT", pairs.atT.x.length);
   if (!fillHalves(params, pairs.atTx, h1, withGradient)) return Number.NaN;
   if (!fillHalves(params, pairs.atT, h2, withGradient)) return Number.NaN;
-  const logAlpha = theta[1];
-  const logBeta = theta[3];
-  const logS = theta[2];
   const constant = r * logAlpha + s * logBeta;
   const { x: xs, tx, T, weight, xIndex, TIndex } = rows;
   const i1 = pairs.atTx.index;
@@ -353,22 +339,23 @@ export function paretoNbdNegLogLikelihood(
   let gAlpha = 0;
   let gs = 0;
   let gBeta = 0;
+  // Every index read below comes from the rows' own index arrays, so it is in range.
   for (let i = 0; i < rows.n; i++) {
-    const k = xIndex[i];
-    const iT = TIndex[i];
-    const rx = r + xs[i];
-    const alive = -rx * logAlphaT[iT] - s * logBetaT[iT];
-    let li = base[k] + constant + alive;
+    const k = xIndex[i]!;
+    const iT = TIndex[i]!;
+    const rx = r + xs[i]!;
+    const alive = -rx * logAlphaT[iT]! - s * logBetaT[iT]!;
+    let li = base[k]! + constant + alive;
     let wDied = 0; // posterior probability of having died in (t_x, T]
     let died = Number.NEGATIVE_INFINITY;
     let j1 = 0;
     let j2 = 0;
     let ratio = 0;
-    if (tx[i] < T[i]) {
-      j1 = i1[i];
-      j2 = i2[i];
-      const a1 = h1.logH[j1];
-      const a2 = h2.logH[j2];
+    if (tx[i]! < T[i]!) {
+      j1 = i1[i]!;
+      j2 = i2[i]!;
+      const a1 = h1.logH[j1]!;
+      const a2 = h2.logH[j2]!;
       if (Number.isNaN(a1) || Number.isNaN(a2)) return Number.NaN;
       if (a1 > a2) {
         ratio = Math.exp(a2 - a1);
@@ -384,12 +371,12 @@ export function paretoNbdNegLogLikelihood(
         }
       }
     }
-    const w = weight[i];
+    const w = weight[i]!;
     ll += w * li;
     if (withGradient) {
       const wAlive = 1 - wDied;
-      const invAT = 1 / (alpha + T[i]);
-      const invBT = 1 / (beta + T[i]);
+      const invAT = 1 / (alpha + T[i]!);
+      const invBT = 1 / (beta + T[i]!);
       let dDiedR = 0;
       let dDiedAlpha = 0;
       let dDiedS = 0;
@@ -397,14 +384,14 @@ export function paretoNbdNegLogLikelihood(
       if (wDied > 0) {
         // ∂ ln(H1 − H2) = (∂ln H1 − ρ ∂ln H2)/(1 − ρ), ρ = H2/H1
         const scale = 1 / (1 - ratio);
-        dDiedR = (h1.dR[j1] - ratio * h2.dR[j2]) * scale;
-        dDiedAlpha = (h1.dAlpha[j1] - ratio * h2.dAlpha[j2]) * scale;
-        dDiedS = 1 / s + (h1.dS[j1] - ratio * h2.dS[j2]) * scale;
-        dDiedBeta = (h1.dBeta[j1] - ratio * h2.dBeta[j2]) * scale;
+        dDiedR = (h1.dR[j1]! - ratio * h2.dR[j2]!) * scale;
+        dDiedAlpha = (h1.dAlpha[j1]! - ratio * h2.dAlpha[j2]!) * scale;
+        dDiedS = 1 / s + (h1.dS[j1]! - ratio * h2.dS[j2]!) * scale;
+        dDiedBeta = (h1.dBeta[j1]! - ratio * h2.dBeta[j2]!) * scale;
       }
-      gr += w * (dBase[k] + logAlpha - wAlive * logAlphaT[iT] + wDied * dDiedR);
+      gr += w * (dBase[k]! + logAlpha - wAlive * logAlphaT[iT]! + wDied * dDiedR);
       gAlpha += w * (r / alpha - wAlive * rx * invAT + wDied * dDiedAlpha);
-      gs += w * (logBeta - wAlive * logBetaT[iT] + wDied * dDiedS);
+      gs += w * (logBeta - wAlive * logBetaT[iT]! + wDied * dDiedS);
       gBeta += w * (s / beta - wAlive * s * invBT + wDied * dDiedBeta);
     }
   }
@@ -415,6 +402,41 @@ export function paretoNbdNegLogLikelihood(
     gradient[3] = -gBeta * beta;
   }
   return -ll;
+}
+
+/** Per-evaluation terms computed once per distinct x and per distinct T instead of per row. */
+interface DistinctValueTerms {
+  /** ln Γ(r+x) − ln Γ(r) per distinct x, and its derivative in r. */
+  base: Float64Array;
+  dBase: Float64Array;
+  /** ln(alpha + T) and ln(beta + T) per distinct T. */
+  logAlphaT: Float64Array;
+  logBetaT: Float64Array;
+}
+
+function distinctValueTerms(
+  rows: RfmRows,
+  { r, alpha, beta }: ParetoNbdParams,
+  withGradient: boolean,
+): DistinctValueTerms {
+  const { xValues, TValues } = rows;
+  const m = xValues.length;
+  const lgR = gammaln(r);
+  const psiR = withGradient ? digamma(r) : 0;
+  const base = new Float64Array(m);
+  const dBase = new Float64Array(m);
+  for (let k = 0; k < m; k++) {
+    base[k] = gammaln(r + xValues[k]!) - lgR;
+    if (withGradient) dBase[k] = digamma(r + xValues[k]!) - psiR;
+  }
+  const nT = TValues.length;
+  const logAlphaT = new Float64Array(nT);
+  const logBetaT = new Float64Array(nT);
+  for (let k = 0; k < nT; k++) {
+    logAlphaT[k] = Math.log(alpha + TValues[k]!);
+    logBetaT[k] = Math.log(beta + TValues[k]!);
+  }
+  return { base, dBase, logAlphaT, logBetaT };
 }
 
 const halvesCache = new WeakMap<RfmRows, { atTx?: Halves; atT?: Halves }>();
@@ -445,8 +467,8 @@ function defaultStarts(rows: RfmRows): number[][] {
   let purchases = 0;
   let exposure = 0;
   for (let i = 0; i < rows.n; i++) {
-    purchases += rows.weight[i] * rows.x[i];
-    exposure += rows.weight[i] * rows.T[i];
+    purchases += rows.weight[i]! * rows.x[i]!;
+    exposure += rows.weight[i]! * rows.T[i]!;
   }
   const rate = purchases > 0 && exposure > 0 ? purchases / exposure : 1;
   const meanT = exposure > 0 ? exposure / rows.customers : 1;
@@ -481,7 +503,7 @@ export function paretoNbdStandardErrors(params: ParetoNbdParams, data: RfmData):
   const rows = prepareRfmRows(data);
   const theta = NAMES.map((k) => Math.log(params[k]));
   const se = logParameterStandardErrors((t) => paretoNbdNegLogLikelihood(rows, t), theta);
-  return { r: se[0], alpha: se[1], s: se[2], beta: se[3] };
+  return { r: at(se, 0), alpha: at(se, 1), s: at(se, 2), beta: at(se, 3) };
 }
 
 function assertHorizon(t: number): void {

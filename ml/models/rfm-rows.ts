@@ -32,7 +32,7 @@ function indexDistinct(values: Float64Array): { distinct: Float64Array; index: U
   const distinct: number[] = [];
   const index = new Uint32Array(values.length);
   for (let i = 0; i < values.length; i++) {
-    const v = values[i];
+    const v = values[i]!;
     let k = seen.get(v);
     if (k === undefined) {
       k = distinct.length;
@@ -60,7 +60,7 @@ export function prepareRfmRows(data: RfmData, group = true): RfmRows {
   }
   const n = x.length;
   let customers = 0;
-  for (let i = 0; i < n; i++) customers += weight[i];
+  for (let i = 0; i < n; i++) customers += weight[i]!;
   const xs = indexDistinct(x);
   const txs = indexDistinct(tx);
   const Ts = indexDistinct(T);

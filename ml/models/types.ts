@@ -108,10 +108,10 @@ export function assertRfmData(data: RfmData): number {
   if (data.weight && data.weight.length !== n) {
     throw new ModelInputError("weight", `length ${data.weight.length}, expected ${n}`);
   }
-  for (let i = 0; i < n; i++) assertCustomer(data.x[i], data.tx[i], data.T[i], i);
+  for (let i = 0; i < n; i++) assertCustomer(data.x[i]!, data.tx[i]!, data.T[i]!, i);
   if (data.weight) {
     for (let i = 0; i < n; i++) {
-      const w = data.weight[i];
+      const w = data.weight[i]!;
       if (!(w >= 0) || !Number.isFinite(w)) {
         throw new ModelInputError("weight", `expected a finite number >= 0, got ${w}`, i);
       }

@@ -66,147 +66,177 @@ function usTimestamp(day: number, minute: number): string {
   return `${m}/${d}/${y} ${Math.floor(minute / 60)}:${String(minute % 60).padStart(2, "0")}`;
 }
 
-export function generateOnlineRetailLog(customers = 400, seed = 11): RetailLog {
-  const random = createSeededRandom(seed);
-  const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)] as T;
-  const lines: RetailLine[] = [];
-  let invoiceNo = 536365;
-  const purchaseDays = new Map<string, Set<number>>();
-  const t = {
-    returns: 0,
-    returnAmount: 0,
-    matched: 0,
-    zero: 0,
-    missingId: 0,
-    badQuantity: 0,
-    short: 0,
+/** The generator's running state: its random stream, the lines so far and the counts for the truth. */
+interface RetailState {
+  random: () => number;
+  lines: RetailLine[];
+  invoiceNo: number;
+  /** Per customer id, the days with a purchase line. */
+  purchaseDays: Map<string, Set<number>>;
+  tally: {
+    returns: number;
+    returnAmount: number;
+    matched: number;
+    zero: number;
+    missingId: number;
+    badQuantity: number;
+    short: number;
   };
-  const line = (f: string[], day: number, minute: number, extra: Partial<RetailLine> = {}) =>
-    lines.push({ fields: f, at: day * 1440 + minute, ...extra });
+}
 
+interface Invoice {
+  no: number;
+  day: number;
+  minute: number;
+  value: number;
+}
+
+export function generateOnlineRetailLog(customers = 400, seed = 11): RetailLog {
+  const state: RetailState = {
+    random: createSeededRandom(seed),
+    lines: [],
+    invoiceNo: 536365,
+    purchaseDays: new Map(),
+    tally: {
+      returns: 0,
+      returnAmount: 0,
+      matched: 0,
+      zero: 0,
+      missingId: 0,
+      badQuantity: 0,
+      short: 0,
+    },
+  };
   for (let c = 0; c < customers; c++) {
     const id = String(12346 + c);
-    const first = START + Math.floor(random() * (END - START) * 0.95);
-    const freeOnly = c % 50 === 7; // a repeat buyer whose repeat purchases are all $0
-    const bought: { no: number; day: number; minute: number; value: number }[] = [];
-    // A BG/NBD-like buyer: exponential gaps (own mean 20-120 days), gone after a purchase with
-    // an own probability in 0.05-0.65 (heterogeneous, as in real shops).
-    const meanGap = 20 + random() * 100;
-    const dropout = 0.05 + 0.6 * random();
-    let day = first;
-    for (let k = 0; day <= END && k < 40; k++) {
-      if (k > 0 && random() < dropout) break;
-      if (k > 0) day += Math.floor(-Math.log(1 - random()) * meanGap);
-      if (day > END) break;
-      const minute = 8 * 60 + Math.floor(random() * 600);
-      const no = invoiceNo++;
-      let value = 0;
-      const count = 1 + Math.floor(random() * 4);
-      for (let j = 0; j < count; j++) {
-        const quantity = 1 + Math.floor(random() * 12);
-        const price = (freeOnly && k > 0) || random() < 0.05 ? 0 : pick(PRICES);
-        const f = [
-          String(no),
-          `8${5000 + j}`,
-          pick(DESCRIPTIONS),
-          String(quantity),
-          usTimestamp(day, minute),
-          String(price),
-          id,
-          "United Kingdom",
-        ];
-        line(f, day, minute);
-        if (price === 0) t.zero++;
-        value += quantity * price;
-        const days = purchaseDays.get(id) ?? new Set<number>();
-        days.add(day);
-        purchaseDays.set(id, days);
-      }
-      bought.push({ no, day, minute, value });
-    }
-    // Cancellations: every 9th customer returns part of an order, "C" + that order's number
-    // when c is even (matched by order), a fresh number otherwise (netted by customer).
-    if (c % 9 === 3 && bought.length > 0) {
-      const order = bought[bought.length - 1] as (typeof bought)[number];
-      const byOrder = c % 2 === 0;
-      const no = byOrder ? `C${order.no}` : `C${invoiceNo++}`;
-      const price = 2.55;
-      const day = Math.min(END, order.day + 1);
-      line(
-        [
-          no,
-          "22960",
-          "JAM MAKING SET, PRINTED",
-          "-2",
-          usTimestamp(day, 600),
-          String(price),
-          id,
-          "United Kingdom",
-        ],
-        day,
-        600,
-      );
-      t.returns++;
-      t.returnAmount += 2 * price;
-      if (byOrder) t.matched++;
-    }
+    const bought = customerInvoices(state, c, id);
+    // Cancellations: every 9th customer returns part of an order.
+    const last = bought.at(-1);
+    if (c % 9 === 3 && last) cancellation(state, id, last, c % 2 === 0);
   }
-  // Lines a reader must skip: no customer id (guest checkouts), an unreadable quantity, a short line.
+  linesToSkip(state);
+  state.lines.sort((a, b) => a.at - b.at); // exports are in invoice-date order
+  return {
+    lines: state.lines,
+    calibrationEnd: CALIBRATION_END,
+    holdoutEnd: dayToIsoDate(END),
+    truth: groundTruth(state),
+  };
+}
+
+function pick<T>(random: () => number, xs: readonly T[]): T {
+  return xs[Math.floor(random() * xs.length)]!; // xs is one of the non-empty constant lists
+}
+
+function emit(
+  state: RetailState,
+  fields: string[],
+  day: number,
+  minute: number,
+  extra: Partial<RetailLine> = {},
+): void {
+  state.lines.push({ fields, at: day * 1440 + minute, ...extra });
+}
+
+/**
+ * A BG/NBD-like buyer's invoices, each of 1-4 lines: exponential gaps (own mean 20-120 days), gone
+ * after a purchase with an own probability in 0.05-0.65 (heterogeneous, as in real shops).
+ */
+function customerInvoices(state: RetailState, c: number, id: string): Invoice[] {
+  const { random, tally } = state;
+  const first = START + Math.floor(random() * (END - START) * 0.95);
+  const freeOnly = c % 50 === 7; // a repeat buyer whose repeat purchases are all $0
+  const bought: Invoice[] = [];
+  const meanGap = 20 + random() * 100;
+  const dropout = 0.05 + 0.6 * random();
+  let day = first;
+  for (let k = 0; day <= END && k < 40; k++) {
+    if (k > 0 && random() < dropout) break;
+    if (k > 0) day += Math.floor(-Math.log(1 - random()) * meanGap);
+    if (day > END) break;
+    const minute = 8 * 60 + Math.floor(random() * 600);
+    const no = state.invoiceNo++;
+    let value = 0;
+    const count = 1 + Math.floor(random() * 4);
+    for (let j = 0; j < count; j++) {
+      const quantity = 1 + Math.floor(random() * 12);
+      const price = (freeOnly && k > 0) || random() < 0.05 ? 0 : pick(random, PRICES);
+      const f = [
+        String(no),
+        `8${5000 + j}`,
+        pick(random, DESCRIPTIONS),
+        String(quantity),
+        usTimestamp(day, minute),
+        String(price),
+        id,
+        "United Kingdom",
+      ];
+      emit(state, f, day, minute);
+      if (price === 0) tally.zero++;
+      value += quantity * price;
+      const days = state.purchaseDays.get(id) ?? new Set<number>();
+      days.add(day);
+      state.purchaseDays.set(id, days);
+    }
+    bought.push({ no, day, minute, value });
+  }
+  return bought;
+}
+
+/**
+ * A return of part of `order` the next day: "C" + that order's number when `byOrder` (matched by
+ * order), a fresh number otherwise (netted by customer).
+ */
+function cancellation(state: RetailState, id: string, order: Invoice, byOrder: boolean): void {
+  const no = byOrder ? `C${order.no}` : `C${state.invoiceNo++}`;
+  const price = 2.55;
+  const day = Math.min(END, order.day + 1);
+  const fields = [
+    no,
+    "22960",
+    "JAM MAKING SET, PRINTED",
+    "-2",
+    usTimestamp(day, 600),
+    String(price),
+    id,
+    "United Kingdom",
+  ];
+  emit(state, fields, day, 600);
+  state.tally.returns++;
+  state.tally.returnAmount += 2 * price;
+  if (byOrder) state.tally.matched++;
+}
+
+/** Lines a reader must skip: no customer id (guest checkouts), an unreadable quantity, a short line. */
+function linesToSkip(state: RetailState): void {
+  const { random, tally } = state;
+  const bird = (day: number, quantity: string, customer: string, description: string) => [
+    String(state.invoiceNo++),
+    "84879",
+    description,
+    quantity,
+    usTimestamp(day, 700),
+    "1.69",
+    customer,
+    "United Kingdom",
+  ];
   for (let k = 0; k < 25; k++) {
     const day = START + Math.floor(random() * (END - START));
-    line(
-      [
-        String(invoiceNo++),
-        "84879",
-        "ASSORTED COLOUR BIRD ORNAMENT",
-        "8",
-        usTimestamp(day, 700),
-        "1.69",
-        "",
-        "United Kingdom",
-      ],
-      day,
-      700,
-      { skip: "missing customer id" },
-    );
-    t.missingId++;
+    const fields = bird(day, "8", "", "ASSORTED COLOUR BIRD ORNAMENT");
+    emit(state, fields, day, 700, { skip: "missing customer id" });
+    tally.missingId++;
   }
   for (let k = 0; k < 2; k++) {
-    line(
-      [
-        String(invoiceNo++),
-        "84879",
-        "BIRD",
-        "eight",
-        usTimestamp(START + 40 + k, 700),
-        "1.69",
-        "12346",
-        "United Kingdom",
-      ],
-      START + 40 + k,
-      700,
-      { skip: "unreadable quantity" },
-    );
-    t.badQuantity++;
+    const fields = bird(START + 40 + k, "eight", "12346", "BIRD");
+    emit(state, fields, START + 40 + k, 700, { skip: "unreadable quantity" });
+    tally.badQuantity++;
   }
-  line(
-    [
-      String(invoiceNo++),
-      "84879",
-      "BIRD",
-      "1",
-      usTimestamp(START + 50, 700),
-      "1.69",
-      "12347",
-      "United Kingdom",
-    ],
-    START + 50,
-    700,
-    { short: true, skip: "wrong number of columns" },
-  );
-  t.short++;
-  lines.sort((a, b) => a.at - b.at); // exports are in invoice-date order
+  const fields = bird(START + 50, "1", "12347", "BIRD");
+  emit(state, fields, START + 50, 700, { short: true, skip: "wrong number of columns" });
+  tally.short++;
+}
 
+function groundTruth({ lines, purchaseDays, tally: t }: RetailState): RetailGroundTruth {
   const calibrationDay = isoDateToDay(CALIBRATION_END);
   let days = 0;
   let summarised = 0;
@@ -226,25 +256,20 @@ export function generateOnlineRetailLog(customers = 400, seed = 11): RetailLog {
   };
   const skippedTotal = t.missingId + t.badQuantity + t.short;
   return {
-    lines,
-    calibrationEnd: CALIBRATION_END,
-    holdoutEnd: dayToIsoDate(END),
-    truth: {
-      rows_read: lines.length,
-      rows_kept: lines.length - skippedTotal,
-      skipped,
-      returns: {
-        rows: t.returns,
-        amount: Number(t.returnAmount.toFixed(2)),
-        matched_orders: t.matched,
-      },
-      zero_amount_rows: t.zero,
-      customers_in_log: purchaseDays.size,
-      customers: summarised,
-      purchase_days: days,
-      first_date: dayToIsoDate(firstDay),
-      last_date: dayToIsoDate(lastDay),
+    rows_read: lines.length,
+    rows_kept: lines.length - skippedTotal,
+    skipped,
+    returns: {
+      rows: t.returns,
+      amount: Number(t.returnAmount.toFixed(2)),
+      matched_orders: t.matched,
     },
+    zero_amount_rows: t.zero,
+    customers_in_log: purchaseDays.size,
+    customers: summarised,
+    purchase_days: days,
+    first_date: dayToIsoDate(firstDay),
+    last_date: dayToIsoDate(lastDay),
   };
 }
 

@@ -91,44 +91,21 @@ export function simulatePurchaseProcess(
   if (!(Number.isInteger(n) && n >= 0)) {
     throw new RangeError(`customers: expected a non-negative integer, got ${n}`);
   }
-  const unit = unitDays(options.timeUnit);
-  const startDay = dayOption("start", options.start);
-  const acquisitionDays = options.acquisitionDays ?? 84;
-  if (!(Number.isInteger(acquisitionDays) && acquisitionDays >= 1)) {
-    throw new RangeError(`acquisitionDays: expected a positive integer, got ${acquisitionDays}`);
-  }
-  const calibrationEnd =
-    options.calibrationEnd === undefined
-      ? startDay + 272
-      : dayOption("calibrationEnd", options.calibrationEnd);
-  if (calibrationEnd < startDay + acquisitionDays - 1) {
-    throw new RangeError("calibrationEnd: must not be before the last acquisition day");
-  }
-  const holdoutEnd =
-    options.holdoutEnd === undefined
-      ? calibrationEnd + (calibrationEnd - startDay + 1)
-      : dayOption("holdoutEnd", options.holdoutEnd);
-  if (holdoutEnd < calibrationEnd) throw new RangeError("holdoutEnd: before calibrationEnd");
+  const window = simulationWindow(options);
+  const { startDay, acquisitionDays, calibrationEnd, holdoutEnd, unit } = window;
   const spend = options.spend ?? CDNOW_SPEND;
   requirePositive({ ...spend }, "spend");
 
   const rng = new Xoshiro128(options.seed);
   const builder = new TransactionLogBuilder({ withQuantity: false, initialCapacity: 4 * n + 16 });
-  const ids: string[] = new Array(n);
-  const x = new Float64Array(n);
-  const tx = new Float64Array(n);
-  const T = new Float64Array(n);
-  const monetary = new Float64Array(n);
-  const firstSpend = new Float64Array(n);
-  const firstDay = new Int32Array(n);
-  const holdoutPurchases = new Float64Array(n);
-  const holdoutSpend = new Float64Array(n);
-  const lambdas = new Float64Array(n);
-  const dropouts = new Float64Array(n);
-  const nus = new Float64Array(n);
+  const out = populationColumns(n);
+  const { ids, x, tx, T, monetary, firstSpend, firstDay, holdoutPurchases, holdoutSpend } = out;
+  const { lambda: lambdas, dropout: dropouts, nu: nus } = out;
   const { r, alpha } = purchase;
   const { p: spendShape, q, gamma } = spend;
 
+  // One customer at a time, in this order of random draws: first-purchase day, latent rate,
+  // dropout, spend rate, first amount, then each purchase in turn.
   for (let k = 0; k < n; k++) {
     const id = String(k + 1);
     ids[k] = id;
@@ -178,25 +155,98 @@ export function simulatePurchaseProcess(
     holdoutPurchases[k] = holdout;
     holdoutSpend[k] = holdoutTotal;
   }
+  const exact = exactSummaries(out, window, options.timeUnit);
+  return { exact, log: builder.finish(), latent: { lambda: lambdas, dropout: dropouts, nu: nus } };
+}
 
-  const exact: CustomerSummaries = {
-    ids,
-    n,
-    x,
-    tx,
-    T,
-    monetary,
-    firstSpend,
-    firstDay,
-    holdoutPurchases,
-    holdoutSpend,
+/** The exact (continuous-time) summaries of the simulated calibration window. */
+function exactSummaries(
+  out: PopulationColumns,
+  { calibrationEnd, holdoutEnd, unit }: SimulationWindow,
+  timeUnit: TimeUnit,
+): CustomerSummaries {
+  return {
+    ids: out.ids,
+    n: out.ids.length,
+    x: out.x,
+    tx: out.tx,
+    T: out.T,
+    monetary: out.monetary,
+    firstSpend: out.firstSpend,
+    firstDay: out.firstDay,
+    holdoutPurchases: out.holdoutPurchases,
+    holdoutSpend: out.holdoutSpend,
     holdoutLength: (holdoutEnd - calibrationEnd) / unit,
     excludedAfterCalibration: 0,
     options: {
       calibrationEnd: dayToIsoDate(calibrationEnd),
       holdoutEnd: dayToIsoDate(holdoutEnd),
-      timeUnit: options.timeUnit,
+      timeUnit,
     },
   };
-  return { exact, log: builder.finish(), latent: { lambda: lambdas, dropout: dropouts, nu: nus } };
+}
+
+/** The simulation's days (checked): acquisition, calibration end, holdout end; and its time unit. */
+interface SimulationWindow {
+  startDay: number;
+  acquisitionDays: number;
+  calibrationEnd: number;
+  holdoutEnd: number;
+  /** Days per time unit. */
+  unit: number;
+}
+
+function simulationWindow(options: SimulationOptions): SimulationWindow {
+  const unit = unitDays(options.timeUnit);
+  const startDay = dayOption("start", options.start);
+  const acquisitionDays = options.acquisitionDays ?? 84;
+  if (!(Number.isInteger(acquisitionDays) && acquisitionDays >= 1)) {
+    throw new RangeError(`acquisitionDays: expected a positive integer, got ${acquisitionDays}`);
+  }
+  const calibrationEnd =
+    options.calibrationEnd === undefined
+      ? startDay + 272
+      : dayOption("calibrationEnd", options.calibrationEnd);
+  if (calibrationEnd < startDay + acquisitionDays - 1) {
+    throw new RangeError("calibrationEnd: must not be before the last acquisition day");
+  }
+  const holdoutEnd =
+    options.holdoutEnd === undefined
+      ? calibrationEnd + (calibrationEnd - startDay + 1)
+      : dayOption("holdoutEnd", options.holdoutEnd);
+  if (holdoutEnd < calibrationEnd) throw new RangeError("holdoutEnd: before calibrationEnd");
+  return { startDay, acquisitionDays, calibrationEnd, holdoutEnd, unit };
+}
+
+/** Per-customer outputs of the simulation, one slot per customer. */
+interface PopulationColumns {
+  ids: string[];
+  x: Float64Array;
+  tx: Float64Array;
+  T: Float64Array;
+  monetary: Float64Array;
+  firstSpend: Float64Array;
+  firstDay: Int32Array;
+  holdoutPurchases: Float64Array;
+  holdoutSpend: Float64Array;
+  lambda: Float64Array;
+  dropout: Float64Array;
+  nu: Float64Array;
+}
+
+function populationColumns(n: number): PopulationColumns {
+  return {
+    ids: new Array(n),
+    x: new Float64Array(n),
+    tx: new Float64Array(n),
+    T: new Float64Array(n),
+    monetary: new Float64Array(n),
+    firstSpend: new Float64Array(n),
+    firstDay: new Int32Array(n),
+    holdoutPurchases: new Float64Array(n),
+    holdoutSpend: new Float64Array(n),
+    lambda: new Float64Array(n),
+    dropout: new Float64Array(n),
+    nu: new Float64Array(n),
+  };
 }

@@ -74,7 +74,7 @@ for (const params of [
 ]) {
   test(`BG/NBD ${JSON.stringify(params)}: mean x(T) and holdout match E[X(t)]`, () => {
     const pop = simulateBgNbd(params, { ...SAME_T, seed: 11 });
-    const T = pop.exact.T[0] as number;
+    const T = pop.exact.T[0]!;
     expect(T).toBeCloseTo(272 / 7, 12);
     expectWithinStandardErrors(pop.exact.x, bgNbdExpected(params, T));
     const H = pop.exact.holdoutLength;
@@ -86,7 +86,7 @@ for (const params of [
 test("Pareto/NBD: mean x(T) and holdout match E[X(t)]", () => {
   const params = { r: 0.553, alpha: 10.578, s: 0.606, beta: 11.669 };
   const pop = simulateParetoNbd(params, { ...SAME_T, seed: 12 });
-  const T = pop.exact.T[0] as number;
+  const T = pop.exact.T[0]!;
   expectWithinStandardErrors(pop.exact.x, paretoNbdExpected(params, T));
   const H = pop.exact.holdoutLength;
   const holdoutExpected = paretoNbdExpected(params, T + H) - paretoNbdExpected(params, T);
@@ -113,17 +113,15 @@ test("the day-resolution log agrees with the exact summaries (merging only lower
   expect(days.excludedAfterCalibration).toBe(0);
   let merged = 0;
   for (let i = 0; i < days.n; i++) {
-    expect(days.T[i]).toBe(pop.exact.T[i] as number);
-    expect(days.firstDay[i]).toBe(pop.exact.firstDay[i] as number);
-    const xe = pop.exact.x[i] as number;
-    const xd = days.x[i] as number;
+    expect(days.T[i]).toBe(pop.exact.T[i]!);
+    expect(days.firstDay[i]).toBe(pop.exact.firstDay[i]!);
+    const xe = pop.exact.x[i]!;
+    const xd = days.x[i]!;
     expect(xd <= xe && xd > 0 === xe > 0).toBe(true);
     merged += xe - xd;
     // The last calibration purchase at time t (days) is dated f + ceil(t).
-    expect(Math.round((days.tx[i] as number) * 7)).toBe(Math.ceil((pop.exact.tx[i] as number) * 7));
-    expect(days.holdoutPurchases[i] as number).toBeLessThanOrEqual(
-      pop.exact.holdoutPurchases[i] as number,
-    );
+    expect(Math.round(days.tx[i]! * 7)).toBe(Math.ceil(pop.exact.tx[i]! * 7));
+    expect(days.holdoutPurchases[i]!).toBeLessThanOrEqual(pop.exact.holdoutPurchases[i]!);
   }
   console.log(
     `same-day merging removed ${merged} of ${pop.exact.x.reduce((s, v) => s + v, 0)} repeat purchases`,

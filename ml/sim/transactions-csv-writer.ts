@@ -37,13 +37,13 @@ export async function writeTransactionsCsv(
     const dateCache = new Map<number, string>();
     let text = quantity ? "customer_id,date,amount,quantity\n" : "customer_id,date,amount\n";
     for (let i = 0; i < log.length; i++) {
-      const d = day[i] as number;
+      const d = day[i]!;
       let date = dateCache.get(d);
       if (date === undefined) {
         date = dayToIsoDate(d);
         dateCache.set(d, date);
       }
-      text += `${ids[customer[i] as number]},${date},${amount[i]}`;
+      text += `${ids[customer[i]!]},${date},${amount[i]}`;
       text += quantity ? `,${quantity[i]}\n` : "\n";
       if (text.length >= CHUNK_CHARS) {
         await write(text);

@@ -34,10 +34,10 @@ test("property: every customer maps to a row equal to it, weights sum to n, rows
       const T = Float64Array.from(triples.map((t) => t[2]));
       const g = groupSummaries(x, tx, T);
       let total = 0;
-      for (let r = 0; r < g.n; r++) total += g.weight[r];
+      for (let r = 0; r < g.n; r++) total += g.weight[r]!;
       expect(total).toBe(triples.length);
       for (let i = 0; i < triples.length; i++) {
-        const r = g.rowOfCustomer[i];
+        const r = g.rowOfCustomer[i]!;
         expect([g.x[r], g.tx[r], g.T[r]]).toEqual([x[i], tx[i], T[i]]);
       }
       const keys = new Set<string>();

@@ -41,34 +41,34 @@ export function groupSummaries(
   const words = new Uint32Array(scratch.buffer);
   let rows = 0;
   for (let i = 0; i < n; i++) {
-    const xi = x[i] + 0; // + 0 turns -0 into 0
-    const txi = tx[i] + 0;
-    const Ti = T[i] + 0;
+    const xi = x[i]! + 0; // + 0 turns -0 into 0
+    const txi = tx[i]! + 0;
+    const Ti = T[i]! + 0;
     scratch[0] = xi;
     scratch[1] = txi;
     scratch[2] = Ti;
     let h = 0x811c9dc5;
     for (let k = 0; k < 6; k++) {
-      h = Math.imul(h ^ words[k], 0x01000193);
+      h = Math.imul(h ^ words[k]!, 0x01000193);
       h ^= h >>> 15;
     }
     h = Math.imul(h ^ (h >>> 13), 0x5bd1e995);
     h ^= h >>> 16;
     let slot = h & mask;
     for (;;) {
-      const row = slots[slot];
+      const row = slots[slot]!;
       if (row === EMPTY) {
         slots[slot] = rows;
         gx[rows] = xi;
         gtx[rows] = txi;
         gT[rows] = Ti;
-        gw[rows] = weight ? weight[i] : 1;
+        gw[rows] = weight ? weight[i]! : 1;
         rowOfCustomer[i] = rows;
         rows++;
         break;
       }
       if (gx[row] === xi && gtx[row] === txi && gT[row] === Ti) {
-        gw[row] += weight ? weight[i] : 1;
+        gw[row]! += weight ? weight[i]! : 1;
         rowOfCustomer[i] = row;
         break;
       }

@@ -11,13 +11,13 @@ const s1 = 13.7;
 const n2 = 250;
 const s2 = 812.5;
 const negLogLikelihood: Objective = (theta, gradient) => {
-  const l1 = Math.exp(theta[0]);
-  const l2 = Math.exp(theta[1]);
+  const l1 = Math.exp(theta[0]!);
+  const l2 = Math.exp(theta[1]!);
   if (gradient) {
     gradient[0] = -(n1 - l1 * s1);
     gradient[1] = -(n2 - l2 * s2);
   }
-  return -(n1 * theta[0] - l1 * s1 + n2 * theta[1] - l2 * s2);
+  return -(n1 * theta[0]! - l1 * s1 + n2 * theta[1]! - l2 * s2);
 };
 
 function expectWithinStandardErrors(estimate: number, n: number, total: number): void {

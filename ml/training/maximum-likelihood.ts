@@ -2,6 +2,7 @@
 // model's analytic gradient on log-parameters from several starts, reported as a FitResult.
 
 import type { FitOptions, FitResult } from "../models/types.ts";
+import { at } from "./checked-index.ts";
 import {
   createEvaluationBudget,
   LIKELIHOOD_DECREMENT_TOLERANCE,
@@ -51,7 +52,9 @@ export function fitByMaximumLikelihood<N extends string>(
   });
   const t = fit.best.x;
   const params = {} as Record<N, number>;
-  for (let i = 0; i < names.length; i++) params[names[i]] = Math.exp(t[i]);
+  names.forEach((name, i) => {
+    params[name] = Math.exp(at(t, i));
+  });
   return {
     params,
     logLikelihood: -fit.best.value,

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { at } from "./checked-index.ts";
 import {
   bfgs,
   createEvaluationBudget,
@@ -12,12 +13,12 @@ function rosenbrock(x: Float64Array, gradient?: Float64Array): number {
   let f = 0;
   if (gradient) gradient.fill(0);
   for (let i = 0; i < x.length - 1; i++) {
-    const a = x[i + 1] - x[i] * x[i];
-    const b = 1 - x[i];
+    const a = x[i + 1]! - x[i]! * x[i]!;
+    const b = 1 - x[i]!;
     f += 100 * a * a + b * b;
     if (gradient) {
-      gradient[i] += -400 * x[i] * a - 2 * b;
-      gradient[i + 1] += 200 * a;
+      gradient[i]! += -400 * x[i]! * a - 2 * b;
+      gradient[i + 1]! += 200 * a;
     }
   }
   return f;
@@ -28,8 +29,8 @@ describe("optimizers on Rosenbrock", () => {
     const r = nelderMead((x) => rosenbrock(x), [-1.2, 1]);
     expect(r.converged).toBe(true);
     expect(r.value).toBeLessThan(1e-12);
-    expect(Math.abs(r.x[0] - 1)).toBeLessThan(1e-5);
-    expect(Math.abs(r.x[1] - 1)).toBeLessThan(1e-5);
+    expect(Math.abs(r.x[0]! - 1)).toBeLessThan(1e-5);
+    expect(Math.abs(r.x[1]! - 1)).toBeLessThan(1e-5);
   });
 
   test("BFGS with central differences finds (1, 1, 1, 1)", () => {
@@ -51,7 +52,7 @@ describe("optimizers on Rosenbrock", () => {
 
   test("multi-start keeps the global minimum of a two-well function and counts agreeing starts", () => {
     // f(x) = (x^2 - 1)^2 + 0.3 x: the left well (x ≈ -1.04) is lower than the right one.
-    const f = (x: Float64Array) => (x[0] * x[0] - 1) ** 2 + 0.3 * x[0];
+    const f = (x: Float64Array) => (x[0]! * x[0]! - 1) ** 2 + 0.3 * x[0]!;
     const r = multiStartMinimize(withCentralDifferences(f), [[2], [1.5], [-2]], {
       analyticGradient: true,
       gradientTolerance: 1e-9,
@@ -63,12 +64,12 @@ describe("optimizers on Rosenbrock", () => {
 
   test("a region where the objective throws or is NaN is treated as +Infinity, not a crash", () => {
     const f = (x: Float64Array) => {
-      if (x[0] < 0) throw new Error("outside the domain");
-      return (x[0] - 2) ** 2 + (x[1] + 1) ** 2;
+      if (x[0]! < 0) throw new Error("outside the domain");
+      return (x[0]! - 2) ** 2 + (x[1]! + 1) ** 2;
     };
     const r = bfgs(withCentralDifferences(f), [0.5, 0], { analyticGradient: true });
     expect(r.converged).toBe(true);
-    expect(Math.abs(r.x[0] - 2)).toBeLessThan(1e-5);
+    expect(Math.abs(r.x[0]! - 2)).toBeLessThan(1e-5);
   });
 });
 
@@ -120,9 +121,9 @@ describe("budgets and the domain's edge", () => {
   test("a minimum beyond a NaN wall stops BFGS at the wall, flagged, without Nelder-Mead", () => {
     // Decreasing towards x → ∞, computable only for x < 3.
     const f = (x: Float64Array, g?: Float64Array) => {
-      if (x[0] >= 3) return Number.NaN;
-      if (g) g[0] = -Math.exp(-x[0]);
-      return Math.exp(-x[0]);
+      if (x[0]! >= 3) return Number.NaN;
+      if (g) g[0] = -Math.exp(-x[0]!);
+      return Math.exp(-x[0]!);
     };
     const fit = multiStartMinimize(f, [[0]], { analyticGradient: true });
     expect(fit.best.method).toBe("bfgs");
@@ -139,14 +140,15 @@ describe("standard errors from the observed information", () => {
       "./standard-errors.ts"
     );
     // f = ½ xᵀ A x with A = [[4, 1], [1, 3]]: Hessian A, inverse 1/11 [[3, -1], [-1, 4]].
-    const f = (x: Float64Array) => 0.5 * (4 * x[0] ** 2 + 2 * x[0] * x[1] + 3 * x[1] ** 2);
+    const f = (x: Float64Array) => 0.5 * (4 * x[0]! ** 2 + 2 * x[0]! * x[1]! + 3 * x[1]! ** 2);
     const H = numericalHessian(f, [0.3, -0.2]);
     expect(Array.from(H).map((v) => Math.round(v * 1e6) / 1e6)).toEqual([4, 1, 1, 3]);
     const inverse = invertSymmetricPositiveDefinite(H, 2);
     expect(inverse).not.toBeNull();
     const want = [3 / 11, -1 / 11, -1 / 11, 4 / 11];
-    for (let i = 0; i < 4; i++)
-      expect(Math.abs((inverse as Float64Array)[i] - want[i])).toBeLessThan(1e-6);
+    want.forEach((w, i) => {
+      expect(Math.abs(at(inverse ?? [], i) - w)).toBeLessThan(1e-6);
+    });
     expect(invertSymmetricPositiveDefinite(Float64Array.from([1, 2, 2, 1]), 2)).toBeNull();
   });
 });

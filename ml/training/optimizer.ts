@@ -2,6 +2,8 @@
 // central-difference gradients) for speed, Nelder-Mead as the gradient-free fallback, and a
 // multi-start driver that keeps the best optimum and says whether the starts agree.
 
+import { at } from "./checked-index.ts";
+
 /** An objective to minimise; when `gradient` is given it must be filled with ∂f/∂x. */
 export type Objective = (x: Float64Array, gradient?: Float64Array) => number;
 
@@ -90,12 +92,13 @@ export function withCentralDifferences(f: (x: Float64Array) => number, step = 1e
     if (gradient) {
       const probe = Float64Array.from(x);
       for (let i = 0; i < x.length; i++) {
-        const h = step * Math.max(1, Math.abs(x[i]));
-        probe[i] = x[i] + h;
+        const xi = x[i]!;
+        const h = step * Math.max(1, Math.abs(xi));
+        probe[i] = xi + h;
         const up = f(probe);
-        probe[i] = x[i] - h;
+        probe[i] = xi - h;
         const down = f(probe);
-        probe[i] = x[i];
+        probe[i] = xi;
         gradient[i] = (up - down) / (2 * h);
       }
     }
@@ -105,7 +108,7 @@ export function withCentralDifferences(f: (x: Float64Array) => number, step = 1e
 
 function maxNorm(v: Float64Array): number {
   let m = 0;
-  for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i]));
+  for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i]!));
   return m;
 }
 
@@ -177,22 +180,7 @@ export function bfgs(
 
   while (!converged && iterations < maxIterations) {
     iterations++;
-    // Search direction p = -H g; fall back to steepest descent if it is not a descent direction.
-    let slope = 0;
-    for (let i = 0; i < n; i++) {
-      let acc = 0;
-      for (let j = 0; j < n; j++) acc -= H[i * n + j] * g[j];
-      p[i] = acc;
-      slope += acc * g[i];
-    }
-    if (!(slope < 0)) {
-      H.fill(0);
-      for (let i = 0; i < n; i++) {
-        H[i * n + i] = 1;
-        p[i] = -g[i];
-      }
-      slope = -g.reduce((acc, v) => acc + v * v, 0);
-    }
+    const slope = searchDirection(H, g, p);
     // Trust the decrement only once H has been updated a few times from real curvature.
     if (iterations > n && -slope <= decrementTolerance) {
       converged = true;
@@ -201,60 +189,22 @@ export function bfgs(
     const pNorm = maxNorm(p);
     let step = pNorm > maxStep ? maxStep / pNorm : 1;
     if (firstStep && pNorm * step > 1) step = 1 / pNorm; // the first direction is unscaled
-    let fNew = Number.POSITIVE_INFINITY;
-    let accepted = false;
-    let sawNonFinite = false;
-    for (let k = 0; k < 60 && !options.budget?.exhausted; k++) {
-      for (let i = 0; i < n; i++) xNew[i] = x[i] + step * p[i];
-      fNew = f(xNew, gNew);
-      if (Number.isFinite(fNew) && fNew <= fx + 1e-4 * step * slope) {
-        accepted = true;
-        break;
-      }
-      if (!Number.isFinite(fNew)) sawNonFinite = true;
-      step *= 0.5;
-    }
+    const search = lineSearch(f, x, fx, p, slope, step, xNew, gNew, options.budget);
     // No decrease possible along p (the limit of precision or the domain's edge), or the budget
     // is spent.
-    if (!accepted || options.budget?.exhausted) {
-      atDomainEdge = !accepted && sawNonFinite && !options.budget?.exhausted;
+    if (!search.accepted || options.budget?.exhausted) {
+      atDomainEdge = !search.accepted && search.sawNonFinite && !options.budget?.exhausted;
       break;
     }
-    let sy = 0;
-    for (let i = 0; i < n; i++) {
-      s[i] = xNew[i] - x[i];
-      y[i] = gNew[i] - g[i];
-      sy += s[i] * y[i];
-    }
-    if (sy > 1e-12 * Math.sqrt(dot(s, s) * dot(y, y))) {
-      if (firstStep) {
-        // Scale the initial inverse Hessian to the curvature seen along the first step.
-        const scale = sy / dot(y, y);
-        for (let i = 0; i < n * n; i++) H[i] *= scale;
-      }
-      let yHy = 0;
-      for (let i = 0; i < n; i++) {
-        let acc = 0;
-        for (let j = 0; j < n; j++) acc += H[i * n + j] * y[j];
-        Hy[i] = acc;
-        yHy += y[i] * acc;
-      }
-      const rho = 1 / sy;
-      const factor = (1 + yHy * rho) * rho;
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j < n; j++) {
-          H[i * n + j] += factor * s[i] * s[j] - rho * (Hy[i] * s[j] + s[i] * Hy[j]);
-        }
-      }
-    }
+    updateInverseHessian(H, x, xNew, g, gNew, s, y, Hy, firstStep);
     firstStep = false;
     [x, xNew] = [xNew, x];
     [g, gNew] = [gNew, g];
     const fOld = fx;
-    fx = fNew;
+    fx = search.fNew;
     converged = maxNorm(g) <= gtol;
     if (!converged && Math.abs(fOld - fx) <= 1e-15 * Math.abs(fx) && maxNorm(s) < 1e-12) {
-      atDomainEdge = sawNonFinite; // only a sliver of the step stayed inside the domain
+      atDomainEdge = search.sawNonFinite; // only a sliver of the step stayed inside the domain
       break;
     }
   }
@@ -271,9 +221,118 @@ export function bfgs(
   };
 }
 
+/**
+ * Fills the search direction p = -H g and returns its slope gᵀp; when that is not a descent
+ * direction, resets H to the identity and falls back to steepest descent.
+ */
+function searchDirection(H: Float64Array, g: Float64Array, p: Float64Array): number {
+  const n = g.length;
+  let slope = 0;
+  for (let i = 0; i < n; i++) {
+    let acc = 0;
+    for (let j = 0; j < n; j++) acc -= H[i * n + j]! * g[j]!;
+    p[i] = acc;
+    slope += acc * g[i]!;
+  }
+  if (!(slope < 0)) {
+    H.fill(0);
+    for (let i = 0; i < n; i++) {
+      H[i * n + i] = 1;
+      p[i] = -g[i]!;
+    }
+    slope = -g.reduce((acc, v) => acc + v * v, 0);
+  }
+  return slope;
+}
+
+interface LineSearchResult {
+  /** Objective at the last point tried (in xNew, its gradient in gNew). */
+  fNew: number;
+  /** The last point met the Armijo condition. */
+  accepted: boolean;
+  /** Some trial point left the region where the objective is finite. */
+  sawNonFinite: boolean;
+}
+
+/** Backtracking (Armijo) line search from x along p; leaves the last point tried in xNew/gNew. */
+function lineSearch(
+  f: Objective,
+  x: Float64Array,
+  fx: number,
+  p: Float64Array,
+  slope: number,
+  initialStep: number,
+  xNew: Float64Array,
+  gNew: Float64Array,
+  budget: EvaluationBudget | undefined,
+): LineSearchResult {
+  const n = x.length;
+  let step = initialStep;
+  let fNew = Number.POSITIVE_INFINITY;
+  let sawNonFinite = false;
+  for (let k = 0; k < 60 && !budget?.exhausted; k++) {
+    for (let i = 0; i < n; i++) xNew[i] = x[i]! + step * p[i]!;
+    fNew = f(xNew, gNew);
+    if (Number.isFinite(fNew) && fNew <= fx + 1e-4 * step * slope) {
+      return { fNew, accepted: true, sawNonFinite };
+    }
+    if (!Number.isFinite(fNew)) sawNonFinite = true;
+    step *= 0.5;
+  }
+  return { fNew, accepted: false, sawNonFinite };
+}
+
+/**
+ * The BFGS update of the inverse Hessian H from the step s = xNew - x and gradient change
+ * y = gNew - g (both written into s and y; Hy is scratch). Skipped when the curvature sᵀy is not
+ * clearly positive; on the first step H is first scaled to the curvature seen along it.
+ */
+function updateInverseHessian(
+  H: Float64Array,
+  x: Float64Array,
+  xNew: Float64Array,
+  g: Float64Array,
+  gNew: Float64Array,
+  s: Float64Array,
+  y: Float64Array,
+  Hy: Float64Array,
+  firstStep: boolean,
+): void {
+  const n = x.length;
+  let sy = 0;
+  for (let i = 0; i < n; i++) {
+    const si = xNew[i]! - x[i]!;
+    const yi = gNew[i]! - g[i]!;
+    s[i] = si;
+    y[i] = yi;
+    sy += si * yi;
+  }
+  if (!(sy > 1e-12 * Math.sqrt(dot(s, s) * dot(y, y)))) return;
+  if (firstStep) {
+    const scale = sy / dot(y, y);
+    for (let i = 0; i < n * n; i++) H[i]! *= scale;
+  }
+  let yHy = 0;
+  for (let i = 0; i < n; i++) {
+    let acc = 0;
+    for (let j = 0; j < n; j++) acc += H[i * n + j]! * y[j]!;
+    Hy[i] = acc;
+    yHy += y[i]! * acc;
+  }
+  const rho = 1 / sy;
+  const factor = (1 + yHy * rho) * rho;
+  for (let i = 0; i < n; i++) {
+    const si = s[i]!;
+    const Hyi = Hy[i]!;
+    for (let j = 0; j < n; j++) {
+      H[i * n + j]! += factor * si * s[j]! - rho * (Hyi * s[j]! + si * Hy[j]!);
+    }
+  }
+}
+
 function dot(a: Float64Array, b: Float64Array): number {
   let acc = 0;
-  for (let i = 0; i < a.length; i++) acc += a[i] * b[i];
+  for (let i = 0; i < a.length; i++) acc += a[i]! * b[i]!;
   return acc;
 }
 
@@ -299,87 +358,31 @@ export function nelderMead(
   const maxIterations = options.maxIterations ?? 2000 * n;
   const ftol = options.valueTolerance ?? 1e-10;
   const xtol = options.pointTolerance ?? 1e-8;
-  const step = options.initialStep ?? 0.5;
   const counter = { evaluations: 0 };
   const f = guarded((x) => f0(x), counter, options.budget);
-  const alpha = 1;
-  const beta = 1 + 2 / n;
-  const gamma = 0.75 - 1 / (2 * n);
-  const delta = 1 - 1 / n;
-
-  const points: Float64Array[] = [];
-  const values: number[] = [];
-  for (let k = 0; k <= n; k++) {
-    const p = Float64Array.from(x0);
-    if (k > 0) p[k - 1] += step;
-    points.push(p);
-    values.push(f(p));
-  }
-  const order = Array.from({ length: n + 1 }, (_, i) => i);
+  const simplex = initialSimplex(f, x0, options.initialStep ?? 0.5);
   const centroid = new Float64Array(n);
-  const trial = (from: Float64Array, coef: number): Float64Array => {
-    const p = new Float64Array(n);
-    for (let i = 0; i < n; i++) p[i] = centroid[i] + coef * (from[i] - centroid[i]);
-    return p;
-  };
   let iterations = 0;
   let converged = false;
   while (iterations < maxIterations && !options.budget?.exhausted) {
-    order.sort((i, j) => values[i] - values[j]);
-    const best = order[0];
-    const worst = order[n];
-    const second = order[n - 1];
-    let spread = Math.abs(values[worst] - values[best]);
-    if (!Number.isFinite(spread)) spread = Infinity;
-    let size = 0;
-    for (const k of order) {
-      for (let i = 0; i < n; i++) size = Math.max(size, Math.abs(points[k][i] - points[best][i]));
-    }
-    if (
-      spread <= ftol * (1 + Math.abs(values[best])) &&
-      size <= xtol * (1 + maxNorm(points[best]))
-    ) {
+    sortSimplex(simplex);
+    if (simplexConverged(simplex, ftol, xtol)) {
       converged = true;
       break;
     }
     iterations++;
-    centroid.fill(0);
-    for (const k of order.slice(0, n)) for (let i = 0; i < n; i++) centroid[i] += points[k][i] / n;
-    const reflected = trial(points[worst], -alpha);
-    const fr = f(reflected);
-    if (fr < values[best]) {
-      const expanded = trial(points[worst], -alpha * beta);
-      const fe = f(expanded);
-      if (fe < fr) replace(worst, expanded, fe);
-      else replace(worst, reflected, fr);
-    } else if (fr < values[second]) {
-      replace(worst, reflected, fr);
-    } else {
-      const outside = fr < values[worst];
-      const contracted = outside
-        ? trial(points[worst], -alpha * gamma)
-        : trial(points[worst], gamma);
-      const fc = f(contracted);
-      if (fc < (outside ? fr : values[worst])) {
-        replace(worst, contracted, fc);
-      } else {
-        for (const k of order.slice(1)) {
-          for (let i = 0; i < n; i++)
-            points[k][i] = points[best][i] + delta * (points[k][i] - points[best][i]);
-          values[k] = f(points[k]);
-        }
-      }
-    }
+    nelderMeadStep(simplex, f, centroid);
   }
-  order.sort((i, j) => values[i] - values[j]);
-  const x = points[order[0]];
+  sortSimplex(simplex);
+  const bestIndex = at(simplex.order, 0);
+  const x = at(simplex.points, bestIndex);
   const gradient = new Float64Array(n);
   // Not charged to the budget: a spent budget still reports the gradient where it stopped.
   const unbudgeted = guarded((p) => f0(p), counter);
   withCentralDifferences((p) => unbudgeted(p))(x, gradient);
   return {
     x,
-    value: values[order[0]],
+    value: at(simplex.values, bestIndex),
     gradient,
     gradientNorm: maxNorm(gradient),
     converged,
@@ -387,10 +390,103 @@ export function nelderMead(
     evaluations: counter.evaluations,
     method: "nelder-mead",
   };
+}
 
-  function replace(k: number, p: Float64Array, v: number): void {
-    points[k] = p;
-    values[k] = v;
+/** n+1 vertices, their objective values, and the vertex indices ordered best first. */
+interface Simplex {
+  points: Float64Array[];
+  values: number[];
+  order: number[];
+}
+
+/** x0 and x0 moved by `step` along each axis. */
+function initialSimplex(f: Objective, x0: ArrayLike<number>, step: number): Simplex {
+  const n = x0.length;
+  const points: Float64Array[] = [];
+  const values: number[] = [];
+  for (let k = 0; k <= n; k++) {
+    const p = Float64Array.from(x0);
+    if (k > 0) p[k - 1]! += step;
+    points.push(p);
+    values.push(f(p));
+  }
+  return { points, values, order: Array.from({ length: n + 1 }, (_, i) => i) };
+}
+
+function sortSimplex({ values, order }: Simplex): void {
+  order.sort((i, j) => at(values, i) - at(values, j));
+}
+
+/** The values spread by at most ftol and the vertices by at most xtol (relative), best first. */
+function simplexConverged({ points, values, order }: Simplex, ftol: number, xtol: number): boolean {
+  const best = at(order, 0);
+  const worst = at(order, order.length - 1);
+  const bestPoint = at(points, best);
+  const bestValue = at(values, best);
+  let spread = Math.abs(at(values, worst) - bestValue);
+  if (!Number.isFinite(spread)) spread = Infinity;
+  let size = 0;
+  for (const k of order) {
+    const point = at(points, k);
+    for (let i = 0; i < point.length; i++)
+      size = Math.max(size, Math.abs(point[i]! - bestPoint[i]!));
+  }
+  return spread <= ftol * (1 + Math.abs(bestValue)) && size <= xtol * (1 + maxNorm(bestPoint));
+}
+
+/** One reflect / expand / contract / shrink move on a sorted simplex. */
+function nelderMeadStep(simplex: Simplex, f: Objective, centroid: Float64Array): void {
+  const { points, values, order } = simplex;
+  const n = centroid.length;
+  const alpha = 1;
+  const beta = 1 + 2 / n;
+  const gamma = 0.75 - 1 / (2 * n);
+  const delta = 1 - 1 / n;
+  const best = at(order, 0);
+  const worst = at(order, n);
+  const second = at(order, n - 1);
+  const worstPoint = at(points, worst);
+  centroid.fill(0);
+  for (const k of order.slice(0, n)) {
+    const point = at(points, k);
+    for (let i = 0; i < n; i++) centroid[i]! += point[i]! / n;
+  }
+  const trial = (coef: number): Float64Array => {
+    const p = new Float64Array(n);
+    for (let i = 0; i < n; i++) p[i] = centroid[i]! + coef * (worstPoint[i]! - centroid[i]!);
+    return p;
+  };
+  const replace = (p: Float64Array, v: number): void => {
+    points[worst] = p;
+    values[worst] = v;
+  };
+  const reflected = trial(-alpha);
+  const fr = f(reflected);
+  if (fr < at(values, best)) {
+    const expanded = trial(-alpha * beta);
+    const fe = f(expanded);
+    if (fe < fr) replace(expanded, fe);
+    else replace(reflected, fr);
+  } else if (fr < at(values, second)) {
+    replace(reflected, fr);
+  } else {
+    const worstValue = at(values, worst);
+    const outside = fr < worstValue;
+    const contracted = outside ? trial(-alpha * gamma) : trial(gamma);
+    const fc = f(contracted);
+    if (fc < (outside ? fr : worstValue)) replace(contracted, fc);
+    else shrink(simplex, f, delta);
+  }
+}
+
+/** Moves every vertex but the best towards it by the factor delta. */
+function shrink({ points, values, order }: Simplex, f: Objective, delta: number): void {
+  const bestPoint = at(points, at(order, 0));
+  for (const k of order.slice(1)) {
+    const point = at(points, k);
+    for (let i = 0; i < point.length; i++)
+      point[i] = bestPoint[i]! + delta * (point[i]! - bestPoint[i]!);
+    values[k] = f(point);
   }
 }
 
@@ -442,7 +538,7 @@ export function multiStartMinimize(
     }
     results.push(r);
   }
-  let best = results[0];
+  let best = at(results, 0);
   for (const r of results) if (r.value < best.value) best = r;
   const startsAgreeing = results.filter((r) => Math.abs(r.value - best.value) <= agreement).length;
   return { best, results, startsAgreeing, evaluations, exhausted: budget?.exhausted ?? false };

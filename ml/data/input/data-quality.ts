@@ -66,12 +66,12 @@ export function qualityFromReadReport(report: ReadReport, log: TransactionLog | 
   const days = new Set<number>();
   if (log) {
     for (let i = 0; i < log.length; i++) {
-      const d = log.day[i] as number;
+      const d = log.day[i]!;
       if (log.amount[i] === 0) zero++;
       if (d < first) first = d;
       if (d > last) last = d;
-      buyers[log.customer[i] as number] = 1;
-      days.add((log.customer[i] as number) * 100_000 + d);
+      buyers[log.customer[i]!] = 1;
+      days.add(log.customer[i]! * 100_000 + d);
     }
   }
   return {

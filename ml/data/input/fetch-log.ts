@@ -16,7 +16,7 @@ function columnValues<T extends Int32Array | Float64Array>(
   make: (n: number) => T,
 ): T {
   // @duckdb/node-api keeps the native buffer of fixed-width vectors in `items`: copy it in one go.
-  const items = (vector as unknown as { items?: unknown }).items;
+  const items: unknown = Reflect.get(vector, "items");
   if (items instanceof make(0).constructor && (items as T).length >= count) {
     return (items as T).subarray(0, count) as T;
   }
@@ -53,7 +53,7 @@ async function fetchIdsOneByOne(connection: DuckDBConnection, customers: number)
   for (let c = await result.fetchChunk(); c && c.rowCount > 0; c = await result.fetchChunk()) {
     const id = c.getColumnVector(0);
     const k = columnValues(c.getColumnVector(1), c.rowCount, (n) => new Int32Array(n));
-    for (let i = 0; i < c.rowCount; i++) ids[k[i] as number] = id.getItem(i) as string;
+    for (let i = 0; i < c.rowCount; i++) ids[k[i]!] = id.getItem(i) as string;
   }
   return ids;
 }
@@ -87,7 +87,7 @@ export async function fetchLog(
   }
   if (at !== rows) throw new Error(`purchase rows: expected ${rows}, fetched ${at}`);
   for (let i = 0; i < rows; i++) {
-    if ((customer[i] as number) >= customerIds.length) {
+    if (customer[i]! >= customerIds.length) {
       throw new Error(`purchase rows: customer number ${customer[i]} of ${customerIds.length}`);
     }
   }

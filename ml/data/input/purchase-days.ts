@@ -20,12 +20,14 @@ function ordered(lines: TransactionLog): TransactionLog {
     quantity: lines.quantity ? new Float64Array(n) : null,
     length: n,
   };
+  const quantityIn = lines.quantity;
+  const quantityOut = out.quantity;
   for (let j = 0; j < n; j++) {
-    const i = order[j] as number;
-    out.customer[j] = lines.customer[i] as number;
-    out.day[j] = lines.day[i] as number;
-    out.amount[j] = lines.amount[i] as number;
-    if (out.quantity) out.quantity[j] = lines.quantity?.[i] as number;
+    const i = order[j]!;
+    out.customer[j] = lines.customer[i]!;
+    out.day[j] = lines.day[i]!;
+    out.amount[j] = lines.amount[i]!;
+    if (quantityOut && quantityIn) quantityOut[j] = quantityIn[i]!;
   }
   return out;
 }
@@ -38,17 +40,17 @@ export function mergeSameDayLines(lines: TransactionLog): TransactionLog {
   const { customerIds, customer, day, amount, quantity, length: n } = ordered(lines);
   let m = 0;
   for (let i = 0; i < n; i++) {
-    const c = customer[i] as number;
-    const d = day[i] as number;
+    const c = customer[i]!;
+    const d = day[i]!;
     if (m > 0 && customer[m - 1] === c && day[m - 1] === d) {
-      amount[m - 1] += amount[i] as number;
-      if (quantity) quantity[m - 1] += quantity[i] as number;
+      amount[m - 1]! += amount[i]!;
+      if (quantity) quantity[m - 1]! += quantity[i]!;
       continue;
     }
     customer[m] = c;
     day[m] = d;
-    amount[m] = amount[i] as number;
-    if (quantity) quantity[m] = quantity[i] as number;
+    amount[m] = amount[i]!;
+    if (quantity) quantity[m] = quantity[i]!;
     m++;
   }
   return {

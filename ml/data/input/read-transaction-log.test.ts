@@ -25,9 +25,7 @@ const failure = (p: Promise<unknown>) => p.then(() => null).catch((e: unknown) =
 function days(log: Awaited<ReturnType<typeof read>>["log"]): string[] {
   const out: string[] = [];
   for (let i = 0; i < log.length; i++) {
-    out.push(
-      `${log.customerIds[log.customer[i] as number]} ${dayToIsoDate(log.day[i] as number)} ${log.amount[i]}`,
-    );
+    out.push(`${log.customerIds[log.customer[i]!]} ${dayToIsoDate(log.day[i]!)} ${log.amount[i]}`);
   }
   return out.sort();
 }

@@ -100,10 +100,10 @@ async function dayRange(
   log: TransactionLog,
 ): Promise<[string | null, string | null]> {
   if (log.length === 0) return [null, null];
-  let min = log.day[0] as number;
+  let min = log.day[0]!;
   let max = min;
   for (let i = 1; i < log.length; i++) {
-    const d = log.day[i] as number;
+    const d = log.day[i]!;
     if (d < min) min = d;
     else if (d > max) max = d;
   }
