@@ -5,7 +5,7 @@
 
 import type { BlendWeights } from "../pipelines/blend.ts";
 import { blendForecast } from "../pipelines/blend.ts";
-import type { ModelColumns } from "./forecast-batch.ts";
+import type { ModelColumns } from "./model-columns.ts";
 
 export function blendColumns(
   weights: number[][],
