@@ -44,7 +44,7 @@ export class BgNbdExpectationCurve {
     const grown = new Float64Array(size);
     grown[0] = A / C;
     for (let n = 1; n < size; n++) {
-      grown[n] = ((grown[n - 1] as number) * (A + n) * (a + n - 1)) / ((C + n) * (n + 1));
+      grown[n] = (grown[n - 1]! * (A + n) * (a + n - 1)) / ((C + n) * (n + 1));
     }
     c = grown;
     if (this.coefficients.size > 4096) this.coefficients.clear();
@@ -69,7 +69,7 @@ export class BgNbdExpectationCurve {
   scale(x: number, tx: number, T: number, shape: Float64Array, out: Float64Array): Float64Array {
     const { a, b } = this.params;
     const factor = (a + b + x - 1) * bgnbdProbabilityAlive(this.params, x, tx, T);
-    for (let k = 0; k < shape.length; k++) out[k] = factor * (shape[k] as number);
+    for (let k = 0; k < shape.length; k++) out[k] = factor * shape[k]!;
     return out;
   }
 
@@ -85,7 +85,7 @@ export class BgNbdExpectationCurve {
   ): GridPoints {
     const { alpha, a } = this.params;
     for (let k = 0; k < ts.length; k++) {
-      const t = ts[k] as number;
+      const t = ts[k]!;
       if (t === 0) {
         into.z[k] = 0;
         into.first[k] = 0;
@@ -118,36 +118,33 @@ export class BgNbdExpectationCurve {
     let count = 0;
     for (let k = 0; k < K; k++) {
       sums[k] = 0;
-      powers[k] = z[k] as number;
-      if ((z[k] as number) !== 0) active[count++] = k;
+      powers[k] = z[k]!;
+      if (z[k]! !== 0) active[count++] = k;
     }
     let c = this.coefficientsFor(x, 64);
     const { r, a, b } = this.params;
     const settled = Math.max(8, 1 - (a + b - 1 - r));
     for (let n = 0; count > 0; n++) {
       if (n >= MAX_TERMS) {
-        const zk = z[active[0] as number] as number;
+        const zk = z[active[0]!]!;
         throw new RangeError(`t: series did not converge for z = ${zk} (too close to 1)`);
       }
       if (n >= c.length) c = this.coefficientsFor(x, n + 1);
-      const cn = c[n] as number;
+      const cn = c[n]!;
       let kept = 0;
       for (let j = 0; j < count; j++) {
-        const k = active[j] as number;
-        const term = cn * (powers[k] as number);
-        const sum = (sums[k] as number) + term;
+        const k = active[j]!;
+        const term = cn * powers[k]!;
+        const sum = sums[k]! + term;
         sums[k] = sum;
         if ((n > settled && Math.abs(term) <= 1e-17 * Math.abs(sum)) || term === 0) continue;
-        powers[k] = (powers[k] as number) * (z[k] as number);
+        powers[k] = powers[k]! * z[k]!;
         active[kept++] = k;
       }
       count = kept;
     }
     for (let k = 0; k < K; k++) {
-      out[k] =
-        (z[k] as number) === 0
-          ? 0
-          : (first[k] as number) - (power[k] as number) * (sums[k] as number);
+      out[k] = z[k]! === 0 ? 0 : first[k]! - power[k]! * sums[k]!;
     }
     return out;
   }

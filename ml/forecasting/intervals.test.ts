@@ -57,7 +57,7 @@ function report(name: string, s: ReturnType<typeof scoreIntervals>) {
   const c = s.counts.levels
     .map(
       (l, k) =>
-        `${l.level}: randomised ${(100 * l.coverage).toFixed(1)}%, integer ${(100 * l.interval_coverage).toFixed(1)}%, spend ${(100 * (s.spendCoverage[k] as number)).toFixed(1)}%`,
+        `${l.level}: randomised ${(100 * l.coverage).toFixed(1)}%, integer ${(100 * l.interval_coverage).toFixed(1)}%, spend ${(100 * s.spendCoverage[k]!).toFixed(1)}%`,
     )
     .join("; ");
   console.log(`${name}: ${c}; PIT ${s.counts.pit_histogram.map((v) => v.toFixed(3)).join(" ")}`);
@@ -67,7 +67,7 @@ function expectCalibrated(s: ReturnType<typeof scoreIntervals>) {
   for (const [k, level] of s.counts.levels.entries()) {
     expect(Math.abs(level.coverage - level.level)).toBeLessThan(0.03);
     expect(level.interval_coverage).toBeGreaterThan(level.level - 0.03);
-    expect(s.spendCoverage[k] as number).toBeGreaterThan(level.level - 0.03);
+    expect(s.spendCoverage[k]!).toBeGreaterThan(level.level - 0.03);
   }
   for (const share of s.counts.pit_histogram) expect(Math.abs(share - 0.1)).toBeLessThan(0.03);
 }

@@ -102,9 +102,9 @@ function cholesky(cov: readonly number[], n: number): Float64Array | null {
  * `count` parameter sets drawn from log θ ~ N(log θ̂, Σ) with a fixed seed (the same draws on every
  * call and runtime); without a usable Σ, the fitted parameters alone.
  */
-export function drawParameterSets<P extends object>(
+export function drawParameterSets<P extends Record<N, number>, N extends string>(
   params: P,
-  names: readonly (keyof P & string)[],
+  names: readonly N[],
   covariance: readonly number[] | null | undefined,
   count: number,
   seed = 17,
@@ -121,7 +121,7 @@ export function drawParameterSets<P extends object>(
     names.forEach((name, i) => {
       let shift = 0;
       for (let k = 0; k <= i; k++) shift += L[i * n + k] * z[k];
-      (draw as Record<string, number>)[name] = (params[name] as number) * Math.exp(shift);
+      (draw as Record<string, number>)[name] = params[name] * Math.exp(shift);
     });
     draws.push(draw);
   }
