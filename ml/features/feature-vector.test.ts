@@ -98,17 +98,17 @@ test("matrix rows equal single-customer vectors on a simulated population (day a
     const numberOf = new Map(log.customerIds.map((id, k) => [id, k]));
     let repeaters = 0;
     for (let i = 0; i < summaries.n; i++) {
-      const transactions = customerTransactions(log, numberOf.get(summaries.ids[i]) as number);
+      const transactions = customerTransactions(log, numberOf.get(summaries.ids[i]!) as number);
       // A different input order must not matter.
       const v = buildFeatureVector(transactions.reverse(), cutoffDay, opts);
       expect(Array.from(v)).toEqual(
         Array.from(X.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT)),
       );
       // The first three columns agree with the summaries (x, t_x, T).
-      expect(v[0]).toBe(Math.fround(summaries.x[i]));
-      expect(v[1]).toBe(Math.fround(summaries.tx[i]));
-      expect(v[2]).toBe(Math.fround(summaries.T[i]));
-      if (summaries.x[i] > 0) repeaters++;
+      expect(v[0]).toBe(Math.fround(summaries.x[i]!));
+      expect(v[1]).toBe(Math.fround(summaries.tx[i]!));
+      expect(v[2]).toBe(Math.fround(summaries.T[i]!));
+      if (summaries.x[i]! > 0) repeaters++;
     }
     expect(repeaters).toBeGreaterThan(50);
   }

@@ -13,8 +13,8 @@ export interface CustomerRowOrder {
 /** Row starts per customer, counted (rows of customer k are start[k] .. start[k + 1]). */
 function customerStarts(log: TransactionLog): Uint32Array {
   const start = new Uint32Array(log.customerIds.length + 1);
-  for (let i = 0; i < log.length; i++) start[log.customer[i]! + 1]++;
-  for (let k = 1; k < start.length; k++) start[k] += start[k - 1]!;
+  for (let i = 0; i < log.length; i++) start[log.customer[i]! + 1]!++;
+  for (let k = 1; k < start.length; k++) start[k]! += start[k - 1]!;
   return start;
 }
 
@@ -52,10 +52,10 @@ export function orderRowsByCustomerAndDay(log: TransactionLog): CustomerRowOrder
   const range = n === 0 ? 0 : maxDay - minDay + 1;
   if (range <= 4 * n + 100_000) {
     const count = new Uint32Array(range + 1);
-    for (let i = 0; i < n; i++) count[day[i]! - minDay + 1]++;
-    for (let v = 1; v <= range; v++) count[v] += count[v - 1]!;
+    for (let i = 0; i < n; i++) count[day[i]! - minDay + 1]!++;
+    for (let v = 1; v <= range; v++) count[v]! += count[v - 1]!;
     byDay = new Uint32Array(n);
-    for (let i = 0; i < n; i++) byDay[count[day[i]! - minDay]++] = i;
+    for (let i = 0; i < n; i++) byDay[count[day[i]! - minDay]!++] = i;
   } else {
     byDay = new Uint32Array(n);
     for (let i = 0; i < n; i++) byDay[i] = i;
@@ -68,7 +68,7 @@ export function orderRowsByCustomerAndDay(log: TransactionLog): CustomerRowOrder
   const order = new Uint32Array(n);
   for (let j = 0; j < n; j++) {
     const i = byDay[j]!;
-    order[next[customer[i]!]++] = i;
+    order[next[customer[i]!]!++] = i;
   }
   return { order, start };
 }

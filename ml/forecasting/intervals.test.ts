@@ -40,13 +40,13 @@ function scoreIntervals(sim: SimulatedPopulation, model: IntervalModel) {
   )[model];
   if (!result?.pmf) throw new Error("no PMFs");
   const pmfs = result.pmf;
-  const counts = countCalibration(e.holdoutPurchases, (i) => pmfs[i], LEVELS);
+  const counts = countCalibration(e.holdoutPurchases, (i) => pmfs[i]!, LEVELS);
   const spendCoverage = LEVELS.map((_, l) => {
     const cols = result.byLevel[l];
     let inside = 0;
     for (let i = 0; i < e.n; i++) {
       const s = e.holdoutSpend[i];
-      if (s >= cols.spend[2 * i] - 1e-9 && s <= cols.spend[2 * i + 1] + 1e-9) inside++;
+      if (s >= cols.spend[2 * i]! - 1e-9 && s <= cols.spend[2 * i + 1]! + 1e-9) inside++;
     }
     return inside / e.n;
   });

@@ -119,7 +119,7 @@ interface PmfSources {
 
 function maxOf(values: ArrayLike<number>): number {
   let max = 0;
-  for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i];
+  for (let i = 0; i < values.length; i++) if (values[i]! > max) max = values[i];
   return max;
 }
 
@@ -166,12 +166,12 @@ function pmfSources(models: IntervalModelParams, input: IntervalInput): PmfSourc
   };
   const of: Record<IntervalModel, PmfOf> = {
     bgnbd: guarded("bgnbd", (i) => {
-      const K = supportSize(models.bgnbd.r + x[i], models.bgnbd.alpha + T[i], t);
-      return mixPmfs(bgDraws.map((p) => bgnbdConditionalPmf(p, t, x[i], tx[i], T[i], K)));
+      const K = supportSize(models.bgnbd.r + x[i]!, models.bgnbd.alpha + T[i]!, t);
+      return mixPmfs(bgDraws.map((p) => bgnbdConditionalPmf(p, t, x[i]!, tx[i]!, T[i]!, K)));
     }),
     pareto_nbd: guarded("pareto_nbd", (i) => {
-      const K = supportSize(models.paretoNbd.r + x[i], models.paretoNbd.alpha + T[i], t);
-      return mixPmfs(pn.draws.map((p) => paretoNbdConditionalPmf(p, t, x[i], tx[i], T[i], K)));
+      const K = supportSize(models.paretoNbd.r + x[i]!, models.paretoNbd.alpha + T[i]!, t);
+      return mixPmfs(pn.draws.map((p) => paretoNbdConditionalPmf(p, t, x[i]!, tx[i]!, T[i]!, K)));
     }),
     gbdt: meanOnly("gbdt"),
     blend: meanOnly("blend"),
@@ -223,10 +223,10 @@ export function forecastIntervals(
   for (let i = 0; i < n; i++) {
     if (input.skip?.(i)) continue;
     const rng = new Xoshiro128(
-      customerSeed(input.x[i], input.tx[i], input.T[i], input.monetary[i]),
+      customerSeed(input.x[i]!, input.tx[i]!, input.T[i]!, input.monetary[i]!),
     );
     const spendWanted = ggDraws !== null && input.levels.length > 0;
-    if (spendWanted) fillSpendRates(ggDraws, input.x[i], input.monetary[i], rng, nu, uniforms);
+    if (spendWanted) fillSpendRates(ggDraws, input.x[i]!, input.monetary[i]!, rng, nu, uniforms);
     for (const m of present) {
       const dist = sources.of[m](i);
       if (!dist) continue;
@@ -286,9 +286,9 @@ function sampleSpend(
   out: Float64Array,
 ): void {
   for (let j = 0; j < out.length; j++) {
-    const k = sampleCount(dist, uniforms[j]);
-    const p = draws[j % draws.length].p;
-    out[j] = k === 0 ? 0 : sampleGamma(rng, p * k, nu[j]);
+    const k = sampleCount(dist, uniforms[j]!);
+    const p = draws[j % draws.length]!.p;
+    out[j] = k === 0 ? 0 : sampleGamma(rng, p * k, nu[j]!);
   }
   out.sort();
 }

@@ -19,9 +19,9 @@ export function gbdtFeatureImportance(model: GbdtModel): GbdtFeatureImportance {
       if (f < 0) continue;
       gain[f] += tree.gain[node];
       splits[f]++;
-      total += tree.gain[node];
+      total += tree.gain[node]!;
     }
   }
-  if (total > 0) for (let f = 0; f < gain.length; f++) gain[f] /= total;
+  if (total > 0) for (let f = 0; f < gain.length; f++) gain[f]! /= total;
   return { gainShare: gain, splits };
 }

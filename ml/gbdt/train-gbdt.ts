@@ -107,12 +107,12 @@ export function trainGbdt(
     const { tree, nodeOfRow } = grower.grow(grad, hess, inBag, features, opts);
     trees.push(tree);
     const leafValue = tree.value;
-    for (let i = 0; i < n; i++) margin[i] += leafValue[nodeOfRow[i]];
+    for (let i = 0; i < n; i++) margin[i]! += leafValue[nodeOfRow[i]!]!;
 
     const entry: GbdtHistoryEntry = { round, trainLoss: loss.meanLoss(trainY, margin) };
     if (valid && validMargin) {
       for (let i = 0; i < valid.y.length; i++)
-        validMargin[i] += treeMarginRaw(tree, valid.X, i * p);
+        validMargin[i]! += treeMarginRaw(tree, valid.X, i * p);
       entry.validLoss = loss.meanLoss(valid.y, validMargin);
     }
     // With early stopping the best validation round is kept; without it, every round.

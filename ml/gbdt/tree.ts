@@ -114,12 +114,12 @@ export class HistogramTreeGrower {
     let sumG = 0;
     let sumH = 0;
     let count = 0;
-    const f0 = features[0] << 8;
+    const f0 = features[0]! << 8;
     for (let b = 0; b < 256; b++) {
       const o = (f0 + b) * 3;
-      sumG += rootHist[o];
-      sumH += rootHist[o + 1];
-      count += rootHist[o + 2];
+      sumG += rootHist[o]!;
+      sumH += rootHist[o + 1]!;
+      count += rootHist[o + 2]!;
     }
     let level: LeafState[] = [this.evaluate(0, 0, sumG, sumH, count, rootHist, features, s)];
     const finished: LeafState[] = [];
@@ -142,7 +142,7 @@ export class HistogramTreeGrower {
         const left = newNode();
         const right = newNode();
         tree.feature[parent.node] = parent.feature;
-        tree.threshold[parent.node] = this.bins.edges[parent.feature][parent.bin];
+        tree.threshold[parent.node]! = this.bins.edges[parent.feature]![parent.bin];
         tree.gain[parent.node] = parent.gain;
         tree.left[parent.node] = left;
         tree.right[parent.node] = right;
@@ -177,9 +177,9 @@ export class HistogramTreeGrower {
         small.set(this.levelHist.subarray(c * this.histLength, (c + 1) * this.histLength));
         const large = parent.hist as Float64Array;
         for (let j = 0; j < features.length; j++) {
-          const from = features[j] * SLOTS_PER_FEATURE;
-          const to = from + this.bins.binCounts[features[j]] * 3;
-          for (let o = from; o < to; o++) large[o] -= small[o];
+          const from = features[j]! * SLOTS_PER_FEATURE;
+          const to = from + this.bins.binCounts[features[j]!]! * 3;
+          for (let o = from; o < to; o++) large[o]! -= small[o]!;
         }
         const leftSmaller = parent.leftCount <= parent.count - parent.leftCount;
         const depth = parent.depth + 1;
@@ -255,8 +255,8 @@ export class HistogramTreeGrower {
       const f = splitFeature[node];
       if (f >= 0) {
         // Children of a node are created together: right = left + 1.
-        node = leftChild[node] + (binned[r * p + f] <= splitBin[node] ? 0 : 1);
-        nodeOfRow[r] = node;
+        node = leftChild[node] + (binned[r * p + f]! <= splitBin[node] ? 0 : 1);
+        nodeOfRow[r]! = node;
       } else if (!root) continue;
       const slot = slotOfNode[node];
       if (slot < 0 || inBag[r] === 0) continue;
@@ -266,18 +266,18 @@ export class HistogramTreeGrower {
       const histBase = slot * histLength;
       if (allFeatures) {
         for (let j = 0; j < p; j++) {
-          const o = histBase + ((j << 8) + binned[rowBase + j]) * 3;
-          hist[o] += g;
-          hist[o + 1] += h;
-          hist[o + 2] += 1;
+          const o = histBase + ((j << 8) + binned[rowBase + j]!) * 3;
+          hist[o]! += g;
+          hist[o + 1]! += h;
+          hist[o + 2]! += 1;
         }
       } else {
         for (let j = 0; j < nf; j++) {
           const fj = features[j];
-          const o = histBase + ((fj << 8) + binned[rowBase + fj]) * 3;
-          hist[o] += g;
-          hist[o + 1] += h;
-          hist[o + 2] += 1;
+          const o = histBase + ((fj << 8) + binned[rowBase + fj]!) * 3;
+          hist[o]! += g;
+          hist[o + 1]! += h;
+          hist[o + 2]! += 1;
         }
       }
     }
@@ -320,9 +320,9 @@ export class HistogramTreeGrower {
       let cl = 0;
       for (let b = 0; b < nb - 1; b++) {
         const o = base + b * 3;
-        gl += hist[o];
-        hl += hist[o + 1];
-        cl += hist[o + 2];
+        gl += hist[o]!;
+        hl += hist[o + 1]!;
+        cl += hist[o + 2]!;
         if (cl < s.minSamplesLeaf || hl < s.minHessianLeaf) continue;
         const cr = count - cl;
         if (cr < s.minSamplesLeaf) break;

@@ -95,9 +95,9 @@ export function exportGbdtToOnnx(model: GbdtModel, options: GbdtOnnxExportOption
         if (f >= p) throw new RangeError(`model: tree ${t} node ${node} uses feature ${f} >= ${p}`);
         nodesFeatureIds.push(f);
         nodesModes.push("BRANCH_LEQ");
-        nodesValues.push(Math.fround(tree.threshold[node]));
-        nodesTrue.push(tree.left[node]);
-        nodesFalse.push(tree.right[node]);
+        nodesValues.push(Math.fround(tree.threshold[node]!));
+        nodesTrue.push(tree.left[node]!);
+        nodesFalse.push(tree.right[node]!);
       } else {
         nodesFeatureIds.push(0);
         nodesModes.push("LEAF");
@@ -107,7 +107,7 @@ export function exportGbdtToOnnx(model: GbdtModel, options: GbdtOnnxExportOption
         targetTreeIds.push(t);
         targetNodeIds.push(node);
         targetIds.push(0);
-        targetWeights.push(Math.fround(tree.value[node]));
+        targetWeights.push(Math.fround(tree.value[node]!));
       }
     }
   });

@@ -56,7 +56,7 @@ test("packed repeated fields and negative int64 varints decode", () => {
   });
   const graph = { name: "g", node: [{ opType: "X", attribute: [attr] }] };
   const bytes = onnx.ModelProto.encode({ irVersion: 8, graph }).finish();
-  expect(readOnnxModel(bytes).graph.node[0].attribute[0].ints).toEqual([
+  expect(readOnnxModel(bytes).graph.node[0]!.attribute[0]!.ints).toEqual([
     -1,
     0,
     2 ** 40,
@@ -68,7 +68,7 @@ test("packed repeated fields and negative int64 varints decode", () => {
   const nodeBytes = new Uint8Array([0x2a, attrBytes.length, ...attrBytes]);
   const graphBytes = new Uint8Array([0x0a, nodeBytes.length, ...nodeBytes]);
   const modelBytes = new Uint8Array([0x3a, graphBytes.length, ...graphBytes]);
-  expect(readOnnxModel(modelBytes).graph.node[0].attribute[0].floats).toEqual([1.5, -2]);
+  expect(readOnnxModel(modelBytes).graph.node[0]!.attribute[0]!.floats).toEqual([1.5, -2]);
 });
 
 test("truncated or malformed bytes throw", () => {

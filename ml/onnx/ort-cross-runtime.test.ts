@@ -48,7 +48,7 @@ for (const [name, argv] of runtimes) {
     expect(out.prediction).toEqual(Array.from(bun.prediction));
     const ts = predictGbdt(model, d.X);
     for (let i = 0; i < d.n; i++) {
-      expect(Math.abs(out.prediction[i] - ts[i]) / ts[i]).toBeLessThanOrEqual(1e-5);
+      expect(Math.abs(out.prediction[i]! - ts[i]!) / ts[i]!).toBeLessThanOrEqual(1e-5);
     }
   }, 120_000);
 }

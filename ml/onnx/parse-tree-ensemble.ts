@@ -138,7 +138,7 @@ export function parseTreeEnsembleOnnx(bytes: Uint8Array): ParsedTreeEnsemble {
   const rootOf = new Map<number, number>();
   for (let i = 0; i < count; i++) {
     indexOf.set(`${treeIds[i]}:${nodeIds[i]}`, i);
-    if (!rootOf.has(treeIds[i]) || nodeIds[i] === 0) rootOf.set(treeIds[i], i);
+    if (!rootOf.has(treeIds[i]!) || nodeIds[i] === 0) rootOf.set(treeIds[i]!, i);
   }
   const find = (tree: number, node: number, what: string, at: number): number => {
     const i = indexOf.get(`${tree}:${node}`);
@@ -158,13 +158,13 @@ export function parseTreeEnsembleOnnx(bytes: Uint8Array): ParsedTreeEnsemble {
     const m = TREE_NODE_MODES.indexOf(modes[i] as TreeNodeMode);
     if (m < 0) throw new Error(`onnx: node ${i} has unknown mode ${modes[i]}`);
     mode[i] = m;
-    threshold[i] = values[i];
+    threshold[i]! = values[i];
     missingTracksTrue[i] = missing[i] ? 1 : 0;
     if (m !== LEAF_MODE) {
-      feature[i] = featureIds[i];
-      maxFeature = Math.max(maxFeature, featureIds[i]);
-      trueChild[i] = find(treeIds[i], trueIds[i], "true", i);
-      falseChild[i] = find(treeIds[i], falseIds[i], "false", i);
+      feature[i]! = featureIds[i];
+      maxFeature = Math.max(maxFeature, featureIds[i]!);
+      trueChild[i] = find(treeIds[i]!, trueIds[i]!, "true", i);
+      falseChild[i] = find(treeIds[i]!, falseIds[i]!, "false", i);
     }
   }
   const targetTrees = ints("target_treeids");
@@ -173,8 +173,8 @@ export function parseTreeEnsembleOnnx(bytes: Uint8Array): ParsedTreeEnsemble {
   const weights = floats("target_weights");
   for (let k = 0; k < targetTrees.length; k++) {
     if (targetIds[k] !== 0) throw new Error(`onnx: target_ids[${k}] = ${targetIds[k]}, not 0`);
-    const i = find(targetTrees[k], targetNodes[k], "a weight", k);
-    leafWeight[i] = Math.fround(leafWeight[i] + weights[k]);
+    const i = find(targetTrees[k]!, targetNodes[k]!, "a weight", k);
+    leafWeight[i] = Math.fround(leafWeight[i]! + weights[k]!);
   }
   const base = floats("base_values");
 
