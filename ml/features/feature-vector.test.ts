@@ -21,8 +21,8 @@ function customerTransactions(log: TransactionLog, k: number): FeatureTransactio
   const out: FeatureTransaction[] = [];
   for (let i = 0; i < log.length; i++) {
     if (log.customer[i] !== k) continue;
-    const t: FeatureTransaction = { day: log.day[i], amount: log.amount[i] };
-    if (log.quantity) t.quantity = log.quantity[i];
+    const t: FeatureTransaction = { day: log.day[i]!, amount: log.amount[i]! };
+    if (log.quantity) t.quantity = log.quantity[i]!;
     out.push(t);
   }
   return out;
@@ -74,7 +74,7 @@ test("hand-computed features of one customer (weeks, same-day purchases merged)"
   expect(f.bgnbd_expected).toBeCloseTo(bgnbdExpectedPurchases(btyd.bgnbd, 10, 2, 6, 8), 5);
   expect(f.bgnbd_p_alive).toBeGreaterThan(0);
   expect(f.bgnbd_p_alive).toBeLessThanOrEqual(1);
-  expect(f.bgnbd_p_any).toBeLessThanOrEqual(f.bgnbd_p_alive);
+  expect(f.bgnbd_p_any).toBeLessThanOrEqual(f.bgnbd_p_alive!);
 });
 
 test("matrix rows equal single-customer vectors on a simulated population (day and week units)", () => {

@@ -121,8 +121,8 @@ function writeFeatures(
 ): void {
   const unit = unitDays(opts.timeUnit);
   const n = p.count;
-  const first = p.day[0];
-  const last = p.day[n - 1];
+  const first = p.day[0]!;
+  const last = p.day[n - 1]!;
   const x = n - 1;
   const tx = (last - first) / unit;
   const T = (opts.cutoffDay - first) / unit;
@@ -143,7 +143,7 @@ function writeFeatures(
   let quantityTotal = 0;
   for (let i = 0; i < n; i++) {
     spendTotal += p.spend[i]!;
-    if (p.spend[i]! > spendMax) spendMax = p.spend[i];
+    if (p.spend[i]! > spendMax) spendMax = p.spend[i]!;
     quantityTotal += p.quantity[i]!;
   }
   const spendMean = spendTotal / n;
@@ -195,7 +195,7 @@ function writeFeatures(
     btyd.pnbdExpected,
     btyd.pnbdPAlive,
   ];
-  for (let j = 0; j < FEATURE_COUNT; j++) out[offset + j]! = values[j];
+  for (let j = 0; j < FEATURE_COUNT; j++) out[offset + j] = values[j]!;
 }
 
 /**
@@ -216,11 +216,11 @@ export function buildFeatureMatrix(
     const k = numberOf.get(summaries.ids[row]!);
     if (k === undefined) throw new RangeError(`customer ${summaries.ids[row]} is not in the log`);
     p.reset();
-    for (let j = start[k]; j < start[k + 1]!; j++) {
-      const i = order[j];
-      const d = log.day[i];
+    for (let j = start[k]!; j < start[k + 1]!; j++) {
+      const i = order[j]!;
+      const d = log.day[i]!;
       if (d > opts.cutoffDay) break;
-      p.add(d, log.amount[i], log.quantity ? log.quantity[i] : 0);
+      p.add(d, log.amount[i]!, log.quantity ? log.quantity[i]! : 0);
     }
     if (p.count === 0) {
       throw new RangeError(

@@ -24,8 +24,10 @@ export function countInterval(dist: CountPmf, level: number): [number, number] {
 
 /** The PMF mixed over parameter draws: the mean of the draws' PMFs (all of length K). */
 export function mixPmfs(parts: readonly CountPmf[]): CountPmf {
-  if (parts.length === 1) return parts[0];
-  const K = parts[0]!.pmf.length;
+  const [first] = parts;
+  if (!first) throw new RangeError("mixPmfs: no PMF to mix");
+  if (parts.length === 1) return first;
+  const K = first.pmf.length;
   const pmf = new Float64Array(K);
   let tail = 0;
   for (const part of parts) {

@@ -23,7 +23,7 @@ function scoreIntervals(sim: SimulatedPopulation, model: IntervalModel) {
   const covariances = parameterCovariances(e, { bgnbd, paretoNbd, gammaGamma });
   expect(covariances.bgnbd).not.toBeNull();
   expect(covariances.pareto_nbd).not.toBeNull();
-  const monetary = Float64Array.from(e.x, (x, i) => (x > 0 ? e.monetary[i] : Number.NaN));
+  const monetary = Float64Array.from(e.x, (x, i) => (x > 0 ? e.monetary[i]! : Number.NaN));
   const ones = new Float64Array(e.n).fill(1);
   const result = forecastIntervals(
     { bgnbd, paretoNbd, gammaGamma, covariances, dispersion: {} },
@@ -42,10 +42,10 @@ function scoreIntervals(sim: SimulatedPopulation, model: IntervalModel) {
   const pmfs = result.pmf;
   const counts = countCalibration(e.holdoutPurchases, (i) => pmfs[i]!, LEVELS);
   const spendCoverage = LEVELS.map((_, l) => {
-    const cols = result.byLevel[l];
+    const cols = result.byLevel[l]!;
     let inside = 0;
     for (let i = 0; i < e.n; i++) {
-      const s = e.holdoutSpend[i];
+      const s = e.holdoutSpend[i]!;
       if (s >= cols.spend[2 * i]! - 1e-9 && s <= cols.spend[2 * i + 1]! + 1e-9) inside++;
     }
     return inside / e.n;

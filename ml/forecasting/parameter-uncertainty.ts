@@ -87,7 +87,7 @@ function cholesky(cov: readonly number[], n: number): Float64Array | null {
   const L = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {
-      let sum = cov[i * n + j];
+      let sum = cov[i * n + j]!;
       for (let k = 0; k < j; k++) sum -= L[i * n + k]! * L[j * n + k]!;
       if (i === j) {
         if (!(sum > 0)) return null;

@@ -33,7 +33,7 @@ export function computeFeatureBins(
   for (let f = 0; f < p; f++) {
     let k = 0;
     for (let i = 0; i < m; i++) {
-      const v = X[(rows ? rows[i] : i) * p + f];
+      const v = X[(rows ? rows[i]! : i) * p + f]!;
       if (!Number.isNaN(v)) values[k++]! = v;
     }
     const sorted = values.subarray(0, k).sort();
@@ -96,12 +96,12 @@ export function binFeatures(X: Float32Array, n: number, bins: FeatureBins): Uint
   const p = bins.featureCount;
   const out = new Uint8Array(n * p);
   for (let f = 0; f < p; f++) {
-    const e = bins.edges[f];
+    const e = bins.edges[f]!;
     const len = e.length;
     let top = 1;
     while (top <= len) top <<= 1;
     for (let i = 0; i < n; i++) {
-      const x = X[i * p + f];
+      const x = X[i * p + f]!;
       // Branch-light search for the number of edges below x (= first edge with x <= edge).
       let pos = 0;
       for (let step = top >> 1; step > 0; step >>= 1) {

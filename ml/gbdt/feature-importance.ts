@@ -15,10 +15,10 @@ export function gbdtFeatureImportance(model: GbdtModel): GbdtFeatureImportance {
   let total = 0;
   for (const tree of model.trees) {
     for (let node = 0; node < tree.feature.length; node++) {
-      const f = tree.feature[node];
+      const f = tree.feature[node]!;
       if (f < 0) continue;
-      gain[f] += tree.gain[node];
-      splits[f]++;
+      gain[f]! += tree.gain[node]!;
+      splits[f]!++;
       total += tree.gain[node]!;
     }
   }

@@ -47,7 +47,7 @@ export const poissonLoss: BoostingLoss = {
     let s = 0;
     for (let i = 0; i < y.length; i++) {
       const mu = Math.exp(margin[i]!);
-      const v = y[i];
+      const v = y[i]!;
       s += 2 * ((v > 0 ? v * Math.log(v / mu) : 0) - (v - mu));
     }
     return s / y.length;
@@ -73,7 +73,7 @@ export const logisticLoss: BoostingLoss = {
   meanLoss(y, margin) {
     let s = 0;
     for (let i = 0; i < y.length; i++) {
-      const m = margin[i];
+      const m = margin[i]!;
       // log(1 + e^m) - y·m, computed without overflow.
       const softplus = m > 0 ? m + Math.log1p(Math.exp(-m)) : Math.log1p(Math.exp(m));
       s += softplus - y[i]! * m;

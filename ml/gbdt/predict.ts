@@ -8,12 +8,12 @@ import { boostingLoss } from "./losses.ts";
 export function treeMarginRaw(tree: GbdtTree, X: Float32Array, offset: number): number {
   const { feature, threshold, left, right, value } = tree;
   let node = 0;
-  let f = feature[0];
+  let f = feature[0]!;
   while (f >= 0) {
-    node = X[offset + f]! <= threshold[node]! ? left[node] : right[node];
-    f = feature[node];
+    node = X[offset + f]! <= threshold[node]! ? left[node]! : right[node]!;
+    f = feature[node]!;
   }
-  return value[node];
+  return value[node]!;
 }
 
 function rowCount(model: GbdtModel, X: Float32Array, n?: number): number {

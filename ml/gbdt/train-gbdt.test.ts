@@ -75,7 +75,7 @@ test("an explicit validation set is used instead of a split", () => {
   const v = makeSyntheticGbdtData(500, 5, "logistic", 2);
   const model = trainGbdt(d.X, d.y, { loss: "logistic", nEstimators: 30 }, { X: v.X, y: v.y });
   const lossFn = boostingLoss("logistic");
-  const last = model.history[model.trees.length - 1];
+  const last = model.history[model.trees.length - 1]!;
   // Validation loss recorded for the kept model equals the loss of its predictions on v.
   expect(last.validLoss).toBeCloseTo(lossFn.meanLoss(v.y, predictGbdtMargin(model, v.X)), 9);
 
@@ -143,8 +143,8 @@ test("minSamplesLeaf, maxDepth and maxLeaves are respected", () => {
       while (tree.feature[node]! >= 0) {
         node =
           d.X[i * d.p + tree.feature[node]!]! <= tree.threshold[node]!
-            ? tree.left[node]
-            : tree.right[node];
+            ? tree.left[node]!
+            : tree.right[node]!;
         depth++;
       }
       expect(depth).toBeLessThanOrEqual(4);

@@ -146,9 +146,9 @@ function takeRows(X: Float32Array, y: Float64Array, p: number, rows: Uint32Array
   const outX = new Float32Array(rows.length * p);
   const outY = new Float64Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
-    const r = rows[i];
+    const r = rows[i]!;
     outX.set(X.subarray(r * p, r * p + p), i * p);
-    outY[i] = y[r];
+    outY[i] = y[r]!;
   }
   return { X: outX, y: outY };
 }

@@ -138,11 +138,11 @@ export class HistogramTreeGrower {
 
       const children: [LeafState, number, number][] = [];
       for (let c = 0; c < candidates.length; c++) {
-        const parent = candidates[c];
+        const parent = candidates[c]!;
         const left = newNode();
         const right = newNode();
         tree.feature[parent.node] = parent.feature;
-        tree.threshold[parent.node]! = this.bins.edges[parent.feature]![parent.bin];
+        tree.threshold[parent.node] = this.bins.edges[parent.feature]![parent.bin]!;
         tree.gain[parent.node] = parent.gain;
         tree.left[parent.node] = left;
         tree.right[parent.node] = right;
@@ -169,7 +169,7 @@ export class HistogramTreeGrower {
 
       const next: LeafState[] = [];
       for (let c = 0; c < children.length; c++) {
-        const [parent, left, right] = children[c];
+        const [parent, left, right] = children[c]!;
         splitFeature[parent.node] = -1;
         slotOfNode[left] = -1;
         slotOfNode[right] = -1;
@@ -251,17 +251,17 @@ export class HistogramTreeGrower {
     const nf = features.length;
     const allFeatures = nf === p;
     for (let r = 0; r < n; r++) {
-      let node = nodeOfRow[r];
-      const f = splitFeature[node];
+      let node = nodeOfRow[r]!;
+      const f = splitFeature[node]!;
       if (f >= 0) {
         // Children of a node are created together: right = left + 1.
-        node = leftChild[node] + (binned[r * p + f]! <= splitBin[node] ? 0 : 1);
-        nodeOfRow[r]! = node;
+        node = leftChild[node]! + (binned[r * p + f]! <= splitBin[node]! ? 0 : 1);
+        nodeOfRow[r] = node;
       } else if (!root) continue;
-      const slot = slotOfNode[node];
+      const slot = slotOfNode[node]!;
       if (slot < 0 || inBag[r] === 0) continue;
-      const g = grad[r];
-      const h = hess[r];
+      const g = grad[r]!;
+      const h = hess[r]!;
       const rowBase = r * p;
       const histBase = slot * histLength;
       if (allFeatures) {
@@ -273,7 +273,7 @@ export class HistogramTreeGrower {
         }
       } else {
         for (let j = 0; j < nf; j++) {
-          const fj = features[j];
+          const fj = features[j]!;
           const o = histBase + ((fj << 8) + binned[rowBase + fj]!) * 3;
           hist[o]! += g;
           hist[o + 1]! += h;
@@ -312,9 +312,9 @@ export class HistogramTreeGrower {
     const lambda = s.l2;
     const parentScore = (sumG * sumG) / (sumH + lambda);
     for (let j = 0; j < features.length; j++) {
-      const f = features[j];
+      const f = features[j]!;
       const base = f * SLOTS_PER_FEATURE;
-      const nb = this.bins.binCounts[f];
+      const nb = this.bins.binCounts[f]!;
       let gl = 0;
       let hl = 0;
       let cl = 0;

@@ -90,7 +90,7 @@ export function exportGbdtToOnnx(model: GbdtModel, options: GbdtOnnxExportOption
       nodesTreeIds.push(t);
       nodesNodeIds.push(node);
       nodesMissingTrue.push(0);
-      const f = tree.feature[node];
+      const f = tree.feature[node]!;
       if (f >= 0) {
         if (f >= p) throw new RangeError(`model: tree ${t} node ${node} uses feature ${f} >= ${p}`);
         nodesFeatureIds.push(f);

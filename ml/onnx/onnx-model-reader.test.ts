@@ -27,7 +27,7 @@ test("the wire reader reads what onnx-proto reads", () => {
   expect(mine.graph.output.map((o) => o.name)).toEqual(["prediction", "margin"]);
   expect(mine.graph.node.length).toBe(ref.graph.node.length);
   for (let k = 0; k < mine.graph.node.length; k++) {
-    const a = mine.graph.node[k];
+    const a = mine.graph.node[k]!;
     const b = ref.graph.node[k];
     expect([a.opType, a.domain, a.input, a.output]).toEqual([
       b.opType,
@@ -36,7 +36,7 @@ test("the wire reader reads what onnx-proto reads", () => {
       b.output,
     ]);
     for (let j = 0; j < a.attribute.length; j++) {
-      const x = a.attribute[j];
+      const x = a.attribute[j]!;
       const y = (b.attribute ?? [])[j];
       expect(x.name).toBe(y.name);
       expect(x.ints).toEqual(y.ints ?? []);

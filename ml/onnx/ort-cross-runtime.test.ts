@@ -26,7 +26,7 @@ const xPath = join(dir, "x.f32");
 writeFileSync(modelPath, bytes);
 writeFileSync(xPath, new Uint8Array(d.X.buffer, d.X.byteOffset, d.X.byteLength));
 
-const runtimes: [string, string[]][] = [
+const runtimes: [string, [string, ...string[]]][] = [
   ["node", ["node", "--import", "tsx", script]],
   ["deno", [bin("deno"), "run", "--allow-read", "--allow-env", "--allow-net", script]],
 ];

@@ -66,7 +66,7 @@ export function parseTreeEnsembleOnnx(bytes: Uint8Array): ParsedTreeEnsemble {
       `onnx: expected one TreeEnsembleRegressor and at most one link op, got ${nodes.map((n) => n.opType).join(", ")}`,
     );
   }
-  const ensemble = ensembles[0];
+  const ensemble = ensembles[0]!;
   const inputName = ensemble.input[0] ?? "";
   const marginName = ensemble.output[0] ?? "";
   let predictionName = marginName;
@@ -158,10 +158,10 @@ export function parseTreeEnsembleOnnx(bytes: Uint8Array): ParsedTreeEnsemble {
     const m = TREE_NODE_MODES.indexOf(modes[i] as TreeNodeMode);
     if (m < 0) throw new Error(`onnx: node ${i} has unknown mode ${modes[i]}`);
     mode[i] = m;
-    threshold[i]! = values[i];
+    threshold[i] = values[i]!;
     missingTracksTrue[i] = missing[i] ? 1 : 0;
     if (m !== LEAF_MODE) {
-      feature[i]! = featureIds[i];
+      feature[i] = featureIds[i]!;
       maxFeature = Math.max(maxFeature, featureIds[i]!);
       trueChild[i] = find(treeIds[i]!, trueIds[i]!, "true", i);
       falseChild[i] = find(treeIds[i]!, falseIds[i]!, "false", i);

@@ -32,15 +32,15 @@ function withEdgeRows(model: GbdtModel, d: SyntheticGbdtData): Float32Array {
   const thresholds = model.trees
     .slice(0, 20)
     .flatMap((t) =>
-      t.feature.map((f, node) => [f, t.threshold[node]] as const).filter(([f]) => f >= 0),
+      t.feature.map((f, node) => [f, t.threshold[node]!] as const).filter(([f]) => f >= 0),
     );
   for (const [f, thr] of thresholds) {
     const row = Array.from(d.X.subarray(0, P));
-    row[f]! = thr;
+    row[f] = thr;
     extra.push(...row);
     const above = new Float32Array([thr]);
     new Uint32Array(above.buffer)[0]! += thr >= 0 ? 1 : -1; // next float32 up
-    row[f]! = above[0];
+    row[f] = above[0]!;
     extra.push(...row);
     row[f] = Number.NaN;
     extra.push(...row);
