@@ -6,13 +6,13 @@ import {
   bgnbdProbabilityAlive,
   bgnbdProbabilityOfPurchase,
 } from "../models/bgnbd.ts";
+import { BgNbdExpectationCurve, type GridPoints } from "../models/bgnbd-expectation-curve.ts";
 import { type GammaGammaParams, gammaGammaExpectedSpend } from "../models/gamma-gamma.ts";
 import { paretoNbdAliveAndPurchase } from "../models/pareto-nbd.ts";
 import {
   paretoNbdExpectationPrefactor,
   paretoNbdExpectationTail,
 } from "../models/pareto-nbd-tail.ts";
-import { BgNbdExpectationCurve, type GridPoints } from "./bgnbd-expectation-curve.ts";
 import { type DiscountGrid, discountedSum } from "./discount-grid.ts";
 import type { ForecastBatchInput, ForecastModel } from "./forecast-inputs.ts";
 import { emptyColumns, type ModelColumns, nanColumn } from "./model-columns.ts";
