@@ -12,6 +12,7 @@ import { paretoNbdAliveAndPurchase } from "../models/pareto-nbd.ts";
 import {
   paretoNbdExpectationPrefactor,
   paretoNbdExpectationTail,
+  paretoNbdExpectationTails,
 } from "../models/pareto-nbd-tail.ts";
 import { type DiscountGrid, discountedSum } from "./discount-grid.ts";
 import type { ForecastBatchInput, ForecastModel } from "./forecast-inputs.ts";
@@ -147,8 +148,7 @@ class BtydRowForecaster {
       this.pointsT = Number.NaN;
       this.shapeX = Number.NaN;
       this.curve.gridPoints(Ti, times, points);
-      const K = times.length;
-      for (let k = 0; k < K; k++) pnTail[k] = paretoNbdExpectationTail(paretoNbd, times[k]!, Ti);
+      paretoNbdExpectationTails(paretoNbd, times, Ti, pnTail);
       this.pointsT = Ti;
     }
     if (!(this.shapeX === xi)) {

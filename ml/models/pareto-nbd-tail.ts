@@ -18,6 +18,21 @@ export function paretoNbdExpectationTail(params: ParetoNbdParams, t: number, T: 
   return oneMinusPowerOverExponent(-Math.log1p(t / (params.beta + T)), params.s - 1);
 }
 
+/** paretoNbdExpectationTail at each of the times `ts` (same values), written into `out`. */
+export function paretoNbdExpectationTails(
+  params: ParetoNbdParams,
+  ts: ArrayLike<number>,
+  T: number,
+  out: Float64Array,
+): Float64Array {
+  const betaT = params.beta + T;
+  const k = params.s - 1;
+  for (let i = 0; i < ts.length; i++) {
+    out[i] = oneMinusPowerOverExponent(-Math.log1p(ts[i]! / betaT), k);
+  }
+  return out;
+}
+
 /** E[purchases in (T, T+t] | x, t_x, T] from a known P(alive). */
 export function paretoNbdExpectedPurchasesGivenAlive(
   params: ParetoNbdParams,
