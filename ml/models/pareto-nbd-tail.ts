@@ -32,16 +32,3 @@ export function paretoNbdExpectationTails(
   }
   return out;
 }
-
-/** E[purchases in (T, T+t] | x, t_x, T] from a known P(alive). */
-export function paretoNbdExpectedPurchasesGivenAlive(
-  params: ParetoNbdParams,
-  pAlive: number,
-  t: number,
-  x: number,
-  T: number,
-): number {
-  return (
-    pAlive * (paretoNbdExpectationPrefactor(params, x, T) * paretoNbdExpectationTail(params, t, T))
-  );
-}
