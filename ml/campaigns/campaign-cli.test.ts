@@ -26,96 +26,124 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Points the CLI at the driver's database; returns how to drop it. */
+async function useDatabase(driver: string, work: string): Promise<() => Promise<void>> {
+  if (driver === "pglite") {
+    process.env.DATA_DIR = join(work, "db");
+    delete process.env.DATABASE_URL;
+    return async () => {};
+  }
+  const db = await openTestDatabase("postgres");
+  process.env.DATABASE_URL = db.options.databaseUrl as string;
+  return db.cleanup;
+}
+
+/** Simulates campaign c1 (6,000 customers, 30% control) into `csv` and reports on it. */
+async function simulateAndReport(work: string, csv: string): Promise<void> {
+  const sim = await runCliCaptured([
+    "simulate",
+    "--campaign",
+    "c1",
+    "--customers",
+    "6000",
+    "--seed",
+    "4",
+    "--control-share",
+    "0.3",
+    "--out",
+    csv,
+  ]);
+  expect(sim.err).toBe("");
+  expect(sim.code).toBe(0);
+  expect(sim.out).toContain("truth call");
+  const report = await runCliCaptured([
+    "campaign",
+    "report",
+    "--campaign",
+    "c1",
+    "--data",
+    csv,
+    "--out",
+    join(work, "report"),
+  ]);
+  expect(report.err).toBe("");
+  expect(report.code).toBe(0);
+  const json = JSON.parse(
+    readFileSync(join(work, "report", "campaign.json"), "utf8"),
+  ) as CampaignResult;
+  expect(json.groups.treated + json.groups.control).toBe(6000);
+  expect(Math.abs(json.groups.control_share - 0.3)).toBeLessThan(0.03);
+  expect(json.actions.map((a) => a.action).sort()).toEqual(["call", "coupon", "email"]);
+  expect(json.qini.length).toBe(11);
+  const html = readFileSync(join(work, "report", "campaign.html"), "utf8");
+  expect(html).toContain("Qini curve");
+}
+
+/** Errors name the option; nothing stored is touched. */
+async function rejectsBadOptions(csv: string): Promise<void> {
+  expect(
+    (await runCliCaptured(["campaign", "report", "--campaign", "nope", "--data", csv])).code,
+  ).toBe(2);
+  expect((await runCliCaptured(["campaign", "learn", "--campaign", "nope"])).code).toBe(2);
+  const late = await runCliCaptured([
+    "campaign",
+    "report",
+    "--campaign",
+    "c1",
+    "--data",
+    csv,
+    "--window-end",
+    "1997-09-01",
+  ]);
+  expect(late.code).toBe(2);
+  expect(late.err).toContain("--window-end");
+  expect(
+    (await runCliCaptured(["simulate", "--campaign", "c2", "--control-share", "0.7", "--out", csv]))
+      .code,
+  ).toBe(2);
+}
+
+/** c1's decisions, its stored result and the activated policy's uplifts, read back. */
+async function checkStored(driver: string): Promise<void> {
+  const handle = await createDatabase(
+    driver === "pglite"
+      ? { dataDir: process.env.DATA_DIR as string }
+      : { databaseUrl: process.env.DATABASE_URL as string },
+  );
+  try {
+    const rows = await handle.db.select().from(decisionLog).where(eq(decisionLog.campaignId, "c1"));
+    expect(rows.length).toBe(6000);
+    expect(
+      rows.filter((r) => r.assignmentGroup === "control").every((r) => r.chosenAction === "none"),
+    ).toBe(true);
+    const stored = await handle.db
+      .select()
+      .from(campaignResults)
+      .where(eq(campaignResults.campaignId, "c1"));
+    expect(stored.length).toBe(1);
+    const active = await new PolicyStore(handle.db).getActive();
+    expect(
+      (active?.definition as { uplifts?: Record<string, unknown> } | undefined)?.uplifts,
+    ).toBeDefined();
+  } finally {
+    await handle.close();
+  }
+}
+
 for (const driver of testDrivers()) {
   describe(`ml campaign on ${driver}`, () => {
     test("simulate → report → learn --activate → the next campaign decides with learned uplifts", async () => {
       const work = join(dir, driver);
-      let cleanup = async () => {};
-      if (driver === "pglite") {
-        process.env.DATA_DIR = join(work, "db");
-        delete process.env.DATABASE_URL;
-      } else {
-        const db = await openTestDatabase("postgres");
-        process.env.DATABASE_URL = db.options.databaseUrl as string;
-        cleanup = db.cleanup;
-      }
+      const cleanup = await useDatabase(driver, work);
       try {
         const csv = join(work, "tx.csv");
-        const sim = await runCliCaptured([
-          "simulate",
-          "--campaign",
-          "c1",
-          "--customers",
-          "6000",
-          "--seed",
-          "4",
-          "--control-share",
-          "0.3",
-          "--out",
-          csv,
-        ]);
-        expect(sim.err).toBe("");
-        expect(sim.code).toBe(0);
-        expect(sim.out).toContain("truth call");
-        const report = await runCliCaptured([
-          "campaign",
-          "report",
-          "--campaign",
-          "c1",
-          "--data",
-          csv,
-          "--out",
-          join(work, "report"),
-        ]);
-        expect(report.err).toBe("");
-        expect(report.code).toBe(0);
-        const json = JSON.parse(
-          readFileSync(join(work, "report", "campaign.json"), "utf8"),
-        ) as CampaignResult;
-        expect(json.groups.treated + json.groups.control).toBe(6000);
-        expect(Math.abs(json.groups.control_share - 0.3)).toBeLessThan(0.03);
-        expect(json.actions.map((a) => a.action).sort()).toEqual(["call", "coupon", "email"]);
-        expect(json.qini.length).toBe(11);
-        const html = readFileSync(join(work, "report", "campaign.html"), "utf8");
-        expect(html).toContain("Qini curve");
-
+        await simulateAndReport(work, csv);
         const learn = await runCliCaptured(["campaign", "learn", "--campaign", "c1", "--activate"]);
         expect(learn.err).toBe("");
         expect(learn.code).toBe(0);
         expect(learn.out).toMatch(/call: uplift 1\.200 → /);
         expect(learn.out).toContain("activated default v2");
-
-        // Errors name the option; nothing stored is touched.
-        expect(
-          (await runCliCaptured(["campaign", "report", "--campaign", "nope", "--data", csv])).code,
-        ).toBe(2);
-        expect((await runCliCaptured(["campaign", "learn", "--campaign", "nope"])).code).toBe(2);
-        const late = await runCliCaptured([
-          "campaign",
-          "report",
-          "--campaign",
-          "c1",
-          "--data",
-          csv,
-          "--window-end",
-          "1997-09-01",
-        ]);
-        expect(late.code).toBe(2);
-        expect(late.err).toContain("--window-end");
-        expect(
-          (
-            await runCliCaptured([
-              "simulate",
-              "--campaign",
-              "c2",
-              "--control-share",
-              "0.7",
-              "--out",
-              csv,
-            ])
-          ).code,
-        ).toBe(2);
-
+        await rejectsBadOptions(csv);
         // The next campaign runs under the learned policy (v2).
         const next = await runCliCaptured([
           "simulate",
@@ -129,35 +157,7 @@ for (const driver of testDrivers()) {
           join(work, "tx2.csv"),
         ]);
         expect(next.out).toContain("under policy default v2");
-
-        const handle = await createDatabase(
-          driver === "pglite"
-            ? { dataDir: process.env.DATA_DIR as string }
-            : { databaseUrl: process.env.DATABASE_URL as string },
-        );
-        try {
-          const rows = await handle.db
-            .select()
-            .from(decisionLog)
-            .where(eq(decisionLog.campaignId, "c1"));
-          expect(rows.length).toBe(6000);
-          expect(
-            rows
-              .filter((r) => r.assignmentGroup === "control")
-              .every((r) => r.chosenAction === "none"),
-          ).toBe(true);
-          const stored = await handle.db
-            .select()
-            .from(campaignResults)
-            .where(eq(campaignResults.campaignId, "c1"));
-          expect(stored.length).toBe(1);
-          const active = await new PolicyStore(handle.db).getActive();
-          expect(
-            (active?.definition as { uplifts?: Record<string, unknown> } | undefined)?.uplifts,
-          ).toBeDefined();
-        } finally {
-          await handle.close();
-        }
+        await checkStored(driver);
       } finally {
         await cleanup();
       }

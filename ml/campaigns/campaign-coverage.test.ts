@@ -32,7 +32,7 @@ test("95% intervals of incremental profit per action cover the truth in 93–97%
       window: { start: "1997-10-01", end: "1997-12-30" },
     });
     result.actions.forEach((a, k) => {
-      const truth = run.trueProfitPerCustomer[k] as number;
+      const truth = run.trueProfitPerCustomer[k]!;
       const ci = a.incremental_profit_per_customer;
       if (!Number.isFinite(ci.lower) || !Number.isFinite(truth)) return;
       intervals++;

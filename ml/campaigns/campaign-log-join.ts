@@ -85,13 +85,13 @@ export function joinPurchases(
   const days = new Map<number, Set<number>>();
   let transactions = 0;
   for (let row = 0; row < log.length; row++) {
-    const i = logPosition[log.customer[row] as number] as number;
+    const i = logPosition[log.customer[row]!]!;
     if (i < 0) continue;
-    const day = log.day[row] as number;
+    const day = log.day[row]!;
     const d = decisions[i] as CampaignDecision;
     if (day <= d.decidedDay || day > endDay) continue;
     transactions++;
-    o.spend[i] = (o.spend[i] as number) + (log.amount[row] as number);
+    o.spend[i] = o.spend[i]! + log.amount[row]!;
     if (lastDay[i] === day) continue;
     let set = days.get(i);
     if (!set) {
@@ -100,7 +100,7 @@ export function joinPurchases(
     }
     if (!set.has(day)) {
       set.add(day);
-      o.purchases[i] = (o.purchases[i] as number) + 1;
+      o.purchases[i] = o.purchases[i]! + 1;
     }
     lastDay[i] = day;
   }

@@ -40,6 +40,6 @@ export function emptyObservations(n: number, actions: string[]): CampaignObserva
 
 /** Realised profit of customer i: margin × purchases, minus the action's cost when treated. */
 export function realisedProfit(o: CampaignObservations, i: number): number {
-  const gross = (o.margin[i] as number) * (o.purchases[i] as number);
-  return o.treated[i] ? gross - (o.cost[i] as number) : gross;
+  const gross = o.margin[i]! * o.purchases[i]!;
+  return o.treated[i] ? gross - o.cost[i]! : gross;
 }

@@ -148,8 +148,8 @@ export function decideCampaign(
   const upliftOf: number[][] = new Array(pop.n);
   for (let i = 0; i < pop.n; i++) {
     const outlook = {
-      expectedPurchases: pop.predictedPurchases[i] as number,
-      pAlive: pop.pAlive[i] as number,
+      expectedPurchases: pop.predictedPurchases[i]!,
+      pAlive: pop.pAlive[i]!,
     };
     const list: SelectionOption[] = [];
     const uplifts: number[] = [];
@@ -178,22 +178,22 @@ export function decideCampaign(
     const k = index.get(p.option.action) as number;
     action[p.index] = k;
     predictedProfit[p.index] = p.option.profit;
-    assumedUplift[p.index] = (upliftOf[p.index] as number[])[k] as number;
+    assumedUplift[p.index] = upliftOf[p.index]![k]!;
   }
   return { action, predictedProfit, assumedUplift };
 }
 
 /** The true uplift of action k for customer i (by the forecast's P(alive) segment). */
 export function trueUpliftOf(pop: CampaignPopulation, action: SimulatedAction, i: number): number {
-  const s = pAliveSegment(pop.pAlive[i] as number);
-  return action.trueUplift[s < 0 ? 2 : s] as number;
+  const s = pAliveSegment(pop.pAlive[i]!);
+  return action.trueUplift[s < 0 ? 2 : s]!;
 }
 
 /** True expected incremental purchases of treating customer i with uplift u. */
 export function trueIncrementalPurchases(pop: CampaignPopulation, i: number, u: number): number {
   if (!pop.alive[i]) return 0;
-  const lp = (pop.lambda[i] as number) * (pop.dropout[i] as number) * pop.horizonWeeks;
-  const p = pop.dropout[i] as number;
+  const lp = pop.lambda[i]! * pop.dropout[i]! * pop.horizonWeeks;
+  const p = pop.dropout[i]!;
   return (Math.exp(-lp) - Math.exp(-lp * (1 + u))) / p;
 }
 
@@ -225,24 +225,23 @@ export function runCampaignWindow(
   const truthN = new Float64Array(actions.length);
   const log = pop.history;
   for (let i = 0; i < pop.n; i++) {
-    const k = decision.action[i] as number;
+    const k = decision.action[i]!;
     const a = k >= 0 ? (actions[k] as SimulatedAction) : undefined;
     const u = a ? trueUpliftOf(pop, a, i) : 0;
     o.action[i] = k;
     o.treated[i] = control[i] ? 0 : 1;
-    o.pAlive[i] = pop.pAlive[i] as number;
-    o.predictedPurchases[i] = pop.predictedPurchases[i] as number;
-    o.predictedProfit[i] = decision.predictedProfit[i] as number;
-    o.assumedUplift[i] = decision.assumedUplift[i] as number;
+    o.pAlive[i] = pop.pAlive[i]!;
+    o.predictedPurchases[i] = pop.predictedPurchases[i]!;
+    o.predictedProfit[i] = decision.predictedProfit[i]!;
+    o.assumedUplift[i] = decision.assumedUplift[i]!;
     if (a) {
       o.margin[i] = a.margin;
       o.cost[i] = a.cost;
-      truthSum[k] =
-        (truthSum[k] as number) + a.margin * trueIncrementalPurchases(pop, i, u) - a.cost;
-      truthN[k] = (truthN[k] as number) + 1;
+      truthSum[k] = truthSum[k]! + a.margin * trueIncrementalPurchases(pop, i, u) - a.cost;
+      truthN[k] = truthN[k]! + 1;
     }
     if (!pop.alive[i]) continue;
-    const rate = (pop.lambda[i] as number) * (a && !control[i] ? 1 + u : 1);
+    const rate = pop.lambda[i]! * (a && !control[i] ? 1 + u : 1);
     const customer = log?.customerNumber(pop.ids[i] as string) ?? 0;
     // One stream per customer (common random numbers): the same customer under two policies draws
     // the same uniforms, so policies can be compared without the noise of everyone else's draws.
@@ -253,16 +252,16 @@ export function runCampaignWindow(
     for (let guard = 0; guard < 100_000; guard++) {
       t += sampleExponential(rng, rate);
       if (!(t <= pop.horizonWeeks)) break;
-      const amount = Math.round(sampleGamma(rng, CDNOW_SPEND.p, pop.nu[i] as number) * 100) / 100;
+      const amount = Math.round(sampleGamma(rng, CDNOW_SPEND.p, pop.nu[i]!) * 100) / 100;
       purchases++;
       spend += amount;
       log?.push(customer, pop.decisionDay + Math.max(1, Math.ceil(t * 7)), amount);
-      if (rng.uniform() < (pop.dropout[i] as number)) break;
+      if (rng.uniform() < pop.dropout[i]!) break;
     }
     o.purchases[i] = purchases;
     o.spend[i] = spend;
   }
-  const trueProfitPerCustomer = truthSum.map((s, k) => s / (truthN[k] as number));
+  const trueProfitPerCustomer = truthSum.map((s, k) => s / truthN[k]!);
   return { observations: o, trueProfitPerCustomer, ...(log ? { log: log.finish() } : {}) };
 }
 
@@ -282,7 +281,7 @@ export function trueIncrementalProfit(
 ): number {
   let total = 0;
   for (let i = 0; i < pop.n; i++) {
-    const k = decision.action[i] as number;
+    const k = decision.action[i]!;
     if (k < 0) continue;
     const a = actions[k] as SimulatedAction;
     total += a.margin * trueIncrementalPurchases(pop, i, trueUpliftOf(pop, a, i)) - a.cost;

@@ -32,8 +32,8 @@ describe("measureCampaign", () => {
     for (let i = 0; i < 8; i++) {
       o.action[i] = i < 7 ? 0 : -1; // the last customer got no action
       o.treated[i] = i < 4 || i === 7 ? 1 : 0;
-      o.purchases[i] = purchases[i] as number;
-      o.spend[i] = 10 * (purchases[i] as number);
+      o.purchases[i] = purchases[i]!;
+      o.spend[i] = 10 * purchases[i]!;
       o.margin[i] = i < 7 ? 10 : 0;
       o.cost[i] = i < 7 ? 1 : 0;
       o.assumedUplift[i] = 0.2;

@@ -29,12 +29,12 @@ class ArmStats {
   cost = 0;
 
   add(o: CampaignObservations, i: number): void {
-    this.purchases.add(o.purchases[i] as number);
-    this.spend.add(o.spend[i] as number);
+    this.purchases.add(o.purchases[i]!);
+    this.spend.add(o.spend[i]!);
     this.profit.add(realisedProfit(o, i));
-    this.predicted += o.predictedPurchases[i] as number;
-    this.assumedUplift += o.assumedUplift[i] as number;
-    this.cost += o.cost[i] as number;
+    this.predicted += o.predictedPurchases[i]!;
+    this.assumedUplift += o.assumedUplift[i]!;
+    this.cost += o.cost[i]!;
   }
 
   summary(): ArmSummary {
@@ -104,9 +104,9 @@ function actionResult(action: string, arms: Arms, segments: Arms[]): ActionResul
  */
 export function qiniCurve(o: CampaignObservations): QiniPoint[] {
   const picked: number[] = [];
-  for (let i = 0; i < o.n; i++) if ((o.action[i] as number) >= 0) picked.push(i);
+  for (let i = 0; i < o.n; i++) if (o.action[i]! >= 0) picked.push(i);
   const order = Uint32Array.from(picked).sort(
-    (a, b) => (o.predictedProfit[b] as number) - (o.predictedProfit[a] as number) || a - b,
+    (a, b) => o.predictedProfit[b]! - o.predictedProfit[a]! || a - b,
   );
   const m = order.length;
   const points: QiniPoint[] = [
@@ -120,7 +120,7 @@ export function qiniCurve(o: CampaignObservations): QiniPoint[] {
   for (let decile = 1; decile <= 10 && m > 0; decile++) {
     const end = Math.round((decile * m) / 10);
     for (; k < end; k++) {
-      const i = order[k] as number;
+      const i = order[k]!;
       if (o.treated[i]) {
         profitT += realisedProfit(o, i);
         nT++;
@@ -157,11 +157,11 @@ export function measureCampaign(o: CampaignObservations, options: MeasureOptions
   for (let i = 0; i < o.n; i++) {
     if (o.treated[i]) treated++;
     else control++;
-    const a = o.action[i] as number;
+    const a = o.action[i]!;
     if (a < 0) continue;
     const arm = o.treated[i] ? "treated" : "control";
     (arms[a] as Arms)[arm].add(o, i);
-    const s = pAliveSegment(o.pAlive[i] as number);
+    const s = pAliveSegment(o.pAlive[i]!);
     if (s >= 0) ((segments[a] as Arms[])[s] as Arms)[arm].add(o, i);
   }
   const notes = [...(options.notes ?? [])];

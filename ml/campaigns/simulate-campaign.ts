@@ -46,7 +46,7 @@ function decisionRows(
 ): NewDecisionLogRow[] {
   const decidedAt = new Date(pop.decisionDay * DAY_MS + 12 * 3_600_000);
   return pop.ids.map((id, i) => {
-    const k = decision.action[i] as number;
+    const k = decision.action[i]!;
     const a = k >= 0 ? actions[k] : undefined;
     const group = control[i] ? "control" : "treated";
     return {
@@ -107,7 +107,7 @@ export async function runSimulateCampaign(o: SimulateCampaignOptions) {
   actions.forEach((a, k) => {
     print(
       `truth ${a.id}: cost ${a.cost}, margin ${a.margin}, uplift by P(alive) <0.3/0.3–0.7/≥0.7 = ` +
-        `${a.trueUplift.join("/")}; true incremental profit per customer ${(run.trueProfitPerCustomer[k] as number).toFixed(3)}`,
+        `${a.trueUplift.join("/")}; true incremental profit per customer ${run.trueProfitPerCustomer[k]!.toFixed(3)}`,
     );
   });
   const treatedOnly = { ...decision, action: decision.action.map((k, i) => (control[i] ? -1 : k)) };

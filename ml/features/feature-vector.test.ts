@@ -21,8 +21,8 @@ function customerTransactions(log: TransactionLog, k: number): FeatureTransactio
   const out: FeatureTransaction[] = [];
   for (let i = 0; i < log.length; i++) {
     if (log.customer[i] !== k) continue;
-    const t: FeatureTransaction = { day: log.day[i], amount: log.amount[i] };
-    if (log.quantity) t.quantity = log.quantity[i];
+    const t: FeatureTransaction = { day: log.day[i]!, amount: log.amount[i]! };
+    if (log.quantity) t.quantity = log.quantity[i]!;
     out.push(t);
   }
   return out;
@@ -74,7 +74,7 @@ test("hand-computed features of one customer (weeks, same-day purchases merged)"
   expect(f.bgnbd_expected).toBeCloseTo(bgnbdExpectedPurchases(btyd.bgnbd, 10, 2, 6, 8), 5);
   expect(f.bgnbd_p_alive).toBeGreaterThan(0);
   expect(f.bgnbd_p_alive).toBeLessThanOrEqual(1);
-  expect(f.bgnbd_p_any).toBeLessThanOrEqual(f.bgnbd_p_alive);
+  expect(f.bgnbd_p_any).toBeLessThanOrEqual(f.bgnbd_p_alive!);
 });
 
 test("matrix rows equal single-customer vectors on a simulated population (day and week units)", () => {
@@ -98,17 +98,17 @@ test("matrix rows equal single-customer vectors on a simulated population (day a
     const numberOf = new Map(log.customerIds.map((id, k) => [id, k]));
     let repeaters = 0;
     for (let i = 0; i < summaries.n; i++) {
-      const transactions = customerTransactions(log, numberOf.get(summaries.ids[i]) as number);
+      const transactions = customerTransactions(log, numberOf.get(summaries.ids[i]!) as number);
       // A different input order must not matter.
       const v = buildFeatureVector(transactions.reverse(), cutoffDay, opts);
       expect(Array.from(v)).toEqual(
         Array.from(X.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT)),
       );
       // The first three columns agree with the summaries (x, t_x, T).
-      expect(v[0]).toBe(Math.fround(summaries.x[i]));
-      expect(v[1]).toBe(Math.fround(summaries.tx[i]));
-      expect(v[2]).toBe(Math.fround(summaries.T[i]));
-      if (summaries.x[i] > 0) repeaters++;
+      expect(v[0]).toBe(Math.fround(summaries.x[i]!));
+      expect(v[1]).toBe(Math.fround(summaries.tx[i]!));
+      expect(v[2]).toBe(Math.fround(summaries.T[i]!));
+      if (summaries.x[i]! > 0) repeaters++;
     }
     expect(repeaters).toBeGreaterThan(50);
   }

@@ -81,8 +81,8 @@ class PurchaseDays {
     this.transactions++;
     const c = this.count;
     if (c > 0 && this.day[c - 1] === day) {
-      this.spend[c - 1] += amount;
-      this.quantity[c - 1] += quantity;
+      this.spend[c - 1]! += amount;
+      this.quantity[c - 1]! += quantity;
       return;
     }
     if (c === this.day.length) this.grow();
@@ -121,8 +121,8 @@ function writeFeatures(
 ): void {
   const unit = unitDays(opts.timeUnit);
   const n = p.count;
-  const first = p.day[0];
-  const last = p.day[n - 1];
+  const first = p.day[0]!;
+  const last = p.day[n - 1]!;
   const x = n - 1;
   const tx = (last - first) / unit;
   const T = (opts.cutoffDay - first) / unit;
@@ -133,7 +133,7 @@ function writeFeatures(
     ipt_mean = tx / x;
     if (x >= 2) {
       let ss = 0;
-      for (let i = 1; i < n; i++) ss += ((p.day[i] - p.day[i - 1]) / unit - ipt_mean) ** 2;
+      for (let i = 1; i < n; i++) ss += ((p.day[i]! - p.day[i - 1]!) / unit - ipt_mean) ** 2;
       ipt_var = ss / (x - 1);
     }
   }
@@ -142,9 +142,9 @@ function writeFeatures(
   let spendMax = 0;
   let quantityTotal = 0;
   for (let i = 0; i < n; i++) {
-    spendTotal += p.spend[i];
-    if (p.spend[i] > spendMax) spendMax = p.spend[i];
-    quantityTotal += p.quantity[i];
+    spendTotal += p.spend[i]!;
+    if (p.spend[i]! > spendMax) spendMax = p.spend[i]!;
+    quantityTotal += p.quantity[i]!;
   }
   const spendMean = spendTotal / n;
   // Least-squares slope of spend over purchase index 0..n-1.
@@ -154,18 +154,18 @@ function writeFeatures(
     let sxy = 0;
     let sxx = 0;
     for (let i = 0; i < n; i++) {
-      sxy += (i - meanIndex) * (p.spend[i] - spendMean);
+      sxy += (i - meanIndex) * (p.spend[i]! - spendMean);
       sxx += (i - meanIndex) ** 2;
     }
     trend = sxy / sxx;
   }
-  const monetary = x > 0 ? (spendTotal - p.spend[0]) / x : 0;
+  const monetary = x > 0 ? (spendTotal - p.spend[0]!) / x : 0;
 
   const recent = [0, 0, 0];
   for (let i = n - 1; i >= 0; i--) {
-    const age = opts.cutoffDay - p.day[i];
+    const age = opts.cutoffDay - p.day[i]!;
     if (age >= WINDOW_DAYS[2]) break;
-    for (let w = 0; w < 3; w++) if (age < WINDOW_DAYS[w]) recent[w]++;
+    for (let w = 0; w < 3; w++) if (age < WINDOW_DAYS[w]!) recent[w]!++;
   }
 
   const btyd = btydFeatures(opts.btyd, x, tx, T, opts.horizon);
@@ -195,7 +195,7 @@ function writeFeatures(
     btyd.pnbdExpected,
     btyd.pnbdPAlive,
   ];
-  for (let j = 0; j < FEATURE_COUNT; j++) out[offset + j] = values[j];
+  for (let j = 0; j < FEATURE_COUNT; j++) out[offset + j] = values[j]!;
 }
 
 /**
@@ -208,19 +208,19 @@ export function buildFeatureMatrix(
   opts: FeatureOptions,
 ): Float32Array {
   const numberOf = new Map<string, number>();
-  for (let k = 0; k < log.customerIds.length; k++) numberOf.set(log.customerIds[k], k);
+  for (let k = 0; k < log.customerIds.length; k++) numberOf.set(log.customerIds[k]!, k);
   const { order, start } = orderRowsByCustomerAndDay(log);
   const out = new Float32Array(summaries.n * FEATURE_COUNT);
   const p = new PurchaseDays();
   for (let row = 0; row < summaries.n; row++) {
-    const k = numberOf.get(summaries.ids[row]);
+    const k = numberOf.get(summaries.ids[row]!);
     if (k === undefined) throw new RangeError(`customer ${summaries.ids[row]} is not in the log`);
     p.reset();
-    for (let j = start[k]; j < start[k + 1]; j++) {
-      const i = order[j];
-      const d = log.day[i];
+    for (let j = start[k]!; j < start[k + 1]!; j++) {
+      const i = order[j]!;
+      const d = log.day[i]!;
       if (d > opts.cutoffDay) break;
-      p.add(d, log.amount[i], log.quantity ? log.quantity[i] : 0);
+      p.add(d, log.amount[i]!, log.quantity ? log.quantity[i]! : 0);
     }
     if (p.count === 0) {
       throw new RangeError(

@@ -13,8 +13,8 @@ export interface CustomerRowOrder {
 /** Row starts per customer, counted (rows of customer k are start[k] .. start[k + 1]). */
 function customerStarts(log: TransactionLog): Uint32Array {
   const start = new Uint32Array(log.customerIds.length + 1);
-  for (let i = 0; i < log.length; i++) start[(log.customer[i] as number) + 1]++;
-  for (let k = 1; k < start.length; k++) start[k] += start[k - 1] as number;
+  for (let i = 0; i < log.length; i++) start[log.customer[i]! + 1]!++;
+  for (let k = 1; k < start.length; k++) start[k]! += start[k - 1]!;
   return start;
 }
 
@@ -22,9 +22,9 @@ function customerStarts(log: TransactionLog): Uint32Array {
 export function isOrderedByCustomerAndDay(log: TransactionLog): boolean {
   const { customer, day } = log;
   for (let i = 1; i < log.length; i++) {
-    const c = customer[i] as number;
-    const p = customer[i - 1] as number;
-    if (c < p || (c === p && (day[i] as number) < (day[i - 1] as number))) return false;
+    const c = customer[i]!;
+    const p = customer[i - 1]!;
+    if (c < p || (c === p && day[i]! < day[i - 1]!)) return false;
   }
   return true;
 }
@@ -45,21 +45,21 @@ export function orderRowsByCustomerAndDay(log: TransactionLog): CustomerRowOrder
   let minDay = 0x7fffffff;
   let maxDay = -0x80000000;
   for (let i = 0; i < n; i++) {
-    const d = day[i] as number;
+    const d = day[i]!;
     if (d < minDay) minDay = d;
     if (d > maxDay) maxDay = d;
   }
   const range = n === 0 ? 0 : maxDay - minDay + 1;
   if (range <= 4 * n + 100_000) {
     const count = new Uint32Array(range + 1);
-    for (let i = 0; i < n; i++) count[(day[i] as number) - minDay + 1]++;
-    for (let v = 1; v <= range; v++) count[v] += count[v - 1] as number;
+    for (let i = 0; i < n; i++) count[day[i]! - minDay + 1]!++;
+    for (let v = 1; v <= range; v++) count[v]! += count[v - 1]!;
     byDay = new Uint32Array(n);
-    for (let i = 0; i < n; i++) byDay[count[(day[i] as number) - minDay]++] = i;
+    for (let i = 0; i < n; i++) byDay[count[day[i]! - minDay]!++] = i;
   } else {
     byDay = new Uint32Array(n);
     for (let i = 0; i < n; i++) byDay[i] = i;
-    byDay.sort((i, j) => (day[i] as number) - (day[j] as number) || i - j);
+    byDay.sort((i, j) => day[i]! - day[j]! || i - j);
   }
 
   // Pass 2: stable by customer, which keeps day order within a customer.
@@ -67,8 +67,8 @@ export function orderRowsByCustomerAndDay(log: TransactionLog): CustomerRowOrder
   const next = start.slice(0, customers);
   const order = new Uint32Array(n);
   for (let j = 0; j < n; j++) {
-    const i = byDay[j] as number;
-    order[next[customer[i] as number]++] = i;
+    const i = byDay[j]!;
+    order[next[customer[i]!]!++] = i;
   }
   return { order, start };
 }

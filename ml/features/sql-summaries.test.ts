@@ -97,8 +97,8 @@ function expectSameSummaries(sql: CustomerSummaries, ts: CustomerSummaries): voi
     if (j === undefined) throw new Error(`customer ${ts.ids[i]} is missing from the SQL result`);
     if (sql.firstDay[j] !== ts.firstDay[i]) mismatches++;
     for (const f of FIELDS) {
-      const a = sql[f][j] as number;
-      const b = ts[f][i] as number;
+      const a = sql[f][j]!;
+      const b = ts[f][i]!;
       if (Math.abs(a - b) > 1e-9 * Math.max(1, Math.abs(b))) {
         if (mismatches++ < 5) console.error(`customer ${ts.ids[i]}: ${f} SQL ${a} vs TS ${b}`);
       }
@@ -172,9 +172,9 @@ describe("PostgreSQL", () => {
         const rows = [];
         for (let i = from; i < Math.min(log.length, from + 10_000); i++) {
           rows.push({
-            customer_id: log.customerIds[log.customer[i] as number] as string,
-            tx_date: dayToIsoDate(log.day[i] as number),
-            amount: log.amount[i] as number,
+            customer_id: log.customerIds[log.customer[i]!] as string,
+            tx_date: dayToIsoDate(log.day[i]!),
+            amount: log.amount[i]!,
           });
         }
         await sql`INSERT INTO transactions ${sql(rows, "customer_id", "tx_date", "amount")}`;

@@ -69,7 +69,7 @@ export async function summarizeWithSql(
     s.holdoutPurchases[i] = numberOf(row, "holdout_purchases");
     s.holdoutSpend[i] = numberOf(row, "holdout_spend");
     // Derived from T, so the query need not return a date (whose JS type differs per driver).
-    s.firstDay[i] = calibrationEnd - Math.round((s.T[i] as number) * unit);
+    s.firstDay[i] = calibrationEnd - Math.round(s.T[i]! * unit);
   }
   return s;
 }

@@ -75,7 +75,7 @@ test("same-day purchases merge, unsorted input, exclusion after calibration, day
   expect([...s.holdoutPurchases]).toEqual([2, 0]);
   expect([...s.holdoutSpend]).toEqual([9, 0]);
   expect(s.holdoutLength).toBe(10);
-  expect(isoDateToDay("2020-01-01")).toBe(s.firstDay[0] as number);
+  expect(isoDateToDay("2020-01-01")).toBe(s.firstDay[0]!);
 });
 
 test("bad options are rejected with the option named", () => {

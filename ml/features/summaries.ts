@@ -60,10 +60,10 @@ export function summarize(log: TransactionLog, opts: SummaryOptions): CustomerSu
   let m = 0;
 
   for (let k = 0; k < customers; k++) {
-    const from = start[k] as number;
-    const to = start[k + 1] as number;
+    const from = start[k]!;
+    const to = start[k + 1]!;
     if (from === to) continue; // an id without rows has nothing to summarise
-    const first = day[order[from] as number] as number;
+    const first = day[order[from]!]!;
     if (first > calibrationEnd) {
       excluded++;
       continue;
@@ -76,10 +76,10 @@ export function summarize(log: TransactionLog, opts: SummaryOptions): CustomerSu
     let holdoutTotal = 0;
     let previous = first - 1;
     for (let j = from; j < to; j++) {
-      const i = order[j] as number;
-      const d = day[i] as number;
+      const i = order[j]!;
+      const d = day[i]!;
       if (d > holdoutEnd) break;
-      const a = amount[i] as number;
+      const a = amount[i]!;
       if (d === first) {
         firstDaySpend += a;
       } else if (d <= calibrationEnd) {

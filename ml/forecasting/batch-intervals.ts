@@ -16,7 +16,7 @@ export type BatchIntervals = Partial<Record<IntervalModel, ModelIntervals>>;
 /** CLV / expected spend per customer: the discount share the CLV interval is scaled by. */
 function discountShare(cols: ModelColumns): Float64Array {
   return Float64Array.from(cols.clv, (clv, i) => {
-    const spend = cols.expectedSpend[i] as number;
+    const spend = cols.expectedSpend[i]!;
     return spend > 0 ? clv / spend : 1;
   });
 }

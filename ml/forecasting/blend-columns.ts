@@ -5,7 +5,7 @@
 
 import type { BlendWeights } from "../pipelines/blend.ts";
 import { blendForecast } from "../pipelines/blend.ts";
-import type { ModelColumns } from "./forecast-batch.ts";
+import type { ModelColumns } from "./model-columns.ts";
 
 export function blendColumns(
   weights: number[][],
@@ -27,16 +27,16 @@ export function blendColumns(
   const values = new Float64Array(3);
   const [bg, pn, gb] = inputs;
   const mix = (column: keyof ModelColumns, i: number) => {
-    values[0] = bg[column][i] as number;
-    values[1] = pn[column][i] as number;
-    values[2] = gb[column][i] as number;
-    return blendForecast(blend, x[i] as number, values);
+    values[0] = bg[column][i]!;
+    values[1] = pn[column][i]!;
+    values[2] = gb[column][i]!;
+    return blendForecast(blend, x[i]!, values);
   };
   for (let i = 0; i < n; i++) {
-    if (errors[i] || Number.isNaN(gb.expectedPurchases[i] as number)) continue;
+    if (errors[i] || Number.isNaN(gb.expectedPurchases[i]!)) continue;
     const mu = mix("expectedPurchases", i);
     out.expectedPurchases[i] = mu;
-    out.pAlive[i] = bg.pAlive[i] as number;
+    out.pAlive[i] = bg.pAlive[i]!;
     out.pPurchase[i] =
       dispersion > 1e-9 ? 1 - (1 + dispersion * mu) ** (-1 / dispersion) : -Math.expm1(-mu);
     out.expectedSpend[i] = mix("expectedSpend", i);

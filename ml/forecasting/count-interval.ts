@@ -15,7 +15,7 @@ export function countInterval(dist: CountPmf, level: number): [number, number] {
   let cdf = 0;
   let lo = -1;
   for (let k = 0; k < pmf.length; k++) {
-    cdf += pmf[k];
+    cdf += pmf[k]!;
     if (lo < 0 && cdf > half) lo = k;
     if (cdf >= 1 - half - 1e-12) return [lo < 0 ? k : lo, k];
   }
@@ -24,12 +24,14 @@ export function countInterval(dist: CountPmf, level: number): [number, number] {
 
 /** The PMF mixed over parameter draws: the mean of the draws' PMFs (all of length K). */
 export function mixPmfs(parts: readonly CountPmf[]): CountPmf {
-  if (parts.length === 1) return parts[0];
-  const K = parts[0].pmf.length;
+  const [first] = parts;
+  if (!first) throw new RangeError("mixPmfs: no PMF to mix");
+  if (parts.length === 1) return first;
+  const K = first.pmf.length;
   const pmf = new Float64Array(K);
   let tail = 0;
   for (const part of parts) {
-    for (let k = 0; k < K; k++) pmf[k] += part.pmf[k] / parts.length;
+    for (let k = 0; k < K; k++) pmf[k]! += part.pmf[k]! / parts.length;
     tail += part.tail / parts.length;
   }
   return { pmf, tail };
@@ -40,7 +42,7 @@ export function sampleCount(dist: CountPmf, u: number): number {
   let cdf = 0;
   const { pmf } = dist;
   for (let k = 0; k < pmf.length; k++) {
-    cdf += pmf[k];
+    cdf += pmf[k]!;
     if (u < cdf) return k;
   }
   return pmf.length;

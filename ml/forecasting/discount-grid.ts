@@ -28,8 +28,8 @@ export function discountedSum(expected: Float64Array, weights: Float64Array): nu
   let total = 0;
   let previous = 0;
   for (let k = 0; k < weights.length; k++) {
-    const e = expected[k] as number;
-    total += (e - previous) * (weights[k] as number);
+    const e = expected[k]!;
+    total += (e - previous) * weights[k]!;
     previous = e;
   }
   return total;

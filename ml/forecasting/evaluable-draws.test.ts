@@ -137,7 +137,7 @@ test("a model listed as omitted gets no intervals; a customer its formulas canno
     { ...params, paretoNbd: edge, covariances: null },
     { ...input, x: [1, 0], tx: [3, 0], T: [50, 50], monetary: [10, Number.NaN] },
   );
-  expect(Number.isNaN(result.pareto_nbd?.byLevel[0]?.purchases[0] as number)).toBe(true);
+  expect(result.pareto_nbd?.byLevel[0]?.purchases[0]).toBeNaN();
   expect(result.pareto_nbd?.warnings).toEqual([
     "pareto_nbd: no interval for 2 customer(s) whose summary its formulas cannot evaluate",
   ]);

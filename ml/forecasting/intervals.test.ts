@@ -23,7 +23,7 @@ function scoreIntervals(sim: SimulatedPopulation, model: IntervalModel) {
   const covariances = parameterCovariances(e, { bgnbd, paretoNbd, gammaGamma });
   expect(covariances.bgnbd).not.toBeNull();
   expect(covariances.pareto_nbd).not.toBeNull();
-  const monetary = Float64Array.from(e.x, (x, i) => (x > 0 ? e.monetary[i] : Number.NaN));
+  const monetary = Float64Array.from(e.x, (x, i) => (x > 0 ? e.monetary[i]! : Number.NaN));
   const ones = new Float64Array(e.n).fill(1);
   const result = forecastIntervals(
     { bgnbd, paretoNbd, gammaGamma, covariances, dispersion: {} },
@@ -40,13 +40,13 @@ function scoreIntervals(sim: SimulatedPopulation, model: IntervalModel) {
   )[model];
   if (!result?.pmf) throw new Error("no PMFs");
   const pmfs = result.pmf;
-  const counts = countCalibration(e.holdoutPurchases, (i) => pmfs[i], LEVELS);
+  const counts = countCalibration(e.holdoutPurchases, (i) => pmfs[i]!, LEVELS);
   const spendCoverage = LEVELS.map((_, l) => {
-    const cols = result.byLevel[l];
+    const cols = result.byLevel[l]!;
     let inside = 0;
     for (let i = 0; i < e.n; i++) {
-      const s = e.holdoutSpend[i];
-      if (s >= cols.spend[2 * i] - 1e-9 && s <= cols.spend[2 * i + 1] + 1e-9) inside++;
+      const s = e.holdoutSpend[i]!;
+      if (s >= cols.spend[2 * i]! - 1e-9 && s <= cols.spend[2 * i + 1]! + 1e-9) inside++;
     }
     return inside / e.n;
   });
@@ -57,7 +57,7 @@ function report(name: string, s: ReturnType<typeof scoreIntervals>) {
   const c = s.counts.levels
     .map(
       (l, k) =>
-        `${l.level}: randomised ${(100 * l.coverage).toFixed(1)}%, integer ${(100 * l.interval_coverage).toFixed(1)}%, spend ${(100 * (s.spendCoverage[k] as number)).toFixed(1)}%`,
+        `${l.level}: randomised ${(100 * l.coverage).toFixed(1)}%, integer ${(100 * l.interval_coverage).toFixed(1)}%, spend ${(100 * s.spendCoverage[k]!).toFixed(1)}%`,
     )
     .join("; ");
   console.log(`${name}: ${c}; PIT ${s.counts.pit_histogram.map((v) => v.toFixed(3)).join(" ")}`);
@@ -67,7 +67,7 @@ function expectCalibrated(s: ReturnType<typeof scoreIntervals>) {
   for (const [k, level] of s.counts.levels.entries()) {
     expect(Math.abs(level.coverage - level.level)).toBeLessThan(0.03);
     expect(level.interval_coverage).toBeGreaterThan(level.level - 0.03);
-    expect(s.spendCoverage[k] as number).toBeGreaterThan(level.level - 0.03);
+    expect(s.spendCoverage[k]!).toBeGreaterThan(level.level - 0.03);
   }
   for (const share of s.counts.pit_histogram) expect(Math.abs(share - 0.1)).toBeLessThan(0.03);
 }

@@ -119,7 +119,7 @@ interface PmfSources {
 
 function maxOf(values: ArrayLike<number>): number {
   let max = 0;
-  for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i];
+  for (let i = 0; i < values.length; i++) if (values[i]! > max) max = values[i]!;
   return max;
 }
 
@@ -160,18 +160,18 @@ function pmfSources(models: IntervalModelParams, input: IntervalInput): PmfSourc
     const means = input.means?.[name];
     const phi = models.dispersion[name] ?? 0;
     return (i) => {
-      const mu = means ? means[i] : Number.NaN;
+      const mu = means ? means[i]! : Number.NaN;
       return Number.isFinite(mu) ? meanOnlyPmf(mu, phi) : null;
     };
   };
   const of: Record<IntervalModel, PmfOf> = {
     bgnbd: guarded("bgnbd", (i) => {
-      const K = supportSize(models.bgnbd.r + x[i], models.bgnbd.alpha + T[i], t);
-      return mixPmfs(bgDraws.map((p) => bgnbdConditionalPmf(p, t, x[i], tx[i], T[i], K)));
+      const K = supportSize(models.bgnbd.r + x[i]!, models.bgnbd.alpha + T[i]!, t);
+      return mixPmfs(bgDraws.map((p) => bgnbdConditionalPmf(p, t, x[i]!, tx[i]!, T[i]!, K)));
     }),
     pareto_nbd: guarded("pareto_nbd", (i) => {
-      const K = supportSize(models.paretoNbd.r + x[i], models.paretoNbd.alpha + T[i], t);
-      return mixPmfs(pn.draws.map((p) => paretoNbdConditionalPmf(p, t, x[i], tx[i], T[i], K)));
+      const K = supportSize(models.paretoNbd.r + x[i]!, models.paretoNbd.alpha + T[i]!, t);
+      return mixPmfs(pn.draws.map((p) => paretoNbdConditionalPmf(p, t, x[i]!, tx[i]!, T[i]!, K)));
     }),
     gbdt: meanOnly("gbdt"),
     blend: meanOnly("blend"),
@@ -223,10 +223,10 @@ export function forecastIntervals(
   for (let i = 0; i < n; i++) {
     if (input.skip?.(i)) continue;
     const rng = new Xoshiro128(
-      customerSeed(input.x[i], input.tx[i], input.T[i], input.monetary[i]),
+      customerSeed(input.x[i]!, input.tx[i]!, input.T[i]!, input.monetary[i]!),
     );
     const spendWanted = ggDraws !== null && input.levels.length > 0;
-    if (spendWanted) fillSpendRates(ggDraws, input.x[i], input.monetary[i], rng, nu, uniforms);
+    if (spendWanted) fillSpendRates(ggDraws, input.x[i]!, input.monetary[i]!, rng, nu, uniforms);
     for (const m of present) {
       const dist = sources.of[m](i);
       if (!dist) continue;
@@ -235,7 +235,7 @@ export function forecastIntervals(
       const share = input.discountShare?.[m]?.[i] ?? Number.NaN;
       if (spendWanted) sampleSpend(dist, ggDraws, nu, uniforms, rng, spend);
       input.levels.forEach((level, l) => {
-        const cols = target.byLevel[l];
+        const cols = target.byLevel[l]!;
         const [lo, hi] = countInterval(dist, level);
         cols.purchases[2 * i] = lo;
         cols.purchases[2 * i + 1] = hi;
@@ -270,7 +270,7 @@ function fillSpendRates(
 ): void {
   const known = x > 0 && Number.isFinite(monetary) && monetary > 0;
   for (let j = 0; j < nu.length; j++) {
-    const { p, q, gamma } = draws[j % draws.length];
+    const { p, q, gamma } = draws[j % draws.length]!;
     nu[j] = known ? sampleGamma(rng, q + p * x, gamma + x * monetary) : sampleGamma(rng, q, gamma);
     uniforms[j] = rng.uniform();
   }
@@ -286,9 +286,9 @@ function sampleSpend(
   out: Float64Array,
 ): void {
   for (let j = 0; j < out.length; j++) {
-    const k = sampleCount(dist, uniforms[j]);
-    const p = draws[j % draws.length].p;
-    out[j] = k === 0 ? 0 : sampleGamma(rng, p * k, nu[j]);
+    const k = sampleCount(dist, uniforms[j]!);
+    const p = draws[j % draws.length]!.p;
+    out[j] = k === 0 ? 0 : sampleGamma(rng, p * k, nu[j]!);
   }
   out.sort();
 }
@@ -297,7 +297,7 @@ function sampleSpend(
 function sampleQuantiles(sorted: Float64Array, level: number): [number, number] {
   const half = (1 - level) / 2;
   const n = sorted.length;
-  const lo = sorted[Math.min(n - 1, Math.max(0, Math.ceil(half * n) - 1))];
-  const hi = sorted[Math.min(n - 1, Math.max(0, Math.ceil((1 - half) * n) - 1))];
+  const lo = sorted[Math.min(n - 1, Math.max(0, Math.ceil(half * n) - 1))]!;
+  const hi = sorted[Math.min(n - 1, Math.max(0, Math.ceil((1 - half) * n) - 1))]!;
   return [lo, hi];
 }

@@ -36,7 +36,7 @@ function covarianceOf(
   params: object,
   names: readonly string[],
 ): number[] | null {
-  const theta = names.map((k) => Math.log((params as Record<string, number>)[k]));
+  const theta = names.map((k) => Math.log((params as Record<string, number>)[k]!));
   const inverse = invertSymmetricPositiveDefinite(
     numericalHessian(negLogLikelihood, theta),
     names.length,
@@ -72,7 +72,7 @@ export function parameterCovariances(
         ? covarianceOf(
             (t) =>
               -gammaGammaLogLikelihood(
-                { p: Math.exp(t[0]), q: Math.exp(t[1]), gamma: Math.exp(t[2]) },
+                { p: Math.exp(t[0]!), q: Math.exp(t[1]!), gamma: Math.exp(t[2]!) },
                 { x: data.x, monetary },
               ),
             fitted.gammaGamma,
@@ -87,12 +87,12 @@ function cholesky(cov: readonly number[], n: number): Float64Array | null {
   const L = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {
-      let sum = cov[i * n + j];
-      for (let k = 0; k < j; k++) sum -= L[i * n + k] * L[j * n + k];
+      let sum = cov[i * n + j]!;
+      for (let k = 0; k < j; k++) sum -= L[i * n + k]! * L[j * n + k]!;
       if (i === j) {
         if (!(sum > 0)) return null;
         L[i * n + i] = Math.sqrt(sum);
-      } else L[i * n + j] = sum / L[j * n + j];
+      } else L[i * n + j] = sum / L[j * n + j]!;
     }
   }
   return L;
@@ -102,9 +102,9 @@ function cholesky(cov: readonly number[], n: number): Float64Array | null {
  * `count` parameter sets drawn from log θ ~ N(log θ̂, Σ) with a fixed seed (the same draws on every
  * call and runtime); without a usable Σ, the fitted parameters alone.
  */
-export function drawParameterSets<P extends object>(
+export function drawParameterSets<P extends Record<N, number>, N extends string>(
   params: P,
-  names: readonly (keyof P & string)[],
+  names: readonly N[],
   covariance: readonly number[] | null | undefined,
   count: number,
   seed = 17,
@@ -120,8 +120,8 @@ export function drawParameterSets<P extends object>(
     const draw = { ...params };
     names.forEach((name, i) => {
       let shift = 0;
-      for (let k = 0; k <= i; k++) shift += L[i * n + k] * z[k];
-      (draw as Record<string, number>)[name] = (params[name] as number) * Math.exp(shift);
+      for (let k = 0; k <= i; k++) shift += L[i * n + k]! * z[k]!;
+      (draw as Record<string, number>)[name] = params[name] * Math.exp(shift);
     });
     draws.push(draw);
   }

@@ -15,22 +15,22 @@ test("edges are float32 and the bin of every value is the first edge with x <= e
   const bins = computeFeatureBins(X, n, p, 64);
   const binned = binFeatures(X, n, bins);
   for (let f = 0; f < p; f++) {
-    const e = bins.edges[f];
+    const e = bins.edges[f]!;
     expect(bins.binCounts[f]).toBeLessThanOrEqual(64);
     for (let b = 0; b < e.length; b++) {
-      expect(Math.fround(e[b])).toBe(e[b]);
-      if (b > 0) expect(e[b]).toBeGreaterThan(e[b - 1]);
+      expect(Math.fround(e[b]!)).toBe(e[b]!);
+      if (b > 0) expect(e[b]).toBeGreaterThan(e[b - 1]!);
     }
     for (let i = 0; i < n; i++) {
-      const x = X[i * p + f];
-      const b = binned[i * p + f];
+      const x = X[i * p + f]!;
+      const b = binned[i * p + f]!;
       if (Number.isNaN(x)) {
         expect(b).toBe(e.length);
         continue;
       }
       // The split "bin <= b" must equal the float32 comparison "x <= edges[b]" for every b.
-      if (b < e.length) expect(x <= e[b]).toBe(true);
-      if (b > 0) expect(x > e[b - 1]).toBe(true);
+      if (b < e.length) expect(x <= e[b]!).toBe(true);
+      if (b > 0) expect(x > e[b - 1]!).toBe(true);
     }
   }
   // Few distinct values: one bin per value.
@@ -44,11 +44,11 @@ test("quantile bins spread rows roughly evenly and heavy ties stay in one bin", 
   const bins = computeFeatureBins(X, n, 1, 32);
   const binned = binFeatures(X, n, bins);
   const counts = new Array(bins.binCounts[0]).fill(0);
-  for (let i = 0; i < n; i++) counts[binned[i]]++;
+  for (let i = 0; i < n; i++) counts[binned[i]!]++;
   expect(counts[0]).toBe(6000);
   expect(bins.binCounts[0]).toBeGreaterThan(10);
   expect(Math.max(...counts.slice(1))).toBeLessThan(1000);
-  expect(binOf(bins.edges[0], Number.NaN)).toBe(bins.edges[0].length);
+  expect(binOf(bins.edges[0]!, Number.NaN)).toBe(bins.edges[0]!.length);
 });
 
 test("maxBins outside [2, 255] is refused", () => {

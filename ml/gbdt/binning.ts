@@ -33,8 +33,8 @@ export function computeFeatureBins(
   for (let f = 0; f < p; f++) {
     let k = 0;
     for (let i = 0; i < m; i++) {
-      const v = X[(rows ? rows[i] : i) * p + f];
-      if (!Number.isNaN(v)) values[k++] = v;
+      const v = X[(rows ? rows[i]! : i) * p + f]!;
+      if (!Number.isNaN(v)) values[k++]! = v;
     }
     const sorted = values.subarray(0, k).sort();
     const featureEdges = chooseEdges(sorted, maxBins);
@@ -54,7 +54,7 @@ function chooseEdges(sorted: Float32Array, maxBins: number): Float32Array {
   if (distinct <= maxBins) {
     // Few distinct values: one bin each.
     for (let i = 1; i < m; i++) {
-      if (sorted[i] !== sorted[i - 1]) cuts.push(midpoint(sorted[i - 1], sorted[i]));
+      if (sorted[i] !== sorted[i - 1]) cuts.push(midpoint(sorted[i - 1]!, sorted[i]!));
     }
     return Float32Array.from(cuts);
   }
@@ -66,7 +66,7 @@ function chooseEdges(sorted: Float32Array, maxBins: number): Float32Array {
     // sorted[i..j] is one distinct value; cumulative count is j + 1.
     if (j + 1 >= m) break;
     const target = ((cuts.length + 1) * m) / maxBins;
-    if (j + 1 >= target) cuts.push(midpoint(sorted[j], sorted[j + 1]));
+    if (j + 1 >= target) cuts.push(midpoint(sorted[j]!, sorted[j + 1]!));
     i = j + 1;
   }
   return Float32Array.from(cuts);
@@ -85,7 +85,7 @@ export function binOf(edges: Float32Array, x: number): number {
   // Invariant: the answer is in [lo, hi]; NaN fails every comparison and ends at edges.length.
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (x <= edges[mid]) hi = mid;
+    if (x <= edges[mid]!) hi = mid;
     else lo = mid + 1;
   }
   return lo;
@@ -96,17 +96,17 @@ export function binFeatures(X: Float32Array, n: number, bins: FeatureBins): Uint
   const p = bins.featureCount;
   const out = new Uint8Array(n * p);
   for (let f = 0; f < p; f++) {
-    const e = bins.edges[f];
+    const e = bins.edges[f]!;
     const len = e.length;
     let top = 1;
     while (top <= len) top <<= 1;
     for (let i = 0; i < n; i++) {
-      const x = X[i * p + f];
+      const x = X[i * p + f]!;
       // Branch-light search for the number of edges below x (= first edge with x <= edge).
       let pos = 0;
       for (let step = top >> 1; step > 0; step >>= 1) {
         const j = pos + step;
-        pos = j <= len && e[j - 1] < x ? j : pos;
+        pos = j <= len && e[j - 1]! < x ? j : pos;
       }
       out[i * p + f] = Number.isNaN(x) ? len : pos;
     }

@@ -15,13 +15,13 @@ export function gbdtFeatureImportance(model: GbdtModel): GbdtFeatureImportance {
   let total = 0;
   for (const tree of model.trees) {
     for (let node = 0; node < tree.feature.length; node++) {
-      const f = tree.feature[node];
+      const f = tree.feature[node]!;
       if (f < 0) continue;
-      gain[f] += tree.gain[node];
-      splits[f]++;
-      total += tree.gain[node];
+      gain[f]! += tree.gain[node]!;
+      splits[f]!++;
+      total += tree.gain[node]!;
     }
   }
-  if (total > 0) for (let f = 0; f < gain.length; f++) gain[f] /= total;
+  if (total > 0) for (let f = 0; f < gain.length; f++) gain[f]! /= total;
   return { gainShare: gain, splits };
 }

@@ -21,13 +21,13 @@ const MIN_HESSIAN = 1e-16;
 
 function checkEach(y: Float64Array, ok: (v: number) => boolean, what: string): void {
   for (let i = 0; i < y.length; i++) {
-    if (!ok(y[i])) throw new RangeError(`y[${i}] = ${y[i]}: ${what}`);
+    if (!ok(y[i]!)) throw new RangeError(`y[${i}] = ${y[i]}: ${what}`);
   }
 }
 
 function mean(y: Float64Array): number {
   let s = 0;
-  for (let i = 0; i < y.length; i++) s += y[i];
+  for (let i = 0; i < y.length; i++) s += y[i]!;
   return y.length > 0 ? s / y.length : 0;
 }
 
@@ -38,16 +38,16 @@ export const poissonLoss: BoostingLoss = {
   baseScore: (y) => Math.log(Math.max(mean(y), 1e-6)),
   gradients(y, margin, grad, hess) {
     for (let i = 0; i < y.length; i++) {
-      const mu = Math.exp(margin[i]);
-      grad[i] = mu - y[i];
+      const mu = Math.exp(margin[i]!);
+      grad[i] = mu - y[i]!;
       hess[i] = Math.max(mu, MIN_HESSIAN);
     }
   },
   meanLoss(y, margin) {
     let s = 0;
     for (let i = 0; i < y.length; i++) {
-      const mu = Math.exp(margin[i]);
-      const v = y[i];
+      const mu = Math.exp(margin[i]!);
+      const v = y[i]!;
       s += 2 * ((v > 0 ? v * Math.log(v / mu) : 0) - (v - mu));
     }
     return s / y.length;
@@ -64,8 +64,8 @@ export const logisticLoss: BoostingLoss = {
   },
   gradients(y, margin, grad, hess) {
     for (let i = 0; i < y.length; i++) {
-      const p = 1 / (1 + Math.exp(-margin[i]));
-      grad[i] = p - y[i];
+      const p = 1 / (1 + Math.exp(-margin[i]!));
+      grad[i] = p - y[i]!;
       const h = p * (1 - p);
       hess[i] = Math.max(h, MIN_HESSIAN);
     }
@@ -73,10 +73,10 @@ export const logisticLoss: BoostingLoss = {
   meanLoss(y, margin) {
     let s = 0;
     for (let i = 0; i < y.length; i++) {
-      const m = margin[i];
+      const m = margin[i]!;
       // log(1 + e^m) - y·m, computed without overflow.
       const softplus = m > 0 ? m + Math.log1p(Math.exp(-m)) : Math.log1p(Math.exp(m));
-      s += softplus - y[i] * m;
+      s += softplus - y[i]! * m;
     }
     return s / y.length;
   },
@@ -89,13 +89,13 @@ export const squaredLoss: BoostingLoss = {
   baseScore: (y) => mean(y),
   gradients(y, margin, grad, hess) {
     for (let i = 0; i < y.length; i++) {
-      grad[i] = margin[i] - y[i];
+      grad[i] = margin[i]! - y[i]!;
       hess[i] = 1;
     }
   },
   meanLoss(y, margin) {
     let s = 0;
-    for (let i = 0; i < y.length; i++) s += (y[i] - margin[i]) ** 2;
+    for (let i = 0; i < y.length; i++) s += (y[i]! - margin[i]!) ** 2;
     return s / y.length;
   },
   toResponse: (m) => m,
@@ -109,7 +109,7 @@ export const gammaLoss: BoostingLoss = {
   gradients(y, margin, grad, hess) {
     // Deviance in the log link: y/mu + log(mu); gradient 1 - y/mu, hessian y/mu.
     for (let i = 0; i < y.length; i++) {
-      const r = y[i] * Math.exp(-margin[i]);
+      const r = y[i]! * Math.exp(-margin[i]!);
       grad[i] = 1 - r;
       hess[i] = Math.max(r, MIN_HESSIAN);
     }
@@ -117,7 +117,7 @@ export const gammaLoss: BoostingLoss = {
   meanLoss(y, margin) {
     let s = 0;
     for (let i = 0; i < y.length; i++) {
-      const r = y[i] * Math.exp(-margin[i]);
+      const r = y[i]! * Math.exp(-margin[i]!);
       s += 2 * (r - 1 - Math.log(r));
     }
     return s / y.length;

@@ -8,12 +8,12 @@ import { boostingLoss } from "./losses.ts";
 export function treeMarginRaw(tree: GbdtTree, X: Float32Array, offset: number): number {
   const { feature, threshold, left, right, value } = tree;
   let node = 0;
-  let f = feature[0];
+  let f = feature[0]!;
   while (f >= 0) {
-    node = X[offset + f] <= threshold[node] ? left[node] : right[node];
-    f = feature[node];
+    node = X[offset + f]! <= threshold[node]! ? left[node]! : right[node]!;
+    f = feature[node]!;
   }
-  return value[node];
+  return value[node]!;
 }
 
 function rowCount(model: GbdtModel, X: Float32Array, n?: number): number {
@@ -32,7 +32,7 @@ export function predictGbdtMargin(model: GbdtModel, X: Float32Array, n?: number)
   const p = model.featureCount;
   const out = new Float64Array(rows).fill(model.baseScore);
   for (const tree of model.trees) {
-    for (let i = 0; i < rows; i++) out[i] += treeMarginRaw(tree, X, i * p);
+    for (let i = 0; i < rows; i++) out[i]! += treeMarginRaw(tree, X, i * p);
   }
   return out;
 }
@@ -41,6 +41,6 @@ export function predictGbdtMargin(model: GbdtModel, X: Float32Array, n?: number)
 export function predictGbdt(model: GbdtModel, X: Float32Array, n?: number): Float64Array {
   const out = predictGbdtMargin(model, X, n);
   const { toResponse } = boostingLoss(model.loss);
-  for (let i = 0; i < out.length; i++) out[i] = toResponse(out[i]);
+  for (let i = 0; i < out.length; i++) out[i] = toResponse(out[i]!);
   return out;
 }

@@ -42,7 +42,7 @@ export function makeSyntheticGbdtData(
     X[o + 2] = Math.floor(random() * 21);
     X[o + 3] = random() < 0.3 ? 1 : 0;
     for (let f = 4; f < p; f++) X[o + f] = f % 2 === 0 ? random() : normal();
-    const eta = 0.5 * X[o] - 0.3 * X[o + 1] + 0.05 * X[o + 2] + 0.4 * X[o + 3] - 0.2;
+    const eta = 0.5 * X[o] - 0.3 * X[o + 1]! + 0.05 * X[o + 2]! + 0.4 * X[o + 3]! - 0.2;
     switch (loss) {
       case "poisson": {
         const mu = Math.exp(eta);

@@ -17,16 +17,16 @@ function correlation(a: Float64Array, b: Float64Array): number {
   let ma = 0;
   let mb = 0;
   for (let i = 0; i < n; i++) {
-    ma += a[i] / n;
-    mb += b[i] / n;
+    ma += a[i]! / n;
+    mb += b[i]! / n;
   }
   let sab = 0;
   let saa = 0;
   let sbb = 0;
   for (let i = 0; i < n; i++) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) ** 2;
-    sbb += (b[i] - mb) ** 2;
+    sab += (a[i]! - ma) * (b[i]! - mb);
+    saa += (a[i]! - ma) ** 2;
+    sbb += (b[i]! - mb) ** 2;
   }
   return sab / Math.sqrt(saa * sbb);
 }
@@ -38,9 +38,9 @@ for (const loss of LOSSES) {
     const model = trainGbdt(train.X, train.y, { loss, nEstimators: 150, learningRate: 0.1 });
     const h = model.history;
     let rises = 0;
-    for (let i = 1; i < h.length; i++) if (h[i].trainLoss > h[i - 1].trainLoss + 1e-12) rises++;
+    for (let i = 1; i < h.length; i++) if (h[i]!.trainLoss > h[i - 1]!.trainLoss + 1e-12) rises++;
     expect(rises).toBeLessThanOrEqual(Math.ceil(h.length * 0.05));
-    expect(h[h.length - 1].trainLoss).toBeLessThan(h[0].trainLoss);
+    expect(h[h.length - 1]!.trainLoss).toBeLessThan(h[0]!.trainLoss);
 
     const lossFn = boostingLoss(loss);
     const margin = predictGbdtMargin(model, test_.X);
@@ -66,7 +66,7 @@ test("early stopping stops and keeps the best round", () => {
   expect(model.history.length).toBeLessThan(2000);
   expect(model.history.length).toBe(model.bestIteration + 1 + 10);
   expect(model.trees.length).toBe(model.bestIteration + 1);
-  const best = model.history[model.bestIteration].validLoss ?? Number.NaN;
+  const best = model.history[model.bestIteration]!.validLoss ?? Number.NaN;
   for (const h of model.history) expect(h.validLoss).toBeGreaterThanOrEqual(best);
 });
 
@@ -75,7 +75,7 @@ test("an explicit validation set is used instead of a split", () => {
   const v = makeSyntheticGbdtData(500, 5, "logistic", 2);
   const model = trainGbdt(d.X, d.y, { loss: "logistic", nEstimators: 30 }, { X: v.X, y: v.y });
   const lossFn = boostingLoss("logistic");
-  const last = model.history[model.trees.length - 1];
+  const last = model.history[model.trees.length - 1]!;
   // Validation loss recorded for the kept model equals the loss of its predictions on v.
   expect(last.validLoss).toBeCloseTo(lossFn.meanLoss(v.y, predictGbdtMargin(model, v.X)), 9);
 
@@ -88,7 +88,7 @@ test("an explicit validation set is used instead of a split", () => {
   );
   expect(all.trees.length).toBe(300);
   expect(all.bestIteration).toBe(299);
-  expect(all.history[299].validLoss).toBeGreaterThan(0);
+  expect(all.history[299]!.validLoss).toBeGreaterThan(0);
 });
 
 function modelBytes(model: GbdtModel): Uint8Array {
@@ -140,11 +140,11 @@ test("minSamplesLeaf, maxDepth and maxLeaves are respected", () => {
     for (let i = 0; i < d.n; i++) {
       let node = 0;
       let depth = 0;
-      while (tree.feature[node] >= 0) {
+      while (tree.feature[node]! >= 0) {
         node =
-          d.X[i * d.p + tree.feature[node]] <= tree.threshold[node]
-            ? tree.left[node]
-            : tree.right[node];
+          d.X[i * d.p + tree.feature[node]!]! <= tree.threshold[node]!
+            ? tree.left[node]!
+            : tree.right[node]!;
         depth++;
       }
       expect(depth).toBeLessThanOrEqual(4);

@@ -12,7 +12,7 @@ import {
   type GbdtOptions,
   type GbdtTree,
 } from "./gbdt-model.ts";
-import { boostingLoss } from "./losses.ts";
+import { type BoostingLoss, boostingLoss } from "./losses.ts";
 import { treeMarginRaw } from "./predict.ts";
 import { HistogramTreeGrower } from "./tree.ts";
 
@@ -37,6 +37,46 @@ export function trainGbdt(
   const opts: GbdtOptions = { ...defaultGbdtOptions(options.loss), ...options };
   validateOptions(opts);
   const loss = boostingLoss(opts.loss);
+  const p = checkedFeatureCount(X, y, loss, validation);
+  // The random stream is consumed in a fixed order: validation split, bin sample, then rounds.
+  const random = createSeededRandom(opts.seed);
+  const { train, valid } = splitValidation(X, y, p, opts, random, validation);
+  const n = train.y.length;
+  const binSample =
+    n > opts.binSampleSize
+      ? seededPermutation(n, random).subarray(0, opts.binSampleSize).slice().sort()
+      : undefined;
+  const bins = computeFeatureBins(train.X, n, p, opts.maxBins, binSample);
+  const grower = new HistogramTreeGrower(binFeatures(train.X, n, bins), n, p, bins);
+  const baseScore = Math.fround(loss.baseScore(train.y));
+  const { trees, history, bestIteration } = boost(
+    grower,
+    loss,
+    train.y,
+    valid,
+    p,
+    baseScore,
+    opts,
+    random,
+  );
+  return {
+    loss: opts.loss,
+    baseScore,
+    featureCount: p,
+    trees: trees.slice(0, bestIteration + 1),
+    bestIteration,
+    history,
+    options: opts,
+  };
+}
+
+/** p = X.length / y.length, after checking the shapes and the targets. */
+function checkedFeatureCount(
+  X: Float32Array,
+  y: Float64Array,
+  loss: BoostingLoss,
+  validation: GbdtDataset | undefined,
+): number {
   const n0 = y.length;
   if (n0 === 0) throw new RangeError("y: no rows to train on");
   const p = X.length / n0;
@@ -50,34 +90,50 @@ export function trainGbdt(
     }
     loss.validateTarget(validation.y);
   }
+  return p;
+}
 
-  const random = createSeededRandom(opts.seed);
-  let trainX = X;
-  let trainY = y;
-  let valid = validation;
-  if (!valid && opts.earlyStoppingRounds > 0 && opts.validationFraction > 0) {
-    const nValid = Math.floor(n0 * opts.validationFraction);
-    if (nValid > 0 && nValid < n0) {
-      const order = seededPermutation(n0, random);
-      const validRows = order.subarray(0, nValid).slice().sort();
-      const trainRows = order.subarray(nValid).slice().sort();
-      valid = takeRows(X, y, p, validRows);
-      const t = takeRows(X, y, p, trainRows);
-      trainX = t.X;
-      trainY = t.y;
-    }
+/** The training rows and the validation fold: the given one, or a seeded share split off. */
+function splitValidation(
+  X: Float32Array,
+  y: Float64Array,
+  p: number,
+  opts: GbdtOptions,
+  random: () => number,
+  validation: GbdtDataset | undefined,
+): { train: GbdtDataset; valid: GbdtDataset | undefined } {
+  const whole = { X, y };
+  if (validation || opts.earlyStoppingRounds <= 0 || opts.validationFraction <= 0) {
+    return { train: whole, valid: validation };
   }
+  const n0 = y.length;
+  const nValid = Math.floor(n0 * opts.validationFraction);
+  if (!(nValid > 0 && nValid < n0)) return { train: whole, valid: undefined };
+  const order = seededPermutation(n0, random);
+  const validRows = order.subarray(0, nValid).slice().sort();
+  const trainRows = order.subarray(nValid).slice().sort();
+  const valid = takeRows(X, y, p, validRows);
+  return { train: takeRows(X, y, p, trainRows), valid };
+}
+
+interface Boosted {
+  trees: GbdtTree[];
+  history: GbdtHistoryEntry[];
+  bestIteration: number;
+}
+
+/** The boosting rounds: one tree per round on the loss's gradients, until early stopping. */
+function boost(
+  grower: HistogramTreeGrower,
+  loss: BoostingLoss,
+  trainY: Float64Array,
+  valid: GbdtDataset | undefined,
+  p: number,
+  baseScore: number,
+  opts: GbdtOptions,
+  random: () => number,
+): Boosted {
   const n = trainY.length;
-
-  const binSample =
-    n > opts.binSampleSize
-      ? seededPermutation(n, random).subarray(0, opts.binSampleSize).slice().sort()
-      : undefined;
-  const bins = computeFeatureBins(trainX, n, p, opts.maxBins, binSample);
-  const binned = binFeatures(trainX, n, bins);
-  const grower = new HistogramTreeGrower(binned, n, p, bins);
-
-  const baseScore = Math.fround(loss.baseScore(trainY));
   const margin = new Float64Array(n).fill(baseScore);
   const validMargin = valid ? new Float64Array(valid.y.length).fill(baseScore) : undefined;
   const grad = new Float64Array(n);
@@ -85,70 +141,53 @@ export function trainGbdt(
   const inBag = new Uint8Array(n).fill(1);
   const allFeatures = Int32Array.from({ length: p }, (_, f) => f);
   const featuresPerTree = Math.max(1, Math.round(p * opts.featureSubsample));
-
-  const trees: GbdtTree[] = [];
-  const history: GbdtHistoryEntry[] = [];
-  let bestIteration = -1;
+  const out: Boosted = { trees: [], history: [], bestIteration: -1 };
   let bestValid = Number.POSITIVE_INFINITY;
-
   for (let round = 0; round < opts.nEstimators; round++) {
     loss.gradients(trainY, margin, grad, hess);
-
     // Row sample (Bernoulli, seeded); rows out of the bag are still routed and updated.
     if (opts.rowSubsample < 1) {
       for (let i = 0; i < n; i++) inBag[i] = random() < opts.rowSubsample ? 1 : 0;
     }
-
     let features = allFeatures;
     if (featuresPerTree < p) {
       features = Int32Array.from(seededPermutation(p, random).subarray(0, featuresPerTree)).sort();
     }
-
     const { tree, nodeOfRow } = grower.grow(grad, hess, inBag, features, opts);
-    trees.push(tree);
+    out.trees.push(tree);
     const leafValue = tree.value;
-    for (let i = 0; i < n; i++) margin[i] += leafValue[nodeOfRow[i]];
-
+    for (let i = 0; i < n; i++) margin[i]! += leafValue[nodeOfRow[i]!]!;
     const entry: GbdtHistoryEntry = { round, trainLoss: loss.meanLoss(trainY, margin) };
     if (valid && validMargin) {
       for (let i = 0; i < valid.y.length; i++)
-        validMargin[i] += treeMarginRaw(tree, valid.X, i * p);
+        validMargin[i]! += treeMarginRaw(tree, valid.X, i * p);
       entry.validLoss = loss.meanLoss(valid.y, validMargin);
     }
     // With early stopping the best validation round is kept; without it, every round.
-    if (opts.earlyStoppingRounds === 0 || entry.validLoss === undefined) bestIteration = round;
+    if (opts.earlyStoppingRounds === 0 || entry.validLoss === undefined) out.bestIteration = round;
     else if (entry.validLoss < bestValid) {
       bestValid = entry.validLoss;
-      bestIteration = round;
+      out.bestIteration = round;
     }
-    history.push(entry);
+    out.history.push(entry);
     if (
       opts.earlyStoppingRounds > 0 &&
       valid &&
-      round - bestIteration >= opts.earlyStoppingRounds
+      round - out.bestIteration >= opts.earlyStoppingRounds
     ) {
       break;
     }
   }
-
-  return {
-    loss: opts.loss,
-    baseScore,
-    featureCount: p,
-    trees: trees.slice(0, bestIteration + 1),
-    bestIteration,
-    history,
-    options: opts,
-  };
+  return out;
 }
 
 function takeRows(X: Float32Array, y: Float64Array, p: number, rows: Uint32Array): GbdtDataset {
   const outX = new Float32Array(rows.length * p);
   const outY = new Float64Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
-    const r = rows[i];
+    const r = rows[i]!;
     outX.set(X.subarray(r * p, r * p + p), i * p);
-    outY[i] = y[r];
+    outY[i] = y[r]!;
   }
   return { X: outX, y: outY };
 }

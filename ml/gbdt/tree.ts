@@ -42,6 +42,30 @@ interface LeafState {
   leftCount: number;
 }
 
+/** What one grow() call shares between its steps. */
+interface GrowState {
+  tree: GbdtTree;
+  grad: Float64Array;
+  hess: Float64Array;
+  inBag: Uint8Array;
+  features: Int32Array;
+  s: TreeGrowthSettings;
+  splitFeature: Int32Array;
+  splitBin: Int32Array;
+  slotOfNode: Int32Array;
+}
+
+/** Appends an unsplit node to the tree and returns its id. */
+function newNode(tree: GbdtTree): number {
+  tree.feature.push(-1);
+  tree.threshold.push(0);
+  tree.left.push(-1);
+  tree.right.push(-1);
+  tree.value.push(0);
+  tree.gain.push(0);
+  return tree.feature.length - 1;
+}
+
 // Histogram layout: 256 bin slots per feature, three doubles per bin (gradient sum, hessian sum,
 // in-bag row count): feature f, bin b at ((f << 8) + b) * 3.
 const SLOTS_PER_FEATURE = 256 * 3;
@@ -76,55 +100,25 @@ export class HistogramTreeGrower {
     s: TreeGrowthSettings,
   ): GrownTree {
     if (s.maxLeaves > 32768) throw new RangeError("maxLeaves must be at most 32768");
-    const tree: GbdtTree = { feature: [], threshold: [], left: [], right: [], value: [], gain: [] };
-    const newNode = (): number => {
-      tree.feature.push(-1);
-      tree.threshold.push(0);
-      tree.left.push(-1);
-      tree.right.push(-1);
-      tree.value.push(0);
-      tree.gain.push(0);
-      return tree.feature.length - 1;
-    };
     const maxNodes = 2 * s.maxLeaves;
-    // Per node, during one level pass: split feature/bin (-1 = not split now) and the histogram
-    // to accumulate rows into (children only).
-    const splitFeature = new Int32Array(maxNodes).fill(-1);
-    const splitBin = new Int32Array(maxNodes);
-    const slotOfNode = new Int32Array(maxNodes).fill(-1);
-
-    const nodeOfRow = this.nodeOfRow;
-    nodeOfRow.fill(0);
-    slotOfNode[newNode()] = 0;
-    this.levelPass(
+    const g: GrowState = {
+      tree: { feature: [], threshold: [], left: [], right: [], value: [], gain: [] },
       grad,
       hess,
       inBag,
       features,
-      splitFeature,
-      splitBin,
-      tree.left,
-      slotOfNode,
-      1,
-      true,
-    );
-    slotOfNode[0] = -1;
-    const rootHist = this.takeHist();
-    rootHist.set(this.levelHist.subarray(0, this.histLength));
-    let sumG = 0;
-    let sumH = 0;
-    let count = 0;
-    const f0 = features[0] << 8;
-    for (let b = 0; b < 256; b++) {
-      const o = (f0 + b) * 3;
-      sumG += rootHist[o];
-      sumH += rootHist[o + 1];
-      count += rootHist[o + 2];
-    }
-    let level: LeafState[] = [this.evaluate(0, 0, sumG, sumH, count, rootHist, features, s)];
+      s,
+      // Per node, during one level pass: split feature/bin (-1 = not split now) and the
+      // histogram to accumulate rows into (children only).
+      splitFeature: new Int32Array(maxNodes).fill(-1),
+      splitBin: new Int32Array(maxNodes),
+      slotOfNode: new Int32Array(maxNodes).fill(-1),
+    };
+    const nodeOfRow = this.nodeOfRow;
+    nodeOfRow.fill(0);
+    let level: LeafState[] = [this.rootLeaf(g)];
     const finished: LeafState[] = [];
     let leafCount = 1;
-
     while (level.length > 0) {
       const candidates = level
         .filter((l) => l.gain > s.minSplitGain)
@@ -135,82 +129,109 @@ export class HistogramTreeGrower {
       level = [];
       if (candidates.length === 0) break;
       candidates.sort((a, b) => a.node - b.node);
-
-      const children: [LeafState, number, number][] = [];
-      for (let c = 0; c < candidates.length; c++) {
-        const parent = candidates[c];
-        const left = newNode();
-        const right = newNode();
-        tree.feature[parent.node] = parent.feature;
-        tree.threshold[parent.node] = this.bins.edges[parent.feature][parent.bin];
-        tree.gain[parent.node] = parent.gain;
-        tree.left[parent.node] = left;
-        tree.right[parent.node] = right;
-        splitFeature[parent.node] = parent.feature;
-        splitBin[parent.node] = parent.bin;
-        const leftSmaller = parent.leftCount <= parent.count - parent.leftCount;
-        slotOfNode[leftSmaller ? left : right] = c;
-        children.push([parent, left, right]);
-      }
+      const children = this.splitNodes(g, candidates);
       leafCount += candidates.length;
-
-      this.levelPass(
-        grad,
-        hess,
-        inBag,
-        features,
-        splitFeature,
-        splitBin,
-        tree.left,
-        slotOfNode,
-        candidates.length,
-        false,
-      );
-
-      const next: LeafState[] = [];
-      for (let c = 0; c < children.length; c++) {
-        const [parent, left, right] = children[c];
-        splitFeature[parent.node] = -1;
-        slotOfNode[left] = -1;
-        slotOfNode[right] = -1;
-        const small = this.takeHist();
-        small.set(this.levelHist.subarray(c * this.histLength, (c + 1) * this.histLength));
-        const large = parent.hist as Float64Array;
-        for (let j = 0; j < features.length; j++) {
-          const from = features[j] * SLOTS_PER_FEATURE;
-          const to = from + this.bins.binCounts[features[j]] * 3;
-          for (let o = from; o < to; o++) large[o] -= small[o];
-        }
-        const leftSmaller = parent.leftCount <= parent.count - parent.leftCount;
-        const depth = parent.depth + 1;
-        const rightCount = parent.count - parent.leftCount;
-        next.push(
-          this.evaluate(
-            left,
-            depth,
-            parent.leftG,
-            parent.leftH,
-            parent.leftCount,
-            leftSmaller ? small : large,
-            features,
-            s,
-          ),
-          this.evaluate(
-            right,
-            depth,
-            parent.sumG - parent.leftG,
-            parent.sumH - parent.leftH,
-            rightCount,
-            leftSmaller ? large : small,
-            features,
-            s,
-          ),
-        );
-        parent.hist = null;
-      }
-      level = next;
+      this.levelPass(g, g.tree.left, candidates.length, false);
+      level = this.childLeaves(g, children);
     }
+    this.setLeafValues(g.tree, finished, s);
+    return { tree: g.tree, nodeOfRow };
+  }
 
+  /** The root as a leaf: its sums and best split from one pass over the in-bag rows. */
+  private rootLeaf(g: GrowState): LeafState {
+    g.slotOfNode[newNode(g.tree)] = 0;
+    this.levelPass(g, g.tree.left, 1, true);
+    g.slotOfNode[0] = -1;
+    const rootHist = this.takeHist();
+    rootHist.set(this.levelHist.subarray(0, this.histLength));
+    let sumG = 0;
+    let sumH = 0;
+    let count = 0;
+    const f0 = g.features[0]! << 8;
+    for (let b = 0; b < 256; b++) {
+      const o = (f0 + b) * 3;
+      sumG += rootHist[o]!;
+      sumH += rootHist[o + 1]!;
+      count += rootHist[o + 2]!;
+    }
+    return this.evaluate(0, 0, sumG, sumH, count, rootHist, g.features, g.s);
+  }
+
+  /** Splits the candidates (in node order): their children, and the slot of each smaller one. */
+  private splitNodes(g: GrowState, candidates: LeafState[]): [LeafState, number, number][] {
+    const { tree } = g;
+    const children: [LeafState, number, number][] = [];
+    for (let c = 0; c < candidates.length; c++) {
+      const parent = candidates[c]!;
+      const left = newNode(tree);
+      const right = newNode(tree);
+      tree.feature[parent.node] = parent.feature;
+      tree.threshold[parent.node] = this.bins.edges[parent.feature]![parent.bin]!;
+      tree.gain[parent.node] = parent.gain;
+      tree.left[parent.node] = left;
+      tree.right[parent.node] = right;
+      g.splitFeature[parent.node] = parent.feature;
+      g.splitBin[parent.node] = parent.bin;
+      const leftSmaller = parent.leftCount <= parent.count - parent.leftCount;
+      g.slotOfNode[leftSmaller ? left : right] = c;
+      children.push([parent, left, right]);
+    }
+    return children;
+  }
+
+  /**
+   * The children as leaves after a level pass: the smaller child's histogram is the pass's, the
+   * larger's is the parent's minus it (computed in place in the parent's).
+   */
+  private childLeaves(g: GrowState, children: [LeafState, number, number][]): LeafState[] {
+    const { features, s } = g;
+    const next: LeafState[] = [];
+    for (let c = 0; c < children.length; c++) {
+      const [parent, left, right] = children[c]!;
+      g.splitFeature[parent.node] = -1;
+      g.slotOfNode[left] = -1;
+      g.slotOfNode[right] = -1;
+      const small = this.takeHist();
+      small.set(this.levelHist.subarray(c * this.histLength, (c + 1) * this.histLength));
+      const large = parent.hist as Float64Array;
+      for (let j = 0; j < features.length; j++) {
+        const from = features[j]! * SLOTS_PER_FEATURE;
+        const to = from + this.bins.binCounts[features[j]!]! * 3;
+        for (let o = from; o < to; o++) large[o]! -= small[o]!;
+      }
+      const leftSmaller = parent.leftCount <= parent.count - parent.leftCount;
+      const depth = parent.depth + 1;
+      const rightCount = parent.count - parent.leftCount;
+      next.push(
+        this.evaluate(
+          left,
+          depth,
+          parent.leftG,
+          parent.leftH,
+          parent.leftCount,
+          leftSmaller ? small : large,
+          features,
+          s,
+        ),
+        this.evaluate(
+          right,
+          depth,
+          parent.sumG - parent.leftG,
+          parent.sumH - parent.leftH,
+          rightCount,
+          leftSmaller ? large : small,
+          features,
+          s,
+        ),
+      );
+      parent.hist = null;
+    }
+    return next;
+  }
+
+  /** Leaf values of the finished leaves; their histograms go back to the pool. */
+  private setLeafValues(tree: GbdtTree, finished: LeafState[], s: TreeGrowthSettings): void {
     for (const leaf of finished) {
       let w = -leaf.sumG / (leaf.sumH + s.l2);
       if (s.maxDeltaStep > 0) w = Math.max(-s.maxDeltaStep, Math.min(s.maxDeltaStep, w));
@@ -219,7 +240,6 @@ export class HistogramTreeGrower {
       if (leaf.hist) this.histPool.push(leaf.hist);
       leaf.hist = null;
     }
-    return { tree, nodeOfRow };
   }
 
   private takeHist(): Float64Array {
@@ -230,18 +250,8 @@ export class HistogramTreeGrower {
    * One sequential pass over all rows: rows of a node being split move to its child; in-bag rows
    * whose (new) node has a histogram slot are added to that slot of levelHist.
    */
-  private levelPass(
-    grad: Float64Array,
-    hess: Float64Array,
-    inBag: Uint8Array,
-    features: Int32Array,
-    splitFeature: Int32Array,
-    splitBin: Int32Array,
-    leftChild: number[],
-    slotOfNode: Int32Array,
-    slots: number,
-    root: boolean,
-  ): void {
+  private levelPass(g: GrowState, leftChild: number[], slots: number, root: boolean): void {
+    const { grad, hess, inBag, features, splitFeature, splitBin, slotOfNode } = g;
     const { binned, nodeOfRow, n, p, histLength } = this;
     if (this.levelHist.length < slots * histLength) {
       this.levelHist = new Float64Array(slots * histLength);
@@ -251,33 +261,33 @@ export class HistogramTreeGrower {
     const nf = features.length;
     const allFeatures = nf === p;
     for (let r = 0; r < n; r++) {
-      let node = nodeOfRow[r];
-      const f = splitFeature[node];
+      let node = nodeOfRow[r]!;
+      const f = splitFeature[node]!;
       if (f >= 0) {
         // Children of a node are created together: right = left + 1.
-        node = leftChild[node] + (binned[r * p + f] <= splitBin[node] ? 0 : 1);
+        node = leftChild[node]! + (binned[r * p + f]! <= splitBin[node]! ? 0 : 1);
         nodeOfRow[r] = node;
       } else if (!root) continue;
-      const slot = slotOfNode[node];
+      const slot = slotOfNode[node]!;
       if (slot < 0 || inBag[r] === 0) continue;
-      const g = grad[r];
-      const h = hess[r];
+      const g = grad[r]!;
+      const h = hess[r]!;
       const rowBase = r * p;
       const histBase = slot * histLength;
       if (allFeatures) {
         for (let j = 0; j < p; j++) {
-          const o = histBase + ((j << 8) + binned[rowBase + j]) * 3;
-          hist[o] += g;
-          hist[o + 1] += h;
-          hist[o + 2] += 1;
+          const o = histBase + ((j << 8) + binned[rowBase + j]!) * 3;
+          hist[o]! += g;
+          hist[o + 1]! += h;
+          hist[o + 2]! += 1;
         }
       } else {
         for (let j = 0; j < nf; j++) {
-          const fj = features[j];
-          const o = histBase + ((fj << 8) + binned[rowBase + fj]) * 3;
-          hist[o] += g;
-          hist[o + 1] += h;
-          hist[o + 2] += 1;
+          const fj = features[j]!;
+          const o = histBase + ((fj << 8) + binned[rowBase + fj]!) * 3;
+          hist[o]! += g;
+          hist[o + 1]! += h;
+          hist[o + 2]! += 1;
         }
       }
     }
@@ -312,17 +322,17 @@ export class HistogramTreeGrower {
     const lambda = s.l2;
     const parentScore = (sumG * sumG) / (sumH + lambda);
     for (let j = 0; j < features.length; j++) {
-      const f = features[j];
+      const f = features[j]!;
       const base = f * SLOTS_PER_FEATURE;
-      const nb = this.bins.binCounts[f];
+      const nb = this.bins.binCounts[f]!;
       let gl = 0;
       let hl = 0;
       let cl = 0;
       for (let b = 0; b < nb - 1; b++) {
         const o = base + b * 3;
-        gl += hist[o];
-        hl += hist[o + 1];
-        cl += hist[o + 2];
+        gl += hist[o]!;
+        hl += hist[o + 1]!;
+        cl += hist[o + 2]!;
         if (cl < s.minSamplesLeaf || hl < s.minHessianLeaf) continue;
         const cr = count - cl;
         if (cr < s.minSamplesLeaf) break;

@@ -145,13 +145,3 @@ export function bgnbdClvBatch(
 ): Float64Array {
   return clvBatch(bgnbdClv, params, spend, data, options, out);
 }
-
-export function paretoNbdClvBatch(
-  params: ParetoNbdParams,
-  spend: GammaGammaParams,
-  data: { x: Float64Array; tx: Float64Array; T: Float64Array; monetary: Float64Array },
-  options: ClvOptions,
-  out?: Float64Array,
-): Float64Array {
-  return clvBatch(paretoNbdClv, params, spend, data, options, out);
-}

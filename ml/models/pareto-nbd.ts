@@ -613,38 +613,3 @@ export function paretoNbdExpectedPurchasesBatch(
     out,
   );
 }
-
-export function paretoNbdProbabilityAliveBatch(
-  params: ParetoNbdParams,
-  x: Float64Array,
-  tx: Float64Array,
-  T: Float64Array,
-  out?: Float64Array,
-): Float64Array {
-  assertPositiveParams(params, NAMES);
-  return mapRfmCustomers(
-    x,
-    tx,
-    T,
-    (xi, txi, Ti) => paretoNbdProbabilityAlive(params, xi, txi, Ti),
-    out,
-  );
-}
-
-export function paretoNbdProbabilityOfPurchaseBatch(
-  params: ParetoNbdParams,
-  t: number,
-  x: Float64Array,
-  tx: Float64Array,
-  T: Float64Array,
-  out?: Float64Array,
-): Float64Array {
-  assertPositiveParams(params, NAMES);
-  return mapRfmCustomers(
-    x,
-    tx,
-    T,
-    (xi, txi, Ti) => paretoNbdProbabilityOfPurchase(params, t, xi, txi, Ti),
-    out,
-  );
-}

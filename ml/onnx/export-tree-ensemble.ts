@@ -72,47 +72,103 @@ export function exportGbdtToOnnx(model: GbdtModel, options: GbdtOnnxExportOption
     throw new RangeError("featureNames: names must be unique");
   }
   if (model.trees.length === 0) throw new RangeError("model: has no trees");
+  const link = {
+    name: "link",
+    opType: predictionOpFor(model.loss),
+    domain: "",
+    input: [GBDT_ONNX_MARGIN],
+    output: [GBDT_ONNX_PREDICTION],
+  };
+  const message = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: "purchase-prediction",
+    producerVersion: GBDT_ONNX_FORMAT_VERSION,
+    opsetImport: [
+      { domain: "", version: 17 },
+      { domain: "ai.onnx.ml", version: 3 },
+    ],
+    graph: {
+      name: `gbdt_${model.loss}`,
+      node: [ensembleNode(model, ensembleNodeLists(model)), link],
+      input: [floatTensorValueInfo(GBDT_ONNX_INPUT, ["N", p])],
+      output: [
+        floatTensorValueInfo(GBDT_ONNX_PREDICTION, ["N", 1]),
+        floatTensorValueInfo(GBDT_ONNX_MARGIN, ["N", 1]),
+      ],
+    },
+    metadataProps: Object.entries(exportMetadata(model, options)).map(([key, value]) => ({
+      key,
+      value,
+    })),
+  });
+  return onnx.ModelProto.encode(message).finish();
+}
 
-  const nodesTreeIds: number[] = [];
-  const nodesNodeIds: number[] = [];
-  const nodesFeatureIds: number[] = [];
-  const nodesModes: string[] = [];
-  const nodesValues: number[] = [];
-  const nodesTrue: number[] = [];
-  const nodesFalse: number[] = [];
-  const nodesMissingTrue: number[] = [];
-  const targetTreeIds: number[] = [];
-  const targetNodeIds: number[] = [];
-  const targetIds: number[] = [];
-  const targetWeights: number[] = [];
+/** The TreeEnsembleRegressor's per-node and per-leaf attribute lists. */
+interface EnsembleNodeLists {
+  nodesTreeIds: number[];
+  nodesNodeIds: number[];
+  nodesFeatureIds: number[];
+  nodesModes: string[];
+  nodesValues: number[];
+  nodesTrue: number[];
+  nodesFalse: number[];
+  nodesMissingTrue: number[];
+  targetTreeIds: number[];
+  targetNodeIds: number[];
+  targetIds: number[];
+  targetWeights: number[];
+}
+
+/** Every node of every tree as a branch (x <= threshold goes left) or a leaf with its weight. */
+function ensembleNodeLists(model: GbdtModel): EnsembleNodeLists {
+  const p = model.featureCount;
+  const l: EnsembleNodeLists = {
+    nodesTreeIds: [],
+    nodesNodeIds: [],
+    nodesFeatureIds: [],
+    nodesModes: [],
+    nodesValues: [],
+    nodesTrue: [],
+    nodesFalse: [],
+    nodesMissingTrue: [],
+    targetTreeIds: [],
+    targetNodeIds: [],
+    targetIds: [],
+    targetWeights: [],
+  };
   model.trees.forEach((tree, t) => {
     for (let node = 0; node < tree.feature.length; node++) {
-      nodesTreeIds.push(t);
-      nodesNodeIds.push(node);
-      nodesMissingTrue.push(0);
-      const f = tree.feature[node];
+      l.nodesTreeIds.push(t);
+      l.nodesNodeIds.push(node);
+      l.nodesMissingTrue.push(0);
+      const f = tree.feature[node]!;
       if (f >= 0) {
         if (f >= p) throw new RangeError(`model: tree ${t} node ${node} uses feature ${f} >= ${p}`);
-        nodesFeatureIds.push(f);
-        nodesModes.push("BRANCH_LEQ");
-        nodesValues.push(Math.fround(tree.threshold[node]));
-        nodesTrue.push(tree.left[node]);
-        nodesFalse.push(tree.right[node]);
+        l.nodesFeatureIds.push(f);
+        l.nodesModes.push("BRANCH_LEQ");
+        l.nodesValues.push(Math.fround(tree.threshold[node]!));
+        l.nodesTrue.push(tree.left[node]!);
+        l.nodesFalse.push(tree.right[node]!);
       } else {
-        nodesFeatureIds.push(0);
-        nodesModes.push("LEAF");
-        nodesValues.push(0);
-        nodesTrue.push(0);
-        nodesFalse.push(0);
-        targetTreeIds.push(t);
-        targetNodeIds.push(node);
-        targetIds.push(0);
-        targetWeights.push(Math.fround(tree.value[node]));
+        l.nodesFeatureIds.push(0);
+        l.nodesModes.push("LEAF");
+        l.nodesValues.push(0);
+        l.nodesTrue.push(0);
+        l.nodesFalse.push(0);
+        l.targetTreeIds.push(t);
+        l.targetNodeIds.push(node);
+        l.targetIds.push(0);
+        l.targetWeights.push(Math.fround(tree.value[node]!));
       }
     }
   });
+  return l;
+}
 
-  const ensemble = {
+/** The TreeEnsembleRegressor node (attributes in name order, as written before). */
+function ensembleNode(model: GbdtModel, l: EnsembleNodeLists) {
+  return {
     name: "tree_ensemble",
     opType: "TreeEnsembleRegressor",
     domain: "ai.onnx.ml",
@@ -122,33 +178,29 @@ export function exportGbdtToOnnx(model: GbdtModel, options: GbdtOnnxExportOption
       stringAttr("aggregate_function", "SUM"),
       floatsAttr("base_values", [Math.fround(model.baseScore)]),
       { name: "n_targets", type: AttributeType.INT, i: 1 },
-      intsAttr("nodes_falsenodeids", nodesFalse),
-      intsAttr("nodes_featureids", nodesFeatureIds),
-      intsAttr("nodes_missing_value_tracks_true", nodesMissingTrue),
-      stringsAttr("nodes_modes", nodesModes),
-      intsAttr("nodes_nodeids", nodesNodeIds),
-      intsAttr("nodes_treeids", nodesTreeIds),
-      intsAttr("nodes_truenodeids", nodesTrue),
-      floatsAttr("nodes_values", nodesValues),
+      intsAttr("nodes_falsenodeids", l.nodesFalse),
+      intsAttr("nodes_featureids", l.nodesFeatureIds),
+      intsAttr("nodes_missing_value_tracks_true", l.nodesMissingTrue),
+      stringsAttr("nodes_modes", l.nodesModes),
+      intsAttr("nodes_nodeids", l.nodesNodeIds),
+      intsAttr("nodes_treeids", l.nodesTreeIds),
+      intsAttr("nodes_truenodeids", l.nodesTrue),
+      floatsAttr("nodes_values", l.nodesValues),
       stringAttr("post_transform", "NONE"),
-      intsAttr("target_ids", targetIds),
-      intsAttr("target_nodeids", targetNodeIds),
-      intsAttr("target_treeids", targetTreeIds),
-      floatsAttr("target_weights", targetWeights),
+      intsAttr("target_ids", l.targetIds),
+      intsAttr("target_nodeids", l.targetNodeIds),
+      intsAttr("target_treeids", l.targetTreeIds),
+      floatsAttr("target_weights", l.targetWeights),
     ],
   };
-  const link = {
-    name: "link",
-    opType: predictionOpFor(model.loss),
-    domain: "",
-    input: [GBDT_ONNX_MARGIN],
-    output: [GBDT_ONNX_PREDICTION],
-  };
+}
 
+/** The model's metadata properties: the exporter's keys, then the caller's (never overriding). */
+function exportMetadata(model: GbdtModel, options: GbdtOnnxExportOptions): Record<string, string> {
   const written: Record<string, string> = {
     feature_names: JSON.stringify(options.featureNames),
     feature_layout_version: options.layoutVersion,
-    feature_count: String(p),
+    feature_count: String(model.featureCount),
     loss: model.loss,
     base_score: String(Math.fround(model.baseScore)),
     n_trees: String(model.trees.length),
@@ -161,26 +213,5 @@ export function exportGbdtToOnnx(model: GbdtModel, options: GbdtOnnxExportOption
     if (key in written)
       throw new RangeError(`metadata.${key}: reserved key, written by the exporter`);
   }
-  const metadata = { ...written, ...options.metadata };
-
-  const message = onnx.ModelProto.create({
-    irVersion: 8,
-    producerName: "purchase-prediction",
-    producerVersion: GBDT_ONNX_FORMAT_VERSION,
-    opsetImport: [
-      { domain: "", version: 17 },
-      { domain: "ai.onnx.ml", version: 3 },
-    ],
-    graph: {
-      name: `gbdt_${model.loss}`,
-      node: [ensemble, link],
-      input: [floatTensorValueInfo(GBDT_ONNX_INPUT, ["N", p])],
-      output: [
-        floatTensorValueInfo(GBDT_ONNX_PREDICTION, ["N", 1]),
-        floatTensorValueInfo(GBDT_ONNX_MARGIN, ["N", 1]),
-      ],
-    },
-    metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
-  });
-  return onnx.ModelProto.encode(message).finish();
+  return { ...written, ...options.metadata };
 }

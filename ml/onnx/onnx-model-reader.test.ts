@@ -27,7 +27,7 @@ test("the wire reader reads what onnx-proto reads", () => {
   expect(mine.graph.output.map((o) => o.name)).toEqual(["prediction", "margin"]);
   expect(mine.graph.node.length).toBe(ref.graph.node.length);
   for (let k = 0; k < mine.graph.node.length; k++) {
-    const a = mine.graph.node[k];
+    const a = mine.graph.node[k]!;
     const b = ref.graph.node[k];
     expect([a.opType, a.domain, a.input, a.output]).toEqual([
       b.opType,
@@ -36,7 +36,7 @@ test("the wire reader reads what onnx-proto reads", () => {
       b.output,
     ]);
     for (let j = 0; j < a.attribute.length; j++) {
-      const x = a.attribute[j];
+      const x = a.attribute[j]!;
       const y = (b.attribute ?? [])[j];
       expect(x.name).toBe(y.name);
       expect(x.ints).toEqual(y.ints ?? []);
@@ -56,7 +56,7 @@ test("packed repeated fields and negative int64 varints decode", () => {
   });
   const graph = { name: "g", node: [{ opType: "X", attribute: [attr] }] };
   const bytes = onnx.ModelProto.encode({ irVersion: 8, graph }).finish();
-  expect(readOnnxModel(bytes).graph.node[0].attribute[0].ints).toEqual([
+  expect(readOnnxModel(bytes).graph.node[0]!.attribute[0]!.ints).toEqual([
     -1,
     0,
     2 ** 40,
@@ -68,7 +68,7 @@ test("packed repeated fields and negative int64 varints decode", () => {
   const nodeBytes = new Uint8Array([0x2a, attrBytes.length, ...attrBytes]);
   const graphBytes = new Uint8Array([0x0a, nodeBytes.length, ...nodeBytes]);
   const modelBytes = new Uint8Array([0x3a, graphBytes.length, ...graphBytes]);
-  expect(readOnnxModel(modelBytes).graph.node[0].attribute[0].floats).toEqual([1.5, -2]);
+  expect(readOnnxModel(modelBytes).graph.node[0]!.attribute[0]!.floats).toEqual([1.5, -2]);
 });
 
 test("truncated or malformed bytes throw", () => {

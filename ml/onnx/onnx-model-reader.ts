@@ -62,7 +62,7 @@ class WireReader {
     let shift = 0;
     for (let k = 0; k < 10; k++) {
       if (this.pos >= this.end) throw new Error("truncated varint");
-      const b = this.buf[this.pos++];
+      const b = this.buf[this.pos++]!;
       if (shift < 28) lo |= (b & 0x7f) << shift;
       else if (shift === 28) {
         lo |= (b & 0x0f) << 28;

@@ -26,7 +26,7 @@ const xPath = join(dir, "x.f32");
 writeFileSync(modelPath, bytes);
 writeFileSync(xPath, new Uint8Array(d.X.buffer, d.X.byteOffset, d.X.byteLength));
 
-const runtimes: [string, string[]][] = [
+const runtimes: [string, [string, ...string[]]][] = [
   ["node", ["node", "--import", "tsx", script]],
   ["deno", [bin("deno"), "run", "--allow-read", "--allow-env", "--allow-net", script]],
 ];
@@ -48,7 +48,7 @@ for (const [name, argv] of runtimes) {
     expect(out.prediction).toEqual(Array.from(bun.prediction));
     const ts = predictGbdt(model, d.X);
     for (let i = 0; i < d.n; i++) {
-      expect(Math.abs(out.prediction[i] - ts[i]) / ts[i]).toBeLessThanOrEqual(1e-5);
+      expect(Math.abs(out.prediction[i]! - ts[i]!) / ts[i]!).toBeLessThanOrEqual(1e-5);
     }
   }, 120_000);
 }

@@ -31,8 +31,8 @@ export async function createOrtTreeEnsembleSession(
       const data = X.length === rows * featureCount ? X : X.subarray(0, rows * featureCount);
       const input = new ort.Tensor("float32", data, [rows, featureCount]);
       const out = await session.run({ [GBDT_ONNX_INPUT]: input });
-      const prediction = out[GBDT_ONNX_PREDICTION].data as Float32Array;
-      const margin = out[GBDT_ONNX_MARGIN].data as Float32Array;
+      const prediction = out[GBDT_ONNX_PREDICTION]!.data as Float32Array;
+      const margin = out[GBDT_ONNX_MARGIN]!.data as Float32Array;
       return { prediction, margin };
     },
     release: () => session.release(),

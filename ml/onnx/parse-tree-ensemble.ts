@@ -3,7 +3,12 @@
 // for the TypeScript evaluator, with its metadata. Anything else is rejected with a clear error.
 // Uses the dependency-free onnx-model-reader.ts, not a protobuf library.
 
-import { type OnnxAttribute, type OnnxModelSummary, readOnnxModel } from "./onnx-model-reader.ts";
+import {
+  type OnnxAttribute,
+  type OnnxModelSummary,
+  type OnnxNode,
+  readOnnxModel,
+} from "./onnx-model-reader.ts";
 
 /** Node modes as ORT names them; LEAF marks a leaf. */
 export const TREE_NODE_MODES = [
@@ -46,7 +51,6 @@ export interface ParsedTreeEnsemble {
   layoutVersion?: string;
 }
 
-type Attribute = OnnxAttribute;
 const textDecoder = new TextDecoder();
 
 /** Parses ONNX bytes; throws an Error naming the part of the model it cannot handle. */
@@ -58,15 +62,39 @@ export function parseTreeEnsembleOnnx(bytes: Uint8Array): ParsedTreeEnsemble {
     throw new Error(`onnx: not a valid ModelProto (${(err as Error).message})`);
   }
   const graph = model.graph;
-  const nodes = graph.node;
+  const { ensemble, inputName, marginName, predictionName, transform } = graphOps(graph.node);
+  const attrs = ensembleAttributes(ensemble);
+  const { arrays, maxFeature, find } = nodeArrays(attrs);
+  addLeafWeights(attrs, arrays.leafWeight, find);
+  const base = attrs.floats("base_values");
+  const input = graph.input.find((v) => v.name === inputName);
+  const width = input?.dims.length === 2 ? input.dims[1] : null;
+  const declared = typeof width === "number" ? width : 0;
+  const { metadata, featureNames } = modelMetadata(model);
+  return {
+    inputName,
+    predictionName,
+    marginName,
+    featureCount: declared > 0 ? declared : maxFeature + 1,
+    baseValue: Math.fround(base[0] ?? 0),
+    transform,
+    ...arrays,
+    metadata,
+    featureNames,
+    layoutVersion: metadata.feature_layout_version,
+  };
+}
+
+/** The graph's TreeEnsembleRegressor, its optional link op, and the names they read and write. */
+function graphOps(nodes: OnnxNode[]) {
   if (nodes.length === 0) throw new Error("onnx: model has no graph nodes");
   const ensembles = nodes.filter((n) => n.opType === "TreeEnsembleRegressor");
-  if (ensembles.length !== 1 || nodes.length > 2) {
+  const [ensemble] = ensembles;
+  if (!ensemble || ensembles.length !== 1 || nodes.length > 2) {
     throw new Error(
       `onnx: expected one TreeEnsembleRegressor and at most one link op, got ${nodes.map((n) => n.opType).join(", ")}`,
     );
   }
-  const ensemble = ensembles[0];
   const inputName = ensemble.input[0] ?? "";
   const marginName = ensemble.output[0] ?? "";
   let predictionName = marginName;
@@ -79,8 +107,18 @@ export function parseTreeEnsembleOnnx(bytes: Uint8Array): ParsedTreeEnsemble {
     else if (link.opType === "Sigmoid") transform = "sigmoid";
     else if (link.opType !== "Identity") throw new Error(`onnx: unsupported op ${link.opType}`);
   }
+  return { ensemble, inputName, marginName, predictionName, transform };
+}
 
-  const attrs = new Map<string, Attribute>();
+interface EnsembleAttributes {
+  ints(name: string, required?: boolean): number[];
+  floats(name: string): number[];
+  strings(name: string): string[];
+}
+
+/** Typed access to the ensemble's attributes, after rejecting the options it does not support. */
+function ensembleAttributes(ensemble: OnnxNode): EnsembleAttributes {
+  const attrs = new Map<string, OnnxAttribute>();
   for (const a of ensemble.attribute) attrs.set(a.name, a);
   const ints = (name: string, required = true): number[] => {
     const a = attrs.get(name);
@@ -111,15 +149,40 @@ export function parseTreeEnsembleOnnx(bytes: Uint8Array): ParsedTreeEnsemble {
   }
   const nTargets = attrs.get("n_targets");
   if (nTargets && (nTargets.i ?? 1) !== 1) throw new Error("onnx: n_targets must be 1");
+  const strings = (name: string) =>
+    (attrs.get(name)?.strings ?? []).map((s) => textDecoder.decode(s));
+  return { ints, floats, strings };
+}
 
-  const treeIds = ints("nodes_treeids");
-  const nodeIds = ints("nodes_nodeids");
-  const featureIds = ints("nodes_featureids");
-  const trueIds = ints("nodes_truenodeids");
-  const falseIds = ints("nodes_falsenodeids");
-  const missing = ints("nodes_missing_value_tracks_true", false);
-  const values = floats("nodes_values");
-  const modes = (attrs.get("nodes_modes")?.strings ?? []).map((s) => textDecoder.decode(s));
+type NodeArrays = Pick<
+  ParsedTreeEnsemble,
+  | "roots"
+  | "mode"
+  | "feature"
+  | "threshold"
+  | "trueChild"
+  | "falseChild"
+  | "missingTracksTrue"
+  | "leafWeight"
+>;
+
+/** Flat index of (tree, node); throws naming the node `at` that points to a missing one. */
+type FindNode = (tree: number, node: number, what: string, at: number) => number;
+
+/** The nodes_* attributes as flat per-node arrays, children as flat indexes. */
+function nodeArrays(attrs: EnsembleAttributes): {
+  arrays: NodeArrays;
+  maxFeature: number;
+  find: FindNode;
+} {
+  const treeIds = attrs.ints("nodes_treeids");
+  const nodeIds = attrs.ints("nodes_nodeids");
+  const featureIds = attrs.ints("nodes_featureids");
+  const trueIds = attrs.ints("nodes_truenodeids");
+  const falseIds = attrs.ints("nodes_falsenodeids");
+  const missing = attrs.ints("nodes_missing_value_tracks_true", false);
+  const values = attrs.floats("nodes_values");
+  const modes = attrs.strings("nodes_modes");
   const count = treeIds.length;
   for (const [name, arr] of [
     ["nodes_nodeids", nodeIds],
@@ -132,55 +195,69 @@ export function parseTreeEnsembleOnnx(bytes: Uint8Array): ParsedTreeEnsemble {
     if (arr.length !== count)
       throw new Error(`onnx: ${name} has ${arr.length} entries, not ${count}`);
   }
+  const { rootOf, find } = flatIndex(treeIds, nodeIds);
+  const out: NodeArrays = {
+    roots: new Int32Array(0),
+    mode: new Uint8Array(count),
+    feature: new Int32Array(count),
+    threshold: new Float32Array(count),
+    trueChild: new Int32Array(count).fill(-1),
+    falseChild: new Int32Array(count).fill(-1),
+    missingTracksTrue: new Uint8Array(count),
+    leafWeight: new Float32Array(count),
+  };
+  let maxFeature = -1;
+  for (let i = 0; i < count; i++) {
+    const m = TREE_NODE_MODES.indexOf(modes[i] as TreeNodeMode);
+    if (m < 0) throw new Error(`onnx: node ${i} has unknown mode ${modes[i]}`);
+    out.mode[i] = m;
+    out.threshold[i] = values[i]!;
+    out.missingTracksTrue[i] = missing[i] ? 1 : 0;
+    if (m !== LEAF_MODE) {
+      out.feature[i] = featureIds[i]!;
+      maxFeature = Math.max(maxFeature, featureIds[i]!);
+      out.trueChild[i] = find(treeIds[i]!, trueIds[i]!, "true", i);
+      out.falseChild[i] = find(treeIds[i]!, falseIds[i]!, "false", i);
+    }
+  }
+  out.roots = Int32Array.from(rootOf.values());
+  return { arrays: out, maxFeature, find };
+}
 
-  // Flat index of (tree, node); roots in order of first appearance of each tree id.
+/** Flat index of (tree, node); roots in order of first appearance of each tree id. */
+function flatIndex(treeIds: number[], nodeIds: number[]) {
   const indexOf = new Map<string, number>();
   const rootOf = new Map<number, number>();
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < treeIds.length; i++) {
     indexOf.set(`${treeIds[i]}:${nodeIds[i]}`, i);
-    if (!rootOf.has(treeIds[i]) || nodeIds[i] === 0) rootOf.set(treeIds[i], i);
+    if (!rootOf.has(treeIds[i]!) || nodeIds[i] === 0) rootOf.set(treeIds[i]!, i);
   }
   const find = (tree: number, node: number, what: string, at: number): number => {
     const i = indexOf.get(`${tree}:${node}`);
     if (i === undefined) throw new Error(`onnx: node ${at} points ${what} to missing node ${node}`);
     return i;
   };
+  return { rootOf, find };
+}
 
-  const mode = new Uint8Array(count);
-  const feature = new Int32Array(count);
-  const threshold = new Float32Array(count);
-  const trueChild = new Int32Array(count).fill(-1);
-  const falseChild = new Int32Array(count).fill(-1);
-  const missingTracksTrue = new Uint8Array(count);
-  const leafWeight = new Float32Array(count);
-  let maxFeature = -1;
-  for (let i = 0; i < count; i++) {
-    const m = TREE_NODE_MODES.indexOf(modes[i] as TreeNodeMode);
-    if (m < 0) throw new Error(`onnx: node ${i} has unknown mode ${modes[i]}`);
-    mode[i] = m;
-    threshold[i] = values[i];
-    missingTracksTrue[i] = missing[i] ? 1 : 0;
-    if (m !== LEAF_MODE) {
-      feature[i] = featureIds[i];
-      maxFeature = Math.max(maxFeature, featureIds[i]);
-      trueChild[i] = find(treeIds[i], trueIds[i], "true", i);
-      falseChild[i] = find(treeIds[i], falseIds[i], "false", i);
-    }
-  }
-  const targetTrees = ints("target_treeids");
-  const targetNodes = ints("target_nodeids");
-  const targetIds = ints("target_ids");
-  const weights = floats("target_weights");
+/** Sums the target_* weights into their leaves (float32, as ORT does). */
+function addLeafWeights(attrs: EnsembleAttributes, leafWeight: Float32Array, find: FindNode): void {
+  const targetTrees = attrs.ints("target_treeids");
+  const targetNodes = attrs.ints("target_nodeids");
+  const targetIds = attrs.ints("target_ids");
+  const weights = attrs.floats("target_weights");
   for (let k = 0; k < targetTrees.length; k++) {
     if (targetIds[k] !== 0) throw new Error(`onnx: target_ids[${k}] = ${targetIds[k]}, not 0`);
-    const i = find(targetTrees[k], targetNodes[k], "a weight", k);
-    leafWeight[i] = Math.fround(leafWeight[i] + weights[k]);
+    const i = find(targetTrees[k]!, targetNodes[k]!, "a weight", k);
+    leafWeight[i] = Math.fround(leafWeight[i]! + weights[k]!);
   }
-  const base = floats("base_values");
+}
 
-  const input = graph.input.find((v) => v.name === inputName);
-  const width = input?.dims.length === 2 ? input.dims[1] : null;
-  const declared = typeof width === "number" ? width : 0;
+/** The metadata properties, and feature_names decoded when present. */
+function modelMetadata(model: OnnxModelSummary): {
+  metadata: Record<string, string>;
+  featureNames: string[] | undefined;
+} {
   const metadata: Record<string, string> = {};
   for (const e of model.metadataProps) metadata[e.key] = e.value;
   let featureNames: string[] | undefined;
@@ -191,24 +268,5 @@ export function parseTreeEnsembleOnnx(bytes: Uint8Array): ParsedTreeEnsemble {
     }
     featureNames = parsed;
   }
-
-  return {
-    inputName,
-    predictionName,
-    marginName,
-    featureCount: declared > 0 ? declared : maxFeature + 1,
-    baseValue: Math.fround(base[0] ?? 0),
-    transform,
-    roots: Int32Array.from(rootOf.values()),
-    mode,
-    feature,
-    threshold,
-    trueChild,
-    falseChild,
-    missingTracksTrue,
-    leafWeight,
-    metadata,
-    featureNames,
-    layoutVersion: metadata.feature_layout_version,
-  };
+  return { metadata, featureNames };
 }

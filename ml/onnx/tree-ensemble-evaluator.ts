@@ -16,8 +16,8 @@ function leafOf(e: ParsedTreeEnsemble, root: number, X: Float32Array, offset: nu
   for (;;) {
     const m = mode[i];
     if (m === LEAF_MODE) return i;
-    const x = X[offset + feature[i]];
-    const t = threshold[i];
+    const x = X[offset + feature[i]!]!;
+    const t = threshold[i]!;
     let goTrue: boolean;
     if (Number.isNaN(x)) goTrue = missingTracksTrue[i] === 1;
     else if (m === 0) goTrue = x <= t;
@@ -26,7 +26,7 @@ function leafOf(e: ParsedTreeEnsemble, root: number, X: Float32Array, offset: nu
     else if (m === 3) goTrue = x > t;
     else if (m === 4) goTrue = x === t;
     else goTrue = x !== t;
-    i = goTrue ? trueChild[i] : falseChild[i];
+    i = goTrue ? trueChild[i]! : falseChild[i]!;
   }
 }
 
@@ -48,7 +48,7 @@ export function evaluateTreeEnsemble(
   for (let r = 0; r < rows; r++) {
     let score = 0;
     for (let t = 0; t < roots.length; t++) {
-      score = fround(score + e.leafWeight[leafOf(e, roots[t], X, r * p)]);
+      score = fround(score + e.leafWeight[leafOf(e, roots[t]!, X, r * p)]!);
     }
     const m = fround(score + e.baseValue);
     margin[r] = m;

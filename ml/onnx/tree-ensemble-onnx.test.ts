@@ -32,15 +32,15 @@ function withEdgeRows(model: GbdtModel, d: SyntheticGbdtData): Float32Array {
   const thresholds = model.trees
     .slice(0, 20)
     .flatMap((t) =>
-      t.feature.map((f, node) => [f, t.threshold[node]] as const).filter(([f]) => f >= 0),
+      t.feature.map((f, node) => [f, t.threshold[node]!] as const).filter(([f]) => f >= 0),
     );
   for (const [f, thr] of thresholds) {
     const row = Array.from(d.X.subarray(0, P));
     row[f] = thr;
     extra.push(...row);
     const above = new Float32Array([thr]);
-    new Uint32Array(above.buffer)[0] += thr >= 0 ? 1 : -1; // next float32 up
-    row[f] = above[0];
+    new Uint32Array(above.buffer)[0]! += thr >= 0 ? 1 : -1; // next float32 up
+    row[f] = above[0]!;
     extra.push(...row);
     row[f] = Number.NaN;
     extra.push(...row);
@@ -69,8 +69,8 @@ function expectClose(loss: GbdtLoss, got: Float32Array, want: Float64Array | Flo
   expect(got.length).toBe(want.length);
   let worst = 0;
   for (let i = 0; i < want.length; i++) {
-    const diff = Math.abs(got[i] - want[i]);
-    const err = loss === "poisson" || loss === "gamma" ? diff / Math.abs(want[i]) : diff;
+    const diff = Math.abs(got[i]! - want[i]!);
+    const err = loss === "poisson" || loss === "gamma" ? diff / Math.abs(want[i]!) : diff;
     if (!(err <= worst)) worst = err; // NaN-safe: a NaN error sets worst to NaN
   }
   expect(worst).toBeLessThanOrEqual(1e-5);

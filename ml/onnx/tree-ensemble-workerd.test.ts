@@ -29,7 +29,7 @@ test("the evaluator bundle is small and equals onnxruntime-web on workerd", asyn
 
   const built = await Bun.build({ entrypoints: [entry], target: "browser", format: "esm" });
   expect(built.success).toBe(true);
-  const code = await built.outputs[0].text();
+  const code = await built.outputs[0]!.text();
   // Small enough for any Worker: no protobuf library, no onnxruntime.
   expect(code.length).toBeLessThan(40_000);
   writeFileSync(join(dir, "worker.js"), code);

@@ -81,16 +81,14 @@ export class BinaryCopyParser {
 
   /** Field f of the current row as a float8 (NaN when NULL). */
   float8At(f: number): number {
-    return (this.lengths[f] as number) === 8
-      ? this.view.getFloat64(this.starts[f] as number)
-      : Number.NaN;
+    return this.lengths[f]! === 8 ? this.view.getFloat64(this.starts[f]!) : Number.NaN;
   }
 
   /** Field f of the current row (a 1-d float8[]) into out[at ..]; its element count (NULL elements become NaN). */
   float8ArrayAt(f: number, out: Float32Array, at: number, max: number): number {
-    if ((this.lengths[f] as number) < 0) return 0;
+    if (this.lengths[f]! < 0) return 0;
     const { view } = this;
-    const start = this.starts[f] as number;
+    const start = this.starts[f]!;
     const ndim = view.getInt32(start);
     if (ndim === 0) return 0;
     if (ndim !== 1) throw new Error(`COPY binary: expected a 1-dimensional array, got ${ndim}`);
@@ -108,14 +106,14 @@ export class BinaryCopyParser {
 
   /** Field f of the current row as UTF-8 text (ASCII without a decoder call). */
   textAt(f: number, decoder: TextDecoder): string {
-    const start = this.starts[f] as number;
-    const length = this.lengths[f] as number;
+    const start = this.starts[f]!;
+    const length = this.lengths[f]!;
     if (length <= 0) return "";
     const { buffer } = this;
     if (length <= 32) {
       let ascii = true;
       for (let i = start; i < start + length; i++) {
-        if ((buffer[i] as number) >= 0x80) {
+        if (buffer[i]! >= 0x80) {
           ascii = false;
           break;
         }
@@ -134,8 +132,8 @@ export class BinaryCopyParser {
     if (!this.nextRow()) return null;
     fields.length = this.fieldCount;
     for (let f = 0; f < this.fieldCount; f++) {
-      const length = this.lengths[f] as number;
-      const start = this.starts[f] as number;
+      const length = this.lengths[f]!;
+      const start = this.starts[f]!;
       fields[f] = length === -1 ? null : this.buffer.subarray(start, start + length);
     }
     return fields;

@@ -200,7 +200,7 @@ export function* logPages(
     rows = rows.filter((i) => shardOf(summaries.ids[i] as string, shard.count) === shard.index);
   for (let start = 0; start < rows.length; start += pageSize) {
     const take = rows.subarray(start, Math.min(rows.length, start + pageSize));
-    const pick = (col: Float64Array) => Float64Array.from(take, (i) => col[i] as number);
+    const pick = (col: Float64Array) => Float64Array.from(take, (i) => col[i]!);
     let pageX: Float32Array | null = null;
     if (X) {
       pageX = new Float32Array(take.length * FEATURE_COUNT);

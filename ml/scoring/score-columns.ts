@@ -117,7 +117,7 @@ function intervalFields(
       }
       for (const cols of model.byLevel) {
         for (const f of INTERVAL_FIELDS) {
-          text += `,${num(cols[f][2 * i] as number)},${num(cols[f][2 * i + 1] as number)}`;
+          text += `,${num(cols[f][2 * i]!)},${num(cols[f][2 * i + 1]!)}`;
         }
       }
     }
@@ -134,7 +134,7 @@ export function recommendedOf(
   const served = run.recommended === "gbdt" ? result.gbdt : result.blend;
   const missing =
     (run.recommended === "gbdt" || run.recommended === "blend") &&
-    (served === null || Number.isNaN(served.expectedPurchases[i] as number));
+    (served === null || Number.isNaN(served.expectedPurchases[i]!));
   return missing ? "bgnbd" : run.recommended;
 }
 
@@ -157,13 +157,13 @@ export function csvRows(
   for (let i = 0; i < batch.n; i++) {
     if (batch.errors[i]) continue;
     const recommended = recommendedOf(run, result, i);
-    let line = `${prefix}${csvField(batch.ids[i] as string)}${middle}${recommended},${num(batch.x[i] as number)},${num(batch.tx[i] as number)},${num(batch.T[i] as number)},${num(batch.monetary[i] as number)}`;
+    let line = `${prefix}${csvField(batch.ids[i] as string)}${middle}${recommended},${num(batch.x[i]!)},${num(batch.tx[i]!)},${num(batch.T[i]!)},${num(batch.monetary[i]!)}`;
     for (const cols of models) {
       if (cols === null) {
         line += ",,,,,";
         continue;
       }
-      line += `,${num(cols.expectedPurchases[i] as number)},${num(cols.pAlive[i] as number)},${num(cols.pPurchase[i] as number)},${num(cols.expectedSpend[i] as number)},${num(cols.clv[i] as number)}`;
+      line += `,${num(cols.expectedPurchases[i]!)},${num(cols.pAlive[i]!)},${num(cols.pPurchase[i]!)},${num(cols.expectedSpend[i]!)},${num(cols.clv[i]!)}`;
     }
     if (intervals) line += intervals[i];
     parts.push(line);

@@ -51,9 +51,13 @@ test("--intervals adds nested lo/hi columns per model, level and field", async (
   for (const m of ["bgnbd", "pareto_nbd", "gbdt", "blend"]) {
     for (const f of ["purchases", "spend", "clv"]) {
       for (const row of rows) {
-        const [lo80, hi80, lo95, hi95] = ["lo_80", "hi_80", "lo_95", "hi_95"].map((s) =>
-          Number(row[`${m}_${f}_${s}`]),
-        );
+        const bound = (s: string) => Number(row[`${m}_${f}_${s}`]);
+        const [lo80, hi80, lo95, hi95] = [
+          bound("lo_80"),
+          bound("hi_80"),
+          bound("lo_95"),
+          bound("hi_95"),
+        ];
         // Nested: the 95% interval holds the 80% one; spend and CLV are never negative.
         expect(lo95).toBeLessThanOrEqual(lo80);
         expect(lo80).toBeLessThanOrEqual(hi80);

@@ -210,56 +210,15 @@ export async function postgresSink(
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   const conn = await sql.reserve();
   const names = columns.map((c) => `"${c.name}"`).join(", ");
-  let others: string[] = [];
+  let others: string[];
   try {
-    await conn.unsafe(createScoresTableSql(table, columns));
-    // A table made by a run without (or with other) interval columns gains the missing ones.
-    for (const c of columns.slice(SCORE_COLUMNS.length)) {
-      await conn.unsafe(
-        `alter table ${table} add column if not exists "${c.name}" ${PG_TYPES[c.type]}`,
-      );
-    }
-    await conn.unsafe("begin");
-    await conn.unsafe(
-      `create temp table pp_score_staging as select ${names} from ${table} with no data`,
-    );
-    // Columns this run does not write (an earlier run's intervals) are cleared on its rows, so
-    // no row pairs fresh forecasts with stale intervals.
-    const written = new Set(columns.map((c) => c.name));
-    const existing = await conn.unsafe(
-      "select attname from pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped",
-      [table],
-    );
-    others = existing
-      .map((r) => String(r.attname))
-      .filter((n) => !written.has(n) && n !== "scored_at");
+    others = await prepareStaging(conn, table, columns, names);
   } catch (error) {
     conn.release();
     await sql.end({ timeout: 5 });
     throw error;
   }
-  const copyQuery = conn.unsafe(
-    `copy pp_score_staging (${names}) from stdin with (format csv, header true)`,
-  );
-  // postgres.js (3.4.9) hands a COPY the server refuses (e.g. a malformed row) only to the query's
-  // already settled promise and never calls the writable's end callback (porsager/postgres#1173):
-  // without this hook close() would wait forever. The hook sees the server's error and fails the run.
-  const refused = new Promise<never>((_, reject) => {
-    const query = copyQuery as unknown as { reject?: (error: unknown) => void };
-    const settle = query.reject;
-    if (typeof settle !== "function") return;
-    query.reject = (error: unknown) => {
-      reject(error);
-      settle(error);
-    };
-  });
-  refused.catch(() => {});
-  const copy = await copyQuery.writable();
-  const failed = Promise.race([
-    refused,
-    new Promise<never>((_, reject) => copy.once("error", reject)),
-  ]);
-  failed.catch(() => {});
+  const { copy, failed } = await openCopy(conn, names);
   let started = false;
   const send = async (text: string) => {
     if (!copy.write(text)) await Promise.race([new Promise((r) => copy.once("drain", r)), failed]);
@@ -269,19 +228,8 @@ export async function postgresSink(
     if (finished) return;
     finished = true;
     try {
-      if (commit) {
-        const updates = columns
-          .filter((c) => !["model", "version", "customer_id"].includes(c.name))
-          .map((c) => `"${c.name}" = excluded."${c.name}"`)
-          .concat(others.map((n) => `"${n.replaceAll('"', '""')}" = null`))
-          .join(", ");
-        await conn.unsafe(
-          `insert into ${table} (${names}) select ${names} from pp_score_staging on conflict (model, version, customer_id) do update set ${updates}, scored_at = now()`,
-        );
-        await conn.unsafe("commit");
-      } else {
-        await conn.unsafe("rollback").catch(() => {});
-      }
+      if (commit) await upsertStaged(conn, table, columns, names, others);
+      else await conn.unsafe("rollback").catch(() => {});
     } finally {
       conn.release();
       await sql.end({ timeout: 5 });
@@ -313,4 +261,83 @@ export async function postgresSink(
       await finish(false);
     },
   };
+}
+
+type ReservedConnection = postgres.ReservedSql;
+
+/**
+ * Creates (or widens) the table, begins the transaction and its staging table; returns the
+ * table's columns this run does not write.
+ */
+async function prepareStaging(
+  conn: ReservedConnection,
+  table: string,
+  columns: Columns,
+  names: string,
+): Promise<string[]> {
+  await conn.unsafe(createScoresTableSql(table, columns));
+  // A table made by a run without (or with other) interval columns gains the missing ones.
+  for (const c of columns.slice(SCORE_COLUMNS.length)) {
+    await conn.unsafe(
+      `alter table ${table} add column if not exists "${c.name}" ${PG_TYPES[c.type]}`,
+    );
+  }
+  await conn.unsafe("begin");
+  await conn.unsafe(
+    `create temp table pp_score_staging as select ${names} from ${table} with no data`,
+  );
+  // Columns this run does not write (an earlier run's intervals) are cleared on its rows, so
+  // no row pairs fresh forecasts with stale intervals.
+  const written = new Set(columns.map((c) => c.name));
+  const existing = await conn.unsafe(
+    "select attname from pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped",
+    [table],
+  );
+  return existing.map((r) => String(r.attname)).filter((n) => !written.has(n) && n !== "scored_at");
+}
+
+/** The COPY into the staging table, and a promise that rejects when the server refuses it. */
+async function openCopy(conn: ReservedConnection, names: string) {
+  const copyQuery = conn.unsafe(
+    `copy pp_score_staging (${names}) from stdin with (format csv, header true)`,
+  );
+  // postgres.js (3.4.9) hands a COPY the server refuses (e.g. a malformed row) only to the query's
+  // already settled promise and never calls the writable's end callback (porsager/postgres#1173):
+  // without this hook close() would wait forever. The hook sees the server's error and fails the run.
+  const refused = new Promise<never>((_, reject) => {
+    const query = copyQuery as unknown as { reject?: (error: unknown) => void };
+    const settle = query.reject;
+    if (typeof settle !== "function") return;
+    query.reject = (error: unknown) => {
+      reject(error);
+      settle(error);
+    };
+  });
+  refused.catch(() => {});
+  const copy = await copyQuery.writable();
+  const failed = Promise.race([
+    refused,
+    new Promise<never>((_, reject) => copy.once("error", reject)),
+  ]);
+  failed.catch(() => {});
+  return { copy, failed };
+}
+
+/** Moves the staged rows into the table (replacing theirs) and commits. */
+async function upsertStaged(
+  conn: ReservedConnection,
+  table: string,
+  columns: Columns,
+  names: string,
+  others: string[],
+): Promise<void> {
+  const updates = columns
+    .filter((c) => !["model", "version", "customer_id"].includes(c.name))
+    .map((c) => `"${c.name}" = excluded."${c.name}"`)
+    .concat(others.map((n) => `"${n.replaceAll('"', '""')}" = null`))
+    .join(", ");
+  await conn.unsafe(
+    `insert into ${table} (${names}) select ${names} from pp_score_staging on conflict (model, version, customer_id) do update set ${updates}, scored_at = now()`,
+  );
+  await conn.unsafe("commit");
 }

@@ -44,7 +44,7 @@ function keptRows(batch: ForecastBatchInput): Int32Array | null {
 }
 
 function pick(values: Float64Array, n: number, kept: Int32Array | null): Float64Array {
-  if (kept) return Float64Array.from(kept, (i) => values[i] as number);
+  if (kept) return Float64Array.from(kept, (i) => values[i]!);
   return values.length === n ? values : values.subarray(0, n);
 }
 

@@ -84,13 +84,7 @@ async function collect(pages: AsyncIterable<CustomerPage>): Promise<Map<string, 
       const features = p.X
         ? Array.from(p.X.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT))
         : [];
-      out.set(id, [
-        p.x[i] as number,
-        p.tx[i] as number,
-        p.T[i] as number,
-        p.monetary[i] as number,
-        ...features,
-      ]);
+      out.set(id, [p.x[i]!, p.tx[i]!, p.T[i]!, p.monetary[i]!, ...features]);
     });
   }
   return out;

@@ -6,6 +6,8 @@ import { readFileSync } from "node:fs";
 import { createOrtTreeEnsembleSession } from "../onnx/ort-session.ts";
 
 const [modelPath, xPath, width] = process.argv.slice(2);
+if (!modelPath || !xPath || !width)
+  throw new Error("usage: score-with-ort.ts MODEL.onnx X.f32 FEATURE_COUNT");
 const bytes = new Uint8Array(readFileSync(modelPath));
 const raw = readFileSync(xPath);
 const X = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));

@@ -1,0 +1,93 @@
+// The GBDT columns of a batch: the gradient-boosted models' predictions (fresh feature rows through
+// the model's scorers, or the stored customers' scores), moved from the trained horizon H to the
+// asked one. The count is scaled by the customer's BG/NBD ratio E[X(h)]/E[X(H)], P(purchase) by
+// 1 − (1 − p)^ratio (as if purchases were Poisson), and its CLV discounts along BG/NBD's timing.
+import { type BgNbdParams, bgnbdExpectedPurchases } from "../models/bgnbd.ts";
+import type { BtydColumns } from "./btyd-columns.ts";
+import type { ForecastBatchInput, ForecastModel } from "./forecast-inputs.ts";
+import { emptyColumns, type GbdtColumns, nanColumn } from "./model-columns.ts";
+
+type Scorers = NonNullable<ForecastModel["gbdt"]>;
+
+interface FreshPredictions {
+  counts: Float32Array;
+  probs: Float32Array;
+  spends: Float32Array | null;
+}
+
+/** The scorers' predictions for the batch's feature rows (null without any). */
+async function freshPredictions(
+  scorers: Scorers,
+  batch: ForecastBatchInput,
+): Promise<FreshPredictions | null> {
+  if (batch.m === 0) return null;
+  const { count, purchase, spend } = scorers;
+  const [counts, probs, spends] = await Promise.all([
+    count.predict(batch.X, batch.m),
+    purchase.predict(batch.X, batch.m),
+    spend ? spend.predict(batch.X, batch.m) : Promise.resolve(null),
+  ]);
+  return { counts, probs, spends };
+}
+
+/** E[X(h)]/E[X(H)] under BG/NBD for customer i, whose E[X(h)] is eBg. */
+function horizonRatio(
+  bgnbd: BgNbdParams,
+  batch: ForecastBatchInput,
+  i: number,
+  eBg: number,
+  horizon: number,
+  H: number,
+): number {
+  const eH = bgnbdExpectedPurchases(bgnbd, H, batch.x[i]!, batch.tx[i]!, batch.T[i]!);
+  return eH > 1e-12 ? eBg / eH : horizon / H;
+}
+
+/** GBDT's columns at `horizon` (null when the model has none); rows without a prediction are NaN. */
+export async function gbdtColumns(
+  model: ForecastModel,
+  batch: ForecastBatchInput,
+  horizon: number,
+  btyd: BtydColumns,
+): Promise<GbdtColumns | null> {
+  if (!model.gbdt) return null;
+  const { n, errors, storedRow, featureRow } = batch;
+  const { bg, bgDiscounted, meanSpend } = btyd;
+  const cols = { ...emptyColumns(n), predictedSpend: nanColumn(n) };
+  const fresh = await freshPredictions(model.gbdt, batch);
+  const stored = model.storedScores;
+  const H = model.trainedHorizon;
+  const sameHorizon = Math.abs(horizon - H) < 1e-9;
+  for (let i = 0; i < n; i++) {
+    if (errors[i]) continue;
+    const r = featureRow[i]!;
+    const s = storedRow[i]!;
+    let c: number;
+    let p: number;
+    let direct: number;
+    if (r >= 0 && fresh) {
+      c = fresh.counts[r]!;
+      p = fresh.probs[r]!;
+      direct = fresh.spends ? fresh.spends[r]! : Number.NaN;
+    } else if (s >= 0 && stored) {
+      c = stored.count[s]!;
+      p = stored.purchase[s]!;
+      direct = stored.spend ? stored.spend[s]! : Number.NaN;
+    } else continue;
+    const eBg = bg.expectedPurchases[i]!;
+    const ratio = sameHorizon ? 1 : horizonRatio(model.bgnbd, batch, i, eBg, horizon, H);
+    const expected = c * ratio;
+    cols.expectedPurchases[i] = expected;
+    cols.pAlive[i] = bg.pAlive[i]!;
+    cols.pPurchase[i] = sameHorizon ? p : -Math.expm1(ratio * Math.log1p(-Math.min(p, 1)));
+    cols.predictedSpend[i] = direct * ratio;
+    const perPurchase = meanSpend[i]!;
+    if (!Number.isNaN(perPurchase)) {
+      cols.expectedSpend[i] = expected * perPurchase;
+      // Purchases timed like BG/NBD's: discounted share of the expected count.
+      const share = eBg > 1e-12 ? bgDiscounted[i]! / eBg : 1;
+      cols.clv[i] = expected * share * perPurchase;
+    }
+  }
+  return cols;
+}

@@ -1,0 +1,29 @@
+// The columns a batch forecast fills per model: typed arrays, one value per customer, NaN where a
+// value does not exist (an item error, or no feature vector for GBDT).
+
+export interface ModelColumns {
+  expectedPurchases: Float64Array;
+  pAlive: Float64Array;
+  pPurchase: Float64Array;
+  expectedSpend: Float64Array;
+  clv: Float64Array;
+}
+
+export interface GbdtColumns extends ModelColumns {
+  /** The spend regression's own prediction of spend over the horizon (scaled like the count). */
+  predictedSpend: Float64Array;
+}
+
+export function nanColumn(n: number): Float64Array {
+  return new Float64Array(n).fill(Number.NaN);
+}
+
+export function emptyColumns(n: number): ModelColumns {
+  return {
+    expectedPurchases: nanColumn(n),
+    pAlive: nanColumn(n),
+    pPurchase: nanColumn(n),
+    expectedSpend: nanColumn(n),
+    clv: nanColumn(n),
+  };
+}
