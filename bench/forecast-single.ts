@@ -1,0 +1,147 @@
+// One /forecast against the service's own /health in the same run: GET /health, POST /forecast for
+// one customer by summary and for one by id, each measured in turn for several rounds, with the
+// ratio of each forecast's req/s to that round's /health (aim: >= 0.5 for both). A ratio to the
+// same server in the same minute is what stays comparable on a shared machine, not raw req/s.
+// Load from wrk when installed (apt-get install wrk: C, cheap enough to leave the CPU to the
+// server), else autocannon (in this process: slower, so the ratios read lower).
+// Usage: bun bench/forecast-single.ts [seconds per run, default 5] [rounds, default 3] [connections, default 50]
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { demoBundleDir } from "../services/forecast/src/testing/demo-bundle-dir.ts";
+import { freePort } from "../shared/testing/free-port.ts";
+import { autocannon } from "./autocannon.ts";
+import { benchResults } from "./bench-results.ts";
+
+const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const seconds = Number(positional[0] ?? 5);
+const rounds = Number(positional[1] ?? 3);
+const connections = Number(positional[2] ?? 50);
+const results = benchResults("forecast-single");
+const root = resolve(import.meta.dirname, "..");
+const bundle = await demoBundleDir({ customers: 5000, seed: 42 });
+const hasWrk = spawnSync("wrk", ["--version"]).error === undefined;
+const scratch = mkdtempSync(join(tmpdir(), "pp-forecast-single-"));
+
+interface Target {
+  name: string;
+  path: string;
+  body?: string;
+}
+
+/** Requests per second from wrk (2 threads, `connections` connections) for one target. */
+function wrkRate(base: string, target: Target): number {
+  const args = ["-t2", `-c${connections}`, `-d${seconds}s`];
+  if (target.body !== undefined) {
+    const script = join(scratch, "post.lua");
+    writeFileSync(
+      script,
+      `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ${JSON.stringify(target.body)}\n`,
+    );
+    args.push("-s", script);
+  }
+  const run = spawnSync("wrk", [...args, `${base}${target.path}`], { encoding: "utf8" });
+  const rate = /Requests\/sec:\s+([\d.]+)/.exec(run.stdout)?.[1];
+  if (rate === undefined) throw new Error(`wrk gave no rate:\n${run.stdout}\n${run.stderr}`);
+  const failed = /Non-2xx or 3xx responses: (\d+)/.exec(run.stdout)?.[1];
+  if (failed !== undefined) throw new Error(`${target.name}: ${failed} non-2xx answers`);
+  return Number(rate);
+}
+
+async function autocannonRate(base: string, target: Target): Promise<number> {
+  const result = await autocannon({
+    url: `${base}${target.path}`,
+    method: target.body === undefined ? "GET" : "POST",
+    headers: target.body === undefined ? {} : { "content-type": "application/json" },
+    ...(target.body === undefined ? {} : { body: target.body }),
+    connections,
+    duration: seconds,
+  });
+  if (result.non2xx + result.errors > 0) throw new Error(`${target.name}: failed requests`);
+  return result.requests.average;
+}
+
+async function waitReady(base: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${base}/ready`)).ok) return;
+    } catch {}
+    if (Date.now() > deadline) throw new Error("forecast did not become ready");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const port = await freePort();
+const child: ChildProcess = spawn(
+  process.execPath,
+  [join(root, "services/forecast/src/entry/bun.ts")],
+  {
+    cwd: root,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "warn",
+      MODEL_SOURCE: `bundle:${bundle}`,
+      MODEL_POLL_INTERVAL_MS: "0",
+    },
+    stdio: ["ignore", "ignore", "inherit"],
+  },
+);
+const base = `http://127.0.0.1:${port}`;
+
+try {
+  await waitReady(base);
+  const ids = (
+    JSON.parse(readFileSync(join(bundle, "customers.json"), "utf8")) as { ids: string[] }
+  ).ids;
+  const horizon = { value: 39, unit: "week" };
+  const summary = { frequency: 3, recency: 30.5, T: 52, monetary: 41.25 };
+  const targets: Target[] = [
+    { name: "GET /health", path: "/health" },
+    {
+      name: "POST /forecast by summary",
+      path: "/forecast",
+      body: JSON.stringify({ horizon, discount_rate: 0.1, customers: [{ id: "s-1", summary }] }),
+    },
+    {
+      name: "POST /forecast by id",
+      path: "/forecast",
+      body: JSON.stringify({ horizon, discount_rate: 0.1, customers: [{ id: ids[0] }] }),
+    },
+  ];
+  for (const t of targets) {
+    const res = await fetch(`${base}${t.path}`, {
+      method: t.body === undefined ? "GET" : "POST",
+      headers: { "content-type": "application/json" },
+      ...(t.body === undefined ? {} : { body: t.body }),
+    });
+    if (!res.ok) throw new Error(`${t.name}: ${res.status} ${await res.text()}`);
+  }
+  console.log(
+    `single forecast vs /health: ${seconds} s per run, ${connections} connections, ${hasWrk ? "wrk" : "autocannon"}, bun ${Bun.version}, server and load generator on one machine`,
+  );
+  console.log("round   /health   by summary  (ratio)     by id  (ratio)");
+  const ratios: { summary: number[]; id: number[] } = { summary: [], id: [] };
+  for (let round = 1; round <= rounds; round++) {
+    const rates: number[] = [];
+    for (const t of targets) rates.push(hasWrk ? wrkRate(base, t) : await autocannonRate(base, t));
+    const [health = Number.NaN, bySummary = Number.NaN, byId = Number.NaN] = rates;
+    ratios.summary.push(bySummary / health);
+    ratios.id.push(byId / health);
+    console.log(
+      `${String(round).padStart(5)} ${health.toFixed(0).padStart(9)} ${bySummary.toFixed(0).padStart(12)}  (${(bySummary / health).toFixed(2)}) ${byId.toFixed(0).padStart(9)}  (${(byId / health).toFixed(2)})`,
+    );
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  results.add("forecast by summary / health req/s, median", median(ratios.summary), "ratio");
+  results.add("forecast by id / health req/s, median", median(ratios.id), "ratio");
+  console.log(
+    `median ratio to /health: by summary ${median(ratios.summary).toFixed(2)}, by id ${median(ratios.id).toFixed(2)} (aim: >= 0.50)`,
+  );
+} finally {
+  child.kill("SIGTERM");
+  rmSync(scratch, { recursive: true, force: true });
+}
