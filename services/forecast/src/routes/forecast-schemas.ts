@@ -63,6 +63,7 @@ export const forecastRequestSchema = z.strictObject({
 });
 
 export type ForecastRequest = z.output<typeof forecastRequestSchema>;
+export type SummaryRequest = z.output<typeof summarySchema>;
 
 const probability = z.number().min(0).max(1);
 const money = z.number().nullable().describe("null without a spend model (Gamma-Gamma).");
