@@ -30,8 +30,15 @@ interface Target {
   body?: string;
 }
 
+interface Measured {
+  /** Requests per second. */
+  rate: number;
+  /** Requests answered in the run. */
+  requests: number;
+}
+
 /** Requests per second from wrk (2 threads, `connections` connections) for one target. */
-function wrkRate(base: string, target: Target): number {
+function wrkRate(base: string, target: Target): Measured {
   const args = ["-t2", `-c${connections}`, `-d${seconds}s`];
   if (target.body !== undefined) {
     const script = join(scratch, "post.lua");
@@ -46,10 +53,11 @@ function wrkRate(base: string, target: Target): number {
   if (rate === undefined) throw new Error(`wrk gave no rate:\n${run.stdout}\n${run.stderr}`);
   const failed = /Non-2xx or 3xx responses: (\d+)/.exec(run.stdout)?.[1];
   if (failed !== undefined) throw new Error(`${target.name}: ${failed} non-2xx answers`);
-  return Number(rate);
+  const requests = Number(/(\d+) requests in/.exec(run.stdout)?.[1] ?? Number.NaN);
+  return { rate: Number(rate), requests };
 }
 
-async function autocannonRate(base: string, target: Target): Promise<number> {
+async function autocannonRate(base: string, target: Target): Promise<Measured> {
   const result = await autocannon({
     url: `${base}${target.path}`,
     method: target.body === undefined ? "GET" : "POST",
@@ -59,7 +67,27 @@ async function autocannonRate(base: string, target: Target): Promise<number> {
     duration: seconds,
   });
   if (result.non2xx + result.errors > 0) throw new Error(`${target.name}: failed requests`);
-  return result.requests.average;
+  return { rate: result.requests.average, requests: result.requests.total };
+}
+
+/**
+ * CPU seconds the server process has used (Linux /proc; NaN elsewhere). CPU per request is the
+ * steadier figure on a shared machine: req/s also moves with what else runs at the time.
+ */
+function serverCpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100)
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** One target's req/s and the server's CPU microseconds per request. */
+async function measure(base: string, target: Target) {
+  const cpu = serverCpuSeconds(child.pid);
+  const { rate, requests } = hasWrk ? wrkRate(base, target) : await autocannonRate(base, target);
+  return { rate, cpuUs: ((serverCpuSeconds(child.pid) - cpu) * 1e6) / requests };
 }
 
 async function waitReady(base: string): Promise<void> {
@@ -99,19 +127,18 @@ try {
   ).ids;
   const horizon = { value: 39, unit: "week" };
   const summary = { frequency: 3, recency: 30.5, T: 52, monetary: 41.25 };
-  const targets: Target[] = [
-    { name: "GET /health", path: "/health" },
-    {
-      name: "POST /forecast by summary",
-      path: "/forecast",
-      body: JSON.stringify({ horizon, discount_rate: 0.1, customers: [{ id: "s-1", summary }] }),
-    },
-    {
-      name: "POST /forecast by id",
-      path: "/forecast",
-      body: JSON.stringify({ horizon, discount_rate: 0.1, customers: [{ id: ids[0] }] }),
-    },
-  ];
+  const health: Target = { name: "GET /health", path: "/health" };
+  const bySummary: Target = {
+    name: "POST /forecast by summary",
+    path: "/forecast",
+    body: JSON.stringify({ horizon, discount_rate: 0.1, customers: [{ id: "s-1", summary }] }),
+  };
+  const byId: Target = {
+    name: "POST /forecast by id",
+    path: "/forecast",
+    body: JSON.stringify({ horizon, discount_rate: 0.1, customers: [{ id: ids[0] }] }),
+  };
+  const targets = [health, bySummary, byId];
   for (const t of targets) {
     const res = await fetch(`${base}${t.path}`, {
       method: t.body === undefined ? "GET" : "POST",
@@ -123,23 +150,30 @@ try {
   console.log(
     `single forecast vs /health: ${seconds} s per run, ${connections} connections, ${hasWrk ? "wrk" : "autocannon"}, bun ${Bun.version}, server and load generator on one machine`,
   );
-  console.log("round   /health   by summary  (ratio)     by id  (ratio)");
-  const ratios: { summary: number[]; id: number[] } = { summary: [], id: [] };
+  console.log(
+    "round  /health req/s (CPU µs)   by summary (CPU µs) ratio   by id (CPU µs) ratio   CPU ratios",
+  );
+  const ratios = { summary: [] as number[], id: [] as number[] };
+  const cpuRatios = { summary: [] as number[], id: [] as number[] };
+  const cell = (m: { rate: number; cpuUs: number }) =>
+    `${m.rate.toFixed(0).padStart(7)} (${m.cpuUs.toFixed(0).padStart(3)})`;
   for (let round = 1; round <= rounds; round++) {
-    const rates: number[] = [];
-    for (const t of targets) rates.push(hasWrk ? wrkRate(base, t) : await autocannonRate(base, t));
-    const [health = Number.NaN, bySummary = Number.NaN, byId = Number.NaN] = rates;
-    ratios.summary.push(bySummary / health);
-    ratios.id.push(byId / health);
+    const h = await measure(base, health);
+    const s = await measure(base, bySummary);
+    const i = await measure(base, byId);
+    ratios.summary.push(s.rate / h.rate);
+    ratios.id.push(i.rate / h.rate);
+    cpuRatios.summary.push(h.cpuUs / s.cpuUs);
+    cpuRatios.id.push(h.cpuUs / i.cpuUs);
     console.log(
-      `${String(round).padStart(5)} ${health.toFixed(0).padStart(9)} ${bySummary.toFixed(0).padStart(12)}  (${(bySummary / health).toFixed(2)}) ${byId.toFixed(0).padStart(9)}  (${(byId / health).toFixed(2)})`,
+      `${String(round).padStart(5)}  ${cell(h)}        ${cell(s)} ${(s.rate / h.rate).toFixed(2)}  ${cell(i)} ${(i.rate / h.rate).toFixed(2)}   ${(h.cpuUs / s.cpuUs).toFixed(2)} ${(h.cpuUs / i.cpuUs).toFixed(2)}`,
     );
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
   results.add("forecast by summary / health req/s, median", median(ratios.summary), "ratio");
   results.add("forecast by id / health req/s, median", median(ratios.id), "ratio");
   console.log(
-    `median ratio to /health: by summary ${median(ratios.summary).toFixed(2)}, by id ${median(ratios.id).toFixed(2)} (aim: >= 0.50)`,
+    `median ratio to /health, req/s: by summary ${median(ratios.summary).toFixed(2)}, by id ${median(ratios.id).toFixed(2)} (aim: >= 0.50); server CPU per request: by summary ${median(cpuRatios.summary).toFixed(2)}, by id ${median(cpuRatios.id).toFixed(2)}`,
   );
 } finally {
   child.kill("SIGTERM");

@@ -6,8 +6,8 @@ import { horizonInModelUnits } from "@pp/ml/forecasting/horizon.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import { jsonBody } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
+import { bodySizeLimit } from "@pp/shared/http/body-size-limit.ts";
 import type { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { ForecastDeps } from "../deps.ts";
 import { resolveCustomers } from "../forecasting/customer-batch.ts";
 import { type BatchIntervals, batchIntervals } from "../forecasting/interval-columns.ts";
@@ -26,18 +26,7 @@ export function registerForecast(app: Hono<AppEnv>, deps: ForecastDeps): void {
   const metrics = forecastMetrics(deps.metrics);
   app.post(
     "/forecast",
-    bodyLimit({
-      maxSize: deps.config.MAX_BODY_BYTES,
-      onError: () => {
-        throw new AppError(
-          "payload_too_large",
-          `Request body exceeds ${deps.config.MAX_BODY_BYTES} bytes; split the customers into several requests`,
-          {
-            details: [{ path: "body", message: `larger than ${deps.config.MAX_BODY_BYTES} bytes` }],
-          },
-        );
-      },
-    }),
+    bodySizeLimit(deps.config.MAX_BODY_BYTES, "split the customers into several requests"),
     jsonBody(forecastRequestSchema, { fastPath: forecastRequestFastPath }),
     async (c) => {
       // Read the reference once: a swap during this request does not change its model.
