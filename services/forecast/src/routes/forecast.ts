@@ -41,10 +41,16 @@ export function registerForecast(app: Hono<AppEnv>, deps: ForecastDeps): void {
       const body = await forecast(model, request, deps, metrics);
       const serverMs = deps.now() - started;
       metrics.total(serverMs);
-      c.header("Server-Timing", `forecast;dur=${serverMs.toFixed(3)}`);
-      c.get("logFields").customers = request.customers.length;
-      c.get("logFields").model_version = model.identity.version;
-      return c.json(body);
+      const logFields = c.get("logFields");
+      logFields.customers = request.customers.length;
+      logFields.model_version = model.identity.version;
+      // One Response with both headers (c.header + c.json built a Headers object and copied it).
+      return new Response(JSON.stringify(body), {
+        headers: {
+          "content-type": "application/json",
+          "server-timing": `forecast;dur=${serverMs.toFixed(3)}`,
+        },
+      });
     },
   );
 }
