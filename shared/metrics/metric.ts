@@ -171,12 +171,12 @@ export class Histogram<L extends string = never> extends Metric<L, HistogramStat
       throw new Error(`Histogram "${this.name}" cannot use the label name "le"`);
     }
     const buckets = [...(options.buckets ?? defaultBuckets)].filter((b) => b !== Infinity);
-    for (let i = 0; i < buckets.length; i++) {
-      const bound = buckets[i] as number;
-      if (!Number.isFinite(bound) || (i > 0 && bound <= (buckets[i - 1] as number))) {
+    buckets.forEach((bound, i) => {
+      const previous = buckets[i - 1];
+      if (!Number.isFinite(bound) || (previous !== undefined && bound <= previous)) {
         throw new Error(`Histogram "${this.name}" buckets must be finite and increasing`);
       }
-    }
+    });
     this.buckets = buckets;
   }
 
@@ -250,11 +250,11 @@ export class Histogram<L extends string = never> extends Metric<L, HistogramStat
     const names = [...this.labelNames, "le"];
     for (const { labelValues, value } of this.series.values()) {
       let cumulative = 0;
-      for (let i = 0; i < this.buckets.length; i++) {
-        cumulative += value.counts[i] as number;
-        const le = formatValue(this.buckets[i] as number);
+      this.buckets.forEach((bound, i) => {
+        cumulative += value.counts[i] ?? 0;
+        const le = formatValue(bound);
         lines.push(`${this.name}_bucket${formatLabels(names, [...labelValues, le])} ${cumulative}`);
-      }
+      });
       lines.push(
         `${this.name}_bucket${formatLabels(names, [...labelValues, "+Inf"])} ${value.count}`,
       );
