@@ -4,7 +4,7 @@
 import { forecastBatch } from "@pp/ml/forecasting/forecast-batch.ts";
 import { horizonInModelUnits } from "@pp/ml/forecasting/horizon.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
-import { jsonBody } from "@pp/shared/errors/validation.ts";
+import { readJsonBody } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { bodySizeLimit } from "@pp/shared/http/body-size-limit.ts";
 import type { Hono } from "hono";
@@ -27,8 +27,11 @@ export function registerForecast(app: Hono<AppEnv>, deps: ForecastDeps): void {
   app.post(
     "/forecast",
     bodySizeLimit(deps.config.MAX_BODY_BYTES, "split the customers into several requests"),
-    jsonBody(forecastRequestSchema, { fastPath: forecastRequestFastPath }),
     async (c) => {
+      // The body is read here, not by a middleware: one layer fewer on the hottest route.
+      const request = await readJsonBody(c, forecastRequestSchema, {
+        fastPath: forecastRequestFastPath,
+      });
       // Read the reference once: a swap during this request does not change its model.
       const model = deps.model.current;
       if (!model) {
@@ -36,7 +39,6 @@ export function registerForecast(app: Hono<AppEnv>, deps: ForecastDeps): void {
           headers: { "Retry-After": "1" },
         });
       }
-      const request = c.req.valid("json");
       const started = deps.now();
       const body = await forecast(model, request, deps, metrics);
       const serverMs = deps.now() - started;
