@@ -3,7 +3,8 @@
 // ratio of each forecast's req/s to that round's /health (aim: >= 0.5 for both). A ratio to the
 // same server in the same minute is what stays comparable on a shared machine, not raw req/s.
 // Load from wrk when installed (apt-get install wrk: C, cheap enough to leave the CPU to the
-// server), else autocannon (in this process: slower, so the ratios read lower).
+// server), else autocannon (in this process: slower, so the ratios read lower). For scale it ends
+// with the same ratio for a bare Bun.serve (GET vs a POST that only reads its body).
 // Usage: bun bench/forecast-single.ts [seconds per run, default 5] [rounds, default 3] [connections, default 50]
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -86,17 +87,49 @@ function serverCpuSeconds(pid: number | undefined): number {
 }
 
 /** One target's req/s and the server main thread's CPU microseconds per request. */
-async function measure(base: string, target: Target) {
-  const cpu = serverCpuSeconds(child.pid);
+async function measure(base: string, target: Target, pid = child.pid) {
+  const cpu = serverCpuSeconds(pid);
   const { rate, requests } = hasWrk ? wrkRate(base, target) : await autocannonRate(base, target);
-  return { rate, cpuUs: ((serverCpuSeconds(child.pid) - cpu) * 1e6) / requests };
+  return { rate, cpuUs: ((serverCpuSeconds(pid) - cpu) * 1e6) / requests };
 }
 
-async function waitReady(base: string): Promise<void> {
+/**
+ * The ceiling of any POST route on this runtime: a bare Bun.serve answering GET with a small JSON
+ * and POST by reading the body first, measured like the service (reading a request body has a
+ * cost of its own, so a POST cannot match a GET's rate).
+ */
+async function bareRuntimeRatio(body: string) {
+  const bare = spawn(
+    process.execPath,
+    [
+      "-e",
+      `Bun.serve({ port: Number(process.env.PORT), hostname: "127.0.0.1", async fetch(req) {
+        const n = req.method === "POST" ? (await req.text()).length : 0;
+        return new Response(JSON.stringify({ status: "ok", n }), { headers: { "content-type": "application/json" } });
+      } });`,
+    ],
+    { env: { ...process.env, PORT: String(barePort) }, stdio: ["ignore", "ignore", "inherit"] },
+  );
+  try {
+    const url = `http://127.0.0.1:${barePort}`;
+    await waitReady(url, "/");
+    const get: Target = { name: "bare GET", path: "/" };
+    const post: Target = { name: "bare POST", path: "/", body };
+    await measure(url, get, bare.pid);
+    await measure(url, post, bare.pid);
+    const g = await measure(url, get, bare.pid);
+    const p = await measure(url, post, bare.pid);
+    return { rate: p.rate / g.rate, cpu: g.cpuUs / p.cpuUs };
+  } finally {
+    bare.kill("SIGTERM");
+  }
+}
+
+async function waitReady(base: string, path = "/ready"): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {
-      if ((await fetch(`${base}/ready`)).ok) return;
+      if ((await fetch(`${base}${path}`)).ok) return;
     } catch {}
     if (Date.now() > deadline) throw new Error("forecast did not become ready");
     await new Promise((r) => setTimeout(r, 200));
@@ -121,6 +154,7 @@ const child: ChildProcess = spawn(
   },
 );
 const base = `http://127.0.0.1:${port}`;
+const barePort = await freePort();
 
 try {
   await waitReady(base);
@@ -178,6 +212,10 @@ try {
   results.add("forecast by id / health req/s, median", median(ratios.id), "ratio");
   console.log(
     `median ratio to /health, req/s: by summary ${median(ratios.summary).toFixed(2)}, by id ${median(ratios.id).toFixed(2)} (aim: >= 0.50); of main-thread CPU per request: by summary ${median(cpuRatios.summary).toFixed(2)}, by id ${median(cpuRatios.id).toFixed(2)}`,
+  );
+  const bare = await bareRuntimeRatio(bySummary.body ?? "");
+  console.log(
+    `for scale, a bare Bun.serve in the same conditions: POST (reading the same body) / GET ${bare.rate.toFixed(2)} of req/s, ${bare.cpu.toFixed(2)} of main-thread CPU`,
   );
 } finally {
   child.kill("SIGTERM");
