@@ -25,5 +25,7 @@ test("a checkout holds the commit's files, the workspace links and ../shared, an
 });
 
 test("checkoutEnv points git at this repository", () => {
-  expect(existsSync(join(checkoutEnv(root).GIT_DIR, "HEAD"))).toBe(true);
+  const gitDir = checkoutEnv(root).GIT_DIR;
+  expect(gitDir).toBeDefined();
+  expect(existsSync(join(gitDir ?? "", "HEAD"))).toBe(true);
 });

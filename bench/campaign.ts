@@ -45,7 +45,7 @@ const run = runCampaignWindow(pop, SIMULATED_CAMPAIGN_ACTIONS, decision, control
 
 // The decisions as `ml campaign report` reads them from decision_log.
 const decisions: CampaignDecision[] = pop.ids.map((id, i) => {
-  const k = decision.action[i] as number;
+  const k = decision.action[i] ?? -1;
   const a = SIMULATED_CAMPAIGN_ACTIONS[k];
   return {
     customerId: id,
@@ -54,10 +54,10 @@ const decisions: CampaignDecision[] = pop.ids.map((id, i) => {
     action: a?.id ?? "none",
     cost: a?.cost ?? 0,
     margin: a?.margin ?? 0,
-    uplift: decision.assumedUplift[i] as number,
-    expectedProfit: decision.predictedProfit[i] as number,
-    expectedPurchases: pop.predictedPurchases[i] as number,
-    pAlive: pop.pAlive[i] as number,
+    uplift: decision.assumedUplift[i] ?? Number.NaN,
+    expectedProfit: decision.predictedProfit[i] ?? Number.NaN,
+    expectedPurchases: pop.predictedPurchases[i] ?? Number.NaN,
+    pAlive: pop.pAlive[i] ?? Number.NaN,
   };
 });
 const log = run.log as NonNullable<typeof run.log>;
@@ -82,7 +82,7 @@ for (let c = 0; c < campaigns; c++) {
     30_000 + c,
   );
   measureCampaign(r.observations, { campaign: "c", window }).actions.forEach((a, k) => {
-    const truth = r.trueProfitPerCustomer[k] as number;
+    const truth = r.trueProfitPerCustomer[k] ?? Number.NaN;
     const ci = a.incremental_profit_per_customer;
     if (!Number.isFinite(ci.lower) || !Number.isFinite(truth)) return;
     intervals++;

@@ -10,7 +10,7 @@ export const CUSTOMERS = 23_570;
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
 export async function timeQueries(db: Database, rounds = 200) {

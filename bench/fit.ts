@@ -47,8 +47,8 @@ function describe(fit: FitResult<object>): string {
 function shift(merged: object, exact: object): string {
   return Object.keys(exact)
     .map((k) => {
-      const m = (merged as Record<string, number>)[k];
-      const e = (exact as Record<string, number>)[k];
+      const m = (merged as Record<string, number>)[k] ?? Number.NaN;
+      const e = (exact as Record<string, number>)[k] ?? Number.NaN;
       return `${k} ${m > e ? "+" : ""}${((100 * (m - e)) / e).toFixed(1)}%`;
     })
     .join(", ");

@@ -41,7 +41,7 @@ const summaries = Array.from({ length: 1000 }, (_, i) => {
   return { id: `s${i}`, summary: { frequency: x, recency: x ? T * 0.6 : 0, T, monetary: 25 } };
 });
 const quantile = (v: number[], q: number) =>
-  [...v].sort((a, b) => a - b)[Math.min(v.length - 1, Math.floor(q * v.length))] as number;
+  [...v].sort((a, b) => a - b)[Math.min(v.length - 1, Math.floor(q * v.length))] ?? Number.NaN;
 
 let horizon = 39;
 console.log(`forecast computation, 1,000 customers, uncached, ${runs} runs, bun ${Bun.version}`);

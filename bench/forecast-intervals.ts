@@ -103,7 +103,8 @@ async function startServer(
 }
 
 const headers = { "content-type": "application/json" };
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] as number;
+const median = (v: number[]) =>
+  [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? Number.NaN;
 
 async function serverTime(base: string, body: () => string, n: number): Promise<number> {
   const times: number[] = [];

@@ -39,7 +39,7 @@ const child: ChildProcess = spawn(
 );
 const base = `http://127.0.0.1:${port}`;
 const quantile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 
 try {
   const deadline = Date.now() + 60_000;
@@ -90,7 +90,7 @@ try {
     );
   }
   console.log(
-    `single /forecast at ${((100 * (rates[1] as number)) / (rates[0] as number)).toFixed(0)}% of /health's requests/s (aim: >= 50%)`,
+    `single /forecast at ${((100 * (rates[1] ?? Number.NaN)) / (rates[0] ?? Number.NaN)).toFixed(0)}% of /health's requests/s (aim: >= 50%)`,
   );
 
   const serverTimes = async (bodies: () => string, n: number) => {

@@ -63,7 +63,7 @@ async function throughput(
     rates.push((rowsPerCall * calls) / ((performance.now() - t0) / 1000));
   }
   rates.sort((a, b) => a - b);
-  return rates[Math.floor(rates.length / 2)];
+  return rates[Math.floor(rates.length / 2)] ?? Number.NaN;
 }
 
 console.log(

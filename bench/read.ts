@@ -37,8 +37,8 @@ function summary<T>(runs: { value: T; seconds: number; peak: number }[]) {
   const mid = times.length >> 1;
   const median =
     times.length % 2 === 1
-      ? (times[mid] as number)
-      : ((times[mid - 1] as number) + (times[mid] as number)) / 2;
+      ? (times[mid] ?? Number.NaN)
+      : ((times[mid - 1] ?? Number.NaN) + (times[mid] ?? Number.NaN)) / 2;
   return { ...best, median, peak: Math.max(...runs.map((r) => r.peak)) };
 }
 

@@ -19,7 +19,7 @@ const FEATURES = 12;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
@@ -62,10 +62,10 @@ async function bench(driver: DatabaseDriver) {
     for (let r = 0; r < 20; r++) {
       const ids = Array.from(
         { length: 1000 },
-        (_, i) => features[(r * 997 + i * 13) % CUSTOMERS].customerId,
+        (_, i) => features[(r * 997 + i * 13) % CUSTOMERS]?.customerId ?? "",
       );
       lookup.push(await time(() => registry.getCustomerFeatures(version.id, ids)));
-      lookup1.push(await time(() => registry.getCustomerFeatures(version.id, [ids[0]])));
+      lookup1.push(await time(() => registry.getCustomerFeatures(version.id, ids.slice(0, 1))));
     }
     const promote: number[] = [];
     for (let r = 0; r < 20; r++)

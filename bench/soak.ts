@@ -110,7 +110,7 @@ export function soakTable(rows: SoakRow[]): string {
   );
   const fmt = (cells: string[]) =>
     cells
-      .map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number)))
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
       .join("  ");
   return [fmt(head), ...lines.map(fmt)].join("\n");
 }

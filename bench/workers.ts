@@ -72,7 +72,7 @@ async function serve(bundle: WorkerBundle, bindings: Record<string, string>, hd?
 }
 
 const quantile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 
 async function timed(send: () => Promise<Response>): Promise<number> {
   const t = performance.now();

@@ -131,7 +131,7 @@ describe("grafana", () => {
         expect(panel.targets?.length).toBeGreaterThan(0);
         for (const target of panel.targets ?? []) {
           for (const [, selector] of target.expr.matchAll(/job=~?"([^"]+)"/g)) {
-            for (const job of selector.split("|")) expect(jobs).toContain(job);
+            for (const job of selector?.split("|") ?? []) expect(jobs).toContain(job);
           }
         }
       }

@@ -8,6 +8,7 @@ import { sql } from "drizzle-orm";
 import { openTestDatabase, type TestDatabase, testDrivers } from "../testing/test-databases.ts";
 import { createDatabase, databaseOptionsFromEnv, MIGRATIONS_FOLDER } from "./client.ts";
 import { type Database, queryRows } from "./database.ts";
+import { oneRow } from "./one-row.ts";
 import { models, modelVersions, policies } from "./schema.ts";
 
 // Real databases on a shared 2-core machine: Bun's 5 s default is too tight for PGlite.
@@ -29,7 +30,7 @@ async function countMigrations(db: Database): Promise<number> {
     db,
     sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
   );
-  return rows[0].n;
+  return oneRow(rows, "migration count").n;
 }
 
 const migrationFiles = readdirSync(MIGRATIONS_FOLDER).filter((f) => f.endsWith(".sql"));
@@ -86,7 +87,10 @@ for (const driver of testDrivers()) {
 
     test("the database refuses a second production version of a model", async () => {
       const db = t.handle.db;
-      const [model] = await db.insert(models).values({ name: "db-invariant" }).returning();
+      const model = oneRow(
+        await db.insert(models).values({ name: "db-invariant" }).returning(),
+        "model insert",
+      );
       const base = {
         modelId: model.id,
         artifactUri: "file:///x",

@@ -1,19 +1,28 @@
-// Request body size limit (hono/body-limit) answering 413 `payload_too_large` in the shared error
-// shape; it counts streamed bytes too, so a missing or lying Content-Length does not get past it.
+// Request body size limit answering 413 `payload_too_large` in the shared error shape. A declared
+// Content-Length is checked without touching the body (reading `request.body` turns it into a
+// stream, which cost ~5 µs of a small request); a streamed body without one is counted as it
+// arrives (hono/body-limit), so a missing Content-Length does not get past it either.
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { AppError } from "../errors/app-error.ts";
 import type { AppEnv } from "./app-env.ts";
 
 export function bodySizeLimit(maxBytes: number, hint = ""): MiddlewareHandler<AppEnv> {
-  return bodyLimit({
-    maxSize: maxBytes,
-    onError: () => {
-      throw new AppError(
-        "payload_too_large",
-        `Request body exceeds ${maxBytes} bytes${hint ? `; ${hint}` : ""}`,
-        { details: [{ path: "body", message: `larger than ${maxBytes} bytes` }] },
-      );
-    },
-  });
+  const tooLarge = (): never => {
+    throw new AppError(
+      "payload_too_large",
+      `Request body exceeds ${maxBytes} bytes${hint ? `; ${hint}` : ""}`,
+      { details: [{ path: "body", message: `larger than ${maxBytes} bytes` }] },
+    );
+  };
+  const streamed = bodyLimit({ maxSize: maxBytes, onError: tooLarge });
+  // Not async: it only passes on next()'s promise (an async wrapper cost a promise per request).
+  return function bodySizeLimit(c, next) {
+    const headers = c.req.raw.headers;
+    const declared = headers.get("content-length");
+    // The server reads no more than a declared length; with Transfer-Encoding it is not the length.
+    if (declared === null || headers.has("transfer-encoding")) return streamed(c, next);
+    if (Number.parseInt(declared, 10) > maxBytes) tooLarge();
+    return next();
+  };
 }

@@ -197,4 +197,22 @@ describe("bodySizeLimit", () => {
     } as RequestInit);
     expect(streamed.status).toBe(413);
   });
+
+  test("a declared Content-Length is checked without reading the body", async () => {
+    const app = serviceApp(null);
+    const post = (length: number, declared = length) =>
+      app.request("/work", {
+        method: "POST",
+        body: "x".repeat(length),
+        headers: { "Content-Length": String(declared) },
+      });
+    expect((await post(1024)).status).toBe(200);
+    expect((await post(1025)).status).toBe(413);
+    // The declared length decides (the server reads no more than it): the body is not counted.
+    const big = await post(1, 1025);
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as { error: { code: string } }).error.code).toBe(
+      "payload_too_large",
+    );
+  });
 });

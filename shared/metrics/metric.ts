@@ -28,6 +28,8 @@ abstract class Metric<L extends string, T> {
   readonly help: string;
   readonly labelNames: readonly L[];
   protected readonly series = new Map<string, Series<T>>();
+  /** Bumped by reset(): a bound series (Histogram.bind) then looks itself up again. */
+  protected generation = 0;
 
   constructor(options: MetricOptions<L>) {
     assertMetricName(options.name);
@@ -88,6 +90,7 @@ abstract class Metric<L extends string, T> {
 
   reset(): void {
     this.series.clear();
+    this.generation++;
   }
 
   /** The metric's lines in text exposition format. */
@@ -152,6 +155,12 @@ export interface HistogramOptions<L extends string> extends MetricOptions<L> {
   buckets?: readonly number[];
 }
 
+/** One series of a histogram (Histogram.bind). */
+export interface BoundHistogram {
+  observe(value: number): void;
+  observeAll(values: ArrayLike<number>): void;
+}
+
 export class Histogram<L extends string = never> extends Metric<L, HistogramState> {
   readonly type = "histogram";
   readonly buckets: readonly number[];
@@ -162,26 +171,30 @@ export class Histogram<L extends string = never> extends Metric<L, HistogramStat
       throw new Error(`Histogram "${this.name}" cannot use the label name "le"`);
     }
     const buckets = [...(options.buckets ?? defaultBuckets)].filter((b) => b !== Infinity);
-    for (let i = 0; i < buckets.length; i++) {
-      const bound = buckets[i] as number;
-      if (!Number.isFinite(bound) || (i > 0 && bound <= (buckets[i - 1] as number))) {
+    buckets.forEach((bound, i) => {
+      const previous = buckets[i - 1];
+      if (!Number.isFinite(bound) || (previous !== undefined && bound <= previous)) {
         throw new Error(`Histogram "${this.name}" buckets must be finite and increasing`);
       }
-    }
+    });
     this.buckets = buckets;
   }
 
-  observe(labels: LabelValues<L> | undefined, value: number): void {
-    const state = this.seriesFor(labels, () => ({
+  private stateFor(labels: LabelValues<L> | undefined): HistogramState {
+    return this.seriesFor(labels, () => ({
       counts: new Float64Array(this.buckets.length),
       sum: 0,
       count: 0,
     })).value;
+  }
+
+  private record(state: HistogramState, value: number): void {
     if (Number.isNaN(value)) return;
+    const { buckets } = this;
     // Upper bounds are inclusive (le); values above the last bound only count in +Inf.
-    for (let i = 0; i < this.buckets.length; i++) {
-      if (value <= (this.buckets[i] as number)) {
-        (state.counts[i] as number)++;
+    for (let i = 0; i < buckets.length; i++) {
+      if (value <= (buckets[i] ?? Number.POSITIVE_INFINITY)) {
+        state.counts[i] = (state.counts[i] ?? 0) + 1;
         break;
       }
     }
@@ -189,27 +202,40 @@ export class Histogram<L extends string = never> extends Metric<L, HistogramStat
     state.count++;
   }
 
+  observe(labels: LabelValues<L> | undefined, value: number): void {
+    this.record(this.stateFor(labels), value);
+  }
+
   /** `observe` for every value of a column under one label set: the series is looked up once. */
   observeAll(labels: LabelValues<L> | undefined, values: ArrayLike<number>): void {
     if (values.length === 0) return;
-    const state = this.seriesFor(labels, () => ({
-      counts: new Float64Array(this.buckets.length),
-      sum: 0,
-      count: 0,
-    })).value;
-    const { buckets } = this;
-    for (let j = 0; j < values.length; j++) {
-      const value = values[j] as number;
-      if (Number.isNaN(value)) continue;
-      for (let i = 0; i < buckets.length; i++) {
-        if (value <= (buckets[i] as number)) {
-          (state.counts[i] as number)++;
-          break;
-        }
+    const state = this.stateFor(labels);
+    for (let j = 0; j < values.length; j++) this.record(state, values[j] ?? Number.NaN);
+  }
+
+  /**
+   * One series, its labels checked and looked up once (for a per-request hot path). It is created
+   * on its first observation, as with `observe`, and looked up again after a reset().
+   */
+  bind(labels: LabelValues<L> | undefined): BoundHistogram {
+    let state: HistogramState | null = null;
+    let generation = this.generation;
+    this.labelValuesOf(labels); // a wrong label set fails here, not at the first observation
+    const current = (): HistogramState => {
+      if (state === null || generation !== this.generation) {
+        state = this.stateFor(labels);
+        generation = this.generation;
       }
-      state.sum += value;
-      state.count++;
-    }
+      return state;
+    };
+    return {
+      observe: (value) => this.record(current(), value),
+      observeAll: (values) => {
+        if (values.length === 0) return;
+        const s = current();
+        for (let j = 0; j < values.length; j++) this.record(s, values[j] ?? Number.NaN);
+      },
+    };
   }
 
   /** Count and sum of one series (for tests and summaries). */
@@ -224,11 +250,11 @@ export class Histogram<L extends string = never> extends Metric<L, HistogramStat
     const names = [...this.labelNames, "le"];
     for (const { labelValues, value } of this.series.values()) {
       let cumulative = 0;
-      for (let i = 0; i < this.buckets.length; i++) {
-        cumulative += value.counts[i] as number;
-        const le = formatValue(this.buckets[i] as number);
+      this.buckets.forEach((bound, i) => {
+        cumulative += value.counts[i] ?? 0;
+        const le = formatValue(bound);
         lines.push(`${this.name}_bucket${formatLabels(names, [...labelValues, le])} ${cumulative}`);
-      }
+      });
       lines.push(
         `${this.name}_bucket${formatLabels(names, [...labelValues, "+Inf"])} ${value.count}`,
       );

@@ -107,6 +107,22 @@ describe("MetricsRegistry exposition", () => {
     );
   });
 
+  test("a bound histogram series records like observe, checks its labels, and survives reset()", () => {
+    const r = new MetricsRegistry();
+    const h = r.histogram({ name: "t_bound", help: "h", labelNames: ["stage"], buckets: [1, 2] });
+    expect(() => h.bind({ other: "x" } as never)).toThrow("needs labels [stage]");
+    const total = h.bind({ stage: "total" });
+    expect(r.expose()).not.toContain('stage="total"'); // created on its first observation
+    total.observe(0.5);
+    total.observeAll([1.5, Number.NaN, 3]);
+    h.observe({ stage: "total" }, 2);
+    expect(h.get({ stage: "total" })).toEqual({ count: 4, sum: 7 });
+    expect(r.expose()).toContain('t_bound_bucket{stage="total",le="2"} 3');
+    h.reset();
+    total.observe(1);
+    expect(h.get({ stage: "total" })).toEqual({ count: 1, sum: 1 });
+  });
+
   test("collectors run before each exposition", () => {
     const registry = new MetricsRegistry();
     const gauge = registry.gauge({ name: "calls", help: "Times collected." });

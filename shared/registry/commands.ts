@@ -68,10 +68,10 @@ export function formatModelsTable(
     formatMetrics(v.metrics),
     ...(tracked ? [tracked.get(v.id) ?? "-"] : []),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
   const line = (cells: string[]) =>
     cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
       .join("  ")
       .trimEnd();
   return [line(header), ...rows.map(line)].join("\n");
@@ -82,7 +82,7 @@ function formatMetrics(metrics: Record<string, number>): string {
   const preferred = KEY_METRICS.filter((k) => k in metrics);
   const rest = keys.filter((k) => !preferred.includes(k)).sort();
   const shown = [...preferred, ...rest].slice(0, METRICS_SHOWN);
-  const text = shown.map((k) => `${k}=${formatNumber(metrics[k])}`).join(" ");
+  const text = shown.map((k) => `${k}=${formatNumber(metrics[k] ?? Number.NaN)}`).join(" ");
   return keys.length > shown.length ? `${text} …` : text;
 }
 

@@ -45,15 +45,18 @@ for (const driver of testDrivers()) {
       expect(forC7.every((r) => r.customerId === "c7")).toBe(true);
       const times = forC7.map((r) => r.decidedAt.getTime());
       expect(times).toEqual([...times].sort((a, b) => b - a));
-      const page = await log.findByCustomer("c7", { limit: 5, before: forC7[10].decidedAt });
+      const before = forC7[10]?.decidedAt;
+      const page = await log.findByCustomer("c7", { limit: 5, ...(before ? { before } : {}) });
       expect(page).toHaveLength(5);
-      expect(page.every((r) => r.decidedAt < forC7[10].decidedAt)).toBe(true);
-      const one = await log.get(rows[123].decisionId);
+      expect(page.every((r) => before !== undefined && r.decidedAt < before)).toBe(true);
+      const picked = rows[123];
+      if (!picked) throw new Error("fewer rows than written");
+      const one = await log.get(picked.decisionId);
       expect(one).toMatchObject({
-        customerId: rows[123].customerId,
-        chosenAction: rows[123].chosenAction,
-        scores: rows[123].scores,
-        inputs: rows[123].inputs,
+        customerId: picked.customerId,
+        chosenAction: picked.chosenAction,
+        scores: picked.scores,
+        inputs: picked.inputs,
         policyVersion: 3,
         modelVersion: 7,
       });
@@ -64,7 +67,7 @@ for (const driver of testDrivers()) {
       const log = new DecisionLogRepository(t.handle.db);
       // Larger than one insert statement, with a row the database refuses (NUL) in the last one.
       const rows = Array.from({ length: 6000 }, (_, i) => decision("atomic", i % 60));
-      rows[5900] = { ...rows[5900], chosenAction: "bad\u0000action" };
+      rows[5900] = { ...decision("atomic", 5900 % 60), chosenAction: "bad\u0000action" };
       await expect(log.insertMany(rows)).rejects.toThrow();
       expect(await log.findByCustomer("atomic")).toEqual([]);
     });

@@ -12,7 +12,7 @@ export function parseMinAge(value: string): number {
   const match = /^(\d+)([smhd]?)$/.exec(value.trim());
   if (!match)
     throw new RangeError(`--min-age: expected e.g. 0, 90s, 15m, 1h or 7d, got "${value}"`);
-  return Number(match[1]) * (UNITS[match[2] || "s"] as number);
+  return Number(match[1]) * (UNITS[match[2] || "s"] ?? Number.NaN);
 }
 
 const line = (g: GcPrefix, now: Date) =>

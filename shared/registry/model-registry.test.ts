@@ -115,7 +115,9 @@ for (const driver of testDrivers()) {
       expect(error.message).toContain("refusing to load");
       await expect(registry.verifyVersion(v)).rejects.toBeInstanceOf(ArtifactChecksumError);
       // Untouched artifacts of the same version still load.
-      expect(await registry.loadArtifact(v, "metrics.json")).toEqual(input().artifacts[2].bytes);
+      expect(await registry.loadArtifact(v, "metrics.json")).toEqual(
+        must(input().artifacts[2]).bytes,
+      );
       // A tampered manifest is caught too.
       writeFileSync(fileURLToPath(`${v.artifactUri}/manifest.json`), "{}");
       const other = await registry.registerVersion("reg-tamper", input());
@@ -241,12 +243,12 @@ for (const driver of testDrivers()) {
           .select()
           .from(customerFeatures)
           .innerJoin(modelVersions, eq(modelVersions.id, customerFeatures.modelVersionId));
-        expect(featureRows.filter((r) => r.model_versions.modelId === versions[0].modelId)).toEqual(
-          [],
-        );
+        expect(
+          featureRows.filter((r) => r.model_versions.modelId === must(versions[0]).modelId),
+        ).toEqual([]);
         // Only the committed version's files remain under the model's prefix.
         const keys = await registry.store.list(`models/${name}/`);
-        const committedPrefix = registry.store.keyFor(versions[0].artifactUri);
+        const committedPrefix = registry.store.keyFor(must(versions[0]).artifactUri);
         expect(keys.every((k) => k.startsWith(`${committedPrefix}/`))).toBe(true);
         const next = await registry.registerVersion(name, input({ customerFeatures: rows }));
         expect(next.version).toBe(2);
@@ -273,7 +275,7 @@ for (const driver of testDrivers()) {
         expect(versions.filter((v) => v.stage === "archived")).toHaveLength(9);
         // The winner is the promotion that committed last.
         const latest = versions.reduce((a, b) => (must(a.promotedAt) > must(b.promotedAt) ? a : b));
-        expect(production[0].version).toBe(latest.version);
+        expect(must(production[0]).version).toBe(latest.version);
       } finally {
         await other.close();
       }
@@ -316,7 +318,7 @@ for (const driver of testDrivers()) {
         "cli-model v2 is production; v1 archived",
         "cli-model rolled back: v1 is production; v2 archived",
       ]);
-      const table = lines[3].split("\n");
+      const table = must(lines[3]).split("\n");
       expect(table[0]).toMatch(
         /^MODEL\s+VERSION\s+STAGE\s+CALIBRATION END\s+TRAINED\s+PROMOTED\s+METRICS$/,
       );

@@ -7,6 +7,7 @@ import { and, asc, desc, eq, isNotNull, lt, max, ne, sql } from "drizzle-orm";
 import { type ArtifactStore, assertValidArtifactKey } from "../artifacts/artifact-store.ts";
 import { sha256Hex } from "../artifacts/sha256.ts";
 import type { Database } from "../db/database.ts";
+import { oneRow } from "../db/one-row.ts";
 import {
   type ArtifactEntry,
   type DataWindow,
@@ -115,10 +116,13 @@ export class ModelRegistry {
         await tx.insert(models).values({ name }).onConflictDoNothing({ target: models.name });
         const [model] = await tx.select().from(models).where(eq(models.name, name)).for("update");
         if (!model) throw new RegistryStateError(`model "${name}" vanished during registration`);
-        const [{ current }] = await tx
-          .select({ current: max(modelVersions.version) })
-          .from(modelVersions)
-          .where(eq(modelVersions.modelId, model.id));
+        const { current } = oneRow(
+          await tx
+            .select({ current: max(modelVersions.version) })
+            .from(modelVersions)
+            .where(eq(modelVersions.modelId, model.id)),
+          "latest model version",
+        );
         const now = new Date();
         if (input.promote) {
           await tx
@@ -126,7 +130,7 @@ export class ModelRegistry {
             .set({ stage: "archived" })
             .where(and(eq(modelVersions.modelId, model.id), eq(modelVersions.stage, "production")));
         }
-        const [row] = await tx
+        const inserted = await tx
           .insert(modelVersions)
           .values({
             modelId: model.id,
@@ -145,6 +149,7 @@ export class ModelRegistry {
             promotedAt: input.promote ? now : null,
           })
           .returning();
+        const row = oneRow(inserted, "model version insert");
         const customerFeaturesWritten = input.customerFeatures
           ? await writeCustomerFeatures(tx, row.id, input.customerFeatures)
           : 0;
@@ -176,11 +181,14 @@ export class ModelRegistry {
         .set({ stage: "archived" })
         .where(and(eq(modelVersions.modelId, model.id), eq(modelVersions.stage, "production")))
         .returning();
-      const [promoted] = await tx
-        .update(modelVersions)
-        .set({ stage: "production", promotedAt: new Date() })
-        .where(eq(modelVersions.id, target.id))
-        .returning();
+      const promoted = oneRow(
+        await tx
+          .update(modelVersions)
+          .set({ stage: "production", promotedAt: new Date() })
+          .where(eq(modelVersions.id, target.id))
+          .returning(),
+        "promotion",
+      );
       return {
         promoted: { ...promoted, modelName: name },
         archived: archived[0] ? { ...archived[0], modelName: name } : null,
@@ -221,16 +229,22 @@ export class ModelRegistry {
           `model "${name}" has no earlier production version to roll back to (production is v${current.version})`,
         );
       }
-      const [archived] = await tx
-        .update(modelVersions)
-        .set({ stage: "archived" })
-        .where(eq(modelVersions.id, current.id))
-        .returning();
-      const [promoted] = await tx
-        .update(modelVersions)
-        .set({ stage: "production" })
-        .where(eq(modelVersions.id, previous.id))
-        .returning();
+      const archived = oneRow(
+        await tx
+          .update(modelVersions)
+          .set({ stage: "archived" })
+          .where(eq(modelVersions.id, current.id))
+          .returning(),
+        "rollback archival",
+      );
+      const promoted = oneRow(
+        await tx
+          .update(modelVersions)
+          .set({ stage: "production" })
+          .where(eq(modelVersions.id, previous.id))
+          .returning(),
+        "rollback promotion",
+      );
       return {
         promoted: { ...promoted, modelName: name },
         archived: { ...archived, modelName: name },

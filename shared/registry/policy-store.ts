@@ -4,6 +4,7 @@
 
 import { and, asc, desc, eq, max, sql } from "drizzle-orm";
 import type { Database } from "../db/database.ts";
+import { oneRow } from "../db/one-row.ts";
 import { type PolicyRow, policies } from "../db/schema.ts";
 import { RegistryInputError, RegistryNotFoundError } from "./registry-errors.ts";
 
@@ -23,15 +24,20 @@ export class PolicyStore {
     return this.db.transaction(async (tx) => {
       // Versions of one name are numbered under a per-name lock, so concurrent adds don't collide.
       await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`pp.policies:${name}`}))`);
-      const [{ current }] = await tx
-        .select({ current: max(policies.version) })
-        .from(policies)
-        .where(eq(policies.name, name));
-      const [row] = await tx
-        .insert(policies)
-        .values({ name, version: (current ?? 0) + 1, definition })
-        .returning();
-      return row;
+      const { current } = oneRow(
+        await tx
+          .select({ current: max(policies.version) })
+          .from(policies)
+          .where(eq(policies.name, name)),
+        "latest policy version",
+      );
+      return oneRow(
+        await tx
+          .insert(policies)
+          .values({ name, version: (current ?? 0) + 1, definition })
+          .returning(),
+        "policy insert",
+      );
     });
   }
 
@@ -46,12 +52,14 @@ export class PolicyStore {
       if (!target) throw new RegistryNotFoundError(`policy "${name}" has no version ${version}`);
       if (target.active) return target;
       await tx.update(policies).set({ active: false }).where(eq(policies.active, true));
-      const [row] = await tx
-        .update(policies)
-        .set({ active: true, activatedAt: new Date() })
-        .where(eq(policies.id, target.id))
-        .returning();
-      return row;
+      return oneRow(
+        await tx
+          .update(policies)
+          .set({ active: true, activatedAt: new Date() })
+          .where(eq(policies.id, target.id))
+          .returning(),
+        "policy activation",
+      );
     });
   }
 

@@ -11,6 +11,7 @@ import { sql } from "drizzle-orm";
 import { FileArtifactStore } from "../artifacts/file-artifact-store.ts";
 import { createDatabase } from "../db/client.ts";
 import { queryRows } from "../db/database.ts";
+import { oneRow } from "../db/one-row.ts";
 import { openTestDatabase, testDrivers } from "../testing/test-databases.ts";
 import { ModelRegistry } from "./model-registry.ts";
 
@@ -74,9 +75,9 @@ for (const driver of testDrivers()) {
         const after = new ModelRegistry(db, new FileArtifactStore(storeDir));
         const versions = await after.listVersions("crash-kill");
         expect(versions.map((v) => [v.version, v.stage])).toEqual([[1, "production"]]);
-        const [{ n }] = await queryRows<{ n: number }>(
-          db,
-          sql`select count(*)::int as n from customer_features`,
+        const { n } = oneRow(
+          await queryRows<{ n: number }>(db, sql`select count(*)::int as n from customer_features`),
+          "count",
         );
         expect(n).toBe(0);
         // The killed transaction's row lock is gone: registering and promoting proceed.

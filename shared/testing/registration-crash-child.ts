@@ -7,9 +7,9 @@ import { openArtifactStore } from "../artifacts/open-artifact-store.ts";
 import { createDatabase, databaseOptionsFromEnv } from "../db/client.ts";
 import { ModelRegistry } from "../registry/model-registry.ts";
 
-const [storeDir, modelName] = process.argv.slice(2);
+const [storeDir = "", modelName = ""] = process.argv.slice(2);
 const handle = await createDatabase(databaseOptionsFromEnv());
-const registry = new ModelRegistry(handle.db, openArtifactStore(storeDir as string), {
+const registry = new ModelRegistry(handle.db, openArtifactStore(storeDir), {
   faultHook: async (point) => {
     if (point !== "beforeCommit") return;
     process.stdout.write("READY\n");

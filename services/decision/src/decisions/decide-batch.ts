@@ -2,7 +2,12 @@
 // under the active policy, select within the budget (see policy/budgeted-selection.ts), log one
 // decision per customer, and answer with the selection, its totals and its optimality bound.
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
-import { type SelectionOption, selectWithinBudget } from "@pp/shared/policy/budgeted-selection.ts";
+import {
+  type SelectionOption,
+  type SelectionResult,
+  selectWithinBudget,
+} from "@pp/shared/policy/budgeted-selection.ts";
+import type { AssignmentGroup } from "@pp/shared/policy/control-assignment.ts";
 import { ineligibilityReasons } from "@pp/shared/policy/eligibility.ts";
 import { expectedProfit } from "@pp/shared/policy/expected-profit.ts";
 import { withPolicyUplift } from "@pp/shared/policy/policy-uplift.ts";
@@ -58,218 +63,263 @@ export interface CampaignAnswer {
   control: Array<{ id: string; reason: string; would_have_action: string; decision_id: string }>;
 }
 
-export async function decideBatch(deps: DecisionDeps, body: BatchRequest): Promise<BatchAnswer> {
+type Policy = Awaited<ReturnType<DecisionDeps["policies"]["active"]>>;
+
+/** An index known to be within its array (a customer's id, a scored customer's decision id). */
+function defined<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`internal error: no ${what}`);
+  return value;
+}
+
+/** The forecasts of every customer, one item each (else ForecastUnavailableError). */
+async function batchForecast(deps: DecisionDeps, body: BatchRequest): Promise<ForecastResponse> {
   const n = body.customers.length;
-  refuseEarlyUnlessRoom(deps, n);
-  const policy = await deps.policies.active();
-  const batchId = crypto.randomUUID();
-  const base = {
+  const forecast = await deps.forecast.forecast({
+    horizon: body.horizon,
+    customers: body.customers,
+  });
+  if (forecast.forecasts.length !== n) {
+    throw new ForecastUnavailableError(
+      "bad_response",
+      `forecast answered ${forecast.forecasts.length} items for ${n} customers`,
+    );
+  }
+  return forecast;
+}
+
+/** Without a forecast: nobody is selected (the policy's default for everyone), all logged. */
+async function fallbackBatch(
+  deps: DecisionDeps,
+  policy: Policy,
+  body: BatchRequest,
+  batchId: string,
+  err: ForecastUnavailableError,
+): Promise<BatchAnswer> {
+  const rows: NewDecisionLogRow[] = body.customers.map((c) => ({
+    decisionId: crypto.randomUUID(),
+    decidedAt: new Date(),
+    customerId: c.id,
+    inputs: { kind: "batch", batch_id: batchId, horizon: body.horizon, budget: body.budget },
+    chosenAction: NO_ACTION,
+    scores: { fallback: { reason: err.kind } },
+    policyName: policy.name,
+    policyVersion: policy.version,
+    modelName: "unavailable",
+    modelVersion: 0,
+  }));
+  await recordOrRefuse(deps, rows);
+  return {
     batch_id: batchId,
     policy: { name: policy.name, version: policy.version },
+    selected: [],
+    totals: { customers: 0, cost: 0, expected_profit: 0 },
+    selection: {
+      method: "fallback",
+      exact: false,
+      budget: body.budget,
+      lp_upper_bound: 0,
+      gap: 0,
+      bound: "no forecast: nothing selected",
+    },
+    considered: 0,
+    errors: [],
+    model: null,
+    fallback: { reason: err.kind, message: err.message },
   };
+}
+
+/** One customer scored: its outlook and the eligible actions with their expected profit. */
+interface Scored {
+  outlook: ResolvedOutlook;
+  options: SelectionOption[];
+}
+
+type ItemError = BatchAnswer["errors"][number]["error"];
+
+/** A customer's eligible options under the policy, or the error of its item. */
+function scoreCustomer(
+  policy: Policy,
+  body: BatchRequest,
+  customerId: string,
+  item: ForecastResponse["forecasts"][number] | undefined,
+): Scored | ItemError {
+  if (!item || item.id !== customerId) {
+    return { code: "forecast_mismatch", message: "no forecast for this customer" };
+  }
+  if (item.error) return { code: item.error.code, message: item.error.message };
+  const outlook = outlookFor(policy.definition, item);
+  if (!outlook) {
+    return {
+      code: "no_forecast",
+      message: "the forecast gives no finite expected purchases for this customer",
+    };
+  }
+  const options: SelectionOption[] = [];
+  for (const asked of body.actions) {
+    const action = withPolicyUplift(policy.definition, asked, outlook.pAlive);
+    const profit = expectedProfit(policy.definition.profit_model, action, outlook);
+    if (ineligibilityReasons(policy.definition.rules, action, outlook, profit).length === 0) {
+      options.push({ action: action.id, cost: action.cost, profit });
+    }
+  }
+  return { outlook, options };
+}
+
+/** Selections within the budget: the treated group's, and the control group's shadow one. */
+function selectBatch(split: CampaignSplit | null, options: SelectionOption[][], budget: number) {
+  // The budget is the treated group's; the control group gets a proportional shadow selection.
+  const result = selectWithinBudget(
+    split ? optionsOfGroup(split, options, "treated") : options,
+    budget,
+  );
+  const shadow = split
+    ? selectWithinBudget(optionsOfGroup(split, options, "control"), controlBudget(split, budget))
+    : null;
+  return {
+    result,
+    picked: new Map(result.picks.map((p) => [p.index, p.option])),
+    wouldHave: new Map(shadow?.picks.map((p) => [p.index, p.option]) ?? []),
+  };
+}
+
+/** The decision log row of scored customer i (`decisionId` already drawn). */
+function batchRow(
+  policy: Policy,
+  body: BatchRequest,
+  forecast: ForecastResponse,
+  at: { batchId: string; decidedAt: Date; decisionId: string; customerId: string },
+  chosen: {
+    scored: Scored;
+    pick: SelectionOption | undefined;
+    shadow: SelectionOption | undefined;
+  },
+  split: CampaignSplit | null,
+  group: AssignmentGroup | undefined,
+): NewDecisionLogRow {
+  const { pick, scored } = chosen;
+  const planned = pick ?? chosen.shadow;
+  return {
+    decisionId: at.decisionId,
+    decidedAt: at.decidedAt,
+    customerId: at.customerId,
+    inputs: { kind: "batch", batch_id: at.batchId, horizon: body.horizon, budget: body.budget },
+    chosenAction: pick?.action ?? NO_ACTION,
+    scores: {
+      options: scored.options,
+      selected: pick
+        ? { action: pick.action, cost: pick.cost, expected_profit: pick.profit }
+        : null,
+      ...(split
+        ? {
+            ...(group === "control" ? { reason: CONTROL_REASON } : {}),
+            campaign: campaignDetails(
+              policy,
+              body.actions,
+              planned?.action ?? NO_ACTION,
+              scored.outlook,
+              planned?.profit ?? null,
+            ),
+          }
+        : {}),
+    },
+    ...campaignColumns(split, group, planned?.action),
+    policyName: policy.name,
+    policyVersion: policy.version,
+    modelName: forecast.model.name,
+    modelVersion: forecast.model.version,
+  };
+}
+
+function selectionAnswer(result: SelectionResult, budget: number): BatchAnswer["selection"] {
+  return {
+    method: result.method,
+    exact: result.exact,
+    budget,
+    lp_upper_bound: result.lpUpperBound,
+    gap: result.gap,
+    bound:
+      result.method === "equal-cost-exact"
+        ? "exact: all useful actions cost the same, the top customers by profit are optimal"
+        : `total ≥ LP optimum − largest single-action profit (${result.maxSingleProfit}); ` +
+          "the optimum lies between total and lp_upper_bound",
+  };
+}
+
+export async function decideBatch(deps: DecisionDeps, body: BatchRequest): Promise<BatchAnswer> {
+  refuseEarlyUnlessRoom(deps, body.customers.length);
+  const policy = await deps.policies.active();
+  const batchId = crypto.randomUUID();
   let forecast: ForecastResponse;
   try {
-    forecast = await deps.forecast.forecast({ horizon: body.horizon, customers: body.customers });
-    if (forecast.forecasts.length !== n) {
-      throw new ForecastUnavailableError(
-        "bad_response",
-        `forecast answered ${forecast.forecasts.length} items for ${n} customers`,
-      );
-    }
+    forecast = await batchForecast(deps, body);
   } catch (err) {
     if (!(err instanceof ForecastUnavailableError)) throw err;
     if (isCallerError(err) || policy.definition.on_forecast_unavailable === "fail") {
       throw forecastFailureError(err, deps.forecast.breaker);
     }
-    // Marked fallback: nobody is selected (the policy's default for everyone), all logged.
-    const rows: NewDecisionLogRow[] = body.customers.map((c) => ({
-      decisionId: crypto.randomUUID(),
-      decidedAt: new Date(),
-      customerId: c.id,
-      inputs: { kind: "batch", batch_id: batchId, horizon: body.horizon, budget: body.budget },
-      chosenAction: NO_ACTION,
-      scores: { fallback: { reason: err.kind } },
-      policyName: policy.name,
-      policyVersion: policy.version,
-      modelName: "unavailable",
-      modelVersion: 0,
-    }));
-    await recordOrRefuse(deps, rows);
-    return {
-      ...base,
-      selected: [],
-      totals: { customers: 0, cost: 0, expected_profit: 0 },
-      selection: {
-        method: "fallback",
-        exact: false,
-        budget: body.budget,
-        lp_upper_bound: 0,
-        gap: 0,
-        bound: "no forecast: nothing selected",
-      },
-      considered: 0,
-      errors: [],
-      model: null,
-      fallback: { reason: err.kind, message: err.message },
-    };
+    return fallbackBatch(deps, policy, body, batchId, err);
   }
-
   const errors: BatchAnswer["errors"] = [];
-  const options: SelectionOption[][] = new Array(n);
-  const scored = new Uint8Array(n);
-  const outlooks: Array<ResolvedOutlook | null> = new Array(n).fill(null);
-  for (let i = 0; i < n; i++) {
-    const customer = body.customers[i] as BatchRequest["customers"][number];
-    const item = forecast.forecasts[i];
-    options[i] = [];
-    if (!item || item.id !== customer.id) {
-      errors.push({
-        id: customer.id,
-        error: { code: "forecast_mismatch", message: "no forecast for this customer" },
-      });
-      continue;
-    }
-    if (item.error) {
-      errors.push({
-        id: customer.id,
-        error: { code: item.error.code, message: item.error.message },
-      });
-      continue;
-    }
-    const outlook = outlookFor(policy.definition, item);
-    if (!outlook) {
-      errors.push({
-        id: customer.id,
-        error: {
-          code: "no_forecast",
-          message: "the forecast gives no finite expected purchases for this customer",
-        },
-      });
-      continue;
-    }
-    scored[i] = 1;
-    outlooks[i] = outlook;
-    const list = options[i] as SelectionOption[];
-    for (const asked of body.actions) {
-      const action = withPolicyUplift(policy.definition, asked, outlook.pAlive);
-      const profit = expectedProfit(policy.definition.profit_model, action, outlook);
-      if (ineligibilityReasons(policy.definition.rules, action, outlook, profit).length === 0) {
-        list.push({ action: action.id, cost: action.cost, profit });
-      }
-    }
-  }
-
-  const split = await splitCampaign(
-    deps,
-    policy,
-    body,
-    body.customers.map((c) => c.id),
-  );
-  // The budget is the treated group's; the control group gets a proportional shadow selection.
-  const result = selectWithinBudget(
-    split ? optionsOfGroup(split, options, "treated") : options,
-    body.budget,
-  );
-  const picked = new Map(result.picks.map((p) => [p.index, p.option]));
-  const shadow = split
-    ? selectWithinBudget(
-        optionsOfGroup(split, options, "control"),
-        controlBudget(split, body.budget),
-      )
-    : null;
-  const wouldHave = new Map(shadow?.picks.map((p) => [p.index, p.option]) ?? []);
-  const decisionIds: string[] = new Array(n);
+  const scored: Array<Scored | null> = body.customers.map((customer, i) => {
+    const outcome = scoreCustomer(policy, body, customer.id, forecast.forecasts[i]);
+    if ("options" in outcome) return outcome;
+    errors.push({ id: customer.id, error: outcome });
+    return null;
+  });
+  const ids = body.customers.map((c) => c.id);
+  const split = await splitCampaign(deps, policy, body, ids);
+  const options = scored.map((s) => s?.options ?? []);
+  const { result, picked, wouldHave } = selectBatch(split, options, body.budget);
+  const decisionIds: Array<string | undefined> = [];
   const rows: NewDecisionLogRow[] = [];
   const decidedAt = new Date();
-  for (let i = 0; i < n; i++) {
-    if (!scored[i]) continue;
-    const id = crypto.randomUUID();
-    decisionIds[i] = id;
-    const pick = picked.get(i);
-    const group = split?.groups[i];
-    const shadowPick = wouldHave.get(i);
-    const planned = pick ?? shadowPick;
-    rows.push({
-      decisionId: id,
-      decidedAt,
-      customerId: (body.customers[i] as { id: string }).id,
-      inputs: { kind: "batch", batch_id: batchId, horizon: body.horizon, budget: body.budget },
-      chosenAction: pick?.action ?? NO_ACTION,
-      scores: {
-        options: options[i],
-        selected: pick
-          ? { action: pick.action, cost: pick.cost, expected_profit: pick.profit }
-          : null,
-        ...(split
-          ? {
-              ...(group === "control" ? { reason: CONTROL_REASON } : {}),
-              campaign: campaignDetails(
-                policy,
-                body.actions,
-                planned?.action ?? NO_ACTION,
-                outlooks[i] ?? null,
-                planned?.profit ?? null,
-              ),
-            }
-          : {}),
-      },
-      ...campaignColumns(split, group, planned?.action),
-      policyName: policy.name,
-      policyVersion: policy.version,
-      modelName: forecast.model.name,
-      modelVersion: forecast.model.version,
-    });
-  }
+  scored.forEach((s, i) => {
+    if (!s) return;
+    const decisionId = crypto.randomUUID();
+    decisionIds[i] = decisionId;
+    const at = { batchId, decidedAt, decisionId, customerId: defined(ids[i], "customer id") };
+    const chosen = { scored: s, pick: picked.get(i), shadow: wouldHave.get(i) };
+    rows.push(batchRow(policy, body, forecast, at, chosen, split, split?.groups[i]));
+  });
   await recordOrRefuse(deps, rows);
-
   return {
-    ...base,
+    batch_id: batchId,
+    policy: { name: policy.name, version: policy.version },
     selected: result.picks.map((p) => ({
-      id: (body.customers[p.index] as { id: string }).id,
+      id: defined(ids[p.index], "customer id"),
       action: p.option.action,
       cost: p.option.cost,
       expected_profit: p.option.profit,
-      decision_id: decisionIds[p.index] as string,
+      decision_id: defined(decisionIds[p.index], "decision id"),
     })),
     totals: {
       customers: result.picks.length,
       cost: result.totalCost,
       expected_profit: result.totalProfit,
     },
-    selection: {
-      method: result.method,
-      exact: result.exact,
-      budget: body.budget,
-      lp_upper_bound: result.lpUpperBound,
-      gap: result.gap,
-      bound:
-        result.method === "equal-cost-exact"
-          ? "exact: all useful actions cost the same, the top customers by profit are optimal"
-          : `total ≥ LP optimum − largest single-action profit (${result.maxSingleProfit}); ` +
-            "the optimum lies between total and lp_upper_bound",
-    },
+    selection: selectionAnswer(result, body.budget),
     considered: rows.length,
     errors,
     model: { name: forecast.model.name, version: forecast.model.version },
-    ...(split ? { campaign: campaignAnswer(split, body, scored, wouldHave, decisionIds) } : {}),
+    ...(split ? { campaign: campaignAnswer(split, ids, scored, wouldHave, decisionIds) } : {}),
   };
 }
 
 function campaignAnswer(
   split: CampaignSplit,
-  body: BatchRequest,
-  scored: Uint8Array,
+  ids: readonly string[],
+  scored: ReadonlyArray<Scored | null>,
   wouldHave: Map<number, SelectionOption>,
-  decisionIds: string[],
+  decisionIds: ReadonlyArray<string | undefined>,
 ): CampaignAnswer {
   const control: CampaignAnswer["control"] = [];
   split.groups.forEach((g, i) => {
     if (g !== "control" || !scored[i]) return;
     control.push({
-      id: (body.customers[i] as { id: string }).id,
+      id: defined(ids[i], "customer id"),
       reason: CONTROL_REASON,
       would_have_action: wouldHave.get(i)?.action ?? NO_ACTION,
-      decision_id: decisionIds[i] as string,
+      decision_id: defined(decisionIds[i], "decision id"),
     });
   });
   return {

@@ -1,5 +1,6 @@
 // One decision: forecast the customer, rank the actions under the active policy, record the
 // decision in the log (or refuse with 503 when the log cannot take it), and answer.
+import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import type { AssignmentGroup } from "@pp/shared/policy/control-assignment.ts";
 import type { ActivePolicy } from "@pp/shared/policy/policy-definition.ts";
@@ -12,6 +13,7 @@ import {
   splitCampaign,
 } from "../campaigns/campaign-decisions.ts";
 import type { DecisionDeps } from "../deps.ts";
+import type { CustomerForecast, ForecastResponse } from "../forecast-client/forecast-contract.ts";
 import { ForecastUnavailableError } from "../forecast-client/forecast-errors.ts";
 import type { DecisionRequest } from "../routes/decision-schemas.ts";
 import { forecastFailureError, isCallerError } from "./forecast-failure.ts";
@@ -84,6 +86,114 @@ function applyCampaign(answer: DecisionAnswer, split: CampaignSplit): void {
   answer.chosen = NO_ACTION;
 }
 
+/** The forecast's item for the customer, or the caller's error (404, 422, 400) it stands for. */
+function customerItem(forecast: ForecastResponse, customerId: string): CustomerForecast {
+  const item = forecast.forecasts[0];
+  if (!item || item.id !== customerId) {
+    throw new ForecastUnavailableError("bad_response", "forecast answer lacks the customer");
+  }
+  if (item.error) {
+    // Unknown: 404. Valid but not computable by the models: 422. Anything else: 400.
+    const code = item.error.code.includes("unknown")
+      ? "not_found"
+      : item.error.code === "not_computable" || item.error.code === "invalid_customer"
+        ? "unprocessable"
+        : "bad_request";
+    throw new AppError(code, `Customer "${customerId}": ${item.error.message}`, {
+      details: [{ path: "customer", message: `${item.error.code}: ${item.error.message}` }],
+    });
+  }
+  return item;
+}
+
+/** The answer ranked on the customer's forecast (throws ForecastUnavailableError when there is none). */
+async function forecastAnswer(
+  deps: DecisionDeps,
+  policy: ActivePolicy,
+  body: DecisionRequest,
+): Promise<{ answer: DecisionAnswer; outlook: ResolvedOutlook }> {
+  const forecast = await deps.forecast.forecast({
+    horizon: body.horizon,
+    customers: [body.customer],
+  });
+  const item = customerItem(forecast, body.customer.id);
+  const outlook = outlookFor(policy.definition, item);
+  if (!outlook) {
+    // The forecast service is fine; this customer's figures are not usable (null, NaN, ∞).
+    throw new AppError(
+      "unprocessable",
+      `Customer "${body.customer.id}": the forecast gives no finite expected purchases, so no action can be scored`,
+      {
+        details: [{ path: "customer", message: "no finite expected purchases in the forecast" }],
+      },
+    );
+  }
+  const ranking = rankActions(policy.definition, body.actions, outlook);
+  if (outlook.notes.length > 0) ranking.ranked[0]?.reasons.push(...outlook.notes);
+  const answer: DecisionAnswer = {
+    decision_id: crypto.randomUUID(),
+    customer_id: body.customer.id,
+    chosen: ranking.chosen,
+    ranked: ranking.ranked,
+    policy: { name: policy.name, version: policy.version },
+    model: { name: forecast.model.name, version: forecast.model.version },
+    forecast: {
+      model: outlook.model,
+      expected_purchases: outlook.expectedPurchases,
+      p_alive: Number.isFinite(outlook.pAlive) ? outlook.pAlive : null,
+    },
+  };
+  return { answer, outlook };
+}
+
+/** The decision log row of an answer (`planned`: the action before a control hold-out). */
+function decisionRecord(
+  policy: ActivePolicy,
+  body: DecisionRequest,
+  answer: DecisionAnswer,
+  campaign: { split: CampaignSplit | null; planned: string; outlook: ResolvedOutlook | null },
+): NewDecisionLogRow {
+  const { split, planned, outlook } = campaign;
+  return {
+    decisionId: answer.decision_id,
+    decidedAt: new Date(),
+    customerId: answer.customer_id,
+    inputs: {
+      kind: "single",
+      customer: body.customer,
+      horizon: body.horizon,
+      actions: body.actions,
+    },
+    chosenAction: answer.chosen,
+    scores: {
+      ranked: answer.ranked.map((r) => ({
+        id: r.id,
+        expected_profit: r.expected_profit,
+        eligible: r.eligible,
+      })),
+      forecast: answer.forecast,
+      ...(answer.fallback ? { fallback: answer.fallback } : {}),
+      ...(split
+        ? {
+            ...(split.groups[0] === "control" ? { reason: CONTROL_REASON } : {}),
+            campaign: campaignDetails(
+              policy,
+              body.actions,
+              planned,
+              outlook,
+              answer.ranked.find((r) => r.id === planned)?.expected_profit ?? null,
+            ),
+          }
+        : {}),
+    },
+    ...campaignColumns(split, split?.groups[0], planned),
+    policyName: answer.policy.name,
+    policyVersion: answer.policy.version,
+    modelName: answer.model?.name ?? "unavailable",
+    modelVersion: answer.model?.version ?? 0,
+  };
+}
+
 export async function decideOne(
   deps: DecisionDeps,
   body: DecisionRequest,
@@ -91,54 +201,9 @@ export async function decideOne(
   refuseEarlyUnlessRoom(deps, 1);
   const policy = await deps.policies.active();
   let answer: DecisionAnswer;
-  let outlookSeen: ResolvedOutlook | null = null;
+  let outlook: ResolvedOutlook | null = null;
   try {
-    const forecast = await deps.forecast.forecast({
-      horizon: body.horizon,
-      customers: [body.customer],
-    });
-    const item = forecast.forecasts[0];
-    if (!item || item.id !== body.customer.id) {
-      throw new ForecastUnavailableError("bad_response", "forecast answer lacks the customer");
-    }
-    if (item.error) {
-      // Unknown: 404. Valid but not computable by the models: 422. Anything else: 400.
-      const code = item.error.code.includes("unknown")
-        ? "not_found"
-        : item.error.code === "not_computable" || item.error.code === "invalid_customer"
-          ? "unprocessable"
-          : "bad_request";
-      throw new AppError(code, `Customer "${body.customer.id}": ${item.error.message}`, {
-        details: [{ path: "customer", message: `${item.error.code}: ${item.error.message}` }],
-      });
-    }
-    const outlook = outlookFor(policy.definition, item);
-    if (!outlook) {
-      // The forecast service is fine; this customer's figures are not usable (null, NaN, ∞).
-      throw new AppError(
-        "unprocessable",
-        `Customer "${body.customer.id}": the forecast gives no finite expected purchases, so no action can be scored`,
-        {
-          details: [{ path: "customer", message: "no finite expected purchases in the forecast" }],
-        },
-      );
-    }
-    outlookSeen = outlook;
-    const ranking = rankActions(policy.definition, body.actions, outlook);
-    if (outlook.notes.length > 0) ranking.ranked[0]?.reasons.push(...outlook.notes);
-    answer = {
-      decision_id: crypto.randomUUID(),
-      customer_id: body.customer.id,
-      chosen: ranking.chosen,
-      ranked: ranking.ranked,
-      policy: { name: policy.name, version: policy.version },
-      model: { name: forecast.model.name, version: forecast.model.version },
-      forecast: {
-        model: outlook.model,
-        expected_purchases: outlook.expectedPurchases,
-        p_alive: Number.isFinite(outlook.pAlive) ? outlook.pAlive : null,
-      },
-    };
+    ({ answer, outlook } = await forecastAnswer(deps, policy, body));
   } catch (err) {
     if (!(err instanceof ForecastUnavailableError)) throw err;
     if (isCallerError(err) || policy.definition.on_forecast_unavailable === "fail") {
@@ -151,45 +216,6 @@ export async function decideOne(
     : await splitCampaign(deps, policy, body, [body.customer.id]);
   const planned = answer.chosen;
   if (split) applyCampaign(answer, split);
-  await recordOrRefuse(deps, [
-    {
-      decisionId: answer.decision_id,
-      decidedAt: new Date(),
-      customerId: answer.customer_id,
-      inputs: {
-        kind: "single",
-        customer: body.customer,
-        horizon: body.horizon,
-        actions: body.actions,
-      },
-      chosenAction: answer.chosen,
-      scores: {
-        ranked: answer.ranked.map((r) => ({
-          id: r.id,
-          expected_profit: r.expected_profit,
-          eligible: r.eligible,
-        })),
-        forecast: answer.forecast,
-        ...(answer.fallback ? { fallback: answer.fallback } : {}),
-        ...(split
-          ? {
-              ...(split.groups[0] === "control" ? { reason: CONTROL_REASON } : {}),
-              campaign: campaignDetails(
-                policy,
-                body.actions,
-                planned,
-                outlookSeen,
-                answer.ranked.find((r) => r.id === planned)?.expected_profit ?? null,
-              ),
-            }
-          : {}),
-      },
-      ...campaignColumns(split, split?.groups[0], planned),
-      policyName: answer.policy.name,
-      policyVersion: answer.policy.version,
-      modelName: answer.model?.name ?? "unavailable",
-      modelVersion: answer.model?.version ?? 0,
-    },
-  ]);
+  await recordOrRefuse(deps, [decisionRecord(policy, body, answer, { split, planned, outlook })]);
   return answer;
 }

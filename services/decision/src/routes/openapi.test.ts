@@ -59,7 +59,7 @@ describe("decision OpenAPI", () => {
     expect(documentedOperations(doc)).toEqual(registered);
     // Path templates and path parameters agree.
     for (const [path, ops] of Object.entries(doc.paths)) {
-      const names = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+      const names = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] ?? "");
       for (const op of Object.values(ops)) {
         const inPath = (op.parameters ?? []).filter((p) => p.in === "path").map((p) => p.name);
         expect({ path, params: inPath.sort() }).toEqual({ path, params: [...names].sort() });

@@ -1,11 +1,11 @@
 // GET /openapi.json (OpenAPI 3.1) and GET /docs of the decision service: every route with the zod
 // schemas its module validates with (bodies, path and query parameters), generated, not copied.
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
+import { buildOpenApiDocument, type OperationSpec } from "@pp/shared/http/openapi.ts";
 import {
-  buildOpenApiDocument,
-  type OperationSpec,
-  renderDocsPage,
-} from "@pp/shared/http/openapi.ts";
+  operationalOperationSpecs,
+  registerOpenApiRoutes,
+} from "@pp/shared/http/operational-openapi.ts";
 import type { Hono } from "hono";
 import type { DecisionDeps } from "../deps.ts";
 import { createKeySchema, keyIdParams } from "./admin-keys.ts";
@@ -196,41 +196,14 @@ const adminOperations: OperationSpec[] = [
   },
 ];
 
-const operationalOperations: OperationSpec[] = [
-  { method: "get", path: "/health", summary: "Liveness", responses: { "200": "Alive" } },
-  {
-    method: "get",
-    path: "/ready",
-    summary:
-      "Readiness: the decision log and the forecast service (degraded when forecast is down)",
-    responses: { "200": "Ready or degraded", "503": "Not ready (names the failing checks)" },
-  },
-  {
-    method: "get",
-    path: "/metrics",
-    summary: "Prometheus metrics (text format 0.0.4)",
-    produces: "text/plain",
-    responses: { "200": "Metrics" },
-  },
-  {
-    method: "get",
-    path: "/openapi.json",
-    summary: "This document",
-    responses: { "200": "OpenAPI 3.1" },
-  },
-  {
-    method: "get",
-    path: "/docs",
-    summary: "Human-readable documentation",
-    produces: "text/html",
-    responses: { "200": "HTML" },
-  },
-];
-
 export const decisionOperationSpecs: readonly OperationSpec[] = [
   ...decisionOperations,
   ...adminOperations,
-  ...operationalOperations,
+  ...operationalOperationSpecs({
+    summary:
+      "Readiness: the decision log and the forecast service (degraded when forecast is down)",
+    responses: { "200": "Ready or degraded", "503": "Not ready (names the failing checks)" },
+  }),
 ];
 
 export function openApiDocument(version: string) {
@@ -248,7 +221,5 @@ export function openApiDocument(version: string) {
 export function registerOpenApi(app: Hono<AppEnv>, deps: DecisionDeps): void {
   const document = openApiDocument(deps.version);
   const example = `curl -s localhost:8002/decision -H "Authorization: Bearer $KEY" -H 'content-type: application/json' -d '${JSON.stringify(exampleDecision)}'`;
-  const page = renderDocsPage(document, example);
-  app.get("/openapi.json", (c) => c.json(document));
-  app.get("/docs", (c) => c.html(page));
+  registerOpenApiRoutes(app, document, example);
 }

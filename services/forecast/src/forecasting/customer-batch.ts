@@ -68,16 +68,8 @@ export function transactionCutoff(
   return Math.max(last, model.calibrationEndDay);
 }
 
-/** Resolves every customer; `asOf` (YYYY-MM-DD) applies to transaction histories only. */
-export function resolveCustomers(
-  model: LoadedModel,
-  customers: readonly CustomerInput[],
-  asOf: string | undefined,
-): CustomerBatch {
-  const n = customers.length;
-  const unit = model.timeUnit === "week" ? 7 : 1;
-  const asOfDay = asOf === undefined ? null : isoDateToDay(asOf);
-  const batch: CustomerBatch = {
+function emptyBatch(n: number): CustomerBatch {
+  return {
     n,
     ids: new Array(n),
     basis: new Array(n),
@@ -92,89 +84,132 @@ export function resolveCustomers(
     asOf: new Array(n).fill(null),
     errors: new Array(n).fill(null),
   };
-  const index = model.customers;
-  const stored = index.columns;
-  const wantFeatures = model.gbdt !== null;
-  // Feature rows: stored rows are copied, transaction rows computed; sized for the worst case.
-  let X = wantFeatures ? new Float32Array(Math.min(n, 1024) * FEATURE_COUNT) : batch.X;
-  let m = 0;
-  const addRow = (values: Float32Array, offset: number): number => {
-    if ((m + 1) * FEATURE_COUNT > X.length) {
-      const grown = new Float32Array(Math.max(X.length * 2, (m + 1) * FEATURE_COUNT));
-      grown.set(X);
-      X = grown;
-    }
-    X.set(values.subarray(offset, offset + FEATURE_COUNT), m * FEATURE_COUNT);
-    return m++;
-  };
+}
 
-  for (let i = 0; i < n; i++) {
-    const c = customers[i] as CustomerInput;
-    batch.ids[i] = c.id;
-    if (c.summary) {
-      batch.basis[i] = "summary";
-      batch.x[i] = c.summary.frequency;
-      batch.tx[i] = c.summary.recency;
-      batch.T[i] = c.summary.T;
-      // NaN: unknown; spend then uses the population mean.
-      batch.monetary[i] = c.summary.monetary ?? Number.NaN;
-    } else if (c.transactions) {
-      batch.basis[i] = "transactions";
-      const txs = c.transactions.map((t) => ({
-        // A timestamp counts on its date as written (validated by the request schema).
-        day: isoDateToDay(t.at.slice(0, 10)),
-        amount: t.amount,
-        quantity: t.quantity ?? 0,
-      }));
-      const cutoff = transactionCutoff(
-        txs.map((t) => t.day),
-        model,
-        asOfDay,
-      );
-      batch.asOf[i] = isoOf(cutoff);
-      const summary = summarizeHistory(txs, cutoff, unit);
-      if (!summary) {
-        batch.errors[i] = {
-          code: "no_transactions_before_as_of",
-          message: `customer ${JSON.stringify(c.id)} has no transaction on or before ${isoOf(cutoff)}`,
-        };
-        continue;
-      }
-      batch.x[i] = summary.x;
-      batch.tx[i] = summary.tx;
-      batch.T[i] = summary.T;
-      batch.monetary[i] = summary.monetary;
-      if (wantFeatures) {
-        const vector = buildFeatureVector(txs, cutoff, {
-          timeUnit: model.timeUnit,
-          horizon: model.trainedHorizon,
-          btyd: { bgnbd: model.bgnbd, paretoNbd: model.paretoNbd },
-        });
-        batch.featureRow[i] = addRow(vector, 0);
-      }
-    } else {
-      batch.basis[i] = "id";
-      const row = index.rowOf(c.id);
-      if (row < 0) {
-        batch.errors[i] = {
-          code: "unknown_customer",
-          message: `customer ${JSON.stringify(c.id)} is not among the ${index.n} customers of ${model.identity.name} v${model.identity.version}; send its summary or transactions instead`,
-        };
-        continue;
-      }
-      batch.x[i] = stored.x[row] as number;
-      batch.tx[i] = stored.tx[row] as number;
-      batch.T[i] = stored.T[row] as number;
-      batch.monetary[i] = stored.monetary[row] as number;
-      batch.storedRow[i] = row;
-      // Stored customers were scored at load; only an index without scores needs their rows in X.
-      if (wantFeatures && stored.features && !model.storedScores) {
-        batch.featureRow[i] = addRow(stored.features, row * FEATURE_COUNT);
-      }
-    }
+/** Feature rows of a batch: stored rows are copied, transaction rows computed. */
+class FeatureRows {
+  X: Float32Array;
+  m = 0;
+
+  constructor(n: number) {
+    // Sized for the first 1,024 customers, grown by doubling.
+    this.X = new Float32Array(Math.min(n, 1024) * FEATURE_COUNT);
   }
-  batch.X = X;
-  batch.m = m;
+
+  /** Appends FEATURE_COUNT values of `values` from `offset`; returns the row. */
+  add(values: Float32Array, offset: number): number {
+    if ((this.m + 1) * FEATURE_COUNT > this.X.length) {
+      const grown = new Float32Array(Math.max(this.X.length * 2, (this.m + 1) * FEATURE_COUNT));
+      grown.set(this.X);
+      this.X = grown;
+    }
+    this.X.set(values.subarray(offset, offset + FEATURE_COUNT), this.m * FEATURE_COUNT);
+    return this.m++;
+  }
+}
+
+function fromSummary(batch: CustomerBatch, i: number, summary: SummaryInput): void {
+  batch.basis[i] = "summary";
+  batch.x[i] = summary.frequency;
+  batch.tx[i] = summary.recency;
+  batch.T[i] = summary.T;
+  // NaN: unknown; spend then uses the population mean.
+  batch.monetary[i] = summary.monetary ?? Number.NaN;
+}
+
+function fromTransactions(
+  batch: CustomerBatch,
+  i: number,
+  id: string,
+  transactions: readonly TransactionInput[],
+  model: LoadedModel,
+  cutoffs: { asOfDay: number | null; features: FeatureRows | null },
+): void {
+  batch.basis[i] = "transactions";
+  const txs = transactions.map((t) => ({
+    // A timestamp counts on its date as written (validated by the request schema).
+    day: isoDateToDay(t.at.slice(0, 10)),
+    amount: t.amount,
+    quantity: t.quantity ?? 0,
+  }));
+  const cutoff = transactionCutoff(
+    txs.map((t) => t.day),
+    model,
+    cutoffs.asOfDay,
+  );
+  batch.asOf[i] = isoOf(cutoff);
+  const summary = summarizeHistory(txs, cutoff, model.timeUnit === "week" ? 7 : 1);
+  if (!summary) {
+    batch.errors[i] = {
+      code: "no_transactions_before_as_of",
+      message: `customer ${JSON.stringify(id)} has no transaction on or before ${isoOf(cutoff)}`,
+    };
+    return;
+  }
+  batch.x[i] = summary.x;
+  batch.tx[i] = summary.tx;
+  batch.T[i] = summary.T;
+  batch.monetary[i] = summary.monetary;
+  if (cutoffs.features) {
+    const vector = buildFeatureVector(txs, cutoff, {
+      timeUnit: model.timeUnit,
+      horizon: model.trainedHorizon,
+      btyd: { bgnbd: model.bgnbd, paretoNbd: model.paretoNbd },
+    });
+    batch.featureRow[i] = cutoffs.features.add(vector, 0);
+  }
+}
+
+function fromStored(
+  batch: CustomerBatch,
+  i: number,
+  id: string,
+  model: LoadedModel,
+  features: FeatureRows | null,
+): void {
+  batch.basis[i] = "id";
+  const index = model.customers;
+  const row = index.rowOf(id);
+  if (row < 0) {
+    batch.errors[i] = {
+      code: "unknown_customer",
+      message: `customer ${JSON.stringify(id)} is not among the ${index.n} customers of ${model.identity.name} v${model.identity.version}; send its summary or transactions instead`,
+    };
+    return;
+  }
+  const stored = index.columns;
+  // A row found by rowOf is within every column (checked when the index was built).
+  batch.x[i] = stored.x[row] ?? Number.NaN;
+  batch.tx[i] = stored.tx[row] ?? Number.NaN;
+  batch.T[i] = stored.T[row] ?? Number.NaN;
+  batch.monetary[i] = stored.monetary[row] ?? Number.NaN;
+  batch.storedRow[i] = row;
+  // Stored customers were scored at load; only an index without scores needs their rows in X.
+  if (features && stored.features && !model.storedScores) {
+    batch.featureRow[i] = features.add(stored.features, row * FEATURE_COUNT);
+  }
+}
+
+/** Resolves every customer; `asOf` (YYYY-MM-DD) applies to transaction histories only. */
+export function resolveCustomers(
+  model: LoadedModel,
+  customers: readonly CustomerInput[],
+  asOf: string | undefined,
+): CustomerBatch {
+  const batch = emptyBatch(customers.length);
+  const features = model.gbdt !== null ? new FeatureRows(customers.length) : null;
+  const asOfDay = asOf === undefined ? null : isoDateToDay(asOf);
+  customers.forEach((c, i) => {
+    batch.ids[i] = c.id;
+    if (c.summary) fromSummary(batch, i, c.summary);
+    else if (c.transactions) {
+      fromTransactions(batch, i, c.id, c.transactions, model, { asOfDay, features });
+    } else fromStored(batch, i, c.id, model, features);
+  });
+  if (features) {
+    batch.X = features.X;
+    batch.m = features.m;
+  }
   return batch;
 }
 
@@ -191,11 +226,11 @@ export function summarizeHistory(
   }
   if (spendByDay.size === 0) return null;
   const days = [...spendByDay.keys()].sort((a, b) => a - b);
-  const first = days[0] as number;
-  const last = days[days.length - 1] as number;
+  const first = days[0] ?? cutoff;
+  const last = days[days.length - 1] ?? cutoff;
   const x = days.length - 1;
   let repeatSpend = 0;
-  for (let k = 1; k < days.length; k++) repeatSpend += spendByDay.get(days[k] as number) as number;
+  for (const day of days.slice(1)) repeatSpend += spendByDay.get(day) ?? 0;
   return {
     x,
     tx: (last - first) / unit,

@@ -50,42 +50,44 @@ describe("forecastBatch equals the ml/models functions", () => {
       const gg = model.gammaGamma;
       expect(gg).not.toBeNull();
       for (let i = 0; i < batch.n; i++) {
-        const [x, tx, T, m] = [batch.x[i], batch.tx[i], batch.T[i], batch.monetary[i]] as number[];
+        const [x, tx, T, m] = [batch.x, batch.tx, batch.T, batch.monetary].map(
+          (column) => column[i] ?? Number.NaN,
+        ) as [number, number, number, number];
         expect(batch.errors[i]).toBeNull();
         close(
-          result.bgnbd.expectedPurchases[i] as number,
+          result.bgnbd.expectedPurchases[i] ?? Number.NaN,
           bgnbdExpectedPurchases(model.bgnbd, horizon, x, tx, T),
         );
-        close(result.bgnbd.pAlive[i] as number, bgnbdProbabilityAlive(model.bgnbd, x, tx, T));
+        close(result.bgnbd.pAlive[i] ?? Number.NaN, bgnbdProbabilityAlive(model.bgnbd, x, tx, T));
         close(
-          result.bgnbd.pPurchase[i] as number,
+          result.bgnbd.pPurchase[i] ?? Number.NaN,
           bgnbdProbabilityOfPurchase(model.bgnbd, horizon, x, tx, T),
         );
         close(
-          result.paretoNbd.expectedPurchases[i] as number,
+          result.paretoNbd.expectedPurchases[i] ?? Number.NaN,
           paretoNbdExpectedPurchases(model.paretoNbd, horizon, x, tx, T),
         );
         close(
-          result.paretoNbd.pAlive[i] as number,
+          result.paretoNbd.pAlive[i] ?? Number.NaN,
           paretoNbdProbabilityAlive(model.paretoNbd, x, tx, T),
         );
         close(
-          result.paretoNbd.pPurchase[i] as number,
+          result.paretoNbd.pPurchase[i] ?? Number.NaN,
           paretoNbdProbabilityOfPurchase(model.paretoNbd, horizon, x, tx, T),
         );
         if (!gg) continue;
         const spend = gammaGammaExpectedSpend(gg, x, m);
         close(
-          result.bgnbd.expectedSpend[i] as number,
-          (result.bgnbd.expectedPurchases[i] as number) * spend,
+          result.bgnbd.expectedSpend[i] ?? Number.NaN,
+          (result.bgnbd.expectedPurchases[i] ?? Number.NaN) * spend,
         );
         close(
-          result.bgnbd.clv[i] as number,
+          result.bgnbd.clv[i] ?? Number.NaN,
           bgnbdClv(model.bgnbd, gg, x, tx, T, m, options),
           1e-10,
         );
         close(
-          result.paretoNbd.clv[i] as number,
+          result.paretoNbd.clv[i] ?? Number.NaN,
           paretoNbdClv(model.paretoNbd, gg, x, tx, T, m, options),
           1e-10,
         );
@@ -109,30 +111,34 @@ describe("forecastBatch equals the ml/models functions", () => {
     if (!at.gbdt || !half.gbdt || !stored) throw new Error("no GBDT");
     for (let i = 0; i < ids.length; i++) {
       const row = model.customers.rowOf(ids[i] as string);
-      expect(at.gbdt.expectedPurchases[i]).toBe(stored.count[row] as number);
-      expect(at.gbdt.pPurchase[i]).toBe(stored.purchase[row] as number);
+      expect(at.gbdt.expectedPurchases[i]).toBe(stored.count[row] ?? Number.NaN);
+      expect(at.gbdt.pPurchase[i]).toBe(stored.purchase[row] ?? Number.NaN);
       const c = model.customers.columns;
       const ratio =
         bgnbdExpectedPurchases(
           model.bgnbd,
           H / 2,
-          c.x[row] as number,
-          c.tx[row] as number,
-          c.T[row] as number,
+          c.x[row] ?? Number.NaN,
+          c.tx[row] ?? Number.NaN,
+          c.T[row] ?? Number.NaN,
         ) /
         bgnbdExpectedPurchases(
           model.bgnbd,
           H,
-          c.x[row] as number,
-          c.tx[row] as number,
-          c.T[row] as number,
+          c.x[row] ?? Number.NaN,
+          c.tx[row] ?? Number.NaN,
+          c.T[row] ?? Number.NaN,
         );
-      close(half.gbdt.expectedPurchases[i] as number, (stored.count[row] as number) * ratio, 1e-9);
-      expect(half.gbdt.pPurchase[i] as number).toBeLessThanOrEqual(
-        (at.gbdt.pPurchase[i] as number) + 1e-12,
+      close(
+        half.gbdt.expectedPurchases[i] ?? Number.NaN,
+        (stored.count[row] ?? Number.NaN) * ratio,
+        1e-9,
+      );
+      expect(half.gbdt.pPurchase[i] ?? Number.NaN).toBeLessThanOrEqual(
+        (at.gbdt.pPurchase[i] ?? Number.NaN) + 1e-12,
       );
       // No discounting: CLV is expected spend.
-      close(at.gbdt.clv[i] as number, at.gbdt.expectedSpend[i] as number, 1e-12);
+      close(at.gbdt.clv[i] ?? Number.NaN, at.gbdt.expectedSpend[i] ?? Number.NaN, 1e-12);
     }
   });
 
@@ -164,7 +170,7 @@ describe("forecastBatch equals the ml/models functions", () => {
       expect(Array.from(later.bgnbd.pAlive)).toEqual(Array.from(first.bgnbd.pAlive));
     }
     for (let i = 0; i < ids.length; i++) {
-      expect(first.bgnbd.clv[i + ids.length]).toBe(first.bgnbd.clv[i] as number);
+      expect(first.bgnbd.clv[i + ids.length]).toBe(first.bgnbd.clv[i] ?? Number.NaN);
     }
   });
 });
@@ -174,14 +180,17 @@ describe("customers by transactions", () => {
     const { log } = demo;
     const byCustomer = new Map<string, CustomerInput["transactions"]>();
     for (let r = 0; r < log.length; r++) {
-      if ((log.day[r] as number) > model.calibrationEndDay) continue;
-      const id = log.customerIds[log.customer[r] as number] as string;
+      if ((log.day[r] ?? Number.NaN) > model.calibrationEndDay) continue;
+      const id = log.customerIds[log.customer[r] ?? -1] ?? "";
       let list = byCustomer.get(id);
       if (!list) {
         list = [];
         byCustomer.set(id, list);
       }
-      list.push({ at: dayToIsoDate(log.day[r] as number), amount: log.amount[r] as number });
+      list.push({
+        at: dayToIsoDate(log.day[r] ?? Number.NaN),
+        amount: log.amount[r] ?? Number.NaN,
+      });
     }
     const ids = model.customers.columns.ids.slice(0, 120);
     const viaIds = resolveCustomers(
@@ -198,13 +207,17 @@ describe("customers by transactions", () => {
     const b = await forecastBatch(model, viaTx, 39, 0.1);
     for (let i = 0; i < ids.length; i++) {
       expect(viaTx.asOf[i]).toBe(model.manifest.calibration_end);
-      expect(viaTx.x[i]).toBe(viaIds.x[i] as number);
-      close(viaTx.tx[i] as number, viaIds.tx[i] as number);
-      close(viaTx.T[i] as number, viaIds.T[i] as number);
-      close(viaTx.monetary[i] as number, viaIds.monetary[i] as number, 1e-9);
-      close(b.bgnbd.clv[i] as number, a.bgnbd.clv[i] as number, 1e-9);
+      expect(viaTx.x[i]).toBe(viaIds.x[i] ?? Number.NaN);
+      close(viaTx.tx[i] ?? Number.NaN, viaIds.tx[i] ?? Number.NaN);
+      close(viaTx.T[i] ?? Number.NaN, viaIds.T[i] ?? Number.NaN);
+      close(viaTx.monetary[i] ?? Number.NaN, viaIds.monetary[i] ?? Number.NaN, 1e-9);
+      close(b.bgnbd.clv[i] ?? Number.NaN, a.bgnbd.clv[i] ?? Number.NaN, 1e-9);
       // Features recomputed from transactions score like the stored ones (float32 rounding aside).
-      close(b.gbdt?.expectedPurchases[i] as number, a.gbdt?.expectedPurchases[i] as number, 1e-4);
+      close(
+        b.gbdt?.expectedPurchases[i] ?? Number.NaN,
+        a.gbdt?.expectedPurchases[i] ?? Number.NaN,
+        1e-4,
+      );
     }
   });
 
@@ -245,7 +258,7 @@ describe("customers by transactions", () => {
     );
     expect(batch.asOf[0]).toBe("1999-01-01");
     expect(batch.x[0]).toBe(1);
-    expect(batch.tx[0]).toBe(batch.T[0] as number);
+    expect(batch.tx[0]).toBe(batch.T[0] ?? Number.NaN);
     expect(batch.monetary[0]).toBe(7);
   });
 });
@@ -259,7 +272,7 @@ test("BgNbdExpectationCurve equals bgnbdExpectedPurchases over a grid of custome
       const tx = x === 0 ? 0 : T * 0.7;
       curve.expectations(x, tx, T, ts, out);
       ts.forEach((t, k) => {
-        close(out[k] as number, bgnbdExpectedPurchases(model.bgnbd, t, x, tx, T), 1e-12);
+        close(out[k] ?? Number.NaN, bgnbdExpectedPurchases(model.bgnbd, t, x, tx, T), 1e-12);
       });
     }
   }
@@ -299,20 +312,24 @@ test("summaries (shared and distinct T, any order) equal the ml/models reference
       monetary: number;
     };
     const [x, tx, T, m] = [s.frequency, s.recency, s.T, s.monetary];
-    close(forward.bgnbd.clv[i] as number, bgnbdClv(model.bgnbd, gg, x, tx, T, m, options), 1e-10);
     close(
-      forward.paretoNbd.clv[i] as number,
+      forward.bgnbd.clv[i] ?? Number.NaN,
+      bgnbdClv(model.bgnbd, gg, x, tx, T, m, options),
+      1e-10,
+    );
+    close(
+      forward.paretoNbd.clv[i] ?? Number.NaN,
       paretoNbdClv(model.paretoNbd, gg, x, tx, T, m, options),
       1e-10,
     );
     close(
-      forward.paretoNbd.pPurchase[i] as number,
+      forward.paretoNbd.pPurchase[i] ?? Number.NaN,
       paretoNbdProbabilityOfPurchase(model.paretoNbd, horizon, x, tx, T),
     );
     const j = customers.length - 1 - i;
     for (const k of ["bgnbd", "paretoNbd"] as const) {
       for (const f of ["expectedPurchases", "pAlive", "pPurchase", "clv"] as const) {
-        expect(reversed[k][f][j]).toBe(forward[k][f][i] as number);
+        expect(reversed[k][f][j]).toBe(forward[k][f][i] ?? Number.NaN);
       }
     }
   }

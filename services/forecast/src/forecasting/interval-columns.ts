@@ -21,10 +21,13 @@ export function batchIntervals(
   return batchForecastIntervals(params, batch, result, levels, distribution);
 }
 
-const round = (v: number) => (Number.isFinite(v) ? Math.round(v * 1e6) / 1e6 : null);
-const pair = (column: Float64Array, i: number) => [
-  round(column[2 * i] as number),
-  round(column[2 * i + 1] as number),
+type Bound = number | null;
+type Pair = [Bound, Bound];
+
+const round = (v: number): Bound => (Number.isFinite(v) ? Math.round(v * 1e6) / 1e6 : null);
+const pair = (column: Float64Array, i: number): Pair => [
+  round(column[2 * i] ?? Number.NaN),
+  round(column[2 * i + 1] ?? Number.NaN),
 ];
 
 /** The `intervals` object of one customer under one model: {"0.8": {purchases, spend, clv}}. */
@@ -32,8 +35,8 @@ export function intervalsJson(
   intervals: ModelIntervals,
   levels: readonly number[],
   i: number,
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+): Record<string, { purchases: Pair; spend: Pair | null; clv: Pair | null }> {
+  const out: Record<string, { purchases: Pair; spend: Pair | null; clv: Pair | null }> = {};
   levels.forEach((level, l) => {
     const cols = intervals.byLevel[l];
     if (!cols) return;
@@ -56,9 +59,10 @@ export function distributionJson(
   if (!dist) return null;
   const pmf: number[] = [];
   let cdf = 0;
-  for (let k = 0; k < dist.pmf.length && cdf < 1 - 1e-6; k++) {
-    cdf += dist.pmf[k] as number;
-    pmf.push(Math.round((dist.pmf[k] as number) * 1e9) / 1e9);
+  for (const p of dist.pmf) {
+    if (!(cdf < 1 - 1e-6)) break;
+    cdf += p;
+    pmf.push(Math.round(p * 1e9) / 1e9);
   }
   return { pmf, tail: Math.round(Math.max(0, 1 - cdf) * 1e9) / 1e9 };
 }

@@ -93,7 +93,7 @@ export function customerIndexFromRows(
     monetary[i] = (s.monetary as number | undefined) ?? 0;
     if (features) {
       const f = row.features;
-      for (let j = 0; j < featureCount; j++) features[i * featureCount + j] = f[j] as number;
+      for (let j = 0; j < featureCount; j++) features[i * featureCount + j] = f[j] ?? Number.NaN;
     }
   }
   return new CustomerIndex({ ids, x, tx, T, monetary, features, featureCount });

@@ -31,8 +31,8 @@ for (const file of [BUNDLE_FILES.gbdtCount, BUNDLE_FILES.gbdtPurchase, BUNDLE_FI
     // The link: ORT's float32 sigmoid is an approximation (~2e-6); exp and identity agree closer.
     let worst = 0;
     for (let i = 0; i < n; i++) {
-      const a = ort.prediction[i] as number;
-      const b = evaluated.prediction[i] as number;
+      const a = ort.prediction[i] ?? Number.NaN;
+      const b = evaluated.prediction[i] ?? Number.NaN;
       worst = Math.max(worst, Math.abs(a - b) / Math.max(1e-30, Math.abs(a)));
     }
     expect(worst).toBeLessThanOrEqual(file === BUNDLE_FILES.gbdtPurchase ? 1e-5 : 2 ** -22);

@@ -78,7 +78,7 @@ export async function encodeBundle(raw: RawModel): Promise<Map<string, Uint8Arra
     const features = new Float32Array(rows.length * FEATURE_COUNT);
     rows.forEach((r, i) => {
       for (let j = 0; j < FEATURE_COUNT; j++)
-        features[i * FEATURE_COUNT + j] = r.features[j] as number;
+        features[i * FEATURE_COUNT + j] = r.features[j] ?? Number.NaN;
     });
     files.set(CUSTOMER_FEATURES_FILE, new Uint8Array(features.buffer));
   }

@@ -193,10 +193,10 @@ test("after train --register --promote, /forecast by id answers every customer a
   for (let i = 0; i < expected.n; i++) {
     const item = items.get(expected.ids[i] as string) as Item;
     expect(item.error).toBeUndefined();
-    expect(item.summary.frequency).toBe(expected.x[i] as number);
-    expect(item.summary.recency).toBeCloseTo(expected.tx[i] as number, 8);
-    expect(item.summary.T).toBeCloseTo(expected.T[i] as number, 8);
-    expect(item.summary.monetary).toBeCloseTo(expected.monetary[i] as number, 8);
+    expect(item.summary.frequency).toBe(expected.x[i] ?? Number.NaN);
+    expect(item.summary.recency).toBeCloseTo(expected.tx[i] ?? Number.NaN, 8);
+    expect(item.summary.T).toBeCloseTo(expected.T[i] ?? Number.NaN, 8);
+    expect(item.summary.monetary).toBeCloseTo(expected.monetary[i] ?? Number.NaN, 8);
     expect(item.models.gbdt?.expected_purchases).toBeGreaterThan(0);
   }
   expect(info.production).toMatchObject({ as_of: lastDate, customers: 2150 });

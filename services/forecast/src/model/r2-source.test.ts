@@ -96,7 +96,7 @@ describe("r2ModelSource", () => {
     // Version 3: v2's files, one ONNX byte flipped → checksum failure, v2 stays.
     const corrupt = new Map(v2);
     const onnx = new Uint8Array(corrupt.get("gbdt_count.onnx") as Uint8Array);
-    onnx[10] = (onnx[10] as number) ^ 1;
+    onnx[10] = (onnx[10] ?? 0) ^ 1;
     corrupt.set("gbdt_count.onnx", onnx);
     await publishBundle(b, "purchase", 3, corrupt);
     expect(await holder.refresh()).toBe("failed");

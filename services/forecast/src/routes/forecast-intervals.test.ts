@@ -72,9 +72,9 @@ describe("POST /forecast with intervals", () => {
         expect(lo95).toBeLessThanOrEqual(lo80);
         expect(hi95).toBeGreaterThanOrEqual(hi80);
         expect(hi95).toBeGreaterThanOrEqual(Math.floor(m.expected_purchases));
-        expect((i95.spend[0] as number) <= (i80.spend[0] as number)).toBe(true);
-        expect((i95.spend[1] as number) >= (i80.spend[1] as number)).toBe(true);
-        expect((i95.clv[1] as number) <= (i95.spend[1] as number) + 1e-6).toBe(true);
+        expect((i95.spend[0] ?? Number.NaN) <= (i80.spend[0] ?? Number.NaN)).toBe(true);
+        expect((i95.spend[1] ?? Number.NaN) >= (i80.spend[1] ?? Number.NaN)).toBe(true);
+        expect((i95.clv[1] ?? Number.NaN) <= (i95.spend[1] ?? Number.NaN) + 1e-6).toBe(true);
         const { pmf, tail } = m.distribution;
         const mass = pmf.reduce((s, p) => s + p, 0);
         expect(Math.abs(mass + tail - 1)).toBeLessThan(1e-6);

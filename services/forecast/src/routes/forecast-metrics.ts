@@ -1,25 +1,61 @@
 // The forecast-specific metrics: inference latency by stage, batch sizes and the distribution of
-// predicted purchases per model (a drift signal: compare it over time).
+// predicted purchases per model (a drift signal: compare it over time). Every series a request
+// touches is bound once here, so a request looks up no labels.
+import type { BatchForecast } from "@pp/ml/forecasting/forecast-batch.ts";
 import type { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 
+export type ForecastMetrics = ReturnType<typeof forecastMetrics>;
+
 export function forecastMetrics(registry: MetricsRegistry) {
+  const inference = registry.histogram({
+    name: "forecast_inference_duration_seconds",
+    help: "Time to compute a /forecast answer, by stage (btyd formulas, gbdt scoring, total).",
+    labelNames: ["stage"],
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+  });
+  const batchSize = registry.histogram({
+    name: "forecast_batch_size",
+    help: "Customers per /forecast request.",
+    buckets: [1, 2, 10, 100, 1000, 5000, 10000],
+  });
+  const predicted = registry.histogram({
+    name: "forecast_predicted_purchases",
+    help: "Expected purchases over the requested horizon per customer forecast, by model (for drift).",
+    labelNames: ["model"],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 50],
+  });
+  const stage = {
+    total: inference.bind({ stage: "total" }),
+    btyd: inference.bind({ stage: "btyd" }),
+    gbdt: inference.bind({ stage: "gbdt" }),
+  };
+  const size = batchSize.bind(undefined);
+  const byModel = {
+    bgnbd: predicted.bind({ model: "bgnbd" }),
+    paretoNbd: predicted.bind({ model: "pareto_nbd" }),
+    gbdt: predicted.bind({ model: "gbdt" }),
+  };
   return {
-    inference: registry.histogram({
-      name: "forecast_inference_duration_seconds",
-      help: "Time to compute a /forecast answer, by stage (btyd formulas, gbdt scoring, total).",
-      labelNames: ["stage"],
-      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
-    }),
-    batchSize: registry.histogram({
-      name: "forecast_batch_size",
-      help: "Customers per /forecast request.",
-      buckets: [1, 2, 10, 100, 1000, 5000, 10000],
-    }),
-    predicted: registry.histogram({
-      name: "forecast_predicted_purchases",
-      help: "Expected purchases over the requested horizon per customer forecast, by model (for drift).",
-      labelNames: ["model"],
-      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 50],
-    }),
+    /** The whole request's compute time (milliseconds). */
+    total(ms: number): void {
+      stage.total.observe(ms / 1000);
+    },
+    /** A batch's size and the time of its stages (milliseconds). */
+    batch(n: number, timings: BatchForecast["timings"], hasGbdt: boolean): void {
+      size.observe(n);
+      stage.btyd.observe(timings.btydMs / 1000);
+      if (hasGbdt) stage.gbdt.observe(timings.gbdtMs / 1000);
+    },
+    /**
+     * Per model, one pass over the column (item errors and customers without a GBDT are NaN
+     * there, and not counted): with answered items, and GBDT's with GBDT answers.
+     */
+    predictions(result: BatchForecast, answered: boolean, gbdtAnswered: boolean): void {
+      if (answered) {
+        byModel.bgnbd.observeAll(result.bgnbd.expectedPurchases);
+        byModel.paretoNbd.observeAll(result.paretoNbd.expectedPurchases);
+      }
+      if (gbdtAnswered && result.gbdt) byModel.gbdt.observeAll(result.gbdt.expectedPurchases);
+    },
   };
 }

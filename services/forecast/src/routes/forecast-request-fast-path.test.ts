@@ -13,10 +13,49 @@ const id = fc.oneof(
   fc.string({ minLength: 0, maxLength: 3 }),
   fc.constantFrom("c-1", "x".repeat(256), "x".repeat(257), "__proto__"),
 );
+// Summaries near every bound: integers and not, recency above T, x = 0 with recency > 0, extra keys.
+const summaryNumber = fc.oneof(
+  fc.constantFrom(0, -0, 1, 2, 2.5, 39, 1e6, 1e6 + 1, 1e12, 1e12 + 1e4, -1),
+  fc.double({ min: 0, max: 60 }),
+  number,
+);
+const validSummary = fc.record(
+  {
+    frequency: fc.nat(5),
+    recency: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 20, noNaN: true })),
+    T: fc.double({ min: 0, max: 40, noNaN: true }),
+    monetary: fc.double({ min: 0, max: 1000, noNaN: true }),
+  },
+  { requiredKeys: ["frequency", "recency", "T"] },
+);
+const summary = fc.oneof(
+  { weight: 8, arbitrary: validSummary },
+  {
+    weight: 3,
+    arbitrary: fc.record(
+      {
+        frequency: fc.oneof(fc.nat(5), summaryNumber),
+        recency: summaryNumber,
+        T: summaryNumber,
+        monetary: summaryNumber,
+      },
+      { requiredKeys: ["frequency", "recency", "T"] },
+    ),
+  },
+  { weight: 1, arbitrary: fc.record({ T: summaryNumber, recency: summaryNumber }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ frequency: fc.nat(5), recency: fc.nat(5), T: fc.nat(9), x: anything }),
+  },
+  { weight: 1, arbitrary: anything },
+);
 const customer = fc.oneof(
   fc.record({ id }),
   fc.record({ id: anything }),
-  fc.record({ id, summary: fc.constant({ frequency: 1, recency: 1, T: 2 }) }),
+  fc.record({ id, summary }),
+  fc.record({ summary, id }), // other key order
+  fc.record({ summary }),
+  fc.record({ id, summary, transactions: fc.constant([{ at: "1997-01-01", amount: 1 }]) }),
   fc.record({ id, extra: anything }),
   anything,
 );
@@ -50,6 +89,16 @@ const body = fc.oneof(
               maxLength: 4,
             }),
           },
+          {
+            weight: 4,
+            arbitrary: fc.array(
+              fc.oneof(
+                fc.record({ id: fc.string({ minLength: 1 }), summary }),
+                fc.record({ id: fc.string({ minLength: 1 }) }),
+              ),
+              { minLength: 1, maxLength: 3 },
+            ),
+          },
           { weight: 1, arbitrary: fc.array(customer, { maxLength: 4 }) },
           { weight: 1, arbitrary: anything },
         ),
@@ -81,15 +130,64 @@ test("every body the fast path takes, the schema takes with the same output", ()
   expect(taken).toBeGreaterThan(100); // the property is not vacuous
 });
 
-test("typical bodies take the fast path; summaries, transactions and as_of do not", () => {
+/** The fast path's answer is the schema's, or it defers (undefined); returns whether it answered. */
+function agreesWithSchema(raw: unknown): boolean {
+  const value = JSON.parse(JSON.stringify(raw) ?? "null");
+  const fast = forecastRequestFastPath(value);
+  if (fast === undefined) return false;
+  const slow = forecastRequestSchema.safeParse(value);
+  expect(slow.success).toBe(true);
+  expect(JSON.stringify(fast)).toBe(JSON.stringify(slow.data));
+  return true;
+}
+
+test("summaries: what the fast path takes, the schema takes with the same output", () => {
+  let taken = 0;
+  const summaryBody = fc.record({
+    horizon: validHorizon,
+    discount_rate: fc.double({ min: 0, max: 10, noNaN: true }),
+    customers: fc.array(fc.record({ id: fc.string({ minLength: 1, maxLength: 5 }), summary }), {
+      minLength: 1,
+      maxLength: 3,
+    }),
+  });
+  fc.assert(
+    fc.property(summaryBody, (raw) => {
+      if (agreesWithSchema(raw)) taken++;
+    }),
+    { numRuns: 10_000, seed: 11 },
+  );
+  expect(taken).toBeGreaterThan(1000);
+});
+
+test("typical bodies take the fast path; transactions and as_of do not", () => {
   const horizon = { unit: "week", value: 39 };
   expect(forecastRequestFastPath({ horizon, customers: [{ id: "a" }] })).toEqual({
     horizon: { value: 39, unit: "week" },
     discount_rate: 0,
     customers: [{ id: "a" }],
   });
-  const summary = { frequency: 1, recency: 1, T: 2 };
-  expect(forecastRequestFastPath({ horizon, customers: [{ id: "a", summary }] })).toBeUndefined();
+  const summary = { T: 2, frequency: 1, recency: 1 };
+  expect(forecastRequestFastPath({ horizon, customers: [{ summary, id: "a" }] })).toEqual({
+    horizon: { value: 39, unit: "week" },
+    discount_rate: 0,
+    customers: [{ id: "a", summary: { frequency: 1, recency: 1, T: 2 } }],
+  });
+  const transactions = [{ at: "1997-01-01", amount: 1 }];
+  expect(forecastRequestFastPath({ horizon, customers: [{ id: "a", transactions }] })).toBe(
+    undefined,
+  );
+  // What the schema refuses (recency > T, x = 0 with recency > 0) is left to it to name.
+  for (const bad of [
+    { frequency: 1, recency: 3, T: 2 },
+    { frequency: 0, recency: 1, T: 2 },
+    { frequency: 1.5, recency: 1, T: 2 },
+    { frequency: 1, recency: 1, T: 2, monetary: -1 },
+  ]) {
+    expect(forecastRequestFastPath({ horizon, customers: [{ id: "a", summary: bad }] })).toBe(
+      undefined,
+    );
+  }
   expect(
     forecastRequestFastPath({ horizon, as_of: "1997-03-01", customers: [{ id: "a" }] }),
   ).toBeUndefined();

@@ -63,9 +63,12 @@ export const forecastRequestSchema = z.strictObject({
 });
 
 export type ForecastRequest = z.output<typeof forecastRequestSchema>;
+export type SummaryRequest = z.output<typeof summarySchema>;
 
 const probability = z.number().min(0).max(1);
 const money = z.number().nullable().describe("null without a spend model (Gamma-Gamma).");
+/** An interval bound rounded to 6 decimals; null where it is not finite. */
+const bound = z.number().nullable();
 
 export const modelForecastSchema = z.object({
   expected_purchases: z.number().describe("Expected purchases in the horizon."),
@@ -77,15 +80,19 @@ export const modelForecastSchema = z.object({
     .record(
       z.string(),
       z.object({
-        purchases: z.tuple([z.number(), z.number().nullable()]),
-        spend: z.tuple([z.number(), z.number()]).nullable(),
-        clv: z.tuple([z.number(), z.number()]).nullable(),
+        purchases: z.tuple([bound, bound]),
+        spend: z.tuple([bound, bound]).nullable(),
+        clv: z.tuple([bound, bound]).nullable(),
       }),
     )
     .optional()
     .describe(
-      "Per requested level: [lo, hi] of purchases (integers, conservative: each tail ≤ (1 − level)/2; hi null if beyond the computed support), of spend (total order value in the horizon) and of CLV (spend interval × discount share).",
+      "Per requested level: [lo, hi] of purchases (integers, conservative: each tail ≤ (1 − level)/2; hi null if beyond the computed support), of spend (total order value in the horizon) and of CLV (spend interval × discount share). Bounds are null where the customer has no interval.",
     ),
+  intervals_unavailable: z
+    .string()
+    .optional()
+    .describe("Why this model has no intervals in the served bundle (intervals asked for)."),
   distribution: z
     .object({ pmf: z.array(z.number()), tail: z.number() })
     .nullable()
@@ -105,43 +112,44 @@ export const gbdtForecastSchema = modelForecastSchema.extend({
     ),
 });
 
+export const forecastAnswerSchema = z.object({
+  id: z.string(),
+  basis: z.enum(["id", "summary", "transactions"]),
+  as_of: z.string().optional().describe("The cutoff used (transaction customers)."),
+  summary: z.object({
+    frequency: z.number(),
+    recency: z.number(),
+    T: z.number(),
+    monetary: z.number().nullable(),
+  }),
+  recommended: z.enum(["gbdt", "bgnbd", "pareto_nbd", "blend"]),
+  models: z.object({
+    bgnbd: modelForecastSchema,
+    pareto_nbd: modelForecastSchema,
+    gbdt: gbdtForecastSchema
+      .optional()
+      .describe("Absent without a feature vector (summary input)."),
+    blend: modelForecastSchema
+      .optional()
+      .describe(
+        "The trained out-of-fold stack of the three per frequency segment; absent without GBDT.",
+      ),
+  }),
+});
+
+export const itemErrorSchema = z.object({
+  code: z.enum([
+    "unknown_customer",
+    "no_transactions_before_as_of",
+    "invalid_customer",
+    "not_computable",
+  ]),
+  message: z.string(),
+});
+
 export const forecastItemSchema = z.union([
-  z.object({
-    id: z.string(),
-    basis: z.enum(["id", "summary", "transactions"]),
-    as_of: z.string().optional().describe("The cutoff used (transaction customers)."),
-    summary: z.object({
-      frequency: z.number(),
-      recency: z.number(),
-      T: z.number(),
-      monetary: z.number().nullable(),
-    }),
-    recommended: z.enum(["gbdt", "bgnbd", "pareto_nbd", "blend"]),
-    models: z.object({
-      bgnbd: modelForecastSchema,
-      pareto_nbd: modelForecastSchema,
-      gbdt: gbdtForecastSchema
-        .optional()
-        .describe("Absent without a feature vector (summary input)."),
-      blend: modelForecastSchema
-        .optional()
-        .describe(
-          "The trained out-of-fold stack of the three per frequency segment; absent without GBDT.",
-        ),
-    }),
-  }),
-  z.object({
-    id: z.string(),
-    error: z.object({
-      code: z.enum([
-        "unknown_customer",
-        "no_transactions_before_as_of",
-        "invalid_customer",
-        "not_computable",
-      ]),
-      message: z.string(),
-    }),
-  }),
+  forecastAnswerSchema,
+  z.object({ id: z.string(), error: itemErrorSchema }),
 ]);
 
 export const forecastResponseSchema = z.object({
@@ -153,3 +161,14 @@ export const forecastResponseSchema = z.object({
   generated_at: z.string().describe("When the forecast was made (ISO 8601)."),
   forecasts: z.array(forecastItemSchema),
 });
+
+// The answer's types, for building it without parsing it (a parse would cost more than the answer).
+export type ForecastResponse = z.input<typeof forecastResponseSchema>;
+export type ForecastItem = z.input<typeof forecastItemSchema>;
+export type ForecastModels = z.input<typeof forecastAnswerSchema>["models"];
+export type ModelForecast = z.input<typeof modelForecastSchema>;
+export type GbdtForecast = z.input<typeof gbdtForecastSchema>;
+export type ItemErrorJson = z.input<typeof itemErrorSchema>;
+export type RecommendedModel = z.input<typeof forecastAnswerSchema>["recommended"];
+export type IntervalsJson = NonNullable<ModelForecast["intervals"]>;
+export type DistributionJson = ModelForecast["distribution"];
