@@ -139,6 +139,16 @@ try {
   );
   console.log("route                          conns  version   req/s    p50 ms   p99 ms   non-2xx");
   const measured = new Map<string, number>();
+  /** Rows and group commits of the decision log so far (after only: the baseline has no commits). */
+  const commitStats = async (base: string) => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const value = (name: string) => Number(text.match(new RegExp(`^${name} (\\S+)$`, "m"))?.[1]);
+    return {
+      rows: value("decision_log_rows_written_total"),
+      commits: value("decision_log_commits_total"),
+    };
+  };
+  let singleGroups = "";
   for (const run of runs) {
     const versions =
       run.path === "/health"
@@ -149,6 +159,7 @@ try {
           ];
     for (const [label, base] of versions) {
       if (!base) continue;
+      const statsBefore = label === "after" ? await commitStats(base) : undefined;
       const result = await autocannon({
         url: `${base}${run.path}`,
         method: run.method,
@@ -157,6 +168,12 @@ try {
         connections: run.connections,
         duration: seconds,
       });
+      if (statsBefore && run.path === "/decision") {
+        const now = await commitStats(base);
+        const rows = now.rows - statsBefore.rows;
+        const commits = now.commits - statsBefore.commits;
+        singleGroups = `single /decision after: ${rows} rows in ${commits} group commits (${(rows / commits).toFixed(1)} rows per commit)`;
+      }
       const suffix = label === "before" ? " (before)" : "";
       measured.set(`${run.name} ${label}`, result.requests.average);
       results.add(
@@ -178,11 +195,12 @@ try {
     );
     results.add("decision POST /decision: after/before", Math.round(1000 * ratio) / 1000, "ratio");
   }
+  if (singleGroups) console.log(singleGroups);
   const metrics = await (await fetch(`${after}/metrics`)).text();
   const pick = (name: string) => metrics.match(new RegExp(`^${name} (\\S+)$`, "m"))?.[1] ?? "?";
   console.log(
     `decision log (after): ${pick("decision_log_rows_written_total")} rows committed, ` +
-      `${pick("decision_log_buffered_rows")} waiting, ${pick("decision_log_rejected_total")} decisions refused, ` +
+      `${pick("decision_log_buffered_rows")} waiting, ${pick("decision_log_rejected_total")} refused, ` +
       `${pick("decision_log_dead_letter_rows_total")} dead-lettered`,
   );
 } finally {

@@ -101,7 +101,7 @@ export class BufferedAuditLog {
   private readonly retryMs: number;
   private readonly attemptTimeoutMs: number;
   private readonly counters: Partial<
-    Record<"written" | "failures" | "rejected" | "deadLettered", Count>
+    Record<"written" | "commits" | "failures" | "rejected" | "deadLettered", Count>
   > = {};
 
   constructor(private readonly options: AuditLogOptions) {
@@ -117,6 +117,10 @@ export class BufferedAuditLog {
     this.counters.written = m.counter({
       name: "decision_log_rows_written_total",
       help: "Decision log rows committed to the database.",
+    });
+    this.counters.commits = m.counter({
+      name: "decision_log_commits_total",
+      help: "Group commits of decision log rows (rows per commit: rows written / commits).",
     });
     this.counters.failures = m.counter({
       name: "decision_log_write_failures_total",
@@ -422,6 +426,7 @@ export class BufferedAuditLog {
       }
     }
     this.counters.written?.inc(undefined, rows.length - refusedCount);
+    this.counters.commits?.inc(undefined, 1);
     for (const w of group) this.settle(w);
   }
 
