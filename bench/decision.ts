@@ -64,6 +64,17 @@ interface Figures {
   failed: number;
 }
 
+/** Waits (at most 30 s) until `base` has no decision log rows waiting: the buffered "before"
+ * writes its rows after answering, and that work must not run into the next round. */
+async function drained(base: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    if (Number(text.match(/^decision_log_buffered_rows (\S+)$/m)?.[1] ?? 0) === 0) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Rounds of each measured version in turns (A B B A A B ...), so that a change in the machine's
  * load during the run weighs on both alike: req/s over all rounds, p50/p99 the mean of rounds. */
 const ROUNDS = 4;
@@ -79,6 +90,7 @@ async function interleaved(
     const order = round % 2 === 0 ? versions : [...versions].reverse();
     for (const [label, base] of order) {
       all.set(label, [...(all.get(label) ?? []), await measure(base, seconds)]);
+      await drained(base);
     }
   }
   const figures = new Map<string, Figures>();
