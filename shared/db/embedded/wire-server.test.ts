@@ -91,13 +91,19 @@ test("a client idle inside a transaction is disconnected after the timeout and r
   reserved.release();
 });
 
-test("many queries pipelined on one connection each get their own answer", async () => {
+test("many queries pipelined on one connection each get their own answer, errors too", async () => {
   const sql = client(1);
-  const answers = await Promise.all(
-    Array.from({ length: 50 }, (_, i) => sql`select ${i}::int as i, ${`v${i}`}::text as v`),
+  const answers = await Promise.allSettled(
+    Array.from({ length: 50 }, (_, i) =>
+      i % 10 === 5
+        ? sql`select 1 / ${i - i}::int`
+        : sql`select ${i}::int as i, ${`v${i}`}::text as v`,
+    ),
   );
-  expect(answers.map((rows) => rows[0])).toEqual(
-    Array.from({ length: 50 }, (_, i) => ({ i, v: `v${i}` })),
+  expect(
+    answers.map((a) => (a.status === "fulfilled" ? a.value[0] : String(a.reason.message))),
+  ).toEqual(
+    Array.from({ length: 50 }, (_, i) => (i % 10 === 5 ? "division by zero" : { i, v: `v${i}` })),
   );
 });
 
