@@ -8,7 +8,6 @@
 import { mkdirSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join, resolve } from "node:path";
-import type { Duplex } from "node:stream";
 import { PGlite } from "@electric-sql/pglite";
 import { drizzle } from "drizzle-orm/pglite";
 import { migrate } from "drizzle-orm/pglite/migrator";
@@ -79,17 +78,16 @@ async function startHosting(dataDir: string, lock: LockInfo): Promise<Hosted> {
 
 /**
  * A connected socket to the embedded server of `dataDir`, hosting it in this process when no
- * live server holds the lock (then the "socket" is an in-process pipe to that server). Bounded: gives up after two minutes naming the lock's holder.
+ * live server holds the lock. Bounded: gives up after two minutes naming the lock's holder.
  */
-export async function embeddedSocket(dataDirInput: string): Promise<Duplex> {
+export async function embeddedSocket(dataDirInput: string): Promise<Socket> {
   const dataDir = resolve(dataDirInput);
   const entry = entries.get(dataDir);
   if (!entry) throw new EmbeddedServerError(`embedded database ${dataDir} is not open here`);
   const deadline = Date.now() + LOCATE_DEADLINE_MS;
   let refused = 0;
   while (Date.now() < deadline) {
-    // Hosted here: an in-process pipe to our own server, no loopback socket round trip.
-    if (entry.hosting) return (await entry.hosting).server.connectInProcess();
+    if (entry.hosting) return connectSocket((await entry.hosting).server.port);
     const lock = readLock(dataDir);
     if (lock && lock.pid !== process.pid && processAlive(lock.pid)) {
       if (lock.port === 0) {

@@ -2,7 +2,7 @@
 // messages, remembers the named prepared statements it created (closed when it goes away, since
 // every connection shares one PGlite session), and hands its queued messages to PGlite as one input.
 
-import type { Duplex } from "node:stream";
+import type { Socket } from "node:net";
 
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
@@ -66,8 +66,7 @@ export class Connection {
   closed = false;
 
   constructor(
-    /** A TCP socket, or an in-process pipe end (in-process-pipe.ts). */
-    readonly socket: Duplex,
+    readonly socket: Socket,
     readonly id: number,
   ) {}
 

@@ -138,28 +138,3 @@ test("named statements are reused on a connection and closed when it goes away",
   }
   expect((await names()).filter((n) => mine.includes(n))).toEqual([]);
 });
-
-test("a client of the hosting process itself talks through an in-process pipe", async () => {
-  const served = server.connectionsServed;
-  const sql = postgres({
-    max: 2,
-    prepare: true,
-    onnotice: () => {},
-    // postgres.js takes a connected socket from `socket` (documented, missing from its types).
-    ...({ socket: () => server.connectInProcess() } as object),
-  });
-  await sql.begin(async (tx) => {
-    await tx`insert into t (who, n) values ('pipe', 1)`;
-    await tx`insert into t (who, n) values ('pipe', 2)`;
-  });
-  const rows = await Promise.all(
-    Array.from({ length: 20 }, () => sql`select sum(n)::int as s from t where who = 'pipe'`),
-  );
-  expect(rows.map((r) => r[0])).toEqual(Array.from({ length: 20 }, () => ({ s: 3 })));
-  await expect(sql`select 1/0`).rejects.toThrow(/division by zero/);
-  expect(server.connectionsServed).toBeGreaterThan(served);
-  await sql.end({ timeout: 5 });
-  expect(pg.isInTransaction()).toBe(false);
-  // The others still get the session.
-  expect([...(await client()`select 1::int as one`)]).toEqual([{ one: 1 }]);
-});

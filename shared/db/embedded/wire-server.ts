@@ -4,9 +4,7 @@
 // (wire-session.ts); each connection's bytes are split into messages by wire-connection.ts.
 
 import { createServer, type Server, type Socket } from "node:net";
-import type { Duplex } from "node:stream";
 import type { PGlite } from "@electric-sql/pglite";
-import { inProcessPipe } from "./in-process-pipe.ts";
 import { Connection } from "./wire-connection.ts";
 import { WireSession } from "./wire-session.ts";
 
@@ -17,8 +15,6 @@ export interface WireServer {
   readonly port: number;
   /** Connections served since start (for tests and logs). */
   readonly connectionsServed: number;
-  /** A connection from this process itself, without a socket (in-process-pipe.ts). */
-  connectInProcess(): Duplex;
   close(): Promise<void>;
 }
 
@@ -40,16 +36,12 @@ export async function serveOverWire(
   { host = "127.0.0.1", port = 0, idleInTransactionMs = 60_000 }: ServeOptions = {},
 ): Promise<WireServer> {
   const session = new WireSession(pg, idleInTransactionMs);
-  const sockets = new Set<Duplex>();
+  const sockets = new Set<Socket>();
   let served = 0;
-  const serve = (socket: Duplex) => {
+  const server: Server = createServer((socket) => {
     served++;
     sockets.add(socket);
     accept(session, new Connection(socket, served), () => sockets.delete(socket));
-  };
-  const server: Server = createServer((socket: Socket) => {
-    socket.setNoDelay(true);
-    serve(socket);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -63,11 +55,6 @@ export async function serveOverWire(
     get connectionsServed() {
       return served;
     },
-    connectInProcess() {
-      const [client, own] = inProcessPipe();
-      serve(own);
-      return client;
-    },
     async close() {
       await session.stop();
       for (const socket of sockets) socket.destroy();
@@ -79,6 +66,7 @@ export async function serveOverWire(
 /** Wires one connection's socket events to the session. */
 function accept(session: WireSession, conn: Connection, forget: () => void): void {
   const { socket } = conn;
+  socket.setNoDelay(true);
   session.join(conn);
   const drop = () => {
     forget();
