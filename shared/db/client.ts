@@ -70,10 +70,10 @@ function openPostgres(url: string, max: number): DatabaseHandle {
 
 /**
  * The embedded database: postgres.js whose sockets come from the data directory's server (found
- * through its lock file, or hosted here). Prepared (named) statements as on PostgreSQL, so PGlite
- * plans a repeated query once (planning the decision log's insert cost more than running it); the
- * server is one PGlite session shared by every connection, and it closes a connection's
- * statements when that connection goes away, so they do not pile up.
+ * through its lock file, or hosted here). Named prepared statements are allowed as on PostgreSQL
+ * (Drizzle asks for one only for a query given a name, such as the decision log's insert, whose
+ * planning cost more than running it); the server is one PGlite session shared by every
+ * connection, and it closes a connection's statements when that connection goes away.
  */
 function openPglite(dataDir: string, max: number): DatabaseHandle {
   retainEmbedded(dataDir);
