@@ -309,8 +309,9 @@ export class BufferedAuditLog {
       }
       // Let pending I/O run first (answers from forecast, new requests): their rows join this
       // group instead of waiting for the next commit. An embedded database (PGlite) runs on this
-      // thread, so without the yield each commit would start before they get a turn.
-      await new Promise((r) => setTimeout(r, 0));
+      // thread, so without the yield each commit would start before they get a turn. setImmediate
+      // runs after the I/O that is ready; setTimeout(0) slept ~1 ms more per commit in Bun.
+      await new Promise((r) => setImmediate(r));
       if (this.queue.length === 0) continue;
       const group = this.takeGroup();
       const ok = await this.attempt(() => this.writeGroup(group));
