@@ -70,8 +70,10 @@ function openPostgres(url: string, max: number): DatabaseHandle {
 
 /**
  * The embedded database: postgres.js whose sockets come from the data directory's server (found
- * through its lock file, or hosted here). Unnamed statements only: the server is one PGlite
- * session shared by every connection, where named statements of many clients would pile up.
+ * through its lock file, or hosted here). Named prepared statements are allowed as on PostgreSQL
+ * (Drizzle asks for one only for a query given a name, such as the decision log's insert, whose
+ * planning cost more than running it); the server is one PGlite session shared by every
+ * connection, and it closes a connection's statements when that connection goes away.
  */
 function openPglite(dataDir: string, max: number): DatabaseHandle {
   retainEmbedded(dataDir);
@@ -81,7 +83,6 @@ function openPglite(dataDir: string, max: number): DatabaseHandle {
       user: "postgres",
       database: "postgres",
       max: m,
-      prepare: false,
       onnotice: () => {},
       backoff: reconnectBackoff,
       // postgres.js takes a connected socket from `socket` (documented, missing from its types).

@@ -90,3 +90,51 @@ test("a client idle inside a transaction is disconnected after the timeout and r
   expect(waited).toBeLessThan(10_000);
   reserved.release();
 });
+
+test("many queries pipelined on one connection each get their own answer, errors too", async () => {
+  const sql = client(1);
+  const answers = await Promise.allSettled(
+    Array.from({ length: 50 }, (_, i) =>
+      i % 10 === 5
+        ? sql`select 1 / ${i - i}::int`
+        : sql`select ${i}::int as i, ${`v${i}`}::text as v`,
+    ),
+  );
+  expect(
+    answers.map((a) => (a.status === "fulfilled" ? a.value[0] : String(a.reason.message))),
+  ).toEqual(
+    Array.from({ length: 50 }, (_, i) => (i % 10 === 5 ? "division by zero" : { i, v: `v${i}` })),
+  );
+});
+
+test("named statements are reused on a connection and closed when it goes away", async () => {
+  const names = async () =>
+    (await pg.query<{ name: string }>("select name from pg_prepared_statements")).rows.map(
+      (r) => r.name,
+    );
+  const before = new Set(await names());
+  const sql = postgres({
+    host: "127.0.0.1",
+    port: server.port,
+    user: "postgres",
+    database: "postgres",
+    max: 2,
+    prepare: true,
+    onnotice: () => {},
+  });
+  const count = async (i: number) => [
+    ...(await sql`select count(*)::int + ${i}::int as n from t where who = 'x'`),
+  ];
+  expect(await count(0)).toEqual([{ n: 0 }]);
+  const mine = (await names()).filter((n) => !before.has(n));
+  expect(mine.length).toBeGreaterThan(0);
+  for (let i = 1; i < 5; i++) expect(await count(i)).toEqual([{ n: i }]);
+  // Parsed once, executed five times: no new statement.
+  expect((await names()).filter((n) => !before.has(n))).toEqual(mine);
+  await sql.end({ timeout: 1 });
+  const deadline = Date.now() + 5000;
+  while ((await names()).some((n) => mine.includes(n)) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  expect((await names()).filter((n) => mine.includes(n))).toEqual([]);
+});

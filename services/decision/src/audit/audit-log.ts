@@ -101,7 +101,7 @@ export class BufferedAuditLog {
   private readonly retryMs: number;
   private readonly attemptTimeoutMs: number;
   private readonly counters: Partial<
-    Record<"written" | "failures" | "rejected" | "deadLettered", Count>
+    Record<"written" | "commits" | "failures" | "rejected" | "deadLettered", Count>
   > = {};
 
   constructor(private readonly options: AuditLogOptions) {
@@ -117,6 +117,10 @@ export class BufferedAuditLog {
     this.counters.written = m.counter({
       name: "decision_log_rows_written_total",
       help: "Decision log rows committed to the database.",
+    });
+    this.counters.commits = m.counter({
+      name: "decision_log_commits_total",
+      help: "Group commits of decision log rows (rows per commit: rows written / commits).",
     });
     this.counters.failures = m.counter({
       name: "decision_log_write_failures_total",
@@ -305,8 +309,9 @@ export class BufferedAuditLog {
       }
       // Let pending I/O run first (answers from forecast, new requests): their rows join this
       // group instead of waiting for the next commit. An embedded database (PGlite) runs on this
-      // thread, so without the yield each commit would start before they get a turn.
-      await new Promise((r) => setTimeout(r, 0));
+      // thread, so without the yield each commit would start before they get a turn. setImmediate
+      // runs after the I/O that is ready; setTimeout(0) slept ~1 ms more per commit in Bun.
+      await new Promise((r) => setImmediate(r));
       if (this.queue.length === 0) continue;
       const group = this.takeGroup();
       const ok = await this.attempt(() => this.writeGroup(group));
@@ -422,6 +427,7 @@ export class BufferedAuditLog {
       }
     }
     this.counters.written?.inc(undefined, rows.length - refusedCount);
+    this.counters.commits?.inc(undefined, 1);
     for (const w of group) this.settle(w);
   }
 
