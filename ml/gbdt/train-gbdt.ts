@@ -12,7 +12,7 @@ import {
   type GbdtOptions,
   type GbdtTree,
 } from "./gbdt-model.ts";
-import { boostingLoss } from "./losses.ts";
+import { type BoostingLoss, boostingLoss } from "./losses.ts";
 import { treeMarginRaw } from "./predict.ts";
 import { HistogramTreeGrower } from "./tree.ts";
 
@@ -20,6 +20,8 @@ export interface GbdtDataset {
   /** Row-major n×p features. */
   X: Float32Array;
   y: Float64Array;
+  /** Per-row margin offset (e.g. the log of a baseline forecast); the trees fit on top of it. */
+  offset?: Float64Array;
 }
 
 export type GbdtTrainOptions = Partial<GbdtOptions> & { loss: GbdtLoss };
@@ -33,6 +35,7 @@ export function trainGbdt(
   y: Float64Array,
   options: GbdtTrainOptions,
   validation?: GbdtDataset,
+  offset?: Float64Array,
 ): GbdtModel {
   const opts: GbdtOptions = { ...defaultGbdtOptions(options.loss), ...options };
   validateOptions(opts);
@@ -44,6 +47,9 @@ export function trainGbdt(
     throw new RangeError(`X: length ${X.length} is not a multiple of the ${n0} rows of y`);
   }
   loss.validateTarget(y);
+  if (offset && offset.length !== n0) {
+    throw new RangeError(`offset: expected ${n0} values, got ${offset.length}`);
+  }
   if (validation) {
     if (validation.X.length !== validation.y.length * p) {
       throw new RangeError(`validation.X: expected ${validation.y.length}×${p} values`);
@@ -54,6 +60,7 @@ export function trainGbdt(
   const random = createSeededRandom(opts.seed);
   let trainX = X;
   let trainY = y;
+  let trainOffset = offset;
   let valid = validation;
   if (!valid && opts.earlyStoppingRounds > 0 && opts.validationFraction > 0) {
     const nValid = Math.floor(n0 * opts.validationFraction);
@@ -61,10 +68,11 @@ export function trainGbdt(
       const order = seededPermutation(n0, random);
       const validRows = order.subarray(0, nValid).slice().sort();
       const trainRows = order.subarray(nValid).slice().sort();
-      valid = takeRows(X, y, p, validRows);
-      const t = takeRows(X, y, p, trainRows);
+      valid = takeRows(X, y, p, validRows, offset);
+      const t = takeRows(X, y, p, trainRows, offset);
       trainX = t.X;
       trainY = t.y;
+      trainOffset = t.offset;
     }
   }
   const n = trainY.length;
@@ -77,9 +85,15 @@ export function trainGbdt(
   const binned = binFeatures(trainX, n, bins);
   const grower = new HistogramTreeGrower(binned, n, p, bins);
 
-  const baseScore = Math.fround(loss.baseScore(trainY));
+  const baseScore = Math.fround(
+    trainOffset ? constantOverOffset(loss, trainY, trainOffset) : loss.baseScore(trainY),
+  );
   const margin = new Float64Array(n).fill(baseScore);
+  if (trainOffset) for (let i = 0; i < n; i++) margin[i] += trainOffset[i];
   const validMargin = valid ? new Float64Array(valid.y.length).fill(baseScore) : undefined;
+  const validOffset = valid?.offset;
+  if (validMargin && validOffset)
+    for (let i = 0; i < validMargin.length; i++) validMargin[i] += validOffset[i];
   const grad = new Float64Array(n);
   const hess = new Float64Array(n);
   const inBag = new Uint8Array(n).fill(1);
@@ -142,7 +156,13 @@ export function trainGbdt(
   };
 }
 
-function takeRows(X: Float32Array, y: Float64Array, p: number, rows: Uint32Array): GbdtDataset {
+function takeRows(
+  X: Float32Array,
+  y: Float64Array,
+  p: number,
+  rows: Uint32Array,
+  offset?: Float64Array,
+): GbdtDataset {
   const outX = new Float32Array(rows.length * p);
   const outY = new Float64Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
@@ -150,7 +170,32 @@ function takeRows(X: Float32Array, y: Float64Array, p: number, rows: Uint32Array
     outX.set(X.subarray(r * p, r * p + p), i * p);
     outY[i] = y[r];
   }
-  return { X: outX, y: outY };
+  return offset
+    ? { X: outX, y: outY, offset: Float64Array.from(rows, (r) => offset[r]) }
+    : { X: outX, y: outY };
+}
+
+/** The best constant margin on top of per-row offsets: Newton steps on the summed loss. */
+function constantOverOffset(loss: BoostingLoss, y: Float64Array, offset: Float64Array): number {
+  const n = y.length;
+  const margin = new Float64Array(n);
+  const grad = new Float64Array(n);
+  const hess = new Float64Array(n);
+  let c = 0;
+  for (let it = 0; it < 50; it++) {
+    for (let i = 0; i < n; i++) margin[i] = c + offset[i];
+    loss.gradients(y, margin, grad, hess);
+    let g = 0;
+    let h = 0;
+    for (let i = 0; i < n; i++) {
+      g += grad[i];
+      h += hess[i];
+    }
+    const step = Math.max(-1, Math.min(1, g / h));
+    c -= step;
+    if (Math.abs(step) < 1e-10) break;
+  }
+  return c;
 }
 
 function validateOptions(o: GbdtOptions): void {
