@@ -47,6 +47,12 @@ export function trainGbdt(
     throw new RangeError(`X: length ${X.length} is not a multiple of the ${n0} rows of y`);
   }
   loss.validateTarget(y);
+  if (
+    opts.monotone &&
+    (opts.monotone.length !== p || opts.monotone.some((m) => m !== -1 && m !== 0 && m !== 1))
+  ) {
+    throw new RangeError(`options.monotone: expected ${p} values in {-1, 0, 1}`);
+  }
   if (offset && offset.length !== n0) {
     throw new RangeError(`offset: expected ${n0} values, got ${offset.length}`);
   }
