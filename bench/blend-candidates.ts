@@ -1,41 +1,65 @@
-// Out-of-fold comparison of candidate recommended forecasts on the CDNOW sample (issue #17): BG/NBD,
-// the plain GBDT, today's `blend`, the GBDT on top of BG/NBD (log BG/NBD as the Poisson offset) and
-// the blend that stacks that one instead of the plain GBDT; deviance, RMSE and total, then the
-// holdout mean and RMSE per calibration-frequency segment. Measures only: nothing is chosen here.
-// Usage: bun bench/blend-candidates.ts [--seeds 42,7]
+// Out-of-fold comparison of candidate recommended forecasts (issue #17) on CDNOW or any transaction
+// log: BG/NBD, the plain GBDT, today's `blend`, the GBDT boosted on top of BG/NBD (log BG/NBD as
+// the Poisson offset), the GBDT with monotone constraints on its BTYD and recency-count features,
+// optionally 5 GBDT seeds averaged in log, and each GBDT's blend; deviance, RMSE and total, then
+// the mean predicted/actual and RMSE per calibration-frequency segment. Measures only.
+// Usage: bun bench/blend-candidates.ts [--seeds 42,7] [--bagged]
+//          [--log FILE --format csv|parquet|json --calibration-end D --holdout-end D --time-unit week]
 
-import { readCdnowLog } from "../ml/data/cdnow-reader.ts";
-import { cdnowSampleOrWarn } from "../ml/data/cdnow-sample.ts";
+import { CDNOW_SAMPLE_PATH, cdnowSampleOrWarn } from "../ml/data/cdnow-sample.ts";
 import { kFoldSplit } from "../ml/evaluation/k-fold.ts";
 import { countMetrics } from "../ml/evaluation/metrics.ts";
-import { FEATURE_LAYOUT } from "../ml/features/feature-vector.ts";
-import { summarize } from "../ml/features/summaries.ts";
+import type { TimeUnit } from "../ml/features/customer-summaries.ts";
+import { FEATURE_LAYOUT, type FeatureName } from "../ml/features/feature-vector.ts";
 import { crossValidateBlend } from "../ml/pipelines/blend.ts";
 import { crossValidateGbdt, smallDataGbdtOptions } from "../ml/pipelines/gbdt-cross-validation.ts";
+import { loadTrainingData } from "../ml/pipelines/load-training-data.ts";
 import { crossValidateOffsetGbdt } from "../ml/pipelines/offset-gbdt.ts";
 import { segmentErrors } from "../ml/pipelines/stacking.ts";
-import { trainModels } from "../ml/pipelines/train-models.ts";
+import { type DataFormat, trainModels } from "../ml/pipelines/train-models.ts";
 
-const seedsArg = process.argv.indexOf("--seeds");
-const seeds = (seedsArg > 0 ? (process.argv[seedsArg + 1] ?? "42") : "42,7").split(",").map(Number);
-const path = cdnowSampleOrWarn("bench/blend-candidates.ts");
-if (path === null) process.exit(0);
-const { log } = await readCdnowLog(path);
-const summaries = summarize(log, {
-  calibrationEnd: "1997-09-30",
-  holdoutEnd: "1998-06-30",
-  timeUnit: "week",
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+};
+const seeds = arg("seeds", "42,7").split(",").map(Number);
+const logPath = arg("log", "");
+if (!logPath && cdnowSampleOrWarn("bench/blend-candidates.ts") === null) process.exit(0);
+const format = (logPath ? arg("format", "csv") : "cdnow") as DataFormat;
+const { log, summaries } = await loadTrainingData({
+  path: logPath || CDNOW_SAMPLE_PATH,
+  format,
+  calibrationEnd: arg("calibration-end", "1997-09-30"),
+  holdoutEnd: arg("holdout-end", "1998-06-30"),
+  timeUnit: arg("time-unit", "week") as TimeUnit,
 });
 const n = summaries.n;
 const y = summaries.holdoutPurchases;
 const K = 5;
+/** Features a customer's expected purchases should not fall with, given the others. */
+const RISING: FeatureName[] = [
+  "x",
+  "t_x",
+  "purchases_last_4w",
+  "purchases_last_13w",
+  "purchases_last_26w",
+  "bgnbd_expected",
+  "bgnbd_p_alive",
+  "bgnbd_p_any",
+  "pnbd_expected",
+  "pnbd_p_alive",
+];
+const monotone = FEATURE_LAYOUT.names.map((name) => (RISING.includes(name) ? 1 : 0));
 
 for (const seed of seeds) {
-  const trained = await trainModels({ log, summaries, source: "CDNOW", format: "cdnow" }, { seed });
+  const trained = await trainModels(
+    { log, summaries, source: logPath || "CDNOW", format },
+    { seed },
+  );
   const X = trained.features;
-  if (!X) throw new Error("no features");
+  if (!X) throw new Error("no features: the log needs a holdout period");
   const p = X.length / n;
-  const column = (name: (typeof FEATURE_LAYOUT.names)[number]) => {
+  const column = (name: FeatureName) => {
     const j = FEATURE_LAYOUT.names.indexOf(name);
     return Float64Array.from({ length: n }, (_, i) => X[i * p + j] as number);
   };
@@ -44,21 +68,35 @@ for (const seed of seeds) {
   // The same folds and options as train-models, so `gbdt` is its out-of-fold count model.
   const folds = kFoldSplit(n, K, seed);
   const options = smallDataGbdtOptions("poisson", Math.round((n * (K - 1)) / K), seed);
-  const gbdt = crossValidateGbdt(X, y, folds, options, () => null).oof;
+  const gbdtWith = (extra: object) =>
+    crossValidateGbdt(X, y, folds, { ...options, ...extra }, () => null).oof;
+  const blendOf = (g: Float64Array) => crossValidateBlend([bg, pn, g], y, summaries.x, folds).oof;
+  const gbdt = gbdtWith({});
   const offset = crossValidateOffsetGbdt(X, y, bg, folds, options);
+  const rising = gbdtWith({ monotone });
   const candidates: Record<string, Float64Array> = {
     bgnbd: bg,
     pareto_nbd: pn,
     gbdt,
-    blend: crossValidateBlend([bg, pn, gbdt], y, summaries.x, folds).oof,
+    blend: blendOf(gbdt),
     gbdt_on_bgnbd: offset,
-    blend_on_bgnbd: crossValidateBlend([bg, pn, offset], y, summaries.x, folds).oof,
+    blend_on_bgnbd: blendOf(offset),
+    gbdt_monotone: rising,
+    blend_monotone: blendOf(rising),
   };
+  if (process.argv.includes("--bagged")) {
+    const runs = [0, 1, 2, 3, 4].map((r) => (r === 0 ? gbdt : gbdtWith({ seed: seed + 1000 * r })));
+    const bagged = Float64Array.from(gbdt, (_, i) =>
+      Math.exp(runs.reduce((s, g) => s + Math.log(g[i] as number), 0) / runs.length),
+    );
+    candidates.gbdt_bagged5 = bagged;
+    candidates.blend_bagged5 = blendOf(bagged);
+  }
   console.log(
-    `\nseed ${seed} (${K} folds, out of fold; actual total ${countMetrics(y, y).actual_total})`,
+    `\nseed ${seed} (${K} folds, out of fold; ${n} customers, actual total ${countMetrics(y, y).actual_total})`,
   );
   console.log(
-    "model            deviance   RMSE    total   per segment 0..7+: predicted/actual mean, RMSE",
+    "model            deviance  RMSE    total  per segment 0..7+: predicted/actual mean RMSE",
   );
   for (const [name, f] of Object.entries(candidates)) {
     const m = countMetrics(y, f);
@@ -66,7 +104,7 @@ for (const seed of seeds) {
       .map((s) => `${s.predicted_mean.toFixed(2)}/${s.actual_mean.toFixed(2)} ${s.rmse.toFixed(2)}`)
       .join(" | ");
     console.log(
-      `${name.padEnd(16)} ${m.poisson_deviance.toFixed(4)}   ${m.rmse.toFixed(4)}  ${m.predicted_total.toFixed(0).padStart(5)}   ${segments}`,
+      `${name.padEnd(16)} ${m.poisson_deviance.toFixed(4)}  ${m.rmse.toFixed(4)}  ${m.predicted_total.toFixed(0).padStart(5)}  ${segments}`,
     );
   }
 }
