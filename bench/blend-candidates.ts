@@ -1,9 +1,11 @@
 // Out-of-fold comparison of candidate recommended forecasts (issue #17) on CDNOW or any transaction
-// log: BG/NBD, the plain GBDT, today's `blend`, the GBDT boosted on top of BG/NBD (log BG/NBD as
-// the Poisson offset), the GBDT with monotone constraints on its BTYD and recency-count features,
-// optionally 5 GBDT seeds averaged in log, and each GBDT's blend; deviance, RMSE and total, then
-// the mean predicted/actual and RMSE per calibration-frequency segment. Measures only.
-// Usage: bun bench/blend-candidates.ts [--seeds 42,7] [--bagged]
+// log: BG/NBD, the plain GBDT and its blend on one K-fold split, the do-no-harm guards on squared
+// error (blend-guard.ts), the GBDT averaged over 3 splits with the stack on one split or (the
+// `blend` trained today) over the same 3; with --more, the GBDT boosted on top of BG/NBD (log
+// BG/NBD as the Poisson offset) and with monotone constraints, with --bagged 5 GBDT seeds averaged
+// in log, each with its blend. Deviance, RMSE and total, then the mean predicted/actual and RMSE
+// per calibration-frequency segment, then the mean over the seeds. Measures only.
+// Usage: bun bench/blend-candidates.ts [--seeds 42,7] [--more] [--bagged]
 //          [--log FILE --format csv|parquet|json --calibration-end D --holdout-end D --time-unit week]
 
 import { CDNOW_SAMPLE_PATH, cdnowSampleOrWarn } from "../ml/data/cdnow-sample.ts";
@@ -12,6 +14,8 @@ import { countMetrics } from "../ml/evaluation/metrics.ts";
 import type { TimeUnit } from "../ml/features/customer-summaries.ts";
 import { FEATURE_LAYOUT, type FeatureName } from "../ml/features/feature-vector.ts";
 import { crossValidateBlend } from "../ml/pipelines/blend.ts";
+import { crossValidateGuardedBlend } from "../ml/pipelines/blend-guard.ts";
+import { moreFoldSplits, outOfFold } from "../ml/pipelines/blend-repeated-cv.ts";
 import { crossValidateGbdt, smallDataGbdtOptions } from "../ml/pipelines/gbdt-cross-validation.ts";
 import { loadTrainingData } from "../ml/pipelines/load-training-data.ts";
 import { crossValidateOffsetGbdt } from "../ml/pipelines/offset-gbdt.ts";
@@ -51,6 +55,7 @@ const RISING: FeatureName[] = [
 ];
 const monotone = FEATURE_LAYOUT.names.map((name) => (RISING.includes(name) ? 1 : 0));
 
+const sums: Record<string, number[][]> = {};
 for (const seed of seeds) {
   const trained = await trainModels(
     { log, summaries, source: logPath || "CDNOW", format },
@@ -72,18 +77,30 @@ for (const seed of seeds) {
     crossValidateGbdt(X, y, folds, { ...options, ...extra }, () => null).oof;
   const blendOf = (g: Float64Array) => crossValidateBlend([bg, pn, g], y, summaries.x, folds).oof;
   const gbdt = gbdtWith({});
-  const offset = crossValidateOffsetGbdt(X, y, bg, folds, options);
-  const rising = gbdtWith({ monotone });
+  const more = moreFoldSplits(n, K, seed);
+  const repeated = more.map((split) => outOfFold(X, y, split, options));
+  const gbdt3 = Float64Array.from(gbdt, (g, i) => (g + repeated.reduce((s, r) => s + r[i], 0)) / 3);
+  const guard = (scope: "global" | "segment") =>
+    crossValidateGuardedBlend([bg, pn, gbdt], y, summaries.x, folds, scope).oof;
   const candidates: Record<string, Float64Array> = {
     bgnbd: bg,
     pareto_nbd: pn,
     gbdt,
-    blend: blendOf(gbdt),
-    gbdt_on_bgnbd: offset,
-    blend_on_bgnbd: blendOf(offset),
-    gbdt_monotone: rising,
-    blend_monotone: blendOf(rising),
+    blend_1split: blendOf(gbdt),
+    guard_global: guard("global"),
+    guard_segment: guard("segment"),
+    gbdt_3splits: gbdt3,
+    blend_3gbdt_1stack: blendOf(gbdt3),
+    blend: crossValidateBlend([bg, pn, gbdt3], y, summaries.x, folds, more).oof,
   };
+  if (process.argv.includes("--more")) {
+    const offset = crossValidateOffsetGbdt(X, y, bg, folds, options);
+    const rising = gbdtWith({ monotone });
+    candidates.gbdt_on_bgnbd = offset;
+    candidates.blend_on_bgnbd = blendOf(offset);
+    candidates.gbdt_monotone = rising;
+    candidates.blend_monotone = blendOf(rising);
+  }
   if (process.argv.includes("--bagged")) {
     const runs = [0, 1, 2, 3, 4].map((r) => (r === 0 ? gbdt : gbdtWith({ seed: seed + 1000 * r })));
     const bagged = Float64Array.from(gbdt, (_, i) =>
@@ -100,6 +117,7 @@ for (const seed of seeds) {
   );
   for (const [name, f] of Object.entries(candidates)) {
     const m = countMetrics(y, f);
+    sums[name] = [...(sums[name] ?? []), [m.poisson_deviance, m.rmse, m.predicted_total]];
     const segments = segmentErrors(summaries.x, y, f)
       .map((s) => `${s.predicted_mean.toFixed(2)}/${s.actual_mean.toFixed(2)} ${s.rmse.toFixed(2)}`)
       .join(" | ");
@@ -107,4 +125,11 @@ for (const seed of seeds) {
       `${name.padEnd(16)} ${m.poisson_deviance.toFixed(4)}  ${m.rmse.toFixed(4)}  ${m.predicted_total.toFixed(0).padStart(5)}  ${segments}`,
     );
   }
+}
+console.log(`\nmean over seeds ${seeds.join(", ")}: deviance  RMSE    total`);
+for (const [name, rows] of Object.entries(sums)) {
+  const mean = (j: number) => rows.reduce((s, r) => s + r[j], 0) / rows.length;
+  console.log(
+    `${name.padEnd(20)} ${mean(0).toFixed(4)}  ${mean(1).toFixed(4)}  ${mean(2).toFixed(0).padStart(5)}`,
+  );
 }

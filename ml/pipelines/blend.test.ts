@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { kFoldSplit } from "../evaluation/k-fold.ts";
+import { type Fold, kFoldSplit } from "../evaluation/k-fold.ts";
 import { poissonDeviance } from "../evaluation/metrics.ts";
 import { Xoshiro128 } from "../random/seeded-random.ts";
 import { sampleGamma } from "../sim/samplers.ts";
@@ -87,4 +87,31 @@ test("with one shared relation the global weights win out of fold", () => {
   const global = fitBlendWeights(forecasts, y, x, all, Number.POSITIVE_INFINITY);
   expect(cv.final.pooling).toBeGreaterThanOrEqual(300);
   expect(global.weights[0]).toEqual(global.weights[7] as number[]);
+});
+
+test("with further splits the out-of-fold blend is the mean over the splits at the chosen pooling", () => {
+  const { x, forecasts, y } = population(2000, 6);
+  const splits = [
+    kFoldSplit(y.length, 5, 1),
+    kFoldSplit(y.length, 5, 2),
+    kFoldSplit(y.length, 5, 3),
+  ];
+  const cv = crossValidateBlend(forecasts, y, x, splits[0] as Fold[], splits.slice(1));
+  const expected = new Float64Array(y.length);
+  for (const split of splits) {
+    for (const fold of split) {
+      const w = fitBlendWeights(forecasts, y, x, fold.train, cv.final.pooling);
+      for (const i of fold.test) {
+        const values = forecasts.map((f) => f[i] as number);
+        expected[i] = (expected[i] as number) + blendForecast(w, x[i] as number, values) / 3;
+      }
+    }
+  }
+  for (let i = 0; i < y.length; i += 97) {
+    expect(cv.oof[i] as number).toBeCloseTo(expected[i] as number, 12);
+  }
+  expect(cv.deviance[String(cv.final.pooling)]).toBeCloseTo(poissonDeviance(y, expected), 12);
+  // One split alone is not the same forecast.
+  const one = crossValidateBlend(forecasts, y, x, splits[0] as Fold[]);
+  expect(one.oof).not.toEqual(cv.oof);
 });
