@@ -1,7 +1,8 @@
 // Out-of-fold comparison of candidate recommended forecasts (issue #17) on CDNOW or any transaction
-// log: BG/NBD, the plain GBDT and its blend on one K-fold split, the do-no-harm guards on squared
-// error (blend-guard.ts), the GBDT averaged over 3 splits with the stack on one split or (the
-// `blend` trained today) over the same 3; with --more, the GBDT boosted on top of BG/NBD (log
+// log: BG/NBD, the plain GBDT and its blend on one K-fold split (`blend`, as trained), the
+// do-no-harm guards on squared error (blend-guard.ts), the GBDT averaged over 3 splits
+// (blend-repeated-cv.ts) with the stack on one split or over the same 3, and the latter's weights
+// applied to one GBDT's forecast (what a bundle serving one count model would get); with --more, the GBDT boosted on top of BG/NBD (log
 // BG/NBD as the Poisson offset) and with monotone constraints, with --bagged 5 GBDT seeds averaged
 // in log, each with its blend. Deviance, RMSE and total, then the mean predicted/actual and RMSE
 // per calibration-frequency segment, then the mean over the seeds. Measures only.
@@ -13,7 +14,7 @@ import { kFoldSplit } from "../ml/evaluation/k-fold.ts";
 import { countMetrics } from "../ml/evaluation/metrics.ts";
 import type { TimeUnit } from "../ml/features/customer-summaries.ts";
 import { FEATURE_LAYOUT, type FeatureName } from "../ml/features/feature-vector.ts";
-import { crossValidateBlend } from "../ml/pipelines/blend.ts";
+import { blendForecast, crossValidateBlend, fitBlendWeights } from "../ml/pipelines/blend.ts";
 import { crossValidateGuardedBlend } from "../ml/pipelines/blend-guard.ts";
 import { moreFoldSplits, outOfFold } from "../ml/pipelines/blend-repeated-cv.ts";
 import { crossValidateGbdt, smallDataGbdtOptions } from "../ml/pipelines/gbdt-cross-validation.ts";
@@ -80,18 +81,30 @@ for (const seed of seeds) {
   const more = moreFoldSplits(n, K, seed);
   const repeated = more.map((split) => outOfFold(X, y, split, options));
   const gbdt3 = Float64Array.from(gbdt, (g, i) => (g + repeated.reduce((s, r) => s + r[i], 0)) / 3);
+  const threeSplits = crossValidateBlend([bg, pn, gbdt3], y, summaries.x, folds, more);
+  // What serving would see: weights fitted on the averaged GBDT, applied to one GBDT's forecast
+  // (the bundle serves a single count model), fold by fold on the first split.
+  const servedLike = (pooling: number) => {
+    const out = new Float64Array(n);
+    for (const fold of folds) {
+      const w = fitBlendWeights([bg, pn, gbdt3], y, summaries.x, fold.train, pooling);
+      for (const i of fold.test) out[i] = blendForecast(w, summaries.x[i], [bg[i], pn[i], gbdt[i]]);
+    }
+    return out;
+  };
   const guard = (scope: "global" | "segment") =>
     crossValidateGuardedBlend([bg, pn, gbdt], y, summaries.x, folds, scope).oof;
   const candidates: Record<string, Float64Array> = {
     bgnbd: bg,
     pareto_nbd: pn,
     gbdt,
-    blend_1split: blendOf(gbdt),
+    blend: blendOf(gbdt),
     guard_global: guard("global"),
     guard_segment: guard("segment"),
     gbdt_3splits: gbdt3,
     blend_3gbdt_1stack: blendOf(gbdt3),
-    blend: crossValidateBlend([bg, pn, gbdt3], y, summaries.x, folds, more).oof,
+    blend_3splits: threeSplits.oof,
+    blend_3splits_served: servedLike(threeSplits.final.pooling),
   };
   if (process.argv.includes("--more")) {
     const offset = crossValidateOffsetGbdt(X, y, bg, folds, options);

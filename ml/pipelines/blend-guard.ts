@@ -2,6 +2,7 @@
 // shrinkages towards the best single model and the single models themselves, keep per segment (or
 // for everybody) the lowest-deviance candidate whose out-of-fold squared error is no worse than
 // the best single model's. Every choice is made by cross-validation on the rows being fitted.
+// Measured by bench/blend-candidates, not used in training: it lost on both counts (README).
 
 import type { Fold } from "../evaluation/k-fold.ts";
 import {

@@ -1,16 +1,17 @@
-// Repeated cross-validation for the blend's inputs (issue #17): the GBDT count model's out-of-fold
-// forecasts averaged over several K-fold splits, so the stack fitted on them (and its scores)
-// depend less on one split. The served GBDT is still the one final model of the first split.
+// Repeated cross-validation for the blend's inputs (issue #17, measured by bench/blend-candidates):
+// more K-fold splits of the same customers and a GBDT's out-of-fold forecasts over one of them, to
+// average per customer. Not used in training: the averaged forecast is a bag of fold models, and
+// a bundle serves one count model, whose blend does not get the bag's gain (README).
 
 import { type Fold, kFoldSplit } from "../evaluation/k-fold.ts";
 import { predictGbdt } from "../gbdt/predict.ts";
 import { type GbdtTrainOptions, trainGbdt } from "../gbdt/train-gbdt.ts";
-import { type CrossValidated, crossValidateGbdt, takeRows } from "./gbdt-cross-validation.ts";
+import { takeRows } from "./gbdt-cross-validation.ts";
 
 /** K-fold splits in all: the training split and CV_REPEATS − 1 more. */
 export const CV_REPEATS = 3;
 
-/** The splits after the first (seed): seeds spaced by a prime so they never meet another's. */
+/** The splits after the first (seed): fold seeds seed + 7919·r, r = 1 … repeats − 1. */
 export function moreFoldSplits(n: number, k: number, seed: number, repeats = CV_REPEATS): Fold[][] {
   return Array.from({ length: repeats - 1 }, (_, r) => kFoldSplit(n, k, seed + 7919 * (r + 1)));
 }
@@ -35,28 +36,4 @@ export function outOfFold(
     for (let i = 0; i < fold.test.length; i++) oof[fold.test[i]] = predicted[i];
   });
   return oof;
-}
-
-/**
- * crossValidateGbdt over `folds` (per-fold scores, rounds and the final model come from it), with
- * `oof` the mean of its out-of-fold predictions and those of moreFoldSplits(n, K, options.seed).
- */
-export function crossValidateGbdtRepeated<M>(
-  X: Float32Array,
-  y: Float64Array,
-  folds: Fold[],
-  options: GbdtTrainOptions,
-  score: (actual: Float64Array, predicted: Float64Array) => M,
-  onFold?: (fold: number) => void,
-): CrossValidated<M> {
-  const started = performance.now();
-  const first = crossValidateGbdt(X, y, folds, options, score, onFold);
-  const splits = moreFoldSplits(y.length, folds.length, options.seed ?? 0);
-  const oof = Float64Array.from(first.oof);
-  for (const split of splits) {
-    const more = outOfFold(X, y, split, options);
-    for (let i = 0; i < oof.length; i++) oof[i] += more[i];
-  }
-  for (let i = 0; i < oof.length; i++) oof[i] /= splits.length + 1;
-  return { ...first, oof, seconds: (performance.now() - started) / 1000 };
 }

@@ -29,7 +29,6 @@ import {
   SEGMENTS,
   thinned,
 } from "./blend.ts";
-import { moreFoldSplits } from "./blend-repeated-cv.ts";
 
 export const CALIBRATION_LEVELS = [0.5, 0.8, 0.95] as const;
 /** Calibration is scored on at most this many customers (a seeded sample): PMFs cost. */
@@ -118,8 +117,6 @@ export function stackAndCalibrate(input: StackingInput): StackingResult {
     actual,
     s.x,
     folds,
-    // The GBDT's repeated cross-validation's further splits (blend-repeated-cv.ts).
-    moreFoldSplits(s.n, folds.length, input.seed),
   );
   const oof: Record<IntervalModel, Float64Array> = { ...forecasts, blend: cv.oof };
   const sample = thinned(Uint32Array.from({ length: s.n }, (_, i) => i));

@@ -36,7 +36,6 @@ import {
   probabilityCalibrationTable,
 } from "../report/chart-tables.ts";
 import type { ReportInput, ReportTable } from "../report/report-html.ts";
-import { crossValidateGbdtRepeated } from "./blend-repeated-cv.ts";
 import { diagnoseFits, recommendUnflagged } from "./fit-warnings.ts";
 import { crossValidateGbdt, smallDataGbdtOptions } from "./gbdt-cross-validation.ts";
 import {
@@ -255,7 +254,7 @@ export async function trainModels(
     const counter = steps.counter("GBDT folds", 3 * k);
     const cv = await steps.step(`GBDT ${k}-fold cross-validation + final fit`, () => {
       const tick = (what: string) => (f: number) => counter.tick(`${what} fold ${f + 1}`);
-      const count = crossValidateGbdtRepeated(
+      const count = crossValidateGbdt(
         X,
         targets.count,
         folds,
