@@ -21,6 +21,12 @@ export interface GbdtOptions {
   minSplitGain: number;
   /** Largest absolute leaf step before shrinkage (0 = no limit); keeps Poisson/Gamma stable. */
   maxDeltaStep: number;
+  /**
+   * Per feature: +1 the margin may only rise with it, −1 only fall, 0 free (absent: none). A split
+   * that breaks a constraint is rejected, and the children's leaf values are bounded by the
+   * midpoint of the split's two values (LightGBM's basic method), so every tree is monotone.
+   */
+  monotone?: number[];
   /** Fraction of rows each tree sees (Bernoulli sample, seeded). */
   rowSubsample: number;
   /** Fraction of features each tree may split on (seeded). */

@@ -20,27 +20,33 @@ export interface GbdtDataset {
   /** Row-major n×p features. */
   X: Float32Array;
   y: Float64Array;
+  /** Per-row margin offset (e.g. the log of a baseline forecast); the trees fit on top of it. */
+  offset?: Float64Array;
 }
 
 export type GbdtTrainOptions = Partial<GbdtOptions> & { loss: GbdtLoss };
 
 /**
  * Fits a GBDT. X is row-major n×p (p = X.length / y.length). Without `validation`, a seeded
- * `validationFraction` of the rows is held out when early stopping is on.
+ * `validationFraction` of the rows is held out when early stopping is on. With `offset`, each row's
+ * margin starts at its offset plus the best constant on top of it (a validation fold carries its own).
  */
 export function trainGbdt(
   X: Float32Array,
   y: Float64Array,
   options: GbdtTrainOptions,
   validation?: GbdtDataset,
+  offset?: Float64Array,
 ): GbdtModel {
   const opts: GbdtOptions = { ...defaultGbdtOptions(options.loss), ...options };
   validateOptions(opts);
   const loss = boostingLoss(opts.loss);
   const p = checkedFeatureCount(X, y, loss, validation);
+  checkMonotoneAndOffset(opts, p, y.length, offset);
   // The random stream is consumed in a fixed order: validation split, bin sample, then rounds.
   const random = createSeededRandom(opts.seed);
-  const { train, valid } = splitValidation(X, y, p, opts, random, validation);
+  const whole: GbdtDataset = offset ? { X, y, offset } : { X, y };
+  const { train, valid } = splitValidation(whole, p, opts, random, validation);
   const n = train.y.length;
   const binSample =
     n > opts.binSampleSize
@@ -48,11 +54,13 @@ export function trainGbdt(
       : undefined;
   const bins = computeFeatureBins(train.X, n, p, opts.maxBins, binSample);
   const grower = new HistogramTreeGrower(binFeatures(train.X, n, bins), n, p, bins);
-  const baseScore = Math.fround(loss.baseScore(train.y));
+  const baseScore = Math.fround(
+    train.offset ? constantOverOffset(loss, train.y, train.offset) : loss.baseScore(train.y),
+  );
   const { trees, history, bestIteration } = boost(
     grower,
     loss,
-    train.y,
+    train,
     valid,
     p,
     baseScore,
@@ -93,16 +101,31 @@ function checkedFeatureCount(
   return p;
 }
 
+/** Per-feature constraints in {-1, 0, 1} (one per feature) and one offset per row, when given. */
+function checkMonotoneAndOffset(
+  opts: GbdtOptions,
+  p: number,
+  n0: number,
+  offset: Float64Array | undefined,
+): void {
+  const { monotone } = opts;
+  if (monotone && (monotone.length !== p || monotone.some((m) => m !== -1 && m !== 0 && m !== 1))) {
+    throw new RangeError(`options.monotone: expected ${p} values in {-1, 0, 1}`);
+  }
+  if (offset && offset.length !== n0) {
+    throw new RangeError(`offset: expected ${n0} values, got ${offset.length}`);
+  }
+}
+
 /** The training rows and the validation fold: the given one, or a seeded share split off. */
 function splitValidation(
-  X: Float32Array,
-  y: Float64Array,
+  whole: GbdtDataset,
   p: number,
   opts: GbdtOptions,
   random: () => number,
   validation: GbdtDataset | undefined,
 ): { train: GbdtDataset; valid: GbdtDataset | undefined } {
-  const whole = { X, y };
+  const { X, y, offset } = whole;
   if (validation || opts.earlyStoppingRounds <= 0 || opts.validationFraction <= 0) {
     return { train: whole, valid: validation };
   }
@@ -112,8 +135,8 @@ function splitValidation(
   const order = seededPermutation(n0, random);
   const validRows = order.subarray(0, nValid).slice().sort();
   const trainRows = order.subarray(nValid).slice().sort();
-  const valid = takeRows(X, y, p, validRows);
-  return { train: takeRows(X, y, p, trainRows), valid };
+  const valid = takeRows(X, y, p, validRows, offset);
+  return { train: takeRows(X, y, p, trainRows, offset), valid };
 }
 
 interface Boosted {
@@ -126,16 +149,17 @@ interface Boosted {
 function boost(
   grower: HistogramTreeGrower,
   loss: BoostingLoss,
-  trainY: Float64Array,
+  train: GbdtDataset,
   valid: GbdtDataset | undefined,
   p: number,
   baseScore: number,
   opts: GbdtOptions,
   random: () => number,
 ): Boosted {
+  const trainY = train.y;
   const n = trainY.length;
-  const margin = new Float64Array(n).fill(baseScore);
-  const validMargin = valid ? new Float64Array(valid.y.length).fill(baseScore) : undefined;
+  const margin = startingMargin(n, baseScore, train.offset);
+  const validMargin = valid ? startingMargin(valid.y.length, baseScore, valid.offset) : undefined;
   const grad = new Float64Array(n);
   const hess = new Float64Array(n);
   const inBag = new Uint8Array(n).fill(1);
@@ -181,7 +205,24 @@ function boost(
   return out;
 }
 
-function takeRows(X: Float32Array, y: Float64Array, p: number, rows: Uint32Array): GbdtDataset {
+/** Every row's margin before the first tree: the base score, plus the row's offset if any. */
+function startingMargin(
+  n: number,
+  baseScore: number,
+  offset: Float64Array | undefined,
+): Float64Array {
+  const margin = new Float64Array(n).fill(baseScore);
+  if (offset) for (let i = 0; i < n; i++) margin[i]! += offset[i]!;
+  return margin;
+}
+
+function takeRows(
+  X: Float32Array,
+  y: Float64Array,
+  p: number,
+  rows: Uint32Array,
+  offset?: Float64Array,
+): GbdtDataset {
   const outX = new Float32Array(rows.length * p);
   const outY = new Float64Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
@@ -189,7 +230,32 @@ function takeRows(X: Float32Array, y: Float64Array, p: number, rows: Uint32Array
     outX.set(X.subarray(r * p, r * p + p), i * p);
     outY[i] = y[r]!;
   }
-  return { X: outX, y: outY };
+  return offset
+    ? { X: outX, y: outY, offset: Float64Array.from(rows, (r) => offset[r]!) }
+    : { X: outX, y: outY };
+}
+
+/** The best constant margin on top of per-row offsets: Newton steps on the summed loss. */
+function constantOverOffset(loss: BoostingLoss, y: Float64Array, offset: Float64Array): number {
+  const n = y.length;
+  const margin = new Float64Array(n);
+  const grad = new Float64Array(n);
+  const hess = new Float64Array(n);
+  let c = 0;
+  for (let it = 0; it < 50; it++) {
+    for (let i = 0; i < n; i++) margin[i] = c + offset[i]!;
+    loss.gradients(y, margin, grad, hess);
+    let g = 0;
+    let h = 0;
+    for (let i = 0; i < n; i++) {
+      g += grad[i]!;
+      h += hess[i]!;
+    }
+    const step = Math.max(-1, Math.min(1, g / h));
+    c -= step;
+    if (Math.abs(step) < 1e-10) break;
+  }
+  return c;
 }
 
 function validateOptions(o: GbdtOptions): void {

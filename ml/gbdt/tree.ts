@@ -18,6 +18,7 @@ export type TreeGrowthSettings = Pick<
   | "minSplitGain"
   | "maxDeltaStep"
   | "learningRate"
+  | "monotone"
 >;
 
 /** A grown tree and the leaf (node id) every training row, in or out of the bag, ends in. */
@@ -40,6 +41,39 @@ interface LeafState {
   leftG: number;
   leftH: number;
   leftCount: number;
+  /** Bounds on the leaf's value before shrinkage (monotone constraints; ±Infinity without). */
+  lo: number;
+  hi: number;
+  /** The chosen split's left and right values, within [lo, hi]. */
+  leftW: number;
+  rightW: number;
+}
+
+const clamp = (w: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, w));
+
+/** Loss reduction (×2) of a leaf with gradient and hessian sums G and H at value w. */
+const scoreAt = (G: number, H: number, lambda: number, w: number) =>
+  -2 * G * w - (H + lambda) * w * w;
+
+/** The children's value bounds after a split on a feature with constraint `mono`. */
+function childBounds(parent: LeafState, mono: number): [[number, number], [number, number]] {
+  const { lo, hi } = parent;
+  if (mono === 0) {
+    return [
+      [lo, hi],
+      [lo, hi],
+    ];
+  }
+  const mid = (parent.leftW + parent.rightW) / 2;
+  return mono > 0
+    ? [
+        [lo, Math.min(hi, mid)],
+        [Math.max(lo, mid), hi],
+      ]
+    : [
+        [Math.max(lo, mid), hi],
+        [lo, Math.min(hi, mid)],
+      ];
 }
 
 /** What one grow() call shares between its steps. */
@@ -155,7 +189,8 @@ export class HistogramTreeGrower {
       sumH += rootHist[o + 1]!;
       count += rootHist[o + 2]!;
     }
-    return this.evaluate(0, 0, sumG, sumH, count, rootHist, g.features, g.s);
+    const unbounded: [number, number] = [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
+    return this.evaluate(0, 0, sumG, sumH, count, rootHist, g.features, g.s, unbounded);
   }
 
   /** Splits the candidates (in node order): their children, and the slot of each smaller one. */
@@ -203,6 +238,7 @@ export class HistogramTreeGrower {
       const leftSmaller = parent.leftCount <= parent.count - parent.leftCount;
       const depth = parent.depth + 1;
       const rightCount = parent.count - parent.leftCount;
+      const [leftBounds, rightBounds] = childBounds(parent, s.monotone?.[parent.feature] ?? 0);
       next.push(
         this.evaluate(
           left,
@@ -213,6 +249,7 @@ export class HistogramTreeGrower {
           leftSmaller ? small : large,
           features,
           s,
+          leftBounds,
         ),
         this.evaluate(
           right,
@@ -223,6 +260,7 @@ export class HistogramTreeGrower {
           leftSmaller ? large : small,
           features,
           s,
+          rightBounds,
         ),
       );
       parent.hist = null;
@@ -233,7 +271,7 @@ export class HistogramTreeGrower {
   /** Leaf values of the finished leaves; their histograms go back to the pool. */
   private setLeafValues(tree: GbdtTree, finished: LeafState[], s: TreeGrowthSettings): void {
     for (const leaf of finished) {
-      let w = -leaf.sumG / (leaf.sumH + s.l2);
+      let w = clamp(-leaf.sumG / (leaf.sumH + s.l2), leaf.lo, leaf.hi);
       if (s.maxDeltaStep > 0) w = Math.max(-s.maxDeltaStep, Math.min(s.maxDeltaStep, w));
       // Leaf values are float32 so that ONNX (float attributes) carries them exactly.
       tree.value[leaf.node] = Math.fround(w * s.learningRate);
@@ -303,6 +341,7 @@ export class HistogramTreeGrower {
     hist: Float64Array,
     features: Int32Array,
     s: TreeGrowthSettings,
+    [lo, hi]: [number, number],
   ): LeafState {
     const leaf: LeafState = {
       node,
@@ -317,8 +356,13 @@ export class HistogramTreeGrower {
       leftG: 0,
       leftH: 0,
       leftCount: 0,
+      lo,
+      hi,
+      leftW: 0,
+      rightW: 0,
     };
     if (depth >= s.maxDepth || count < 2 * s.minSamplesLeaf) return leaf;
+    if (s.monotone) return this.evaluateMonotone(leaf, hist, features, s);
     const lambda = s.l2;
     const parentScore = (sumG * sumG) / (sumH + lambda);
     for (let j = 0; j < features.length; j++) {
@@ -347,6 +391,57 @@ export class HistogramTreeGrower {
           leaf.leftG = gl;
           leaf.leftH = hl;
           leaf.leftCount = cl;
+        }
+      }
+    }
+    return leaf;
+  }
+
+  /**
+   * evaluate() under monotone constraints: children's values are clamped to the leaf's bounds,
+   * gains are taken at the clamped values, and a split against a feature's direction is skipped.
+   */
+  private evaluateMonotone(
+    leaf: LeafState,
+    hist: Float64Array,
+    features: Int32Array,
+    s: TreeGrowthSettings,
+  ): LeafState {
+    const { sumG, sumH, count, lo, hi } = leaf;
+    const lambda = s.l2;
+    const parentScore = scoreAt(sumG, sumH, lambda, clamp(-sumG / (sumH + lambda), lo, hi));
+    for (let j = 0; j < features.length; j++) {
+      const f = features[j]!;
+      const mono = s.monotone?.[f] ?? 0;
+      const base = f * SLOTS_PER_FEATURE;
+      const nb = this.bins.binCounts[f]!;
+      let gl = 0;
+      let hl = 0;
+      let cl = 0;
+      for (let b = 0; b < nb - 1; b++) {
+        const o = base + b * 3;
+        gl += hist[o]!;
+        hl += hist[o + 1]!;
+        cl += hist[o + 2]!;
+        if (cl < s.minSamplesLeaf || hl < s.minHessianLeaf) continue;
+        const cr = count - cl;
+        if (cr < s.minSamplesLeaf) break;
+        const hr = sumH - hl;
+        if (hr < s.minHessianLeaf) continue;
+        const gr = sumG - gl;
+        const wl = clamp(-gl / (hl + lambda), lo, hi);
+        const wr = clamp(-gr / (hr + lambda), lo, hi);
+        if ((mono > 0 && wl > wr) || (mono < 0 && wl < wr)) continue;
+        const gain = scoreAt(gl, hl, lambda, wl) + scoreAt(gr, hr, lambda, wr) - parentScore;
+        if (gain > leaf.gain) {
+          leaf.gain = gain;
+          leaf.feature = f;
+          leaf.bin = b;
+          leaf.leftG = gl;
+          leaf.leftH = hl;
+          leaf.leftCount = cl;
+          leaf.leftW = wl;
+          leaf.rightW = wr;
         }
       }
     }

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { kFoldSplit } from "../evaluation/k-fold.ts";
+import { type Fold, kFoldSplit } from "../evaluation/k-fold.ts";
 import { poissonDeviance } from "../evaluation/metrics.ts";
 import { Xoshiro128 } from "../random/seeded-random.ts";
 import { sampleGamma } from "../sim/samplers.ts";
@@ -91,4 +91,31 @@ test("with one shared relation the global weights win out of fold", () => {
   expect(cv.final.pooling).toBeGreaterThanOrEqual(300);
   expect(global.weights).toHaveLength(8);
   expect(global.weights[0]).toEqual(global.weights[7]);
+});
+
+test("with further splits the out-of-fold blend is the mean over the splits at the chosen pooling", () => {
+  const { x, forecasts, y } = population(2000, 6);
+  const splits = [
+    kFoldSplit(y.length, 5, 1),
+    kFoldSplit(y.length, 5, 2),
+    kFoldSplit(y.length, 5, 3),
+  ];
+  const cv = crossValidateBlend(forecasts, y, x, splits[0] as Fold[], splits.slice(1));
+  const expected = new Float64Array(y.length);
+  for (const split of splits) {
+    for (const fold of split) {
+      const w = fitBlendWeights(forecasts, y, x, fold.train, cv.final.pooling);
+      for (const i of fold.test) {
+        const values = forecasts.map((f) => f[i]!);
+        expected[i] = expected[i]! + blendForecast(w, x[i]!, values) / 3;
+      }
+    }
+  }
+  for (let i = 0; i < y.length; i += 97) {
+    expect(cv.oof[i]!).toBeCloseTo(expected[i]!, 12);
+  }
+  expect(cv.deviance[String(cv.final.pooling)]).toBeCloseTo(poissonDeviance(y, expected), 12);
+  // One split alone is not the same forecast.
+  const one = crossValidateBlend(forecasts, y, x, splits[0] as Fold[]);
+  expect(one.oof).not.toEqual(cv.oof);
 });

@@ -248,26 +248,35 @@ export interface CrossValidatedBlend {
   final: BlendWeights;
 }
 
-/** Chooses the pooling by out-of-fold deviance over the given folds, then refits on everyone. */
+/**
+ * Chooses the pooling by out-of-fold deviance over the given folds, then refits on everyone. With
+ * `moreSplits` (further K-fold splits of the same customers: a repeated cross-validation), each
+ * customer's out-of-fold forecast is the mean over the splits, so the choice and the reported
+ * scores depend less on one split.
+ */
 export function crossValidateBlend(
   forecasts: readonly Float64Array[],
   actual: Float64Array,
   x: Float64Array,
   folds: readonly Fold[],
+  moreSplits: readonly (readonly Fold[])[] = [],
 ): CrossValidatedBlend {
   const n = actual.length;
   const values = new Float64Array(forecasts.length);
+  const splits = [folds, ...moreSplits];
   const deviance: Record<string, number> = {};
   let best: { pooling: number; oof: Float64Array; deviance: number } | null = null;
   for (const pooling of POOLING_CANDIDATES) {
     const oof = new Float64Array(n);
-    for (const fold of folds) {
-      const weights = fitBlendWeights(forecasts, actual, x, fold.train, pooling);
-      for (const i of fold.test) {
-        forecasts.forEach((f, k) => {
-          values[k] = f[i] ?? 0;
-        });
-        oof[i] = blendForecast(weights, x[i] ?? 0, values);
+    for (const split of splits) {
+      for (const fold of split) {
+        const weights = fitBlendWeights(forecasts, actual, x, fold.train, pooling);
+        for (const i of fold.test) {
+          forecasts.forEach((f, k) => {
+            values[k] = f[i] ?? 0;
+          });
+          oof[i] = (oof[i] ?? 0) + blendForecast(weights, x[i] ?? 0, values) / splits.length;
+        }
       }
     }
     const d = poissonDeviance(actual, oof);

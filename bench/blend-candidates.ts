@@ -1,0 +1,152 @@
+// Out-of-fold comparison of candidate recommended forecasts (issue #17) on CDNOW or any transaction
+// log: BG/NBD, the plain GBDT and its blend on one K-fold split (`blend`, as trained), the
+// do-no-harm guards on squared error (blend-guard.ts), the GBDT averaged over 3 splits
+// (blend-repeated-cv.ts) with the stack on one split or over the same 3, and the latter's weights
+// applied to one GBDT's forecast (what a bundle serving one count model would get); with --more, the GBDT boosted on top of BG/NBD (log
+// BG/NBD as the Poisson offset) and with monotone constraints, with --bagged 5 GBDT seeds averaged
+// in log, each with its blend. Deviance, RMSE and total, then the mean predicted/actual and RMSE
+// per calibration-frequency segment, then the mean over the seeds. Measures only.
+// Usage: bun bench/blend-candidates.ts [--seeds 42,7] [--more] [--bagged]
+//          [--log FILE --format csv|parquet|json --calibration-end D --holdout-end D --time-unit week]
+
+import { CDNOW_SAMPLE_PATH, cdnowSampleOrWarn } from "../ml/data/cdnow-sample.ts";
+import { kFoldSplit } from "../ml/evaluation/k-fold.ts";
+import { countMetrics } from "../ml/evaluation/metrics.ts";
+import type { TimeUnit } from "../ml/features/customer-summaries.ts";
+import { FEATURE_LAYOUT, type FeatureName } from "../ml/features/feature-vector.ts";
+import { blendForecast, crossValidateBlend, fitBlendWeights } from "../ml/pipelines/blend.ts";
+import { crossValidateGuardedBlend } from "../ml/pipelines/blend-guard.ts";
+import { moreFoldSplits, outOfFold } from "../ml/pipelines/blend-repeated-cv.ts";
+import { crossValidateGbdt, smallDataGbdtOptions } from "../ml/pipelines/gbdt-cross-validation.ts";
+import { loadTrainingData } from "../ml/pipelines/load-training-data.ts";
+import { crossValidateOffsetGbdt } from "../ml/pipelines/offset-gbdt.ts";
+import { segmentErrors } from "../ml/pipelines/stacking.ts";
+import { type DataFormat, trainModels } from "../ml/pipelines/train-models.ts";
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+};
+const seeds = arg("seeds", "42,7").split(",").map(Number);
+const logPath = arg("log", "");
+if (!logPath && cdnowSampleOrWarn("bench/blend-candidates.ts") === null) process.exit(0);
+const format = (logPath ? arg("format", "csv") : "cdnow") as DataFormat;
+const { log, summaries } = await loadTrainingData({
+  path: logPath || CDNOW_SAMPLE_PATH,
+  format,
+  calibrationEnd: arg("calibration-end", "1997-09-30"),
+  holdoutEnd: arg("holdout-end", "1998-06-30"),
+  timeUnit: arg("time-unit", "week") as TimeUnit,
+});
+const n = summaries.n;
+const y = summaries.holdoutPurchases;
+const K = 5;
+/** Features a customer's expected purchases should not fall with, given the others. */
+const RISING: FeatureName[] = [
+  "x",
+  "t_x",
+  "purchases_last_4w",
+  "purchases_last_13w",
+  "purchases_last_26w",
+  "bgnbd_expected",
+  "bgnbd_p_alive",
+  "bgnbd_p_any",
+  "pnbd_expected",
+  "pnbd_p_alive",
+];
+const monotone = FEATURE_LAYOUT.names.map((name) => (RISING.includes(name) ? 1 : 0));
+
+const sums: Record<string, number[][]> = {};
+for (const seed of seeds) {
+  const trained = await trainModels(
+    { log, summaries, source: logPath || "CDNOW", format },
+    { seed },
+  );
+  const X = trained.features;
+  if (!X) throw new Error("no features: the log needs a holdout period");
+  const p = X.length / n;
+  const column = (name: FeatureName) => {
+    const j = FEATURE_LAYOUT.names.indexOf(name);
+    return Float64Array.from({ length: n }, (_, i) => X[i * p + j] ?? 0);
+  };
+  const bg = column("bgnbd_expected");
+  const pn = column("pnbd_expected");
+  // The same folds and options as train-models, so `gbdt` is its out-of-fold count model.
+  const folds = kFoldSplit(n, K, seed);
+  const options = smallDataGbdtOptions("poisson", Math.round((n * (K - 1)) / K), seed);
+  const gbdtWith = (extra: object) =>
+    crossValidateGbdt(X, y, folds, { ...options, ...extra }, () => null).oof;
+  const blendOf = (g: Float64Array) => crossValidateBlend([bg, pn, g], y, summaries.x, folds).oof;
+  const gbdt = gbdtWith({});
+  const more = moreFoldSplits(n, K, seed);
+  const repeated = more.map((split) => outOfFold(X, y, split, options));
+  const gbdt3 = Float64Array.from(
+    gbdt,
+    (g, i) => (g + repeated.reduce((s, r) => s + (r[i] ?? 0), 0)) / 3,
+  );
+  const threeSplits = crossValidateBlend([bg, pn, gbdt3], y, summaries.x, folds, more);
+  // What serving would see: weights fitted on the averaged GBDT, applied to one GBDT's forecast
+  // (the bundle serves a single count model), fold by fold on the first split.
+  const servedLike = (pooling: number) => {
+    const out = new Float64Array(n);
+    for (const fold of folds) {
+      const w = fitBlendWeights([bg, pn, gbdt3], y, summaries.x, fold.train, pooling);
+      for (const i of fold.test)
+        out[i] = blendForecast(w, summaries.x[i] ?? 0, [bg[i] ?? 0, pn[i] ?? 0, gbdt[i] ?? 0]);
+    }
+    return out;
+  };
+  const guard = (scope: "global" | "segment") =>
+    crossValidateGuardedBlend([bg, pn, gbdt], y, summaries.x, folds, scope).oof;
+  const candidates: Record<string, Float64Array> = {
+    bgnbd: bg,
+    pareto_nbd: pn,
+    gbdt,
+    blend: blendOf(gbdt),
+    guard_global: guard("global"),
+    guard_segment: guard("segment"),
+    gbdt_3splits: gbdt3,
+    blend_3gbdt_1stack: blendOf(gbdt3),
+    blend_3splits: threeSplits.oof,
+    blend_3splits_served: servedLike(threeSplits.final.pooling),
+  };
+  if (process.argv.includes("--more")) {
+    const offset = crossValidateOffsetGbdt(X, y, bg, folds, options);
+    const rising = gbdtWith({ monotone });
+    candidates.gbdt_on_bgnbd = offset;
+    candidates.blend_on_bgnbd = blendOf(offset);
+    candidates.gbdt_monotone = rising;
+    candidates.blend_monotone = blendOf(rising);
+  }
+  if (process.argv.includes("--bagged")) {
+    const runs = [0, 1, 2, 3, 4].map((r) => (r === 0 ? gbdt : gbdtWith({ seed: seed + 1000 * r })));
+    const bagged = Float64Array.from(gbdt, (_, i) =>
+      Math.exp(runs.reduce((s, g) => s + Math.log(g[i] ?? 0), 0) / runs.length),
+    );
+    candidates.gbdt_bagged5 = bagged;
+    candidates.blend_bagged5 = blendOf(bagged);
+  }
+  console.log(
+    `\nseed ${seed} (${K} folds, out of fold; ${n} customers, actual total ${countMetrics(y, y).actual_total})`,
+  );
+  console.log(
+    "model            deviance  RMSE    total  per segment 0..7+: predicted/actual mean RMSE",
+  );
+  for (const [name, f] of Object.entries(candidates)) {
+    const m = countMetrics(y, f);
+    sums[name] = [...(sums[name] ?? []), [m.poisson_deviance, m.rmse, m.predicted_total]];
+    const segments = segmentErrors(summaries.x, y, f)
+      .map((s) => `${s.predicted_mean.toFixed(2)}/${s.actual_mean.toFixed(2)} ${s.rmse.toFixed(2)}`)
+      .join(" | ");
+    console.log(
+      `${name.padEnd(16)} ${m.poisson_deviance.toFixed(4)}  ${m.rmse.toFixed(4)}  ${m.predicted_total.toFixed(0).padStart(5)}  ${segments}`,
+    );
+  }
+}
+console.log(`\nmean over seeds ${seeds.join(", ")}: deviance  RMSE    total`);
+for (const [name, rows] of Object.entries(sums)) {
+  const mean = (j: number) => rows.reduce((s, r) => s + (r[j] ?? 0), 0) / rows.length;
+  console.log(
+    `${name.padEnd(20)} ${mean(0).toFixed(4)}  ${mean(1).toFixed(4)}  ${mean(2).toFixed(0).padStart(5)}`,
+  );
+}
