@@ -158,11 +158,13 @@ try {
     servers.push(server.base);
   }
   // Rounds interleave the setups, so load from other processes on the machine hits all alike.
-  const samples = setups.map(() => ({
-    warm: [] as number[],
-    cold: [] as number[],
-    rate: [] as number[],
-  }));
+  const samples = setups.map(
+    (): Record<"warm" | "cold" | "rate", number[]> => ({
+      warm: [],
+      cold: [],
+      rate: [],
+    }),
+  );
   let n = 0;
   for (let round = 0; round < rounds; round++) {
     for (const [k, setup] of setups.entries()) {

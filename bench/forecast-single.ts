@@ -191,8 +191,8 @@ try {
   console.log(
     "req/s (the server main thread's CPU µs per request); ratios to /health of req/s, then of CPU\nround    /health (CPU)    by summary (CPU) ratio      by id (CPU) ratio    CPU ratios",
   );
-  const ratios = { summary: [] as number[], id: [] as number[] };
-  const cpuRatios = { summary: [] as number[], id: [] as number[] };
+  const ratios: Record<"summary" | "id", number[]> = { summary: [], id: [] };
+  const cpuRatios: Record<"summary" | "id", number[]> = { summary: [], id: [] };
   const cell = (m: { rate: number; cpuUs: number }) =>
     `${m.rate.toFixed(0).padStart(7)} (${m.cpuUs.toFixed(0).padStart(3)})`;
   for (let round = 1; round <= rounds; round++) {
