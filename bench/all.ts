@@ -57,6 +57,7 @@ const scripts: BenchScript[] = [
   { name: "embedded-store", file: "embedded-store.ts", args: [], quickArgs: [] },
   { name: "forecast", file: "forecast.ts", args: [], quickArgs: ["3"] },
   { name: "forecast-compute", file: "forecast-compute.ts", args: [], quickArgs: ["50"] },
+  { name: "forecast-single", file: "forecast-single.ts", args: [], quickArgs: ["3", "2"] },
   {
     name: "forecast-intervals",
     file: "forecast-intervals.ts",
