@@ -82,7 +82,7 @@ export async function forecastBatch(
   // The scorers run first (the only await): the rest is one synchronous pass, so no other request
   // runs between the BTYD columns and their use, and shared scratch stays private to this call.
   const fresh = model.gbdt && batch.m > 0 ? await freshPredictions(model.gbdt, batch) : null;
-  const scored = now();
+  const scored = fresh ? now() : started;
   const grid = gridFor(model, horizon, annualDiscountRate);
   const cache = storedCacheFor(model, batch, horizon, annualDiscountRate);
   const btyd = btydColumns(model, batch, horizon, grid, cache);
