@@ -4,7 +4,6 @@
 // scratch and caches of the forecasting path must leave no trace between calls).
 import { beforeAll, describe, expect, test } from "bun:test";
 import { createLogger } from "@pp/shared/logging/logger.ts";
-import type { Hono } from "hono";
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
 import { buildForecastDeps } from "../deps.ts";
@@ -13,7 +12,7 @@ import { typescriptEngine } from "../model/typescript-engine.ts";
 import { memoryReader, trainDemoBundle } from "../testing/demo-bundle.ts";
 import { mixedForecastRequests } from "../testing/mixed-requests.ts";
 
-let app: Hono<never>;
+let app: ReturnType<typeof createApp>;
 let bodies: Record<string, unknown>[];
 
 beforeAll(async () => {
@@ -27,7 +26,7 @@ beforeAll(async () => {
     }),
     overrides: { logger: createLogger({ sink: () => {} }) },
   });
-  app = createApp(deps) as unknown as Hono<never>;
+  app = createApp(deps);
   expect(await deps.model.refresh()).toBe("loaded");
   const ids = deps.model.current?.customers.columns.ids ?? [];
   bodies = mixedForecastRequests(ids, 320) as Record<string, unknown>[];
