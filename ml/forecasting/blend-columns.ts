@@ -5,7 +5,7 @@
 
 import type { BlendWeights } from "../pipelines/blend.ts";
 import { blendForecast } from "../pipelines/blend.ts";
-import type { ModelColumns } from "./model-columns.ts";
+import { emptyColumns, type ModelColumns } from "./model-columns.ts";
 
 export function blendColumns(
   weights: number[][],
@@ -15,14 +15,7 @@ export function blendColumns(
   errors: ArrayLike<unknown>,
 ): ModelColumns {
   const n = x.length;
-  const nan = () => new Float64Array(n).fill(Number.NaN);
-  const out: ModelColumns = {
-    expectedPurchases: nan(),
-    pAlive: nan(),
-    pPurchase: nan(),
-    expectedSpend: nan(),
-    clv: nan(),
-  };
+  const out = emptyColumns(n);
   const blend: BlendWeights = { pooling: Number.NaN, weights };
   const values = new Float64Array(3);
   const [bg, pn, gb] = inputs;

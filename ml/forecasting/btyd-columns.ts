@@ -34,16 +34,35 @@ export interface BtydColumns {
   meanSpend: Float64Array;
 }
 
-/** One curve (with its per-x coefficient cache) per loaded model. */
-const curves = new WeakMap<ForecastModel, BgNbdExpectationCurve>();
+/** Per loaded model: its curve (with its per-x coefficient cache) and grid scratch per grid size. */
+interface ModelState {
+  curve: BgNbdExpectationCurve;
+  scratch: Map<number, Scratch>;
+}
 
-function curveOf(model: ForecastModel): BgNbdExpectationCurve {
-  let curve = curves.get(model);
-  if (!curve) {
-    curve = new BgNbdExpectationCurve(model.bgnbd);
-    curves.set(model, curve);
+const states = new WeakMap<ForecastModel, ModelState>();
+
+function stateOf(model: ForecastModel): ModelState {
+  let state = states.get(model);
+  if (!state) {
+    state = { curve: new BgNbdExpectationCurve(model.bgnbd), scratch: new Map() };
+    states.set(model, state);
   }
-  return curve;
+  return state;
+}
+
+/**
+ * The scratch rows for grids of K times, shared by the calls on this model: btydColumns is
+ * synchronous and a forecaster recomputes its grid terms before reading them, so sharing is safe.
+ */
+function scratchFor(state: ModelState, K: number): Scratch {
+  let scratch = state.scratch.get(K);
+  if (!scratch) {
+    if (state.scratch.size >= 16) state.scratch.clear();
+    scratch = scratchOf(K);
+    state.scratch.set(K, scratch);
+  }
+  return scratch;
 }
 
 /** Customers without an error, sorted by (T, x, t_x): equal summaries end up side by side. */
@@ -98,18 +117,22 @@ function scratchOf(K: number): Scratch {
  * once per T, and BG/NBD's series once per (x, T). Computing in another order changes no value.
  */
 class BtydRowForecaster {
-  // Allocated on the first customer not answered from the cache.
+  // Taken on the first customer not answered from the cache.
   private scratch: Scratch | null = null;
   private pointsT = Number.NaN;
   private shapeX = Number.NaN;
 
+  private readonly curve: BgNbdExpectationCurve;
+
   constructor(
     private readonly model: ForecastModel,
-    private readonly curve: BgNbdExpectationCurve,
+    private readonly state: ModelState,
     private readonly grid: DiscountGrid,
     private readonly horizon: number,
     private readonly out: BtydColumns,
-  ) {}
+  ) {
+    this.curve = state.curve;
+  }
 
   /** Writes customer i's values; throws for a summary the formulas cannot handle. */
   forecast(i: number, xi: number, txi: number, Ti: number): void {
@@ -119,7 +142,7 @@ class BtydRowForecaster {
     bg.expectedPurchases[i] = bgnbdExpectedPurchases(bgnbd, horizon, xi, txi, Ti);
     bg.pAlive[i] = bgnbdProbabilityAlive(bgnbd, xi, txi, Ti);
     bg.pPurchase[i] = bgnbdProbabilityOfPurchase(bgnbd, horizon, xi, txi, Ti);
-    this.scratch ??= scratchOf(this.grid.times.length);
+    this.scratch ??= scratchFor(this.state, this.grid.times.length);
     const { pnTail, shape, bgCurve, pnCurve } = this.scratch;
     this.prepareGrid(xi, Ti, this.scratch);
     this.curve.scale(xi, txi, Ti, shape, bgCurve);
@@ -213,7 +236,7 @@ export function btydColumns(
     meanSpend: nanColumn(n),
   };
   const targets = targetsOf(out);
-  const forecaster = new BtydRowForecaster(model, curveOf(model), grid, horizon, out);
+  const forecaster = new BtydRowForecaster(model, stateOf(model), grid, horizon, out);
   const { gammaGamma } = model;
   const order = visitOrder(batch);
   let previous = -1;

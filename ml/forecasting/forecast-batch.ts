@@ -13,7 +13,7 @@ import type {
   ForecastBatchInput as CustomerBatch,
   ForecastModel as LoadedModel,
 } from "./forecast-inputs.ts";
-import { gbdtColumns } from "./gbdt-columns.ts";
+import { freshPredictions, gbdtColumns } from "./gbdt-columns.ts";
 import { clvStep } from "./horizon.ts";
 import type { GbdtColumns, ModelColumns } from "./model-columns.ts";
 import { storedCacheFor } from "./stored-btyd-cache.ts";
@@ -51,16 +51,23 @@ export function clvOptions(
 }
 
 const grids = new Map<string, DiscountGrid>();
+/** The last grid asked for: a run of equal questions skips building the map key. */
+let last: { unit: string; horizon: number; rate: number; grid: DiscountGrid } | null = null;
 
 /** The discounting grid depends only on (unit, horizon, rate): built once, reused. */
 function gridFor(model: LoadedModel, horizon: number, rate: number): DiscountGrid {
-  const key = `${model.timeUnit}|${horizon}|${rate}`;
+  const unit = model.timeUnit;
+  if (last && last.horizon === horizon && last.rate === rate && last.unit === unit) {
+    return last.grid;
+  }
+  const key = `${unit}|${horizon}|${rate}`;
   let grid = grids.get(key);
   if (!grid) {
     if (grids.size >= 64) grids.clear();
     grid = discountGrid(clvOptions(model, horizon, rate));
     grids.set(key, grid);
   }
+  last = { unit, horizon, rate, grid };
   return grid;
 }
 
@@ -72,12 +79,16 @@ export async function forecastBatch(
   now: () => number = () => performance.now(),
 ): Promise<BatchForecast> {
   const started = now();
+  // The scorers run first (the only await): the rest is one synchronous pass, so no other request
+  // runs between the BTYD columns and their use, and shared scratch stays private to this call.
+  const fresh = model.gbdt && batch.m > 0 ? await freshPredictions(model.gbdt, batch) : null;
+  const scored = fresh ? now() : started;
   const grid = gridFor(model, horizon, annualDiscountRate);
   const cache = storedCacheFor(model, batch, horizon, annualDiscountRate);
   const btyd = btydColumns(model, batch, horizon, grid, cache);
   const btydDone = now();
 
-  const gbdt = await gbdtColumns(model, batch, horizon, btyd);
+  const gbdt = gbdtColumns(model, batch, horizon, btyd, fresh);
   const blendWeights = model.manifest.blend?.weights;
   const blend =
     gbdt && blendWeights
@@ -97,6 +108,6 @@ export async function forecastBatch(
     gbdt,
     blend,
     meanSpend: btyd.meanSpend,
-    timings: { btydMs: btydDone - started, gbdtMs: finished - btydDone },
+    timings: { btydMs: btydDone - scored, gbdtMs: scored - started + (finished - btydDone) },
   };
 }

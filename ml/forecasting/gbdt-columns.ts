@@ -9,18 +9,17 @@ import { emptyColumns, type GbdtColumns, nanColumn } from "./model-columns.ts";
 
 type Scorers = NonNullable<ForecastModel["gbdt"]>;
 
-interface FreshPredictions {
+export interface FreshPredictions {
   counts: Float32Array;
   probs: Float32Array;
   spends: Float32Array | null;
 }
 
-/** The scorers' predictions for the batch's feature rows (null without any). */
-async function freshPredictions(
+/** The scorers' predictions for the batch's feature rows (call only with feature rows, m > 0). */
+export async function freshPredictions(
   scorers: Scorers,
   batch: ForecastBatchInput,
-): Promise<FreshPredictions | null> {
-  if (batch.m === 0) return null;
+): Promise<FreshPredictions> {
   const { count, purchase, spend } = scorers;
   const [counts, probs, spends] = await Promise.all([
     count.predict(batch.X, batch.m),
@@ -43,18 +42,22 @@ function horizonRatio(
   return eH > 1e-12 ? eBg / eH : horizon / H;
 }
 
-/** GBDT's columns at `horizon` (null when the model has none); rows without a prediction are NaN. */
-export async function gbdtColumns(
+/**
+ * GBDT's columns at `horizon` (null when the model has none) from the fresh predictions of the
+ * batch's feature rows (null without any) and the stored scores; rows without either are NaN.
+ * Synchronous: the caller awaits the scorers first.
+ */
+export function gbdtColumns(
   model: ForecastModel,
   batch: ForecastBatchInput,
   horizon: number,
   btyd: BtydColumns,
-): Promise<GbdtColumns | null> {
+  fresh: FreshPredictions | null,
+): GbdtColumns | null {
   if (!model.gbdt) return null;
   const { n, errors, storedRow, featureRow } = batch;
   const { bg, bgDiscounted, meanSpend } = btyd;
   const cols = { ...emptyColumns(n), predictedSpend: nanColumn(n) };
-  const fresh = await freshPredictions(model.gbdt, batch);
   const stored = model.storedScores;
   const H = model.trainedHorizon;
   const sameHorizon = Math.abs(horizon - H) < 1e-9;

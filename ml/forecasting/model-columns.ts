@@ -15,7 +15,11 @@ export interface GbdtColumns extends ModelColumns {
 }
 
 export function nanColumn(n: number): Float64Array {
-  return new Float64Array(n).fill(Number.NaN);
+  if (n > 16) return new Float64Array(n).fill(Number.NaN);
+  // A small batch (one customer: ~25 columns) fills faster in a loop than through fill's call.
+  const column = new Float64Array(n);
+  for (let i = 0; i < n; i++) column[i] = Number.NaN;
+  return column;
 }
 
 export function emptyColumns(n: number): ModelColumns {

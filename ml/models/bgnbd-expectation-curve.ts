@@ -26,10 +26,6 @@ export interface GridPoints {
 
 export class BgNbdExpectationCurve {
   private readonly coefficients = new Map<number, Float64Array>();
-  // Scratch for shapeOnGrid (synchronous, so one set per curve is enough).
-  private sums = new Float64Array(0);
-  private powers = new Float64Array(0);
-  private active = new Int32Array(0);
 
   constructor(readonly params: BgNbdParams) {}
 
@@ -101,50 +97,39 @@ export class BgNbdExpectationCurve {
   }
 
   /**
-   * shape_k = first_k − power_k·S(z_k), i.e. E(t_k)/((a+b+x−1)·P(alive)). The series of every
-   * t_k advance together (one pass over the coefficients); each stops at its first term below
-   * 1e-17 of its sum once past the terms that may grow or change sign (n > −A), where the ratio
-   * of terms tends to z < 1, or at a zero term.
+   * shape_k = first_k − power_k·S(z_k), i.e. E(t_k)/((a+b+x−1)·P(alive)). Each t_k's series
+   * stops at its first term below 1e-17 of its sum once past the terms that may grow or change
+   * sign (n > −A), where the ratio of terms tends to z < 1, or at a zero term. One series at a
+   * time (its sum and power stay in registers); the terms and their order are those of a pass
+   * over all t_k together, so the sums are the same to the bit.
    */
   shapeOnGrid(x: number, points: GridPoints, out: Float64Array): Float64Array {
     const { z, first, power } = points;
     const K = z.length;
-    if (this.sums.length < K) {
-      this.sums = new Float64Array(K);
-      this.powers = new Float64Array(K);
-      this.active = new Int32Array(K);
-    }
-    const { sums, powers, active } = this;
-    let count = 0;
-    for (let k = 0; k < K; k++) {
-      sums[k] = 0;
-      powers[k] = z[k]!;
-      if (z[k]! !== 0) active[count++] = k;
-    }
     let c = this.coefficientsFor(x, 64);
     const { r, a, b } = this.params;
     const settled = Math.max(8, 1 - (a + b - 1 - r));
-    for (let n = 0; count > 0; n++) {
-      if (n >= MAX_TERMS) {
-        const zk = z[active[0]!]!;
-        throw new RangeError(`t: series did not converge for z = ${zk} (too close to 1)`);
-      }
-      if (n >= c.length) c = this.coefficientsFor(x, n + 1);
-      const cn = c[n]!;
-      let kept = 0;
-      for (let j = 0; j < count; j++) {
-        const k = active[j]!;
-        const term = cn * powers[k]!;
-        const sum = sums[k]! + term;
-        sums[k] = sum;
-        if ((n > settled && Math.abs(term) <= 1e-17 * Math.abs(sum)) || term === 0) continue;
-        powers[k] = powers[k]! * z[k]!;
-        active[kept++] = k;
-      }
-      count = kept;
-    }
     for (let k = 0; k < K; k++) {
-      out[k] = z[k]! === 0 ? 0 : first[k]! - power[k]! * sums[k]!;
+      const zk = z[k]!;
+      if (zk === 0) {
+        out[k] = 0;
+        continue;
+      }
+      let sum = 0;
+      let zn = zk;
+      for (let n = 0; ; n++) {
+        if (n >= c.length) {
+          if (n >= MAX_TERMS) {
+            throw new RangeError(`t: series did not converge for z = ${zk} (too close to 1)`);
+          }
+          c = this.coefficientsFor(x, n + 1);
+        }
+        const term = c[n]! * zn;
+        sum += term;
+        if ((n > settled && Math.abs(term) <= 1e-17 * Math.abs(sum)) || term === 0) break;
+        zn *= zk;
+      }
+      out[k] = first[k]! - power[k]! * sum;
     }
     return out;
   }
