@@ -9,16 +9,16 @@
 // single-customer requests/s (autocannon).
 // Usage: bun bench/forecast-intervals.ts [seconds per run, default 2] [--rounds N, default 5]
 //        [--base REF] [--json]
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { writeBundleDir } from "../services/forecast/scripts/export-bundle.ts";
 import { encodeBundle } from "../services/forecast/src/model/exported-bundle.ts";
 import { trainDemoBundle } from "../services/forecast/src/testing/demo-bundle.ts";
-import { freePort } from "../shared/testing/free-port.ts";
 import { autocannon } from "./autocannon.ts";
 import { benchResults } from "./bench-results.ts";
+import { type ForecastServer, startForecastServer } from "./forecast-server.ts";
 
 const argv = process.argv.slice(2);
 const baseArg = argv.indexOf("--base");
@@ -72,34 +72,13 @@ async function bundles(): Promise<{ legacy: string; current: string }> {
   return { legacy, current };
 }
 
-async function startServer(
-  checkout: string,
-  bundle: string,
-): Promise<{ base: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(checkout, "services/forecast/src/entry/bun.ts")], {
-    cwd: checkout,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "warn",
-      MODEL_SOURCE: `bundle:${bundle}`,
-      MODEL_POLL_INTERVAL_MS: "0",
-      GBDT_ENGINE: "typescript",
-      DATA_DIR: join(scratch, `data-${port}`),
-    },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${base}/ready`)).ok) return { base, child };
-    } catch {}
-    if (Date.now() > deadline) throw new Error(`forecast (${checkout}) did not become ready`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+let serversStarted = 0;
+
+/** Each server gets its own data directory under the scratch folder. */
+function startServer(checkout: string, bundle: string): Promise<ForecastServer> {
+  serversStarted++;
+  const env = { GBDT_ENGINE: "typescript", DATA_DIR: join(scratch, `data-${serversStarted}`) };
+  return startForecastServer(checkout, bundle, env, 90_000);
 }
 
 const headers = { "content-type": "application/json" };

@@ -6,7 +6,7 @@
 // server), else autocannon (in this process: slower, so the ratios read lower). For scale it ends
 // with the same ratio for a bare Bun.serve (GET vs a POST that only reads its body).
 // Usage: bun bench/forecast-single.ts [seconds per run, default 5] [rounds, default 3] [connections, default 50]
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -14,6 +14,7 @@ import { demoBundleDir } from "../services/forecast/src/testing/demo-bundle-dir.
 import { freePort } from "../shared/testing/free-port.ts";
 import { autocannon } from "./autocannon.ts";
 import { benchResults } from "./bench-results.ts";
+import { startForecastServer, waitReady } from "./forecast-server.ts";
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const seconds = Number(positional[0] ?? 5);
@@ -125,39 +126,10 @@ async function bareRuntimeRatio(body: string) {
   }
 }
 
-async function waitReady(base: string, path = "/ready"): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${base}${path}`)).ok) return;
-    } catch {}
-    if (Date.now() > deadline) throw new Error("forecast did not become ready");
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-const port = await freePort();
-const child: ChildProcess = spawn(
-  process.execPath,
-  [join(root, "services/forecast/src/entry/bun.ts")],
-  {
-    cwd: root,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "warn",
-      MODEL_SOURCE: `bundle:${bundle}`,
-      MODEL_POLL_INTERVAL_MS: "0",
-    },
-    stdio: ["ignore", "ignore", "inherit"],
-  },
-);
-const base = `http://127.0.0.1:${port}`;
+const { base, child } = await startForecastServer(root, bundle);
 const barePort = await freePort();
 
 try {
-  await waitReady(base);
   const ids = (
     JSON.parse(readFileSync(join(bundle, "customers.json"), "utf8")) as { ids: string[] }
   ).ids;

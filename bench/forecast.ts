@@ -4,13 +4,12 @@
 // per-model cache of stored customers) and cold (a new horizon every request: every formula runs).
 // The service runs as a real Bun process serving the demo bundle (5,000 customers, the demo recipe).
 // Usage: bun bench/forecast.ts [seconds per run, default 6] [engine: onnxruntime-web|typescript]
-import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { demoBundleDir } from "../services/forecast/src/testing/demo-bundle-dir.ts";
-import { freePort } from "../shared/testing/free-port.ts";
 import { autocannon } from "./autocannon.ts";
 import { benchResults } from "./bench-results.ts";
+import { startForecastServer } from "./forecast-server.ts";
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const seconds = Number(positional[0] ?? 6);
@@ -19,37 +18,11 @@ const results = benchResults("forecast");
 const root = resolve(import.meta.dirname, "..");
 const bundle = await demoBundleDir({ customers: 5000, seed: 42 });
 
-const port = await freePort();
-const child: ChildProcess = spawn(
-  process.execPath,
-  [join(root, "services/forecast/src/entry/bun.ts")],
-  {
-    cwd: root,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "warn",
-      MODEL_SOURCE: `bundle:${bundle}`,
-      MODEL_POLL_INTERVAL_MS: "0",
-      GBDT_ENGINE: engine,
-    },
-    stdio: ["ignore", "ignore", "inherit"],
-  },
-);
-const base = `http://127.0.0.1:${port}`;
+const { base, child } = await startForecastServer(root, bundle, { GBDT_ENGINE: engine });
 const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 
 try {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${base}/ready`)).ok) break;
-    } catch {}
-    if (Date.now() > deadline) throw new Error("forecast did not become ready");
-    await new Promise((r) => setTimeout(r, 200));
-  }
   const ids = (
     JSON.parse(readFileSync(join(bundle, "customers.json"), "utf8")) as { ids: string[] }
   ).ids;
