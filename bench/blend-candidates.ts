@@ -16,8 +16,12 @@ import type { TimeUnit } from "../ml/features/customer-summaries.ts";
 import { FEATURE_LAYOUT, type FeatureName } from "../ml/features/feature-vector.ts";
 import { blendForecast, crossValidateBlend, fitBlendWeights } from "../ml/pipelines/blend.ts";
 import { crossValidateGuardedBlend } from "../ml/pipelines/blend-guard.ts";
-import { moreFoldSplits, outOfFold } from "../ml/pipelines/blend-repeated-cv.ts";
-import { crossValidateGbdt, smallDataGbdtOptions } from "../ml/pipelines/gbdt-cross-validation.ts";
+import { moreFoldSplits } from "../ml/pipelines/blend-repeated-cv.ts";
+import {
+  crossValidateGbdt,
+  gbdtOutOfFold,
+  smallDataGbdtOptions,
+} from "../ml/pipelines/gbdt-cross-validation.ts";
 import { loadTrainingData } from "../ml/pipelines/load-training-data.ts";
 import { crossValidateOffsetGbdt } from "../ml/pipelines/offset-gbdt.ts";
 import { segmentErrors } from "../ml/pipelines/stacking.ts";
@@ -79,7 +83,7 @@ for (const seed of seeds) {
   const blendOf = (g: Float64Array) => crossValidateBlend([bg, pn, g], y, summaries.x, folds).oof;
   const gbdt = gbdtWith({});
   const more = moreFoldSplits(n, K, seed);
-  const repeated = more.map((split) => outOfFold(X, y, split, options));
+  const repeated = more.map((split) => gbdtOutOfFold(X, y, split, options));
   const gbdt3 = Float64Array.from(
     gbdt,
     (g, i) => (g + repeated.reduce((s, r) => s + (r[i] ?? 0), 0)) / 3,

@@ -2,8 +2,8 @@ import { expect, test } from "bun:test";
 import { kFoldSplit } from "../evaluation/k-fold.ts";
 import { poissonDeviance } from "../evaluation/metrics.ts";
 import { makeSyntheticGbdtData } from "../gbdt/synthetic-gbdt-data.ts";
-import { moreFoldSplits, outOfFold } from "./blend-repeated-cv.ts";
-import { crossValidateGbdt, smallDataGbdtOptions } from "./gbdt-cross-validation.ts";
+import { moreFoldSplits } from "./blend-repeated-cv.ts";
+import { crossValidateGbdt, gbdtOutOfFold, smallDataGbdtOptions } from "./gbdt-cross-validation.ts";
 
 const data = makeSyntheticGbdtData(1500, 5, "poisson", 3);
 const options = { ...smallDataGbdtOptions("poisson", 1200, 11, true), nEstimators: 40 };
@@ -23,8 +23,8 @@ test("the further splits are other partitions of the same customers, the same on
 
 test("one split's out-of-fold forecasts are crossValidateGbdt's; averaging three splits' helps", () => {
   const single = crossValidateGbdt(data.X, data.y, folds, options, (a, p) => poissonDeviance(a, p));
-  expect(outOfFold(data.X, data.y, folds, options)).toEqual(single.oof);
-  const more = moreFoldSplits(data.n, 5, 11).map((s) => outOfFold(data.X, data.y, s, options));
+  expect(gbdtOutOfFold(data.X, data.y, folds, options)).toEqual(single.oof);
+  const more = moreFoldSplits(data.n, 5, 11).map((s) => gbdtOutOfFold(data.X, data.y, s, options));
   const mean = Float64Array.from(single.oof, (v, i) => (v + more[0]![i]! + more[1]![i]!) / 3);
   expect(more[0]).not.toEqual(single.oof);
   // A bag of three splits' fold models is no worse out of fold than one split's (it is smoother).

@@ -59,6 +59,34 @@ export interface CrossValidated<M> {
   seconds: number;
 }
 
+/**
+ * Out-of-fold predictions on the response scale: each fold's model is trained on the other folds
+ * (seeded seed + fold) and scores the fold's customers; `onFold` sees each model and its scores.
+ */
+export function gbdtOutOfFold(
+  X: Float32Array,
+  y: Float64Array,
+  folds: readonly Fold[],
+  options: GbdtTrainOptions,
+  onFold?: (f: number, model: GbdtModel, predicted: Float64Array, fold: Fold) => void,
+): Float64Array {
+  const n = y.length;
+  const p = X.length / n;
+  const oof = new Float64Array(n);
+  folds.forEach((fold, f) => {
+    const model = trainGbdt(takeRows(X, p, fold.train), takeValues(y, fold.train), {
+      ...options,
+      seed: options.seed === undefined ? f : options.seed + f,
+    });
+    const predicted = predictGbdt(model, takeRows(X, p, fold.test), fold.test.length);
+    fold.test.forEach((row, i) => {
+      oof[row] = predicted[i] ?? Number.NaN;
+    });
+    onFold?.(f, model, predicted, fold);
+  });
+  return oof;
+}
+
 /** Cross-validates and refits one target. `score(actual, predicted)` gives a fold's metrics. */
 export function crossValidateGbdt<M>(
   X: Float32Array,
@@ -69,21 +97,10 @@ export function crossValidateGbdt<M>(
   onFold?: (fold: number) => void,
 ): CrossValidated<M> {
   const started = performance.now();
-  const n = y.length;
-  const p = X.length / n;
-  const oof = new Float64Array(n);
   const foldScores: M[] = [];
   const foldTrees: number[] = [];
-  folds.forEach((fold, f) => {
-    const model = trainGbdt(takeRows(X, p, fold.train), takeValues(y, fold.train), {
-      ...options,
-      seed: options.seed === undefined ? f : options.seed + f,
-    });
+  const oof = gbdtOutOfFold(X, y, folds, options, (f, model, predicted, fold) => {
     foldTrees.push(model.trees.length);
-    const predicted = predictGbdt(model, takeRows(X, p, fold.test), fold.test.length);
-    fold.test.forEach((row, i) => {
-      oof[row] = predicted[i] ?? Number.NaN;
-    });
     foldScores.push(score(takeValues(y, fold.test), predicted));
     onFold?.(f);
   });
