@@ -92,8 +92,15 @@ function targetsOf(out: BtydColumns): BtydTargets {
   ];
 }
 
-/** Scratch rows of K values (one per grid time). */
+/**
+ * Scratch rows of K values (one per grid time), and which (grid times, T) and x they hold: they
+ * outlive a call, so a request whose customer has the T (and x) of the previous one reuses them.
+ */
 interface Scratch {
+  /** The grid times, T and x the rows were computed for (NaN: not yet, or being rewritten). */
+  times: Float64Array | null;
+  pointsT: number;
+  shapeX: number;
   points: GridPoints;
   pnTail: Float64Array;
   shape: Float64Array;
@@ -103,6 +110,9 @@ interface Scratch {
 
 function scratchOf(K: number): Scratch {
   return {
+    times: null,
+    pointsT: Number.NaN,
+    shapeX: Number.NaN,
     points: { z: new Float64Array(K), first: new Float64Array(K), power: new Float64Array(K) },
     pnTail: new Float64Array(K),
     shape: new Float64Array(K),
@@ -119,8 +129,6 @@ function scratchOf(K: number): Scratch {
 class BtydRowForecaster {
   // Taken on the first customer not answered from the cache.
   private scratch: Scratch | null = null;
-  private pointsT = Number.NaN;
-  private shapeX = Number.NaN;
 
   private readonly curve: BgNbdExpectationCurve;
 
@@ -167,17 +175,19 @@ class BtydRowForecaster {
     const { points, pnTail, shape } = scratch;
     const { times } = this.grid;
     const { paretoNbd } = this.model;
-    if (!(this.pointsT === Ti)) {
-      this.pointsT = Number.NaN;
-      this.shapeX = Number.NaN;
+    if (!(scratch.pointsT === Ti && scratch.times === times)) {
+      // Marked unknown first: a throw below leaves nothing half-written looking valid.
+      scratch.pointsT = Number.NaN;
+      scratch.shapeX = Number.NaN;
+      scratch.times = times;
       this.curve.gridPoints(Ti, times, points);
       paretoNbdExpectationTails(paretoNbd, times, Ti, pnTail);
-      this.pointsT = Ti;
+      scratch.pointsT = Ti;
     }
-    if (!(this.shapeX === xi)) {
-      this.shapeX = Number.NaN;
+    if (!(scratch.shapeX === xi)) {
+      scratch.shapeX = Number.NaN;
       this.curve.shapeOnGrid(xi, points, shape);
-      this.shapeX = xi;
+      scratch.shapeX = xi;
     }
   }
 }

@@ -334,3 +334,37 @@ test("summaries (shared and distinct T, any order) equal the ml/models reference
     }
   }
 });
+
+test("one customer per call, T and x repeated or not and grids of one size, equals the batch to the bit", async () => {
+  // The grid terms and BG/NBD's shape outlive a call (btyd-columns.ts): a call must not read the
+  // previous call's rows for another T, x or grid. Horizons 39 and 38.5 both have 39 grid times.
+  const customers: CustomerInput[] = Array.from({ length: 60 }, (_, i) => {
+    const x = [3, 3, 4, 0, 4, 3][i % 6] ?? 0;
+    const T = [52, 52, 52, 40, 40, 52.5][Math.floor(i / 6) % 6] ?? 52;
+    return {
+      id: `c${i}`,
+      summary: { frequency: x, recency: x === 0 ? 0 : T / 2, T, monetary: 20 },
+    };
+  });
+  for (const horizon of [39, 38.5, 39]) {
+    const whole = await forecastBatch(
+      model,
+      resolveCustomers(model, customers, undefined),
+      horizon,
+      0.1,
+    );
+    for (const [i, customer] of customers.entries()) {
+      const one = await forecastBatch(
+        model,
+        resolveCustomers(model, [customer], undefined),
+        horizon,
+        0.1,
+      );
+      for (const k of ["bgnbd", "paretoNbd"] as const) {
+        for (const f of ["expectedPurchases", "pAlive", "pPurchase", "clv"] as const) {
+          expect(one[k][f][0]).toBe(whole[k][f][i] ?? Number.NaN);
+        }
+      }
+    }
+  }
+});
