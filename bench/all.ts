@@ -2,11 +2,13 @@
 // process, with --json) and prints one table of their figures, headed by the machine they ran on.
 // Each script's own output goes to stderr as it runs.
 //
-//   bun bench/all.ts [--quick] [--only fit,soak,...] [--baseline [REF]] [--rounds N] [--strict]
+//   bun bench/all.ts [--quick] [--only fit,soak,...] [--baseline [REF]] [--rounds N]
+//                    [--aggregate median|best] [--strict]
 // --quick runs smaller problems and shorter load runs (minutes instead of a quarter of an hour).
 // --baseline also runs each script from REF's code (default BENCH_BASELINE, bench/bench-baseline.ts),
 // copied beside this checkout, alternating baseline and current N rounds (default 1), and prints
 // both medians, current/baseline and a verdict: ✓ within 5% or better, ✗ worse by more.
+// --aggregate best compares each side's best round instead of its median (see compare-figures.ts).
 // Exit code 1 when a script failed; with --strict, 2 when a figure is worse by more than 5%.
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -16,10 +18,12 @@ import { type BaselineCheckout, baselineCheckout, checkoutEnv } from "./baseline
 import { BENCH_BASELINE } from "./bench-baseline.ts";
 import { comparisonTable, formatValue, markdownTable } from "./bench-table.ts";
 import {
+  type Aggregate,
   benchExitCode,
   compareScript,
   type ScriptComparison,
   type ScriptRun,
+  TOLERANCE,
   type Verdict,
 } from "./compare-figures.ts";
 import { runBenchScript } from "./run-bench-script.ts";
@@ -35,6 +39,12 @@ const quick = argv.includes("--quick");
 const strict = argv.includes("--strict");
 const only = argv.includes("--only") ? new Set((option("--only") ?? "").split(",")) : null;
 const baselineRef = argv.includes("--baseline") ? (option("--baseline") ?? BENCH_BASELINE) : null;
+const aggregateOption = option("--aggregate") ?? "median";
+if (aggregateOption !== "median" && aggregateOption !== "best") {
+  console.error(`--aggregate: expected median or best, got ${aggregateOption}`);
+  process.exit(1);
+}
+const aggregate: Aggregate = aggregateOption;
 const rounds = Number(option("--rounds") ?? 1);
 if (!(Number.isInteger(rounds) && rounds > 0)) {
   console.error(`--rounds: expected a positive integer, got ${option("--rounds")}`);
@@ -111,7 +121,11 @@ async function runSides(script: BenchScript, baseline: BaselineCheckout | null) 
       }),
     );
   }
-  return compareScript({ bench: script.name, baseline: hasBase ? before : null, current: after });
+  return compareScript(
+    { bench: script.name, baseline: hasBase ? before : null, current: after },
+    TOLERANCE,
+    aggregate,
+  );
 }
 
 /** Bench scripts in the baseline that this all.ts does not know (so has no arguments for). */
@@ -148,7 +162,7 @@ if (baseline) {
   const count = (v: Verdict) => figures.filter((f) => f.verdict === v).length;
   console.log(
     `baseline ${baselineRef} (${baseline.commit.slice(0, 10)}) vs current ${currentCommit()}; ` +
-      `${rounds} round${rounds > 1 ? "s" : ""} alternating, ${rounds > 1 ? "medians, " : ""}` +
+      `${rounds} round${rounds > 1 ? "s" : ""} alternating, ${rounds > 1 ? `${aggregate === "best" ? "best round" : "medians"}, ` : ""}` +
       `ratio = current / baseline\n`,
   );
   console.log(comparisonTable(comparisons));

@@ -79,6 +79,29 @@ describe("compareScript", () => {
     expect(rate).toMatchObject({ baseline: 110, current: 140, better: "higher", verdict: "ok" });
   });
 
+  test("--aggregate best: each side's highest rate and lowest time; undirected figures keep the median", () => {
+    const sides = {
+      bench: "forecast",
+      baseline: [
+        run([fig("time", 1.0, "s"), fig("rate", 100, "req/s"), fig("share", 10, "%")]),
+        run([fig("time", 1.4, "s"), fig("rate", 140, "req/s"), fig("share", 20, "%")]),
+        run([fig("time", 1.2, "s"), fig("rate", 120, "req/s"), fig("share", 60, "%")]),
+      ],
+      current: [
+        run([fig("time", 1.5, "s"), fig("rate", 90, "req/s"), fig("share", 30, "%")]),
+        run([fig("time", 1.04, "s"), fig("rate", 135, "req/s"), fig("share", 40, "%")]),
+        run([fig("time", 1.6, "s"), fig("rate", 80, "req/s"), fig("share", 50, "%")]),
+      ],
+    };
+    const [time, rate, share] = compareScript(sides, 0.05, "best").figures;
+    expect(time).toMatchObject({ baseline: 1.0, current: 1.04, verdict: "ok" });
+    expect(rate).toMatchObject({ baseline: 140, current: 135, verdict: "ok" });
+    expect(share).toMatchObject({ baseline: 20, current: 40, verdict: "unjudged" });
+    // The same rounds by their medians: both directed figures are worse by more than 5%.
+    const byMedian = compareScript(sides).figures;
+    expect(byMedian.map((f) => f.verdict)).toEqual(["worse", "worse", "unjudged"]);
+  });
+
   test("figures on one side only are listed with that side; a failed run is listed", () => {
     const c = compareScript({
       bench: "soak",

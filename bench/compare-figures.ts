@@ -1,6 +1,6 @@
 // Side-by-side comparison of one bench script's figures from a baseline commit and from the current
-// code (bench/all.ts --baseline): per figure the median over rounds on each side, their ratio, and
-// whether the current value is within the tolerance of the baseline or better.
+// code (bench/all.ts --baseline): per figure the median (or the best) over rounds on each side, their
+// ratio, and whether the current value is within the tolerance of the baseline or better.
 import { type BenchFigure, type Better, betterOf } from "./bench-results.ts";
 
 /** One process run of a bench script. */
@@ -49,6 +49,18 @@ export interface ScriptComparison {
 }
 
 export const TOLERANCE = 0.05;
+
+/**
+ * How a side's rounds become one value: their median, or their best (the highest rate, the lowest
+ * time), for a machine where other work only ever slows a run down, so the best round is the one
+ * least disturbed. Figures without a direction always take the median.
+ */
+export type Aggregate = "median" | "best";
+
+export function aggregateOf(values: readonly number[], better: Better | undefined, how: Aggregate) {
+  if (how === "median" || !better) return median(values);
+  return better === "higher" ? Math.max(...values) : Math.min(...values);
+}
 
 /** Middle value; the mean of the two middle ones for an even count. */
 export function median(values: readonly number[]): number {
@@ -117,17 +129,21 @@ function failures(bench: string, side: RunFailure["side"], runs: readonly Script
 }
 
 /** Pairs the two sides' figures by name; figures on one side only are listed with that side. */
-export function compareScript(sides: ScriptSides, tolerance = TOLERANCE): ScriptComparison {
+export function compareScript(
+  sides: ScriptSides,
+  tolerance = TOLERANCE,
+  aggregate: Aggregate = "median",
+): ScriptComparison {
   const before = collect(sides.baseline ?? []);
   const after = collect(sides.current ?? []);
   const figures: ComparedFigure[] = [];
   for (const name of new Set([...before.keys(), ...after.keys()])) {
     const b = before.get(name);
     const a = after.get(name);
-    const baseline = b ? median(b.values) : undefined;
-    const current = a ? median(a.values) : undefined;
     // The current script's direction wins: a baseline's figures may predate `better`.
     const better = a?.better ?? b?.better;
+    const baseline = b ? aggregateOf(b.values, better, aggregate) : undefined;
+    const current = a ? aggregateOf(a.values, better, aggregate) : undefined;
     const verdict =
       baseline === undefined
         ? "only-current"
