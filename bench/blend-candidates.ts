@@ -10,10 +10,12 @@
 //          [--log FILE --format csv|parquet|json --calibration-end D --holdout-end D --time-unit week]
 
 import { CDNOW_SAMPLE_PATH, cdnowSampleOrWarn } from "../ml/data/cdnow-sample.ts";
-import { kFoldSplit } from "../ml/evaluation/k-fold.ts";
+import { type Fold, kFoldSplit } from "../ml/evaluation/k-fold.ts";
 import { countMetrics } from "../ml/evaluation/metrics.ts";
 import type { TimeUnit } from "../ml/features/customer-summaries.ts";
 import { FEATURE_LAYOUT, type FeatureName } from "../ml/features/feature-vector.ts";
+import type { GbdtTrainOptions } from "../ml/gbdt/train-gbdt.ts";
+import type { GbdtBagOptions } from "../ml/gbdt/train-gbdt-bag.ts";
 import { blendForecast, crossValidateBlend, fitBlendWeights } from "../ml/pipelines/blend.ts";
 import { crossValidateGuardedBlend } from "../ml/pipelines/blend-guard.ts";
 import { moreFoldSplits } from "../ml/pipelines/blend-repeated-cv.ts";
@@ -60,6 +62,57 @@ const RISING: FeatureName[] = [
 ];
 const monotone = FEATURE_LAYOUT.names.map((name) => (RISING.includes(name) ? 1 : 0));
 
+/** The do-no-harm guards and the repeated-CV candidates (skipped with --bag-only). */
+function guardAndRepeated(
+  X: Float32Array,
+  bg: Float64Array,
+  pn: Float64Array,
+  gbdt: Float64Array,
+  folds: Fold[],
+  options: GbdtTrainOptions,
+  blendOf: (g: Float64Array) => Float64Array,
+  seed: number,
+): Record<string, Float64Array> {
+  const more = moreFoldSplits(n, K, seed);
+  const repeated = more.map((split) => gbdtOutOfFold(X, y, split, options));
+  const gbdt3 = Float64Array.from(
+    gbdt,
+    (g, i) => (g + repeated.reduce((s, r) => s + (r[i] ?? 0), 0)) / 3,
+  );
+  const threeSplits = crossValidateBlend([bg, pn, gbdt3], y, summaries.x, folds, more);
+  // What serving would see: weights fitted on the averaged GBDT, applied to one GBDT's forecast
+  // (the bundle serves a single count model), fold by fold on the first split.
+  const servedLike = (pooling: number) => {
+    const out = new Float64Array(n);
+    for (const fold of folds) {
+      const w = fitBlendWeights([bg, pn, gbdt3], y, summaries.x, fold.train, pooling);
+      for (const i of fold.test)
+        out[i] = blendForecast(w, summaries.x[i] ?? 0, [bg[i] ?? 0, pn[i] ?? 0, gbdt[i] ?? 0]);
+    }
+    return out;
+  };
+  const guard = (scope: "global" | "segment") =>
+    crossValidateGuardedBlend([bg, pn, gbdt], y, summaries.x, folds, scope).oof;
+  return {
+    guard_global: guard("global"),
+    guard_segment: guard("segment"),
+    gbdt_3splits: gbdt3,
+    blend_3gbdt_1stack: blendOf(gbdt3),
+    blend_3splits: threeSplits.oof,
+    blend_3splits_served: servedLike(threeSplits.final.pooling),
+  };
+}
+
+/** Bags (train-gbdt-bag.ts) nested in the folds: `sub`/`boot` sampling, B members; each with its blend. */
+const BAGS: Record<string, GbdtBagOptions> = {
+  sub80_b3: { members: 3, sampling: "subsample", fraction: 0.8 },
+  sub80_b5: { members: 5, sampling: "subsample", fraction: 0.8 },
+  boot_b3: { members: 3, sampling: "bootstrap", fraction: 0.8 },
+  boot_b5: { members: 5, sampling: "bootstrap", fraction: 0.8 },
+  sub80_b10: { members: 10, sampling: "subsample", fraction: 0.8 },
+  boot_b10: { members: 10, sampling: "bootstrap", fraction: 0.8 },
+};
+
 const sums: Record<string, number[][]> = {};
 for (const seed of seeds) {
   const trained = await trainModels(
@@ -82,38 +135,15 @@ for (const seed of seeds) {
     crossValidateGbdt(X, y, folds, { ...options, ...extra }, () => null).oof;
   const blendOf = (g: Float64Array) => crossValidateBlend([bg, pn, g], y, summaries.x, folds).oof;
   const gbdt = gbdtWith({});
-  const more = moreFoldSplits(n, K, seed);
-  const repeated = more.map((split) => gbdtOutOfFold(X, y, split, options));
-  const gbdt3 = Float64Array.from(
-    gbdt,
-    (g, i) => (g + repeated.reduce((s, r) => s + (r[i] ?? 0), 0)) / 3,
-  );
-  const threeSplits = crossValidateBlend([bg, pn, gbdt3], y, summaries.x, folds, more);
-  // What serving would see: weights fitted on the averaged GBDT, applied to one GBDT's forecast
-  // (the bundle serves a single count model), fold by fold on the first split.
-  const servedLike = (pooling: number) => {
-    const out = new Float64Array(n);
-    for (const fold of folds) {
-      const w = fitBlendWeights([bg, pn, gbdt3], y, summaries.x, fold.train, pooling);
-      for (const i of fold.test)
-        out[i] = blendForecast(w, summaries.x[i] ?? 0, [bg[i] ?? 0, pn[i] ?? 0, gbdt[i] ?? 0]);
-    }
-    return out;
-  };
-  const guard = (scope: "global" | "segment") =>
-    crossValidateGuardedBlend([bg, pn, gbdt], y, summaries.x, folds, scope).oof;
   const candidates: Record<string, Float64Array> = {
     bgnbd: bg,
     pareto_nbd: pn,
     gbdt,
     blend: blendOf(gbdt),
-    guard_global: guard("global"),
-    guard_segment: guard("segment"),
-    gbdt_3splits: gbdt3,
-    blend_3gbdt_1stack: blendOf(gbdt3),
-    blend_3splits: threeSplits.oof,
-    blend_3splits_served: servedLike(threeSplits.final.pooling),
   };
+  if (!process.argv.includes("--bag-only")) {
+    Object.assign(candidates, guardAndRepeated(X, bg, pn, gbdt, folds, options, blendOf, seed));
+  }
   if (process.argv.includes("--more")) {
     const offset = crossValidateOffsetGbdt(X, y, bg, folds, options);
     const rising = gbdtWith({ monotone });
@@ -121,6 +151,20 @@ for (const seed of seeds) {
     candidates.blend_on_bgnbd = blendOf(offset);
     candidates.gbdt_monotone = rising;
     candidates.blend_monotone = blendOf(rising);
+  }
+  if (process.argv.includes("--bag")) {
+    const only = arg("bags", "sub80_b3,sub80_b5,boot_b3,boot_b5").split(",");
+    for (const name of only) {
+      const bag = BAGS[name];
+      if (!bag) throw new Error(`--bags: unknown ${name}`);
+      const started = performance.now();
+      const g = crossValidateGbdt(X, y, folds, options, () => null, undefined, bag).oof;
+      console.log(
+        `  ${name}: ${((performance.now() - started) / 1000).toFixed(1)} s (5 folds + final)`,
+      );
+      candidates[`gbdt_${name}`] = g;
+      candidates[`blend_${name}`] = blendOf(g);
+    }
   }
   if (process.argv.includes("--bagged")) {
     const runs = [0, 1, 2, 3, 4].map((r) => (r === 0 ? gbdt : gbdtWith({ seed: seed + 1000 * r })));
@@ -143,7 +187,7 @@ for (const seed of seeds) {
       .map((s) => `${s.predicted_mean.toFixed(2)}/${s.actual_mean.toFixed(2)} ${s.rmse.toFixed(2)}`)
       .join(" | ");
     console.log(
-      `${name.padEnd(16)} ${m.poisson_deviance.toFixed(4)}  ${m.rmse.toFixed(4)}  ${m.predicted_total.toFixed(0).padStart(5)}  ${segments}`,
+      `${name.padEnd(16)} ${m.poisson_deviance.toFixed(4)}  ${m.rmse.toFixed(5)}  ${m.predicted_total.toFixed(0).padStart(5)}  ${segments}`,
     );
   }
 }
@@ -151,6 +195,6 @@ console.log(`\nmean over seeds ${seeds.join(", ")}: deviance  RMSE    total`);
 for (const [name, rows] of Object.entries(sums)) {
   const mean = (j: number) => rows.reduce((s, r) => s + (r[j] ?? 0), 0) / rows.length;
   console.log(
-    `${name.padEnd(20)} ${mean(0).toFixed(4)}  ${mean(1).toFixed(4)}  ${mean(2).toFixed(0).padStart(5)}`,
+    `${name.padEnd(20)} ${mean(0).toFixed(4)}  ${mean(1).toFixed(5)}  ${mean(2).toFixed(0).padStart(5)}`,
   );
 }
