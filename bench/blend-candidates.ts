@@ -111,6 +111,8 @@ const BAGS: Record<string, GbdtBagOptions> = {
   boot_b5: { members: 5, sampling: "bootstrap", fraction: 0.8 },
   sub80_b10: { members: 10, sampling: "subsample", fraction: 0.8 },
   boot_b10: { members: 10, sampling: "bootstrap", fraction: 0.8 },
+  sub80_b20: { members: 20, sampling: "subsample", fraction: 0.8 },
+  boot_b20: { members: 20, sampling: "bootstrap", fraction: 0.8 },
 };
 
 const sums: Record<string, number[][]> = {};
@@ -154,16 +156,22 @@ for (const seed of seeds) {
   }
   if (process.argv.includes("--bag")) {
     const only = arg("bags", "sub80_b3,sub80_b5,boot_b3,boot_b5").split(",");
+    // --bag-seeds R: each bag also with R − 1 other seeds for its members (same folds), to see
+    // how much of a bag's score is the luck of its members' draws.
+    const bagSeeds = Number(arg("bag-seeds", "1"));
     for (const name of only) {
       const bag = BAGS[name];
       if (!bag) throw new Error(`--bags: unknown ${name}`);
-      const started = performance.now();
-      const g = crossValidateGbdt(X, y, folds, options, () => null, undefined, bag).oof;
-      console.log(
-        `  ${name}: ${((performance.now() - started) / 1000).toFixed(1)} s (5 folds + final)`,
-      );
-      candidates[`gbdt_${name}`] = g;
-      candidates[`blend_${name}`] = blendOf(g);
+      for (let r = 0; r < bagSeeds; r++) {
+        const started = performance.now();
+        const bagOptions = { ...options, seed: seed + 1000 * r };
+        const g = crossValidateGbdt(X, y, folds, bagOptions, () => null, undefined, bag).oof;
+        const seconds = (performance.now() - started) / 1000;
+        const label = r === 0 ? name : `${name}_s${r}`;
+        console.log(`  ${label}: ${seconds.toFixed(1)} s (${K} folds + final)`);
+        candidates[`gbdt_${label}`] = g;
+        candidates[`blend_${label}`] = blendOf(g);
+      }
     }
   }
   if (process.argv.includes("--bagged")) {
