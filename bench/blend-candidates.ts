@@ -1,12 +1,17 @@
 // Out-of-fold comparison of candidate recommended forecasts (issue #17) on CDNOW or any transaction
-// log: BG/NBD, the plain GBDT and its blend on one K-fold split (`blend`, as trained), the
-// do-no-harm guards on squared error (blend-guard.ts), the GBDT averaged over 3 splits
-// (blend-repeated-cv.ts) with the stack on one split or over the same 3, and the latter's weights
-// applied to one GBDT's forecast (what a bundle serving one count model would get); with --more, the GBDT boosted on top of BG/NBD (log
-// BG/NBD as the Poisson offset) and with monotone constraints, with --bagged 5 GBDT seeds averaged
-// in log, each with its blend. Deviance, RMSE and total, then the mean predicted/actual and RMSE
-// per calibration-frequency segment, then the mean over the seeds. Measures only.
+// log: BG/NBD, one GBDT and its blend on one K-fold split (`blend`; training now bags the count
+// model, so `blend` is the blend before that), the do-no-harm guards on squared error
+// (blend-guard.ts), the GBDT averaged over 3 splits (blend-repeated-cv.ts) with the stack on one
+// split or over the same 3, and the latter's weights applied to one GBDT's forecast (what a bundle
+// serving one count model would get); with --more, the GBDT boosted on top of BG/NBD (log BG/NBD as
+// the Poisson offset) and with monotone constraints; with --bagged 5 GBDT seeds averaged in log;
+// with --bag, bags nested in the folds (train-gbdt-bag.ts, --bags names from BAGS, --bag-seeds R
+// other member seeds; `gbdt_boot_b5`/`blend_boot_b5` are what training serves), each with its blend;
+// --bag-only skips the guards and repeated splits. Deviance, RMSE and total, then the mean
+// predicted/actual and RMSE per calibration-frequency segment, then the mean over the seeds.
+// Measures only.
 // Usage: bun bench/blend-candidates.ts [--seeds 42,7] [--more] [--bagged]
+//          [--bag [--bags sub80_b5,boot_b5] [--bag-seeds 10] [--bag-only]]
 //          [--log FILE --format csv|parquet|json --calibration-end D --holdout-end D --time-unit week]
 
 import { CDNOW_SAMPLE_PATH, cdnowSampleOrWarn } from "../ml/data/cdnow-sample.ts";
@@ -130,7 +135,8 @@ for (const seed of seeds) {
   };
   const bg = column("bgnbd_expected");
   const pn = column("pnbd_expected");
-  // The same folds and options as train-models, so `gbdt` is its out-of-fold count model.
+  // The same folds and options as train-models, so `gbdt` is its out-of-fold count model without
+  // the bag.
   const folds = kFoldSplit(n, K, seed);
   const options = smallDataGbdtOptions("poisson", Math.round((n * (K - 1)) / K), seed);
   const gbdtWith = (extra: object) =>
