@@ -1,19 +1,26 @@
 // Out-of-fold comparison of candidate recommended forecasts (issue #17) on CDNOW or any transaction
-// log: BG/NBD, the plain GBDT and its blend on one K-fold split (`blend`, as trained), the
-// do-no-harm guards on squared error (blend-guard.ts), the GBDT averaged over 3 splits
-// (blend-repeated-cv.ts) with the stack on one split or over the same 3, and the latter's weights
-// applied to one GBDT's forecast (what a bundle serving one count model would get); with --more, the GBDT boosted on top of BG/NBD (log
-// BG/NBD as the Poisson offset) and with monotone constraints, with --bagged 5 GBDT seeds averaged
-// in log, each with its blend. Deviance, RMSE and total, then the mean predicted/actual and RMSE
-// per calibration-frequency segment, then the mean over the seeds. Measures only.
+// log: BG/NBD, one GBDT and its blend on one K-fold split (`blend`; training now bags the count
+// model, so `blend` is the blend before that), the do-no-harm guards on squared error
+// (blend-guard.ts), the GBDT averaged over 3 splits (blend-repeated-cv.ts) with the stack on one
+// split or over the same 3, and the latter's weights applied to one GBDT's forecast (what a bundle
+// serving one count model would get); with --more, the GBDT boosted on top of BG/NBD (log BG/NBD as
+// the Poisson offset) and with monotone constraints; with --bagged 5 GBDT seeds averaged in log;
+// with --bag, bags nested in the folds (train-gbdt-bag.ts, --bags names from BAGS, --bag-seeds R
+// other member seeds; `gbdt_boot_b5`/`blend_boot_b5` are what training serves), each with its blend;
+// --bag-only skips the guards and repeated splits. Deviance, RMSE and total, then the mean
+// predicted/actual and RMSE per calibration-frequency segment, then the mean over the seeds.
+// Measures only.
 // Usage: bun bench/blend-candidates.ts [--seeds 42,7] [--more] [--bagged]
+//          [--bag [--bags sub80_b5,boot_b5] [--bag-seeds 10] [--bag-only]]
 //          [--log FILE --format csv|parquet|json --calibration-end D --holdout-end D --time-unit week]
 
 import { CDNOW_SAMPLE_PATH, cdnowSampleOrWarn } from "../ml/data/cdnow-sample.ts";
-import { kFoldSplit } from "../ml/evaluation/k-fold.ts";
+import { type Fold, kFoldSplit } from "../ml/evaluation/k-fold.ts";
 import { countMetrics } from "../ml/evaluation/metrics.ts";
 import type { TimeUnit } from "../ml/features/customer-summaries.ts";
 import { FEATURE_LAYOUT, type FeatureName } from "../ml/features/feature-vector.ts";
+import type { GbdtTrainOptions } from "../ml/gbdt/train-gbdt.ts";
+import type { GbdtBagOptions } from "../ml/gbdt/train-gbdt-bag.ts";
 import { blendForecast, crossValidateBlend, fitBlendWeights } from "../ml/pipelines/blend.ts";
 import { crossValidateGuardedBlend } from "../ml/pipelines/blend-guard.ts";
 import { moreFoldSplits } from "../ml/pipelines/blend-repeated-cv.ts";
@@ -60,28 +67,17 @@ const RISING: FeatureName[] = [
 ];
 const monotone = FEATURE_LAYOUT.names.map((name) => (RISING.includes(name) ? 1 : 0));
 
-const sums: Record<string, number[][]> = {};
-for (const seed of seeds) {
-  const trained = await trainModels(
-    { log, summaries, source: logPath || "CDNOW", format },
-    { seed },
-  );
-  const X = trained.features;
-  if (!X) throw new Error("no features: the log needs a holdout period");
-  const p = X.length / n;
-  const column = (name: FeatureName) => {
-    const j = FEATURE_LAYOUT.names.indexOf(name);
-    return Float64Array.from({ length: n }, (_, i) => X[i * p + j] ?? 0);
-  };
-  const bg = column("bgnbd_expected");
-  const pn = column("pnbd_expected");
-  // The same folds and options as train-models, so `gbdt` is its out-of-fold count model.
-  const folds = kFoldSplit(n, K, seed);
-  const options = smallDataGbdtOptions("poisson", Math.round((n * (K - 1)) / K), seed);
-  const gbdtWith = (extra: object) =>
-    crossValidateGbdt(X, y, folds, { ...options, ...extra }, () => null).oof;
-  const blendOf = (g: Float64Array) => crossValidateBlend([bg, pn, g], y, summaries.x, folds).oof;
-  const gbdt = gbdtWith({});
+/** The do-no-harm guards and the repeated-CV candidates (skipped with --bag-only). */
+function guardAndRepeated(
+  X: Float32Array,
+  bg: Float64Array,
+  pn: Float64Array,
+  gbdt: Float64Array,
+  folds: Fold[],
+  options: GbdtTrainOptions,
+  blendOf: (g: Float64Array) => Float64Array,
+  seed: number,
+): Record<string, Float64Array> {
   const more = moreFoldSplits(n, K, seed);
   const repeated = more.map((split) => gbdtOutOfFold(X, y, split, options));
   const gbdt3 = Float64Array.from(
@@ -102,11 +98,7 @@ for (const seed of seeds) {
   };
   const guard = (scope: "global" | "segment") =>
     crossValidateGuardedBlend([bg, pn, gbdt], y, summaries.x, folds, scope).oof;
-  const candidates: Record<string, Float64Array> = {
-    bgnbd: bg,
-    pareto_nbd: pn,
-    gbdt,
-    blend: blendOf(gbdt),
+  return {
     guard_global: guard("global"),
     guard_segment: guard("segment"),
     gbdt_3splits: gbdt3,
@@ -114,6 +106,52 @@ for (const seed of seeds) {
     blend_3splits: threeSplits.oof,
     blend_3splits_served: servedLike(threeSplits.final.pooling),
   };
+}
+
+/** Bags (train-gbdt-bag.ts) nested in the folds: `sub`/`boot` sampling, B members; each with its blend. */
+const BAGS: Record<string, GbdtBagOptions> = {
+  sub80_b3: { members: 3, sampling: "subsample", fraction: 0.8 },
+  sub80_b5: { members: 5, sampling: "subsample", fraction: 0.8 },
+  boot_b3: { members: 3, sampling: "bootstrap", fraction: 0.8 },
+  boot_b5: { members: 5, sampling: "bootstrap", fraction: 0.8 },
+  sub80_b10: { members: 10, sampling: "subsample", fraction: 0.8 },
+  boot_b10: { members: 10, sampling: "bootstrap", fraction: 0.8 },
+  sub80_b20: { members: 20, sampling: "subsample", fraction: 0.8 },
+  boot_b20: { members: 20, sampling: "bootstrap", fraction: 0.8 },
+};
+
+const sums: Record<string, number[][]> = {};
+for (const seed of seeds) {
+  const trained = await trainModels(
+    { log, summaries, source: logPath || "CDNOW", format },
+    { seed },
+  );
+  const X = trained.features;
+  if (!X) throw new Error("no features: the log needs a holdout period");
+  const p = X.length / n;
+  const column = (name: FeatureName) => {
+    const j = FEATURE_LAYOUT.names.indexOf(name);
+    return Float64Array.from({ length: n }, (_, i) => X[i * p + j] ?? 0);
+  };
+  const bg = column("bgnbd_expected");
+  const pn = column("pnbd_expected");
+  // The same folds and options as train-models, so `gbdt` is its out-of-fold count model without
+  // the bag.
+  const folds = kFoldSplit(n, K, seed);
+  const options = smallDataGbdtOptions("poisson", Math.round((n * (K - 1)) / K), seed);
+  const gbdtWith = (extra: object) =>
+    crossValidateGbdt(X, y, folds, { ...options, ...extra }, () => null).oof;
+  const blendOf = (g: Float64Array) => crossValidateBlend([bg, pn, g], y, summaries.x, folds).oof;
+  const gbdt = gbdtWith({});
+  const candidates: Record<string, Float64Array> = {
+    bgnbd: bg,
+    pareto_nbd: pn,
+    gbdt,
+    blend: blendOf(gbdt),
+  };
+  if (!process.argv.includes("--bag-only")) {
+    Object.assign(candidates, guardAndRepeated(X, bg, pn, gbdt, folds, options, blendOf, seed));
+  }
   if (process.argv.includes("--more")) {
     const offset = crossValidateOffsetGbdt(X, y, bg, folds, options);
     const rising = gbdtWith({ monotone });
@@ -121,6 +159,26 @@ for (const seed of seeds) {
     candidates.blend_on_bgnbd = blendOf(offset);
     candidates.gbdt_monotone = rising;
     candidates.blend_monotone = blendOf(rising);
+  }
+  if (process.argv.includes("--bag")) {
+    const only = arg("bags", "sub80_b3,sub80_b5,boot_b3,boot_b5").split(",");
+    // --bag-seeds R: each bag also with R − 1 other seeds for its members (same folds), to see
+    // how much of a bag's score is the luck of its members' draws.
+    const bagSeeds = Number(arg("bag-seeds", "1"));
+    for (const name of only) {
+      const bag = BAGS[name];
+      if (!bag) throw new Error(`--bags: unknown ${name}`);
+      for (let r = 0; r < bagSeeds; r++) {
+        const started = performance.now();
+        const bagOptions = { ...options, seed: seed + 1000 * r };
+        const g = crossValidateGbdt(X, y, folds, bagOptions, () => null, undefined, bag).oof;
+        const seconds = (performance.now() - started) / 1000;
+        const label = r === 0 ? name : `${name}_s${r}`;
+        console.log(`  ${label}: ${seconds.toFixed(1)} s (${K} folds + final)`);
+        candidates[`gbdt_${label}`] = g;
+        candidates[`blend_${label}`] = blendOf(g);
+      }
+    }
   }
   if (process.argv.includes("--bagged")) {
     const runs = [0, 1, 2, 3, 4].map((r) => (r === 0 ? gbdt : gbdtWith({ seed: seed + 1000 * r })));
@@ -143,7 +201,7 @@ for (const seed of seeds) {
       .map((s) => `${s.predicted_mean.toFixed(2)}/${s.actual_mean.toFixed(2)} ${s.rmse.toFixed(2)}`)
       .join(" | ");
     console.log(
-      `${name.padEnd(16)} ${m.poisson_deviance.toFixed(4)}  ${m.rmse.toFixed(4)}  ${m.predicted_total.toFixed(0).padStart(5)}  ${segments}`,
+      `${name.padEnd(16)} ${m.poisson_deviance.toFixed(4)}  ${m.rmse.toFixed(5)}  ${m.predicted_total.toFixed(0).padStart(5)}  ${segments}`,
     );
   }
 }
@@ -151,6 +209,6 @@ console.log(`\nmean over seeds ${seeds.join(", ")}: deviance  RMSE    total`);
 for (const [name, rows] of Object.entries(sums)) {
   const mean = (j: number) => rows.reduce((s, r) => s + (r[j] ?? 0), 0) / rows.length;
   console.log(
-    `${name.padEnd(20)} ${mean(0).toFixed(4)}  ${mean(1).toFixed(4)}  ${mean(2).toFixed(0).padStart(5)}`,
+    `${name.padEnd(20)} ${mean(0).toFixed(4)}  ${mean(1).toFixed(5)}  ${mean(2).toFixed(0).padStart(5)}`,
   );
 }

@@ -78,6 +78,12 @@ export interface GbdtModel {
   bestIteration: number;
   history: GbdtHistoryEntry[];
   options: GbdtOptions;
+  /**
+   * A bag (train-gbdt-bag.ts): the trees each member kept, in order (they sum to trees.length);
+   * the trees are the members' concatenated with leaf values divided by the member count, so the
+   * margin is the members' mean margin. Absent for one boosted ensemble; `history` is member 0's.
+   */
+  members?: number[];
 }
 
 /** Sensible defaults per loss; override any field with a spread. */

@@ -1,8 +1,8 @@
 // Repeated cross-validation for the blend's inputs (issue #17, measured by bench/blend-candidates):
 // more K-fold splits of the same customers, over each of which gbdtOutOfFold
 // (gbdt-cross-validation.ts) gives a GBDT's out-of-fold forecasts to average per customer. Not
-// used in training: the averaged forecast is a bag of fold models, and a bundle serves one count
-// model, whose blend does not get the bag's gain (README).
+// used in training: the averaged forecast is a bag of fold models that no bundle serves; training
+// bags the served count model itself instead (ml/gbdt/train-gbdt-bag.ts, README).
 
 import { type Fold, kFoldSplit } from "../evaluation/k-fold.ts";
 

@@ -1,11 +1,13 @@
 // K-fold training of one GBDT target over customers: out-of-fold predictions (each customer scored
 // by a model that never saw them), per-fold scores, and the final model trained on everyone with
-// the number of rounds the folds' early stopping chose.
+// the number of rounds the folds' early stopping chose; or, with a bag (ml/gbdt/train-gbdt-bag.ts),
+// each fold's model and the final one are bags, every member early-stopped on its out-of-bag rows.
 
 import type { Fold } from "../evaluation/k-fold.ts";
 import type { GbdtLoss, GbdtModel } from "../gbdt/gbdt-model.ts";
 import { predictGbdt } from "../gbdt/predict.ts";
 import { type GbdtTrainOptions, trainGbdt } from "../gbdt/train-gbdt.ts";
+import { type GbdtBagOptions, trainGbdtBag } from "../gbdt/train-gbdt-bag.ts";
 
 /**
  * Settings for small data (CDNOW has 2,357 customers): shallow trees, many rows per leaf, shrinkage
@@ -54,14 +56,28 @@ export interface CrossValidated<M> {
   folds: M[];
   /** Rounds each fold's early stopping kept. */
   foldTrees: number[];
-  /** Trained on every customer with the mean of foldTrees rounds (no early stopping). */
+  /**
+   * Trained on every customer with the mean of foldTrees rounds (no early stopping); a bag's
+   * members each stop on their own out-of-bag customers instead.
+   */
   final: GbdtModel;
   seconds: number;
 }
 
+/** One GBDT, or a bag of them when `bag` is given (nested: the bag sees only X's rows). */
+export function trainGbdtOrBag(
+  X: Float32Array,
+  y: Float64Array,
+  options: GbdtTrainOptions,
+  bag?: GbdtBagOptions,
+): GbdtModel {
+  return bag ? trainGbdtBag(X, y, options, bag) : trainGbdt(X, y, options);
+}
+
 /**
- * Out-of-fold predictions on the response scale: each fold's model is trained on the other folds
- * (seeded seed + fold) and scores the fold's customers; `onFold` sees each model and its scores.
+ * Out-of-fold predictions on the response scale: each fold's model (a bag with `bag`) is trained
+ * on the other folds (seeded seed + fold) and scores the fold's customers; `onFold` sees each
+ * model and its scores.
  */
 export function gbdtOutOfFold(
   X: Float32Array,
@@ -69,15 +85,19 @@ export function gbdtOutOfFold(
   folds: readonly Fold[],
   options: GbdtTrainOptions,
   onFold?: (f: number, model: GbdtModel, predicted: Float64Array, fold: Fold) => void,
+  bag?: GbdtBagOptions,
 ): Float64Array {
   const n = y.length;
   const p = X.length / n;
   const oof = new Float64Array(n);
   folds.forEach((fold, f) => {
-    const model = trainGbdt(takeRows(X, p, fold.train), takeValues(y, fold.train), {
-      ...options,
-      seed: options.seed === undefined ? f : options.seed + f,
-    });
+    const seed = options.seed === undefined ? f : options.seed + f;
+    const model = trainGbdtOrBag(
+      takeRows(X, p, fold.train),
+      takeValues(y, fold.train),
+      { ...options, seed },
+      bag,
+    );
     const predicted = predictGbdt(model, takeRows(X, p, fold.test), fold.test.length);
     fold.test.forEach((row, i) => {
       oof[row] = predicted[i] ?? Number.NaN;
@@ -87,7 +107,10 @@ export function gbdtOutOfFold(
   return oof;
 }
 
-/** Cross-validates and refits one target. `score(actual, predicted)` gives a fold's metrics. */
+/**
+ * Cross-validates and refits one target (as a bag with `bag`). `score(actual, predicted)` gives a
+ * fold's metrics.
+ */
 export function crossValidateGbdt<M>(
   X: Float32Array,
   y: Float64Array,
@@ -95,22 +118,32 @@ export function crossValidateGbdt<M>(
   options: GbdtTrainOptions,
   score: (actual: Float64Array, predicted: Float64Array) => M,
   onFold?: (fold: number) => void,
+  bag?: GbdtBagOptions,
 ): CrossValidated<M> {
   const started = performance.now();
   const foldScores: M[] = [];
   const foldTrees: number[] = [];
-  const oof = gbdtOutOfFold(X, y, folds, options, (f, model, predicted, fold) => {
-    foldTrees.push(model.trees.length);
-    foldScores.push(score(takeValues(y, fold.test), predicted));
-    onFold?.(f);
-  });
+  const oof = gbdtOutOfFold(
+    X,
+    y,
+    folds,
+    options,
+    (f, model, predicted, fold) => {
+      foldTrees.push(model.trees.length);
+      foldScores.push(score(takeValues(y, fold.test), predicted));
+      onFold?.(f);
+    },
+    bag,
+  );
   const rounds = Math.max(1, Math.round(foldTrees.reduce((s, t) => s + t, 0) / foldTrees.length));
-  const final = trainGbdt(X, y, {
-    ...options,
-    nEstimators: rounds,
-    earlyStoppingRounds: 0,
-    validationFraction: 0,
-  });
+  const final = bag
+    ? trainGbdtBag(X, y, options, bag)
+    : trainGbdt(X, y, {
+        ...options,
+        nEstimators: rounds,
+        earlyStoppingRounds: 0,
+        validationFraction: 0,
+      });
   return {
     oof,
     folds: foldScores,

@@ -13,6 +13,7 @@ import { summarize, unitDays } from "../features/summaries.ts";
 import { parameterCovariances } from "../forecasting/parameter-uncertainty.ts";
 import type { GbdtModel } from "../gbdt/gbdt-model.ts";
 import { trainGbdt } from "../gbdt/train-gbdt.ts";
+import { DEFAULT_BAG, trainGbdtBag } from "../gbdt/train-gbdt-bag.ts";
 import { type BgNbdParams, fitBgNbd } from "../models/bgnbd.ts";
 import { fitGammaGamma, type GammaGammaParams } from "../models/gamma-gamma.ts";
 import { fitParetoNbd, type ParetoNbdParams } from "../models/pareto-nbd.ts";
@@ -177,7 +178,10 @@ function countUpTo(log: TransactionLog, day: number): number {
   return n;
 }
 
-/** The three GBDT targets on the window, with the rounds the evaluation's K-fold chose. */
+/**
+ * The three GBDT targets on the window, with the rounds the evaluation's K-fold chose; a bagged
+ * count model is refitted as a bag of as many members, member b with member b's rounds.
+ */
 function trainWindowGbdt(
   X: Float32Array,
   window: CustomerSummaries,
@@ -186,13 +190,20 @@ function trainWindowGbdt(
 ): GbdtModels {
   const seed = options.seed ?? 42;
   const anyPurchase = Float64Array.from(window.holdoutPurchases, (v) => (v > 0 ? 1 : 0));
-  const train = (loss: "poisson" | "logistic" | "squared", y: Float64Array, model: GbdtModel) =>
-    trainGbdt(X, y, {
-      ...smallDataGbdtOptions(loss, window.n, seed, options.fast),
+  const train = (loss: "poisson" | "logistic" | "squared", y: Float64Array, model: GbdtModel) => {
+    const settings = smallDataGbdtOptions(loss, window.n, seed, options.fast);
+    const members = model.members;
+    if (members) {
+      const bag = { ...DEFAULT_BAG, members: members.length };
+      return trainGbdtBag(X, y, settings, bag, members);
+    }
+    return trainGbdt(X, y, {
+      ...settings,
       nEstimators: Math.max(1, model.trees.length),
       earlyStoppingRounds: 0,
       validationFraction: 0,
     });
+  };
   return {
     count: train("poisson", window.holdoutPurchases, chosen.count),
     purchase: train("logistic", anyPurchase, chosen.purchase),

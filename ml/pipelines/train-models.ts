@@ -54,6 +54,8 @@ export interface TrainModelsOptions {
   seed?: number;
   /** Fewer, larger boosting steps (the demo model). */
   fast?: boolean;
+  /** false: one count GBDT instead of a bag (gbdt-models.ts countBag), to measure the bag. */
+  bagCount?: boolean;
   steps?: StepLog;
 }
 
@@ -126,8 +128,9 @@ async function featuresStep(run: RunContext): Promise<Float32Array | null> {
 async function gbdtStep(
   run: RunContext,
   features: Float32Array | null,
-  fast: boolean | undefined,
+  options: Pick<TrainModelsOptions, "fast" | "bagCount">,
 ): Promise<GbdtTraining | null> {
+  const { fast, bagCount } = options;
   const { summaries } = run.input;
   const k = run.folds;
   if (!hasHoldout(run.input)) return null;
@@ -135,7 +138,12 @@ async function gbdtStep(
     return trainGbdtModels(
       features,
       summaries,
-      { folds: k, seed: run.seed, ...(fast === undefined ? {} : { fast }) },
+      {
+        folds: k,
+        seed: run.seed,
+        ...(fast === undefined ? {} : { fast }),
+        ...(bagCount === undefined ? {} : { bagCount }),
+      },
       run.steps,
     );
   }
@@ -275,7 +283,7 @@ export async function trainModels(
   const holdout = await holdoutStep(run);
   // 3. Features and K-fold GBDT.
   const features = await featuresStep(run);
-  const gbdt = await gbdtStep(run, features, options.fast);
+  const gbdt = await gbdtStep(run, features, options);
   // 4. Parameter uncertainty; with out-of-fold GBDT forecasts, the blend, the count models'
   //    dispersion, holdout calibration and per-segment errors (ml/pipelines/stacking.ts).
   const covariances = await covariancesStep(run);
