@@ -24,12 +24,12 @@ test.skipIf(samplePath === null)(
     expect(deviance).toBeLessThan(gbdt.poisson_deviance as number);
     const totalError = (blend.predicted_total as number) / 1882 - 1;
     expect(Math.abs(totalError)).toBeLessThan(0.05);
-    // RMSE: below BG/NBD's (the 1.608) and the GBDT's, with the count model a bag
-    // (gbdt-models.ts). The margin is thin: 1.60790 vs 1.60798, and other member seeds of the same
-    // bag give 1.601–1.619 at this fold seed (README), so a change to the GBDT can flip it.
+    // RMSE: measured 1.60790 against BG/NBD's 1.60798 with the count model a bag (gbdt-models.ts),
+    // but other member seeds of the same bag give 1.601–1.619 at this fold seed (README): in
+    // expectation a tie with BG/NBD, so this guards "no worse than BG/NBD by more than 0.5%", not
+    // the strict "below 1.608" (open), which any change to the GBDT's draws could flip.
     const rmse = blend.rmse as number;
-    expect(rmse).toBeLessThan(1.608);
-    expect(rmse).toBeLessThan(bg.rmse as number);
+    expect(rmse).toBeLessThan(1.005 * (bg.rmse as number));
     expect(rmse).toBeLessThan(gbdt.rmse as number);
 
     // Every model's 80% and 95% intervals cover within 3 points of nominal (randomised PIT) on
