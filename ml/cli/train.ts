@@ -30,6 +30,7 @@ type TrainCliOptions = {
   folds: number;
   seed: number;
   fast?: boolean;
+  countBag: boolean;
   register?: string;
   promote?: boolean;
   promoteIfBetter?: boolean;
@@ -84,6 +85,7 @@ function trainPipelineOptions(o: TrainCliOptions): TrainPipelineOptions {
     folds: o.folds,
     seed: o.seed,
     fast: o.fast === true,
+    ...(o.countBag ? {} : { countBag: false }),
     ...(o.register
       ? {
           register: o.register,
@@ -129,6 +131,10 @@ export function registerTrainCommand(program: Command): void {
     .option("--folds <k>", "K of the K-fold GBDT cross-validation over customers", folds, 5)
     .option("--seed <n>", "seed of the folds and the GBDT", integer, 42)
     .option("--fast", "fewer, larger boosting steps (quick demos)")
+    .option(
+      "--no-count-bag",
+      "one count GBDT instead of a bag of 5 (about half the GBDT training time, a little less accurate)",
+    )
     .option("--register <name>", "register the bundle as a new version of this model")
     .option("--promote", "make the registered version production")
     .option(

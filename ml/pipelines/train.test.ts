@@ -341,3 +341,18 @@ test("--promote-if-better promotes only when not worse on the same split and say
   );
   expect(listed.out).toMatch(/gate\s+3\s+staging.*\s-$/m);
 }, 180_000);
+
+test("train --no-count-bag: one count GBDT instead of the bag, in metrics.json and the bundle", async () => {
+  const trees = async (name: string, extra: string[]) => {
+    const out = join(dir, name);
+    const r = await cli(["train", "--data", csv, ...window, "--out", out, "--fast", ...extra]);
+    expect(r.code).toBe(0);
+    const metrics = JSON.parse(await readFile(join(out, "metrics.json"), "utf8"));
+    return metrics.models.gbdt_count.trees as number;
+  };
+  const bagged = await trees("bagged", []);
+  const single = await trees("single", ["--no-count-bag"]);
+  // Five members' trees against one model's (each member stops on its own out-of-bag rows).
+  expect(single).toBeGreaterThan(0);
+  expect(bagged).toBeGreaterThan(2 * single);
+}, 60_000);

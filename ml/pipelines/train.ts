@@ -40,6 +40,8 @@ export interface TrainPipelineOptions {
   folds?: number;
   seed?: number;
   fast?: boolean;
+  /** false: one count GBDT instead of a bag (faster to train and score, a little less accurate). */
+  countBag?: boolean;
   /** Register the bundle as a new version of this model. */
   register?: string;
   promote?: boolean;
@@ -92,6 +94,7 @@ export async function runTrainPipeline(
       ...(options.folds !== undefined ? { folds: options.folds } : {}),
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       ...(options.fast !== undefined ? { fast: options.fast } : {}),
+      ...(options.countBag === false ? { bagCount: false } : {}),
     },
   );
   if (loaded.report.badRows > 0)
