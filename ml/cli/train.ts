@@ -133,7 +133,7 @@ export function registerTrainCommand(program: Command): void {
     .option("--fast", "fewer, larger boosting steps (quick demos)")
     .option(
       "--no-count-bag",
-      "one count GBDT instead of a bag of 5 (about half the GBDT training time, a little less accurate)",
+      "one count GBDT instead of a bag of 3 (less GBDT training time, a little less accurate)",
     )
     .option("--register <name>", "register the bundle as a new version of this model")
     .option("--promote", "make the registered version production")

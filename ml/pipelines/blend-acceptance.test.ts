@@ -24,10 +24,9 @@ test.skipIf(samplePath === null)(
     expect(deviance).toBeLessThan(gbdt.poisson_deviance as number);
     const totalError = (blend.predicted_total as number) / 1882 - 1;
     expect(Math.abs(totalError)).toBeLessThan(0.05);
-    // RMSE: measured 1.60790 against BG/NBD's 1.60798 with the count model a bag (gbdt-models.ts),
-    // but other member seeds of the same bag give 1.601–1.619 at this fold seed (README): in
-    // expectation a tie with BG/NBD, so this guards "no worse than BG/NBD by more than 0.5%", not
-    // the strict "below 1.608" (open), which any change to the GBDT's draws could flip.
+    // RMSE: 1.610 against BG/NBD's 1.608 at this fold seed (1.605 on the mean over five), and the
+    // bag's member seeds move it by about ±0.009 (README): in expectation a tie with BG/NBD, so
+    // this guards "no worse than BG/NBD by more than 0.5%", not the "below 1.608" (open).
     const rmse = blend.rmse as number;
     expect(rmse).toBeLessThan(1.005 * (bg.rmse as number));
     expect(rmse).toBeLessThan(gbdt.rmse as number);
