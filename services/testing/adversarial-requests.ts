@@ -192,20 +192,25 @@ const mutation: fc.Arbitrary<Mutation> = fc.record({
   value: adversarialValue,
 });
 
-/** Applies mutations to a deep copy: a wrong value, a missing field or an empty container. */
+/**
+ * Applies mutations to a deep copy: a wrong value, a missing field or an empty container. Each
+ * value set is a copy too: `fc.constantFrom` hands out the same `{}` and `[null]` every time, so
+ * setting one inside itself made a cycle (and mutating it changed the constant for later runs).
+ */
 export function mutate(body: unknown, mutations: readonly Mutation[]): unknown {
   let root: unknown = structuredClone(body);
   for (const m of mutations) {
     const all = paths(root);
     const path = all[m.at % all.length] as Array<string | number>;
+    const value = structuredClone(m.value);
     if (path.length === 0) {
-      root = m.op === "set" ? m.value : m.op === "empty" ? {} : undefined;
+      root = m.op === "set" ? value : m.op === "empty" ? {} : undefined;
       continue;
     }
     let parent = root as Record<string | number, unknown>;
     for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
     const last = path[path.length - 1] as string | number;
-    if (m.op === "set") parent[last] = m.value;
+    if (m.op === "set") parent[last] = value;
     else if (m.op === "empty") parent[last] = Array.isArray(parent[last]) ? [] : {};
     else if (Array.isArray(parent)) parent.splice(last as number, 1);
     else delete parent[last];
