@@ -78,7 +78,16 @@ export function parseTreeEnsembleOnnx(bytes: Uint8Array): ParsedTreeEnsemble {
     featureCount: declared > 0 ? declared : maxFeature + 1,
     baseValue: Math.fround(base[0] ?? 0),
     transform,
-    ...arrays,
+    // Named one by one, not spread: the evaluator reads these for every tree of every row, and
+    // the object a spread built made each read ~20% slower (bench:gbdt, TS ONNX evaluator).
+    roots: arrays.roots,
+    mode: arrays.mode,
+    feature: arrays.feature,
+    threshold: arrays.threshold,
+    trueChild: arrays.trueChild,
+    falseChild: arrays.falseChild,
+    missingTracksTrue: arrays.missingTracksTrue,
+    leafWeight: arrays.leafWeight,
     metadata,
     featureNames,
     layoutVersion: metadata.feature_layout_version,
