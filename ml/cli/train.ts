@@ -85,7 +85,7 @@ function trainPipelineOptions(o: TrainCliOptions): TrainPipelineOptions {
     folds: o.folds,
     seed: o.seed,
     fast: o.fast === true,
-    ...(o.countBag ? {} : { countBag: false }),
+    ...(o.countBag ? {} : { bagCount: false }),
     ...(o.register
       ? {
           register: o.register,

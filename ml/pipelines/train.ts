@@ -40,8 +40,8 @@ export interface TrainPipelineOptions {
   folds?: number;
   seed?: number;
   fast?: boolean;
-  /** false: one count GBDT instead of a bag (faster to train and score, a little less accurate). */
-  countBag?: boolean;
+  /** false: one count GBDT instead of a bag (trainModels' bagCount: faster, a little less accurate). */
+  bagCount?: boolean;
   /** Register the bundle as a new version of this model. */
   register?: string;
   promote?: boolean;
@@ -94,7 +94,7 @@ export async function runTrainPipeline(
       ...(options.folds !== undefined ? { folds: options.folds } : {}),
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       ...(options.fast !== undefined ? { fast: options.fast } : {}),
-      ...(options.countBag === false ? { bagCount: false } : {}),
+      ...(options.bagCount === undefined ? {} : { bagCount: options.bagCount }),
     },
   );
   if (loaded.report.badRows > 0)
