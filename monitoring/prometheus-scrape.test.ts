@@ -194,9 +194,15 @@ describe.skipIf(!present)("real Prometheus scraping both services", () => {
     // Traffic again once Prometheus has a first sample of every series, so that rate() and the
     // recording rules see an increase; then wait for a scrape that saw all of it.
     await waitFor(
-      "a first scrape of decisions_total",
+      "a first scrape of both services' traffic series",
       20_000,
-      async () => ((await query('decisions_total{job="decision"}')).length > 0 ? true : null),
+      // Both jobs: a forecast target first scraped only after the second round would see one
+      // flat counter, and rate() in the recording rules would stay NaN (seen on a loaded machine).
+      async () => {
+        const decisions = await query('decisions_total{job="decision"}');
+        const forecasts = await query('forecast_predicted_purchases_count{job="forecast"}');
+        return decisions.length > 0 && forecasts.length > 0 ? true : null;
+      },
       processes,
     );
     await exerciseServices(fetcher(forecastUrl), fetcher(decisionUrl), customerIds);
@@ -207,7 +213,9 @@ describe.skipIf(!present)("real Prometheus scraping both services", () => {
         const batch = await query('sum(decisions_total{job="decision", kind="batch"})');
         const mean = await query('job_model:forecast_predicted_purchases:mean1h{job="forecast"}');
         const done = Number(batch[0]?.value[1]) === 2 * SENT.batches * SENT.batchCustomers;
-        return done && mean.some((m) => Number(m.value[1]) > 0) ? true : null;
+        if (done && mean.some((m) => Number(m.value[1]) > 0)) return true;
+        // Thrown, not null: a timeout then shows what Prometheus last had.
+        throw new Error(`batch decisions ${JSON.stringify(batch)}, mean1h ${JSON.stringify(mean)}`);
       },
       processes,
     );
