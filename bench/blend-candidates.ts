@@ -68,7 +68,7 @@ const RISING: FeatureName[] = [
 const monotone = FEATURE_LAYOUT.names.map((name) => (RISING.includes(name) ? 1 : 0));
 
 /** The do-no-harm guards and the repeated-CV candidates (skipped with --bag-only). */
-function guardAndRepeated(
+async function guardAndRepeated(
   X: Float32Array,
   bg: Float64Array,
   pn: Float64Array,
@@ -77,9 +77,9 @@ function guardAndRepeated(
   options: GbdtTrainOptions,
   blendOf: (g: Float64Array) => Float64Array,
   seed: number,
-): Record<string, Float64Array> {
+): Promise<Record<string, Float64Array>> {
   const more = moreFoldSplits(n, K, seed);
-  const repeated = more.map((split) => gbdtOutOfFold(X, y, split, options));
+  const repeated = await Promise.all(more.map((split) => gbdtOutOfFold(X, y, split, options)));
   const gbdt3 = Float64Array.from(
     gbdt,
     (g, i) => (g + repeated.reduce((s, r) => s + (r[i] ?? 0), 0)) / 3,
@@ -139,10 +139,10 @@ for (const seed of seeds) {
   // the bag.
   const folds = kFoldSplit(n, K, seed);
   const options = smallDataGbdtOptions("poisson", Math.round((n * (K - 1)) / K), seed);
-  const gbdtWith = (extra: object) =>
-    crossValidateGbdt(X, y, folds, { ...options, ...extra }, () => null).oof;
+  const gbdtWith = async (extra: object) =>
+    (await crossValidateGbdt(X, y, folds, { ...options, ...extra }, () => null)).oof;
   const blendOf = (g: Float64Array) => crossValidateBlend([bg, pn, g], y, summaries.x, folds).oof;
-  const gbdt = gbdtWith({});
+  const gbdt = await gbdtWith({});
   const candidates: Record<string, Float64Array> = {
     bgnbd: bg,
     pareto_nbd: pn,
@@ -150,11 +150,14 @@ for (const seed of seeds) {
     blend: blendOf(gbdt),
   };
   if (!process.argv.includes("--bag-only")) {
-    Object.assign(candidates, guardAndRepeated(X, bg, pn, gbdt, folds, options, blendOf, seed));
+    Object.assign(
+      candidates,
+      await guardAndRepeated(X, bg, pn, gbdt, folds, options, blendOf, seed),
+    );
   }
   if (process.argv.includes("--more")) {
     const offset = crossValidateOffsetGbdt(X, y, bg, folds, options);
-    const rising = gbdtWith({ monotone });
+    const rising = await gbdtWith({ monotone });
     candidates.gbdt_on_bgnbd = offset;
     candidates.blend_on_bgnbd = blendOf(offset);
     candidates.gbdt_monotone = rising;
@@ -171,7 +174,8 @@ for (const seed of seeds) {
       for (let r = 0; r < bagSeeds; r++) {
         const started = performance.now();
         const bagOptions = { ...options, seed: seed + 1000 * r };
-        const g = crossValidateGbdt(X, y, folds, bagOptions, () => null, undefined, bag).oof;
+        const g = (await crossValidateGbdt(X, y, folds, bagOptions, () => null, undefined, { bag }))
+          .oof;
         const seconds = (performance.now() - started) / 1000;
         const label = r === 0 ? name : `${name}_s${r}`;
         console.log(`  ${label}: ${seconds.toFixed(1)} s (${K} folds + final)`);
@@ -181,7 +185,9 @@ for (const seed of seeds) {
     }
   }
   if (process.argv.includes("--bagged")) {
-    const runs = [0, 1, 2, 3, 4].map((r) => (r === 0 ? gbdt : gbdtWith({ seed: seed + 1000 * r })));
+    const runs = await Promise.all(
+      [0, 1, 2, 3, 4].map((r) => (r === 0 ? gbdt : gbdtWith({ seed: seed + 1000 * r }))),
+    );
     const bagged = Float64Array.from(gbdt, (_, i) =>
       Math.exp(runs.reduce((s, g) => s + Math.log(g[i] ?? 0), 0) / runs.length),
     );

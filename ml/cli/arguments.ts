@@ -29,3 +29,12 @@ export function folds(value: string): number {
   if (n < 2 || n > 50) throw new InvalidArgumentError(`expected 2..50 folds, got ${n}`);
   return n;
 }
+
+/** A whole number >= 0 (e.g. worker threads, where 0 means none). */
+export function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new InvalidArgumentError(`expected a whole number >= 0, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}

@@ -12,7 +12,7 @@ import {
   type TrainPipelineResult,
 } from "../pipelines/train.ts";
 import type { DataFormat } from "../pipelines/train-models.ts";
-import { folds, integer, isoDate } from "./arguments.ts";
+import { folds, integer, isoDate, nonNegativeInteger } from "./arguments.ts";
 
 /** What commander parses from `ml train`'s options (a type, so it is a Record for logInputFromCli). */
 type TrainCliOptions = {
@@ -31,6 +31,7 @@ type TrainCliOptions = {
   seed: number;
   fast?: boolean;
   countBag: boolean;
+  workers?: number;
   register?: string;
   promote?: boolean;
   promoteIfBetter?: boolean;
@@ -86,6 +87,7 @@ function trainPipelineOptions(o: TrainCliOptions): TrainPipelineOptions {
     seed: o.seed,
     fast: o.fast === true,
     ...(o.countBag ? {} : { bagCount: false }),
+    ...(o.workers === undefined ? {} : { workers: o.workers }),
     ...(o.register
       ? {
           register: o.register,
@@ -134,6 +136,11 @@ export function registerTrainCommand(program: Command): void {
     .option(
       "--no-count-bag",
       "one count GBDT instead of a bag of 3 (less GBDT training time, a little less accurate)",
+    )
+    .option(
+      "--workers <n>",
+      "worker threads for the GBDT fits (default: ML_WORKERS, else the machine's cores; 0 or 1: none)",
+      nonNegativeInteger,
     )
     .option("--register <name>", "register the bundle as a new version of this model")
     .option("--promote", "make the registered version production")

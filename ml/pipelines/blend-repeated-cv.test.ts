@@ -21,10 +21,14 @@ test("the further splits are other partitions of the same customers, the same on
   expect(splits[0]?.[0]?.test).not.toEqual(splits[1]?.[0]?.test);
 });
 
-test("one split's out-of-fold forecasts are crossValidateGbdt's; averaging three splits' helps", () => {
-  const single = crossValidateGbdt(data.X, data.y, folds, options, (a, p) => poissonDeviance(a, p));
-  expect(gbdtOutOfFold(data.X, data.y, folds, options)).toEqual(single.oof);
-  const more = moreFoldSplits(data.n, 5, 11).map((s) => gbdtOutOfFold(data.X, data.y, s, options));
+test("one split's out-of-fold forecasts are crossValidateGbdt's; averaging three splits' helps", async () => {
+  const single = await crossValidateGbdt(data.X, data.y, folds, options, (a, p) =>
+    poissonDeviance(a, p),
+  );
+  expect(await gbdtOutOfFold(data.X, data.y, folds, options)).toEqual(single.oof);
+  const more = await Promise.all(
+    moreFoldSplits(data.n, 5, 11).map((s) => gbdtOutOfFold(data.X, data.y, s, options)),
+  );
   const mean = Float64Array.from(single.oof, (v, i) => (v + more[0]![i]! + more[1]![i]!) / 3);
   expect(more[0]).not.toEqual(single.oof);
   // A bag of three splits' fold models is no worse out of fold than one split's (it is smoother).

@@ -6,8 +6,10 @@
 import type { Fold } from "../evaluation/k-fold.ts";
 import type { GbdtLoss, GbdtModel } from "../gbdt/gbdt-model.ts";
 import { predictGbdt } from "../gbdt/predict.ts";
-import { type GbdtTrainOptions, trainGbdt } from "../gbdt/train-gbdt.ts";
-import { type GbdtBagOptions, trainGbdtBag } from "../gbdt/train-gbdt-bag.ts";
+import type { GbdtTrainOptions } from "../gbdt/train-gbdt.ts";
+import type { GbdtBagOptions } from "../gbdt/train-gbdt-bag.ts";
+import { takeRows, takeValues } from "../gbdt/training-job.ts";
+import { type GbdtTrainer, inProcessTrainer } from "../gbdt/training-pool.ts";
 
 /**
  * Settings for small data (CDNOW has 2,357 customers): shallow trees, many rows per leaf, shrinkage
@@ -36,19 +38,6 @@ export function smallDataGbdtOptions(
   };
 }
 
-export function takeRows(X: Float32Array, p: number, rows: Uint32Array): Float32Array {
-  const out = new Float32Array(rows.length * p);
-  rows.forEach((row, i) => {
-    out.set(X.subarray(row * p, row * p + p), i * p);
-  });
-  return out;
-}
-
-function takeValues(y: Float64Array, rows: Uint32Array): Float64Array {
-  // Rows index customers of y, so the ?? never applies.
-  return Float64Array.from(rows, (row) => y[row] ?? Number.NaN);
-}
-
 export interface CrossValidated<M> {
   /** Out-of-fold predictions on the response scale, one per customer. */
   oof: Float64Array;
@@ -64,40 +53,42 @@ export interface CrossValidated<M> {
   seconds: number;
 }
 
-/** One GBDT, or a bag of them when `bag` is given (nested: the bag sees only X's rows). */
-export function trainGbdtOrBag(
-  X: Float32Array,
-  y: Float64Array,
-  options: GbdtTrainOptions,
-  bag?: GbdtBagOptions,
-): GbdtModel {
-  return bag ? trainGbdtBag(X, y, options, bag) : trainGbdt(X, y, options);
+/** Where the fits run (default: this thread); a trainer bound to the same X and y. */
+export interface CrossValidationRun {
+  trainer?: GbdtTrainer;
+  /** Train bags (nested: each bag sees only its fold's training rows). */
+  bag?: GbdtBagOptions;
 }
 
 /**
  * Out-of-fold predictions on the response scale: each fold's model (a bag with `bag`) is trained
  * on the other folds (seeded seed + fold) and scores the fold's customers; `onFold` sees each
- * model and its scores.
+ * model and its scores, in fold order. The folds' fits are started together, so a worker pool
+ * runs them side by side.
  */
-export function gbdtOutOfFold(
+export async function gbdtOutOfFold(
   X: Float32Array,
   y: Float64Array,
   folds: readonly Fold[],
   options: GbdtTrainOptions,
   onFold?: (f: number, model: GbdtModel, predicted: Float64Array, fold: Fold) => void,
-  bag?: GbdtBagOptions,
-): Float64Array {
+  run: CrossValidationRun = {},
+): Promise<Float64Array> {
   const n = y.length;
   const p = X.length / n;
+  const train = run.trainer ?? inProcessTrainer(X, y);
+  const models = await Promise.all(
+    folds.map((fold, f) =>
+      train({
+        rows: fold.train,
+        options: { ...options, seed: options.seed === undefined ? f : options.seed + f },
+        ...(run.bag ? { bag: run.bag } : {}),
+      }),
+    ),
+  );
   const oof = new Float64Array(n);
   folds.forEach((fold, f) => {
-    const seed = options.seed === undefined ? f : options.seed + f;
-    const model = trainGbdtOrBag(
-      takeRows(X, p, fold.train),
-      takeValues(y, fold.train),
-      { ...options, seed },
-      bag,
-    );
+    const model = models[f] as GbdtModel;
     const predicted = predictGbdt(model, takeRows(X, p, fold.test), fold.test.length);
     fold.test.forEach((row, i) => {
       oof[row] = predicted[i] ?? Number.NaN;
@@ -108,22 +99,26 @@ export function gbdtOutOfFold(
 }
 
 /**
- * Cross-validates and refits one target (as a bag with `bag`). `score(actual, predicted)` gives a
- * fold's metrics.
+ * Cross-validates and refits one target (as a bag with `run.bag`). `score(actual, predicted)`
+ * gives a fold's metrics. A bag's final fit does not wait for the folds (each member stops on its
+ * own out-of-bag rows); one GBDT's final fit boosts the folds' mean rounds.
  */
-export function crossValidateGbdt<M>(
+export async function crossValidateGbdt<M>(
   X: Float32Array,
   y: Float64Array,
   folds: Fold[],
   options: GbdtTrainOptions,
   score: (actual: Float64Array, predicted: Float64Array) => M,
   onFold?: (fold: number) => void,
-  bag?: GbdtBagOptions,
-): CrossValidated<M> {
+  run: CrossValidationRun = {},
+): Promise<CrossValidated<M>> {
   const started = performance.now();
+  const train = run.trainer ?? inProcessTrainer(X, y);
   const foldScores: M[] = [];
   const foldTrees: number[] = [];
-  const oof = gbdtOutOfFold(
+  const bagFinal = run.bag ? train({ rows: null, options, bag: run.bag }) : null;
+  bagFinal?.catch(() => {}); // awaited below; a fold's failure is the one reported
+  const oof = await gbdtOutOfFold(
     X,
     y,
     folds,
@@ -133,17 +128,14 @@ export function crossValidateGbdt<M>(
       foldScores.push(score(takeValues(y, fold.test), predicted));
       onFold?.(f);
     },
-    bag,
+    { ...run, trainer: train },
   );
   const rounds = Math.max(1, Math.round(foldTrees.reduce((s, t) => s + t, 0) / foldTrees.length));
-  const final = bag
-    ? trainGbdtBag(X, y, options, bag)
-    : trainGbdt(X, y, {
-        ...options,
-        nEstimators: rounds,
-        earlyStoppingRounds: 0,
-        validationFraction: 0,
-      });
+  const final = await (bagFinal ??
+    train({
+      rows: null,
+      options: { ...options, nEstimators: rounds, earlyStoppingRounds: 0, validationFraction: 0 },
+    }));
   return {
     oof,
     folds: foldScores,

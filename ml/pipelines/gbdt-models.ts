@@ -19,6 +19,7 @@ import {
 import type { CustomerSummaries } from "../features/customer-summaries.ts";
 import type { GbdtModel } from "../gbdt/gbdt-model.ts";
 import { DEFAULT_BAG, type GbdtBagOptions } from "../gbdt/train-gbdt-bag.ts";
+import { createGbdtTrainingPool } from "../gbdt/training-pool.ts";
 import {
   type CrossValidated,
   crossValidateGbdt,
@@ -99,6 +100,8 @@ export interface GbdtTrainingOptions {
   fast?: boolean;
   /** false: one count GBDT even where countBag would bag it (for measuring the bag). */
   bagCount?: boolean;
+  /** Worker threads for the fits (training-pool.ts; 0 or 1: this thread). Same models either way. */
+  workers?: number;
 }
 
 /** A target's metrics.json entry: out-of-fold `holdout` scores with each fold's and their spread. */
@@ -133,20 +136,33 @@ export async function trainGbdtModels(
     spend: summaries.holdoutSpend,
   };
   const counter = steps.counter("GBDT folds", 3 * k);
-  const cv = await steps.step(`GBDT ${k}-fold cross-validation + final fit`, () => {
-    const validated = forEachTarget((target) =>
-      crossValidateGbdt(
-        X,
-        targets[target],
-        folds,
-        smallDataGbdtOptions(LOSS_BY_TARGET[target], trainingRows, seed, options.fast),
-        FOLD_SCORES[target],
-        (f) => counter.tick(`${target} fold ${f + 1}`),
-        target === "count" && options.bagCount !== false ? countBag(n) : undefined,
-      ),
+  const pool = createGbdtTrainingPool(X, targets, options.workers ?? 0);
+  const validate = (target: GbdtTarget) =>
+    crossValidateGbdt(
+      X,
+      targets[target],
+      folds,
+      smallDataGbdtOptions(LOSS_BY_TARGET[target], trainingRows, seed, options.fast),
+      FOLD_SCORES[target],
+      (f) => counter.tick(`${target} fold ${f + 1}`),
+      {
+        trainer: pool.trainer(target),
+        bag: target === "count" && options.bagCount !== false ? countBag(n) : undefined,
+      },
     );
-    counter.stop();
-    return validated;
+  const cv = await steps.step(`GBDT ${k}-fold cross-validation + final fit`, async () => {
+    try {
+      // Every target's fits are queued at once, the count model's (the longest) first.
+      const [count, purchase, spend] = await Promise.all([
+        validate("count"),
+        validate("purchase"),
+        validate("spend"),
+      ]);
+      counter.stop();
+      return { count, purchase, spend };
+    } finally {
+      pool.close();
+    }
   });
   const oof = forEachTarget((target) => cv[target].oof);
   const holdout = {

@@ -5,7 +5,7 @@
 import type { Fold } from "../evaluation/k-fold.ts";
 import { predictGbdtMargin } from "../gbdt/predict.ts";
 import { type GbdtTrainOptions, trainGbdt } from "../gbdt/train-gbdt.ts";
-import { takeRows } from "./gbdt-cross-validation.ts";
+import { takeRows } from "../gbdt/training-job.ts";
 
 /** The baseline's margin; floored so that a zero forecast does not give −∞. */
 export function offsetOf(baseline: number): number {

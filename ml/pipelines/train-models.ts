@@ -13,6 +13,7 @@ import {
   type ParameterCovariances,
   parameterCovariances,
 } from "../forecasting/parameter-uncertainty.ts";
+import { defaultTrainingWorkers } from "../gbdt/training-pool.ts";
 import type { BgNbdParams } from "../models/bgnbd.ts";
 import type { GammaGammaParams } from "../models/gamma-gamma.ts";
 import type { ParetoNbdParams } from "../models/pareto-nbd.ts";
@@ -56,6 +57,8 @@ export interface TrainModelsOptions {
   fast?: boolean;
   /** false: one count GBDT instead of a bag (gbdt-models.ts countBag), to measure the bag. */
   bagCount?: boolean;
+  /** Worker threads for the GBDT fits (default: the machine's cores); the models are the same. */
+  workers?: number;
   steps?: StepLog;
 }
 
@@ -128,7 +131,7 @@ async function featuresStep(run: RunContext): Promise<Float32Array | null> {
 async function gbdtStep(
   run: RunContext,
   features: Float32Array | null,
-  options: Pick<TrainModelsOptions, "fast" | "bagCount">,
+  options: Pick<TrainModelsOptions, "fast" | "bagCount" | "workers">,
 ): Promise<GbdtTraining | null> {
   const { fast, bagCount } = options;
   const { summaries } = run.input;
@@ -143,6 +146,7 @@ async function gbdtStep(
         seed: run.seed,
         ...(fast === undefined ? {} : { fast }),
         ...(bagCount === undefined ? {} : { bagCount }),
+        workers: options.workers ?? defaultTrainingWorkers(),
       },
       run.steps,
     );

@@ -179,6 +179,8 @@ test("bad arguments get a one-line error naming the option", async () => {
   ]);
   expect(r3.code).toBe(2);
   expect(r3.err).toContain("--holdout-end");
+  const r3b = await cli(["train", "--data", csv, ...window, "--workers", "-2", "--out", dir]);
+  expect(r3b.code).toBe(2);
   const r4 = await cli(["train", "--data", join(dir, "missing.csv"), ...window, "--out", dir]);
   expect(r4.code).not.toBe(0);
   const r5 = await cli([
@@ -356,3 +358,23 @@ test("train --no-count-bag: one count GBDT instead of the bag, in metrics.json a
   expect(single).toBeGreaterThan(0);
   expect(bagged).toBeGreaterThan(2 * single);
 }, 60_000);
+
+test("train --workers: the GBDTs trained on 3 threads are byte for byte those of one", async () => {
+  const run = async (workers: string) => {
+    const out = join(dir, `workers-${workers}`);
+    const r = await cli(["train", "--data", csv, ...window, "--out", out, "--workers", workers]);
+    expect(r.code).toBe(0);
+    const metrics = JSON.parse(await readFile(join(out, "metrics.json"), "utf8"));
+    const onnx = await Promise.all(
+      ["count", "purchase", "spend"].map((t) => readFile(join(out, `gbdt_${t}.onnx`))),
+    );
+    return { models: metrics.models, comparison: metrics.comparison, onnx };
+  };
+  const one = await run("1");
+  const three = await run("3");
+  expect(three.onnx).toEqual(one.onnx);
+  const scores = (m: typeof one) =>
+    ["gbdt_count", "gbdt_purchase", "gbdt_spend", "blend"].map((k) => m.models[k]?.holdout);
+  expect(scores(three)).toEqual(scores(one));
+  expect(three.comparison.recommended).toBe(one.comparison.recommended);
+}, 120_000);

@@ -12,6 +12,7 @@ import { dataQualityLines } from "../data/input/data-quality.ts";
 import type { LogColumns } from "../data/input/log-input.ts";
 import type { TransactionLog } from "../data/transaction-log.ts";
 import type { CustomerSummaries, TimeUnit } from "../features/customer-summaries.ts";
+import { defaultTrainingWorkers } from "../gbdt/training-pool.ts";
 import { renderReportHtml } from "../report/report-html.ts";
 import { attachDataQuality } from "./attach-data-quality.ts";
 import { buildBundle } from "./build-bundle.ts";
@@ -42,6 +43,8 @@ export interface TrainPipelineOptions {
   fast?: boolean;
   /** false: one count GBDT instead of a bag (trainModels' bagCount: faster, a little less accurate). */
   bagCount?: boolean;
+  /** Worker threads for the GBDT fits (default: ML_WORKERS in env, else the machine's cores). */
+  workers?: number;
   /** Register the bundle as a new version of this model. */
   register?: string;
   promote?: boolean;
@@ -95,6 +98,7 @@ export async function runTrainPipeline(
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       ...(options.fast !== undefined ? { fast: options.fast } : {}),
       ...(options.bagCount === undefined ? {} : { bagCount: options.bagCount }),
+      workers: options.workers ?? defaultTrainingWorkers(env),
     },
   );
   if (loaded.report.badRows > 0)

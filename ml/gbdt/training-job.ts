@@ -1,0 +1,39 @@
+// One GBDT fit described as data (which rows, which options, bagged or not), so that it can be
+// run in this thread or sent to a training worker (training-pool.ts) and give the same model.
+
+import type { GbdtModel } from "./gbdt-model.ts";
+import { type GbdtTrainOptions, trainGbdt } from "./train-gbdt.ts";
+import { type GbdtBagOptions, trainGbdtBag } from "./train-gbdt-bag.ts";
+
+export interface GbdtJob {
+  /** Rows of the data to train on (null: every row). */
+  rows: Uint32Array | null;
+  options: GbdtTrainOptions;
+  /** Train a bag of GBDTs (train-gbdt-bag.ts) instead of one. */
+  bag?: GbdtBagOptions;
+}
+
+/** The rows' features of a row-major matrix with p columns. */
+export function takeRows(X: Float32Array, p: number, rows: Uint32Array): Float32Array {
+  const out = new Float32Array(rows.length * p);
+  rows.forEach((row, i) => {
+    out.set(X.subarray(row * p, row * p + p), i * p);
+  });
+  return out;
+}
+
+/** The rows' values of y. */
+export function takeValues(y: Float64Array, rows: Uint32Array): Float64Array {
+  // Rows index customers of y, so the ?? never applies.
+  return Float64Array.from(rows, (row) => y[row] ?? Number.NaN);
+}
+
+/** Runs the job on features X (row-major) and target y. */
+export function trainGbdtJob(X: Float32Array, y: Float64Array, job: GbdtJob): GbdtModel {
+  const p = X.length / y.length;
+  const trainX = job.rows ? takeRows(X, p, job.rows) : X;
+  const trainY = job.rows ? takeValues(y, job.rows) : y;
+  return job.bag
+    ? trainGbdtBag(trainX, trainY, job.options, job.bag)
+    : trainGbdt(trainX, trainY, job.options);
+}
