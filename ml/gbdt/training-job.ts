@@ -11,6 +11,8 @@ export interface GbdtJob {
   options: GbdtTrainOptions;
   /** Train a bag of GBDTs (train-gbdt-bag.ts) instead of one. */
   bag?: GbdtBagOptions;
+  /** With `bag`: each member's fixed number of rounds (a refit with the rounds a bag kept). */
+  rounds?: number[];
 }
 
 /** The rows' features of a row-major matrix with p columns. */
@@ -34,6 +36,6 @@ export function trainGbdtJob(X: Float32Array, y: Float64Array, job: GbdtJob): Gb
   const trainX = job.rows ? takeRows(X, p, job.rows) : X;
   const trainY = job.rows ? takeValues(y, job.rows) : y;
   return job.bag
-    ? trainGbdtBag(trainX, trainY, job.options, job.bag)
+    ? trainGbdtBag(trainX, trainY, job.options, job.bag, job.rounds)
     : trainGbdt(trainX, trainY, job.options);
 }

@@ -12,8 +12,9 @@ import { buildFeatureMatrix } from "../features/feature-vector.ts";
 import { summarize, unitDays } from "../features/summaries.ts";
 import { parameterCovariances } from "../forecasting/parameter-uncertainty.ts";
 import type { GbdtModel } from "../gbdt/gbdt-model.ts";
-import { trainGbdt } from "../gbdt/train-gbdt.ts";
-import { DEFAULT_BAG, trainGbdtBag } from "../gbdt/train-gbdt-bag.ts";
+import { DEFAULT_BAG } from "../gbdt/train-gbdt-bag.ts";
+import type { GbdtJob } from "../gbdt/training-job.ts";
+import { createGbdtTrainingPool } from "../gbdt/training-pool.ts";
 import { type BgNbdParams, fitBgNbd } from "../models/bgnbd.ts";
 import { fitGammaGamma, type GammaGammaParams } from "../models/gamma-gamma.ts";
 import { fitParetoNbd, type ParetoNbdParams } from "../models/pareto-nbd.ts";
@@ -27,6 +28,8 @@ export interface ProductionOptions {
   asOf?: string;
   seed?: number;
   fast?: boolean;
+  /** Threads for the three GBDT refits (training-pool.ts); the same models either way. */
+  workers?: number;
   steps?: StepLog;
 }
 
@@ -180,35 +183,49 @@ function countUpTo(log: TransactionLog, day: number): number {
 
 /**
  * The three GBDT targets on the window, with the rounds the evaluation's K-fold chose; a bagged
- * count model is refitted as a bag of as many members, member b with member b's rounds.
+ * count model is refitted as a bag of as many members, member b with member b's rounds. The three
+ * fits run side by side on a training pool.
  */
-function trainWindowGbdt(
+async function trainWindowGbdt(
   X: Float32Array,
   window: CustomerSummaries,
   chosen: GbdtModels,
   options: ProductionOptions,
-): GbdtModels {
+): Promise<GbdtModels> {
   const seed = options.seed ?? 42;
-  const anyPurchase = Float64Array.from(window.holdoutPurchases, (v) => (v > 0 ? 1 : 0));
-  const train = (loss: "poisson" | "logistic" | "squared", y: Float64Array, model: GbdtModel) => {
+  const targets = {
+    count: window.holdoutPurchases,
+    purchase: Float64Array.from(window.holdoutPurchases, (v) => (v > 0 ? 1 : 0)),
+    spend: window.holdoutSpend,
+  };
+  const pool = createGbdtTrainingPool(X, targets, options.workers ?? 0);
+  const job = (loss: "poisson" | "logistic" | "squared", model: GbdtModel): GbdtJob => {
     const settings = smallDataGbdtOptions(loss, window.n, seed, options.fast);
     const members = model.members;
     if (members) {
-      const bag = { ...DEFAULT_BAG, members: members.length };
-      return trainGbdtBag(X, y, settings, bag, members);
+      return {
+        rows: null,
+        options: settings,
+        bag: { ...DEFAULT_BAG, members: members.length },
+        rounds: members,
+      };
     }
-    return trainGbdt(X, y, {
-      ...settings,
-      nEstimators: Math.max(1, model.trees.length),
-      earlyStoppingRounds: 0,
-      validationFraction: 0,
-    });
+    const rounds = Math.max(1, model.trees.length);
+    return {
+      rows: null,
+      options: { ...settings, nEstimators: rounds, earlyStoppingRounds: 0, validationFraction: 0 },
+    };
   };
-  return {
-    count: train("poisson", window.holdoutPurchases, chosen.count),
-    purchase: train("logistic", anyPurchase, chosen.purchase),
-    spend: train("squared", window.holdoutSpend, chosen.spend),
-  };
+  try {
+    const [count, purchase, spend] = await Promise.all([
+      pool.trainer("count")(job("poisson", chosen.count)),
+      pool.trainer("purchase")(job("logistic", chosen.purchase)),
+      pool.trainer("spend")(job("squared", chosen.spend)),
+    ]);
+    return { count, purchase, spend };
+  } finally {
+    pool.close();
+  }
 }
 
 /**

@@ -268,6 +268,7 @@ async function productionStep(
     ...(options.asOf ? { asOf: options.asOf } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(options.fast !== undefined ? { fast: options.fast } : {}),
+    workers: options.workers ?? defaultTrainingWorkers(options.env ?? process.env),
     steps,
   });
   const p = production.metrics;
