@@ -73,6 +73,11 @@ export interface IntervalInput {
   skip?: (i: number) => boolean;
   /** Only these models (default: every model that has its inputs). */
   models?: readonly IntervalModel[];
+  /**
+   * The largest x the Pareto/NBD parameter draws must evaluate (default: this batch's): a batch
+   * split in parts passes the whole's, so every part screens the same draws.
+   */
+  screenMaxX?: number;
 }
 
 /** Per level, lo/hi columns: lo at [2i], hi at [2i + 1]. */
@@ -126,7 +131,7 @@ function maxOf(values: ArrayLike<number>): number {
 function pmfSources(models: IntervalModelParams, input: IntervalInput): PmfSources {
   const cov = models.covariances;
   const bgDraws = drawParameterSets(models.bgnbd, [...BGNBD_NAMES], cov?.bgnbd, PARAMETER_DRAWS);
-  const maxX = maxOf(input.x);
+  const maxX = input.screenMaxX ?? maxOf(input.x);
   const pn = screenDraws(
     "Pareto/NBD",
     models.paretoNbd,

@@ -1,5 +1,5 @@
 // One GBDT fit described as data (which rows, which options, bagged or not), so that it can be
-// run in this thread or sent to a training worker (training-pool.ts) and give the same model.
+// run in this thread or sent to a worker thread (ml/parallel/task-pool.ts) and give the same model.
 
 import type { GbdtModel } from "./gbdt-model.ts";
 import { type GbdtTrainOptions, trainGbdt } from "./train-gbdt.ts";
@@ -38,4 +38,12 @@ export function trainGbdtJob(X: Float32Array, y: Float64Array, job: GbdtJob): Gb
   return job.bag
     ? trainGbdtBag(trainX, trainY, job.options, job.bag, job.rounds)
     : trainGbdt(trainX, trainY, job.options);
+}
+
+/** Trains one job on the features and target it is bound to (in this thread or elsewhere). */
+export type GbdtTrainer = (job: GbdtJob) => Promise<GbdtModel>;
+
+/** A trainer that runs each job in this thread. */
+export function inProcessTrainer(X: Float32Array, y: Float64Array): GbdtTrainer {
+  return async (job) => trainGbdtJob(X, y, job);
 }

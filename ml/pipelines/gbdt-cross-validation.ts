@@ -8,8 +8,8 @@ import type { GbdtLoss, GbdtModel } from "../gbdt/gbdt-model.ts";
 import { predictGbdt } from "../gbdt/predict.ts";
 import type { GbdtTrainOptions } from "../gbdt/train-gbdt.ts";
 import type { GbdtBagOptions } from "../gbdt/train-gbdt-bag.ts";
-import { takeRows, takeValues } from "../gbdt/training-job.ts";
-import { type GbdtTrainer, inProcessTrainer } from "../gbdt/training-pool.ts";
+import { type GbdtTrainer, inProcessTrainer, takeRows, takeValues } from "../gbdt/training-job.ts";
+import type { TaskPool } from "../parallel/task-pool.ts";
 
 /**
  * Settings for small data (CDNOW has 2,357 customers): shallow trees, many rows per leaf, shrinkage
@@ -51,6 +51,11 @@ export interface CrossValidated<M> {
    */
   final: GbdtModel;
   seconds: number;
+}
+
+/** A trainer that sends each fit on X and y to the task pool. */
+export function poolTrainer(pool: TaskPool, X: Float32Array, y: Float64Array): GbdtTrainer {
+  return (job) => pool.run("gbdt", { X, y, job });
 }
 
 /** Where the fits run (default: this thread); a trainer bound to the same X and y. */

@@ -19,10 +19,11 @@ import {
 import type { CustomerSummaries } from "../features/customer-summaries.ts";
 import type { GbdtModel } from "../gbdt/gbdt-model.ts";
 import { DEFAULT_BAG, type GbdtBagOptions } from "../gbdt/train-gbdt-bag.ts";
-import { createGbdtTrainingPool } from "../gbdt/training-pool.ts";
+import type { TaskPool } from "../parallel/task-pool.ts";
 import {
   type CrossValidated,
   crossValidateGbdt,
+  poolTrainer,
   smallDataGbdtOptions,
 } from "./gbdt-cross-validation.ts";
 import type { StepLog } from "./step-log.ts";
@@ -100,8 +101,8 @@ export interface GbdtTrainingOptions {
   fast?: boolean;
   /** false: one count GBDT even where countBag would bag it (for measuring the bag). */
   bagCount?: boolean;
-  /** Worker threads for the fits (training-pool.ts; 0 or 1: this thread). Same models either way. */
-  workers?: number;
+  /** Where the fits run (ml/parallel/task-pool.ts; default: this thread). Same models either way. */
+  pool?: TaskPool;
 }
 
 /** A target's metrics.json entry: out-of-fold `holdout` scores with each fold's and their spread. */
@@ -136,7 +137,6 @@ export async function trainGbdtModels(
     spend: summaries.holdoutSpend,
   };
   const counter = steps.counter("GBDT folds", 3 * k);
-  const pool = createGbdtTrainingPool(X, targets, options.workers ?? 0);
   const validate = (target: GbdtTarget) =>
     crossValidateGbdt(
       X,
@@ -146,23 +146,19 @@ export async function trainGbdtModels(
       FOLD_SCORES[target],
       (f) => counter.tick(`${target} fold ${f + 1}`),
       {
-        trainer: pool.trainer(target),
+        ...(options.pool ? { trainer: poolTrainer(options.pool, X, targets[target]) } : {}),
         bag: target === "count" && options.bagCount !== false ? countBag(n) : undefined,
       },
     );
   const cv = await steps.step(`GBDT ${k}-fold cross-validation + final fit`, async () => {
-    try {
-      // Every target's fits are queued at once, the count model's (the longest) first.
-      const [count, purchase, spend] = await Promise.all([
-        validate("count"),
-        validate("purchase"),
-        validate("spend"),
-      ]);
-      counter.stop();
-      return { count, purchase, spend };
-    } finally {
-      pool.close();
-    }
+    // Every target's fits are queued at once, the count model's (the longest) first.
+    const [count, purchase, spend] = await Promise.all([
+      validate("count"),
+      validate("purchase"),
+      validate("spend"),
+    ]);
+    counter.stop();
+    return { count, purchase, spend };
   });
   const oof = forEachTarget((target) => cv[target].oof);
   const holdout = {

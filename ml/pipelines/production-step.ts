@@ -14,11 +14,11 @@ import { parameterCovariances } from "../forecasting/parameter-uncertainty.ts";
 import type { GbdtModel } from "../gbdt/gbdt-model.ts";
 import { DEFAULT_BAG } from "../gbdt/train-gbdt-bag.ts";
 import type { GbdtJob } from "../gbdt/training-job.ts";
-import { createGbdtTrainingPool } from "../gbdt/training-pool.ts";
 import { type BgNbdParams, fitBgNbd } from "../models/bgnbd.ts";
 import { fitGammaGamma, type GammaGammaParams } from "../models/gamma-gamma.ts";
 import { fitParetoNbd, type ParetoNbdParams } from "../models/pareto-nbd.ts";
 import type { FitResult } from "../models/types.ts";
+import { createTaskPool } from "../parallel/task-pool.ts";
 import { smallDataGbdtOptions } from "./gbdt-cross-validation.ts";
 import { createStepLog, type StepLog } from "./step-log.ts";
 import type { GbdtModels, TrainedModels } from "./train-models.ts";
@@ -28,7 +28,7 @@ export interface ProductionOptions {
   asOf?: string;
   seed?: number;
   fast?: boolean;
-  /** Threads for the three GBDT refits (training-pool.ts); the same models either way. */
+  /** Threads for the three GBDT refits (ml/parallel/task-pool.ts); the same models either way. */
   workers?: number;
   steps?: StepLog;
 }
@@ -198,7 +198,7 @@ async function trainWindowGbdt(
     purchase: Float64Array.from(window.holdoutPurchases, (v) => (v > 0 ? 1 : 0)),
     spend: window.holdoutSpend,
   };
-  const pool = createGbdtTrainingPool(X, targets, options.workers ?? 0);
+  const pool = createTaskPool(options.workers ?? 1);
   const job = (loss: "poisson" | "logistic" | "squared", model: GbdtModel): GbdtJob => {
     const settings = smallDataGbdtOptions(loss, window.n, seed, options.fast);
     const members = model.members;
@@ -218,9 +218,9 @@ async function trainWindowGbdt(
   };
   try {
     const [count, purchase, spend] = await Promise.all([
-      pool.trainer("count")(job("poisson", chosen.count)),
-      pool.trainer("purchase")(job("logistic", chosen.purchase)),
-      pool.trainer("spend")(job("squared", chosen.spend)),
+      pool.run("gbdt", { X, y: targets.count, job: job("poisson", chosen.count) }),
+      pool.run("gbdt", { X, y: targets.purchase, job: job("logistic", chosen.purchase) }),
+      pool.run("gbdt", { X, y: targets.spend, job: job("squared", chosen.spend) }),
     ]);
     return { count, purchase, spend };
   } finally {

@@ -6,17 +6,13 @@ import { type CountCalibration, countCalibration } from "../evaluation/calibrati
 import type { Fold } from "../evaluation/k-fold.ts";
 import { type CountMetrics, countMetrics } from "../evaluation/metrics.ts";
 import type { CustomerSummaries } from "../features/customer-summaries.ts";
-import {
-  forecastIntervals,
-  type IntervalColumns,
-  type IntervalModel,
-  type ModelIntervals,
-} from "../forecasting/intervals.ts";
+import type { IntervalColumns, IntervalModel, ModelIntervals } from "../forecasting/intervals.ts";
 import type { ParameterCovariances } from "../forecasting/parameter-uncertainty.ts";
 import type { BgNbdParams } from "../models/bgnbd.ts";
 import type { GammaGammaParams } from "../models/gamma-gamma.ts";
 import { fitDispersion } from "../models/negative-binomial.ts";
 import type { ParetoNbdParams } from "../models/pareto-nbd.ts";
+import { createTaskPool, type TaskPool } from "../parallel/task-pool.ts";
 import { createSeededRandom, seededPermutation } from "../random/seeded-random.ts";
 import type { IntervalCalibrationRows } from "../report/interval-calibration-charts.ts";
 import type { ReportTable } from "../report/report-html.ts";
@@ -31,6 +27,8 @@ import {
 } from "./blend.ts";
 
 export const CALIBRATION_LEVELS = [0.5, 0.8, 0.95] as const;
+/** The BTYD calibration is cut in this many parts for the task pool (fixed: same answers). */
+const BTYD_CALIBRATION_PARTS = 4;
 /** Calibration is scored on at most this many customers (a seeded sample): PMFs cost. */
 export const CALIBRATION_SAMPLE = 10_000;
 
@@ -42,6 +40,8 @@ export interface StackingInput {
   params: { bgnbd: BgNbdParams; paretoNbd: ParetoNbdParams; gammaGamma: GammaGammaParams | null };
   covariances: ParameterCovariances;
   seed: number;
+  /** Where the calibration's parts run (default: this thread). */
+  pool?: TaskPool;
 }
 
 export interface SegmentErrors {
@@ -111,7 +111,7 @@ function foldDispersion(folds: Fold[], actual: Float64Array, oof: Float64Array):
   return out;
 }
 
-export function stackAndCalibrate(input: StackingInput): StackingResult {
+export async function stackAndCalibrate(input: StackingInput): Promise<StackingResult> {
   const { summaries: s, forecasts, folds } = input;
   const actual = s.holdoutPurchases;
   const cv = crossValidateBlend(
@@ -127,7 +127,7 @@ export function stackAndCalibrate(input: StackingInput): StackingResult {
     gbdt: fitDispersion(pick(actual), pick(forecasts.gbdt)),
     blend: fitDispersion(pick(actual), pick(cv.oof)),
   };
-  const { calibration, warnings } = calibrate(input, oof);
+  const { calibration, warnings } = await calibrate(input, oof);
   const bySegment = Object.fromEntries(
     (Object.keys(oof) as IntervalModel[]).map((m) => [m, segmentErrors(s.x, actual, oof[m])]),
   ) as Record<IntervalModel, SegmentErrors[]>;
@@ -149,10 +149,10 @@ export function stackAndCalibrate(input: StackingInput): StackingResult {
  * models use, per customer, the dispersion fitted on the other folds (nothing is scored on data
  * its spread was fitted on).
  */
-function calibrate(
+async function calibrate(
   input: StackingInput,
   oof: Record<IntervalModel, Float64Array>,
-): { calibration: Partial<Record<IntervalModel, CountCalibration>>; warnings: string[] } {
+): Promise<{ calibration: Partial<Record<IntervalModel, CountCalibration>>; warnings: string[] }> {
   const s = input.summaries;
   const order = seededPermutation(s.n, createSeededRandom(input.seed + 7));
   const rows = Array.from(order.subarray(0, Math.min(s.n, CALIBRATION_SAMPLE))).sort(
@@ -171,8 +171,16 @@ function calibrate(
   input.folds.forEach((fold, f) => {
     for (const i of fold.test) inFold[i] = f;
   });
+  // The BTYD models' customers in contiguous parts (the same order once joined), so that the
+  // parts run side by side on the pool; they screen the Pareto/NBD draws against the whole's x.
+  const btydParts = BTYD_CALIBRATION_PARTS;
+  const partSize = Math.ceil(rows.length / btydParts);
   const groups: { rows: number[]; models: IntervalModel[]; dispersion: object }[] = [
-    { rows, models: ["bgnbd", "pareto_nbd"], dispersion: {} },
+    ...Array.from({ length: btydParts }, (_, part) => ({
+      rows: rows.slice(part * partSize, (part + 1) * partSize),
+      models: ["bgnbd", "pareto_nbd"] as IntervalModel[],
+      dispersion: {},
+    })).filter((group) => group.rows.length > 0),
     ...input.folds.map((fold, f) => {
       const members = rows.filter((i) => inFold[i] === f);
       // The fold's dispersion, the same for each of its customers: read at its first.
@@ -184,30 +192,35 @@ function calibrate(
       };
     }),
   ];
-  const parts = groups.map((group) => {
-    const pick = (v: ArrayLike<number>) => Float64Array.from(group.rows, (i) => v[i] ?? 0);
-    const result = forecastIntervals(
-      {
-        ...input.params,
-        covariances: input.covariances,
-        dispersion: group.dispersion,
-        omitted: input.covariances.omitted ?? {},
-      },
-      {
-        x: pick(s.x),
-        tx: pick(s.tx),
-        T: pick(s.T),
-        monetary: pick(monetary),
-        horizon: s.holdoutLength,
-        levels,
-        distribution: true,
-        means: { gbdt: pick(oof.gbdt), blend: pick(oof.blend) },
-        discountShare: {},
-        models: group.models,
-      },
-    );
-    return { rows: group.rows, result };
-  });
+  const screenMaxX = rows.reduce((max, i) => Math.max(max, s.x[i] ?? 0), 0);
+  const pool = input.pool ?? createTaskPool(1);
+  const parts = await Promise.all(
+    groups.map(async (group) => {
+      const pick = (v: ArrayLike<number>) => Float64Array.from(group.rows, (i) => v[i] ?? 0);
+      const result = await pool.run("intervals", {
+        models: {
+          ...input.params,
+          covariances: input.covariances,
+          dispersion: group.dispersion,
+          omitted: input.covariances.omitted ?? {},
+        },
+        input: {
+          x: pick(s.x),
+          tx: pick(s.tx),
+          T: pick(s.T),
+          monetary: pick(monetary),
+          horizon: s.holdoutLength,
+          levels,
+          distribution: true,
+          means: { gbdt: pick(oof.gbdt), blend: pick(oof.blend) },
+          discountShare: {},
+          models: group.models,
+          screenMaxX,
+        },
+      });
+      return { rows: group.rows, result };
+    }),
+  );
   const scored = (model: IntervalModel): CountCalibration | null => {
     const members = parts.filter((p) => p.result[model]);
     if (members.length === 0) return null;

@@ -13,11 +13,11 @@ import {
   type ParameterCovariances,
   parameterCovariances,
 } from "../forecasting/parameter-uncertainty.ts";
-import { defaultTrainingWorkers } from "../gbdt/training-pool.ts";
 import type { BgNbdParams } from "../models/bgnbd.ts";
 import type { GammaGammaParams } from "../models/gamma-gamma.ts";
 import type { ParetoNbdParams } from "../models/pareto-nbd.ts";
 import type { FitResult } from "../models/types.ts";
+import { createTaskPool, defaultTrainingWorkers, type TaskPool } from "../parallel/task-pool.ts";
 import type { ReportInput } from "../report/report-html.ts";
 import { trainingReport } from "../report/training-report.ts";
 import { type BtydHoldout, btydHoldout } from "./btyd-holdout.ts";
@@ -90,6 +90,8 @@ interface RunContext {
   btydParams: BtydParams;
   /** Notes for metrics.json and the report, appended to by each step in order. */
   notes: string[];
+  /** Where the GBDT fits and the calibration groups run. */
+  pool: TaskPool;
 }
 
 function hasHoldout({ log, summaries }: TrainModelsInput): boolean {
@@ -131,7 +133,7 @@ async function featuresStep(run: RunContext): Promise<Float32Array | null> {
 async function gbdtStep(
   run: RunContext,
   features: Float32Array | null,
-  options: Pick<TrainModelsOptions, "fast" | "bagCount" | "workers">,
+  options: Pick<TrainModelsOptions, "fast" | "bagCount">,
 ): Promise<GbdtTraining | null> {
   const { fast, bagCount } = options;
   const { summaries } = run.input;
@@ -146,7 +148,7 @@ async function gbdtStep(
         seed: run.seed,
         ...(fast === undefined ? {} : { fast }),
         ...(bagCount === undefined ? {} : { bagCount }),
-        workers: options.workers ?? defaultTrainingWorkers(),
+        pool: run.pool,
       },
       run.steps,
     );
@@ -186,6 +188,7 @@ async function stackingStep(
   const { bgnbd, paretoNbd, gammaGamma } = run.fits;
   const stacking = await run.steps.step("blend, dispersion and calibration", () =>
     stackAndCalibrate({
+      pool: run.pool,
       summaries,
       forecasts: {
         bgnbd: holdout.bg.expected,
@@ -272,9 +275,26 @@ export async function trainModels(
   if (summaries.n === 0)
     throw new RangeError("data: no customer purchased on or before the calibration end");
   const steps = options.steps ?? createStepLog({ write: null });
+  // Started first: the workers load while the BTYD models are fitted.
+  const pool = createTaskPool(options.workers ?? defaultTrainingWorkers());
+  try {
+    return await trainWithPool(input, options, steps, pool);
+  } finally {
+    pool.close();
+  }
+}
+
+async function trainWithPool(
+  input: TrainModelsInput,
+  options: TrainModelsOptions,
+  steps: StepLog,
+  pool: TaskPool,
+): Promise<TrainedModels> {
+  const { summaries } = input;
   // 1. BTYD fits on (x, t_x, T); Gamma-Gamma on repeat buyers' mean repeat spend.
   const fits = await fitBtydModels(summaries, steps);
   const run: RunContext = {
+    pool,
     input,
     steps,
     folds: options.folds ?? 5,

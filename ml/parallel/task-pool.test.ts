@@ -1,14 +1,11 @@
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { kFoldSplit } from "../evaluation/k-fold.ts";
 import { poissonDeviance } from "../evaluation/metrics.ts";
-import { crossValidateGbdt } from "../pipelines/gbdt-cross-validation.ts";
-import { makeSyntheticGbdtData } from "./synthetic-gbdt-data.ts";
-import type { GbdtJob } from "./training-job.ts";
-import {
-  createGbdtTrainingPool,
-  defaultTrainingWorkers,
-  inProcessTrainer,
-} from "./training-pool.ts";
+import { forecastIntervals } from "../forecasting/intervals.ts";
+import { makeSyntheticGbdtData } from "../gbdt/synthetic-gbdt-data.ts";
+import { type GbdtJob, inProcessTrainer } from "../gbdt/training-job.ts";
+import { crossValidateGbdt, poolTrainer } from "../pipelines/gbdt-cross-validation.ts";
+import { createTaskPool, defaultTrainingWorkers } from "./task-pool.ts";
 
 // Starting Bun workers and training on a busy 2-core machine can take seconds.
 setDefaultTimeout(60_000);
@@ -26,16 +23,18 @@ const jobs: GbdtJob[] = [
   },
 ];
 
-test("workers train the same models as this thread, for every target, rows and bags", async () => {
+test("workers fit the same GBDTs as this thread, for every target, rows and bags", async () => {
   const local = await Promise.all(jobs.map((job) => inProcessTrainer(count.X, count.y)(job)));
-  for (const workers of [2, 3]) {
-    const pool = createGbdtTrainingPool(count.X, { count: count.y, spend: spend.y }, workers);
+  for (const threads of [2, 3]) {
+    const pool = createTaskPool(threads);
     try {
-      expect(pool.workers).toBe(workers);
-      const trained = await Promise.all(jobs.map((job) => pool.trainer("count")(job)));
+      expect(pool.threads).toBe(threads);
+      const trained = await Promise.all(
+        jobs.map((job) => poolTrainer(pool, count.X, count.y)(job)),
+      );
       expect(trained).toEqual(local);
       const squared = { rows: null, options: { loss: "squared" as const, nEstimators: 20 } };
-      expect(await pool.trainer("spend")(squared)).toEqual(
+      expect(await pool.run("gbdt", { X: count.X, y: spend.y, job: squared })).toEqual(
         await inProcessTrainer(count.X, spend.y)(squared),
       );
     } finally {
@@ -50,11 +49,11 @@ test("a cross-validation on the pool equals the one in this thread, scores and f
   const bag = { members: 2, sampling: "subsample" as const, fraction: 0.8 };
   for (const run of [{}, { bag }]) {
     const local = await crossValidateGbdt(count.X, count.y, folds, options, score, undefined, run);
-    const pool = createGbdtTrainingPool(count.X, { count: count.y }, 2);
+    const pool = createTaskPool(2);
     try {
       const pooled = await crossValidateGbdt(count.X, count.y, folds, options, score, undefined, {
         ...run,
-        trainer: pool.trainer("count"),
+        trainer: poolTrainer(pool, count.X, count.y),
       });
       expect(pooled.oof).toEqual(local.oof);
       expect(pooled.folds).toEqual(local.folds);
@@ -66,18 +65,59 @@ test("a cross-validation on the pool equals the one in this thread, scores and f
   }
 });
 
-test("a job that fails rejects with its error; the pool goes on with the others", async () => {
-  const pool = createGbdtTrainingPool(count.X, { count: count.y }, 2);
+test("intervals computed in parts on workers equal one call in this thread", async () => {
+  const n = 300;
+  const x = Float64Array.from({ length: n }, (_, i) => i % 9);
+  const T = Float64Array.from({ length: n }, (_, i) => 20 + (i % 17));
+  const tx = Float64Array.from(x, (v, i) => (v === 0 ? 0 : (T[i] ?? 0) * ((i % 5) / 5)));
+  const monetary = Float64Array.from(x, (v, i) => (v > 0 ? 10 + (i % 7) : Number.NaN));
+  const models = {
+    bgnbd: { r: 0.24, alpha: 4.4, a: 0.79, b: 2.4 },
+    paretoNbd: { r: 0.55, alpha: 10.6, s: 0.61, beta: 11.7 },
+    gammaGamma: { p: 6.25, q: 3.74, gamma: 15.4 },
+    covariances: null,
+    dispersion: {},
+  };
+  const base = { horizon: 39, levels: [0.8, 0.95], distribution: true, screenMaxX: 8 };
+  const whole = forecastIntervals(models, { ...base, x, tx, T, monetary });
+  const pool = createTaskPool(2);
   try {
-    const train = pool.trainer("count");
+    const halves = await Promise.all(
+      [0, 150].map((from) =>
+        pool.run("intervals", {
+          models,
+          input: {
+            ...base,
+            x: x.slice(from, from + 150),
+            tx: tx.slice(from, from + 150),
+            T: T.slice(from, from + 150),
+            monetary: monetary.slice(from, from + 150),
+          },
+        }),
+      ),
+    );
+    for (const model of ["bgnbd", "pareto_nbd"] as const) {
+      const joined = halves.flatMap((h) => Array.from(h[model]?.byLevel[1]?.spend ?? []));
+      expect(joined).toEqual(Array.from(whole[model]?.byLevel[1]?.spend ?? []));
+      const pmfs = halves.flatMap((h) => h[model]?.pmf ?? []);
+      expect(pmfs).toEqual(whole[model]?.pmf ?? []);
+    }
+  } finally {
+    pool.close();
+  }
+});
+
+test("a task that fails rejects with its error; the pool goes on with the others", async () => {
+  const pool = createTaskPool(2);
+  try {
+    const train = poolTrainer(pool, count.X, count.y);
     const bad = { rows: null, options: { loss: "poisson" as const, learningRate: -1 } };
     const results = await Promise.allSettled([train(bad), train(bad), train(jobs[0] as GbdtJob)]);
     expect(results.map((r) => r.status)).toEqual(["rejected", "rejected", "fulfilled"]);
     for (const r of results.slice(0, 2)) {
       expect(String((r as PromiseRejectedResult).reason)).toMatch(/learningRate/);
     }
-    expect(() => pool.trainer("nope")).toThrow(/no target named nope/);
-    // A job that cannot be sent to a worker fails alone; the worker is not lost.
+    // A task that cannot be sent to a worker fails alone; the worker is not lost.
     const uncloneable = { ...bad, options: { ...bad.options, learningRate: 0.1, f: () => 1 } };
     const sent = await Promise.allSettled([train(uncloneable), train(jobs[0] as GbdtJob)]);
     expect(sent.map((r) => r.status)).toEqual(["rejected", "fulfilled"]);
@@ -87,9 +127,9 @@ test("a job that fails rejects with its error; the pool goes on with the others"
   }
 });
 
-test("close rejects what is still queued; a closed pool takes no jobs", async () => {
-  const pool = createGbdtTrainingPool(count.X, { count: count.y }, 2);
-  const train = pool.trainer("count");
+test("close rejects what is still queued; a closed pool takes no tasks", async () => {
+  const pool = createTaskPool(2);
+  const train = poolTrainer(pool, count.X, count.y);
   const queued = Array.from({ length: 4 }, () => train(jobs[0] as GbdtJob));
   pool.close();
   const settled = await Promise.allSettled(queued);
@@ -97,13 +137,12 @@ test("close rejects what is still queued; a closed pool takes no jobs", async ()
   await expect(train(jobs[0] as GbdtJob)).rejects.toThrow(/closed/);
 });
 
-test("worker count: ML_WORKERS when set (0 = this thread only), else the cores, at most 8", () => {
+test("thread count: ML_WORKERS when set (0 = this thread only), else the cores, at most 8", () => {
   expect(defaultTrainingWorkers({ ML_WORKERS: "3" })).toBe(3);
   expect(defaultTrainingWorkers({ ML_WORKERS: "0" })).toBe(0);
   const cores = Math.min(8, navigator.hardwareConcurrency);
   expect(defaultTrainingWorkers({})).toBe(cores);
   expect(() => defaultTrainingWorkers({ ML_WORKERS: "two" })).toThrow(/ML_WORKERS=two/);
   expect(() => defaultTrainingWorkers({ ML_WORKERS: "-1" })).toThrow(/whole number/);
-  const single = createGbdtTrainingPool(count.X, { count: count.y }, 1);
-  expect(single.workers).toBe(0);
+  expect(createTaskPool(0).threads).toBe(1);
 });

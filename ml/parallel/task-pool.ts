@@ -1,0 +1,149 @@
+// Runs training's independent pieces of work (tasks.ts: GBDT fits, interval calibration groups)
+// side by side: this thread and threads − 1 worker threads. node:worker_threads (which Bun
+// implements), not the global Web Worker, which onnxruntime-web's loader replaces with it in any
+// process that loaded ORT. Tasks are pure and seeded by their inputs, so the answers are the same
+// whichever thread runs them; the inputs are copied to the worker (structured clone).
+
+import { Worker } from "node:worker_threads";
+import { runTask, type TaskInput, type TaskName, type TaskOutput } from "./tasks.ts";
+
+export interface TaskPool {
+  /** Threads in all, this one included (1: everything runs in this thread). */
+  readonly threads: number;
+  run<K extends TaskName>(task: K, input: TaskInput<K>): Promise<TaskOutput<K>>;
+  /** Stops the workers; tasks still waiting are rejected. */
+  close(): void;
+}
+
+export type TaskMessage = { id: number; task: TaskName; input: TaskInput<TaskName> };
+export type TaskReply = { id: number; output: unknown } | { id: number; error: string };
+
+/**
+ * Threads to train with by default: the machine's cores, at most 8, unless the environment says
+ * otherwise (ML_WORKERS; 0 or 1 runs everything in this thread).
+ */
+export function defaultTrainingWorkers(env: Record<string, string | undefined> = {}): number {
+  const asked = env.ML_WORKERS;
+  if (asked !== undefined && asked !== "") {
+    const n = Number(asked);
+    if (!Number.isInteger(n) || n < 0) {
+      throw new RangeError(`ML_WORKERS=${asked}: expected a whole number of worker threads >= 0`);
+    }
+    return n;
+  }
+  const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
+  return Math.max(1, Math.min(8, cores));
+}
+
+/** A pool of `threads` threads in all; below 2, every task runs in this thread. */
+export function createTaskPool(threads: number): TaskPool {
+  if (threads < 2)
+    return { threads: 1, run: async (task, input) => runTask(task, input), close() {} };
+  return new WorkerPool(threads);
+}
+
+interface Pending {
+  id: number;
+  task: TaskName;
+  input: TaskInput<TaskName>;
+  resolve(output: unknown): void;
+  reject(error: Error): void;
+}
+
+class WorkerPool implements TaskPool {
+  private readonly workers: Worker[] = [];
+  private readonly idle: Worker[] = [];
+  private readonly queue: Pending[] = [];
+  private readonly running = new Map<Worker, Pending>();
+  private nextId = 0;
+  private closed = false;
+  /** This thread takes a task whenever it is free too (its code is already compiled). */
+  private localScheduled = false;
+
+  constructor(readonly threads: number) {
+    const url = new URL("./task-worker.ts", import.meta.url);
+    for (let w = 1; w < threads; w++) {
+      const worker = new Worker(url);
+      worker.on("message", (reply: TaskReply) => this.settle(worker, reply));
+      worker.on("error", (error) => this.fail(worker, new Error(`task worker: ${error}`)));
+      worker.on("exit", (code) => this.fail(worker, new Error(`task worker exited (${code})`)));
+      this.workers.push(worker);
+      this.idle.push(worker);
+    }
+  }
+
+  run<K extends TaskName>(task: K, input: TaskInput<K>): Promise<TaskOutput<K>> {
+    return new Promise<TaskOutput<K>>((resolve, reject) => {
+      if (this.closed) return reject(new Error("task pool is closed"));
+      const id = this.nextId++;
+      this.queue.push({ id, task, input, resolve: (o) => resolve(o as TaskOutput<K>), reject });
+      this.dispatch();
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const worker of this.workers) {
+      worker.removeAllListeners("exit");
+      void worker.terminate();
+    }
+    const stopped = new Error("task pool closed before the task ran");
+    for (const pending of [...this.queue, ...this.running.values()]) pending.reject(stopped);
+    this.queue.length = 0;
+    this.running.clear();
+  }
+
+  private dispatch(): void {
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const worker = this.idle.pop() as Worker;
+      const pending = this.queue.shift() as Pending;
+      this.running.set(worker, pending);
+      const message: TaskMessage = { id: pending.id, task: pending.task, input: pending.input };
+      try {
+        worker.postMessage(message);
+      } catch (error) {
+        // Not cloneable (e.g. a function in the input): that task fails, the worker stays.
+        this.running.delete(worker);
+        this.idle.push(worker);
+        pending.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+    if (this.queue.length > 0 && !this.localScheduled) {
+      this.localScheduled = true;
+      // After the current turn, so that tasks queued together reach the workers first.
+      setTimeout(() => this.runLocal(), 0);
+    }
+  }
+
+  private runLocal(): void {
+    this.localScheduled = false;
+    const pending = this.queue.shift();
+    if (!pending || this.closed) return;
+    try {
+      pending.resolve(runTask(pending.task, pending.input));
+    } catch (error) {
+      pending.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    this.dispatch();
+  }
+
+  private settle(worker: Worker, reply: TaskReply): void {
+    const pending = this.running.get(worker);
+    this.running.delete(worker);
+    this.idle.push(worker);
+    if (pending && pending.id === reply.id) {
+      if ("output" in reply) pending.resolve(reply.output);
+      else pending.reject(new Error(reply.error));
+    }
+    this.dispatch();
+  }
+
+  /** A worker that crashed or exited: its task fails, and so does the pool (the thread is gone). */
+  private fail(worker: Worker, error: Error): void {
+    if (this.closed) return;
+    this.running.get(worker)?.reject(error);
+    this.running.delete(worker);
+    this.close();
+  }
+}
