@@ -18,7 +18,7 @@ import { type BgNbdParams, fitBgNbd } from "../models/bgnbd.ts";
 import { fitGammaGamma, type GammaGammaParams } from "../models/gamma-gamma.ts";
 import { fitParetoNbd, type ParetoNbdParams } from "../models/pareto-nbd.ts";
 import type { FitResult } from "../models/types.ts";
-import { createTaskPool } from "../parallel/task-pool.ts";
+import { createTaskPool, type TaskPool } from "../parallel/task-pool.ts";
 import { smallDataGbdtOptions } from "./gbdt-cross-validation.ts";
 import { createStepLog, type StepLog } from "./step-log.ts";
 import type { GbdtModels, TrainedModels } from "./train-models.ts";
@@ -28,8 +28,8 @@ export interface ProductionOptions {
   asOf?: string;
   seed?: number;
   fast?: boolean;
-  /** Threads for the three GBDT refits (ml/parallel/task-pool.ts); the same models either way. */
-  workers?: number;
+  /** Where the three GBDT refits run (ml/parallel/task-pool.ts; default: this thread). */
+  pool?: TaskPool;
   steps?: StepLog;
 }
 
@@ -198,7 +198,7 @@ async function trainWindowGbdt(
     purchase: Float64Array.from(window.holdoutPurchases, (v) => (v > 0 ? 1 : 0)),
     spend: window.holdoutSpend,
   };
-  const pool = createTaskPool(options.workers ?? 1);
+  const pool = options.pool ?? createTaskPool(1);
   const job = (loss: "poisson" | "logistic" | "squared", model: GbdtModel): GbdtJob => {
     const settings = smallDataGbdtOptions(loss, window.n, seed, options.fast);
     const members = model.members;
@@ -216,16 +216,12 @@ async function trainWindowGbdt(
       options: { ...settings, nEstimators: rounds, earlyStoppingRounds: 0, validationFraction: 0 },
     };
   };
-  try {
-    const [count, purchase, spend] = await Promise.all([
-      pool.run("gbdt", { X, y: targets.count, job: job("poisson", chosen.count) }),
-      pool.run("gbdt", { X, y: targets.purchase, job: job("logistic", chosen.purchase) }),
-      pool.run("gbdt", { X, y: targets.spend, job: job("squared", chosen.spend) }),
-    ]);
-    return { count, purchase, spend };
-  } finally {
-    pool.close();
-  }
+  const [count, purchase, spend] = await Promise.all([
+    pool.run("gbdt", { X, y: targets.count, job: job("poisson", chosen.count) }),
+    pool.run("gbdt", { X, y: targets.purchase, job: job("logistic", chosen.purchase) }),
+    pool.run("gbdt", { X, y: targets.spend, job: job("squared", chosen.spend) }),
+  ]);
+  return { count, purchase, spend };
 }
 
 /**

@@ -57,8 +57,10 @@ export interface TrainModelsOptions {
   fast?: boolean;
   /** false: one count GBDT instead of a bag (gbdt-models.ts countBag), to measure the bag. */
   bagCount?: boolean;
-  /** Worker threads for the GBDT fits (default: the machine's cores); the models are the same. */
+  /** Threads for the GBDT fits and the calibration (default: the machine's cores); same models. */
   workers?: number;
+  /** A pool to run on instead (its owner closes it), e.g. one shared with the production step. */
+  pool?: TaskPool;
   steps?: StepLog;
 }
 
@@ -275,6 +277,7 @@ export async function trainModels(
   if (summaries.n === 0)
     throw new RangeError("data: no customer purchased on or before the calibration end");
   const steps = options.steps ?? createStepLog({ write: null });
+  if (options.pool) return trainWithPool(input, options, steps, options.pool);
   // Started first: the workers load while the BTYD models are fitted.
   const pool = createTaskPool(options.workers ?? defaultTrainingWorkers());
   try {

@@ -12,7 +12,7 @@ import { dataQualityLines } from "../data/input/data-quality.ts";
 import type { LogColumns } from "../data/input/log-input.ts";
 import type { TransactionLog } from "../data/transaction-log.ts";
 import type { CustomerSummaries, TimeUnit } from "../features/customer-summaries.ts";
-import { defaultTrainingWorkers } from "../parallel/task-pool.ts";
+import { createTaskPool, defaultTrainingWorkers, type TaskPool } from "../parallel/task-pool.ts";
 import { renderReportHtml } from "../report/report-html.ts";
 import { attachDataQuality } from "./attach-data-quality.ts";
 import { buildBundle } from "./build-bundle.ts";
@@ -43,7 +43,7 @@ export interface TrainPipelineOptions {
   fast?: boolean;
   /** false: one count GBDT instead of a bag (trainModels' bagCount: faster, a little less accurate). */
   bagCount?: boolean;
-  /** Worker threads for the GBDT fits (default: ML_WORKERS in env, else the machine's cores). */
+  /** Threads for the GBDT fits and the calibration (default: ML_WORKERS in env, else the cores). */
   workers?: number;
   /** Register the bundle as a new version of this model. */
   register?: string;
@@ -80,15 +80,30 @@ export interface TrainPipelineResult {
 export async function runTrainPipeline(
   options: TrainPipelineOptions,
 ): Promise<TrainPipelineResult> {
-  const steps = options.steps ?? createStepLog();
-  const print = options.print ?? console.log;
-  const env = options.env ?? process.env;
   if ((options.promote || options.promoteIfBetter) && !options.register) {
     throw new RangeError("--promote: needs --register NAME");
   }
   if (options.asOf && options.evaluateOnly) {
     throw new RangeError("--as-of: the production step's date; it has no use with --evaluate-only");
   }
+  // One pool for the evaluation and the production step, started before the data is read so
+  // that its workers load meanwhile.
+  const env = options.env ?? process.env;
+  const pool = createTaskPool(options.workers ?? defaultTrainingWorkers(env));
+  try {
+    return await trainPipelineOn(pool, options);
+  } finally {
+    pool.close();
+  }
+}
+
+async function trainPipelineOn(
+  pool: TaskPool,
+  options: TrainPipelineOptions,
+): Promise<TrainPipelineResult> {
+  const steps = options.steps ?? createStepLog();
+  const print = options.print ?? console.log;
+  const env = options.env ?? process.env;
   const loaded = await readTrainingData(options, steps, print);
   const trained = await trainModels(
     { log: loaded.log, summaries: loaded.summaries, source: options.data, format: options.format },
@@ -98,13 +113,13 @@ export async function runTrainPipeline(
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       ...(options.fast !== undefined ? { fast: options.fast } : {}),
       ...(options.bagCount === undefined ? {} : { bagCount: options.bagCount }),
-      workers: options.workers ?? defaultTrainingWorkers(env),
+      pool,
     },
   );
   if (loaded.report.badRows > 0)
     trained.metrics.notes.push(`${loaded.report.badRows} malformed rows skipped`);
   attachDataQuality(trained, loaded.quality);
-  const production = await productionStep(loaded.log, trained, options, steps, print);
+  const production = await productionStep(loaded.log, trained, { ...options, pool }, steps, print);
   const served = servedModels(trained, production);
   const { outDir, bundle, trainedAt } = await writeOutputs(trained, served, options, steps, print);
   const { registered, gate } = options.register
@@ -249,7 +264,7 @@ async function registerStep(
 async function productionStep(
   log: TransactionLog | null,
   trained: TrainedModels,
-  options: TrainPipelineOptions,
+  options: TrainPipelineOptions & { pool: TaskPool },
   steps: StepLog,
   print: (line: string) => void,
 ): Promise<ProductionModels | null> {
@@ -268,7 +283,7 @@ async function productionStep(
     ...(options.asOf ? { asOf: options.asOf } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(options.fast !== undefined ? { fast: options.fast } : {}),
-    workers: options.workers ?? defaultTrainingWorkers(options.env ?? process.env),
+    pool: options.pool,
     steps,
   });
   const p = production.metrics;
