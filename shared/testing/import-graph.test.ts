@@ -53,8 +53,8 @@ export function layeringViolation(edge: ImportEdge): string | null {
     return "shared must not import ml or the services";
   }
   if (/^services\/[^/]+\/src\//.test(from)) {
-    if (to.startsWith("ml/pipelines") || to.startsWith("ml/tracking")) {
-      return "a service must not import training pipelines or tracking";
+    if (["ml/pipelines", "ml/tracking", "ml/parallel"].some((dir) => to.startsWith(dir))) {
+      return "a service must not import training pipelines, their worker threads or tracking";
     }
     if (isTestSupport(to)) return "a service must not import test support";
   }
@@ -141,6 +141,9 @@ describe("import graph", () => {
     ).not.toBeNull();
     expect(
       layeringViolation(edge("services/forecast/src/a.ts", "ml/tracking/b.ts")),
+    ).not.toBeNull();
+    expect(
+      layeringViolation(edge("services/forecast/src/a.ts", "ml/parallel/task-pool.ts")),
     ).not.toBeNull();
     expect(
       layeringViolation(edge("services/decision/src/a.ts", "shared/testing/p.ts")),
