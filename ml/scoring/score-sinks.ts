@@ -6,7 +6,7 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import { mkdtemp, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import postgres from "postgres";
 import type { BatchForecast } from "../forecasting/forecast-batch.ts";
 import type { ForecastBatchInput } from "../forecasting/forecast-inputs.ts";
@@ -89,6 +89,15 @@ export function csvSink(path: string, columns: Columns = SCORE_COLUMNS): CsvScor
 }
 
 /**
+ * Where a Parquet file is written before it is renamed into place: beside the target (the rename
+ * stays on one file system), named for it and unique, so that sinks closing at the same moment
+ * into one directory (the shards of one run) never share it.
+ */
+export function partialPathFor(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${crypto.randomUUID()}.partial.parquet`);
+}
+
+/**
  * Parquet to `path`: typed columns appended to DuckDB (parquet-writer.ts), written beside the
  * target at the end and renamed into place.
  */
@@ -117,7 +126,7 @@ export async function parquetSink(
     write: ({ run, batch, result }) => writer.append(scoreVectors(run, batch, result)),
     async close() {
       closed = true;
-      const partial = join(dirname(target), `.${Date.now()}.partial.parquet`);
+      const partial = partialPathFor(target);
       try {
         await writer.finish(partial);
         await rename(partial, target);
@@ -153,7 +162,7 @@ async function stagedParquetSink(path: string, columns: Columns): Promise<ScoreS
         const instance = await DuckDBInstance.create(":memory:");
         const connection = await instance.connect();
         const types = columns.map((c) => `'${c.name}': '${DUCKDB_TYPES[c.type]}'`).join(", ");
-        const partial = join(dirname(target), `.${Date.now()}.partial.parquet`);
+        const partial = partialPathFor(target);
         const quote = (p: string) => `'${p.replaceAll("'", "''")}'`;
         try {
           await connection.run(

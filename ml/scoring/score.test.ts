@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
@@ -19,7 +19,13 @@ import { BinaryCopyParser, type BinaryField } from "./binary-copy.ts";
 import { type CustomerPage, copyPages, registryPages, shardOf } from "./customer-pages.ts";
 import { parseHorizon, parseShard, runScore } from "./run-score.ts";
 import { csvField, csvHeader, SCORE_COLUMNS } from "./score-columns.ts";
-import { parquetSink, postgresSink, quotedTableName, type ScoredBatch } from "./score-sinks.ts";
+import {
+  parquetSink,
+  partialPathFor,
+  postgresSink,
+  quotedTableName,
+  type ScoredBatch,
+} from "./score-sinks.ts";
 
 let db: TestDatabase;
 let dir: string;
@@ -294,6 +300,19 @@ test("Parquet (typed columns through DuckDB) holds what the CSV holds, to the la
     ["a", "pareto_nbd", 2],
     ["b", "pareto_nbd", 2],
   ]);
+  // Sinks closing at the same moment into one directory (the shards of a run) each publish their
+  // own file: their partial files never share a name.
+  const shards = ["s0", "s1", "s2", "s3"].map((name) => join(dir, `${name}.parquet`));
+  const shardSinks = await Promise.all(shards.map((path) => parquetSink(path)));
+  await Promise.all(shardSinks.map((s, i) => s.write(scoredOf([`c${i}`, `d${i}`], i + 1))));
+  await Promise.all(shardSinks.map((s) => s.close()));
+  for (const [i, path] of shards.entries()) {
+    expect((await parquetRows(path)).map((r) => r.customer_id).sort()).toEqual([`c${i}`, `d${i}`]);
+  }
+  // (That race is rare in one process; the names are what makes it impossible.)
+  const names = [...shards, ...shards].map(partialPathFor);
+  expect(new Set(names).size).toBe(names.length);
+  expect(names.every((name, i) => dirname(name) === dirname(shards[i % 4] ?? ""))).toBe(true);
   // No customer at all: an empty file with the columns.
   const empty = join(dir, "empty.parquet");
   const none = await parquetSink(empty);
