@@ -67,13 +67,11 @@ function wrkScript(target: Target): string {
 }
 
 async function autocannonRate(base: string, target: Target): Promise<Measured> {
+  const post = target.body !== undefined || target.bodies !== undefined;
   const result = await autocannon({
     url: `${base}${target.path}`,
-    method: target.body === undefined && target.bodies === undefined ? "GET" : "POST",
-    headers:
-      target.body === undefined && target.bodies === undefined
-        ? {}
-        : { "content-type": "application/json" },
+    method: post ? "POST" : "GET",
+    headers: post ? { "content-type": "application/json" } : {},
     ...(target.body === undefined ? {} : { body: target.body }),
     ...(target.bodies === undefined
       ? {}
