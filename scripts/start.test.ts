@@ -4,7 +4,7 @@
 // prints no key; NODE_ENV=production, DATABASE_URL or API_KEYS never get one.
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { devKeyAllowed } from "@pp/decision/src/cli/dev-key.ts";
@@ -20,19 +20,56 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function start(ports: { forecast: number; decision: number }): Promise<Proc> {
-  running = startBun("start", join(root, "scripts/start.ts"), {
-    DATA_DIR: dataDir,
-    FORECAST_PORT: String(ports.forecast),
-    DECISION_PORT: String(ports.decision),
-    DATABASE_URL: "",
-    API_KEYS: "",
-    NODE_ENV: "",
-    LOG_LEVEL: "warn",
-  });
-  await waitForHttp(`http://127.0.0.1:${ports.forecast}/ready`, (s) => s === 200, "forecast");
-  await waitForHttp(`http://127.0.0.1:${ports.decision}/health`, (s) => s === 200, "decision");
-  return running;
+/** Rejects when the process exits (it may have stopped everything: no point in waiting). */
+function exitOf(proc: Proc): Promise<never> {
+  return new Promise((_, reject) =>
+    proc.child.once("exit", (code, signal) =>
+      reject(new Error(`npm start exited (${signal ?? code})`)),
+    ),
+  );
+}
+
+/**
+ * `npm start` on fresh ports, until both services answer. A port freePort picked can be taken
+ * before a service binds it (another process's outgoing connection): then it starts again on
+ * others; any other failure is reported with the start's output.
+ */
+async function start(first: boolean): Promise<Proc> {
+  for (let attempt = 1; ; attempt++) {
+    // A first start tried again begins on an empty store again (the failed try made the key).
+    if (first && attempt > 1) {
+      rmSync(dataDir, { recursive: true, force: true });
+      mkdirSync(dataDir);
+    }
+    const ports = { forecast: await freePort(), decision: await freePort() };
+    const proc = startBun("start", join(root, "scripts/start.ts"), {
+      DATA_DIR: dataDir,
+      FORECAST_PORT: String(ports.forecast),
+      DECISION_PORT: String(ports.decision),
+      DATABASE_URL: "",
+      API_KEYS: "",
+      NODE_ENV: "",
+      LOG_LEVEL: "warn",
+    });
+    running = proc;
+    const base = (port: number) => `http://127.0.0.1:${port}`;
+    try {
+      await Promise.race([
+        (async () => {
+          await waitForHttp(`${base(ports.forecast)}/ready`, (s) => s === 200, "forecast");
+          await waitForHttp(`${base(ports.decision)}/health`, (s) => s === 200, "decision");
+        })(),
+        exitOf(proc),
+      ]);
+      return proc;
+    } catch (error) {
+      await stopProc(proc, "SIGKILL");
+      const portTaken = proc.output.some((l) => /EADDRINUSE|address already in use/i.test(l));
+      if (!portTaken || attempt === 3) {
+        throw new Error(`${error}\n--- npm start's output:\n${proc.output.slice(-40).join("\n")}`);
+      }
+    }
+  }
 }
 
 /** Waits (bounded) for the printed curl line. */
@@ -55,8 +92,7 @@ test("devKeyAllowed: only on the embedded default, outside production, without A
 });
 
 test("npm start prints one dev key whose curl line decides a real action; a restart prints none", async () => {
-  const ports = { forecast: await freePort(), decision: await freePort() };
-  let proc = await start(ports);
+  let proc = await start(true);
   const line = await curlLine(proc);
   const keys = proc.output.filter((l) => /^\s+ppk_/.test(l));
   expect(keys).toHaveLength(1);
@@ -73,7 +109,7 @@ test("npm start prints one dev key whose curl line decides a real action; a rest
   expect(decision.chosen).not.toBe("none");
   await stopProc(proc, "SIGTERM");
 
-  proc = await start(ports);
+  proc = await start(false);
   await new Promise((r) => setTimeout(r, 1500));
   expect(proc.output.some((l) => l.startsWith("curl -s localhost:"))).toBe(false);
   expect(proc.output.some((l) => /^\s+ppk_/.test(l))).toBe(false);
