@@ -5,8 +5,9 @@
 // and the TypeScript evaluator serve the merged model as any other (issue #17).
 
 import { createSeededRandom, seededPermutation } from "../random/seeded-random.ts";
+import { datasetRows } from "./dataset-rows.ts";
 import type { GbdtModel, GbdtTree } from "./gbdt-model.ts";
-import { type GbdtDataset, type GbdtTrainOptions, trainGbdt } from "./train-gbdt.ts";
+import { type GbdtTrainOptions, trainGbdt } from "./train-gbdt.ts";
 
 export type BagSampling = "subsample" | "bootstrap";
 
@@ -57,16 +58,6 @@ export function memberRows(
   return { inBag: drawn.sort(), outOfBag: Uint32Array.from(outOfBag) };
 }
 
-function rowsOf(X: Float32Array, y: Float64Array, p: number, rows: Uint32Array): GbdtDataset {
-  const outX = new Float32Array(rows.length * p);
-  // Rows index y, so the ?? never applies.
-  const outY = Float64Array.from(rows, (r) => y[r] ?? Number.NaN);
-  rows.forEach((r, i) => {
-    outX.set(X.subarray(r * p, r * p + p), i * p);
-  });
-  return { X: outX, y: outY };
-}
-
 /**
  * Trains B members and merges them. With early stopping on, each member stops on its out-of-bag
  * rows (no further split); otherwise it boosts `nEstimators` rounds, or `rounds[b]` when given
@@ -98,14 +89,14 @@ export function trainGbdtBag(
     const { inBag, outOfBag } = memberRows(n, bag, random);
     const fixed = rounds?.[b];
     const stop = fixed === undefined && (options.earlyStoppingRounds ?? 1) > 0;
-    const train = rowsOf(X, y, p, inBag);
+    const train = datasetRows(X, y, p, inBag);
     const memberOptions: GbdtTrainOptions = {
       ...options,
       seed: memberSeed(seed, b),
       validationFraction: 0,
       ...(fixed === undefined ? {} : { nEstimators: Math.max(1, fixed), earlyStoppingRounds: 0 }),
     };
-    const valid = stop && outOfBag.length > 0 ? rowsOf(X, y, p, outOfBag) : undefined;
+    const valid = stop && outOfBag.length > 0 ? datasetRows(X, y, p, outOfBag) : undefined;
     models.push(trainGbdt(train.X, train.y, memberOptions, valid));
   }
   return mergeBag(models);

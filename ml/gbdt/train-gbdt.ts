@@ -4,6 +4,7 @@
 
 import { createSeededRandom, seededPermutation } from "../random/seeded-random.ts";
 import { binFeatures, computeFeatureBins } from "./binning.ts";
+import { datasetRows } from "./dataset-rows.ts";
 import {
   defaultGbdtOptions,
   type GbdtHistoryEntry,
@@ -135,8 +136,8 @@ function splitValidation(
   const order = seededPermutation(n0, random);
   const validRows = order.subarray(0, nValid).slice().sort();
   const trainRows = order.subarray(nValid).slice().sort();
-  const valid = takeRows(X, y, p, validRows, offset);
-  return { train: takeRows(X, y, p, trainRows, offset), valid };
+  const valid = datasetRows(X, y, p, validRows, offset);
+  return { train: datasetRows(X, y, p, trainRows, offset), valid };
 }
 
 interface Boosted {
@@ -214,25 +215,6 @@ function startingMargin(
   const margin = new Float64Array(n).fill(baseScore);
   if (offset) for (let i = 0; i < n; i++) margin[i]! += offset[i]!;
   return margin;
-}
-
-function takeRows(
-  X: Float32Array,
-  y: Float64Array,
-  p: number,
-  rows: Uint32Array,
-  offset?: Float64Array,
-): GbdtDataset {
-  const outX = new Float32Array(rows.length * p);
-  const outY = new Float64Array(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    outX.set(X.subarray(r * p, r * p + p), i * p);
-    outY[i] = y[r]!;
-  }
-  return offset
-    ? { X: outX, y: outY, offset: Float64Array.from(rows, (r) => offset[r]!) }
-    : { X: outX, y: outY };
 }
 
 /** The best constant margin on top of per-row offsets: Newton steps on the summed loss. */

@@ -1,6 +1,7 @@
 // One GBDT fit described as data (which rows, which options, bagged or not), so that it can be
 // run in this thread or sent to a worker thread (ml/parallel/task-pool.ts) and give the same model.
 
+import { takeRows, takeValues } from "./dataset-rows.ts";
 import type { GbdtModel } from "./gbdt-model.ts";
 import { type GbdtTrainOptions, trainGbdt } from "./train-gbdt.ts";
 import { type GbdtBagOptions, trainGbdtBag } from "./train-gbdt-bag.ts";
@@ -13,21 +14,6 @@ export interface GbdtJob {
   bag?: GbdtBagOptions;
   /** With `bag`: each member's fixed number of rounds (a refit with the rounds a bag kept). */
   rounds?: number[];
-}
-
-/** The rows' features of a row-major matrix with p columns. */
-export function takeRows(X: Float32Array, p: number, rows: Uint32Array): Float32Array {
-  const out = new Float32Array(rows.length * p);
-  rows.forEach((row, i) => {
-    out.set(X.subarray(row * p, row * p + p), i * p);
-  });
-  return out;
-}
-
-/** The rows' values of y. */
-export function takeValues(y: Float64Array, rows: Uint32Array): Float64Array {
-  // Rows index customers of y, so the ?? never applies.
-  return Float64Array.from(rows, (row) => y[row] ?? Number.NaN);
 }
 
 /** Runs the job on features X (row-major) and target y. */

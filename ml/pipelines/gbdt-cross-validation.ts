@@ -4,11 +4,12 @@
 // each fold's model and the final one are bags, every member early-stopped on its out-of-bag rows.
 
 import type { Fold } from "../evaluation/k-fold.ts";
+import { takeRows, takeValues } from "../gbdt/dataset-rows.ts";
 import type { GbdtLoss, GbdtModel } from "../gbdt/gbdt-model.ts";
 import { predictGbdt } from "../gbdt/predict.ts";
 import type { GbdtTrainOptions } from "../gbdt/train-gbdt.ts";
 import type { GbdtBagOptions } from "../gbdt/train-gbdt-bag.ts";
-import { type GbdtTrainer, inProcessTrainer, takeRows, takeValues } from "../gbdt/training-job.ts";
+import { type GbdtTrainer, inProcessTrainer } from "../gbdt/training-job.ts";
 import type { TaskPool } from "../parallel/task-pool.ts";
 
 /**

@@ -3,9 +3,9 @@
 // keep the baseline's extrapolation to heavy buyers. Out of fold over the same customer folds.
 
 import type { Fold } from "../evaluation/k-fold.ts";
+import { takeRows } from "../gbdt/dataset-rows.ts";
 import { predictGbdtMargin } from "../gbdt/predict.ts";
 import { type GbdtTrainOptions, trainGbdt } from "../gbdt/train-gbdt.ts";
-import { takeRows } from "../gbdt/training-job.ts";
 
 /** The baseline's margin; floored so that a zero forecast does not give −∞. */
 export function offsetOf(baseline: number): number {
