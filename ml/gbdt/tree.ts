@@ -100,17 +100,20 @@ function newNode(tree: GbdtTree): number {
   return tree.feature.length - 1;
 }
 
-// Histogram layout: 256 bin slots per feature, three doubles per bin (gradient sum, hessian sum,
-// in-bag row count): feature f, bin b at ((f << 8) + b) * 3.
-const SLOTS_PER_FEATURE = 256 * 3;
+// Histogram layout: three doubles per bin (gradient sum, hessian sum, in-bag row count), the
+// features' bins packed one after another: feature f, bin b at offsetOf[f] + 3b. Packed rather than
+// 256 slots per feature because a histogram is zeroed per node and subtracted per split: features
+// with few distinct values (counts, flags) would make most of that work on empty slots.
 
 /** Reusable tree grower over one row-major n×p Uint8 bin matrix. */
 export class HistogramTreeGrower {
   private readonly nodeOfRow: Uint16Array;
+  /** Per feature, where its bins start in a histogram. */
+  private readonly offsetOf: Int32Array;
   private readonly histLength: number;
   private readonly histPool: Float64Array[] = [];
-  /** The histograms one level pass builds, one histLength slot per node being built. */
-  private levelHist = new Float64Array(0);
+  private readonly treeColumns: Int32Array;
+  private readonly treeOffsets: Int32Array;
 
   constructor(
     private readonly binned: Uint8Array,
@@ -119,7 +122,15 @@ export class HistogramTreeGrower {
     private readonly bins: FeatureBins,
   ) {
     this.nodeOfRow = new Uint16Array(n);
-    this.histLength = p * SLOTS_PER_FEATURE;
+    this.offsetOf = new Int32Array(p);
+    let at = 0;
+    for (let f = 0; f < p; f++) {
+      this.offsetOf[f] = at;
+      at += bins.binCounts[f]! * 3;
+    }
+    this.histLength = at;
+    this.treeColumns = new Int32Array(p);
+    this.treeOffsets = new Int32Array(p);
   }
 
   /**
@@ -165,8 +176,9 @@ export class HistogramTreeGrower {
       candidates.sort((a, b) => a.node - b.node);
       const children = this.splitNodes(g, candidates);
       leafCount += candidates.length;
-      this.levelPass(g, g.tree.left, candidates.length, false);
-      level = this.childLeaves(g, children);
+      const built = candidates.map(() => this.takeHist());
+      this.levelPass(g, g.tree.left, built, false);
+      level = this.childLeaves(g, children, built);
     }
     this.setLeafValues(g.tree, finished, s);
     return { tree: g.tree, nodeOfRow };
@@ -175,16 +187,15 @@ export class HistogramTreeGrower {
   /** The root as a leaf: its sums and best split from one pass over the in-bag rows. */
   private rootLeaf(g: GrowState): LeafState {
     g.slotOfNode[newNode(g.tree)] = 0;
-    this.levelPass(g, g.tree.left, 1, true);
-    g.slotOfNode[0] = -1;
     const rootHist = this.takeHist();
-    rootHist.set(this.levelHist.subarray(0, this.histLength));
+    this.levelPass(g, g.tree.left, [rootHist], true);
+    g.slotOfNode[0] = -1;
     let sumG = 0;
     let sumH = 0;
     let count = 0;
-    const f0 = g.features[0]! << 8;
-    for (let b = 0; b < 256; b++) {
-      const o = (f0 + b) * 3;
+    const f0 = g.features[0]!;
+    const end = this.offsetOf[f0]! + this.bins.binCounts[f0]! * 3;
+    for (let o = this.offsetOf[f0]!; o < end; o += 3) {
       sumG += rootHist[o]!;
       sumH += rootHist[o + 1]!;
       count += rootHist[o + 2]!;
@@ -216,10 +227,14 @@ export class HistogramTreeGrower {
   }
 
   /**
-   * The children as leaves after a level pass: the smaller child's histogram is the pass's, the
-   * larger's is the parent's minus it (computed in place in the parent's).
+   * The children as leaves after a level pass: the smaller child's histogram is the pass's
+   * (`built`, one per split), the larger's is the parent's minus it (in place in the parent's).
    */
-  private childLeaves(g: GrowState, children: [LeafState, number, number][]): LeafState[] {
+  private childLeaves(
+    g: GrowState,
+    children: [LeafState, number, number][],
+    built: Float64Array[],
+  ): LeafState[] {
     const { features, s } = g;
     const next: LeafState[] = [];
     for (let c = 0; c < children.length; c++) {
@@ -227,11 +242,10 @@ export class HistogramTreeGrower {
       g.splitFeature[parent.node] = -1;
       g.slotOfNode[left] = -1;
       g.slotOfNode[right] = -1;
-      const small = this.takeHist();
-      small.set(this.levelHist.subarray(c * this.histLength, (c + 1) * this.histLength));
+      const small = built[c] as Float64Array;
       const large = parent.hist as Float64Array;
       for (let j = 0; j < features.length; j++) {
-        const from = features[j]! * SLOTS_PER_FEATURE;
+        const from = this.offsetOf[features[j]!]!;
         const to = from + this.bins.binCounts[features[j]!]! * 3;
         for (let o = from; o < to; o++) large[o]! -= small[o]!;
       }
@@ -280,54 +294,63 @@ export class HistogramTreeGrower {
     }
   }
 
+  /** A zeroed histogram (from the pool when one is free). */
   private takeHist(): Float64Array {
-    return this.histPool.pop() ?? new Float64Array(this.histLength);
+    const pooled = this.histPool.pop();
+    return pooled ? pooled.fill(0) : new Float64Array(this.histLength);
   }
 
   /**
    * One sequential pass over all rows: rows of a node being split move to its child; in-bag rows
-   * whose (new) node has a histogram slot are added to that slot of levelHist.
+   * whose (new) node has a histogram slot s are added to hists[s].
    */
-  private levelPass(g: GrowState, leftChild: number[], slots: number, root: boolean): void {
+  private levelPass(g: GrowState, leftChild: number[], hists: Float64Array[], root: boolean): void {
     const { grad, hess, inBag, features, splitFeature, splitBin, slotOfNode } = g;
-    const { binned, nodeOfRow, n, p, histLength } = this;
-    if (this.levelHist.length < slots * histLength) {
-      this.levelHist = new Float64Array(slots * histLength);
-    }
-    const hist = this.levelHist;
-    hist.fill(0, 0, slots * histLength);
+    const { binned, nodeOfRow, n, p, offsetOf } = this;
     const nf = features.length;
-    const allFeatures = nf === p;
+    // Where each of this tree's features starts in a histogram, and its column in a row.
+    const cols = this.treeColumns.subarray(0, nf);
+    const offs = this.treeOffsets.subarray(0, nf);
+    for (let j = 0; j < nf; j++) {
+      cols[j] = features[j]!;
+      offs[j] = offsetOf[features[j]!]!;
+    }
+    if (root) {
+      const hist = hists[0]!;
+      for (let r = 0; r < n; r++) {
+        if (inBag[r] === 0) continue;
+        this.addRow(hist, r * p, grad[r]!, hess[r]!, cols, offs);
+      }
+      return;
+    }
     for (let r = 0; r < n; r++) {
       let node = nodeOfRow[r]!;
       const f = splitFeature[node]!;
-      if (f >= 0) {
-        // Children of a node are created together: right = left + 1.
-        node = leftChild[node]! + (binned[r * p + f]! <= splitBin[node]! ? 0 : 1);
-        nodeOfRow[r] = node;
-      } else if (!root) continue;
+      if (f < 0) continue;
+      // Children of a node are created together: right = left + 1.
+      node = leftChild[node]! + (binned[r * p + f]! <= splitBin[node]! ? 0 : 1);
+      nodeOfRow[r] = node;
       const slot = slotOfNode[node]!;
       if (slot < 0 || inBag[r] === 0) continue;
-      const g = grad[r]!;
-      const h = hess[r]!;
-      const rowBase = r * p;
-      const histBase = slot * histLength;
-      if (allFeatures) {
-        for (let j = 0; j < p; j++) {
-          const o = histBase + ((j << 8) + binned[rowBase + j]!) * 3;
-          hist[o]! += g;
-          hist[o + 1]! += h;
-          hist[o + 2]! += 1;
-        }
-      } else {
-        for (let j = 0; j < nf; j++) {
-          const fj = features[j]!;
-          const o = histBase + ((fj << 8) + binned[rowBase + fj]!) * 3;
-          hist[o]! += g;
-          hist[o + 1]! += h;
-          hist[o + 2]! += 1;
-        }
-      }
+      this.addRow(hists[slot]!, r * p, grad[r]!, hess[r]!, cols, offs);
+    }
+  }
+
+  /** Adds one row (its bins from rowBase) to a histogram, over the tree's features. */
+  private addRow(
+    hist: Float64Array,
+    rowBase: number,
+    g: number,
+    h: number,
+    cols: Int32Array,
+    offs: Int32Array,
+  ): void {
+    const binned = this.binned;
+    for (let j = 0; j < cols.length; j++) {
+      const o = offs[j]! + binned[rowBase + cols[j]!]! * 3;
+      hist[o]! += g;
+      hist[o + 1]! += h;
+      hist[o + 2]! += 1;
     }
   }
 
@@ -367,7 +390,7 @@ export class HistogramTreeGrower {
     const parentScore = (sumG * sumG) / (sumH + lambda);
     for (let j = 0; j < features.length; j++) {
       const f = features[j]!;
-      const base = f * SLOTS_PER_FEATURE;
+      const base = this.offsetOf[f]!;
       const nb = this.bins.binCounts[f]!;
       let gl = 0;
       let hl = 0;
@@ -413,7 +436,7 @@ export class HistogramTreeGrower {
     for (let j = 0; j < features.length; j++) {
       const f = features[j]!;
       const mono = s.monotone?.[f] ?? 0;
-      const base = f * SLOTS_PER_FEATURE;
+      const base = this.offsetOf[f]!;
       const nb = this.bins.binCounts[f]!;
       let gl = 0;
       let hl = 0;
