@@ -55,9 +55,7 @@ function pack(
   // noUncheckedIndexedAccess without a cast).
   for (let j = 0; j < rows.length; j++) {
     const i = rows[j] ?? 0;
-    forecasts.forEach((f, k) => {
-      F[j * m + k] = f[i] ?? 0;
-    });
+    for (let k = 0; k < m; k++) F[j * m + k] = forecasts[k]?.[i] ?? 0;
     Y[j] = actual[i] ?? 0;
     C[j] = rowWeight(i);
   }
@@ -183,7 +181,6 @@ export function fitStackWeights(
   return w;
 }
 
-/** Fits each segment's weights on the customers in `rows` with partial pooling κ. */
 /** Weights are fitted on at most this many customers (a seeded sample): 24 numbers need no more. */
 export const MAX_FIT_CUSTOMERS = 50_000;
 
@@ -197,6 +194,22 @@ export function thinned(rows: ArrayLike<number>, limit = MAX_FIT_CUSTOMERS): Arr
   return Uint32Array.from({ length: limit }, (_, j) => rows[Math.floor(j * stride)] ?? 0);
 }
 
+/** a's rows, then b's not in a, in order (a Set's insertion order, without a Set's cost). */
+function unionInOrder(a: readonly number[], b: readonly number[], size: number): Uint32Array {
+  const seen = new Uint8Array(size);
+  const out = new Uint32Array(a.length + b.length);
+  let k = 0;
+  for (const list of [a, b]) {
+    for (const i of list) {
+      if (seen[i] === 1) continue;
+      seen[i] = 1;
+      out[k++] = i;
+    }
+  }
+  return out.subarray(0, k);
+}
+
+/** Fits each segment's weights on the customers in `rows` with partial pooling κ. */
 export function fitBlendWeights(
   forecasts: readonly Float64Array[],
   actual: Float64Array,
@@ -220,7 +233,7 @@ export function fitBlendWeights(
     const members = allRows.filter((i) => frequencySegment(x[i] ?? 0) === g);
     for (const i of populationRows) rowWeight[i] = populationWeight;
     for (const i of members) rowWeight[i] = (rowWeight[i] ?? 0) + 1;
-    const fitRows = Uint32Array.from(new Set([...members, ...populationRows]));
+    const fitRows = unionInOrder(members, populationRows, actual.length);
     const w = fitStackWeights(forecasts, actual, fitRows, (i) => rowWeight[i] ?? 0);
     for (const i of fitRows) rowWeight[i] = 0;
     return w;
