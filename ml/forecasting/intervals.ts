@@ -28,6 +28,7 @@ import { Xoshiro128 } from "../random/seeded-random.ts";
 import { sampleGamma } from "../sim/samplers.ts";
 import { countInterval, mixPmfs, sampleCount } from "./count-interval.ts";
 import { DRAW_ATTEMPTS_PER_DRAW, paretoNbdEvaluable, screenDraws } from "./evaluable-draws.ts";
+import { selectRanks } from "./order-statistics.ts";
 import {
   BGNBD_NAMES,
   drawParameterSets,
@@ -225,6 +226,8 @@ export function forecastIntervals(
   const spend = new Float64Array(SPEND_DRAWS);
   const nu = new Float64Array(SPEND_DRAWS);
   const uniforms = new Float64Array(SPEND_DRAWS);
+  const spendRanks = input.levels.map((level) => quantileRanks(SPEND_DRAWS, level));
+  const ranks = [...new Set(spendRanks.flat())].sort((a, b) => a - b);
   for (let i = 0; i < n; i++) {
     if (input.skip?.(i)) continue;
     const rng = new Xoshiro128(
@@ -238,14 +241,16 @@ export function forecastIntervals(
       const target = out[m] as ModelIntervals;
       if (target.pmf) target.pmf[i] = dist;
       const share = input.discountShare?.[m]?.[i] ?? Number.NaN;
-      if (spendWanted) sampleSpend(dist, ggDraws, nu, uniforms, rng, spend);
+      if (spendWanted) sampleSpend(dist, ggDraws, nu, uniforms, rng, spend, ranks);
       input.levels.forEach((level, l) => {
         const cols = target.byLevel[l]!;
         const [lo, hi] = countInterval(dist, level);
         cols.purchases[2 * i] = lo;
         cols.purchases[2 * i + 1] = hi;
         if (!ggDraws) return;
-        const [slo, shi] = sampleQuantiles(spend, level);
+        const [rlo, rhi] = spendRanks[l]!;
+        const slo = spend[rlo]!;
+        const shi = spend[rhi]!;
         cols.spend[2 * i] = slo;
         cols.spend[2 * i + 1] = shi;
         cols.clv[2 * i] = slo * share;
@@ -289,20 +294,19 @@ function sampleSpend(
   uniforms: Float64Array,
   rng: Xoshiro128,
   out: Float64Array,
+  ranks: readonly number[],
 ): void {
   for (let j = 0; j < out.length; j++) {
     const k = sampleCount(dist, uniforms[j]!);
     const p = draws[j % draws.length]!.p;
     out[j] = k === 0 ? 0 : sampleGamma(rng, p * k, nu[j]!);
   }
-  out.sort();
+  selectRanks(out, ranks);
 }
 
-/** Equal-tailed sample quantiles of sorted draws (inverse empirical CDF). */
-function sampleQuantiles(sorted: Float64Array, level: number): [number, number] {
+/** Ranks (0-based) of the equal-tailed sample quantiles of n draws (inverse empirical CDF). */
+function quantileRanks(n: number, level: number): [number, number] {
   const half = (1 - level) / 2;
-  const n = sorted.length;
-  const lo = sorted[Math.min(n - 1, Math.max(0, Math.ceil(half * n) - 1))]!;
-  const hi = sorted[Math.min(n - 1, Math.max(0, Math.ceil((1 - half) * n) - 1))]!;
-  return [lo, hi];
+  const rank = (q: number) => Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1));
+  return [rank(half), rank(1 - half)];
 }
