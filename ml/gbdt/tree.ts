@@ -76,6 +76,12 @@ function childBounds(parent: LeafState, mono: number): [[number, number], [numbe
       ];
 }
 
+/** Whether a split's children may split in turn (evaluate() would look at their histograms). */
+function childMaySplit(parent: LeafState, s: TreeGrowthSettings): boolean {
+  const larger = Math.max(parent.leftCount, parent.count - parent.leftCount);
+  return parent.depth + 1 < s.maxDepth && larger >= 2 * s.minSamplesLeaf;
+}
+
 /** What one grow() call shares between its steps. */
 interface GrowState {
   tree: GbdtTree;
@@ -174,9 +180,13 @@ export class HistogramTreeGrower {
       level = [];
       if (candidates.length === 0) break;
       candidates.sort((a, b) => a.node - b.node);
-      const children = this.splitNodes(g, candidates);
+      // Histograms only for children that may still split: none at the last level.
+      const splitsLeft = leafCount + candidates.length < s.maxLeaves;
+      const built = candidates.map((parent) =>
+        splitsLeft && childMaySplit(parent, s) ? this.takeHist() : null,
+      );
+      const children = this.splitNodes(g, candidates, built);
       leafCount += candidates.length;
-      const built = candidates.map(() => this.takeHist());
       this.levelPass(g, g.tree.left, built, false);
       level = this.childLeaves(g, children, built);
     }
@@ -204,8 +214,15 @@ export class HistogramTreeGrower {
     return this.evaluate(0, 0, sumG, sumH, count, rootHist, g.features, g.s, unbounded);
   }
 
-  /** Splits the candidates (in node order): their children, and the slot of each smaller one. */
-  private splitNodes(g: GrowState, candidates: LeafState[]): [LeafState, number, number][] {
+  /**
+   * Splits the candidates (in node order): their children, and the slot of each smaller one whose
+   * histogram is to be built.
+   */
+  private splitNodes(
+    g: GrowState,
+    candidates: LeafState[],
+    built: (Float64Array | null)[],
+  ): [LeafState, number, number][] {
     const { tree } = g;
     const children: [LeafState, number, number][] = [];
     for (let c = 0; c < candidates.length; c++) {
@@ -220,7 +237,7 @@ export class HistogramTreeGrower {
       g.splitFeature[parent.node] = parent.feature;
       g.splitBin[parent.node] = parent.bin;
       const leftSmaller = parent.leftCount <= parent.count - parent.leftCount;
-      g.slotOfNode[leftSmaller ? left : right] = c;
+      if (built[c]) g.slotOfNode[leftSmaller ? left : right] = c;
       children.push([parent, left, right]);
     }
     return children;
@@ -229,11 +246,12 @@ export class HistogramTreeGrower {
   /**
    * The children as leaves after a level pass: the smaller child's histogram is the pass's
    * (`built`, one per split), the larger's is the parent's minus it (in place in the parent's).
+   * Children that cannot split (null in `built`) get no histogram and the parent's is freed.
    */
   private childLeaves(
     g: GrowState,
     children: [LeafState, number, number][],
-    built: Float64Array[],
+    built: (Float64Array | null)[],
   ): LeafState[] {
     const { features, s } = g;
     const next: LeafState[] = [];
@@ -242,12 +260,16 @@ export class HistogramTreeGrower {
       g.splitFeature[parent.node] = -1;
       g.slotOfNode[left] = -1;
       g.slotOfNode[right] = -1;
-      const small = built[c] as Float64Array;
-      const large = parent.hist as Float64Array;
-      for (let j = 0; j < features.length; j++) {
-        const from = this.offsetOf[features[j]!]!;
-        const to = from + this.bins.binCounts[features[j]!]! * 3;
-        for (let o = from; o < to; o++) large[o]! -= small[o]!;
+      const small = built[c] ?? null;
+      const large = small ? parent.hist : null;
+      if (small && large) {
+        for (let j = 0; j < features.length; j++) {
+          const from = this.offsetOf[features[j]!]!;
+          const to = from + this.bins.binCounts[features[j]!]! * 3;
+          for (let o = from; o < to; o++) large[o]! -= small[o]!;
+        }
+      } else if (parent.hist) {
+        this.histPool.push(parent.hist);
       }
       const leftSmaller = parent.leftCount <= parent.count - parent.leftCount;
       const depth = parent.depth + 1;
@@ -304,7 +326,12 @@ export class HistogramTreeGrower {
    * One sequential pass over all rows: rows of a node being split move to its child; in-bag rows
    * whose (new) node has a histogram slot s are added to hists[s].
    */
-  private levelPass(g: GrowState, leftChild: number[], hists: Float64Array[], root: boolean): void {
+  private levelPass(
+    g: GrowState,
+    leftChild: number[],
+    hists: (Float64Array | null)[],
+    root: boolean,
+  ): void {
     const { grad, hess, inBag, features, splitFeature, splitBin, slotOfNode } = g;
     const { binned, nodeOfRow, n, p, offsetOf } = this;
     const nf = features.length;
@@ -354,14 +381,14 @@ export class HistogramTreeGrower {
     }
   }
 
-  /** The best allowed split of a leaf from its histogram. */
+  /** The best allowed split of a leaf from its histogram (none without one). */
   private evaluate(
     node: number,
     depth: number,
     sumG: number,
     sumH: number,
     count: number,
-    hist: Float64Array,
+    hist: Float64Array | null,
     features: Int32Array,
     s: TreeGrowthSettings,
     [lo, hi]: [number, number],
@@ -384,7 +411,7 @@ export class HistogramTreeGrower {
       leftW: 0,
       rightW: 0,
     };
-    if (depth >= s.maxDepth || count < 2 * s.minSamplesLeaf) return leaf;
+    if (hist === null || depth >= s.maxDepth || count < 2 * s.minSamplesLeaf) return leaf;
     if (s.monotone) return this.evaluateMonotone(leaf, hist, features, s);
     const lambda = s.l2;
     const parentScore = (sumG * sumG) / (sumH + lambda);
