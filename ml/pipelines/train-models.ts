@@ -279,7 +279,7 @@ export async function trainModels(
   const steps = options.steps ?? createStepLog({ write: null });
   if (options.pool) return trainWithPool(input, options, steps, options.pool);
   // Started first: the workers load while the BTYD models are fitted.
-  const pool = createTaskPool(options.workers ?? defaultTrainingWorkers());
+  const pool = createTaskPool(options.workers ?? defaultTrainingWorkers({}, summaries.n));
   try {
     return await trainWithPool(input, options, steps, pool);
   } finally {

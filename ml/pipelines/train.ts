@@ -43,7 +43,10 @@ export interface TrainPipelineOptions {
   fast?: boolean;
   /** false: one count GBDT instead of a bag (trainModels' bagCount: faster, a little less accurate). */
   bagCount?: boolean;
-  /** Threads for the GBDT fits and the calibration (default: ML_WORKERS in env, else the cores). */
+  /**
+   * Threads for the GBDT fits and the calibration (default: ML_WORKERS in env, else the cores from
+   * PARALLEL_MIN_CUSTOMERS customers on, one thread below).
+   */
   workers?: number;
   /** Register the bundle as a new version of this model. */
   register?: string;
@@ -86,12 +89,15 @@ export async function runTrainPipeline(
   if (options.asOf && options.evaluateOnly) {
     throw new RangeError("--as-of: the production step's date; it has no use with --evaluate-only");
   }
-  // One pool for the evaluation and the production step, started before the data is read so
-  // that its workers load meanwhile.
+  const steps = options.steps ?? createStepLog();
+  const print = options.print ?? console.log;
+  const loaded = await readTrainingData(options, steps, print);
+  // One pool for the evaluation and the production step, its size known once the data is.
   const env = options.env ?? process.env;
-  const pool = createTaskPool(options.workers ?? defaultTrainingWorkers(env));
+  const threads = options.workers ?? defaultTrainingWorkers(env, loaded.summaries.n);
+  const pool = createTaskPool(threads);
   try {
-    return await trainPipelineOn(pool, options);
+    return await trainPipelineOn(pool, loaded, { ...options, steps, print });
   } finally {
     pool.close();
   }
@@ -99,12 +105,11 @@ export async function runTrainPipeline(
 
 async function trainPipelineOn(
   pool: TaskPool,
-  options: TrainPipelineOptions,
+  loaded: LoadedData,
+  options: TrainPipelineOptions & Required<Pick<TrainPipelineOptions, "steps" | "print">>,
 ): Promise<TrainPipelineResult> {
-  const steps = options.steps ?? createStepLog();
-  const print = options.print ?? console.log;
+  const { steps, print } = options;
   const env = options.env ?? process.env;
-  const loaded = await readTrainingData(options, steps, print);
   const trained = await trainModels(
     { log: loaded.log, summaries: loaded.summaries, source: options.data, format: options.format },
     {
