@@ -121,3 +121,68 @@ test("a miscalibrated forecast is caught: Poisson around the BG/NBD mean covers 
   const [lo, hi] = countInterval({ pmf: Float64Array.from([0.5, 0.3, 0.2]), tail: 0 }, 0.8);
   expect([lo, hi]).toEqual([0, 2]);
 }, 120_000);
+
+test("customers with the same inputs share PMFs and intervals: each equals the customer scored alone", () => {
+  // Non-buyers of two days (no spend of their own), a repeat buyer twice with the same spend and
+  // once with another, one summary the formulas refuse (t_x > T) twice; means and shares vary.
+  const rows = [
+    [0, 0, 30, Number.NaN],
+    [0, 0, 31, Number.NaN],
+    [0, 0, 30, Number.NaN],
+    [4, 20, 30, 25],
+    [4, 20, 30, 25],
+    [4, 20, 30, 40],
+    [2, 35, 30, 10],
+    [0, 0, 31, Number.NaN],
+    [2, 35, 30, 10],
+  ] as const;
+  const column = (k: number) => Float64Array.from(rows, (r) => r[k] ?? Number.NaN);
+  const mean = Float64Array.from(rows, (_, i) => (i === 2 ? 0.9 : 0.4));
+  const share = Float64Array.from(rows, (_, i) => 0.8 + i / 100);
+  const models = {
+    bgnbd: { r: 0.24, alpha: 4.4, a: 0.79, b: 2.4 },
+    paretoNbd: { r: 0.55, alpha: 10.6, s: 0.61, beta: 11.7 },
+    gammaGamma: { p: 6.25, q: 3.74, gamma: 15.4 },
+    covariances: null,
+    dispersion: { gbdt: 0.3 },
+  };
+  const input = (pick: (v: Float64Array) => Float64Array) => ({
+    x: pick(column(0)),
+    tx: pick(column(1)),
+    T: pick(column(2)),
+    monetary: pick(column(3)),
+    horizon: 39,
+    levels: [0.8, 0.95],
+    distribution: true,
+    means: { gbdt: pick(mean) },
+    discountShare: { bgnbd: pick(share), pareto_nbd: pick(share), gbdt: pick(share) },
+    screenMaxX: 4,
+  });
+  const batch = forecastIntervals(models, input((v) => v));
+  for (const m of ["bgnbd", "pareto_nbd", "gbdt"] as const) {
+    const b = batch[m];
+    if (!b) throw new Error(`no ${m}`);
+    rows.forEach((_, i) => {
+      const alone = forecastIntervals(models, input((v) => v.subarray(i, i + 1)))[m];
+      expect(b.pmf?.[i] ?? null).toEqual(alone?.pmf?.[0] ?? null);
+      b.byLevel.forEach((cols, l) => {
+        const own = alone?.byLevel[l];
+        for (const c of ["purchases", "spend", "clv"] as const) {
+          expect(Array.from(cols[c].subarray(2 * i, 2 * i + 2))).toEqual(
+            Array.from(own?.[c] ?? []),
+          );
+        }
+      });
+    });
+  }
+  // The refused summary is counted for each of its two customers.
+  expect(batch.bgnbd?.warnings).toContain(
+    "bgnbd: no interval for 2 customer(s) whose summary its formulas cannot evaluate",
+  );
+  // Shared where the inputs are equal, not where the spend or the mean differs.
+  const upper = (m: "bgnbd" | "gbdt", i: number) => batch[m]?.byLevel[1]?.spend[2 * i + 1];
+  expect(upper("bgnbd", 0)).toBe(upper("bgnbd", 2) as number);
+  expect(upper("bgnbd", 3)).toBe(upper("bgnbd", 4) as number);
+  expect(upper("bgnbd", 3)).not.toBe(upper("bgnbd", 5) as number);
+  expect(upper("gbdt", 0)).not.toBe(upper("gbdt", 2) as number);
+});

@@ -41,6 +41,8 @@ export const INTERVAL_MODELS = ["bgnbd", "pareto_nbd", "gbdt", "blend"] as const
 export type IntervalModel = (typeof INTERVAL_MODELS)[number];
 export const PARAMETER_DRAWS = 16;
 export const SPEND_DRAWS = 500;
+/** PMFs kept for customers with the same summary, at most (per model and batch). */
+const SHARED_PMFS = 4096;
 
 export interface IntervalModelParams {
   bgnbd: BgNbdParams;
@@ -148,20 +150,30 @@ function pmfSources(models: IntervalModelParams, input: IntervalInput): PmfSourc
   const warnings: PmfSources["warnings"] = { bgnbd: [], pareto_nbd: [], gbdt: [], blend: [] };
   if (pn.warning) warnings.pareto_nbd.push(pn.warning);
   const unevaluable: PmfSources["unevaluable"] = { bgnbd: 0, pareto_nbd: 0, gbdt: 0, blend: 0 };
-  // A customer whose summary the formulas cannot evaluate (even at the point estimate, since the
-  // draws were screened) gets no PMF rather than failing the batch.
-  const guarded =
-    (model: IntervalModel, pmf: (i: number) => CountPmf): PmfOf =>
-    (i) => {
-      try {
-        return pmf(i);
-      } catch (e) {
-        if (!(e instanceof ModelInputError)) throw e;
-        unevaluable[model]++;
-        return null;
-      }
-    };
   const { x, tx, T, horizon: t } = input;
+  // A customer whose summary the formulas cannot evaluate (even at the point estimate, since the
+  // draws were screened) gets no PMF rather than failing the batch. Customers with the same
+  // summary share one PMF (CDNOW: 2,357 customers, 1,016 summaries; the non-buyers of a day).
+  const guarded = (model: IntervalModel, pmf: (i: number) => CountPmf): PmfOf => {
+    const bySummary = new Map<string, CountPmf | null>();
+    return (i) => {
+      const key = `${x[i]}|${tx[i]}|${T[i]}`;
+      let dist = bySummary.get(key);
+      if (dist === undefined) {
+        try {
+          dist = pmf(i);
+        } catch (e) {
+          if (!(e instanceof ModelInputError)) throw e;
+          dist = null;
+        }
+        // Bounded: a large batch keeps the summaries of its last stretch of customers.
+        if (bySummary.size >= SHARED_PMFS) bySummary.clear();
+        bySummary.set(key, dist);
+      }
+      if (dist === null) unevaluable[model]++;
+      return dist;
+    };
+  };
   const meanOnly = (name: "gbdt" | "blend"): PmfOf => {
     const means = input.means?.[name];
     const phi = models.dispersion[name] ?? 0;
@@ -228,8 +240,19 @@ export function forecastIntervals(
   const uniforms = new Float64Array(SPEND_DRAWS);
   const spendRanks = input.levels.map((level) => quantileRanks(SPEND_DRAWS, level));
   const ranks = [...new Set(spendRanks.flat())].sort((a, b) => a - b);
+  // A customer whose inputs equal an earlier one's gets that one's intervals: the draws are seeded
+  // by the summary, so they would be the same (the non-buyers of a day, with no spend of their own).
+  const earlierWith = new Map<string, number>();
   for (let i = 0; i < n; i++) {
     if (input.skip?.(i)) continue;
+    const key = customerKey(input, present, i);
+    const earlier = earlierWith.get(key);
+    if (earlier !== undefined) {
+      copyIntervals(out, present, sources, input, earlier, i);
+      continue;
+    }
+    if (earlierWith.size >= SHARED_PMFS) earlierWith.clear();
+    earlierWith.set(key, i);
     const rng = new Xoshiro128(
       customerSeed(input.x[i]!, input.tx[i]!, input.T[i]!, input.monetary[i]!),
     );
@@ -267,6 +290,41 @@ export function forecastIntervals(
     }
   }
   return out;
+}
+
+/** Everything a customer's intervals depend on: the summary and the mean-only models' means. */
+function customerKey(input: IntervalInput, present: IntervalModel[], i: number): string {
+  let key = `${input.x[i]}|${input.tx[i]}|${input.T[i]}|${input.monetary[i]}`;
+  for (const m of present) {
+    if (m === "gbdt" || m === "blend") key += `|${input.means?.[m]?.[i]}`;
+  }
+  return key;
+}
+
+/** Customer i's intervals (and PMFs) from customer `from`'s, whose inputs are the same. */
+function copyIntervals(
+  out: Partial<Record<IntervalModel, ModelIntervals>>,
+  present: IntervalModel[],
+  sources: PmfSources,
+  input: IntervalInput,
+  from: number,
+  i: number,
+): void {
+  for (const m of present) {
+    // Asked again so that a customer without a PMF is counted (the PMF itself is shared).
+    const dist = sources.of[m](i);
+    if (!dist) continue;
+    const target = out[m] as ModelIntervals;
+    if (target.pmf) target.pmf[i] = dist;
+    const share = input.discountShare?.[m]?.[i] ?? Number.NaN;
+    for (const cols of target.byLevel) {
+      for (const side of [0, 1]) {
+        cols.purchases[2 * i + side] = cols.purchases[2 * from + side]!;
+        cols.spend[2 * i + side] = cols.spend[2 * from + side]!;
+        cols.clv[2 * i + side] = cols.spend[2 * from + side]! * share;
+      }
+    }
+  }
 }
 
 /** Per draw j: the Gamma-Gamma rate ν_j from the customer's posterior, and a uniform for the count. */
