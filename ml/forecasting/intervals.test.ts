@@ -158,12 +158,18 @@ test("customers with the same inputs share PMFs and intervals: each equals the c
     discountShare: { bgnbd: pick(share), pareto_nbd: pick(share), gbdt: pick(share) },
     screenMaxX: 4,
   });
-  const batch = forecastIntervals(models, input((v) => v));
+  const batch = forecastIntervals(
+    models,
+    input((v) => v),
+  );
   for (const m of ["bgnbd", "pareto_nbd", "gbdt"] as const) {
     const b = batch[m];
     if (!b) throw new Error(`no ${m}`);
     rows.forEach((_, i) => {
-      const alone = forecastIntervals(models, input((v) => v.subarray(i, i + 1)))[m];
+      const alone = forecastIntervals(
+        models,
+        input((v) => v.subarray(i, i + 1)),
+      )[m];
       expect(b.pmf?.[i] ?? null).toEqual(alone?.pmf?.[0] ?? null);
       b.byLevel.forEach((cols, l) => {
         const own = alone?.byLevel[l];
