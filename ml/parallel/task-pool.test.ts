@@ -5,7 +5,7 @@ import { forecastIntervals } from "../forecasting/intervals.ts";
 import { makeSyntheticGbdtData } from "../gbdt/synthetic-gbdt-data.ts";
 import { type GbdtJob, inProcessTrainer } from "../gbdt/training-job.ts";
 import { crossValidateGbdt, poolTrainer } from "../pipelines/gbdt-cross-validation.ts";
-import { createTaskPool, defaultTrainingWorkers, PARALLEL_MIN_CUSTOMERS } from "./task-pool.ts";
+import { createTaskPool, defaultTrainingWorkers } from "./task-pool.ts";
 
 // Starting Bun workers and training on a busy 2-core machine can take seconds.
 setDefaultTimeout(60_000);
@@ -137,15 +137,12 @@ test("close rejects what is still queued; a closed pool takes no tasks", async (
   await expect(train(jobs[0] as GbdtJob)).rejects.toThrow(/closed/);
 });
 
-test("thread count: ML_WORKERS when set (0 = this thread only), else the cores (at most 8) from PARALLEL_MIN_CUSTOMERS on, one thread below", () => {
-  const many = PARALLEL_MIN_CUSTOMERS;
-  expect(defaultTrainingWorkers({ ML_WORKERS: "3" }, many)).toBe(3);
-  expect(defaultTrainingWorkers({ ML_WORKERS: "3" }, 100)).toBe(3);
-  expect(defaultTrainingWorkers({ ML_WORKERS: "0" }, many)).toBe(0);
+test("thread count: ML_WORKERS when set (0 = this thread only), else the cores, at most 8", () => {
+  expect(defaultTrainingWorkers({ ML_WORKERS: "3" })).toBe(3);
+  expect(defaultTrainingWorkers({ ML_WORKERS: "0" })).toBe(0);
   const cores = Math.min(8, navigator.hardwareConcurrency);
-  expect(defaultTrainingWorkers({}, many)).toBe(cores);
-  expect(defaultTrainingWorkers({}, many - 1)).toBe(1);
-  expect(() => defaultTrainingWorkers({ ML_WORKERS: "two" }, many)).toThrow(/ML_WORKERS=two/);
-  expect(() => defaultTrainingWorkers({ ML_WORKERS: "-1" }, many)).toThrow(/whole number/);
+  expect(defaultTrainingWorkers({})).toBe(cores);
+  expect(() => defaultTrainingWorkers({ ML_WORKERS: "two" })).toThrow(/ML_WORKERS=two/);
+  expect(() => defaultTrainingWorkers({ ML_WORKERS: "-1" })).toThrow(/whole number/);
   expect(createTaskPool(0).threads).toBe(1);
 });

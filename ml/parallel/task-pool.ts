@@ -19,22 +19,10 @@ export type TaskMessage = { id: number; task: TaskName; input: TaskInput<TaskNam
 export type TaskReply = { id: number; output: unknown } | { id: number; error: string };
 
 /**
- * Below this many customers training runs in one thread by default: its fits are too short for
- * workers to pay for starting and compiling the code again (on 2 cores, CDNOW's 2,357 customers
- * trained in 1.79-1.82 s in one thread and 1.80-1.95 s on two; 5,000 simulated customers tied at
- * 2.3 s; 20,000 took 5.7 s in one thread and 5.0-5.2 s on two).
+ * Threads to train with by default: the machine's cores, at most 8, unless the environment says
+ * otherwise (ML_WORKERS; 0 or 1 runs everything in this thread).
  */
-export const PARALLEL_MIN_CUSTOMERS = 10_000;
-
-/**
- * Threads to train `customers` customers with by default: the machine's cores, at most 8, from
- * PARALLEL_MIN_CUSTOMERS on (one thread below), unless the environment says otherwise
- * (ML_WORKERS; 0 or 1 runs everything in this thread).
- */
-export function defaultTrainingWorkers(
-  env: Record<string, string | undefined>,
-  customers: number,
-): number {
+export function defaultTrainingWorkers(env: Record<string, string | undefined> = {}): number {
   const asked = env.ML_WORKERS;
   if (asked !== undefined && asked !== "") {
     const n = Number(asked);
@@ -43,16 +31,33 @@ export function defaultTrainingWorkers(
     }
     return n;
   }
-  if (customers < PARALLEL_MIN_CUSTOMERS) return 1;
   const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
   return Math.max(1, Math.min(8, cores));
 }
 
+/**
+ * From this many customers on, training's GBDT fits go to the pool; below, they run in this
+ * thread, while the workers take the other work (the BTYD models' calibration). Short fits do not
+ * pay for a worker compiling the learner anew: on 2 cores, CDNOW's 2,357 customers trained in
+ * 1.79-1.82 s with every fit in one thread and 1.80-1.95 s with the fits on two; 5,000 simulated
+ * customers tied at 2.3 s; 20,000 took 5.7 s in one thread and 5.0-5.2 s on two.
+ */
+export const PARALLEL_FITS_MIN_CUSTOMERS = 10_000;
+
+const IN_THIS_THREAD: TaskPool = {
+  threads: 1,
+  run: async (task, input) => runTask(task, input),
+  close() {},
+};
+
+/** Where the GBDT fits of a log of `customers` customers run: `pool`, or this thread (above). */
+export function poolForFits(pool: TaskPool, customers: number): TaskPool {
+  return customers >= PARALLEL_FITS_MIN_CUSTOMERS ? pool : IN_THIS_THREAD;
+}
+
 /** A pool of `threads` threads in all; below 2, every task runs in this thread. */
 export function createTaskPool(threads: number): TaskPool {
-  if (threads < 2)
-    return { threads: 1, run: async (task, input) => runTask(task, input), close() {} };
-  return new WorkerPool(threads);
+  return threads < 2 ? IN_THIS_THREAD : new WorkerPool(threads);
 }
 
 interface Pending {

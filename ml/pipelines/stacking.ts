@@ -27,21 +27,31 @@ import {
 } from "./blend.ts";
 
 export const CALIBRATION_LEVELS = [0.5, 0.8, 0.95] as const;
-/** The BTYD calibration is cut in this many parts for the task pool (fixed: same answers). */
-const BTYD_CALIBRATION_PARTS = 4;
 /** Calibration is scored on at most this many customers (a seeded sample): PMFs cost. */
 export const CALIBRATION_SAMPLE = 10_000;
 
-export interface StackingInput {
+/** What the BTYD models' calibration needs: nothing from the GBDT, so it can start first. */
+export interface BtydCalibrationInput {
   summaries: CustomerSummaries;
-  /** Holdout forecasts: BTYD from the calibration fit, GBDT out of fold. */
-  forecasts: Record<"bgnbd" | "pareto_nbd" | "gbdt", Float64Array>;
-  folds: Fold[];
   params: { bgnbd: BgNbdParams; paretoNbd: ParetoNbdParams; gammaGamma: GammaGammaParams | null };
   covariances: ParameterCovariances;
   seed: number;
   /** Where the calibration's parts run (default: this thread). */
   pool?: TaskPool;
+}
+
+export interface StackingInput extends BtydCalibrationInput {
+  /** Holdout forecasts: BTYD from the calibration fit, GBDT out of fold. */
+  forecasts: Record<"bgnbd" | "pareto_nbd" | "gbdt", Float64Array>;
+  folds: Fold[];
+  /** The BTYD calibration, if started earlier (startBtydCalibration with the same input). */
+  btydCalibration?: Promise<CalibrationPart[]>;
+}
+
+/** Some customers' intervals and PMFs, computed in one task. */
+export interface CalibrationPart {
+  rows: number[];
+  result: Partial<Record<IntervalModel, ModelIntervals>>;
 }
 
 export interface SegmentErrors {
@@ -145,6 +155,78 @@ export async function stackAndCalibrate(input: StackingInput): Promise<StackingR
 }
 
 /**
+ * The customers calibration is scored on (all, or a seeded sample of CALIBRATION_SAMPLE, sorted)
+ * and their largest x, which every part screens the Pareto/NBD parameter draws against.
+ */
+function calibrationRows(s: CustomerSummaries, seed: number): { rows: number[]; maxX: number } {
+  const order = seededPermutation(s.n, createSeededRandom(seed + 7));
+  const rows = Array.from(order.subarray(0, Math.min(s.n, CALIBRATION_SAMPLE))).sort(
+    (a, b) => a - b,
+  );
+  return { rows, maxX: rows.reduce((max, i) => Math.max(max, s.x[i] ?? 0), 0) };
+}
+
+/** One calibration task: the given models' intervals and PMFs for the customers in `rows`. */
+async function calibrationPart(
+  input: BtydCalibrationInput,
+  group: { rows: number[]; models: IntervalModel[]; dispersion: object },
+  means: Partial<Record<"gbdt" | "blend", Float64Array>>,
+  screenMaxX: number,
+): Promise<CalibrationPart> {
+  const s = input.summaries;
+  const pick = (v: ArrayLike<number>) => Float64Array.from(group.rows, (i) => v[i] ?? 0);
+  const monetary = (i: number) => ((s.x[i] ?? 0) > 0 ? (s.monetary[i] ?? Number.NaN) : Number.NaN);
+  const pool = input.pool ?? createTaskPool(1);
+  const result = await pool.run("intervals", {
+    models: {
+      ...input.params,
+      covariances: input.covariances,
+      dispersion: group.dispersion,
+      omitted: input.covariances.omitted ?? {},
+    },
+    input: {
+      x: pick(s.x),
+      tx: pick(s.tx),
+      T: pick(s.T),
+      monetary: Float64Array.from(group.rows, monetary),
+      horizon: s.holdoutLength,
+      levels: [...CALIBRATION_LEVELS],
+      distribution: true,
+      means: Object.fromEntries(Object.entries(means).map(([m, v]) => [m, pick(v)])),
+      discountShare: {},
+      models: group.models,
+      screenMaxX,
+    },
+  });
+  return { rows: group.rows, result };
+}
+
+/**
+ * Starts the BTYD models' holdout calibration on the pool: their customers in contiguous parts
+ * (the same order once joined), one per worker so that each worker has one and this thread none
+ * (it has the GBDT fits to run meanwhile). The parts screen the Pareto/NBD draws against the whole
+ * sample's x, so the answers do not depend on the cut.
+ */
+export function startBtydCalibration(input: BtydCalibrationInput): Promise<CalibrationPart[]> {
+  const s = input.summaries;
+  const { rows, maxX } = calibrationRows(s, input.seed);
+  const parts = Math.max(1, (input.pool?.threads ?? 1) - 1);
+  const partSize = Math.ceil(rows.length / parts);
+  return Promise.all(
+    Array.from({ length: parts }, (_, part) => rows.slice(part * partSize, (part + 1) * partSize))
+      .filter((partRows) => partRows.length > 0)
+      .map((partRows) =>
+        calibrationPart(
+          input,
+          { rows: partRows, models: ["bgnbd", "pareto_nbd"], dispersion: {} },
+          {},
+          maxX,
+        ),
+      ),
+  );
+}
+
+/**
  * Holdout calibration of each model's predictive distribution on a seeded sample; the mean-only
  * models use, per customer, the dispersion fitted on the other folds (nothing is scored on data
  * its spread was fitted on).
@@ -154,14 +236,8 @@ async function calibrate(
   oof: Record<IntervalModel, Float64Array>,
 ): Promise<{ calibration: Partial<Record<IntervalModel, CountCalibration>>; warnings: string[] }> {
   const s = input.summaries;
-  const order = seededPermutation(s.n, createSeededRandom(input.seed + 7));
-  const rows = Array.from(order.subarray(0, Math.min(s.n, CALIBRATION_SAMPLE))).sort(
-    (a, b) => a - b,
-  );
-  const levels = [...CALIBRATION_LEVELS];
-  const monetary = Float64Array.from(s.x, (x, i) =>
-    x > 0 ? (s.monetary[i] ?? Number.NaN) : Number.NaN,
-  );
+  const { rows, maxX } = calibrationRows(s, input.seed);
+  const btyd = input.btydCalibration ?? startBtydCalibration(input);
   // The mean-only models' dispersion comes from the other folds: scored fold by fold.
   const phi = {
     gbdt: foldDispersion(input.folds, s.holdoutPurchases, oof.gbdt),
@@ -171,56 +247,17 @@ async function calibrate(
   input.folds.forEach((fold, f) => {
     for (const i of fold.test) inFold[i] = f;
   });
-  // The BTYD models' customers in contiguous parts (the same order once joined), so that the
-  // parts run side by side on the pool; they screen the Pareto/NBD draws against the whole's x.
-  const btydParts = BTYD_CALIBRATION_PARTS;
-  const partSize = Math.ceil(rows.length / btydParts);
-  const groups: { rows: number[]; models: IntervalModel[]; dispersion: object }[] = [
-    ...Array.from({ length: btydParts }, (_, part) => ({
-      rows: rows.slice(part * partSize, (part + 1) * partSize),
-      models: ["bgnbd", "pareto_nbd"] as IntervalModel[],
-      dispersion: {},
-    })).filter((group) => group.rows.length > 0),
-    ...input.folds.map((fold, f) => {
-      const members = rows.filter((i) => inFold[i] === f);
-      // The fold's dispersion, the same for each of its customers: read at its first.
-      const i0 = fold.test[0] ?? 0;
-      return {
-        rows: members,
-        models: ["gbdt", "blend"] as IntervalModel[],
-        dispersion: { gbdt: phi.gbdt[i0] ?? Number.NaN, blend: phi.blend[i0] ?? Number.NaN },
-      };
-    }),
-  ];
-  const screenMaxX = rows.reduce((max, i) => Math.max(max, s.x[i] ?? 0), 0);
-  const pool = input.pool ?? createTaskPool(1);
-  const parts = await Promise.all(
-    groups.map(async (group) => {
-      const pick = (v: ArrayLike<number>) => Float64Array.from(group.rows, (i) => v[i] ?? 0);
-      const result = await pool.run("intervals", {
-        models: {
-          ...input.params,
-          covariances: input.covariances,
-          dispersion: group.dispersion,
-          omitted: input.covariances.omitted ?? {},
-        },
-        input: {
-          x: pick(s.x),
-          tx: pick(s.tx),
-          T: pick(s.T),
-          monetary: pick(monetary),
-          horizon: s.holdoutLength,
-          levels,
-          distribution: true,
-          means: { gbdt: pick(oof.gbdt), blend: pick(oof.blend) },
-          discountShare: {},
-          models: group.models,
-          screenMaxX,
-        },
-      });
-      return { rows: group.rows, result };
-    }),
-  );
+  const meanOnly = input.folds.map((fold, f) => {
+    // The fold's dispersion, the same for each of its customers: read at its first.
+    const i0 = fold.test[0] ?? 0;
+    const group = {
+      rows: rows.filter((i) => inFold[i] === f),
+      models: ["gbdt", "blend"] as IntervalModel[],
+      dispersion: { gbdt: phi.gbdt[i0] ?? Number.NaN, blend: phi.blend[i0] ?? Number.NaN },
+    };
+    return calibrationPart(input, group, { gbdt: oof.gbdt, blend: oof.blend }, maxX);
+  });
+  const parts = [...(await btyd), ...(await Promise.all(meanOnly))];
   const scored = (model: IntervalModel): CountCalibration | null => {
     const members = parts.filter((p) => p.result[model]);
     if (members.length === 0) return null;
@@ -230,7 +267,7 @@ async function calibrate(
     const calibration = countCalibration(
       rowsOf.map((i) => s.holdoutPurchases[i] ?? 0),
       (j) => pmfs[j] ?? null,
-      levels,
+      [...CALIBRATION_LEVELS],
     );
     return withSpendCoverage(calibration, rowsOf, intervals, s.holdoutSpend);
   };

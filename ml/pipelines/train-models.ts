@@ -17,7 +17,12 @@ import type { BgNbdParams } from "../models/bgnbd.ts";
 import type { GammaGammaParams } from "../models/gamma-gamma.ts";
 import type { ParetoNbdParams } from "../models/pareto-nbd.ts";
 import type { FitResult } from "../models/types.ts";
-import { createTaskPool, defaultTrainingWorkers, type TaskPool } from "../parallel/task-pool.ts";
+import {
+  createTaskPool,
+  defaultTrainingWorkers,
+  poolForFits,
+  type TaskPool,
+} from "../parallel/task-pool.ts";
 import type { ReportInput } from "../report/report-html.ts";
 import { trainingReport } from "../report/training-report.ts";
 import { type BtydHoldout, btydHoldout } from "./btyd-holdout.ts";
@@ -25,10 +30,13 @@ import { type BtydFits, fitBtydModels } from "./fit-btyd-models.ts";
 import { type GbdtModels, type GbdtTraining, trainGbdtModels } from "./gbdt-models.ts";
 import { type RecommendedModel, recommendModel } from "./recommend-model.ts";
 import {
+  type BtydCalibrationInput,
+  type CalibrationPart,
   intervalCalibrationRows,
   type StackingResult,
   stackAndCalibrate,
   stackingTables,
+  startBtydCalibration,
 } from "./stacking.ts";
 import type { StepLog } from "./step-log.ts";
 import { createStepLog } from "./step-log.ts";
@@ -92,8 +100,10 @@ interface RunContext {
   btydParams: BtydParams;
   /** Notes for metrics.json and the report, appended to by each step in order. */
   notes: string[];
-  /** Where the GBDT fits and the calibration groups run. */
+  /** Where the calibration groups run. */
   pool: TaskPool;
+  /** Where the GBDT fits run: the pool on large logs, else this thread (poolForFits). */
+  fitPool: TaskPool;
 }
 
 function hasHoldout({ log, summaries }: TrainModelsInput): boolean {
@@ -150,7 +160,7 @@ async function gbdtStep(
         seed: run.seed,
         ...(fast === undefined ? {} : { fast }),
         ...(bagCount === undefined ? {} : { bagCount }),
-        pool: run.pool,
+        pool: run.fitPool,
       },
       run.steps,
     );
@@ -185,26 +195,19 @@ async function stackingStep(
   holdout: BtydHoldout,
   gbdt: GbdtTraining,
   covariances: ParameterCovariances,
+  btydCalibration: Promise<CalibrationPart[]>,
 ): Promise<StackingResult> {
   const { summaries } = run.input;
-  const { bgnbd, paretoNbd, gammaGamma } = run.fits;
   const stacking = await run.steps.step("blend, dispersion and calibration", () =>
     stackAndCalibrate({
-      pool: run.pool,
-      summaries,
+      ...btydCalibrationInput(run, covariances),
       forecasts: {
         bgnbd: holdout.bg.expected,
         pareto_nbd: holdout.pnbd.expected,
         gbdt: gbdt.oof.count,
       },
       folds: kFoldSplit(summaries.n, run.folds, run.seed),
-      params: {
-        bgnbd: bgnbd.params,
-        paretoNbd: paretoNbd.params,
-        gammaGamma: gammaGamma?.params ?? null,
-      },
-      covariances,
-      seed: run.seed,
+      btydCalibration,
     }),
   );
   for (const w of stacking.intervalWarnings) {
@@ -212,6 +215,32 @@ async function stackingStep(
     run.notes.push(`WARNING: intervals: ${w}`);
   }
   return stacking;
+}
+
+function btydCalibrationInput(
+  run: RunContext,
+  covariances: ParameterCovariances,
+): BtydCalibrationInput {
+  const { bgnbd, paretoNbd, gammaGamma } = run.fits;
+  return {
+    pool: run.pool,
+    summaries: run.input.summaries,
+    params: {
+      bgnbd: bgnbd.params,
+      paretoNbd: paretoNbd.params,
+      gammaGamma: gammaGamma?.params ?? null,
+    },
+    covariances,
+    seed: run.seed,
+  };
+}
+
+/** The BTYD models' holdout calibration, started on the pool while the GBDT trains. */
+function btydCalibrationStep(
+  run: RunContext,
+  covariances: ParameterCovariances,
+): Promise<CalibrationPart[]> {
+  return startBtydCalibration(btydCalibrationInput(run, covariances));
 }
 
 /** Steps 5 and 6: metrics.json's content and the report's. */
@@ -279,7 +308,7 @@ export async function trainModels(
   const steps = options.steps ?? createStepLog({ write: null });
   if (options.pool) return trainWithPool(input, options, steps, options.pool);
   // Started first: the workers load while the BTYD models are fitted.
-  const pool = createTaskPool(options.workers ?? defaultTrainingWorkers({}, summaries.n));
+  const pool = createTaskPool(options.workers ?? defaultTrainingWorkers());
   try {
     return await trainWithPool(input, options, steps, pool);
   } finally {
@@ -298,6 +327,7 @@ async function trainWithPool(
   const fits = await fitBtydModels(summaries, steps);
   const run: RunContext = {
     pool,
+    fitPool: poolForFits(pool, summaries.n),
     input,
     steps,
     folds: options.folds ?? 5,
@@ -306,15 +336,21 @@ async function trainWithPool(
     btydParams: { bgnbd: fits.bgnbd.params, paretoNbd: fits.paretoNbd.params },
     notes: [...fits.notes],
   };
-  // 2. Holdout predictions of the BTYD models, per customer.
+  // 2. Holdout predictions of the BTYD models, per customer; their parameter uncertainty, and
+  //    their holdout calibration started on the pool (it needs nothing from the GBDT).
   const holdout = await holdoutStep(run);
+  const covariances = await covariancesStep(run);
+  const btydCalibration = holdout ? btydCalibrationStep(run, covariances) : null;
   // 3. Features and K-fold GBDT.
   const features = await featuresStep(run);
   const gbdt = await gbdtStep(run, features, options);
-  // 4. Parameter uncertainty; with out-of-fold GBDT forecasts, the blend, the count models'
-  //    dispersion, holdout calibration and per-segment errors (ml/pipelines/stacking.ts).
-  const covariances = await covariancesStep(run);
-  const stacking = holdout && gbdt ? await stackingStep(run, holdout, gbdt, covariances) : null;
+  // 4. With out-of-fold GBDT forecasts, the blend, the count models' dispersion, holdout
+  //    calibration and per-segment errors (ml/pipelines/stacking.ts).
+  const stacking =
+    holdout && gbdt && btydCalibration
+      ? await stackingStep(run, holdout, gbdt, covariances, btydCalibration)
+      : null;
+  btydCalibration?.catch(() => {}); // not awaited without a GBDT: nothing to report then
   // 5. The recommended model, metrics.json and what the report draws.
   const { metrics, report } = await metricsAndReport(run, holdout, gbdt, stacking);
   return {

@@ -12,7 +12,12 @@ import { dataQualityLines } from "../data/input/data-quality.ts";
 import type { LogColumns } from "../data/input/log-input.ts";
 import type { TransactionLog } from "../data/transaction-log.ts";
 import type { CustomerSummaries, TimeUnit } from "../features/customer-summaries.ts";
-import { createTaskPool, defaultTrainingWorkers, type TaskPool } from "../parallel/task-pool.ts";
+import {
+  createTaskPool,
+  defaultTrainingWorkers,
+  poolForFits,
+  type TaskPool,
+} from "../parallel/task-pool.ts";
 import { renderReportHtml } from "../report/report-html.ts";
 import { attachDataQuality } from "./attach-data-quality.ts";
 import { buildBundle } from "./build-bundle.ts";
@@ -43,10 +48,7 @@ export interface TrainPipelineOptions {
   fast?: boolean;
   /** false: one count GBDT instead of a bag (trainModels' bagCount: faster, a little less accurate). */
   bagCount?: boolean;
-  /**
-   * Threads for the GBDT fits and the calibration (default: ML_WORKERS in env, else the cores from
-   * PARALLEL_MIN_CUSTOMERS customers on, one thread below).
-   */
+  /** Threads for the GBDT fits and the calibration (default: ML_WORKERS in env, else the cores). */
   workers?: number;
   /** Register the bundle as a new version of this model. */
   register?: string;
@@ -89,15 +91,12 @@ export async function runTrainPipeline(
   if (options.asOf && options.evaluateOnly) {
     throw new RangeError("--as-of: the production step's date; it has no use with --evaluate-only");
   }
-  const steps = options.steps ?? createStepLog();
-  const print = options.print ?? console.log;
-  const loaded = await readTrainingData(options, steps, print);
-  // One pool for the evaluation and the production step, its size known once the data is.
+  // One pool for the evaluation and the production step, started before the data is read so
+  // that its workers load meanwhile.
   const env = options.env ?? process.env;
-  const threads = options.workers ?? defaultTrainingWorkers(env, loaded.summaries.n);
-  const pool = createTaskPool(threads);
+  const pool = createTaskPool(options.workers ?? defaultTrainingWorkers(env));
   try {
-    return await trainPipelineOn(pool, loaded, { ...options, steps, print });
+    return await trainPipelineOn(pool, options);
   } finally {
     pool.close();
   }
@@ -105,11 +104,12 @@ export async function runTrainPipeline(
 
 async function trainPipelineOn(
   pool: TaskPool,
-  loaded: LoadedData,
-  options: TrainPipelineOptions & Required<Pick<TrainPipelineOptions, "steps" | "print">>,
+  options: TrainPipelineOptions,
 ): Promise<TrainPipelineResult> {
-  const { steps, print } = options;
+  const steps = options.steps ?? createStepLog();
+  const print = options.print ?? console.log;
   const env = options.env ?? process.env;
+  const loaded = await readTrainingData(options, steps, print);
   const trained = await trainModels(
     { log: loaded.log, summaries: loaded.summaries, source: options.data, format: options.format },
     {
@@ -124,7 +124,15 @@ async function trainPipelineOn(
   if (loaded.report.badRows > 0)
     trained.metrics.notes.push(`${loaded.report.badRows} malformed rows skipped`);
   attachDataQuality(trained, loaded.quality);
-  const production = await productionStep(loaded.log, trained, { ...options, pool }, steps, print);
+  // The production refits are GBDT fits too: on the pool only for a large log (poolForFits).
+  const fitPool = poolForFits(pool, loaded.summaries.n);
+  const production = await productionStep(
+    loaded.log,
+    trained,
+    { ...options, pool: fitPool },
+    steps,
+    print,
+  );
   const served = servedModels(trained, production);
   const { outDir, bundle, trainedAt } = await writeOutputs(trained, served, options, steps, print);
   const { registered, gate } = options.register
