@@ -139,7 +139,7 @@ export function registerTrainCommand(program: Command): void {
     )
     .option(
       "--workers <n>",
-      "worker threads for the GBDT fits (default: ML_WORKERS, else the machine's cores from 10,000 customers on; 0 or 1: none)",
+      "threads for the GBDT fits (from 10,000 customers) and the calibration (default: ML_WORKERS, else the machine's cores; 0 or 1: none)",
       nonNegativeInteger,
     )
     .option("--register <name>", "register the bundle as a new version of this model")

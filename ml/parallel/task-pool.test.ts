@@ -5,7 +5,12 @@ import { forecastIntervals } from "../forecasting/intervals.ts";
 import { makeSyntheticGbdtData } from "../gbdt/synthetic-gbdt-data.ts";
 import { type GbdtJob, inProcessTrainer } from "../gbdt/training-job.ts";
 import { crossValidateGbdt, poolTrainer } from "../pipelines/gbdt-cross-validation.ts";
-import { createTaskPool, defaultTrainingWorkers } from "./task-pool.ts";
+import {
+  createTaskPool,
+  defaultTrainingWorkers,
+  PARALLEL_FITS_MIN_CUSTOMERS,
+  poolForFits,
+} from "./task-pool.ts";
 
 // Starting Bun workers and training on a busy 2-core machine can take seconds.
 setDefaultTimeout(60_000);
@@ -145,4 +150,20 @@ test("thread count: ML_WORKERS when set (0 = this thread only), else the cores, 
   expect(() => defaultTrainingWorkers({ ML_WORKERS: "two" })).toThrow(/ML_WORKERS=two/);
   expect(() => defaultTrainingWorkers({ ML_WORKERS: "-1" })).toThrow(/whole number/);
   expect(createTaskPool(0).threads).toBe(1);
+});
+
+test("GBDT fits go to the pool from PARALLEL_FITS_MIN_CUSTOMERS customers on, else this thread", async () => {
+  const pool = createTaskPool(2);
+  try {
+    expect(poolForFits(pool, PARALLEL_FITS_MIN_CUSTOMERS)).toBe(pool);
+    const small = poolForFits(pool, PARALLEL_FITS_MIN_CUSTOMERS - 1);
+    expect(small).not.toBe(pool);
+    expect(small.threads).toBe(1);
+    const job = jobs[0] as GbdtJob;
+    expect(await small.run("gbdt", { X: count.X, y: count.y, job })).toEqual(
+      await inProcessTrainer(count.X, count.y)(job),
+    );
+  } finally {
+    pool.close();
+  }
 });
