@@ -235,12 +235,20 @@ function btydCalibrationInput(
   };
 }
 
-/** The BTYD models' holdout calibration, started on the pool while the GBDT trains. */
-function btydCalibrationStep(
+/**
+ * The BTYD models' holdout calibration, started on the pool to run while the GBDT trains (the
+ * step's time is only the start then; in this thread it is the whole computation).
+ */
+async function btydCalibrationStep(
   run: RunContext,
   covariances: ParameterCovariances,
-): Promise<CalibrationPart[]> {
-  return startBtydCalibration(btydCalibrationInput(run, covariances));
+): Promise<{ parts: Promise<CalibrationPart[]> }> {
+  return run.steps.step("BTYD calibration (started)", () => {
+    const parts = startBtydCalibration(btydCalibrationInput(run, covariances));
+    // Awaited by the stacking step; without a GBDT there is none, and nothing to report.
+    parts.catch(() => {});
+    return { parts };
+  });
 }
 
 /** Steps 5 and 6: metrics.json's content and the report's. */
@@ -340,7 +348,7 @@ async function trainWithPool(
   //    their holdout calibration started on the pool (it needs nothing from the GBDT).
   const holdout = await holdoutStep(run);
   const covariances = await covariancesStep(run);
-  const btydCalibration = holdout ? btydCalibrationStep(run, covariances) : null;
+  const btydCalibration = holdout ? (await btydCalibrationStep(run, covariances)).parts : null;
   // 3. Features and K-fold GBDT.
   const features = await featuresStep(run);
   const gbdt = await gbdtStep(run, features, options);
@@ -350,7 +358,6 @@ async function trainWithPool(
     holdout && gbdt && btydCalibration
       ? await stackingStep(run, holdout, gbdt, covariances, btydCalibration)
       : null;
-  btydCalibration?.catch(() => {}); // not awaited without a GBDT: nothing to report then
   // 5. The recommended model, metrics.json and what the report draws.
   const { metrics, report } = await metricsAndReport(run, holdout, gbdt, stacking);
   return {
