@@ -276,10 +276,28 @@ async function calibrate(
     const c = scored(model);
     if (c) calibration[model] = c;
   }
-  const warnings = new Set(
+  const warnings = mergedWarnings(
     parts.flatMap((p) => Object.values(p.result).flatMap((m) => m.warnings)),
   );
-  return { calibration, warnings: [...warnings] };
+  return { calibration, warnings };
+}
+
+/**
+ * The parts' warnings once each: the same message from several parts appears once, and counts of
+ * customers ("no interval for N customer(s) …") are summed over the parts.
+ */
+export function mergedWarnings(warnings: string[]): string[] {
+  const counted = /^(.*?)(\d+)( customer\(s\).*)$/;
+  const totals = new Map<string, number>();
+  for (const w of warnings) {
+    const m = counted.exec(w);
+    const key = m ? `${m[1]}\u0000${m[3]}` : w;
+    totals.set(key, (totals.get(key) ?? 0) + (m ? Number(m[2]) : 0));
+  }
+  return [...totals].map(([key, n]) => {
+    const [head, tail] = key.split("\u0000");
+    return tail === undefined ? key : `${head}${n}${tail}`;
+  });
 }
 
 /** Adds each level's holdout spend coverage (NaN without a spend model). */
