@@ -118,7 +118,6 @@ export class HistogramTreeGrower {
   private readonly offsetOf: Int32Array;
   private readonly histLength: number;
   private readonly histPool: Float64Array[] = [];
-  private readonly treeColumns: Int32Array;
   private readonly treeOffsets: Int32Array;
 
   constructor(
@@ -135,7 +134,6 @@ export class HistogramTreeGrower {
       at += bins.binCounts[f]! * 3;
     }
     this.histLength = at;
-    this.treeColumns = new Int32Array(p);
     this.treeOffsets = new Int32Array(p);
   }
 
@@ -335,18 +333,14 @@ export class HistogramTreeGrower {
     const { grad, hess, inBag, features, splitFeature, splitBin, slotOfNode } = g;
     const { binned, nodeOfRow, n, p, offsetOf } = this;
     const nf = features.length;
-    // Where each of this tree's features starts in a histogram, and its column in a row.
-    const cols = this.treeColumns.subarray(0, nf);
+    // Where each of this tree's features starts in a histogram.
     const offs = this.treeOffsets.subarray(0, nf);
-    for (let j = 0; j < nf; j++) {
-      cols[j] = features[j]!;
-      offs[j] = offsetOf[features[j]!]!;
-    }
+    for (let j = 0; j < nf; j++) offs[j] = offsetOf[features[j]!]!;
     if (root) {
       const hist = hists[0]!;
       for (let r = 0; r < n; r++) {
         if (inBag[r] === 0) continue;
-        this.addRow(hist, r * p, grad[r]!, hess[r]!, cols, offs);
+        this.addRow(hist, r * p, grad[r]!, hess[r]!, features, offs);
       }
       return;
     }
@@ -359,7 +353,7 @@ export class HistogramTreeGrower {
       nodeOfRow[r] = node;
       const slot = slotOfNode[node]!;
       if (slot < 0 || inBag[r] === 0) continue;
-      this.addRow(hists[slot]!, r * p, grad[r]!, hess[r]!, cols, offs);
+      this.addRow(hists[slot]!, r * p, grad[r]!, hess[r]!, features, offs);
     }
   }
 
@@ -369,12 +363,12 @@ export class HistogramTreeGrower {
     rowBase: number,
     g: number,
     h: number,
-    cols: Int32Array,
+    features: Int32Array,
     offs: Int32Array,
   ): void {
     const binned = this.binned;
-    for (let j = 0; j < cols.length; j++) {
-      const o = offs[j]! + binned[rowBase + cols[j]!]! * 3;
+    for (let j = 0; j < features.length; j++) {
+      const o = offs[j]! + binned[rowBase + features[j]!]! * 3;
       hist[o]! += g;
       hist[o + 1]! += h;
       hist[o + 2]! += 1;
