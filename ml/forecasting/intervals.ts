@@ -266,18 +266,12 @@ export function forecastIntervals(
       const share = input.discountShare?.[m]?.[i] ?? Number.NaN;
       if (spendWanted) sampleSpend(dist, ggDraws, nu, uniforms, rng, spend, ranks);
       input.levels.forEach((level, l) => {
-        const cols = target.byLevel[l]!;
-        const [lo, hi] = countInterval(dist, level);
-        cols.purchases[2 * i] = lo;
-        cols.purchases[2 * i + 1] = hi;
-        if (!ggDraws) return;
         const [rlo, rhi] = spendRanks[l]!;
-        const slo = spend[rlo]!;
-        const shi = spend[rhi]!;
-        cols.spend[2 * i] = slo;
-        cols.spend[2 * i + 1] = shi;
-        cols.clv[2 * i] = slo * share;
-        cols.clv[2 * i + 1] = shi * share;
+        // Without a spend model the spend (and CLV) columns stay NaN.
+        const spendInterval: [number, number] = ggDraws
+          ? [spend[rlo]!, spend[rhi]!]
+          : [Number.NaN, Number.NaN];
+        writeInterval(target.byLevel[l]!, i, countInterval(dist, level), spendInterval, share);
       });
     }
   }
@@ -318,13 +312,26 @@ function copyIntervals(
     if (target.pmf) target.pmf[i] = dist;
     const share = input.discountShare?.[m]?.[i] ?? Number.NaN;
     for (const cols of target.byLevel) {
-      for (const side of [0, 1]) {
-        cols.purchases[2 * i + side] = cols.purchases[2 * from + side]!;
-        cols.spend[2 * i + side] = cols.spend[2 * from + side]!;
-        cols.clv[2 * i + side] = cols.spend[2 * from + side]! * share;
-      }
+      const side = (v: Float64Array): [number, number] => [v[2 * from]!, v[2 * from + 1]!];
+      writeInterval(cols, i, side(cols.purchases), side(cols.spend), share);
     }
   }
+}
+
+/** Customer i's purchases and spend intervals at one level, and CLV = spend × discount share. */
+function writeInterval(
+  cols: IntervalColumns,
+  i: number,
+  [lo, hi]: [number, number],
+  [slo, shi]: [number, number],
+  share: number,
+): void {
+  cols.purchases[2 * i] = lo;
+  cols.purchases[2 * i + 1] = hi;
+  cols.spend[2 * i] = slo;
+  cols.spend[2 * i + 1] = shi;
+  cols.clv[2 * i] = slo * share;
+  cols.clv[2 * i + 1] = shi * share;
 }
 
 /** Per draw j: the Gamma-Gamma rate ν_j from the customer's posterior, and a uniform for the count. */
