@@ -19,21 +19,22 @@ export function blendColumns(
   const blend: BlendWeights = { pooling: Number.NaN, weights };
   const values = new Float64Array(3);
   const [bg, pn, gb] = inputs;
-  const mix = (column: keyof ModelColumns, i: number) => {
-    values[0] = bg[column][i]!;
-    values[1] = pn[column][i]!;
-    values[2] = gb[column][i]!;
+  // The three columns are passed, not named by key: a keyed lookup per value was slow on this path.
+  const mix = (a: Float64Array, b: Float64Array, c: Float64Array, i: number) => {
+    values[0] = a[i]!;
+    values[1] = b[i]!;
+    values[2] = c[i]!;
     return blendForecast(blend, x[i]!, values);
   };
   for (let i = 0; i < n; i++) {
     if (errors[i] || Number.isNaN(gb.expectedPurchases[i]!)) continue;
-    const mu = mix("expectedPurchases", i);
+    const mu = mix(bg.expectedPurchases, pn.expectedPurchases, gb.expectedPurchases, i);
     out.expectedPurchases[i] = mu;
     out.pAlive[i] = bg.pAlive[i]!;
     out.pPurchase[i] =
       dispersion > 1e-9 ? 1 - (1 + dispersion * mu) ** (-1 / dispersion) : -Math.expm1(-mu);
-    out.expectedSpend[i] = mix("expectedSpend", i);
-    out.clv[i] = mix("clv", i);
+    out.expectedSpend[i] = mix(bg.expectedSpend, pn.expectedSpend, gb.expectedSpend, i);
+    out.clv[i] = mix(bg.clv, pn.clv, gb.clv, i);
   }
   return out;
 }

@@ -16,6 +16,11 @@ export interface StoredScores {
   count: Float32Array;
   purchase: Float32Array;
   spend: Float32Array | null;
+  /**
+   * BG/NBD E[X(H)] of each stored customer at the trained horizon H: the denominator of the ratio
+   * that moves these scores to another horizon, fixed per model (gbdt-columns.ts).
+   */
+  bgnbdAtTrainedHorizon: Float64Array;
 }
 
 /** The parts of a model the formulas read. */

@@ -29,17 +29,44 @@ export async function freshPredictions(
   return { counts, probs, spends };
 }
 
-/** E[X(h)]/E[X(H)] under BG/NBD for customer i, whose E[X(h)] is eBg. */
-function horizonRatio(
+/**
+ * BG/NBD E[X(H)] at the trained horizon H for every stored customer, computed once when a model
+ * loads: it does not depend on the question, so a forecast by id at another horizon needs only E[X(h)].
+ */
+export function bgnbdAtTrainedHorizon(
   bgnbd: BgNbdParams,
+  H: number,
+  stored: { x: Float64Array; tx: Float64Array; T: Float64Array },
+): Float64Array {
+  const n = stored.x.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    out[i] = bgnbdExpectedPurchases(bgnbd, H, stored.x[i]!, stored.tx[i]!, stored.T[i]!);
+  }
+  return out;
+}
+
+/** E[X(h)]/E[X(H)] under BG/NBD for customer i, whose E[X(h)] is eBg and E[X(H)] is eH. */
+function horizonRatio(eBg: number, eH: number, horizon: number, H: number): number {
+  return eH > 1e-12 ? eBg / eH : horizon / H;
+}
+
+/** E[X(H)] of customer i: a stored customer's was computed at load, others' are computed here. */
+function expectedAtTrainedHorizon(
+  model: ForecastModel,
   batch: ForecastBatchInput,
   i: number,
-  eBg: number,
-  horizon: number,
-  H: number,
+  s: number,
 ): number {
-  const eH = bgnbdExpectedPurchases(bgnbd, H, batch.x[i]!, batch.tx[i]!, batch.T[i]!);
-  return eH > 1e-12 ? eBg / eH : horizon / H;
+  const stored = model.storedScores;
+  if (s >= 0 && stored) return stored.bgnbdAtTrainedHorizon[s]!;
+  return bgnbdExpectedPurchases(
+    model.bgnbd,
+    model.trainedHorizon,
+    batch.x[i]!,
+    batch.tx[i]!,
+    batch.T[i]!,
+  );
 }
 
 /**
@@ -78,7 +105,9 @@ export function gbdtColumns(
       direct = stored.spend ? stored.spend[s]! : Number.NaN;
     } else continue;
     const eBg = bg.expectedPurchases[i]!;
-    const ratio = sameHorizon ? 1 : horizonRatio(model.bgnbd, batch, i, eBg, horizon, H);
+    const ratio = sameHorizon
+      ? 1
+      : horizonRatio(eBg, expectedAtTrainedHorizon(model, batch, i, s), horizon, H);
     const expected = c * ratio;
     cols.expectedPurchases[i] = expected;
     cols.pAlive[i] = bg.pAlive[i]!;

@@ -134,6 +134,16 @@ describe("forecastBatch equals the ml/models functions", () => {
         (stored.count[row] ?? Number.NaN) * ratio,
         1e-9,
       );
+      // The denominator was computed once at load, by the same formula.
+      expect(stored.bgnbdAtTrainedHorizon[row]).toBe(
+        bgnbdExpectedPurchases(
+          model.bgnbd,
+          H,
+          c.x[row] ?? Number.NaN,
+          c.tx[row] ?? Number.NaN,
+          c.T[row] ?? Number.NaN,
+        ),
+      );
       expect(half.gbdt.pPurchase[i] ?? Number.NaN).toBeLessThanOrEqual(
         (at.gbdt.pPurchase[i] ?? Number.NaN) + 1e-12,
       );

@@ -6,6 +6,7 @@ import { BUNDLE_FILES, type ModelManifest, parseManifest } from "@pp/ml/bundle/m
 import { isoDateToDay } from "@pp/ml/data/transaction-log.ts";
 import { FEATURE_COUNT, FEATURE_LAYOUT } from "@pp/ml/features/feature-vector.ts";
 import type { StoredScores } from "@pp/ml/forecasting/forecast-inputs.ts";
+import { bgnbdAtTrainedHorizon } from "@pp/ml/forecasting/gbdt-columns.ts";
 import type { BgNbdParams } from "@pp/ml/models/bgnbd.ts";
 import type { GammaGammaParams } from "@pp/ml/models/gamma-gamma.ts";
 import type { ParetoNbdParams } from "@pp/ml/models/pareto-nbd.ts";
@@ -168,7 +169,9 @@ export async function assembleModel(
   const stored = input.customers.columns.features;
   if (gbdt && stored && input.customers.n > 0) {
     try {
-      storedScores = await scoreStored(gbdt, stored, input.customers.n);
+      const scores = await scoreStored(gbdt, stored, input.customers.n);
+      const atH = bgnbdAtTrainedHorizon(manifest.bgnbd, manifest.horizon, input.customers.columns);
+      storedScores = { ...scores, bgnbdAtTrainedHorizon: atH };
     } catch (cause) {
       await Promise.allSettled(scorers.map((s) => s.release()));
       const why = cause instanceof Error ? cause.message : String(cause);
@@ -197,8 +200,12 @@ export async function assembleModel(
 
 const SCORE_CHUNK = 4096;
 
-async function scoreStored(gbdt: GbdtScorers, X: Float32Array, n: number): Promise<StoredScores> {
-  const out: StoredScores = {
+async function scoreStored(
+  gbdt: GbdtScorers,
+  X: Float32Array,
+  n: number,
+): Promise<Omit<StoredScores, "bgnbdAtTrainedHorizon">> {
+  const out = {
     count: new Float32Array(n),
     purchase: new Float32Array(n),
     spend: gbdt.spend ? new Float32Array(n) : null,
