@@ -9,9 +9,13 @@ import { predictGbdt } from "../ml/gbdt/predict.ts";
 import { makeSyntheticGbdtData } from "../ml/gbdt/synthetic-gbdt-data.ts";
 import { trainGbdt } from "../ml/gbdt/train-gbdt.ts";
 import { exportGbdtToOnnx } from "../ml/onnx/export-tree-ensemble.ts";
+import { createOrtScoringSession } from "../ml/onnx/ort-scoring-session.ts";
 import { createOrtTreeEnsembleSession } from "../ml/onnx/ort-session.ts";
 import { parseTreeEnsembleOnnx } from "../ml/onnx/parse-tree-ensemble.ts";
-import { evaluateTreeEnsemble } from "../ml/onnx/tree-ensemble-evaluator.ts";
+import {
+  evaluateTreeEnsemble,
+  walkTreeEnsembleMargins,
+} from "../ml/onnx/tree-ensemble-evaluator.ts";
 import { benchResults } from "./bench-results.ts";
 
 const results = benchResults("gbdt");
@@ -77,6 +81,7 @@ const model = timeTraining(LARGE);
 const names = Array.from({ length: FEATURES }, (_, f) => `x${f}`);
 const bytes = exportGbdtToOnnx(model, { featureNames: names, layoutVersion: "bench" });
 const session = await createOrtTreeEnsembleSession(bytes, FEATURES);
+const scoringSession = await createOrtScoringSession(bytes, FEATURES);
 const parsed = parseTreeEnsembleOnnx(bytes);
 const scoring = makeSyntheticGbdtData(10_000, FEATURES, "poisson", 2);
 const X = scoring.X;
@@ -86,18 +91,21 @@ console.log(`score  model: ${model.trees.length} trees, ONNX ${fmt(bytes.length 
 const scorers: [string, (batch: Float32Array, n: number) => unknown][] = [
   ["onnxruntime-web (wasm, 1 thread)", (b, n) => session.run(b, n)],
   ["TS ONNX evaluator", (b, n) => evaluateTreeEnsemble(parsed, b, n)],
+  ["engines' session (TS trees, ORT link)", (b, n) => scoringSession.run(b, n)],
+  ["TS ONNX node walk (margins)", (b, n) => walkTreeEnsembleMargins(parsed, b, n)],
   ["TS predictGbdt", (b, n) => predictGbdt(model, b, n)],
 ];
 console.log(
-  `score  ${"scorer".padEnd(34)} ${"batch 1".padStart(14)} ${"batch 10,000".padStart(14)}`,
+  `score  ${"scorer".padEnd(40)} ${"batch 1".padStart(14)} ${"batch 10,000".padStart(14)}`,
 );
 for (const [name, score] of scorers) {
   const one = await throughput((i) => score(row(i), 1), 1, 2000, 7);
   const big = await throughput(() => score(X, 10_000), 10_000, 3);
   console.log(
-    `score  ${name.padEnd(34)} ${fmt(one).padStart(14)} ${fmt(big).padStart(14)}  customers/s`,
+    `score  ${name.padEnd(40)} ${fmt(one).padStart(14)} ${fmt(big).padStart(14)}  customers/s`,
   );
   results.add(`score ${name}, batch 1`, Math.round(one), "customers/s");
   results.add(`score ${name}, batch 10,000`, Math.round(big), "customers/s");
 }
 await session.release();
+await scoringSession.release();

@@ -104,6 +104,35 @@ export function exportGbdtToOnnx(model: GbdtModel, options: GbdtOnnxExportOption
   return onnx.ModelProto.encode(message).finish();
 }
 
+/**
+ * A one-op model applying a link to a margin column: `margin` [N, 1] → `prediction` [N, 1]. It lets
+ * a scorer that walks the trees itself still take the prediction from ORT's own Exp or Sigmoid
+ * kernel (ort-scoring-session.ts), whose float32 results a JavaScript `Math.exp` does not match.
+ */
+export function exportLinkOnnx(op: "Exp" | "Sigmoid"): Uint8Array {
+  const message = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: "purchase-prediction",
+    producerVersion: GBDT_ONNX_FORMAT_VERSION,
+    opsetImport: [{ domain: "", version: 17 }],
+    graph: {
+      name: `link_${op}`,
+      node: [
+        {
+          name: "link",
+          opType: op,
+          domain: "",
+          input: [GBDT_ONNX_MARGIN],
+          output: [GBDT_ONNX_PREDICTION],
+        },
+      ],
+      input: [floatTensorValueInfo(GBDT_ONNX_MARGIN, ["N", 1])],
+      output: [floatTensorValueInfo(GBDT_ONNX_PREDICTION, ["N", 1])],
+    },
+  });
+  return onnx.ModelProto.encode(message).finish();
+}
+
 /** The TreeEnsembleRegressor's per-node and per-leaf attribute lists. */
 interface EnsembleNodeLists {
   nodesTreeIds: number[];

@@ -2,6 +2,11 @@
 // float32 inputs and thresholds, leaf weights summed in float32 in tree order, base value added
 // last, then Exp/Sigmoid in float32. Small and runtime-neutral, for the Workers build.
 
+import {
+  addForestLeaves,
+  type CompleteTreeForest,
+  completeTreeForest,
+} from "./complete-tree-forest.ts";
 import { LEAF_MODE, type ParsedTreeEnsemble } from "./parse-tree-ensemble.ts";
 
 export interface TreeEnsembleOutput {
@@ -30,19 +35,48 @@ function leafOf(e: ParsedTreeEnsemble, root: number, X: Float32Array, offset: nu
   }
 }
 
-/** Scores n rows of row-major float32 X (n × featureCount). */
-export function evaluateTreeEnsemble(
+/** Each ensemble's complete layout, built on first use (null: it keeps the node walk). */
+const forests = new WeakMap<ParsedTreeEnsemble, CompleteTreeForest | null>();
+
+function forestOf(e: ParsedTreeEnsemble): CompleteTreeForest | null {
+  let forest = forests.get(e);
+  if (forest === undefined) {
+    forest = completeTreeForest(e);
+    forests.set(e, forest);
+  }
+  return forest;
+}
+
+/** The float32 margins (leaf weights summed in tree order, base value last) of n rows of X. */
+export function evaluateTreeEnsembleMargins(
   e: ParsedTreeEnsemble,
   X: Float32Array,
   n?: number,
-): TreeEnsembleOutput {
+): Float32Array {
   const p = e.featureCount;
   const rows = n ?? X.length / p;
   if (!Number.isInteger(rows) || X.length < rows * p) {
     throw new RangeError(`X: length ${X.length} does not hold ${rows} rows of ${p} features`);
   }
   const margin = new Float32Array(rows);
-  const prediction = new Float32Array(rows);
+  const forest = forestOf(e);
+  if (forest) {
+    // Float32Array stores round like fround: the same sums as the walk below.
+    addForestLeaves(forest, X, p, rows, margin);
+    for (let r = 0; r < rows; r++) margin[r] = margin[r]! + e.baseValue;
+    return margin;
+  }
+  return walkTreeEnsembleMargins(e, X, rows, margin);
+}
+
+/** The node-by-node walk: any ensemble the parser accepts (and the layout's reference in tests). */
+export function walkTreeEnsembleMargins(
+  e: ParsedTreeEnsemble,
+  X: Float32Array,
+  rows: number,
+  margin: Float32Array = new Float32Array(rows),
+): Float32Array {
+  const p = e.featureCount;
   const roots = e.roots;
   const fround = Math.fround;
   for (let r = 0; r < rows; r++) {
@@ -50,8 +84,21 @@ export function evaluateTreeEnsemble(
     for (let t = 0; t < roots.length; t++) {
       score = fround(score + e.leafWeight[leafOf(e, roots[t]!, X, r * p)]!);
     }
-    const m = fround(score + e.baseValue);
-    margin[r] = m;
+    margin[r] = fround(score + e.baseValue);
+  }
+  return margin;
+}
+
+/** Scores n rows of row-major float32 X (n × featureCount). */
+export function evaluateTreeEnsemble(
+  e: ParsedTreeEnsemble,
+  X: Float32Array,
+  n?: number,
+): TreeEnsembleOutput {
+  const margin = evaluateTreeEnsembleMargins(e, X, n);
+  const prediction = new Float32Array(margin.length);
+  for (let r = 0; r < margin.length; r++) {
+    const m = margin[r]!;
     if (e.transform === "exp") prediction[r] = Math.exp(m);
     else if (e.transform === "sigmoid") prediction[r] = 1 / (1 + Math.exp(-m));
     else prediction[r] = m;

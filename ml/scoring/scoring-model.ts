@@ -1,11 +1,11 @@
 // The model `ml score` scores with, built from a bundle's files: the manifest's BTYD parameters
-// and the GBDT ONNX files in onnxruntime-web (the forecast service's default engine, so the
-// figures are the ones /forecast gives).
+// and the GBDT ONNX files scored as the forecast service's default engine scores them (ORT's
+// answers to the bit: ort-scoring-session.ts), so the figures are the ones /forecast gives.
 
 import { BUNDLE_FILES, type ModelManifest, parseManifest } from "../bundle/model-bundle.ts";
 import { FEATURE_COUNT, FEATURE_LAYOUT } from "../features/feature-vector.ts";
 import type { ForecastModel, GbdtScorer } from "../forecasting/forecast-inputs.ts";
-import { createOrtTreeEnsembleSession } from "../onnx/ort-session.ts";
+import { createOrtScoringSession } from "../onnx/ort-scoring-session.ts";
 
 export interface ScoringModel extends ForecastModel {
   manifest: ModelManifest;
@@ -15,7 +15,7 @@ export interface ScoringModel extends ForecastModel {
 async function scorer(files: Map<string, Uint8Array>, name: string): Promise<GbdtScorer> {
   const bytes = files.get(name);
   if (!bytes) throw new RangeError(`the model lists ${name}, which is missing`);
-  const session = await createOrtTreeEnsembleSession(bytes, FEATURE_COUNT);
+  const session = await createOrtScoringSession(bytes, FEATURE_COUNT);
   return {
     predict: async (X, n) => (await session.run(X, n)).prediction,
     release: () => session.release(),

@@ -269,7 +269,7 @@ describe("documentation and metrics", () => {
       time_unit: "week",
       artifact_sha256: version?.artifactSha256,
       data_window: { calibration_end: "1997-09-30", holdout_end: "1998-06-30" },
-      inference: { engine: "onnxruntime-web", backend: "wasm (1 thread)" },
+      inference: { engine: "onnxruntime-web", backend: "wasm (1 thread) + TypeScript tree walk" },
     });
     expect((info.inference as Record<string, string>).onnxruntime_web_version).toMatch(
       /^1\.\d+\.\d+/,

@@ -1,0 +1,63 @@
+// The session the engines score exported GBDTs with: the trees walked in TypeScript
+// (tree-ensemble-evaluator.ts, which sums leaf weights in float32 in ORT's order, so its margins
+// are onnxruntime's to the bit) and the link (Exp, Sigmoid) run by onnxruntime-web's own kernel,
+// so the predictions are ORT's to the bit too. onnxruntime-web's TreeEnsemble kernel in WASM was
+// 2.5–3× slower than the same walk in JavaScript (bench:gbdt); its Exp and Sigmoid are not
+// `Math.exp` rounded to float32 (they differed for ~10% of margins), hence the one-op link model.
+
+import * as ort from "onnxruntime-web";
+import { exportLinkOnnx, GBDT_ONNX_MARGIN, GBDT_ONNX_PREDICTION } from "./export-tree-ensemble.ts";
+import type { OrtTreeEnsembleSession } from "./ort-session.ts";
+import { parseTreeEnsembleOnnx } from "./parse-tree-ensemble.ts";
+import { evaluateTreeEnsembleMargins } from "./tree-ensemble-evaluator.ts";
+
+type Link = (margin: Float32Array, rows: number) => Promise<Float32Array>;
+
+/** ORT's link for the model's transform; identity needs no session (the margin is the answer). */
+async function linkFor(transform: "identity" | "exp" | "sigmoid"): Promise<{
+  apply: Link;
+  release(): Promise<void>;
+}> {
+  if (transform === "identity") {
+    return { apply: async (margin) => margin.slice(), release: async () => {} };
+  }
+  ort.env.wasm.numThreads = 1;
+  const bytes = exportLinkOnnx(transform === "exp" ? "Exp" : "Sigmoid");
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ["wasm"] });
+  return {
+    async apply(margin, rows) {
+      const input = new ort.Tensor("float32", margin, [rows, 1]);
+      const out = await session.run({ [GBDT_ONNX_MARGIN]: input });
+      return out[GBDT_ONNX_PREDICTION]!.data as Float32Array;
+    },
+    release: () => session.release(),
+  };
+}
+
+/** A scoring session for exported ONNX bytes (same contract as createOrtTreeEnsembleSession). */
+export async function createOrtScoringSession(
+  bytes: Uint8Array,
+  featureCount: number,
+): Promise<OrtTreeEnsembleSession> {
+  const ensemble = parseTreeEnsembleOnnx(bytes);
+  if (ensemble.featureCount !== featureCount) {
+    throw new RangeError(
+      `onnx: the model reads ${ensemble.featureCount} features, the input has ${featureCount}`,
+    );
+  }
+  const link = await linkFor(ensemble.transform);
+  return {
+    featureCount,
+    async run(X, n) {
+      const rows = n ?? X.length / featureCount;
+      if (!Number.isInteger(rows) || rows < 1 || X.length < rows * featureCount) {
+        throw new RangeError(
+          `X: length ${X.length} does not hold ${rows} rows of ${featureCount} features`,
+        );
+      }
+      const margin = evaluateTreeEnsembleMargins(ensemble, X, rows);
+      return { prediction: await link.apply(margin, rows), margin };
+    },
+    release: () => link.release(),
+  };
+}
