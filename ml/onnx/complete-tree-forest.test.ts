@@ -22,34 +22,39 @@ interface Nodes {
 }
 
 /** Appends a random subtree of at most `depth` levels; returns its root's index. */
-function grow(nodes: Nodes, depth: number, random: () => number): number {
+function emptyNodes(): Nodes {
+  return { mode: [], feature: [], threshold: [], trueChild: [], falseChild: [], leafWeight: [] };
+}
+
+/** Appends a node (a leaf when `split` is null); its children are set by the caller. */
+function pushNode(nodes: Nodes, split: { feature: number; threshold: number } | null, weight = 0) {
   const i = nodes.mode.length;
-  const leaf = depth === 0 || random() < 0.3;
-  nodes.mode.push(leaf ? LEAF_MODE : BRANCH_LEQ);
-  nodes.feature.push(leaf ? 0 : Math.floor(random() * P));
-  nodes.threshold.push(leaf ? 0 : THRESHOLDS[Math.floor(random() * THRESHOLDS.length)]!);
-  nodes.leafWeight.push(leaf ? Math.fround((random() - 0.5) * 2) : 0);
+  nodes.mode.push(split ? BRANCH_LEQ : LEAF_MODE);
+  nodes.feature.push(split?.feature ?? 0);
+  nodes.threshold.push(split?.threshold ?? 0);
+  nodes.leafWeight.push(split ? 0 : weight);
   nodes.trueChild.push(-1);
   nodes.falseChild.push(-1);
-  if (!leaf) {
-    nodes.trueChild[i] = grow(nodes, depth - 1, random);
-    nodes.falseChild[i] = grow(nodes, depth - 1, random);
-  }
   return i;
 }
 
-function ensemble(trees: number, maxDepth: number, seed: number): ParsedTreeEnsemble {
-  const random = createSeededRandom(seed);
-  const nodes: Nodes = {
-    mode: [],
-    feature: [],
-    threshold: [],
-    trueChild: [],
-    falseChild: [],
-    leafWeight: [],
-  };
-  const roots: number[] = [];
-  for (let t = 0; t < trees; t++) roots.push(grow(nodes, Math.floor(random() * maxDepth), random));
+/** Appends a random subtree of at most `depth` levels; returns its root's index. */
+function grow(nodes: Nodes, depth: number, random: () => number): number {
+  if (depth === 0 || random() < 0.3) {
+    return pushNode(nodes, null, Math.fround((random() - 0.5) * 2));
+  }
+  const feature = Math.floor(random() * P);
+  const i = pushNode(nodes, {
+    feature,
+    threshold: THRESHOLDS[Math.floor(random() * THRESHOLDS.length)]!,
+  });
+  nodes.trueChild[i] = grow(nodes, depth - 1, random);
+  nodes.falseChild[i] = grow(nodes, depth - 1, random);
+  return i;
+}
+
+/** An ensemble of the given trees (roots) over `nodes`. */
+function withNodes(nodes: Nodes, roots: number[]): ParsedTreeEnsemble {
   return {
     inputName: "features",
     predictionName: "prediction",
@@ -67,6 +72,14 @@ function ensemble(trees: number, maxDepth: number, seed: number): ParsedTreeEnse
     leafWeight: Float32Array.from(nodes.leafWeight),
     metadata: {},
   };
+}
+
+function ensemble(trees: number, maxDepth: number, seed: number): ParsedTreeEnsemble {
+  const random = createSeededRandom(seed);
+  const nodes = emptyNodes();
+  const roots: number[] = [];
+  for (let t = 0; t < trees; t++) roots.push(grow(nodes, Math.floor(random() * maxDepth), random));
+  return withNodes(nodes, roots);
 }
 
 function rows(n: number, seed: number): Float32Array {
@@ -125,40 +138,16 @@ test("other split modes, NaN to the true side and very deep trees keep the node 
     walkTreeEnsembleMargins(nanTrue, X, 200),
   );
   // A chain 13 splits deep would need 2^13 slots per tree.
-  const nodes: Nodes = {
-    mode: [],
-    feature: [],
-    threshold: [],
-    trueChild: [],
-    falseChild: [],
-    leafWeight: [],
-  };
+  const nodes = emptyNodes();
   const chain = (depth: number): number => {
-    const i = nodes.mode.length;
-    nodes.mode.push(depth === 0 ? LEAF_MODE : BRANCH_LEQ);
-    nodes.feature.push(0);
-    nodes.threshold.push(depth);
-    nodes.leafWeight.push(depth === 0 ? 1 : 0);
-    nodes.trueChild.push(-1);
-    nodes.falseChild.push(-1);
-    if (depth > 0) {
-      nodes.trueChild[i] = chain(depth - 1);
-      nodes.falseChild[i] = chain(0);
-    }
+    if (depth === 0) return pushNode(nodes, null, 1);
+    const i = pushNode(nodes, { feature: 0, threshold: depth });
+    nodes.trueChild[i] = chain(depth - 1);
+    nodes.falseChild[i] = chain(0);
     return i;
   };
   const root = chain(13);
-  const deep = {
-    ...base,
-    roots: Int32Array.of(root),
-    mode: Uint8Array.from(nodes.mode),
-    feature: Int32Array.from(nodes.feature),
-    threshold: Float32Array.from(nodes.threshold),
-    trueChild: Int32Array.from(nodes.trueChild),
-    falseChild: Int32Array.from(nodes.falseChild),
-    missingTracksTrue: new Uint8Array(nodes.mode.length),
-    leafWeight: Float32Array.from(nodes.leafWeight),
-  };
+  const deep = withNodes(nodes, [root]);
   expect(completeTreeForest(deep)).toBeNull();
   expect(completeTreeForest({ ...deep, roots: Int32Array.of(nodes.trueChild[root]!) })?.depth).toBe(
     12,

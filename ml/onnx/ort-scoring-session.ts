@@ -7,7 +7,7 @@
 
 import * as ort from "onnxruntime-web";
 import { exportLinkOnnx, GBDT_ONNX_MARGIN, GBDT_ONNX_PREDICTION } from "./export-tree-ensemble.ts";
-import type { OrtTreeEnsembleSession } from "./ort-session.ts";
+import { type OrtTreeEnsembleSession, rowsIn } from "./ort-session.ts";
 import { parseTreeEnsembleOnnx } from "./parse-tree-ensemble.ts";
 import { evaluateTreeEnsembleMargins } from "./tree-ensemble-evaluator.ts";
 
@@ -49,12 +49,7 @@ export async function createOrtScoringSession(
   return {
     featureCount,
     async run(X, n) {
-      const rows = n ?? X.length / featureCount;
-      if (!Number.isInteger(rows) || rows < 1 || X.length < rows * featureCount) {
-        throw new RangeError(
-          `X: length ${X.length} does not hold ${rows} rows of ${featureCount} features`,
-        );
-      }
+      const rows = rowsIn(X, n, featureCount);
       const margin = evaluateTreeEnsembleMargins(ensemble, X, rows);
       return { prediction: await link.apply(margin, rows), margin };
     },

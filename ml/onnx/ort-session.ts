@@ -12,6 +12,17 @@ export interface OrtTreeEnsembleSession {
   release(): Promise<void>;
 }
 
+/** The number of rows to score (n, else all of X); throws when X cannot hold them. */
+export function rowsIn(X: Float32Array, n: number | undefined, featureCount: number): number {
+  const rows = n ?? X.length / featureCount;
+  if (!Number.isInteger(rows) || rows < 1 || X.length < rows * featureCount) {
+    throw new RangeError(
+      `X: length ${X.length} does not hold ${rows} rows of ${featureCount} features`,
+    );
+  }
+  return rows;
+}
+
 /** Creates a session from ONNX bytes; featureCount is the width of the input. */
 export async function createOrtTreeEnsembleSession(
   bytes: Uint8Array,
@@ -22,12 +33,7 @@ export async function createOrtTreeEnsembleSession(
   return {
     featureCount,
     async run(X, n) {
-      const rows = n ?? X.length / featureCount;
-      if (!Number.isInteger(rows) || rows < 1 || X.length < rows * featureCount) {
-        throw new RangeError(
-          `X: length ${X.length} does not hold ${rows} rows of ${featureCount} features`,
-        );
-      }
+      const rows = rowsIn(X, n, featureCount);
       const data = X.length === rows * featureCount ? X : X.subarray(0, rows * featureCount);
       const input = new ort.Tensor("float32", data, [rows, featureCount]);
       const out = await session.run({ [GBDT_ONNX_INPUT]: input });
