@@ -132,6 +132,30 @@ test("a task that fails rejects with its error; the pool goes on with the others
   }
 });
 
+test("a worker that dies mid-task: its task reruns in this thread, nothing is lost", async () => {
+  const lost: string[] = [];
+  const pool = createTaskPool(3, {
+    workerUrl: new URL("../testing/dying-task-worker.ts", import.meta.url),
+    onWorkerLost: (error) => lost.push(error.message),
+  });
+  try {
+    const train = poolTrainer(pool, count.X, count.y);
+    const alone = jobs.map((job) => inProcessTrainer(count.X, count.y)(job));
+    // Both workers take a task and die; every task still gets its answer, the same as alone.
+    const results = await Promise.all([...jobs, ...jobs].map((job) => train(job)));
+    expect(results.length).toBe(6);
+    for (let i = 0; i < results.length; i++) {
+      expect(JSON.stringify(results[i])).toBe(JSON.stringify(await alone[i % jobs.length]));
+    }
+    expect(lost.length).toBe(2);
+    for (const message of lost) expect(message).toMatch(/task worker exited \(7\)/);
+    // With no worker left, the pool runs tasks in this thread.
+    expect(JSON.stringify(await train(jobs[0] as GbdtJob))).toBe(JSON.stringify(await alone[0]));
+  } finally {
+    pool.close();
+  }
+});
+
 test("close rejects what is still queued; a closed pool takes no tasks", async () => {
   const pool = createTaskPool(2);
   const train = poolTrainer(pool, count.X, count.y);

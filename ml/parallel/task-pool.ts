@@ -55,9 +55,16 @@ export function poolForFits(pool: TaskPool, customers: number): TaskPool {
   return customers >= PARALLEL_FITS_MIN_CUSTOMERS ? pool : IN_THIS_THREAD;
 }
 
+export interface TaskPoolOptions {
+  /** The worker's script (tests pass one that dies); default task-worker.ts. */
+  workerUrl?: URL;
+  /** Told when a worker thread dies; default: a warning on stderr. */
+  onWorkerLost?: (error: Error) => void;
+}
+
 /** A pool of `threads` threads in all; below 2, every task runs in this thread. */
-export function createTaskPool(threads: number): TaskPool {
-  return threads < 2 ? IN_THIS_THREAD : new WorkerPool(threads);
+export function createTaskPool(threads: number, options: TaskPoolOptions = {}): TaskPool {
+  return threads < 2 ? IN_THIS_THREAD : new WorkerPool(threads, options);
 }
 
 interface Pending {
@@ -78,13 +85,21 @@ class WorkerPool implements TaskPool {
   /** This thread takes a task whenever it is free too (its code is already compiled). */
   private localScheduled = false;
 
-  constructor(readonly threads: number) {
-    const url = new URL("./task-worker.ts", import.meta.url);
+  private readonly onWorkerLost: (error: Error) => void;
+
+  constructor(
+    readonly threads: number,
+    options: TaskPoolOptions,
+  ) {
+    const url = options.workerUrl ?? new URL("./task-worker.ts", import.meta.url);
+    this.onWorkerLost =
+      options.onWorkerLost ??
+      ((error) => console.warn(`WARNING ${error.message}; its work goes on in the other threads`));
     for (let w = 1; w < threads; w++) {
       const worker = new Worker(url);
       worker.on("message", (reply: TaskReply) => this.settle(worker, reply));
-      worker.on("error", (error) => this.fail(worker, new Error(`task worker: ${error}`)));
-      worker.on("exit", (code) => this.fail(worker, new Error(`task worker exited (${code})`)));
+      worker.on("error", (error) => this.lose(worker, new Error(`task worker: ${error}`)));
+      worker.on("exit", (code) => this.lose(worker, new Error(`task worker exited (${code})`)));
       this.workers.push(worker);
       this.idle.push(worker);
     }
@@ -157,11 +172,34 @@ class WorkerPool implements TaskPool {
     this.dispatch();
   }
 
-  /** A worker that crashed or exited: its task fails, and so does the pool (the thread is gone). */
-  private fail(worker: Worker, error: Error): void {
-    if (this.closed) return;
-    this.running.get(worker)?.reject(error);
+  /**
+   * A worker that crashed or exited (out of memory, killed): it leaves the pool and its task runs
+   * again in this thread (tasks are pure, so the answer is the same), not on another worker, so a
+   * task that kills threads cannot take them all. The other threads go on.
+   */
+  private lose(worker: Worker, error: Error): void {
+    if (this.closed || !this.workers.includes(worker)) return;
+    this.workers.splice(this.workers.indexOf(worker), 1);
+    const at = this.idle.indexOf(worker);
+    if (at >= 0) this.idle.splice(at, 1);
+    const pending = this.running.get(worker);
     this.running.delete(worker);
-    this.close();
+    worker.removeAllListeners();
+    void worker.terminate();
+    this.onWorkerLost(error);
+    if (pending) this.runHere(pending);
+  }
+
+  /** Runs one task in this thread after the current turn. */
+  private runHere(pending: Pending): void {
+    setTimeout(() => {
+      if (this.closed) return pending.reject(new Error("task pool closed before the task ran"));
+      try {
+        pending.resolve(runTask(pending.task, pending.input));
+      } catch (error) {
+        pending.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+      this.dispatch();
+    }, 0);
   }
 }
