@@ -94,6 +94,17 @@ export function parseTreeEnsembleOnnx(bytes: Uint8Array): ParsedTreeEnsemble {
   };
 }
 
+/** Parses ONNX bytes for rows of `featureCount` columns; throws when the model reads another width. */
+export function parseTreeEnsembleFor(bytes: Uint8Array, featureCount: number): ParsedTreeEnsemble {
+  const ensemble = parseTreeEnsembleOnnx(bytes);
+  if (ensemble.featureCount !== featureCount) {
+    throw new Error(
+      `onnx: the model reads ${ensemble.featureCount} features, the layout has ${featureCount}`,
+    );
+  }
+  return ensemble;
+}
+
 /** The graph's TreeEnsembleRegressor, its optional link op, and the names they read and write. */
 function graphOps(nodes: OnnxNode[]) {
   if (nodes.length === 0) throw new Error("onnx: model has no graph nodes");

@@ -153,6 +153,11 @@ class WorkerPool implements TaskPool {
     this.localScheduled = false;
     const pending = this.queue.shift();
     if (!pending || this.closed) return;
+    this.runNow(pending);
+  }
+
+  /** Runs one task in this thread, settles it, then hands out what is queued. */
+  private runNow(pending: Pending): void {
     try {
       pending.resolve(runTask(pending.task, pending.input));
     } catch (error) {
@@ -193,13 +198,8 @@ class WorkerPool implements TaskPool {
   /** Runs one task in this thread after the current turn. */
   private runHere(pending: Pending): void {
     setTimeout(() => {
-      if (this.closed) return pending.reject(new Error("task pool closed before the task ran"));
-      try {
-        pending.resolve(runTask(pending.task, pending.input));
-      } catch (error) {
-        pending.reject(error instanceof Error ? error : new Error(String(error)));
-      }
-      this.dispatch();
+      if (this.closed) pending.reject(new Error("task pool closed before the task ran"));
+      else this.runNow(pending);
     }, 0);
   }
 }
