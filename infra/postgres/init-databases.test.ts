@@ -150,6 +150,31 @@ test("each role can work in its own database and cannot connect to the other's",
   expect(psql("mlflow", "purchase", "SELECT 1").status).not.toBe(0);
 });
 
+test("the platform's migrations apply as the purchase role, the promotion trigger included", () => {
+  const folder = fileURLToPath(new URL("../../shared/db/migrations/", import.meta.url));
+  const files = readdirSync(folder)
+    .filter((f) => f.endsWith(".sql"))
+    .sort();
+  expect(files.length).toBeGreaterThanOrEqual(5);
+  for (const file of files) {
+    const applied = run([
+      ...["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", dataDir, "-p", String(port)],
+      ...["-U", "purchase", "-d", "purchase", "-f", join(folder, file)],
+    ]);
+    expect({ file, status: applied.status, output: applied.output }).toEqual({
+      file,
+      status: 0,
+      output: expect.any(String),
+    });
+  }
+  const trigger = psql(
+    "purchase",
+    "purchase",
+    "SELECT count(*) FROM pg_trigger WHERE tgname = 'model_versions_production_notify'",
+  );
+  expect(trigger.output.trim()).toBe("1");
+});
+
 test("fails loudly when run twice (the image runs it only on an empty cluster)", () => {
   const again = run(["sh", script], { PGHOST: dataDir, PGPORT: String(port) });
   expect(again.status).not.toBe(0);

@@ -9,6 +9,11 @@ import postgres from "postgres";
 import type { Database, DatabaseDriver } from "./database.ts";
 import { embeddedSocket, releaseEmbedded, retainEmbedded } from "./embedded/embedded-host.ts";
 import { MIGRATIONS_FOLDER } from "./migrations-folder.ts";
+import {
+  listenForNotifications,
+  type NotificationHandlers,
+  type NotificationListener,
+} from "./notification-listener.ts";
 import * as schema from "./schema.ts";
 
 export { MIGRATIONS_FOLDER };
@@ -33,6 +38,12 @@ export interface DatabaseHandle {
   driver: DatabaseDriver;
   /** Applies pending migrations; a no-op when all are applied. Safe to call concurrently. */
   migrate(): Promise<void>;
+  /**
+   * LISTENs on a channel over a connection of its own, re-listening after drops (see
+   * notification-listener.ts). PostgreSQL only: the embedded server is one PGlite session shared
+   * by every client, so it does not offer LISTEN and this is undefined there.
+   */
+  listen?: (channel: string, handlers: NotificationHandlers) => NotificationListener;
   close(): Promise<void>;
 }
 
@@ -60,12 +71,41 @@ export function reconnectBackoff(retries: number): number {
 type ClientFactory = (max: number) => postgres.Sql;
 
 function openPostgres(url: string, max: number): DatabaseHandle {
-  return openThroughPostgresJs(
+  const handle = openThroughPostgresJs(
     "postgres",
     (m) => postgres(url, { max: m, onnotice: () => {}, backoff: reconnectBackoff }),
     max,
     async () => {},
   );
+  const listeners = new Set<NotificationListener>();
+  const listen = (channel: string, handlers: NotificationHandlers) => {
+    const listener = listenForNotifications(
+      ({ onnotify, onclose }) =>
+        postgres(url, {
+          max: 1,
+          onnotice: () => {},
+          onclose,
+          // The listening connection stays open: no idle timeout, no maximum lifetime.
+          idle_timeout: 0,
+          max_lifetime: null,
+          fetch_types: false,
+          // Passed to the connection by postgres.js (used by its own sql.listen), not in its types.
+          ...({ onnotify } as object),
+        }),
+      channel,
+      handlers,
+    );
+    listeners.add(listener);
+    return listener;
+  };
+  return {
+    ...handle,
+    listen,
+    async close() {
+      await Promise.allSettled([...listeners].map((l) => l.close()));
+      await handle.close();
+    },
+  };
 }
 
 /**

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { FileArtifactStore } from "../artifacts/file-artifact-store.ts";
 import { sha256Hex } from "../artifacts/sha256.ts";
 import { createDatabase } from "../db/client.ts";
@@ -14,6 +14,7 @@ import { customerFeatures, modelVersions } from "../db/schema.ts";
 import { openTestDatabase, type TestDatabase, testDrivers } from "../testing/test-databases.ts";
 import { listModelsCommand, promoteCommand, rollbackCommand } from "./commands.ts";
 import {
+  MODEL_PRODUCTION_CHANNEL,
   ModelRegistry,
   type RegisterVersionInput,
   type RegistrationFaultPoint,
@@ -103,6 +104,66 @@ for (const driver of testDrivers()) {
       expect(v1.artifactUri).not.toBe(v2.artifactUri);
       expect(await registry.getVersion("reg-basic", 3)).toBeNull();
     });
+
+    test.skipIf(driver !== "postgres")(
+      "every change of a production version notifies its model's name, once per commit",
+      async () => {
+        const received: string[] = [];
+        const listen = must(t.handle.listen, "listen on PostgreSQL");
+        const listener = listen(MODEL_PRODUCTION_CHANNEL, {
+          onNotify: (name) => received.push(name),
+          onListen: () => {},
+        });
+        try {
+          const deadline = performance.now() + 20_000;
+          while (!listener.listening && performance.now() < deadline) await Bun.sleep(20);
+          const expected: string[] = [];
+          const settled = async () => {
+            const until = performance.now() + 10_000;
+            while (received.length < expected.length && performance.now() < until) {
+              await Bun.sleep(20);
+            }
+            await Bun.sleep(150); // and nothing more arrives
+            expect(received).toEqual(expected);
+          };
+          await registry.registerVersion("reg-notify", input()); // staging: silent
+          await settled();
+          await registry.registerVersion("reg-notify", input({ promote: true }));
+          expected.push("reg-notify");
+          await settled();
+          // Archive v2 and promote v1 in one transaction: one notification.
+          await registry.promote("reg-notify", 1);
+          expected.push("reg-notify");
+          await settled();
+          await registry.rollback("reg-notify");
+          expected.push("reg-notify");
+          await settled();
+          await registry.promote("reg-notify", 2); // production already: no change, silent
+          await settled();
+          // A hand-written update notifies too; a rolled-back one does not.
+          const ofModel = sql`model_id = (select id from models where name = 'reg-notify')`;
+          await t.handle.db.execute(
+            sql`update model_versions set stage = 'archived' where stage = 'production' and ${ofModel}`,
+          );
+          expected.push("reg-notify");
+          await settled();
+          await t.handle.db
+            .transaction(async (tx) => {
+              await tx.execute(
+                sql`update model_versions set stage = 'production' where version = 1 and ${ofModel}`,
+              );
+              throw new Error("rolled back");
+            })
+            .catch(() => {});
+          await settled();
+          await registry.registerVersion("reg-notify-other", input({ promote: true }));
+          expected.push("reg-notify-other");
+          await settled();
+        } finally {
+          await listener.close();
+        }
+      },
+    );
 
     test("a tampered artifact is refused with a clear checksum error", async () => {
       const v = await registry.registerVersion("reg-tamper", input());

@@ -28,6 +28,12 @@ import {
   RegistryStateError,
 } from "./registry-errors.ts";
 
+/**
+ * Notified with the model's name, at commit, whenever a model's production version changes
+ * (trigger of migration 0004_model_production_notify, so hand-written updates notify too).
+ */
+export const MODEL_PRODUCTION_CHANNEL = "pp_model_production";
+
 /** A model version row together with its model's name. */
 export type ModelVersionInfo = ModelVersionRow & { modelName: string };
 

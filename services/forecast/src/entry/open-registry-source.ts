@@ -1,16 +1,22 @@
 // The registry model source for Bun/Node/Deno: the database and artifact store from the
 // environment, migrations applied; the service only reads the registry (the demo model is seeded
-// by a start-up step, ml/pipelines/seed-demo-model.ts, outside the serving path).
+// by a start-up step, ml/pipelines/seed-demo-model.ts, outside the serving path). On PostgreSQL
+// it LISTENs for promotions (migration 0004's trigger), so a promoted version is served at once.
 
 import {
   artifactStoreLocationFromEnv,
   openArtifactStore,
 } from "@pp/shared/artifacts/open-artifact-store.ts";
-import { createDatabase, databaseOptionsFromEnv } from "@pp/shared/db/client.ts";
+import {
+  createDatabase,
+  type DatabaseHandle,
+  databaseOptionsFromEnv,
+} from "@pp/shared/db/client.ts";
+import type { NotificationListener } from "@pp/shared/db/notification-listener.ts";
 import type { Logger } from "@pp/shared/logging/logger.ts";
 import type { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import { pollTrackingMetrics } from "@pp/shared/metrics/tracking-metrics.ts";
-import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
+import { MODEL_PRODUCTION_CHANNEL, ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import type { ForecastConfig } from "../config.ts";
 import type { GbdtEngine } from "../model/gbdt-engine.ts";
 import type { ModelSource } from "../model/model-holder.ts";
@@ -27,6 +33,8 @@ export async function openRegistrySource(
   let inner: ModelSource | null = null;
   let closeDb = async () => {};
   let preparing: Promise<void> | null = null;
+  let listener: NotificationListener | null = null;
+  let onChange: (() => void) | null = null;
   const dbOptions = databaseOptionsFromEnv(env);
   const where = dbOptions.databaseUrl
     ? "postgres (DATABASE_URL)"
@@ -53,6 +61,7 @@ export async function openRegistrySource(
         return handle.close();
       };
     }
+    listener = listenForPromotions(handle, config.MODEL_NAME, logger, () => onChange?.());
     const store = openArtifactStore(artifactStoreLocationFromEnv(env), env);
     const registry = new ModelRegistry(handle.db, store);
     inner = registryModelSource({
@@ -84,14 +93,45 @@ export async function openRegistrySource(
   return {
     source: {
       get description() {
-        return inner?.description ?? `registry (${where})`;
+        const described = inner?.description ?? `registry (${where})`;
+        return listener?.listening ? `${described}, promotions pushed (LISTEN)` : described;
       },
       currentKey: async () => (await ready()).currentKey(),
       load: async () => (await ready()).load(),
+      watch(callback) {
+        onChange = callback;
+      },
     },
     prepare: async () => {
       await ready();
     },
     close: () => closeDb(),
   };
+}
+
+/** LISTENs for production changes of `modelName` (PostgreSQL only; null on the embedded store). */
+function listenForPromotions(
+  handle: DatabaseHandle,
+  modelName: string,
+  logger: Logger,
+  onChange: () => void,
+): NotificationListener | null {
+  if (!handle.listen) return null;
+  let lost = false;
+  return handle.listen(MODEL_PRODUCTION_CHANNEL, {
+    // An empty payload is a model whose name is too long for one: it may be ours.
+    onNotify: (name) => {
+      if (name === modelName || name === "") onChange();
+    },
+    onListen: () => {
+      logger.info("listening for promotions", { channel: MODEL_PRODUCTION_CHANNEL, again: lost });
+      lost = false;
+      onChange();
+    },
+    onError: (error) => {
+      if (!lost)
+        logger.warn("promotion listener lost; polling until it is back", { error: String(error) });
+      lost = true;
+    },
+  });
 }

@@ -2,6 +2,8 @@
 // and uses that object throughout, so a swap (a newly promoted version) never mixes two models in
 // one answer and never drops a request. A poller asks the source for changes; a failed load (bad
 // checksum, wrong layout, unreachable registry) is counted and logged, and the old model stays.
+// A source that can push changes (the registry on PostgreSQL: LISTEN) triggers a refresh at once;
+// polling stays as the safety net.
 
 import type { ReadinessCheck } from "@pp/shared/http/readiness.ts";
 import type { Logger } from "@pp/shared/logging/logger.ts";
@@ -15,6 +17,11 @@ export interface ModelSource {
   /** A cheap fingerprint of what `load` would load now (e.g. version id + checksum). */
   currentKey(): Promise<string>;
   load(): Promise<{ key: string; model: LoadedModel }>;
+  /**
+   * Optional push: calls `onChange` whenever what `load` would load may have changed, and whenever
+   * the source starts listening anew (what changed meanwhile is unknown).
+   */
+  watch?(onChange: () => void): void;
 }
 
 export type RefreshOutcome = "loaded" | "unchanged" | "failed";
@@ -27,8 +34,13 @@ export class ModelHolder {
   private model: LoadedModel | null = null;
   private key: string | null = null;
   private refreshing: Promise<RefreshOutcome> | null = null;
+  /** A change was signalled during a refresh, which may have read the source before it. */
+  private refreshAgain = false;
   private timer: ReturnType<typeof setInterval> | null = null;
   private lastFailure: string | null = null;
+  /** Between startPolling and stopPolling: signalled changes are acted on. */
+  private following = false;
+  private watchRegistered = false;
   private readonly failures;
   private readonly versionInfo;
   private readonly loads;
@@ -68,9 +80,19 @@ export class ModelHolder {
     if (!this.refreshing) {
       this.refreshing = this.refreshOnce().finally(() => {
         this.refreshing = null;
+        if (this.refreshAgain) {
+          this.refreshAgain = false;
+          void this.refresh();
+        }
       });
     }
     return this.refreshing;
+  }
+
+  /** The source says it changed: refresh now, or once more after the refresh under way. */
+  private sourceChanged(): void {
+    if (this.refreshing) this.refreshAgain = true;
+    else void this.refresh();
   }
 
   private async refreshOnce(): Promise<RefreshOutcome> {
@@ -125,15 +147,26 @@ export class ModelHolder {
     }
   }
 
-  /** Polls every `intervalMs` (0 = never). The first load is the caller's `refresh()`. */
+  /**
+   * Follows the source: refreshes when it signals a change (if it can) and polls every `intervalMs`
+   * (0 = never). The first load is the caller's `refresh()`.
+   */
   startPolling(intervalMs: number): void {
     this.stopPolling();
+    this.following = true;
+    if (!this.watchRegistered) {
+      this.watchRegistered = true;
+      this.source.watch?.(() => {
+        if (this.following) this.sourceChanged();
+      });
+    }
     if (intervalMs <= 0) return;
     this.timer = setInterval(() => void this.refresh(), intervalMs);
     (this.timer as { unref?: () => void }).unref?.();
   }
 
   stopPolling(): void {
+    this.following = false;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
   }

@@ -4,8 +4,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
-import { memoryReader, trainDemoBundle } from "../testing/demo-bundle.ts";
-import { encodeBundle } from "./exported-bundle.ts";
+import { memoryReader, twoDemoVersions } from "../testing/demo-bundle.ts";
 import { ModelHolder } from "./model-holder.ts";
 import { bundleModelSource } from "./model-sources.ts";
 import { publishBundle } from "./publish-bundle.ts";
@@ -42,9 +41,7 @@ let v1: Map<string, Uint8Array>;
 let v2: Map<string, Uint8Array>;
 
 beforeAll(async () => {
-  const demo = await trainDemoBundle({ customers: 300, seed: 5 });
-  v1 = demo.files;
-  v2 = await encodeBundle({ ...demo.raw, identity: { ...demo.raw.identity, version: 2 } });
+  ({ v1, v2 } = await twoDemoVersions({ customers: 300, seed: 5 }));
 }, 60_000);
 
 const quietDeps = () => ({

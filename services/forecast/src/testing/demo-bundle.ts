@@ -48,6 +48,15 @@ export async function trainDemoBundle(
   return { files: await encodeBundle(raw), raw, log };
 }
 
+/** One small demo model's bundle files as version 1 and, otherwise identical, as version 2. */
+export async function twoDemoVersions(
+  options: { customers?: number; seed?: number } = {},
+): Promise<{ v1: Map<string, Uint8Array>; v2: Map<string, Uint8Array> }> {
+  const demo = await trainDemoBundle(options);
+  const v2 = await encodeBundle({ ...demo.raw, identity: { ...demo.raw.identity, version: 2 } });
+  return { v1: demo.files, v2 };
+}
+
 /** A reader over in-memory bundle files (what the bundle sources take). */
 export function memoryReader(files: Map<string, Uint8Array>) {
   return async (name: string): Promise<Uint8Array> => {

@@ -1,0 +1,95 @@
+// ModelHolder following a source that pushes changes: a change signalled while a refresh is under
+// way (which may have read the source before the change) triggers one more refresh, and signals
+// after stopPolling are ignored.
+import { beforeAll, expect, test } from "bun:test";
+import { createLogger } from "@pp/shared/logging/logger.ts";
+import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
+import { memoryReader, twoDemoVersions } from "../testing/demo-bundle.ts";
+import { ModelHolder, type ModelSource } from "./model-holder.ts";
+import { bundleModelSource } from "./model-sources.ts";
+import { typescriptEngine } from "./typescript-engine.ts";
+
+let v1: Map<string, Uint8Array>;
+let v2: Map<string, Uint8Array>;
+
+beforeAll(async () => {
+  ({ v1, v2 } = await twoDemoVersions({ customers: 300, seed: 5 }));
+}, 60_000);
+
+/** A bundle source whose files can be swapped, whose key reads can be held, and that pushes. */
+function pushingSource() {
+  let files = v1;
+  let gate: Promise<void> = Promise.resolve();
+  let signal: (() => void) | null = null;
+  const inner = bundleModelSource({
+    read: (name) => memoryReader(files)(name),
+    description: "memory",
+    engine: typescriptEngine,
+  });
+  const source: ModelSource = {
+    description: "memory",
+    // Reads the key first and answers only when the gate opens: a slow query that saw old data.
+    async currentKey() {
+      const key = await inner.currentKey();
+      await gate;
+      return key;
+    },
+    load: () => inner.load(),
+    watch(onChange) {
+      signal = onChange;
+    },
+  };
+  return {
+    source,
+    publish: (next: Map<string, Uint8Array>) => {
+      files = next;
+    },
+    hold: () => {
+      let open = () => {};
+      gate = new Promise((resolve) => {
+        open = resolve;
+      });
+      return open;
+    },
+    signal: () => signal?.(),
+  };
+}
+
+const quiet = () => ({ logger: createLogger({ sink: () => {} }), metrics: new MetricsRegistry() });
+
+async function until(condition: () => boolean, ms = 10_000): Promise<boolean> {
+  const deadline = performance.now() + ms;
+  while (!condition() && performance.now() < deadline) await Bun.sleep(5);
+  return condition();
+}
+
+test("a change signalled during a refresh that read the old key is loaded by one more refresh", async () => {
+  const s = pushingSource();
+  const holder = new ModelHolder(s.source, quiet());
+  expect(await holder.refresh()).toBe("loaded");
+  holder.startPolling(0); // no timer: only the pushes
+  const open = s.hold();
+  s.signal(); // a refresh starts and reads v1's key, held at the gate
+  await Bun.sleep(20);
+  s.publish(v2);
+  s.signal(); // the promotion's notification arrives while that refresh runs
+  open();
+  expect(await until(() => holder.current?.identity.version === 2)).toBe(true);
+  holder.stopPolling();
+}, 60_000);
+
+test("signals after stopPolling are ignored; startPolling follows them again", async () => {
+  const s = pushingSource();
+  const holder = new ModelHolder(s.source, quiet());
+  await holder.refresh();
+  holder.startPolling(0);
+  holder.stopPolling();
+  s.publish(v2);
+  s.signal();
+  await Bun.sleep(200);
+  expect(holder.current?.identity.version).toBe(1);
+  holder.startPolling(0);
+  s.signal();
+  expect(await until(() => holder.current?.identity.version === 2)).toBe(true);
+  holder.stopPolling();
+}, 60_000);
