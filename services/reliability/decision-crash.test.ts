@@ -2,16 +2,21 @@
 // killed with SIGKILL, three rounds on one PGlite directory (restarted each time), and once on a
 // throwaway PostgreSQL cluster while that cluster is stopped (an outage). After each restart every
 // decision that was answered 200 is in decision_log: 0 missing. And SIGTERM mid-load drains: no
-// 500s, every 200 logged, exit code 0. The forecast service is the contract stub over real HTTP.
+// 500s, every 200 logged, exit code 0. Retention: a service killed mid-prune, then two pruning one
+// database while deciding and erasing a customer, delete exactly the old rows and that customer's.
+// The forecast service is the contract stub over real HTTP.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDatabase } from "@pp/shared/db/client.ts";
+import { queryRows } from "@pp/shared/db/database.ts";
 import { decisionLog } from "@pp/shared/db/schema.ts";
+import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
 import { freePort } from "@pp/shared/testing/free-port.ts";
+import { openTestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
-import { inArray } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
 import { forecastContractStub } from "../decision/src/testing/forecast-contract-stub.ts";
 import { type ServiceProcess, startProcess } from "../testing/service-processes.ts";
 
@@ -198,4 +203,114 @@ describe("SIGTERM mid-load", () => {
     expect(Object.keys(statuses).filter((s) => s !== "200" && s !== "0")).toEqual([]);
     expect(await missingIds({ dataDir }, traffic.answered)).toEqual([]);
   }, 120_000);
+});
+
+describe("retention and erasure under load, kill -9 mid-prune, two services pruning one store", () => {
+  test("only rows older than the retention go; every answered decision and every recent row stays", async () => {
+    const t = await openTestDatabase("postgres");
+    const OLD = 200_000;
+    const ADMIN = "crash-admin-key-0123456789";
+    try {
+      const log = new DecisionLogRepository(t.handle.db);
+      const row = (customerId: string, decidedAt: Date) => ({
+        decisionId: crypto.randomUUID(),
+        decidedAt,
+        customerId,
+        inputs: { note: "seeded" },
+        chosenAction: "none",
+        scores: { none: 0 },
+        policyName: "default",
+        policyVersion: 1,
+        modelName: "purchase",
+        modelVersion: 1,
+      });
+      const old = new Date(Date.UTC(2001, 0, 1));
+      for (let i = 0; i < OLD; i += 20_000) {
+        await log.insertMany(
+          Array.from({ length: 20_000 }, (_, k) => row(`old-${(i + k) % 999}`, old)),
+        );
+      }
+      const recent = new Date(Date.now() - 86_400_000); // a day ago: inside 30 days
+      await log.insertMany(Array.from({ length: 1000 }, (_, k) => row(`keep-${k % 10}`, recent)));
+      await log.insertMany(Array.from({ length: 300 }, () => row("victim", recent)));
+      const count = async (where: string) =>
+        Number(
+          (
+            await queryRows<{ n: string }>(
+              t.handle.db,
+              sql`select count(*) as n from decision_log where ${sql.raw(where)}`,
+            )
+          )[0]?.n,
+        );
+      const env = {
+        DATABASE_URL: t.options.databaseUrl as string,
+        DECISION_LOG_RETENTION_DAYS: "30",
+        ADMIN_API_KEYS: ADMIN,
+        LOG_LEVEL: "info",
+      };
+
+      // 1. The service prunes at start; it is killed with -9 in the middle, under load.
+      const first = await startDecision(env);
+      const traffic = load(first.base);
+      const deadline = Date.now() + 60_000;
+      let left = OLD;
+      while (Date.now() < deadline) {
+        left = await count("decided_at < '2002-01-01'");
+        if (left < OLD) break;
+        await Bun.sleep(10);
+      }
+      await killHard(first);
+      await traffic.stop();
+      // The statement running at the kill still finishes (or not) on the server: let it settle.
+      await Bun.sleep(1000);
+      expect(left).toBeLessThan(OLD);
+      const afterKill = await count("decided_at < '2002-01-01'");
+      console.log(
+        `kill -9 mid-prune: ${OLD - afterKill} of ${OLD} old rows deleted before the kill`,
+      );
+
+      // 2. Two services on the same database prune the rest at once while decisions go on and one
+      //    customer is erased through the admin API.
+      const [a, b] = await Promise.all([startDecision(env), startDecision(env)]);
+      if (!a || !b) throw new Error("two services");
+      const second = load(a.base);
+      const erased = await fetch(`${b.base}/admin/customers/victim/decisions`, {
+        method: "DELETE",
+        headers: { authorization: `Bearer ${ADMIN}` },
+      });
+      expect(erased.status).toBe(200);
+      const until = Date.now() + 120_000;
+      while ((await count("decided_at < '2002-01-01'")) > 0 && Date.now() < until) {
+        await Bun.sleep(50);
+      }
+      await Bun.sleep(300);
+      await second.stop();
+      for (const p of [a, b]) {
+        p.child.kill("SIGTERM");
+        await new Promise((r) => p.child.once("exit", r));
+      }
+
+      const pruned = [a, b].flatMap((p) =>
+        p.output
+          .filter((line) => line.includes("decision log pruned"))
+          .map((line) => (JSON.parse(line) as { decisions: number }).decisions),
+      );
+      const answered = [...traffic.answered, ...second.answered];
+      console.log(
+        `then two services pruned ${pruned.join(" + ")} rows; ${answered.length} decisions answered 200 meanwhile; erased ${JSON.stringify(await erased.json())}`,
+      );
+      expect(await count("decided_at < '2002-01-01'")).toBe(0);
+      expect(pruned.reduce((s, n) => s + n, 0)).toBe(afterKill); // none twice, none missed
+      expect(await count("customer_id like 'keep-%'")).toBe(1000);
+      expect(await count("customer_id = 'victim'")).toBe(0);
+      expect(answered.length).toBeGreaterThan(100);
+      expect(await missingIds({ databaseUrl: t.options.databaseUrl as string }, answered)).toEqual(
+        [],
+      );
+      expect(traffic.statuses.get(500) ?? 0).toBe(0);
+      expect(second.statuses.get(500) ?? 0).toBe(0);
+    } finally {
+      await t.cleanup();
+    }
+  }, 300_000);
 });

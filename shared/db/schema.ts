@@ -245,6 +245,7 @@ export type ModelVersionRow = typeof modelVersions.$inferSelect;
 export type CustomerFeaturesRow = typeof customerFeatures.$inferSelect;
 export type DecisionLogRow = typeof decisionLog.$inferSelect;
 export type NewDecisionLogRow = typeof decisionLog.$inferInsert;
+export type DecisionLogDeadLetterRow = typeof decisionLogDeadLetter.$inferSelect;
 export type PolicyRow = typeof policies.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type ForecastTrackingRow = typeof forecastTracking.$inferSelect;

@@ -1,16 +1,18 @@
 // The `decision_log` table (its one owner): one row per decision the decision service made (inputs,
 // chosen action, scores, the policy and model versions behind it). The decision service's audit
 // sink appends through `appendDecisions` (and parks refused rows with `writeDeadLetters`), as do
-// campaign simulations and the registry bench; reads per customer and by id.
+// campaign simulations and the registry bench; reads per customer and by id; erasure of one
+// customer's rows and pruning by age (the retention an operator sets) delete through it too.
 //
 // The rows travel as ONE jsonb parameter expanded by jsonb_to_recordset: Drizzle's multi-row
 // VALUES costs a bound parameter per column per row, and building and binding those took as long
 // as the insert itself (on PGlite half the per-row cost; see bench:decision). Keyed by decision_id
 // with ON CONFLICT DO NOTHING, so re-sending a batch whose commit was not acknowledged is harmless.
 
-import { and, desc, eq, getTableName, lt } from "drizzle-orm";
+import { and, desc, eq, getTableName, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../db/database.ts";
 import {
+  type DecisionLogDeadLetterRow,
   type DecisionLogRow,
   decisionLog,
   decisionLogDeadLetter,
@@ -25,6 +27,11 @@ export interface DecisionQuery {
   limit?: number;
   /** Only decisions strictly before this time (for paging). */
   before?: Date;
+  /**
+   * With `before`: decisions before (before, beforeId) in the (decided_at, decision_id) order,
+   * so a page boundary inside decisions of the same instant (one batch) skips none of them.
+   */
+  beforeId?: string;
 }
 
 export class DecisionLogRepository {
@@ -42,13 +49,8 @@ export class DecisionLogRepository {
     return this.db
       .select()
       .from(decisionLog)
-      .where(
-        and(
-          eq(decisionLog.customerId, customerId),
-          query.before ? lt(decisionLog.decidedAt, query.before) : undefined,
-        ),
-      )
-      .orderBy(desc(decisionLog.decidedAt))
+      .where(and(eq(decisionLog.customerId, customerId), pageEnd(query)))
+      .orderBy(desc(decisionLog.decidedAt), desc(decisionLog.decisionId))
       .limit(limit);
   }
 
@@ -59,6 +61,98 @@ export class DecisionLogRepository {
       .from(decisionLog)
       .where(eq(decisionLog.decisionId, decisionId));
     return row ?? null;
+  }
+
+  /** Rows about one customer that the table refused and that were parked, oldest first. */
+  deadLettersOfCustomer(customerId: string): Promise<DecisionLogDeadLetterRow[]> {
+    return parkedRowsOf(this.db, customerId);
+  }
+
+  /**
+   * Erases every stored row about one customer, decisions and parked rows, in one transaction
+   * (a decision still waiting for its commit is written after it: stop deciding first).
+   */
+  async eraseCustomer(customerId: string): Promise<{ decisions: number; deadLetters: number }> {
+    return this.db.transaction(async (tx) => {
+      const parked = (await parkedRowsOf(tx, customerId)).map((row) => row.id);
+      const decisions = await tx
+        .delete(decisionLog)
+        .where(eq(decisionLog.customerId, customerId))
+        .returning({ id: decisionLog.decisionId });
+      const deadLetters = parked.length
+        ? await tx
+            .delete(decisionLogDeadLetter)
+            .where(inArray(decisionLogDeadLetter.id, parked))
+            .returning({ id: decisionLogDeadLetter.id })
+        : [];
+      return { decisions: decisions.length, deadLetters: deadLetters.length };
+    });
+  }
+
+  /**
+   * Deletes decisions made, and parked rows refused, before `cutoff`, `batchRows` at a time, each
+   * batch its own statement: an interrupted prune has removed whole batches of old rows only, and
+   * the decisions being written meanwhile never wait long for it.
+   */
+  async pruneBefore(
+    cutoff: Date,
+    batchRows = 5000,
+  ): Promise<{ decisions: number; deadLetters: number }> {
+    let decisions = 0;
+    for (;;) {
+      const old = this.db
+        .select({ id: decisionLog.decisionId })
+        .from(decisionLog)
+        .where(lt(decisionLog.decidedAt, cutoff))
+        .limit(batchRows);
+      const gone = await this.db
+        .delete(decisionLog)
+        .where(inArray(decisionLog.decisionId, old))
+        .returning({ id: decisionLog.decisionId });
+      decisions += gone.length;
+      if (gone.length < batchRows) break;
+    }
+    const deadLetters = await this.db
+      .delete(decisionLogDeadLetter)
+      .where(lt(decisionLogDeadLetter.failedAt, cutoff))
+      .returning({ id: decisionLogDeadLetter.id });
+    return { decisions, deadLetters: deadLetters.length };
+  }
+}
+
+function pageEnd({ before, beforeId }: DecisionQuery): SQL | undefined {
+  if (!before) return undefined;
+  if (!beforeId) return lt(decisionLog.decidedAt, before);
+  return sql`(${decisionLog.decidedAt}, ${decisionLog.decisionId}) < (${before.toISOString()}::timestamptz, ${beforeId}::uuid)`;
+}
+
+async function parkedRowsOf(
+  db: Database | Transaction,
+  customerId: string,
+): Promise<DecisionLogDeadLetterRow[]> {
+  const candidates = await db
+    .select()
+    .from(decisionLogDeadLetter)
+    .where(sql`strpos(${decisionLogDeadLetter.rowJson}, ${customerNeedle(customerId)}) > 0`)
+    .orderBy(decisionLogDeadLetter.id);
+  return candidates.filter((row) => parkedCustomer(row.rowJson) === customerId);
+}
+
+/**
+ * The text a parked row's JSON (decisionLogRecord's, customer_id right after decided_at) holds
+ * for this customer. JSON.stringify escapes quotes, NUL and lone surrogates, so the needle is
+ * storable text and can only match the customer_id field or a nested key of that name; the
+ * candidates are confirmed by parsing.
+ */
+function customerNeedle(customerId: string): string {
+  return `"customer_id":${JSON.stringify(customerId)},`;
+}
+
+function parkedCustomer(rowJson: string): unknown {
+  try {
+    return (JSON.parse(rowJson) as { customer_id?: unknown }).customer_id;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,9 +1,10 @@
 // The decision log and the policy store on both drivers (API keys: services/decision/src/auth).
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { sql } from "drizzle-orm";
 import type { NewDecisionLogRow } from "../db/schema.ts";
 import { openTestDatabase, type TestDatabase, testDrivers } from "../testing/test-databases.ts";
-import { DecisionLogRepository } from "./decision-log.ts";
+import { DecisionLogRepository, writeDeadLetters } from "./decision-log.ts";
 import { PolicyStore } from "./policy-store.ts";
 import { RegistryInputError, RegistryNotFoundError } from "./registry-errors.ts";
 
@@ -80,6 +81,73 @@ for (const driver of testDrivers()) {
       const stored = await log.findByCustomer("resend", { limit: 10_000 });
       expect(stored).toHaveLength(1500);
       expect(new Set(stored.map((r) => r.decisionId)).size).toBe(1500);
+    });
+
+    test("erasing a customer removes exactly their decisions and parked rows", async () => {
+      const log = new DecisionLogRepository(t.handle.db);
+      const victim = "erase-me";
+      // Neighbours: a prefix, U+FFFD (what a lone surrogate would become), quotes, backslashes.
+      const others = ["erase-me-too", "erase\uFFFDme", 'é 😀 "erase-me", \\', "1e308"];
+      const rows = [victim, ...others].flatMap((id) =>
+        Array.from({ length: 30 }, (_, i) => decision(id, i)),
+      );
+      await log.insertMany(rows);
+      const park = (customerId: string, inputs: Record<string, unknown>) => ({
+        row: { ...decision(customerId, 1), inputs },
+        reason: "22P05 data_exception",
+      });
+      await writeDeadLetters(t.handle.db, [
+        park(victim, { note: "bad\u0000text", big: 1e308 }),
+        park(victim, { lone: "\ud800" }),
+        // Another customer's row naming the victim in a nested key of the same name: kept.
+        park("erase-me-too", { about: { customer_id: victim, x: 1 } }),
+        park(victim, {}),
+      ]);
+      const count = async (id: string) => (await log.findByCustomer(id, { limit: 10_000 })).length;
+      expect(await count(victim)).toBe(30);
+      expect(await log.deadLettersOfCustomer(victim)).toHaveLength(3);
+      expect(await log.eraseCustomer(victim)).toEqual({ decisions: 30, deadLetters: 3 });
+      expect(await count(victim)).toBe(0);
+      expect(await log.deadLettersOfCustomer(victim)).toEqual([]);
+      for (const id of others) expect(await count(id)).toBe(30);
+      expect(await log.deadLettersOfCustomer("erase-me-too")).toHaveLength(1);
+      expect(await log.eraseCustomer(victim)).toEqual({ decisions: 0, deadLetters: 0 });
+    });
+
+    test("pruning deletes exactly the rows before the cutoff, in batches", async () => {
+      const log = new DecisionLogRepository(t.handle.db);
+      // In 2001, before every other test's rows (2026), so the cutoff touches these only.
+      const at = (minute: number) => new Date(Date.UTC(2001, 0, 1, 0, minute));
+      const rows = Array.from({ length: 120 }, (_, i) => ({
+        ...decision(`prune-${i % 4}`, 0),
+        decidedAt: at(i % 60),
+      }));
+      await log.insertMany(rows);
+      await writeDeadLetters(t.handle.db, [
+        { row: decision("prune-parked", 0), reason: "old" },
+        { row: decision("prune-parked", 1), reason: "new" },
+      ]);
+      // Test set-up only: date one parked row back (failed_at is the time it was parked).
+      await t.handle.db.execute(
+        sql`update decision_log_dead_letter set failed_at = ${at(0).toISOString()}::timestamptz where reason = 'old'`,
+      );
+      const total = async () =>
+        (
+          await Promise.all(
+            [0, 1, 2, 3].map((k) => log.findByCustomer(`prune-${k}`, { limit: 1000 })),
+          )
+        ).flat();
+      // Strictly before 00:30: minutes 0..29, twice each = 60 rows, in batches of 7.
+      expect(await log.pruneBefore(at(30), 7)).toEqual({ decisions: 60, deadLetters: 1 });
+      const left = await total();
+      expect(left).toHaveLength(60);
+      expect(left.every((r) => r.decidedAt >= at(30))).toBe(true);
+      expect((await log.deadLettersOfCustomer("prune-parked")).map((r) => r.reason)).toEqual([
+        "new",
+      ]);
+      expect(await log.pruneBefore(at(30), 7)).toEqual({ decisions: 0, deadLetters: 0 });
+      // Rows of the other tests (2026) are untouched.
+      expect(await log.findByCustomer("resend", { limit: 10_000 })).toHaveLength(1500);
     });
 
     test("policies get versions per name; exactly one is active at a time", async () => {

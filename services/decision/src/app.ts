@@ -5,6 +5,7 @@ import { createServiceApp } from "@pp/shared/http/service-app.ts";
 import type { Hono } from "hono";
 import { requireApiKey } from "./auth/require-api-key.ts";
 import type { DecisionDeps } from "./deps.ts";
+import { registerAdminDecisionLog } from "./routes/admin-decision-log.ts";
 import { registerAdminKeys } from "./routes/admin-keys.ts";
 import { registerAdminPolicies } from "./routes/admin-policies.ts";
 import { registerCampaignPages } from "./routes/campaign-pages.ts";
@@ -26,6 +27,7 @@ export function createApp(deps: DecisionDeps): Hono<AppEnv> {
   registerDecisionBatch(app, deps, decide);
   registerAdminPolicies(app, deps);
   registerAdminKeys(app, deps);
+  registerAdminDecisionLog(app, deps);
   // Campaign pages are admin pages (an admin key, or a signed link the route checks itself).
   registerCampaignPages(app, deps, admin);
   registerOpenApi(app, deps);

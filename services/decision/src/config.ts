@@ -49,6 +49,16 @@ export const decisionConfigSchema = z.object({
   DECISION_LOG_BUFFER_ROWS: positiveInt(100_000),
   /** Longest a decision waits for its record to commit before it is refused with 503. */
   DECISION_LOG_COMMIT_TIMEOUT_MS: positiveInt(2000, 60_000),
+  /**
+   * Days decisions (and parked rows) are kept; older ones are deleted at start and hourly.
+   * Unset: kept for ever. Longer than any campaign runs (its measurement reads its decisions).
+   */
+  DECISION_LOG_RETENTION_DAYS: z.coerce
+    .number({ error: "must be a number" })
+    .int({ error: "must be a whole number of days" })
+    .min(1, { error: "must be at least 1" })
+    .max(36_500, { error: "must be at most 36500" })
+    .optional(),
   /** How long the active policy is cached before re-reading it. */
   POLICY_CACHE_MS: positiveInt(5000, 3_600_000),
   /** Largest body of /decision, /decision/batch and the admin API; keep it ≤ forecast's

@@ -2,6 +2,7 @@
 import { configOrExit } from "@pp/shared/http/start-up.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { createApp } from "../app.ts";
+import { startRetention } from "../audit/decision-log-retention.ts";
 import { parseConfig } from "../config.ts";
 import { buildDecisionDeps, serviceName } from "../deps.ts";
 import { entryDatabase } from "../store/entry-database.ts";
@@ -19,6 +20,8 @@ const deps = buildDecisionDeps(config, {
   overrides: { logger },
 });
 const app = createApp(deps);
+// Deletes decisions older than DECISION_LOG_RETENTION_DAYS, at start and hourly (unset: none).
+startRetention(deps, config.DECISION_LOG_RETENTION_DAYS);
 const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch });
 deps.logger.info("listening", { port: server.port, host: config.HOST });
 

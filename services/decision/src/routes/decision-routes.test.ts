@@ -74,6 +74,11 @@ async function logRows(decisionId: string) {
   return testDb.handle.db.select().from(decisionLog).where(eq(decisionLog.decisionId, decisionId));
 }
 
+async function logRowsOf(customerId: string) {
+  await deps.audit.drain(5000);
+  return testDb.handle.db.select().from(decisionLog).where(eq(decisionLog.customerId, customerId));
+}
+
 describe("POST /decision", () => {
   test("horizons and summaries forecast refuses are refused here too (one shared schema)", async () => {
     for (const [customer, horizon, field] of [
@@ -321,6 +326,100 @@ describe("admin policies", () => {
   });
 });
 
+describe("admin decision log: a customer's decisions, erasure, pruning", () => {
+  const admin = (method: string, path: string, body?: unknown) =>
+    app.request(path, {
+      method,
+      headers: { "content-type": "application/json", ...adminAuth },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const decideFor = async (id: string, times: number) => {
+    for (let i = 0; i < times; i++) {
+      const summary = { frequency: 2, recency: 10, T: 20, monetary: 5 };
+      const res = await post("/decision", { customer: { id, summary }, horizon, actions });
+      expect(res.status).toBe(200);
+    }
+  };
+  type Page = {
+    customer_id: string;
+    decisions: Array<{ decision_id: string; decided_at: string; policy: unknown }>;
+    next_page: { before: string; before_id: string } | null;
+    dead_letters: unknown[];
+  };
+
+  test("reads one customer's decisions page by page, newest first, then erases exactly them", async () => {
+    const id = 'erase / "me" é😀';
+    await decideFor(id, 7);
+    await decideFor("keep-me", 3);
+    const path = `/admin/customers/${encodeURIComponent(id)}/decisions`;
+    const seen: string[] = [];
+    let query = "?limit=3";
+    for (;;) {
+      const res = await admin("GET", `${path}${query}`);
+      expect(res.status).toBe(200);
+      const page = (await res.json()) as Page;
+      expect(page.customer_id).toBe(id);
+      expect(page.dead_letters).toEqual([]);
+      seen.push(...page.decisions.map((d) => d.decision_id));
+      if (!page.next_page) break;
+      query = `?limit=3&before=${encodeURIComponent(page.next_page.before)}&before_id=${page.next_page.before_id}`;
+    }
+    expect(seen).toHaveLength(7);
+    expect(new Set(seen).size).toBe(7);
+    const stored = await logRowsOf(id);
+    expect(new Set(seen)).toEqual(new Set(stored.map((r) => r.decisionId)));
+
+    const erased = await admin("DELETE", path);
+    expect(erased.status).toBe(200);
+    expect(await erased.json()).toEqual({
+      customer_id: id,
+      erased: { decisions: 7, dead_letters: 0 },
+    });
+    expect(await logRowsOf(id)).toEqual([]);
+    expect(await logRowsOf("keep-me")).toHaveLength(3);
+    const again = (await (await admin("DELETE", path)).json()) as { erased: unknown };
+    expect(again.erased).toEqual({ decisions: 0, dead_letters: 0 });
+  });
+
+  test("bad ids, limits, cursors and prune bodies are 400s naming the field; nothing deleted", async () => {
+    await decideFor("still-here", 2);
+    const cases: Array<[string, string, unknown, string]> = [
+      ["GET", "/admin/customers/a%00b/decisions", undefined, '"path":"id"'],
+      ["DELETE", "/admin/customers/a%00b/decisions", undefined, '"path":"id"'],
+      ["DELETE", `/admin/customers/${"x".repeat(257)}/decisions`, undefined, '"path":"id"'],
+      ["GET", "/admin/customers/x/decisions?limit=0", undefined, '"path":"limit"'],
+      ["GET", "/admin/customers/x/decisions?limit=1e308", undefined, '"path":"limit"'],
+      ["GET", "/admin/customers/x/decisions?before=yesterday", undefined, '"path":"before"'],
+      ["GET", "/admin/customers/x/decisions?before_id=%ED%A0%80", undefined, '"path":"before_id"'],
+      ["POST", "/admin/decision-log/prune", { older_than_days: 0 }, '"path":"older_than_days"'],
+      ["POST", "/admin/decision-log/prune", { older_than_days: 1e308 }, '"path":"older_than_days"'],
+      ["POST", "/admin/decision-log/prune", { older_than_days: "30" }, '"path":"older_than_days"'],
+      ["POST", "/admin/decision-log/prune", { days: 30 }, "days"],
+    ];
+    for (const [method, path, body, field] of cases) {
+      const res = await admin(method, path, body);
+      const text = await res.text();
+      expect(`${method} ${path} ${res.status}`).toBe(`${method} ${path} 400`);
+      expect(text).toContain(field);
+    }
+    expect(await logRowsOf("still-here")).toHaveLength(2);
+  });
+
+  test("prune deletes only rows older than the days asked, and counts them", async () => {
+    await decideFor("recent", 2);
+    const before = await logRowsOf("recent");
+    const res = await admin("POST", "/admin/decision-log/prune", { older_than_days: 1 });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { cutoff: string; deleted: Record<string, number> };
+    expect(Date.now() - Date.parse(body.cutoff)).toBeGreaterThan(86_399_000);
+    expect(body.deleted).toEqual({ decisions: 0, dead_letters: 0 }); // all made minutes ago
+    expect(await logRowsOf("recent")).toHaveLength(before.length);
+    expect(deps.metrics.expose()).toContain(
+      'decision_log_pruned_rows_total{table="decision_log"} 0',
+    );
+  });
+});
+
 describe("auth", () => {
   test("/health, /ready and /metrics stay open", async () => {
     expect((await app.request("/health")).status).toBe(200);
@@ -393,6 +492,9 @@ describe("scopes: /admin/* needs the admin scope", () => {
     ["GET", "/admin/keys"],
     ["POST", "/admin/keys", { name: "evil", scopes: ["admin"] }],
     ["POST", "/admin/keys/1/revoke", {}],
+    ["GET", "/admin/customers/c-17/decisions"],
+    ["DELETE", "/admin/customers/c-17/decisions"],
+    ["POST", "/admin/decision-log/prune", { older_than_days: 1 }],
   ];
   const call = (method: string, path: string, body: unknown, headers: Record<string, string>) =>
     app.request(path, {
@@ -418,6 +520,7 @@ describe("scopes: /admin/* needs the admin scope", () => {
     }
     expect(JSON.stringify(await new PolicyStore(testDb.handle.db).list())).toBe(policiesBefore);
     expect((await keys.list()).length).toBe(keysBefore);
+    expect((await logRowsOf("c-17")).length).toBeGreaterThan(0); // nothing erased or pruned
     // Without a key: 401 before anything else.
     for (const [method, path, body] of adminRoutes) {
       expect((await call(method, path, body, {})).status).toBe(401);

@@ -80,6 +80,9 @@ describe("decision OpenAPI", () => {
     const key = compiler.compile(doc.components.schemas.CreateKeyRequest as object);
     expect(key({ name: "ci", scopes: ["decide"] })).toBe(true);
     expect(key({ name: "ci", scopes: ["root"] })).toBe(false);
+    const prune = compiler.compile(doc.components.schemas.PruneRequest as object);
+    expect(prune({ older_than_days: 30 })).toBe(true);
+    expect(prune({ older_than_days: 0 })).toBe(false);
     // Each body schema is referenced by the route that takes it.
     const refs = Object.values(doc.paths).flatMap((ops) =>
       Object.values(ops).flatMap((op) =>
@@ -93,6 +96,7 @@ describe("decision OpenAPI", () => {
         "CreateKeyRequest",
         "DecisionBatchRequest",
         "DecisionRequest",
+        "PruneRequest",
       ].map((n) => `#/components/schemas/${n}`),
     );
     // The example is what the route itself accepts (no key: 401, not 400).

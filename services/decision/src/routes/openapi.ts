@@ -8,6 +8,7 @@ import {
 } from "@pp/shared/http/operational-openapi.ts";
 import type { Hono } from "hono";
 import type { DecisionDeps } from "../deps.ts";
+import { customerDecisionsQuery, customerParams, pruneSchema } from "./admin-decision-log.ts";
 import { createKeySchema, keyIdParams } from "./admin-keys.ts";
 import { addPolicySchema, listQuery, versionParams } from "./admin-policies.ts";
 import { campaignIdParams, linkBody } from "./campaign-pages.ts";
@@ -163,6 +164,46 @@ const adminOperations: OperationSpec[] = [
       "404": "No active key with this id",
       ...keyed,
     },
+  },
+  {
+    method: "get",
+    path: "/admin/customers/:id/decisions",
+    scope: "admin",
+    produces: "application/json",
+    summary:
+      "What the decision log holds about one customer: decisions (newest first) and parked rows",
+    description:
+      "Pages of `limit` decisions; `next_page` holds the `before` and `before_id` of the next page (null on the last).",
+    params: customerParams,
+    query: customerDecisionsQuery,
+    responses: {
+      "200": "The customer's decisions and dead letters",
+      "400": "Invalid id, limit, before or before_id",
+      ...keyed,
+    },
+  },
+  {
+    method: "delete",
+    path: "/admin/customers/:id/decisions",
+    scope: "admin",
+    produces: "application/json",
+    summary: "Erase one customer's decisions and parked rows (one transaction); answers the counts",
+    description:
+      "Decisions still waiting for their commit are written after it: stop deciding about the customer first. The service's log names the counts, never the customer.",
+    params: customerParams,
+    responses: { "200": "What was erased", "400": "Invalid id", ...keyed },
+  },
+  {
+    method: "post",
+    path: "/admin/decision-log/prune",
+    scope: "admin",
+    produces: "application/json",
+    summary: "Delete decisions and parked rows older than `older_than_days`",
+    description:
+      "What DECISION_LOG_RETENTION_DAYS does at start and hourly; for runtimes without timers (Workers), call it from a cron.",
+    body: pruneSchema,
+    bodyName: "PruneRequest",
+    responses: { "200": "The cutoff and the rows deleted", ...bodyErrors, ...keyed },
   },
   {
     method: "post",

@@ -1,0 +1,116 @@
+// Admin API over the decision log (admin scope, checked in app.ts): what is stored about one
+// customer (a data-subject request, or "why did they get this offer?"), erasing it, and pruning
+// by age (what DECISION_LOG_RETENTION_DAYS does hourly; a cron calls it where no timer runs):
+//   GET    /admin/customers/:id/decisions?limit=&before=&before_id=
+//                                                          decisions, newest first, and parked rows
+//   DELETE /admin/customers/:id/decisions                  erases both; answers the counts
+//   POST   /admin/decision-log/prune {older_than_days}     deletes rows older than that
+import { zValidator } from "@hono/zod-validator";
+import type { DecisionLogDeadLetterRow, DecisionLogRow } from "@pp/shared/db/schema.ts";
+import {
+  isStorableText,
+  jsonBody,
+  unstorableTextError,
+  validationHook,
+} from "@pp/shared/errors/validation.ts";
+import type { AppEnv } from "@pp/shared/http/app-env.ts";
+import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
+import type { Hono } from "hono";
+import { z } from "zod";
+import { pruneDecisionLog, RETENTION_DAYS_MAX } from "../audit/decision-log-retention.ts";
+import type { DecisionDeps } from "../deps.ts";
+
+export const customerParams = z.object({
+  id: z.string().min(1).max(256).refine(isStorableText, unstorableTextError),
+});
+
+export const customerDecisionsQuery = z.object({
+  limit: z.coerce.number({ error: "must be a number" }).int().min(1).max(1000).default(100),
+  before: z.iso
+    .datetime({ offset: true, error: "must be an ISO 8601 time, e.g. 2026-11-30T12:00:00Z" })
+    .optional(),
+  before_id: z.uuid({ error: "must be a decision id (a UUID)" }).optional(),
+});
+
+export const pruneSchema = z.strictObject({
+  older_than_days: z
+    .number({ error: "must be a number" })
+    .int({ error: "must be a whole number of days" })
+    .min(1, { error: "must be at least 1" })
+    .max(RETENTION_DAYS_MAX, { error: `must be at most ${RETENTION_DAYS_MAX}` }),
+});
+
+const decisionView = (row: DecisionLogRow) => ({
+  decision_id: row.decisionId,
+  decided_at: row.decidedAt.toISOString(),
+  chosen_action: row.chosenAction,
+  would_have_action: row.wouldHaveAction,
+  campaign_id: row.campaignId,
+  assignment_group: row.assignmentGroup,
+  policy: { name: row.policyName, version: row.policyVersion },
+  model: { name: row.modelName, version: row.modelVersion },
+  scores: row.scores,
+  inputs: row.inputs,
+});
+
+const parkedView = (row: DecisionLogDeadLetterRow) => ({
+  decision_id: row.decisionId,
+  failed_at: row.failedAt.toISOString(),
+  reason: row.reason,
+  row: JSON.parse(row.rowJson) as unknown,
+});
+
+export function registerAdminDecisionLog(app: Hono<AppEnv>, deps: DecisionDeps): void {
+  const log = async () => new DecisionLogRepository(await deps.database());
+  const params = zValidator("param", customerParams, validationHook);
+
+  app.get(
+    "/admin/customers/:id/decisions",
+    params,
+    zValidator("query", customerDecisionsQuery, validationHook),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const { limit, before, before_id } = c.req.valid("query");
+      const repository = await log();
+      const decisions = await repository.findByCustomer(id, {
+        limit,
+        ...(before ? { before: new Date(before) } : {}),
+        ...(before && before_id ? { beforeId: before_id } : {}),
+      });
+      const last = decisions.at(-1);
+      return c.json({
+        customer_id: id,
+        decisions: decisions.map(decisionView),
+        // The query of the next page (null: this page is the last).
+        next_page:
+          decisions.length === limit && last
+            ? { before: last.decidedAt.toISOString(), before_id: last.decisionId }
+            : null,
+        dead_letters: (await repository.deadLettersOfCustomer(id)).map(parkedView),
+      });
+    },
+  );
+
+  app.delete("/admin/customers/:id/decisions", params, async (c) => {
+    const { id } = c.req.valid("param");
+    const erased = await (await log()).eraseCustomer(id);
+    // The log line counts what was erased and never names the customer.
+    deps.logger.info("customer erased from the decision log", {
+      decisions: erased.decisions,
+      dead_letters: erased.deadLetters,
+    });
+    return c.json({
+      customer_id: id,
+      erased: { decisions: erased.decisions, dead_letters: erased.deadLetters },
+    });
+  });
+
+  app.post("/admin/decision-log/prune", jsonBody(pruneSchema), async (c) => {
+    const { older_than_days } = c.req.valid("json");
+    const pruned = await pruneDecisionLog(deps, older_than_days);
+    return c.json({
+      cutoff: pruned.cutoff.toISOString(),
+      deleted: { decisions: pruned.decisions, dead_letters: pruned.deadLetters },
+    });
+  });
+}
