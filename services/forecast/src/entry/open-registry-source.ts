@@ -43,25 +43,29 @@ export async function openRegistrySource(
   const prepareOnce = async () => {
     logger.info("opening the model registry", { database: where });
     const handle = await createDatabase(dbOptions);
-    closeDb = () => handle.close();
-    await handle.migrate();
+    try {
+      await handle.migrate();
+    } catch (error) {
+      // Retried at the next poll with a new handle: this one must not stay open meanwhile.
+      await handle.close().catch(() => {});
+      throw error;
+    }
     logger.info("database migrated", { driver: handle.driver });
     // After the migrations: on a fresh database the tracking table exists only now.
-    if (metrics) {
-      // Production accuracy from `ml track` (forecast_realized_*), re-read at the poll interval.
-      const tracking = pollTrackingMetrics({
-        db: handle.db,
-        metrics,
-        modelName: config.MODEL_NAME,
-        intervalMs: config.MODEL_POLL_INTERVAL_MS,
-        onError: (error) => logger.warn("tracking metrics not read", { error: String(error) }),
-      });
-      closeDb = () => {
-        tracking.stop();
-        return handle.close();
-      };
-    }
-    listener = listenForPromotions(handle, config.MODEL_NAME, logger, () => onChange?.());
+    // Production accuracy from `ml track` (forecast_realized_*), re-read at the poll interval.
+    const tracking = metrics
+      ? pollTrackingMetrics({
+          db: handle.db,
+          metrics,
+          modelName: config.MODEL_NAME,
+          intervalMs: config.MODEL_POLL_INTERVAL_MS,
+          onError: (error) => logger.warn("tracking metrics not read", { error: String(error) }),
+        })
+      : null;
+    closeDb = () => {
+      tracking?.stop();
+      return handle.close();
+    };
     const store = openArtifactStore(artifactStoreLocationFromEnv(env), env);
     const registry = new ModelRegistry(handle.db, store);
     inner = registryModelSource({
@@ -71,6 +75,7 @@ export async function openRegistrySource(
       engine,
       driver: handle.driver,
     });
+    listener = listenForPromotions(handle, config.MODEL_NAME, logger, () => onChange?.());
   };
   // Retried on the next poll when it fails (e.g. the database is not up yet).
   const prepare = () => {
