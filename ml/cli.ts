@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { campaignCommand } from "./campaigns/campaign-cli.ts";
 import { registerDemoModelCommand, registerPublishCommand } from "./cli/publish.ts";
 import {
+  registerForgetCommand,
   registerGcCommand,
   registerModelsCommand,
   registerPromoteCommands,
@@ -32,6 +33,7 @@ export function buildCli(): Command {
   registerDemoModelCommand(program);
   registerModelsCommand(program);
   registerGcCommand(program);
+  registerForgetCommand(program);
   return program;
 }
 

@@ -1,4 +1,4 @@
-// `ml promote`, `ml rollback`, `ml models` and `ml gc`: the model registry's commands, run against
+// `ml promote`, `ml rollback`, `ml models`, `ml gc` and `ml forget`: the registry's commands, run against
 // the registry the environment names (E's `shared/registry/commands.ts`, loaded when used).
 
 import type { Command } from "commander";
@@ -71,5 +71,29 @@ export function registerGcCommand(program: Command): void {
       await withRegistry((registry) =>
         gcCommand(registry, { delete: o.delete === true, minAgeMs }),
       );
+    });
+}
+
+export function registerForgetCommand(program: Command): void {
+  program
+    .command("forget")
+    .description(
+      "erase one customer: stored summaries under every model version (services reload without them), decisions and parked decision rows, in one transaction",
+    )
+    .argument("<customer-id>")
+    .action(async (customerId: string) => {
+      const { unstorableTextProblem } = await import("@pp/shared/errors/storable-text.ts");
+      const problem = unstorableTextProblem(customerId);
+      if (problem) throw new RangeError(`customer-id ${problem}`);
+      const { forgetCustomer } = await import("@pp/shared/registry/forget-customer.ts");
+      const opened = await openRegistryFromEnv();
+      try {
+        const gone = await forgetCustomer(opened.db, customerId);
+        console.log(
+          `forgot customer ${JSON.stringify(customerId)}: stored rows under ${gone.modelVersions} model version(s) (forecast services reload them without it), ${gone.decisions} decision(s), ${gone.deadLetters} parked decision row(s). Exported bundles (ml publish) and ml score outputs are outside the database: publish and score again.`,
+        );
+      } finally {
+        await opened.close();
+      }
     });
 }

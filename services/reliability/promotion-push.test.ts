@@ -1,8 +1,8 @@
 // Promotions pushed to a real forecast service process on a throwaway PostgreSQL cluster: the
 // service polls only every 10 minutes, so every swap seen here within seconds came by LISTEN.
 // The ml CLI registers and promotes, rolls back, and promotes again after the listening backend
-// was terminated and after PostgreSQL was stopped and started; forecasts by summary go on
-// answering throughout (counted).
+// was terminated and after PostgreSQL was stopped and started, then forgets a stored customer
+// (the version reloads without them); forecasts by summary go on answering throughout (counted).
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -134,6 +134,26 @@ test.skipIf(bin === null)(
     started = performance.now();
     await cli(["promote", "purchase", "1"]);
     await servedWithin("promote after a PostgreSQL restart (v1)", 1, started);
+
+    // Erasing a stored customer bumps the production version's customers revision: pushed too.
+    // A stored customer's item answers its forecast; an unknown one, an error naming it.
+    const byId = async (id: string) => {
+      const res = await fetch(`${base}/forecast`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ horizon: { value: 13, unit: "week" }, customers: [{ id }] }),
+      });
+      const body = (await res.json()) as { forecasts: Array<{ error?: { code: string } }> };
+      return `${res.status} ${body.forecasts[0]?.error?.code ?? "forecast"}`;
+    };
+    expect([await byId("1"), await byId("2")]).toEqual(["200 forecast", "200 forecast"]);
+    started = performance.now();
+    expect(await cli(["forget", "1"])).toMatch(/stored rows under [1-9]\d* model version/);
+    const until = performance.now() + SWAP_LIMIT_MS;
+    while ((await byId("1")) === "200 forecast" && performance.now() < until) await Bun.sleep(20);
+    swaps["forget customer 1 (v1 reloaded)"] = Math.round(performance.now() - started);
+    expect([await byId("1"), await byId("2")]).toEqual(["200 unknown_customer", "200 forecast"]);
+    expect((await modelInfo()).version).toBe(1);
 
     loading = false;
     await loadLoop;

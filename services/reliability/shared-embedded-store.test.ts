@@ -1,10 +1,11 @@
 // The embedded default shared by real processes (issue 13's acceptance): with the forecast and
 // decision services running on one DATA_DIR, the ml CLI registers and promotes v2 and the keys CLI
 // creates keys; the services are stopped with SIGTERM and with kill -9 and restarted. v2 must be
-// served within the poll interval and be production after the restarts, every key must work,
+// served within the poll interval and be production after the restarts, a customer erased by
+// `ml forget` must be unknown to it within a poll, every key must work,
 // and amcheck (every heap row in every index) plus index-vs-sequential scans find no damage.
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -115,6 +116,27 @@ test("services, CLIs, SIGTERM and kill -9 on one embedded store lose nothing", a
   console.log(`v2 served ${Math.round(swapMs)} ms after the CLI promoted it (poll ${POLL_MS} ms)`);
   // Seen within one poll; loading it (artifacts + customers) adds a little on a busy machine.
   expect(swapMs).toBeLessThan(POLL_MS + 15_000);
+
+  // `ml forget` on the shared store: v2 is reloaded without the customer at the next poll.
+  const simulated = readFileSync(join(dataDir, "sim.csv"), "utf8").split("\n")[1] ?? "";
+  const forgotten = simulated.split(",")[0] ?? "";
+  const itemOf = async (id: string) => {
+    const res = await fetch(`http://127.0.0.1:${ports.forecast}/forecast`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ horizon: { value: 13, unit: "week" }, customers: [{ id }] }),
+    });
+    const body = (await res.json()) as { forecasts: Array<{ error?: { code: string } }> };
+    return body.forecasts[0]?.error?.code ?? "forecast";
+  };
+  expect(await itemOf(forgotten)).toBe("forecast");
+  expect(await cli("ml/cli.ts", ["forget", forgotten])).toMatch(/stored rows under [12] model/);
+  const forgetDeadline = performance.now() + POLL_MS + 15_000;
+  while ((await itemOf(forgotten)) === "forecast" && performance.now() < forgetDeadline) {
+    await Bun.sleep(50);
+  }
+  expect(await itemOf(forgotten)).toBe("unknown_customer");
+  expect(await servedVersion()).toBe(2);
 
   // SIGTERM the forecast service (it hosted the database): the others carry on.
   await stopProc(forecast, "SIGTERM");

@@ -70,6 +70,11 @@ export const modelVersions = pgTable(
     trainedAt: timestamp("trained_at", { withTimezone: true }).notNull(),
     createdAt: createdAt(),
     promotedAt: timestamp("promoted_at", { withTimezone: true }),
+    /**
+     * Bumped when stored customer rows of this version are erased (`ml forget`), so a service
+     * holding them in memory reloads the version (its key includes this).
+     */
+    customersRevision: integer("customers_revision").notNull().default(0),
   },
   (t) => [
     unique("model_versions_model_version_unique").on(t.modelId, t.version),

@@ -1,9 +1,10 @@
 // The `customer_features` table (its one owner): per model version, customer id → summary (JSON)
 // and feature vector. Written in batches (inside the registration transaction), read back whole
-// and in id order by the forecast service and `ml track`, and per customer.
+// and in id order by the forecast service and `ml track`, and per customer; one customer's rows
+// are erased on request (`ml forget`).
 
-import { and, asc, eq, gt, sql } from "drizzle-orm";
-import { type Database, queryRows } from "../db/database.ts";
+import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
+import { type Database, queryRows, type Transaction } from "../db/database.ts";
 import { customerFeatures } from "../db/schema.ts";
 import { RegistryInputError } from "./registry-errors.ts";
 
@@ -218,4 +219,26 @@ export function customerSummaryCopyStatement(
   return `copy (select customer_id, (summary->>'x')::float8, (summary->>'t_x')::float8,
            (summary->>'T')::float8, coalesce((summary->>'monetary')::float8, 0), features
          from customer_features where ${where}) to stdout (format binary)`;
+}
+
+/**
+ * Deletes one customer's rows under the given versions (the primary key's (version, customer)
+ * lookups, not a scan of every version's rows); answers the ids of the versions that had one.
+ */
+export async function eraseCustomerFeatures(
+  tx: Transaction,
+  modelVersionIds: readonly number[],
+  customerId: string,
+): Promise<number[]> {
+  if (modelVersionIds.length === 0) return [];
+  const gone = await tx
+    .delete(customerFeatures)
+    .where(
+      and(
+        inArray(customerFeatures.modelVersionId, [...modelVersionIds]),
+        eq(customerFeatures.customerId, customerId),
+      ),
+    )
+    .returning({ version: customerFeatures.modelVersionId });
+  return gone.map((row) => row.version);
 }

@@ -72,21 +72,8 @@ export class DecisionLogRepository {
    * Erases every stored row about one customer, decisions and parked rows, in one transaction
    * (a decision still waiting for its commit is written after it: stop deciding first).
    */
-  async eraseCustomer(customerId: string): Promise<{ decisions: number; deadLetters: number }> {
-    return this.db.transaction(async (tx) => {
-      const parked = (await parkedRowsOf(tx, customerId)).map((row) => row.id);
-      const decisions = await tx
-        .delete(decisionLog)
-        .where(eq(decisionLog.customerId, customerId))
-        .returning({ id: decisionLog.decisionId });
-      const deadLetters = parked.length
-        ? await tx
-            .delete(decisionLogDeadLetter)
-            .where(inArray(decisionLogDeadLetter.id, parked))
-            .returning({ id: decisionLogDeadLetter.id })
-        : [];
-      return { decisions: decisions.length, deadLetters: deadLetters.length };
-    });
+  eraseCustomer(customerId: string): Promise<{ decisions: number; deadLetters: number }> {
+    return this.db.transaction((tx) => eraseCustomerDecisions(tx, customerId));
   }
 
   /**
@@ -118,6 +105,25 @@ export class DecisionLogRepository {
       .returning({ id: decisionLogDeadLetter.id });
     return { decisions, deadLetters: deadLetters.length };
   }
+}
+
+/** Deletes one customer's decisions and parked rows inside the caller's transaction. */
+export async function eraseCustomerDecisions(
+  tx: Transaction,
+  customerId: string,
+): Promise<{ decisions: number; deadLetters: number }> {
+  const parked = (await parkedRowsOf(tx, customerId)).map((row) => row.id);
+  const decisions = await tx
+    .delete(decisionLog)
+    .where(eq(decisionLog.customerId, customerId))
+    .returning({ id: decisionLog.decisionId });
+  const deadLetters = parked.length
+    ? await tx
+        .delete(decisionLogDeadLetter)
+        .where(inArray(decisionLogDeadLetter.id, parked))
+        .returning({ id: decisionLogDeadLetter.id })
+    : [];
+  return { decisions: decisions.length, deadLetters: deadLetters.length };
 }
 
 function pageEnd({ before, beforeId }: DecisionQuery): SQL | undefined {

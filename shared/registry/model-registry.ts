@@ -3,10 +3,10 @@
 // under a fresh, unique key prefix first and then inserts every row in ONE transaction: the commit
 // is the only point at which a version comes to exist, so a crash never leaves half a version.
 
-import { and, asc, desc, eq, isNotNull, lt, max, ne, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, lt, max, ne, sql } from "drizzle-orm";
 import { type ArtifactStore, assertValidArtifactKey } from "../artifacts/artifact-store.ts";
 import { sha256Hex } from "../artifacts/sha256.ts";
-import type { Database } from "../db/database.ts";
+import type { Database, Transaction } from "../db/database.ts";
 import { oneRow } from "../db/one-row.ts";
 import {
   type ArtifactEntry,
@@ -412,4 +412,25 @@ export async function readProductionVersion(
     .innerJoin(models, eq(models.id, modelVersions.modelId))
     .where(and(eq(models.name, name), eq(modelVersions.stage, "production")));
   return row ? { ...row.version, modelName: row.modelName } : null;
+}
+
+/** Ids of every model version (of every model): the versions a customer's rows may be under. */
+export async function allVersionIds(tx: Transaction): Promise<number[]> {
+  const rows = await tx.select({ id: modelVersions.id }).from(modelVersions);
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Marks versions whose stored customers changed (rows erased): a service holding one reloads it,
+ * at once on PostgreSQL for a production version (the notify trigger), else at its next poll.
+ */
+export async function bumpCustomersRevision(
+  tx: Transaction,
+  modelVersionIds: readonly number[],
+): Promise<void> {
+  if (modelVersionIds.length === 0) return;
+  await tx
+    .update(modelVersions)
+    .set({ customersRevision: sql`${modelVersions.customersRevision} + 1` })
+    .where(inArray(modelVersions.id, [...modelVersionIds]));
 }

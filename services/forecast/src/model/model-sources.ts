@@ -3,7 +3,7 @@
 
 import { sha256Hex } from "@pp/shared/artifacts/sha256.ts";
 import type { Database } from "@pp/shared/db/database.ts";
-import type { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
+import type { ModelRegistry, ModelVersionInfo } from "@pp/shared/registry/model-registry.ts";
 import { BUNDLE_INDEX, decodeBundle } from "./exported-bundle.ts";
 import type { GbdtEngine } from "./gbdt-engine.ts";
 import { assembleModel } from "./loaded-model.ts";
@@ -24,8 +24,7 @@ export function registryModelSource(options: {
   return {
     description,
     async currentKey() {
-      const v = await productionVersion(registry, modelName);
-      return `${v.id}:${v.artifactSha256}`;
+      return versionKey(await productionVersion(registry, modelName));
     },
     async load() {
       const version = await productionVersion(registry, modelName);
@@ -34,9 +33,14 @@ export function registryModelSource(options: {
         { identity: raw.identity, files: raw.files, customers: customerIndexOf(raw) },
         engine,
       );
-      return { key: `${version.id}:${version.artifactSha256}`, model };
+      return { key: versionKey(version), model };
     },
   };
+}
+
+/** A version changes when promoted (id), re-registered (checksum) or its customers are erased. */
+function versionKey(v: ModelVersionInfo): string {
+  return `${v.id}:${v.artifactSha256}:${v.customersRevision}`;
 }
 
 export function bundleModelSource(options: {

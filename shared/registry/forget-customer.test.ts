@@ -1,0 +1,120 @@
+// `forgetCustomer` on both drivers: one customer's stored rows under every version of every model,
+// their decisions and parked rows go in one step; everybody else's stay; the versions that held
+// the customer get a new customers_revision (so services reload) and, on PostgreSQL, a production
+// one notifies its model's name.
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FileArtifactStore } from "../artifacts/file-artifact-store.ts";
+import type { NewDecisionLogRow } from "../db/schema.ts";
+import { openTestDatabase, type TestDatabase, testDrivers } from "../testing/test-databases.ts";
+import { CustomerFeaturesRepository } from "./customer-features.ts";
+import { DecisionLogRepository, writeDeadLetters } from "./decision-log.ts";
+import { forgetCustomer } from "./forget-customer.ts";
+import { MODEL_PRODUCTION_CHANNEL, ModelRegistry } from "./model-registry.ts";
+
+setDefaultTimeout(60_000);
+
+const customers = (ids: string[]) =>
+  ids.map((customerId, i) => ({
+    customerId,
+    summary: { frequency: i, recency: i, T: 10 + i, monetary: 5 },
+    features: [i, 1e308, -0, 0.5],
+  }));
+
+const version = (ids: string[], promote: boolean) => ({
+  artifacts: [{ name: "model.json", bytes: new TextEncoder().encode("{}") }],
+  params: {},
+  metrics: {},
+  dataWindow: { calibrationEnd: "1997-09-30" },
+  timeUnit: "week",
+  trainedAt: "2026-11-30T00:00:00Z",
+  customerFeatures: customers(ids),
+  promote,
+});
+
+const decision = (customerId: string): NewDecisionLogRow => ({
+  decisionId: crypto.randomUUID(),
+  decidedAt: new Date(),
+  customerId,
+  inputs: {},
+  chosenAction: "none",
+  scores: { none: 0 },
+  policyName: "default",
+  policyVersion: 1,
+  modelName: "a",
+  modelVersion: 1,
+});
+
+for (const driver of testDrivers()) {
+  describe(`forgetCustomer on ${driver}`, () => {
+    let t: TestDatabase;
+    let dir: string;
+    beforeAll(async () => {
+      t = await openTestDatabase(driver);
+      dir = mkdtempSync(join(tmpdir(), "pp-forget-"));
+    });
+    afterAll(async () => {
+      await t?.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    test("erases one customer everywhere, in one step, and nobody else", async () => {
+      const db = t.handle.db;
+      const registry = new ModelRegistry(db, new FileArtifactStore(dir));
+      const victim = 'forget "me" é😀';
+      const a1 = await registry.registerVersion("a", version([victim, "x", "y"], true));
+      const a2 = await registry.registerVersion("a", version([victim, "x"], true)); // a1 archived
+      const b1 = await registry.registerVersion("b", version(["x", "y", victim], true));
+      const c1 = await registry.registerVersion("c", version(["x"], true)); // never held the victim
+      const log = new DecisionLogRepository(db);
+      await log.insertMany([decision(victim), decision(victim), decision("x")]);
+      await writeDeadLetters(db, [{ row: decision(victim), reason: "22P05" }]);
+
+      const received: string[] = [];
+      const listener = t.handle.listen?.(MODEL_PRODUCTION_CHANNEL, {
+        onNotify: (name) => received.push(name),
+        onListen: () => {},
+      });
+      try {
+        while (listener && !listener.listening) await Bun.sleep(20);
+        expect(await forgetCustomer(db, victim)).toEqual({
+          modelVersions: 3,
+          decisions: 2,
+          deadLetters: 1,
+        });
+        if (listener) {
+          const until = performance.now() + 10_000;
+          while (received.length < 2 && performance.now() < until) await Bun.sleep(20);
+          await Bun.sleep(150);
+          // a2 and b1 are production; a1 (archived) and c1 (untouched) say nothing.
+          expect(received.sort()).toEqual(["a", "b"]);
+        }
+      } finally {
+        await listener?.close();
+      }
+
+      const features = new CustomerFeaturesRepository(db);
+      for (const v of [a1, a2, b1]) {
+        expect((await features.get(v.id, [victim])).size).toBe(0);
+        expect((await registry.getVersion(v.modelName, v.version))?.customersRevision).toBe(1);
+      }
+      expect((await registry.getVersion("c", 1))?.customersRevision).toBe(0);
+      expect([...(await features.get(a1.id, ["x", "y"])).keys()].sort()).toEqual(["x", "y"]);
+      expect((await features.get(b1.id, ["x", "y"])).size).toBe(2);
+      expect((await features.get(c1.id, ["x"])).size).toBe(1);
+      expect(await log.findByCustomer(victim)).toEqual([]);
+      expect(await log.deadLettersOfCustomer(victim)).toEqual([]);
+      expect(await log.findByCustomer("x")).toHaveLength(1);
+
+      // Again: nothing left to erase, no revision bumped.
+      expect(await forgetCustomer(db, victim)).toEqual({
+        modelVersions: 0,
+        decisions: 0,
+        deadLetters: 0,
+      });
+      expect((await registry.getVersion("a", 2))?.customersRevision).toBe(1);
+    });
+  });
+}
