@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDatabase, type DatabaseHandle } from "@pp/shared/db/client.ts";
 import { decisionLog } from "@pp/shared/db/schema.ts";
+import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
 import { freePort } from "@pp/shared/testing/free-port.ts";
 import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
 import {
@@ -23,6 +24,7 @@ import { forecastContractStub } from "../testing/forecast-contract-stub.ts";
 
 const bin = postgresBinDirOrWarn("the decision Worker outage test");
 const KEY = "worker-key";
+const ADMIN_KEY = "worker-admin-key";
 
 interface Workerd {
   url: string;
@@ -92,6 +94,7 @@ describe.skipIf(!bin)("decision Worker with Hyperdrive and PostgreSQL", () => {
     bundle = await bundleWorker("decision", outDir);
     const bindings = {
       API_KEYS: KEY,
+      ADMIN_API_KEYS: ADMIN_KEY,
       FORECAST_URL: `http://127.0.0.1:${forecast.port}`,
       LOG_LEVEL: "warn",
     };
@@ -177,6 +180,48 @@ describe.skipIf(!bin)("decision Worker with Hyperdrive and PostgreSQL", () => {
     expect(res.status).toBe(200);
     const { decision_id } = (await res.json()) as { decision_id: string };
     expect(await storedIds()).toEqual([...before, decision_id].sort());
+  }, 60_000);
+
+  test("a customer's decisions read and erased, and old decisions pruned, through the admin API", async () => {
+    const admin = (method: string, path: string, body?: unknown) =>
+      fetch(`${worker.url}${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(10_000),
+      });
+    const total = (await storedIds()).length;
+    const page = await admin("GET", "/admin/customers/c-1/decisions?limit=1000");
+    expect(page.status).toBe(200);
+    const c1 = ((await page.json()) as { decisions: unknown[] }).decisions.length;
+    expect(c1).toBeGreaterThan(0);
+    const erased = await admin("DELETE", "/admin/customers/c-1/decisions");
+    expect(((await erased.json()) as { erased: unknown }).erased).toEqual({
+      decisions: c1,
+      dead_letters: 0,
+    });
+    expect((await storedIds()).length).toBe(total - c1);
+    // Three decisions made 40 days ago; everything else a minute ago.
+    await new DecisionLogRepository(handle.db).insertMany(
+      Array.from({ length: 3 }, () => ({
+        decisionId: crypto.randomUUID(),
+        decidedAt: new Date(Date.now() - 40 * 86_400_000),
+        customerId: "long-ago",
+        inputs: {},
+        chosenAction: "none",
+        scores: {},
+        policyName: "default",
+        policyVersion: 1,
+        modelName: "purchase",
+        modelVersion: 1,
+      })),
+    );
+    const pruned = await admin("POST", "/admin/decision-log/prune", { older_than_days: 30 });
+    expect(((await pruned.json()) as { deleted: unknown }).deleted).toEqual({
+      decisions: 3,
+      dead_letters: 0,
+    });
+    expect((await storedIds()).length).toBe(total - c1);
   }, 60_000);
 
   test("without a HYPERDRIVE binding: decisions 503 and /ready says so", async () => {

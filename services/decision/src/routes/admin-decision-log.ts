@@ -1,6 +1,6 @@
 // Admin API over the decision log (admin scope, checked in app.ts): what is stored about one
 // customer (a data-subject request, or "why did they get this offer?"), erasing it, and pruning
-// by age (what DECISION_LOG_RETENTION_DAYS does hourly; a cron calls it where no timer runs):
+// by age (what DECISION_LOG_RETENTION_DAYS does hourly, and the Worker's Cron Trigger):
 //   GET    /admin/customers/:id/decisions?limit=&before=&before_id=
 //                                                          decisions, newest first, and parked rows
 //   DELETE /admin/customers/:id/decisions                  erases both; answers the counts

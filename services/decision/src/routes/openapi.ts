@@ -200,7 +200,7 @@ const adminOperations: OperationSpec[] = [
     produces: "application/json",
     summary: "Delete decisions and parked rows older than `older_than_days`",
     description:
-      "What DECISION_LOG_RETENTION_DAYS does at start and hourly; for runtimes without timers (Workers), call it from a cron.",
+      "What DECISION_LOG_RETENTION_DAYS does at start and hourly (on Workers, the Cron Trigger), on demand.",
     body: pruneSchema,
     bodyName: "PruneRequest",
     responses: { "200": "The cutoff and the rows deleted", ...bodyErrors, ...keyed },
