@@ -2,19 +2,36 @@
 // deleted at start and hourly by every running decision service (two instances deleting the same
 // old rows is harmless), and on demand by POST /admin/decision-log/prune. Unset: kept for ever.
 // Campaign measurements read the decisions of their window: keep the log longer than campaigns run.
+import type { Logger } from "@pp/shared/logging/logger.ts";
+import type { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
-import type { DecisionDeps } from "../deps.ts";
+import type { DatabaseProvider } from "../store/lazy-database.ts";
 
 export const RETENTION_DAYS_MAX = 36_500;
 export const PRUNE_INTERVAL_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
-type RetentionDeps = Pick<DecisionDeps, "database" | "logger" | "metrics">;
+interface RetentionDeps {
+  database: DatabaseProvider;
+  logger: Logger;
+  metrics: MetricsRegistry;
+}
 
 export interface PruneResult {
   cutoff: Date;
   decisions: number;
   deadLetters: number;
+}
+
+/** The counter of pruned rows, both series at 0 from the start (registered once per registry). */
+export function prunedRows(metrics: MetricsRegistry) {
+  const rows = metrics.counter({
+    name: "decision_log_pruned_rows_total",
+    help: "Decision-log rows deleted for being older than the retention, by table.",
+    labelNames: ["table"],
+  });
+  for (const table of ["decision_log", "decision_log_dead_letter"]) rows.inc({ table }, 0);
+  return rows;
 }
 
 /** Deletes rows older than `days` (decisions by decided_at, parked rows by failed_at). */
@@ -25,11 +42,7 @@ export async function pruneDecisionLog(
 ): Promise<PruneResult> {
   const cutoff = new Date(now.getTime() - days * DAY_MS);
   const pruned = await new DecisionLogRepository(await deps.database()).pruneBefore(cutoff);
-  const rows = deps.metrics.counter({
-    name: "decision_log_pruned_rows_total",
-    help: "Decision-log rows deleted for being older than the retention, by table.",
-    labelNames: ["table"],
-  });
+  const rows = prunedRows(deps.metrics);
   rows.inc({ table: "decision_log" }, pruned.decisions);
   rows.inc({ table: "decision_log_dead_letter" }, pruned.deadLetters);
   deps.logger.info("decision log pruned", {
