@@ -78,19 +78,18 @@ export function registerForgetCommand(program: Command): void {
   program
     .command("forget")
     .description(
-      "erase one customer: stored summaries under every model version (services reload without them), decisions and parked decision rows, in one transaction",
+      "erase customers: stored summaries under every model version (services reload without them), decisions and parked decision rows",
     )
-    .argument("<customer-id>")
-    .action(async (customerId: string) => {
-      const { unstorableTextProblem } = await import("@pp/shared/errors/storable-text.ts");
-      const problem = unstorableTextProblem(customerId);
-      if (problem) throw new RangeError(`customer-id ${problem}`);
-      const { forgetCustomer } = await import("@pp/shared/registry/forget-customer.ts");
+    .argument("[customer-ids...]")
+    .option("--from-file <file>", "also the ids in FILE, one per line (empty lines skipped)")
+    .action(async (ids: string[], o: { fromFile?: string }) => {
+      const { customerIdsToForget, forgetInChunks } = await import("./forget.ts");
+      const customerIds = await customerIdsToForget(ids, o.fromFile);
       const opened = await openRegistryFromEnv();
       try {
-        const gone = await forgetCustomer(opened.db, customerId);
+        const gone = await forgetInChunks(opened.db, customerIds, console.log);
         console.log(
-          `forgot customer ${JSON.stringify(customerId)}: stored rows under ${gone.modelVersions} model version(s) (forecast services reload them without it), ${gone.decisions} decision(s), ${gone.deadLetters} parked decision row(s). Exported bundles (ml publish) and ml score outputs are outside the database: publish and score again.`,
+          `forgot ${customerIds.length} customer(s): ${gone.storedRows} stored row(s) under ${gone.modelVersions} model version(s) (forecast services reload them without them), ${gone.decisions} decision(s), ${gone.deadLetters} parked decision row(s). Exported bundles (ml publish) and ml score outputs are outside the database: publish and score again.`,
         );
       } finally {
         await opened.close();

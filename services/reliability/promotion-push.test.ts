@@ -148,7 +148,7 @@ test.skipIf(bin === null)(
     };
     expect([await byId("1"), await byId("2")]).toEqual(["200 forecast", "200 forecast"]);
     started = performance.now();
-    expect(await cli(["forget", "1"])).toMatch(/stored rows under [1-9]\d* model version/);
+    expect(await cli(["forget", "1"])).toMatch(/stored row\(s\) under [1-9]\d* model version/);
     const until = performance.now() + SWAP_LIMIT_MS;
     while ((await byId("1")) === "200 forecast" && performance.now() < until) await Bun.sleep(20);
     swaps["forget customer 1 (v1 reloaded)"] = Math.round(performance.now() - started);

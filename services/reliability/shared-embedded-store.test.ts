@@ -130,7 +130,7 @@ test("services, CLIs, SIGTERM and kill -9 on one embedded store lose nothing", a
     return body.forecasts[0]?.error?.code ?? "forecast";
   };
   expect(await itemOf(forgotten)).toBe("forecast");
-  expect(await cli("ml/cli.ts", ["forget", forgotten])).toMatch(/stored rows under [12] model/);
+  expect(await cli("ml/cli.ts", ["forget", forgotten])).toMatch(/stored row\(s\) under [12] model/);
   const forgetDeadline = performance.now() + POLL_MS + 15_000;
   while ((await itemOf(forgotten)) === "forecast" && performance.now() < forgetDeadline) {
     await Bun.sleep(50);

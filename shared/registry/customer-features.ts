@@ -222,21 +222,22 @@ export function customerSummaryCopyStatement(
 }
 
 /**
- * Deletes one customer's rows under the given versions (the primary key's (version, customer)
- * lookups, not a scan of every version's rows); answers the ids of the versions that had one.
+ * Deletes these customers' rows under the given versions (the primary key's (version, customer)
+ * lookups, not a scan of every version's rows); answers each deleted row's version id.
  */
 export async function eraseCustomerFeatures(
   tx: Transaction,
   modelVersionIds: readonly number[],
-  customerId: string,
+  customerIds: readonly string[],
 ): Promise<number[]> {
-  if (modelVersionIds.length === 0) return [];
+  if (modelVersionIds.length === 0 || customerIds.length === 0) return [];
   const gone = await tx
     .delete(customerFeatures)
     .where(
       and(
         inArray(customerFeatures.modelVersionId, [...modelVersionIds]),
-        eq(customerFeatures.customerId, customerId),
+        // One jsonb parameter for the whole list, as in `get`.
+        sql`${customerFeatures.customerId} in (select jsonb_array_elements_text(${JSON.stringify(customerIds)}::jsonb))`,
       ),
     )
     .returning({ version: customerFeatures.modelVersionId });

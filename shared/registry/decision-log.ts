@@ -65,7 +65,7 @@ export class DecisionLogRepository {
 
   /** Rows about one customer that the table refused and that were parked, oldest first. */
   deadLettersOfCustomer(customerId: string): Promise<DecisionLogDeadLetterRow[]> {
-    return parkedRowsOf(this.db, customerId);
+    return parkedRowsOf(this.db, [customerId]);
   }
 
   /**
@@ -73,7 +73,7 @@ export class DecisionLogRepository {
    * (a decision still waiting for its commit is written after it: stop deciding first).
    */
   eraseCustomer(customerId: string): Promise<{ decisions: number; deadLetters: number }> {
-    return this.db.transaction((tx) => eraseCustomerDecisions(tx, customerId));
+    return this.db.transaction((tx) => eraseCustomerDecisions(tx, [customerId]));
   }
 
   /**
@@ -107,15 +107,18 @@ export class DecisionLogRepository {
   }
 }
 
-/** Deletes one customer's decisions and parked rows inside the caller's transaction. */
+/** Deletes these customers' decisions and parked rows inside the caller's transaction. */
 export async function eraseCustomerDecisions(
   tx: Transaction,
-  customerId: string,
+  customerIds: readonly string[],
 ): Promise<{ decisions: number; deadLetters: number }> {
-  const parked = (await parkedRowsOf(tx, customerId)).map((row) => row.id);
+  if (customerIds.length === 0) return { decisions: 0, deadLetters: 0 };
+  const parked = (await parkedRowsOf(tx, customerIds)).map((row) => row.id);
+  // One jsonb parameter for the whole list (a parameter per id would cap a bulk request).
+  const ids = JSON.stringify(customerIds);
   const decisions = await tx
     .delete(decisionLog)
-    .where(eq(decisionLog.customerId, customerId))
+    .where(sql`${decisionLog.customerId} in (select jsonb_array_elements_text(${ids}::jsonb))`)
     .returning({ id: decisionLog.decisionId });
   const deadLetters = parked.length
     ? await tx
@@ -134,14 +137,18 @@ function pageEnd({ before, beforeId }: DecisionQuery): SQL | undefined {
 
 async function parkedRowsOf(
   db: Database | Transaction,
-  customerId: string,
+  customerIds: readonly string[],
 ): Promise<DecisionLogDeadLetterRow[]> {
+  const needles = JSON.stringify(customerIds.map(customerNeedle));
   const candidates = await db
     .select()
     .from(decisionLogDeadLetter)
-    .where(sql`strpos(${decisionLogDeadLetter.rowJson}, ${customerNeedle(customerId)}) > 0`)
+    .where(
+      sql`exists (select 1 from jsonb_array_elements_text(${needles}::jsonb) as needle(text) where strpos(${decisionLogDeadLetter.rowJson}, needle.text) > 0)`,
+    )
     .orderBy(decisionLogDeadLetter.id);
-  return candidates.filter((row) => parkedCustomer(row.rowJson) === customerId);
+  const wanted = new Set<unknown>(customerIds);
+  return candidates.filter((row) => wanted.has(parkedCustomer(row.rowJson)));
 }
 
 /**

@@ -1,7 +1,7 @@
-// `forgetCustomer` on both drivers: one customer's stored rows under every version of every model,
+// `forgetCustomers` on both drivers: a customer's stored rows under every version of every model,
 // their decisions and parked rows go in one step; everybody else's stay; the versions that held
 // the customer get a new customers_revision (so services reload) and, on PostgreSQL, a production
-// one notifies its model's name.
+// one notifies its model's name. And a bulk request: 5,000 of 20,000 customers at once.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,7 +11,7 @@ import type { NewDecisionLogRow } from "../db/schema.ts";
 import { openTestDatabase, type TestDatabase, testDrivers } from "../testing/test-databases.ts";
 import { CustomerFeaturesRepository } from "./customer-features.ts";
 import { DecisionLogRepository, writeDeadLetters } from "./decision-log.ts";
-import { forgetCustomer } from "./forget-customer.ts";
+import { forgetCustomers } from "./forget-customer.ts";
 import { MODEL_PRODUCTION_CHANNEL, ModelRegistry } from "./model-registry.ts";
 
 setDefaultTimeout(60_000);
@@ -48,7 +48,7 @@ const decision = (customerId: string): NewDecisionLogRow => ({
 });
 
 for (const driver of testDrivers()) {
-  describe(`forgetCustomer on ${driver}`, () => {
+  describe(`forgetCustomers on ${driver}`, () => {
     let t: TestDatabase;
     let dir: string;
     beforeAll(async () => {
@@ -79,8 +79,10 @@ for (const driver of testDrivers()) {
       });
       try {
         while (listener && !listener.listening) await Bun.sleep(20);
-        expect(await forgetCustomer(db, victim)).toEqual({
+        expect(await forgetCustomers(db, [victim, victim])).toEqual({
           modelVersions: 3,
+          versionIds: [a1.id, a2.id, b1.id].sort((p, q) => p - q),
+          storedRows: 3,
           decisions: 2,
           deadLetters: 1,
         });
@@ -109,12 +111,39 @@ for (const driver of testDrivers()) {
       expect(await log.findByCustomer("x")).toHaveLength(1);
 
       // Again: nothing left to erase, no revision bumped.
-      expect(await forgetCustomer(db, victim)).toEqual({
+      expect(await forgetCustomers(db, [victim])).toEqual({
         modelVersions: 0,
+        versionIds: [],
+        storedRows: 0,
         decisions: 0,
         deadLetters: 0,
       });
       expect((await registry.getVersion("a", 2))?.customersRevision).toBe(1);
+    });
+
+    test("a bulk request: 5,000 of 20,000 customers, their rows only", async () => {
+      const db = t.handle.db;
+      const registry = new ModelRegistry(db, new FileArtifactStore(dir));
+      const everybody = Array.from({ length: 20_000 }, (_, i) => `bulk-${i}`);
+      const v = await registry.registerVersion("bulk", version(everybody, true));
+      const leaving = everybody.filter((_, i) => i % 4 === 1);
+      await new DecisionLogRepository(db).insertMany(everybody.slice(0, 2000).map(decision));
+      const started = performance.now();
+      const gone = await forgetCustomers(db, leaving);
+      console.log(
+        `${driver}: forgot 5,000 of 20,000 stored customers in ${Math.round(performance.now() - started)} ms`,
+      );
+      expect(gone).toEqual({
+        modelVersions: 1,
+        versionIds: [v.id],
+        storedRows: 5000,
+        decisions: 500,
+        deadLetters: 0,
+      });
+      const features = new CustomerFeaturesRepository(db);
+      const left = await features.get(v.id, everybody);
+      expect(left.size).toBe(15_000);
+      expect(leaving.some((id) => left.has(id))).toBe(false);
     });
   });
 }

@@ -1,0 +1,70 @@
+// `ml forget`'s input (arguments and a file of ids: CRLF, empty lines, duplicates, a bad id named
+// by file and line) and its chunked erasure (one transaction per chunk, totals over chunks).
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
+import { CustomerFeaturesRepository } from "@pp/shared/registry/customer-features.ts";
+import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
+import { customerIdsToForget, forgetInChunks } from "./forget.ts";
+
+let dir: string;
+let t: TestDatabase;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "pp-forget-cli-"));
+  t = await openTestDatabase("pglite");
+}, 60_000);
+afterAll(async () => {
+  await t?.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("ids from arguments and a file: CRLF, empty lines and duplicates handled", async () => {
+  const file = join(dir, "ids.txt");
+  writeFileSync(file, "c-1\r\n\r\n c-2 \nc-1\né😀\n");
+  expect(await customerIdsToForget(["a", "c-1"], file)).toEqual(["a", "c-1", " c-2 ", "é😀"]);
+});
+
+test("a bad id fails the whole request, naming where it is; so does no id at all", async () => {
+  const file = join(dir, "bad.txt");
+  writeFileSync(file, "ok\nbad\u0000id\n");
+  await expect(customerIdsToForget(["fine"], file)).rejects.toThrow(
+    `customer id at ${file} line 2 contains a NUL character`,
+  );
+  await expect(customerIdsToForget(["\ud800"])).rejects.toThrow("argument 1 contains an unpaired");
+  await expect(customerIdsToForget([])).rejects.toThrow("no customer ids");
+});
+
+test("chunks: one transaction each, totals and versions over all of them", async () => {
+  const registry = new ModelRegistry(t.handle.db, new FileArtifactStore(join(dir, "store")));
+  const ids = Array.from({ length: 10 }, (_, i) => `k${i}`);
+  const rows = ids.map((customerId) => ({ customerId, summary: {}, features: [1] }));
+  const common = {
+    artifacts: [{ name: "m.json", bytes: new TextEncoder().encode("{}") }],
+    params: {},
+    metrics: {},
+    dataWindow: { calibrationEnd: "2020-01-01" },
+    timeUnit: "week",
+    trainedAt: "2026-11-30T00:00:00Z",
+  };
+  const v1 = await registry.registerVersion("cli", { ...common, customerFeatures: rows });
+  const v2 = await registry.registerVersion("cli", { ...common, customerFeatures: rows });
+  const lines: string[] = [];
+  const gone = await forgetInChunks(t.handle.db, ids.slice(0, 7), (l) => lines.push(l), 3);
+  expect(gone).toEqual({
+    modelVersions: 2,
+    versionIds: [v1.id, v2.id],
+    storedRows: 14,
+    decisions: 0,
+    deadLetters: 0,
+  });
+  expect(lines).toEqual([
+    "forgot customers 1-3 of 7",
+    "forgot customers 4-6 of 7",
+    "forgot customers 7-7 of 7",
+  ]);
+  const left = await new CustomerFeaturesRepository(t.handle.db).get(v2.id, ids);
+  expect([...left.keys()].sort()).toEqual(["k7", "k8", "k9"]);
+});
