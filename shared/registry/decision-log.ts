@@ -97,7 +97,8 @@ export class DecisionLogRepository {
         .where(inArray(decisionLog.decisionId, old))
         .returning({ id: decisionLog.decisionId });
       decisions += gone.length;
-      if (gone.length < batchRows) break;
+      // Not `< batchRows`: another pruner may have taken rows of this batch, with old ones left.
+      if (gone.length === 0) break;
     }
     const deadLetters = await this.db
       .delete(decisionLogDeadLetter)
