@@ -13,6 +13,7 @@ import { createDatabase } from "@pp/shared/db/client.ts";
 import { queryRows } from "@pp/shared/db/database.ts";
 import { decisionLog } from "@pp/shared/db/schema.ts";
 import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
+import { decisionRow } from "@pp/shared/testing/decision-rows.ts";
 import { freePort } from "@pp/shared/testing/free-port.ts";
 import { openTestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
@@ -212,18 +213,8 @@ describe("retention and erasure under load, kill -9 mid-prune, two services prun
     const ADMIN = "crash-admin-key-0123456789";
     try {
       const log = new DecisionLogRepository(t.handle.db);
-      const row = (customerId: string, decidedAt: Date) => ({
-        decisionId: crypto.randomUUID(),
-        decidedAt,
-        customerId,
-        inputs: { note: "seeded" },
-        chosenAction: "none",
-        scores: { none: 0 },
-        policyName: "default",
-        policyVersion: 1,
-        modelName: "purchase",
-        modelVersion: 1,
-      });
+      const row = (customerId: string, decidedAt: Date) =>
+        decisionRow(customerId, decidedAt, { inputs: { note: "seeded" } });
       const old = new Date(Date.UTC(2001, 0, 1));
       for (let i = 0; i < OLD; i += 20_000) {
         await log.insertMany(

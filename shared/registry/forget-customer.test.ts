@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileArtifactStore } from "../artifacts/file-artifact-store.ts";
-import type { NewDecisionLogRow } from "../db/schema.ts";
+import { decisionRow } from "../testing/decision-rows.ts";
 import { openTestDatabase, type TestDatabase, testDrivers } from "../testing/test-databases.ts";
 import { CustomerFeaturesRepository } from "./customer-features.ts";
 import { DecisionLogRepository, writeDeadLetters } from "./decision-log.ts";
@@ -34,18 +34,7 @@ const version = (ids: string[], promote: boolean) => ({
   promote,
 });
 
-const decision = (customerId: string): NewDecisionLogRow => ({
-  decisionId: crypto.randomUUID(),
-  decidedAt: new Date(),
-  customerId,
-  inputs: {},
-  chosenAction: "none",
-  scores: { none: 0 },
-  policyName: "default",
-  policyVersion: 1,
-  modelName: "a",
-  modelVersion: 1,
-});
+const decision = (customerId: string) => decisionRow(customerId, new Date(), { modelName: "a" });
 
 for (const driver of testDrivers()) {
   describe(`forgetCustomers on ${driver}`, () => {

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { createDatabase, type DatabaseHandle } from "@pp/shared/db/client.ts";
 import { decisionLog } from "@pp/shared/db/schema.ts";
 import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
+import { decisionRow } from "@pp/shared/testing/decision-rows.ts";
 import { freePort } from "@pp/shared/testing/free-port.ts";
 import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
 import {
@@ -203,18 +204,9 @@ describe.skipIf(!bin)("decision Worker with Hyperdrive and PostgreSQL", () => {
     expect((await storedIds()).length).toBe(total - c1);
     // Three decisions made 40 days ago; everything else a minute ago.
     await new DecisionLogRepository(handle.db).insertMany(
-      Array.from({ length: 3 }, () => ({
-        decisionId: crypto.randomUUID(),
-        decidedAt: new Date(Date.now() - 40 * 86_400_000),
-        customerId: "long-ago",
-        inputs: {},
-        chosenAction: "none",
-        scores: {},
-        policyName: "default",
-        policyVersion: 1,
-        modelName: "purchase",
-        modelVersion: 1,
-      })),
+      Array.from({ length: 3 }, () =>
+        decisionRow("long-ago", new Date(Date.now() - 40 * 86_400_000)),
+      ),
     );
     const pruned = await admin("POST", "/admin/decision-log/prune", { older_than_days: 30 });
     expect(((await pruned.json()) as { deleted: unknown }).deleted).toEqual({

@@ -3,8 +3,8 @@
 // DECISION_LOG_RETENTION_DAYS go, recent ones stay, counted. (The fetch path runs on workerd in
 // worker-hyperdrive.test.ts; workerd alone has no way to fire a scheduled event.)
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
+import { decisionRow } from "@pp/shared/testing/decision-rows.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import type { ExecutionContext } from "hono";
 import worker from "./worker.ts";
@@ -17,25 +17,12 @@ afterAll(async () => {
   await t?.cleanup();
 });
 
-const row = (customerId: string, decidedAt: Date): NewDecisionLogRow => ({
-  decisionId: crypto.randomUUID(),
-  decidedAt,
-  customerId,
-  inputs: {},
-  chosenAction: "none",
-  scores: { none: 0 },
-  policyName: "default",
-  policyVersion: 1,
-  modelName: "purchase",
-  modelVersion: 1,
-});
-
 test("the scheduled handler prunes decisions older than the retention through Hyperdrive", async () => {
   const log = new DecisionLogRepository(t.handle.db);
   const day = 86_400_000;
   await log.insertMany([
-    ...Array.from({ length: 250 }, () => row("old", new Date(Date.now() - 31 * day))),
-    ...Array.from({ length: 40 }, () => row("recent", new Date(Date.now() - 29 * day))),
+    ...Array.from({ length: 250 }, () => decisionRow("old", new Date(Date.now() - 31 * day))),
+    ...Array.from({ length: 40 }, () => decisionRow("recent", new Date(Date.now() - 29 * day))),
   ]);
   const pending: Promise<unknown>[] = [];
   const ctx = {
