@@ -47,5 +47,5 @@ export async function forgetInChunks(
       report(`forgot customers ${i + 1}-${i + chunk.length} of ${customerIds.length}`);
     }
   }
-  return { ...total, modelVersions: versions.size, versionIds: [...versions] };
+  return { ...total, versionIds: [...versions] };
 }

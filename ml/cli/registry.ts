@@ -89,7 +89,7 @@ export function registerForgetCommand(program: Command): void {
       try {
         const gone = await forgetInChunks(opened.db, customerIds, console.log);
         console.log(
-          `forgot ${customerIds.length} customer(s): ${gone.storedRows} stored row(s) under ${gone.modelVersions} model version(s) (forecast services reload those versions without these customers), ${gone.decisions} decision(s), ${gone.deadLetters} parked decision row(s). Exported bundles (ml publish) and ml score outputs are outside the database: publish and score again.`,
+          `forgot ${customerIds.length} customer(s): ${gone.storedRows} stored row(s) under ${gone.versionIds.length} model version(s) (forecast services reload those versions without these customers), ${gone.decisions} decision(s), ${gone.deadLetters} parked decision row(s). Exported bundles (ml publish) and ml score outputs are outside the database: publish and score again.`,
         );
       } finally {
         await opened.close();

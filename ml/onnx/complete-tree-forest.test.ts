@@ -21,7 +21,7 @@ interface Nodes {
   leafWeight: number[];
 }
 
-/** Appends a random subtree of at most `depth` levels; returns its root's index. */
+/** An empty node list to grow trees into. */
 function emptyNodes(): Nodes {
   return { mode: [], feature: [], threshold: [], trueChild: [], falseChild: [], leafWeight: [] };
 }

@@ -60,6 +60,24 @@ function floatTensorValueInfo(name: string, dims: (number | string)[]) {
   };
 }
 
+/** What every model this project writes says about itself. */
+const MODEL_HEADER = {
+  irVersion: 8,
+  producerName: "purchase-prediction",
+  producerVersion: GBDT_ONNX_FORMAT_VERSION,
+};
+
+/** The op turning the margin column into the prediction column (Identity, Exp or Sigmoid). */
+function linkNode(opType: ReturnType<typeof predictionOpFor>) {
+  return {
+    name: "link",
+    opType,
+    domain: "",
+    input: [GBDT_ONNX_MARGIN],
+    output: [GBDT_ONNX_PREDICTION],
+  };
+}
+
 /** Serialises the model to ONNX bytes. */
 export function exportGbdtToOnnx(model: GbdtModel, options: GbdtOnnxExportOptions): Uint8Array {
   const p = model.featureCount;
@@ -72,24 +90,15 @@ export function exportGbdtToOnnx(model: GbdtModel, options: GbdtOnnxExportOption
     throw new RangeError("featureNames: names must be unique");
   }
   if (model.trees.length === 0) throw new RangeError("model: has no trees");
-  const link = {
-    name: "link",
-    opType: predictionOpFor(model.loss),
-    domain: "",
-    input: [GBDT_ONNX_MARGIN],
-    output: [GBDT_ONNX_PREDICTION],
-  };
   const message = onnx.ModelProto.create({
-    irVersion: 8,
-    producerName: "purchase-prediction",
-    producerVersion: GBDT_ONNX_FORMAT_VERSION,
+    ...MODEL_HEADER,
     opsetImport: [
       { domain: "", version: 17 },
       { domain: "ai.onnx.ml", version: 3 },
     ],
     graph: {
       name: `gbdt_${model.loss}`,
-      node: [ensembleNode(model, ensembleNodeLists(model)), link],
+      node: [ensembleNode(model, ensembleNodeLists(model)), linkNode(predictionOpFor(model.loss))],
       input: [floatTensorValueInfo(GBDT_ONNX_INPUT, ["N", p])],
       output: [
         floatTensorValueInfo(GBDT_ONNX_PREDICTION, ["N", 1]),
@@ -111,21 +120,11 @@ export function exportGbdtToOnnx(model: GbdtModel, options: GbdtOnnxExportOption
  */
 export function exportLinkOnnx(op: "Exp" | "Sigmoid"): Uint8Array {
   const message = onnx.ModelProto.create({
-    irVersion: 8,
-    producerName: "purchase-prediction",
-    producerVersion: GBDT_ONNX_FORMAT_VERSION,
+    ...MODEL_HEADER,
     opsetImport: [{ domain: "", version: 17 }],
     graph: {
       name: `link_${op}`,
-      node: [
-        {
-          name: "link",
-          opType: op,
-          domain: "",
-          input: [GBDT_ONNX_MARGIN],
-          output: [GBDT_ONNX_PREDICTION],
-        },
-      ],
+      node: [linkNode(op)],
       input: [floatTensorValueInfo(GBDT_ONNX_MARGIN, ["N", 1])],
       output: [floatTensorValueInfo(GBDT_ONNX_PREDICTION, ["N", 1])],
     },

@@ -9,9 +9,7 @@ import { eraseCustomerDecisions } from "./decision-log.ts";
 import { allVersionIds, bumpCustomersRevision } from "./model-registry.ts";
 
 export interface ForgottenCustomers {
-  /** Model versions that held a stored row of one of the customers. */
-  modelVersions: number;
-  /** Their ids. */
+  /** Ids of the model versions that held a stored row of one of the customers. */
   versionIds: number[];
   /** Stored rows erased (a customer has one per version that held them). */
   storedRows: number;
@@ -30,7 +28,6 @@ export function forgetCustomers(
     await bumpCustomersRevision(tx, versions);
     const decisions = await eraseCustomerDecisions(tx, unique);
     return {
-      modelVersions: versions.length,
       versionIds: versions,
       storedRows: rows.length,
       ...decisions,

@@ -82,9 +82,6 @@ export default {
     const days = deps?.config.DECISION_LOG_RETENTION_DAYS;
     if (!deps || !hyperdrive || !days) return;
     const current = deps;
-    await hyperdrive.run(ctx, async () => {
-      await pruneDecisionLog(current, days);
-      return new Response(null, { status: 204 });
-    });
+    await hyperdrive.run(ctx, () => pruneDecisionLog(current, days));
   },
 };

@@ -58,7 +58,7 @@ export interface HyperdriveDatabase {
   /** The current request's database (rejects outside `run`). */
   provider: DatabaseProvider;
   /** Runs `handle` with a request-scoped database, closed in `ctx.waitUntil` afterwards. */
-  run(ctx: WaitUntil, handle: () => Promise<Response>): Promise<Response>;
+  run<T>(ctx: WaitUntil, handle: () => Promise<T>): Promise<T>;
 }
 
 export function hyperdriveDatabase(binding: HyperdriveBinding): HyperdriveDatabase {
