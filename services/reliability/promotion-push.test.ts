@@ -17,6 +17,7 @@ import {
 } from "@pp/shared/testing/processes.ts";
 import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
 import postgres from "postgres";
+import { forecastItemById } from "../testing/forecast-by-id.ts";
 
 setDefaultTimeout(600_000);
 
@@ -138,13 +139,8 @@ test.skipIf(bin === null)(
     // Erasing a stored customer bumps the production version's customers revision: pushed too.
     // A stored customer's item answers its forecast; an unknown one, an error naming it.
     const byId = async (id: string) => {
-      const res = await fetch(`${base}/forecast`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ horizon: { value: 13, unit: "week" }, customers: [{ id }] }),
-      });
-      const body = (await res.json()) as { forecasts: Array<{ error?: { code: string } }> };
-      return `${res.status} ${body.forecasts[0]?.error?.code ?? "forecast"}`;
+      const { status, item } = await forecastItemById(base, id);
+      return `${status} ${item}`;
     };
     expect([await byId("1"), await byId("2")]).toEqual(["200 forecast", "200 forecast"]);
     started = performance.now();

@@ -19,6 +19,7 @@ import {
   stopProc,
   waitForHttp,
 } from "@pp/shared/testing/processes.ts";
+import { forecastItemById } from "../testing/forecast-by-id.ts";
 
 setDefaultTimeout(600_000);
 
@@ -120,15 +121,8 @@ test("services, CLIs, SIGTERM and kill -9 on one embedded store lose nothing", a
   // `ml forget` on the shared store: v2 is reloaded without the customer at the next poll.
   const simulated = readFileSync(join(dataDir, "sim.csv"), "utf8").split("\n")[1] ?? "";
   const forgotten = simulated.split(",")[0] ?? "";
-  const itemOf = async (id: string) => {
-    const res = await fetch(`http://127.0.0.1:${ports.forecast}/forecast`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ horizon: { value: 13, unit: "week" }, customers: [{ id }] }),
-    });
-    const body = (await res.json()) as { forecasts: Array<{ error?: { code: string } }> };
-    return body.forecasts[0]?.error?.code ?? "forecast";
-  };
+  const itemOf = async (id: string) =>
+    (await forecastItemById(`http://127.0.0.1:${ports.forecast}`, id)).item;
   expect(await itemOf(forgotten)).toBe("forecast");
   expect(await cli("ml/cli.ts", ["forget", forgotten])).toMatch(/stored row\(s\) under [12] model/);
   const forgetDeadline = performance.now() + POLL_MS + 15_000;
