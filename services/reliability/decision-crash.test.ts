@@ -9,123 +9,34 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createDatabase } from "@pp/shared/db/client.ts";
 import { queryRows } from "@pp/shared/db/database.ts";
-import { decisionLog } from "@pp/shared/db/schema.ts";
 import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
 import { decisionRow } from "@pp/shared/testing/decision-rows.ts";
-import { freePort } from "@pp/shared/testing/free-port.ts";
 import { openTestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
-import { inArray, sql } from "drizzle-orm";
-import { forecastContractStub } from "../decision/src/testing/forecast-contract-stub.ts";
-import { type ServiceProcess, startProcess } from "../testing/service-processes.ts";
+import { sql } from "drizzle-orm";
+import {
+  decisionLoad,
+  killHard,
+  missingDecisionIds,
+  startDecision as startDecisionAt,
+  startForecastStub,
+  stopGracefully,
+} from "../testing/decision-traffic.ts";
 
-const KEY = "crash-test-key-0123456789";
-const body = JSON.stringify({
-  customer: { id: "c-1" },
-  horizon: { value: 13, unit: "week" },
-  actions: [{ id: "email", cost: 0.5, uplift: 0.2, margin: 10 }],
-});
-
-let forecastServer: ReturnType<typeof Bun.serve>;
-let forecastUrl: string;
+let forecast: { url: string; stop(): void };
 const dirs: string[] = [];
 
 beforeAll(() => {
-  const stub = forecastContractStub({ known: { "c-1": { expected_purchases: 2, p_alive: 0.9 } } });
-  forecastServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: stub.app.fetch });
-  forecastUrl = `http://127.0.0.1:${forecastServer.port}`;
+  forecast = startForecastStub();
 });
 
 afterAll(() => {
-  forecastServer?.stop(true);
+  forecast?.stop();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function startDecision(env: Record<string, string>): Promise<ServiceProcess> {
-  const p = startProcess(
-    "decision",
-    { FORECAST_URL: forecastUrl, API_KEYS: KEY, LOG_LEVEL: "error", ...env },
-    await freePort(),
-  );
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      const res = await decide(p.base);
-      if (res.status === 200) return p;
-    } catch {}
-    if (Date.now() > deadline || p.exited()) {
-      throw new Error(`decision did not start: ${p.output.slice(-5).join(" | ")}`);
-    }
-    await Bun.sleep(100);
-  }
-}
-
-function decide(base: string): Promise<Response> {
-  return fetch(`${base}/decision`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-    body,
-  });
-}
-
-/** 8 loops sending decisions until stopped; keeps the id of every 200 and counts each status. */
-function load(base: string) {
-  let running = true;
-  const answered: string[] = [];
-  const statuses = new Map<number, number>();
-  const loops = Array.from({ length: 8 }, async () => {
-    for (let i = 0; running && i < 100_000; i++) {
-      let status = 0;
-      try {
-        const res = await decide(base);
-        status = res.status;
-        if (status === 200)
-          answered.push(((await res.json()) as { decision_id: string }).decision_id);
-        else await res.text();
-      } catch {
-        status = 0; // connection closed or refused
-      }
-      statuses.set(status, (statuses.get(status) ?? 0) + 1);
-    }
-  });
-  return {
-    answered,
-    statuses,
-    async stop() {
-      running = false;
-      await Promise.all(loops);
-    },
-  };
-}
-
-async function killHard(p: ServiceProcess): Promise<void> {
-  const exited = new Promise((r) => p.child.once("exit", r));
-  p.child.kill("SIGKILL");
-  await exited;
-}
-
-/** Ids (of `ids`) not in decision_log of the database at `options`. */
-async function missingIds(
-  options: { dataDir: string } | { databaseUrl: string },
-  ids: string[],
-): Promise<string[]> {
-  const handle = await createDatabase(options);
-  try {
-    const found = new Set<string>();
-    for (let i = 0; i < ids.length; i += 5000) {
-      const rows = await handle.db
-        .select({ id: decisionLog.decisionId })
-        .from(decisionLog)
-        .where(inArray(decisionLog.decisionId, ids.slice(i, i + 5000)));
-      for (const r of rows) found.add(r.id);
-    }
-    return ids.filter((id) => !found.has(id));
-  } finally {
-    await handle.close();
-  }
-}
+const startDecision = (env: Record<string, string>) => startDecisionAt(forecast.url, env);
 
 describe("kill -9 mid-load (PGlite, 3 rounds)", () => {
   test("every decision answered 200 is in decision_log after restart: 0 missing", async () => {
@@ -135,7 +46,7 @@ describe("kill -9 mid-load (PGlite, 3 rounds)", () => {
     const answered: string[] = [];
     for (let round = 1; round <= 3; round++) {
       const p = await startDecision(env);
-      const traffic = load(p.base);
+      const traffic = decisionLoad(p.base);
       const deadline = Date.now() + 20_000;
       while (traffic.answered.length < 300 * round && Date.now() < deadline) await Bun.sleep(20);
       await killHard(p); // in the middle of the load
@@ -148,9 +59,8 @@ describe("kill -9 mid-load (PGlite, 3 rounds)", () => {
     }
     // Restarted after the last kill: it opens and recovers the store, then stops cleanly.
     const after = await startDecision(env);
-    after.child.kill("SIGTERM");
-    await new Promise((r) => after.child.once("exit", r));
-    expect(await missingIds({ dataDir }, answered)).toEqual([]);
+    await stopGracefully(after);
+    expect(await missingDecisionIds({ dataDir }, answered)).toEqual([]);
   }, 180_000);
 });
 
@@ -161,7 +71,7 @@ describe.skipIf(!bin)("kill -9 during a PostgreSQL outage", () => {
     const pg = ThrowawayPostgres.create(bin as string);
     try {
       const p = await startDecision({ DATABASE_URL: pg.url });
-      const traffic = load(p.base);
+      const traffic = decisionLoad(p.base);
       const deadline = Date.now() + 20_000;
       while (traffic.answered.length < 300 && Date.now() < deadline) await Bun.sleep(20);
       pg.stop(); // the database goes away under load
@@ -175,7 +85,7 @@ describe.skipIf(!bin)("kill -9 during a PostgreSQL outage", () => {
       expect(duringOutage).toBeLessThan(50);
       expect(traffic.statuses.get(500) ?? 0).toBe(0);
       expect(traffic.statuses.get(503) ?? 0).toBeGreaterThan(0);
-      expect(await missingIds({ databaseUrl: pg.url }, traffic.answered)).toEqual([]);
+      expect(await missingDecisionIds({ databaseUrl: pg.url }, traffic.answered)).toEqual([]);
       console.log(
         `outage: ${traffic.answered.length} answered 200 (${duringOutage} after the stop), statuses`,
         [...traffic.statuses],
@@ -191,18 +101,16 @@ describe("SIGTERM mid-load", () => {
     const dataDir = mkdtempSync(join(tmpdir(), "pp-sigterm-"));
     dirs.push(dataDir);
     const p = await startDecision({ DECISION_DATA_DIR: dataDir });
-    const traffic = load(p.base);
+    const traffic = decisionLoad(p.base);
     const deadline = Date.now() + 20_000;
     while (traffic.answered.length < 300 && Date.now() < deadline) await Bun.sleep(20);
-    const exited = new Promise<number | null>((r) => p.child.once("exit", (code) => r(code)));
-    p.child.kill("SIGTERM");
-    const code = await exited;
+    const code = await stopGracefully(p);
     await traffic.stop();
     expect(code).toBe(0);
     const statuses = Object.fromEntries(traffic.statuses);
     // 200s, and connections refused once it stopped listening: nothing else.
     expect(Object.keys(statuses).filter((s) => s !== "200" && s !== "0")).toEqual([]);
-    expect(await missingIds({ dataDir }, traffic.answered)).toEqual([]);
+    expect(await missingDecisionIds({ dataDir }, traffic.answered)).toEqual([]);
   }, 120_000);
 });
 
@@ -242,7 +150,7 @@ describe("retention and erasure under load, kill -9 mid-prune, two services prun
 
       // 1. The service prunes at start; it is killed with -9 in the middle, under load.
       const first = await startDecision(env);
-      const traffic = load(first.base);
+      const traffic = decisionLoad(first.base);
       const deadline = Date.now() + 60_000;
       let left = OLD;
       while (Date.now() < deadline) {
@@ -264,7 +172,7 @@ describe("retention and erasure under load, kill -9 mid-prune, two services prun
       //    customer is erased through the admin API.
       const [a, b] = await Promise.all([startDecision(env), startDecision(env)]);
       if (!a || !b) throw new Error("two services");
-      const second = load(a.base);
+      const second = decisionLoad(a.base);
       const erased = await fetch(`${b.base}/admin/customers/victim/decisions`, {
         method: "DELETE",
         headers: { authorization: `Bearer ${ADMIN}` },
@@ -276,10 +184,7 @@ describe("retention and erasure under load, kill -9 mid-prune, two services prun
       }
       await Bun.sleep(300);
       await second.stop();
-      for (const p of [a, b]) {
-        p.child.kill("SIGTERM");
-        await new Promise((r) => p.child.once("exit", r));
-      }
+      for (const p of [a, b]) await stopGracefully(p);
 
       const pruned = [a, b].flatMap((p) =>
         p.output
@@ -295,9 +200,9 @@ describe("retention and erasure under load, kill -9 mid-prune, two services prun
       expect(await count("customer_id like 'keep-%'")).toBe(1000);
       expect(await count("customer_id = 'victim'")).toBe(0);
       expect(answered.length).toBeGreaterThan(100);
-      expect(await missingIds({ databaseUrl: t.options.databaseUrl as string }, answered)).toEqual(
-        [],
-      );
+      expect(
+        await missingDecisionIds({ databaseUrl: t.options.databaseUrl as string }, answered),
+      ).toEqual([]);
       expect(traffic.statuses.get(500) ?? 0).toBe(0);
       expect(second.statuses.get(500) ?? 0).toBe(0);
     } finally {

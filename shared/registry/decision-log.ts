@@ -72,19 +72,21 @@ export class DecisionLogRepository {
    * Erases every stored row about one customer, decisions and parked rows, in one transaction
    * (a decision still waiting for its commit is written after it: stop deciding first).
    */
-  eraseCustomer(customerId: string): Promise<{ decisions: number; deadLetters: number }> {
+  eraseCustomer(customerId: string): Promise<PrunedRows> {
     return this.db.transaction((tx) => eraseCustomerDecisions(tx, [customerId]));
   }
 
   /**
    * Deletes decisions made, and parked rows refused, before `cutoff`, `batchRows` at a time, each
    * batch its own statement: an interrupted prune has removed whole batches of old rows only, and
-   * the decisions being written meanwhile never wait long for it.
+   * the decisions being written meanwhile never wait long for it. `onDeleted` hears of each
+   * committed batch, so a prune that fails half-way (database gone) still counts what it removed.
    */
   async pruneBefore(
     cutoff: Date,
-    batchRows = 5000,
-  ): Promise<{ decisions: number; deadLetters: number }> {
+    options: { batchRows?: number; onDeleted?: (deleted: PrunedRows) => void } = {},
+  ): Promise<PrunedRows> {
+    const { batchRows = 5000, onDeleted } = options;
     let decisions = 0;
     for (;;) {
       const old = this.db
@@ -97,6 +99,7 @@ export class DecisionLogRepository {
         .where(inArray(decisionLog.decisionId, old))
         .returning({ id: decisionLog.decisionId });
       decisions += gone.length;
+      onDeleted?.({ decisions: gone.length, deadLetters: 0 });
       // Not `< batchRows`: another pruner may have taken rows of this batch, with old ones left.
       if (gone.length === 0) break;
     }
@@ -104,15 +107,22 @@ export class DecisionLogRepository {
       .delete(decisionLogDeadLetter)
       .where(lt(decisionLogDeadLetter.failedAt, cutoff))
       .returning({ id: decisionLogDeadLetter.id });
+    onDeleted?.({ decisions: 0, deadLetters: deadLetters.length });
     return { decisions, deadLetters: deadLetters.length };
   }
+}
+
+/** Rows a prune or an erasure deleted, per table. */
+export interface PrunedRows {
+  decisions: number;
+  deadLetters: number;
 }
 
 /** Deletes these customers' decisions and parked rows inside the caller's transaction. */
 export async function eraseCustomerDecisions(
   tx: Transaction,
   customerIds: readonly string[],
-): Promise<{ decisions: number; deadLetters: number }> {
+): Promise<PrunedRows> {
   if (customerIds.length === 0) return { decisions: 0, deadLetters: 0 };
   const parked = (await parkedRowsOf(tx, customerIds)).map((row) => row.id);
   // One jsonb parameter for the whole list (a parameter per id would cap a bulk request).

@@ -138,14 +138,26 @@ for (const driver of testDrivers()) {
           )
         ).flat();
       // Strictly before 00:30: minutes 0..29, twice each = 60 rows, in batches of 7.
-      expect(await log.pruneBefore(at(30), 7)).toEqual({ decisions: 60, deadLetters: 1 });
+      const batches: { decisions: number; deadLetters: number }[] = [];
+      const pruned = await log.pruneBefore(at(30), {
+        batchRows: 7,
+        onDeleted: (b) => batches.push(b),
+      });
+      expect(pruned).toEqual({ decisions: 60, deadLetters: 1 });
+      // Each committed batch is reported: 8 of 7 and one of 4, the empty one that ends the loop,
+      // then the parked rows.
+      expect(batches.map((b) => b.decisions)).toEqual([7, 7, 7, 7, 7, 7, 7, 7, 4, 0, 0]);
+      expect(batches.map((b) => b.deadLetters)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
       const left = await total();
       expect(left).toHaveLength(60);
       expect(left.every((r) => r.decidedAt >= at(30))).toBe(true);
       expect((await log.deadLettersOfCustomer("prune-parked")).map((r) => r.reason)).toEqual([
         "new",
       ]);
-      expect(await log.pruneBefore(at(30), 7)).toEqual({ decisions: 0, deadLetters: 0 });
+      expect(await log.pruneBefore(at(30), { batchRows: 7 })).toEqual({
+        decisions: 0,
+        deadLetters: 0,
+      });
       // Rows of the other tests (2026) are untouched.
       expect(await log.findByCustomer("resend", { limit: 10_000 })).toHaveLength(1500);
     });

@@ -11,7 +11,7 @@ import { ControlAssignment, DEV_CAMPAIGN_SECRET } from "@pp/shared/policy/contro
 import packageJson from "../package.json" with { type: "json" };
 import { BufferedAuditLog } from "./audit/audit-log.ts";
 import type { DecisionAudit } from "./audit/decision-audit.ts";
-import { prunedRows } from "./audit/decision-log-retention.ts";
+import { retentionMetrics } from "./audit/decision-log-retention.ts";
 import { decisionLogSink } from "./audit/decision-log-sink.ts";
 import { WriteThroughAuditLog } from "./audit/write-through-audit-log.ts";
 import { ApiKeyRing } from "./auth/api-key-ring.ts";
@@ -130,7 +130,7 @@ export function buildDecisionDeps(
           logger,
           metrics,
         }));
-  prunedRows(metrics); // exported at 0 from the start, pruning or not
+  retentionMetrics(metrics); // exported at 0 from the start, pruning or not
   if (!config.CAMPAIGN_SECRET) {
     logger.warn("CAMPAIGN_SECRET is not set: campaign groups use the development key");
   }

@@ -1,5 +1,5 @@
 // Decision-log retention: decisions (and parked rows) older than DECISION_LOG_RETENTION_DAYS are
-// deleted at start and hourly by every running decision service (two instances deleting the same
+// deleted at start and hourly (sooner after a failure) by every running decision service (two instances deleting the same
 // old rows is harmless), and on demand by POST /admin/decision-log/prune. Unset: kept for ever.
 // Campaign measurements read the decisions of their window: keep the log longer than campaigns run.
 import type { Logger } from "@pp/shared/logging/logger.ts";
@@ -23,40 +23,71 @@ export interface PruneResult {
   deadLetters: number;
 }
 
-/** The counter of pruned rows, both series at 0 from the start (registered once per registry). */
-export function prunedRows(metrics: MetricsRegistry) {
+/**
+ * The retention's counters, exported at 0 from the start (registered once per registry): rows
+ * deleted by table, and prunes that failed (an alert watches these: the log is kept past its
+ * retention while they fail).
+ */
+export function retentionMetrics(metrics: MetricsRegistry) {
   const rows = metrics.counter({
     name: "decision_log_pruned_rows_total",
     help: "Decision-log rows deleted for being older than the retention, by table.",
     labelNames: ["table"],
   });
   for (const table of ["decision_log", "decision_log_dead_letter"]) rows.inc({ table }, 0);
-  return rows;
+  const failures = metrics.counter({
+    name: "decision_log_prune_failures_total",
+    help: "Decision-log prunes that failed (retried after 1 s, doubling, at most a minute).",
+  });
+  return { rows, failures }; // an unlabelled counter is exposed at 0 unasked
 }
 
-/** Deletes rows older than `days` (decisions by decided_at, parked rows by failed_at). */
+/**
+ * Deletes rows older than `days` (decisions by decided_at, parked rows by failed_at). The counter
+ * moves with each committed batch, and a prune that fails half-way logs what it had deleted.
+ */
 export async function pruneDecisionLog(
   deps: RetentionDeps,
   days: number,
   now = new Date(),
 ): Promise<PruneResult> {
   const cutoff = new Date(now.getTime() - days * DAY_MS);
-  const pruned = await new DecisionLogRepository(await deps.database()).pruneBefore(cutoff);
-  const rows = prunedRows(deps.metrics);
-  rows.inc({ table: "decision_log" }, pruned.decisions);
-  rows.inc({ table: "decision_log_dead_letter" }, pruned.deadLetters);
-  deps.logger.info("decision log pruned", {
+  const { rows, failures } = retentionMetrics(deps.metrics);
+  const done = { decisions: 0, deadLetters: 0 };
+  const fields = () => ({
     older_than_days: days,
     cutoff: cutoff.toISOString(),
-    decisions: pruned.decisions,
-    dead_letters: pruned.deadLetters,
+    decisions: done.decisions,
+    dead_letters: done.deadLetters,
   });
-  return { cutoff, ...pruned };
+  try {
+    await new DecisionLogRepository(await deps.database()).pruneBefore(cutoff, {
+      onDeleted: (batch) => {
+        done.decisions += batch.decisions;
+        done.deadLetters += batch.deadLetters;
+        rows.inc({ table: "decision_log" }, batch.decisions);
+        rows.inc({ table: "decision_log_dead_letter" }, batch.deadLetters);
+      },
+    });
+  } catch (error) {
+    failures.inc();
+    deps.logger.warn("decision log prune failed", { ...fields(), error: String(error) });
+    throw error;
+  }
+  deps.logger.info("decision log pruned", fields());
+  return { cutoff, ...done };
+}
+
+/** The wait before the `failures`-th retry of a failed prune: 1 s, doubling, at most a minute. */
+export function pruneRetryDelay(failures: number, intervalMs: number): number {
+  return Math.min(1000 * 2 ** Math.min(failures, 16), 60_000, intervalMs);
 }
 
 /**
- * Prunes at once and every `intervalMs` while the service runs (nothing when `days` is unset); a
- * failure (database down) is logged and retried at the next tick. Returns the stop function.
+ * Prunes at once and every `intervalMs` while the service runs (nothing when `days` is unset). A
+ * failed prune (database down) is retried after 1 s, 2 s, … up to a minute, not at the next hourly
+ * tick: a prune cut short by an outage finishes soon after the database is back. Returns the stop
+ * function.
  */
 export function startRetention(
   deps: RetentionDeps,
@@ -64,25 +95,29 @@ export function startRetention(
   intervalMs = PRUNE_INTERVAL_MS,
 ): () => void {
   if (!days) return () => {};
-  let running = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  let failures = 0;
+  // One prune at a time: the next one is scheduled when this one has finished.
+  const schedule = (ms: number) => {
+    if (stopped) return;
+    timer = setTimeout(tick, ms);
+    (timer as { unref?: () => void }).unref?.();
+  };
   const tick = async () => {
-    if (running) return; // a long prune is still deleting: the next tick would only wait
-    running = true;
     try {
       await pruneDecisionLog(deps, days);
-    } catch (error) {
-      deps.logger.warn("decision log prune failed; retried at the next tick", {
-        error: String(error),
-      });
-    } finally {
-      running = false;
+      failures = 0;
+      schedule(intervalMs);
+    } catch {
+      const retryMs = pruneRetryDelay(failures++, intervalMs);
+      deps.logger.info("decision log prune retried later", { retry_in_ms: retryMs });
+      schedule(retryMs);
     }
   };
-  const first = setTimeout(tick, 0);
-  const timer = setInterval(tick, intervalMs);
-  for (const t of [first, timer]) (t as { unref?: () => void }).unref?.();
+  schedule(0);
   return () => {
-    clearTimeout(first);
-    clearInterval(timer);
+    stopped = true;
+    clearTimeout(timer);
   };
 }

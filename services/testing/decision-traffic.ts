@@ -1,0 +1,118 @@
+// Test support for real-process decision tests: a decision service process against a forecast
+// contract stub, a load of concurrent decisions that keeps every answered id, a hard kill, and
+// the answered ids a database lacks ("nothing lost" as a number).
+import { createDatabase } from "@pp/shared/db/client.ts";
+import { decisionLog } from "@pp/shared/db/schema.ts";
+import { freePort } from "@pp/shared/testing/free-port.ts";
+import { inArray } from "drizzle-orm";
+import { forecastContractStub } from "../decision/src/testing/forecast-contract-stub.ts";
+import { type ServiceProcess, startProcess } from "./service-processes.ts";
+
+export const DECISION_KEY = "crash-test-key-0123456789";
+const body = JSON.stringify({
+  customer: { id: "c-1" },
+  horizon: { value: 13, unit: "week" },
+  actions: [{ id: "email", cost: 0.5, uplift: 0.2, margin: 10 }],
+});
+
+/** The forecast contract stub on a free port, knowing customer c-1. */
+export function startForecastStub(): { url: string; stop(): void } {
+  const stub = forecastContractStub({ known: { "c-1": { expected_purchases: 2, p_alive: 0.9 } } });
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: stub.app.fetch });
+  return { url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) };
+}
+
+/** One decision for c-1. */
+export function decide(base: string): Promise<Response> {
+  return fetch(`${base}/decision`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${DECISION_KEY}`, "content-type": "application/json" },
+    body,
+  });
+}
+
+/** A decision service process (Bun entry), returned once it has answered a decision with 200. */
+export async function startDecision(
+  forecastUrl: string,
+  env: Record<string, string>,
+): Promise<ServiceProcess> {
+  const p = startProcess(
+    "decision",
+    { FORECAST_URL: forecastUrl, API_KEYS: DECISION_KEY, LOG_LEVEL: "error", ...env },
+    await freePort(),
+  );
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const res = await decide(p.base);
+      if (res.status === 200) return p;
+    } catch {}
+    if (Date.now() > deadline || p.exited()) {
+      throw new Error(`decision did not start: ${p.output.slice(-5).join(" | ")}`);
+    }
+    await Bun.sleep(100);
+  }
+}
+
+/** 8 loops sending decisions until stopped; keeps the id of every 200 and counts each status. */
+export function decisionLoad(base: string) {
+  let running = true;
+  const answered: string[] = [];
+  const statuses = new Map<number, number>();
+  const loops = Array.from({ length: 8 }, async () => {
+    for (let i = 0; running && i < 100_000; i++) {
+      let status = 0;
+      try {
+        const res = await decide(base);
+        status = res.status;
+        if (status === 200)
+          answered.push(((await res.json()) as { decision_id: string }).decision_id);
+        else await res.text();
+      } catch {
+        status = 0; // connection closed or refused
+      }
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    }
+  });
+  return {
+    answered,
+    statuses,
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
+}
+
+export async function killHard(p: ServiceProcess): Promise<void> {
+  const exited = new Promise((r) => p.child.once("exit", r));
+  p.child.kill("SIGKILL");
+  await exited;
+}
+
+export async function stopGracefully(p: ServiceProcess): Promise<number | null> {
+  const exited = new Promise<number | null>((r) => p.child.once("exit", (code) => r(code)));
+  p.child.kill("SIGTERM");
+  return exited;
+}
+
+/** Ids (of `ids`) not in decision_log of the database at `options`. */
+export async function missingDecisionIds(
+  options: { dataDir: string } | { databaseUrl: string },
+  ids: string[],
+): Promise<string[]> {
+  const handle = await createDatabase(options);
+  try {
+    const found = new Set<string>();
+    for (let i = 0; i < ids.length; i += 5000) {
+      const rows = await handle.db
+        .select({ id: decisionLog.decisionId })
+        .from(decisionLog)
+        .where(inArray(decisionLog.decisionId, ids.slice(i, i + 5000)));
+      for (const r of rows) found.add(r.id);
+    }
+    return ids.filter((id) => !found.has(id));
+  } finally {
+    await handle.close();
+  }
+}
