@@ -35,11 +35,13 @@ export async function forgetInChunks(
   chunkSize = FORGET_CHUNK,
 ): Promise<ForgottenCustomers> {
   const total = { storedRows: 0, decisions: 0, deadLetters: 0 };
-  const versions = new Set<number>();
+  const versionIds = new Set<number>();
+  const versions = new Map<string, { model: string; version: number }>();
   for (let i = 0; i < customerIds.length; i += chunkSize) {
     const chunk = customerIds.slice(i, i + chunkSize);
     const gone = await forgetCustomers(db, chunk);
-    for (const id of gone.versionIds) versions.add(id);
+    for (const id of gone.versionIds) versionIds.add(id);
+    for (const v of gone.versions) versions.set(`${v.model}\u0000${v.version}`, v);
     total.storedRows += gone.storedRows;
     total.decisions += gone.decisions;
     total.deadLetters += gone.deadLetters;
@@ -47,5 +49,11 @@ export async function forgetInChunks(
       report(`forgot customers ${i + 1}-${i + chunk.length} of ${customerIds.length}`);
     }
   }
-  return { ...total, versionIds: [...versions] };
+  return {
+    ...total,
+    versionIds: [...versionIds].sort((a, b) => a - b),
+    versions: [...versions.values()].sort(
+      (a, b) => a.model.localeCompare(b.model) || a.version - b.version,
+    ),
+  };
 }

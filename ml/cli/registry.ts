@@ -1,6 +1,7 @@
 // `ml promote`, `ml rollback`, `ml models`, `ml gc` and `ml forget`: the registry's commands, run against
 // the registry the environment names (E's `shared/registry/commands.ts`, loaded when used).
 
+import type { ForgottenCustomers } from "@pp/shared/registry/forget-customer.ts";
 import type { Command } from "commander";
 import { openRegistryFromEnv } from "../pipelines/open-registry.ts";
 
@@ -82,17 +83,61 @@ export function registerForgetCommand(program: Command): void {
     )
     .argument("[customer-ids...]")
     .option("--from-file <file>", "also the ids in FILE, one per line (empty lines skipped)")
-    .action(async (ids: string[], o: { fromFile?: string }) => {
+    .option(
+      "--republish <target>",
+      "then publish again the bundle the forecast Workers serve when it held them: cloudflare",
+    )
+    .option("--local", "with --republish: wrangler's local state (what `wrangler dev` reads)")
+    .option("--persist-to <dir>", "with --republish --local: wrangler dev's --persist-to directory")
+    .option("--config <file>", "with --republish: the wrangler config with the bindings")
+    .action(async (ids: string[], o: ForgetOptions) => {
+      if (o.republish !== undefined && o.republish !== "cloudflare") {
+        throw new RangeError(`--republish: only "cloudflare" is supported (got "${o.republish}")`);
+      }
       const { customerIdsToForget, forgetInChunks } = await import("./forget.ts");
       const customerIds = await customerIdsToForget(ids, o.fromFile);
       const opened = await openRegistryFromEnv();
+      let gone: ForgottenCustomers;
       try {
-        const gone = await forgetInChunks(opened.db, customerIds, console.log);
-        console.log(
-          `forgot ${customerIds.length} customer(s): ${gone.storedRows} stored row(s) under ${gone.versionIds.length} model version(s) (forecast services reload those versions without these customers), ${gone.decisions} decision(s), ${gone.deadLetters} parked decision row(s). Exported bundles (ml publish) and ml score outputs are outside the database: publish and score again.`,
-        );
+        gone = await forgetInChunks(opened.db, customerIds, console.log);
       } finally {
         await opened.close();
       }
+      const outside = o.republish
+        ? "ml score outputs are outside the database: score again."
+        : "Exported bundles (ml publish) and ml score outputs are outside the database: publish (or pass --republish) and score again.";
+      console.log(
+        `forgot ${customerIds.length} customer(s): ${gone.storedRows} stored row(s) under ${gone.versionIds.length} model version(s) (forecast services reload those versions without these customers), ${gone.decisions} decision(s), ${gone.deadLetters} parked decision row(s). ${outside}`,
+      );
+      if (o.republish) await republishForgotten(gone, o);
     });
+}
+
+interface ForgetOptions {
+  fromFile?: string;
+  republish?: string;
+  local?: boolean;
+  persistTo?: string;
+  config?: string;
+}
+
+/** For each model that held the customers, the publish step republishes what the Workers serve. */
+async function republishForgotten(gone: ForgottenCustomers, o: ForgetOptions): Promise<void> {
+  const { runForecastPublish } = await import("../pipelines/run-forecast-publish.ts");
+  const byModel = new Map<string, number[]>();
+  for (const v of gone.versions) byModel.set(v.model, [...(byModel.get(v.model) ?? []), v.version]);
+  for (const [name, versions] of byModel) {
+    const code = await runForecastPublish(name, undefined, {
+      target: o.republish ?? "cloudflare",
+      ...(o.local ? { local: "true" } : {}),
+      ...(o.persistTo ? { persistTo: o.persistTo } : {}),
+      ...(o.config ? { config: o.config } : {}),
+      ifServing: versions.join(","),
+    });
+    if (code !== 0) {
+      throw new RangeError(
+        `the customers are erased from the database, but republishing ${name} failed (exit ${code}): run \`ml publish ${name} --target cloudflare\` again`,
+      );
+    }
+  }
 }

@@ -10,7 +10,13 @@ const script = resolve(import.meta.dirname, "../../services/forecast/scripts/pub
 export function publishArguments(
   name: string,
   version: string | undefined,
-  o: { target?: string; local?: boolean | string; persistTo?: string; config?: string },
+  o: {
+    target?: string;
+    local?: boolean | string;
+    persistTo?: string;
+    config?: string;
+    ifServing?: string;
+  },
 ): string[] {
   return [
     name,
@@ -19,6 +25,7 @@ export function publishArguments(
     ...(o.local ? ["--local"] : []),
     ...(o.persistTo ? ["--persist-to", o.persistTo] : []),
     ...(o.config ? ["--config", o.config] : []),
+    ...(o.ifServing ? ["--if-serving", o.ifServing] : []),
   ];
 }
 

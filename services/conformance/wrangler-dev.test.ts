@@ -3,7 +3,8 @@
 // the forecast's R2 bucket and KV pointer in wrangler's local state and the decision's Hyperdrive
 // binding on a PostgreSQL test database. Versions are published with `ml publish --target
 // cloudflare --local` while the forecast Worker runs: it serves each new version without a
-// redeploy, refuses a corrupt one (checksum) and keeps serving the version it had.
+// redeploy, refuses a corrupt one (checksum) and keeps serving the version it had; `ml forget
+// --republish` publishes the served bundle again without the forgotten customer.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -12,6 +13,7 @@ import { join } from "node:path";
 import { ensureDemoModel } from "@pp/ml/pipelines/demo-model.ts";
 import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
 import { decisionLog } from "@pp/shared/db/schema.ts";
+import { readAllCustomerFeatures } from "@pp/shared/registry/customer-features.ts";
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import { freePort } from "@pp/shared/testing/free-port.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
@@ -21,6 +23,7 @@ import { exportBundleFiles } from "../forecast/scripts/export-bundle.ts";
 import { publishFiles } from "../forecast/scripts/publish-model.ts";
 import { demoBundleDir } from "../forecast/src/testing/demo-bundle-dir.ts";
 import { promoteNewDemoVersion } from "../forecast/src/testing/demo-registry.ts";
+import { forecastItemById } from "../testing/forecast-by-id.ts";
 
 /** Every request is bounded: a hung dev server fails the test instead of stalling the run. */
 function get(url: string, init: RequestInit = {}): Promise<Response> {
@@ -100,11 +103,11 @@ async function wranglerDev(
   };
 }
 
-/** Bun runs `ml` as the README does (`npm run ml -- publish …`). */
-function mlPublish(args: string[], env: Record<string, string>): Promise<string> {
+/** Bun runs `ml` as the README does (`npm run ml -- publish …`, `npm run ml -- forget …`). */
+function runMl(args: string[], env: Record<string, string>): Promise<string> {
   return new Promise((done, fail) => {
     const out: string[] = [];
-    const child = spawn(join(binDir, "bun"), [join(repoRoot, "ml/cli.ts"), "publish", ...args], {
+    const child = spawn(join(binDir, "bun"), [join(repoRoot, "ml/cli.ts"), ...args], {
       cwd: repoRoot,
       env: { ...process.env, ...wranglerEnv, ...env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -115,7 +118,7 @@ function mlPublish(args: string[], env: Record<string, string>): Promise<string>
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       if (code === 0) done(out.join(""));
-      else fail(new Error(`ml publish failed (${signal ?? code}):\n${out.join("")}`));
+      else fail(new Error(`ml ${args[0]} failed (${signal ?? code}):\n${out.join("")}`));
     });
   });
 }
@@ -175,8 +178,8 @@ describe("wrangler dev: forecast from R2 behind a KV pointer, decision through H
   }, 30_000);
 
   test("ml publish flips the pointer: v1, then v2, served without a redeploy", async () => {
-    const out = await mlPublish(
-      ["purchase", "--target", "cloudflare", "--local", "--persist-to", persistTo],
+    const out = await runMl(
+      ["publish", "purchase", "--target", "cloudflare", "--local", "--persist-to", persistTo],
       registryEnv,
     );
     expect(out).toContain("published purchase v1");
@@ -190,8 +193,8 @@ describe("wrangler dev: forecast from R2 behind a KV pointer, decision through H
       seed: 7,
       source: "second version",
     });
-    await mlPublish(
-      ["purchase", "--target", "cloudflare", "--local", "--persist-to", persistTo],
+    await runMl(
+      ["publish", "purchase", "--target", "cloudflare", "--local", "--persist-to", persistTo],
       registryEnv,
     );
     const v2 = await untilServing("r2:purchase/2");
@@ -199,6 +202,36 @@ describe("wrangler dev: forecast from R2 behind a KV pointer, decision through H
     expect(v2.artifact_sha256).not.toBe(v1.artifact_sha256);
     const metrics = await (await get(`${forecast.url}/metrics`)).text();
     expect(metrics).toContain('model_version_info{name="purchase",version="2"} 1');
+  }, 180_000);
+
+  test("ml forget --republish: the Workers' bundle is published again without the customer", async () => {
+    const served = await registry.getProductionVersion("purchase");
+    if (!served) throw new Error("no production version");
+    const [gone, kept] = (await readAllCustomerFeatures(db.handle.db, served.id)).map(
+      (r) => r.customerId,
+    );
+    if (!gone || !kept) throw new Error("the demo version stores no customers");
+    expect(await forecastItemById(forecast.url, gone)).toEqual({ status: 200, item: "forecast" });
+    const before = await info();
+    const args = ["--republish", "cloudflare", "--local", "--persist-to", persistTo];
+    const out = await runMl(["forget", gone, ...args], registryEnv);
+    expect(out).toContain("republished purchase v2");
+    // The pointer's new bundle_sha256 makes the Worker reload v2, which no longer knows them.
+    const deadline = Date.now() + 20_000;
+    let item = "forecast";
+    while (item !== "unknown_customer" && Date.now() < deadline) {
+      await Bun.sleep(250);
+      item = (await forecastItemById(forecast.url, gone)).item;
+    }
+    expect(item).toBe("unknown_customer");
+    expect(await forecastItemById(forecast.url, kept)).toEqual({ status: 200, item: "forecast" });
+    const after = await info();
+    expect(after.source).toBe("r2:purchase/2");
+    expect(after.version).toBe(before.version);
+    // Forgotten already: nothing held them, so nothing is published.
+    const again = await runMl(["forget", gone, ...args], registryEnv);
+    expect(again).toContain("0 stored row(s) under 0 model version(s)");
+    expect(again).not.toContain("republished");
   }, 180_000);
 
   test("a corrupt artifact is refused; v2 keeps answering", async () => {
@@ -232,6 +265,21 @@ describe("wrangler dev: forecast from R2 behind a KV pointer, decision through H
     expect(res.status).toBe(200);
     expect(((await res.json()) as { model: { version: number } }).model.version).toBe(2);
   }, 60_000);
+
+  test("ml forget --republish leaves the Workers' bundle alone when the pointer names another version", async () => {
+    // The pointer names "version 3" (the corrupt publication above), which held nobody.
+    const served = await registry.getProductionVersion("purchase");
+    if (!served) throw new Error("no production version");
+    const [, , customer] = (await readAllCustomerFeatures(db.handle.db, served.id)).map(
+      (r) => r.customerId,
+    );
+    if (!customer) throw new Error("the demo version stores too few customers");
+    const args = ["--republish", "cloudflare", "--local", "--persist-to", persistTo];
+    const out = await runMl(["forget", customer, ...args], registryEnv);
+    expect(out).toMatch(/under [12] model version\(s\)/);
+    expect(out).toMatch(/purchase: the Workers serve v3, not v[12](, v2)?: nothing to republish/);
+    expect(out).not.toContain("republished");
+  }, 120_000);
 
   test("decision: wrangler dev with the Hyperdrive connection string answers and writes the row", async () => {
     const url = new URL(db.options.databaseUrl as string);

@@ -70,6 +70,11 @@ for (const driver of testDrivers()) {
         while (listener && !listener.listening) await Bun.sleep(20);
         expect(await forgetCustomers(db, [victim, victim])).toEqual({
           versionIds: [a1.id, a2.id, b1.id].sort((p, q) => p - q),
+          versions: [
+            { model: "a", version: 1 },
+            { model: "a", version: 2 },
+            { model: "b", version: 1 },
+          ],
           storedRows: 3,
           decisions: 2,
           deadLetters: 1,
@@ -101,6 +106,7 @@ for (const driver of testDrivers()) {
       // Again: nothing left to erase, no revision bumped.
       expect(await forgetCustomers(db, [victim])).toEqual({
         versionIds: [],
+        versions: [],
         storedRows: 0,
         decisions: 0,
         deadLetters: 0,
@@ -122,6 +128,7 @@ for (const driver of testDrivers()) {
       );
       expect(gone).toEqual({
         versionIds: [v.id],
+        versions: [{ model: "bulk", version: 1 }],
         storedRows: 5000,
         decisions: 500,
         deadLetters: 0,

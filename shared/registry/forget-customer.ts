@@ -11,6 +11,8 @@ import { allVersionIds, bumpCustomersRevision } from "./model-registry.ts";
 export interface ForgottenCustomers {
   /** Ids of the model versions that held a stored row of one of the customers. */
   versionIds: number[];
+  /** The same versions by model name and number, ordered (what exported bundles are keyed by). */
+  versions: Array<{ model: string; version: number }>;
   /** Stored rows erased (a customer has one per version that held them). */
   storedRows: number;
   decisions: number;
@@ -25,10 +27,11 @@ export function forgetCustomers(
   return db.transaction(async (tx) => {
     const rows = await eraseCustomerFeatures(tx, await allVersionIds(tx), unique);
     const versions = [...new Set(rows)].sort((a, b) => a - b);
-    await bumpCustomersRevision(tx, versions);
+    const named = await bumpCustomersRevision(tx, versions);
     const decisions = await eraseCustomerDecisions(tx, unique);
     return {
       versionIds: versions,
+      versions: named,
       storedRows: rows.length,
       ...decisions,
     };

@@ -423,14 +423,21 @@ export async function allVersionIds(tx: Transaction): Promise<number[]> {
 /**
  * Marks versions whose stored customers changed (rows erased): a service holding one reloads it,
  * at once on PostgreSQL for a production version (the notify trigger), else at its next poll.
+ * Answers the marked versions by model name and number (what an exported bundle is keyed by).
  */
 export async function bumpCustomersRevision(
   tx: Transaction,
   modelVersionIds: readonly number[],
-): Promise<void> {
-  if (modelVersionIds.length === 0) return;
+): Promise<Array<{ model: string; version: number }>> {
+  if (modelVersionIds.length === 0) return [];
   await tx
     .update(modelVersions)
     .set({ customersRevision: sql`${modelVersions.customersRevision} + 1` })
     .where(inArray(modelVersions.id, [...modelVersionIds]));
+  return tx
+    .select({ model: models.name, version: modelVersions.version })
+    .from(modelVersions)
+    .innerJoin(models, eq(models.id, modelVersions.modelId))
+    .where(inArray(modelVersions.id, [...modelVersionIds]))
+    .orderBy(asc(models.name), asc(modelVersions.version));
 }

@@ -3,7 +3,9 @@
 // <model>/<version>/ and then flips the KV pointer MODEL_POINTER, so running forecast Workers
 // (MODEL_SOURCE=r2) switch to it on a later request, without a redeploy. The version defaults to
 // the production one. Remote: wrangler's CLI (`r2 object put`, `kv key put`, needs
-// CLOUDFLARE_API_TOKEN); --local: wrangler's local state, what `wrangler dev` reads.
+// CLOUDFLARE_API_TOKEN); --local: wrangler's local state, what `wrangler dev` reads. With
+// `--if-serving 2,3` (run by `ml forget --republish`), it republishes the version the pointer
+// names only when that is one of those versions.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,6 +18,7 @@ import { createDatabase, databaseOptionsFromEnv } from "@pp/shared/db/client.ts"
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import { BUNDLE_INDEX } from "../src/model/exported-bundle.ts";
 import { publicationOf } from "../src/model/publish-bundle.ts";
+import { type ModelPointer, parsePointer } from "../src/model/r2-source.ts";
 import { exportBundleFiles } from "./export-bundle.ts";
 
 const forecastDir = resolve(import.meta.dirname, "..");
@@ -125,6 +128,54 @@ export async function publishFiles(
   }
 }
 
+/** The forecast Workers' pointer for `name` (null when none is published). */
+export async function readPointer(
+  name: string,
+  options: Omit<PublishOptions, "name" | "version" | "target">,
+): Promise<ModelPointer | null> {
+  const config = resolve(options.config ?? join(forecastDir, "wrangler.toml"));
+  let raw: string | null;
+  if (options.local) {
+    const persist = resolve(options.persistTo ?? join(forecastDir, ".wrangler", "state"));
+    const script = join(forecastDir, "scripts", "cloudflare-local-pointer.ts");
+    const out = await run("node", ["--import", "tsx", script, config, persist, name], repoRoot);
+    raw =
+      (JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as { pointer?: string | null }).pointer ??
+      null;
+  } else {
+    const wrangler = join(repoRoot, "node_modules", ".bin", "wrangler");
+    const args = ["kv", "key", "get", "--binding", "MODEL_POINTER", name, "--text"];
+    const out = await run("node", [wrangler, ...args, "--remote", "-c", config], repoRoot);
+    raw = /Value not found/i.test(out) ? null : out;
+  }
+  if (raw === null) return null;
+  const pointer = parsePointer(raw);
+  if (!pointer) throw new Error(`the MODEL_POINTER value of "${name}" is not a pointer: ${raw}`);
+  return pointer;
+}
+
+/**
+ * Publishes again the version the Workers serve, when it is one of `versions` (whose stored
+ * customers were erased: `ml forget --republish`), so the bundle in R2 no longer holds them and
+ * the pointer's new bundle_sha256 makes running Workers reload it. Resolves to the new pointer,
+ * or null when the Workers serve another version or none.
+ */
+export async function republishIfServing(
+  options: PublishOptions & { versions: readonly number[] },
+  print: (line: string) => void = console.log,
+): Promise<string | null> {
+  const pointer = await readPointer(options.name, options);
+  const listed = options.versions.map((v) => `v${v}`).join(", ");
+  if (!pointer || !options.versions.includes(pointer.version)) {
+    const serving = pointer ? `v${pointer.version}` : "no published version";
+    print(`${options.name}: the Workers serve ${serving}, not ${listed}: nothing to republish`);
+    return null;
+  }
+  return publishCommand({ ...options, version: pointer.version }, (line) =>
+    print(`re${line} (it held erased customers)`),
+  );
+}
+
 /** Exports the version from the registry (DATABASE_URL or PGlite in DATA_DIR) and publishes it. */
 export async function publishCommand(
   options: PublishOptions,
@@ -153,11 +204,18 @@ export async function publishCommand(
   return pointer;
 }
 
+/** The options as the command line gives them (`ml publish`, `ml forget --republish`). */
+type PublishCliOptions = Partial<
+  Record<"target" | "persistTo" | "config" | "ifServing", string>
+> & {
+  local?: boolean | string;
+};
+
 /** The `ml publish` action: checks the arguments, then publishes. */
 export async function publishFromCli(
   name: string,
   versionText: string | undefined,
-  o: { target?: string; local?: boolean | string; persistTo?: string; config?: string },
+  o: PublishCliOptions,
 ): Promise<void> {
   if (o.target !== "cloudflare") {
     throw new RangeError(`--target: only "cloudflare" is supported (got "${o.target}")`);
@@ -166,14 +224,25 @@ export async function publishFromCli(
   if (version !== undefined && !(Number.isInteger(version) && version > 0)) {
     throw new RangeError(`version: expected a positive integer, got "${versionText}"`);
   }
-  await publishCommand({
+  const options: PublishOptions = {
     name,
     target: "cloudflare",
     ...(version !== undefined ? { version } : {}),
     ...(o.local ? { local: true } : {}),
     ...(o.persistTo ? { persistTo: o.persistTo } : {}),
     ...(o.config ? { config: o.config } : {}),
-  });
+  };
+  if (o.ifServing === undefined) {
+    await publishCommand(options);
+    return;
+  }
+  const versions = o.ifServing.split(",").map(Number);
+  if (version !== undefined || !versions.every((v) => Number.isInteger(v) && v > 0)) {
+    throw new RangeError(
+      `--if-serving: expected versions such as 2,3 and no version argument, got "${o.ifServing}"`,
+    );
+  }
+  await republishIfServing({ ...options, versions });
 }
 
 if (import.meta.main) {
@@ -186,6 +255,7 @@ if (import.meta.main) {
     .option("--local")
     .option("--persist-to <dir>")
     .option("--config <file>")
+    .option("--if-serving <versions>")
     .action(async (name: string, version: string | undefined, o: Record<string, string>) => {
       await publishFromCli(name, version, o);
     });
