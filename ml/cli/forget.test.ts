@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
 import { CustomerFeaturesRepository } from "@pp/shared/registry/customer-features.ts";
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
+import { plainCustomers, registrationInput } from "@pp/shared/testing/registration-input.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
-import { runCliCaptured, saveDatabaseEnv } from "../testing/cli-harness.ts";
 import { customerIdsToForget, forgetInChunks } from "./forget.ts";
 
 let dir: string;
@@ -41,17 +41,8 @@ test("a bad id fails the whole request, naming where it is; so does no id at all
 test("chunks: one transaction each, totals and versions over all of them", async () => {
   const registry = new ModelRegistry(t.handle.db, new FileArtifactStore(join(dir, "store")));
   const ids = Array.from({ length: 10 }, (_, i) => `k${i}`);
-  const rows = ids.map((customerId) => ({ customerId, summary: {}, features: [1] }));
-  const common = {
-    artifacts: [{ name: "m.json", bytes: new TextEncoder().encode("{}") }],
-    params: {},
-    metrics: {},
-    dataWindow: { calibrationEnd: "2020-01-01" },
-    timeUnit: "week",
-    trainedAt: "2026-11-30T00:00:00Z",
-  };
-  const v1 = await registry.registerVersion("cli", { ...common, customerFeatures: rows });
-  const v2 = await registry.registerVersion("cli", { ...common, customerFeatures: rows });
+  const v1 = await registry.registerVersion("cli", registrationInput(plainCustomers(ids)));
+  const v2 = await registry.registerVersion("cli", registrationInput(plainCustomers(ids)));
   const lines: string[] = [];
   const gone = await forgetInChunks(t.handle.db, ids.slice(0, 7), (l) => lines.push(l), 3);
   expect(gone).toEqual({
@@ -72,41 +63,3 @@ test("chunks: one transaction each, totals and versions over all of them", async
   const left = await new CustomerFeaturesRepository(t.handle.db).get(v2.id, ids);
   expect([...left.keys()].sort()).toEqual(["k7", "k8", "k9"]);
 });
-
-test("--republish: an unknown target erases nothing; a failed republish says the erasure is done", async () => {
-  const restore = saveDatabaseEnv();
-  process.env.DATA_DIR = t.options.dataDir as string;
-  process.env.DATABASE_URL = "";
-  try {
-    // The versions of the test above: k8 is stored under both.
-    const registry = new ModelRegistry(t.handle.db, new FileArtifactStore(join(dir, "store")));
-    const v1 = await registry.getVersion("cli", 1);
-    if (!v1) throw new Error("no version cli 1");
-    const features = new CustomerFeaturesRepository(t.handle.db);
-    const stored = async (id: string) => (await features.get(v1.id, [id])).size;
-    expect(await stored("k8")).toBe(1);
-    const refused = await runCliCaptured(["forget", "k8", "--republish", "aws"]);
-    expect(refused.code).not.toBe(0);
-    expect(refused.err).toContain('--republish: only "cloudflare" is supported (got "aws")');
-    expect(await stored("k8")).toBe(1);
-
-    const missing = join(dir, "no-such-wrangler.toml");
-    const failed = await runCliCaptured([
-      "forget",
-      "k8",
-      "--republish",
-      "cloudflare",
-      "--local",
-      "--config",
-      missing,
-    ]);
-    expect(failed.code).not.toBe(0);
-    expect(failed.out).toContain("forgot 1 customer(s): 2 stored row(s) under 2 model version(s)");
-    expect(failed.err).toContain(
-      "the customers are erased from the database, but republishing cli failed (exit 1)",
-    );
-    expect(await stored("k8")).toBe(0);
-  } finally {
-    restore();
-  }
-}, 120_000);

@@ -22,24 +22,82 @@ async function registryCommands() {
 }
 
 export function registerPromoteCommands(program: Command): void {
-  program
+  const promote = program
     .command("promote")
     .description("make VERSION the production version of NAME")
     .argument("<name>")
     .argument("<version>")
-    .action(async (name: string, version: string) => {
+    .option("--publish <target>", "then publish it to the forecast Workers: cloudflare");
+  addWorkersTargetOptions(promote, "--publish").action(
+    async (name: string, version: string, o: WorkersTarget & { publish?: string }) => {
+      const target = checkedTarget("--publish", o.publish);
       const { promoteCommand } = await registryCommands();
       await withRegistry((registry) => promoteCommand(registry, name, version));
-    });
+      if (target) await publishToWorkers(name, "the promotion", o);
+    },
+  );
 
-  program
+  const rollback = program
     .command("rollback")
     .description("put the previous production version of NAME back")
     .argument("<name>")
-    .action(async (name: string) => {
+    .option("--publish <target>", "then publish it to the forecast Workers: cloudflare");
+  addWorkersTargetOptions(rollback, "--publish").action(
+    async (name: string, o: WorkersTarget & { publish?: string }) => {
+      const target = checkedTarget("--publish", o.publish);
       const { rollbackCommand } = await registryCommands();
       await withRegistry((registry) => rollbackCommand(registry, name));
-    });
+      if (target) await publishToWorkers(name, "the rollback", o);
+    },
+  );
+}
+
+/** Where `--publish` / `--republish` reach the forecast Workers (the publish step's options). */
+interface WorkersTarget {
+  local?: boolean;
+  persistTo?: string;
+  config?: string;
+}
+
+function addWorkersTargetOptions(command: Command, flag: string): Command {
+  return command
+    .option("--local", `with ${flag}: wrangler's local state (what \`wrangler dev\` reads)`)
+    .option("--persist-to <dir>", `with ${flag} --local: wrangler dev's --persist-to directory`)
+    .option("--config <file>", `with ${flag}: the wrangler config with the bindings`);
+}
+
+/** The target named by `flag` ("cloudflare" or none); any other is refused before any change. */
+function checkedTarget(flag: string, target: string | undefined): "cloudflare" | undefined {
+  if (target !== undefined && target !== "cloudflare") {
+    throw new RangeError(`${flag}: only "cloudflare" is supported (got "${target}")`);
+  }
+  return target;
+}
+
+/**
+ * Runs the forecast service's publish step for NAME's production version (or, with `ifServing`,
+ * for the version the Workers serve when it is one of those). `done` names what already happened
+ * in the registry, for the message when the step fails.
+ */
+async function publishToWorkers(
+  name: string,
+  done: string,
+  o: WorkersTarget,
+  ifServing?: readonly number[],
+): Promise<void> {
+  const { runForecastPublish } = await import("../pipelines/run-forecast-publish.ts");
+  const code = await runForecastPublish(name, undefined, {
+    target: "cloudflare",
+    ...(o.local ? { local: "true" } : {}),
+    ...(o.persistTo ? { persistTo: o.persistTo } : {}),
+    ...(o.config ? { config: o.config } : {}),
+    ...(ifServing ? { ifServing: ifServing.join(",") } : {}),
+  });
+  if (code !== 0) {
+    throw new RangeError(
+      `${done} is done in the registry, but publishing ${name} to the Workers failed (exit ${code}): run \`ml publish ${name} --target cloudflare\` again`,
+    );
+  }
 }
 
 export function registerModelsCommand(program: Command): void {
@@ -76,7 +134,7 @@ export function registerGcCommand(program: Command): void {
 }
 
 export function registerForgetCommand(program: Command): void {
-  program
+  const forget = program
     .command("forget")
     .description(
       "erase customers: stored summaries under every model version (services reload without them), decisions and parked decision rows",
@@ -86,14 +144,10 @@ export function registerForgetCommand(program: Command): void {
     .option(
       "--republish <target>",
       "then publish again the bundle the forecast Workers serve when it held them: cloudflare",
-    )
-    .option("--local", "with --republish: wrangler's local state (what `wrangler dev` reads)")
-    .option("--persist-to <dir>", "with --republish --local: wrangler dev's --persist-to directory")
-    .option("--config <file>", "with --republish: the wrangler config with the bindings")
-    .action(async (ids: string[], o: ForgetOptions) => {
-      if (o.republish !== undefined && o.republish !== "cloudflare") {
-        throw new RangeError(`--republish: only "cloudflare" is supported (got "${o.republish}")`);
-      }
+    );
+  addWorkersTargetOptions(forget, "--republish").action(
+    async (ids: string[], o: WorkersTarget & { fromFile?: string; republish?: string }) => {
+      const target = checkedTarget("--republish", o.republish);
       const { customerIdsToForget, forgetInChunks } = await import("./forget.ts");
       const customerIds = await customerIdsToForget(ids, o.fromFile);
       const opened = await openRegistryFromEnv();
@@ -109,35 +163,16 @@ export function registerForgetCommand(program: Command): void {
       console.log(
         `forgot ${customerIds.length} customer(s): ${gone.storedRows} stored row(s) under ${gone.versionIds.length} model version(s) (forecast services reload those versions without these customers), ${gone.decisions} decision(s), ${gone.deadLetters} parked decision row(s). ${outside}`,
       );
-      if (o.republish) await republishForgotten(gone, o);
-    });
-}
-
-interface ForgetOptions {
-  fromFile?: string;
-  republish?: string;
-  local?: boolean;
-  persistTo?: string;
-  config?: string;
+      if (target) await republishForgotten(gone, o);
+    },
+  );
 }
 
 /** For each model that held the customers, the publish step republishes what the Workers serve. */
-async function republishForgotten(gone: ForgottenCustomers, o: ForgetOptions): Promise<void> {
-  const { runForecastPublish } = await import("../pipelines/run-forecast-publish.ts");
+async function republishForgotten(gone: ForgottenCustomers, o: WorkersTarget): Promise<void> {
   const byModel = new Map<string, number[]>();
   for (const v of gone.versions) byModel.set(v.model, [...(byModel.get(v.model) ?? []), v.version]);
   for (const [name, versions] of byModel) {
-    const code = await runForecastPublish(name, undefined, {
-      target: o.republish ?? "cloudflare",
-      ...(o.local ? { local: "true" } : {}),
-      ...(o.persistTo ? { persistTo: o.persistTo } : {}),
-      ...(o.config ? { config: o.config } : {}),
-      ifServing: versions.join(","),
-    });
-    if (code !== 0) {
-      throw new RangeError(
-        `the customers are erased from the database, but republishing ${name} failed (exit ${code}): run \`ml publish ${name} --target cloudflare\` again`,
-      );
-    }
+    await publishToWorkers(name, "the erasure", o, versions);
   }
 }

@@ -4,7 +4,8 @@
 // binding on a PostgreSQL test database. Versions are published with `ml publish --target
 // cloudflare --local` while the forecast Worker runs: it serves each new version without a
 // redeploy, refuses a corrupt one (checksum) and keeps serving the version it had; `ml forget
-// --republish` publishes the served bundle again without the forgotten customer.
+// --republish` publishes the served bundle again without the forgotten customer, and `ml promote
+// --publish` / `ml rollback --publish` reach the Workers in one step.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -279,6 +280,17 @@ describe("wrangler dev: forecast from R2 behind a KV pointer, decision through H
     expect(out).toMatch(/under [12] model version\(s\)/);
     expect(out).toMatch(/purchase: the Workers serve v3, not v[12](, v2)?: nothing to republish/);
     expect(out).not.toContain("republished");
+  }, 120_000);
+
+  test("ml promote --publish and ml rollback --publish: the Workers serve the new production version", async () => {
+    const args = ["--publish", "cloudflare", "--local", "--persist-to", persistTo];
+    const promoted = await runMl(["promote", "purchase", "1", ...args], registryEnv);
+    expect(promoted).toContain("purchase v1 is production");
+    expect(promoted).toContain("published purchase v1");
+    expect((await untilServing("r2:purchase/1")).version).toBe(1);
+    const rolledBack = await runMl(["rollback", "purchase", ...args], registryEnv);
+    expect(rolledBack).toContain("v2 is production");
+    expect((await untilServing("r2:purchase/2")).version).toBe(2);
   }, 120_000);
 
   test("decision: wrangler dev with the Hyperdrive connection string answers and writes the row", async () => {

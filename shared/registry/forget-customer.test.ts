@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileArtifactStore } from "../artifacts/file-artifact-store.ts";
 import { decisionRow } from "../testing/decision-rows.ts";
+import { registrationInput } from "../testing/registration-input.ts";
 import { openTestDatabase, type TestDatabase, testDrivers } from "../testing/test-databases.ts";
 import { CustomerFeaturesRepository } from "./customer-features.ts";
 import { DecisionLogRepository, writeDeadLetters } from "./decision-log.ts";
@@ -23,16 +24,7 @@ const customers = (ids: string[]) =>
     features: [i, 1e308, -0, 0.5],
   }));
 
-const version = (ids: string[], promote: boolean) => ({
-  artifacts: [{ name: "model.json", bytes: new TextEncoder().encode("{}") }],
-  params: {},
-  metrics: {},
-  dataWindow: { calibrationEnd: "1997-09-30" },
-  timeUnit: "week",
-  trainedAt: "2026-11-30T00:00:00Z",
-  customerFeatures: customers(ids),
-  promote,
-});
+const version = (ids: string[], promote: boolean) => registrationInput(customers(ids), promote);
 
 const decision = (customerId: string) => decisionRow(customerId, new Date(), { modelName: "a" });
 
