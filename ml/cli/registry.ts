@@ -75,15 +75,15 @@ function checkedTarget(flag: string, target: string | undefined): "cloudflare" |
 }
 
 /**
- * Runs the forecast service's publish step for NAME's production version (or, with `ifServing`,
- * for the version the Workers serve when it is one of those). `done` names what already happened
+ * Runs the forecast service's publish step for NAME's production version (or, with `erased`,
+ * takes the customers erased from those versions out of the Workers' R2: erase-published.ts). `done` names what already happened
  * in the registry, for the message when the step fails.
  */
 async function publishToWorkers(
   name: string,
   done: string,
   o: WorkersTarget,
-  ifServing?: readonly number[],
+  erased?: readonly number[],
 ): Promise<void> {
   const { runForecastPublish } = await import("../pipelines/run-forecast-publish.ts");
   const code = await runForecastPublish(name, undefined, {
@@ -91,7 +91,7 @@ async function publishToWorkers(
     ...(o.local ? { local: "true" } : {}),
     ...(o.persistTo ? { persistTo: o.persistTo } : {}),
     ...(o.config ? { config: o.config } : {}),
-    ...(ifServing ? { ifServing: ifServing.join(",") } : {}),
+    ...(erased ? { erased: erased.join(",") } : {}),
   });
   if (code !== 0) {
     throw new RangeError(

@@ -15,7 +15,7 @@ export function publishArguments(
     local?: boolean | string;
     persistTo?: string;
     config?: string;
-    ifServing?: string;
+    erased?: string;
   },
 ): string[] {
   return [
@@ -25,7 +25,7 @@ export function publishArguments(
     ...(o.local ? ["--local"] : []),
     ...(o.persistTo ? ["--persist-to", o.persistTo] : []),
     ...(o.config ? ["--config", o.config] : []),
-    ...(o.ifServing ? ["--if-serving", o.ifServing] : []),
+    ...(o.erased ? ["--erased", o.erased] : []),
   ];
 }
 

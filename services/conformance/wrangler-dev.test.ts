@@ -217,6 +217,8 @@ describe("wrangler dev: forecast from R2 behind a KV pointer, decision through H
     const args = ["--republish", "cloudflare", "--local", "--persist-to", persistTo];
     const out = await runMl(["forget", gone, ...args], registryEnv);
     expect(out).toContain("republished purchase v2");
+    // v1's bundle (published by the test above) held them too, and is not served: deleted.
+    expect(out).toMatch(/purchase v1: deleted [1-9]\d* bundle file\(s\) from R2/);
     // The pointer's new bundle_sha256 makes the Worker reload v2, which no longer knows them.
     const deadline = Date.now() + 20_000;
     let item = "forecast";
@@ -267,7 +269,7 @@ describe("wrangler dev: forecast from R2 behind a KV pointer, decision through H
     expect(((await res.json()) as { model: { version: number } }).model.version).toBe(2);
   }, 60_000);
 
-  test("ml forget --republish leaves the Workers' bundle alone when the pointer names another version", async () => {
+  test("ml forget --republish when the pointer names another version: the bundles that held them are deleted", async () => {
     // The pointer names "version 3" (the corrupt publication above), which held nobody.
     const served = await registry.getProductionVersion("purchase");
     if (!served) throw new Error("no production version");
@@ -277,9 +279,13 @@ describe("wrangler dev: forecast from R2 behind a KV pointer, decision through H
     if (!customer) throw new Error("the demo version stores too few customers");
     const args = ["--republish", "cloudflare", "--local", "--persist-to", persistTo];
     const out = await runMl(["forget", customer, ...args], registryEnv);
-    expect(out).toMatch(/under [12] model version\(s\)/);
-    expect(out).toMatch(/purchase: the Workers serve v3, not v[12](, v2)?: nothing to republish/);
+    expect(out).toContain("under 2 model version(s)");
+    expect(out).toContain("purchase: the Workers serve v3: nothing to republish");
     expect(out).not.toContain("republished");
+    // Both versions held the customer and neither is served: v2's bundle is deleted from R2, and
+    // v1's is gone already (the first erasure deleted it).
+    expect(out).toContain("purchase v1: deleted 0 bundle file(s) from R2");
+    expect(out).toMatch(/purchase v2: deleted [1-9]\d* bundle file\(s\) from R2/);
   }, 120_000);
 
   test("ml promote --publish and ml rollback --publish: the Workers serve the new production version", async () => {

@@ -4,8 +4,8 @@
 // (MODEL_SOURCE=r2) switch to it on a later request, without a redeploy. The version defaults to
 // the production one. Remote: wrangler's CLI (`r2 object put`, `kv key put`, needs
 // CLOUDFLARE_API_TOKEN); --local: wrangler's local state, what `wrangler dev` reads. With
-// `--if-serving 2,3` (run by `ml forget --republish`), it republishes the version the pointer
-// names only when that is one of those versions.
+// `--erased 2,3` (run by `ml forget --republish`) it takes erased customers out of the Workers'
+// R2 instead (erase-published.ts).
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,11 +18,34 @@ import { createDatabase, databaseOptionsFromEnv } from "@pp/shared/db/client.ts"
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import { BUNDLE_INDEX } from "../src/model/exported-bundle.ts";
 import { publicationOf } from "../src/model/publish-bundle.ts";
-import { type ModelPointer, parsePointer } from "../src/model/r2-source.ts";
 import { exportBundleFiles } from "./export-bundle.ts";
 
 const forecastDir = resolve(import.meta.dirname, "..");
 const repoRoot = resolve(forecastDir, "../..");
+export const wranglerBin = join(repoRoot, "node_modules", ".bin", "wrangler");
+
+type Where = Omit<PublishOptions, "name" | "version" | "target">;
+/** The wrangler config with the bindings (default: the forecast one). */
+export const wranglerConfig = (options: Where) =>
+  resolve(options.config ?? join(forecastDir, "wrangler.toml"));
+/** wrangler dev's --persist-to directory (default: the forecast service's). */
+export const persistDir = (options: Where) =>
+  resolve(options.persistTo ?? join(forecastDir, ".wrangler", "state"));
+
+/** Runs one of this folder's Node scripts on wrangler's local state; resolves to its last line. */
+export async function runLocalScript(script: string, args: string[]): Promise<string> {
+  const out = await run(
+    "node",
+    ["--import", "tsx", join(forecastDir, "scripts", script), ...args],
+    repoRoot,
+  );
+  return out.trim().split("\n").at(-1) ?? "";
+}
+
+/** Runs wrangler's CLI (under Node) from the repository root. */
+export function runWrangler(args: string[]): Promise<string> {
+  return run("node", [wranglerBin, ...args], repoRoot);
+}
 
 export interface PublishOptions {
   name: string;
@@ -36,6 +59,7 @@ export interface PublishOptions {
   config?: string;
 }
 
+/** Runs a command; resolves to its output, rejects with it on a non-zero exit. */
 function run(cmd: string, args: string[], cwd: string): Promise<string> {
   return new Promise((done, fail) => {
     const out: string[] = [];
@@ -70,134 +94,63 @@ export async function publishFiles(
   version: number,
   options: Omit<PublishOptions, "name" | "version" | "target">,
 ): Promise<string> {
-  const config = resolve(options.config ?? join(forecastDir, "wrangler.toml"));
+  const config = wranglerConfig(options);
   const dir = mkdtempSync(join(tmpdir(), "pp-publish-"));
-  const wrangler = join(repoRoot, "node_modules", ".bin", "wrangler");
   try {
     for (const [file, bytes] of files) writeFileSync(join(dir, file), bytes);
     if (options.local) {
-      const persist = resolve(options.persistTo ?? join(forecastDir, ".wrangler", "state"));
-      const script = join(forecastDir, "scripts", "cloudflare-local-put.ts");
-      const out = await run(
-        "node",
-        ["--import", "tsx", script, config, persist, dir, name, String(version)],
-        repoRoot,
-      );
-      return out.trim().split("\n").at(-1) ?? "";
+      const args = [config, persistDir(options), dir, name, String(version)];
+      return await runLocalScript("cloudflare-local-put.ts", args);
     }
     const bucket = artifactBucketName(readFileSync(config, "utf8"));
     const { objects, pointer } = await publicationOf(name, version, files);
     for (const object of objects) {
-      await run(
-        "node",
-        [
-          wrangler,
-          "r2",
-          "object",
-          "put",
-          `${bucket}/${object.key}`,
-          "--file",
-          join(dir, object.name),
-          "--remote",
-          "-c",
-          config,
-        ],
-        repoRoot,
-      );
-    }
-    await run(
-      "node",
-      [
-        wrangler,
-        "kv",
-        "key",
+      const args = [
+        "r2",
+        "object",
         "put",
-        "--binding",
-        "MODEL_POINTER",
-        name,
-        pointer,
-        "--remote",
-        "-c",
-        config,
-      ],
-      repoRoot,
-    );
+        `${bucket}/${object.key}`,
+        "--file",
+        join(dir, object.name),
+      ];
+      await runWrangler([...args, "--remote", "-c", config]);
+    }
+    const args = ["kv", "key", "put", "--binding", "MODEL_POINTER", name, pointer];
+    await runWrangler([...args, "--remote", "-c", config]);
     return pointer;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** The forecast Workers' pointer for `name` (null when none is published). */
-export async function readPointer(
+/** A version's exported bundle from the registry (DATABASE_URL or PGlite in DATA_DIR). */
+export async function exportFromRegistry(
   name: string,
-  options: Omit<PublishOptions, "name" | "version" | "target">,
-): Promise<ModelPointer | null> {
-  const config = resolve(options.config ?? join(forecastDir, "wrangler.toml"));
-  let raw: string | null;
-  if (options.local) {
-    const persist = resolve(options.persistTo ?? join(forecastDir, ".wrangler", "state"));
-    const script = join(forecastDir, "scripts", "cloudflare-local-pointer.ts");
-    const out = await run("node", ["--import", "tsx", script, config, persist, name], repoRoot);
-    raw =
-      (JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as { pointer?: string | null }).pointer ??
-      null;
-  } else {
-    const wrangler = join(repoRoot, "node_modules", ".bin", "wrangler");
-    const args = ["kv", "key", "get", "--binding", "MODEL_POINTER", name, "--text"];
-    const out = await run("node", [wrangler, ...args, "--remote", "-c", config], repoRoot);
-    raw = /Value not found/i.test(out) ? null : out;
-  }
-  if (raw === null) return null;
-  const pointer = parsePointer(raw);
-  if (!pointer) throw new Error(`the MODEL_POINTER value of "${name}" is not a pointer: ${raw}`);
-  return pointer;
-}
-
-/**
- * Publishes again the version the Workers serve, when it is one of `versions` (whose stored
- * customers were erased: `ml forget --republish`), so the bundle in R2 no longer holds them and
- * the pointer's new bundle_sha256 makes running Workers reload it. Resolves to the new pointer,
- * or null when the Workers serve another version or none.
- */
-export async function republishIfServing(
-  options: PublishOptions & { versions: readonly number[] },
-  print: (line: string) => void = console.log,
-): Promise<string | null> {
-  const pointer = await readPointer(options.name, options);
-  const listed = options.versions.map((v) => `v${v}`).join(", ");
-  if (!pointer || !options.versions.includes(pointer.version)) {
-    const serving = pointer ? `v${pointer.version}` : "no published version";
-    print(`${options.name}: the Workers serve ${serving}, not ${listed}: nothing to republish`);
-    return null;
-  }
-  return publishCommand({ ...options, version: pointer.version }, (line) =>
-    print(`re${line} (it held erased customers)`),
-  );
-}
-
-/** Exports the version from the registry (DATABASE_URL or PGlite in DATA_DIR) and publishes it. */
-export async function publishCommand(
-  options: PublishOptions,
-  print: (line: string) => void = console.log,
-): Promise<string> {
+  version?: number,
+): Promise<{ files: Map<string, Uint8Array>; version: number }> {
   const handle = await createDatabase(databaseOptionsFromEnv(process.env));
-  let files: Map<string, Uint8Array>;
-  let version: number;
   try {
     await handle.migrate();
     const registry = new ModelRegistry(
       handle.db,
       openArtifactStore(artifactStoreLocationFromEnv(process.env)),
     );
-    files = await exportBundleFiles(registry, handle.db, options.name, options.version);
+    const files = await exportBundleFiles(registry, handle.db, name, version);
     const index = JSON.parse(new TextDecoder().decode(files.get(BUNDLE_INDEX))) as {
       identity: { version: number };
     };
-    version = index.identity.version;
+    return { files, version: index.identity.version };
   } finally {
     await handle.close();
   }
+}
+
+/** Exports the version from the registry and publishes it. */
+export async function publishCommand(
+  options: PublishOptions,
+  print: (line: string) => void = console.log,
+): Promise<string> {
+  const { files, version } = await exportFromRegistry(options.name, options.version);
   const pointer = await publishFiles(files, options.name, version, options);
   const where = options.local ? "wrangler's local state" : "Cloudflare";
   print(`published ${options.name} v${version} to R2 and KV (${where}): ${pointer}`);
@@ -205,9 +158,7 @@ export async function publishCommand(
 }
 
 /** The options as the command line gives them (`ml publish`, `ml forget --republish`). */
-type PublishCliOptions = Partial<
-  Record<"target" | "persistTo" | "config" | "ifServing", string>
-> & {
+type PublishCliOptions = Partial<Record<"target" | "persistTo" | "config" | "erased", string>> & {
   local?: boolean | string;
 };
 
@@ -232,17 +183,18 @@ export async function publishFromCli(
     ...(o.persistTo ? { persistTo: o.persistTo } : {}),
     ...(o.config ? { config: o.config } : {}),
   };
-  if (o.ifServing === undefined) {
+  if (o.erased === undefined) {
     await publishCommand(options);
     return;
   }
-  const versions = o.ifServing.split(",").map(Number);
+  const versions = o.erased.split(",").map(Number);
   if (version !== undefined || !versions.every((v) => Number.isInteger(v) && v > 0)) {
     throw new RangeError(
-      `--if-serving: expected versions such as 2,3 and no version argument, got "${o.ifServing}"`,
+      `--erased: expected versions such as 2,3 and no version argument, got "${o.erased}"`,
     );
   }
-  await republishIfServing({ ...options, versions });
+  const { eraseFromWorkers } = await import("./erase-published.ts");
+  await eraseFromWorkers({ ...options, versions });
 }
 
 if (import.meta.main) {
@@ -255,7 +207,7 @@ if (import.meta.main) {
     .option("--local")
     .option("--persist-to <dir>")
     .option("--config <file>")
-    .option("--if-serving <versions>")
+    .option("--erased <versions>")
     .action(async (name: string, version: string | undefined, o: Record<string, string>) => {
       await publishFromCli(name, version, o);
     });

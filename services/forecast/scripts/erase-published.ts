@@ -1,0 +1,91 @@
+// After `ml forget` (its --republish, run as `publish-model.ts NAME --erased 2,3`): takes erased
+// customers out of what the forecast Workers read. The version the KV pointer names, when it held
+// them, is published again (same keys, a new bundle_sha256 in the pointer, so running Workers
+// reload it); the R2 bundles of the other versions that held them are deleted (the registry keeps
+// every version: `ml publish NAME V` puts one back, without them).
+import { readFileSync } from "node:fs";
+import { artifactKey, type ModelPointer, parsePointer } from "../src/model/r2-source.ts";
+import {
+  artifactBucketName,
+  exportFromRegistry,
+  type PublishOptions,
+  persistDir,
+  publishCommand,
+  runLocalScript,
+  runWrangler,
+  wranglerConfig,
+} from "./publish-model.ts";
+
+type Where = Omit<PublishOptions, "name" | "version" | "target">;
+
+/** The forecast Workers' pointer for `name` (null when none is published). */
+export async function readPointer(name: string, where: Where): Promise<ModelPointer | null> {
+  const config = wranglerConfig(where);
+  let raw: string | null;
+  if (where.local) {
+    const line = await runLocalScript("cloudflare-local-state.ts", [
+      config,
+      persistDir(where),
+      "pointer",
+      name,
+    ]);
+    raw = (JSON.parse(line) as { pointer: string | null }).pointer;
+  } else {
+    const args = ["kv", "key", "get", "--binding", "MODEL_POINTER", name, "--text"];
+    const out = await runWrangler([...args, "--remote", "-c", config]);
+    raw = /Value not found/i.test(out) ? null : out;
+  }
+  if (raw === null) return null;
+  const pointer = parsePointer(raw);
+  if (!pointer) throw new Error(`the MODEL_POINTER value of "${name}" is not a pointer: ${raw}`);
+  return pointer;
+}
+
+/** Deletes these R2 keys; resolves to how many were there (remote: how many were asked). */
+async function deleteObjects(keys: string[], where: Where): Promise<number> {
+  const config = wranglerConfig(where);
+  if (where.local) {
+    const args = [config, persistDir(where), "delete", ...keys];
+    return (
+      JSON.parse(await runLocalScript("cloudflare-local-state.ts", args)) as {
+        deleted: number;
+      }
+    ).deleted;
+  }
+  const bucket = artifactBucketName(readFileSync(config, "utf8"));
+  for (const key of keys) {
+    await runWrangler(["r2", "object", "delete", `${bucket}/${key}`, "--remote", "-c", config]);
+  }
+  return keys.length;
+}
+
+/**
+ * Republishes the served version when it is one of `versions` and deletes the R2 bundles of the
+ * others. Resolves to what was done, per version.
+ */
+export async function eraseFromWorkers(
+  options: PublishOptions & { versions: readonly number[] },
+  print: (line: string) => void = console.log,
+): Promise<{ republished: number | null; deleted: Record<number, number> }> {
+  const { name, versions } = options;
+  const pointer = await readPointer(name, options);
+  const served = pointer && versions.includes(pointer.version) ? pointer.version : null;
+  if (served === null) {
+    const serving = pointer ? `v${pointer.version}` : "no published version";
+    print(`${name}: the Workers serve ${serving}: nothing to republish`);
+  } else {
+    await publishCommand({ ...options, version: served }, (line) =>
+      print(`re${line} (it held erased customers)`),
+    );
+  }
+  const deleted: Record<number, number> = {};
+  for (const version of versions.filter((v) => v !== served)) {
+    const { files } = await exportFromRegistry(name, version);
+    const keys = [...files.keys()].map((file) => artifactKey(name, version, file));
+    deleted[version] = await deleteObjects(keys, options);
+    print(
+      `${name} v${version}: deleted ${deleted[version]} bundle file(s) from R2 (it held erased customers; not served)`,
+    );
+  }
+  return { republished: served, deleted };
+}
