@@ -4,6 +4,12 @@
 import type { ForgottenCustomers } from "@pp/shared/registry/forget-customer.ts";
 import type { Command } from "commander";
 import { openRegistryFromEnv } from "../pipelines/open-registry.ts";
+import {
+  addWorkersTargetOptions,
+  checkedTarget,
+  publishToWorkers,
+  type WorkersTarget,
+} from "./workers-target.ts";
 
 /** Opens the registry from the environment, runs `action`, closes it. */
 async function withRegistry<T>(
@@ -33,7 +39,7 @@ export function registerPromoteCommands(program: Command): void {
       const target = checkedTarget("--publish", o.publish);
       const { promoteCommand } = await registryCommands();
       await withRegistry((registry) => promoteCommand(registry, name, version));
-      if (target) await publishToWorkers(name, "the promotion", o);
+      if (target) await publishToWorkers(name, "the promotion is done in the registry", o);
     },
   );
 
@@ -47,57 +53,9 @@ export function registerPromoteCommands(program: Command): void {
       const target = checkedTarget("--publish", o.publish);
       const { rollbackCommand } = await registryCommands();
       await withRegistry((registry) => rollbackCommand(registry, name));
-      if (target) await publishToWorkers(name, "the rollback", o);
+      if (target) await publishToWorkers(name, "the rollback is done in the registry", o);
     },
   );
-}
-
-/** Where `--publish` / `--republish` reach the forecast Workers (the publish step's options). */
-interface WorkersTarget {
-  local?: boolean;
-  persistTo?: string;
-  config?: string;
-}
-
-function addWorkersTargetOptions(command: Command, flag: string): Command {
-  return command
-    .option("--local", `with ${flag}: wrangler's local state (what \`wrangler dev\` reads)`)
-    .option("--persist-to <dir>", `with ${flag} --local: wrangler dev's --persist-to directory`)
-    .option("--config <file>", `with ${flag}: the wrangler config with the bindings`);
-}
-
-/** The target named by `flag` ("cloudflare" or none); any other is refused before any change. */
-function checkedTarget(flag: string, target: string | undefined): "cloudflare" | undefined {
-  if (target !== undefined && target !== "cloudflare") {
-    throw new RangeError(`${flag}: only "cloudflare" is supported (got "${target}")`);
-  }
-  return target;
-}
-
-/**
- * Runs the forecast service's publish step for NAME's production version (or, with `erased`,
- * takes the customers erased from those versions out of the Workers' R2: erase-published.ts). `done` names what already happened
- * in the registry, for the message when the step fails.
- */
-async function publishToWorkers(
-  name: string,
-  done: string,
-  o: WorkersTarget,
-  erased?: readonly number[],
-): Promise<void> {
-  const { runForecastPublish } = await import("../pipelines/run-forecast-publish.ts");
-  const code = await runForecastPublish(name, undefined, {
-    target: "cloudflare",
-    ...(o.local ? { local: "true" } : {}),
-    ...(o.persistTo ? { persistTo: o.persistTo } : {}),
-    ...(o.config ? { config: o.config } : {}),
-    ...(erased ? { erased: erased.join(",") } : {}),
-  });
-  if (code !== 0) {
-    throw new RangeError(
-      `${done} is done in the registry, but publishing ${name} to the Workers failed (exit ${code}): run \`ml publish ${name} --target cloudflare\` again`,
-    );
-  }
 }
 
 export function registerModelsCommand(program: Command): void {
@@ -173,6 +131,6 @@ async function republishForgotten(gone: ForgottenCustomers, o: WorkersTarget): P
   const byModel = new Map<string, number[]>();
   for (const v of gone.versions) byModel.set(v.model, [...(byModel.get(v.model) ?? []), v.version]);
   for (const [name, versions] of byModel) {
-    await publishToWorkers(name, "the erasure", o, versions);
+    await publishToWorkers(name, "the erasure is done in the database", o, versions);
   }
 }

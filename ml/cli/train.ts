@@ -13,6 +13,7 @@ import {
 } from "../pipelines/train.ts";
 import type { DataFormat } from "../pipelines/train-models.ts";
 import { folds, integer, isoDate, nonNegativeInteger } from "./arguments.ts";
+import { addWorkersTargetOptions, checkedTarget, publishToWorkers } from "./workers-target.ts";
 
 /** What commander parses from `ml train`'s options (a type, so it is a Record for logInputFromCli). */
 type TrainCliOptions = {
@@ -35,8 +36,12 @@ type TrainCliOptions = {
   register?: string;
   promote?: boolean;
   promoteIfBetter?: boolean;
+  publish?: string;
   asOf?: string;
   evaluateOnly?: boolean;
+  local?: boolean;
+  persistTo?: string;
+  config?: string;
 };
 
 /** Option combinations commander cannot check on its own. */
@@ -59,6 +64,28 @@ function checkTrainOptions(o: TrainCliOptions): void {
     throw new InvalidArgumentError("--promote needs --register NAME");
   if (o.promote && o.promoteIfBetter)
     throw new InvalidArgumentError("--promote and --promote-if-better: give one of them");
+  if (o.publish !== undefined && !(o.promote || o.promoteIfBetter))
+    throw new InvalidArgumentError("--publish needs --promote or --promote-if-better");
+  try {
+    checkedTarget("--publish", o.publish);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+/** With --publish: the registered version goes to the forecast Workers if it became production. */
+async function publishTrained(result: TrainPipelineResult, o: TrainCliOptions): Promise<void> {
+  const registered = result.registered;
+  if (!o.publish || !registered) return;
+  if (registered.stage !== "production") {
+    console.log(`not published: ${registered.name} v${registered.version} is not production`);
+    return;
+  }
+  await publishToWorkers(
+    registered.name,
+    `${registered.name} v${registered.version} is registered and production`,
+    o,
+  );
 }
 
 function trainPipelineOptions(o: TrainCliOptions): TrainPipelineOptions {
@@ -154,8 +181,14 @@ export function registerTrainCommand(program: Command): void {
       isoDate,
     )
     .option("--evaluate-only", "skip the production step: the bundle holds the calibration fits")
-    .action(async (o: TrainCliOptions) => {
-      checkTrainOptions(o);
-      printTrainResult(await runTrainPipeline(trainPipelineOptions(o)));
-    });
+    .option(
+      "--publish <target>",
+      "then publish the version to the forecast Workers if it became production: cloudflare",
+    );
+  addWorkersTargetOptions(train, "--publish").action(async (o: TrainCliOptions) => {
+    checkTrainOptions(o);
+    const result = await runTrainPipeline(trainPipelineOptions(o));
+    printTrainResult(result);
+    await publishTrained(result, o);
+  });
 }

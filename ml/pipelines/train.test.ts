@@ -196,6 +196,33 @@ test("bad arguments get a one-line error naming the option", async () => {
   expect(r5.err).toContain("zeta");
 });
 
+test("train --publish: checked before training; a failed publish says the promotion is done", async () => {
+  const base = ["train", "--data", csv, ...window, "--fast", "--folds", "3", "--register", "pub"];
+  const unknown = await cli([...base, "--out", join(dir, "pub0"), "--promote", "--publish", "aws"]);
+  expect(unknown.code).toBe(2);
+  expect(unknown.err).toContain('--publish: only "cloudflare" is supported (got "aws")');
+  const unpromoted = await cli([...base, "--out", join(dir, "pub1"), "--publish", "cloudflare"]);
+  expect(unpromoted.code).toBe(2);
+  expect(unpromoted.err).toContain("--publish needs --promote or --promote-if-better");
+  const missing = join(dir, "no-such-wrangler.toml");
+  const failed = await cli([
+    ...base,
+    "--out",
+    join(dir, "pub2"),
+    "--promote",
+    "--publish",
+    "cloudflare",
+    "--local",
+    "--config",
+    missing,
+  ]);
+  expect(failed.code).not.toBe(0);
+  expect(failed.out).toContain("registered pub v1 (production)");
+  expect(failed.err).toContain(
+    "pub v1 is registered and production, but publishing pub to the Workers failed (exit 1): run `ml publish pub --target cloudflare` again",
+  );
+}, 120_000);
+
 test("train --register --promote stores a version that `ml models` lists; the demo model fills an empty name", async () => {
   const r = await cli([
     "train",

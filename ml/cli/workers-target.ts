@@ -1,0 +1,51 @@
+// `--publish` / `--republish` of `ml train`, `ml promote`, `ml rollback` and `ml forget`: where
+// they reach the forecast Workers, and the forecast service's publish step run as its own process.
+import type { Command } from "commander";
+
+/** Where `--publish` / `--republish` reach the forecast Workers (the publish step's options). */
+export interface WorkersTarget {
+  local?: boolean;
+  persistTo?: string;
+  config?: string;
+}
+
+export function addWorkersTargetOptions(command: Command, flag: string): Command {
+  return command
+    .option("--local", `with ${flag}: wrangler's local state (what \`wrangler dev\` reads)`)
+    .option("--persist-to <dir>", `with ${flag} --local: wrangler dev's --persist-to directory`)
+    .option("--config <file>", `with ${flag}: the wrangler config with the bindings`);
+}
+
+/** The target named by `flag` ("cloudflare" or none); any other is refused before any change. */
+export function checkedTarget(flag: string, target: string | undefined): "cloudflare" | undefined {
+  if (target !== undefined && target !== "cloudflare") {
+    throw new RangeError(`${flag}: only "cloudflare" is supported (got "${target}")`);
+  }
+  return target;
+}
+
+/**
+ * Runs the forecast service's publish step for NAME's production version (or, with `erased`,
+ * takes the customers erased from those versions out of the Workers' R2: erase-published.ts).
+ * `done` says what already happened in the registry, for the message when the step fails.
+ */
+export async function publishToWorkers(
+  name: string,
+  done: string,
+  o: WorkersTarget,
+  erased?: readonly number[],
+): Promise<void> {
+  const { runForecastPublish } = await import("../pipelines/run-forecast-publish.ts");
+  const code = await runForecastPublish(name, undefined, {
+    target: "cloudflare",
+    ...(o.local ? { local: "true" } : {}),
+    ...(o.persistTo ? { persistTo: o.persistTo } : {}),
+    ...(o.config ? { config: o.config } : {}),
+    ...(erased ? { erased: erased.join(",") } : {}),
+  });
+  if (code !== 0) {
+    throw new RangeError(
+      `${done}, but publishing ${name} to the Workers failed (exit ${code}): run \`ml publish ${name} --target cloudflare\` again`,
+    );
+  }
+}
