@@ -9,6 +9,7 @@ import {
   artifactBucketName,
   exportFromRegistry,
   type PublishOptions,
+  type PublishWhere,
   persistDir,
   publishCommand,
   runLocalScript,
@@ -16,10 +17,8 @@ import {
   wranglerConfig,
 } from "./publish-model.ts";
 
-type Where = Omit<PublishOptions, "name" | "version" | "target">;
-
 /** The forecast Workers' pointer for `name` (null when none is published). */
-export async function readPointer(name: string, where: Where): Promise<ModelPointer | null> {
+export async function readPointer(name: string, where: PublishWhere): Promise<ModelPointer | null> {
   const config = wranglerConfig(where);
   let raw: string | null;
   if (where.local) {
@@ -42,7 +41,7 @@ export async function readPointer(name: string, where: Where): Promise<ModelPoin
 }
 
 /** Deletes these R2 keys; resolves to how many were there (remote: how many were asked). */
-async function deleteObjects(keys: string[], where: Where): Promise<number> {
+async function deleteObjects(keys: string[], where: PublishWhere): Promise<number> {
   const config = wranglerConfig(where);
   if (where.local) {
     const args = [config, persistDir(where), "delete", ...keys];

@@ -22,14 +22,15 @@ import { exportBundleFiles } from "./export-bundle.ts";
 
 const forecastDir = resolve(import.meta.dirname, "..");
 const repoRoot = resolve(forecastDir, "../..");
-export const wranglerBin = join(repoRoot, "node_modules", ".bin", "wrangler");
+const wranglerBin = join(repoRoot, "node_modules", ".bin", "wrangler");
 
-type Where = Omit<PublishOptions, "name" | "version" | "target">;
+/** Where a publication goes: wrangler's local state or the account, through which config. */
+export type PublishWhere = Omit<PublishOptions, "name" | "version" | "target">;
 /** The wrangler config with the bindings (default: the forecast one). */
-export const wranglerConfig = (options: Where) =>
+export const wranglerConfig = (options: PublishWhere) =>
   resolve(options.config ?? join(forecastDir, "wrangler.toml"));
 /** wrangler dev's --persist-to directory (default: the forecast service's). */
-export const persistDir = (options: Where) =>
+export const persistDir = (options: PublishWhere) =>
   resolve(options.persistTo ?? join(forecastDir, ".wrangler", "state"));
 
 /** Runs one of this folder's Node scripts on wrangler's local state; resolves to its last line. */
@@ -92,7 +93,7 @@ export async function publishFiles(
   files: Map<string, Uint8Array>,
   name: string,
   version: number,
-  options: Omit<PublishOptions, "name" | "version" | "target">,
+  options: PublishWhere,
 ): Promise<string> {
   const config = wranglerConfig(options);
   const dir = mkdtempSync(join(tmpdir(), "pp-publish-"));
