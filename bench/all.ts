@@ -16,7 +16,7 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { type BaselineCheckout, baselineCheckout, checkoutEnv } from "./baseline-checkout.ts";
 import { BENCH_BASELINE } from "./bench-baseline.ts";
-import { comparisonTable, formatValue, markdownTable } from "./bench-table.ts";
+import { comparisonTable, formatValue, markdownTable, withinSpread } from "./bench-table.ts";
 import {
   type Aggregate,
   benchExitCode,
@@ -167,7 +167,8 @@ if (baseline) {
   );
   console.log(comparisonTable(comparisons));
   console.log(
-    `\n${count("ok")} ✓ (within 5% or better), ${count("worse")} ✗ (worse by more than 5%), ` +
+    `\n${count("ok")} ✓ (within 5% or better), ${count("worse")} ✗ (worse by more than 5%; ` +
+      `${figures.filter(withinSpread).length} of them by less than their rounds moved), ` +
       `${count("unjudged")} without a direction, ${count("only-baseline") + count("only-current")} on one side only`,
   );
   process.exit(benchExitCode(comparisons, strict));

@@ -34,6 +34,13 @@ export function markdownTable(
   return [line(head), rule, ...rows.map(line)].join("\n");
 }
 
+/** A worse figure whose gap is within the rounds' own spread on either side (see ComparedFigure). */
+export function withinSpread(f: ComparedFigure): boolean {
+  if (f.verdict !== "worse" || f.spread === undefined) return false;
+  const change = improvement(f.baseline as number, f.current as number, f.better ?? "higher");
+  return Math.abs(change) <= f.spread;
+}
+
 export function verdictText(f: ComparedFigure): string {
   switch (f.verdict) {
     case "only-baseline":
@@ -45,7 +52,11 @@ export function verdictText(f: ComparedFigure): string {
   }
   const change = improvement(f.baseline as number, f.current as number, f.better ?? "higher");
   const pct = Number.isFinite(change) ? `${Math.abs(100 * change).toFixed(0)}%` : "∞";
-  if (f.verdict === "worse") return `✗ ${pct} worse`;
+  if (f.verdict === "worse") {
+    // A gap smaller than what the same code moved between this run's rounds is not evidence.
+    const noise = withinSpread(f) ? ` (rounds moved ${(100 * (f.spread ?? 0)).toFixed(0)}%)` : "";
+    return `✗ ${pct} worse${noise}`;
+  }
   return change > 0.05 ? `✓ ${pct} better` : "✓";
 }
 

@@ -1,7 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { type BenchFigure, defaultBetter } from "./bench-results.ts";
-import { comparisonTable, verdictText } from "./bench-table.ts";
-import { benchExitCode, compareScript, judge, median, type ScriptRun } from "./compare-figures.ts";
+import { comparisonTable, verdictText, withinSpread } from "./bench-table.ts";
+import {
+  benchExitCode,
+  type ComparedFigure,
+  compareScript,
+  judge,
+  median,
+  roundSpread,
+  type ScriptRun,
+} from "./compare-figures.ts";
 
 const run = (figures: BenchFigure[], exitCode: number | null = 0): ScriptRun => ({
   figures,
@@ -76,6 +84,9 @@ describe("compareScript", () => {
       verdict: "worse",
     });
     expect(fit?.ratio).toBeCloseTo(1.3 / 1.1, 10);
+    // The baseline's rounds moved 20% (1.0 → 1.2), more than the 18% gap: flagged, still ✗.
+    expect(fit?.spread).toBeCloseTo(0.2, 10);
+    expect(verdictText(fit as ComparedFigure)).toBe("✗ 18% worse (rounds moved 20%)");
     expect(rate).toMatchObject({ baseline: 110, current: 140, better: "higher", verdict: "ok" });
   });
 
@@ -198,4 +209,28 @@ test("exit code: 1 on a failed run, 2 on a worse figure only with --strict, else
   expect(benchExitCode([fine, worse], false)).toBe(0);
   expect(benchExitCode([fine, worse], true)).toBe(2);
   expect(benchExitCode([worse, failed], true)).toBe(1);
+});
+
+test("a worse figure is flagged only when its gap is within the rounds' spread", () => {
+  const figure = (current: number[]) =>
+    compareScript({
+      bench: "b",
+      baseline: [run([fig("t", 1.0, "s")]), run([fig("t", 1.05, "s")])],
+      current: current.map((v) => run([fig("t", v, "s")])),
+    }).figures[0] as ComparedFigure;
+  // Medians 1.025 vs 1.2 (17% worse); spreads 5% and 0%: not within.
+  expect(verdictText(figure([1.2, 1.2]))).toBe("✗ 17% worse");
+  expect(withinSpread(figure([1.2, 1.2]))).toBe(false);
+  // Current rounds 1.0 and 1.2: medians 1.025 vs 1.1 (7% worse), spread 20%: within.
+  expect(verdictText(figure([1.0, 1.2]))).toBe("✗ 7% worse (rounds moved 20%)");
+  // One round per side: no spread, nothing flagged.
+  const single = compareScript({
+    bench: "b",
+    baseline: [run([fig("t", 1.0, "s")])],
+    current: [run([fig("t", 1.2, "s")])],
+  }).figures[0] as ComparedFigure;
+  expect(single.spread).toBeUndefined();
+  expect(verdictText(single)).toBe("✗ 20% worse");
+  expect(roundSpread([2, 3, 2.5])).toBeCloseTo(0.5, 12);
+  expect(roundSpread([0, 1])).toBeUndefined();
 });

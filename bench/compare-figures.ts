@@ -28,6 +28,11 @@ export interface ComparedFigure {
   current: number | undefined;
   /** current / baseline; undefined when either is missing or the baseline is 0. */
   ratio: number | undefined;
+  /**
+   * The wider of the two sides' round-to-round spreads, (max − min) / min over a side's rounds:
+   * how far the same code moved between rounds of this run. Undefined with one round per side.
+   */
+  spread: number | undefined;
   verdict: Verdict;
 }
 
@@ -60,6 +65,13 @@ export type Aggregate = "median" | "best";
 export function aggregateOf(values: readonly number[], better: Better | undefined, how: Aggregate) {
   if (how === "median" || !better) return median(values);
   return better === "higher" ? Math.max(...values) : Math.min(...values);
+}
+
+/** (max − min) / min of a side's rounds; undefined for fewer than 2 rounds or a minimum ≤ 0. */
+export function roundSpread(values: readonly number[]): number | undefined {
+  if (values.length < 2) return undefined;
+  const low = Math.min(...values);
+  return low > 0 ? (Math.max(...values) - low) / low : undefined;
 }
 
 /** Middle value; the mean of the two middle ones for an even count. */
@@ -155,6 +167,8 @@ export function compareScript(
         ? current / baseline
         : undefined;
     const unit = a?.unit ?? b?.unit ?? "";
+    const spreads = [b, a].map((side) => (side ? roundSpread(side.values) : undefined));
+    const known = spreads.filter((x): x is number => x !== undefined);
     figures.push({
       bench: sides.bench,
       figure: name,
@@ -163,6 +177,7 @@ export function compareScript(
       baseline,
       current,
       ratio,
+      spread: known.length > 0 ? Math.max(...known) : undefined,
       verdict,
     });
   }
