@@ -93,7 +93,7 @@ test("a failed republish after an erasure says the erasure is done", async () =>
   expect(failed.code).not.toBe(0);
   expect(failed.out).toContain("forgot 1 customer(s): 2 stored row(s) under 2 model version(s)");
   expect(failed.err).toContain(
-    "the erasure is done in the database, but publishing cli to the Workers failed (exit 1)",
+    "the erasure is done in the database, but publishing cli to the Workers failed (exit 1): publish the version the Workers serve again (`ml publish cli VERSION --target cloudflare`) and delete the R2 objects under cli/1/, cli/2/ of the others",
   );
   const v2 = await registry.getVersion("cli", 2);
   expect((await new CustomerFeaturesRepository(t.handle.db).get(v2?.id ?? 0, ids)).size).toBe(2);

@@ -43,9 +43,12 @@ export async function publishToWorkers(
     ...(o.config ? { config: o.config } : {}),
     ...(erased ? { erased: erased.join(",") } : {}),
   });
-  if (code !== 0) {
-    throw new RangeError(
-      `${done}, but publishing ${name} to the Workers failed (exit ${code}): run \`ml publish ${name} --target cloudflare\` again`,
-    );
-  }
+  if (code === 0) return;
+  // Re-running the command would not help after an erasure (nothing is left to erase): say what to do.
+  const todo = erased
+    ? `publish the version the Workers serve again (\`ml publish ${name} VERSION --target cloudflare\`) and delete the R2 objects under ${erased.map((v) => `${name}/${v}/`).join(", ")} of the others`
+    : `run \`ml publish ${name} --target cloudflare\` again`;
+  throw new RangeError(
+    `${done}, but publishing ${name} to the Workers failed (exit ${code}): ${todo}`,
+  );
 }
