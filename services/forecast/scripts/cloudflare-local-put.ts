@@ -10,6 +10,7 @@ import {
   type WritableBucket,
   type WritablePointer,
 } from "../src/model/publish-bundle.ts";
+import { retryLocalState } from "./local-state-retry.ts";
 
 const [configPath, persistDir, bundleDir, model, versionText] = process.argv.slice(2);
 if (!configPath || !persistDir || !bundleDir || !model || !versionText) {
@@ -32,7 +33,17 @@ try {
   const pointer = proxy.env.MODEL_POINTER as WritablePointer | undefined;
   if (!bucket || !pointer)
     throw new Error(`${configPath} lacks the MODEL_ARTIFACTS or MODEL_POINTER binding`);
-  const value = await publishBundle({ bucket, pointer }, model, Number(versionText), files);
+  // Each put retried on its own (see local-state-retry.ts); the order (bundle.json last, then the
+  // pointer) is publishBundle's.
+  const retrying = {
+    bucket: {
+      put: (key: string, value: Uint8Array) => retryLocalState(() => bucket.put(key, value)),
+    },
+    pointer: {
+      put: (key: string, value: string) => retryLocalState(() => pointer.put(key, value)),
+    },
+  };
+  const value = await publishBundle(retrying, model, Number(versionText), files);
   console.log(value);
 } finally {
   await proxy.dispose();

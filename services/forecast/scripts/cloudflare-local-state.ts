@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { getPlatformProxy } from "wrangler";
 import type { PointerStore } from "../src/model/r2-source.ts";
+import { retryLocalState } from "./local-state-retry.ts";
 
 interface LocalBucket {
   head(key: string): Promise<unknown | null>;
@@ -28,14 +29,15 @@ try {
   if (op === "pointer") {
     const pointer = proxy.env.MODEL_POINTER as PointerStore | undefined;
     if (!pointer) throw new Error(`${configPath} lacks the MODEL_POINTER binding`);
-    console.log(JSON.stringify({ pointer: await pointer.get(rest[0] as string) }));
+    const value = await retryLocalState(() => pointer.get(rest[0] as string));
+    console.log(JSON.stringify({ pointer: value }));
   } else {
     const bucket = proxy.env.MODEL_ARTIFACTS as LocalBucket | undefined;
     if (!bucket) throw new Error(`${configPath} lacks the MODEL_ARTIFACTS binding`);
     let deleted = 0;
     for (const key of rest) {
-      if ((await bucket.head(key)) === null) continue;
-      await bucket.delete(key);
+      if ((await retryLocalState(() => bucket.head(key))) === null) continue;
+      await retryLocalState(() => bucket.delete(key));
       deleted++;
     }
     console.log(JSON.stringify({ deleted }));
