@@ -4,10 +4,15 @@
 // reload it); the R2 bundles of the other versions that held them are deleted (the registry keeps
 // every version: `ml publish NAME V` puts one back, without them).
 import { readFileSync } from "node:fs";
+import {
+  BUNDLE_INDEX,
+  CUSTOMER_FEATURES_FILE,
+  CUSTOMERS_FILE,
+} from "../src/model/exported-bundle.ts";
 import { artifactKey, type ModelPointer, parsePointer } from "../src/model/r2-source.ts";
+import { SERVED_FILES } from "../src/model/registry-source.ts";
 import {
   artifactBucketName,
-  exportFromRegistry,
   type PublishOptions,
   type PublishWhere,
   persistDir,
@@ -16,6 +21,13 @@ import {
   runWrangler,
   wranglerConfig,
 } from "./publish-model.ts";
+
+/**
+ * Every file an exported bundle may hold (encodeBundle: the served registry files, the customers,
+ * their feature vectors, bundle.json). Deleting a version's bundle deletes these keys; one it does
+ * not hold is simply absent, so no version needs exporting to learn its names.
+ */
+const BUNDLE_FILE_NAMES = [...SERVED_FILES, CUSTOMERS_FILE, CUSTOMER_FEATURES_FILE, BUNDLE_INDEX];
 
 /** The forecast Workers' pointer for `name` (null when none is published). */
 export async function readPointer(name: string, where: PublishWhere): Promise<ModelPointer | null> {
@@ -79,8 +91,7 @@ export async function eraseFromWorkers(
   }
   const deleted: Record<number, number> = {};
   for (const version of versions.filter((v) => v !== served)) {
-    const { files } = await exportFromRegistry(name, version);
-    const keys = [...files.keys()].map((file) => artifactKey(name, version, file));
+    const keys = BUNDLE_FILE_NAMES.map((file) => artifactKey(name, version, file));
     deleted[version] = await deleteObjects(keys, options);
     print(
       `${name} v${version}: deleted ${deleted[version]} bundle file(s) from R2 (it held erased customers; not served)`,

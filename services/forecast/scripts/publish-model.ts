@@ -124,34 +124,28 @@ export async function publishFiles(
   }
 }
 
-/** A version's exported bundle from the registry (DATABASE_URL or PGlite in DATA_DIR). */
-export async function exportFromRegistry(
-  name: string,
-  version?: number,
-): Promise<{ files: Map<string, Uint8Array>; version: number }> {
+/** Exports the version from the registry (DATABASE_URL or PGlite in DATA_DIR) and publishes it. */
+export async function publishCommand(
+  options: PublishOptions,
+  print: (line: string) => void = console.log,
+): Promise<string> {
   const handle = await createDatabase(databaseOptionsFromEnv(process.env));
+  let files: Map<string, Uint8Array>;
+  let version: number;
   try {
     await handle.migrate();
     const registry = new ModelRegistry(
       handle.db,
       openArtifactStore(artifactStoreLocationFromEnv(process.env)),
     );
-    const files = await exportBundleFiles(registry, handle.db, name, version);
+    files = await exportBundleFiles(registry, handle.db, options.name, options.version);
     const index = JSON.parse(new TextDecoder().decode(files.get(BUNDLE_INDEX))) as {
       identity: { version: number };
     };
-    return { files, version: index.identity.version };
+    version = index.identity.version;
   } finally {
     await handle.close();
   }
-}
-
-/** Exports the version from the registry and publishes it. */
-export async function publishCommand(
-  options: PublishOptions,
-  print: (line: string) => void = console.log,
-): Promise<string> {
-  const { files, version } = await exportFromRegistry(options.name, options.version);
   const pointer = await publishFiles(files, options.name, version, options);
   const where = options.local ? "wrangler's local state" : "Cloudflare";
   print(`published ${options.name} v${version} to R2 and KV (${where}): ${pointer}`);

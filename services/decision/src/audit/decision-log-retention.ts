@@ -1,6 +1,7 @@
 // Decision-log retention: decisions (and parked rows) older than DECISION_LOG_RETENTION_DAYS are
-// deleted at start and hourly (sooner after a failure) by every running decision service (two instances deleting the same
-// old rows is harmless), and on demand by POST /admin/decision-log/prune. Unset: kept for ever.
+// deleted at start and hourly (sooner after a failure) by every running decision service (two
+// instances deleting the same old rows is harmless), and on demand by POST
+// /admin/decision-log/prune. Unset: kept for ever.
 // Campaign measurements read the decisions of their window: keep the log longer than campaigns run.
 import type { Logger } from "@pp/shared/logging/logger.ts";
 import type { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
