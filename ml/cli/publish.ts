@@ -13,6 +13,10 @@ export function registerPublishCommand(program: Command): void {
     .option("--local", "wrangler's local state (what `wrangler dev` reads), not the account")
     .option("--persist-to <dir>", "wrangler --persist-to directory of `wrangler dev`")
     .option("--config <file>", "wrangler config with the bindings (default: the forecast one)")
+    .option(
+      "--erased <versions>",
+      "instead: take customers erased from these versions (e.g. 2,3) out of the Workers' R2, as `ml forget --republish` does; safe to repeat",
+    )
     .action(async (name: string, version: string | undefined, o: Record<string, string>) => {
       // Publishing is the forecast service's deploy step: run as its own process, not imported
       // (ml sits upstream of the services).

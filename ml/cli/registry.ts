@@ -7,6 +7,7 @@ import { openRegistryFromEnv } from "../pipelines/open-registry.ts";
 import {
   addWorkersTargetOptions,
   checkedTarget,
+  publishCommandLine,
   publishToWorkers,
   type WorkersTarget,
 } from "./workers-target.ts";
@@ -131,6 +132,10 @@ async function republishForgotten(gone: ForgottenCustomers, o: WorkersTarget): P
   const byModel = new Map<string, number[]>();
   for (const v of gone.versions) byModel.set(v.model, [...(byModel.get(v.model) ?? []), v.version]);
   for (const [name, versions] of byModel) {
+    // Said first, so an operator whose run is killed knows how to finish it.
+    console.log(
+      `${name}: taking them out of the Workers' bundles of v${versions.join(", v")}; if this is interrupted, run \`${publishCommandLine(name, o, versions)}\` (safe to repeat)`,
+    );
     await publishToWorkers(name, "the erasure is done in the database", o, versions);
   }
 }

@@ -66,7 +66,7 @@ test("a failed publish after a promotion or a rollback says it is done and what 
   expect(promoted.code).not.toBe(0);
   expect(promoted.out).toContain("cli v1 is production; v2 archived");
   expect(promoted.err).toContain(
-    "the promotion is done in the registry, but publishing cli to the Workers failed (exit 1): run `ml publish cli --target cloudflare` again",
+    `the promotion is done in the registry, but publishing cli to the Workers failed (exit 1): run \`ml publish cli --target cloudflare --local --config ${join(dir, "no-such-wrangler.toml")}\` (safe to repeat)`,
   );
   expect(await production()).toBe(1);
 
@@ -92,8 +92,11 @@ test("a failed republish after an erasure says the erasure is done", async () =>
   ]);
   expect(failed.code).not.toBe(0);
   expect(failed.out).toContain("forgot 1 customer(s): 2 stored row(s) under 2 model version(s)");
+  expect(failed.out).toContain(
+    "cli: taking them out of the Workers' bundles of v1, v2; if this is interrupted, run `ml publish cli --target cloudflare --local",
+  );
   expect(failed.err).toContain(
-    "the erasure is done in the database, but publishing cli to the Workers failed (exit 1): publish the version the Workers serve again (`ml publish cli VERSION --target cloudflare`) and delete the R2 objects under cli/1/, cli/2/ of the others",
+    `the erasure is done in the database, but publishing cli to the Workers failed (exit 1): run \`ml publish cli --target cloudflare --local --config ${join(dir, "no-such-wrangler.toml")} --erased 1,2\` (safe to repeat)`,
   );
   const v2 = await registry.getVersion("cli", 2);
   expect((await new CustomerFeaturesRepository(t.handle.db).get(v2?.id ?? 0, ids)).size).toBe(2);

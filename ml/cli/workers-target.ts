@@ -24,6 +24,24 @@ export function checkedTarget(flag: string, target: string | undefined): "cloudf
   return target;
 }
 
+/** The `ml publish` command that does (or finishes) what publishToWorkers does. */
+export function publishCommandLine(
+  name: string,
+  o: WorkersTarget,
+  erased?: readonly number[],
+): string {
+  const quoted = (text: string) => (/^[\w./:=@-]+$/.test(text) ? text : JSON.stringify(text));
+  return [
+    "ml publish",
+    quoted(name),
+    "--target cloudflare",
+    ...(o.local ? ["--local"] : []),
+    ...(o.persistTo ? [`--persist-to ${quoted(o.persistTo)}`] : []),
+    ...(o.config ? [`--config ${quoted(o.config)}`] : []),
+    ...(erased ? [`--erased ${erased.join(",")}`] : []),
+  ].join(" ");
+}
+
 /**
  * Runs the forecast service's publish step for NAME's production version (or, with `erased`,
  * takes the customers erased from those versions out of the Workers' R2: erase-published.ts).
@@ -44,11 +62,9 @@ export async function publishToWorkers(
     ...(erased ? { erased: erased.join(",") } : {}),
   });
   if (code === 0) return;
-  // Re-running the command would not help after an erasure (nothing is left to erase): say what to do.
-  const todo = erased
-    ? `publish the version the Workers serve again (\`ml publish ${name} VERSION --target cloudflare\`) and delete the R2 objects under ${erased.map((v) => `${name}/${v}/`).join(", ")} of the others`
-    : `run \`ml publish ${name} --target cloudflare\` again`;
+  // Re-running an erasure would not help (nothing is left to erase in the database): the publish
+  // step with --erased finishes it, and it is safe to repeat.
   throw new RangeError(
-    `${done}, but publishing ${name} to the Workers failed (exit ${code}): ${todo}`,
+    `${done}, but publishing ${name} to the Workers failed (exit ${code}): run \`${publishCommandLine(name, o, erased)}\` (safe to repeat)`,
   );
 }

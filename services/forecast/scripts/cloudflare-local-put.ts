@@ -33,17 +33,22 @@ try {
   const pointer = proxy.env.MODEL_POINTER as WritablePointer | undefined;
   if (!bucket || !pointer)
     throw new Error(`${configPath} lacks the MODEL_ARTIFACTS or MODEL_POINTER binding`);
-  // Each put retried on its own (see local-state-retry.ts); the order (bundle.json last, then the
-  // pointer) is publishBundle's.
+  // Each operation retried on its own (see local-state-retry.ts); the order is publishBundle's.
   const retrying = {
     bucket: {
       put: (key: string, value: Uint8Array) => retryLocalState(() => bucket.put(key, value)),
+      delete: (key: string) => retryLocalState(() => bucket.delete(key)),
     },
     pointer: {
+      get: (key: string) => retryLocalState(() => pointer.get(key)),
       put: (key: string, value: string) => retryLocalState(() => pointer.put(key, value)),
     },
   };
-  const value = await publishBundle(retrying, model, Number(versionText), files);
+  // One line per step done, so a caller (and publish-crash.test.ts) sees how far it got; the last
+  // line is the pointer value.
+  const value = await publishBundle(retrying, model, Number(versionText), files, (s) =>
+    console.log(s.step === "pointer" ? `pointer ${s.value}` : `${s.step} ${s.key}`),
+  );
   console.log(value);
 } finally {
   await proxy.dispose();

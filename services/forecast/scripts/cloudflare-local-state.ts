@@ -1,26 +1,68 @@
-// Reads a model's KV pointer from, or deletes R2 objects in, wrangler's LOCAL state (what
+// Reads a model's KV pointer from, deletes R2 objects in, or inspects wrangler's LOCAL state (what
 // `wrangler dev` reads): how `ml forget --republish … --local` learns which version the Workers
-// serve and removes the bundles of the others that held erased customers. Prints one JSON line.
-// Runs under Node (`node --import tsx`), as cloudflare-local-put.ts does.
+// serve and removes the bundles of the others that held erased customers, and how an operator (or
+// publish-crash.test.ts) sees what a cold Worker would load. Prints one JSON line. Runs under Node
+// (`node --import tsx`), as cloudflare-local-put.ts does.
 //   node --import tsx cloudflare-local-state.ts <wrangler.toml> <persist dir> pointer <model>
 //   node --import tsx cloudflare-local-state.ts <wrangler.toml> <persist dir> delete <key>…
+//   node --import tsx cloudflare-local-state.ts <wrangler.toml> <persist dir> inspect <model> [id]
 import { join } from "node:path";
 import { getPlatformProxy } from "wrangler";
-import type { PointerStore } from "../src/model/r2-source.ts";
+import { type ArtifactBucket, type PointerStore, r2ModelSource } from "../src/model/r2-source.ts";
+import { typescriptEngine } from "../src/model/typescript-engine.ts";
 import { retryLocalState } from "./local-state-retry.ts";
 
-interface LocalBucket {
+interface LocalBucket extends ArtifactBucket {
   head(key: string): Promise<unknown | null>;
   delete(key: string): Promise<void>;
+  list(options: { prefix: string; cursor?: string }): Promise<{
+    objects: Array<{ key: string }>;
+    truncated: boolean;
+    cursor?: string;
+  }>;
 }
 
 const [configPath, persistDir, op, ...rest] = process.argv.slice(2);
-if (!configPath || !persistDir || (op !== "pointer" && op !== "delete") || rest.length === 0) {
+const ops = ["pointer", "delete", "inspect"];
+if (!configPath || !persistDir || !ops.includes(op ?? "") || rest.length === 0) {
   console.error(
-    "usage: cloudflare-local-state.ts <wrangler.toml> <persist dir> pointer <model> | delete <key>…",
+    "usage: cloudflare-local-state.ts <wrangler.toml> <persist dir> pointer <model> | delete <key>… | inspect <model>",
   );
   process.exit(2);
 }
+
+/** Every R2 key under `<model>/`, sorted. */
+async function keysOf(bucket: LocalBucket, model: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await retryLocalState(() =>
+      bucket.list({ prefix: `${model}/`, ...(cursor ? { cursor } : {}) }),
+    );
+    keys.push(...page.objects.map((o) => o.key));
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  return keys.sort();
+}
+
+/**
+ * The pointer, what a cold Worker loads through it (or why it cannot; with a customer id, whether
+ * the loaded bundle knows that customer), and every key.
+ */
+async function inspect(pointer: PointerStore, bucket: LocalBucket, model: string, id?: string) {
+  const source = r2ModelSource({ pointer, bucket, modelName: model, engine: typescriptEngine });
+  const value = await retryLocalState(() => pointer.get(model));
+  let loaded: { version: number; customers: number; knows?: boolean } | { error: string };
+  try {
+    const { model: m } = await source.load();
+    loaded = { version: m.identity.version, customers: m.customers.n };
+    if (id !== undefined) loaded.knows = m.customers.rowOf(id) >= 0;
+  } catch (error) {
+    loaded = { error: error instanceof Error ? error.message : String(error) };
+  }
+  return { pointer: value, loaded, keys: await keysOf(bucket, model) };
+}
+
 const proxy = await getPlatformProxy<Record<string, unknown>>({
   configPath,
   persist: { path: join(persistDir, "v3") },
@@ -31,6 +73,12 @@ try {
     if (!pointer) throw new Error(`${configPath} lacks the MODEL_POINTER binding`);
     const value = await retryLocalState(() => pointer.get(rest[0] as string));
     console.log(JSON.stringify({ pointer: value }));
+  } else if (op === "inspect") {
+    const pointer = proxy.env.MODEL_POINTER as PointerStore | undefined;
+    const bucket = proxy.env.MODEL_ARTIFACTS as LocalBucket | undefined;
+    if (!pointer || !bucket)
+      throw new Error(`${configPath} lacks the MODEL_ARTIFACTS or MODEL_POINTER binding`);
+    console.log(JSON.stringify(await inspect(pointer, bucket, rest[0] as string, rest[1])));
   } else {
     const bucket = proxy.env.MODEL_ARTIFACTS as LocalBucket | undefined;
     if (!bucket) throw new Error(`${configPath} lacks the MODEL_ARTIFACTS binding`);

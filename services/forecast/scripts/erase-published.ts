@@ -1,33 +1,23 @@
 // After `ml forget` (its --republish, run as `publish-model.ts NAME --erased 2,3`): takes erased
 // customers out of what the forecast Workers read. The version the KV pointer names, when it held
-// them, is published again (same keys, a new bundle_sha256 in the pointer, so running Workers
-// reload it); the R2 bundles of the other versions that held them are deleted (the registry keeps
-// every version: `ml publish NAME V` puts one back, without them).
+// them, is published again (into its other slot, a new bundle_sha256 in the pointer, so running
+// Workers reload it; then the old copy is deleted); the R2 bundles of the other versions that held
+// them are deleted (the registry keeps every version: `ml publish NAME V` puts one back, without
+// them). Interrupted, it is safe to run again with the same versions.
 import { readFileSync } from "node:fs";
-import {
-  BUNDLE_INDEX,
-  CUSTOMER_FEATURES_FILE,
-  CUSTOMERS_FILE,
-} from "../src/model/exported-bundle.ts";
-import { artifactKey, type ModelPointer, parsePointer } from "../src/model/r2-source.ts";
-import { SERVED_FILES } from "../src/model/registry-source.ts";
+import { bundleKeys } from "../src/model/publish-bundle.ts";
+import { type ModelPointer, parsePointer } from "../src/model/r2-source.ts";
 import {
   artifactBucketName,
   type PublishOptions,
   type PublishWhere,
   persistDir,
   publishCommand,
+  remotePointerValue,
   runLocalScript,
   runWrangler,
   wranglerConfig,
 } from "./publish-model.ts";
-
-/**
- * Every file an exported bundle may hold (encodeBundle: the served registry files, the customers,
- * their feature vectors, bundle.json). Deleting a version's bundle deletes these keys; one it does
- * not hold is simply absent, so no version needs exporting to learn its names.
- */
-const BUNDLE_FILE_NAMES = [...SERVED_FILES, CUSTOMERS_FILE, CUSTOMER_FEATURES_FILE, BUNDLE_INDEX];
 
 /** The forecast Workers' pointer for `name` (null when none is published). */
 export async function readPointer(name: string, where: PublishWhere): Promise<ModelPointer | null> {
@@ -42,9 +32,7 @@ export async function readPointer(name: string, where: PublishWhere): Promise<Mo
     ]);
     raw = (JSON.parse(line) as { pointer: string | null }).pointer;
   } else {
-    const args = ["kv", "key", "get", "--binding", "MODEL_POINTER", name, "--text"];
-    const out = await runWrangler([...args, "--remote", "-c", config]);
-    raw = /Value not found/i.test(out) ? null : out;
+    raw = await remotePointerValue(name, config);
   }
   if (raw === null) return null;
   const pointer = parsePointer(raw);
@@ -91,8 +79,7 @@ export async function eraseFromWorkers(
   }
   const deleted: Record<number, number> = {};
   for (const version of versions.filter((v) => v !== served)) {
-    const keys = BUNDLE_FILE_NAMES.map((file) => artifactKey(name, version, file));
-    deleted[version] = await deleteObjects(keys, options);
+    deleted[version] = await deleteObjects(bundleKeys(name, version), options);
     print(
       `${name} v${version}: deleted ${deleted[version]} bundle file(s) from R2 (it held erased customers; not served)`,
     );

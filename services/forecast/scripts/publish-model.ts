@@ -1,7 +1,7 @@
 // `npm run ml -- publish NAME [VERSION] --target cloudflare [--local [--persist-to DIR]]`: uploads
 // a registered version's exported bundle to the R2 bucket MODEL_ARTIFACTS under
-// <model>/<version>/ and then flips the KV pointer MODEL_POINTER, so running forecast Workers
-// (MODEL_SOURCE=r2) switch to it on a later request, without a redeploy. The version defaults to
+// <model>/<version>/<slot>/ and then flips the KV pointer MODEL_POINTER (publish-bundle.ts), so
+// running forecast Workers (MODEL_SOURCE=r2) switch to it on a later request, without a redeploy. The version defaults to
 // the production one. Remote: wrangler's CLI (`r2 object put`, `kv key put`, needs
 // CLOUDFLARE_API_TOKEN); --local: wrangler's local state, what `wrangler dev` reads. With
 // `--erased 2,3` (run by `ml forget --republish`) it takes erased customers out of the Workers'
@@ -17,7 +17,7 @@ import {
 import { createDatabase, databaseOptionsFromEnv } from "@pp/shared/db/client.ts";
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import { BUNDLE_INDEX } from "../src/model/exported-bundle.ts";
-import { publicationOf } from "../src/model/publish-bundle.ts";
+import { publishBundle } from "../src/model/publish-bundle.ts";
 import { exportBundleFiles } from "./export-bundle.ts";
 
 const forecastDir = resolve(import.meta.dirname, "..");
@@ -88,7 +88,37 @@ export function artifactBucketName(toml: string): string {
   return name;
 }
 
-/** Uploads the exported files with wrangler; resolves to the pointer value written. */
+/** The value of a KV key in the account's MODEL_POINTER namespace, through wrangler (null: none). */
+export async function remotePointerValue(key: string, config: string): Promise<string | null> {
+  const args = ["kv", "key", "get", "--binding", "MODEL_POINTER", key, "--text"];
+  const out = await runWrangler([...args, "--remote", "-c", config]);
+  return /Value not found/i.test(out) ? null : out;
+}
+
+/** wrangler's CLI standing in for the account's R2 and KV bindings (one call per object). */
+function wranglerTarget(config: string, scratch: string) {
+  const bucket = artifactBucketName(readFileSync(config, "utf8"));
+  const remote = ["--remote", "-c", config];
+  let uploads = 0;
+  return {
+    bucket: {
+      async put(key: string, value: Uint8Array) {
+        const file = join(scratch, `object-${uploads++}`);
+        writeFileSync(file, value);
+        await runWrangler(["r2", "object", "put", `${bucket}/${key}`, "--file", file, ...remote]);
+      },
+      delete: (key: string) =>
+        runWrangler(["r2", "object", "delete", `${bucket}/${key}`, ...remote]),
+    },
+    pointer: {
+      get: (key: string) => remotePointerValue(key, config),
+      put: (key: string, value: string) =>
+        runWrangler(["kv", "key", "put", "--binding", "MODEL_POINTER", key, value, ...remote]),
+    },
+  };
+}
+
+/** Publishes the exported files (publish-bundle.ts's steps); resolves to the pointer value written. */
 export async function publishFiles(
   files: Map<string, Uint8Array>,
   name: string,
@@ -98,27 +128,11 @@ export async function publishFiles(
   const config = wranglerConfig(options);
   const dir = mkdtempSync(join(tmpdir(), "pp-publish-"));
   try {
+    if (!options.local)
+      return await publishBundle(wranglerTarget(config, dir), name, version, files);
     for (const [file, bytes] of files) writeFileSync(join(dir, file), bytes);
-    if (options.local) {
-      const args = [config, persistDir(options), dir, name, String(version)];
-      return await runLocalScript("cloudflare-local-put.ts", args);
-    }
-    const bucket = artifactBucketName(readFileSync(config, "utf8"));
-    const { objects, pointer } = await publicationOf(name, version, files);
-    for (const object of objects) {
-      const args = [
-        "r2",
-        "object",
-        "put",
-        `${bucket}/${object.key}`,
-        "--file",
-        join(dir, object.name),
-      ];
-      await runWrangler([...args, "--remote", "-c", config]);
-    }
-    const args = ["kv", "key", "put", "--binding", "MODEL_POINTER", name, pointer];
-    await runWrangler([...args, "--remote", "-c", config]);
-    return pointer;
+    const args = [config, persistDir(options), dir, name, String(version)];
+    return await runLocalScript("cloudflare-local-put.ts", args);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

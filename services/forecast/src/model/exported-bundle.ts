@@ -3,6 +3,7 @@
 // little-endian float32) and bundle.json, which records who the model is and every file's sha256.
 // Runtime-neutral: reading goes through a callback (files, fetch or compiled-in data modules).
 
+import { BUNDLE_FILES } from "@pp/ml/bundle/model-bundle.ts";
 import { FEATURE_COUNT } from "@pp/ml/features/feature-vector.ts";
 import { sha256Hex } from "@pp/shared/artifacts/sha256.ts";
 import { z } from "zod";
@@ -15,6 +16,26 @@ export const BUNDLE_INDEX = "bundle.json";
 export const CUSTOMERS_FILE = "customers.json";
 export const CUSTOMER_FEATURES_FILE = "customer_features.f32";
 export const EXPORTED_BUNDLE_FORMAT = "pp-forecast-bundle/1";
+
+/** The registry files the service reads (report.html is not needed to forecast). */
+export const SERVED_FILES = [
+  BUNDLE_FILES.manifest,
+  BUNDLE_FILES.gbdtCount,
+  BUNDLE_FILES.gbdtPurchase,
+  BUNDLE_FILES.gbdtSpend,
+  BUNDLE_FILES.metrics,
+] as const;
+
+/**
+ * Every file an exported bundle may hold (encodeBundle's): deleting a published bundle deletes
+ * these names; one a bundle does not hold is simply absent, so nothing needs listing.
+ */
+export const BUNDLE_FILE_NAMES: readonly string[] = [
+  ...SERVED_FILES,
+  CUSTOMERS_FILE,
+  CUSTOMER_FEATURES_FILE,
+  BUNDLE_INDEX,
+];
 
 const identitySchema = z.object({
   name: z.string(),

@@ -1,41 +1,15 @@
-// The R2 + KV model source with in-memory stand-ins for the two bindings (the real ones are
-// exercised under wrangler dev by services/conformance/wrangler-dev.test.ts): pointer formats,
-// what a bad pointer, a missing object and a corrupt file do, and the bundled fallback.
+// The R2 + KV model source with in-memory stand-ins for the two bindings: pointer formats, what a
+// bad pointer, a missing object and a corrupt file do, and the bundled fallback.
 import { beforeAll, describe, expect, test } from "bun:test";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import { memoryReader, twoDemoVersions } from "../testing/demo-bundle.ts";
+import { memoryBindings } from "../testing/memory-bindings.ts";
 import { ModelHolder } from "./model-holder.ts";
 import { bundleModelSource } from "./model-sources.ts";
 import { publishBundle } from "./publish-bundle.ts";
 import { artifactKey, parsePointer, r2ModelSource } from "./r2-source.ts";
 import { typescriptEngine } from "./typescript-engine.ts";
-
-function memoryBindings() {
-  const objects = new Map<string, Uint8Array>();
-  const keys = new Map<string, string>();
-  return {
-    objects,
-    keys,
-    bucket: {
-      async get(key: string) {
-        const bytes = objects.get(key);
-        return bytes ? { arrayBuffer: async () => new Uint8Array(bytes).buffer } : null;
-      },
-      async put(key: string, value: Uint8Array) {
-        objects.set(key, new Uint8Array(value)); // a copy (Buffer.slice would be a view)
-      },
-    },
-    pointer: {
-      async get(key: string) {
-        return keys.get(key) ?? null;
-      },
-      async put(key: string, value: string) {
-        keys.set(key, value);
-      },
-    },
-  };
-}
 
 let v1: Map<string, Uint8Array>;
 let v2: Map<string, Uint8Array>;
@@ -57,6 +31,11 @@ describe("parsePointer", () => {
       bundle_sha256: sha,
     });
     expect(parsePointer(" 12 ")).toEqual({ version: 12 });
+    expect(parsePointer(`{"version":3,"bundle_sha256":"${sha}","slot":"b"}`)).toEqual({
+      version: 3,
+      bundle_sha256: sha,
+      slot: "b",
+    });
     for (const bad of [
       "0",
       "-1",
@@ -64,6 +43,8 @@ describe("parsePointer", () => {
       "v2",
       '{"version":"2"}',
       '{"version":2,"bundle_sha256":"x"}',
+      '{"version":2,"slot":"c"}',
+      '{"version":2,"slot":"../a"}',
       "",
       "\u0000",
       "1e308",
@@ -106,14 +87,14 @@ describe("r2ModelSource", () => {
       [
         [
           "missing file",
-          async (b) => void b.objects.delete(artifactKey("purchase", 1, "model.json")),
+          async (b) => void b.objects.delete(artifactKey("purchase", 1, "model.json", "a")),
           "unavailable",
         ],
         [
           "index swapped",
           async (b) =>
             void b.objects.set(
-              artifactKey("purchase", 1, "bundle.json"),
+              artifactKey("purchase", 1, "bundle.json", "a"),
               v2.get("bundle.json") as Uint8Array,
             ),
           "checksum",
@@ -122,7 +103,7 @@ describe("r2ModelSource", () => {
           "pointer to v1 holding v2",
           async (b) => {
             for (const [name, bytes] of v2) b.objects.set(artifactKey("purchase", 1, name), bytes);
-            b.keys.set("purchase", "1");
+            b.keys.set("purchase", "1"); // a pointer from before slots: files under the version
           },
           "invalid",
         ],

@@ -1,9 +1,11 @@
 // The production model on Cloudflare Workers: the KV namespace MODEL_POINTER names the version to
 // serve per model name, and the R2 bucket MODEL_ARTIFACTS holds each version's exported bundle
-// under `<model>/<version>/<file>` (bundle.json lists every file's sha256). A publish uploads the
-// files first and flips the pointer last (`ml publish --target cloudflare`), so a reader never sees
-// a pointer to a half-written version. Every file is checksum-verified by decodeBundle; a missing
-// or corrupt file fails the load and the holder keeps serving the version it has.
+// under `<model>/<version>/<slot>/<file>` (bundle.json lists every file's sha256; pointers written
+// before slots name `<model>/<version>/<file>`). A publish writes the slot the pointer does not
+// name and flips the pointer last (publish-bundle.ts), so a reader never sees a pointer to a
+// half-written bundle, even when the same version is published again. Every file is
+// checksum-verified by decodeBundle; a missing or corrupt file fails the load and the holder keeps
+// serving the version it has.
 import { sha256Hex } from "@pp/shared/artifacts/sha256.ts";
 import { BUNDLE_INDEX, decodeBundle } from "./exported-bundle.ts";
 import type { GbdtEngine } from "./gbdt-engine.ts";
@@ -19,31 +21,47 @@ export interface ArtifactBucket {
   get(key: string): Promise<{ arrayBuffer(): Promise<ArrayBuffer> } | null>;
 }
 
+/** The two places a version's bundle can be published to; the pointer names the one served. */
+export const BUNDLE_SLOTS = ["a", "b"] as const;
+export type BundleSlot = (typeof BUNDLE_SLOTS)[number];
+
 /** What MODEL_POINTER holds under a model's name. */
 export interface ModelPointer {
   version: number;
   /** sha256 of the version's bundle.json, when the publisher recorded it. */
   bundle_sha256?: string;
+  /** The slot holding the bundle; absent in pointers written before slots (files under the version). */
+  slot?: BundleSlot;
 }
 
-/** Parses a pointer value: `{"version":3,"bundle_sha256":"…"}` or just `3`. */
+/** Parses a pointer value: `{"version":3,"bundle_sha256":"…","slot":"a"}` or just `3`. */
 export function parsePointer(raw: string): ModelPointer | null {
   const text = raw.trim();
   if (/^[1-9][0-9]{0,8}$/.test(text)) return { version: Number(text) };
   try {
     const value = JSON.parse(text) as Partial<ModelPointer>;
-    const sha = value.bundle_sha256;
+    const { bundle_sha256: sha, slot } = value;
     if (!Number.isInteger(value.version) || (value.version as number) < 1) return null;
     if (sha !== undefined && !/^[0-9a-f]{64}$/.test(String(sha))) return null;
-    return { version: value.version as number, ...(sha ? { bundle_sha256: sha } : {}) };
+    if (slot !== undefined && !BUNDLE_SLOTS.includes(slot)) return null;
+    return {
+      version: value.version as number,
+      ...(sha ? { bundle_sha256: sha } : {}),
+      ...(slot ? { slot } : {}),
+    };
   } catch {
     return null;
   }
 }
 
-/** The R2 key of a bundle file. */
-export function artifactKey(model: string, version: number, file: string): string {
-  return `${model}/${version}/${file}`;
+/** The R2 key of a bundle file: in a slot, or directly under the version (pointers before slots). */
+export function artifactKey(
+  model: string,
+  version: number,
+  file: string,
+  slot?: BundleSlot,
+): string {
+  return slot ? `${model}/${version}/${slot}/${file}` : `${model}/${version}/${file}`;
 }
 
 export function r2ModelSource(options: {
@@ -98,8 +116,9 @@ export function r2ModelSource(options: {
       }
       const where = `r2:${modelName}/${p.version}`;
       const read = async (file: string): Promise<Uint8Array> => {
-        const object = await bucket.get(artifactKey(modelName, p.version, file));
-        if (!object) throw new Error(`no object ${artifactKey(modelName, p.version, file)}`);
+        const key = artifactKey(modelName, p.version, file, p.slot);
+        const object = await bucket.get(key);
+        if (!object) throw new Error(`no object ${key}`);
         const bytes = new Uint8Array(await object.arrayBuffer());
         if (file === BUNDLE_INDEX && p.bundle_sha256) {
           const actual = await sha256Hex(bytes);

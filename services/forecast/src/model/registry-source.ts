@@ -2,24 +2,15 @@
 // read through `loadArtifact`, which checks its sha256, and the customers' stored summaries and
 // feature vectors are read in pages into the in-memory index.
 
-import { BUNDLE_FILES } from "@pp/ml/bundle/model-bundle.ts";
 import { FEATURE_COUNT } from "@pp/ml/features/feature-vector.ts";
 import type { Database } from "@pp/shared/db/database.ts";
 import { readAllCustomerFeatures } from "@pp/shared/registry/customer-features.ts";
 import type { ModelRegistry, ModelVersionInfo } from "@pp/shared/registry/model-registry.ts";
 import { ArtifactChecksumError } from "@pp/shared/registry/registry-errors.ts";
 import { type CustomerFeatureRowLike, customerIndexFromRows } from "./customer-index.ts";
+import { SERVED_FILES } from "./exported-bundle.ts";
 import type { ModelIdentity } from "./loaded-model.ts";
 import { ModelLoadError } from "./model-load-error.ts";
-
-/** The bundle files the service reads (report.html is not needed to forecast). */
-export const SERVED_FILES = [
-  BUNDLE_FILES.manifest,
-  BUNDLE_FILES.gbdtCount,
-  BUNDLE_FILES.gbdtPurchase,
-  BUNDLE_FILES.gbdtSpend,
-  BUNDLE_FILES.metrics,
-] as const;
 
 export interface RawModel {
   identity: ModelIdentity;
