@@ -17,6 +17,11 @@ export function registerPublishCommand(program: Command): void {
       "--erased <versions>",
       "instead: take customers erased from these versions (e.g. 2,3) out of the Workers' R2, as `ml forget --republish` does; safe to repeat",
     )
+    .option(
+      "--follow",
+      "keep running: publish the production version whenever it changes (promotion, rollback, UPDATE, erasure) until stopped",
+    )
+    .option("--interval <seconds>", "with --follow: how often to compare (default 30)")
     .action(async (name: string, version: string | undefined, o: Record<string, string>) => {
       // Publishing is the forecast service's deploy step: run as its own process, not imported
       // (ml sits upstream of the services).

@@ -18,6 +18,8 @@ test("the parsed options become the step's arguments", () => {
       local: true,
       persistTo: "/tmp/p",
       config: "w.toml",
+      follow: true,
+      interval: "5",
     }),
   ).toEqual([
     "purchase",
@@ -29,6 +31,9 @@ test("the parsed options become the step's arguments", () => {
     "/tmp/p",
     "--config",
     "w.toml",
+    "--follow",
+    "--interval",
+    "5",
   ]);
 });
 
@@ -52,4 +57,45 @@ test("ml publish fails with the step's message when the step refuses", () => {
   expect(run.exitCode).toBe(2);
   expect(stderr).toContain('version: expected a positive integer, got "x"');
   expect(stderr).toContain("the forecast publish step failed (exit 1)");
+});
+
+test("ml publish --follow refuses a version, --erased and an interval out of range", () => {
+  const cases: Array<[string[], string]> = [
+    [
+      ["3", "--follow"],
+      "--follow: publishes the production version; pass no version and no --erased",
+    ],
+    [["--follow", "--erased", "2"], "--follow: publishes the production version"],
+    [
+      ["--follow", "--interval", "0"],
+      '--interval: expected seconds between 0.1 and 86400, got "0"',
+    ],
+    [
+      ["--follow", "--interval", "1e308"],
+      '--interval: expected seconds between 0.1 and 86400, got "1e308"',
+    ],
+    [
+      ["--follow", "--interval", "soon"],
+      '--interval: expected seconds between 0.1 and 86400, got "soon"',
+    ],
+  ];
+  for (const [args, message] of cases) {
+    const run = Bun.spawnSync(
+      [
+        process.execPath,
+        join(root, "ml/cli.ts"),
+        "publish",
+        "purchase",
+        ...args,
+        "--target",
+        "cloudflare",
+      ],
+      { cwd: root, env: { ...process.env, DATABASE_URL: "" } },
+    );
+    expect({ args, code: run.exitCode, stderr: run.stderr.toString() }).toEqual({
+      args,
+      code: 2,
+      stderr: expect.stringContaining(message),
+    });
+  }
 });

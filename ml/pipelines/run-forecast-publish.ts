@@ -16,6 +16,8 @@ export function publishArguments(
     persistTo?: string;
     config?: string;
     erased?: string;
+    follow?: boolean | string;
+    interval?: string;
   },
 ): string[] {
   return [
@@ -26,6 +28,8 @@ export function publishArguments(
     ...(o.persistTo ? ["--persist-to", o.persistTo] : []),
     ...(o.config ? ["--config", o.config] : []),
     ...(o.erased ? ["--erased", o.erased] : []),
+    ...(o.follow ? ["--follow"] : []),
+    ...(o.interval ? ["--interval", o.interval] : []),
   ];
 }
 
@@ -41,9 +45,20 @@ export function runForecastPublish(
   return new Promise((done, fail) => {
     const child = spawn(bun, [script, ...publishArguments(name, version, o)], {
       stdio: "inherit",
-      env: process.env,
+      // The step stops following when this process is gone (killed with SIGKILL, say).
+      env: { ...process.env, PP_PUBLISH_PARENT_PID: String(process.pid) },
     });
+    // A stop asked of `ml` (--follow runs until then) is passed on, so the step ends cleanly.
+    const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
+    const onTerm = forward("SIGTERM");
+    const onInt = forward("SIGINT");
+    process.on("SIGTERM", onTerm);
+    process.on("SIGINT", onInt);
     child.on("error", fail);
-    child.on("exit", (code, signal) => done(code ?? (signal ? 1 : 0)));
+    child.on("exit", (code, signal) => {
+      process.off("SIGTERM", onTerm);
+      process.off("SIGINT", onInt);
+      done(code ?? (signal ? 1 : 0));
+    });
   });
 }

@@ -6,39 +6,17 @@
 // them). Interrupted, it is safe to run again with the same versions.
 import { readFileSync } from "node:fs";
 import { bundleKeys } from "../src/model/publish-bundle.ts";
-import { type ModelPointer, parsePointer } from "../src/model/r2-source.ts";
 import {
   artifactBucketName,
   type PublishOptions,
   type PublishWhere,
   persistDir,
   publishCommand,
-  remotePointerValue,
   runLocalScript,
   runWrangler,
   wranglerConfig,
 } from "./publish-model.ts";
-
-/** The forecast Workers' pointer for `name` (null when none is published). */
-export async function readPointer(name: string, where: PublishWhere): Promise<ModelPointer | null> {
-  const config = wranglerConfig(where);
-  let raw: string | null;
-  if (where.local) {
-    const line = await runLocalScript("cloudflare-local-state.ts", [
-      config,
-      persistDir(where),
-      "pointer",
-      name,
-    ]);
-    raw = (JSON.parse(line) as { pointer: string | null }).pointer;
-  } else {
-    raw = await remotePointerValue(name, config);
-  }
-  if (raw === null) return null;
-  const pointer = parsePointer(raw);
-  if (!pointer) throw new Error(`the MODEL_POINTER value of "${name}" is not a pointer: ${raw}`);
-  return pointer;
-}
+import { readPointer } from "./workers-pointer.ts";
 
 /** Deletes these R2 keys; resolves to how many were there (remote: how many were asked). */
 async function deleteObjects(keys: string[], where: PublishWhere): Promise<number> {

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { CUSTOMERS_FILE, encodeBundle } from "../src/model/exported-bundle.ts";
 import { trainDemoBundle } from "../src/testing/demo-bundle.ts";
+import { inspectLocalState } from "../src/testing/local-workers-state.ts";
 
 const scripts = import.meta.dirname;
 const config = resolve(scripts, "..", "wrangler.toml");
@@ -58,22 +59,7 @@ async function publishKilledAfter(dir: string, steps: number): Promise<string[]>
   return lines;
 }
 
-interface Inspection {
-  pointer: string | null;
-  loaded: { version: number; customers: number; knows: boolean } | { error: string };
-  keys: string[];
-}
-
-async function inspect(): Promise<Inspection> {
-  const child = node("cloudflare-local-state.ts", ["inspect", "purchase", erased]);
-  const [code, out, err] = await Promise.all([
-    child.exited,
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-  ]);
-  if (code !== 0) throw new Error(`inspect failed (${code}): ${err}`);
-  return JSON.parse(out.trim().split("\n").at(-1) ?? "") as Inspection;
-}
+const inspect = () => inspectLocalState(persist, "purchase", erased);
 
 let beforeDir = "";
 let afterDir = "";

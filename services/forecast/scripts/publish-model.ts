@@ -167,8 +167,11 @@ export async function publishCommand(
 }
 
 /** The options as the command line gives them (`ml publish`, `ml forget --republish`). */
-type PublishCliOptions = Partial<Record<"target" | "persistTo" | "config" | "erased", string>> & {
+type PublishCliOptions = Partial<
+  Record<"target" | "persistTo" | "config" | "erased" | "interval", string>
+> & {
   local?: boolean | string;
+  follow?: boolean | string;
 };
 
 /** The `ml publish` action: checks the arguments, then publishes. */
@@ -192,6 +195,10 @@ export async function publishFromCli(
     ...(o.persistTo ? { persistTo: o.persistTo } : {}),
     ...(o.config ? { config: o.config } : {}),
   };
+  if (o.follow) {
+    await followFromCli(options, version, o);
+    return;
+  }
   if (o.erased === undefined) {
     await publishCommand(options);
     return;
@@ -206,6 +213,40 @@ export async function publishFromCli(
   await eraseFromWorkers({ ...options, versions });
 }
 
+/** `--follow`: runs until SIGTERM or SIGINT (follow-production.ts). */
+async function followFromCli(
+  options: PublishOptions,
+  version: number | undefined,
+  o: PublishCliOptions,
+): Promise<void> {
+  if (version !== undefined || o.erased !== undefined) {
+    throw new RangeError(
+      "--follow: publishes the production version; pass no version and no --erased",
+    );
+  }
+  const seconds = o.interval === undefined ? 30 : Number(o.interval);
+  if (!(Number.isFinite(seconds) && seconds >= 0.1 && seconds <= 86_400)) {
+    throw new RangeError(`--interval: expected seconds between 0.1 and 86400, got "${o.interval}"`);
+  }
+  const stop = new AbortController();
+  process.once("SIGTERM", () => stop.abort());
+  process.once("SIGINT", () => stop.abort());
+  // Started by `ml publish --follow`: a follower outliving it (ml killed with SIGKILL) would run
+  // unseen, and a second one would be started beside it.
+  const parent = Number(process.env.PP_PUBLISH_PARENT_PID);
+  const watch = setInterval(() => {
+    if (!(parent > 0) || process.ppid === parent) return;
+    console.log(`${options.name}: the ml process that started this follower is gone; stopping`);
+    stop.abort();
+  }, 500);
+  const { followProduction } = await import("./follow-production.ts");
+  try {
+    await followProduction({ ...options, intervalMs: Math.round(seconds * 1000) }, stop.signal);
+  } finally {
+    clearInterval(watch);
+  }
+}
+
 if (import.meta.main) {
   // Run by `ml publish` (ml/pipelines/run-forecast-publish.ts) with its parsed arguments.
   const { Command } = await import("commander");
@@ -217,6 +258,8 @@ if (import.meta.main) {
     .option("--persist-to <dir>")
     .option("--config <file>")
     .option("--erased <versions>")
+    .option("--follow")
+    .option("--interval <seconds>")
     .action(async (name: string, version: string | undefined, o: Record<string, string>) => {
       await publishFromCli(name, version, o);
     });

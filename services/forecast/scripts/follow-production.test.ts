@@ -1,0 +1,210 @@
+// `ml publish --follow` as an operator runs it: a real process on a throwaway PostgreSQL cluster,
+// publishing to wrangler's local state. It follows `ml promote`, a promotion by hand (an UPDATE),
+// an erasure, the database stopped and started under it, and a kill -9 mid-publish (the next
+// follower catches up); started when the Workers are up to date, it publishes nothing.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { ensureDemoModel } from "@pp/ml/pipelines/demo-model.ts";
+import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
+import { createDatabase, type DatabaseHandle } from "@pp/shared/db/client.ts";
+import { readAllCustomerFeatures } from "@pp/shared/registry/customer-features.ts";
+import { forgetCustomers } from "@pp/shared/registry/forget-customer.ts";
+import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
+import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
+import { sql } from "drizzle-orm";
+import { promoteNewDemoVersion } from "../src/testing/demo-registry.ts";
+import { inspectLocalState } from "../src/testing/local-workers-state.ts";
+
+const root = resolve(import.meta.dirname, "../../..");
+const scratch = mkdtempSync(join(tmpdir(), "pp-follow-"));
+const persist = join(scratch, "state");
+const artifacts = join(scratch, "artifacts");
+const bin = postgresBinDirOrWarn("the publish follower test");
+let pg: ThrowawayPostgres | null = null;
+let handle: DatabaseHandle;
+let registry: ModelRegistry;
+
+interface Follower {
+  lines: string[];
+  /** SIGKILL to every process of the follower (ml, the publish step, a local put under way). */
+  crash(): void;
+  /** Resolves to the index of the first line from `from` on matching `pattern`. */
+  waitFor(pattern: RegExp, from?: number, timeoutMs?: number): Promise<number>;
+  exited: Promise<number | null>;
+  child: ChildProcess;
+}
+
+function startFollower(): Follower {
+  const child = spawn(
+    process.execPath,
+    [
+      join(root, "ml/cli.ts"),
+      "publish",
+      "purchase",
+      "--target",
+      "cloudflare",
+      "--local",
+      "--persist-to",
+      persist,
+      "--follow",
+      "--interval",
+      "1",
+    ],
+    {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: pg?.url, ARTIFACT_STORE_URI: artifacts, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true, // its own process group: a crash kills ml, the step and its children
+    },
+  );
+  const lines: string[] = [];
+  let pending = "";
+  const take = (chunk: Buffer) => {
+    pending += String(chunk);
+    const parts = pending.split("\n");
+    pending = parts.pop() ?? "";
+    lines.push(...parts);
+  };
+  child.stdout?.on("data", take);
+  child.stderr?.on("data", take);
+  const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
+  const follower: Follower = {
+    lines,
+    child,
+    exited,
+    crash: () => process.kill(-(child.pid as number), "SIGKILL"),
+    async waitFor(pattern, from = 0, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const at = lines.findIndex((line, i) => i >= from && pattern.test(line));
+        if (at >= 0) return at;
+        if (child.exitCode !== null) break;
+        await Bun.sleep(100);
+      }
+      throw new Error(`no line matching ${pattern} after line ${from}:\n${lines.join("\n")}`);
+    },
+  };
+  started.push(follower);
+  return follower;
+}
+
+const inspect = (customer?: string) => inspectLocalState(persist, "purchase", customer);
+
+/** A promotion by hand: one UPDATE, as an operator with psql would do it. */
+async function promoteByHand(version: number): Promise<void> {
+  await handle.db.execute(sql`
+    UPDATE model_versions SET stage = CASE WHEN version = ${version} THEN 'production'::model_stage
+      ELSE 'archived'::model_stage END
+    WHERE model_id = (SELECT id FROM models WHERE name = 'purchase')`);
+}
+
+beforeAll(async () => {
+  if (!bin) return;
+  pg = ThrowawayPostgres.create(bin);
+  handle = await createDatabase({ databaseUrl: pg.url });
+  await handle.migrate();
+  registry = new ModelRegistry(handle.db, new FileArtifactStore(artifacts));
+  await ensureDemoModel({ registry, modelName: "purchase", customers: 400, seed: 5 });
+}, 120_000);
+
+const started: Follower[] = [];
+
+afterAll(async () => {
+  for (const f of started) {
+    try {
+      f.crash(); // a test that failed midway leaves one running
+    } catch {
+      // already gone
+    }
+  }
+  await handle?.close();
+  pg?.destroy();
+  rmSync(scratch, { recursive: true, force: true });
+}, 30_000);
+
+describe.skipIf(!bin)("ml publish --follow", () => {
+  let follower: Follower;
+
+  test("publishes production at start, then every promotion: ml promote and an UPDATE by hand", async () => {
+    follower = startFollower();
+    let at = await follower.waitFor(/published v1/);
+    expect((await inspect()).loaded).toMatchObject({ version: 1 });
+
+    await promoteNewDemoVersion(registry, {
+      name: "purchase",
+      customers: 300,
+      seed: 7,
+      source: "second version",
+    });
+    at = await follower.waitFor(/published v2/, at);
+    expect((await inspect()).loaded).toMatchObject({ version: 2 });
+
+    await promoteByHand(1);
+    at = await follower.waitFor(/published v1/, at);
+    expect((await inspect()).loaded).toMatchObject({ version: 1 });
+  }, 180_000);
+
+  test("an erasure of production's customers is published: the Workers no longer know them", async () => {
+    const production = await registry.getProductionVersion("purchase");
+    const [row] = await readAllCustomerFeatures(handle.db, production?.id ?? 0);
+    if (!row) throw new Error("production stores no customers");
+    expect((await inspect(row.customerId)).loaded).toMatchObject({ version: 1, knows: true });
+    const from = follower.lines.length;
+    await forgetCustomers(handle.db, [row.customerId]);
+    await follower.waitFor(/published v1/, from);
+    expect((await inspect(row.customerId)).loaded).toMatchObject({ version: 1, knows: false });
+  }, 120_000);
+
+  test("the database stopped and started under it: it keeps running and publishes the next promotion", async () => {
+    const from = follower.lines.length;
+    pg?.stop();
+    await follower.waitFor(/lost the notification connection|not published, retried/, from);
+    await Bun.sleep(1500);
+    pg?.start();
+    await follower.waitFor(/listening for production changes/, from);
+    await promoteByHand(2);
+    await follower.waitFor(/published v2/, from);
+    expect(follower.child.exitCode).toBeNull();
+    expect((await inspect()).loaded).toMatchObject({ version: 2 });
+  }, 120_000);
+
+  test("kill -9 mid-publish: the Workers serve a complete bundle; the next follower catches up", async () => {
+    const from = follower.lines.length;
+    await promoteByHand(1);
+    await follower.waitFor(/publishing v1/, from);
+    follower.crash();
+    await follower.exited;
+    const midway = await inspect();
+    expect("version" in midway.loaded).toBe(true); // v1 or v2, loadable either way
+
+    follower = startFollower();
+    await follower.waitFor(/published v1|serve v1 as it is/);
+    expect((await inspect()).loaded).toMatchObject({ version: 1 });
+  }, 120_000);
+
+  test("ml killed with SIGKILL alone: the publish step it started stops too", async () => {
+    const from = follower.lines.length;
+    follower.child.kill("SIGKILL"); // only ml; the step is its child
+    await follower.exited;
+    await follower.waitFor(/the ml process that started this follower is gone; stopping/, from);
+    await follower.waitFor(/stopped following/, from);
+    follower = startFollower();
+    await follower.waitFor(/the Workers serve v1 as it is in the registry/);
+  }, 60_000);
+
+  test("stopped with SIGTERM it exits 0; started again up to date, it publishes nothing", async () => {
+    follower.child.kill("SIGTERM");
+    expect(await follower.exited).toBe(0);
+    expect(follower.lines.join("\n")).toContain("purchase: stopped following");
+
+    follower = startFollower();
+    await follower.waitFor(/the Workers serve v1 as it is in the registry/);
+    await Bun.sleep(2500); // two more intervals
+    expect(follower.lines.filter((line) => /publishing/.test(line))).toEqual([]);
+    follower.child.kill("SIGTERM");
+    expect(await follower.exited).toBe(0);
+  }, 120_000);
+});

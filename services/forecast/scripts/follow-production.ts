@@ -1,0 +1,122 @@
+// `ml publish NAME --target cloudflare --follow`: keeps the forecast Workers on the registry's
+// production version, however it changes (`ml promote`, a rollback, an `UPDATE` by hand, `ml
+// forget` erasing its customers). It wakes on the promotion trigger's notification (PostgreSQL)
+// and every --interval (both stores), and publishes when the production version or its customers
+// changed. Killed anywhere, the Workers still serve a complete bundle (publish-bundle.ts's slots),
+// and at its next start it compares what they serve with production and catches up.
+
+import {
+  artifactStoreLocationFromEnv,
+  openArtifactStore,
+} from "@pp/shared/artifacts/open-artifact-store.ts";
+import { sha256Hex } from "@pp/shared/artifacts/sha256.ts";
+import { createDatabase, databaseOptionsFromEnv } from "@pp/shared/db/client.ts";
+import type { NotificationListener } from "@pp/shared/db/notification-listener.ts";
+import {
+  MODEL_PRODUCTION_CHANNEL,
+  ModelRegistry,
+  type ModelVersionInfo,
+} from "@pp/shared/registry/model-registry.ts";
+import { BUNDLE_INDEX } from "../src/model/exported-bundle.ts";
+import { exportBundleFiles } from "./export-bundle.ts";
+import { type PublishOptions, publishFiles } from "./publish-model.ts";
+import { readPointer } from "./workers-pointer.ts";
+
+export interface FollowOptions extends Omit<PublishOptions, "version"> {
+  /** How often to compare production with what was published, notifications or not. */
+  intervalMs: number;
+}
+
+/** What identifies a production version's content: the same key the forecast service reloads on. */
+const contentKey = (v: ModelVersionInfo) => `${v.id}:${v.artifactSha256}:${v.customersRevision}`;
+
+/**
+ * Follows production until `signal` aborts (then finishes the publish under way and resolves).
+ * Each line it prints says what it did; a failed check or publish is printed and retried at the
+ * next wake-up.
+ */
+export async function followProduction(
+  options: FollowOptions,
+  signal: AbortSignal,
+  print: (line: string) => void = console.log,
+): Promise<void> {
+  const handle = await createDatabase(databaseOptionsFromEnv(process.env));
+  await handle.migrate();
+  const registry = new ModelRegistry(
+    handle.db,
+    openArtifactStore(artifactStoreLocationFromEnv(process.env)),
+  );
+  const { name } = options;
+  let published: string | null = null; // contentKey of what the Workers serve, once known
+
+  /** One comparison of production with the Workers, publishing when they differ. */
+  async function sync(): Promise<void> {
+    const production = await registry.getProductionVersion(name);
+    if (!production) return print(`${name}: no production version yet`);
+    const key = contentKey(production);
+    if (key === published) return;
+    const files = await exportBundleFiles(registry, handle.db, name, production.version);
+    const sha = await sha256Hex(files.get(BUNDLE_INDEX) as Uint8Array);
+    const pointer = await readPointer(name, options);
+    if (pointer?.version === production.version && pointer.bundle_sha256 === sha) {
+      print(`${name}: the Workers serve v${production.version} as it is in the registry`);
+    } else {
+      print(
+        `${name}: publishing v${production.version} (the Workers serve ${pointer ? `v${pointer.version}` : "nothing yet"}, or an older copy)`,
+      );
+      await publishFiles(files, name, production.version, options);
+      print(`${name}: published v${production.version}: ${sha}`);
+    }
+    published = key;
+  }
+
+  // One sync at a time; a wake-up during one runs another after it (a change may have come late).
+  let running: Promise<void> | null = null;
+  let again = false;
+  const wake = (): void => {
+    if (signal.aborted) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = sync()
+      .catch((error) =>
+        print(
+          `${name}: not published, retried in ${options.intervalMs} ms: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      )
+      .finally(() => {
+        running = null;
+        if (again) {
+          again = false;
+          wake();
+        }
+      });
+  };
+
+  const listener: NotificationListener | null =
+    handle.listen?.(MODEL_PRODUCTION_CHANNEL, {
+      // An empty payload is a model whose name is too long for one: it may be ours.
+      onNotify: (payload) => {
+        if (payload === name || payload === "") wake();
+      },
+      onListen: () => {
+        print(`${name}: listening for production changes`);
+        wake();
+      },
+      onError: () => print(`${name}: lost the notification connection; polling until it is back`),
+    }) ?? null;
+  const timer = setInterval(wake, options.intervalMs);
+  wake();
+  print(
+    `${name}: following production (${handle.driver}, every ${options.intervalMs} ms${listener ? ", and on notifications" : ""})`,
+  );
+  await new Promise<void>((resolve) =>
+    signal.addEventListener("abort", () => resolve(), { once: true }),
+  );
+  clearInterval(timer);
+  await listener?.close();
+  await (running as Promise<void> | null); // the publish under way, if any
+  await handle.close();
+  print(`${name}: stopped following`);
+}
