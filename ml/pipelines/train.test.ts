@@ -219,7 +219,7 @@ test("train --publish: checked before training; a failed publish says the promot
   expect(failed.code).not.toBe(0);
   expect(failed.out).toContain("registered pub v1 (production)");
   expect(failed.err).toContain(
-    "pub v1 is registered and production, but publishing pub to the Workers failed (exit 1): run `ml publish pub --target cloudflare` again",
+    `pub v1 is registered and production, but publishing pub to the Workers failed (exit 1): run \`ml publish pub --target cloudflare --local --config ${missing}\` (safe to repeat)`,
   );
 }, 120_000);
 

@@ -121,8 +121,10 @@ async function trainPipelineOn(
       pool,
     },
   );
-  if (loaded.report.badRows > 0)
-    trained.metrics.notes.push(`${loaded.report.badRows} malformed rows skipped`);
+  if (loaded.report.badRows > 0) {
+    const reasons = Object.entries(loaded.quality.skipped).map(([why, n]) => `${why} ${n}`);
+    trained.metrics.notes.push(`${loaded.report.badRows} rows skipped (${reasons.join(", ")})`);
+  }
   attachDataQuality(trained, loaded.quality);
   // The production refits are GBDT fits too: on the pool only for a large log (poolForFits).
   const fitPool = poolForFits(pool, loaded.summaries.n);
