@@ -70,6 +70,7 @@ for (const driver of testDrivers()) {
       expect(tables).toEqual([
         "api_keys",
         "campaign_results",
+        "customer_erasures",
         "customer_features",
         "decision_log",
         "decision_log_dead_letter",

@@ -245,6 +245,16 @@ export const decisionLogDeadLetter = pgTable(
   (t) => [index("decision_log_dead_letter_failed_at_idx").on(t.failedAt)],
 );
 
+/**
+ * Customers erased by `ml forget`, as sha256 of the id (hex), for a day: a decision about one of
+ * them that was still being made when the erasure committed is not written after it (the decision
+ * log's insert skips rows decided before `erased_at`). Owner: shared/registry/forget-customer.ts.
+ */
+export const customerErasures = pgTable("customer_erasures", {
+  customerSha256: text("customer_sha256").primaryKey(),
+  erasedAt: timestamp("erased_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
 export type ModelRow = typeof models.$inferSelect;
 export type ModelVersionRow = typeof modelVersions.$inferSelect;
 export type CustomerFeaturesRow = typeof customerFeatures.$inferSelect;

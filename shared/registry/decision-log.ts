@@ -18,6 +18,14 @@ import {
   decisionLogDeadLetter,
   type NewDecisionLogRow,
 } from "../db/schema.ts";
+import {
+  customerHash,
+  customerHashSql,
+  dropExpiredErasures,
+  lockDecisionWriters,
+  notErasedSql,
+  recordErasures,
+} from "./customer-erasures.ts";
 
 /** Rows per INSERT statement (several statements share one transaction). */
 const ROWS_PER_INSERT = 1000;
@@ -69,8 +77,8 @@ export class DecisionLogRepository {
   }
 
   /**
-   * Erases every stored row about one customer, decisions and parked rows, in one transaction
-   * (a decision still waiting for its commit is written after it: stop deciding first).
+   * Erases every stored row about one customer, decisions and parked rows, in one transaction;
+   * decisions about them still being made are not written after it (eraseCustomerDecisions).
    */
   eraseCustomer(customerId: string): Promise<PrunedRows> {
     return this.db.transaction((tx) => eraseCustomerDecisions(tx, [customerId]));
@@ -108,6 +116,7 @@ export class DecisionLogRepository {
       .where(lt(decisionLogDeadLetter.failedAt, cutoff))
       .returning({ id: decisionLogDeadLetter.id });
     onDeleted?.({ decisions: 0, deadLetters: deadLetters.length });
+    await dropExpiredErasures(this.db);
     return { decisions, deadLetters: deadLetters.length };
   }
 }
@@ -118,12 +127,17 @@ export interface PrunedRows {
   deadLetters: number;
 }
 
-/** Deletes these customers' decisions and parked rows inside the caller's transaction. */
+/**
+ * Deletes these customers' decisions and parked rows inside the caller's transaction, and marks
+ * them erased: the writers are held back until it commits, and then skip rows about them decided
+ * before it (customer-erasures.ts). Call it last in the transaction: writers wait from here on.
+ */
 export async function eraseCustomerDecisions(
   tx: Transaction,
   customerIds: readonly string[],
 ): Promise<PrunedRows> {
   if (customerIds.length === 0) return { decisions: 0, deadLetters: 0 };
+  await lockDecisionWriters(tx);
   const parked = (await parkedRowsOf(tx, customerIds)).map((row) => row.id);
   // One jsonb parameter for the whole list (a parameter per id would cap a bulk request).
   const ids = JSON.stringify(customerIds);
@@ -137,6 +151,7 @@ export async function eraseCustomerDecisions(
         .where(inArray(decisionLogDeadLetter.id, parked))
         .returning({ id: decisionLogDeadLetter.id })
     : [];
+  await recordErasures(tx, customerIds);
   return { decisions: decisions.length, deadLetters: deadLetters.length };
 }
 
@@ -216,6 +231,7 @@ const APPEND_SQL = `insert into "${getTableName(decisionLog)}" (decision_id, dec
       customer_id text, inputs jsonb, chosen_action text, scores jsonb, policy_name text,
       policy_version integer, model_name text, model_version integer, campaign_id text,
       assignment_group text, would_have_action text)
+    where ${notErasedSql(customerHashSql("r.customer_id"), "coalesce(r.decided_at, now())")}
     on conflict do nothing`;
 
 function insertRows(db: Database | Transaction, rows: readonly NewDecisionLogRow[]) {
@@ -242,18 +258,29 @@ export async function appendDecisions(
   });
 }
 
-/** Parks rows the table refused in `decision_log_dead_letter`, as JSON text (always storable). */
+/**
+ * Parks rows the table refused in `decision_log_dead_letter`, as JSON text (always storable).
+ * The customer's hash is taken here: a refused id may be text the database cannot hold.
+ */
 export async function writeDeadLetters(
   db: Database,
   entries: readonly { row: NewDecisionLogRow; reason: string }[],
 ): Promise<void> {
   if (entries.length === 0) return;
-  await db.insert(decisionLogDeadLetter).values(
-    entries.map(({ row, reason }) => ({
-      decisionId: row.decisionId,
+  const records = await Promise.all(
+    entries.map(async ({ row, reason }) => ({
+      decision_id: row.decisionId,
       reason,
       // JSON.stringify escapes NUL and lone surrogates, so this text is always storable.
-      rowJson: JSON.stringify(decisionLogRecord(row)),
+      row_json: JSON.stringify(decisionLogRecord(row)),
+      customer_sha256: await customerHash(row.customerId),
+      decided_at: row.decidedAt ? row.decidedAt.toISOString() : null,
     })),
   );
+  // One jsonb parameter, as for appends; rows of customers erased meanwhile are skipped.
+  await db.execute(sql`insert into ${decisionLogDeadLetter} (decision_id, reason, row_json)
+    select decision_id, reason, row_json
+    from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as r(decision_id uuid, reason text,
+      row_json text, customer_sha256 text, decided_at timestamptz)
+    where ${sql.raw(notErasedSql("r.customer_sha256", "coalesce(r.decided_at, now())"))}`);
 }

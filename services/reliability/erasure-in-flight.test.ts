@@ -1,0 +1,69 @@
+// `ml forget` while decisions about the customer are being made, with real processes: the decision
+// service (Bun entry) on PostgreSQL under a load of decisions for one customer, erased mid-load.
+// Decisions still in flight when the erasure committed used to be written after it; now none of
+// that customer's decisions made before the erasure is left, and the load keeps being answered
+// (200 only) while the erasure holds the decision log's writers.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { queryRows } from "@pp/shared/db/database.ts";
+import { forgetCustomers } from "@pp/shared/registry/forget-customer.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
+import { sql } from "drizzle-orm";
+import {
+  decisionLoad,
+  missingDecisionIds,
+  startDecision,
+  startForecastStub,
+  stopGracefully,
+} from "../testing/decision-traffic.ts";
+
+let forecast: { url: string; stop(): void };
+let db: TestDatabase;
+
+beforeAll(async () => {
+  forecast = startForecastStub();
+  db = await openTestDatabase("postgres");
+});
+
+afterAll(async () => {
+  forecast?.stop();
+  await db?.cleanup();
+});
+
+describe("an erasure during decisions about the customer (PostgreSQL)", () => {
+  test("nothing about the customer decided before the erasure is left; decisions keep being answered", async () => {
+    const url = db.options.databaseUrl as string;
+    const service = await startDecision(forecast.url, { DATABASE_URL: url });
+    // The load decides about c-1 only; a first batch answered before, kept for the count below.
+    const before = decisionLoad(service.base);
+    await Bun.sleep(1000);
+    await before.stop();
+    const load = decisionLoad(service.base);
+    await Bun.sleep(700);
+    const started = performance.now();
+    const gone = await forgetCustomers(db.handle.db, ["c-1"]);
+    const erasureMs = performance.now() - started;
+    const returnedAt = new Date(); // the erasure has committed: nothing decided before may remain
+    await Bun.sleep(700);
+    await load.stop();
+    expect(await stopGracefully(service)).toBe(0);
+
+    const [left] = await queryRows<{ n: string }>(
+      db.handle.db,
+      sql`select count(*)::text as n from decision_log
+          where customer_id = 'c-1' and decided_at <= ${returnedAt.toISOString()}::timestamptz`,
+    );
+    console.log(
+      `erased ${gone.decisions} decision(s) in ${erasureMs.toFixed(0)} ms while ${load.answered.length} were answered; ` +
+        `left decided before the erasure: ${left?.n}`,
+    );
+    expect(gone.decisions).toBeGreaterThan(before.answered.length);
+    expect(load.answered.length).toBeGreaterThan(50);
+    expect(left?.n).toBe("0");
+    // Only 200s and no failures while the erasure held the decision log.
+    expect([...load.statuses.keys()]).toEqual([200]);
+    // The decisions answered before the load under test were written, then erased with the rest.
+    expect(await missingDecisionIds({ databaseUrl: url }, before.answered)).toHaveLength(
+      before.answered.length,
+    );
+  }, 120_000);
+});

@@ -1,0 +1,118 @@
+// Decisions still being made when `ml forget` commits are not written after it, on both drivers:
+// rows of an erased customer decided before the erasure (and up to the clock margin after it) are
+// skipped by the decision log's insert and by the dead letter, every other row is written, and a
+// customer who comes back later is logged again. On PostgreSQL, an insert that starts while the
+// erasure runs waits for it and then skips the row. The markers hold a hash, for a day.
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { eq } from "drizzle-orm";
+import { customerErasures } from "../db/schema.ts";
+import { decisionRow } from "../testing/decision-rows.ts";
+import { openTestDatabase, type TestDatabase, testDrivers } from "../testing/test-databases.ts";
+import { customerHash, lockDecisionWriters, recordErasures } from "./customer-erasures.ts";
+import {
+  appendDecisions,
+  DecisionLogRepository,
+  eraseCustomerDecisions,
+  writeDeadLetters,
+} from "./decision-log.ts";
+import { forgetCustomers } from "./forget-customer.ts";
+
+setDefaultTimeout(60_000);
+
+const seconds = (s: number) => new Date(Date.now() + s * 1000);
+
+for (const driver of testDrivers()) {
+  describe(`erasure markers on ${driver}`, () => {
+    let t: TestDatabase;
+    beforeAll(async () => {
+      t = await openTestDatabase(driver);
+    });
+    afterAll(async () => {
+      await t?.cleanup();
+    });
+
+    test("the database's hash of an id is the JavaScript one", async () => {
+      const db = t.handle.db;
+      for (const id of ["c-1", 'forget "me" é😀', "ü", "x".repeat(5000), "1e308"]) {
+        await db.transaction((tx) => recordErasures(tx, [id]));
+        const found = await db
+          .select()
+          .from(customerErasures)
+          .where(eq(customerErasures.customerSha256, await customerHash(id)));
+        expect({ id, found: found.length }).toEqual({ id, found: 1 });
+      }
+    });
+
+    test("rows of an erased customer decided before the erasure are not written; the rest are", async () => {
+      const db = t.handle.db;
+      const log = new DecisionLogRepository(db);
+      const victim = "erased é😀";
+      await appendDecisions(db, [decisionRow(victim, seconds(-5))]);
+      await forgetCustomers(db, [victim]);
+      // Decided before the erasure (in flight when it ran), within the clock margin after it, and
+      // long after (the customer came back), in one batch with somebody else's rows.
+      const inFlight = decisionRow(victim, seconds(-2));
+      const margin = decisionRow(victim, seconds(5));
+      const later = decisionRow(victim, seconds(60));
+      const other = decisionRow("other", seconds(-2));
+      await appendDecisions(db, [inFlight, margin, later, other]);
+      expect((await log.findByCustomer(victim)).map((r) => r.decisionId)).toEqual([
+        later.decisionId,
+      ]);
+      expect(await log.findByCustomer("other")).toHaveLength(1);
+
+      // Parked rows: the same rule; an id the table cannot store (NUL) is parked as before.
+      await writeDeadLetters(db, [
+        { row: decisionRow(victim, seconds(-1)), reason: "22P05" },
+        { row: decisionRow("nul\u0000id", seconds(-1)), reason: "22P05" },
+      ]);
+      expect(await log.deadLettersOfCustomer(victim)).toEqual([]);
+      expect(await log.deadLettersOfCustomer("nul\u0000id")).toHaveLength(1);
+    });
+
+    test("a marker holds the hash, not the id, and is dropped after a day (erasure, retention)", async () => {
+      const db = t.handle.db;
+      await forgetCustomers(db, ["kept-a-day"]);
+      await db.insert(customerErasures).values({
+        customerSha256: await customerHash("erased-long-ago"),
+        erasedAt: seconds(-25 * 3600),
+      });
+      await forgetCustomers(db, ["somebody"]);
+      const markers = (await db.select().from(customerErasures)).map((m) => m.customerSha256);
+      expect(markers).toContain(await customerHash("kept-a-day"));
+      expect(markers).toContain(await customerHash("somebody"));
+      expect(markers).not.toContain(await customerHash("erased-long-ago"));
+      expect(markers.some((m) => m.includes("kept"))).toBe(false);
+      // The decision log's retention prune drops expired markers too.
+      await db.insert(customerErasures).values({
+        customerSha256: await customerHash("erased-long-ago"),
+        erasedAt: seconds(-25 * 3600),
+      });
+      await new DecisionLogRepository(db).pruneBefore(new Date(0));
+      const after = (await db.select().from(customerErasures)).map((m) => m.customerSha256);
+      expect(after).not.toContain(await customerHash("erased-long-ago"));
+      expect(after).toContain(await customerHash("kept-a-day"));
+    });
+
+    test.skipIf(driver !== "postgres")(
+      "an insert that starts while the erasure runs waits for it, then skips the row",
+      async () => {
+        const db = t.handle.db;
+        const victim = "racing";
+        let appended: Promise<void> | null = null;
+        await db.transaction(async (tx) => {
+          await lockDecisionWriters(tx);
+          // Another connection appends now: it must wait for this transaction.
+          appended = appendDecisions(db, [decisionRow(victim), decisionRow("bystander")]);
+          await Bun.sleep(300);
+          await eraseCustomerDecisions(tx, [victim]);
+          await recordErasures(tx, [victim]);
+        });
+        await appended;
+        const log = new DecisionLogRepository(db);
+        expect(await log.findByCustomer(victim)).toEqual([]);
+        expect(await log.findByCustomer("bystander")).toHaveLength(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,72 @@
+// The `customer_erasures` table (its one owner): which customers `ml forget` erased in the last
+// day, as sha256 of the id, so that a decision about one of them that was still being made when
+// the erasure committed is not written after it. The decision log's writers add `notErasedSql` to
+// their inserts; the erasure (decision-log.ts eraseCustomerDecisions) takes a lock on the decision
+// tables first (lockDecisionWriters), so an insert either finished before it (and its rows are
+// deleted) or runs after it and sees the marker. Only the hash is kept, and only for a day: long enough for any decision in flight.
+
+import { getTableName, sql } from "drizzle-orm";
+import { sha256Hex } from "../artifacts/sha256.ts";
+import type { Database, Transaction } from "../db/database.ts";
+import { customerErasures, decisionLog, decisionLogDeadLetter } from "../db/schema.ts";
+
+/**
+ * A decision decided up to this long after the erasure committed is not written either: room for
+ * the decision service's clock running ahead of the database's.
+ */
+export const ERASURE_CLOCK_MARGIN_SECONDS = 10;
+/** How long a marker is kept. */
+export const ERASURE_MARKER_HOURS = 24;
+
+const table = getTableName(customerErasures);
+
+/** The hash a marker holds, in SQL, of a text expression (must equal customerHash). */
+export const customerHashSql = (idExpr: string) =>
+  `encode(sha256(convert_to(${idExpr}, 'UTF8')), 'hex')`;
+
+/** The same hash in JavaScript (ids the database cannot store, such as parked rows', too). */
+export function customerHash(customerId: string): Promise<string> {
+  return sha256Hex(new TextEncoder().encode(customerId));
+}
+
+/** A WHERE condition: true unless the customer was erased after (or just before) `decidedAtExpr`. */
+export function notErasedSql(hashExpr: string, decidedAtExpr: string): string {
+  // The first test runs once per statement: with no marker (the usual case) no row is hashed.
+  return `(not exists (select 1 from "${table}")
+      or not exists (select 1 from "${table}" e where e.customer_sha256 = ${hashExpr}
+        and e.erased_at > ${decidedAtExpr} - interval '${ERASURE_CLOCK_MARGIN_SECONDS} seconds'))`;
+}
+
+/**
+ * Waits for the decision inserts under way and holds back new ones until the caller's transaction
+ * ends (SHARE ROW EXCLUSIVE conflicts with their ROW EXCLUSIVE, not with readers).
+ */
+export async function lockDecisionWriters(tx: Transaction): Promise<void> {
+  const tables = [getTableName(decisionLog), getTableName(decisionLogDeadLetter)];
+  await tx.execute(
+    sql.raw(`lock table ${tables.map((t) => `"${t}"`).join(", ")} in share row exclusive mode`),
+  );
+}
+
+/** Marks these customers erased now, and drops markers older than a day. */
+export async function recordErasures(
+  tx: Transaction,
+  customerIds: readonly string[],
+): Promise<void> {
+  // One jsonb parameter for the whole list (a parameter per id would cap a bulk request). The
+  // time is the clock's, near the commit, not the transaction's start (now()).
+  const ids = JSON.stringify(customerIds);
+  await tx.execute(sql`insert into ${customerErasures} (customer_sha256, erased_at)
+    select ${sql.raw(customerHashSql("t.id"))}, clock_timestamp() from jsonb_array_elements_text(${ids}::jsonb) as t(id)
+    on conflict (customer_sha256) do update set erased_at = excluded.erased_at`);
+  await dropExpiredErasures(tx);
+}
+
+/** Deletes markers older than a day (by each erasure, and by the decision log's retention). */
+export async function dropExpiredErasures(db: Database | Transaction): Promise<void> {
+  await db
+    .delete(customerErasures)
+    .where(
+      sql`${customerErasures.erasedAt} < now() - ${`${ERASURE_MARKER_HOURS} hours`}::interval`,
+    );
+}
