@@ -8,7 +8,7 @@ import { eq } from "drizzle-orm";
 import { customerErasures } from "../db/schema.ts";
 import { decisionRow } from "../testing/decision-rows.ts";
 import { openTestDatabase, type TestDatabase, testDrivers } from "../testing/test-databases.ts";
-import { customerHash, lockDecisionWriters, recordErasures } from "./customer-erasures.ts";
+import { customerHash, recordErasures } from "./customer-erasures.ts";
 import {
   appendDecisions,
   DecisionLogRepository,
@@ -101,12 +101,12 @@ for (const driver of testDrivers()) {
         const victim = "racing";
         let appended: Promise<void> | null = null;
         await db.transaction(async (tx) => {
-          await lockDecisionWriters(tx);
-          // Another connection appends now: it must wait for this transaction.
+          // The erasure's first statement locks the writers; another connection appends then.
+          const erasing = eraseCustomerDecisions(tx, [victim]);
+          await Bun.sleep(50);
           appended = appendDecisions(db, [decisionRow(victim), decisionRow("bystander")]);
-          await Bun.sleep(300);
-          await eraseCustomerDecisions(tx, [victim]);
-          await recordErasures(tx, [victim]);
+          await erasing;
+          await Bun.sleep(300); // the append waits for this transaction meanwhile
         });
         await appended;
         const log = new DecisionLogRepository(db);

@@ -1,14 +1,14 @@
 // The `customer_erasures` table (its one owner): which customers `ml forget` erased in the last
 // day, as sha256 of the id, so that a decision about one of them that was still being made when
 // the erasure committed is not written after it. The decision log's writers add `notErasedSql` to
-// their inserts; the erasure (decision-log.ts eraseCustomerDecisions) takes a lock on the decision
-// tables first (lockDecisionWriters), so an insert either finished before it (and its rows are
-// deleted) or runs after it and sees the marker. Only the hash is kept, and only for a day: long enough for any decision in flight.
+// their inserts; the erasure (decision-log.ts eraseCustomerDecisions) locks out those writers
+// first, so an insert either finished before it (and its rows are deleted) or runs after it and
+// sees the marker. Only the hash is kept, and only for a day: long enough for any decision in flight.
 
 import { getTableName, sql } from "drizzle-orm";
 import { sha256Hex } from "../artifacts/sha256.ts";
 import type { Database, Transaction } from "../db/database.ts";
-import { customerErasures, decisionLog, decisionLogDeadLetter } from "../db/schema.ts";
+import { customerErasures } from "../db/schema.ts";
 
 /**
  * A decision decided up to this long after the erasure committed is not written either: room for
@@ -18,7 +18,8 @@ export const ERASURE_CLOCK_MARGIN_SECONDS = 10;
 /** How long a marker is kept. */
 export const ERASURE_MARKER_HOURS = 24;
 
-const table = getTableName(customerErasures);
+/** The quoted table name, for the raw SQL the decision log's inserts embed. */
+const erasures = `"${getTableName(customerErasures)}"`;
 
 /** The hash a marker holds, in SQL, of a text expression (must equal customerHash). */
 export const customerHashSql = (idExpr: string) =>
@@ -32,20 +33,9 @@ export function customerHash(customerId: string): Promise<string> {
 /** A WHERE condition: true unless the customer was erased after (or just before) `decidedAtExpr`. */
 export function notErasedSql(hashExpr: string, decidedAtExpr: string): string {
   // The first test runs once per statement: with no marker (the usual case) no row is hashed.
-  return `(not exists (select 1 from "${table}")
-      or not exists (select 1 from "${table}" e where e.customer_sha256 = ${hashExpr}
+  return `(not exists (select 1 from ${erasures})
+      or not exists (select 1 from ${erasures} e where e.customer_sha256 = ${hashExpr}
         and e.erased_at > ${decidedAtExpr} - interval '${ERASURE_CLOCK_MARGIN_SECONDS} seconds'))`;
-}
-
-/**
- * Waits for the decision inserts under way and holds back new ones until the caller's transaction
- * ends (SHARE ROW EXCLUSIVE conflicts with their ROW EXCLUSIVE, not with readers).
- */
-export async function lockDecisionWriters(tx: Transaction): Promise<void> {
-  const tables = [getTableName(decisionLog), getTableName(decisionLogDeadLetter)];
-  await tx.execute(
-    sql.raw(`lock table ${tables.map((t) => `"${t}"`).join(", ")} in share row exclusive mode`),
-  );
 }
 
 /** Marks these customers erased now, and drops markers older than a day. */

@@ -22,7 +22,6 @@ import {
   customerHash,
   customerHashSql,
   dropExpiredErasures,
-  lockDecisionWriters,
   notErasedSql,
   recordErasures,
 } from "./customer-erasures.ts";
@@ -125,6 +124,17 @@ export class DecisionLogRepository {
 export interface PrunedRows {
   decisions: number;
   deadLetters: number;
+}
+
+/**
+ * Waits for the decision inserts under way and holds back new ones until the caller's transaction
+ * ends (SHARE ROW EXCLUSIVE conflicts with their ROW EXCLUSIVE, not with readers).
+ */
+async function lockDecisionWriters(tx: Transaction): Promise<void> {
+  const tables = [getTableName(decisionLog), getTableName(decisionLogDeadLetter)];
+  await tx.execute(
+    sql.raw(`lock table ${tables.map((t) => `"${t}"`).join(", ")} in share row exclusive mode`),
+  );
 }
 
 /**

@@ -22,6 +22,7 @@ export const TABLE_OWNERS: Record<string, readonly string[]> = {
   api_keys: ["services/decision/src/auth/api-key-store.ts"],
   forecast_tracking: ["shared/registry/tracking-store.ts"],
   campaign_results: ["shared/campaigns/campaign-results-store.ts"],
+  customer_erasures: ["shared/registry/customer-erasures.ts"],
 };
 
 /**
