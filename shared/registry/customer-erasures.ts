@@ -3,7 +3,8 @@
 // the erasure committed is not written after it. The decision log's writers add `notErasedSql` to
 // their inserts; the erasure (decision-log.ts eraseCustomerDecisions) locks out those writers
 // first, so an insert either finished before it (and its rows are deleted) or runs after it and
-// sees the marker. Only the hash is kept, and only for a day: long enough for any decision in flight.
+// sees the marker. Only the hash is kept, and only for a day: long enough for any decision in
+// flight.
 
 import { getTableName, sql } from "drizzle-orm";
 import { sha256Hex } from "../artifacts/sha256.ts";

@@ -2,8 +2,8 @@
 // their stored summaries and features under every model version (whose customers_revision is
 // bumped, so forecast services reload the version without them) and their decisions and parked
 // decision rows; decisions about them still being made then are not written after it
-// (customer-erasures.ts). Aggregates (forecast_tracking, campaign_results) hold no customer ids; exported
-// bundles and `ml score` outputs are outside the database (republish and re-score them).
+// (customer-erasures.ts). Aggregates (forecast_tracking, campaign_results) hold no customer ids;
+// exported bundles and `ml score` outputs are outside the database (republish and re-score them).
 import type { Database } from "../db/database.ts";
 import { eraseCustomerFeatures } from "./customer-features.ts";
 import { eraseCustomerDecisions } from "./decision-log.ts";

@@ -11,6 +11,7 @@ import {
 } from "@pp/shared/artifacts/open-artifact-store.ts";
 import { sha256Hex } from "@pp/shared/artifacts/sha256.ts";
 import { createDatabase, databaseOptionsFromEnv } from "@pp/shared/db/client.ts";
+import type { Database } from "@pp/shared/db/database.ts";
 import type { NotificationListener } from "@pp/shared/db/notification-listener.ts";
 import {
   MODEL_PRODUCTION_CHANNEL,
@@ -47,76 +48,94 @@ export async function followProduction(
     openArtifactStore(artifactStoreLocationFromEnv(process.env)),
   );
   const { name } = options;
-  let published: string | null = null; // contentKey of what the Workers serve, once known
-
-  /** One comparison of production with the Workers, publishing when they differ. */
-  async function sync(): Promise<void> {
-    const production = await registry.getProductionVersion(name);
-    if (!production) return print(`${name}: no production version yet`);
-    const key = contentKey(production);
-    if (key === published) return;
-    const files = await exportBundleFiles(registry, handle.db, name, production.version);
-    const sha = await sha256Hex(files.get(BUNDLE_INDEX) as Uint8Array);
-    const pointer = await readPointer(name, options);
-    if (pointer?.version === production.version && pointer.bundle_sha256 === sha) {
-      print(`${name}: the Workers serve v${production.version} as it is in the registry`);
-    } else {
-      print(
-        `${name}: publishing v${production.version} (the Workers serve ${pointer ? `v${pointer.version}` : "nothing yet"}, or an older copy)`,
-      );
-      await publishFiles(files, name, production.version, options);
-      print(`${name}: published v${production.version}: ${sha}`);
-    }
-    published = key;
-  }
-
-  // One sync at a time; a wake-up during one runs another after it (a change may have come late).
-  let running: Promise<void> | null = null;
-  let again = false;
-  const wake = (): void => {
-    if (signal.aborted) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = sync()
-      .catch((error) =>
-        print(
-          `${name}: not published, retried in ${options.intervalMs} ms: ${error instanceof Error ? error.message : String(error)}`,
-        ),
-      )
-      .finally(() => {
-        running = null;
-        if (again) {
-          again = false;
-          wake();
-        }
-      });
-  };
-
+  const sync = syncStep(registry, handle.db, options, print);
+  const wake = oneAtATime(sync, signal, (error) =>
+    print(`${name}: not published, retried in ${options.intervalMs} ms: ${String(error)}`),
+  );
   const listener: NotificationListener | null =
     handle.listen?.(MODEL_PRODUCTION_CHANNEL, {
       // An empty payload is a model whose name is too long for one: it may be ours.
       onNotify: (payload) => {
-        if (payload === name || payload === "") wake();
+        if (payload === name || payload === "") wake.now();
       },
       onListen: () => {
         print(`${name}: listening for production changes`);
-        wake();
+        wake.now();
       },
       onError: () => print(`${name}: lost the notification connection; polling until it is back`),
     }) ?? null;
-  const timer = setInterval(wake, options.intervalMs);
-  wake();
+  const timer = setInterval(wake.now, options.intervalMs);
+  wake.now();
+  const pushed = listener ? ", and on notifications" : "";
   print(
-    `${name}: following production (${handle.driver}, every ${options.intervalMs} ms${listener ? ", and on notifications" : ""})`,
+    `${name}: following production (${handle.driver}, every ${options.intervalMs} ms${pushed})`,
   );
   await new Promise<void>((resolve) =>
     signal.addEventListener("abort", () => resolve(), { once: true }),
   );
   clearInterval(timer);
   await listener?.close();
-  await (running as Promise<void> | null); // the publish under way, if any
+  await wake.idle();
   await handle.close();
   print(`${name}: stopped following`);
+}
+
+/** One comparison of production with the Workers, publishing when they differ. */
+function syncStep(
+  registry: ModelRegistry,
+  db: Database,
+  options: FollowOptions,
+  print: (line: string) => void,
+): () => Promise<void> {
+  const { name } = options;
+  let published: string | null = null; // contentKey of what the Workers serve, once known
+  return async () => {
+    const production = await registry.getProductionVersion(name);
+    if (!production) return print(`${name}: no production version yet`);
+    const key = contentKey(production);
+    if (key === published) return;
+    const files = await exportBundleFiles(registry, db, name, production.version);
+    const sha = await sha256Hex(files.get(BUNDLE_INDEX) as Uint8Array);
+    const pointer = await readPointer(name, options);
+    const v = `v${production.version}`;
+    if (pointer?.version === production.version && pointer.bundle_sha256 === sha) {
+      print(`${name}: the Workers serve ${v} as it is in the registry`);
+    } else {
+      const serving = pointer ? `v${pointer.version}` : "nothing yet";
+      print(`${name}: publishing ${v} (the Workers serve ${serving}, or an older copy)`);
+      await publishFiles(files, name, production.version, options);
+      print(`${name}: published ${v}: ${sha}`);
+    }
+    published = key;
+  };
+}
+
+/**
+ * Runs `task` on each wake-up, one run at a time: a wake-up during a run starts another after it
+ * (the change may have come after the run read the registry). None starts once `signal` aborts.
+ */
+function oneAtATime(
+  task: () => Promise<void>,
+  signal: AbortSignal,
+  onError: (error: unknown) => void,
+): { now: () => void; idle: () => Promise<void> } {
+  let running: Promise<void> | null = null;
+  let again = false;
+  const now = (): void => {
+    if (signal.aborted) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = task()
+      .catch((error) => onError(error instanceof Error ? error.message : error))
+      .finally(() => {
+        running = null;
+        if (again) {
+          again = false;
+          now();
+        }
+      });
+  };
+  return { now, idle: async () => void (await running) };
 }

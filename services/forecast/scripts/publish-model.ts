@@ -1,11 +1,12 @@
 // `npm run ml -- publish NAME [VERSION] --target cloudflare [--local [--persist-to DIR]]`: uploads
 // a registered version's exported bundle to the R2 bucket MODEL_ARTIFACTS under
 // <model>/<version>/<slot>/ and then flips the KV pointer MODEL_POINTER (publish-bundle.ts), so
-// running forecast Workers (MODEL_SOURCE=r2) switch to it on a later request, without a redeploy. The version defaults to
-// the production one. Remote: wrangler's CLI (`r2 object put`, `kv key put`, needs
-// CLOUDFLARE_API_TOKEN); --local: wrangler's local state, what `wrangler dev` reads. With
-// `--erased 2,3` (run by `ml forget --republish`) it takes erased customers out of the Workers'
-// R2 instead (erase-published.ts).
+// running forecast Workers (MODEL_SOURCE=r2) switch to it on a later request, without a
+// redeploy. The version defaults to the production one. Remote: wrangler's CLI (`r2 object put`,
+// `kv key put`, needs CLOUDFLARE_API_TOKEN); --local: wrangler's local state, what `wrangler dev`
+// reads. With `--erased 2,3` (run by `ml forget --republish`) it takes erased customers out of the
+// Workers' R2 instead (erase-published.ts); with `--follow` it keeps publishing production
+// (follow-production.ts).
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
