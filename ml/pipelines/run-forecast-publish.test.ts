@@ -99,3 +99,14 @@ test("ml publish --follow refuses a version, --erased and an interval out of ran
     });
   }
 });
+
+test("ml publish refuses a publish lease term out of range", () => {
+  const run = Bun.spawnSync(
+    [process.execPath, join(root, "ml/cli.ts"), "publish", "purchase", "--target", "cloudflare"],
+    { cwd: root, env: { ...process.env, DATABASE_URL: "", PP_PUBLISH_LEASE_SECONDS: "1e308" } },
+  );
+  expect(run.exitCode).toBe(2);
+  expect(run.stderr.toString()).toContain(
+    'PP_PUBLISH_LEASE_SECONDS: expected seconds between 1 and 3600, got "1e308"',
+  );
+});

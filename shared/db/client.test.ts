@@ -78,6 +78,7 @@ for (const driver of testDrivers()) {
         "model_versions",
         "models",
         "policies",
+        "publish_leases",
       ]);
       expect(await appliedMigrations()).toBe(migrationFiles.length);
       await t.handle.migrate();

@@ -255,6 +255,17 @@ export const customerErasures = pgTable("customer_erasures", {
   erasedAt: timestamp("erased_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
+/**
+ * Who is publishing a model to the forecast Workers, until when: one publisher at a time per
+ * model (`ml publish`, `--follow`, `ml forget --republish`), renewed while it works, taken over
+ * once expired. Owner: shared/registry/publish-leases.ts.
+ */
+export const publishLeases = pgTable("publish_leases", {
+  modelName: text("model_name").primaryKey(),
+  holder: text("holder").notNull(),
+  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+});
+
 export type ModelRow = typeof models.$inferSelect;
 export type ModelVersionRow = typeof modelVersions.$inferSelect;
 export type CustomerFeaturesRow = typeof customerFeatures.$inferSelect;

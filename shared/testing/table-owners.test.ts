@@ -23,6 +23,7 @@ export const TABLE_OWNERS: Record<string, readonly string[]> = {
   forecast_tracking: ["shared/registry/tracking-store.ts"],
   campaign_results: ["shared/campaigns/campaign-results-store.ts"],
   customer_erasures: ["shared/registry/customer-erasures.ts"],
+  publish_leases: ["shared/registry/publish-leases.ts"],
 };
 
 /**

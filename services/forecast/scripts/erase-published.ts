@@ -5,15 +5,18 @@
 // them are deleted (the registry keeps every version: `ml publish NAME V` puts one back, without
 // them). Interrupted, it is safe to run again with the same versions.
 import { readFileSync } from "node:fs";
+import { withPublishLease } from "@pp/shared/registry/publish-leases.ts";
 import { bundleKeys } from "../src/model/publish-bundle.ts";
 import {
   artifactBucketName,
+  leaseOptions,
   type PublishOptions,
   type PublishWhere,
   persistDir,
   publishCommand,
   runLocalScript,
   runWrangler,
+  withRegistry,
   wranglerConfig,
 } from "./publish-model.ts";
 import { readPointer } from "./workers-pointer.ts";
@@ -40,9 +43,25 @@ async function deleteObjects(keys: string[], where: PublishWhere): Promise<numbe
  * Republishes the served version when it is one of `versions` and deletes the R2 bundles of the
  * others. Resolves to what was done, per version.
  */
-export async function eraseFromWorkers(
+export function eraseFromWorkers(
   options: PublishOptions & { versions: readonly number[] },
   print: (line: string) => void = console.log,
+): Promise<{ republished: number | null; deleted: Record<number, number> }> {
+  // The whole step under the model's publish lease: a publisher of one of these versions running
+  // meanwhile could flip the pointer to a bundle deleted here.
+  return withRegistry((_registry, db) =>
+    withPublishLease(
+      db,
+      options.name,
+      () => eraseUnderLease(options, print),
+      leaseOptions(options, print),
+    ),
+  );
+}
+
+async function eraseUnderLease(
+  options: PublishOptions & { versions: readonly number[] },
+  print: (line: string) => void,
 ): Promise<{ republished: number | null; deleted: Record<number, number> }> {
   const { name, versions } = options;
   const pointer = await readPointer(name, options);

@@ -13,6 +13,7 @@ import { createDatabase, type DatabaseHandle } from "@pp/shared/db/client.ts";
 import { readAllCustomerFeatures } from "@pp/shared/registry/customer-features.ts";
 import { forgetCustomers } from "@pp/shared/registry/forget-customer.ts";
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
+import { releaseLease, tryLease } from "@pp/shared/registry/publish-leases.ts";
 import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
 import { sql } from "drizzle-orm";
 import { promoteNewDemoVersion } from "../src/testing/demo-registry.ts";
@@ -37,29 +38,36 @@ interface Follower {
   child: ChildProcess;
 }
 
+/** `ml publish purchase --target cloudflare --local …` and its environment, as an operator runs it. */
+const mlPublish = (...extra: string[]) => [
+  process.execPath,
+  join(root, "ml/cli.ts"),
+  "publish",
+  "purchase",
+  "--target",
+  "cloudflare",
+  "--local",
+  "--persist-to",
+  persist,
+  ...extra,
+];
+const publishEnv = () => ({
+  ...process.env,
+  DATABASE_URL: pg?.url,
+  ARTIFACT_STORE_URI: artifacts,
+  NO_COLOR: "1",
+  // A follower killed mid-publish holds its lease this long (the default is 30 s).
+  PP_PUBLISH_LEASE_SECONDS: "3",
+});
+
 function startFollower(): Follower {
-  const child = spawn(
-    process.execPath,
-    [
-      join(root, "ml/cli.ts"),
-      "publish",
-      "purchase",
-      "--target",
-      "cloudflare",
-      "--local",
-      "--persist-to",
-      persist,
-      "--follow",
-      "--interval",
-      "1",
-    ],
-    {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: pg?.url, ARTIFACT_STORE_URI: artifacts, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true, // its own process group: a crash kills ml, the step and its children
-    },
-  );
+  const [bun, ...args] = mlPublish("--follow", "--interval", "1");
+  const child = spawn(bun as string, args, {
+    cwd: root,
+    env: publishEnv(),
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true, // its own process group: a crash kills ml, the step and its children
+  });
   const lines: string[] = [];
   let pending = "";
   const take = (chunk: Buffer) => {
@@ -180,6 +188,7 @@ describe.skipIf(!bin)("ml publish --follow", () => {
     const midway = await inspect();
     expect("version" in midway.loaded).toBe(true); // v1 or v2, loadable either way
 
+    // The killed one's lease runs out after its 3 s term; then the new follower publishes.
     follower = startFollower();
     await follower.waitFor(/published v1|serve v1 as it is/);
     expect((await inspect()).loaded).toMatchObject({ version: 1 });
@@ -194,6 +203,37 @@ describe.skipIf(!bin)("ml publish --follow", () => {
     follower = startFollower();
     await follower.waitFor(/the Workers serve v1 as it is in the registry/);
   }, 60_000);
+
+  test("one publisher at a time: the follower retries, ml publish waits, an expired lease is taken over", async () => {
+    const db = handle.db;
+    let from = follower.lines.length;
+    expect(await tryLease(db, "purchase", 60, "test operator")).toBeNull();
+    await promoteByHand(2);
+    await follower.waitFor(/not published, retried .*test operator is publishing it/, from);
+    const oneShot = Bun.spawn(mlPublish(), {
+      cwd: root,
+      env: publishEnv(),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    await Bun.sleep(3000);
+    expect(oneShot.exitCode).toBeNull(); // still waiting for the lease
+    await releaseLease(db, "purchase", "test operator");
+    const [code, out] = await Promise.all([oneShot.exited, new Response(oneShot.stdout).text()]);
+    expect(code).toBe(0);
+    expect(out).toContain("purchase: waiting for test operator, who is publishing it");
+    expect(out).toContain("published purchase v2");
+    await follower.waitFor(/the Workers serve v2 as it is in the registry|published v2/, from);
+    expect((await inspect()).loaded).toMatchObject({ version: 2 });
+
+    // A holder killed mid-publish never releases: its 2 s term runs out and the follower goes on.
+    from = follower.lines.length;
+    expect(await tryLease(db, "purchase", 2, "killed publisher")).toBeNull();
+    await promoteByHand(1);
+    await follower.waitFor(/killed publisher is publishing it/, from);
+    await follower.waitFor(/published v1/, from, 30_000);
+    expect((await inspect()).loaded).toMatchObject({ version: 1 });
+  }, 120_000);
 
   test("stopped with SIGTERM it exits 0; started again up to date, it publishes nothing", async () => {
     follower.child.kill("SIGTERM");

@@ -18,6 +18,7 @@ import {
   ModelRegistry,
   type ModelVersionInfo,
 } from "@pp/shared/registry/model-registry.ts";
+import { withPublishLease } from "@pp/shared/registry/publish-leases.ts";
 import { BUNDLE_INDEX } from "../src/model/exported-bundle.ts";
 import { exportBundleFiles } from "./export-bundle.ts";
 import { type PublishOptions, publishFiles } from "./publish-model.ts";
@@ -89,7 +90,10 @@ function syncStep(
 ): () => Promise<void> {
   const { name } = options;
   let published: string | null = null; // contentKey of what the Workers serve, once known
-  return async () => {
+  // Under the model's publish lease, not waited for: another publisher at work is left to finish,
+  // and this one compares again at its next wake-up.
+  const lease = { waitMs: 0, ...(options.leaseSeconds ? { seconds: options.leaseSeconds } : {}) };
+  const step = async () => {
     const production = await registry.getProductionVersion(name);
     if (!production) return print(`${name}: no production version yet`);
     const key = contentKey(production);
@@ -108,6 +112,7 @@ function syncStep(
     }
     published = key;
   };
+  return () => withPublishLease(db, name, step, lease);
 }
 
 /**

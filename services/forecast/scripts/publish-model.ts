@@ -16,7 +16,9 @@ import {
   openArtifactStore,
 } from "@pp/shared/artifacts/open-artifact-store.ts";
 import { createDatabase, databaseOptionsFromEnv } from "@pp/shared/db/client.ts";
+import type { Database } from "@pp/shared/db/database.ts";
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
+import { withPublishLease } from "@pp/shared/registry/publish-leases.ts";
 import { BUNDLE_INDEX } from "../src/model/exported-bundle.ts";
 import { publishBundle } from "../src/model/publish-bundle.ts";
 import { exportBundleFiles } from "./export-bundle.ts";
@@ -59,6 +61,8 @@ export interface PublishOptions {
   persistTo?: string;
   /** The wrangler config with the MODEL_ARTIFACTS and MODEL_POINTER bindings. */
   config?: string;
+  /** The term of the publish lease, in seconds (PP_PUBLISH_LEASE_SECONDS; default 30). */
+  leaseSeconds?: number;
 }
 
 /** Runs a command; resolves to its output, rejects with it on a non-zero exit. */
@@ -139,32 +143,53 @@ export async function publishFiles(
   }
 }
 
-/** Exports the version from the registry (DATABASE_URL or PGlite in DATA_DIR) and publishes it. */
-export async function publishCommand(
-  options: PublishOptions,
-  print: (line: string) => void = console.log,
-): Promise<string> {
+/** Opens the registry (DATABASE_URL or PGlite in DATA_DIR, migrated), runs `work`, closes it. */
+export async function withRegistry<T>(
+  work: (registry: ModelRegistry, db: Database) => Promise<T>,
+): Promise<T> {
   const handle = await createDatabase(databaseOptionsFromEnv(process.env));
-  let files: Map<string, Uint8Array>;
-  let version: number;
   try {
     await handle.migrate();
-    const registry = new ModelRegistry(
-      handle.db,
-      openArtifactStore(artifactStoreLocationFromEnv(process.env)),
-    );
-    files = await exportBundleFiles(registry, handle.db, options.name, options.version);
-    const index = JSON.parse(new TextDecoder().decode(files.get(BUNDLE_INDEX))) as {
-      identity: { version: number };
-    };
-    version = index.identity.version;
+    const store = openArtifactStore(artifactStoreLocationFromEnv(process.env));
+    return await work(new ModelRegistry(handle.db, store), handle.db);
   } finally {
     await handle.close();
   }
-  const pointer = await publishFiles(files, options.name, version, options);
-  const where = options.local ? "wrangler's local state" : "Cloudflare";
-  print(`published ${options.name} v${version} to R2 and KV (${where}): ${pointer}`);
-  return pointer;
+}
+
+/** The publish lease's options for these publish options (publish-leases.ts). */
+export function leaseOptions(options: PublishOptions, print: (line: string) => void) {
+  return {
+    ...(options.leaseSeconds ? { seconds: options.leaseSeconds } : {}),
+    onWait: (holder: string) =>
+      print(`${options.name}: waiting for ${holder}, who is publishing it`),
+  };
+}
+
+/** Exports the version from the registry and publishes it, holding the model's publish lease. */
+export function publishCommand(
+  options: PublishOptions,
+  print: (line: string) => void = console.log,
+): Promise<string> {
+  const { name } = options;
+  return withRegistry((registry, db) =>
+    withPublishLease(
+      db,
+      name,
+      async () => {
+        const files = await exportBundleFiles(registry, db, name, options.version);
+        const index = JSON.parse(new TextDecoder().decode(files.get(BUNDLE_INDEX))) as {
+          identity: { version: number };
+        };
+        const version = index.identity.version;
+        const pointer = await publishFiles(files, name, version, options);
+        const where = options.local ? "wrangler's local state" : "Cloudflare";
+        print(`published ${name} v${version} to R2 and KV (${where}): ${pointer}`);
+        return pointer;
+      },
+      leaseOptions(options, print),
+    ),
+  );
 }
 
 /** The options as the command line gives them (`ml publish`, `ml forget --republish`). */
@@ -188,9 +213,17 @@ export async function publishFromCli(
   if (version !== undefined && !(Number.isInteger(version) && version > 0)) {
     throw new RangeError(`version: expected a positive integer, got "${versionText}"`);
   }
+  const leaseText = process.env.PP_PUBLISH_LEASE_SECONDS;
+  const leaseSeconds = leaseText ? Number(leaseText) : undefined;
+  if (leaseSeconds !== undefined && !(leaseSeconds >= 1 && leaseSeconds <= 3600)) {
+    throw new RangeError(
+      `PP_PUBLISH_LEASE_SECONDS: expected seconds between 1 and 3600, got "${leaseText}"`,
+    );
+  }
   const options: PublishOptions = {
     name,
     target: "cloudflare",
+    ...(leaseSeconds !== undefined ? { leaseSeconds } : {}),
     ...(version !== undefined ? { version } : {}),
     ...(o.local ? { local: true } : {}),
     ...(o.persistTo ? { persistTo: o.persistTo } : {}),
