@@ -3,7 +3,6 @@
 // an erasure, the database stopped and started under it, and a kill -9 mid-publish (the next
 // follower catches up); started when the Workers are up to date, it publishes nothing.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -18,6 +17,7 @@ import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/thro
 import { sql } from "drizzle-orm";
 import { promoteNewDemoVersion } from "../src/testing/demo-registry.ts";
 import { inspectLocalState } from "../src/testing/local-workers-state.ts";
+import { type Follower, publishProcesses } from "../src/testing/publish-processes.ts";
 
 const root = resolve(import.meta.dirname, "../../..");
 const scratch = mkdtempSync(join(tmpdir(), "pp-follow-"));
@@ -28,76 +28,11 @@ let pg: ThrowawayPostgres | null = null;
 let handle: DatabaseHandle;
 let registry: ModelRegistry;
 
-interface Follower {
-  lines: string[];
-  /** SIGKILL to every process of the follower (ml, the publish step, a local put under way). */
-  crash(): void;
-  /** Resolves to the index of the first line from `from` on matching `pattern`. */
-  waitFor(pattern: RegExp, from?: number, timeoutMs?: number): Promise<number>;
-  exited: Promise<number | null>;
-  child: ChildProcess;
-}
-
-/** `ml publish purchase --target cloudflare --local …` and its environment, as an operator runs it. */
-const mlPublish = (...extra: string[]) => [
-  process.execPath,
-  join(root, "ml/cli.ts"),
-  "publish",
-  "purchase",
-  "--target",
-  "cloudflare",
-  "--local",
-  "--persist-to",
-  persist,
-  ...extra,
-];
-const publishEnv = () => ({
-  ...process.env,
+const processes = publishProcesses(persist, () => ({
   DATABASE_URL: pg?.url,
   ARTIFACT_STORE_URI: artifacts,
-  NO_COLOR: "1",
-  // A follower killed mid-publish holds its lease this long (the default is 30 s).
-  PP_PUBLISH_LEASE_SECONDS: "3",
-});
-
-function startFollower(): Follower {
-  const [bun, ...args] = mlPublish("--follow", "--interval", "1");
-  const child = spawn(bun as string, args, {
-    cwd: root,
-    env: publishEnv(),
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true, // its own process group: a crash kills ml, the step and its children
-  });
-  const lines: string[] = [];
-  let pending = "";
-  const take = (chunk: Buffer) => {
-    pending += String(chunk);
-    const parts = pending.split("\n");
-    pending = parts.pop() ?? "";
-    lines.push(...parts);
-  };
-  child.stdout?.on("data", take);
-  child.stderr?.on("data", take);
-  const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
-  const follower: Follower = {
-    lines,
-    child,
-    exited,
-    crash: () => process.kill(-(child.pid as number), "SIGKILL"),
-    async waitFor(pattern, from = 0, timeoutMs = 60_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
-        const at = lines.findIndex((line, i) => i >= from && pattern.test(line));
-        if (at >= 0) return at;
-        if (child.exitCode !== null) break;
-        await Bun.sleep(100);
-      }
-      throw new Error(`no line matching ${pattern} after line ${from}:\n${lines.join("\n")}`);
-    },
-  };
-  started.push(follower);
-  return follower;
-}
+}));
+const startFollower = () => processes.startFollower();
 
 const inspect = (customer?: string) => inspectLocalState(persist, "purchase", customer);
 
@@ -118,16 +53,8 @@ beforeAll(async () => {
   await ensureDemoModel({ registry, modelName: "purchase", customers: 400, seed: 5 });
 }, 120_000);
 
-const started: Follower[] = [];
-
 afterAll(async () => {
-  for (const f of started) {
-    try {
-      f.crash(); // a test that failed midway leaves one running
-    } catch {
-      // already gone
-    }
-  }
+  processes.crashAll(); // a test that failed midway leaves a follower running
   await handle?.close();
   pg?.destroy();
   rmSync(scratch, { recursive: true, force: true });
@@ -210,9 +137,9 @@ describe.skipIf(!bin)("ml publish --follow", () => {
     expect(await tryLease(db, "purchase", 60, "test operator")).toBeNull();
     await promoteByHand(2);
     await follower.waitFor(/not published, retried .*test operator is publishing it/, from);
-    const oneShot = Bun.spawn(mlPublish(), {
+    const oneShot = Bun.spawn(processes.command(), {
       cwd: root,
-      env: publishEnv(),
+      env: processes.env(),
       stdout: "pipe",
       stderr: "pipe",
     });
