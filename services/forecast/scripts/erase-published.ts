@@ -4,20 +4,20 @@
 // Workers reload it; then the old copy is deleted); the R2 bundles of the other versions that held
 // them are deleted (the registry keeps every version: `ml publish NAME V` puts one back, without
 // them). Interrupted, it is safe to run again with the same versions.
-import { readFileSync } from "node:fs";
+import type { Database } from "@pp/shared/db/database.ts";
+import type { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import { withPublishLease } from "@pp/shared/registry/publish-leases.ts";
 import { bundleKeys } from "../src/model/publish-bundle.ts";
 import {
-  artifactBucketName,
   leaseOptions,
   type PublishOptions,
   type PublishWhere,
   persistDir,
-  publishCommand,
+  publishVersion,
   runLocalScript,
-  runWrangler,
   withRegistry,
   wranglerConfig,
+  wranglerTarget,
 } from "./publish-model.ts";
 import { readPointer } from "./workers-pointer.ts";
 
@@ -32,10 +32,8 @@ async function deleteObjects(keys: string[], where: PublishWhere): Promise<numbe
       }
     ).deleted;
   }
-  const bucket = artifactBucketName(readFileSync(config, "utf8"));
-  for (const key of keys) {
-    await runWrangler(["r2", "object", "delete", `${bucket}/${key}`, "--remote", "-c", config]);
-  }
+  const { bucket } = wranglerTarget(config);
+  for (const key of keys) await bucket.delete(key);
   return keys.length;
 }
 
@@ -49,17 +47,19 @@ export function eraseFromWorkers(
 ): Promise<{ republished: number | null; deleted: Record<number, number> }> {
   // The whole step under the model's publish lease: a publisher of one of these versions running
   // meanwhile could flip the pointer to a bundle deleted here.
-  return withRegistry((_registry, db) =>
+  return withRegistry((registry, db) =>
     withPublishLease(
       db,
       options.name,
-      () => eraseUnderLease(options, print),
+      () => eraseUnderLease(registry, db, options, print),
       leaseOptions(options, print),
     ),
   );
 }
 
 async function eraseUnderLease(
+  registry: ModelRegistry,
+  db: Database,
   options: PublishOptions & { versions: readonly number[] },
   print: (line: string) => void,
 ): Promise<{ republished: number | null; deleted: Record<number, number> }> {
@@ -70,7 +70,7 @@ async function eraseUnderLease(
     const serving = pointer ? `v${pointer.version}` : "no published version";
     print(`${name}: the Workers serve ${serving}: nothing to republish`);
   } else {
-    await publishCommand({ ...options, version: served }, (line) =>
+    await publishVersion(registry, db, { ...options, version: served }, (line) =>
       print(`re${line} (it held erased customers)`),
     );
   }

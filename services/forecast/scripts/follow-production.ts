@@ -13,13 +13,10 @@ import { sha256Hex } from "@pp/shared/artifacts/sha256.ts";
 import { createDatabase, databaseOptionsFromEnv } from "@pp/shared/db/client.ts";
 import type { Database } from "@pp/shared/db/database.ts";
 import type { NotificationListener } from "@pp/shared/db/notification-listener.ts";
-import {
-  MODEL_PRODUCTION_CHANNEL,
-  ModelRegistry,
-  type ModelVersionInfo,
-} from "@pp/shared/registry/model-registry.ts";
+import { MODEL_PRODUCTION_CHANNEL, ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import { withPublishLease } from "@pp/shared/registry/publish-leases.ts";
 import { BUNDLE_INDEX } from "../src/model/exported-bundle.ts";
+import { versionKey } from "../src/model/model-sources.ts";
 import { exportBundleFiles } from "./export-bundle.ts";
 import { type PublishOptions, publishFiles } from "./publish-model.ts";
 import { readPointer } from "./workers-pointer.ts";
@@ -28,9 +25,6 @@ export interface FollowOptions extends Omit<PublishOptions, "version"> {
   /** How often to compare production with what was published, notifications or not. */
   intervalMs: number;
 }
-
-/** What identifies a production version's content: the same key the forecast service reloads on. */
-const contentKey = (v: ModelVersionInfo) => `${v.id}:${v.artifactSha256}:${v.customersRevision}`;
 
 /**
  * Follows production until `signal` aborts (then finishes the publish under way and resolves).
@@ -89,14 +83,14 @@ function syncStep(
   print: (line: string) => void,
 ): () => Promise<void> {
   const { name } = options;
-  let published: string | null = null; // contentKey of what the Workers serve, once known
+  let published: string | null = null; // versionKey of what the Workers serve, once known
   // Under the model's publish lease, not waited for: another publisher at work is left to finish,
   // and this one compares again at its next wake-up.
   const lease = { waitMs: 0, ...(options.leaseSeconds ? { seconds: options.leaseSeconds } : {}) };
   const step = async () => {
     const production = await registry.getProductionVersion(name);
     if (!production) return print(`${name}: no production version yet`);
-    const key = contentKey(production);
+    const key = versionKey(production);
     if (key === published) return;
     const files = await exportBundleFiles(registry, db, name, production.version);
     const sha = await sha256Hex(files.get(BUNDLE_INDEX) as Uint8Array);

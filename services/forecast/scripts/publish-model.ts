@@ -101,16 +101,21 @@ export async function remotePointerValue(key: string, config: string): Promise<s
 }
 
 /** wrangler's CLI standing in for the account's R2 and KV bindings (one call per object). */
-function wranglerTarget(config: string, scratch: string) {
+export function wranglerTarget(config: string) {
   const bucket = artifactBucketName(readFileSync(config, "utf8"));
   const remote = ["--remote", "-c", config];
-  let uploads = 0;
   return {
     bucket: {
       async put(key: string, value: Uint8Array) {
-        const file = join(scratch, `object-${uploads++}`);
-        writeFileSync(file, value);
-        await runWrangler(["r2", "object", "put", `${bucket}/${key}`, "--file", file, ...remote]);
+        // wrangler uploads a file: the object goes through one of its own, removed after.
+        const dir = mkdtempSync(join(tmpdir(), "pp-publish-"));
+        try {
+          const file = join(dir, "object");
+          writeFileSync(file, value);
+          await runWrangler(["r2", "object", "put", `${bucket}/${key}`, "--file", file, ...remote]);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
       },
       delete: (key: string) =>
         runWrangler(["r2", "object", "delete", `${bucket}/${key}`, ...remote]),
@@ -131,10 +136,9 @@ export async function publishFiles(
   options: PublishWhere,
 ): Promise<string> {
   const config = wranglerConfig(options);
+  if (!options.local) return publishBundle(wranglerTarget(config), name, version, files);
   const dir = mkdtempSync(join(tmpdir(), "pp-publish-"));
   try {
-    if (!options.local)
-      return await publishBundle(wranglerTarget(config, dir), name, version, files);
     for (const [file, bytes] of files) writeFileSync(join(dir, file), bytes);
     const args = [config, persistDir(options), dir, name, String(version)];
     return await runLocalScript("cloudflare-local-put.ts", args);
@@ -171,25 +175,29 @@ export function publishCommand(
   options: PublishOptions,
   print: (line: string) => void = console.log,
 ): Promise<string> {
+  return withRegistry((registry, db) => publishVersion(registry, db, options, print));
+}
+
+/** publishCommand on a registry already open (an erasure republishes inside its own lease). */
+export function publishVersion(
+  registry: ModelRegistry,
+  db: Database,
+  options: PublishOptions,
+  print: (line: string) => void,
+): Promise<string> {
   const { name } = options;
-  return withRegistry((registry, db) =>
-    withPublishLease(
-      db,
-      name,
-      async () => {
-        const files = await exportBundleFiles(registry, db, name, options.version);
-        const index = JSON.parse(new TextDecoder().decode(files.get(BUNDLE_INDEX))) as {
-          identity: { version: number };
-        };
-        const version = index.identity.version;
-        const pointer = await publishFiles(files, name, version, options);
-        const where = options.local ? "wrangler's local state" : "Cloudflare";
-        print(`published ${name} v${version} to R2 and KV (${where}): ${pointer}`);
-        return pointer;
-      },
-      leaseOptions(options, print),
-    ),
-  );
+  const publish = async () => {
+    const files = await exportBundleFiles(registry, db, name, options.version);
+    const index = JSON.parse(new TextDecoder().decode(files.get(BUNDLE_INDEX))) as {
+      identity: { version: number };
+    };
+    const version = index.identity.version;
+    const pointer = await publishFiles(files, name, version, options);
+    const where = options.local ? "wrangler's local state" : "Cloudflare";
+    print(`published ${name} v${version} to R2 and KV (${where}): ${pointer}`);
+    return pointer;
+  };
+  return withPublishLease(db, name, publish, leaseOptions(options, print));
 }
 
 /** The options as the command line gives them (`ml publish`, `ml forget --republish`). */

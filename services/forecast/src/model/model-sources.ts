@@ -38,8 +38,11 @@ export function registryModelSource(options: {
   };
 }
 
-/** A version changes when promoted (id), re-registered (checksum) or its customers are erased. */
-function versionKey(v: ModelVersionInfo): string {
+/**
+ * A version changes when promoted (id), re-registered (checksum) or its customers are erased: the
+ * holder reloads on it, and `ml publish --follow` republishes on it.
+ */
+export function versionKey(v: ModelVersionInfo): string {
   return `${v.id}:${v.artifactSha256}:${v.customersRevision}`;
 }
 
