@@ -6,21 +6,9 @@
 //   node --import tsx cloudflare-local-state.ts <wrangler.toml> <persist dir> pointer <model>
 //   node --import tsx cloudflare-local-state.ts <wrangler.toml> <persist dir> delete <key>…
 //   node --import tsx cloudflare-local-state.ts <wrangler.toml> <persist dir> inspect <model> [id]
-import { join } from "node:path";
-import { getPlatformProxy } from "wrangler";
-import { type ArtifactBucket, type PointerStore, r2ModelSource } from "../src/model/r2-source.ts";
+import { r2ModelSource } from "../src/model/r2-source.ts";
 import { typescriptEngine } from "../src/model/typescript-engine.ts";
-import { retryLocalState } from "./local-state-retry.ts";
-
-interface LocalBucket extends ArtifactBucket {
-  head(key: string): Promise<unknown | null>;
-  delete(key: string): Promise<void>;
-  list(options: { prefix: string; cursor?: string }): Promise<{
-    objects: Array<{ key: string }>;
-    truncated: boolean;
-    cursor?: string;
-  }>;
-}
+import { type LocalBucket, type LocalPointer, openLocalBindings } from "./local-bindings.ts";
 
 const [configPath, persistDir, op, ...rest] = process.argv.slice(2);
 const ops = ["pointer", "delete", "inspect"];
@@ -36,9 +24,7 @@ async function keysOf(bucket: LocalBucket, model: string): Promise<string[]> {
   const keys: string[] = [];
   let cursor: string | undefined;
   do {
-    const page = await retryLocalState(() =>
-      bucket.list({ prefix: `${model}/`, ...(cursor ? { cursor } : {}) }),
-    );
+    const page = await bucket.list({ prefix: `${model}/`, ...(cursor ? { cursor } : {}) });
     keys.push(...page.objects.map((o) => o.key));
     cursor = page.truncated ? page.cursor : undefined;
   } while (cursor);
@@ -49,9 +35,9 @@ async function keysOf(bucket: LocalBucket, model: string): Promise<string[]> {
  * The pointer, what a cold Worker loads through it (or why it cannot; with a customer id, whether
  * the loaded bundle knows that customer), and every key.
  */
-async function inspect(pointer: PointerStore, bucket: LocalBucket, model: string, id?: string) {
+async function inspect(pointer: LocalPointer, bucket: LocalBucket, model: string, id?: string) {
   const source = r2ModelSource({ pointer, bucket, modelName: model, engine: typescriptEngine });
-  const value = await retryLocalState(() => pointer.get(model));
+  const value = await pointer.get(model);
   let loaded: { version: number; customers: number; knows?: boolean } | { error: string };
   try {
     const { model: m } = await source.load();
@@ -63,33 +49,21 @@ async function inspect(pointer: PointerStore, bucket: LocalBucket, model: string
   return { pointer: value, loaded, keys: await keysOf(bucket, model) };
 }
 
-const proxy = await getPlatformProxy<Record<string, unknown>>({
-  configPath,
-  persist: { path: join(persistDir, "v3") },
-});
+const { bucket, pointer, dispose } = await openLocalBindings(configPath, persistDir);
 try {
   if (op === "pointer") {
-    const pointer = proxy.env.MODEL_POINTER as PointerStore | undefined;
-    if (!pointer) throw new Error(`${configPath} lacks the MODEL_POINTER binding`);
-    const value = await retryLocalState(() => pointer.get(rest[0] as string));
-    console.log(JSON.stringify({ pointer: value }));
+    console.log(JSON.stringify({ pointer: await pointer.get(rest[0] as string) }));
   } else if (op === "inspect") {
-    const pointer = proxy.env.MODEL_POINTER as PointerStore | undefined;
-    const bucket = proxy.env.MODEL_ARTIFACTS as LocalBucket | undefined;
-    if (!pointer || !bucket)
-      throw new Error(`${configPath} lacks the MODEL_ARTIFACTS or MODEL_POINTER binding`);
     console.log(JSON.stringify(await inspect(pointer, bucket, rest[0] as string, rest[1])));
   } else {
-    const bucket = proxy.env.MODEL_ARTIFACTS as LocalBucket | undefined;
-    if (!bucket) throw new Error(`${configPath} lacks the MODEL_ARTIFACTS binding`);
     let deleted = 0;
     for (const key of rest) {
-      if ((await retryLocalState(() => bucket.head(key))) === null) continue;
-      await retryLocalState(() => bucket.delete(key));
+      if ((await bucket.head(key)) === null) continue;
+      await bucket.delete(key);
       deleted++;
     }
     console.log(JSON.stringify({ deleted }));
   }
 } finally {
-  await proxy.dispose();
+  await dispose();
 }

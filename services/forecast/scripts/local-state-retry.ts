@@ -1,7 +1,7 @@
 // Retries one operation on wrangler's local state. A running `wrangler dev` keeps the same SQLite
 // files open, and a second miniflare touching them now and then gets SQLITE_BUSY, surfaced to JS
-// only as "internal error; reference = …". The operations retried here (R2 head/put/delete, KV
-// get/put) are idempotent, so trying again is safe.
+// only as "internal error; reference = …". The operations retried (local-bindings.ts: R2
+// get/head/list/put/delete, KV get/put) are idempotent, so trying again is safe.
 export async function retryLocalState<T>(
   operation: () => Promise<T>,
   attempts = 8,
