@@ -1,6 +1,7 @@
 // `--publish` / `--republish` of `ml train`, `ml promote`, `ml rollback` and `ml forget`: where
 // they reach the forecast Workers, and the forecast service's publish step run as its own process.
 import type { Command } from "commander";
+import { publishArguments, runForecastPublish } from "../pipelines/run-forecast-publish.ts";
 
 /** Where `--publish` / `--republish` reach the forecast Workers (the publish step's options). */
 export interface WorkersTarget {
@@ -24,22 +25,27 @@ export function checkedTarget(flag: string, target: string | undefined): "cloudf
   return target;
 }
 
+/** The publish step's options for this target (`ml publish`'s, as publishArguments takes them). */
+function publishOptions(o: WorkersTarget, erased?: readonly number[]) {
+  return {
+    target: "cloudflare",
+    ...(o.local ? { local: "true" } : {}),
+    ...(o.persistTo ? { persistTo: o.persistTo } : {}),
+    ...(o.config ? { config: o.config } : {}),
+    ...(erased ? { erased: erased.join(",") } : {}),
+  };
+}
+
 /** The `ml publish` command that does (or finishes) what publishToWorkers does. */
 export function publishCommandLine(
   name: string,
   o: WorkersTarget,
   erased?: readonly number[],
 ): string {
-  const quoted = (text: string) => (/^[\w./:=@-]+$/.test(text) ? text : JSON.stringify(text));
-  return [
-    "ml publish",
-    quoted(name),
-    "--target cloudflare",
-    ...(o.local ? ["--local"] : []),
-    ...(o.persistTo ? [`--persist-to ${quoted(o.persistTo)}`] : []),
-    ...(o.config ? [`--config ${quoted(o.config)}`] : []),
-    ...(erased ? [`--erased ${erased.join(",")}`] : []),
-  ].join(" ");
+  // Shell words left bare (a comma is safe in one: --erased 2,3); anything else quoted.
+  const quoted = (text: string) => (/^[\w./:=@,-]+$/.test(text) ? text : JSON.stringify(text));
+  const args = publishArguments(name, undefined, publishOptions(o, erased));
+  return ["ml publish", ...args.map(quoted)].join(" ");
 }
 
 /**
@@ -53,14 +59,7 @@ export async function publishToWorkers(
   o: WorkersTarget,
   erased?: readonly number[],
 ): Promise<void> {
-  const { runForecastPublish } = await import("../pipelines/run-forecast-publish.ts");
-  const code = await runForecastPublish(name, undefined, {
-    target: "cloudflare",
-    ...(o.local ? { local: "true" } : {}),
-    ...(o.persistTo ? { persistTo: o.persistTo } : {}),
-    ...(o.config ? { config: o.config } : {}),
-    ...(erased ? { erased: erased.join(",") } : {}),
-  });
+  const code = await runForecastPublish(name, undefined, publishOptions(o, erased));
   if (code === 0) return;
   // Re-running an erasure would not help (nothing is left to erase in the database): the publish
   // step with --erased finishes it, and it is safe to repeat.
