@@ -17,6 +17,7 @@ import { MODEL_PRODUCTION_CHANNEL, ModelRegistry } from "@pp/shared/registry/mod
 import { withPublishLease } from "@pp/shared/registry/publish-leases.ts";
 import { BUNDLE_INDEX } from "../src/model/exported-bundle.ts";
 import { versionKey } from "../src/model/model-sources.ts";
+import { OneRunAtATime } from "../src/model/one-run-at-a-time.ts";
 import { exportBundleFiles } from "./export-bundle.ts";
 import { type PublishOptions, publishFiles } from "./publish-model.ts";
 import { readPointer } from "./workers-pointer.ts";
@@ -44,23 +45,29 @@ export async function followProduction(
   );
   const { name } = options;
   const sync = syncStep(registry, handle.db, options, print);
-  const wake = oneAtATime(sync, signal, (error) =>
-    print(`${name}: not published, retried in ${options.intervalMs} ms: ${String(error)}`),
-  );
+  // One sync at a time; a wake-up during one gets another after it. None starts once stopped.
+  const syncs = new OneRunAtATime(async () => {
+    if (signal.aborted) return;
+    await sync().catch((error) => {
+      const why = error instanceof Error ? error.message : String(error);
+      print(`${name}: not published, retried in ${options.intervalMs} ms: ${why}`);
+    });
+  });
+  const wake = () => syncs.changed();
   const listener: NotificationListener | null =
     handle.listen?.(MODEL_PRODUCTION_CHANNEL, {
       // An empty payload is a model whose name is too long for one: it may be ours.
       onNotify: (payload) => {
-        if (payload === name || payload === "") wake.now();
+        if (payload === name || payload === "") wake();
       },
       onListen: () => {
         print(`${name}: listening for production changes`);
-        wake.now();
+        wake();
       },
       onError: () => print(`${name}: lost the notification connection; polling until it is back`),
     }) ?? null;
-  const timer = setInterval(wake.now, options.intervalMs);
-  wake.now();
+  const timer = setInterval(wake, options.intervalMs);
+  wake();
   const pushed = listener ? ", and on notifications" : "";
   print(
     `${name}: following production (${handle.driver}, every ${options.intervalMs} ms${pushed})`,
@@ -70,7 +77,7 @@ export async function followProduction(
   );
   clearInterval(timer);
   await listener?.close();
-  await wake.idle();
+  await syncs.idle();
   await handle.close();
   print(`${name}: stopped following`);
 }
@@ -107,34 +114,4 @@ function syncStep(
     published = key;
   };
   return () => withPublishLease(db, name, step, lease);
-}
-
-/**
- * Runs `task` on each wake-up, one run at a time: a wake-up during a run starts another after it
- * (the change may have come after the run read the registry). None starts once `signal` aborts.
- */
-function oneAtATime(
-  task: () => Promise<void>,
-  signal: AbortSignal,
-  onError: (error: unknown) => void,
-): { now: () => void; idle: () => Promise<void> } {
-  let running: Promise<void> | null = null;
-  let again = false;
-  const now = (): void => {
-    if (signal.aborted) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = task()
-      .catch((error) => onError(error instanceof Error ? error.message : error))
-      .finally(() => {
-        running = null;
-        if (again) {
-          again = false;
-          now();
-        }
-      });
-  };
-  return { now, idle: async () => void (await running) };
 }

@@ -10,6 +10,7 @@ import type { Logger } from "@pp/shared/logging/logger.ts";
 import type { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import type { LoadedModel } from "./loaded-model.ts";
 import { ModelLoadError, type ModelLoadFailure } from "./model-load-error.ts";
+import { OneRunAtATime } from "./one-run-at-a-time.ts";
 
 export interface ModelSource {
   /** For logs and /model-info, e.g. "registry (pglite)". */
@@ -33,9 +34,7 @@ const RELEASE_DELAY_MS = 30_000;
 export class ModelHolder {
   private model: LoadedModel | null = null;
   private key: string | null = null;
-  private refreshing: Promise<RefreshOutcome> | null = null;
-  /** A change was signalled during a refresh, which may have read the source before it. */
-  private refreshAgain = false;
+  private readonly refreshes = new OneRunAtATime(() => this.refreshOnce());
   private timer: ReturnType<typeof setInterval> | null = null;
   private lastFailure: string | null = null;
   /** Between startPolling and stopPolling: signalled changes are acted on. */
@@ -77,22 +76,12 @@ export class ModelHolder {
 
   /** Loads the source's model when it differs from the one served; concurrent calls share one run. */
   refresh(): Promise<RefreshOutcome> {
-    if (!this.refreshing) {
-      this.refreshing = this.refreshOnce().finally(() => {
-        this.refreshing = null;
-        if (this.refreshAgain) {
-          this.refreshAgain = false;
-          void this.refresh();
-        }
-      });
-    }
-    return this.refreshing;
+    return this.refreshes.run();
   }
 
   /** The source says it changed: refresh now, or once more after the refresh under way. */
   private sourceChanged(): void {
-    if (this.refreshing) this.refreshAgain = true;
-    else void this.refresh();
+    this.refreshes.changed();
   }
 
   private async refreshOnce(): Promise<RefreshOutcome> {
