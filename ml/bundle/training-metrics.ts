@@ -3,6 +3,7 @@
 
 import { z } from "zod";
 import { DataQualitySchema } from "../data/input/data-quality.ts";
+import { LOG_FORMATS } from "../data/input/log-input.ts";
 
 const num = z.number();
 /** JSON has no NaN or Infinity: such values (e.g. AUC with one class) are written as null. */
@@ -91,7 +92,7 @@ export const TrainingMetricsSchema = z.object({
     holdout_length: num,
     excluded_after_calibration: z.number().int(),
     source: z.string(),
-    format: z.enum(["csv", "parquet", "json", "postgres", "cdnow", "summary", "simulated"]),
+    format: z.enum([...LOG_FORMATS, "summary", "simulated"]),
     // What reading did to the rows (absent for simulated data): see ml/data/input/data-quality.ts.
     ...DataQualitySchema.partial().shape,
   }),

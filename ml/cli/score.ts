@@ -3,6 +3,7 @@
 
 import { type Command, Option } from "commander";
 import { addLogInputOptions } from "../pipelines/log-cli-options.ts";
+import { LOG_FORMATS } from "../pipelines/read-log.ts";
 import { isoDate, positiveInteger } from "./arguments.ts";
 
 export function registerScoreCommand(program: Command): void {
@@ -27,7 +28,7 @@ export function registerScoreCommand(program: Command): void {
     )
     .addOption(
       new Option("--format <format>", "format of --data (postgres:// and .parquet are recognised)")
-        .choices(["csv", "parquet", "json", "postgres", "cdnow"])
+        .choices(LOG_FORMATS)
         .default("csv"),
     )
     .option("--as-of <date>", "with --data: summarise at this date (default: last date)", isoDate)

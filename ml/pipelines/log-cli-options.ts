@@ -5,7 +5,7 @@
 
 import { type Command, Option } from "commander";
 import { sourceFromArguments } from "../data/input/log-input.ts";
-import type { LogFormat, LogReadOptions, LogRequest } from "./read-log.ts";
+import { LOG_FORMATS, type LogFormat, type LogReadOptions, type LogRequest } from "./read-log.ts";
 import type { DataFormat } from "./train-models.ts";
 
 export function addLogInputOptions(command: Command): Command {
@@ -13,11 +13,21 @@ export function addLogInputOptions(command: Command): Command {
     .option("--table <name>", "with --data postgres://…: the table to read")
     .option("--query <sql>", "with --data postgres://…: the SELECT to read")
     .option("--delimiter <char>", "CSV delimiter (sniffed when omitted; 'tab' for TSV)")
+    .option(
+      "--sheet <name>",
+      "with an .xlsx workbook: read only this sheet (default: every sheet with the columns)",
+    )
     .option("--price-col <name>", "column of the unit price (amount = quantity × price)")
     .option("--order-col <name>", "column of the order / invoice id (its lines are one purchase)")
     .option(
       "--date-format <strftime>",
-      "how dates are written, e.g. '%m/%d/%Y %H:%M' (sniffed when omitted)",
+      "how dates are written, e.g. '%m/%d/%Y %H:%M', or epoch, epoch_ms, excel, excel1904 (sniffed when omitted)",
+    )
+    .addOption(
+      new Option(
+        "--decimal-separator <char>",
+        "numbers such as 1.234,56 (',') or 1,234.56 ('.'); sniffed when omitted",
+      ).choices([".", ","]),
     )
     .option("--timezone <zone>", "the shop's IANA time zone for timestamps with an offset")
     .option("--cancel-pattern <regex>", "order ids of cancellations, e.g. '^C' (needs --order-col)")
@@ -41,6 +51,7 @@ export function logInputFromCli(o: Record<string, unknown>): {
     ...(str("table") ? { table: str("table") as string } : {}),
     ...(str("query") ? { query: str("query") as string } : {}),
     ...(str("delimiter") ? { delimiter: str("delimiter") as string } : {}),
+    ...(str("sheet") ? { sheet: str("sheet") as string } : {}),
     format: given,
   });
   const columns = {
@@ -54,6 +65,9 @@ export function logInputFromCli(o: Record<string, unknown>): {
       columns,
       ...(str("dateFormat") ? { dateFormat: str("dateFormat") as string } : {}),
       ...(str("timezone") ? { timezone: str("timezone") as string } : {}),
+      ...(str("decimalSeparator")
+        ? { decimalSeparator: str("decimalSeparator") as "." | "," }
+        : {}),
       ...(str("cancelPattern") ? { cancelPattern: str("cancelPattern") as string } : {}),
       returns: str("returns") === "drop" ? "drop" : "net",
     },
@@ -74,7 +88,7 @@ export function addTransactionLogOptions(
   dataDescription: string,
   config: TransactionLogOptionsConfig = {},
 ): Command {
-  const formats = ["csv", "parquet", "json", "postgres", "cdnow"];
+  const formats: string[] = [...LOG_FORMATS];
   if (config.summaries) formats.push("summary");
   command
     .requiredOption(

@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
+import ExcelJS from "exceljs";
 import postgres from "postgres";
 import { openTestDatabase, type TestDatabase } from "../../shared/testing/test-databases.ts";
 import { TrainingMetricsSchema } from "../bundle/training-metrics.ts";
@@ -156,6 +157,87 @@ test("Parquet copy: the same counts (the short line cannot exist in Parquet)", a
   expectGroundTruth(metrics.data, retail.truth, ["wrong number of columns"]);
   expect(metrics.data.position).toBe("row");
 }, 120_000);
+
+/** The same rows rewritten by `replace` (a DuckDB REPLACE list over text columns), `;`-separated. */
+async function rewrittenCopy(name: string, replace: string): Promise<string> {
+  const path = join(dir, name);
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  await connection.run(
+    `COPY (SELECT * REPLACE (${replace})
+       FROM read_csv('${csvPath}', all_varchar = true, store_rejects = true))
+     TO '${path}' (FORMAT csv, HEADER true, DELIMITER ';')`,
+  );
+  connection.closeSync();
+  instance.closeSync();
+  return path;
+}
+const US_TIME = "try_strptime(InvoiceDate, '%m/%d/%Y %H:%M')";
+// Prices that are numbers get the layout; the generator's bad values stay as they are.
+const price = (layout: string) =>
+  `CASE WHEN TRY_CAST(UnitPrice AS DOUBLE) IS NULL THEN UnitPrice ELSE ${layout} END AS UnitPrice`;
+
+test("a European export (d.m.Y dates, decimal commas) and one with Unix times and £ prices: the same counts", async () => {
+  const european = await rewrittenCopy(
+    "online_retail_de.csv",
+    `coalesce(strftime(${US_TIME}, '%d.%m.%Y %H:%M'), InvoiceDate) AS InvoiceDate,
+     ${price("replace(UnitPrice, '.', ',') || ' €'")}`,
+  );
+  const de = await train(["--data", european], "european");
+  expectGroundTruth(de.metrics.data, retail.truth, ["wrong number of columns"]);
+  expect(de.metrics.data.date_format).toBe("%d.%m.%Y %H:%M");
+  expect(de.metrics.data.number_formats).toEqual({ UnitPrice: "1.234,56" });
+  expect(de.printed).toContain('column "UnitPrice" read as numbers written like 1.234,56');
+  expect(de.html).toContain("1.234,56");
+  const unix = await rewrittenCopy(
+    "online_retail_unix.csv",
+    `coalesce(CAST(epoch(${US_TIME}) AS BIGINT)::VARCHAR, InvoiceDate) AS InvoiceDate,
+     ${price("'£' || UnitPrice")}`,
+  );
+  const epoch = await train(["--data", unix], "unix");
+  expectGroundTruth(epoch.metrics.data, retail.truth, ["wrong number of columns"]);
+  expect(epoch.metrics.data.date_format).toBe("epoch");
+  expect(epoch.metrics.data.number_formats).toEqual({ UnitPrice: "1,234.56" });
+}, 180_000);
+
+test("an Excel workbook of the same rows, split over two sheets as Online Retail II is: the same counts", async () => {
+  const path = join(dir, "online_retail.xlsx");
+  const book = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useSharedStrings: true });
+  const lines = retail.lines.filter((l) => !l.short);
+  const half = Math.floor(lines.length / 2);
+  const typed = (field: string, column: string) => {
+    if (field === "") return null;
+    if (column === "InvoiceDate") {
+      const [m, d, y, h, min] = field.split(/[/ :]/).map(Number) as number[];
+      return new Date(Date.UTC(y as number, (m as number) - 1, d, h, min)); // a date cell
+    }
+    const n = Number(field);
+    return ["Quantity", "UnitPrice", "CustomerID"].includes(column) && Number.isFinite(n)
+      ? n
+      : field;
+  };
+  for (const [name, part] of [
+    ["Year 2010", lines.slice(0, half)],
+    ["Year 2011", lines.slice(half)],
+  ] as const) {
+    const sheet = book.addWorksheet(name);
+    sheet.addRow([...ONLINE_RETAIL_HEADER]).commit();
+    for (const line of part) {
+      const row = sheet.addRow(
+        line.fields.map((f, i) => typed(f, ONLINE_RETAIL_HEADER[i] as string)),
+      );
+      row.getCell(ONLINE_RETAIL_HEADER.indexOf("InvoiceDate") + 1).numFmt = "m/d/yy h:mm";
+      row.commit();
+    }
+    sheet.commit();
+  }
+  book.addWorksheet("Read me").addRow(["Online Retail, two years"]).commit();
+  await book.commit();
+  const { metrics, printed } = await train(["--data", path], "xlsx");
+  expectGroundTruth(metrics.data, retail.truth, ["wrong number of columns"]);
+  expect(metrics.data.sheets).toEqual({ read: ["Year 2010", "Year 2011"], skipped: ["Read me"] });
+  expect(printed).toContain("sheets read: Year 2010, Year 2011; left out");
+}, 180_000);
 
 let database: TestDatabase | null = null;
 afterAll(async () => {

@@ -1,16 +1,15 @@
 // Reads a transaction log for every command that takes one (train, track, campaign report): CDNOW
-// text through its own reader, every other source (CSV/TSV, gzip, Parquet, JSON, PostgreSQL)
+// text through its own reader, every other source (CSV/TSV, gzip, Parquet, JSON, Excel, PostgreSQL)
 // through the DuckDB input layer, with the same column options and one DataQuality account.
 
 import type { BadRowPolicy } from "../data/bad-rows.ts";
 import { readCdnowLog } from "../data/cdnow-reader.ts";
 import { type DataQuality, qualityFromReadReport } from "../data/input/data-quality.ts";
-import type { LogColumns, LogInput, LogSource } from "../data/input/log-input.ts";
+import type { LogColumns, LogFormat, LogInput, LogSource } from "../data/input/log-input.ts";
 import { readTransactionLog } from "../data/input/read-transaction-log.ts";
 import type { ReadReport, TransactionLog } from "../data/transaction-log.ts";
 
-/** Formats of a transaction log (`summary` holds customer summaries, not transactions). */
-export type LogFormat = "csv" | "parquet" | "json" | "postgres" | "cdnow";
+export { LOG_FORMATS, type LogFormat } from "../data/input/log-input.ts";
 
 /** How a transaction log is read (the DuckDB input layer's options besides the source). */
 export type LogReadOptions = Omit<LogInput, "source" | "columns" | "onBadRow"> & {
@@ -52,7 +51,7 @@ export async function readLog(request: LogRequest): Promise<ReadLog> {
   const extra = request.log ?? {};
   const source: LogSource =
     extra.source ??
-    (request.format === "parquet" || request.format === "json"
+    (request.format === "parquet" || request.format === "json" || request.format === "xlsx"
       ? { kind: request.format, path: request.path }
       : { kind: "csv", path: request.path });
   const columns: LogColumns = {

@@ -4,6 +4,7 @@
 // the CLI and the demo model share it. Each step is its own module; this one runs them in order.
 
 import type { TrainingMetrics } from "../bundle/training-metrics.ts";
+import type { LogFormat } from "../data/input/log-input.ts";
 import { dayToIsoDate, isoDateToDay, type TransactionLog } from "../data/transaction-log.ts";
 import { kFoldSplit } from "../evaluation/k-fold.ts";
 import type { BtydParams } from "../features/btyd-features.ts";
@@ -45,7 +46,8 @@ import { trainingMetrics } from "./training-metrics-json.ts";
 export { fitWarning } from "./fit-btyd-models.ts";
 export type { GbdtModels } from "./gbdt-models.ts";
 
-export type DataFormat = "csv" | "parquet" | "json" | "postgres" | "cdnow" | "summary";
+/** A transaction log's format, or `summary` (customer summaries, not transactions). */
+export type DataFormat = LogFormat | "summary";
 /** Where the training data came from: a file format, or a simulation (the demo model). */
 export type DataOrigin = DataFormat | "simulated";
 

@@ -26,6 +26,10 @@ export function dataQualityTables(q: DataQuality): ReportTable[] {
       ["first date", q.first_date],
       ["last date", q.last_date],
       ["date format", q.date_format ?? "typed column / fixed layout"],
+      ...Object.entries(q.number_formats ?? {}).map(([column, example]): [string, string] => [
+        `numbers in "${column}" written like`,
+        example,
+      ]),
     ],
   };
   const reasons = Object.entries(q.skipped);

@@ -5,7 +5,7 @@
 import cliProgress from "cli-progress";
 import { BUNDLE_FILES } from "../bundle/model-bundle.ts";
 import type { BadRowPolicy } from "../data/bad-rows.ts";
-import type { LogColumns } from "../data/input/log-input.ts";
+import type { LogColumns, LogFormat } from "../data/input/log-input.ts";
 import { forecastBatch } from "../forecasting/forecast-batch.ts";
 import { type Horizon, horizonInModelUnits } from "../forecasting/horizon.ts";
 import { intervalParamsFromManifest } from "../forecasting/interval-params.ts";
@@ -36,7 +36,7 @@ export interface ScoreOptions {
   /** Score this log at `asOf` instead of the version's stored customers. */
   data?: string;
   /** As `ml train` reads it: csv (TSV, gzip), parquet, json, postgres (through DuckDB) or cdnow. */
-  format?: "csv" | "parquet" | "json" | "postgres" | "cdnow";
+  format?: LogFormat;
   /** The DuckDB input layer's options (source, price/order columns, date format, returns…). */
   log?: LogReadOptions;
   columns?: Partial<LogColumns>;

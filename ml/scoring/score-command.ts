@@ -3,6 +3,7 @@
 // options (log-cli-options.ts); `--table` names --to's table, or with --data postgres://… alone the
 // table to read.
 
+import type { LogFormat } from "../data/input/log-input.ts";
 import { logInputFromCli } from "../pipelines/log-cli-options.ts";
 import { parseShard, runScore, type ScoreResult } from "./run-score.ts";
 
@@ -13,7 +14,7 @@ export interface ScoreCommandOptions {
   to?: string;
   table?: string;
   data?: string;
-  format: "csv" | "parquet" | "json" | "postgres" | "cdnow";
+  format: LogFormat;
   asOf?: string;
   horizon: string;
   discountRate: number;

@@ -38,6 +38,16 @@ export const DataQualitySchema = z.object({
   position: z.enum(["line", "row"]),
   /** The date format used (given or sniffed), e.g. "%m/%d/%Y %H:%M"; null when typed. */
   date_format: z.string().nullable(),
+  /**
+   * Numeric columns not written as plain numbers, and how they were read: "1,234.56" (decimal
+   * point; currency signs and thousands separators dropped) or "1.234,56" (decimal comma).
+   */
+  number_formats: z.record(z.string(), z.string()).optional(),
+  /**
+   * Workbooks: the sheets read, and those left out because their first row lacks a needed
+   * column. Row numbers are each sheet's own.
+   */
+  sheets: z.object({ read: z.array(z.string()), skipped: z.array(z.string()) }).optional(),
 });
 
 export type DataQuality = z.infer<typeof DataQualitySchema>;
@@ -99,6 +109,17 @@ export function dataQualityLines(q: DataQuality): string[] {
       `${n(q.purchase_days)} purchase days, ${q.first_date ?? "—"} to ${q.last_date ?? "—"}` +
       (q.date_format ? ` (dates read as ${q.date_format})` : ""),
   ];
+  if (q.sheets) {
+    lines.push(
+      `  sheets read: ${q.sheets.read.join(", ")}` +
+        (q.sheets.skipped.length > 0
+          ? `; left out (no header with the columns): ${q.sheets.skipped.join(", ")}`
+          : ""),
+    );
+  }
+  for (const [column, example] of Object.entries(q.number_formats ?? {})) {
+    lines.push(`  column "${column}" read as numbers written like ${example}`);
+  }
   for (const [reason, count] of Object.entries(q.skipped)) {
     const examples = q.examples[reason] ?? [];
     lines.push(

@@ -10,6 +10,36 @@ import { sqlString } from "./sql-text.ts";
 /** The fast path: `YYYY-MM-DD`, optionally followed by `T` or a space and a time. */
 export const ISO = "%Y-%m-%d";
 
+/**
+ * Dates written as numbers, by name instead of a strftime pattern: Unix time (seconds or
+ * milliseconds since 1970-01-01 UTC, sniffed) and spreadsheet serial days (never sniffed: the
+ * 1900 and 1904 date systems are four years apart, and nothing in the number tells which).
+ */
+export const NUMERIC_DATE_FORMATS = ["epoch", "epoch_ms", "excel", "excel1904"] as const;
+export type NumericDateFormat = (typeof NUMERIC_DATE_FORMATS)[number];
+export const isNumericDateFormat = (f: string | null): f is NumericDateFormat =>
+  (NUMERIC_DATE_FORMATS as readonly string[]).includes(f ?? "");
+
+// Unix seconds from 1979 to 2103 have 9 or 10 digits, milliseconds 12 or 13; serial days from
+// 1927 to 2119 have 5. No strftime layout is written as such a bare number.
+const EPOCH_RANGES = [
+  { format: "epoch", min: 3e8, max: 4.2e9 },
+  { format: "epoch_ms", min: 3e11, max: 4.2e12 },
+] as const;
+const SERIAL_DAYS = { min: 10_000, max: 80_000 };
+
+/** SQL of a numeric date format as a DATE; out-of-range numbers are NULL, never an error. */
+export function numericDateExpression(text: string, format: NumericDateFormat): string {
+  const n = `TRY_CAST(${text} AS DOUBLE)`;
+  if (format === "epoch" || format === "epoch_ms") {
+    const seconds = format === "epoch" ? n : `(${n} / 1000)`;
+    // An instant: its calendar day in the session's time zone (--timezone, else UTC).
+    return `CASE WHEN ${seconds} BETWEEN -1e10 AND 1e11 THEN CAST(to_timestamp(${seconds}) AS DATE) END`;
+  }
+  const epoch = format === "excel" ? "DATE '1899-12-30'" : "DATE '1904-01-01'";
+  return `CASE WHEN ${n} BETWEEN 0 AND 2e6 THEN ${epoch} + CAST(floor(${n}) AS INTEGER) END`;
+}
+
 const DATE_PARTS = [
   "%Y-%m-%d",
   "%Y/%m/%d",
@@ -45,11 +75,14 @@ const TIME_PARTS = [
 export const CANDIDATE_FORMATS = DATE_PARTS.flatMap((d) => TIME_PARTS.map((t) => d + t));
 
 const ISO_TEXT = "\\d{4}-\\d{2}-\\d{2}([T ].*)?";
+const NUMBER_TEXT = "\\d+(\\.\\d+)?";
 const SAMPLE = 20_000;
 
 interface Sample {
   size: number;
   allIso: boolean;
+  /** Every value a bare number: its range, else null. */
+  numbers: { min: number; max: number } | null;
   first: string;
   /** The row number (rowid) of the first sampled value, for messages. */
   firstRow: number;
@@ -70,12 +103,15 @@ async function sampleValues(
   );
   const reader = await connection.runAndReadAll(
     `SELECT count(*) AS size, bool_and(regexp_full_match(v, ${sqlString(ISO_TEXT)})) AS iso,
+       bool_and(regexp_full_match(v, ${sqlString(NUMBER_TEXT)})) AS numeric,
+       min(TRY_CAST(v AS DOUBLE)) AS min, max(TRY_CAST(v AS DOUBLE)) AS max,
        arg_min(v, rn) AS first, min(rn) AS first_row FROM date_sample`,
   );
   const row = reader.getRowObjectsJS()[0] as Record<string, unknown>;
   return {
     size: Number(row.size),
     allIso: row.iso === true,
+    numbers: row.numeric === true ? { min: Number(row.min), max: Number(row.max) } : null,
     first: String(row.first ?? ""),
     firstRow: Number(row.first_row ?? 0),
   };
@@ -94,6 +130,29 @@ async function parsedCounts(
   const reader = await connection.runAndReadAll(`SELECT ${counts} FROM ${from}`);
   const row = reader.getRowObjectsJS()[0] as Record<string, bigint | number>;
   return formats.map((_, i) => Number(row[`c${i}`]));
+}
+
+/** Unix time when every value is a bare number in its range. */
+function epochFormat(sample: Sample): NumericDateFormat | null {
+  if (!sample.numbers) return null;
+  const { min, max } = sample.numbers;
+  return EPOCH_RANGES.find((r) => min >= r.min && max <= r.max)?.format ?? null;
+}
+
+/** Bare numbers no layout reads: say what they may be and what to pass. */
+function bareNumberError(sample: Sample, columnName: string, where: string): InputError {
+  const { min, max } = sample.numbers as { min: number; max: number };
+  const serial = min >= SERIAL_DAYS.min && max <= SERIAL_DAYS.max;
+  return new InputError(
+    columnName,
+    `${where}: date "${sample.first}" in column "${columnName}" is a bare number` +
+      (serial ? " (a spreadsheet's serial day?)" : ""),
+    {
+      hint: serial
+        ? "pass --date-format excel (days since 1899-12-30, Excel on Windows) or --date-format excel1904 (days since 1904-01-01, old Excel for Mac)"
+        : "pass --date-format epoch (Unix seconds), epoch_ms (milliseconds), excel (serial days) or a strftime pattern such as '%Y%m%d'",
+    },
+  );
 }
 
 const best = (formats: string[], counts: number[]) => {
@@ -120,12 +179,15 @@ export async function sniffDateFormat(
     });
   }
   if (sample.allIso) return ISO;
+  const epoch = epochFormat(sample);
+  if (epoch) return epoch;
   const onSample = best(
     CANDIDATE_FORMATS,
     await parsedCounts(connection, "date_sample", "v", CANDIDATE_FORMATS),
   );
   if (onSample.formats.length === 0) {
     const where = await describe(sample.firstRow);
+    if (sample.numbers) throw bareNumberError(sample, columnName, where);
     throw new InputError(
       columnName,
       `${where}: date "${sample.first}" in column "${columnName}" matches none of the known layouts`,

@@ -9,6 +9,7 @@ import postgres from "postgres";
 import { InputError } from "./input-error.ts";
 import { type LogColumns, type LogSource, sourceName } from "./log-input.ts";
 import { sqlIdentifier, sqlString } from "./sql-text.ts";
+import { loadXlsxRows } from "./xlsx-source.ts";
 
 export interface RejectedRecord {
   /** DuckDB's record line (header = 1; a multi-line quoted record counts once). */
@@ -19,15 +20,22 @@ export interface RejectedRecord {
 }
 
 export interface LoadedSource {
-  /** The scan that builds table lines (read once; CSV rejects are stored by it). */
-  scan: string;
-  /** The same rows for sampling (no reject bookkeeping). */
+  /**
+   * The scan that builds table lines (read once; CSV rejects are stored by it), with `numeric`
+   * columns typed DOUBLE by a CSV reader (the fast path for columns of plain numbers).
+   */
+  scan(numeric: string[]): string;
+  /** The same rows for sampling, every CSV column as text (no reject bookkeeping). */
   peek: string;
   /** Column name → DuckDB type. */
   types: Map<string, string>;
   header: boolean;
   /** CSV only, after the scan ran: malformed records DuckDB did not load. */
   rejected(): Promise<RejectedRecord[]>;
+  /** A row's number for messages when it is not rowid + 1 (a workbook's sheet row). */
+  rowNumber?(rowid: number): number;
+  /** Workbooks: the sheets read and those left out (no header with the needed columns). */
+  sheets?: { read: string[]; skipped: string[] };
 }
 
 const ROLE_OPTION: Record<keyof LogColumns, string> = {
@@ -116,21 +124,14 @@ async function openFile(
   columns: LogColumns,
 ): Promise<LoadedSource> {
   const path = sqlString(source.path);
-  const numeric = [columns.amount, columns.quantity, columns.price].filter(
-    (c): c is string => c !== undefined,
-  );
-  const scan =
-    source.kind === "csv"
-      ? `read_csv(${path}, ${csvOptions(source, true, numeric)})`
-      : source.kind === "json"
-        ? `read_json(${path}, format = 'auto')`
-        : `read_parquet(${path})`;
-  const peek =
-    source.kind === "csv" ? `read_csv(${path}, ${csvOptions(source, false, numeric)})` : scan;
+  const other =
+    source.kind === "json" ? `read_json(${path}, format = 'auto')` : `read_parquet(${path})`;
+  const scan = (numeric: string[]) =>
+    source.kind === "csv" ? `read_csv(${path}, ${csvOptions(source, true, numeric)})` : other;
+  const peek = source.kind === "csv" ? `read_csv(${path}, ${csvOptions(source, false)})` : other;
   let types: Map<string, string>;
   try {
-    const plain = source.kind === "csv" ? `read_csv(${path}, ${csvOptions(source, false)})` : scan;
-    types = await describe(connection, plain);
+    types = await describe(connection, peek);
   } catch (error) {
     throw new InputError(undefined, `${source.path}: cannot be read: ${(error as Error).message}`, {
       hint: "pass a CSV/TSV file (optionally .gz), a .parquet or .json file, or a postgres:// URL",
@@ -202,7 +203,7 @@ async function loadPostgres(
     }
     appender.closeSync();
     const types = await describe(connection, "raw");
-    return { scan: "raw", peek: "raw", types, header: false, rejected: async () => [] };
+    return { scan: () => "raw", peek: "raw", types, header: false, rejected: async () => [] };
   } catch (error) {
     if (error instanceof InputError) throw error;
     throw new InputError(undefined, `${sourceName(source)}: ${(error as Error).message}`, {
@@ -213,6 +214,27 @@ async function loadPostgres(
   }
 }
 
+/** Reads a workbook's sheets into table raw (every needed column as text). */
+async function loadXlsx(
+  connection: DuckDBConnection,
+  source: Extract<LogSource, { kind: "xlsx" }>,
+  columns: LogColumns,
+): Promise<LoadedSource> {
+  const loaded = await loadXlsxRows(connection, source, neededColumns(columns), (available) =>
+    checkColumns(columns, available, source),
+  );
+  const types = await describe(connection, "raw");
+  return {
+    scan: () => "raw",
+    peek: "raw",
+    types,
+    header: true,
+    rejected: async () => [],
+    rowNumber: (rowid) => loaded.rowNumbers[rowid] ?? rowid + 1,
+    sheets: { read: loaded.sheets, skipped: loaded.skippedSheets },
+  };
+}
+
 export async function loadSource(
   connection: DuckDBConnection,
   source: LogSource,
@@ -220,5 +242,6 @@ export async function loadSource(
   timezone: string,
 ): Promise<LoadedSource> {
   if (source.kind === "postgres") return loadPostgres(connection, source, columns, timezone);
+  if (source.kind === "xlsx") return loadXlsx(connection, source, columns);
   return openFile(connection, source, columns);
 }

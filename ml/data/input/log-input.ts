@@ -4,10 +4,16 @@
 
 import type { BadRowPolicy } from "../bad-rows.ts";
 
+/** Formats of a transaction log, as `--format` takes them (cdnow has a reader of its own). */
+export const LOG_FORMATS = ["csv", "parquet", "json", "xlsx", "postgres", "cdnow"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 export type LogSource =
   | { kind: "csv"; path: string; delimiter?: string; header?: boolean }
   | { kind: "parquet"; path: string }
   | { kind: "json"; path: string }
+  /** An Excel workbook: every sheet whose first row names the columns, or only `sheet`. */
+  | { kind: "xlsx"; path: string; sheet?: string }
   | { kind: "postgres"; url: string; table?: string; query?: string };
 
 export interface LogColumns {
@@ -24,8 +30,13 @@ export interface LogColumns {
 export interface LogInput {
   source: LogSource;
   columns: LogColumns;
-  /** strftime pattern such as `%m/%d/%Y %H:%M`; sniffed when omitted. */
+  /**
+   * strftime pattern such as `%m/%d/%Y %H:%M`, or epoch, epoch_ms, excel, excel1904 for dates
+   * written as numbers; sniffed when omitted.
+   */
   dateFormat?: string;
+  /** "," for numbers such as 1.234,56; "." for 1,234.56 (sniffed when omitted). */
+  decimalSeparator?: "." | ",";
   /** IANA zone of the shop: timestamps with an offset are converted to its calendar day. */
   timezone?: string;
   /** Regular expression on the order id marking cancellations, e.g. `^C`. */
@@ -37,6 +48,9 @@ export interface LogInput {
 
 /** The source's name in messages (never a password). */
 export function sourceName(source: LogSource): string {
+  if (source.kind === "xlsx" && source.sheet !== undefined) {
+    return `${source.path} sheet "${source.sheet}"`;
+  }
   if (source.kind !== "postgres") return source.path;
   const url = source.url.replace(/\/\/([^:@/]*)(:[^@/]*)?@/, "//$1@");
   return `${url} ${source.table ? `table ${source.table}` : "query"}`;
@@ -49,6 +63,7 @@ export function sourceFromArguments(options: {
   query?: string;
   delimiter?: string;
   format?: string;
+  sheet?: string;
 }): LogSource {
   const { data } = options;
   if (/^postgres(ql)?:\/\//.test(data)) {
@@ -64,6 +79,12 @@ export function sourceFromArguments(options: {
   }
   if (options.table || options.query) {
     throw new RangeError("--table/--query: only with --data postgres://…");
+  }
+  if (options.sheet !== undefined && options.format !== "xlsx" && !/\.xlsx$/i.test(data)) {
+    throw new RangeError("--sheet: only with an .xlsx workbook");
+  }
+  if (options.format === "xlsx" || /\.xlsx$/i.test(data)) {
+    return { kind: "xlsx", path: data, ...(options.sheet ? { sheet: options.sheet } : {}) };
   }
   if (options.format === "parquet" || /\.parquet$/i.test(data))
     return { kind: "parquet", path: data };

@@ -10,13 +10,20 @@ import { sniffDateFormat } from "./date-format.ts";
 import { fetchCustomerIds, fetchLog } from "./fetch-log.ts";
 import { InputError } from "./input-error.ts";
 import { physicalLines } from "./line-numbers.ts";
-import { loadSource, type RejectedRecord } from "./load-source.ts";
+import { type LoadedSource, loadSource, type RejectedRecord } from "./load-source.ts";
 import { type LogInput, sourceName } from "./log-input.ts";
+import {
+  DECIMAL_SEPARATORS,
+  NUMBER_FORMAT_EXAMPLE,
+  type NumberFormat,
+  sniffNumberFormat,
+} from "./number-format.ts";
 import { sqlIdentifier, sqlString } from "./sql-text.ts";
 import {
   customersSql,
   dayExpression,
   linesSql,
+  type NumericRole,
   netReturnsSql,
   PURCHASE_DAYS_SQL,
   purchaseLinesSql,
@@ -57,7 +64,10 @@ export async function readTransactionLog(input: LogInput): Promise<ReadLogResult
 }
 
 async function readWith(connection: DuckDBConnection, input: LogInput): Promise<ReadLogResult> {
-  const { position, format, rejected, locate } = await buildLines(connection, input);
+  const { position, format, numberFormats, sheets, rejected, locate } = await buildLines(
+    connection,
+    input,
+  );
   const { skipped, examples } = await skippedRows(connection, locate);
   if (input.onBadRow === "fail") failOnFirst(input, examples, skipped);
   await connection.run(purchaseLinesSql(input.columns.order !== undefined));
@@ -90,6 +100,8 @@ async function readWith(connection: DuckDBConnection, input: LogInput): Promise<
       last_date: last,
       position,
       date_format: format,
+      number_formats: numberFormats,
+      ...(sheets ? { sheets } : {}),
     },
   };
 }
@@ -141,7 +153,7 @@ async function buildLines(connection: DuckDBConnection, input: LogInput) {
   const loaded = await loadSource(connection, source, columns, timezone);
   const position: "line" | "row" = source.kind === "csv" ? "line" : "row";
   let rejected: RejectedRecord[] = []; // known once the scan has run
-  const locate = lineLocator(input, loaded.header, () => rejected);
+  const locate = lineLocator(input, loaded, () => rejected);
   const dateType = loaded.types.get(columns.date) ?? "VARCHAR";
   const format = /^(DATE|TIMESTAMP)/.test(dateType)
     ? null
@@ -154,13 +166,49 @@ async function buildLines(connection: DuckDBConnection, input: LogInput) {
         async (rowid) => `${position} ${await locate.one(rowid)}`,
       )));
   const day = dayExpression(columns.date, dateType, format, input.timezone !== undefined);
+  const numbers = await numberFormatsOf(connection, input, loaded);
   await connection.run(
-    linesSql({ columns, from: loaded.scan, dayExpression: day, ...cancel(input) }),
+    linesSql({
+      columns,
+      from: loaded.scan(numbers.plain),
+      dayExpression: day,
+      numberFormats: numbers.byRole,
+      ...cancel(input),
+    }),
   );
   await connection.run("DROP TABLE IF EXISTS raw");
   rejected = await loaded.rejected();
   await failWhenNothingReadable(connection, input, locate, position, rejected);
-  return { position, format, rejected, locate };
+  const sheets = loaded.sheets;
+  return { position, format, numberFormats: numbers.shown, sheets, rejected, locate };
+}
+
+/**
+ * How each numeric role's column is written: typed columns and columns of plain numbers are
+ * plain (a CSV reader parses those itself); text columns such as "$1,234.50" or "12,50" are
+ * sniffed. `shown` lists the columns that are not plain, for the data-quality account.
+ */
+async function numberFormatsOf(
+  connection: DuckDBConnection,
+  input: LogInput,
+  loaded: LoadedSource,
+) {
+  const given = input.decimalSeparator ? DECIMAL_SEPARATORS[input.decimalSeparator] : undefined;
+  const byRole: Partial<Record<NumericRole, NumberFormat>> = {};
+  const shown: Record<string, string> = {};
+  const plain: string[] = [];
+  for (const role of ["amount", "quantity", "price"] as const) {
+    const column = input.columns[role];
+    if (column === undefined) continue;
+    const typed = loaded.types.get(column) !== "VARCHAR";
+    const format = typed
+      ? "plain"
+      : await sniffNumberFormat(connection, loaded.peek, sqlIdentifier(column), column, given);
+    byRole[role] = format;
+    if (format === "plain") plain.push(column);
+    else shown[column] = NUMBER_FORMAT_EXAMPLE[format];
+  }
+  return { byRole, shown, plain };
 }
 
 /** Skipped rows by reason, with the first few as line numbers. */
@@ -236,10 +284,16 @@ function cancel(input: LogInput): { cancelPattern?: string } {
 }
 
 /** Turns DuckDB row ids and reject lines into line numbers (one extra pass, only when needed). */
-function lineLocator(input: LogInput, header: boolean, rejects: () => RejectedRecord[]) {
+function lineLocator(
+  input: LogInput,
+  loaded: Pick<LoadedSource, "header" | "rowNumber">,
+  rejects: () => RejectedRecord[],
+) {
   const source = input.source;
+  const header = loaded.header;
+  const rowNumber = loaded.rowNumber ?? ((rowid: number) => rowid + 1);
   const lineOf = async (rowids: number[]): Promise<Map<number, number>> => {
-    if (source.kind !== "csv") return new Map(rowids.map((r) => [r, r + 1]));
+    if (source.kind !== "csv") return new Map(rowids.map((r) => [r, rowNumber(r)]));
     const rejected = new Set(rejects().map((r) => r.line));
     const maps = await physicalLines(source.path, { header, rejected, rowids });
     return maps.rows;
@@ -317,7 +371,7 @@ async function failWhenNothingReadable(
     "missing date": [c.date, "pass --date-col naming the column that holds the purchase date"],
     "unreadable date": [
       c.date,
-      "pass --date-format with the column's strftime pattern, e.g. '%d/%m/%Y %H:%M'",
+      "pass --date-format with the column's strftime pattern, e.g. '%d/%m/%Y %H:%M', or epoch, epoch_ms, excel or excel1904 for dates written as numbers",
     ],
     "missing amount": [
       c.amount,

@@ -4,16 +4,22 @@
 // original order's day (else the customer's latest purchase day on or before the return, else the
 // first); customers numbered in id order; the purchase rows handed to JavaScript.
 
-import { ISO } from "./date-format.ts";
+import { ISO, isNumericDateFormat, numericDateExpression } from "./date-format.ts";
 import type { LogColumns } from "./log-input.ts";
+import { type NumberFormat, numberExpression } from "./number-format.ts";
 import { sqlIdentifier, sqlString } from "./sql-text.ts";
 
 const DATE_TYPES = /^(DATE|TIMESTAMP)/;
 
 /** SQL of a column as trimmed text, NULL when empty. */
 const text = (column: string) => `NULLIF(trim(CAST(${sqlIdentifier(column)} AS VARCHAR)), '')`;
-// DuckDB's cast to DOUBLE skips surrounding blanks itself (and read_csv gives empty fields as NULL).
-const number = (column: string) => `TRY_CAST(${sqlIdentifier(column)} AS DOUBLE)`;
+/** SQL of a numeric column as DOUBLE, NULL when unreadable. */
+function number(column: string, format: NumberFormat): string {
+  // DuckDB's cast to DOUBLE skips surrounding blanks itself (and read_csv gives empty fields as
+  // NULL); a CSV reader has typed a plain column already, which makes the cast free.
+  if (format === "plain") return `TRY_CAST(${sqlIdentifier(column)} AS DOUBLE)`;
+  return numberExpression(text(column), format);
+}
 
 /** The purchase day (DATE) of a line, by the column's type and the date format. */
 export function dayExpression(
@@ -26,6 +32,7 @@ export function dayExpression(
   // TIMESTAMPTZ → DATE uses the session TimeZone (set to --timezone): the shop's calendar day.
   if (DATE_TYPES.test(type)) return `CAST(${c} AS DATE)`;
   const t = text(column);
+  if (isNumericDateFormat(format)) return numericDateExpression(t, format);
   if (format === ISO) {
     if (withTimezone) return `CAST(TRY_CAST(${t} AS TIMESTAMPTZ) AS DATE)`;
     // The date as written (any time or offset after it is the shop's own local time); the plain
@@ -41,10 +48,12 @@ export interface LinesSqlOptions {
   /** The scan: a table function call (read_csv, read_parquet) or a table name. */
   from: string;
   dayExpression: string;
+  /** How each numeric role's column is written (plain when absent). */
+  numberFormats?: Partial<Record<NumericRole, NumberFormat>>;
   cancelPattern?: string;
 }
 
-type NumericRole = "amount" | "quantity" | "price";
+export type NumericRole = "amount" | "quantity" | "price";
 
 /** Checks in order (on the typed subquery's columns); the first that fails is the reason. */
 function reasons(columns: LogColumns, amount: string): string[] {
@@ -88,7 +97,7 @@ export function linesSql(options: LinesSqlOptions): string {
     const c = columns[role];
     if (c === undefined) continue;
     typed.push(
-      `${number(c)} AS ${role}_value`,
+      `${number(c, options.numberFormats?.[role] ?? "plain")} AS ${role}_value`,
       `${sqlIdentifier(c)} IS NOT NULL AS ${role}_present`,
     );
   }

@@ -1,0 +1,77 @@
+import { expect, test } from "bun:test";
+import { purchaseDays as days, tempLogFile as file } from "../../testing/log-files.ts";
+import { InputError } from "./input-error.ts";
+import type { LogColumns, LogInput } from "./log-input.ts";
+import { readTransactionLog } from "./read-transaction-log.ts";
+
+const COLUMNS: LogColumns = { customerId: "customer_id", date: "date", amount: "amount" };
+const read = (path: string, extra: Partial<LogInput> = {}) =>
+  readTransactionLog({ source: { kind: "csv", path }, columns: COLUMNS, ...extra });
+const failure = (p: Promise<unknown>) => p.then(() => null).catch((e: unknown) => e as Error);
+
+// 2020-01-05T23:30:00Z and 2020-01-06T02:00:00Z: one UTC day apart, the same day in New York.
+const INSTANTS = [Date.UTC(2020, 0, 5, 23, 30), Date.UTC(2020, 0, 6, 2)];
+const log = (dates: (string | number)[]) =>
+  file(
+    ["customer_id,date,amount", ...dates.map((d, i) => `${"ab"[i % 2]},${d},${i + 1}`)].join("\n"),
+  );
+
+test("Unix seconds and milliseconds are sniffed and read as instants in the shop's time zone", async () => {
+  for (const [dates, format] of [
+    [INSTANTS.map((ms) => ms / 1000), "epoch"],
+    [INSTANTS.map((ms) => `${ms / 1000}.250`), "epoch"],
+    [INSTANTS, "epoch_ms"],
+  ] as const) {
+    const path = log([...dates]);
+    const utc = await read(path);
+    expect(utc.quality.date_format).toBe(format);
+    expect(days(utc.log)).toEqual(["a 2020-01-05 1", "b 2020-01-06 2"]);
+    const shop = await read(path, { timezone: "America/New_York" });
+    expect(days(shop.log)).toEqual(["a 2020-01-05 1", "b 2020-01-05 2"]);
+  }
+});
+
+test("8-digit numbers are still %Y%m%d, not Unix time", async () => {
+  const { log: read8, quality } = await read(log(["20200105", "20200106"]));
+  expect(quality.date_format).toBe("%Y%m%d");
+  expect(days(read8)).toEqual(["a 2020-01-05 1", "b 2020-01-06 2"]);
+});
+
+test("spreadsheet serial days are an error naming both date systems; --date-format excel reads them", async () => {
+  const path = log([43835, 43836.75]); // 2020-01-05 and 2020-01-06 18:00 in Excel's 1900 system
+  const error = await failure(read(path));
+  expect(error).toBeInstanceOf(InputError);
+  expect(error?.message).toContain('line 2: date "43835" in column "date" is a bare number');
+  expect(error?.message).toContain("--date-format excel");
+  expect(error?.message).toContain("excel1904");
+  expect(days((await read(path, { dateFormat: "excel" })).log)).toEqual([
+    "a 2020-01-05 1",
+    "b 2020-01-06 2",
+  ]);
+  expect(days((await read(path, { dateFormat: "excel1904" })).log)).toEqual([
+    "a 2024-01-06 1",
+    "b 2024-01-07 2",
+  ]);
+});
+
+test("numbers out of any date's range are unreadable dates with their line, never an error", async () => {
+  const path = log([
+    INSTANTS[0]! / 1000,
+    "1e308",
+    "-1e308",
+    "99999999999999999",
+    "nan",
+    "12\u0000",
+  ]);
+  const { log: read6, quality } = await read(path, { dateFormat: "epoch" });
+  expect(days(read6)).toEqual(["a 2020-01-05 1"]);
+  expect(quality.skipped).toEqual({ "unreadable date": 5 });
+  expect(quality.examples["unreadable date"]).toEqual([3, 4, 5, 6, 7]);
+  // Read as serial days, no row is a date at all: the error says so and what else to pass.
+  const excel = await failure(read(path, { dateFormat: "excel" }));
+  expect(excel?.message).toContain('every row is skipped: unreadable date (column "date")');
+  expect(excel?.message).toContain("epoch");
+  // Sniffed, the hostile values spoil the range: the column is an error naming what to pass.
+  const error = await failure(read(log([INSTANTS[0]! / 1000, "99999999999999999"])));
+  expect(error?.message).toContain("--date-format epoch");
+});

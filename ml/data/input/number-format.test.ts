@@ -1,0 +1,104 @@
+import { expect, test } from "bun:test";
+import { purchaseDays as days, tempLogFile as file } from "../../testing/log-files.ts";
+import { InputError } from "./input-error.ts";
+import type { LogColumns, LogInput } from "./log-input.ts";
+import { readTransactionLog } from "./read-transaction-log.ts";
+
+const COLUMNS: LogColumns = { customerId: "customer_id", date: "date", amount: "amount" };
+const read = (path: string, extra: Partial<LogInput> = {}) =>
+  readTransactionLog({ source: { kind: "csv", path }, columns: COLUMNS, ...extra });
+const failure = (p: Promise<unknown>) => p.then(() => null).catch((e: unknown) => e as Error);
+
+// One log, as a plain export writes it and as spreadsheets and European shop systems do.
+const ROWS: [string, string, number][] = [
+  ["a", "2020-01-01", 1234.5],
+  ["a", "2020-01-09", 12],
+  ["b", "2020-01-02", 0.99],
+  ["b", "2020-01-05", 1_000_000],
+  ["b", "2020-01-06", -3.5], // a return, netted against b's latest day (Jan 5)
+];
+const write = (amount: (v: number) => string, delimiter = ",") =>
+  file(
+    [
+      `customer_id${delimiter}date${delimiter}amount`,
+      ...ROWS.map(([c, d, v]) => [c, d, amount(v)].join(delimiter)),
+    ].join("\n"),
+  );
+const grouped = (v: number, thousands: string, decimal: string) => {
+  const [whole, fraction] = Math.abs(v).toFixed(2).split(".") as [string, string];
+  return whole.replace(/\B(?=(\d{3})+$)/g, thousands) + decimal + fraction;
+};
+
+test("amounts with currency signs, thousands separators, decimal commas and accounting negatives read as the plain log", async () => {
+  const plain = await read(write((v) => String(v)));
+  expect(plain.quality.number_formats).toEqual({});
+  const layouts: [string, string, (v: number) => string, string][] = [
+    [
+      "US spreadsheet",
+      ",",
+      (v) => `"${v < 0 ? "(" : ""}$${grouped(v, ",", ".")}${v < 0 ? ")" : ""}"`,
+      "1,234.56",
+    ],
+    ["German export", ";", (v) => `${v < 0 ? "-" : ""}${grouped(v, ".", ",")} €`, "1.234,56"],
+    ["Swiss export", ";", (v) => `CHF ${v < 0 ? "-" : ""}${grouped(v, "'", ".")}`, "1,234.56"],
+    ["French export", ";", (v) => `${v < 0 ? "-" : ""}${grouped(v, "\u202f", ",")}`, "1.234,56"],
+    ["SAP trailing minus", ",", (v) => `${grouped(v, "", ".")}${v < 0 ? "-" : ""}`, "1,234.56"],
+  ];
+  for (const [name, delimiter, amount, shown] of layouts) {
+    const { log, quality } = await read(write(amount, delimiter));
+    expect({ name, days: days(log) }).toEqual({ name, days: days(plain.log) });
+    expect(quality.returns).toEqual(plain.quality.returns);
+    expect(quality.number_formats).toEqual({ amount: shown });
+  }
+});
+
+test('a column that reads two ways ("1,234" or "1.234") is an error naming both; --decimal-separator settles it', async () => {
+  const path = file('customer_id,date,amount\na,2020-01-01,"1,234"\nb,2020-01-02,"5,000"\n');
+  const error = await failure(read(path));
+  expect(error).toBeInstanceOf(InputError);
+  expect(error?.message).toContain('column "amount" is ambiguous');
+  expect(error?.message).toContain('"1,234"');
+  expect(error?.message).toContain("--decimal-separator");
+  expect(days((await read(path, { decimalSeparator: "." })).log)).toEqual([
+    "a 2020-01-01 1234",
+    "b 2020-01-02 5000",
+  ]);
+  expect(days((await read(path, { decimalSeparator: "," })).log)).toEqual([
+    "a 2020-01-01 1.234",
+    "b 2020-01-02 5",
+  ]);
+  // One value anywhere in the column that reads only one way decides it, as for dates.
+  const decided = file('customer_id,date,amount\na,2020-01-01,"1,234"\nb,2020-01-02,"5,5"\n');
+  expect(days((await read(decided)).log)).toEqual(["a 2020-01-01 1.234", "b 2020-01-02 5.5"]);
+});
+
+test("values no layout reads are skipped with their line; a plain column keeps the fast path", async () => {
+  const path = file(
+    'customer_id,date,amount\na,2020-01-01,"$1,200.00"\nb,2020-01-02,n/a\nc,2020-01-03,"$5\u0000"\nd,2020-01-04,$7\n',
+  );
+  const { log, quality } = await read(path);
+  expect(days(log)).toEqual(["a 2020-01-01 1200", "d 2020-01-04 7"]);
+  expect(quality.skipped).toEqual({ "unreadable amount": 2 });
+  expect(quality.examples).toEqual({ "unreadable amount": [3, 4] });
+  // A stray "$3" among plain numbers: the decimal-point reading takes both.
+  const mostly = file(
+    "customer_id,date,amount\na,2020-01-01,2.5\nb,2020-01-02,$3\nc,2020-01-03,1e3\n",
+  );
+  const read2 = await read(mostly);
+  expect(days(read2.log)).toEqual(["a 2020-01-01 2.5", "b 2020-01-02 3", "c 2020-01-03 1000"]);
+  expect(read2.quality.skipped).toEqual({});
+  // A column of plain numbers is typed by the CSV reader, with no format to report.
+  const plain = await read(file("customer_id,date,amount\na,2020-01-01,2.5\nb,2020-01-02,-1e3\n"));
+  expect(plain.quality.number_formats).toEqual({});
+});
+
+test("quantity × price columns are read each by its own format", async () => {
+  const path = file(
+    "customer;day;qty;price\na;2020-01-01;2;1.234,50\na;2020-01-02;1;0,99\nb;2020-01-03;3;10\n",
+  );
+  const { log, quality } = await read(path, {
+    columns: { customerId: "customer", date: "day", quantity: "qty", price: "price" },
+  });
+  expect(days(log)).toEqual(["a 2020-01-01 2469", "a 2020-01-02 0.99", "b 2020-01-03 30"]);
+  expect(quality.number_formats).toEqual({ price: "1.234,56" });
+});

@@ -1,0 +1,129 @@
+// Finds how a numeric column (amount, quantity, price) is written when it is not plain numbers:
+// a decimal point or a decimal comma, thousands separators, currency signs, accounting negatives.
+// Like dates: settled on a sample, on the whole column when the sample ties, and an error naming
+// both readings when the column still reads two ways ("1,234"), never a silent guess.
+
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { InputError } from "./input-error.ts";
+import { sqlString } from "./sql-text.ts";
+
+/** plain: what DuckDB casts (12.5, -3, 1e3); point: 1,234.56 or $1,234.56; comma: 1.234,56 €. */
+export type NumberFormat = "plain" | "point" | "comma";
+
+/** How a format is shown in messages and in metrics.json `data.number_formats`. */
+export const NUMBER_FORMAT_EXAMPLE: Record<Exclude<NumberFormat, "plain">, string> = {
+  point: "1,234.56",
+  comma: "1.234,56",
+};
+
+/** What --decimal-separator takes, and the format each means. */
+export const DECIMAL_SEPARATORS: Record<string, Exclude<NumberFormat, "plain">> = {
+  ".": "point",
+  ",": "comma",
+};
+
+// A currency sign or code of up to 4 characters before or after the number ($, €, EUR, CHF);
+// a sign before the number or after it (SAP's "12.50-"); or the whole in parentheses.
+const SYMBOL = "[\\p{Sc}\\p{L}]{0,4}";
+const GROUP = "[\\s'\\x{00A0}\\x{202F}]"; // thousands by a space, a no-break space or an apostrophe
+const shape = (thousands: string, decimal: string) =>
+  `^\\(?[-+]?${SYMBOL}\\s?[-+]?(\\d{1,3}((${thousands}|${GROUP})\\d{3})+|\\d+)(${decimal}\\d+)?\\s?${SYMBOL}-?\\)?$`;
+
+const PATTERN: Record<Exclude<NumberFormat, "plain">, string> = {
+  point: shape(",", "\\."),
+  comma: shape("\\.", ","),
+};
+
+/** SQL of `text` (trimmed VARCHAR) as a DOUBLE under the format; NULL when it does not fit. */
+export function numberExpression(text: string, format: NumberFormat): string {
+  if (format === "plain") return `TRY_CAST(${text} AS DOUBLE)`;
+  const keep = format === "point" ? "[^0-9.]" : "[^0-9,]";
+  let digits = `regexp_replace(${text}, '${keep}', '', 'g')`;
+  if (format === "comma") digits = `replace(${digits}, ',', '.')`;
+  const negative = `(${text} LIKE '(%)' OR ${text} LIKE '%-%')`;
+  // What the plain cast reads (1e3, .5) also reads under a decimal point, never under a comma.
+  const otherwise = format === "point" ? `TRY_CAST(${text} AS DOUBLE)` : "NULL";
+  return `CASE WHEN regexp_full_match(${text}, ${sqlString(PATTERN[format])})
+    THEN (CASE WHEN ${negative} THEN -1 ELSE 1 END) * TRY_CAST(${digits} AS DOUBLE)
+    ELSE ${otherwise} END`;
+}
+
+const SAMPLE = 20_000;
+
+interface Counts {
+  size: number;
+  plain: number;
+  point: number;
+  comma: number;
+  /** Values with a '.' or ',' that both readings accept: they read differently. */
+  separated: number;
+  first: string;
+}
+
+async function counts(
+  connection: DuckDBConnection,
+  from: string,
+  column: string,
+  limit: number | null,
+): Promise<Counts> {
+  const v = `trim(CAST(${column} AS VARCHAR))`;
+  const values = `SELECT ${v} AS v FROM ${from} WHERE ${v} <> ''${limit ? ` LIMIT ${limit}` : ""}`;
+  const both = `regexp_full_match(v, ${sqlString(PATTERN.point)}) AND regexp_full_match(v, ${sqlString(PATTERN.comma)})`;
+  const reader = await connection.runAndReadAll(
+    `SELECT count(*) AS size, count(TRY_CAST(v AS DOUBLE)) AS plain,
+       count(*) FILTER (WHERE regexp_full_match(v, ${sqlString(PATTERN.point)})
+         OR TRY_CAST(v AS DOUBLE) IS NOT NULL) AS point,
+       count(*) FILTER (WHERE regexp_full_match(v, ${sqlString(PATTERN.comma)})) AS comma,
+       count(*) FILTER (WHERE ${both} AND regexp_matches(v, '[.,]')) AS separated,
+       first(v) FILTER (WHERE ${both} AND regexp_matches(v, '[.,]')) AS first
+     FROM (${values}) AS s`,
+  );
+  const row = reader.getRowObjectsJS()[0] as Record<string, unknown>;
+  return {
+    size: Number(row.size),
+    plain: Number(row.plain),
+    point: Number(row.point),
+    comma: Number(row.comma),
+    separated: Number(row.separated),
+    first: String(row.first ?? ""),
+  };
+}
+
+/** The reading that parses more values, or null when both parse as many. */
+function better(c: Counts): Exclude<NumberFormat, "plain"> | null {
+  if (c.point === c.comma) return null;
+  return c.point > c.comma ? "point" : "comma";
+}
+
+/**
+ * The format of a text column: plain when DuckDB casts every sampled value (the fast path), else
+ * the reading that parses the most values, when it parses more than the plain cast does.
+ * `given` (--decimal-separator) skips the choice between point and comma.
+ */
+export async function sniffNumberFormat(
+  connection: DuckDBConnection,
+  table: string,
+  column: string,
+  columnName: string,
+  given?: Exclude<NumberFormat, "plain">,
+): Promise<NumberFormat> {
+  const sample = await counts(connection, table, column, SAMPLE);
+  if (sample.plain === sample.size) return given === "comma" && sample.size > 0 ? given : "plain";
+  if (given) return given;
+  const onSample = better(sample);
+  if (onSample) return sample[onSample] > sample.plain ? onSample : "plain";
+  if (sample.point <= sample.plain) return "plain";
+  // Both readings parse every formatted value of the sample: only values such as "1,234" or
+  // "1.234" tell them apart, and then the rest of the column must.
+  if (sample.separated === 0) return "point";
+  const whole = await counts(connection, table, column, null);
+  const onColumn = better(whole);
+  if (onColumn) return onColumn;
+  if (whole.separated === 0) return "point";
+  throw new InputError(
+    columnName,
+    `column "${columnName}" is ambiguous: every number (e.g. "${whole.first}") reads with a ` +
+      `decimal point (${NUMBER_FORMAT_EXAMPLE.point}) or with a decimal comma (${NUMBER_FORMAT_EXAMPLE.comma})`,
+    { hint: "pass --decimal-separator '.' or --decimal-separator ','" },
+  );
+}

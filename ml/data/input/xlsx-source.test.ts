@@ -1,0 +1,100 @@
+import { expect, test } from "bun:test";
+import ExcelJS from "exceljs";
+import { purchaseDays as days, tempLogFile } from "../../testing/log-files.ts";
+import { InputError } from "./input-error.ts";
+import type { LogColumns, LogInput } from "./log-input.ts";
+import { readTransactionLog } from "./read-transaction-log.ts";
+import { cellText } from "./xlsx-source.ts";
+
+const COLUMNS: LogColumns = { customerId: "Customer ID", date: "InvoiceDate", amount: "Total" };
+const HEADER = ["Invoice", "Customer ID", "InvoiceDate", "Total"];
+const at = (day: number, hour = 9) => new Date(Date.UTC(2010, 0, day, hour, 30));
+const failure = (p: Promise<unknown>) => p.then(() => null).catch((e: unknown) => e as Error);
+
+/** A workbook as a shop's back office saves one: two years on two sheets, and a notes sheet. */
+async function workbook(): Promise<string> {
+  const book = new ExcelJS.Workbook();
+  const first = book.addWorksheet("Year 2009-2010");
+  first.addRow([]); // a blank row above the header
+  first.addRow(HEADER);
+  first.addRow(["1", 13085, at(1), 10.5]); // row 3: numbers and a date cell
+  first.addRow(["2", 13085, at(1, 23), { formula: "2*3", result: 6 }]); // same day: merged
+  first.addRow(["3", { text: "x-42", hyperlink: "https://shop/x-42" }, at(2), 1]);
+  first.addRow(["4", null, at(3), 7]); // row 6: no customer (a guest checkout)
+  first.addRow(["5", "x-42", at(4), { error: "#N/A" }]); // row 7: an error cell
+  first.addRow([
+    "6",
+    { richText: [{ text: "y" }, { text: "-\u{1F600}" }] },
+    "2010-01-05",
+    " 12.50",
+  ]);
+  const second = book.addWorksheet("Year 2010-2011");
+  second.addRow(HEADER);
+  second.addRow(["7", 13085, at(20), 2]);
+  second.addRow(["C8", 13085, at(21), -2]); // a cancellation
+  book.addWorksheet("Notes").addRow(["Exported by the back office", "do not edit"]);
+  const path = tempLogFile("", "xlsx");
+  await book.xlsx.writeFile(path);
+  return path;
+}
+
+const read = (path: string, extra: Partial<LogInput> = {}) =>
+  readTransactionLog({ source: { kind: "xlsx", path }, columns: COLUMNS, ...extra });
+
+test("cells as text: numbers plain, dates as written, formulas by result, errors empty", () => {
+  expect(cellText(13085)).toBe("13085");
+  expect(cellText(at(1))).toBe("2010-01-01 09:30:00");
+  expect(cellText({ formula: "1+1", result: 2 })).toBe("2");
+  expect(cellText({ richText: [{ text: "a" }, { text: "b" }] })).toBe("ab");
+  expect(cellText({ text: "x", hyperlink: "https://x" })).toBe("x");
+  expect(cellText({ error: "#N/A" })).toBeNull();
+  expect(cellText(Number.NaN)).toBeNull();
+  expect(cellText(null)).toBeNull();
+});
+
+test("every sheet with the columns is read; skipped rows carry their sheet row", async () => {
+  const path = await workbook();
+  const { log, quality } = await read(path);
+  expect(days(log)).toEqual([
+    "13085 2010-01-01 16.5",
+    "13085 2010-01-20 0",
+    "x-42 2010-01-02 1",
+    "y-\u{1F600} 2010-01-05 12.5",
+  ]);
+  expect(quality.sheets).toEqual({
+    read: ["Year 2009-2010", "Year 2010-2011"],
+    skipped: ["Notes"],
+  });
+  expect(quality.position).toBe("row");
+  expect(quality.skipped).toEqual({ "missing customer id": 1, "missing amount": 1 });
+  expect(quality.examples).toEqual({ "missing customer id": [6], "missing amount": [7] });
+  expect(quality.returns.rows).toBe(1);
+  expect(quality.number_formats).toEqual({}); // numbers in text cells are still plain numbers
+});
+
+test("--sheet reads one sheet; a sheet or column that is not there is named with what there is", async () => {
+  const path = await workbook();
+  const only = await read(path, { source: { kind: "xlsx", path, sheet: "Year 2010-2011" } });
+  expect(days(only.log)).toEqual(["13085 2010-01-20 0"]);
+  expect(only.quality.sheets).toEqual({ read: ["Year 2010-2011"], skipped: [] });
+  const missing = await failure(read(path, { source: { kind: "xlsx", path, sheet: "2012" } }));
+  expect(missing).toBeInstanceOf(InputError);
+  expect(missing?.message).toContain(
+    'there is no sheet "2012" (sheets: Year 2009-2010, Year 2010-2011, Notes)',
+  );
+  const column = await failure(read(path, { columns: { ...COLUMNS, customerId: "Customer" } }));
+  expect(column?.message).toContain(
+    'there is no column "Customer" (columns: Invoice, Customer ID, InvoiceDate, Total)',
+  );
+  expect(column?.message).toContain("pass --customer-col");
+  const notes = await failure(read(path, { source: { kind: "xlsx", path, sheet: "Notes" } }));
+  expect(notes?.message).toContain('sheet "Notes": line 1: there is no column "Customer ID"');
+});
+
+test("a file that is not a workbook fails with what to pass instead", async () => {
+  const path = tempLogFile("Customer ID,InvoiceDate,Total\n1,2010-01-01,1\n", "xlsx");
+  const error = await failure(read(path));
+  expect(error).toBeInstanceOf(InputError);
+  expect(error?.message).toContain("cannot be read as .xlsx");
+  expect(error?.message).toContain("export the sheet as CSV");
+});
