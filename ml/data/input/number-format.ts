@@ -96,6 +96,27 @@ function better(c: Counts): Exclude<NumberFormat, "plain"> | null {
 }
 
 /**
+ * Whether each column casts as a plain number in every non-empty value of the first SAMPLE rows:
+ * one scan for all columns and no pattern matching, so a log of plain numbers pays almost nothing.
+ */
+export async function plainInSample(
+  connection: DuckDBConnection,
+  table: string,
+  columns: string[],
+): Promise<boolean[]> {
+  if (columns.length === 0) return [];
+  const v = (c: string) => `NULLIF(trim(CAST(${c} AS VARCHAR)), '')`;
+  const tests = columns.map(
+    (c, i) => `count(${v(c)}) = count(TRY_CAST(${v(c)} AS DOUBLE)) AS p${i}`,
+  );
+  const reader = await connection.runAndReadAll(
+    `SELECT ${tests.join(", ")} FROM (SELECT ${columns.join(", ")} FROM ${table} LIMIT ${SAMPLE}) AS s`,
+  );
+  const row = reader.getRowObjectsJS()[0] as Record<string, unknown>;
+  return columns.map((_, i) => row[`p${i}`] === true);
+}
+
+/**
  * The format of a text column: plain when DuckDB casts every sampled value (the fast path), else
  * the reading that parses the most values, when it parses more than the plain cast does.
  * `given` (--decimal-separator) skips the choice between point and comma.

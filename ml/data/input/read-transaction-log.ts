@@ -16,6 +16,7 @@ import {
   DECIMAL_SEPARATORS,
   NUMBER_FORMAT_EXAMPLE,
   type NumberFormat,
+  plainInSample,
   sniffNumberFormat,
 } from "./number-format.ts";
 import { sqlIdentifier, sqlString } from "./sql-text.ts";
@@ -197,13 +198,20 @@ async function numberFormatsOf(
   const byRole: Partial<Record<NumericRole, NumberFormat>> = {};
   const shown: Record<string, string> = {};
   const plain: string[] = [];
-  for (const role of ["amount", "quantity", "price"] as const) {
-    const column = input.columns[role];
-    if (column === undefined) continue;
-    const typed = loaded.types.get(column) !== "VARCHAR";
-    const format = typed
-      ? "plain"
-      : await sniffNumberFormat(connection, loaded.peek, sqlIdentifier(column), column, given);
+  const roles = (["amount", "quantity", "price"] as const).filter((r) => input.columns[r]);
+  const text = roles.filter((r) => loaded.types.get(input.columns[r] as string) === "VARCHAR");
+  const plainText = await plainInSample(
+    connection,
+    loaded.peek,
+    text.map((r) => sqlIdentifier(input.columns[r] as string)),
+  );
+  for (const role of roles) {
+    const column = input.columns[role] as string;
+    const k = text.indexOf(role);
+    const format =
+      k < 0 || (plainText[k] && given !== "comma")
+        ? "plain"
+        : await sniffNumberFormat(connection, loaded.peek, sqlIdentifier(column), column, given);
     byRole[role] = format;
     if (format === "plain") plain.push(column);
     else shown[column] = NUMBER_FORMAT_EXAMPLE[format];
