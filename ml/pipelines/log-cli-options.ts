@@ -3,16 +3,38 @@
 // takes them with --data and --format (addTransactionLogOptions), as `ml track` and
 // `ml campaign report` do.
 
-import { type Command, Option } from "commander";
-import { sourceFromArguments } from "../data/input/log-input.ts";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { CSV_ENCODINGS, type CsvEncoding, sourceFromArguments } from "../data/input/log-input.ts";
 import { LOG_FORMATS, type LogFormat, type LogReadOptions, type LogRequest } from "./read-log.ts";
 import type { DataFormat } from "./train-models.ts";
+
+/** --skip-lines: a title block is a few lines; 1e308 or -1 is a mistake, said so. */
+function lineCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 10_000) {
+    throw new InvalidArgumentError(
+      `expected a whole number of lines 0..10000, got ${JSON.stringify(value)}`,
+    );
+  }
+  return n;
+}
 
 export function addLogInputOptions(command: Command): Command {
   return command
     .option("--table <name>", "with --data postgres://…: the table to read")
     .option("--query <sql>", "with --data postgres://…: the SELECT to read")
     .option("--delimiter <char>", "CSV delimiter (sniffed when omitted; 'tab' for TSV)")
+    .addOption(
+      new Option(
+        "--encoding <name>",
+        "CSV text encoding (sniffed when omitted: UTF-16 by its mark, else UTF-8, else Windows-1252)",
+      ).choices(CSV_ENCODINGS),
+    )
+    .option(
+      "--skip-lines <n>",
+      "CSV lines above the header, e.g. a report title (found by the column names when omitted)",
+      lineCount,
+    )
     .option(
       "--sheet <name>",
       "with an .xlsx workbook: read only this sheet (default: every sheet with the columns)",
@@ -21,7 +43,7 @@ export function addLogInputOptions(command: Command): Command {
     .option("--order-col <name>", "column of the order / invoice id (its lines are one purchase)")
     .option(
       "--date-format <strftime>",
-      "how dates are written, e.g. '%m/%d/%Y %H:%M', or epoch, epoch_ms, excel, excel1904 (sniffed when omitted)",
+      "how dates are written, e.g. '%m/%d/%Y %H:%M', or epoch, epoch_ms, excel, excel1904, 'days since YYYY-MM-DD' (sniffed when omitted)",
     )
     .addOption(
       new Option(
@@ -52,6 +74,8 @@ export function logInputFromCli(o: Record<string, unknown>): {
     ...(str("query") ? { query: str("query") as string } : {}),
     ...(str("delimiter") ? { delimiter: str("delimiter") as string } : {}),
     ...(str("sheet") ? { sheet: str("sheet") as string } : {}),
+    ...(str("encoding") ? { encoding: str("encoding") as CsvEncoding } : {}),
+    ...(typeof o.skipLines === "number" ? { skipLines: o.skipLines } : {}),
     format: given,
   });
   const columns = {

@@ -48,6 +48,10 @@ export const DataQualitySchema = z.object({
    * column. Row numbers are each sheet's own.
    */
   sheets: z.object({ read: z.array(z.string()), skipped: z.array(z.string()) }).optional(),
+  /** Text files not in UTF-8: the encoding read ("utf-16" by its mark, "latin-1" by fallback). */
+  encoding: z.string().optional(),
+  /** Lines above the header (a report title, an export date), skipped. */
+  lines_above_header: z.number().int().optional(),
 });
 
 export type DataQuality = z.infer<typeof DataQualitySchema>;
@@ -109,6 +113,10 @@ export function dataQualityLines(q: DataQuality): string[] {
       `${n(q.purchase_days)} purchase days, ${q.first_date ?? "—"} to ${q.last_date ?? "—"}` +
       (q.date_format ? ` (dates read as ${q.date_format})` : ""),
   ];
+  if (q.encoding) lines.push(`  read as ${q.encoding} (not UTF-8)`);
+  if (q.lines_above_header) {
+    lines.push(`  header on line ${q.lines_above_header + 1}; the lines above it skipped`);
+  }
   if (q.sheets) {
     lines.push(
       `  sheets read: ${q.sheets.read.join(", ")}` +

@@ -75,3 +75,16 @@ test("numbers out of any date's range are unreadable dates with their line, neve
   const error = await failure(read(log([INSTANTS[0]! / 1000, "99999999999999999"])));
   expect(error?.message).toContain("--date-format epoch");
 });
+
+test("day numbers counted from a start (dunnhumby's DAY) read with --date-format 'days since …'", async () => {
+  const path = log([1, 2, 711]);
+  const error = await failure(read(path));
+  expect(error?.message).toContain("is a bare number");
+  expect(error?.message).toContain("'days since YYYY-MM-DD'");
+  const { log: read3, quality } = await read(path, { dateFormat: "days since 2020-01-01" });
+  expect(days(read3)).toEqual(["a 2020-01-02 1", "a 2021-12-12 3", "b 2020-01-03 2"]);
+  expect(quality.date_format).toBe("days since 2020-01-01");
+  const typo = await failure(read(path, { dateFormat: "days since 2020-02-30" }));
+  expect(typo).toBeInstanceOf(InputError);
+  expect(typo?.message).toContain("not a day to count from");
+});

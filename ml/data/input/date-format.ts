@@ -12,13 +12,15 @@ export const ISO = "%Y-%m-%d";
 
 /**
  * Dates written as numbers, by name instead of a strftime pattern: Unix time (seconds or
- * milliseconds since 1970-01-01 UTC, sniffed) and spreadsheet serial days (never sniffed: the
- * 1900 and 1904 date systems are four years apart, and nothing in the number tells which).
+ * milliseconds since 1970-01-01 UTC, sniffed), spreadsheet serial days (never sniffed: the 1900
+ * and 1904 date systems are four years apart, and nothing in the number tells which), and day
+ * numbers counted from a start the user names ("days since 2011-01-01": dunnhumby's DAY column).
  */
 export const NUMERIC_DATE_FORMATS = ["epoch", "epoch_ms", "excel", "excel1904"] as const;
-export type NumericDateFormat = (typeof NUMERIC_DATE_FORMATS)[number];
+export type NumericDateFormat = (typeof NUMERIC_DATE_FORMATS)[number] | `days since ${string}`;
+const DAYS_SINCE = /^days since (\d{4}-\d{2}-\d{2})$/;
 export const isNumericDateFormat = (f: string | null): f is NumericDateFormat =>
-  (NUMERIC_DATE_FORMATS as readonly string[]).includes(f ?? "");
+  (NUMERIC_DATE_FORMATS as readonly string[]).includes(f ?? "") || DAYS_SINCE.test(f ?? "");
 
 // Unix seconds from 1979 to 2103 have 9 or 10 digits, milliseconds 12 or 13; serial days from
 // 1927 to 2119 have 5. No strftime layout is written as such a bare number.
@@ -28,16 +30,36 @@ const EPOCH_RANGES = [
 ] as const;
 const SERIAL_DAYS = { min: 10_000, max: 80_000 };
 
+/** The first day of a numeric format (day 0), as a DuckDB DATE literal; null for Unix time. */
+function dayZero(format: NumericDateFormat): string | null {
+  if (format === "excel") return "DATE '1899-12-30'";
+  if (format === "excel1904") return "DATE '1904-01-01'";
+  const since = DAYS_SINCE.exec(format)?.[1];
+  return since ? `DATE ${sqlString(since)}` : null;
+}
+
 /** SQL of a numeric date format as a DATE; out-of-range numbers are NULL, never an error. */
 export function numericDateExpression(text: string, format: NumericDateFormat): string {
   const n = `TRY_CAST(${text} AS DOUBLE)`;
-  if (format === "epoch" || format === "epoch_ms") {
+  const zero = dayZero(format);
+  if (zero === null) {
     const seconds = format === "epoch" ? n : `(${n} / 1000)`;
     // An instant: its calendar day in the session's time zone (--timezone, else UTC).
     return `CASE WHEN ${seconds} BETWEEN -1e10 AND 1e11 THEN CAST(to_timestamp(${seconds}) AS DATE) END`;
   }
-  const epoch = format === "excel" ? "DATE '1899-12-30'" : "DATE '1904-01-01'";
-  return `CASE WHEN ${n} BETWEEN 0 AND 2e6 THEN ${epoch} + CAST(floor(${n}) AS INTEGER) END`;
+  return `CASE WHEN ${n} BETWEEN -2e6 AND 2e6 THEN ${zero} + CAST(floor(${n}) AS INTEGER) END`;
+}
+
+/** Throws when a "days since …" format names no real day (a typo must not read as NULL dates). */
+export function checkDateFormat(format: string, columnName: string): void {
+  const since = DAYS_SINCE.exec(format)?.[1];
+  if (since === undefined && !format.startsWith("days since")) return;
+  const day = since ? new Date(`${since}T00:00:00Z`) : null;
+  if (!day || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== since) {
+    throw new InputError(columnName, `--date-format "${format}": not a day to count from`, {
+      hint: "pass --date-format 'days since YYYY-MM-DD' with the day that day number 0 stands for",
+    });
+  }
 }
 
 const DATE_PARTS = [
@@ -150,7 +172,7 @@ function bareNumberError(sample: Sample, columnName: string, where: string): Inp
     {
       hint: serial
         ? "pass --date-format excel (days since 1899-12-30, Excel on Windows) or --date-format excel1904 (days since 1904-01-01, old Excel for Mac)"
-        : "pass --date-format epoch (Unix seconds), epoch_ms (milliseconds), excel (serial days) or a strftime pattern such as '%Y%m%d'",
+        : "pass --date-format epoch (Unix seconds), epoch_ms (milliseconds), excel (serial days), 'days since YYYY-MM-DD' (day numbers from a start) or a strftime pattern such as '%Y%m%d'",
     },
   );
 }

@@ -18,7 +18,13 @@ export interface LineMaps {
  */
 export async function physicalLines(
   path: string,
-  options: { header: boolean; rejected: ReadonlySet<number>; rowids: Iterable<number> },
+  options: {
+    header: boolean;
+    rejected: ReadonlySet<number>;
+    rowids: Iterable<number>;
+    /** Physical lines above the header that the reader skipped (records, never rows). */
+    skip?: number;
+  },
 ): Promise<LineMaps> {
   const wanted = new Set(options.rowids);
   const rows = new Map<number, number>();
@@ -27,7 +33,12 @@ export async function physicalLines(
   let rowid = 0;
   let pending = "";
   let pendingLine = 0;
+  const skip = options.skip ?? 0;
   await forEachLine(path, (text, line) => {
+    if (line <= skip) {
+      record++; // DuckDB's record lines count the skipped lines too
+      return;
+    }
     const start = pending.length > 0 ? pendingLine : line;
     const joined = pending.length > 0 ? `${pending}\n${text}` : text;
     if (opensQuotedField(joined) && joined.length < 1 << 16) {
@@ -41,7 +52,7 @@ export async function physicalLines(
       records.set(record, start);
       return;
     }
-    if ((options.header && record === 1) || joined.trim().length === 0) return;
+    if ((options.header && record === skip + 1) || joined.trim().length === 0) return;
     if (wanted.has(rowid)) rows.set(rowid, start);
     rowid++;
   });

@@ -6,8 +6,9 @@
 
 import type { DuckDBConnection } from "@duckdb/node-api";
 import postgres from "postgres";
+import { bomEncoding, csvHead, findHeaderLine, utf8Copy } from "./csv-head.ts";
 import { InputError } from "./input-error.ts";
-import { type LogColumns, type LogSource, sourceName } from "./log-input.ts";
+import { type CsvEncoding, type LogColumns, type LogSource, sourceName } from "./log-input.ts";
 import { sqlIdentifier, sqlString } from "./sql-text.ts";
 import { loadXlsxRows } from "./xlsx-source.ts";
 
@@ -30,6 +31,12 @@ export interface LoadedSource {
   /** Column name → DuckDB type. */
   types: Map<string, string>;
   header: boolean;
+  /** CSV: lines above the header that the reader skips. */
+  skipLines?: number;
+  /** CSV: the encoding when it is not UTF-8. */
+  encoding?: CsvEncoding;
+  /** Removes what opening made (a UTF-8 copy of a Windows-1252 file); called once read. */
+  close?(): Promise<void>;
   /** CSV only, after the scan ran: malformed records DuckDB did not load. */
   rejected(): Promise<RejectedRecord[]>;
   /** A row's number for messages when it is not rowid + 1 (a workbook's sheet row). */
@@ -76,22 +83,61 @@ function checkColumns(columns: LogColumns, available: string[], source: LogSourc
  */
 function csvOptions(
   source: Extract<LogSource, { kind: "csv" }>,
+  skip: number,
   rejects: boolean,
   numeric: string[] = [],
 ): string {
   const parts = [
     "auto_type_candidates = ['VARCHAR']",
     rejects ? "store_rejects = true" : "ignore_errors = true",
+    ...dialectOptions(source),
   ];
+  // DuckDB's sniffer finds lines above the header only when it may guess types, which these
+  // reads do not let it; the skip comes from sniff_csv (csvDialect) instead.
+  if (skip > 0) parts.push(`skip = ${skip}`);
   if (numeric.length > 0) {
     parts.push(`types = {${numeric.map((c) => `${sqlString(c)}: 'DOUBLE'`).join(", ")}}`);
   }
+  if (source.header !== undefined) parts.push(`header = ${source.header}`);
+  return parts.join(", ");
+}
+
+/** The options both read_csv and sniff_csv take: delimiter and encoding. */
+function dialectOptions(source: Extract<LogSource, { kind: "csv" }>): string[] {
+  const parts: string[] = [];
   if (source.delimiter) {
     const delimiter = source.delimiter === "tab" ? "\t" : source.delimiter;
     parts.push(`delim = ${sqlString(delimiter)}`);
   }
-  if (source.header !== undefined) parts.push(`header = ${source.header}`);
-  return parts.join(", ");
+  if (source.encoding && source.encoding !== "utf-8") {
+    parts.push(`encoding = ${sqlString(source.encoding)}`);
+  }
+  return parts;
+}
+
+/** Header and lines above it, as DuckDB's sniffer (free to guess types) sees the file. */
+async function csvDialect(
+  connection: DuckDBConnection,
+  source: Extract<LogSource, { kind: "csv" }>,
+): Promise<{ header: boolean; skip: number }> {
+  const options = dialectOptions(source);
+  if (source.skipLines !== undefined) options.push(`skip = ${source.skipLines}`);
+  let row: { HasHeader: boolean; SkipRows: number | bigint } | undefined;
+  try {
+    const reader = await connection.runAndReadAll(
+      `SELECT HasHeader, SkipRows FROM sniff_csv(${[sqlString(source.path), ...options].join(", ")})`,
+    );
+    row = reader.getRowObjectsJS()[0] as typeof row;
+  } catch (error) {
+    // Bytes the encoding cannot decode are the file's problem; anything else is the sniffer
+    // giving up on a small or ragged file, where a header on the first line is the best guess
+    // (the read that follows, and the header search, say whether it was right).
+    if (/encoded/i.test((error as Error).message)) throw error;
+  }
+  return {
+    header: source.header ?? row?.HasHeader !== false,
+    skip: source.skipLines ?? Number(row?.SkipRows ?? 0),
+  };
 }
 
 async function describe(connection: DuckDBConnection, from: string): Promise<Map<string, string>> {
@@ -118,50 +164,106 @@ async function csvRejects(connection: DuckDBConnection): Promise<RejectedRecord[
   return rejected;
 }
 
+const CANNOT_READ_HINT =
+  "pass a CSV/TSV file (optionally .gz), a .parquet, .json or .xlsx file, or a postgres:// URL";
+
+/** What to pass when DuckDB cannot read a file: the encoding when that is what it says. */
+function cannotRead(path: string, error: unknown, csv = false): InputError {
+  const message = (error as Error).message;
+  let hint = CANNOT_READ_HINT;
+  let problem = message.split("\n")[0];
+  if (/not utf-8 encoded/i.test(message)) {
+    problem = "the file is not utf-8 encoded";
+    hint = "pass --encoding windows-1252 (or utf-16), or leave --encoding out to have it found";
+  } else if (csv) {
+    hint = `check --delimiter, --skip-lines and --encoding against the file, or leave them out to have them found; or ${CANNOT_READ_HINT}`;
+  }
+  return new InputError(undefined, `${path}: cannot be read: ${problem}`, { hint });
+}
+
+async function describeOrFail(
+  connection: DuckDBConnection,
+  from: string,
+  path: string,
+  csv = false,
+): Promise<Map<string, string>> {
+  try {
+    return await describe(connection, from);
+  } catch (error) {
+    throw cannotRead(path, error, csv);
+  }
+}
+
 async function openFile(
   connection: DuckDBConnection,
-  source: Extract<LogSource, { kind: "csv" | "parquet" | "json" }>,
+  source: Extract<LogSource, { kind: "parquet" | "json" }>,
   columns: LogColumns,
 ): Promise<LoadedSource> {
   const path = sqlString(source.path);
-  const other =
+  const scan =
     source.kind === "json" ? `read_json(${path}, format = 'auto')` : `read_parquet(${path})`;
-  const scan = (numeric: string[]) =>
-    source.kind === "csv" ? `read_csv(${path}, ${csvOptions(source, true, numeric)})` : other;
-  const peek = source.kind === "csv" ? `read_csv(${path}, ${csvOptions(source, false)})` : other;
-  let types: Map<string, string>;
-  try {
-    types = await describe(connection, peek);
-  } catch (error) {
-    throw new InputError(undefined, `${source.path}: cannot be read: ${(error as Error).message}`, {
-      hint: "pass a CSV/TSV file (optionally .gz), a .parquet or .json file, or a postgres:// URL",
-    });
-  }
+  const types = await describeOrFail(connection, scan, source.path);
   checkColumns(columns, [...types.keys()], source);
-  if (source.kind !== "csv") {
-    return { scan, peek, types, header: false, rejected: async () => [] };
-  }
-  return {
-    scan,
-    peek,
-    types,
-    header: await sniffedHeader(connection, source),
-    rejected: () => csvRejects(connection),
-  };
+  return { scan: () => scan, peek: scan, types, header: false, rejected: async () => [] };
 }
 
-async function sniffedHeader(
+type CsvSource = Extract<LogSource, { kind: "csv" }>;
+
+/**
+ * A CSV/TSV: encoding by byte-order mark, dialect by DuckDB's sniffer, and when the columns asked
+ * for are not in the header it found, the header line searched for by their names (a report
+ * title above it, or a file too small for the sniffer to be sure of its delimiter).
+ */
+async function openCsv(
   connection: DuckDBConnection,
-  source: Extract<LogSource, { kind: "csv" }>,
-): Promise<boolean> {
-  if (source.header !== undefined) return source.header;
-  const options = source.delimiter
-    ? `, delim = ${sqlString(source.delimiter === "tab" ? "\t" : source.delimiter)}`
-    : "";
-  const reader = await connection.runAndReadAll(
-    `SELECT HasHeader FROM sniff_csv(${sqlString(source.path)}${options})`,
-  );
-  return (reader.getRowObjectsJS()[0] as { HasHeader: boolean }).HasHeader === true;
+  given: CsvSource,
+  columns: LogColumns,
+): Promise<LoadedSource> {
+  const head = await csvHead(given.path);
+  const encoding = given.encoding ?? bomEncoding(head) ?? "utf-8";
+  // DuckDB decodes UTF-8 and UTF-16; a Windows-1252 file is read from a UTF-8 copy.
+  const copy =
+    encoding === "latin-1" || encoding === "windows-1252" ? await utf8Copy(given.path) : null;
+  let readable: CsvSource = copy
+    ? { ...given, path: copy.path, encoding: "utf-8" }
+    : { ...given, encoding };
+  try {
+    let dialect = await sniffOrFail(connection, readable, given.path);
+    const read = (rejects: boolean, numeric: string[] = []) =>
+      `read_csv(${sqlString(readable.path)}, ${csvOptions(readable, dialect.skip, rejects, numeric)})`;
+    let types = await describeOrFail(connection, read(false), given.path, true);
+    const needed = neededColumns(columns);
+    if (given.skipLines === undefined && needed.some((c) => !types.has(c))) {
+      const found = findHeaderLine(head, encoding, needed);
+      if (found) {
+        readable = { ...readable, delimiter: readable.delimiter ?? found.delimiter };
+        dialect = { header: true, skip: found.skip };
+        types = await describeOrFail(connection, read(false), given.path, true);
+      }
+    }
+    checkColumns(columns, [...types.keys()], given);
+    return {
+      scan: (numeric) => read(true, numeric),
+      peek: read(false),
+      types,
+      header: dialect.header,
+      skipLines: dialect.skip,
+      ...(encoding !== "utf-8" ? { encoding } : {}),
+      rejected: () => csvRejects(connection),
+      ...(copy ? { close: copy.remove } : {}),
+    };
+  } catch (error) {
+    await copy?.remove();
+    throw error;
+  }
+}
+
+async function sniffOrFail(connection: DuckDBConnection, source: CsvSource, path: string) {
+  try {
+    return await csvDialect(connection, source);
+  } catch (error) {
+    throw cannotRead(path, error, true);
+  }
 }
 
 /** Streams a PostgreSQL table or query (every needed column as text) into table raw. */
@@ -243,5 +345,6 @@ export async function loadSource(
 ): Promise<LoadedSource> {
   if (source.kind === "postgres") return loadPostgres(connection, source, columns, timezone);
   if (source.kind === "xlsx") return loadXlsx(connection, source, columns);
+  if (source.kind === "csv") return openCsv(connection, source, columns);
   return openFile(connection, source, columns);
 }

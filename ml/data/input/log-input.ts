@@ -8,8 +8,24 @@ import type { BadRowPolicy } from "../bad-rows.ts";
 export const LOG_FORMATS = ["csv", "parquet", "json", "xlsx", "postgres", "cdnow"] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
+/**
+ * Text encodings of a CSV: UTF-8 and UTF-16 DuckDB decodes itself; Latin-1 and Windows-1252
+ * (both read as Windows-1252, as browsers do) through a UTF-8 copy.
+ */
+export const CSV_ENCODINGS = ["utf-8", "utf-16", "latin-1", "windows-1252"] as const;
+export type CsvEncoding = (typeof CSV_ENCODINGS)[number];
+
 export type LogSource =
-  | { kind: "csv"; path: string; delimiter?: string; header?: boolean }
+  | {
+      kind: "csv";
+      path: string;
+      delimiter?: string;
+      header?: boolean;
+      /** Sniffed when omitted: UTF-16 by its byte-order mark, else UTF-8, else Windows-1252. */
+      encoding?: CsvEncoding;
+      /** Lines above the header (a report title, an export date); sniffed when omitted. */
+      skipLines?: number;
+    }
   | { kind: "parquet"; path: string }
   | { kind: "json"; path: string }
   /** An Excel workbook: every sheet whose first row names the columns, or only `sheet`. */
@@ -31,8 +47,8 @@ export interface LogInput {
   source: LogSource;
   columns: LogColumns;
   /**
-   * strftime pattern such as `%m/%d/%Y %H:%M`, or epoch, epoch_ms, excel, excel1904 for dates
-   * written as numbers; sniffed when omitted.
+   * strftime pattern such as `%m/%d/%Y %H:%M`, or epoch, epoch_ms, excel, excel1904 or
+   * `days since YYYY-MM-DD` for dates written as numbers; sniffed when omitted.
    */
   dateFormat?: string;
   /** "," for numbers such as 1.234,56; "." for 1,234.56 (sniffed when omitted). */
@@ -64,6 +80,8 @@ export function sourceFromArguments(options: {
   delimiter?: string;
   format?: string;
   sheet?: string;
+  encoding?: CsvEncoding;
+  skipLines?: number;
 }): LogSource {
   const { data } = options;
   if (/^postgres(ql)?:\/\//.test(data)) {
@@ -95,5 +113,7 @@ export function sourceFromArguments(options: {
     kind: "csv",
     path: data,
     ...(options.delimiter ? { delimiter: options.delimiter } : {}),
+    ...(options.encoding ? { encoding: options.encoding } : {}),
+    ...(options.skipLines !== undefined ? { skipLines: options.skipLines } : {}),
   };
 }

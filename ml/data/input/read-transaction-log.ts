@@ -6,7 +6,7 @@ import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { BadRowError } from "../bad-rows.ts";
 import type { TransactionLog } from "../transaction-log.ts";
 import { type DataQuality, EXAMPLES_PER_REASON } from "./data-quality.ts";
-import { sniffDateFormat } from "./date-format.ts";
+import { checkDateFormat, sniffDateFormat } from "./date-format.ts";
 import { fetchCustomerIds, fetchLog } from "./fetch-log.ts";
 import { InputError } from "./input-error.ts";
 import { physicalLines } from "./line-numbers.ts";
@@ -41,6 +41,9 @@ async function rows(connection: DuckDBConnection, sql: string): Promise<Row[]> {
   return (await connection.runAndReadAll(sql)).getRowObjectsJS() as Row[];
 }
 
+/** The reason rejectReason gives a line whose bytes are not in the file's encoding. */
+const INVALID_ENCODING = "malformed line (invalid encoding)";
+
 /** Reason of a record DuckDB did not load: wrong shape, or a numeric role that is not a number. */
 function rejectReason(r: RejectedRecord, columns: LogInput["columns"]): string {
   if (r.kind === "MISSING COLUMNS" || r.kind === "TOO MANY COLUMNS")
@@ -53,7 +56,44 @@ function rejectReason(r: RejectedRecord, columns: LogInput["columns"]): string {
   return `malformed line (${r.kind.toLowerCase()})`;
 }
 
+/**
+ * Reads the log; a CSV that turns out not to be UTF-8 (a Windows export, found anywhere in the
+ * file) is read again as Windows-1252, which decodes any byte, and says so in `data.encoding`.
+ */
 export async function readTransactionLog(input: LogInput): Promise<ReadLogResult> {
+  const source = input.source;
+  const asWindows1252 = (): Promise<ReadLogResult> =>
+    readOnce({ ...input, source: { ...source, encoding: "windows-1252" } as LogInput["source"] });
+  try {
+    const result = await readOnce(input);
+    // Bytes that are not UTF-8 past the sniffer's sample reject their lines instead of failing.
+    const sniffed = source.kind === "csv" && source.encoding === undefined;
+    if (sniffed && result.quality.skipped[INVALID_ENCODING]) return await asWindows1252();
+    return result;
+  } catch (error) {
+    const message = (error as Error).message ?? "";
+    if (
+      source.kind === "csv" &&
+      source.encoding === undefined &&
+      /not utf-8 encoded/i.test(message)
+    ) {
+      return asWindows1252();
+    }
+    if (error instanceof InputError || error instanceof BadRowError || !/CSV Error/.test(message)) {
+      throw error;
+    }
+    // Any other complaint of DuckDB's CSV reader: its first lines, and what can be changed.
+    throw new InputError(
+      undefined,
+      `${sourceName(source)}: ${message.split("\n").slice(0, 2).join(" ")}`,
+      {
+        hint: "pass --delimiter, --encoding or --skip-lines to match the file",
+      },
+    );
+  }
+}
+
+async function readOnce(input: LogInput): Promise<ReadLogResult> {
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
   try {
@@ -65,7 +105,7 @@ export async function readTransactionLog(input: LogInput): Promise<ReadLogResult
 }
 
 async function readWith(connection: DuckDBConnection, input: LogInput): Promise<ReadLogResult> {
-  const { position, format, numberFormats, sheets, rejected, locate } = await buildLines(
+  const { position, format, numberFormats, sheets, text, rejected, locate } = await buildLines(
     connection,
     input,
   );
@@ -103,6 +143,7 @@ async function readWith(connection: DuckDBConnection, input: LogInput): Promise<
       date_format: format,
       number_formats: numberFormats,
       ...(sheets ? { sheets } : {}),
+      ...text,
     },
   };
 }
@@ -152,10 +193,21 @@ async function buildLines(connection: DuckDBConnection, input: LogInput) {
     });
   }
   const loaded = await loadSource(connection, source, columns, timezone);
+  try {
+    return await linesFrom(connection, input, loaded);
+  } finally {
+    await loaded.close?.();
+  }
+}
+
+/** Settles the date and number formats, then builds table lines from the loaded source. */
+async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: LoadedSource) {
+  const { columns, source } = input;
   const position: "line" | "row" = source.kind === "csv" ? "line" : "row";
   let rejected: RejectedRecord[] = []; // known once the scan has run
   const locate = lineLocator(input, loaded, () => rejected);
   const dateType = loaded.types.get(columns.date) ?? "VARCHAR";
+  if (input.dateFormat !== undefined) checkDateFormat(input.dateFormat, columns.date);
   const format = /^(DATE|TIMESTAMP)/.test(dateType)
     ? null
     : (input.dateFormat ??
@@ -181,7 +233,12 @@ async function buildLines(connection: DuckDBConnection, input: LogInput) {
   rejected = await loaded.rejected();
   await failWhenNothingReadable(connection, input, locate, position, rejected);
   const sheets = loaded.sheets;
-  return { position, format, numberFormats: numbers.shown, sheets, rejected, locate };
+  // How a text file was read, when it is not plain UTF-8 with the header on line 1.
+  const text = {
+    ...(loaded.encoding ? { encoding: loaded.encoding } : {}),
+    ...(loaded.skipLines ? { lines_above_header: loaded.skipLines } : {}),
+  };
+  return { position, format, numberFormats: numbers.shown, sheets, text, rejected, locate };
 }
 
 /**
@@ -294,16 +351,17 @@ function cancel(input: LogInput): { cancelPattern?: string } {
 /** Turns DuckDB row ids and reject lines into line numbers (one extra pass, only when needed). */
 function lineLocator(
   input: LogInput,
-  loaded: Pick<LoadedSource, "header" | "rowNumber">,
+  loaded: Pick<LoadedSource, "header" | "rowNumber" | "skipLines">,
   rejects: () => RejectedRecord[],
 ) {
   const source = input.source;
   const header = loaded.header;
+  const skip = loaded.skipLines ?? 0;
   const rowNumber = loaded.rowNumber ?? ((rowid: number) => rowid + 1);
   const lineOf = async (rowids: number[]): Promise<Map<number, number>> => {
     if (source.kind !== "csv") return new Map(rowids.map((r) => [r, rowNumber(r)]));
     const rejected = new Set(rejects().map((r) => r.line));
-    const maps = await physicalLines(source.path, { header, rejected, rowids });
+    const maps = await physicalLines(source.path, { header, rejected, rowids, skip });
     return maps.rows;
   };
   return {
@@ -312,7 +370,7 @@ function lineLocator(
     record: async (line: number): Promise<number> => {
       if (source.kind !== "csv") return line;
       const rejected = new Set(rejects().map((r) => r.line));
-      const maps = await physicalLines(source.path, { header, rejected, rowids: [] });
+      const maps = await physicalLines(source.path, { header, rejected, rowids: [], skip });
       return maps.records.get(line) ?? line;
     },
     /** Examples by reason as line numbers; rejected records are added as their own reasons. */
@@ -332,6 +390,7 @@ function lineLocator(
           header,
           rejected: new Set(rejected.map((r) => r.line)),
           rowids: [],
+          skip,
         });
         for (const r of rejected) {
           const reason = rejectReason(r, input.columns);

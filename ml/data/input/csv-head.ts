@@ -1,0 +1,97 @@
+// The first bytes of a CSV, for what DuckDB's sniffer can miss in a shop's export: a UTF-16
+// byte-order mark (Excel's "Unicode text"), and the header line under a report title or an
+// export date, found by the column names the user asked for.
+
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createGunzip } from "node:zlib";
+import Papa from "papaparse";
+import type { CsvEncoding } from "./log-input.ts";
+
+const HEAD_BYTES = 1 << 18;
+/** Header search stops here: a title block is a few lines, not a page. */
+const HEADER_SEARCH_LINES = 50;
+const DELIMITERS = [",", ";", "\t", "|"];
+
+/** Up to the first 256 KiB of the file (decompressed when .gz). */
+export async function csvHead(path: string): Promise<Uint8Array> {
+  const file = createReadStream(path, { highWaterMark: 1 << 16 });
+  const stream = /\.gz$/i.test(path) ? file.pipe(createGunzip()) : file;
+  const parts: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const piece of stream) {
+      parts.push(piece as Buffer);
+      size += (piece as Buffer).length;
+      if (size >= HEAD_BYTES) break;
+    }
+  } catch {
+    // A truncated .gz still has a head; DuckDB reports the damage itself.
+  } finally {
+    file.destroy();
+  }
+  return new Uint8Array(Buffer.concat(parts).subarray(0, HEAD_BYTES));
+}
+
+/** UTF-16 when the file starts with its byte-order mark; else nothing is known. */
+export function bomEncoding(head: Uint8Array): CsvEncoding | undefined {
+  const [a, b] = head;
+  if ((a === 0xff && b === 0xfe) || (a === 0xfe && b === 0xff)) return "utf-16";
+  return undefined;
+}
+
+function decode(head: Uint8Array, encoding: CsvEncoding): string {
+  if (encoding === "utf-16") {
+    const bigEndian = head[0] === 0xfe;
+    return new TextDecoder(bigEndian ? "utf-16be" : "utf-16le").decode(head);
+  }
+  return new TextDecoder(encoding === "utf-8" ? "utf-8" : "windows-1252").decode(head);
+}
+
+/**
+ * The first line (of the first 50) whose fields, split by one of the usual delimiters, include
+ * every name: how many lines lie above it and the delimiter; null when none does.
+ */
+export function findHeaderLine(
+  head: Uint8Array,
+  encoding: CsvEncoding,
+  names: string[],
+): { skip: number; delimiter: string } | null {
+  const lines = decode(head, encoding)
+    .replace(/^\uFEFF/, "")
+    .split(/\r?\n/);
+  for (let i = 0; i < Math.min(lines.length - 1, HEADER_SEARCH_LINES); i++) {
+    const line = lines[i] as string;
+    for (const delimiter of DELIMITERS) {
+      if (!line.includes(delimiter)) continue;
+      const fields = (Papa.parse<string[]>(line, { delimiter }).data[0] ?? []).map((f) => f.trim());
+      if (names.every((n) => fields.includes(n))) return { skip: i, delimiter };
+    }
+  }
+  return null;
+}
+
+/**
+ * A UTF-8 copy of a Windows-1252 / Latin-1 file in the temp folder (decompressed when .gz), for
+ * DuckDB, whose own Latin-1 decoder refuses the bytes Windows puts € and curly quotes in. Line
+ * breaks are single bytes in both, so line numbers stay those of the original.
+ */
+export async function utf8Copy(path: string): Promise<{ path: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), "pp-csv-"));
+  const out = join(dir, "utf8.csv");
+  const file = createReadStream(path, { highWaterMark: 1 << 20 });
+  const input = /\.gz$/i.test(path) ? file.pipe(createGunzip()) : file;
+  const decoder = new TextDecoder("windows-1252");
+  const sink = createWriteStream(out);
+  for await (const piece of input) {
+    if (!sink.write(decoder.decode(piece as Buffer, { stream: true }))) {
+      await new Promise((resolve) => sink.once("drain", resolve));
+    }
+  }
+  await new Promise<void>((resolve, reject) =>
+    sink.end((e?: Error | null) => (e ? reject(e) : resolve())),
+  );
+  return { path: out, remove: () => rm(dir, { recursive: true, force: true }) };
+}
