@@ -66,5 +66,13 @@ export async function runCli(argv: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
+  // A one-shot command with nothing to keep alive: an error thrown outside its promise chain
+  // (postgres.js writing to a socket its database just closed, seen when PostgreSQL stops under
+  // `ml forget`) ends it with exit code 1 instead of leaving Bun spinning on a dead connection.
+  // An open transaction is rolled back by the database, so nothing is half-written.
+  process.on("uncaughtException", (error) => {
+    console.error(`error: ${error.message} (${error.name}); stopped, nothing more was written`);
+    process.exit(1);
+  });
   process.exitCode = await runCli(process.argv.slice(2));
 }

@@ -1,0 +1,265 @@
+// `ml forget` as a real process, killed with SIGKILL inside a chunk's transaction (held there by a
+// lock this test takes), with its PostgreSQL stopped at that point, and on the embedded default. Counted after
+// every blow: each chunk of 10,000 customers is erased whole or not at all, in order; customers
+// not asked for keep every row; each version's customers_revision moved once per erased chunk.
+// A second run finishes the job.
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
+import { createDatabase, type DatabaseHandle } from "@pp/shared/db/client.ts";
+import { queryRows } from "@pp/shared/db/database.ts";
+import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
+import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
+import { decisionRow } from "@pp/shared/testing/decision-rows.ts";
+import { type Proc, startBun, stopProc } from "@pp/shared/testing/processes.ts";
+import { plainCustomers, registrationInput } from "@pp/shared/testing/registration-input.ts";
+import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
+import { sql } from "drizzle-orm";
+import { FORGET_CHUNK } from "./forget.ts";
+
+setDefaultTimeout(600_000);
+
+const root = resolve(import.meta.dirname, "../..");
+const CHUNKS = 3;
+const forgotten = Array.from(
+  { length: CHUNKS * FORGET_CHUNK },
+  (_, n) => `f${String(n).padStart(5, "0")}`,
+);
+const kept = Array.from({ length: 3000 }, (_, n) => `k${String(n).padStart(4, "0")}`);
+const VERSIONS = 2;
+const EVERY = 10; // one decision per tenth customer
+
+const dir = mkdtempSync(join(tmpdir(), "pp-forget-crash-"));
+const idsFile = join(dir, "ids.txt");
+writeFileSync(idsFile, `${forgotten.join("\n")}\n`);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Two versions holding every customer, and a decision per tenth customer. */
+async function seed(handle: DatabaseHandle): Promise<void> {
+  await handle.migrate();
+  const registry = new ModelRegistry(handle.db, new FileArtifactStore(join(dir, "artifacts")));
+  for (let v = 0; v < VERSIONS; v++) {
+    await registry.registerVersion(
+      "m",
+      registrationInput(plainCustomers([...forgotten, ...kept]), v === VERSIONS - 1),
+    );
+  }
+  const log = new DecisionLogRepository(handle.db);
+  const decided = [...forgotten, ...kept].filter((_, i) => i % EVERY === 0);
+  for (let i = 0; i < decided.length; i += 1000) {
+    await log.insertMany(decided.slice(i, i + 1000).map((id) => decisionRow(id)));
+  }
+}
+
+interface Counts {
+  /** Group → rows: "f0".."f2" are the chunks in the order they are erased, "k" the kept. */
+  features: Record<string, number>;
+  decisions: Record<string, number>;
+  revisions: number[];
+  markers: number;
+}
+
+async function counts(handle: DatabaseHandle): Promise<Counts> {
+  const group = (rows: { g: string; n: number }[]) =>
+    Object.fromEntries(rows.map((r) => [r.g, Number(r.n)]));
+  const byGroup = (table: string) =>
+    queryRows<{ g: string; n: number }>(
+      handle.db,
+      sql.raw(`select case when customer_id like 'k%' then 'k' else substr(customer_id, 1, 2) end as g,
+         count(*)::int as n from ${table} group by 1`),
+    );
+  const revisions = await queryRows<{ r: number }>(
+    handle.db,
+    sql`select customers_revision as r from model_versions order by id`,
+  );
+  const [markers] = await queryRows<{ n: number }>(
+    handle.db,
+    sql`select count(*)::int as n from customer_erasures`,
+  );
+  return {
+    features: group(await byGroup("customer_features")),
+    decisions: group(await byGroup("decision_log")),
+    revisions: revisions.map((r) => Number(r.r)),
+    markers: Number(markers?.n ?? 0),
+  };
+}
+
+/** Checks the all-or-nothing, in-order rule; returns how many chunks are erased. */
+function expectWholeChunks(c: Counts, initialRevisions: number[]): number {
+  const chunkFeatures = VERSIONS * FORGET_CHUNK;
+  const chunkDecisions = FORGET_CHUNK / EVERY;
+  let erased = 0;
+  for (let k = 0; k < CHUNKS; k++) {
+    const f = c.features[`f${k}`] ?? 0;
+    const d = c.decisions[`f${k}`] ?? 0;
+    expect({ chunk: k, features: f, decisions: d }).toEqual(
+      f === 0
+        ? { chunk: k, features: 0, decisions: 0 }
+        : { chunk: k, features: chunkFeatures, decisions: chunkDecisions },
+    );
+    if (f === 0) {
+      expect(erased).toBe(k); // in order: no gap before an erased chunk
+      erased++;
+    }
+  }
+  expect(c.features.k).toBe(VERSIONS * kept.length);
+  expect(c.decisions.k).toBe(kept.length / EVERY);
+  expect(c.revisions).toEqual(initialRevisions.map((r) => r + erased));
+  expect(c.markers).toBe(erased * FORGET_CHUNK);
+  return erased;
+}
+
+function startForget(env: Record<string, string>): Proc {
+  return startBun("ml forget", join(root, "ml/cli.ts"), env, {
+    args: ["forget", "--from-file", idsFile],
+  });
+}
+
+const exitOf = (p: Proc) =>
+  new Promise<number | null>((r) =>
+    p.exited() ? r(p.child.exitCode) : p.child.once("exit", (code) => r(code)),
+  );
+
+/**
+ * Runs `during` while this test holds decision_log locked: a forget that reaches its chunk's last
+ * statement (locking decision_log, after the stored rows are deleted and the revisions bumped)
+ * waits there, inside its transaction, until `during` has done its damage.
+ */
+async function withForgetHeldMidChunk(
+  handle: DatabaseHandle,
+  proc: Proc,
+  during: () => Promise<void>,
+): Promise<void> {
+  await handle.db
+    .transaction(async (tx) => {
+      await tx.execute(sql`lock table decision_log in exclusive mode`);
+      const until = performance.now() + 120_000;
+      for (;;) {
+        // pg_stat_activity is read once per transaction unless its snapshot is cleared.
+        await tx.execute(sql`select pg_stat_clear_snapshot()`);
+        const [waiting] = await queryRows<{ n: number }>(
+          tx,
+          sql`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock'
+            and query ilike '%lock table%decision_log%' and pid <> pg_backend_pid()`,
+        );
+        if (Number(waiting?.n) > 0) break;
+        if (proc.exited() || performance.now() > until)
+          throw new Error(`forget never waited: ${proc.output.join("\n")}`);
+        await Bun.sleep(5);
+      }
+      await during();
+    })
+    .catch((error: Error) => {
+      // The database stopped under the holder too: expected in that test.
+      if (!/terminat|closed|ECONNRESET|CONNECTION_/i.test(error.message)) throw error;
+    });
+}
+
+describe("ml forget on PostgreSQL", () => {
+  const bin = postgresBinDirOrWarn("ml forget crash test");
+  let pg: ThrowawayPostgres;
+  let handle: DatabaseHandle;
+  let initial: number[];
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    if (!bin) return;
+    pg = ThrowawayPostgres.create(bin);
+    env = {
+      DATABASE_URL: pg.url,
+      ARTIFACT_STORE_URI: `file://${join(dir, "artifacts")}`,
+      DATA_DIR: join(dir, "unused"),
+    };
+    handle = await createDatabase({ databaseUrl: pg.url });
+    await seed(handle);
+    initial = (await counts(handle)).revisions;
+  });
+  afterAll(async () => {
+    await handle?.close();
+    pg?.destroy();
+  });
+
+  test.skipIf(!bin)(
+    "killed inside a chunk's transaction, after its deletes: the chunk is all there",
+    async () => {
+      const proc = startForget(env);
+      await withForgetHeldMidChunk(handle, proc, async () => {
+        await stopProc(proc, "SIGKILL");
+      });
+      expect(expectWholeChunks(await counts(handle), initial)).toBe(0);
+    },
+  );
+
+  test.skipIf(!bin)(
+    "PostgreSQL stopped under it mid-chunk: it exits 1, nothing is half-done, a rerun finishes",
+    async () => {
+      const proc = startForget(env);
+      const ended: { code?: number | null | "hung" } = {};
+      await withForgetHeldMidChunk(handle, proc, async () => {
+        pg.stop();
+        ended.code = await Promise.race([
+          exitOf(proc),
+          Bun.sleep(60_000).then(() => "hung" as const),
+        ]);
+        pg.start(); // before the holder's transaction ends: its connection is gone too
+      });
+      // The holder's connection died in its transaction; its pool may never finish closing.
+      await Promise.race([handle.close().catch(() => {}), Bun.sleep(2000)]);
+      handle = await createDatabase({ databaseUrl: pg.url });
+      expect(ended.code).toBe(1);
+      expect(proc.output.join("\n")).toMatch(/error/i);
+      expect(expectWholeChunks(await counts(handle), initial)).toBe(0);
+      const rerun = startForget(env);
+      expect(await exitOf(rerun)).toBe(0);
+      expect(expectWholeChunks(await counts(handle), initial)).toBe(CHUNKS);
+      expect(rerun.output.join("\n")).toContain(`forgot ${forgotten.length} customer(s)`);
+    },
+  );
+});
+
+describe("ml forget on the embedded default", () => {
+  const dataDir = join(dir, "embedded");
+  const env = { DATA_DIR: dataDir, ARTIFACT_STORE_URI: `file://${join(dir, "artifacts-e")}` };
+  let initial: number[];
+  beforeAll(async () => {
+    const handle = await createDatabase({ dataDir });
+    await seed(handle);
+    initial = (await counts(handle)).revisions;
+    await handle.close();
+  });
+
+  /** Starts a forget and kills it `ms` after its first progress line (or its exit). */
+  async function killedAfterFirstChunk(ms: number): Promise<number> {
+    const proc = startForget(env);
+    const until = performance.now() + 120_000;
+    while (!proc.exited() && !proc.output.some((l) => l.startsWith("forgot customers 1-"))) {
+      if (performance.now() > until) break;
+      await Bun.sleep(5);
+    }
+    await Bun.sleep(ms);
+    await stopProc(proc, "SIGKILL");
+    const handle = await createDatabase({ dataDir });
+    try {
+      return expectWholeChunks(await counts(handle), initial);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  test("killed mid-run twice, then run to the end: whole chunks each time, then all of them", async () => {
+    const seen = [await killedAfterFirstChunk(0), await killedAfterFirstChunk(50)];
+    expect(seen[0]).toBeGreaterThanOrEqual(1);
+    const last = startForget(env);
+    expect(await exitOf(last)).toBe(0);
+    const handle = await createDatabase({ dataDir });
+    try {
+      expect(expectWholeChunks(await counts(handle), initial)).toBe(CHUNKS);
+    } finally {
+      await handle.close();
+    }
+    console.log(
+      `embedded: chunks erased after each kill -9: ${seen.join(", ")}; all ${CHUNKS} after the rerun`,
+    );
+  });
+});
