@@ -98,3 +98,35 @@ test("a file that is not a workbook fails with what to pass instead", async () =
   expect(error?.message).toContain("cannot be read as .xlsx");
   expect(error?.message).toContain("export the sheet as CSV");
 });
+
+test("a report title above the header is passed over; skipped rows keep their sheet row", async () => {
+  const book = new ExcelJS.Workbook();
+  const sheet = book.addWorksheet("Report");
+  sheet.addRow(["Sales by customer, 2010"]);
+  sheet.addRow(["Exported", at(31)]);
+  sheet.addRow([]);
+  sheet.addRow(HEADER); // row 4
+  sheet.addRow(["1", "a", at(1), 5]);
+  sheet.addRow(["2", null, at(2), 6]); // row 6: no customer
+  sheet.addRow(["3", "b", at(3), 7]);
+  const path = tempLogFile("", "xlsx");
+  await book.xlsx.writeFile(path);
+  const { log, quality } = await read(path);
+  expect(days(log)).toEqual(["a 2010-01-01 5", "b 2010-01-03 7"]);
+  expect(quality.examples).toEqual({ "missing customer id": [6] });
+  expect(quality.sheets).toEqual({ read: ["Report"], skipped: [] });
+});
+
+test("sheet names with XML entities are read as written, and chosen by --sheet", async () => {
+  const book = new ExcelJS.Workbook();
+  book.addWorksheet("R&D <2010>").addRow(HEADER);
+  const sales = book.addWorksheet(`Sales & "Returns"`);
+  sales.addRow(HEADER);
+  sales.addRow(["1", "a", at(1), 5]);
+  const path = tempLogFile("", "xlsx");
+  await book.xlsx.writeFile(path);
+  const all = await read(path);
+  expect(all.quality.sheets).toEqual({ read: ["R&D <2010>", `Sales & "Returns"`], skipped: [] });
+  const one = await read(path, { source: { kind: "xlsx", path, sheet: `Sales & "Returns"` } });
+  expect(days(one.log)).toEqual(["a 2010-01-01 5"]);
+});

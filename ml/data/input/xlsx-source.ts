@@ -2,13 +2,18 @@
 // million rows never sits in memory whole), every needed column as text: dates as the timestamp
 // written in the cell (Excel has no time zone), numbers as plain numbers, formulas as their result.
 
-import type { DuckDBConnection } from "@duckdb/node-api";
-import ExcelJS from "exceljs";
+import { readFile } from "node:fs/promises";
+import type { DuckDBAppender, DuckDBConnection } from "@duckdb/node-api";
+// exceljs and jszip are imported when a workbook is read: loading them costs every `ml` command
+// ~0.6 s of start-up (1.3 → 1.9 s for `ml publish --help`).
 import { InputError } from "./input-error.ts";
 import type { LogSource } from "./log-input.ts";
 import { sqlIdentifier } from "./sql-text.ts";
 
 type XlsxSource = Extract<LogSource, { kind: "xlsx" }>;
+
+/** The header is searched for in the first rows: a title block is a few rows, not a page. */
+const HEADER_SEARCH_ROWS = 50;
 
 export interface XlsxRows {
   /** The sheets read, in workbook order. */
@@ -53,19 +58,199 @@ function headerOf(values: unknown[]): Map<string, number> {
   return header;
 }
 
-function workbookReader(path: string) {
-  return new ExcelJS.stream.xlsx.WorkbookReader(path, {
+/** What exceljs's reader learns from xl/workbook.xml and its relationships, read up front. */
+interface WorkbookIndex {
+  sheets: { id: number; name: string; rId: string; state?: string }[];
+  rels: { Id: string; Target: string }[];
+  date1904: boolean;
+}
+
+const attribute = (tag: string, name: string) => new RegExp(`\\s${name}="([^"]*)"`).exec(tag)?.[1];
+const xmlText = (s: string) =>
+  s
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, "&");
+
+/**
+ * Sheet names, relationships and the date system, from the zip's directory (only these two small
+ * entries are inflated). exceljs 4.4's streaming reader learns them while streaming, and on Bun
+ * now and then names sheets before it has them ("Sheet1") or fails ("this.model.sheets",
+ * "properties.model"): seen in 2 of 40 reads of one file. Given up front, its reads are the same
+ * every time.
+ */
+async function workbookIndex(path: string): Promise<WorkbookIndex> {
+  const { default: JSZip } = await import("jszip");
+  const zip = await JSZip.loadAsync(await readFile(path));
+  const workbook = (await zip.file("xl/workbook.xml")?.async("string")) ?? "";
+  const relsXml = (await zip.file("xl/_rels/workbook.xml.rels")?.async("string")) ?? "";
+  const sheets = [...workbook.matchAll(/<(?:\w+:)?sheet\s[^>]*>/g)].map(([tag], i) => ({
+    id: Number(attribute(tag, "sheetId") ?? i + 1),
+    name: xmlText(attribute(tag, "name") ?? `sheet ${i + 1}`),
+    rId: attribute(tag, "r:id") ?? "",
+    ...(attribute(tag, "state") ? { state: attribute(tag, "state") } : {}),
+  }));
+  const rels = [...relsXml.matchAll(/<(?:\w+:)?Relationship\s[^>]*>/g)].map(([tag]) => ({
+    Id: attribute(tag, "Id") ?? "",
+    // exceljs matches "worksheets/sheetN.xml"; some writers give "/xl/worksheets/sheetN.xml".
+    Target: (attribute(tag, "Target") ?? "").replace(/^\/?xl\//, ""),
+  }));
+  const pr = /<(?:\w+:)?workbookPr\s[^>]*>/.exec(workbook)?.[0] ?? "";
+  const date1904 = ["1", "true"].includes(attribute(pr, "date1904") ?? "");
+  return { sheets, rels, date1904 };
+}
+
+interface ReaderInternals {
+  model?: unknown;
+  properties?: unknown;
+  workbookRels?: unknown;
+  _parseRels(entry: unknown): Promise<void>;
+  _parseWorkbook(entry: unknown): Promise<void>;
+}
+
+async function workbookReader(path: string, index: WorkbookIndex) {
+  const { default: ExcelJS } = await import("exceljs");
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, {
     sharedStrings: "cache",
     styles: "cache", // needed to tell a date cell from a number
     hyperlinks: "ignore",
     worksheets: "emit",
     entries: "emit",
   });
+  const internals = reader as unknown as ReaderInternals;
+  internals.model = { sheets: index.sheets };
+  internals.workbookRels = index.rels;
+  internals.properties = { model: { date1904: index.date1904 } };
+  // The entries are skipped when streamed past: what they hold is known already.
+  internals._parseRels = async () => {};
+  internals._parseWorkbook = async () => {};
+  return reader;
 }
 
+/** The rows appended to table raw, with each one's row number in its sheet. */
+class SheetRows {
+  private numbers = new Int32Array(1024);
+  count = 0;
+  constructor(private readonly appender: DuckDBAppender) {}
+
+  add(values: unknown[], positions: number[], rowNumber: number): void {
+    for (const p of positions) {
+      const text = cellText(values[p]);
+      if (text === null) this.appender.appendNull();
+      else this.appender.appendVarchar(text);
+    }
+    this.appender.endRow();
+    if (this.count === this.numbers.length) {
+      const grown = new Int32Array(this.count * 2);
+      grown.set(this.numbers);
+      this.numbers = grown;
+    }
+    this.numbers[this.count++] = rowNumber;
+  }
+
+  rowNumbers(): Int32Array {
+    return this.numbers.subarray(0, this.count);
+  }
+}
+
+type Worksheet = AsyncIterable<{ values: unknown; number: number }>;
+
 /**
- * Appends the needed columns of every sheet whose first row names them all (or only of
- * `source.sheet`) to table raw (VARCHAR columns named as in the workbook).
+ * Reads one sheet: its header is the first of its top rows that names every needed column (a
+ * title block may sit above it); the rows under it go to `out`. `header` is the sheet's first
+ * non-empty row, for messages; `read` says whether the header was found.
+ */
+async function readSheet(
+  sheet: Worksheet,
+  needed: string[],
+  out: SheetRows,
+): Promise<{ header: string[] | null; read: boolean }> {
+  let positions: number[] | null = null;
+  let first: string[] | null = null;
+  let gaveUp = false;
+  // The reader has to pass over every row of the sheet, so the loop is never broken off.
+  for await (const row of sheet) {
+    if (gaveUp) continue;
+    const values = row.values as unknown[];
+    if (positions !== null) {
+      out.add(values, positions, row.number);
+      continue;
+    }
+    const header = headerOf(values);
+    if (header.size === 0) continue; // blank rows above the header
+    first ??= [...header.keys()];
+    if (needed.every((c) => header.has(c))) {
+      positions = needed.map((c) => header.get(c) as number);
+    } else if (row.number >= HEADER_SEARCH_ROWS) {
+      gaveUp = true; // no row near the top names the columns: a notes or pivot sheet
+    }
+  }
+  return { header: first, read: positions !== null };
+}
+
+/** One pass of exceljs's streaming reader over the workbook. */
+interface ReadPass {
+  sheets: string[];
+  seen: string[];
+  skippedSheets: string[];
+  firstHeader: string[] | null;
+  rowNumbers: Int32Array;
+}
+
+async function readWorkbookOnce(
+  connection: DuckDBConnection,
+  source: XlsxSource,
+  index: WorkbookIndex,
+  needed: string[],
+  checkColumns: (available: string[]) => void,
+): Promise<ReadPass> {
+  await connection.run(
+    `CREATE OR REPLACE TABLE raw (${needed.map((c) => `${sqlIdentifier(c)} VARCHAR`).join(", ")})`,
+  );
+  const appender = await connection.createAppender("raw");
+  const out = new SheetRows(appender);
+  const pass: ReadPass = {
+    sheets: [],
+    seen: [],
+    skippedSheets: [],
+    firstHeader: null,
+    rowNumbers: new Int32Array(0),
+  };
+  try {
+    for await (const sheet of await workbookReader(source.path, index)) {
+      const name = String((sheet as { name?: string }).name ?? `sheet ${pass.seen.length + 1}`);
+      pass.seen.push(name);
+      if (source.sheet !== undefined && source.sheet !== name) {
+        for await (const _ of sheet) {
+          // passed over: the stream must be read through to reach the next sheet
+        }
+        continue;
+      }
+      const { header, read } = await readSheet(sheet as unknown as Worksheet, needed, out);
+      pass.firstHeader ??= header;
+      if (read) pass.sheets.push(name);
+      else if (header !== null) {
+        if (source.sheet !== undefined) checkColumns(header);
+        pass.skippedSheets.push(name);
+      }
+    }
+  } finally {
+    appender.closeSync();
+  }
+  pass.rowNumbers = out.rowNumbers();
+  return pass;
+}
+
+/** Reads of one workbook before it is called unreadable (see loadXlsxRows). */
+const XLSX_READ_ATTEMPTS = 3;
+
+/**
+ * Appends the needed columns of every sheet that names them all near its top (or only of
+ * `source.sheet`) to table raw (VARCHAR columns named as in the workbook). exceljs's streaming
+ * reader, on Bun, now and then stops before the last sheets or fails inside; a pass that did not
+ * see every sheet the workbook lists, or failed, is read again from the start, never used.
  */
 export async function loadXlsxRows(
   connection: DuckDBConnection,
@@ -73,66 +258,34 @@ export async function loadXlsxRows(
   needed: string[],
   checkColumns: (available: string[]) => void,
 ): Promise<XlsxRows> {
-  await connection.run(
-    `CREATE OR REPLACE TABLE raw (${needed.map((c) => `${sqlIdentifier(c)} VARCHAR`).join(", ")})`,
-  );
-  const appender = await connection.createAppender("raw");
-  const sheets: string[] = [];
-  const seen: string[] = [];
-  const skippedSheets: string[] = [];
-  let rowNumbers = new Int32Array(1024);
-  let rows = 0;
-  let firstHeader: string[] | null = null;
+  const unreadable = (problem: string) =>
+    new InputError(undefined, `${source.path}: cannot be read as .xlsx: ${problem}`, {
+      hint: "pass an Excel workbook saved as .xlsx (not .xls), or export the sheet as CSV",
+    });
+  let index: WorkbookIndex;
   try {
-    for await (const sheet of workbookReader(source.path)) {
-      const name = String((sheet as { name?: string }).name ?? `sheet ${seen.length + 1}`);
-      seen.push(name);
-      // The reader has to pass over every row of a sheet left out, so it is never broken off.
-      let positions: number[] | "skip" | null =
-        source.sheet === undefined || source.sheet === name ? null : "skip";
-      for await (const row of sheet) {
-        if (positions === "skip") continue;
-        const values = row.values as unknown[];
-        if (positions === null) {
-          const header = headerOf(values);
-          if (header.size === 0) continue; // blank rows above the header
-          firstHeader ??= [...header.keys()];
-          if (source.sheet !== undefined) checkColumns([...header.keys()]);
-          if (needed.some((c) => !header.has(c))) {
-            skippedSheets.push(name);
-            positions = "skip";
-          } else {
-            positions = needed.map((c) => header.get(c) as number);
-            sheets.push(name);
-          }
-          continue;
-        }
-        for (const p of positions) {
-          const text = cellText(values[p]);
-          if (text === null) appender.appendNull();
-          else appender.appendVarchar(text);
-        }
-        appender.endRow();
-        if (rows === rowNumbers.length) {
-          const grown = new Int32Array(rows * 2);
-          grown.set(rowNumbers);
-          rowNumbers = grown;
-        }
-        rowNumbers[rows++] = row.number;
-      }
-    }
+    index = await workbookIndex(source.path);
   } catch (error) {
-    if (error instanceof InputError) throw error;
-    throw new InputError(
-      undefined,
-      `${source.path}: cannot be read as .xlsx: ${(error as Error).message}`,
-      {
-        hint: "pass an Excel workbook saved as .xlsx (not .xls), or export the sheet as CSV",
-      },
-    );
-  } finally {
-    appender.closeSync();
+    throw unreadable((error as Error).message);
   }
+  let pass: ReadPass | null = null;
+  for (let attempt = 1; pass === null; attempt++) {
+    let problem: string;
+    try {
+      const read = await readWorkbookOnce(connection, source, index, needed, checkColumns);
+      const missing = index.sheets.filter((s) => !read.seen.includes(s.name)).map((s) => s.name);
+      if (missing.length === 0) {
+        pass = read;
+        break;
+      }
+      problem = `the reader stopped before sheet(s) ${missing.join(", ")}`;
+    } catch (error) {
+      if (error instanceof InputError) throw error;
+      problem = (error as Error).message;
+    }
+    if (attempt === XLSX_READ_ATTEMPTS) throw unreadable(`${problem} (${attempt} reads)`);
+  }
+  const { sheets, seen, skippedSheets, firstHeader } = pass;
   if (source.sheet !== undefined && !seen.includes(source.sheet)) {
     throw new InputError(
       undefined,
@@ -153,5 +306,5 @@ export async function loadXlsxRows(
       },
     );
   }
-  return { sheets, skippedSheets, rowNumbers: rowNumbers.subarray(0, rows) };
+  return { sheets, skippedSheets, rowNumbers: pass.rowNumbers };
 }
