@@ -22,13 +22,11 @@ export interface LocalPointer {
   put(key: string, value: string): Promise<unknown>;
 }
 
-/** Both bindings of the wrangler config, on the state wrangler dev --persist-to DIR keeps. */
-export async function openLocalBindings(
-  configPath: string,
-  persistDir: string,
-): Promise<{ bucket: LocalBucket; pointer: LocalPointer; dispose(): Promise<void> }> {
+type Proxy = Awaited<ReturnType<typeof getPlatformProxy<Record<string, unknown>>>>;
+
+async function openProxy(configPath: string, persistDir: string) {
   // wrangler dev --persist-to DIR keeps its state in DIR/v3.
-  const proxy = await getPlatformProxy<Record<string, unknown>>({
+  const proxy: Proxy = await getPlatformProxy<Record<string, unknown>>({
     configPath,
     persist: { path: join(persistDir, "v3") },
   });
@@ -38,18 +36,38 @@ export async function openLocalBindings(
     await proxy.dispose();
     throw new Error(`${configPath} lacks the MODEL_ARTIFACTS or MODEL_POINTER binding`);
   }
+  return { proxy, bucket, pointer };
+}
+
+/**
+ * Both bindings of the wrangler config, on the state wrangler dev --persist-to DIR keeps. A proxy
+ * whose workerd stopped answering (miniflare's "AssertionError: false == true" from its
+ * synchronous fetcher, seen under load in CI) fails every later call, so after a second failure
+ * in a row the proxy is opened anew before the next try.
+ */
+export async function openLocalBindings(
+  configPath: string,
+  persistDir: string,
+): Promise<{ bucket: LocalBucket; pointer: LocalPointer; dispose(): Promise<void> }> {
+  let open = await openProxy(configPath, persistDir);
+  const reopen = async (_error: unknown, attempt: number) => {
+    if (attempt < 2) return;
+    await open.proxy.dispose().catch(() => {});
+    open = await openProxy(configPath, persistDir);
+  };
+  const retried = <T>(operation: () => Promise<T>) => retryLocalState(operation, 8, 150, reopen);
   return {
     bucket: {
-      get: (key) => retryLocalState(() => bucket.get(key)),
-      head: (key) => retryLocalState(() => bucket.head(key)),
-      put: (key, value) => retryLocalState(() => bucket.put(key, value)),
-      delete: (key) => retryLocalState(() => bucket.delete(key)),
-      list: (options) => retryLocalState(() => bucket.list(options)),
+      get: (key) => retried(() => open.bucket.get(key)),
+      head: (key) => retried(() => open.bucket.head(key)),
+      put: (key, value) => retried(() => open.bucket.put(key, value)),
+      delete: (key) => retried(() => open.bucket.delete(key)),
+      list: (options) => retried(() => open.bucket.list(options)),
     },
     pointer: {
-      get: (key) => retryLocalState(() => pointer.get(key)),
-      put: (key, value) => retryLocalState(() => pointer.put(key, value)),
+      get: (key) => retried(() => open.pointer.get(key)),
+      put: (key, value) => retried(() => open.pointer.put(key, value)),
     },
-    dispose: () => proxy.dispose(),
+    dispose: () => open.proxy.dispose(),
   };
 }
