@@ -2,7 +2,21 @@
 // constant memory), calling back with each line and its 1-based line number. Node APIs (Bun too).
 
 import { createReadStream } from "node:fs";
+import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
+
+/**
+ * The file's bytes as a stream, decompressed on the fly when its name ends in .gz (as DuckDB
+ * decides, by extension). Destroying the stream closes the file too.
+ */
+export function openDecompressed(path: string, chunkBytes = 1 << 20): Readable {
+  const file = createReadStream(path, { highWaterMark: chunkBytes });
+  if (!/\.gz$/i.test(path)) return file;
+  const gunzip = createGunzip();
+  gunzip.once("close", () => file.destroy());
+  file.once("error", (error) => gunzip.destroy(error)); // pipe() alone would leave a reader waiting
+  return file.pipe(gunzip);
+}
 
 /**
  * Calls `onLine(line, lineNumber)` for every line of the file, without the line terminator
@@ -12,9 +26,7 @@ export async function forEachLine(
   path: string,
   onLine: (line: string, lineNumber: number) => void,
 ): Promise<void> {
-  const file = createReadStream(path, { highWaterMark: 1 << 20 });
-  // A .gz file is decompressed on the fly (the DuckDB reader does the same by extension).
-  const stream = /\.gz$/i.test(path) ? file.pipe(createGunzip()) : file;
+  const stream = openDecompressed(path);
   stream.setEncoding("utf8");
   let carry = "";
   let lineNumber = 0;

@@ -1,11 +1,38 @@
-// Small logs written to a temporary folder, and a log's purchase days as sortable strings: what
-// the input layer's tests compare.
+// Small logs written to a temporary folder, read back the usual way, and a log's purchase days as
+// sortable strings: what the input layer's tests compare.
 
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { LogColumns, LogInput, LogSource } from "../data/input/log-input.ts";
+import { readTransactionLog } from "../data/input/read-transaction-log.ts";
 import type { TransactionLog } from "../data/transaction-log.ts";
 import { dayToIsoDate } from "../data/transaction-log.ts";
+
+/** The three columns the tests' CSV logs name. */
+export const LOG_COLUMNS: LogColumns = {
+  customerId: "customer_id",
+  date: "date",
+  amount: "amount",
+};
+
+/** Reads a CSV log with LOG_COLUMNS; `extra` sets other input fields, `csv` the source's options. */
+export function readCsvLog(
+  path: string,
+  extra: Partial<LogInput> = {},
+  csv: Partial<Extract<LogSource, { kind: "csv" }>> = {},
+) {
+  return readTransactionLog({
+    source: { kind: "csv", path, ...csv },
+    columns: LOG_COLUMNS,
+    ...extra,
+  });
+}
+
+/** The error a promise rejects with, or null when it resolves. */
+export function failure(p: Promise<unknown>): Promise<Error | null> {
+  return p.then(() => null).catch((e: unknown) => e as Error);
+}
 
 let dir: string | undefined;
 let files = 0;

@@ -1,13 +1,14 @@
 import { expect, test } from "bun:test";
-import { purchaseDays as days, tempLogFile as file } from "../../testing/log-files.ts";
+import {
+  purchaseDays as days,
+  failure,
+  tempLogFile as file,
+  readCsvLog,
+} from "../../testing/log-files.ts";
 import { InputError } from "./input-error.ts";
-import type { LogColumns, LogSource } from "./log-input.ts";
-import { readTransactionLog } from "./read-transaction-log.ts";
 
-const COLUMNS: LogColumns = { customerId: "customer_id", date: "date", amount: "amount" };
-const read = (path: string, extra: Partial<Extract<LogSource, { kind: "csv" }>> = {}) =>
-  readTransactionLog({ source: { kind: "csv", path, ...extra }, columns: COLUMNS });
-const failure = (p: Promise<unknown>) => p.then(() => null).catch((e: unknown) => e as Error);
+const read = (path: string, csv: Parameters<typeof readCsvLog>[2] = {}) =>
+  readCsvLog(path, {}, csv);
 
 const HEADER = "customer_id,date,amount,note\n";
 /** 30,000 plain ASCII lines: more than DuckDB's sniffer samples, so what follows is seen late. */

@@ -2,12 +2,12 @@
 // byte-order mark (Excel's "Unicode text"), and the header line under a report title or an
 // export date, found by the column names the user asked for.
 
-import { createReadStream, createWriteStream } from "node:fs";
+import { createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createGunzip } from "node:zlib";
 import Papa from "papaparse";
+import { openDecompressed } from "../line-reader.ts";
 import type { CsvEncoding } from "./log-input.ts";
 
 const HEAD_BYTES = 1 << 18;
@@ -17,8 +17,7 @@ const DELIMITERS = [",", ";", "\t", "|"];
 
 /** Up to the first 256 KiB of the file (decompressed when .gz). */
 export async function csvHead(path: string): Promise<Uint8Array> {
-  const file = createReadStream(path, { highWaterMark: 1 << 16 });
-  const stream = /\.gz$/i.test(path) ? file.pipe(createGunzip()) : file;
+  const stream = openDecompressed(path, 1 << 16);
   const parts: Buffer[] = [];
   let size = 0;
   try {
@@ -30,7 +29,7 @@ export async function csvHead(path: string): Promise<Uint8Array> {
   } catch {
     // A truncated .gz still has a head; DuckDB reports the damage itself.
   } finally {
-    file.destroy();
+    stream.destroy();
   }
   return new Uint8Array(Buffer.concat(parts).subarray(0, HEAD_BYTES));
 }
@@ -81,8 +80,7 @@ export function findHeaderLine(
 export async function utf8Copy(path: string): Promise<{ path: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), "pp-csv-"));
   const out = join(dir, "utf8.csv");
-  const file = createReadStream(path, { highWaterMark: 1 << 20 });
-  const input = /\.gz$/i.test(path) ? file.pipe(createGunzip()) : file;
+  const input = openDecompressed(path);
   const decoder = new TextDecoder("windows-1252");
   const sink = createWriteStream(out);
   for await (const piece of input) {

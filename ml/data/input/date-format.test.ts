@@ -1,13 +1,11 @@
 import { expect, test } from "bun:test";
-import { purchaseDays as days, tempLogFile as file } from "../../testing/log-files.ts";
+import {
+  purchaseDays as days,
+  failure,
+  tempLogFile as file,
+  readCsvLog as read,
+} from "../../testing/log-files.ts";
 import { InputError } from "./input-error.ts";
-import type { LogColumns, LogInput } from "./log-input.ts";
-import { readTransactionLog } from "./read-transaction-log.ts";
-
-const COLUMNS: LogColumns = { customerId: "customer_id", date: "date", amount: "amount" };
-const read = (path: string, extra: Partial<LogInput> = {}) =>
-  readTransactionLog({ source: { kind: "csv", path }, columns: COLUMNS, ...extra });
-const failure = (p: Promise<unknown>) => p.then(() => null).catch((e: unknown) => e as Error);
 
 // 2020-01-05T23:30:00Z and 2020-01-06T02:00:00Z: one UTC day apart, the same day in New York.
 const INSTANTS = [Date.UTC(2020, 0, 5, 23, 30), Date.UTC(2020, 0, 6, 2)];

@@ -132,7 +132,7 @@ async function csvDialect(
     // Bytes the encoding cannot decode are the file's problem; anything else is the sniffer
     // giving up on a small or ragged file, where a header on the first line is the best guess
     // (the read that follows, and the header search, say whether it was right).
-    if (/encoded/i.test((error as Error).message)) throw error;
+    if (isNotUtf8Error(error)) throw error;
   }
   return {
     header: source.header ?? row?.HasHeader !== false,
@@ -164,6 +164,11 @@ async function csvRejects(connection: DuckDBConnection): Promise<RejectedRecord[
   return rejected;
 }
 
+/** DuckDB's complaint (from the sniffer, a read or our own rewording) that a CSV is not UTF-8. */
+export function isNotUtf8Error(error: unknown): boolean {
+  return /not utf-8 encoded/i.test((error as Error | undefined)?.message ?? "");
+}
+
 const CANNOT_READ_HINT =
   "pass a CSV/TSV file (optionally .gz), a .parquet, .json or .xlsx file, or a postgres:// URL";
 
@@ -172,7 +177,7 @@ function cannotRead(path: string, error: unknown, csv = false): InputError {
   const message = (error as Error).message;
   let hint = CANNOT_READ_HINT;
   let problem = message.split("\n")[0];
-  if (/not utf-8 encoded/i.test(message)) {
+  if (isNotUtf8Error(error)) {
     problem = "the file is not utf-8 encoded";
     hint = "pass --encoding windows-1252 (or utf-16), or leave --encoding out to have it found";
   } else if (csv) {

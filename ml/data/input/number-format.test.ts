@@ -1,13 +1,11 @@
 import { expect, test } from "bun:test";
-import { purchaseDays as days, tempLogFile as file } from "../../testing/log-files.ts";
+import {
+  purchaseDays as days,
+  failure,
+  tempLogFile as file,
+  readCsvLog as read,
+} from "../../testing/log-files.ts";
 import { InputError } from "./input-error.ts";
-import type { LogColumns, LogInput } from "./log-input.ts";
-import { readTransactionLog } from "./read-transaction-log.ts";
-
-const COLUMNS: LogColumns = { customerId: "customer_id", date: "date", amount: "amount" };
-const read = (path: string, extra: Partial<LogInput> = {}) =>
-  readTransactionLog({ source: { kind: "csv", path }, columns: COLUMNS, ...extra });
-const failure = (p: Promise<unknown>) => p.then(() => null).catch((e: unknown) => e as Error);
 
 // One log, as a plain export writes it and as spreadsheets and European shop systems do.
 const ROWS: [string, string, number][] = [

@@ -1,15 +1,16 @@
 import { expect, test } from "bun:test";
 import { gzipSync } from "node:zlib";
-import { purchaseDays as days, tempLogFile as file } from "../../testing/log-files.ts";
+import {
+  LOG_COLUMNS as COLUMNS,
+  purchaseDays as days,
+  failure,
+  tempLogFile as file,
+  readCsvLog as read,
+} from "../../testing/log-files.ts";
 import { BadRowError } from "../bad-rows.ts";
 import { InputError } from "./input-error.ts";
-import type { LogColumns, LogInput } from "./log-input.ts";
+import type { LogColumns } from "./log-input.ts";
 import { readTransactionLog } from "./read-transaction-log.ts";
-
-const COLUMNS: LogColumns = { customerId: "customer_id", date: "date", amount: "amount" };
-const read = (path: string, extra: Partial<LogInput> = {}) =>
-  readTransactionLog({ source: { kind: "csv", path }, columns: COLUMNS, ...extra });
-const failure = (p: Promise<unknown>) => p.then(() => null).catch((e: unknown) => e as Error);
 
 test("an ambiguous day/month column is an error naming both formats; --date-format settles it", async () => {
   const path = file("customer_id,date,amount\na,01/02/2011,1\nb,03/04/2011,2\na,05/02/2011,3\n");

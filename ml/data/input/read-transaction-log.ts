@@ -10,7 +10,12 @@ import { checkDateFormat, sniffDateFormat } from "./date-format.ts";
 import { fetchCustomerIds, fetchLog } from "./fetch-log.ts";
 import { InputError } from "./input-error.ts";
 import { physicalLines } from "./line-numbers.ts";
-import { type LoadedSource, loadSource, type RejectedRecord } from "./load-source.ts";
+import {
+  isNotUtf8Error,
+  type LoadedSource,
+  loadSource,
+  type RejectedRecord,
+} from "./load-source.ts";
 import { type LogInput, sourceName } from "./log-input.ts";
 import {
   DECIMAL_SEPARATORS,
@@ -72,11 +77,7 @@ export async function readTransactionLog(input: LogInput): Promise<ReadLogResult
     return result;
   } catch (error) {
     const message = (error as Error).message ?? "";
-    if (
-      source.kind === "csv" &&
-      source.encoding === undefined &&
-      /not utf-8 encoded/i.test(message)
-    ) {
+    if (source.kind === "csv" && source.encoding === undefined && isNotUtf8Error(error)) {
       return asWindows1252();
     }
     if (error instanceof InputError || error instanceof BadRowError || !/CSV Error/.test(message)) {

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import ExcelJS from "exceljs";
-import { purchaseDays as days, tempLogFile } from "../../testing/log-files.ts";
+import { purchaseDays as days, failure, tempLogFile } from "../../testing/log-files.ts";
 import { InputError } from "./input-error.ts";
 import type { LogColumns, LogInput } from "./log-input.ts";
 import { readTransactionLog } from "./read-transaction-log.ts";
@@ -9,7 +9,6 @@ import { cellText } from "./xlsx-source.ts";
 const COLUMNS: LogColumns = { customerId: "Customer ID", date: "InvoiceDate", amount: "Total" };
 const HEADER = ["Invoice", "Customer ID", "InvoiceDate", "Total"];
 const at = (day: number, hour = 9) => new Date(Date.UTC(2010, 0, day, hour, 30));
-const failure = (p: Promise<unknown>) => p.then(() => null).catch((e: unknown) => e as Error);
 
 /** A workbook as a shop's back office saves one: two years on two sheets, and a notes sheet. */
 async function workbook(): Promise<string> {
