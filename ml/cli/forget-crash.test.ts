@@ -263,3 +263,73 @@ describe("ml forget on the embedded default", () => {
     );
   });
 });
+
+describe("ml forget on the embedded default while another process writes decisions", () => {
+  const dataDir = join(dir, "embedded-shared");
+  const env = { DATA_DIR: dataDir, ARTIFACT_STORE_URI: `file://${join(dir, "artifacts-s")}` };
+  const keptFile = join(dir, "kept.txt");
+  const PER_APPEND = 50;
+  let initial: number[];
+  beforeAll(async () => {
+    writeFileSync(keptFile, `${kept.join("\n")}\n`);
+    const handle = await createDatabase({ dataDir });
+    await seed(handle);
+    initial = (await counts(handle)).revisions;
+    await handle.close();
+  });
+
+  const acked = (writer: Proc): [number, number] => {
+    const last = writer.output.findLast((l) => l.startsWith("acked "));
+    const [, k = "0", e = "0"] = last?.split(" ") ?? [];
+    return [Number(k), Number(e)];
+  };
+  async function untilAcked(writer: Proc, atLeast: number): Promise<void> {
+    const until = performance.now() + 120_000;
+    while (acked(writer)[0] < atLeast) {
+      if (writer.exited() || performance.now() > until)
+        throw new Error(`the writer stalled: ${writer.output.slice(-5).join("\n")}`);
+      await Bun.sleep(5);
+    }
+  }
+
+  test("every acknowledged decision about a kept customer is there; none about an erased one", async () => {
+    const writer = startBun(
+      "decision writer",
+      join(root, "shared/testing/decision-writer-child.ts"),
+      env,
+      {
+        args: [keptFile, idsFile, String(PER_APPEND)],
+      },
+    );
+    try {
+      await untilAcked(writer, PER_APPEND);
+      const forget = startForget(env);
+      expect(await exitOf(forget)).toBe(0);
+      const atForgetEnd = acked(writer)[1];
+      await untilAcked(writer, acked(writer)[0] + 10 * PER_APPEND); // after: the markers refuse them
+      await stopProc(writer, "SIGKILL");
+      const [keptAcked, erasedAcked] = acked(writer);
+      const handle = await createDatabase({ dataDir });
+      try {
+        const c = await counts(handle);
+        expect(Object.keys(c.features).sort()).toEqual(["k"]);
+        expect(c.features.k).toBe(VERSIONS * kept.length);
+        expect(Object.keys(c.decisions).sort()).toEqual(["k"]); // no erased customer's decision
+        // Killed between a commit and its "acked" line, one append may be stored but unacknowledged.
+        expect(c.decisions.k).toBeGreaterThanOrEqual(kept.length / EVERY + keptAcked);
+        expect(c.decisions.k).toBeLessThanOrEqual(kept.length / EVERY + keptAcked + PER_APPEND / 2);
+        expect(c.revisions).toEqual(initial.map((r) => r + CHUNKS));
+        expect(c.markers).toBe(forgotten.length);
+        console.log(
+          `embedded, two processes: ${keptAcked} decisions about kept customers acknowledged, ` +
+            `${(c.decisions.k ?? 0) - kept.length / EVERY} stored; ${erasedAcked} about erased ones sent ` +
+            `(${atForgetEnd} before the forget ended), 0 stored`,
+        );
+      } finally {
+        await handle.close();
+      }
+    } finally {
+      if (!writer.exited()) await stopProc(writer, "SIGKILL");
+    }
+  });
+});
