@@ -25,11 +25,12 @@ export interface ParameterCovariances {
   omitted?: Partial<Record<"bgnbd" | "pareto_nbd", string>>;
 }
 
-/** Why a fit that stopped at the edge of its likelihood's domain gets no intervals. */
+/** Why a fit that stopped at the edge of its likelihood's domain, or at a shape's limit, gets no intervals. */
 export const DOMAIN_EDGE_OMISSION =
-  "the fit stopped at the edge of the region where its likelihood can be evaluated (still rising " +
-  "there), so the observed information does not describe its parameter uncertainty and draws " +
-  "around it fall outside the domain: no intervals for this model";
+  "the fit stopped at the edge of the region where its likelihood can be evaluated, or where a " +
+  "shape parameter passed 1e6 (still rising there), so the observed information does not " +
+  "describe its parameter uncertainty and draws around it fall outside the domain: no " +
+  "intervals for this model";
 
 function covarianceOf(
   negLogLikelihood: (theta: Float64Array) => number,
@@ -55,7 +56,8 @@ export function parameterCovariances(
 ): ParameterCovariances {
   const rows = prepareRfmRows(data);
   const monetary = data.monetary;
-  const atEdge = (m: "bgnbd" | "paretoNbd") => stopped[m] === "domain-edge";
+  const atEdge = (m: "bgnbd" | "paretoNbd") =>
+    stopped[m] === "domain-edge" || stopped[m] === "shape-limit";
   const omitted: NonNullable<ParameterCovariances["omitted"]> = {};
   if (atEdge("bgnbd")) omitted.bgnbd = DOMAIN_EDGE_OMISSION;
   if (atEdge("paretoNbd")) omitted.pareto_nbd = DOMAIN_EDGE_OMISSION;

@@ -41,9 +41,10 @@ export interface FitResult<P> {
    * Why the fit stopped short of convergence (then `converged` is false and `params` are the best
    * point found): it ran out of its evaluation or time budget, or the likelihood still rose at the
    * edge of the region where it can be evaluated (e.g. Pareto/NBD's s, beta → ∞: homogeneous
-   * dropout). Null otherwise.
+   * dropout), or a shape parameter passed SHAPE_LIMIT with the likelihood still rising (a
+   * homogeneous population: see `maximum-likelihood.ts`). Null otherwise.
    */
-  stopped: "evaluations" | "time" | "domain-edge" | null;
+  stopped: "evaluations" | "time" | "domain-edge" | "shape-limit" | null;
   /** Optimizer iterations of the best start. */
   iterations: number;
   /** Likelihood evaluations over all starts. */

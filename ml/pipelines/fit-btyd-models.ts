@@ -6,6 +6,7 @@ import { type BgNbdParams, fitBgNbd } from "../models/bgnbd.ts";
 import { fitGammaGamma, type GammaGammaParams } from "../models/gamma-gamma.ts";
 import { fitParetoNbd, type ParetoNbdParams } from "../models/pareto-nbd.ts";
 import type { FitResult } from "../models/types.ts";
+import { SHAPE_LIMIT, SHAPE_PARAMETERS } from "../training/maximum-likelihood.ts";
 import { diagnoseFits, type FitDiagnostics } from "./fit-warnings.ts";
 import type { StepLog } from "./step-log.ts";
 
@@ -39,9 +40,25 @@ export function fitWarning(name: string, fit: FitResult<object>): string {
         `it can be evaluated (for Pareto/NBD: s and beta growing together, i.e. nearly the same ` +
         `dropout rate for everyone); ${kept}`
       );
+    case "shape-limit":
+      return (
+        `${name} fit did not converge: the likelihood still rose past ${SHAPE_LIMIT.toExponential(0)} ` +
+        `in ${shapesAtLimit(fit.params)}, held there while the others were fitted: the data show ` +
+        `no more heterogeneity than a homogeneous population (${HOMOGENEOUS_MEANING}); ${kept}`
+      );
     default:
       return `${name} fit did not meet the gradient tolerance; ${kept}`;
   }
+}
+
+const HOMOGENEOUS_MEANING =
+  "r: one purchase rate for everyone; s, or a and b: one dropout rate; q: one mean spend";
+
+function shapesAtLimit(params: object): string {
+  const names = Object.entries(params)
+    .filter(([name, value]) => SHAPE_PARAMETERS.has(name) && value >= SHAPE_LIMIT * (1 - 1e-9))
+    .map(([name]) => name);
+  return names.length > 0 ? names.join(", ") : "a shape parameter";
 }
 
 function countRepeatBuyersWithSpend(summaries: CustomerSummaries): number {

@@ -8,6 +8,7 @@ import {
   LIKELIHOOD_DECREMENT_TOLERANCE,
   multiStartMinimize,
   type Objective,
+  type OptimizeResult,
 } from "./optimizer.ts";
 
 /**
@@ -17,6 +18,27 @@ import {
  */
 export const DEFAULT_MAX_EVALUATIONS = 20_000;
 export const DEFAULT_MAX_SECONDS = 60;
+
+/**
+ * The models' shape parameters (BG/NBD r, a, b; Pareto/NBD r, s; Gamma-Gamma p, q): unit-free,
+ * unlike the scales alpha, beta (time) and gamma (money), so a bound on them means the same for
+ * any shop. A shape → ∞ is a homogeneous population (one purchase rate, dropout rate or mean
+ * spend for everyone), the limit a likelihood approaches when the data have no heterogeneity.
+ */
+export const SHAPE_PARAMETERS: ReadonlySet<string> = new Set(["r", "a", "b", "s", "p", "q"]);
+/**
+ * A shape the likelihood pushes past this is held on it while the other parameters are fitted
+ * (fitWarnings calls a shape there degenerate): its gamma mixing distribution's coefficient of
+ * variation is then 0.1%, as good as none. Without the ceiling, a BG/NBD fit of 20,000 customers
+ * with one purchase rate ran through its 20,000 evaluations (14 s; on a million customers, three
+ * 60 s fits) crawling towards r = ∞, where the likelihood is all rounding noise.
+ */
+export const SHAPE_LIMIT = 1e6;
+
+function stopReason(best: OptimizeResult): FitResult<object>["stopped"] {
+  if (best.atDomainEdge) return "domain-edge";
+  return best.atUpperBound ? "shape-limit" : null;
+}
 
 /** How much data the likelihood sums over (the gradient tolerance scales with `customers`). */
 export interface LikelihoodSize {
@@ -45,6 +67,9 @@ export function fitByMaximumLikelihood<N extends string>(
     decrementTolerance: LIKELIHOOD_DECREMENT_TOLERANCE,
     gradientTolerance: (options.gradientTolerance ?? 1e-7) * size.customers,
     maxIterations: options.maxIterations ?? 500,
+    upperBounds: names.map((name) =>
+      SHAPE_PARAMETERS.has(name) ? Math.log(SHAPE_LIMIT) : Number.POSITIVE_INFINITY,
+    ),
     budget: createEvaluationBudget(
       options.maxEvaluations ?? DEFAULT_MAX_EVALUATIONS,
       options.maxSeconds ?? DEFAULT_MAX_SECONDS,
@@ -58,8 +83,8 @@ export function fitByMaximumLikelihood<N extends string>(
   return {
     params,
     logLikelihood: -fit.best.value,
-    converged: fit.best.converged && !fit.exhausted,
-    stopped: fit.exhausted || (fit.best.atDomainEdge ? "domain-edge" : null),
+    converged: fit.best.converged && !fit.exhausted && !fit.best.atUpperBound,
+    stopped: fit.exhausted || stopReason(fit.best),
     iterations: fit.best.iterations,
     evaluations: fit.evaluations,
     starts: logStarts.length,

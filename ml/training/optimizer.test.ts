@@ -152,3 +152,40 @@ describe("standard errors from the observed information", () => {
     expect(invertSymmetricPositiveDefinite(Float64Array.from([1, 2, 2, 1]), 2)).toBeNull();
   });
 });
+
+describe("ceilings", () => {
+  // Falls forever in x (towards a limit no finite point reaches), has a minimum in y at 1.
+  const slope: Parameters<typeof bfgs>[0] = (x, g) => {
+    const [u = 0, v = 0] = x;
+    if (g) {
+      g[0] = -Math.exp(-u) - 1e-3;
+      g[1] = 2 * (v - 1);
+    }
+    return Math.exp(-u) - 1e-3 * u + (v - 1) ** 2;
+  };
+
+  test("a coordinate pushed past its ceiling is held on it while the others converge", () => {
+    const r = bfgs(slope, [0, -3], { analyticGradient: true, upperBounds: [5, Infinity] });
+    expect(r.atUpperBound).toBe(true);
+    expect(r.x[0]).toBe(5);
+    expect(r.x[1]).toBeCloseTo(1, 6);
+    expect(r.converged).toBe(true); // over y, the coordinate still free
+    expect(r.gradient[0]).toBeLessThan(0); // the whole gradient: x still pulls upwards
+    expect(r.evaluations).toBeLessThan(100);
+    const free = bfgs(slope, [0, -3], {
+      analyticGradient: true,
+      budget: createEvaluationBudget(2000),
+    });
+    expect(free.atUpperBound).toBeUndefined();
+    expect(free.x[0]).toBeGreaterThan(5); // without the ceiling it runs on
+  });
+
+  test("multiStartMinimize does not hand a held start to Nelder-Mead", () => {
+    const fit = multiStartMinimize(slope, [[0, -3]], {
+      analyticGradient: true,
+      upperBounds: [5, Infinity],
+    });
+    expect(fit.best.method).toBe("bfgs");
+    expect(fit.best.x[0]).toBe(5);
+  });
+});

@@ -23,6 +23,12 @@ export interface OptimizeResult {
    * rising towards a boundary of the parameter space). Nelder-Mead would only crawl along it.
    */
   atDomainEdge?: boolean;
+  /**
+   * A coordinate is held at its `upperBounds` entry: the objective was still falling beyond it
+   * (towards a limit no finite point reaches, such as a homogeneous population). `converged` is
+   * then about the other coordinates; `gradient` is the whole one.
+   */
+  atUpperBound?: boolean;
 }
 
 /**
@@ -81,6 +87,11 @@ export interface BfgsOptions {
    * a log-likelihood of 1e5–1e7) can exceed any fixed gradient tolerance.
    */
   decrementTolerance?: number;
+  /**
+   * Per coordinate, a ceiling (default none): a step that takes a coordinate past it puts the
+   * coordinate on it and holds it there, and BFGS goes on over the others (`atUpperBound`).
+   */
+  upperBounds?: ArrayLike<number>;
   /** Shared cap on evaluations and time (default none). */
   budget?: EvaluationBudget;
 }
@@ -104,6 +115,23 @@ export function withCentralDifferences(f: (x: Float64Array) => number, step = 1e
     }
     return value;
   };
+}
+
+/** Puts coordinates past their ceiling on it and marks them held; true when one was new. */
+function holdAtCeilings(
+  x: Float64Array,
+  upperBounds: ArrayLike<number> | undefined,
+  held: Uint8Array,
+): boolean {
+  let newlyHeld = false;
+  for (let i = 0; upperBounds && i < x.length; i++) {
+    if (x[i]! > upperBounds[i]!) {
+      x[i] = upperBounds[i]!;
+      if (!held[i]) newlyHeld = true;
+      held[i] = 1;
+    }
+  }
+  return newlyHeld;
 }
 
 function maxNorm(v: Float64Array): number {
@@ -148,7 +176,14 @@ export function bfgs(
   const counter = { evaluations: 0 };
   // Count every call of the objective, including those the finite differences make.
   const counted = guarded(objective, counter, options.budget);
-  const f = options.analyticGradient ? counted : withCentralDifferences((x) => counted(x));
+  const whole = options.analyticGradient ? counted : withCentralDifferences((x) => counted(x));
+  // Coordinates held at their ceiling get a zero gradient, so no step moves them.
+  const held = new Uint8Array(n);
+  const f: Objective = (x, gradient) => {
+    const value = whole(x, gradient);
+    if (gradient) for (let i = 0; i < n; i++) if (held[i]) gradient[i] = 0;
+    return value;
+  };
 
   let x = Float64Array.from(x0);
   let g = new Float64Array(n);
@@ -202,12 +237,23 @@ export function bfgs(
     [g, gNew] = [gNew, g];
     const fOld = fx;
     fx = search.fNew;
+    if (holdAtCeilings(x, options.upperBounds, held)) {
+      // Start afresh on the coordinates still free: H's curvature was learnt with the held one.
+      fx = f(x, g);
+      if (!Number.isFinite(fx)) break;
+      H.fill(0);
+      for (let i = 0; i < n; i++) H[i * n + i] = 1;
+      firstStep = true;
+    }
     converged = maxNorm(g) <= gtol;
     if (!converged && Math.abs(fOld - fx) <= 1e-15 * Math.abs(fx) && maxNorm(s) < 1e-12) {
       atDomainEdge = search.sawNonFinite; // only a sliver of the step stayed inside the domain
       break;
     }
   }
+  const atUpperBound = held.includes(1);
+  // Reported whole: the held coordinates' pull is what says how far the limit still was.
+  if (atUpperBound) whole(x, g);
   return {
     x,
     value: fx,
@@ -218,6 +264,7 @@ export function bfgs(
     evaluations: counter.evaluations,
     method: "bfgs",
     atDomainEdge,
+    ...(atUpperBound ? { atUpperBound } : {}),
   };
 }
 
@@ -521,7 +568,7 @@ export function multiStartMinimize(
     if (budget?.exhausted && results.length > 0) break;
     let r = bfgs(objective, start, options);
     evaluations += r.evaluations;
-    if (!r.converged && !budget?.exhausted && !r.atDomainEdge) {
+    if (!r.converged && !budget?.exhausted && !r.atDomainEdge && !r.atUpperBound) {
       const from = Number.isFinite(r.value) ? r.x : start;
       const nm = nelderMead((x) => objective(x), from, { budget });
       evaluations += nm.evaluations;

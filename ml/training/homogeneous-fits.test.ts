@@ -1,0 +1,46 @@
+// Fits where the data have less heterogeneity than the models allow, and spend in small currency
+// units: the fit stops at the shape limit within a few hundred evaluations and says why, and a
+// money scale in the millions is not taken for a degenerate fit.
+import { expect, test } from "bun:test";
+import { fitBgNbd } from "../models/bgnbd.ts";
+import { fitGammaGamma } from "../models/gamma-gamma.ts";
+import { fitWarning } from "../pipelines/fit-btyd-models.ts";
+import { simulateBgNbd } from "../sim/bgnbd-simulator.ts";
+import { fitWarnings } from "./fit-diagnostics.ts";
+import { DEFAULT_MAX_EVALUATIONS, SHAPE_LIMIT } from "./maximum-likelihood.ts";
+
+const OPTIONS = { customers: 20_000, seed: 3, start: "1997-01-01", timeUnit: "week" as const };
+
+test("one purchase rate for everyone: BG/NBD holds r at the shape limit, fits the rest, and says so", () => {
+  // lambda = 0.2 per week for every customer (r → ∞ with r/alpha fixed); dropout as in CDNOW.
+  const population = simulateBgNbd({ r: 1e10, alpha: 5e10, a: 0.793, b: 2.426 }, OPTIONS);
+  const fit = fitBgNbd(population.exact);
+  expect(fit.stopped).toBe("shape-limit");
+  expect(fit.converged).toBe(false);
+  // Without the limit this fit spent all 20,000 evaluations crawling along r → ∞.
+  expect(fit.evaluations).toBeLessThan(DEFAULT_MAX_EVALUATIONS / 20);
+  expect(fit.params.r / SHAPE_LIMIT).toBeCloseTo(1, 9); // held on the limit
+  expect(fit.params.r / fit.params.alpha).toBeCloseTo(0.2, 2);
+  expect(fit.params.a).toBeLessThan(10); // the dropout's heterogeneity is still found
+  const warning = fitWarning("BG/NBD", fit);
+  expect(warning).toContain("still rose past 1e+6 in r, held there");
+  expect(warning).toContain("one purchase rate for everyone");
+  expect(fitWarnings("BG/NBD", fit).join("\n")).toContain("parameter r =");
+});
+
+test("Gamma-Gamma in a currency of 100,000 to the dollar: the same shapes as in dollars, gamma scaled, and no warning", () => {
+  const dollars = simulateBgNbd(
+    { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 },
+    { ...OPTIONS, spend: { p: 6.25, q: 3.74, gamma: 15.44 } },
+  ).exact;
+  const rate = 100_000; // units to the dollar: rial, or dong at 4× the price
+  const local = { x: dollars.x, monetary: dollars.monetary.map((m) => m * rate) };
+  const inDollars = fitGammaGamma(dollars);
+  const inLocal = fitGammaGamma(local);
+  expect(inLocal.converged).toBe(true);
+  expect(inLocal.params.gamma).toBeGreaterThan(SHAPE_LIMIT);
+  expect(inLocal.params.p).toBeCloseTo(inDollars.params.p, 3);
+  expect(inLocal.params.q).toBeCloseTo(inDollars.params.q, 3);
+  expect(inLocal.params.gamma / rate).toBeCloseTo(inDollars.params.gamma, 2);
+  expect(fitWarnings("Gamma-Gamma", inLocal)).toEqual([]);
+});
