@@ -1,5 +1,7 @@
 import { expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import ExcelJS from "exceljs";
+import JSZip from "jszip";
 import { purchaseDays as days, failure, tempLogFile } from "../../testing/log-files.ts";
 import { InputError } from "./input-error.ts";
 import type { LogColumns, LogInput } from "./log-input.ts";
@@ -95,7 +97,18 @@ test("a file that is not a workbook fails with what to pass instead", async () =
   const error = await failure(read(path));
   expect(error).toBeInstanceOf(InputError);
   expect(error?.message).toContain("cannot be read as .xlsx");
+  expect(error?.message).toContain("not a whole zip archive");
   expect(error?.message).toContain("export the sheet as CSV");
+  // A download cut short, and a zip that holds no workbook.
+  const whole = readFileSync(await workbook());
+  const cut = await failure(read(tempLogFile(whole.subarray(0, whole.length >> 1), "xlsx")));
+  expect(cut?.message).toContain("not a whole zip archive");
+  const notes = new ExcelJS.Workbook();
+  notes.addWorksheet("Notes");
+  const zip = await JSZip.loadAsync(await notes.xlsx.writeBuffer());
+  zip.remove("xl/workbook.xml");
+  const bare = tempLogFile(await zip.generateAsync({ type: "uint8array" }), "xlsx");
+  expect((await failure(read(bare)))?.message).toContain("lists no sheets");
 });
 
 test("a report title above the header is passed over; skipped rows keep their sheet row", async () => {
