@@ -1,5 +1,5 @@
-// Benchmark: fit BG/NBD and Pareto/NBD on 1,000,000 simulated customers and print the seconds
-// each takes. Customers are simulated with the CDNOW estimates (weeks, 12 weeks of acquisition,
+// Benchmark: fit BG/NBD and Pareto/NBD on 1,000,000 simulated customers, and Gamma-Gamma on the
+// BG/NBD population's repeat buyers, and print the seconds each takes. Customers are simulated with the CDNOW estimates (weeks, 12 weeks of acquisition,
 // 39-week calibration) and summarised from the day-resolution log, as a real log would be, so
 // t_x and T sit on a day grid and identical (x, t_x, T) rows group.
 //
@@ -8,6 +8,7 @@
 
 import { summarize } from "../ml/features/summaries.ts";
 import { fitBgNbd } from "../ml/models/bgnbd.ts";
+import { fitGammaGamma } from "../ml/models/gamma-gamma.ts";
 import { fitParetoNbd } from "../ml/models/pareto-nbd.ts";
 import type { FitResult } from "../ml/models/types.ts";
 import { simulateBgNbd } from "../ml/sim/bgnbd-simulator.ts";
@@ -85,6 +86,15 @@ for (const model of ["BG/NBD", "Pareto/NBD"] as const) {
   const fit = model === "BG/NBD" ? fitBgNbd(summaries) : fitParetoNbd(summaries);
   console.log(`${model} fit (day grid, grouping included): ${describe(fit)}`);
   results.add(`${model} fit, ${customers.toLocaleString("en-US")} customers`, fit.seconds, "s");
+  if (model === "BG/NBD") {
+    const spend = fitGammaGamma(summaries);
+    console.log(`Gamma-Gamma fit (repeat buyers' mean spend): ${describe(spend)}`);
+    results.add(
+      `Gamma-Gamma fit, ${spend.customers.toLocaleString("en-US")} repeat buyers`,
+      spend.seconds,
+      "s",
+    );
+  }
   if (withExact) {
     const exact = model === "BG/NBD" ? fitBgNbd(population.exact) : fitParetoNbd(population.exact);
     console.log(`${model} fit (exact continuous times): ${describe(exact)}`);

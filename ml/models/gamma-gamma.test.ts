@@ -4,6 +4,8 @@ import {
   gammaGammaExpectedSpend,
   gammaGammaExpectedSpendBatch,
   gammaGammaLogLikelihood,
+  gammaGammaNegLogLikelihood,
+  prepareSpendRows,
   zeroSpendRepeatBuyers,
 } from "./gamma-gamma.ts";
 import { ModelInputError } from "./types.ts";
@@ -75,4 +77,32 @@ test("the likelihood skips x = 0 and $0 repeat buyers and rejects a negative spe
   }
   const batch = gammaGammaExpectedSpendBatch(CDNOW, x, Float64Array.from([0, 30, 12]));
   expect(batch[1]).toBe(gammaGammaExpectedSpend(CDNOW, 2, 30));
+});
+
+test("the grouped likelihood equals the per-customer sum, and its gradient the finite differences", () => {
+  // Repeat counts with ties (the grouping) and spends over five orders of magnitude.
+  const n = 5000;
+  const x = Float64Array.from({ length: n }, (_, i) => 1 + ((i * 7) % 23));
+  const m = Float64Array.from({ length: n }, (_, i) => 0.5 * 1.7 ** (i % 23) + (i % 11));
+  const rows = prepareSpendRows(x, m);
+  expect(rows.distinctX.length).toBe(23);
+  for (const params of [CDNOW, { p: 0.3, q: 40, gamma: 2e5 }, { p: 80, q: 1.1, gamma: 0.01 }]) {
+    let reference = 0;
+    for (let i = 0; i < n; i++) reference += gammaGammaCustomerLogLikelihood(params, x[i]!, m[i]!);
+    const theta = Float64Array.of(Math.log(params.p), Math.log(params.q), Math.log(params.gamma));
+    const gradient = new Float64Array(3);
+    const value = gammaGammaNegLogLikelihood(rows, theta, gradient);
+    // Equal up to the order of summation (the reference sum rounds too).
+    expect(Math.abs(-value - reference) / Math.abs(reference)).toBeLessThan(1e-10);
+    for (let j = 0; j < 3; j++) {
+      const h = 1e-6;
+      const up = Float64Array.from(theta);
+      const down = Float64Array.from(theta);
+      up[j]! += h;
+      down[j]! -= h;
+      const numeric =
+        (gammaGammaNegLogLikelihood(rows, up) - gammaGammaNegLogLikelihood(rows, down)) / (2 * h);
+      expect(Math.abs(gradient[j]! - numeric)).toBeLessThan(1e-5 * (1 + Math.abs(numeric)));
+    }
+  }
 });

@@ -81,9 +81,53 @@ export function gammaGammaCustomerLogLikelihood(
   );
 }
 
-function negLogLikelihood(
-  x: Float64Array,
-  m: Float64Array,
+/**
+ * The repeat buyers in the form the likelihood sums fastest: what does not depend on the
+ * parameters summed once (Σ ln m_x, Σ x ln m_x, Σ x ln x), and the gamma functions' arguments
+ * grouped by distinct x (a few dozen values), so an evaluation costs one log per customer instead
+ * of two gammaln, three logs and two digamma.
+ */
+export interface SpendRows {
+  x: Float64Array;
+  m: Float64Array;
+  distinctX: Float64Array;
+  /** Customers with each distinct x. */
+  countOfX: Float64Array;
+  sumLogM: number;
+  sumXLogM: number;
+  sumXLogX: number;
+}
+
+export function prepareSpendRows(x: Float64Array, m: Float64Array): SpendRows {
+  const counts = new Map<number, number>();
+  let sumLogM = 0;
+  let sumXLogM = 0;
+  let sumXLogX = 0;
+  for (let i = 0; i < x.length; i++) {
+    const xi = x[i]!;
+    const lm = Math.log(m[i]!);
+    counts.set(xi, (counts.get(xi) ?? 0) + 1);
+    sumLogM += lm;
+    sumXLogM += xi * lm;
+    sumXLogX += xi * Math.log(xi);
+  }
+  return {
+    x,
+    m,
+    distinctX: Float64Array.from(counts.keys()),
+    countOfX: Float64Array.from(counts.values()),
+    sumLogM,
+    sumXLogM,
+    sumXLogX,
+  };
+}
+
+/**
+ * −Σ gammaGammaCustomerLogLikelihood over the rows at θ = (ln p, ln q, ln gamma), and its
+ * gradient in θ when asked: the same sum, its terms regrouped (see SpendRows).
+ */
+export function gammaGammaNegLogLikelihood(
+  rows: SpendRows,
   theta: Float64Array,
   gradient?: Float64Array,
 ): number {
@@ -91,34 +135,46 @@ function negLogLikelihood(
   const q = Math.exp(at(theta, 1));
   const gamma = Math.exp(at(theta, 2));
   const logGamma = at(theta, 2);
-  const lgQ = gammaln(q);
-  const psiQ = gradient ? digamma(q) : 0;
+  const { x, m, distinctX, countOfX } = rows;
+  const n = x.length;
+  // Per distinct x: gammaln(px + q) − gammaln(px), and the digammas of the gradient.
   let ll = 0;
   let gp = 0;
   let gq = 0;
-  let gg = 0;
-  for (let i = 0; i < x.length; i++) {
-    const xi = x[i]!;
-    const px = p * xi;
-    const lm = Math.log(m[i]!);
-    const lx = Math.log(xi);
-    const lTotal = Math.log(gamma + m[i]! * xi);
-    ll +=
-      gammaln(px + q) -
-      gammaln(px) -
-      lgQ +
-      q * logGamma +
-      (px - 1) * lm +
-      px * lx -
-      (px + q) * lTotal;
+  for (let k = 0; k < distinctX.length; k++) {
+    const xk = distinctX[k]!;
+    const c = countOfX[k]!;
+    const px = p * xk;
+    ll += c * (gammaln(px + q) - gammaln(px));
     if (gradient) {
       const psiPxQ = digamma(px + q);
-      gp += xi * (psiPxQ - digamma(px) + lm + lx - lTotal);
-      gq += psiPxQ - psiQ + logGamma - lTotal;
-      gg += q / gamma - (px + q) / (gamma + m[i]! * xi);
+      gp += c * xk * (psiPxQ - digamma(px));
+      gq += c * psiPxQ;
     }
   }
+  // Per customer: ln(gamma + m_x x), the one term that mixes the data with a parameter.
+  let sumLogTotal = 0;
+  let sumXLogTotal = 0;
+  let sumWeightOverTotal = 0;
+  for (let i = 0; i < n; i++) {
+    const xi = x[i]!;
+    const total = gamma + m[i]! * xi;
+    const lTotal = Math.log(total);
+    sumLogTotal += lTotal;
+    sumXLogTotal += xi * lTotal;
+    if (gradient) sumWeightOverTotal += (p * xi + q) / total;
+  }
+  ll +=
+    n * (q * logGamma - gammaln(q)) +
+    p * rows.sumXLogM -
+    rows.sumLogM +
+    p * rows.sumXLogX -
+    p * sumXLogTotal -
+    q * sumLogTotal;
   if (gradient) {
+    gp += rows.sumXLogM + rows.sumXLogX - sumXLogTotal;
+    gq += n * (logGamma - digamma(q)) - sumLogTotal;
+    const gg = (n * q) / gamma - sumWeightOverTotal;
     gradient[0] = -gp * p;
     gradient[1] = -gq * q;
     gradient[2] = -gg * gamma;
@@ -137,7 +193,8 @@ export function zeroSpendRepeatBuyers(data: SpendData): number {
 export function gammaGammaLogLikelihood(params: GammaGammaParams, data: SpendData): number {
   assertPositiveParams(params, NAMES);
   const { x, m } = repeatBuyers(data);
-  return -negLogLikelihood(x, m, Float64Array.from(NAMES.map((k) => Math.log(params[k]))));
+  const theta = Float64Array.from(NAMES.map((k) => Math.log(params[k])));
+  return -gammaGammaNegLogLikelihood(prepareSpendRows(x, m), theta);
 }
 
 /** Maximum-likelihood fit on the repeat buyers (x > 0), BFGS with analytic gradient, several starts. */
@@ -150,6 +207,7 @@ export function fitGammaGamma(
   if (x.length === 0) {
     throw new ModelInputError("data", "no repeat buyers with a positive mean spend to fit");
   }
+  const rows = prepareSpendRows(x, m);
   let meanSpend = 0;
   for (let i = 0; i < m.length; i++) meanSpend += m[i]! / m.length;
   const starts = [
@@ -159,7 +217,7 @@ export function fitGammaGamma(
   ];
   return fitByMaximumLikelihood(
     NAMES,
-    (theta, g) => negLogLikelihood(x, m, theta, g),
+    (theta, g) => gammaGammaNegLogLikelihood(rows, theta, g),
     { customers: x.length, rows: x.length },
     starts,
     options,
@@ -174,8 +232,9 @@ export function gammaGammaStandardErrors(
 ): GammaGammaParams {
   assertPositiveParams(params, NAMES);
   const { x, m } = repeatBuyers(data);
+  const rows = prepareSpendRows(x, m);
   const theta = NAMES.map((k) => Math.log(params[k]));
-  const se = logParameterStandardErrors((t) => negLogLikelihood(x, m, t), theta);
+  const se = logParameterStandardErrors((t) => gammaGammaNegLogLikelihood(rows, t), theta);
   return { p: at(se, 0), q: at(se, 1), gamma: at(se, 2) };
 }
 
