@@ -19,6 +19,23 @@ function lineCount(value: string): number {
   return n;
 }
 
+/** --keep-rows / --drop-rows: COLUMN=VALUE[,VALUE…]. */
+function rowFilter(value: string): { column: string; values: string[] } {
+  const at = value.indexOf("=");
+  const column = value.slice(0, at).trim();
+  const values = value
+    .slice(at + 1)
+    .split(",")
+    .map((v) => v.trim())
+    .filter((v) => v !== "");
+  if (at < 0 || column === "" || values.length === 0) {
+    throw new InvalidArgumentError(
+      `expected COLUMN=VALUE[,VALUE…], e.g. event=transaction, got ${JSON.stringify(value)}`,
+    );
+  }
+  return { column, values };
+}
+
 export function addLogInputOptions(command: Command): Command {
   return command
     .option("--table <name>", "with --data postgres://…: the table to read")
@@ -53,6 +70,16 @@ export function addLogInputOptions(command: Command): Command {
     )
     .option("--timezone <zone>", "the shop's IANA time zone for timestamps with an offset")
     .option("--cancel-pattern <regex>", "order ids of cancellations, e.g. '^C' (needs --order-col)")
+    .option(
+      "--keep-rows <column=values>",
+      "read only rows whose column holds one of these comma-separated values, e.g. event=transaction",
+      rowFilter,
+    )
+    .option(
+      "--drop-rows <column=values>",
+      "leave out rows whose column holds one of these values, e.g. status=cancelled,refunded",
+      rowFilter,
+    )
     .addOption(
       new Option("--returns <mode>", "returns: subtract from spend, or ignore")
         .choices(["net", "drop"])
@@ -78,9 +105,13 @@ export function logInputFromCli(o: Record<string, unknown>): {
     ...(typeof o.skipLines === "number" ? { skipLines: o.skipLines } : {}),
     format: given,
   });
+  const keep = o.keepRows as ReturnType<typeof rowFilter> | undefined;
+  const drop = o.dropRows as ReturnType<typeof rowFilter> | undefined;
   const columns = {
     ...(str("priceCol") ? { price: str("priceCol") as string } : {}),
     ...(str("orderCol") ? { order: str("orderCol") as string } : {}),
+    ...(keep ? { keepBy: keep.column } : {}),
+    ...(drop ? { dropBy: drop.column } : {}),
   };
   return {
     format: source.kind,
@@ -94,6 +125,8 @@ export function logInputFromCli(o: Record<string, unknown>): {
         : {}),
       ...(str("cancelPattern") ? { cancelPattern: str("cancelPattern") as string } : {}),
       returns: str("returns") === "drop" ? "drop" : "net",
+      ...(keep ? { keepValues: keep.values } : {}),
+      ...(drop ? { dropValues: drop.values } : {}),
     },
   };
 }

@@ -9,7 +9,7 @@ import { dayToIsoDate } from "../transaction-log.ts";
 export const DataQualitySchema = z.object({
   /** Data rows seen (header and blank lines excluded). */
   rows_read: z.number().int(),
-  /** rows_read minus the skipped rows: purchases and returns. */
+  /** rows_read minus the skipped and left-out rows: purchases and returns. */
   rows_kept: z.number().int(),
   /** Skipped rows by reason, e.g. {"missing customer id": 1454}. */
   skipped: z.record(z.string(), z.number().int()),
@@ -52,6 +52,11 @@ export const DataQualitySchema = z.object({
   encoding: z.string().optional(),
   /** Lines above the header (a report title, an export date), skipped. */
   lines_above_header: z.number().int().optional(),
+  /**
+   * Rows the row filters left out (`--keep-rows event=transaction`, `--drop-rows
+   * status=cancelled`): not bad rows, not in `skipped`, and not in `rows_kept`.
+   */
+  left_out: z.object({ filters: z.array(z.string()), rows: z.number().int() }).optional(),
 });
 
 export type DataQuality = z.infer<typeof DataQualitySchema>;
@@ -124,6 +129,9 @@ export function dataQualityLines(q: DataQuality): string[] {
           ? `; left out (no header with the columns): ${q.sheets.skipped.join(", ")}`
           : ""),
     );
+  }
+  if (q.left_out) {
+    lines.push(`  left out by ${q.left_out.filters.join(" and ")}: ${n(q.left_out.rows)} rows`);
   }
   for (const [column, example] of Object.entries(q.number_formats ?? {})) {
     lines.push(`  column "${column}" read as numbers written like ${example}`);

@@ -52,6 +52,8 @@ const ROLE_OPTION: Record<keyof LogColumns, string> = {
   quantity: "--quantity-col",
   price: "--price-col",
   order: "--order-col",
+  keepBy: "--keep-rows",
+  dropBy: "--drop-rows",
 };
 
 /** The distinct source columns the roles name. */

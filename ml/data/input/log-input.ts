@@ -41,6 +41,10 @@ export interface LogColumns {
   price?: string;
   /** Order / invoice id: the lines of one order are one purchase (on the order's first day). */
   order?: string;
+  /** The column whose values `keepValues` lists: other rows are left out (an event type). */
+  keepBy?: string;
+  /** The column whose values `dropValues` lists: those rows are left out (an order status). */
+  dropBy?: string;
 }
 
 export interface LogInput {
@@ -60,6 +64,22 @@ export interface LogInput {
   /** Returns subtract from spend ("net", default) or are ignored ("drop"). */
   returns?: "net" | "drop";
   onBadRow?: BadRowPolicy;
+  /** With columns.keepBy: only rows whose value (trimmed text) is one of these are read. */
+  keepValues?: string[];
+  /** With columns.dropBy: rows whose value (trimmed text) is one of these are left out. */
+  dropValues?: string[];
+}
+
+/** The reason of a row a --keep-rows / --drop-rows filter left out: counted apart, never a bad row. */
+export const LEFT_OUT_BY_FILTER = "left out by a row filter";
+
+/** The filters as the options that set them, e.g. `--keep-rows event=transaction`. */
+export function rowFilterOptions(input: Pick<LogInput, "columns" | "keepValues" | "dropValues">) {
+  const out: string[] = [];
+  const { keepBy, dropBy } = input.columns;
+  if (keepBy !== undefined) out.push(`--keep-rows ${keepBy}=${(input.keepValues ?? []).join(",")}`);
+  if (dropBy !== undefined) out.push(`--drop-rows ${dropBy}=${(input.dropValues ?? []).join(",")}`);
+  return out;
 }
 
 /** The source's name in messages (never a password). */

@@ -16,7 +16,7 @@ import {
   loadSource,
   type RejectedRecord,
 } from "./load-source.ts";
-import { type LogInput, sourceName } from "./log-input.ts";
+import { LEFT_OUT_BY_FILTER, type LogInput, rowFilterOptions, sourceName } from "./log-input.ts";
 import {
   DECIMAL_SEPARATORS,
   NUMBER_FORMAT_EXAMPLE,
@@ -110,7 +110,7 @@ async function readWith(connection: DuckDBConnection, input: LogInput): Promise<
     connection,
     input,
   );
-  const { skipped, examples } = await skippedRows(connection, locate);
+  const { skipped, leftOut, examples } = await skippedRows(connection, locate);
   if (input.onBadRow === "fail") failOnFirst(input, examples, skipped);
   await connection.run(purchaseLinesSql(input.columns.order !== undefined));
   const { returns, purchases } = await applyReturns(connection, input);
@@ -131,7 +131,7 @@ async function readWith(connection: DuckDBConnection, input: LogInput): Promise<
     log,
     quality: {
       rows_read: rowsRead,
-      rows_kept: rowsRead - skippedTotal,
+      rows_kept: rowsRead - skippedTotal - leftOut,
       skipped,
       examples,
       returns,
@@ -145,6 +145,9 @@ async function readWith(connection: DuckDBConnection, input: LogInput): Promise<
       number_formats: numberFormats,
       ...(sheets ? { sheets } : {}),
       ...text,
+      ...(leftOut > 0 || rowFilterOptions(input).length > 0
+        ? { left_out: { filters: rowFilterOptions(input), rows: leftOut } }
+        : {}),
     },
   };
 }
@@ -224,14 +227,19 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
   await connection.run(
     linesSql({
       columns,
-      from: loaded.scan(numbers.plain),
+      // With row filters every column is read as text, so that a row they leave out is never
+      // rejected by the reader for its amount (an event row with "n/a"); the SQL casts instead.
+      from: loaded.scan(rowFilterOptions(input).length > 0 ? [] : numbers.plain),
       dayExpression: day,
       numberFormats: numbers.byRole,
       ...cancel(input),
+      ...(input.keepValues ? { keepValues: input.keepValues } : {}),
+      ...(input.dropValues ? { dropValues: input.dropValues } : {}),
     }),
   );
-  await connection.run("DROP TABLE IF EXISTS raw");
   rejected = await loaded.rejected();
+  await failWhenAllLeftOut(connection, input, loaded.peek);
+  await connection.run("DROP TABLE IF EXISTS raw");
   await failWhenNothingReadable(connection, input, locate, position, rejected);
   const sheets = loaded.sheets;
   // How a text file was read, when it is not plain UTF-8 with the header on line 1.
@@ -277,19 +285,27 @@ async function numberFormatsOf(
   return { byRole, shown, plain };
 }
 
-/** Skipped rows by reason, with the first few as line numbers. */
+/**
+ * Skipped rows by reason, with the first few as line numbers; and the rows the row filters left
+ * out, which are not bad rows.
+ */
 async function skippedRows(connection: DuckDBConnection, locate: ReturnType<typeof lineLocator>) {
   const skipped: Record<string, number> = {};
   const exampleRows: Record<string, number[]> = {};
+  let leftOut = 0;
   for (const r of await rows(
     connection,
     `SELECT reason, count(*) AS n, list(rowid ORDER BY rowid)[1:${EXAMPLES_PER_REASON}] AS ex
      FROM lines WHERE reason IS NOT NULL GROUP BY reason ORDER BY min(rowid)`,
   )) {
+    if (r.reason === LEFT_OUT_BY_FILTER) {
+      leftOut = Number(r.n);
+      continue;
+    }
     skipped[String(r.reason)] = Number(r.n);
     exampleRows[String(r.reason)] = (r.ex as (number | bigint)[]).map(Number);
   }
-  return { skipped, examples: await locate.examples(exampleRows, skipped) };
+  return { skipped, leftOut, examples: await locate.examples(exampleRows, skipped) };
 }
 
 /**
@@ -406,6 +422,42 @@ function lineLocator(
   };
 }
 
+/**
+ * Row filters that leave out every row were given values not written in the file (case, spaces,
+ * another column): say which values the column holds.
+ */
+async function failWhenAllLeftOut(
+  connection: DuckDBConnection,
+  input: LogInput,
+  peek: string,
+): Promise<void> {
+  const filters = rowFilterOptions(input);
+  if (filters.length === 0) return;
+  const [r] = await rows(
+    connection,
+    `SELECT count(*) AS n, count(*) FILTER (WHERE reason = ${sqlString(LEFT_OUT_BY_FILTER)}) AS out FROM lines`,
+  );
+  if (!r || Number(r.n) === 0 || Number(r.out) < Number(r.n)) return;
+  const column = (input.columns.keepBy ?? input.columns.dropBy) as string;
+  const seen = await rows(
+    connection,
+    `SELECT v, count(*) AS n FROM (SELECT NULLIF(trim(CAST(${sqlIdentifier(column)} AS VARCHAR)), '') AS v
+       FROM ${peek}) AS s GROUP BY v ORDER BY n DESC, v LIMIT 8`,
+  );
+  const values = seen
+    .map((v) => `${v.v === null ? "(empty)" : JSON.stringify(v.v)} (${Number(v.n)} rows)`)
+    .join(", ");
+  throw new InputError(
+    column,
+    `${sourceName(input.source)}: every row is left out by ${filters.join(" and ")}; ` +
+      `column "${column}" holds ${values}`,
+    { hint: "pass the values as the file writes them (case and spaces count)" },
+  );
+}
+
+/** A skipped row's condition: a reason that is not the row filters'. */
+const BAD = `reason IS NOT NULL AND reason <> ${sqlString(LEFT_OUT_BY_FILTER)}`;
+
 /** Every row skipped for the same reason means the options are wrong: say which to pass. */
 async function failWhenNothingReadable(
   connection: DuckDBConnection,
@@ -417,7 +469,8 @@ async function failWhenNothingReadable(
   const [r] = await rows(
     connection,
     `SELECT count(*) AS n, count(*) FILTER (WHERE reason IS NULL) AS ok,
-       mode(reason) AS reason, min(rowid) FILTER (WHERE reason IS NOT NULL) AS first FROM lines`,
+       mode(reason) FILTER (WHERE ${BAD}) AS reason, min(rowid) FILTER (WHERE ${BAD}) AS first
+     FROM lines`,
   );
   if (!r || Number(r.ok) > 0 || Number(r.n) + rejected.length === 0) return;
   let reason = String(r.reason);

@@ -5,7 +5,7 @@
 // first); customers numbered in id order; the purchase rows handed to JavaScript.
 
 import { ISO, isNumericDateFormat, numericDateExpression } from "./date-format.ts";
-import type { LogColumns } from "./log-input.ts";
+import { LEFT_OUT_BY_FILTER, type LogColumns } from "./log-input.ts";
 import { type NumberFormat, numberExpression } from "./number-format.ts";
 import { sqlIdentifier, sqlString } from "./sql-text.ts";
 
@@ -51,13 +51,29 @@ export interface LinesSqlOptions {
   /** How each numeric role's column is written (plain when absent). */
   numberFormats?: Partial<Record<NumericRole, NumberFormat>>;
   cancelPattern?: string;
+  /** Values of columns.keepBy that keep a row, and of columns.dropBy that leave it out. */
+  keepValues?: string[];
+  dropValues?: string[];
 }
 
 export type NumericRole = "amount" | "quantity" | "price";
 
+/** True when the row passes the row filters (a NULL value is in no list); null without filters. */
+function rowFilterSql(options: LinesSqlOptions): string | null {
+  const { keepBy, dropBy } = options.columns;
+  const inList = (column: string, values: string[]) =>
+    `coalesce(${text(column)} IN (${values.map(sqlString).join(", ")}), false)`;
+  const parts: string[] = [];
+  if (keepBy !== undefined) parts.push(inList(keepBy, options.keepValues ?? []));
+  if (dropBy !== undefined) parts.push(`NOT ${inList(dropBy, options.dropValues ?? [])}`);
+  return parts.length > 0 ? parts.join(" AND ") : null;
+}
+
 /** Checks in order (on the typed subquery's columns); the first that fails is the reason. */
-function reasons(columns: LogColumns, amount: string): string[] {
+function reasons(columns: LogColumns, amount: string, filtered: boolean): string[] {
   const checks = [
+    // A row the filters leave out is not looked at further: its other fields may be anything.
+    ...(filtered ? [`WHEN NOT kept_by_filter THEN '${LEFT_OUT_BY_FILTER}'`] : []),
     `WHEN customer_id IS NULL THEN 'missing customer id'`,
     "WHEN NOT date_present THEN 'missing date'",
     "WHEN day IS NULL THEN 'unreadable date'",
@@ -93,6 +109,8 @@ export function linesSql(options: LinesSqlOptions): string {
     `${text(columns.date)} IS NOT NULL AS date_present`,
     `${columns.order ? text(columns.order) : "CAST(NULL AS VARCHAR)"} AS order_id`,
   ];
+  const filter = rowFilterSql(options);
+  if (filter !== null) typed.push(`${filter} AS kept_by_filter`);
   for (const role of ["amount", "quantity", "price"] as const) {
     const c = columns[role];
     if (c === undefined) continue;
@@ -108,7 +126,7 @@ export function linesSql(options: LinesSqlOptions): string {
     : "";
   return `CREATE OR REPLACE TABLE lines AS
 SELECT customer_id, day, ${amount} AS amount, ${quantity} AS quantity, order_id,
-  CASE ${reasons(columns, amount).join("\n    ")} END AS reason,
+  CASE ${reasons(columns, amount, filter !== null).join("\n    ")} END AS reason,
   (${amount} < 0 OR ${quantity} < 0 ${cancelled}) AS is_return
 FROM (SELECT ${typed.join(",\n    ")} FROM ${options.from}) AS typed`;
 }

@@ -1,0 +1,123 @@
+// --keep-rows / --drop-rows: rows left out by the value of a column (an event log's views, an
+// order export's cancelled orders) are counted apart from bad rows, never rejected for their other
+// fields, and the kept rows read exactly as a file holding only them.
+import { expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import ExcelJS from "exceljs";
+import { runCliCaptured } from "../../testing/cli-harness.ts";
+import {
+  purchaseDays as days,
+  failure,
+  tempLogFile as file,
+  LOG_COLUMNS,
+  readCsvLog,
+} from "../../testing/log-files.ts";
+import { dataQualityLines } from "./data-quality.ts";
+import { InputError } from "./input-error.ts";
+import { readTransactionLog } from "./read-transaction-log.ts";
+
+const HEADER = "customer_id,date,amount,event,status";
+const EVENTS = [
+  "a,2020-01-01,5,transaction,paid",
+  "a,2020-01-02,,view,", // line 3: no amount, left out
+  "b,2020-01-03,7,transaction,cancelled",
+  "b,2020-01-04,n/a,view,", // line 5: an amount no reader could parse, left out
+  "b,2020-01-05,9,transaction,paid",
+  "c,2020-01-06,oops,transaction,paid", // line 7: kept by the filter, a bad row
+  "c,,3,view,",
+];
+const log = file([HEADER, ...EVENTS].join("\n"));
+const filtered = (kept: (line: string) => boolean) =>
+  file([HEADER, ...EVENTS.filter(kept)].join("\n"));
+
+test("--keep-rows reads only the rows it names, and counts the rest apart from bad rows", async () => {
+  const { log: read, quality } = await readCsvLog(log, {
+    columns: { ...LOG_COLUMNS, keepBy: "event" },
+    keepValues: ["transaction"],
+  });
+  expect(quality.rows_read).toBe(7);
+  expect(quality.left_out).toEqual({ filters: ["--keep-rows event=transaction"], rows: 3 });
+  // Only the kept row with a bad amount is a bad row, at its own line; "n/a" on line 5 is not.
+  expect(quality.skipped).toEqual({ "unreadable amount": 1 });
+  expect(quality.examples["unreadable amount"]).toEqual([7]);
+  expect(quality.rows_kept).toBe(3);
+  const alone = await readCsvLog(filtered((l) => l.includes("transaction") && !l.includes("oops")));
+  expect(days(read)).toEqual(days(alone.log));
+  expect(dataQualityLines(quality).join("\n")).toContain(
+    "left out by --keep-rows event=transaction: 3 rows",
+  );
+});
+
+test("--drop-rows and --keep-rows together; --on-bad-row fail is not tripped by a left-out row", async () => {
+  const both = {
+    columns: { ...LOG_COLUMNS, keepBy: "event", dropBy: "status" },
+    keepValues: ["transaction"],
+    dropValues: ["cancelled", "refunded"],
+  };
+  const { log: read, quality } = await readCsvLog(log, both);
+  expect(quality.left_out?.rows).toBe(4);
+  expect(days(read)).toEqual(["a 2020-01-01 5", "b 2020-01-05 9"]);
+  // The one bad row left is line 7, a kept row: that is what fails the read, not line 3 or 5.
+  const strict = await failure(readCsvLog(log, { ...both, onBadRow: "fail" }));
+  expect(strict?.message).toContain("line 7");
+  const clean = file([HEADER, ...EVENTS.filter((l) => !l.includes("oops"))].join("\n"));
+  expect((await readCsvLog(clean, { ...both, onBadRow: "fail" })).log.length).toBe(2);
+});
+
+test("a filter that leaves out every row names the values the column holds", async () => {
+  const error = await failure(
+    readCsvLog(log, { columns: { ...LOG_COLUMNS, keepBy: "event" }, keepValues: ["Transaction"] }),
+  );
+  expect(error).toBeInstanceOf(InputError);
+  expect(error?.message).toContain("every row is left out by --keep-rows event=Transaction");
+  expect(error?.message).toContain('"transaction" (4 rows), "view" (3 rows)');
+  const missing = await failure(
+    readCsvLog(log, { columns: { ...LOG_COLUMNS, dropBy: "state" }, dropValues: ["x"] }),
+  );
+  expect(missing?.message).toContain('there is no column "state"');
+  expect(missing?.message).toContain("pass --drop-rows with one of those names");
+});
+
+test("a workbook's filter column is read although no other role names it", async () => {
+  const book = new ExcelJS.Workbook();
+  const sheet = book.addWorksheet("Orders");
+  sheet.addRow(["customer_id", "date", "amount", "status"]);
+  sheet.addRow(["a", "2020-01-01", 5, "paid"]);
+  sheet.addRow(["a", "2020-01-02", 6, "Cancelled"]);
+  sheet.addRow(["b", "2020-01-03", 7, "paid"]);
+  const path = file("", "xlsx");
+  await book.xlsx.writeFile(path);
+  const { log: read, quality } = await readTransactionLog({
+    source: { kind: "xlsx", path },
+    columns: { ...LOG_COLUMNS, dropBy: "status" },
+    dropValues: ["Cancelled"],
+  });
+  expect(quality.left_out?.rows).toBe(1);
+  expect(days(read)).toEqual(["a 2020-01-01 5", "b 2020-01-03 7"]);
+});
+
+test("ml train takes --keep-rows and --drop-rows, and refuses one without COLUMN=VALUE", async () => {
+  const out = mkdtempSync(join(tmpdir(), "row-filters-"));
+  const run = await runCliCaptured([
+    "train",
+    "--data",
+    log,
+    "--keep-rows",
+    "event=transaction",
+    "--drop-rows",
+    "status=cancelled",
+    "--calibration-end",
+    "2020-01-03",
+    "--evaluate-only",
+    "--out",
+    out,
+  ]);
+  expect(run.code).toBe(0);
+  expect(run.out).toContain(
+    "left out by --keep-rows event=transaction and --drop-rows status=cancelled: 4 rows",
+  );
+  const bad = await runCliCaptured(["train", "--data", log, "--keep-rows", "event", "--out", out]);
+  expect(bad.code).toBe(2); // commander's usage error, written to stderr: "expected COLUMN=VALUE"
+});
