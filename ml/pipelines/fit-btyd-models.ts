@@ -20,7 +20,7 @@ export interface BtydFits {
 }
 
 /** Gamma-Gamma needs this many repeat buyers with a positive mean repeat spend. */
-const MIN_GAMMA_GAMMA_BUYERS = 10;
+export const MIN_GAMMA_GAMMA_BUYERS = 10;
 
 function round(v: number, digits: number): number {
   return Number.isFinite(v) ? Number(v.toFixed(digits)) : v;
@@ -61,7 +61,8 @@ function shapesAtLimit(params: object): string {
   return names.length > 0 ? names.join(", ") : "a shape parameter";
 }
 
-function countRepeatBuyersWithSpend(summaries: CustomerSummaries): number {
+/** Repeat buyers with a positive mean repeat spend: the customers Gamma-Gamma is fitted on. */
+export function countRepeatBuyersWithSpend(summaries: CustomerSummaries): number {
   let n = 0;
   summaries.x.forEach((x, i) => {
     if (x > 0 && (summaries.monetary[i] ?? 0) > 0) n++;

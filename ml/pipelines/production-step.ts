@@ -19,6 +19,7 @@ import { fitGammaGamma, type GammaGammaParams } from "../models/gamma-gamma.ts";
 import { fitParetoNbd, type ParetoNbdParams } from "../models/pareto-nbd.ts";
 import type { FitResult } from "../models/types.ts";
 import { createTaskPool, type TaskPool } from "../parallel/task-pool.ts";
+import { countRepeatBuyersWithSpend, MIN_GAMMA_GAMMA_BUYERS } from "./fit-btyd-models.ts";
 import { smallDataGbdtOptions } from "./gbdt-cross-validation.ts";
 import { createStepLog, type StepLog } from "./step-log.ts";
 import type { GbdtModels, TrainedModels } from "./train-models.ts";
@@ -58,18 +59,15 @@ export function lastDateOf(log: TransactionLog): string {
   return dayToIsoDate(last);
 }
 
-function repeatBuyers(s: CustomerSummaries): number {
-  let n = 0;
-  for (const x of s.x.subarray(0, s.n)) if (x > 0) n++;
-  return n;
-}
-
-/** Fits the three BTYD models on summaries (Gamma-Gamma only with ≥ 10 repeat buyers). */
+/**
+ * Fits the three BTYD models on summaries; Gamma-Gamma by the evaluation's rule (enough repeat
+ * buyers with a positive spend: a log of $0 purchases has none).
+ */
 async function fitBtyd(summaries: CustomerSummaries, steps: StepLog, label: string) {
   const bgnbd = await steps.step(`${label}: fit BG/NBD`, () => fitBgNbd(summaries));
   const paretoNbd = await steps.step(`${label}: fit Pareto/NBD`, () => fitParetoNbd(summaries));
   const gammaGamma =
-    repeatBuyers(summaries) >= 10
+    countRepeatBuyersWithSpend(summaries) >= MIN_GAMMA_GAMMA_BUYERS
       ? await steps.step(`${label}: fit Gamma-Gamma`, () =>
           fitGammaGamma({ x: summaries.x, monetary: summaries.monetary }),
         )

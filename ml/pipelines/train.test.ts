@@ -405,3 +405,18 @@ test("train --workers: the GBDTs trained on 3 threads are byte for byte those of
   expect(scores(three)).toEqual(scores(one));
   expect(three.comparison.recommended).toBe(one.comparison.recommended);
 }, 120_000);
+
+test("a log of $0 purchases trains through the production step, with no spend model", async () => {
+  // Free sign-ups, or an export whose amounts are all 0: the evaluation skipped Gamma-Gamma, and
+  // the production refit used to call it anyway and fail ("no repeat buyers with a positive mean").
+  const [header, ...rows] = (await readFile(csv, "utf8")).trimEnd().split("\n");
+  const zero = join(dir, "zero.csv"); // customer_id,date,amount with every amount 0
+  await writeFile(zero, [header, ...rows.map((l) => l.replace(/[^,]*$/, "0"))].join("\n"));
+  const out = join(dir, "zero");
+  const r = await cli(["train", "--data", zero, ...window, "--out", out, "--fast"]);
+  expect(r.err).toBe("");
+  expect(r.code).toBe(0);
+  expect(r.out).toContain("Gamma-Gamma not fitted: only 0 repeat buyers with spend > 0");
+  const metrics = JSON.parse(await readFile(join(out, "metrics.json"), "utf8"));
+  expect(metrics.production.fits.gamma_gamma).toBeNull();
+}, 60_000);
