@@ -38,7 +38,11 @@ export function registerScoreCommand(program: Command): void {
     .option("--intervals <levels>", "add per model lo/hi columns at these levels, e.g. 0.8,0.95")
     .option("--customer-col <name>", "CSV column of the customer id", "customer_id")
     .option("--date-col <name>", "CSV column of the date", "date")
-    .option("--amount-col <name>", "CSV column of the amount", "amount")
+    .option(
+      "--amount-col <name>",
+      "CSV column of the amount (none: a log without amounts, counts only)",
+      "amount",
+    )
     .option("--quantity-col <name>", "CSV column of the quantity (optional)")
     .addOption(
       new Option("--on-bad-row <policy>", "malformed rows")

@@ -85,11 +85,15 @@ export async function fitBtydModels(
     gammaGamma = await steps.step("fit Gamma-Gamma", () =>
       fitGammaGamma({ x: summaries.x, monetary: summaries.monetary }),
     );
+  } else if (repeatBuyers === 0) {
+    notes.push(
+      "Gamma-Gamma not fitted: no repeat buyer has a spend > 0 (a log without amounts, or all $0): spend and CLV are not forecast",
+    );
   } else {
     notes.push(`Gamma-Gamma not fitted: only ${repeatBuyers} repeat buyers with spend > 0`);
   }
   const diagnostics = diagnoseFits(summaries, bgnbd, paretoNbd, gammaGamma);
-  if (diagnostics.zeroSpendRepeatBuyers > 0) {
+  if (diagnostics.zeroSpendRepeatBuyers > 0 && repeatBuyers > 0) {
     notes.push(
       `${diagnostics.zeroSpendRepeatBuyers} repeat buyers with mean repeat spend $0: left out of the Gamma-Gamma fit, predicted at its population mean`,
     );

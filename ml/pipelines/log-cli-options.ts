@@ -160,7 +160,11 @@ export function addTransactionLogOptions(
     )
     .option("--customer-col <name>", "column of the customer id", "customer_id")
     .option("--date-col <name>", "column of the date", "date")
-    .option("--amount-col <name>", "column of the amount", "amount")
+    .option(
+      "--amount-col <name>",
+      "column of the amount (none: a log without amounts, counts only)",
+      "amount",
+    )
     .option("--quantity-col <name>", "column of the quantity (optional)")
     .addOption(
       new Option("--on-bad-row <policy>", "malformed rows")

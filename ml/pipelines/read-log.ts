@@ -5,7 +5,13 @@
 import type { BadRowPolicy } from "../data/bad-rows.ts";
 import { readCdnowLog } from "../data/cdnow-reader.ts";
 import { type DataQuality, qualityFromReadReport } from "../data/input/data-quality.ts";
-import type { LogColumns, LogFormat, LogInput, LogSource } from "../data/input/log-input.ts";
+import {
+  type LogColumns,
+  type LogFormat,
+  type LogInput,
+  type LogSource,
+  NO_AMOUNT,
+} from "../data/input/log-input.ts";
 import { readTransactionLog } from "../data/input/read-transaction-log.ts";
 import type { ReadReport, TransactionLog } from "../data/transaction-log.ts";
 
@@ -60,8 +66,15 @@ export async function readLog(request: LogRequest): Promise<ReadLog> {
     ...request.columns,
     ...extra.columns,
   } as LogColumns;
-  if (columns.price !== undefined) delete columns.amount;
+  if (columns.price !== undefined || columns.amount === NO_AMOUNT) delete columns.amount;
   else columns.amount ??= "amount";
-  const { log, quality } = await readTransactionLog({ ...extra, source, columns, onBadRow });
+  const noAmount = columns.amount === undefined && columns.price === undefined;
+  const { log, quality } = await readTransactionLog({
+    ...extra,
+    source,
+    columns,
+    onBadRow,
+    ...(noAmount ? { noAmount } : {}),
+  });
   return { log, quality, report: reportOf(quality) };
 }

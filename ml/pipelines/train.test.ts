@@ -15,6 +15,7 @@ import { GBDT_ONNX_INPUT, GBDT_ONNX_PREDICTION } from "../onnx/export-tree-ensem
 import { startFakeMlflowServer } from "../testing/mlflow-fake-server.ts";
 import { ensureDemoModel } from "./demo-model.ts";
 import { openRegistryFromEnv } from "./open-registry.ts";
+import { readLog } from "./read-log.ts";
 import { runSimulate, simulatePopulation } from "./simulate.ts";
 import { createStepLog } from "./step-log.ts";
 import { trackTrainingRun } from "./track-run.ts";
@@ -416,7 +417,49 @@ test("a log of $0 purchases trains through the production step, with no spend mo
   const r = await cli(["train", "--data", zero, ...window, "--out", out, "--fast"]);
   expect(r.err).toBe("");
   expect(r.code).toBe(0);
-  expect(r.out).toContain("Gamma-Gamma not fitted: only 0 repeat buyers with spend > 0");
+  expect(r.out).toContain("Gamma-Gamma not fitted: no repeat buyer has a spend > 0");
+  expect(r.out).not.toContain("predicted at its population mean"); // there is none
   const metrics = JSON.parse(await readFile(join(out, "metrics.json"), "utf8"));
   expect(metrics.production.fits.gamma_gamma).toBeNull();
+}, 60_000);
+
+test("an event log without amounts (Retail Rocket's layout) trains with --amount-col none", async () => {
+  const [, ...rows] = (await readFile(csv, "utf8")).trimEnd().split("\n");
+  // timestamp (ms), visitorid, event, itemid, transactionid: a view before each purchase.
+  const events = rows.flatMap((line, i) => {
+    const [id, date] = line.split(",");
+    const ms = Date.parse(`${date}T10:00:00Z`);
+    return [`${ms},${id},view,${i},`, `${ms + 60_000},${id},transaction,${i},t${i}`];
+  });
+  const log = join(dir, "events.csv");
+  await writeFile(log, ["timestamp,visitorid,event,itemid,transactionid", ...events].join("\n"));
+  const out = join(dir, "events");
+  const args = ["--customer-col", "visitorid", "--date-col", "timestamp", ...window, "--fast"];
+  const r = await cli([
+    "train",
+    "--data",
+    log,
+    ...args,
+    "--out",
+    out,
+    "--amount-col",
+    "none",
+    "--keep-rows",
+    "event=transaction",
+  ]);
+  expect(r.code).toBe(0);
+  expect(r.out).toContain("dates read as epoch_ms");
+  expect(r.out).toContain("no amounts (--amount-col none): purchases counted, no spend model");
+  expect(r.out).toContain(
+    `left out by --keep-rows event=transaction: ${rows.length.toLocaleString("en-US")} rows`,
+  );
+  const metrics = JSON.parse(await readFile(join(out, "metrics.json"), "utf8"));
+  const plain = await readLog({ format: "csv", path: csv });
+  expect(metrics.data.no_amount).toBe(true);
+  expect(metrics.data.zero_amount_rows).toBe(0);
+  expect(metrics.data.purchase_days).toBe(plain.quality.purchase_days); // the same purchases
+  // Without the option the missing column is named, with what to pass.
+  const missing = await cli(["train", "--data", log, ...args, "--out", out]);
+  expect(missing.code).toBe(2);
+  expect(missing.err).toContain('there is no column "amount"');
 }, 60_000);

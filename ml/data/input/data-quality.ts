@@ -57,6 +57,8 @@ export const DataQualitySchema = z.object({
    * status=cancelled`): not bad rows, not in `skipped`, and not in `rows_kept`.
    */
   left_out: z.object({ filters: z.array(z.string()), rows: z.number().int() }).optional(),
+  /** `--amount-col none`: the log has no amounts; purchases are counted, spend is not modelled. */
+  no_amount: z.boolean().optional(),
 });
 
 export type DataQuality = z.infer<typeof DataQualitySchema>;
@@ -130,6 +132,8 @@ export function dataQualityLines(q: DataQuality): string[] {
           : ""),
     );
   }
+  if (q.no_amount)
+    lines.push("  no amounts (--amount-col none): purchases counted, no spend model");
   if (q.left_out) {
     lines.push(`  left out by ${q.left_out.filters.join(" and ")}: ${n(q.left_out.rows)} rows`);
   }

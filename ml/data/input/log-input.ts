@@ -64,11 +64,19 @@ export interface LogInput {
   /** Returns subtract from spend ("net", default) or are ignored ("drop"). */
   returns?: "net" | "drop";
   onBadRow?: BadRowPolicy;
+  /**
+   * The log has no amounts (an event log, free sign-ups): every purchase is worth 0, and no spend
+   * is modelled. Without it, a log with neither amount nor price column is an error.
+   */
+  noAmount?: boolean;
   /** With columns.keepBy: only rows whose value (trimmed text) is one of these are read. */
   keepValues?: string[];
   /** With columns.dropBy: rows whose value (trimmed text) is one of these are left out. */
   dropValues?: string[];
 }
+
+/** `--amount-col none`: the log has no amounts (see LogInput.noAmount). */
+export const NO_AMOUNT = "none";
 
 /** The reason of a row a --keep-rows / --drop-rows filter left out: counted apart, never a bad row. */
 export const LEFT_OUT_BY_FILTER = "left out by a row filter";

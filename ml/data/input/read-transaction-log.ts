@@ -135,7 +135,7 @@ async function readWith(connection: DuckDBConnection, input: LogInput): Promise<
       skipped,
       examples,
       returns,
-      zero_amount_rows: Number(counts?.zero),
+      zero_amount_rows: input.noAmount ? 0 : Number(counts?.zero),
       customers_in_log: log.customerIds.length,
       purchase_days: log.length,
       first_date: first,
@@ -145,6 +145,7 @@ async function readWith(connection: DuckDBConnection, input: LogInput): Promise<
       number_formats: numberFormats,
       ...(sheets ? { sheets } : {}),
       ...text,
+      ...(input.noAmount ? { no_amount: true } : {}),
       ...(leftOut > 0 || rowFilterOptions(input).length > 0
         ? { left_out: { filters: rowFilterOptions(input), rows: leftOut } }
         : {}),
@@ -182,10 +183,10 @@ async function buildLines(connection: DuckDBConnection, input: LogInput) {
       "--price-col needs --quantity-col (amount = quantity × price)",
     );
   }
-  if (columns.price === undefined && columns.amount === undefined) {
+  if (columns.price === undefined && columns.amount === undefined && !input.noAmount) {
     throw new InputError(
       undefined,
-      "no amount: pass --amount-col, or --quantity-col and --price-col",
+      "no amount: pass --amount-col, or --quantity-col and --price-col (or --amount-col none for a log without amounts)",
     );
   }
   const timezone = input.timezone ?? "UTC";

@@ -119,7 +119,13 @@ export function linesSql(options: LinesSqlOptions): string {
       `${sqlIdentifier(c)} IS NOT NULL AS ${role}_present`,
     );
   }
-  const amount = columns.price !== undefined ? "quantity_value * price_value" : "amount_value";
+  // No amount column at all (LogInput.noAmount): every purchase is worth 0.
+  const amount =
+    columns.price !== undefined
+      ? "quantity_value * price_value"
+      : columns.amount !== undefined
+        ? "amount_value"
+        : "0";
   const quantity = columns.quantity ? "coalesce(quantity_value, 0)" : "0";
   const cancelled = options.cancelPattern
     ? `OR regexp_matches(coalesce(order_id, ''), ${sqlString(options.cancelPattern)})`
