@@ -36,6 +36,11 @@ export interface AnswerContext {
   /** The horizon differs from the GBDT's trained one (its figures were scaled). */
   scaled: boolean;
   preferred: RecommendedModel;
+  /**
+   * The bundle has a spend model (Gamma-Gamma). Without one (a log without amounts, or too few
+   * repeat buyers with a spend) spend and CLV are null, as the schema says, not a failed item.
+   */
+  spend: boolean;
 }
 
 export function answerContext(
@@ -54,6 +59,7 @@ export function answerContext(
     omitted: model.manifest.uncertainty?.covariances.omitted,
     scaled: Math.abs(result.horizon - model.trainedHorizon) > 1e-9,
     preferred: model.manifest.recommended,
+    spend: model.gammaGamma !== null,
   };
 }
 
@@ -68,34 +74,38 @@ const round9 = (v: number): number => Math.round(v * 1e9) / 1e9;
 /** A column's value; the index is always within the batch (NaN stands for a missing value). */
 const at = (column: Float64Array, i: number): number => column[i] ?? Number.NaN;
 
-/** The first of a model's five figures that is not a finite number, else undefined. */
-function nonFiniteField(cols: ModelColumns, i: number): keyof ModelForecast | undefined {
+/**
+ * The first of a model's figures that is not a finite number, else undefined; spend and CLV only
+ * when the bundle has a spend model (without one they are null for everybody).
+ */
+function nonFiniteField(
+  cols: ModelColumns,
+  i: number,
+  spend: boolean,
+): keyof ModelForecast | undefined {
   if (!Number.isFinite(at(cols.expectedPurchases, i))) return "expected_purchases";
   if (!Number.isFinite(at(cols.pAlive, i))) return "p_alive";
   if (!Number.isFinite(at(cols.pPurchase, i))) return "p_purchase";
+  if (!spend) return undefined;
   if (!Number.isFinite(at(cols.expectedSpend, i))) return "expected_spend";
   if (!Number.isFinite(at(cols.clv, i))) return "clv";
   return undefined;
 }
 
-/** A model's five figures for customer i, all finite (checked by nonFiniteField). */
-function modelForecast(cols: ModelColumns, i: number): ModelForecast {
+/** A model's five figures for customer i, checked by nonFiniteField (spend: null without a spend model). */
+function modelForecast(cols: ModelColumns, i: number, spend: boolean): ModelForecast {
   return {
     expected_purchases: round9(at(cols.expectedPurchases, i)),
     p_alive: round9(at(cols.pAlive, i)),
     p_purchase: round9(at(cols.pPurchase, i)),
-    expected_spend: round9(at(cols.expectedSpend, i)),
-    clv: round9(at(cols.clv, i)),
+    expected_spend: spend ? round9(at(cols.expectedSpend, i)) : null,
+    clv: spend ? round9(at(cols.clv, i)) : null,
   };
 }
 
-function gbdtForecast(cols: GbdtColumns, i: number, scaled: boolean): GbdtForecast {
+function gbdtForecast(cols: GbdtColumns, i: number, scaled: boolean, spend: boolean): GbdtForecast {
   return {
-    expected_purchases: round9(at(cols.expectedPurchases, i)),
-    p_alive: round9(at(cols.pAlive, i)),
-    p_purchase: round9(at(cols.pPurchase, i)),
-    expected_spend: round9(at(cols.expectedSpend, i)),
-    clv: round9(at(cols.clv, i)),
+    ...modelForecast(cols, i, spend),
     predicted_spend: round(at(cols.predictedSpend, i)),
     horizon_scaled: scaled,
   };
@@ -133,14 +143,14 @@ function notComputable(id: string, figure: string): ItemErrorJson {
 function forecastModels(ctx: AnswerContext, i: number): ForecastModels {
   const { bgnbd, paretoNbd, gbdt, blend } = ctx.result;
   const models: ForecastModels = {
-    bgnbd: withUncertainty(ctx, "bgnbd", modelForecast(bgnbd, i), i),
-    pareto_nbd: withUncertainty(ctx, "pareto_nbd", modelForecast(paretoNbd, i), i),
+    bgnbd: withUncertainty(ctx, "bgnbd", modelForecast(bgnbd, i, ctx.spend), i),
+    pareto_nbd: withUncertainty(ctx, "pareto_nbd", modelForecast(paretoNbd, i, ctx.spend), i),
   };
-  if (gbdt !== null && nonFiniteField(gbdt, i) === undefined) {
-    models.gbdt = withUncertainty(ctx, "gbdt", gbdtForecast(gbdt, i, ctx.scaled), i);
+  if (gbdt !== null && nonFiniteField(gbdt, i, ctx.spend) === undefined) {
+    models.gbdt = withUncertainty(ctx, "gbdt", gbdtForecast(gbdt, i, ctx.scaled, ctx.spend), i);
   }
-  if (blend !== null && nonFiniteField(blend, i) === undefined) {
-    models.blend = withUncertainty(ctx, "blend", modelForecast(blend, i), i);
+  if (blend !== null && nonFiniteField(blend, i, ctx.spend) === undefined) {
+    models.blend = withUncertainty(ctx, "blend", modelForecast(blend, i, ctx.spend), i);
   }
   return models;
 }
@@ -151,9 +161,9 @@ export function forecastItem(ctx: AnswerContext, id: string, i: number): Forecas
   const error = batch.errors[i];
   if (error) return { id, error };
   // Never null figures: a summary the formulas cannot compute fails its own item.
-  const bgnbdBad = nonFiniteField(result.bgnbd, i);
+  const bgnbdBad = nonFiniteField(result.bgnbd, i, ctx.spend);
   if (bgnbdBad) return { id, error: notComputable(id, `bgnbd.${bgnbdBad}`) };
-  const paretoBad = nonFiniteField(result.paretoNbd, i);
+  const paretoBad = nonFiniteField(result.paretoNbd, i, ctx.spend);
   if (paretoBad) return { id, error: notComputable(id, `pareto_nbd.${paretoBad}`) };
   const models = forecastModels(ctx, i);
   const preferred = ctx.preferred;
