@@ -4,40 +4,20 @@
 // answers every model, Pareto/NBD with "intervals_unavailable" and the reason.
 import { beforeAll, expect, test } from "bun:test";
 import { DOMAIN_EDGE_OMISSION } from "@pp/ml/forecasting/parameter-uncertainty.ts";
-import { createLogger } from "@pp/shared/logging/logger.ts";
 import type { Hono } from "hono";
-import { createApp } from "../app.ts";
-import { parseConfig } from "../config.ts";
-import { buildForecastDeps } from "../deps.ts";
-import { encodeBundle } from "../model/exported-bundle.ts";
-import { bundleModelSource } from "../model/model-sources.ts";
-import { typescriptEngine } from "../model/typescript-engine.ts";
-import { memoryReader, trainDemoBundle } from "../testing/demo-bundle.ts";
+import { appServingBundle, demoBundleWithManifest } from "../testing/bundle-app.ts";
 
 let app: Hono<never>;
 let ids: string[];
-let manifest: { uncertainty?: { covariances: Record<string, unknown> } };
 
 beforeAll(async () => {
-  const demo = await trainDemoBundle({ customers: 400, seed: 5 });
-  manifest = JSON.parse(new TextDecoder().decode(demo.raw.files.get("model.json")));
-  const covariances = manifest.uncertainty?.covariances as Record<string, unknown>;
-  covariances.pareto_nbd = null;
-  covariances.omitted = { pareto_nbd: DOMAIN_EDGE_OMISSION };
-  demo.raw.files.set("model.json", new TextEncoder().encode(JSON.stringify(manifest)));
-  const files = await encodeBundle(demo.raw);
-  const deps = buildForecastDeps(parseConfig({ MODEL_POLL_INTERVAL_MS: "0" }), {
-    runtime: "test",
-    modelSource: bundleModelSource({
-      read: memoryReader(files),
-      description: "test",
-      engine: typescriptEngine,
-    }),
-    overrides: { logger: createLogger({ sink: () => {} }) },
+  const files = await demoBundleWithManifest({ customers: 400, seed: 5 }, (manifest) => {
+    const { covariances } = manifest.uncertainty as { covariances: Record<string, unknown> };
+    covariances.pareto_nbd = null;
+    covariances.omitted = { pareto_nbd: DOMAIN_EDGE_OMISSION };
   });
-  app = createApp(deps) as unknown as Hono<never>;
-  expect(await deps.model.refresh()).toBe("loaded");
-  ids = deps.model.current?.customers.columns.ids.slice(0, 20) ?? [];
+  ({ app, ids } = await appServingBundle(files));
+  ids = ids.slice(0, 20);
 }, 180_000);
 
 test("/forecast serves the other models' intervals and says why Pareto/NBD has none", async () => {

@@ -2,32 +2,17 @@
 // intervals that contain its point forecast, the PMF agrees with the point forecast, the blend is
 // served, answers are reproducible, and bad levels get a 400 naming the field.
 import { beforeAll, describe, expect, test } from "bun:test";
-import { createLogger } from "@pp/shared/logging/logger.ts";
 import type { Hono } from "hono";
-import { createApp } from "../app.ts";
-import { parseConfig } from "../config.ts";
-import { buildForecastDeps } from "../deps.ts";
-import { bundleModelSource } from "../model/model-sources.ts";
-import { typescriptEngine } from "../model/typescript-engine.ts";
-import { memoryReader, trainDemoBundle } from "../testing/demo-bundle.ts";
+import { appServingBundle } from "../testing/bundle-app.ts";
+import { trainDemoBundle } from "../testing/demo-bundle.ts";
 
 let app: Hono<never>;
 let ids: string[];
 
 beforeAll(async () => {
   const demo = await trainDemoBundle({ customers: 1000, seed: 5 });
-  const deps = buildForecastDeps(parseConfig({ MODEL_POLL_INTERVAL_MS: "0" }), {
-    runtime: "test",
-    modelSource: bundleModelSource({
-      read: memoryReader(demo.files),
-      description: "test",
-      engine: typescriptEngine,
-    }),
-    overrides: { logger: createLogger({ sink: () => {} }) },
-  });
-  app = createApp(deps) as unknown as Hono<never>;
-  expect(await deps.model.refresh()).toBe("loaded");
-  ids = deps.model.current?.customers.columns.ids.slice(0, 50) ?? [];
+  ({ app, ids } = await appServingBundle(demo.files));
+  ids = ids.slice(0, 50);
 }, 120_000);
 
 const post = (body: unknown) =>

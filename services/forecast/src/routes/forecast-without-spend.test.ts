@@ -2,39 +2,21 @@
 // few repeat buyers with a spend, so Gamma-Gamma was not fitted): every customer gets purchases,
 // P(alive) and P(purchase), and null spend and CLV, as the schema says; none fails.
 import { beforeAll, expect, test } from "bun:test";
-import { createLogger } from "@pp/shared/logging/logger.ts";
 import type { Hono } from "hono";
-import { createApp } from "../app.ts";
-import { parseConfig } from "../config.ts";
-import { buildForecastDeps } from "../deps.ts";
-import { encodeBundle } from "../model/exported-bundle.ts";
-import { bundleModelSource } from "../model/model-sources.ts";
-import { typescriptEngine } from "../model/typescript-engine.ts";
-import { memoryReader, trainDemoBundle } from "../testing/demo-bundle.ts";
+import { appServingBundle, demoBundleWithManifest } from "../testing/bundle-app.ts";
 
 let app: Hono<never>;
 let ids: string[];
 
 beforeAll(async () => {
-  const demo = await trainDemoBundle({ customers: 400, seed: 5 });
   // The manifest as `ml train` writes it when Gamma-Gamma is not fitted.
-  const manifest = JSON.parse(new TextDecoder().decode(demo.raw.files.get("model.json")));
-  manifest.gamma_gamma = null;
-  if (manifest.uncertainty?.covariances) manifest.uncertainty.covariances.gamma_gamma = null;
-  const files = new Map(demo.raw.files);
-  files.set("model.json", new TextEncoder().encode(JSON.stringify(manifest)));
-  const deps = buildForecastDeps(parseConfig({ MODEL_POLL_INTERVAL_MS: "0" }), {
-    runtime: "test",
-    modelSource: bundleModelSource({
-      read: memoryReader(await encodeBundle({ ...demo.raw, files })),
-      description: "test",
-      engine: typescriptEngine,
-    }),
-    overrides: { logger: createLogger({ sink: () => {} }) },
+  const files = await demoBundleWithManifest({ customers: 400, seed: 5 }, (manifest) => {
+    manifest.gamma_gamma = null;
+    const uncertainty = manifest.uncertainty as { covariances?: Record<string, unknown> };
+    if (uncertainty?.covariances) uncertainty.covariances.gamma_gamma = null;
   });
-  app = createApp(deps) as unknown as Hono<never>;
-  expect(await deps.model.refresh()).toBe("loaded");
-  ids = deps.model.current?.customers.columns.ids.slice(0, 30) ?? [];
+  ({ app, ids } = await appServingBundle(files));
+  ids = ids.slice(0, 30);
 }, 120_000);
 
 test("every customer is forecast, with null spend and CLV in every model", async () => {
