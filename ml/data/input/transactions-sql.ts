@@ -196,18 +196,17 @@ export function netReturnsSql(byOrder: boolean, cancelPattern: string | undefine
 }
 
 /**
- * The rows of `from` handed to JavaScript, ordered: customer number, day number, spend, quantity.
- * The number is the id's rank, as in table customers: one sort gives both the numbers and the
- * order (about half the time of joining millions of lines to the customers by id, and JavaScript
- * then merges the lines of a day in one sequential pass instead of gathering from random places).
+ * The rows of `from` handed to JavaScript, ordered: customer number (from table customers, joined
+ * by id), day number, spend, quantity; JavaScript then merges the lines of a day in one sequential
+ * pass. Joining the million or so distinct ids and sorting integers beats ranking every line by
+ * its id string (dense_rank), which sorted all the lines' strings: 4.9 → 3.3 s on 10M lines with
+ * short ids, 35 → 9 s on 31M lines with 64-character ids (H&M's layout).
  */
 export function purchasesOutSql(from: string): string {
-  return `SELECT k, d, amount, quantity FROM (
-  SELECT CAST(dense_rank() OVER (ORDER BY customer_id) - 1 AS INTEGER) AS k,
-    CAST(day - DATE '1970-01-01' AS INTEGER) AS d,
-    CAST(amount AS DOUBLE) AS amount, CAST(quantity AS DOUBLE) AS quantity
-  FROM ${from}) AS p
-ORDER BY k, d`;
+  return `SELECT c.k AS k, CAST(p.day - DATE '1970-01-01' AS INTEGER) AS d,
+    CAST(p.amount AS DOUBLE) AS amount, CAST(p.quantity AS DOUBLE) AS quantity
+  FROM ${from} AS p JOIN customers AS c ON c.customer_id = p.customer_id
+  ORDER BY k, d`;
 }
 
 /** Rows per batch of customer ids: one string per batch, split in JavaScript. */
