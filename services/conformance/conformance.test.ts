@@ -140,11 +140,11 @@ async function logLinesWith(svc: RunningService, text: string): Promise<string[]
 
 /**
  * `value` with each number that is within 1.5e-9 (relative, above 1) of the reference's replaced
- * by it, the paths of those listed in `nearly`. /forecast rounds to 9 decimals, but JavaScriptCore
- * (Bun) and V8 (Node, Deno, workerd) differ in the last bits of Math.exp, log and pow, and after
- * the series and sums of a forecast a value that sits on a rounding boundary can come out one
- * step apart (a blend CLV of 3.941867291 against 3.941867292, seen once in CI). Everything else
- * must be equal.
+ * by it, the paths of those listed in `nearly`. /forecast rounds to 9 decimals, but JavaScript
+ * engines and their versions differ in the last bits of Math.exp, log and pow, and after the
+ * series and sums of a forecast a value that sits on a rounding boundary can come out one step
+ * apart (a blend CLV of 3.941867291 on Bun and Node, 3.941867292 on Deno and workerd). Everything
+ * else must be equal.
  */
 function withinRounding(value: unknown, reference: unknown, nearly: string[], path = "$"): unknown {
   if (typeof value === "number" && typeof reference === "number") {
