@@ -6,7 +6,7 @@ import { type BgNbdParams, fitBgNbd } from "../models/bgnbd.ts";
 import { fitGammaGamma, type GammaGammaParams } from "../models/gamma-gamma.ts";
 import { fitParetoNbd, type ParetoNbdParams } from "../models/pareto-nbd.ts";
 import type { FitResult } from "../models/types.ts";
-import { SHAPE_LIMIT, SHAPE_PARAMETERS } from "../training/maximum-likelihood.ts";
+import { atShapeLimit, SHAPE_LIMIT } from "../training/maximum-likelihood.ts";
 import { diagnoseFits, type FitDiagnostics } from "./fit-warnings.ts";
 import type { StepLog } from "./step-log.ts";
 
@@ -56,7 +56,7 @@ const HOMOGENEOUS_MEANING =
 
 function shapesAtLimit(params: object): string {
   const names = Object.entries(params)
-    .filter(([name, value]) => SHAPE_PARAMETERS.has(name) && value >= SHAPE_LIMIT * (1 - 1e-9))
+    .filter(([name, value]) => atShapeLimit(name, value))
     .map(([name]) => name);
   return names.length > 0 ? names.join(", ") : "a shape parameter";
 }

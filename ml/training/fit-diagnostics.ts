@@ -4,15 +4,14 @@
 // error). A flagged model is reported, never recommended.
 
 import type { FitResult } from "../models/types.ts";
-import { SHAPE_LIMIT, SHAPE_PARAMETERS } from "./maximum-likelihood.ts";
+import { atShapeLimit } from "./maximum-likelihood.ts";
 
 /**
- * Parameters beyond these are taken as degenerate (the fit ran off towards 0 or infinity). Only
- * shapes are held to the upper one (reaching it is enough: a fit holds a shape the likelihood
- * pushes further on it): a scale is in the shop's units (gamma is a money amount,
- * millions in dong or rupiah), and in a homogeneous limit its shape runs off with it.
+ * Parameters below this are taken as degenerate (the fit ran off towards 0). Above, only shapes
+ * at SHAPE_LIMIT are (atShapeLimit; reaching it is enough, a fit holds a shape there): a scale is
+ * in the shop's units (gamma is a money amount, millions in dong or rupiah), and in a homogeneous
+ * limit its shape runs off with it.
  */
-export const DEGENERATE_ABOVE = SHAPE_LIMIT;
 export const DEGENERATE_BELOW = 1e-6;
 
 /**
@@ -33,7 +32,7 @@ export function fitWarnings<P extends object>(
   for (const [name, value] of Object.entries(fit.params) as [string, number][]) {
     if (!Number.isFinite(value)) {
       warnings.push(`${model}: parameter ${name} = ${value} is not finite`);
-    } else if (value >= DEGENERATE_ABOVE * (1 - 1e-9) && SHAPE_PARAMETERS.has(name)) {
+    } else if (atShapeLimit(name, value)) {
       warnings.push(
         `${model}: parameter ${name} = ${value.toPrecision(3)} is at the upper bound (>= 1e6): degenerate fit`,
       );

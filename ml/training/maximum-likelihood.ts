@@ -35,6 +35,11 @@ export const SHAPE_PARAMETERS: ReadonlySet<string> = new Set(["r", "a", "b", "s"
  */
 export const SHAPE_LIMIT = 1e6;
 
+/** A shape parameter at (held on, so up to rounding) or past SHAPE_LIMIT. */
+export function atShapeLimit(name: string, value: number): boolean {
+  return SHAPE_PARAMETERS.has(name) && value >= SHAPE_LIMIT * (1 - 1e-9);
+}
+
 function stopReason(best: OptimizeResult): FitResult<object>["stopped"] {
   if (best.atDomainEdge) return "domain-edge";
   return best.atUpperBound ? "shape-limit" : null;

@@ -117,6 +117,13 @@ export function withCentralDifferences(f: (x: Float64Array) => number, step = 1e
   };
 }
 
+/** Makes the n×n matrix H the identity (BFGS's start, and its restart); returns H. */
+function identity(H: Float64Array, n: number): Float64Array {
+  H.fill(0);
+  for (let i = 0; i < n; i++) H[i * n + i] = 1;
+  return H;
+}
+
 /** Puts coordinates past their ceiling on it and marks them held; true when one was new. */
 function holdAtCeilings(
   x: Float64Array,
@@ -200,8 +207,7 @@ export function bfgs(
       method: "bfgs",
     };
   }
-  const H = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) H[i * n + i] = 1;
+  const H = identity(new Float64Array(n * n), n);
   const p = new Float64Array(n);
   const s = new Float64Array(n);
   const y = new Float64Array(n);
@@ -241,8 +247,7 @@ export function bfgs(
       // Start afresh on the coordinates still free: H's curvature was learnt with the held one.
       fx = f(x, g);
       if (!Number.isFinite(fx)) break;
-      H.fill(0);
-      for (let i = 0; i < n; i++) H[i * n + i] = 1;
+      identity(H, n);
       firstStep = true;
     }
     converged = maxNorm(g) <= gtol;
@@ -282,11 +287,8 @@ function searchDirection(H: Float64Array, g: Float64Array, p: Float64Array): num
     slope += acc * g[i]!;
   }
   if (!(slope < 0)) {
-    H.fill(0);
-    for (let i = 0; i < n; i++) {
-      H[i * n + i] = 1;
-      p[i] = -g[i]!;
-    }
+    identity(H, n);
+    for (let i = 0; i < n; i++) p[i] = -g[i]!;
     slope = -g.reduce((acc, v) => acc + v * v, 0);
   }
   return slope;
