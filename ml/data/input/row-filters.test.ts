@@ -80,6 +80,31 @@ test("a filter that leaves out every row names the values the column holds", asy
   expect(missing?.message).toContain("pass --drop-rows with one of those names");
 });
 
+test("hostile filter values: a NUL matches the value holding it, a quote, a lone surrogate and 1e308 as written", async () => {
+  const hostile = ["tr\u0000x", "it's", "\ud800", "1e308"];
+  const lines = hostile.map((v, i) => `c${i},2020-01-0${i + 1},${i + 1},"${v}",`);
+  const path = file([HEADER, ...lines, "z,2020-01-09,9,transaction,"].join("\n"));
+  for (const [i, value] of hostile.entries()) {
+    const { log: read } = await readCsvLog(path, {
+      columns: { ...LOG_COLUMNS, keepBy: "event" },
+      keepValues: [value],
+    });
+    expect(days(read)).toEqual([`c${i} 2020-01-0${i + 1} ${i + 1}`]);
+  }
+  const { log: rest } = await readCsvLog(path, {
+    columns: { ...LOG_COLUMNS, dropBy: "event" },
+    dropValues: hostile,
+  });
+  expect(days(rest)).toEqual(["z 2020-01-09 9"]);
+  // A column named with a NUL cannot be spliced into SQL: the error names it, not DuckDB's parser.
+  const header = file([HEADER.replace("event", "ev\u0000ent"), ...lines].join("\n"));
+  const named = await failure(
+    readCsvLog(header, { columns: { ...LOG_COLUMNS, keepBy: "ev\u0000ent" }, keepValues: ["x"] }),
+  );
+  expect(named).toBeInstanceOf(InputError);
+  expect(named?.message).toContain("holds a NUL character");
+});
+
 test("a workbook's filter column is read although no other role names it", async () => {
   const book = new ExcelJS.Workbook();
   const sheet = book.addWorksheet("Orders");

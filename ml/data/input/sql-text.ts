@@ -1,10 +1,25 @@
 // Quoting for the few user-given names and values that are spliced into DuckDB SQL (column names,
 // file paths, patterns): identifiers in double quotes, strings in single quotes, doubled inside.
 
+import { InputError } from "./input-error.ts";
+
+const NUL = "\u0000";
+
+/** A column name; DuckDB's parser ends a quoted name at a NUL, so a name holding one is refused. */
 export function sqlIdentifier(name: string): string {
+  if (name.includes(NUL)) {
+    throw new InputError(
+      name,
+      `the column name ${JSON.stringify(name)} holds a NUL character (U+0000), which no column can be named by`,
+      { hint: "pass the name without it" },
+    );
+  }
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+/** A string literal; a NUL (which a CSV value may hold) is spliced in as chr(0), the parser's way. */
 export function sqlString(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
+  const quoted = (part: string) => `'${part.replaceAll("'", "''")}'`;
+  if (!value.includes(NUL)) return quoted(value);
+  return `(${value.split(NUL).map(quoted).join(" || chr(0) || ")})`;
 }
