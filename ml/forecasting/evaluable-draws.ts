@@ -1,8 +1,9 @@
-// Parameter draws the Pareto/NBD formulas can evaluate. P(alive) needs a 2F1 series at
-// z = |alpha − beta| / (max(alpha, beta) + t_x), which does not converge as z → 1; a draw from
-// N(log θ̂, Σ) lands there when the likelihood is flat along s, beta (small populations), even
-// though the fit itself does not. Such draws are rejected and redrawn (a bounded number of times);
-// when most are rejected, the normal approximation says little and the point estimate is used.
+// Parameter draws the Pareto/NBD formulas can evaluate. P(alive) needs the dropout term: a 2F1
+// series, or a quadrature where z = |alpha − beta| / (max(alpha, beta) + t_x) is near 1. A draw from
+// N(log θ̂, Σ) can land where neither can be summed (alpha or beta so near 0 beside t that the
+// quadrature's panels run out) when the likelihood is flat. Such draws are rejected and redrawn (a
+// bounded number of times); when most are rejected, the normal approximation says little and the
+// point estimate is used.
 
 import { type ParetoNbdParams, paretoNbdProbabilityAlive } from "../models/pareto-nbd.ts";
 import { ModelInputError } from "../models/types.ts";
@@ -19,8 +20,8 @@ export interface ScreenedDraws<P> {
 /**
  * Can the Pareto/NBD formulas be evaluated with these parameters for every customer with at most
  * `maxX` repeat purchases? The hardest summary is t_x = 0 with the most purchases: its series has
- * the largest a = r+s+x, b (s+1 or r+x) and z, and its terms grow in each, so if it converges, every
- * customer's does.
+ * the largest a = r+s+x, b (s+1 or r+x) and z, and its terms grow in each; its quadrature starts
+ * nearest the integrand's singularity, with the steepest integrand.
  */
 export function paretoNbdEvaluable(params: ParetoNbdParams, maxX: number): boolean {
   try {

@@ -2,9 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { Xoshiro128 } from "../random/seeded-random.ts";
 import { simulateParetoNbd } from "../sim/pareto-nbd-simulator.ts";
 import { sampleGamma } from "../sim/samplers.ts";
-import { hyp2f1 } from "./hypergeometric.ts";
 import {
-  logDeathIntegral,
   type ParetoNbdParams,
   paretoNbdAliveAndPurchase,
   paretoNbdCustomerLogLikelihood,
@@ -16,6 +14,7 @@ import {
   paretoNbdProbabilityAlive,
   paretoNbdProbabilityOfPurchase,
 } from "./pareto-nbd.ts";
+import { logDeathIntegral } from "./pareto-nbd-dropout-integral.ts";
 import { prepareRfmRows } from "./rfm-rows.ts";
 import { gammaln } from "./special-functions.ts";
 import { ModelInputError } from "./types.ts";
@@ -263,43 +262,4 @@ test("paretoNbdAliveAndPurchase equals P(alive) and P(purchase) bit for bit", ()
     }
   }
   expect(checked).toBe(60);
-});
-
-describe("the dropout integral by quadrature (the series' fallback near z = 1)", () => {
-  test("equals the 2F1 form wherever the series converges", () => {
-    const cases = [
-      { r: 0.55, alpha: 10.58, s: 0.61, beta: 11.67, x: 2, tx: 30.4, T: 38.9 },
-      { r: 0.55, alpha: 10.58, s: 0.61, beta: 11.67, x: 0, tx: 0, T: 38.9 },
-      { r: 1.2, alpha: 3, s: 5, beta: 200, x: 7, tx: 10, T: 50 },
-      { r: 0.3, alpha: 80, s: 2, beta: 4, x: 12, tx: 1, T: 70 },
-    ];
-    for (const { r, alpha, s, beta, x, tx, T } of cases) {
-      const rsx = r + s + x;
-      const m = Math.max(alpha, beta);
-      const d = Math.abs(alpha - beta);
-      const second = alpha >= beta ? s + 1 : r + x;
-      const A0 =
-        hyp2f1(rsx, second, rsx + 1, d / (m + tx)) / (m + tx) ** rsx -
-        hyp2f1(rsx, second, rsx + 1, d / (m + T)) / (m + T) ** rsx;
-      const viaQuadrature = logDeathIntegral({ r, alpha, s, beta }, x, tx, T);
-      expect(Math.abs(Math.log(A0) - Math.log(rsx) - viaQuadrature)).toBeLessThan(1e-10);
-    }
-  });
-
-  test("predictions at a domain-edge fit (s and beta large together) are finite, not errors", () => {
-    // Where a fit that stops at the domain edge sits: the 2F1 series cannot be summed there.
-    const edge = { r: 0.8, alpha: 10, s: 1425, beta: 6e4 };
-    expect(() => hyp2f1(1425.8 + 20, 20.8, 1426.8 + 20, (6e4 - 10) / (6e4 + 1))).toThrow();
-    for (const [x, tx, T] of [
-      [20, 1, 52],
-      [0, 0, 52],
-      [3, 40, 52],
-    ] as const) {
-      const alive = paretoNbdProbabilityAlive(edge, x, tx, T);
-      const expected = paretoNbdExpectedPurchases(edge, 26, x, tx, T);
-      expect(alive).toBeGreaterThan(0);
-      expect(alive).toBeLessThanOrEqual(1);
-      expect(Number.isFinite(expected)).toBe(true);
-    }
-  });
 });

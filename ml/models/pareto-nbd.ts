@@ -6,9 +6,14 @@
 import { at } from "../training/checked-index.ts";
 import { fitByMaximumLikelihood } from "../training/maximum-likelihood.ts";
 import { logParameterStandardErrors } from "../training/standard-errors.ts";
-import { gaussLegendre } from "./count-pmf.ts";
 import { mapRfmCustomers } from "./customer-batch.ts";
 import { Hyp2f1ConvergenceError, hyp2f1 } from "./hypergeometric.ts";
+import {
+  logDeathIntegral,
+  QUADRATURE_ABOVE,
+  seriesTermsNeeded,
+  tailIntegral,
+} from "./pareto-nbd-dropout-integral.ts";
 import { prepareRfmRows, type RfmRows } from "./rfm-rows.ts";
 import {
   digamma,
@@ -63,76 +68,46 @@ function logLikelihoodParts(
     // alpha = beta: the integrand is (m+y)^−(r+s+x+1), integrated in closed form.
     logA0 = -rsx * Math.log(m + tx) + Math.log(-Math.expm1(rsx * Math.log((m + tx) / (m + T))));
   } else {
-    let f2: number;
     const z1 = d / (m + tx);
-    if (!(z1 < 1)) {
-      // alpha/beta so far apart that z rounds to 1: the same limit as a series that diverges.
+    // z near 1 (or rounded to 1): the series would take thousands of terms; quadrature ~800.
+    const series =
+      z1 < 1 && seriesTermsNeeded(second, z1) <= QUADRATURE_ABOVE
+        ? logA0BySeries(rsx, second, [m + tx, m + T], d, knownF1)
+        : null;
+    if (series) ({ logA0, f1 } = series);
+    else logA0 = Math.log(rsx) + logDeathIntegral(params, x, tx, T);
+    // −∞ is a value (an interval too short to die in); NaN or +∞ is not.
+    if (Number.isNaN(logA0) || logA0 === Number.POSITIVE_INFINITY) {
       throw new ModelInputError(
         "params",
-        `|alpha - beta| / (max(alpha, beta) + t) = ${z1} is too close to 1 for the 2F1 series`,
+        `the dropout term at |alpha - beta| / (max(alpha, beta) + t) = ${z1} is not finite`,
       );
-    }
-    try {
-      f1 = knownF1 ?? hyp2f1(rsx, second, rsx + 1, z1);
-      f2 = hyp2f1(rsx, second, rsx + 1, d / (m + T));
-      const l1 = Math.log(f1) - rsx * Math.log(m + tx);
-      const l2 = Math.log(f2) - rsx * Math.log(m + T);
-      logA0 = l1 > l2 ? logSubExp(l1, l2) : Number.NEGATIVE_INFINITY;
-    } catch (e) {
-      if (!(e instanceof Hyp2f1ConvergenceError)) throw e;
-      // |alpha − beta|/(max + t) too close to 1 for the series (fits that stop at the domain
-      // edge, where s and beta grow together, sit there): the same quantity by quadrature.
-      logA0 = Math.log(rsx) + logDeathIntegral(params, x, tx, T);
-      // −∞ is a value (an interval too short to die in); NaN or +∞ is not.
-      if (Number.isNaN(logA0) || logA0 === Number.POSITIVE_INFINITY) {
-        throw new ModelInputError(
-          "params",
-          `|alpha - beta| / (max(alpha, beta) + t) = ${e.z} is too close to 1 for the 2F1 series`,
-        );
-      }
     }
   }
   return { alive, died: Math.log(s) - Math.log(rsx) + logA0, f1 };
 }
 
-const DEATH_NODES = gaussLegendre(16);
-/** Panels at most this many e-folds of the integrand wide: 16 nodes are then exact to ~1e-14. */
-const PANEL_EFOLDS = 1;
-const MAX_PANELS = 400;
-
 /**
- * log ∫_{t_x}^{T} (alpha+y)^−(r+x) (beta+y)^−(s+1) dy: the dropout term of the likelihood, equal to
- * A0 / (r+s+x) of the 2F1 form. The log-integrand is convex and decreasing, so panels that start
- * at t_x and widen as its slope flattens (one e-fold each) keep Gauss-Legendre accurate; the
- * remainder is dropped once it cannot change the sum in double precision.
+ * ln A0 = ln(F1/U1^(r+s+x) − F2/U2^(r+s+x)), F = 2F1(r+s+x, second; r+s+x+1; d/U); null when a
+ * series does not converge to 8 digits (the caller integrates instead).
  */
-export function logDeathIntegral(
-  params: ParetoNbdParams,
-  x: number,
-  tx: number,
-  T: number,
-): number {
-  const a = params.r + x;
-  const b = params.s + 1;
-  const logG = (y: number) => -a * Math.log(params.alpha + y) - b * Math.log(params.beta + y);
-  const slope = (y: number) => a / (params.alpha + y) + b / (params.beta + y);
-  const { nodes, weights } = DEATH_NODES;
-  let total = Number.NEGATIVE_INFINITY;
-  let start = tx;
-  for (let panel = 0; panel < MAX_PANELS && start < T; panel++) {
-    const end = Math.min(T, start + PANEL_EFOLDS / slope(start));
-    const half = (end - start) / 2;
-    const mid = (start + end) / 2;
-    let panelLog = Number.NEGATIVE_INFINITY;
-    for (let k = 0; k < nodes.length; k++) {
-      panelLog = logAddExp(panelLog, Math.log(weights[k]! * half) + logG(mid + half * nodes[k]!));
-    }
-    total = logAddExp(total, panelLog);
-    // What is left is at most (T − end)·g(end): negligible beside the sum so far.
-    if (Math.log(T - end) + logG(end) < total - 40) break;
-    start = end;
+function logA0BySeries(
+  rsx: number,
+  second: number,
+  [u1, u2]: [number, number],
+  d: number,
+  knownF1: number | undefined,
+): { logA0: number; f1: number } | null {
+  try {
+    const f1 = knownF1 ?? hyp2f1(rsx, second, rsx + 1, d / u1);
+    const f2 = hyp2f1(rsx, second, rsx + 1, d / u2);
+    const l1 = Math.log(f1) - rsx * Math.log(u1);
+    const l2 = Math.log(f2) - rsx * Math.log(u2);
+    return { logA0: l1 > l2 ? logSubExp(l1, l2) : Number.NEGATIVE_INFINITY, f1 };
+  } catch (e) {
+    if (e instanceof Hyp2f1ConvergenceError) return null;
+    throw e;
   }
-  return total;
 }
 
 /** Log-likelihood of one customer's (x, t_x, T). */
@@ -190,11 +165,10 @@ function pairsOf(rows: RfmRows): { atTx: PairIndex; atT: PairIndex } {
 }
 
 /**
- * Most terms one half's series may take in the fit (a geometric series at rate z needs about
- * 35/(1 − z) terms). Beyond it the point counts as outside the likelihood's domain: the fit stays
- * where max(alpha, beta)/(min(alpha, beta) + t) < ~500, and an evaluation costs at most
- * this many terms per distinct (x, t) pair (with 200,000 a fit drifting towards s, beta → ∞ spent
- * ~0.1–1 s per evaluation and did not finish for hours).
+ * Most terms one half's series may take in the fit: a safety net, since a half whose series
+ * would need more than QUADRATURE_ABOVE terms (z near 1) is integrated instead. Before that, the
+ * fit could not go where everyone buys or drops out at nearly one rate (a shape → ∞): it stopped
+ * at a "domain edge" or ran to its time limit on ~20,000-term series.
  */
 const SERIES_TERM_CAP = 20_000;
 
@@ -223,8 +197,8 @@ function newHalves(n: number): Halves {
  * (m = max(alpha, beta), d = |alpha − beta|, U = m + t, z = d/U, a = r+s+x, b = s+1 or r+x):
  *   H(t) = U^−a Σ_n (b)_n z^n / (n! (a+n))  (= U^−a 2F1(a, b; a+1; z)/a, the BTYD form),
  * and the same series differentiated term by term gives ∂ln H/∂(a, b, z) — hence an exact
- * gradient of the likelihood. Fills ln H and its derivatives in (r, alpha, s, beta) per pair;
- * NaN when the series does not converge (z too close to 1).
+ * gradient of the likelihood. Fills ln H and its derivatives in (r, alpha, s, beta) per pair,
+ * by quadrature where z is so near 1 that the series would be long; NaN when neither converges.
  */
 function fillHalves(
   params: ParetoNbdParams,
@@ -242,6 +216,10 @@ function fillHalves(
     const b = alphaLarger ? s + 1 : r + x;
     const U = m + pairs.t[k]!;
     const z = d / U;
+    if (!(z < 1) || seriesTermsNeeded(b, z) > QUADRATURE_ABOVE) {
+      if (!fillHalfByQuadrature(params, pairs.x[k]!, pairs.t[k]!, out, k, gradient)) return false;
+      continue;
+    }
     // Σ T_n/(a+n), T_n = (b)_n z^n/n!; with derivatives in a (−Σ T_n/(a+n)²), in b
     // (Σ T_n B_n/(a+n), B_n = Σ_{j<n} 1/(b+j)) and in z (Σ_{n≥1} D_n/(a+n), D_n = (b)_n z^(n−1)/(n−1)!).
     let term = 1;
@@ -299,6 +277,28 @@ function fillHalves(
       out.dBeta[k] = dZ / U + dU;
     }
   }
+  return true;
+}
+
+/** One pair's half by quadrature (z near 1); false, with ln H = NaN, if it cannot be summed. */
+function fillHalfByQuadrature(
+  params: ParetoNbdParams,
+  x: number,
+  t: number,
+  out: Halves,
+  k: number,
+  gradient: boolean,
+): boolean {
+  const half = tailIntegral(params, x, t, gradient);
+  if (!half || !Number.isFinite(half.logH)) {
+    out.logH[k] = Number.NaN;
+    return false;
+  }
+  out.logH[k] = half.logH;
+  out.dR[k] = half.dR;
+  out.dAlpha[k] = half.dAlpha;
+  out.dS[k] = half.dS;
+  out.dBeta[k] = half.dBeta;
   return true;
 }
 

@@ -40,9 +40,9 @@ export interface FitResult<P> {
   /**
    * Why the fit stopped short of convergence (then `converged` is false and `params` are the best
    * point found): it ran out of its evaluation or time budget, or the likelihood still rose at the
-   * edge of the region where it can be evaluated (e.g. Pareto/NBD's s, beta → ∞: homogeneous
-   * dropout), or a shape parameter passed SHAPE_LIMIT with the likelihood still rising (a
-   * homogeneous population: see `maximum-likelihood.ts`). Null otherwise.
+   * edge of the region where it can be evaluated (the likelihood is NaN past it), or a shape
+   * parameter passed SHAPE_LIMIT with the likelihood still rising (a homogeneous population: see
+   * `maximum-likelihood.ts`). Null otherwise.
    */
   stopped: "evaluations" | "time" | "domain-edge" | "shape-limit" | null;
   /** Optimizer iterations of the best start. */

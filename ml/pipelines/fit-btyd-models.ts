@@ -37,8 +37,7 @@ export function fitWarning(name: string, fit: FitResult<object>): string {
     case "domain-edge":
       return (
         `${name} fit did not converge: the likelihood still rises at the edge of the region where ` +
-        `it can be evaluated (for Pareto/NBD: s and beta growing together, i.e. nearly the same ` +
-        `dropout rate for everyone); ${kept}`
+        `it can be evaluated; ${kept}`
       );
     case "shape-limit":
       return (

@@ -1,11 +1,13 @@
 // Fits where the data have less heterogeneity than the models allow, and spend in small currency
-// units: the fit stops at the shape limit within a few hundred evaluations and says why, and a
-// money scale in the millions is not taken for a degenerate fit.
+// units: the fit stops at the shape limit (or where the likelihood is flat) within a few hundred
+// evaluations and says why, and a money scale in the millions is not taken for a degenerate fit.
 import { expect, test } from "bun:test";
 import { fitBgNbd } from "../models/bgnbd.ts";
 import { fitGammaGamma } from "../models/gamma-gamma.ts";
+import { fitParetoNbd, paretoNbdExpectedPurchases } from "../models/pareto-nbd.ts";
 import { fitWarning } from "../pipelines/fit-btyd-models.ts";
 import { simulateBgNbd } from "../sim/bgnbd-simulator.ts";
+import { simulateParetoNbd } from "../sim/pareto-nbd-simulator.ts";
 import { fitWarnings } from "./fit-diagnostics.ts";
 import { DEFAULT_MAX_EVALUATIONS, SHAPE_LIMIT } from "./maximum-likelihood.ts";
 
@@ -26,6 +28,36 @@ test("one purchase rate for everyone: BG/NBD holds r at the shape limit, fits th
   expect(warning).toContain("still rose past 1e+6 in r, held there");
   expect(warning).toContain("one purchase rate for everyone");
   expect(fitWarnings("BG/NBD", fit).join("\n")).toContain("parameter r =");
+});
+
+test("one purchase rate for everyone: Pareto/NBD follows r → ∞ and forecasts the holdout", () => {
+  // lambda = 0.2 per week for all; CDNOW's dropout. The 2F1 series there needs ~1/(1 − z) terms
+  // (z → 1 as r grows): the fit ran into its time limit, short of r → ∞ and with s and beta off.
+  const population = simulateParetoNbd(
+    { r: 1e10, alpha: 5e10, s: 0.61, beta: 11.67 },
+    { ...OPTIONS, customers: 5_000, seed: 4 },
+  );
+  const { exact } = population;
+  const day = (v: number) => Math.round(v * 7) / 7; // summaries on a day grid, as training's
+  const data = { x: exact.x, tx: exact.tx.map(day), T: exact.T.map(day) };
+  const fit = fitParetoNbd(data, { maxSeconds: 30 });
+  expect([null, "shape-limit"]).toContain(fit.stopped);
+  expect(fit.evaluations).toBeLessThan(1_000);
+  expect(fit.params.r).toBeGreaterThan(100); // the purchase rates' spread is < 10% of their mean
+  expect(fit.params.r / fit.params.alpha).toBeCloseTo(0.2, 2);
+  let predicted = 0;
+  let actual = 0;
+  for (let i = 0; i < exact.n; i++) {
+    predicted += paretoNbdExpectedPurchases(
+      fit.params,
+      exact.holdoutLength,
+      data.x[i]!,
+      data.tx[i]!,
+      data.T[i]!,
+    );
+    actual += exact.holdoutPurchases[i]!;
+  }
+  expect(Math.abs(predicted / actual - 1)).toBeLessThan(0.05);
 });
 
 test("Gamma-Gamma in a currency of 100,000 to the dollar: the same shapes as in dollars, gamma scaled, and no warning", () => {
