@@ -51,6 +51,9 @@ test("cells as text: numbers plain, dates as written, formulas by result, errors
   expect(cellText({ error: "#N/A" })).toBeNull();
   expect(cellText(Number.NaN)).toBeNull();
   expect(cellText(null)).toBeNull();
+  // A string cell read without its shared-string table is an error (the pass is read again),
+  // never the text "[object Object]" as an id or a header.
+  expect(() => cellText({ sharedString: 3 })).toThrow("shared string");
 });
 
 test("every sheet with the columns is read; skipped rows carry their sheet row", async () => {

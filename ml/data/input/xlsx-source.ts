@@ -43,6 +43,8 @@ export function cellText(value: unknown): string | null {
       return (cell.richText as { text?: unknown }[]).map((r) => String(r.text ?? "")).join("");
     }
     if ("text" in cell) return cellText(cell.text); // a hyperlink
+    // A string the reader had no table for: never let it pass as the text "[object Object]".
+    if ("sharedString" in cell) throw new Error("a shared string was read before its table");
   }
   return String(value);
 }
@@ -57,11 +59,15 @@ function headerOf(values: unknown[]): Map<string, number> {
   return header;
 }
 
-/** What exceljs's reader learns from xl/workbook.xml and its relationships, read up front. */
+/** What exceljs's reader learns from xl/workbook.xml, its relationships and shared strings. */
 interface WorkbookIndex {
   sheets: { id: number; name: string; rId: string; state?: string }[];
   rels: { Id: string; Target: string }[];
   date1904: boolean;
+  /** xl/sharedStrings.xml as exceljs's reader caches it (text, or {richText}); [] when absent. */
+  sharedStrings: unknown[];
+  /** xl/styles.xml as exceljs's reader caches it (which number formats are dates). */
+  styles: unknown;
 }
 
 const attribute = (tag: string, name: string) => new RegExp(`\\s${name}="([^"]*)"`).exec(tag)?.[1];
@@ -74,17 +80,20 @@ const xmlText = (s: string) =>
     .replace(/&amp;/g, "&");
 
 /**
- * Sheet names, relationships and the date system, from the zip's central directory (read from the
- * end of the file; only these two small entries are then read and inflated, not the workbook). exceljs 4.4's streaming reader learns them while streaming, and on Bun
- * now and then names sheets before it has them ("Sheet1") or fails ("this.model.sheets",
- * "properties.model"): seen in 2 of 40 reads of one file. Given up front, its reads are the same
- * every time.
+ * Sheet names, relationships, the date system and the shared strings, from the zip's central
+ * directory (read from the end of the file; only these entries are then read and inflated, not the
+ * sheets). exceljs 4.4's streaming reader learns them while streaming, and on Bun now and then
+ * names sheets before it has them ("Sheet1") or fails ("this.model.sheets", "properties.model"):
+ * seen in 2 of 40 reads of one file. It also parsed a sheet written before xl/sharedStrings.xml
+ * (as exceljs and others write them) without its strings: every text cell an object, the header
+ * "[object Object]" (1 of 40 reads with the CPUs busy; 0 of 80 with the strings given here). Given
+ * up front, its reads are the same every time.
  */
 async function workbookIndex(path: string): Promise<WorkbookIndex> {
   const { Open } = await import("unzipper");
   const directory = await Open.file(path);
-  const text = async (name: string) =>
-    (await directory.files.find((f) => f.path === name)?.buffer())?.toString("utf8") ?? "";
+  const entry = (name: string) => directory.files.find((f) => f.path === name);
+  const text = async (name: string) => (await entry(name)?.buffer())?.toString("utf8") ?? "";
   const workbook = await text("xl/workbook.xml");
   const relsXml = await text("xl/_rels/workbook.xml.rels");
   const sheets = [...workbook.matchAll(/<(?:\w+:)?sheet\s[^>]*>/g)].map(([tag], i) => ({
@@ -100,15 +109,40 @@ async function workbookIndex(path: string): Promise<WorkbookIndex> {
   }));
   const pr = /<(?:\w+:)?workbookPr\s[^>]*>/.exec(workbook)?.[0] ?? "";
   const date1904 = ["1", "true"].includes(attribute(pr, "date1904") ?? "");
-  return { sheets, rels, date1904 };
+  const cached = await readCachedParts(entry("xl/sharedStrings.xml"), entry("xl/styles.xml"));
+  return { sheets, rels, date1904, ...cached };
+}
+
+/** The shared strings and styles, parsed by exceljs's own parsers into the caches it reads. */
+async function readCachedParts(
+  strings: { stream(): NodeJS.ReadableStream } | undefined,
+  styles: { stream(): NodeJS.ReadableStream } | undefined,
+): Promise<Pick<WorkbookIndex, "sharedStrings" | "styles">> {
+  const { default: ExcelJS } = await import("exceljs");
+  const parser = new ExcelJS.stream.xlsx.WorkbookReader("", {
+    sharedStrings: "cache",
+    styles: "cache",
+  }) as unknown as ReaderInternals;
+  if (strings) {
+    for await (const _ of parser._parseSharedStrings(strings.stream())) {
+      // cache mode yields nothing: the strings collect in parser.sharedStrings
+    }
+  }
+  if (styles) await parser._parseStyles(styles.stream());
+  return { sharedStrings: parser.sharedStrings ?? [], styles: parser.styles };
 }
 
 interface ReaderInternals {
   model?: unknown;
   properties?: unknown;
   workbookRels?: unknown;
+  sharedStrings?: unknown[];
+  styles?: unknown;
   _parseRels(entry: unknown): Promise<void>;
   _parseWorkbook(entry: unknown): Promise<void>;
+  _parseSharedStrings(entry: unknown): AsyncGenerator<unknown>;
+  _parseStyles(entry: unknown): Promise<void>;
+  _parseWorksheet(iterator: unknown, sheetNo: string): Generator<unknown>;
 }
 
 async function workbookReader(path: string, index: WorkbookIndex) {
@@ -124,9 +158,22 @@ async function workbookReader(path: string, index: WorkbookIndex) {
   internals.model = { sheets: index.sheets };
   internals.workbookRels = index.rels;
   internals.properties = { model: { date1904: index.date1904 } };
-  // The entries are skipped when streamed past: what they hold is known already.
+  // The entries are skipped when streamed past: what they hold is known already. A sheet that
+  // comes before the shared strings is still parked in a temp file by exceljs and parsed after the
+  // last entry (parsing it straight from the zip stream was 35% slower), but with the strings and
+  // styles from the index, whether or not the stream reached their entries.
   internals._parseRels = async () => {};
   internals._parseWorkbook = async () => {};
+  internals._parseStyles = async () => {};
+  internals._parseSharedStrings = async function* (this: ReaderInternals) {
+    this.sharedStrings = index.sharedStrings;
+  };
+  const parseWorksheet = internals._parseWorksheet;
+  internals._parseWorksheet = function* (this: ReaderInternals, iterator, sheetNo) {
+    this.sharedStrings = index.sharedStrings;
+    this.styles = index.styles;
+    yield* parseWorksheet.call(this, iterator, sheetNo);
+  };
   return reader;
 }
 
