@@ -167,6 +167,7 @@ async function workbookReader(path: string, index: WorkbookIndex) {
   internals._parseStyles = async () => {};
   internals._parseSharedStrings = async function* (this: ReaderInternals) {
     this.sharedStrings = index.sharedStrings;
+    yield* []; // exceljs delegates to it as to a generator; cache mode emits nothing
   };
   const parseWorksheet = internals._parseWorksheet;
   internals._parseWorksheet = function* (this: ReaderInternals, iterator, sheetNo) {
