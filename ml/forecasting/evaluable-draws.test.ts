@@ -5,7 +5,11 @@ import { expect, test } from "bun:test";
 import fc from "fast-check";
 import { summarize } from "../features/summaries.ts";
 import { fitBgNbd } from "../models/bgnbd.ts";
-import { fitParetoNbd, type ParetoNbdParams } from "../models/pareto-nbd.ts";
+import {
+  fitParetoNbd,
+  type ParetoNbdParams,
+  paretoNbdProbabilityAlive,
+} from "../models/pareto-nbd.ts";
 import { trainSimulatedDemo } from "../pipelines/demo-model.ts";
 import { simulatePopulation } from "../pipelines/simulate.ts";
 import { createStepLog } from "../pipelines/step-log.ts";
@@ -77,8 +81,13 @@ test("paretoNbdEvaluable: the hardest summary (t_x = 0, most purchases) decides"
   expect(paretoNbdEvaluable(point, 50)).toBe(true);
   // |alpha − beta| / max(alpha, beta) = 1 − 1e-7: the series cannot be summed, quadrature can.
   expect(paretoNbdEvaluable({ ...point, beta: 1e8, s: 3e6 }, 5)).toBe(true);
-  // alpha = 1e-300: the integrand's singularity at −alpha is too near t_x = 0 for the panels.
-  expect(paretoNbdEvaluable({ ...point, alpha: 1e-300, beta: 1e20 }, 5)).toBe(false);
+  // alpha = 1e-300 beside t_x = 0: with r + x > 1 the integral lies by the singularity at −alpha
+  // and is summed; with r + x < 1 (no repeat purchase, r = 0.5) the integrand falls too slowly
+  // away from it for the panels to reach its mass, so the draw is not evaluable.
+  const edge = { ...point, alpha: 1e-300, beta: 1e20 };
+  expect(Number.isFinite(paretoNbdProbabilityAlive(edge, 5, 0, 1))).toBe(true);
+  expect(paretoNbdEvaluable(edge, 5)).toBe(false);
+  expect(paretoNbdEvaluable({ ...edge, r: 2 }, 5)).toBe(true);
 });
 
 function wideIntervalParams(): IntervalModelParams {

@@ -19,13 +19,13 @@ export interface ScreenedDraws<P> {
 
 /**
  * Can the Pareto/NBD formulas be evaluated with these parameters for every customer with at most
- * `maxX` repeat purchases? The hardest summary is t_x = 0 with the most purchases: its series has
- * the largest a = r+s+x, b (s+1 or r+x) and z, and its terms grow in each; its quadrature starts
- * nearest the integrand's singularity, with the steepest integrand.
+ * `maxX` repeat purchases? The hardest summaries have t_x = 0: with the most purchases, the series
+ * has the largest a = r+s+x, b (s+1 or r+x) and z, and its terms grow in each; with none, the
+ * quadrature's integrand (alpha+y)^−(r+x) falls slowest away from its singularity at −alpha.
  */
 export function paretoNbdEvaluable(params: ParetoNbdParams, maxX: number): boolean {
   try {
-    return Number.isFinite(paretoNbdProbabilityAlive(params, maxX, 0, 1));
+    return [0, maxX].every((x) => Number.isFinite(paretoNbdProbabilityAlive(params, x, 0, 1)));
   } catch (e) {
     if (e instanceof ModelInputError) return false;
     throw e;

@@ -10,6 +10,11 @@
 // factor (a+b+x−1)·P(alive) on t_x, so customers sharing a T or an (x, T) share that work.
 
 import { type BgNbdParams, bgnbdProbabilityAlive } from "./bgnbd.ts";
+import {
+  bgnbdExpectationFactorByQuadrature,
+  bgnbdMixtureApplies,
+  bgnbdSeriesLong,
+} from "./bgnbd-dropout-mixture.ts";
 import { oneMinusPowerOverExponent } from "./special-functions.ts";
 
 const MAX_TERMS = 200_000;
@@ -109,10 +114,15 @@ export class BgNbdExpectationCurve {
     let c = this.coefficientsFor(x, 64);
     const { r, a, b } = this.params;
     const settled = Math.max(8, 1 - (a + b - 1 - r));
+    const mixture = bgnbdMixtureApplies(this.params, x);
     for (let k = 0; k < K; k++) {
       const zk = z[k]!;
       if (zk === 0) {
         out[k] = 0;
+        continue;
+      }
+      if (mixture && bgnbdSeriesLong(a, zk)) {
+        out[k] = bgnbdExpectationFactorByQuadrature(this.params, zk / (1 - zk), x); // u = z/(1−z)
         continue;
       }
       let sum = 0;

@@ -6,6 +6,11 @@
 import { at } from "../training/checked-index.ts";
 import { fitByMaximumLikelihood } from "../training/maximum-likelihood.ts";
 import { logParameterStandardErrors } from "../training/standard-errors.ts";
+import {
+  bgnbdExpectationFactorByQuadrature,
+  bgnbdMixtureApplies,
+  bgnbdSeriesLong,
+} from "./bgnbd-dropout-mixture.ts";
 import { mapRfmCustomers } from "./customer-batch.ts";
 import { prepareRfmRows, type RfmRows } from "./rfm-rows.ts";
 import { digamma, gammaln, oneMinusPowerOverExponent } from "./special-functions.ts";
@@ -241,6 +246,10 @@ function expectationFactor(params: BgNbdParams, t: number, x: number, T: number)
   const { r, alpha, a, b } = params;
   const log1mz = -Math.log1p(t / (alpha + T));
   const z = t / (alpha + T + t);
+  // a large (one dropout probability for everyone): the series is long and its sum overflows.
+  if (bgnbdSeriesLong(a, z) && bgnbdMixtureApplies(params, x)) {
+    return bgnbdExpectationFactorByQuadrature(params, t / (alpha + T), x);
+  }
   const A = a + b - 1 - r;
   const C = a + b + x - 1;
   // S = Σ_{n≥1} (A)_n (a)_{n−1} / ((C)_n n!) z^n

@@ -1,0 +1,75 @@
+// BG/NBD's conditional-expectation factor by quadrature over the dropout probability p, for where
+// its series is long or overflows: a large (nearly one dropout probability for everyone, as when
+// a and b are held at the shape limit). Alive at T, p ~ Beta(a, b+x) and λ ~ Gamma(r+x, alpha+T);
+// with u = t/(alpha+T), the factor [1 − (1−z)^(r+x) 2F1(r+x, b+x; a+b+x−1; z)]/(a−1) of bgnbd.ts
+// (z = u/(1+u)) equals E[1 − (1 + p·u)^−(r+x)]/(a−1) with p ~ Beta(a−1, b+x) (Pfaff's transform).
+
+import type { BgNbdParams } from "./bgnbd.ts";
+import { gaussLegendre } from "./count-pmf.ts";
+
+const NODES = gaussLegendre(16);
+const PANELS = 12;
+/** The Beta's mass beyond 15 standard deviations of its mean is below double precision. */
+const SPREAD = 15;
+
+/**
+ * Terms the factor's series takes, roughly: they grow while n < (a z − 1)/(1 − z), then shrink at
+ * rate z. Past SERIES_TERMS_ABOVE the quadrature is used (when it applies).
+ */
+export function bgnbdSeriesLong(a: number, z: number): boolean {
+  return (a * z + 40) / (1 - z) > SERIES_TERMS_ABOVE;
+}
+const SERIES_TERMS_ABOVE = 2_000;
+
+/**
+ * Where Beta(a−1, b+x) has its mass: the mean ± 15 standard deviations, when that lies inside
+ * (0, 1). Null otherwise (a wide Beta, or one piled against 0 or 1): there the density's end
+ * points would cost Gauss-Legendre its accuracy, and the series is used.
+ */
+function massInterval(params: BgNbdParams, x: number): [number, number] | null {
+  const shape1 = params.a - 1;
+  const shape2 = params.b + x;
+  if (!(shape1 > 0 && shape2 > 0)) return null;
+  const mean = shape1 / (shape1 + shape2);
+  const sd = Math.sqrt((mean * (1 - mean)) / (shape1 + shape2 + 1));
+  const lo = mean - SPREAD * sd;
+  const hi = mean + SPREAD * sd;
+  return lo > 0 && hi < 1 ? [lo, hi] : null;
+}
+
+/** The quadrature applies: the dropout probabilities are concentrated inside (0, 1). */
+export function bgnbdMixtureApplies(params: BgNbdParams, x: number): boolean {
+  return massInterval(params, x) !== null;
+}
+
+/**
+ * E[1 − (1 + p·u)^−(r+x)]/(a−1), p ~ Beta(a−1, b+x), u = t/(alpha+T): Gauss-Legendre panels over
+ * the Beta's mass interval, normalised by the same nodes' sum of the density so the Beta function
+ * is never formed. NaN where bgnbdMixtureApplies is false.
+ */
+export function bgnbdExpectationFactorByQuadrature(params: BgNbdParams, u: number, x: number) {
+  const interval = massInterval(params, x);
+  if (!interval) return Number.NaN;
+  const [lo, hi] = interval;
+  const shape1 = params.a - 1;
+  const shape2 = params.b + x;
+  const k = params.r + x;
+  const mean = shape1 / (shape1 + shape2);
+  // ln density up to a constant, taken relative to its value at the mean (no overflow at 1e6).
+  const logAtMean = (shape1 - 1) * Math.log(mean) + (shape2 - 1) * Math.log1p(-mean);
+  const { nodes, weights } = NODES;
+  const width = (hi - lo) / PANELS;
+  let mass = 0;
+  let weighted = 0;
+  for (let panel = 0; panel < PANELS; panel++) {
+    const mid = lo + (panel + 0.5) * width;
+    for (let j = 0; j < nodes.length; j++) {
+      const p = mid + (width / 2) * nodes[j]!;
+      const logDensity = (shape1 - 1) * Math.log(p) + (shape2 - 1) * Math.log1p(-p) - logAtMean;
+      const w = weights[j]! * Math.exp(logDensity);
+      mass += w;
+      weighted += w * -Math.expm1(-k * Math.log1p(p * u));
+    }
+  }
+  return weighted / mass / shape1;
+}
