@@ -69,7 +69,8 @@ function logLikelihoodParts(
     logA0 = -rsx * Math.log(m + tx) + Math.log(-Math.expm1(rsx * Math.log((m + tx) / (m + T))));
   } else {
     const z1 = d / (m + tx);
-    // z near 1 (or rounded to 1): the series would take thousands of terms; quadrature ~800.
+    // z near 1 (or rounded to 1): the series would take thousands of terms; the quadrature,
+    // a few hundred nodes.
     const series =
       z1 < 1 && seriesTermsNeeded(second, z1) <= QUADRATURE_ABOVE
         ? logA0BySeries(rsx, second, [m + tx, m + T], d, knownF1)
