@@ -17,10 +17,16 @@ const OPTIONS = { customers: 20_000, start: "1997-01-01", timeUnit: "week" } as 
 
 function scoreIntervals(sim: SimulatedPopulation, model: IntervalModel) {
   const e = sim.exact;
-  const bgnbd = fitBgNbd(e).params;
-  const paretoNbd = fitParetoNbd(e).params;
+  const fits = { bgnbd: fitBgNbd(e), paretoNbd: fitParetoNbd(e) };
+  const bgnbd = fits.bgnbd.params;
+  const paretoNbd = fits.paretoNbd.params;
   const gammaGamma = fitGammaGamma({ x: e.x, monetary: e.monetary }).params;
-  const covariances = parameterCovariances(e, { bgnbd, paretoNbd, gammaGamma });
+  // As training calls it: a fit's stop reason decides whether its model gets intervals.
+  const covariances = parameterCovariances(
+    e,
+    { bgnbd, paretoNbd, gammaGamma },
+    { bgnbd: fits.bgnbd.stopped, paretoNbd: fits.paretoNbd.stopped },
+  );
   expect(covariances.bgnbd).not.toBeNull();
   expect(covariances.pareto_nbd).not.toBeNull();
   const monetary = Float64Array.from(e.x, (x, i) => (x > 0 ? e.monetary[i]! : Number.NaN));
@@ -50,7 +56,7 @@ function scoreIntervals(sim: SimulatedPopulation, model: IntervalModel) {
     }
     return inside / e.n;
   });
-  return { counts, spendCoverage, result, pmfs };
+  return { counts, spendCoverage, result, pmfs, fits };
 }
 
 function report(name: string, s: ReturnType<typeof scoreIntervals>) {
@@ -89,6 +95,19 @@ test("Pareto/NBD population: 80%/95% intervals cover within ±3 points on the ho
   );
   const s = scoreIntervals(sim, "pareto_nbd");
   report("Pareto/NBD", s);
+  expectCalibrated(s);
+}, 120_000);
+
+test("one purchase rate for everyone (r → ∞): intervals from the other parameters cover within ±3 points", () => {
+  // The Pareto/NBD fit follows r towards its limit (or holds it there): the held shape gets no
+  // variance, the others' covariance is drawn from. Before, such a fit had no intervals at all.
+  const sim = simulateParetoNbd(
+    { r: 1e10, alpha: 5e10, s: 0.61, beta: 11.67 },
+    { ...OPTIONS, customers: 5_000, seed: 4 },
+  );
+  const s = scoreIntervals(sim, "pareto_nbd");
+  report("Pareto/NBD, one purchase rate", s);
+  expect(s.fits.paretoNbd.stopped).toBe("shape-limit"); // r held at 1e6: the case this is about
   expectCalibrated(s);
 }, 120_000);
 

@@ -10,6 +10,7 @@ import { prepareRfmRows } from "../models/rfm-rows.ts";
 import type { RfmData } from "../models/types.ts";
 import { Xoshiro128 } from "../random/seeded-random.ts";
 import { sampleStandardNormal } from "../sim/samplers.ts";
+import { atShapeLimit } from "../training/maximum-likelihood.ts";
 import { invertSymmetricPositiveDefinite, numericalHessian } from "../training/standard-errors.ts";
 
 export const BGNBD_NAMES = ["r", "alpha", "a", "b"] as const;
@@ -25,29 +26,57 @@ export interface ParameterCovariances {
   omitted?: Partial<Record<"bgnbd" | "pareto_nbd", string>>;
 }
 
-/** Why a fit that stopped at the edge of its likelihood's domain, or at a shape's limit, gets no intervals. */
+/** Why a fit that stopped at the edge of its likelihood's domain gets no intervals. */
 export const DOMAIN_EDGE_OMISSION =
-  "the fit stopped at the edge of the region where its likelihood can be evaluated, or where a " +
-  "shape parameter passed 1e6 (still rising there), so the observed information does not " +
-  "describe its parameter uncertainty and draws around it fall outside the domain: no " +
-  "intervals for this model";
+  "the fit stopped at the edge of the region where its likelihood can be evaluated, so the " +
+  "observed information does not describe its parameter uncertainty and draws around it fall " +
+  "outside the domain: no intervals for this model";
 
+/**
+ * The inverse Hessian of the negative log-likelihood in the log-parameters, or null. A shape held
+ * at SHAPE_LIMIT (a homogeneous population: its mixing distribution is a point) is not uncertain
+ * in the model as fitted: the Hessian is taken over the other parameters, and the held shape gets
+ * a zero row and column, so draws keep it where the fit held it.
+ */
 function covarianceOf(
   negLogLikelihood: (theta: Float64Array) => number,
   params: object,
   names: readonly string[],
 ): number[] | null {
-  const theta = names.map((k) => Math.log((params as Record<string, number>)[k]!));
+  const values = names.map((k) => (params as Record<string, number>)[k]!);
+  const theta = values.map(Math.log);
+  const free = names.flatMap((name, i) => (atShapeLimit(name, values[i]!) ? [] : [i]));
+  if (free.length === 0) return null;
+  const full = Float64Array.from(theta);
+  const onFree = (t: Float64Array) => {
+    free.forEach((i, k) => {
+      full[i] = t[k]!;
+    });
+    return negLogLikelihood(full);
+  };
+  const m = free.length;
   const inverse = invertSymmetricPositiveDefinite(
-    numericalHessian(negLogLikelihood, theta),
-    names.length,
+    numericalHessian(
+      onFree,
+      free.map((i) => theta[i]!),
+    ),
+    m,
   );
-  return inverse?.every(Number.isFinite) ? Array.from(inverse) : null;
+  if (!inverse?.every(Number.isFinite)) return null;
+  const n = names.length;
+  const covariance = new Array<number>(n * n).fill(0);
+  free.forEach((i, a) => {
+    free.forEach((j, b) => {
+      covariance[i * n + j] = inverse[a * m + b]!;
+    });
+  });
+  return covariance;
 }
 
 /**
  * Covariances at the fitted parameters (null where the Hessian is not positive definite). A BTYD
- * fit that `stopped` at the domain's edge gets none, and its intervals are `omitted`.
+ * fit that `stopped` at the domain's edge gets none, and its intervals are `omitted`; one with a
+ * shape held at its limit gets the covariance of the others (see covarianceOf).
  */
 export function parameterCovariances(
   data: RfmData & { monetary?: Float64Array },
@@ -56,8 +85,7 @@ export function parameterCovariances(
 ): ParameterCovariances {
   const rows = prepareRfmRows(data);
   const monetary = data.monetary;
-  const atEdge = (m: "bgnbd" | "paretoNbd") =>
-    stopped[m] === "domain-edge" || stopped[m] === "shape-limit";
+  const atEdge = (m: "bgnbd" | "paretoNbd") => stopped[m] === "domain-edge";
   const omitted: NonNullable<ParameterCovariances["omitted"]> = {};
   if (atEdge("bgnbd")) omitted.bgnbd = DOMAIN_EDGE_OMISSION;
   if (atEdge("paretoNbd")) omitted.pareto_nbd = DOMAIN_EDGE_OMISSION;
@@ -84,7 +112,16 @@ export function parameterCovariances(
   };
 }
 
-/** Lower Cholesky factor of a covariance (row-major), or null when it is not positive definite. */
+/** Row i of the covariance is all zeros (a parameter held where its fit put it). */
+function heldRow(cov: readonly number[], n: number, i: number): boolean {
+  for (let j = 0; j < n; j++) if (cov[i * n + j] !== 0) return false;
+  return true;
+}
+
+/**
+ * Lower Cholesky factor of a covariance (row-major), or null when it is not positive definite
+ * (apart from the zero rows of held parameters).
+ */
 function cholesky(cov: readonly number[], n: number): Float64Array | null {
   const L = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
@@ -92,9 +129,11 @@ function cholesky(cov: readonly number[], n: number): Float64Array | null {
       let sum = cov[i * n + j]!;
       for (let k = 0; k < j; k++) sum -= L[i * n + k]! * L[j * n + k]!;
       if (i === j) {
+        // A held shape's zero row: it is not drawn (L's row stays 0).
+        if (sum === 0 && heldRow(cov, n, i)) continue;
         if (!(sum > 0)) return null;
         L[i * n + i] = Math.sqrt(sum);
-      } else L[i * n + j] = sum / L[j * n + j]!;
+      } else L[i * n + j] = L[j * n + j] === 0 ? 0 : sum / L[j * n + j]!;
     }
   }
   return L;
