@@ -26,21 +26,26 @@ export async function tryLease(
   holder: string = LEASE_HOLDER,
 ): Promise<string | null> {
   const expires = sql`now() + ${`${seconds} seconds`}::interval`;
-  const taken = await db
-    .insert(publishLeases)
-    .values({ modelName: model, holder, expiresAt: expires })
-    .onConflictDoUpdate({
-      target: publishLeases.modelName,
-      set: { holder, expiresAt: expires },
-      setWhere: sql`${publishLeases.expiresAt} < now() or ${publishLeases.holder} = ${holder}`,
-    })
-    .returning({ holder: publishLeases.holder });
-  if (taken.length > 0) return null;
-  const [current] = await db
-    .select({ holder: publishLeases.holder })
-    .from(publishLeases)
-    .where(eq(publishLeases.modelName, model));
-  return current?.holder ?? "another publisher";
+  // A lease released between the insert and the select is free: try again rather than answer
+  // "another publisher" for a lease nobody holds (seen in CI, right after a publisher finished).
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const taken = await db
+      .insert(publishLeases)
+      .values({ modelName: model, holder, expiresAt: expires })
+      .onConflictDoUpdate({
+        target: publishLeases.modelName,
+        set: { holder, expiresAt: expires },
+        setWhere: sql`${publishLeases.expiresAt} < now() or ${publishLeases.holder} = ${holder}`,
+      })
+      .returning({ holder: publishLeases.holder });
+    if (taken.length > 0) return null;
+    const [current] = await db
+      .select({ holder: publishLeases.holder })
+      .from(publishLeases)
+      .where(eq(publishLeases.modelName, model));
+    if (current) return current.holder;
+  }
+  return "another publisher";
 }
 
 /** Gives the lease back (only if still ours). */
