@@ -1,13 +1,15 @@
 // BG/NBD's expectation factor by quadrature over p equals the series wherever the series is short,
 // and gives finite, simulation-true forecasts where the series overflows (a ≈ 1e5, b held at 1e6).
 import { expect, test } from "bun:test";
+import { Xoshiro128 } from "../random/seeded-random.ts";
+import { sampleExponential, sampleGamma } from "../sim/samplers.ts";
 import { type BgNbdParams, bgnbdExpectedPurchases, bgnbdProbabilityAlive } from "./bgnbd.ts";
 import {
   bgnbdExpectationFactorByQuadrature,
   bgnbdMixtureApplies,
-  bgnbdSeriesLong,
 } from "./bgnbd-dropout-mixture.ts";
 import { BgNbdExpectationCurve } from "./bgnbd-expectation-curve.ts";
+import { seriesIsLong } from "./hypergeometric.ts";
 
 test("equals the series (via bgnbdExpectedPurchases) where the series is short", () => {
   const cases: BgNbdParams[] = [
@@ -25,7 +27,7 @@ test("equals the series (via bgnbdExpectedPurchases) where the series is short",
     ] as const) {
       for (const t of [0.5, 10, 39]) {
         const z = t / (params.alpha + T + t);
-        if (bgnbdSeriesLong(params.a, z) || !bgnbdMixtureApplies(params, x)) continue;
+        if (seriesIsLong(params.a, z) || !bgnbdMixtureApplies(params, x)) continue;
         const series = bgnbdExpectedPurchases(params, t, x, tx, T);
         const factor = bgnbdExpectationFactorByQuadrature(params, t / (params.alpha + T), x);
         const mixture =
@@ -45,31 +47,17 @@ test("one dropout probability for everyone (a ≈ 1e5, b = 1e6): finite forecast
   const p = params.a / (params.a + params.b);
   // A new customer: λ ~ Gamma(r, alpha), and p fixed for everyone to 0.1%. Simulated directly:
   // purchases in (0, t] are those of a Poisson process stopped by a geometric dropout.
-  let seed = 7;
-  const uniform = () => {
-    seed = (seed * 1664525 + 1013904223) % 4294967296;
-    return (seed + 0.5) / 4294967296;
-  };
-  const gamma = (shape: number) => {
-    // Marsaglia-Tsang for shape >= 1
-    const d = shape - 1 / 3;
-    const c = 1 / Math.sqrt(9 * d);
-    for (;;) {
-      const n = Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
-      const v = (1 + c * n) ** 3;
-      if (v > 0 && Math.log(uniform()) < 0.5 * n * n + d - d * v + d * Math.log(v)) return d * v;
-    }
-  };
+  const rng = new Xoshiro128(7);
   const t = 39;
   const n = 200_000;
   let total = 0;
   for (let i = 0; i < n; i++) {
-    const lambda = gamma(params.r) / params.alpha;
-    let clock = -Math.log(uniform()) / lambda;
+    const lambda = sampleGamma(rng, params.r, params.alpha);
+    let clock = sampleExponential(rng, lambda);
     while (clock <= t) {
       total++;
-      if (uniform() < p) break;
-      clock += -Math.log(uniform()) / lambda;
+      if (rng.uniform() < p) break;
+      clock += sampleExponential(rng, lambda);
     }
   }
   const expected = bgnbdExpectedPurchases(params, t, 0, 0, 0);

@@ -13,15 +13,6 @@ const PANELS = 12;
 const SPREAD = 15;
 
 /**
- * Terms the factor's series takes, roughly: they grow while n < (a z − 1)/(1 − z), then shrink at
- * rate z. Past SERIES_TERMS_ABOVE the quadrature is used (when it applies).
- */
-export function bgnbdSeriesLong(a: number, z: number): boolean {
-  return (a * z + 40) / (1 - z) > SERIES_TERMS_ABOVE;
-}
-const SERIES_TERMS_ABOVE = 2_000;
-
-/**
  * Where Beta(a−1, b+x) has its mass: the mean ± 15 standard deviations, when that lies inside
  * (0, 1). Null otherwise (a wide Beta, or one piled against 0 or 1): there the density's end
  * points would cost Gauss-Legendre its accuracy, and the series is used.

@@ -13,8 +13,8 @@ import { type BgNbdParams, bgnbdProbabilityAlive } from "./bgnbd.ts";
 import {
   bgnbdExpectationFactorByQuadrature,
   bgnbdMixtureApplies,
-  bgnbdSeriesLong,
 } from "./bgnbd-dropout-mixture.ts";
+import { seriesIsLong } from "./hypergeometric.ts";
 import { oneMinusPowerOverExponent } from "./special-functions.ts";
 
 const MAX_TERMS = 200_000;
@@ -121,7 +121,7 @@ export class BgNbdExpectationCurve {
         out[k] = 0;
         continue;
       }
-      if (mixture && bgnbdSeriesLong(a, zk)) {
+      if (mixture && seriesIsLong(a, zk)) {
         out[k] = bgnbdExpectationFactorByQuadrature(this.params, zk / (1 - zk), x); // u = z/(1−z)
         continue;
       }

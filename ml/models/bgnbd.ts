@@ -9,9 +9,9 @@ import { logParameterStandardErrors } from "../training/standard-errors.ts";
 import {
   bgnbdExpectationFactorByQuadrature,
   bgnbdMixtureApplies,
-  bgnbdSeriesLong,
 } from "./bgnbd-dropout-mixture.ts";
 import { mapRfmCustomers } from "./customer-batch.ts";
+import { seriesIsLong } from "./hypergeometric.ts";
 import { prepareRfmRows, type RfmRows } from "./rfm-rows.ts";
 import { digamma, gammaln, oneMinusPowerOverExponent } from "./special-functions.ts";
 import {
@@ -247,7 +247,7 @@ function expectationFactor(params: BgNbdParams, t: number, x: number, T: number)
   const log1mz = -Math.log1p(t / (alpha + T));
   const z = t / (alpha + T + t);
   // a large (one dropout probability for everyone): the series is long and its sum overflows.
-  if (bgnbdSeriesLong(a, z) && bgnbdMixtureApplies(params, x)) {
+  if (seriesIsLong(a, z) && bgnbdMixtureApplies(params, x)) {
     return bgnbdExpectationFactorByQuadrature(params, t / (alpha + T), x);
   }
   const A = a + b - 1 - r;

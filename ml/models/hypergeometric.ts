@@ -171,3 +171,15 @@ export function hyp2f1(
   }
   return result.value;
 }
+
+/** Series terms past which the Pareto/NBD and BG/NBD forms integrate instead of summing. */
+const LONG_SERIES_TERMS = 2_000;
+
+/**
+ * Whether a series whose terms go as (b)_n z^n / n! (each model's 2F1 at z) is long: its terms
+ * grow while n < (b z − 1)/(1 − z), then shrink at rate z, about (b z + 40)/(1 − z) in all to
+ * 1e-15. Also true for z that is not below 1 (the series does not converge there).
+ */
+export function seriesIsLong(b: number, z: number): boolean {
+  return !(z < 1) || (b * z + 40) / (1 - z) > LONG_SERIES_TERMS;
+}

@@ -17,15 +17,6 @@ const MAX_PANELS = 400;
 /** A remainder this many e-folds below the sum cannot change it in double precision. */
 const NEGLIGIBLE_EFOLDS = 40;
 
-/**
- * Terms the series Σ (b)_n z^n/(n! (a+n)) takes to 1e-15, roughly: they grow while
- * n < (b z − 1)/(1 − z), then shrink at rate z. Past QUADRATURE_ABOVE, quadrature is cheaper.
- */
-export function seriesTermsNeeded(b: number, z: number): number {
-  return (b * z + 40) / (1 - z);
-}
-export const QUADRATURE_ABOVE = 2_000;
-
 /** Weighted sums of g, g·ln(1+u/ca), g·ln(1+u/cb), g/(ca+u), g/(cb+u) over the panels' nodes. */
 interface PanelSums {
   s0: number;

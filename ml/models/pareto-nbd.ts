@@ -7,13 +7,8 @@ import { at } from "../training/checked-index.ts";
 import { fitByMaximumLikelihood } from "../training/maximum-likelihood.ts";
 import { logParameterStandardErrors } from "../training/standard-errors.ts";
 import { mapRfmCustomers } from "./customer-batch.ts";
-import { Hyp2f1ConvergenceError, hyp2f1 } from "./hypergeometric.ts";
-import {
-  logDeathIntegral,
-  QUADRATURE_ABOVE,
-  seriesTermsNeeded,
-  tailIntegral,
-} from "./pareto-nbd-dropout-integral.ts";
+import { Hyp2f1ConvergenceError, hyp2f1, seriesIsLong } from "./hypergeometric.ts";
+import { logDeathIntegral, tailIntegral } from "./pareto-nbd-dropout-integral.ts";
 import { prepareRfmRows, type RfmRows } from "./rfm-rows.ts";
 import {
   digamma,
@@ -71,10 +66,9 @@ function logLikelihoodParts(
     const z1 = d / (m + tx);
     // z near 1 (or rounded to 1): the series would take thousands of terms; the quadrature,
     // a few hundred nodes.
-    const series =
-      z1 < 1 && seriesTermsNeeded(second, z1) <= QUADRATURE_ABOVE
-        ? logA0BySeries(rsx, second, [m + tx, m + T], d, knownF1)
-        : null;
+    const series = seriesIsLong(second, z1)
+      ? null
+      : logA0BySeries(rsx, second, [m + tx, m + T], d, knownF1);
     if (series) ({ logA0, f1 } = series);
     else logA0 = Math.log(rsx) + logDeathIntegral(params, x, tx, T);
     // −∞ is a value (an interval too short to die in); NaN or +∞ is not.
@@ -167,7 +161,7 @@ function pairsOf(rows: RfmRows): { atTx: PairIndex; atT: PairIndex } {
 
 /**
  * Most terms one half's series may take in the fit: a safety net, since a half whose series
- * would need more than QUADRATURE_ABOVE terms (z near 1) is integrated instead. Before that, the
+ * would be long (seriesIsLong: z near 1) is integrated instead. Before that, the
  * fit could not go where everyone buys or drops out at nearly one rate (a shape → ∞): it stopped
  * at a "domain edge" or ran to its time limit on ~20,000-term series.
  */
@@ -217,7 +211,7 @@ function fillHalves(
     const b = alphaLarger ? s + 1 : r + x;
     const U = m + pairs.t[k]!;
     const z = d / U;
-    if (!(z < 1) || seriesTermsNeeded(b, z) > QUADRATURE_ABOVE) {
+    if (seriesIsLong(b, z)) {
       if (!fillHalfByQuadrature(params, pairs.x[k]!, pairs.t[k]!, out, k, gradient)) return false;
       continue;
     }
