@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { ensureDemoModel } from "@pp/ml/pipelines/demo-model.ts";
 import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
 import { createDatabase, type DatabaseHandle } from "@pp/shared/db/client.ts";
@@ -19,7 +19,6 @@ import { promoteNewDemoVersion } from "../src/testing/demo-registry.ts";
 import { inspectLocalState } from "../src/testing/local-workers-state.ts";
 import { type Follower, publishProcesses } from "../src/testing/publish-processes.ts";
 
-const root = resolve(import.meta.dirname, "../../..");
 const scratch = mkdtempSync(join(tmpdir(), "pp-follow-"));
 const persist = join(scratch, "state");
 const artifacts = join(scratch, "artifacts");
@@ -144,19 +143,16 @@ describe.skipIf(!bin)("ml publish --follow", () => {
     expect(holder).toBeNull();
     await promoteByHand(2);
     await follower.waitFor(/not published, retried .*test operator is publishing it/, from);
-    const oneShot = Bun.spawn(processes.command(), {
-      cwd: root,
-      env: processes.env(),
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    await Bun.sleep(3000);
-    expect(oneShot.exitCode).toBeNull(); // still waiting for the lease
+    // Released only once the one-shot says it waits: under load its start-up alone can take
+    // seconds (CI saw it reach the lease after the release, and print no wait).
+    const oneShot = processes.startOneShot();
+    await oneShot.waitFor(/purchase: waiting for test operator, who is publishing it/);
+    await Bun.sleep(1000);
+    expect(oneShot.child.exitCode).toBeNull(); // still waiting for the lease
     await releaseLease(db, "purchase", "test operator");
-    const [code, out] = await Promise.all([oneShot.exited, new Response(oneShot.stdout).text()]);
-    expect(code).toBe(0);
-    expect(out).toContain("purchase: waiting for test operator, who is publishing it");
-    expect(out).toContain("published purchase v2");
+    // The follower may take the freed lease first: the one-shot then waits for it, and publishes.
+    expect(await oneShot.exited).toBe(0);
+    await oneShot.waitFor(/published purchase v2/);
     await follower.waitFor(/the Workers serve v2 as it is in the registry|published v2/, from);
     expect((await inspect()).loaded).toMatchObject({ version: 2 });
 

@@ -7,12 +7,10 @@ import { join, resolve } from "node:path";
 const root = resolve(import.meta.dirname, "../../../..");
 
 export interface PublishProcesses {
-  /** `bun ml/cli.ts publish purchase --target cloudflare --local --persist-to … <extra>`. */
-  command(...extra: string[]): string[];
-  /** The environment: the registry's, plus a 3 s publish lease (the default is 30 s). */
-  env(): Record<string, string | undefined>;
   /** Starts `--follow --interval 1`. */
   startFollower(): Follower;
+  /** Starts the one-shot command (no `--follow`): its lines can be waited for as a follower's. */
+  startOneShot(): Follower;
   /** SIGKILL to every follower started that is still running (for afterAll). */
   crashAll(): void;
 }
@@ -32,6 +30,7 @@ export function publishProcesses(
   registryEnv: () => Record<string, string | undefined>,
 ): PublishProcesses {
   const started: Follower[] = [];
+  // `bun ml/cli.ts publish purchase --target cloudflare --local --persist-to … <extra>`.
   const command = (...extra: string[]) => [
     process.execPath,
     join(root, "ml/cli.ts"),
@@ -52,19 +51,11 @@ export function publishProcesses(
     PP_PUBLISH_LEASE_SECONDS: "3",
   });
   return {
-    command,
-    env,
     startFollower() {
-      const [bun, ...args] = command("--follow", "--interval", "1");
-      const child = spawn(bun as string, args, {
-        cwd: root,
-        env: env(),
-        stdio: ["ignore", "pipe", "pipe"],
-        detached: true, // its own process group: a crash kills ml, the step and its children
-      });
-      const follower = followerOf(child);
-      started.push(follower);
-      return follower;
+      return start(command("--follow", "--interval", "1"));
+    },
+    startOneShot() {
+      return start(command());
     },
     crashAll() {
       for (const f of started) {
@@ -76,6 +67,18 @@ export function publishProcesses(
       }
     },
   };
+
+  function start([bun, ...args]: string[]): Follower {
+    const child = spawn(bun as string, args, {
+      cwd: root,
+      env: env(),
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true, // its own process group: a crash kills ml, the step and its children
+    });
+    const follower = followerOf(child);
+    started.push(follower);
+    return follower;
+  }
 }
 
 function followerOf(child: ChildProcess): Follower {
@@ -89,6 +92,11 @@ function followerOf(child: ChildProcess): Follower {
   };
   child.stdout?.on("data", take);
   child.stderr?.on("data", take);
+  // Its output is all in once its pipes close ("exit" can come before the last lines).
+  let closed = false;
+  child.on("close", () => {
+    closed = true;
+  });
   return {
     lines,
     child,
@@ -99,7 +107,7 @@ function followerOf(child: ChildProcess): Follower {
       while (Date.now() < deadline) {
         const at = lines.findIndex((line, i) => i >= from && pattern.test(line));
         if (at >= 0) return at;
-        if (child.exitCode !== null) break;
+        if (closed) break;
         await Bun.sleep(100);
       }
       throw new Error(`no line matching ${pattern} after line ${from}:\n${lines.join("\n")}`);
