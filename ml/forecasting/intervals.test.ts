@@ -2,9 +2,9 @@
 // fitted on the calibration period, intervals (process noise + parameter draws) scored on the holdout.
 import { expect, test } from "bun:test";
 import { countCalibration } from "../evaluation/calibration.ts";
-import { fitBgNbd } from "../models/bgnbd.ts";
+import { bgnbdStandardErrors, fitBgNbd } from "../models/bgnbd.ts";
 import { fitGammaGamma } from "../models/gamma-gamma.ts";
-import { fitParetoNbd } from "../models/pareto-nbd.ts";
+import { fitParetoNbd, paretoNbdStandardErrors } from "../models/pareto-nbd.ts";
 import { simulateBgNbd } from "../sim/bgnbd-simulator.ts";
 import { simulateParetoNbd } from "../sim/pareto-nbd-simulator.ts";
 import type { SimulatedPopulation } from "../sim/purchase-process.ts";
@@ -56,7 +56,7 @@ function scoreIntervals(sim: SimulatedPopulation, model: IntervalModel) {
     }
     return inside / e.n;
   });
-  return { counts, spendCoverage, result, pmfs, fits };
+  return { counts, spendCoverage, result, pmfs, fits, covariances };
 }
 
 function report(name: string, s: ReturnType<typeof scoreIntervals>) {
@@ -211,3 +211,30 @@ test("customers with the same inputs share PMFs and intervals: each equals the c
   expect(upper("bgnbd", 3)).not.toBe(upper("bgnbd", 5) as number);
   expect(upper("gbdt", 0)).not.toBe(upper("gbdt", 2) as number);
 });
+
+test("no dropout in the log (a/(a+b) → 0): r and alpha are drawn, a flat dropout pair held; intervals cover within ±3 points", () => {
+  // Both fits run the dropout towards none. Along the dropout pair the likelihood is flat, and at
+  // this seed the information matrix of both is singular: before, neither model had a
+  // covariance (intervals without parameter noise) and every parameter was "not identified".
+  const sim = simulateBgNbd(
+    { r: 0.243, alpha: 4.414, a: 0.001, b: 100 },
+    { ...OPTIONS, customers: 5_000, seed: 11 },
+  );
+  const bg = scoreIntervals(sim, "bgnbd");
+  report("BG/NBD, no dropout", bg);
+  expectCalibrated(bg);
+  const pareto = scoreIntervals(sim, "pareto_nbd");
+  report("Pareto/NBD, no dropout", pareto);
+  expectCalibrated(pareto);
+
+  const { params } = bg.fits.bgnbd;
+  expect(params.a / (params.a + params.b)).toBeLessThan(1e-6);
+  const cov = bg.covariances.bgnbd ?? [];
+  expect([cov[10], cov[15]]).toEqual([0, 0]); // a and b: held where the fit left them
+  expect(cov[0]).toBeGreaterThan(0); // r: drawn
+  const se = bgnbdStandardErrors(params, sim.exact);
+  expect([se.r, se.alpha].every(Number.isFinite)).toBe(true);
+  expect([se.a, se.b]).toEqual([Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY]);
+  const paretoSe = paretoNbdStandardErrors(pareto.fits.paretoNbd.params, sim.exact);
+  expect([paretoSe.r, paretoSe.alpha].every(Number.isFinite)).toBe(true);
+}, 120_000);

@@ -11,7 +11,7 @@ import type { RfmData } from "../models/types.ts";
 import { Xoshiro128 } from "../random/seeded-random.ts";
 import { sampleStandardNormal } from "../sim/samplers.ts";
 import { atShapeLimit } from "../training/maximum-likelihood.ts";
-import { invertSymmetricPositiveDefinite, numericalHessian } from "../training/standard-errors.ts";
+import { invertInformation, numericalHessian } from "../training/standard-errors.ts";
 
 export const BGNBD_NAMES = ["r", "alpha", "a", "b"] as const;
 export const PARETO_NAMES = ["r", "alpha", "s", "beta"] as const;
@@ -36,7 +36,9 @@ export const DOMAIN_EDGE_OMISSION =
  * The inverse Hessian of the negative log-likelihood in the log-parameters, or null. A shape held
  * at SHAPE_LIMIT (a homogeneous population: its mixing distribution is a point) is not uncertain
  * in the model as fitted: the Hessian is taken over the other parameters, and the held shape gets
- * a zero row and column, so draws keep it where the fit held it.
+ * a zero row and column, so draws keep it where the fit held it. So does a parameter along which
+ * the likelihood is flat (invertInformation: a log with no dropout leaves a and b, or s and beta,
+ * unidentified, and the forecast as fitted does not depend on them).
  */
 function covarianceOf(
   negLogLikelihood: (theta: Float64Array) => number,
@@ -55,19 +57,19 @@ function covarianceOf(
     return negLogLikelihood(full);
   };
   const m = free.length;
-  const inverse = invertSymmetricPositiveDefinite(
+  const inverted = invertInformation(
     numericalHessian(
       onFree,
       free.map((i) => theta[i]!),
     ),
     m,
   );
-  if (!inverse?.every(Number.isFinite)) return null;
+  if (!inverted?.inverse.every(Number.isFinite)) return null;
   const n = names.length;
   const covariance = new Array<number>(n * n).fill(0);
   free.forEach((i, a) => {
     free.forEach((j, b) => {
-      covariance[i * n + j] = inverse[a * m + b]!;
+      covariance[i * n + j] = inverted.inverse[a * m + b]!;
     });
   });
   return covariance;

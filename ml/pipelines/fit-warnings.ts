@@ -42,20 +42,51 @@ export function diagnoseFits(
       `Gamma-Gamma: q = ${gammaGamma.params.q.toPrecision(3)} <= 1 (at its bound): the population mean spend is infinite`,
     );
   }
+  const bgSe = tryStandardErrors(() => bgnbdStandardErrors(bgnbd.params, summaries));
+  const paretoSe = tryStandardErrors(() => paretoNbdStandardErrors(paretoNbd.params, summaries));
+  const { a, b } = bgnbd.params;
+  const { s, beta } = paretoNbd.params;
   return {
-    bgnbd: fitWarnings(
-      "BG/NBD",
-      bgnbd,
-      tryStandardErrors(() => bgnbdStandardErrors(bgnbd.params, summaries)),
-    ),
-    pareto_nbd: fitWarnings(
-      "Pareto/NBD",
-      paretoNbd,
-      tryStandardErrors(() => paretoNbdStandardErrors(paretoNbd.params, summaries)),
-    ),
+    bgnbd: [
+      ...fitWarnings("BG/NBD", bgnbd, bgSe),
+      ...noDropout(
+        "BG/NBD",
+        "a and b",
+        bgSe?.a,
+        bgSe?.b,
+        `a/(a+b) = ${(a / (a + b)).toExponential(1)}`,
+      ),
+    ],
+    pareto_nbd: [
+      ...fitWarnings("Pareto/NBD", paretoNbd, paretoSe),
+      ...noDropout(
+        "Pareto/NBD",
+        "s and beta",
+        paretoSe?.s,
+        paretoSe?.beta,
+        `s/beta = ${(s / beta).toExponential(1)} per time unit`,
+      ),
+    ],
     gamma_gamma: gg,
     zeroSpendRepeatBuyers: zeroSpendRepeatBuyers(spend),
   };
+}
+
+/**
+ * What a dropout pair with infinite standard errors means: the log shows no dropout, the fit ran
+ * the pair off where only their ratio (next to 0) matters, and the forecasts are the NBD's.
+ */
+function noDropout(
+  model: string,
+  pair: string,
+  se1: number | undefined,
+  se2: number | undefined,
+  mean: string,
+): string[] {
+  if (se1 !== Number.POSITIVE_INFINITY || se2 !== Number.POSITIVE_INFINITY) return [];
+  return [
+    `${model}: the log shows next to no dropout (${mean}): ${pair} are not identified apart and are held where the fit left them; its forecasts are the NBD's (no dropout), with r and alpha's uncertainty`,
+  ];
 }
 
 /** The model to recommend: the best score among models without warnings (all flagged: the best).

@@ -73,19 +73,70 @@ export function invertSymmetricPositiveDefinite(H: Float64Array, n: number): Flo
 }
 
 /**
+ * Below this share of the largest curvature, a log-parameter's own curvature counts as none: the
+ * likelihood is flat along it, so the data do not identify it (a dropout pair when the log shows
+ * no dropout, a shape held at its limit). Identified ones are far above it: on CDNOW the smallest
+ * share is about 0.05.
+ */
+export const FLAT_CURVATURE_SHARE = 1e-3;
+
+export interface InformationInverse {
+  /** n×n; the rows and columns of `flat` parameters are zero. */
+  inverse: Float64Array;
+  /** Parameters along which the likelihood is flat (their uncertainty is unbounded). */
+  flat: number[];
+}
+
+/**
+ * The inverse of the observed information H (n×n, row-major). When H is not positive definite
+ * only because the likelihood is flat along some parameters, the inverse over the others: their
+ * uncertainty is still well defined. Null when H is not positive definite otherwise (a saddle, or
+ * a ridge between parameters that are each curved).
+ */
+export function invertInformation(H: Float64Array, n: number): InformationInverse | null {
+  const whole = invertSymmetricPositiveDefinite(H, n);
+  if (whole) return { inverse: whole, flat: [] };
+  let largest = 0;
+  for (let i = 0; i < n; i++) largest = Math.max(largest, H[i * n + i]!);
+  const isFlat = (i: number) => Math.abs(H[i * n + i]!) <= FLAT_CURVATURE_SHARE * largest;
+  const flat = [...Array(n).keys()].filter(isFlat);
+  const kept = [...Array(n).keys()].filter((i) => !isFlat(i));
+  if (flat.length === 0 || kept.length === 0) return null;
+  const m = kept.length;
+  const sub = new Float64Array(m * m);
+  kept.forEach((i, a) => {
+    kept.forEach((j, b) => {
+      sub[a * m + b] = H[i * n + j]!;
+    });
+  });
+  const part = invertSymmetricPositiveDefinite(sub, m);
+  if (!part) return null;
+  const inverse = new Float64Array(n * n);
+  kept.forEach((i, a) => {
+    kept.forEach((j, b) => {
+      inverse[i * n + j] = part[a * m + b]!;
+    });
+  });
+  return { inverse, flat };
+}
+
+/**
  * Standard errors of the parameters exp(θ) when θ = log-parameters minimise the negative
  * log-likelihood f: sqrt of the diagonal of the inverse Hessian in θ, times exp(θ) (delta method).
- * NaN entries when the Hessian is not positive definite (not at a proper optimum).
+ * Infinity for a parameter along which the likelihood is flat (see invertInformation); NaN
+ * entries when the Hessian is not positive definite otherwise (not at a proper optimum).
  */
 export function logParameterStandardErrors(
   negLogLikelihood: (theta: Float64Array) => number,
   theta: ArrayLike<number>,
 ): Float64Array {
   const n = theta.length;
-  const inverse = invertSymmetricPositiveDefinite(numericalHessian(negLogLikelihood, theta), n);
+  const inverted = invertInformation(numericalHessian(negLogLikelihood, theta), n);
   const se = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    se[i] = inverse ? Math.exp(theta[i]!) * Math.sqrt(inverse[i * n + i]!) : Number.NaN;
+    if (!inverted) se[i] = Number.NaN;
+    else if (inverted.flat.includes(i)) se[i] = Number.POSITIVE_INFINITY;
+    else se[i] = Math.exp(theta[i]!) * Math.sqrt(inverted.inverse[i * n + i]!);
   }
   return se;
 }
