@@ -1,10 +1,12 @@
 // BG/NBD's expectation factor by quadrature over p equals the series wherever the series is short,
-// and gives finite, simulation-true forecasts where the series overflows (a ≈ 1e5, b held at 1e6).
+// and gives finite, simulation-true forecasts where the series overflows (a ≈ 1e5, b held at 1e6);
+// with the dropout probability piled against 1 (a held at 1e6, b near 0) the direct series does.
 import { expect, test } from "bun:test";
 import { Xoshiro128 } from "../random/seeded-random.ts";
 import { sampleExponential, sampleGamma } from "../sim/samplers.ts";
 import { type BgNbdParams, bgnbdExpectedPurchases, bgnbdProbabilityAlive } from "./bgnbd.ts";
 import {
+  bgnbdExpectationFactorByDirectSeries,
   bgnbdExpectationFactorByQuadrature,
   bgnbdMixtureApplies,
 } from "./bgnbd-dropout-mixture.ts";
@@ -71,4 +73,49 @@ test("one dropout probability for everyone (a ≈ 1e5, b = 1e6): finite forecast
     expect(Number.isFinite(scalar)).toBe(true);
     expect(Math.abs((grid[k] ?? 0) / scalar - 1)).toBeLessThan(1e-12);
   }
+});
+
+test("the direct series equals the Euler-form series where that one is short", () => {
+  let compared = 0;
+  for (const params of [
+    { r: 0.4, alpha: 15, a: 60, b: 0.5 },
+    { r: 2, alpha: 5, a: 40, b: 3 },
+  ]) {
+    for (const [x, tx, T] of [
+      [0, 0, 30],
+      [1, 10, 30],
+      [6, 28, 30],
+    ] as const) {
+      for (const t of [0.01, 1, 10]) {
+        const z = t / (params.alpha + T + t);
+        if (seriesIsLong(params.a, z) || params.a - 1 <= params.b + x) continue;
+        const series = bgnbdExpectedPurchases(params, t, x, tx, T);
+        const factor = bgnbdExpectationFactorByDirectSeries(params, t / (params.alpha + T), x);
+        const direct =
+          (params.a + params.b + x - 1) * factor * bgnbdProbabilityAlive(params, x, tx, T);
+        expect(Math.abs(direct / series - 1)).toBeLessThan(1e-10);
+        compared++;
+      }
+    }
+  }
+  expect(compared).toBeGreaterThan(12);
+});
+
+test("everyone drops out after a purchase (a held at 1e6, b near 0): one purchase at most, as the limit says", () => {
+  // Three customers' log fitted so; the Euler series needed ~a terms and `ml train` failed with
+  // "series did not converge for t/(alpha+T+t) = 0.42". In the limit p = 1 a customer alive at T
+  // (x = 0) buys once more at most: E = 1 − ((alpha+T)/(alpha+T+t))^r; one with x ≥ 1 is gone.
+  const params = { r: 0.375, alpha: 14.8, a: 1e6, b: 3.2e-6 };
+  const curve = new BgNbdExpectationCurve(params);
+  for (const T of [0, 30]) {
+    const times = [1, 10, 39, 78];
+    const grid = curve.expectations(0, 0, T, times, new Float64Array(4));
+    for (const [k, t] of times.entries()) {
+      const limit = 1 - ((params.alpha + T) / (params.alpha + T + t)) ** params.r;
+      const scalar = bgnbdExpectedPurchases(params, t, 0, 0, T);
+      expect(Math.abs(scalar / limit - 1)).toBeLessThan(1e-5);
+      expect(Math.abs((grid[k] ?? 0) / scalar - 1)).toBeLessThan(1e-12);
+    }
+  }
+  expect(bgnbdExpectedPurchases(params, 39, 2, 10, 30)).toBeLessThan(1e-5);
 });

@@ -3,9 +3,12 @@
 // a and b are held at the shape limit). Alive at T, p ~ Beta(a, b+x) and λ ~ Gamma(r+x, alpha+T);
 // with u = t/(alpha+T), the factor [1 − (1−z)^(r+x) 2F1(r+x, b+x; a+b+x−1; z)]/(a−1) of bgnbd.ts
 // (z = u/(1+u)) equals E[1 − (1 + p·u)^−(r+x)]/(a−1) with p ~ Beta(a−1, b+x) (Pfaff's transform).
+// Where that Beta is piled against p = 1 instead (b + x small beside a: nearly everyone drops out
+// after each purchase), the 2F1 itself is short and is summed as it stands.
 
 import type { BgNbdParams } from "./bgnbd.ts";
 import { gaussLegendre } from "./count-pmf.ts";
+import { hyp2f1Value } from "./hypergeometric.ts";
 
 const NODES = gaussLegendre(16);
 const PANELS = 12;
@@ -63,4 +66,31 @@ export function bgnbdExpectationFactorByQuadrature(params: BgNbdParams, u: numbe
     }
   }
   return weighted / mass / shape1;
+}
+
+/**
+ * [1 − (1−z)^(r+x) 2F1(r+x, b+x; a+b+x−1; z)]/(a−1), z = u/(1+u), by that 2F1's own series: its
+ * terms shrink by about (r+x+n)(b+x+n)·z/(a+b+x−1+n) each, so it is short where a is large and
+ * b + x is not. NaN where it does not converge.
+ */
+export function bgnbdExpectationFactorByDirectSeries(params: BgNbdParams, u: number, x: number) {
+  const { r, a, b } = params;
+  const k = r + x;
+  const z = u / (1 + u);
+  const log1mz = -Math.log1p(u);
+  const tail = hyp2f1Value(k, b + x, a + b + x - 1, z) - 1;
+  // 1 − (1−z)^k·(1 + tail), the first part by expm1 so a short horizon keeps its digits.
+  return (-Math.expm1(k * log1mz) - Math.exp(k * log1mz) * tail) / (a - 1);
+}
+
+/**
+ * The factor where a is large (the Euler-form series of bgnbd.ts is long): by quadrature when the
+ * Beta's mass lies inside (0, 1), by the direct series when it is piled against p = 1 (there its
+ * 1 − (1−z)^(r+x)·2F1 does not cancel; against p = 0 it would). NaN otherwise, or when neither
+ * gives a number: the caller sums its own series.
+ */
+export function bgnbdExpectationFactorForLargeA(params: BgNbdParams, u: number, x: number) {
+  if (bgnbdMixtureApplies(params, x)) return bgnbdExpectationFactorByQuadrature(params, u, x);
+  if (params.a - 1 > params.b + x) return bgnbdExpectationFactorByDirectSeries(params, u, x);
+  return Number.NaN;
 }

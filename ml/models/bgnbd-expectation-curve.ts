@@ -10,10 +10,7 @@
 // factor (a+b+x−1)·P(alive) on t_x, so customers sharing a T or an (x, T) share that work.
 
 import { type BgNbdParams, bgnbdProbabilityAlive } from "./bgnbd.ts";
-import {
-  bgnbdExpectationFactorByQuadrature,
-  bgnbdMixtureApplies,
-} from "./bgnbd-dropout-mixture.ts";
+import { bgnbdExpectationFactorForLargeA } from "./bgnbd-dropout-mixture.ts";
 import { seriesIsLong } from "./hypergeometric.ts";
 import { oneMinusPowerOverExponent } from "./special-functions.ts";
 
@@ -114,16 +111,18 @@ export class BgNbdExpectationCurve {
     let c = this.coefficientsFor(x, 64);
     const { r, a, b } = this.params;
     const settled = Math.max(8, 1 - (a + b - 1 - r));
-    const mixture = bgnbdMixtureApplies(this.params, x);
     for (let k = 0; k < K; k++) {
       const zk = z[k]!;
       if (zk === 0) {
         out[k] = 0;
         continue;
       }
-      if (mixture && seriesIsLong(a, zk)) {
-        out[k] = bgnbdExpectationFactorByQuadrature(this.params, zk / (1 - zk), x); // u = z/(1−z)
-        continue;
+      if (seriesIsLong(a, zk)) {
+        const factor = bgnbdExpectationFactorForLargeA(this.params, zk / (1 - zk), x); // u = z/(1−z)
+        if (!Number.isNaN(factor)) {
+          out[k] = factor;
+          continue;
+        }
       }
       let sum = 0;
       let zn = zk;

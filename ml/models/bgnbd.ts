@@ -6,10 +6,7 @@
 import { at } from "../training/checked-index.ts";
 import { fitByMaximumLikelihood } from "../training/maximum-likelihood.ts";
 import { logParameterStandardErrors } from "../training/standard-errors.ts";
-import {
-  bgnbdExpectationFactorByQuadrature,
-  bgnbdMixtureApplies,
-} from "./bgnbd-dropout-mixture.ts";
+import { bgnbdExpectationFactorForLargeA } from "./bgnbd-dropout-mixture.ts";
 import { mapRfmCustomers } from "./customer-batch.ts";
 import { seriesIsLong } from "./hypergeometric.ts";
 import { prepareRfmRows, type RfmRows } from "./rfm-rows.ts";
@@ -247,8 +244,9 @@ function expectationFactor(params: BgNbdParams, t: number, x: number, T: number)
   const log1mz = -Math.log1p(t / (alpha + T));
   const z = t / (alpha + T + t);
   // a large (one dropout probability for everyone): the series is long and its sum overflows.
-  if (seriesIsLong(a, z) && bgnbdMixtureApplies(params, x)) {
-    return bgnbdExpectationFactorByQuadrature(params, t / (alpha + T), x);
+  if (seriesIsLong(a, z)) {
+    const factor = bgnbdExpectationFactorForLargeA(params, t / (alpha + T), x);
+    if (!Number.isNaN(factor)) return factor;
   }
   const A = a + b - 1 - r;
   const C = a + b + x - 1;
