@@ -4,9 +4,15 @@
 
 import type { BadRowPolicy } from "../data/bad-rows.ts";
 import { type DataQuality, qualityFromReadReport } from "../data/input/data-quality.ts";
+import { InputError } from "../data/input/input-error.ts";
 import type { LogColumns } from "../data/input/log-input.ts";
 import { readSummaryCsv } from "../data/summary-reader.ts";
-import type { ReadReport, TransactionLog } from "../data/transaction-log.ts";
+import {
+  dayToIsoDate,
+  isoDateToDay,
+  type ReadReport,
+  type TransactionLog,
+} from "../data/transaction-log.ts";
 import type { CustomerSummaries, TimeUnit } from "../features/customer-summaries.ts";
 import { summarize } from "../features/summaries.ts";
 import { type LogReadOptions, readLog } from "./read-log.ts";
@@ -30,6 +36,8 @@ export interface LoadedData {
   summaries: CustomerSummaries;
   report: ReadReport;
   quality: DataQuality;
+  /** What the user should know about the window (a holdout the log does not reach). */
+  warnings: string[];
 }
 
 export async function loadTrainingData(options: LoadOptions): Promise<LoadedData> {
@@ -41,7 +49,8 @@ export async function loadTrainingData(options: LoadOptions): Promise<LoadedData
       ...(options.holdoutEnd ? { holdoutEnd: options.holdoutEnd } : {}),
       onBadRow,
     });
-    return { log: null, summaries, report, quality: qualityFromReadReport(report, null) };
+    const quality = qualityFromReadReport(report, null);
+    return { log: null, summaries, report, quality, warnings: [] };
   }
   if (!options.calibrationEnd) {
     throw new RangeError(
@@ -60,5 +69,37 @@ export async function loadTrainingData(options: LoadOptions): Promise<LoadedData
     ...(options.holdoutEnd ? { holdoutEnd: options.holdoutEnd } : {}),
     timeUnit: options.timeUnit,
   });
-  return { log, summaries, report, quality };
+  const warnings = options.holdoutEnd
+    ? holdoutReach(log, options.calibrationEnd, options.holdoutEnd)
+    : [];
+  return { log, summaries, report, quality, warnings };
+}
+
+/** A gap this long between the log's last purchase and --holdout-end is worth a warning. */
+const QUIET_DAYS = 7;
+
+/**
+ * Whether the log reaches the holdout end. Not at all past the calibration end: every model would
+ * be scored against zeros (and the GBDT trained on them), so that is an error. Ending well before
+ * it: the holdout is cut short and every model's holdout error overstated, so a warning.
+ */
+function holdoutReach(log: TransactionLog, calibrationEnd: string, holdoutEnd: string): string[] {
+  let last = Number.NEGATIVE_INFINITY;
+  for (const day of log.day) if (day > last) last = day;
+  if (!Number.isFinite(last)) return [];
+  const lastDate = dayToIsoDate(last);
+  if (last <= isoDateToDay(calibrationEnd) && isoDateToDay(holdoutEnd) > last) {
+    throw new InputError(
+      undefined,
+      `--holdout-end ${holdoutEnd}: the log's last purchase is on ${lastDate}, not after --calibration-end ${calibrationEnd}, so the holdout holds nothing to evaluate on`,
+      {
+        hint: `pass a --calibration-end before ${lastDate}, or leave out --holdout-end to fit on the whole log without an evaluation`,
+      },
+    );
+  }
+  const gap = isoDateToDay(holdoutEnd) - last;
+  if (gap < QUIET_DAYS) return [];
+  return [
+    `WARNING: the log's last purchase is on ${lastDate}, ${gap} days before --holdout-end ${holdoutEnd}: if the export stops there, the holdout is cut short and every model's holdout error is overstated; pass --holdout-end ${lastDate}`,
+  ];
 }

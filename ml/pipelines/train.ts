@@ -121,6 +121,7 @@ async function trainPipelineOn(
       pool,
     },
   );
+  trained.metrics.notes.push(...loaded.warnings);
   if (loaded.report.badRows > 0) {
     const reasons = Object.entries(loaded.quality.skipped).map(([why, n]) => `${why} ${n}`);
     trained.metrics.notes.push(`${loaded.report.badRows} rows skipped (${reasons.join(", ")})`);

@@ -1,0 +1,54 @@
+// The training window against the log: a holdout the log never reaches is refused (every model
+// would be scored against zeros), one it stops well short of is warned about.
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadTrainingData } from "./load-training-data.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "pp-window-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A log of 40 customers buying every 10 days from 1997-01-01 up to `last`. */
+function logUpTo(last: string): string {
+  const lines = ["customer_id,date,amount"];
+  const end = Date.parse(last);
+  for (let c = 0; c < 40; c++) {
+    for (let t = Date.parse("1997-01-01") + c * 86_400_000; t <= end; t += 10 * 86_400_000) {
+      lines.push(`${c},${new Date(t).toISOString().slice(0, 10)},12.5`);
+    }
+  }
+  const path = join(dir, `log-${last}.csv`);
+  writeFileSync(path, `${lines.join("\n")}\n`);
+  return path;
+}
+
+const load = (path: string, holdoutEnd?: string) =>
+  loadTrainingData({
+    path,
+    format: "csv",
+    calibrationEnd: "1997-09-30",
+    ...(holdoutEnd ? { holdoutEnd } : {}),
+    timeUnit: "week",
+  });
+
+test("a log that ends by the calibration end: an error naming --holdout-end, the last date and what to pass", async () => {
+  const path = logUpTo("1997-09-25");
+  const error = await load(path, "1998-06-30").catch((e: Error) => e);
+  expect(error).toBeInstanceOf(Error);
+  expect((error as Error).message).toContain("--holdout-end 1998-06-30");
+  expect((error as Error).message).toContain("last purchase is on 1997-09-2");
+  expect((error as Error).message).toContain("pass a --calibration-end before");
+  // Without a holdout the same log fits, with nothing to warn about.
+  expect((await load(path)).warnings).toEqual([]);
+});
+
+test("a log that stops months before --holdout-end is warned about; one that reaches it is not", async () => {
+  const short = await load(logUpTo("1998-01-31"), "1998-06-30");
+  expect(short.warnings).toHaveLength(1);
+  expect(short.warnings[0]).toMatch(
+    /last purchase is on 1998-01-3\d, \d+ days before --holdout-end/,
+  );
+  expect(short.warnings[0]).toContain("pass --holdout-end 1998-01-3");
+  expect((await load(logUpTo("1998-06-30"), "1998-06-30")).warnings).toEqual([]);
+});
