@@ -86,31 +86,7 @@ export function bgnbdNegLogLikelihood(
   const alpha = Math.exp(at(theta, 1));
   const a = Math.exp(at(theta, 2));
   const b = Math.exp(at(theta, 3));
-  const m = rows.xValues.length;
-  const base = new Float64Array(m);
-  const logOddsBase = new Float64Array(m);
-  const dR = new Float64Array(m);
-  const dA = new Float64Array(m);
-  const dB = new Float64Array(m);
-  const invBx = new Float64Array(m);
-  const lgR = gammaln(r);
-  const lgAB = gammaln(a + b);
-  const lgB = gammaln(b);
-  const psiR = gradient ? digamma(r) : 0;
-  const psiAB = gradient ? digamma(a + b) : 0;
-  const psiB = gradient ? digamma(b) : 0;
-  for (let k = 0; k < m; k++) {
-    const x = rows.xValues[k]!;
-    base[k] = gammaln(r + x) - lgR + lgAB + gammaln(b + x) - lgB - gammaln(a + b + x);
-    logOddsBase[k] = x > 0 ? Math.log(a / (b + x - 1)) : 0;
-    if (gradient) {
-      const psiABx = digamma(a + b + x);
-      dR[k] = digamma(r + x) - psiR;
-      dA[k] = psiAB - psiABx;
-      dB[k] = psiAB + digamma(b + x) - psiB - psiABx;
-      invBx[k] = x > 0 ? 1 / (b + x - 1) : 0;
-    }
-  }
+  const { base, logOddsBase, dR, dA, dB, invBx } = perXTerms(rows, r, a, b, gradient !== undefined);
   const logAlpha = Math.log(alpha);
   // log(alpha + t) and 1/(alpha + t) once per distinct T and t_x.
   const logT = logShifted(rows.TValues, alpha);
@@ -162,6 +138,40 @@ export function bgnbdNegLogLikelihood(
     gradient[3] = -gb * b;
   }
   return -ll;
+}
+
+/**
+ * The likelihood's terms that depend on x only, once per distinct x: the log of its gamma-function
+ * ratios, the log-odds base of "died after the last purchase", and (for the gradient) their
+ * derivatives in r, a and b.
+ */
+function perXTerms(rows: RfmRows, r: number, a: number, b: number, withGradient: boolean) {
+  const m = rows.xValues.length;
+  const base = new Float64Array(m);
+  const logOddsBase = new Float64Array(m);
+  const dR = new Float64Array(m);
+  const dA = new Float64Array(m);
+  const dB = new Float64Array(m);
+  const invBx = new Float64Array(m);
+  const lgR = gammaln(r);
+  const lgAB = gammaln(a + b);
+  const lgB = gammaln(b);
+  const psiR = withGradient ? digamma(r) : 0;
+  const psiAB = withGradient ? digamma(a + b) : 0;
+  const psiB = withGradient ? digamma(b) : 0;
+  for (let k = 0; k < m; k++) {
+    const x = rows.xValues[k]!;
+    base[k] = gammaln(r + x) - lgR + lgAB + gammaln(b + x) - lgB - gammaln(a + b + x);
+    logOddsBase[k] = x > 0 ? Math.log(a / (b + x - 1)) : 0;
+    if (withGradient) {
+      const psiABx = digamma(a + b + x);
+      dR[k] = digamma(r + x) - psiR;
+      dA[k] = psiAB - psiABx;
+      dB[k] = psiAB + digamma(b + x) - psiB - psiABx;
+      invBx[k] = x > 0 ? 1 / (b + x - 1) : 0;
+    }
+  }
+  return { base, logOddsBase, dR, dA, dB, invBx };
 }
 
 function logShifted(values: Float64Array, shift: number): Float64Array {

@@ -110,50 +110,7 @@ export async function trainProduction(
     buildFeatureMatrix(log, summaries, { cutoffDay: asOfDay, timeUnit, horizon: H, btyd: params }),
   );
 
-  let gbdt: GbdtModels | null = null;
-  let gbdtMetrics: ProductionMetrics["fits"]["gbdt"] = null;
-  if (evaluation.gbdt && H > 0) {
-    const windowDays = Math.round(H * unitDays(timeUnit));
-    const featuresAt = dayToIsoDate(asOfDay - windowDays);
-    const window = summarize(log, { calibrationEnd: featuresAt, holdoutEnd: asOf, timeUnit });
-    if (window.n < 50) {
-      notes.push(`only ${window.n} customers by ${featuresAt}: the production bundle has no GBDT`);
-    } else {
-      // BTYD features at the window start come from a fit on the data up to it (as in evaluation).
-      const windowParams: BtydParams =
-        featuresAt === data.calibration_end
-          ? { bgnbd: evaluation.bgnbd.params, paretoNbd: evaluation.paretoNbd.params }
-          : await (async () => {
-              const f = await fitBtyd(window, steps, "production window");
-              return { bgnbd: f.bgnbd.params, paretoNbd: f.paretoNbd.params };
-            })();
-      const X = await steps.step("production: window features", () =>
-        buildFeatureMatrix(log, window, {
-          cutoffDay: asOfDay - windowDays,
-          timeUnit,
-          horizon: H,
-          btyd: windowParams,
-        }),
-      );
-      gbdt = await steps.step("production: GBDT on the latest window", () =>
-        trainWindowGbdt(X, window, evaluation.gbdt as GbdtModels, options),
-      );
-      gbdtMetrics = {
-        features_at: featuresAt,
-        labels_from: dayToIsoDate(asOfDay - windowDays + 1),
-        labels_to: asOf,
-        customers: window.n,
-        horizon: H,
-        trees: {
-          count: gbdt.count.trees.length,
-          purchase: gbdt.purchase.trees.length,
-          spend: gbdt.spend.trees.length,
-        },
-      };
-    }
-  } else if (!evaluation.gbdt) {
-    notes.push("the evaluation trained no GBDT, so the production bundle has none");
-  }
+  const { gbdt, gbdtMetrics } = await productionGbdt(log, evaluation, asOfDay, notes, options);
   const fit = (f: FitResult<object> | null) =>
     f ? { params: { ...f.params }, log_likelihood: f.logLikelihood, converged: f.converged } : null;
   const metrics: ProductionMetrics = {
@@ -171,6 +128,68 @@ export async function trainProduction(
     notes,
   };
   return { asOf, summaries, ...fits, features, gbdt, covariances, metrics };
+}
+
+/**
+ * The production GBDT: refitted on the latest window (features at as-of minus the horizon, labels
+ * up to as-of), or none (with a note) when the evaluation trained none or the window is too small.
+ */
+async function productionGbdt(
+  log: TransactionLog,
+  evaluation: TrainedModels,
+  asOfDay: number,
+  notes: string[],
+  options: ProductionOptions,
+): Promise<{ gbdt: GbdtModels | null; gbdtMetrics: ProductionMetrics["fits"]["gbdt"] }> {
+  const steps = options.steps ?? createStepLog({ write: null });
+  const data = evaluation.metrics.data;
+  const timeUnit = data.time_unit;
+  const asOf = dayToIsoDate(asOfDay);
+  const H = evaluation.horizon;
+  if (!evaluation.gbdt) {
+    notes.push("the evaluation trained no GBDT, so the production bundle has none");
+    return { gbdt: null, gbdtMetrics: null };
+  }
+  if (!(H > 0)) return { gbdt: null, gbdtMetrics: null };
+  const windowDays = Math.round(H * unitDays(timeUnit));
+  const featuresAt = dayToIsoDate(asOfDay - windowDays);
+  const window = summarize(log, { calibrationEnd: featuresAt, holdoutEnd: asOf, timeUnit });
+  if (window.n < 50) {
+    notes.push(`only ${window.n} customers by ${featuresAt}: the production bundle has no GBDT`);
+    return { gbdt: null, gbdtMetrics: null };
+  }
+  // BTYD features at the window start come from a fit on the data up to it (as in evaluation).
+  const windowParams: BtydParams =
+    featuresAt === data.calibration_end
+      ? { bgnbd: evaluation.bgnbd.params, paretoNbd: evaluation.paretoNbd.params }
+      : await (async () => {
+          const f = await fitBtyd(window, steps, "production window");
+          return { bgnbd: f.bgnbd.params, paretoNbd: f.paretoNbd.params };
+        })();
+  const X = await steps.step("production: window features", () =>
+    buildFeatureMatrix(log, window, {
+      cutoffDay: asOfDay - windowDays,
+      timeUnit,
+      horizon: H,
+      btyd: windowParams,
+    }),
+  );
+  const gbdt = await steps.step("production: GBDT on the latest window", () =>
+    trainWindowGbdt(X, window, evaluation.gbdt as GbdtModels, options),
+  );
+  const gbdtMetrics = {
+    features_at: featuresAt,
+    labels_from: dayToIsoDate(asOfDay - windowDays + 1),
+    labels_to: asOf,
+    customers: window.n,
+    horizon: H,
+    trees: {
+      count: gbdt.count.trees.length,
+      purchase: gbdt.purchase.trees.length,
+      spend: gbdt.spend.trees.length,
+    },
+  };
+  return { gbdt, gbdtMetrics };
 }
 
 function countUpTo(log: TransactionLog, day: number): number {

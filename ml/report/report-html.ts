@@ -256,6 +256,11 @@ export async function renderReportHtml(input: ReportInput): Promise<string> {
       "Randomised probability integral transform, averaged over its randomisation exactly; flat at 0.1 is perfect, a U shape means intervals too narrow, a hump too wide.",
     );
   }
+  return pageHtml(input, sections);
+}
+
+/** The page around the chart sections: title, data tables, notes and metric tables. */
+function pageHtml(input: ReportInput, sections: string[]): string {
   const notes = input.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("\n");
   return `<!doctype html>
 <html lang="en">

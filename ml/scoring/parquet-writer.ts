@@ -66,41 +66,10 @@ export async function parquetWriter(
       js.forEach((j, k) => {
         const column = vectors.columns[j] as ColumnVector;
         if (column.kind !== kinds[j]) throw new Error(`score column ${j} changed kind mid-run`);
-        const vector = duckdb.data_chunk_get_vector(chunk.chunk, k);
-        if (column.kind === "double") {
-          // One copy of the typed array's bytes into the vector (the API's items are private).
-          const { buffer, byteOffset } = column.values;
-          duckdb.copy_data_to_vector(
-            vector,
-            0,
-            buffer as ArrayBuffer,
-            byteOffset + from * 8,
-            n * 8,
-          );
-        } else if (column.kind === "text") {
-          for (let i = 0; i < n; i++) {
-            duckdb.vector_assign_string_element(vector, i, column.values[from + i] as string);
-          }
-        }
+        fillVector(duckdb.data_chunk_get_vector(chunk.chunk, k), column, from, n);
       });
       appender?.appendDataChunk(chunk);
     }
-  }
-
-  /** The SELECT list: constants as typed literals, per-row columns cast, non-finite → NULL. */
-  function selectList(): string {
-    return SCORE_COLUMNS.map((c, j) => {
-      const type = DUCKDB_TYPES[c.type];
-      const kind = layout?.[j];
-      let expr: string;
-      if (kind === undefined) expr = "NULL";
-      else if (kind === "constant") {
-        const v = constants[j] as string | number;
-        expr = typeof v === "number" ? (Number.isFinite(v) ? String(v) : "NULL") : quote(v);
-      } else if (kind === "text") expr = `c${j}`;
-      else expr = `CASE WHEN isfinite(c${j}) THEN c${j} END`;
-      return `CAST(${expr} AS ${type}) AS ${ident(c.name)}`;
-    }).join(", ");
   }
 
   return {
@@ -114,7 +83,7 @@ export async function parquetWriter(
       appender = null;
       const from = layout ? "FROM scores" : "LIMIT 0";
       await connection.run(
-        `COPY (SELECT ${selectList()} ${from}) TO ${quote(path)} (FORMAT parquet, COMPRESSION zstd)`,
+        `COPY (SELECT ${selectList(layout, constants)} ${from}) TO ${quote(path)} (FORMAT parquet, COMPRESSION zstd)`,
       );
     },
     close() {
@@ -127,4 +96,33 @@ export async function parquetWriter(
       instance.closeSync();
     },
   };
+}
+
+/** Rows from..from+n of a per-row column into a DuckDB vector. */
+function fillVector(vector: duckdb.Vector, column: ColumnVector, from: number, n: number): void {
+  if (column.kind === "double") {
+    // One copy of the typed array's bytes into the vector (the API's items are private).
+    const { buffer, byteOffset } = column.values;
+    duckdb.copy_data_to_vector(vector, 0, buffer as ArrayBuffer, byteOffset + from * 8, n * 8);
+  } else if (column.kind === "text") {
+    for (let i = 0; i < n; i++) {
+      duckdb.vector_assign_string_element(vector, i, column.values[from + i] as string);
+    }
+  }
+}
+
+/** The SELECT list: constants as typed literals, per-row columns cast, non-finite → NULL. */
+function selectList(layout: ColumnVector["kind"][] | null, constants: (string | number)[]): string {
+  return SCORE_COLUMNS.map((c, j) => {
+    const type = DUCKDB_TYPES[c.type];
+    const kind = layout?.[j];
+    let expr: string;
+    if (kind === undefined) expr = "NULL";
+    else if (kind === "constant") {
+      const v = constants[j] as string | number;
+      expr = typeof v === "number" ? (Number.isFinite(v) ? String(v) : "NULL") : quote(v);
+    } else if (kind === "text") expr = `c${j}`;
+    else expr = `CASE WHEN isfinite(c${j}) THEN c${j} END`;
+    return `CAST(${expr} AS ${type}) AS ${ident(c.name)}`;
+  }).join(", ");
 }

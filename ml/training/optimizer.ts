@@ -169,7 +169,33 @@ function guarded(
   };
 }
 
-/** BFGS with a backtracking (Armijo) line search on the inverse-Hessian approximation. */
+/**
+ * The objective as BFGS sees it: every call counted (the finite differences' too) and within the
+ * budget, with central differences unless the gradient is analytic, and the coordinates held at
+ * their ceiling given a zero gradient so no step moves them. `whole` leaves those unzeroed.
+ */
+function heldObjective(
+  objective: Objective,
+  n: number,
+  options: BfgsOptions,
+  counter: { evaluations: number },
+): { f: Objective; whole: Objective; held: Uint8Array } {
+  const counted = guarded(objective, counter, options.budget);
+  const whole = options.analyticGradient ? counted : withCentralDifferences((x) => counted(x));
+  const held = new Uint8Array(n);
+  const f: Objective = (x, gradient) => {
+    const value = whole(x, gradient);
+    if (gradient) for (let i = 0; i < n; i++) if (held[i]) gradient[i] = 0;
+    return value;
+  };
+  return { f, whole, held };
+}
+
+/**
+ * BFGS with a backtracking (Armijo) line search on the inverse-Hessian approximation. The
+ * iteration stays in one function (about 90 lines): its stopping rules share the loop's state,
+ * and it reads as the textbook algorithm; direction, line search and update are helpers.
+ */
 export function bfgs(
   objective: Objective,
   x0: ArrayLike<number>,
@@ -181,28 +207,18 @@ export function bfgs(
   const maxStep = options.maxStep ?? 4;
   const decrementTolerance = options.decrementTolerance ?? 0;
   const counter = { evaluations: 0 };
-  // Count every call of the objective, including those the finite differences make.
-  const counted = guarded(objective, counter, options.budget);
-  const whole = options.analyticGradient ? counted : withCentralDifferences((x) => counted(x));
-  // Coordinates held at their ceiling get a zero gradient, so no step moves them.
-  const held = new Uint8Array(n);
-  const f: Objective = (x, gradient) => {
-    const value = whole(x, gradient);
-    if (gradient) for (let i = 0; i < n; i++) if (held[i]) gradient[i] = 0;
-    return value;
-  };
+  const { f, whole, held } = heldObjective(objective, n, options, counter);
 
   let x = Float64Array.from(x0);
   let g = new Float64Array(n);
   let fx = f(x, g);
   if (!Number.isFinite(fx)) {
+    const failed = { gradientNorm: Infinity, converged: false, iterations: 0 };
     return {
       x,
       value: fx,
       gradient: g,
-      gradientNorm: Infinity,
-      converged: false,
-      iterations: 0,
+      ...failed,
       evaluations: counter.evaluations,
       method: "bfgs",
     };

@@ -25,6 +25,10 @@ export interface TrackingGauges {
   show(snapshots: readonly TrackingSnapshot[]): void;
 }
 
+/**
+ * The gauges and how a snapshot sets them. Long (88 lines) but flat: a table of ten gauge
+ * declarations, each with its help text, then one loop that fills them.
+ */
 export function trackingGauges(registry: MetricsRegistry): TrackingGauges {
   const segmentLabels = ["model", "version", "forecaster", "segment"] as const;
   const runLabels = ["model", "version", "forecaster"] as const;

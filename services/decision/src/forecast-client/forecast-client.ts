@@ -51,55 +51,8 @@ export function createForecastClient(options: ForecastClientOptions): ForecastCl
       }, timeoutMs);
     });
     try {
-      const headers: Record<string, string> = { "content-type": "application/json" };
-      const requestId = options.requestId?.();
-      if (requestId) headers["x-request-id"] = requestId;
-      if (options.apiKey) headers["x-api-key"] = options.apiKey;
-      const request = new Request(url, {
-        method: "POST",
-        headers,
-        body: JSON.stringify(body),
-        signal: controller.signal,
-      });
-      const exchange = (async () => {
-        let res: Response;
-        try {
-          res = await options.transport(request);
-        } catch (err) {
-          if (controller.signal.aborted) throw err;
-          const why = err instanceof Error ? err.message : String(err);
-          throw new ForecastUnavailableError(
-            "unreachable",
-            `forecast service unreachable: ${why}`,
-            {
-              cause: err,
-            },
-          );
-        }
-        const text = await res.text();
-        if (!res.ok) {
-          throw new ForecastUnavailableError(
-            "bad_status",
-            `forecast service answered ${res.status}: ${text.slice(0, 200)}`,
-            { status: res.status },
-          );
-        }
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          throw new ForecastUnavailableError("bad_response", "forecast answer is not JSON");
-        }
-        const parsed = forecastResponseSchema.safeParse(json);
-        if (!parsed.success) {
-          const first = parsed.error.issues[0];
-          throw new ForecastUnavailableError(
-            "bad_response",
-            `forecast answer does not match the contract: ${first?.path.join(".")}: ${first?.message}`,
-          );
-        }
-        return parsed.data;
-      })();
+      const request = forecastRequest(url, body, options, controller.signal);
+      const exchange = send(options.transport, request, controller.signal).then(readAnswer);
       return await Promise.race([exchange, timeout]);
     } finally {
       clearTimeout(timer);
@@ -133,4 +86,62 @@ export function createForecastClient(options: ForecastClientOptions): ForecastCl
       }
     },
   };
+}
+
+/** The POST /forecast request, with the request id and API key when there are. */
+function forecastRequest(
+  url: string,
+  body: ForecastRequest,
+  options: ForecastClientOptions,
+  signal: AbortSignal,
+): Request {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  const requestId = options.requestId?.();
+  if (requestId) headers["x-request-id"] = requestId;
+  if (options.apiKey) headers["x-api-key"] = options.apiKey;
+  return new Request(url, { method: "POST", headers, body: JSON.stringify(body), signal });
+}
+
+/** Sends it; a transport failure (not our own abort) is the service being unreachable. */
+async function send(
+  transport: ForecastClientOptions["transport"],
+  request: Request,
+  signal: AbortSignal,
+): Promise<Response> {
+  try {
+    return await transport(request);
+  } catch (err) {
+    if (signal.aborted) throw err;
+    const why = err instanceof Error ? err.message : String(err);
+    throw new ForecastUnavailableError("unreachable", `forecast service unreachable: ${why}`, {
+      cause: err,
+    });
+  }
+}
+
+/** The answer, checked against the forecast contract; anything else is the upstream's fault. */
+async function readAnswer(res: Response): Promise<ForecastResponse> {
+  const text = await res.text();
+  if (!res.ok) {
+    throw new ForecastUnavailableError(
+      "bad_status",
+      `forecast service answered ${res.status}: ${text.slice(0, 200)}`,
+      { status: res.status },
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ForecastUnavailableError("bad_response", "forecast answer is not JSON");
+  }
+  const parsed = forecastResponseSchema.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new ForecastUnavailableError(
+      "bad_response",
+      `forecast answer does not match the contract: ${first?.path.join(".")}: ${first?.message}`,
+    );
+  }
+  return parsed.data;
 }

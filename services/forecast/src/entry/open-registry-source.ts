@@ -42,26 +42,9 @@ export async function openRegistrySource(
 
   const prepareOnce = async () => {
     logger.info("opening the model registry", { database: where });
-    const handle = await createDatabase(dbOptions);
-    try {
-      await handle.migrate();
-    } catch (error) {
-      // Retried at the next poll with a new handle: this one must not stay open meanwhile.
-      await handle.close().catch(() => {});
-      throw error;
-    }
-    logger.info("database migrated", { driver: handle.driver });
+    const handle = await openMigrated(dbOptions, logger);
     // After the migrations: on a fresh database the tracking table exists only now.
-    // Production accuracy from `ml track` (forecast_realized_*), re-read at the poll interval.
-    const tracking = metrics
-      ? pollTrackingMetrics({
-          db: handle.db,
-          metrics,
-          modelName: config.MODEL_NAME,
-          intervalMs: config.MODEL_POLL_INTERVAL_MS,
-          onError: (error) => logger.warn("tracking metrics not read", { error: String(error) }),
-        })
-      : null;
+    const tracking = metrics ? pollTracking(handle, config, metrics, logger) : null;
     closeDb = () => {
       tracking?.stop();
       return handle.close();
@@ -112,6 +95,39 @@ export async function openRegistrySource(
     },
     close: () => closeDb(),
   };
+}
+
+/** A database handle with the migrations applied (closed again when they fail). */
+async function openMigrated(
+  dbOptions: ReturnType<typeof databaseOptionsFromEnv>,
+  logger: Logger,
+): Promise<DatabaseHandle> {
+  const handle = await createDatabase(dbOptions);
+  try {
+    await handle.migrate();
+  } catch (error) {
+    // Retried at the next poll with a new handle: this one must not stay open meanwhile.
+    await handle.close().catch(() => {});
+    throw error;
+  }
+  logger.info("database migrated", { driver: handle.driver });
+  return handle;
+}
+
+/** Production accuracy from `ml track` (forecast_realized_*), re-read at the poll interval. */
+function pollTracking(
+  handle: DatabaseHandle,
+  config: ForecastConfig,
+  metrics: MetricsRegistry,
+  logger: Logger,
+) {
+  return pollTrackingMetrics({
+    db: handle.db,
+    metrics,
+    modelName: config.MODEL_NAME,
+    intervalMs: config.MODEL_POLL_INTERVAL_MS,
+    onError: (error) => logger.warn("tracking metrics not read", { error: String(error) }),
+  });
 }
 
 /** LISTENs for production changes of `modelName` (PostgreSQL only; null on the embedded store). */
