@@ -22,3 +22,17 @@ test("no dropout in the log: the dropout pair is named and explained, r and alph
     expect(warnings.filter((w) => /parameter (r|alpha) /.test(w))).toEqual([]);
   }
 });
+
+test("everyone dropping out after a purchase (a/(a+b) ≈ 1): a flat pair, but not called 'no dropout'", () => {
+  const sim = simulateBgNbd(
+    { r: 0.243, alpha: 4.414, a: 1e6, b: 0.001 },
+    { customers: 5_000, start: "1997-01-01", timeUnit: "week", seed: 1 },
+  );
+  const summaries = sim.exact as unknown as CustomerSummaries;
+  const d = diagnoseFits(summaries, fitBgNbd(sim.exact), fitParetoNbd(sim.exact), null);
+  for (const name of ["a", "b"]) {
+    const flat = new RegExp(`parameter ${name} has an infinite standard error`);
+    expect(d.bgnbd.some((w) => flat.test(w))).toBe(true);
+  }
+  expect(d.bgnbd.filter((w) => /no dropout/.test(w))).toEqual([]);
+});

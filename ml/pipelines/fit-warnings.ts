@@ -46,25 +46,22 @@ export function diagnoseFits(
   const paretoSe = tryStandardErrors(() => paretoNbdStandardErrors(paretoNbd.params, summaries));
   const { a, b } = bgnbd.params;
   const { s, beta } = paretoNbd.params;
+  const longest = summaries.T.reduce((m, t) => Math.max(m, t), 0);
+  const flat = (se: object | null, ...names: string[]) =>
+    names.every((k) => (se as Record<string, number> | null)?.[k] === Number.POSITIVE_INFINITY);
   return {
     bgnbd: [
       ...fitWarnings("BG/NBD", bgnbd, bgSe),
-      ...noDropout(
-        "BG/NBD",
-        "a and b",
-        bgSe?.a,
-        bgSe?.b,
-        `a/(a+b) = ${(a / (a + b)).toExponential(1)}`,
-      ),
+      ...noDropout("BG/NBD", "a and b", flat(bgSe, "a", "b"), a / (a + b), "a/(a+b)"),
     ],
     pareto_nbd: [
       ...fitWarnings("Pareto/NBD", paretoNbd, paretoSe),
       ...noDropout(
         "Pareto/NBD",
         "s and beta",
-        paretoSe?.s,
-        paretoSe?.beta,
-        `s/beta = ${(s / beta).toExponential(1)} per time unit`,
+        flat(paretoSe, "s", "beta"),
+        (s / beta) * longest,
+        "s/beta × the longest history",
       ),
     ],
     gamma_gamma: gg,
@@ -73,19 +70,22 @@ export function diagnoseFits(
 }
 
 /**
- * What a dropout pair with infinite standard errors means: the log shows no dropout, the fit ran
- * the pair off where only their ratio (next to 0) matters, and the forecasts are the NBD's.
+ * What a flat dropout pair means when the dropout it implies is next to none (`dropout`: BG/NBD's
+ * mean dropout probability per purchase, Pareto/NBD's expected dropouts over the longest
+ * history): the log shows no dropout, the fit ran the pair off where only their ratio matters,
+ * and the forecasts are the NBD's. A flat pair with dropout near certain is left to the
+ * per-parameter warnings.
  */
 function noDropout(
   model: string,
   pair: string,
-  se1: number | undefined,
-  se2: number | undefined,
-  mean: string,
+  flat: boolean,
+  dropout: number,
+  what: string,
 ): string[] {
-  if (se1 !== Number.POSITIVE_INFINITY || se2 !== Number.POSITIVE_INFINITY) return [];
+  if (!flat || !(dropout < 1e-3)) return [];
   return [
-    `${model}: the log shows next to no dropout (${mean}): ${pair} are not identified apart and are held where the fit left them; its forecasts are the NBD's (no dropout), with r and alpha's uncertainty`,
+    `${model}: the log shows next to no dropout (${what} = ${dropout.toExponential(1)}): ${pair} are not identified apart and are held where the fit left them; its forecasts are the NBD's (no dropout), with r and alpha's uncertainty`,
   ];
 }
 
