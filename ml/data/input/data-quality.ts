@@ -45,9 +45,19 @@ export const DataQualitySchema = z.object({
   number_formats: z.record(z.string(), z.string()).optional(),
   /**
    * Workbooks: the sheets read, and those left out because their first row lacks a needed
-   * column. Row numbers are each sheet's own.
+   * column. Row numbers are each sheet's own. `repeated`: rows of a later sheet equal in every
+   * column read to rows of an earlier one (overlapping sheets), read once and not counted in
+   * rows_read.
    */
-  sheets: z.object({ read: z.array(z.string()), skipped: z.array(z.string()) }).optional(),
+  sheets: z
+    .object({
+      read: z.array(z.string()),
+      skipped: z.array(z.string()),
+      repeated: z
+        .array(z.object({ sheet: z.string(), of: z.string(), rows: z.number().int() }))
+        .optional(),
+    })
+    .optional(),
   /** Text files not in UTF-8: the encoding read ("utf-16" by its mark, "latin-1" by fallback). */
   encoding: z.string().optional(),
   /** Lines above the header (a report title, an export date), skipped. */
@@ -131,6 +141,11 @@ export function dataQualityLines(q: DataQuality): string[] {
           ? `; left out (no header with the columns): ${q.sheets.skipped.join(", ")}`
           : ""),
     );
+    for (const r of q.sheets.repeated ?? []) {
+      lines.push(
+        `  sheet "${r.sheet}": ${n(r.rows)} rows repeat rows of sheet "${r.of}" (the sheets overlap): read once`,
+      );
+    }
   }
   if (q.no_amount)
     lines.push("  no amounts (--amount-col none): purchases counted, no spend model");

@@ -9,6 +9,7 @@ import postgres from "postgres";
 import { bomEncoding, csvHead, findHeaderLine, utf8Copy } from "./csv-head.ts";
 import { InputError } from "./input-error.ts";
 import { type CsvEncoding, type LogColumns, type LogSource, sourceName } from "./log-input.ts";
+import { dropSheetRepeats, type SheetRepeat } from "./sheet-repeats.ts";
 import { sqlIdentifier, sqlString } from "./sql-text.ts";
 import { loadXlsxRows } from "./xlsx-source.ts";
 
@@ -41,8 +42,11 @@ export interface LoadedSource {
   rejected(): Promise<RejectedRecord[]>;
   /** A row's number for messages when it is not rowid + 1 (a workbook's sheet row). */
   rowNumber?(rowid: number): number;
-  /** Workbooks: the sheets read and those left out (no header with the needed columns). */
-  sheets?: { read: string[]; skipped: string[] };
+  /**
+   * Workbooks: the sheets read, those left out (no header with the needed columns), and rows of a
+   * later sheet left out because an earlier sheet holds them too (sheet-repeats.ts).
+   */
+  sheets?: { read: string[]; skipped: string[]; repeated?: SheetRepeat[] };
 }
 
 const ROLE_OPTION: Record<keyof LogColumns, string> = {
@@ -329,8 +333,16 @@ async function loadXlsx(
   source: Extract<LogSource, { kind: "xlsx" }>,
   columns: LogColumns,
 ): Promise<LoadedSource> {
-  const loaded = await loadXlsxRows(connection, source, neededColumns(columns), (available) =>
+  const needed = neededColumns(columns);
+  const loaded = await loadXlsxRows(connection, source, needed, (available) =>
     checkColumns(columns, available, source),
+  );
+  const { rowNumbers, repeats } = await dropSheetRepeats(
+    connection,
+    needed,
+    loaded.sheets,
+    loaded.sheetStarts,
+    loaded.rowNumbers,
   );
   const types = await describe(connection, "raw");
   return {
@@ -339,8 +351,12 @@ async function loadXlsx(
     types,
     header: true,
     rejected: async () => [],
-    rowNumber: (rowid) => loaded.rowNumbers[rowid] ?? rowid + 1,
-    sheets: { read: loaded.sheets, skipped: loaded.skippedSheets },
+    rowNumber: (rowid) => rowNumbers[rowid] ?? rowid + 1,
+    sheets: {
+      read: loaded.sheets,
+      skipped: loaded.skippedSheets,
+      ...(repeats.length > 0 ? { repeated: repeats } : {}),
+    },
   };
 }
 

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import ExcelJS from "exceljs";
 import JSZip from "jszip";
 import { purchaseDays as days, failure, tempLogFile } from "../../testing/log-files.ts";
+import { dataQualityLines } from "./data-quality.ts";
 import { InputError } from "./input-error.ts";
 import type { LogColumns, LogInput } from "./log-input.ts";
 import { readTransactionLog } from "./read-transaction-log.ts";
@@ -144,4 +145,44 @@ test("sheet names with XML entities are read as written, and chosen by --sheet",
   expect(all.quality.sheets).toEqual({ read: ["R&D <2010>", `Sales & "Returns"`], skipped: [] });
   const one = await read(path, { source: { kind: "xlsx", path, sheet: `Sales & "Returns"` } });
   expect(days(one.log)).toEqual(["a 2010-01-01 5"]);
+});
+
+test("overlapping sheets (Online Retail II's two years share 2010-12-01..09): their shared rows are read once", async () => {
+  // The later sheet repeats the earlier one's last week; a repeat within one sheet is kept (two
+  // equal lines of one invoice are real). Read twice, the shared week's spend counted double.
+  const book = new ExcelJS.Workbook();
+  const first = book.addWorksheet("Year 2009-2010");
+  first.addRow(HEADER);
+  first.addRow(["1", 13085, at(1), 10]);
+  first.addRow(["2", 13085, at(5), 4]);
+  first.addRow(["2", 13085, at(5), 4]); // row 4: the same line twice on one invoice
+  first.addRow(["3", 555, at(6), 7]);
+  const second = book.addWorksheet("Year 2010-2011");
+  second.addRow(HEADER);
+  second.addRow(["2", 13085, at(5), 4]); // rows 2–4: the shared days, exported again
+  second.addRow(["2", 13085, at(5), 4]);
+  second.addRow(["3", 555, at(6), 7]);
+  second.addRow(["4", 555, at(9), 3]); // row 5: new
+  second.addRow(["5", null, at(9), 1]); // row 6: skipped, found by its own row number
+  const path = tempLogFile("", "xlsx");
+  await book.xlsx.writeFile(path);
+  const { log, quality } = await read(path);
+  expect(days(log)).toEqual([
+    "13085 2010-01-01 10",
+    "13085 2010-01-05 8",
+    "555 2010-01-06 7",
+    "555 2010-01-09 3",
+  ]);
+  expect(quality.sheets?.repeated).toEqual([
+    { sheet: "Year 2010-2011", of: "Year 2009-2010", rows: 3 },
+  ]);
+  expect(quality.rows_read).toBe(6);
+  expect(quality.examples).toEqual({ "missing customer id": [6] });
+  expect(dataQualityLines(quality)).toContain(
+    '  sheet "Year 2010-2011": 3 rows repeat rows of sheet "Year 2009-2010" (the sheets overlap): read once',
+  );
+  // One sheet alone is read as it is, repeats and all.
+  const alone = await read(path, { source: { kind: "xlsx", path, sheet: "Year 2010-2011" } });
+  expect(alone.quality.sheets?.repeated).toBeUndefined();
+  expect(days(alone.log)).toContain("13085 2010-01-05 8");
 });

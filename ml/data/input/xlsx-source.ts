@@ -21,6 +21,8 @@ export interface XlsxRows {
   skippedSheets: string[];
   /** Each row of `raw` (by rowid) as its row number in its sheet, for messages. */
   rowNumbers: Int32Array;
+  /** The rowid of each read sheet's first row in `raw` (same order as `sheets`). */
+  sheetStarts: number[];
 }
 
 /** A cell's value as text, or null when empty or an error such as #N/A. */
@@ -242,6 +244,7 @@ async function readSheet(
 /** One pass of exceljs's streaming reader over the workbook. */
 interface ReadPass {
   sheets: string[];
+  sheetStarts: number[];
   seen: string[];
   skippedSheets: string[];
   firstHeader: string[] | null;
@@ -262,6 +265,7 @@ async function readWorkbookOnce(
   const out = new SheetRows(appender);
   const pass: ReadPass = {
     sheets: [],
+    sheetStarts: [],
     seen: [],
     skippedSheets: [],
     firstHeader: null,
@@ -277,10 +281,13 @@ async function readWorkbookOnce(
         }
         continue;
       }
+      const start = out.count;
       const { header, read } = await readSheet(sheet as unknown as Worksheet, needed, out);
       pass.firstHeader ??= header;
-      if (read) pass.sheets.push(name);
-      else if (header !== null) {
+      if (read) {
+        pass.sheets.push(name);
+        pass.sheetStarts.push(start);
+      } else if (header !== null) {
         if (source.sheet !== undefined) checkColumns(header);
         pass.skippedSheets.push(name);
       }
@@ -360,5 +367,5 @@ export async function loadXlsxRows(
       },
     );
   }
-  return { sheets, skippedSheets, rowNumbers: pass.rowNumbers };
+  return { sheets, skippedSheets, rowNumbers: pass.rowNumbers, sheetStarts: pass.sheetStarts };
 }
