@@ -100,3 +100,30 @@ test("round trip with summarize, including the optional holdout columns", async 
   }
   expect(back.holdoutLength).toBeCloseTo(s.holdoutLength, 12);
 });
+
+test("lifetimes' summaries as pandas writes them: the unnamed index, frequency, recency, T, monetary_value", async () => {
+  // summary_data_from_transaction_data(...).to_csv(path): days by default.
+  const plain = await readSummaryCsv(
+    file(",frequency,recency,T,monetary_value\n1,0.0,0.0,217.0,0\n2,1.0,18.0,198.0,11.93\n"),
+    { timeUnit: "day" },
+  );
+  expect(plain.summaries.ids).toEqual(["1", "2"]);
+  expect(Array.from(plain.summaries.x)).toEqual([0, 1]);
+  expect(Array.from(plain.summaries.tx)).toEqual([0, 18]);
+  expect(Array.from(plain.summaries.T)).toEqual([217, 198]);
+  expect(Array.from(plain.summaries.monetary)).toEqual([0, 11.93]);
+  // calibration_and_holdout_data(...): the _cal columns, and frequency_holdout as the holdout.
+  const split = await readSummaryCsv(
+    file(
+      "customer_id,frequency_cal,recency_cal,T_cal,monetary_value_cal,frequency_holdout,monetary_value_holdout,duration_holdout\n" +
+        "a,2.0,30.0,60.0,5.5,1.0,7.0,90.0\n",
+    ),
+    { timeUnit: "day", calibrationEnd: "1997-09-30", holdoutEnd: "1997-12-29" },
+  );
+  expect(Array.from(split.summaries.x)).toEqual([2]);
+  expect(Array.from(split.summaries.holdoutPurchases)).toEqual([1]);
+  expect(split.summaries.holdoutLength).toBe(90);
+  // Neither naming: the error lists both.
+  const error = await readSummaryCsv(file("user,n,last,age\n1,0,0,3\n")).catch((e: Error) => e);
+  expect((error as Error).message).toContain("customer_id,frequency,recency,T,monetary_value");
+});

@@ -1,6 +1,8 @@
 // Reader for per-customer summaries computed elsewhere (`ml train --format summary`, e.g. the
 // output of summaries.sql run in a warehouse): CSV with header id,x,t_x,T,monetary and optionally
-// first_spend, holdout_purchases, holdout_spend. Bad rows are reported with line numbers.
+// first_spend, holdout_purchases, holdout_spend. lifetimes' and PyMC-Marketing's names are read
+// too (frequency, recency, T, monetary_value, the _cal/_holdout ones, pandas' unnamed index).
+// Bad rows are reported with line numbers.
 
 import type { CustomerSummaries, TimeUnit } from "../features/customer-summaries.ts";
 import { unitDays } from "../features/summaries.ts";
@@ -28,7 +30,22 @@ const OPTIONAL = ["first_spend", "holdout_purchases", "holdout_spend"] as const;
 const COLUMNS = [...REQUIRED, ...OPTIONAL] as const;
 type Column = (typeof COLUMNS)[number];
 /** Accepted spellings of the id column (the SQL query writes customer_id). */
-const ID_COLUMNS = ["id", "customer_id"];
+const ID_COLUMNS = ["id", "customer_id", "CustomerID", "Customer ID"];
+/**
+ * Other names of the columns: lifetimes' `summary_data_from_transaction_data` (and
+ * PyMC-Marketing's `rfm_summary`) write frequency, recency, T, monetary_value; its
+ * `calibration_and_holdout_data` the same with _cal, and frequency_holdout.
+ */
+const ALIASES: Record<string, Column> = {
+  frequency: "x",
+  recency: "t_x",
+  monetary_value: "monetary",
+  frequency_cal: "x",
+  recency_cal: "t_x",
+  T_cal: "T",
+  monetary_value_cal: "monetary",
+  frequency_holdout: "holdout_purchases",
+};
 
 /** Where each column sits in a record: −1 for an optional column the file lacks. */
 type ColumnPositions = { id: number } & Record<Column, number>;
@@ -108,15 +125,18 @@ function emptyColumns(): Record<Column, number[]> {
 }
 
 /** Positions of the columns in the header; a missing id or required column is a BadRowError. */
-function columnPositions(path: string, names: string[], line: number): ColumnPositions {
-  const idAt = names.findIndex((h) => ID_COLUMNS.includes(h));
+function columnPositions(path: string, header: string[], line: number): ColumnPositions {
+  const names = header.map((h) => ALIASES[h] ?? h);
+  // pandas writes its index (the customer id) under an empty name in the first column.
+  let idAt = names.findIndex((h) => ID_COLUMNS.includes(h));
+  if (idAt < 0 && names[0] === "") idAt = 0;
   const missing = REQUIRED.filter((c) => !names.includes(c));
   if (idAt < 0 || missing.length > 0) {
     const absent = idAt < 0 ? ["id", ...missing] : missing;
     throw new BadRowError(path, {
       line,
       field: absent[0],
-      message: `the header lacks ${absent.join(", ")} (expected id,x,t_x,T,monetary)`,
+      message: `the header lacks ${absent.join(", ")} (expected id,x,t_x,T,monetary, or lifetimes' customer_id,frequency,recency,T,monetary_value)`,
     });
   }
   const at = (c: Column) => names.indexOf(c);

@@ -4,6 +4,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { dataQualityLines } from "../data/input/data-quality.ts";
 import { loadTrainingData } from "./load-training-data.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "pp-window-"));
@@ -51,4 +52,17 @@ test("a log that stops months before --holdout-end is warned about; one that rea
   );
   expect(short.warnings[0]).toContain("pass --holdout-end 1998-01-3");
   expect((await load(logUpTo("1998-06-30"), "1998-06-30")).warnings).toEqual([]);
+});
+
+test("customer summaries: the account says they are summaries and in which unit t_x and T were read", async () => {
+  const path = join(dir, "summaries.csv");
+  writeFileSync(
+    path,
+    ",frequency,recency,T,monetary_value\n1,0.0,0.0,217.0,0\n2,1.0,18.0,198.0,11.9\n",
+  );
+  const loaded = await loadTrainingData({ path, format: "summary", timeUnit: "day" });
+  expect(loaded.quality.summaries).toEqual({ customers: 2, time_unit: "day" });
+  expect(dataQualityLines(loaded.quality)[0]).toBe(
+    "data: 2 rows read, 2 kept: summaries of 2 customers, t_x and T read in days (--time-unit; lifetimes writes days)",
+  );
 });

@@ -49,7 +49,7 @@ export async function loadTrainingData(options: LoadOptions): Promise<LoadedData
       ...(options.holdoutEnd ? { holdoutEnd: options.holdoutEnd } : {}),
       onBadRow,
     });
-    const quality = qualityFromReadReport(report, null);
+    const quality = qualityFromReadReport(report, null, options.timeUnit);
     return { log: null, summaries, report, quality, warnings: [] };
   }
   if (!options.calibrationEnd) {

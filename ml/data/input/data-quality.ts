@@ -69,6 +69,11 @@ export const DataQualitySchema = z.object({
   left_out: z.object({ filters: z.array(z.string()), rows: z.number().int() }).optional(),
   /** `--amount-col none`: the log has no amounts; purchases are counted, spend is not modelled. */
   no_amount: z.boolean().optional(),
+  /**
+   * `--format summary`: customer summaries, not a log; t_x and T were read in this unit
+   * (`--time-unit`; lifetimes writes days).
+   */
+  summaries: z.object({ customers: z.number().int(), time_unit: z.string() }).optional(),
 });
 
 export type DataQuality = z.infer<typeof DataQualitySchema>;
@@ -77,7 +82,11 @@ export type DataQuality = z.infer<typeof DataQualitySchema>;
 export const EXAMPLES_PER_REASON = 5;
 
 /** Data quality of the legacy readers (CDNOW text, summaries): skipped rows keyed by field. */
-export function qualityFromReadReport(report: ReadReport, log: TransactionLog | null): DataQuality {
+export function qualityFromReadReport(
+  report: ReadReport,
+  log: TransactionLog | null,
+  summaryTimeUnit?: string,
+): DataQuality {
   const skipped: Record<string, number> = {};
   const examples: Record<string, number[]> = {};
   for (const e of report.errors) {
@@ -118,6 +127,9 @@ export function qualityFromReadReport(report: ReadReport, log: TransactionLog | 
     last_date: log && log.length > 0 ? dayToIsoDate(last) : null,
     position: "line",
     date_format: null,
+    ...(summaryTimeUnit
+      ? { summaries: { customers: report.rowsKept, time_unit: summaryTimeUnit } }
+      : {}),
   };
 }
 
@@ -125,11 +137,17 @@ export function qualityFromReadReport(report: ReadReport, log: TransactionLog | 
 export function dataQualityLines(q: DataQuality): string[] {
   const n = (v: number) => v.toLocaleString("en-US");
   const where = q.position === "line" ? "lines" : "rows";
-  const lines = [
-    `data: ${n(q.rows_read)} rows read, ${n(q.rows_kept)} kept; ${n(q.customers_in_log)} customers, ` +
-      `${n(q.purchase_days)} purchase days, ${q.first_date ?? "—"} to ${q.last_date ?? "—"}` +
-      (q.date_format ? ` (dates read as ${q.date_format})` : ""),
-  ];
+  const lines = q.summaries
+    ? [
+        `data: ${n(q.rows_read)} rows read, ${n(q.rows_kept)} kept: summaries of ` +
+          `${n(q.summaries.customers)} customers, t_x and T read in ${q.summaries.time_unit}s ` +
+          "(--time-unit; lifetimes writes days)",
+      ]
+    : [
+        `data: ${n(q.rows_read)} rows read, ${n(q.rows_kept)} kept; ${n(q.customers_in_log)} customers, ` +
+          `${n(q.purchase_days)} purchase days, ${q.first_date ?? "—"} to ${q.last_date ?? "—"}` +
+          (q.date_format ? ` (dates read as ${q.date_format})` : ""),
+      ];
   if (q.encoding) lines.push(`  read as ${q.encoding} (not UTF-8)`);
   if (q.lines_above_header) {
     lines.push(`  header on line ${q.lines_above_header + 1}; the lines above it skipped`);
