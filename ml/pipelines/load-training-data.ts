@@ -85,7 +85,7 @@ const QUIET_DAYS = 7;
  */
 function holdoutReach(log: TransactionLog, calibrationEnd: string, holdoutEnd: string): string[] {
   let last = Number.NEGATIVE_INFINITY;
-  for (const day of log.day) if (day > last) last = day;
+  for (const day of log.day.subarray(0, log.length)) if (day > last) last = day;
   if (!Number.isFinite(last)) return [];
   const lastDate = dayToIsoDate(last);
   if (last <= isoDateToDay(calibrationEnd) && isoDateToDay(holdoutEnd) > last) {
