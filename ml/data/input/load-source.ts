@@ -9,6 +9,7 @@ import postgres from "postgres";
 import { bomEncoding, csvHead, findHeaderLine, utf8Copy } from "./csv-head.ts";
 import { InputError } from "./input-error.ts";
 import { type CsvEncoding, type LogColumns, type LogSource, sourceName } from "./log-input.ts";
+import { flattenRecords } from "./nested-records.ts";
 import { dropSheetRepeats, type SheetRepeat } from "./sheet-repeats.ts";
 import { sqlIdentifier, sqlString } from "./sql-text.ts";
 import { loadXlsxRows } from "./xlsx-source.ts";
@@ -211,10 +212,16 @@ async function openFile(
   columns: LogColumns,
 ): Promise<LoadedSource> {
   const path = sqlString(source.path);
-  const scan =
+  const file =
     source.kind === "json" ? `read_json(${path}, format = 'auto')` : `read_parquet(${path})`;
-  const types = await describeOrFail(connection, scan, source.path);
-  checkColumns(columns, [...types.keys()], source);
+  await describeOrFail(connection, file, source.path);
+  const { scan, types, available } = await flattenRecords(
+    connection,
+    file,
+    neededColumns(columns),
+    (from) => describe(connection, from),
+  );
+  checkColumns(columns, available, source);
   return { scan: () => scan, peek: scan, types, header: false, rejected: async () => [] };
 }
 

@@ -153,6 +153,31 @@ test("newline-delimited JSON with typed numbers and dates reads like the CSV", a
   expect(quality.position).toBe("row");
 });
 
+test("an API export: records under one key, the customer in a nested record named by a dotted path", async () => {
+  // Shopify's Admin API writes {"orders": [...]} with {"customer": {"id": …}}; a hostile id and a
+  // record without a customer are read as any other value would be.
+  const orders = [
+    { id: 1, created_at: "2020-01-01", total_price: "5.00", customer: { id: 7, tags: "vip" } },
+    { id: 2, created_at: "2020-01-03", total_price: "2.50", customer: { id: 7, tags: "" } },
+    { id: 3, created_at: "2020-01-03", total_price: "1.00", customer: null },
+    { id: 4, created_at: "2020-01-04", total_price: "1e308", customer: { id: 8, tags: "\u0000" } },
+  ];
+  const path = file(JSON.stringify({ orders }), "json");
+  const columns = { customerId: "customer.id", date: "created_at", amount: "total_price" };
+  const { log, quality } = await readTransactionLog({ source: { kind: "json", path }, columns });
+  expect(days(log)).toEqual(["7 2020-01-01 5", "7 2020-01-03 2.5", "8 2020-01-04 1e+308"]);
+  expect(quality.skipped).toEqual({ "missing customer id": 1 });
+  // A name that is not there is listed against the records' columns, dotted paths included.
+  const error = await failure(
+    readTransactionLog({
+      source: { kind: "json", path },
+      columns: { ...columns, customerId: "customer_id" },
+    }),
+  );
+  expect(error?.message).toContain("customer.id");
+  expect(error?.message).toContain("customer.tags");
+});
+
 test("an id holding a line feed stays one id (ids are fetched one by one then)", async () => {
   const path = file(
     'customer_id,date,amount\n"x\ny",2020-01-01,1\nz,2020-01-02,2\n"x\ny",2020-01-03,4\n',
