@@ -1,6 +1,6 @@
 // JSON (and Parquet) exports from shop APIs nest their records: Shopify's {"orders": [...]} with
-// the customer as {"customer": {"id": …}}, Stripe's {"data": [...]}. A file whose one column is a
-// list of records is read as those records, and a column named by a dotted path (customer.id) is
+// the customer as {"customer": {"id": …}}, Stripe's {"object": "list", "data": [...]}. A file with
+// one column that is a list of records is read as those records, and a column named by a dotted path (customer.id) is
 // read from inside its record, so the flags name fields as the API documents them.
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { sqlIdentifier } from "./sql-text.ts";
@@ -22,10 +22,12 @@ export async function flattenRecords(
 ): Promise<{ scan: string; types: Map<string, string>; available: string[] }> {
   let from = scan;
   let types = await describe(from);
-  const [only] = [...types];
-  // One column that is a list of records (a wrapper object): read the records themselves.
-  if (types.size === 1 && only && isRecordList(only[1]) && !needed.every((c) => types.has(c))) {
-    from = `(SELECT w.* FROM (SELECT unnest(${sqlIdentifier(only[0])}) AS w FROM ${scan}))`;
+  // One column that is a list of records, beside none or a few scalars (Stripe's "object",
+  // "has_more", "url"): a wrapper object. Read the records themselves.
+  const lists = [...types].filter(([, type]) => isRecordList(type));
+  const [list] = lists;
+  if (lists.length === 1 && list && !needed.every((c) => types.has(c))) {
+    from = `(SELECT w.* FROM (SELECT unnest(${sqlIdentifier(list[0])}) AS w FROM ${scan}))`;
     types = await describe(from);
   }
   const available = await pathsOf(connection, from, types, "", LISTED_DEPTH);

@@ -176,6 +176,18 @@ test("an API export: records under one key, the customer in a nested record name
   );
   expect(error?.message).toContain("customer.id");
   expect(error?.message).toContain("customer.tags");
+  // Stripe's list object: the records beside a few scalars; epoch seconds and cents as written.
+  const charges = [
+    { id: "ch_1", created: 1577880000, amount: 500, customer: "cus_A" },
+    { id: "ch_2", created: 1578052800, amount: 250, customer: "cus_A" },
+  ];
+  const stripe = file(JSON.stringify({ object: "list", data: charges, has_more: false }), "json");
+  const listed = await readTransactionLog({
+    source: { kind: "json", path: stripe },
+    columns: { customerId: "customer", date: "created", amount: "amount" },
+    dateFormat: "epoch",
+  });
+  expect(days(listed.log)).toEqual(["cus_A 2020-01-01 500", "cus_A 2020-01-03 250"]);
 });
 
 test("an id holding a line feed stays one id (ids are fetched one by one then)", async () => {
