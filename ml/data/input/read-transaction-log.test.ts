@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import { gzipSync } from "node:zlib";
+import { DuckDBInstance } from "@duckdb/node-api";
 import {
   LOG_COLUMNS as COLUMNS,
   purchaseDays as days,
@@ -188,6 +189,25 @@ test("an API export: records under one key, the customer in a nested record name
     dateFormat: "epoch",
   });
   expect(days(listed.log)).toEqual(["cus_A 2020-01-01 500", "cus_A 2020-01-03 250"]);
+});
+
+test("Parquet with the customer in a record column and zoned timestamps: the dotted path, the shop's day", async () => {
+  const path = file("", "parquet");
+  const duck = await (await DuckDBInstance.create(":memory:")).connect();
+  await duck.run(`COPY (SELECT {'id': (i % 3)::BIGINT, 'email': 'x' || i} AS customer,
+      TIMESTAMPTZ '2020-01-01 03:30:00+00' + (i * INTERVAL 1 DAY) AS created_at,
+      (i + 0.5)::DECIMAL(10, 2) AS total FROM range(6) t(i)) TO '${path}' (FORMAT parquet)`);
+  duck.closeSync();
+  const columns = { customerId: "customer.id", date: "created_at", amount: "total" };
+  const utc = await readTransactionLog({ source: { kind: "parquet", path }, columns });
+  expect(days(utc.log).slice(0, 2)).toEqual(["0 2020-01-01 0.5", "0 2020-01-04 3.5"]);
+  // 03:30 UTC is the evening before in New York.
+  const shop = await readTransactionLog({
+    source: { kind: "parquet", path },
+    columns,
+    timezone: "America/New_York",
+  });
+  expect(days(shop.log).slice(0, 2)).toEqual(["0 2019-12-31 0.5", "0 2020-01-03 3.5"]);
 });
 
 test("an id holding a line feed stays one id (ids are fetched one by one then)", async () => {
