@@ -73,6 +73,12 @@ export interface LogInput {
   keepValues?: string[];
   /** With columns.dropBy: rows whose value (trimmed text) is one of these are left out. */
   dropValues?: string[];
+  /**
+   * Today, `YYYY-MM-DD` (default: the clock's). A row dated more than a day after it is a typo
+   * (2091 for 2019), not a purchase: skipped as "date in the future". Kept in, it would move the
+   * production model's as-of date decades ahead.
+   */
+  today?: string;
 }
 
 /** `--amount-col none`: the log has no amounts (see LogInput.noAmount). */

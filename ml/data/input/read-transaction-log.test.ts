@@ -210,6 +210,20 @@ test("Parquet with the customer in a record column and zoned timestamps: the dot
   expect(days(shop.log).slice(0, 2)).toEqual(["0 2019-12-31 0.5", "0 2020-01-03 3.5"]);
 });
 
+test("a date in the future is a typo, not a purchase: skipped and named; a day ahead is a time zone's today", async () => {
+  // One row of 2091 for 2019 moved the production model's as-of date 70 years ahead.
+  const text =
+    "customer_id,date,amount\na,2020-01-01,5\na,2020-01-11,1\nb,2020-01-12,2\nb,2091-01-05,9\n";
+  const { log, quality } = await read(file(text), { today: "2020-01-10" });
+  expect(days(log)).toEqual(["a 2020-01-01 5", "a 2020-01-11 1"]);
+  const reason = "date in the future (after 2020-01-10)";
+  expect(quality.skipped).toEqual({ [reason]: 2 });
+  expect(quality.examples).toEqual({ [reason]: [4, 5] });
+  expect(quality.last_date).toBe("2020-01-11");
+  const error = await failure(read(file(text), { today: "2020-01-10", onBadRow: "fail" }));
+  expect(error?.message).toContain(`line 4, field "date": ${reason}`);
+});
+
 test("an id holding a line feed stays one id (ids are fetched one by one then)", async () => {
   const path = file(
     'customer_id,date,amount\n"x\ny",2020-01-01,1\nz,2020-01-02,2\n"x\ny",2020-01-03,4\n',

@@ -4,7 +4,7 @@
 
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { BadRowError } from "../bad-rows.ts";
-import type { TransactionLog } from "../transaction-log.ts";
+import { dayToIsoDate, isoDateToDay, type TransactionLog } from "../transaction-log.ts";
 import { type DataQuality, EXAMPLES_PER_REASON } from "./data-quality.ts";
 import { checkDateFormat, sniffDateFormat } from "./date-format.ts";
 import { fetchCustomerIds, fetchLog } from "./fetch-log.ts";
@@ -236,6 +236,7 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
       ...cancel(input),
       ...(input.keepValues ? { keepValues: input.keepValues } : {}),
       ...(input.dropValues ? { dropValues: input.dropValues } : {}),
+      today: todayOf(input.today),
     }),
   );
   rejected = await loaded.rejected();
@@ -249,6 +250,13 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
     ...(loaded.skipLines ? { lines_above_header: loaded.skipLines } : {}),
   };
   return { position, format, numberFormats: numbers.shown, sheets, text, rejected, locate };
+}
+
+/** LogInput.today checked, or the clock's today (UTC). */
+function todayOf(today: string | undefined): string {
+  const day = today ? isoDateToDay(today) : Math.floor(Date.now() / 86_400_000);
+  if (Number.isNaN(day)) throw new RangeError(`today: not a YYYY-MM-DD date: ${today}`);
+  return dayToIsoDate(day);
 }
 
 /**
@@ -539,7 +547,7 @@ function failOnFirst(
 function fieldOf(input: LogInput, reason: string): string | undefined {
   const c = input.columns;
   if (reason.endsWith("customer id")) return c.customerId;
-  if (reason.endsWith("date")) return c.date;
+  if (reason.endsWith("date") || reason.startsWith("date ")) return c.date;
   if (reason.endsWith("amount")) return c.amount;
   if (reason.endsWith("quantity")) return c.quantity;
   if (reason.endsWith("price")) return c.price;

@@ -54,6 +54,16 @@ export interface LinesSqlOptions {
   /** Values of columns.keepBy that keep a row, and of columns.dropBy that leave it out. */
   keepValues?: string[];
   dropValues?: string[];
+  /**
+   * Today (`YYYY-MM-DD`): rows dated after the day after it are skipped as "date in the future"
+   * (the day's slack: no time zone's today is refused).
+   */
+  today?: string;
+}
+
+/** The reason of a row dated after LinesSqlOptions.today (and the day after). */
+export function dateInTheFuture(today: string): string {
+  return `date in the future (after ${today})`;
 }
 
 export type NumericRole = "amount" | "quantity" | "price";
@@ -70,13 +80,21 @@ function rowFilterSql(options: LinesSqlOptions): string | null {
 }
 
 /** Checks in order (on the typed subquery's columns); the first that fails is the reason. */
-function reasons(columns: LogColumns, amount: string, filtered: boolean): string[] {
+function reasons(
+  columns: LogColumns,
+  amount: string,
+  filtered: boolean,
+  today: string | undefined,
+): string[] {
   const checks = [
     // A row the filters leave out is not looked at further: its other fields may be anything.
     ...(filtered ? [`WHEN NOT kept_by_filter THEN '${LEFT_OUT_BY_FILTER}'`] : []),
     `WHEN customer_id IS NULL THEN 'missing customer id'`,
     "WHEN NOT date_present THEN 'missing date'",
     "WHEN day IS NULL THEN 'unreadable date'",
+    ...(today === undefined
+      ? []
+      : [`WHEN day > DATE ${sqlString(today)} + 1 THEN ${sqlString(dateInTheFuture(today))}`]),
   ];
   const numeric = (role: NumericRole, required: boolean) => {
     if (columns[role] === undefined) return;
@@ -132,7 +150,7 @@ export function linesSql(options: LinesSqlOptions): string {
     : "";
   return `CREATE OR REPLACE TABLE lines AS
 SELECT customer_id, day, ${amount} AS amount, ${quantity} AS quantity, order_id,
-  CASE ${reasons(columns, amount, filter !== null).join("\n    ")} END AS reason,
+  CASE ${reasons(columns, amount, filter !== null, options.today).join("\n    ")} END AS reason,
   (${amount} < 0 OR ${quantity} < 0 ${cancelled}) AS is_return
 FROM (SELECT ${typed.join(",\n    ")} FROM ${options.from}) AS typed`;
 }
