@@ -33,7 +33,16 @@ export const transactionTime = z
   })
   .refine((s) => isoDate.safeParse(s.slice(0, 10)).success, {
     error: "is not a valid calendar date",
+  })
+  // A purchase cannot be in the future: 2091 for 2019 is a typo, and taken as the as-of date it
+  // would summarise the customer 70 years on. A day's slack keeps every time zone's today.
+  .refine((s) => s.slice(0, 10) <= dayAfterToday(), {
+    error: "is more than a day after today: a purchase cannot be in the future",
   });
+
+function dayAfterToday(): string {
+  return new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+}
 
 /** Bounds far beyond any real customer (a million weeks is ~19,000 years): past them the
  * formulas overflow, and a 400 naming the field beats figures that cannot be computed. */

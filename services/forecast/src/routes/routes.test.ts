@@ -215,12 +215,21 @@ describe("POST /forecast", () => {
       "1997-02-30T10:00Z",
       "1997-03-01T10:00+1",
       "03/01/1997",
+      "2091-03-01", // a typo for 1991 or 2019: a purchase cannot be in the future
     ]) {
       const res = await post(app, history(bad, "1997-05-01"));
       expect(res.status).toBe(400);
       const { error } = (await res.json()) as { error: { details: Array<{ path: string }> } };
       expect(error.details.map((d) => d.path)).toContain("customers.0.transactions.0.at");
     }
+    // Today and the day after (another time zone's today) are purchases like any other.
+    const day = (offset: number) =>
+      new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const recent = { ...history("1997-03-01", day(1)), as_of: day(1) };
+    expect((await post(app, recent)).status).toBe(200);
+    expect((await post(app, { ...recent, as_of: day(2) })).status).toBe(200);
+    const ahead = await post(app, { ...history("1997-03-01", day(2)), as_of: day(2) });
+    expect(ahead.status).toBe(400);
   });
 
   test("recency above T, too many customers, malformed JSON, wrong type: 4xx, never 500", async () => {
