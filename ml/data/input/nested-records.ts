@@ -1,7 +1,7 @@
 // JSON (and Parquet) exports from shop APIs nest their records: Shopify's {"orders": [...]} with
 // the customer as {"customer": {"id": …}}, Stripe's {"object": "list", "data": [...]}. A file with
-// one column that is a list of records is read as those records, and a column named by a dotted path (customer.id) is
-// read from inside its record, so the flags name fields as the API documents them.
+// one column that is a list of records is read as those records, and a column named by a dotted
+// path (customer.id) is read from inside its record, so flags name fields as the API documents.
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { sqlIdentifier } from "./sql-text.ts";
 
