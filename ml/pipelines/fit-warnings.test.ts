@@ -3,6 +3,7 @@
 import { expect, test } from "bun:test";
 import type { CustomerSummaries } from "../features/customer-summaries.ts";
 import { fitBgNbd } from "../models/bgnbd.ts";
+import { fitGammaGamma } from "../models/gamma-gamma.ts";
 import { fitParetoNbd } from "../models/pareto-nbd.ts";
 import { simulateBgNbd } from "../sim/bgnbd-simulator.ts";
 import { diagnoseFits } from "./fit-warnings.ts";
@@ -35,4 +36,29 @@ test("everyone dropping out after a purchase (a/(a+b) ≈ 1): a flat pair, but n
   const d = diagnose(1e6, 0.001, 1);
   expect([flat(d.bgnbd, "a"), flat(d.bgnbd, "b")]).toEqual([true, true]);
   expect(d.bgnbd.filter((w) => /no dropout/.test(w))).toEqual([]);
+});
+
+test("Gamma-Gamma pushed to q <= 1 by one outlier spender: the warning names the customer", () => {
+  const sim = simulateBgNbd(
+    { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 },
+    { customers: 3_000, start: "1997-01-01", timeUnit: "week", seed: 5 },
+  );
+  const summaries = {
+    ...sim.exact,
+    ids: Array.from({ length: sim.exact.n }, (_, i) => `c${i}`),
+  } as unknown as CustomerSummaries;
+  const spend = (monetary: Float64Array) => fitGammaGamma({ x: summaries.x, monetary });
+  const bgnbd = fitBgNbd(sim.exact);
+  const paretoNbd = fitParetoNbd(sim.exact);
+  const plain = diagnoseFits(summaries, bgnbd, paretoNbd, spend(summaries.monetary));
+  expect(plain.gamma_gamma.filter((w) => /outlier/.test(w))).toEqual([]);
+
+  const buyer = summaries.x.findIndex((x) => x > 0);
+  const monetary = Float64Array.from(summaries.monetary);
+  monetary[buyer] = 1e300; // a typo, or a wholesaler among households
+  const skewed = { ...summaries, monetary } as CustomerSummaries;
+  const d = diagnoseFits(skewed, bgnbd, paretoNbd, spend(monetary));
+  const warning = d.gamma_gamma.find((w) => /q = .* <= 1/.test(w)) ?? "";
+  expect(warning).toContain(`customer "c${buyer}" spends`);
+  expect(warning).toContain("times the median repeat buyer");
 });

@@ -39,7 +39,7 @@ export function diagnoseFits(
     : [];
   if (gammaGamma && gammaGamma.params.q <= 1) {
     gg.push(
-      `Gamma-Gamma: q = ${gammaGamma.params.q.toPrecision(3)} <= 1 (at its bound): the population mean spend is infinite`,
+      `Gamma-Gamma: q = ${gammaGamma.params.q.toPrecision(3)} <= 1 (at its bound): the population mean spend is infinite${largestSpender(summaries)}`,
     );
   }
   const bgSe = tryStandardErrors(() => bgnbdStandardErrors(bgnbd.params, summaries));
@@ -67,6 +67,27 @@ export function diagnoseFits(
     gamma_gamma: gg,
     zeroSpendRepeatBuyers: zeroSpendRepeatBuyers(spend),
   };
+}
+
+/**
+ * The repeat buyer with the largest mean spend, beside the median, when it stands far out: the
+ * usual cause of a Gamma-Gamma q at its bound (a wholesaler, a test order, a typo).
+ */
+function largestSpender(summaries: CustomerSummaries): string {
+  const spends: number[] = [];
+  let top = -1;
+  for (let i = 0; i < summaries.n; i++) {
+    const m = summaries.monetary[i]!;
+    if (!(summaries.x[i]! > 0 && m > 0)) continue;
+    spends.push(m);
+    if (top < 0 || m > summaries.monetary[top]!) top = i;
+  }
+  if (top < 0) return "";
+  spends.sort((u, v) => u - v);
+  const median = spends[Math.floor(spends.length / 2)]!;
+  const ratio = summaries.monetary[top]! / median;
+  if (!(ratio >= 100)) return "";
+  return `; customer ${JSON.stringify(summaries.ids[top])} spends ${ratio.toPrecision(2)} times the median repeat buyer (${median.toPrecision(3)}): an outlier such as a wholesaler, a test order or a typo moves this fit (--drop-rows on the customer column leaves it out)`;
 }
 
 /**
