@@ -12,6 +12,7 @@ import { BadRowError } from "../bad-rows.ts";
 import { InputError } from "./input-error.ts";
 import type { LogColumns } from "./log-input.ts";
 import { readTransactionLog } from "./read-transaction-log.ts";
+import { AMOUNT_OUT_OF_RANGE } from "./transactions-sql.ts";
 
 test("an ambiguous day/month column is an error naming both formats; --date-format settles it", async () => {
   const path = file("customer_id,date,amount\na,01/02/2011,1\nb,03/04/2011,2\na,05/02/2011,3\n");
@@ -117,12 +118,17 @@ test("returns: netted by original order, else by customer; --returns drop ignore
   expect(drop.quality.rows_kept).toBe(7);
 });
 
-test("hostile values: NUL and lone surrogates in ids are ids, 1e308 × 10 overflows and is skipped", async () => {
-  const text = `customer,day,qty,price,order\n"a\u0000b",2020-01-01,1,1,1\n"\ud800",2020-01-01,1,2,2\nc,2020-01-02,10,1e308,3\n`;
+test("hostile values: NUL and lone surrogates in ids are ids; 1e308 × 10 and amounts past 1e12 are skipped", async () => {
+  // Past 1e12 (a trillion in any currency) is a typo or a sentinel: the forecast API refuses it.
+  const text = `customer,day,qty,price,order\n"a\u0000b",2020-01-01,1,1,1\n"\ud800",2020-01-01,1,2,2\nc,2020-01-02,10,1e308,3\nd,2020-01-02,1,1e13,4\ne,2020-01-02,-2,1e12,5\n`;
   const { log, quality } = await read(file(text), { columns: ORDER_COLUMNS });
   expect(log.length).toBe(2);
-  expect(quality.skipped).toEqual({ "amount out of range": 1 });
-  expect(quality.examples).toEqual({ "amount out of range": [4] });
+  expect(quality.skipped).toEqual({ [AMOUNT_OUT_OF_RANGE]: 3 });
+  expect(quality.examples).toEqual({ [AMOUNT_OUT_OF_RANGE]: [4, 5, 6] });
+  const atBound = `customer,day,qty,price,order\nf,2020-01-02,1,1e12,6\n`;
+  expect(days((await read(file(atBound), { columns: ORDER_COLUMNS })).log)).toEqual([
+    "f 2020-01-02 1000000000000",
+  ]);
 });
 
 test("--on-bad-row fail stops at the first skipped row with its line and field", async () => {
@@ -166,8 +172,8 @@ test("an API export: records under one key, the customer in a nested record name
   const path = file(JSON.stringify({ orders }), "json");
   const columns = { customerId: "customer.id", date: "created_at", amount: "total_price" };
   const { log, quality } = await readTransactionLog({ source: { kind: "json", path }, columns });
-  expect(days(log)).toEqual(["7 2020-01-01 5", "7 2020-01-03 2.5", "8 2020-01-04 1e+308"]);
-  expect(quality.skipped).toEqual({ "missing customer id": 1 });
+  expect(days(log)).toEqual(["7 2020-01-01 5", "7 2020-01-03 2.5"]);
+  expect(quality.skipped).toEqual({ "missing customer id": 1, [AMOUNT_OUT_OF_RANGE]: 1 });
   // A name that is not there is listed against the records' columns, dotted paths included.
   const error = await failure(
     readTransactionLog({

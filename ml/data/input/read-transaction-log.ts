@@ -548,7 +548,7 @@ function fieldOf(input: LogInput, reason: string): string | undefined {
   const c = input.columns;
   if (reason.endsWith("customer id")) return c.customerId;
   if (reason.endsWith("date") || reason.startsWith("date ")) return c.date;
-  if (reason.endsWith("amount")) return c.amount;
+  if (reason.endsWith("amount") || reason.startsWith("amount ")) return c.amount;
   if (reason.endsWith("quantity")) return c.quantity;
   if (reason.endsWith("price")) return c.price;
   return undefined;

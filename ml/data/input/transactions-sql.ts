@@ -4,6 +4,7 @@
 // original order's day (else the customer's latest purchase day on or before the return, else the
 // first); customers numbered in id order; the purchase rows handed to JavaScript.
 
+import { MAX_AMOUNT } from "@pp/shared/contracts/forecast-request.ts";
 import { ISO, isNumericDateFormat, numericDateExpression } from "./date-format.ts";
 import { LEFT_OUT_BY_FILTER, type LogColumns } from "./log-input.ts";
 import { type NumberFormat, numberExpression } from "./number-format.ts";
@@ -61,6 +62,9 @@ export interface LinesSqlOptions {
   today?: string;
 }
 
+/** The reason of a row whose amount is not finite or beyond MAX_AMOUNT. */
+export const AMOUNT_OUT_OF_RANGE = `amount out of range (not finite, or above ${MAX_AMOUNT} in size)`;
+
 /** The reason of a row dated after LinesSqlOptions.today (and the day after). */
 export function dateInTheFuture(today: string): string {
   return `date in the future (after ${today})`;
@@ -111,7 +115,11 @@ function reasons(
     numeric("quantity", false);
   }
   // quantity × price can overflow even when both are finite (1e308 × 10).
-  checks.push(`WHEN NOT isfinite(${amount}) THEN 'amount out of range'`);
+  // Beyond MAX_AMOUNT (a trillion in any currency) is a typo or a sentinel, not a purchase; the
+  // forecast API refuses such an amount too, so no model is trained on what it cannot be asked.
+  checks.push(
+    `WHEN NOT isfinite(${amount}) OR abs(${amount}) > ${MAX_AMOUNT} THEN '${AMOUNT_OUT_OF_RANGE}'`,
+  );
   return checks;
 }
 
