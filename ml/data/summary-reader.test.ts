@@ -28,6 +28,8 @@ test("reads id,x,t_x,T,monetary; bad rows reported with line numbers", async () 
     "6,1,1,38,-5", // 8 negative monetary
     ",1,1,38,5", // 9 missing id
     "7,1,1", // 10 wrong column count
+    "8,1,1,2e6,5", // 11 T past the forecast API's bound
+    "9,1,1,38,1e300", // 12 monetary past 1e12
   ].join("\n");
   const { summaries: s, report } = await readSummaryCsv(file(text), {
     calibrationEnd: "1997-09-30",
@@ -46,6 +48,8 @@ test("reads id,x,t_x,T,monetary; bad rows reported with line numbers", async () 
     [8, "monetary"],
     [9, "id"],
     [10, null],
+    [11, "T"],
+    [12, "monetary"],
   ]);
   const error = await readSummaryCsv(file(text), { onBadRow: "fail" }).catch((e) => e);
   expect(error).toBeInstanceOf(BadRowError);

@@ -4,6 +4,7 @@
 // too (frequency, recency, T, monetary_value, the _cal/_holdout ones, pandas' unnamed index).
 // Bad rows are reported with line numbers.
 
+import { MAX_AMOUNT, MAX_SUMMARY_TIME } from "@pp/shared/contracts/forecast-request.ts";
 import type { CustomerSummaries, TimeUnit } from "../features/customer-summaries.ts";
 import { unitDays } from "../features/summaries.ts";
 import { BadRowError, type BadRowPolicy, ReadReporter } from "./bad-rows.ts";
@@ -219,6 +220,13 @@ function summaryRowProblem(
   if (!Number.isInteger(x)) return { field: "x", message: `not a whole number of purchases: ${x}` };
   if (!Number.isInteger(holdout_purchases)) {
     return { field: "holdout_purchases", message: `not a whole number: ${holdout_purchases}` };
+  }
+  // The forecast API's bounds: a model is not trained on summaries it would refuse to be asked.
+  if (x > MAX_SUMMARY_TIME) return { field: "x", message: `above ${MAX_SUMMARY_TIME}: ${x}` };
+  if (T > MAX_SUMMARY_TIME) return { field: "T", message: `above ${MAX_SUMMARY_TIME}: ${T}` };
+  for (const field of ["monetary", "first_spend", "holdout_spend"] as const) {
+    const v = values[field];
+    if (v > MAX_AMOUNT) return { field, message: `above ${MAX_AMOUNT}: ${v}` };
   }
   if (t_x > T) return { field: "t_x", message: `recency t_x = ${t_x} exceeds age T = ${T}` };
   if (x === 0 && t_x > 0) {
