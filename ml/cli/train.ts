@@ -47,11 +47,6 @@ type TrainCliOptions = {
 /** Option combinations commander cannot check on its own. */
 function checkTrainOptions(o: TrainCliOptions): void {
   const { calibrationEnd, holdoutEnd } = o;
-  if (!calibrationEnd && o.format !== "summary") {
-    throw new InvalidArgumentError(
-      "--calibration-end <date> is required (except with --format summary)",
-    );
-  }
   if (holdoutEnd && !calibrationEnd) {
     throw new InvalidArgumentError("--holdout-end needs --calibration-end");
   }
@@ -147,7 +142,7 @@ export function registerTrainCommand(program: Command): void {
   addTransactionLogOptions(train, "transaction log", { summaries: true })
     .option(
       "--calibration-end <date>",
-      "last day of the calibration period (YYYY-MM-DD; not needed with --format summary)",
+      "last day of the calibration period (YYYY-MM-DD; default: the log's last third, a year at most, is held out; not needed with --format summary)",
       isoDate,
     )
     .option("--holdout-end <date>", "last day of the holdout period (YYYY-MM-DD)", isoDate)

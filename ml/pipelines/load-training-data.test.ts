@@ -66,3 +66,32 @@ test("customer summaries: the account says they are summaries and in which unit 
     "data: 2 rows read, 2 kept: summaries of 2 customers, t_x and T read in days (--time-unit; lifetimes writes days)",
   );
 });
+
+test("no --calibration-end: the last third of the log (a year at most, whole weeks) is held out, and said so", async () => {
+  const loaded = await loadTrainingData({
+    path: logUpTo("1997-10-31"),
+    format: "csv",
+    timeUnit: "week",
+  });
+  // 1997-01-01..1997-10-31 spans 303 days: a third is 101 days, 14 whole weeks.
+  expect(loaded.summaries.options.calibrationEnd).toBe(
+    new Date(Date.parse("1997-10-31") - 98 * 86_400_000).toISOString().slice(0, 10),
+  );
+  expect(loaded.summaries.options.holdoutEnd).toBe("1997-10-31");
+  expect(loaded.summaries.holdoutLength).toBe(14);
+  expect(loaded.warnings[0]).toContain("no --calibration-end: the last 14 weeks of the log");
+  const year = await loadTrainingData({
+    path: logUpTo("2000-06-30"),
+    format: "csv",
+    timeUnit: "day",
+  });
+  expect(year.summaries.holdoutLength).toBe(364);
+  // A log of one week cannot be split: said so, with what to pass.
+  const error = await loadTrainingData({
+    path: logUpTo("1997-01-01"),
+    format: "csv",
+    timeUnit: "week",
+  }).catch((e: Error) => e);
+  expect((error as Error).message).toContain("too short to hold a part out");
+  expect((error as Error).message).toContain("pass --calibration-end");
+});

@@ -14,7 +14,7 @@ import {
   type TransactionLog,
 } from "../data/transaction-log.ts";
 import type { CustomerSummaries, TimeUnit } from "../features/customer-summaries.ts";
-import { summarize } from "../features/summaries.ts";
+import { summarize, unitDays } from "../features/summaries.ts";
 import { type LogReadOptions, readLog } from "./read-log.ts";
 import type { DataFormat } from "./train-models.ts";
 
@@ -52,9 +52,9 @@ export async function loadTrainingData(options: LoadOptions): Promise<LoadedData
     const quality = qualityFromReadReport(report, null, options.timeUnit);
     return { log: null, summaries, report, quality, warnings: [] };
   }
-  if (!options.calibrationEnd) {
+  if (!options.calibrationEnd && options.holdoutEnd) {
     throw new RangeError(
-      "calibrationEnd: required to summarise a transaction log (--calibration-end)",
+      "holdoutEnd: needs calibrationEnd (--holdout-end needs --calibration-end)",
     );
   }
   const { log, report, quality } = await readLog({
@@ -64,15 +64,53 @@ export async function loadTrainingData(options: LoadOptions): Promise<LoadedData
     onBadRow,
     ...(options.log ? { log: options.log } : {}),
   });
+  const chosen = options.calibrationEnd ? null : defaultWindow(log, options.timeUnit);
+  const calibrationEnd = options.calibrationEnd ?? chosen?.calibrationEnd ?? "";
+  const holdoutEnd = options.holdoutEnd ?? chosen?.holdoutEnd;
   const summaries = summarize(log, {
-    calibrationEnd: options.calibrationEnd,
-    ...(options.holdoutEnd ? { holdoutEnd: options.holdoutEnd } : {}),
+    calibrationEnd,
+    ...(holdoutEnd ? { holdoutEnd } : {}),
     timeUnit: options.timeUnit,
   });
-  const warnings = options.holdoutEnd
-    ? holdoutReach(log, options.calibrationEnd, options.holdoutEnd)
-    : [];
+  const warnings = [
+    ...(chosen ? [chosen.note] : []),
+    ...(holdoutEnd ? holdoutReach(log, calibrationEnd, holdoutEnd) : []),
+  ];
   return { log, summaries, report, quality, warnings };
+}
+
+/** The longest holdout chosen for a log given without --calibration-end: a year. */
+const LONGEST_DEFAULT_HOLDOUT_DAYS = 364;
+
+/**
+ * The split when none is given: the holdout is the last third of the log's span (in whole time
+ * units, a year at most) and ends on its last purchase, so a first `ml train --data log.csv`
+ * evaluates without the user knowing the dates. Too short a log to split is an error.
+ */
+function defaultWindow(
+  log: TransactionLog,
+  timeUnit: TimeUnit,
+): { calibrationEnd: string; holdoutEnd: string; note: string } {
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const day of log.day.subarray(0, log.length)) {
+    if (day < first) first = day;
+    if (day > last) last = day;
+  }
+  const unit = unitDays(timeUnit);
+  const units = Math.floor(Math.min((last - first) / 3, LONGEST_DEFAULT_HOLDOUT_DAYS) / unit);
+  if (!(units >= 1)) {
+    const span = Number.isFinite(last) ? `spans ${last - first + 1} day(s)` : "holds no purchase";
+    throw new InputError(undefined, `the log ${span}: too short to hold a part out`, {
+      hint: "pass --calibration-end (and --holdout-end), or a longer log",
+    });
+  }
+  const calibrationEnd = dayToIsoDate(last - units * unit);
+  const holdoutEnd = dayToIsoDate(last);
+  const note =
+    `no --calibration-end: the last ${units} ${timeUnit}s of the log (after ${calibrationEnd}, to ` +
+    `${holdoutEnd}) are held out to evaluate on; pass --calibration-end and --holdout-end to choose`;
+  return { calibrationEnd, holdoutEnd, note };
 }
 
 /** A gap this long between the log's last purchase and --holdout-end is worth a warning. */
