@@ -64,16 +64,16 @@ export async function loadTrainingData(options: LoadOptions): Promise<LoadedData
     onBadRow,
     ...(options.log ? { log: options.log } : {}),
   });
-  const chosen = options.calibrationEnd ? null : defaultWindow(log, options.timeUnit);
-  const calibrationEnd = options.calibrationEnd ?? chosen?.calibrationEnd ?? "";
-  const holdoutEnd = options.holdoutEnd ?? chosen?.holdoutEnd;
+  const { calibrationEnd, holdoutEnd, note } = options.calibrationEnd
+    ? { calibrationEnd: options.calibrationEnd, holdoutEnd: options.holdoutEnd, note: null }
+    : defaultWindow(log, options.timeUnit);
   const summaries = summarize(log, {
     calibrationEnd,
     ...(holdoutEnd ? { holdoutEnd } : {}),
     timeUnit: options.timeUnit,
   });
   const warnings = [
-    ...(chosen ? [chosen.note] : []),
+    ...(note ? [note] : []),
     ...(holdoutEnd ? holdoutReach(log, calibrationEnd, holdoutEnd) : []),
   ];
   return { log, summaries, report, quality, warnings };
