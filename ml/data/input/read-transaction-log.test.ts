@@ -12,7 +12,7 @@ import { BadRowError } from "../bad-rows.ts";
 import { InputError } from "./input-error.ts";
 import type { LogColumns } from "./log-input.ts";
 import { readTransactionLog } from "./read-transaction-log.ts";
-import { AMOUNT_OUT_OF_RANGE } from "./transactions-sql.ts";
+import { AMOUNT_OUT_OF_RANGE, PLACEHOLDER_DATE } from "./transactions-sql.ts";
 
 test("an ambiguous day/month column is an error naming both formats; --date-format settles it", async () => {
   const path = file("customer_id,date,amount\na,01/02/2011,1\nb,03/04/2011,2\na,05/02/2011,3\n");
@@ -228,6 +228,11 @@ test("a date in the future is a typo, not a purchase: skipped and named; a day a
   expect(quality.last_date).toBe("2020-01-11");
   const error = await failure(read(file(text), { today: "2020-01-10", onBadRow: "fail" }));
   expect(error?.message).toContain(`line 4, field "date": ${reason}`);
+  // Unix time 0 and a spreadsheet's day 0 stand in for a missing date: skipped as such.
+  const stand = "customer_id,date,amount\na,1970-01-01,5\na,1899-12-30,1\na,1970-01-02,2\n";
+  const placeholder = await read(file(stand), { today: "2020-01-10" });
+  expect(days(placeholder.log)).toEqual(["a 1970-01-02 2"]);
+  expect(placeholder.quality.skipped).toEqual({ [PLACEHOLDER_DATE]: 2 });
 });
 
 test("an id holding a line feed stays one id (ids are fetched one by one then)", async () => {

@@ -65,6 +65,9 @@ export interface LinesSqlOptions {
 /** The reason of a row whose amount is not finite or beyond MAX_AMOUNT. */
 export const AMOUNT_OUT_OF_RANGE = `amount out of range (not finite, or above ${MAX_AMOUNT} in size)`;
 
+/** The reason of a row dated on or before 1970-01-01: a stand-in for a missing date. */
+export const PLACEHOLDER_DATE = "date on or before 1970-01-01 (a placeholder for a missing date)";
+
 /** The reason of a row dated after LinesSqlOptions.today (and the day after). */
 export function dateInTheFuture(today: string): string {
   return `date in the future (after ${today})`;
@@ -96,6 +99,9 @@ function reasons(
     `WHEN customer_id IS NULL THEN 'missing customer id'`,
     "WHEN NOT date_present THEN 'missing date'",
     "WHEN day IS NULL THEN 'unreadable date'",
+    // 1970-01-01 (Unix time 0), 1899-12-30 or 1900-01-01 (spreadsheet day 0) stand in for a
+    // missing date; kept, one would make its customer a century old.
+    `WHEN day <= DATE '1970-01-01' THEN '${PLACEHOLDER_DATE}'`,
     ...(today === undefined
       ? []
       : [`WHEN day > DATE ${sqlString(today)} + 1 THEN ${sqlString(dateInTheFuture(today))}`]),
