@@ -38,6 +38,11 @@ export const transactionTime = z
   // would summarise the customer 70 years on. A day's slack keeps every time zone's today.
   .refine((s) => s.slice(0, 10) <= dayAfterToday(), {
     error: "is more than a day after today: a purchase cannot be in the future",
+  })
+  // As the ml readers: 1970-01-01 (Unix time 0) or 1899-12-30 (a spreadsheet's day 0) stands in
+  // for a missing date, and would make the customer a century old.
+  .refine((s) => s.slice(0, 10) > "1970-01-01", {
+    error: "is on or before 1970-01-01: a placeholder for a missing date, not a purchase",
   });
 
 function dayAfterToday(): string {

@@ -216,6 +216,8 @@ describe("POST /forecast", () => {
       "1997-03-01T10:00+1",
       "03/01/1997",
       "2091-03-01", // a typo for 1991 or 2019: a purchase cannot be in the future
+      "1970-01-01", // Unix time 0: a placeholder for a missing date
+      "1899-12-30T00:00", // a spreadsheet's day 0
     ]) {
       const res = await post(app, history(bad, "1997-05-01"));
       expect(res.status).toBe(400);
