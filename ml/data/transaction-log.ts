@@ -53,3 +53,19 @@ export function isoDateToDay(iso: string): number {
 export function dayToIsoDate(day: number): string {
   return new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
 }
+
+/**
+ * The first and last purchase day of a log, as day numbers; NaN for both when it is empty. Only
+ * [0, length) is read: the typed arrays may be growth buffers.
+ */
+export function purchaseDayRange(log: TransactionLog): { first: number; last: number } {
+  if (log.length === 0) return { first: Number.NaN, last: Number.NaN };
+  const days = log.day.subarray(0, log.length);
+  let first = days[0]!;
+  let last = first;
+  for (const day of days) {
+    if (day < first) first = day;
+    else if (day > last) last = day;
+  }
+  return { first, last };
+}

@@ -10,6 +10,7 @@ import { readSummaryCsv } from "../data/summary-reader.ts";
 import {
   dayToIsoDate,
   isoDateToDay,
+  purchaseDayRange,
   type ReadReport,
   type TransactionLog,
 } from "../data/transaction-log.ts";
@@ -91,12 +92,7 @@ function defaultWindow(
   log: TransactionLog,
   timeUnit: TimeUnit,
 ): { calibrationEnd: string; holdoutEnd: string; note: string } {
-  let first = Number.POSITIVE_INFINITY;
-  let last = Number.NEGATIVE_INFINITY;
-  for (const day of log.day.subarray(0, log.length)) {
-    if (day < first) first = day;
-    if (day > last) last = day;
-  }
+  const { first, last } = purchaseDayRange(log);
   const unit = unitDays(timeUnit);
   const units = Math.floor(Math.min((last - first) / 3, LONGEST_DEFAULT_HOLDOUT_DAYS) / unit);
   if (!(units >= 1)) {
@@ -122,9 +118,8 @@ const QUIET_DAYS = 7;
  * it: the holdout is cut short and every model's holdout error overstated, so a warning.
  */
 function holdoutReach(log: TransactionLog, calibrationEnd: string, holdoutEnd: string): string[] {
-  let last = Number.NEGATIVE_INFINITY;
-  for (const day of log.day.subarray(0, log.length)) if (day > last) last = day;
-  if (!Number.isFinite(last)) return [];
+  const { last } = purchaseDayRange(log);
+  if (Number.isNaN(last)) return [];
   const lastDate = dayToIsoDate(last);
   if (last <= isoDateToDay(calibrationEnd) && isoDateToDay(holdoutEnd) > last) {
     throw new InputError(

@@ -5,7 +5,12 @@
 // (asOf − H, asOf]) and applied to features at asOf, and every customer of the log stored.
 
 import type { ProductionMetrics } from "../bundle/training-metrics.ts";
-import { dayToIsoDate, isoDateToDay, type TransactionLog } from "../data/transaction-log.ts";
+import {
+  dayToIsoDate,
+  isoDateToDay,
+  purchaseDayRange,
+  type TransactionLog,
+} from "../data/transaction-log.ts";
 import type { BtydParams } from "../features/btyd-features.ts";
 import type { CustomerSummaries } from "../features/customer-summaries.ts";
 import { buildFeatureMatrix } from "../features/feature-vector.ts";
@@ -52,11 +57,7 @@ export interface ProductionModels {
 /** The last transaction date of a log (YYYY-MM-DD). */
 export function lastDateOf(log: TransactionLog): string {
   if (log.length === 0) throw new RangeError("data: the log has no transactions");
-  // Only [0, length) is valid: the typed arrays may be growth buffers.
-  const days = log.day.subarray(0, log.length);
-  let last = days[0] ?? 0;
-  for (const day of days) if (day > last) last = day;
-  return dayToIsoDate(last);
+  return dayToIsoDate(purchaseDayRange(log).last);
 }
 
 /**

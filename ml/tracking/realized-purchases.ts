@@ -1,7 +1,7 @@
 // What happened after a model's cutoff: each known customer's purchase days in the tracking
 // window, counted as the models count them (same-day transactions are one purchase).
 
-import type { TransactionLog } from "../data/transaction-log.ts";
+import { purchaseDayRange, type TransactionLog } from "../data/transaction-log.ts";
 
 export interface RealizedPurchases {
   /** Purchase days in (afterDay, throughDay], one value per entry of `customerIds`. */
@@ -58,7 +58,5 @@ export function realizedPurchases(
 
 /** The last transaction day in the log (NaN when it is empty). */
 export function lastTransactionDay(log: TransactionLog): number {
-  let last = Number.NaN;
-  for (const day of log.day.subarray(0, log.length)) if (!(day <= last)) last = day;
-  return last;
+  return purchaseDayRange(log).last;
 }

@@ -4,7 +4,12 @@
 
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { BadRowError } from "../bad-rows.ts";
-import { dayToIsoDate, isoDateToDay, type TransactionLog } from "../transaction-log.ts";
+import {
+  dayToIsoDate,
+  isoDateToDay,
+  purchaseDayRange,
+  type TransactionLog,
+} from "../transaction-log.ts";
 import { type DataQuality, EXAMPLES_PER_REASON } from "./data-quality.ts";
 import { checkDateFormat, sniffDateFormat } from "./date-format.ts";
 import { fetchCustomerIds, fetchLog } from "./fetch-log.ts";
@@ -159,13 +164,7 @@ async function dayRange(
   log: TransactionLog,
 ): Promise<[string | null, string | null]> {
   if (log.length === 0) return [null, null];
-  let min = log.day[0]!;
-  let max = min;
-  for (let i = 1; i < log.length; i++) {
-    const d = log.day[i]!;
-    if (d < min) min = d;
-    else if (d > max) max = d;
-  }
+  const { first: min, last: max } = purchaseDayRange(log);
   const [r] = await rows(
     connection,
     `SELECT CAST(DATE '1970-01-01' + ${min} AS VARCHAR) AS first,
