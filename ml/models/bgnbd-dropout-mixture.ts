@@ -90,7 +90,9 @@ export function bgnbdExpectationFactorByDirectSeries(params: BgNbdParams, u: num
  * gives a number: the caller sums its own series.
  */
 export function bgnbdExpectationFactorForLargeA(params: BgNbdParams, u: number, x: number) {
-  if (bgnbdMixtureApplies(params, x)) return bgnbdExpectationFactorByQuadrature(params, u, x);
+  // NaN exactly where the quadrature does not apply (its mass interval is found once, inside it).
+  const byQuadrature = bgnbdExpectationFactorByQuadrature(params, u, x);
+  if (!Number.isNaN(byQuadrature)) return byQuadrature;
   if (params.a - 1 > params.b + x) return bgnbdExpectationFactorByDirectSeries(params, u, x);
   return Number.NaN;
 }
