@@ -11,7 +11,7 @@ import type { RfmData } from "../models/types.ts";
 import { Xoshiro128 } from "../random/seeded-random.ts";
 import { sampleStandardNormal } from "../sim/samplers.ts";
 import { atShapeLimit } from "../training/maximum-likelihood.ts";
-import { invertInformation, numericalHessian } from "../training/standard-errors.ts";
+import { embedded, invertInformation, numericalHessian } from "../training/standard-errors.ts";
 
 export const BGNBD_NAMES = ["r", "alpha", "a", "b"] as const;
 export const PARETO_NAMES = ["r", "alpha", "s", "beta"] as const;
@@ -65,14 +65,7 @@ function covarianceOf(
     m,
   );
   if (!inverted?.inverse.every(Number.isFinite)) return null;
-  const n = names.length;
-  const covariance = new Array<number>(n * n).fill(0);
-  free.forEach((i, a) => {
-    free.forEach((j, b) => {
-      covariance[i * n + j] = inverted.inverse[a * m + b]!;
-    });
-  });
-  return covariance;
+  return Array.from(embedded(inverted.inverse, free, names.length));
 }
 
 /**

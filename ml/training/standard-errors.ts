@@ -102,22 +102,32 @@ export function invertInformation(H: Float64Array, n: number): InformationInvers
   const flat = [...Array(n).keys()].filter(isFlat);
   const kept = [...Array(n).keys()].filter((i) => !isFlat(i));
   if (flat.length === 0 || kept.length === 0) return null;
-  const m = kept.length;
-  const sub = new Float64Array(m * m);
-  kept.forEach((i, a) => {
-    kept.forEach((j, b) => {
-      sub[a * m + b] = H[i * n + j]!;
+  const part = invertSymmetricPositiveDefinite(submatrix(H, n, kept), kept.length);
+  return part ? { inverse: embedded(part, kept, n), flat } : null;
+}
+
+/** Rows and columns `indices` of the n×n matrix M (row-major), as an m×m matrix. */
+export function submatrix(M: ArrayLike<number>, n: number, indices: readonly number[]) {
+  const m = indices.length;
+  const out = new Float64Array(m * m);
+  indices.forEach((i, a) => {
+    indices.forEach((j, b) => {
+      out[a * m + b] = M[i * n + j]!;
     });
   });
-  const part = invertSymmetricPositiveDefinite(sub, m);
-  if (!part) return null;
-  const inverse = new Float64Array(n * n);
-  kept.forEach((i, a) => {
-    kept.forEach((j, b) => {
-      inverse[i * n + j] = part[a * m + b]!;
+  return out;
+}
+
+/** The m×m matrix `part` at rows and columns `indices` of an n×n matrix of zeros. */
+export function embedded(part: ArrayLike<number>, indices: readonly number[], n: number) {
+  const m = indices.length;
+  const out = new Float64Array(n * n);
+  indices.forEach((i, a) => {
+    indices.forEach((j, b) => {
+      out[i * n + j] = part[a * m + b]!;
     });
   });
-  return { inverse, flat };
+  return out;
 }
 
 /**
