@@ -19,6 +19,22 @@ export const isoDate = z
   );
 
 /**
+ * Purchases are dated after this day. On or before it a date stands in for a missing one (Unix
+ * time 0; a spreadsheet's day 0 is 1899-12-30), and kept it would make its customer a century
+ * old. The ml readers skip such rows and /forecast refuses them: one bound for both.
+ */
+export const PLACEHOLDER_DATES_UNTIL = "1970-01-01";
+
+/**
+ * The last day a purchase can be on: the day after `today` (YYYY-MM-DD; default the clock's, in
+ * UTC), so that every time zone's today is accepted. Later is a typo (2091 for 2019).
+ */
+export function latestPurchaseDate(today?: string): string {
+  const base = today === undefined ? Date.now() : Date.parse(`${today}T00:00:00Z`);
+  return new Date(base + 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
  * A transaction's time: `YYYY-MM-DD`, or a timestamp `YYYY-MM-DD[T ]HH:MM[:SS[.fff]]` with an
  * optional zone (`Z`, `±HH:MM`, `±HHMM`). As in the ml CLI's readers, the date is taken as written
  * (the shop's calendar day) and the time and zone are not used: purchases are counted per day.
@@ -35,19 +51,13 @@ export const transactionTime = z
     error: "is not a valid calendar date",
   })
   // A purchase cannot be in the future: 2091 for 2019 is a typo, and taken as the as-of date it
-  // would summarise the customer 70 years on. A day's slack keeps every time zone's today.
-  .refine((s) => s.slice(0, 10) <= dayAfterToday(), {
+  // would summarise the customer 70 years on.
+  .refine((s) => s.slice(0, 10) <= latestPurchaseDate(), {
     error: "is more than a day after today: a purchase cannot be in the future",
   })
-  // As the ml readers: 1970-01-01 (Unix time 0) or 1899-12-30 (a spreadsheet's day 0) stands in
-  // for a missing date, and would make the customer a century old.
-  .refine((s) => s.slice(0, 10) > "1970-01-01", {
-    error: "is on or before 1970-01-01: a placeholder for a missing date, not a purchase",
+  .refine((s) => s.slice(0, 10) > PLACEHOLDER_DATES_UNTIL, {
+    error: `is on or before ${PLACEHOLDER_DATES_UNTIL}: a placeholder for a missing date, not a purchase`,
   });
-
-function dayAfterToday(): string {
-  return new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
-}
 
 /** Bounds far beyond any real customer (a million weeks is ~19,000 years): past them the
  * formulas overflow, and a 400 naming the field beats figures that cannot be computed. */

@@ -4,7 +4,11 @@
 // original order's day (else the customer's latest purchase day on or before the return, else the
 // first); customers numbered in id order; the purchase rows handed to JavaScript.
 
-import { MAX_AMOUNT } from "@pp/shared/contracts/forecast-request.ts";
+import {
+  latestPurchaseDate,
+  MAX_AMOUNT,
+  PLACEHOLDER_DATES_UNTIL,
+} from "@pp/shared/contracts/forecast-request.ts";
 import { ISO, isNumericDateFormat, numericDateExpression } from "./date-format.ts";
 import { LEFT_OUT_BY_FILTER, type LogColumns } from "./log-input.ts";
 import { type NumberFormat, numberExpression } from "./number-format.ts";
@@ -66,7 +70,7 @@ export interface LinesSqlOptions {
 export const AMOUNT_OUT_OF_RANGE = `amount out of range (not finite, or above ${MAX_AMOUNT} in size)`;
 
 /** The reason of a row dated on or before 1970-01-01: a stand-in for a missing date. */
-export const PLACEHOLDER_DATE = "date on or before 1970-01-01 (a placeholder for a missing date)";
+export const PLACEHOLDER_DATE = `date on or before ${PLACEHOLDER_DATES_UNTIL} (a placeholder for a missing date)`;
 
 /** The reason of a row dated after LinesSqlOptions.today (and the day after). */
 export function dateInTheFuture(today: string): string {
@@ -99,12 +103,12 @@ function reasons(
     `WHEN customer_id IS NULL THEN 'missing customer id'`,
     "WHEN NOT date_present THEN 'missing date'",
     "WHEN day IS NULL THEN 'unreadable date'",
-    // 1970-01-01 (Unix time 0), 1899-12-30 or 1900-01-01 (spreadsheet day 0) stand in for a
-    // missing date; kept, one would make its customer a century old.
-    `WHEN day <= DATE '1970-01-01' THEN '${PLACEHOLDER_DATE}'`,
+    `WHEN day <= DATE ${sqlString(PLACEHOLDER_DATES_UNTIL)} THEN ${sqlString(PLACEHOLDER_DATE)}`,
     ...(today === undefined
       ? []
-      : [`WHEN day > DATE ${sqlString(today)} + 1 THEN ${sqlString(dateInTheFuture(today))}`]),
+      : [
+          `WHEN day > DATE ${sqlString(latestPurchaseDate(today))} THEN ${sqlString(dateInTheFuture(today))}`,
+        ]),
   ];
   const numeric = (role: NumericRole, required: boolean) => {
     if (columns[role] === undefined) return;
