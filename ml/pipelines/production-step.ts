@@ -111,7 +111,10 @@ export async function trainProduction(
     buildFeatureMatrix(log, summaries, { cutoffDay: asOfDay, timeUnit, horizon: H, btyd: params }),
   );
 
-  const { gbdt, gbdtMetrics } = await productionGbdt(log, evaluation, asOfDay, notes, options);
+  const { gbdt, gbdtMetrics } = await productionGbdt(log, evaluation, asOfDay, notes, {
+    ...options,
+    steps,
+  });
   const fit = (f: FitResult<object> | null) =>
     f ? { params: { ...f.params }, log_likelihood: f.logLikelihood, converged: f.converged } : null;
   const metrics: ProductionMetrics = {
@@ -140,9 +143,9 @@ async function productionGbdt(
   evaluation: TrainedModels,
   asOfDay: number,
   notes: string[],
-  options: ProductionOptions,
+  options: ProductionOptions & { steps: StepLog },
 ): Promise<{ gbdt: GbdtModels | null; gbdtMetrics: ProductionMetrics["fits"]["gbdt"] }> {
-  const steps = options.steps ?? createStepLog({ write: null });
+  const { steps } = options;
   const data = evaluation.metrics.data;
   const timeUnit = data.time_unit;
   const asOf = dayToIsoDate(asOfDay);

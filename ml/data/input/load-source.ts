@@ -214,10 +214,9 @@ async function openFile(
   const path = sqlString(source.path);
   const file =
     source.kind === "json" ? `read_json(${path}, format = 'auto')` : `read_parquet(${path})`;
-  await describeOrFail(connection, file, source.path);
   const { scan, types, available } = await flattenRecords(
     connection,
-    file,
+    { scan: file, types: await describeOrFail(connection, file, source.path) },
     neededColumns(columns),
     (from) => describe(connection, from),
   );

@@ -11,17 +11,19 @@ type Describe = (from: string) => Promise<Map<string, string>>;
 const LISTED_DEPTH = 3;
 
 /**
- * The scan with its records unwrapped and the dotted `needed` columns lifted to the top, and its
- * column types; `available` lists the columns a flag may name, dotted paths included.
+ * The scan (with its column types, as the caller described it) with its records unwrapped and
+ * the dotted `needed` columns lifted to the top, and its column types; `available` lists the
+ * columns a flag may name, dotted paths included.
  */
 export async function flattenRecords(
   connection: DuckDBConnection,
-  scan: string,
+  file: { scan: string; types: Map<string, string> },
   needed: string[],
   describe: Describe,
 ): Promise<{ scan: string; types: Map<string, string>; available: string[] }> {
+  const { scan } = file;
   let from = scan;
-  let types = await describe(from);
+  let types = file.types;
   // One column that is a list of records, beside none or a few scalars (Stripe's "object",
   // "has_more", "url"): a wrapper object. Read the records themselves.
   const lists = [...types].filter(([, type]) => isRecordList(type));
