@@ -32,6 +32,9 @@ export type LogSource =
   | { kind: "xlsx"; path: string; sheet?: string }
   | { kind: "postgres"; url: string; table?: string; query?: string };
 
+/** The columns that hold numbers: a line's value, or its quantity and unit price. */
+export type NumericRole = "amount" | "quantity" | "price";
+
 export interface LogColumns {
   customerId: string;
   date: string;

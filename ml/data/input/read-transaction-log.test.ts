@@ -12,7 +12,7 @@ import { BadRowError } from "../bad-rows.ts";
 import { InputError } from "./input-error.ts";
 import type { LogColumns } from "./log-input.ts";
 import { readTransactionLog } from "./read-transaction-log.ts";
-import { AMOUNT_OUT_OF_RANGE, PLACEHOLDER_DATE } from "./transactions-sql.ts";
+import { AMOUNT_OUT_OF_RANGE, PLACEHOLDER_DATE } from "./skip-reasons.ts";
 
 test("an ambiguous day/month column is an error naming both formats; --date-format settles it", async () => {
   const path = file("customer_id,date,amount\na,01/02/2011,1\nb,03/04/2011,2\na,05/02/2011,3\n");
@@ -123,8 +123,8 @@ test("hostile values: NUL and lone surrogates in ids are ids; 1e308 × 10 and am
   const text = `customer,day,qty,price,order\n"a\u0000b",2020-01-01,1,1,1\n"\ud800",2020-01-01,1,2,2\nc,2020-01-02,10,1e308,3\nd,2020-01-02,1,1e13,4\ne,2020-01-02,-2,1e12,5\n`;
   const { log, quality } = await read(file(text), { columns: ORDER_COLUMNS });
   expect(log.length).toBe(2);
-  expect(quality.skipped).toEqual({ [AMOUNT_OUT_OF_RANGE]: 3 });
-  expect(quality.examples).toEqual({ [AMOUNT_OUT_OF_RANGE]: [4, 5, 6] });
+  expect(quality.skipped).toEqual({ [AMOUNT_OUT_OF_RANGE.text]: 3 });
+  expect(quality.examples).toEqual({ [AMOUNT_OUT_OF_RANGE.text]: [4, 5, 6] });
   const atBound = `customer,day,qty,price,order\nf,2020-01-02,1,1e12,6\n`;
   expect(days((await read(file(atBound), { columns: ORDER_COLUMNS })).log)).toEqual([
     "f 2020-01-02 1000000000000",
@@ -173,7 +173,7 @@ test("an API export: records under one key, the customer in a nested record name
   const columns = { customerId: "customer.id", date: "created_at", amount: "total_price" };
   const { log, quality } = await readTransactionLog({ source: { kind: "json", path }, columns });
   expect(days(log)).toEqual(["7 2020-01-01 5", "7 2020-01-03 2.5"]);
-  expect(quality.skipped).toEqual({ "missing customer id": 1, [AMOUNT_OUT_OF_RANGE]: 1 });
+  expect(quality.skipped).toEqual({ "missing customer id": 1, [AMOUNT_OUT_OF_RANGE.text]: 1 });
   // A name that is not there is listed against the records' columns, dotted paths included.
   const error = await failure(
     readTransactionLog({
@@ -232,7 +232,7 @@ test("a date in the future is a typo, not a purchase: skipped and named; a day a
   const stand = "customer_id,date,amount\na,1970-01-01,5\na,1899-12-30,1\na,1970-01-02,2\n";
   const placeholder = await read(file(stand), { today: "2020-01-10" });
   expect(days(placeholder.log)).toEqual(["a 1970-01-02 2"]);
-  expect(placeholder.quality.skipped).toEqual({ [PLACEHOLDER_DATE]: 2 });
+  expect(placeholder.quality.skipped).toEqual({ [PLACEHOLDER_DATE.text]: 2 });
 });
 
 test("an id holding a line feed stays one id (ids are fetched one by one then)", async () => {

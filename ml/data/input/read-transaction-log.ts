@@ -21,7 +21,13 @@ import {
   loadSource,
   type RejectedRecord,
 } from "./load-source.ts";
-import { LEFT_OUT_BY_FILTER, type LogInput, rowFilterOptions, sourceName } from "./log-input.ts";
+import {
+  LEFT_OUT_BY_FILTER,
+  type LogInput,
+  type NumericRole,
+  rowFilterOptions,
+  sourceName,
+} from "./log-input.ts";
 import {
   DECIMAL_SEPARATORS,
   NUMBER_FORMAT_EXAMPLE,
@@ -29,12 +35,20 @@ import {
   plainInSample,
   sniffNumberFormat,
 } from "./number-format.ts";
+import {
+  columnOf,
+  INVALID_ENCODING,
+  malformedLine,
+  type SkipReason,
+  skipReasons,
+  unreadableValue,
+  WRONG_NUMBER_OF_COLUMNS,
+} from "./skip-reasons.ts";
 import { sqlIdentifier, sqlString } from "./sql-text.ts";
 import {
   customersSql,
   dayExpression,
   linesSql,
-  type NumericRole,
   netReturnsSql,
   PURCHASE_DAYS_SQL,
   purchaseLinesSql,
@@ -51,19 +65,15 @@ async function rows(connection: DuckDBConnection, sql: string): Promise<Row[]> {
   return (await connection.runAndReadAll(sql)).getRowObjectsJS() as Row[];
 }
 
-/** The reason rejectReason gives a line whose bytes are not in the file's encoding. */
-const INVALID_ENCODING = "malformed line (invalid encoding)";
-
 /** Reason of a record DuckDB did not load: wrong shape, or a numeric role that is not a number. */
-function rejectReason(r: RejectedRecord, columns: LogInput["columns"]): string {
-  if (r.kind === "MISSING COLUMNS" || r.kind === "TOO MANY COLUMNS")
-    return "wrong number of columns";
+function rejectReason(r: RejectedRecord, columns: LogInput["columns"]): SkipReason {
+  if (r.kind === "MISSING COLUMNS" || r.kind === "TOO MANY COLUMNS") return WRONG_NUMBER_OF_COLUMNS;
   if (r.kind === "CAST") {
     for (const role of ["amount", "quantity", "price"] as const) {
-      if (columns[role] !== undefined && columns[role] === r.column) return `unreadable ${role}`;
+      if (columns[role] !== undefined && columns[role] === r.column) return unreadableValue(role);
     }
   }
-  return `malformed line (${r.kind.toLowerCase()})`;
+  return malformedLine(r.kind);
 }
 
 /**
@@ -78,7 +88,7 @@ export async function readTransactionLog(input: LogInput): Promise<ReadLogResult
     const result = await readOnce(input);
     // Bytes that are not UTF-8 past the sniffer's sample reject their lines instead of failing.
     const sniffed = source.kind === "csv" && source.encoding === undefined;
-    if (sniffed && result.quality.skipped[INVALID_ENCODING]) return await asWindows1252();
+    if (sniffed && result.quality.skipped[INVALID_ENCODING.text]) return await asWindows1252();
     return result;
   } catch (error) {
     const message = (error as Error).message ?? "";
@@ -418,7 +428,7 @@ function lineLocator(
           skip,
         });
         for (const r of rejected) {
-          const reason = rejectReason(r, input.columns);
+          const reason = rejectReason(r, input.columns).text;
           skipped[reason] = (skipped[reason] ?? 0) + 1;
           const list = out[reason] ?? [];
           if (list.length < EXAMPLES_PER_REASON) list.push(maps.records.get(r.line) ?? r.line);
@@ -481,7 +491,7 @@ async function failWhenNothingReadable(
      FROM lines`,
   );
   if (!r || Number(r.ok) > 0 || Number(r.n) + rejected.length === 0) return;
-  let reason = String(r.reason);
+  let reason = skipReasonOf(input, String(r.reason));
   let where = "";
   if (Number(r.n) >= rejected.length) {
     where = `${sourceName(input.source)}: ${position} ${await locate.one(Number(r.first))}`;
@@ -491,36 +501,17 @@ async function failWhenNothingReadable(
     reason = rejectReason(first, input.columns);
     where = `${sourceName(input.source)}: line ${await locate.record(first.line)}`;
   }
-  const c = input.columns;
-  const hints: Record<string, [string | undefined, string]> = {
-    "missing customer id": [
-      c.customerId,
-      "pass --customer-col naming the column that holds the customer id",
-    ],
-    "missing date": [c.date, "pass --date-col naming the column that holds the purchase date"],
-    "unreadable date": [
-      c.date,
-      "pass --date-format with the column's strftime pattern, e.g. '%d/%m/%Y %H:%M', or epoch, epoch_ms, excel or excel1904 for dates written as numbers",
-    ],
-    "missing amount": [
-      c.amount,
-      "pass --amount-col naming the value column, or --quantity-col and --price-col",
-    ],
-    "unreadable amount": [
-      c.amount,
-      "pass --amount-col naming a numeric column (plain numbers like 12.50), or --quantity-col and --price-col",
-    ],
-    "unreadable quantity": [c.quantity, "pass --quantity-col naming a numeric column"],
-    "unreadable price": [c.price, "pass --price-col naming a numeric column"],
-  };
-  const [column, hint] = hints[reason] ?? [undefined, "check the column options"];
+  const column = columnOf(reason, input.columns);
   throw new InputError(
     column,
-    `${where}: every row is skipped: ${reason}${column ? ` (column "${column}")` : ""}`,
-    {
-      hint,
-    },
+    `${where}: every row is skipped: ${reason.text}${column ? ` (column "${column}")` : ""}`,
+    { hint: reason.hint ?? "check the column options" },
   );
+}
+
+/** The reason with these words, among those a read of `input` can give. */
+function skipReasonOf(input: LogInput, text: string): SkipReason {
+  return skipReasons(todayOf(input.today)).get(text) ?? { text };
 }
 
 /** Under --on-bad-row fail: the earliest skipped row, as a BadRowError. */
@@ -535,20 +526,10 @@ function failOnFirst(
     if (line !== undefined && (first === null || line < first.line)) first = { line, reason };
   }
   if (first === null || Object.keys(skipped).length === 0) return;
-  const field = fieldOf(input, first.reason);
+  const field = columnOf(skipReasonOf(input, first.reason), input.columns);
   throw new BadRowError(sourceName(input.source), {
     line: first.line,
     ...(field ? { field } : {}),
     message: first.reason,
   });
-}
-
-function fieldOf(input: LogInput, reason: string): string | undefined {
-  const c = input.columns;
-  if (reason.endsWith("customer id")) return c.customerId;
-  if (reason.endsWith("date") || reason.startsWith("date ")) return c.date;
-  if (reason.endsWith("amount") || reason.startsWith("amount ")) return c.amount;
-  if (reason.endsWith("quantity")) return c.quantity;
-  if (reason.endsWith("price")) return c.price;
-  return undefined;
 }

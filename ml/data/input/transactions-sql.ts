@@ -10,8 +10,19 @@ import {
   PLACEHOLDER_DATES_UNTIL,
 } from "@pp/shared/contracts/forecast-request.ts";
 import { ISO, isNumericDateFormat, numericDateExpression } from "./date-format.ts";
-import { LEFT_OUT_BY_FILTER, type LogColumns } from "./log-input.ts";
+import { LEFT_OUT_BY_FILTER, type LogColumns, type NumericRole } from "./log-input.ts";
 import { type NumberFormat, numberExpression } from "./number-format.ts";
+import {
+  AMOUNT_OUT_OF_RANGE,
+  dateInTheFuture,
+  MISSING_CUSTOMER_ID,
+  MISSING_DATE,
+  missingValue,
+  PLACEHOLDER_DATE,
+  type SkipReason,
+  UNREADABLE_DATE,
+  unreadableValue,
+} from "./skip-reasons.ts";
 import { sqlIdentifier, sqlString } from "./sql-text.ts";
 
 const DATE_TYPES = /^(DATE|TIMESTAMP)/;
@@ -66,19 +77,6 @@ export interface LinesSqlOptions {
   today?: string;
 }
 
-/** The reason of a row whose amount is not finite or beyond MAX_AMOUNT. */
-export const AMOUNT_OUT_OF_RANGE = `amount out of range (not finite, or above ${MAX_AMOUNT} in size)`;
-
-/** The reason of a row dated on or before 1970-01-01: a stand-in for a missing date. */
-export const PLACEHOLDER_DATE = `date on or before ${PLACEHOLDER_DATES_UNTIL} (a placeholder for a missing date)`;
-
-/** The reason of a row dated after LinesSqlOptions.today (and the day after). */
-export function dateInTheFuture(today: string): string {
-  return `date in the future (after ${today})`;
-}
-
-export type NumericRole = "amount" | "quantity" | "price";
-
 /** True when the row passes the row filters (a NULL value is in no list); null without filters. */
 function rowFilterSql(options: LinesSqlOptions): string | null {
   const { keepBy, dropBy } = options.columns;
@@ -97,24 +95,27 @@ function reasons(
   filtered: boolean,
   today: string | undefined,
 ): string[] {
+  const when = (condition: string, reason: SkipReason) =>
+    `WHEN ${condition} THEN ${sqlString(reason.text)}`;
   const checks = [
     // A row the filters leave out is not looked at further: its other fields may be anything.
-    ...(filtered ? [`WHEN NOT kept_by_filter THEN '${LEFT_OUT_BY_FILTER}'`] : []),
-    `WHEN customer_id IS NULL THEN 'missing customer id'`,
-    "WHEN NOT date_present THEN 'missing date'",
-    "WHEN day IS NULL THEN 'unreadable date'",
-    `WHEN day <= DATE ${sqlString(PLACEHOLDER_DATES_UNTIL)} THEN ${sqlString(PLACEHOLDER_DATE)}`,
+    ...(filtered ? [`WHEN NOT kept_by_filter THEN ${sqlString(LEFT_OUT_BY_FILTER)}`] : []),
+    when("customer_id IS NULL", MISSING_CUSTOMER_ID),
+    when("NOT date_present", MISSING_DATE),
+    when("day IS NULL", UNREADABLE_DATE),
+    when(`day <= DATE ${sqlString(PLACEHOLDER_DATES_UNTIL)}`, PLACEHOLDER_DATE),
     ...(today === undefined
       ? []
-      : [
-          `WHEN day > DATE ${sqlString(latestPurchaseDate(today))} THEN ${sqlString(dateInTheFuture(today))}`,
-        ]),
+      : [when(`day > DATE ${sqlString(latestPurchaseDate(today))}`, dateInTheFuture(today))]),
   ];
   const numeric = (role: NumericRole, required: boolean) => {
     if (columns[role] === undefined) return;
-    if (required) checks.push(`WHEN NOT ${role}_present THEN 'missing ${role}'`);
+    if (required) checks.push(when(`NOT ${role}_present`, missingValue(role)));
     checks.push(
-      `WHEN ${role}_present AND (${role}_value IS NULL OR NOT isfinite(${role}_value)) THEN 'unreadable ${role}'`,
+      when(
+        `${role}_present AND (${role}_value IS NULL OR NOT isfinite(${role}_value))`,
+        unreadableValue(role),
+      ),
     );
   };
   if (columns.price !== undefined) {
@@ -128,7 +129,7 @@ function reasons(
   // Beyond MAX_AMOUNT (a trillion in any currency) is a typo or a sentinel, not a purchase; the
   // forecast API refuses such an amount too, so no model is trained on what it cannot be asked.
   checks.push(
-    `WHEN NOT isfinite(${amount}) OR abs(${amount}) > ${MAX_AMOUNT} THEN '${AMOUNT_OUT_OF_RANGE}'`,
+    when(`NOT isfinite(${amount}) OR abs(${amount}) > ${MAX_AMOUNT}`, AMOUNT_OUT_OF_RANGE),
   );
   return checks;
 }

@@ -1,0 +1,119 @@
+// Why a row of a log is skipped: each reason's words, the column it is about and what to pass when
+// every row is skipped for it. The lines SQL, the reader's rejected records, `--on-bad-row fail`
+// and the every-row-skipped error all read this one table, so a reason's column is never guessed.
+
+import {
+  latestPurchaseDate,
+  MAX_AMOUNT,
+  PLACEHOLDER_DATES_UNTIL,
+} from "@pp/shared/contracts/forecast-request.ts";
+import type { LogColumns, NumericRole } from "./log-input.ts";
+
+/** The column option a reason is about. */
+export type ReasonColumn = "customerId" | "date" | "amount" | "quantity" | "price";
+
+export interface SkipReason {
+  /** The words in `data.skipped` and in messages. */
+  text: string;
+  /** The column it is about; none for a line's shape or encoding. */
+  column?: ReasonColumn;
+  /** What to pass when every row is skipped for this reason. */
+  hint?: string;
+}
+
+const NUMERIC_HINTS: Record<NumericRole, { missing: string; unreadable: string }> = {
+  amount: {
+    missing: "pass --amount-col naming the value column, or --quantity-col and --price-col",
+    unreadable:
+      "pass --amount-col naming a numeric column (plain numbers like 12.50), or --quantity-col and --price-col",
+  },
+  quantity: {
+    missing: "pass --quantity-col naming the column that holds the quantity",
+    unreadable: "pass --quantity-col naming a numeric column",
+  },
+  price: {
+    missing: "pass --price-col naming the column that holds the unit price",
+    unreadable: "pass --price-col naming a numeric column",
+  },
+};
+
+/** A row without a value in a numeric column it needs. */
+export function missingValue(role: NumericRole): SkipReason {
+  return { text: `missing ${role}`, column: role, hint: NUMERIC_HINTS[role].missing };
+}
+
+/** A row whose numeric column is not a number. */
+export function unreadableValue(role: NumericRole): SkipReason {
+  return { text: `unreadable ${role}`, column: role, hint: NUMERIC_HINTS[role].unreadable };
+}
+
+export const MISSING_CUSTOMER_ID: SkipReason = {
+  text: "missing customer id",
+  column: "customerId",
+  hint: "pass --customer-col naming the column that holds the customer id",
+};
+
+export const MISSING_DATE: SkipReason = {
+  text: "missing date",
+  column: "date",
+  hint: "pass --date-col naming the column that holds the purchase date",
+};
+
+export const UNREADABLE_DATE: SkipReason = {
+  text: "unreadable date",
+  column: "date",
+  hint: "pass --date-format with the column's strftime pattern, e.g. '%d/%m/%Y %H:%M', or epoch, epoch_ms, excel or excel1904 for dates written as numbers",
+};
+
+/** A row dated on or before 1970-01-01: a stand-in for a missing date. */
+export const PLACEHOLDER_DATE: SkipReason = {
+  text: `date on or before ${PLACEHOLDER_DATES_UNTIL} (a placeholder for a missing date)`,
+  column: "date",
+};
+
+/** A row whose amount is not finite or beyond MAX_AMOUNT (a typo or a sentinel, not a purchase). */
+export const AMOUNT_OUT_OF_RANGE: SkipReason = {
+  text: `amount out of range (not finite, or above ${MAX_AMOUNT} in size)`,
+  column: "amount",
+};
+
+/** A row dated after `today` and the day after it (the day's slack: no time zone's today). */
+export function dateInTheFuture(today: string): SkipReason {
+  return {
+    text: `date in the future (after ${today})`,
+    column: "date",
+    hint: `the log's dates run past ${latestPurchaseDate(today)}: check --date-format (day and month swapped?) or the date column`,
+  };
+}
+
+/** A line with fewer or more fields than the header. */
+export const WRONG_NUMBER_OF_COLUMNS: SkipReason = { text: "wrong number of columns" };
+
+/** A line the reader could not load for another reason (its kind in DuckDB's words). */
+export function malformedLine(kind: string): SkipReason {
+  return { text: `malformed line (${kind.toLowerCase()})` };
+}
+
+/** A line whose bytes are not in the file's encoding. */
+export const INVALID_ENCODING: SkipReason = malformedLine("invalid encoding");
+
+/** Every reason a read with these options can give, by its words (the lines SQL's and the reader's). */
+export function skipReasons(today: string): Map<string, SkipReason> {
+  const roles: NumericRole[] = ["amount", "quantity", "price"];
+  const all = [
+    MISSING_CUSTOMER_ID,
+    MISSING_DATE,
+    UNREADABLE_DATE,
+    PLACEHOLDER_DATE,
+    dateInTheFuture(today),
+    ...roles.flatMap((role) => [missingValue(role), unreadableValue(role)]),
+    AMOUNT_OUT_OF_RANGE,
+    WRONG_NUMBER_OF_COLUMNS,
+  ];
+  return new Map(all.map((r) => [r.text, r]));
+}
+
+/** The column option (as the user named it) a reason is about, when it names one. */
+export function columnOf(reason: SkipReason | undefined, columns: LogColumns): string | undefined {
+  return reason?.column === undefined ? undefined : columns[reason.column];
+}
