@@ -6,8 +6,13 @@ import type { LogColumns } from "./log-input.ts";
 import { skipReasons } from "./skip-reasons.ts";
 import { linesSql } from "./transactions-sql.ts";
 
-// Columns named unlike any reason's words: a field found by matching words would be missed.
-const BY_PRICE: LogColumns = { customerId: "Kunde", date: "Datum", quantity: "Menge", price: "Preis" };
+// Columns named unlike the defaults: the field named must be the user's name for the column.
+const BY_PRICE: LogColumns = {
+  customerId: "Kunde",
+  date: "Datum",
+  quantity: "Menge",
+  price: "Preis",
+};
 const BY_AMOUNT: LogColumns = { customerId: "Kunde", date: "Datum", amount: "Betrag" };
 const GOOD = "a,2020-01-01,1,2\na,2020-01-03,2,2\n";
 
