@@ -5,6 +5,7 @@
 
 import { type BadRowPolicy, ReadReporter } from "./bad-rows.ts";
 import { parseYyyymmdd } from "./date-parsing.ts";
+import { checkDataFile } from "./input/source-file.ts";
 import { forEachLine } from "./line-reader.ts";
 import type { ReadReport, TransactionLog } from "./transaction-log.ts";
 import { TransactionLogBuilder } from "./transaction-log-builder.ts";
@@ -39,6 +40,7 @@ export async function readCdnowLog(
   path: string,
   options: CdnowReadOptions = {},
 ): Promise<{ log: TransactionLog; report: ReadReport }> {
+  checkDataFile(path);
   const reporter = new ReadReporter(path, options.onBadRow ?? "skip");
   const builder = new TransactionLogBuilder({ withQuantity: true, initialCapacity: 1 << 16 });
   let layout: CdnowLayout | null = null;

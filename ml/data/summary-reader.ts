@@ -9,6 +9,7 @@ import type { CustomerSummaries, TimeUnit } from "../features/customer-summaries
 import { unitDays } from "../features/summaries.ts";
 import { BadRowError, type BadRowPolicy, ReadReporter } from "./bad-rows.ts";
 import { opensQuotedField, parseNonNegative, splitCsvRecord } from "./csv-fields.ts";
+import { checkDataFile } from "./input/source-file.ts";
 import { forEachLine } from "./line-reader.ts";
 import { dayToIsoDate, isoDateToDay, type ReadReport } from "./transaction-log.ts";
 
@@ -55,6 +56,7 @@ export async function readSummaryCsv(
   path: string,
   options: SummaryCsvOptions = {},
 ): Promise<{ summaries: CustomerSummaries; report: ReadReport }> {
+  checkDataFile(path);
   const timeUnit = options.timeUnit ?? "week";
   const unit = unitDays(timeUnit);
   const delimiter = options.delimiter ?? ",";

@@ -44,6 +44,7 @@ import {
   unreadableValue,
   WRONG_NUMBER_OF_COLUMNS,
 } from "./skip-reasons.ts";
+import { checkDataFile } from "./source-file.ts";
 import { sqlIdentifier, sqlString } from "./sql-text.ts";
 import {
   customersSql,
@@ -82,6 +83,7 @@ function rejectReason(r: RejectedRecord, columns: LogInput["columns"]): SkipReas
  */
 export async function readTransactionLog(input: LogInput): Promise<ReadLogResult> {
   const source = input.source;
+  if (source.kind !== "postgres") checkDataFile(source.path);
   const asWindows1252 = (): Promise<ReadLogResult> =>
     readOnce({ ...input, source: { ...source, encoding: "windows-1252" } as LogInput["source"] });
   try {

@@ -1,0 +1,58 @@
+import { expect, test } from "bun:test";
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { runCli } from "../../cli.ts";
+import { failure, tempLogFile as file, readCsvLog as read } from "../../testing/log-files.ts";
+import { readCdnowLog } from "../cdnow-reader.ts";
+import { readSummaryCsv } from "../summary-reader.ts";
+import { InputError } from "./input-error.ts";
+
+// Monthly exports in a folder: `--data exports` or `--data 'exports/*.csv'` was a reader's
+// EISDIR / ENOENT with a stack trace (exit 1), never saying what to pass.
+const month = file("customer_id,date,amount\na,2020-01-01,5\n");
+const folder = join(dirname(month), "exports");
+mkdirSync(folder, { recursive: true });
+
+test("a folder, a pattern or a missing file is an InputError saying what to pass, from every reader", async () => {
+  const cases: [string, string, string][] = [
+    [folder, "is a folder; --data takes one file", "tail -q -n +2"],
+    [join(folder, "*.csv"), "--data takes one file, not a pattern", "tail -q -n +2"],
+    [join(folder, "2020-13.csv"), "no such file", "check the path"],
+  ];
+  for (const [path, problem, hint] of cases) {
+    for (const reading of [
+      read(path),
+      readCdnowLog(path),
+      readSummaryCsv(path, { calibrationEnd: "2020-01-31" }),
+    ]) {
+      const error = await failure(reading);
+      expect(error).toBeInstanceOf(InputError);
+      expect(error?.message).toContain(`${path}: ${problem}`);
+      expect((error as InputError).hint).toContain(hint);
+    }
+  }
+  expect((await read(month)).log.length).toBe(1);
+});
+
+test("ml train --data <folder>: one line naming it, exit 2, no stack trace", async () => {
+  const errors: string[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => errors.push(args.join(" "));
+  try {
+    const out = join(folder, "..", "out");
+    const code = await runCli([
+      "train",
+      "--data",
+      folder,
+      "--calibration-end",
+      "2020-01-31",
+      "--out",
+      out,
+    ]);
+    expect(code).toBe(2);
+  } finally {
+    console.error = original;
+  }
+  expect(errors.join("\n")).toContain(`error: ${folder}: is a folder`);
+  expect(errors.join("\n")).not.toContain("    at ");
+});

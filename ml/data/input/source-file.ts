@@ -1,0 +1,45 @@
+// Checks that a log's --data names one readable file before any reader opens it: a folder, a
+// pattern such as `exports/*.csv` (monthly exports) or a missing file is an InputError saying what
+// to pass, not a reader's ENOENT or EISDIR.
+
+import { closeSync, openSync, statSync } from "node:fs";
+import { InputError } from "./input-error.ts";
+
+const GLOB = /[*?[\]{}]/;
+
+/** How to make one file of several exports with the same header (the header kept once). */
+const JOIN_HINT =
+  "pass one file: exports with the same header join into one with " +
+  "`{ head -n 1 jan.csv; tail -q -n +2 jan.csv feb.csv mar.csv; } > all.csv`";
+
+/** Throws an InputError when `path` (a log's --data) is not one readable file. */
+export function checkDataFile(path: string): void {
+  let isFolder: boolean;
+  try {
+    isFolder = statSync(path).isDirectory();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (GLOB.test(path)) {
+      throw new InputError(undefined, `${path}: --data takes one file, not a pattern`, {
+        hint: JOIN_HINT,
+      });
+    }
+    const problem = code === "ENOENT" ? "no such file" : `cannot be opened (${code})`;
+    throw new InputError(undefined, `${path}: ${problem}`, {
+      hint: "check the path (relative paths start at the current folder)",
+    });
+  }
+  if (isFolder) {
+    throw new InputError(undefined, `${path}: is a folder; --data takes one file`, {
+      hint: JOIN_HINT,
+    });
+  }
+  try {
+    closeSync(openSync(path, "r"));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputError(undefined, `${path}: cannot be opened (${code})`, {
+      hint: "check the file's permissions",
+    });
+  }
+}
