@@ -6,6 +6,7 @@ import type { BadRowPolicy } from "../data/bad-rows.ts";
 import { type DataQuality, qualityFromReadReport } from "../data/input/data-quality.ts";
 import { InputError } from "../data/input/input-error.ts";
 import type { LogColumns } from "../data/input/log-input.ts";
+import { readPossiblyZipped } from "../data/input/zip-source.ts";
 import { readSummaryCsv } from "../data/summary-reader.ts";
 import {
   dayToIsoDate,
@@ -44,12 +45,14 @@ export interface LoadedData {
 export async function loadTrainingData(options: LoadOptions): Promise<LoadedData> {
   const onBadRow = options.onBadRow ?? "skip";
   if (options.format === "summary") {
-    const { summaries, report } = await readSummaryCsv(options.path, {
-      timeUnit: options.timeUnit,
-      ...(options.calibrationEnd ? { calibrationEnd: options.calibrationEnd } : {}),
-      ...(options.holdoutEnd ? { holdoutEnd: options.holdoutEnd } : {}),
-      onBadRow,
-    });
+    const { summaries, report } = await readPossiblyZipped(options.path, (path) =>
+      readSummaryCsv(path, {
+        timeUnit: options.timeUnit,
+        ...(options.calibrationEnd ? { calibrationEnd: options.calibrationEnd } : {}),
+        ...(options.holdoutEnd ? { holdoutEnd: options.holdoutEnd } : {}),
+        onBadRow,
+      }),
+    );
     const quality = qualityFromReadReport(report, null, options.timeUnit);
     return { log: null, summaries, report, quality, warnings: [] };
   }

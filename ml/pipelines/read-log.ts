@@ -13,6 +13,7 @@ import {
   NO_AMOUNT,
 } from "../data/input/log-input.ts";
 import { readTransactionLog } from "../data/input/read-transaction-log.ts";
+import { readPossiblyZipped } from "../data/input/zip-source.ts";
 import type { ReadReport, TransactionLog } from "../data/transaction-log.ts";
 
 export { LOG_FORMATS, type LogFormat } from "../data/input/log-input.ts";
@@ -51,7 +52,9 @@ function reportOf(quality: DataQuality): ReadReport {
 export async function readLog(request: LogRequest): Promise<ReadLog> {
   const onBadRow = request.onBadRow ?? "skip";
   if (request.format === "cdnow") {
-    const { log, report } = await readCdnowLog(request.path, { onBadRow });
+    const { log, report } = await readPossiblyZipped(request.path, (path) =>
+      readCdnowLog(path, { onBadRow }),
+    );
     return { log, report, quality: qualityFromReadReport(report, log) };
   }
   const extra = request.log ?? {};

@@ -54,6 +54,7 @@ import {
   PURCHASE_DAYS_SQL,
   purchaseLinesSql,
 } from "./transactions-sql.ts";
+import { isZipPath, readZipped, sourceOfEntry } from "./zip-source.ts";
 
 export interface ReadLogResult {
   log: TransactionLog;
@@ -83,7 +84,14 @@ function rejectReason(r: RejectedRecord, columns: LogInput["columns"]): SkipReas
  */
 export async function readTransactionLog(input: LogInput): Promise<ReadLogResult> {
   const source = input.source;
-  if (source.kind !== "postgres") checkDataFile(source.path);
+  if (source.kind !== "postgres") {
+    checkDataFile(source.path);
+    if (isZipPath(source.path)) {
+      return readZipped(source.path, (path) =>
+        readTransactionLog({ ...input, source: sourceOfEntry(source, path) }),
+      );
+    }
+  }
   const asWindows1252 = (): Promise<ReadLogResult> =>
     readOnce({ ...input, source: { ...source, encoding: "windows-1252" } as LogInput["source"] });
   try {
