@@ -18,6 +18,7 @@ test("a folder, a pattern or a missing file is an InputError saying what to pass
     [folder, "is a folder; --data takes one file", "tail -q -n +2"],
     [join(folder, "*.csv"), "--data takes one file, not a pattern", "tail -q -n +2"],
     [join(folder, "2020-13.csv"), "no such file", "check the path"],
+    ["https://example.com/orders.csv", "--data takes a local file", "download it first"],
   ];
   for (const [path, problem, hint] of cases) {
     for (const reading of [

@@ -14,6 +14,16 @@ const JOIN_HINT =
 
 /** Throws an InputError when `path` (a log's --data) is not one readable file. */
 export function checkDataFile(path: string): void {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(path)?.[1];
+  if (scheme !== undefined) {
+    throw new InputError(
+      undefined,
+      `${path}: --data takes a local file or a postgres:// URL, not ${scheme}://`,
+      {
+        hint: `download it first (e.g. curl -LO '${path}') and pass the file`,
+      },
+    );
+  }
   let isFolder: boolean;
   try {
     isFolder = statSync(path).isDirectory();
