@@ -13,6 +13,7 @@ import {
 import { type DataQuality, EXAMPLES_PER_REASON } from "./data-quality.ts";
 import { checkDateFormat, sniffDateFormat } from "./date-format.ts";
 import { fetchCustomerIds, fetchLog } from "./fetch-log.ts";
+import { sourceBySignature } from "./file-signature.ts";
 import { InputError } from "./input-error.ts";
 import { physicalLines } from "./line-numbers.ts";
 import {
@@ -82,16 +83,25 @@ function rejectReason(r: RejectedRecord, columns: LogInput["columns"]): SkipReas
  * Reads the log; a CSV that turns out not to be UTF-8 (a Windows export, found anywhere in the
  * file) is read again as Windows-1252, which decodes any byte, and says so in `data.encoding`.
  */
-export async function readTransactionLog(input: LogInput): Promise<ReadLogResult> {
-  const source = input.source;
-  if (source.kind !== "postgres") {
-    checkDataFile(source.path);
-    if (isZipPath(source.path)) {
-      return readZipped(source.path, (path) =>
-        readTransactionLog({ ...input, source: sourceOfEntry(source, path) }),
+export async function readTransactionLog(given: LogInput): Promise<ReadLogResult> {
+  if (given.source.kind !== "postgres") {
+    const named = given.source;
+    checkDataFile(named.path);
+    // A file is read as what its first bytes say it is, whatever its name.
+    const actual = isZipPath(named.path) ? "zip" : await sourceBySignature(named);
+    if (actual === "zip") {
+      return readZipped(named.path, (path) =>
+        readTransactionLog({ ...given, source: sourceOfEntry(named, path) }),
       );
     }
+    if (actual !== named) return readTransactionLog({ ...given, source: actual });
   }
+  return readDecoded(given);
+}
+
+/** readOnce, again as Windows-1252 when a sniffed CSV turns out not to be UTF-8. */
+async function readDecoded(input: LogInput): Promise<ReadLogResult> {
+  const source = input.source;
   const asWindows1252 = (): Promise<ReadLogResult> =>
     readOnce({ ...input, source: { ...source, encoding: "windows-1252" } as LogInput["source"] });
   try {
