@@ -44,6 +44,11 @@ export const DataQualitySchema = z.object({
    */
   number_formats: z.record(z.string(), z.string()).optional(),
   /**
+   * Customer ids written as whole numbers with a zero fraction (a float export's "17850.0", one
+   * given here), read without it ("17850").
+   */
+  float_written_ids: z.string().optional(),
+  /**
    * Workbooks: the sheets read, and those left out because their first row lacks a needed
    * column. Row numbers are each sheet's own. `repeated`: rows of a later sheet equal in every
    * column read to rows of an earlier one (overlapping sheets), read once and not counted in
@@ -169,6 +174,12 @@ export function dataQualityLines(q: DataQuality): string[] {
     lines.push("  no amounts (--amount-col none): purchases counted, no spend model");
   if (q.left_out) {
     lines.push(`  left out by ${q.left_out.filters.join(" and ")}: ${n(q.left_out.rows)} rows`);
+  }
+  if (q.float_written_ids) {
+    const example = q.float_written_ids;
+    lines.push(
+      `  customer ids written like ${example} (a float export) read as ${example.replace(/\.0+$/, "")}`,
+    );
   }
   for (const [column, example] of Object.entries(q.number_formats ?? {})) {
     lines.push(`  column "${column}" read as numbers written like ${example}`);

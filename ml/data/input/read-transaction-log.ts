@@ -10,6 +10,7 @@ import {
   purchaseDayRange,
   type TransactionLog,
 } from "../transaction-log.ts";
+import { floatWrittenIdExample } from "./customer-id-format.ts";
 import { type DataQuality, EXAMPLES_PER_REASON } from "./data-quality.ts";
 import { checkDateFormat, sniffDateFormat } from "./date-format.ts";
 import { fetchCustomerIds, fetchLog } from "./fetch-log.ts";
@@ -141,10 +142,8 @@ async function readOnce(input: LogInput): Promise<ReadLogResult> {
 }
 
 async function readWith(connection: DuckDBConnection, input: LogInput): Promise<ReadLogResult> {
-  const { position, format, numberFormats, sheets, text, rejected, locate } = await buildLines(
-    connection,
-    input,
-  );
+  const { position, format, numberFormats, floatIds, sheets, text, rejected, locate } =
+    await buildLines(connection, input);
   const { skipped, leftOut, examples } = await skippedRows(connection, locate);
   if (input.onBadRow === "fail") failOnFirst(input, examples, skipped);
   await connection.run(purchaseLinesSql(input.columns.order !== undefined));
@@ -178,6 +177,7 @@ async function readWith(connection: DuckDBConnection, input: LogInput): Promise<
       position,
       date_format: format,
       number_formats: numberFormats,
+      ...(floatIds !== null ? { float_written_ids: floatIds } : {}),
       ...(sheets ? { sheets } : {}),
       ...text,
       ...(input.noAmount ? { no_amount: true } : {}),
@@ -254,9 +254,11 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
       )));
   const day = dayExpression(columns.date, dateType, format, input.timezone !== undefined);
   const numbers = await numberFormatsOf(connection, input, loaded);
+  const floatIds = await floatWrittenIdExample(connection, loaded.peek, columns.customerId);
   await connection.run(
     linesSql({
       columns,
+      floatWrittenIds: floatIds !== null,
       // With row filters every column is read as text, so that a row they leave out is never
       // rejected by the reader for its amount (an event row with "n/a"); the SQL casts instead.
       from: loaded.scan(rowFilterOptions(input).length > 0 ? [] : numbers.plain),
@@ -278,7 +280,8 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
     ...(loaded.encoding ? { encoding: loaded.encoding } : {}),
     ...(loaded.skipLines ? { lines_above_header: loaded.skipLines } : {}),
   };
-  return { position, format, numberFormats: numbers.shown, sheets, text, rejected, locate };
+  const numberFormats = numbers.shown;
+  return { position, format, numberFormats, floatIds, sheets, text, rejected, locate };
 }
 
 /** LogInput.today checked, or the clock's today (UTC). */

@@ -9,6 +9,7 @@ import {
   MAX_AMOUNT,
   PLACEHOLDER_DATES_UNTIL,
 } from "@pp/shared/contracts/forecast-request.ts";
+import { customerIdSql } from "./customer-id-format.ts";
 import { ISO, isNumericDateFormat, numericDateExpression } from "./date-format.ts";
 import { LEFT_OUT_BY_FILTER, type LogColumns, type NumericRole } from "./log-input.ts";
 import { type NumberFormat, numberExpression } from "./number-format.ts";
@@ -64,6 +65,8 @@ export interface LinesSqlOptions {
   /** The scan: a table function call (read_csv, read_parquet) or a table name. */
   from: string;
   dayExpression: string;
+  /** Ids written as 17850.0 (a float export): read without the zero fraction. */
+  floatWrittenIds?: boolean;
   /** How each numeric role's column is written (plain when absent). */
   numberFormats?: Partial<Record<NumericRole, NumberFormat>>;
   cancelPattern?: string;
@@ -141,7 +144,7 @@ function reasons(
 export function linesSql(options: LinesSqlOptions): string {
   const { columns } = options;
   const typed = [
-    `${text(columns.customerId)} AS customer_id`,
+    `${customerIdSql(columns.customerId, options.floatWrittenIds ?? false)} AS customer_id`,
     `${options.dayExpression} AS day`,
     `${text(columns.date)} IS NOT NULL AS date_present`,
     `${columns.order ? text(columns.order) : "CAST(NULL AS VARCHAR)"} AS order_id`,
