@@ -63,6 +63,12 @@ export const DataQualitySchema = z.object({
         .optional(),
     })
     .optional(),
+  /**
+   * Several exports read as one (a folder or a file name pattern): the files, in the order read;
+   * `example_files` gives the file of each line in `examples` (whose numbers are each file's own).
+   */
+  files: z.array(z.string()).optional(),
+  example_files: z.record(z.string(), z.array(z.string())).optional(),
   /** Text files not in UTF-8: the encoding read ("utf-16" by its mark, "latin-1" by fallback). */
   encoding: z.string().optional(),
   /** Lines above the header (a report title, an export date), skipped. */
@@ -153,6 +159,7 @@ export function dataQualityLines(q: DataQuality): string[] {
           `${n(q.purchase_days)} purchase days, ${q.first_date ?? "—"} to ${q.last_date ?? "—"}` +
           (q.date_format ? ` (dates read as ${q.date_format})` : ""),
       ];
+  if (q.files) lines.push(`  ${q.files.length} files read as one: ${q.files.join(", ")}`);
   if (q.encoding) lines.push(`  read as ${q.encoding} (not UTF-8)`);
   if (q.lines_above_header) {
     lines.push(`  header on line ${q.lines_above_header + 1}; the lines above it skipped`);
@@ -186,10 +193,12 @@ export function dataQualityLines(q: DataQuality): string[] {
   }
   for (const [reason, count] of Object.entries(q.skipped)) {
     const examples = q.examples[reason] ?? [];
-    lines.push(
-      `  skipped ${n(count)}: ${reason}` +
-        (examples.length > 0 ? ` (e.g. ${where} ${examples.join(", ")})` : ""),
-    );
+    const files = q.example_files?.[reason];
+    const at = files
+      ? examples.map((line, i) => `${files[i]} line ${line}`).join(", ")
+      : `${where} ${examples.join(", ")}`;
+    const eg = examples.length > 0 ? ` (e.g. ${at})` : "";
+    lines.push(`  skipped ${n(count)}: ${reason}${eg}`);
   }
   if (q.returns.rows > 0) {
     lines.push(

@@ -26,10 +26,12 @@ import {
 import {
   LEFT_OUT_BY_FILTER,
   type LogInput,
+  type LogSource,
   type NumericRole,
   rowFilterOptions,
   sourceName,
 } from "./log-input.ts";
+import { filesOf, readManyFiles } from "./many-files.ts";
 import {
   DECIMAL_SEPARATORS,
   NUMBER_FORMAT_EXAMPLE,
@@ -87,6 +89,8 @@ function rejectReason(r: RejectedRecord, columns: LogInput["columns"]): SkipReas
 export async function readTransactionLog(given: LogInput): Promise<ReadLogResult> {
   if (given.source.kind !== "postgres") {
     const named = given.source;
+    const files = filesOf(named.path);
+    if (files !== null) return readFiles(given, files);
     checkDataFile(named.path);
     // A file is read as what its first bytes say it is, whatever its name.
     const actual = isZipPath(named.path) ? "zip" : await sourceBySignature(named);
@@ -98,6 +102,19 @@ export async function readTransactionLog(given: LogInput): Promise<ReadLogResult
     if (actual !== named) return readTransactionLog({ ...given, source: actual });
   }
   return readDecoded(given);
+}
+
+/** A folder or pattern of exports: the one file it names, or its files joined (many-files.ts). */
+function readFiles(given: LogInput, files: string[]): Promise<ReadLogResult> {
+  const named = given.source as Exclude<LogSource, { kind: "postgres" }>;
+  const one = (path: string) => readTransactionLog({ ...given, source: { ...named, path } });
+  if (named.kind !== "csv") {
+    throw new InputError(undefined, `${named.path}: only CSV/TSV exports are read as one`, {
+      hint: "leave out --format, or pass one file",
+    });
+  }
+  if (files.length === 1) return one(files[0] as string);
+  return readManyFiles(named.path, files, given.columns, one);
 }
 
 /** readOnce, again as Windows-1252 when a sniffed CSV turns out not to be UTF-8. */

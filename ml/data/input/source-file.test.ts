@@ -7,22 +7,31 @@ import { readCdnowLog } from "../cdnow-reader.ts";
 import { readSummaryCsv } from "../summary-reader.ts";
 import { InputError } from "./input-error.ts";
 
-// Monthly exports in a folder: `--data exports` or `--data 'exports/*.csv'` was a reader's
-// EISDIR / ENOENT with a stack trace (exit 1), never saying what to pass.
+// `--data exports` or `--data 'exports/*.csv'` was a reader's EISDIR / ENOENT with a stack trace
+// (exit 1), never saying what to pass. The DuckDB reader joins a folder's exports
+// (many-files.test.ts); the CDNOW and summary readers take one file.
 const month = file("customer_id,date,amount\na,2020-01-01,5\n");
 const folder = join(dirname(month), "exports");
 mkdirSync(folder, { recursive: true });
 
 test("a folder, a pattern or a missing file is an InputError saying what to pass, from every reader", async () => {
-  const cases: [string, string, string][] = [
-    [folder, "is a folder; --data takes one file", "tail -q -n +2"],
-    [join(folder, "*.csv"), "--data takes one file, not a pattern", "tail -q -n +2"],
-    [join(folder, "2020-13.csv"), "no such file", "check the path"],
-    ["https://example.com/orders.csv", "--data takes a local file", "download it first"],
+  const none = "names no CSV/TSV file";
+  const cases: [string, string, string, string][] = [
+    [folder, "is a folder; --data takes one file", "tail -q -n +2", `${none} (it holds nothing)`],
+    [join(folder, "*.csv"), "--data takes one file, not a pattern", "tail -q -n +2", none],
+    [join(folder, "2020-13.csv"), "no such file", "check the path", "no such file"],
+    [
+      "https://example.com/orders.csv",
+      "--data takes a local file",
+      "download it first",
+      "--data takes a local file",
+    ],
   ];
-  for (const [path, problem, hint] of cases) {
+  for (const [path, problem, hint, duckdbProblem] of cases) {
+    const error = await failure(read(path));
+    expect(error).toBeInstanceOf(InputError);
+    expect(error?.message).toContain(`${path}: ${duckdbProblem}`);
     for (const reading of [
-      read(path),
       readCdnowLog(path),
       readSummaryCsv(path, { calibrationEnd: "2020-01-31" }),
     ]) {
@@ -35,7 +44,7 @@ test("a folder, a pattern or a missing file is an InputError saying what to pass
   expect((await read(month)).log.length).toBe(1);
 });
 
-test("ml train --data <folder>: one line naming it, exit 2, no stack trace", async () => {
+test("ml train --data <folder without exports>: one line naming it, exit 2, no stack trace", async () => {
   const errors: string[] = [];
   const original = console.error;
   console.error = (...args: unknown[]) => errors.push(args.join(" "));
@@ -54,6 +63,6 @@ test("ml train --data <folder>: one line naming it, exit 2, no stack trace", asy
   } finally {
     console.error = original;
   }
-  expect(errors.join("\n")).toContain(`error: ${folder}: is a folder`);
+  expect(errors.join("\n")).toContain(`error: ${folder}: names no CSV/TSV file`);
   expect(errors.join("\n")).not.toContain("    at ");
 });

@@ -1,0 +1,109 @@
+import { expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { purchaseDays as days, failure, readCsvLog as read } from "../../testing/log-files.ts";
+import { BadRowError } from "../bad-rows.ts";
+import { dataQualityLines } from "./data-quality.ts";
+import { InputError } from "./input-error.ts";
+import type { LogColumns } from "./log-input.ts";
+
+// A shop's monthly exports in one folder, as a back office writes them: a title above the
+// header of some, one gzipped, the last without a final line end.
+function exportsFolder(files: Record<string, string | Uint8Array>): string {
+  const dir = join(mkdtempSync(join(tmpdir(), "many-files-")), "exports");
+  mkdirSync(dir);
+  for (const [name, body] of Object.entries(files)) writeFileSync(join(dir, name), body);
+  return dir;
+}
+
+const ORDERS: LogColumns = {
+  customerId: "customer",
+  date: "day",
+  quantity: "qty",
+  price: "price",
+  order: "order",
+};
+const HEADER = "order,customer,day,qty,price\n";
+const MONTHS = {
+  "orders-2020-01.csv": `Orders report\r\nexported 2020-02-01\r\n${HEADER.replace("\n", "\r\n")}1,a,2020-01-05,2,10\r\n2,b,2020-01-09,1,4\r\n`,
+  "orders-2020-02.csv.gz": gzipSync(
+    `Orders report\nexported 2020-03-01\n${HEADER}3,a,2020-02-03,1,5\nC1,a,2020-02-04,-1,10\n4,,2020-02-06,1,1\n`,
+  ),
+  "orders-2020-03.csv": `${HEADER}5,b,2020-03-02,1,7\n6,c,2020-03-02,x,7`,
+  "notes.md": "not a log",
+};
+
+test("a folder of monthly exports reads as one log; lines are named in their own files", async () => {
+  const dir = exportsFolder(MONTHS);
+  const { log, quality } = await read(dir, { columns: ORDERS, cancelPattern: "^C" });
+  // The February cancellation of January's order 1 nets against January 5th.
+  expect(days(log)).toEqual([
+    "a 2020-01-05 10",
+    "a 2020-02-03 5",
+    "b 2020-01-09 4",
+    "b 2020-03-02 7",
+  ]);
+  expect(quality.files?.map((f) => f.slice(dir.length + 1))).toEqual([
+    "orders-2020-01.csv",
+    "orders-2020-02.csv.gz",
+    "orders-2020-03.csv",
+  ]);
+  expect(quality.returns.matched_orders).toBe(1);
+  expect(quality.examples).toEqual({ "missing customer id": [6], "unreadable quantity": [3] });
+  expect(quality.example_files).toEqual({
+    "missing customer id": [join(dir, "orders-2020-02.csv.gz")],
+    "unreadable quantity": [join(dir, "orders-2020-03.csv")],
+  });
+  const printed = dataQualityLines(quality).join("\n");
+  expect(printed).toContain("3 files read as one");
+  expect(printed).toContain(
+    `missing customer id (e.g. ${join(dir, "orders-2020-02.csv.gz")} line 6)`,
+  );
+  // The same through a file name pattern; under --on-bad-row fail the first bad line, in its file.
+  const pattern = join(dir, "orders-2020-0?.csv*");
+  expect(days((await read(pattern, { columns: ORDERS, cancelPattern: "^C" })).log)).toEqual(
+    days(log),
+  );
+  const error = await failure(read(pattern, { columns: ORDERS, onBadRow: "fail" }));
+  expect(error).toBeInstanceOf(BadRowError);
+  expect(error?.message).toBe(
+    `${join(dir, "orders-2020-02.csv.gz")}: line 6, field "customer": missing customer id`,
+  );
+  expect(readdirSync(tmpdir()).filter((n) => n.startsWith("pp-join-"))).toEqual([]);
+});
+
+test("exports whose headers differ, a pattern naming nothing, or files that are not text: an InputError", async () => {
+  const dir = exportsFolder({
+    "a.csv": "customer_id,date,amount\nx,2020-01-01,1\n",
+    "b.csv": "customer_id;date;amount\nx;2020-01-02;1\n",
+    "c.parquet": "PAR1",
+  });
+  const cases: [string, string][] = [
+    [join(dir, "*.csv"), `${join(dir, "b.csv")}: its header is not ${join(dir, "a.csv")}'s`],
+    [join(dir, "*.tsv"), `${join(dir, "*.tsv")}: names no CSV/TSV file`],
+    [join(dir, "*"), "names files that are not CSV/TSV text (c.parquet)"],
+    [join(dir, "*", "a.csv"), "a pattern may name files, not folders"],
+  ];
+  for (const [path, message] of cases) {
+    const error = await failure(read(path));
+    expect(error).toBeInstanceOf(InputError);
+    expect(error?.message).toContain(message);
+  }
+  // A pattern naming one file reads it as it is.
+  expect((await read(join(dir, "a*"))).quality.files).toBeUndefined();
+});
+
+test("an error of the joined read names the file and its own line", async () => {
+  const dir = exportsFolder({
+    "1.csv": "customer_id,date,amount\nx,2020-01-01,twelve\n",
+    "2.csv": "customer_id,date,amount\ny,2020-01-02,n/a\nz,2020-01-03,n/a\n",
+  });
+  const error = await failure(read(dir));
+  expect(error).toBeInstanceOf(InputError);
+  expect(error?.message).toContain(
+    `${join(dir, "1.csv")}: line 2: every row is skipped: unreadable amount`,
+  );
+  expect(error?.message).not.toContain("joined.csv");
+});

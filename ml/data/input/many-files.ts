@@ -1,0 +1,249 @@
+// Several CSV exports of one log (a folder of monthly files, `--data 'exports/orders-*.csv'`) read
+// as one: joined into one file in the temp folder, each later file's header (and any title lines
+// above it) left out, so returns match orders of another month and same-day lines merge. Every
+// line number said afterwards is the line in the file it came from.
+
+import { createWriteStream, readdirSync, statSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { BadRowError } from "../bad-rows.ts";
+import { openDecompressed } from "../line-reader.ts";
+import type { DataQuality } from "./data-quality.ts";
+import { InputError } from "./input-error.ts";
+import type { LogColumns } from "./log-input.ts";
+
+/** Files a folder or a pattern may hold to be joined: text logs, gzipped or not. */
+const TEXT_LOG = /\.(csv|tsv|txt)(\.gz)?$/i;
+const GLOB = /[*?[\]]/;
+/** Lines looked through for a file's header (title lines above it), as the reader does. */
+const HEADER_SEARCH_LINES = 50;
+
+/** One file's lines in the joined file: its first data line there, and that line's own number. */
+interface Part {
+  path: string;
+  firstLine: number;
+  firstFileLine: number;
+}
+
+/** `*` and `?` of a file name pattern as a regular expression. */
+function namePattern(glob: string): RegExp {
+  const escaped = glob.replace(/[.+^${}()|\\]/g, "\\$&");
+  return new RegExp(`^${escaped.replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+}
+
+/**
+ * The files `--data` names when it is a folder or a file name pattern (sorted by name, so months
+ * come in order), else null. A folder or pattern naming no text log is an InputError.
+ */
+export function filesOf(path: string): string[] | null {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (stat?.isFile()) return null; // a file named with [ or * is that file
+  const folder = stat?.isDirectory() === true;
+  if (!folder && !GLOB.test(path)) return null;
+  const dir = folder ? path : dirname(path);
+  if (!folder && GLOB.test(dir)) {
+    throw new InputError(undefined, `${path}: a pattern may name files, not folders`, {
+      hint: "put the pattern in the file name only, e.g. exports/orders-*.csv",
+    });
+  }
+  const names = statSync(dir, { throwIfNoEntry: false })?.isDirectory() ? readdirSync(dir) : [];
+  const wanted = folder ? TEXT_LOG : namePattern(basename(path));
+  const matched = names
+    .filter((name) => wanted.test(name) && statSync(join(dir, name)).isFile())
+    .sort();
+  const other = matched.filter((name) => !TEXT_LOG.test(name));
+  if (matched.length === 0 || other.length > 0) {
+    const problem =
+      matched.length === 0
+        ? `names no CSV/TSV file${folder ? ` (it holds ${names.slice(0, 8).join(", ") || "nothing"})` : ""}`
+        : `names files that are not CSV/TSV text (${other.join(", ")}); only text exports are joined`;
+    throw new InputError(undefined, `${path}: ${problem}`, {
+      hint: "pass a folder or pattern of .csv/.tsv files (gzipped or not), or one file",
+    });
+  }
+  return matched.map((name) => join(dir, name));
+}
+
+/** The first lines of a file (decompressed), without line ends and a byte-order mark. */
+async function headLines(path: string): Promise<string[]> {
+  const stream = openDecompressed(path, 1 << 16);
+  const chunks: Buffer[] = [];
+  let newlines = 0;
+  try {
+    for await (const chunk of stream) {
+      chunks.push(chunk as Buffer);
+      for (
+        let at = (chunk as Buffer).indexOf(10);
+        at >= 0;
+        at = (chunk as Buffer).indexOf(10, at + 1)
+      )
+        newlines++;
+      if (newlines >= HEADER_SEARCH_LINES) break;
+    }
+  } finally {
+    stream.destroy();
+  }
+  const bytes = Buffer.concat(chunks);
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    throw new InputError(undefined, `${path}: is UTF-16 text; only UTF-8 exports are joined`, {
+      hint: "save the files as UTF-8 CSV, or pass them one at a time",
+    });
+  }
+  return bytes
+    .toString("utf8")
+    .replace(/^\uFEFF/, "")
+    .split("\n")
+    .slice(0, HEADER_SEARCH_LINES)
+    .map((line) => line.replace(/\r$/, ""));
+}
+
+/** The header line of the first file: the first naming the id and date columns (else line 1). */
+function headerOf(lines: string[], columns: LogColumns): string {
+  return (
+    lines.find((l) => l.includes(columns.customerId) && l.includes(columns.date)) ?? lines[0] ?? ""
+  );
+}
+
+/**
+ * A file's bytes after its first `skip` lines, with CRLF line ends as LF: DuckDB's sniffer refuses
+ * a file whose line ends change partway (a Windows export joined to another).
+ */
+async function* linesAfter(path: string, skip: number): AsyncGenerator<Buffer> {
+  let toSkip = skip;
+  let carry: Buffer = Buffer.alloc(0);
+  for await (const piece of openDecompressed(path)) {
+    let chunk = carry.length > 0 ? Buffer.concat([carry, piece as Buffer]) : (piece as Buffer);
+    while (toSkip > 0 && chunk.length > 0) {
+      const nl = chunk.indexOf(10);
+      chunk = nl < 0 ? chunk.subarray(chunk.length) : chunk.subarray(nl + 1);
+      if (nl >= 0) toSkip--;
+    }
+    // A CR at the chunk's end may be half of a CRLF: kept for the next chunk.
+    const held = chunk.length > 0 && chunk[chunk.length - 1] === 13 ? 1 : 0;
+    carry = chunk.subarray(chunk.length - held);
+    chunk = chunk.subarray(0, chunk.length - held);
+    if (chunk.length > 0)
+      yield Buffer.from(chunk.toString("latin1").replaceAll("\r\n", "\n"), "latin1");
+  }
+  if (carry.length > 0) yield carry;
+}
+
+/** Copies a file's lines after the first `skip` into `out`; resolves to the lines copied. */
+async function copyLines(path: string, skip: number, out: NodeJS.WritableStream): Promise<number> {
+  let lines = 0;
+  let last = 10;
+  for await (const chunk of linesAfter(path, skip)) {
+    for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) lines++;
+    last = chunk[chunk.length - 1] as number;
+    if (!out.write(chunk)) await new Promise((resolve) => out.once("drain", resolve));
+  }
+  if (last !== 10) {
+    out.write("\n"); // a file without a final line end: its last line stays its own
+    lines++;
+  }
+  return lines;
+}
+
+/** Joins the files into `target`: the first whole, the others from the line after their header. */
+async function joinFiles(files: string[], columns: LogColumns, target: string): Promise<Part[]> {
+  const [first, ...rest] = files as [string, ...string[]];
+  const firstHead = await headLines(first);
+  const header = headerOf(firstHead, columns);
+  const skips: number[] = [];
+  for (const path of rest) {
+    const at = (await headLines(path)).indexOf(header);
+    if (at < 0) {
+      throw new InputError(
+        undefined,
+        `${path}: its header is not ${first}'s (${JSON.stringify(header)})`,
+        {
+          hint: "join only exports with the same columns in the same order, or pass the files one at a time",
+        },
+      );
+    }
+    skips.push(at + 1);
+  }
+  const out = createWriteStream(target);
+  const parts: Part[] = [];
+  try {
+    let line = 1;
+    line += await copyLines(first, 0, out);
+    parts.push({ path: first, firstLine: 1, firstFileLine: 1 });
+    for (const [i, path] of rest.entries()) {
+      const skip = skips[i] as number;
+      parts.push({ path, firstLine: line, firstFileLine: skip + 1 });
+      line += await copyLines(path, skip, out);
+    }
+  } finally {
+    await new Promise((resolve) => out.end(resolve));
+  }
+  return parts;
+}
+
+/** The file and its own line number of a line of the joined file. */
+function locate(parts: Part[], line: number): { path: string; line: number } {
+  let part = parts[0] as Part;
+  for (const p of parts) if (p.firstLine <= line) part = p;
+  return { path: part.path, line: line - part.firstLine + part.firstFileLine };
+}
+
+/** The quality account with each example line given in its own file (`example_files`). */
+function qualityInFiles(quality: DataQuality, parts: Part[]): DataQuality {
+  const examples: Record<string, number[]> = {};
+  const exampleFiles: Record<string, string[]> = {};
+  for (const [reason, lines] of Object.entries(quality.examples)) {
+    const located = lines.map((l) => locate(parts, l));
+    examples[reason] = located.map((l) => l.line);
+    exampleFiles[reason] = located.map((l) => l.path);
+  }
+  return { ...quality, examples, example_files: exampleFiles, files: parts.map((p) => p.path) };
+}
+
+/** An error of the joined file's read, its lines and path given as the files' own. */
+function errorInFiles(error: unknown, joined: string, shown: string, parts: Part[]): unknown {
+  if (!(error instanceof Error) || !error.message.includes(joined)) return error;
+  const at = (n: string) => locate(parts, Number(n));
+  if (error instanceof BadRowError) {
+    const { path, line } = at(String(error.line));
+    const reason = error.message.replace(/^.*?: line \d+(, field "[^"]*")?: /, "");
+    return new BadRowError(path, {
+      line,
+      ...(error.field ? { field: error.field } : {}),
+      message: reason,
+    });
+  }
+  error.message = error.message
+    .replace(
+      new RegExp(`${joined.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: (line|row) (\\d+)`, "g"),
+      (_, _w, n) => {
+        const l = at(n);
+        return `${l.path}: line ${l.line}`;
+      },
+    )
+    .replaceAll(joined, shown);
+  return error;
+}
+
+/**
+ * Reads several exports as one log: `read` gets the path of their join (removed after); the
+ * quality account and errors name each line's own file and number.
+ */
+export async function readManyFiles<T extends { quality: DataQuality }>(
+  shown: string,
+  files: string[],
+  columns: LogColumns,
+  read: (joined: string) => Promise<T>,
+): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), "pp-join-"));
+  const joined = join(dir, "joined.csv");
+  try {
+    const parts = await joinFiles(files, columns, joined);
+    const result = await read(joined).catch((error: unknown) => {
+      throw errorInFiles(error, joined, shown, parts);
+    });
+    return { ...result, quality: qualityInFiles(result.quality, parts) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
