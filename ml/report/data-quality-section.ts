@@ -1,11 +1,10 @@
 // The report's first section: what reading the log did to it (rows read and kept, skipped rows by
 // reason with example lines, returns, $0 lines, customers and dates), as report tables.
 
-import type { DataQuality } from "../data/input/data-quality.ts";
+import { type DataQuality, examplesText } from "../data/input/data-quality.ts";
 import type { ReportTable } from "./report-html.ts";
 
 export function dataQualityTables(q: DataQuality): ReportTable[] {
-  const where = q.position === "line" ? "lines" : "rows";
   const overview: ReportTable = {
     title: "Data: rows read and kept",
     columns: ["measure", "value"],
@@ -26,6 +25,10 @@ export function dataQualityTables(q: DataQuality): ReportTable[] {
       ["first date", q.first_date],
       ["last date", q.last_date],
       ["date format", q.date_format ?? "typed column / fixed layout"],
+      ...(q.files ? [["files read as one", q.files.join(", ")] as [string, string]] : []),
+      ...(q.float_written_ids
+        ? [["customer ids written like (a float export)", q.float_written_ids] as [string, string]]
+        : []),
       ...Object.entries(q.number_formats ?? {}).map(([column, example]): [string, string] => [
         `numbers in "${column}" written like`,
         example,
@@ -38,12 +41,8 @@ export function dataQualityTables(q: DataQuality): ReportTable[] {
     overview,
     {
       title: "Data: skipped rows by reason",
-      columns: ["reason", "rows", `example ${where}`],
-      rows: reasons.map(([reason, count]) => [
-        reason,
-        count,
-        (q.examples[reason] ?? []).join(", "),
-      ]),
+      columns: ["reason", "rows", "examples"],
+      rows: reasons.map(([reason, count]) => [reason, count, examplesText(q, reason)]),
     },
   ];
 }

@@ -89,6 +89,15 @@ export const DataQualitySchema = z.object({
 
 export type DataQuality = z.infer<typeof DataQualitySchema>;
 
+/** A reason's example lines as text: "lines 3, 9", or "a.csv line 3, b.csv line 9" for several files. */
+export function examplesText(q: DataQuality, reason: string): string {
+  const examples = q.examples[reason] ?? [];
+  if (examples.length === 0) return "";
+  const files = q.example_files?.[reason];
+  if (files) return examples.map((line, i) => `${files[i]} line ${line}`).join(", ");
+  return `${q.position === "line" ? "lines" : "rows"} ${examples.join(", ")}`;
+}
+
 /** Examples kept per reason. */
 export const EXAMPLES_PER_REASON = 5;
 
@@ -147,7 +156,6 @@ export function qualityFromReadReport(
 /** The lines the CLI prints (and the report lists) about the data. */
 export function dataQualityLines(q: DataQuality): string[] {
   const n = (v: number) => v.toLocaleString("en-US");
-  const where = q.position === "line" ? "lines" : "rows";
   const lines = q.summaries
     ? [
         `data: ${n(q.rows_read)} rows read, ${n(q.rows_kept)} kept: summaries of ` +
@@ -192,13 +200,8 @@ export function dataQualityLines(q: DataQuality): string[] {
     lines.push(`  column "${column}" read as numbers written like ${example}`);
   }
   for (const [reason, count] of Object.entries(q.skipped)) {
-    const examples = q.examples[reason] ?? [];
-    const files = q.example_files?.[reason];
-    const at = files
-      ? examples.map((line, i) => `${files[i]} line ${line}`).join(", ")
-      : `${where} ${examples.join(", ")}`;
-    const eg = examples.length > 0 ? ` (e.g. ${at})` : "";
-    lines.push(`  skipped ${n(count)}: ${reason}${eg}`);
+    const at = examplesText(q, reason);
+    lines.push(`  skipped ${n(count)}: ${reason}${at ? ` (e.g. ${at})` : ""}`);
   }
   if (q.returns.rows > 0) {
     lines.push(
