@@ -131,3 +131,22 @@ test("lifetimes' summaries as pandas writes them: the unnamed index, frequency, 
   const error = await readSummaryCsv(file("user,n,last,age\n1,0,0,3\n")).catch((e: Error) => e);
   expect((error as Error).message).toContain("customer_id,frequency,recency,T,monetary_value");
 });
+
+test("lifetimes' summaries of a float64 CustomerID (17850.0) are the shop's ids; mixed ids stay as written", async () => {
+  const floats = await readSummaryCsv(
+    file(
+      "CustomerID,frequency,recency,T,monetary_value\n17850.0,1.0,18.0,198.0,11.93\n13047.0,0.0,0.0,217.0,0\n",
+    ),
+    { timeUnit: "day" },
+  );
+  expect(floats.summaries.ids).toEqual(["17850", "13047"]);
+  expect(floats.floatWrittenIds).toBe("17850.0");
+  const mixed = await readSummaryCsv(
+    file(
+      "CustomerID,frequency,recency,T,monetary_value\n17850.0,1.0,18.0,198.0,11.93\n0042,0.0,0.0,217.0,0\n",
+    ),
+    { timeUnit: "day" },
+  );
+  expect(mixed.summaries.ids).toEqual(["17850.0", "0042"]);
+  expect(mixed.floatWrittenIds).toBeUndefined();
+});

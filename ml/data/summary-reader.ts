@@ -9,6 +9,7 @@ import type { CustomerSummaries, TimeUnit } from "../features/customer-summaries
 import { unitDays } from "../features/summaries.ts";
 import { BadRowError, type BadRowPolicy, ReadReporter } from "./bad-rows.ts";
 import { opensQuotedField, parseNonNegative, splitCsvRecord } from "./csv-fields.ts";
+import { wholeNumberIds } from "./input/customer-id-format.ts";
 import { checkDataFile } from "./input/source-file.ts";
 import { forEachLine } from "./line-reader.ts";
 import { dayToIsoDate, isoDateToDay, type ReadReport } from "./transaction-log.ts";
@@ -55,7 +56,7 @@ type ColumnPositions = { id: number } & Record<Column, number>;
 export async function readSummaryCsv(
   path: string,
   options: SummaryCsvOptions = {},
-): Promise<{ summaries: CustomerSummaries; report: ReadReport }> {
+): Promise<{ summaries: CustomerSummaries; report: ReadReport; floatWrittenIds?: string }> {
   checkDataFile(path);
   const timeUnit = options.timeUnit ?? "week";
   const unit = unitDays(timeUnit);
@@ -87,12 +88,15 @@ export async function readSummaryCsv(
   });
   if (positions === null)
     throw new BadRowError(path, { line: 1, message: "empty file: no header line" });
-  const summaries = toSummaries(ids, columns, calibrationDay, unit, holdoutLength, {
+  // lifetimes' summaries of a float64 CustomerID column are indexed 17850.0.
+  const whole = wholeNumberIds(ids);
+  const summaries = toSummaries(whole ?? ids, columns, calibrationDay, unit, holdoutLength, {
     calibrationEnd: dayToIsoDate(calibrationDay),
     ...(options.holdoutEnd === undefined ? {} : { holdoutEnd: options.holdoutEnd }),
     timeUnit,
   });
-  return { summaries, report: reporter.report() };
+  const floatWritten = whole ? { floatWrittenIds: ids[0] as string } : {};
+  return { summaries, report: reporter.report(), ...floatWritten };
 }
 
 function calibrationDayOf(calibrationEnd: string): number {

@@ -45,7 +45,7 @@ export interface LoadedData {
 export async function loadTrainingData(options: LoadOptions): Promise<LoadedData> {
   const onBadRow = options.onBadRow ?? "skip";
   if (options.format === "summary") {
-    const { summaries, report } = await readPossiblyZipped(options.path, (path) =>
+    const { summaries, report, floatWrittenIds } = await readPossiblyZipped(options.path, (path) =>
       readSummaryCsv(path, {
         timeUnit: options.timeUnit,
         ...(options.calibrationEnd ? { calibrationEnd: options.calibrationEnd } : {}),
@@ -53,7 +53,10 @@ export async function loadTrainingData(options: LoadOptions): Promise<LoadedData
         onBadRow,
       }),
     );
-    const quality = qualityFromReadReport(report, null, options.timeUnit);
+    const quality = {
+      ...qualityFromReadReport(report, null, options.timeUnit),
+      ...(floatWrittenIds ? { float_written_ids: floatWrittenIds } : {}),
+    };
     return { log: null, summaries, report, quality, warnings: [] };
   }
   if (!options.calibrationEnd && options.holdoutEnd) {

@@ -37,3 +37,14 @@ export function customerIdSql(column: string, floatWritten: boolean): string {
   const text = idText(column);
   return floatWritten ? `regexp_replace(${text}, ${sqlString(FLOAT_WRITTEN)}, '\\1')` : text;
 }
+
+/**
+ * The ids without their zero fraction when every one is written so (17850.0 → 17850) and no two
+ * become one; else null. For readers that hold every id (the summary CSV).
+ */
+export function wholeNumberIds(ids: readonly string[]): string[] | null {
+  const pattern = new RegExp(FLOAT_WRITTEN);
+  if (ids.length === 0 || !ids.every((id) => pattern.test(id))) return null;
+  const whole = ids.map((id) => id.replace(pattern, "$1"));
+  return new Set(whole).size === whole.length ? whole : null;
+}
