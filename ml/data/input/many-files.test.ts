@@ -106,4 +106,11 @@ test("an error of the joined read names the file and its own line", async () => 
     `${join(dir, "1.csv")}: line 2: every row is skipped: unreadable amount`,
   );
   expect(error?.message).not.toContain("joined.csv");
+  // The date sniffer names a line without a path: it is named in its file too.
+  const bare = exportsFolder({
+    "1.csv": "customer_id,date,amount\nx,,1\n",
+    "2.csv": "customer_id,date,amount\ny,43835,2\n",
+  });
+  const serial = await failure(read(bare));
+  expect(serial?.message).toContain(`${join(bare, "2.csv")}: line 2: date "43835"`);
 });

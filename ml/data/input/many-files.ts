@@ -202,7 +202,10 @@ function qualityInFiles(quality: DataQuality, parts: Part[]): DataQuality {
 
 /** An error of the joined file's read, its lines and path given as the files' own. */
 function errorInFiles(error: unknown, joined: string, shown: string, parts: Part[]): unknown {
-  if (!(error instanceof Error) || !error.message.includes(joined)) return error;
+  if (!(error instanceof Error)) return error;
+  // The reader's own errors speak of the joined file's lines, with its path or without.
+  const ours = error instanceof InputError || error instanceof BadRowError;
+  if (!ours && !error.message.includes(joined)) return error;
   const at = (n: string) => locate(parts, Number(n));
   if (error instanceof BadRowError) {
     const { path, line } = at(String(error.line));
@@ -213,14 +216,13 @@ function errorInFiles(error: unknown, joined: string, shown: string, parts: Part
       message: reason,
     });
   }
+  // "joined.csv: line 9" and a bare "line 9" (the date sniffer's) both become "b.csv: line 3".
+  const escaped = joined.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   error.message = error.message
-    .replace(
-      new RegExp(`${joined.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: (line|row) (\\d+)`, "g"),
-      (_, _w, n) => {
-        const l = at(n);
-        return `${l.path}: line ${l.line}`;
-      },
-    )
+    .replace(new RegExp(`(?:${escaped}: )?\\bline (\\d+)\\b`, "g"), (_, n: string) => {
+      const l = at(n);
+      return `${l.path}: line ${l.line}`;
+    })
     .replaceAll(joined, shown);
   return error;
 }
