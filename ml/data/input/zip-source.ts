@@ -42,10 +42,15 @@ async function dataEntries(zip: string) {
       { hint: "download it again, or unzip it and pass the file inside with --data" },
     );
   }
-  const files = directory.files.filter(
-    (f) => f.type === "File" && !/(^|\/)(__MACOSX\/|\.)/.test(f.path),
+  const files = directory.files.filter((f) => f.type === "File");
+  // macOS adds __MACOSX/._name resource forks; hidden files are never the log.
+  const data = files.filter(
+    (f) =>
+      DATA_FILE.test(f.path) &&
+      !f.path.startsWith("__MACOSX/") &&
+      !basename(f.path).startsWith("."),
   );
-  return { files, data: files.filter((f) => DATA_FILE.test(f.path)) };
+  return { files, data };
 }
 
 /**
