@@ -69,6 +69,13 @@ export const DataQualitySchema = z.object({
    */
   files: z.array(z.string()).optional(),
   example_files: z.record(z.string(), z.array(z.string())).optional(),
+  /**
+   * Lines of a later file equal to lines of an earlier one (exports that overlap), read once and
+   * not counted in rows_read.
+   */
+  repeated_lines: z
+    .array(z.object({ file: z.string(), of: z.string(), lines: z.number().int() }))
+    .optional(),
   /** Text files not in UTF-8: the encoding read ("utf-16" by its mark, "latin-1" by fallback). */
   encoding: z.string().optional(),
   /** Lines above the header (a report title, an export date), skipped. */
@@ -168,6 +175,11 @@ export function dataQualityLines(q: DataQuality): string[] {
           (q.date_format ? ` (dates read as ${q.date_format})` : ""),
       ];
   if (q.files) lines.push(`  ${q.files.length} files read as one: ${q.files.join(", ")}`);
+  for (const r of q.repeated_lines ?? []) {
+    lines.push(
+      `  ${r.file}: ${n(r.lines)} lines repeat lines of ${r.of} (the exports overlap): read once`,
+    );
+  }
   if (q.encoding) lines.push(`  read as ${q.encoding} (not UTF-8)`);
   if (q.lines_above_header) {
     lines.push(`  header on line ${q.lines_above_header + 1}; the lines above it skipped`);

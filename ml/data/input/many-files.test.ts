@@ -114,3 +114,26 @@ test("an error of the joined read names the file and its own line", async () => 
   const serial = await failure(read(bare));
   expect(serial?.message).toContain(`${join(bare, "2.csv")}: line 2: date "43835"`);
 });
+
+test("exports that overlap: a later file's lines equal to an earlier file's are read once, line numbers kept", async () => {
+  const dir = exportsFolder({
+    "1-jan.csv":
+      "customer_id,date,amount\na,2020-01-05,10\na,2020-01-05,10\nb,2020-01-31,4\nc,2020-02-01,7\n",
+    "2-feb.csv":
+      "customer_id,date,amount\r\nc,2020-02-01,7\r\nb,2020-01-31,4\r\nd,2020-02-03,5\r\n,2020-02-04,1\r\n",
+  });
+  const { log, quality } = await read(dir);
+  // Equal lines within one file stay (two equal lines of one invoice): a's day is 20.
+  expect(days(log)).toEqual([
+    "a 2020-01-05 20",
+    "b 2020-01-31 4",
+    "c 2020-02-01 7",
+    "d 2020-02-03 5",
+  ]);
+  expect(quality.rows_read).toBe(6);
+  expect(quality.repeated_lines).toEqual([
+    { file: join(dir, "2-feb.csv"), of: join(dir, "1-jan.csv"), lines: 2 },
+  ]);
+  expect(quality.examples).toEqual({ "missing customer id": [5] });
+  expect(dataQualityLines(quality).join("\n")).toContain("2-feb.csv: 2 lines repeat lines of");
+});

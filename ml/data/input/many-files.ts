@@ -12,6 +12,7 @@ import { openDecompressed } from "../line-reader.ts";
 import type { DataQuality } from "./data-quality.ts";
 import { InputError } from "./input-error.ts";
 import type { LogColumns } from "./log-input.ts";
+import { LineScanner, SeenLines } from "./repeated-lines.ts";
 
 /** Files a folder or a pattern may hold to be joined: text logs, gzipped or not. */
 const TEXT_LOG = /\.(csv|tsv|txt)(\.gz)?$/i;
@@ -129,28 +130,62 @@ async function* linesAfter(path: string, skip: number): AsyncGenerator<Buffer> {
   if (carry.length > 0) yield carry;
 }
 
-/** Copies a file's lines after the first `skip` into `out`; resolves to the lines copied. */
-async function copyLines(path: string, skip: number, out: NodeJS.WritableStream): Promise<number> {
-  let lines = 0;
-  let last = 10;
-  for await (const chunk of linesAfter(path, skip)) {
-    for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) lines++;
-    last = chunk[chunk.length - 1] as number;
-    if (!out.write(chunk)) await new Promise((resolve) => out.once("drain", resolve));
-  }
-  if (last !== 10) {
-    out.write("\n"); // a file without a final line end: its last line stays its own
-    lines++;
-  }
-  return lines;
+/** A file's lines copied into the join: how many, and how many repeat each earlier file's. */
+interface Copied {
+  lines: number;
+  repeats: Map<number, number>;
 }
 
-/** Joins the files into `target`: the first whole, the others from the line after their header. */
-async function joinFiles(files: string[], columns: LogColumns, target: string): Promise<Part[]> {
+const BLANK = Buffer.from("\n");
+
+/**
+ * Copies a file's lines after the first `skip` into `out`. A line equal to one of an earlier file
+ * (repeated-lines.ts) is written blank, which the reader passes over, so every later line keeps
+ * its number.
+ */
+async function copyLines(
+  path: string,
+  skip: number,
+  out: NodeJS.WritableStream,
+  seen: SeenLines,
+  index: number,
+): Promise<Copied> {
+  const scanner = new LineScanner();
+  const repeats = new Map<number, number>();
+  let lines = 0;
+  const copy = (bytes: Buffer): Buffer[] => {
+    const pieces: Buffer[] = [];
+    scanner.scan(bytes, (start, end, whole) => {
+      lines++;
+      const earlier = whole ? seen.check(bytes, start, end) : -1;
+      if (earlier >= 0 && earlier < index) {
+        repeats.set(earlier, (repeats.get(earlier) ?? 0) + 1);
+        pieces.push(BLANK);
+      } else pieces.push(bytes.subarray(start, end + 1));
+    });
+    return pieces;
+  };
+  let carry: Buffer = Buffer.alloc(0);
+  for await (const chunk of linesAfter(path, skip)) {
+    const bytes = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+    const cut = bytes.lastIndexOf(10) + 1; // whole lines now; the rest with the next chunk
+    carry = bytes.subarray(cut);
+    if (cut === 0) continue;
+    if (!out.write(Buffer.concat(copy(bytes.subarray(0, cut))))) {
+      await new Promise((resolve) => out.once("drain", resolve));
+    }
+  }
+  // A file without a final line end: its last line stays its own.
+  if (carry.length > 0) out.write(Buffer.concat(copy(Buffer.concat([carry, BLANK]))));
+  seen.commit(index);
+  return { lines, repeats };
+}
+
+/** How many lines to leave out at the top of each file after the first: through its header. */
+async function headerSkips(files: string[], columns: LogColumns): Promise<number[]> {
   const [first, ...rest] = files as [string, ...string[]];
-  const firstHead = await headLines(first);
-  const header = headerOf(firstHead, columns);
-  const skips: number[] = [];
+  const header = headerOf(await headLines(first), columns);
+  const skips: number[] = [0];
   for (const path of rest) {
     const at = (await headLines(path)).indexOf(header);
     if (at < 0) {
@@ -164,21 +199,42 @@ async function joinFiles(files: string[], columns: LogColumns, target: string): 
     }
     skips.push(at + 1);
   }
+  return skips;
+}
+
+/** Lines of a later file that repeat lines of an earlier one (read once). */
+export interface RepeatedLines {
+  file: string;
+  of: string;
+  lines: number;
+}
+
+/** Joins the files into `target`: the first whole, the others from the line after their header. */
+async function joinFiles(
+  files: string[],
+  columns: LogColumns,
+  target: string,
+): Promise<{ parts: Part[]; repeated: RepeatedLines[] }> {
+  const skips = await headerSkips(files, columns);
   const out = createWriteStream(target);
   const parts: Part[] = [];
+  const repeated: RepeatedLines[] = [];
+  const seen = new SeenLines();
   try {
     let line = 1;
-    line += await copyLines(first, 0, out);
-    parts.push({ path: first, firstLine: 1, firstFileLine: 1 });
-    for (const [i, path] of rest.entries()) {
+    for (const [i, path] of files.entries()) {
       const skip = skips[i] as number;
       parts.push({ path, firstLine: line, firstFileLine: skip + 1 });
-      line += await copyLines(path, skip, out);
+      const copied = await copyLines(path, skip, out, seen, i);
+      line += copied.lines;
+      for (const [of, lines] of copied.repeats) {
+        repeated.push({ file: path, of: files[of] as string, lines });
+      }
     }
   } finally {
     await new Promise((resolve) => out.end(resolve));
   }
-  return parts;
+  return { parts, repeated };
 }
 
 /** The file and its own line number of a line of the joined file. */
@@ -240,11 +296,15 @@ export async function readManyFiles<T extends { quality: DataQuality }>(
   const dir = await mkdtemp(join(tmpdir(), "pp-join-"));
   const joined = join(dir, "joined.csv");
   try {
-    const parts = await joinFiles(files, columns, joined);
+    const { parts, repeated } = await joinFiles(files, columns, joined);
     const result = await read(joined).catch((error: unknown) => {
       throw errorInFiles(error, joined, shown, parts);
     });
-    return { ...result, quality: qualityInFiles(result.quality, parts) };
+    const quality = qualityInFiles(result.quality, parts);
+    return {
+      ...result,
+      quality: repeated.length > 0 ? { ...quality, repeated_lines: repeated } : quality,
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
