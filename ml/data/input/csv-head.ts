@@ -12,7 +12,7 @@ import type { CsvEncoding } from "./log-input.ts";
 
 const HEAD_BYTES = 1 << 18;
 /** Header search stops here: a title block is a few lines, not a page. */
-const HEADER_SEARCH_LINES = 50;
+export const HEADER_SEARCH_LINES = 50;
 const DELIMITERS = [",", ";", "\t", "|"];
 
 /** Up to the first 256 KiB of the file (decompressed when .gz). */

@@ -91,6 +91,15 @@ test("exports whose headers differ, a pattern naming nothing, or files that are 
     expect(error).toBeInstanceOf(InputError);
     expect(error?.message).toContain(message);
   }
+  const utf16 = exportsFolder({
+    "a.csv": "customer_id,date,amount\nx,2020-01-01,1\n",
+    "b.csv": Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from("customer_id,date,amount\ny,2020-01-02,1\n", "utf16le"),
+    ]),
+  });
+  const unicode = await failure(read(utf16));
+  expect(unicode?.message).toContain(`${join(utf16, "b.csv")}: is UTF-16 text`);
   // A pattern naming one file reads it as it is.
   expect((await read(join(dir, "a*"))).quality.files).toBeUndefined();
 });

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { BadRowError } from "../bad-rows.ts";
 import { openDecompressed } from "../line-reader.ts";
+import { bomEncoding, csvHead, HEADER_SEARCH_LINES } from "./csv-head.ts";
 import type { DataQuality } from "./data-quality.ts";
 import { InputError } from "./input-error.ts";
 import type { LogColumns } from "./log-input.ts";
@@ -17,8 +18,6 @@ import { LineScanner, SeenLines } from "./repeated-lines.ts";
 /** Files a folder or a pattern may hold to be joined: text logs, gzipped or not. */
 const TEXT_LOG = /\.(csv|tsv|txt)(\.gz)?$/i;
 const GLOB = /[*?[\]]/;
-/** Lines looked through for a file's header (title lines above it), as the reader does. */
-const HEADER_SEARCH_LINES = 50;
 
 /** One file's lines in the joined file: its first data line there, and that line's own number. */
 interface Part {
@@ -68,30 +67,13 @@ export function filesOf(path: string): string[] | null {
 
 /** The first lines of a file (decompressed), without line ends and a byte-order mark. */
 async function headLines(path: string): Promise<string[]> {
-  const stream = openDecompressed(path, 1 << 16);
-  const chunks: Buffer[] = [];
-  let newlines = 0;
-  try {
-    for await (const chunk of stream) {
-      chunks.push(chunk as Buffer);
-      for (
-        let at = (chunk as Buffer).indexOf(10);
-        at >= 0;
-        at = (chunk as Buffer).indexOf(10, at + 1)
-      )
-        newlines++;
-      if (newlines >= HEADER_SEARCH_LINES) break;
-    }
-  } finally {
-    stream.destroy();
-  }
-  const bytes = Buffer.concat(chunks);
-  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+  const head = await csvHead(path);
+  if (bomEncoding(head) === "utf-16") {
     throw new InputError(undefined, `${path}: is UTF-16 text; only UTF-8 exports are joined`, {
       hint: "save the files as UTF-8 CSV, or pass them one at a time",
     });
   }
-  return bytes
+  return Buffer.from(head)
     .toString("utf8")
     .replace(/^\uFEFF/, "")
     .split("\n")
