@@ -212,8 +212,13 @@ async function openFile(
   columns: LogColumns,
 ): Promise<LoadedSource> {
   const path = sqlString(source.path);
+  const parts = source.kind === "parquet" ? source.files : undefined;
   const file =
-    source.kind === "json" ? `read_json(${path}, format = 'auto')` : `read_parquet(${path})`;
+    source.kind === "json"
+      ? `read_json(${path}, format = 'auto')`
+      : parts
+        ? `read_parquet([${parts.map(sqlString).join(", ")}], union_by_name = true)`
+        : `read_parquet(${path})`;
   const { scan, types, available } = await flattenRecords(
     connection,
     { scan: file, types: await describeOrFail(connection, file, source.path) },

@@ -26,7 +26,13 @@ export type LogSource =
       /** Lines above the header (a report title, an export date); sniffed when omitted. */
       skipLines?: number;
     }
-  | { kind: "parquet"; path: string }
+  | {
+      kind: "parquet";
+      /** The file, or the folder or pattern its parts were found by (in messages). */
+      path: string;
+      /** Parquet parts read as one table, in order (a Spark or Databricks export). */
+      files?: string[];
+    }
   | { kind: "json"; path: string }
   /** An Excel workbook: every sheet whose first row names the columns, or only `sheet`. */
   | { kind: "xlsx"; path: string; sheet?: string }

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { purchaseDays as days, failure, readCsvLog as read } from "../../testing/log-files.ts";
 import { BadRowError } from "../bad-rows.ts";
 import { dataQualityLines } from "./data-quality.ts";
@@ -74,7 +75,7 @@ test("a folder of monthly exports reads as one log; lines are named in their own
   expect(readdirSync(tmpdir()).filter((n) => n.startsWith("pp-join-"))).toEqual([]);
 });
 
-test("exports whose headers differ, a pattern naming nothing, or files that are not text: an InputError", async () => {
+test("exports whose headers differ, a pattern naming nothing, files of other kinds or UTF-16: an InputError", async () => {
   const dir = exportsFolder({
     "a.csv": "customer_id,date,amount\nx,2020-01-01,1\n",
     "b.csv": "customer_id;date;amount\nx;2020-01-02;1\n",
@@ -82,8 +83,8 @@ test("exports whose headers differ, a pattern naming nothing, or files that are 
   });
   const cases: [string, string][] = [
     [join(dir, "*.csv"), `${join(dir, "b.csv")}: its header is not ${join(dir, "a.csv")}'s`],
-    [join(dir, "*.tsv"), `${join(dir, "*.tsv")}: names no CSV/TSV file`],
-    [join(dir, "*"), "names files that are not CSV/TSV text (c.parquet)"],
+    [join(dir, "*.tsv"), `${join(dir, "*.tsv")}: names no CSV/TSV or Parquet file`],
+    [join(dir, "*"), "names files of other kinds (c.parquet)"],
     [join(dir, "*", "a.csv"), "a pattern may name files, not folders"],
   ];
   for (const [path, message] of cases) {
@@ -145,4 +146,36 @@ test("exports that overlap: a later file's lines equal to an earlier file's are 
   ]);
   expect(quality.examples).toEqual({ "missing customer id": [5] });
   expect(dataQualityLines(quality).join("\n")).toContain("2-feb.csv: 2 lines repeat lines of");
+});
+
+test("a folder of Parquet parts (a Spark or Databricks export) reads as one table; rows named in their part", async () => {
+  const dir = exportsFolder({ _SUCCESS: "", ".part-00000.parquet.crc": "crc" });
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  const part = async (name: string, rows: string) =>
+    connection.run(
+      `COPY (SELECT * FROM (VALUES ${rows}) AS t(customer_id, date, amount)) TO '${join(dir, name)}' (FORMAT parquet)`,
+    );
+  await part("part-00000.parquet", "('a', DATE '2020-01-05', 10.0), ('b', DATE '2020-01-09', 4.0)");
+  await part(
+    "part-00001.parquet",
+    "('a', DATE '2020-02-03', 5.0), (NULL, DATE '2020-02-04', 1.0), ('c', DATE '2020-02-06', 2.0)",
+  );
+  connection.closeSync();
+  const { log, quality } = await read(dir);
+  expect(days(log)).toEqual([
+    "a 2020-01-05 10",
+    "a 2020-02-03 5",
+    "b 2020-01-09 4",
+    "c 2020-02-06 2",
+  ]);
+  expect(quality.files).toEqual([join(dir, "part-00000.parquet"), join(dir, "part-00001.parquet")]);
+  expect(quality.examples).toEqual({ "missing customer id": [2] });
+  expect(quality.example_files).toEqual({
+    "missing customer id": [join(dir, "part-00001.parquet")],
+  });
+  const error = await failure(read(dir, { onBadRow: "fail" }));
+  expect(error?.message).toBe(
+    `${join(dir, "part-00001.parquet")}: line 2, field "customer_id": missing customer id`,
+  );
 });

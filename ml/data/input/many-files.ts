@@ -7,6 +7,7 @@ import { createWriteStream, readdirSync, statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { BadRowError } from "../bad-rows.ts";
 import { openDecompressed } from "../line-reader.ts";
 import { bomEncoding, csvHead, HEADER_SEARCH_LINES } from "./csv-head.ts";
@@ -14,9 +15,12 @@ import type { DataQuality } from "./data-quality.ts";
 import { InputError } from "./input-error.ts";
 import type { LogColumns } from "./log-input.ts";
 import { LineScanner, SeenLines } from "./repeated-lines.ts";
+import { sqlString } from "./sql-text.ts";
 
 /** Files a folder or a pattern may hold to be joined: text logs, gzipped or not. */
 const TEXT_LOG = /\.(csv|tsv|txt)(\.gz)?$/i;
+/** Parquet parts, as Spark and Databricks write a table (part-00000-….parquet). */
+const PARQUET_PART = /\.parquet$/i;
 const GLOB = /[*?[\]]/;
 
 /** One file's lines in the joined file: its first data line there, and that line's own number. */
@@ -32,11 +36,17 @@ function namePattern(glob: string): RegExp {
   return new RegExp(`^${escaped.replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
 }
 
+/** The files of a folder or pattern: all text logs, or all Parquet parts. */
+export interface ManyFiles {
+  kind: "csv" | "parquet";
+  files: string[];
+}
+
 /**
  * The files `--data` names when it is a folder or a file name pattern (sorted by name, so months
- * come in order), else null. A folder or pattern naming no text log is an InputError.
+ * and parts come in order), else null. A folder or pattern naming no log is an InputError.
  */
-export function filesOf(path: string): string[] | null {
+export function filesOf(path: string): ManyFiles | null {
   const stat = statSync(path, { throwIfNoEntry: false });
   if (stat?.isFile()) return null; // a file named with [ or * is that file
   const folder = stat?.isDirectory() === true;
@@ -48,21 +58,26 @@ export function filesOf(path: string): string[] | null {
     });
   }
   const names = statSync(dir, { throwIfNoEntry: false })?.isDirectory() ? readdirSync(dir) : [];
-  const wanted = folder ? TEXT_LOG : namePattern(basename(path));
+  const wanted = folder
+    ? { test: (n: string) => TEXT_LOG.test(n) || PARQUET_PART.test(n) }
+    : namePattern(basename(path));
   const matched = names
     .filter((name) => wanted.test(name) && statSync(join(dir, name)).isFile())
     .sort();
-  const other = matched.filter((name) => !TEXT_LOG.test(name));
+  const text = matched.filter((name) => TEXT_LOG.test(name));
+  const parquet = matched.filter((name) => PARQUET_PART.test(name));
+  const kind = parquet.length > 0 && text.length === 0 ? "parquet" : "csv";
+  const other = kind === "csv" ? matched.filter((name) => !TEXT_LOG.test(name)) : [];
   if (matched.length === 0 || other.length > 0) {
     const problem =
       matched.length === 0
-        ? `names no CSV/TSV file${folder ? ` (it holds ${names.slice(0, 8).join(", ") || "nothing"})` : ""}`
-        : `names files that are not CSV/TSV text (${other.join(", ")}); only text exports are joined`;
+        ? `names no CSV/TSV or Parquet file${folder ? ` (it holds ${names.slice(0, 8).join(", ") || "nothing"})` : ""}`
+        : `names files of other kinds (${other.join(", ")}); the files read as one are all CSV/TSV or all Parquet`;
     throw new InputError(undefined, `${path}: ${problem}`, {
-      hint: "pass a folder or pattern of .csv/.tsv files (gzipped or not), or one file",
+      hint: "pass a folder or pattern of .csv/.tsv files (gzipped or not) or of .parquet parts, or one file",
     });
   }
-  return matched.map((name) => join(dir, name));
+  return { kind, files: matched.map((name) => join(dir, name)) };
 }
 
 /** The first lines of a file (decompressed), without line ends and a byte-order mark. */
@@ -238,7 +253,7 @@ function qualityInFiles(quality: DataQuality, parts: Part[]): DataQuality {
   return { ...quality, examples, example_files: exampleFiles, files: parts.map((p) => p.path) };
 }
 
-/** An error of the joined file's read, its lines and path given as the files' own. */
+/** An error of the joined read, its lines (or rows) and path given as the files' own. */
 function errorInFiles(error: unknown, joined: string, shown: string, parts: Part[]): unknown {
   if (!(error instanceof Error)) return error;
   // The reader's own errors speak of the joined file's lines, with its path or without.
@@ -257,10 +272,13 @@ function errorInFiles(error: unknown, joined: string, shown: string, parts: Part
   // "joined.csv: line 9" and a bare "line 9" (the date sniffer's) both become "b.csv: line 3".
   const escaped = joined.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   error.message = error.message
-    .replace(new RegExp(`(?:${escaped}: )?\\bline (\\d+)\\b`, "g"), (_, n: string) => {
-      const l = at(n);
-      return `${l.path}: line ${l.line}`;
-    })
+    .replace(
+      new RegExp(`(?:${escaped}: )?\\b(line|row) (\\d+)\\b`, "g"),
+      (_, word: string, n: string) => {
+        const l = at(n);
+        return `${l.path}: ${word} ${l.line}`;
+      },
+    )
     .replaceAll(joined, shown);
   return error;
 }
@@ -290,4 +308,43 @@ export async function readManyFiles<T extends { quality: DataQuality }>(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Reads Parquet parts as one table: `read` gets the parts (DuckDB reads them in order); rows in
+ * the quality account and errors are named in their own part, by each part's row count.
+ */
+export async function readManyParquet<T extends { quality: DataQuality }>(
+  shown: string,
+  files: string[],
+  read: () => Promise<T>,
+): Promise<T> {
+  const parts: Part[] = [];
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    let row = 1;
+    for (const path of files) {
+      parts.push({ path, firstLine: row, firstFileLine: 1 });
+      const counted = await connection.runAndReadAll(
+        `SELECT count(*) AS n FROM read_parquet(${sqlString(path)})`,
+      );
+      row += Number((counted.getRowObjectsJS()[0] as { n: bigint }).n);
+    }
+  } catch (error) {
+    throw new InputError(
+      undefined,
+      `${shown}: cannot be read as Parquet parts: ${(error as Error).message.split("\n")[0]}`,
+      {
+        hint: "pass a folder of .parquet files of one table, or one file",
+      },
+    );
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+  const result = await read().catch((error: unknown) => {
+    throw errorInFiles(error, shown, shown, parts);
+  });
+  return { ...result, quality: qualityInFiles(result.quality, parts) };
 }

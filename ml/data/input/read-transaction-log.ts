@@ -31,7 +31,7 @@ import {
   rowFilterOptions,
   sourceName,
 } from "./log-input.ts";
-import { filesOf, readManyFiles } from "./many-files.ts";
+import { filesOf, type ManyFiles, readManyFiles, readManyParquet } from "./many-files.ts";
 import {
   DECIMAL_SEPARATORS,
   NUMBER_FORMAT_EXAMPLE,
@@ -89,8 +89,8 @@ function rejectReason(r: RejectedRecord, columns: LogInput["columns"]): SkipReas
 export async function readTransactionLog(given: LogInput): Promise<ReadLogResult> {
   if (given.source.kind !== "postgres") {
     const named = given.source;
-    const files = filesOf(named.path);
-    if (files !== null) return readFiles(given, files);
+    const many = filesOf(named.path);
+    if (many !== null) return readFiles(given, many);
     checkDataFile(named.path);
     // A file is read as what its first bytes say it is, whatever its name.
     const actual = isZipPath(named.path) ? "zip" : await sourceBySignature(named);
@@ -104,16 +104,25 @@ export async function readTransactionLog(given: LogInput): Promise<ReadLogResult
   return readDecoded(given);
 }
 
-/** A folder or pattern of exports: the one file it names, or its files joined (many-files.ts). */
-function readFiles(given: LogInput, files: string[]): Promise<ReadLogResult> {
+/** A folder or pattern of exports: the one file it names, or its files read as one (many-files.ts). */
+function readFiles(given: LogInput, many: ManyFiles): Promise<ReadLogResult> {
   const named = given.source as Exclude<LogSource, { kind: "postgres" }>;
-  const one = (path: string) => readTransactionLog({ ...given, source: { ...named, path } });
+  const { kind, files } = many;
+  if (files.length === 1) {
+    const path = files[0] as string;
+    const source: LogSource = kind === "parquet" ? { kind, path } : { ...named, path };
+    return readTransactionLog({ ...given, source });
+  }
+  if (kind === "parquet") {
+    const source: LogSource = { kind, path: named.path, files };
+    return readManyParquet(named.path, files, () => readDecoded({ ...given, source }));
+  }
   if (named.kind !== "csv") {
-    throw new InputError(undefined, `${named.path}: only CSV/TSV exports are read as one`, {
+    throw new InputError(undefined, `${named.path}: CSV/TSV exports are read as one only as CSV`, {
       hint: "leave out --format, or pass one file",
     });
   }
-  if (files.length === 1) return one(files[0] as string);
+  const one = (path: string) => readTransactionLog({ ...given, source: { ...named, path } });
   return readManyFiles(named.path, files, given.columns, one);
 }
 
