@@ -90,10 +90,11 @@ function checkColumns(columns: LogColumns, available: string[], source: LogSourc
  */
 function csvOptions(
   source: Extract<LogSource, { kind: "csv" }>,
-  skip: number,
+  dialect: { header: boolean; skip: number },
   rejects: boolean,
   numeric: string[] = [],
 ): string {
+  const { skip } = dialect;
   const parts = [
     "auto_type_candidates = ['VARCHAR']",
     rejects ? "store_rejects = true" : "ignore_errors = true",
@@ -105,7 +106,9 @@ function csvOptions(
   if (numeric.length > 0) {
     parts.push(`types = {${numeric.map((c) => `${sqlString(c)}: 'DOUBLE'`).join(", ")}}`);
   }
-  if (source.header !== undefined) parts.push(`header = ${source.header}`);
+  // The sniffer's verdict, taken with types guessed: read with every column as text, DuckDB
+  // would take a headerless file's first line (1000,2020-01-10,1.5) for its header.
+  parts.push(`header = ${source.header ?? dialect.header}`);
   return parts.join(", ");
 }
 
@@ -252,7 +255,7 @@ async function openCsv(
   try {
     let dialect = await sniffOrFail(connection, readable, given.path);
     const read = (rejects: boolean, numeric: string[] = []) =>
-      `read_csv(${sqlString(readable.path)}, ${csvOptions(readable, dialect.skip, rejects, numeric)})`;
+      `read_csv(${sqlString(readable.path)}, ${csvOptions(readable, dialect, rejects, numeric)})`;
     let types = await describeOrFail(connection, read(false), given.path, true);
     const needed = neededColumns(columns);
     if (given.skipLines === undefined && needed.some((c) => !types.has(c))) {

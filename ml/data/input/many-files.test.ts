@@ -179,3 +179,21 @@ test("a folder of Parquet parts (a Spark or Databricks export) reads as one tabl
     `${join(dir, "part-00001.parquet")}: line 2, field "customer_id": missing customer id`,
   );
 });
+
+test("headerless parts (Spark's df.write.csv) join whole, read by DuckDB's column names", async () => {
+  // Ids that look like ids (not words), so DuckDB's sniffer sees no header line either.
+  const rows = (month: number) =>
+    Array.from({ length: 20 }, (_, i) => `${1000 + i},2020-0${month}-${10 + i},${i + 1}.5\n`).join(
+      "",
+    );
+  const dir = exportsFolder({
+    "part-00000.csv": rows(1),
+    "part-00001.csv": `${rows(2)},2020-02-28,1.5\n`,
+  });
+  const columns = { customerId: "column0", date: "column1", amount: "column2" };
+  const { log, quality } = await read(dir, { columns });
+  expect(log.length).toBe(40);
+  expect(quality.rows_read).toBe(41);
+  expect(quality.examples).toEqual({ "missing customer id": [21] });
+  expect(quality.example_files).toEqual({ "missing customer id": [join(dir, "part-00001.csv")] });
+});

@@ -104,6 +104,15 @@ function headerOf(lines: string[], columns: LogColumns): string {
 }
 
 /**
+ * Files without a header (Spark's `df.write.csv` default), their columns named as DuckDB names
+ * them: column0, column1, … and no line of the first file naming them.
+ */
+function headerless(lines: string[], columns: LogColumns): boolean {
+  const named = [columns.customerId, columns.date].every((c) => /^column\d+$/.test(c));
+  return named && !lines.some((l) => l.includes(columns.customerId));
+}
+
+/**
  * A file's bytes after its first `skip` lines, with CRLF line ends as LF: DuckDB's sniffer refuses
  * a file whose line ends change partway (a Windows export joined to another).
  */
@@ -181,7 +190,9 @@ async function copyLines(
 /** How many lines to leave out at the top of each file after the first: through its header. */
 async function headerSkips(files: string[], columns: LogColumns): Promise<number[]> {
   const [first, ...rest] = files as [string, ...string[]];
-  const header = headerOf(await headLines(first), columns);
+  const firstLines = await headLines(first);
+  if (headerless(firstLines, columns)) return files.map(() => 0);
+  const header = headerOf(firstLines, columns);
   const skips: number[] = [0];
   for (const path of rest) {
     const at = (await headLines(path)).indexOf(header);

@@ -244,3 +244,12 @@ test("an id holding a line feed stays one id (ids are fetched one by one then)",
   expect(days(log)).toEqual(["x\ny 2020-01-01 1", "x\ny 2020-01-03 4", "z 2020-01-02 2"]);
   expect(quality.customers_in_log).toBe(2);
 });
+
+test("a CSV without a header reads by DuckDB's column names (column0, column1, …)", async () => {
+  // Read with every column as text, DuckDB took the first line (1000,2020-01-10,1.5) for a header.
+  const rows = Array.from({ length: 20 }, (_, i) => `${1000 + i},2020-01-${10 + i},${i + 1}.5\n`);
+  const columns = { customerId: "column0", date: "column1", amount: "column2" };
+  const { log, quality } = await read(file(rows.join("")), { columns });
+  expect(quality.rows_read).toBe(20);
+  expect(days(log)[0]).toBe("1000 2020-01-10 1.5");
+});
