@@ -3,12 +3,12 @@
 // export date, found by the column names the user asked for.
 
 import { createWriteStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import Papa from "papaparse";
 import { openDecompressed } from "../line-reader.ts";
 import type { CsvEncoding } from "./log-input.ts";
+import { tempCopyFolder } from "./temp-copies.ts";
 
 const HEAD_BYTES = 1 << 18;
 /** Header search stops here: a title block is a few lines, not a page. */
@@ -78,7 +78,7 @@ export function findHeaderLine(
  * breaks are single bytes in both, so line numbers stay those of the original.
  */
 export async function utf8Copy(path: string): Promise<{ path: string; remove(): Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), "pp-csv-"));
+  const dir = await tempCopyFolder("pp-csv-");
   const out = join(dir, "utf8.csv");
   const input = openDecompressed(path);
   const decoder = new TextDecoder("windows-1252");

@@ -4,8 +4,7 @@
 // line number said afterwards is the line in the file it came from.
 
 import { createWriteStream, readdirSync, statSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { BadRowError } from "../bad-rows.ts";
@@ -16,6 +15,7 @@ import { InputError } from "./input-error.ts";
 import type { LogColumns } from "./log-input.ts";
 import { LineScanner, SeenLines } from "./repeated-lines.ts";
 import { sqlString } from "./sql-text.ts";
+import { tempCopyFolder } from "./temp-copies.ts";
 
 /** Files a folder or a pattern may hold to be joined: text logs, gzipped or not. */
 const TEXT_LOG = /\.(csv|tsv|txt)(\.gz)?$/i;
@@ -304,7 +304,7 @@ export async function readManyFiles<T extends { quality: DataQuality }>(
   columns: LogColumns,
   read: (joined: string) => Promise<T>,
 ): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), "pp-join-"));
+  const dir = await tempCopyFolder("pp-join-");
   const joined = join(dir, "joined.csv");
   try {
     const { parts, repeated } = await joinFiles(files, columns, joined);

@@ -3,12 +3,12 @@
 // `archive.zip (entry.csv)`. An archive with several data files is an error listing them.
 
 import { createWriteStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { InputError } from "./input-error.ts";
 import type { LogSource } from "./log-input.ts";
+import { tempCopyFolder } from "./temp-copies.ts";
 
 /** Entries a log can be (by extension), as --data recognises them. */
 const DATA_FILE = /\.(csv|tsv|txt|csv\.gz|tsv\.gz|parquet|json|ndjson|jsonl|xlsx)$/i;
@@ -70,7 +70,7 @@ export async function readZipped<T>(zip: string, read: (path: string) => Promise
       hint: "unzip it and pass the file to read with --data (a CSV, Parquet, JSON or .xlsx file)",
     });
   }
-  const dir = await mkdtemp(join(tmpdir(), "pp-zip-"));
+  const dir = await tempCopyFolder("pp-zip-");
   const path = join(dir, basename(entry.path));
   try {
     await pipeline(entry.stream(), createWriteStream(path));
