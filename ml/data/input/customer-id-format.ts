@@ -3,16 +3,13 @@
 // numbers they are, so forecasts and scores by id match the shop's own ids.
 
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { sqlIdentifier, sqlString } from "./sql-text.ts";
+import { columnText, sqlString } from "./sql-text.ts";
 
 /** A whole number written with a zero fraction: 17850.0, -3.00. */
 const FLOAT_WRITTEN = "^(-?[0-9]+)\\.0+$";
 
 /** Values looked at: the date and number sniffers' sample. */
 const SAMPLE = 20_000;
-
-/** SQL of the id column as trimmed text, NULL when empty. */
-const idText = (column: string) => `NULLIF(trim(CAST(${sqlIdentifier(column)} AS VARCHAR)), '')`;
 
 /**
  * An id of the sample (e.g. "17850.0") when every id in it is a whole number written with a zero
@@ -26,7 +23,7 @@ export async function floatWrittenIdExample(
   const reader = await connection.runAndReadAll(
     `SELECT count(v) AS n, count(v) FILTER (WHERE regexp_full_match(v, ${sqlString(FLOAT_WRITTEN)})) AS floats,
        min(v) AS example
-     FROM (SELECT ${idText(column)} AS v FROM ${from} LIMIT ${SAMPLE})`,
+     FROM (SELECT ${columnText(column)} AS v FROM ${from} LIMIT ${SAMPLE})`,
   );
   const [row] = reader.getRowObjectsJS() as { n: bigint; floats: bigint; example: string }[];
   return row && row.n > 0n && row.floats === row.n ? row.example : null;
@@ -34,7 +31,7 @@ export async function floatWrittenIdExample(
 
 /** SQL of a line's customer id: as written, or without the zero fraction (17850.0 → 17850). */
 export function customerIdSql(column: string, floatWritten: boolean): string {
-  const text = idText(column);
+  const text = columnText(column);
   return floatWritten ? `regexp_replace(${text}, ${sqlString(FLOAT_WRITTEN)}, '\\1')` : text;
 }
 

@@ -49,7 +49,7 @@ import {
   WRONG_NUMBER_OF_COLUMNS,
 } from "./skip-reasons.ts";
 import { checkDataFile } from "./source-file.ts";
-import { sqlIdentifier, sqlString } from "./sql-text.ts";
+import { columnText, sqlIdentifier, sqlString } from "./sql-text.ts";
 import {
   customersSql,
   dayExpression,
@@ -508,7 +508,7 @@ async function failWhenAllLeftOut(
   const column = (input.columns.keepBy ?? input.columns.dropBy) as string;
   const seen = await rows(
     connection,
-    `SELECT v, count(*) AS n FROM (SELECT NULLIF(trim(CAST(${sqlIdentifier(column)} AS VARCHAR)), '') AS v
+    `SELECT v, count(*) AS n FROM (SELECT ${columnText(column)} AS v
        FROM ${peek}) AS s GROUP BY v ORDER BY n DESC, v LIMIT 8`,
   );
   const values = seen

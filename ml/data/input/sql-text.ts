@@ -23,3 +23,8 @@ export function sqlString(value: string): string {
   if (!value.includes(NUL)) return quoted(value);
   return `(${value.split(NUL).map(quoted).join(" || chr(0) || ")})`;
 }
+
+/** A column's value as trimmed text, NULL when empty (a user-named column, quoted here). */
+export function columnText(name: string): string {
+  return `NULLIF(trim(CAST(${sqlIdentifier(name)} AS VARCHAR)), '')`;
+}

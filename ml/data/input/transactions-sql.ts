@@ -24,18 +24,16 @@ import {
   UNREADABLE_DATE,
   unreadableValue,
 } from "./skip-reasons.ts";
-import { sqlIdentifier, sqlString } from "./sql-text.ts";
+import { columnText, sqlIdentifier, sqlString } from "./sql-text.ts";
 
 const DATE_TYPES = /^(DATE|TIMESTAMP)/;
 
-/** SQL of a column as trimmed text, NULL when empty. */
-const text = (column: string) => `NULLIF(trim(CAST(${sqlIdentifier(column)} AS VARCHAR)), '')`;
 /** SQL of a numeric column as DOUBLE, NULL when unreadable. */
 function number(column: string, format: NumberFormat): string {
   // DuckDB's cast to DOUBLE skips surrounding blanks itself (and read_csv gives empty fields as
   // NULL); a CSV reader has typed a plain column already, which makes the cast free.
   if (format === "plain") return `TRY_CAST(${sqlIdentifier(column)} AS DOUBLE)`;
-  return numberExpression(text(column), format);
+  return numberExpression(columnText(column), format);
 }
 
 /** The purchase day (DATE) of a line, by the column's type and the date format. */
@@ -48,7 +46,7 @@ export function dayExpression(
   const c = sqlIdentifier(column);
   // TIMESTAMPTZ → DATE uses the session TimeZone (set to --timezone): the shop's calendar day.
   if (DATE_TYPES.test(type)) return `CAST(${c} AS DATE)`;
-  const t = text(column);
+  const t = columnText(column);
   if (isNumericDateFormat(format)) return numericDateExpression(t, format);
   if (format === ISO) {
     if (withTimezone) return `CAST(TRY_CAST(${t} AS TIMESTAMPTZ) AS DATE)`;
@@ -84,7 +82,7 @@ export interface LinesSqlOptions {
 function rowFilterSql(options: LinesSqlOptions): string | null {
   const { keepBy, dropBy } = options.columns;
   const inList = (column: string, values: string[]) =>
-    `coalesce(${text(column)} IN (${values.map(sqlString).join(", ")}), false)`;
+    `coalesce(${columnText(column)} IN (${values.map(sqlString).join(", ")}), false)`;
   const parts: string[] = [];
   if (keepBy !== undefined) parts.push(inList(keepBy, options.keepValues ?? []));
   if (dropBy !== undefined) parts.push(`NOT ${inList(dropBy, options.dropValues ?? [])}`);
@@ -146,8 +144,8 @@ export function linesSql(options: LinesSqlOptions): string {
   const typed = [
     `${customerIdSql(columns.customerId, options.floatWrittenIds ?? false)} AS customer_id`,
     `${options.dayExpression} AS day`,
-    `${text(columns.date)} IS NOT NULL AS date_present`,
-    `${columns.order ? text(columns.order) : "CAST(NULL AS VARCHAR)"} AS order_id`,
+    `${columnText(columns.date)} IS NOT NULL AS date_present`,
+    `${columns.order ? columnText(columns.order) : "CAST(NULL AS VARCHAR)"} AS order_id`,
   ];
   const filter = rowFilterSql(options);
   if (filter !== null) typed.push(`${filter} AS kept_by_filter`);
