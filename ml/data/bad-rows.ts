@@ -10,12 +10,15 @@ export type BadRowPolicy = "skip" | "fail";
 export class BadRowError extends Error {
   readonly line: number;
   readonly field: string | undefined;
+  /** What is wrong with the row, without where it is. */
+  readonly problem: string;
   constructor(source: string, error: RowError) {
     const where = error.field ? `, field "${error.field}"` : "";
     super(`${source}: line ${error.line}${where}: ${error.message}`);
     this.name = "BadRowError";
     this.line = error.line;
     this.field = error.field;
+    this.problem = error.message;
   }
 }
 

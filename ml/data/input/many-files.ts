@@ -272,13 +272,9 @@ function errorInFiles(error: unknown, joined: string, shown: string, parts: Part
   if (!ours && !error.message.includes(joined)) return error;
   const at = (n: string) => locate(parts, Number(n));
   if (error instanceof BadRowError) {
-    const { path, line } = at(String(error.line));
-    const reason = error.message.replace(/^.*?: line \d+(, field "[^"]*")?: /, "");
-    return new BadRowError(path, {
-      line,
-      ...(error.field ? { field: error.field } : {}),
-      message: reason,
-    });
+    const { path, line } = locate(parts, error.line);
+    const field = error.field ? { field: error.field } : {};
+    return new BadRowError(path, { line, ...field, message: error.problem });
   }
   // "joined.csv: line 9" and a bare "line 9" (the date sniffer's) both become "b.csv: line 3".
   const escaped = joined.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

@@ -99,7 +99,8 @@ export async function readTransactionLog(given: LogInput): Promise<ReadLogResult
         readTransactionLog({ ...given, source: sourceOfEntry(named, path) }),
       );
     }
-    if (actual !== named) return readTransactionLog({ ...given, source: actual });
+    // Already checked: read as what it is, without finding files or signatures again.
+    if (actual !== named) return readDecoded({ ...given, source: actual });
   }
   return readDecoded(given);
 }
