@@ -112,30 +112,6 @@ function headerless(lines: string[], columns: LogColumns): boolean {
   return named && !lines.some((l) => l.includes(columns.customerId));
 }
 
-/**
- * A file's bytes after its first `skip` lines, with CRLF line ends as LF: DuckDB's sniffer refuses
- * a file whose line ends change partway (a Windows export joined to another).
- */
-async function* linesAfter(path: string, skip: number): AsyncGenerator<Buffer> {
-  let toSkip = skip;
-  let carry: Buffer = Buffer.alloc(0);
-  for await (const piece of openDecompressed(path)) {
-    let chunk = carry.length > 0 ? Buffer.concat([carry, piece as Buffer]) : (piece as Buffer);
-    while (toSkip > 0 && chunk.length > 0) {
-      const nl = chunk.indexOf(10);
-      chunk = nl < 0 ? chunk.subarray(chunk.length) : chunk.subarray(nl + 1);
-      if (nl >= 0) toSkip--;
-    }
-    // A CR at the chunk's end may be half of a CRLF: kept for the next chunk.
-    const held = chunk.length > 0 && chunk[chunk.length - 1] === 13 ? 1 : 0;
-    carry = chunk.subarray(chunk.length - held);
-    chunk = chunk.subarray(0, chunk.length - held);
-    if (chunk.length > 0)
-      yield Buffer.from(chunk.toString("latin1").replaceAll("\r\n", "\n"), "latin1");
-  }
-  if (carry.length > 0) yield carry;
-}
-
 /** A file's lines copied into the join: how many, and how many repeat each earlier file's. */
 interface Copied {
   lines: number;
@@ -145,9 +121,10 @@ interface Copied {
 const BLANK = Buffer.from("\n");
 
 /**
- * Copies a file's lines after the first `skip` into `out`. A line equal to one of an earlier file
- * (repeated-lines.ts) is written blank, which the reader passes over, so every later line keeps
- * its number.
+ * Copies a file's lines after the first `skip` into `out`, CRLF line ends as LF (DuckDB's sniffer
+ * refuses a file whose line ends change partway: a Windows export joined to another). A line
+ * equal to one of an earlier file (repeated-lines.ts) is written blank, which the reader passes
+ * over, so every later line keeps its number.
  */
 async function copyLines(
   path: string,
@@ -159,30 +136,35 @@ async function copyLines(
   const scanner = new LineScanner();
   const repeats = new Map<number, number>();
   let lines = 0;
-  const copy = (bytes: Buffer): Buffer[] => {
+  let toSkip = skip;
+  /** Whole lines (ending in \n) as they go into the join. */
+  const copy = (whole: Buffer): Buffer => {
+    let bytes = whole;
+    for (; toSkip > 0 && bytes.length > 0; toSkip--) bytes = bytes.subarray(bytes.indexOf(10) + 1);
     const pieces: Buffer[] = [];
-    scanner.scan(bytes, (start, end, whole) => {
+    scanner.scan(bytes, (start, end, record) => {
       lines++;
-      const earlier = whole ? seen.check(bytes, start, end) : -1;
+      const stop = end > start && bytes[end - 1] === 13 ? end - 1 : end;
+      const earlier = record && stop > start ? seen.check(bytes, start, stop) : -1;
       if (earlier >= 0 && earlier < index) {
         repeats.set(earlier, (repeats.get(earlier) ?? 0) + 1);
         pieces.push(BLANK);
-      } else pieces.push(bytes.subarray(start, end + 1));
+      } else if (stop < end) pieces.push(bytes.subarray(start, stop), BLANK);
+      else pieces.push(bytes.subarray(start, end + 1));
     });
-    return pieces;
+    return Buffer.concat(pieces);
   };
   let carry: Buffer = Buffer.alloc(0);
-  for await (const chunk of linesAfter(path, skip)) {
-    const bytes = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+  for await (const piece of openDecompressed(path)) {
+    const bytes = carry.length > 0 ? Buffer.concat([carry, piece as Buffer]) : (piece as Buffer);
     const cut = bytes.lastIndexOf(10) + 1; // whole lines now; the rest with the next chunk
     carry = bytes.subarray(cut);
-    if (cut === 0) continue;
-    if (!out.write(Buffer.concat(copy(bytes.subarray(0, cut))))) {
+    if (cut > 0 && !out.write(copy(bytes.subarray(0, cut)))) {
       await new Promise((resolve) => out.once("drain", resolve));
     }
   }
   // A file without a final line end: its last line stays its own.
-  if (carry.length > 0) out.write(Buffer.concat(copy(Buffer.concat([carry, BLANK]))));
+  if (carry.length > 0) out.write(copy(Buffer.concat([carry, BLANK])));
   seen.commit(index);
   return { lines, repeats };
 }
