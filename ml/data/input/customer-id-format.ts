@@ -7,6 +7,7 @@ import { columnText, sqlString } from "./sql-text.ts";
 
 /** A whole number written with a zero fraction: 17850.0, -3.00. */
 const FLOAT_WRITTEN = "^(-?[0-9]+)\\.0+$";
+const FLOAT_WRITTEN_ID = new RegExp(FLOAT_WRITTEN);
 
 /** Values looked at: the date and number sniffers' sample. */
 const SAMPLE = 20_000;
@@ -40,8 +41,12 @@ export function customerIdSql(column: string, floatWritten: boolean): string {
  * become one; else null. For readers that hold every id (the summary CSV).
  */
 export function wholeNumberIds(ids: readonly string[]): string[] | null {
-  const pattern = new RegExp(FLOAT_WRITTEN);
-  if (ids.length === 0 || !ids.every((id) => pattern.test(id))) return null;
-  const whole = ids.map((id) => id.replace(pattern, "$1"));
+  if (ids.length === 0 || !ids.every((id) => FLOAT_WRITTEN_ID.test(id))) return null;
+  const whole = ids.map(wholeNumberId);
   return new Set(whole).size === whole.length ? whole : null;
+}
+
+/** An id without its zero fraction (17850.0 → 17850); any other id as it is. */
+export function wholeNumberId(id: string): string {
+  return id.replace(FLOAT_WRITTEN_ID, "$1");
 }

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import type { ReadReport, TransactionLog } from "../transaction-log.ts";
 import { dayToIsoDate } from "../transaction-log.ts";
+import { wholeNumberId } from "./customer-id-format.ts";
 
 export const DataQualitySchema = z.object({
   /** Data rows seen (header and blank lines excluded). */
@@ -205,7 +206,7 @@ export function dataQualityLines(q: DataQuality): string[] {
   if (q.float_written_ids) {
     const example = q.float_written_ids;
     lines.push(
-      `  customer ids written like ${example} (a float export) read as ${example.replace(/\.0+$/, "")}`,
+      `  customer ids written like ${example} (a float export) read as ${wholeNumberId(example)}`,
     );
   }
   for (const [column, example] of Object.entries(q.number_formats ?? {})) {
