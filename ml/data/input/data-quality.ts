@@ -97,12 +97,12 @@ export const DataQualitySchema = z.object({
 
 export type DataQuality = z.infer<typeof DataQualitySchema>;
 
-/** A reason's example lines as text: "lines 3, 9", or "a.csv line 3, b.csv line 9" for several files. */
+/** A reason's examples as text: "lines 3, 9", or "a.csv line 3, b.csv line 9" (rows for Parquet parts). */
 export function examplesText(q: DataQuality, reason: string): string {
   const examples = q.examples[reason] ?? [];
   if (examples.length === 0) return "";
   const files = q.example_files?.[reason];
-  if (files) return examples.map((line, i) => `${files[i]} line ${line}`).join(", ");
+  if (files) return examples.map((at, i) => `${files[i]} ${q.position} ${at}`).join(", ");
   return `${q.position === "line" ? "lines" : "rows"} ${examples.join(", ")}`;
 }
 

@@ -177,6 +177,9 @@ test("a folder of Parquet parts (a Spark or Databricks export) reads as one tabl
   expect(quality.example_files).toEqual({
     "missing customer id": [join(dir, "part-00001.parquet")],
   });
+  expect(dataQualityLines(quality).join("\n")).toContain(
+    `missing customer id (e.g. ${join(dir, "part-00001.parquet")} row 2)`,
+  );
   const error = await failure(read(dir, { onBadRow: "fail" }));
   expect(error?.message).toBe(
     `${join(dir, "part-00001.parquet")}: line 2, field "customer_id": missing customer id`,
