@@ -4,8 +4,10 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
 import type { LogColumns, LogInput, LogSource } from "../data/input/log-input.ts";
 import { readTransactionLog } from "../data/input/read-transaction-log.ts";
+import { sqlString } from "../data/input/sql-text.ts";
 import type { TransactionLog } from "../data/transaction-log.ts";
 import { dayToIsoDate } from "../data/transaction-log.ts";
 
@@ -52,4 +54,17 @@ export function purchaseDays(log: TransactionLog): string[] {
     out.push(`${log.customerIds[log.customer[i]!]} ${dayToIsoDate(log.day[i]!)} ${log.amount[i]}`);
   }
   return out.sort();
+}
+
+/** Writes the rows of a DuckDB SELECT to `path` as Parquet (an export the tests read back). */
+export async function writeParquet(path: string, select: string): Promise<string> {
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    await connection.run(`COPY (${select}) TO ${sqlString(path)} (FORMAT parquet)`);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+  return path;
 }

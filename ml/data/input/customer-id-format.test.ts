@@ -1,9 +1,9 @@
 import { expect, test } from "bun:test";
-import { DuckDBInstance } from "@duckdb/node-api";
 import {
   purchaseDays as days,
   tempLogFile as file,
   readCsvLog as read,
+  writeParquet,
 } from "../../testing/log-files.ts";
 import { dataQualityLines } from "./data-quality.ts";
 import { readTransactionLog } from "./read-transaction-log.ts";
@@ -25,14 +25,10 @@ test("ids a float export wrote (17850.0) are read as the whole numbers they are,
 });
 
 test("a float64 id column in Parquet reads the same; ids such as 0042 or 17850.5 stay as written", async () => {
-  const path = file("", "parquet");
-  const instance = await DuckDBInstance.create(":memory:");
-  const connection = await instance.connect();
-  await connection.run(
-    `COPY (SELECT CAST(customer_id AS DOUBLE) AS customer_id, date, amount FROM read_csv('${file(FLOATS)}'))
-     TO '${path}' (FORMAT parquet)`,
+  const path = await writeParquet(
+    file("", "parquet"),
+    `SELECT CAST(customer_id AS DOUBLE) AS customer_id, date, amount FROM read_csv('${file(FLOATS)}')`,
   );
-  connection.closeSync();
   const parquet = await readTransactionLog({
     source: { kind: "parquet", path },
     columns: { customerId: "customer_id", date: "date", amount: "amount" },

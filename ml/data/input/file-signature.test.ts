@@ -1,7 +1,6 @@
 import { expect, test } from "bun:test";
 import { copyFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
-import { DuckDBInstance } from "@duckdb/node-api";
 import ExcelJS from "exceljs";
 import JSZip from "jszip";
 import {
@@ -9,6 +8,7 @@ import {
   failure,
   tempLogFile as file,
   readCsvLog as read,
+  writeParquet,
 } from "../../testing/log-files.ts";
 import { InputError } from "./input-error.ts";
 
@@ -33,16 +33,8 @@ async function zipBytes(entries: Record<string, string>): Promise<Uint8Array> {
   return zip.generateAsync({ type: "uint8array" });
 }
 
-async function parquetCopy(): Promise<string> {
-  const path = named("", "data");
-  const instance = await DuckDBInstance.create(":memory:");
-  const connection = await instance.connect();
-  await connection.run(
-    `COPY (SELECT * FROM read_csv('${file(CSV)}')) TO '${path}' (FORMAT parquet)`,
-  );
-  connection.closeSync();
-  return path;
-}
+/** The log as Parquet, in a file without an extension. */
+const parquetCopy = () => writeParquet(named("", "data"), `SELECT * FROM read_csv('${file(CSV)}')`);
 
 test("a workbook saved as .xlsm, a zip or Parquet under another name: read as what they are", async () => {
   const xlsm = named(await workbookBytes(), "xlsm");

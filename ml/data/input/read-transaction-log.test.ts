@@ -1,12 +1,12 @@
 import { expect, test } from "bun:test";
 import { gzipSync } from "node:zlib";
-import { DuckDBInstance } from "@duckdb/node-api";
 import {
   LOG_COLUMNS as COLUMNS,
   purchaseDays as days,
   failure,
   tempLogFile as file,
   readCsvLog as read,
+  writeParquet,
 } from "../../testing/log-files.ts";
 import { BadRowError } from "../bad-rows.ts";
 import { InputError } from "./input-error.ts";
@@ -198,12 +198,12 @@ test("an API export: records under one key, the customer in a nested record name
 });
 
 test("Parquet with the customer in a record column and zoned timestamps: the dotted path, the shop's day", async () => {
-  const path = file("", "parquet");
-  const duck = await (await DuckDBInstance.create(":memory:")).connect();
-  await duck.run(`COPY (SELECT {'id': (i % 3)::BIGINT, 'email': 'x' || i} AS customer,
+  const path = await writeParquet(
+    file("", "parquet"),
+    `SELECT {'id': (i % 3)::BIGINT, 'email': 'x' || i} AS customer,
       TIMESTAMPTZ '2020-01-01 03:30:00+00' + (i * INTERVAL 1 DAY) AS created_at,
-      (i + 0.5)::DECIMAL(10, 2) AS total FROM range(6) t(i)) TO '${path}' (FORMAT parquet)`);
-  duck.closeSync();
+      (i + 0.5)::DECIMAL(10, 2) AS total FROM range(6) t(i)`,
+  );
   const columns = { customerId: "customer.id", date: "created_at", amount: "total" };
   const utc = await readTransactionLog({ source: { kind: "parquet", path }, columns });
   expect(days(utc.log).slice(0, 2)).toEqual(["0 2020-01-01 0.5", "0 2020-01-04 3.5"]);
