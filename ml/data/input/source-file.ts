@@ -1,6 +1,7 @@
-// Checks that a log's --data names one readable file before any reader opens it: a folder, a
-// pattern such as `exports/*.csv` (monthly exports) or a missing file is an InputError saying what
-// to pass, not a reader's ENOENT or EISDIR.
+// Checks that a log's --data names one readable file before a reader opens it: a missing file or a
+// URL is an InputError saying what to pass, not a reader's ENOENT. The CDNOW and summary readers
+// take one file, so for them a folder or a pattern is one too (the DuckDB reader reads those as
+// one log first: many-files.ts).
 
 import { closeSync, openSync, statSync } from "node:fs";
 import { InputError } from "./input-error.ts";
