@@ -145,9 +145,9 @@ async function copyLines(
     scanner.scan(bytes, (start, end, record) => {
       lines++;
       const stop = end > start && bytes[end - 1] === 13 ? end - 1 : end;
-      const earlier = record && stop > start ? seen.check(bytes, start, stop) : -1;
-      if (earlier >= 0 && earlier < index) {
-        repeats.set(earlier, (repeats.get(earlier) ?? 0) + 1);
+      const first = record && stop > start ? seen.firstSeenIn(bytes, start, stop, index) : index;
+      if (first < index) {
+        repeats.set(first, (repeats.get(first) ?? 0) + 1);
         pieces.push(BLANK);
       } else if (stop < end) pieces.push(bytes.subarray(start, stop), BLANK);
       else pieces.push(bytes.subarray(start, end + 1));
@@ -165,7 +165,6 @@ async function copyLines(
   }
   // A file without a final line end: its last line stays its own.
   if (carry.length > 0) out.write(copy(Buffer.concat([carry, BLANK])));
-  seen.commit(index);
   return { lines, repeats };
 }
 

@@ -24,24 +24,17 @@ export class SeenLines {
   private file = new Int32Array(1 << 16).fill(-1);
   private size = 0;
 
-  private pending: number[] = [];
-
   /**
-   * The file an equal line was seen in before, or -1; the line is remembered for `commit`, so
-   * equal lines of the file being read are not repeats of each other.
+   * The file an equal line was first seen in, remembering this one as a line of `file` when it
+   * is new: a result below `file` is a repeat; `file` itself means new to the earlier files (equal
+   * lines of one file are not repeats of each other).
    */
-  check(bytes: Uint8Array, start: number, end: number): number {
+  firstSeenIn(bytes: Uint8Array, start: number, end: number, file: number): number {
     const [a, b] = fingerprint(bytes, start, end);
-    this.pending.push(a, b);
-    return this.file[this.slot(a, b)] as number;
-  }
-
-  /** Remembers the lines checked since the last commit as lines of `file`. */
-  commit(file: number): void {
-    const p = this.pending;
-    for (let i = 0; i < p.length; i += 2)
-      this.addFingerprint(p[i] as number, p[i + 1] as number, file);
-    this.pending = [];
+    const seen = this.file[this.slot(a, b)] as number;
+    if (seen !== -1) return seen;
+    this.addFingerprint(a, b, file);
+    return file;
   }
 
   private addFingerprint(a: number, b: number, file: number): void {
