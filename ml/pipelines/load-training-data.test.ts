@@ -5,7 +5,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dataQualityLines } from "../data/input/data-quality.ts";
+import { InputError } from "../data/input/input-error.ts";
 import { loadTrainingData } from "./load-training-data.ts";
+import { repeatBuyersInLog } from "./repeat-buyers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "pp-window-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -94,4 +96,70 @@ test("no --calibration-end: the last third of the log (a year at most, whole wee
   }).catch((e: Error) => e);
   expect((error as Error).message).toContain("too short to hold a part out");
   expect((error as Error).message).toContain("pass --calibration-end");
+});
+
+/** An export in which each of `n` ids is on one line (Olist's per-order customer_id), plus `extra` lines. */
+function oneLinePerId(name: string, n: number, extra: string[] = []): string {
+  const lines = ["order_id,customer_id,customer_unique_id,order_purchase_timestamp,payment_value"];
+  for (let i = 0; i < n; i++) {
+    const day = new Date(Date.parse("2017-01-01") + ((i * 7) % 500) * 86_400_000);
+    lines.push(
+      `o${i},c${i}-${(i * 7919) % 1000},p${i % (n - 5)},${day.toISOString().slice(0, 10)} 10:00:00,${10 + (i % 90)}`,
+    );
+  }
+  const path = join(dir, name);
+  writeFileSync(path, `${[...lines, ...extra].join("\n")}\n`);
+  return path;
+}
+
+const loadOrders = (path: string, customerId: string, calibrationEnd?: string) =>
+  loadTrainingData({
+    path,
+    format: "csv",
+    ...(calibrationEnd ? { calibrationEnd, holdoutEnd: "2018-05-15" } : {}),
+    columns: { customerId, date: "order_purchase_timestamp", amount: "payment_value" },
+    timeUnit: "week",
+  });
+
+test("nobody buys twice (a customer column with one id per order): an error naming the column and what to pass", async () => {
+  const path = oneLinePerId("orders.csv", 400);
+  const error = await loadOrders(path, "customer_id").catch((e: Error) => e);
+  expect(error).toBeInstanceOf(InputError);
+  expect((error as InputError).column).toBe('column "customer_id"');
+  expect((error as Error).message).toContain(
+    'column "customer_id": none of the 400 customers buys on more than one day',
+  );
+  expect((error as Error).message).toContain(
+    "pass --customer-col naming the column that identifies a person",
+  );
+  // The person's id has five customers who came back: that log trains.
+  const loaded = await loadOrders(path, "customer_unique_id");
+  expect(repeatBuyersInLog(loaded.log!).buyers).toBe(5);
+  expect(loaded.summaries.x.some((x) => x > 0)).toBe(true);
+});
+
+test("nobody buys again before the calibration end: an error naming it and the first repeat purchase", async () => {
+  // Every id once, then customer c0 again on 2018-03-01: only after the calibration end.
+  const path = oneLinePerId("late-repeat.csv", 400, ["o-late,c0-0,p-late,2018-03-01 09:00:00,20"]);
+  const error = await loadOrders(path, "customer_id", "2018-01-31").catch((e: Error) => e);
+  expect(error).toBeInstanceOf(InputError);
+  expect((error as Error).message).toContain(
+    "--calibration-end 2018-01-31: no customer buys again on or before it (the log's first repeat purchase is on 2018-03-01; 1 customers buy again in all)",
+  );
+  expect((error as Error).message).toContain("pass a --calibration-end after 2018-03-01");
+  // A repeat purchase on the calibration end itself is enough to fit on.
+  const onTheDay = oneLinePerId("repeat-on-day.csv", 400, ["o-day,c0-0,p,2018-01-31 23:59:00,20"]);
+  expect(
+    (await loadOrders(onTheDay, "customer_id", "2018-01-31")).summaries.x.some((x) => x > 0),
+  ).toBe(true);
+});
+
+test("summaries whose frequency is 0 for everybody: an error naming the column", async () => {
+  const path = join(dir, "zeros.csv");
+  writeFileSync(path, "customer_id,frequency,recency,T,monetary_value\na,0,0,30,0\nb,0,0,20,0\n");
+  const error = await loadTrainingData({ path, format: "summary", timeUnit: "day" }).catch(
+    (e: Error) => e,
+  );
+  expect(error).toBeInstanceOf(InputError);
+  expect((error as Error).message).toContain("column x (frequency): 0 for all 2 customers");
 });

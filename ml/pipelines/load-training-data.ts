@@ -18,6 +18,7 @@ import {
 import type { CustomerSummaries, TimeUnit } from "../features/customer-summaries.ts";
 import { summarize, unitDays } from "../features/summaries.ts";
 import { type LogReadOptions, readLog } from "./read-log.ts";
+import { requireRepeatBuyers, requireRepeatBuyersInSummaries } from "./repeat-buyers.ts";
 import type { DataFormat } from "./train-models.ts";
 
 export interface LoadOptions {
@@ -53,6 +54,7 @@ export async function loadTrainingData(options: LoadOptions): Promise<LoadedData
         onBadRow,
       }),
     );
+    requireRepeatBuyersInSummaries(summaries);
     const quality = {
       ...qualityFromReadReport(report, null, options.timeUnit),
       ...(floatWrittenIds ? { float_written_ids: floatWrittenIds } : {}),
@@ -79,11 +81,27 @@ export async function loadTrainingData(options: LoadOptions): Promise<LoadedData
     ...(holdoutEnd ? { holdoutEnd } : {}),
     timeUnit: options.timeUnit,
   });
+  requireRepeatBuyers(log, summaries, {
+    ...customerColumnOf(options),
+    calibrationEnd,
+    calibrationGiven: options.calibrationEnd !== undefined,
+  });
   const warnings = [
     ...(note ? [note] : []),
     ...(holdoutEnd ? holdoutReach(log, calibrationEnd, holdoutEnd) : []),
   ];
   return { log, summaries, report, quality, warnings };
+}
+
+/** How the log's customer id is named in messages, and the option that chooses it. */
+function customerColumnOf(options: LoadOptions): {
+  customerColumn: string;
+  customerOption?: string;
+} {
+  if (options.format === "cdnow")
+    return { customerColumn: "the CDNOW file's customer id (field 1)" };
+  const name = options.log?.columns?.customerId ?? options.columns?.customerId ?? "customer_id";
+  return { customerColumn: `column "${name}"`, customerOption: "--customer-col" };
 }
 
 /** The longest holdout chosen for a log given without --calibration-end: a year. */
