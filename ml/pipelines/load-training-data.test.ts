@@ -104,7 +104,7 @@ function oneLinePerId(name: string, n: number, extra: string[] = []): string {
   for (let i = 0; i < n; i++) {
     const day = new Date(Date.parse("2017-01-01") + ((i * 7) % 500) * 86_400_000);
     lines.push(
-      `o${i},c${i}-${(i * 7919) % 1000},p${i % (n - 5)},${day.toISOString().slice(0, 10)} 10:00:00,${10 + (i % 90)}`,
+      `o${i},c${i}-${(i * 7919) % 1000},p${i % (n / 2)},${day.toISOString().slice(0, 10)} 10:00:00,${10 + (i % 90)}`,
     );
   }
   const path = join(dir, name);
@@ -132,9 +132,9 @@ test("nobody buys twice (a customer column with one id per order): an error nami
   expect((error as Error).message).toContain(
     "pass --customer-col naming the column that identifies a person",
   );
-  // The person's id has five customers who came back: that log trains.
+  // Each person's id has two orders on different days: that log trains.
   const loaded = await loadOrders(path, "customer_unique_id");
-  expect(repeatBuyersInLog(loaded.log!).buyers).toBe(5);
+  expect(repeatBuyersInLog(loaded.log!).buyers).toBe(200);
   expect(loaded.summaries.x.some((x) => x > 0)).toBe(true);
 });
 
@@ -148,7 +148,10 @@ test("nobody buys again before the calibration end: an error naming it and the f
   );
   expect((error as Error).message).toContain("pass a --calibration-end after 2018-03-01");
   // A repeat purchase on the calibration end itself is enough to fit on.
-  const onTheDay = oneLinePerId("repeat-on-day.csv", 400, ["o-day,c0-0,p,2018-01-31 23:59:00,20"]);
+  const onTheDay = oneLinePerId("repeat-on-day.csv", 400, [
+    "o-day,c0-0,p,2018-01-31 23:59:00,20",
+    "o-holdout,c1-919,p,2018-03-01 10:00:00,20",
+  ]);
   expect(
     (await loadOrders(onTheDay, "customer_id", "2018-01-31")).summaries.x.some((x) => x > 0),
   ).toBe(true);
@@ -162,4 +165,47 @@ test("summaries whose frequency is 0 for everybody: an error naming the column",
   );
   expect(error).toBeInstanceOf(InputError);
   expect((error as Error).message).toContain("column x (frequency): 0 for all 2 customers");
+});
+
+/** 60 customers a0.. buying every 20 days in 1997, and from 1998 only new ids b0.. (a new platform). */
+function newIdsFrom1998(oldIdsIn1998: number): string {
+  const lines = ["customer_id,date,amount"];
+  const date = (t: number) => new Date(t).toISOString().slice(0, 10);
+  for (let c = 0; c < 60; c++) {
+    for (
+      let t = Date.parse("1997-01-01") + c * 86_400_000;
+      t < Date.parse("1998-01-01");
+      t += 20 * 86_400_000
+    )
+      lines.push(`a${c},${date(t)},10`);
+    lines.push(`b${c},${date(Date.parse("1998-01-05") + c * 86_400_000)},10`);
+    lines.push(`b${c},${date(Date.parse("1998-03-05") + c * 86_400_000)},10`);
+  }
+  for (let k = 0; k < oldIdsIn1998; k++) lines.push(`a${k},1998-02-0${1 + (k % 9)},10`);
+  const path = join(dir, `new-ids-${oldIdsIn1998}.csv`);
+  writeFileSync(path, `${lines.join("\n")}\n`);
+  return path;
+}
+
+test("none of the calibration's customers buys in the holdout (ids changed, a cohort gone): an error, not a model scored against zeros", async () => {
+  const load1998 = (path: string) =>
+    loadTrainingData({
+      path,
+      format: "csv",
+      calibrationEnd: "1997-12-31",
+      holdoutEnd: "1998-04-30",
+      timeUnit: "week",
+    });
+  const error = await load1998(newIdsFrom1998(0)).catch((e: Error) => e);
+  expect(error).toBeInstanceOf(InputError);
+  expect((error as Error).message).toContain(
+    "none of the 60 customers who bought by the calibration end buys in the holdout (1997-12-31 to 1998-04-30); its buyers are 60 customers who first bought after the calibration end, so every model would be scored against zeros",
+  );
+  expect((error as Error).message).toContain("map the old ids to the new ones first");
+  // Five purchases by old customers: the evaluation runs, with a warning that it rests on five.
+  const thin = await load1998(newIdsFrom1998(5));
+  expect(thin.warnings).toEqual([
+    "WARNING: the calibration's customers buy on only 5 days in the holdout (1997-12-31 to 1998-04-30): the holdout scores, and the recommended model chosen by them, rest on those few purchases",
+  ]);
+  expect((await load1998(newIdsFrom1998(30))).warnings).toEqual([]);
 });

@@ -10,13 +10,13 @@ import { readPossiblyZipped } from "../data/input/zip-source.ts";
 import { readSummaryCsv } from "../data/summary-reader.ts";
 import {
   dayToIsoDate,
-  isoDateToDay,
   purchaseDayRange,
   type ReadReport,
   type TransactionLog,
 } from "../data/transaction-log.ts";
 import type { CustomerSummaries, TimeUnit } from "../features/customer-summaries.ts";
 import { summarize, unitDays } from "../features/summaries.ts";
+import { holdoutBuyers, holdoutReach } from "./holdout-checks.ts";
 import { type LogReadOptions, readLog } from "./read-log.ts";
 import { requireRepeatBuyers, requireRepeatBuyersInSummaries } from "./repeat-buyers.ts";
 import type { DataFormat } from "./train-models.ts";
@@ -89,6 +89,7 @@ export async function loadTrainingData(options: LoadOptions): Promise<LoadedData
   const warnings = [
     ...(note ? [note] : []),
     ...(holdoutEnd ? holdoutReach(log, calibrationEnd, holdoutEnd) : []),
+    ...(holdoutEnd ? holdoutBuyers(summaries, options.calibrationEnd !== undefined) : []),
   ];
   return { log, summaries, report, quality, warnings };
 }
@@ -131,32 +132,4 @@ function defaultWindow(
     `no --calibration-end: the last ${units} ${timeUnit}s of the log (after ${calibrationEnd}, to ` +
     `${holdoutEnd}) are held out to evaluate on; pass --calibration-end and --holdout-end to choose`;
   return { calibrationEnd, holdoutEnd, note };
-}
-
-/** A gap this long between the log's last purchase and --holdout-end is worth a warning. */
-const QUIET_DAYS = 7;
-
-/**
- * Whether the log reaches the holdout end. Not at all past the calibration end: every model would
- * be scored against zeros (and the GBDT trained on them), so that is an error. Ending well before
- * it: the holdout is cut short and every model's holdout error overstated, so a warning.
- */
-function holdoutReach(log: TransactionLog, calibrationEnd: string, holdoutEnd: string): string[] {
-  const { last } = purchaseDayRange(log);
-  if (Number.isNaN(last)) return [];
-  const lastDate = dayToIsoDate(last);
-  if (last <= isoDateToDay(calibrationEnd) && isoDateToDay(holdoutEnd) > last) {
-    throw new InputError(
-      undefined,
-      `--holdout-end ${holdoutEnd}: the log's last purchase is on ${lastDate}, not after --calibration-end ${calibrationEnd}, so the holdout holds nothing to evaluate on`,
-      {
-        hint: `pass a --calibration-end before ${lastDate}, or leave out --holdout-end to fit on the whole log without an evaluation`,
-      },
-    );
-  }
-  const gap = isoDateToDay(holdoutEnd) - last;
-  if (gap < QUIET_DAYS) return [];
-  return [
-    `WARNING: the log's last purchase is on ${lastDate}, ${gap} days before --holdout-end ${holdoutEnd}: if the export stops there, the holdout is cut short and every model's holdout error is overstated; pass --holdout-end ${lastDate}`,
-  ];
 }
