@@ -2,6 +2,7 @@
 // reason with example lines, returns, $0 lines, customers and dates), as report tables.
 
 import { type DataQuality, examplesText } from "../data/input/data-quality.ts";
+import { dominantCustomerWarning } from "../data/input/dominant-customer.ts";
 import type { ReportTable } from "./report-html.ts";
 
 export function dataQualityTables(q: DataQuality): ReportTable[] {
@@ -33,6 +34,14 @@ export function dataQualityTables(q: DataQuality): ReportTable[] {
         `numbers in "${column}" written like`,
         example,
       ]),
+      ...(q.dominant_customer
+        ? [
+            ["one customer stands out", dominantCustomerWarning(q.dominant_customer)] as [
+              string,
+              string,
+            ],
+          ]
+        : []),
     ],
   };
   const reasons = Object.entries(q.skipped);

@@ -1,6 +1,7 @@
-// Customer ids a float export wrote: pandas writes an id column with gaps as float64 (17850.0, as
-// every cleaned copy of Online Retail has it), and Parquet keeps the double. Read as the whole
-// numbers they are, so forecasts and scores by id match the shop's own ids.
+// Customer ids as exports write them. A float export: pandas writes an id column with gaps as
+// float64 (17850.0, as every cleaned copy of Online Retail has it), and Parquet keeps the double;
+// read as the whole numbers they are, so forecasts and scores by id match the shop's own ids. A
+// missing id written as a word (NULL, \N, nan, …): no customer, not one customer of all guests.
 
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { columnText, sqlString } from "./sql-text.ts";
@@ -8,6 +9,29 @@ import { columnText, sqlString } from "./sql-text.ts";
 /** A whole number written with a zero fraction: 17850.0, -3.00. */
 const FLOAT_WRITTEN = "^(-?[0-9]+)\\.0+$";
 const FLOAT_WRITTEN_ID = new RegExp(FLOAT_WRITTEN);
+
+/**
+ * How tools write a missing value, lower-cased: SQL clients NULL, MySQL and PostgreSQL text COPY
+ * \N, R NA, pandas' astype(str) nan and None, Excel #N/A, JavaScript null and undefined.
+ */
+export const MISSING_ID_WORDS = [
+  "null",
+  "\\n",
+  "na",
+  "n/a",
+  "#n/a",
+  "nan",
+  "none",
+  "undefined",
+  "nil",
+  "(null)",
+  "-",
+];
+
+/** SQL: true when the text `value` is one of MISSING_ID_WORDS (any case), NULL for NULL. */
+export function missingIdWordSql(value: string): string {
+  return `lower(${value}) IN (${MISSING_ID_WORDS.map(sqlString).join(", ")})`;
+}
 
 /** Values looked at: the date and number sniffers' sample. */
 const SAMPLE = 20_000;
@@ -24,7 +48,8 @@ export async function floatWrittenIdExample(
   const reader = await connection.runAndReadAll(
     `SELECT count(v) AS n, count(v) FILTER (WHERE regexp_full_match(v, ${sqlString(FLOAT_WRITTEN)})) AS floats,
        min(v) AS example
-     FROM (SELECT ${columnText(column)} AS v FROM ${from} LIMIT ${SAMPLE})`,
+     FROM (SELECT ${columnText(column)} AS v FROM ${from} LIMIT ${SAMPLE})
+     WHERE NOT coalesce(${missingIdWordSql("v")}, false)`,
   );
   const [row] = reader.getRowObjectsJS() as { n: bigint; floats: bigint; example: string }[];
   return row && row.n > 0n && row.floats === row.n ? row.example : null;

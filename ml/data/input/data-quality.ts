@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { ReadReport, TransactionLog } from "../transaction-log.ts";
 import { dayToIsoDate } from "../transaction-log.ts";
 import { wholeNumberId } from "./customer-id-format.ts";
+import { dominantCustomerWarning } from "./dominant-customer.ts";
 
 export const DataQualitySchema = z.object({
   /** Data rows seen (header and blank lines excluded). */
@@ -76,6 +77,19 @@ export const DataQualitySchema = z.object({
    */
   repeated_lines: z
     .array(z.object({ file: z.string(), of: z.string(), lines: z.number().int() }))
+    .optional(),
+  /**
+   * One customer with a large share of the purchase days, far ahead of the next (dominant-customer.ts):
+   * often guest checkouts under one id. Warned about; kept.
+   */
+  dominant_customer: z
+    .object({
+      id: z.string(),
+      column: z.string(),
+      purchase_days: z.number().int(),
+      share: z.number(),
+      next_most: z.number().int(),
+    })
     .optional(),
   /** Text files not in UTF-8: the encoding read ("utf-16" by its mark, "latin-1" by fallback). */
   encoding: z.string().optional(),
@@ -228,5 +242,6 @@ export function dataQualityLines(q: DataQuality): string[] {
   if (q.zero_amount_rows > 0) {
     lines.push(`  $0 purchase rows: ${n(q.zero_amount_rows)} (kept as purchases)`);
   }
+  if (q.dominant_customer) lines.push(`  ${dominantCustomerWarning(q.dominant_customer)}`);
   return lines;
 }

@@ -13,6 +13,7 @@ import {
 import { floatWrittenIdExample } from "./customer-id-format.ts";
 import { type DataQuality, EXAMPLES_PER_REASON } from "./data-quality.ts";
 import { checkDateFormat, sniffDateFormat } from "./date-format.ts";
+import { dominantCustomer } from "./dominant-customer.ts";
 import { fetchCustomerIds, fetchLog } from "./fetch-log.ts";
 import { sourceBySignature } from "./file-signature.ts";
 import { InputError } from "./input-error.ts";
@@ -188,6 +189,7 @@ async function readWith(connection: DuckDBConnection, input: LogInput): Promise<
   const rowsRead = Number(counts?.rows) + rejected.length;
   const skippedTotal = Object.values(skipped).reduce((a, b) => a + b, 0);
   const [first, last] = await dayRange(connection, log);
+  const dominant = dominantCustomer(log, input.columns.customerId);
   return {
     log,
     quality: {
@@ -205,6 +207,7 @@ async function readWith(connection: DuckDBConnection, input: LogInput): Promise<
       date_format: format,
       number_formats: numberFormats,
       ...(floatIds !== null ? { float_written_ids: floatIds } : {}),
+      ...(dominant ? { dominant_customer: dominant } : {}),
       ...(sheets ? { sheets } : {}),
       ...text,
       ...(input.noAmount ? { no_amount: true } : {}),

@@ -53,6 +53,13 @@ export const MISSING_CUSTOMER_ID: SkipReason = {
   hint: "pass --customer-col naming the column that holds the customer id",
 };
 
+/** An id written as a missing value (customer-id-format.ts MISSING_ID_WORDS): no customer's. */
+export const MISSING_ID_WORD: SkipReason = {
+  text: "customer id written as a missing value (NULL, \\N, NA, nan, None, …)",
+  column: "customerId",
+  hint: "pass --customer-col naming the column that holds the customer id",
+};
+
 export const MISSING_DATE: SkipReason = {
   text: "missing date",
   column: "date",
@@ -102,6 +109,7 @@ export function skipReasons(today: string): Map<string, SkipReason> {
   const roles: NumericRole[] = ["amount", "quantity", "price"];
   const all = [
     MISSING_CUSTOMER_ID,
+    MISSING_ID_WORD,
     MISSING_DATE,
     UNREADABLE_DATE,
     PLACEHOLDER_DATE,

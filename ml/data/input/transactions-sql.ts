@@ -9,7 +9,7 @@ import {
   MAX_AMOUNT,
   PLACEHOLDER_DATES_UNTIL,
 } from "@pp/shared/contracts/forecast-request.ts";
-import { customerIdSql } from "./customer-id-format.ts";
+import { customerIdSql, missingIdWordSql } from "./customer-id-format.ts";
 import { ISO, isNumericDateFormat, numericDateExpression } from "./date-format.ts";
 import { LEFT_OUT_BY_FILTER, type LogColumns, type NumericRole } from "./log-input.ts";
 import { type NumberFormat, numberExpression } from "./number-format.ts";
@@ -18,6 +18,7 @@ import {
   dateInTheFuture,
   MISSING_CUSTOMER_ID,
   MISSING_DATE,
+  MISSING_ID_WORD,
   missingValue,
   PLACEHOLDER_DATE,
   type SkipReason,
@@ -102,6 +103,7 @@ function reasons(
     // A row the filters leave out is not looked at further: its other fields may be anything.
     ...(filtered ? [`WHEN NOT kept_by_filter THEN ${sqlString(LEFT_OUT_BY_FILTER)}`] : []),
     when("customer_id IS NULL", MISSING_CUSTOMER_ID),
+    when(missingIdWordSql("customer_id"), MISSING_ID_WORD),
     when("NOT date_present", MISSING_DATE),
     when("day IS NULL", UNREADABLE_DATE),
     when(`day <= DATE ${sqlString(PLACEHOLDER_DATES_UNTIL)}`, PLACEHOLDER_DATE),
