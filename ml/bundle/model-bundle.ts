@@ -102,6 +102,8 @@ export const ModelManifestSchema = z.object({
     holdout_end: z.string().nullable(),
     time_unit: z.enum(["day", "week"]),
     source: z.string().optional(),
+    /** Ids were read lower-cased (--ignore-id-case): a look-up by id lower-cases the id asked. */
+    ids_lower_cased: z.literal(true).optional(),
   }),
   /** The calibration/holdout split that chose `recommended`, and its scores. */
   evaluation: EvaluationSectionSchema.optional(),

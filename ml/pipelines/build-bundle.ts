@@ -68,6 +68,7 @@ export function buildManifest(
       holdout_end: holdoutEnd,
       time_unit: data.time_unit,
       source: data.source,
+      ...(data.ids_lower_cased ? { ids_lower_cased: true as const } : {}),
     },
     ...(trained.metrics.evaluation ? { evaluation: trained.metrics.evaluation } : {}),
     ...(production ? { production } : {}),

@@ -80,6 +80,10 @@ export function addLogInputOptions(command: Command): Command {
       "leave out rows whose column holds one of these values, e.g. status=cancelled,refunded",
       rowFilter,
     )
+    .option(
+      "--ignore-id-case",
+      "customer ids compared without case and read lower-cased (e-mail addresses as customers typed them)",
+    )
     .addOption(
       new Option("--returns <mode>", "returns: subtract from spend, or ignore")
         .choices(["net", "drop"])
@@ -127,6 +131,7 @@ export function logInputFromCli(o: Record<string, unknown>): {
       returns: str("returns") === "drop" ? "drop" : "net",
       ...(keep ? { keepValues: keep.values } : {}),
       ...(drop ? { dropValues: drop.values } : {}),
+      ...(o.ignoreIdCase === true ? { ignoreIdCase: true } : {}),
     },
   };
 }

@@ -1,7 +1,7 @@
 // The report's first section: what reading the log did to it (rows read and kept, skipped rows by
 // reason with example lines, returns, $0 lines, customers and dates), as report tables.
 
-import { type DataQuality, examplesText } from "../data/input/data-quality.ts";
+import { caseVariantWarning, type DataQuality, examplesText } from "../data/input/data-quality.ts";
 import { dominantCustomerWarning } from "../data/input/dominant-customer.ts";
 import type { ReportTable } from "./report-html.ts";
 
@@ -34,6 +34,17 @@ export function dataQualityTables(q: DataQuality): ReportTable[] {
         `numbers in "${column}" written like`,
         example,
       ]),
+      ...(q.case_variant_ids
+        ? [
+            ["ids that differ only in case", caseVariantWarning(q.case_variant_ids)] as [
+              string,
+              string,
+            ],
+          ]
+        : []),
+      ...(q.ids_lower_cased
+        ? [["customer ids", "read lower-cased (--ignore-id-case)"] as [string, string]]
+        : []),
       ...(q.dominant_customer
         ? [
             ["one customer stands out", dominantCustomerWarning(q.dominant_customer)] as [

@@ -1,4 +1,8 @@
 import { expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCliCaptured } from "../../testing/cli-harness.ts";
 import {
   purchaseDays as days,
   tempLogFile as file,
@@ -69,4 +73,65 @@ test("ids written as a missing value (NULL, \\N, nan, None, #N/A, -) are no cust
   expect(dataQualityLines(quality).join("\n")).toContain(
     `skipped 9: ${reason} (e.g. lines 3, 4, 5, 6, 7)`,
   );
+});
+
+// E-mail addresses typed by customers come in several cases: Shopify's export names customers by
+// Email, and User5@Example.com and user5@example.com were two customers with half the purchases each.
+const CASES = [
+  "customer_id,date,amount",
+  "Ann@Example.com,2020-01-01,5",
+  "ann@example.com,2020-01-02,5",
+  "ANN@EXAMPLE.COM,2020-01-03,5",
+  "bob@x.org,2020-01-01,5",
+  "Cy,2020-01-01,5",
+  "cy,2020-01-05,5",
+].join("\n");
+
+test("ids that differ only in case are counted and named; --ignore-id-case reads them as one customer", async () => {
+  const asWritten = await read(file(CASES));
+  expect(asWritten.log.customerIds.length).toBe(6);
+  expect(asWritten.quality.case_variant_ids).toEqual({
+    ids: 5,
+    example: ["ANN@EXAMPLE.COM", "ann@example.com"],
+  });
+  expect(dataQualityLines(asWritten.quality)).toContain(
+    '  WARNING: 5 customer ids differ from another only in case (e.g. "ANN@EXAMPLE.COM" and "ann@example.com") and are read as different customers; if they are one (e-mail addresses typed by customers), pass --ignore-id-case',
+  );
+  const folded = await read(file(CASES), { ignoreIdCase: true });
+  expect([...folded.log.customerIds].sort()).toEqual(["ann@example.com", "bob@x.org", "cy"]);
+  expect(days(folded.log)).toContain("ann@example.com 2020-01-03 5");
+  expect(folded.quality.case_variant_ids).toBeUndefined();
+  expect(dataQualityLines(folded.quality)).toContain(
+    "  customer ids read lower-cased (--ignore-id-case): forecasts and scores know them so",
+  );
+  // No variants, no warning.
+  const plain = await read(file("customer_id,date,amount\na,2020-01-01,1\nb,2020-01-02,1\n"));
+  expect(plain.quality.case_variant_ids).toBeUndefined();
+});
+
+test("ml train --ignore-id-case: the option reaches the reader, and the CLI says so", async () => {
+  // Each customer buys four times, in whatever case they type their address that day.
+  const lines = ["customer_id,date,amount"];
+  for (let c = 0; c < 60; c++)
+    for (let k = 0; k < 4; k++) {
+      const id = k % 2 === 0 ? `User${c}@Example.com` : `user${c}@example.com`;
+      lines.push(
+        `${id},${new Date(Date.UTC(2020, 0, 1 + c + k * 40)).toISOString().slice(0, 10)},9`,
+      );
+    }
+  const out = mkdtempSync(join(tmpdir(), "ignore-id-case-"));
+  const args = ["train", "--data", file(lines.join("\n")), "--evaluate-only", "--out", out];
+  const asWritten = await runCliCaptured(args);
+  expect(asWritten.code).toBe(0);
+  expect(asWritten.out).toContain("120 customers");
+  expect(asWritten.out).toContain("WARNING: 120 customer ids differ from another only in case");
+  const manifest = () => JSON.parse(readFileSync(join(out, "model.json"), "utf8"));
+  expect(manifest().data.ids_lower_cased).toBeUndefined();
+  const folded = await runCliCaptured([...args, "--ignore-id-case"]);
+  expect(folded.code).toBe(0);
+  expect(folded.out).toContain("60 customers");
+  expect(folded.out).toContain("customer ids read lower-cased (--ignore-id-case)");
+  // The bundle says so, and the forecast service lower-cases the ids it is asked for.
+  expect(manifest().data.ids_lower_cased).toBe(true);
+  rmSync(out, { recursive: true, force: true });
 });

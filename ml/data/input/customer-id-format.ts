@@ -56,9 +56,27 @@ export async function floatWrittenIdExample(
 }
 
 /** SQL of a line's customer id: as written, or without the zero fraction (17850.0 → 17850). */
-export function customerIdSql(column: string, floatWritten: boolean): string {
-  const text = columnText(column);
+export function customerIdSql(column: string, floatWritten: boolean, ignoreCase = false): string {
+  const text = ignoreCase ? `lower(${columnText(column)})` : columnText(column);
   return floatWritten ? `regexp_replace(${text}, ${sqlString(FLOAT_WRITTEN)}, '\\1')` : text;
+}
+
+/**
+ * Ids of the read log (table customers) that differ from another only in case, and one such pair;
+ * null when none do. E-mail addresses typed by customers are the usual cause.
+ */
+export async function caseVariantIds(
+  connection: DuckDBConnection,
+): Promise<{ ids: number; example: [string, string] } | null> {
+  const reader = await connection.runAndReadAll(
+    `WITH variants AS (
+       SELECT lower(customer_id) AS k, count(*) AS n, min(customer_id) AS a, max(customer_id) AS b
+       FROM customers GROUP BY lower(customer_id) HAVING count(*) > 1)
+     SELECT sum(n) AS ids, arg_min(a, k) AS a, arg_min(b, k) AS b FROM variants`,
+  );
+  const [row] = reader.getRowObjectsJS() as { ids: bigint | null; a: string; b: string }[];
+  if (!row || row.ids === null) return null;
+  return { ids: Number(row.ids), example: [row.a, row.b] };
 }
 
 /**

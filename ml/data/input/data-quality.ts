@@ -91,6 +91,15 @@ export const DataQualitySchema = z.object({
       next_most: z.number().int(),
     })
     .optional(),
+  /**
+   * Customer ids that differ from another only in case (e-mail addresses typed by customers),
+   * and one such pair: read as different customers unless --ignore-id-case.
+   */
+  case_variant_ids: z
+    .object({ ids: z.number().int(), example: z.tuple([z.string(), z.string()]) })
+    .optional(),
+  /** --ignore-id-case: ids were read lower-cased (so are they served). */
+  ids_lower_cased: z.boolean().optional(),
   /** Text files not in UTF-8: the encoding read ("utf-16" by its mark, "latin-1" by fallback). */
   encoding: z.string().optional(),
   /** Lines above the header (a report title, an export date), skipped. */
@@ -110,6 +119,16 @@ export const DataQualitySchema = z.object({
 });
 
 export type DataQuality = z.infer<typeof DataQualitySchema>;
+
+/** The warning about ids that differ only in case, with the option that makes them one. */
+export function caseVariantWarning(v: NonNullable<DataQuality["case_variant_ids"]>): string {
+  const [a, b] = v.example;
+  return (
+    `WARNING: ${v.ids.toLocaleString("en-US")} customer ids differ from another only in case ` +
+    `(e.g. ${JSON.stringify(a)} and ${JSON.stringify(b)}) and are read as different customers; ` +
+    "if they are one (e-mail addresses typed by customers), pass --ignore-id-case"
+  );
+}
 
 /** A reason's examples as text: "lines 3, 9", or "a.csv line 3, b.csv line 9" (rows for Parquet parts). */
 export function examplesText(q: DataQuality, reason: string): string {
@@ -243,5 +262,11 @@ export function dataQualityLines(q: DataQuality): string[] {
     lines.push(`  $0 purchase rows: ${n(q.zero_amount_rows)} (kept as purchases)`);
   }
   if (q.dominant_customer) lines.push(`  ${dominantCustomerWarning(q.dominant_customer)}`);
+  if (q.case_variant_ids) lines.push(`  ${caseVariantWarning(q.case_variant_ids)}`);
+  if (q.ids_lower_cased) {
+    lines.push(
+      "  customer ids read lower-cased (--ignore-id-case): forecasts and scores know them so",
+    );
+  }
   return lines;
 }

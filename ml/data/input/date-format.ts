@@ -91,6 +91,7 @@ const TIME_PARTS = [
   " %I:%M:%S %p",
   " %H:%M:%S%z",
   "T%H:%M:%S%z",
+  " %H:%M:%S %z",
 ];
 
 /** Every pattern tried when --date-format is not given. */

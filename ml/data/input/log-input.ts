@@ -83,6 +83,11 @@ export interface LogInput {
   /** With columns.dropBy: rows whose value (trimmed text) is one of these are left out. */
   dropValues?: string[];
   /**
+   * Customer ids compared without case and read lower-cased (--ignore-id-case): e-mail addresses
+   * typed by customers (User5@Example.com and user5@example.com are one person).
+   */
+  ignoreIdCase?: boolean;
+  /**
    * Today, `YYYY-MM-DD` (default: the clock's). A row dated more than a day after it is a typo
    * (2091 for 2019), not a purchase: skipped as "date in the future". Kept in, it would move the
    * production model's as-of date decades ahead.

@@ -82,6 +82,33 @@ test("time zones: offsets converted to the shop's day with --timezone, else the 
   expect(error?.message).toContain("--timezone");
 });
 
+// Shopify's and Rails' exports write "2020-01-05 23:30:00 -0500" (a space before the offset), Go
+// adds the zone's name; DuckDB's casts refuse the space, so with --timezone every row was skipped.
+// A strftime layout with %z gave the UTC day without --timezone (an evening in New York became
+// the next day) where an ISO one gave the date as written.
+test("offsets with a space before them or a zone name after: the date as written, or the shop's day with --timezone", async () => {
+  for (const [a, b, format] of [
+    ["2020-01-05 23:30:00 -0500", "2020-01-06 02:00:00 +0000", "%Y-%m-%d"],
+    ["2020-01-05 23:30:00 -0500 EST", "2020-01-06 02:00:00 +0000 UTC", "%Y-%m-%d"],
+    ["01/05/2020 23:30:00-0500", "01/16/2020 02:00:00+0000", "%m/%d/%Y %H:%M:%S%z"],
+    ["01/05/2020 23:30:00 -05:00", "01/16/2020 02:00:00 +00:00", "%m/%d/%Y %H:%M:%S %z"],
+  ] as [string, string, string][]) {
+    const path = file(`customer_id,date,amount\na,${a},1\nb,${b},1\n`);
+    const asWritten = await read(path);
+    expect({ a, format: asWritten.quality.date_format, days: days(asWritten.log) }).toEqual({
+      a,
+      format,
+      days: ["a 2020-01-05 1", `b ${b.startsWith("01/16") ? "2020-01-16" : "2020-01-06"} 1`],
+    });
+    const shop = await read(path, { timezone: "America/New_York" });
+    expect({ a, days: days(shop.log), skipped: shop.quality.skipped }).toEqual({
+      a,
+      days: ["a 2020-01-05 1", `b ${b.startsWith("01/16") ? "2020-01-15" : "2020-01-05"} 1`],
+      skipped: {},
+    });
+  }
+});
+
 const ORDERS = [
   "order,customer,day,qty,price",
   "1,a,2020-01-01,2,10", // a buys 20 on day 1

@@ -10,7 +10,7 @@ import {
   purchaseDayRange,
   type TransactionLog,
 } from "../transaction-log.ts";
-import { floatWrittenIdExample } from "./customer-id-format.ts";
+import { caseVariantIds, floatWrittenIdExample } from "./customer-id-format.ts";
 import { type DataQuality, EXAMPLES_PER_REASON } from "./data-quality.ts";
 import { checkDateFormat, sniffDateFormat } from "./date-format.ts";
 import { dominantCustomer } from "./dominant-customer.ts";
@@ -177,6 +177,7 @@ async function readWith(connection: DuckDBConnection, input: LogInput): Promise<
   await connection.run(purchaseLinesSql(input.columns.order !== undefined));
   const { returns, purchases } = await applyReturns(connection, input);
   await connection.run(customersSql(purchases));
+  const caseVariants = input.ignoreIdCase ? null : await caseVariantIds(connection);
   const [counts] = await rows(
     connection,
     `SELECT (SELECT count(*) FROM lines) AS rows,
@@ -208,6 +209,8 @@ async function readWith(connection: DuckDBConnection, input: LogInput): Promise<
       number_formats: numberFormats,
       ...(floatIds !== null ? { float_written_ids: floatIds } : {}),
       ...(dominant ? { dominant_customer: dominant } : {}),
+      ...(caseVariants ? { case_variant_ids: caseVariants } : {}),
+      ...(input.ignoreIdCase ? { ids_lower_cased: true } : {}),
       ...(sheets ? { sheets } : {}),
       ...text,
       ...(input.noAmount ? { no_amount: true } : {}),
@@ -289,6 +292,7 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
     linesSql({
       columns,
       floatWrittenIds: floatIds !== null,
+      ...(input.ignoreIdCase ? { ignoreIdCase: true } : {}),
       // With row filters every column is read as text, so that a row they leave out is never
       // rejected by the reader for its amount (an event row with "n/a"); the SQL casts instead.
       from: loaded.scan(rowFilterOptions(input).length > 0 ? [] : numbers.plain),

@@ -37,6 +37,12 @@ function number(column: string, format: NumberFormat): string {
   return numberExpression(columnText(column), format);
 }
 
+// A numeric offset after a space, and a zone name after it: Rails' and Shopify's "2022-03-01
+// 06:41:00 -0500", Go's "… -0500 EST". DuckDB's casts take the offset only without the space.
+const SPACED_OFFSET = "\\s+([+-]\\d{2}(?::?\\d{2})?)(?:\\s+[A-Za-z]{1,6})?$";
+// Any offset at the end, with what may follow it: what is left is the local time as written.
+const ANY_OFFSET = "\\s*(?:Z|[+-]\\d{2}(?::?\\d{2})?)(?:\\s+[A-Za-z]{1,6})?$";
+
 /** The purchase day (DATE) of a line, by the column's type and the date format. */
 export function dayExpression(
   column: string,
@@ -50,13 +56,23 @@ export function dayExpression(
   const t = columnText(column);
   if (isNumericDateFormat(format)) return numericDateExpression(t, format);
   if (format === ISO) {
-    if (withTimezone) return `CAST(TRY_CAST(${t} AS TIMESTAMPTZ) AS DATE)`;
+    if (withTimezone) {
+      const offset = `regexp_replace(${t}, ${sqlString(SPACED_OFFSET)}, '\\1')`;
+      return `CAST(TRY_CAST(${offset} AS TIMESTAMPTZ) AS DATE)`;
+    }
     // The date as written (any time or offset after it is the shop's own local time); the plain
     // date cast first, as it is the common case and the fastest.
     return `coalesce(TRY_CAST(${c} AS DATE), CASE WHEN substr(${t}, 11, 1) IN ('T', ' ')
       THEN TRY_CAST(left(${t}, 10) AS DATE) END)`;
   }
-  return `CAST(try_strptime(${t}, ${sqlString(format ?? ISO)}) AS DATE)`;
+  const pattern = format ?? ISO;
+  if (!withTimezone && pattern.endsWith("%z")) {
+    // Without --timezone a date is the one written, as on the ISO path: not the UTC day that
+    // converting the instant would give (an evening purchase in New York is tomorrow in UTC).
+    const local = `regexp_replace(${t}, ${sqlString(ANY_OFFSET)}, '')`;
+    return `CAST(try_strptime(${local}, ${sqlString(pattern.replace(/\s*%z$/, ""))}) AS DATE)`;
+  }
+  return `CAST(try_strptime(${t}, ${sqlString(pattern)}) AS DATE)`;
 }
 
 export interface LinesSqlOptions {
@@ -66,6 +82,8 @@ export interface LinesSqlOptions {
   dayExpression: string;
   /** Ids written as 17850.0 (a float export): read without the zero fraction. */
   floatWrittenIds?: boolean;
+  /** Ids read lower-cased (--ignore-id-case). */
+  ignoreIdCase?: boolean;
   /** How each numeric role's column is written (plain when absent). */
   numberFormats?: Partial<Record<NumericRole, NumberFormat>>;
   cancelPattern?: string;
@@ -144,7 +162,7 @@ function reasons(
 export function linesSql(options: LinesSqlOptions): string {
   const { columns } = options;
   const typed = [
-    `${customerIdSql(columns.customerId, options.floatWrittenIds ?? false)} AS customer_id`,
+    `${customerIdSql(columns.customerId, options.floatWrittenIds ?? false, options.ignoreIdCase)} AS customer_id`,
     `${options.dayExpression} AS day`,
     `${columnText(columns.date)} IS NOT NULL AS date_present`,
     `${columns.order ? columnText(columns.order) : "CAST(NULL AS VARCHAR)"} AS order_id`,

@@ -169,7 +169,8 @@ function fromStored(
 ): void {
   batch.basis[i] = "id";
   const index = model.customers;
-  const row = index.rowOf(id);
+  // A model read with --ignore-id-case knows User@Example.com as user@example.com.
+  const row = index.rowOf(model.manifest.data.ids_lower_cased ? id.toLowerCase() : id);
   if (row < 0) {
     batch.errors[i] = {
       code: "unknown_customer",

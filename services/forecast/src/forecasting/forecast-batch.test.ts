@@ -14,6 +14,7 @@ import {
   paretoNbdProbabilityAlive,
   paretoNbdProbabilityOfPurchase,
 } from "@pp/ml/models/pareto-nbd.ts";
+import { CustomerIndex } from "../model/customer-index.ts";
 import type { LoadedModel } from "../model/loaded-model.ts";
 import { bundleModelSource } from "../model/model-sources.ts";
 import { typescriptEngine } from "../model/typescript-engine.ts";
@@ -377,4 +378,19 @@ test("one customer per call, T and x repeated or not and grids of one size, equa
       }
     }
   }
+});
+
+test("a model read with --ignore-id-case finds a stored customer asked for in another case; others do not", () => {
+  // The demo's ids are numbers: the same rows under e-mail ids, lower-cased as the reader wrote them.
+  const ids = model.customers.columns.ids.map((id) => `user${id}@example.com`);
+  const customers = new CustomerIndex({ ...model.customers.columns, ids });
+  const asked = [{ id: "User7@Example.COM" }];
+  const exact = resolveCustomers({ ...model, customers }, asked, undefined);
+  expect(exact.errors[0]?.code).toBe("unknown_customer");
+  const data = { ...model.manifest.data, ids_lower_cased: true as const };
+  const lowered: LoadedModel = { ...model, customers, manifest: { ...model.manifest, data } };
+  const found = resolveCustomers(lowered, asked, undefined);
+  expect(found.errors[0]).toBeNull();
+  expect(found.storedRow[0]).toBe(customers.rowOf("user7@example.com"));
+  expect(found.storedRow[0]).toBeGreaterThanOrEqual(0);
 });
