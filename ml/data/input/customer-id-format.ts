@@ -28,9 +28,13 @@ export const MISSING_ID_WORDS = [
   "-",
 ];
 
-/** SQL: true when the text `value` is one of MISSING_ID_WORDS (any case), NULL for NULL. */
+/**
+ * SQL: true when the text `value` is one of MISSING_ID_WORDS (any case), NULL for NULL. Not an IN
+ * list: DuckDB rewrites a long one into a join, which loses the scan's row order (rowid is the
+ * line's position: every line number said would be wrong).
+ */
 export function missingIdWordSql(value: string): string {
-  return `lower(${value}) IN (${MISSING_ID_WORDS.map(sqlString).join(", ")})`;
+  return `list_contains([${MISSING_ID_WORDS.map(sqlString).join(", ")}], lower(${value}))`;
 }
 
 /** Values looked at: the date and number sniffers' sample. */

@@ -98,6 +98,11 @@ export const DataQualitySchema = z.object({
   case_variant_ids: z
     .object({ ids: z.number().int(), example: z.tuple([z.string(), z.string()]) })
     .optional(),
+  /**
+   * Lines without an amount in an order whose amount is on another of its lines (Shopify writes
+   * an order's Total once): part of a purchase already counted; not skipped, not bad rows.
+   */
+  order_lines_without_amount: z.number().int().optional(),
   /** --ignore-id-case: ids were read lower-cased (so are they served). */
   ids_lower_cased: z.boolean().optional(),
   /** Text files not in UTF-8: the encoding read ("utf-16" by its mark, "latin-1" by fallback). */
@@ -244,6 +249,11 @@ export function dataQualityLines(q: DataQuality): string[] {
   }
   for (const [column, example] of Object.entries(q.number_formats ?? {})) {
     lines.push(`  column "${column}" read as numbers written like ${example}`);
+  }
+  if (q.order_lines_without_amount) {
+    lines.push(
+      `  order lines whose amount is on another line of their order: ${n(q.order_lines_without_amount)} (part of that purchase)`,
+    );
   }
   for (const [reason, count] of Object.entries(q.skipped)) {
     const at = examplesText(q, reason);

@@ -101,6 +101,12 @@ export const NO_AMOUNT = "none";
 /** The reason of a row a --keep-rows / --drop-rows filter left out: counted apart, never a bad row. */
 export const LEFT_OUT_BY_FILTER = "left out by a row filter";
 
+/**
+ * The reason of a line without an amount whose order has one on another line (Shopify writes an
+ * order's Total on its first line only): part of a purchase already counted, never a bad row.
+ */
+export const AMOUNT_ON_ANOTHER_LINE = "order line whose amount is on another line of its order";
+
 /** The filters as the options that set them, e.g. `--keep-rows event=transaction`. */
 export function rowFilterOptions(input: Pick<LogInput, "columns" | "keepValues" | "dropValues">) {
   const out: string[] = [];

@@ -25,6 +25,7 @@ import {
   type RejectedRecord,
 } from "./load-source.ts";
 import {
+  AMOUNT_ON_ANOTHER_LINE,
   LEFT_OUT_BY_FILTER,
   type LogInput,
   type LogSource,
@@ -44,6 +45,7 @@ import {
   columnOf,
   INVALID_ENCODING,
   malformedLine,
+  missingValue,
   type SkipReason,
   skipReasons,
   unreadableValue,
@@ -52,10 +54,12 @@ import {
 import { checkDataFile } from "./source-file.ts";
 import { columnText, sqlIdentifier, sqlString } from "./sql-text.ts";
 import {
+  amountOnAnotherLineSql,
   customersSql,
   dayExpression,
   linesSql,
   netReturnsSql,
+  ORDER_FILTERS_SQL,
   PURCHASE_DAYS_SQL,
   purchaseLinesSql,
 } from "./transactions-sql.ts";
@@ -172,7 +176,7 @@ async function readOnce(input: LogInput): Promise<ReadLogResult> {
 async function readWith(connection: DuckDBConnection, input: LogInput): Promise<ReadLogResult> {
   const { position, format, numberFormats, floatIds, sheets, text, rejected, locate } =
     await buildLines(connection, input);
-  const { skipped, leftOut, examples } = await skippedRows(connection, locate);
+  const { skipped, leftOut, amountElsewhere, examples } = await skippedRows(connection, locate);
   if (input.onBadRow === "fail") failOnFirst(input, examples, skipped);
   await connection.run(purchaseLinesSql(input.columns.order !== undefined));
   const { returns, purchases } = await applyReturns(connection, input);
@@ -210,6 +214,7 @@ async function readWith(connection: DuckDBConnection, input: LogInput): Promise<
       ...(floatIds !== null ? { float_written_ids: floatIds } : {}),
       ...(dominant ? { dominant_customer: dominant } : {}),
       ...(caseVariants ? { case_variant_ids: caseVariants } : {}),
+      ...(amountElsewhere > 0 ? { order_lines_without_amount: amountElsewhere } : {}),
       ...(input.ignoreIdCase ? { ids_lower_cased: true } : {}),
       ...(sheets ? { sheets } : {}),
       ...text,
@@ -305,6 +310,17 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
     }),
   );
   rejected = await loaded.rejected();
+  if (columns.order !== undefined && rowFilterOptions(input).length > 0) {
+    await connection.run(ORDER_FILTERS_SQL);
+  }
+  if (columns.order !== undefined && columns.amount !== undefined && columns.price === undefined) {
+    // Only a log with lines missing their amount pays for the join over orders.
+    const [missing] = await rows(
+      connection,
+      `SELECT count(*) AS n FROM lines WHERE reason = ${sqlString(missingValue("amount").text)}`,
+    );
+    if (Number(missing?.n) > 0) await connection.run(amountOnAnotherLineSql());
+  }
   await failWhenAllLeftOut(connection, input, loaded.peek);
   await connection.run("DROP TABLE IF EXISTS raw");
   await failWhenNothingReadable(connection, input, locate, position, rejected);
@@ -368,6 +384,7 @@ async function skippedRows(connection: DuckDBConnection, locate: ReturnType<type
   const skipped: Record<string, number> = {};
   const exampleRows: Record<string, number[]> = {};
   let leftOut = 0;
+  let amountElsewhere = 0;
   for (const r of await rows(
     connection,
     `SELECT reason, count(*) AS n, list(rowid ORDER BY rowid)[1:${EXAMPLES_PER_REASON}] AS ex
@@ -377,10 +394,15 @@ async function skippedRows(connection: DuckDBConnection, locate: ReturnType<type
       leftOut = Number(r.n);
       continue;
     }
+    if (r.reason === AMOUNT_ON_ANOTHER_LINE) {
+      amountElsewhere = Number(r.n);
+      continue;
+    }
     skipped[String(r.reason)] = Number(r.n);
     exampleRows[String(r.reason)] = (r.ex as (number | bigint)[]).map(Number);
   }
-  return { skipped, leftOut, examples: await locate.examples(exampleRows, skipped) };
+  const examples = await locate.examples(exampleRows, skipped);
+  return { skipped, leftOut, amountElsewhere, examples };
 }
 
 /**
@@ -531,7 +553,7 @@ async function failWhenAllLeftOut(
 }
 
 /** A skipped row's condition: a reason that is not the row filters'. */
-const BAD = `reason IS NOT NULL AND reason <> ${sqlString(LEFT_OUT_BY_FILTER)}`;
+const BAD = `reason IS NOT NULL AND reason NOT IN (${sqlString(LEFT_OUT_BY_FILTER)}, ${sqlString(AMOUNT_ON_ANOTHER_LINE)})`;
 
 /** Every row skipped for the same reason means the options are wrong: say which to pass. */
 async function failWhenNothingReadable(

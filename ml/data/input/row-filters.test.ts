@@ -148,3 +148,61 @@ test("ml train takes --keep-rows and --drop-rows, and refuses one without COLUMN
   const bad = await runCliCaptured(["train", "--data", log, "--keep-rows", "event", "--out", out]);
   expect(bad.code).toBe(2); // commander's usage error, written to stderr: "expected COLUMN=VALUE"
 });
+
+// Shopify's order export: one line per item; the order's status and Total on its first line only.
+const SHOPIFY = [
+  "Name,Email,Financial Status,Total,Created at,Lineitem quantity,Lineitem price",
+  "#1,a@x.org,paid,30,2020-01-01 10:00:00 -0500,1,10", // line 2
+  "#1,a@x.org,,,2020-01-01 10:00:00 -0500,2,10", // line 3: Total and status on line 2
+  "#2,a@x.org,refunded,15,2020-01-05 11:00:00 -0500,1,10", // line 4: refunded
+  "#2,a@x.org,,,2020-01-05 11:00:00 -0500,1,5", // line 5: its other item
+  "#3,b@x.org,paid,12,2020-01-03 09:00:00 -0500,1,12",
+  "#4,a@x.org,paid,8,2020-01-09 09:00:00 -0500,1,8",
+].join("\n");
+const SHOPIFY_COLUMNS = { customerId: "Email", date: "Created at", order: "Name" };
+const PAID = ["a@x.org 2020-01-01 30", "a@x.org 2020-01-09 8", "b@x.org 2020-01-03 12"];
+
+test("an order's status and total written on its first line only: its other lines follow it, and are no bad rows", async () => {
+  const path = file(SHOPIFY);
+  const byTotal = await readTransactionLog({
+    source: { kind: "csv", path },
+    columns: { ...SHOPIFY_COLUMNS, amount: "Total", dropBy: "Financial Status" },
+    dropValues: ["refunded"],
+    onBadRow: "fail",
+  });
+  expect(days(byTotal.log)).toEqual(PAID);
+  expect(byTotal.quality.left_out?.rows).toBe(2); // both lines of the refunded order
+  expect(byTotal.quality.order_lines_without_amount).toBe(1); // line 3
+  expect(byTotal.quality.skipped).toEqual({});
+  expect(byTotal.quality.rows_kept).toBe(4);
+  expect(dataQualityLines(byTotal.quality)).toContain(
+    "  order lines whose amount is on another line of their order: 1 (part of that purchase)",
+  );
+  // Line items priced one by one: the refunded order's second item goes with it (it was kept as
+  // a purchase of 5 on 2020-01-05, its status being empty).
+  const byItems = await readTransactionLog({
+    source: { kind: "csv", path },
+    columns: {
+      ...SHOPIFY_COLUMNS,
+      quantity: "Lineitem quantity",
+      price: "Lineitem price",
+      dropBy: "Financial Status",
+    },
+    dropValues: ["refunded"],
+  });
+  expect(days(byItems.log)).toEqual(PAID);
+  // --keep-rows the same way: the paid order's unlabelled line is kept with it.
+  const kept = await readTransactionLog({
+    source: { kind: "csv", path },
+    columns: { ...SHOPIFY_COLUMNS, amount: "Total", keepBy: "Financial Status" },
+    keepValues: ["paid"],
+  });
+  expect(days(kept.log)).toEqual(PAID);
+  expect(kept.quality.order_lines_without_amount).toBe(1);
+  // Without --order-col nothing ties the lines together: a line without an amount is a bad row.
+  const unordered = await readTransactionLog({
+    source: { kind: "csv", path },
+    columns: { customerId: "Email", date: "Created at", amount: "Total" },
+  });
+  expect(unordered.quality.skipped).toEqual({ "missing amount": 2 });
+});

@@ -11,7 +11,12 @@ import {
 } from "@pp/shared/contracts/forecast-request.ts";
 import { customerIdSql, missingIdWordSql } from "./customer-id-format.ts";
 import { ISO, isNumericDateFormat, numericDateExpression } from "./date-format.ts";
-import { LEFT_OUT_BY_FILTER, type LogColumns, type NumericRole } from "./log-input.ts";
+import {
+  AMOUNT_ON_ANOTHER_LINE,
+  LEFT_OUT_BY_FILTER,
+  type LogColumns,
+  type NumericRole,
+} from "./log-input.ts";
 import { type NumberFormat, numberExpression } from "./number-format.ts";
 import {
   AMOUNT_OUT_OF_RANGE,
@@ -100,13 +105,36 @@ export interface LinesSqlOptions {
 /** True when the row passes the row filters (a NULL value is in no list); null without filters. */
 function rowFilterSql(options: LinesSqlOptions): string | null {
   const { keepBy, dropBy } = options.columns;
+  // list_contains, not IN: DuckDB turns a long IN list into a join, which loses the scan's row
+  // order (rowid is the line's position, so every line number said would be wrong).
   const inList = (column: string, values: string[]) =>
-    `coalesce(${columnText(column)} IN (${values.map(sqlString).join(", ")}), false)`;
+    `coalesce(list_contains([${values.map(sqlString).join(", ")}], ${columnText(column)}), false)`;
   const parts: string[] = [];
   if (keepBy !== undefined) parts.push(inList(keepBy, options.keepValues ?? []));
   if (dropBy !== undefined) parts.push(`NOT ${inList(dropBy, options.dropValues ?? [])}`);
   return parts.length > 0 ? parts.join(" AND ") : null;
 }
+
+/** True when every filter column of the row is empty (its order's value then decides). */
+function filterEmptySql({ keepBy, dropBy }: LogColumns): string {
+  const empty = [keepBy, dropBy].flatMap((c) =>
+    c === undefined ? [] : [`${columnText(c)} IS NULL`],
+  );
+  return empty.join(" AND ");
+}
+
+/**
+ * With an order column, a line that leaves the filter columns empty follows its order: order
+ * exports (Shopify's) write an order's status on its first line only, and the other lines of a
+ * refunded order must go with it. Its order is left out when a line of it that has a value is;
+ * else the line is judged as if unfiltered. An UPDATE keeps the rows where they are: a window
+ * or a join in the scan's query would lose their order, and rowid is each line's position.
+ */
+export const ORDER_FILTERS_SQL = `UPDATE lines
+  SET reason = CASE WHEN o.out THEN ${sqlString(LEFT_OUT_BY_FILTER)} ELSE lines.reason_unfiltered END
+  FROM (SELECT order_id, bool_or(reason = ${sqlString(LEFT_OUT_BY_FILTER)}) AS out FROM lines
+        WHERE NOT filter_empty AND order_id IS NOT NULL GROUP BY order_id) AS o
+  WHERE lines.order_id = o.order_id AND lines.filter_empty`;
 
 /** Checks in order (on the typed subquery's columns); the first that fails is the reason. */
 function reasons(
@@ -169,6 +197,9 @@ export function linesSql(options: LinesSqlOptions): string {
   ];
   const filter = rowFilterSql(options);
   if (filter !== null) typed.push(`${filter} AS kept_by_filter`);
+  // Filtered lines of an order are settled by ORDER_FILTERS_SQL, which needs these two columns.
+  const byOrder = filter !== null && columns.order !== undefined;
+  if (byOrder) typed.push(`${filterEmptySql(columns)} AS filter_empty`);
   for (const role of ["amount", "quantity", "price"] as const) {
     const c = columns[role];
     if (c === undefined) continue;
@@ -188,10 +219,15 @@ export function linesSql(options: LinesSqlOptions): string {
   const cancelled = options.cancelPattern
     ? `OR regexp_matches(coalesce(order_id, ''), ${sqlString(options.cancelPattern)})`
     : "";
+  const reasonSql = (filtered: boolean) =>
+    `CASE ${reasons(columns, amount, filtered, options.today).join("\n    ")} END`;
+  const settledByOrder = byOrder
+    ? `,\n  ${reasonSql(false)} AS reason_unfiltered, filter_empty`
+    : "";
   return `CREATE OR REPLACE TABLE lines AS
 SELECT customer_id, day, ${amount} AS amount, ${quantity} AS quantity, order_id,
-  CASE ${reasons(columns, amount, filter !== null, options.today).join("\n    ")} END AS reason,
-  (${amount} < 0 OR ${quantity} < 0 ${cancelled}) AS is_return
+  ${reasonSql(filter !== null)} AS reason,
+  (${amount} < 0 OR ${quantity} < 0 ${cancelled}) AS is_return${settledByOrder}
 FROM (SELECT ${typed.join(",\n    ")} FROM ${options.from}) AS typed`;
 }
 
@@ -223,6 +259,17 @@ export function customersSql(from: string): string {
   return `CREATE OR REPLACE TABLE customers AS SELECT customer_id,
        CAST(row_number() OVER (ORDER BY customer_id) - 1 AS INTEGER) AS k
      FROM (SELECT DISTINCT customer_id FROM ${from}) AS c`;
+}
+
+/**
+ * Lines without an amount whose order has a readable line (its amount written once, on the first
+ * line) are parts of that purchase, not bad rows: their reason becomes AMOUNT_ON_ANOTHER_LINE.
+ */
+export function amountOnAnotherLineSql(): string {
+  const missing = sqlString(missingValue("amount").text);
+  return `UPDATE lines SET reason = ${sqlString(AMOUNT_ON_ANOTHER_LINE)}
+    WHERE reason = ${missing} AND order_id IS NOT NULL
+      AND order_id IN (SELECT order_id FROM lines WHERE reason IS NULL AND order_id IS NOT NULL)`;
 }
 
 /** Returns matched to a purchase day (by order, else same customer); then subtracted, floor 0. */
