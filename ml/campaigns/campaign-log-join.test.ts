@@ -66,3 +66,16 @@ test("first decision per customer; repeats and switched groups counted", async (
   expect(repeats).toBe(2);
   expect(switched).toBe(1);
 });
+
+test("with --ignore-id-case a customer decided on as Ann@X.org is ann@x.org, once", async () => {
+  const c = { campaignId: "case", wouldHaveAction: "email", assignmentGroup: "treated" };
+  await new DecisionLogRepository(db.handle.db).insertMany([
+    row("Ann@X.org", "1997-10-01T10:00:00Z", { ...c, chosenAction: "email" }),
+    row("ann@x.org", "1997-10-02T10:00:00Z", { ...c, chosenAction: "email" }),
+  ]);
+  const asSent = await readCampaignDecisions(db.handle.db, "case");
+  expect(asSent.decisions.map((d) => d.customerId)).toEqual(["Ann@X.org", "ann@x.org"]);
+  const folded = await readCampaignDecisions(db.handle.db, "case", { ignoreIdCase: true });
+  expect(folded.decisions.map((d) => d.customerId)).toEqual(["ann@x.org"]);
+  expect(folded.repeats).toBe(1);
+});

@@ -24,10 +24,14 @@ const DAY_MS = 86_400_000;
 const num = (v: unknown, fallback: number) =>
   typeof v === "number" && Number.isFinite(v) ? v : fallback;
 
-/** The first decision per customer of `campaign`, oldest first; `repeats` counts the others. */
+/**
+ * The first decision per customer of `campaign`, oldest first; `repeats` counts the others. With
+ * `ignoreIdCase` (the purchases read with --ignore-id-case) ids are lower-cased, as the log's are.
+ */
 export async function readCampaignDecisions(
   db: Database,
   campaign: string,
+  options: { ignoreIdCase?: boolean } = {},
 ): Promise<{ decisions: CampaignDecision[]; repeats: number; switched: number }> {
   const rows = await readCampaignDecisionRows(db, campaign);
   const seen = new Map<string, string | null>();
@@ -35,15 +39,16 @@ export async function readCampaignDecisions(
   // A customer's group changes only when the control share changed between decisions.
   let switched = 0;
   for (const row of rows) {
-    if (seen.has(row.customerId)) {
-      if (seen.get(row.customerId) !== row.group) switched++;
+    const customerId = options.ignoreIdCase ? row.customerId.toLowerCase() : row.customerId;
+    if (seen.has(customerId)) {
+      if (seen.get(customerId) !== row.group) switched++;
       continue;
     }
-    seen.set(row.customerId, row.group);
+    seen.set(customerId, row.group);
     const details = ((row.scores as { campaign?: Record<string, unknown> }).campaign ??
       {}) as Record<string, unknown>;
     decisions.push({
-      customerId: row.customerId,
+      customerId,
       decidedDay: Math.floor(row.decidedAt.getTime() / DAY_MS),
       group: row.group === "control" ? "control" : "treated",
       action: row.wouldHave ?? "none",

@@ -32,7 +32,9 @@ export interface CampaignReportOptions {
 
 export async function runCampaignReport(o: CampaignReportOptions): Promise<CampaignResult> {
   const print = o.print ?? console.log;
-  const { decisions, repeats, switched } = await readCampaignDecisions(o.db, o.campaign);
+  const { decisions, repeats, switched } = await readCampaignDecisions(o.db, o.campaign, {
+    ignoreIdCase: o.log?.ignoreIdCase === true,
+  });
   if (decisions.length === 0) {
     throw new RangeError(
       `--campaign: no decisions of campaign "${o.campaign}" in the decision log`,
