@@ -57,7 +57,8 @@ export function filesOf(path: string): ManyFiles | null {
       hint: "put the pattern in the file name only, e.g. exports/orders-*.csv",
     });
   }
-  const names = statSync(dir, { throwIfNoEntry: false })?.isDirectory() ? readdirSync(dir) : [];
+  const dirExists = statSync(dir, { throwIfNoEntry: false })?.isDirectory() === true;
+  const names = dirExists ? readdirSync(dir) : [];
   const wanted = folder
     ? { test: (n: string) => TEXT_LOG.test(n) || PARQUET_PART.test(n) }
     : namePattern(basename(path));
@@ -71,13 +72,21 @@ export function filesOf(path: string): ManyFiles | null {
   if (matched.length === 0 || other.length > 0) {
     const problem =
       matched.length === 0
-        ? `names no CSV/TSV or Parquet file${folder ? ` (it holds ${names.slice(0, 8).join(", ") || "nothing"})` : ""}`
+        ? `names no CSV/TSV or Parquet file (${nothingMatched(folder, dirExists, dir, names)})`
         : `names files of other kinds (${other.join(", ")}); the files read as one are all CSV/TSV or all Parquet`;
     throw new InputError(undefined, `${path}: ${problem}`, {
       hint: "pass a folder or pattern of .csv/.tsv files (gzipped or not) or of .parquet parts, or one file",
     });
   }
   return { kind, files: matched.map((name) => join(dir, name)) };
+}
+
+/** Why a folder or pattern named nothing: what the folder holds, or that nothing is there. */
+function nothingMatched(folder: boolean, dirExists: boolean, dir: string, names: string[]): string {
+  if (folder) return `it holds ${names.slice(0, 8).join(", ") || "nothing"}`;
+  if (!dirExists) return `there is no folder ${dir}`;
+  // A name with [ or * that does not exist may be meant as a file's own name.
+  return "no file matches it, and no file has that name";
 }
 
 /** The first lines of a file (decompressed), without line ends and a byte-order mark. */

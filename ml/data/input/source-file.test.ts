@@ -20,6 +20,19 @@ test("a folder, a pattern or a missing file is an InputError saying what to pass
     [folder, "is a folder; --data takes one file", "tail -q -n +2", `${none} (it holds nothing)`],
     [join(folder, "*.csv"), "--data takes one file, not a pattern", "tail -q -n +2", none],
     [join(folder, "2020-13.csv"), "no such file", "check the path", "no such file"],
+    // A file's own name holding [ that does not exist: both readings are said.
+    [
+      join(folder, "report[1].csv"),
+      "--data takes one file, not a pattern (and no file has that name)",
+      "tail -q -n +2",
+      `${none} (no file matches it, and no file has that name)`,
+    ],
+    [
+      join(folder, "missing", "*.csv"),
+      "--data takes one file, not a pattern",
+      "tail -q -n +2",
+      `${none} (there is no folder ${join(folder, "missing")})`,
+    ],
     [
       "https://example.com/orders.csv",
       "--data takes a local file",

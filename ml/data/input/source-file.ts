@@ -31,9 +31,12 @@ export function checkDataFile(path: string): void {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (GLOB.test(path)) {
-      throw new InputError(undefined, `${path}: --data takes one file, not a pattern`, {
-        hint: JOIN_HINT,
-      });
+      // A name with [ or * may be a file's own name that does not exist: say both.
+      throw new InputError(
+        undefined,
+        `${path}: --data takes one file, not a pattern (and no file has that name)`,
+        { hint: JOIN_HINT },
+      );
     }
     const problem = code === "ENOENT" ? "no such file" : `cannot be opened (${code})`;
     throw new InputError(undefined, `${path}: ${problem}`, {
