@@ -215,13 +215,13 @@ async function openFile(
   columns: LogColumns,
 ): Promise<LoadedSource> {
   const path = sqlString(source.path);
-  const parts = source.kind === "parquet" ? source.files : undefined;
+  // One file, or parts read as one table (their columns matched by name).
+  const files = source.files ? `[${source.files.map(sqlString).join(", ")}]` : path;
+  const union = source.files ? ", union_by_name = true" : "";
   const file =
     source.kind === "json"
-      ? `read_json(${path}, format = 'auto')`
-      : parts
-        ? `read_parquet([${parts.map(sqlString).join(", ")}], union_by_name = true)`
-        : `read_parquet(${path})`;
+      ? `read_json(${files}, format = 'auto'${union})`
+      : `read_parquet(${files}${union})`;
   const { scan, types, available } = await flattenRecords(
     connection,
     { scan: file, types: await describeOrFail(connection, file, source.path) },

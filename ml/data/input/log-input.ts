@@ -33,7 +33,13 @@ export type LogSource =
       /** Parquet parts read as one table, in order (a Spark or Databricks export). */
       files?: string[];
     }
-  | { kind: "json"; path: string }
+  | {
+      kind: "json";
+      /** The file, or the folder or pattern its parts were found by (in messages). */
+      path: string;
+      /** Newline-delimited JSON parts read as one table, in order (a BigQuery export). */
+      files?: string[];
+    }
   /** An Excel workbook: every sheet whose first row names the columns, or only `sheet`. */
   | { kind: "xlsx"; path: string; sheet?: string }
   | { kind: "postgres"; url: string; table?: string; query?: string };

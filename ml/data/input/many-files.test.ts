@@ -226,3 +226,29 @@ test("hostile values through a joined folder: NUL and lone surrogates are ids, 1
     [word]: [join(dir, "2.csv")],
   });
 });
+
+test("a folder of newline-delimited JSON parts (a BigQuery export) reads as one table; rows named in their part", async () => {
+  const dir = exportsFolder({
+    "orders-000000000000.json":
+      '{"customer_id":"a","date":"2020-01-05","amount":10}\n{"customer_id":"b","date":"2020-01-09","amount":4}\n',
+    "orders-000000000001.json.gz": gzipSync(
+      '{"customer_id":"a","date":"2020-02-03","amount":5}\n{"customer_id":null,"date":"2020-02-04","amount":1}\n{"customer_id":"c","date":"2020-02-06","amount":2,"coupon":"X"}\n',
+    ),
+  });
+  const { log, quality } = await read(dir);
+  expect(days(log)).toEqual([
+    "a 2020-01-05 10",
+    "a 2020-02-03 5",
+    "b 2020-01-09 4",
+    "c 2020-02-06 2",
+  ]);
+  const second = join(dir, "orders-000000000001.json.gz");
+  expect(quality.files).toEqual([join(dir, "orders-000000000000.json"), second]);
+  expect(quality.examples).toEqual({ "missing customer id": [2] });
+  expect(quality.example_files).toEqual({ "missing customer id": [second] });
+  const error = await failure(read(dir, { onBadRow: "fail" }));
+  expect(error?.message).toBe(`${second}: line 2, field "customer_id": missing customer id`);
+  // JSON beside CSV is refused, naming the odd one out.
+  writeFileSync(join(dir, "notes.csv"), "customer_id,date,amount\n");
+  expect((await failure(read(dir)))?.message).toContain("names files of other kinds");
+});

@@ -21,6 +21,8 @@ import { tempCopyFolder } from "./temp-copies.ts";
 const TEXT_LOG = /\.(csv|tsv|txt)(\.gz)?$/i;
 /** Parquet parts, as Spark and Databricks write a table (part-00000-….parquet). */
 const PARQUET_PART = /\.parquet$/i;
+/** Newline-delimited JSON parts, as BigQuery exports a table (orders-000000000000.json). */
+const JSON_PART = /\.(json|jsonl|ndjson)(\.gz)?$/i;
 const GLOB = /[*?[\]]/;
 
 /** One file's lines in the joined file: its first data line there, and that line's own number. */
@@ -38,7 +40,7 @@ function namePattern(glob: string): RegExp {
 
 /** The files of a folder or pattern: all text logs, or all Parquet parts. */
 export interface ManyFiles {
-  kind: "csv" | "parquet";
+  kind: "csv" | "parquet" | "json";
   files: string[];
 }
 
@@ -60,25 +62,32 @@ export function filesOf(path: string): ManyFiles | null {
   const dirExists = statSync(dir, { throwIfNoEntry: false })?.isDirectory() === true;
   const names = dirExists ? readdirSync(dir) : [];
   const wanted = folder
-    ? { test: (n: string) => TEXT_LOG.test(n) || PARQUET_PART.test(n) }
+    ? { test: (n: string) => TEXT_LOG.test(n) || PARQUET_PART.test(n) || JSON_PART.test(n) }
     : namePattern(basename(path));
   const matched = names
     .filter((name) => wanted.test(name) && statSync(join(dir, name)).isFile())
     .sort();
-  const text = matched.filter((name) => TEXT_LOG.test(name));
-  const parquet = matched.filter((name) => PARQUET_PART.test(name));
-  const kind = parquet.length > 0 && text.length === 0 ? "parquet" : "csv";
-  const other = kind === "csv" ? matched.filter((name) => !TEXT_LOG.test(name)) : [];
+  const kind = partsKind(matched);
+  const other = matched.filter((name) => !PART_OF[kind].test(name));
   if (matched.length === 0 || other.length > 0) {
     const problem =
       matched.length === 0
         ? `names no CSV/TSV or Parquet file (${nothingMatched(folder, dirExists, dir, names)})`
-        : `names files of other kinds (${other.join(", ")}); the files read as one are all CSV/TSV or all Parquet`;
+        : `names files of other kinds (${other.join(", ")}); the files read as one are all CSV/TSV, all Parquet or all JSON`;
     throw new InputError(undefined, `${path}: ${problem}`, {
-      hint: "pass a folder or pattern of .csv/.tsv files (gzipped or not) or of .parquet parts, or one file",
+      hint: "pass a folder or pattern of .csv/.tsv files (gzipped or not), of .parquet parts or of .json parts, or one file",
     });
   }
   return { kind, files: matched.map((name) => join(dir, name)) };
+}
+
+const PART_OF = { csv: TEXT_LOG, parquet: PARQUET_PART, json: JSON_PART } as const;
+
+/** What the files are: Parquet or JSON parts when all are, else CSV/TSV (the others then refused). */
+function partsKind(names: string[]): ManyFiles["kind"] {
+  if (names.length > 0 && names.every((n) => PARQUET_PART.test(n))) return "parquet";
+  if (names.length > 0 && names.every((n) => JSON_PART.test(n))) return "json";
+  return "csv";
 }
 
 /** Why a folder or pattern named nothing: what the folder holds, or that nothing is there. */
@@ -308,14 +317,20 @@ export async function readManyFiles<T extends { quality: DataQuality }>(
 }
 
 /**
- * Reads Parquet parts as one table: `read` gets the parts (DuckDB reads them in order); rows in
- * the quality account and errors are named in their own part, by each part's row count.
+ * Reads Parquet or JSON parts as one table: `read` gets the parts (DuckDB reads them in order);
+ * rows in the quality account and errors are named in their own part, by each part's row count.
  */
-export async function readManyParquet<T extends { quality: DataQuality }>(
+export async function readManyParts<T extends { quality: DataQuality }>(
   shown: string,
+  kind: "parquet" | "json",
   files: string[],
   read: () => Promise<T>,
 ): Promise<T> {
+  const reader = (path: string) =>
+    kind === "parquet"
+      ? `read_parquet(${sqlString(path)})`
+      : `read_json(${sqlString(path)}, format = 'auto')`;
+  const what = kind === "parquet" ? "Parquet" : "JSON";
   const parts: Part[] = [];
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
@@ -323,18 +338,14 @@ export async function readManyParquet<T extends { quality: DataQuality }>(
     let row = 1;
     for (const path of files) {
       parts.push({ path, firstLine: row, firstFileLine: 1 });
-      const counted = await connection.runAndReadAll(
-        `SELECT count(*) AS n FROM read_parquet(${sqlString(path)})`,
-      );
+      const counted = await connection.runAndReadAll(`SELECT count(*) AS n FROM ${reader(path)}`);
       row += Number((counted.getRowObjectsJS()[0] as { n: bigint }).n);
     }
   } catch (error) {
     throw new InputError(
       undefined,
-      `${shown}: cannot be read as Parquet parts: ${(error as Error).message.split("\n")[0]}`,
-      {
-        hint: "pass a folder of .parquet files of one table, or one file",
-      },
+      `${shown}: cannot be read as ${what} parts: ${(error as Error).message.split("\n")[0]}`,
+      { hint: `pass a folder of ${what} files of one table, or one file` },
     );
   } finally {
     connection.closeSync();

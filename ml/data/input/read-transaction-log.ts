@@ -33,7 +33,7 @@ import {
   rowFilterOptions,
   sourceName,
 } from "./log-input.ts";
-import { filesOf, type ManyFiles, readManyFiles, readManyParquet } from "./many-files.ts";
+import { filesOf, type ManyFiles, readManyFiles, readManyParts } from "./many-files.ts";
 import {
   DECIMAL_SEPARATORS,
   NUMBER_FORMAT_EXAMPLE,
@@ -116,12 +116,12 @@ function readFiles(given: LogInput, many: ManyFiles): Promise<ReadLogResult> {
   const { kind, files } = many;
   if (files.length === 1) {
     const path = files[0] as string;
-    const source: LogSource = kind === "parquet" ? { kind, path } : { ...named, path };
+    const source: LogSource = kind === "csv" ? { ...named, path } : { kind, path };
     return readTransactionLog({ ...given, source });
   }
-  if (kind === "parquet") {
+  if (kind !== "csv") {
     const source: LogSource = { kind, path: named.path, files };
-    return readManyParquet(named.path, files, () => readDecoded({ ...given, source }));
+    return readManyParts(named.path, kind, files, () => readDecoded({ ...given, source }));
   }
   if (named.kind !== "csv") {
     throw new InputError(undefined, `${named.path}: CSV/TSV exports are read as one only as CSV`, {
