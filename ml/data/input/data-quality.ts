@@ -201,18 +201,32 @@ export function qualityFromReadReport(
 
 /** The lines the CLI prints (and the report lists) about the data. */
 export function dataQualityLines(q: DataQuality): string[] {
-  const n = (v: number) => v.toLocaleString("en-US");
-  const lines = q.summaries
-    ? [
-        `data: ${n(q.rows_read)} rows read, ${n(q.rows_kept)} kept: summaries of ` +
-          `${n(q.summaries.customers)} customers, t_x and T read in ${q.summaries.time_unit}s ` +
-          "(--time-unit; lifetimes writes days)",
-      ]
-    : [
-        `data: ${n(q.rows_read)} rows read, ${n(q.rows_kept)} kept; ${n(q.customers_in_log)} customers, ` +
-          `${n(q.purchase_days)} purchase days, ${q.first_date ?? "—"} to ${q.last_date ?? "—"}` +
-          (q.date_format ? ` (dates read as ${q.date_format})` : ""),
-      ];
+  return [headline(q), ...sourceLines(q), ...rowLines(q), ...customerIdLines(q)].filter(
+    (line) => line !== "",
+  );
+}
+
+const n = (v: number) => v.toLocaleString("en-US");
+
+/** The first line: rows read and kept, customers, purchase days and dates (or summaries). */
+function headline(q: DataQuality): string {
+  if (q.summaries) {
+    return (
+      `data: ${n(q.rows_read)} rows read, ${n(q.rows_kept)} kept: summaries of ` +
+      `${n(q.summaries.customers)} customers, t_x and T read in ${q.summaries.time_unit}s ` +
+      "(--time-unit; lifetimes writes days)"
+    );
+  }
+  return (
+    `data: ${n(q.rows_read)} rows read, ${n(q.rows_kept)} kept; ${n(q.customers_in_log)} customers, ` +
+    `${n(q.purchase_days)} purchase days, ${q.first_date ?? "—"} to ${q.last_date ?? "—"}` +
+    (q.date_format ? ` (dates read as ${q.date_format})` : "")
+  );
+}
+
+/** How the files were read: several as one, their encoding, title lines, sheets, filters, formats. */
+function sourceLines(q: DataQuality): string[] {
+  const lines: string[] = [];
   if (q.files) lines.push(`  ${q.files.length} files read as one: ${q.files.join(", ")}`);
   for (const r of q.repeated_lines ?? []) {
     lines.push(
@@ -250,6 +264,12 @@ export function dataQualityLines(q: DataQuality): string[] {
   for (const [column, example] of Object.entries(q.number_formats ?? {})) {
     lines.push(`  column "${column}" read as numbers written like ${example}`);
   }
+  return lines;
+}
+
+/** What became of the rows: order lines, skipped rows by reason, returns, $0 purchases. */
+function rowLines(q: DataQuality): string[] {
+  const lines: string[] = [];
   if (q.order_lines_without_amount) {
     lines.push(
       `  order lines whose amount is on another line of their order: ${n(q.order_lines_without_amount)} (part of that purchase)`,
@@ -271,12 +291,16 @@ export function dataQualityLines(q: DataQuality): string[] {
   if (q.zero_amount_rows > 0) {
     lines.push(`  $0 purchase rows: ${n(q.zero_amount_rows)} (kept as purchases)`);
   }
-  if (q.dominant_customer) lines.push(`  ${dominantCustomerWarning(q.dominant_customer)}`);
-  if (q.case_variant_ids) lines.push(`  ${caseVariantWarning(q.case_variant_ids)}`);
-  if (q.ids_lower_cased) {
-    lines.push(
-      "  customer ids read lower-cased (--ignore-id-case): forecasts and scores know them so",
-    );
-  }
   return lines;
+}
+
+/** Warnings about the customer ids: one that stands out, ids that differ only in case. */
+function customerIdLines(q: DataQuality): string[] {
+  return [
+    q.dominant_customer ? `  ${dominantCustomerWarning(q.dominant_customer)}` : "",
+    q.case_variant_ids ? `  ${caseVariantWarning(q.case_variant_ids)}` : "",
+    q.ids_lower_cased
+      ? "  customer ids read lower-cased (--ignore-id-case): forecasts and scores know them so"
+      : "",
+  ];
 }
