@@ -76,6 +76,7 @@ export async function registerBundle(input: RegisterBundleInput): Promise<Regist
         : {}),
       calibrationEnd: asOf ?? data.calibration_end,
       ...(data.holdout_end && !asOf ? { holdoutEnd: data.holdout_end } : {}),
+      ...(data.ids_lower_cased ? { idsLowerCased: true } : {}),
     },
     timeUnit: data.time_unit,
     trainedAt: input.trainedAt,

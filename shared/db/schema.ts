@@ -37,6 +37,8 @@ export interface DataWindow {
   calibrationStart?: string;
   calibrationEnd: string;
   holdoutEnd?: string;
+  /** Its customer ids were read lower-cased (`ml train --ignore-id-case`): so are they stored. */
+  idsLowerCased?: boolean;
 }
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();

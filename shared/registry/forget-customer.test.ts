@@ -106,6 +106,30 @@ for (const driver of testDrivers()) {
       expect((await registry.getVersion("a", 2))?.customersRevision).toBe(1);
     });
 
+    test("a version trained with --ignore-id-case forgets User@X.org stored as user@x.org; a case-sensitive one keeps its own user@x.org", async () => {
+      const db = t.handle.db;
+      const registry = new ModelRegistry(db, new FileArtifactStore(dir));
+      const lowered = await registry.registerVersion("lower", {
+        ...version(["user@x.org", "z"], true),
+        dataWindow: { calibrationEnd: "1997-09-30", idsLowerCased: true },
+      });
+      const exact = await registry.registerVersion(
+        "exact",
+        version(["user@x.org", "User@X.org"], true),
+      );
+      const gone = await forgetCustomers(db, ["User@X.org"]);
+      expect(gone.versions).toEqual([
+        { model: "exact", version: 1 },
+        { model: "lower", version: 1 },
+      ]);
+      expect(gone.storedRows).toBe(2);
+      const features = new CustomerFeaturesRepository(db);
+      expect([...(await features.get(lowered.id, ["user@x.org", "z"])).keys()]).toEqual(["z"]);
+      expect([...(await features.get(exact.id, ["user@x.org", "User@X.org"])).keys()]).toEqual([
+        "user@x.org",
+      ]);
+    });
+
     test("a bulk request: 5,000 of 20,000 customers, their rows only", async () => {
       const db = t.handle.db;
       const registry = new ModelRegistry(db, new FileArtifactStore(dir));

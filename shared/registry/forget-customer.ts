@@ -7,7 +7,7 @@
 import type { Database } from "../db/database.ts";
 import { eraseCustomerFeatures } from "./customer-features.ts";
 import { eraseCustomerDecisions } from "./decision-log.ts";
-import { allVersionIds, bumpCustomersRevision } from "./model-registry.ts";
+import { allVersionIds, bumpCustomersRevision, lowerCasedVersionIds } from "./model-registry.ts";
 
 export interface ForgottenCustomers {
   /** Ids of the model versions that held a stored row of one of the customers. */
@@ -27,6 +27,14 @@ export function forgetCustomers(
   const unique = [...new Set(customerIds)];
   return db.transaction(async (tx) => {
     const rows = await eraseCustomerFeatures(tx, await allVersionIds(tx), unique);
+    // A version trained with --ignore-id-case stores User@X.org as user@x.org: forget that too.
+    const given = new Set(unique);
+    const lowered = [...new Set(unique.map((id) => id.toLowerCase()))].filter(
+      (id) => !given.has(id),
+    );
+    if (lowered.length > 0) {
+      rows.push(...(await eraseCustomerFeatures(tx, await lowerCasedVersionIds(tx), lowered)));
+    }
     const versions = [...new Set(rows)].sort((a, b) => a - b);
     const named = await bumpCustomersRevision(tx, versions);
     // Last: from here on decision writers wait for this transaction (eraseCustomerDecisions).

@@ -420,6 +420,15 @@ export async function allVersionIds(tx: Transaction): Promise<number[]> {
   return rows.map((row) => row.id);
 }
 
+/** Versions whose customer ids were stored lower-cased (`ml train --ignore-id-case`). */
+export async function lowerCasedVersionIds(tx: Transaction): Promise<number[]> {
+  const rows = await tx
+    .select({ id: modelVersions.id })
+    .from(modelVersions)
+    .where(sql`(${modelVersions.dataWindow} ->> 'idsLowerCased') = 'true'`);
+  return rows.map((row) => row.id);
+}
+
 /**
  * Marks versions whose stored customers changed (rows erased): a service holding one reloads it,
  * at once on PostgreSQL for a production version (the notify trigger), else at its next poll.

@@ -2,6 +2,8 @@ import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CustomerFeaturesRepository } from "@pp/shared/registry/customer-features.ts";
+import { openRegistryFromEnv } from "../../pipelines/open-registry.ts";
 import { runCliCaptured } from "../../testing/cli-harness.ts";
 import {
   purchaseDays as days,
@@ -135,3 +137,54 @@ test("ml train --ignore-id-case: the option reaches the reader, and the CLI says
   expect(manifest().data.ids_lower_cased).toBe(true);
   rmSync(out, { recursive: true, force: true });
 });
+
+test("a registered --ignore-id-case version: ml forget User7@Example.com erases its user7@example.com", async () => {
+  const lines = ["customer_id,date,amount"];
+  for (let c = 0; c < 60; c++)
+    for (let k = 0; k < 3; k++)
+      lines.push(
+        `User${c}@Example.com,${new Date(Date.UTC(2020, 0, 1 + c + k * 50)).toISOString().slice(0, 10)},9`,
+      );
+  const root = mkdtempSync(join(tmpdir(), "ignore-id-case-registry-"));
+  const saved = { DATA_DIR: process.env.DATA_DIR, DATABASE_URL: process.env.DATABASE_URL };
+  process.env.DATA_DIR = join(root, "data");
+  delete process.env.DATABASE_URL;
+  try {
+    const trained = await runCliCaptured([
+      "train",
+      "--data",
+      file(lines.join("\n")),
+      "--ignore-id-case",
+      "--register",
+      "casey",
+      "--promote",
+      "--out",
+      join(root, "out"),
+    ]);
+    expect(trained.code).toBe(0);
+    const stored = async () => {
+      const opened = await openRegistryFromEnv();
+      try {
+        const v = await opened.registry.getVersion("casey", 1);
+        const rows = await new CustomerFeaturesRepository(opened.db).get(v?.id ?? -1, [
+          "user7@example.com",
+          "user8@example.com",
+        ]);
+        return { window: v?.dataWindow, ids: [...rows.keys()].sort() };
+      } finally {
+        await opened.close();
+      }
+    };
+    const before = await stored();
+    expect(before.window?.idsLowerCased).toBe(true);
+    expect(before.ids).toEqual(["user7@example.com", "user8@example.com"]);
+    expect((await runCliCaptured(["forget", "User7@Example.com"])).code).toBe(0);
+    expect((await stored()).ids).toEqual(["user8@example.com"]);
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    rmSync(root, { recursive: true, force: true });
+  }
+}, 120_000);
