@@ -86,3 +86,27 @@ test("day numbers counted from a start (dunnhumby's DAY) read with --date-format
   expect(typo).toBeInstanceOf(InputError);
   expect(typo?.message).toContain("not a day to count from");
 });
+
+// Dates written out: Excel's long date saved as CSV, site builders' "Jan 5, 2023", JavaScript's
+// toDateString. None matched a known layout: every export needed --date-format.
+test("dates written out in words are sniffed; layouts that read every value as the same day are one", async () => {
+  for (const [a, b, format] of [
+    ["Jan 5, 2023", "Feb 17, 2023", "%b %d, %Y"],
+    ["January 5, 2023", "February 17, 2023", "%B %d, %Y"],
+    ["5 January 2023", "17 February 2023", "%d %B %Y"],
+    ["Thursday, January 5, 2023", "Friday, February 17, 2023", "%A, %B %d, %Y"],
+    ["Jan 5, 2023 9:05 AM", "Feb 17, 2023 11:30 PM", "%b %d, %Y %I:%M %p"],
+    ["Thu Jan 05 2023", "Fri Feb 17 2023", "%a %b %d %Y"],
+  ] as [string, string, string][]) {
+    const path = file(`customer_id,date,amount\na,"${a}",1\nb,"${b}",1\n`);
+    const { log: read_, quality } = await read(path);
+    expect({ a, format: quality.date_format, days: days(read_) }).toEqual({
+      a,
+      format,
+      days: ["a 2023-01-05 1", "b 2023-02-17 1"],
+    });
+  }
+  // "May" is both its short and its long name: %b and %B read the same days, so no ambiguity.
+  const may = await read(file('customer_id,date,amount\na,"May 5, 2023",1\nb,"May 17, 2023",1\n'));
+  expect(days(may.log)).toEqual(["a 2023-05-05 1", "b 2023-05-17 1"]);
+});

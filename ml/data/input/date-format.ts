@@ -78,6 +78,13 @@ const DATE_PARTS = [
   "%d %b %Y",
   "%b %d %Y",
   "%d-%b-%y",
+  // Written out, as spreadsheets' long dates, site builders and JavaScript's toDateString do.
+  "%b %d, %Y",
+  "%B %d, %Y",
+  "%B %d %Y",
+  "%d %B %Y",
+  "%A, %B %d, %Y",
+  "%a %b %d %Y",
 ];
 const TIME_PARTS = [
   "",
@@ -96,6 +103,8 @@ const TIME_PARTS = [
 
 /** Every pattern tried when --date-format is not given. */
 export const CANDIDATE_FORMATS = DATE_PARTS.flatMap((d) => TIME_PARTS.map((t) => d + t));
+/** Those without month or weekday names (%b, %B, %a, %A). */
+const NUMERIC_CANDIDATES = CANDIDATE_FORMATS.filter((f) => !/%[aAbB]/.test(f));
 
 const ISO_TEXT = "\\d{4}-\\d{2}-\\d{2}([T ].*)?";
 const NUMBER_TEXT = "\\d+(\\.\\d+)?";
@@ -107,6 +116,8 @@ interface Sample {
   /** Every value a bare number: its range, else null. */
   numbers: { min: number; max: number } | null;
   first: string;
+  /** Some value holds a word (a month or weekday name): else layouts with names are not tried. */
+  words: boolean;
   /** The row number (rowid) of the first sampled value, for messages. */
   firstRow: number;
 }
@@ -128,7 +139,8 @@ async function sampleValues(
     `SELECT count(*) AS size, bool_and(regexp_full_match(v, ${sqlString(ISO_TEXT)})) AS iso,
        bool_and(regexp_full_match(v, ${sqlString(NUMBER_TEXT)})) AS numeric,
        min(TRY_CAST(v AS DOUBLE)) AS min, max(TRY_CAST(v AS DOUBLE)) AS max,
-       arg_min(v, rn) AS first, min(rn) AS first_row FROM date_sample`,
+       arg_min(v, rn) AS first, min(rn) AS first_row,
+       bool_or(regexp_matches(v, '[A-Za-z]{3}')) AS words FROM date_sample`,
   );
   const row = reader.getRowObjectsJS()[0] as Record<string, unknown>;
   return {
@@ -136,6 +148,7 @@ async function sampleValues(
     allIso: row.iso === true,
     numbers: row.numeric === true ? { min: Number(row.min), max: Number(row.max) } : null,
     first: String(row.first ?? ""),
+    words: row.words === true,
     firstRow: Number(row.first_row ?? 0),
   };
 }
@@ -178,6 +191,22 @@ function bareNumberError(sample: Sample, columnName: string, where: string): Inp
   );
 }
 
+/** True when every format reads every value of the column as the same day as the first format. */
+async function sameDays(
+  connection: DuckDBConnection,
+  from: string,
+  column: string,
+  formats: string[],
+): Promise<boolean> {
+  const day = (f: string) => `CAST(try_strptime(${column}, ${sqlString(f)}) AS DATE)`;
+  const first = day(formats[0] as string);
+  const differ = formats.slice(1).map((f) => `${first} IS DISTINCT FROM ${day(f)}`);
+  const reader = await connection.runAndReadAll(
+    `SELECT count(*) AS n FROM ${from} WHERE ${differ.join(" OR ")}`,
+  );
+  return Number((reader.getRowObjectsJS()[0] as { n: bigint }).n) === 0;
+}
+
 const best = (formats: string[], counts: number[]) => {
   const top = Math.max(0, ...counts);
   return { top, formats: formats.filter((_, i) => counts[i] === top && top > 0) };
@@ -204,10 +233,9 @@ export async function sniffDateFormat(
   if (sample.allIso) return ISO;
   const epoch = epochFormat(sample);
   if (epoch) return epoch;
-  const onSample = best(
-    CANDIDATE_FORMATS,
-    await parsedCounts(connection, "date_sample", "v", CANDIDATE_FORMATS),
-  );
+  // Month and weekday names cost a third of the candidates' parsing: only for values with words.
+  const candidates = sample.words ? CANDIDATE_FORMATS : NUMERIC_CANDIDATES;
+  const onSample = best(candidates, await parsedCounts(connection, "date_sample", "v", candidates));
   if (onSample.formats.length === 0) {
     const where = await describe(sample.firstRow);
     if (sample.numbers) throw bareNumberError(sample, columnName, where);
@@ -224,6 +252,11 @@ export async function sniffDateFormat(
     await parsedCounts(connection, table, `trim(CAST(${column} AS VARCHAR))`, onSample.formats),
   );
   if (onColumn.formats.length === 1) return onColumn.formats[0] as string;
+  // Layouts that read every value as the same day are one answer ("5 May 2023": %b and %B).
+  const text = `trim(CAST(${column} AS VARCHAR))`;
+  if (await sameDays(connection, table, text, onColumn.formats)) {
+    return onColumn.formats[0] as string;
+  }
   throw new InputError(
     columnName,
     `column "${columnName}" is ambiguous: every date (e.g. "${sample.first}") reads as ` +
