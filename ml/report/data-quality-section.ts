@@ -1,6 +1,7 @@
 // The report's first section: what reading the log did to it (rows read and kept, skipped rows by
 // reason with example lines, returns, $0 lines, customers and dates), as report tables.
 
+import { currencyMixWarning } from "../data/input/currency-mix.ts";
 import { caseVariantWarning, type DataQuality, examplesText } from "../data/input/data-quality.ts";
 import { dominantCustomerWarning } from "../data/input/dominant-customer.ts";
 import type { ReportTable } from "./report-html.ts";
@@ -44,6 +45,9 @@ export function dataQualityTables(q: DataQuality): ReportTable[] {
         : []),
       ...(q.ids_lower_cased
         ? [["customer ids", "read lower-cased (--ignore-id-case)"] as [string, string]]
+        : []),
+      ...(q.currencies
+        ? [["several currencies", currencyMixWarning(q.currencies)] as [string, string]]
         : []),
       ...(q.dominant_customer
         ? [

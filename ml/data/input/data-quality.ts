@@ -5,6 +5,7 @@
 import { z } from "zod";
 import type { ReadReport, TransactionLog } from "../transaction-log.ts";
 import { dayToIsoDate } from "../transaction-log.ts";
+import { currencyMixWarning } from "./currency-mix.ts";
 import { wholeNumberId } from "./customer-id-format.ts";
 import { dominantCustomerWarning } from "./dominant-customer.ts";
 
@@ -103,6 +104,18 @@ export const DataQualitySchema = z.object({
    * an order's Total once): part of a purchase already counted; not skipped, not bad rows.
    */
   order_lines_without_amount: z.number().int().optional(),
+  /**
+   * A currency column holding several currencies in the first rows (currency-mix.ts): amounts are
+   * summed as written. Warned about.
+   */
+  currencies: z
+    .object({
+      column: z.string(),
+      sampled_rows: z.number().int(),
+      values: z.array(z.object({ value: z.string(), rows: z.number().int() })),
+      distinct: z.number().int(),
+    })
+    .optional(),
   /** --ignore-id-case: ids were read lower-cased (so are they served). */
   ids_lower_cased: z.boolean().optional(),
   /** Text files not in UTF-8: the encoding read ("utf-16" by its mark, "latin-1" by fallback). */
@@ -201,7 +214,7 @@ export function qualityFromReadReport(
 
 /** The lines the CLI prints (and the report lists) about the data. */
 export function dataQualityLines(q: DataQuality): string[] {
-  return [headline(q), ...sourceLines(q), ...rowLines(q), ...customerIdLines(q)].filter(
+  return [headline(q), ...sourceLines(q), ...rowLines(q), ...warningLines(q)].filter(
     (line) => line !== "",
   );
 }
@@ -294,9 +307,10 @@ function rowLines(q: DataQuality): string[] {
   return lines;
 }
 
-/** Warnings about the customer ids: one that stands out, ids that differ only in case. */
-function customerIdLines(q: DataQuality): string[] {
+/** Warnings: a customer who stands out, ids that differ only in case, several currencies. */
+function warningLines(q: DataQuality): string[] {
   return [
+    q.currencies ? `  ${currencyMixWarning(q.currencies)}` : "",
     q.dominant_customer ? `  ${dominantCustomerWarning(q.dominant_customer)}` : "",
     q.case_variant_ids ? `  ${caseVariantWarning(q.case_variant_ids)}` : "",
     q.ids_lower_cased

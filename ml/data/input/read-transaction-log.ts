@@ -10,6 +10,7 @@ import {
   purchaseDayRange,
   type TransactionLog,
 } from "../transaction-log.ts";
+import { currencyMix } from "./currency-mix.ts";
 import { caseVariantIds, floatWrittenIdExample } from "./customer-id-format.ts";
 import { type DataQuality, EXAMPLES_PER_REASON } from "./data-quality.ts";
 import { checkDateFormat, sniffDateFormat } from "./date-format.ts";
@@ -174,7 +175,7 @@ async function readOnce(input: LogInput): Promise<ReadLogResult> {
 }
 
 async function readWith(connection: DuckDBConnection, input: LogInput): Promise<ReadLogResult> {
-  const { position, format, numberFormats, floatIds, sheets, text, rejected, locate } =
+  const { position, format, numberFormats, floatIds, currencies, sheets, text, rejected, locate } =
     await buildLines(connection, input);
   const { skipped, leftOut, amountElsewhere, examples } = await skippedRows(connection, locate);
   if (input.onBadRow === "fail") failOnFirst(input, examples, skipped);
@@ -214,6 +215,7 @@ async function readWith(connection: DuckDBConnection, input: LogInput): Promise<
       ...(floatIds !== null ? { float_written_ids: floatIds } : {}),
       ...(dominant ? { dominant_customer: dominant } : {}),
       ...(caseVariants ? { case_variant_ids: caseVariants } : {}),
+      ...(currencies ? { currencies } : {}),
       ...(amountElsewhere > 0 ? { order_lines_without_amount: amountElsewhere } : {}),
       ...(input.ignoreIdCase ? { ids_lower_cased: true } : {}),
       ...(sheets ? { sheets } : {}),
@@ -310,18 +312,9 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
     }),
   );
   rejected = await loaded.rejected();
-  if (columns.order !== undefined && rowFilterOptions(input).length > 0) {
-    await connection.run(ORDER_FILTERS_SQL);
-  }
-  if (columns.order !== undefined && columns.amount !== undefined && columns.price === undefined) {
-    // Only a log with lines missing their amount pays for the join over orders.
-    const [missing] = await rows(
-      connection,
-      `SELECT count(*) AS n FROM lines WHERE reason = ${sqlString(missingValue("amount").text)}`,
-    );
-    if (Number(missing?.n) > 0) await connection.run(amountOnAnotherLineSql());
-  }
+  await settleOrderLines(connection, input);
   await failWhenAllLeftOut(connection, input, loaded.peek);
+  const currencies = await currencyMix(connection, loaded.peek, loaded.types, input);
   await connection.run("DROP TABLE IF EXISTS raw");
   await failWhenNothingReadable(connection, input, locate, position, rejected);
   const sheets = loaded.sheets;
@@ -331,7 +324,24 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
     ...(loaded.skipLines ? { lines_above_header: loaded.skipLines } : {}),
   };
   const numberFormats = numbers.shown;
-  return { position, format, numberFormats, floatIds, sheets, text, rejected, locate };
+  return { position, format, numberFormats, floatIds, currencies, sheets, text, rejected, locate };
+}
+
+/**
+ * With an order column: lines that leave the filter columns empty follow their order, and lines
+ * without an amount whose order has one are part of it (transactions-sql.ts says why).
+ */
+async function settleOrderLines(connection: DuckDBConnection, input: LogInput): Promise<void> {
+  const { columns } = input;
+  if (columns.order === undefined) return;
+  if (rowFilterOptions(input).length > 0) await connection.run(ORDER_FILTERS_SQL);
+  if (columns.amount === undefined || columns.price !== undefined) return;
+  // Only a log with lines missing their amount pays for the join over orders.
+  const [missing] = await rows(
+    connection,
+    `SELECT count(*) AS n FROM lines WHERE reason = ${sqlString(missingValue("amount").text)}`,
+  );
+  if (Number(missing?.n) > 0) await connection.run(amountOnAnotherLineSql());
 }
 
 /** LogInput.today checked, or the clock's today (UTC). */
