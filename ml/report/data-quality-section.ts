@@ -4,6 +4,7 @@
 import { currencyMixWarning } from "../data/input/currency-mix.ts";
 import { caseVariantWarning, type DataQuality, examplesText } from "../data/input/data-quality.ts";
 import { dominantCustomerWarning } from "../data/input/dominant-customer.ts";
+import { notSalesWarning } from "../data/input/status-values.ts";
 import type { ReportTable } from "./report-html.ts";
 
 export function dataQualityTables(q: DataQuality): ReportTable[] {
@@ -49,6 +50,10 @@ export function dataQualityTables(q: DataQuality): ReportTable[] {
       ...(q.currencies
         ? [["several currencies", currencyMixWarning(q.currencies)] as [string, string]]
         : []),
+      ...(q.not_sales ?? []).map((s): [string, string] => [
+        `no sales in "${s.column}"?`,
+        notSalesWarning(s),
+      ]),
       ...(q.dominant_customer
         ? [
             ["one customer stands out", dominantCustomerWarning(q.dominant_customer)] as [

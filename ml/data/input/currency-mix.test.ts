@@ -26,7 +26,7 @@ test("a currency column with several currencies: named, counted, and the --keep-
     distinct: 3,
   });
   expect(dataQualityLines(quality)).toContain(
-    `  WARNING: column "Currency Code" holds 3 currencies in the first 5 rows (EUR 3, JPY 1, USD 1): amounts are summed as written, whatever their currency; pass --keep-rows 'Currency Code=EUR' to model one, or convert the amounts first`,
+    `  WARNING: column "Currency Code" holds 3 currencies among its first 5 values (EUR 3, JPY 1, USD 1): amounts are summed as written, whatever their currency; pass --keep-rows 'Currency Code=EUR' to model one, or convert the amounts first`,
   );
   // Picking one with --keep-rows, one currency throughout, or no such column: nothing to say.
   const kept = await read(file(ORDERS), {

@@ -8,6 +8,7 @@ import { dayToIsoDate } from "../transaction-log.ts";
 import { currencyMixWarning } from "./currency-mix.ts";
 import { wholeNumberId } from "./customer-id-format.ts";
 import { dominantCustomerWarning } from "./dominant-customer.ts";
+import { notSalesWarning } from "./status-values.ts";
 
 export const DataQualitySchema = z.object({
   /** Data rows seen (header and blank lines excluded). */
@@ -115,6 +116,19 @@ export const DataQualitySchema = z.object({
       values: z.array(z.object({ value: z.string(), rows: z.number().int() })),
       distinct: z.number().int(),
     })
+    .optional(),
+  /**
+   * Status columns without a filter whose values say no sale (cancelled, refunded, failed, …) in
+   * the first rows (status-values.ts): those rows are read as purchases. Warned about.
+   */
+  not_sales: z
+    .array(
+      z.object({
+        column: z.string(),
+        sampled_rows: z.number().int(),
+        values: z.array(z.object({ value: z.string(), rows: z.number().int() })),
+      }),
+    )
     .optional(),
   /** --ignore-id-case: ids were read lower-cased (so are they served). */
   ids_lower_cased: z.boolean().optional(),
@@ -311,6 +325,7 @@ function rowLines(q: DataQuality): string[] {
 function warningLines(q: DataQuality): string[] {
   return [
     q.currencies ? `  ${currencyMixWarning(q.currencies)}` : "",
+    ...(q.not_sales ?? []).map((s) => `  ${notSalesWarning(s)}`),
     q.dominant_customer ? `  ${dominantCustomerWarning(q.dominant_customer)}` : "",
     q.case_variant_ids ? `  ${caseVariantWarning(q.case_variant_ids)}` : "",
     q.ids_lower_cased

@@ -4,6 +4,7 @@
 // and it skews the fits; so the read names it and how to leave it out, and leaves the choice to
 // the user (a wholesaler may be real).
 import type { TransactionLog } from "../transaction-log.ts";
+import { shellArgument } from "./sample-values.ts";
 
 export interface DominantCustomer {
   id: string;
@@ -48,8 +49,7 @@ export function dominantCustomer(log: TransactionLog, column: string): DominantC
 /** The CLI's and report's warning, with the --drop-rows option that leaves the id out. */
 export function dominantCustomerWarning(d: DominantCustomer): string {
   const n = (v: number) => v.toLocaleString("en-US");
-  const value = `${d.column}=${d.id}`;
-  const arg = /^[\w.@:=,/+-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+  const arg = shellArgument(`${d.column}=${d.id}`);
   return (
     `WARNING: customer "${d.id}" buys on ${n(d.purchase_days)} days, ${(d.share * 100).toFixed(0)}% of all ` +
     `purchase days, and no other customer on more than ${n(d.next_most)}: an id that stands for guest ` +

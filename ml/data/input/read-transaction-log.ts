@@ -54,6 +54,7 @@ import {
 } from "./skip-reasons.ts";
 import { checkDataFile } from "./source-file.ts";
 import { columnText, sqlIdentifier, sqlString } from "./sql-text.ts";
+import { notSales } from "./status-values.ts";
 import {
   amountOnAnotherLineSql,
   customersSql,
@@ -175,7 +176,7 @@ async function readOnce(input: LogInput): Promise<ReadLogResult> {
 }
 
 async function readWith(connection: DuckDBConnection, input: LogInput): Promise<ReadLogResult> {
-  const { position, format, numberFormats, floatIds, currencies, sheets, text, rejected, locate } =
+  const { position, format, numberFormats, floatIds, sides, sheets, text, rejected, locate } =
     await buildLines(connection, input);
   const { skipped, leftOut, amountElsewhere, examples } = await skippedRows(connection, locate);
   if (input.onBadRow === "fail") failOnFirst(input, examples, skipped);
@@ -215,7 +216,8 @@ async function readWith(connection: DuckDBConnection, input: LogInput): Promise<
       ...(floatIds !== null ? { float_written_ids: floatIds } : {}),
       ...(dominant ? { dominant_customer: dominant } : {}),
       ...(caseVariants ? { case_variant_ids: caseVariants } : {}),
-      ...(currencies ? { currencies } : {}),
+      ...(sides.currencies ? { currencies: sides.currencies } : {}),
+      ...(sides.statuses.length > 0 ? { not_sales: sides.statuses } : {}),
       ...(amountElsewhere > 0 ? { order_lines_without_amount: amountElsewhere } : {}),
       ...(input.ignoreIdCase ? { ids_lower_cased: true } : {}),
       ...(sheets ? { sheets } : {}),
@@ -315,6 +317,7 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
   await settleOrderLines(connection, input);
   await failWhenAllLeftOut(connection, input, loaded.peek);
   const currencies = await currencyMix(connection, loaded.peek, loaded.types, input);
+  const statuses = await notSales(connection, loaded.peek, loaded.types, input);
   await connection.run("DROP TABLE IF EXISTS raw");
   await failWhenNothingReadable(connection, input, locate, position, rejected);
   const sheets = loaded.sheets;
@@ -324,7 +327,8 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
     ...(loaded.skipLines ? { lines_above_header: loaded.skipLines } : {}),
   };
   const numberFormats = numbers.shown;
-  return { position, format, numberFormats, floatIds, currencies, sheets, text, rejected, locate };
+  const sides = { currencies, statuses };
+  return { position, format, numberFormats, floatIds, sides, sheets, text, rejected, locate };
 }
 
 /**

@@ -1,0 +1,45 @@
+// Cancelled, refunded and failed orders in a status column are read as purchases unless left out:
+// the read names them and the --drop-rows to pass.
+import { expect, test } from "bun:test";
+import { tempLogFile as file, LOG_COLUMNS, readCsvLog as read } from "../../testing/log-files.ts";
+import { dataQualityLines } from "./data-quality.ts";
+
+const ORDERS = [
+  "customer_id,date,amount,Financial Status,fulfillment_state",
+  "a,2023-01-02,10,paid,fulfilled",
+  "a,2023-01-09,12,refunded,restocked",
+  "b,2023-01-03,15,paid,fulfilled",
+  "c,2023-01-04,8,voided,",
+  "c,2023-01-05,9,Refunded,fulfilled",
+  "d,2023-01-06,7,,fulfilled",
+].join("\n");
+
+test("a status column with refunds and voids: named per value, with the --drop-rows to pass", async () => {
+  const { quality } = await read(file(ORDERS));
+  expect(quality.not_sales).toEqual([
+    {
+      column: "Financial Status",
+      sampled_rows: 5,
+      values: [
+        { value: "Refunded", rows: 1 },
+        { value: "refunded", rows: 1 },
+        { value: "voided", rows: 1 },
+      ],
+    },
+  ]);
+  expect(dataQualityLines(quality)).toContain(
+    `  WARNING: column "Financial Status" holds Refunded (1 rows), refunded (1 rows), voided (1 rows) among its first 5 values: they are read as purchases; pass --drop-rows 'Financial Status=Refunded,refunded,voided' if they are not sales`,
+  );
+  // The option it names leaves them out, and then nothing is said.
+  const dropped = await read(file(ORDERS), {
+    columns: { ...LOG_COLUMNS, dropBy: "Financial Status" },
+    dropValues: ["Refunded", "refunded", "voided"],
+  });
+  expect(dropped.quality.left_out?.rows).toBe(3);
+  expect(dropped.quality.not_sales).toBeUndefined();
+  // Only paid orders: nothing to say.
+  const paid = ORDERS.split("\n")
+    .filter((l) => !/refunded|voided/i.test(l))
+    .join("\n");
+  expect((await read(file(paid))).quality.not_sales).toBeUndefined();
+});

@@ -1,0 +1,57 @@
+// Order exports list cancelled, refunded and failed orders beside paid ones in a status column;
+// read as they are, they count as purchases. When a column named like a status holds such values
+// in the first rows, and no filter is on it, the read names them and the --drop-rows to pass.
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { LogInput } from "./log-input.ts";
+import { sampleValues, shellArgument } from "./sample-values.ts";
+import { sqlString } from "./sql-text.ts";
+
+/** Status, order_status, Financial Status, payment_state, … */
+const STATUS_COLUMN = /(^|[ _])(status|state)$/i;
+/** Values that say an order was no sale. */
+const NOT_A_SALE = "(?i)(cancel|refund|fail|void|declin|return|abandon|reject|chargeback|fraud)";
+/** Values listed per column. */
+const LISTED = 8;
+
+export interface NotSales {
+  column: string;
+  sampled_rows: number;
+  /** The values that say no sale, the most frequent first. */
+  values: Array<{ value: string; rows: number }>;
+}
+
+/** Per status column without a filter on it: its values that say no sale, when it holds any. */
+export async function notSales(
+  connection: DuckDBConnection,
+  peek: string,
+  types: Map<string, string>,
+  input: Pick<LogInput, "columns">,
+): Promise<NotSales[]> {
+  const { keepBy, dropBy } = input.columns;
+  const found: NotSales[] = [];
+  for (const column of types.keys()) {
+    if (!STATUS_COLUMN.test(column.trim()) || column === keepBy || column === dropBy) continue;
+    const all = await sampleValues(connection, peek, column, 1);
+    const odd = await sampleValues(
+      connection,
+      peek,
+      column,
+      LISTED,
+      `regexp_matches(v, ${sqlString(NOT_A_SALE)})`,
+    );
+    if (odd.values.length > 0)
+      found.push({ column, sampled_rows: all.sampled, values: odd.values });
+  }
+  return found;
+}
+
+/** The CLI's and report's warning for one column. */
+export function notSalesWarning(s: NotSales): string {
+  const n = (v: number) => v.toLocaleString("en-US");
+  const listed = s.values.map((v) => `${v.value} (${n(v.rows)} rows)`).join(", ");
+  const drop = shellArgument(`${s.column}=${s.values.map((v) => v.value).join(",")}`);
+  return (
+    `WARNING: column "${s.column}" holds ${listed} among its first ${n(s.sampled_rows)} values: ` +
+    `they are read as purchases; pass --drop-rows ${drop} if they are not sales`
+  );
+}
