@@ -107,7 +107,12 @@ async function readWindow(o: TrackPipelineOptions, version: ModelVersionInfo, pr
     format: o.format,
     ...(o.columns ? { columns: o.columns } : {}),
     ...(o.onBadRow ? { onBadRow: o.onBadRow } : {}),
-    ...(o.log ? { log: o.log } : {}),
+    // A version trained with --ignore-id-case stores lower-cased ids: its window is read so too.
+    ...(version.dataWindow.idsLowerCased
+      ? { log: { ...o.log, ignoreIdCase: true } }
+      : o.log
+        ? { log: o.log }
+        : {}),
   });
   for (const line of dataQualityLines(quality)) print(line);
   const endDay = o.windowEnd === undefined ? lastTransactionDay(log) : isoDateToDay(o.windowEnd);

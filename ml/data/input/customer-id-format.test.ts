@@ -138,7 +138,7 @@ test("ml train --ignore-id-case: the option reaches the reader, and the CLI says
   rmSync(out, { recursive: true, force: true });
 });
 
-test("a registered --ignore-id-case version: ml forget User7@Example.com erases its user7@example.com", async () => {
+test("a registered --ignore-id-case version: ml track reads its window so; ml forget User7@Example.com erases its user7@example.com", async () => {
   const lines = ["customer_id,date,amount"];
   for (let c = 0; c < 60; c++)
     for (let k = 0; k < 3; k++)
@@ -178,6 +178,22 @@ test("a registered --ignore-id-case version: ml forget User7@Example.com erases 
     const before = await stored();
     expect(before.window?.idsLowerCased).toBe(true);
     expect(before.ids).toEqual(["user7@example.com", "user8@example.com"]);
+    // ml track reads the window as the version stores its ids, without the option.
+    const later = [
+      "customer_id,date,amount",
+      "USER8@example.com,2020-09-01,9",
+      "user9@EXAMPLE.com,2020-09-02,9",
+    ];
+    const tracked = await runCliCaptured([
+      "track",
+      "--model",
+      "casey",
+      "--data",
+      file(later.join("\n")),
+    ]);
+    expect(tracked.code).toBe(0);
+    expect(tracked.out).toContain("customer ids read lower-cased");
+    expect(tracked.out).not.toContain("new to the model");
     expect((await runCliCaptured(["forget", "User7@Example.com"])).code).toBe(0);
     expect((await stored()).ids).toEqual(["user8@example.com"]);
   } finally {
