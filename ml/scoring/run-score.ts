@@ -242,7 +242,12 @@ async function pagesOf(
       format: options.format ?? "csv",
       onBadRow: options.onBadRow ?? "skip",
       ...(options.columns ? { columns: options.columns } : {}),
-      ...(options.log ? { log: options.log } : {}),
+      // A model trained with --ignore-id-case knows its customers lower-cased: score them so.
+      ...(model.manifest.data.ids_lower_cased
+        ? { log: { ...options.log, ignoreIdCase: true } }
+        : options.log
+          ? { log: options.log }
+          : {}),
     });
     const skipped = Object.values(quality.skipped).reduce((a, b) => a + b, 0);
     if (skipped > 0) {

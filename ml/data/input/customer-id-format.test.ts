@@ -138,7 +138,7 @@ test("ml train --ignore-id-case: the option reaches the reader, and the CLI says
   rmSync(out, { recursive: true, force: true });
 });
 
-test("a registered --ignore-id-case version: ml track reads its window so; ml forget User7@Example.com erases its user7@example.com", async () => {
+test("a registered --ignore-id-case version: ml track and ml score read logs so; ml forget User7@Example.com erases its user7@example.com", async () => {
   const lines = ["customer_id,date,amount"];
   for (let c = 0; c < 60; c++)
     for (let k = 0; k < 3; k++)
@@ -194,6 +194,23 @@ test("a registered --ignore-id-case version: ml track reads its window so; ml fo
     expect(tracked.code).toBe(0);
     expect(tracked.out).toContain("customer ids read lower-cased");
     expect(tracked.out).not.toContain("new to the model");
+    // ml score of a log scores its customers as the model knows them: one row per person.
+    const scores = join(root, "scores.csv");
+    const scoreRun = [
+      "score",
+      "--model",
+      "casey",
+      "--data",
+      file(later.join("\n")),
+      "--out",
+      scores,
+    ];
+    expect((await runCliCaptured(scoreRun)).code).toBe(0);
+    const scored = readFileSync(scores, "utf8").trim().split("\n").slice(1);
+    expect(scored.map((line) => line.split(",")[2]).sort()).toEqual([
+      "user8@example.com",
+      "user9@example.com",
+    ]);
     expect((await runCliCaptured(["forget", "User7@Example.com"])).code).toBe(0);
     expect((await stored()).ids).toEqual(["user8@example.com"]);
   } finally {
