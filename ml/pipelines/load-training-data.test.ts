@@ -125,7 +125,7 @@ test("nobody buys twice (a customer column with one id per order): an error nami
   const path = oneLinePerId("orders.csv", 400);
   const error = await loadOrders(path, "customer_id").catch((e: Error) => e);
   expect(error).toBeInstanceOf(InputError);
-  expect((error as InputError).column).toBe('column "customer_id"');
+  expect((error as InputError).column).toBe("customer_id");
   expect((error as Error).message).toContain(
     'column "customer_id": none of the 400 customers buys on more than one day',
   );

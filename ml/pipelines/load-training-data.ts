@@ -97,12 +97,13 @@ export async function loadTrainingData(options: LoadOptions): Promise<LoadedData
 /** How the log's customer id is named in messages, and the option that chooses it. */
 function customerColumnOf(options: LoadOptions): {
   customerColumn: string;
+  column?: string;
   customerOption?: string;
 } {
   if (options.format === "cdnow")
     return { customerColumn: "the CDNOW file's customer id (field 1)" };
   const name = options.log?.columns?.customerId ?? options.columns?.customerId ?? "customer_id";
-  return { customerColumn: `column "${name}"`, customerOption: "--customer-col" };
+  return { customerColumn: `column "${name}"`, column: name, customerOption: "--customer-col" };
 }
 
 /** The longest holdout chosen for a log given without --calibration-end: a year. */

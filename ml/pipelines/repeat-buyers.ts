@@ -35,6 +35,8 @@ const count = (n: number) => n.toLocaleString("en-US");
 export interface RepeatBuyerContext {
   /** How the customer id is chosen: `column "customer_id"`, or the CDNOW file's first field. */
   customerColumn: string;
+  /** The column's own name, when it has one. */
+  column?: string;
   /** The option that names it (`--customer-col`), when there is one. */
   customerOption?: string;
   calibrationEnd: string;
@@ -56,7 +58,7 @@ export function requireRepeatBuyers(
       ? `pass ${context.customerOption} naming the column that identifies a person`
       : "the file must identify a person";
     throw new InputError(
-      context.customerColumn,
+      context.column,
       `${context.customerColumn}: none of the ${count(customers)} customers buys on more than one day, so there is no repeat purchasing to learn from`,
       {
         hint: `if each value names an order, a session or a visit rather than a person (Olist's customer_id is one per order; its customer_unique_id is the person), ${option}`,
