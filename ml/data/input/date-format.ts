@@ -247,13 +247,13 @@ export async function sniffDateFormat(
   }
   if (onSample.formats.length === 1) return onSample.formats[0] as string;
   // Several fit the sample (e.g. only days <= 12 so far): let the whole column decide.
+  const text = `trim(CAST(${column} AS VARCHAR))`;
   const onColumn = best(
     onSample.formats,
-    await parsedCounts(connection, table, `trim(CAST(${column} AS VARCHAR))`, onSample.formats),
+    await parsedCounts(connection, table, text, onSample.formats),
   );
   if (onColumn.formats.length === 1) return onColumn.formats[0] as string;
   // Layouts that read every value as the same day are one answer ("5 May 2023": %b and %B).
-  const text = `trim(CAST(${column} AS VARCHAR))`;
   if (await sameDays(connection, table, text, onColumn.formats)) {
     return onColumn.formats[0] as string;
   }

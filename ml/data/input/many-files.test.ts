@@ -90,7 +90,7 @@ test("exports whose headers differ, a pattern naming nothing, files of other kin
   });
   const cases: [string, string][] = [
     [join(dir, "*.csv"), `${join(dir, "b.csv")}: its header is not ${join(dir, "a.csv")}'s`],
-    [join(dir, "*.tsv"), `${join(dir, "*.tsv")}: names no CSV/TSV or Parquet file`],
+    [join(dir, "*.tsv"), `${join(dir, "*.tsv")}: names no CSV/TSV, Parquet or JSON file`],
     [join(dir, "*"), "names files of other kinds (c.parquet)"],
     [join(dir, "*", "a.csv"), "a pattern may name files, not folders"],
   ];

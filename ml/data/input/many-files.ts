@@ -38,7 +38,7 @@ function namePattern(glob: string): RegExp {
   return new RegExp(`^${escaped.replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
 }
 
-/** The files of a folder or pattern: all text logs, or all Parquet parts. */
+/** The files of a folder or pattern: all text logs, all Parquet parts or all JSON parts. */
 export interface ManyFiles {
   kind: "csv" | "parquet" | "json";
   files: string[];
@@ -72,7 +72,7 @@ export function filesOf(path: string): ManyFiles | null {
   if (matched.length === 0 || other.length > 0) {
     const problem =
       matched.length === 0
-        ? `names no CSV/TSV or Parquet file (${nothingMatched(folder, dirExists, dir, names)})`
+        ? `names no CSV/TSV, Parquet or JSON file (${nothingMatched(folder, dirExists, dir, names)})`
         : `names files of other kinds (${other.join(", ")}); the files read as one are all CSV/TSV, all Parquet or all JSON`;
     throw new InputError(undefined, `${path}: ${problem}`, {
       hint: "pass a folder or pattern of .csv/.tsv files (gzipped or not), of .parquet parts or of .json parts, or one file",

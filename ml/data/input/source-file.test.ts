@@ -15,7 +15,7 @@ const folder = join(dirname(month), "exports");
 mkdirSync(folder, { recursive: true });
 
 test("a folder, a pattern or a missing file is an InputError saying what to pass, from every reader", async () => {
-  const none = "names no CSV/TSV or Parquet file";
+  const none = "names no CSV/TSV, Parquet or JSON file";
   const cases: [string, string, string, string][] = [
     [folder, "is a folder; --data takes one file", "tail -q -n +2", `${none} (it holds nothing)`],
     [join(folder, "*.csv"), "--data takes one file, not a pattern", "tail -q -n +2", none],
@@ -76,6 +76,6 @@ test("ml train --data <folder without exports>: one line naming it, exit 2, no s
   } finally {
     console.error = original;
   }
-  expect(errors.join("\n")).toContain(`error: ${folder}: names no CSV/TSV or Parquet file`);
+  expect(errors.join("\n")).toContain(`error: ${folder}: names no CSV/TSV, Parquet or JSON file`);
   expect(errors.join("\n")).not.toContain("    at ");
 });
