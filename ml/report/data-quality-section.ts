@@ -36,32 +36,7 @@ export function dataQualityTables(q: DataQuality): ReportTable[] {
         `numbers in "${column}" written like`,
         example,
       ]),
-      ...(q.case_variant_ids
-        ? [
-            ["ids that differ only in case", caseVariantWarning(q.case_variant_ids)] as [
-              string,
-              string,
-            ],
-          ]
-        : []),
-      ...(q.ids_lower_cased
-        ? [["customer ids", "read lower-cased (--ignore-id-case)"] as [string, string]]
-        : []),
-      ...(q.currencies
-        ? [["several currencies", currencyMixWarning(q.currencies)] as [string, string]]
-        : []),
-      ...(q.not_sales ?? []).map((s): [string, string] => [
-        `no sales in "${s.column}"?`,
-        notSalesWarning(s),
-      ]),
-      ...(q.dominant_customer
-        ? [
-            ["one customer stands out", dominantCustomerWarning(q.dominant_customer)] as [
-              string,
-              string,
-            ],
-          ]
-        : []),
+      ...warningRows(q),
     ],
   };
   const reasons = Object.entries(q.skipped);
@@ -74,4 +49,19 @@ export function dataQualityTables(q: DataQuality): ReportTable[] {
       rows: reasons.map(([reason, count]) => [reason, count, examplesText(q, reason)]),
     },
   ];
+}
+
+/** The read's warnings and notes about ids, currencies, statuses and a customer who stands out. */
+function warningRows(q: DataQuality): [string, string][] {
+  const rows: [string, string][] = [];
+  if (q.case_variant_ids) {
+    rows.push(["ids that differ only in case", caseVariantWarning(q.case_variant_ids)]);
+  }
+  if (q.ids_lower_cased) rows.push(["customer ids", "read lower-cased (--ignore-id-case)"]);
+  if (q.currencies) rows.push(["several currencies", currencyMixWarning(q.currencies)]);
+  for (const s of q.not_sales ?? []) rows.push([`no sales in "${s.column}"?`, notSalesWarning(s)]);
+  if (q.dominant_customer) {
+    rows.push(["one customer stands out", dominantCustomerWarning(q.dominant_customer)]);
+  }
+  return rows;
 }

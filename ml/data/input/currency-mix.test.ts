@@ -1,6 +1,7 @@
 // Amounts in several currencies are summed as written: the read names the currencies of the first
 // rows and the --keep-rows that models one.
 import { expect, test } from "bun:test";
+import { dataQualityTables } from "../../report/data-quality-section.ts";
 import { tempLogFile as file, LOG_COLUMNS, readCsvLog as read } from "../../testing/log-files.ts";
 import { dataQualityLines } from "./data-quality.ts";
 
@@ -28,6 +29,8 @@ test("a currency column with several currencies: named, counted, and the --keep-
   expect(dataQualityLines(quality)).toContain(
     `  WARNING: column "Currency Code" holds 3 currencies among its first 5 values (EUR 3, JPY 1, USD 1): amounts are summed as written, whatever their currency; pass --keep-rows 'Currency Code=EUR' to model one, or convert the amounts first`,
   );
+  const rows = dataQualityTables(quality)[0]?.rows.map((r) => r.join(" | "));
+  expect(rows).toContainEqual(expect.stringContaining("several currencies | WARNING"));
   // Picking one with --keep-rows, one currency throughout, or no such column: nothing to say.
   const kept = await read(file(ORDERS), {
     columns: { ...LOG_COLUMNS, keepBy: "Currency Code" },

@@ -1,6 +1,7 @@
 // Guest checkouts filed under one id (WooCommerce's customer 0) are named by the read, with the
 // option that leaves them out; a log whose heaviest buyers are merely heavy is not.
 import { expect, test } from "bun:test";
+import { dataQualityTables } from "../../report/data-quality-section.ts";
 import { generateOnlineRetailLog, onlineRetailCsv } from "../../sim/online-retail-log.ts";
 import { tempLogFile as file, LOG_COLUMNS, readCsvLog as read } from "../../testing/log-files.ts";
 import { dataQualityLines } from "./data-quality.ts";
@@ -32,6 +33,9 @@ test("guest checkouts under one id: the read names it, its share and the --drop-
   expect(dataQualityLines(quality)).toContain(
     '  WARNING: customer "0" buys on 300 days, 30% of all purchase days, and no other customer on more than 6: an id that stands for guest checkouts or a shared account (WooCommerce writes 0) is modelled as one customer, the shop\'s best; if it is one, pass --drop-rows customer_id=0',
   );
+  // The report's data table says it too.
+  const rows = dataQualityTables(quality)[0]?.rows.map((r) => r.join(" | "));
+  expect(rows).toContainEqual(expect.stringContaining("one customer stands out | WARNING"));
   // The option it names does leave it out, and then nothing stands out.
   const dropped = await read(path, {
     columns: { ...LOG_COLUMNS, dropBy: "customer_id" },

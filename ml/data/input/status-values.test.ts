@@ -1,6 +1,7 @@
 // Cancelled, refunded and failed orders in a status column are read as purchases unless left out:
 // the read names them and the --drop-rows to pass.
 import { expect, test } from "bun:test";
+import { dataQualityTables } from "../../report/data-quality-section.ts";
 import { tempLogFile as file, LOG_COLUMNS, readCsvLog as read } from "../../testing/log-files.ts";
 import { dataQualityLines } from "./data-quality.ts";
 
@@ -30,6 +31,8 @@ test("a status column with refunds and voids: named per value, with the --drop-r
   expect(dataQualityLines(quality)).toContain(
     `  WARNING: column "Financial Status" holds Refunded (1 rows), refunded (1 rows), voided (1 rows) among its first 5 values: they are read as purchases; pass --drop-rows 'Financial Status=Refunded,refunded,voided' if they are not sales`,
   );
+  const rows = dataQualityTables(quality)[0]?.rows.map((r) => r.join(" | "));
+  expect(rows).toContainEqual(expect.stringContaining('no sales in "Financial Status"? | WARNING'));
   // The option it names leaves them out, and then nothing is said.
   const dropped = await read(file(ORDERS), {
     columns: { ...LOG_COLUMNS, dropBy: "Financial Status" },
