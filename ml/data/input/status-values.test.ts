@@ -13,6 +13,7 @@ const ORDERS = [
   "c,2023-01-04,8,voided,",
   "c,2023-01-05,9,Refunded,fulfilled",
   "d,2023-01-06,7,,fulfilled",
+  "d,2023-01-07,7,partially_refunded,fulfilled", // a sale with part of it refunded
 ].join("\n");
 
 test("a status column with refunds and voids: named per value, with the --drop-rows to pass", async () => {
@@ -20,7 +21,7 @@ test("a status column with refunds and voids: named per value, with the --drop-r
   expect(quality.not_sales).toEqual([
     {
       column: "Financial Status",
-      sampled_rows: 5,
+      sampled_rows: 6,
       values: [
         { value: "Refunded", rows: 1 },
         { value: "refunded", rows: 1 },
@@ -29,7 +30,7 @@ test("a status column with refunds and voids: named per value, with the --drop-r
     },
   ]);
   expect(dataQualityLines(quality)).toContain(
-    `  WARNING: column "Financial Status" holds Refunded (1 rows), refunded (1 rows), voided (1 rows) among its first 5 values: they are read as purchases; pass --drop-rows 'Financial Status=Refunded,refunded,voided' if they are not sales`,
+    `  WARNING: column "Financial Status" holds Refunded (1 rows), refunded (1 rows), voided (1 rows) among its first 6 values: they are read as purchases; pass --drop-rows 'Financial Status=Refunded,refunded,voided' if they are not sales`,
   );
   const rows = dataQualityTables(quality)[0]?.rows.map((r) => r.join(" | "));
   expect(rows).toContainEqual(expect.stringContaining('no sales in "Financial Status"? | WARNING'));

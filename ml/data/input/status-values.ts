@@ -8,8 +8,10 @@ import { sqlString } from "./sql-text.ts";
 
 /** Status, order_status, Financial Status, payment_state, … */
 const STATUS_COLUMN = /(^|[ _])(status|state)$/i;
-/** Values that say an order was no sale. */
+/** Values that say an order was no sale; a partial refund or return (Shopify's
+ * partially_refunded) was a sale. */
 const NOT_A_SALE = "(?i)(cancel|refund|fail|void|declin|return|abandon|reject|chargeback|fraud)";
+const PARTIAL = "(?i)partial";
 /** Values listed per column. */
 const LISTED = 8;
 
@@ -37,7 +39,7 @@ export async function notSales(
       peek,
       column,
       LISTED,
-      `regexp_matches(v, ${sqlString(NOT_A_SALE)})`,
+      `regexp_matches(v, ${sqlString(NOT_A_SALE)}) AND NOT regexp_matches(v, ${sqlString(PARTIAL)})`,
     );
     if (odd.values.length > 0)
       found.push({ column, sampled_rows: all.sampled, values: odd.values });
