@@ -17,7 +17,7 @@ import {
 import type { CustomerSummaries, TimeUnit } from "../features/customer-summaries.ts";
 import { summarize, unitDays } from "../features/summaries.ts";
 import { holdoutBuyers, holdoutReach } from "./holdout-checks.ts";
-import { type LogReadOptions, readLog } from "./read-log.ts";
+import { DEFAULT_CUSTOMER_COLUMN, type LogReadOptions, readLog } from "./read-log.ts";
 import { requireRepeatBuyers, requireRepeatBuyersInSummaries } from "./repeat-buyers.ts";
 import type { DataFormat } from "./train-models.ts";
 
@@ -102,7 +102,8 @@ function customerColumnOf(options: LoadOptions): {
 } {
   if (options.format === "cdnow")
     return { customerColumn: "the CDNOW file's customer id (field 1)" };
-  const name = options.log?.columns?.customerId ?? options.columns?.customerId ?? "customer_id";
+  const name =
+    options.log?.columns?.customerId ?? options.columns?.customerId ?? DEFAULT_CUSTOMER_COLUMN;
   return { customerColumn: `column "${name}"`, column: name, customerOption: "--customer-col" };
 }
 

@@ -24,6 +24,21 @@ export type LogReadOptions = Omit<LogInput, "source" | "columns" | "onBadRow"> &
   columns?: Partial<LogColumns>;
 };
 
+/**
+ * The log options for reading purchases of a model trained with --ignore-id-case (its ids are
+ * lower-cased): so read, whether or not the option was given again.
+ */
+export function logOptionsFor(
+  log: LogReadOptions | undefined,
+  idsLowerCased: boolean | undefined,
+): { log?: LogReadOptions } {
+  if (idsLowerCased) return { log: { ...log, ignoreIdCase: true } };
+  return log ? { log } : {};
+}
+
+/** The customer id column when none is named. */
+export const DEFAULT_CUSTOMER_COLUMN = "customer_id";
+
 export interface LogRequest {
   path: string;
   format: LogFormat;
@@ -64,7 +79,7 @@ export async function readLog(request: LogRequest): Promise<ReadLog> {
       ? { kind: request.format, path: request.path }
       : { kind: "csv", path: request.path });
   const columns: LogColumns = {
-    customerId: "customer_id",
+    customerId: DEFAULT_CUSTOMER_COLUMN,
     date: "date",
     ...request.columns,
     ...extra.columns,

@@ -19,7 +19,7 @@ import { parseTreeEnsembleOnnx } from "../onnx/parse-tree-ensemble.ts";
 import { evaluateTreeEnsemble } from "../onnx/tree-ensemble-evaluator.ts";
 import { type ForecastAccuracy, forecastAccuracy } from "../tracking/forecast-tracking.ts";
 import { lastTransactionDay, realizedPurchases } from "../tracking/realized-purchases.ts";
-import { type LogFormat, type LogReadOptions, readLog } from "./read-log.ts";
+import { type LogFormat, type LogReadOptions, logOptionsFor, readLog } from "./read-log.ts";
 import { writeTrackingReport } from "./tracking-report.ts";
 
 export { writeTrackingReport } from "./tracking-report.ts";
@@ -108,11 +108,7 @@ async function readWindow(o: TrackPipelineOptions, version: ModelVersionInfo, pr
     ...(o.columns ? { columns: o.columns } : {}),
     ...(o.onBadRow ? { onBadRow: o.onBadRow } : {}),
     // A version trained with --ignore-id-case stores lower-cased ids: its window is read so too.
-    ...(version.dataWindow.idsLowerCased
-      ? { log: { ...o.log, ignoreIdCase: true } }
-      : o.log
-        ? { log: o.log }
-        : {}),
+    ...logOptionsFor(o.log, version.dataWindow.idsLowerCased),
   });
   for (const line of dataQualityLines(quality)) print(line);
   const endDay = o.windowEnd === undefined ? lastTransactionDay(log) : isoDateToDay(o.windowEnd);

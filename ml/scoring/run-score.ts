@@ -11,7 +11,7 @@ import { type Horizon, horizonInModelUnits } from "../forecasting/horizon.ts";
 import { intervalParamsFromManifest } from "../forecasting/interval-params.ts";
 import { openRegistryFromEnv } from "../pipelines/open-registry.ts";
 import { lastDateOf } from "../pipelines/production-step.ts";
-import { type LogReadOptions, readLog } from "../pipelines/read-log.ts";
+import { type LogReadOptions, logOptionsFor, readLog } from "../pipelines/read-log.ts";
 import {
   batchOfPage,
   type CustomerPage,
@@ -243,11 +243,7 @@ async function pagesOf(
       onBadRow: options.onBadRow ?? "skip",
       ...(options.columns ? { columns: options.columns } : {}),
       // A model trained with --ignore-id-case knows its customers lower-cased: score them so.
-      ...(model.manifest.data.ids_lower_cased
-        ? { log: { ...options.log, ignoreIdCase: true } }
-        : options.log
-          ? { log: options.log }
-          : {}),
+      ...logOptionsFor(options.log, model.manifest.data.ids_lower_cased),
     });
     const skipped = Object.values(quality.skipped).reduce((a, b) => a + b, 0);
     if (skipped > 0) {

@@ -209,19 +209,25 @@ async function describeOrFail(
   }
 }
 
+/**
+ * The table function that reads a Parquet or JSON file, or parts as one table (their columns
+ * matched by name): the read's scan, and each part's row count for naming rows in their part.
+ */
+export function fileScanSql(kind: "parquet" | "json", files: string | string[]): string {
+  const list =
+    typeof files === "string" ? sqlString(files) : `[${files.map(sqlString).join(", ")}]`;
+  const union = typeof files === "string" ? "" : ", union_by_name = true";
+  return kind === "json"
+    ? `read_json(${list}, format = 'auto'${union})`
+    : `read_parquet(${list}${union})`;
+}
+
 async function openFile(
   connection: DuckDBConnection,
   source: Extract<LogSource, { kind: "parquet" | "json" }>,
   columns: LogColumns,
 ): Promise<LoadedSource> {
-  const path = sqlString(source.path);
-  // One file, or parts read as one table (their columns matched by name).
-  const files = source.files ? `[${source.files.map(sqlString).join(", ")}]` : path;
-  const union = source.files ? ", union_by_name = true" : "";
-  const file =
-    source.kind === "json"
-      ? `read_json(${files}, format = 'auto'${union})`
-      : `read_parquet(${files}${union})`;
+  const file = fileScanSql(source.kind, source.files ?? source.path);
   const { scan, types, available } = await flattenRecords(
     connection,
     { scan: file, types: await describeOrFail(connection, file, source.path) },

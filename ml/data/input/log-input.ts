@@ -132,6 +132,10 @@ export function sourceName(source: LogSource): string {
   return `${url} ${source.table ? `table ${source.table}` : "query"}`;
 }
 
+/** File names --data reads as Parquet, and as newline-delimited JSON (gzipped or not). */
+export const PARQUET_FILE = /\.parquet$/i;
+export const JSON_FILE = /\.(json|jsonl|ndjson)(\.gz)?$/i;
+
 /** Takes `--data` as a source: postgres:// URLs, .parquet and .json files, else CSV/TSV. */
 export function sourceFromArguments(options: {
   data: string;
@@ -164,9 +168,9 @@ export function sourceFromArguments(options: {
   if (options.format === "xlsx" || /\.xlsx$/i.test(data)) {
     return { kind: "xlsx", path: data, ...(options.sheet ? { sheet: options.sheet } : {}) };
   }
-  if (options.format === "parquet" || /\.parquet$/i.test(data))
+  if (options.format === "parquet" || PARQUET_FILE.test(data))
     return { kind: "parquet", path: data };
-  if (options.format === "json" || /\.(json|ndjson|jsonl)(\.gz)?$/i.test(data)) {
+  if (options.format === "json" || JSON_FILE.test(data)) {
     return { kind: "json", path: data };
   }
   return {

@@ -12,17 +12,16 @@ import { openDecompressed } from "../line-reader.ts";
 import { bomEncoding, csvHead, HEADER_SEARCH_LINES } from "./csv-head.ts";
 import type { DataQuality } from "./data-quality.ts";
 import { InputError } from "./input-error.ts";
-import type { LogColumns } from "./log-input.ts";
+import { fileScanSql } from "./load-source.ts";
+import { JSON_FILE, type LogColumns, PARQUET_FILE } from "./log-input.ts";
 import { LineScanner, SeenLines } from "./repeated-lines.ts";
-import { sqlString } from "./sql-text.ts";
 import { tempCopyFolder } from "./temp-copies.ts";
 
-/** Files a folder or a pattern may hold to be joined: text logs, gzipped or not. */
+/**
+ * Files a folder or a pattern may hold to be joined: text logs, gzipped or not; or read as one
+ * table: Parquet parts (Spark's, Databricks') or newline-delimited JSON parts (BigQuery's).
+ */
 const TEXT_LOG = /\.(csv|tsv|txt)(\.gz)?$/i;
-/** Parquet parts, as Spark and Databricks write a table (part-00000-….parquet). */
-const PARQUET_PART = /\.parquet$/i;
-/** Newline-delimited JSON parts, as BigQuery exports a table (orders-000000000000.json). */
-const JSON_PART = /\.(json|jsonl|ndjson)(\.gz)?$/i;
 const GLOB = /[*?[\]]/;
 
 /** One file's lines in the joined file: its first data line there, and that line's own number. */
@@ -62,7 +61,7 @@ export function filesOf(path: string): ManyFiles | null {
   const dirExists = statSync(dir, { throwIfNoEntry: false })?.isDirectory() === true;
   const names = dirExists ? readdirSync(dir) : [];
   const wanted = folder
-    ? { test: (n: string) => TEXT_LOG.test(n) || PARQUET_PART.test(n) || JSON_PART.test(n) }
+    ? { test: (n: string) => TEXT_LOG.test(n) || PARQUET_FILE.test(n) || JSON_FILE.test(n) }
     : namePattern(basename(path));
   const matched = names
     .filter((name) => wanted.test(name) && statSync(join(dir, name)).isFile())
@@ -81,12 +80,12 @@ export function filesOf(path: string): ManyFiles | null {
   return { kind, files: matched.map((name) => join(dir, name)) };
 }
 
-const PART_OF = { csv: TEXT_LOG, parquet: PARQUET_PART, json: JSON_PART } as const;
+const PART_OF = { csv: TEXT_LOG, parquet: PARQUET_FILE, json: JSON_FILE } as const;
 
 /** What the files are: Parquet or JSON parts when all are, else CSV/TSV (the others then refused). */
 function partsKind(names: string[]): ManyFiles["kind"] {
-  if (names.length > 0 && names.every((n) => PARQUET_PART.test(n))) return "parquet";
-  if (names.length > 0 && names.every((n) => JSON_PART.test(n))) return "json";
+  if (names.length > 0 && names.every((n) => PARQUET_FILE.test(n))) return "parquet";
+  if (names.length > 0 && names.every((n) => JSON_FILE.test(n))) return "json";
   return "csv";
 }
 
@@ -326,10 +325,6 @@ export async function readManyParts<T extends { quality: DataQuality }>(
   files: string[],
   read: () => Promise<T>,
 ): Promise<T> {
-  const reader = (path: string) =>
-    kind === "parquet"
-      ? `read_parquet(${sqlString(path)})`
-      : `read_json(${sqlString(path)}, format = 'auto')`;
   const what = kind === "parquet" ? "Parquet" : "JSON";
   const parts: Part[] = [];
   const instance = await DuckDBInstance.create(":memory:");
@@ -338,7 +333,9 @@ export async function readManyParts<T extends { quality: DataQuality }>(
     let row = 1;
     for (const path of files) {
       parts.push({ path, firstLine: row, firstFileLine: 1 });
-      const counted = await connection.runAndReadAll(`SELECT count(*) AS n FROM ${reader(path)}`);
+      const counted = await connection.runAndReadAll(
+        `SELECT count(*) AS n FROM ${fileScanSql(kind, path)}`,
+      );
       row += Number((counted.getRowObjectsJS()[0] as { n: bigint }).n);
     }
   } catch (error) {

@@ -15,7 +15,10 @@ export interface SampledValues {
   values: Array<{ value: string; rows: number }>;
 }
 
-/** The first SAMPLE_ROWS rows' values of `column`, counted; `where` (SQL on v) selects some. */
+/**
+ * The first SAMPLE_ROWS rows' values of `column`, counted; `where` (SQL on `value`) picks the
+ * values listed, while `sampled` and `distinct` count all of them (0 when none is listed).
+ */
 export async function sampleValues(
   connection: DuckDBConnection,
   peek: string,
@@ -24,10 +27,12 @@ export async function sampleValues(
   where = "true",
 ): Promise<SampledValues> {
   const reader = await connection.runAndReadAll(
-    `SELECT v AS value, count(*) AS rows, sum(count(*)) OVER () AS sampled,
-       count(*) OVER () AS distinct_values
-     FROM (SELECT ${columnText(column)} AS v FROM ${peek} LIMIT ${SAMPLE_ROWS}) AS s
-     WHERE v IS NOT NULL AND (${where}) GROUP BY v ORDER BY rows DESC, v LIMIT ${limit}`,
+    `SELECT * FROM (
+       SELECT v AS value, count(*) AS rows, sum(count(*)) OVER () AS sampled,
+         count(*) OVER () AS distinct_values
+       FROM (SELECT ${columnText(column)} AS v FROM ${peek} LIMIT ${SAMPLE_ROWS}) AS s
+       WHERE v IS NOT NULL GROUP BY v) AS counted
+     WHERE ${where} ORDER BY rows DESC, value LIMIT ${limit}`,
   );
   const rows = reader.getRowObjectsJS() as {
     value: string;

@@ -33,16 +33,16 @@ export async function notSales(
   const found: NotSales[] = [];
   for (const column of types.keys()) {
     if (!STATUS_COLUMN.test(column.trim()) || column === keepBy || column === dropBy) continue;
-    const all = await sampleValues(connection, peek, column, 1);
     const odd = await sampleValues(
       connection,
       peek,
       column,
       LISTED,
-      `regexp_matches(v, ${sqlString(NOT_A_SALE)}) AND NOT regexp_matches(v, ${sqlString(PARTIAL)})`,
+      `regexp_matches(value, ${sqlString(NOT_A_SALE)}) AND NOT regexp_matches(value, ${sqlString(PARTIAL)})`,
     );
-    if (odd.values.length > 0)
-      found.push({ column, sampled_rows: all.sampled, values: odd.values });
+    if (odd.values.length > 0) {
+      found.push({ column, sampled_rows: odd.sampled, values: odd.values });
+    }
   }
   return found;
 }
