@@ -130,6 +130,21 @@ for (const driver of testDrivers()) {
       ]);
     });
 
+    test("hostile ids through the lower-cased erase: quotes, an accented capital, an emoji, a 1e308", async () => {
+      const db = t.handle.db;
+      const registry = new ModelRegistry(db, new FileArtifactStore(dir));
+      const asked = ['User "O\'Brien" É😀@X.org', "1E308", "\ud83d\ude00ÄÖ"];
+      const stored = asked.map((id) => id.toLowerCase());
+      const lowered = await registry.registerVersion("hostile-lower", {
+        ...version([...stored, "keep"], true),
+        dataWindow: { calibrationEnd: "1997-09-30", idsLowerCased: true },
+      });
+      const gone = await forgetCustomers(db, asked);
+      expect(gone.storedRows).toBe(3);
+      const left = await new CustomerFeaturesRepository(db).get(lowered.id, [...stored, "keep"]);
+      expect([...left.keys()]).toEqual(["keep"]);
+    });
+
     test("a bulk request: 5,000 of 20,000 customers, their rows only", async () => {
       const db = t.handle.db;
       const registry = new ModelRegistry(db, new FileArtifactStore(dir));

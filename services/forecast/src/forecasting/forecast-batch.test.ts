@@ -393,4 +393,10 @@ test("a model read with --ignore-id-case finds a stored customer asked for in an
   expect(found.errors[0]).toBeNull();
   expect(found.storedRow[0]).toBe(customers.rowOf("user7@example.com"));
   expect(found.storedRow[0]).toBeGreaterThanOrEqual(0);
+  // Hostile ids are lower-cased without throwing and found nowhere: an item error each.
+  const hostile = ["\u0000", "\ud800", "İ", "USER7@EXAMPLE.COM\u0000", "1e308"].map((id) => ({
+    id,
+  }));
+  const answered = resolveCustomers(lowered, hostile, undefined);
+  expect(answered.errors.map((e) => e?.code)).toEqual(hostile.map(() => "unknown_customer"));
 });
