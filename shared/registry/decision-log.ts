@@ -25,6 +25,7 @@ import {
   notErasedSql,
   recordErasures,
 } from "./customer-erasures.ts";
+import { lowerCasedVersionIds } from "./model-registry.ts";
 
 /** Rows per INSERT statement (several statements share one transaction). */
 const ROWS_PER_INSERT = 1000;
@@ -141,6 +142,7 @@ async function lockDecisionWriters(tx: Transaction): Promise<void> {
  * Deletes these customers' decisions and parked rows inside the caller's transaction, and marks
  * them erased: the writers are held back until it commits, and then skip rows about them decided
  * before it (customer-erasures.ts). Call it last in the transaction: writers wait from here on.
+ * Once any version was trained with --ignore-id-case, every letter case of an id goes.
  */
 export async function eraseCustomerDecisions(
   tx: Transaction,
@@ -148,9 +150,12 @@ export async function eraseCustomerDecisions(
 ): Promise<PrunedRows> {
   if (customerIds.length === 0) return { decisions: 0, deadLetters: 0 };
   await lockDecisionWriters(tx);
-  const parked = (await parkedRowsOf(tx, customerIds)).map((row) => row.id);
+  const erased = (await lowerCasedVersionIds(tx)).length
+    ? await withCaseVariants(tx, customerIds)
+    : customerIds;
+  const parked = (await parkedRowsOf(tx, erased)).map((row) => row.id);
   // One jsonb parameter for the whole list (a parameter per id would cap a bulk request).
-  const ids = JSON.stringify(customerIds);
+  const ids = JSON.stringify(erased);
   const decisions = await tx
     .delete(decisionLog)
     .where(sql`${decisionLog.customerId} in (select jsonb_array_elements_text(${ids}::jsonb))`)
@@ -161,8 +166,41 @@ export async function eraseCustomerDecisions(
         .where(inArray(decisionLogDeadLetter.id, parked))
         .returning({ id: decisionLogDeadLetter.id })
     : [];
-  await recordErasures(tx, customerIds);
+  await recordErasures(tx, erased);
   return { decisions: decisions.length, deadLetters: deadLetters.length };
+}
+
+/**
+ * The ids and every spelling of them in other letter case that the decision log or its parked
+ * rows hold. Once a version is trained with --ignore-id-case, `User@X.org` and `user@x.org` are
+ * one customer, and the decisions sent for either are theirs. Found by a scan (no index on
+ * lower(customer_id): erasures are rare, decisions are not).
+ */
+async function withCaseVariants(
+  tx: Transaction,
+  customerIds: readonly string[],
+): Promise<string[]> {
+  const ids = JSON.stringify(customerIds);
+  const logged = await tx
+    .selectDistinct({ id: decisionLog.customerId })
+    .from(decisionLog)
+    .where(
+      sql`lower(${decisionLog.customerId}) in (select lower(t.id) from jsonb_array_elements_text(${ids}::jsonb) as t(id))`,
+    );
+  const needles = JSON.stringify(customerIds.map((id) => customerNeedle(id).toLowerCase()));
+  const candidates = await tx
+    .select({ rowJson: decisionLogDeadLetter.rowJson })
+    .from(decisionLogDeadLetter)
+    .where(
+      sql`exists (select 1 from jsonb_array_elements_text(${needles}::jsonb) as needle(text) where strpos(lower(${decisionLogDeadLetter.rowJson}), needle.text) > 0)`,
+    );
+  const wanted = new Set(customerIds.map((id) => id.toLowerCase()));
+  const parked = candidates
+    .map((row) => parkedCustomer(row.rowJson))
+    .filter((id): id is string => typeof id === "string" && wanted.has(id.toLowerCase()));
+  // The lower-cased id too, though not logged yet: its marker holds back a decision in flight.
+  const lowered = customerIds.map((id) => id.toLowerCase());
+  return [...new Set([...customerIds, ...lowered, ...logged.map((row) => row.id), ...parked])];
 }
 
 function pageEnd({ before, beforeId }: DecisionQuery): SQL | undefined {

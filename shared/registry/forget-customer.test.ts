@@ -50,7 +50,14 @@ for (const driver of testDrivers()) {
       const b1 = await registry.registerVersion("b", version(["x", "y", victim], true));
       const c1 = await registry.registerVersion("c", version(["x"], true)); // never held the victim
       const log = new DecisionLogRepository(db);
-      await log.insertMany([decision(victim), decision(victim), decision("x")]);
+      // Another customer while no version ignores letter case: their decision stays.
+      const otherCase = victim.toUpperCase();
+      await log.insertMany([
+        decision(victim),
+        decision(victim),
+        decision("x"),
+        decision(otherCase),
+      ]);
       await writeDeadLetters(db, [{ row: decision(victim), reason: "22P05" }]);
 
       const received: string[] = [];
@@ -94,6 +101,7 @@ for (const driver of testDrivers()) {
       expect(await log.findByCustomer(victim)).toEqual([]);
       expect(await log.deadLettersOfCustomer(victim)).toEqual([]);
       expect(await log.findByCustomer("x")).toHaveLength(1);
+      expect(await log.findByCustomer(otherCase)).toHaveLength(1);
 
       // Again: nothing left to erase, no revision bumped.
       expect(await forgetCustomers(db, [victim])).toEqual({
@@ -106,7 +114,7 @@ for (const driver of testDrivers()) {
       expect((await registry.getVersion("a", 2))?.customersRevision).toBe(1);
     });
 
-    test("a version trained with --ignore-id-case forgets User@X.org stored as user@x.org; a case-sensitive one keeps its own user@x.org", async () => {
+    test("a version trained with --ignore-id-case forgets User@X.org stored as user@x.org, and its decisions in every spelling; a case-sensitive one keeps its own user@x.org", async () => {
       const db = t.handle.db;
       const registry = new ModelRegistry(db, new FileArtifactStore(dir));
       const lowered = await registry.registerVersion("lower", {
@@ -117,7 +125,22 @@ for (const driver of testDrivers()) {
         "exact",
         version(["user@x.org", "User@X.org"], true),
       );
+      // Decisions were sent for the customer in three spellings, and for somebody else.
+      const log = new DecisionLogRepository(db);
+      await log.insertMany(["User@X.org", "USER@x.org", "user@x.org", "z"].map(decision));
+      await writeDeadLetters(db, [
+        { row: decision("uSeR@x.ORG"), reason: "22P05" },
+        { row: decision("user@x.org.uk"), reason: "22P05" },
+      ]);
       const gone = await forgetCustomers(db, ["User@X.org"]);
+      expect(gone.decisions).toBe(3);
+      expect(gone.deadLetters).toBe(1);
+      for (const id of ["User@X.org", "USER@x.org", "user@x.org", "uSeR@x.ORG"]) {
+        expect(await log.findByCustomer(id)).toEqual([]);
+        expect(await log.deadLettersOfCustomer(id)).toEqual([]);
+      }
+      expect(await log.findByCustomer("z")).toHaveLength(1);
+      expect(await log.deadLettersOfCustomer("user@x.org.uk")).toHaveLength(1);
       expect(gone.versions).toEqual([
         { model: "exact", version: 1 },
         { model: "lower", version: 1 },
@@ -139,8 +162,10 @@ for (const driver of testDrivers()) {
         ...version([...stored, "keep"], true),
         dataWindow: { calibrationEnd: "1997-09-30", idsLowerCased: true },
       });
+      await new DecisionLogRepository(db).insertMany([...stored, "keep"].map(decision));
       const gone = await forgetCustomers(db, asked);
       expect(gone.storedRows).toBe(3);
+      expect(gone.decisions).toBe(3);
       const left = await new CustomerFeaturesRepository(db).get(lowered.id, [...stored, "keep"]);
       expect([...left.keys()]).toEqual(["keep"]);
     });

@@ -1,8 +1,8 @@
 // `ml forget`: erases everything the platform stores about some customers, in ONE transaction:
 // their stored summaries and features under every model version (whose customers_revision is
 // bumped, so forecast services reload the version without them) and their decisions and parked
-// decision rows; decisions about them still being made then are not written after it
-// (customer-erasures.ts). Aggregates (forecast_tracking, campaign_results) hold no customer ids;
+// decision rows (in every letter case, once a version ignores it); decisions about them still
+// being made then are not written after it (customer-erasures.ts). Aggregates (forecast_tracking, campaign_results) hold no customer ids;
 // exported bundles and `ml score` outputs are outside the database (republish and re-score them).
 import type { Database } from "../db/database.ts";
 import { eraseCustomerFeatures } from "./customer-features.ts";
