@@ -2,7 +2,12 @@
 // reason with example lines, returns, $0 lines, customers and dates), as report tables.
 
 import { currencyMixWarning } from "../data/input/currency-mix.ts";
-import { caseVariantWarning, type DataQuality, examplesText } from "../data/input/data-quality.ts";
+import {
+  caseVariantWarning,
+  type DataQuality,
+  examplesText,
+  zeroPaddedWarning,
+} from "../data/input/data-quality.ts";
 import { dominantCustomerWarning } from "../data/input/dominant-customer.ts";
 import { notSalesWarning } from "../data/input/status-values.ts";
 import type { ReportTable } from "./report-html.ts";
@@ -56,6 +61,9 @@ function warningRows(q: DataQuality): [string, string][] {
   const rows: [string, string][] = [];
   if (q.case_variant_ids) {
     rows.push(["ids that differ only in case", caseVariantWarning(q.case_variant_ids)]);
+  }
+  if (q.zero_padded_ids) {
+    rows.push(["ids that differ only in leading zeros", zeroPaddedWarning(q.zero_padded_ids)]);
   }
   if (q.ids_lower_cased) rows.push(["customer ids", "read lower-cased (--ignore-id-case)"]);
   if (q.currencies) rows.push(["several currencies", currencyMixWarning(q.currencies)]);

@@ -111,6 +111,32 @@ test("ids that differ only in case are counted and named; --ignore-id-case reads
   expect(plain.quality.case_variant_ids).toBeUndefined();
 });
 
+// A spreadsheet drops the leading zeros of ids it reads as numbers: an ERP's 0042 becomes 42 in the
+// export somebody opened and saved, and the customer's purchases split between two ids.
+test("ids in digits that differ only in leading zeros are counted and named; other ids are not", async () => {
+  const ids = ["0042", "42", "00042", "0007", "7", "A042", "A42", "123", "0123x", "123x"];
+  const lines = [
+    "customer_id,date,amount",
+    ...ids.map((id, i) => `${id},2020-01-0${(i % 9) + 1},5`),
+  ];
+  const { log, quality } = await read(file(lines.join("\n")));
+  expect(log.customerIds.length).toBe(ids.length);
+  expect(quality.zero_padded_ids).toEqual({ ids: 5, example: ["00042", "42"] });
+  expect(dataQualityLines(quality)).toContain(
+    '  WARNING: 5 customer ids differ from another only in leading zeros (e.g. "00042" and "42") and are read as different customers; if they are one (a spreadsheet drops the zeros of ids it reads as numbers), export the ids as text from the shop\'s system, or pad them alike, and read again',
+  );
+  // A float export's 42.0 and 0042.0 are 42 and 0042: the same two customers.
+  const floats = await read(
+    file("customer_id,date,amount\n42.0,2020-01-01,1\n0042.0,2020-01-02,1\n"),
+  );
+  expect(floats.quality.zero_padded_ids).toEqual({ ids: 2, example: ["0042", "42"] });
+  // Zero-padded ids of one width throughout: nothing to say.
+  const padded = await read(
+    file("customer_id,date,amount\n0042,2020-01-01,1\n0043,2020-01-02,1\n"),
+  );
+  expect(padded.quality.zero_padded_ids).toBeUndefined();
+});
+
 test("ml train --ignore-id-case: the option reaches the reader, and the CLI says so", async () => {
   // Each customer buys four times, in whatever case they type their address that day.
   const lines = ["customer_id,date,amount"];

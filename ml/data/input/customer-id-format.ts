@@ -65,17 +65,53 @@ export function customerIdSql(column: string, floatWritten: boolean, ignoreCase 
   return floatWritten ? `regexp_replace(${text}, ${sqlString(FLOAT_WRITTEN)}, '\\1')` : text;
 }
 
+/** How many ids of the read log differ from another only in a way that may not matter, and a pair. */
+export interface IdVariants {
+  ids: number;
+  example: [string, string];
+}
+
 /**
  * Ids of the read log (table customers) that differ from another only in case, and one such pair;
  * null when none do. E-mail addresses typed by customers are the usual cause.
  */
-export async function caseVariantIds(
+export function caseVariantIds(connection: DuckDBConnection): Promise<IdVariants | null> {
+  return idVariants(connection, "lower(customer_id)", "true");
+}
+
+/**
+ * Ids written in digits that differ from another only in leading zeros ("0042" and "42"), and one
+ * such pair; null when none do. A spreadsheet drops the zeros of ids it reads as numbers, so an
+ * export opened and saved in one disagrees with the shop's other exports.
+ */
+export function zeroPaddedVariantIds(connection: DuckDBConnection): Promise<IdVariants | null> {
+  return idVariants(
+    connection,
+    "ltrim(customer_id, '0')",
+    "customer_id LIKE '0%' AND regexp_full_match(customer_id, '[0-9]+')",
+  );
+}
+
+/**
+ * Ids of the read log that share `key` (SQL of customer_id, a key's key being itself) with
+ * another, among those `where`. Only ids unlike their key and the ids equal to those keys are
+ * grouped: grouping all of millions of ids took seconds, this a scan and a semi-join.
+ */
+async function idVariants(
   connection: DuckDBConnection,
-): Promise<{ ids: number; example: [string, string] } | null> {
+  key: string,
+  where: string,
+): Promise<IdVariants | null> {
   const reader = await connection.runAndReadAll(
-    `WITH variants AS (
-       SELECT lower(customer_id) AS k, count(*) AS n, min(customer_id) AS a, max(customer_id) AS b
-       FROM customers GROUP BY lower(customer_id) HAVING count(*) > 1)
+    `WITH unlike AS (
+       SELECT customer_id, ${key} AS k FROM customers WHERE ${where} AND ${key} <> customer_id),
+     candidates AS (
+       SELECT customer_id, k FROM unlike
+       UNION ALL SELECT customer_id, customer_id AS k FROM customers
+       WHERE customer_id IN (SELECT k FROM unlike)),
+     variants AS (
+       SELECT k, count(*) AS n, min(customer_id) AS a, max(customer_id) AS b
+       FROM candidates GROUP BY k HAVING count(*) > 1)
      SELECT sum(n) AS ids, arg_min(a, k) AS a, arg_min(b, k) AS b FROM variants`,
   );
   const [row] = reader.getRowObjectsJS() as { ids: bigint | null; a: string; b: string }[];

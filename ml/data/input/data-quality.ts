@@ -101,6 +101,13 @@ export const DataQualitySchema = z.object({
     .object({ ids: z.number().int(), example: z.tuple([z.string(), z.string()]) })
     .optional(),
   /**
+   * Customer ids in digits that differ from another only in leading zeros ("0042" and "42": a
+   * spreadsheet dropped them in one export), and one such pair: read as different customers.
+   */
+  zero_padded_ids: z
+    .object({ ids: z.number().int(), example: z.tuple([z.string(), z.string()]) })
+    .optional(),
+  /**
    * Lines without an amount in an order whose amount is on another of its lines (Shopify writes
    * an order's Total once): part of a purchase already counted; not skipped, not bad rows.
    */
@@ -159,6 +166,17 @@ export function caseVariantWarning(v: NonNullable<DataQuality["case_variant_ids"
     `WARNING: ${v.ids.toLocaleString("en-US")} customer ids differ from another only in case ` +
     `(e.g. ${JSON.stringify(a)} and ${JSON.stringify(b)}) and are read as different customers; ` +
     "if they are one (e-mail addresses typed by customers), pass --ignore-id-case"
+  );
+}
+
+/** The warning about ids that differ only in leading zeros, with what to do about them. */
+export function zeroPaddedWarning(v: NonNullable<DataQuality["zero_padded_ids"]>): string {
+  const [a, b] = v.example;
+  return (
+    `WARNING: ${v.ids.toLocaleString("en-US")} customer ids differ from another only in leading ` +
+    `zeros (e.g. ${JSON.stringify(a)} and ${JSON.stringify(b)}) and are read as different ` +
+    "customers; if they are one (a spreadsheet drops the zeros of ids it reads as numbers), " +
+    "export the ids as text from the shop's system, or pad them alike, and read again"
   );
 }
 
@@ -328,6 +346,7 @@ function warningLines(q: DataQuality): string[] {
     ...(q.not_sales ?? []).map((s) => `  ${notSalesWarning(s)}`),
     q.dominant_customer ? `  ${dominantCustomerWarning(q.dominant_customer)}` : "",
     q.case_variant_ids ? `  ${caseVariantWarning(q.case_variant_ids)}` : "",
+    q.zero_padded_ids ? `  ${zeroPaddedWarning(q.zero_padded_ids)}` : "",
     q.ids_lower_cased
       ? "  customer ids read lower-cased (--ignore-id-case): forecasts and scores know them so"
       : "",

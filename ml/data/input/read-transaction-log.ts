@@ -11,7 +11,11 @@ import {
   type TransactionLog,
 } from "../transaction-log.ts";
 import { currencyMix } from "./currency-mix.ts";
-import { caseVariantIds, floatWrittenIdExample } from "./customer-id-format.ts";
+import {
+  caseVariantIds,
+  floatWrittenIdExample,
+  zeroPaddedVariantIds,
+} from "./customer-id-format.ts";
 import { type DataQuality, EXAMPLES_PER_REASON } from "./data-quality.ts";
 import { checkDateFormat, sniffDateFormat } from "./date-format.ts";
 import { dominantCustomer } from "./dominant-customer.ts";
@@ -184,6 +188,7 @@ async function readWith(connection: DuckDBConnection, input: LogInput): Promise<
   const { returns, purchases } = await applyReturns(connection, input);
   await connection.run(customersSql(purchases));
   const caseVariants = input.ignoreIdCase ? null : await caseVariantIds(connection);
+  const zeroPadded = await zeroPaddedVariantIds(connection);
   const [counts] = await rows(
     connection,
     `SELECT (SELECT count(*) FROM lines) AS rows,
@@ -216,6 +221,7 @@ async function readWith(connection: DuckDBConnection, input: LogInput): Promise<
       ...(floatIds !== null ? { float_written_ids: floatIds } : {}),
       ...(dominant ? { dominant_customer: dominant } : {}),
       ...(caseVariants ? { case_variant_ids: caseVariants } : {}),
+      ...(zeroPadded ? { zero_padded_ids: zeroPadded } : {}),
       ...(sides.currencies ? { currencies: sides.currencies } : {}),
       ...(sides.statuses.length > 0 ? { not_sales: sides.statuses } : {}),
       ...(amountElsewhere > 0 ? { order_lines_without_amount: amountElsewhere } : {}),
