@@ -115,6 +115,36 @@ test("a file that is not a workbook fails with what to pass instead", async () =
   expect((await failure(read(bare)))?.message).toContain("lists no sheets");
 });
 
+test("a sheet listed without its part, or whose compressed data is damaged, fails naming the workbook", async () => {
+  const zip = await JSZip.loadAsync(readFileSync(await workbook()));
+  zip.remove("xl/worksheets/sheet2.xml");
+  const missing = tempLogFile(await zip.generateAsync({ type: "uint8array" }), "xlsx");
+  const error = await failure(read(missing));
+  expect(error).toBeInstanceOf(InputError);
+  expect(error?.message).toContain(
+    'cannot be read as .xlsx: sheet "Year 2010-2011" has no worksheet part in the archive',
+  );
+  // Flip bytes inside the first sheet's deflated data: the zip's directory is whole.
+  const whole = await JSZip.loadAsync(readFileSync(await workbook()));
+  const big = Array.from(
+    { length: 3000 },
+    (_, i) => `<row r="${i + 9}"><c r="A${i + 9}"><v>${i}</v></c></row>`,
+  );
+  const sheet = (await whole.file("xl/worksheets/sheet1.xml")?.async("string")) ?? "";
+  whole.file(
+    "xl/worksheets/sheet1.xml",
+    sheet.replace("</sheetData>", `${big.join("")}</sheetData>`),
+  );
+  const bytes = await whole.generateAsync({ type: "uint8array", compression: "DEFLATE" });
+  const at = Buffer.from(bytes).indexOf("xl/worksheets/sheet1.xml") + 200;
+  for (let i = at; i < at + 40; i++) bytes[i] = (bytes[i] ?? 0) ^ 0xa5;
+  const damaged = await failure(read(tempLogFile(bytes, "xlsx")));
+  expect(damaged).toBeInstanceOf(InputError);
+  expect(damaged?.message).toContain(
+    'cannot be read as .xlsx: sheet "Year 2009-2010" is damaged (',
+  );
+});
+
 test("a report title above the header is passed over; skipped rows keep their sheet row", async () => {
   const book = new ExcelJS.Workbook();
   const sheet = book.addWorksheet("Report");

@@ -1,13 +1,16 @@
-// Reads an Excel workbook (.xlsx) into table `raw` with exceljs's streaming reader (a sheet of a
+// Reads an Excel workbook (.xlsx) into table `raw`, sheet by sheet as each inflates (a sheet of a
 // million rows never sits in memory whole), every needed column as text: dates as the timestamp
 // written in the cell (Excel has no time zone), numbers as plain numbers, formulas as their result.
+// exceljs parses the shared strings and styles; the sheets' rows are parsed by xlsx-sheet-rows.ts.
 
 import type { DuckDBAppender, DuckDBConnection } from "@duckdb/node-api";
 // exceljs and unzipper are imported when a workbook is read: loading them costs every `ml` command
 // ~0.6 s of start-up (1.3 → 1.9 s for `ml publish --help`).
+import type { CentralDirectory } from "unzipper";
 import { InputError } from "./input-error.ts";
 import type { LogSource } from "./log-input.ts";
 import { sqlIdentifier } from "./sql-text.ts";
+import { isDateFormat, type SheetContext, type SheetRow, sheetRows } from "./xlsx-sheet-rows.ts";
 
 type XlsxSource = Extract<LogSource, { kind: "xlsx" }>;
 
@@ -61,7 +64,7 @@ function headerOf(values: unknown[]): Map<string, number> {
   return header;
 }
 
-/** What exceljs's reader learns from xl/workbook.xml, its relationships and shared strings. */
+/** What the sheets' cells need: xl/workbook.xml, its relationships, shared strings and styles. */
 interface WorkbookIndex {
   sheets: { id: number; name: string; rId: string; state?: string }[];
   rels: { Id: string; Target: string }[];
@@ -70,6 +73,8 @@ interface WorkbookIndex {
   sharedStrings: unknown[];
   /** xl/styles.xml as exceljs's reader caches it (which number formats are dates). */
   styles: unknown;
+  /** The zip's entries by path, each inflated when streamed. */
+  directory: CentralDirectory;
 }
 
 const attribute = (tag: string, name: string) => new RegExp(`\\s${name}="([^"]*)"`).exec(tag)?.[1];
@@ -82,14 +87,11 @@ const xmlText = (s: string) =>
     .replace(/&amp;/g, "&");
 
 /**
- * Sheet names, relationships, the date system and the shared strings, from the zip's central
- * directory (read from the end of the file; only these entries are then read and inflated, not the
- * sheets). exceljs 4.4's streaming reader learns them while streaming, and on Bun now and then
- * names sheets before it has them ("Sheet1") or fails ("this.model.sheets", "properties.model"):
- * seen in 2 of 40 reads of one file. It also parsed a sheet written before xl/sharedStrings.xml
- * (as exceljs and others write them) without its strings: every text cell an object, the header
- * "[object Object]" (1 of 40 reads with the CPUs busy; 0 of 80 with the strings given here). Given
- * up front, its reads are the same every time.
+ * Sheet names, relationships, the date system, the shared strings and styles, from the zip's
+ * central directory (read from the end of the file; only these entries are then read and inflated,
+ * the sheets one by one after). exceljs 4.4's streaming reader learned them while streaming, and on
+ * Bun now and then named sheets before it had them ("Sheet1"), failed, or parsed a sheet written
+ * before xl/sharedStrings.xml without its strings: read up front, they are there every time.
  */
 async function workbookIndex(path: string): Promise<WorkbookIndex> {
   const { Open } = await import("unzipper");
@@ -112,7 +114,7 @@ async function workbookIndex(path: string): Promise<WorkbookIndex> {
   const pr = /<(?:\w+:)?workbookPr\s[^>]*>/.exec(workbook)?.[0] ?? "";
   const date1904 = ["1", "true"].includes(attribute(pr, "date1904") ?? "");
   const cached = await readCachedParts(entry("xl/sharedStrings.xml"), entry("xl/styles.xml"));
-  return { sheets, rels, date1904, ...cached };
+  return { sheets, rels, date1904, ...cached, directory };
 }
 
 /** The shared strings and styles, parsed by exceljs's own parsers into the caches it reads. */
@@ -135,49 +137,50 @@ async function readCachedParts(
 }
 
 interface ReaderInternals {
-  model?: unknown;
-  properties?: unknown;
-  workbookRels?: unknown;
   sharedStrings?: unknown[];
   styles?: unknown;
-  _parseRels(entry: unknown): Promise<void>;
-  _parseWorkbook(entry: unknown): Promise<void>;
   _parseSharedStrings(entry: unknown): AsyncGenerator<unknown>;
   _parseStyles(entry: unknown): Promise<void>;
-  _parseWorksheet(iterator: unknown, sheetNo: string): Generator<unknown>;
 }
 
-async function workbookReader(path: string, index: WorkbookIndex) {
-  const { default: ExcelJS } = await import("exceljs");
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, {
-    sharedStrings: "cache",
-    styles: "cache", // needed to tell a date cell from a number
-    hyperlinks: "ignore",
-    worksheets: "emit",
-    entries: "emit",
-  });
-  const internals = reader as unknown as ReaderInternals;
-  internals.model = { sheets: index.sheets };
-  internals.workbookRels = index.rels;
-  internals.properties = { model: { date1904: index.date1904 } };
-  // The entries are skipped when streamed past: what they hold is known already. A sheet that
-  // comes before the shared strings is still parked in a temp file by exceljs and parsed after the
-  // last entry (parsing it straight from the zip stream was 35% slower), but with the strings and
-  // styles from the index, whether or not the stream reached their entries.
-  internals._parseRels = async () => {};
-  internals._parseWorkbook = async () => {};
-  internals._parseStyles = async () => {};
-  internals._parseSharedStrings = async function* (this: ReaderInternals) {
-    this.sharedStrings = index.sharedStrings;
-    yield* []; // exceljs delegates to it as to a generator; cache mode emits nothing
+/** What a sheet's cells need, with each style's date test asked of exceljs's styles once. */
+function sheetContext(index: WorkbookIndex): SheetContext {
+  const styles = index.styles as { getStyleModel?(id: number): { numFmt?: string } | null };
+  const known = new Map<number, boolean>();
+  return {
+    sharedStrings: index.sharedStrings,
+    date1904: index.date1904,
+    isDateStyle(style) {
+      let date = known.get(style);
+      if (date === undefined) {
+        date = isDateFormat(styles.getStyleModel?.(style)?.numFmt);
+        known.set(style, date);
+      }
+      return date;
+    },
   };
-  const parseWorksheet = internals._parseWorksheet;
-  internals._parseWorksheet = function* (this: ReaderInternals, iterator, sheetNo) {
-    this.sharedStrings = index.sharedStrings;
-    this.styles = index.styles;
-    yield* parseWorksheet.call(this, iterator, sheetNo);
-  };
-  return reader;
+}
+
+/** Which columns of a sheet are decoded: all until its header is found, then the needed ones. */
+type ColumnFilter = { only: ReadonlySet<number> | null };
+
+/** A sheet's rows one by one, from its part in the zip. */
+async function* worksheetRows(
+  index: WorkbookIndex,
+  sheet: WorkbookIndex["sheets"][number],
+  context: SheetContext,
+  columns: ColumnFilter,
+): AsyncGenerator<SheetRow> {
+  const target = index.rels.find((r) => r.Id === sheet.rId)?.Target;
+  const part = target && index.directory.files.find((f) => f.path === `xl/${target}`);
+  if (!part) throw new Error(`sheet "${sheet.name}" has no worksheet part in the archive`);
+  const chunks = part.stream() as AsyncIterable<Uint8Array>;
+  try {
+    for await (const rows of sheetRows(chunks, context, columns)) yield* rows;
+  } catch (error) {
+    // zlib's own words ("invalid distance too far back") say nothing of where.
+    throw new Error(`sheet "${sheet.name}" is damaged (${(error as Error).message})`);
+  }
 }
 
 /** The rows appended to table raw, with each one's row number in its sheet. */
@@ -206,25 +209,21 @@ class SheetRows {
   }
 }
 
-type Worksheet = AsyncIterable<{ values: unknown; number: number }>;
-
 /**
  * Reads one sheet: its header is the first of its top rows that names every needed column (a
  * title block may sit above it); the rows under it go to `out`. `header` is the sheet's first
  * non-empty row, for messages; `read` says whether the header was found.
  */
 async function readSheet(
-  sheet: Worksheet,
+  sheet: AsyncIterable<SheetRow>,
   needed: string[],
   out: SheetRows,
+  columns: ColumnFilter,
 ): Promise<{ header: string[] | null; read: boolean }> {
   let positions: number[] | null = null;
   let first: string[] | null = null;
-  let gaveUp = false;
-  // The reader has to pass over every row of the sheet, so the loop is never broken off.
   for await (const row of sheet) {
-    if (gaveUp) continue;
-    const values = row.values as unknown[];
+    const values = row.values;
     if (positions !== null) {
       out.add(values, positions, row.number);
       continue;
@@ -234,14 +233,15 @@ async function readSheet(
     first ??= [...header.keys()];
     if (needed.every((c) => header.has(c))) {
       positions = needed.map((c) => header.get(c) as number);
+      columns.only = new Set(positions);
     } else if (row.number >= HEADER_SEARCH_ROWS) {
-      gaveUp = true; // no row near the top names the columns: a notes or pivot sheet
+      break; // no row near the top names the columns: a notes or pivot sheet
     }
   }
   return { header: first, read: positions !== null };
 }
 
-/** One pass of exceljs's streaming reader over the workbook. */
+/** What reading the workbook's sheets found. */
 interface ReadPass {
   sheets: string[];
   sheetStarts: number[];
@@ -251,7 +251,7 @@ interface ReadPass {
   rowNumbers: Int32Array;
 }
 
-async function readWorkbookOnce(
+async function readWorkbook(
   connection: DuckDBConnection,
   source: XlsxSource,
   index: WorkbookIndex,
@@ -271,25 +271,22 @@ async function readWorkbookOnce(
     firstHeader: null,
     rowNumbers: new Int32Array(0),
   };
+  const context = sheetContext(index);
   try {
-    for await (const sheet of await workbookReader(source.path, index)) {
-      const name = String((sheet as { name?: string }).name ?? `sheet ${pass.seen.length + 1}`);
-      pass.seen.push(name);
-      if (source.sheet !== undefined && source.sheet !== name) {
-        for await (const _ of sheet) {
-          // passed over: the stream must be read through to reach the next sheet
-        }
-        continue;
-      }
+    for (const sheet of index.sheets) {
+      pass.seen.push(sheet.name);
+      if (source.sheet !== undefined && source.sheet !== sheet.name) continue;
       const start = out.count;
-      const { header, read } = await readSheet(sheet as unknown as Worksheet, needed, out);
+      const columns: ColumnFilter = { only: null };
+      const rows = worksheetRows(index, sheet, context, columns);
+      const { header, read } = await readSheet(rows, needed, out, columns);
       pass.firstHeader ??= header;
       if (read) {
-        pass.sheets.push(name);
+        pass.sheets.push(sheet.name);
         pass.sheetStarts.push(start);
       } else if (header !== null) {
         if (source.sheet !== undefined) checkColumns(header);
-        pass.skippedSheets.push(name);
+        pass.skippedSheets.push(sheet.name);
       }
     }
   } finally {
@@ -299,14 +296,9 @@ async function readWorkbookOnce(
   return pass;
 }
 
-/** Reads of one workbook before it is called unreadable (see loadXlsxRows). */
-const XLSX_READ_ATTEMPTS = 3;
-
 /**
  * Appends the needed columns of every sheet that names them all near its top (or only of
- * `source.sheet`) to table raw (VARCHAR columns named as in the workbook). exceljs's streaming
- * reader, on Bun, now and then stops before the last sheets or fails inside; a pass that did not
- * see every sheet the workbook lists, or failed, is read again from the start, never used.
+ * `source.sheet`) to table raw (VARCHAR columns named as in the workbook), sheets in workbook order.
  */
 export async function loadXlsxRows(
   connection: DuckDBConnection,
@@ -329,22 +321,12 @@ export async function loadXlsxRows(
   }
   if (index.sheets.length === 0)
     throw unreadable("the archive lists no sheets (no xl/workbook.xml)");
-  let pass: ReadPass | null = null;
-  for (let attempt = 1; pass === null; attempt++) {
-    let problem: string;
-    try {
-      const read = await readWorkbookOnce(connection, source, index, needed, checkColumns);
-      const missing = index.sheets.filter((s) => !read.seen.includes(s.name)).map((s) => s.name);
-      if (missing.length === 0) {
-        pass = read;
-        break;
-      }
-      problem = `the reader stopped before sheet(s) ${missing.join(", ")}`;
-    } catch (error) {
-      if (error instanceof InputError) throw error;
-      problem = (error as Error).message;
-    }
-    if (attempt === XLSX_READ_ATTEMPTS) throw unreadable(`${problem} (${attempt} reads)`);
+  let pass: ReadPass;
+  try {
+    pass = await readWorkbook(connection, source, index, needed, checkColumns);
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw unreadable((error as Error).message);
   }
   const { sheets, seen, skippedSheets, firstHeader } = pass;
   if (source.sheet !== undefined && !seen.includes(source.sheet)) {
