@@ -7,7 +7,7 @@ import { isDateFormat, type SheetContext, type SheetRow, sheetRows } from "./xls
 import { cellText } from "./xlsx-source.ts";
 
 const context: SheetContext = {
-  sharedStrings: ["Customer ID", { richText: [{ text: "Date" }] }, "ann & co"],
+  sharedStrings: ["Customer ID", "Date", "ann & co"],
   isDateStyle: (style) => style === 1,
   date1904: false,
 };

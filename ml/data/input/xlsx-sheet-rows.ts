@@ -6,8 +6,8 @@
 
 /** What a sheet's cells need from the rest of the workbook. */
 export interface SheetContext {
-  /** xl/sharedStrings.xml, as exceljs parses it (text, or {richText}). */
-  sharedStrings: readonly unknown[];
+  /** xl/sharedStrings.xml's strings. */
+  sharedStrings: readonly string[];
   /** Whether the cell style (the `s` attribute) has a date or time number format. */
   isDateStyle: (style: number) => boolean;
   date1904: boolean;

@@ -1,16 +1,22 @@
 // Reads an Excel workbook (.xlsx) into table `raw`, sheet by sheet as each inflates (a sheet of a
 // million rows never sits in memory whole), every needed column as text: dates as the timestamp
 // written in the cell (Excel has no time zone), numbers as plain numbers, formulas as their result.
-// exceljs parses the shared strings and styles; the sheets' rows are parsed by xlsx-sheet-rows.ts.
+// The shared strings and styles are parsed by xlsx-workbook-parts.ts, the rows by xlsx-sheet-rows.ts.
 
 import type { DuckDBAppender, DuckDBConnection } from "@duckdb/node-api";
-// exceljs and unzipper are imported when a workbook is read: loading them costs every `ml` command
-// ~0.6 s of start-up (1.3 → 1.9 s for `ml publish --help`).
+// unzipper is imported when a workbook is read (as exceljs was: loading that cost every `ml`
+// command ~0.6 s of start-up).
 import type { CentralDirectory } from "unzipper";
 import { InputError } from "./input-error.ts";
 import type { LogSource } from "./log-input.ts";
 import { sqlIdentifier } from "./sql-text.ts";
-import { isDateFormat, type SheetContext, type SheetRow, sheetRows } from "./xlsx-sheet-rows.ts";
+import { type SheetContext, type SheetRow, sheetRows } from "./xlsx-sheet-rows.ts";
+import {
+  parseDateStyles,
+  parseSharedStrings,
+  parseWorkbook,
+  type WorkbookSheets,
+} from "./xlsx-workbook-parts.ts";
 
 type XlsxSource = Extract<LogSource, { kind: "xlsx" }>;
 
@@ -28,33 +34,21 @@ export interface XlsxRows {
   sheetStarts: number[];
 }
 
-/** A cell's value as text, or null when empty or an error such as #N/A. */
+/** A cell's value (as xlsx-sheet-rows.ts gives it) as text, or null when empty. */
 export function cellText(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (typeof value === "string") return value;
   if (typeof value === "number") return Number.isFinite(value) ? String(value) : null;
-  if (typeof value === "boolean") return String(value);
   if (value instanceof Date) {
-    // exceljs reads the wall-clock time written in the cell as if it were UTC.
+    // The wall-clock time written in the cell, held as if it were UTC.
     return Number.isNaN(value.getTime())
       ? null
       : value.toISOString().slice(0, 19).replace("T", " ");
   }
-  if (typeof value === "object") {
-    const cell = value as Record<string, unknown>;
-    if ("error" in cell) return null;
-    if ("result" in cell) return cellText(cell.result); // a formula: its cached result
-    if (Array.isArray(cell.richText)) {
-      return (cell.richText as { text?: unknown }[]).map((r) => String(r.text ?? "")).join("");
-    }
-    if ("text" in cell) return cellText(cell.text); // a hyperlink
-    // A string the reader had no table for: never let it pass as the text "[object Object]".
-    if ("sharedString" in cell) throw new Error("a shared string was read before its table");
-  }
-  return String(value);
+  return String(value); // a boolean
 }
 
-/** The header cells of a row: trimmed text by column number (1-based, as exceljs gives them). */
+/** The header cells of a row: trimmed text by column number (1-based). */
 function headerOf(values: unknown[]): Map<string, number> {
   const header = new Map<string, number>();
   values.forEach((v, i) => {
@@ -64,100 +58,42 @@ function headerOf(values: unknown[]): Map<string, number> {
   return header;
 }
 
-/** What the sheets' cells need: xl/workbook.xml, its relationships, shared strings and styles. */
-interface WorkbookIndex {
-  sheets: { id: number; name: string; rId: string; state?: string }[];
-  rels: { Id: string; Target: string }[];
-  date1904: boolean;
-  /** xl/sharedStrings.xml as exceljs's reader caches it (text, or {richText}); [] when absent. */
-  sharedStrings: unknown[];
-  /** xl/styles.xml as exceljs's reader caches it (which number formats are dates). */
-  styles: unknown;
+/** What the sheets' cells need: the workbook's sheets, shared strings and styles. */
+interface WorkbookIndex extends WorkbookSheets {
+  /** xl/sharedStrings.xml's strings; [] when absent. */
+  sharedStrings: string[];
+  /** Per cell style of xl/styles.xml: whether it formats numbers as dates. */
+  dateStyles: boolean[];
   /** The zip's entries by path, each inflated when streamed. */
   directory: CentralDirectory;
 }
 
-const attribute = (tag: string, name: string) => new RegExp(`\\s${name}="([^"]*)"`).exec(tag)?.[1];
-const xmlText = (s: string) =>
-  s
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&amp;/g, "&");
-
 /**
  * Sheet names, relationships, the date system, the shared strings and styles, from the zip's
  * central directory (read from the end of the file; only these entries are then read and inflated,
- * the sheets one by one after). exceljs 4.4's streaming reader learned them while streaming, and on
- * Bun now and then named sheets before it had them ("Sheet1"), failed, or parsed a sheet written
- * before xl/sharedStrings.xml without its strings: read up front, they are there every time.
+ * the sheets one by one after). exceljs 4.4's streaming reader, used before, learned them while
+ * streaming, and on Bun now and then named sheets before it had them ("Sheet1"), failed, or parsed
+ * a sheet written before xl/sharedStrings.xml without its strings.
  */
 async function workbookIndex(path: string): Promise<WorkbookIndex> {
   const { Open } = await import("unzipper");
   const directory = await Open.file(path);
-  const entry = (name: string) => directory.files.find((f) => f.path === name);
-  const text = async (name: string) => (await entry(name)?.buffer())?.toString("utf8") ?? "";
-  const workbook = await text("xl/workbook.xml");
-  const relsXml = await text("xl/_rels/workbook.xml.rels");
-  const sheets = [...workbook.matchAll(/<(?:\w+:)?sheet\s[^>]*>/g)].map(([tag], i) => ({
-    id: Number(attribute(tag, "sheetId") ?? i + 1),
-    name: xmlText(attribute(tag, "name") ?? `sheet ${i + 1}`),
-    rId: attribute(tag, "r:id") ?? "",
-    ...(attribute(tag, "state") ? { state: attribute(tag, "state") } : {}),
-  }));
-  const rels = [...relsXml.matchAll(/<(?:\w+:)?Relationship\s[^>]*>/g)].map(([tag]) => ({
-    Id: attribute(tag, "Id") ?? "",
-    // exceljs matches "worksheets/sheetN.xml"; some writers give "/xl/worksheets/sheetN.xml".
-    Target: (attribute(tag, "Target") ?? "").replace(/^\/?xl\//, ""),
-  }));
-  const pr = /<(?:\w+:)?workbookPr\s[^>]*>/.exec(workbook)?.[0] ?? "";
-  const date1904 = ["1", "true"].includes(attribute(pr, "date1904") ?? "");
-  const cached = await readCachedParts(entry("xl/sharedStrings.xml"), entry("xl/styles.xml"));
-  return { sheets, rels, date1904, ...cached, directory };
+  const text = async (name: string) =>
+    (await directory.files.find((f) => f.path === name)?.buffer())?.toString("utf8") ?? "";
+  return {
+    ...parseWorkbook(await text("xl/workbook.xml"), await text("xl/_rels/workbook.xml.rels")),
+    sharedStrings: parseSharedStrings(await text("xl/sharedStrings.xml")),
+    dateStyles: parseDateStyles(await text("xl/styles.xml")),
+    directory,
+  };
 }
 
-/** The shared strings and styles, parsed by exceljs's own parsers into the caches it reads. */
-async function readCachedParts(
-  strings: { stream(): NodeJS.ReadableStream } | undefined,
-  styles: { stream(): NodeJS.ReadableStream } | undefined,
-): Promise<Pick<WorkbookIndex, "sharedStrings" | "styles">> {
-  const { default: ExcelJS } = await import("exceljs");
-  const parser = new ExcelJS.stream.xlsx.WorkbookReader("", {
-    sharedStrings: "cache",
-    styles: "cache",
-  }) as unknown as ReaderInternals;
-  if (strings) {
-    for await (const _ of parser._parseSharedStrings(strings.stream())) {
-      // cache mode yields nothing: the strings collect in parser.sharedStrings
-    }
-  }
-  if (styles) await parser._parseStyles(styles.stream());
-  return { sharedStrings: parser.sharedStrings ?? [], styles: parser.styles };
-}
-
-interface ReaderInternals {
-  sharedStrings?: unknown[];
-  styles?: unknown;
-  _parseSharedStrings(entry: unknown): AsyncGenerator<unknown>;
-  _parseStyles(entry: unknown): Promise<void>;
-}
-
-/** What a sheet's cells need, with each style's date test asked of exceljs's styles once. */
+/** What a sheet's cells need from the rest of the workbook. */
 function sheetContext(index: WorkbookIndex): SheetContext {
-  const styles = index.styles as { getStyleModel?(id: number): { numFmt?: string } | null };
-  const known = new Map<number, boolean>();
   return {
     sharedStrings: index.sharedStrings,
     date1904: index.date1904,
-    isDateStyle(style) {
-      let date = known.get(style);
-      if (date === undefined) {
-        date = isDateFormat(styles.getStyleModel?.(style)?.numFmt);
-        known.set(style, date);
-      }
-      return date;
-    },
+    isDateStyle: (style) => index.dateStyles[style] === true,
   };
 }
 
@@ -167,12 +103,11 @@ type ColumnFilter = { only: ReadonlySet<number> | null };
 /** A sheet's rows one by one, from its part in the zip. */
 async function* worksheetRows(
   index: WorkbookIndex,
-  sheet: WorkbookIndex["sheets"][number],
+  sheet: WorkbookSheets["sheets"][number],
   context: SheetContext,
   columns: ColumnFilter,
 ): AsyncGenerator<SheetRow> {
-  const target = index.rels.find((r) => r.Id === sheet.rId)?.Target;
-  const part = target && index.directory.files.find((f) => f.path === `xl/${target}`);
+  const part = sheet.part && index.directory.files.find((f) => f.path === sheet.part);
   if (!part) throw new Error(`sheet "${sheet.name}" has no worksheet part in the archive`);
   const chunks = part.stream() as AsyncIterable<Uint8Array>;
   try {
