@@ -76,3 +76,15 @@ test("date formats as exceljs tells them: quoted text and [colour] do not make a
   expect(isDateFormat("[Red]0.00")).toBe(false);
   expect(isDateFormat(undefined)).toBe(false);
 });
+
+test("a sheet whose XML stops short, inside a row or between rows, is an error, not fewer rows", async () => {
+  const cut = SHEET.indexOf('<row r="3">');
+  await expect(read(SHEET.slice(0, cut + 30), 7)).rejects.toThrow(
+    "its XML ends inside a row (the one after row 2)",
+  );
+  await expect(read(SHEET.slice(0, cut), 7)).rejects.toThrow(
+    "its XML ends after row 2, before </sheetData>",
+  );
+  // A sheet with no rows at all (a chart sheet's part) is not cut short.
+  expect(await read("<chartsheet><drawing/></chartsheet>")).toEqual([]);
+});

@@ -22,6 +22,7 @@ export interface SheetRow {
 
 const ROW_START = /<(?:\w+:)?row\b([^>]*?)(\/?)>/g;
 const ROW_END = /<\/(?:\w+:)?row>/g;
+const SHEET_DATA_END = /<\/(?:\w+:)?sheetData>|<(?:\w+:)?sheetData\s*\/>/;
 const CELL = /<(?:\w+:)?c\b([^>]*?)(?:\/>|>([\s\S]*?)<\/(?:\w+:)?c>)/g;
 const VALUE = /<(?:\w+:)?v>([\s\S]*?)<\/(?:\w+:)?v>/;
 const FORMULA = /<(?:\w+:)?f\b/;
@@ -130,6 +131,7 @@ export async function* sheetRows(
   const decoder = new TextDecoder();
   let text = "";
   let number = 0;
+  let ended = false; // </sheetData> seen: the rows are all there
   const parse = (final: boolean): SheetRow[] => {
     const rows: SheetRow[] = [];
     let done = 0;
@@ -137,6 +139,7 @@ export async function* sheetRows(
       ROW_START.lastIndex = done;
       const start = ROW_START.exec(text);
       if (start === null) {
+        ended ||= SHEET_DATA_END.test(text.slice(done));
         // Keep a tag cut off at the chunk's end ("<ro").
         const lt = text.lastIndexOf("<");
         done = final ? text.length : Math.max(done, lt >= 0 ? lt : text.length);
@@ -147,6 +150,8 @@ export async function* sheetRows(
       if (start[2] !== "/") {
         ROW_END.lastIndex = end;
         const close = ROW_END.exec(text);
+        if (close === null && final)
+          throw new Error(`its XML ends inside a row (the one after row ${number})`);
         if (close === null) {
           done = start.index;
           break;
@@ -170,6 +175,9 @@ export async function* sheetRows(
   text += decoder.decode();
   const rows = parse(true);
   if (rows.length > 0) yield rows;
+  // A part cut short between rows is still whole XML up to there: its rows would pass as all.
+  if (number > 0 && !ended)
+    throw new Error(`its XML ends after row ${number}, before </sheetData>`);
 }
 
 /** exceljs's test of a number format for dates and times (quoted text and [colour] removed). */
