@@ -61,6 +61,7 @@ interface BenchScript {
 const scripts: BenchScript[] = [
   { name: "fit", file: "fit.ts", args: [], quickArgs: ["--customers", "100000"] },
   { name: "read", file: "read.ts", args: [], quickArgs: ["200000"] },
+  { name: "xlsx", file: "xlsx.ts", args: [], quickArgs: ["100000", "--rounds", "2"] },
   { name: "gbdt", file: "gbdt.ts", args: [], quickArgs: ["--large", "100000"] },
   { name: "train", file: "train-pipeline.ts", args: [], quickArgs: [] },
   { name: "registry", file: "registry.ts", args: [], quickArgs: [] },

@@ -212,3 +212,30 @@ test("overlapping sheets (Online Retail II's two years share 2010-12-01..09): th
   expect(alone.quality.sheets?.repeated).toBeUndefined();
   expect(days(alone.log)).toContain("13085 2010-01-05 8");
 });
+
+// A workbook's XML can spell any code point, also those no id should hold: NUL, a lone surrogate,
+// one past U+10FFFF; and an amount of 1e308.
+test("hostile values in cells: NUL kept in its id, a lone surrogate replaced, an impossible entity as written, 1e308 skipped", async () => {
+  const book = new ExcelJS.Workbook();
+  const sheet = book.addWorksheet("S");
+  sheet.addRow(["Customer ID", "InvoiceDate", "Total"]);
+  for (let i = 0; i < 6; i++) sheet.addRow([`x${i}`, at(1 + i), 1]);
+  const zip = await JSZip.loadAsync(await book.xlsx.writeBuffer());
+  let xml = (await zip.file("xl/worksheets/sheet1.xml")?.async("string")) ?? "";
+  const ids = ["&#0;nul", "&#xD800;lone", "&#x110000;big", "&#x1F600;emoji", "a&amp;b"];
+  ids.forEach((id, k) => {
+    const cell = new RegExp(`<c r="A${k + 2}"[^>]*>.*?</c>`);
+    xml = xml.replace(cell, `<c r="A${k + 2}" t="inlineStr"><is><t>${id}</t></is></c>`);
+  });
+  xml = xml.replace(/<c r="C7"[^>]*>.*?<\/c>/, `<c r="C7"><v>1e308</v></c>`);
+  zip.file("xl/worksheets/sheet1.xml", xml);
+  const path = tempLogFile(await zip.generateAsync({ type: "uint8array" }), "xlsx");
+  const { log, quality } = await read(path);
+  expect(quality.rows_read).toBe(6);
+  expect(quality.examples).toEqual({
+    "amount out of range (not finite, or above 1000000000000 in size)": [7],
+  });
+  expect([...log.customerIds].sort()).toEqual(
+    ["\u0000nul", "\uFFFDlone", "&#x110000;big", "\u{1F600}emoji", "a&b"].sort(),
+  );
+});
