@@ -239,3 +239,18 @@ test("hostile values in cells: NUL kept in its id, a lone surrogate replaced, an
     ["\u0000nul", "\uFFFDlone", "&#x110000;big", "\u{1F600}emoji", "a&b"].sort(),
   );
 });
+
+test("a long sheet without the columns near its top is left after its first 50 rows, and the next sheet read whole", async () => {
+  const book = new ExcelJS.Workbook();
+  const pivot = book.addWorksheet("Pivot");
+  for (let i = 0; i < 2000; i++) pivot.addRow([`row ${i}`, i, i * 2]);
+  const data = book.addWorksheet("Data");
+  data.addRow(HEADER);
+  for (let i = 0; i < 300; i++) data.addRow([String(i), `c${i % 10}`, at(1 + (i % 28)), 1]);
+  const path = tempLogFile("", "xlsx");
+  await book.xlsx.writeFile(path);
+  const { log, quality } = await read(path);
+  expect(quality.rows_read).toBe(300);
+  expect(quality.sheets).toEqual({ read: ["Data"], skipped: ["Pivot"] });
+  expect(log.customerIds.length).toBe(10);
+});
