@@ -37,6 +37,14 @@ export function dataQualityTables(q: DataQuality): ReportTable[] {
       ...(q.float_written_ids
         ? [["customer ids written like (a float export)", q.float_written_ids] as [string, string]]
         : []),
+      ...(q.mixed_float_ids
+        ? [
+            ["ids written both ways (17850 and 17850.0), read as one", q.mixed_float_ids] as [
+              string,
+              number,
+            ],
+          ]
+        : []),
       ...Object.entries(q.number_formats ?? {}).map(([column, example]): [string, string] => [
         `numbers in "${column}" written like`,
         example,

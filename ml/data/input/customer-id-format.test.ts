@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CustomerFeaturesRepository } from "@pp/shared/registry/customer-features.ts";
@@ -46,6 +46,51 @@ test("a float64 id column in Parquet reads the same; ids such as 0042 or 17850.5
   const asWritten = await read(file(mixed));
   expect([...asWritten.log.customerIds].sort()).toEqual(["0042", "17850.0", "17850.5"]);
   expect(asWritten.quality.float_written_ids).toBeUndefined();
+});
+
+// Monthly exports joined in one read, one month saved by pandas from a column with a gap (float64):
+// the float sniffer sees the first file's 17850 and leaves the second's 17850.0 as written, and
+// every customer of both months became two.
+test("a folder whose exports write one id both ways (17850 and 17850.0) reads one customer each, and says so", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "mixed-floats-"));
+  const month = (m: number, float: boolean) =>
+    Array.from({ length: 3000 }, (_, i) => {
+      const id = `${17000 + (i % 300)}${float ? ".0" : ""}`;
+      return `${id},2020-0${m}-${String(1 + (i % 28)).padStart(2, "0")},5`;
+    });
+  writeFileSync(
+    join(dir, "2020-01.csv"),
+    ["customer_id,date,amount", ...month(1, false)].join("\n"),
+  );
+  writeFileSync(
+    join(dir, "2020-02.csv"),
+    ["customer_id,date,amount", ...month(2, true)].join("\n"),
+  );
+  // An id that is not a number, and one whose fraction is not zero, stay as written.
+  writeFileSync(
+    join(dir, "2020-03.csv"),
+    "customer_id,date,amount\nA-1.0,2020-03-01,1\n17.5,2020-03-02,1\n",
+  );
+  const { log, quality } = await readTransactionLog({
+    source: { kind: "csv", path: dir },
+    columns: { customerId: "customer_id", date: "date", amount: "amount" },
+  });
+  expect(log.customerIds.length).toBe(302);
+  expect(log.customerIds).toContain("17000");
+  expect(log.customerIds).not.toContain("17000.0");
+  expect(log.customerIds).toContain("A-1.0");
+  expect(log.customerIds).toContain("17.5");
+  expect(quality.float_written_ids).toBe("17000.0");
+  expect(quality.mixed_float_ids).toBe(600);
+  expect(dataQualityLines(quality)).toContain(
+    "  customer ids written like 17000.0 (a float export) read as 17000; other exports in this read wrote them without the fraction (600 ids had both spellings)",
+  );
+  // One export alone, written one way: nothing mixed.
+  const plain = await read(
+    file("customer_id,date,amount\n17850,2020-01-01,1\n17851,2020-01-02,1\n"),
+  );
+  expect(plain.quality.mixed_float_ids).toBeUndefined();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 // A missing id written as a word: SQL clients write NULL, MySQL and PostgreSQL's text COPY \N,

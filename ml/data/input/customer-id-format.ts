@@ -80,6 +80,26 @@ export function caseVariantIds(connection: DuckDBConnection): Promise<IdVariants
 }
 
 /**
+ * Ids among the read lines (table lines) written as a whole number with a zero fraction beside the
+ * same number without one ("17850.0" and "17850"), and one such pair; null when none are. The
+ * float sniffer looks at a column's first values only: exports joined into one read, one of them
+ * written by pandas as floats, split every customer in two.
+ */
+export function mixedFloatIds(connection: DuckDBConnection): Promise<IdVariants | null> {
+  return idVariants(
+    connection,
+    `regexp_replace(customer_id, ${sqlString(FLOAT_WRITTEN)}, '\\1')`,
+    `customer_id LIKE '%.0%' AND regexp_full_match(customer_id, ${sqlString(FLOAT_WRITTEN)})`,
+    "lines",
+  );
+}
+
+/** SQL: the lines' ids written with a zero fraction, without it (after mixedFloatIds found some). */
+export const WHOLE_NUMBER_LINE_IDS_SQL = `UPDATE lines
+  SET customer_id = regexp_replace(customer_id, ${sqlString(FLOAT_WRITTEN)}, '\\1')
+  WHERE regexp_full_match(customer_id, ${sqlString(FLOAT_WRITTEN)})`;
+
+/**
  * Ids written in digits that differ from another only in leading zeros ("0042" and "42"), and one
  * such pair; null when none do. A spreadsheet drops the zeros of ids it reads as numbers, so an
  * export opened and saved in one disagrees with the shop's other exports.
@@ -93,21 +113,24 @@ export function zeroPaddedVariantIds(connection: DuckDBConnection): Promise<IdVa
 }
 
 /**
- * Ids of the read log that share `key` (SQL of customer_id, a key's key being itself) with
- * another, among those `where`. Only ids unlike their key and the ids equal to those keys are
- * grouped: grouping all of millions of ids took seconds, this a scan and a semi-join.
+ * Ids of the read log (`table`'s customer_id: each customer once in customers, many times in
+ * lines) that share `key` (SQL of customer_id, a key's key being itself) with another, among those
+ * `where`. Only ids unlike their key and the ids equal to those keys are grouped: grouping all of
+ * millions of ids took seconds, this a scan and a semi-join.
  */
 async function idVariants(
   connection: DuckDBConnection,
   key: string,
   where: string,
+  table = "customers",
 ): Promise<IdVariants | null> {
   const reader = await connection.runAndReadAll(
     `WITH unlike AS (
-       SELECT customer_id, ${key} AS k FROM customers WHERE ${where} AND ${key} <> customer_id),
+       SELECT DISTINCT customer_id, ${key} AS k FROM ${table}
+       WHERE ${where} AND ${key} <> customer_id),
      candidates AS (
        SELECT customer_id, k FROM unlike
-       UNION ALL SELECT customer_id, customer_id AS k FROM customers
+       UNION ALL SELECT DISTINCT customer_id, customer_id AS k FROM ${table}
        WHERE customer_id IN (SELECT k FROM unlike)),
      variants AS (
        SELECT k, count(*) AS n, min(customer_id) AS a, max(customer_id) AS b

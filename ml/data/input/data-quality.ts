@@ -53,6 +53,11 @@ export const DataQualitySchema = z.object({
    */
   float_written_ids: z.string().optional(),
   /**
+   * Ids written both ways in one read ("17850" and "17850.0": exports joined, one written as
+   * floats), counted once per spelling: all read as whole numbers, one customer each.
+   */
+  mixed_float_ids: z.number().int().optional(),
+  /**
    * Workbooks: the sheets read, and those left out because their first row lacks a needed
    * column. Row numbers are each sheet's own. `repeated`: rows of a later sheet equal in every
    * column read to rows of an earlier one (overlapping sheets), read once and not counted in
@@ -302,8 +307,11 @@ function sourceLines(q: DataQuality): string[] {
   }
   if (q.float_written_ids) {
     const example = q.float_written_ids;
+    const mixed = q.mixed_float_ids
+      ? `; other exports in this read wrote them without the fraction (${n(q.mixed_float_ids)} ids had both spellings)`
+      : "";
     lines.push(
-      `  customer ids written like ${example} (a float export) read as ${wholeNumberId(example)}`,
+      `  customer ids written like ${example} (a float export) read as ${wholeNumberId(example)}${mixed}`,
     );
   }
   for (const [column, example] of Object.entries(q.number_formats ?? {})) {

@@ -14,6 +14,8 @@ import { currencyMix } from "./currency-mix.ts";
 import {
   caseVariantIds,
   floatWrittenIdExample,
+  mixedFloatIds,
+  WHOLE_NUMBER_LINE_IDS_SQL,
   zeroPaddedVariantIds,
 } from "./customer-id-format.ts";
 import { type DataQuality, EXAMPLES_PER_REASON } from "./data-quality.ts";
@@ -180,8 +182,9 @@ async function readOnce(input: LogInput): Promise<ReadLogResult> {
 }
 
 async function readWith(connection: DuckDBConnection, input: LogInput): Promise<ReadLogResult> {
-  const { position, format, numberFormats, floatIds, sides, sheets, text, rejected, locate } =
-    await buildLines(connection, input);
+  const built = await buildLines(connection, input);
+  const { position, format, numberFormats, floatIds, mixedFloatIds, sides, sheets } = built;
+  const { text, rejected, locate } = built;
   const { skipped, leftOut, amountElsewhere, examples } = await skippedRows(connection, locate);
   if (input.onBadRow === "fail") failOnFirst(input, examples, skipped);
   await connection.run(purchaseLinesSql(input.columns.order !== undefined));
@@ -219,6 +222,7 @@ async function readWith(connection: DuckDBConnection, input: LogInput): Promise<
       date_format: format,
       number_formats: numberFormats,
       ...(floatIds !== null ? { float_written_ids: floatIds } : {}),
+      ...(mixedFloatIds > 0 ? { mixed_float_ids: mixedFloatIds } : {}),
       ...(dominant ? { dominant_customer: dominant } : {}),
       ...(caseVariants ? { case_variant_ids: caseVariants } : {}),
       ...(zeroPadded ? { zero_padded_ids: zeroPadded } : {}),
@@ -320,6 +324,8 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
     }),
   );
   rejected = await loaded.rejected();
+  const mixedFloats = floatIds === null ? await mixedFloatIds(connection) : null;
+  if (mixedFloats) await connection.run(WHOLE_NUMBER_LINE_IDS_SQL);
   await settleOrderLines(connection, input);
   await failWhenAllLeftOut(connection, input, loaded.peek);
   const currencies = await currencyMix(connection, loaded.peek, loaded.types, input);
@@ -334,7 +340,10 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
   };
   const numberFormats = numbers.shown;
   const sides = { currencies, statuses };
-  return { position, format, numberFormats, floatIds, sides, sheets, text, rejected, locate };
+  const ids = mixedFloats
+    ? { floatIds: mixedFloats.example[1], mixedFloatIds: mixedFloats.ids }
+    : { floatIds, mixedFloatIds: 0 };
+  return { position, format, numberFormats, ...ids, sides, sheets, text, rejected, locate };
 }
 
 /**
