@@ -110,3 +110,48 @@ test("dates written out in words are sniffed; layouts that read every value as t
   const may = await read(file('customer_id,date,amount\na,"May 5, 2023",1\nb,"May 17, 2023",1\n'));
   expect(days(may.log)).toEqual(["a 2023-05-05 1", "b 2023-05-17 1"]);
 });
+
+// Exports joined in one read, one of them re-saved by a spreadsheet (ISO dates became 01/15/2020),
+// or a platform that changed its layout: every layout was tied or one won, and the other's lines
+// were skipped as unreadable dates or the column called ambiguous.
+test("a column written in two layouts is read in both, each value by the one that reads it", async () => {
+  const lines = ["customer_id,date,amount"];
+  for (let d = 1; d <= 20; d++) lines.push(`a,2020-01-${String(d).padStart(2, "0")},1`);
+  for (let d = 1; d <= 20; d++) lines.push(`b,02/${String(d).padStart(2, "0")}/2020,1`);
+  const { log: both, quality } = await read(file(lines.join("\n")));
+  expect(quality.date_format).toBe("%Y-%m-%d or %m/%d/%Y");
+  expect(quality.skipped).toEqual({});
+  expect(days(both)).toContain("a 2020-01-20 1");
+  expect(days(both)).toContain("b 2020-02-03 1"); // month first, as 02/13/2020 says
+  // The layout can be given so too.
+  const given = await read(file("customer_id,date,amount\na,2020-01-05,1\nb,05.01.2020,1\n"), {
+    dateFormat: "%Y-%m-%d or %d.%m.%Y",
+  });
+  expect(days(given.log)).toEqual(["a 2020-01-05 1", "b 2020-01-05 1"]);
+});
+
+test("values without a time follow the day order of those with one (12/31/2020 14:05 and 01/02/2021)", async () => {
+  const lines = ["customer_id,date,amount", "a,12/31/2020 14:05,1", "a,01/15/2021 09:00,1"];
+  for (let i = 0; i < 4; i++) lines.push(`b,01/0${i + 2}/2021 10:00,1`);
+  lines.push("c,01/02/2021,1", "c,03/04/2021,1");
+  const { log: read_, quality } = await read(file(lines.join("\n")));
+  expect(quality.date_format).toBe("%m/%d/%Y %H:%M or %m/%d/%Y");
+  expect(days(read_)).toEqual(expect.arrayContaining(["c 2021-01-02 1", "c 2021-03-04 1"]));
+});
+
+test("a second layout that would read a value as another day is not added: its lines stay unreadable", async () => {
+  // Month first (02/13/2020 says so), and two lines written day first: 01/02 would be read both
+  // ways, so %d/%m/%Y is not combined with %m/%d/%Y, and 25/01/2020 is not guessed.
+  const lines = ["customer_id,date,amount"];
+  for (let d = 1; d <= 20; d++) lines.push(`a,02/${String(d).padStart(2, "0")}/2020,1`);
+  lines.push("b,25/01/2020,1", "b,31/01/2020,1");
+  const { quality } = await read(file(lines.join("\n")));
+  expect(quality.date_format).toBe("%m/%d/%Y");
+  expect(Object.values(quality.skipped)).toEqual([2]);
+  // Every value read by both as different days: still an error naming both.
+  const error = await failure(
+    read(file("customer_id,date,amount\na,01/02/2020,1\nb,03/04/2020,1\n")),
+  );
+  expect(error).toBeInstanceOf(InputError);
+  expect(error?.message).toContain('column "date" is ambiguous');
+});

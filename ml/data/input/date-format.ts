@@ -191,18 +191,44 @@ function bareNumberError(sample: Sample, columnName: string, where: string): Inp
   );
 }
 
-/** True when every format reads every value of the column as the same day as the first format. */
-async function sameDays(
+/** The date part of a candidate layout ("%m/%d/%Y %H:%M" → "%m/%d/%Y"). */
+const datePart = (format: string) =>
+  DATE_PARTS.find((d) => format.startsWith(d) && TIME_PARTS.includes(format.slice(d.length))) ??
+  format;
+
+/**
+ * Of tied layouts, those whose date part a chosen layout has, if any: a column whose values with
+ * a time read month first (%m/%d/%Y %H:%M) writes those without one month first too.
+ */
+function sameDateParts(tied: { top: number; formats: string[] }, chosen: string[]) {
+  const known = new Set(chosen.map(datePart));
+  const kept = tied.formats.filter((f) => known.has(datePart(f)));
+  return kept.length > 0 ? { ...tied, formats: kept } : tied;
+}
+
+/** Layouts a column may combine: exports joined, one re-saved by a spreadsheet, one per system. */
+const MAX_LAYOUTS = 3;
+
+/** How a format is named when a column combines several: each value read by the first that can. */
+export const LAYOUT_SEPARATOR = " or ";
+
+/** SQL: true when none of `formats` reads the text `value`. */
+const unreadBy = (value: string, formats: string[]) =>
+  formats.map((f) => `try_strptime(${value}, ${sqlString(f)}) IS NULL`).join(" AND ") || "true";
+
+/** True when no value of the column is read by two of the formats as different days. */
+async function agree(
   connection: DuckDBConnection,
   from: string,
   column: string,
   formats: string[],
 ): Promise<boolean> {
   const day = (f: string) => `CAST(try_strptime(${column}, ${sqlString(f)}) AS DATE)`;
-  const first = day(formats[0] as string);
-  const differ = formats.slice(1).map((f) => `${first} IS DISTINCT FROM ${day(f)}`);
+  const pairs = formats.flatMap((f, i) =>
+    formats.slice(i + 1).map((g) => `${day(f)} <> ${day(g)}`),
+  );
   const reader = await connection.runAndReadAll(
-    `SELECT count(*) AS n FROM ${from} WHERE ${differ.join(" OR ")}`,
+    `SELECT count(*) AS n FROM ${from} WHERE ${pairs.join(" OR ")}`,
   );
   return Number((reader.getRowObjectsJS()[0] as { n: bigint }).n) === 0;
 }
@@ -235,34 +261,65 @@ export async function sniffDateFormat(
   if (epoch) return epoch;
   // Month and weekday names cost a third of the candidates' parsing: only for values with words.
   const candidates = sample.words ? CANDIDATE_FORMATS : NUMERIC_CANDIDATES;
-  const onSample = best(candidates, await parsedCounts(connection, "date_sample", "v", candidates));
-  if (onSample.formats.length === 0) {
-    const where = await describe(sample.firstRow);
-    if (sample.numbers) throw bareNumberError(sample, columnName, where);
-    throw new InputError(
-      columnName,
-      `${where}: date "${sample.first}" in column "${columnName}" matches none of the known layouts`,
-      { hint: "pass --date-format with its strftime pattern, e.g. --date-format '%d/%m/%Y %H:%M'" },
-    );
+  const layouts: string[] = [];
+  while (layouts.length < MAX_LAYOUTS) {
+    const next = await nextLayout(connection, table, column, columnName, sample, {
+      candidates: candidates.filter((f) => !layouts.includes(f)),
+      chosen: layouts,
+    });
+    if (next === null) break;
+    layouts.push(next);
   }
-  if (onSample.formats.length === 1) return onSample.formats[0] as string;
-  // Several fit the sample (e.g. only days <= 12 so far): let the whole column decide.
-  const text = `trim(CAST(${column} AS VARCHAR))`;
-  const onColumn = best(
-    onSample.formats,
-    await parsedCounts(connection, table, text, onSample.formats),
-  );
-  if (onColumn.formats.length === 1) return onColumn.formats[0] as string;
-  // Layouts that read every value as the same day are one answer ("5 May 2023": %b and %B).
-  if (await sameDays(connection, table, text, onColumn.formats)) {
-    return onColumn.formats[0] as string;
-  }
+  if (layouts.length > 0) return layouts.join(LAYOUT_SEPARATOR);
+  const where = await describe(sample.firstRow);
+  if (sample.numbers) throw bareNumberError(sample, columnName, where);
   throw new InputError(
     columnName,
-    `column "${columnName}" is ambiguous: every date (e.g. "${sample.first}") reads as ` +
-      `${onColumn.formats.join(" or as ")}`,
-    {
-      hint: `pass --date-format with the one that is meant, e.g. --date-format '${onColumn.formats[0]}'`,
-    },
+    `${where}: date "${sample.first}" in column "${columnName}" matches none of the known layouts`,
+    { hint: "pass --date-format with its strftime pattern, e.g. --date-format '%d/%m/%Y %H:%M'" },
   );
+}
+
+/**
+ * The layout that reads the most sampled values the chosen ones leave unread (several tied: the
+ * whole column decides), or null when none reads any, or when it would read a value as another day
+ * than a chosen one does (01/02/2020 as %m/%d/%Y beside %d/%m/%Y: left unread rather than guessed).
+ */
+async function nextLayout(
+  connection: DuckDBConnection,
+  table: string,
+  column: string,
+  columnName: string,
+  sample: Sample,
+  { candidates, chosen }: { candidates: string[]; chosen: string[] },
+): Promise<string | null> {
+  const unread = `(SELECT v FROM date_sample WHERE ${unreadBy("v", chosen)})`;
+  const onSample = sameDateParts(
+    best(candidates, await parsedCounts(connection, unread, "v", candidates)),
+    chosen,
+  );
+  if (onSample.formats.length === 0) return null;
+  let next = onSample.formats[0] as string;
+  const text = `trim(CAST(${column} AS VARCHAR))`;
+  if (onSample.formats.length > 1) {
+    // Several fit the sample (e.g. only days <= 12 so far): let the whole column decide.
+    const rest = `(SELECT * FROM ${table} WHERE ${unreadBy(text, chosen)})`;
+    const counts = await parsedCounts(connection, rest, text, onSample.formats);
+    const onColumn = best(onSample.formats, counts);
+    // Tied layouts that never read one value as two days are one answer ("5 May 2023": %b and
+    // %B), or read different values (ISO dates and 01/15/2020 in one column).
+    if (onColumn.formats.length > 1 && !(await agree(connection, rest, text, onColumn.formats))) {
+      throw new InputError(
+        columnName,
+        `column "${columnName}" is ambiguous: dates such as "${sample.first}" read as ` +
+          `${onColumn.formats.join(" or as ")}, each a different day`,
+        {
+          hint: `pass --date-format with the one that is meant, e.g. --date-format '${onColumn.formats[0]}'`,
+        },
+      );
+    }
+    next = onColumn.formats[0] as string;
+  }
+  if (chosen.length > 0 && !(await agree(connection, table, text, [...chosen, next]))) return null;
+  return next;
 }

@@ -10,7 +10,12 @@ import {
   PLACEHOLDER_DATES_UNTIL,
 } from "@pp/shared/contracts/forecast-request.ts";
 import { customerIdSql, missingIdWordSql } from "./customer-id-format.ts";
-import { ISO, isNumericDateFormat, numericDateExpression } from "./date-format.ts";
+import {
+  ISO,
+  isNumericDateFormat,
+  LAYOUT_SEPARATOR,
+  numericDateExpression,
+} from "./date-format.ts";
 import {
   AMOUNT_ON_ANOTHER_LINE,
   LEFT_OUT_BY_FILTER,
@@ -58,6 +63,12 @@ export function dayExpression(
   const c = sqlIdentifier(column);
   // TIMESTAMPTZ → DATE uses the session TimeZone (set to --timezone): the shop's calendar day.
   if (DATE_TYPES.test(type)) return `CAST(${c} AS DATE)`;
+  const layouts = format?.split(LAYOUT_SEPARATOR) ?? [];
+  if (layouts.length > 1) {
+    // Several layouts in one column: each value read by the first that reads it.
+    const each = layouts.map((f) => dayExpression(column, type, f, withTimezone));
+    return `coalesce(${each.join(", ")})`;
+  }
   const t = columnText(column);
   if (isNumericDateFormat(format)) return numericDateExpression(t, format);
   if (format === ISO) {
