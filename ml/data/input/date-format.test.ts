@@ -155,3 +155,16 @@ test("a second layout that would read a value as another day is not added: its l
   expect(error).toBeInstanceOf(InputError);
   expect(error?.message).toContain('column "date" is ambiguous');
 });
+
+test("a second layout that starts past the sniffer's sample (a long first export) is found among the unread dates", async () => {
+  const lines = ["customer_id,date,amount"];
+  for (let i = 0; i < 25_000; i++)
+    lines.push(`a${i % 50},2020-01-${String(1 + (i % 28)).padStart(2, "0")},1`);
+  for (let d = 1; d <= 28; d++) lines.push(`b,02/${String(d).padStart(2, "0")}/2020,1`);
+  lines.push("c,n/a,1"); // line 25,030: no layout reads it
+  const { log: read_, quality } = await read(file(lines.join("\n")));
+  expect(quality.date_format).toBe("%Y-%m-%d or %m/%d/%Y");
+  expect(quality.skipped).toEqual({ "unreadable date": 1 });
+  expect(quality.examples["unreadable date"]).toEqual([25_030]);
+  expect(days(read_)).toContain("b 2020-02-13 1");
+});

@@ -259,17 +259,7 @@ export async function sniffDateFormat(
   if (sample.allIso) return ISO;
   const epoch = epochFormat(sample);
   if (epoch) return epoch;
-  // Month and weekday names cost a third of the candidates' parsing: only for values with words.
-  const candidates = sample.words ? CANDIDATE_FORMATS : NUMERIC_CANDIDATES;
-  const layouts: string[] = [];
-  while (layouts.length < MAX_LAYOUTS) {
-    const next = await nextLayout(connection, table, column, columnName, sample, {
-      candidates: candidates.filter((f) => !layouts.includes(f)),
-      chosen: layouts,
-    });
-    if (next === null) break;
-    layouts.push(next);
-  }
+  const layouts = await chooseLayouts(connection, { table, column, columnName }, sample, []);
   if (layouts.length > 0) return layouts.join(LAYOUT_SEPARATOR);
   const where = await describe(sample.firstRow);
   if (sample.numbers) throw bareNumberError(sample, columnName, where);
@@ -280,6 +270,59 @@ export async function sniffDateFormat(
   );
 }
 
+/** The date column being sniffed: the table it is in, as SQL and as named to the user. */
+interface DateColumn {
+  table: string;
+  column: string;
+  columnName: string;
+}
+
+/** `chosen` and the layouts that read the values of date_sample they leave unread (see nextLayout). */
+async function chooseLayouts(
+  connection: DuckDBConnection,
+  date: DateColumn,
+  sample: Pick<Sample, "words" | "first">,
+  chosen: string[],
+): Promise<string[]> {
+  // Month and weekday names cost a third of the candidates' parsing: only for values with words.
+  const candidates = sample.words ? CANDIDATE_FORMATS : NUMERIC_CANDIDATES;
+  const layouts = [...chosen];
+  while (layouts.length < MAX_LAYOUTS) {
+    const next = await nextLayout(connection, date, sample.first, {
+      candidates: candidates.filter((f) => !layouts.includes(f)),
+      chosen: layouts,
+    });
+    if (next === null) break;
+    layouts.push(next);
+  }
+  return layouts;
+}
+
+/**
+ * The sniffed layouts, and more for the values they left unread past the sample (table lines'
+ * unread_date): exports joined, the second re-saved by a spreadsheet, start after the sample.
+ * The same layouts when none reads those values.
+ */
+export async function moreDateLayouts(
+  connection: DuckDBConnection,
+  date: DateColumn,
+  format: string,
+): Promise<string> {
+  if (isNumericDateFormat(format)) return format;
+  await connection.run(
+    `CREATE OR REPLACE TABLE date_sample AS SELECT row_number() OVER () - 1 AS rn, unread_date AS v
+     FROM (SELECT unread_date FROM lines WHERE unread_date IS NOT NULL LIMIT ${SAMPLE})`,
+  );
+  const reader = await connection.runAndReadAll(
+    `SELECT min(v) AS first, bool_or(regexp_matches(v, '[A-Za-z]{3}')) AS words FROM date_sample`,
+  );
+  const row = reader.getRowObjectsJS()[0] as { first: string | null; words: boolean | null };
+  if (row.first === null) return format;
+  const sample = { first: row.first, words: row.words === true };
+  const chosen = format.split(LAYOUT_SEPARATOR);
+  return (await chooseLayouts(connection, date, sample, chosen)).join(LAYOUT_SEPARATOR);
+}
+
 /**
  * The layout that reads the most sampled values the chosen ones leave unread (several tied: the
  * whole column decides), or null when none reads any, or when it would read a value as another day
@@ -287,10 +330,8 @@ export async function sniffDateFormat(
  */
 async function nextLayout(
   connection: DuckDBConnection,
-  table: string,
-  column: string,
-  columnName: string,
-  sample: Sample,
+  { table, column, columnName }: DateColumn,
+  first: string,
   { candidates, chosen }: { candidates: string[]; chosen: string[] },
 ): Promise<string | null> {
   const unread = `(SELECT v FROM date_sample WHERE ${unreadBy("v", chosen)})`;
@@ -311,7 +352,7 @@ async function nextLayout(
     if (onColumn.formats.length > 1 && !(await agree(connection, rest, text, onColumn.formats))) {
       throw new InputError(
         columnName,
-        `column "${columnName}" is ambiguous: dates such as "${sample.first}" read as ` +
+        `column "${columnName}" is ambiguous: dates such as "${first}" read as ` +
           `${onColumn.formats.join(" or as ")}, each a different day`,
         {
           hint: `pass --date-format with the one that is meant, e.g. --date-format '${onColumn.formats[0]}'`,

@@ -19,7 +19,7 @@ import {
   zeroPaddedVariantIds,
 } from "./customer-id-format.ts";
 import { type DataQuality, EXAMPLES_PER_REASON } from "./data-quality.ts";
-import { checkDateFormat, sniffDateFormat } from "./date-format.ts";
+import { checkDateFormat, moreDateLayouts, sniffDateFormat } from "./date-format.ts";
 import { dominantCustomer } from "./dominant-customer.ts";
 import { fetchCustomerIds, fetchLog } from "./fetch-log.ts";
 import { sourceBySignature } from "./file-signature.ts";
@@ -294,35 +294,54 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
   const locate = lineLocator(input, loaded, () => rejected);
   const dateType = loaded.types.get(columns.date) ?? "VARCHAR";
   if (input.dateFormat !== undefined) checkDateFormat(input.dateFormat, columns.date);
-  const format = /^(DATE|TIMESTAMP)/.test(dateType)
+  const date = {
+    table: loaded.peek,
+    column: sqlIdentifier(columns.date),
+    columnName: columns.date,
+  };
+  let format = /^(DATE|TIMESTAMP)/.test(dateType)
     ? null
     : (input.dateFormat ??
       (await sniffDateFormat(
         connection,
-        loaded.peek,
-        sqlIdentifier(columns.date),
+        date.table,
+        date.column,
         columns.date,
         async (rowid) => `${position} ${await locate.one(rowid)}`,
       )));
-  const day = dayExpression(columns.date, dateType, format, input.timezone !== undefined);
   const numbers = await numberFormatsOf(connection, input, loaded);
   const floatIds = await floatWrittenIdExample(connection, loaded.peek, columns.customerId);
-  await connection.run(
-    linesSql({
-      columns,
-      floatWrittenIds: floatIds !== null,
-      ...(input.ignoreIdCase ? { ignoreIdCase: true } : {}),
-      // With row filters every column is read as text, so that a row they leave out is never
-      // rejected by the reader for its amount (an event row with "n/a"); the SQL casts instead.
-      from: loaded.scan(rowFilterOptions(input).length > 0 ? [] : numbers.plain),
-      dayExpression: day,
-      numberFormats: numbers.byRole,
-      ...cancel(input),
-      ...(input.keepValues ? { keepValues: input.keepValues } : {}),
-      ...(input.dropValues ? { dropValues: input.dropValues } : {}),
-      today: todayOf(input.today),
-    }),
-  );
+  const buildLinesTable = (dateFormat: string | null) =>
+    connection.run(
+      linesSql({
+        columns,
+        floatWrittenIds: floatIds !== null,
+        ...(input.ignoreIdCase ? { ignoreIdCase: true } : {}),
+        // With row filters every column is read as text, so that a row they leave out is never
+        // rejected by the reader for its amount (an event row with "n/a"); the SQL casts instead.
+        from: loaded.scan(rowFilterOptions(input).length > 0 ? [] : numbers.plain),
+        dayExpression: dayExpression(
+          columns.date,
+          dateType,
+          dateFormat,
+          input.timezone !== undefined,
+        ),
+        numberFormats: numbers.byRole,
+        ...cancel(input),
+        ...(input.keepValues ? { keepValues: input.keepValues } : {}),
+        ...(input.dropValues ? { dropValues: input.dropValues } : {}),
+        today: todayOf(input.today),
+      }),
+    );
+  await buildLinesTable(format);
+  // Dates in another layout past the sniffer's sample (a second export joined): read them too.
+  if (format !== null && input.dateFormat === undefined) {
+    const wider = await moreDateLayouts(connection, date, format);
+    if (wider !== format) {
+      format = wider;
+      await buildLinesTable(format);
+    }
+  }
   rejected = await loaded.rejected();
   const mixedFloats = floatIds === null ? await mixedFloatIds(connection) : null;
   if (mixedFloats) await connection.run(WHOLE_NUMBER_LINE_IDS_SQL);

@@ -161,7 +161,7 @@ function reasons(
     ...(filtered ? [`WHEN NOT kept_by_filter THEN ${sqlString(LEFT_OUT_BY_FILTER)}`] : []),
     when("customer_id IS NULL", MISSING_CUSTOMER_ID),
     when(missingIdWordSql("customer_id"), MISSING_ID_WORD),
-    when("NOT date_present", MISSING_DATE),
+    when("date_text IS NULL", MISSING_DATE),
     when("day IS NULL", UNREADABLE_DATE),
     when(`day <= DATE ${sqlString(PLACEHOLDER_DATES_UNTIL)}`, PLACEHOLDER_DATE),
     ...(today === undefined
@@ -195,15 +195,16 @@ function reasons(
 }
 
 /**
- * CREATE TABLE lines(customer_id, day, amount, quantity, order_id, reason, is_return) straight
- * from the scan; its rowid is the row's position in the source (insertion order is kept).
+ * CREATE TABLE lines(customer_id, day, amount, quantity, order_id, reason, is_return, unread_date)
+ * straight from the scan; its rowid is the row's position in the source (insertion order is
+ * kept). unread_date: the date as written where no layout read it (what moreDateLayouts samples).
  */
 export function linesSql(options: LinesSqlOptions): string {
   const { columns } = options;
   const typed = [
     `${customerIdSql(columns.customerId, options.floatWrittenIds ?? false, options.ignoreIdCase)} AS customer_id`,
     `${options.dayExpression} AS day`,
-    `${columnText(columns.date)} IS NOT NULL AS date_present`,
+    `${columnText(columns.date)} AS date_text`,
     `${columns.order ? columnText(columns.order) : "CAST(NULL AS VARCHAR)"} AS order_id`,
   ];
   const filter = rowFilterSql(options);
@@ -238,7 +239,8 @@ export function linesSql(options: LinesSqlOptions): string {
   return `CREATE OR REPLACE TABLE lines AS
 SELECT customer_id, day, ${amount} AS amount, ${quantity} AS quantity, order_id,
   ${reasonSql(filter !== null)} AS reason,
-  (${amount} < 0 OR ${quantity} < 0 ${cancelled}) AS is_return${settledByOrder}
+  (${amount} < 0 OR ${quantity} < 0 ${cancelled}) AS is_return${settledByOrder},
+  CASE WHEN day IS NULL THEN date_text END AS unread_date
 FROM (SELECT ${typed.join(",\n    ")} FROM ${options.from}) AS typed`;
 }
 
