@@ -359,7 +359,7 @@ async function nextLayout(
         },
       );
     }
-    next = onColumn.formats[0] as string;
+    next = onColumn.formats[0] ?? next;
   }
   if (chosen.length > 0 && !(await agree(connection, table, text, [...chosen, next]))) return null;
   return next;
