@@ -88,3 +88,15 @@ test("a sheet whose XML stops short, inside a row or between rows, is an error, 
   // A sheet with no rows at all (a chart sheet's part) is not cut short.
   expect(await read("<chartsheet><drawing/></chartsheet>")).toEqual([]);
 });
+
+test("a workbook in the 1904 date system (old Excel for Mac) gives the same day from its own serial", async () => {
+  const xml = '<sheetData><row r="1"><c r="A1" s="1"><v>38717.5</v></c></row></sheetData>';
+  const rows: SheetRow[] = [];
+  const bytes = new TextEncoder().encode(xml);
+  async function* once() {
+    yield bytes;
+  }
+  for await (const batch of sheetRows(once(), { ...context, date1904: true })) rows.push(...batch);
+  // 38717.5 days after 1904-01-01 is 40179.5 after 1899-12-30: 2010-01-01 12:00.
+  expect(cellText(rows[0]?.values[1])).toBe("2010-01-01 12:00:00");
+});
