@@ -168,3 +168,37 @@ test("a second layout that starts past the sniffer's sample (a long first export
   expect(quality.examples["unreadable date"]).toEqual([25_030]);
   expect(days(read_)).toContain("b 2020-02-13 1");
 });
+
+// Long dates as spreadsheets in other languages write them. DuckDB's strptime knows English names
+// only: every row was "matches none of the known layouts".
+test("month names in German, French, Spanish, Italian, Portuguese and Dutch are read (%N)", async () => {
+  for (const [a, b, format] of [
+    ["5. Januar 2023", "17. März 2023", "%d. %N %Y"],
+    ["5 janv. 2023", "17 mars 2023", "%d %N %Y"],
+    ["1er janvier 2023 09:30", "17 mars 2023 18:05", "%d %N %Y %H:%M"],
+    ["5 de enero de 2023", "17 de marzo de 2023", "%d %N %Y"],
+    ["5 gennaio 2023", "17 marzo 2023", "%d %N %Y"],
+    ["5 de janeiro de 2023", "17 de março de 2023", "%d %N %Y"],
+    ["5 januari 2023", "17 maart 2023", "%d %N %Y"],
+    ["05-Jän-2023", "17-Mär-2023", "%d-%N-%Y"],
+  ] as [string, string, string][]) {
+    const path = file(`customer_id,date,amount\na,"${a}",1\nb,"${b}",1\n`);
+    const { log: read_, quality } = await read(path);
+    const expected = a.startsWith("1er") ? "a 2023-01-01 1" : "a 2023-01-05 1";
+    expect({ a, format: quality.date_format, days: days(read_) }).toEqual({
+      a,
+      format,
+      days: [expected, "b 2023-03-17 1"],
+    });
+  }
+  // English names keep their own layouts (no rewriting), and --date-format takes %N.
+  const english = await read(file('customer_id,date,amount\na,"5 January 2023",1\n'));
+  expect(english.quality.date_format).toBe("%d %B %Y");
+  const given = await read(
+    file('customer_id,date,amount\na,"5 Januar 2023",1\nb,"6 Jan 2023",1\n'),
+    {
+      dateFormat: "%d %N %Y",
+    },
+  );
+  expect(days(given.log)).toEqual(["a 2023-01-05 1", "b 2023-01-06 1"]);
+});

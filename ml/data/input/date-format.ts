@@ -103,6 +103,66 @@ const TIME_PARTS = [
 
 /** Every pattern tried when --date-format is not given. */
 export const CANDIDATE_FORMATS = DATE_PARTS.flatMap((d) => TIME_PARTS.map((t) => d + t));
+
+/**
+ * `%N` in a layout: a month's name or abbreviation in German, French, Spanish, Italian, Portuguese,
+ * Dutch or English (`5. Januar 2023`, `5 janv. 2023`, `5 de enero de 2023`). DuckDB's strptime knows
+ * English names only, so such a value is rewritten with English abbreviations first.
+ */
+export const ANY_LANGUAGE_MONTH = "%N";
+
+/** Names and abbreviations (lower case, by spaces) by the English abbreviation they become. */
+const MONTH_NAMES: Record<string, string> = {
+  jan: "january januar jänner jän janvier janv enero ene gennaio gen janeiro januari",
+  feb: "february februar feber février fevrier févr fevr febrero febbraio fevereiro fév fev februari",
+  mar: "march märz maerz mär mrz mars marzo março marco maart mrt",
+  apr: "april avril avr abril abr aprile",
+  may: "mai mayo maggio mag maio mei",
+  jun: "june juni juin junio giugno giu junho",
+  jul: "july juli juillet juil julio luglio lug julho",
+  aug: "august août aout agosto ago augustus",
+  sep: "september septembre septiembre settembre setembro sept set",
+  oct: "october oktober okt octobre octubre ottobre ott outubro out",
+  nov: "november novembre noviembre novembro",
+  dec: "december dezember dez décembre decembre déc diciembre dic dicembre dezembro",
+};
+
+/**
+ * SQL of the text `value` with month names in any of those languages as English abbreviations,
+ * the Spanish and Portuguese "de" and the French "1er" left out: `5 de enero de 2023` → `5 jan 2023`.
+ */
+export function monthNamesSql(value: string): string {
+  let sql = `lower(${value})`;
+  for (const [english, names] of Object.entries(MONTH_NAMES)) {
+    const words = names
+      .split(" ")
+      .sort((a, b) => b.length - a.length)
+      .join("|");
+    sql = `regexp_replace(${sql}, '\\b(${words})\\b\\.?', '${english}', 'g')`;
+  }
+  sql = `regexp_replace(${sql}, '(\\d)er\\b', '\\1', 'g')`;
+  sql = `regexp_replace(${sql}, '\\s+(de|del)\\s+', ' ', 'g')`;
+  return `trim(regexp_replace(${sql}, '\\s+', ' ', 'g'))`;
+}
+
+/** SQL: the text `value` read with `format` as a TIMESTAMP, or NULL (`%N` formats rewritten first). */
+export function parsedSql(value: string, format: string): string {
+  if (!format.includes(ANY_LANGUAGE_MONTH)) return `try_strptime(${value}, ${sqlString(format)})`;
+  const english = sqlString(format.replaceAll(ANY_LANGUAGE_MONTH, "%b"));
+  return `try_strptime(${monthNamesSql(value)}, ${english})`;
+}
+
+/** Layouts with month names in other languages: tried for the values no other layout reads. */
+const ANY_LANGUAGE_CANDIDATES = [
+  "%d %N %Y",
+  "%d. %N %Y",
+  "%d-%N-%Y",
+  "%d %N %y",
+  "%d-%N-%y",
+  "%N %d, %Y",
+  "%N %d %Y",
+  "%d/%N/%Y",
+].flatMap((d) => TIME_PARTS.map((t) => d + t));
 /** Those without month or weekday names (%b, %B, %a, %A). */
 const NUMERIC_CANDIDATES = CANDIDATE_FORMATS.filter((f) => !/%[aAbB]/.test(f));
 
@@ -140,7 +200,7 @@ async function sampleValues(
        bool_and(regexp_full_match(v, ${sqlString(NUMBER_TEXT)})) AS numeric,
        min(TRY_CAST(v AS DOUBLE)) AS min, max(TRY_CAST(v AS DOUBLE)) AS max,
        arg_min(v, rn) AS first, min(rn) AS first_row,
-       bool_or(regexp_matches(v, '[A-Za-z]{3}')) AS words FROM date_sample`,
+       bool_or(regexp_matches(v, '\\pL{3}')) AS words FROM date_sample`,
   );
   const row = reader.getRowObjectsJS()[0] as Record<string, unknown>;
   return {
@@ -160,10 +220,20 @@ async function parsedCounts(
   column: string,
   formats: string[],
 ): Promise<number[]> {
+  // Month names are rewritten once per value, not once per layout.
+  const anyLanguage = formats.some((f) => f.includes(ANY_LANGUAGE_MONTH));
   const counts = formats
-    .map((f, i) => `count(try_strptime(${column}, ${sqlString(f)})) AS c${i}`)
+    .map((f, i) => {
+      if (!f.includes(ANY_LANGUAGE_MONTH))
+        return `count(try_strptime(v, ${sqlString(f)})) AS c${i}`;
+      const english = sqlString(f.replaceAll(ANY_LANGUAGE_MONTH, "%b"));
+      return `count(try_strptime(n, ${english})) AS c${i}`;
+    })
     .join(", ");
-  const reader = await connection.runAndReadAll(`SELECT ${counts} FROM ${from}`);
+  const n = anyLanguage ? `, ${monthNamesSql("v")} AS n` : "";
+  const reader = await connection.runAndReadAll(
+    `SELECT ${counts} FROM (SELECT v${n} FROM (SELECT ${column} AS v FROM ${from}))`,
+  );
   const row = reader.getRowObjectsJS()[0] as Record<string, bigint | number>;
   return formats.map((_, i) => Number(row[`c${i}`]));
 }
@@ -214,7 +284,7 @@ export const LAYOUT_SEPARATOR = " or ";
 
 /** SQL: true when none of `formats` reads the text `value`. */
 const unreadBy = (value: string, formats: string[]) =>
-  formats.map((f) => `try_strptime(${value}, ${sqlString(f)}) IS NULL`).join(" AND ") || "true";
+  formats.map((f) => `${parsedSql(value, f)} IS NULL`).join(" AND ") || "true";
 
 /** True when no value of the column is read by two of the formats as different days. */
 async function agree(
@@ -223,7 +293,7 @@ async function agree(
   column: string,
   formats: string[],
 ): Promise<boolean> {
-  const day = (f: string) => `CAST(try_strptime(${column}, ${sqlString(f)}) AS DATE)`;
+  const day = (f: string) => `CAST(${parsedSql(column, f)} AS DATE)`;
   const pairs = formats.flatMap((f, i) =>
     formats.slice(i + 1).map((g) => `${day(f)} <> ${day(g)}`),
   );
@@ -287,13 +357,16 @@ async function chooseLayouts(
   // Month and weekday names cost a third of the candidates' parsing: only for values with words.
   const candidates = sample.words ? CANDIDATE_FORMATS : NUMERIC_CANDIDATES;
   const layouts = [...chosen];
-  while (layouts.length < MAX_LAYOUTS) {
-    const next = await nextLayout(connection, date, sample.first, {
-      candidates: candidates.filter((f) => !layouts.includes(f)),
-      chosen: layouts,
-    });
-    if (next === null) break;
-    layouts.push(next);
+  // Month names in other languages last, for what no other layout reads: rewriting them costs.
+  for (const phase of sample.words ? [candidates, ANY_LANGUAGE_CANDIDATES] : [candidates]) {
+    while (layouts.length < MAX_LAYOUTS) {
+      const next = await nextLayout(connection, date, sample.first, {
+        candidates: phase.filter((f) => !layouts.includes(f)),
+        chosen: layouts,
+      });
+      if (next === null) break;
+      layouts.push(next);
+    }
   }
   return layouts;
 }
@@ -314,7 +387,7 @@ export async function moreDateLayouts(
      FROM (SELECT unread_date FROM lines WHERE unread_date IS NOT NULL LIMIT ${SAMPLE})`,
   );
   const reader = await connection.runAndReadAll(
-    `SELECT min(v) AS first, bool_or(regexp_matches(v, '[A-Za-z]{3}')) AS words FROM date_sample`,
+    `SELECT min(v) AS first, bool_or(regexp_matches(v, '\\pL{3}')) AS words FROM date_sample`,
   );
   const row = reader.getRowObjectsJS()[0] as { first: string | null; words: boolean | null };
   if (row.first === null) return format;
@@ -335,6 +408,9 @@ async function nextLayout(
   { candidates, chosen }: { candidates: string[]; chosen: string[] },
 ): Promise<string | null> {
   const unread = `(SELECT v FROM date_sample WHERE ${unreadBy("v", chosen)})`;
+  // Every sampled value read: no layout to look for (and no query of hundreds of them to plan).
+  const left = await connection.runAndReadAll(`SELECT count(*) AS n FROM ${unread}`);
+  if (Number((left.getRowObjectsJS()[0] as { n: bigint }).n) === 0) return null;
   const onSample = sameDateParts(
     best(candidates, await parsedCounts(connection, unread, "v", candidates)),
     chosen,

@@ -11,10 +11,12 @@ import {
 } from "@pp/shared/contracts/forecast-request.ts";
 import { customerIdSql, missingIdWordSql } from "./customer-id-format.ts";
 import {
+  ANY_LANGUAGE_MONTH,
   ISO,
   isNumericDateFormat,
   LAYOUT_SEPARATOR,
   numericDateExpression,
+  parsedSql,
 } from "./date-format.ts";
 import {
   AMOUNT_ON_ANOTHER_LINE,
@@ -82,6 +84,7 @@ export function dayExpression(
       THEN TRY_CAST(left(${t}, 10) AS DATE) END)`;
   }
   const pattern = format ?? ISO;
+  if (pattern.includes(ANY_LANGUAGE_MONTH)) return `CAST(${parsedSql(t, pattern)} AS DATE)`;
   if (!withTimezone && pattern.endsWith("%z")) {
     // Without --timezone a date is the one written, as on the ISO path: not the UTC day that
     // converting the instant would give (an evening purchase in New York is tomorrow in UTC).
