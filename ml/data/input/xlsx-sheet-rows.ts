@@ -40,12 +40,27 @@ export function xmlDecode(text: string): string {
   });
 }
 
-/** An attribute's value in a start tag's attribute text, or undefined. */
-function attribute(attributes: string, name: string): string | undefined {
-  const at = attributes.indexOf(` ${name}="`);
-  if (at < 0) return undefined;
-  const start = at + name.length + 3;
-  return attributes.slice(start, attributes.indexOf('"', start));
+/**
+ * An attribute's value in a start tag (or its attribute text), or undefined. By indexOf, not a
+ * regular expression: it runs for every cell. The name must follow whitespace (`id` is not `r:id`).
+ */
+export function attribute(tag: string, name: string): string | undefined {
+  const needle = `${name}="`;
+  for (let at = tag.indexOf(needle); at > 0; at = tag.indexOf(needle, at + 1)) {
+    if (tag.charCodeAt(at - 1) > 32) continue;
+    const start = at + needle.length;
+    return tag.slice(start, tag.indexOf('"', start));
+  }
+  return undefined;
+}
+
+const PHONETIC_RUN = /<(?:\w+:)?rPh\b[\s\S]*?<\/(?:\w+:)?rPh>/g;
+
+/** A string item's text (inline or shared): its runs joined, phonetic guides left out, decoded. */
+export function richText(xml: string): string {
+  let text = "";
+  for (const run of xml.replace(PHONETIC_RUN, "").matchAll(TEXT_RUN)) text += run[1] ?? "";
+  return xmlDecode(text);
 }
 
 /** The column number of a cell reference ("AB12" → 28), or 0 when it names none. */
@@ -74,11 +89,7 @@ function numberValue(v: string, style: number, context: SheetContext): number | 
 /** One cell's value; undefined for an empty cell. */
 function cellValue(attributes: string, body: string, context: SheetContext): unknown {
   const type = attribute(attributes, "t");
-  if (type === "inlineStr") {
-    let text = "";
-    for (const run of body.matchAll(TEXT_RUN)) text += run[1] ?? "";
-    return xmlDecode(text);
-  }
+  if (type === "inlineStr") return richText(body);
   const v = VALUE.exec(body)?.[1];
   if (v === undefined) return undefined;
   const style = Number(attribute(attributes, "s") ?? 0);

@@ -2,9 +2,7 @@
 // order, and where each one's XML is; the date system), xl/sharedStrings.xml (a text cell holds an
 // index into it) and xl/styles.xml (a number cell is a date when its style's number format is one).
 
-import { isDateFormat, xmlDecode } from "./xlsx-sheet-rows.ts";
-
-const attribute = (tag: string, name: string) => new RegExp(`\\s${name}="([^"]*)"`).exec(tag)?.[1];
+import { attribute, isDateFormat, richText, xmlDecode } from "./xlsx-sheet-rows.ts";
 
 export interface WorkbookSheets {
   /** The sheets in workbook order, each with the path of its XML in the archive ("" if none). */
@@ -32,19 +30,10 @@ export function parseWorkbook(workbookXml: string, relsXml: string): WorkbookShe
 }
 
 const STRING_ITEM = /<(?:\w+:)?si\b[^>]*?(?:\/>|>([\s\S]*?)<\/(?:\w+:)?si>)/g;
-const PHONETIC_RUN = /<(?:\w+:)?rPh\b[\s\S]*?<\/(?:\w+:)?rPh>/g;
-const TEXT = /<(?:\w+:)?t\b[^>]*?(?:\/>|>([\s\S]*?)<\/(?:\w+:)?t>)/g;
 
 /** The shared strings in order: each item's text runs joined (rich text), phonetic guides left out. */
 export function parseSharedStrings(xml: string): string[] {
-  const strings: string[] = [];
-  for (const item of xml.matchAll(STRING_ITEM)) {
-    let text = "";
-    for (const run of (item[1] ?? "").replace(PHONETIC_RUN, "").matchAll(TEXT))
-      text += run[1] ?? "";
-    strings.push(xmlDecode(text));
-  }
-  return strings;
+  return [...xml.matchAll(STRING_ITEM)].map((item) => richText(item[1] ?? ""));
 }
 
 /** The number formats Excel builds in that exceljs knows as dates or times (ECMA-376 18.8.30). */
