@@ -59,10 +59,13 @@ export async function floatWrittenIdExample(
   return row && row.n > 0n && row.floats === row.n ? row.example : null;
 }
 
+/** SQL of the text `id` without a zero fraction (17850.0 → 17850); any other id as it is. */
+const wholeNumberSql = (id: string) => `regexp_replace(${id}, ${sqlString(FLOAT_WRITTEN)}, '\\1')`;
+
 /** SQL of a line's customer id: as written, or without the zero fraction (17850.0 → 17850). */
 export function customerIdSql(column: string, floatWritten: boolean, ignoreCase = false): string {
   const text = ignoreCase ? `lower(${columnText(column)})` : columnText(column);
-  return floatWritten ? `regexp_replace(${text}, ${sqlString(FLOAT_WRITTEN)}, '\\1')` : text;
+  return floatWritten ? wholeNumberSql(text) : text;
 }
 
 /** How many ids of the read log differ from another only in a way that may not matter, and a pair. */
@@ -88,7 +91,7 @@ export function caseVariantIds(connection: DuckDBConnection): Promise<IdVariants
 export function mixedFloatIds(connection: DuckDBConnection): Promise<IdVariants | null> {
   return idVariants(
     connection,
-    `regexp_replace(customer_id, ${sqlString(FLOAT_WRITTEN)}, '\\1')`,
+    wholeNumberSql("customer_id"),
     `customer_id LIKE '%.0%' AND regexp_full_match(customer_id, ${sqlString(FLOAT_WRITTEN)})`,
     "lines",
   );
@@ -96,7 +99,7 @@ export function mixedFloatIds(connection: DuckDBConnection): Promise<IdVariants 
 
 /** SQL: the lines' ids written with a zero fraction, without it (after mixedFloatIds found some). */
 export const WHOLE_NUMBER_LINE_IDS_SQL = `UPDATE lines
-  SET customer_id = regexp_replace(customer_id, ${sqlString(FLOAT_WRITTEN)}, '\\1')
+  SET customer_id = ${wholeNumberSql("customer_id")}
   WHERE regexp_full_match(customer_id, ${sqlString(FLOAT_WRITTEN)})`;
 
 /**

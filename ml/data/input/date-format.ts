@@ -145,11 +145,13 @@ export function monthNamesSql(value: string): string {
   return `trim(regexp_replace(${sql}, '\\s+', ' ', 'g'))`;
 }
 
+/** The layout strptime is given: `%N` becomes `%b` (the value's names rewritten to English). */
+const strptimeLayout = (format: string) => sqlString(format.replaceAll(ANY_LANGUAGE_MONTH, "%b"));
+
 /** SQL: the text `value` read with `format` as a TIMESTAMP, or NULL (`%N` formats rewritten first). */
 export function parsedSql(value: string, format: string): string {
-  if (!format.includes(ANY_LANGUAGE_MONTH)) return `try_strptime(${value}, ${sqlString(format)})`;
-  const english = sqlString(format.replaceAll(ANY_LANGUAGE_MONTH, "%b"));
-  return `try_strptime(${monthNamesSql(value)}, ${english})`;
+  const text = format.includes(ANY_LANGUAGE_MONTH) ? monthNamesSql(value) : value;
+  return `try_strptime(${text}, ${strptimeLayout(format)})`;
 }
 
 /** Layouts with month names in other languages: tried for the values no other layout reads. */
@@ -166,6 +168,8 @@ const ANY_LANGUAGE_CANDIDATES = [
 /** Those without month or weekday names (%b, %B, %a, %A). */
 const NUMERIC_CANDIDATES = CANDIDATE_FORMATS.filter((f) => !/%[aAbB]/.test(f));
 
+/** A word of three letters in any alphabet (Jan, Jän, janv): month and weekday names. */
+const WORD = "\\pL{3}";
 const ISO_TEXT = "\\d{4}-\\d{2}-\\d{2}([T ].*)?";
 const NUMBER_TEXT = "\\d+(\\.\\d+)?";
 const SAMPLE = 20_000;
@@ -200,7 +204,7 @@ async function sampleValues(
        bool_and(regexp_full_match(v, ${sqlString(NUMBER_TEXT)})) AS numeric,
        min(TRY_CAST(v AS DOUBLE)) AS min, max(TRY_CAST(v AS DOUBLE)) AS max,
        arg_min(v, rn) AS first, min(rn) AS first_row,
-       bool_or(regexp_matches(v, '\\pL{3}')) AS words FROM date_sample`,
+       bool_or(regexp_matches(v, ${sqlString(WORD)})) AS words FROM date_sample`,
   );
   const row = reader.getRowObjectsJS()[0] as Record<string, unknown>;
   return {
@@ -224,10 +228,8 @@ async function parsedCounts(
   const anyLanguage = formats.some((f) => f.includes(ANY_LANGUAGE_MONTH));
   const counts = formats
     .map((f, i) => {
-      if (!f.includes(ANY_LANGUAGE_MONTH))
-        return `count(try_strptime(v, ${sqlString(f)})) AS c${i}`;
-      const english = sqlString(f.replaceAll(ANY_LANGUAGE_MONTH, "%b"));
-      return `count(try_strptime(n, ${english})) AS c${i}`;
+      const text = f.includes(ANY_LANGUAGE_MONTH) ? "n" : "v";
+      return `count(try_strptime(${text}, ${strptimeLayout(f)})) AS c${i}`;
     })
     .join(", ");
   const n = anyLanguage ? `, ${monthNamesSql("v")} AS n` : "";
@@ -315,11 +317,10 @@ const best = (formats: string[], counts: number[]) => {
  */
 export async function sniffDateFormat(
   connection: DuckDBConnection,
-  table: string,
-  column: string,
-  columnName: string,
+  date: DateColumn,
   describe: (rowid: number) => Promise<string>,
 ): Promise<string> {
+  const { table, column, columnName } = date;
   const sample = await sampleValues(connection, table, column);
   if (sample.size === 0) {
     throw new InputError(columnName, `the date column "${columnName}" is empty in every row`, {
@@ -329,7 +330,7 @@ export async function sniffDateFormat(
   if (sample.allIso) return ISO;
   const epoch = epochFormat(sample);
   if (epoch) return epoch;
-  const layouts = await chooseLayouts(connection, { table, column, columnName }, sample, []);
+  const layouts = await chooseLayouts(connection, date, sample, []);
   if (layouts.length > 0) return layouts.join(LAYOUT_SEPARATOR);
   const where = await describe(sample.firstRow);
   if (sample.numbers) throw bareNumberError(sample, columnName, where);
@@ -341,7 +342,7 @@ export async function sniffDateFormat(
 }
 
 /** The date column being sniffed: the table it is in, as SQL and as named to the user. */
-interface DateColumn {
+export interface DateColumn {
   table: string;
   column: string;
   columnName: string;
@@ -387,7 +388,7 @@ export async function moreDateLayouts(
      FROM (SELECT unread_date FROM lines WHERE unread_date IS NOT NULL LIMIT ${SAMPLE})`,
   );
   const reader = await connection.runAndReadAll(
-    `SELECT min(v) AS first, bool_or(regexp_matches(v, '\\pL{3}')) AS words FROM date_sample`,
+    `SELECT min(v) AS first, bool_or(regexp_matches(v, ${sqlString(WORD)})) AS words FROM date_sample`,
   );
   const row = reader.getRowObjectsJS()[0] as { first: string | null; words: boolean | null };
   if (row.first === null) return format;

@@ -304,9 +304,7 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
     : (input.dateFormat ??
       (await sniffDateFormat(
         connection,
-        date.table,
-        date.column,
-        columns.date,
+        date,
         async (rowid) => `${position} ${await locate.one(rowid)}`,
       )));
   const numbers = await numberFormatsOf(connection, input, loaded);

@@ -11,7 +11,6 @@ import {
 } from "@pp/shared/contracts/forecast-request.ts";
 import { customerIdSql, missingIdWordSql } from "./customer-id-format.ts";
 import {
-  ANY_LANGUAGE_MONTH,
   ISO,
   isNumericDateFormat,
   LAYOUT_SEPARATOR,
@@ -84,14 +83,13 @@ export function dayExpression(
       THEN TRY_CAST(left(${t}, 10) AS DATE) END)`;
   }
   const pattern = format ?? ISO;
-  if (pattern.includes(ANY_LANGUAGE_MONTH)) return `CAST(${parsedSql(t, pattern)} AS DATE)`;
   if (!withTimezone && pattern.endsWith("%z")) {
     // Without --timezone a date is the one written, as on the ISO path: not the UTC day that
     // converting the instant would give (an evening purchase in New York is tomorrow in UTC).
     const local = `regexp_replace(${t}, ${sqlString(ANY_OFFSET)}, '')`;
-    return `CAST(try_strptime(${local}, ${sqlString(pattern.replace(/\s*%z$/, ""))}) AS DATE)`;
+    return `CAST(${parsedSql(local, pattern.replace(/\s*%z$/, ""))} AS DATE)`;
   }
-  return `CAST(try_strptime(${t}, ${sqlString(pattern)}) AS DATE)`;
+  return `CAST(${parsedSql(t, pattern)} AS DATE)`;
 }
 
 export interface LinesSqlOptions {
