@@ -150,57 +150,44 @@ export async function eraseCustomerDecisions(
 ): Promise<PrunedRows> {
   if (customerIds.length === 0) return { decisions: 0, deadLetters: 0 };
   await lockDecisionWriters(tx);
-  const erased = (await lowerCasedVersionIds(tx)).length
-    ? await withCaseVariants(tx, customerIds)
-    : customerIds;
-  const parked = (await parkedRowsOf(tx, erased)).map((row) => row.id);
+  // Once a version is trained with --ignore-id-case, `User@X.org` and `user@x.org` are one
+  // customer, and the decisions sent for either are theirs. A scan then (no index on
+  // lower(customer_id): erasures are rare, decisions are not).
+  const anyCase = (await lowerCasedVersionIds(tx)).length > 0;
+  const parked = await parkedRowsOf(tx, customerIds, anyCase);
   // One jsonb parameter for the whole list (a parameter per id would cap a bulk request).
-  const ids = JSON.stringify(erased);
+  const ids = JSON.stringify(customerIds);
+  const given = sql`(select t.id from jsonb_array_elements_text(${ids}::jsonb) as t(id))`;
   const decisions = await tx
     .delete(decisionLog)
-    .where(sql`${decisionLog.customerId} in (select jsonb_array_elements_text(${ids}::jsonb))`)
-    .returning({ id: decisionLog.decisionId });
+    .where(
+      anyCase
+        ? sql`lower(${decisionLog.customerId}) in (select lower(g.id) from ${given} as g)`
+        : sql`${decisionLog.customerId} in ${given}`,
+    )
+    .returning({ id: decisionLog.decisionId, customerId: decisionLog.customerId });
   const deadLetters = parked.length
     ? await tx
         .delete(decisionLogDeadLetter)
-        .where(inArray(decisionLogDeadLetter.id, parked))
+        .where(
+          inArray(
+            decisionLogDeadLetter.id,
+            parked.map((row) => row.id),
+          ),
+        )
         .returning({ id: decisionLogDeadLetter.id })
     : [];
-  await recordErasures(tx, erased);
+  // Markers for the ids as given; in any case also for each spelling erased, and for the
+  // lower-cased id though not logged yet (its marker holds back a decision in flight under it).
+  const spellings = anyCase
+    ? [
+        ...customerIds.map((id) => id.toLowerCase()),
+        ...decisions.map((row) => row.customerId),
+        ...parked.map((row) => parkedCustomer(row.rowJson)).filter((id) => typeof id === "string"),
+      ]
+    : [];
+  await recordErasures(tx, [...new Set([...customerIds, ...spellings])]);
   return { decisions: decisions.length, deadLetters: deadLetters.length };
-}
-
-/**
- * The ids and every spelling of them in other letter case that the decision log or its parked
- * rows hold. Once a version is trained with --ignore-id-case, `User@X.org` and `user@x.org` are
- * one customer, and the decisions sent for either are theirs. Found by a scan (no index on
- * lower(customer_id): erasures are rare, decisions are not).
- */
-async function withCaseVariants(
-  tx: Transaction,
-  customerIds: readonly string[],
-): Promise<string[]> {
-  const ids = JSON.stringify(customerIds);
-  const logged = await tx
-    .selectDistinct({ id: decisionLog.customerId })
-    .from(decisionLog)
-    .where(
-      sql`lower(${decisionLog.customerId}) in (select lower(t.id) from jsonb_array_elements_text(${ids}::jsonb) as t(id))`,
-    );
-  const needles = JSON.stringify(customerIds.map((id) => customerNeedle(id).toLowerCase()));
-  const candidates = await tx
-    .select({ rowJson: decisionLogDeadLetter.rowJson })
-    .from(decisionLogDeadLetter)
-    .where(
-      sql`exists (select 1 from jsonb_array_elements_text(${needles}::jsonb) as needle(text) where strpos(lower(${decisionLogDeadLetter.rowJson}), needle.text) > 0)`,
-    );
-  const wanted = new Set(customerIds.map((id) => id.toLowerCase()));
-  const parked = candidates
-    .map((row) => parkedCustomer(row.rowJson))
-    .filter((id): id is string => typeof id === "string" && wanted.has(id.toLowerCase()));
-  // The lower-cased id too, though not logged yet: its marker holds back a decision in flight.
-  const lowered = customerIds.map((id) => id.toLowerCase());
-  return [...new Set([...customerIds, ...lowered, ...logged.map((row) => row.id), ...parked])];
 }
 
 function pageEnd({ before, beforeId }: DecisionQuery): SQL | undefined {
@@ -209,20 +196,29 @@ function pageEnd({ before, beforeId }: DecisionQuery): SQL | undefined {
   return sql`(${decisionLog.decidedAt}, ${decisionLog.decisionId}) < (${before.toISOString()}::timestamptz, ${beforeId}::uuid)`;
 }
 
+/** The parked rows about these customers (`anyCase`: their ids in any letter case). */
 async function parkedRowsOf(
   db: Database | Transaction,
   customerIds: readonly string[],
+  anyCase = false,
 ): Promise<DecisionLogDeadLetterRow[]> {
-  const needles = JSON.stringify(customerIds.map(customerNeedle));
+  const fold = (id: string) => (anyCase ? id.toLowerCase() : id);
+  const needles = JSON.stringify(customerIds.map((id) => fold(customerNeedle(id))));
+  const haystack = anyCase
+    ? sql`lower(${decisionLogDeadLetter.rowJson})`
+    : sql`${decisionLogDeadLetter.rowJson}`;
   const candidates = await db
     .select()
     .from(decisionLogDeadLetter)
     .where(
-      sql`exists (select 1 from jsonb_array_elements_text(${needles}::jsonb) as needle(text) where strpos(${decisionLogDeadLetter.rowJson}, needle.text) > 0)`,
+      sql`exists (select 1 from jsonb_array_elements_text(${needles}::jsonb) as needle(text) where strpos(${haystack}, needle.text) > 0)`,
     )
     .orderBy(decisionLogDeadLetter.id);
-  const wanted = new Set<unknown>(customerIds);
-  return candidates.filter((row) => wanted.has(parkedCustomer(row.rowJson)));
+  const wanted = new Set(customerIds.map(fold));
+  return candidates.filter((row) => {
+    const id = parkedCustomer(row.rowJson);
+    return typeof id === "string" && wanted.has(fold(id));
+  });
 }
 
 /**
