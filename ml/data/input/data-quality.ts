@@ -10,6 +10,9 @@ import { wholeNumberId } from "./customer-id-format.ts";
 import { dominantCustomerWarning } from "./dominant-customer.ts";
 import { notSalesWarning } from "./status-values.ts";
 
+/** Ids that differ from another only in a way that may not matter: how many, and one pair. */
+const ID_VARIANTS = z.object({ ids: z.number().int(), example: z.tuple([z.string(), z.string()]) });
+
 export const DataQualitySchema = z.object({
   /** Data rows seen (header and blank lines excluded). */
   rows_read: z.number().int(),
@@ -102,16 +105,12 @@ export const DataQualitySchema = z.object({
    * Customer ids that differ from another only in case (e-mail addresses typed by customers),
    * and one such pair: read as different customers unless --ignore-id-case.
    */
-  case_variant_ids: z
-    .object({ ids: z.number().int(), example: z.tuple([z.string(), z.string()]) })
-    .optional(),
+  case_variant_ids: ID_VARIANTS.optional(),
   /**
    * Customer ids in digits that differ from another only in leading zeros ("0042" and "42": a
    * spreadsheet dropped them in one export), and one such pair: read as different customers.
    */
-  zero_padded_ids: z
-    .object({ ids: z.number().int(), example: z.tuple([z.string(), z.string()]) })
-    .optional(),
+  zero_padded_ids: ID_VARIANTS.optional(),
   /**
    * Lines without an amount in an order whose amount is on another of its lines (Shopify writes
    * an order's Total once): part of a purchase already counted; not skipped, not bad rows.
@@ -165,23 +164,34 @@ export const DataQualitySchema = z.object({
 export type DataQuality = z.infer<typeof DataQualitySchema>;
 
 /** The warning about ids that differ only in case, with the option that makes them one. */
-export function caseVariantWarning(v: NonNullable<DataQuality["case_variant_ids"]>): string {
-  const [a, b] = v.example;
-  return (
-    `WARNING: ${v.ids.toLocaleString("en-US")} customer ids differ from another only in case ` +
-    `(e.g. ${JSON.stringify(a)} and ${JSON.stringify(b)}) and are read as different customers; ` +
-    "if they are one (e-mail addresses typed by customers), pass --ignore-id-case"
+export function caseVariantWarning(v: IdVariants): string {
+  return idVariantsWarning(
+    v,
+    "case",
+    "e-mail addresses typed by customers",
+    "pass --ignore-id-case",
   );
 }
 
 /** The warning about ids that differ only in leading zeros, with what to do about them. */
-export function zeroPaddedWarning(v: NonNullable<DataQuality["zero_padded_ids"]>): string {
+export function zeroPaddedWarning(v: IdVariants): string {
+  return idVariantsWarning(
+    v,
+    "leading zeros",
+    "a spreadsheet drops the zeros of ids it reads as numbers",
+    "export the ids as text from the shop's system, or pad them alike, and read again",
+  );
+}
+
+type IdVariants = z.infer<typeof ID_VARIANTS>;
+
+/** Ids that differ only in `how`: counted, a pair shown, the likely cause and what to do. */
+function idVariantsWarning(v: IdVariants, how: string, cause: string, action: string): string {
   const [a, b] = v.example;
   return (
-    `WARNING: ${v.ids.toLocaleString("en-US")} customer ids differ from another only in leading ` +
-    `zeros (e.g. ${JSON.stringify(a)} and ${JSON.stringify(b)}) and are read as different ` +
-    "customers; if they are one (a spreadsheet drops the zeros of ids it reads as numbers), " +
-    "export the ids as text from the shop's system, or pad them alike, and read again"
+    `WARNING: ${n(v.ids)} customer ids differ from another only in ${how} ` +
+    `(e.g. ${JSON.stringify(a)} and ${JSON.stringify(b)}) and are read as different customers; ` +
+    `if they are one (${cause}), ${action}`
   );
 }
 
