@@ -6,6 +6,7 @@
 
 import type { DuckDBConnection } from "@duckdb/node-api";
 import postgres from "postgres";
+import { optionWithColumn, suggestedAmount, suggestedColumns } from "./column-suggestion.ts";
 import { bomEncoding, csvHead, findHeaderLine, utf8Copy } from "./csv-head.ts";
 import { InputError } from "./input-error.ts";
 import { type CsvEncoding, type LogColumns, type LogSource, sourceName } from "./log-input.ts";
@@ -66,21 +67,42 @@ function neededColumns(columns: LogColumns): string[] {
   return [...new Set(Object.values(columns).filter((c): c is string => typeof c === "string"))];
 }
 
-/** Throws naming the first role whose column the source does not have. */
+/** What to pass for the missing roles: the likely column of each, when one looks likely. */
+function columnHint(missing: Array<[keyof LogColumns, string]>, available: string[]): string {
+  let guessed = false;
+  const parts = missing.map(([role, name]) => {
+    const option = ROLE_OPTION[role];
+    const likely =
+      role === "amount"
+        ? suggestedAmount(name, available)
+        : suggestedColumns(role, name, available).map((c) => optionWithColumn(option, c));
+    guessed ||= likely.length > 0;
+    return likely.length > 0 ? likely.join(" or ") : `${option} <column>`;
+  });
+  return guessed
+    ? `pass ${parts.join(", ")} (guessed from the names: check them against your data)`
+    : `pass ${parts.join(", ")} with names from those columns`;
+}
+
+/** Throws naming every role whose column the source does not have. */
 function checkColumns(columns: LogColumns, available: string[], source: LogSource): void {
-  for (const [role, name] of Object.entries(columns) as [keyof LogColumns, string | undefined][]) {
-    if (name === undefined || available.includes(name)) continue;
-    const oneColumn = available.length === 1 && source.kind === "csv";
-    throw new InputError(
-      name,
-      `${sourceName(source)}: line 1: there is no column "${name}" (columns: ${available.join(", ")})`,
-      {
-        hint: oneColumn
-          ? "the delimiter was not recognised: pass --delimiter (e.g. --delimiter ';' or --delimiter tab)"
-          : `pass ${ROLE_OPTION[role]} with one of those names`,
-      },
-    );
-  }
+  const missing = (Object.entries(columns) as [keyof LogColumns, string | undefined][]).filter(
+    (entry): entry is [keyof LogColumns, string] =>
+      entry[1] !== undefined && !available.includes(entry[1]),
+  );
+  const [first] = missing;
+  if (!first) return;
+  const names = missing.map(([, name]) => `"${name}"`).join(", ");
+  const oneColumn = available.length === 1 && source.kind === "csv";
+  throw new InputError(
+    first[1],
+    `${sourceName(source)}: line 1: there ${missing.length > 1 ? `are no columns ${names}` : `is no column ${names}`} (columns: ${available.join(", ")})`,
+    {
+      hint: oneColumn
+        ? "the delimiter was not recognised: pass --delimiter (e.g. --delimiter ';' or --delimiter tab)"
+        : columnHint(missing, available),
+    },
+  );
 }
 
 /**

@@ -49,6 +49,18 @@ test("a missing column names it, the line and the option to pass", async () => {
   expect(error?.message).toContain("pass --customer-col");
 });
 
+test("every missing column is named at once, with the likely ones to pass", async () => {
+  // Online Retail II's CSV: no amount column, a quantity and a unit price instead.
+  const header = "Invoice,StockCode,Quantity,InvoiceDate,Price,Customer ID,Country\n";
+  const error = await failure(read(file(`${header}489434,85048,12,2009-12-01,6.95,13085,UK\n`)));
+  expect(error?.message).toContain(
+    'line 1: there are no columns "customer_id", "date", "amount" (columns: Invoice,',
+  );
+  expect(error?.message).toContain(
+    "pass --customer-col 'Customer ID', --date-col InvoiceDate, --quantity-col Quantity --price-col Price",
+  );
+});
+
 test("an amount column no row can be read as a number names the column, line and what to pass", async () => {
   const error = await failure(
     read(file("customer_id,date,amount\na,2020-01-01,twelve\nb,2020-01-02,n/a\n")),

@@ -1,0 +1,32 @@
+import { expect, test } from "bun:test";
+import { optionWithColumn, suggestedAmount, suggestedColumns } from "./column-suggestion.ts";
+
+const taFeng = ["TRANSACTION_DT", "CUSTOMER_ID", "AGE_GROUP", "PIN_CODE", "AMOUNT", "SALES_PRICE"];
+
+test("a column equal but for case and separators is the one suggested", () => {
+  expect(suggestedColumns("customerId", "customer_id", taFeng)).toEqual(["CUSTOMER_ID"]);
+  expect(suggestedColumns("customerId", "customer_id", ["Customer ID", "client"])).toEqual([
+    "Customer ID",
+  ]);
+  expect(suggestedAmount("amount", taFeng)).toEqual(["--amount-col AMOUNT"]);
+});
+
+test("else columns named with the role's words, at most three, and none when nothing fits", () => {
+  expect(suggestedColumns("date", "date", taFeng)).toEqual(["TRANSACTION_DT"]);
+  expect(suggestedColumns("customerId", "customer_id", ["household_key", "DAY"])).toEqual([
+    "household_key",
+  ]);
+  expect(suggestedColumns("date", "date", ["a", "b"])).toEqual([]);
+  const many = ["order_date", "ship_date", "due_date", "pay_date"];
+  expect(suggestedColumns("date", "date", many)).toEqual(many.slice(0, 3));
+  expect(suggestedAmount("amount", ["Qty", "UnitPrice"])).toEqual([
+    "--quantity-col Qty --price-col UnitPrice",
+  ]);
+  expect(suggestedAmount("amount", ["Qty", "id"])).toEqual([]);
+});
+
+test("a name the shell would split or expand is quoted", () => {
+  expect(optionWithColumn("--date-col", "order date")).toBe("--date-col 'order date'");
+  expect(optionWithColumn("--date-col", "it's $x")).toBe("--date-col 'it'\\''s $x'");
+  expect(optionWithColumn("--date-col", "Date.Time-1")).toBe("--date-col Date.Time-1");
+});

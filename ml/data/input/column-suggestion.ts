@@ -1,0 +1,55 @@
+// Which column of a log the user probably meant when the one named (often a default such as
+// "customer_id") is not there: only ever a hint in the error, never used in its place, because a
+// near name can be another thing (Ta Feng's AMOUNT is a quantity, its SALES_PRICE the line total).
+
+import type { LogColumns } from "./log-input.ts";
+
+/** A name without case, spaces, underscores, hyphens or dots: "Customer ID" → "customerid". */
+const folded = (name: string) => name.toLowerCase().replace(/[\s_\-.]+/g, "");
+
+// Words a role's column is usually named with, in exports seen in practice.
+const ROLE_WORDS: Partial<Record<keyof LogColumns, RegExp>> = {
+  customerId: /cust|client|user|member|household|visitor|buyer|shopper|account|email|kunde/i,
+  date: /date|time|^dt$|_dt$|dt_|day|stamp|datum/i,
+  amount: /amount|total|revenue|sales|spend|paid|value|betrag|umsatz/i,
+  quantity: /qty|quantity|units|count|menge|anzahl/i,
+  price: /price|unit|preis/i,
+  order: /order|invoice|basket|receipt|transaction|ticket|bestell|rechnung/i,
+};
+
+/**
+ * Columns of `available` that `name` may have meant for `role`: the one equal to it but for case
+ * and separators, else up to three whose names hold a word such columns are named with.
+ */
+export function suggestedColumns(
+  role: keyof LogColumns,
+  name: string,
+  available: string[],
+): string[] {
+  const same = available.filter((c) => folded(c) === folded(name));
+  if (same.length > 0) return same;
+  const words = ROLE_WORDS[role];
+  return words ? available.filter((c) => words.test(c)).slice(0, 3) : [];
+}
+
+/**
+ * What to pass for a missing amount column: a column named like an amount, else a quantity and a
+ * unit price column (Online Retail's Quantity and Price) as `--quantity-col … --price-col …`.
+ */
+export function suggestedAmount(name: string, available: string[]): string[] {
+  const amount = suggestedColumns("amount", name, available);
+  if (amount.length > 0) return amount.map((c) => optionWithColumn("--amount-col", c));
+  const [quantity] = suggestedColumns("quantity", "quantity", available);
+  const [price] = suggestedColumns("price", "price", available);
+  if (!quantity || !price || quantity === price) return [];
+  return [
+    `${optionWithColumn("--quantity-col", quantity)} ${optionWithColumn("--price-col", price)}`,
+  ];
+}
+
+/** The CLI option for a column, quoted when the shell would split or expand it. */
+export function optionWithColumn(option: string, column: string): string {
+  return /^[\w.-]+$/.test(column)
+    ? `${option} ${column}`
+    : `${option} '${column.replace(/'/g, "'\\''")}'`;
+}
