@@ -4,7 +4,8 @@
 // prints no key; NODE_ENV=production, DATABASE_URL or API_KEYS never get one.
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { devKeyAllowed } from "@pp/decision/src/cli/dev-key.ts";
@@ -114,4 +115,30 @@ test("npm start prints one dev key whose curl line decides a real action; a rest
   expect(proc.output.some((l) => l.startsWith("curl -s localhost:"))).toBe(false);
   expect(proc.output.some((l) => /^\s+ppk_/.test(l))).toBe(false);
   await stopProc(proc, "SIGTERM");
+});
+
+test("npm start on a taken port stops at once, naming the port and the variable, before any work", async () => {
+  const holder = createServer();
+  await new Promise<void>((done) => holder.listen(0, "0.0.0.0", done));
+  const taken = (holder.address() as AddressInfo).port;
+  const dir = mkdtempSync(join(tmpdir(), "pp-taken-port-"));
+  try {
+    const proc = startBun("start", join(root, "scripts/start.ts"), {
+      DATA_DIR: dir,
+      FORECAST_PORT: String(await freePort()),
+      DECISION_PORT: String(taken),
+      DATABASE_URL: "",
+      API_KEYS: "",
+    });
+    const code = await new Promise<number | null>((done) => proc.child.once("exit", done));
+    expect(code).toBe(1);
+    expect(proc.output).toEqual([
+      `[decision] cannot listen on 0.0.0.0:${taken}: address already in use (EADDRINUSE); stop the process holding it, or start on another port with DECISION_PORT=…`,
+    ]);
+    // Nothing was started: no embedded store was created, no demo model trained.
+    expect(readdirSync(dir)).toEqual([]);
+  } finally {
+    holder.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

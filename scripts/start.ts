@@ -3,10 +3,12 @@
 // Ports: FORECAST_PORT (8001) and DECISION_PORT (8002); PORT is for the single-service scripts.
 // Without DATABASE_URL this process hosts the embedded database the services and CLIs share.
 import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { exampleCurl } from "@pp/decision/src/cli/dev-key.ts";
 import { seedDemoModelFromEnv } from "@pp/ml/pipelines/seed-demo-model.ts";
+import { portInUseLine } from "@pp/shared/http/start-up.ts";
 import { openEmbeddedStores } from "./start-embedded.ts";
 
 const repoRoot = resolve(import.meta.dirname, "..");
@@ -27,6 +29,25 @@ const decisionPort = process.env.DECISION_PORT || "8002";
 const ports: Record<Service, string> = { forecast: forecastPort, decision: decisionPort };
 // Bun runs this script (npm puts node_modules/.bin on PATH); its own binary runs the services.
 const bun = process.versions.bun ? process.execPath : join(repoRoot, "node_modules/.bin/bun");
+
+/** Whether `port` can be listened on where the services will (HOST, default every address). */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const probe = createServer();
+    probe.once("error", () => done(false));
+    probe.listen(port, process.env.HOST || "0.0.0.0", () => probe.close(() => done(true)));
+  });
+}
+
+// A taken port is found before the store opens and the demo model trains (seconds), and named
+// with the variable that moves it; the services' own check (start-up.ts) still covers a race.
+for (const service of selected) {
+  const port = Number(ports[service]);
+  if (!Number.isInteger(port) || (port > 0 && (await portFree(port)))) continue;
+  const variable = service === "forecast" ? "FORECAST_PORT" : "DECISION_PORT";
+  console.error(`[${service}] ${portInUseLine(process.env.HOST || "0.0.0.0", port, variable)}`);
+  process.exit(1);
+}
 
 const stores = await openEmbeddedStores(process.env);
 // The start-up step before the forecast service (which only reads the registry): the demo model

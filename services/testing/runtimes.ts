@@ -59,6 +59,8 @@ export function removeWorkerBundles(): void {
 
 export interface StartOptions {
   timeoutMs?: number;
+  /** The port to listen on (default: a free one); a taken port tests the start-up error. */
+  port?: number;
   /** workerd: the environment of the build step (e.g. FORECAST_BUNDLE_FROM). */
   buildEnv?: Record<string, string>;
   /** workerd: a HYPERDRIVE binding to this PostgreSQL URL (served with --experimental). */
@@ -121,7 +123,7 @@ export async function startService(
   extraEnv: Record<string, string> = {},
   options: StartOptions = {},
 ): Promise<RunningService> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const env = { LOG_LEVEL: "info", ...extraEnv, PORT: String(port), HOST: "127.0.0.1" };
   const [file, ...args] = await command(runtime, service, port, env, options);
   const chunks: string[] = [];

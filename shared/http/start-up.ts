@@ -14,3 +14,48 @@ export function configOrExit<T>(parse: () => T, exit: (code: number) => never): 
     return exit(1);
   }
 }
+
+/** Whether `err` is the system refusing a listen because the port is taken (Bun, Node, Deno). */
+export function isPortInUse(err: unknown): boolean {
+  if (typeof err !== "object" || err === null) return false;
+  const { code, name } = err as { code?: unknown; name?: unknown };
+  return code === "EADDRINUSE" || name === "AddrInUse";
+}
+
+/** The one line a service prints when its port is taken (`npm start`'s test looks for EADDRINUSE). */
+export function portInUseLine(host: string, port: number, variable = "PORT"): string {
+  return (
+    `cannot listen on ${host}:${port}: address already in use (EADDRINUSE); stop the process ` +
+    `holding it, or start on another port with ${variable}=…`
+  );
+}
+
+/** A listen error handler: one JSON line and exit 1 when the port is taken, else rethrown. */
+export function onListenError(
+  where: { host: string; port: number },
+  exit: (code: number) => never,
+): (err: unknown) => never {
+  return (err) => {
+    if (!isPortInUse(err)) throw err;
+    const msg = portInUseLine(where.host, where.port);
+    console.error(JSON.stringify({ time: new Date().toISOString(), level: "error", msg }));
+    return exit(1);
+  };
+}
+
+/**
+ * Starts listening, or stops the process with one JSON line when the port is taken (instead of a
+ * runtime's stack trace); any other failure is thrown as it was. (Node reports a taken port as
+ * an "error" event of the server instead: pass onListenError to it.)
+ */
+export function listenOrExit<T>(
+  listen: () => T,
+  where: { host: string; port: number },
+  exit: (code: number) => never,
+): T {
+  try {
+    return listen();
+  } catch (err) {
+    return onListenError(where, exit)(err);
+  }
+}

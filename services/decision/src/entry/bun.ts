@@ -1,5 +1,5 @@
 // Bun entry (the default): `bun services/decision/src/entry/bun.ts`.
-import { configOrExit } from "@pp/shared/http/start-up.ts";
+import { configOrExit, listenOrExit } from "@pp/shared/http/start-up.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { createApp } from "../app.ts";
 import { startRetention } from "../audit/decision-log-retention.ts";
@@ -22,7 +22,11 @@ const deps = buildDecisionDeps(config, {
 const app = createApp(deps);
 // Deletes decisions older than DECISION_LOG_RETENTION_DAYS, at start and hourly (unset: none).
 startRetention(deps, config.DECISION_LOG_RETENTION_DAYS);
-const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch });
+const server = listenOrExit(
+  () => Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch }),
+  { host: config.HOST, port: config.PORT },
+  process.exit,
+);
 deps.logger.info("listening", { port: server.port, host: config.HOST });
 
 const stop = onStopSignal({

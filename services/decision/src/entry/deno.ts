@@ -2,7 +2,7 @@
 // (decisions need the database too: add --allow-write --allow-sys for PGlite, or DATABASE_URL).
 
 import type { DenoRuntime } from "@pp/shared/http/deno-runtime.ts";
-import { configOrExit } from "@pp/shared/http/start-up.ts";
+import { configOrExit, listenOrExit } from "@pp/shared/http/start-up.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { createApp } from "../app.ts";
 import { startRetention } from "../audit/decision-log-retention.ts";
@@ -27,13 +27,18 @@ const deps = buildDecisionDeps(config, {
 const app = createApp(deps);
 // Deletes decisions older than DECISION_LOG_RETENTION_DAYS, at start and hourly (unset: none).
 startRetention(deps, config.DECISION_LOG_RETENTION_DAYS);
-const server = Deno.serve(
-  {
-    port: config.PORT,
-    hostname: config.HOST,
-    onListen: ({ port }) => deps.logger.info("listening", { port, host: config.HOST }),
-  },
-  app.fetch,
+const server = listenOrExit(
+  () =>
+    Deno.serve(
+      {
+        port: config.PORT,
+        hostname: config.HOST,
+        onListen: ({ port }) => deps.logger.info("listening", { port, host: config.HOST }),
+      },
+      app.fetch,
+    ),
+  { host: config.HOST, port: config.PORT },
+  Deno.exit,
 );
 
 const stop = onStopSignal({

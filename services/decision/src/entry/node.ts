@@ -1,7 +1,7 @@
 // Node entry: `node --import tsx services/decision/src/entry/node.ts`.
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { configOrExit } from "@pp/shared/http/start-up.ts";
+import { configOrExit, onListenError } from "@pp/shared/http/start-up.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { createApp } from "../app.ts";
 import { startRetention } from "../audit/decision-log-retention.ts";
@@ -27,6 +27,8 @@ startRetention(deps, config.DECISION_LOG_RETENTION_DAYS);
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
   deps.logger.info("listening", { port: (info as AddressInfo).port, host: config.HOST });
 });
+// A taken port is an "error" event of the server: one line and exit 1, not a stack trace.
+server.on("error", onListenError({ host: config.HOST, port: config.PORT }, process.exit));
 
 const stop = onStopSignal({
   logger,

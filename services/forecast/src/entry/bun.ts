@@ -1,5 +1,5 @@
 // Bun entry (the default): `bun services/forecast/src/entry/bun.ts`.
-import { configOrExit } from "@pp/shared/http/start-up.ts";
+import { configOrExit, listenOrExit } from "@pp/shared/http/start-up.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import { createApp } from "../app.ts";
@@ -20,7 +20,11 @@ const deps = buildForecastDeps(config, {
   overrides: { logger, metrics },
 });
 const app = createApp(deps);
-const server = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch });
+const server = listenOrExit(
+  () => Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch }),
+  { host: config.HOST, port: config.PORT },
+  process.exit,
+);
 deps.logger.info("listening", { port: server.port, host: config.HOST });
 void startModel(deps);
 

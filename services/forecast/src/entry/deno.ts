@@ -1,7 +1,7 @@
 // Deno entry: `deno run --allow-net --allow-env --allow-read services/forecast/src/entry/deno.ts`.
 
 import type { DenoRuntime } from "@pp/shared/http/deno-runtime.ts";
-import { configOrExit } from "@pp/shared/http/start-up.ts";
+import { configOrExit, listenOrExit } from "@pp/shared/http/start-up.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import { createApp } from "../app.ts";
@@ -25,13 +25,18 @@ const deps = buildForecastDeps(config, {
   overrides: { logger, metrics },
 });
 const app = createApp(deps);
-const server = Deno.serve(
-  {
-    port: config.PORT,
-    hostname: config.HOST,
-    onListen: ({ port }) => deps.logger.info("listening", { port, host: config.HOST }),
-  },
-  app.fetch,
+const server = listenOrExit(
+  () =>
+    Deno.serve(
+      {
+        port: config.PORT,
+        hostname: config.HOST,
+        onListen: ({ port }) => deps.logger.info("listening", { port, host: config.HOST }),
+      },
+      app.fetch,
+    ),
+  { host: config.HOST, port: config.PORT },
+  Deno.exit,
 );
 void startModel(deps);
 

@@ -1,7 +1,7 @@
 // Node entry: `node --import tsx services/forecast/src/entry/node.ts`.
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { configOrExit } from "@pp/shared/http/start-up.ts";
+import { configOrExit, onListenError } from "@pp/shared/http/start-up.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import { createApp } from "../app.ts";
@@ -25,6 +25,8 @@ const app = createApp(deps);
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
   deps.logger.info("listening", { port: (info as AddressInfo).port, host: config.HOST });
 });
+// A taken port is an "error" event of the server: one line and exit 1, not a stack trace.
+server.on("error", onListenError({ host: config.HOST, port: config.PORT }, process.exit));
 void startModel(deps);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
