@@ -191,6 +191,31 @@ test("month names in German, French, Spanish, Italian, Portuguese and Dutch are 
       days: [expected, "b 2023-03-17 1"],
     });
   }
+  // A weekday name before the date, in any of those languages, is left out.
+  for (const [a, b, format] of [
+    ["Donnerstag, 5. Januar 2023", "Freitag, 17. März 2023", "%d. %N %Y"],
+    ["Do., 5. Jan. 2023", "Fr., 17. Mär. 2023", "%d. %N %Y"],
+    ["jeudi 5 janvier 2023", "vendredi 17 mars 2023", "%d %N %Y"],
+    ["jeu. 5 janv. 2023", "ven. 17 mars 2023", "%d %N %Y"],
+    ["jueves, 5 de enero de 2023", "viernes, 17 de marzo de 2023", "%d %N %Y"],
+    ["giovedì 5 gennaio 2023", "venerdì 17 marzo 2023", "%d %N %Y"],
+    ["quinta-feira, 5 de janeiro de 2023", "sexta-feira, 17 de março de 2023", "%d %N %Y"],
+    ["donderdag 5 januari 2023", "vrijdag 17 maart 2023", "%d %N %Y"],
+  ] as [string, string, string][]) {
+    const { log: read_, quality } = await read(
+      file(`customer_id,date,amount\na,"${a}",1\nb,"${b}",1\n`),
+    );
+    expect({ a, format: quality.date_format, days: days(read_) }).toEqual({
+      a,
+      format,
+      days: ["a 2023-01-05 1", "b 2023-03-17 1"],
+    });
+  }
+  // "Mar." is March, never the French, Spanish or Italian Tuesday left out.
+  const march = await read(
+    file('customer_id,date,amount\na,"Mar. 5, 2023",1\nb,"Mar. 17, 2023",1\n'),
+  );
+  expect(days(march.log)).toEqual(["a 2023-03-05 1", "b 2023-03-17 1"]);
   // English names keep their own layouts (no rewriting), and --date-format takes %N.
   const english = await read(file('customer_id,date,amount\na,"5 January 2023",1\n'));
   expect(english.quality.date_format).toBe("%d %B %Y");

@@ -128,14 +128,45 @@ const MONTH_NAMES: Record<string, string> = {
 };
 
 /**
+ * Weekday names a long date may start with (`Donnerstag, 5. Januar 2023`, `jeudi 5 janvier 2023`),
+ * in the same languages: they say nothing the day does not, so they are left out. Abbreviations
+ * only with their dot or comma, and never `mar` (Tuesday in French, Spanish and Italian, but also
+ * March): `Mar. 5, 2023` stays a date in March.
+ */
+const WEEKDAY_NAMES =
+  "montag dienstag mittwoch donnerstag freitag samstag sonnabend sonntag " +
+  "lundi mardi mercredi jeudi vendredi samedi dimanche " +
+  "lunes martes miércoles miercoles jueves viernes sábado sabado domingo " +
+  "lunedì lunedi martedì martedi mercoledì mercoledi giovedì giovedi venerdì venerdi sabato domenica " +
+  "segunda-feira terça-feira terca-feira quarta-feira quinta-feira sexta-feira " +
+  "maandag dinsdag woensdag donderdag vrijdag zaterdag zondag " +
+  "monday tuesday wednesday thursday friday saturday sunday";
+const WEEKDAY_ABBREVIATIONS =
+  "mo di mi do fr sa so lun mer jeu ven sam dim mié mie jue vie sáb sab dom gio " +
+  "seg ter qua qui sex ma wo vr za zo mon tue tues wed thu thur thurs fri sat sun";
+
+/** SQL: `lowered` without a leading weekday name (RE2's \b is ASCII only: spaces delimit it). */
+function withoutWeekdaySql(lowered: string): string {
+  const longestFirst = (names: string) =>
+    names
+      .split(" ")
+      .sort((a, b) => b.length - a.length)
+      .join("|");
+  const full = `(${longestFirst(WEEKDAY_NAMES)})[.,]*`;
+  const short = `(${longestFirst(WEEKDAY_ABBREVIATIONS)})[.,]+`;
+  return `regexp_replace(${lowered}, '^\\s*(${full}|${short})\\s+', '')`;
+}
+
+/**
  * SQL of the text `value` with month names in any of those languages as English abbreviations,
- * the Spanish and Portuguese "de" and the French "1er" left out: `5 de enero de 2023` → `5 jan 2023`.
+ * a leading weekday name, the Spanish and Portuguese "de" and the French "1er" left out:
+ * `jueves, 5 de enero de 2023` → `5 jan 2023`.
  */
 export function monthNamesSql(value: string): string {
-  let sql = `lower(${value})`;
+  let sql = withoutWeekdaySql(`lower(${value})`);
   for (const [english, names] of Object.entries(MONTH_NAMES)) {
-    const words = names
-      .split(" ")
+    // The English abbreviation too, so its dot goes as well ("Jan." → "jan").
+    const words = [...names.split(" "), english]
       .sort((a, b) => b.length - a.length)
       .join("|");
     sql = `regexp_replace(${sql}, '\\b(${words})\\b\\.?', '${english}', 'g')`;
