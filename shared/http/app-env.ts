@@ -8,6 +8,8 @@ export interface AppVariables {
   logger: Logger;
   /** Extra fields handlers add to the one wide log line of the request. */
   logFields: LogFields;
+  /** The name of the verified API key (decision service): scopes Idempotency-Keys per caller. */
+  apiKey?: string;
 }
 
 export interface AppEnv {

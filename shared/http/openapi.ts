@@ -19,6 +19,8 @@ export interface OperationSpec {
   bodyExample?: unknown;
   params?: z.ZodObject;
   query?: z.ZodObject;
+  /** Request headers the route reads (e.g. Idempotency-Key), by name. */
+  headers?: z.ZodObject;
   /** The success answer's schema (a component named `responseName`). */
   response?: z.ZodType;
   responseName?: string;
@@ -68,7 +70,7 @@ export function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): Record<
 /** Hono's `:name` path parameters in OpenAPI's `{name}` form. */
 export const openApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
 
-function parametersOf(where: "path" | "query", schema: z.ZodObject | undefined) {
+function parametersOf(where: "path" | "query" | "header", schema: z.ZodObject | undefined) {
   if (!schema) return [];
   const json = jsonSchemaOf(schema, "input") as {
     properties?: Record<string, unknown>;
@@ -91,7 +93,11 @@ const schemaNameOf = (op: OperationSpec) =>
     .join("")}Request`;
 
 function operationOf(op: OperationSpec, schemas: Record<string, unknown>) {
-  const parameters = [...parametersOf("path", op.params), ...parametersOf("query", op.query)];
+  const parameters = [
+    ...parametersOf("path", op.params),
+    ...parametersOf("query", op.query),
+    ...parametersOf("header", op.headers),
+  ];
   let requestBody: unknown;
   if (op.body) {
     const name = schemaNameOf(op);

@@ -166,9 +166,7 @@ export function monthNamesSql(value: string): string {
   let sql = withoutWeekdaySql(`lower(${value})`);
   for (const [english, names] of Object.entries(MONTH_NAMES)) {
     // The English abbreviation too, so its dot goes as well ("Jan." → "jan").
-    const words = [...names.split(" "), english]
-      .sort((a, b) => b.length - a.length)
-      .join("|");
+    const words = [...names.split(" "), english].sort((a, b) => b.length - a.length).join("|");
     sql = `regexp_replace(${sql}, '\\b(${words})\\b\\.?', '${english}', 'g')`;
   }
   sql = `regexp_replace(${sql}, '(\\d)er\\b', '\\1', 'g')`;

@@ -37,6 +37,7 @@ export function requireApiKey(
     }
     if (key === null) throw new AppError("unauthorized", "Invalid API key", { headers: challenge });
     c.get("logFields").api_key = key.name;
+    c.set("apiKey", key.name);
     if (!key.scopes.includes(scope)) {
       throw new AppError("forbidden", `This API key lacks the "${scope}" scope`, {
         details: { required_scope: scope, key_scopes: key.scopes },

@@ -194,9 +194,26 @@ function decisionRecord(
   };
 }
 
+/** A decision under an Idempotency-Key (idempotent-decision.ts): its id and its request's hash. */
+export interface Idempotency {
+  decisionId: string;
+  requestSha256: string;
+}
+
+/** With an Idempotency-Key: the row keeps the request's hash and the answer as sent. */
+function withIdempotency(row: NewDecisionLogRow, idempotency: Idempotency, answer: DecisionAnswer) {
+  return {
+    ...row,
+    inputs: { ...row.inputs, request_sha256: idempotency.requestSha256 },
+    scores: { ...row.scores, answer_json: JSON.stringify(answer) },
+  };
+}
+
+/** Decides, records and answers; `idempotency` (an Idempotency-Key) fixes the decision id. */
 export async function decideOne(
   deps: DecisionDeps,
   body: DecisionRequest,
+  idempotency?: Idempotency,
 ): Promise<DecisionAnswer> {
   refuseEarlyUnlessRoom(deps, 1);
   const policy = await deps.policies.active();
@@ -214,8 +231,10 @@ export async function decideOne(
   const split = answer.fallback
     ? null
     : await splitCampaign(deps, policy, body, [body.customer.id]);
+  if (idempotency) answer.decision_id = idempotency.decisionId;
   const planned = answer.chosen;
   if (split) applyCampaign(answer, split);
-  await recordOrRefuse(deps, [decisionRecord(policy, body, answer, { split, planned, outlook })]);
+  const row = decisionRecord(policy, body, answer, { split, planned, outlook });
+  await recordOrRefuse(deps, [idempotency ? withIdempotency(row, idempotency, answer) : row]);
   return answer;
 }

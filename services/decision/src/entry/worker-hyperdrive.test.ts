@@ -14,6 +14,7 @@ import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
 import { decisionRow } from "@pp/shared/testing/decision-rows.ts";
 import { freePort } from "@pp/shared/testing/free-port.ts";
 import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
+import { eq } from "drizzle-orm";
 import {
   binDir,
   bundleWorker,
@@ -153,6 +154,37 @@ describe.skipIf(!bin)("decision Worker with Hyperdrive and PostgreSQL", () => {
       expect(await storedIds()).toEqual([...answered].sort());
     }
     expect(answered.length).toBeGreaterThanOrEqual(30);
+  }, 60_000);
+
+  test("an Idempotency-Key retry is answered from PostgreSQL: the same bytes, one row", async () => {
+    const keyed = () =>
+      fetch(`${worker.url}/decision`, {
+        method: "POST",
+        headers: {
+          Authorization: `Bearer ${KEY}`,
+          "content-type": "application/json",
+          "Idempotency-Key": "worker-order-1",
+        },
+        body: JSON.stringify({
+          customer: { id: "keyed-1", summary: { frequency: 2, recency: 30, T: 40 } },
+          horizon: { value: 13, unit: "week" },
+          actions: [{ id: "email", cost: 0.5, uplift: 0.2, margin: 10 }],
+        }),
+        signal: AbortSignal.timeout(10_000),
+      });
+    const first = await keyed();
+    const text = await first.text();
+    expect(first.status).toBe(200);
+    const again = await keyed();
+    expect(again.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(await again.text()).toBe(text);
+    const rows = await handle.db
+      .select({ id: decisionLog.decisionId })
+      .from(decisionLog)
+      .where(eq(decisionLog.customerId, "keyed-1"));
+    expect(rows.map((r) => r.id)).toEqual([
+      (JSON.parse(text) as { decision_id: string }).decision_id,
+    ]);
   }, 60_000);
 
   test("PostgreSQL stopped: decisions 503 and /ready names the database; both recover", async () => {

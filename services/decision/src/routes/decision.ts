@@ -4,7 +4,14 @@ import { jsonBody } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { decisionOutcomeMetrics } from "@pp/shared/metrics/decision-outcome-metrics.ts";
 import type { Hono, MiddlewareHandler } from "hono";
-import { decideOne } from "../decisions/decide-one.ts";
+import { type DecisionAnswer, decideOne } from "../decisions/decide-one.ts";
+import {
+  DecisionsInFlight,
+  decideIdempotently,
+  IDEMPOTENCY_HEADER,
+  idempotencyKeyOf,
+  REPLAYED_HEADER,
+} from "../decisions/idempotent-decision.ts";
 import type { DecisionDeps } from "../deps.ts";
 import { decisionRequestSchema } from "./decision-schemas.ts";
 
@@ -14,15 +21,42 @@ export function registerDecision(
   auth: MiddlewareHandler<AppEnv>,
 ): void {
   const outcomes = decisionOutcomeMetrics(deps.metrics);
+  const replays = deps.metrics.counter({
+    name: "decision_idempotent_replays_total",
+    help: "POST /decision requests answered with the decision an earlier one under the same Idempotency-Key made.",
+  });
+  const inFlight = new DecisionsInFlight();
   app.post("/decision", auth, jsonBody(decisionRequestSchema), async (c) => {
-    const answer = await decideOne(deps, c.req.valid("json"));
-    outcomes.single(answer);
-    Object.assign(c.get("logFields"), {
-      decision_id: answer.decision_id,
-      chosen: answer.chosen,
-      policy_version: answer.policy.version,
-      ...(answer.fallback ? { fallback: answer.fallback.reason } : {}),
+    const body = c.req.valid("json");
+    const key = idempotencyKeyOf(c.req.header(IDEMPOTENCY_HEADER));
+    if (key === null) {
+      const answer = await decideOne(deps, body);
+      logDecision(c.get("logFields"), answer);
+      outcomes.single(answer);
+      return c.json(answer);
+    }
+    const caller = c.get("apiKey") ?? "";
+    const keyed = await decideIdempotently(deps, inFlight, { caller, key, body });
+    if (keyed.decided) {
+      logDecision(c.get("logFields"), keyed.decided);
+      outcomes.single(keyed.decided);
+    } else {
+      Object.assign(c.get("logFields"), { decision_id: keyed.decisionId, replayed: true });
+      replays.inc();
+    }
+    // The JSON as first sent, byte for byte (it is kept as text: jsonb would reorder its keys).
+    return c.body(keyed.json, 200, {
+      "content-type": "application/json",
+      ...(keyed.replayed ? { [REPLAYED_HEADER]: "true" } : {}),
     });
-    return c.json(answer);
+  });
+}
+
+function logDecision(fields: Record<string, unknown>, answer: DecisionAnswer): void {
+  Object.assign(fields, {
+    decision_id: answer.decision_id,
+    chosen: answer.chosen,
+    policy_version: answer.policy.version,
+    ...(answer.fallback ? { fallback: answer.fallback.reason } : {}),
   });
 }

@@ -67,6 +67,19 @@ describe("decision OpenAPI", () => {
     }
   });
 
+  test("POST /decision documents its Idempotency-Key header with the shape it checks", async () => {
+    const doc = await fetchDocument();
+    const parameters = doc.paths["/decision"]?.post?.parameters as
+      | Array<{ name: string; in: string; schema: object }>
+      | undefined;
+    const header = parameters?.find((p) => p.in === "header");
+    expect(header?.name).toBe("Idempotency-Key");
+    const valid = ajv().compile(header?.schema as object);
+    expect(valid("6f1c2b9e-order-1001")).toBe(true);
+    expect(valid("has space")).toBe(false);
+    expect(valid("x".repeat(256))).toBe(false);
+  });
+
   test("request schemas are the routes' own: the README example passes, broken bodies do not", async () => {
     const doc = await fetchDocument();
     const compiler = ajv();

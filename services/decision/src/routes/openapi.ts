@@ -7,6 +7,7 @@ import {
   registerOpenApiRoutes,
 } from "@pp/shared/http/operational-openapi.ts";
 import type { Hono } from "hono";
+import { idempotencyHeaders } from "../decisions/idempotent-decision.ts";
 import type { DecisionDeps } from "../deps.ts";
 import { customerDecisionsQuery, customerParams, pruneSchema } from "./admin-decision-log.ts";
 import { createKeySchema, keyIdParams } from "./admin-keys.ts";
@@ -51,9 +52,11 @@ const decisionOperations: OperationSpec[] = [
     body: decisionRequestSchema,
     bodyName: "DecisionRequest",
     bodyExample: exampleDecision,
+    headers: idempotencyHeaders,
     responses: {
       "200": "The chosen action, the ranking, the policy and model versions",
       ...bodyErrors,
+      "422": "The Idempotency-Key was used for another request, or the customer cannot be scored",
       ...keyed,
       "503": "The decision log cannot take the decision now (nothing was decided)",
     },

@@ -1,0 +1,206 @@
+// POST /decision with an Idempotency-Key, through app.request() on PGlite and PostgreSQL: a retry
+// gets the decision already made (byte for byte, from the log, even after the forecast went
+// down), one row per key whatever the number of attempts, a key is per API key, and a key reused
+// for another request or malformed is refused naming the header.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { decisionLog } from "@pp/shared/db/schema.ts";
+import { createLogger } from "@pp/shared/logging/logger.ts";
+import {
+  openTestDatabase,
+  type TestDatabase,
+  testDrivers,
+} from "@pp/shared/testing/test-databases.ts";
+import { eq } from "drizzle-orm";
+import { createApp } from "../app.ts";
+import { parseConfig } from "../config.ts";
+import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";
+import { inProcessTransport } from "../forecast-client/forecast-transports.ts";
+import { forecastContractStub } from "../testing/forecast-contract-stub.ts";
+import { idempotencyKeyOf, idempotentDecisionId } from "./idempotent-decision.ts";
+
+const KEY_A = "idempotency-key-a-0123456789";
+const KEY_B = "idempotency-key-b-0123456789";
+const actions = [
+  { id: "email-10pct", cost: 0.5, uplift: 0.15, margin: 8 },
+  { id: "call", cost: 6, uplift: 0.4, margin: 8 },
+];
+const body = (id: string) => ({ customer: { id }, horizon: { value: 13, unit: "week" }, actions });
+
+test("the decision id of a key: a UUID (version 8), per caller and key", async () => {
+  const id = await idempotentDecisionId("a", "k1");
+  expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  expect(await idempotentDecisionId("a", "k1")).toBe(id);
+  expect(await idempotentDecisionId("b", "k1")).not.toBe(id);
+  expect(await idempotentDecisionId("a", "k2")).not.toBe(id);
+  expect(idempotencyKeyOf(undefined)).toBeNull();
+  expect(idempotencyKeyOf("x".repeat(255))).toBe("x".repeat(255));
+});
+
+for (const driver of testDrivers()) {
+  describe(`Idempotency-Key on ${driver}`, () => {
+    let testDb: TestDatabase;
+    let deps: DecisionDeps;
+    let app: ReturnType<typeof createApp>;
+    const stub = forecastContractStub({
+      known: Object.fromEntries(
+        Array.from({ length: 50 }, (_, i) => [
+          `c-${i}`,
+          { expected_purchases: 1 + i / 10, p_alive: 0.8 },
+        ]),
+      ),
+    });
+
+    beforeAll(async () => {
+      testDb = await openTestDatabase(driver);
+      const config = parseConfig({
+        API_KEYS: `${KEY_A},${KEY_B}`,
+        FORECAST_BREAKER_FAILURES: "1000",
+      });
+      deps = buildDecisionDeps(config, {
+        runtime: "test",
+        database: async () => testDb.handle.db,
+        forecastTransport: inProcessTransport(stub.app),
+        overrides: { logger: createLogger({ sink: () => {} }) },
+      });
+      app = createApp(deps);
+    }, 60_000);
+    afterAll(async () => {
+      await deps.audit.close(5000);
+      await testDb.cleanup();
+    });
+
+    const decide = (payload: unknown, key?: string, apiKey = KEY_A) =>
+      app.request("/decision", {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          Authorization: `Bearer ${apiKey}`,
+          ...(key === undefined ? {} : { "Idempotency-Key": key }),
+        },
+        body: JSON.stringify(payload),
+      });
+    const rowsOf = (decisionId: string) =>
+      testDb.handle.db.select().from(decisionLog).where(eq(decisionLog.decisionId, decisionId));
+    const rowsAbout = (customerId: string) =>
+      testDb.handle.db.select().from(decisionLog).where(eq(decisionLog.customerId, customerId));
+
+    test("a retry gets the first answer byte for byte, from the log: one row", async () => {
+      stub.state.mode = "ok";
+      const first = await decide(body("c-1"), "order-1001");
+      const text = await first.text();
+      expect(first.status).toBe(200);
+      expect(first.headers.get("Idempotent-Replayed")).toBeNull();
+      const answer = JSON.parse(text) as {
+        decision_id: string;
+        chosen: string;
+        fallback?: unknown;
+      };
+      // API_KEYS' first key is named "env:1": the id is fixed by that name and the key.
+      expect(answer.decision_id).toBe(await idempotentDecisionId("env:1", "order-1001"));
+      expect(answer.fallback).toBeUndefined();
+      // The forecast goes down: a decision made now would be the policy's fallback.
+      stub.state.mode = "down";
+      const calls = stub.state.calls;
+      const again = await decide(body("c-1"), "order-1001");
+      expect(again.status).toBe(200);
+      expect(again.headers.get("Idempotent-Replayed")).toBe("true");
+      expect(await again.text()).toBe(text);
+      expect(stub.state.calls).toBe(calls); // answered from the log, nothing recomputed
+      stub.state.mode = "ok";
+      const rows = await rowsOf(answer.decision_id);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]?.chosenAction).toBe(answer.chosen);
+      const metrics = await (await app.request("/metrics")).text();
+      expect(metrics).toContain("decision_idempotent_replays_total 1");
+    });
+
+    test("concurrent attempts with one key: one decision, one row, every answer the same", async () => {
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () => decide(body("c-2"), "order-1002")),
+      );
+      const texts = await Promise.all(answers.map((r) => r.text()));
+      expect(answers.map((r) => r.status)).toEqual(Array(20).fill(200));
+      expect(new Set(texts).size).toBe(1);
+      expect(answers.filter((r) => r.headers.get("Idempotent-Replayed") === "true")).toHaveLength(
+        19,
+      );
+      expect(await rowsAbout("c-2")).toHaveLength(1);
+    });
+
+    test("keys are per API key; without a key every request is a new decision", async () => {
+      const a = (await (await decide(body("c-3"), "shared-key")).json()) as { decision_id: string };
+      const b = (await (await decide(body("c-3"), "shared-key", KEY_B)).json()) as {
+        decision_id: string;
+      };
+      expect(a.decision_id).not.toBe(b.decision_id);
+      await decide(body("c-3"));
+      await decide(body("c-3"));
+      expect(await rowsAbout("c-3")).toHaveLength(4);
+    });
+
+    test("a key reused for another request is a 422 naming the header; nothing is written", async () => {
+      const first = await decide(body("c-4"), "order-1004");
+      expect(first.status).toBe(200);
+      const other = await decide(body("c-5"), "order-1004");
+      expect(other.status).toBe(422);
+      const error = (await other.json()) as { error: { details: Array<{ path: string }> } };
+      expect(error.error.details[0]?.path).toBe("Idempotency-Key");
+      expect(await rowsAbout("c-5")).toHaveLength(0);
+      // The same customer with other actions is another request too.
+      const cheaper = { ...body("c-4"), actions: [{ ...actions[0], cost: 0.25 }] };
+      expect((await decide(cheaper, "order-1004")).status).toBe(422);
+      expect(await rowsAbout("c-4")).toHaveLength(1);
+    });
+
+    test("/decision/batch refuses the header (400 naming it) instead of ignoring it", async () => {
+      const res = await app.request("/decision/batch", {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          Authorization: `Bearer ${KEY_A}`,
+          "Idempotency-Key": "batch-1",
+        },
+        body: JSON.stringify({
+          customers: [{ id: "c-9" }],
+          horizon: { value: 13, unit: "week" },
+          actions,
+          budget: 10,
+        }),
+      });
+      expect(res.status).toBe(400);
+      const error = (await res.json()) as { error: { details: Array<{ path: string }> } };
+      expect(error.error.details[0]?.path).toBe("Idempotency-Key");
+      expect(await rowsAbout("c-9")).toHaveLength(0);
+    });
+
+    test("malformed keys are a 400 naming the header, before any decision", async () => {
+      for (const key of ["", "has space", "x".repeat(256), "caf\u00e9", "tab\there"]) {
+        const res = await decide(body("c-6"), key);
+        const error = (await res.json()) as { error: { details?: Array<{ path: string }> } };
+        expect({ key, status: res.status, path: error.error.details?.[0]?.path }).toEqual({
+          key,
+          status: 400,
+          path: "Idempotency-Key",
+        });
+      }
+      expect(await rowsAbout("c-6")).toHaveLength(0);
+    });
+
+    test("hostile bodies under a key: stored and replayed as sent, or refused and not stored", async () => {
+      const hostile = {
+        ...body("c-7"),
+        actions: [{ id: "\u{1F600}-\uFFFD-x", cost: 1e-300, uplift: 0.999, margin: 1e12 }],
+      };
+      const first = await decide(hostile, "hostile-1");
+      const text = await first.text();
+      expect(first.status).toBe(200);
+      const again = await decide(hostile, "hostile-1");
+      expect(await again.text()).toBe(text);
+      const nul = await decide({ ...body("c-8\u0000"), actions }, "hostile-2");
+      expect(nul.status).toBe(400);
+      const lone = await decide({ ...body("c-\uD800"), actions }, "hostile-3");
+      expect(lone.status).toBe(400);
+      expect(await rowsAbout("c-7")).toHaveLength(1);
+    });
+  });
+}

@@ -1,0 +1,207 @@
+// Idempotency-Key with real processes on one PostgreSQL: clients that retry every failed request
+// (as they must, not knowing whether it was decided) across a kill -9 and restart of the decision
+// service, and two services given the same keyed requests at once. With a key: one row and one
+// answer per key, whatever the attempts. Without one, the same retries leave second decisions.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { queryRows } from "@pp/shared/db/database.ts";
+import { freePort } from "@pp/shared/testing/free-port.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
+import { sql } from "drizzle-orm";
+import {
+  DECISION_KEY,
+  killHard,
+  startForecastStub,
+  stopGracefully,
+} from "../testing/decision-traffic.ts";
+import { type ServiceProcess, startProcess } from "../testing/service-processes.ts";
+
+let forecast: { url: string; stop(): void };
+let db: TestDatabase;
+
+beforeAll(async () => {
+  forecast = startForecastStub();
+  db = await openTestDatabase("postgres");
+});
+afterAll(async () => {
+  forecast?.stop();
+  await db?.cleanup();
+});
+
+const body = (customer: string) =>
+  JSON.stringify({
+    customer: { id: customer, summary: { frequency: 2, recency: 10, T: 20 } },
+    horizon: { value: 13, unit: "week" },
+    actions: [{ id: "email", cost: 0.5, uplift: 0.2, margin: 10 }],
+  });
+
+/** A decision service process on `port` (the same one again after a kill), once it answers. */
+async function decisionOn(port: number): Promise<ServiceProcess> {
+  const env = { FORECAST_URL: forecast.url, API_KEYS: DECISION_KEY };
+  const p = startProcess("decision", { ...env, DATABASE_URL: db.options.databaseUrl ?? "" }, port);
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && !p.exited()) {
+    const up = await fetch(`${p.base}/ready`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (up) return p;
+    await Bun.sleep(100);
+  }
+  throw new Error(`decision did not start: ${p.output.slice(-5).join(" | ")}`);
+}
+
+/**
+ * POST /decision (with `key` when given) until a 200: a client that cannot tell whether it was
+ * decided. `impatientMs`: the first attempt gives up after that long (a client timeout), while
+ * the service goes on deciding it.
+ */
+async function decideUntilAnswered(
+  base: string,
+  customer: string,
+  key?: string,
+  impatientMs?: number,
+) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await fetch(`${base}/decision`, {
+        method: "POST",
+        ...(attempt === 1 && impatientMs ? { signal: AbortSignal.timeout(impatientMs) } : {}),
+        headers: {
+          authorization: `Bearer ${DECISION_KEY}`,
+          "content-type": "application/json",
+          ...(key ? { "idempotency-key": key } : {}),
+        },
+        body: body(customer),
+      });
+      const text = await res.text();
+      if (res.status === 200) return { text, attempts: attempt };
+    } catch {
+      // refused or reset (the service is down or was killed mid-request), or timed out
+    }
+    await Bun.sleep(50);
+  }
+}
+
+/** Rows in the log about `customer`. */
+async function rowsAbout(customer: string): Promise<number> {
+  const [row] = await queryRows<{ n: string }>(
+    db.handle.db,
+    sql`select count(*)::text as n from decision_log where customer_id = ${customer}`,
+  );
+  return Number(row?.n);
+}
+
+/** 8 clients deciding for new customers of their own until stopped, keyed or not. */
+function clients(base: string, prefix: string, keyed: boolean, impatientMs?: number) {
+  let running = true;
+  const all = Promise.all(
+    Array.from({ length: 8 }, async (_, c) => {
+      const answers: Array<{ customer: string; text: string; attempts: number }> = [];
+      for (let i = 0; running; i++) {
+        const customer = `${prefix}-${c}-${i}`;
+        const key = keyed ? `key-${customer}` : undefined;
+        const answer = await decideUntilAnswered(base, customer, key, impatientMs);
+        answers.push({ customer, ...answer });
+      }
+      return answers;
+    }),
+  ).then((lists) => lists.flat());
+  return {
+    stop() {
+      running = false;
+      return all;
+    },
+  };
+}
+
+describe("Idempotency-Key with real processes (PostgreSQL)", () => {
+  test("retries across a kill -9 and restart: one row per keyed decision (unkeyed retries may decide twice)", async () => {
+    const port = await freePort();
+    let service = await decisionOn(port);
+    // Keyed and unkeyed clients side by side; the service is killed mid-load and started again.
+    const keyed = clients(service.base, "k", true);
+    const unkeyed = clients(service.base, "u", false);
+    await Bun.sleep(1500);
+    await killHard(service);
+    await Bun.sleep(300);
+    service = await decisionOn(port);
+    await Bun.sleep(1000);
+    const [keyedAnswers, unkeyedAnswers] = await Promise.all([keyed.stop(), unkeyed.stop()]);
+    expect(await stopGracefully(service)).toBe(0);
+
+    let keyedRows = 0;
+    let unkeyedRows = 0;
+    for (const a of keyedAnswers) keyedRows += await rowsAbout(a.customer);
+    for (const a of unkeyedAnswers) unkeyedRows += await rowsAbout(a.customer);
+    const retried = (list: typeof keyedAnswers) => list.filter((a) => a.attempts > 1).length;
+    console.log(
+      `kill -9 mid-load: keyed ${keyedAnswers.length} decisions (${retried(keyedAnswers)} retried) → ${keyedRows} rows; ` +
+        `unkeyed ${unkeyedAnswers.length} (${retried(unkeyedAnswers)} retried) → ${unkeyedRows} rows`,
+    );
+    expect(retried(keyedAnswers)).toBeGreaterThan(0); // the kill did cut requests
+    expect(keyedRows).toBe(keyedAnswers.length);
+    // Each answered keyed decision is the row kept under its key.
+    for (const a of keyedAnswers.slice(0, 40)) {
+      const { decision_id } = JSON.parse(a.text) as { decision_id: string };
+      const [row] = await queryRows<{ customer_id: string }>(
+        db.handle.db,
+        sql`select customer_id from decision_log where decision_id = ${decision_id}::uuid`,
+      );
+      expect(row?.customer_id).toBe(a.customer);
+    }
+    // Unkeyed: every answered decision is stored, and retries may have added more.
+    expect(unkeyedRows).toBeGreaterThanOrEqual(unkeyedAnswers.length);
+  }, 180_000);
+
+  test("clients that time out and retry: with a key one row each; without, second decisions", async () => {
+    const service = await decisionOn(await freePort());
+    // First attempts give up after 4 ms: the service still decides many of them, unanswered.
+    const keyed = clients(service.base, "tk", true, 4);
+    const unkeyed = clients(service.base, "tu", false, 4);
+    await Bun.sleep(3000);
+    const [keyedAnswers, unkeyedAnswers] = await Promise.all([keyed.stop(), unkeyed.stop()]);
+    expect(await stopGracefully(service)).toBe(0);
+    let keyedRows = 0;
+    let unkeyedRows = 0;
+    for (const a of keyedAnswers) keyedRows += await rowsAbout(a.customer);
+    for (const a of unkeyedAnswers) unkeyedRows += await rowsAbout(a.customer);
+    const retried = (list: typeof keyedAnswers) => list.filter((a) => a.attempts > 1).length;
+    console.log(
+      `client timeouts: keyed ${keyedAnswers.length} decisions (${retried(keyedAnswers)} retried) → ${keyedRows} rows; ` +
+        `unkeyed ${unkeyedAnswers.length} (${retried(unkeyedAnswers)} retried) → ${unkeyedRows} rows`,
+    );
+    expect(retried(keyedAnswers)).toBeGreaterThan(10);
+    expect(keyedRows).toBe(keyedAnswers.length);
+    // The contrast that makes the key worth sending: the same retries without it decided twice.
+    expect(unkeyedRows).toBeGreaterThan(unkeyedAnswers.length);
+  }, 180_000);
+
+  test("two services given the same keyed requests at once: one row per key, both answers equal", async () => {
+    const [one, two] = await Promise.all([
+      decisionOn(await freePort()),
+      decisionOn(await freePort()),
+    ]);
+    const keys = Array.from({ length: 200 }, (_, i) => `twin-${i}`);
+    let differing = 0;
+    for (let i = 0; i < keys.length; i += 20) {
+      await Promise.all(
+        keys.slice(i, i + 20).map(async (customer) => {
+          const [a, b] = await Promise.all([
+            decideUntilAnswered(one.base, customer, `key-${customer}`),
+            decideUntilAnswered(two.base, customer, `key-${customer}`),
+          ]);
+          if (a.text !== b.text) differing++;
+        }),
+      );
+    }
+    expect(await stopGracefully(one)).toBe(0);
+    expect(await stopGracefully(two)).toBe(0);
+    let rows = 0;
+    for (const customer of keys) rows += await rowsAbout(customer);
+    console.log(
+      `two services, 200 keys sent to both at once: ${rows} rows, ${differing} answers differing`,
+    );
+    expect(rows).toBe(200);
+    expect(differing).toBe(0);
+  }, 180_000);
+});
