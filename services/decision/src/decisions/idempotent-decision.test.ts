@@ -36,6 +36,33 @@ test("the decision id of a key: a UUID (version 8), per caller and key", async (
   expect(idempotencyKeyOf("x".repeat(255))).toBe("x".repeat(255));
 });
 
+test("the log unreadable: a keyed request is a 503 to retry, never a second decision", async () => {
+  const deps = buildDecisionDeps(parseConfig({ API_KEYS: KEY_A }), {
+    runtime: "test",
+    database: () =>
+      Promise.reject(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" })),
+    forecastTransport: inProcessTransport(
+      forecastContractStub({ known: { "c-1": { expected_purchases: 1, p_alive: 1 } } }).app,
+    ),
+    overrides: { logger: createLogger({ sink: () => {} }) },
+  });
+  const res = await createApp(deps).request("/decision", {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      Authorization: `Bearer ${KEY_A}`,
+      "Idempotency-Key": "down-1",
+    },
+    body: JSON.stringify(body("c-1")),
+  });
+  expect(res.status).toBe(503);
+  expect(res.headers.get("Retry-After")).toBe("1");
+  expect(((await res.json()) as { error: { message: string } }).error.message).toContain(
+    "Idempotency-Key",
+  );
+  await deps.audit.close(1000);
+});
+
 for (const driver of testDrivers()) {
   describe(`Idempotency-Key on ${driver}`, () => {
     let testDb: TestDatabase;
