@@ -96,7 +96,7 @@ function clients(base: string, prefix: string, keyed: boolean, impatientMs?: num
   let running = true;
   const all = Promise.all(
     Array.from({ length: 8 }, async (_, c) => {
-      const answers: Array<{ customer: string; text: string; attempts: number }> = [];
+      const answers: Answers = [];
       for (let i = 0; running; i++) {
         const customer = `${prefix}-${c}-${i}`;
         const key = keyed ? `key-${customer}` : undefined;
@@ -114,6 +114,22 @@ function clients(base: string, prefix: string, keyed: boolean, impatientMs?: num
   };
 }
 
+type Answers = Array<{ customer: string; text: string; attempts: number }>;
+const retried = (list: Answers) => list.filter((a) => a.attempts > 1).length;
+
+/** The rows the keyed and the unkeyed answers left in the log, printed with their counts. */
+async function counted(what: string, keyed: Answers, unkeyed: Answers): Promise<[number, number]> {
+  let keyedRows = 0;
+  let unkeyedRows = 0;
+  for (const a of keyed) keyedRows += await rowsAbout(a.customer);
+  for (const a of unkeyed) unkeyedRows += await rowsAbout(a.customer);
+  console.log(
+    `${what}: keyed ${keyed.length} decisions (${retried(keyed)} retried) → ${keyedRows} rows; ` +
+      `unkeyed ${unkeyed.length} (${retried(unkeyed)} retried) → ${unkeyedRows} rows`,
+  );
+  return [keyedRows, unkeyedRows];
+}
+
 describe("Idempotency-Key with real processes (PostgreSQL)", () => {
   test("retries across a kill -9 and restart: one row per keyed decision (unkeyed retries may decide twice)", async () => {
     const port = await freePort();
@@ -129,14 +145,10 @@ describe("Idempotency-Key with real processes (PostgreSQL)", () => {
     const [keyedAnswers, unkeyedAnswers] = await Promise.all([keyed.stop(), unkeyed.stop()]);
     expect(await stopGracefully(service)).toBe(0);
 
-    let keyedRows = 0;
-    let unkeyedRows = 0;
-    for (const a of keyedAnswers) keyedRows += await rowsAbout(a.customer);
-    for (const a of unkeyedAnswers) unkeyedRows += await rowsAbout(a.customer);
-    const retried = (list: typeof keyedAnswers) => list.filter((a) => a.attempts > 1).length;
-    console.log(
-      `kill -9 mid-load: keyed ${keyedAnswers.length} decisions (${retried(keyedAnswers)} retried) → ${keyedRows} rows; ` +
-        `unkeyed ${unkeyedAnswers.length} (${retried(unkeyedAnswers)} retried) → ${unkeyedRows} rows`,
+    const [keyedRows, unkeyedRows] = await counted(
+      "kill -9 mid-load",
+      keyedAnswers,
+      unkeyedAnswers,
     );
     expect(retried(keyedAnswers)).toBeGreaterThan(0); // the kill did cut requests
     expect(keyedRows).toBe(keyedAnswers.length);
@@ -161,15 +173,7 @@ describe("Idempotency-Key with real processes (PostgreSQL)", () => {
     await Bun.sleep(3000);
     const [keyedAnswers, unkeyedAnswers] = await Promise.all([keyed.stop(), unkeyed.stop()]);
     expect(await stopGracefully(service)).toBe(0);
-    let keyedRows = 0;
-    let unkeyedRows = 0;
-    for (const a of keyedAnswers) keyedRows += await rowsAbout(a.customer);
-    for (const a of unkeyedAnswers) unkeyedRows += await rowsAbout(a.customer);
-    const retried = (list: typeof keyedAnswers) => list.filter((a) => a.attempts > 1).length;
-    console.log(
-      `client timeouts: keyed ${keyedAnswers.length} decisions (${retried(keyedAnswers)} retried) → ${keyedRows} rows; ` +
-        `unkeyed ${unkeyedAnswers.length} (${retried(unkeyedAnswers)} retried) → ${unkeyedRows} rows`,
-    );
+    const [keyedRows, unkeyedRows] = await counted("client timeouts", keyedAnswers, unkeyedAnswers);
     expect(retried(keyedAnswers)).toBeGreaterThan(10);
     expect(keyedRows).toBe(keyedAnswers.length);
     // The contrast that makes the key worth sending: the same retries without it decided twice.
