@@ -3,6 +3,7 @@
 // key (per API key) fixes the decision's id, so two attempts can only ever write one row; the
 // row keeps the answer given and a hash of the request, so a retry is answered from the log
 // (`Idempotent-Replayed: true`) and a key reused for another request is refused (422).
+import { sha256Hex } from "@pp/shared/artifacts/sha256.ts";
 import type { DecisionLogRow } from "@pp/shared/db/schema.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
@@ -38,25 +39,18 @@ export function idempotencyKeyOf(header: string | undefined): string | null {
   });
 }
 
-async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-}
-
-const hex = (bytes: Uint8Array) =>
-  Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+const utf8 = (text: string) => new TextEncoder().encode(text);
 
 /** The decision id a key stands for: a UUID (version 8, RFC 9562) from SHA-256 of caller and key. */
 export async function idempotentDecisionId(caller: string, key: string): Promise<string> {
-  const bytes = (await sha256(`decision\n${caller}\n${key}`)).slice(0, 16);
-  bytes[6] = ((bytes[6] as number) & 0x0f) | 0x80;
-  bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
-  const h = hex(bytes);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  const h = await sha256Hex(utf8(`decision\n${caller}\n${key}`));
+  const variant = ((Number.parseInt(h.charAt(16), 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 /** The hash a stored decision keeps of its request (the validated body, so key order is moot). */
-export async function requestHash(body: DecisionRequest): Promise<string> {
-  return hex(await sha256(JSON.stringify(body)));
+export function requestHash(body: DecisionRequest): Promise<string> {
+  return sha256Hex(utf8(JSON.stringify(body)));
 }
 
 /** A keyed decision's stored answer (the JSON sent) and request hash, or null without one. */

@@ -1,5 +1,6 @@
 // POST /decision: one customer, the candidate actions and a horizon → the chosen action, every
-// action ranked with its expected profit and reasons, the policy and model versions.
+// action ranked with its expected profit and reasons, the policy and model versions. With an
+// Idempotency-Key, a retry gets the decision already made (decisions/idempotent-decision.ts).
 import { jsonBody } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { decisionOutcomeMetrics } from "@pp/shared/metrics/decision-outcome-metrics.ts";
