@@ -180,6 +180,59 @@ describe("Idempotency-Key with real processes (PostgreSQL)", () => {
     expect(unkeyedRows).toBeGreaterThan(unkeyedAnswers.length);
   }, 180_000);
 
+  test("keyed batches whose first attempt times out: one row per customer, the same answer", async () => {
+    const service = await decisionOn(await freePort());
+    const batchBody = (prefix: string) =>
+      JSON.stringify({
+        customers: Array.from({ length: 50 }, (_, i) => ({
+          id: `${prefix}-${i}`,
+          summary: { frequency: 1 + (i % 7), recency: 10, T: 20 },
+        })),
+        horizon: { value: 13, unit: "week" },
+        actions: [{ id: "email", cost: 0.5, uplift: 0.2, margin: 10 }],
+        budget: 5,
+      });
+    const send = (prefix: string, signal?: AbortSignal) =>
+      fetch(`${service.base}/decision/batch`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${DECISION_KEY}`,
+          "content-type": "application/json",
+          "idempotency-key": `batch-${prefix}`,
+        },
+        body: batchBody(prefix),
+        ...(signal ? { signal } : {}),
+      });
+    let timedOut = 0;
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, async (_, b) => {
+        const prefix = `batch${b}`;
+        try {
+          await (await send(prefix, AbortSignal.timeout(3))).text();
+        } catch {
+          timedOut++;
+        }
+        await Bun.sleep(200); // the abandoned attempt is decided meanwhile (or was answered)
+        const first = await send(prefix);
+        const again = await send(prefix);
+        return { prefix, first: await first.text(), again: await again.text() };
+      }),
+    );
+    expect(await stopGracefully(service)).toBe(0);
+    let rows = 0;
+    for (const a of answers) {
+      expect(a.again).toBe(a.first);
+      const [row] = await queryRows<{ n: string }>(
+        db.handle.db,
+        sql`select count(*)::text as n from decision_log where customer_id like ${`${a.prefix}-%`}`,
+      );
+      rows += Number(row?.n);
+    }
+    console.log(`40 keyed batches of 50, ${timedOut} first attempts timed out: ${rows} rows`);
+    expect(timedOut).toBeGreaterThan(0);
+    expect(rows).toBe(40 * 50);
+  }, 180_000);
+
   test("two services given the same keyed requests at once: one row per key, both answers equal", async () => {
     const [one, two] = await Promise.all([
       decisionOn(await freePort()),

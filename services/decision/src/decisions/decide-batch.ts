@@ -65,6 +65,20 @@ export interface CampaignAnswer {
 
 type Policy = Awaited<ReturnType<DecisionDeps["policies"]["active"]>>;
 
+/**
+ * A batch under an Idempotency-Key (idempotent-decision.ts): its id, the id of each customer's
+ * row (the first row written is the one that keeps the answer), and how that row keeps it.
+ */
+export interface BatchIdempotency {
+  batchId: string;
+  memberId(index: number, first: boolean): string;
+  seal(rows: NewDecisionLogRow[], answer: BatchAnswer): NewDecisionLogRow[];
+}
+
+/** The rows to record: sealed with the answer under a key, else as they are. */
+const rowsToRecord = (rows: NewDecisionLogRow[], answer: BatchAnswer, keyed?: BatchIdempotency) =>
+  keyed && rows.length > 0 ? keyed.seal(rows, answer) : rows;
+
 /** An index known to be within its array (a customer's id, a scored customer's decision id). */
 function defined<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(`internal error: no ${what}`);
@@ -94,9 +108,10 @@ async function fallbackBatch(
   body: BatchRequest,
   batchId: string,
   err: ForecastUnavailableError,
+  keyed?: BatchIdempotency,
 ): Promise<BatchAnswer> {
-  const rows: NewDecisionLogRow[] = body.customers.map((c) => ({
-    decisionId: crypto.randomUUID(),
+  const rows: NewDecisionLogRow[] = body.customers.map((c, i) => ({
+    decisionId: keyed ? keyed.memberId(i, i === 0) : crypto.randomUUID(),
     decidedAt: new Date(),
     customerId: c.id,
     inputs: { kind: "batch", batch_id: batchId, horizon: body.horizon, budget: body.budget },
@@ -107,8 +122,7 @@ async function fallbackBatch(
     modelName: "unavailable",
     modelVersion: 0,
   }));
-  await recordOrRefuse(deps, rows);
-  return {
+  const answer: BatchAnswer = {
     batch_id: batchId,
     policy: { name: policy.name, version: policy.version },
     selected: [],
@@ -126,6 +140,8 @@ async function fallbackBatch(
     model: null,
     fallback: { reason: err.kind, message: err.message },
   };
+  await recordOrRefuse(deps, rowsToRecord(rows, answer, keyed));
+  return answer;
 }
 
 /** One customer scored: its outlook and the eligible actions with their expected profit. */
@@ -245,10 +261,15 @@ function selectionAnswer(result: SelectionResult, budget: number): BatchAnswer["
   };
 }
 
-export async function decideBatch(deps: DecisionDeps, body: BatchRequest): Promise<BatchAnswer> {
+/** Decides, records and answers a batch; `keyed` (an Idempotency-Key) fixes its ids. */
+export async function decideBatch(
+  deps: DecisionDeps,
+  body: BatchRequest,
+  keyed?: BatchIdempotency,
+): Promise<BatchAnswer> {
   refuseEarlyUnlessRoom(deps, body.customers.length);
   const policy = await deps.policies.active();
-  const batchId = crypto.randomUUID();
+  const batchId = keyed ? keyed.batchId : crypto.randomUUID();
   let forecast: ForecastResponse;
   try {
     forecast = await batchForecast(deps, body);
@@ -257,7 +278,7 @@ export async function decideBatch(deps: DecisionDeps, body: BatchRequest): Promi
     if (isCallerError(err) || policy.definition.on_forecast_unavailable === "fail") {
       throw forecastFailureError(err, deps.forecast.breaker);
     }
-    return fallbackBatch(deps, policy, body, batchId, err);
+    return fallbackBatch(deps, policy, body, batchId, err, keyed);
   }
   const errors: BatchAnswer["errors"] = [];
   const scored: Array<Scored | null> = body.customers.map((customer, i) => {
@@ -275,14 +296,13 @@ export async function decideBatch(deps: DecisionDeps, body: BatchRequest): Promi
   const decidedAt = new Date();
   scored.forEach((s, i) => {
     if (!s) return;
-    const decisionId = crypto.randomUUID();
+    const decisionId = keyed ? keyed.memberId(i, rows.length === 0) : crypto.randomUUID();
     decisionIds[i] = decisionId;
     const at = { batchId, decidedAt, decisionId, customerId: defined(ids[i], "customer id") };
     const chosen = { scored: s, pick: picked.get(i), shadow: wouldHave.get(i) };
     rows.push(batchRow(policy, body, forecast, at, chosen, split, split?.groups[i]));
   });
-  await recordOrRefuse(deps, rows);
-  return {
+  const answer: BatchAnswer = {
     batch_id: batchId,
     policy: { name: policy.name, version: policy.version },
     selected: result.picks.map((p) => ({
@@ -303,6 +323,8 @@ export async function decideBatch(deps: DecisionDeps, body: BatchRequest): Promi
     model: { name: forecast.model.name, version: forecast.model.version },
     ...(split ? { campaign: campaignAnswer(split, ids, scored, wouldHave, decisionIds) } : {}),
   };
+  await recordOrRefuse(deps, rowsToRecord(rows, answer, keyed));
+  return answer;
 }
 
 function campaignAnswer(

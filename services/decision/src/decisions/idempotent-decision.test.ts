@@ -10,7 +10,7 @@ import {
   type TestDatabase,
   testDrivers,
 } from "@pp/shared/testing/test-databases.ts";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
 import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";
@@ -138,7 +138,8 @@ for (const driver of testDrivers()) {
       expect(rows).toHaveLength(1);
       expect(rows[0]?.chosenAction).toBe(answer.chosen);
       const metrics = await (await app.request("/metrics")).text();
-      expect(metrics).toContain("decision_idempotent_replays_total 1");
+      expect(metrics).toContain('decision_idempotent_replays_total{kind="single"} 1');
+      expect(again.headers.get("X-Request-Id")).toBeTruthy();
     });
 
     test("concurrent attempts with one key: one decision, one row, every answer the same", async () => {
@@ -179,25 +180,58 @@ for (const driver of testDrivers()) {
       expect(await rowsAbout("c-4")).toHaveLength(1);
     });
 
-    test("/decision/batch refuses the header (400 naming it) instead of ignoring it", async () => {
-      const res = await app.request("/decision/batch", {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          Authorization: `Bearer ${KEY_A}`,
-          "Idempotency-Key": "batch-1",
-        },
-        body: JSON.stringify({
-          customers: [{ id: "c-9" }],
-          horizon: { value: 13, unit: "week" },
-          actions,
-          budget: 10,
-        }),
-      });
-      expect(res.status).toBe(400);
-      const error = (await res.json()) as { error: { details: Array<{ path: string }> } };
-      expect(error.error.details[0]?.path).toBe("Idempotency-Key");
-      expect(await rowsAbout("c-9")).toHaveLength(0);
+    test("a keyed batch: the retry gets the same bytes, no row is added, no id is kept in another's row", async () => {
+      const batch = {
+        // An unknown customer (an error naming it), a repeated one, and ids that look alike.
+        customers: ["c-10", "c-11", "nobody-\u00e9\u{1F600}", "c-10", "c-1", "c-12"].map((id) => ({
+          id,
+        })),
+        horizon: { value: 13, unit: "week" },
+        actions,
+        budget: 2,
+      };
+      const send = (payload: unknown, key: string) =>
+        app.request("/decision/batch", {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            Authorization: `Bearer ${KEY_A}`,
+            "Idempotency-Key": key,
+          },
+          body: JSON.stringify(payload),
+        });
+      const first = await send(batch, "campaign-7");
+      const text = await first.text();
+      expect(first.status).toBe(200);
+      const answer = JSON.parse(text) as {
+        batch_id: string;
+        considered: number;
+        errors: unknown[];
+      };
+      expect(answer.errors).toHaveLength(1);
+      const rows = () =>
+        testDb.handle.db
+          .select()
+          .from(decisionLog)
+          .where(sql`${decisionLog.inputs}->>'batch_id' = ${answer.batch_id}`);
+      const written = await rows();
+      expect(written).toHaveLength(answer.considered);
+      stub.state.mode = "down";
+      const again = await send(batch, "campaign-7");
+      stub.state.mode = "ok";
+      expect(again.headers.get("Idempotent-Replayed")).toBe("true");
+      expect(await again.text()).toBe(text);
+      expect(await rows()).toHaveLength(answer.considered);
+      // The row that keeps the answer names customers by position only.
+      const kept = written
+        .map((r) => (r.scores as { answer_json?: string }).answer_json)
+        .filter(Boolean);
+      expect(kept).toHaveLength(1);
+      for (const id of ["c-10", "c-11", "c-12", "nobody"]) expect(kept[0]).not.toContain(id);
+      // Another body under the key: 422; the key on /decision is another key's space.
+      expect((await send({ ...batch, budget: 3 }, "campaign-7")).status).toBe(422);
+      const metrics = await (await app.request("/metrics")).text();
+      expect(metrics).toContain('decision_idempotent_replays_total{kind="batch"} 1');
     });
 
     test("malformed keys are a 400 naming the header, before any decision", async () => {

@@ -4,13 +4,16 @@
 // row keeps the answer given and a hash of the request, so a retry is answered from the log
 // (`Idempotent-Replayed: true`) and a key reused for another request is refused (422).
 import { sha256Hex } from "@pp/shared/artifacts/sha256.ts";
-import type { DecisionLogRow } from "@pp/shared/db/schema.ts";
+import type { DecisionLogRow, NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
+import type { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
 import { z } from "zod";
 import type { DecisionDeps } from "../deps.ts";
-import type { DecisionRequest } from "../routes/decision-schemas.ts";
+import type { BatchRequest, DecisionRequest } from "../routes/decision-schemas.ts";
+import { type BatchAnswer, type BatchIdempotency, decideBatch } from "./decide-batch.ts";
 import { type DecisionAnswer, decideOne, type Idempotency } from "./decide-one.ts";
+import { batchWithIds, batchWithoutIds } from "./keyed-batch-answer.ts";
 
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
 export const REPLAYED_HEADER = "Idempotent-Replayed";
@@ -49,7 +52,7 @@ export async function idempotentDecisionId(caller: string, key: string): Promise
 }
 
 /** The hash a stored decision keeps of its request (the validated body, so key order is moot). */
-export function requestHash(body: DecisionRequest): Promise<string> {
+export function requestHash(body: DecisionRequest | BatchRequest): Promise<string> {
   return sha256Hex(utf8(JSON.stringify(body)));
 }
 
@@ -95,11 +98,12 @@ async function replayOf(deps: DecisionDeps, idempotency: Idempotency): Promise<s
 }
 
 /** What a keyed request is answered: the JSON, and whether it is a replay of an earlier one. */
-export interface KeyedAnswer {
+export interface KeyedAnswer<T> {
   json: string;
+  /** The id of the row that keeps the answer. */
   decisionId: string;
   /** The decision made now (null when the answer is an earlier one's). */
-  decided: DecisionAnswer | null;
+  decided: T | null;
   replayed: boolean;
 }
 
@@ -108,10 +112,10 @@ export interface KeyedAnswer {
  * same key and body waits for the first and gets its answer instead of deciding beside it.
  */
 export class DecisionsInFlight {
-  private readonly running = new Map<string, Promise<KeyedAnswer>>();
+  private readonly running = new Map<string, Promise<KeyedAnswer<unknown>>>();
 
-  run(slot: string, decide: () => Promise<KeyedAnswer>): Promise<KeyedAnswer> {
-    const running = this.running.get(slot);
+  run<T>(slot: string, decide: () => Promise<KeyedAnswer<T>>): Promise<KeyedAnswer<T>> {
+    const running = this.running.get(slot) as Promise<KeyedAnswer<T>> | undefined;
     if (running) return running.then((a) => ({ ...a, decided: null, replayed: true }));
     const answer = decide().finally(() => this.running.delete(slot));
     this.running.set(slot, answer);
@@ -119,30 +123,118 @@ export class DecisionsInFlight {
   }
 }
 
+/** decision_idempotent_replays_total{kind}: requests answered with an earlier decision. */
+export function replayCounter(metrics: MetricsRegistry) {
+  const replays = metrics.counter({
+    name: "decision_idempotent_replays_total",
+    help: "Requests answered with the decision an earlier one under the same Idempotency-Key made, by kind (single, batch).",
+    labelNames: ["kind"],
+  });
+  // Both series from the start at 0, so a rate over them is defined before the first replay.
+  for (const kind of ["single", "batch"]) replays.inc({ kind }, 0);
+  return replays;
+}
+
+/** The response of a keyed request: the JSON as first sent, byte for byte (kept as text: jsonb
+ * would reorder its keys), marked when it is a replay. */
+export function keyedResponse(answer: KeyedAnswer<unknown>): Response {
+  return new Response(answer.json, {
+    status: 200,
+    headers: {
+      "content-type": "application/json",
+      ...(answer.replayed ? { [REPLAYED_HEADER]: "true" } : {}),
+    },
+  });
+}
+
+/** One keyed request: where its answer is kept, how to decide it, and how it is kept and sent. */
+interface KeyedRequest<T> {
+  idempotency: Idempotency;
+  decide(): Promise<T>;
+  /** The JSON sent for an answer decided now. */
+  sent(answer: T): string;
+  /** The JSON to send from the text the row keeps. */
+  fromStored(text: string): string;
+}
+
 /**
- * POST /decision under an Idempotency-Key: the stored answer when the key was answered before;
- * else a decision under the key's id, answered as the log keeps it (another process deciding
- * under the same key at the same moment wrote the one row: both answer with it).
+ * The stored answer when the key was answered before; else a decision under the key's ids,
+ * answered as the log keeps it (another process deciding under the same key at the same moment
+ * wrote the one row: both answer with it).
  */
+async function answerKeyed<T>(
+  deps: DecisionDeps,
+  inFlight: DecisionsInFlight,
+  request: KeyedRequest<T>,
+): Promise<KeyedAnswer<T>> {
+  const { idempotency } = request;
+  const { decisionId } = idempotency;
+  const earlier = await replayOf(deps, idempotency);
+  if (earlier !== null) {
+    return { json: request.fromStored(earlier), decisionId, decided: null, replayed: true };
+  }
+  return inFlight.run(`${decisionId} ${idempotency.requestSha256}`, async () => {
+    const decided = await request.decide();
+    const json = request.sent(decided);
+    // Null: the row was not written (an erasure marker held it back): answer as decided.
+    const kept = await replayOf(deps, idempotency);
+    const answer = kept === null ? json : request.fromStored(kept);
+    const mine = answer === json;
+    return { json: answer, decisionId, decided: mine ? decided : null, replayed: !mine };
+  });
+}
+
+/** POST /decision under an Idempotency-Key. */
 export async function decideIdempotently(
   deps: DecisionDeps,
   inFlight: DecisionsInFlight,
   request: { caller: string; key: string; body: DecisionRequest },
-): Promise<KeyedAnswer> {
+): Promise<KeyedAnswer<DecisionAnswer>> {
   const decisionId = await idempotentDecisionId(request.caller, request.key);
   const idempotency = { decisionId, requestSha256: await requestHash(request.body) };
-  const earlier = await replayOf(deps, idempotency);
-  if (earlier !== null) return { json: earlier, decisionId, decided: null, replayed: true };
-  return inFlight.run(`${decisionId} ${idempotency.requestSha256}`, async () => {
-    const decided = await decideOne(deps, request.body, idempotency);
-    const json = JSON.stringify(decided);
-    // Null: the row was not written (an erasure marker held it back): answer as decided.
-    const kept = (await replayOf(deps, idempotency)) ?? json;
-    return {
-      json: kept,
-      decisionId,
-      decided: kept === json ? decided : null,
-      replayed: kept !== json,
-    };
+  return answerKeyed(deps, inFlight, {
+    idempotency,
+    decide: () => decideOne(deps, request.body, idempotency),
+    sent: (answer) => JSON.stringify(answer),
+    fromStored: (text) => text,
   });
+}
+
+/** POST /decision/batch under an Idempotency-Key: the first row written keeps the answer. */
+export async function decideBatchIdempotently(
+  deps: DecisionDeps,
+  inFlight: DecisionsInFlight,
+  request: { caller: string; key: string; body: BatchRequest },
+): Promise<KeyedAnswer<BatchAnswer>> {
+  const { caller, key, body } = request;
+  const holder = await idempotentDecisionId(caller, `${key}\nbatch`);
+  const memberIds = await Promise.all(
+    body.customers.map((_, i) => idempotentDecisionId(caller, `${key}\nbatch ${i}`)),
+  );
+  const idempotency = { decisionId: holder, requestSha256: await requestHash(body) };
+  const ids = body.customers.map((c) => c.id);
+  const keyed: BatchIdempotency = {
+    batchId: await idempotentDecisionId(caller, `${key}\nbatch id`),
+    memberId: (i, first) => (first ? holder : (memberIds[i] as string)),
+    seal: (rows, answer) => sealBatch(rows, idempotency, batchWithoutIds(answer, ids)),
+  };
+  return answerKeyed(deps, inFlight, {
+    idempotency,
+    decide: () => decideBatch(deps, body, keyed),
+    sent: (answer) => JSON.stringify(answer),
+    fromStored: (text) => batchWithIds(text, ids),
+  });
+}
+
+/** The batch's rows with the request's hash, the first one also with the answer. */
+function sealBatch(
+  rows: NewDecisionLogRow[],
+  idempotency: Idempotency,
+  answerJson: string,
+): NewDecisionLogRow[] {
+  return rows.map((row, i) => ({
+    ...row,
+    inputs: { ...row.inputs, request_sha256: idempotency.requestSha256 },
+    ...(i === 0 ? { scores: { ...row.scores, answer_json: answerJson } } : {}),
+  }));
 }

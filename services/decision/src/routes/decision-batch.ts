@@ -1,32 +1,21 @@
 // POST /decision/batch: up to 10,000 customers, the actions, a horizon and a budget → the
 // selection that maximises total expected profit within the budget (exact or with its bound).
-import { AppError } from "@pp/shared/errors/app-error.ts";
+// With an Idempotency-Key, a retry gets the batch already decided (decisions/idempotent-decision.ts).
 import { jsonBody } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { decisionOutcomeMetrics } from "@pp/shared/metrics/decision-outcome-metrics.ts";
 import type { Hono, MiddlewareHandler } from "hono";
-import { decideBatch } from "../decisions/decide-batch.ts";
-import { IDEMPOTENCY_HEADER } from "../decisions/idempotent-decision.ts";
+import { type BatchAnswer, decideBatch } from "../decisions/decide-batch.ts";
+import {
+  DecisionsInFlight,
+  decideBatchIdempotently,
+  IDEMPOTENCY_HEADER,
+  idempotencyKeyOf,
+  keyedResponse,
+  replayCounter,
+} from "../decisions/idempotent-decision.ts";
 import type { DecisionDeps } from "../deps.ts";
 import { batchRequestSchema } from "./decision-schemas.ts";
-
-/**
- * A batch is not replayed under a key (its answer names many customers, and an erasure of one
- * must not leave their id in another's stored answer): the header is refused rather than ignored,
- * so no client believes its retries are safe when they are not.
- */
-function refuseIdempotencyKey(header: string | undefined): void {
-  if (header === undefined) return;
-  throw new AppError("bad_request", `${IDEMPOTENCY_HEADER} is not supported on /decision/batch`, {
-    details: [
-      {
-        path: IDEMPOTENCY_HEADER,
-        message:
-          "not supported here: send each customer to POST /decision with its own key, or leave the header out",
-      },
-    ],
-  });
-}
 
 export function registerDecisionBatch(
   app: Hono<AppEnv>,
@@ -34,6 +23,8 @@ export function registerDecisionBatch(
   auth: MiddlewareHandler<AppEnv>,
 ): void {
   const outcomes = decisionOutcomeMetrics(deps.metrics);
+  const replays = replayCounter(deps.metrics);
+  const inFlight = new DecisionsInFlight();
   app.post(
     "/decision/batch",
     auth,
@@ -41,15 +32,32 @@ export function registerDecisionBatch(
     // customers are forwarded there, so a batch it accepts is never refused upstream for size.
     jsonBody(batchRequestSchema),
     async (c) => {
-      refuseIdempotencyKey(c.req.header(IDEMPOTENCY_HEADER));
-      const answer = await decideBatch(deps, c.req.valid("json"));
-      outcomes.batch(answer);
-      Object.assign(c.get("logFields"), {
-        batch_id: answer.batch_id,
-        customers: answer.considered,
-        selected: answer.totals.customers,
-      });
-      return c.json(answer);
+      const body = c.req.valid("json");
+      const key = idempotencyKeyOf(c.req.header(IDEMPOTENCY_HEADER));
+      if (key === null) {
+        const answer = await decideBatch(deps, body);
+        logBatch(c.get("logFields"), answer);
+        outcomes.batch(answer);
+        return c.json(answer);
+      }
+      const caller = c.get("apiKey") ?? "";
+      const keyed = await decideBatchIdempotently(deps, inFlight, { caller, key, body });
+      if (keyed.decided) {
+        logBatch(c.get("logFields"), keyed.decided);
+        outcomes.batch(keyed.decided);
+      } else {
+        Object.assign(c.get("logFields"), { replayed: true });
+        replays.inc({ kind: "batch" });
+      }
+      return keyedResponse(keyed);
     },
   );
+}
+
+function logBatch(fields: Record<string, unknown>, answer: BatchAnswer): void {
+  Object.assign(fields, {
+    batch_id: answer.batch_id,
+    customers: answer.considered,
+    selected: answer.totals.customers,
+  });
 }

@@ -11,7 +11,8 @@ import {
   decideIdempotently,
   IDEMPOTENCY_HEADER,
   idempotencyKeyOf,
-  REPLAYED_HEADER,
+  keyedResponse,
+  replayCounter,
 } from "../decisions/idempotent-decision.ts";
 import type { DecisionDeps } from "../deps.ts";
 import { decisionRequestSchema } from "./decision-schemas.ts";
@@ -22,10 +23,7 @@ export function registerDecision(
   auth: MiddlewareHandler<AppEnv>,
 ): void {
   const outcomes = decisionOutcomeMetrics(deps.metrics);
-  const replays = deps.metrics.counter({
-    name: "decision_idempotent_replays_total",
-    help: "POST /decision requests answered with the decision an earlier one under the same Idempotency-Key made.",
-  });
+  const replays = replayCounter(deps.metrics);
   const inFlight = new DecisionsInFlight();
   app.post("/decision", auth, jsonBody(decisionRequestSchema), async (c) => {
     const body = c.req.valid("json");
@@ -43,13 +41,9 @@ export function registerDecision(
       outcomes.single(keyed.decided);
     } else {
       Object.assign(c.get("logFields"), { decision_id: keyed.decisionId, replayed: true });
-      replays.inc();
+      replays.inc({ kind: "single" });
     }
-    // The JSON as first sent, byte for byte (it is kept as text: jsonb would reorder its keys).
-    return c.body(keyed.json, 200, {
-      "content-type": "application/json",
-      ...(keyed.replayed ? { [REPLAYED_HEADER]: "true" } : {}),
-    });
+    return keyedResponse(keyed);
   });
 }
 

@@ -71,9 +71,11 @@ const decisionOperations: OperationSpec[] = [
       "The selection that maximises total expected profit within the budget (exact, or with its bound).",
     body: batchRequestSchema,
     bodyName: "DecisionBatchRequest",
+    headers: idempotencyHeaders,
     responses: {
       "200": "The selection, per-customer choices and totals",
       ...bodyErrors,
+      "422": "The Idempotency-Key was used for another request",
       ...keyed,
       "503": "The decision log cannot take the batch now (nothing was decided)",
     },
