@@ -77,7 +77,8 @@ function columnHint(missing: Array<[keyof LogColumns, string]>, available: strin
         ? suggestedAmount(name, available)
         : suggestedColumns(role, name, available).map((c) => optionWithColumn(option, c));
     guessed ||= likely.length > 0;
-    return likely.length > 0 ? likely.join(" or ") : `${option} <column>`;
+    const placeholder = role === "keepBy" || role === "dropBy" ? "<column>=<values>" : "<column>";
+    return likely.length > 0 ? likely.join(" or ") : `${option} ${placeholder}`;
   });
   return guessed
     ? `pass ${parts.join(", ")} (guessed from the names: check them against your data)`

@@ -77,7 +77,9 @@ test("a filter that leaves out every row names the values the column holds", asy
     readCsvLog(log, { columns: { ...LOG_COLUMNS, dropBy: "state" }, dropValues: ["x"] }),
   );
   expect(missing?.message).toContain('there is no column "state"');
-  expect(missing?.message).toContain("pass --drop-rows with one of those names");
+  expect(missing?.message).toContain(
+    "pass --drop-rows <column>=<values> with names from those columns",
+  );
 });
 
 test("hostile filter values: a NUL matches the value holding it, a quote, a lone surrogate and 1e308 as written", async () => {

@@ -89,7 +89,9 @@ test("--sheet reads one sheet; a sheet or column that is not there is named with
   );
   expect(column?.message).toContain("pass --customer-col");
   const notes = await failure(read(path, { source: { kind: "xlsx", path, sheet: "Notes" } }));
-  expect(notes?.message).toContain('sheet "Notes": line 1: there is no column "Customer ID"');
+  expect(notes?.message).toContain(
+    'sheet "Notes": line 1: there are no columns "Customer ID", "InvoiceDate", "Total"',
+  );
 });
 
 test("a file that is not a workbook fails with what to pass instead", async () => {
