@@ -16,7 +16,11 @@ import { parseConfig } from "../config.ts";
 import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";
 import { inProcessTransport } from "../forecast-client/forecast-transports.ts";
 import { forecastContractStub } from "../testing/forecast-contract-stub.ts";
-import { idempotencyKeyOf, idempotentDecisionId } from "./idempotent-decision.ts";
+import {
+  DecisionsInFlight,
+  idempotencyKeyOf,
+  idempotentDecisionId,
+} from "./idempotent-decision.ts";
 
 const KEY_A = "idempotency-key-a-0123456789";
 const KEY_B = "idempotency-key-b-0123456789";
@@ -34,6 +38,32 @@ test("the decision id of a key: a UUID (version 8), per caller and key", async (
   expect(await idempotentDecisionId("a", "k2")).not.toBe(id);
   expect(idempotencyKeyOf(undefined)).toBeNull();
   expect(idempotencyKeyOf("x".repeat(255))).toBe("x".repeat(255));
+});
+
+test("in flight: the same key and body share one decision; another body is a 409", async () => {
+  const inFlight = new DecisionsInFlight();
+  let release: () => void = () => {};
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  let decided = 0;
+  const decide = async () => {
+    decided++;
+    await gate;
+    return { json: "{}", decisionId: "d", decided: { n: 1 }, replayed: false };
+  };
+  const first = inFlight.run({ decisionId: "d", requestSha256: "h1" }, decide);
+  const same = inFlight.run({ decisionId: "d", requestSha256: "h1" }, decide);
+  expect(() => inFlight.run({ decisionId: "d", requestSha256: "h2" }, decide)).toThrow(
+    expect.objectContaining({ code: "conflict" }),
+  );
+  release();
+  expect(await first).toMatchObject({ decided: { n: 1 }, replayed: false });
+  expect(await same).toMatchObject({ decided: null, replayed: true });
+  expect(decided).toBe(1);
+  // Done: the key is free again (the log, not this map, answers from now on).
+  await inFlight.run({ decisionId: "d", requestSha256: "h2" }, decide);
+  expect(decided).toBe(2);
 });
 
 test("the log unreadable: a keyed request is a 503 to retry, never a second decision", async () => {
@@ -153,6 +183,18 @@ for (const driver of testDrivers()) {
         19,
       );
       expect(await rowsAbout("c-2")).toHaveLength(1);
+      // The same key with another body while the first is in flight: 409, nothing written.
+      const [one, other] = await Promise.all([
+        decide(body("c-20"), "order-1020"),
+        decide(body("c-21"), "order-1020"),
+      ]);
+      // Whichever got there first decides; the other is refused (409 while the first is in
+      // flight, 422 once it is in the log) and leaves no row.
+      const statuses = [one.status, other.status].sort();
+      expect(statuses[0]).toBe(200);
+      expect([409, 422]).toContain(statuses[1] as number);
+      const rows = [(await rowsAbout("c-20")).length, (await rowsAbout("c-21")).length];
+      expect(rows).toEqual(one.status === 200 ? [1, 0] : [0, 1]);
     });
 
     test("keys are per API key; without a key every request is a new decision", async () => {

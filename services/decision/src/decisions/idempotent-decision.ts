@@ -108,17 +108,38 @@ export interface KeyedAnswer<T> {
 }
 
 /**
- * Keyed decisions in flight in this process, by id and request hash: a second request with the
- * same key and body waits for the first and gets its answer instead of deciding beside it.
+ * Keyed decisions in flight in this process: a second request with the same key and body waits
+ * for the first and gets its answer instead of deciding beside it; one with the same key and
+ * another body is a 409 (as the IETF draft has it) rather than a second decision under the key.
  */
 export class DecisionsInFlight {
-  private readonly running = new Map<string, Promise<KeyedAnswer<unknown>>>();
+  private readonly running = new Map<
+    string,
+    { hash: string; answer: Promise<KeyedAnswer<unknown>> }
+  >();
 
-  run<T>(slot: string, decide: () => Promise<KeyedAnswer<T>>): Promise<KeyedAnswer<T>> {
-    const running = this.running.get(slot) as Promise<KeyedAnswer<T>> | undefined;
-    if (running) return running.then((a) => ({ ...a, decided: null, replayed: true }));
-    const answer = decide().finally(() => this.running.delete(slot));
-    this.running.set(slot, answer);
+  run<T>(idempotency: Idempotency, decide: () => Promise<KeyedAnswer<T>>): Promise<KeyedAnswer<T>> {
+    const { decisionId, requestSha256 } = idempotency;
+    const running = this.running.get(decisionId);
+    if (running && running.hash !== requestSha256) {
+      throw new AppError(
+        "conflict",
+        `A request with this ${IDEMPOTENCY_HEADER} and another body is still being decided`,
+        {
+          details: [{ path: IDEMPOTENCY_HEADER, message: "in use by a request still in flight" }],
+          headers: { "Retry-After": "1" },
+        },
+      );
+    }
+    if (running) {
+      return (running.answer as Promise<KeyedAnswer<T>>).then((a) => ({
+        ...a,
+        decided: null,
+        replayed: true,
+      }));
+    }
+    const answer = decide().finally(() => this.running.delete(decisionId));
+    this.running.set(decisionId, { hash: requestSha256, answer });
     return answer;
   }
 }
@@ -173,7 +194,7 @@ async function answerKeyed<T>(
   if (earlier !== null) {
     return { json: request.fromStored(earlier), decisionId, decided: null, replayed: true };
   }
-  return inFlight.run(`${decisionId} ${idempotency.requestSha256}`, async () => {
+  return inFlight.run(idempotency, async () => {
     const decided = await request.decide();
     const json = request.sent(decided);
     // Null: the row was not written (an erasure marker held it back): answer as decided.
