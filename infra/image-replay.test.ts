@@ -97,8 +97,11 @@ for (const service of ["forecast", "decision"]) {
       cleanups.push(() => server.kill("SIGKILL"));
       try {
         const [probeFile, ...probeArgs] = asImageUser(image.healthcheck);
+        // Up to 60 s, within what Docker allows the image (start period 30 s, then 3 × 15 s):
+        // 60 tries, about 15 s, once failed on a machine busy with a second install and start.
         let healthy = false;
-        for (let attempt = 0; attempt < 60 && !healthy && server.exitCode === null; attempt++) {
+        const deadline = Date.now() + 60_000;
+        while (!healthy && server.exitCode === null && Date.now() < deadline) {
           healthy = spawnSync(probeFile, probeArgs, { env, timeout: 3000 }).status === 0;
           if (!healthy) await Bun.sleep(250);
         }
@@ -109,7 +112,7 @@ for (const service of ["forecast", "decision"]) {
       } finally {
         server.kill("SIGTERM");
       }
-    }, 60_000);
+    }, 90_000);
 
     if (service === "forecast") {
       test("runs the compose `train` one-shot's command (ml train, register, promote)", async () => {
