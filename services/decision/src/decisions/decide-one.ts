@@ -194,26 +194,20 @@ function decisionRecord(
   };
 }
 
-/** A decision under an Idempotency-Key (idempotent-decision.ts): its id and its request's hash. */
-export interface Idempotency {
+/**
+ * A decision under an Idempotency-Key (idempotent-decision.ts): its fixed id, and how its row
+ * keeps the answer (that module owns the format, for single decisions and batches alike).
+ */
+export interface SingleIdempotency {
   decisionId: string;
-  requestSha256: string;
+  seal(rows: NewDecisionLogRow[], answer: DecisionAnswer): NewDecisionLogRow[];
 }
 
-/** With an Idempotency-Key: the row keeps the request's hash and the answer as sent. */
-function withIdempotency(row: NewDecisionLogRow, idempotency: Idempotency, answer: DecisionAnswer) {
-  return {
-    ...row,
-    inputs: { ...row.inputs, request_sha256: idempotency.requestSha256 },
-    scores: { ...row.scores, answer_json: JSON.stringify(answer) },
-  };
-}
-
-/** Decides, records and answers; `idempotency` (an Idempotency-Key) fixes the decision id. */
+/** Decides, records and answers; `keyed` (an Idempotency-Key) fixes the decision id. */
 export async function decideOne(
   deps: DecisionDeps,
   body: DecisionRequest,
-  idempotency?: Idempotency,
+  keyed?: SingleIdempotency,
 ): Promise<DecisionAnswer> {
   refuseEarlyUnlessRoom(deps, 1);
   const policy = await deps.policies.active();
@@ -231,10 +225,10 @@ export async function decideOne(
   const split = answer.fallback
     ? null
     : await splitCampaign(deps, policy, body, [body.customer.id]);
-  if (idempotency) answer.decision_id = idempotency.decisionId;
+  if (keyed) answer.decision_id = keyed.decisionId;
   const planned = answer.chosen;
   if (split) applyCampaign(answer, split);
-  const row = decisionRecord(policy, body, answer, { split, planned, outlook });
-  await recordOrRefuse(deps, [idempotency ? withIdempotency(row, idempotency, answer) : row]);
+  const rows = [decisionRecord(policy, body, answer, { split, planned, outlook })];
+  await recordOrRefuse(deps, keyed ? keyed.seal(rows, answer) : rows);
   return answer;
 }

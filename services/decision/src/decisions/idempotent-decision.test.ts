@@ -66,32 +66,46 @@ test("in flight: the same key and body share one decision; another body is a 409
   expect(decided).toBe(2);
 });
 
-test("the log unreadable: a keyed request is a 503 to retry, never a second decision", async () => {
-  const deps = buildDecisionDeps(parseConfig({ API_KEYS: KEY_A }), {
-    runtime: "test",
-    database: () =>
+test.each([
+  [
+    "refused",
+    () =>
       Promise.reject(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" })),
-    forecastTransport: inProcessTransport(
-      forecastContractStub({ known: { "c-1": { expected_purchases: 1, p_alive: 1 } } }).app,
-    ),
-    overrides: { logger: createLogger({ sink: () => {} }) },
-  });
-  const res = await createApp(deps).request("/decision", {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      Authorization: `Bearer ${KEY_A}`,
-      "Idempotency-Key": "down-1",
-    },
-    body: JSON.stringify(body("c-1")),
-  });
-  expect(res.status).toBe(503);
-  expect(res.headers.get("Retry-After")).toBe("1");
-  expect(((await res.json()) as { error: { message: string } }).error.message).toContain(
-    "Idempotency-Key",
-  );
-  await deps.audit.close(1000);
-});
+  ],
+  // A server gone away without a word: the lookup is bounded like a commit, not left hanging.
+  ["never answering", () => new Promise<never>(() => {})],
+] as const)(
+  "the log %s: a keyed request is a 503 to retry, never a second decision",
+  async (_, database) => {
+    const deps = buildDecisionDeps(
+      parseConfig({ API_KEYS: KEY_A, DECISION_LOG_COMMIT_TIMEOUT_MS: "300" }),
+      {
+        runtime: "test",
+        database,
+        forecastTransport: inProcessTransport(
+          forecastContractStub({ known: { "c-1": { expected_purchases: 1, p_alive: 1 } } }).app,
+        ),
+        overrides: { logger: createLogger({ sink: () => {} }) },
+      },
+    );
+    const res = await createApp(deps).request("/decision", {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        Authorization: `Bearer ${KEY_A}`,
+        "Idempotency-Key": "down-1",
+      },
+      body: JSON.stringify(body("c-1")),
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("Retry-After")).toBe("1");
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain(
+      "Idempotency-Key",
+    );
+    await deps.audit.close(1000);
+  },
+  10_000,
+);
 
 for (const driver of testDrivers()) {
   describe(`Idempotency-Key on ${driver}`, () => {

@@ -11,8 +11,9 @@ import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
 import { z } from "zod";
 import type { DecisionDeps } from "../deps.ts";
 import type { BatchRequest, DecisionRequest } from "../routes/decision-schemas.ts";
-import { type BatchAnswer, type BatchIdempotency, decideBatch } from "./decide-batch.ts";
-import { type DecisionAnswer, decideOne, type Idempotency } from "./decide-one.ts";
+import { within } from "../store/within.ts";
+import { type BatchAnswer, decideBatch } from "./decide-batch.ts";
+import { type DecisionAnswer, decideOne } from "./decide-one.ts";
 import { batchWithIds, batchWithoutIds } from "./keyed-batch-answer.ts";
 
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
@@ -56,6 +57,25 @@ export function requestHash(body: DecisionRequest | BatchRequest): Promise<strin
   return sha256Hex(utf8(JSON.stringify(body)));
 }
 
+/** A keyed request's fixed id (of the row that keeps its answer) and its request's hash. */
+export interface Idempotency {
+  decisionId: string;
+  requestSha256: string;
+}
+
+/** A keyed request's rows: each with the request's hash, the first also with the answer as sent. */
+function sealRows(
+  rows: NewDecisionLogRow[],
+  idempotency: Idempotency,
+  answerJson: string,
+): NewDecisionLogRow[] {
+  return rows.map((row, i) => ({
+    ...row,
+    inputs: { ...row.inputs, request_sha256: idempotency.requestSha256 },
+    ...(i === 0 ? { scores: { ...row.scores, answer_json: answerJson } } : {}),
+  }));
+}
+
 /** A keyed decision's stored answer (the JSON sent) and request hash, or null without one. */
 function storedAnswer(row: DecisionLogRow | null): { json: string; hash: unknown } | null {
   const json = (row?.scores as { answer_json?: unknown } | undefined)?.answer_json;
@@ -65,8 +85,11 @@ function storedAnswer(row: DecisionLogRow | null): { json: string; hash: unknown
 
 /** The key's row, read from the log; a log that cannot be read is a 503 (retry), never a guess. */
 async function keyedRow(deps: DecisionDeps, decisionId: string): Promise<DecisionLogRow | null> {
+  const read = async () => new DecisionLogRepository(await deps.database()).get(decisionId);
   try {
-    return await new DecisionLogRepository(await deps.database()).get(decisionId);
+    // As long as a decision may wait for its commit: a server gone away is not waited on longer.
+    const ms = deps.config.DECISION_LOG_COMMIT_TIMEOUT_MS;
+    return await within(read(), ms, `reading the ${IDEMPOTENCY_HEADER}'s decision`);
   } catch (cause) {
     throw new AppError(
       "unavailable",
@@ -172,8 +195,6 @@ export function keyedResponse(answer: KeyedAnswer<unknown>): Response {
 interface KeyedRequest<T> {
   idempotency: Idempotency;
   decide(): Promise<T>;
-  /** The JSON sent for an answer decided now. */
-  sent(answer: T): string;
   /** The JSON to send from the text the row keeps. */
   fromStored(text: string): string;
 }
@@ -196,7 +217,7 @@ async function answerKeyed<T>(
   }
   return inFlight.run(idempotency, async () => {
     const decided = await request.decide();
-    const json = request.sent(decided);
+    const json = JSON.stringify(decided);
     // Null: the row was not written (an erasure marker held it back): answer as decided.
     const kept = await replayOf(deps, idempotency);
     const answer = kept === null ? json : request.fromStored(kept);
@@ -215,8 +236,11 @@ export async function decideIdempotently(
   const idempotency = { decisionId, requestSha256: await requestHash(request.body) };
   return answerKeyed(deps, inFlight, {
     idempotency,
-    decide: () => decideOne(deps, request.body, idempotency),
-    sent: (answer) => JSON.stringify(answer),
+    decide: () =>
+      decideOne(deps, request.body, {
+        decisionId,
+        seal: (rows, answer) => sealRows(rows, idempotency, JSON.stringify(answer)),
+      }),
     fromStored: (text) => text,
   });
 }
@@ -229,33 +253,22 @@ export async function decideBatchIdempotently(
 ): Promise<KeyedAnswer<BatchAnswer>> {
   const { caller, key, body } = request;
   const holder = await idempotentDecisionId(caller, `${key}\nbatch`);
-  const memberIds = await Promise.all(
-    body.customers.map((_, i) => idempotentDecisionId(caller, `${key}\nbatch ${i}`)),
-  );
   const idempotency = { decisionId: holder, requestSha256: await requestHash(body) };
   const ids = body.customers.map((c) => c.id);
-  const keyed: BatchIdempotency = {
-    batchId: await idempotentDecisionId(caller, `${key}\nbatch id`),
-    memberId: (i, first) => (first ? holder : (memberIds[i] as string)),
-    seal: (rows, answer) => sealBatch(rows, idempotency, batchWithoutIds(answer, ids)),
+  // The members' ids (a hash each, up to 10,000) only when deciding, never for a replay.
+  const decide = async () => {
+    const memberIds = await Promise.all(
+      ids.map((_, i) => idempotentDecisionId(caller, `${key}\nbatch ${i}`)),
+    );
+    return decideBatch(deps, body, {
+      batchId: await idempotentDecisionId(caller, `${key}\nbatch id`),
+      memberId: (i, first) => (first ? holder : (memberIds[i] as string)),
+      seal: (rows, answer) => sealRows(rows, idempotency, batchWithoutIds(answer, ids)),
+    });
   };
   return answerKeyed(deps, inFlight, {
     idempotency,
-    decide: () => decideBatch(deps, body, keyed),
-    sent: (answer) => JSON.stringify(answer),
+    decide,
     fromStored: (text) => batchWithIds(text, ids),
   });
-}
-
-/** The batch's rows with the request's hash, the first one also with the answer. */
-function sealBatch(
-  rows: NewDecisionLogRow[],
-  idempotency: Idempotency,
-  answerJson: string,
-): NewDecisionLogRow[] {
-  return rows.map((row, i) => ({
-    ...row,
-    inputs: { ...row.inputs, request_sha256: idempotency.requestSha256 },
-    ...(i === 0 ? { scores: { ...row.scores, answer_json: answerJson } } : {}),
-  }));
 }
