@@ -1,8 +1,21 @@
 // Which column of a log the user probably meant when the one named (often a default such as
-// "customer_id") is not there: only ever a hint in the error, never used in its place, because a
-// near name can be another thing (Ta Feng's AMOUNT is a quantity, its SALES_PRICE the line total).
+// "customer_id") is not there, and the options to pass: only ever a hint in the error, never used
+// in its place, because a near name can be another thing (Ta Feng's AMOUNT is a quantity, its
+// SALES_PRICE the line total).
 
 import type { LogColumns } from "./log-input.ts";
+
+/** The CLI option that names each role's column. */
+const ROLE_OPTION: Record<keyof LogColumns, string> = {
+  customerId: "--customer-col",
+  date: "--date-col",
+  amount: "--amount-col",
+  quantity: "--quantity-col",
+  price: "--price-col",
+  order: "--order-col",
+  keepBy: "--keep-rows",
+  dropBy: "--drop-rows",
+};
 
 /** A name without case, spaces, underscores, hyphens or dots: "Customer ID" → "customerid". */
 const folded = (name: string) => name.toLowerCase().replace(/[\s_\-.]+/g, "");
@@ -38,12 +51,12 @@ export function suggestedColumns(
  */
 export function suggestedAmount(name: string, available: string[]): string[] {
   const amount = suggestedColumns("amount", name, available);
-  if (amount.length > 0) return amount.map((c) => optionWithColumn("--amount-col", c));
+  if (amount.length > 0) return amount.map((c) => optionWithColumn(ROLE_OPTION.amount, c));
   const [quantity] = suggestedColumns("quantity", "quantity", available);
   const [price] = suggestedColumns("price", "price", available);
   if (!quantity || !price || quantity === price) return [];
   return [
-    `${optionWithColumn("--quantity-col", quantity)} ${optionWithColumn("--price-col", price)}`,
+    `${optionWithColumn(ROLE_OPTION.quantity, quantity)} ${optionWithColumn(ROLE_OPTION.price, price)}`,
   ];
 }
 
@@ -52,4 +65,25 @@ export function optionWithColumn(option: string, column: string): string {
   return /^[\w.-]+$/.test(column)
     ? `${option} ${column}`
     : `${option} '${column.replace(/'/g, "'\\''")}'`;
+}
+
+/** What to pass for the missing roles: the likely column of each, when one looks likely. */
+export function columnHint(
+  missing: Array<[keyof LogColumns, string]>,
+  available: string[],
+): string {
+  let guessed = false;
+  const parts = missing.map(([role, name]) => {
+    const option = ROLE_OPTION[role];
+    const likely =
+      role === "amount"
+        ? suggestedAmount(name, available)
+        : suggestedColumns(role, name, available).map((c) => optionWithColumn(option, c));
+    guessed ||= likely.length > 0;
+    const placeholder = role === "keepBy" || role === "dropBy" ? "<column>=<values>" : "<column>";
+    return likely.length > 0 ? likely.join(" or ") : `${option} ${placeholder}`;
+  });
+  return guessed
+    ? `pass ${parts.join(", ")} (guessed from the names: check them against your data)`
+    : `pass ${parts.join(", ")} with names from those columns`;
 }

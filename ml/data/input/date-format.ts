@@ -145,15 +145,13 @@ const WEEKDAY_ABBREVIATIONS =
   "mo di mi do fr sa so lun mer jeu ven sam dim mié mie jue vie sáb sab dom gio " +
   "seg ter qua qui sex ma wo vr za zo mon tue tues wed thu thur thurs fri sat sun";
 
+/** A regular expression's alternation of the words, longest first (so "janv" wins over "jan"). */
+const alternation = (words: string[]) => [...words].sort((a, b) => b.length - a.length).join("|");
+
 /** SQL: `lowered` without a leading weekday name (RE2's \b is ASCII only: spaces delimit it). */
 function withoutWeekdaySql(lowered: string): string {
-  const longestFirst = (names: string) =>
-    names
-      .split(" ")
-      .sort((a, b) => b.length - a.length)
-      .join("|");
-  const full = `(${longestFirst(WEEKDAY_NAMES)})[.,]*`;
-  const short = `(${longestFirst(WEEKDAY_ABBREVIATIONS)})[.,]+`;
+  const full = `(${alternation(WEEKDAY_NAMES.split(" "))})[.,]*`;
+  const short = `(${alternation(WEEKDAY_ABBREVIATIONS.split(" "))})[.,]+`;
   return `regexp_replace(${lowered}, '^\\s*(${full}|${short})\\s+', '')`;
 }
 
@@ -166,7 +164,7 @@ export function monthNamesSql(value: string): string {
   let sql = withoutWeekdaySql(`lower(${value})`);
   for (const [english, names] of Object.entries(MONTH_NAMES)) {
     // The English abbreviation too, so its dot goes as well ("Jan." → "jan").
-    const words = [...names.split(" "), english].sort((a, b) => b.length - a.length).join("|");
+    const words = alternation([...names.split(" "), english]);
     sql = `regexp_replace(${sql}, '\\b(${words})\\b\\.?', '${english}', 'g')`;
   }
   sql = `regexp_replace(${sql}, '(\\d)er\\b', '\\1', 'g')`;

@@ -6,7 +6,7 @@
 
 import type { DuckDBConnection } from "@duckdb/node-api";
 import postgres from "postgres";
-import { optionWithColumn, suggestedAmount, suggestedColumns } from "./column-suggestion.ts";
+import { columnHint } from "./column-suggestion.ts";
 import { bomEncoding, csvHead, findHeaderLine, utf8Copy } from "./csv-head.ts";
 import { InputError } from "./input-error.ts";
 import { type CsvEncoding, type LogColumns, type LogSource, sourceName } from "./log-input.ts";
@@ -51,38 +51,9 @@ export interface LoadedSource {
   sheets?: { read: string[]; skipped: string[]; repeated?: SheetRepeat[] };
 }
 
-const ROLE_OPTION: Record<keyof LogColumns, string> = {
-  customerId: "--customer-col",
-  date: "--date-col",
-  amount: "--amount-col",
-  quantity: "--quantity-col",
-  price: "--price-col",
-  order: "--order-col",
-  keepBy: "--keep-rows",
-  dropBy: "--drop-rows",
-};
-
 /** The distinct source columns the roles name. */
 function neededColumns(columns: LogColumns): string[] {
   return [...new Set(Object.values(columns).filter((c): c is string => typeof c === "string"))];
-}
-
-/** What to pass for the missing roles: the likely column of each, when one looks likely. */
-function columnHint(missing: Array<[keyof LogColumns, string]>, available: string[]): string {
-  let guessed = false;
-  const parts = missing.map(([role, name]) => {
-    const option = ROLE_OPTION[role];
-    const likely =
-      role === "amount"
-        ? suggestedAmount(name, available)
-        : suggestedColumns(role, name, available).map((c) => optionWithColumn(option, c));
-    guessed ||= likely.length > 0;
-    const placeholder = role === "keepBy" || role === "dropBy" ? "<column>=<values>" : "<column>";
-    return likely.length > 0 ? likely.join(" or ") : `${option} ${placeholder}`;
-  });
-  return guessed
-    ? `pass ${parts.join(", ")} (guessed from the names: check them against your data)`
-    : `pass ${parts.join(", ")} with names from those columns`;
 }
 
 /** Throws naming every role whose column the source does not have. */
