@@ -30,12 +30,15 @@ const ports: Record<Service, string> = { forecast: forecastPort, decision: decis
 // Bun runs this script (npm puts node_modules/.bin on PATH); its own binary runs the services.
 const bun = process.versions.bun ? process.execPath : join(repoRoot, "node_modules/.bin/bun");
 
-/** Whether `port` can be listened on where the services will (HOST, default every address). */
+// Where the services will listen (their HOST, default every address).
+const host = process.env.HOST || "0.0.0.0";
+
+/** Whether `port` can be listened on where the services will. */
 function portFree(port: number): Promise<boolean> {
   return new Promise((done) => {
     const probe = createServer();
     probe.once("error", () => done(false));
-    probe.listen(port, process.env.HOST || "0.0.0.0", () => probe.close(() => done(true)));
+    probe.listen(port, host, () => probe.close(() => done(true)));
   });
 }
 
@@ -45,7 +48,7 @@ for (const service of selected) {
   const port = Number(ports[service]);
   if (!Number.isInteger(port) || (port > 0 && (await portFree(port)))) continue;
   const variable = service === "forecast" ? "FORECAST_PORT" : "DECISION_PORT";
-  console.error(`[${service}] ${portInUseLine(process.env.HOST || "0.0.0.0", port, variable)}`);
+  console.error(`[${service}] ${portInUseLine(host, port, variable)}`);
   process.exit(1);
 }
 

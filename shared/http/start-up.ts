@@ -2,16 +2,21 @@
 // JSON line naming the variables, instead of a stack trace.
 import { ConfigError } from "../config/parse-env.ts";
 
+/** Stops the process with one JSON error line (a log line's shape, not a stack trace). */
+function exitWithLine(fields: Record<string, unknown>, exit: (code: number) => never): never {
+  console.error(JSON.stringify({ time: new Date().toISOString(), level: "error", ...fields }));
+  return exit(1);
+}
+
 export function configOrExit<T>(parse: () => T, exit: (code: number) => never): T {
   try {
     return parse();
   } catch (err) {
-    const line =
+    const fields =
       err instanceof ConfigError
-        ? { level: "error", msg: err.message, issues: err.issues }
-        : { level: "error", msg: "start-up failed", error: String(err) };
-    console.error(JSON.stringify({ time: new Date().toISOString(), ...line }));
-    return exit(1);
+        ? { msg: err.message, issues: err.issues }
+        : { msg: "start-up failed", error: String(err) };
+    return exitWithLine(fields, exit);
   }
 }
 
@@ -37,9 +42,7 @@ export function onListenError(
 ): (err: unknown) => never {
   return (err) => {
     if (!isPortInUse(err)) throw err;
-    const msg = portInUseLine(where.host, where.port);
-    console.error(JSON.stringify({ time: new Date().toISOString(), level: "error", msg }));
-    return exit(1);
+    return exitWithLine({ msg: portInUseLine(where.host, where.port) }, exit);
   };
 }
 
