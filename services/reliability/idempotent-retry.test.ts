@@ -13,6 +13,14 @@ import {
   startForecastStub,
   stopGracefully,
 } from "../testing/decision-traffic.ts";
+import {
+  type Answer,
+  answersNotKept,
+  retried,
+  retryingClients,
+  rowsAbout,
+  sentToBoth,
+} from "../testing/keyed-clients.ts";
 import { type ServiceProcess, startProcess } from "../testing/service-processes.ts";
 
 let forecast: { url: string; stop(): void };
@@ -26,13 +34,6 @@ afterAll(async () => {
   forecast?.stop();
   await db?.cleanup();
 });
-
-const body = (customer: string) =>
-  JSON.stringify({
-    customer: { id: customer, summary: { frequency: 2, recency: 10, T: 20 } },
-    horizon: { value: 13, unit: "week" },
-    actions: [{ id: "email", cost: 0.5, uplift: 0.2, margin: 10 }],
-  });
 
 /** A decision service process on `port` (the same one again after a kill), once it answers. */
 async function decisionOn(port: number): Promise<ServiceProcess> {
@@ -50,79 +51,14 @@ async function decisionOn(port: number): Promise<ServiceProcess> {
   throw new Error(`decision did not start: ${p.output.slice(-5).join(" | ")}`);
 }
 
-/**
- * POST /decision (with `key` when given) until a 200: a client that cannot tell whether it was
- * decided. `impatientMs`: the first attempt gives up after that long (a client timeout), while
- * the service goes on deciding it.
- */
-async function decideUntilAnswered(
-  base: string,
-  customer: string,
-  key?: string,
-  impatientMs?: number,
-) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const res = await fetch(`${base}/decision`, {
-        method: "POST",
-        ...(attempt === 1 && impatientMs ? { signal: AbortSignal.timeout(impatientMs) } : {}),
-        headers: {
-          authorization: `Bearer ${DECISION_KEY}`,
-          "content-type": "application/json",
-          ...(key ? { "idempotency-key": key } : {}),
-        },
-        body: body(customer),
-      });
-      const text = await res.text();
-      if (res.status === 200) return { text, attempts: attempt };
-    } catch {
-      // refused or reset (the service is down or was killed mid-request), or timed out
-    }
-    await Bun.sleep(50);
-  }
-}
-
-/** Rows in the log about `customer`. */
-async function rowsAbout(customer: string): Promise<number> {
-  const [row] = await queryRows<{ n: string }>(
-    db.handle.db,
-    sql`select count(*)::text as n from decision_log where customer_id = ${customer}`,
-  );
-  return Number(row?.n);
-}
-
-/** 8 clients deciding for new customers of their own until stopped, keyed or not. */
-function clients(base: string, prefix: string, keyed: boolean, impatientMs?: number) {
-  let running = true;
-  const all = Promise.all(
-    Array.from({ length: 8 }, async (_, c) => {
-      const answers: Answers = [];
-      for (let i = 0; running; i++) {
-        const customer = `${prefix}-${c}-${i}`;
-        const key = keyed ? `key-${customer}` : undefined;
-        const answer = await decideUntilAnswered(base, customer, key, impatientMs);
-        answers.push({ customer, ...answer });
-      }
-      return answers;
-    }),
-  ).then((lists) => lists.flat());
-  return {
-    stop() {
-      running = false;
-      return all;
-    },
-  };
-}
-
-type Answers = Array<{ customer: string; text: string; attempts: number }>;
-const retried = (list: Answers) => list.filter((a) => a.attempts > 1).length;
-
 /** The rows the keyed and the unkeyed answers left in the log, printed with their counts. */
-async function counted(what: string, keyed: Answers, unkeyed: Answers): Promise<[number, number]> {
-  let keyedRows = 0;
-  let unkeyedRows = 0;
-  for (const a of keyed) keyedRows += await rowsAbout(a.customer);
-  for (const a of unkeyed) unkeyedRows += await rowsAbout(a.customer);
+async function counted(
+  what: string,
+  keyed: Answer[],
+  unkeyed: Answer[],
+): Promise<[number, number]> {
+  const keyedRows = await rowsAbout(db.handle.db, keyed);
+  const unkeyedRows = await rowsAbout(db.handle.db, unkeyed);
   console.log(
     `${what}: keyed ${keyed.length} decisions (${retried(keyed)} retried) → ${keyedRows} rows; ` +
       `unkeyed ${unkeyed.length} (${retried(unkeyed)} retried) → ${unkeyedRows} rows`,
@@ -135,8 +71,8 @@ describe("Idempotency-Key with real processes (PostgreSQL)", () => {
     const port = await freePort();
     let service = await decisionOn(port);
     // Keyed and unkeyed clients side by side; the service is killed mid-load and started again.
-    const keyed = clients(service.base, "k", true);
-    const unkeyed = clients(service.base, "u", false);
+    const keyed = retryingClients(service.base, "k", { keyed: true });
+    const unkeyed = retryingClients(service.base, "u", { keyed: false });
     await Bun.sleep(1500);
     await killHard(service);
     await Bun.sleep(300);
@@ -152,15 +88,8 @@ describe("Idempotency-Key with real processes (PostgreSQL)", () => {
     );
     expect(retried(keyedAnswers)).toBeGreaterThan(0); // the kill did cut requests
     expect(keyedRows).toBe(keyedAnswers.length);
-    // Each answered keyed decision is the row kept under its key.
-    for (const a of keyedAnswers.slice(0, 40)) {
-      const { decision_id } = JSON.parse(a.text) as { decision_id: string };
-      const [row] = await queryRows<{ customer_id: string }>(
-        db.handle.db,
-        sql`select customer_id from decision_log where decision_id = ${decision_id}::uuid`,
-      );
-      expect(row?.customer_id).toBe(a.customer);
-    }
+    // Each answered keyed decision is the row kept under its key, byte for byte.
+    expect(await answersNotKept(db.handle.db, keyedAnswers)).toEqual([]);
     // Unkeyed: every answered decision is stored, and retries may have added more.
     expect(unkeyedRows).toBeGreaterThanOrEqual(unkeyedAnswers.length);
   }, 180_000);
@@ -168,8 +97,8 @@ describe("Idempotency-Key with real processes (PostgreSQL)", () => {
   test("clients that time out and retry: with a key one row each; without, second decisions", async () => {
     const service = await decisionOn(await freePort());
     // First attempts give up after 4 ms: the service still decides many of them, unanswered.
-    const keyed = clients(service.base, "tk", true, 4);
-    const unkeyed = clients(service.base, "tu", false, 4);
+    const keyed = retryingClients(service.base, "tk", { keyed: true, impatientMs: 4 });
+    const unkeyed = retryingClients(service.base, "tu", { keyed: false, impatientMs: 4 });
     await Bun.sleep(3000);
     const [keyedAnswers, unkeyedAnswers] = await Promise.all([keyed.stop(), unkeyed.stop()]);
     expect(await stopGracefully(service)).toBe(0);
@@ -238,23 +167,11 @@ describe("Idempotency-Key with real processes (PostgreSQL)", () => {
       decisionOn(await freePort()),
       decisionOn(await freePort()),
     ]);
-    const keys = Array.from({ length: 200 }, (_, i) => `twin-${i}`);
-    let differing = 0;
-    for (let i = 0; i < keys.length; i += 20) {
-      await Promise.all(
-        keys.slice(i, i + 20).map(async (customer) => {
-          const [a, b] = await Promise.all([
-            decideUntilAnswered(one.base, customer, `key-${customer}`),
-            decideUntilAnswered(two.base, customer, `key-${customer}`),
-          ]);
-          if (a.text !== b.text) differing++;
-        }),
-      );
-    }
+    const customers = Array.from({ length: 200 }, (_, i) => `twin-${i}`);
+    const { answers, differing } = await sentToBoth([one.base, two.base], customers);
     expect(await stopGracefully(one)).toBe(0);
     expect(await stopGracefully(two)).toBe(0);
-    let rows = 0;
-    for (const customer of keys) rows += await rowsAbout(customer);
+    const rows = await rowsAbout(db.handle.db, answers);
     console.log(
       `two services, 200 keys sent to both at once: ${rows} rows, ${differing} answers differing`,
     );

@@ -2,7 +2,7 @@
 // that fault tests may stop and start at will, never touching the shared server. initdb refuses
 // root, so the cluster runs as the `postgres` OS user when we are root.
 import { execFileSync } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -102,9 +102,42 @@ export class ThrowawayPostgres {
     this.pgCtl("-m", "fast", "-w", "stop");
   }
 
+  /**
+   * Freezes the server (SIGSTOP to the postmaster and every backend): connections stay open and
+   * nothing answers, as when the database host hangs or the network drops packets. `thaw` resumes.
+   */
+  freeze(): void {
+    for (const pid of this.serverPids()) process.kill(pid, "SIGSTOP");
+  }
+
+  thaw(): void {
+    for (const pid of this.serverPids()) process.kill(pid, "SIGCONT");
+  }
+
+  /** The postmaster (first line of postmaster.pid) and its children, from /proc (Linux). */
+  private serverPids(): number[] {
+    const postmaster = Number(
+      readFileSync(join(this.dataDir, "postmaster.pid"), "utf8").split("\n")[0],
+    );
+    const children = readdirSync("/proc")
+      .filter((name) => /^\d+$/.test(name))
+      .filter((pid) => {
+        try {
+          // stat: "pid (comm) state ppid …"; comm may hold spaces, so read after its ")".
+          const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+          return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === postmaster;
+        } catch {
+          return false; // gone meanwhile
+        }
+      })
+      .map(Number);
+    return [postmaster, ...children];
+  }
+
   /** Stops (if running) and removes the cluster. */
   destroy(): void {
     try {
+      this.thaw(); // a frozen server would not stop
       this.stop();
     } catch {
       // already stopped

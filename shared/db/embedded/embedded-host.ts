@@ -3,7 +3,8 @@
 // file names a live server it connects there; when there is none (or its holder died, even by
 // kill -9) this process opens PGlite, applies the migrations, serves it on a loopback port and
 // writes its pid and port into the lock. A client whose host went away finds or becomes the next
-// host on its next connection, so no PGlite directory is ever open in two processes.
+// host on its next connection, so no PGlite directory is ever open in two processes, nor twice
+// in one.
 
 import { mkdirSync } from "node:fs";
 import { connect, type Socket } from "node:net";
@@ -35,7 +36,16 @@ interface Hosted {
 interface Entry {
   refs: number;
   hosting: Promise<Hosted> | null;
+  /** Set while one connection of this process takes the lock, so the others wait for it. */
+  claiming: Promise<void> | null;
 }
+
+/** This process's mark in its lock (see LockInfo.instance). */
+const INSTANCE = crypto.randomUUID();
+const ME = { pid: process.pid, instance: INSTANCE };
+
+/** Whether `lock` is this process's own (a server of ours, opening, serving or closing). */
+const isOurs = (lock: LockInfo | null) => lock?.pid === ME.pid && lock.instance === ME.instance;
 
 const entries = new Map<string, Entry>();
 
@@ -67,13 +77,34 @@ async function startHosting(dataDir: string, lock: LockInfo): Promise<Hosted> {
     await migrate(drizzle(pg), { migrationsFolder: MIGRATIONS_FOLDER });
     const server = await serveOverWire(pg, { host: HOST });
     updateLock(dataDir, { ...lock, port: server.port });
-    process.once("exit", () => removeLockOf(dataDir, process.pid));
+    process.once("exit", () => removeLockOf(dataDir, ME));
     return { pg, server };
   } catch (error) {
     await pg?.close().catch(() => {});
-    removeLockOf(dataDir, process.pid);
+    removeLockOf(dataDir, ME);
     throw error;
   }
+}
+
+/** Takes the free lock and starts hosting (the entry's `hosting`), unless another process won. */
+async function claimLock(dataDir: string, entry: Entry): Promise<void> {
+  const mine: LockInfo = {
+    ...ME,
+    port: 0,
+    host: HOST,
+    startedAt: new Date().toISOString(),
+    command: process.argv.slice(1).join(" "),
+  };
+  mkdirSync(dataDir, { recursive: true });
+  if (!tryCreateLock(dataDir, mine)) return;
+  // Two processes that found the same stale lock at once could each remove it and create their
+  // own; the later one wins the file. Whoever no longer finds itself named stands back.
+  await sleep(50);
+  if (!isOurs(readLock(dataDir))) return;
+  entry.hosting = startHosting(dataDir, mine);
+  entry.hosting.catch(() => {
+    entry.hosting = null;
+  });
 }
 
 /**
@@ -88,7 +119,18 @@ export async function embeddedSocket(dataDirInput: string): Promise<Socket> {
   let refused = 0;
   while (Date.now() < deadline) {
     if (entry.hosting) return connectSocket((await entry.hosting).server.port);
+    if (entry.claiming) {
+      // A pool reconnects all its connections at once when the host dies: one takes the lock,
+      // the others wait for it. (Each taking it in turn opened one PGlite per connection on the
+      // same directory, and rows acknowledged by one were lost when another closed.)
+      await entry.claiming;
+      continue;
+    }
     const lock = readLock(dataDir);
+    if (isOurs(lock)) {
+      await sleep(50); // a server of ours is still closing (releaseEmbedded); its lock goes last
+      continue;
+    }
     if (lock && lock.pid !== process.pid && processAlive(lock.pid)) {
       if (lock.port === 0) {
         await sleep(100); // the holder is still opening the database
@@ -101,30 +143,16 @@ export async function embeddedSocket(dataDirInput: string): Promise<Socket> {
           await sleep(100);
           continue;
         }
-        removeLockOf(dataDir, lock.pid); // alive pid but no server: a reused pid
+        removeLockOf(dataDir, lock); // alive pid but no server: a reused pid
         continue;
       }
     }
     if (lock) {
-      removeLockOf(dataDir, lock.pid); // its holder is gone (kill -9, crash)
+      removeLockOf(dataDir, lock); // its holder is gone (kill -9, crash)
       continue;
     }
-    const mine: LockInfo = {
-      pid: process.pid,
-      port: 0,
-      host: HOST,
-      startedAt: new Date().toISOString(),
-      command: process.argv.slice(1).join(" "),
-    };
-    mkdirSync(dataDir, { recursive: true });
-    if (!tryCreateLock(dataDir, mine)) continue;
-    // Two processes that found the same stale lock at once could each remove it and create their
-    // own; the later one wins the file. Whoever no longer finds itself named stands back.
-    await sleep(50);
-    if (readLock(dataDir)?.pid !== process.pid) continue;
-    entry.hosting = startHosting(dataDir, mine);
-    entry.hosting.catch(() => {
-      entry.hosting = null;
+    entry.claiming = claimLock(dataDir, entry).finally(() => {
+      entry.claiming = null;
     });
   }
   const holder = readLock(dataDir);
@@ -140,7 +168,7 @@ export async function embeddedSocket(dataDirInput: string): Promise<Socket> {
 /** Registers a handle on `dataDir` in this process (the host, if any, lives while handles do). */
 export function retainEmbedded(dataDir: string): void {
   const key = resolve(dataDir);
-  const entry = entries.get(key) ?? { refs: 0, hosting: null };
+  const entry = entries.get(key) ?? { refs: 0, hosting: null, claiming: null };
   entry.refs++;
   entries.set(key, entry);
 }
@@ -151,9 +179,10 @@ export async function releaseEmbedded(dataDir: string): Promise<void> {
   const entry = entries.get(key);
   if (!entry || --entry.refs > 0) return;
   entries.delete(key);
+  await entry.claiming; // a claim under way may still start a server: close that one too
   const hosted = await entry.hosting?.catch(() => null);
   if (!hosted) return;
   await hosted.server.close();
   await hosted.pg.close();
-  removeLockOf(key, process.pid);
+  removeLockOf(key, ME);
 }

@@ -13,6 +13,11 @@ export interface LockInfo {
   startedAt: string;
   /** The holder's command line, for messages. */
   command: string;
+  /**
+   * Random per process: tells the holder's own lock from one a dead process with the same pid
+   * left (pid 1 in a restarted container). Absent in locks written before it existed.
+   */
+  instance?: string;
 }
 
 export function lockPath(dataDir: string): string {
@@ -56,9 +61,10 @@ export function updateLock(dataDir: string, info: LockInfo): void {
   renameSync(tmp, lockPath(dataDir));
 }
 
-/** Removes the lock when it still names `pid` (a stale one, or our own on exit). */
-export function removeLockOf(dataDir: string, pid: number): void {
-  if (readLock(dataDir)?.pid !== pid) return;
+/** Removes the lock when it is still `holder`'s (a stale one, or our own on exit). */
+export function removeLockOf(dataDir: string, holder: Pick<LockInfo, "pid" | "instance">): void {
+  const lock = readLock(dataDir);
+  if (lock?.pid !== holder.pid || lock.instance !== holder.instance) return;
   try {
     unlinkSync(lockPath(dataDir));
   } catch {

@@ -1,0 +1,191 @@
+// Idempotency-Key through the outages a store has, with real processes and clients that retry
+// every failed request until answered:
+//  - PostgreSQL (a throwaway cluster) stopped and started again under keyed load: while it is
+//    away a keyed request is a 503 (the key cannot be checked), never an unrecorded 200; after,
+//    one row per key, holding the very answer its client got;
+//  - PostgreSQL frozen (SIGSTOP) and resumed: commits in flight land after their requests were
+//    refused, so unkeyed retries decide a second time; keyed retries are answered with the row;
+//  - two decision services on one embedded store (DATA_DIR), each key sent to both at once, and
+//    the process hosting the database killed with -9 mid-load and started again: one row per
+//    key, both services answered the same, every answer the one the store keeps.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createDatabase } from "@pp/shared/db/client.ts";
+import type { Database } from "@pp/shared/db/database.ts";
+import { readLock } from "@pp/shared/db/embedded/server-lock.ts";
+import { freePort } from "@pp/shared/testing/free-port.ts";
+import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
+import {
+  DECISION_KEY,
+  killHard,
+  startForecastStub,
+  stopGracefully,
+} from "../testing/decision-traffic.ts";
+import {
+  type Answer,
+  answersNotKept,
+  retried,
+  retryingClients,
+  rowsAbout,
+  type StatusTally,
+  sentToBoth,
+} from "../testing/keyed-clients.ts";
+import { type ServiceProcess, startProcess } from "../testing/service-processes.ts";
+
+const bin = postgresBinDirOrWarn("the Idempotency-Key outage tests");
+let forecast: { url: string; stop(): void };
+
+beforeAll(() => {
+  forecast = startForecastStub();
+});
+afterAll(() => forecast?.stop());
+
+/** A decision service process on `port` with `store` (its database env), once /ready is 200. */
+async function decisionOn(port: number, store: Record<string, string>): Promise<ServiceProcess> {
+  const env = { FORECAST_URL: forecast.url, API_KEYS: DECISION_KEY, ...store };
+  const p = startProcess("decision", env, port);
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline && !p.exited()) {
+    const up = await fetch(`${p.base}/ready`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (up) return p;
+    await Bun.sleep(100);
+  }
+  throw new Error(`decision did not start: ${p.output.slice(-5).join(" | ")}`);
+}
+
+/** Statuses other than those allowed, as `status×count` strings (empty when none). */
+const unexpected = (statuses: StatusTally, allowed: number[]) =>
+  [...statuses].filter(([s]) => !allowed.includes(s)).map(([s, n]) => `${s}×${n}`);
+
+/** One row per answered key, each the answer its client got: the figures, printed. */
+async function checkKept(db: Database, what: string, answers: Answer[], statuses: StatusTally) {
+  const rows = await rowsAbout(db, answers);
+  const notKept = await answersNotKept(db, answers);
+  const tally = [...statuses].map(([s, n]) => `${s}: ${n}`).join(", ");
+  console.log(
+    `${what}: ${answers.length} keyed decisions answered (${retried(answers)} after a retry; attempts ${tally}) → ${rows} rows, ${notKept.length} answers not the kept one`,
+  );
+  expect(notKept).toEqual([]);
+  expect(rows).toBe(answers.length);
+}
+
+describe.skipIf(!bin)("Idempotency-Key while PostgreSQL stops and starts", () => {
+  let pg: ThrowawayPostgres;
+  beforeAll(() => {
+    pg = ThrowawayPostgres.create(bin as string);
+  }, 60_000);
+  afterAll(() => pg?.destroy());
+
+  test("keyed load through the outage: 503s while it is away, then one row per key, as answered", async () => {
+    const service = await decisionOn(await freePort(), {
+      DATABASE_URL: pg.url,
+      DECISION_LOG_COMMIT_TIMEOUT_MS: "1000",
+    });
+    const statuses: StatusTally = new Map();
+    const clients = retryingClients(service.base, "outage", { keyed: true, statuses });
+    await Bun.sleep(1500);
+    pg.stop();
+    await Bun.sleep(3000);
+    const during = statuses.get(503) ?? 0;
+    pg.start();
+    await Bun.sleep(2500);
+    const answers = await clients.stop();
+    expect(await stopGracefully(service)).toBe(0);
+
+    const handle = await createDatabase({ databaseUrl: pg.url });
+    try {
+      await checkKept(handle.db, "PostgreSQL stopped for 3 s", answers, statuses);
+    } finally {
+      await handle.close();
+    }
+    expect(during).toBeGreaterThan(0); // the outage was felt, as 503s
+    expect(unexpected(statuses, [200, 503])).toEqual([]);
+  }, 180_000);
+
+  test("frozen for 3 s: commits in flight land after their 503; keyed retries get them, unkeyed ones decide again", async () => {
+    const service = await decisionOn(await freePort(), {
+      DATABASE_URL: pg.url,
+      DECISION_LOG_COMMIT_TIMEOUT_MS: "1000",
+    });
+    const statuses: StatusTally = new Map();
+    const keyed = retryingClients(service.base, "frozen-k", { keyed: true, statuses });
+    const unkeyed = retryingClients(service.base, "frozen-u", { keyed: false });
+    await Bun.sleep(1500);
+    pg.freeze();
+    await Bun.sleep(3000);
+    pg.thaw();
+    await Bun.sleep(2500);
+    const [keyedAnswers, unkeyedAnswers] = await Promise.all([keyed.stop(), unkeyed.stop()]);
+    expect(await stopGracefully(service)).toBe(0);
+
+    const handle = await createDatabase({ databaseUrl: pg.url });
+    try {
+      await checkKept(handle.db, "PostgreSQL frozen for 3 s", keyedAnswers, statuses);
+      const unkeyedRows = await rowsAbout(handle.db, unkeyedAnswers);
+      console.log(`  unkeyed: ${unkeyedAnswers.length} answered → ${unkeyedRows} rows`);
+      // What the key is for: without it, the retries of 503s whose rows landed decided again.
+      expect(unkeyedRows).toBeGreaterThan(unkeyedAnswers.length);
+    } finally {
+      await handle.close();
+    }
+    expect(statuses.get(503) ?? 0).toBeGreaterThan(0);
+    expect(unexpected(statuses, [200, 503])).toEqual([]);
+  }, 180_000);
+});
+
+describe("Idempotency-Key on one embedded store shared by two services", () => {
+  let dataDir: string;
+  const procs: ServiceProcess[] = [];
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), "pp-keyed-embedded-"));
+  });
+  afterAll(async () => {
+    for (const p of procs) if (!p.exited()) await killHard(p);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test("each key sent to both, the database's host killed -9 mid-load: one row per key, one answer", async () => {
+    const store = { DATABASE_URL: "", DECISION_DATA_DIR: dataDir };
+    const ports = [await freePort(), await freePort()];
+    const services: ServiceProcess[] = [];
+    for (const port of ports) services.push(await decisionOn(port, store));
+    procs.push(...services);
+    const hostPid = readLock(dataDir)?.pid;
+    const hostAt = services.findIndex((p) => p.pid === hostPid);
+    if (hostAt < 0) throw new Error(`neither service hosts the store (its lock names ${hostPid})`);
+
+    const statuses: StatusTally = new Map();
+    const customers = Array.from({ length: 600 }, (_, i) => `shared-${i}`);
+    const sent = sentToBoth(
+      services.map((p) => p.base),
+      customers,
+      statuses,
+    );
+    await Bun.sleep(1500);
+    await killHard(services[hostAt] as ServiceProcess);
+    const restarted = await decisionOn(ports[hostAt] as number, store);
+    procs.push(restarted);
+    const { answers, differing } = await sent;
+    const newHostPid = readLock(dataDir)?.pid;
+    expect(await stopGracefully(restarted)).toBe(0);
+    expect(await stopGracefully(services[1 - hostAt] as ServiceProcess)).toBe(0);
+
+    const handle = await createDatabase({ dataDir });
+    try {
+      await checkKept(handle.db, "two services, host killed -9", answers, statuses);
+    } finally {
+      await handle.close();
+    }
+    console.log(
+      `store host pid ${hostPid} killed, then hosted by pid ${newHostPid}; ${differing} customers answered differently by the two services`,
+    );
+    expect(differing).toBe(0);
+    expect(retried(answers)).toBeGreaterThan(0); // the kill did cut requests
+    expect(unexpected(statuses, [0, 200, 503])).toEqual([]);
+  }, 300_000);
+});
