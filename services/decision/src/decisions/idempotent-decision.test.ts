@@ -319,5 +319,40 @@ for (const driver of testDrivers()) {
       expect(lone.status).toBe(400);
       expect(await rowsAbout("c-7")).toHaveLength(1);
     });
+
+    test("1e308 under a key: an overflowing profit is kept and replayed as sent; an out-of-range summary is a 400 that leaves the key free", async () => {
+      const huge = {
+        ...body("c-30"),
+        actions: [{ id: "big", cost: 1e308, uplift: 100, margin: 1e308 }],
+      };
+      const first = await decide(huge, "huge-1");
+      const text = await first.text();
+      expect(first.status).toBe(200);
+      // 2 × 100 × 1e308 overflows: said so in the reasons, sent as null (JSON has no Infinity).
+      expect(JSON.parse(text).ranked[0]).toMatchObject({ id: "big", expected_profit: null });
+      const again = await decide(huge, "huge-1");
+      expect({ status: again.status, replayed: again.headers.get("Idempotent-Replayed") }).toEqual({
+        status: 200,
+        replayed: "true",
+      });
+      expect(await again.text()).toBe(text);
+      expect(await rowsAbout("c-30")).toHaveLength(1);
+
+      const summary = { frequency: 1e308, recency: 1e308, T: 1e308, monetary: 1e308 };
+      const refused = await decide(
+        { ...body("c-31"), customer: { id: "c-31", summary } },
+        "huge-2",
+      );
+      const error = (await refused.json()) as { error: { details: Array<{ path: string }> } };
+      expect(refused.status).toBe(400);
+      expect(error.error.details.map((d) => d.path)).toContain("customer.summary.frequency");
+      // Nothing was decided under the key: the same key with a valid body decides now.
+      const valid = await decide(body("c-31"), "huge-2");
+      expect({ status: valid.status, replayed: valid.headers.get("Idempotent-Replayed") }).toEqual({
+        status: 200,
+        replayed: null,
+      });
+      expect(await rowsAbout("c-31")).toHaveLength(1);
+    });
   });
 }
