@@ -3,8 +3,8 @@
 //  - PostgreSQL (a throwaway cluster) stopped and started again under keyed load: while it is
 //    away a keyed request is a 503 (the key cannot be checked), never an unrecorded 200; after,
 //    one row per key, holding the very answer its client got;
-//  - PostgreSQL frozen (SIGSTOP) and resumed: commits in flight land after their requests were
-//    refused, so unkeyed retries decide a second time; keyed retries are answered with the row;
+//  - PostgreSQL frozen (SIGSTOP) and resumed: a commit in flight may land after its request was
+//    refused, so an unkeyed retry may decide a second time; a keyed retry is answered the row;
 //  - two decision services on one embedded store (DATA_DIR), each key sent to both at once, and
 //    the process hosting the database killed with -9 mid-load and started again: one row per
 //    key, both services answered the same, every answer the one the store keeps.
@@ -18,7 +18,7 @@ import { readLock } from "@pp/shared/db/embedded/server-lock.ts";
 import { freePort } from "@pp/shared/testing/free-port.ts";
 import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
 import {
-  DECISION_KEY,
+  decisionReadyOn,
   killHard,
   startForecastStub,
   stopGracefully,
@@ -32,7 +32,7 @@ import {
   type StatusTally,
   sentToBoth,
 } from "../testing/keyed-clients.ts";
-import { type ServiceProcess, startProcess } from "../testing/service-processes.ts";
+import type { ServiceProcess } from "../testing/service-processes.ts";
 
 const bin = postgresBinDirOrWarn("the Idempotency-Key outage tests");
 let forecast: { url: string; stop(): void };
@@ -43,20 +43,8 @@ beforeAll(() => {
 afterAll(() => forecast?.stop());
 
 /** A decision service process on `port` with `store` (its database env), once /ready is 200. */
-async function decisionOn(port: number, store: Record<string, string>): Promise<ServiceProcess> {
-  const env = { FORECAST_URL: forecast.url, API_KEYS: DECISION_KEY, ...store };
-  const p = startProcess("decision", env, port);
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline && !p.exited()) {
-    const up = await fetch(`${p.base}/ready`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (up) return p;
-    await Bun.sleep(100);
-  }
-  throw new Error(`decision did not start: ${p.output.slice(-5).join(" | ")}`);
-}
+const decisionOn = (port: number, store: Record<string, string>) =>
+  decisionReadyOn(port, { FORECAST_URL: forecast.url, ...store });
 
 /** Statuses other than those allowed, as `status×count` strings (empty when none). */
 const unexpected = (statuses: StatusTally, allowed: number[]) =>
@@ -107,7 +95,7 @@ describe.skipIf(!bin)("Idempotency-Key while PostgreSQL stops and starts", () =>
     expect(unexpected(statuses, [200, 503])).toEqual([]);
   }, 180_000);
 
-  test("frozen for 3 s: commits in flight land after their 503; keyed retries get them, unkeyed ones decide again", async () => {
+  test("frozen for 3 s: 503s while frozen; after, one row per key, as answered (a commit that lands after its 503 is replayed)", async () => {
     const service = await decisionOn(await freePort(), {
       DATABASE_URL: pg.url,
       DECISION_LOG_COMMIT_TIMEOUT_MS: "1000",
@@ -126,10 +114,11 @@ describe.skipIf(!bin)("Idempotency-Key while PostgreSQL stops and starts", () =>
     const handle = await createDatabase({ databaseUrl: pg.url });
     try {
       await checkKept(handle.db, "PostgreSQL frozen for 3 s", keyedAnswers, statuses);
+      // Without a key, a retry of a 503 whose row landed decides again. Whether a commit is in
+      // flight at the freeze is timing, so this is shown, not asserted (seen: +0 to +8 rows).
       const unkeyedRows = await rowsAbout(handle.db, unkeyedAnswers);
       console.log(`  unkeyed: ${unkeyedAnswers.length} answered → ${unkeyedRows} rows`);
-      // What the key is for: without it, the retries of 503s whose rows landed decided again.
-      expect(unkeyedRows).toBeGreaterThan(unkeyedAnswers.length);
+      expect(unkeyedRows).toBeGreaterThanOrEqual(unkeyedAnswers.length);
     } finally {
       await handle.close();
     }

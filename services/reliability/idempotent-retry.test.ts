@@ -9,6 +9,7 @@ import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-dat
 import { sql } from "drizzle-orm";
 import {
   DECISION_KEY,
+  decisionReadyOn,
   killHard,
   startForecastStub,
   stopGracefully,
@@ -21,7 +22,6 @@ import {
   rowsAbout,
   sentToBoth,
 } from "../testing/keyed-clients.ts";
-import { type ServiceProcess, startProcess } from "../testing/service-processes.ts";
 
 let forecast: { url: string; stop(): void };
 let db: TestDatabase;
@@ -36,20 +36,8 @@ afterAll(async () => {
 });
 
 /** A decision service process on `port` (the same one again after a kill), once it answers. */
-async function decisionOn(port: number): Promise<ServiceProcess> {
-  const env = { FORECAST_URL: forecast.url, API_KEYS: DECISION_KEY };
-  const p = startProcess("decision", { ...env, DATABASE_URL: db.options.databaseUrl ?? "" }, port);
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline && !p.exited()) {
-    const up = await fetch(`${p.base}/ready`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (up) return p;
-    await Bun.sleep(100);
-  }
-  throw new Error(`decision did not start: ${p.output.slice(-5).join(" | ")}`);
-}
+const decisionOn = (port: number) =>
+  decisionReadyOn(port, { FORECAST_URL: forecast.url, DATABASE_URL: db.options.databaseUrl ?? "" });
 
 /** The rows the keyed and the unkeyed answers left in the log, printed with their counts. */
 async function counted(

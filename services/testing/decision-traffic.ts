@@ -54,6 +54,27 @@ export async function startDecision(
   }
 }
 
+/**
+ * A decision service process on `port` (after a kill, the same port again) with `env` added to
+ * the key it accepts, returned once /ready is 200 (its database open and the forecast reached).
+ */
+export async function decisionReadyOn(
+  port: number,
+  env: Record<string, string>,
+): Promise<ServiceProcess> {
+  const p = startProcess("decision", { API_KEYS: DECISION_KEY, ...env }, port);
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline && !p.exited()) {
+    const up = await fetch(`${p.base}/ready`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (up) return p;
+    await Bun.sleep(100);
+  }
+  throw new Error(`decision did not start: ${p.output.slice(-5).join(" | ")}`);
+}
+
 /** 8 loops sending decisions until stopped; keeps the id of every 200 and counts each status. */
 export function decisionLoad(base: string) {
   let running = true;

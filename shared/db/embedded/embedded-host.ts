@@ -179,7 +179,7 @@ export async function releaseEmbedded(dataDir: string): Promise<void> {
   const entry = entries.get(key);
   if (!entry || --entry.refs > 0) return;
   entries.delete(key);
-  await entry.claiming; // a claim under way may still start a server: close that one too
+  await entry.claiming?.catch(() => {}); // a claim under way may still start a server: close it too
   const hosted = await entry.hosting?.catch(() => null);
   if (!hosted) return;
   await hosted.server.close();
