@@ -80,6 +80,18 @@ for (const service of services) {
       }
     });
 
+    test("mends postgres.js after installing it (`--filter` skips the root postinstall that does)", () => {
+      const runs = dockerfile.instructions.filter((i) => i.keyword === "RUN").map((i) => i.args);
+      const install = runs.findIndex((args) => args.includes("bun install"));
+      const patch = runs.indexOf("bun scripts/patch-postgres.mjs");
+      expect(install).toBeGreaterThanOrEqual(0);
+      expect(patch).toBeGreaterThan(install);
+      const copied = dockerfile.instructions.flatMap((i) =>
+        i.keyword === "COPY" ? (contextSources(i) ?? []) : [],
+      );
+      expect(copied).toContain("scripts/patch-postgres.mjs");
+    });
+
     test("runs as a non-root user who owns DATA_DIR, and listens on all interfaces", () => {
       const user = runtimeKeywords("USER").at(-1)?.args;
       expect(user).toBeDefined();
