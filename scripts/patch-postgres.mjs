@@ -1,26 +1,30 @@
-// Mends postgres.js 3.4.x's write scheduler in node_modules (run by `postinstall` and by each
-// Docker image's install step; plain JavaScript so Node and Bun both run it, idempotent).
-//
-// Why: postgres.js defers a small write with setImmediate and schedules one only while its timer
-// variable is null, but its two teardown paths (terminate, closed) cancel the timer without nulling
-// it. A pooled connection whose socket died with a write queued then never sends anything again:
-// every later query on it waits out connect_timeout (CONNECT_TIMEOUT, for good, until a restart).
-// And a write made after the socket is gone (a transaction's rollback) throws from the immediate,
-// outside any promise, and ends the process. Upstream: porsager/postgres#1168 (the guard), the
-// teardown reset as patched downstream (LanternOps/breeze#3225). `shared/db/postgres-js-patch.test.ts`
-// reproduces both on a real server and fails if an install leaves them unmended.
+// Mends postgres.js 3.4.9 in node_modules where a connection the database closes breaks the
+// client (run by `postinstall` and by each Dockerfile after `bun install`; plain JavaScript so
+// Node and Bun both run it; idempotent). Each edit says what it mends:
+//  - a small write is deferred with setImmediate and scheduled only while its timer variable is
+//    null, but teardown cancelled the timer without nulling it: a connection whose socket died with
+//    a write queued never sent again (every query on it: CONNECT_TIMEOUT, until a restart);
+//  - a write made after the socket was gone (a transaction's rollback) threw from the immediate,
+//    outside any promise, and ended the process (upstream porsager/postgres#1168);
+//  - a connection terminated while starting up rejected its array-types query unhandled, which
+//    also ended the process (porsager/postgres#1192, #1223);
+//  - the query in flight when the socket closed stayed the connection's, so end() waited for it
+//    forever and a start-up error was replayed onto the next connection's first query.
+// `shared/db/postgres-js-patch.test.ts` and the "ends the service's connections" test in
+// services/reliability/idempotent-outages.test.ts reproduce these and fail if an install leaves
+// them unmended.
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const MARK = "/* purchase-prediction: write-scheduler patch */";
+export const MARK = "/* purchase-prediction: postgres.js patch 3 */";
 
 /** [what 3.4.x has, what it becomes]; each must occur exactly once in every build. */
 const EDITS = [
   [
     "  function nextWrite(fn) {\n    const x = socket.write(chunk, fn)",
-    `  function nextWrite(fn) {\n    ${MARK}\n    if (!socket) {\n      chunk = nextWriteTimer = null\n      error(Errors.connection('CONNECTION_CLOSED', options))\n      return false\n    }\n    const x = socket.write(chunk, fn)`,
+    `  function nextWrite(fn) {\n    ${MARK}\n    if (!socket) {\n      chunk = nextWriteTimer = null\n      error(Errors.connection('CONNECTION_CLOSED', options))\n      query = null\n      return false\n    }\n    const x = socket.write(chunk, fn)`,
   ],
   [
     "    clearImmediate(nextWriteTimer)\n    if (socket) {",
@@ -29,6 +33,19 @@ const EDITS = [
   [
     "    clearImmediate(nextWriteTimer)\n    socket.removeListener('data', data)",
     "    clearImmediate(nextWriteTimer)\n    chunk = nextWriteTimer = null\n    socket.removeListener('data', data)",
+  ],
+  // The array-types query a new connection runs first: its promise was dropped, so a backend
+  // terminated during start-up (pg_terminate_backend, a failover) rejected it unhandled and ended
+  // the process (upstream porsager/postgres#1192, #1223). The connection's close reports it.
+  [
+    "        return fetchArrayTypes()\n",
+    "        return fetchArrayTypes().catch(() => { /* reported by the connection's close */ })\n",
+  ],
+  // The query in flight was just rejected (here or by the socket's error): forget it, or end()
+  // waits for it forever (a CLI whose database stopped under it never exits).
+  [
+    "    !hadError && (query || sent.length) && error(Errors.connection('CONNECTION_CLOSED', options, socket))\n",
+    "    !hadError && (query || sent.length) && error(Errors.connection('CONNECTION_CLOSED', options, socket))\n    query = results = errorResponse = null\n    result = new Result()\n",
   ],
 ];
 
@@ -43,16 +60,21 @@ function occurrences(text, part) {
 export function patchConnectionFile(file) {
   const text = readFileSync(file, "utf8");
   if (text.includes(MARK)) return "already patched";
+  if (text.includes("/* purchase-prediction:")) {
+    throw new Error(
+      `${file}: patched by an earlier scripts/patch-postgres.mjs; reinstall (npm ci)`,
+    );
+  }
   let patched = text;
   for (const [from, to] of EDITS) {
     const count = occurrences(patched, from);
     if (count !== 1) {
       throw new Error(
         `${file}: expected the text to patch once, found it ${count} times (${JSON.stringify(from.split("\n")[0])}); ` +
-          "postgres.js changed: check whether the new release mends the write scheduler and update scripts/patch-postgres.mjs",
+          "postgres.js changed: check whether the new release mends what this script does and update scripts/patch-postgres.mjs",
       );
     }
-    patched = patched.replace(from, to);
+    patched = patched.replace(from, () => to);
   }
   writeFileSync(file, patched);
   return "patched";

@@ -1,6 +1,7 @@
 // Test support, run as a child process under Node and Bun (plain JavaScript for both): kills a
 // postgres.js connection's socket at the two moments that broke postgres.js 3.4.9 and prints one
-// JSON line of what every query afterwards got. See scripts/patch-postgres.mjs.
+// JSON line of what every query afterwards got, and whether the client could then be closed.
+// See scripts/patch-postgres.mjs.
 //   node shared/testing/postgres-js-socket-deaths.mjs postgres://postgres@127.0.0.1:5432/test
 
 import net from "node:net";
@@ -9,6 +10,7 @@ import postgres from "postgres";
 const url = new URL(process.argv[2] ?? "postgres://postgres@127.0.0.1:5432/test");
 const uncaught = [];
 process.on("uncaughtException", (error) => uncaught.push(String(error)));
+process.on("unhandledRejection", (error) => uncaught.push(`unhandled: ${error}`));
 
 let socket;
 const sql = postgres(url.href, {
@@ -51,6 +53,34 @@ result.transaction = await outcome(() =>
   }),
 );
 result.afterTransaction = [await ask(7), await ask(8), await ask(9)];
+// 3. Then the client is closed, as a CLI does when its run failed: end() must not wait for the
+// dead transaction's query (a CLI whose database stopped under it never exited).
+await outcome(() =>
+  sql.begin(async (tx) => {
+    await tx`select 10`;
+    socket.destroy();
+    await tx`select 11`;
+  }),
+);
+let waited;
+result.end = await outcome(() =>
+  Promise.race([
+    sql.end().then(() => "ended"),
+    new Promise((resolve) => {
+      waited = setTimeout(() => resolve("still waiting after 5 s"), 5000);
+    }),
+  ]),
+);
+clearTimeout(waited);
+// 4. A new connection's first (array-types) query fails: cancelled here by a 1 ms
+// statement_timeout, as a terminated backend does mid start-up (porsager/postgres#1192).
+const hasty = postgres(url.href, {
+  max: 1,
+  onnotice: () => {},
+  connection: { statement_timeout: 1 },
+});
+result.typesFailed = await outcome(async () => (await hasty`select 12::int as n`)[0].n);
+await hasty.end({ timeout: 1 });
 await new Promise((resolve) => setTimeout(resolve, 50));
 result.uncaught = uncaught;
 await sql.end({ timeout: 1 });
