@@ -209,6 +209,7 @@ describe("ml forget on PostgreSQL", () => {
         ]);
         pg.start(); // before the holder's transaction ends: its connection is gone too
       });
+      if (!proc.exited()) await stopProc(proc, "SIGKILL"); // hung: it would spin on after the test
       // The holder's connection died in its transaction; its pool may never finish closing.
       await Promise.race([handle.close().catch(() => {}), Bun.sleep(2000)]);
       handle = await createDatabase({ databaseUrl: pg.url });
