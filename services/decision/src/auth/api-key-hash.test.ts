@@ -23,13 +23,32 @@ describe("api key hashing", () => {
     expect(constantTimeEqual("", "a")).toBe(false);
   });
 
-  test("a ring with only API_KEYS accepts exactly those keys and names them", async () => {
+  test("a ring with only API_KEYS accepts exactly those keys and names them by their hash", async () => {
     const ring = new ApiKeyRing({ envKeys: ["one", "two"], envAdminKeys: ["boss"] });
-    expect(await ring.verify("one")).toEqual({ name: "env:1", scopes: ["decide"] });
-    expect(await ring.verify("two")).toEqual({ name: "env:2", scopes: ["decide"] });
-    expect(await ring.verify("boss")).toEqual({ name: "env-admin:1", scopes: ["decide", "admin"] });
+    const tag = async (key: string) => (await hashApiKey(key)).slice(0, 8);
+    expect(await ring.verify("one")).toEqual({
+      name: `env:${await tag("one")}`,
+      scopes: ["decide"],
+    });
+    expect(await ring.verify("two")).toEqual({
+      name: `env:${await tag("two")}`,
+      scopes: ["decide"],
+    });
+    expect(await ring.verify("boss")).toEqual({
+      name: `env-admin:${await tag("boss")}`,
+      scopes: ["decide", "admin"],
+    });
     expect(await ring.verify("three")).toBeNull();
     expect(await new ApiKeyRing().verify("")).toBeNull(); // no keys configured: nothing passes
+  });
+
+  test("reordering API_KEYS keeps every key's name (Idempotency-Keys are scoped by it)", async () => {
+    const before = new ApiKeyRing({ envKeys: ["one", "two", "three"] });
+    const after = new ApiKeyRing({ envKeys: ["three", "one", "two"] });
+    for (const key of ["one", "two", "three"]) {
+      expect((await after.verify(key))?.name).toBe((await before.verify(key))?.name as string);
+    }
+    expect((await before.verify("one"))?.name).not.toBe((await before.verify("two"))?.name);
   });
 
   test("remembered hashes change no answer: 300 keys (more than the memo holds), asked twice", async () => {
@@ -37,7 +56,8 @@ describe("api key hashing", () => {
     const ring = new ApiKeyRing({ envKeys: keys });
     for (let round = 0; round < 2; round++) {
       for (let i = 0; i < keys.length; i++) {
-        expect((await ring.verify(keys[i] as string))?.name).toBe(`env:${i + 1}`);
+        const tag = (await hashApiKey(keys[i] as string)).slice(0, 8);
+        expect((await ring.verify(keys[i] as string))?.name).toBe(`env:${tag}`);
         expect(await ring.verify(`${keys[i]}x`)).toBeNull();
       }
     }

@@ -53,11 +53,13 @@ export class ApiKeyRing {
       scopes: ApiKeyScope[],
     ) =>
       Promise.all(
-        (keys ?? []).map(async (key, i) => ({
-          name: `${prefix}${i + 1}`,
-          scopes,
-          hash: await hashApiKey(key),
-        })),
+        (keys ?? []).map(async (key) => {
+          const hash = await hashApiKey(key);
+          // Named by the key, not its place in the list: Idempotency-Keys are scoped by this name,
+          // so reordering API_KEYS must not move them (by position, a retry after a reorder and
+          // restart decided again). 8 hex digits of the hash say nothing usable about a real key.
+          return { name: `${prefix}${hash.slice(0, 8)}`, scopes, hash };
+        }),
       );
     this.envHashes = Promise.all([
       env(options.envKeys, "env:", ["decide"]),

@@ -12,6 +12,7 @@ import {
 } from "@pp/shared/testing/test-databases.ts";
 import { eq, sql } from "drizzle-orm";
 import { createApp } from "../app.ts";
+import { hashApiKey } from "../auth/api-key-hash.ts";
 import { parseConfig } from "../config.ts";
 import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";
 import { inProcessTransport } from "../forecast-client/forecast-transports.ts";
@@ -29,6 +30,23 @@ const actions = [
   { id: "call", cost: 6, uplift: 0.4, margin: 8 },
 ];
 const body = (id: string) => ({ customer: { id }, horizon: { value: 13, unit: "week" }, actions });
+
+/** POST /decision to `app` as `apiKey`, under an Idempotency-Key when given. */
+const postDecision = (
+  app: ReturnType<typeof createApp>,
+  payload: unknown,
+  apiKey: string,
+  key?: string,
+) =>
+  app.request("/decision", {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      Authorization: `Bearer ${apiKey}`,
+      ...(key === undefined ? {} : { "Idempotency-Key": key }),
+    },
+    body: JSON.stringify(payload),
+  });
 
 test("the decision id of a key: a UUID (version 8), per caller and key", async () => {
   const id = await idempotentDecisionId("a", "k1");
@@ -88,15 +106,7 @@ test.each([
         overrides: { logger: createLogger({ sink: () => {} }) },
       },
     );
-    const res = await createApp(deps).request("/decision", {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        Authorization: `Bearer ${KEY_A}`,
-        "Idempotency-Key": "down-1",
-      },
-      body: JSON.stringify(body("c-1")),
-    });
+    const res = await postDecision(createApp(deps), body("c-1"), KEY_A, "down-1");
     expect(res.status).toBe(503);
     expect(res.headers.get("Retry-After")).toBe("1");
     expect(((await res.json()) as { error: { message: string } }).error.message).toContain(
@@ -141,15 +151,7 @@ for (const driver of testDrivers()) {
     });
 
     const decide = (payload: unknown, key?: string, apiKey = KEY_A) =>
-      app.request("/decision", {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          Authorization: `Bearer ${apiKey}`,
-          ...(key === undefined ? {} : { "Idempotency-Key": key }),
-        },
-        body: JSON.stringify(payload),
-      });
+      postDecision(app, payload, apiKey, key);
     const rowsOf = (decisionId: string) =>
       testDb.handle.db.select().from(decisionLog).where(eq(decisionLog.decisionId, decisionId));
     const rowsAbout = (customerId: string) =>
@@ -166,8 +168,9 @@ for (const driver of testDrivers()) {
         chosen: string;
         fallback?: unknown;
       };
-      // API_KEYS' first key is named "env:1": the id is fixed by that name and the key.
-      expect(answer.decision_id).toBe(await idempotentDecisionId("env:1", "order-1001"));
+      // An API_KEYS entry is named by its hash: the id is fixed by that name and the key.
+      const caller = `env:${(await hashApiKey(KEY_A)).slice(0, 8)}`;
+      expect(answer.decision_id).toBe(await idempotentDecisionId(caller, "order-1001"));
       expect(answer.fallback).toBeUndefined();
       // The forecast goes down: a decision made now would be the policy's fallback.
       stub.state.mode = "down";
@@ -220,6 +223,31 @@ for (const driver of testDrivers()) {
       await decide(body("c-3"));
       await decide(body("c-3"));
       expect(await rowsAbout("c-3")).toHaveLength(4);
+    });
+
+    test("after a restart with API_KEYS reordered, a retry is still answered from the log", async () => {
+      const first = await decide(body("c-8"), "order-1006", KEY_B);
+      expect(first.status).toBe(200);
+      const text = await first.text();
+      // The same store, a new process whose API_KEYS lists the keys the other way round.
+      const restarted = buildDecisionDeps(
+        parseConfig({ API_KEYS: `${KEY_B},${KEY_A}`, FORECAST_BREAKER_FAILURES: "1000" }),
+        {
+          runtime: "test",
+          database: async () => testDb.handle.db,
+          forecastTransport: inProcessTransport(stub.app),
+          overrides: { logger: createLogger({ sink: () => {} }) },
+        },
+      );
+      try {
+        const again = await postDecision(createApp(restarted), body("c-8"), KEY_B, "order-1006");
+        // By position, KEY_B was "env:2" and became "env:1": the retry decided again.
+        expect(again.headers.get("Idempotent-Replayed")).toBe("true");
+        expect(await again.text()).toBe(text);
+        expect(await rowsAbout("c-8")).toHaveLength(1);
+      } finally {
+        await restarted.audit.close(5000);
+      }
     });
 
     test("a key reused for another request is a 422 naming the header; nothing is written", async () => {
