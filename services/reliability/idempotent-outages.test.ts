@@ -19,7 +19,6 @@ import type { Database } from "@pp/shared/db/database.ts";
 import { readLock } from "@pp/shared/db/embedded/server-lock.ts";
 import { freePort } from "@pp/shared/testing/free-port.ts";
 import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
-import postgres from "postgres";
 import {
   decisionReadyOn,
   killHard,
@@ -136,7 +135,7 @@ describe.skipIf(!bin)("Idempotency-Key through PostgreSQL's outages", () => {
     const service = await serviceOn(pg);
     const during: StatusTally = new Map();
     const clients = retryingClients(service.base, "terminated", { keyed: true, statuses: during });
-    const ended = await terminateBackendsFor(pg.url, 6000);
+    const ended = await pg.terminateBackendsFor(6000);
     await Bun.sleep(1000);
     if (service.exited()) {
       // Its clients would retry forever: fail now, with what the process said last.
@@ -171,24 +170,6 @@ describe.skipIf(!bin)("Idempotency-Key through PostgreSQL's outages", () => {
     expect(unexpected(after, [200, 503])).toEqual([]);
   }, 180_000);
 });
-
-/** Terminates every client backend but its own, again and again for `ms` (a failover, an
- * operator's pg_terminate_backend, a pooler restarting); resolves to how many it ended. */
-async function terminateBackendsFor(url: string, ms: number): Promise<number> {
-  const admin = postgres(url, { max: 1, onnotice: () => {} });
-  let ended = 0;
-  try {
-    for (const until = Date.now() + ms; Date.now() < until; ) {
-      const [row] = await admin<{ n: number }[]>`select count(pg_terminate_backend(pid))::int as n
-        from pg_stat_activity where pid <> pg_backend_pid() and backend_type = 'client backend'`;
-      ended += row?.n ?? 0;
-      await Bun.sleep(20 + Math.random() * 60);
-    }
-  } finally {
-    await admin.end();
-  }
-  return ended;
-}
 
 describe("Idempotency-Key on one embedded store shared by two services", () => {
   let dataDir: string;

@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import postgres from "postgres";
 
 /** The newest /usr/lib/postgresql/<v>/bin holding initdb, or null. */
 export function postgresBinDir(): string | null {
@@ -112,6 +113,26 @@ export class ThrowawayPostgres {
 
   thaw(): void {
     for (const pid of this.serverPids()) process.kill(pid, "SIGCONT");
+  }
+
+  /**
+   * Terminates every client backend but its own, again and again for `ms` (a failover, an
+   * operator's pg_terminate_backend, a pooler restarting); resolves to how many it ended.
+   */
+  async terminateBackendsFor(ms: number): Promise<number> {
+    const admin = postgres(this.url, { max: 1, onnotice: () => {} });
+    let ended = 0;
+    try {
+      for (const until = Date.now() + ms; Date.now() < until; ) {
+        const [row] = await admin<{ n: number }[]>`select count(pg_terminate_backend(pid))::int as n
+          from pg_stat_activity where pid <> pg_backend_pid() and backend_type = 'client backend'`;
+        ended += row?.n ?? 0;
+        await new Promise((r) => setTimeout(r, 20 + Math.random() * 60));
+      }
+    } finally {
+      await admin.end();
+    }
+    return ended;
   }
 
   /** The postmaster (first line of postmaster.pid) and its children, from /proc (Linux). */
