@@ -1,6 +1,8 @@
 // Whether an error means the database went away under a command (stopped, restarted, network
 // cut), as opposed to refusing what was asked: the caller can say so plainly and ask for a rerun.
 
+import { errorChain } from "../errors/error-chain.ts";
+
 /** postgres.js's codes for a connection that closed or never opened, and Node's socket errors. */
 const LOST = new Set([
   "CONNECTION_CLOSED",
@@ -17,11 +19,9 @@ const LOST_SQLSTATE = /^(08...|57P0[123])$/;
 
 /** The code (of the error or a cause) saying the connection was lost, or null. */
 export function connectionLostCode(error: unknown): string | null {
-  let current = error;
-  for (let depth = 0; depth < 8 && current && typeof current === "object"; depth++) {
-    const code = (current as { code?: unknown }).code;
+  for (const e of errorChain(error)) {
+    const code = (e as { code?: unknown }).code;
     if (typeof code === "string" && (LOST.has(code) || LOST_SQLSTATE.test(code))) return code;
-    current = (current as { cause?: unknown }).cause;
   }
   return null;
 }

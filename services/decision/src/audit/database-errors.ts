@@ -2,19 +2,10 @@
 // a reason is an SQLSTATE or a network error code, never the statement, its parameters or a stack
 // (drizzle's error messages carry the whole query with every parameter).
 
-/** The error and its causes, outermost first (bounded: causes can form a cycle). */
-function chain(err: unknown): unknown[] {
-  const out: unknown[] = [];
-  let current = err;
-  for (let i = 0; i < 8 && current !== undefined && current !== null; i++) {
-    out.push(current);
-    current = (current as { cause?: unknown }).cause;
-  }
-  return out;
-}
+import { errorChain } from "@pp/shared/errors/error-chain.ts";
 
 function codeOf(err: unknown): string | undefined {
-  for (const e of chain(err)) {
+  for (const e of errorChain(err)) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string" && code.length > 0 && code.length <= 32) return code;
   }
@@ -35,7 +26,7 @@ export function isDataError(err: unknown): boolean {
   if (code !== undefined && SQLSTATE.test(code))
     return code.startsWith("22") || code.startsWith("23");
   // PGlite and postgres.js both carry the SQLSTATE; a message check covers drivers that don't.
-  return chain(err).some(
+  return errorChain(err).some(
     (e) =>
       e instanceof Error &&
       /unsupported Unicode escape sequence|invalid byte sequence|invalid input syntax|null character not permitted/i.test(
@@ -63,6 +54,6 @@ export function safeReason(err: unknown): string {
   }
   if (code !== undefined && /^[A-Z_]+$/.test(code)) return `database unreachable (${code})`;
   if (isDataError(err)) return "data exception";
-  const named = chain(err).find((e) => e instanceof Error) as Error | undefined;
+  const named = errorChain(err).find((e) => e instanceof Error) as Error | undefined;
   return named ? `database error (${named.name})` : "database error";
 }
