@@ -91,7 +91,7 @@ export function patchPostgres(packageDir) {
 
 const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];
 if (isMain) {
-  const root = process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), "..");
+  const root = join(dirname(fileURLToPath(import.meta.url)), "..");
   const packageDir = join(root, "node_modules", "postgres");
   if (!existsSync(join(packageDir, "package.json"))) {
     console.log("patch-postgres: no node_modules/postgres here, nothing to patch");

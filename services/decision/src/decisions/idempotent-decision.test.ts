@@ -131,18 +131,18 @@ for (const driver of testDrivers()) {
       ),
     });
 
-    beforeAll(async () => {
-      testDb = await openTestDatabase(driver);
-      const config = parseConfig({
-        API_KEYS: `${KEY_A},${KEY_B}`,
-        FORECAST_BREAKER_FAILURES: "1000",
-      });
-      deps = buildDecisionDeps(config, {
+    /** A service process on this test's store and forecast, accepting `apiKeys` (API_KEYS). */
+    const depsWithKeys = (apiKeys: string) =>
+      buildDecisionDeps(parseConfig({ API_KEYS: apiKeys, FORECAST_BREAKER_FAILURES: "1000" }), {
         runtime: "test",
         database: async () => testDb.handle.db,
         forecastTransport: inProcessTransport(stub.app),
         overrides: { logger: createLogger({ sink: () => {} }) },
       });
+
+    beforeAll(async () => {
+      testDb = await openTestDatabase(driver);
+      deps = depsWithKeys(`${KEY_A},${KEY_B}`);
       app = createApp(deps);
     }, 60_000);
     afterAll(async () => {
@@ -230,15 +230,7 @@ for (const driver of testDrivers()) {
       expect(first.status).toBe(200);
       const text = await first.text();
       // The same store, a new process whose API_KEYS lists the keys the other way round.
-      const restarted = buildDecisionDeps(
-        parseConfig({ API_KEYS: `${KEY_B},${KEY_A}`, FORECAST_BREAKER_FAILURES: "1000" }),
-        {
-          runtime: "test",
-          database: async () => testDb.handle.db,
-          forecastTransport: inProcessTransport(stub.app),
-          overrides: { logger: createLogger({ sink: () => {} }) },
-        },
-      );
+      const restarted = depsWithKeys(`${KEY_B},${KEY_A}`);
       try {
         const again = await postDecision(createApp(restarted), body("c-8"), KEY_B, "order-1006");
         // By position, KEY_B was "env:2" and became "env:1": the retry decided again.
