@@ -3,12 +3,15 @@
 // Each script's own output goes to stderr as it runs.
 //
 //   bun bench/all.ts [--quick] [--only fit,soak,...] [--baseline [REF]] [--rounds N]
-//                    [--aggregate median|best] [--strict]
+//                    [--aggregate median|best] [--confirm N] [--strict]
 // --quick runs smaller problems and shorter load runs (minutes instead of a quarter of an hour).
 // --baseline also runs each script from REF's code (default BENCH_BASELINE, bench/bench-baseline.ts),
 // copied beside this checkout, alternating baseline and current N rounds (default 1), and prints
 // both medians, current/baseline and a verdict: ✓ within 5% or better, ✗ worse by more.
 // --aggregate best compares each side's best round instead of its median (see compare-figures.ts).
+// --confirm N: a script with a figure worse by more than 5% runs N more rounds on both sides, and is
+// judged again on all its rounds, so a ✗ stands only if it survives a second look (a fixed number of
+// rounds, never stopped early on a pass: stopping once a figure passes would favour passing).
 // Exit code 1 when a script failed; with --strict, 2 when a figure is worse by more than 5%.
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -45,11 +48,14 @@ if (aggregateOption !== "median" && aggregateOption !== "best") {
   process.exit(1);
 }
 const aggregate: Aggregate = aggregateOption;
-const rounds = Number(option("--rounds") ?? 1);
-if (!(Number.isInteger(rounds) && rounds > 0)) {
-  console.error(`--rounds: expected a positive integer, got ${option("--rounds")}`);
+function countOption(name: string, fallback: number, least: number): number {
+  const value = Number(option(name) ?? fallback);
+  if (Number.isInteger(value) && value >= least) return value;
+  console.error(`${name}: expected an integer ≥ ${least}, got ${option(name)}`);
   process.exit(2);
 }
+const rounds = countOption("--rounds", 1, 1);
+const confirmRounds = countOption("--confirm", 0, 0);
 
 interface BenchScript {
   name: string;
@@ -95,16 +101,29 @@ const scripts: BenchScript[] = [
 const selected = scripts.filter((s) => !only || only.has(s.name));
 const argsOf = (s: BenchScript) => (quick ? s.quickArgs : s.args);
 
-/** Runs `script` `rounds` times, alternating the baseline's copy (when it has one) and this one. */
-async function runSides(script: BenchScript, baseline: BaselineCheckout | null) {
+interface Sides {
+  before: ScriptRun[];
+  after: ScriptRun[];
+  hasBase: boolean;
+}
+
+/**
+ * Runs `script` for rounds `from`..`to` of `total`, alternating the baseline's copy (when it has
+ * one) and this one, appending to `sides`.
+ */
+async function runRounds(
+  script: BenchScript,
+  baseline: BaselineCheckout | null,
+  sides: Sides,
+  from: number,
+  to: number,
+  total: number,
+) {
   const baseFile = baseline ? join(baseline.dir, "bench", script.file) : null;
-  const hasBase = baseFile !== null && existsSync(baseFile);
-  const before: ScriptRun[] = [];
-  const after: ScriptRun[] = [];
-  for (let round = 1; round <= rounds; round++) {
-    const of = rounds > 1 ? `, round ${round}/${rounds}` : "";
-    if (baseline && hasBase)
-      before.push(
+  for (let round = from; round <= to; round++) {
+    const of = total > 1 ? `, round ${round}/${total}` : "";
+    if (baseline && baseFile && sides.hasBase)
+      sides.before.push(
         await runBenchScript({
           file: baseFile,
           args: argsOf(script),
@@ -113,7 +132,7 @@ async function runSides(script: BenchScript, baseline: BaselineCheckout | null) 
           label: `${script.name} (baseline ${baseline.commit.slice(0, 7)}${of})`,
         }),
       );
-    after.push(
+    sides.after.push(
       await runBenchScript({
         file: join(root, "bench", script.file),
         args: argsOf(script),
@@ -122,11 +141,26 @@ async function runSides(script: BenchScript, baseline: BaselineCheckout | null) 
       }),
     );
   }
-  return compareScript(
-    { bench: script.name, baseline: hasBase ? before : null, current: after },
-    TOLERANCE,
-    aggregate,
-  );
+}
+
+/** Runs `script` on both sides, then, with --confirm, again when a figure came out worse. */
+async function runSides(script: BenchScript, baseline: BaselineCheckout | null) {
+  const hasBase = baseline !== null && existsSync(join(baseline.dir, "bench", script.file));
+  const sides: Sides = { before: [], after: [], hasBase };
+  const compare = () =>
+    compareScript(
+      { bench: script.name, baseline: hasBase ? sides.before : null, current: sides.after },
+      TOLERANCE,
+      aggregate,
+    );
+  await runRounds(script, baseline, sides, 1, rounds, rounds);
+  const first = compare();
+  const worse = first.figures.filter((f) => f.verdict === "worse").length;
+  if (!hasBase || confirmRounds === 0 || worse === 0) return first;
+  const total = rounds + confirmRounds;
+  process.stderr.write(`\n=== bench ${script.name}: ${worse} ✗, ${confirmRounds} more rounds\n`);
+  await runRounds(script, baseline, sides, rounds + 1, total, total);
+  return { ...compare(), confirmed: { worseBefore: worse, rounds: total } };
 }
 
 /** Bench scripts in the baseline that this all.ts does not know (so has no arguments for). */
@@ -172,6 +206,13 @@ if (baseline) {
       `${figures.filter(withinSpread).length} of them by less than their rounds moved), ` +
       `${count("unjudged")} without a direction, ${count("only-baseline") + count("only-current")} on one side only`,
   );
+  for (const c of comparisons.filter((x) => x.confirmed)) {
+    const left = c.figures.filter((f) => f.verdict === "worse").length;
+    console.log(
+      `--confirm: ${c.bench} had ${c.confirmed?.worseBefore} ✗ after ${rounds} round${rounds > 1 ? "s" : ""}; ` +
+        `judged again on ${c.confirmed?.rounds} rounds per side: ${left} ✗`,
+    );
+  }
   process.exit(benchExitCode(comparisons, strict));
 }
 const rows = comparisons.flatMap((c) => [

@@ -51,6 +51,8 @@ export interface ScriptComparison {
   failures: RunFailure[];
   /** Set when the script exists on one side only. */
   onlyIn: "baseline" | "current" | undefined;
+  /** Set when --confirm ran more rounds: how many figures were ✗ first, and the rounds in all. */
+  confirmed?: { worseBefore: number; rounds: number };
 }
 
 export const TOLERANCE = 0.05;
