@@ -150,6 +150,80 @@ describe("Idempotency-Key with real processes (PostgreSQL)", () => {
     expect(rows).toBe(40 * 50);
   }, 180_000);
 
+  test("two services given one key with two different batches at once: the loser writes no row", async () => {
+    const [one, two] = await Promise.all([
+      decisionOn(await freePort()),
+      decisionOn(await freePort()),
+    ]);
+    // The same key, a batch of 10 to one service and of 30 other customers to the other: the
+    // loser's answer row conflicts, and its rows beyond the winner's 10 used to be written anyway.
+    const batch = (prefix: string, size: number) =>
+      JSON.stringify({
+        customers: Array.from({ length: size }, (_, i) => ({
+          id: `${prefix}-${i}`,
+          summary: { frequency: 1 + (i % 5), recency: 10, T: 20 },
+        })),
+        horizon: { value: 13, unit: "week" },
+        actions: [{ id: "email", cost: 0.5, uplift: 0.2, margin: 10 }],
+        budget: 100,
+      });
+    const send = async (base: string, key: string, body: string) => {
+      const res = await fetch(`${base}/decision/batch`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${DECISION_KEY}`,
+          "content-type": "application/json",
+          "idempotency-key": key,
+        },
+        body,
+      });
+      return { status: res.status, text: await res.text() };
+    };
+    const keys = Array.from({ length: 60 }, (_, k) => `mixed-${k}`);
+    const outcomes = await Promise.all(
+      keys.map(async (key) => {
+        const [short, long] = await Promise.all([
+          send(one.base, key, batch(`${key}-a`, 10)),
+          send(two.base, key, batch(`${key}-b`, 30)),
+        ]);
+        return { key, short, long };
+      }),
+    );
+    expect(await stopGracefully(one)).toBe(0);
+    expect(await stopGracefully(two)).toBe(0);
+    const counts = await queryRows<{ key: string; side: string; n: number }>(
+      db.handle.db,
+      sql`select split_part(customer_id, '-', 2) as key, split_part(customer_id, '-', 3) as side,
+        count(*)::int as n from decision_log where customer_id like 'mixed-%'
+        group by 1, 2`,
+    );
+    const rowsOf = (key: string, side: string) =>
+      counts.find((c) => `mixed-${c.key}` === key && c.side === side)?.n ?? 0;
+    let shortWon = 0;
+    let longWon = 0;
+    const wrong: string[] = [];
+    for (const { key, short, long } of outcomes) {
+      // One answer per key, the other a 422 (or a 409 while the first was in flight).
+      const won = short.status === 200 ? "a" : "b";
+      if (won === "a") shortWon++;
+      else longWon++;
+      const statuses = [short.status, long.status].sort().join(",");
+      const expected = { a: won === "a" ? 10 : 0, b: won === "b" ? 30 : 0 };
+      const got = { a: rowsOf(key, "a"), b: rowsOf(key, "b") };
+      if (
+        !["200,409", "200,422"].includes(statuses) ||
+        got.a !== expected.a ||
+        got.b !== expected.b
+      )
+        wrong.push(`${key}: ${short.status}/${long.status}, rows a ${got.a} b ${got.b}`);
+    }
+    console.log(
+      `60 keys, two bodies each at once: the 10-customer batch won ${shortWon}, the 30-customer ` +
+        `batch ${longWon}; keys with a wrong status or a loser's row: ${wrong.length}`,
+    );
+    expect(wrong).toEqual([]);
+  }, 180_000);
+
   test("two services given the same keyed requests at once: one row per key, both answers equal", async () => {
     const [one, two] = await Promise.all([
       decisionOn(await freePort()),

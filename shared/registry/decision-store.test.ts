@@ -2,9 +2,10 @@
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { sql } from "drizzle-orm";
+import { queryRows } from "../db/database.ts";
 import type { NewDecisionLogRow } from "../db/schema.ts";
 import { openTestDatabase, type TestDatabase, testDrivers } from "../testing/test-databases.ts";
-import { DecisionLogRepository, writeDeadLetters } from "./decision-log.ts";
+import { ANSWER_ROW, DecisionLogRepository, writeDeadLetters } from "./decision-log.ts";
 import { PolicyStore } from "./policy-store.ts";
 import { RegistryInputError, RegistryNotFoundError } from "./registry-errors.ts";
 
@@ -81,6 +82,52 @@ for (const driver of testDrivers()) {
       const stored = await log.findByCustomer("resend", { limit: 10_000 });
       expect(stored).toHaveLength(1500);
       expect(new Set(stored.map((r) => r.decisionId)).size).toBe(1500);
+    });
+
+    test("a keyed request's rows are written only beside its answer row", async () => {
+      const log = new DecisionLogRepository(t.handle.db);
+      /** A keyed request's rows: the answer row first, the others naming it (sealRows' shape). */
+      const keyed = (prefix: string, size: number, head: string, hash: string) =>
+        Array.from({ length: size }, (_, i): NewDecisionLogRow => {
+          const row = decision(`${prefix}-${i}`, i);
+          return i === 0
+            ? {
+                ...row,
+                decisionId: head,
+                inputs: { request_sha256: hash },
+                scores: { answer_json: "{}" },
+              }
+            : { ...row, inputs: { request_sha256: hash, [ANSWER_ROW]: head } };
+        });
+      const count = async (prefix: string) => {
+        const [row] = await queryRows<{ n: number }>(
+          t.handle.db,
+          sql`select count(*)::int as n from decision_log where customer_id like ${`${prefix}-%`}`,
+        );
+        return Number(row?.n);
+      };
+      // Two requests under one key (one answer row id): the first wins, the second (longer)
+      // writes none of its rows, in one statement after it or in the same statement.
+      const head = crypto.randomUUID();
+      await log.insertMany(keyed("won", 3, head, "h1"));
+      await log.insertMany(keyed("lost", 8, head, "h2"));
+      expect([await count("won"), await count("lost")]).toEqual([3, 0]);
+      const both = crypto.randomUUID();
+      await log.insertMany([...keyed("first", 2, both, "h1"), ...keyed("second", 5, both, "h2")]);
+      expect([await count("first"), await count("second")]).toEqual([2, 0]);
+      // Order-independent: the other rows before their answer row (a split group), and a re-send.
+      const split = keyed("split", 6, crypto.randomUUID(), "h3");
+      await log.insertMany(split.slice(3));
+      await log.insertMany(split.slice(0, 3));
+      await log.insertMany(split);
+      expect(await count("split")).toBe(6);
+      // Unkeyed rows beside them are written as ever.
+      await log.insertMany([
+        decision("plain-0", 1),
+        ...keyed("late", 4, head, "h4"),
+        decision("plain-1", 2),
+      ]);
+      expect([await count("plain"), await count("late")]).toEqual([2, 0]);
     });
 
     test("erasing a customer removes exactly their decisions and parked rows", async () => {

@@ -7,7 +7,7 @@ import { sha256Hex } from "@pp/shared/artifacts/sha256.ts";
 import type { DecisionLogRow, NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import type { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
-import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
+import { ANSWER_ROW, DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
 import { z } from "zod";
 import type { DecisionDeps } from "../deps.ts";
 import type { BatchRequest, DecisionRequest } from "../routes/decision-schemas.ts";
@@ -63,17 +63,32 @@ export interface Idempotency {
   requestSha256: string;
 }
 
-/** A keyed request's rows: each with the request's hash, the first also with the answer as sent. */
+/**
+ * A keyed request's rows: each with the request's hash, the first also with the answer as sent,
+ * the others naming the first (so the log writes them only beside it: decision-log.ts).
+ */
 function sealRows(
   rows: NewDecisionLogRow[],
   idempotency: Idempotency,
   answerJson: string,
 ): NewDecisionLogRow[] {
-  return rows.map((row, i) => ({
-    ...row,
-    inputs: { ...row.inputs, request_sha256: idempotency.requestSha256 },
-    ...(i === 0 ? { scores: { ...row.scores, answer_json: answerJson } } : {}),
-  }));
+  const answerRow = rows[0]?.decisionId;
+  return rows.map((row, i) =>
+    i === 0
+      ? {
+          ...row,
+          inputs: { ...row.inputs, request_sha256: idempotency.requestSha256 },
+          scores: { ...row.scores, answer_json: answerJson },
+        }
+      : {
+          ...row,
+          inputs: {
+            ...row.inputs,
+            request_sha256: idempotency.requestSha256,
+            [ANSWER_ROW]: answerRow,
+          },
+        },
+  );
 }
 
 /** A keyed decision's stored answer (the JSON sent) and request hash, or null without one. */
