@@ -3,12 +3,13 @@
 // With keys configured, the protected routes answer 401 without one, and the rate limit counts
 // per verified key (else per client address: a made-up key never gets its own bucket).
 import type { Context, MiddlewareHandler } from "hono";
+import { sha256Hex } from "../artifacts/sha256.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { AppEnv } from "./app-env.ts";
 import { rateLimitKey } from "./rate-limit.ts";
 
 /** Equal strings without an early exit (the length still shows; keys are of fixed length). */
-function constantTimeEqual(a: string, b: string): boolean {
+export function constantTimeEqual(a: string, b: string): boolean {
   let diff = a.length ^ b.length;
   const n = Math.max(a.length, b.length);
   for (let i = 0; i < n; i++) diff |= (a.charCodeAt(i) | 0) ^ (b.charCodeAt(i) | 0);
@@ -18,6 +19,16 @@ function constantTimeEqual(a: string, b: string): boolean {
 function presentedKey(c: Context<AppEnv>): string | undefined {
   const bearer = /^Bearer\s+(\S{1,512})\s*$/i.exec(c.req.header("authorization") ?? "")?.[1];
   return bearer ?? c.req.header("x-api-key")?.slice(0, 512);
+}
+
+/**
+ * The name a key from the environment goes by (logs' `api_key`, the decision service's
+ * Idempotency-Key scope): `prefix` and the first 8 hex digits of its SHA-256 (`hashHex`). By the
+ * key, not its place in the list, so reordering the variable renames nothing; the same key has
+ * the same name in both services. 8 hex digits say nothing usable about a real key.
+ */
+export function envKeyName(hashHex: string, prefix = "env:"): string {
+  return `${prefix}${hashHex.slice(0, 8)}`;
 }
 
 /** 1-based index of the configured key presented, else 0 (every key compared, no early exit). */
@@ -44,6 +55,9 @@ export function requireStaticApiKey(
   keys: readonly string[],
   realm: string,
 ): MiddlewareHandler<AppEnv> {
+  const names = Promise.all(
+    keys.map(async (key) => envKeyName(await sha256Hex(new TextEncoder().encode(key)))),
+  );
   return async function staticApiKey(c, next) {
     if (keys.length > 0) {
       const index = verifiedStaticKey(c, keys);
@@ -52,7 +66,7 @@ export function requireStaticApiKey(
           headers: { "WWW-Authenticate": `Bearer realm="${realm}"` },
         });
       }
-      c.get("logFields").api_key = `env:${index}`;
+      c.get("logFields").api_key = (await names)[index - 1] ?? `env:${index}`;
     }
     await next();
   };

@@ -1,5 +1,6 @@
 // API keys: generated at random, stored only as their SHA-256 (Web Crypto), and compared in
-// constant time so response timing says nothing about how much of a key matched.
+// constant time (shared/http/static-api-keys.ts) so response timing says nothing about how much
+// of a key matched.
 
 const KEY_PREFIX = "ppk_";
 
@@ -20,14 +21,4 @@ export function generateApiKey(): string {
     .replaceAll("/", "_")
     .replace(/=+$/, "");
   return `${KEY_PREFIX}${b64}`;
-}
-
-/** Equal-length strings compared without an early exit (different lengths: false). */
-export function constantTimeEqual(a: string, b: string): boolean {
-  let diff = a.length ^ b.length;
-  const n = Math.max(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    diff |= (a.charCodeAt(i) | 0) ^ (b.charCodeAt(i) | 0);
-  }
-  return diff === 0;
 }

@@ -4,9 +4,11 @@
 // database is away the last good copy keeps serving. Only the first load, and a miss while the
 // database answers (at most once a second, so a key made by `keys create` works at once), wait
 // for a read, bounded in time.
+
+import { constantTimeEqual, envKeyName } from "@pp/shared/http/static-api-keys.ts";
 import type { DatabaseProvider } from "../store/lazy-database.ts";
 import { within } from "../store/within.ts";
-import { constantTimeEqual, hashApiKey } from "./api-key-hash.ts";
+import { hashApiKey } from "./api-key-hash.ts";
 import type { ApiKeyScope, VerifiedKey } from "./api-key-scopes.ts";
 import { ApiKeyStore } from "./api-key-store.ts";
 
@@ -57,8 +59,8 @@ export class ApiKeyRing {
           const hash = await hashApiKey(key);
           // Named by the key, not its place in the list: Idempotency-Keys are scoped by this name,
           // so reordering API_KEYS must not move them (by position, a retry after a reorder and
-          // restart decided again). 8 hex digits of the hash say nothing usable about a real key.
-          return { name: `${prefix}${hash.slice(0, 8)}`, scopes, hash };
+          // restart decided again).
+          return { name: envKeyName(hash, prefix), scopes, hash };
         }),
       );
     this.envHashes = Promise.all([

@@ -1,0 +1,41 @@
+import { expect, test } from "bun:test";
+import { Hono } from "hono";
+import { sha256Hex } from "../artifacts/sha256.ts";
+import { handleError } from "../errors/error-handler.ts";
+import type { AppEnv } from "./app-env.ts";
+import { constantTimeEqual, envKeyName, requireStaticApiKey } from "./static-api-keys.ts";
+
+const KEYS = ["forecast-key-one-0123456789", "forecast-key-two-0123456789"];
+
+/** The `api_key` a request's log line gets, or the status when it is refused. */
+async function loggedKeyName(keys: string[], presented: string | null) {
+  const app = new Hono<AppEnv>();
+  app.onError(handleError);
+  app.use(async (c, next) => {
+    c.set("logFields", {} as AppEnv["Variables"]["logFields"]);
+    await next();
+  });
+  app.use(requireStaticApiKey(keys, "forecast"));
+  app.get("/", (c) => c.json({ api_key: c.get("logFields").api_key ?? null }));
+  const res = await app.request("/", presented ? { headers: { "x-api-key": presented } } : {});
+  return res.status === 200 ? ((await res.json()) as { api_key: string }).api_key : res.status;
+}
+
+test("an environment key is logged by its hash, so reordering the list renames nothing", async () => {
+  const hash = await sha256Hex(new TextEncoder().encode(KEYS[1] as string));
+  const name = await loggedKeyName(KEYS, KEYS[1] as string);
+  expect(name).toBe(`env:${hash.slice(0, 8)}`);
+  expect(await loggedKeyName([...KEYS].reverse(), KEYS[1] as string)).toBe(name);
+  // The decision service names an API_KEYS entry the same way (api-key-ring.ts).
+  expect(envKeyName(hash)).toBe(name as string);
+  expect(await loggedKeyName(KEYS, "not-a-key")).toBe(401);
+  expect(await loggedKeyName(KEYS, null)).toBe(401);
+});
+
+test("constantTimeEqual: equal only for identical strings of equal length", () => {
+  expect(constantTimeEqual("abcd", "abcd")).toBe(true);
+  expect(constantTimeEqual("abcd", "abce")).toBe(false);
+  expect(constantTimeEqual("abcd", "abc")).toBe(false);
+  expect(constantTimeEqual("", "")).toBe(true);
+  expect(constantTimeEqual("", "a")).toBe(false);
+});
