@@ -57,6 +57,20 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** Blocks this thread for `ms` (an exit handler cannot wait asynchronously). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Removes this process's own lock (on exit: synchronously), waiting while another process holds
+ * the takeover file (microseconds, unless that process is stopped: then give up after a second
+ * and leave the lock, which the next process takes over as stale).
+ */
+function removeOwnLock(dataDir: string): void {
+  for (let i = 0; i < 200 && !removeLockOf(dataDir, ME, ME); i++) sleepSync(5);
+}
+
 function connectSocket(port: number): Promise<Socket> {
   return new Promise((resolvePromise, reject) => {
     const socket = connect({ host: HOST, port });
@@ -77,11 +91,11 @@ async function startHosting(dataDir: string, lock: LockInfo): Promise<Hosted> {
     await migrate(drizzle(pg), { migrationsFolder: MIGRATIONS_FOLDER });
     const server = await serveOverWire(pg, { host: HOST });
     updateLock(dataDir, { ...lock, port: server.port });
-    process.once("exit", () => removeLockOf(dataDir, ME));
+    process.once("exit", () => removeOwnLock(dataDir));
     return { pg, server };
   } catch (error) {
     await pg?.close().catch(() => {});
-    removeLockOf(dataDir, ME);
+    removeOwnLock(dataDir);
     throw error;
   }
 }
@@ -143,12 +157,14 @@ export async function embeddedSocket(dataDirInput: string): Promise<Socket> {
           await sleep(100);
           continue;
         }
-        removeLockOf(dataDir, lock); // alive pid but no server: a reused pid
+        // alive pid but no server: a reused pid
+        if (!removeLockOf(dataDir, lock, ME)) await sleep(10);
         continue;
       }
     }
     if (lock) {
-      removeLockOf(dataDir, lock); // its holder is gone (kill -9, crash)
+      // its holder is gone (kill -9, crash)
+      if (!removeLockOf(dataDir, lock, ME)) await sleep(10);
       continue;
     }
     entry.claiming = claimLock(dataDir, entry).finally(() => {
@@ -184,5 +200,5 @@ export async function releaseEmbedded(dataDir: string): Promise<void> {
   if (!hosted) return;
   await hosted.server.close();
   await hosted.pg.close();
-  removeLockOf(key, ME);
+  removeOwnLock(key);
 }

@@ -5,13 +5,13 @@
 // processes, two decision services on one store and the host killed -9 under keyed load:
 // services/reliability/idempotent-outages.test.ts.)
 import { afterAll, expect, test } from "bun:test";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { embeddedSocket, releaseEmbedded, retainEmbedded } from "./embedded-host.ts";
-import { type LockInfo, lockPath, readLock } from "./server-lock.ts";
+import { type LockInfo, lockPath, readLock, removeLockOf, tryCreateLock } from "./server-lock.ts";
 
 const dirs: string[] = [];
 const newDir = () => {
@@ -62,3 +62,77 @@ test("a lock with this process's pid from another instance is a predecessor's: t
   expect(lock?.instance).not.toBe("a-previous-run");
   expect(lock).toMatchObject({ pid: process.pid, port: ports[0] });
 }, 60_000);
+
+/** A process that stays alive while the test runs: another process's pid, as a holder. */
+function liveProcess() {
+  const child = spawn("sleep", ["60"], { stdio: "ignore" });
+  return { pid: child.pid as number, stop: () => child.kill("SIGKILL") };
+}
+
+const lockOf = (who: Pick<LockInfo, "pid" | "instance">): LockInfo => ({
+  ...who,
+  port: 0,
+  host: "127.0.0.1",
+  startedAt: "",
+  command: "test",
+});
+
+test("a removal held up between reading a stale lock and unlinking it removes only that lock", () => {
+  // Process A and process B both found the dead X's lock. B takes the takeover file, reads X's
+  // lock and is held up just before unlinking it; meanwhile A tries to remove X's lock and write
+  // its own. Before the takeover file, A could: B then unlinked A's fresh lock, and both hosted.
+  const dir = newDir();
+  const other = liveProcess();
+  try {
+    const x = { pid: spawnSync("true").pid, instance: "x" };
+    const a = { pid: other.pid, instance: "a" };
+    const b = { pid: process.pid, instance: "b" };
+    staleLock(dir, x);
+    let aMoved: boolean[] = [];
+    const removed = removeLockOf(dir, x, b, () => {
+      aMoved = [removeLockOf(dir, x, a), tryCreateLock(dir, lockOf(a))];
+    });
+    expect(removed).toBe(true);
+    expect(aMoved).toEqual([false, false]); // A waited: the takeover was B's, X's lock still there
+    expect(readLock(dir)).toBeNull();
+    // A's next try finds the name free; whoever writes first is the one host.
+    expect(tryCreateLock(dir, lockOf(a))).toBe(true);
+    expect(removeLockOf(dir, x, b)).toBe(true); // B's late removal of X's lock leaves A's alone
+    expect(readLock(dir)).toMatchObject({ pid: a.pid, instance: "a" });
+  } finally {
+    other.stop();
+  }
+});
+
+test("a takeover file left by a dead process is cleared; a live one's is waited for", () => {
+  const dir = newDir();
+  const other = liveProcess();
+  try {
+    const x = { pid: spawnSync("true").pid, instance: "x" };
+    const me = { pid: process.pid, instance: "me" };
+    const takeover = `${lockPath(dir)}.takeover`;
+    staleLock(dir, x);
+    // A live process holds it: wait (false), the stale lock stays.
+    writeFileSync(takeover, JSON.stringify({ pid: other.pid, instance: "live" }));
+    expect(removeLockOf(dir, x, me)).toBe(false);
+    expect(removeLockOf(dir, x, me)).toBe(false);
+    expect(readLock(dir)).toMatchObject({ pid: x.pid });
+    // Its holder killed while holding it: cleared on the next try, removed on the one after.
+    writeFileSync(takeover, JSON.stringify({ pid: spawnSync("true").pid, instance: "gone" }));
+    expect(removeLockOf(dir, x, me)).toBe(false);
+    expect(removeLockOf(dir, x, me)).toBe(true);
+    expect(readLock(dir)).toBeNull();
+    // Killed before it wrote a word: an empty file, left alone while new, cleared once old.
+    staleLock(dir, x);
+    writeFileSync(takeover, "");
+    expect(removeLockOf(dir, x, me)).toBe(false);
+    expect(removeLockOf(dir, x, me)).toBe(false);
+    const old = new Date(Date.now() - 10_000);
+    utimesSync(takeover, old, old);
+    expect(removeLockOf(dir, x, me)).toBe(false);
+    expect(removeLockOf(dir, x, me)).toBe(true);
+    expect(readLock(dir)).toBeNull();
+  } finally {
+    other.stop();
+  }
+});

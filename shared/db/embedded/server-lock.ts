@@ -2,7 +2,7 @@
 // created exclusively (O_EXCL), naming the holder's pid and, once it listens, its port. Others
 // read it to connect. A lock whose holder is gone (kill -9) is stale and is taken over.
 
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export interface LockInfo {
@@ -61,13 +61,84 @@ export function updateLock(dataDir: string, info: LockInfo): void {
   renameSync(tmp, lockPath(dataDir));
 }
 
-/** Removes the lock when it is still `holder`'s (a stale one, or our own on exit). */
-export function removeLockOf(dataDir: string, holder: Pick<LockInfo, "pid" | "instance">): void {
-  const lock = readLock(dataDir);
-  if (lock?.pid !== holder.pid || lock.instance !== holder.instance) return;
+/** Who removes a lock: this process (its pid and per-process instance). */
+export type LockRemover = Pick<LockInfo, "pid" | "instance">;
+
+function takeoverPath(dataDir: string): string {
+  return `${lockPath(dataDir)}.takeover`;
+}
+
+/** A takeover file is written in one call; one still empty this long after was left by a crash. */
+const EMPTY_TAKEOVER_MS = 2000;
+
+/**
+ * Removes a takeover file whose creator is gone (killed between taking and releasing it), so
+ * removals do not wait on it for ever. A live creator's file is left alone.
+ */
+function clearDeadTakeover(dataDir: string, me: LockRemover): void {
+  const path = takeoverPath(dataDir);
+  let holder: LockRemover | null = null;
   try {
-    unlinkSync(lockPath(dataDir));
+    holder = JSON.parse(readFileSync(path, "utf8")) as LockRemover;
   } catch {
-    // already gone
+    try {
+      if (Date.now() - statSync(path).mtimeMs < EMPTY_TAKEOVER_MS) return;
+    } catch {
+      return; // gone already
+    }
+  }
+  const dead =
+    holder === null ||
+    !Number.isInteger(holder.pid) ||
+    (holder.pid === me.pid ? holder.instance !== me.instance : !processAlive(holder.pid));
+  if (!dead) return;
+  try {
+    unlinkSync(path);
+  } catch {
+    // removed by another process meanwhile
+  }
+}
+
+/**
+ * Removes the lock when it is still `holder`'s (a stale one, or our own on exit), holding the
+ * takeover file (`pglite.lock.takeover`, created exclusively) while it reads and unlinks. Only a
+ * process holding it removes a lock that is not its own, so a process that read a stale lock and
+ * was then held up (a busy machine can stall it for longer than a claim takes) cannot unlink the
+ * fresh lock another process wrote meanwhile: it reads again once it holds the file, and the
+ * stale lock it reads there cannot be replaced before it unlinks it (only a lock's removal frees
+ * the name, and removals wait for the file). False when another process holds the file: try
+ * again shortly. `beforeUnlink` is for tests (the moment another process would act).
+ */
+export function removeLockOf(
+  dataDir: string,
+  holder: LockRemover,
+  me: LockRemover,
+  beforeUnlink?: () => void,
+): boolean {
+  try {
+    writeFileSync(takeoverPath(dataDir), JSON.stringify({ pid: me.pid, instance: me.instance }), {
+      flag: "wx",
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    clearDeadTakeover(dataDir, me);
+    return false;
+  }
+  try {
+    const lock = readLock(dataDir);
+    if (lock?.pid !== holder.pid || lock.instance !== holder.instance) return true;
+    beforeUnlink?.();
+    try {
+      unlinkSync(lockPath(dataDir));
+    } catch {
+      // already gone
+    }
+    return true;
+  } finally {
+    try {
+      unlinkSync(takeoverPath(dataDir));
+    } catch {
+      // removed as a dead one's by a process that misjudged us: nothing to release
+    }
   }
 }
