@@ -6,7 +6,7 @@
 // host on its next connection, so no PGlite directory is ever open in two processes, nor twice
 // in one.
 
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join, resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -110,7 +110,10 @@ async function claimLock(dataDir: string, entry: Entry): Promise<void> {
     command: process.argv.slice(1).join(" "),
   };
   mkdirSync(dataDir, { recursive: true });
-  if (!tryCreateLock(dataDir, mine)) return;
+  if (!tryCreateLock(dataDir, mine)) {
+    await sleep(10); // another process's claim, this moment
+    return;
+  }
   // Two processes that found the same stale lock at once could each remove it and create their
   // own; the later one wins the file. Whoever no longer finds itself named stands back.
   await sleep(50);
@@ -165,6 +168,12 @@ export async function embeddedSocket(dataDirInput: string): Promise<Socket> {
     if (lock) {
       // its holder is gone (kill -9, crash)
       if (!removeLockOf(dataDir, lock, ME)) await sleep(10);
+      continue;
+    }
+    // No lock to read, yet one may stand there: a writer killed before its content (or a
+    // claim in another process this very moment, which is left alone while it is young).
+    if (existsSync(lockPath(dataDir)) && !removeLockOf(dataDir, "unreadable", ME)) {
+      await sleep(10);
       continue;
     }
     entry.claiming = claimLock(dataDir, entry).finally(() => {

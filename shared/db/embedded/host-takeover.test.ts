@@ -136,3 +136,17 @@ test("a takeover file left by a dead process is cleared; a live one's is waited 
     other.stop();
   }
 });
+
+test("a lock its writer never finished (killed before its content) is taken over once it is old", async () => {
+  const dir = newDir();
+  writeFileSync(lockPath(dir), "");
+  const started = performance.now();
+  const ports = await socketsAtOnce(dir, 3);
+  const waited = performance.now() - started;
+  const lock = readLock(dir);
+  await releaseEmbedded(dir);
+  expect(new Set(ports).size).toBe(1);
+  expect(lock).toMatchObject({ pid: process.pid, port: ports[0] });
+  // Left alone while young (it may be another process's claim being written), then taken over.
+  expect(waited).toBeGreaterThan(1500);
+}, 60_000);

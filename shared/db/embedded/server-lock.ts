@@ -68,8 +68,23 @@ function takeoverPath(dataDir: string): string {
   return `${lockPath(dataDir)}.takeover`;
 }
 
-/** A takeover file is written in one call; one still empty this long after was left by a crash. */
-const EMPTY_TAKEOVER_MS = 2000;
+/** A lock or takeover file is written in one call; one still unreadable this long after was
+ * left by a crash between its creation and its content (kill -9, a full disk). */
+const UNREADABLE_MS = 2000;
+
+/** Whether the file at `path` exists, cannot be read as JSON, and is older than UNREADABLE_MS. */
+function leftUnreadable(path: string): boolean {
+  try {
+    JSON.parse(readFileSync(path, "utf8"));
+    return false;
+  } catch {
+    try {
+      return Date.now() - statSync(path).mtimeMs >= UNREADABLE_MS;
+    } catch {
+      return false; // gone
+    }
+  }
+}
 
 /**
  * Removes a takeover file whose creator is gone (killed between taking and releasing it), so
@@ -81,11 +96,7 @@ function clearDeadTakeover(dataDir: string, me: LockRemover): void {
   try {
     holder = JSON.parse(readFileSync(path, "utf8")) as LockRemover;
   } catch {
-    try {
-      if (Date.now() - statSync(path).mtimeMs < EMPTY_TAKEOVER_MS) return;
-    } catch {
-      return; // gone already
-    }
+    if (!leftUnreadable(path)) return; // still being written, or gone
   }
   const dead =
     holder === null ||
@@ -107,11 +118,13 @@ function clearDeadTakeover(dataDir: string, me: LockRemover): void {
  * fresh lock another process wrote meanwhile: it reads again once it holds the file, and the
  * stale lock it reads there cannot be replaced before it unlinks it (only a lock's removal frees
  * the name, and removals wait for the file). False when another process holds the file: try
- * again shortly. `beforeUnlink` is for tests (the moment another process would act).
+ * again shortly. `holder` "unreadable": a lock its writer never finished (see UNREADABLE_MS),
+ * which would otherwise keep every process waiting. `beforeUnlink` is for tests (the moment
+ * another process would act).
  */
 export function removeLockOf(
   dataDir: string,
-  holder: LockRemover,
+  holder: LockRemover | "unreadable",
   me: LockRemover,
   beforeUnlink?: () => void,
 ): boolean {
@@ -125,8 +138,12 @@ export function removeLockOf(
     return false;
   }
   try {
-    const lock = readLock(dataDir);
-    if (lock?.pid !== holder.pid || lock.instance !== holder.instance) return true;
+    if (holder === "unreadable") {
+      if (!leftUnreadable(lockPath(dataDir))) return true;
+    } else {
+      const lock = readLock(dataDir);
+      if (lock?.pid !== holder.pid || lock.instance !== holder.instance) return true;
+    }
     beforeUnlink?.();
     try {
       unlinkSync(lockPath(dataDir));
