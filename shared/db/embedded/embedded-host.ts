@@ -68,7 +68,11 @@ function sleepSync(ms: number): void {
  * and leave the lock, which the next process takes over as stale).
  */
 function removeOwnLock(dataDir: string): void {
-  for (let i = 0; i < 200 && !removeLockOf(dataDir, ME, ME); i++) sleepSync(5);
+  try {
+    for (let i = 0; i < 200 && !removeLockOf(dataDir, ME, ME); i++) sleepSync(5);
+  } catch {
+    // a directory that cannot be written: the lock stays, and is taken over as stale
+  }
 }
 
 function connectSocket(port: number): Promise<Socket> {
