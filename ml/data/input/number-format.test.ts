@@ -100,3 +100,23 @@ test("quantity × price columns are read each by its own format", async () => {
   expect(days(log)).toEqual(["a 2020-01-01 2469", "a 2020-01-02 0.99", "b 2020-01-03 30"]);
   expect(quality.number_formats).toEqual({ price: "1.234,56" });
 });
+
+test("exports from two locales joined (12,50 € and 12.50) stop the read naming a value of each; --decimal-separator reads it one way", async () => {
+  const german = ["a;2020-01-01;1.234,50 €", "a;2020-01-02;12,50 €", "b;2020-01-03;7,00 €"];
+  const us = ["c;2020-01-04;12.50", "c;2020-01-05;1.250", "d;2020-01-06;3.99"];
+  const path = file(["customer_id;date;amount", ...german, ...german, ...us].join("\n"));
+  const error = await failure(read(path));
+  expect(error).toBeInstanceOf(InputError);
+  expect(error?.message).toContain('column "amount" holds numbers written two ways');
+  expect(error?.message).toContain('"1.234,50 €" (line 2) reads only with a decimal comma');
+  expect(error?.message).toContain('"12.50" (line 8) only with a decimal point (2 values');
+  expect(error?.message).toContain('"1.250" (line 9) read as a different number each way');
+  expect(error?.message).toContain("--decimal-separator ','");
+  // Chosen by the user: the other export's values are skipped, "1.250" is 1,250 as they asked.
+  const comma = await read(path, { decimalSeparator: "," });
+  expect(comma.quality.skipped).toEqual({ "unreadable amount": 2 });
+  expect(days(comma.log)).toContain("c 2020-01-05 1250");
+  // One locale with a stray word: skipped as before, no error.
+  const stray = file(["customer_id;date;amount", ...german, "e;2020-01-07;n/a"].join("\n"));
+  expect((await read(stray)).quality.skipped).toEqual({ "unreadable amount": 1 });
+});

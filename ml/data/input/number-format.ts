@@ -148,3 +148,72 @@ export async function sniffNumberFormat(
     { hint: "pass --decimal-separator '.' or --decimal-separator ','" },
   );
 }
+
+const OTHER: Record<Exclude<NumberFormat, "plain">, Exclude<NumberFormat, "plain">> = {
+  point: "comma",
+  comma: "point",
+};
+const SEPARATOR_NAME = { point: "a decimal point", comma: "a decimal comma" } as const;
+const SEPARATOR_OPTION = { point: ".", comma: "," } as const;
+
+/** A value of the column with the row it is on (rowid), for messages. */
+interface Seen {
+  value: string;
+  row: number;
+}
+
+/**
+ * A column read in a sniffed format that also holds values only the other format reads ("12.50"
+ * among "12,50"): exports from two locales joined into one log. The other export's values were
+ * skipped as unreadable, and its values such as "1.250" (1.25 to it) were read as 1,250, so the
+ * read stops with a value of each kind and what to pass. Only called when the chosen format left
+ * values of the column unread, so a clean log pays nothing; the check reads the whole column.
+ */
+export async function failOnMixedNumberFormats(
+  connection: DuckDBConnection,
+  table: string,
+  { column, columnName, format }: { column: string; columnName: string; format: "point" | "comma" },
+  describe: (rowid: number) => Promise<string>,
+): Promise<void> {
+  const other = OTHER[format];
+  const v = "v";
+  const mine = numberExpression(v, format);
+  const theirs = numberExpression(v, other);
+  const kinds = {
+    own: `${mine} IS NOT NULL AND ${theirs} IS NULL`,
+    foreign: `${mine} IS NULL AND ${theirs} IS NOT NULL`,
+    ambiguous: `${mine} <> ${theirs}`,
+  };
+  const picks = Object.entries(kinds).map(
+    ([kind, when]) =>
+      `count(*) FILTER (WHERE ${when}) AS ${kind}_n, arg_min(v, rn) FILTER (WHERE ${when}) AS ${kind}_v, min(rn) FILTER (WHERE ${when}) AS ${kind}_rn`,
+  );
+  const reader = await connection.runAndReadAll(
+    `SELECT ${picks.join(", ")} FROM (
+       SELECT row_number() OVER () - 1 AS rn, trim(CAST(${column} AS VARCHAR)) AS v FROM ${table}
+     ) AS s WHERE v <> ''`,
+  );
+  const row = reader.getRowObjectsJS()[0] as Record<string, unknown>;
+  const seen = (kind: string): Seen | null =>
+    Number(row[`${kind}_n`]) > 0
+      ? { value: String(row[`${kind}_v`]), row: Number(row[`${kind}_rn`]) }
+      : null;
+  const [own, foreign, ambiguous] = [seen("own"), seen("foreign"), seen("ambiguous")];
+  if (!own || !foreign) return;
+  const at = async (s: Seen) => `"${s.value}" (${await describe(s.row)})`;
+  const twoWays = ambiguous
+    ? `; values such as ${await at(ambiguous)} read as a different number each way`
+    : "";
+  throw new InputError(
+    columnName,
+    `column "${columnName}" holds numbers written two ways: ${await at(own)} reads only with ` +
+      `${SEPARATOR_NAME[format]}, ${await at(foreign)} only with ${SEPARATOR_NAME[other]} ` +
+      `(${Number(row.foreign_n).toLocaleString("en-US")} values read only that way)${twoWays}`,
+    {
+      hint:
+        "exports from two locales joined? read each with its own --decimal-separator; or pass " +
+        `--decimal-separator '${SEPARATOR_OPTION[format]}' to read it with ${SEPARATOR_NAME[format]} ` +
+        `(the values written the other way are then skipped as unreadable${ambiguous ? `, and ones such as "${ambiguous.value}" read with ${SEPARATOR_NAME[format]}` : ""})`,
+    },
+  );
+}

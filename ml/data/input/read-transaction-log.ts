@@ -43,6 +43,7 @@ import {
 import { filesOf, type ManyFiles, readManyFiles, readManyParts } from "./many-files.ts";
 import {
   DECIMAL_SEPARATORS,
+  failOnMixedNumberFormats,
   NUMBER_FORMAT_EXAMPLE,
   type NumberFormat,
   plainInSample,
@@ -341,6 +342,9 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
     }
   }
   rejected = await loaded.rejected();
+  await failOnMixedNumbers(connection, input, loaded.peek, numbers.byRole, (rowid) =>
+    locate.one(rowid).then((n) => `${position} ${n}`),
+  );
   const mixedFloats = floatIds === null ? await mixedFloatIds(connection) : null;
   if (mixedFloats) await connection.run(WHOLE_NUMBER_LINE_IDS_SQL);
   await settleOrderLines(connection, input);
@@ -361,6 +365,29 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
     ? { floatIds: mixedFloats.example[1], mixedFloatIds: mixedFloats.ids }
     : { floatIds, mixedFloatIds: 0 };
   return { position, format, numberFormats, ...ids, sides, sheets, text, rejected, locate };
+}
+
+/**
+ * A numeric column read in a sniffed format with values it left unread: stops the read when the
+ * other format reads them (number-format.ts). A --decimal-separator given is the user's choice.
+ */
+async function failOnMixedNumbers(
+  connection: DuckDBConnection,
+  input: LogInput,
+  table: string,
+  byRole: Partial<Record<NumericRole, NumberFormat>>,
+  describe: (rowid: number) => Promise<string>,
+): Promise<void> {
+  if (input.decimalSeparator) return;
+  for (const [role, format] of Object.entries(byRole) as Array<[NumericRole, NumberFormat]>) {
+    const columnName = input.columns[role];
+    if (format === "plain" || columnName === undefined) continue;
+    const reason = sqlString(unreadableValue(role).text);
+    const [r] = await rows(connection, `SELECT count(*) AS n FROM lines WHERE reason = ${reason}`);
+    if (Number(r?.n) === 0) continue;
+    const column = { column: sqlIdentifier(columnName), columnName, format };
+    await failOnMixedNumberFormats(connection, table, column, describe);
+  }
 }
 
 /**
