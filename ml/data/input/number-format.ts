@@ -166,27 +166,34 @@ interface Seen {
  * A column read in a sniffed format that also holds values only the other format reads ("12.50"
  * among "12,50"): exports from two locales joined into one log. The other export's values were
  * skipped as unreadable, and its values such as "1.250" (1.25 to it) were read as 1,250, so the
- * read stops with a value of each kind and what to pass. Only called when the chosen format left
- * values of the column unread, so a clean log pays nothing; the check reads the whole column.
+ * read stops with a value of each kind and what to pass. Looks at the values the format left
+ * unread (lines' unread_<role>: none on a clean log); only when the other format reads some does
+ * it read the whole column, for the examples.
  */
 export async function failOnMixedNumberFormats(
   connection: DuckDBConnection,
   table: string,
-  { column, columnName, format }: { column: string; columnName: string; format: "point" | "comma" },
+  read: { role: string; column: string; columnName: string; format: "point" | "comma" },
   describe: (rowid: number) => Promise<string>,
 ): Promise<void> {
+  const { role, column, columnName, format } = read;
   const other = OTHER[format];
-  const v = "v";
-  const mine = numberExpression(v, format);
-  const theirs = numberExpression(v, other);
+  const theirs = (v: string) => numberExpression(v, other);
+  const unread = `unread_${role}`;
+  const found = await connection.runAndReadAll(
+    `SELECT count(*) AS n FROM lines WHERE ${unread} IS NOT NULL AND ${theirs(unread)} IS NOT NULL`,
+  );
+  const foreignCount = Number((found.getRowObjectsJS()[0] as { n: bigint }).n);
+  if (foreignCount === 0) return;
+  const mine = numberExpression("v", format);
   const kinds = {
-    own: `${mine} IS NOT NULL AND ${theirs} IS NULL`,
-    foreign: `${mine} IS NULL AND ${theirs} IS NOT NULL`,
-    ambiguous: `${mine} <> ${theirs}`,
+    own: `${mine} IS NOT NULL AND ${theirs("v")} IS NULL`,
+    foreign: `${mine} IS NULL AND ${theirs("v")} IS NOT NULL`,
+    ambiguous: `${mine} <> ${theirs("v")}`,
   };
   const picks = Object.entries(kinds).map(
     ([kind, when]) =>
-      `count(*) FILTER (WHERE ${when}) AS ${kind}_n, arg_min(v, rn) FILTER (WHERE ${when}) AS ${kind}_v, min(rn) FILTER (WHERE ${when}) AS ${kind}_rn`,
+      `arg_min(v, rn) FILTER (WHERE ${when}) AS ${kind}_v, min(rn) FILTER (WHERE ${when}) AS ${kind}_rn`,
   );
   const reader = await connection.runAndReadAll(
     `SELECT ${picks.join(", ")} FROM (
@@ -195,9 +202,9 @@ export async function failOnMixedNumberFormats(
   );
   const row = reader.getRowObjectsJS()[0] as Record<string, unknown>;
   const seen = (kind: string): Seen | null =>
-    Number(row[`${kind}_n`]) > 0
-      ? { value: String(row[`${kind}_v`]), row: Number(row[`${kind}_rn`]) }
-      : null;
+    row[`${kind}_v`] == null
+      ? null
+      : { value: String(row[`${kind}_v`]), row: Number(row[`${kind}_rn`]) };
   const [own, foreign, ambiguous] = [seen("own"), seen("foreign"), seen("ambiguous")];
   if (!own || !foreign) return;
   const at = async (s: Seen) => `"${s.value}" (${await describe(s.row)})`;
@@ -208,7 +215,7 @@ export async function failOnMixedNumberFormats(
     columnName,
     `column "${columnName}" holds numbers written two ways: ${await at(own)} reads only with ` +
       `${SEPARATOR_NAME[format]}, ${await at(foreign)} only with ${SEPARATOR_NAME[other]} ` +
-      `(${Number(row.foreign_n).toLocaleString("en-US")} values read only that way)${twoWays}`,
+      `(${foreignCount.toLocaleString("en-US")} values read only that way)${twoWays}`,
     {
       hint:
         "exports from two locales joined? read each with its own --decimal-separator; or pass " +

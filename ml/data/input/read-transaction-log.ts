@@ -368,8 +368,8 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
 }
 
 /**
- * A numeric column read in a sniffed format with values it left unread: stops the read when the
- * other format reads them (number-format.ts). A --decimal-separator given is the user's choice.
+ * Each numeric column read in a sniffed format: stops the read when the other format reads values
+ * it left unread (number-format.ts). A --decimal-separator given is the user's choice.
  */
 async function failOnMixedNumbers(
   connection: DuckDBConnection,
@@ -382,11 +382,8 @@ async function failOnMixedNumbers(
   for (const [role, format] of Object.entries(byRole) as Array<[NumericRole, NumberFormat]>) {
     const columnName = input.columns[role];
     if (format === "plain" || columnName === undefined) continue;
-    const reason = sqlString(unreadableValue(role).text);
-    const [r] = await rows(connection, `SELECT count(*) AS n FROM lines WHERE reason = ${reason}`);
-    if (Number(r?.n) === 0) continue;
-    const column = { column: sqlIdentifier(columnName), columnName, format };
-    await failOnMixedNumberFormats(connection, table, column, describe);
+    const read = { role, column: sqlIdentifier(columnName), columnName, format };
+    await failOnMixedNumberFormats(connection, table, read, describe);
   }
 }
 

@@ -198,7 +198,8 @@ function reasons(
 /**
  * CREATE TABLE lines(customer_id, day, amount, quantity, order_id, reason, is_return, unread_date)
  * straight from the scan; its rowid is the row's position in the source (insertion order is
- * kept). unread_date: the date as written where no layout read it (what moreDateLayouts samples).
+ * kept). unread_date: the date as written where no layout read it (what moreDateLayouts samples);
+ * unread_amount (quantity, price): the same for a number column read in a sniffed format.
  */
 export function linesSql(options: LinesSqlOptions): string {
   const { columns } = options;
@@ -213,13 +214,20 @@ export function linesSql(options: LinesSqlOptions): string {
   // Filtered lines of an order are settled by ORDER_FILTERS_SQL, which needs these two columns.
   const byOrder = filter !== null && columns.order !== undefined;
   if (byOrder) typed.push(`${filterEmptySql(columns)} AS filter_empty`);
+  const unread = ["CASE WHEN day IS NULL THEN date_text END AS unread_date"];
   for (const role of ["amount", "quantity", "price"] as const) {
     const c = columns[role];
     if (c === undefined) continue;
+    const format = options.numberFormats?.[role] ?? "plain";
     typed.push(
-      `${number(c, options.numberFormats?.[role] ?? "plain")} AS ${role}_value`,
+      `${number(c, format)} AS ${role}_value`,
       `${sqlIdentifier(c)} IS NOT NULL AS ${role}_present`,
     );
+    // As written where a sniffed format did not read it (what failOnMixedNumberFormats looks at).
+    if (format !== "plain") {
+      unread.push(`CASE WHEN ${role}_value IS NULL THEN ${role}_text END AS unread_${role}`);
+      typed.push(`${columnText(c)} AS ${role}_text`);
+    }
   }
   // No amount column at all (LogInput.noAmount): every purchase is worth 0.
   const amount =
@@ -241,7 +249,7 @@ export function linesSql(options: LinesSqlOptions): string {
 SELECT customer_id, day, ${amount} AS amount, ${quantity} AS quantity, order_id,
   ${reasonSql(filter !== null)} AS reason,
   (${amount} < 0 OR ${quantity} < 0 ${cancelled}) AS is_return${settledByOrder},
-  CASE WHEN day IS NULL THEN date_text END AS unread_date
+  ${unread.join(",\n  ")}
 FROM (SELECT ${typed.join(",\n    ")} FROM ${options.from}) AS typed`;
 }
 
