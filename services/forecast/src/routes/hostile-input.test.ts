@@ -1,0 +1,209 @@
+// /forecast under hostile input, by property: any value (NUL, lone surrogates, 1e308, -0, huge or
+// deep JSON, wrong types) in any field of an otherwise valid request is answered 200 or a 4xx
+// JSON error naming a field, never a 500; and the service answers a normal request after each.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { createLogger } from "@pp/shared/logging/logger.ts";
+import fc from "fast-check";
+import type { Hono } from "hono";
+import { createApp } from "../app.ts";
+import { parseConfig } from "../config.ts";
+import { buildForecastDeps } from "../deps.ts";
+import { registryModelSource } from "../model/model-sources.ts";
+import { ortEngine } from "../model/ort-engine.ts";
+import { type DemoRegistry, openDemoRegistry } from "../testing/demo-registry.ts";
+
+let demo: DemoRegistry;
+let app: Hono<never>;
+
+beforeAll(async () => {
+  demo = await openDemoRegistry();
+  const deps = buildForecastDeps(parseConfig({ MODEL_POLL_INTERVAL_MS: "0" }), {
+    runtime: "test",
+    modelSource: registryModelSource({
+      registry: demo.registry,
+      db: demo.handle.db,
+      modelName: demo.modelName,
+      engine: ortEngine,
+      driver: "pglite",
+    }),
+    overrides: { logger: createLogger({ sink: () => {} }) },
+  });
+  app = createApp(deps) as unknown as Hono<never>;
+  // With polling off (MODEL_POLL_INTERVAL_MS 0) the model loads when asked.
+  expect(await deps.model.refresh()).toBe("loaded");
+}, 180_000);
+afterAll(async () => {
+  await demo?.close();
+});
+
+const post = (body: string) =>
+  app.request("/forecast", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body,
+  });
+
+const valid = () => ({
+  horizon: { value: 13, unit: "week" } as Record<string, unknown>,
+  intervals: [0.8] as unknown,
+  customers: [
+    { id: "s", summary: { frequency: 2, recency: 10, T: 20, monetary: 30 } },
+    {
+      id: "t",
+      transactions: [
+        { at: "2026-01-05", amount: 12.5 },
+        { at: "2026-02-01T10:00:00Z", amount: 20 },
+      ],
+    },
+  ] as Array<Record<string, unknown>>,
+});
+
+/** Where a hostile value goes: a path in the valid request, set by `put`. */
+const PLACES: Array<[string, (b: ReturnType<typeof valid>, v: unknown) => void]> = [
+  [
+    "horizon.value",
+    (b, v) => {
+      b.horizon.value = v;
+    },
+  ],
+  [
+    "horizon.unit",
+    (b, v) => {
+      b.horizon.unit = v;
+    },
+  ],
+  [
+    "intervals",
+    (b, v) => {
+      b.intervals = v;
+    },
+  ],
+  [
+    "intervals.0",
+    (b, v) => {
+      b.intervals = [v];
+    },
+  ],
+  [
+    "customers.0.id",
+    (b, v) => {
+      (b.customers[0] as Record<string, unknown>).id = v;
+    },
+  ],
+  [
+    "customers.0.summary",
+    (b, v) => {
+      (b.customers[0] as Record<string, unknown>).summary = v;
+    },
+  ],
+  ...(["frequency", "recency", "T", "monetary"] as const).map(
+    (k): [string, (b: ReturnType<typeof valid>, v: unknown) => void] => [
+      `customers.0.summary.${k}`,
+      (b, v) => {
+        ((b.customers[0] as Record<string, unknown>).summary as Record<string, unknown>)[k] = v;
+      },
+    ],
+  ),
+  [
+    "customers.1.transactions",
+    (b, v) => {
+      (b.customers[1] as Record<string, unknown>).transactions = v;
+    },
+  ],
+  [
+    "customers.1.transactions.0.at",
+    (b, v) => {
+      (
+        (b.customers[1]?.transactions as Array<Record<string, unknown>>)[0] as Record<
+          string,
+          unknown
+        >
+      ).at = v;
+    },
+  ],
+  [
+    "customers.1.transactions.0.amount",
+    (b, v) => {
+      (
+        (b.customers[1]?.transactions as Array<Record<string, unknown>>)[0] as Record<
+          string,
+          unknown
+        >
+      ).amount = v;
+    },
+  ],
+  [
+    "customers.2",
+    (b, v) => {
+      b.customers.push(v as Record<string, unknown>);
+    },
+  ],
+  [
+    "as_of",
+    (b, v) => {
+      (b as Record<string, unknown>).as_of = v;
+    },
+  ],
+  [
+    "discount_rate",
+    (b, v) => {
+      (b as Record<string, unknown>).discount_rate = v;
+    },
+  ],
+];
+
+/** Strings PostgreSQL or JSON tooling choke on, numbers at the edges, and any JSON at all. */
+const hostile = fc.oneof(
+  fc.constantFrom(
+    "\u0000",
+    "a\u0000b",
+    "\ud800",
+    "x\udfffy",
+    "",
+    " ",
+    "1e308",
+    "NaN",
+    "-0",
+    "2026-02-30",
+    "9999-12-31T23:59:59Z",
+    "🙂".repeat(1000),
+  ),
+  fc.constantFrom(
+    1e308,
+    -1e308,
+    Number.MAX_VALUE,
+    Number.MIN_VALUE,
+    -0,
+    0,
+    -1,
+    2 ** 53 + 1,
+    1e-320,
+  ),
+  fc.string({ unit: "binary", maxLength: 40 }),
+  fc.jsonValue({ maxDepth: 4 }),
+);
+
+test("any hostile value in any field of /forecast: 200 or a 4xx naming a field, never a 500", async () => {
+  const seen = new Map<number, number>();
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...PLACES), hostile, async ([where, put], value) => {
+      const body = valid();
+      put(body, value);
+      // JSON.stringify writes a lone surrogate as \udXXX, as a client's encoder would.
+      const res = await post(JSON.stringify(body));
+      seen.set(res.status, (seen.get(res.status) ?? 0) + 1);
+      const text = await res.text();
+      if (res.status >= 500)
+        throw new Error(`${where} = ${JSON.stringify(value)}: ${res.status} ${text}`);
+      const json = JSON.parse(text) as { error?: { details?: Array<{ path: string }> } };
+      if (res.status >= 400) expect(json.error).toBeDefined();
+    }),
+    { numRuns: 600, seed: 20261203 },
+  );
+  // The service still answers a plain request the same way after all that.
+  const after = await post(JSON.stringify(valid()));
+  expect(after.status).toBe(200);
+  console.log(
+    `/forecast, 600 hostile requests: statuses ${JSON.stringify(Object.fromEntries(seen))}`,
+  );
+}, 120_000);
