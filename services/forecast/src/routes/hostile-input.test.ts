@@ -2,35 +2,20 @@
 // deep JSON, wrong types) in any field of an otherwise valid request is answered 200 or a 4xx
 // JSON error naming a field, never a 500; and the service answers a normal request after each.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { createLogger } from "@pp/shared/logging/logger.ts";
 import fc from "fast-check";
 import type { Hono } from "hono";
-import { createApp } from "../app.ts";
-import { parseConfig } from "../config.ts";
-import { buildForecastDeps } from "../deps.ts";
-import { registryModelSource } from "../model/model-sources.ts";
-import { ortEngine } from "../model/ort-engine.ts";
 import { type DemoRegistry, openDemoRegistry } from "../testing/demo-registry.ts";
+import { appOnDemoRegistry } from "../testing/demo-registry-app.ts";
 
 let demo: DemoRegistry;
 let app: Hono<never>;
 
 beforeAll(async () => {
   demo = await openDemoRegistry();
-  const deps = buildForecastDeps(parseConfig({ MODEL_POLL_INTERVAL_MS: "0" }), {
-    runtime: "test",
-    modelSource: registryModelSource({
-      registry: demo.registry,
-      db: demo.handle.db,
-      modelName: demo.modelName,
-      engine: ortEngine,
-      driver: "pglite",
-    }),
-    overrides: { logger: createLogger({ sink: () => {} }) },
-  });
-  app = createApp(deps) as unknown as Hono<never>;
+  const built = appOnDemoRegistry(demo);
+  app = built.app;
   // With polling off (MODEL_POLL_INTERVAL_MS 0) the model loads when asked.
-  expect(await deps.model.refresh()).toBe("loaded");
+  expect(await built.deps.model.refresh()).toBe("loaded");
 }, 180_000);
 afterAll(async () => {
   await demo?.close();

@@ -5,16 +5,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { BUNDLE_FILES } from "@pp/ml/bundle/model-bundle.ts";
-import { createLogger } from "@pp/shared/logging/logger.ts";
 import { readAllCustomerFeatures } from "@pp/shared/registry/customer-features.ts";
 import { parseExposition, sampleValue } from "@pp/shared/testing/exposition-parser.ts";
 import type { Hono } from "hono";
-import { createApp } from "../app.ts";
-import { parseConfig } from "../config.ts";
-import { buildForecastDeps, type ForecastDeps } from "../deps.ts";
-import { registryModelSource } from "../model/model-sources.ts";
-import { ortEngine } from "../model/ort-engine.ts";
+import type { ForecastDeps } from "../deps.ts";
 import { type DemoRegistry, openDemoRegistry } from "../testing/demo-registry.ts";
+import { appOnDemoRegistry } from "../testing/demo-registry-app.ts";
 
 let demo: DemoRegistry;
 let deps: ForecastDeps;
@@ -22,20 +18,7 @@ let app: Hono<never>;
 let knownIds: string[];
 const logLines: string[] = [];
 
-function build(env: Record<string, string> = {}) {
-  const d = buildForecastDeps(parseConfig({ MODEL_POLL_INTERVAL_MS: "0", ...env }), {
-    runtime: "test",
-    modelSource: registryModelSource({
-      registry: demo.registry,
-      db: demo.handle.db,
-      modelName: demo.modelName,
-      engine: ortEngine,
-      driver: "pglite",
-    }),
-    overrides: { logger: createLogger({ sink: (l) => logLines.push(l) }) },
-  });
-  return { deps: d, app: createApp(d) as unknown as Hono<never> };
-}
+const build = (env: Record<string, string> = {}) => appOnDemoRegistry(demo, { env, logLines });
 
 beforeAll(async () => {
   demo = await openDemoRegistry();
