@@ -173,15 +173,22 @@ interface Seen {
 export async function failOnMixedNumberFormats(
   connection: DuckDBConnection,
   table: string,
-  read: { role: string; column: string; columnName: string; format: "point" | "comma" },
+  read: {
+    role: string;
+    column: string;
+    columnName: string;
+    format: "point" | "comma";
+    /** The lines' reason for this column's unread values (rows left out for another are moot). */
+    reason: string;
+  },
   describe: (rowid: number) => Promise<string>,
 ): Promise<void> {
-  const { role, column, columnName, format } = read;
+  const { role, column, columnName, format, reason } = read;
   const other = OTHER[format];
   const theirs = (v: string) => numberExpression(v, other);
   const unread = `unread_${role}`;
   const found = await connection.runAndReadAll(
-    `SELECT count(*) AS n FROM lines WHERE ${unread} IS NOT NULL AND ${theirs(unread)} IS NOT NULL`,
+    `SELECT count(*) AS n FROM lines WHERE reason = ${sqlString(reason)} AND ${theirs(unread)} IS NOT NULL`,
   );
   const foreignCount = Number((found.getRowObjectsJS()[0] as { n: bigint }).n);
   if (foreignCount === 0) return;

@@ -382,7 +382,8 @@ async function failOnMixedNumbers(
   for (const [role, format] of Object.entries(byRole) as Array<[NumericRole, NumberFormat]>) {
     const columnName = input.columns[role];
     if (format === "plain" || columnName === undefined) continue;
-    const read = { role, column: sqlIdentifier(columnName), columnName, format };
+    const reason = unreadableValue(role).text;
+    const read = { role, column: sqlIdentifier(columnName), columnName, format, reason };
     await failOnMixedNumberFormats(connection, table, read, describe);
   }
 }
