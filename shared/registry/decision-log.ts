@@ -268,6 +268,7 @@ export function decisionLogRecord(row: NewDecisionLogRow) {
  */
 export const ANSWER_ROW = "answer_row";
 
+const TABLE = `"${getTableName(decisionLog)}"`;
 const COLUMNS = `decision_id, decided_at, customer_id, inputs, chosen_action, scores, policy_name,
       policy_version, model_name, model_version, campaign_id, assignment_group, would_have_action`;
 
@@ -284,7 +285,7 @@ const RECORDS = `jsonb_to_recordset($1::jsonb) as r(decision_id uuid, decided_at
  * running it, on PGlite 1.6-3.7 ms per commit). Drizzle's `execute` never prepares, so it goes
  * through the session's prepareQuery with a name (postgres.js then prepares it per connection).
  */
-const APPEND_SQL = `insert into "${getTableName(decisionLog)}" (${COLUMNS})
+const APPEND_SQL = `insert into ${TABLE} (${COLUMNS})
     select decision_id, coalesce(decided_at, now()), customer_id, inputs, chosen_action,
       scores, policy_name, policy_version, model_name, model_version, campaign_id,
       assignment_group, would_have_action
@@ -309,18 +310,18 @@ const APPEND_KEYED_SQL = `with r as materialized (
       assignment_group, would_have_action, (inputs->>'${ANSWER_ROW}')::uuid as answer_row
     from ${RECORDS}
   ), heads as (
-    insert into "${getTableName(decisionLog)}" (${COLUMNS})
+    insert into ${TABLE} (${COLUMNS})
     select ${COLUMNS} from r where answer_row is null
     on conflict do nothing
     returning decision_id, inputs->>'request_sha256' as request_sha256
   )
-  insert into "${getTableName(decisionLog)}" (${COLUMNS})
+  insert into ${TABLE} (${COLUMNS})
   select ${COLUMNS} from r m
   where m.answer_row is not null
     and (exists (select 1 from heads h where h.decision_id = m.answer_row
           and h.request_sha256 is not distinct from m.inputs->>'request_sha256')
       or (m.answer_row not in (select decision_id from r where answer_row is null)
-        and not exists (select 1 from "${getTableName(decisionLog)}" d
+        and not exists (select 1 from ${TABLE} d
           where d.decision_id = m.answer_row
             and d.inputs->>'request_sha256' is distinct from m.inputs->>'request_sha256')))
   on conflict do nothing`;

@@ -154,7 +154,10 @@ const OTHER: Record<Exclude<NumberFormat, "plain">, Exclude<NumberFormat, "plain
   comma: "point",
 };
 const SEPARATOR_NAME = { point: "a decimal point", comma: "a decimal comma" } as const;
-const SEPARATOR_OPTION = { point: ".", comma: "," } as const;
+
+/** What --decimal-separator takes for a format (DECIMAL_SEPARATORS the other way round). */
+const separatorOption = (format: Exclude<NumberFormat, "plain">) =>
+  Object.keys(DECIMAL_SEPARATORS).find((option) => DECIMAL_SEPARATORS[option] === format);
 
 /** A value of the column with the row it is on (rowid), for messages. */
 interface Seen {
@@ -226,7 +229,7 @@ export async function failOnMixedNumberFormats(
     {
       hint:
         "exports from two locales joined? read each with its own --decimal-separator; or pass " +
-        `--decimal-separator '${SEPARATOR_OPTION[format]}' to read it with ${SEPARATOR_NAME[format]} ` +
+        `--decimal-separator '${separatorOption(format)}' to read it with ${SEPARATOR_NAME[format]} ` +
         `(the values written the other way are then skipped as unreadable${ambiguous ? `, and ones such as "${ambiguous.value}" read with ${SEPARATOR_NAME[format]}` : ""})`,
     },
   );

@@ -293,6 +293,7 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
   const position: "line" | "row" = source.kind === "csv" ? "line" : "row";
   let rejected: RejectedRecord[] = []; // known once the scan has run
   const locate = lineLocator(input, loaded, () => rejected);
+  const describe = async (rowid: number) => `${position} ${await locate.one(rowid)}`;
   const dateType = loaded.types.get(columns.date) ?? "VARCHAR";
   if (input.dateFormat !== undefined) checkDateFormat(input.dateFormat, columns.date);
   const date = {
@@ -302,12 +303,7 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
   };
   let format = /^(DATE|TIMESTAMP)/.test(dateType)
     ? null
-    : (input.dateFormat ??
-      (await sniffDateFormat(
-        connection,
-        date,
-        async (rowid) => `${position} ${await locate.one(rowid)}`,
-      )));
+    : (input.dateFormat ?? (await sniffDateFormat(connection, date, describe)));
   const numbers = await numberFormatsOf(connection, input, loaded);
   const floatIds = await floatWrittenIdExample(connection, loaded.peek, columns.customerId);
   const buildLinesTable = (dateFormat: string | null) =>
@@ -342,9 +338,7 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
     }
   }
   rejected = await loaded.rejected();
-  await failOnMixedNumbers(connection, input, loaded.peek, numbers.byRole, (rowid) =>
-    locate.one(rowid).then((n) => `${position} ${n}`),
-  );
+  await failOnMixedNumbers(connection, input, loaded.peek, numbers.byRole, describe);
   const mixedFloats = floatIds === null ? await mixedFloatIds(connection) : null;
   if (mixedFloats) await connection.run(WHOLE_NUMBER_LINE_IDS_SQL);
   await settleOrderLines(connection, input);

@@ -2,15 +2,13 @@
 // constant time (shared/http/static-api-keys.ts) so response timing says nothing about how much
 // of a key matched.
 
+import { sha256Hex } from "@pp/shared/artifacts/sha256.ts";
+
 const KEY_PREFIX = "ppk_";
 
-function toHex(bytes: ArrayBuffer): string {
-  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** Hex SHA-256 of the key (keys are 256-bit random, so a plain hash is enough). */
-export async function hashApiKey(key: string): Promise<string> {
-  return toHex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)));
+export function hashApiKey(key: string): Promise<string> {
+  return sha256Hex(new TextEncoder().encode(key));
 }
 
 /** A new key: prefix + 32 random bytes, base64url. Shown once, never stored. */

@@ -73,22 +73,15 @@ function sealRows(
   answerJson: string,
 ): NewDecisionLogRow[] {
   const answerRow = rows[0]?.decisionId;
-  return rows.map((row, i) =>
-    i === 0
-      ? {
-          ...row,
-          inputs: { ...row.inputs, request_sha256: idempotency.requestSha256 },
-          scores: { ...row.scores, answer_json: answerJson },
-        }
-      : {
-          ...row,
-          inputs: {
-            ...row.inputs,
-            request_sha256: idempotency.requestSha256,
-            [ANSWER_ROW]: answerRow,
-          },
-        },
-  );
+  return rows.map((row, i) => ({
+    ...row,
+    inputs: {
+      ...row.inputs,
+      request_sha256: idempotency.requestSha256,
+      ...(i > 0 ? { [ANSWER_ROW]: answerRow } : {}),
+    },
+    ...(i === 0 ? { scores: { ...row.scores, answer_json: answerJson } } : {}),
+  }));
 }
 
 /** A keyed decision's stored answer (the JSON sent) and request hash, or null without one. */
