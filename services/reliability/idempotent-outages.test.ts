@@ -5,6 +5,8 @@
 //    one row per key, holding the very answer its client got;
 //  - PostgreSQL frozen (SIGSTOP) and resumed: a commit in flight may land after its request was
 //    refused, so an unkeyed retry may decide a second time; a keyed retry is answered the row;
+//  - keyed batches through a stop and a freeze: one row per customer, each answered decision id
+//    the row about its customer, and a re-send replayed byte for byte;
 //  - PostgreSQL ending the service's connections over and over (pg_terminate_backend): the
 //    process stays up and answers; one row per key, holding the answer its client got;
 //  - two decision services on one embedded store (DATA_DIR), each key sent to both at once, and
@@ -25,6 +27,12 @@ import {
   startForecastStub,
   stopGracefully,
 } from "../testing/decision-traffic.ts";
+import {
+  BATCH_SIZE,
+  batchesInLog,
+  batchesNotReplayed,
+  retryingBatchClients,
+} from "../testing/keyed-batch-clients.ts";
 import {
   type Answer,
   answersNotKept,
@@ -121,6 +129,40 @@ describe.skipIf(!bin)("Idempotency-Key through PostgreSQL's outages", () => {
       const unkeyedRows = await rowsAbout(handle.db, unkeyedAnswers);
       console.log(`  unkeyed: ${unkeyedAnswers.length} answered → ${unkeyedRows} rows`);
       expect(unkeyedRows).toBeGreaterThanOrEqual(unkeyedAnswers.length);
+    } finally {
+      await handle.close();
+    }
+    expect(statuses.get(503) ?? 0).toBeGreaterThan(0);
+    expect(unexpected(statuses, [200, 503])).toEqual([]);
+  }, 180_000);
+
+  test("keyed batches through a stop and a freeze: one row per customer, every answer kept and replayed", async () => {
+    const service = await serviceOn(pg);
+    const statuses: StatusTally = new Map();
+    const clients = retryingBatchClients(service.base, "outage-batch", statuses);
+    await Bun.sleep(1500);
+    pg.stop();
+    await Bun.sleep(3000);
+    pg.start();
+    await Bun.sleep(2000);
+    pg.freeze();
+    await Bun.sleep(3000);
+    pg.thaw();
+    await Bun.sleep(2000);
+    const batches = await clients.stop();
+    const notReplayed = await batchesNotReplayed(service.base, batches);
+    expect(await stopGracefully(service)).toBe(0);
+
+    const handle = await createDatabase({ databaseUrl: pg.url });
+    try {
+      const { rows, customers, notKept } = await batchesInLog(handle.db, batches);
+      const tally = [...statuses].map(([s, n]) => `${s}: ${n}`).join(", ");
+      console.log(
+        `PostgreSQL stopped 3 s, then frozen 3 s: ${batches.length} keyed batches of ${BATCH_SIZE} answered (${batches.filter((b) => b.attempts > 1).length} after a retry; attempts ${tally}) → ${rows} rows for ${customers} customers; ${notKept.length} batches with an answered id not kept, ${notReplayed.length} not replayed byte for byte`,
+      );
+      expect(notKept).toEqual([]);
+      expect(notReplayed).toEqual([]);
+      expect(rows).toBe(customers);
     } finally {
       await handle.close();
     }

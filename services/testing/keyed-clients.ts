@@ -28,19 +28,20 @@ const tally = (statuses: StatusTally | undefined, status: number) =>
   statuses?.set(status, (statuses.get(status) ?? 0) + 1);
 
 /**
- * POST /decision (with `key` when given) until a 200. `impatientMs`: the first attempt gives up
- * after that long (a client timeout) while the service goes on deciding it.
+ * POST `body` to `url` (with `key` when given) until a 200: its text and the attempts it took.
+ * `impatientMs`: the first attempt gives up after that long (a client timeout) while the
+ * service goes on deciding it.
  */
-export async function decideUntilAnswered(
-  base: string,
-  customer: string,
-  options: { key?: string; impatientMs?: number; statuses?: StatusTally } = {},
+export async function postUntilAnswered(
+  url: string,
+  body: string,
+  options: { key?: string; impatientMs?: number; statuses?: StatusTally },
 ): Promise<Omit<Answer, "customer">> {
   const { key, impatientMs, statuses } = options;
   for (let attempt = 1; ; attempt++) {
     let status = 0;
     try {
-      const res = await fetch(`${base}/decision`, {
+      const res = await fetch(url, {
         method: "POST",
         ...(attempt === 1 && impatientMs ? { signal: AbortSignal.timeout(impatientMs) } : {}),
         headers: {
@@ -48,7 +49,7 @@ export async function decideUntilAnswered(
           "content-type": "application/json",
           ...(key ? { "idempotency-key": key } : {}),
         },
-        body: keyedBody(customer),
+        body,
       });
       status = res.status;
       const text = await res.text();
@@ -63,6 +64,13 @@ export async function decideUntilAnswered(
     await Bun.sleep(50);
   }
 }
+
+/** POST /decision for `customer` (with `key` when given) until a 200. */
+export const decideUntilAnswered = (
+  base: string,
+  customer: string,
+  options: { key?: string; impatientMs?: number; statuses?: StatusTally } = {},
+) => postUntilAnswered(`${base}/decision`, keyedBody(customer), options);
 
 /** 8 clients deciding for new customers of their own (`prefix-client-i`) until stopped. */
 export function retryingClients(
