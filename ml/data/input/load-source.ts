@@ -78,32 +78,95 @@ function checkColumns(columns: LogColumns, available: string[], source: LogSourc
 }
 
 /**
- * read_csv options: every column text (no value lost to a wrong guessed type, and a stray "85123A"
- * in a column we do not use rejects nothing) except the numeric roles, parsed by the reader itself
- * (fast; a value that is not a number becomes a reject with its line and column).
+ * read_csv options for the sniffer that pins the dialect of every later read: every column text
+ * (no value lost to a wrong guessed type, and a stray "85123A" in a column we do not use rejects
+ * nothing).
  */
 function csvOptions(
   source: Extract<LogSource, { kind: "csv" }>,
   dialect: { header: boolean; skip: number },
-  rejects: boolean,
-  numeric: string[] = [],
-): string {
+): string[] {
   const { skip } = dialect;
-  const parts = [
-    "auto_type_candidates = ['VARCHAR']",
-    rejects ? "store_rejects = true" : "ignore_errors = true",
-    ...dialectOptions(source),
-  ];
+  const parts = ["auto_type_candidates = ['VARCHAR']", "ignore_errors = true"];
+  parts.push(...dialectOptions(source));
   // DuckDB's sniffer finds lines above the header only when it may guess types, which these
   // reads do not let it; the skip comes from sniff_csv (csvDialect) instead.
   if (skip > 0) parts.push(`skip = ${skip}`);
-  if (numeric.length > 0) {
-    parts.push(`types = {${numeric.map((c) => `${sqlString(c)}: 'DOUBLE'`).join(", ")}}`);
-  }
   // The sniffer's verdict, taken with types guessed: read with every column as text, DuckDB
   // would take a headerless file's first line (1000,2020-01-10,1.5) for its header.
   parts.push(`header = ${source.header ?? dialect.header}`);
-  return parts.join(", ");
+  return parts;
+}
+
+/** A CSV's columns and the read_csv options that read it without sniffing it again. */
+interface PinnedCsv {
+  types: Map<string, string>;
+  options: string[];
+}
+
+/** What sniff_csv shows for "none" in a one-character option (quote, escape, comment). */
+const shownEmpty = (v: string) => (v === "(empty)" ? "" : v);
+
+/**
+ * The dialect read_csv would sniff with `options`, pinned (auto_detect off): each read of the
+ * file (the samplers' peeks and the scan) then skips DuckDB's sniffer, about 25 ms a read.
+ */
+async function pinCsv(
+  connection: DuckDBConnection,
+  path: string,
+  options: string[],
+): Promise<PinnedCsv> {
+  const reader = await connection.runAndReadAll(
+    `SELECT Delimiter, Quote, Escape, NewLineDelimiter, Comment, SkipRows, HasHeader, Columns FROM sniff_csv(${[sqlString(path), ...options].join(", ")})`,
+  );
+  const row = reader.getRowObjectsJS()[0] as {
+    Delimiter: string;
+    Quote: string;
+    Escape: string;
+    NewLineDelimiter: string;
+    Comment: string;
+    SkipRows: number | bigint;
+    HasHeader: boolean;
+    Columns: Array<{ name: string; type: string }>;
+  };
+  const encoding = options.filter((o) => o.startsWith("encoding ="));
+  return {
+    types: new Map(row.Columns.map((c) => [c.name, c.type])),
+    options: [
+      "auto_detect = false",
+      `delim = ${sqlString(row.Delimiter)}`,
+      `quote = ${sqlString(shownEmpty(row.Quote))}`,
+      `escape = ${sqlString(shownEmpty(row.Escape))}`,
+      `new_line = ${sqlString(row.NewLineDelimiter)}`,
+      `comment = ${sqlString(shownEmpty(row.Comment))}`,
+      `skip = ${Number(row.SkipRows)}`,
+      `header = ${row.HasHeader}`,
+      ...encoding,
+    ],
+  };
+}
+
+/**
+ * A header name as a `columns` key, which must be a plain literal: a NUL is written as U+FFFD (no
+ * role can name such a column anyway: sqlIdentifier refuses it, naming the column).
+ */
+const structKey = (name: string) => name.replaceAll("\u0000", "\uFFFD");
+
+/**
+ * A pinned read: every column text except the numeric roles, parsed by the reader itself (fast;
+ * a value that is not a number becomes a reject with its line and column).
+ */
+function pinnedRead(path: string, pinned: PinnedCsv, rejects: boolean, numeric: string[] = []) {
+  const columns = [...pinned.types.keys()].map(
+    (c) => `${sqlString(structKey(c))}: '${numeric.includes(c) ? "DOUBLE" : "VARCHAR"}'`,
+  );
+  const parts = [
+    sqlString(path),
+    ...pinned.options,
+    rejects ? "store_rejects = true" : "ignore_errors = true",
+    `columns = {${columns.join(", ")}}`,
+  ];
+  return `read_csv(${parts.join(", ")})`;
 }
 
 /** The options both read_csv and sniff_csv take: delimiter and encoding. */
@@ -254,23 +317,24 @@ async function openCsv(
     : { ...given, encoding };
   try {
     let dialect = await sniffOrFail(connection, readable, given.path);
-    const read = (rejects: boolean, numeric: string[] = []) =>
-      `read_csv(${sqlString(readable.path)}, ${csvOptions(readable, dialect, rejects, numeric)})`;
-    let types = await describeOrFail(connection, read(false), given.path, true);
+    const pin = () =>
+      pinOrFail(connection, readable.path, csvOptions(readable, dialect), given.path);
+    let pinned = await pin();
     const needed = neededColumns(columns);
-    if (given.skipLines === undefined && needed.some((c) => !types.has(c))) {
+    if (given.skipLines === undefined && needed.some((c) => !pinned.types.has(c))) {
       const found = findHeaderLine(head, encoding, needed);
       if (found) {
         readable = { ...readable, delimiter: readable.delimiter ?? found.delimiter };
         dialect = { header: true, skip: found.skip };
-        types = await describeOrFail(connection, read(false), given.path, true);
+        pinned = await pin();
       }
     }
-    checkColumns(columns, [...types.keys()], given);
+    checkColumns(columns, [...pinned.types.keys()], given);
+    const path = readable.path;
     return {
-      scan: (numeric) => read(true, numeric),
-      peek: read(false),
-      types,
+      scan: (numeric) => pinnedRead(path, pinned, true, numeric),
+      peek: pinnedRead(path, pinned, false),
+      types: pinned.types,
       header: dialect.header,
       skipLines: dialect.skip,
       ...(encoding !== "utf-8" ? { encoding } : {}),
@@ -280,6 +344,19 @@ async function openCsv(
   } catch (error) {
     await copy?.remove();
     throw error;
+  }
+}
+
+async function pinOrFail(
+  connection: DuckDBConnection,
+  path: string,
+  options: string[],
+  named: string,
+): Promise<PinnedCsv> {
+  try {
+    return await pinCsv(connection, path, options);
+  } catch (error) {
+    throw cannotRead(named, error, true);
   }
 }
 
