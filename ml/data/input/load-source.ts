@@ -107,31 +107,36 @@ interface PinnedCsv {
 /** What sniff_csv shows for "none" in a one-character option (quote, escape, comment). */
 const shownEmpty = (v: string) => (v === "(empty)" ? "" : v);
 
-/**
- * The dialect read_csv would sniff with `options`, pinned (auto_detect off): each read of the
- * file (the samplers' peeks and the scan) then skips DuckDB's sniffer, about 25 ms a read.
- */
-async function pinCsv(
+/** What sniff_csv found: the dialect, the header, lines above it and the columns. */
+interface Sniffed {
+  Delimiter: string;
+  Quote: string;
+  Escape: string;
+  NewLineDelimiter: string;
+  Comment: string;
+  SkipRows: number | bigint;
+  HasHeader: boolean;
+  Columns: Array<{ name: string; type: string }>;
+}
+
+async function sniffCsv(
   connection: DuckDBConnection,
   path: string,
   options: string[],
-): Promise<PinnedCsv> {
+): Promise<Sniffed> {
   const reader = await connection.runAndReadAll(
     `SELECT Delimiter, Quote, Escape, NewLineDelimiter, Comment, SkipRows, HasHeader, Columns FROM sniff_csv(${[sqlString(path), ...options].join(", ")})`,
   );
-  const row = reader.getRowObjectsJS()[0] as {
-    Delimiter: string;
-    Quote: string;
-    Escape: string;
-    NewLineDelimiter: string;
-    Comment: string;
-    SkipRows: number | bigint;
-    HasHeader: boolean;
-    Columns: Array<{ name: string; type: string }>;
-  };
-  const encoding = options.filter((o) => o.startsWith("encoding ="));
+  return reader.getRowObjectsJS()[0] as unknown as Sniffed;
+}
+
+/**
+ * The sniffed dialect pinned (auto_detect off) with every column text: each read of the file
+ * (the samplers' peeks and the scan) then skips DuckDB's sniffer, about 25 ms a read.
+ */
+function pinnedOf(row: Sniffed, options: string[]): PinnedCsv {
   return {
-    types: new Map(row.Columns.map((c) => [c.name, c.type])),
+    types: new Map(row.Columns.map((c) => [c.name, "VARCHAR"])),
     options: [
       "auto_detect = false",
       `delim = ${sqlString(row.Delimiter)}`,
@@ -141,9 +146,18 @@ async function pinCsv(
       `comment = ${sqlString(shownEmpty(row.Comment))}`,
       `skip = ${Number(row.SkipRows)}`,
       `header = ${row.HasHeader}`,
-      ...encoding,
+      ...options.filter((o) => o.startsWith("encoding =")),
     ],
   };
+}
+
+/** The dialect read_csv would sniff with `options` (every column text), pinned. */
+async function pinCsv(
+  connection: DuckDBConnection,
+  path: string,
+  options: string[],
+): Promise<PinnedCsv> {
+  return pinnedOf(await sniffCsv(connection, path, options), options);
 }
 
 /**
@@ -182,19 +196,19 @@ function dialectOptions(source: Extract<LogSource, { kind: "csv" }>): string[] {
   return parts;
 }
 
-/** Header and lines above it, as DuckDB's sniffer (free to guess types) sees the file. */
+/**
+ * Header and lines above it, as DuckDB's sniffer (free to guess types) sees the file, and what
+ * it sniffed (none when it gave up) with the options it was given.
+ */
 async function csvDialect(
   connection: DuckDBConnection,
   source: Extract<LogSource, { kind: "csv" }>,
-): Promise<{ header: boolean; skip: number }> {
+): Promise<{ header: boolean; skip: number; row?: Sniffed; options: string[] }> {
   const options = dialectOptions(source);
   if (source.skipLines !== undefined) options.push(`skip = ${source.skipLines}`);
-  let row: { HasHeader: boolean; SkipRows: number | bigint } | undefined;
+  let row: Sniffed | undefined;
   try {
-    const reader = await connection.runAndReadAll(
-      `SELECT HasHeader, SkipRows FROM sniff_csv(${[sqlString(source.path), ...options].join(", ")})`,
-    );
-    row = reader.getRowObjectsJS()[0] as typeof row;
+    row = await sniffCsv(connection, source.path, options);
   } catch (error) {
     // Bytes the encoding cannot decode are the file's problem; anything else is the sniffer
     // giving up on a small or ragged file, where a header on the first line is the best guess
@@ -204,6 +218,8 @@ async function csvDialect(
   return {
     header: source.header ?? row?.HasHeader !== false,
     skip: source.skipLines ?? Number(row?.SkipRows ?? 0),
+    ...(row ? { row } : {}),
+    options,
   };
 }
 
@@ -316,10 +332,16 @@ async function openCsv(
     ? { ...given, path: copy.path, encoding: "utf-8" }
     : { ...given, encoding };
   try {
-    let dialect = await sniffOrFail(connection, readable, given.path);
+    const sniffed = await sniffOrFail(connection, readable, given.path);
+    let dialect = { header: sniffed.header, skip: sniffed.skip };
     const pin = () =>
       pinOrFail(connection, readable.path, csvOptions(readable, dialect), given.path);
-    let pinned = await pin();
+    // A header the sniffer found itself pins the dialect as it is: the dialect does not depend
+    // on the types guessed, and the names come from the same line. Else sniff again as text.
+    let pinned =
+      sniffed.row?.HasHeader && given.header === undefined
+        ? pinnedOf(sniffed.row, sniffed.options)
+        : await pin();
     const needed = neededColumns(columns);
     if (given.skipLines === undefined && needed.some((c) => !pinned.types.has(c))) {
       const found = findHeaderLine(head, encoding, needed);
