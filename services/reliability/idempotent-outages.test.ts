@@ -11,7 +11,8 @@
 //    process stays up and answers; one row per key, holding the answer its client got;
 //  - two decision services on one embedded store (DATA_DIR), each key sent to both at once, and
 //    the process hosting the database killed with -9 mid-load and started again: one row per
-//    key, both services answered the same, every answer the one the store keeps.
+//    key, both services answered the same, every answer the one the store keeps; and keyed
+//    batches to both through the same kill: one row per customer, every answer kept and replayed.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -149,7 +150,7 @@ describe.skipIf(!bin)("Idempotency-Key through PostgreSQL's outages", () => {
     await Bun.sleep(3000);
     pg.thaw();
     await Bun.sleep(2000);
-    const batches = await clients.stop();
+    const { batches } = await clients.stop();
     const notReplayed = await batchesNotReplayed(service.base, batches);
     expect(await stopGracefully(service)).toBe(0);
 
@@ -223,6 +224,51 @@ describe("Idempotency-Key on one embedded store shared by two services", () => {
     for (const p of procs) if (!p.exited()) await killHard(p);
     rmSync(dataDir, { recursive: true, force: true });
   });
+
+  test("each keyed batch sent to both, the database's host killed -9 mid-load: one row per customer, every answer kept and replayed", async () => {
+    const store = { DATABASE_URL: "", DECISION_DATA_DIR: dataDir };
+    const ports = [await freePort(), await freePort()];
+    const services: ServiceProcess[] = [];
+    for (const port of ports) services.push(await decisionOn(port, store));
+    procs.push(...services);
+    const hostPid = readLock(dataDir)?.pid;
+    const hostAt = services.findIndex((p) => p.pid === hostPid);
+    if (hostAt < 0) throw new Error(`neither service hosts the store (its lock names ${hostPid})`);
+
+    const statuses: StatusTally = new Map();
+    const clients = retryingBatchClients(
+      services.map((p) => p.base),
+      "embedded-batch",
+      statuses,
+    );
+    await Bun.sleep(1500);
+    await killHard(services[hostAt] as ServiceProcess);
+    const restarted = await decisionOn(ports[hostAt] as number, store);
+    procs.push(restarted);
+    await Bun.sleep(1500);
+    const { batches, differing } = await clients.stop();
+    const notReplayed = await batchesNotReplayed(restarted.base, batches);
+    expect(await stopGracefully(restarted)).toBe(0);
+    expect(await stopGracefully(services[1 - hostAt] as ServiceProcess)).toBe(0);
+
+    const handle = await createDatabase({ dataDir });
+    try {
+      const { rows, customers, notKept } = await batchesInLog(handle.db, batches);
+      const tally = [...statuses].map(([s, n]) => `${s}: ${n}`).join(", ");
+      console.log(
+        `two services on one embedded store, host killed -9: ${batches.length} keyed batches of ${BATCH_SIZE} answered (${batches.filter((b) => b.attempts > 1).length} after a retry; attempts ${tally}) → ${rows} rows for ${customers} customers; ${notKept.length} batches with an answered id not kept, ${notReplayed.length} not replayed byte for byte`,
+      );
+      expect(notKept).toEqual([]);
+      expect(notReplayed).toEqual([]);
+      expect(rows).toBe(customers);
+    } finally {
+      await handle.close();
+    }
+    console.log(`  ${differing} batches answered differently by the two services`);
+    expect(differing).toBe(0);
+    expect(batches.some((b) => b.attempts > 1)).toBe(true); // the kill did cut requests
+    expect(unexpected(statuses, [0, 200, 503])).toEqual([]);
+  }, 300_000);
 
   test("each key sent to both, the database's host killed -9 mid-load: one row per key, one answer", async () => {
     const store = { DATABASE_URL: "", DECISION_DATA_DIR: dataDir };

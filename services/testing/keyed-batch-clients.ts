@@ -34,26 +34,39 @@ export interface BatchAnswered {
   attempts: number;
 }
 
-/** 16 clients sending keyed batches of new customers (`prefix-client-i-n`) until stopped. */
-export function retryingBatchClients(base: string, prefix: string, statuses?: StatusTally) {
+/**
+ * 16 clients sending keyed batches of new customers (`prefix-client-i-n`) until stopped, each
+ * batch to every service in `bases` at once (the same key and body), retried until each answers;
+ * `differing` counts batches the services answered differently.
+ */
+export function retryingBatchClients(
+  bases: string | string[],
+  prefix: string,
+  statuses?: StatusTally,
+) {
+  const urls = (Array.isArray(bases) ? bases : [bases]).map((b) => `${b}/decision/batch`);
   let running = true;
+  let differing = 0;
   const all = Promise.all(
     Array.from({ length: 16 }, async (_, c) => {
       const answered: BatchAnswered[] = [];
       for (let i = 0; running; i++) {
         const batch = `${prefix}-${c}-${i}`;
         const key = `batch-key-${batch}`;
-        const url = `${base}/decision/batch`;
-        const answer = await postUntilAnswered(url, batchBody(batch), { key, statuses });
-        answered.push({ prefix: batch, key, ...answer });
+        const each = await Promise.all(
+          urls.map((url) => postUntilAnswered(url, batchBody(batch), { key, statuses })),
+        );
+        if (new Set(each.map((a) => a.text)).size > 1) differing++;
+        const attempts = Math.max(...each.map((a) => a.attempts));
+        answered.push({ prefix: batch, key, text: (each[0] as BatchAnswered).text, attempts });
       }
       return answered;
     }),
   ).then((lists) => lists.flat());
   return {
-    stop() {
+    async stop() {
       running = false;
-      return all;
+      return { batches: await all, differing };
     },
   };
 }
