@@ -3,6 +3,7 @@ import {
   purchaseDays as days,
   failure,
   tempLogFile as file,
+  LOG_COLUMNS,
   readCsvLog as read,
 } from "../../testing/log-files.ts";
 import { InputError } from "./input-error.ts";
@@ -116,6 +117,17 @@ test("exports from two locales joined (12,50 € and 12.50) stop the read naming
   const comma = await read(path, { decimalSeparator: "," });
   expect(comma.quality.skipped).toEqual({ "unreadable amount": 2 });
   expect(days(comma.log)).toContain("c 2020-01-05 1250");
+  // A row a filter leaves out is neither counted nor the example named.
+  const filtered = file(
+    [
+      "customer_id;date;amount;status",
+      "z;2020-01-01;99.00;cancelled",
+      ...[...german, ...german, ...us].map((line) => `${line};paid`),
+    ].join("\n"),
+  );
+  const columns = { ...LOG_COLUMNS, dropBy: "status" };
+  const named = await failure(read(filtered, { columns, dropValues: ["cancelled"] }));
+  expect(named?.message).toContain('"12.50" (line 9) only with a decimal point (2 values');
   // One locale with a stray word: skipped as before, no error.
   const stray = file(["customer_id;date;amount", ...german, "e;2020-01-07;n/a"].join("\n"));
   expect((await read(stray)).quality.skipped).toEqual({ "unreadable amount": 1 });

@@ -190,15 +190,18 @@ export async function failOnMixedNumberFormats(
   const other = OTHER[format];
   const theirs = (v: string) => numberExpression(v, other);
   const unread = `unread_${role}`;
+  // The other format's example is one of the lines counted (not a row a filter left out).
   const found = await connection.runAndReadAll(
-    `SELECT count(*) AS n FROM lines WHERE reason = ${sqlString(reason)} AND ${theirs(unread)} IS NOT NULL`,
+    `SELECT count(*) AS n, arg_min(${unread}, rowid) AS v, min(rowid) AS rn FROM lines
+     WHERE reason = ${sqlString(reason)} AND ${theirs(unread)} IS NOT NULL`,
   );
-  const foreignCount = Number((found.getRowObjectsJS()[0] as { n: bigint }).n);
-  if (foreignCount === 0) return;
+  const counted = found.getRowObjectsJS()[0] as { n: bigint; v: string | null; rn: bigint | null };
+  const foreignCount = Number(counted.n);
+  if (foreignCount === 0 || counted.v === null) return;
+  const foreign: Seen = { value: counted.v.trim(), row: Number(counted.rn) };
   const mine = numberExpression("v", format);
   const kinds = {
     own: `${mine} IS NOT NULL AND ${theirs("v")} IS NULL`,
-    foreign: `${mine} IS NULL AND ${theirs("v")} IS NOT NULL`,
     ambiguous: `${mine} <> ${theirs("v")}`,
   };
   const picks = Object.entries(kinds).map(
@@ -215,8 +218,8 @@ export async function failOnMixedNumberFormats(
     row[`${kind}_v`] == null
       ? null
       : { value: String(row[`${kind}_v`]), row: Number(row[`${kind}_rn`]) };
-  const [own, foreign, ambiguous] = [seen("own"), seen("foreign"), seen("ambiguous")];
-  if (!own || !foreign) return;
+  const [own, ambiguous] = [seen("own"), seen("ambiguous")];
+  if (!own) return;
   const at = async (s: Seen) => `"${s.value}" (${await describe(s.row)})`;
   const twoWays = ambiguous
     ? `; values such as ${await at(ambiguous)} read as a different number each way`
