@@ -30,6 +30,7 @@ import {
 } from "../testing/decision-traffic.ts";
 import {
   BATCH_SIZE,
+  type BatchAnswered,
   batchesInLog,
   batchesNotReplayed,
   retryingBatchClients,
@@ -71,6 +72,24 @@ async function checkKept(db: Database, what: string, answers: Answer[], statuses
   );
   expect(notKept).toEqual([]);
   expect(rows).toBe(answers.length);
+}
+
+/** One row per customer of every answered batch, each answered id kept, each re-send replayed. */
+async function checkBatchesKept(
+  db: Database,
+  what: string,
+  batches: BatchAnswered[],
+  notReplayed: string[],
+  statuses: StatusTally,
+) {
+  const { rows, customers, notKept } = await batchesInLog(db, batches);
+  const tally = [...statuses].map(([s, n]) => `${s}: ${n}`).join(", ");
+  console.log(
+    `${what}: ${batches.length} keyed batches of ${BATCH_SIZE} answered (${batches.filter((b) => b.attempts > 1).length} after a retry; attempts ${tally}) → ${rows} rows for ${customers} customers; ${notKept.length} batches with an answered id not kept, ${notReplayed.length} not replayed byte for byte`,
+  );
+  expect(notKept).toEqual([]);
+  expect(notReplayed).toEqual([]);
+  expect(rows).toBe(customers);
 }
 
 describe.skipIf(!bin)("Idempotency-Key through PostgreSQL's outages", () => {
@@ -156,14 +175,8 @@ describe.skipIf(!bin)("Idempotency-Key through PostgreSQL's outages", () => {
 
     const handle = await createDatabase({ databaseUrl: pg.url });
     try {
-      const { rows, customers, notKept } = await batchesInLog(handle.db, batches);
-      const tally = [...statuses].map(([s, n]) => `${s}: ${n}`).join(", ");
-      console.log(
-        `PostgreSQL stopped 3 s, then frozen 3 s: ${batches.length} keyed batches of ${BATCH_SIZE} answered (${batches.filter((b) => b.attempts > 1).length} after a retry; attempts ${tally}) → ${rows} rows for ${customers} customers; ${notKept.length} batches with an answered id not kept, ${notReplayed.length} not replayed byte for byte`,
-      );
-      expect(notKept).toEqual([]);
-      expect(notReplayed).toEqual([]);
-      expect(rows).toBe(customers);
+      const what = "PostgreSQL stopped 3 s, then frozen 3 s";
+      await checkBatchesKept(handle.db, what, batches, notReplayed, statuses);
     } finally {
       await handle.close();
     }
@@ -224,43 +237,45 @@ describe("Idempotency-Key on one embedded store shared by two services", () => {
     for (const p of procs) if (!p.exited()) await killHard(p);
     rmSync(dataDir, { recursive: true, force: true });
   });
+  const store = () => ({ DATABASE_URL: "", DECISION_DATA_DIR: dataDir });
 
-  test("each keyed batch sent to both, the database's host killed -9 mid-load: one row per customer, every answer kept and replayed", async () => {
-    const store = { DATABASE_URL: "", DECISION_DATA_DIR: dataDir };
+  /** Two decision services on the store: both, the one hosting it (and its port), the other. */
+  async function twoServices() {
     const ports = [await freePort(), await freePort()];
     const services: ServiceProcess[] = [];
-    for (const port of ports) services.push(await decisionOn(port, store));
+    for (const port of ports) services.push(await decisionOn(port, store()));
     procs.push(...services);
     const hostPid = readLock(dataDir)?.pid;
-    const hostAt = services.findIndex((p) => p.pid === hostPid);
-    if (hostAt < 0) throw new Error(`neither service hosts the store (its lock names ${hostPid})`);
+    const at = services.findIndex((p) => p.pid === hostPid);
+    if (at < 0) throw new Error(`neither service hosts the store (its lock names ${hostPid})`);
+    const [host, other] = [services[at], services[1 - at]] as [ServiceProcess, ServiceProcess];
+    return { bases: services.map((p) => p.base), host, hostPort: ports[at] as number, other };
+  }
 
-    const statuses: StatusTally = new Map();
-    const clients = retryingBatchClients(
-      services.map((p) => p.base),
-      "embedded-batch",
-      statuses,
-    );
-    await Bun.sleep(1500);
-    await killHard(services[hostAt] as ServiceProcess);
-    const restarted = await decisionOn(ports[hostAt] as number, store);
+  /** The host killed with -9 and started again on its port (the other takes the store over). */
+  async function killAndRestart(host: ServiceProcess, port: number): Promise<ServiceProcess> {
+    await killHard(host);
+    const restarted = await decisionOn(port, store());
     procs.push(restarted);
+    return restarted;
+  }
+
+  test("each keyed batch sent to both, the database's host killed -9 mid-load: one row per customer, every answer kept and replayed", async () => {
+    const { bases, host, hostPort, other } = await twoServices();
+    const statuses: StatusTally = new Map();
+    const clients = retryingBatchClients(bases, "embedded-batch", statuses);
+    await Bun.sleep(1500);
+    const restarted = await killAndRestart(host, hostPort);
     await Bun.sleep(1500);
     const { batches, differing } = await clients.stop();
     const notReplayed = await batchesNotReplayed(restarted.base, batches);
     expect(await stopGracefully(restarted)).toBe(0);
-    expect(await stopGracefully(services[1 - hostAt] as ServiceProcess)).toBe(0);
+    expect(await stopGracefully(other)).toBe(0);
 
     const handle = await createDatabase({ dataDir });
     try {
-      const { rows, customers, notKept } = await batchesInLog(handle.db, batches);
-      const tally = [...statuses].map(([s, n]) => `${s}: ${n}`).join(", ");
-      console.log(
-        `two services on one embedded store, host killed -9: ${batches.length} keyed batches of ${BATCH_SIZE} answered (${batches.filter((b) => b.attempts > 1).length} after a retry; attempts ${tally}) → ${rows} rows for ${customers} customers; ${notKept.length} batches with an answered id not kept, ${notReplayed.length} not replayed byte for byte`,
-      );
-      expect(notKept).toEqual([]);
-      expect(notReplayed).toEqual([]);
-      expect(rows).toBe(customers);
+      const what = "two services on one embedded store, host killed -9";
+      await checkBatchesKept(handle.db, what, batches, notReplayed, statuses);
     } finally {
       await handle.close();
     }
@@ -271,30 +286,16 @@ describe("Idempotency-Key on one embedded store shared by two services", () => {
   }, 300_000);
 
   test("each key sent to both, the database's host killed -9 mid-load: one row per key, one answer", async () => {
-    const store = { DATABASE_URL: "", DECISION_DATA_DIR: dataDir };
-    const ports = [await freePort(), await freePort()];
-    const services: ServiceProcess[] = [];
-    for (const port of ports) services.push(await decisionOn(port, store));
-    procs.push(...services);
-    const hostPid = readLock(dataDir)?.pid;
-    const hostAt = services.findIndex((p) => p.pid === hostPid);
-    if (hostAt < 0) throw new Error(`neither service hosts the store (its lock names ${hostPid})`);
-
+    const { bases, host, hostPort, other } = await twoServices();
     const statuses: StatusTally = new Map();
     const customers = Array.from({ length: 600 }, (_, i) => `shared-${i}`);
-    const sent = sentToBoth(
-      services.map((p) => p.base),
-      customers,
-      statuses,
-    );
+    const sent = sentToBoth(bases, customers, statuses);
     await Bun.sleep(1500);
-    await killHard(services[hostAt] as ServiceProcess);
-    const restarted = await decisionOn(ports[hostAt] as number, store);
-    procs.push(restarted);
+    const restarted = await killAndRestart(host, hostPort);
     const { answers, differing } = await sent;
     const newHostPid = readLock(dataDir)?.pid;
     expect(await stopGracefully(restarted)).toBe(0);
-    expect(await stopGracefully(services[1 - hostAt] as ServiceProcess)).toBe(0);
+    expect(await stopGracefully(other)).toBe(0);
 
     const handle = await createDatabase({ dataDir });
     try {
@@ -303,7 +304,7 @@ describe("Idempotency-Key on one embedded store shared by two services", () => {
       await handle.close();
     }
     console.log(
-      `store host pid ${hostPid} killed, then hosted by pid ${newHostPid}; ${differing} customers answered differently by the two services`,
+      `store host pid ${host.pid} killed, then hosted by pid ${newHostPid}; ${differing} customers answered differently by the two services`,
     );
     expect(differing).toBe(0);
     expect(retried(answers)).toBeGreaterThan(0); // the kill did cut requests
