@@ -65,12 +65,15 @@ describe("pinned CSV dialect", () => {
     ],
     ["no header", "c1,2020-01-02,1\nc2,2020-01-03,2\nc3,2020-01-04,3\n", { header: "false" }],
     ["gzip, semicolon", body(";", "\n", plain), { gzip: "true" }],
+    ["a UTF-8 byte-order mark", `\uFEFF${body(",", "\r\n", plain)}`, {}],
+    ["UTF-16 with its byte-order mark", `\uFEFF${body(";", "\r\n", plain)}`, { utf16: "true" }],
   ];
 
   for (const [name, text, given] of cases) {
     test(`${name}: the pinned read holds what DuckDB's sniffing read holds`, async () => {
       const path = join(dir, `${name.replace(/\W+/g, "-")}.csv${given.gzip ? ".gz" : ""}`);
-      writeFileSync(path, given.gzip ? Bun.gzipSync(text) : text);
+      const bytes = given.utf16 ? Buffer.from(text, "utf16le") : Buffer.from(text);
+      writeFileSync(path, given.gzip ? Bun.gzipSync(bytes) : bytes);
       const headerless = given.header === "false";
       const names = headerless
         ? { customerId: "column0", date: "column1", amount: "column2" }
@@ -79,7 +82,8 @@ describe("pinned CSV dialect", () => {
       const loaded = await loadSource(connection, source, names, "UTC");
       expect(loaded.peek).toContain("auto_detect = false");
       const skip = loaded.skipLines ? `, skip = ${loaded.skipLines}` : "";
-      const sniffing = `read_csv(${sqlString(path)}, auto_type_candidates = ['VARCHAR'], ignore_errors = true, header = ${loaded.header}${skip})`;
+      const encoding = loaded.encoding ? `, encoding = ${sqlString(loaded.encoding)}` : "";
+      const sniffing = `read_csv(${sqlString(path)}, auto_type_candidates = ['VARCHAR'], ignore_errors = true, header = ${loaded.header}${skip}${encoding})`;
       const pinned = await rowsOf(connection, loaded.peek, names);
       expect(pinned.length).toBeGreaterThan(1);
       expect(pinned).toEqual(await rowsOf(connection, sniffing, names));
