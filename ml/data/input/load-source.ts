@@ -107,36 +107,31 @@ interface PinnedCsv {
 /** What sniff_csv shows for "none" in a one-character option (quote, escape, comment). */
 const shownEmpty = (v: string) => (v === "(empty)" ? "" : v);
 
-/** What sniff_csv found: the dialect, the header, lines above it and the columns. */
-interface Sniffed {
-  Delimiter: string;
-  Quote: string;
-  Escape: string;
-  NewLineDelimiter: string;
-  Comment: string;
-  SkipRows: number | bigint;
-  HasHeader: boolean;
-  Columns: Array<{ name: string; type: string }>;
-}
-
-async function sniffCsv(
+/**
+ * The dialect read_csv would sniff with `options`, pinned (auto_detect off): each read of the
+ * file (the samplers' peeks and the scan) then skips DuckDB's sniffer, about 25 ms a read.
+ */
+async function pinCsv(
   connection: DuckDBConnection,
   path: string,
   options: string[],
-): Promise<Sniffed> {
+): Promise<PinnedCsv> {
   const reader = await connection.runAndReadAll(
     `SELECT Delimiter, Quote, Escape, NewLineDelimiter, Comment, SkipRows, HasHeader, Columns FROM sniff_csv(${[sqlString(path), ...options].join(", ")})`,
   );
-  return reader.getRowObjectsJS()[0] as unknown as Sniffed;
-}
-
-/**
- * The sniffed dialect pinned (auto_detect off) with every column text: each read of the file
- * (the samplers' peeks and the scan) then skips DuckDB's sniffer, about 25 ms a read.
- */
-function pinnedOf(row: Sniffed, options: string[]): PinnedCsv {
+  const row = reader.getRowObjectsJS()[0] as {
+    Delimiter: string;
+    Quote: string;
+    Escape: string;
+    NewLineDelimiter: string;
+    Comment: string;
+    SkipRows: number | bigint;
+    HasHeader: boolean;
+    Columns: Array<{ name: string; type: string }>;
+  };
+  const encoding = options.filter((o) => o.startsWith("encoding ="));
   return {
-    types: new Map(row.Columns.map((c) => [c.name, "VARCHAR"])),
+    types: new Map(row.Columns.map((c) => [c.name, c.type])),
     options: [
       "auto_detect = false",
       `delim = ${sqlString(row.Delimiter)}`,
@@ -146,18 +141,9 @@ function pinnedOf(row: Sniffed, options: string[]): PinnedCsv {
       `comment = ${sqlString(shownEmpty(row.Comment))}`,
       `skip = ${Number(row.SkipRows)}`,
       `header = ${row.HasHeader}`,
-      ...options.filter((o) => o.startsWith("encoding =")),
+      ...encoding,
     ],
   };
-}
-
-/** The dialect read_csv would sniff with `options` (every column text), pinned. */
-async function pinCsv(
-  connection: DuckDBConnection,
-  path: string,
-  options: string[],
-): Promise<PinnedCsv> {
-  return pinnedOf(await sniffCsv(connection, path, options), options);
 }
 
 /**
@@ -196,19 +182,19 @@ function dialectOptions(source: Extract<LogSource, { kind: "csv" }>): string[] {
   return parts;
 }
 
-/**
- * Header and lines above it, as DuckDB's sniffer (free to guess types) sees the file, and what
- * it sniffed (none when it gave up) with the options it was given.
- */
+/** Header and lines above it, as DuckDB's sniffer (free to guess types) sees the file. */
 async function csvDialect(
   connection: DuckDBConnection,
   source: Extract<LogSource, { kind: "csv" }>,
-): Promise<{ header: boolean; skip: number; row?: Sniffed; options: string[] }> {
+): Promise<{ header: boolean; skip: number }> {
   const options = dialectOptions(source);
   if (source.skipLines !== undefined) options.push(`skip = ${source.skipLines}`);
-  let row: Sniffed | undefined;
+  let row: { HasHeader: boolean; SkipRows: number | bigint } | undefined;
   try {
-    row = await sniffCsv(connection, source.path, options);
+    const reader = await connection.runAndReadAll(
+      `SELECT HasHeader, SkipRows FROM sniff_csv(${[sqlString(source.path), ...options].join(", ")})`,
+    );
+    row = reader.getRowObjectsJS()[0] as typeof row;
   } catch (error) {
     // Bytes the encoding cannot decode are the file's problem; anything else is the sniffer
     // giving up on a small or ragged file, where a header on the first line is the best guess
@@ -218,8 +204,6 @@ async function csvDialect(
   return {
     header: source.header ?? row?.HasHeader !== false,
     skip: source.skipLines ?? Number(row?.SkipRows ?? 0),
-    ...(row ? { row } : {}),
-    options,
   };
 }
 
@@ -332,16 +316,10 @@ async function openCsv(
     ? { ...given, path: copy.path, encoding: "utf-8" }
     : { ...given, encoding };
   try {
-    const sniffed = await sniffOrFail(connection, readable, given.path);
-    let dialect = { header: sniffed.header, skip: sniffed.skip };
+    let dialect = await sniffOrFail(connection, readable, given.path);
     const pin = () =>
       pinOrFail(connection, readable.path, csvOptions(readable, dialect), given.path);
-    // A header the sniffer found itself pins the dialect as it is: the dialect does not depend
-    // on the types guessed, and the names come from the same line. Else sniff again as text.
-    let pinned =
-      sniffed.row?.HasHeader && given.header === undefined
-        ? pinnedOf(sniffed.row, sniffed.options)
-        : await pin();
+    let pinned = await pin();
     const needed = neededColumns(columns);
     if (given.skipLines === undefined && needed.some((c) => !pinned.types.has(c))) {
       const found = findHeaderLine(head, encoding, needed);
