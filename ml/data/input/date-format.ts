@@ -4,7 +4,7 @@
 // column still ambiguous after that is an error naming the candidates, never a silent guess.
 
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { InputError } from "./input-error.ts";
+import { emptyLogError, InputError } from "./input-error.ts";
 import { sqlString } from "./sql-text.ts";
 
 /** The fast path: `YYYY-MM-DD`, optionally followed by `T` or a space and a time. */
@@ -341,6 +341,15 @@ const best = (formats: string[], counts: number[]) => {
   return { top, formats: formats.filter((_, i) => counts[i] === top && top > 0) };
 };
 
+/** No date to sniff: a log without rows below its header, or a date column empty in each. */
+async function noDates(connection: DuckDBConnection, { table, columnName, source }: DateColumn) {
+  const rows = await connection.runAndReadAll(`SELECT count(*) AS n FROM ${table}`);
+  if (Number((rows.getRowObjectsJS()[0] as { n: bigint }).n) === 0) return emptyLogError(source);
+  return new InputError(columnName, `the date column "${columnName}" is empty in every row`, {
+    hint: "pass --date-col naming the column that holds the purchase date",
+  });
+}
+
 /**
  * The date format of a text column: ISO when every sampled value is ISO-like, else the one
  * strftime pattern that parses the most values. `describe(row)` turns a row number into
@@ -353,11 +362,7 @@ export async function sniffDateFormat(
 ): Promise<string> {
   const { table, column, columnName } = date;
   const sample = await sampleValues(connection, table, column);
-  if (sample.size === 0) {
-    throw new InputError(columnName, `the date column "${columnName}" is empty in every row`, {
-      hint: "pass --date-col naming the column that holds the purchase date",
-    });
-  }
+  if (sample.size === 0) throw await noDates(connection, date);
   if (sample.allIso) return ISO;
   const epoch = epochFormat(sample);
   if (epoch) return epoch;
@@ -377,6 +382,8 @@ export interface DateColumn {
   table: string;
   column: string;
   columnName: string;
+  /** The log's name for messages (its file, table or query). */
+  source?: string;
 }
 
 /** `chosen` and the layouts that read the values of date_sample they leave unread (see nextLayout). */

@@ -11,3 +11,10 @@ export class InputError extends Error {
     this.hint = options.hint;
   }
 }
+
+/** A log without a single row: a header line and nothing below it, or an empty table or query. */
+export function emptyLogError(where?: string): InputError {
+  return new InputError(undefined, `${where ? `${where}: ` : ""}the log has no rows`, {
+    hint: "pass the export itself: a header and one line (row) per purchase below it",
+  });
+}

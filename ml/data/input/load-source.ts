@@ -308,6 +308,12 @@ async function openCsv(
   columns: LogColumns,
 ): Promise<LoadedSource> {
   const head = await csvHead(given.path);
+  if (head.length === 0) {
+    // Else DuckDB reads one unnamed column and the message blames the delimiter.
+    throw new InputError(undefined, `${given.path}: the file is empty (0 bytes)`, {
+      hint: "pass the export itself: a CSV with a header line and one line per purchase",
+    });
+  }
   const encoding = given.encoding ?? bomEncoding(head) ?? "utf-8";
   // DuckDB decodes UTF-8 and UTF-16; a Windows-1252 file is read from a UTF-8 copy.
   const copy =

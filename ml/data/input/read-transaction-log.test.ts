@@ -49,6 +49,21 @@ test("a missing column names it, the line and the option to pass", async () => {
   expect(error?.message).toContain("pass --customer-col");
 });
 
+test("an empty file, or a header with nothing below it, says so (not a delimiter or a date column)", async () => {
+  const empty = await failure(read(file("")));
+  expect(empty).toBeInstanceOf(InputError);
+  expect(empty?.message).toContain("the file is empty (0 bytes)");
+  const header = "customer_id,date,amount\n";
+  for (const extra of [{}, { dateFormat: "%Y-%m-%d" }]) {
+    const error = await failure(read(file(header), extra));
+    expect(error).toBeInstanceOf(InputError);
+    expect(error?.message).toContain("the log has no rows; pass the export itself");
+  }
+  // A header without its line break is still a header.
+  const unended = await failure(read(file(header.trim())));
+  expect(unended?.message).toContain("the log has no rows");
+});
+
 test("every missing column is named at once, with the likely ones to pass", async () => {
   // Online Retail II's CSV: no amount column, a quantity and a unit price instead.
   const header = "Invoice,StockCode,Quantity,InvoiceDate,Price,Customer ID,Country\n";

@@ -23,7 +23,7 @@ import { checkDateFormat, moreDateLayouts, sniffDateFormat } from "./date-format
 import { dominantCustomer } from "./dominant-customer.ts";
 import { fetchCustomerIds, fetchLog } from "./fetch-log.ts";
 import { sourceBySignature } from "./file-signature.ts";
-import { InputError } from "./input-error.ts";
+import { emptyLogError, InputError } from "./input-error.ts";
 import { physicalLines } from "./line-numbers.ts";
 import {
   isNotUtf8Error,
@@ -300,6 +300,7 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
     table: loaded.peek,
     column: sqlIdentifier(columns.date),
     columnName: columns.date,
+    source: sourceName(source),
   };
   let format = /^(DATE|TIMESTAMP)/.test(dateType)
     ? null
@@ -634,7 +635,8 @@ async function failWhenNothingReadable(
        mode(reason) FILTER (WHERE ${BAD}) AS reason, min(rowid) FILTER (WHERE ${BAD}) AS first
      FROM lines`,
   );
-  if (!r || Number(r.ok) > 0 || Number(r.n) + rejected.length === 0) return;
+  if (!r || Number(r.ok) > 0) return;
+  if (Number(r.n) + rejected.length === 0) throw emptyLogError(sourceName(input.source));
   let reason = skipReasonOf(input, String(r.reason));
   let where = "";
   if (Number(r.n) >= rejected.length) {
