@@ -8,12 +8,13 @@ import { freePort } from "@pp/shared/testing/free-port.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { sql } from "drizzle-orm";
 import {
-  DECISION_KEY,
   decisionReadyOn,
   killHard,
+  postDecision,
   startForecastStub,
   stopGracefully,
 } from "../testing/decision-traffic.ts";
+import { batchBody } from "../testing/keyed-batch-clients.ts";
 import {
   type Answer,
   answersNotKept,
@@ -99,25 +100,9 @@ describe("Idempotency-Key with real processes (PostgreSQL)", () => {
 
   test("keyed batches whose first attempt times out: one row per customer, the same answer", async () => {
     const service = await decisionOn(await freePort());
-    const batchBody = (prefix: string) =>
-      JSON.stringify({
-        customers: Array.from({ length: 50 }, (_, i) => ({
-          id: `${prefix}-${i}`,
-          summary: { frequency: 1 + (i % 7), recency: 10, T: 20 },
-        })),
-        horizon: { value: 13, unit: "week" },
-        actions: [{ id: "email", cost: 0.5, uplift: 0.2, margin: 10 }],
-        budget: 5,
-      });
     const send = (prefix: string, signal?: AbortSignal) =>
-      fetch(`${service.base}/decision/batch`, {
-        method: "POST",
-        headers: {
-          authorization: `Bearer ${DECISION_KEY}`,
-          "content-type": "application/json",
-          "idempotency-key": `batch-${prefix}`,
-        },
-        body: batchBody(prefix),
+      postDecision(`${service.base}/decision/batch`, batchBody(prefix, 50, 5), {
+        key: `batch-${prefix}`,
         ...(signal ? { signal } : {}),
       });
     let timedOut = 0;
@@ -157,26 +142,9 @@ describe("Idempotency-Key with real processes (PostgreSQL)", () => {
     ]);
     // The same key, a batch of 10 to one service and of 30 other customers to the other: the
     // loser's answer row conflicts, and its rows beyond the winner's 10 used to be written anyway.
-    const batch = (prefix: string, size: number) =>
-      JSON.stringify({
-        customers: Array.from({ length: size }, (_, i) => ({
-          id: `${prefix}-${i}`,
-          summary: { frequency: 1 + (i % 5), recency: 10, T: 20 },
-        })),
-        horizon: { value: 13, unit: "week" },
-        actions: [{ id: "email", cost: 0.5, uplift: 0.2, margin: 10 }],
-        budget: 100,
-      });
+    const batch = (prefix: string, size: number) => batchBody(prefix, size, 100);
     const send = async (base: string, key: string, body: string) => {
-      const res = await fetch(`${base}/decision/batch`, {
-        method: "POST",
-        headers: {
-          authorization: `Bearer ${DECISION_KEY}`,
-          "content-type": "application/json",
-          "idempotency-key": key,
-        },
-        body,
-      });
+      const res = await postDecision(`${base}/decision/batch`, body, { key });
       return { status: res.status, text: await res.text() };
     };
     const keys = Array.from({ length: 60 }, (_, k) => `mixed-${k}`);

@@ -22,13 +22,27 @@ export function startForecastStub(): { url: string; stop(): void } {
   return { url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) };
 }
 
+/** POST a JSON body to a decision endpoint with the test key (and an Idempotency-Key when given). */
+export function postDecision(
+  url: string,
+  json: string,
+  options: { key?: string; signal?: AbortSignal } = {},
+): Promise<Response> {
+  return fetch(url, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${DECISION_KEY}`,
+      "content-type": "application/json",
+      ...(options.key ? { "idempotency-key": options.key } : {}),
+    },
+    body: json,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+}
+
 /** One decision for c-1. */
 export function decide(base: string): Promise<Response> {
-  return fetch(`${base}/decision`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${DECISION_KEY}`, "content-type": "application/json" },
-    body,
-  });
+  return postDecision(`${base}/decision`, body);
 }
 
 /** A decision service process (Bun entry), returned once it has answered a decision with 200. */

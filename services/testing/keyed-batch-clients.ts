@@ -4,7 +4,7 @@
 import type { Database } from "@pp/shared/db/database.ts";
 import { decisionLog } from "@pp/shared/db/schema.ts";
 import { inArray } from "drizzle-orm";
-import { DECISION_KEY } from "./decision-traffic.ts";
+import { postDecision } from "./decision-traffic.ts";
 import { postUntilAnswered, rowsPerCustomer, type StatusTally } from "./keyed-clients.ts";
 
 /**
@@ -14,16 +14,19 @@ import { postUntilAnswered, rowsPerCustomer, type StatusTally } from "./keyed-cl
  */
 export const BATCH_SIZE = 70;
 
-/** A batch's body: customers `prefix-0..`, a budget that selects some and leaves others out. */
-const batchBody = (prefix: string) =>
+/**
+ * A batch's body: `size` customers `prefix-0..` given by summary; the default budget selects some
+ * of BATCH_SIZE and leaves others out.
+ */
+export const batchBody = (prefix: string, size = BATCH_SIZE, budget = 4) =>
   JSON.stringify({
-    customers: Array.from({ length: BATCH_SIZE }, (_, i) => ({
+    customers: Array.from({ length: size }, (_, i) => ({
       id: `${prefix}-${i}`,
       summary: { frequency: 1 + (i % 7), recency: 10, T: 20 },
     })),
     horizon: { value: 13, unit: "week" },
     actions: [{ id: "email", cost: 0.5, uplift: 0.2, margin: 10 }],
-    budget: 4,
+    budget,
   });
 
 /** One answered batch: its customers' prefix, the key it was sent under and the 200's text. */
@@ -119,15 +122,7 @@ export async function batchesInLog(
 export async function batchesNotReplayed(base: string, batches: BatchAnswered[]) {
   const wrong: string[] = [];
   for (const b of batches) {
-    const res = await fetch(`${base}/decision/batch`, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${DECISION_KEY}`,
-        "content-type": "application/json",
-        "idempotency-key": b.key,
-      },
-      body: batchBody(b.prefix),
-    });
+    const res = await postDecision(`${base}/decision/batch`, batchBody(b.prefix), { key: b.key });
     const text = await res.text();
     const replayed = res.headers.get("idempotent-replayed") === "true";
     if (res.status !== 200 || text !== b.text || !replayed) wrong.push(b.prefix);

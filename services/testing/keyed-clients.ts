@@ -4,7 +4,7 @@
 import type { Database } from "@pp/shared/db/database.ts";
 import { decisionLog } from "@pp/shared/db/schema.ts";
 import { count, inArray, sql } from "drizzle-orm";
-import { DECISION_KEY } from "./decision-traffic.ts";
+import { postDecision } from "./decision-traffic.ts";
 
 /** A single decision's body for a customer given by summary (the forecast stub scores it). */
 export const keyedBody = (customer: string) =>
@@ -41,15 +41,10 @@ export async function postUntilAnswered(
   for (let attempt = 1; ; attempt++) {
     let status = 0;
     try {
-      const res = await fetch(url, {
-        method: "POST",
-        ...(attempt === 1 && impatientMs ? { signal: AbortSignal.timeout(impatientMs) } : {}),
-        headers: {
-          authorization: `Bearer ${DECISION_KEY}`,
-          "content-type": "application/json",
-          ...(key ? { "idempotency-key": key } : {}),
-        },
-        body,
+      const signal = attempt === 1 && impatientMs ? AbortSignal.timeout(impatientMs) : undefined;
+      const res = await postDecision(url, body, {
+        ...(key ? { key } : {}),
+        ...(signal ? { signal } : {}),
       });
       status = res.status;
       const text = await res.text();
