@@ -343,7 +343,10 @@ const best = (formats: string[], counts: number[]) => {
 
 /** No date to sniff: a log without rows below its header, or a date column empty in each. */
 async function noDates(connection: DuckDBConnection, { table, columnName, source }: DateColumn) {
-  const rows = await connection.runAndReadAll(`SELECT count(*) AS n FROM ${table}`);
+  // One row is enough to know: the log may be large and this is only for the message.
+  const rows = await connection.runAndReadAll(
+    `SELECT count(*) AS n FROM (SELECT 1 FROM ${table} LIMIT 1)`,
+  );
   if (Number((rows.getRowObjectsJS()[0] as { n: bigint }).n) === 0) return emptyLogError(source);
   return new InputError(columnName, `the date column "${columnName}" is empty in every row`, {
     hint: "pass --date-col naming the column that holds the purchase date",

@@ -12,9 +12,12 @@ export class InputError extends Error {
   }
 }
 
-/** A log without a single row: a header line and nothing below it, or an empty table or query. */
-export function emptyLogError(where?: string): InputError {
-  return new InputError(undefined, `${where ? `${where}: ` : ""}the log has no rows`, {
+/**
+ * A log without a single row: a header line and nothing below it, an empty table or query, or
+ * (`what`) an empty file.
+ */
+export function emptyLogError(where?: string, what = "the log has no rows"): InputError {
+  return new InputError(undefined, `${where ? `${where}: ` : ""}${what}`, {
     hint: "pass the export itself: a header and one line (row) per purchase below it",
   });
 }

@@ -8,7 +8,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import postgres from "postgres";
 import { columnHint } from "./column-suggestion.ts";
 import { bomEncoding, csvHead, findHeaderLine, utf8Copy } from "./csv-head.ts";
-import { InputError } from "./input-error.ts";
+import { emptyLogError, InputError } from "./input-error.ts";
 import { type CsvEncoding, type LogColumns, type LogSource, sourceName } from "./log-input.ts";
 import { flattenRecords } from "./nested-records.ts";
 import { dropSheetRepeats, type SheetRepeat } from "./sheet-repeats.ts";
@@ -253,14 +253,10 @@ function cannotRead(path: string, error: unknown, csv = false): InputError {
   return new InputError(undefined, `${path}: cannot be read: ${problem}`, { hint });
 }
 
-async function describeOrFail(
-  connection: DuckDBConnection,
-  from: string,
-  path: string,
-  csv = false,
-): Promise<Map<string, string>> {
+/** `work`'s value, or what DuckDB said as an InputError naming the file (cannotRead). */
+async function orCannotRead<T>(work: Promise<T>, path: string, csv = false): Promise<T> {
   try {
-    return await describe(connection, from);
+    return await work;
   } catch (error) {
     throw cannotRead(path, error, csv);
   }
@@ -287,7 +283,7 @@ async function openFile(
   const file = fileScanSql(source.kind, source.files ?? source.path);
   const { scan, types, available } = await flattenRecords(
     connection,
-    { scan: file, types: await describeOrFail(connection, file, source.path) },
+    { scan: file, types: await orCannotRead(describe(connection, file), source.path) },
     neededColumns(columns),
     (from) => describe(connection, from),
   );
@@ -308,12 +304,8 @@ async function openCsv(
   columns: LogColumns,
 ): Promise<LoadedSource> {
   const head = await csvHead(given.path);
-  if (head.length === 0) {
-    // Else DuckDB reads one unnamed column and the message blames the delimiter.
-    throw new InputError(undefined, `${given.path}: the file is empty (0 bytes)`, {
-      hint: "pass the export itself: a CSV with a header line and one line per purchase",
-    });
-  }
+  // Else DuckDB reads one unnamed column and the message blames the delimiter.
+  if (head.length === 0) throw emptyLogError(given.path, "the file is empty (0 bytes)");
   const encoding = given.encoding ?? bomEncoding(head) ?? "utf-8";
   // DuckDB decodes UTF-8 and UTF-16; a Windows-1252 file is read from a UTF-8 copy.
   const copy =
@@ -322,9 +314,13 @@ async function openCsv(
     ? { ...given, path: copy.path, encoding: "utf-8" }
     : { ...given, encoding };
   try {
-    let dialect = await sniffOrFail(connection, readable, given.path);
+    let dialect = await orCannotRead(csvDialect(connection, readable), given.path, true);
     const pin = () =>
-      pinOrFail(connection, readable.path, csvOptions(readable, dialect), given.path);
+      orCannotRead(
+        pinCsv(connection, readable.path, csvOptions(readable, dialect)),
+        given.path,
+        true,
+      );
     let pinned = await pin();
     const needed = neededColumns(columns);
     if (given.skipLines === undefined && needed.some((c) => !pinned.types.has(c))) {
@@ -350,27 +346,6 @@ async function openCsv(
   } catch (error) {
     await copy?.remove();
     throw error;
-  }
-}
-
-async function pinOrFail(
-  connection: DuckDBConnection,
-  path: string,
-  options: string[],
-  named: string,
-): Promise<PinnedCsv> {
-  try {
-    return await pinCsv(connection, path, options);
-  } catch (error) {
-    throw cannotRead(named, error, true);
-  }
-}
-
-async function sniffOrFail(connection: DuckDBConnection, source: CsvSource, path: string) {
-  try {
-    return await csvDialect(connection, source);
-  } catch (error) {
-    throw cannotRead(path, error, true);
   }
 }
 
