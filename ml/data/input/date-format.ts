@@ -230,22 +230,35 @@ async function sampleValues(
        FROM (SELECT ${column} FROM ${table} LIMIT ${SAMPLE * 5}) AS head) AS numbered
      WHERE v IS NOT NULL AND v <> '' LIMIT ${SAMPLE}`,
   );
-  const reader = await connection.runAndReadAll(
+  const head = await oneRow(
+    connection,
     `SELECT count(*) AS size, bool_and(regexp_full_match(v, ${sqlString(ISO_TEXT)})) AS iso,
-       bool_and(regexp_full_match(v, ${sqlString(NUMBER_TEXT)})) AS numeric,
+       arg_min(v, rn) AS first, min(rn) AS first_row FROM date_sample`,
+  );
+  const sample = {
+    size: Number(head.size),
+    allIso: head.iso === true,
+    first: String(head.first ?? ""),
+    firstRow: Number(head.first_row ?? 0),
+  };
+  // ISO dates (the usual case) need nothing more: the casts and patterns below cost ~6 ms.
+  if (sample.size === 0 || sample.allIso) return { ...sample, numbers: null, words: false };
+  const shape = await oneRow(
+    connection,
+    `SELECT bool_and(regexp_full_match(v, ${sqlString(NUMBER_TEXT)})) AS numeric,
        min(TRY_CAST(v AS DOUBLE)) AS min, max(TRY_CAST(v AS DOUBLE)) AS max,
-       arg_min(v, rn) AS first, min(rn) AS first_row,
        bool_or(regexp_matches(v, ${sqlString(WORD)})) AS words FROM date_sample`,
   );
-  const row = reader.getRowObjectsJS()[0] as Record<string, unknown>;
   return {
-    size: Number(row.size),
-    allIso: row.iso === true,
-    numbers: row.numeric === true ? { min: Number(row.min), max: Number(row.max) } : null,
-    first: String(row.first ?? ""),
-    words: row.words === true,
-    firstRow: Number(row.first_row ?? 0),
+    ...sample,
+    numbers: shape.numeric === true ? { min: Number(shape.min), max: Number(shape.max) } : null,
+    words: shape.words === true,
   };
+}
+
+async function oneRow(connection: DuckDBConnection, sql: string) {
+  const reader = await connection.runAndReadAll(sql);
+  return reader.getRowObjectsJS()[0] as Record<string, unknown>;
 }
 
 /** How many values each format parses (one query, all formats side by side). */

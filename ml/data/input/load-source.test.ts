@@ -64,22 +64,36 @@ describe("pinned CSV dialect", () => {
       {},
     ],
     ["no header", "c1,2020-01-02,1\nc2,2020-01-03,2\nc3,2020-01-04,3\n", { header: "false" }],
+    [
+      "no header, found by the sniffer",
+      "c1,2020-01-02,1.5\nc2,2020-01-03,2.5\nc3,2020-01-04,3.5\n",
+      { numbered: "true" },
+    ],
     ["gzip, semicolon", body(";", "\n", plain), { gzip: "true" }],
     ["a UTF-8 byte-order mark", `\uFEFF${body(",", "\r\n", plain)}`, {}],
     ["UTF-16 with its byte-order mark", `\uFEFF${body(";", "\r\n", plain)}`, { utf16: "true" }],
   ];
 
-  for (const [name, text, given] of cases) {
+  // With a second connection, the pinning sniff for a header on line 1 runs beside the dialect's
+  // sniff and is kept only when the dialect turns out to be that one.
+  const each = cases.flatMap(([name, text, given]) => [
+    [name, text, given, false] as const,
+    [`${name}, sniffed side by side`, text, given, true] as const,
+  ]);
+  for (const [name, text, given, sideBySide] of each) {
     test(`${name}: the pinned read holds what DuckDB's sniffing read holds`, async () => {
       const path = join(dir, `${name.replace(/\W+/g, "-")}.csv${given.gzip ? ".gz" : ""}`);
       const bytes = given.utf16 ? Buffer.from(text, "utf16le") : Buffer.from(text);
       writeFileSync(path, given.gzip ? Bun.gzipSync(bytes) : bytes);
       const headerless = given.header === "false";
-      const names = headerless
-        ? { customerId: "column0", date: "column1", amount: "column2" }
-        : columns;
+      const names =
+        headerless || given.numbered
+          ? { customerId: "column0", date: "column1", amount: "column2" }
+          : columns;
       const source = { kind: "csv" as const, path, ...(headerless ? { header: false } : {}) };
-      const loaded = await loadSource(connection, source, names, "UTC");
+      const second = sideBySide ? await instance.connect() : undefined;
+      const loaded = await loadSource(connection, source, names, "UTC", second);
+      second?.closeSync();
       expect(loaded.peek).toContain("auto_detect = false");
       const skip = loaded.skipLines ? `, skip = ${loaded.skipLines}` : "";
       const encoding = loaded.encoding ? `, encoding = ${sqlString(loaded.encoding)}` : "";

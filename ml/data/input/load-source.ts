@@ -302,6 +302,7 @@ async function openCsv(
   connection: DuckDBConnection,
   given: CsvSource,
   columns: LogColumns,
+  second?: DuckDBConnection,
 ): Promise<LoadedSource> {
   const head = await csvHead(given.path);
   // Else DuckDB reads one unnamed column and the message blames the delimiter.
@@ -313,6 +314,10 @@ async function openCsv(
   let readable: CsvSource = copy
     ? { ...given, path: copy.path, encoding: "utf-8" }
     : { ...given, encoding };
+  // The pinning sniff for the usual dialect (the header on line 1) runs beside the dialect's own
+  // sniff, on the second connection: each costs about 25 ms, and the read then waits for one.
+  const usual = csvOptions(readable, { header: true, skip: 0 });
+  const early = second ? pinCsv(second, readable.path, usual).catch(() => null) : null;
   try {
     let dialect = await orCannotRead(csvDialect(connection, readable), given.path, true);
     const pin = () =>
@@ -321,7 +326,9 @@ async function openCsv(
         given.path,
         true,
       );
-    let pinned = await pin();
+    // Not taken, it is still awaited: it must end before its connection closes.
+    const same = csvOptions(readable, dialect).join() === usual.join();
+    let pinned = same ? ((await early) ?? (await pin())) : (await Promise.all([pin(), early]))[0];
     const needed = neededColumns(columns);
     if (given.skipLines === undefined && needed.some((c) => !pinned.types.has(c))) {
       const found = findHeaderLine(head, encoding, needed);
@@ -344,6 +351,7 @@ async function openCsv(
       ...(copy ? { close: copy.remove } : {}),
     };
   } catch (error) {
+    await early; // it reads the copy
     await copy?.remove();
     throw error;
   }
@@ -432,14 +440,19 @@ async function loadXlsx(
   };
 }
 
+/**
+ * Opens a log's source for reading. `second`, a spare connection to the same database, lets a
+ * CSV's two sniffs run side by side.
+ */
 export async function loadSource(
   connection: DuckDBConnection,
   source: LogSource,
   columns: LogColumns,
   timezone: string,
+  second?: DuckDBConnection,
 ): Promise<LoadedSource> {
   if (source.kind === "postgres") return loadPostgres(connection, source, columns, timezone);
   if (source.kind === "xlsx") return loadXlsx(connection, source, columns);
-  if (source.kind === "csv") return openCsv(connection, source, columns);
+  if (source.kind === "csv") return openCsv(connection, source, columns, second);
   return openFile(connection, source, columns);
 }

@@ -174,16 +174,22 @@ async function readDecoded(input: LogInput): Promise<ReadLogResult> {
 async function readOnce(input: LogInput): Promise<ReadLogResult> {
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
+  const second = await instance.connect();
   try {
-    return await readWith(connection, input);
+    return await readWith(connection, input, second);
   } finally {
+    second.closeSync();
     connection.closeSync();
     instance.closeSync();
   }
 }
 
-async function readWith(connection: DuckDBConnection, input: LogInput): Promise<ReadLogResult> {
-  const built = await buildLines(connection, input);
+async function readWith(
+  connection: DuckDBConnection,
+  input: LogInput,
+  second: DuckDBConnection,
+): Promise<ReadLogResult> {
+  const built = await buildLines(connection, input, second);
   const { position, format, numberFormats, floatIds, mixedFloatIds, sides, sheets } = built;
   const { text, rejected, locate } = built;
   const { skipped, leftOut, amountElsewhere, examples } = await skippedRows(connection, locate);
@@ -257,7 +263,7 @@ async function dayRange(
 }
 
 /** Checks the options, opens the source, settles the date format and builds table lines. */
-async function buildLines(connection: DuckDBConnection, input: LogInput) {
+async function buildLines(connection: DuckDBConnection, input: LogInput, second: DuckDBConnection) {
   const { columns, source } = input;
   if (columns.price !== undefined && columns.quantity === undefined) {
     throw new InputError(
@@ -279,7 +285,7 @@ async function buildLines(connection: DuckDBConnection, input: LogInput) {
       hint: "pass an IANA name such as Europe/London or America/New_York",
     });
   }
-  const loaded = await loadSource(connection, source, columns, timezone);
+  const loaded = await loadSource(connection, source, columns, timezone, second);
   try {
     return await linesFrom(connection, input, loaded);
   } finally {
