@@ -51,6 +51,36 @@ test("amounts with currency signs, thousands separators, decimal commas and acco
   }
 });
 
+test("amounts as each locale's currency format writes them (Intl.NumberFormat) read as the plain log", async () => {
+  const plain = await read(write((v) => String(v)));
+  // No-break spaces (de-DE, fr-FR), U+202F groups (fr-FR), U+2212 minus (sv-SE), a code before
+  // the sign (pt-BR "-R$ 3,50", de-CH "CHF-3.50") and lakh grouping (en-IN "₹10,00,000.00").
+  const locales: [string, string, string][] = [
+    ["de-DE", "EUR", "1.234,56"],
+    ["fr-FR", "EUR", "1.234,56"],
+    ["nl-NL", "EUR", "1.234,56"],
+    ["sv-SE", "SEK", "1.234,56"],
+    ["pl-PL", "PLN", "1.234,56"],
+    ["pt-BR", "BRL", "1.234,56"],
+    ["de-CH", "CHF", "1,234.56"],
+    ["en-US", "USD", "1,234.56"],
+    ["en-IN", "INR", "1,234.56"],
+  ];
+  for (const [locale, currency, shown] of locales) {
+    const format = new Intl.NumberFormat(locale, { style: "currency", currency });
+    const { log, quality } = await read(write((v) => `"${format.format(v)}"`, ";"));
+    expect({ locale, days: days(log) }).toEqual({ locale, days: days(plain.log) });
+    expect({ locale, returns: quality.returns }).toEqual({
+      locale,
+      returns: plain.quality.returns,
+    });
+    expect({ locale, formats: quality.number_formats }).toEqual({
+      locale,
+      formats: { amount: shown },
+    });
+  }
+});
+
 test('a column that reads two ways ("1,234" or "1.234") is an error naming both; --decimal-separator settles it', async () => {
   const path = file('customer_id,date,amount\na,2020-01-01,"1,234"\nb,2020-01-02,"5,000"\n');
   const error = await failure(read(path));

@@ -23,11 +23,17 @@ export const DECIMAL_SEPARATORS: Record<string, Exclude<NumberFormat, "plain">> 
 };
 
 // A currency sign or code of up to 4 characters before or after the number ($, €, EUR, CHF);
-// a sign before the number or after it (SAP's "12.50-"); or the whole in parentheses.
+// a sign before the number or after it (SAP's "12.50-"); or the whole in parentheses. Spaces
+// include the no-break ones a locale's currency format writes (Intl: "1.234,50 €" in de-DE has
+// U+00A0, fr-FR groups by U+202F), and a minus may be U+2212 (sv-SE: "−3,50 kr").
 const SYMBOL = "[\\p{Sc}\\p{L}]{0,4}";
+const SPACE = "[\\s\\x{00A0}\\x{202F}]?";
+const SIGN = "[-+\\x{2212}]?";
 const GROUP = "[\\s'\\x{00A0}\\x{202F}]"; // thousands by a space, a no-break space or an apostrophe
+// Grouped by thousands, or the Indian way (lakh: "12,34,567"), or not at all.
+const whole = (t: string) => `\\d{1,3}((${t})\\d{3})+|\\d{1,2}((${t})\\d{2})+(${t})\\d{3}|\\d+`;
 const shape = (thousands: string, decimal: string) =>
-  `^\\(?[-+]?${SYMBOL}\\s?[-+]?(\\d{1,3}((${thousands}|${GROUP})\\d{3})+|\\d+)(${decimal}\\d+)?\\s?${SYMBOL}-?\\)?$`;
+  `^\\(?${SIGN}${SYMBOL}${SPACE}${SIGN}(${whole(`${thousands}|${GROUP}`)})(${decimal}\\d+)?${SPACE}${SYMBOL}-?\\)?$`;
 
 const PATTERN: Record<Exclude<NumberFormat, "plain">, string> = {
   point: shape(",", "\\."),
@@ -40,7 +46,7 @@ export function numberExpression(text: string, format: NumberFormat): string {
   const keep = format === "point" ? "[^0-9.]" : "[^0-9,]";
   let digits = `regexp_replace(${text}, '${keep}', '', 'g')`;
   if (format === "comma") digits = `replace(${digits}, ',', '.')`;
-  const negative = `(${text} LIKE '(%)' OR ${text} LIKE '%-%')`;
+  const negative = `(${text} LIKE '(%)' OR ${text} LIKE '%-%' OR ${text} LIKE '%\u2212%')`;
   // What the plain cast reads (1e3, .5) also reads under a decimal point, never under a comma.
   const otherwise = format === "point" ? `TRY_CAST(${text} AS DOUBLE)` : "NULL";
   return `CASE WHEN regexp_full_match(${text}, ${sqlString(PATTERN[format])})

@@ -25,7 +25,7 @@ const NUMERIC_HINTS: Record<NumericRole, { missing: string; unreadable: string }
   amount: {
     missing: "pass --amount-col naming the value column, or --quantity-col and --price-col",
     unreadable:
-      "pass --amount-col naming a numeric column (plain numbers like 12.50), or --quantity-col and --price-col",
+      "pass --amount-col naming a numeric column (12.50, 1,234.56 or 1.234,56, with or without a currency sign; --decimal-separator if it reads both ways), or --quantity-col and --price-col",
   },
   quantity: {
     missing: "pass --quantity-col naming the column that holds the quantity",
