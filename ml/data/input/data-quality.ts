@@ -89,7 +89,7 @@ export const DataQualitySchema = z.object({
     .array(z.object({ file: z.string(), of: z.string(), lines: z.number().int() }))
     .optional(),
   /**
-   * One customer with a large share of the purchase days, far ahead of the next (dominant-customer.ts):
+   * One customer with a large share of the purchase days or spend, far ahead of the next (dominant-customer.ts):
    * often guest checkouts under one id. Warned about; kept.
    */
   dominant_customer: z
@@ -98,6 +98,7 @@ export const DataQualitySchema = z.object({
       column: z.string(),
       purchase_days: z.number().int(),
       share: z.number(),
+      spend_share: z.number().optional(),
       next_most: z.number().int(),
     })
     .optional(),

@@ -22,16 +22,18 @@ function shopLog(heavy: Record<string, number>): string {
 
 test("guest checkouts under one id: the read names it, its share and the --drop-rows that leaves it out", async () => {
   const path = shopLog({ "0": 300 });
-  const { quality } = await read(path);
+  const { log, quality } = await read(path);
+  const spend = log.amount.subarray(0, log.length).reduce((a, b) => a + b, 0);
   expect(quality.dominant_customer).toEqual({
     id: "0",
     column: "customer_id",
     purchase_days: 300,
     share: 300 / quality.purchase_days,
+    spend_share: (300 * 35) / spend,
     next_most: 6,
   });
   expect(dataQualityLines(quality)).toContain(
-    '  WARNING: customer "0" buys on 300 days, 30% of all purchase days, and no other customer on more than 6: an id that stands for guest checkouts or a shared account (WooCommerce writes 0) is modelled as one customer, the shop\'s best; if it is one, pass --drop-rows customer_id=0',
+    '  WARNING: customer "0" buys on 300 days, 30% of all purchase days and 43% of the spend, and no other customer on more than 6: an id that stands for guest checkouts or a shared account (WooCommerce writes 0) is modelled as one customer, the shop\'s best; if it is one, pass --drop-rows customer_id=0',
   );
   // The report's data table says it too.
   const rows = dataQualityTables(quality)[0]?.rows.map((r) => r.join(" | "));
@@ -43,6 +45,22 @@ test("guest checkouts under one id: the read names it, its share and the --drop-
   });
   expect(dropped.log.customerIds).not.toContain("0");
   expect(dropped.quality.dominant_customer).toBeUndefined();
+});
+
+test("a daily guest account in a large shop is named by its share of the spend, though its days are few", async () => {
+  // 4,000 customers on 3 days each (12,000 purchase days) and a guest id whose many orders a day
+  // add up to 40% of the spend: 500 days are 4% of the purchase days, under the days' 5%.
+  const lines = ["customer_id,date,amount"];
+  for (let c = 1; c <= 4000; c++)
+    for (let k = 0; k < 3; k++) lines.push(`${c},${date((c * 7 + k * 97) % 600)},20`);
+  for (let d = 0; d < 500; d++) lines.push(`guest,${date(d)},${(4000 * 3 * 20 * 0.4) / 0.6 / 500}`);
+  const { quality } = await read(file(`${lines.join("\n")}\n`));
+  expect(quality.dominant_customer).toMatchObject({ id: "guest", purchase_days: 500, next_most: 3 });
+  expect(quality.dominant_customer?.share).toBeLessThan(0.05);
+  expect(quality.dominant_customer?.spend_share).toBeCloseTo(0.4, 6);
+  expect(dataQualityLines(quality).join("\n")).toContain(
+    'customer "guest" buys on 500 days, 4% of all purchase days and 40% of the spend',
+  );
 });
 
 test("an id that needs quoting gets a --drop-rows a shell takes as one argument", async () => {
