@@ -42,8 +42,23 @@ test("a log that ends by the calibration end: an error naming --holdout-end, the
   expect((error as Error).message).toContain("--holdout-end 1998-06-30");
   expect((error as Error).message).toContain("last purchase is on 1997-09-2");
   expect((error as Error).message).toContain("pass a --calibration-end before");
-  // Without a holdout the same log fits, with nothing to warn about.
-  expect((await load(path)).warnings).toEqual([]);
+  // Without --holdout-end the same log fits on the whole log, and says nothing is held out.
+  const whole = await load(path);
+  expect(whole.summaries.options.holdoutEnd).toBeUndefined();
+  expect(whole.warnings).toHaveLength(1);
+  expect(whole.warnings[0]).toMatch(
+    /^no purchase after --calibration-end 1997-09-30 \(the last is on 1997-09-2\d\): nothing is held out; pass an earlier --calibration-end to evaluate$/,
+  );
+});
+
+test("--calibration-end without --holdout-end: the holdout runs to the log's last purchase, and says so", async () => {
+  const loaded = await load(logUpTo("1998-03-31"));
+  const end = loaded.summaries.options.holdoutEnd as string;
+  expect(end).toMatch(/^1998-03-(2\d|3\d)$/);
+  expect(Math.max(...loaded.summaries.holdoutPurchases)).toBeGreaterThan(0);
+  expect(loaded.warnings).toEqual([
+    `no --holdout-end: the holdout runs from after 1997-09-30 to the log's last purchase (${end}); pass --holdout-end to choose`,
+  ]);
 });
 
 test("a log that stops months before --holdout-end is warned about; one that reaches it is not", async () => {

@@ -10,6 +10,7 @@ import { readPossiblyZipped } from "../data/input/zip-source.ts";
 import { readSummaryCsv } from "../data/summary-reader.ts";
 import {
   dayToIsoDate,
+  isoDateToDay,
   purchaseDayRange,
   type ReadReport,
   type TransactionLog,
@@ -74,7 +75,7 @@ export async function loadTrainingData(options: LoadOptions): Promise<LoadedData
     ...(options.log ? { log: options.log } : {}),
   });
   const { calibrationEnd, holdoutEnd, note } = options.calibrationEnd
-    ? { calibrationEnd: options.calibrationEnd, holdoutEnd: options.holdoutEnd, note: null }
+    ? givenWindow(log, options.calibrationEnd, options.holdoutEnd)
     : defaultWindow(log, options.timeUnit);
   const summaries = summarize(log, {
     calibrationEnd,
@@ -105,6 +106,33 @@ function customerColumnOf(options: LoadOptions): {
   const name =
     options.log?.columns?.customerId ?? options.columns?.customerId ?? DEFAULT_CUSTOMER_COLUMN;
   return { customerColumn: `column "${name}"`, column: name, customerOption: "--customer-col" };
+}
+
+/**
+ * The split with --calibration-end given. Without --holdout-end the holdout runs to the log's last
+ * purchase (as lifetimes' observation_period_end defaults to it); before, it was left out, and
+ * with it the evaluation and the GBDT, with nothing said. No purchase after the calibration end:
+ * nothing is held out, which is said.
+ */
+function givenWindow(
+  log: TransactionLog,
+  calibrationEnd: string,
+  holdoutEnd: string | undefined,
+): { calibrationEnd: string; holdoutEnd?: string; note: string | null } {
+  if (holdoutEnd) return { calibrationEnd, holdoutEnd, note: null };
+  const { last } = purchaseDayRange(log);
+  if (!(last > isoDateToDay(calibrationEnd))) {
+    const lastDate = Number.isFinite(last) ? ` (the last is on ${dayToIsoDate(last)})` : "";
+    const note =
+      `no purchase after --calibration-end ${calibrationEnd}${lastDate}: nothing is held out; ` +
+      "pass an earlier --calibration-end to evaluate";
+    return { calibrationEnd, note };
+  }
+  const end = dayToIsoDate(last);
+  const note =
+    `no --holdout-end: the holdout runs from after ${calibrationEnd} to the log's last purchase ` +
+    `(${end}); pass --holdout-end to choose`;
+  return { calibrationEnd, holdoutEnd: end, note };
 }
 
 /** The longest holdout chosen for a log given without --calibration-end: a year. */

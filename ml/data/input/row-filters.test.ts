@@ -137,8 +137,8 @@ test("ml train takes --keep-rows and --drop-rows, and refuses one without COLUMN
     "event=transaction",
     "--drop-rows",
     "status=cancelled",
-    "--calibration-end",
-    "2020-01-03",
+    "--calibration-end", // the last purchase's day: nothing held out (b's only purchase is after 01-03)
+    "2020-01-05",
     "--evaluate-only",
     "--out",
     out,
