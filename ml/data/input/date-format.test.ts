@@ -227,3 +227,39 @@ test("month names in German, French, Spanish, Italian, Portuguese and Dutch are 
   );
   expect(days(given.log)).toEqual(["a 2023-01-05 1", "b 2023-01-06 1"]);
 });
+
+// Excel's default m/d/yy h:mm export and UK dd/mm/yy: %Y read "24" as the year 0024, so it tied
+// with %y and the column was called ambiguous, suggesting the layout that skipped every row.
+test("two-digit years are read by %y; a %Y layout never reads them as a year before 1000", async () => {
+  for (const [a, b, format, first] of [
+    ["1/1/24 4:50", "12/31/24 23:10", "%m/%d/%y %H:%M", "a 2024-01-01 1"],
+    ["01/01/24", "31/12/24", "%d/%m/%y", "a 2024-01-01 1"],
+    ["1/1/2024", "12/31/2024", "%m/%d/%Y", "a 2024-01-01 1"],
+  ] as [string, string, string, string][]) {
+    const { log: read_, quality } = await read(log([a, b]));
+    expect({ a, format: quality.date_format, days: days(read_) }).toEqual({
+      a,
+      format,
+      days: [first, "b 2024-12-31 2"],
+    });
+  }
+  // Days all <= 12: still ambiguous, between the two-digit-year layouts only.
+  const error = await failure(read(log(["01/02/24", "03/04/24"])));
+  expect(error?.message).toContain("read as %m/%d/%y or as %d/%m/%y, each a different day");
+  expect(error?.message).not.toContain("%Y");
+});
+
+test("a --date-format DuckDB cannot read is an input error naming it, not a database error", async () => {
+  const path = log(["2020-01-05", "2020-01-06"]);
+  for (const [format, problem] of [
+    ["%Q-%m", "%Q"],
+    ["%", "Trailing format character"],
+    ["%Y-%m-%d or %d.%m.%", "Trailing format character"],
+  ]) {
+    const error = await failure(read(path, { dateFormat: format }));
+    expect(error).toBeInstanceOf(InputError);
+    expect(error?.message).toContain(`--date-format "${format}"`);
+    expect(error?.message).toContain(problem);
+    expect(error?.message).toContain("'%d/%m/%Y %H:%M'");
+  }
+});

@@ -50,10 +50,43 @@ export function numericDateExpression(text: string, format: NumericDateFormat): 
   return `CASE WHEN ${n} BETWEEN -2e6 AND 2e6 THEN ${zero} + CAST(floor(${n}) AS INTEGER) END`;
 }
 
-/** Throws when a "days since …" format names no real day (a typo must not read as NULL dates). */
-export function checkDateFormat(format: string, columnName: string): void {
+/**
+ * Throws when --date-format cannot be read: a "days since …" naming no real day (a typo must not
+ * read as NULL dates), or a pattern DuckDB's strptime rejects (asked, so its list of specifiers
+ * is the one checked against, and the error names the option rather than the database).
+ */
+export async function checkDateFormat(
+  connection: DuckDBConnection,
+  format: string,
+  columnName: string,
+): Promise<void> {
+  if (format.startsWith("days since")) return checkDaysSince(format, columnName);
+  if (isNumericDateFormat(format)) return;
+  for (const layout of format.split(LAYOUT_SEPARATOR)) {
+    const why = await layoutProblem(connection, layout);
+    if (why === null) continue;
+    throw new InputError(columnName, `--date-format "${format}": not a date pattern (${why})`, {
+      hint: "pass a strftime pattern such as '%d/%m/%Y %H:%M', or epoch, excel or 'days since YYYY-MM-DD'",
+    });
+  }
+}
+
+/** What DuckDB's strptime finds wrong with the layout ("Trailing format character %"), or null. */
+async function layoutProblem(connection: DuckDBConnection, layout: string): Promise<string | null> {
+  try {
+    await connection.run(`SELECT try_strptime('', ${strptimeLayout(layout)})`);
+    return null;
+  } catch (error) {
+    // "Failed to parse format specifier <layout>: <why>"; the layout itself may hold ": ".
+    const marker = `format specifier ${layout.replaceAll(ANY_LANGUAGE_MONTH, "%b")}: `;
+    const text = String(error);
+    if (!text.includes(marker)) throw error;
+    return text.slice(text.indexOf(marker) + marker.length);
+  }
+}
+
+function checkDaysSince(format: string, columnName: string): void {
   const since = DAYS_SINCE.exec(format)?.[1];
-  if (since === undefined && !format.startsWith("days since")) return;
   const day = since ? new Date(`${since}T00:00:00Z`) : null;
   if (!day || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== since) {
     throw new InputError(columnName, `--date-format "${format}": not a day to count from`, {
@@ -175,10 +208,19 @@ export function monthNamesSql(value: string): string {
 /** The layout strptime is given: `%N` becomes `%b` (the value's names rewritten to English). */
 const strptimeLayout = (format: string) => sqlString(format.replaceAll(ANY_LANGUAGE_MONTH, "%b"));
 
+/**
+ * SQL: `text` read with `format`, or NULL. DuckDB's %Y also takes a year of one or two digits
+ * ("1/1/24" → 0024-01-01): such a layout would tie with %y, the right one, and read every row as
+ * before 1970. No log has dates before the year 1000, so %Y reads only those from it.
+ */
+function strptimeSql(text: string, format: string): string {
+  const parsed = `try_strptime(${text}, ${strptimeLayout(format)})`;
+  return format.includes("%Y") ? `CASE WHEN year(${parsed}) >= 1000 THEN ${parsed} END` : parsed;
+}
+
 /** SQL: the text `value` read with `format` as a TIMESTAMP, or NULL (`%N` formats rewritten first). */
 export function parsedSql(value: string, format: string): string {
-  const text = format.includes(ANY_LANGUAGE_MONTH) ? monthNamesSql(value) : value;
-  return `try_strptime(${text}, ${strptimeLayout(format)})`;
+  return strptimeSql(format.includes(ANY_LANGUAGE_MONTH) ? monthNamesSql(value) : value, format);
 }
 
 /** Layouts with month names in other languages: tried for the values no other layout reads. */
@@ -273,7 +315,7 @@ async function parsedCounts(
   const counts = formats
     .map((f, i) => {
       const text = f.includes(ANY_LANGUAGE_MONTH) ? "n" : "v";
-      return `count(try_strptime(${text}, ${strptimeLayout(f)})) AS c${i}`;
+      return `count(${strptimeSql(text, f)}) AS c${i}`;
     })
     .join(", ");
   const n = anyLanguage ? `, ${monthNamesSql("v")} AS n` : "";

@@ -301,7 +301,8 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
   const locate = lineLocator(input, loaded, () => rejected);
   const describe = async (rowid: number) => `${position} ${await locate.one(rowid)}`;
   const dateType = loaded.types.get(columns.date) ?? "VARCHAR";
-  if (input.dateFormat !== undefined) checkDateFormat(input.dateFormat, columns.date);
+  if (input.dateFormat !== undefined)
+    await checkDateFormat(connection, input.dateFormat, columns.date);
   const date = {
     table: loaded.peek,
     column: sqlIdentifier(columns.date),
