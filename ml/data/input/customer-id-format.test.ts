@@ -122,6 +122,28 @@ test("ids written as a missing value (NULL, \\N, nan, None, #N/A, -) are no cust
   );
 });
 
+// A report's total lines with a date beside them (a spreadsheet's monthly subtotals) read as a
+// customer buying a month's spend on its last day: they are skipped and counted instead.
+test("total lines (Total, SUBTOTAL:, Grand Total, Summe) are no customer's: skipped and counted", async () => {
+  const lines = [
+    "customer_id,date,amount",
+    "17850.0,2020-01-01,5", // line 2
+    "13047.0,2020-01-09,2",
+    "TOTAL,2020-01-31,7", // line 4
+    "17850.0,2020-02-01,5",
+    "SubTotal:,2020-02-29,5", // line 6
+    "Grand Total,2020-02-29,12",
+    "Summe,2020-02-29,12", // line 8
+    "Totals,,12",
+  ];
+  const { log, quality } = await read(file(`${lines.join("\n")}\n`));
+  const reason = "a total line (customer id Total, Subtotal, Summe, …)";
+  expect(quality.skipped).toEqual({ [reason]: 5 });
+  expect(quality.examples[reason]).toEqual([4, 6, 7, 8, 9]);
+  // Nor do they stop a float export's ids from being read as whole numbers.
+  expect([...log.customerIds].sort()).toEqual(["13047", "17850"]);
+});
+
 // E-mail addresses typed by customers come in several cases: Shopify's export names customers by
 // Email, and User5@Example.com and user5@example.com were two customers with half the purchases each.
 const CASES = [

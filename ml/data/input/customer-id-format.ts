@@ -37,6 +37,36 @@ export function missingIdWordSql(value: string): string {
   return `list_contains([${MISSING_ID_WORDS.map(sqlString).join(", ")}], lower(${value}))`;
 }
 
+/**
+ * How reports label a total line, lower-cased (English, German, Dutch, French, Italian, Spanish):
+ * a spreadsheet's monthly subtotals with a date beside them read as a customer buying the whole
+ * month's spend on the last day. Matched whole, after a trailing colon: no shop's customer id.
+ */
+export const TOTAL_LINE_WORDS = [
+  "total",
+  "totals",
+  "subtotal",
+  "sub-total",
+  "sub total",
+  "grand total",
+  "summe",
+  "gesamt",
+  "gesamtsumme",
+  "zwischensumme",
+  "totaal",
+  "subtotaal",
+  "totale",
+  "total général",
+  "sous-total",
+  "total general",
+];
+
+/** SQL: true when the text `value` is one of TOTAL_LINE_WORDS (any case, a trailing colon). */
+export function totalLineSql(value: string): string {
+  const label = `rtrim(lower(${value}), ': ')`;
+  return `list_contains([${TOTAL_LINE_WORDS.map(sqlString).join(", ")}], ${label})`;
+}
+
 /** Values looked at: the date and number sniffers' sample. */
 const SAMPLE = 20_000;
 
@@ -53,7 +83,7 @@ export async function floatWrittenIdExample(
     `SELECT count(v) AS n, count(v) FILTER (WHERE regexp_full_match(v, ${sqlString(FLOAT_WRITTEN)})) AS floats,
        min(v) AS example
      FROM (SELECT ${columnText(column)} AS v FROM ${from} LIMIT ${SAMPLE})
-     WHERE NOT coalesce(${missingIdWordSql("v")}, false)`,
+     WHERE NOT coalesce(${missingIdWordSql("v")} OR ${totalLineSql("v")}, false)`,
   );
   const [row] = reader.getRowObjectsJS() as { n: bigint; floats: bigint; example: string }[];
   return row && row.n > 0n && row.floats === row.n ? row.example : null;

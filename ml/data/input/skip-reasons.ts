@@ -60,6 +60,13 @@ export const MISSING_ID_WORD: SkipReason = {
   hint: "pass --customer-col naming the column that holds the customer id",
 };
 
+/** A report's total line (customer-id-format.ts TOTAL_LINE_WORDS): a sum of other rows. */
+export const TOTAL_LINE: SkipReason = {
+  text: "a total line (customer id Total, Subtotal, Summe, …)",
+  column: "customerId",
+  hint: "pass --customer-col naming the column that holds the customer id",
+};
+
 export const MISSING_DATE: SkipReason = {
   text: "missing date",
   column: "date",
@@ -110,6 +117,7 @@ export function skipReasons(today: string): Map<string, SkipReason> {
   const all = [
     MISSING_CUSTOMER_ID,
     MISSING_ID_WORD,
+    TOTAL_LINE,
     MISSING_DATE,
     UNREADABLE_DATE,
     PLACEHOLDER_DATE,

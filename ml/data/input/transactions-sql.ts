@@ -9,7 +9,7 @@ import {
   MAX_AMOUNT,
   PLACEHOLDER_DATES_UNTIL,
 } from "@pp/shared/contracts/forecast-request.ts";
-import { customerIdSql, missingIdWordSql } from "./customer-id-format.ts";
+import { customerIdSql, missingIdWordSql, totalLineSql } from "./customer-id-format.ts";
 import {
   ISO,
   isNumericDateFormat,
@@ -33,6 +33,7 @@ import {
   missingValue,
   PLACEHOLDER_DATE,
   type SkipReason,
+  TOTAL_LINE,
   UNREADABLE_DATE,
   unreadableValue,
 } from "./skip-reasons.ts";
@@ -162,6 +163,7 @@ function reasons(
     ...(filtered ? [`WHEN NOT kept_by_filter THEN ${sqlString(LEFT_OUT_BY_FILTER)}`] : []),
     when("customer_id IS NULL", MISSING_CUSTOMER_ID),
     when(missingIdWordSql("customer_id"), MISSING_ID_WORD),
+    when(totalLineSql("customer_id"), TOTAL_LINE),
     when("date_text IS NULL", MISSING_DATE),
     when("day IS NULL", UNREADABLE_DATE),
     when(`day <= DATE ${sqlString(PLACEHOLDER_DATES_UNTIL)}`, PLACEHOLDER_DATE),
