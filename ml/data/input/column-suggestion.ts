@@ -30,6 +30,12 @@ const ROLE_WORDS: Partial<Record<keyof LogColumns, RegExp>> = {
   order: /order|invoice|basket|receipt|transaction|ticket|bestell|rechnung/i,
 };
 
+// Names that hold a role's word but are something else: a date's parts and durations
+// (Instacart's order_hour_of_day and days_since_prior_order are no purchase dates).
+const NOT_ROLE_WORDS: Partial<Record<keyof LogColumns, RegExp>> = {
+  date: /since|hour|minute|weekday|dow|day_?of|of_?day|duration|elapsed|days_/i,
+};
+
 /**
  * Columns of `available` that `name` may have meant for `role`: the one equal to it but for case
  * and separators, else up to three whose names hold a word such columns are named with.
@@ -42,7 +48,9 @@ export function suggestedColumns(
   const same = available.filter((c) => folded(c) === folded(name));
   if (same.length > 0) return same;
   const words = ROLE_WORDS[role];
-  return words ? available.filter((c) => words.test(c)).slice(0, 3) : [];
+  const not = NOT_ROLE_WORDS[role];
+  const likely = (c: string) => words?.test(c) === true && not?.test(c) !== true;
+  return available.filter(likely).slice(0, 3);
 }
 
 /**

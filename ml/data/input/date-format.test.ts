@@ -87,6 +87,31 @@ test("day numbers counted from a start (dunnhumby's DAY) read with --date-format
   expect(typo?.message).toContain("not a day to count from");
 });
 
+// Instacart's orders have no dates: days_since_prior_order (0–30, empty on a first order) and
+// order_hour_of_day. Read as 'days since' a start, as the error used to offer, every order fell in
+// one month and a model was trained on it.
+test("small counts (days since the previous order, hours) are no dates: the error says so and offers no day numbers", async () => {
+  const path = log(["", "7.0", "30.0", "1.0", "0.0", "12.0"]);
+  const error = await failure(read(path));
+  expect(error).toBeInstanceOf(InputError);
+  expect(error?.message).toContain(
+    'line 3: date "7.0" in column "date" is a bare number, and the column\'s numbers (0 to 30) are a count or a part of a date',
+  );
+  expect(error?.message).not.toContain("days since YYYY");
+  expect(error?.message).toContain(
+    "pass --date-col naming the column that holds each purchase's date",
+  );
+  // Nor are such columns guessed as the date when the one named is not there.
+  const instacart = file(
+    "order_id,user_id,order_number,order_dow,order_hour_of_day,days_since_prior_order\n1,7,1,2,8,\n",
+  );
+  const columns = { customerId: "user_id", date: "date" };
+  const missing = await failure(read(instacart, { columns, noAmount: true }));
+  expect(missing?.message).toContain('there is no column "date"');
+  expect(missing?.message).not.toContain("--date-col order_hour_of_day");
+  expect(missing?.message).not.toContain("--date-col days_since_prior_order");
+});
+
 // Dates written out: Excel's long date saved as CSV, site builders' "Jan 5, 2023", JavaScript's
 // toDateString. None matched a known layout: every export needed --date-format.
 test("dates written out in words are sniffed; layouts that read every value as the same day are one", async () => {

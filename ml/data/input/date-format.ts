@@ -336,6 +336,9 @@ function epochFormat(sample: Sample): NumericDateFormat | null {
 /** Bare numbers no layout reads: say what they may be and what to pass. */
 function bareNumberError(sample: Sample, columnName: string, where: string): InputError {
   const { min, max } = sample.numbers as { min: number; max: number };
+  if (max < SMALL_NUMBER && max - min < MIN_DAY_NUMBER_SPAN) {
+    return smallNumbersError(sample, columnName, where);
+  }
   const serial = min >= SERIAL_DAYS.min && max <= SERIAL_DAYS.max;
   return new InputError(
     columnName,
@@ -345,6 +348,28 @@ function bareNumberError(sample: Sample, columnName: string, where: string): Inp
       hint: serial
         ? "pass --date-format excel (days since 1899-12-30, Excel on Windows) or --date-format excel1904 (days since 1904-01-01, old Excel for Mac)"
         : "pass --date-format epoch (Unix seconds), epoch_ms (milliseconds), excel (serial days), 'days since YYYY-MM-DD' (day numbers from a start) or a strftime pattern such as '%Y%m%d'",
+    },
+  );
+}
+
+/**
+ * Small numbers spanning less than this are no day numbers of a log worth modelling: a count such as
+ * Instacart's days_since_prior_order (0–30), an hour or a weekday. Read as 'days since' a start,
+ * as the hint used to offer, they put every order in one month and trained a model on it.
+ */
+const MIN_DAY_NUMBER_SPAN = 60;
+/** Below a year's days: no Unix time, serial day or YYYYMMDD is this small. */
+const SMALL_NUMBER = 400;
+
+function smallNumbersError(sample: Sample, columnName: string, where: string): InputError {
+  const { min, max } = sample.numbers as { min: number; max: number };
+  return new InputError(
+    columnName,
+    `${where}: date "${sample.first}" in column "${columnName}" is a bare number, and the column's ` +
+      `numbers (${min} to ${max}) are a count or a part of a date (days since the previous order, ` +
+      "an hour, a weekday), not purchase dates",
+    {
+      hint: "pass --date-col naming the column that holds each purchase's date; a log without one cannot be modelled",
     },
   );
 }
