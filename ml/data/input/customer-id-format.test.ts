@@ -7,11 +7,13 @@ import { openRegistryFromEnv } from "../../pipelines/open-registry.ts";
 import { runCliCaptured } from "../../testing/cli-harness.ts";
 import {
   purchaseDays as days,
+  failure,
   tempLogFile as file,
   readCsvLog as read,
   writeParquet,
 } from "../../testing/log-files.ts";
 import { dataQualityLines } from "./data-quality.ts";
+import { InputError } from "./input-error.ts";
 import { readTransactionLog } from "./read-transaction-log.ts";
 
 // pandas writes an id column with a gap as float64: every cleaned Online Retail CSV has
@@ -142,6 +144,34 @@ test("total lines (Total, SUBTOTAL:, Grand Total, Summe) are no customer's: skip
   expect(quality.examples[reason]).toEqual([4, 6, 7, 8, 9]);
   // Nor do they stop a float export's ids from being read as whole numbers.
   expect([...log.customerIds].sort()).toEqual(["13047", "17850"]);
+});
+
+// A spreadsheet's General format writes ids of 12 digits or more as 4.00001E+12: customers whose
+// ids share six digits became one id, the shop's best buyer. Such lines are skipped and counted;
+// a file where every id is so is an error saying to export the column as text.
+test("ids a spreadsheet rounded (4.00001E+12) are skipped and counted; when every id is, the error says to export them as text", async () => {
+  const lines = [
+    "customer_id,date,amount",
+    "4000000024661,2020-01-01,5", // line 2
+    "4.00000E+12,2020-01-02,3",
+    "4000000006305,2020-01-03,3",
+    "4.00001E+12,2020-01-04,3", // line 5
+    "4E+12,2020-01-05,3",
+    "3E12,2020-01-06,3", // not a rounded number: an id such as a hex code
+    "4000000024661,2020-01-07,2",
+  ];
+  const { log, quality } = await read(file(`${lines.join("\n")}\n`));
+  const reason = "customer id rounded by a spreadsheet (4.00001E+12)";
+  expect(quality.skipped).toEqual({ [reason]: 3 });
+  expect(quality.examples[reason]).toEqual([3, 5, 6]);
+  expect([...log.customerIds].sort()).toEqual(["3E12", "4000000006305", "4000000024661"]);
+  const all = file("customer_id,date,amount\n4.00000E+12,2020-01-02,3\n4.00001E+12,2020-01-04,3\n");
+  const error = await failure(read(all));
+  expect(error).toBeInstanceOf(InputError);
+  expect(error?.message).toContain(
+    `line 2: every row is skipped: ${reason} (column "customer_id")`,
+  );
+  expect(error?.message).toContain("export the customer id column as text");
 });
 
 // E-mail addresses typed by customers come in several cases: Shopify's export names customers by

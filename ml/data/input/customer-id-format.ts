@@ -67,6 +67,15 @@ export function totalLineSql(value: string): string {
   return `list_contains([${TOTAL_LINE_WORDS.map(sqlString).join(", ")}], ${label})`;
 }
 
+/**
+ * SQL: true when the text `value` is an id a spreadsheet rounded: General format writes numbers of
+ * 12 digits or more as 4.00001E+12, so customers whose ids share the first six digits become one
+ * id (that one then looks like a guest account). No id of a shop's own is written with "E+".
+ */
+export function spreadsheetRoundedIdSql(value: string): string {
+  return `(contains(${value}, 'E+') AND regexp_full_match(${value}, '[0-9](\\.[0-9]+)?E\\+[0-9]{2}'))`;
+}
+
 /** Values looked at: the date and number sniffers' sample. */
 const SAMPLE = 20_000;
 

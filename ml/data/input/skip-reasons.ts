@@ -67,6 +67,13 @@ export const TOTAL_LINE: SkipReason = {
   hint: "pass --customer-col naming the column that holds the customer id",
 };
 
+/** An id in scientific notation (customer-id-format.ts spreadsheetRoundedIdSql): digits lost. */
+export const ROUNDED_ID: SkipReason = {
+  text: "customer id rounded by a spreadsheet (4.00001E+12)",
+  column: "customerId",
+  hint: "export the customer id column as text (a spreadsheet writes ids of 12 digits or more as 4.00001E+12, merging customers) and read it again",
+};
+
 export const MISSING_DATE: SkipReason = {
   text: "missing date",
   column: "date",
@@ -118,6 +125,7 @@ export function skipReasons(today: string): Map<string, SkipReason> {
     MISSING_CUSTOMER_ID,
     MISSING_ID_WORD,
     TOTAL_LINE,
+    ROUNDED_ID,
     MISSING_DATE,
     UNREADABLE_DATE,
     PLACEHOLDER_DATE,

@@ -9,7 +9,12 @@ import {
   MAX_AMOUNT,
   PLACEHOLDER_DATES_UNTIL,
 } from "@pp/shared/contracts/forecast-request.ts";
-import { customerIdSql, missingIdWordSql, totalLineSql } from "./customer-id-format.ts";
+import {
+  customerIdSql,
+  missingIdWordSql,
+  spreadsheetRoundedIdSql,
+  totalLineSql,
+} from "./customer-id-format.ts";
 import {
   ISO,
   isNumericDateFormat,
@@ -32,6 +37,7 @@ import {
   MISSING_ID_WORD,
   missingValue,
   PLACEHOLDER_DATE,
+  ROUNDED_ID,
   type SkipReason,
   TOTAL_LINE,
   UNREADABLE_DATE,
@@ -164,6 +170,7 @@ function reasons(
     when("customer_id IS NULL", MISSING_CUSTOMER_ID),
     when(missingIdWordSql("customer_id"), MISSING_ID_WORD),
     when(totalLineSql("customer_id"), TOTAL_LINE),
+    when(spreadsheetRoundedIdSql("customer_id"), ROUNDED_ID),
     when("date_text IS NULL", MISSING_DATE),
     when("day IS NULL", UNREADABLE_DATE),
     when(`day <= DATE ${sqlString(PLACEHOLDER_DATES_UNTIL)}`, PLACEHOLDER_DATE),
