@@ -104,3 +104,86 @@ describe("pinned CSV dialect", () => {
     });
   }
 });
+
+// A file whose line ends change partway (exports joined with `cat`, a CRLF header over LF rows)
+// reads row for row as the same file with LF only.
+describe("mixed line ends", () => {
+  let dir: string;
+  let instance: DuckDBInstance;
+  let connection: DuckDBConnection;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "pp-eol-"));
+    instance = await DuckDBInstance.create(":memory:");
+    connection = await instance.connect();
+  });
+  afterAll(() => {
+    connection.closeSync();
+    instance.closeSync();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const header = "customer_id,date,note,amount";
+  const day = (i: number) => `2020-01-${String(1 + (i % 28)).padStart(2, "0")}`;
+  /** Lines [from, from + n), each ended by `eol`. */
+  const lines = (from: number, n: number, eol: string) =>
+    Array.from(
+      { length: n },
+      (_, i) => `c${(from + i) % 997},${day(from + i)},n,${i % 90}.5${eol}`,
+    ).join("");
+  // Quoted values holding CRLF, LF and a lone CR are values, not line ends.
+  const quoted = (eol: string) =>
+    `"x\r\ny",2020-02-01,"a ""q"" b",1${eol}"x\ny",2020-02-02,"lone\rcr",2${eol}`;
+  /** Each layout: its records, and its text with `crlf` "\r\n" (mixed) or "\n" (uniform twin). */
+  const layouts: Array<[string, number, (crlf: string) => string]> = [
+    [
+      "two exports joined, CRLF then LF",
+      102,
+      (crlf) => header + crlf + lines(0, 50, crlf) + quoted(crlf) + lines(50, 50, "\n"),
+    ],
+    ["a CRLF header over LF rows", 100, (crlf) => header + crlf + lines(0, 100, "\n")],
+    // Past the sniffer's 20,480-line sample and the 256 KiB head.
+    [
+      "LF for 30k lines, then CRLF",
+      30_052,
+      (crlf) => `${header}\n${quoted("\n")}${lines(0, 30_000, "\n")}${lines(30_000, 50, crlf)}`,
+    ],
+    [
+      "CRLF for 30k lines, then LF",
+      30_050,
+      (crlf) => header + crlf + lines(0, 30_000, crlf) + lines(30_000, 50, "\n"),
+    ],
+    // Past the head and before the tail, but in the sniffer's sample: looked for once it fails.
+    [
+      "LF with CRLF lines in the middle",
+      24_050,
+      (crlf) =>
+        `${header}\n${lines(0, 12_000, "\n")}${lines(12_000, 50, crlf)}${lines(12_050, 12_000, "\n")}`,
+    ],
+  ];
+
+  async function load(name: string, text: string) {
+    const path = join(dir, `${name.replace(/\W+/g, "-")}.csv`);
+    writeFileSync(path, text);
+    const second = await instance.connect();
+    const loaded = await loadSource(connection, { kind: "csv", path }, columns, "UTC", second);
+    second.closeSync();
+    const select = `SELECT customer_id, date, note, amount FROM ${loaded.scan(["amount"])}`;
+    try {
+      const rows = (await connection.runAndReadAll(select)).getRows().map((r) => r.map(String));
+      return { loaded, rows };
+    } finally {
+      await loaded.close?.();
+    }
+  }
+
+  for (const [name, records, layout] of layouts) {
+    test(`${name}: read as the same file with LF line ends`, async () => {
+      const mixed = await load(name, layout("\r\n"));
+      const uniform = await load(`${name} LF`, layout("\n"));
+      expect(mixed.loaded.mixedLineEnds).toBe(true);
+      expect(uniform.loaded.mixedLineEnds).toBeUndefined();
+      expect(uniform.rows.length).toBe(records);
+      expect(mixed.rows).toEqual(uniform.rows);
+    });
+  }
+});

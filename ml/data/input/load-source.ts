@@ -9,6 +9,7 @@ import postgres from "postgres";
 import { columnHint } from "./column-suggestion.ts";
 import { bomEncoding, csvHead, findHeaderLine, utf8Copy } from "./csv-head.ts";
 import { emptyLogError, InputError } from "./input-error.ts";
+import { fileHasMixedLineEnds, headOrTailMixLineEnds, lfCopy } from "./line-ends.ts";
 import { type CsvEncoding, type LogColumns, type LogSource, sourceName } from "./log-input.ts";
 import { flattenRecords } from "./nested-records.ts";
 import { dropSheetRepeats, type SheetRepeat } from "./sheet-repeats.ts";
@@ -38,7 +39,9 @@ export interface LoadedSource {
   skipLines?: number;
   /** CSV: the encoding when it is not UTF-8. */
   encoding?: CsvEncoding;
-  /** Removes what opening made (a UTF-8 copy of a Windows-1252 file); called once read. */
+  /** CSV: CRLF and LF line ends both, read from a copy with LF only. */
+  mixedLineEnds?: boolean;
+  /** Removes what opening made (a UTF-8 or LF copy of the file); called once read. */
   close?(): Promise<void>;
   /** CSV only, after the scan ran: malformed records DuckDB did not load. */
   rejected(): Promise<RejectedRecord[]>;
@@ -293,10 +296,33 @@ async function openFile(
 
 type CsvSource = Extract<LogSource, { kind: "csv" }>;
 
+/** What a CSV's head showed: its bytes, encoding, and whether its line ends are CRLF and LF. */
+interface CsvLook {
+  head: Uint8Array;
+  encoding: CsvEncoding;
+  mixed: boolean;
+}
+
+/** The copy a CSV is read from, if any: LF line ends when they are mixed, UTF-8 for Windows-1252. */
+function readableCopy(path: string, look: CsvLook) {
+  const windows1252 = look.encoding === "latin-1" || look.encoding === "windows-1252";
+  if (look.mixed) return lfCopy(path, windows1252);
+  // DuckDB decodes UTF-8 and UTF-16; a Windows-1252 file is read from a UTF-8 copy.
+  return windows1252 ? utf8Copy(path) : null;
+}
+
+/** DuckDB's sniffer giving up, or a pinned read meeting the other line end. */
+const isSniffFailure = (error: unknown) =>
+  /Error when sniffing file|state machine reached an invalid state/i.test(
+    (error as Error | undefined)?.message ?? "",
+  );
+
 /**
  * A CSV/TSV: encoding by byte-order mark, dialect by DuckDB's sniffer, and when the columns asked
  * for are not in the header it found, the header line searched for by their names (a report
- * title above it, or a file too small for the sniffer to be sure of its delimiter).
+ * title above it, or a file too small for the sniffer to be sure of its delimiter). Mixed line
+ * ends are read from a copy with LF only: seen in the head or tail, or looked for in the whole
+ * file only once the sniffer gives up.
  */
 async function openCsv(
   connection: DuckDBConnection,
@@ -308,9 +334,29 @@ async function openCsv(
   // Else DuckDB reads one unnamed column and the message blames the delimiter.
   if (head.length === 0) throw emptyLogError(given.path, "the file is empty (0 bytes)");
   const encoding = given.encoding ?? bomEncoding(head) ?? "utf-8";
-  // DuckDB decodes UTF-8 and UTF-16; a Windows-1252 file is read from a UTF-8 copy.
-  const copy =
-    encoding === "latin-1" || encoding === "windows-1252" ? await utf8Copy(given.path) : null;
+  // UTF-16 line ends are two bytes each, which the byte checks do not read.
+  const bytewise = encoding !== "utf-16";
+  const mixed = bytewise && (await headOrTailMixLineEnds(given.path, head));
+  try {
+    return await openCsvAs(connection, given, columns, { head, encoding, mixed }, second);
+  } catch (error) {
+    const retry = !mixed && bytewise && isSniffFailure(error);
+    // A damaged .gz fails this pass too: DuckDB's error is the one to show.
+    if (!retry || !(await fileHasMixedLineEnds(given.path).catch(() => false))) throw error;
+    return openCsvAs(connection, given, columns, { head, encoding, mixed: true }, second);
+  }
+}
+
+/** openCsv once the head is looked at. */
+async function openCsvAs(
+  connection: DuckDBConnection,
+  given: CsvSource,
+  columns: LogColumns,
+  look: CsvLook,
+  second?: DuckDBConnection,
+): Promise<LoadedSource> {
+  const { head, encoding } = look;
+  const copy = await readableCopy(given.path, look);
   let readable: CsvSource = copy
     ? { ...given, path: copy.path, encoding: "utf-8" }
     : { ...given, encoding };
@@ -347,6 +393,7 @@ async function openCsv(
       header: dialect.header,
       skipLines: dialect.skip,
       ...(encoding !== "utf-8" ? { encoding } : {}),
+      ...(look.mixed ? { mixedLineEnds: true } : {}),
       rejected: () => csvRejects(connection),
       ...(copy ? { close: copy.remove } : {}),
     };

@@ -334,3 +334,22 @@ test("a large file's bad line is named by its own number, with long filter lists
     });
   }
 }, 60_000);
+
+// Two exports joined with `cat`, one from Windows (CRLF, Windows-1252): DuckDB's sniffer refused
+// the file ("Error when sniffing file", no line named). It reads as its LF twin, lines numbered
+// as the file's own.
+test("a Windows-1252 file with CRLF then LF line ends reads as with LF only, its lines named", async () => {
+  const rows = (from: number, eol: string) =>
+    Array.from({ length: 40 }, (_, i) => {
+      const n = from + i;
+      return `c${n % 7},2020-01-${String(1 + (n % 28)).padStart(2, "0")},${n === 50 ? "x" : n},Caf\xe9${eol}`;
+    }).join("");
+  const text = (crlf: string) =>
+    `customer_id,date,amount,note${crlf}${rows(0, crlf)}${rows(40, "\n")}`;
+  const mixed = await read(file(Buffer.from(text("\r\n"), "latin1")));
+  const uniform = await read(file(Buffer.from(text("\n"), "latin1")));
+  expect(days(mixed.log)).toEqual(days(uniform.log));
+  expect(mixed.quality.rows_read).toBe(80);
+  expect(mixed.quality.encoding).toBe("windows-1252");
+  expect(mixed.quality.examples).toEqual({ "unreadable amount": [52] });
+});

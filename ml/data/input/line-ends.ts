@@ -1,0 +1,181 @@
+// A CSV whose line ends change partway (two exports joined with `cat`, one from Windows; a CRLF
+// header over LF rows): DuckDB's sniffer refuses it, and a read pinned to one line end fails at
+// the first line of the other. Such a file is read from a copy with every CRLF outside quotes
+// written as LF (a quoted CRLF is a value's own line break, kept; a lone CR is kept too).
+
+import { createWriteStream } from "node:fs";
+import { open, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { openDecompressed } from "../line-reader.ts";
+import { tempCopyFolder } from "./temp-copies.ts";
+
+const CR = 13;
+const LF = 10;
+const QUOTE = 34;
+/** Where a quote may open a field: line start or a usual delimiter (an inch mark `12"` is not). */
+const FIELD_START = new Uint8Array(256);
+for (const b of [LF, CR, 44, 59, 9, 124]) FIELD_START[b] = 1;
+const TAIL_BYTES = 1 << 16;
+
+/**
+ * Line ends outside quoted fields, chunk by chunk. A quote opens a field only at its start and
+ * closes it unless doubled, so a stray mid-field quote does not flip what is quoted.
+ */
+export class LineEndScanner {
+  crlf = 0;
+  lf = 0;
+  private state: "out" | "in" | "quote" = "out";
+  private previous = LF;
+
+  /** Scans `bytes`; `onEnd(i)` for each LF outside quotes, after the counts include it. */
+  scan(bytes: Uint8Array, onEnd?: (at: number, crlf: boolean) => void): void {
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i] as number;
+      if (this.state === "quote" && b === QUOTE)
+        this.state = "in"; // "" inside quotes
+      else {
+        if (this.state === "quote") this.state = "out";
+        if (this.state === "in") {
+          if (b === QUOTE) this.state = "quote";
+        } else if (b === QUOTE && FIELD_START[this.previous] === 1) {
+          this.state = "in";
+        } else if (b === LF) {
+          const crlf = this.previous === CR;
+          if (crlf) this.crlf++;
+          else this.lf++;
+          onEnd?.(i, crlf);
+        }
+      }
+      this.previous = b;
+    }
+  }
+
+  get mixed(): boolean {
+    return this.crlf > 0 && this.lf > 0;
+  }
+}
+
+type LineEnd = "crlf" | "lf";
+
+/** The line ends in `bytes`, quotes not minded: a native search, for the common uniform file. */
+function lineEndsIn(bytes: Uint8Array): Set<LineEnd> {
+  const seen = new Set<LineEnd>();
+  for (let at = bytes.indexOf(LF); at >= 0 && seen.size < 2; at = bytes.indexOf(LF, at + 1)) {
+    seen.add(at > 0 && bytes[at - 1] === CR ? "crlf" : "lf");
+  }
+  return seen;
+}
+
+/** The head's line end outside quotes, "mixed" for both, null for none. */
+function headLineEnd(head: Uint8Array): LineEnd | "mixed" | null {
+  const seen = lineEndsIn(head);
+  if (seen.size < 2) return [...seen][0] ?? null;
+  const scanner = new LineEndScanner(); // both, but maybe one only inside quoted values
+  scanner.scan(head);
+  if (scanner.mixed) return "mixed";
+  return scanner.crlf > 0 ? "crlf" : scanner.lf > 0 ? "lf" : null;
+}
+
+/** The last line end of a plain file's final 64 KiB; null when there is none. */
+async function lastLineEnd(path: string, size: number): Promise<LineEnd | null> {
+  const file = await open(path, "r");
+  try {
+    const length = Math.min(size, TAIL_BYTES);
+    const tail = Buffer.alloc(length);
+    await file.read(tail, 0, length, size - length);
+    const at = tail.lastIndexOf(LF);
+    if (at < 0) return null;
+    return at > 0 && tail[at - 1] === CR ? "crlf" : "lf";
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * Whether the file mixes CRLF and LF, judged cheaply: both in its head, or its last line end
+ * (a `cat`-joined export at the end) not the head's. A .gz's tail would cost a whole pass.
+ */
+export async function headOrTailMixLineEnds(path: string, head: Uint8Array): Promise<boolean> {
+  const first = headLineEnd(head);
+  if (first === "mixed") return true;
+  if (first === null || /\.gz$/i.test(path)) return false;
+  const size = (await stat(path)).size;
+  if (size <= head.length) return false;
+  const last = await lastLineEnd(path, size);
+  return last !== null && last !== first;
+}
+
+/** Whether any line end outside quotes differs from another: a pass over the whole file. */
+export async function fileHasMixedLineEnds(path: string): Promise<boolean> {
+  const scanner = new LineEndScanner();
+  const stream = openDecompressed(path);
+  try {
+    for await (const piece of stream) {
+      scanner.scan(piece as Buffer);
+      if (scanner.mixed) return true;
+    }
+    return false;
+  } finally {
+    stream.destroy();
+  }
+}
+
+const CR_BYTE = Buffer.from([CR]);
+
+/**
+ * `bytes` to write, the CR of each CRLF outside quotes left out. A CR ending `bytes` is held
+ * back (its LF may open the next bytes); a held CR goes first unless it was a CRLF's.
+ */
+function withoutCrs(
+  scanner: LineEndScanner,
+  bytes: Buffer,
+  held: boolean,
+): { out: Buffer; held: boolean } {
+  const pieces: Buffer[] = held ? [CR_BYTE] : [];
+  let from = 0;
+  scanner.scan(bytes, (at, crlf) => {
+    if (!crlf) return;
+    // At 0, the CR is the one held back from the previous bytes.
+    if (at === 0) pieces.length = 0;
+    else pieces.push(bytes.subarray(from, at - 1));
+    from = at;
+  });
+  const holds = bytes.length > from && bytes[bytes.length - 1] === CR;
+  pieces.push(bytes.subarray(from, bytes.length - (holds ? 1 : 0)));
+  return { out: Buffer.concat(pieces), held: holds };
+}
+
+/**
+ * A copy of the file (decompressed when .gz; decoded from Windows-1252 to UTF-8 when asked) with
+ * CRLF line ends outside quotes as LF, in the temp folder. Lines keep their numbers.
+ */
+export async function lfCopy(
+  path: string,
+  windows1252: boolean,
+): Promise<{ path: string; remove(): Promise<void> }> {
+  const dir = await tempCopyFolder("pp-csv-");
+  const out = join(dir, "lf.csv");
+  const decoder = windows1252 ? new TextDecoder("windows-1252") : null;
+  const scanner = new LineEndScanner();
+  const sink = createWriteStream(out);
+  let held = false;
+  try {
+    for await (const piece of openDecompressed(path)) {
+      const bytes = decoder
+        ? Buffer.from(decoder.decode(piece as Buffer, { stream: true }))
+        : piece;
+      const next = withoutCrs(scanner, bytes as Buffer, held);
+      held = next.held;
+      if (!sink.write(next.out)) await new Promise((resolve) => sink.once("drain", resolve));
+    }
+    if (held) sink.write(CR_BYTE);
+    await new Promise<void>((resolve, reject) =>
+      sink.end((e?: Error | null) => (e ? reject(e) : resolve())),
+    );
+  } catch (error) {
+    sink.destroy();
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return { path: out, remove: () => rm(dir, { recursive: true, force: true }) };
+}
