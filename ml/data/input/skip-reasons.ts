@@ -67,7 +67,7 @@ export const TOTAL_LINE: SkipReason = {
   hint: "pass --customer-col naming the column that holds the customer id",
 };
 
-/** An id in scientific notation (customer-id-format.ts spreadsheetRoundedIdSql): digits lost. */
+/** An id in scientific notation (customer-id-format.ts ROUNDED_ID_PATTERN): digits lost. */
 export const ROUNDED_ID: SkipReason = {
   text: "customer id rounded by a spreadsheet (4.00001E+12)",
   column: "customerId",

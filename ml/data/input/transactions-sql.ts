@@ -12,7 +12,7 @@ import {
 import {
   customerIdSql,
   missingIdWordSql,
-  spreadsheetRoundedIdSql,
+  noCustomerIdSql,
   totalLineSql,
 } from "./customer-id-format.ts";
 import {
@@ -168,9 +168,11 @@ function reasons(
     // A row the filters leave out is not looked at further: its other fields may be anything.
     ...(filtered ? [`WHEN NOT kept_by_filter THEN ${sqlString(LEFT_OUT_BY_FILTER)}`] : []),
     when("customer_id IS NULL", MISSING_CUSTOMER_ID),
-    when(missingIdWordSql("customer_id"), MISSING_ID_WORD),
-    when(totalLineSql("customer_id"), TOTAL_LINE),
-    when(spreadsheetRoundedIdSql("customer_id"), ROUNDED_ID),
+    // One pattern for an id of a customer's; which of the three only where one is (noCustomerIdSql).
+    `WHEN ${noCustomerIdSql("customer_id")} THEN CASE
+      ${when(missingIdWordSql("customer_id"), MISSING_ID_WORD)}
+      ${when(totalLineSql("customer_id"), TOTAL_LINE)}
+      ELSE ${sqlString(ROUNDED_ID.text)} END`,
     when("date_text IS NULL", MISSING_DATE),
     when("day IS NULL", UNREADABLE_DATE),
     when(`day <= DATE ${sqlString(PLACEHOLDER_DATES_UNTIL)}`, PLACEHOLDER_DATE),
