@@ -148,6 +148,8 @@ export const DataQualitySchema = z.object({
   encoding: z.string().optional(),
   /** Lines above the header (a report title, an export date), skipped. */
   lines_above_header: z.number().int().optional(),
+  /** A CSV with CRLF and LF line ends both (two exports joined): read from a copy with LF only. */
+  mixed_line_ends: z.boolean().optional(),
   /**
    * Rows the row filters left out (`--keep-rows event=transaction`, `--drop-rows
    * status=cancelled`): not bad rows, not in `skipped`, and not in `rows_kept`.
@@ -295,6 +297,7 @@ function sourceLines(q: DataQuality): string[] {
     );
   }
   if (q.encoding) lines.push(`  read as ${q.encoding} (not UTF-8)`);
+  if (q.mixed_line_ends) lines.push("  line ends CRLF and LF mixed: read as one (LF)");
   if (q.lines_above_header) {
     lines.push(`  header on line ${q.lines_above_header + 1}; the lines above it skipped`);
   }

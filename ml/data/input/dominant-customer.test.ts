@@ -55,7 +55,11 @@ test("a daily guest account in a large shop is named by its share of the spend, 
     for (let k = 0; k < 3; k++) lines.push(`${c},${date((c * 7 + k * 97) % 600)},20`);
   for (let d = 0; d < 500; d++) lines.push(`guest,${date(d)},${(4000 * 3 * 20 * 0.4) / 0.6 / 500}`);
   const { quality } = await read(file(`${lines.join("\n")}\n`));
-  expect(quality.dominant_customer).toMatchObject({ id: "guest", purchase_days: 500, next_most: 3 });
+  expect(quality.dominant_customer).toMatchObject({
+    id: "guest",
+    purchase_days: 500,
+    next_most: 3,
+  });
   expect(quality.dominant_customer?.share).toBeLessThan(0.05);
   expect(quality.dominant_customer?.spend_share).toBeCloseTo(0.4, 6);
   expect(dataQualityLines(quality).join("\n")).toContain(

@@ -312,7 +312,7 @@ function readableCopy(path: string, look: CsvLook) {
 }
 
 /** DuckDB's sniffer giving up, or a pinned read meeting the other line end. */
-const isSniffFailure = (error: unknown) =>
+export const isSniffFailure = (error: unknown) =>
   /Error when sniffing file|state machine reached an invalid state/i.test(
     (error as Error | undefined)?.message ?? "",
   );
@@ -336,7 +336,8 @@ async function openCsv(
   const encoding = given.encoding ?? bomEncoding(head) ?? "utf-8";
   // UTF-16 line ends are two bytes each, which the byte checks do not read.
   const bytewise = encoding !== "utf-16";
-  const mixed = bytewise && (await headOrTailMixLineEnds(given.path, head));
+  const mixed =
+    given.lineEnds === "mixed" || (bytewise && (await headOrTailMixLineEnds(given.path, head)));
   try {
     return await openCsvAs(connection, given, columns, { head, encoding, mixed }, second);
   } catch (error) {

@@ -25,6 +25,11 @@ export type LogSource =
       encoding?: CsvEncoding;
       /** Lines above the header (a report title, an export date); sniffed when omitted. */
       skipLines?: number;
+      /**
+       * "mixed": CRLF and LF both, so read from a copy with LF only (line-ends.ts). Found in the
+       * file's head and tail, or by the reader when a read fails on a change in the middle.
+       */
+      lineEnds?: "mixed";
     }
   | {
       kind: "parquet";

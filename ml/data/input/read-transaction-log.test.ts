@@ -9,6 +9,7 @@ import {
   writeParquet,
 } from "../../testing/log-files.ts";
 import { BadRowError } from "../bad-rows.ts";
+import { dataQualityLines } from "./data-quality.ts";
 import { InputError } from "./input-error.ts";
 import type { LogColumns } from "./log-input.ts";
 import { readTransactionLog } from "./read-transaction-log.ts";
@@ -353,3 +354,25 @@ test("a Windows-1252 file with CRLF then LF line ends reads as with LF only, its
   expect(mixed.quality.encoding).toBe("windows-1252");
   expect(mixed.quality.examples).toEqual({ "unreadable amount": [52] });
 });
+
+// CRLF lines only in the middle of a large file: past the sniffer's sample, and neither the first
+// 256 KiB nor the last line end shows them. The pinned read stopped there ("state machine reached
+// an invalid state"); the reader now looks through the file and reads it from the LF copy.
+test("line ends that change only in the middle of a large file: read as with LF only, and said", async () => {
+  const rows = (from: number, count: number, eol: string) =>
+    Array.from({ length: count }, (_, i) => {
+      const n = from + i;
+      return `c${n % 997},2020-${String(1 + (n % 12)).padStart(2, "0")}-01,${n % 50}${eol}`;
+    }).join("");
+  const text = (middle: string) =>
+    `customer_id,date,amount\n${rows(0, 40_000, "\n")}${rows(40_000, 50, middle)}${rows(40_050, 40_000, "\n")}`;
+  const mixed = await read(file(text("\r\n")));
+  const uniform = await read(file(text("\n")));
+  expect(mixed.quality.rows_read).toBe(80_050);
+  expect(days(mixed.log)).toEqual(days(uniform.log));
+  expect(mixed.quality.mixed_line_ends).toBe(true);
+  expect(uniform.quality.mixed_line_ends).toBeUndefined();
+  expect(dataQualityLines(mixed.quality)).toContain(
+    "  line ends CRLF and LF mixed: read as one (LF)",
+  );
+}, 60_000);

@@ -24,9 +24,11 @@ import { dominantCustomer } from "./dominant-customer.ts";
 import { fetchCustomerIds, fetchLog } from "./fetch-log.ts";
 import { sourceBySignature } from "./file-signature.ts";
 import { emptyLogError, InputError } from "./input-error.ts";
+import { fileHasMixedLineEnds } from "./line-ends.ts";
 import { physicalLines } from "./line-numbers.ts";
 import {
   isNotUtf8Error,
+  isSniffFailure,
   type LoadedSource,
   loadSource,
   type RejectedRecord,
@@ -157,6 +159,9 @@ async function readDecoded(input: LogInput): Promise<ReadLogResult> {
     if (source.kind === "csv" && source.encoding === undefined && isNotUtf8Error(error)) {
       return asWindows1252();
     }
+    if (await lineEndsChangeMidway(source, error)) {
+      return readDecoded({ ...input, source: { ...source, lineEnds: "mixed" } as LogSource });
+    }
     if (error instanceof InputError || error instanceof BadRowError || !/CSV Error/.test(message)) {
       throw error;
     }
@@ -169,6 +174,19 @@ async function readDecoded(input: LogInput): Promise<ReadLogResult> {
       },
     );
   }
+}
+
+/**
+ * A CSV whose line ends change past the sniffer's sample where neither its head nor its tail
+ * shows it: the pinned read stops there (openCsv finds the other cases before reading).
+ */
+async function lineEndsChangeMidway(source: LogSource, error: unknown): Promise<boolean> {
+  if (source.kind !== "csv" || source.lineEnds === "mixed" || source.encoding === "utf-16") {
+    return false;
+  }
+  if (!isSniffFailure(error)) return false;
+  // A damaged .gz fails this pass too: DuckDB's error is the one to show.
+  return fileHasMixedLineEnds(source.path).catch(() => false);
 }
 
 async function readOnce(input: LogInput): Promise<ReadLogResult> {
@@ -360,6 +378,7 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
   const text = {
     ...(loaded.encoding ? { encoding: loaded.encoding } : {}),
     ...(loaded.skipLines ? { lines_above_header: loaded.skipLines } : {}),
+    ...(loaded.mixedLineEnds ? { mixed_line_ends: true } : {}),
   };
   const numberFormats = numbers.shown;
   const sides = { currencies, statuses };
