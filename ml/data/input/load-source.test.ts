@@ -21,20 +21,24 @@ async function rowsOf(
   return reader.getRows().map((r) => r.map((v) => (v === null ? "∅" : String(v))));
 }
 
-describe("pinned CSV dialect", () => {
-  let dir: string;
-  let instance: DuckDBInstance;
-  let connection: DuckDBConnection;
+/** A temp folder and an in-memory DuckDB for one describe block's tests. */
+function duckDbFixture(prefix: string) {
+  const f = {} as { dir: string; instance: DuckDBInstance; connection: DuckDBConnection };
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "pp-pinned-"));
-    instance = await DuckDBInstance.create(":memory:");
-    connection = await instance.connect();
+    f.dir = mkdtempSync(join(tmpdir(), prefix));
+    f.instance = await DuckDBInstance.create(":memory:");
+    f.connection = await f.instance.connect();
   });
   afterAll(() => {
-    connection.closeSync();
-    instance.closeSync();
-    rmSync(dir, { recursive: true, force: true });
+    f.connection.closeSync();
+    f.instance.closeSync();
+    rmSync(f.dir, { recursive: true, force: true });
   });
+  return f;
+}
+
+describe("pinned CSV dialect", () => {
+  const f = duckDbFixture("pp-pinned-");
 
   const body = (sep: string, eol: string, rows: string[][]) =>
     rows.map((r) => r.join(sep)).join(eol) + eol;
@@ -82,7 +86,7 @@ describe("pinned CSV dialect", () => {
   ]);
   for (const [name, text, given, sideBySide] of each) {
     test(`${name}: the pinned read holds what DuckDB's sniffing read holds`, async () => {
-      const path = join(dir, `${name.replace(/\W+/g, "-")}.csv${given.gzip ? ".gz" : ""}`);
+      const path = join(f.dir, `${name.replace(/\W+/g, "-")}.csv${given.gzip ? ".gz" : ""}`);
       const bytes = given.utf16 ? Buffer.from(text, "utf16le") : Buffer.from(text);
       writeFileSync(path, given.gzip ? Bun.gzipSync(bytes) : bytes);
       const headerless = given.header === "false";
@@ -91,16 +95,16 @@ describe("pinned CSV dialect", () => {
           ? { customerId: "column0", date: "column1", amount: "column2" }
           : columns;
       const source = { kind: "csv" as const, path, ...(headerless ? { header: false } : {}) };
-      const second = sideBySide ? await instance.connect() : undefined;
-      const loaded = await loadSource(connection, source, names, "UTC", second);
+      const second = sideBySide ? await f.instance.connect() : undefined;
+      const loaded = await loadSource(f.connection, source, names, "UTC", second);
       second?.closeSync();
       expect(loaded.peek).toContain("auto_detect = false");
       const skip = loaded.skipLines ? `, skip = ${loaded.skipLines}` : "";
       const encoding = loaded.encoding ? `, encoding = ${sqlString(loaded.encoding)}` : "";
       const sniffing = `read_csv(${sqlString(path)}, auto_type_candidates = ['VARCHAR'], ignore_errors = true, header = ${loaded.header}${skip}${encoding})`;
-      const pinned = await rowsOf(connection, loaded.peek, names);
+      const pinned = await rowsOf(f.connection, loaded.peek, names);
       expect(pinned.length).toBeGreaterThan(1);
-      expect(pinned).toEqual(await rowsOf(connection, sniffing, names));
+      expect(pinned).toEqual(await rowsOf(f.connection, sniffing, names));
     });
   }
 });
@@ -108,19 +112,7 @@ describe("pinned CSV dialect", () => {
 // A file whose line ends change partway (exports joined with `cat`, a CRLF header over LF rows)
 // reads row for row as the same file with LF only.
 describe("mixed line ends", () => {
-  let dir: string;
-  let instance: DuckDBInstance;
-  let connection: DuckDBConnection;
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "pp-eol-"));
-    instance = await DuckDBInstance.create(":memory:");
-    connection = await instance.connect();
-  });
-  afterAll(() => {
-    connection.closeSync();
-    instance.closeSync();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const f = duckDbFixture("pp-eol-");
 
   const header = "customer_id,date,note,amount";
   const day = (i: number) => `2020-01-${String(1 + (i % 28)).padStart(2, "0")}`;
@@ -162,14 +154,14 @@ describe("mixed line ends", () => {
   ];
 
   async function load(name: string, text: string) {
-    const path = join(dir, `${name.replace(/\W+/g, "-")}.csv`);
+    const path = join(f.dir, `${name.replace(/\W+/g, "-")}.csv`);
     writeFileSync(path, text);
-    const second = await instance.connect();
-    const loaded = await loadSource(connection, { kind: "csv", path }, columns, "UTC", second);
+    const second = await f.instance.connect();
+    const loaded = await loadSource(f.connection, { kind: "csv", path }, columns, "UTC", second);
     second.closeSync();
     const select = `SELECT customer_id, date, note, amount FROM ${loaded.scan(["amount"])}`;
     try {
-      const rows = (await connection.runAndReadAll(select)).getRows().map((r) => r.map(String));
+      const rows = (await f.connection.runAndReadAll(select)).getRows().map((r) => r.map(String));
       return { loaded, rows };
     } finally {
       await loaded.close?.();

@@ -47,24 +47,26 @@ export function unreadableValue(role: NumericRole): SkipReason {
   return { text: `unreadable ${role}`, column: role, hint: NUMERIC_HINTS[role].unreadable };
 }
 
+const CUSTOMER_COLUMN_HINT = "pass --customer-col naming the column that holds the customer id";
+
 export const MISSING_CUSTOMER_ID: SkipReason = {
   text: "missing customer id",
   column: "customerId",
-  hint: "pass --customer-col naming the column that holds the customer id",
+  hint: CUSTOMER_COLUMN_HINT,
 };
 
 /** An id written as a missing value (customer-id-format.ts MISSING_ID_WORDS): no customer's. */
 export const MISSING_ID_WORD: SkipReason = {
   text: "customer id written as a missing value (NULL, \\N, NA, nan, None, …)",
   column: "customerId",
-  hint: "pass --customer-col naming the column that holds the customer id",
+  hint: CUSTOMER_COLUMN_HINT,
 };
 
 /** A report's total line (customer-id-format.ts TOTAL_LINE_WORDS): a sum of other rows. */
 export const TOTAL_LINE: SkipReason = {
   text: "a total line (customer id Total, Subtotal, Summe, …)",
   column: "customerId",
-  hint: "pass --customer-col naming the column that holds the customer id",
+  hint: CUSTOMER_COLUMN_HINT,
 };
 
 /** An id in scientific notation (customer-id-format.ts ROUNDED_ID_PATTERN): digits lost. */
