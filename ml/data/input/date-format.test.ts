@@ -155,6 +155,21 @@ test("a column written in two layouts is read in both, each value by the one tha
   expect(days(given.log)).toEqual(["a 2020-01-05 1", "b 2020-01-05 1"]);
 });
 
+// From 1,000 sampled values each distinct value is parsed once and counted as often as it occurs
+// (order lines repeat their order's time): the layout reading more lines comes first, however
+// few distinct values it has.
+test("a large sample's layouts are ranked by the lines they read, not by distinct values", async () => {
+  const lines = ["customer_id,date,amount"];
+  // 1,800 order lines on 3 days, day first; 300 distinct days month first, each on one line.
+  for (let i = 0; i < 1800; i++) lines.push(`a${i % 90},${13 + (i % 3)}.01.2020,1`);
+  for (let i = 0; i < 300; i++)
+    lines.push(`b${i},${1 + (i % 12)}-${13 + (i % 15)}-${2000 + Math.floor(i / 12)},1`);
+  const { log: read_, quality } = await read(file(lines.join("\n")));
+  expect(quality.date_format).toBe("%d.%m.%Y or %m-%d-%Y");
+  expect(quality.skipped).toEqual({});
+  expect(days(read_)).toEqual(expect.arrayContaining(["a0 2020-01-13 20", "b0 2000-01-13 1"]));
+});
+
 test("values without a time follow the day order of those with one (12/31/2020 14:05 and 01/02/2021)", async () => {
   const lines = ["customer_id,date,amount", "a,12/31/2020 14:05,1", "a,01/15/2021 09:00,1"];
   for (let i = 0; i < 4; i++) lines.push(`b,01/0${i + 2}/2021 10:00,1`);
