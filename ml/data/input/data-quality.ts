@@ -5,6 +5,7 @@
 import { z } from "zod";
 import type { ReadReport, TransactionLog } from "../transaction-log.ts";
 import { dayToIsoDate } from "../transaction-log.ts";
+import { optionWithColumn } from "./column-suggestion.ts";
 import { currencyMixWarning } from "./currency-mix.ts";
 import { wholeNumberId } from "./customer-id-format.ts";
 import { dominantCustomerWarning } from "./dominant-customer.ts";
@@ -117,6 +118,12 @@ export const DataQualitySchema = z.object({
    * an order's Total once): part of a purchase already counted; not skipped, not bad rows.
    */
   order_lines_without_amount: z.number().int().optional(),
+  /**
+   * Many lines (5%+) were skipped for a missing amount and no --order-col was given: they may be
+   * their order's other lines (Shopify writes an order's Total once). The column named like an
+   * order's, or "" when none is.
+   */
+  order_column_hint: z.string().optional(),
   /**
    * A currency column holding several currencies in the first rows (currency-mix.ts): amounts are
    * summed as written. Warned about.
@@ -345,6 +352,16 @@ function rowLines(q: DataQuality): string[] {
   for (const [reason, count] of Object.entries(q.skipped)) {
     const at = examplesText(q, reason);
     lines.push(`  skipped ${n(count)}: ${reason}${at ? ` (e.g. ${at})` : ""}`);
+  }
+  if (q.order_column_hint !== undefined) {
+    const column = q.order_column_hint;
+    const option = column
+      ? optionWithColumn("--order-col", column)
+      : "--order-col naming the column that holds the order id";
+    lines.push(
+      "  lines without an amount may be their order's other lines (an order export writes its " +
+        `total once): if so, pass ${option}`,
+    );
   }
   if (q.returns.rows > 0) {
     lines.push(

@@ -10,6 +10,7 @@ import {
   purchaseDayRange,
   type TransactionLog,
 } from "../transaction-log.ts";
+import { suggestedColumns } from "./column-suggestion.ts";
 import { currencyMix } from "./currency-mix.ts";
 import {
   caseVariantIds,
@@ -227,6 +228,7 @@ async function readWith(
   const customerIds = await fetchCustomerIds(connection, Number(counts?.customers));
   const log = await fetchLog(connection, purchases, Number(counts?.purchase_rows), customerIds);
   const rowsRead = Number(counts?.rows) + rejected.length;
+  const orderHint = orderColumnHint(input, built.orderLike, skipped, rowsRead);
   const skippedTotal = Object.values(skipped).reduce((a, b) => a + b, 0);
   const [first, last] = await dayRange(connection, log);
   const dominant = dominantCustomer(log, input.columns.customerId);
@@ -254,6 +256,7 @@ async function readWith(
       ...(sides.currencies ? { currencies: sides.currencies } : {}),
       ...(sides.statuses.length > 0 ? { not_sales: sides.statuses } : {}),
       ...(amountElsewhere > 0 ? { order_lines_without_amount: amountElsewhere } : {}),
+      ...(orderHint !== null ? { order_column_hint: orderHint } : {}),
       ...(input.ignoreIdCase ? { ids_lower_cased: true } : {}),
       ...(sheets ? { sheets } : {}),
       ...text,
@@ -264,6 +267,27 @@ async function readWith(
     },
   };
 }
+
+/**
+ * What to say when many lines miss their amount and no --order-col was given: an order export
+ * (Shopify's) writes an order's total on its first line only, so they may be its other lines.
+ * The column named like an order's, or "" for none; null when the account needs no such line.
+ */
+function orderColumnHint(
+  input: LogInput,
+  orderLike: string | undefined,
+  skipped: Record<string, number>,
+  rowsRead: number,
+): string | null {
+  const { columns } = input;
+  if (columns.order !== undefined || columns.amount === undefined) return null;
+  const missing = skipped[missingValue("amount").text] ?? 0;
+  if (missing < MANY_WITHOUT_AMOUNT * rowsRead) return null;
+  return orderLike ?? "";
+}
+
+/** The share of lines without an amount from which the account suggests --order-col. */
+const MANY_WITHOUT_AMOUNT = 0.05;
 
 /** The first and last purchase day of a log as DuckDB writes dates (null when it is empty). */
 async function dayRange(
@@ -385,7 +409,9 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
   const ids = mixedFloats
     ? { floatIds: mixedFloats.example[1], mixedFloatIds: mixedFloats.ids }
     : { floatIds, mixedFloatIds: 0 };
-  return { position, format, numberFormats, ...ids, sides, sheets, text, rejected, locate };
+  const orderLike = suggestedColumns("order", "order", [...loaded.types.keys()])[0];
+  const result = { position, format, numberFormats, ...ids, sides, sheets, text, rejected, locate };
+  return { ...result, orderLike };
 }
 
 /**

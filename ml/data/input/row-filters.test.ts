@@ -207,4 +207,31 @@ test("an order's status and total written on its first line only: its other line
     columns: { customerId: "Email", date: "Created at", amount: "Total" },
   });
   expect(unordered.quality.skipped).toEqual({ "missing amount": 2 });
+  // The account says what they may be and what to pass (Shopify names its order column Name).
+  expect(unordered.quality.order_column_hint).toBe("");
+  expect(dataQualityLines(unordered.quality)).toContain(
+    "  lines without an amount may be their order's other lines (an order export writes its total once): if so, pass --order-col naming the column that holds the order id",
+  );
+  // A column named like an order's is named; a few lines without an amount are not remarked on.
+  const renamed = file(SHOPIFY.replace(/^Name,/, "Order ID,"));
+  const withOrderId = await readTransactionLog({
+    source: { kind: "csv", path: renamed },
+    columns: { customerId: "Email", date: "Created at", amount: "Total" },
+  });
+  expect(dataQualityLines(withOrderId.quality).join("\n")).toContain(
+    "if so, pass --order-col 'Order ID'",
+  );
+  const more = [
+    SHOPIFY,
+    ...Array.from(
+      { length: 60 },
+      (_, i) => `#${9 + i},c@x.org,paid,5,2020-02-01 09:00:00 -0500,1,5`,
+    ),
+  ];
+  const few = await readTransactionLog({
+    source: { kind: "csv", path: file(more.join("\n")) },
+    columns: { customerId: "Email", date: "Created at", amount: "Total" },
+  });
+  expect(few.quality.skipped).toEqual({ "missing amount": 2 });
+  expect(few.quality.order_column_hint).toBeUndefined();
 });
