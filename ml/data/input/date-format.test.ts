@@ -87,6 +87,21 @@ test("day numbers counted from a start (dunnhumby's DAY) read with --date-format
   expect(typo?.message).toContain("not a day to count from");
 });
 
+// A --date-format that reads none of the dates: the hint was a fixed day-first example, whatever
+// the file held; now it is the layout the sniffer finds.
+test("a --date-format that reads no date: the error names the layout the dates are in", async () => {
+  const path = log(["3/19/2022 3:31", "8/21/2023 14:05", "12/13/2023 9:00"]);
+  const error = await failure(read(path, { dateFormat: "%d/%m/%Y %H:%M" }));
+  expect(error).toBeInstanceOf(InputError);
+  expect(error?.message).toContain('every row is skipped: unreadable date (column "date")');
+  expect(error?.message).toContain(
+    "--date-format '%d/%m/%Y %H:%M' reads none of the dates; they read as '%m/%d/%Y %H:%M': pass --date-format '%m/%d/%Y %H:%M', or leave it out",
+  );
+  // Dates no layout reads keep the general hint.
+  const none = await failure(read(log(["soon", "later"]), { dateFormat: "%Y-%m-%d" }));
+  expect(none?.message).toContain("pass --date-format with the column's strftime pattern");
+});
+
 // Instacart's orders have no dates: days_since_prior_order (0–30, empty on a first order) and
 // order_hour_of_day. Read as 'days since' a start, as the error used to offer, every order fell in
 // one month and a model was trained on it.

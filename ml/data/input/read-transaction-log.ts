@@ -59,6 +59,7 @@ import {
   missingValue,
   type SkipReason,
   skipReasons,
+  UNREADABLE_DATE,
   unreadableValue,
   WRONG_NUMBER_OF_COLUMNS,
 } from "./skip-reasons.ts";
@@ -395,8 +396,10 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
   await failWhenAllLeftOut(connection, input, loaded.peek);
   const currencies = await currencyMix(connection, loaded.peek, loaded.types, input);
   const statuses = await notSales(connection, loaded.peek, loaded.types, input);
+  // A --date-format that reads no date: the layout the sniffer finds is the hint.
+  const sniffed = () => sniffDateFormat(connection, date, describe).catch(() => null);
+  await failWhenNothingReadable(connection, input, { locate, position, rejected, sniffed });
   await connection.run("DROP TABLE IF EXISTS raw");
-  await failWhenNothingReadable(connection, input, locate, position, rejected);
   const sheets = loaded.sheets;
   // How a text file was read, when it is not plain UTF-8 with the header on line 1.
   const text = {
@@ -677,10 +680,15 @@ const BAD = `reason IS NOT NULL AND reason NOT IN (${sqlString(LEFT_OUT_BY_FILTE
 async function failWhenNothingReadable(
   connection: DuckDBConnection,
   input: LogInput,
-  locate: ReturnType<typeof lineLocator>,
-  position: string,
-  rejected: RejectedRecord[],
+  read: {
+    locate: ReturnType<typeof lineLocator>;
+    position: string;
+    rejected: RejectedRecord[];
+    /** The date layout the sniffer finds, for a --date-format that read none. */
+    sniffed: () => Promise<string | null>;
+  },
 ): Promise<void> {
+  const { locate, position, rejected } = read;
   const [r] = await rows(
     connection,
     `SELECT count(*) AS n, count(*) FILTER (WHERE reason IS NULL) AS ok,
@@ -700,10 +708,16 @@ async function failWhenNothingReadable(
     where = `${sourceName(input.source)}: line ${await locate.record(first.line)}`;
   }
   const column = columnOf(reason, input.columns);
+  const given = input.dateFormat;
+  const layout = reason.text === UNREADABLE_DATE.text && given ? await read.sniffed() : null;
+  const hint =
+    layout && layout !== given
+      ? `--date-format '${given}' reads none of the dates; they read as '${layout}': pass --date-format '${layout}', or leave it out`
+      : (reason.hint ?? "check the column options");
   throw new InputError(
     column,
     `${where}: every row is skipped: ${reason.text}${column ? ` (column "${column}")` : ""}`,
-    { hint: reason.hint ?? "check the column options" },
+    { hint },
   );
 }
 
