@@ -68,6 +68,54 @@ test("one dropout probability for everyone (a ≈ 1e5, b = 1e6): finite forecast
   }
 });
 
+test("a series short enough but whose sum overflows (a ≈ 3,300, b = 1e6): the fixed-p limit's forecasts", () => {
+  // A fit of 600 steady buyers (an Excel export) held b at 1e6 with a = 3,283: at t = 34 weeks,
+  // T = 70, the Euler series had ~1,100 terms (not "long") but summed to e^920, and every BG/NBD
+  // forecast was NaN. The Beta(a − 1, b + x) of p is tight (sd 2% of its mean), so E is, to
+  // ~1e-4, the fixed-p formula: P(alive)·(1 − (1 + p·u)^−(r+x))/p with u = t/(alpha+T).
+  const params = { r: 7.1706, alpha: 34.779, a: 3282.68, b: 1e6 };
+  const t = 34;
+  for (const [x, tx, T] of [
+    [1, 10, 70],
+    [20, 60, 70],
+    [40, 69, 70],
+    [100, 100, 104],
+  ] as const) {
+    const z = t / (params.alpha + T + t);
+    expect((params.a * z + 40) / (1 - z)).toBeLessThan(2_000); // short, yet routed by overflow
+    expect(seriesIsLong(params.a, z)).toBe(true);
+    const p = (params.a - 1) / (params.a - 1 + params.b + x);
+    const u = t / (params.alpha + T);
+    const fixedP =
+      (-Math.expm1(-(params.r + x) * Math.log1p(p * u)) / p) *
+      bgnbdProbabilityAlive(params, x, tx, T);
+    const expected = bgnbdExpectedPurchases(params, t, x, tx, T);
+    expect(Math.abs(expected / fixedP - 1)).toBeLessThan(1e-3);
+    const curve = new BgNbdExpectationCurve(params);
+    const grid = curve.expectations(x, tx, T, [t], new Float64Array(1));
+    expect(Math.abs((grid[0] ?? 0) / expected - 1)).toBeLessThan(1e-12);
+  }
+});
+
+test("the CLV grid's curve where its coefficients overflow (a ≈ 28,500, b = 1e6): the scalar's forecasts", () => {
+  // A production refit of 600 customers: the curve's z-free coefficients, ~a^n/n!, passed double
+  // range at t = 1 week (−Infinity), and every BG/NBD, GBDT and blend CLV of `ml score` was empty.
+  const params = { r: 4.6634, alpha: 19.167, a: 28_494.5, b: 1e6 };
+  const times = [1, 2, 5, 10, 29, 52];
+  const grid = new BgNbdExpectationCurve(params).expectations(
+    8,
+    83.57,
+    86.29,
+    times,
+    new Float64Array(6),
+  );
+  for (const [k, t] of times.entries()) {
+    const scalar = bgnbdExpectedPurchases(params, t, 8, 83.57, 86.29);
+    expect(Number.isFinite(scalar) && scalar > 0).toBe(true);
+    expect(Math.abs((grid[k] ?? 0) / scalar - 1)).toBeLessThan(1e-8);
+  }
+});
+
 test("the direct series equals the Euler-form series where that one is short", () => {
   const compared = agreesWithSeries(
     [

@@ -9,7 +9,7 @@
 // bracket) depend on T only (`gridPoints`), the series on (x, T) (`shapeOnGrid`), and only the
 // factor (a+b+x−1)·P(alive) on t_x, so customers sharing a T or an (x, T) share that work.
 
-import { type BgNbdParams, bgnbdProbabilityAlive } from "./bgnbd.ts";
+import { type BgNbdParams, bgnbdExpectationFactorAtZ, bgnbdProbabilityAlive } from "./bgnbd.ts";
 import { bgnbdExpectationFactorForLargeA } from "./bgnbd-dropout-mixture.ts";
 import { seriesIsLong } from "./hypergeometric.ts";
 import { oneMinusPowerOverExponent } from "./special-functions.ts";
@@ -135,10 +135,13 @@ export class BgNbdExpectationCurve {
         }
         const term = c[n]! * zn;
         sum += term;
+        // Coefficients past double range (a in the thousands): the scalar series, below.
+        if (!Number.isFinite(sum)) break;
         if ((n > settled && Math.abs(term) <= 1e-17 * Math.abs(sum)) || term === 0) break;
         zn *= zk;
       }
       out[k] = first[k]! - power[k]! * sum;
+      if (!Number.isFinite(out[k]!)) out[k] = bgnbdExpectationFactorAtZ(this.params, zk, x);
     }
     return out;
   }

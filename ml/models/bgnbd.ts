@@ -250,12 +250,25 @@ export function bgnbdProbabilityAlive(
  * no singularity at a = 1 and no overflow for large x; the series converges at rate z.
  */
 function expectationFactor(params: BgNbdParams, t: number, x: number, T: number): number {
-  const { r, alpha, a, b } = params;
-  const log1mz = -Math.log1p(t / (alpha + T));
-  const z = t / (alpha + T + t);
+  const { alpha } = params;
+  const u = t / (alpha + T);
+  return factorFrom(params, t / (alpha + T + t), -Math.log1p(u), u, x);
+}
+
+/**
+ * The same factor at z = t/(alpha+T+t): for the CLV grid's curve where its coefficients overflow
+ * (a in the thousands), since this series multiplies each term by z as it goes.
+ */
+export function bgnbdExpectationFactorAtZ(params: BgNbdParams, z: number, x: number): number {
+  return factorFrom(params, z, Math.log1p(-z), z / (1 - z), x);
+}
+
+/** expectationFactor with z, ln(1 − z) and u = z/(1 − z) = t/(alpha+T) given. */
+function factorFrom(params: BgNbdParams, z: number, log1mz: number, u: number, x: number) {
+  const { r, a, b } = params;
   // a large (one dropout probability for everyone): the series is long and its sum overflows.
   if (seriesIsLong(a, z)) {
-    const factor = bgnbdExpectationFactorForLargeA(params, t / (alpha + T), x);
+    const factor = bgnbdExpectationFactorForLargeA(params, u, x);
     if (!Number.isNaN(factor)) return factor;
   }
   const A = a + b - 1 - r;

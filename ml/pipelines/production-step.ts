@@ -24,6 +24,7 @@ import { fitGammaGamma, type GammaGammaParams } from "../models/gamma-gamma.ts";
 import { fitParetoNbd, type ParetoNbdParams } from "../models/pareto-nbd.ts";
 import type { FitResult } from "../models/types.ts";
 import { createTaskPool, type TaskPool } from "../parallel/task-pool.ts";
+import { fitWarnings } from "../training/fit-diagnostics.ts";
 import { countRepeatBuyersWithSpend, MIN_GAMMA_GAMMA_BUYERS } from "./fit-btyd-models.ts";
 import { smallDataGbdtOptions } from "./gbdt-cross-validation.ts";
 import { createStepLog, type StepLog } from "./step-log.ts";
@@ -76,6 +77,22 @@ async function fitBtyd(summaries: CustomerSummaries, steps: StepLog, label: stri
   return { bgnbd, paretoNbd, gammaGamma };
 }
 
+/**
+ * The served models' fits, checked as the evaluation's are: a refit that stopped at a parameter
+ * limit or short of convergence was said of the evaluation's fits only, and its forecasts served.
+ */
+export function productionFitWarnings(
+  fits: Awaited<ReturnType<typeof fitBtyd>>,
+  asOf: string,
+): string[] {
+  const warnings = [
+    ...fitWarnings("BG/NBD", fits.bgnbd),
+    ...fitWarnings("Pareto/NBD", fits.paretoNbd),
+    ...(fits.gammaGamma ? fitWarnings("Gamma-Gamma", fits.gammaGamma) : []),
+  ];
+  return warnings.map((w) => `WARNING: production refit as of ${asOf}: ${w}`);
+}
+
 export async function trainProduction(
   log: TransactionLog,
   evaluation: TrainedModels,
@@ -94,6 +111,7 @@ export async function trainProduction(
   );
   if (summaries.n === 0) throw new RangeError(`--as-of ${asOf}: no customer purchased by then`);
   const fits = await fitBtyd(summaries, steps, "production");
+  notes.push(...productionFitWarnings(fits, asOf));
   const covariances = await steps.step("production: parameter covariances", () =>
     parameterCovariances(
       summaries,

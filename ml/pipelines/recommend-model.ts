@@ -41,8 +41,10 @@ function pick(input: RecommendationInput): { recommended: RecommendedModel; note
     bgnbd: holdout.bgnbd?.poisson_deviance ?? worst,
     pareto_nbd: holdout.pareto_nbd?.poisson_deviance ?? worst,
   };
-  // A model with fit warnings is never recommended (fit-warnings.ts).
-  if (Number.isFinite(Math.min(...Object.values(deviances))))
+  // A model with fit warnings is never recommended (fit-warnings.ts). One model's NaN deviance
+  // (a degenerate fit's forecasts) must not send the choice to the likelihoods, where the GBDT
+  // and the blend have none: it did, and Pareto/NBD at 3.19 was recommended over a GBDT at 1.14.
+  if (Object.values(deviances).some(Number.isFinite))
     return recommendUnflagged(deviances, false, diagnostics);
   const likelihoods = {
     gbdt: Number.NEGATIVE_INFINITY,

@@ -1,0 +1,61 @@
+// The recommended model is the one with the best out-of-fold Poisson deviance among those without
+// fit warnings; a model whose forecasts are NaN is left out of that choice, not a reason to drop it.
+import { expect, test } from "bun:test";
+import type { CountMetrics, PurchaseMetrics } from "../evaluation/metrics.ts";
+import type { BgNbdParams } from "../models/bgnbd.ts";
+import type { ParetoNbdParams } from "../models/pareto-nbd.ts";
+import type { FitResult } from "../models/types.ts";
+import { recommendModel } from "./recommend-model.ts";
+
+const count = (deviance: number): CountMetrics => ({
+  mae: 1,
+  rmse: 1,
+  poisson_deviance: deviance,
+  predicted_total: 100,
+  actual_total: 100,
+});
+const purchase: PurchaseMetrics = { auc: 0.8, log_loss: 0.4 };
+const fit = <P>(params: P, logLikelihood: number): FitResult<P> => ({
+  params,
+  logLikelihood,
+  converged: true,
+  stopped: null,
+  iterations: 20,
+  evaluations: 60,
+  starts: 3,
+  startsAgreeing: 3,
+  gradientNorm: 0,
+  customers: 600,
+  rows: 600,
+  seconds: 0.01,
+});
+
+test("a NaN deviance (a degenerate BG/NBD's forecasts) does not send the choice to the likelihoods", () => {
+  // 600 steady buyers: BG/NBD held b at 1e6 and its forecasts were NaN; Pareto/NBD was recommended
+  // at deviance 3.19, by its log-likelihood, over a GBDT at 1.14 (which has no likelihood).
+  const comparison = recommendModel({
+    bgnbd: fit<BgNbdParams>({ r: 7.2, alpha: 34.8, a: 3283, b: 1e6 }, -19_754),
+    paretoNbd: fit<ParetoNbdParams>({ r: 7.4, alpha: 36.1, s: 6.6e5, beta: 1.3e9 }, -19_700),
+    diagnostics: {
+      bgnbd: ["BG/NBD: parameter b = 1.00e+6 is at the upper bound"],
+      pareto_nbd: [],
+      gamma_gamma: [],
+      zeroSpendRepeatBuyers: 0,
+    },
+    holdout: {
+      bgnbd: { ...count(Number.NaN), ...purchase },
+      pareto_nbd: count(3.19),
+      gbdt: { count: count(1.14), purchase },
+      blend: null,
+    },
+  });
+  expect(comparison.recommended).toBe("gbdt");
+  // Without any holdout deviance the likelihoods still decide, among the unflagged fits.
+  const noHoldout = recommendModel({
+    bgnbd: fit<BgNbdParams>({ r: 0.24, alpha: 4.4, a: 0.79, b: 2.4 }, -9_582),
+    paretoNbd: fit<ParetoNbdParams>({ r: 0.55, alpha: 10.6, s: 0.61, beta: 11.7 }, -9_595),
+    diagnostics: { bgnbd: [], pareto_nbd: [], gamma_gamma: [], zeroSpendRepeatBuyers: 0 },
+    holdout: { bgnbd: null, pareto_nbd: null, gbdt: null, blend: null },
+  });
+  expect(noHoldout.recommended).toBe("bgnbd");
+});
