@@ -33,6 +33,11 @@ export const DataQualitySchema = z.object({
     matched_orders: z.number().int(),
     /** Returns of customers with no purchase at all: nothing to subtract from. */
     unmatched: z.number().int(),
+    /**
+     * Value of returns beyond the purchases they were netted against (a day's spend is never made
+     * negative): not subtracted. Absent when none.
+     */
+    excess: z.number().optional(),
   }),
   /** Purchase rows of value $0 (free items, full discounts): kept as purchases. */
   zero_amount_rows: z.number().int(),
@@ -367,7 +372,10 @@ function rowLines(q: DataQuality): string[] {
     lines.push(
       `  returns/cancellations: ${n(q.returns.rows)} rows, ${q.returns.amount.toFixed(2)} in value, ` +
         (q.returns.mode === "net"
-          ? `subtracted from spend (${n(q.returns.matched_orders)} by order, ${n(q.returns.unmatched)} without a purchase to net against)`
+          ? `subtracted from spend (${n(q.returns.matched_orders)} by order, ${n(q.returns.unmatched)} without a purchase to net against` +
+            (q.returns.excess
+              ? `; ${q.returns.excess.toFixed(2)} of it beyond the purchases netted against, so not subtracted: spend is never negative)`
+              : ")")
           : "ignored (--returns drop)") +
         "; never counted as purchases",
     );

@@ -173,6 +173,39 @@ test("returns: netted by original order, else by customer; --returns drop ignore
   expect(drop.quality.rows_kept).toBe(7);
 });
 
+// A return larger than the purchase day it nets against (it returns more than the log shows
+// bought): the day's spend stops at 0, and the account used to count the whole return as
+// subtracted. It now says how much was not.
+test("returns beyond the purchases they net against: spend stops at 0 and the excess is said", async () => {
+  const text = [
+    "order,customer,day,qty,price",
+    "1,x,2020-01-01,1,50",
+    "2,x,2020-01-02,1,40",
+    "R1,x,2020-01-05,-1,200", // nets against Jan 2's 40: 160 beyond it
+    "3,x,2020-01-09,1,30",
+    "4,y,2020-01-03,1,20",
+    "R2,y,2020-01-04,-1,5", // within y's 20
+  ].join("\n");
+  const { log, quality } = await read(file(text), { columns: ORDER_COLUMNS });
+  expect(days(log)).toEqual([
+    "x 2020-01-01 50",
+    "x 2020-01-02 0",
+    "x 2020-01-09 30",
+    "y 2020-01-03 15",
+  ]);
+  expect(quality.returns).toEqual({
+    rows: 2,
+    amount: 205,
+    mode: "net",
+    matched_orders: 0,
+    unmatched: 0,
+    excess: 160,
+  });
+  expect(dataQualityLines(quality).join("\n")).toContain(
+    "; 160.00 of it beyond the purchases netted against, so not subtracted: spend is never negative)",
+  );
+});
+
 test("hostile values: NUL and lone surrogates in ids are ids; 1e308 × 10 and amounts past 1e12 are skipped", async () => {
   // Past 1e12 (a trillion in any currency) is a typo or a sentinel: the forecast API refuses it.
   const text = `customer,day,qty,price,order\n"a\u0000b",2020-01-01,1,1,1\n"\ud800",2020-01-01,1,2,2\nc,2020-01-02,10,1e308,3\nd,2020-01-02,1,1e13,4\ne,2020-01-02,-2,1e12,5\n`;

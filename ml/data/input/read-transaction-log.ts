@@ -543,6 +543,7 @@ async function applyReturns(
   );
   let matched = 0;
   let unmatched = 0;
+  let excess = 0;
   let purchases = "purchase_lines";
   if (mode === "net" && Number(ret?.n) > 0) {
     await connection.run(PURCHASE_DAYS_SQL);
@@ -550,19 +551,23 @@ async function applyReturns(
     const [m] = await rows(
       connection,
       `SELECT count(*) FILTER (WHERE by_order) AS matched,
-         count(*) FILTER (WHERE day IS NULL) AS unmatched FROM return_targets`,
+         count(*) FILTER (WHERE day IS NULL) AS unmatched,
+         (SELECT value FROM return_excess) AS excess FROM return_targets`,
     );
     matched = Number(m?.matched);
     unmatched = Number(m?.unmatched);
+    excess = Number(m?.excess);
     purchases = "purchase_days";
   }
+  // Rounded to a millionth: the sum of cents must not print as 229.49999999999983.
+  const money = (v: number) => Math.round(v * 1e6) / 1e6;
   const returns = {
     rows: Number(ret?.n),
-    // Rounded to a millionth: the sum of cents must not print as 229.49999999999983.
-    amount: Math.round(Number(ret?.value) * 1e6) / 1e6,
+    amount: money(Number(ret?.value)),
     mode,
     matched_orders: matched,
     unmatched,
+    ...(excess > 0 ? { excess: money(excess) } : {}),
   };
   return { returns, purchases };
 }

@@ -326,9 +326,16 @@ export function netReturnsSql(byOrder: boolean, cancelPattern: string | undefine
      FROM (SELECT customer_id, day, abs(amount) AS value, ${original} AS original
            FROM lines WHERE reason IS NULL AND is_return) AS r
      ${orderDay}`,
+    `CREATE OR REPLACE TABLE return_netting AS
+     SELECT customer_id, day, sum(value) AS value FROM return_targets
+     WHERE day IS NOT NULL GROUP BY customer_id, day`,
+    // What a day's returns exceed its purchases by is not subtracted (spend is never negative):
+    // counted first, so the account can say so.
+    `CREATE OR REPLACE TABLE return_excess AS
+     SELECT coalesce(sum(greatest(n.value - p.amount, 0)), 0) AS value
+     FROM return_netting AS n JOIN purchase_days AS p USING (customer_id, day)`,
     `UPDATE purchase_days SET amount = greatest(purchase_days.amount - n.value, 0)
-     FROM (SELECT customer_id, day, sum(value) AS value FROM return_targets
-           WHERE day IS NOT NULL GROUP BY customer_id, day) AS n
+     FROM return_netting AS n
      WHERE purchase_days.customer_id = n.customer_id AND purchase_days.day = n.day`,
   ];
 }
