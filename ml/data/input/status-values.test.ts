@@ -47,3 +47,27 @@ test("a status column with refunds and voids: named per value, with the --drop-r
     .join("\n");
   expect((await read(file(paid))).quality.not_sales).toBeUndefined();
 });
+
+// An event log (Retail Rocket's events.csv): views and add-to-carts beside transactions. Read
+// without --keep-rows, every view was a purchase, and nothing was said.
+test("an event column with views and add-to-carts: named, with the --drop-rows to pass", async () => {
+  const events = [
+    "customer_id,date,amount,event",
+    "a,2023-01-02,0,view",
+    "a,2023-01-02,0,addtocart",
+    "a,2023-01-02,10,transaction",
+    "b,2023-01-03,0,view",
+    "b,2023-01-04,0,view",
+  ].join("\n");
+  const { quality } = await read(file(events));
+  expect(quality.not_sales?.map((s) => [s.column, s.values.map((v) => v.value)])).toEqual([
+    ["event", ["view", "addtocart"]],
+  ]);
+  expect(dataQualityLines(quality).join("\n")).toContain("pass --drop-rows event=view,addtocart");
+  const kept = await read(file(events), {
+    columns: { ...LOG_COLUMNS, keepBy: "event" },
+    keepValues: ["transaction"],
+  });
+  expect(kept.quality.not_sales).toBeUndefined();
+  expect(kept.log.length).toBe(1);
+});

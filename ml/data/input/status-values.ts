@@ -1,6 +1,7 @@
-// Order exports list cancelled, refunded and failed orders beside paid ones in a status column;
-// read as they are, they count as purchases. When a column named like a status holds such values
-// in the first rows, and no filter is on it, the read names them and the --drop-rows to pass.
+// Order exports list cancelled, refunded and failed orders beside paid ones in a status column,
+// and event logs (Retail Rocket, GA4 exports) list views and add-to-carts beside transactions in
+// an event column; read as they are, they count as purchases. When a column named so holds such
+// values in the first rows, and no filter is on it, the read names them and the --drop-rows.
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { LogInput } from "./log-input.ts";
 import { sampleValues, shellArgument } from "./sample-values.ts";
@@ -12,6 +13,19 @@ const STATUS_COLUMN = /(^|[ _])(status|state)$/i;
  * partially_refunded) was a sale. */
 const NOT_A_SALE = "(?i)(cancel|refund|fail|void|declin|return|abandon|reject|chargeback|fraud)";
 const PARTIAL = "(?i)partial";
+/** event, event_type, eventName, action, activity_type, … */
+const EVENT_COLUMN = /(^|[ _])(event|action|activity)([ _]?(type|name))?$/i;
+/** Browsing, not buying: view, page_view, addtocart, add_to_cart, click, search, wishlist, … */
+const NOT_A_PURCHASE = "(?i)(view|cart|click|impression|search|wishlist|session|login|sign_?up)";
+
+/** Which columns are looked at, and which of their values say no sale. */
+const KINDS = [
+  {
+    column: STATUS_COLUMN,
+    where: `regexp_matches(value, ${sqlString(NOT_A_SALE)}) AND NOT regexp_matches(value, ${sqlString(PARTIAL)})`,
+  },
+  { column: EVENT_COLUMN, where: `regexp_matches(value, ${sqlString(NOT_A_PURCHASE)})` },
+];
 /** Values listed per column. */
 const LISTED = 8;
 
@@ -32,14 +46,9 @@ export async function notSales(
   const { keepBy, dropBy } = input.columns;
   const found: NotSales[] = [];
   for (const column of types.keys()) {
-    if (!STATUS_COLUMN.test(column.trim()) || column === keepBy || column === dropBy) continue;
-    const odd = await sampleValues(
-      connection,
-      peek,
-      column,
-      LISTED,
-      `regexp_matches(value, ${sqlString(NOT_A_SALE)}) AND NOT regexp_matches(value, ${sqlString(PARTIAL)})`,
-    );
+    const kind = KINDS.find((k) => k.column.test(column.trim()));
+    if (!kind || column === keepBy || column === dropBy) continue;
+    const odd = await sampleValues(connection, peek, column, LISTED, kind.where);
     if (odd.values.length > 0) {
       found.push({ column, sampled_rows: odd.sampled, values: odd.values });
     }
