@@ -78,7 +78,7 @@ test("a .zip with several data files, none, or cut short is an InputError listin
   expect(messages[0]).toContain(
     `${two}: holds 2 data files (2020-01.csv, 2020-02.csv); --data reads one`,
   );
-  expect(messages[0]).toContain("unzip it and pass the file to read");
+  expect(messages[0]).toContain("unzip it and pass the folder with --data");
   expect(messages[1]).toContain(`${none}: holds no data file (it holds notes.md)`);
   expect(messages[2]).toContain(`${cut}: cannot be read as .zip: it is not a whole zip archive`);
 });

@@ -66,9 +66,11 @@ export async function readZipped<T>(zip: string, read: (path: string) => Promise
       entry === undefined
         ? `holds no data file (it holds ${listed(files)})`
         : `holds ${data.length} data files (${listed(data)}); --data reads one`;
-    throw new InputError(undefined, `${zip}: ${problem}`, {
-      hint: "unzip it and pass the file to read with --data (a CSV, Parquet, JSON or .xlsx file)",
-    });
+    const hint =
+      entry === undefined
+        ? "unzip it and pass the file to read with --data (a CSV, Parquet, JSON or .xlsx file)"
+        : "unzip it and pass the folder with --data (exports that share a header are read as one log), or the file to read";
+    throw new InputError(undefined, `${zip}: ${problem}`, { hint });
   }
   const dir = await tempCopyFolder("pp-zip-");
   const path = join(dir, basename(entry.path));
