@@ -13,7 +13,7 @@ import { fileHasMixedLineEnds, headOrTailMixLineEnds, lfCopy } from "./line-ends
 import { type CsvEncoding, type LogColumns, type LogSource, sourceName } from "./log-input.ts";
 import { flattenRecords } from "./nested-records.ts";
 import { dropSheetRepeats, type SheetRepeat } from "./sheet-repeats.ts";
-import { sqlIdentifier, sqlString } from "./sql-text.ts";
+import { sqlIdentifier, sqlString, tableNameSql } from "./sql-text.ts";
 import { loadXlsxRows } from "./xlsx-source.ts";
 
 export interface RejectedRecord {
@@ -419,9 +419,7 @@ async function loadPostgres(
     connection: { TimeZone: timezone, application_name: "purchase-prediction ml train" },
   });
   try {
-    const inner = source.table
-      ? source.table.split(".").map(sqlIdentifier).join(".")
-      : `(${source.query as string})`;
+    const inner = source.table ? tableOf(source.table) : `(${source.query as string})`;
     const probe = await sql.unsafe(`SELECT * FROM ${inner} AS q LIMIT 0`).describe();
     const available = probe.columns.map((c) => c.name);
     checkColumns(columns, available, source);
@@ -453,6 +451,15 @@ async function loadPostgres(
   } finally {
     await sql.end({ timeout: 5 });
   }
+}
+
+/** --table as SQL, or an InputError saying how to write it. */
+function tableOf(table: string): string {
+  const sql = tableNameSql(table);
+  if (sql !== null) return sql;
+  throw new InputError(undefined, `--table ${JSON.stringify(table)}: not a table name`, {
+    hint: `pass a name such as orders, shop.orders or 'shop."Orders 2024"' (double quotes keep case)`,
+  });
 }
 
 /** Reads a workbook's sheets into table raw (every needed column as text). */

@@ -28,3 +28,25 @@ export function sqlString(value: string): string {
 export function columnText(name: string): string {
   return `NULLIF(trim(CAST(${sqlIdentifier(name)} AS VARCHAR)), '')`;
 }
+
+/**
+ * A table name (`orders`, `shop.orders`, `shop."Orders 2024"`) with each part quoted as written:
+ * a part in double quotes may hold dots and spaces. Splitting on every dot made `shop."Orders"` a
+ * relation named `"Orders"` with its quotes. Unquoted parts keep their case, as `--table` always
+ * did (a mixed-case table made by pandas is named as it is). Null when the name does not parse
+ * (an unclosed quote, an empty part).
+ */
+export function tableNameSql(table: string): string | null {
+  const parts: string[] = [];
+  const part = /\s*(?:"((?:[^"]|"")*)"|([^".\s]+))\s*(\.|$)/y;
+  let at = 0;
+  while (at < table.length) {
+    part.lastIndex = at;
+    const m = part.exec(table);
+    if (!m) return null;
+    parts.push(m[1] !== undefined ? m[1].replaceAll('""', '"') : (m[2] as string));
+    at = part.lastIndex;
+    if (m[3] === "." && at === table.length) return null;
+  }
+  return parts.length > 0 ? parts.map(sqlIdentifier).join(".") : null;
+}
