@@ -125,6 +125,10 @@ test("small counts (days since the previous order, hours) are no dates: the erro
   expect(missing?.message).toContain('there is no column "date"');
   expect(missing?.message).not.toContain("--date-col order_hour_of_day");
   expect(missing?.message).not.toContain("--date-col days_since_prior_order");
+  // dunnhumby's TRANS_TIME (hhmm) beside its DAY: clock times, not day numbers from a start.
+  const clock = await failure(read(log(["1631", "900", "2359", "15", "1200", "745"])));
+  expect(clock?.message).toContain("numbers (15 to 2359) are clock times written hhmm");
+  expect(clock?.message).not.toContain("days since YYYY");
 });
 
 // Dates written out: Excel's long date saved as CSV, site builders' "Jan 5, 2023", JavaScript's

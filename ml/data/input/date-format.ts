@@ -257,7 +257,12 @@ interface Sample {
   words: boolean;
   /** The row number (rowid) of the first sampled value, for messages. */
   firstRow: number;
+  /** Every value a clock time written hhmm (dunnhumby's TRANS_TIME 1631): no date. */
+  clock: boolean;
 }
+
+/** A time of day as hhmm, hmm or mm (0 to 2359, minutes below 60). */
+const CLOCK_TEXT = "([01]?[0-9]|2[0-3])?[0-5]?[0-9]";
 
 /** Copies the first non-empty values of the column to table date_sample(v). */
 async function sampleValues(
@@ -284,17 +289,21 @@ async function sampleValues(
     firstRow: Number(head.first_row ?? 0),
   };
   // ISO dates (the usual case) need nothing more: the casts and patterns below cost ~6 ms.
-  if (sample.size === 0 || sample.allIso) return { ...sample, numbers: null, words: false };
+  if (sample.size === 0 || sample.allIso) {
+    return { ...sample, numbers: null, words: false, clock: false };
+  }
   const shape = await oneRow(
     connection,
     `SELECT bool_and(regexp_full_match(v, ${sqlString(NUMBER_TEXT)})) AS numeric,
        min(TRY_CAST(v AS DOUBLE)) AS min, max(TRY_CAST(v AS DOUBLE)) AS max,
-       bool_or(regexp_matches(v, ${sqlString(WORD)})) AS words FROM date_sample`,
+       bool_or(regexp_matches(v, ${sqlString(WORD)})) AS words,
+       bool_and(regexp_full_match(v, ${sqlString(CLOCK_TEXT)})) AS clock FROM date_sample`,
   );
   return {
     ...sample,
     numbers: shape.numeric === true ? { min: Number(shape.min), max: Number(shape.max) } : null,
     words: shape.words === true,
+    clock: shape.clock === true,
   };
 }
 
@@ -352,7 +361,9 @@ function epochFormat(sample: Sample): NumericDateFormat | null {
 /** Bare numbers no layout reads: say what they may be and what to pass. */
 function bareNumberError(sample: Sample, columnName: string, where: string): InputError {
   const { min, max } = sample.numbers as { min: number; max: number };
-  if (max < SMALL_NUMBER && max - min < MIN_DAY_NUMBER_SPAN) {
+  // Clock times once the afternoon shows (so day numbers 1–711 are not taken for them).
+  const clock = sample.clock && max >= 1000;
+  if ((max < SMALL_NUMBER && max - min < MIN_DAY_NUMBER_SPAN) || clock) {
     return smallNumbersError(sample, columnName, where);
   }
   const serial = min >= SERIAL_DAYS.min && max <= SERIAL_DAYS.max;
@@ -369,7 +380,7 @@ function bareNumberError(sample: Sample, columnName: string, where: string): Inp
 }
 
 /**
- * Small numbers spanning less than this are no day numbers of a log worth modelling: a count such as
+ * Small numbers spanning less than this, or clock times, are no day numbers of a log worth modelling: a count such as
  * Instacart's days_since_prior_order (0–30), an hour or a weekday. Read as 'days since' a start,
  * as the hint used to offer, they put every order in one month and trained a model on it.
  */
@@ -379,11 +390,14 @@ const SMALL_NUMBER = 400;
 
 function smallNumbersError(sample: Sample, columnName: string, where: string): InputError {
   const { min, max } = sample.numbers as { min: number; max: number };
+  const what =
+    max >= SMALL_NUMBER
+      ? "clock times written hhmm (1631 is 16:31)"
+      : "a count or a part of a date (days since the previous order, an hour, a weekday)";
   return new InputError(
     columnName,
     `${where}: date "${sample.first}" in column "${columnName}" is a bare number, and the column's ` +
-      `numbers (${min} to ${max}) are a count or a part of a date (days since the previous order, ` +
-      "an hour, a weekday), not purchase dates",
+      `numbers (${min} to ${max}) are ${what}, not purchase dates`,
     {
       hint: "pass --date-col naming the column that holds each purchase's date; a log without one cannot be modelled",
     },
