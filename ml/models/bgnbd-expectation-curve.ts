@@ -10,7 +10,6 @@
 // factor (a+b+x−1)·P(alive) on t_x, so customers sharing a T or an (x, T) share that work.
 
 import { type BgNbdParams, bgnbdExpectationFactorAtZ, bgnbdProbabilityAlive } from "./bgnbd.ts";
-import { bgnbdExpectationFactorForLargeA } from "./bgnbd-dropout-mixture.ts";
 import { seriesIsLong } from "./hypergeometric.ts";
 import { oneMinusPowerOverExponent } from "./special-functions.ts";
 
@@ -117,12 +116,10 @@ export class BgNbdExpectationCurve {
         out[k] = 0;
         continue;
       }
+      // A long series: the scalar factor, which integrates where a is large (bgnbd.ts).
       if (seriesIsLong(a, zk)) {
-        const factor = bgnbdExpectationFactorForLargeA(this.params, zk / (1 - zk), x); // u = z/(1−z)
-        if (!Number.isNaN(factor)) {
-          out[k] = factor;
-          continue;
-        }
+        out[k] = bgnbdExpectationFactorAtZ(this.params, zk, x);
+        continue;
       }
       let sum = 0;
       let zn = zk;
