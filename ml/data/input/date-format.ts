@@ -312,6 +312,9 @@ async function oneRow(connection: DuckDBConnection, sql: string) {
   return reader.getRowObjectsJS()[0] as Record<string, unknown>;
 }
 
+/** Values from which parsedCounts groups them (fewer: the larger query's planning costs more). */
+const DISTINCT_FROM = 1_000;
+
 /**
  * How many values each format parses (one query, all formats side by side). `distinct`: each
  * distinct value parsed once and counted as often as it occurs. A sample's 20,000 values are a few
@@ -320,9 +323,6 @@ async function oneRow(connection: DuckDBConnection, sql: string) {
  * → 0.3 s a read). The grouped values are also parsed on every core, where a 20,000-row table is
  * one row group, read by one (distinct datetimes: 1.8 s → 1.1 s).
  */
-/** Values from which parsedCounts groups them (fewer: the larger query's planning costs more). */
-const DISTINCT_FROM = 1_000;
-
 async function parsedCounts(
   connection: DuckDBConnection,
   from: string,
@@ -364,7 +364,7 @@ function bareNumberError(sample: Sample, columnName: string, where: string): Inp
   // Clock times once the afternoon shows (so day numbers 1–711 are not taken for them).
   const clock = sample.clock && max >= 1000;
   if ((max < SMALL_NUMBER && max - min < MIN_DAY_NUMBER_SPAN) || clock) {
-    return smallNumbersError(sample, columnName, where);
+    return notDatesError(sample, columnName, where, clock);
   }
   const serial = min >= SERIAL_DAYS.min && max <= SERIAL_DAYS.max;
   return new InputError(
@@ -380,20 +380,26 @@ function bareNumberError(sample: Sample, columnName: string, where: string): Inp
 }
 
 /**
- * Small numbers spanning less than this, or clock times, are no day numbers of a log worth modelling: a count such as
- * Instacart's days_since_prior_order (0–30), an hour or a weekday. Read as 'days since' a start,
- * as the hint used to offer, they put every order in one month and trained a model on it.
+ * Small numbers spanning less than this, or clock times, are no day numbers of a log worth
+ * modelling: a count such as Instacart's days_since_prior_order (0–30), an hour or a weekday.
+ * Read as 'days since' a start, as the hint used to offer, they put every order in one month and
+ * trained a model on it.
  */
 const MIN_DAY_NUMBER_SPAN = 60;
 /** Below a year's days: no Unix time, serial day or YYYYMMDD is this small. */
 const SMALL_NUMBER = 400;
 
-function smallNumbersError(sample: Sample, columnName: string, where: string): InputError {
+/** Bare numbers that are no dates at all: small counts, or clock times (`clock`). */
+function notDatesError(
+  sample: Sample,
+  columnName: string,
+  where: string,
+  clock: boolean,
+): InputError {
   const { min, max } = sample.numbers as { min: number; max: number };
-  const what =
-    max >= SMALL_NUMBER
-      ? "clock times written hhmm (1631 is 16:31)"
-      : "a count or a part of a date (days since the previous order, an hour, a weekday)";
+  const what = clock
+    ? "clock times written hhmm (1631 is 16:31)"
+    : "a count or a part of a date (days since the previous order, an hour, a weekday)";
   return new InputError(
     columnName,
     `${where}: date "${sample.first}" in column "${columnName}" is a bare number, and the column's ` +
@@ -454,10 +460,11 @@ const best = (formats: string[], counts: number[]) => {
 /** No date to sniff: a log without rows below its header, or a date column empty in each. */
 async function noDates(connection: DuckDBConnection, { table, columnName, source }: DateColumn) {
   // One row is enough to know: the log may be large and this is only for the message.
-  const rows = await connection.runAndReadAll(
+  const rows = await oneRow(
+    connection,
     `SELECT count(*) AS n FROM (SELECT 1 FROM ${table} LIMIT 1)`,
   );
-  if (Number((rows.getRowObjectsJS()[0] as { n: bigint }).n) === 0) return emptyLogError(source);
+  if (Number(rows.n) === 0) return emptyLogError(source);
   return new InputError(columnName, `the date column "${columnName}" is empty in every row`, {
     hint: "pass --date-col naming the column that holds the purchase date",
   });
@@ -561,8 +568,7 @@ async function nextLayout(
 ): Promise<string | null> {
   const unread = `(SELECT v FROM date_sample WHERE ${unreadBy("v", chosen)})`;
   // Every sampled value read: no layout to look for (and no query of hundreds of them to plan).
-  const left = await connection.runAndReadAll(`SELECT count(*) AS n FROM ${unread}`);
-  const unreadValues = Number((left.getRowObjectsJS()[0] as { n: bigint }).n);
+  const unreadValues = Number((await oneRow(connection, `SELECT count(*) AS n FROM ${unread}`)).n);
   if (unreadValues === 0) return null;
   // A few values: planning the query costs more than parsing them twice.
   const distinct = unreadValues >= DISTINCT_FROM;

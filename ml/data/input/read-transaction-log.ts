@@ -186,7 +186,9 @@ async function lineEndsChangeMidway(source: LogSource, error: unknown): Promise<
   if (source.kind !== "csv" || source.lineEnds === "mixed" || source.encoding === "utf-16") {
     return false;
   }
-  if (!isSniffFailure(error)) return false;
+  // Sniffing failures come from openCsv as InputErrors, after its own pass over the file: only the
+  // scan's raw error is looked into here, so a file no pass helps is not read through twice.
+  if (error instanceof InputError || !isSniffFailure(error)) return false;
   // A damaged .gz fails this pass too: DuckDB's error is the one to show.
   return fileHasMixedLineEnds(source.path).catch(() => false);
 }
