@@ -3,6 +3,7 @@
 // and exit code 2. Each command's options and action live in ml/cli/<command>.ts.
 
 import { connectionLostCode } from "@pp/shared/db/connection-lost.ts";
+import { connectionRefusedReason, redactedDatabaseUrl } from "@pp/shared/db/connection-refused.ts";
 import { Command, InvalidArgumentError } from "commander";
 import { campaignCommand } from "./campaigns/campaign-cli.ts";
 import { registerDemoModelCommand, registerPublishCommand } from "./cli/publish.ts";
@@ -45,32 +46,45 @@ export async function runCli(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: "user" });
     return 0;
   } catch (error) {
-    const e = error as Error & { code?: string; exitCode?: number };
-    // Thrown by an action (commander has not printed it).
-    if (e instanceof InvalidArgumentError) {
-      console.error(`error: ${e.message}`);
-      return 2;
-    }
-    if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return 0;
-    if (e.code?.startsWith("commander.")) return e.exitCode === 1 ? 2 : (e.exitCode ?? 2); // printed
-    if (e instanceof BadRowError || e instanceof RangeError || e.name?.endsWith("InputError")) {
-      console.error(`error: ${e.message}`);
-      return 2;
-    }
-    if (e.name === "RegistryNotFoundError" || e.name === "RegistryStateError") {
-      console.error(`error: ${e.message}`);
-      return 1;
-    }
-    const lost = connectionLostCode(e);
-    if (lost) {
-      console.error(
-        `error: lost the database connection (${lost}: ${e.message}); the command stopped (the database rolls back a transaction it had open); run it again once the database answers`,
-      );
-      return 1;
-    }
-    console.error(e.stack ?? String(e));
+    return reportError(error);
+  }
+}
+
+/** Prints what a command threw (one line where the cause is known) and returns its exit code. */
+function reportError(error: unknown): number {
+  const e = error as Error & { code?: string; exitCode?: number };
+  // Thrown by an action (commander has not printed it).
+  if (e instanceof InvalidArgumentError) {
+    console.error(`error: ${e.message}`);
+    return 2;
+  }
+  if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return 0;
+  if (e.code?.startsWith("commander.")) return e.exitCode === 1 ? 2 : (e.exitCode ?? 2); // printed
+  if (e instanceof BadRowError || e instanceof RangeError || e.name?.endsWith("InputError")) {
+    console.error(`error: ${e.message}`);
+    return 2;
+  }
+  if (e.name === "RegistryNotFoundError" || e.name === "RegistryStateError") {
+    console.error(`error: ${e.message}`);
     return 1;
   }
+  const lost = connectionLostCode(e);
+  if (lost) {
+    console.error(
+      `error: lost the database connection (${lost}: ${e.message}); the command stopped (the database rolls back a transaction it had open); run it again once the database answers`,
+    );
+    return 1;
+  }
+  const refused = connectionRefusedReason(e);
+  if (refused) {
+    const url = redactedDatabaseUrl(process.env.DATABASE_URL ?? "");
+    console.error(
+      `error: the database at DATABASE_URL=${url} refused the connection (${refused.code}: ${refused.message}); check ${refused.check}`,
+    );
+    return 1;
+  }
+  console.error(e.stack ?? String(e));
+  return 1;
 }
 
 if (import.meta.main) {

@@ -2,6 +2,8 @@
 // otherwise the embedded PGlite database of a data directory, which one process serves over the
 // wire protocol to all others (see embedded/embedded-host.ts). Same schema, same migrations.
 
+import { existsSync, readFileSync } from "node:fs";
+import { userInfo } from "node:os";
 import { resolve } from "node:path";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
@@ -70,10 +72,41 @@ export function reconnectBackoff(retries: number): number {
 
 type ClientFactory = (max: number) => postgres.Sql;
 
+/**
+ * The role to log in as when the URL names none and PGUSER is unset: the OS user, as psql does.
+ * postgres.js asks `os.userInfo()`, which Bun answers "unknown" when $USER is unset (a container,
+ * a service manager); then the name comes from /etc/passwd by uid. Undefined leaves it to postgres.js.
+ */
+export function osDatabaseUser(
+  url: string,
+  env: Record<string, string | undefined> = process.env,
+): string | undefined {
+  const named = URL.canParse(url) && new URL(url).username;
+  if (named || env.PGUSER || env.PGUSERNAME) return undefined;
+  try {
+    if (userInfo().username !== "unknown") return undefined;
+    const uid = process.getuid?.();
+    if (uid === undefined || !existsSync("/etc/passwd")) return undefined;
+    const line = readFileSync("/etc/passwd", "utf8")
+      .split("\n")
+      .find((l) => l.split(":")[2] === String(uid));
+    return line?.split(":")[0] || undefined;
+  } catch {
+    return undefined; // a runtime without these permissions (Deno): postgres.js's own default
+  }
+}
+
 function openPostgres(url: string, max: number): DatabaseHandle {
+  const user = osDatabaseUser(url);
   const handle = openThroughPostgresJs(
     "postgres",
-    (m) => postgres(url, { max: m, onnotice: () => {}, backoff: reconnectBackoff }),
+    (m) =>
+      postgres(url, {
+        max: m,
+        onnotice: () => {},
+        backoff: reconnectBackoff,
+        ...(user && { user }),
+      }),
     max,
     async () => {},
   );
@@ -89,6 +122,7 @@ function openPostgres(url: string, max: number): DatabaseHandle {
           idle_timeout: 0,
           max_lifetime: null,
           fetch_types: false,
+          ...(user && { user }),
           // Passed to the connection by postgres.js (used by its own sql.listen), not in its types.
           ...({ onnotify } as object),
         }),
