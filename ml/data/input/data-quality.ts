@@ -81,6 +81,8 @@ export const DataQualitySchema = z.object({
         .optional(),
     })
     .optional(),
+  /** A workbook read from several sheets: the sheet of each row in `examples`. */
+  example_sheets: z.record(z.string(), z.array(z.string())).optional(),
   /**
    * Several exports read as one (a folder or a file name pattern): the files, in the order read;
    * `example_files` gives the file of each line in `examples` (whose numbers are each file's own).
@@ -210,12 +212,18 @@ function idVariantsWarning(v: IdVariants, how: string, cause: string, action: st
   );
 }
 
-/** A reason's examples as text: "lines 3, 9", or "a.csv line 3, b.csv line 9" (rows for Parquet parts). */
+/**
+ * A reason's examples as text: "lines 3, 9", "a.csv line 3, b.csv line 9" (rows for Parquet parts),
+ * or 'sheet "2010" row 3, sheet "2011" row 9'.
+ */
 export function examplesText(q: DataQuality, reason: string): string {
   const examples = q.examples[reason] ?? [];
   if (examples.length === 0) return "";
   const files = q.example_files?.[reason];
   if (files) return examples.map((at, i) => `${files[i]} ${q.position} ${at}`).join(", ");
+  const sheets = q.example_sheets?.[reason];
+  if (sheets)
+    return examples.map((at, i) => `sheet ${JSON.stringify(sheets[i])} row ${at}`).join(", ");
   return `${q.position === "line" ? "lines" : "rows"} ${examples.join(", ")}`;
 }
 

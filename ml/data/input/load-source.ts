@@ -12,7 +12,7 @@ import { emptyLogError, InputError } from "./input-error.ts";
 import { fileHasMixedLineEnds, headOrTailMixLineEnds, lfCopy } from "./line-ends.ts";
 import { type CsvEncoding, type LogColumns, type LogSource, sourceName } from "./log-input.ts";
 import { flattenRecords } from "./nested-records.ts";
-import { dropSheetRepeats, type SheetRepeat } from "./sheet-repeats.ts";
+import { dropSheetRepeats, type SheetRepeat, sheetIndexes, withoutRows } from "./sheet-repeats.ts";
 import { sqlIdentifier, sqlString, tableNameSql } from "./sql-text.ts";
 import { loadXlsxRows } from "./xlsx-source.ts";
 
@@ -47,6 +47,8 @@ export interface LoadedSource {
   rejected(): Promise<RejectedRecord[]>;
   /** A row's number for messages when it is not rowid + 1 (a workbook's sheet row). */
   rowNumber?(rowid: number): number;
+  /** A workbook read from several sheets: the sheet a row is in (row numbers are each sheet's). */
+  rowSheet?(rowid: number): string;
   /**
    * Workbooks: the sheets read, those left out (no header with the needed columns), and rows of a
    * later sheet left out because an earlier sheet holds them too (sheet-repeats.ts).
@@ -472,12 +474,16 @@ async function loadXlsx(
   const loaded = await loadXlsxRows(connection, source, needed, (available) =>
     checkColumns(columns, available, source),
   );
-  const { rowNumbers, repeats } = await dropSheetRepeats(
+  const { removed, repeats } = await dropSheetRepeats(
     connection,
     needed,
     loaded.sheets,
     loaded.sheetStarts,
-    loaded.rowNumbers,
+  );
+  const rowNumbers = withoutRows(loaded.rowNumbers, removed);
+  const sheetOfRow = withoutRows(
+    sheetIndexes(loaded.sheetStarts, loaded.rowNumbers.length),
+    removed,
   );
   const types = await describe(connection, "raw");
   return {
@@ -487,6 +493,9 @@ async function loadXlsx(
     header: true,
     rejected: async () => [],
     rowNumber: (rowid) => rowNumbers[rowid] ?? rowid + 1,
+    ...(loaded.sheets.length > 1
+      ? { rowSheet: (rowid: number) => loaded.sheets[sheetOfRow[rowid] ?? 0] as string }
+      : {}),
     sheets: {
       read: loaded.sheets,
       skipped: loaded.skippedSheets,

@@ -214,8 +214,9 @@ async function readWith(
   const built = await buildLines(connection, input, second);
   const { position, format, numberFormats, floatIds, mixedFloatIds, sides, sheets } = built;
   const { text, rejected, locate } = built;
-  const { skipped, leftOut, amountElsewhere, examples } = await skippedRows(connection, locate);
-  if (input.onBadRow === "fail") failOnFirst(input, examples, skipped);
+  const skippedRowsRead = await skippedRows(connection, locate);
+  const { skipped, leftOut, amountElsewhere, examples, exampleSheets } = skippedRowsRead;
+  if (input.onBadRow === "fail") failOnFirst(input, examples, skipped, exampleSheets, sheets);
   await connection.run(purchaseLinesSql(input.columns.order !== undefined));
   const { returns, purchases } = await applyReturns(connection, input);
   await connection.run(customersSql(purchases));
@@ -242,6 +243,7 @@ async function readWith(
       rows_kept: rowsRead - skippedTotal - leftOut,
       skipped,
       examples,
+      ...(exampleSheets ? { example_sheets: exampleSheets } : {}),
       returns,
       zero_amount_rows: input.noAmount ? 0 : Number(counts?.zero),
       customers_in_log: log.customerIds.length,
@@ -344,7 +346,7 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
   const position: "line" | "row" = source.kind === "csv" ? "line" : "row";
   let rejected: RejectedRecord[] = []; // known once the scan has run
   const locate = lineLocator(input, loaded, () => rejected);
-  const describe = async (rowid: number) => `${position} ${await locate.one(rowid)}`;
+  const describe = locate.where;
   const dateType = loaded.types.get(columns.date) ?? "VARCHAR";
   if (input.dateFormat !== undefined)
     await checkDateFormat(connection, input.dateFormat, columns.date);
@@ -525,7 +527,8 @@ async function skippedRows(connection: DuckDBConnection, locate: ReturnType<type
     exampleRows[String(r.reason)] = (r.ex as (number | bigint)[]).map(Number);
   }
   const examples = await locate.examples(exampleRows, skipped);
-  return { skipped, leftOut, amountElsewhere, examples };
+  const exampleSheets = locate.sheets(exampleRows);
+  return { skipped, leftOut, amountElsewhere, examples, exampleSheets };
 }
 
 /**
@@ -593,10 +596,12 @@ function cancel(input: LogInput): { cancelPattern?: string } {
 /** Turns DuckDB row ids and reject lines into line numbers (one extra pass, only when needed). */
 function lineLocator(
   input: LogInput,
-  loaded: Pick<LoadedSource, "header" | "rowNumber" | "skipLines">,
+  loaded: Pick<LoadedSource, "header" | "rowNumber" | "rowSheet" | "skipLines">,
   rejects: () => RejectedRecord[],
 ) {
   const source = input.source;
+  const position = source.kind === "csv" ? "line" : "row";
+  const rowSheet = loaded.rowSheet;
   const header = loaded.header;
   const skip = loaded.skipLines ?? 0;
   const rowNumber = loaded.rowNumber ?? ((rowid: number) => rowid + 1);
@@ -606,8 +611,16 @@ function lineLocator(
     const maps = await physicalLines(source.path, { header, rejected, rowids, skip });
     return maps.rows;
   };
+  const one = async (rowid: number) => (await lineOf([rowid])).get(rowid) ?? rowid + 1;
   return {
-    one: async (rowid: number) => (await lineOf([rowid])).get(rowid) ?? rowid + 1,
+    one,
+    /** "line 9", or "sheet "2011" row 9" in a workbook read from several sheets. */
+    where: async (rowid: number) =>
+      `${rowSheet ? `sheet ${JSON.stringify(rowSheet(rowid))} ` : ""}${position} ${await one(rowid)}`,
+    /** A workbook read from several sheets: the sheet of each example row; else undefined. */
+    sheets: (byReason: Record<string, number[]>) =>
+      rowSheet &&
+      Object.fromEntries(Object.entries(byReason).map(([r, ids]) => [r, ids.map(rowSheet)])),
     /** A rejected record's physical line. */
     record: async (line: number): Promise<number> => {
       if (source.kind !== "csv") return line;
@@ -707,7 +720,7 @@ async function failWhenNothingReadable(
   let reason = skipReasonOf(input, String(r.reason));
   let where = "";
   if (Number(r.n) >= rejected.length) {
-    where = `${sourceName(input.source)}: ${position} ${await locate.one(Number(r.first))}`;
+    where = `${sourceName(input.source)}: ${await locate.where(Number(r.first))}`;
   } else {
     // Every row was rejected by the reader itself (e.g. an amount column of "$12.50").
     const first = rejected[0] as RejectedRecord;
@@ -738,17 +751,30 @@ function failOnFirst(
   input: LogInput,
   examples: Record<string, number[]>,
   skipped: Record<string, number>,
+  exampleSheets: Record<string, string[]> | undefined,
+  sheets: { read: string[] } | undefined,
 ): void {
-  let first: { line: number; reason: string } | null = null;
+  // Read order: by sheet (in the order read), then by line or row.
+  const sheetRank = (reason: string) =>
+    sheets?.read.indexOf(exampleSheets?.[reason]?.[0] ?? "") ?? 0;
+  let first: { reason: string; sheet: number; line: number } | null = null;
   for (const [reason, lines] of Object.entries(examples)) {
     const line = lines[0];
-    if (line !== undefined && (first === null || line < first.line)) first = { line, reason };
+    if (line === undefined) continue;
+    const sheet = sheetRank(reason);
+    if (first === null || sheet < first.sheet || (sheet === first.sheet && line < first.line)) {
+      first = { reason, sheet, line };
+    }
   }
   if (first === null || Object.keys(skipped).length === 0) return;
   const field = columnOf(skipReasonOf(input, first.reason), input.columns);
-  throw new BadRowError(sourceName(input.source), {
-    line: first.line,
-    ...(field ? { field } : {}),
-    message: first.reason,
-  });
+  const sheet = exampleSheets?.[first.reason]?.[0];
+  throw new BadRowError(
+    `${sourceName(input.source)}${sheet !== undefined ? ` sheet ${JSON.stringify(sheet)}` : ""}`,
+    {
+      line: first.line,
+      ...(field ? { field } : {}),
+      message: first.reason,
+    },
+  );
 }

@@ -15,17 +15,16 @@ export interface SheetRepeat {
 
 /**
  * Removes from table raw (rows appended sheet by sheet; `starts[k]` is sheet k's first rowid) the
- * rows of a later sheet that repeat a row of an earlier one, and returns the row numbers of the
- * rows that remain. Repeats within one sheet are kept: two equal lines of one invoice can be real.
+ * rows of a later sheet that repeat a row of an earlier one, and returns the row ids removed
+ * (ascending, as numbered before the removal). Repeats within one sheet are kept: two equal lines of one invoice can be real.
  */
 export async function dropSheetRepeats(
   connection: DuckDBConnection,
   columns: string[],
   sheets: string[],
   starts: number[],
-  rowNumbers: Int32Array,
-): Promise<{ rowNumbers: Int32Array; repeats: SheetRepeat[] }> {
-  if (sheets.length < 2) return { rowNumbers, repeats: [] };
+): Promise<{ removed: number[]; repeats: SheetRepeat[] }> {
+  if (sheets.length < 2) return { removed: [], repeats: [] };
   const bounds = starts.slice(1).map((start, k) => `WHEN rowid < ${start} THEN ${k}`);
   const sheet = `CASE ${bounds.join(" ")} ELSE ${sheets.length - 1} END`;
   const key = columns.map(sqlIdentifier).join(", ");
@@ -43,11 +42,11 @@ export async function dropSheetRepeats(
   }));
   if (repeats.length === 0) {
     await connection.run("DROP TABLE sheet_of_row");
-    return { rowNumbers, repeats };
+    return { removed: [], repeats };
   }
   const removed = (
     await connection.runAndReadAll("SELECT id FROM sheet_of_row WHERE sheet > first ORDER BY id")
-  ).getColumnsJS()[0] as bigint[];
+  ).getColumnsJS()[0] as (bigint | number)[];
   await connection.run(`CREATE OR REPLACE TABLE raw_once AS
     SELECT * FROM raw WHERE rowid NOT IN (SELECT id FROM sheet_of_row WHERE sheet > first)
     ORDER BY rowid`);
@@ -58,16 +57,23 @@ export async function dropSheetRepeats(
   ]) {
     await connection.run(statement);
   }
-  return { rowNumbers: withoutRows(rowNumbers, removed), repeats };
+  return { removed: removed.map(Number), repeats };
 }
 
-/** `numbers` without the entries at `removed` (ascending). */
-function withoutRows(numbers: Int32Array, removed: readonly (bigint | number)[]): Int32Array {
+/** Each row's sheet (its index in the sheets read), from the row each sheet starts at. */
+export function sheetIndexes(starts: readonly number[], rows: number): Int32Array {
+  const out = new Int32Array(rows);
+  for (const [k, start] of starts.entries()) out.fill(k, start);
+  return out;
+}
+
+/** `numbers` without the entries at `removed` (ascending row ids). */
+export function withoutRows(numbers: Int32Array, removed: readonly number[]): Int32Array {
   const out = new Int32Array(numbers.length - removed.length);
   let next = 0;
   let k = 0;
   for (let i = 0; i < numbers.length; i++) {
-    if (k < removed.length && Number(removed[k]) === i) {
+    if (k < removed.length && removed[k] === i) {
       k++;
       continue;
     }

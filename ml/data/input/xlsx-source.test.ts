@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import ExcelJS from "exceljs";
 import JSZip from "jszip";
 import { purchaseDays as days, failure, tempLogFile } from "../../testing/log-files.ts";
-import { dataQualityLines } from "./data-quality.ts";
+import { BadRowError } from "../bad-rows.ts";
+import { dataQualityLines, examplesText } from "./data-quality.ts";
 import { InputError } from "./input-error.ts";
 import type { LogColumns, LogInput } from "./log-input.ts";
 import { readTransactionLog } from "./read-transaction-log.ts";
@@ -69,6 +70,10 @@ test("every sheet with the columns is read; skipped rows carry their sheet row",
   expect(quality.position).toBe("row");
   expect(quality.skipped).toEqual({ "missing customer id": 1, "missing amount": 1 });
   expect(quality.examples).toEqual({ "missing customer id": [6], "missing amount": [7] });
+  expect(quality.example_sheets).toEqual({
+    "missing customer id": ["Year 2009-2010"],
+    "missing amount": ["Year 2009-2010"],
+  });
   expect(quality.returns.rows).toBe(1);
   expect(quality.number_formats).toEqual({}); // numbers in text cells are still plain numbers
 });
@@ -141,6 +146,40 @@ test("a sheet listed without its part, or whose compressed data is damaged, fail
   expect(damaged?.message).toContain(
     'cannot be read as .xlsx: sheet "Year 2009-2010" is damaged (',
   );
+});
+
+test("bad rows on several sheets are named by sheet and row, after a repeated row is left out", async () => {
+  const book = new ExcelJS.Workbook();
+  const first = book.addWorksheet("2010");
+  first.addRow(HEADER);
+  first.addRow(["1", "a", at(1), 5]); // row 2, repeated on the next sheet
+  for (let r = 3; r <= 9; r++) first.addRow([String(r), "a", at(r), 5]);
+  first.addRow(["10", null, at(10), 5]); // row 10: no customer
+  const second = book.addWorksheet("2011");
+  second.addRow(HEADER);
+  second.addRow(["1", "a", at(1), 5]); // row 2: the first sheet's row 2 again, left out
+  second.addRow(["11", null, at(11), 5]); // row 3: no customer
+  second.addRow(["12", "b", at(12), null]); // row 4: no amount
+  const path = tempLogFile("", "xlsx");
+  await book.xlsx.writeFile(path);
+  const { quality } = await read(path);
+  expect(quality.examples).toEqual({ "missing customer id": [10, 3], "missing amount": [4] });
+  expect(quality.example_sheets).toEqual({
+    "missing customer id": ["2010", "2011"],
+    "missing amount": ["2011"],
+  });
+  expect(examplesText(quality, "missing customer id")).toBe(
+    'sheet "2010" row 10, sheet "2011" row 3',
+  );
+  // --on-bad-row fail: the first in reading order (row 3 of the second sheet is not before row 10 of the first)
+  const failed = await read(path, { onBadRow: "fail" }).catch((e: Error) => e);
+  expect(failed).toBeInstanceOf(BadRowError);
+  expect((failed as Error).message).toMatch(
+    /\.xlsx sheet "2010": line 10, field "Customer ID": missing customer id$/,
+  );
+  // an error that names a row names its sheet
+  const unreadable = await read(path, { dateFormat: "%d.%m.%Y" }).catch((e: Error) => e);
+  expect((unreadable as Error).message).toContain('sheet "2010" row 2: every row is skipped');
 });
 
 test("a report title above the header is passed over; skipped rows keep their sheet row", async () => {
