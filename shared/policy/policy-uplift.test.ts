@@ -36,3 +36,17 @@ test("ranking uses the policy's uplift and names it", () => {
     false,
   );
 });
+
+test("an action named like an Object property gets no policy uplift: ranked on its own, no 500", () => {
+  // The uplifts are a JSON object: `uplifts["constructor"]` was Object's constructor, its
+  // `.uplift` undefined, the profit NaN, and formatting it threw (POST /decision answered 500;
+  // in a batch the action was silently never eligible).
+  const names = ["constructor", "toString", "hasOwnProperty", "valueOf", "__proto__"];
+  const actions = names.map((id) => ({ id, cost: 1, uplift: 0.5, margin: 10 }));
+  for (const action of actions) expect(withPolicyUplift(policy, action, 0.5)).toBe(action);
+  const ranking = rankActions(policy, actions, { expectedPurchases: 2, pAlive: 0.5 });
+  for (const id of names) {
+    // 2 purchases × 0.5 × 10 − 1 = 9: the request's uplift.
+    expect(ranking.ranked.find((r) => r.id === id)?.expected_profit).toBeCloseTo(9, 12);
+  }
+});

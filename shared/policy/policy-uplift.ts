@@ -18,7 +18,9 @@ export function withPolicyUplift(
   action: CandidateAction,
   pAlive: number,
 ): CandidateAction {
-  const entry = policy.uplifts?.[action.id];
+  // Own entries only: an action id such as "constructor" must not find Object's.
+  const uplifts = policy.uplifts;
+  const entry = uplifts && Object.hasOwn(uplifts, action.id) ? uplifts[action.id] : undefined;
   if (!entry) return action;
   return { ...action, uplift: segmentUplift(entry, pAlive) };
 }
