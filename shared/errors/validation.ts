@@ -66,6 +66,28 @@ export function validationHook(
 
 const jsonMediaType = /^application\/([\w.-]+\+)?json$/i;
 
+/**
+ * A request body that could not be read to its end: the client closed the connection mid-upload,
+ * or sent a broken chunked encoding. The client's 400 (each runtime words the cause its own way),
+ * not a 500 counted against the service.
+ */
+export function unreadableBodyError(cause: unknown): AppError {
+  const message = "the body could not be read to its end (connection closed mid-upload?)";
+  return new AppError("bad_request", `Request ${message}`, {
+    details: [{ path: "body", message }],
+    cause,
+  });
+}
+
+/** The request body as text (see unreadableBodyError). */
+async function bodyText(c: Context): Promise<string> {
+  try {
+    return await c.req.text();
+  } catch (err) {
+    throw unreadableBodyError(err);
+  }
+}
+
 /** Options of jsonBody and readJsonBody. */
 export interface JsonBodyOptions<T extends z.ZodType> {
   /**
@@ -94,7 +116,7 @@ export async function readJsonBody<T extends z.ZodType>(
       { details: [{ path: "content-type", message: "expected application/json" }] },
     );
   }
-  const text = await c.req.text();
+  const text = await bodyText(c);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -5,6 +5,7 @@
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { AppError } from "../errors/app-error.ts";
+import { unreadableBodyError } from "../errors/validation.ts";
 import type { AppEnv } from "./app-env.ts";
 
 export function bodySizeLimit(maxBytes: number, hint = ""): MiddlewareHandler<AppEnv> {
@@ -15,7 +16,19 @@ export function bodySizeLimit(maxBytes: number, hint = ""): MiddlewareHandler<Ap
       { details: [{ path: "body", message: `larger than ${maxBytes} bytes` }] },
     );
   };
-  const streamed = bodyLimit({ maxSize: maxBytes, onError: tooLarge });
+  const limited = bodyLimit({ maxSize: maxBytes, onError: tooLarge });
+  // hono's bodyLimit reads a streamed body before next(): a failure before next() is the read's.
+  const streamed: MiddlewareHandler<AppEnv> = async (c, next) => {
+    let reached = false;
+    try {
+      return await limited(c, () => {
+        reached = true;
+        return next();
+      });
+    } catch (err) {
+      throw reached || err instanceof AppError ? err : unreadableBodyError(err);
+    }
+  };
   // Not async: it only passes on next()'s promise (an async wrapper cost a promise per request).
   return function bodySizeLimit(c, next) {
     const headers = c.req.raw.headers;

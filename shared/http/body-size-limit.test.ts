@@ -1,0 +1,84 @@
+// A body that cannot be read to its end (the client closed the connection mid-upload, a broken
+// chunked encoding) is the client's 400, as the runtimes' own servers answer it, not a 500: each
+// one counted in http_requests_total as a server error and logged at error level with a stack.
+import { describe, expect, test } from "bun:test";
+import { Hono } from "hono";
+import { z } from "zod";
+import { handleError } from "../errors/error-handler.ts";
+import { jsonBody } from "../errors/validation.ts";
+import { bodySizeLimit } from "./body-size-limit.ts";
+
+function app() {
+  const app = new Hono();
+  app.onError(handleError);
+  app.post("/items", bodySizeLimit(64), jsonBody(z.object({ a: z.number() })), (c) =>
+    c.json(c.req.valid("json")),
+  );
+  app.post("/boom", bodySizeLimit(64), jsonBody(z.object({ a: z.number() })), () => {
+    throw new Error("a handler's own failure");
+  });
+  return app;
+}
+
+/** A POST whose body sends `first` and then fails, as a connection closed mid-upload does. */
+function cutOff(path: string, first: string, headers: Record<string, string> = {}): Request {
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode(first));
+    },
+    pull(controller) {
+      controller.error(new Error("aborted"));
+    },
+  });
+  return new Request(`http://local${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body,
+    duplex: "half",
+  } as RequestInit);
+}
+
+async function answer(res: Response) {
+  return {
+    status: res.status,
+    body: (await res.json()) as { a?: number; error?: { code: string } },
+  };
+}
+
+describe("a request body cut off mid-upload", () => {
+  test("with a Content-Length: a 400 naming the body, not a 500", async () => {
+    const res = await app().fetch(cutOff("/items", '{"a":', { "content-length": "40" }));
+    const { status, body } = await answer(res);
+    expect({ status, code: body.error?.code }).toEqual({ status: 400, code: "bad_request" });
+    expect(JSON.stringify(body)).toContain('"path":"body"');
+  });
+
+  test("streamed (no Content-Length): a 400 naming the body, not a 500", async () => {
+    const { status, body } = await answer(await app().fetch(cutOff("/items", '{"a":')));
+    expect({ status, code: body.error?.code }).toEqual({ status: 400, code: "bad_request" });
+  });
+
+  test("unchanged: whole bodies, 413 over the limit, and a handler's own failure is a 500", async () => {
+    const post = (path: string, text: string) =>
+      app().request(path, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: text,
+      });
+    expect(await answer(await post("/items", '{"a":1}'))).toEqual({ status: 200, body: { a: 1 } });
+    const big = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(`{"a":1,"b":"${"x".repeat(100)}"}`));
+        controller.close();
+      },
+    });
+    const streamed = new Request("http://local/items", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: big,
+      duplex: "half",
+    } as RequestInit);
+    expect((await app().fetch(streamed)).status).toBe(413);
+    expect((await post("/boom", '{"a":1}')).status).toBe(500);
+  });
+});
