@@ -238,3 +238,32 @@ test("no dropout in the log (a/(a+b) → 0): r and alpha are drawn, a flat dropo
   const paretoSe = paretoNbdStandardErrors(pareto.fits.paretoNbd.params, sim.exact);
   expect([paretoSe.r, paretoSe.alpha].every(Number.isFinite)).toBe(true);
 }, 120_000);
+
+test("past the PMF's computed support the spend has no upper bound, as the purchases have none", () => {
+  // 1,000,000 repeat purchases in one week: ~9 million expected in 260 weeks, far past the 5,000
+  // purchases the PMF is computed for. Draws in its tail were counted as 5,000 purchases, so the
+  // spend interval sat around 5,000 × the spend per purchase, 1,800 times below the expected spend.
+  const models = {
+    bgnbd: { r: 0.24, alpha: 4.4, a: 0.79, b: 2.4 },
+    paretoNbd: { r: 0.55, alpha: 10.6, s: 0.61, beta: 11.7 },
+    gammaGamma: { p: 6.25, q: 3.74, gamma: 15.4 },
+    covariances: null,
+    dispersion: {},
+  };
+  const out = forecastIntervals(models, {
+    x: Float64Array.of(1e6, 4),
+    tx: Float64Array.of(1, 20),
+    T: Float64Array.of(1, 30),
+    monetary: Float64Array.of(100, 25),
+    horizon: 260,
+    levels: [0.8, 0.95],
+  });
+  for (const m of ["bgnbd", "pareto_nbd"] as const) {
+    for (const cols of out[m]?.byLevel ?? []) {
+      expect(cols.purchases[1]).toBe(Number.POSITIVE_INFINITY);
+      expect(cols.spend[1]).toBe(Number.POSITIVE_INFINITY);
+      // A customer inside the support keeps finite bounds.
+      expect(Number.isFinite(cols.purchases[3]!) && Number.isFinite(cols.spend[3]!)).toBe(true);
+    }
+  }
+});

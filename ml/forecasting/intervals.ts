@@ -351,7 +351,11 @@ function fillSpendRates(
   }
 }
 
-/** Total spend per draw: X ~ the model's PMF (common uniforms across models), Σ of X amounts. */
+/**
+ * Total spend per draw: X ~ the model's PMF (common uniforms across models), Σ of X amounts. A
+ * draw in the PMF's tail (past its K computed counts) has no known size: +∞, so a quantile that
+ * lands among such draws is unbounded (null in the answer), as the purchases' upper bound is.
+ */
 function sampleSpend(
   dist: CountPmf,
   draws: GammaGammaParams[],
@@ -364,7 +368,8 @@ function sampleSpend(
   for (let j = 0; j < out.length; j++) {
     const k = sampleCount(dist, uniforms[j]!);
     const p = draws[j % draws.length]!.p;
-    out[j] = k === 0 ? 0 : sampleGamma(rng, p * k, nu[j]!);
+    const amount = k === 0 ? 0 : sampleGamma(rng, p * k, nu[j]!);
+    out[j] = k === dist.pmf.length ? Number.POSITIVE_INFINITY : amount;
   }
   selectRanks(out, ranks);
 }
