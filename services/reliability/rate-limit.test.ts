@@ -97,6 +97,20 @@ describe("RATE_LIMIT_RPS / RATE_LIMIT_BURST", () => {
     expect(statuses).toEqual([400, 400, 429, 429]);
   });
 
+  test("forecast: a made-up CF-Connecting-IP per request gets no fresh bucket", async () => {
+    const config = parseForecastConfig({ RATE_LIMIT_RPS: "1", RATE_LIMIT_BURST: "2" });
+    const app = createForecastApp(
+      buildForecastDeps(config, { runtime: "test", overrides: { logger: quiet } }),
+    );
+    const base = serve(app);
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const ip = `198.51.100.${i}`;
+      statuses.push((await post(`${base}/forecast`, { "cf-connecting-ip": ip })).status);
+    }
+    expect(statuses).toEqual([400, 400, 429, 429]);
+  });
+
   test("forecast: without a key, the client address is limited", async () => {
     const config = parseForecastConfig({ RATE_LIMIT_RPS: "1", RATE_LIMIT_BURST: "2" });
     const app = createForecastApp(

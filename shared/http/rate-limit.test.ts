@@ -159,6 +159,23 @@ describe("rateLimit middleware in createServiceApp", () => {
     expect(seen).toEqual(["ip:10.1.2.3", "ip:10.1.2.3", "ip:unknown"]);
   });
 
+  test("a client's own CF-Connecting-IP is not its address where the runtime has the peer's", async () => {
+    // Anyone can send the header: taken first on Bun, Node and Deno, a new value per request was a
+    // new bucket per request (the per-address limit bypassed, and the bucket map filled).
+    const seen: string[] = [];
+    const app = new Hono<AppEnv>();
+    app.get("/k", (c) => {
+      seen.push(rateLimitKey(c));
+      return c.body(null, 204);
+    });
+    const spoofed = { headers: { "CF-Connecting-IP": "203.0.113.9" } };
+    await app.request("/k", spoofed, { requestIP: () => ({ address: "10.1.2.3" }) }); // Bun
+    await app.request("/k", spoofed, { incoming: { socket: { remoteAddress: "10.1.2.4" } } }); // Node
+    await app.request("/k", spoofed, { remoteAddr: { hostname: "10.1.2.5" } }); // Deno
+    await app.request("/k", spoofed, {}); // Workers: no socket, Cloudflare sets the header
+    expect(seen).toEqual(["ip:10.1.2.3", "ip:10.1.2.4", "ip:10.1.2.5", "ip:203.0.113.9"]);
+  });
+
   test("no limiter configured: nothing is refused", async () => {
     const app = serviceApp(null);
     for (let i = 0; i < 50; i++)

@@ -126,10 +126,8 @@ interface ConnectionEnv {
   remoteAddr?: { hostname?: string }; // Deno.serve's info
 }
 
-/** The client's address as the runtime reports it, or undefined (e.g. app.request in tests). */
-export function clientAddress(c: Context<AppEnv>): string | undefined {
-  const cf = c.req.header("cf-connecting-ip"); // set by Cloudflare itself on Workers
-  if (cf) return cf;
+/** The peer's address where the runtime gives the socket's (Bun, Node, Deno), else undefined. */
+function peerAddress(c: Context<AppEnv>): string | undefined {
   const env = c.env as ConnectionEnv | undefined;
   try {
     if (typeof env?.requestIP === "function") return env.requestIP(c.req.raw)?.address;
@@ -137,6 +135,15 @@ export function clientAddress(c: Context<AppEnv>): string | undefined {
     // not Bun's server after all
   }
   return env?.incoming?.socket?.remoteAddress ?? env?.remoteAddr?.hostname;
+}
+
+/**
+ * The client's address as the runtime reports it, or undefined (e.g. app.request in tests).
+ * CF-Connecting-IP only where there is no socket (Workers, where Cloudflare itself sets it):
+ * elsewhere any client can send it, and a new value per request was a new rate-limit bucket.
+ */
+export function clientAddress(c: Context<AppEnv>): string | undefined {
+  return peerAddress(c) ?? c.req.header("cf-connecting-ip");
 }
 
 /**
