@@ -104,8 +104,12 @@ export class ApiKeyRing {
     clearTimeout(timer);
   }
 
-  /** Re-reads the stored keys now (after a create or revoke through the admin API). */
-  reload(): Promise<void> {
+  /**
+   * Re-reads the stored keys now (after a create or revoke through the admin API): after the read
+   * in flight, if any, which may have begun before the change (its copy kept a revoked key).
+   */
+  async reload(): Promise<void> {
+    await this.refreshing;
     return this.refreshWithin(5000);
   }
 

@@ -151,7 +151,10 @@ export class PolicyCatalog {
     }
     try {
       const activated = await store.activate(name, version);
-      this.cached = null; // this process switches at once; others within cacheMs
+      // This process switches at once (others within cacheMs): a read in flight may have begun
+      // before the activation, so its copy goes too.
+      await this.loading?.catch(() => {});
+      this.cached = null;
       return policyView(activated);
     } catch (err) {
       if (err instanceof RegistryNotFoundError) throw new AppError("not_found", err.message);
