@@ -252,6 +252,21 @@ describe("POST /decision/batch", () => {
     );
   });
 
+  test("a customer listed twice is a 400 naming the repeat; nothing is decided or logged", async () => {
+    // Each customer gets at most one action: listed twice, "c-19" was selected twice (2 rows,
+    // twice the cost out of the budget), with different summaries two different decisions.
+    const twice = [{ id: "c-19" }, { id: "c-17" }, { id: "c-19", summary: customers[3]?.summary }];
+    const res = await post("/decision/batch", { customers: twice, horizon, actions, budget: 20 });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as {
+      error: { details: Array<{ path: string; message: string }> };
+    };
+    expect(body.error.details).toEqual([
+      { path: "customers.2.id", message: 'duplicate customer id "c-19"' },
+    ]);
+    expect(await logRowsOf("c-19")).toHaveLength(0);
+  });
+
   test("more than 10,000 customers or a negative budget is a 400", async () => {
     const many = Array.from({ length: 10_001 }, (_, i) => ({ id: `m${i}` }));
     const res = await post("/decision/batch", { customers: many, horizon, actions, budget: -1 });

@@ -17,18 +17,26 @@ export const actionSchema = z.object({
   margin: money,
 });
 
+/** Each id once: a repeat is an issue at its place (an action listed twice, a customer twice). */
+const distinctIds =
+  (what: string) => (items: ReadonlyArray<{ id: string }>, ctx: z.RefinementCtx) => {
+    const seen = new Set<string>();
+    items.forEach((item, i) => {
+      if (seen.has(item.id)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [i, "id"],
+          message: `duplicate ${what} id "${item.id}"`,
+        });
+      }
+      seen.add(item.id);
+    });
+  };
+
 export const actionsSchema = z
   .array(actionSchema)
   .max(50, { error: "at most 50 actions" })
-  .superRefine((actions, ctx) => {
-    const seen = new Set<string>();
-    actions.forEach((a, i) => {
-      if (seen.has(a.id)) {
-        ctx.addIssue({ code: "custom", path: [i, "id"], message: `duplicate action id "${a.id}"` });
-      }
-      seen.add(a.id);
-    });
-  });
+  .superRefine(distinctIds("action"));
 
 /** A campaign to join (control group held out by a keyed hash) and its control share. */
 export const campaignFields = {
@@ -69,7 +77,9 @@ export const batchRequestSchema = z
     customers: z
       .array(customerInputSchema)
       .min(1, { error: "at least one customer" })
-      .max(MAX_BATCH_CUSTOMERS, { error: `at most ${MAX_BATCH_CUSTOMERS} customers` }),
+      .max(MAX_BATCH_CUSTOMERS, { error: `at most ${MAX_BATCH_CUSTOMERS} customers` })
+      // Each customer gets at most one action: listed twice, they were selected (and paid) twice.
+      .superRefine(distinctIds("customer")),
     horizon: horizonSchema,
     actions: actionsSchema.refine((a) => a.length > 0, { error: "at least one action" }),
     budget: money,
