@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { LIKELIHOOD_DECREMENT_TOLERANCE } from "../training/optimizer.ts";
 import {
   gammaGammaCustomerLogLikelihood,
   gammaGammaExpectedSpend,
@@ -105,4 +106,21 @@ test("the grouped likelihood equals the per-customer sum, and its gradient the f
       expect(Math.abs(gradient[j]! - numeric)).toBeLessThan(1e-5 * (1 + Math.abs(numeric)));
     }
   }
+});
+
+test("the likelihood's rounding stays below the fit's tolerance on many repeat buyers", () => {
+  // Summed as differences of ~1e8-sized sums, 900,000 repeat buyers' likelihood moved by ~3e-6
+  // with the order of its customers: more than the 1e-7 the fit stops at, so its line search
+  // failed on noise and the fit ran on to Nelder-Mead (1,329 evaluations, 14 s; now 81, 1.9 s).
+  // 20,000 buyers with up to 1,000 repeat purchases make sums as large.
+  const n = 20_000;
+  const x = Float64Array.from({ length: n }, (_, i) => 1 + ((i * 7919) % 1000));
+  const m = Float64Array.from({ length: n }, (_, i) => 5 + ((i * 104729) % 1000) / 10);
+  const theta = Float64Array.of(Math.log(CDNOW.p), Math.log(CDNOW.q), Math.log(CDNOW.gamma));
+  const forward = gammaGammaNegLogLikelihood(prepareSpendRows(x, m), theta);
+  const reversed = gammaGammaNegLogLikelihood(
+    prepareSpendRows(x.slice().reverse(), m.slice().reverse()),
+    theta,
+  );
+  expect(Math.abs(forward - reversed)).toBeLessThan(LIKELIHOOD_DECREMENT_TOLERANCE / 10);
 });

@@ -82,49 +82,87 @@ export function gammaGammaCustomerLogLikelihood(
 }
 
 /**
- * The repeat buyers in the form the likelihood sums fastest: what does not depend on the
- * parameters summed once (Σ ln m_x, Σ x ln m_x, Σ x ln x), and the gamma functions' arguments
- * grouped by distinct x (a few dozen values), so an evaluation costs one log per customer instead
- * of two gammaln, three logs and two digamma.
+ * The repeat buyers in the form the likelihood sums fastest and to the last digits: ln(m_x x) per
+ * customer and Σ ln m_x computed once, and the gamma functions' arguments grouped by distinct x (a
+ * few dozen values), so an evaluation costs one log per customer instead of two gammaln, three logs
+ * and two digamma.
  */
 export interface SpendRows {
   x: Float64Array;
   m: Float64Array;
+  /** ln(m_x · x) per customer. */
+  logTotal: Float64Array;
   distinctX: Float64Array;
   /** Customers with each distinct x. */
   countOfX: Float64Array;
   sumLogM: number;
-  sumXLogM: number;
-  sumXLogX: number;
 }
 
 export function prepareSpendRows(x: Float64Array, m: Float64Array): SpendRows {
   const counts = new Map<number, number>();
+  const logTotal = new Float64Array(x.length);
   let sumLogM = 0;
-  let sumXLogM = 0;
-  let sumXLogX = 0;
   for (let i = 0; i < x.length; i++) {
     const xi = x[i]!;
-    const lm = Math.log(m[i]!);
     counts.set(xi, (counts.get(xi) ?? 0) + 1);
-    sumLogM += lm;
-    sumXLogM += xi * lm;
-    sumXLogX += xi * Math.log(xi);
+    sumLogM += Math.log(m[i]!);
+    logTotal[i] = Math.log(m[i]! * xi);
   }
   return {
     x,
     m,
+    logTotal,
     distinctX: Float64Array.from(counts.keys()),
     countOfX: Float64Array.from(counts.values()),
     sumLogM,
-    sumXLogM,
-    sumXLogX,
   };
+}
+
+/** Customers summed plainly before their block's sum joins the compensated total. */
+const SUM_BLOCK = 512;
+
+/** Adds `value` to sums[at] with Neumaier's compensation, kept in sums[at + 1]. */
+function addCompensated(sums: Float64Array, at: number, value: number): void {
+  const sum = sums[at]!;
+  const t = sum + value;
+  sums[at + 1]! += Math.abs(sum) >= Math.abs(value) ? sum - t + value : value - t + sum;
+  sums[at] = t;
+}
+
+/**
+ * Per customer, the two terms that mix the data with a parameter, each small, summed in blocks
+ * whose sums are added with Neumaier's compensation: Σ x ln(m_x x / (gamma + m_x x)) and
+ * Σ ln((gamma + m_x x) / gamma). Summed as Σ x ln m_x − Σ x ln(gamma + m_x x) and
+ * n ln gamma − Σ ln(gamma + m_x x), they cancelled from ~1e8 each, and on 900,000 repeat buyers
+ * the plain sums' rounding (~3e-6) hid the likelihood's last changes from the line search: the
+ * fit went on to Nelder-Mead (14 s, 1,329 evaluations; now 1.9 s, 81).
+ */
+function customerSums(rows: SpendRows, p: number, q: number, gamma: number, weights: boolean) {
+  const { x, m, logTotal } = rows;
+  const logGamma = Math.log(gamma);
+  const sums = new Float64Array(4); // share, its compensation, growth, its compensation
+  let weightOverTotal = 0;
+  for (let start = 0; start < x.length; start += SUM_BLOCK) {
+    const end = Math.min(x.length, start + SUM_BLOCK);
+    let share = 0;
+    let growth = 0;
+    for (let i = start; i < end; i++) {
+      const xi = x[i]!;
+      const total = gamma + m[i]! * xi;
+      const lTotal = Math.log(total);
+      share += xi * (logTotal[i]! - lTotal);
+      growth += lTotal - logGamma;
+      if (weights) weightOverTotal += (p * xi + q) / total;
+    }
+    addCompensated(sums, 0, share);
+    addCompensated(sums, 2, growth);
+  }
+  return { share: sums[0]! + sums[1]!, growth: sums[2]! + sums[3]!, weightOverTotal };
 }
 
 /**
  * −Σ gammaGammaCustomerLogLikelihood over the rows at θ = (ln p, ln q, ln gamma), and its
- * gradient in θ when asked: the same sum, its terms regrouped (see SpendRows).
+ * gradient in θ when asked: the same sum, its terms regrouped (see SpendRows, customerSums).
  */
 export function gammaGammaNegLogLikelihood(
   rows: SpendRows,
@@ -134,9 +172,8 @@ export function gammaGammaNegLogLikelihood(
   const p = Math.exp(at(theta, 0));
   const q = Math.exp(at(theta, 1));
   const gamma = Math.exp(at(theta, 2));
-  const logGamma = at(theta, 2);
-  const { x, m, distinctX, countOfX } = rows;
-  const n = x.length;
+  const { distinctX, countOfX } = rows;
+  const n = rows.x.length;
   // Per distinct x: gammaln(px + q) − gammaln(px), and the digammas of the gradient.
   let ll = 0;
   let gp = 0;
@@ -152,29 +189,12 @@ export function gammaGammaNegLogLikelihood(
       gq += c * psiPxQ;
     }
   }
-  // Per customer: ln(gamma + m_x x), the one term that mixes the data with a parameter.
-  let sumLogTotal = 0;
-  let sumXLogTotal = 0;
-  let sumWeightOverTotal = 0;
-  for (let i = 0; i < n; i++) {
-    const xi = x[i]!;
-    const total = gamma + m[i]! * xi;
-    const lTotal = Math.log(total);
-    sumLogTotal += lTotal;
-    sumXLogTotal += xi * lTotal;
-    if (gradient) sumWeightOverTotal += (p * xi + q) / total;
-  }
-  ll +=
-    n * (q * logGamma - gammaln(q)) +
-    p * rows.sumXLogM -
-    rows.sumLogM +
-    p * rows.sumXLogX -
-    p * sumXLogTotal -
-    q * sumLogTotal;
+  const { share, growth, weightOverTotal } = customerSums(rows, p, q, gamma, !!gradient);
+  ll += p * share - q * growth - n * gammaln(q) - rows.sumLogM;
   if (gradient) {
-    gp += rows.sumXLogM + rows.sumXLogX - sumXLogTotal;
-    gq += n * (logGamma - digamma(q)) - sumLogTotal;
-    const gg = (n * q) / gamma - sumWeightOverTotal;
+    gp += share;
+    gq -= n * digamma(q) + growth;
+    const gg = (n * q) / gamma - weightOverTotal;
     gradient[0] = -gp * p;
     gradient[1] = -gq * q;
     gradient[2] = -gg * gamma;
