@@ -16,6 +16,7 @@ import {
   modelVersions,
 } from "../db/schema.ts";
 import {
+  analyzeCustomerFeatures,
   type CustomerFeatureInput,
   type CustomerFeatureRecord,
   CustomerFeaturesRepository,
@@ -118,7 +119,7 @@ export class ModelRegistry {
       await this.options.faultHook?.("afterArtifacts");
 
       // 2. All rows in one transaction; the model row lock serialises version numbering.
-      return await this.db.transaction(async (tx) => {
+      const registered = await this.db.transaction(async (tx) => {
         await tx.insert(models).values({ name }).onConflictDoNothing({ target: models.name });
         const [model] = await tx.select().from(models).where(eq(models.name, name)).for("update");
         if (!model) throw new RegistryStateError(`model "${name}" vanished during registration`);
@@ -162,6 +163,11 @@ export class ModelRegistry {
         await this.options.faultHook?.("beforeCommit");
         return { ...row, modelName: name, customerFeaturesWritten };
       });
+      // 3. Committed; the keys' statistics only make reading the rows back fast, so a failure
+      // here leaves the version registered.
+      if (registered.customerFeaturesWritten > 0)
+        await analyzeCustomerFeatures(this.db).catch(() => {});
+      return registered;
     } catch (error) {
       // Best effort: nothing references these files. (After a hard kill they stay, unreferenced.)
       await Promise.allSettled(written.map((key) => this.store.delete(key)));
