@@ -30,6 +30,8 @@ export const decisionConfigSchema = z.object({
   FORECAST_API_KEY: z.string().min(1).optional(),
   /** Timeout of one call to the forecast service. */
   FORECAST_TIMEOUT_MS: positiveInt(2000, 120_000),
+  /** Timeout of the forecast call of a /decision/batch (up to 10,000 customers, 10 MiB). */
+  FORECAST_BATCH_TIMEOUT_MS: positiveInt(30_000, 600_000),
   /** Consecutive forecast failures that open the circuit breaker. */
   FORECAST_BREAKER_FAILURES: positiveInt(5, 1000),
   /** How long an open breaker fails fast before letting a trial call through. */

@@ -88,10 +88,10 @@ function defined<T>(value: T | undefined, what: string): T {
 /** The forecasts of every customer, one item each (else ForecastUnavailableError). */
 async function batchForecast(deps: DecisionDeps, body: BatchRequest): Promise<ForecastResponse> {
   const n = body.customers.length;
-  const forecast = await deps.forecast.forecast({
-    horizon: body.horizon,
-    customers: body.customers,
-  });
+  const forecast = await deps.forecast.forecast(
+    { horizon: body.horizon, customers: body.customers },
+    { timeoutMs: deps.config.FORECAST_BATCH_TIMEOUT_MS },
+  );
   if (forecast.forecasts.length !== n) {
     throw new ForecastUnavailableError(
       "bad_response",

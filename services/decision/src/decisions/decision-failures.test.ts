@@ -247,3 +247,53 @@ describe("decision log database unreachable", () => {
     expect(await audit.close(100)).toBe(true);
   });
 });
+
+describe("a batch's forecast gets FORECAST_BATCH_TIMEOUT_MS", () => {
+  test("a slow but answering forecast serves batches; single decisions keep the tight timeout", async () => {
+    // 10,000 customers of 12 transactions each (4 MB, well under the body limit) took the demo
+    // forecast over 2 s: every such batch was a 504 at FORECAST_TIMEOUT_MS, and five of them
+    // opened the breaker, failing every single decision for FORECAST_BREAKER_OPEN_MS.
+    stub.state.mode = "ok";
+    const slow = async (request: Request) => {
+      await Bun.sleep(150);
+      return inProcessTransport(stub.app)(request);
+    };
+    const deps = buildDecisionDeps(
+      parseConfig({
+        API_KEYS: KEY,
+        FORECAST_TIMEOUT_MS: "50",
+        FORECAST_BATCH_TIMEOUT_MS: "5000",
+        FORECAST_BREAKER_FAILURES: "2",
+      }),
+      {
+        runtime: "test",
+        database: async () => testDb.handle.db,
+        forecastTransport: slow,
+        overrides: { logger: quiet },
+      },
+    );
+    const app = createApp(deps);
+    const batch = JSON.stringify({
+      customers: [{ id: "c-1" }, { id: "c-2" }],
+      horizon: body.horizon,
+      actions: body.actions,
+      budget: 1,
+    });
+    for (let i = 0; i < 3; i++) {
+      const res = await app.request("/decision/batch", {
+        method: "POST",
+        headers: auth,
+        body: batch,
+      });
+      expect(res.status).toBe(200);
+    }
+    expect(deps.forecast.breaker.state).toBe("closed");
+    const single = await app.request("/decision", {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify(body),
+    });
+    expect(single.status).toBe(504);
+    await deps.audit.close(5000);
+  });
+});

@@ -11,7 +11,8 @@ import { ForecastUnavailableError } from "./forecast-errors.ts";
 import type { ForecastTransport } from "./forecast-transports.ts";
 
 export interface ForecastClient {
-  forecast(request: ForecastRequest): Promise<ForecastResponse>;
+  /** `timeoutMs` replaces the client's for this call (a batch's forecast takes longer). */
+  forecast(request: ForecastRequest, options?: { timeoutMs?: number }): Promise<ForecastResponse>;
   readonly breaker: CircuitBreaker;
 }
 
@@ -29,13 +30,13 @@ export interface ForecastClientOptions {
 
 export function createForecastClient(options: ForecastClientOptions): ForecastClient {
   const url = new URL("/forecast", options.baseUrl ?? "http://forecast.internal").href;
-  const timeoutMs = options.timeoutMs ?? 2000;
+  const defaultTimeoutMs = options.timeoutMs ?? 2000;
   const breaker =
     options.breaker instanceof CircuitBreaker
       ? options.breaker
       : new CircuitBreaker(options.breaker ?? {});
 
-  async function callOnce(body: ForecastRequest): Promise<ForecastResponse> {
+  async function callOnce(body: ForecastRequest, timeoutMs: number): Promise<ForecastResponse> {
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     // Raced as well as aborted: an in-process app or a binding may not honour the signal.
@@ -61,7 +62,7 @@ export function createForecastClient(options: ForecastClientOptions): ForecastCl
 
   return {
     breaker,
-    async forecast(body) {
+    async forecast(body, call = {}) {
       if (!breaker.tryAcquire()) {
         throw new ForecastUnavailableError(
           "circuit_open",
@@ -69,7 +70,7 @@ export function createForecastClient(options: ForecastClientOptions): ForecastCl
         );
       }
       try {
-        const answer = await callOnce(body);
+        const answer = await callOnce(body, call.timeoutMs ?? defaultTimeoutMs);
         breaker.onSuccess();
         return answer;
       } catch (err) {
