@@ -9,6 +9,7 @@ import {
   zeroPaddedWarning,
 } from "../data/input/data-quality.ts";
 import { dominantCustomerWarning } from "../data/input/dominant-customer.ts";
+import { quantityLikeAmountWarning } from "../data/input/quantity-like-amount.ts";
 import { notSalesWarning } from "../data/input/status-values.ts";
 import type { ReportTable } from "./report-html.ts";
 
@@ -76,6 +77,9 @@ function warningRows(q: DataQuality): [string, string][] {
   if (q.ids_lower_cased) rows.push(["customer ids", "read lower-cased (--ignore-id-case)"]);
   if (q.currencies) rows.push(["several currencies", currencyMixWarning(q.currencies)]);
   for (const s of q.not_sales ?? []) rows.push([`no sales in "${s.column}"?`, notSalesWarning(s)]);
+  if (q.quantity_like_amount) {
+    rows.push(["amounts like item counts", quantityLikeAmountWarning(q.quantity_like_amount)]);
+  }
   if (q.dominant_customer) {
     rows.push(["one customer stands out", dominantCustomerWarning(q.dominant_customer)]);
   }

@@ -9,6 +9,7 @@ import { optionWithColumn } from "./column-suggestion.ts";
 import { currencyMixWarning } from "./currency-mix.ts";
 import { wholeNumberId } from "./customer-id-format.ts";
 import { dominantCustomerWarning } from "./dominant-customer.ts";
+import { quantityLikeAmountWarning } from "./quantity-like-amount.ts";
 import { notSalesWarning } from "./status-values.ts";
 
 /** Ids that differ from another only in a way that may not matter: how many, and one pair. */
@@ -155,6 +156,19 @@ export const DataQualitySchema = z.object({
         values: z.array(z.object({ value: z.string(), rows: z.number().int() })),
       }),
     )
+    .optional(),
+  /**
+   * The amounts are small whole numbers, like a count of items, while another column named like
+   * money holds larger values (quantity-like-amount.ts: Ta Feng's AMOUNT beside SALES_PRICE).
+   * Warned about; read as given.
+   */
+  quantity_like_amount: z
+    .object({
+      column: z.string(),
+      median: z.number(),
+      other: z.string(),
+      other_median: z.number(),
+    })
     .optional(),
   /** --ignore-id-case: ids were read lower-cased (so are they served). */
   ids_lower_cased: z.boolean().optional(),
@@ -399,6 +413,7 @@ function warningLines(q: DataQuality): string[] {
   return [
     q.currencies ? `  ${currencyMixWarning(q.currencies)}` : "",
     ...(q.not_sales ?? []).map((s) => `  ${notSalesWarning(s)}`),
+    q.quantity_like_amount ? `  ${quantityLikeAmountWarning(q.quantity_like_amount)}` : "",
     q.dominant_customer ? `  ${dominantCustomerWarning(q.dominant_customer)}` : "",
     q.case_variant_ids ? `  ${caseVariantWarning(q.case_variant_ids)}` : "",
     q.zero_padded_ids ? `  ${zeroPaddedWarning(q.zero_padded_ids)}` : "",

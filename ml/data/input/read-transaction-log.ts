@@ -52,6 +52,7 @@ import {
   plainInSample,
   sniffNumberFormat,
 } from "./number-format.ts";
+import { quantityLikeAmount } from "./quantity-like-amount.ts";
 import {
   columnOf,
   INVALID_ENCODING,
@@ -260,6 +261,7 @@ async function readWith(
       ...(zeroPadded ? { zero_padded_ids: zeroPadded } : {}),
       ...(sides.currencies ? { currencies: sides.currencies } : {}),
       ...(sides.statuses.length > 0 ? { not_sales: sides.statuses } : {}),
+      ...(sides.quantityLike ? { quantity_like_amount: sides.quantityLike } : {}),
       ...(amountElsewhere > 0 ? { order_lines_without_amount: amountElsewhere } : {}),
       ...(orderHint !== null ? { order_column_hint: orderHint } : {}),
       ...(input.ignoreIdCase ? { ids_lower_cased: true } : {}),
@@ -400,6 +402,7 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
   await failWhenAllLeftOut(connection, input, loaded.peek);
   const currencies = await currencyMix(connection, loaded.peek, loaded.types, input);
   const statuses = await notSales(connection, loaded.peek, loaded.types, input);
+  const quantityLike = await quantityLikeAmount(connection, loaded.peek, loaded.types, input);
   // A --date-format that reads no date: the layout the sniffer finds is the hint.
   const sniffed = () => sniffDateFormat(connection, date, describe).catch(() => null);
   await failWhenNothingReadable(connection, input, { locate, position, rejected, sniffed });
@@ -412,7 +415,7 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
     ...(loaded.mixedLineEnds ? { mixed_line_ends: true } : {}),
   };
   const numberFormats = numbers.shown;
-  const sides = { currencies, statuses };
+  const sides = { currencies, statuses, quantityLike };
   const ids = mixedFloats
     ? { floatIds: mixedFloats.example[1], mixedFloatIds: mixedFloats.ids }
     : { floatIds, mixedFloatIds: 0 };
