@@ -7,6 +7,7 @@ import { fitGammaGamma } from "../models/gamma-gamma.ts";
 import { fitParetoNbd } from "../models/pareto-nbd.ts";
 import { simulateBgNbd } from "../sim/bgnbd-simulator.ts";
 import { diagnoseFits } from "./fit-warnings.ts";
+import { productionFitWarnings } from "./production-step.ts";
 
 /** The fit diagnostics of 5,000 simulated BG/NBD customers with CDNOW's purchase rates. */
 function diagnose(a: number, b: number, seed: number) {
@@ -61,4 +62,29 @@ test("Gamma-Gamma pushed to q <= 1 by one outlier spender: the warning names the
   const warning = d.gamma_gamma.find((w) => /q = .* <= 1/.test(w)) ?? "";
   expect(warning).toContain(`customer "c${buyer}" spends`);
   expect(warning).toContain("times the median repeat buyer");
+});
+
+test("one price for every purchase (a subscription): Gamma-Gamma says so once, with the spend it keeps", () => {
+  const sim = simulateBgNbd(
+    { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 },
+    { customers: 3_000, start: "1997-01-01", timeUnit: "week", seed: 5 },
+  );
+  const summaries = sim.exact as unknown as CustomerSummaries;
+  const monetary = Float64Array.from(summaries.x, (x) => (x > 0 ? 29.99 : 0));
+  const fit = fitGammaGamma({ x: summaries.x, monetary });
+  const d = diagnoseFits(
+    { ...summaries, monetary },
+    fitBgNbd(sim.exact),
+    fitParetoNbd(sim.exact),
+    fit,
+  );
+  expect(d.gamma_gamma).toEqual([
+    "Gamma-Gamma: the spend per purchase hardly varies, within or between customers (p and q at the limit together; the one spend they leave is 29.99): every customer's spend forecast is about that",
+  ]);
+  expect(
+    productionFitWarnings(
+      { bgnbd: fitBgNbd(sim.exact), paretoNbd: fitParetoNbd(sim.exact), gammaGamma: fit },
+      "2024-01-01",
+    ).filter((w) => w.includes("Gamma-Gamma")),
+  ).toEqual([`WARNING: production refit as of 2024-01-01: ${d.gamma_gamma[0]}`]);
 });

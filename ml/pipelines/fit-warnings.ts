@@ -12,6 +12,7 @@ import {
 import { type ParetoNbdParams, paretoNbdStandardErrors } from "../models/pareto-nbd.ts";
 import type { FitResult } from "../models/types.ts";
 import { fitWarnings, tryStandardErrors } from "../training/fit-diagnostics.ts";
+import { atShapeLimit } from "../training/maximum-likelihood.ts";
 
 export interface FitDiagnostics {
   bgnbd: string[];
@@ -31,11 +32,7 @@ export function diagnoseFits(
 ): FitDiagnostics {
   const spend = { x: summaries.x, monetary: summaries.monetary };
   const gg = gammaGamma
-    ? fitWarnings(
-        "Gamma-Gamma",
-        gammaGamma,
-        tryStandardErrors(() => gammaGammaStandardErrors(gammaGamma.params, spend)),
-      )
+    ? gammaGammaFitWarnings(gammaGamma, () => gammaGammaStandardErrors(gammaGamma.params, spend))
     : [];
   if (gammaGamma && gammaGamma.params.q <= 1) {
     gg.push(
@@ -67,6 +64,27 @@ export function diagnoseFits(
     gamma_gamma: gg,
     zeroSpendRepeatBuyers: zeroSpendRepeatBuyers(spend),
   };
+}
+
+/**
+ * Gamma-Gamma's warnings. With p and q both at the shape limit the spend per purchase varies
+ * neither within nor between customers (a subscription at one price): that is a sound reading of
+ * such a log, said once, instead of the six warnings it implies (both at a bound, none converged
+ * or identified). Only p·gamma/(q − 1), the one spend, matters there, and it is fitted.
+ */
+export function gammaGammaFitWarnings(
+  fit: Pick<FitResult<GammaGammaParams>, "params" | "converged" | "gradientNorm">,
+  standardErrors?: () => Partial<Record<keyof GammaGammaParams, number>>,
+): string[] {
+  const { p, q, gamma } = fit.params;
+  if (atShapeLimit("p", p) && atShapeLimit("q", q)) {
+    const mean = (p * gamma) / (q - 1);
+    return [
+      `Gamma-Gamma: the spend per purchase hardly varies, within or between customers (p and q at the limit together; the one spend they leave is ${mean.toPrecision(4)}): every customer's spend forecast is about that`,
+    ];
+  }
+  const se = standardErrors ? tryStandardErrors(standardErrors) : null;
+  return fitWarnings("Gamma-Gamma", fit, se);
 }
 
 /**

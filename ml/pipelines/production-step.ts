@@ -26,6 +26,7 @@ import type { FitResult } from "../models/types.ts";
 import { createTaskPool, type TaskPool } from "../parallel/task-pool.ts";
 import { fitWarnings } from "../training/fit-diagnostics.ts";
 import { countRepeatBuyersWithSpend, MIN_GAMMA_GAMMA_BUYERS } from "./fit-btyd-models.ts";
+import { gammaGammaFitWarnings } from "./fit-warnings.ts";
 import { smallDataGbdtOptions } from "./gbdt-cross-validation.ts";
 import { createStepLog, type StepLog } from "./step-log.ts";
 import type { GbdtModels, TrainedModels } from "./train-models.ts";
@@ -88,7 +89,7 @@ export function productionFitWarnings(
   const warnings = [
     ...fitWarnings("BG/NBD", fits.bgnbd),
     ...fitWarnings("Pareto/NBD", fits.paretoNbd),
-    ...(fits.gammaGamma ? fitWarnings("Gamma-Gamma", fits.gammaGamma) : []),
+    ...(fits.gammaGamma ? gammaGammaFitWarnings(fits.gammaGamma) : []),
   ];
   return warnings.map((w) => `WARNING: production refit as of ${asOf}: ${w}`);
 }
