@@ -10,15 +10,61 @@ import type { CustomerBatch } from "./customer-batch.ts";
 
 export type { BatchIntervals };
 
-export function batchIntervals(
+/** Customers per slice of an interval computation (~1 ms each): between slices the service
+ * answers other requests (health checks, the decision service's forecasts). */
+export const INTERVAL_SLICE = 100;
+
+/** One turn of the event loop: requests waiting on I/O get theirs (setTimeout where no setImmediate). */
+const nextTurn = (): Promise<void> =>
+  new Promise((resolve) =>
+    typeof setImmediate === "function" ? setImmediate(resolve) : setTimeout(resolve, 0),
+  );
+
+/** The intervals of a whole batch, computed a slice at a time; the same as in one piece. */
+export async function batchIntervals(
   model: LoadedModel,
   batch: CustomerBatch,
   result: BatchForecast,
   levels: readonly number[],
   distribution: boolean,
-): BatchIntervals {
+): Promise<BatchIntervals> {
   const params = intervalParamsFromManifest(model.manifest);
-  return batchForecastIntervals(params, batch, result, levels, distribution);
+  const all: BatchIntervals = {};
+  for (let from = 0; from < batch.n; from += INTERVAL_SLICE) {
+    if (from > 0) await nextTurn();
+    const range = { from, to: Math.min(batch.n, from + INTERVAL_SLICE) };
+    const part = batchForecastIntervals(params, batch, result, levels, distribution, range);
+    for (const [m, intervals] of Object.entries(part) as [keyof BatchIntervals, ModelIntervals][]) {
+      all[m] ??= wholeBatch(intervals, batch.n);
+      place(all[m], intervals, from);
+    }
+  }
+  return all;
+}
+
+/** Empty columns (and PMFs) for n customers, shaped like `part`'s. */
+function wholeBatch(part: ModelIntervals, n: number): ModelIntervals {
+  const column = () => new Float64Array(2 * n).fill(Number.NaN);
+  return {
+    byLevel: part.byLevel.map(() => ({ purchases: column(), spend: column(), clv: column() })),
+    pmf: part.pmf ? new Array(n).fill(null) : null,
+    warnings: [],
+  };
+}
+
+/** Copies a slice's intervals, PMFs and warnings into the whole batch's from customer `from` on. */
+function place(all: ModelIntervals, part: ModelIntervals, from: number): void {
+  part.byLevel.forEach((cols, l) => {
+    const into = all.byLevel[l];
+    if (!into) return;
+    into.purchases.set(cols.purchases, 2 * from);
+    into.spend.set(cols.spend, 2 * from);
+    into.clv.set(cols.clv, 2 * from);
+  });
+  part.pmf?.forEach((pmf, i) => {
+    if (all.pmf) all.pmf[from + i] = pmf;
+  });
+  for (const w of part.warnings) if (!all.warnings.includes(w)) all.warnings.push(w);
 }
 
 type Bound = number | null;

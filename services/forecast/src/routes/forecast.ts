@@ -71,7 +71,7 @@ async function forecast(
   const distribution = request.distribution === true;
   const intervals: BatchIntervals | null =
     levels.length > 0 || distribution
-      ? batchIntervals(model, batch, result, levels, distribution)
+      ? await batchIntervals(model, batch, result, levels, distribution)
       : null;
   const ctx = answerContext(model, batch, result, intervals, { levels, distribution });
   const forecasts: ForecastItem[] = new Array(batch.n);
