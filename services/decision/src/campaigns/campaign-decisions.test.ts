@@ -269,3 +269,72 @@ describe("a policy with learned uplifts", () => {
     }
   });
 });
+
+describe("a campaign decision while the forecast is down (a fallback policy)", () => {
+  test("control customers are still held out: none, logged with their group", async () => {
+    // The fallback took the policy's default action for everyone, control customers included, and
+    // logged no campaign: the held-out group got the treatment its measurement compares against.
+    const secret = "campaign-secret-for-tests-0123";
+    const db = await openTestDatabase("pglite");
+    const down = buildDecisionDeps(parseConfig({ API_KEYS: KEY, CAMPAIGN_SECRET: secret }), {
+      runtime: "test",
+      database: async () => db.handle.db,
+      forecastTransport: inProcessTransport(forecastContractStub({ mode: "down" }).app),
+      overrides: { logger: createLogger({ sink: () => {} }) },
+    });
+    try {
+      const added = await down.policies.add("email-when-down", {
+        on_forecast_unavailable: "fallback",
+        default_action: "email",
+      });
+      await down.policies.activate("email-when-down", added.version);
+      const ids = customers.slice(0, 20).map((c) => c.id);
+      const groups = await new ControlAssignment(secret).groups("outage-1", ids, 0.5);
+      const control = ids[groups.indexOf("control")] as string;
+      const treated = ids[groups.indexOf("treated")] as string;
+      const decide = async (id: string) => {
+        const res = await createApp(down).request("/decision", {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
+          body: JSON.stringify({
+            customer: { id },
+            horizon,
+            actions,
+            campaign: "outage-1",
+            control_share: 0.5,
+          }),
+        });
+        expect(res.status).toBe(200);
+        return (await res.json()) as { chosen: string; campaign?: { group: string } };
+      };
+      expect(await decide(control)).toMatchObject({
+        chosen: "none",
+        campaign: { group: "control" },
+      });
+      expect(await decide(treated)).toMatchObject({
+        chosen: "email",
+        campaign: { group: "treated" },
+      });
+      await down.audit.drain(5000);
+      const rows = await db.handle.db
+        .select()
+        .from(decisionLog)
+        .where(eq(decisionLog.campaignId, "outage-1"));
+      const logged = rows.map((r) => [
+        r.customerId,
+        r.assignmentGroup,
+        r.chosenAction,
+        r.wouldHaveAction,
+      ]);
+      expect(logged.sort()).toEqual(
+        [
+          [control, "control", "none", "email"],
+          [treated, "treated", "email", "email"],
+        ].sort(),
+      );
+    } finally {
+      await down.audit.close(5000);
+      await db.cleanup();
+    }
+  });
+});

@@ -222,9 +222,8 @@ export async function decideOne(
     }
     answer = fallbackAnswer(policy, body, err);
   }
-  const split = answer.fallback
-    ? null
-    : await splitCampaign(deps, policy, body, [body.customer.id]);
+  // A fallback too: its default action must not reach a customer held out as control.
+  const split = await splitCampaign(deps, policy, body, [body.customer.id]);
   if (keyed) answer.decision_id = keyed.decisionId;
   const planned = answer.chosen;
   if (split) applyCampaign(answer, split);
