@@ -72,9 +72,10 @@ const window = ["--calibration-end", "1997-09-30", "--holdout-end", "1998-06-30"
 test("train writes metrics.json, report.html and a bundle whose ONNX models match the TS trees", async () => {
   const out = join(dir, "run");
   const mlflow = await startFakeMlflowServer();
+  const lines: string[] = [];
   const result = await runTrainPipeline({
     env: { MLFLOW_TRACKING_URI: mlflow.url },
-    steps: createStepLog({ write: null }),
+    steps: createStepLog({ write: (line) => lines.push(line) }),
     data: csv,
     format: "csv",
     calibrationEnd: "1997-09-30",
@@ -90,6 +91,10 @@ test("train writes metrics.json, report.html and a bundle whose ONNX models matc
   );
   expect(metrics.data.customers).toBe(800);
   expect(metrics.models.gbdt_count?.holdout.folds.length).toBe(3);
+  // The progress counts the final fits too: the last line is the whole step's last fit.
+  const fits = lines.filter((line) => line.includes("GBDT fits"));
+  expect(fits.length).toBe(12);
+  expect(fits.at(-1)).toMatch(/GBDT fits 12\/12 \w+ final fit$/);
   expect(metrics.models.gbdt_purchase?.holdout.auc).toBeGreaterThan(0.5);
   expect(metrics.models.bgnbd.holdout?.actual_total).toBeGreaterThan(0);
 
