@@ -123,8 +123,11 @@ async function trainPipelineOn(
   );
   trained.metrics.notes.push(...loaded.warnings);
   if (loaded.report.badRows > 0) {
-    const reasons = Object.entries(loaded.quality.skipped).map(([why, n]) => `${why} ${n}`);
-    trained.metrics.notes.push(`${loaded.report.badRows} rows skipped (${reasons.join(", ")})`);
+    const count = (n: number) => n.toLocaleString("en-US");
+    const reasons = Object.entries(loaded.quality.skipped).map(([why, n]) => `${why} ${count(n)}`);
+    trained.metrics.notes.push(
+      `${count(loaded.report.badRows)} rows skipped (${reasons.join(", ")})`,
+    );
   }
   attachDataQuality(trained, loaded.quality);
   // The production refits are GBDT fits too: on the pool only for a large log (poolForFits).
@@ -193,7 +196,7 @@ async function readTrainingData(
     `read ${read.rowsKept.toLocaleString("en-US")} of ${read.rowsRead.toLocaleString("en-US")} rows` +
       `; ${loaded.summaries.n.toLocaleString("en-US")} customers` +
       (loaded.summaries.excludedAfterCalibration > 0
-        ? ` (${loaded.summaries.excludedAfterCalibration} first bought after the calibration end: not in the evaluation)`
+        ? ` (${loaded.summaries.excludedAfterCalibration.toLocaleString("en-US")} first bought after the calibration end: not in the evaluation)`
         : ""),
   );
   return loaded;
