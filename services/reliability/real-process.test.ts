@@ -139,6 +139,33 @@ describe("real processes under adversarial HTTP", () => {
     }
   }, 120_000);
 
+  test("a declared Content-Length past Bun's own limit (128 MiB) is the same JSON 413", async () => {
+    // Bun refused those itself, before the app: a bare 413 without the JSON error body (Node and
+    // Deno answered the app's payload_too_large).
+    const { connect } = await import("node:net");
+    for (const [p, path] of [
+      [services.forecast, "/forecast"],
+      [services.decision, "/decision"],
+    ] as const) {
+      const url = new URL(p.base);
+      const raw = await new Promise<string>((resolve) => {
+        const socket = connect(Number(url.port), url.hostname, () =>
+          socket.write(
+            `POST ${path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${API_KEY}\r\n` +
+              "content-type: application/json\r\ncontent-length: 209715200\r\n\r\n{}",
+          ),
+        );
+        const chunks: Buffer[] = [];
+        socket.on("data", (d: Buffer) => chunks.push(d));
+        socket.on("close", () => resolve(Buffer.concat(chunks).toString()));
+        socket.on("error", () => resolve(Buffer.concat(chunks).toString()));
+        setTimeout(() => socket.destroy(), 2000);
+      });
+      expect(raw).toStartWith("HTTP/1.1 413");
+      expect(raw).toContain('"code":"payload_too_large"');
+    }
+  }, 60_000);
+
   test("streamed bodies over the limit are refused with 413 without a Content-Length", async () => {
     expect(await streamUpload(services.forecast.base, "/forecast", 12 * 1024 * 1024)).toBe(413);
     expect(await streamUpload(services.decision.base, "/decision", 12 * 1024 * 1024)).toBe(413);

@@ -8,6 +8,10 @@ import { AppError } from "../errors/app-error.ts";
 import { unreadableBodyError } from "../errors/validation.ts";
 import type { AppEnv } from "./app-env.ts";
 
+/** Bun.serve's maxRequestBodySize: body limits are bodySizeLimit's (a JSON 413 naming the
+ * limit); Bun's own, 128 MiB by default, answered a bare 413 before the app saw the request. */
+export const BUN_MAX_REQUEST_BODY_SIZE = Number.MAX_SAFE_INTEGER;
+
 export function bodySizeLimit(maxBytes: number, hint = ""): MiddlewareHandler<AppEnv> {
   const tooLarge = (): never => {
     throw new AppError(

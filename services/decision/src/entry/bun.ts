@@ -1,4 +1,5 @@
 // Bun entry (the default): `bun services/decision/src/entry/bun.ts`.
+import { BUN_MAX_REQUEST_BODY_SIZE } from "@pp/shared/http/body-size-limit.ts";
 import { configOrExit, listenOrExit } from "@pp/shared/http/start-up.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { createApp } from "../app.ts";
@@ -23,7 +24,13 @@ const app = createApp(deps);
 // Deletes decisions older than DECISION_LOG_RETENTION_DAYS, at start and hourly (unset: none).
 startRetention(deps, config.DECISION_LOG_RETENTION_DAYS);
 const server = listenOrExit(
-  () => Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch }),
+  () =>
+    Bun.serve({
+      port: config.PORT,
+      hostname: config.HOST,
+      maxRequestBodySize: BUN_MAX_REQUEST_BODY_SIZE,
+      fetch: app.fetch,
+    }),
   { host: config.HOST, port: config.PORT },
   process.exit,
 );

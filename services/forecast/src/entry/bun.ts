@@ -1,4 +1,5 @@
 // Bun entry (the default): `bun services/forecast/src/entry/bun.ts`.
+import { BUN_MAX_REQUEST_BODY_SIZE } from "@pp/shared/http/body-size-limit.ts";
 import { configOrExit, listenOrExit } from "@pp/shared/http/start-up.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
@@ -21,7 +22,13 @@ const deps = buildForecastDeps(config, {
 });
 const app = createApp(deps);
 const server = listenOrExit(
-  () => Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: app.fetch }),
+  () =>
+    Bun.serve({
+      port: config.PORT,
+      hostname: config.HOST,
+      maxRequestBodySize: BUN_MAX_REQUEST_BODY_SIZE,
+      fetch: app.fetch,
+    }),
   { host: config.HOST, port: config.PORT },
   process.exit,
 );
