@@ -83,8 +83,20 @@ function reportError(error: unknown): number {
     );
     return 1;
   }
-  console.error(e.stack ?? String(e));
+  console.error(cappedText(e.stack ?? String(e)));
   return 1;
+}
+
+/** Drizzle's failed-query errors carry every parameter: a registration's batch is megabytes. */
+const ERROR_TEXT_LIMIT = 4_000;
+
+/** `text`, its middle left out past ERROR_TEXT_LIMIT characters (the head names the error, the
+ * tail holds the stack). */
+export function cappedText(text: string): string {
+  if (text.length <= ERROR_TEXT_LIMIT) return text;
+  const half = ERROR_TEXT_LIMIT / 2;
+  const left = text.length - ERROR_TEXT_LIMIT;
+  return `${text.slice(0, half)}\n… (${left.toLocaleString("en-US")} characters left out) …\n${text.slice(-half)}`;
 }
 
 if (import.meta.main) {

@@ -6,6 +6,7 @@
 import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
 import { type Database, queryRows, type Transaction } from "../db/database.ts";
 import { customerFeatures } from "../db/schema.ts";
+import { unstorableTextProblem } from "../errors/storable-text.ts";
 import { RegistryInputError } from "./registry-errors.ts";
 
 export interface CustomerFeatureInput {
@@ -143,6 +144,14 @@ export async function writeCustomerFeatures(
       throw new RegistryInputError(
         `customerFeatures[${index}].customerId`,
         "must be a non-empty string",
+      );
+    }
+    const unstorable = unstorableTextProblem(row.customerId);
+    if (unstorable) {
+      // One such id would fail the whole registration's batch with every row in the message.
+      throw new RegistryInputError(
+        `customerFeatures[${index}].customerId`,
+        `${JSON.stringify(row.customerId)} ${unstorable}: PostgreSQL cannot store it`,
       );
     }
     const features: (number | string)[] = new Array(row.features.length);

@@ -266,6 +266,26 @@ for (const driver of testDrivers()) {
       expect(await registry.listVersions("reg-bad")).toEqual([]);
     });
 
+    test("a customer id PostgreSQL cannot store (NUL, a lone surrogate) is named; nothing is written", async () => {
+      const customer = (id: string) => ({ customerId: id, summary: {}, features: [1] });
+      for (const [id, problem] of [
+        ["a\u0000b", "contains a NUL character (\\u0000) at index 1"],
+        ["x\ud800", "contains an unpaired surrogate (\\ud800) at index 1"],
+      ]) {
+        const error = await registry
+          .registerVersion(
+            "reg-unstorable",
+            input({ customerFeatures: [customer("ok"), customer(id as string)] }),
+          )
+          .catch((e) => e);
+        expect(error).toBeInstanceOf(RegistryInputError);
+        expect(error.field).toBe("customerFeatures[1].customerId");
+        expect(error.message).toContain(problem as string);
+        expect(error.message.length).toBeLessThan(300); // not the batch's every row
+      }
+      expect(await registry.listVersions("reg-unstorable")).toEqual([]);
+    });
+
     test("promote archives the previous production version; rollback restores it", async () => {
       for (let i = 0; i < 3; i++) await registry.registerVersion("reg-life", input());
       const first = await registry.promote("reg-life", 1);

@@ -76,6 +76,16 @@ export const ROUNDED_ID: SkipReason = {
   hint: "export the customer id column as text (a spreadsheet writes ids of 12 digits or more as 4.00001E+12, merging customers) and read it again",
 };
 
+/**
+ * An id holding U+0000: binary data in the id column, no shop's id. PostgreSQL text cannot hold
+ * it, so such a customer could be neither registered nor asked for by id.
+ */
+export const NUL_IN_ID: SkipReason = {
+  text: "customer id with a NUL character (binary data)",
+  column: "customerId",
+  hint: "the id column holds binary data: check --customer-col, and --encoding for a UTF-16 export",
+};
+
 export const MISSING_DATE: SkipReason = {
   text: "missing date",
   column: "date",
@@ -128,6 +138,7 @@ export function skipReasons(today: string): Map<string, SkipReason> {
     MISSING_ID_WORD,
     TOTAL_LINE,
     ROUNDED_ID,
+    NUL_IN_ID,
     MISSING_DATE,
     UNREADABLE_DATE,
     PLACEHOLDER_DATE,

@@ -36,6 +36,7 @@ import {
   MISSING_DATE,
   MISSING_ID_WORD,
   missingValue,
+  NUL_IN_ID,
   PLACEHOLDER_DATE,
   ROUNDED_ID,
   type SkipReason,
@@ -173,6 +174,7 @@ function reasons(
       ${when(missingIdWordSql("customer_id"), MISSING_ID_WORD)}
       ${when(totalLineSql("customer_id"), TOTAL_LINE)}
       ELSE ${sqlString(ROUNDED_ID.text)} END`,
+    when("contains(customer_id, chr(0))", NUL_IN_ID),
     when("date_text IS NULL", MISSING_DATE),
     when("day IS NULL", UNREADABLE_DATE),
     when(`day <= DATE ${sqlString(PLACEHOLDER_DATES_UNTIL)}`, PLACEHOLDER_DATE),

@@ -256,7 +256,7 @@ test("overlapping sheets (Online Retail II's two years share 2010-12-01..09): th
 
 // A workbook's XML can spell any code point, also those no id should hold: NUL, a lone surrogate,
 // one past U+10FFFF; and an amount of 1e308.
-test("hostile values in cells: NUL kept in its id, a lone surrogate replaced, an impossible entity as written, 1e308 skipped", async () => {
+test("hostile values in cells: an id with NUL skipped, a lone surrogate replaced, an impossible entity as written, 1e308 skipped", async () => {
   const book = new ExcelJS.Workbook();
   const sheet = book.addWorksheet("S");
   sheet.addRow(["Customer ID", "InvoiceDate", "Total"]);
@@ -273,11 +273,13 @@ test("hostile values in cells: NUL kept in its id, a lone surrogate replaced, an
   const path = tempLogFile(await zip.generateAsync({ type: "uint8array" }), "xlsx");
   const { log, quality } = await read(path);
   expect(quality.rows_read).toBe(6);
+  // PostgreSQL text cannot hold NUL: such an id could be neither registered nor asked for.
   expect(quality.examples).toEqual({
+    "customer id with a NUL character (binary data)": [2],
     "amount out of range (not finite, or above 1000000000000 in size)": [7],
   });
   expect([...log.customerIds].sort()).toEqual(
-    ["\u0000nul", "\uFFFDlone", "&#x110000;big", "\u{1F600}emoji", "a&b"].sort(),
+    ["\uFFFDlone", "&#x110000;big", "\u{1F600}emoji", "a&b"].sort(),
   );
 });
 
