@@ -30,6 +30,7 @@ test("reads id,x,t_x,T,monetary; bad rows reported with line numbers", async () 
     "7,1,1", // 10 wrong column count
     "8,1,1,2e6,5", // 11 T past the forecast API's bound
     "9,1,1,38,1e300", // 12 monetary past 1e12
+    "a\u0000b,1,1,38,5", // 13 NUL in the id: the registry could not store it
   ].join("\n");
   const { summaries: s, report } = await readSummaryCsv(file(text), {
     calibrationEnd: "1997-09-30",
@@ -50,6 +51,7 @@ test("reads id,x,t_x,T,monetary; bad rows reported with line numbers", async () 
     [10, null],
     [11, "T"],
     [12, "monetary"],
+    [13, "id"],
   ]);
   const error = await readSummaryCsv(file(text), { onBadRow: "fail" }).catch((e) => e);
   expect(error).toBeInstanceOf(BadRowError);

@@ -10,6 +10,7 @@ import { unitDays } from "../features/summaries.ts";
 import { BadRowError, type BadRowPolicy, ReadReporter } from "./bad-rows.ts";
 import { opensQuotedField, parseNonNegative, splitCsvRecord } from "./csv-fields.ts";
 import { wholeNumberIds } from "./input/customer-id-format.ts";
+import { NUL_IN_ID } from "./input/skip-reasons.ts";
 import { checkDataFile } from "./input/source-file.ts";
 import { forEachLine } from "./line-reader.ts";
 import { dayToIsoDate, isoDateToDay, type ReadReport } from "./transaction-log.ts";
@@ -181,6 +182,10 @@ function parseSummaryRow(
   const id = (f[positions.id] ?? "").trim();
   if (id.length === 0) {
     reporter.bad(line, "id", "missing customer id");
+    return null;
+  }
+  if (id.includes("\u0000")) {
+    reporter.bad(line, "id", NUL_IN_ID.text); // the registry could not store it
     return null;
   }
   if (seen.has(id)) {
