@@ -10,15 +10,21 @@ import type { CustomerBatch } from "./customer-batch.ts";
 
 export type { BatchIntervals };
 
-/** Customers per slice of an interval computation (~1 ms each): between slices the service
- * answers other requests (health checks, the decision service's forecasts). */
-export const INTERVAL_SLICE = 100;
+/** About how long (ms) an interval computation runs before other requests (health checks, the
+ * decision service's forecasts) get a turn. A customer costs ~1 ms, or ~170 ms when its PMF
+ * spans thousands of purchases, so slices are sized by what the previous one cost. */
+export const INTERVAL_SLICE_MS = 50;
+const MAX_SLICE = 1000;
 
 /** One turn of the event loop: requests waiting on I/O get theirs (setTimeout where no setImmediate). */
 const nextTurn = (): Promise<void> =>
   new Promise((resolve) =>
     typeof setImmediate === "function" ? setImmediate(resolve) : setTimeout(resolve, 0),
   );
+
+/** Customers in the next slice, from `done` costing `ms` (a frozen clock, as on Workers: MAX). */
+const nextSlice = (done: number, ms: number) =>
+  Math.max(1, Math.min(MAX_SLICE, Math.floor((done * INTERVAL_SLICE_MS) / Math.max(ms, 1e-3))));
 
 /** The intervals of a whole batch, computed a slice at a time; the same as in one piece. */
 export async function batchIntervals(
@@ -30,14 +36,18 @@ export async function batchIntervals(
 ): Promise<BatchIntervals> {
   const params = intervalParamsFromManifest(model.manifest);
   const all: BatchIntervals = {};
-  for (let from = 0; from < batch.n; from += INTERVAL_SLICE) {
+  let size = 1;
+  for (let from = 0; from < batch.n; ) {
     if (from > 0) await nextTurn();
-    const range = { from, to: Math.min(batch.n, from + INTERVAL_SLICE) };
+    const range = { from, to: Math.min(batch.n, from + size) };
+    const started = performance.now();
     const part = batchForecastIntervals(params, batch, result, levels, distribution, range);
+    size = nextSlice(range.to - from, performance.now() - started);
     for (const [m, intervals] of Object.entries(part) as [keyof BatchIntervals, ModelIntervals][]) {
       all[m] ??= wholeBatch(intervals, batch.n);
       place(all[m], intervals, from);
     }
+    from = range.to;
   }
   return all;
 }

@@ -164,6 +164,33 @@ describe("POST /forecast with intervals", () => {
     }
   });
 
+  test("a few costly customers (PMFs of thousands of purchases) let other requests through too", async () => {
+    // Slices of 100 customers: 30 summaries of ~a million repeat purchases (a 2.7 KB body) were
+    // one slice, ~170 ms each, and held the service for 5 s. Slices now end after ~50 ms.
+    const customers = Array.from({ length: 8 }, (_, i) => ({
+      id: `x-${i}`,
+      summary: { frequency: 1_000_000 - i, recency: 1, T: 1, monetary: 10 },
+    }));
+    const order: string[] = [];
+    const big = Promise.resolve(
+      post({ horizon: { value: 260, unit: "week" }, intervals: [0.9], customers }),
+    ).then((res) => {
+      order.push("forecast");
+      return res;
+    });
+    await Bun.sleep(1);
+    const health = new Promise<void>((resolve) => {
+      setTimeout(async () => {
+        await app.request("/health");
+        order.push("health");
+        resolve();
+      }, 5);
+    });
+    const [res] = await Promise.all([big, health]);
+    expect(res.status).toBe(200);
+    expect(order).toEqual(["health", "forecast"]);
+  });
+
   test("/model-info says how intervals are made and shows the blend weights", async () => {
     const info = (await (await app.request("/model-info")).json()) as Record<string, unknown>;
     const intervals = info.intervals as { parameter_uncertainty: string; dispersion: object };
