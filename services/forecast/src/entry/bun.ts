@@ -6,6 +6,7 @@ import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
 import { buildForecastDeps, serviceName, startModel } from "../deps.ts";
+import { onStopSignal } from "./graceful-stop.ts";
 import { openModelSource } from "./open-model-source.ts";
 
 const config = configOrExit(() => parseConfig(process.env), process.exit);
@@ -35,10 +36,12 @@ const server = listenOrExit(
 deps.logger.info("listening", { port: server.port, host: config.HOST });
 void startModel(deps);
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    deps.model.stopPolling();
-    server.stop();
-    void close().finally(() => process.exit(0));
-  });
-}
+const stop = onStopSignal({
+  logger: deps.logger,
+  stopPolling: () => deps.model.stopPolling(),
+  // Bun's stop() without `true` lets the requests in flight finish.
+  stopAccepting: () => server.stop(),
+  close,
+  exit: (code) => process.exit(code),
+});
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, stop);

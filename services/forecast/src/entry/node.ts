@@ -7,6 +7,7 @@ import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
 import { buildForecastDeps, serviceName, startModel } from "../deps.ts";
+import { onStopSignal } from "./graceful-stop.ts";
 import { openModelSource } from "./open-model-source.ts";
 
 const config = configOrExit(() => parseConfig(process.env), process.exit);
@@ -29,10 +30,12 @@ const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOS
 server.on("error", onListenError({ host: config.HOST, port: config.PORT }, process.exit));
 void startModel(deps);
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    deps.model.stopPolling();
-    server.close();
-    void close().finally(() => process.exit(0));
-  });
-}
+const stop = onStopSignal({
+  logger: deps.logger,
+  stopPolling: () => deps.model.stopPolling(),
+  // close() stops accepting; its callback runs once the requests in flight are answered.
+  stopAccepting: () => new Promise((resolve) => server.close(resolve)),
+  close,
+  exit: (code) => process.exit(code),
+});
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, stop);
