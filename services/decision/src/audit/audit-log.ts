@@ -46,6 +46,11 @@ export class DecisionLogRefusedError extends Error {
   }
 }
 
+/** Rows one deadline covers: a larger record or write (a batch of 10,000) gets one per this many,
+ * so its size is not taken for a slow database (the log's inserts are 1,000 rows each). */
+const ROWS_PER_DEADLINE = 1000;
+const scaled = (ms: number, rows: number) => ms * Math.max(1, Math.ceil(rows / ROWS_PER_DEADLINE));
+
 class AttemptTimeoutError extends Error {
   override readonly name = "AttemptTimeoutError";
   readonly code = "TIMEOUT";
@@ -212,7 +217,8 @@ export class BufferedAuditLog {
     if (rows.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { rows, resolve, reject, settled: false, timer: undefined };
-      waiter.timer = setTimeout(() => this.expire(waiter), this.commitTimeoutMs);
+      const deadline = scaled(this.commitTimeoutMs, rows.length);
+      waiter.timer = setTimeout(() => this.expire(waiter, deadline), deadline);
       this.queue.push(waiter);
       this.queuedRows += rows.length;
       this.kick();
@@ -237,7 +243,7 @@ export class BufferedAuditLog {
   }
 
   /** A waiter's time is up: answer 503; drop its rows if they were not sent yet. */
-  private expire(waiter: Waiter): void {
+  private expire(waiter: Waiter, deadline: number): void {
     if (waiter.settled) return;
     const index = this.queue.indexOf(waiter);
     if (index >= 0) {
@@ -251,7 +257,7 @@ export class BufferedAuditLog {
       waiter,
       new DecisionLogUnavailableError(
         "timeout",
-        `decision not recorded within ${this.commitTimeoutMs} ms (${this.lastError ?? "database slow"})`,
+        `decision not recorded within ${deadline} ms (${this.lastError ?? "database slow"})`,
       ),
     );
   }
@@ -314,7 +320,8 @@ export class BufferedAuditLog {
       await new Promise((r) => setImmediate(r));
       if (this.queue.length === 0) continue;
       const group = this.takeGroup();
-      const ok = await this.attempt(() => this.writeGroup(group));
+      const rows = group.reduce((n, w) => n + w.rows.length, 0);
+      const ok = await this.attempt(() => this.writeGroup(group), rows);
       this.inFlight = [];
       if (!ok) {
         // Still-waiting requests go back to the front, in order, for the next attempt.
@@ -366,9 +373,10 @@ export class BufferedAuditLog {
     });
   }
 
-  /** Runs a database step; records down/up transitions. True when it succeeded. */
-  private async attempt(step: () => Promise<void>): Promise<boolean> {
+  /** Runs a database step (writing `rows`); records down/up transitions. True when it succeeded. */
+  private async attempt(step: () => Promise<void>, rows = 0): Promise<boolean> {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const ms = scaled(this.attemptTimeoutMs, rows);
     try {
       // Bounded: a driver may wait long for a connection to a stopped server; the writer must
       // notice the database back within ~retryMs, so a stuck attempt is given up (a write that
@@ -376,10 +384,7 @@ export class BufferedAuditLog {
       await Promise.race([
         step(),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new AttemptTimeoutError(this.attemptTimeoutMs)),
-            this.attemptTimeoutMs,
-          );
+          timer = setTimeout(() => reject(new AttemptTimeoutError(ms)), ms);
         }),
       ]);
     } catch (err) {
