@@ -59,3 +59,25 @@ test("a NaN deviance (a degenerate BG/NBD's forecasts) does not send the choice 
   });
   expect(noHoldout.recommended).toBe("bgnbd");
 });
+
+test("the holdout totals in the notes are thousands separated, as every other count printed", () => {
+  const big = (predicted: number): CountMetrics => ({
+    ...count(1.2),
+    predicted_total: predicted,
+    actual_total: 2_552_078,
+  });
+  const comparison = recommendModel({
+    bgnbd: fit<BgNbdParams>({ r: 0.24, alpha: 4.4, a: 0.79, b: 2.4 }, -9_582),
+    paretoNbd: fit<ParetoNbdParams>({ r: 0.55, alpha: 10.6, s: 0.61, beta: 11.7 }, -9_595),
+    diagnostics: { bgnbd: [], pareto_nbd: [], gamma_gamma: [], zeroSpendRepeatBuyers: 0 },
+    holdout: {
+      bgnbd: { ...big(2_501_234.56), ...purchase },
+      pareto_nbd: big(2_500_000),
+      gbdt: { count: big(2_549_876.04), purchase },
+      blend: null,
+    },
+  });
+  expect(comparison.notes).toContain(
+    "holdout total: actual 2,552,078, GBDT 2,549,876, BG/NBD 2,501,234.6",
+  );
+});

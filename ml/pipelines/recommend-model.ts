@@ -75,11 +75,14 @@ function gbdtVersusBgnbd(
     },
     notes: [
       `GBDT count (out of fold) Poisson deviance ${gc.poisson_deviance.toFixed(4)} vs BG/NBD ${bg.poisson_deviance.toFixed(4)}`,
-      `holdout total: actual ${bg.actual_total}, GBDT ${gc.predicted_total.toFixed(1)}, BG/NBD ${bg.predicted_total.toFixed(1)}`,
+      `holdout total: actual ${count(bg.actual_total)}, GBDT ${count(gc.predicted_total)}, BG/NBD ${count(bg.predicted_total)}`,
       `P(any purchase): GBDT AUC ${gp.auc.toFixed(4)} / log loss ${gp.log_loss.toFixed(4)}, BG/NBD AUC ${bg.auc.toFixed(4)} / log loss ${bg.log_loss.toFixed(4)}`,
     ],
   };
 }
+
+/** A purchase count as the other lines print them: thousands separated, one decimal at most. */
+const count = (v: number) => v.toLocaleString("en-US", { maximumFractionDigits: 1 });
 
 /** metrics.json's `comparison`: the recommended model, why, and GBDT vs BG/NBD when both scored. */
 export function recommendModel(input: RecommendationInput): TrainingMetrics["comparison"] {
