@@ -3,10 +3,12 @@
 import { expect, test } from "bun:test";
 import type { CustomerSummaries } from "../features/customer-summaries.ts";
 import { fitBgNbd } from "../models/bgnbd.ts";
-import { fitGammaGamma } from "../models/gamma-gamma.ts";
+import { fitGammaGamma, gammaGammaStandardErrors } from "../models/gamma-gamma.ts";
 import { fitParetoNbd } from "../models/pareto-nbd.ts";
+import { Xoshiro128 } from "../random/seeded-random.ts";
 import { simulateBgNbd } from "../sim/bgnbd-simulator.ts";
-import { diagnoseFits } from "./fit-warnings.ts";
+import { sampleGamma } from "../sim/samplers.ts";
+import { diagnoseFits, gammaGammaFitWarnings } from "./fit-warnings.ts";
 import { productionFitWarnings } from "./production-step.ts";
 
 /** The fit diagnostics of 5,000 simulated BG/NBD customers with CDNOW's purchase rates. */
@@ -87,4 +89,24 @@ test("one price for every purchase (a subscription): Gamma-Gamma says so once, w
       "2024-01-01",
     ).filter((w) => w.includes("Gamma-Gamma")),
   ).toEqual([`WARNING: production refit as of 2024-01-01: ${d.gamma_gamma[0]}`]);
+});
+
+test("one spend rate for everyone (q at the limit, p fitted): said once, with the mean every forecast is", () => {
+  const rng = new Xoshiro128(9);
+  const x = Float64Array.from({ length: 4_000 }, () => 1 + Math.floor(rng.uniform() * 6));
+  // Every purchase's spend ~ Gamma(p = 4, rate 0.2) for every customer: mean 20, no customer's own.
+  const monetary = Float64Array.from(x, (n) => {
+    let sum = 0;
+    for (let k = 0; k < n; k++) sum += sampleGamma(rng, 4, 0.2);
+    return sum / n;
+  });
+  const fit = fitGammaGamma({ x, monetary });
+  const warnings = gammaGammaFitWarnings(fit, () =>
+    gammaGammaStandardErrors(fit.params, { x, monetary }),
+  );
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]).toMatch(
+    /^Gamma-Gamma: customers' average spends differ no more than their purchases' spread makes them \(q at the limit: one spend rate for everyone, mean (19\.\d\d|20\.\d\d)\): every customer's spend forecast is about that mean/,
+  );
+  expect(fit.params.p).toBeCloseTo(4, 0);
 });

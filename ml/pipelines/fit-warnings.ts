@@ -67,24 +67,33 @@ export function diagnoseFits(
 }
 
 /**
- * Gamma-Gamma's warnings. With p and q both at the shape limit the spend per purchase varies
- * neither within nor between customers (a subscription at one price): that is a sound reading of
- * such a log, said once, instead of the six warnings it implies (both at a bound, none converged
- * or identified). Only p·gamma/(q − 1), the one spend, matters there, and it is fitted.
+ * Gamma-Gamma's warnings. With q at the shape limit every customer has one spend rate: their
+ * average spends differ no more than their purchases' spread makes them, the log's sound reading,
+ * said once with the mean that is every customer's forecast, instead of the bound, convergence
+ * and standard-error warnings it implies (with p there too, no purchase's spend varies either: a
+ * subscription at one price). Only p·gamma/(q − 1), the mean, matters there, and it is fitted.
  */
 export function gammaGammaFitWarnings(
   fit: Pick<FitResult<GammaGammaParams>, "params" | "converged" | "gradientNorm">,
   standardErrors?: () => Partial<Record<keyof GammaGammaParams, number>>,
 ): string[] {
   const { p, q, gamma } = fit.params;
-  if (atShapeLimit("p", p) && atShapeLimit("q", q)) {
-    const mean = (p * gamma) / (q - 1);
+  if (!atShapeLimit("q", q)) {
+    return fitWarnings("Gamma-Gamma", fit, standardErrors && tryStandardErrors(standardErrors));
+  }
+  const mean = ((p * gamma) / (q - 1)).toPrecision(4);
+  if (atShapeLimit("p", p)) {
     return [
-      `Gamma-Gamma: the spend per purchase hardly varies, within or between customers (p and q at the limit together; the one spend they leave is ${mean.toPrecision(4)}): every customer's spend forecast is about that`,
+      `Gamma-Gamma: the spend per purchase hardly varies, within or between customers (p and q at the limit together; the one spend they leave is ${mean}): every customer's spend forecast is about that`,
     ];
   }
-  const se = standardErrors ? tryStandardErrors(standardErrors) : null;
-  return fitWarnings("Gamma-Gamma", fit, se);
+  // p is still fitted: a bound it sits at is said as usual. Not its standard error: the
+  // information matrix is singular with q at the limit, so every one comes out NaN.
+  const pAlone = { params: { p }, converged: true, gradientNorm: 0 };
+  return [
+    `Gamma-Gamma: customers' average spends differ no more than their purchases' spread makes them (q at the limit: one spend rate for everyone, mean ${mean}): every customer's spend forecast is about that mean, whatever they spent before`,
+    ...fitWarnings("Gamma-Gamma", pAlone),
+  ];
 }
 
 /**
