@@ -405,7 +405,7 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
   const quantityLike = await quantityLikeAmount(connection, loaded.peek, loaded.types, input);
   // A --date-format that reads no date: the layout the sniffer finds is the hint.
   const sniffed = () => sniffDateFormat(connection, date, describe).catch(() => null);
-  await failWhenNothingReadable(connection, input, { locate, position, rejected, sniffed });
+  await failWhenNothingReadable(connection, input, { locate, rejected, sniffed });
   await connection.run("DROP TABLE IF EXISTS raw");
   const sheets = loaded.sheets;
   // How a text file was read, when it is not plain UTF-8 with the header on line 1.
@@ -705,13 +705,12 @@ async function failWhenNothingReadable(
   input: LogInput,
   read: {
     locate: ReturnType<typeof lineLocator>;
-    position: string;
     rejected: RejectedRecord[];
     /** The date layout the sniffer finds, for a --date-format that read none. */
     sniffed: () => Promise<string | null>;
   },
 ): Promise<void> {
-  const { locate, position, rejected } = read;
+  const { locate, rejected } = read;
   const [r] = await rows(
     connection,
     `SELECT count(*) AS n, count(*) FILTER (WHERE reason IS NULL) AS ok,
