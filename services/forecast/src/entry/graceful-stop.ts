@@ -1,7 +1,6 @@
-// SIGTERM/SIGINT: stop polling for promotions, stop accepting connections, let the requests in
-// flight finish (a rolling deploy must not cut off the forecasts being computed), close the model
-// source, exit. A second signal is ignored; the wait is bounded so a stuck connection cannot keep
-// the process alive (exit 1 then).
+// The forecast service's stop (shared/http/graceful-stop.ts): polling for promotions stops first,
+// then the forecasts in flight finish and the model source is closed.
+import { onStopSignal as onStop } from "@pp/shared/http/graceful-stop.ts";
 import type { Logger } from "@pp/shared/logging/logger.ts";
 
 export interface ForecastStopParts {
@@ -16,28 +15,17 @@ export interface ForecastStopParts {
 }
 
 export function onStopSignal(parts: ForecastStopParts): () => void {
-  let stopping = false;
-  return () => {
-    if (stopping) return;
-    stopping = true;
-    void (async () => {
-      parts.logger.info("stopping: finishing requests in flight");
+  return onStop({
+    ...parts,
+    stopAccepting: () => {
       parts.stopPolling();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const finished = await Promise.race([
-        parts.stopAccepting().then(
-          () => true,
-          () => true,
-        ),
-        new Promise<false>((r) => {
-          timer = setTimeout(r, parts.timeoutMs ?? 10_000, false);
-        }),
-      ]);
-      clearTimeout(timer);
-      if (!finished) parts.logger.warn("requests still in flight after the stop timeout");
-      await parts.close().catch(() => {});
-      parts.logger.info("stopped");
-      parts.exit(finished ? 0 : 1);
-    })();
-  };
+      return parts.stopAccepting();
+    },
+    // A model source that fails to close has nothing left to lose: still a clean stop.
+    close: () =>
+      parts.close().then(
+        () => true,
+        () => true,
+      ),
+  });
 }
