@@ -215,8 +215,10 @@ async function readWith(
   const built = await buildLines(connection, input, second);
   const { position, format, numberFormats, floatIds, mixedFloatIds, sides, sheets } = built;
   const { text, rejected, locate } = built;
-  const skippedRowsRead = await skippedRows(connection, locate);
-  const { skipped, leftOut, amountElsewhere, examples, exampleSheets } = skippedRowsRead;
+  const { skipped, leftOut, amountElsewhere, examples, exampleSheets } = await skippedRows(
+    connection,
+    locate,
+  );
   if (input.onBadRow === "fail") failOnFirst(input, examples, skipped, exampleSheets, sheets);
   await connection.run(purchaseLinesSql(input.columns.order !== undefined));
   const { returns, purchases } = await applyReturns(connection, input);
@@ -345,9 +347,9 @@ async function buildLines(connection: DuckDBConnection, input: LogInput, second:
 /** Settles the date and number formats, then builds table lines from the loaded source. */
 async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: LoadedSource) {
   const { columns, source } = input;
-  const position: "line" | "row" = source.kind === "csv" ? "line" : "row";
   let rejected: RejectedRecord[] = []; // known once the scan has run
   const locate = lineLocator(input, loaded, () => rejected);
+  const position = locate.position;
   const describe = locate.where;
   const dateType = loaded.types.get(columns.date) ?? "VARCHAR";
   if (input.dateFormat !== undefined)
@@ -603,7 +605,7 @@ function lineLocator(
   rejects: () => RejectedRecord[],
 ) {
   const source = input.source;
-  const position = source.kind === "csv" ? "line" : "row";
+  const position: "line" | "row" = source.kind === "csv" ? "line" : "row";
   const rowSheet = loaded.rowSheet;
   const header = loaded.header;
   const skip = loaded.skipLines ?? 0;
@@ -616,6 +618,8 @@ function lineLocator(
   };
   const one = async (rowid: number) => (await lineOf([rowid])).get(rowid) ?? rowid + 1;
   return {
+    /** What a position is called: "line" in a text file, "row" in a table or a sheet. */
+    position,
     one,
     /** "line 9", or "sheet "2011" row 9" in a workbook read from several sheets. */
     where: async (rowid: number) =>
