@@ -6,6 +6,7 @@ import type { CustomerSummaries } from "../features/customer-summaries.ts";
 import { type BgNbdParams, bgnbdStandardErrors } from "../models/bgnbd.ts";
 import {
   type GammaGammaParams,
+  gammaGammaExpectedSpend,
   gammaGammaStandardErrors,
   zeroSpendRepeatBuyers,
 } from "../models/gamma-gamma.ts";
@@ -77,11 +78,12 @@ export function gammaGammaFitWarnings(
   fit: Pick<FitResult<GammaGammaParams>, "params" | "converged" | "gradientNorm">,
   standardErrors?: () => Partial<Record<keyof GammaGammaParams, number>>,
 ): string[] {
-  const { p, q, gamma } = fit.params;
+  const { p, q } = fit.params;
   if (!atShapeLimit("q", q)) {
     return fitWarnings("Gamma-Gamma", fit, standardErrors && tryStandardErrors(standardErrors));
   }
-  const mean = ((p * gamma) / (q - 1)).toPrecision(4);
+  // A customer with no repeat purchase is forecast the population mean p·gamma/(q − 1).
+  const mean = gammaGammaExpectedSpend(fit.params, 0, 0).toPrecision(4);
   if (atShapeLimit("p", p)) {
     return [
       `Gamma-Gamma: the spend per purchase hardly varies, within or between customers (p and q at the limit together; the one spend they leave is ${mean}): every customer's spend forecast is about that`,
