@@ -89,14 +89,20 @@ export class DecisionLogRepository {
    * batch its own statement: an interrupted prune has removed whole batches of old rows only, and
    * the decisions being written meanwhile never wait long for it. `onDeleted` hears of each
    * committed batch, so a prune that fails half-way (database gone) still counts what it removed.
+   * An aborted `signal` ends it between batches (a service stopping): the rest goes next time.
    */
   async pruneBefore(
     cutoff: Date,
-    options: { batchRows?: number; onDeleted?: (deleted: PrunedRows) => void } = {},
-  ): Promise<PrunedRows> {
-    const { batchRows = 5000, onDeleted } = options;
+    options: {
+      batchRows?: number;
+      onDeleted?: (deleted: PrunedRows) => void;
+      signal?: AbortSignal;
+    } = {},
+  ): Promise<PrunedRows & { stoppedEarly?: true }> {
+    const { batchRows = 5000, onDeleted, signal } = options;
     let decisions = 0;
     for (;;) {
+      if (signal?.aborted) return { decisions, deadLetters: 0, stoppedEarly: true };
       const old = this.db
         .select({ id: decisionLog.decisionId })
         .from(decisionLog)

@@ -46,7 +46,7 @@ test("a prune that fails while the database is away is retried within seconds, a
         await Bun.sleep(20);
       }
     } finally {
-      stop();
+      await stop();
     }
     const took = Date.now() - started;
     expect(took).toBeGreaterThanOrEqual(3000 - 50); // 1 s, then 2 s

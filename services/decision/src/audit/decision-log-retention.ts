@@ -11,6 +11,8 @@ import type { DatabaseProvider } from "../store/lazy-database.ts";
 export const RETENTION_DAYS_MAX = 36_500;
 export const PRUNE_INTERVAL_MS = 3_600_000;
 const DAY_MS = 86_400_000;
+/** Longest wait at stop for a prune's batch under way (a batch takes milliseconds). */
+const STOP_WAIT_MS = 5000;
 
 interface RetentionDeps {
   database: DatabaseProvider;
@@ -51,32 +53,37 @@ export async function pruneDecisionLog(
   deps: RetentionDeps,
   days: number,
   now = new Date(),
+  signal?: AbortSignal,
 ): Promise<PruneResult> {
   const cutoff = new Date(now.getTime() - days * DAY_MS);
   const { rows, failures } = retentionMetrics(deps.metrics);
-  const done = { decisions: 0, deadLetters: 0 };
+  const done = { decisions: 0, deadLetters: 0, stoppedEarly: false };
   const fields = () => ({
     older_than_days: days,
     cutoff: cutoff.toISOString(),
     decisions: done.decisions,
     dead_letters: done.deadLetters,
+    // The service is stopping: the rest goes at its next start.
+    ...(done.stoppedEarly ? { stopped_early: true } : {}),
   });
   try {
-    await new DecisionLogRepository(await deps.database()).pruneBefore(cutoff, {
+    const result = await new DecisionLogRepository(await deps.database()).pruneBefore(cutoff, {
       onDeleted: (batch) => {
         done.decisions += batch.decisions;
         done.deadLetters += batch.deadLetters;
         rows.inc({ table: "decision_log" }, batch.decisions);
         rows.inc({ table: "decision_log_dead_letter" }, batch.deadLetters);
       },
+      signal,
     });
+    done.stoppedEarly = result.stoppedEarly === true;
   } catch (error) {
     failures.inc();
     deps.logger.warn("decision log prune failed", { ...fields(), error: String(error) });
     throw error;
   }
   deps.logger.info("decision log pruned", fields());
-  return { cutoff, ...done };
+  return { cutoff, decisions: done.decisions, deadLetters: done.deadLetters };
 }
 
 /** The wait before the `failures`-th retry of a failed prune: 1 s, doubling, at most a minute. */
@@ -88,37 +95,44 @@ export function pruneRetryDelay(failures: number, intervalMs: number): number {
  * Prunes at once and every `intervalMs` while the service runs (nothing when `days` is unset). A
  * failed prune (database down) is retried after 1 s, 2 s, … up to a minute, not at the next hourly
  * tick: a prune cut short by an outage finishes soon after the database is back. Returns the stop
- * function.
+ * function, which resolves once a prune under way has finished its batch and logged what it
+ * deleted: the service closes its database after it, not in the middle of a batch.
  */
 export function startRetention(
   deps: RetentionDeps,
   days: number | undefined,
   intervalMs = PRUNE_INTERVAL_MS,
-): () => void {
-  if (!days) return () => {};
+): () => Promise<void> {
+  if (!days) return async () => {};
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let stopped = false;
+  const stopping = new AbortController();
+  let running: Promise<void> = Promise.resolve();
   let failures = 0;
   // One prune at a time: the next one is scheduled when this one has finished.
   const schedule = (ms: number) => {
-    if (stopped) return;
-    timer = setTimeout(tick, ms);
+    if (stopping.signal.aborted) return;
+    timer = setTimeout(() => {
+      running = tick();
+    }, ms);
     (timer as { unref?: () => void }).unref?.();
   };
   const tick = async () => {
     try {
-      await pruneDecisionLog(deps, days);
+      await pruneDecisionLog(deps, days, new Date(), stopping.signal);
       failures = 0;
       schedule(intervalMs);
     } catch {
+      if (stopping.signal.aborted) return;
       const retryMs = pruneRetryDelay(failures++, intervalMs);
       deps.logger.info("decision log prune retried later", { retry_in_ms: retryMs });
       schedule(retryMs);
     }
   };
   schedule(0);
-  return () => {
-    stopped = true;
+  return async () => {
+    stopping.abort();
     clearTimeout(timer);
+    // Bounded: a prune still opening an unreachable database must not hold the exit.
+    await Promise.race([running, new Promise((r) => setTimeout(r, STOP_WAIT_MS))]);
   };
 }

@@ -22,7 +22,7 @@ const deps = buildDecisionDeps(config, {
 });
 const app = createApp(deps);
 // Deletes decisions older than DECISION_LOG_RETENTION_DAYS, at start and hourly (unset: none).
-startRetention(deps, config.DECISION_LOG_RETENTION_DAYS);
+const stopRetention = startRetention(deps, config.DECISION_LOG_RETENTION_DAYS);
 const server = listenOrExit(
   () =>
     Bun.serve({
@@ -41,6 +41,7 @@ const stop = onStopSignal({
   audit: deps.audit,
   // Bun's stop() without `true` lets the requests in flight finish.
   stopAccepting: () => server.stop(),
+  stopRetention,
   closeDatabase: () => store.close(),
   exit: (code) => process.exit(code),
 });

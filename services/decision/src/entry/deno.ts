@@ -26,7 +26,7 @@ const deps = buildDecisionDeps(config, {
 });
 const app = createApp(deps);
 // Deletes decisions older than DECISION_LOG_RETENTION_DAYS, at start and hourly (unset: none).
-startRetention(deps, config.DECISION_LOG_RETENTION_DAYS);
+const stopRetention = startRetention(deps, config.DECISION_LOG_RETENTION_DAYS);
 const server = listenOrExit(
   () =>
     Deno.serve(
@@ -46,6 +46,7 @@ const stop = onStopSignal({
   audit: deps.audit,
   // shutdown() stops accepting and resolves once the requests in flight are answered.
   stopAccepting: () => server.shutdown(),
+  stopRetention,
   closeDatabase: () => store.close(),
   exit: (code) => Deno.exit(code),
 });

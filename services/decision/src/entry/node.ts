@@ -23,7 +23,7 @@ const deps = buildDecisionDeps(config, {
 });
 const app = createApp(deps);
 // Deletes decisions older than DECISION_LOG_RETENTION_DAYS, at start and hourly (unset: none).
-startRetention(deps, config.DECISION_LOG_RETENTION_DAYS);
+const stopRetention = startRetention(deps, config.DECISION_LOG_RETENTION_DAYS);
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
   deps.logger.info("listening", { port: (info as AddressInfo).port, host: config.HOST });
 });
@@ -35,6 +35,7 @@ const stop = onStopSignal({
   audit: deps.audit,
   // close() stops accepting and calls back once every connection has ended.
   stopAccepting: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  stopRetention,
   closeDatabase: () => store.close(),
   exit: (code) => process.exit(code),
 });
