@@ -56,8 +56,17 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
       `--window-end ${dayToIsoDate(endDay)} is not after the campaign's first decision (${dayToIsoDate(firstDecision)})`,
     );
   }
-  const joined = joinPurchases(decisions, log, endDay);
+  // A customer decided on or after the window's last day had no day to buy in: counting them
+  // would charge the treated their cost against no purchases.
+  const measured = decisions.filter((d) => d.decidedDay < endDay);
+  const joined = joinPurchases(measured, log, endDay);
   const notes: string[] = [];
+  if (measured.length < decisions.length) {
+    notes.push(
+      `${decisions.length - measured.length} decisions made on or after the window's last day ` +
+        `(${dayToIsoDate(endDay)}) left out: no days to buy in`,
+    );
+  }
   if (repeats > 0)
     notes.push(`${repeats} repeated decisions of the same customers ignored (first decision kept)`);
   if (switched > 0) {

@@ -1,0 +1,85 @@
+// `ml campaign report` over a window that ends before some of the campaign's decisions (PGlite,
+// a real CSV): customers decided on or after the window's last day have no days to buy in, so
+// they are left out with a note instead of counting as treated customers who bought nothing.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
+import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
+import { runCampaignReport } from "./campaign-report.ts";
+
+let db: TestDatabase;
+let dir: string;
+beforeAll(async () => {
+  db = await openTestDatabase("pglite");
+  dir = mkdtempSync(join(tmpdir(), "pp-campaign-window-"));
+});
+afterAll(async () => {
+  await db.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function decision(customer: string, at: string, group: "treated" | "control"): NewDecisionLogRow {
+  return {
+    decisionId: crypto.randomUUID(),
+    decidedAt: new Date(at),
+    customerId: customer,
+    inputs: {},
+    chosenAction: group === "treated" ? "email" : "none",
+    scores: {
+      campaign: {
+        action: "email",
+        cost: 1,
+        margin: 10,
+        uplift: 0.2,
+        expected_profit: 1,
+        expected_purchases: 1,
+        p_alive: 0.5,
+      },
+    },
+    policyName: "default",
+    policyVersion: 1,
+    modelName: "m",
+    modelVersion: 1,
+    campaignId: "late",
+    assignmentGroup: group,
+    wouldHaveAction: "email",
+  };
+}
+
+test("decisions on or after the window end are left out of the measurement, with a note", async () => {
+  const early = "1997-10-01T10:00:00Z";
+  const late = "1997-12-20T10:00:00Z"; // after the window's end (1997-12-01)
+  await new DecisionLogRepository(db.handle.db).insertMany([
+    ...["t1", "t2", "t3", "t4"].map((c) => decision(c, early, "treated")),
+    ...["k1", "k2", "k3"].map((c) => decision(c, early, "control")),
+    ...["t5", "t6", "t7"].map((c) => decision(c, late, "treated")),
+    ...["k4", "k5", "k6"].map((c) => decision(c, late, "control")),
+    decision("t8", "1997-12-01T09:00:00Z", "treated"), // the window's last day: nothing after it
+  ]);
+  const csv = join(dir, "tx.csv");
+  const buyers = ["t1", "t2", "t3", "t4", "k1"];
+  writeFileSync(
+    csv,
+    `customer_id,date,amount\n${buyers.map((c) => `${c},1997-10-10,20`).join("\n")}\nt5,1997-12-30,20\n`,
+  );
+  const result = await runCampaignReport({
+    db: db.handle.db,
+    campaign: "late",
+    data: csv,
+    format: "csv",
+    windowEnd: "1997-12-01",
+    print: () => {},
+  });
+  const email = result.actions[0];
+  expect(result.groups).toEqual({ treated: 4, control: 3, control_share: 3 / 7 });
+  expect(email?.treated.customers).toBe(4);
+  expect(email?.control.customers).toBe(3);
+  // Treated: 10·1 − 1 = 9 each; control: 10·(1/3).
+  expect(email?.incremental_profit_per_customer.estimate).toBeCloseTo(9 - 10 / 3, 12);
+  expect(result.notes).toContain(
+    "7 decisions made on or after the window's last day (1997-12-01) left out: no days to buy in",
+  );
+});
