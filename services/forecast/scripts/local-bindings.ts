@@ -58,7 +58,15 @@ export async function openLocalBindings(
   const retried = <T>(operation: () => Promise<T>) => retryLocalState(operation, 8, 150, reopen);
   return {
     bucket: {
-      get: (key) => retried(() => open.bucket.get(key)),
+      // The body is read inside the retry: through the proxy it streams from workerd, and a
+      // stream cut under load (seen on the largest file, customer_features.f32) is retried too.
+      get: (key) =>
+        retried(async () => {
+          const object = await open.bucket.get(key);
+          if (!object) return null;
+          const bytes = await object.arrayBuffer();
+          return { arrayBuffer: async () => bytes };
+        }),
       head: (key) => retried(() => open.bucket.head(key)),
       put: (key, value) => retried(() => open.bucket.put(key, value)),
       delete: (key) => retried(() => open.bucket.delete(key)),
