@@ -24,13 +24,19 @@ export const customerParams = z.object({
   id: z.string().min(1).max(256).refine(isStorableText, unstorableTextError),
 });
 
-export const customerDecisionsQuery = z.object({
-  limit: z.coerce.number({ error: "must be a number" }).int().min(1).max(1000).default(100),
-  before: z.iso
-    .datetime({ offset: true, error: "must be an ISO 8601 time, e.g. 2026-11-30T12:00:00Z" })
-    .optional(),
-  before_id: z.uuid({ error: "must be a decision id (a UUID)" }).optional(),
-});
+export const customerDecisionsQuery = z
+  .object({
+    limit: z.coerce.number({ error: "must be a number" }).int().min(1).max(1000).default(100),
+    before: z.iso
+      .datetime({ offset: true, error: "must be an ISO 8601 time, e.g. 2026-11-30T12:00:00Z" })
+      .optional(),
+    before_id: z.uuid({ error: "must be a decision id (a UUID)" }).optional(),
+  })
+  // A cursor is the pair next_page gives: before_id alone would be ignored, and page 1 returned.
+  .refine((q) => q.before_id === undefined || q.before !== undefined, {
+    path: ["before_id"],
+    error: "needs `before` too: pass both of next_page's values",
+  });
 
 export const pruneSchema = z.strictObject({
   older_than_days: z
@@ -75,7 +81,7 @@ export function registerAdminDecisionLog(app: Hono<AppEnv>, deps: DecisionDeps):
       const decisions = await repository.findByCustomer(id, {
         limit,
         ...(before ? { before: new Date(before) } : {}),
-        ...(before && before_id ? { beforeId: before_id } : {}),
+        ...(before_id ? { beforeId: before_id } : {}),
       });
       const last = decisions.at(-1);
       return c.json({

@@ -406,6 +406,12 @@ describe("admin decision log: a customer's decisions, erasure, pruning", () => {
       ["GET", "/admin/customers/x/decisions?limit=1e308", undefined, '"path":"limit"'],
       ["GET", "/admin/customers/x/decisions?before=yesterday", undefined, '"path":"before"'],
       ["GET", "/admin/customers/x/decisions?before_id=%ED%A0%80", undefined, '"path":"before_id"'],
+      [
+        "GET",
+        "/admin/customers/x/decisions?before_id=00000000-0000-4000-8000-000000000000",
+        undefined,
+        "needs `before` too",
+      ],
       ["POST", "/admin/decision-log/prune", { older_than_days: 0 }, '"path":"older_than_days"'],
       ["POST", "/admin/decision-log/prune", { older_than_days: 1e308 }, '"path":"older_than_days"'],
       ["POST", "/admin/decision-log/prune", { older_than_days: "30" }, '"path":"older_than_days"'],
