@@ -128,6 +128,23 @@ describe("selectWithinBudget", () => {
     expect(selectWithinBudget([[{ action: "a", cost: 1, profit: 5 }]], 0).picks).toEqual([]);
   });
 
+  test("tiny costs and budgets, 0 included, are never exceeded (1,000 random instances)", () => {
+    const next = rng(5);
+    let over = 0;
+    for (let i = 0; i < 1000; i++) {
+      const scale = [1e-300, 1e-12, 1e-10, 1e-9, 1e-6][i % 5] as number;
+      const { options } = randomInstance(next, i % 2 === 0);
+      const tiny = options.map((list) => list.map((o) => ({ ...o, cost: o.cost * scale })));
+      const budget = i % 3 === 0 ? 0 : next() * 5 * scale;
+      const cost = selectWithinBudget(tiny, budget).picks.reduce((s, p) => s + p.option.cost, 0);
+      if (cost > budget * (1 + 1e-12)) over++;
+    }
+    expect(over).toBe(0);
+    const all = Array.from({ length: 100 }, () => [{ action: "a", cost: 1e-300, profit: 1 }]);
+    expect(selectWithinBudget(all, 0).picks).toEqual([]);
+    expect(selectWithinBudget(all, 3e-300).picks.length).toBe(3);
+  });
+
   test("free actions with a profit are always taken", () => {
     const result = selectWithinBudget(
       [[{ action: "free", cost: 0, profit: 1 }], [{ action: "paid", cost: 2, profit: 3 }]],

@@ -39,6 +39,12 @@ export interface SelectionResult {
 }
 
 const EPS = 1e-9;
+/**
+ * Rounding room of the budget comparisons, relative to the budget: three costs of 0.1 fit a budget
+ * of 0.3, while a budget of 0 admits no cost at all (an absolute 1e-9 let every action costing
+ * up to 1e-9 through, all of them at once).
+ */
+const BUDGET_SLACK = 1e-12;
 
 interface HullStep {
   customer: number;
@@ -55,8 +61,9 @@ export function selectWithinBudget(
   budget: number,
 ): SelectionResult {
   // Only actions that pay and fit can ever be chosen.
+  const slack = budget * BUDGET_SLACK;
   const useful = options.map((list) =>
-    list.filter((o) => o.profit > EPS && o.cost <= budget + EPS && Number.isFinite(o.profit)),
+    list.filter((o) => o.profit > EPS && o.cost <= budget + slack && Number.isFinite(o.profit)),
   );
   let maxSingleProfit = 0;
   const costs = new Set<number>();
@@ -69,9 +76,9 @@ export function selectWithinBudget(
   const [onlyCost] = costs;
   if (costs.size === 0) return emptyResult(maxSingleProfit);
   if (costs.size === 1 && (onlyCost as number) > 0) {
-    return equalCostSelection(useful, budget, onlyCost as number, maxSingleProfit);
+    return equalCostSelection(useful, budget, slack, onlyCost as number, maxSingleProfit);
   }
-  return lpGreedySelection(useful, budget, maxSingleProfit);
+  return lpGreedySelection(useful, budget, slack, maxSingleProfit);
 }
 
 function emptyResult(maxSingleProfit: number): SelectionResult {
@@ -96,10 +103,11 @@ function bestOf(list: ReadonlyArray<SelectionOption>): SelectionOption | undefin
 function equalCostSelection(
   useful: ReadonlyArray<ReadonlyArray<SelectionOption>>,
   budget: number,
+  slack: number,
   cost: number,
   maxSingleProfit: number,
 ): SelectionResult {
-  const slots = Math.floor((budget + EPS) / cost);
+  const slots = Math.floor((budget + slack) / cost);
   const candidates: SelectionPick[] = [];
   useful.forEach((list, index) => {
     const best = bestOf(list);
@@ -129,10 +137,10 @@ function hullSteps(
   steps: HullStep[];
 } {
   let base: SelectionOption | undefined;
-  for (const o of list) if (o.cost <= EPS && (!base || o.profit > base.profit)) base = o;
+  for (const o of list) if (o.cost <= 0 && (!base || o.profit > base.profit)) base = o;
   const baseProfit = base?.profit ?? 0;
   const paid = list
-    .filter((o) => o.cost > EPS && o.profit > baseProfit + EPS)
+    .filter((o) => o.cost > 0 && o.profit > baseProfit + EPS)
     .sort((a, b) => a.cost - b.cost || b.profit - a.profit);
   // Drop dominated options (no more profit than a cheaper one).
   const frontier: SelectionOption[] = [];
@@ -174,6 +182,7 @@ function hullSteps(
 function lpGreedySelection(
   useful: ReadonlyArray<ReadonlyArray<SelectionOption>>,
   budget: number,
+  slack: number,
   maxSingleProfit: number,
 ): SelectionResult {
   const chosen: Array<SelectionOption | undefined> = new Array(useful.length);
@@ -195,7 +204,7 @@ function lpGreedySelection(
   let lpUpperBound = Number.NaN;
   for (const step of steps) {
     if (blocked[step.customer] || nextRank[step.customer] !== step.rank) continue;
-    if (step.dCost <= remaining + EPS) {
+    if (step.dCost <= remaining + slack) {
       remaining -= step.dCost;
       totalProfit += step.dProfit;
       chosen[step.customer] = step.option;
