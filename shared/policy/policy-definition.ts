@@ -30,11 +30,17 @@ export const actionUpliftSchema = z.object({
   /** Segments [min, max) of P(alive) (max = 1 includes 1); the first match wins. */
   by_p_alive: z
     .array(
-      z.object({
-        min: z.number().min(0).max(1),
-        max: z.number().min(0).max(1),
-        uplift: upliftValue,
-      }),
+      z
+        .object({
+          min: z.number().min(0).max(1),
+          max: z.number().min(0).max(1),
+          uplift: upliftValue,
+        })
+        // An empty segment never matches: its uplift would be silently ignored.
+        .refine((s) => s.min < s.max || s.max === 1, {
+          error: "must be above min (a segment is [min, max))",
+          path: ["max"],
+        }),
     )
     .max(20)
     .optional(),

@@ -1,0 +1,114 @@
+// Hostile values on the policy and campaign admin routes of a real decision service process (Bun
+// entry, real PostgreSQL): every one is a 4xx JSON error that names the field, never a 500 and
+// never a stored policy that cannot mean what it says.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { join, resolve } from "node:path";
+import { freePort } from "@pp/shared/testing/free-port.ts";
+import { type Proc, startBun, stopProc, waitForHttp } from "@pp/shared/testing/processes.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
+
+const root = resolve(import.meta.dirname, "../../../..");
+const ADMIN = "admin-key-for-hostile-inputs-0123";
+let db: TestDatabase;
+let proc: Proc;
+let base: string;
+
+beforeAll(async () => {
+  db = await openTestDatabase("postgres");
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  proc = startBun("decision", join(root, "services/decision/src/entry/bun.ts"), {
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    DATABASE_URL: db.options.databaseUrl as string,
+    ADMIN_API_KEYS: ADMIN,
+    CAMPAIGN_SECRET: "hostile-inputs-campaign-secret",
+    FORECAST_URL: "http://127.0.0.1:9",
+    LOG_LEVEL: "warn",
+  });
+  await waitForHttp(`${base}/health`, (s) => s === 200, "decision /health", 60_000);
+}, 90_000);
+
+afterAll(async () => {
+  if (proc) await stopProc(proc);
+  await db?.cleanup();
+});
+
+const segments = (...s: Array<[number, number]>) => ({
+  name: "p",
+  definition: {
+    uplifts: {
+      email: { uplift: 0.1, by_p_alive: s.map(([min, max]) => ({ min, max, uplift: 1 })) },
+    },
+  },
+});
+
+/** [path, body, the field the error must name]. */
+const CASES: Array<[string, unknown, string]> = [
+  [
+    "/admin/policies",
+    { name: "p", definition: { control_share: 0.9 } },
+    "definition.control_share",
+  ],
+  [
+    "/admin/policies",
+    { name: "p", definition: { control_share: "NaN" } },
+    "definition.control_share",
+  ],
+  [
+    "/admin/policies",
+    { name: "p", definition: { control_share: -1e-300 } },
+    "definition.control_share",
+  ],
+  [
+    "/admin/policies",
+    { name: "p", definition: { uplifts: { e: { uplift: 1e308 } } } },
+    "definition.uplifts.e.uplift",
+  ],
+  [
+    "/admin/policies",
+    { name: "p", definition: { rules: [{ rule: "max_cost", value: -5 }] } },
+    "definition.rules.0.value",
+  ],
+  ["/admin/policies", segments([0.7, 0.3]), "definition.uplifts.email.by_p_alive.0.max"],
+  ["/admin/policies", segments([0, 0.3], [0.5, 0.5]), "definition.uplifts.email.by_p_alive.1.max"],
+  ["/admin/policies", { name: "p", definition: null }, "definition"],
+  ["/admin/policies", { name: "", definition: {} }, "name"],
+  ["/admin/campaign-links", { campaign: "x", hours: 1e308 }, "hours"],
+  ["/admin/campaign-links", { campaign: "../x" }, "campaign"],
+  ["/admin/campaign-links", { campaign: 123 }, "campaign"],
+];
+
+test("hostile admin inputs: 4xx JSON naming the field", async () => {
+  const wrong: string[] = [];
+  for (const [path, body, field] of CASES) {
+    const res = await fetch(`${base}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    const text = await res.text();
+    const paths = (() => {
+      try {
+        const details = (JSON.parse(text) as { error?: { details?: Array<{ path: string }> } })
+          .error?.details;
+        return (details ?? []).map((d) => d.path);
+      } catch {
+        return [];
+      }
+    })();
+    if (res.status < 400 || res.status >= 500 || !paths.includes(field)) {
+      wrong.push(`${path} ${JSON.stringify(body)} → ${res.status} ${text.slice(0, 200)}`);
+    }
+  }
+  expect(wrong).toEqual([]);
+}, 60_000);
+
+test("segments that can match (max 1 includes P(alive) = 1) are stored", async () => {
+  const res = await fetch(`${base}/admin/policies`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+    body: JSON.stringify(segments([0, 0.3], [0.3, 0.7], [0.7, 1], [1, 1])),
+  });
+  expect(res.status).toBe(201);
+});
