@@ -57,6 +57,7 @@ const decisions: CampaignDecision[] = pop.ids.map((id, i) => {
     uplift: decision.assumedUplift[i] ?? Number.NaN,
     expectedProfit: decision.predictedProfit[i] ?? Number.NaN,
     expectedPurchases: pop.predictedPurchases[i] ?? Number.NaN,
+    upliftBase: pop.predictedPurchases[i] ?? Number.NaN,
     pAlive: pop.pAlive[i] ?? Number.NaN,
   };
 });

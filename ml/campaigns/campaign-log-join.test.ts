@@ -4,7 +4,10 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
-import { readCampaignDecisions } from "./campaign-log-join.ts";
+import { isoDateToDay } from "../data/transaction-log.ts";
+import { TransactionLogBuilder } from "../data/transaction-log-builder.ts";
+import { joinPurchases, readCampaignDecisions } from "./campaign-log-join.ts";
+import { measureCampaign } from "./measure-campaign.ts";
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -78,4 +81,38 @@ test("with --ignore-id-case a customer decided on as Ann@X.org is ann@x.org, onc
   const folded = await readCampaignDecisions(db.handle.db, "case", { ignoreIdCase: true });
   expect(folded.decisions.map((d) => d.customerId)).toEqual(["ann@x.org"]);
   expect(folded.repeats).toBe(1);
+});
+
+test("a lapsing-uplift campaign's uplift is measured against the uplift base its decisions logged", async () => {
+  // P(alive) 0.25, E[purchases] 1: the lapsing model's base is 0.75 × 1 / 0.25 = 3 purchases per
+  // unit of uplift. Control customers buy once, treated 2.5 times on average: +1.5 = 0.5 × 3.
+  const terms = { cost: 1, margin: 10, uplift: 0.5, expected_purchases: 1, p_alive: 0.25 };
+  const lapsing = (customer: string, group: "treated" | "control") =>
+    row(customer, "1997-10-01T10:00:00Z", {
+      campaignId: "lapsing",
+      assignmentGroup: group,
+      wouldHaveAction: "winback",
+      scores: { campaign: { action: "winback", ...terms, expected_profit: 14, uplift_base: 3 } },
+    });
+  const treated = ["t1", "t2", "t3", "t4"];
+  const control = ["c1", "c2", "c3", "c4"];
+  await new DecisionLogRepository(db.handle.db).insertMany([
+    ...treated.map((c) => lapsing(c, "treated")),
+    ...control.map((c) => lapsing(c, "control")),
+  ]);
+  const log = new TransactionLogBuilder({ withQuantity: false });
+  const bought = { t1: 2, t2: 2, t3: 3, t4: 3, c1: 1, c2: 1, c3: 1, c4: 1 };
+  for (const [id, days] of Object.entries(bought)) {
+    const k = log.customerNumber(id);
+    for (let d = 0; d < days; d++) log.push(k, isoDateToDay("1997-10-05") + d, 20);
+  }
+  const { decisions } = await readCampaignDecisions(db.handle.db, "lapsing");
+  const joined = joinPurchases(decisions, log.finish(), isoDateToDay("1997-12-31"));
+  const result = measureCampaign(joined.observations, {
+    campaign: "lapsing",
+    window: { start: "1997-10-02", end: "1997-12-31" },
+  });
+  expect(result.actions[0]?.incremental_purchases_per_customer.estimate).toBeCloseTo(1.5, 12);
+  // In the policy's own units (what `campaign learn` stores); per expected purchase it was 1.5.
+  expect(result.actions[0]?.measured_uplift.estimate).toBeCloseTo(0.5, 12);
 });

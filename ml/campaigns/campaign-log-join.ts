@@ -17,6 +17,8 @@ export interface CampaignDecision {
   uplift: number;
   expectedProfit: number;
   expectedPurchases: number;
+  /** What the uplift multiplied (decisions logged before it was recorded: expected purchases). */
+  upliftBase: number;
   pAlive: number;
 }
 
@@ -57,6 +59,7 @@ export async function readCampaignDecisions(
       uplift: num(details.uplift, 0),
       expectedProfit: num(details.expected_profit, 0),
       expectedPurchases: num(details.expected_purchases, 0),
+      upliftBase: num(details.uplift_base, num(details.expected_purchases, 0)),
       pAlive: num(details.p_alive, Number.NaN),
     });
   }
@@ -80,7 +83,7 @@ export function joinPurchases(
     o.margin[i] = d.margin;
     o.cost[i] = d.cost;
     o.assumedUplift[i] = d.uplift;
-    o.predictedPurchases[i] = d.expectedPurchases;
+    o.upliftBase[i] = d.upliftBase;
     o.predictedProfit[i] = d.expectedProfit;
     o.pAlive[i] = d.pAlive;
   });

@@ -15,7 +15,8 @@ export interface CampaignObservations {
   margin: Float64Array;
   cost: Float64Array;
   assumedUplift: Float64Array;
-  predictedPurchases: Float64Array;
+  /** Expected incremental purchases per unit of uplift under the decision's profit model. */
+  upliftBase: Float64Array;
   predictedProfit: Float64Array;
   /** NaN when the decision did not record it. */
   pAlive: Float64Array;
@@ -32,7 +33,7 @@ export function emptyObservations(n: number, actions: string[]): CampaignObserva
     margin: new Float64Array(n),
     cost: new Float64Array(n),
     assumedUplift: new Float64Array(n),
-    predictedPurchases: new Float64Array(n),
+    upliftBase: new Float64Array(n),
     predictedProfit: new Float64Array(n),
     pAlive: new Float64Array(n).fill(Number.NaN),
   };

@@ -231,7 +231,7 @@ export function runCampaignWindow(
     o.action[i] = k;
     o.treated[i] = control[i] ? 0 : 1;
     o.pAlive[i] = pop.pAlive[i]!;
-    o.predictedPurchases[i] = pop.predictedPurchases[i]!;
+    o.upliftBase[i] = pop.predictedPurchases[i]!; // decided with the expected-profit model
     o.predictedProfit[i] = decision.predictedProfit[i]!;
     o.assumedUplift[i] = decision.assumedUplift[i]!;
     if (a) {

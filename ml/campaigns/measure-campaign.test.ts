@@ -37,7 +37,7 @@ describe("measureCampaign", () => {
       o.margin[i] = i < 7 ? 10 : 0;
       o.cost[i] = i < 7 ? 1 : 0;
       o.assumedUplift[i] = 0.2;
-      o.predictedPurchases[i] = 1;
+      o.upliftBase[i] = 1;
       o.predictedProfit[i] = 7 - i;
       o.pAlive[i] = 0.5;
     }
@@ -79,6 +79,7 @@ describe("joinPurchases", () => {
       uplift: 0.1,
       expectedProfit: 0.5,
       expectedPurchases: 1.2,
+      upliftBase: 1.2,
       pAlive: 0.8,
     };
     const none = { ...decision, customerId: "b", action: "none", group: "control" as const };

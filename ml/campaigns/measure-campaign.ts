@@ -23,8 +23,8 @@ class ArmStats {
   purchases = new ArmSums();
   spend = new ArmSums();
   profit = new ArmSums();
-  /** Scaled uplift: purchases / mean predicted purchases is formed at the end. */
-  predicted = 0;
+  /** Sum of the uplift bases: the measured uplift is formed at the end. */
+  upliftBase = 0;
   assumedUplift = 0;
   cost = 0;
 
@@ -32,7 +32,7 @@ class ArmStats {
     this.purchases.add(o.purchases[i]!);
     this.spend.add(o.spend[i]!);
     this.profit.add(realisedProfit(o, i));
-    this.predicted += o.predictedPurchases[i]!;
+    this.upliftBase += o.upliftBase[i]!;
     this.assumedUplift += o.assumedUplift[i]!;
     this.cost += o.cost[i]!;
   }
@@ -54,12 +54,15 @@ interface Arms {
 
 const newArms = (): Arms => ({ treated: new ArmStats(), control: new ArmStats() });
 
-/** Incremental purchases / mean predicted purchases of both arms (the policies' uplift). */
+/**
+ * Incremental purchases / mean uplift base of both arms: the uplift in the units of the profit
+ * model that decided (expected-profit: per expected purchase), which `campaign learn` stores.
+ */
 function measuredUplift(arms: Arms) {
   const n = arms.treated.purchases.n + arms.control.purchases.n;
-  const meanPredicted = (arms.treated.predicted + arms.control.predicted) / n;
+  const meanBase = (arms.treated.upliftBase + arms.control.upliftBase) / n;
   const diff = differenceOfMeans(arms.treated.purchases, arms.control.purchases);
-  return scaleInterval(diff, meanPredicted > 0 ? 1 / meanPredicted : Number.NaN);
+  return scaleInterval(diff, meanBase > 0 ? 1 / meanBase : Number.NaN);
 }
 
 function actionResult(action: string, arms: Arms, segments: Arms[]): ActionResult {

@@ -65,6 +65,8 @@ function decisionRows(
           expected_profit: decision.predictedProfit[i],
           expected_purchases: pop.predictedPurchases[i],
           p_alive: pop.pAlive[i],
+          // decideCampaign scores with the expected-profit model: the uplift multiplies E[purchases].
+          uplift_base: pop.predictedPurchases[i],
         },
       },
       policyName: policy.name,

@@ -34,7 +34,10 @@ export interface ActionResult {
   realised_roi: number | null;
   /** Mean uplift the decisions assumed. */
   assumed_uplift: number;
-  /** Incremental purchases / mean predicted purchases: the uplift as the policies define it. */
+  /**
+   * Incremental purchases / mean uplift base (what the uplift multiplies under the deciding
+   * policy's profit model; expected purchases under expected-profit): the uplift as it defines it.
+   */
   measured_uplift: Interval;
   /** Per P(alive) segment (present when the log has P(alive)). */
   segments: SegmentResult[];

@@ -20,21 +20,27 @@ export interface CustomerOutlook {
 }
 
 /**
- * - `expected-profit`: E[purchases] × uplift × margin − cost.
- * - `lapsing-uplift`: the uplift revives lapsed customers: incremental purchases =
- *   uplift × (1 − P(alive)) × E[purchases | alive], with E[purchases | alive] =
- *   E[purchases] / P(alive) (0 when P(alive) is 0); minus cost.
+ * Expected incremental purchases per unit of uplift under a profit model (what `uplift`
+ * multiplies; a campaign measures uplift against it, so learned uplifts keep the model's units):
+ * - `expected-profit`: E[purchases].
+ * - `lapsing-uplift`: the uplift revives lapsed customers: (1 − P(alive)) × E[purchases | alive],
+ *   with E[purchases | alive] = E[purchases] / P(alive) (0 when P(alive) is 0).
  */
+export function upliftBase(model: ProfitModel, outlook: CustomerOutlook): number {
+  const purchases = Math.max(0, outlook.expectedPurchases);
+  if (model === "lapsing-uplift") {
+    const pAlive = Number.isFinite(outlook.pAlive) ? Math.min(1, Math.max(0, outlook.pAlive)) : 1;
+    const ifAlive = pAlive > 0 ? purchases / pAlive : 0;
+    return (1 - pAlive) * ifAlive;
+  }
+  return purchases;
+}
+
+/** Expected incremental profit: uplift × upliftBase × margin − cost. */
 export function expectedProfit(
   model: ProfitModel,
   action: CandidateAction,
   outlook: CustomerOutlook,
 ): number {
-  const purchases = Math.max(0, outlook.expectedPurchases);
-  if (model === "lapsing-uplift") {
-    const pAlive = Number.isFinite(outlook.pAlive) ? Math.min(1, Math.max(0, outlook.pAlive)) : 1;
-    const ifAlive = pAlive > 0 ? purchases / pAlive : 0;
-    return action.uplift * (1 - pAlive) * ifAlive * action.margin - action.cost;
-  }
-  return purchases * action.uplift * action.margin - action.cost;
+  return upliftBase(model, outlook) * action.uplift * action.margin - action.cost;
 }

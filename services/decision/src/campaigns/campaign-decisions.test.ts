@@ -147,6 +147,7 @@ describe("POST /decision/batch with a campaign", () => {
           "margin",
           "p_alive",
           "uplift",
+          "uplift_base",
         ].sort(),
       );
     }
@@ -263,6 +264,34 @@ describe("a policy with learned uplifts", () => {
         .where(eq(decisionLog.campaignId, "learned-1"));
       expect(rows.length).toBe(50);
       for (const r of rows) expect(r.wouldHaveAction).toBe("none");
+    } finally {
+      const [first] = await deps.policies.list("default");
+      if (first) await deps.policies.activate("default", first.version);
+    }
+  });
+});
+
+describe("a lapsing-uplift policy", () => {
+  test("the log records what its uplift multiplies, (1 − P(alive)) × E[purchases] / P(alive)", async () => {
+    // The report measures uplift against this base; with expected purchases instead, `campaign
+    // learn` stored an expected-profit uplift into a lapsing policy (×(1 − p)/p off: ×2.3 here).
+    const added = await deps.policies.add("lapsing-test", { profit_model: "lapsing-uplift" });
+    await deps.policies.activate("lapsing-test", added.version);
+    try {
+      const customer = { id: "lapsing-1", summary: { frequency: 4, recency: 3, T: 10 } };
+      const res = await post("/decision", { customer, horizon, actions, campaign: "lapsing-1" });
+      expect(res.status).toBe(200);
+      await deps.audit.drain(5000);
+      const rows = await testDb.handle.db
+        .select()
+        .from(decisionLog)
+        .where(eq(decisionLog.campaignId, "lapsing-1"));
+      expect(rows.length).toBe(1);
+      const scores = rows[0]?.scores as { campaign?: Record<string, number> } | undefined;
+      const details = scores?.campaign ?? {};
+      // The stub: E[purchases] = 4/10 a week × 13 weeks = 5.2, P(alive) = 3/10.
+      expect(details.expected_purchases).toBeCloseTo(5.2, 12);
+      expect(details.uplift_base).toBeCloseTo((0.7 * 5.2) / 0.3, 12);
     } finally {
       const [first] = await deps.policies.list("default");
       if (first) await deps.policies.activate("default", first.version);

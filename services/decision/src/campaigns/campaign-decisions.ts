@@ -5,7 +5,7 @@
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import type { SelectionOption } from "@pp/shared/policy/budgeted-selection.ts";
 import type { AssignmentGroup } from "@pp/shared/policy/control-assignment.ts";
-import type { CandidateAction } from "@pp/shared/policy/expected-profit.ts";
+import { type CandidateAction, upliftBase } from "@pp/shared/policy/expected-profit.ts";
 import type { ActivePolicy } from "@pp/shared/policy/policy-definition.ts";
 import { withPolicyUplift } from "@pp/shared/policy/policy-uplift.ts";
 import { NO_ACTION } from "@pp/shared/policy/rank-actions.ts";
@@ -80,6 +80,8 @@ export function campaignDetails(
     expected_profit: expectedProfit ?? 0,
     expected_purchases: outlook?.expectedPurchases ?? null,
     p_alive: pAlive,
+    // What the uplift multiplies under the policy's profit model: the report measures against it.
+    uplift_base: outlook ? upliftBase(policy.definition.profit_model, outlook) : null,
   };
 }
 
