@@ -34,20 +34,7 @@ export interface ReadReport {
 
 const MS_PER_DAY = 86_400_000;
 
-/** Days since 1970-01-01 for an ISO date `YYYY-MM-DD` (UTC); NaN when it is not a valid date. */
-export function isoDateToDay(iso: string): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
-  if (!m) return Number.NaN;
-  const y = Number(m[1]);
-  const mo = Number(m[2]);
-  const d = Number(m[3]);
-  const ms = Date.UTC(y, mo - 1, d);
-  const back = new Date(ms);
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) {
-    return Number.NaN;
-  }
-  return ms / MS_PER_DAY;
-}
+export { isoDateToDay } from "@pp/shared/calendar/iso-date.ts";
 
 /** ISO date `YYYY-MM-DD` for a day number. */
 export function dayToIsoDate(day: number): string {

@@ -2,6 +2,9 @@
 // /forecast) and the decision service (which forwards them): one definition, so decision never
 // accepts what forecast would refuse.
 import { z } from "zod";
+import { isCalendarDate } from "../calendar/iso-date.ts";
+
+export { isCalendarDate };
 
 export const MAX_TRANSACTIONS_PER_CUSTOMER = 100_000;
 /** Five years: CLV discounts week by week, so the cost grows with the horizon. */
@@ -10,13 +13,7 @@ export const MAX_HORIZON_DAYS = 1826;
 export const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, { error: "must be a date YYYY-MM-DD" })
-  .refine(
-    (s) => {
-      const d = new Date(`${s}T00:00:00Z`);
-      return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
-    },
-    { error: "is not a valid calendar date" },
-  );
+  .refine(isCalendarDate, { error: "is not a valid calendar date" });
 
 /**
  * Purchases are dated after this day. On or before it a date stands in for a missing one (Unix
@@ -30,8 +27,18 @@ export const PLACEHOLDER_DATES_UNTIL = "1970-01-01";
  * UTC), so that every time zone's today is accepted. Later is a typo (2091 for 2019).
  */
 export function latestPurchaseDate(today?: string): string {
-  const base = today === undefined ? Date.now() : Date.parse(`${today}T00:00:00Z`);
-  return new Date(base + 86_400_000).toISOString().slice(0, 10);
+  if (today === undefined) return latestPurchaseDateNow();
+  return new Date(Date.parse(`${today}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+}
+
+/** latestPurchaseDate() for the clock's day, formatted once a day (it is asked per transaction). */
+let latestForDay = { day: Number.NaN, date: "" };
+function latestPurchaseDateNow(): string {
+  const day = Math.floor(Date.now() / 86_400_000);
+  if (day !== latestForDay.day) {
+    latestForDay = { day, date: new Date((day + 1) * 86_400_000).toISOString().slice(0, 10) };
+  }
+  return latestForDay.date;
 }
 
 /**
@@ -39,7 +46,7 @@ export function latestPurchaseDate(today?: string): string {
  * optional zone (`Z`, `±HH:MM`, `±HHMM`). As in the ml CLI's readers, the date is taken as written
  * (the shop's calendar day) and the time and zone are not used: purchases are counted per day.
  */
-const TIMESTAMP =
+export const TIMESTAMP =
   /^(\d{4}-\d{2}-\d{2})(?:[T ]([01]\d|2[0-3]):[0-5]\d(?::(?:[0-5]\d|60)(?:\.\d{1,9})?)?(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?)?$/;
 
 export const transactionTime = z
@@ -47,9 +54,7 @@ export const transactionTime = z
   .regex(TIMESTAMP, {
     error: "must be a date YYYY-MM-DD or a timestamp YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]",
   })
-  .refine((s) => isoDate.safeParse(s.slice(0, 10)).success, {
-    error: "is not a valid calendar date",
-  })
+  .refine(isCalendarDate, { error: "is not a valid calendar date" })
   // A purchase cannot be in the future: 2091 for 2019 is a typo, and taken as the as-of date it
   // would summarise the customer 70 years on.
   .refine((s) => s.slice(0, 10) <= latestPurchaseDate(), {

@@ -160,7 +160,97 @@ test("summaries: what the fast path takes, the schema takes with the same output
   expect(taken).toBeGreaterThan(1000);
 });
 
-test("typical bodies take the fast path; transactions and as_of do not", () => {
+// Transactions near every bound: dates that are not days (Feb 29 of 1900 and 2023, month 13),
+// the placeholder day and the day after it, the future, timestamps with and without zones, a
+// leap second, amounts and quantities at and past their bounds, extra keys.
+const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+const twoDaysOn = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+const at = fc.oneof(
+  fc.constantFrom(
+    "1997-01-01",
+    "2000-02-29",
+    "1900-02-29",
+    "2023-02-29",
+    "2024-02-29",
+    "2024-13-01",
+    "2024-04-31",
+    "2024-00-10",
+    "0000-01-01",
+    "1970-01-01",
+    "1970-01-02",
+    tomorrow,
+    twoDaysOn,
+    "1997-01-01T10:00",
+    "1997-01-01 10:00:00",
+    "1997-01-01T23:59:60.123Z",
+    "1997-01-01T10:00:00+0530",
+    "1997-01-01T10:00:00-05:00",
+    "1997-01-01T24:00",
+    "1997-1-1",
+    "",
+  ),
+  fc
+    .date({ min: new Date("1969-12-30"), max: new Date(Date.now() + 3 * 86_400_000) })
+    .filter((d) => !Number.isNaN(d.getTime()))
+    .map((d) => d.toISOString()),
+  fc.string({ maxLength: 12 }),
+  anything,
+);
+const amount = fc.oneof(
+  fc.constantFrom(0, -0, 1, 19.99, 1e12, 1e12 + 1e4, -1, 1e308),
+  fc.double({ min: 0, max: 500, noNaN: true }),
+  number,
+);
+const validAt = fc
+  .date({ min: new Date("1970-01-02"), max: new Date() })
+  .filter((d) => !Number.isNaN(d.getTime()))
+  .chain((d) => fc.constantFrom(d.toISOString(), d.toISOString().slice(0, 10)));
+const transaction = fc.oneof(
+  { weight: 12, arbitrary: fc.record({ at: validAt, amount: fc.nat(1000) }) },
+  { weight: 6, arbitrary: fc.record({ at, amount }) },
+  { weight: 2, arbitrary: fc.record({ at, amount, quantity: amount }) },
+  { weight: 1, arbitrary: fc.record({ amount, at }) }, // other key order
+  { weight: 1, arbitrary: fc.record({ at, amount, note: anything }) },
+  { weight: 1, arbitrary: fc.record({ at }) },
+  { weight: 1, arbitrary: anything },
+);
+
+test("transactions and as_of: what the fast path takes, the schema takes with the same output", () => {
+  let taken = 0;
+  const transactionBody = fc.record(
+    {
+      horizon: validHorizon,
+      as_of: fc.constantFrom("1997-03-01", "2024-02-29", "2023-02-29", "1997-3-1", "bad"),
+      customers: fc.array(
+        fc.oneof(
+          fc.record({
+            id: fc.string({ minLength: 1, maxLength: 5 }),
+            transactions: fc.array(transaction, { maxLength: 3 }),
+          }),
+          fc.record({ transactions: fc.array(transaction, { maxLength: 2 }), id: fc.string() }),
+          fc.record({ id: fc.string({ minLength: 1 }), summary: validSummary }),
+          fc.record({
+            id: fc.string({ minLength: 1 }),
+            summary: validSummary,
+            transactions: fc.array(transaction, { minLength: 1, maxLength: 1 }),
+          }),
+        ),
+        { minLength: 1, maxLength: 3 },
+      ),
+    },
+    { requiredKeys: ["horizon", "customers"] },
+  );
+  fc.assert(
+    fc.property(transactionBody, (raw) => {
+      const byTransactions = raw.customers.some((c) => "transactions" in c && !("summary" in c));
+      if (agreesWithSchema(raw) && byTransactions) taken++;
+    }),
+    { numRuns: 20_000, seed: 13 },
+  );
+  expect(taken).toBeGreaterThan(500); // taken with transactions: the property is not vacuous
+});
+
+test("typical bodies take the fast path; what the schema refuses is left to it", () => {
   const horizon = { unit: "week", value: 39 };
   expect(forecastRequestFastPath({ horizon, customers: [{ id: "a" }] })).toEqual({
     horizon: { value: 39, unit: "week" },
@@ -173,10 +263,31 @@ test("typical bodies take the fast path; transactions and as_of do not", () => {
     discount_rate: 0,
     customers: [{ id: "a", summary: { frequency: 1, recency: 1, T: 2 } }],
   });
-  const transactions = [{ at: "1997-01-01", amount: 1 }];
-  expect(forecastRequestFastPath({ horizon, customers: [{ id: "a", transactions }] })).toBe(
-    undefined,
-  );
+  const transactions = [{ amount: 1, at: "1997-01-01T10:00:00Z" }];
+  expect(
+    forecastRequestFastPath({
+      horizon,
+      as_of: "1997-03-01",
+      customers: [{ id: "a", transactions }],
+    }),
+  ).toEqual({
+    horizon: { value: 39, unit: "week" },
+    discount_rate: 0,
+    as_of: "1997-03-01",
+    customers: [{ id: "a", transactions: [{ at: "1997-01-01T10:00:00Z", amount: 1 }] }],
+  });
+  for (const bad of [
+    [{ at: "2023-02-29", amount: 1 }],
+    [{ at: "1970-01-01", amount: 1 }],
+    [{ at: twoDaysOn, amount: 1 }],
+    [{ at: "1997-01-01", amount: -1 }],
+    [{ at: "1997-01-01", amount: 1, quantity: 1e13 }],
+    [],
+  ]) {
+    expect(forecastRequestFastPath({ horizon, customers: [{ id: "a", transactions: bad }] })).toBe(
+      undefined,
+    );
+  }
   // What the schema refuses (recency > T, x = 0 with recency > 0) is left to it to name.
   for (const bad of [
     { frequency: 1, recency: 3, T: 2 },
@@ -189,7 +300,7 @@ test("typical bodies take the fast path; transactions and as_of do not", () => {
     );
   }
   expect(
-    forecastRequestFastPath({ horizon, as_of: "1997-03-01", customers: [{ id: "a" }] }),
+    forecastRequestFastPath({ horizon, as_of: "1997-02-29", customers: [{ id: "a" }] }),
   ).toBeUndefined();
   expect(
     forecastRequestFastPath({ horizon: { value: 262, unit: "week" }, customers: [{ id: "a" }] }),
