@@ -1,7 +1,10 @@
 // Difference of two means with a 95% interval, Welch style: se = sqrt(s₁²/n₁ + s₀²/n₀) with the
-// unbiased sample variances, interval = difference ± 1.96·se (normal quantile: the arms of a
-// campaign hold hundreds of customers, where Welch's t and the normal agree to < 0.5 %).
+// unbiased sample variances, interval = difference ± t·se with Student's t at the
+// Welch–Satterthwaite degrees of freedom. (The normal 1.96 covered 87–90% for arms of under ten
+// customers, which P(alive) segments and small campaigns have; t is 1.96 within 0.5% past 500.)
+
 import type { Interval } from "@pp/shared/campaigns/campaign-result.ts";
+import tQuantile from "@stdlib/stats-base-dists-t-quantile";
 
 export const Z_95 = 1.959963984540054;
 
@@ -28,11 +31,23 @@ export class ArmSums {
   }
 }
 
-/** mean(treated) − mean(control), with its Welch standard error and normal 95% interval. */
+/**
+ * The 97.5% quantile of Student's t at the Welch–Satterthwaite degrees of freedom
+ * (v₁ + v₀)² / (v₁²/(n₁ − 1) + v₀²/(n₀ − 1)), v = s²/n; the normal one when both variances are 0.
+ */
+export function welchQuantile95(treated: ArmSums, control: ArmSums): number {
+  const vt = treated.variance / treated.n;
+  const vc = control.variance / control.n;
+  const df = (vt + vc) ** 2 / (vt ** 2 / (treated.n - 1) + vc ** 2 / (control.n - 1));
+  return df > 0 ? tQuantile(0.975, df) : Z_95;
+}
+
+/** mean(treated) − mean(control), with its Welch standard error and 95% interval. */
 export function differenceOfMeans(treated: ArmSums, control: ArmSums): Interval {
   const estimate = treated.mean - control.mean;
   const se = Math.sqrt(treated.variance / treated.n + control.variance / control.n);
-  return { estimate, se, lower: estimate - Z_95 * se, upper: estimate + Z_95 * se };
+  const q = welchQuantile95(treated, control);
+  return { estimate, se, lower: estimate - q * se, upper: estimate + q * se };
 }
 
 /** An interval multiplied by a constant (e.g. per customer → total). */

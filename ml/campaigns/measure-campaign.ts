@@ -16,7 +16,7 @@ import { ArmSums, differenceOfMeans, scaleInterval } from "./difference-of-means
 
 export const MEASUREMENT_METHOD =
   "Welch difference of means (treated − control who would have received the action), " +
-  "normal 95% interval: estimate ± 1.96·sqrt(s_t²/n_t + s_c²/n_c)";
+  "95% interval: estimate ± t(0.975, Welch–Satterthwaite df)·sqrt(s_t²/n_t + s_c²/n_c)";
 
 /** Sums of one arm of one action (or one segment of it). */
 class ArmStats {
