@@ -64,7 +64,8 @@ function reportError(error: unknown): number {
     console.error(`error: ${e.message}`);
     return 2;
   }
-  if (e.name === "RegistryNotFoundError" || e.name === "RegistryStateError") {
+  // An artifact changed or gone after registration: its message names the file and the checksums.
+  if (/^(Registry(NotFound|State)|Artifact(Checksum|NotFound))Error$/.test(e.name ?? "")) {
     console.error(`error: ${e.message}`);
     return 1;
   }

@@ -1,6 +1,7 @@
 // Parsers of the `ml` commands' option values: a bad value is an InvalidArgumentError naming what
 // was expected, which commander prints as a one-line error (exit code 2).
 
+import { parseVersionNumber, VERSION_FORMAT } from "@pp/shared/registry/version-number.ts";
 import { InvalidArgumentError } from "commander";
 import { isoDateToDay } from "../data/transaction-log.ts";
 
@@ -15,6 +16,13 @@ export function positiveInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1)
     throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return n;
+}
+
+/** A registered model's version: `3` or `v3` (not "0x3", "3e0" or past the column's range). */
+export function versionNumber(value: string): number {
+  const n = parseVersionNumber(value);
+  if (n === null) throw new InvalidArgumentError(`expected ${VERSION_FORMAT}, got "${value}"`);
   return n;
 }
 

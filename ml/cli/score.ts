@@ -4,7 +4,7 @@
 import { type Command, Option } from "commander";
 import { addLogInputOptions } from "../pipelines/log-cli-options.ts";
 import { LOG_FORMATS } from "../pipelines/read-log.ts";
-import { isoDate, positiveInteger } from "./arguments.ts";
+import { isoDate, versionNumber } from "./arguments.ts";
 
 export function registerScoreCommand(program: Command): void {
   const score = program.command("score");
@@ -19,7 +19,7 @@ export function registerScoreCommand(program: Command): void {
       "forecast every customer of a registered version (or of a log) to CSV, Parquet or PostgreSQL",
     )
     .requiredOption("--model <name>", "registered model name")
-    .option("--version <n>", "model version (default: the production version)", positiveInteger)
+    .option("--version <n>", "model version (default: the production version)", versionNumber)
     .option("--out <file>", "FILE.csv or FILE.parquet")
     .option("--to <url>", "postgres://… database to upsert into (with --table)")
     .option(

@@ -55,7 +55,9 @@ test("ml publish fails with the step's message when the step refuses", () => {
   );
   const stderr = run.stderr.toString();
   expect(run.exitCode).toBe(2);
-  expect(stderr).toContain('version: expected a positive integer, got "x"');
+  expect(stderr).toContain(
+    'version: expected a version number from 1 to 2147483647 such as 3 or v3, got "x"',
+  );
   expect(stderr).toContain("the forecast publish step failed (exit 1)");
 });
 

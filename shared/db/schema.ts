@@ -72,6 +72,8 @@ export const modelVersions = pgTable(
     trainedAt: timestamp("trained_at", { withTimezone: true }).notNull(),
     createdAt: createdAt(),
     promotedAt: timestamp("promoted_at", { withTimezone: true }),
+    /** Set when a rollback took it out of production: later rollbacks skip it until promoted again. */
+    rolledBackAt: timestamp("rolled_back_at", { withTimezone: true }),
     /**
      * Bumped when stored customer rows of this version are erased (`ml forget`), so a service
      * holding them in memory reloads the version (its key includes this).

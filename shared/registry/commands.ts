@@ -3,6 +3,7 @@
 
 import type { ModelRegistry, ModelVersionInfo, PromotionResult } from "./model-registry.ts";
 import { RegistryInputError } from "./registry-errors.ts";
+import { parseVersionNumber, VERSION_FORMAT, versionOrNull } from "./version-number.ts";
 
 export type PrintLine = (line: string) => void;
 
@@ -13,9 +14,10 @@ export async function promoteCommand(
   version: number | string,
   print: PrintLine = console.log,
 ): Promise<PromotionResult> {
-  const result = await registry.promote(name, parseVersion(version));
+  const result = await registry.promote(name, parseVersion(version), { verifyArtifacts: true });
   const archived = result.archived ? `; v${result.archived.version} archived` : "";
   print(`${name} v${result.promoted.version} is production${archived}`);
+  printUnchecked(registry, result.promoted, print);
   return result;
 }
 
@@ -25,11 +27,24 @@ export async function rollbackCommand(
   name: string,
   print: PrintLine = console.log,
 ): Promise<PromotionResult> {
-  const result = await registry.rollback(name);
+  const result = await registry.rollback(name, { verifyArtifacts: true });
   print(
     `${name} rolled back: v${result.promoted.version} is production; v${result.archived?.version} archived`,
   );
+  printUnchecked(registry, result.promoted, print);
   return result;
+}
+
+/** Says so when the version's files could not be checked: they are in another artifact store. */
+function printUnchecked(
+  registry: ModelRegistry,
+  version: ModelVersionInfo,
+  print: PrintLine,
+): void {
+  if (registry.holdsArtifacts(version)) return;
+  print(
+    `(its files were not checked: they are in ${version.artifactUri}, not in this ARTIFACT_STORE_URI's store)`,
+  );
 }
 
 /** `ml models [NAME]`: prints a table of versions, stages and key metrics. */
@@ -96,9 +111,12 @@ function formatTime(time: Date): string {
 }
 
 function parseVersion(version: number | string): number {
-  const n = typeof version === "number" ? version : Number(String(version).replace(/^v/i, ""));
-  if (!Number.isInteger(n) || n < 1) {
-    throw new RegistryInputError("version", `must be a positive integer, got ${String(version)}`);
+  const n = typeof version === "number" ? versionOrNull(version) : parseVersionNumber(version);
+  if (n === null) {
+    throw new RegistryInputError(
+      "version",
+      `must be ${VERSION_FORMAT}, got ${JSON.stringify(version)}`,
+    );
   }
   return n;
 }

@@ -3,8 +3,12 @@
 // under a fresh, unique key prefix first and then inserts every row in ONE transaction: the commit
 // is the only point at which a version comes to exist, so a crash never leaves half a version.
 
-import { and, asc, desc, eq, inArray, isNotNull, lt, max, ne, sql } from "drizzle-orm";
-import { type ArtifactStore, assertValidArtifactKey } from "../artifacts/artifact-store.ts";
+import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, max, ne, sql } from "drizzle-orm";
+import {
+  ArtifactNotFoundError,
+  type ArtifactStore,
+  assertValidArtifactKey,
+} from "../artifacts/artifact-store.ts";
 import { sha256Hex } from "../artifacts/sha256.ts";
 import type { Database, Transaction } from "../db/database.ts";
 import { oneRow } from "../db/one-row.ts";
@@ -28,6 +32,7 @@ import {
   RegistryNotFoundError,
   RegistryStateError,
 } from "./registry-errors.ts";
+import { VERSION_FORMAT, versionOrNull } from "./version-number.ts";
 
 /**
  * Notified with the model's name, at commit, whenever a model's production version changes
@@ -64,6 +69,11 @@ export type RegistrationFaultPoint = "afterArtifacts" | "beforeCommit";
 export interface ModelRegistryOptions {
   /** Called at each {@link RegistrationFaultPoint}; throwing there simulates a crash. Tests only. */
   faultHook?: (point: RegistrationFaultPoint) => void | Promise<void>;
+}
+
+export interface StageChangeOptions {
+  /** First check every file of the version to be made production against its checksum. */
+  verifyArtifacts?: boolean;
 }
 
 export interface PromotionResult {
@@ -176,8 +186,16 @@ export class ModelRegistry {
   }
 
   /** Makes `version` the production version of `name`, archiving the previous one. */
-  async promote(name: string, version: number): Promise<PromotionResult> {
+  async promote(
+    name: string,
+    version: number,
+    options: StageChangeOptions = {},
+  ): Promise<PromotionResult> {
     assertVersionNumber(version);
+    if (options.verifyArtifacts) {
+      const target = await this.getVersion(name, version);
+      if (target && target.stage !== "production") await this.assertLoadable(target, "promoted");
+    }
     return this.db.transaction(async (tx) => {
       const model = await lockModel(tx, name);
       const [target] = await tx
@@ -196,7 +214,7 @@ export class ModelRegistry {
       const promoted = oneRow(
         await tx
           .update(modelVersions)
-          .set({ stage: "production", promotedAt: new Date() })
+          .set({ stage: "production", promotedAt: new Date(), rolledBackAt: null })
           .where(eq(modelVersions.id, target.id))
           .returning(),
         "promotion",
@@ -211,40 +229,29 @@ export class ModelRegistry {
   /**
    * Puts the previous production version back: the current production version is archived and
    * the version promoted most recently before it becomes production again. `promoted_at` keeps the
-   * time of the original promotion, so repeated rollbacks walk further back through history.
+   * time of the original promotion, so repeated rollbacks walk further back through history; the
+   * version rolled back from is marked (`rolled_back_at`), so a later rollback never returns to it
+   * unless it was promoted again.
    */
-  async rollback(name: string): Promise<PromotionResult> {
+  async rollback(name: string, options: StageChangeOptions = {}): Promise<PromotionResult> {
+    // Checked outside the transaction: on the embedded store it would hold every client's session.
+    let checked: number | null = null;
+    if (options.verifyArtifacts) {
+      const { previous } = await rollbackPair(this.db, name, false);
+      await this.assertLoadable(previous, "rolled back to");
+      checked = previous.id;
+    }
     return this.db.transaction(async (tx) => {
-      const model = await lockModel(tx, name);
-      const [current] = await tx
-        .select()
-        .from(modelVersions)
-        .where(and(eq(modelVersions.modelId, model.id), eq(modelVersions.stage, "production")));
-      if (!current) {
-        throw new RegistryStateError(`model "${name}" has no production version to roll back`);
-      }
-      const [previous] = await tx
-        .select()
-        .from(modelVersions)
-        .where(
-          and(
-            eq(modelVersions.modelId, model.id),
-            ne(modelVersions.id, current.id),
-            isNotNull(modelVersions.promotedAt),
-            current.promotedAt ? lt(modelVersions.promotedAt, current.promotedAt) : sql`true`,
-          ),
-        )
-        .orderBy(desc(modelVersions.promotedAt))
-        .limit(1);
-      if (!previous) {
+      const { current, previous } = await rollbackPair(tx, name, true);
+      if (checked !== null && previous.id !== checked) {
         throw new RegistryStateError(
-          `model "${name}" has no earlier production version to roll back to (production is v${current.version})`,
+          `model "${name}"'s production version changed while v${previous.version} was being checked; run the rollback again`,
         );
       }
       const archived = oneRow(
         await tx
           .update(modelVersions)
-          .set({ stage: "archived" })
+          .set({ stage: "archived", rolledBackAt: new Date() })
           .where(eq(modelVersions.id, current.id))
           .returning(),
         "rollback archival",
@@ -329,12 +336,80 @@ export class ModelRegistry {
     return this.customerFeatures.get(modelVersionId, customerIds);
   }
 
+  /** Whether `version`'s files are in this registry's artifact store (a CLI may be given another). */
+  holdsArtifacts(version: Pick<ModelVersionRow, "artifactUri">): boolean {
+    try {
+      this.store.keyFor(`${version.artifactUri}/${MANIFEST_NAME}`);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Refuses a stage change to a version whose files are gone or changed: no service could load it.
+   * Files in another store than this one's are not checked (the caller may say so).
+   */
+  private async assertLoadable(version: ModelVersionInfo, change: string): Promise<void> {
+    if (!this.holdsArtifacts(version)) return;
+    try {
+      await this.verifyVersion(version);
+    } catch (error) {
+      if (!(error instanceof ArtifactChecksumError || error instanceof ArtifactNotFoundError))
+        throw error;
+      throw new RegistryStateError(
+        `${version.modelName} v${version.version} was not ${change}: ${error.message}. No service could load it; register it again (ml train … --register) or promote another version (ml models lists them)`,
+      );
+    }
+  }
+
   private async loadVerified(name: string, uri: string, expected: string): Promise<Uint8Array> {
     const bytes = await this.store.get(this.store.keyFor(uri));
     const actual = await sha256Hex(bytes);
     if (actual !== expected) throw new ArtifactChecksumError(name, uri, expected, actual);
     return bytes;
   }
+}
+
+/**
+ * The production version of `name` and the one a rollback puts back (promoted most recently
+ * before it); `lock` takes the model row's lock first, as every stage change does.
+ */
+async function rollbackPair(db: Database, name: string, lock: boolean) {
+  const model = lock ? await lockModel(db, name) : await findModel(db, name);
+  const [current] = await db
+    .select()
+    .from(modelVersions)
+    .where(and(eq(modelVersions.modelId, model.id), eq(modelVersions.stage, "production")));
+  if (!current) {
+    throw new RegistryStateError(`model "${name}" has no production version to roll back`);
+  }
+  const [previous] = await db
+    .select()
+    .from(modelVersions)
+    .where(
+      and(
+        eq(modelVersions.modelId, model.id),
+        ne(modelVersions.id, current.id),
+        isNotNull(modelVersions.promotedAt),
+        isNull(modelVersions.rolledBackAt),
+        current.promotedAt ? lt(modelVersions.promotedAt, current.promotedAt) : sql`true`,
+      ),
+    )
+    .orderBy(desc(modelVersions.promotedAt))
+    .limit(1);
+  if (!previous) {
+    throw new RegistryStateError(
+      `model "${name}" has no earlier production version to roll back to (production is v${current.version})`,
+    );
+  }
+  return { current, previous: { ...previous, modelName: name } };
+}
+
+async function findModel(db: Database, name: string) {
+  const [model] = await db.select().from(models).where(eq(models.name, name));
+  if (!model) throw new RegistryNotFoundError(`no model named "${name}"`);
+  return model;
 }
 
 async function lockModel(tx: Database, name: string) {
@@ -353,8 +428,8 @@ function assertModelName(name: string): void {
 }
 
 function assertVersionNumber(version: number): void {
-  if (!Number.isInteger(version) || version < 1) {
-    throw new RegistryInputError("version", `must be a positive integer, got ${String(version)}`);
+  if (versionOrNull(version) === null) {
+    throw new RegistryInputError("version", `must be ${VERSION_FORMAT}, got ${String(version)}`);
   }
 }
 

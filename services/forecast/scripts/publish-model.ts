@@ -19,6 +19,7 @@ import { createDatabase, databaseOptionsFromEnv } from "@pp/shared/db/client.ts"
 import type { Database } from "@pp/shared/db/database.ts";
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import { withPublishLease } from "@pp/shared/registry/publish-leases.ts";
+import { parseVersionNumber, VERSION_FORMAT } from "@pp/shared/registry/version-number.ts";
 import { BUNDLE_INDEX } from "../src/model/exported-bundle.ts";
 import { publishBundle } from "../src/model/publish-bundle.ts";
 import { exportBundleFiles } from "./export-bundle.ts";
@@ -217,9 +218,9 @@ export async function publishFromCli(
   if (o.target !== "cloudflare") {
     throw new RangeError(`--target: only "cloudflare" is supported (got "${o.target}")`);
   }
-  const version = versionText === undefined ? undefined : Number(versionText);
-  if (version !== undefined && !(Number.isInteger(version) && version > 0)) {
-    throw new RangeError(`version: expected a positive integer, got "${versionText}"`);
+  const version = versionText === undefined ? undefined : parseVersionNumber(versionText);
+  if (version === null) {
+    throw new RangeError(`version: expected ${VERSION_FORMAT}, got "${versionText}"`);
   }
   const leaseText = process.env.PP_PUBLISH_LEASE_SECONDS;
   const leaseSeconds = leaseText ? Number(leaseText) : undefined;
@@ -245,8 +246,8 @@ export async function publishFromCli(
     await publishCommand(options);
     return;
   }
-  const versions = o.erased.split(",").map(Number);
-  if (version !== undefined || !versions.every((v) => Number.isInteger(v) && v > 0)) {
+  const versions = o.erased.split(",").map(parseVersionNumber);
+  if (version !== undefined || !versions.every((v): v is number => v !== null)) {
     throw new RangeError(
       `--erased: expected versions such as 2,3 and no version argument, got "${o.erased}"`,
     );
