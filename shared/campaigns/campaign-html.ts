@@ -27,7 +27,11 @@ const fmtInterval = (x: Interval) => `${fmt(x.estimate)} [${fmt(x.lower)}, ${fmt
 
 /** Incremental profit per customer with its 95% interval, one row per action. */
 export function intervalChartSvg(actions: readonly ActionResult[]): string {
-  const rows = actions.filter((a) => Number.isFinite(a.incremental_profit_per_customer.estimate));
+  // An action with fewer than 2 customers in an arm has no interval to draw (the table shows it).
+  const rows = actions.filter((a) => {
+    const x = a.incremental_profit_per_customer;
+    return Number.isFinite(x.estimate) && Number.isFinite(x.lower) && Number.isFinite(x.upper);
+  });
   const width = 640;
   const left = 140;
   const right = 20;
@@ -66,7 +70,10 @@ export function intervalChartSvg(actions: readonly ActionResult[]): string {
 
 /** The Qini curve (cumulative incremental profit by predicted-profit decile) against random. */
 export function qiniChartSvg(points: readonly QiniPoint[]): string {
-  const pts = points.filter((p) => Number.isFinite(p.cumulative_incremental_profit));
+  // Without control customers among those picked there is no curve, nor a random line to scale.
+  const pts = points.filter(
+    (p) => Number.isFinite(p.cumulative_incremental_profit) && Number.isFinite(p.random),
+  );
   const width = 640;
   const height = 300;
   const m = { l: 70, r: 20, t: 15, b: 40 };

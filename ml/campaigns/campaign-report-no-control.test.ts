@@ -1,0 +1,80 @@
+// `ml campaign report` on campaigns too small to compare (PGlite, a real CSV): no control customer
+// at all (control share 0), or one. The report says there is no interval, and campaign.html draws
+// its charts without NaN coordinates (it drew axes and points at y="NaN").
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
+import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
+import { runCampaignReport } from "./campaign-report.ts";
+
+let db: TestDatabase;
+let dir: string;
+beforeAll(async () => {
+  db = await openTestDatabase("pglite");
+  dir = mkdtempSync(join(tmpdir(), "pp-campaign-no-control-"));
+});
+afterAll(async () => {
+  await db.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function decision(campaign: string, customer: string, group: "treated" | "control") {
+  return {
+    decisionId: crypto.randomUUID(),
+    decidedAt: new Date("1997-10-01T10:00:00Z"),
+    customerId: customer,
+    inputs: {},
+    chosenAction: group === "treated" ? "email" : "none",
+    scores: {
+      campaign: {
+        action: "email",
+        cost: 1,
+        margin: 10,
+        uplift: 0.2,
+        expected_profit: Number(customer.slice(1)),
+        expected_purchases: 1,
+        p_alive: 0.5,
+      },
+    },
+    policyName: "default",
+    policyVersion: 1,
+    modelName: "m",
+    modelVersion: 1,
+    campaignId: campaign,
+    assignmentGroup: group,
+    wouldHaveAction: "email",
+  } satisfies NewDecisionLogRow;
+}
+
+test("no control customer, or one: no interval, and charts without NaN", async () => {
+  const treated = ["c1", "c2", "c3", "c4", "c5", "c6"];
+  await new DecisionLogRepository(db.handle.db).insertMany([
+    ...treated.map((c) => decision("all-treated", c, "treated")),
+    ...treated.map((c) => decision("one-control", c, "treated")),
+    decision("one-control", "c7", "control"),
+  ]);
+  const csv = join(dir, "tx.csv");
+  writeFileSync(
+    csv,
+    "customer_id,date,amount\nc1,1997-10-10,20\nc2,1997-10-11,20\nc7,1997-10-12,20\n",
+  );
+  for (const campaign of ["all-treated", "one-control"]) {
+    const out = join(dir, campaign);
+    const result = await runCampaignReport({
+      db: db.handle.db,
+      campaign,
+      data: csv,
+      format: "csv",
+      windowEnd: "1997-12-31",
+      out,
+      print: () => {},
+    });
+    expect(result.notes).toContain("email: fewer than 2 treated or control customers; no interval");
+    const html = readFileSync(join(out, "campaign.html"), "utf8");
+    expect(html).toContain("Qini curve");
+    expect(html.match(/NaN/g)).toBeNull();
+  }
+});
