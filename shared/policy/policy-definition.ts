@@ -30,17 +30,11 @@ export const actionUpliftSchema = z.object({
   /** Segments [min, max) of P(alive) (max = 1 includes 1); the first match wins. */
   by_p_alive: z
     .array(
-      z
-        .object({
-          min: z.number().min(0).max(1),
-          max: z.number().min(0).max(1),
-          uplift: upliftValue,
-        })
-        // An empty segment never matches: its uplift would be silently ignored.
-        .refine((s) => s.min < s.max || s.max === 1, {
-          error: "must be above min (a segment is [min, max))",
-          path: ["max"],
-        }),
+      z.object({
+        min: z.number().min(0).max(1),
+        max: z.number().min(0).max(1),
+        uplift: upliftValue,
+      }),
     )
     .max(20)
     .optional(),
@@ -65,6 +59,28 @@ export const policyDefinitionSchema = z.object({
   uplifts: z.record(z.string().min(1).max(128), actionUpliftSchema).optional(),
 });
 export type PolicyDefinition = z.output<typeof policyDefinitionSchema>;
+
+/**
+ * The segments of a new definition that can match nobody ([min, max) empty, max 1 aside): their
+ * uplift would be silently ignored, so adding one is refused. Not part of the schema: a policy
+ * stored before this check still loads (an empty segment matches nobody, as it always did).
+ */
+export function emptyUpliftSegments(
+  definition: PolicyDefinition,
+): Array<{ path: (string | number)[]; message: string }> {
+  return Object.entries(definition.uplifts ?? {}).flatMap(([action, uplift]) =>
+    (uplift.by_p_alive ?? []).flatMap((s, i) =>
+      s.min < s.max || s.max === 1
+        ? []
+        : [
+            {
+              path: ["uplifts", action, "by_p_alive", i, "max"],
+              message: "must be above min (a segment is [min, max))",
+            },
+          ],
+    ),
+  );
+}
 
 /** A policy as the engine uses it: a parsed definition with its name and version. */
 export interface ActivePolicy {

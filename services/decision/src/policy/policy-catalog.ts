@@ -8,7 +8,11 @@ import type { PolicyRow } from "@pp/shared/db/schema.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import { validationError } from "@pp/shared/errors/validation.ts";
 import { namedPolicies } from "@pp/shared/policy/named-policies.ts";
-import { type ActivePolicy, policyDefinitionSchema } from "@pp/shared/policy/policy-definition.ts";
+import {
+  type ActivePolicy,
+  emptyUpliftSegments,
+  policyDefinitionSchema,
+} from "@pp/shared/policy/policy-definition.ts";
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
 import { RegistryInputError, RegistryNotFoundError } from "@pp/shared/registry/registry-errors.ts";
 import type { DatabaseProvider } from "../store/lazy-database.ts";
@@ -127,10 +131,9 @@ export class PolicyCatalog {
   /** Validates and stores a new version of `name`; returns it (inactive). */
   async add(name: string, definition: unknown): Promise<PolicyView> {
     const parsed = policyDefinitionSchema.safeParse(definition);
-    if (!parsed.success) {
-      throw validationError(
-        parsed.error.issues.map((i) => ({ ...i, path: ["definition", ...i.path] })),
-      );
+    const issues = parsed.success ? emptyUpliftSegments(parsed.data) : parsed.error.issues;
+    if (!parsed.success || issues.length > 0) {
+      throw validationError(issues.map((i) => ({ ...i, path: ["definition", ...i.path] })));
     }
     try {
       return policyView(await (await this.store()).add(name, parsed.data));
