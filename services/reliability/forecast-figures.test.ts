@@ -37,8 +37,9 @@ const summary = fc
     ),
   })
   .map(({ frequency, a, b, monetary }) => {
-    const T = Math.max(a, b);
-    const recency = frequency === 0 ? 0 : Math.min(a, b);
+    // A summary a history can give: x repeat purchases, once a day, span at least x − 1 days.
+    const recency = frequency === 0 ? 0 : Math.max(Math.min(a, b), (frequency - 1) / 7);
+    const T = Math.max(a, b, recency);
     return monetary === undefined ? { frequency, recency, T } : { frequency, recency, T, monetary };
   });
 const horizon = fc.record({
@@ -110,9 +111,11 @@ describe("forecast figures", () => {
     // Summaries at the schema's edges. Pareto/NBD falls back to quadrature where its 2F1 series
     // cannot be summed, so these are computable today; one that is not would be a 422 for that
     // customer only (the 422 itself is tested with a stub in decision-failures.test.ts).
+    // (Summaries no history can give, a million purchases in a week, are a 422 before any formula.)
     const extremes = [
+      { frequency: 1_000_000, recency: 142_857, T: 1_000_000 },
       { frequency: 1_000_000, recency: 1, T: 1_000_000 },
-      { frequency: 1_000_000, recency: 6e-323, T: 6.4e-323, monetary: 0 },
+      { frequency: 1, recency: 6e-323, T: 6.4e-323, monetary: 0 },
       { frequency: 1_000_000, recency: 1_000_000, T: 1_000_000, monetary: 1e12 },
       { frequency: 0, recency: 0, T: 1e-300 },
     ];

@@ -108,8 +108,41 @@ class FeatureRows {
   }
 }
 
-function fromSummary(batch: CustomerBatch, i: number, summary: SummaryInput): void {
+const DAYS_PER_UNIT = { day: 1, week: 7 } as const;
+
+/**
+ * Why a summary cannot come from a purchase history, or null. Purchases are counted once per day
+ * (same-day ones merge, in training and here), so x repeat purchases span at least x days: a
+ * summary with fewer is in another time unit (days sent to a model in weeks) or miscounted, and
+ * its forecast would be a confident wrong figure. A day of slack: with times of day, x + 1 days
+ * can span just over x − 1 days (23:59 on the first, 00:00 on the last).
+ */
+export function impossibleSummary(summary: SummaryInput, unit: "day" | "week"): string | null {
+  const spanDays = summary.recency * DAYS_PER_UNIT[unit];
+  if (summary.frequency <= spanDays + 1) return null;
+  const need = (summary.frequency - 1) / DAYS_PER_UNIT[unit];
+  return (
+    `frequency ${summary.frequency} repeat purchases need recency >= ${Number(need.toFixed(4))} ` +
+    `${unit}s (purchases count once a day), got ${summary.recency}: is the summary in the ` +
+    `model's time unit (${unit}, see /model-info) and counted per day?`
+  );
+}
+
+function fromSummary(
+  batch: CustomerBatch,
+  i: number,
+  summary: SummaryInput,
+  unit: "day" | "week",
+): void {
   batch.basis[i] = "summary";
+  const impossible = impossibleSummary(summary, unit);
+  if (impossible !== null) {
+    batch.errors[i] = {
+      code: "invalid_customer",
+      message: `customer ${JSON.stringify(batch.ids[i])}: ${impossible}`,
+    };
+    return;
+  }
   batch.x[i] = summary.frequency;
   batch.tx[i] = summary.recency;
   batch.T[i] = summary.T;
@@ -202,7 +235,7 @@ export function resolveCustomers(
   const asOfDay = asOf === undefined ? null : isoDateToDay(asOf);
   customers.forEach((c, i) => {
     batch.ids[i] = c.id;
-    if (c.summary) fromSummary(batch, i, c.summary);
+    if (c.summary) fromSummary(batch, i, c.summary, model.timeUnit);
     else if (c.transactions) {
       fromTransactions(batch, i, c.id, c.transactions, model, { asOfDay, features });
     } else fromStored(batch, i, c.id, model, features);

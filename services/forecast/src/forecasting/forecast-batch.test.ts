@@ -298,7 +298,12 @@ test("summaries (shared and distinct T, any order) equal the ml/models reference
     const T = i % 2 === 0 ? 10 + (i % 25) : 5 + i * 0.173;
     return {
       id: `c${i}`,
-      summary: { frequency: x, recency: x === 0 ? 0 : T * ((i % 5) / 5), T, monetary: 10 + i },
+      summary: {
+        frequency: x,
+        recency: x === 0 ? 0 : T * ((1 + (i % 5)) / 6),
+        T,
+        monetary: 10 + i,
+      },
     };
   });
   const horizon = 52.3;

@@ -166,10 +166,12 @@ describe("POST /forecast with intervals", () => {
 
   test("a few costly customers (PMFs of thousands of purchases) let other requests through too", async () => {
     // Slices of 100 customers: 30 summaries of ~a million repeat purchases (a 2.7 KB body) were
-    // one slice, ~170 ms each, and held the service for 5 s. Slices now end after ~50 ms.
-    const customers = Array.from({ length: 8 }, (_, i) => ({
+    // one slice, ~170 ms each, and held the service for 5 s. Slices now end after ~50 ms. (Those
+    // summaries had a recency of 1 week, now an item error: a million purchases, once a day, span
+    // 142,857 weeks. At that recency each costs ~9 ms, so 60 of them.)
+    const customers = Array.from({ length: 60 }, (_, i) => ({
       id: `x-${i}`,
-      summary: { frequency: 1_000_000 - i, recency: 1, T: 1, monetary: 10 },
+      summary: { frequency: 1_000_000 - i, recency: 150_000, T: 150_000, monetary: 10 },
     }));
     const order: string[] = [];
     const big = Promise.resolve(

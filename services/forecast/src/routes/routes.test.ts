@@ -239,6 +239,35 @@ describe("POST /forecast", () => {
     expect(form.status).toBe(415);
   });
 
+  test("a summary no purchase history can give (more repeat days than days) fails alone", async () => {
+    // The demo model counts in weeks: 30 repeat purchases, once a day, span at least 29 days.
+    const res = await post(app, {
+      horizon: { value: 4, unit: "week" },
+      customers: [
+        { id: "days-as-weeks", summary: { frequency: 30, recency: 4, T: 6 } },
+        { id: "just-possible", summary: { frequency: 29, recency: 4, T: 6 } },
+        { id: "one-day", summary: { frequency: 1, recency: 0, T: 6 } },
+        { id: "two-same-day", summary: { frequency: 2, recency: 0, T: 6 } },
+      ],
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      forecasts: Array<{ id: string; error?: { code: string; message: string } }>;
+    };
+    const errors = body.forecasts.map((f) => [f.id, f.error?.code ?? null]);
+    expect(errors).toEqual([
+      ["days-as-weeks", "invalid_customer"],
+      ["just-possible", null],
+      ["one-day", null],
+      ["two-same-day", "invalid_customer"],
+    ]);
+    expect(body.forecasts[0]?.error?.message).toBe(
+      'customer "days-as-weeks": frequency 30 repeat purchases need recency >= 4.1429 weeks ' +
+        "(purchases count once a day), got 4: is the summary in the model's time unit (week, see " +
+        "/model-info) and counted per day?",
+    );
+  });
+
   test("a body over MAX_BODY_BYTES is a 413 JSON error", async () => {
     const small = build({ MAX_BODY_BYTES: "2048" });
     const res = await post(small.app, {
