@@ -5,6 +5,7 @@
 // With `--intervals 0.8,0.95`, per model and level the lo/hi of purchases, spend and CLV follow
 // (ml/forecasting/intervals.ts, the function /forecast uses), e.g. bgnbd_purchases_lo_80.
 
+import { csvField } from "../data/csv-quote.ts";
 import { batchForecastIntervals } from "../forecasting/batch-intervals.ts";
 import type { BatchForecast, ModelColumns } from "../forecasting/forecast-batch.ts";
 import type { ForecastBatchInput } from "../forecasting/forecast-inputs.ts";
@@ -80,12 +81,6 @@ export interface ScoreRunFields {
   recommended: "gbdt" | "bgnbd" | "pareto_nbd" | "blend";
   /** Interval levels and the model's interval inputs (from model.json); absent: no such columns. */
   intervals?: { levels: readonly number[]; params: IntervalModelParams };
-}
-
-/** CSV field: quoted when it holds a comma, quote, CR/LF or edge spaces. */
-export function csvField(text: string): string {
-  if (!/[",\r\n]|^\s|\s$/.test(text)) return text;
-  return `"${text.replaceAll('"', '""')}"`;
 }
 
 const num = (v: number) => (Number.isFinite(v) ? String(v) : "");

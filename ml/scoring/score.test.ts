@@ -12,13 +12,14 @@ import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-dat
 import Papa from "papaparse";
 import postgres from "postgres";
 import { runCli } from "../cli.ts";
+import { csvField } from "../data/csv-quote.ts";
 import { FEATURE_COUNT } from "../features/feature-vector.ts";
 import { ensureDemoModel } from "../pipelines/demo-model.ts";
 import { runSimulate } from "../pipelines/simulate.ts";
 import { BinaryCopyParser, type BinaryField } from "./binary-copy.ts";
 import { type CustomerPage, copyPages, registryPages, shardOf } from "./customer-pages.ts";
 import { parseHorizon, parseShard, runScore } from "./run-score.ts";
-import { csvField, csvHeader, SCORE_COLUMNS } from "./score-columns.ts";
+import { csvHeader, SCORE_COLUMNS } from "./score-columns.ts";
 import {
   parquetSink,
   partialPathFor,

@@ -5,6 +5,7 @@
 // customer id, an unreadable quantity, a short line, quoted descriptions with commas and a line
 // break. It returns the ground truth of what a correct reader must report.
 
+import { csvField } from "../data/csv-quote.ts";
 import { dayToIsoDate, isoDateToDay } from "../data/transaction-log.ts";
 import { createSeededRandom } from "../random/seeded-random.ts";
 
@@ -271,12 +272,6 @@ function groundTruth({ lines, purchaseDays, tally: t }: RetailState): RetailGrou
     first_date: dayToIsoDate(firstDay),
     last_date: dayToIsoDate(lastDay),
   };
-}
-
-function csvField(value: string, delimiter: string): string {
-  return /["\n\r]/.test(value) || value.includes(delimiter)
-    ? `"${value.replaceAll('"', '""')}"`
-    : value;
 }
 
 /**

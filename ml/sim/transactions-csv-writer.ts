@@ -2,14 +2,10 @@
 // `customer_id,date,amount[,quantity]`, ISO dates), to a file path or a Web WritableStream.
 
 import { open } from "node:fs/promises";
+import { csvField } from "../data/csv-quote.ts";
 import { dayToIsoDate, type TransactionLog } from "../data/transaction-log.ts";
 
 const CHUNK_CHARS = 1 << 20;
-
-/** CSV-quotes an id only when it needs it (comma, quote or line break). */
-function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
-}
 
 /** Writes the log in row order; returns the number of data rows written. */
 export async function writeTransactionsCsv(
@@ -32,7 +28,7 @@ export async function writeTransactionsCsv(
   }
   try {
     const { customer, day, amount, quantity } = log;
-    const ids = log.customerIds.map(csvField);
+    const ids = log.customerIds.map((id) => csvField(id));
     // Dates repeat a lot: format each distinct day once.
     const dateCache = new Map<number, string>();
     let text = quantity ? "customer_id,date,amount,quantity\n" : "customer_id,date,amount\n";
