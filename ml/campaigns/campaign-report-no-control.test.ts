@@ -5,8 +5,8 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
+import { campaignDecisionRow } from "@pp/shared/testing/decision-rows.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { runCampaignReport } from "./campaign-report.ts";
 
@@ -21,33 +21,12 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function decision(campaign: string, customer: string, group: "treated" | "control") {
-  return {
-    decisionId: crypto.randomUUID(),
-    decidedAt: new Date("1997-10-01T10:00:00Z"),
-    customerId: customer,
-    inputs: {},
-    chosenAction: group === "treated" ? "email" : "none",
-    scores: {
-      campaign: {
-        action: "email",
-        cost: 1,
-        margin: 10,
-        uplift: 0.2,
-        expected_profit: Number(customer.slice(1)),
-        expected_purchases: 1,
-        p_alive: 0.5,
-      },
-    },
-    policyName: "default",
-    policyVersion: 1,
-    modelName: "m",
-    modelVersion: 1,
-    campaignId: campaign,
-    assignmentGroup: group,
-    wouldHaveAction: "email",
-  } satisfies NewDecisionLogRow;
-}
+const decision = (campaign: string, customer: string, group: "treated" | "control") =>
+  campaignDecisionRow(customer, new Date("1997-10-01T10:00:00Z"), {
+    id: campaign,
+    group,
+    expectedProfit: Number(customer.slice(1)),
+  });
 
 test("no control customer, or one: no interval, and charts without NaN", async () => {
   const treated = ["c1", "c2", "c3", "c4", "c5", "c6"];

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
+import { campaignDecisionRow } from "@pp/shared/testing/decision-rows.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { runCampaignReport } from "./campaign-report.ts";
 
@@ -21,33 +21,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function decision(customer: string, at: string, group: "treated" | "control"): NewDecisionLogRow {
-  return {
-    decisionId: crypto.randomUUID(),
-    decidedAt: new Date(at),
-    customerId: customer,
-    inputs: {},
-    chosenAction: group === "treated" ? "email" : "none",
-    scores: {
-      campaign: {
-        action: "email",
-        cost: 1,
-        margin: 10,
-        uplift: 0.2,
-        expected_profit: 1,
-        expected_purchases: 1,
-        p_alive: 0.5,
-      },
-    },
-    policyName: "default",
-    policyVersion: 1,
-    modelName: "m",
-    modelVersion: 1,
-    campaignId: "late",
-    assignmentGroup: group,
-    wouldHaveAction: "email",
-  };
-}
+const decision = (customer: string, at: string, group: "treated" | "control") =>
+  campaignDecisionRow(customer, new Date(at), { id: "late", group });
 
 test("decisions on or after the window end are left out of the measurement, with a note", async () => {
   const early = "1997-10-01T10:00:00Z";

@@ -21,3 +21,33 @@ export function decisionRow(
     ...overrides,
   };
 }
+
+/**
+ * A campaign's decision about `customerId` for the one action "email" (cost 1, margin 10, uplift
+ * 0.2): treated customers got it, control customers would have (the report's input).
+ */
+export function campaignDecisionRow(
+  customerId: string,
+  decidedAt: Date,
+  campaign: { id: string; group: "treated" | "control"; expectedProfit?: number },
+): NewDecisionLogRow {
+  const scores = {
+    campaign: {
+      action: "email",
+      cost: 1,
+      margin: 10,
+      uplift: 0.2,
+      expected_profit: campaign.expectedProfit ?? 1,
+      expected_purchases: 1,
+      p_alive: 0.5,
+    },
+  };
+  return decisionRow(customerId, decidedAt, {
+    chosenAction: campaign.group === "treated" ? "email" : "none",
+    scores,
+    modelName: "m",
+    campaignId: campaign.id,
+    assignmentGroup: campaign.group,
+    wouldHaveAction: "email",
+  });
+}
