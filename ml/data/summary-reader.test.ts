@@ -58,6 +58,28 @@ test("reads id,x,t_x,T,monetary; bad rows reported with line numbers", async () 
   expect(error.message).toMatch(/line 4, field "x"/);
 });
 
+test("a summary no history can give (more repeat days than days) is a bad row naming t_x", async () => {
+  // In weeks: 30 repeat purchases, once a day, need 29 days; 4 weeks (28 days) + a day of slack.
+  const text = ["id,x,t_x,T,monetary", "a,29,4,6,1", "b,30,4,6,1", "c,1,0,6,1", "d,2,0,6,1"];
+  const { summaries: s, report } = await readSummaryCsv(file(text.join("\n")));
+  expect(s.ids).toEqual(["a", "c"]);
+  expect(report.errors.map((e) => [e.line, e.field, e.message])).toEqual([
+    [
+      3,
+      "t_x",
+      "30 repeat purchases need recency >= 4.1429 weeks (purchases count once a day), got 4: are t_x and T in weeks (--time-unit) and x counted once a day?",
+    ],
+    [
+      5,
+      "t_x",
+      "2 repeat purchases need recency >= 0.1429 weeks (purchases count once a day), got 0: are t_x and T in weeks (--time-unit) and x counted once a day?",
+    ],
+  ]);
+  // Read as days, 29 repeat purchases in 4 days cannot be either.
+  const days = await readSummaryCsv(file(text.join("\n")), { timeUnit: "day" });
+  expect(days.summaries.ids).toEqual(["c"]);
+});
+
 test("a header without T is an error naming it", async () => {
   const error = await readSummaryCsv(file("id,x,t_x,monetary\n1,0,0,0\n")).catch((e) => e);
   expect(error).toBeInstanceOf(BadRowError);

@@ -6,6 +6,7 @@
 
 import { MAX_AMOUNT, MAX_SUMMARY_TIME } from "@pp/shared/contracts/forecast-request.ts";
 import type { CustomerSummaries, TimeUnit } from "../features/customer-summaries.ts";
+import { impossibleSummary } from "../features/possible-summary.ts";
 import { unitDays } from "../features/summaries.ts";
 import { BadRowError, type BadRowPolicy, ReadReporter } from "./bad-rows.ts";
 import { opensQuotedField, parseNonNegative, splitCsvRecord } from "./csv-fields.ts";
@@ -82,6 +83,12 @@ export async function readSummaryCsv(
     reporter.rowsRead++;
     const row = parseSummaryRow(text, line, delimiter, width, positions, seen, reporter);
     if (row === null) return;
+    const impossible = impossibleSummary(row.values.x, row.values.t_x, timeUnit);
+    if (impossible !== null) {
+      const hint = `are t_x and T in ${timeUnit}s (--time-unit) and x counted once a day?`;
+      reporter.bad(line, "t_x", `${impossible}: ${hint}`);
+      return;
+    }
     seen.add(row.id);
     ids.push(row.id);
     for (const c of COLUMNS) columns[c].push(row.values[c]);

@@ -4,6 +4,7 @@
 
 import { isoDateToDay } from "@pp/ml/data/transaction-log.ts";
 import { buildFeatureVector, FEATURE_COUNT } from "@pp/ml/features/feature-vector.ts";
+import { impossibleSummary } from "@pp/ml/features/possible-summary.ts";
 import type { ItemError } from "@pp/ml/forecasting/forecast-inputs.ts";
 import type { LoadedModel } from "../model/loaded-model.ts";
 
@@ -108,26 +109,6 @@ class FeatureRows {
   }
 }
 
-const DAYS_PER_UNIT = { day: 1, week: 7 } as const;
-
-/**
- * Why a summary cannot come from a purchase history, or null. Purchases are counted once per day
- * (same-day ones merge, in training and here), so x repeat purchases span at least x days: a
- * summary with fewer is in another time unit (days sent to a model in weeks) or miscounted, and
- * its forecast would be a confident wrong figure. A day of slack: with times of day, x + 1 days
- * can span just over x − 1 days (23:59 on the first, 00:00 on the last).
- */
-export function impossibleSummary(summary: SummaryInput, unit: "day" | "week"): string | null {
-  const spanDays = summary.recency * DAYS_PER_UNIT[unit];
-  if (summary.frequency <= spanDays + 1) return null;
-  const need = (summary.frequency - 1) / DAYS_PER_UNIT[unit];
-  return (
-    `frequency ${summary.frequency} repeat purchases need recency >= ${Number(need.toFixed(4))} ` +
-    `${unit}s (purchases count once a day), got ${summary.recency}: is the summary in the ` +
-    `model's time unit (${unit}, see /model-info) and counted per day?`
-  );
-}
-
 function fromSummary(
   batch: CustomerBatch,
   i: number,
@@ -135,11 +116,14 @@ function fromSummary(
   unit: "day" | "week",
 ): void {
   batch.basis[i] = "summary";
-  const impossible = impossibleSummary(summary, unit);
+  // A summary no history can give (days sent to a model in weeks) would get a confident forecast.
+  const impossible = impossibleSummary(summary.frequency, summary.recency, unit);
   if (impossible !== null) {
     batch.errors[i] = {
       code: "invalid_customer",
-      message: `customer ${JSON.stringify(batch.ids[i])}: ${impossible}`,
+      message:
+        `customer ${JSON.stringify(batch.ids[i])}: frequency ${impossible}: is the summary in ` +
+        `the model's time unit (${unit}, see /model-info) and counted per day?`,
     };
     return;
   }
