@@ -133,6 +133,8 @@ export function startRetention(
     stopping.abort();
     clearTimeout(timer);
     // Bounded: a prune still opening an unreachable database must not hold the exit.
-    await Promise.race([running, new Promise((r) => setTimeout(r, STOP_WAIT_MS))]);
+    let bound: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([running, new Promise((r) => (bound = setTimeout(r, STOP_WAIT_MS)))]);
+    clearTimeout(bound);
   };
 }
