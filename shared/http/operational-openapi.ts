@@ -4,6 +4,7 @@
 import type { Hono } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import { type OpenApiDocument, type OperationSpec, renderDocsPage } from "./openapi.ts";
+import { HTML_PAGE_HEADERS } from "./page-headers.ts";
 
 /** What a service's /ready checks, in its own words. */
 export type ReadinessSpec = Pick<OperationSpec, "summary" | "responses">;
@@ -44,5 +45,5 @@ export function registerOpenApiRoutes(
 ): void {
   const page = renderDocsPage(document, example);
   app.get("/openapi.json", (c) => c.json(document));
-  app.get("/docs", (c) => c.html(page));
+  app.get("/docs", (c) => c.html(page, 200, HTML_PAGE_HEADERS));
 }

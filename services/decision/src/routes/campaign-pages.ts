@@ -20,6 +20,7 @@ import type { Database } from "@pp/shared/db/database.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import { jsonBody, validationHook } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
+import { HTML_PAGE_HEADERS } from "@pp/shared/http/page-headers.ts";
 import { DEV_CAMPAIGN_SECRET } from "@pp/shared/policy/control-assignment.ts";
 import { campaignGroupCounts } from "@pp/shared/registry/decision-log-reads.ts";
 import type { Context, Hono, MiddlewareHandler } from "hono";
@@ -34,11 +35,8 @@ export const linkBody = z.object({
   hours: z.number({ error: "must be a number" }).min(0.01).max(720).default(24),
 });
 
-/** No script, no remote anything: styles and SVG are inline. */
-const PAGE_HEADERS = {
-  "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
-  "Cache-Control": "no-store",
-};
+/** No script, no remote anything (styles and SVG are inline), and never cached: live figures. */
+const PAGE_HEADERS = { ...HTML_PAGE_HEADERS, "Cache-Control": "no-store" };
 
 /** Runs `read` on the database; an absent or failing database is a 503, not a 500. */
 async function fromDatabase<T>(deps: DecisionDeps, read: (db: Database) => Promise<T>): Promise<T> {
