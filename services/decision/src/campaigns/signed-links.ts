@@ -1,6 +1,6 @@
 // Signed links to the campaign pages, for people without an API key in their browser: the path and
-// an expiry signed with HMAC-SHA-256 under CAMPAIGN_SECRET (`?exp=<unix s>&sig=<hex>`). A link opens
-// only its own path and only until it expires.
+// an expiry signed with HMAC-SHA-256 under CAMPAIGN_SECRET (`?exp=<unix s>&sig=<hex>`), valid until
+// it expires. Which paths a link opens is the pages' rule (routes/campaign-pages.ts).
 
 const encoder = new TextEncoder();
 

@@ -3,7 +3,8 @@
 //   GET  /campaigns/:id                 one campaign: groups, per-action incremental profit with
 //                                       95% intervals, the Qini curve (from `ml campaign report`)
 //   POST /admin/campaign-links          {campaign?, hours?} → a signed link to open in a browser
-// Access: an API key (Authorization: Bearer) or a signed link (?exp&sig) for the exact path.
+// Access: an API key (Authorization: Bearer) or a signed link (?exp&sig): a link to one campaign
+// opens that page only, a link to the list opens the list and the campaigns it lists.
 import { zValidator } from "@hono/zod-validator";
 import {
   campaignSectionHtml,
@@ -51,17 +52,30 @@ async function fromDatabase<T>(deps: DecisionDeps, read: (db: Database) => Promi
   }
 }
 
+/**
+ * Whether the request's signed link opens `path`: one signed for `path` itself, or for the list
+ * (`/campaigns` lists every campaign, so its link opens each of them). A link to one campaign
+ * opens nothing else: the list's links were once re-signed for any page, so a link to one campaign
+ * gave a signed "all campaigns" back link and, through it, every other campaign.
+ */
+async function linkOpens(c: Context<AppEnv>, signer: LinkSigner, path: string): Promise<boolean> {
+  const exp = c.req.query("exp") ?? "";
+  const sig = c.req.query("sig") ?? "";
+  const now = Date.now() / 1000;
+  if (await signer.verify(path, exp, sig, now)) return true;
+  return path.startsWith("/campaigns/") && signer.verify("/campaigns", exp, sig, now);
+}
+
 /** Lets a valid signed link through; anything else must pass `auth` (the API key). */
 function signedLinkOr(
   signer: LinkSigner,
   auth: MiddlewareHandler<AppEnv>,
 ): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const exp = c.req.query("exp");
-    const sig = c.req.query("sig");
-    if (exp !== undefined || sig !== undefined) {
-      const ok = await signer.verify(c.req.path, exp ?? "", sig ?? "", Date.now() / 1000);
-      if (!ok) throw new AppError("unauthorized", "Invalid or expired signed link");
+    if (c.req.query("exp") !== undefined || c.req.query("sig") !== undefined) {
+      if (!(await linkOpens(c, signer, c.req.path))) {
+        throw new AppError("unauthorized", "Invalid or expired signed link");
+      }
       c.get("logFields").api_key = "signed-link";
       return next();
     }
@@ -69,10 +83,12 @@ function signedLinkOr(
   };
 }
 
-/** A link to `path` for the page being served: signed with the same expiry when it came signed. */
+/** A link to `path` from the page being served: with its signature when that opens `path` too. */
 async function linkTo(c: Context<AppEnv>, signer: LinkSigner, path: string): Promise<string> {
   const exp = c.req.query("exp");
-  return exp && c.req.query("sig") ? signer.sign(path, Number(exp)) : path;
+  const sig = c.req.query("sig");
+  if (!exp || !sig || !(await linkOpens(c, signer, path))) return path;
+  return `${path}?exp=${encodeURIComponent(exp)}&sig=${encodeURIComponent(sig)}`;
 }
 
 export function registerCampaignPages(
