@@ -5,7 +5,7 @@ import { createServiceApp } from "@pp/shared/http/service-app.ts";
 import type { Hono } from "hono";
 import { requireApiKey } from "./auth/require-api-key.ts";
 import type { DecisionDeps } from "./deps.ts";
-import { registerAdminDecisionLog } from "./routes/admin-decision-log.ts";
+import { customerPathUnlogged, registerAdminDecisionLog } from "./routes/admin-decision-log.ts";
 import { registerAdminKeys } from "./routes/admin-keys.ts";
 import { registerAdminPolicies } from "./routes/admin-policies.ts";
 import { registerCampaignPages } from "./routes/campaign-pages.ts";
@@ -21,6 +21,7 @@ export function createApp(deps: DecisionDeps): Hono<AppEnv> {
   const limit = bodySizeLimit(deps.config.MAX_BODY_BYTES);
   app.use("/decision", limit);
   app.use("/decision/batch", limit);
+  app.use("/admin/customers/*", customerPathUnlogged); // first: its 401s and 413s log too
   app.use("/admin/*", limit);
   app.use("/admin/*", admin);
   registerDecision(app, deps, decide);

@@ -15,7 +15,7 @@ import {
 } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
-import type { Hono } from "hono";
+import type { Hono, MiddlewareHandler } from "hono";
 import { z } from "zod";
 import { pruneDecisionLog, RETENTION_DAYS_MAX } from "../audit/decision-log-retention.ts";
 import type { DecisionDeps } from "../deps.ts";
@@ -65,6 +65,19 @@ const parkedView = (row: DecisionLogDeadLetterRow) => ({
   reason: row.reason,
   row: JSON.parse(row.rowJson) as unknown,
 });
+
+/**
+ * Middleware for /admin/customers/*, ahead of the key check: the request's log line shows the
+ * path with `:id` for the customer's id. The raw path named the customer in every lookup and
+ * erasure line (and in their 401s and 400s), so an erased customer stayed in the logs.
+ */
+export const customerPathUnlogged: MiddlewareHandler<AppEnv> = async (c, next) => {
+  c.get("logFields").path = c.req.path.replace(
+    /^\/admin\/customers\/[^/]*/,
+    "/admin/customers/:id",
+  );
+  await next();
+};
 
 export function registerAdminDecisionLog(app: Hono<AppEnv>, deps: DecisionDeps): void {
   const log = async () => new DecisionLogRepository(await deps.database());
