@@ -1,5 +1,6 @@
 // Structured JSON logs: one JSON object per line, written to an injected sink so that tests
 // capture lines and every runtime (Bun, Node, Deno, workerd) can print them with console.log.
+import { withoutQueryParams } from "./query-params.ts";
 
 export const logLevels = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = (typeof logLevels)[number];
@@ -29,7 +30,7 @@ export const consoleSink: LogSink = (line) => console.log(line);
 /** Errors serialise to `{}` by default; keep what helps debugging. */
 function jsonReplacer(_key: string, value: unknown): unknown {
   if (value instanceof Error) {
-    const out: LogFields = { name: value.name, message: value.message, stack: value.stack };
+    const out: LogFields = { name: value.name, ...withoutQueryParams(value) };
     if (value.cause !== undefined) out.cause = value.cause;
     return out;
   }
