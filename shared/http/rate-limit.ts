@@ -74,10 +74,13 @@ export class TokenBucketLimiter {
 
   private evictIfFull(now: number): void {
     if (this.buckets.size < this.maxKeys) return;
-    // A bucket that has refilled is the same as a new one: forgetting it changes nothing.
+    // A bucket that has refilled is the same as a new one: forgetting it changes nothing. Swept
+    // from the least recently used end, stopping at the first still in use: a sweep of the whole
+    // map per new key cost 4.4 ms at 100,000 keys while none had refilled (one client address per
+    // request, faster than buckets refill), every request of every client waiting for it.
     for (const [key, b] of this.buckets) {
-      if (b.tokens + ((now - b.updatedAt) / 1000) * this.ratePerSecond >= this.burst)
-        this.buckets.delete(key);
+      if (b.tokens + ((now - b.updatedAt) / 1000) * this.ratePerSecond < this.burst) break;
+      this.buckets.delete(key);
     }
     // Still full: drop the least recently used (it only gets a fresh bucket back).
     while (this.buckets.size >= this.maxKeys) {
