@@ -9,7 +9,8 @@
 //  - a connection terminated while starting up rejected its array-types query unhandled, which
 //    also ended the process (porsager/postgres#1192, #1223);
 //  - the query in flight when the socket closed stayed the connection's, so end() waited for it
-//    forever and a start-up error was replayed onto the next connection's first query.
+//    forever and a start-up error was replayed onto the next connection's first query; so did
+//    one rejected by a socket error, such as a refused reconnection while a connection started up.
 // `shared/db/postgres-js-patch.test.ts` and the "ends the service's connections" test in
 // services/reliability/idempotent-outages.test.ts reproduce these and fail if an install leaves
 // them unmended.
@@ -18,7 +19,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const MARK = "/* purchase-prediction: postgres.js patch 3 */";
+export const MARK = "/* purchase-prediction: postgres.js patch 4 */";
 
 /** [what 3.4.x has, what it becomes]; each must occur exactly once in every build. */
 const EDITS = [
@@ -46,6 +47,13 @@ const EDITS = [
   [
     "    !hadError && (query || sent.length) && error(Errors.connection('CONNECTION_CLOSED', options, socket))\n",
     "    !hadError && (query || sent.length) && error(Errors.connection('CONNECTION_CLOSED', options, socket))\n    query = results = errorResponse = null\n    result = new Result()\n",
+  ],
+  // A socket error (a refused reconnection, a reset) rejected the query in flight but left it the
+  // connection's: end() waited for it forever when no close followed (`ml train --register`
+  // whose PostgreSQL stopped while its connection started up never exited).
+  [
+    "    errored(err)\n    while (sent.length)\n",
+    "    errored(err)\n    query = null\n    while (sent.length)\n",
   ],
 ];
 

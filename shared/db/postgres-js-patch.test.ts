@@ -24,6 +24,8 @@ interface SocketDeaths {
   afterTransaction: string[];
   end: string;
   typesFailed: string;
+  startupRefused: string;
+  endAfterRefused: string;
   uncaught: string[];
 }
 
@@ -59,6 +61,10 @@ describe("postgres.js when its socket dies", () => {
       // Unmended, the dropped array-types promise was an unhandled rejection (the process ends).
       // The caller's own query may meet the same 1 ms timeout: an answer or a handled 57014.
       expect(seen.typesFailed).toMatch(/^(12|57014 after \d+ ms)$/);
+      // The socket gone while a connection started up and the reconnection refused: the query
+      // fails, and end() returns. Unmended it waited for the rejected array-types query forever.
+      expect(seen.startupRefused).toStartWith("ECONNREFUSED");
+      expect(seen.endAfterRefused).toBe("ended");
     });
   }
 });

@@ -81,6 +81,42 @@ const hasty = postgres(url.href, {
 });
 result.typesFailed = await outcome(async () => (await hasty`select 12::int as n`)[0].n);
 await hasty.end({ timeout: 1 });
+// 5. The database goes away while a new connection starts up (its array-types query written) and
+// refuses the reconnection: the caller's query fails, then end() must return. It waited for the
+// rejected array-types query forever (`ml train --register` whose PostgreSQL stopped never exited).
+let attempts = 0;
+const starting = postgres(url.href, {
+  max: 1,
+  onnotice: () => {},
+  socket: () =>
+    new Promise((resolve, reject) => {
+      attempts += 1;
+      if (attempts > 1)
+        return reject(Object.assign(new Error("refused"), { code: "ECONNREFUSED" }));
+      const s = net.connect(Number(url.port || 5432), url.hostname);
+      const write = s.write.bind(s);
+      let writes = 0;
+      // Write 1 is the start-up message, write 2 the array-types query: the socket dies after it.
+      s.write = (...args) => {
+        const written = write(...args);
+        if (++writes === 2) setImmediate(() => s.destroy());
+        return written;
+      };
+      s.once("connect", () => resolve(s));
+      s.once("error", reject);
+    }),
+});
+result.startupRefused = await outcome(async () => (await starting`select 13::int as n`)[0].n);
+let endWaited;
+result.endAfterRefused = await outcome(() =>
+  Promise.race([
+    starting.end().then(() => "ended"),
+    new Promise((resolve) => {
+      endWaited = setTimeout(() => resolve("still waiting after 5 s"), 5000);
+    }),
+  ]),
+);
+clearTimeout(endWaited);
 await new Promise((resolve) => setTimeout(resolve, 50));
 result.uncaught = uncaught;
 await sql.end({ timeout: 1 });
