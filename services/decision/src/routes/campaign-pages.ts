@@ -149,7 +149,9 @@ ${rows.join("\n") || '<tr><td colspan="5">No campaign yet: send "campaign" with 
     },
   );
 
-  app.post("/admin/campaign-links", auth, jsonBody(linkBody), async (c) => {
+  // Keyed by app.ts's /admin/* check, as every admin route: a second check here took a second
+  // rate-limit token per request.
+  app.post("/admin/campaign-links", jsonBody(linkBody), async (c) => {
     const { campaign, hours } = c.req.valid("json");
     const exp = Math.floor(Date.now() / 1000 + hours * 3600);
     const path = campaign ? `/campaigns/${encodeURIComponent(campaign)}` : "/campaigns";
