@@ -2,6 +2,7 @@
 // every offending variable, so a misconfigured service stops with a clear message.
 import { z } from "zod";
 import { logLevels } from "../logging/logger.ts";
+import { shownValue } from "./shown-value.ts";
 
 export type EnvRecord = Record<string, string | undefined>;
 
@@ -35,7 +36,7 @@ export function parseEnv<S extends z.ZodObject>(schema: S, env: EnvRecord): z.ou
     result.error.issues.map((issue) => {
       const variable = String(issue.path[0] ?? "(env)");
       const raw = present[variable];
-      const got = raw === undefined ? "unset" : `got ${JSON.stringify(raw)}`;
+      const got = raw === undefined ? "unset" : shownValue(variable, raw);
       return { variable, message: `${issue.message} (${got})` };
     }),
   );
