@@ -1,6 +1,7 @@
 // Parsers of the `ml` commands' option values: a bad value is an InvalidArgumentError naming what
 // was expected, which commander prints as a one-line error (exit code 2).
 
+import { isModelName, MODEL_NAME_RULE } from "@pp/shared/registry/model-name.ts";
 import { parseVersionNumber, VERSION_FORMAT } from "@pp/shared/registry/version-number.ts";
 import { InvalidArgumentError } from "commander";
 import { isoDateToDay } from "../data/transaction-log.ts";
@@ -24,6 +25,14 @@ export function versionNumber(value: string): number {
   const n = parseVersionNumber(value);
   if (n === null) throw new InvalidArgumentError(`expected ${VERSION_FORMAT}, got "${value}"`);
   return n;
+}
+
+/** A name a version can be registered under (checked before training, not after it). */
+export function modelName(value: string): string {
+  if (!isModelName(value)) {
+    throw new InvalidArgumentError(`expected ${MODEL_NAME_RULE}, got ${JSON.stringify(value)}`);
+  }
+  return value;
 }
 
 export function integer(value: string): number {

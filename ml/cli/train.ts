@@ -12,7 +12,7 @@ import {
   type TrainPipelineResult,
 } from "../pipelines/train.ts";
 import type { DataFormat } from "../pipelines/train-models.ts";
-import { folds, integer, isoDate, nonNegativeInteger } from "./arguments.ts";
+import { folds, integer, isoDate, modelName, nonNegativeInteger } from "./arguments.ts";
 import { addWorkersTargetOptions, checkedTarget, publishToWorkers } from "./workers-target.ts";
 
 /** What commander parses from `ml train`'s options (a type, so it is a Record for logInputFromCli). */
@@ -164,7 +164,7 @@ export function registerTrainCommand(program: Command): void {
       "threads for the GBDT fits (from 10,000 customers) and the calibration (default: ML_WORKERS, else the machine's cores; 0 or 1: none)",
       nonNegativeInteger,
     )
-    .option("--register <name>", "register the bundle as a new version of this model")
+    .option("--register <name>", "register the bundle as a new version of this model", modelName)
     .option("--promote", "make the registered version production")
     .option(
       "--promote-if-better",

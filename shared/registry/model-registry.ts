@@ -26,6 +26,7 @@ import {
   CustomerFeaturesRepository,
   writeCustomerFeatures,
 } from "./customer-features.ts";
+import { isModelName, MODEL_NAME_RULE } from "./model-name.ts";
 import {
   ArtifactChecksumError,
   RegistryInputError,
@@ -82,7 +83,6 @@ export interface PromotionResult {
   archived: ModelVersionInfo | null;
 }
 
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const MANIFEST_NAME = "manifest.json";
 
@@ -419,12 +419,7 @@ async function lockModel(tx: Database, name: string) {
 }
 
 function assertModelName(name: string): void {
-  if (typeof name !== "string" || !MODEL_NAME.test(name)) {
-    throw new RegistryInputError(
-      "name",
-      "must be 1-128 characters of letters, digits, '.', '_' or '-', starting with a letter or digit",
-    );
-  }
+  if (!isModelName(name)) throw new RegistryInputError("name", `must be ${MODEL_NAME_RULE}`);
 }
 
 function assertVersionNumber(version: number): void {
