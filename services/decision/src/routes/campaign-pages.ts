@@ -19,6 +19,7 @@ import {
 } from "@pp/shared/campaigns/campaign-results-store.ts";
 import type { Database } from "@pp/shared/db/database.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
+import { driverMessage } from "@pp/shared/errors/driver-message.ts";
 import { jsonBody, validationHook } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { HTML_PAGE_HEADERS } from "@pp/shared/http/page-headers.ts";
@@ -44,8 +45,8 @@ async function fromDatabase<T>(deps: DecisionDeps, read: (db: Database) => Promi
   try {
     return await read(await deps.database());
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new AppError("unavailable", `Campaign results unavailable: ${why}`, {
+    // The driver's message: drizzle's own names the query and the campaign asked for.
+    throw new AppError("unavailable", `Campaign results unavailable: ${driverMessage(err)}`, {
       headers: { "Retry-After": "5" },
       cause: err,
     });
