@@ -6,6 +6,7 @@
 // `default` active.
 import type { PolicyRow } from "@pp/shared/db/schema.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
+import { driverMessage } from "@pp/shared/errors/driver-message.ts";
 import { validationError } from "@pp/shared/errors/validation.ts";
 import { namedPolicies } from "@pp/shared/policy/named-policies.ts";
 import {
@@ -72,8 +73,8 @@ export class PolicyCatalog {
     try {
       return await this.reload();
     } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      throw new AppError("unavailable", `No decision policy available: ${why}`, {
+      // The driver's message: drizzle's own holds the query, answered to every client.
+      throw new AppError("unavailable", `No decision policy available: ${driverMessage(err)}`, {
         headers: { "Retry-After": "1" },
         cause: err,
       });
