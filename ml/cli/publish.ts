@@ -22,6 +22,10 @@ export function registerPublishCommand(program: Command): void {
       "keep running: publish the production version whenever it changes (promotion, rollback, UPDATE, erasure) until stopped",
     )
     .option("--interval <seconds>", "with --follow: how often to compare (default 30)")
+    .option(
+      "--without-customers",
+      "publish the model without its stored customers (a Worker isolate has 128 MB; lookups by id then answer unknown_customer)",
+    )
     .action(async (name: string, version: string | undefined, o: Record<string, string>) => {
       // Publishing is the forecast service's deploy step: run as its own process, not imported
       // (ml sits upstream of the services).

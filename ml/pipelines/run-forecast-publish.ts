@@ -18,6 +18,7 @@ export function publishArguments(
     erased?: string;
     follow?: boolean | string;
     interval?: string;
+    withoutCustomers?: boolean | string;
   },
 ): string[] {
   return [
@@ -30,6 +31,7 @@ export function publishArguments(
     ...(o.erased ? ["--erased", o.erased] : []),
     ...(o.follow ? ["--follow"] : []),
     ...(o.interval ? ["--interval", o.interval] : []),
+    ...(o.withoutCustomers ? ["--without-customers"] : []),
   ];
 }
 

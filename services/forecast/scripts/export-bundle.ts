@@ -23,12 +23,13 @@ import { productionVersion, readRegistryVersion } from "../src/model/registry-so
 
 export const defaultWorkerModelDir = resolve(import.meta.dirname, "..", "worker-model");
 
-/** The bundle files of `name` (its production version, or `version`). */
+/** The bundle files of `name` (its production version, or `version`), its customers unless told. */
 export async function exportBundleFiles(
   registry: ModelRegistry,
   db: Database,
   name: string,
   version?: number,
+  options: { customers?: boolean } = {},
 ): Promise<Map<string, Uint8Array>> {
   const info =
     version === undefined
@@ -36,7 +37,7 @@ export async function exportBundleFiles(
       : await registry.getVersion(name, version);
   if (!info) throw new Error(`model "${name}" has no version ${version}`);
   const raw = await readRegistryVersion(registry, db, info, "bundle");
-  return encodeBundle(raw);
+  return encodeBundle(options.customers === false ? { ...raw, customerRows: [] } : raw);
 }
 
 /** Replaces the contents of `dir` with the bundle files. */

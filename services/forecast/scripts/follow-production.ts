@@ -99,7 +99,9 @@ function syncStep(
     if (!production) return print(`${name}: no production version yet`);
     const key = versionKey(production);
     if (key === published) return;
-    const files = await exportBundleFiles(registry, db, name, production.version);
+    const files = await exportBundleFiles(registry, db, name, production.version, {
+      customers: !options.withoutCustomers,
+    });
     const sha = await sha256Hex(files.get(BUNDLE_INDEX) as Uint8Array);
     const pointer = await readPointer(name, options);
     const v = `v${production.version}`;

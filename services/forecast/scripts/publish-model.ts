@@ -22,6 +22,7 @@ import { withPublishLease } from "@pp/shared/registry/publish-leases.ts";
 import { parseVersionNumber, VERSION_FORMAT } from "@pp/shared/registry/version-number.ts";
 import { BUNDLE_INDEX } from "../src/model/exported-bundle.ts";
 import { publishBundle } from "../src/model/publish-bundle.ts";
+import { workerMemoryProblem } from "../src/model/worker-memory.ts";
 import { exportBundleFiles } from "./export-bundle.ts";
 
 const forecastDir = resolve(import.meta.dirname, "..");
@@ -64,6 +65,8 @@ export interface PublishOptions {
   config?: string;
   /** The term of the publish lease, in seconds (PP_PUBLISH_LEASE_SECONDS; default 30). */
   leaseSeconds?: number;
+  /** Publish the model without its stored customers (lookups by id answer unknown_customer). */
+  withoutCustomers?: boolean;
 }
 
 /** Runs a command; resolves to its output, rejects with it on a non-zero exit. */
@@ -129,6 +132,23 @@ export function wranglerTarget(config: string) {
   };
 }
 
+/**
+ * Refuses, before anything is written, a bundle no Worker could load: past the isolate's 128 MB
+ * the Worker is killed at its first request (Cloudflare's error 1102), and workerd locally has no
+ * such limit, so `wrangler dev` would have served it.
+ */
+export function checkWorkerMemory(files: Map<string, Uint8Array>, name: string, version: number) {
+  const sizes = [...files].map(([file, bytes]) => ({ name: file, bytes: bytes.length }));
+  const problem = workerMemoryProblem(sizes);
+  if (!problem) return;
+  throw new Error(
+    `${name} v${version} was not published: ${problem}. Publish it without them ` +
+      `(\`ml publish ${name} ${version} --target cloudflare --without-customers\`: lookups by id ` +
+      "then answer unknown_customer, summaries and transactions are forecast as before), " +
+      "or serve lookups by id from the forecast service on Bun, Node or Deno",
+  );
+}
+
 /** Publishes the exported files (publish-bundle.ts's steps); resolves to the pointer value written. */
 export async function publishFiles(
   files: Map<string, Uint8Array>,
@@ -136,6 +156,7 @@ export async function publishFiles(
   version: number,
   options: PublishWhere,
 ): Promise<string> {
+  checkWorkerMemory(files, name, version);
   const config = wranglerConfig(options);
   if (!options.local) return publishBundle(wranglerTarget(config), name, version, files);
   const dir = mkdtempSync(join(tmpdir(), "pp-publish-"));
@@ -188,14 +209,17 @@ export function publishVersion(
 ): Promise<string> {
   const { name } = options;
   const publish = async () => {
-    const files = await exportBundleFiles(registry, db, name, options.version);
+    const files = await exportBundleFiles(registry, db, name, options.version, {
+      customers: !options.withoutCustomers,
+    });
     const index = JSON.parse(new TextDecoder().decode(files.get(BUNDLE_INDEX))) as {
       identity: { version: number };
     };
     const version = index.identity.version;
     const pointer = await publishFiles(files, name, version, options);
     const where = options.local ? "wrangler's local state" : "Cloudflare";
-    print(`published ${name} v${version} to R2 and KV (${where}): ${pointer}`);
+    const without = options.withoutCustomers ? " without stored customers" : "";
+    print(`published ${name} v${version}${without} to R2 and KV (${where}): ${pointer}`);
     return pointer;
   };
   return withPublishLease(db, name, publish, leaseOptions(options, print));
@@ -207,6 +231,7 @@ type PublishCliOptions = Partial<
 > & {
   local?: boolean | string;
   follow?: boolean | string;
+  withoutCustomers?: boolean | string;
 };
 
 /** The `ml publish` action: checks the arguments, then publishes. */
@@ -237,6 +262,7 @@ export async function publishFromCli(
     ...(o.local ? { local: true } : {}),
     ...(o.persistTo ? { persistTo: o.persistTo } : {}),
     ...(o.config ? { config: o.config } : {}),
+    ...(o.withoutCustomers ? { withoutCustomers: true } : {}),
   };
   if (o.follow) {
     await followFromCli(options, version, o);
@@ -303,6 +329,7 @@ if (import.meta.main) {
     .option("--erased <versions>")
     .option("--follow")
     .option("--interval <seconds>")
+    .option("--without-customers")
     .action(async (name: string, version: string | undefined, o: Record<string, string>) => {
       await publishFromCli(name, version, o);
     });

@@ -64,6 +64,12 @@ export const forecastConfigSchema = z.object({
   GBDT_ENGINE: z
     .enum(["onnxruntime-web", "typescript"], { error: 'must be "onnxruntime-web" or "typescript"' })
     .default("onnxruntime-web"),
+  /** Workers only: the isolate's memory (Cloudflare: 128 MB); a bundle too big for it is refused. */
+  WORKER_MEMORY_LIMIT_MB: z.coerce
+    .number({ error: "must be a number" })
+    .int({ error: "must be an integer" })
+    .min(1, { error: "must be >= 1" })
+    .default(128),
   /** Largest accepted request body. */
   MAX_BODY_BYTES: z.coerce
     .number({ error: "must be a number" })

@@ -11,6 +11,7 @@ import { CustomerIndex } from "./customer-index.ts";
 import type { ModelFilesInput } from "./loaded-model.ts";
 import { ModelLoadError } from "./model-load-error.ts";
 import type { RawModel } from "./registry-source.ts";
+import { workerMemoryProblem } from "./worker-memory.ts";
 
 export const BUNDLE_INDEX = "bundle.json";
 export const CUSTOMERS_FILE = "customers.json";
@@ -114,11 +115,14 @@ export async function encodeBundle(raw: RawModel): Promise<Map<string, Uint8Arra
 
 /**
  * Reads an exported bundle through `read(name)`, verifying every file against bundle.json's
- * sha256 (a mismatch is a "checksum" failure), and builds the customer index.
+ * sha256 (a mismatch is a "checksum" failure), and builds the customer index. With
+ * `memoryLimitMb` (Workers), a bundle too big for an isolate that size is refused before its
+ * files are read: past the limit the isolate is killed mid-load and every request fails.
  */
 export async function decodeBundle(
   read: (name: string) => Promise<Uint8Array>,
   source: string,
+  options: { memoryLimitMb?: number } = {},
 ): Promise<ModelFilesInput> {
   let indexBytes: Uint8Array;
   try {
@@ -136,6 +140,7 @@ export async function decodeBundle(
   if (!parsed.success) {
     throw new ModelLoadError("invalid", `${source}: ${BUNDLE_INDEX} is not a bundle index`);
   }
+  refuseIfTooBig(parsed.data.files, source, options.memoryLimitMb);
   const files = new Map<string, Uint8Array>();
   for (const entry of parsed.data.files) {
     let bytes: Uint8Array;
@@ -162,6 +167,20 @@ export async function decodeBundle(
     files,
     customers,
   };
+}
+
+function refuseIfTooBig(
+  files: Array<{ name: string; bytes: number }>,
+  source: string,
+  limitMb: number | undefined,
+): void {
+  const problem = limitMb === undefined ? null : workerMemoryProblem(files, limitMb);
+  if (!problem) return;
+  throw new ModelLoadError(
+    "invalid",
+    `${source}: not loaded: ${problem} (WORKER_MEMORY_LIMIT_MB=${limitMb}); publish it with ` +
+      "`ml publish --target cloudflare --without-customers`",
+  );
 }
 
 function safeJson(bytes: Uint8Array): unknown {

@@ -70,6 +70,11 @@ export class ModelHolder {
     return this.model;
   }
 
+  /** Why the last load failed, or null (the 503s before a first model name it). */
+  get loadFailure(): string | null {
+    return this.lastFailure;
+  }
+
   get sourceDescription(): string {
     return this.source.description;
   }

@@ -50,8 +50,11 @@ export function bundleModelSource(options: {
   read: (name: string) => Promise<Uint8Array>;
   description: string;
   engine: GbdtEngine;
+  /** The isolate's memory limit on Workers (decodeBundle refuses a bundle too big for it). */
+  memoryLimitMb?: number;
 }): ModelSource {
   const { read, description, engine } = options;
+  const limit = options.memoryLimitMb === undefined ? {} : { memoryLimitMb: options.memoryLimitMb };
   return {
     description,
     async currentKey() {
@@ -63,7 +66,7 @@ export function bundleModelSource(options: {
     },
     async load() {
       const key = await this.currentKey();
-      const input = await decodeBundle(read, description);
+      const input = await decodeBundle(read, description, limit);
       return { key, model: await assembleModel(input, engine) };
     },
   };

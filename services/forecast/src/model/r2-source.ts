@@ -71,8 +71,11 @@ export function r2ModelSource(options: {
   engine: GbdtEngine;
   /** Served while the pointer has no entry for the model (the build's bundled model), if any. */
   fallback?: ModelSource;
+  /** The isolate's memory limit (decodeBundle refuses a bundle too big for it). */
+  memoryLimitMb?: number;
 }): ModelSource {
   const { pointer, bucket, modelName, engine, fallback } = options;
+  const limit = options.memoryLimitMb === undefined ? {} : { memoryLimitMb: options.memoryLimitMb };
   const description = `r2 (KV pointer "${modelName}")`;
 
   async function current(): Promise<ModelPointer | null> {
@@ -133,7 +136,7 @@ export function r2ModelSource(options: {
       };
       let input: Awaited<ReturnType<typeof decodeBundle>>;
       try {
-        input = await decodeBundle(read, where);
+        input = await decodeBundle(read, where, limit);
       } catch (err) {
         // decodeBundle wraps read errors; surface a checksum failure of bundle.json as such.
         const cause = (err as { cause?: unknown }).cause;

@@ -35,7 +35,12 @@ export function registerForecast(app: Hono<AppEnv>, deps: ForecastDeps): void {
       // Read the reference once: a swap during this request does not change its model.
       const model = deps.model.current;
       if (!model) {
-        throw new AppError("not_ready", "No model is loaded yet; try again shortly", {
+        // A refused bundle (too big for the isolate, corrupt) is said, not hidden behind "retry".
+        const failure = deps.model.loadFailure;
+        const message = failure
+          ? `No model is loaded: ${failure}`
+          : "No model is loaded yet; try again shortly";
+        throw new AppError("not_ready", message, {
           headers: { "Retry-After": "1" },
         });
       }

@@ -25,8 +25,9 @@ export interface WorkerOptions {
   bundled: Record<string, ArrayBuffer>;
 }
 
-function bundledSource(options: WorkerOptions): ModelSource {
+function bundledSource(options: WorkerOptions, memoryLimitMb: number): ModelSource {
   return bundleModelSource({
+    memoryLimitMb,
     read: async (name) => {
       const bytes = options.bundled[name];
       if (!bytes) throw new Error(`no bundled file ${name}; the build step exports it`);
@@ -47,8 +48,10 @@ function sourceFor(
   options: WorkerOptions,
 ): ModelSource {
   const spec = config.MODEL_SOURCE;
+  const memoryLimitMb = config.WORKER_MEMORY_LIMIT_MB;
   if (spec.kind === "url") {
     return bundleModelSource({
+      memoryLimitMb,
       read: urlReader(spec.url),
       description: `url:${spec.url}`,
       engine: options.engine,
@@ -67,10 +70,13 @@ function sourceFor(
       bucket,
       modelName: config.MODEL_NAME,
       engine: options.engine,
-      ...(BUNDLE_INDEX in options.bundled ? { fallback: bundledSource(options) } : {}),
+      memoryLimitMb,
+      ...(BUNDLE_INDEX in options.bundled
+        ? { fallback: bundledSource(options, memoryLimitMb) }
+        : {}),
     });
   }
-  return bundledSource(options);
+  return bundledSource(options, memoryLimitMb);
 }
 
 export function workerHandler(options: WorkerOptions) {
