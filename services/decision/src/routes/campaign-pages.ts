@@ -23,7 +23,6 @@ import { driverMessage } from "@pp/shared/errors/driver-message.ts";
 import { jsonBody, validationHook } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { HTML_PAGE_HEADERS } from "@pp/shared/http/page-headers.ts";
-import { DEV_CAMPAIGN_SECRET } from "@pp/shared/policy/control-assignment.ts";
 import { campaignGroupCounts } from "@pp/shared/registry/decision-log-reads.ts";
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { z } from "zod";
@@ -84,6 +83,15 @@ function signedLinkOr(
   };
 }
 
+/**
+ * The key links are signed with: CAMPAIGN_SECRET, else a random one made at start, so links then
+ * open only in this process until it stops. The development key is in the source: links signed
+ * with it could be made by anyone, opening every campaign page of a service left without a secret.
+ */
+function linkSecret(deps: DecisionDeps): string {
+  return deps.config.CAMPAIGN_SECRET ?? crypto.randomUUID(); // 122 random bits
+}
+
 /** A link to `path` from the page being served: with its signature when that opens `path` too. */
 async function linkTo(c: Context<AppEnv>, signer: LinkSigner, path: string): Promise<string> {
   const exp = c.req.query("exp");
@@ -98,7 +106,7 @@ export function registerCampaignPages(
   /** The admin-scope check (a signed link is accepted instead, see signed-links.ts). */
   auth: MiddlewareHandler<AppEnv>,
 ): void {
-  const signer = new LinkSigner(deps.config.CAMPAIGN_SECRET ?? DEV_CAMPAIGN_SECRET);
+  const signer = new LinkSigner(linkSecret(deps));
   const gate = signedLinkOr(signer, auth);
 
   app.get("/campaigns", gate, async (c) => {
