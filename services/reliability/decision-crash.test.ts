@@ -147,7 +147,7 @@ describe("retention and erasure under load, kill -9 mid-prune, two services prun
         });
         const deadline = Date.now() + 60_000;
         while ((await left()) === before && Date.now() < deadline) await Bun.sleep(5);
-        await service.stop();
+        await service.stop(15_000); // a SIGKILL would lose the line this test counts
         const after = await left();
         const lines = service
           .output()

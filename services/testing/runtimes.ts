@@ -25,7 +25,8 @@ export interface RunningService {
   baseUrl: string;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after `killAfterMs` (default 3 s) if it has not exited. */
+  stop(killAfterMs?: number): Promise<void>;
 }
 
 const entry = (service: ServiceName, file: string) =>
@@ -141,10 +142,10 @@ export async function startService(
   });
   const output = () => chunks.join("");
   const baseUrl = `http://127.0.0.1:${port}`;
-  const stop = async () => {
+  const stop = async (killAfterMs = 3000) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+    const timer = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
     await exited;
     clearTimeout(timer);
     live.delete(child);
