@@ -4,6 +4,7 @@
 
 import { connectionLostCode } from "@pp/shared/db/connection-lost.ts";
 import { connectionRefusedReason, redactedDatabaseUrl } from "@pp/shared/db/connection-refused.ts";
+import { errorChain } from "@pp/shared/errors/error-chain.ts";
 import { Command, InvalidArgumentError } from "commander";
 import { campaignCommand } from "./campaigns/campaign-cli.ts";
 import { registerDemoModelCommand, registerPublishCommand } from "./cli/publish.ts";
@@ -84,8 +85,25 @@ function reportError(error: unknown): number {
     );
     return 1;
   }
+  const refusal = databaseRefusal(e);
+  if (refusal) {
+    console.error(
+      `error: the database refused a statement (${refusal}); it and the transaction it was in are rolled back`,
+    );
+    return 1;
+  }
   console.error(cappedText(e.stack ?? String(e)));
   return 1;
+}
+
+/** The server's own error (SQLSTATE: message) behind a failed query: Drizzle's text holds the
+ * query and every parameter (a registration's megabytes), not why it failed. */
+function databaseRefusal(error: unknown): string | null {
+  for (const e of errorChain(error)) {
+    const { name, code, message } = e as { name?: string; code?: unknown; message?: string };
+    if (name === "PostgresError" && typeof code === "string") return `${code}: ${message}`;
+  }
+  return null;
 }
 
 /** Drizzle's failed-query errors carry every parameter: a registration's batch is megabytes. */
