@@ -1,25 +1,19 @@
 // A real decision process on PostgreSQL whose campaign results cannot be read: the campaign pages
 // answer 503 with the driver's reason, never the query or its parameters, to a key or a link.
 import { expect, test } from "bun:test";
-import { DEFAULT_TEST_POSTGRES_URL } from "@pp/shared/testing/test-databases.ts";
-import postgres from "postgres";
+import { openTestDatabase } from "@pp/shared/testing/test-databases.ts";
+import { sql } from "drizzle-orm";
 import { startServiceProcesses } from "../../../testing/service-processes.ts";
 
 const ADMIN = "campaign-page-errors-admin-0123456789";
 
 test("a failed read of campaign results is a 503 naming the driver's reason only", async () => {
-  const adminUrl = process.env.DATABASE_URL_TEST || DEFAULT_TEST_POSTGRES_URL;
-  const name = `pp_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
-  const server = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await server.unsafe(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
+  const t = await openTestDatabase("postgres");
   const services = await startServiceProcesses({
-    decision: { ADMIN_API_KEYS: ADMIN, DATABASE_URL: url.href },
+    decision: { ADMIN_API_KEYS: ADMIN, DATABASE_URL: t.options.databaseUrl as string },
   });
-  const db = postgres(url.href, { max: 1, onnotice: () => {} });
   try {
-    await db.unsafe("alter table campaign_results rename to campaign_results_moved");
+    await t.handle.db.execute(sql`alter table campaign_results rename to campaign_results_moved`);
     const base = services.decision.base;
     const link = await fetch(`${base}/admin/campaign-links`, {
       method: "POST",
@@ -40,9 +34,7 @@ test("a failed read of campaign results is a 503 naming the driver's reason only
       );
     }
   } finally {
-    await db.end();
     await services.stop();
-    await server.unsafe(`drop database ${name} with (force)`);
-    await server.end();
+    await t.cleanup();
   }
 }, 180_000);

@@ -1,37 +1,27 @@
 // A real decision process on PostgreSQL that cannot read its policies before it ever had one:
 // decisions are 503 with the driver's reason, never the failed query, in the answer or the log.
 import { expect, test } from "bun:test";
-import { createDatabase } from "@pp/shared/db/client.ts";
 import { freePort } from "@pp/shared/testing/free-port.ts";
-import { DEFAULT_TEST_POSTGRES_URL } from "@pp/shared/testing/test-databases.ts";
-import postgres from "postgres";
+import { openTestDatabase } from "@pp/shared/testing/test-databases.ts";
+import { sql } from "drizzle-orm";
 import { startProcess } from "../../../testing/service-processes.ts";
 
 const KEY = "policy-unavailable-key-0123456789";
 
 test("no policy readable: 503 naming the driver's reason only", async () => {
-  const adminUrl = process.env.DATABASE_URL_TEST || DEFAULT_TEST_POSTGRES_URL;
-  const name = `pp_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
-  const server = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await server.unsafe(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
   // Migrated, then without its policies table before the service ever read a policy.
-  const migrated = await createDatabase({ databaseUrl: url.href });
-  await migrated.migrate();
-  await migrated.close();
+  const t = await openTestDatabase("postgres");
+  await t.handle.db.execute(sql`alter table policies rename to policies_moved`);
   const decision = startProcess(
     "decision",
     {
       API_KEYS: KEY,
-      DATABASE_URL: url.href,
+      DATABASE_URL: t.options.databaseUrl as string,
       FORECAST_URL: "http://127.0.0.1:9",
       LOG_LEVEL: "info",
     },
     await freePort(),
   );
-  const db = postgres(url.href, { max: 1, onnotice: () => {} });
-  await db.unsafe("alter table policies rename to policies_moved");
   try {
     for (
       let i = 0;
@@ -61,11 +51,9 @@ test("no policy readable: 503 naming the driver's reason only", async () => {
     // Before: "No decision policy available: Failed query: select … from "policies" … params: …".
     expect(error.message).toBe('No decision policy available: relation "policies" does not exist');
   } finally {
-    await db.end();
     decision.child.kill("SIGTERM");
     await new Promise((r) => decision.child.once("exit", r));
-    await server.unsafe(`drop database ${name} with (force)`);
-    await server.end();
+    await t.cleanup();
   }
   expect(decision.output.filter((l) => l.includes("Failed query"))).toEqual([]);
 }, 120_000);
