@@ -6,6 +6,7 @@ import type { Database } from "@pp/shared/db/database.ts";
 import { readCampaignDecisionRows } from "@pp/shared/registry/decision-log-reads.ts";
 import type { TransactionLog } from "../data/transaction-log.ts";
 import { type CampaignObservations, emptyObservations } from "./campaign-observations.ts";
+import { zonedDay } from "./zoned-day.ts";
 
 export interface CampaignDecision {
   customerId: string;
@@ -22,18 +23,18 @@ export interface CampaignDecision {
   pAlive: number;
 }
 
-const DAY_MS = 86_400_000;
 const num = (v: unknown, fallback: number) =>
   typeof v === "number" && Number.isFinite(v) ? v : fallback;
 
 /**
  * The first decision per customer of `campaign`, oldest first; `repeats` counts the others. With
  * `ignoreIdCase` (the purchases read with --ignore-id-case) ids are lower-cased, as the log's are.
+ * With `timezone` (the purchases read with --timezone) a decision's day is the shop's day too.
  */
 export async function readCampaignDecisions(
   db: Database,
   campaign: string,
-  options: { ignoreIdCase?: boolean } = {},
+  options: { ignoreIdCase?: boolean; timezone?: string } = {},
 ): Promise<{ decisions: CampaignDecision[]; repeats: number; switched: number }> {
   const rows = await readCampaignDecisionRows(db, campaign);
   const seen = new Map<string, string | null>();
@@ -51,7 +52,7 @@ export async function readCampaignDecisions(
       {}) as Record<string, unknown>;
     decisions.push({
       customerId,
-      decidedDay: Math.floor(row.decidedAt.getTime() / DAY_MS),
+      decidedDay: zonedDay(row.decidedAt, options.timezone),
       group: row.group === "control" ? "control" : "treated",
       action: row.wouldHave ?? "none",
       cost: num(details.cost, 0),

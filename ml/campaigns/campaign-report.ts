@@ -34,6 +34,7 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
   const print = o.print ?? console.log;
   const { decisions, repeats, switched } = await readCampaignDecisions(o.db, o.campaign, {
     ignoreIdCase: o.log?.ignoreIdCase === true,
+    ...(o.log?.timezone ? { timezone: o.log.timezone } : {}),
   });
   if (decisions.length === 0) {
     throw new RangeError(
