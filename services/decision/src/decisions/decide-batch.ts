@@ -23,9 +23,9 @@ import {
 } from "../campaigns/campaign-decisions.ts";
 import type { DecisionDeps } from "../deps.ts";
 import type { ForecastResponse } from "../forecast-client/forecast-contract.ts";
-import { ForecastUnavailableError } from "../forecast-client/forecast-errors.ts";
+import { ForecastUnavailableError, isCallerError } from "../forecast-client/forecast-errors.ts";
 import type { BatchRequest } from "../routes/decision-schemas.ts";
-import { forecastFailureError, isCallerError } from "./forecast-failure.ts";
+import { forecastFailureError } from "./forecast-failure.ts";
 import { outlookFor, type ResolvedOutlook } from "./forecast-outlook.ts";
 import { recordOrRefuse, refuseEarlyUnlessRoom } from "./record-decisions.ts";
 

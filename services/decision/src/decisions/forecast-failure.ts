@@ -2,18 +2,11 @@
 // 4xx/5xx naming the reason (never a 500, never a guess presented as a forecast).
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import type { CircuitBreaker } from "../forecast-client/circuit-breaker.ts";
-import { ForecastUnavailableError } from "../forecast-client/forecast-errors.ts";
-
-export function isCallerError(err: unknown): boolean {
-  return (
-    err instanceof ForecastUnavailableError &&
-    err.kind === "bad_status" &&
-    err.status !== undefined &&
-    err.status >= 400 &&
-    err.status < 500 &&
-    err.status !== 429
-  );
-}
+import {
+  type ForecastUnavailableError,
+  isCallerError,
+  setupHint,
+} from "../forecast-client/forecast-errors.ts";
 
 export function forecastFailureError(
   err: ForecastUnavailableError,
@@ -25,9 +18,10 @@ export function forecastFailureError(
     });
   }
   const retryAfter = String(Math.max(1, Math.ceil(breaker.retryAfterMs() / 1000)));
+  const hint = setupHint(err);
   return new AppError(
     err.kind === "timeout" ? "gateway_timeout" : "unavailable",
-    `Forecast unavailable (${err.kind}): ${err.message}`,
+    `Forecast unavailable (${err.kind}): ${err.message}${hint ? `; ${hint}` : ""}`,
     { details: { forecast: { reason: err.kind } }, headers: { "Retry-After": retryAfter } },
   );
 }

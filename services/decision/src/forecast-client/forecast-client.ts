@@ -7,7 +7,7 @@ import {
   type ForecastResponse,
   forecastResponseSchema,
 } from "./forecast-contract.ts";
-import { ForecastUnavailableError } from "./forecast-errors.ts";
+import { ForecastUnavailableError, isCallerError } from "./forecast-errors.ts";
 import type { ForecastTransport } from "./forecast-transports.ts";
 
 export interface ForecastClient {
@@ -74,14 +74,9 @@ export function createForecastClient(options: ForecastClientOptions): ForecastCl
         breaker.onSuccess();
         return answer;
       } catch (err) {
-        // A 4xx is the caller's fault, not the upstream's: it does not trip the breaker.
-        const clientError =
-          err instanceof ForecastUnavailableError &&
-          err.kind === "bad_status" &&
-          err.status !== undefined &&
-          err.status < 500 &&
-          err.status !== 429;
-        if (clientError) breaker.onSuccess();
+        // An input the forecast service refuses is the caller's fault, not the upstream's: it does
+        // not trip the breaker. A refused key or a wrong URL does: every decision would fail.
+        if (isCallerError(err)) breaker.onSuccess();
         else breaker.onFailure();
         throw err;
       }
