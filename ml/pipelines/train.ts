@@ -27,6 +27,7 @@ import { type ProductionModels, servedModels, trainProduction } from "./producti
 import { type GateDecision, promotionDecision } from "./promotion-gate.ts";
 import type { LogReadOptions } from "./read-log.ts";
 import { registerBundle } from "./register-bundle.ts";
+import { checkRegistryBeforeTraining } from "./registry-preflight.ts";
 import { createStepLog, type StepLog } from "./step-log.ts";
 import { type TrackRunResult, trackTrainingRun } from "./track-run.ts";
 import { type DataFormat, type TrainedModels, trainModels } from "./train-models.ts";
@@ -109,6 +110,9 @@ async function trainPipelineOn(
   const steps = options.steps ?? createStepLog();
   const print = options.print ?? console.log;
   const env = options.env ?? process.env;
+  if (options.register) {
+    await steps.step("registry reachable", () => checkRegistryBeforeTraining(env));
+  }
   const loaded = await readTrainingData(options, steps, print);
   const trained = await trainModels(
     { log: loaded.log, summaries: loaded.summaries, source: options.data, format: options.format },

@@ -1,0 +1,33 @@
+// Before a training that ends in --register: the registry's database answers (and is migrated)
+// and its artifact store takes a write, so a wrong DATABASE_URL or ARTIFACT_STORE_URI is said at
+// once instead of after the training (minutes on a large log).
+import {
+  artifactStoreLocationFromEnv,
+  openArtifactStore,
+} from "@pp/shared/artifacts/open-artifact-store.ts";
+import { openRegistryFromEnv } from "./open-registry.ts";
+
+type Env = Record<string, string | undefined>;
+
+/** The artifact store refused a write: where it is and why, and what to set instead. */
+export class ArtifactStoreInputError extends Error {
+  override readonly name = "ArtifactStoreInputError";
+}
+
+/** Opens and closes the registry, then writes and deletes a probe object in its store. */
+export async function checkRegistryBeforeTraining(env: Env): Promise<void> {
+  const opened = await openRegistryFromEnv(env);
+  await opened.close();
+  const location = artifactStoreLocationFromEnv(env);
+  const store = openArtifactStore(location, env);
+  const key = `preflight/${crypto.randomUUID()}`;
+  try {
+    await store.put(key, new TextEncoder().encode("registry preflight\n"));
+    await store.delete(key);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new ArtifactStoreInputError(
+      `the artifact store ${location} (ARTIFACT_STORE_URI, default DATA_DIR/artifacts) cannot be written: ${why}; point it at a writable directory or s3://bucket/prefix`,
+    );
+  }
+}
