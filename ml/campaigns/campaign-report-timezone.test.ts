@@ -79,3 +79,9 @@ test("zonedDay takes the zone's calendar day, whatever the process's zone", () =
   expect(zonedDay(new Date("2024-02-29T11:15:00Z"), "Pacific/Chatham")).toBe(day("2024-03-01"));
   expect(zonedDay(at)).toBe(day("2024-03-10"));
 });
+
+test("an unknown zone is named as the log reader names it", () => {
+  expect(() => zonedDay(new Date(0), "Mars/Olympus")).toThrow(
+    '--timezone: unknown time zone "Mars/Olympus"',
+  );
+});
