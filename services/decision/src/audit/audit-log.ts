@@ -182,9 +182,16 @@ export class BufferedAuditLog {
     if (this.downSince === undefined) {
       // One probe at a time; /ready waits briefly (the first one may be opening and migrating
       // the database, which takes seconds) and the probe itself records up or down.
-      this.probing ??= this.attempt(() => this.options.sink.probe()).finally(() => {
-        this.probing = null;
-      });
+      this.probing ??= this.attempt(() => this.options.sink.probe())
+        .then((ok) => {
+          // A probe that fails after /ready stopped waiting marks the log down with no writer
+          // running: start it, or decisions would be refused until the next /ready.
+          if (!ok && !this.permanent) this.kick();
+          return ok;
+        })
+        .finally(() => {
+          this.probing = null;
+        });
       let timer: ReturnType<typeof setTimeout> | undefined;
       const answered = await Promise.race([
         this.probing.then(() => true),
