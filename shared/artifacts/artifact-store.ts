@@ -43,6 +43,18 @@ export class ArtifactNotFoundError extends Error {
   }
 }
 
+/** A file could not be written (a full disk, a read-only mount): names the file and the system's
+ * reason in one line; the error itself is the cause. */
+export class ArtifactWriteError extends Error {
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
+    super(`could not write ${path} (${(cause as Error)?.message ?? String(cause)})`, { cause });
+    this.name = "ArtifactWriteError";
+  }
+}
+
 export class InvalidArtifactKeyError extends Error {
   constructor(
     readonly key: string,

@@ -9,10 +9,22 @@ import {
   ArtifactNotFoundError,
   type ArtifactObject,
   type ArtifactStore,
+  ArtifactWriteError,
   assertValidArtifactKey,
   type StoredArtifact,
 } from "./artifact-store.ts";
 import { sha256Hex } from "./sha256.ts";
+
+/** Writes `bytes` to a new file at `path` and fsyncs it. */
+async function writeSynced(path: string, bytes: Uint8Array): Promise<void> {
+  const handle = await open(path, "w");
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
 
 export class FileArtifactStore implements ArtifactStore {
   readonly root: string;
@@ -46,20 +58,16 @@ export class FileArtifactStore implements ArtifactStore {
 
   async put(key: string, bytes: Uint8Array): Promise<StoredArtifact> {
     const path = this.pathOf(key);
-    await mkdir(dirname(path), { recursive: true });
     const tmp = `${path}.tmp-${randomUUID()}`;
-    const handle = await open(tmp, "w");
     try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
+      await mkdir(dirname(path), { recursive: true });
+      await writeSynced(tmp, bytes);
       await rename(tmp, path);
     } catch (error) {
+      // A full disk stops the write midway: the part written is removed, as listings (and so
+      // `ml gc`) skip temporary files.
       await rm(tmp, { force: true });
-      throw error;
+      throw new ArtifactWriteError(path, error);
     }
     return { key, uri: this.uriFor(key), sha256: await sha256Hex(bytes), bytes: bytes.byteLength };
   }
