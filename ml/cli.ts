@@ -66,8 +66,13 @@ function reportError(error: unknown): number {
     return 2;
   }
   // An artifact changed or gone after registration: its message names the file and the checksums.
-  // A file it could not write (a full disk): its message names the file and the reason.
-  if (/^(Registry(NotFound|State)|Artifact(Checksum|NotFound|Write))Error$/.test(e.name ?? "")) {
+  // A file it could not write (a full disk under the store or DATA_DIR): its message names the
+  // file and the reason.
+  if (
+    /^(Registry(NotFound|State)|Artifact(Checksum|NotFound|Write)|LockFile)Error$/.test(
+      e.name ?? "",
+    )
+  ) {
     console.error(`error: ${e.message}`);
     return 1;
   }

@@ -43,6 +43,14 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/** The lock file could not be written (a full disk, a read-only directory): one line naming it. */
+export class LockFileError extends Error {
+  override readonly name = "LockFileError";
+  constructor(path: string, cause: unknown) {
+    super(`could not write ${path} (${(cause as Error)?.message ?? String(cause)})`, { cause });
+  }
+}
+
 /** Creates the lock for this process; false when another process holds it (EEXIST). */
 export function tryCreateLock(dataDir: string, info: LockInfo): boolean {
   try {
@@ -50,15 +58,19 @@ export function tryCreateLock(dataDir: string, info: LockInfo): boolean {
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw error;
+    throw new LockFileError(lockPath(dataDir), error);
   }
 }
 
 /** Rewrites this process's lock (atomically: readers see the old or the new content). */
 export function updateLock(dataDir: string, info: LockInfo): void {
   const tmp = `${lockPath(dataDir)}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(info));
-  renameSync(tmp, lockPath(dataDir));
+  try {
+    writeFileSync(tmp, JSON.stringify(info));
+    renameSync(tmp, lockPath(dataDir));
+  } catch (error) {
+    throw new LockFileError(lockPath(dataDir), error);
+  }
 }
 
 /** Who removes a lock: this process (its pid and per-process instance). */
@@ -138,7 +150,7 @@ export function removeLockOf(
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return true; // no directory, so no lock (removed on exit after a test)
-    if (code !== "EEXIST") throw error;
+    if (code !== "EEXIST") throw new LockFileError(takeoverPath(dataDir), error);
     clearDeadTakeover(dataDir, me);
     return false;
   }
