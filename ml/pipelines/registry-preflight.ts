@@ -1,6 +1,7 @@
 // Before a training that ends in --register: the registry's database answers (and is migrated)
 // and its artifact store takes a write, so a wrong DATABASE_URL or ARTIFACT_STORE_URI is said at
 // once instead of after the training (minutes on a large log).
+import { ArtifactWriteError } from "@pp/shared/artifacts/artifact-store.ts";
 import {
   artifactStoreLocationFromEnv,
   openArtifactStore,
@@ -25,7 +26,9 @@ export async function checkRegistryBeforeTraining(env: Env): Promise<void> {
     await store.put(key, new TextEncoder().encode("registry preflight\n"));
     await store.delete(key);
   } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
+    // The store's own error names the probe's file; the cause says why.
+    const cause = error instanceof ArtifactWriteError ? error.cause : error;
+    const why = cause instanceof Error ? cause.message : String(cause);
     throw new ArtifactStoreInputError(
       `the artifact store ${location} (ARTIFACT_STORE_URI, default DATA_DIR/artifacts) cannot be written: ${why}; point it at a writable directory or s3://bucket/prefix`,
     );

@@ -66,7 +66,9 @@ export class FileArtifactStore implements ArtifactStore {
     } catch (error) {
       // A full disk stops the write midway: the part written is removed, as listings (and so
       // `ml gc`) skip temporary files.
-      await rm(tmp, { force: true });
+      // The cleanup never hides why the write failed (under a path that is a file, Bun's rm
+      // fails with EFAULT).
+      await rm(tmp, { force: true }).catch(() => {});
       throw new ArtifactWriteError(path, error);
     }
     return { key, uri: this.uriFor(key), sha256: await sha256Hex(bytes), bytes: bytes.byteLength };
