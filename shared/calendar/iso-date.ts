@@ -30,6 +30,11 @@ function daysFromCivil(year: number, month: number, day: number): number {
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+/** Whether `s` is exactly a date YYYY-MM-DD naming a real day. */
+export function isIsoDate(s: string): boolean {
+  return ISO_DATE.test(s) && isCalendarDate(s);
+}
+
 /**
  * Days since 1970-01-01 for an ISO date `YYYY-MM-DD` (UTC); NaN when it is not a valid date.
  * Years before 100 are NaN too, as they were when this went through Date.UTC (which reads them

@@ -4,6 +4,7 @@
 // transactions). Anything else (any doubt) returns undefined and goes through
 // forecastRequestSchema, which decides and names the errors. What this accepts, the schema accepts
 // with the same output, key order included (checked against it on random bodies in the tests).
+import { isIsoDate } from "@pp/shared/calendar/iso-date.ts";
 import {
   isCalendarDate,
   latestPurchaseDate,
@@ -102,9 +103,7 @@ export function forecastRequestFastPath(value: unknown): ForecastRequest | undef
   let asOf: string | undefined;
   if (Object.hasOwn(value, "as_of")) {
     const a = value.as_of;
-    if (typeof a !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(a) || !isCalendarDate(a)) {
-      return undefined;
-    }
+    if (typeof a !== "string" || !isIsoDate(a)) return undefined;
     asOf = a;
   }
   const latest = latestPurchaseDate(); // once per request, not per transaction
