@@ -53,18 +53,28 @@ async function fromDatabase<T>(deps: DecisionDeps, read: (db: Database) => Promi
 }
 
 /**
- * Whether the request's signed link opens `path`: one signed for `path` itself, or for the list
- * (`/campaigns` lists every campaign, so its link opens each of them). A link to one campaign
- * opens nothing else: the list's links were once re-signed for any page, so a link to one campaign
- * gave a signed "all campaigns" back link and, through it, every other campaign.
+ * The path the request's signed link was made for, when it opens `path`: `path` itself, or the
+ * list (`/campaigns` lists every campaign, so its link opens each of them); null when it opens
+ * nothing. A link to one campaign opens nothing else: the list's links were once re-signed for any
+ * page, so a link to one campaign gave a signed "all campaigns" back link and, through it, every
+ * other campaign.
  */
-async function linkOpens(c: Context<AppEnv>, signer: LinkSigner, path: string): Promise<boolean> {
+async function linkScope(
+  c: Context<AppEnv>,
+  signer: LinkSigner,
+  path: string,
+): Promise<string | null> {
   const exp = c.req.query("exp") ?? "";
   const sig = c.req.query("sig") ?? "";
   const now = Date.now() / 1000;
-  if (await signer.verify(path, exp, sig, now)) return true;
-  return path.startsWith("/campaigns/") && signer.verify("/campaigns", exp, sig, now);
+  if (await signer.verify(path, exp, sig, now)) return path;
+  const list = path.startsWith("/campaigns/") && (await signer.verify("/campaigns", exp, sig, now));
+  return list ? "/campaigns" : null;
 }
+
+/** Whether a link made for `scope` opens `path` (a list link opens every campaign). */
+const scopeOpens = (scope: string | null, path: string) =>
+  scope !== null && (path === scope || (scope === "/campaigns" && path.startsWith("/campaigns/")));
 
 /** Lets a valid signed link through; anything else must pass `auth` (the API key). */
 function signedLinkOr(
@@ -73,7 +83,7 @@ function signedLinkOr(
 ): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (c.req.query("exp") !== undefined || c.req.query("sig") !== undefined) {
-      if (!(await linkOpens(c, signer, c.req.path))) {
+      if ((await linkScope(c, signer, c.req.path)) === null) {
         throw new AppError("unauthorized", "Invalid or expired signed link");
       }
       c.get("logFields").api_key = "signed-link";
@@ -92,11 +102,14 @@ function linkSecret(deps: DecisionDeps): string {
   return deps.config.CAMPAIGN_SECRET ?? crypto.randomUUID(); // 122 random bits
 }
 
-/** A link to `path` from the page being served: with its signature when that opens `path` too. */
-async function linkTo(c: Context<AppEnv>, signer: LinkSigner, path: string): Promise<string> {
+/**
+ * A link to `path` from the page being served, whose own link was made for `scope` (linkScope,
+ * worked out once per page): with its signature when that opens `path` too.
+ */
+function linkTo(c: Context<AppEnv>, scope: string | null, path: string): string {
   const exp = c.req.query("exp");
   const sig = c.req.query("sig");
-  if (!exp || !sig || !(await linkOpens(c, signer, path))) return path;
+  if (!exp || !sig || !scopeOpens(scope, path)) return path;
   return `${path}?exp=${encodeURIComponent(exp)}&sig=${encodeURIComponent(sig)}`;
 }
 
@@ -116,17 +129,16 @@ export function registerCampaignPages(
     const ids = [
       ...new Set([...results.map((r) => r.campaignId), ...counts.map((r) => r.campaign)]),
     ];
-    const rows = await Promise.all(
-      ids.map(async (id) => {
-        const r = results.find((x) => x.campaignId === id);
-        const logged = (g: string) =>
-          counts.find((x) => x.campaign === id && x.group === g)?.decisions ?? 0;
-        const href = await linkTo(c, signer, `/campaigns/${encodeURIComponent(id)}`);
-        return `<tr><th scope="row"><a href="${escapeHtml(href)}">${escapeHtml(id)}</a></th>
+    const scope = await linkScope(c, signer, c.req.path);
+    const rows = ids.map((id) => {
+      const r = results.find((x) => x.campaignId === id);
+      const logged = (g: string) =>
+        counts.find((x) => x.campaign === id && x.group === g)?.decisions ?? 0;
+      const href = linkTo(c, scope, `/campaigns/${encodeURIComponent(id)}`);
+      return `<tr><th scope="row"><a href="${escapeHtml(href)}">${escapeHtml(id)}</a></th>
 <td>${logged("treated")}</td><td>${logged("control")}</td>
 <td>${r ? escapeHtml(r.windowEnd) : "not measured"}</td><td>${r ? fmt(r.incrementalProfit) : "–"}</td></tr>`;
-      }),
-    );
+    });
     const body = `<nav><strong>Campaigns</strong></nav><h1>Campaigns</h1>
 <table><thead><tr><th>campaign</th><th>treated decisions</th><th>control decisions</th>
 <th>measured to</th><th>incremental profit</th></tr></thead><tbody>
@@ -147,7 +159,7 @@ ${rows.join("\n") || '<tr><td colspan="5">No campaign yet: send "campaign" with 
       const mine = counts.filter((x) => x.campaign === id);
       if (!row && mine.length === 0) throw new AppError("not_found", `No campaign "${id}"`);
       const logged = mine.map((m) => `${m.decisions} ${escapeHtml(m.group)}`).join(" · ");
-      const back = await linkTo(c, signer, "/campaigns");
+      const back = linkTo(c, await linkScope(c, signer, c.req.path), "/campaigns");
       const section = row
         ? campaignSectionHtml(row.result as unknown as CampaignResult)
         : `<h1>Campaign ${escapeHtml(id)}</h1><p>Not measured yet: run
