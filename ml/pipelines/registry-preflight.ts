@@ -6,6 +6,7 @@ import {
   artifactStoreLocationFromEnv,
   openArtifactStore,
 } from "@pp/shared/artifacts/open-artifact-store.ts";
+import { PREFLIGHT_PREFIX } from "@pp/shared/registry/artifact-gc.ts";
 import { openRegistryFromEnv } from "./open-registry.ts";
 
 type Env = Record<string, string | undefined>;
@@ -21,7 +22,8 @@ export async function checkRegistryBeforeTraining(env: Env): Promise<void> {
   await opened.close();
   const location = artifactStoreLocationFromEnv(env);
   const store = openArtifactStore(location, env);
-  const key = `preflight/${crypto.randomUUID()}`;
+  // A kill -9 between the put and the delete leaves the probe: `ml gc` lists it.
+  const key = `${PREFLIGHT_PREFIX}${crypto.randomUUID()}`;
   try {
     await store.put(key, new TextEncoder().encode("registry preflight\n"));
     await store.delete(key);

@@ -27,6 +27,11 @@ export interface ArtifactStore {
   list(prefix: string): Promise<string[]>;
   /** Objects whose keys start with `prefix`, sorted by key, with their times and sizes. */
   listObjects(prefix: string): Promise<ArtifactObject[]>;
+  /**
+   * What writes killed midway left behind (never visible to `get` or `list`), for `ml gc`; each
+   * removable with `delete(key)`. None on S3: a PUT stores the whole object or nothing.
+   */
+  listUnfinishedWrites(): Promise<ArtifactObject[]>;
 }
 
 /** One stored object as listed. */

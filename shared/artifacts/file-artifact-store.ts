@@ -26,6 +26,9 @@ async function writeSynced(path: string, bytes: Uint8Array): Promise<void> {
   }
 }
 
+/** What a write's temporary file adds to its key's file name (then a random id). */
+const TEMPORARY = ".tmp-";
+
 export class FileArtifactStore implements ArtifactStore {
   readonly root: string;
   readonly baseUri: string;
@@ -58,7 +61,7 @@ export class FileArtifactStore implements ArtifactStore {
 
   async put(key: string, bytes: Uint8Array): Promise<StoredArtifact> {
     const path = this.pathOf(key);
-    const tmp = `${path}.tmp-${randomUUID()}`;
+    const tmp = `${path}${TEMPORARY}${randomUUID()}`;
     try {
       await mkdir(dirname(path), { recursive: true });
       await writeSynced(tmp, bytes);
@@ -97,7 +100,8 @@ export class FileArtifactStore implements ArtifactStore {
     await rm(this.pathOf(key), { force: true });
   }
 
-  async list(prefix: string): Promise<string[]> {
+  /** Every file under the root as a key (`/`-separated), or none when the root is missing. */
+  private async allKeys(): Promise<string[]> {
     let entries: string[];
     try {
       entries = await readdir(this.root, { recursive: true });
@@ -105,21 +109,34 @@ export class FileArtifactStore implements ArtifactStore {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
       throw error;
     }
+    return entries.map((entry) => relative(this.root, join(this.root, entry)).split(sep).join("/"));
+  }
+
+  async list(prefix: string): Promise<string[]> {
     const keys: string[] = [];
-    for (const entry of entries) {
-      const key = relative(this.root, join(this.root, entry)).split(sep).join("/");
-      if (!key.startsWith(prefix) || key.includes(".tmp-")) continue;
+    for (const key of await this.allKeys()) {
+      if (!key.startsWith(prefix) || key.includes(TEMPORARY)) continue;
       if (await this.exists(key)) keys.push(key);
     }
     return keys.sort();
   }
 
+  /** The temporary files of writes killed before their rename (kill -9, a power cut). */
+  async listUnfinishedWrites(): Promise<ArtifactObject[]> {
+    const keys = (await this.allKeys()).filter((key) => key.includes(TEMPORARY));
+    return this.statKeys(keys.sort());
+  }
+
   async listObjects(prefix: string): Promise<ArtifactObject[]> {
+    return this.statKeys(await this.list(prefix));
+  }
+
+  private async statKeys(keys: string[]): Promise<ArtifactObject[]> {
     const out: ArtifactObject[] = [];
-    for (const key of await this.list(prefix)) {
+    for (const key of keys) {
       try {
         const info = await stat(this.pathOf(key));
-        out.push({ key, modified: info.mtime, bytes: info.size });
+        if (info.isFile()) out.push({ key, modified: info.mtime, bytes: info.size });
       } catch {
         // removed since listed
       }

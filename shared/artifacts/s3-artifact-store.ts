@@ -148,6 +148,11 @@ export class S3ArtifactStore implements ArtifactStore {
     return (await this.listObjects(prefix)).map((o) => o.key);
   }
 
+  /** A PUT is one request: S3 stores the whole object or nothing, so nothing is left over. */
+  async listUnfinishedWrites(): Promise<ArtifactObject[]> {
+    return [];
+  }
+
   /**
    * ListObjects page by page (1,000 keys each), bounded to 1,000 pages. Version 1 with `marker`:
    * every S3-compatible store (S3, MinIO, R2) answers it, and the keys come sorted.

@@ -1,12 +1,16 @@
 // Garbage collection of the artifact store: registration writes a version's artifacts under a
 // fresh prefix `models/<name>/<uuid>` before its transaction commits, so a crash (even kill -9)
 // leaves a prefix that no version references. This finds such prefixes and removes them. A prefix
-// younger than `minAgeMs` is left alone: it may belong to a registration still in progress.
-import type { ArtifactObject } from "../artifacts/artifact-store.ts";
+// younger than `minAgeMs` is left alone: it may belong to a registration still in progress. It also
+// finds what other killed writes left: a file store's temporary files and `ml train --register`'s
+// store probe (`preflight/<uuid>`, written and deleted before training).
+import type { ArtifactObject, ArtifactStore } from "../artifacts/artifact-store.ts";
 import type { ModelRegistry } from "./model-registry.ts";
 
 export interface GcPrefix {
+  /** `models/<name>/<id>`, or the key itself for a probe or an unfinished write. */
   prefix: string;
+  kind: "registration" | "preflight probe" | "unfinished write";
   objects: ArtifactObject[];
   bytes: number;
   newest: Date;
@@ -29,6 +33,40 @@ function prefixOf(key: string): string | null {
   return parts.length >= 4 && parts[0] === "models" ? parts.slice(0, 3).join("/") : null;
 }
 
+/** Where `ml train --register` writes (and deletes) its probe of the store. */
+export const PREFLIGHT_PREFIX = "preflight/";
+
+/** Unreferenced objects grouped by prefix: registrations, probes and unfinished writes. */
+async function unreferencedGroups(
+  store: ArtifactStore,
+  referenced: Set<string>,
+): Promise<GcPrefix[]> {
+  const groups = new Map<string, GcPrefix>();
+  const add = (prefix: string, kind: GcPrefix["kind"], object: ArtifactObject) => {
+    const group = groups.get(prefix) ?? {
+      prefix,
+      kind,
+      objects: [],
+      bytes: 0,
+      newest: new Date(0),
+    };
+    group.objects.push(object);
+    group.bytes += object.bytes;
+    if (object.modified > group.newest) group.newest = object.modified;
+    groups.set(prefix, group);
+  };
+  for (const object of await store.listObjects("models/")) {
+    const prefix = prefixOf(object.key);
+    if (prefix !== null && !referenced.has(prefix)) add(prefix, "registration", object);
+  }
+  for (const object of await store.listObjects(PREFLIGHT_PREFIX))
+    add(object.key, "preflight probe", object);
+  for (const object of await store.listUnfinishedWrites()) {
+    add(object.key, "unfinished write", object);
+  }
+  return [...groups.values()];
+}
+
 export async function planArtifactGc(
   registry: ModelRegistry,
   { minAgeMs, now = new Date() }: { minAgeMs: number; now?: Date },
@@ -46,18 +84,8 @@ export async function planArtifactGc(
       elsewhere.push(`${version.modelName} v${version.version}: ${version.artifactUri}`);
     }
   }
-  const groups = new Map<string, GcPrefix>();
-  for (const object of await store.listObjects("models/")) {
-    const prefix = prefixOf(object.key);
-    if (prefix === null || referenced.has(prefix)) continue;
-    const group = groups.get(prefix) ?? { prefix, objects: [], bytes: 0, newest: new Date(0) };
-    group.objects.push(object);
-    group.bytes += object.bytes;
-    if (object.modified > group.newest) group.newest = object.modified;
-    groups.set(prefix, group);
-  }
   const cutoff = now.getTime() - minAgeMs;
-  const unreferenced = [...groups.values()];
+  const unreferenced = await unreferencedGroups(store, referenced);
   return {
     referenced: referenced.size,
     orphans: unreferenced.filter((g) => g.newest.getTime() <= cutoff),

@@ -1,5 +1,5 @@
-// `ml gc [--delete] [--min-age 1h]`: lists the artifact prefixes that no model version references
-// (a dry run by default) and, with --delete, removes them. Refuses to delete when versions exist
+// `ml gc [--delete] [--min-age 1h]`: lists the artifact prefixes that no model version references,
+// and what killed writes left (probes, temporary files) (a dry run by default) and, with --delete, removes them. Refuses to delete when versions exist
 // but none of them is in this store: ARTIFACT_STORE_URI is then probably not the registry's store.
 import { deleteOrphans, type GcPrefix, planArtifactGc } from "./artifact-gc.ts";
 import type { ModelRegistry } from "./model-registry.ts";
@@ -17,7 +17,17 @@ export function parseMinAge(value: string): number {
 
 const line = (g: GcPrefix, now: Date) =>
   `${g.prefix}\t${g.objects.length} objects\t${g.bytes} bytes\t` +
-  `${Math.round((now.getTime() - g.newest.getTime()) / 60_000)} min old`;
+  `${Math.round((now.getTime() - g.newest.getTime()) / 60_000)} min old` +
+  (g.kind === "registration" ? "" : `\t(${g.kind})`);
+
+/** "; 1 preflight probe, 2 unfinished writes" when there are any of those kinds. */
+function otherKinds(orphans: GcPrefix[]): string {
+  const counts = new Map<string, number>();
+  for (const g of orphans)
+    if (g.kind !== "registration") counts.set(g.kind, (counts.get(g.kind) ?? 0) + 1);
+  const parts = [...counts].map(([kind, n]) => `${n} ${kind}${n === 1 ? "" : "s"}`);
+  return parts.length > 0 ? `; ${parts.join(", ")}` : "";
+}
 
 export async function gcCommand(
   registry: ModelRegistry,
@@ -30,7 +40,7 @@ export async function gcCommand(
   for (const g of plan.orphans) print(line(g, now));
   const bytes = plan.orphans.reduce((s, g) => s + g.bytes, 0);
   print(
-    `${store}: ${plan.orphans.length} unreferenced prefixes (${bytes} bytes), ` +
+    `${store}: ${plan.orphans.length} unreferenced prefixes (${bytes} bytes${otherKinds(plan.orphans)}), ` +
       `${plan.referenced} referenced by versions, ${plan.young.length} younger than --min-age kept`,
   );
   if (plan.elsewhere.length > 0) {
