@@ -165,6 +165,8 @@ export const apiKeys = pgTable(
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
     /** What the key may do: "decide" (/decision*), "admin" (/admin/*). Older keys: decide only. */
     scopes: text("scopes").array().notNull().default(["decide"]),
+    /** From this instant the key is refused (401 "expired"); null: never. Rotation sets it. */
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
   },
   (t) => [uniqueIndex("api_keys_key_hash_unique").on(t.keyHash)],
 );

@@ -95,6 +95,8 @@ export interface JsonBodyOptions<T extends z.ZodType> {
    * return, or undefined for anything else (the schema then decides and names the errors).
    */
   fastPath?: (value: unknown) => z.output<T> | undefined;
+  /** No body at all (no Content-Type, nothing sent) reads as `{}`: every field has a default. */
+  optional?: boolean;
 }
 
 /**
@@ -109,6 +111,9 @@ export async function readJsonBody<T extends z.ZodType>(
 ): Promise<z.output<T>> {
   const contentType = c.req.header("content-type") ?? "";
   const mediaType = contentType.split(";")[0]?.trim() ?? "";
+  if (options.optional && contentType === "" && (await bodyText(c)) === "") {
+    return checkedBody(schema, {});
+  }
   if (!jsonMediaType.test(mediaType)) {
     throw new AppError(
       "unsupported_media_type",
@@ -134,6 +139,10 @@ export async function readJsonBody<T extends z.ZodType>(
   }
   const fast = options.fastPath?.(value);
   if (fast !== undefined) return fast;
+  return checkedBody(schema, value);
+}
+
+async function checkedBody<T extends z.ZodType>(schema: T, value: unknown): Promise<z.output<T>> {
   const result = await schema.safeParseAsync(value);
   if (!result.success) throw validationError(result.error.issues, "body");
   return result.data;

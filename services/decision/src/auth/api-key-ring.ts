@@ -14,7 +14,15 @@ import { ApiKeyStore } from "./api-key-store.ts";
 
 interface KnownKey extends VerifiedKey {
   hash: string;
+  /** Refused from this instant (ms since the epoch); null: never. */
+  expiresAt: number | null;
 }
+
+/** What a presented key is: a valid key, one past its expiry (a 401 that says so), or unknown. */
+export type KeyVerdict =
+  | { kind: "valid"; key: VerifiedKey }
+  | { kind: "expired"; name: string; expiredAt: Date }
+  | { kind: "unknown" };
 
 export interface ApiKeyRingOptions {
   /** Plain keys from the environment: API_KEYS (decide only). */
@@ -60,7 +68,7 @@ export class ApiKeyRing {
           // Named by the key, not its place in the list: Idempotency-Keys are scoped by this name,
           // so reordering API_KEYS must not move them (by position, a retry after a reorder and
           // restart decided again).
-          return { name: envKeyName(hash, prefix), scopes, hash };
+          return { name: envKeyName(hash, prefix), scopes, hash, expiresAt: null };
         }),
       );
     this.envHashes = Promise.all([
@@ -78,7 +86,12 @@ export class ApiKeyRing {
         try {
           const read = (async () => new ApiKeyStore(await database()).activeKeys())();
           const keys = await within(read, this.readTimeoutMs, "reading the API keys");
-          this.stored = keys.map((k) => ({ name: k.name, scopes: k.scopes, hash: k.keyHash }));
+          this.stored = keys.map((k) => ({
+            name: k.name,
+            scopes: k.scopes,
+            hash: k.keyHash,
+            expiresAt: k.expiresAt?.getTime() ?? null,
+          }));
           this.loadedAt = this.now();
           this.lastReadOk = true;
         } catch {
@@ -113,17 +126,21 @@ export class ApiKeyRing {
     return this.refreshWithin(5000);
   }
 
-  private match(hash: string, keys: readonly KnownKey[]): VerifiedKey | null {
+  private match(hash: string, keys: readonly KnownKey[]): KnownKey | null {
     // Compare against every key without stopping early.
-    let found: VerifiedKey | null = null;
-    for (const key of keys) {
-      if (constantTimeEqual(hash, key.hash)) found = { name: key.name, scopes: key.scopes };
-    }
+    let found: KnownKey | null = null;
+    for (const key of keys) if (constantTimeEqual(hash, key.hash)) found = key;
     return found;
   }
 
-  /** The key's name and scopes, or null when it is not a valid key. */
+  /** The key's name and scopes, or null when it is not a valid key (unknown or expired). */
   async verify(presented: string): Promise<VerifiedKey | null> {
+    const verdict = await this.check(presented);
+    return verdict.kind === "valid" ? verdict.key : null;
+  }
+
+  /** What the presented key is. Expiry is checked against the clock now, not at the last read. */
+  async check(presented: string): Promise<KeyVerdict> {
     const database = this.options.database;
     const sinceTry = this.now() - this.attemptedAt;
     if (database && this.loadedAt === Number.NEGATIVE_INFINITY && sinceTry >= 1000) {
@@ -137,8 +154,12 @@ export class ApiKeyRing {
       await this.refreshWithin(500);
       key = this.match(hash, [...(await this.envHashes), ...this.stored]);
     }
-    if (key !== null) this.remember(presented, hash);
-    return key;
+    if (key === null) return { kind: "unknown" };
+    if (key.expiresAt !== null && key.expiresAt <= this.now()) {
+      return { kind: "expired", name: key.name, expiredAt: new Date(key.expiresAt) };
+    }
+    this.remember(presented, hash);
+    return { kind: "valid", key: { name: key.name, scopes: key.scopes } };
   }
 
   private remember(presented: string, hash: string): void {

@@ -1,5 +1,5 @@
-// API keys in the `api_keys` table: create (returns the key once), list, revoke, and the
-// hashes of the keys still valid.
+// API keys in the `api_keys` table: create (returns the key once), list, revoke, rotate, and the
+// hashes of the keys not revoked (with their expiry, checked on every request).
 import type { Database } from "@pp/shared/db/database.ts";
 import { apiKeys } from "@pp/shared/db/schema.ts";
 import { and, asc, eq, isNull } from "drizzle-orm";
@@ -11,6 +11,7 @@ export interface StoredKey {
   name: string;
   keyHash: string;
   scopes: ApiKeyScope[];
+  expiresAt: Date | null;
 }
 
 export interface KeyListing {
@@ -19,9 +20,34 @@ export interface KeyListing {
   scopes: ApiKeyScope[];
   createdAt: Date;
   revokedAt: Date | null;
+  expiresAt: Date | null;
+}
+
+export interface CreatedKey {
+  id: number;
+  name: string;
+  scopes: ApiKeyScope[];
+  expiresAt: Date | null;
+  /** The plain key: shown once, stored nowhere. */
+  key: string;
 }
 
 export const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
+
+/** A key's state at `now`: revoked wins over expired. */
+export function keyState(k: KeyListing, now = new Date()): "active" | "expired" | "revoked" {
+  if (k.revokedAt) return "revoked";
+  return k.expiresAt && k.expiresAt.getTime() <= now.getTime() ? "expired" : "active";
+}
+
+const listed = {
+  id: apiKeys.id,
+  name: apiKeys.name,
+  scopes: apiKeys.scopes,
+  createdAt: apiKeys.createdAt,
+  revokedAt: apiKeys.revokedAt,
+  expiresAt: apiKeys.expiresAt,
+};
 
 export class ApiKeyStore {
   constructor(private readonly db: Database) {}
@@ -30,7 +56,8 @@ export class ApiKeyStore {
   async create(
     name: string,
     scopes: readonly ApiKeyScope[] = ["decide"],
-  ): Promise<{ id: number; name: string; scopes: ApiKeyScope[]; key: string }> {
+    expiresAt: Date | null = null,
+  ): Promise<CreatedKey> {
     if (!KEY_NAME.test(name)) {
       throw new Error(
         `key name must be 1-128 letters, digits, '.', '_', '@' or '-' (got "${name}")`,
@@ -42,22 +69,13 @@ export class ApiKeyStore {
       throw new Error(`scopes must include one of ${API_KEY_SCOPES.join(", ")}`);
     const [row] = await this.db
       .insert(apiKeys)
-      .values({ name, keyHash: await hashApiKey(key), scopes: granted })
+      .values({ name, keyHash: await hashApiKey(key), scopes: granted, expiresAt })
       .returning({ id: apiKeys.id });
-    return { id: (row as { id: number }).id, name, scopes: granted, key };
+    return { id: (row as { id: number }).id, name, scopes: granted, expiresAt, key };
   }
 
   async list(): Promise<KeyListing[]> {
-    const rows = await this.db
-      .select({
-        id: apiKeys.id,
-        name: apiKeys.name,
-        scopes: apiKeys.scopes,
-        createdAt: apiKeys.createdAt,
-        revokedAt: apiKeys.revokedAt,
-      })
-      .from(apiKeys)
-      .orderBy(asc(apiKeys.id));
+    const rows = await this.db.select(listed).from(apiKeys).orderBy(asc(apiKeys.id));
     return rows.map((r) => ({ ...r, scopes: normalScopes(r.scopes) }));
   }
 
@@ -71,6 +89,40 @@ export class ApiKeyStore {
     return rows.length > 0;
   }
 
+  /**
+   * Replaces key `id` by a new one with its name and scopes (so rate limits and Idempotency-Keys,
+   * scoped by name, carry over); the old key keeps working for `graceMs`, then expires (sooner
+   * if it already expires sooner). The new key lives `lifetimeMs`, by default as long as the old
+   * one was made to (created to expiry), or for ever. One transaction: the old key is never cut
+   * short without a new one. Null when there is no such unrevoked, unexpired key.
+   */
+  async rotate(
+    id: number,
+    { graceMs, lifetimeMs, now = new Date() }: { graceMs: number; lifetimeMs?: number; now?: Date },
+  ): Promise<{ created: CreatedKey; oldExpiresAt: Date } | null> {
+    return this.db.transaction(async (tx) => {
+      const [old] = await tx
+        .select(listed)
+        .from(apiKeys)
+        .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+        .for("update");
+      if (!old || keyState({ ...old, scopes: [] }, now) !== "active") return null;
+      const graceEnd = new Date(now.getTime() + graceMs);
+      const oldExpiresAt = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;
+      await tx.update(apiKeys).set({ expiresAt: oldExpiresAt }).where(eq(apiKeys.id, id));
+      const lifetime =
+        lifetimeMs ?? (old.expiresAt ? old.expiresAt.getTime() - old.createdAt.getTime() : null);
+      const expiresAt = lifetime === null ? null : new Date(now.getTime() + lifetime);
+      const created = await new ApiKeyStore(tx).create(
+        old.name,
+        normalScopes(old.scopes),
+        expiresAt,
+      );
+      return { created, oldExpiresAt };
+    });
+  }
+
+  /** Keys not revoked, expired ones included: the ring tells "expired" from "invalid". */
   async activeKeys(): Promise<StoredKey[]> {
     const rows = await this.db
       .select({
@@ -78,6 +130,7 @@ export class ApiKeyStore {
         name: apiKeys.name,
         keyHash: apiKeys.keyHash,
         scopes: apiKeys.scopes,
+        expiresAt: apiKeys.expiresAt,
       })
       .from(apiKeys)
       .where(isNull(apiKeys.revokedAt));

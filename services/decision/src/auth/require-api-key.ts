@@ -1,6 +1,6 @@
 // Middleware: the route needs `Authorization: Bearer KEY` with a valid key holding `scope`:
-// 401 without a valid key (fixed message; the presented key is never echoed or logged), 403 when
-// the key lacks the scope. Rate limits apply per verified key, and per client address to
+// 401 without a valid key (fixed message; the presented key is never echoed or logged; an expired
+// key's 401 says when it expired, so its owner knows to rotate), 403 when the key lacks the scope. Rate limits apply per verified key, and per client address to
 // requests without one, so a flood of invalid keys is throttled too (429).
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
@@ -23,7 +23,8 @@ export function requireApiKey(
   return async function apiKeyAuth(c, next) {
     const header = c.req.header("authorization") ?? "";
     const match = /^Bearer\s+(\S{1,512})\s*$/i.exec(header);
-    const key = match ? await ring.verify(match[1] as string) : null;
+    const verdict = match ? await ring.check(match[1] as string) : null;
+    const key = verdict?.kind === "valid" ? verdict.key : null;
     if (limiter) {
       const decision = limiter.take(
         key ? `key:${key.name}` : `ip:${clientAddress(c) ?? "unknown"}`,
@@ -34,6 +35,14 @@ export function requireApiKey(
       throw new AppError("unauthorized", "API key required: send Authorization: Bearer <key>", {
         headers: challenge,
       });
+    }
+    if (verdict?.kind === "expired") {
+      c.get("logFields").api_key = verdict.name;
+      throw new AppError(
+        "unauthorized",
+        `API key expired at ${verdict.expiredAt.toISOString()}: ask an admin for a new one (POST /admin/keys/:id/rotate)`,
+        { headers: challenge },
+      );
     }
     if (key === null) throw new AppError("unauthorized", "Invalid API key", { headers: challenge });
     c.get("logFields").api_key = key.name;

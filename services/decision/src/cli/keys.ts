@@ -1,76 +1,153 @@
-// `bun run keys create NAME [--scope decide|admin] | list | revoke ID`: manages the decision service's API keys in its
-// database (DATABASE_URL, else PGlite in DECISION_DATA_DIR). A new key is printed once; only its
-// SHA-256 is stored. With PGlite, stop the service first (a PGlite database serves one process).
+// `bun run keys create NAME [--scope decide|admin] [--expires-in-days N] | list | revoke ID |
+// rotate ID [--grace-hours H] [--expires-in-days N]`: manages the decision service's API keys in
+// its database (DATABASE_URL, else PGlite in DECISION_DATA_DIR). A new key is printed once; only
+// its SHA-256 is stored. A running service accepts a new key at once (it re-reads the keys on a
+// miss) and sees a revocation or a shortened expiry at its next read (every 30 s); the admin API
+// (/admin/keys) applies both at once.
+import { parseArgs } from "node:util";
 import { configOrExit } from "@pp/shared/http/start-up.ts";
 import { API_KEY_SCOPES, type ApiKeyScope } from "../auth/api-key-scopes.ts";
-import { ApiKeyStore } from "../auth/api-key-store.ts";
+import { ApiKeyStore, type CreatedKey, keyState } from "../auth/api-key-store.ts";
 import { parseConfig } from "../config.ts";
 import { closeWithin } from "../store/close-within.ts";
 import { openDecisionDatabase } from "../store/open-decision-database.ts";
 
 const usage =
-  "usage: keys create NAME [--scope decide|admin] | keys list | keys revoke ID\n" +
-  "  --scope decide (default): POST /decision and /decision/batch; admin: also /admin/*";
+  "usage: keys create NAME [--scope decide|admin] [--expires-in-days N] | keys list | keys revoke ID\n" +
+  "       keys rotate ID [--grace-hours H] [--expires-in-days N]\n" +
+  "  --scope decide (default): POST /decision and /decision/batch; admin: also /admin/*\n" +
+  "  --expires-in-days N: the key is refused after N days (1-3650; default: never)\n" +
+  "  rotate: a new key with the same name and scopes (and lifetime, unless --expires-in-days);\n" +
+  "          the old one works H more hours (default 24)";
 
-/** The scopes `--scope X` (repeatable, or comma-separated) asks for; undefined when invalid. */
-function scopesOf(args: string[]): ApiKeyScope[] | undefined {
-  const wanted: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string;
-    if (a === "--scope") wanted.push(...(args[++i] ?? "").split(","));
-    else if (a.startsWith("--scope=")) wanted.push(...a.slice(8).split(","));
-    else return undefined;
+interface Command {
+  name: "create" | "list" | "revoke" | "rotate";
+  arg: string | undefined;
+  scopes: ApiKeyScope[];
+  expiresInDays: number | null;
+  graceHours: number;
+}
+
+class UsageError extends Error {}
+
+/** A number option's value within [min, max], else a UsageError naming the option. */
+function numberOption(value: string | undefined, option: string, min: number, max: number) {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < min || n > max) {
+    throw new UsageError(`${option} must be a number from ${min} to ${max} (got "${value}")`);
   }
-  if (wanted.some((w) => !(API_KEY_SCOPES as readonly string[]).includes(w))) return undefined;
-  return wanted.length === 0 ? ["decide"] : (wanted as ApiKeyScope[]);
+  return n;
+}
+
+function parseCommand(argv: string[]): Command {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      scope: { type: "string", multiple: true },
+      "expires-in-days": { type: "string" },
+      "grace-hours": { type: "string" },
+    },
+  });
+  const [name, arg, extra] = positionals;
+  if (name !== "create" && name !== "list" && name !== "revoke" && name !== "rotate") {
+    throw new UsageError(name ? `unknown command "${name}"` : "no command");
+  }
+  if ((name === "list") !== (arg === undefined) || extra !== undefined) {
+    throw new UsageError(name === "list" ? "list takes no argument" : `${name} needs one argument`);
+  }
+  const wanted = (values.scope ?? []).flatMap((s) => s.split(","));
+  if (wanted.some((w) => !(API_KEY_SCOPES as readonly string[]).includes(w))) {
+    throw new UsageError("--scope must be decide or admin");
+  }
+  const days = numberOption(values["expires-in-days"], "--expires-in-days", 1, 3650);
+  if (days !== undefined && !Number.isInteger(days)) {
+    throw new UsageError("--expires-in-days must be a whole number of days");
+  }
+  return {
+    name,
+    arg,
+    scopes: wanted.length === 0 ? ["decide"] : (wanted as ApiKeyScope[]),
+    expiresInDays: days ?? null,
+    graceHours: numberOption(values["grace-hours"], "--grace-hours", 0, 720) ?? 24,
+  };
+}
+
+/** A key id argument: a positive integer. */
+function keyId(arg: string | undefined): number {
+  const id = Number(arg);
+  if (!Number.isInteger(id) || id < 1 || id > 2_147_483_647) {
+    throw new UsageError(`ID must be a positive integer (got "${arg}")`);
+  }
+  return id;
+}
+
+const expiry = (k: { expiresAt: Date | null }) =>
+  k.expiresAt ? `expires ${k.expiresAt.toISOString()}` : "never expires";
+
+function printCreated(created: CreatedKey, what: string): void {
+  console.error(
+    `${what} key #${created.id} "${created.name}" (scopes: ${created.scopes.join(",")}; ${expiry(created)}); it is shown once, store it now:`,
+  );
+  console.log(created.key);
+}
+
+/** Runs the command against the store; returns the exit code. */
+async function run(store: ApiKeyStore, command: Command): Promise<number> {
+  if (command.name === "create") {
+    const days = command.expiresInDays;
+    const expiresAt = days === null ? null : new Date(Date.now() + days * 86_400_000);
+    printCreated(await store.create(command.arg as string, command.scopes, expiresAt), "created");
+  } else if (command.name === "list") {
+    for (const k of await store.list()) {
+      const state = keyState(k);
+      const when = state === "revoked" ? ` ${k.revokedAt?.toISOString()}` : "";
+      console.log(
+        `${k.id}\t${k.name}\t${k.scopes.join(",")}\t${k.createdAt.toISOString()}\t${state}${when}\t${expiry(k)}`,
+      );
+    }
+  } else if (command.name === "revoke") {
+    const id = keyId(command.arg);
+    if (!(await store.revoke(id))) {
+      console.error(`no active key with id ${id}`);
+      return 1;
+    }
+    console.error(`revoked key #${id}`);
+  } else {
+    const id = keyId(command.arg);
+    const days = command.expiresInDays;
+    const rotated = await store.rotate(id, {
+      graceMs: command.graceHours * 3_600_000,
+      ...(days === null ? {} : { lifetimeMs: days * 86_400_000 }),
+    });
+    if (!rotated) {
+      console.error(`no active, unexpired key with id ${id}`);
+      return 1;
+    }
+    console.error(`key #${id} works until ${rotated.oldExpiresAt.toISOString()}`);
+    printCreated(rotated.created, "replaced by");
+  }
+  return 0;
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [command, arg, ...rest] = argv;
-  if (command !== "create" && command !== "list" && command !== "revoke") {
-    console.error(usage);
-    return 2;
-  }
-  if ((command === "create" || command === "revoke") && !arg) {
-    console.error(usage);
-    return 2;
-  }
-  const scopes = command === "create" ? scopesOf(rest) : [];
-  if (!scopes) {
-    console.error(`--scope must be decide or admin\n${usage}`);
+  let command: Command;
+  try {
+    command = parseCommand(argv);
+  } catch (err) {
+    console.error(`${err instanceof Error ? err.message : String(err)}\n${usage}`);
     return 2;
   }
   const config = configOrExit(() => parseConfig(process.env), process.exit);
   const handle = await openDecisionDatabase(config);
   try {
-    const store = new ApiKeyStore(handle.db);
-    if (command === "create") {
-      const created = await store.create(arg as string, scopes);
-      console.error(
-        `created key #${created.id} "${created.name}" (scopes: ${created.scopes.join(",")}); it is shown once, store it now:`,
-      );
-      console.log(created.key);
-    } else if (command === "list") {
-      for (const k of await store.list()) {
-        const state = k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : "active";
-        console.log(
-          `${k.id}\t${k.name}\t${k.scopes.join(",")}\t${k.createdAt.toISOString()}\t${state}`,
-        );
-      }
-    } else {
-      const id = Number(arg);
-      if (!Number.isInteger(id) || id < 1) {
-        console.error(`ID must be a positive integer (got "${arg}")`);
-        return 2;
-      }
-      if (!(await store.revoke(id))) {
-        console.error(`no active key with id ${id}`);
-        return 1;
-      }
-      console.error(`revoked key #${id}`);
-    }
-    return 0;
+    return await run(new ApiKeyStore(handle.db), command);
   } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`${err.message}\n${usage}`);
+      return 2;
+    }
     console.error(err instanceof Error ? err.message : String(err));
     return 1;
   } finally {

@@ -1,7 +1,11 @@
 // Admin API for API keys (a key with the admin scope, checked in app.ts), so keys can be managed
 // while the service runs (PGlite serves one process, so `npm run keys` needs it stopped):
-//   GET  /admin/keys                          every key: id, name, scopes, created, revoked
-//   POST /admin/keys {name, scopes}           a new key (201); the plain key is in this answer only
+//   GET  /admin/keys                          every key: id, name, scopes, created, expires, revoked
+//   POST /admin/keys {name, scopes, expires_in_days?}
+//                                             a new key (201); the plain key is in this answer only
+//   POST /admin/keys/:id/rotate {grace_hours?, expires_in_days?}
+//                                             a new key with its name and scopes (201); the old one
+//                                             works for grace_hours more (default 24), then expires
 //   POST /admin/keys/:id/revoke               revokes it (404 when there is no such active key)
 import { zValidator } from "@hono/zod-validator";
 import { AppError } from "@pp/shared/errors/app-error.ts";
@@ -10,8 +14,25 @@ import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import type { Hono } from "hono";
 import { z } from "zod";
 import { API_KEY_SCOPES } from "../auth/api-key-scopes.ts";
-import { ApiKeyStore, KEY_NAME, type KeyListing } from "../auth/api-key-store.ts";
+import {
+  ApiKeyStore,
+  type CreatedKey,
+  KEY_NAME,
+  type KeyListing,
+  keyState,
+} from "../auth/api-key-store.ts";
 import type { DecisionDeps } from "../deps.ts";
+
+const MAX_KEY_DAYS = 3650;
+const MAX_GRACE_HOURS = 720;
+const DAY_MS = 86_400_000;
+
+const expiresInDays = z
+  .number({ error: "must be a number of days" })
+  .int({ error: "must be a whole number of days" })
+  .min(1, { error: "must be at least 1" })
+  .max(MAX_KEY_DAYS, { error: `must be at most ${MAX_KEY_DAYS} (ten years)` })
+  .optional();
 
 export const createKeySchema = z.object({
   name: z.string().regex(KEY_NAME, {
@@ -24,6 +45,17 @@ export const createKeySchema = z.object({
     .min(1, { error: "at least one scope" })
     .max(2)
     .default(["decide"]),
+  expires_in_days: expiresInDays,
+});
+
+export const rotateKeySchema = z.strictObject({
+  grace_hours: z
+    .number({ error: "must be a number of hours" })
+    .min(0, { error: "must be 0 (the old key stops now) or more" })
+    .max(MAX_GRACE_HOURS, { error: `must be at most ${MAX_GRACE_HOURS} (30 days)` })
+    .default(24),
+  /** The new key's lifetime; by default the old key's (created to expiry), or none. */
+  expires_in_days: expiresInDays,
 });
 
 export const keyIdParams = z.object({
@@ -35,22 +67,51 @@ const view = (k: KeyListing) => ({
   name: k.name,
   scopes: k.scopes,
   created_at: k.createdAt.toISOString(),
+  expires_at: k.expiresAt ? k.expiresAt.toISOString() : null,
   revoked_at: k.revokedAt ? k.revokedAt.toISOString() : null,
+  state: keyState(k),
+});
+
+const createdView = (k: CreatedKey) => ({
+  id: k.id,
+  name: k.name,
+  scopes: k.scopes,
+  expires_at: k.expiresAt ? k.expiresAt.toISOString() : null,
+  key: k.key,
 });
 
 export function registerAdminKeys(app: Hono<AppEnv>, deps: DecisionDeps): void {
   const store = async () => new ApiKeyStore(await deps.database());
   app.get("/admin/keys", async (c) => c.json({ keys: (await (await store()).list()).map(view) }));
   app.post("/admin/keys", jsonBody(createKeySchema), async (c) => {
-    const { name, scopes } = c.req.valid("json");
-    const created = await (await store()).create(name, scopes as typeof API_KEY_SCOPES);
+    const { name, scopes, expires_in_days: days } = c.req.valid("json");
+    const expiresAt = days === undefined ? null : new Date(Date.now() + days * DAY_MS);
+    const created = await (await store()).create(name, scopes as typeof API_KEY_SCOPES, expiresAt);
     await deps.apiKeys.reload();
     deps.logger.info("api key created", { key_id: created.id, key_name: name, scopes });
-    return c.json(
-      { id: created.id, name: created.name, scopes: created.scopes, key: created.key },
-      201,
-    );
+    return c.json(createdView(created), 201);
   });
+  app.post(
+    "/admin/keys/:id/rotate",
+    zValidator("param", keyIdParams, validationHook),
+    jsonBody(rotateKeySchema, { optional: true }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const { grace_hours, expires_in_days: days } = c.req.valid("json");
+      const rotated = await (await store()).rotate(id, {
+        graceMs: grace_hours * 3_600_000,
+        ...(days === undefined ? {} : { lifetimeMs: days * DAY_MS }),
+      });
+      if (!rotated) throw new AppError("not_found", `No active, unexpired API key with id ${id}`);
+      await deps.apiKeys.reload();
+      const { created, oldExpiresAt } = rotated;
+      deps.logger.info("api key rotated", { key_id: id, new_key_id: created.id });
+      return c.json(
+        { ...createdView(created), replaced: { id, expires_at: oldExpiresAt.toISOString() } },
+        201,
+      );
+    },
+  );
   app.post(
     "/admin/keys/:id/revoke",
     zValidator("param", keyIdParams, validationHook),

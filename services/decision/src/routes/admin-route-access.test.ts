@@ -1,6 +1,6 @@
 // Every route of the decision app (enumerated from the app itself, not a list kept by hand) against
-// a real decision process: the keyed ones refuse no key, a made-up key and a revoked admin key
-// (401), /admin/* and the campaign pages a decide-only key (403); and each request to an admin
+// a real decision process: the keyed ones refuse no key, a made-up key, a revoked admin key and
+// an admin key expired by rotation (401), /admin/* and the campaign pages a decide-only key (403); and each request to an admin
 // route takes one token of its key's rate limit, campaign links included.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createLogger } from "@pp/shared/logging/logger.ts";
@@ -15,8 +15,8 @@ import { buildDecisionDeps } from "../deps.ts";
 
 const OPEN = new Set(["/health", "/ready", "/metrics", "/openapi.json", "/docs"]);
 /** One admin key per admin route (each its own rate-limit bucket), and one to manage keys. */
-const ADMINS = Array.from({ length: 16 }, (_, i) => `admin-route-access-${i}-0123456789`);
-const MANAGER = ADMINS[15] as string;
+const ADMINS = Array.from({ length: 17 }, (_, i) => `admin-route-access-${i}-0123456789`);
+const MANAGER = ADMINS[16] as string;
 let services: ServiceProcesses;
 let routes: Array<{ method: string; path: string }>;
 
@@ -50,18 +50,30 @@ async function status(method: string, path: string, key?: string, base = service
 }
 
 test("the app has the routes this test expects to find", () => {
-  expect(routes.length).toBe(21);
-  expect(routes.filter((r) => !OPEN.has(r.path)).length).toBe(16);
+  expect(routes.length).toBe(22);
+  expect(routes.filter((r) => !OPEN.has(r.path)).length).toBe(17);
 });
 
-test("keyed routes: 401 without a key, with a made-up one or a revoked admin key; 403 for decide-only", async () => {
+/** An admin key made through the API. */
+async function adminKey(name: string) {
   const made = await fetch(`${services.decision.base}/admin/keys`, {
     method: "POST",
     headers: { authorization: `Bearer ${MANAGER}`, "content-type": "application/json" },
-    body: JSON.stringify({ name: "soon-revoked", scopes: ["admin"] }),
+    body: JSON.stringify({ name, scopes: ["admin"] }),
   });
-  const revoked = (await made.json()) as { id: number; key: string };
+  return (await made.json()) as { id: number; key: string };
+}
+
+test("keyed routes: 401 without a key, with a made-up, revoked or expired one; 403 for decide-only", async () => {
+  const revoked = await adminKey("soon-revoked");
   expect(await status("POST", `/admin/keys/${revoked.id}/revoke`, MANAGER)).toBe(200);
+  const expired = await adminKey("soon-expired");
+  const rotated = await fetch(`${services.decision.base}/admin/keys/${expired.id}/rotate`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${MANAGER}`, "content-type": "application/json" },
+    body: JSON.stringify({ grace_hours: 0 }),
+  });
+  expect(rotated.status).toBe(201);
   const seen: string[] = [];
   for (const { method, path } of routes) {
     if (OPEN.has(path)) continue;
@@ -71,6 +83,7 @@ test("keyed routes: 401 without a key, with a made-up one or a revoked admin key
       none: await status(method, path),
       madeUp: await status(method, path, `ppk_${"A".repeat(43)}`),
       revoked: await status(method, path, revoked.key),
+      expired: await status(method, path, expired.key),
       decideOnly: adminOnly ? await status(method, path, API_KEY) : 403,
     };
     expect(got).toEqual({
@@ -78,11 +91,12 @@ test("keyed routes: 401 without a key, with a made-up one or a revoked admin key
       none: 401,
       madeUp: 401,
       revoked: 401,
+      expired: 401,
       decideOnly: 403,
     });
     seen.push(got.route);
   }
-  expect(seen.length).toBe(16);
+  expect(seen.length).toBe(17);
 });
 
 test("each request to an admin route takes one token of its key's limit", async () => {

@@ -96,6 +96,13 @@ describe("decision OpenAPI", () => {
     const prune = compiler.compile(doc.components.schemas.PruneRequest as object);
     expect(prune({ older_than_days: 30 })).toBe(true);
     expect(prune({ older_than_days: 0 })).toBe(false);
+    expect(key({ name: "ci", expires_in_days: 90 })).toBe(true);
+    expect(key({ name: "ci", expires_in_days: 0.5 })).toBe(false);
+    const rotate = compiler.compile(doc.components.schemas.RotateKeyRequest as object);
+    expect(rotate({})).toBe(true);
+    expect(rotate({ grace_hours: 0, expires_in_days: 30 })).toBe(true);
+    expect(rotate({ grace_hours: -1 })).toBe(false);
+    expect(rotate({ grace: 1 })).toBe(false);
     // Each body schema is referenced by the route that takes it.
     const refs = Object.values(doc.paths).flatMap((ops) =>
       Object.values(ops).flatMap((op) =>
@@ -110,6 +117,7 @@ describe("decision OpenAPI", () => {
         "DecisionBatchRequest",
         "DecisionRequest",
         "PruneRequest",
+        "RotateKeyRequest",
       ].map((n) => `#/components/schemas/${n}`),
     );
     // The example is what the route itself accepts (no key: 401, not 400).

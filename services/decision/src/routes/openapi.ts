@@ -10,7 +10,7 @@ import type { Hono } from "hono";
 import { idempotencyHeaders } from "../decisions/idempotent-decision.ts";
 import type { DecisionDeps } from "../deps.ts";
 import { customerDecisionsQuery, customerParams, pruneSchema } from "./admin-decision-log.ts";
-import { createKeySchema, keyIdParams } from "./admin-keys.ts";
+import { createKeySchema, keyIdParams, rotateKeySchema } from "./admin-keys.ts";
 import { addPolicySchema, listQuery, versionParams } from "./admin-policies.ts";
 import { campaignIdParams, linkBody } from "./campaign-pages.ts";
 import {
@@ -143,7 +143,8 @@ const adminOperations: OperationSpec[] = [
     path: "/admin/keys",
     scope: "admin",
     produces: "application/json",
-    summary: "Every API key: id, name, scopes, created, revoked (never the key itself)",
+    summary:
+      "Every API key: id, name, scopes, created, expires, revoked and state (never the key itself)",
     responses: { "200": "The keys", ...keyed },
   },
   {
@@ -155,6 +156,24 @@ const adminOperations: OperationSpec[] = [
     body: createKeySchema,
     bodyName: "CreateKeyRequest",
     responses: { "201": "The new key", ...bodyErrors, ...keyed },
+  },
+  {
+    method: "post",
+    path: "/admin/keys/:id/rotate",
+    scope: "admin",
+    produces: "application/json",
+    summary: "Replace an API key by a new one with its name and scopes",
+    description:
+      "The old key keeps working for `grace_hours` (default 24), then expires (401 saying so). The body may be omitted.",
+    params: keyIdParams,
+    body: rotateKeySchema,
+    bodyName: "RotateKeyRequest",
+    responses: {
+      "201": "The new key (shown once) and when the old one expires",
+      "404": "No active, unexpired key with this id",
+      ...bodyErrors,
+      ...keyed,
+    },
   },
   {
     method: "post",
