@@ -6,6 +6,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { emptyLogError, InputError } from "./input-error.ts";
 import { sqlString } from "./sql-text.ts";
+import { ZONE_NAME, zoneLayout, zoneNamesSql } from "./zone-names.ts";
 
 /** The fast path: `YYYY-MM-DD`, optionally followed by `T` or a space and a time. */
 export const ISO = "%Y-%m-%d";
@@ -74,11 +75,11 @@ export async function checkDateFormat(
 /** What DuckDB's strptime finds wrong with the layout ("Trailing format character %"), or null. */
 async function layoutProblem(connection: DuckDBConnection, layout: string): Promise<string | null> {
   try {
-    await connection.run(`SELECT try_strptime('', ${strptimeLayout(layout)})`);
+    await connection.run(`SELECT try_strptime('', ${sqlString(strptimeFormat(layout))})`);
     return null;
   } catch (error) {
     // "Failed to parse format specifier <layout>: <why>"; the layout itself may hold ": ".
-    const marker = `format specifier ${layout.replaceAll(ANY_LANGUAGE_MONTH, "%b")}: `;
+    const marker = `format specifier ${strptimeFormat(layout)}: `;
     const text = String(error);
     if (!text.includes(marker)) throw error;
     return text.slice(text.indexOf(marker) + marker.length);
@@ -134,8 +135,32 @@ const TIME_PARTS = [
   " %H:%M:%S %z",
 ];
 
+/**
+ * Layouts with the time zone by name (%Z, zone-names.ts) or the year after the time: JavaScript's
+ * toString (`Tue Mar 05 2024 14:30:00 GMT-0500 (Eastern Standard Time)`), toUTCString and HTTP
+ * (`Tue, 05 Mar 2024 19:30:00 GMT`), Unix `date` and Java's Date (`Tue Mar  5 14:30:00 EST 2024`),
+ * C's and Python's ctime (`Tue Mar  5 14:30:00 2024`), and numeric dates with a zone name after.
+ */
+const ZONE_FORMATS = [
+  "%a %b %d %Y %H:%M:%S %Z",
+  "%a, %d %b %Y %H:%M:%S %Z",
+  "%a, %d %b %Y %H:%M %Z",
+  "%a %b %d %H:%M:%S %Z %Y",
+  "%a %b %d %H:%M:%S %Y",
+  ...["%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%b %d, %Y"].flatMap((d) =>
+    [" %H:%M:%S %Z", " %H:%M %Z", " %I:%M:%S %p %Z", " %I:%M %p %Z"].map((t) => d + t),
+  ),
+];
+
+/** JavaScript's toLocaleString (en-US, en-GB, de-DE): a comma between the date and the time. */
+const LOCALE_STRING_FORMATS = ["%m/%d/%Y, %I:%M:%S %p", "%d/%m/%Y, %H:%M:%S", "%d.%m.%Y, %H:%M:%S"];
+
 /** Every pattern tried when --date-format is not given. */
-export const CANDIDATE_FORMATS = DATE_PARTS.flatMap((d) => TIME_PARTS.map((t) => d + t));
+export const CANDIDATE_FORMATS = [
+  ...DATE_PARTS.flatMap((d) => TIME_PARTS.map((t) => d + t)),
+  ...ZONE_FORMATS,
+  ...LOCALE_STRING_FORMATS,
+];
 
 /**
  * `%N` in a layout: a month's name or abbreviation in German, French, Spanish, Italian, Portuguese,
@@ -205,22 +230,34 @@ export function monthNamesSql(value: string): string {
   return `trim(regexp_replace(${sql}, '\\s+', ' ', 'g'))`;
 }
 
-/** The layout strptime is given: `%N` becomes `%b` (the value's names rewritten to English). */
-const strptimeLayout = (format: string) => sqlString(format.replaceAll(ANY_LANGUAGE_MONTH, "%b"));
+/**
+ * The layout strptime is given: `%N` becomes `%b` (the value's names rewritten to English), `%Z`
+ * leaves (the value's zone moved to its end, `%z` there when `keepZone`).
+ */
+function strptimeFormat(format: string, keepZone = false): string {
+  const english = format.replaceAll(ANY_LANGUAGE_MONTH, "%b");
+  return english.includes(ZONE_NAME) ? zoneLayout(english, keepZone) : english;
+}
 
 /**
  * SQL: `text` read with `format`, or NULL. DuckDB's %Y also takes a year of one or two digits
  * ("1/1/24" → 0024-01-01): such a layout would tie with %y, the right one, and read every row as
  * before 1970. No log has dates before the year 1000, so %Y reads only those from it.
  */
-function strptimeSql(text: string, format: string): string {
-  const parsed = `try_strptime(${text}, ${strptimeLayout(format)})`;
+function strptimeSql(text: string, format: string, keepZone = false): string {
+  const parsed = `try_strptime(${text}, ${sqlString(strptimeFormat(format, keepZone))})`;
   return format.includes("%Y") ? `CASE WHEN year(${parsed}) >= 1000 THEN ${parsed} END` : parsed;
 }
 
-/** SQL: the text `value` read with `format` as a TIMESTAMP, or NULL (`%N` formats rewritten first). */
-export function parsedSql(value: string, format: string): string {
-  return strptimeSql(format.includes(ANY_LANGUAGE_MONTH) ? monthNamesSql(value) : value, format);
+/**
+ * SQL: the text `value` read with `format` as a TIMESTAMP, or NULL (`%N` and `%Z` formats
+ * rewritten first). `keepZone`: a `%Z` zone's offset kept (a TIMESTAMPTZ), else the time as written.
+ */
+export function parsedSql(value: string, format: string, keepZone = false): string {
+  // The zone first: month names are rewritten lower-cased, and zone names are upper case.
+  const zoned = format.includes(ZONE_NAME) ? zoneNamesSql(value, keepZone) : value;
+  const text = format.includes(ANY_LANGUAGE_MONTH) ? monthNamesSql(zoned) : zoned;
+  return strptimeSql(text, format, keepZone);
 }
 
 /** Layouts with month names in other languages: tried for the values no other layout reads. */
@@ -234,8 +271,8 @@ const ANY_LANGUAGE_CANDIDATES = [
   "%N %d %Y",
   "%d/%N/%Y",
 ].flatMap((d) => TIME_PARTS.map((t) => d + t));
-/** Those without month or weekday names (%b, %B, %a, %A). */
-const NUMERIC_CANDIDATES = CANDIDATE_FORMATS.filter((f) => !/%[aAbB]/.test(f));
+/** Those without month, weekday or zone names (%b, %B, %a, %A, %Z). */
+const NUMERIC_CANDIDATES = CANDIDATE_FORMATS.filter((f) => !/%[aAbBZ]/.test(f));
 
 /**
  * Three letters in a row in any alphabet (Jan, Jän, janv, мар): month and weekday names. Any
@@ -332,16 +369,20 @@ async function parsedCounts(
 ): Promise<number[]> {
   // Month names are rewritten once per value, not once per layout.
   const anyLanguage = formats.some((f) => f.includes(ANY_LANGUAGE_MONTH));
+  const zoned = formats.some((f) => f.includes(ZONE_NAME));
   const counts = formats
     .map((f, i) => {
-      const parsed = strptimeSql(f.includes(ANY_LANGUAGE_MONTH) ? "n" : "v", f);
+      const value = f.includes(ANY_LANGUAGE_MONTH) ? "n" : f.includes(ZONE_NAME) ? "z" : "v";
+      const parsed = strptimeSql(value, f);
       const count = distinct
         ? `sum(CASE WHEN ${parsed} IS NULL THEN 0 ELSE times END)`
         : `count(${parsed})`;
       return `${count} AS c${i}`;
     })
     .join(", ");
-  const n = anyLanguage ? `, ${monthNamesSql("v")} AS n` : "";
+  const n =
+    (anyLanguage ? `, ${monthNamesSql("v")} AS n` : "") +
+    (zoned ? `, ${zoneNamesSql("v", false)} AS z` : "");
   const values = `SELECT ${column} AS v FROM ${from}`;
   const rows = distinct ? `SELECT v, count(*) AS times FROM (${values}) GROUP BY v` : values;
   const reader = await connection.runAndReadAll(

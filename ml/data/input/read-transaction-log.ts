@@ -78,6 +78,7 @@ import {
   purchaseLinesSql,
 } from "./transactions-sql.ts";
 import { isZipPath, readZipped, sourceOfEntry } from "./zip-source.ts";
+import { failOnZoneNames } from "./zone-names.ts";
 
 export interface ReadLogResult {
   log: TransactionLog;
@@ -395,6 +396,9 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
       format = wider;
       await buildLinesTable(format);
     }
+  }
+  if (input.timezone !== undefined && format !== null) {
+    await failOnZoneNames(connection, columns.date, describe);
   }
   rejected = await loaded.rejected();
   await failOnMixedNumbers(connection, input, loaded.peek, numbers.byRole, describe);

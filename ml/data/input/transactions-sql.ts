@@ -45,6 +45,7 @@ import {
   unreadableValue,
 } from "./skip-reasons.ts";
 import { columnText, sqlIdentifier, sqlString } from "./sql-text.ts";
+import { ZONE_NAME, zoneNamesSql } from "./zone-names.ts";
 
 const DATE_TYPES = /^(DATE|TIMESTAMP)/;
 
@@ -61,6 +62,18 @@ function number(column: string, format: NumberFormat): string {
 const SPACED_OFFSET = "\\s+([+-]\\d{2}(?::?\\d{2})?)(?:\\s+[A-Za-z]{1,6})?$";
 // Any offset at the end, with what may follow it: what is left is the local time as written.
 const ANY_OFFSET = "\\s*(?:Z|[+-]\\d{2}(?::?\\d{2})?)(?:\\s+[A-Za-z]{1,6})?$";
+// A time without seconds before its offset ("23:30-0500"), which DuckDB's cast refuses.
+const NO_SECONDS = "([T ]\\d{1,2}:\\d{2})([+-]\\d|Z$)";
+
+/**
+ * SQL: an ISO date's text as TIMESTAMPTZ reads it: a zone name (`EST`; never DuckDB's own reading
+ * of one, which takes BST for Bangladesh) as its offset, no space before the offset, seconds.
+ */
+function isoInstantText(t: string): string {
+  const named = `CASE WHEN regexp_matches(${t}, '[A-Za-z)]$') THEN ${zoneNamesSql(t, true)} ELSE ${t} END`;
+  const offset = `regexp_replace(${named}, ${sqlString(SPACED_OFFSET)}, '\\1')`;
+  return `regexp_replace(${offset}, ${sqlString(NO_SECONDS)}, '\\1:00\\2')`;
+}
 
 /** The purchase day (DATE) of a line, by the column's type and the date format. */
 export function dayExpression(
@@ -81,16 +94,15 @@ export function dayExpression(
   const t = columnText(column);
   if (isNumericDateFormat(format)) return numericDateExpression(t, format);
   if (format === ISO) {
-    if (withTimezone) {
-      const offset = `regexp_replace(${t}, ${sqlString(SPACED_OFFSET)}, '\\1')`;
-      return `CAST(TRY_CAST(${offset} AS TIMESTAMPTZ) AS DATE)`;
-    }
+    if (withTimezone) return `CAST(TRY_CAST(${isoInstantText(t)} AS TIMESTAMPTZ) AS DATE)`;
     // The date as written (any time or offset after it is the shop's own local time); the plain
     // date cast first, as it is the common case and the fastest.
     return `coalesce(TRY_CAST(${c} AS DATE), CASE WHEN substr(${t}, 11, 1) IN ('T', ' ')
       THEN TRY_CAST(left(${t}, 10) AS DATE) END)`;
   }
   const pattern = format ?? ISO;
+  // A zone by name: its offset with --timezone (the shop's day), else the time as written.
+  if (pattern.includes(ZONE_NAME)) return `CAST(${parsedSql(t, pattern, withTimezone)} AS DATE)`;
   if (!withTimezone && pattern.endsWith("%z")) {
     // Without --timezone a date is the one written, as on the ISO path: not the UTC day that
     // converting the instant would give (an evening purchase in New York is tomorrow in UTC).
