@@ -2,7 +2,12 @@
 // the read names them and the --drop-rows to pass.
 import { expect, test } from "bun:test";
 import { dataQualityTables } from "../../report/data-quality-section.ts";
-import { tempLogFile as file, LOG_COLUMNS, readCsvLog as read } from "../../testing/log-files.ts";
+import {
+  tempLogFile as file,
+  LOG_COLUMNS,
+  purchaseDays,
+  readCsvLog as read,
+} from "../../testing/log-files.ts";
 import { dataQualityLines } from "./data-quality.ts";
 
 const ORDERS = [
@@ -70,4 +75,75 @@ test("an event column with views and add-to-carts: named, with the --drop-rows t
   });
   expect(kept.quality.not_sales).toBeUndefined();
   expect(kept.log.length).toBe(1);
+});
+
+// A PayPal activity download of a known population: 40 customers' payments, a dispute hold on
+// every fifth (−, then its cancellation +, which read as a second purchase), reversed and denied
+// payments, and the shop's withdrawals. None of it was named before.
+function paypalDownload() {
+  const head = `"Date","Time","TimeZone","Name","Type","Status","Currency","Gross","Fee","Net","From Email Address","Transaction ID"`;
+  const lines = [head];
+  const truth: string[] = [];
+  const row = (day: number, type: string, status: string, gross: number, from: string) =>
+    lines.push(
+      `"01/${String(day).padStart(2, "0")}/2020","10:00:00","PST","x","${type}","${status}","USD","${gross.toFixed(2)}","0.00","${gross.toFixed(2)}","${from}","${lines.length}"`,
+    );
+  for (let c = 0; c < 40; c++) {
+    const who = `c${c}@x.org`;
+    const gross = 10 + c;
+    row(1 + (c % 9), "Express Checkout Payment", "Completed", gross, who);
+    truth.push(`${who} 2020-01-0${1 + (c % 9)} ${gross}`);
+    if (c % 5 === 0) {
+      row(12, "Hold on Balance for Dispute Investigation", "Completed", -gross, who);
+      row(20, "Cancellation of Hold for Dispute Resolution", "Completed", gross, who);
+    }
+    if (c % 8 === 0) row(22, "Express Checkout Payment", "Reversed", 30, who);
+    if (c % 10 === 0) row(23, "Express Checkout Payment", "Denied", 30, who);
+  }
+  row(25, "General Withdrawal", "Completed", -100, "shop@x.org");
+  return { text: lines.join("\n"), truth: truth.sort() };
+}
+
+test("PayPal's holds, withdrawals, reversed and denied payments are named; the options they name give the truth", async () => {
+  const { text, truth } = paypalDownload();
+  const columns = { customerId: "From Email Address", date: "Date", amount: "Gross" };
+  const { log, quality } = await read(file(text), { columns });
+  // Read as written, every held customer bought twice and the held payment's spend was netted.
+  expect(purchaseDays(log)).not.toEqual(truth);
+  const named = quality.not_sales?.map((s) => [s.column, s.values.map((v) => v.value)]);
+  expect(named).toEqual([
+    [
+      "Type",
+      [
+        "Cancellation of Hold for Dispute Resolution",
+        "Hold on Balance for Dispute Investigation",
+        "General Withdrawal",
+      ],
+    ],
+    ["Status", ["Reversed", "Denied"]],
+  ]);
+  const fixed = await read(file(text), {
+    columns: { ...columns, dropBy: "Type", keepBy: "Status" },
+    dropValues: named?.[0]?.[1] as string[],
+    keepValues: ["Completed"],
+  });
+  expect(purchaseDays(fixed.log)).toEqual(truth);
+});
+
+test("status columns as Amazon (order-status) and APIs (orderStatus) name them; BigCommerce's Incomplete", async () => {
+  for (const column of ["order-status", "orderStatus", "Order Status"]) {
+    const text = [
+      `customer_id,date,amount,${column}`,
+      "a,2023-01-02,10,Shipped",
+      "a,2023-01-03,10,Cancelled",
+      "b,2023-01-03,10,Incomplete",
+    ].join("\n");
+    const { quality } = await read(file(text));
+    expect(quality.not_sales?.map((s) => [s.column, s.values.map((v) => v.value)])).toEqual([
+      [column, ["Cancelled", "Incomplete"]],
+    ]);
+  }
+  // A column merely ending in "state" is not a status (estate), nor a payment type a transfer.
+  const other = "customer_id,date,amount,estate,Payment Type\na,2023-01-02,10,void,Bank Transfer\n";
+  expect((await read(file(other))).quality.not_sales).toBeUndefined();
 });

@@ -7,16 +7,34 @@ import type { LogInput } from "./log-input.ts";
 import { sampleValues, shellArgument } from "./sample-values.ts";
 import { sqlString } from "./sql-text.ts";
 
-/** Status, order_status, Financial Status, payment_state, … */
-const STATUS_COLUMN = /(^|[ _])(status|state)$/i;
-/** Values that say an order was no sale; a partial refund or return (Shopify's
- * partially_refunded) was a sale. */
-const NOT_A_SALE = "(?i)(cancel|refund|fail|void|declin|return|abandon|reject|chargeback|fraud)";
+/**
+ * Status, order_status, Financial Status, payment_state, Amazon's order-status, an API's
+ * orderStatus, …
+ */
+const STATUS_COLUMN = {
+  test: (c: string) => /(^|[ _.-])(status|state)$/i.test(c) || /[a-z](Status|State)$/.test(c),
+};
+/**
+ * Values that say an order was no sale: also PayPal's Reversed and Denied, BigCommerce's
+ * Incomplete (a checkout left unfinished), an authorisation expired. A partial refund or return
+ * (Shopify's partially_refunded) was a sale.
+ */
+const NOT_A_SALE =
+  "(?i)(cancel|refund|fail|void|declin|return|abandon|reject|chargeback|fraud|revers|denied|incomplete|expired)";
 const PARTIAL = "(?i)partial";
 /** event, event_type, eventName, action, activity_type, … */
 const EVENT_COLUMN = /(^|[ _])(event|action|activity)([ _]?(type|name))?$/i;
 /** Browsing, not buying: view, page_view, addtocart, add_to_cart, click, search, wishlist, … */
 const NOT_A_PURCHASE = "(?i)(view|cart|click|impression|search|wishlist|session|login|sign_?up)";
+
+/** PayPal's activity download, Stripe's balance history: the kind of each money movement. */
+const TYPE_COLUMN = /^(transaction[ _-]?)?type$/i;
+/**
+ * Movements that are no customer's purchase: PayPal's "Hold on Balance for Dispute Investigation"
+ * (−) and its "Cancellation of Hold" (+, which was read as a second purchase), withdrawals,
+ * payouts, transfers and currency conversions.
+ */
+const NOT_A_PAYMENT = "(?i)(hold|withdraw|payout|transfer|conversion)";
 
 /** Which columns are looked at, and which of their values say no sale. */
 const KINDS = [
@@ -25,6 +43,7 @@ const KINDS = [
     where: `regexp_matches(value, ${sqlString(NOT_A_SALE)}) AND NOT regexp_matches(value, ${sqlString(PARTIAL)})`,
   },
   { column: EVENT_COLUMN, where: `regexp_matches(value, ${sqlString(NOT_A_PURCHASE)})` },
+  { column: TYPE_COLUMN, where: `regexp_matches(value, ${sqlString(NOT_A_PAYMENT)})` },
 ];
 /** Values listed per column. */
 const LISTED = 8;
