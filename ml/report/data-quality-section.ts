@@ -10,6 +10,7 @@ import {
 } from "../data/input/data-quality.ts";
 import { dominantCustomerWarning } from "../data/input/dominant-customer.ts";
 import { quantityLikeAmountWarning } from "../data/input/quantity-like-amount.ts";
+import { refundedAmountsWarning } from "../data/input/refunded-amounts.ts";
 import { notSalesWarning } from "../data/input/status-values.ts";
 import type { ReportTable } from "./report-html.ts";
 
@@ -77,6 +78,9 @@ function warningRows(q: DataQuality): [string, string][] {
   if (q.ids_lower_cased) rows.push(["customer ids", "read lower-cased (--ignore-id-case)"]);
   if (q.currencies) rows.push(["several currencies", currencyMixWarning(q.currencies)]);
   for (const s of q.not_sales ?? []) rows.push([`no sales in "${s.column}"?`, notSalesWarning(s)]);
+  if (q.refunded_amounts) {
+    rows.push(["refunds beside the amounts", refundedAmountsWarning(q.refunded_amounts)]);
+  }
   if (q.quantity_like_amount) {
     rows.push(["amounts like item counts", quantityLikeAmountWarning(q.quantity_like_amount)]);
   }

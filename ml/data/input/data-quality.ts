@@ -10,6 +10,7 @@ import { currencyMixWarning } from "./currency-mix.ts";
 import { wholeNumberId } from "./customer-id-format.ts";
 import { dominantCustomerWarning } from "./dominant-customer.ts";
 import { quantityLikeAmountWarning } from "./quantity-like-amount.ts";
+import { refundedAmountsWarning } from "./refunded-amounts.ts";
 import { notSalesWarning } from "./status-values.ts";
 
 /** Ids that differ from another only in a way that may not matter: how many, and one pair. */
@@ -142,6 +143,18 @@ export const DataQualitySchema = z.object({
       sampled_rows: z.number().int(),
       values: z.array(z.object({ value: z.string(), rows: z.number().int() })),
       distinct: z.number().int(),
+    })
+    .optional(),
+  /**
+   * A column named like a refund (Stripe's Amount Refunded) holding refunds in the first rows
+   * (refunded-amounts.ts): the amounts are read before them. Warned about.
+   */
+  refunded_amounts: z
+    .object({
+      column: z.string(),
+      amount: z.string(),
+      sampled_rows: z.number().int(),
+      refunded_rows: z.number().int(),
     })
     .optional(),
   /**
@@ -413,6 +426,7 @@ function warningLines(q: DataQuality): string[] {
   return [
     q.currencies ? `  ${currencyMixWarning(q.currencies)}` : "",
     ...(q.not_sales ?? []).map((s) => `  ${notSalesWarning(s)}`),
+    q.refunded_amounts ? `  ${refundedAmountsWarning(q.refunded_amounts)}` : "",
     q.quantity_like_amount ? `  ${quantityLikeAmountWarning(q.quantity_like_amount)}` : "",
     q.dominant_customer ? `  ${dominantCustomerWarning(q.dominant_customer)}` : "",
     q.case_variant_ids ? `  ${caseVariantWarning(q.case_variant_ids)}` : "",

@@ -53,6 +53,7 @@ import {
   sniffNumberFormat,
 } from "./number-format.ts";
 import { quantityLikeAmount } from "./quantity-like-amount.ts";
+import { refundedAmounts } from "./refunded-amounts.ts";
 import {
   columnOf,
   INVALID_ENCODING,
@@ -265,6 +266,7 @@ async function readWith(
       ...(sides.currencies ? { currencies: sides.currencies } : {}),
       ...(sides.statuses.length > 0 ? { not_sales: sides.statuses } : {}),
       ...(sides.quantityLike ? { quantity_like_amount: sides.quantityLike } : {}),
+      ...(sides.refunds ? { refunded_amounts: sides.refunds } : {}),
       ...(amountElsewhere > 0 ? { order_lines_without_amount: amountElsewhere } : {}),
       ...(orderHint !== null ? { order_column_hint: orderHint } : {}),
       ...(input.ignoreIdCase ? { ids_lower_cased: true } : {}),
@@ -421,7 +423,8 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
     ...(loaded.mixedLineEnds ? { mixed_line_ends: true } : {}),
   };
   const numberFormats = numbers.shown;
-  const sides = { currencies, statuses, quantityLike };
+  const refunds = await refundedAmounts(connection, loaded.peek, loaded.types, input);
+  const sides = { currencies, statuses, quantityLike, refunds };
   const ids = mixedFloats
     ? { floatIds: mixedFloats.example[1], mixedFloatIds: mixedFloats.ids }
     : { floatIds, mixedFloatIds: 0 };
