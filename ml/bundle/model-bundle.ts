@@ -2,7 +2,7 @@
 // service loads it: a manifest (model.json), three ONNX tree ensembles, metrics and the report.
 // Runtime-neutral (the forecast service imports the schema).
 
-import { z } from "zod";
+import * as z from "zod";
 import { EvaluationSectionSchema, ProductionMetricsSchema } from "./training-metrics.ts";
 
 /** File names inside a bundle. */

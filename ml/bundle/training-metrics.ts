@@ -1,7 +1,7 @@
 // The shape of metrics.json written by `ml train`: data window, and per model its parameters,
 // fit statistics and holdout scores (GBDT scores out of fold, with per-fold values and spread).
 
-import { z } from "zod";
+import * as z from "zod";
 import { DataQualitySchema } from "../data/input/data-quality.ts";
 import { LOG_FORMATS } from "../data/input/log-input.ts";
 

@@ -4,7 +4,7 @@
 // to serve. `npm run ml -- demo-model`; `npm start` and `npm run start:forecast` run it first.
 import { booleanVar } from "@pp/shared/config/parse-env.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
-import { z } from "zod";
+import * as z from "zod";
 import { type DemoModelResult, ensureDemoModel } from "./demo-model.ts";
 import { openRegistryFromEnv } from "./open-registry.ts";
 

@@ -5,6 +5,7 @@ export { defaultPorts, workerBindings } from "./bindings.ts";
 export {
   binDir,
   bundleWorker,
+  foreignZodLocales,
   type LocalHyperdrive,
   repoRoot,
   type WorkerBundle,

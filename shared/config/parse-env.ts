@@ -1,6 +1,6 @@
 // Configuration is parsed ONCE at start-up from an env record with a zod schema; failures name
 // every offending variable, so a misconfigured service stops with a clear message.
-import { z } from "zod";
+import * as z from "zod";
 import { logLevels } from "../logging/logger.ts";
 import { shownValue } from "./shown-value.ts";
 

@@ -1,7 +1,7 @@
 // The customer and horizon of a forecast request, shared by the forecast service (POST
 // /forecast) and the decision service (which forwards them): one definition, so decision never
 // accepts what forecast would refuse.
-import { z } from "zod";
+import * as z from "zod";
 import { isCalendarDate } from "../calendar/iso-date.ts";
 
 export { isCalendarDate };

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { z } from "zod";
+import * as z from "zod";
 import { AppError } from "./app-error.ts";
 import { errorStatus } from "./error-codes.ts";
 import { allowedMethods, handleError, notFoundHandler } from "./error-handler.ts";

@@ -2,7 +2,7 @@
 // @hono/zod-validator, and `jsonBody(schema)`, which also names JSON syntax errors and a wrong
 // Content-Type (Hono's own validator reports those vaguely or not at all).
 import type { Context, MiddlewareHandler } from "hono";
-import type { z } from "zod";
+import type * as z from "zod";
 import { AppError, type FieldIssue } from "./app-error.ts";
 import {
   findUnstorableText,

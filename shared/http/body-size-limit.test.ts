@@ -3,7 +3,7 @@
 // one counted in http_requests_total as a server error and logged at error level with a stack.
 import { describe, expect, test } from "bun:test";
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { handleError } from "../errors/error-handler.ts";
 import { jsonBody } from "../errors/validation.ts";
 import { bodySizeLimit } from "./body-size-limit.ts";

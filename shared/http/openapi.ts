@@ -1,7 +1,7 @@
 // An OpenAPI 3.1 document built from a service's route list and the zod schemas beside its routes
 // (request bodies, path and query parameters through zod's own z.toJSONSchema), and the
 // self-contained /docs page rendered from it (no CDN needed).
-import { z } from "zod";
+import * as z from "zod";
 
 type Method = "get" | "post" | "put" | "patch" | "delete";
 

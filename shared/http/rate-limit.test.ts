@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { createLogger } from "../logging/logger.ts";
 import { MetricsRegistry } from "../metrics/registry.ts";
 import type { AppEnv } from "./app-env.ts";

@@ -2,7 +2,7 @@
 // service verifies keys), in memory, with an injected clock. Over the limit a request gets 429 `rate_limited` with
 // `Retry-After`. Configured per service by RATE_LIMIT_RPS / RATE_LIMIT_BURST (0 rps = off).
 import type { Context, MiddlewareHandler } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { AppError } from "../errors/app-error.ts";
 import type { AppEnv } from "./app-env.ts";
 

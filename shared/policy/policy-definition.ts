@@ -1,7 +1,7 @@
 // What a policy is, as stored (versioned) in the `policies` table: how profit is computed,
 // which model's forecast to use, the eligibility rules, the default action and what to do
 // when the forecast is unavailable.
-import { z } from "zod";
+import * as z from "zod";
 
 export const profitModels = ["expected-profit", "lapsing-uplift"] as const;
 export type ProfitModel = (typeof profitModels)[number];

@@ -2,7 +2,7 @@
 // with example line numbers, returns, $0 lines and the date range. Written to metrics.json `data`,
 // shown first in report.html and printed by the CLI.
 
-import { z } from "zod";
+import * as z from "zod";
 import type { ReadReport, TransactionLog } from "../transaction-log.ts";
 import { dayToIsoDate } from "../transaction-log.ts";
 import { optionWithColumn } from "./column-suggestion.ts";

@@ -10,7 +10,7 @@ import {
   portVar,
 } from "@pp/shared/config/parse-env.ts";
 import { rateLimitConfigShape } from "@pp/shared/http/rate-limit.ts";
-import { z } from "zod";
+import * as z from "zod";
 
 const positiveInt = (defaultValue: number, max = 10_000_000) =>
   z.coerce

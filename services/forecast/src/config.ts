@@ -9,7 +9,7 @@ import {
   portVar,
 } from "@pp/shared/config/parse-env.ts";
 import { rateLimitConfigShape } from "@pp/shared/http/rate-limit.ts";
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Where the model comes from: `registry` (the production version of MODEL_NAME, polled for

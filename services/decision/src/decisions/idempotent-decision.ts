@@ -8,7 +8,7 @@ import type { DecisionLogRow, NewDecisionLogRow } from "@pp/shared/db/schema.ts"
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import type { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import { ANSWER_ROW, DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
-import { z } from "zod";
+import * as z from "zod";
 import type { DecisionDeps } from "../deps.ts";
 import type { BatchRequest, DecisionRequest } from "../routes/decision-schemas.ts";
 import { within } from "../store/within.ts";

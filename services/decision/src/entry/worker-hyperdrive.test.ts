@@ -18,6 +18,7 @@ import { eq } from "drizzle-orm";
 import {
   binDir,
   bundleWorker,
+  foreignZodLocales,
   type LocalHyperdrive,
   type WorkerBundle,
   writeWorkerdConfig,
@@ -124,6 +125,10 @@ describe.skipIf(!bin)("decision Worker with Hyperdrive and PostgreSQL", () => {
       }),
       signal: AbortSignal.timeout(10_000),
     });
+
+  test("the bundle carries zod's English messages only", () => {
+    expect(foreignZodLocales(bundle)).toEqual([]);
+  });
 
   const storedIds = async () =>
     (await handle.db.select({ id: decisionLog.decisionId }).from(decisionLog))

@@ -1,6 +1,6 @@
 // The slice of the forecast service's POST /forecast contract the decision service relies on:
 // how a customer and a horizon are sent, and which per-model figures come back.
-import { z } from "zod";
+import * as z from "zod";
 
 /** A customer in any form `/forecast` accepts (by id, summary or transactions) and a horizon:
  * forecast's own schemas, so decision accepts exactly what forecast accepts. */

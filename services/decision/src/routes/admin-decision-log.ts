@@ -16,7 +16,7 @@ import {
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
 import type { Hono, MiddlewareHandler } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { pruneDecisionLog, RETENTION_DAYS_MAX } from "../audit/decision-log-retention.ts";
 import type { DecisionDeps } from "../deps.ts";
 

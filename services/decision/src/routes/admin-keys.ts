@@ -12,7 +12,7 @@ import { AppError } from "@pp/shared/errors/app-error.ts";
 import { jsonBody, validationHook } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import type { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { API_KEY_SCOPES } from "../auth/api-key-scopes.ts";
 import {
   ApiKeyStore,

@@ -13,7 +13,7 @@ import {
 } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import type { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import type { DecisionDeps } from "../deps.ts";
 
 export const addPolicySchema = z.object({

@@ -25,7 +25,7 @@ import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { HTML_PAGE_HEADERS } from "@pp/shared/http/page-headers.ts";
 import { campaignGroupCounts } from "@pp/shared/registry/decision-log-reads.ts";
 import type { Context, Hono, MiddlewareHandler } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { LinkSigner } from "../campaigns/signed-links.ts";
 import type { DecisionDeps } from "../deps.ts";
 import { campaignFields } from "./decision-schemas.ts";

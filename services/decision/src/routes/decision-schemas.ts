@@ -1,7 +1,7 @@
 // Request bodies of POST /decision and POST /decision/batch (zod; errors name the field).
 
 import { NO_ACTION } from "@pp/shared/policy/rank-actions.ts";
-import { z } from "zod";
+import * as z from "zod";
 import { customerInputSchema, horizonSchema } from "../forecast-client/forecast-contract.ts";
 
 const money = z.number({ error: "must be a number" }).finite().min(0, { error: "must be ≥ 0" });

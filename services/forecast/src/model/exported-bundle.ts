@@ -6,7 +6,7 @@
 import { BUNDLE_FILES } from "@pp/ml/bundle/model-bundle.ts";
 import { FEATURE_COUNT } from "@pp/ml/features/feature-vector.ts";
 import { sha256Hex } from "@pp/shared/artifacts/sha256.ts";
-import { z } from "zod";
+import * as z from "zod";
 import { CustomerIndex } from "./customer-index.ts";
 import type { ModelFilesInput } from "./loaded-model.ts";
 import { ModelLoadError } from "./model-load-error.ts";

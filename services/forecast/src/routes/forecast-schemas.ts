@@ -10,7 +10,7 @@ import {
   summarySchema,
   transactionSchema,
 } from "@pp/shared/contracts/forecast-request.ts";
-import { z } from "zod";
+import * as z from "zod";
 
 export const MAX_CUSTOMERS = 10_000;
 

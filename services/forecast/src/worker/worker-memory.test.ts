@@ -13,6 +13,7 @@ import { freePort } from "@pp/shared/testing/free-port.ts";
 import {
   binDir,
   bundleWorker,
+  foreignZodLocales,
   type WorkerBundle,
   writeWorkerdConfig,
 } from "../../../../scripts/workerd/index.ts";
@@ -83,6 +84,10 @@ beforeAll(async () => {
 afterAll(() => {
   for (const child of children) child.kill("SIGKILL");
   rmSync(scratch, { recursive: true, force: true });
+});
+
+test("the bundle carries zod's English messages only", () => {
+  expect(foreignZodLocales(build)).toEqual([]);
 });
 
 describe("a forecast Worker and the 128 MB of its isolate", () => {
