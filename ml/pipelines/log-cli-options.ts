@@ -80,6 +80,12 @@ export function addLogInputOptions(command: Command): Command {
       "leave out rows whose column holds one of these values, e.g. status=cancelled,refunded",
       rowFilter,
     )
+    .addOption(
+      new Option(
+        "--amount-unit <unit>",
+        "amounts in the currency's smallest unit (minor: Stripe's 5000 is 50.00) or whole units (major)",
+      ).choices(["minor", "major"]),
+    )
     .option(
       "--ignore-id-case",
       "customer ids compared without case and read lower-cased (e-mail addresses as customers typed them)",
@@ -132,6 +138,7 @@ export function logInputFromCli(o: Record<string, unknown>): {
       ...(keep ? { keepValues: keep.values } : {}),
       ...(drop ? { dropValues: drop.values } : {}),
       ...(o.ignoreIdCase === true ? { ignoreIdCase: true } : {}),
+      ...(str("amountUnit") ? { amountUnit: str("amountUnit") as "minor" | "major" } : {}),
     },
   };
 }

@@ -99,6 +99,12 @@ export interface LogInput {
    */
   ignoreIdCase?: boolean;
   /**
+   * How amounts are written: `minor`, in the currency's smallest unit (Stripe's API: 5000 cents is
+   * 50.00, read divided by the unit of the row's currency); `major`, in whole units. Stripe's
+   * records with whole-number amounts are refused until it is given (minor-units.ts).
+   */
+  amountUnit?: "minor" | "major";
+  /**
    * Today, `YYYY-MM-DD` (default: the clock's). A row dated more than a day after it is a typo
    * (2091 for 2019), not a purchase: skipped as "date in the future". Kept in, it would move the
    * production model's as-of date decades ahead.

@@ -44,6 +44,7 @@ import {
   sourceName,
 } from "./log-input.ts";
 import { filesOf, type ManyFiles, readManyFiles, readManyParts } from "./many-files.ts";
+import { currencyColumn, failOnMinorUnits, minorUnitsSql } from "./minor-units.ts";
 import {
   DECIMAL_SEPARATORS,
   failOnMixedNumberFormats,
@@ -366,6 +367,7 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
   let format = /^(DATE|TIMESTAMP)/.test(dateType)
     ? null
     : (input.dateFormat ?? (await sniffDateFormat(connection, date, describe)));
+  await failOnMinorUnits(connection, loaded.peek, loaded.types, input);
   const numbers = await numberFormatsOf(connection, input, loaded);
   const floatIds = await floatWrittenIdExample(connection, loaded.peek, columns.customerId);
   const buildLinesTable = (dateFormat: string | null) =>
@@ -384,6 +386,9 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
           input.timezone !== undefined,
         ),
         numberFormats: numbers.byRole,
+        ...(input.amountUnit === "minor"
+          ? { minorUnits: minorUnitsSql(currencyColumn(loaded.types)) }
+          : {}),
         ...cancel(input),
         ...(input.keepValues ? { keepValues: input.keepValues } : {}),
         ...(input.dropValues ? { dropValues: input.dropValues } : {}),

@@ -121,6 +121,8 @@ export interface LinesSqlOptions {
   floatWrittenIds?: boolean;
   /** Ids read lower-cased (--ignore-id-case). */
   ignoreIdCase?: boolean;
+  /** SQL: minor units in one unit of the row's currency, when amounts are in minor units. */
+  minorUnits?: string;
   /** How each numeric role's column is written (plain when absent). */
   numberFormats?: Partial<Record<NumericRole, NumberFormat>>;
   cancelPattern?: string;
@@ -255,12 +257,14 @@ export function linesSql(options: LinesSqlOptions): string {
     }
   }
   // No amount column at all (LogInput.noAmount): every purchase is worth 0.
-  const amount =
+  const written =
     columns.price !== undefined
       ? "quantity_value * price_value"
       : columns.amount !== undefined
         ? "amount_value"
         : "0";
+  if (options.minorUnits !== undefined) typed.push(`${options.minorUnits} AS minor_units`);
+  const amount = options.minorUnits !== undefined ? `(${written} / minor_units)` : written;
   const quantity = columns.quantity ? "coalesce(quantity_value, 0)" : "0";
   const cancelled = options.cancelPattern
     ? `OR regexp_matches(coalesce(order_id, ''), ${sqlString(options.cancelPattern)})`

@@ -1,0 +1,56 @@
+// Stripe's API writes amounts in cents: read as written, every spend was 100 times too large.
+import { expect, test } from "bun:test";
+import {
+  failure,
+  tempLogFile as file,
+  purchaseDays,
+  readCsvLog as read,
+} from "../../testing/log-files.ts";
+
+/** Stripe's {"object": "list", "data": [charges]} for 12 customers: USD, and JPY for the last two. */
+function stripeList() {
+  const truth: string[] = [];
+  const data = Array.from({ length: 12 }, (_, c) => {
+    const yen = c >= 10;
+    const whole = yen ? 5000 + c : 20 + c + 0.5;
+    const day = 1 + c;
+    truth.push(`cus_${c} 2020-01-${String(day).padStart(2, "0")} ${whole}`);
+    return {
+      id: `ch_${c}`,
+      object: "charge",
+      amount: yen ? whole : Math.round(whole * 100),
+      amount_refunded: 0,
+      created: Date.UTC(2020, 0, day, 12) / 1000,
+      currency: yen ? "jpy" : "usd",
+      customer: `cus_${c}`,
+      status: "succeeded",
+    };
+  });
+  const text = JSON.stringify({ object: "list", data, has_more: false, url: "/v1/charges" });
+  return { path: file(text, "json"), truth: truth.sort() };
+}
+
+const columns = { customerId: "customer", date: "created", amount: "amount" };
+
+test("Stripe's amounts in cents are refused without --amount-unit; minor reads them in whole units, by currency", async () => {
+  const { path, truth } = stripeList();
+  const source = { kind: "json", path } as const;
+  const error = await failure(read(path, { source, columns }));
+  expect(error?.message).toContain(
+    `column "amount" holds Stripe's amounts (records of object "charge"), written in the currency's smallest unit`,
+  );
+  expect(error?.message).toContain("pass --amount-unit minor");
+  const minor = await read(path, { source, columns, amountUnit: "minor" });
+  expect(purchaseDays(minor.log)).toEqual(truth);
+  const major = await read(path, { source, columns, amountUnit: "major" });
+  expect(purchaseDays(major.log)).toContain("cus_0 2020-01-01 2050");
+});
+
+test("decimal amounts, or records that are not Stripe's, are read as written", async () => {
+  const csv = file(
+    "customer_id,date,amount,object\na,2020-01-05,5000,charge\nb,2020-01-06,12.5,charge\n",
+  );
+  expect(purchaseDays((await read(csv)).log)).toEqual(["a 2020-01-05 5000", "b 2020-01-06 12.5"]);
+  const other = file("customer_id,date,amount,object\na,2020-01-05,5000,parcel\n");
+  expect(purchaseDays((await read(other)).log)).toEqual(["a 2020-01-05 5000"]);
+});

@@ -1,0 +1,71 @@
+// Stripe's API (and its JSON exports) writes amounts in the currency's smallest unit: `"amount":
+// 5000` is 50.00 USD but 5,000 JPY. Read as written, every spend was 100 times too large, and
+// every forecast of spend and value with it. Such records are refused unless --amount-unit says
+// how to read them; `minor` divides each amount by its currency's unit.
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { InputError } from "./input-error.ts";
+import type { LogInput } from "./log-input.ts";
+import { SAMPLE_ROWS } from "./sample-values.ts";
+import { columnText, sqlString } from "./sql-text.ts";
+
+export const AMOUNT_UNITS = ["minor", "major"] as const;
+export type AmountUnit = (typeof AMOUNT_UNITS)[number];
+
+/** Currencies without a minor unit, and with thousandths, as Stripe counts them. */
+const ZERO_DECIMAL = "BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split(" ");
+const THREE_DECIMAL = "BHD JOD KWD OMR TND".split(" ");
+/** Stripe's objects that carry amounts (`"object": "charge"`). */
+const STRIPE_OBJECTS = [
+  "charge",
+  "payment_intent",
+  "invoice",
+  "checkout.session",
+  "refund",
+  "balance_transaction",
+];
+const CURRENCY_COLUMN = /^(currency|currency[ _]?code)$/i;
+const INTEGER_TYPES =
+  /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT)$/;
+
+/** The currency column among the log's, if any. */
+export const currencyColumn = (types: Map<string, string>) =>
+  [...types.keys()].find((name) => CURRENCY_COLUMN.test(name.trim()));
+
+/** SQL: how many minor units make one unit of the row's currency (100 without a currency column). */
+export function minorUnitsSql(currency: string | undefined): string {
+  if (currency === undefined) return "100";
+  const c = `upper(${columnText(currency)})`;
+  const list = (codes: string[]) => `[${codes.map(sqlString).join(", ")}]`;
+  return `CASE WHEN list_contains(${list(ZERO_DECIMAL)}, ${c}) THEN 1
+    WHEN list_contains(${list(THREE_DECIMAL)}, ${c}) THEN 1000 ELSE 100 END`;
+}
+
+/**
+ * Throws when the records are Stripe's (an `object` column naming charges, payment intents, …) and
+ * the amounts whole numbers, unless --amount-unit is given.
+ */
+export async function failOnMinorUnits(
+  connection: DuckDBConnection,
+  peek: string,
+  types: Map<string, string>,
+  input: Pick<LogInput, "columns" | "amountUnit">,
+): Promise<void> {
+  const amount = input.columns.amount;
+  if (input.amountUnit !== undefined || amount === undefined || !types.has("object")) return;
+  if (!INTEGER_TYPES.test(types.get(amount) ?? "")) return;
+  const reader = await connection.runAndReadAll(
+    `SELECT any_value(o) AS object, any_value(a) AS amount FROM (
+       SELECT ${columnText("object")} AS o, ${columnText(amount)} AS a FROM ${peek} LIMIT ${SAMPLE_ROWS})
+     WHERE list_contains([${STRIPE_OBJECTS.map(sqlString).join(", ")}], o) AND a IS NOT NULL`,
+  );
+  const row = reader.getRowObjectsJS()[0] as { object: string | null; amount: string | null };
+  if (row.object === null) return;
+  throw new InputError(
+    amount,
+    `column "${amount}" holds Stripe's amounts (records of object "${row.object}"), written in the ` +
+      `currency's smallest unit: ${row.amount} is ${Number(row.amount) / 100} in dollars or euros`,
+    {
+      hint: "pass --amount-unit minor to read them in whole units (cents ÷ 100, yen as they are), or --amount-unit major if they are in whole units already",
+    },
+  );
+}
