@@ -152,8 +152,17 @@ const ZONE_FORMATS = [
   ),
 ];
 
-/** JavaScript's toLocaleString (en-US, en-GB, de-DE): a comma between the date and the time. */
-const LOCALE_STRING_FORMATS = ["%m/%d/%Y, %I:%M:%S %p", "%d/%m/%Y, %H:%M:%S", "%d.%m.%Y, %H:%M:%S"];
+/**
+ * JavaScript's toLocaleString (en-US, en-GB, de-DE) and Intl's medium style (`Jan 5, 2020, 11:30:00
+ * PM`): a comma between the date and the time.
+ */
+const LOCALE_STRING_FORMATS = [
+  "%m/%d/%Y, %I:%M:%S %p",
+  "%d/%m/%Y, %H:%M:%S",
+  "%d.%m.%Y, %H:%M:%S",
+  "%b %d, %Y, %I:%M:%S %p",
+  "%b %d, %Y, %I:%M %p",
+];
 
 /** Every pattern tried when --date-format is not given. */
 export const CANDIDATE_FORMATS = [

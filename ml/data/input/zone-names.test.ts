@@ -58,6 +58,7 @@ test("ctime and toLocaleString layouts are sniffed", async () => {
     ["Sun Jan  5 23:30:00 2020", "Thu Jan 16 02:00:00 2020", "%a %b %d %H:%M:%S %Y"],
     ["1/5/2020, 11:30:00 PM", "1/16/2020, 2:00:00 AM", "%m/%d/%Y, %I:%M:%S %p"],
     ["5.1.2020, 23:30:00", "16.1.2020, 02:00:00", "%d.%m.%Y, %H:%M:%S"],
+    ["Jan 5, 2020, 11:30:00 PM", "Jan 16, 2020, 2:00:00 AM", "%b %d, %Y, %I:%M:%S %p"],
   ] as const) {
     const { log: read2, quality } = await read(log(a, b));
     expect({ a, format: quality.date_format, days: days(read2) }).toEqual({
