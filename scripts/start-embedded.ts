@@ -3,6 +3,10 @@
 // owns it and the ml and keys CLIs can use it meanwhile. On a database without keys it creates the
 // local development key (see services/decision/src/cli/dev-key.ts).
 import { devKeyAllowed, ensureDevKey } from "@pp/decision/src/cli/dev-key.ts";
+import {
+  adoptLegacyDecisionStore,
+  describeAdoption,
+} from "@pp/decision/src/store/legacy-decision-store.ts";
 import { createDatabase, type DatabaseHandle } from "@pp/shared/db/client.ts";
 import { sql } from "drizzle-orm";
 
@@ -26,6 +30,9 @@ export async function openEmbeddedStores(
     await handle.db.execute(sql`select 1`); // hosts the server now, or finds the running one
   }
   const decision = handles[dirs.indexOf(decisionDir)] as DatabaseHandle;
+  // Before counting keys: an older version's decision database may hold them (see the module).
+  const adopted = await adoptLegacyDecisionStore(decision.db, decisionDir);
+  if (adopted) console.error(describeAdoption(adopted));
   const devKey = devKeyAllowed(env) ? await ensureDevKey(decision.db) : null;
   return {
     devKey,

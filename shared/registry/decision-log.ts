@@ -9,7 +9,7 @@
 // as the insert itself (on PGlite half the per-row cost; see bench:decision). Keyed by decision_id
 // with ON CONFLICT DO NOTHING, so re-sending a batch whose commit was not acknowledged is harmless.
 
-import { and, desc, eq, getTableName, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { and, count, desc, eq, getTableName, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../db/database.ts";
 import {
   type DecisionLogDeadLetterRow,
@@ -383,4 +383,43 @@ export async function writeDeadLetters(
     from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as r(decision_id uuid, reason text,
       row_json text, customer_sha256 text, decided_at timestamptz)
     where ${sql.raw(notErasedSql("r.customer_sha256", "coalesce(r.decided_at, now())"))}`);
+}
+
+/**
+ * Copies `from`'s decision log and parked rows into `to` (an older version's own decision database
+ * joining the shared store: services/decision/src/store/legacy-decision-store.ts). Pages by id
+ * through the append, so a row `to` has already, or one about a customer erased since, is skipped
+ * and a second copy adds nothing. Returns the rows `to` gained.
+ */
+export async function copyDecisionLog(
+  from: Database,
+  to: Transaction,
+): Promise<{ decisions: number; deadLetters: number }> {
+  const counts = async () => [
+    (await to.select({ n: count() }).from(decisionLog))[0]?.n ?? 0,
+    (await to.select({ n: count() }).from(decisionLogDeadLetter))[0]?.n ?? 0,
+  ];
+  const before = await counts();
+  for (let after: string | null = null; ; ) {
+    const rows: DecisionLogRow[] = await from
+      .select()
+      .from(decisionLog)
+      .where(after === null ? undefined : sql`${decisionLog.decisionId} > ${after}`)
+      .orderBy(decisionLog.decisionId)
+      .limit(ROWS_PER_INSERT);
+    if (rows.length === 0) break;
+    await insertRows(to, rows);
+    after = rows[rows.length - 1]?.decisionId ?? null;
+  }
+  for (const row of await from.select().from(decisionLogDeadLetter)) {
+    await to.execute(sql`insert into ${decisionLogDeadLetter} (decision_id, failed_at, reason, row_json)
+      select ${row.decisionId}, ${row.failedAt}, ${row.reason}, ${row.rowJson}
+      where not exists (select 1 from ${decisionLogDeadLetter}
+        where decision_id = ${row.decisionId} and failed_at = ${row.failedAt})`);
+  }
+  const after = await counts();
+  return {
+    decisions: (after[0] ?? 0) - (before[0] ?? 0),
+    deadLetters: (after[1] ?? 0) - (before[1] ?? 0),
+  };
 }

@@ -87,3 +87,27 @@ export class PolicyStore {
       .orderBy(asc(policies.name), desc(policies.version));
   }
 }
+
+/**
+ * Copies `from`'s policy versions into `to` (an older version's own decision database joining the
+ * shared store: services/decision/src/store/legacy-decision-store.ts). A (name, version) `to` has
+ * already is kept as it is there; the old active policy stays active unless `to` has one (one
+ * active policy at most). Returns the versions `to` gained.
+ */
+export async function copyPolicies(from: Database, to: Database): Promise<number> {
+  const rows = await from.select().from(policies).orderBy(asc(policies.id));
+  const [active] = await to
+    .select({ id: policies.id })
+    .from(policies)
+    .where(eq(policies.active, true));
+  let added = 0;
+  for (const { id: _id, ...row } of rows) {
+    const inserted = await to
+      .insert(policies)
+      .values({ ...row, active: row.active && !active })
+      .onConflictDoNothing()
+      .returning({ id: policies.id });
+    added += inserted.length;
+  }
+  return added;
+}

@@ -137,3 +137,21 @@ export class ApiKeyStore {
     return rows.map((r) => ({ ...r, scopes: normalScopes(r.scopes) }));
   }
 }
+
+/**
+ * Copies `from`'s keys into `to` (an older version's own decision database joining the shared
+ * store: ../store/legacy-decision-store.ts). A key is its hash: one `to` has already is left as it
+ * is there. Ids are `to`'s own. Returns the keys `to` gained.
+ */
+export async function copyApiKeys(from: Database, to: Database): Promise<number> {
+  const rows = (await from.select().from(apiKeys).orderBy(asc(apiKeys.id))).map(
+    ({ id: _id, ...row }) => row,
+  );
+  if (rows.length === 0) return 0;
+  const inserted = await to
+    .insert(apiKeys)
+    .values(rows)
+    .onConflictDoNothing()
+    .returning({ id: apiKeys.id });
+  return inserted.length;
+}

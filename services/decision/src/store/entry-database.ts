@@ -15,7 +15,9 @@ export function entryDatabase(
     // Imported here so that runtimes load the drivers only when a decision needs them.
     const { openDecisionDatabase } = await import("./open-decision-database.ts");
     try {
-      handle = await openDecisionDatabase(config);
+      handle = await openDecisionDatabase(config, (r) =>
+        logger.info("adopted an older version's decision database", { ...r }),
+      );
     } catch (err) {
       logger.warn("decision database unavailable", {
         error: err instanceof Error ? err.message : String(err),

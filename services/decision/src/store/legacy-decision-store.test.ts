@@ -1,0 +1,104 @@
+// Upgrading from a version whose decision service kept its own database in DATA_DIR/decision
+// (edc4b43, the fixture): keys CLI processes on that DATA_DIR see its key, its decisions and its
+// active policy, once, also when two start together or the adoption is cut off before its rename.
+import { afterEach, expect, test } from "bun:test";
+import { existsSync, readdirSync, readFileSync, renameSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import { queryRows } from "@pp/shared/db/database.ts";
+import { runBun } from "@pp/shared/testing/processes.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
+import { sql } from "drizzle-orm";
+import { ApiKeyRing } from "../auth/api-key-ring.ts";
+
+const cli = fileURLToPath(new URL("../cli/keys.ts", import.meta.url));
+const fixture = fileURLToPath(
+  new URL("./testing/fixtures/edc4b43-decision-store.sql", import.meta.url),
+);
+/** The key `keys create oldkey` printed on edc4b43 (the fixture keeps only its hash). */
+const LEGACY_KEY = "ppk_6MBwPoEx5fImcqRQLQfl8XyFPHjN_AF0ElSdE0it_Kc";
+
+const stores: TestDatabase[] = [];
+afterEach(async () => {
+  for (const store of stores.splice(0)) await store.cleanup();
+});
+
+/**
+ * A DATA_DIR as edc4b43 left it, its decision database in DATA_DIR/decision/pglite, and the shared
+ * store this process serves (so the CLI processes connect to it). Both start from the helper's
+ * migrated template (copied, not created: creating a PGlite database takes ~12 s on a busy machine);
+ * the old one is emptied and given the fixture, the old version's schema and rows.
+ */
+async function oldDataDir(): Promise<TestDatabase> {
+  const old = await openTestDatabase("pglite");
+  await old.handle.close();
+  const pg = await PGlite.create(join(old.options.dataDir as string, "pglite"));
+  await pg.exec("drop schema public cascade; create schema public; drop schema drizzle cascade;");
+  await pg.exec(readFileSync(fixture, "utf8"));
+  await pg.close();
+  const shared = await openTestDatabase("pglite");
+  stores.push(shared);
+  renameSync(old.options.dataDir as string, join(shared.options.dataDir as string, "decision"));
+  return shared;
+}
+
+const listKeys = (store: TestDatabase) =>
+  runBun(cli, ["list"], {
+    DATA_DIR: store.options.dataDir as string,
+    DECISION_DATA_DIR: "",
+    DATABASE_URL: "",
+  });
+
+async function counts({ handle }: TestDatabase) {
+  const [row] = await queryRows<{ d: number; k: number; p: number; active: string }>(
+    handle.db,
+    sql`select (select count(*)::int from decision_log) d, (select count(*)::int from api_keys) k,
+      (select count(*)::int from policies) p,
+      (select name || ' v' || version from policies where active) active`,
+  );
+  const key = await new ApiKeyRing({ database: async () => handle.db }).verify(LEGACY_KEY);
+  return { ...row, key };
+}
+
+const adoptedLines = (out: string) => out.split("\n").filter((l) => l.startsWith("adopted"));
+const expected = {
+  d: 20,
+  k: 1,
+  p: 3,
+  active: "upg-rules v1",
+  key: { name: "oldkey", scopes: ["decide" as const] },
+};
+
+test("the old decision database joins the shared store once; its key, rows and policy stay", async () => {
+  const store = await oldDataDir();
+  const dataDir = store.options.dataDir as string;
+  const first = await listKeys(store);
+  expect(first.status).toBe(0);
+  expect(first.stdout).toContain("oldkey");
+  expect(adoptedLines(first.stderr)).toEqual([
+    expect.stringContaining("20 decisions, 0 parked rows, 1 API keys, 3 policy versions"),
+  ]);
+  expect(existsSync(join(dataDir, "decision"))).toBe(false);
+  expect(readdirSync(dataDir).filter((n) => n.startsWith("decision.adopted-"))).toHaveLength(1);
+
+  expect(await counts(store)).toEqual(expected);
+}, 60_000);
+
+test("two processes at once adopt it once; cut off before the rename, the next run adds nothing", async () => {
+  const store = await oldDataDir();
+  const dataDir = store.options.dataDir as string;
+  const both = await Promise.all([listKeys(store), listKeys(store)]);
+  expect(both.map((r) => r.status)).toEqual([0, 0]);
+  expect(both.flatMap((r) => adoptedLines(r.stderr))).toHaveLength(1);
+  expect(await counts(store)).toEqual(expected);
+
+  // As if the process died after its commit and before the rename: the old directory is back.
+  const [kept] = readdirSync(dataDir).filter((n) => n.startsWith("decision.adopted-"));
+  renameSync(join(dataDir, kept as string), join(dataDir, "decision"));
+  const rerun = await listKeys(store);
+  expect(adoptedLines(rerun.stderr)).toEqual([
+    expect.stringContaining("0 decisions, 0 parked rows, 0 API keys, 0 policy versions"),
+  ]);
+  expect(await counts(store)).toEqual(expected);
+}, 90_000);
