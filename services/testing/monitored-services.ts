@@ -1,5 +1,5 @@
 // Test support for the monitoring tests: the in-process services (in-process-services.ts) with a
-// tracking result and a measured campaign stored, driven through every route so that /metrics
+// tracking result, a measured campaign and an expiring API key stored, driven through every route so that /metrics
 // shows every series.
 
 import {
@@ -15,6 +15,7 @@ import type { CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
 import { saveCampaignResult } from "@pp/shared/campaigns/campaign-results-store.ts";
 import { trackingGauges } from "@pp/shared/metrics/tracking-metrics.ts";
 import type { TrackingSnapshot } from "@pp/shared/registry/tracking-store.ts";
+import { ApiKeyStore } from "../decision/src/index.ts";
 import {
   demoCustomerIds,
   type InProcessServices,
@@ -36,6 +37,13 @@ export async function startMonitoredServices(): Promise<MonitoredServices> {
   // With `ml campaign report` results stored, the decision service shows campaign gauges.
   await saveCampaignResult(services.database, sampleCampaignResult());
   await services.decisionDeps.campaignMetrics.refresh();
+  // A stored key that expires, for api_key_expiry_timestamp_seconds.
+  await new ApiKeyStore(services.database).create(
+    "expiring",
+    ["decide"],
+    new Date(Date.now() + 86_400_000),
+  );
+  await services.decisionDeps.apiKeys.reload();
   return { ...services, customerIds: await demoCustomerIds() };
 }
 

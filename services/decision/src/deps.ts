@@ -15,6 +15,7 @@ import { retentionMetrics } from "./audit/decision-log-retention.ts";
 import { decisionLogSink } from "./audit/decision-log-sink.ts";
 import { WriteThroughAuditLog } from "./audit/write-through-audit-log.ts";
 import { ApiKeyRing } from "./auth/api-key-ring.ts";
+import { keyExpiryGauge } from "./auth/key-expiry-gauge.ts";
 import { type CampaignMetrics, campaignMetrics } from "./campaigns/campaign-metrics.ts";
 import type { DecisionConfig } from "./config.ts";
 import { createForecastClient, type ForecastClient } from "./forecast-client/forecast-client.ts";
@@ -149,11 +150,10 @@ export function buildDecisionDeps(
     forecast,
     policies: new PolicyCatalog(database, { cacheMs: config.POLICY_CACHE_MS }),
     audit,
-    apiKeys: new ApiKeyRing({
-      envKeys: config.API_KEYS,
-      envAdminKeys: config.ADMIN_API_KEYS,
-      database,
-    }),
+    apiKeys: keyExpiryGauge(
+      metrics,
+      new ApiKeyRing({ envKeys: config.API_KEYS, envAdminKeys: config.ADMIN_API_KEYS, database }),
+    ),
     campaigns: new ControlAssignment(config.CAMPAIGN_SECRET ?? DEV_CAMPAIGN_SECRET),
     campaignMetrics: campaignMetrics(metrics, database, { logger }),
     ...options.overrides,

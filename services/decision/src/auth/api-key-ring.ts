@@ -162,6 +162,26 @@ export class ApiKeyRing {
     return { kind: "valid", key: { name: key.name, scopes: key.scopes } };
   }
 
+  /**
+   * When each stored key name stops working: the latest expiry among its keys (a rotated name
+   * has the new key's), for /metrics; names with a key that never expires are left out. Starts a
+   * read of the table when the copy is stale (answers from the copy meanwhile).
+   */
+  expiryByName(): Map<string, number> {
+    if (this.now() - this.loadedAt >= this.refreshMs && this.now() - this.attemptedAt >= 1000) {
+      void this.refresh();
+    }
+    const latest = new Map<string, number | null>();
+    for (const key of this.stored) {
+      const seen = latest.get(key.name);
+      const never = key.expiresAt === null || seen === null;
+      latest.set(key.name, never ? null : Math.max(seen ?? 0, key.expiresAt as number));
+    }
+    const out = new Map<string, number>();
+    for (const [name, at] of latest) if (at !== null) out.set(name, at);
+    return out;
+  }
+
   private remember(presented: string, hash: string): void {
     if (this.hashMemo.has(presented)) return;
     if (this.hashMemo.size >= HASH_MEMO_SIZE) {
