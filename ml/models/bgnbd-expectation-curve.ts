@@ -10,6 +10,7 @@
 // factor (a+b+x−1)·P(alive) on t_x, so customers sharing a T or an (x, T) share that work.
 
 import { type BgNbdParams, bgnbdExpectationFactorAtZ, bgnbdProbabilityAlive } from "./bgnbd.ts";
+import { eulerSeriesCancels } from "./bgnbd-opportunity-sum.ts";
 import { seriesIsLong } from "./hypergeometric.ts";
 import { oneMinusPowerOverExponent } from "./special-functions.ts";
 
@@ -116,8 +117,9 @@ export class BgNbdExpectationCurve {
         out[k] = 0;
         continue;
       }
-      // A long series: the scalar factor, which integrates where a is large (bgnbd.ts).
-      if (seriesIsLong(a, zk)) {
+      // A long series, or one that cancels (r large, a long horizon): the scalar factor, which
+      // integrates or sums positive terms there (bgnbd.ts).
+      if (seriesIsLong(a, zk) || eulerSeriesCancels(this.params, zk)) {
         out[k] = bgnbdExpectationFactorAtZ(this.params, zk, x);
         continue;
       }

@@ -7,6 +7,7 @@ import { at } from "../training/checked-index.ts";
 import { fitByMaximumLikelihood } from "../training/maximum-likelihood.ts";
 import { logParameterStandardErrors } from "../training/standard-errors.ts";
 import { bgnbdExpectationFactorForLargeA } from "./bgnbd-dropout-mixture.ts";
+import { bgnbdExpectationFactorBySum, eulerSeriesCancels } from "./bgnbd-opportunity-sum.ts";
 import { mapRfmCustomers } from "./customer-batch.ts";
 import { seriesIsLong } from "./hypergeometric.ts";
 import { prepareRfmRows, type RfmRows } from "./rfm-rows.ts";
@@ -271,6 +272,8 @@ function factorFrom(params: BgNbdParams, z: number, log1mz: number, u: number, x
     const factor = bgnbdExpectationFactorForLargeA(params, u, x);
     if (!Number.isNaN(factor)) return factor;
   }
+  // r large beside a + b and a long horizon: the series alternates and cancels; sum positives.
+  if (eulerSeriesCancels(params, z)) return factorBySum(params, z, u, x);
   const A = a + b - 1 - r;
   const C = a + b + x - 1;
   // S = Σ_{n≥1} (A)_n (a)_{n−1} / ((C)_n n!) z^n
@@ -295,6 +298,18 @@ function factorFrom(params: BgNbdParams, z: number, log1mz: number, u: number, x
     );
   }
   return oneMinusPowerOverExponent(log1mz, a - 1) - Math.exp((a - 1) * log1mz) * sum;
+}
+
+/** bgnbdExpectationFactorBySum, or an error naming t when the horizon holds too many purchases. */
+function factorBySum(params: BgNbdParams, z: number, u: number, x: number): number {
+  const factor = bgnbdExpectationFactorBySum(params, u, x);
+  if (Number.isNaN(factor)) {
+    throw new ModelInputError(
+      "t",
+      `about ${Math.round((params.r + x) * u)} purchase opportunities in the horizon (t/(alpha+T+t) = ${z}): too long a horizon for these parameters`,
+    );
+  }
+  return factor;
 }
 
 function assertHorizon(t: number): void {
