@@ -2,6 +2,7 @@ import { expect, test } from "bun:test";
 import { Xoshiro128 } from "../random/seeded-random.ts";
 import { sampleGamma } from "../sim/samplers.ts";
 import { fitDispersion, negativeBinomialMeanPmf } from "./negative-binomial.ts";
+import { gammaln } from "./special-functions.ts";
 
 function poisson(rng: Xoshiro128, mu: number): number {
   let k = 0;
@@ -43,4 +44,22 @@ test("fitDispersion recovers φ from simulated NB counts and gives ~0 for Poisso
   expect(Math.abs(fitDispersion(nb, mean) - phi)).toBeLessThan(0.05);
   const pois = Float64Array.from(mean, (mu) => poisson(rng, mu));
   expect(fitDispersion(pois, mean)).toBeLessThan(0.02);
+});
+
+test("a Poisson PMF with a mean past e^(−μ)'s range sums to 1 around μ (was all zeros past μ ≈ 745)", () => {
+  // A mean-only forecast (GBDT, blend) whose dispersion fitted 0, for a heavy daily buyer over
+  // five years: e^(−800) is 0 in double precision, so every P(X = k) was 0 and the interval
+  // [K, unbounded] started at its support's end (1,570 for a forecast of 800).
+  for (const mu of [700.5, 800, 1826, 5000]) {
+    const { pmf, tail } = negativeBinomialMeanPmf(mu, 0, Math.ceil(mu + 20 * Math.sqrt(mu)));
+    expect(tail).toBeLessThan(1e-12);
+    let mean = 0;
+    pmf.forEach((p, k) => {
+      mean += k * p;
+      // Each term against its direct evaluation e^(k ln μ − μ − ln k!).
+      const direct = Math.exp(k * Math.log(mu) - mu - gammaln(k + 1));
+      expect(Math.abs(p - direct)).toBeLessThanOrEqual(1e-9 * direct);
+    });
+    expect(Math.abs(mean / mu - 1)).toBeLessThan(1e-10);
+  }
 });

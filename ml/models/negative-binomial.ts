@@ -16,11 +16,19 @@ export function negativeBinomialMeanPmf(
   if (dispersion > 1e-9) {
     const shape = 1 / dispersion;
     addNegativeBinomial(pmf, 1, shape, shape / (shape + mu));
-  } else {
+  } else if (mu <= 700) {
     let p = Math.exp(-mu);
     for (let k = 0; k < pmf.length; k++) {
       if (k > 0) p *= mu / k;
       pmf[k] = p;
+    }
+  } else {
+    // In logs: e^(−μ) underflows past μ ≈ 745, and the recurrence would give a PMF of zeros (an
+    // interval starting beyond its support, at 1.5μ).
+    let logP = -mu;
+    for (let k = 0; k < pmf.length; k++) {
+      if (k > 0) logP += Math.log(mu / k);
+      pmf[k] = Math.exp(logP);
     }
   }
   return { pmf, tail: tailOf(pmf) };
