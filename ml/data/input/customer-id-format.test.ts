@@ -344,3 +344,18 @@ test("a registered --ignore-id-case version: ml track and ml score read logs so;
     rmSync(root, { recursive: true, force: true });
   }
 }, 120_000);
+
+// Exports meant for Excel guard ids as ="00123" so that a spreadsheet keeps their leading zeros;
+// read as written, such a customer was another than the same 00123 in a plain export.
+test('Excel\'s text guard ="00123" is read as the id inside it', async () => {
+  const text = [
+    "customer_id,date,amount",
+    "00123,2020-01-01,1",
+    '"=""00123""",2020-01-02,2', // the same customer, written by an export for Excel
+    '"=""""",2020-01-03,3', // a guarded empty id: no customer
+    "=5,2020-01-04,4", // a value starting with "=" without the guard stays as written
+  ].join("\n");
+  const { log, quality } = await read(file(text));
+  expect(days(log)).toEqual(["00123 2020-01-01 1", "00123 2020-01-02 2", "=5 2020-01-04 4"]);
+  expect(quality.skipped).toEqual({ "missing customer id": 1 });
+});

@@ -112,8 +112,20 @@ const wholeNumberSql = (id: string) => `regexp_replace(${id}, ${sqlString(FLOAT_
 
 /** SQL of a line's customer id: as written, or without the zero fraction (17850.0 → 17850). */
 export function customerIdSql(column: string, floatWritten: boolean, ignoreCase = false): string {
-  const text = ignoreCase ? `lower(${columnText(column)})` : columnText(column);
+  const written = asWrittenIdSql(columnText(column));
+  const text = ignoreCase ? `lower(${written})` : written;
   return floatWritten ? wholeNumberSql(text) : text;
+}
+
+/**
+ * SQL: the id without Excel's text guard `="00123"` (written so that a spreadsheet keeps the
+ * leading zeros): `00123`, the shop's own id, which another export of the same customers writes
+ * plainly (read as written, the two were two customers). Only values starting with `=` are looked
+ * at, so other ids cost a prefix test.
+ */
+function asWrittenIdSql(text: string): string {
+  const guarded = `starts_with(${text}, '=') AND regexp_full_match(${text}, '="(.*)"')`;
+  return `CASE WHEN ${guarded} THEN NULLIF(trim(regexp_extract(${text}, '^="(.*)"$', 1)), '') ELSE ${text} END`;
 }
 
 /** How many ids of the read log differ from another only in a way that may not matter, and a pair. */
