@@ -37,7 +37,7 @@ test("Stripe's amounts in cents are refused without --amount-unit; minor reads t
   const source = { kind: "json", path } as const;
   const error = await failure(read(path, { source, columns }));
   expect(error?.message).toContain(
-    `column "amount" holds Stripe's amounts (records of object "charge"), written in the currency's smallest unit`,
+    `column "amount" holds Stripe's amounts, written in the currency's smallest unit: 2050 is 20.5`,
   );
   expect(error?.message).toContain("pass --amount-unit minor");
   const minor = await read(path, { source, columns, amountUnit: "minor" });
@@ -53,4 +53,29 @@ test("decimal amounts, or records that are not Stripe's, are read as written", a
   expect(purchaseDays((await read(csv)).log)).toEqual(["a 2020-01-05 5000", "b 2020-01-06 12.5"]);
   const other = file("customer_id,date,amount,object\na,2020-01-05,5000,parcel\n");
   expect(purchaseDays((await read(other)).log)).toEqual(["a 2020-01-05 5000"]);
+});
+
+// Square's Payments API: {"payments": [{"total_money": {"amount": 2050, "currency": "USD"}, …}]}.
+test("Square's Money amounts (total_money.amount) are refused without --amount-unit; minor reads them", async () => {
+  const payments = [
+    {
+      customer_id: "A",
+      created_at: "2020-01-05T12:00:00Z",
+      total_money: { amount: 2050, currency: "USD" },
+    },
+    {
+      customer_id: "B",
+      created_at: "2020-01-06T12:00:00Z",
+      total_money: { amount: 999, currency: "USD" },
+    },
+  ];
+  const path = file(JSON.stringify({ payments }), "json");
+  const source = { kind: "json", path } as const;
+  const square = { customerId: "customer_id", date: "created_at", amount: "total_money.amount" };
+  const error = await failure(read(path, { source, columns: square }));
+  expect(error?.message).toContain(
+    `column "total_money.amount" holds Square's Money amounts, written in the currency's smallest unit`,
+  );
+  const minor = await read(path, { source, columns: square, amountUnit: "minor" });
+  expect(purchaseDays(minor.log)).toEqual(["A 2020-01-05 20.5", "B 2020-01-06 9.99"]);
 });

@@ -40,9 +40,13 @@ export function minorUnitsSql(currency: string | undefined): string {
     WHEN list_contains(${list(THREE_DECIMAL)}, ${c}) THEN 1000 ELSE 100 END`;
 }
 
+/** Square's Money objects (`total_money.amount`), always in the currency's smallest unit. */
+const SQUARE_MONEY = /(^|[._])money\.amount$/i;
+
 /**
- * Throws when the records are Stripe's (an `object` column naming charges, payment intents, …) and
- * the amounts whole numbers, unless --amount-unit is given.
+ * Throws when the amounts are whole numbers in minor units by their source's contract, unless
+ * --amount-unit is given: Stripe's records (an `object` column naming charges, payment intents, …)
+ * or a field of Square's Money objects.
  */
 export async function failOnMinorUnits(
   connection: DuckDBConnection,
@@ -51,21 +55,40 @@ export async function failOnMinorUnits(
   input: Pick<LogInput, "columns" | "amountUnit">,
 ): Promise<void> {
   const amount = input.columns.amount;
-  if (input.amountUnit !== undefined || amount === undefined || !types.has("object")) return;
+  if (input.amountUnit !== undefined || amount === undefined) return;
   if (!INTEGER_TYPES.test(types.get(amount) ?? "")) return;
-  const reader = await connection.runAndReadAll(
-    `SELECT any_value(o) AS object, any_value(a) AS amount FROM (
-       SELECT ${columnText("object")} AS o, ${columnText(amount)} AS a FROM ${peek} LIMIT ${SAMPLE_ROWS})
-     WHERE list_contains([${STRIPE_OBJECTS.map(sqlString).join(", ")}], o) AND a IS NOT NULL`,
-  );
-  const row = reader.getRowObjectsJS()[0] as { object: string | null; amount: string | null };
-  if (row.object === null) return;
+  const source = SQUARE_MONEY.test(amount)
+    ? await firstAmount(connection, peek, amount, "true", "Square's Money amounts")
+    : types.has("object")
+      ? await firstAmount(connection, peek, amount, stripeObjectSql(), "Stripe's amounts")
+      : null;
+  if (source === null) return;
   throw new InputError(
     amount,
-    `column "${amount}" holds Stripe's amounts (records of object "${row.object}"), written in the ` +
-      `currency's smallest unit: ${row.amount} is ${Number(row.amount) / 100} in dollars or euros`,
+    `column "${amount}" holds ${source.what}, written in the currency's smallest unit: ` +
+      `${source.amount} is ${Number(source.amount) / 100} in dollars or euros`,
     {
       hint: "pass --amount-unit minor to read them in whole units (cents ÷ 100, yen as they are), or --amount-unit major if they are in whole units already",
     },
   );
+}
+
+/** SQL: the row is a Stripe object that carries amounts ("charge", …), named in what it says. */
+const stripeObjectSql = () =>
+  `list_contains([${STRIPE_OBJECTS.map(sqlString).join(", ")}], ${columnText("object")})`;
+
+/** The first amount among the first rows where `where` holds, with what the column holds; or null. */
+async function firstAmount(
+  connection: DuckDBConnection,
+  peek: string,
+  amount: string,
+  where: string,
+  what: string,
+): Promise<{ what: string; amount: string } | null> {
+  const reader = await connection.runAndReadAll(
+    `SELECT a FROM (SELECT ${columnText(amount)} AS a, ${where} AS w FROM ${peek} LIMIT ${SAMPLE_ROWS})
+     WHERE w AND a IS NOT NULL LIMIT 1`,
+  );
+  const row = reader.getRowObjectsJS()[0] as { a: string } | undefined;
+  return row ? { what, amount: row.a } : null;
 }
