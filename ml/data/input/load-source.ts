@@ -11,6 +11,7 @@ import { bomEncoding, csvHead, findHeaderLine, utf8Copy } from "./csv-head.ts";
 import { emptyLogError, InputError } from "./input-error.ts";
 import { fileHasMixedLineEnds, headOrTailMixLineEnds, lfCopy } from "./line-ends.ts";
 import { type CsvEncoding, type LogColumns, type LogSource, sourceName } from "./log-input.ts";
+import { moneyCurrency } from "./minor-units.ts";
 import { flattenRecords } from "./nested-records.ts";
 import { dropSheetRepeats, type SheetRepeat, sheetIndexes, withoutRows } from "./sheet-repeats.ts";
 import { sqlIdentifier, sqlString, tableNameSql } from "./sql-text.ts";
@@ -286,10 +287,12 @@ async function openFile(
   columns: LogColumns,
 ): Promise<LoadedSource> {
   const file = fileScanSql(source.kind, source.files ?? source.path);
+  // A Money object's currency is read beside its amount (minor-units.ts), when the file has it.
+  const currency = moneyCurrency(columns.amount);
   const { scan, types, available } = await flattenRecords(
     connection,
     { scan: file, types: await orCannotRead(describe(connection, file), source.path) },
-    neededColumns(columns),
+    [...neededColumns(columns), ...(currency ? [currency] : [])],
     (from) => describe(connection, from),
   );
   checkColumns(columns, available, source);

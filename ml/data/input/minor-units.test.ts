@@ -68,6 +68,11 @@ test("Square's Money amounts (total_money.amount) are refused without --amount-u
       created_at: "2020-01-06T12:00:00Z",
       total_money: { amount: 999, currency: "USD" },
     },
+    {
+      customer_id: "C",
+      created_at: "2020-01-07T12:00:00Z",
+      total_money: { amount: 1500, currency: "JPY" },
+    },
   ];
   const path = file(JSON.stringify({ payments }), "json");
   const source = { kind: "json", path } as const;
@@ -77,5 +82,10 @@ test("Square's Money amounts (total_money.amount) are refused without --amount-u
     `column "total_money.amount" holds Square's Money amounts, written in the currency's smallest unit`,
   );
   const minor = await read(path, { source, columns: square, amountUnit: "minor" });
-  expect(purchaseDays(minor.log)).toEqual(["A 2020-01-05 20.5", "B 2020-01-06 9.99"]);
+  // Each by its own Money object's currency: yen have no minor unit.
+  expect(purchaseDays(minor.log)).toEqual([
+    "A 2020-01-05 20.5",
+    "B 2020-01-06 9.99",
+    "C 2020-01-07 1500",
+  ]);
 });

@@ -27,9 +27,21 @@ const CURRENCY_COLUMN = /^(currency|currency[ _]?code)$/i;
 const INTEGER_TYPES =
   /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT)$/;
 
-/** The currency column among the log's, if any. */
-export const currencyColumn = (types: Map<string, string>) =>
-  [...types.keys()].find((name) => CURRENCY_COLUMN.test(name.trim()));
+/** Square's Money objects (`total_money.amount`), always in the currency's smallest unit. */
+const SQUARE_MONEY = /(^|[._])money\.amount$/i;
+
+/** The currency beside a Money object's amount (`total_money.currency`), to be read with it. */
+export const moneyCurrency = (amount: string | undefined): string | undefined =>
+  amount !== undefined && SQUARE_MONEY.test(amount)
+    ? amount.replace(/amount$/i, "currency")
+    : undefined;
+
+/** The column with each amount's currency: its Money object's, else a column named so; if any. */
+export function currencyColumn(types: Map<string, string>, amount?: string): string | undefined {
+  const beside = moneyCurrency(amount);
+  if (beside !== undefined && types.has(beside)) return beside;
+  return [...types.keys()].find((name) => CURRENCY_COLUMN.test(name.trim()));
+}
 
 /** SQL: how many minor units make one unit of the row's currency (100 without a currency column). */
 export function minorUnitsSql(currency: string | undefined): string {
@@ -39,9 +51,6 @@ export function minorUnitsSql(currency: string | undefined): string {
   return `CASE WHEN list_contains(${list(ZERO_DECIMAL)}, ${c}) THEN 1
     WHEN list_contains(${list(THREE_DECIMAL)}, ${c}) THEN 1000 ELSE 100 END`;
 }
-
-/** Square's Money objects (`total_money.amount`), always in the currency's smallest unit. */
-const SQUARE_MONEY = /(^|[._])money\.amount$/i;
 
 /**
  * Throws when the amounts are whole numbers in minor units by their source's contract, unless

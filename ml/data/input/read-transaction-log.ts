@@ -387,7 +387,7 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
         ),
         numberFormats: numbers.byRole,
         ...(input.amountUnit === "minor"
-          ? { minorUnits: minorUnitsSql(currencyColumn(loaded.types)) }
+          ? { minorUnits: minorUnitsSql(currencyColumn(loaded.types, columns.amount)) }
           : {}),
         ...cancel(input),
         ...(input.keepValues ? { keepValues: input.keepValues } : {}),
