@@ -39,3 +39,28 @@ test("standard errors: infinite along a flat parameter, the delta method's elsew
   const saddle = logParameterStandardErrors((t) => t[0]! ** 2 - t[1]! ** 2, [0, 0]);
   expect(Array.from(saddle).every(Number.isNaN)).toBe(true);
 });
+
+test("a flat parameter is held even when rounding leaves H positive definite", () => {
+  // The observed information of Pareto/NBD's production refit on a log without dropout (800
+  // customers and one daily buyer, log-parameters r, alpha, s, beta): s and beta have curvatures
+  // of 8e-9 and 3e-9 of r's, and H is positive definite. The whole inverse gave log s and log
+  // beta variances of 2.3e4 and 4.3e4, so interval draws took s from e^(±150) and a customer
+  // who bought every day up to today got a Pareto/NBD 80% interval of [0, …] purchases.
+  const H = Float64Array.from([
+    3.316e3, -3.074e3, -5.594e-5, 3.272e-5, -3.074e3, 3.083e3, 8.59e-6, -3.35e-6, -5.594e-5,
+    8.59e-6, 2.51e-5, -4.588e-6, 3.272e-5, -3.35e-6, -4.588e-6, 1.073e-5,
+  ]);
+  const got = invertInformation(H, 4);
+  expect(got?.flat).toEqual([2, 3]);
+  const inverse = Array.from(got?.inverse ?? []);
+  // s and beta held: zero rows and columns; r and alpha: the inverse over them alone.
+  for (const i of [2, 3]) {
+    for (let j = 0; j < 4; j++) {
+      expect(inverse[i * 4 + j]).toBe(0);
+      expect(inverse[j * 4 + i]).toBe(0);
+    }
+  }
+  const det = 3.316e3 * 3.083e3 - 3.074e3 * 3.074e3;
+  expect(inverse[0]).toBeCloseTo(3.083e3 / det, 12);
+  expect(inverse[5]).toBeCloseTo(3.316e3 / det, 12);
+});

@@ -88,20 +88,25 @@ export interface InformationInverse {
 }
 
 /**
- * The inverse of the observed information H (n×n, row-major). When H is not positive definite
- * only because the likelihood is flat along some parameters, the inverse over the others: their
- * uncertainty is still well defined. Null when H is not positive definite otherwise (a saddle, or
- * a ridge between parameters that are each curved).
+ * The inverse of the observed information H (n×n, row-major). When the likelihood is flat along
+ * some parameters (positive definite or not), the inverse over the others: their uncertainty is
+ * still well defined. Null when H is not positive definite otherwise (a saddle, or a ridge between
+ * parameters that are each curved).
  */
 export function invertInformation(H: Float64Array, n: number): InformationInverse | null {
-  const whole = invertSymmetricPositiveDefinite(H, n);
-  if (whole) return { inverse: whole, flat: [] };
   let largest = 0;
   for (let i = 0; i < n; i++) largest = Math.max(largest, H[i * n + i]!);
   const isFlat = (i: number) => Math.abs(H[i * n + i]!) <= FLAT_CURVATURE_SHARE * largest;
   const flat = [...Array(n).keys()].filter(isFlat);
   const kept = [...Array(n).keys()].filter((i) => !isFlat(i));
-  if (flat.length === 0 || kept.length === 0) return null;
+  if (flat.length === 0) {
+    const whole = invertSymmetricPositiveDefinite(H, n);
+    return whole ? { inverse: whole, flat: [] } : null;
+  }
+  // Flat ones are held even when H is positive definite: rounding can leave a flat direction's
+  // curvature a hair above 0 (Pareto/NBD's s and beta at 1e-8 of r's, a log without dropout), and
+  // the whole inverse then gave them log-variances of 2e4: draws of s from e^(±150).
+  if (kept.length === 0) return null;
   const part = invertSymmetricPositiveDefinite(submatrix(H, n, kept), kept.length);
   return part ? { inverse: embedded(part, kept, n), flat } : null;
 }
