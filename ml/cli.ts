@@ -67,9 +67,9 @@ function reportError(error: unknown): number {
   }
   // An artifact changed or gone after registration: its message names the file and the checksums.
   // A file it could not write (a full disk under the store or DATA_DIR): its message names the
-  // file and the reason.
+  // file and the reason. An embedded store of another PostgreSQL major: it names both.
   if (
-    /^(Registry(NotFound|State)|Artifact(Checksum|NotFound|Write)|LockFile)Error$/.test(
+    /^(Registry(NotFound|State)|Artifact(Checksum|NotFound|Write)|LockFile|StoreVersion)Error$/.test(
       e.name ?? "",
     )
   ) {

@@ -52,7 +52,14 @@ for (const service of selected) {
   process.exit(1);
 }
 
-const stores = await openEmbeddedStores(process.env);
+const stores = await openEmbeddedStores(process.env).catch((error: unknown) => {
+  // Drizzle wraps what the store threw (a full disk, files of another PostgreSQL major): its cause
+  // names the file and what to do, the wrapper only the query.
+  let cause = error as { cause?: unknown; message?: string };
+  while (cause.cause instanceof Error) cause = cause.cause;
+  console.error(`error: could not open the embedded store: ${cause.message ?? String(error)}`);
+  process.exit(1);
+});
 // The start-up step before the forecast service (which only reads the registry): the demo model
 // when the model has no production version and DEMO_MODEL is on.
 if (selected.includes("forecast")) {

@@ -22,6 +22,7 @@ import {
   tryCreateLock,
   updateLock,
 } from "./server-lock.ts";
+import { checkStoreVersion } from "./store-version.ts";
 import { serveOverWire, type WireServer } from "./wire-server.ts";
 
 const HOST = "127.0.0.1";
@@ -180,6 +181,8 @@ export async function embeddedSocket(dataDirInput: string): Promise<Socket> {
       await sleep(10);
       continue;
     }
+    // Files of another PostgreSQL major: one line now (a failed start would only be tried again).
+    checkStoreVersion(join(dataDir, "pglite"));
     entry.claiming = claimLock(dataDir, entry).finally(() => {
       entry.claiming = null;
     });
