@@ -69,11 +69,23 @@ const NO_SECONDS = "([T ]\\d{1,2}:\\d{2})([+-]\\d|Z$)";
  * SQL: an ISO date's text as TIMESTAMPTZ reads it: a zone name (`EST`; never DuckDB's own reading
  * of one, which takes BST for Bangladesh) as its offset, no space before the offset, seconds.
  */
-function isoInstantText(t: string): string {
-  const named = `CASE WHEN regexp_matches(${t}, '[A-Za-z)]$') THEN ${zoneNamesSql(t, true)} ELSE ${t} END`;
+function isoInstantText(t: string, utc: boolean): string {
+  // A time without an offset in a column named UTC: the UTC offset, so that it converts.
+  const text = utc ? `regexp_replace(${t}, ${sqlString(TIME_AT_END)}, '\\1+00:00')` : t;
+  const named = `CASE WHEN regexp_matches(${text}, '[A-Za-z)]$') THEN ${zoneNamesSql(text, true)} ELSE ${text} END`;
   const offset = `regexp_replace(${named}, ${sqlString(SPACED_OFFSET)}, '\\1')`;
   return `regexp_replace(${offset}, ${sqlString(NO_SECONDS)}, '\\1:00\\2')`;
 }
+
+// A time with nothing after it (no offset, no zone).
+const TIME_AT_END = "([T ]\\d{1,2}:\\d{2}(?::\\d{2}(?:\\.\\d+)?)?)$";
+
+/**
+ * A date column whose name says its times are UTC (Stripe's "Created (UTC)", created_utc): with
+ * --timezone a time written without an offset is a UTC time, not the shop's, and converts to the
+ * shop's day (an evening purchase in New York was the next day). Dates without a time stay.
+ */
+const UTC_NAMED = /(^|[^a-z])utc([^a-z]|$)/i;
 
 /** The purchase day (DATE) of a line, by the column's type and the date format. */
 export function dayExpression(
@@ -83,8 +95,12 @@ export function dayExpression(
   withTimezone: boolean,
 ): string {
   const c = sqlIdentifier(column);
+  const utc = withTimezone && UTC_NAMED.test(column);
   // TIMESTAMPTZ → DATE uses the session TimeZone (set to --timezone): the shop's calendar day.
-  if (DATE_TYPES.test(type)) return `CAST(${c} AS DATE)`;
+  if (DATE_TYPES.test(type)) {
+    const naive = type.startsWith("TIMESTAMP") && !type.includes("TIME ZONE");
+    return utc && naive ? `CAST(timezone('UTC', ${c}) AS DATE)` : `CAST(${c} AS DATE)`;
+  }
   const layouts = format?.split(LAYOUT_SEPARATOR) ?? [];
   if (layouts.length > 1) {
     // Several layouts in one column: each value read by the first that reads it.
@@ -94,7 +110,7 @@ export function dayExpression(
   const t = columnText(column);
   if (isNumericDateFormat(format)) return numericDateExpression(t, format);
   if (format === ISO) {
-    if (withTimezone) return `CAST(TRY_CAST(${isoInstantText(t)} AS TIMESTAMPTZ) AS DATE)`;
+    if (withTimezone) return `CAST(TRY_CAST(${isoInstantText(t, utc)} AS TIMESTAMPTZ) AS DATE)`;
     // The date as written (any time or offset after it is the shop's own local time); the plain
     // date cast first, as it is the common case and the fastest.
     return `coalesce(TRY_CAST(${c} AS DATE), CASE WHEN substr(${t}, 11, 1) IN ('T', ' ')
@@ -108,6 +124,9 @@ export function dayExpression(
     // converting the instant would give (an evening purchase in New York is tomorrow in UTC).
     const local = `regexp_replace(${t}, ${sqlString(ANY_OFFSET)}, '')`;
     return `CAST(${parsedSql(local, pattern.replace(/\s*%z$/, ""))} AS DATE)`;
+  }
+  if (utc && /%[HI]/.test(pattern) && !pattern.endsWith("%z")) {
+    return `CAST(timezone('UTC', ${parsedSql(t, pattern)}) AS DATE)`;
   }
   return `CAST(${parsedSql(t, pattern)} AS DATE)`;
 }
