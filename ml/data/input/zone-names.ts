@@ -102,11 +102,6 @@ export function zoneLayout(format: string, keep: boolean): string {
   return keep ? `${without} %z` : without;
 }
 
-/** True when the zone text (from zoneTextSql) has an offset: what --timezone needs. */
-export function hasOffset(zone: string): boolean {
-  return zone === "" || /^[+-]/.test(zone) || zone in OFFSETS;
-}
-
 /**
  * With --timezone, a date whose zone name names no one offset (BST, IST, CST) cannot be turned into
  * the shop's day: an error naming it and its line, rather than a day read in the wrong zone or a
@@ -118,16 +113,17 @@ export async function failOnZoneNames(
   describe: (rowid: number) => Promise<string>,
 ): Promise<void> {
   const reader = await connection.runAndReadAll(
-    `SELECT rowid, unread_date AS v, ${zoneTextSql("unread_date")} AS zone FROM lines
-     WHERE unread_date IS NOT NULL AND regexp_full_match(${zoneTextSql("unread_date")}, '[A-Z]+') LIMIT 1000`,
+    `SELECT r, v, zone FROM (
+       SELECT rowid AS r, unread_date AS v, ${zoneTextSql("unread_date")} AS zone FROM lines
+       WHERE unread_date IS NOT NULL)
+     WHERE zone <> '' AND ${offsetSql("zone")} IS NULL ORDER BY r LIMIT 1`,
   );
-  const rows = reader.getRowObjectsJS() as { rowid: bigint; v: string; zone: string }[];
-  const named = rows.find((r) => !hasOffset(r.zone));
+  const named = reader.getRowObjectsJS()[0] as { r: bigint; v: string; zone: string } | undefined;
   if (!named) return;
   const meaning = AMBIGUOUS_ZONES[named.zone];
   throw new InputError(
     columnName,
-    `${await describe(Number(named.rowid))}: date "${named.v}" in column "${columnName}" gives its ` +
+    `${await describe(Number(named.r))}: date "${named.v}" in column "${columnName}" gives its ` +
       `time zone as "${named.zone}", ${meaning ? `which stands for ${meaning}` : "a name with no one offset known here"}, so --timezone cannot tell its day`,
     {
       hint: "leave out --timezone to read each date as written (the shop's local time), or export the dates with a numeric offset such as +01:00",
