@@ -58,8 +58,8 @@ export async function adoptLegacyDecisionStore(
 
 async function copyRows(from: Database, to: Transaction): Promise<Counts> {
   const { decisions, deadLetters } = await copyDecisionLog(from, to);
-  const apiKeys = await copyApiKeys(from, to as unknown as Database);
-  const policies = await copyPolicies(from, to as unknown as Database);
+  const apiKeys = await copyApiKeys(from, to);
+  const policies = await copyPolicies(from, to);
   return { decisions, deadLetters, apiKeys, policies };
 }
 
