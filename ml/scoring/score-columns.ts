@@ -43,8 +43,8 @@ export const SCORE_COLUMNS: readonly { name: string; type: ColumnType }[] = [
 
 const INTERVAL_FIELDS = ["purchases", "spend", "clv"] as const;
 
-/** 0.8 → "80", 0.975 → "97_5": the level as a column-name suffix. */
-function levelSuffix(level: number): string {
+/** 0.8 → "80", 0.975 → "97_5": the level as a column-name suffix (4 decimals of the percentage). */
+export function levelSuffix(level: number): string {
   return String(Number((level * 100).toFixed(4))).replace(".", "_");
 }
 

@@ -6,6 +6,7 @@
 import type { LogFormat } from "../data/input/log-input.ts";
 import { logInputFromCli } from "../pipelines/log-cli-options.ts";
 import { parseShard, runScore, type ScoreResult } from "./run-score.ts";
+import { levelSuffix } from "./score-columns.ts";
 
 export interface ScoreCommandOptions {
   model: string;
@@ -42,6 +43,17 @@ export function parseIntervalLevels(text: string): number[] {
       `--intervals: expected up to 5 distinct levels in (0, 1) separated by commas, e.g. 0.8,0.95, got "${text}"`,
     );
   }
+  levels.forEach((level, i) => {
+    // A column name holds 4 decimals of the percentage: past 6 decimals two levels shared their
+    // columns (0.12345671 and 0.12345672: _12_3457 twice) and 1e-7 was named _0.
+    const suffix = levelSuffix(level);
+    if (Math.abs(Number(suffix.replace("_", ".")) / 100 - level) > 1e-12) {
+      const nearest = Math.min(0.999999, Math.max(0.000001, Number(level.toFixed(6))));
+      throw new RangeError(
+        `--intervals: ${parts[i]} has more than 6 decimals, which its columns (…_${suffix}) cannot name; pass at most 6, e.g. ${nearest}`,
+      );
+    }
+  });
   return levels;
 }
 

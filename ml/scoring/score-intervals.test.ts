@@ -116,3 +116,20 @@ test("bad --intervals are refused naming the option", () => {
     expect(() => parseIntervalLevels(bad)).toThrow(/--intervals/);
   }
 });
+
+test("levels past 6 decimals are refused: their columns would share names or misname them", () => {
+  // Before: 0.12345671,0.12345672 wrote a CSV with each _12_3457 column twice (DuckDB's Parquet
+  // writer and PostgreSQL then refused the duplicate names), 1e-7 was named _0 and
+  // 0.9999999999 _100.
+  expect(parseIntervalLevels("0.000001,0.999999,0.975")).toEqual([0.000001, 0.999999, 0.975]);
+  expect(scoreColumns([0.000001, 0.999999]).map((c) => c.name)).toContain(
+    "bgnbd_purchases_lo_0_0001",
+  );
+  expect(() => parseIntervalLevels("0.12345671,0.12345672")).toThrow(
+    "--intervals: 0.12345671 has more than 6 decimals, which its columns (…_12_3457) cannot name; pass at most 6, e.g. 0.123457",
+  );
+  expect(() => parseIntervalLevels("0.8,1e-7")).toThrow(
+    /1e-7 has more than 6 decimals.*e\.g\. 0\.000001$/,
+  );
+  expect(() => parseIntervalLevels("0.9999999999")).toThrow(/e\.g\. 0\.999999$/);
+});
