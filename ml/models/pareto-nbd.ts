@@ -9,6 +9,7 @@ import { logParameterStandardErrors } from "../training/standard-errors.ts";
 import { mapRfmCustomers } from "./customer-batch.ts";
 import { Hyp2f1ConvergenceError, hyp2f1, seriesIsLong } from "./hypergeometric.ts";
 import { logDeathIntegral, tailIntegral } from "./pareto-nbd-dropout-integral.ts";
+import { isShortWindow, paretoNbdPurchaseIfAliveInShortWindow } from "./pareto-nbd-short-window.ts";
 import { prepareRfmRows, type RfmRows } from "./rfm-rows.ts";
 import {
   digamma,
@@ -564,6 +565,10 @@ export function paretoNbdProbabilityOfPurchase(
   assertCustomer(x, tx, T);
   if (t === 0) return 0;
   const now = logLikelihoodParts(params, x, tx, T);
+  if (isShortWindow(params, t, x, T)) {
+    const pAlive = 1 / (1 + Math.exp(now.died - now.alive));
+    return pAlive * paretoNbdPurchaseIfAliveInShortWindow(params, t, x, T);
+  }
   const later = logLikelihoodParts(params, x, tx, T + t);
   return -Math.expm1(logAddExp(later.alive, later.died) - logAddExp(now.alive, now.died));
 }
@@ -585,6 +590,10 @@ export function paretoNbdAliveAndPurchase(
   const now = logLikelihoodParts(params, x, tx, T);
   const pAlive = 1 / (1 + Math.exp(now.died - now.alive));
   if (t === 0) return { pAlive, pPurchase: 0 };
+  // A short window: the likelihood ratio would cancel (pareto-nbd-short-window.ts).
+  if (isShortWindow(params, t, x, T)) {
+    return { pAlive, pPurchase: pAlive * paretoNbdPurchaseIfAliveInShortWindow(params, t, x, T) };
+  }
   const later = logLikelihoodParts(params, x, tx, T + t, Number.isNaN(now.f1) ? undefined : now.f1);
   const pPurchase = -Math.expm1(
     logAddExp(later.alive, later.died) - logAddExp(now.alive, now.died),
