@@ -1,9 +1,10 @@
 // The keys the service accepts: those from API_KEYS / ADMIN_API_KEYS (hashed at start, for local
-// runs) and the unrevoked keys of the `api_keys` table with their scopes. The table is re-read in
-// the background every `refreshMs`, never on the request path once a copy is loaded: while the
-// database is away the last good copy keeps serving. Only the first load, and a miss while the
-// database answers (at most once a second, so a key made by `keys create` works at once), wait
-// for a read, bounded in time.
+// runs) and the unrevoked keys of the `api_keys` table with their scopes. The table is re-read
+// every `refreshMs`: while the database answers, the first request past it waits for the read
+// (bounded, 0.5 s), so a key revoked elsewhere stops working within `refreshMs` even in an idle
+// service; while the database is away the last good copy keeps serving and is re-read in the
+// background. The first load, and a miss while the database answers (at most once a second, so a
+// key made by `keys create` works at once), also wait for a read, bounded in time.
 
 import { constantTimeEqual, envKeyName } from "@pp/shared/http/static-api-keys.ts";
 import type { DatabaseProvider } from "../store/lazy-database.ts";
@@ -146,7 +147,11 @@ export class ApiKeyRing {
     if (database && this.loadedAt === Number.NEGATIVE_INFINITY && sinceTry >= 1000) {
       await this.refreshWithin(2000); // nothing loaded yet: worth a short wait
     } else if (this.now() - this.loadedAt >= this.refreshMs && sinceTry >= 1000) {
-      void this.refresh(); // stale: refresh in the background, answer from the last copy
+      // Stale. While the database answers, wait (bounded) for the read: answered from the copy,
+      // the first request of an idle service let in a key revoked minutes before by another
+      // process. While it is away (the last read failed), the copy answers at once.
+      if (this.lastReadOk) await this.refreshWithin(500);
+      else void this.refresh();
     }
     const hash = this.hashMemo.get(presented) ?? (await hashApiKey(presented));
     let key = this.match(hash, [...(await this.envHashes), ...this.stored]);

@@ -83,7 +83,7 @@ describe("last good copy", () => {
     );
   });
 
-  test("API keys: stored keys keep working from the copy; no wait on the request path", async () => {
+  test("API keys: stored keys keep working from the copy; one bounded wait finds the outage", async () => {
     let clock = 0;
     const db = switchableDatabase();
     const created = await new ApiKeyStore(testDb.handle.db).create("copy-test", ["admin"]);
@@ -95,16 +95,22 @@ describe("last good copy", () => {
     });
     expect((await ring.verify(created.key))?.scopes).toEqual(["decide", "admin"]);
     db.state.mode = "hang";
+    // The first request past the refresh waits for the read (so a key revoked elsewhere stops
+    // working in an idle service), bounded by the read's timeout; it finds the database away and
+    // every later request answers from the copy at once.
+    let waited = 0;
     for (let i = 0; i < 100; i++) {
       clock += 500;
       const valid = await timed(() => ring.verify(created.key));
       expect(valid.value?.name).toBe("copy-test");
-      expect(valid.ms).toBeLessThan(50);
+      expect(valid.ms).toBeLessThan(600);
+      if (valid.ms >= 50) waited++;
       const invalid = await timed(() => ring.verify(`nope-${i}`));
       expect(invalid.value).toBeNull();
       expect(invalid.ms).toBeLessThan(600); // a miss waits at most 500 ms, and only when healthy
     }
-    // Background re-reads: at most one per second of (fake) time, none waited for.
+    expect(waited).toBeLessThanOrEqual(1);
+    // Re-reads: at most one per second of (fake) time, only the first waited for.
     expect(db.state.uses).toBeLessThanOrEqual(52);
   });
 });
