@@ -33,13 +33,24 @@ export function readLock(dataDir: string): LockInfo | null {
   }
 }
 
-/** Whether a process with this pid exists (EPERM: it exists but is not ours). */
+/**
+ * Whether a process with this pid exists (EPERM: it exists but is not ours). Only ESRCH means
+ * gone: a check the runtime refuses (Deno without --allow-run throws NotCapable) throws, since
+ * taking it for a dead host opened a live host's PGlite directory in a second process.
+ */
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ESRCH") return false;
+    if (code === "EPERM") return true;
+    const why = (error as Error)?.message ?? String(error);
+    throw new Error(
+      `cannot tell whether process ${pid}, which holds an embedded-store lock, is alive (${why}); on Deno run with --allow-run`,
+      { cause: error },
+    );
   }
 }
 
