@@ -91,6 +91,8 @@ async function command(
         // decision keeps its PGlite database on disk; never prompt (a prompt blocks the process)
         "--allow-write",
         "--allow-sys",
+        // the embedded store's lock names its host's pid: checking it is alive needs run access
+        "--allow-run",
         "--no-prompt",
         entry(service, "deno.ts"),
       ];

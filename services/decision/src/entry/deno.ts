@@ -1,5 +1,5 @@
 // Deno entry: `deno run --allow-net --allow-env --allow-read services/decision/src/entry/deno.ts`
-// (decisions need the database too: add --allow-write --allow-sys for PGlite, or DATABASE_URL).
+// (decisions need the database too: add --allow-write --allow-sys --allow-run for PGlite, or DATABASE_URL).
 
 import type { DenoRuntime } from "@pp/shared/http/deno-runtime.ts";
 import { configOrExit, listenOrExit } from "@pp/shared/http/start-up.ts";

@@ -1,4 +1,5 @@
-// Deno entry: `deno run --allow-net --allow-env --allow-read services/forecast/src/entry/deno.ts`.
+// Deno entry: `deno run --allow-net --allow-env --allow-read services/forecast/src/entry/deno.ts`
+// with DATABASE_URL; on the embedded store (PGlite in DATA_DIR) add --allow-write --allow-run.
 
 import type { DenoRuntime } from "@pp/shared/http/deno-runtime.ts";
 import { configOrExit, listenOrExit } from "@pp/shared/http/start-up.ts";
