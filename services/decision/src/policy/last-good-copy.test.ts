@@ -1,6 +1,7 @@
-// While the database is away, policies and API keys are served from the last good copy, without
-// a database attempt on the request path: a database that hangs forever stalls no decision, and
-// re-reads happen in the background, bounded (policies back off from 1 s to 30 s).
+// While the database is away, policies and API keys are served from the last good copy: one
+// bounded wait finds the outage, then no database attempt is on the request path, so a database
+// that hangs forever stalls no decision, and re-reads happen in the background (policies back off
+// from 1 s to 30 s).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Database } from "@pp/shared/db/database.ts";
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
@@ -61,14 +62,21 @@ describe("last good copy", () => {
     for (const mode of ["hang", "fail"] as const) {
       db.state.mode = mode;
       const usesBefore = db.state.uses;
+      // The first decision past the cache waits for the re-read (so an idle service uses a policy
+      // activated elsewhere), bounded by the read's timeout; it finds the outage, and every later
+      // decision answers from the copy at once.
+      let waited = 0;
       for (let i = 0; i < 200; i++) {
         clock += 100; // 20 s of traffic
         const { value, ms } = await timed(() => catalog.active());
         expect(value).toEqual(first);
-        expect(ms).toBeLessThan(50);
+        expect(ms).toBeLessThan(600);
+        if (ms >= 40) waited++;
       }
-      // hang: one read in flight, never a second; fail: backing off 1, 2, 4, 8 s ... at most 6.
-      expect(db.state.uses - usesBefore).toBeLessThanOrEqual(mode === "hang" ? 1 : 6);
+      expect(waited).toBeLessThanOrEqual(1);
+      // hang: the read the first decision waited for (it timed out), then one in flight, never a
+      // third; fail: backing off 1, 2, 4, 8 s ... at most 6.
+      expect(db.state.uses - usesBefore).toBeLessThanOrEqual(mode === "hang" ? 2 : 6);
       expect(db.state.uses - usesBefore).toBeGreaterThanOrEqual(1);
       await Bun.sleep(100); // the hung read times out: it cannot block later re-reads
     }

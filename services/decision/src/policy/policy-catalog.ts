@@ -1,8 +1,10 @@
 // The policies the decision service runs: versioned definitions in the `policies` table
 // (through the shared PolicyStore). The active one is kept in memory: a decision costs no query.
-// Past `cacheMs` it is re-read in the background while the copy keeps serving, so a database
-// outage never stalls a decision (failed re-reads are retried, backing off from 1 s to 30 s).
-// Only the very first read waits. An empty table is seeded with the built-in named policies,
+// Past `cacheMs` it is re-read: while the database answers, the first decision past it waits
+// for the read (bounded, 0.5 s), so a policy another process activated (`ml campaign learn
+// --activate`) is used within `cacheMs` even by an idle service; after a failed read the copy
+// keeps serving at once and re-reads happen in the background, so a database outage never stalls
+// decisions (backing off from 1 s to 30 s). The very first read waits. An empty table is seeded with the built-in named policies,
 // `default` active.
 import type { PolicyRow } from "@pp/shared/db/schema.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
@@ -39,6 +41,9 @@ export function policyView(row: PolicyRow): PolicyView {
   };
 }
 
+/** Longest a decision waits for a stale copy's re-read while the database answers. */
+const STALE_WAIT_MS = 500;
+
 export class PolicyCatalog {
   private cached: { policy: ActivePolicy; at: number } | null = null;
   private loading: Promise<ActivePolicy> | null = null;
@@ -66,7 +71,10 @@ export class PolicyCatalog {
     const cached = this.cached;
     if (cached) {
       if (this.now() - cached.at >= this.cacheMs && this.now() >= this.retryAt) {
-        void this.reload().catch(() => {}); // in the background; the copy answers now
+        // Answered from the copy, the first decision of an idle service ran under a policy
+        // replaced minutes before by another process. Once a read failed, the copy answers now.
+        if (this.failures === 0) return (await this.freshWithin(STALE_WAIT_MS)) ?? cached.policy;
+        void this.reload().catch(() => {});
       }
       return cached.policy;
     }
@@ -78,6 +86,19 @@ export class PolicyCatalog {
         headers: { "Retry-After": "1" },
         cause: err,
       });
+    }
+  }
+
+  /** The re-read policy, or null when the read fails or takes longer than `ms`. */
+  private async freshWithin(ms: number): Promise<ActivePolicy | null> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<null>((r) => {
+      timer = setTimeout(() => r(null), ms);
+    });
+    try {
+      return await Promise.race([this.reload().catch(() => null), late]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
