@@ -51,7 +51,10 @@ async function decisionTowards(env: Record<string, string>): Promise<ServiceProc
     await freePort(),
   );
   live.push(decision);
-  await until(async () => (await fetch(`${decision.base}/health`)).ok);
+  // Ready, not just up: a fresh embedded store takes seconds to create and migrate (4-7 s on a
+  // loaded machine), and a decision sent before that is a 503 about the policy, not forecast.
+  // (/ready is 200 with forecast "degraded", as here.)
+  await until(async () => (await fetch(`${decision.base}/ready`)).ok);
   return decision;
 }
 
