@@ -113,12 +113,7 @@ export class FileArtifactStore implements ArtifactStore {
   }
 
   async list(prefix: string): Promise<string[]> {
-    const keys: string[] = [];
-    for (const key of await this.allKeys()) {
-      if (!key.startsWith(prefix) || key.includes(TEMPORARY)) continue;
-      if (await this.exists(key)) keys.push(key);
-    }
-    return keys.sort();
+    return (await this.listObjects(prefix)).map((o) => o.key);
   }
 
   /** The temporary files of writes killed before their rename (kill -9, a power cut). */
@@ -128,7 +123,8 @@ export class FileArtifactStore implements ArtifactStore {
   }
 
   async listObjects(prefix: string): Promise<ArtifactObject[]> {
-    return this.statKeys(await this.list(prefix));
+    const keys = await this.allKeys();
+    return this.statKeys(keys.filter((k) => k.startsWith(prefix) && !k.includes(TEMPORARY)).sort());
   }
 
   private async statKeys(keys: string[]): Promise<ArtifactObject[]> {

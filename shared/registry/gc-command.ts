@@ -1,6 +1,7 @@
 // `ml gc [--delete] [--min-age 1h]`: lists the artifact prefixes that no model version references,
-// and what killed writes left (probes, temporary files) (a dry run by default) and, with --delete, removes them. Refuses to delete when versions exist
-// but none of them is in this store: ARTIFACT_STORE_URI is then probably not the registry's store.
+// and what killed writes left (probes, temporary files), a dry run by default; with --delete it
+// removes them. Refuses to delete when versions exist but none of them is in this store:
+// ARTIFACT_STORE_URI is then probably not the registry's store.
 import { deleteOrphans, type GcPrefix, planArtifactGc } from "./artifact-gc.ts";
 import type { ModelRegistry } from "./model-registry.ts";
 import { RegistryStateError } from "./registry-errors.ts";

@@ -8,7 +8,7 @@
 
 import { constantTimeEqual, envKeyName } from "@pp/shared/http/static-api-keys.ts";
 import type { DatabaseProvider } from "../store/lazy-database.ts";
-import { within } from "../store/within.ts";
+import { atMost, within } from "../store/within.ts";
 import { hashApiKey } from "./api-key-hash.ts";
 import type { ApiKeyScope, VerifiedKey } from "./api-key-scopes.ts";
 import { ApiKeyStore } from "./api-key-store.ts";
@@ -108,14 +108,12 @@ export class ApiKeyRing {
 
   /** Waits for a read of the stored keys, at most `ms`. */
   private async refreshWithin(ms: number): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      this.refresh(),
-      new Promise<void>((r) => {
-        timer = setTimeout(r, ms);
-      }),
-    ]);
-    clearTimeout(timer);
+    await atMost(this.refresh(), ms);
+  }
+
+  /** The copy is older than `refreshMs` and no read was tried in the last second. */
+  private refreshDue(): boolean {
+    return this.now() - this.loadedAt >= this.refreshMs && this.now() - this.attemptedAt >= 1000;
   }
 
   /**
@@ -146,7 +144,7 @@ export class ApiKeyRing {
     const sinceTry = this.now() - this.attemptedAt;
     if (database && this.loadedAt === Number.NEGATIVE_INFINITY && sinceTry >= 1000) {
       await this.refreshWithin(2000); // nothing loaded yet: worth a short wait
-    } else if (this.now() - this.loadedAt >= this.refreshMs && sinceTry >= 1000) {
+    } else if (this.refreshDue()) {
       // Stale. While the database answers, wait (bounded) for the read: answered from the copy,
       // the first request of an idle service let in a key revoked minutes before by another
       // process. While it is away (the last read failed), the copy answers at once.
@@ -173,9 +171,7 @@ export class ApiKeyRing {
    * read of the table when the copy is stale (answers from the copy meanwhile).
    */
   expiryByName(): Map<string, number> {
-    if (this.now() - this.loadedAt >= this.refreshMs && this.now() - this.attemptedAt >= 1000) {
-      void this.refresh();
-    }
+    if (this.refreshDue()) void this.refresh();
     const latest = new Map<string, number | null>();
     for (const key of this.stored) {
       const seen = latest.get(key.name);

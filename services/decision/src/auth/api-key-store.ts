@@ -34,6 +34,18 @@ export interface CreatedKey {
 
 export const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
 
+/** Bounds of a key's lifetime and of a rotation's grace, for the admin API and the CLI alike. */
+export const KEY_LIFETIME_DAYS_MAX = 3650;
+export const ROTATION_GRACE_HOURS_MAX = 720;
+export const ROTATION_GRACE_HOURS_DEFAULT = 24;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** When a key made now to live `days` expires; null (never) without `days`. */
+export function expiryAfterDays(days: number | null | undefined, now = new Date()): Date | null {
+  return days === null || days === undefined ? null : new Date(now.getTime() + days * DAY_MS);
+}
+
 /** A key's state at `now`: revoked wins over expired. */
 export function keyState(k: KeyListing, now = new Date()): "active" | "expired" | "revoked" {
   if (k.revokedAt) return "revoked";
@@ -91,14 +103,18 @@ export class ApiKeyStore {
 
   /**
    * Replaces key `id` by a new one with its name and scopes (so rate limits and Idempotency-Keys,
-   * scoped by name, carry over); the old key keeps working for `graceMs`, then expires (sooner
-   * if it already expires sooner). The new key lives `lifetimeMs`, by default as long as the old
-   * one was made to (created to expiry), or for ever. One transaction: the old key is never cut
+   * scoped by name, carry over); the old key keeps working for `graceHours`, then expires
+   * (sooner if it already expires sooner). The new key lives `lifetimeDays`, by default as long
+   * as the old one was made to (created to expiry), or for ever. One transaction: the old key is never cut
    * short without a new one. Null when there is no such unrevoked, unexpired key.
    */
   async rotate(
     id: number,
-    { graceMs, lifetimeMs, now = new Date() }: { graceMs: number; lifetimeMs?: number; now?: Date },
+    {
+      graceHours,
+      lifetimeDays,
+      now = new Date(),
+    }: { graceHours: number; lifetimeDays?: number | undefined; now?: Date },
   ): Promise<{ created: CreatedKey; oldExpiresAt: Date } | null> {
     return this.db.transaction(async (tx) => {
       const [old] = await tx
@@ -107,12 +123,13 @@ export class ApiKeyStore {
         .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
         .for("update");
       if (!old || keyState({ ...old, scopes: [] }, now) !== "active") return null;
-      const graceEnd = new Date(now.getTime() + graceMs);
+      const graceEnd = new Date(now.getTime() + graceHours * HOUR_MS);
       const oldExpiresAt = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;
       await tx.update(apiKeys).set({ expiresAt: oldExpiresAt }).where(eq(apiKeys.id, id));
-      const lifetime =
-        lifetimeMs ?? (old.expiresAt ? old.expiresAt.getTime() - old.createdAt.getTime() : null);
-      const expiresAt = lifetime === null ? null : new Date(now.getTime() + lifetime);
+      const expiresAt =
+        lifetimeDays !== undefined || !old.expiresAt
+          ? expiryAfterDays(lifetimeDays, now)
+          : new Date(now.getTime() + (old.expiresAt.getTime() - old.createdAt.getTime()));
       const created = await new ApiKeyStore(tx).create(
         old.name,
         normalScopes(old.scopes),

@@ -1,7 +1,8 @@
 // Middleware: the route needs `Authorization: Bearer KEY` with a valid key holding `scope`:
 // 401 without a valid key (fixed message; the presented key is never echoed or logged; an expired
-// key's 401 says when it expired, so its owner knows to rotate), 403 when the key lacks the scope. Rate limits apply per verified key, and per client address to
-// requests without one, so a flood of invalid keys is throttled too (429).
+// key's 401 says when it expired, so its owner knows to rotate), 403 when the key lacks the
+// scope. Rate limits apply per verified key, and per client address to requests without one,
+// so a flood of invalid keys is throttled too (429).
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import {

@@ -7,7 +7,15 @@
 import { parseArgs } from "node:util";
 import { configOrExit } from "@pp/shared/http/start-up.ts";
 import { API_KEY_SCOPES, type ApiKeyScope } from "../auth/api-key-scopes.ts";
-import { ApiKeyStore, type CreatedKey, keyState } from "../auth/api-key-store.ts";
+import {
+  ApiKeyStore,
+  type CreatedKey,
+  expiryAfterDays,
+  KEY_LIFETIME_DAYS_MAX,
+  keyState,
+  ROTATION_GRACE_HOURS_DEFAULT,
+  ROTATION_GRACE_HOURS_MAX,
+} from "../auth/api-key-store.ts";
 import { parseConfig } from "../config.ts";
 import { closeWithin } from "../store/close-within.ts";
 import { openDecisionDatabase } from "../store/open-decision-database.ts";
@@ -16,9 +24,9 @@ const usage =
   "usage: keys create NAME [--scope decide|admin] [--expires-in-days N] | keys list | keys revoke ID\n" +
   "       keys rotate ID [--grace-hours H] [--expires-in-days N]\n" +
   "  --scope decide (default): POST /decision and /decision/batch; admin: also /admin/*\n" +
-  "  --expires-in-days N: the key is refused after N days (1-3650; default: never)\n" +
+  `  --expires-in-days N: the key is refused after N days (1-${KEY_LIFETIME_DAYS_MAX}; default: never)\n` +
   "  rotate: a new key with the same name and scopes (and lifetime, unless --expires-in-days);\n" +
-  "          the old one works H more hours (default 24)";
+  `          the old one works H more hours (default ${ROTATION_GRACE_HOURS_DEFAULT})`;
 
 interface Command {
   name: "create" | "list" | "revoke" | "rotate";
@@ -61,7 +69,12 @@ function parseCommand(argv: string[]): Command {
   if (wanted.some((w) => !(API_KEY_SCOPES as readonly string[]).includes(w))) {
     throw new UsageError("--scope must be decide or admin");
   }
-  const days = numberOption(values["expires-in-days"], "--expires-in-days", 1, 3650);
+  const days = numberOption(
+    values["expires-in-days"],
+    "--expires-in-days",
+    1,
+    KEY_LIFETIME_DAYS_MAX,
+  );
   if (days !== undefined && !Number.isInteger(days)) {
     throw new UsageError("--expires-in-days must be a whole number of days");
   }
@@ -70,7 +83,9 @@ function parseCommand(argv: string[]): Command {
     arg,
     scopes: wanted.length === 0 ? ["decide"] : (wanted as ApiKeyScope[]),
     expiresInDays: days ?? null,
-    graceHours: numberOption(values["grace-hours"], "--grace-hours", 0, 720) ?? 24,
+    graceHours:
+      numberOption(values["grace-hours"], "--grace-hours", 0, ROTATION_GRACE_HOURS_MAX) ??
+      ROTATION_GRACE_HOURS_DEFAULT,
   };
 }
 
@@ -96,8 +111,7 @@ function printCreated(created: CreatedKey, what: string): void {
 /** Runs the command against the store; returns the exit code. */
 async function run(store: ApiKeyStore, command: Command): Promise<number> {
   if (command.name === "create") {
-    const days = command.expiresInDays;
-    const expiresAt = days === null ? null : new Date(Date.now() + days * 86_400_000);
+    const expiresAt = expiryAfterDays(command.expiresInDays);
     printCreated(await store.create(command.arg as string, command.scopes, expiresAt), "created");
   } else if (command.name === "list") {
     for (const k of await store.list()) {
@@ -116,10 +130,9 @@ async function run(store: ApiKeyStore, command: Command): Promise<number> {
     console.error(`revoked key #${id}`);
   } else {
     const id = keyId(command.arg);
-    const days = command.expiresInDays;
     const rotated = await store.rotate(id, {
-      graceMs: command.graceHours * 3_600_000,
-      ...(days === null ? {} : { lifetimeMs: days * 86_400_000 }),
+      graceHours: command.graceHours,
+      lifetimeDays: command.expiresInDays ?? undefined,
     });
     if (!rotated) {
       console.error(`no active, unexpired key with id ${id}`);

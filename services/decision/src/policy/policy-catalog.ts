@@ -4,8 +4,8 @@
 // for the read (bounded, 0.5 s), so a policy another process activated (`ml campaign learn
 // --activate`) is used within `cacheMs` even by an idle service; after a failed read the copy
 // keeps serving at once and re-reads happen in the background, so a database outage never stalls
-// decisions (backing off from 1 s to 30 s). The very first read waits. An empty table is seeded with the built-in named policies,
-// `default` active.
+// decisions (backing off from 1 s to 30 s). The very first read waits. An empty table is seeded
+// with the built-in named policies, `default` active.
 import type { PolicyRow } from "@pp/shared/db/schema.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import { driverMessage } from "@pp/shared/errors/driver-message.ts";
@@ -19,7 +19,7 @@ import {
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
 import { RegistryInputError, RegistryNotFoundError } from "@pp/shared/registry/registry-errors.ts";
 import type { DatabaseProvider } from "../store/lazy-database.ts";
-import { within } from "../store/within.ts";
+import { atMost, within } from "../store/within.ts";
 
 export interface PolicyView {
   name: string;
@@ -73,7 +73,13 @@ export class PolicyCatalog {
       if (this.now() - cached.at >= this.cacheMs && this.now() >= this.retryAt) {
         // Answered from the copy, the first decision of an idle service ran under a policy
         // replaced minutes before by another process. Once a read failed, the copy answers now.
-        if (this.failures === 0) return (await this.freshWithin(STALE_WAIT_MS)) ?? cached.policy;
+        if (this.failures === 0) {
+          const fresh = await atMost(
+            this.reload().catch(() => null),
+            STALE_WAIT_MS,
+          );
+          return fresh ?? cached.policy;
+        }
         void this.reload().catch(() => {});
       }
       return cached.policy;
@@ -86,19 +92,6 @@ export class PolicyCatalog {
         headers: { "Retry-After": "1" },
         cause: err,
       });
-    }
-  }
-
-  /** The re-read policy, or null when the read fails or takes longer than `ms`. */
-  private async freshWithin(ms: number): Promise<ActivePolicy | null> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<null>((r) => {
-      timer = setTimeout(() => r(null), ms);
-    });
-    try {
-      return await Promise.race([this.reload().catch(() => null), late]);
-    } finally {
-      clearTimeout(timer);
     }
   }
 

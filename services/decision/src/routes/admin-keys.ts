@@ -17,21 +17,21 @@ import { API_KEY_SCOPES } from "../auth/api-key-scopes.ts";
 import {
   ApiKeyStore,
   type CreatedKey,
+  expiryAfterDays,
+  KEY_LIFETIME_DAYS_MAX,
   KEY_NAME,
   type KeyListing,
   keyState,
+  ROTATION_GRACE_HOURS_DEFAULT,
+  ROTATION_GRACE_HOURS_MAX,
 } from "../auth/api-key-store.ts";
 import type { DecisionDeps } from "../deps.ts";
-
-const MAX_KEY_DAYS = 3650;
-const MAX_GRACE_HOURS = 720;
-const DAY_MS = 86_400_000;
 
 const expiresInDays = z
   .number({ error: "must be a number of days" })
   .int({ error: "must be a whole number of days" })
   .min(1, { error: "must be at least 1" })
-  .max(MAX_KEY_DAYS, { error: `must be at most ${MAX_KEY_DAYS} (ten years)` })
+  .max(KEY_LIFETIME_DAYS_MAX, { error: `must be at most ${KEY_LIFETIME_DAYS_MAX} (ten years)` })
   .optional();
 
 export const createKeySchema = z.object({
@@ -52,8 +52,10 @@ export const rotateKeySchema = z.strictObject({
   grace_hours: z
     .number({ error: "must be a number of hours" })
     .min(0, { error: "must be 0 (the old key stops now) or more" })
-    .max(MAX_GRACE_HOURS, { error: `must be at most ${MAX_GRACE_HOURS} (30 days)` })
-    .default(24),
+    .max(ROTATION_GRACE_HOURS_MAX, {
+      error: `must be at most ${ROTATION_GRACE_HOURS_MAX} (30 days)`,
+    })
+    .default(ROTATION_GRACE_HOURS_DEFAULT),
   /** The new key's lifetime; by default the old key's (created to expiry), or none. */
   expires_in_days: expiresInDays,
 });
@@ -85,7 +87,7 @@ export function registerAdminKeys(app: Hono<AppEnv>, deps: DecisionDeps): void {
   app.get("/admin/keys", async (c) => c.json({ keys: (await (await store()).list()).map(view) }));
   app.post("/admin/keys", jsonBody(createKeySchema), async (c) => {
     const { name, scopes, expires_in_days: days } = c.req.valid("json");
-    const expiresAt = days === undefined ? null : new Date(Date.now() + days * DAY_MS);
+    const expiresAt = expiryAfterDays(days);
     const created = await (await store()).create(name, scopes as typeof API_KEY_SCOPES, expiresAt);
     await deps.apiKeys.reload();
     deps.logger.info("api key created", { key_id: created.id, key_name: name, scopes });
@@ -99,8 +101,8 @@ export function registerAdminKeys(app: Hono<AppEnv>, deps: DecisionDeps): void {
       const { id } = c.req.valid("param");
       const { grace_hours, expires_in_days: days } = c.req.valid("json");
       const rotated = await (await store()).rotate(id, {
-        graceMs: grace_hours * 3_600_000,
-        ...(days === undefined ? {} : { lifetimeMs: days * DAY_MS }),
+        graceHours: grace_hours,
+        lifetimeDays: days,
       });
       if (!rotated) throw new AppError("not_found", `No active, unexpired API key with id ${id}`);
       await deps.apiKeys.reload();
