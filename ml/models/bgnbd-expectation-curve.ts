@@ -101,47 +101,105 @@ export class BgNbdExpectationCurve {
   /**
    * shape_k = first_k − power_k·S(z_k), i.e. E(t_k)/((a+b+x−1)·P(alive)). Each t_k's series
    * stops at its first term below 1e-17 of its sum once past the terms that may grow or change
-   * sign (n > −A), where the ratio of terms tends to z < 1, or at a zero term. One series at a
-   * time (its sum and power stay in registers); the terms and their order are those of a pass
-   * over all t_k together, so the sums are the same to the bit.
+   * sign (n > −A), where the ratio of terms tends to z < 1, or at a zero term. Two series are
+   * summed together (`seriesPair`): each adds its own terms in its own order, so the sums are
+   * those of one series at a time to the bit, and the two dependency chains overlap (a series
+   * alone waits on its previous add and multiply every term: 1.6× slower).
    */
   shapeOnGrid(x: number, points: GridPoints, out: Float64Array): Float64Array {
-    const { z, first, power } = points;
-    const K = z.length;
-    let c = this.coefficientsFor(x, 64);
-    const { r, a, b } = this.params;
-    const settled = Math.max(8, 1 - (a + b - 1 - r));
-    for (let k = 0; k < K; k++) {
+    const { z } = points;
+    let pending = -1; // a regular t_k waiting for a partner
+    for (let k = 0; k < z.length; k++) {
       const zk = z[k]!;
       if (zk === 0) {
         out[k] = 0;
-        continue;
-      }
-      // A long series, or one that cancels (r large, a long horizon): the scalar factor, which
-      // integrates or sums positive terms there (bgnbd.ts).
-      if (seriesIsLong(a, zk) || eulerSeriesCancels(this.params, zk)) {
+      } else if (seriesIsLong(this.params.a, zk) || eulerSeriesCancels(this.params, zk)) {
+        // A long series, or one that cancels (r large, a long horizon): the scalar factor, which
+        // integrates or sums positive terms there (bgnbd.ts).
         out[k] = bgnbdExpectationFactorAtZ(this.params, zk, x);
-        continue;
+      } else if (pending < 0) {
+        pending = k;
+      } else {
+        this.seriesPair(x, z[pending]!, zk);
+        this.settle(x, points, pending, this.pairSums[0]!, out);
+        this.settle(x, points, k, this.pairSums[1]!, out);
+        pending = -1;
       }
-      let sum = 0;
-      let zn = zk;
-      for (let n = 0; ; n++) {
-        if (n >= c.length) {
-          if (n >= MAX_TERMS) {
-            throw new RangeError(`t: series did not converge for z = ${zk} (too close to 1)`);
-          }
-          c = this.coefficientsFor(x, n + 1);
-        }
-        const term = c[n]! * zn;
-        sum += term;
-        // Coefficients past double range (a in the thousands): the scalar series, below.
-        if (!Number.isFinite(sum)) break;
-        if ((n > settled && Math.abs(term) <= 1e-17 * Math.abs(sum)) || term === 0) break;
-        zn *= zk;
-      }
-      out[k] = first[k]! - power[k]! * sum;
-      if (!Number.isFinite(out[k]!)) out[k] = bgnbdExpectationFactorAtZ(this.params, zk, x);
     }
+    if (pending >= 0)
+      this.settle(x, points, pending, this.series(x, z[pending]!, 0, 0, z[pending]!), out);
     return out;
   }
+
+  /** out_k from S(z_k); the scalar factor where the series ran past double range. */
+  private settle(x: number, points: GridPoints, k: number, sum: number, out: Float64Array): void {
+    const value = points.first[k]! - points.power[k]! * sum;
+    out[k] = Number.isFinite(value)
+      ? value
+      : bgnbdExpectationFactorAtZ(this.params, points.z[k]!, x);
+  }
+
+  private readonly pairSums = new Float64Array(2);
+
+  /** S(z0) and S(z1) into pairSums, terms interleaved; the longer one finishes alone. */
+  private seriesPair(x: number, z0: number, z1: number): void {
+    const c = this.coefficientsFor(x, 64);
+    const settled = this.settledAfter();
+    let sum0 = 0;
+    let sum1 = 0;
+    let zn0 = z0;
+    let zn1 = z1;
+    for (let n = 0; n < c.length; n++) {
+      const term0 = c[n]! * zn0;
+      const term1 = c[n]! * zn1;
+      sum0 += term0;
+      sum1 += term1;
+      const done0 = seriesDone(n, settled, term0, sum0);
+      const done1 = seriesDone(n, settled, term1, sum1);
+      if (done0 || done1) {
+        this.pairSums[0] = done0 ? sum0 : this.series(x, z0, n + 1, sum0, zn0 * z0);
+        this.pairSums[1] = done1 ? sum1 : this.series(x, z1, n + 1, sum1, zn1 * z1);
+        return;
+      }
+      zn0 *= z0;
+      zn1 *= z1;
+    }
+    this.pairSums[0] = this.series(x, z0, c.length, sum0, zn0);
+    this.pairSums[1] = this.series(x, z1, c.length, sum1, zn1);
+  }
+
+  /** S(z) from term n on, given the sum of the terms before it and zn = z^(n+1). */
+  private series(x: number, zk: number, from: number, before: number, znFrom: number): number {
+    let c = this.coefficientsFor(x, 64);
+    const settled = this.settledAfter();
+    let sum = before;
+    let zn = znFrom;
+    for (let n = from; ; n++) {
+      if (n >= c.length) {
+        if (n >= MAX_TERMS) {
+          throw new RangeError(`t: series did not converge for z = ${zk} (too close to 1)`);
+        }
+        c = this.coefficientsFor(x, n + 1);
+      }
+      const term = c[n]! * zn;
+      sum += term;
+      if (seriesDone(n, settled, term, sum)) return sum;
+      zn *= zk;
+    }
+  }
+
+  /** Past this n the terms neither grow nor change sign (n > −A). */
+  private settledAfter(): number {
+    const { r, a, b } = this.params;
+    return Math.max(8, 1 - (a + b - 1 - r));
+  }
+}
+
+/**
+ * A series ends at its first term below 1e-17 of its sum once settled, at a zero term, or when
+ * the sum left double range (coefficients past it, a in the thousands: the scalar factor then).
+ */
+function seriesDone(n: number, settled: number, term: number, sum: number): boolean {
+  if (!Number.isFinite(sum)) return true;
+  return (n > settled && Math.abs(term) <= 1e-17 * Math.abs(sum)) || term === 0;
 }
