@@ -167,6 +167,8 @@ export const apiKeys = pgTable(
     scopes: text("scopes").array().notNull().default(["decide"]),
     /** From this instant the key is refused (401 "expired"); null: never. Rotation sets it. */
     expiresAt: timestamp("expires_at", { withTimezone: true }),
+    /** The key that replaced this one in a rotation (so it is not rotated again); null: none. */
+    replacedBy: integer("replaced_by"),
   },
   (t) => [uniqueIndex("api_keys_key_hash_unique").on(t.keyHash)],
 );

@@ -101,12 +101,20 @@ describe("expiry and rotation through the admin API", () => {
     });
     // Rotated, the new key is made to live as long (30 days) unless told otherwise.
     const inherit = (await (await admin(`/admin/keys/${made.id}/rotate`, null)).json()) as {
+      id: number;
       expires_at: string;
     };
     expect(Math.abs(Date.parse(inherit.expires_at) - Date.now() - 30 * 86_400_000)).toBeLessThan(
       60_000,
     );
-    const told = await admin(`/admin/keys/${made.id}/rotate`, {
+    // A key is rotated once: again, it is a 409 (a second successor, a second grace), and its
+    // successor is rotated instead.
+    const twice = await admin(`/admin/keys/${made.id}/rotate`, { grace_hours: 1 });
+    expect(twice.status).toBe(409);
+    expect(await twice.text()).toContain(
+      `API key ${made.id} was already rotated: it was replaced by key ${inherit.id}`,
+    );
+    const told = await admin(`/admin/keys/${inherit.id}/rotate`, {
       expires_in_days: 90,
       grace_hours: 1,
     });
@@ -115,7 +123,7 @@ describe("expiry and rotation through the admin API", () => {
     expect(Math.abs(Date.parse(ninety.expires_at) - Date.now() - 90 * 86_400_000)).toBeLessThan(
       60_000,
     );
-    // The old key's expiry only ever moves closer: 24 h, then 1 h.
+    // The replaced key's expiry only ever moves closer: 30 days, then 1 h.
     expect(Math.abs(Date.parse(ninety.replaced.expires_at) - Date.now() - 3_600_000)).toBeLessThan(
       60_000,
     );

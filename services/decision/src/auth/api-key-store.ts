@@ -34,6 +34,20 @@ export interface CreatedKey {
 
 export const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
 
+/** The largest key id (the serial column is an int4). */
+export const KEY_ID_MAX = 2_147_483_647;
+
+/**
+ * A key id written as text (a URL path, a CLI argument): decimal digits from 1 to KEY_ID_MAX, else
+ * null. Not Number(): it also reads "0x10" as 16, "1e1" as 10 and "+2" or " 2" as 2, so
+ * `POST /admin/keys/0x10/revoke` revoked key 16.
+ */
+export function keyIdFrom(text: string | undefined): number | null {
+  if (text === undefined || !/^[1-9][0-9]{0,9}$/.test(text)) return null;
+  const id = Number(text);
+  return id <= KEY_ID_MAX ? id : null;
+}
+
 /** Bounds of a key's lifetime and of a rotation's grace, for the admin API and the CLI alike. */
 export const KEY_LIFETIME_DAYS_MAX = 3650;
 export const ROTATION_GRACE_HOURS_MAX = 720;
@@ -60,6 +74,19 @@ const listed = {
   revokedAt: apiKeys.revokedAt,
   expiresAt: apiKeys.expiresAt,
 };
+
+/** Rotating a key already rotated: its successor exists (409 in the admin API, exit 1 in the CLI). */
+export class KeyAlreadyRotatedError extends Error {
+  override readonly name = "KeyAlreadyRotatedError";
+  constructor(
+    readonly id: number,
+    readonly replacedBy: number,
+  ) {
+    super(
+      `API key ${id} was already rotated: it was replaced by key ${replacedBy}; rotate that one (or revoke ${id} to end its grace now)`,
+    );
+  }
+}
 
 export class ApiKeyStore {
   constructor(private readonly db: Database) {}
@@ -105,8 +132,10 @@ export class ApiKeyStore {
    * Replaces key `id` by a new one with its name and scopes (so rate limits and Idempotency-Keys,
    * scoped by name, carry over); the old key keeps working for `graceHours`, then expires
    * (sooner if it already expires sooner). The new key lives `lifetimeDays`, by default as long
-   * as the old one was made to (created to expiry), or for ever. One transaction: the old key is never cut
-   * short without a new one. Null when there is no such unrevoked, unexpired key.
+   * as the old one was made to (created to expiry), or for ever. One transaction: the old key is
+   * never cut short without a new one, and is marked replaced by it (`replaced_by`). Null when there is no such unrevoked, unexpired key; a
+   * KeyAlreadyRotatedError when it was rotated before (also by a rotation at the same time in
+   * another process, which waits for the row lock): one successor and one grace per key.
    */
   async rotate(
     id: number,
@@ -118,14 +147,14 @@ export class ApiKeyStore {
   ): Promise<{ created: CreatedKey; oldExpiresAt: Date } | null> {
     return this.db.transaction(async (tx) => {
       const [old] = await tx
-        .select(listed)
+        .select({ ...listed, replacedBy: apiKeys.replacedBy })
         .from(apiKeys)
         .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
         .for("update");
       if (!old || keyState({ ...old, scopes: [] }, now) !== "active") return null;
+      if (old.replacedBy !== null) throw new KeyAlreadyRotatedError(id, old.replacedBy);
       const graceEnd = new Date(now.getTime() + graceHours * HOUR_MS);
       const oldExpiresAt = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;
-      await tx.update(apiKeys).set({ expiresAt: oldExpiresAt }).where(eq(apiKeys.id, id));
       const expiresAt =
         lifetimeDays !== undefined || !old.expiresAt
           ? expiryAfterDays(lifetimeDays, now)
@@ -135,6 +164,10 @@ export class ApiKeyStore {
         normalScopes(old.scopes),
         expiresAt,
       );
+      await tx
+        .update(apiKeys)
+        .set({ expiresAt: oldExpiresAt, replacedBy: created.id })
+        .where(eq(apiKeys.id, id));
       return { created, oldExpiresAt };
     });
   }
@@ -158,11 +191,12 @@ export class ApiKeyStore {
 /**
  * Copies `from`'s keys into `to` (an older version's own decision database joining the shared
  * store: ../store/legacy-decision-store.ts). A key is its hash: one `to` has already is left as it
- * is there. Ids are `to`'s own. Returns the keys `to` gained.
+ * is there. Ids are `to`'s own (so `replaced_by`, an id in `from`, is not copied). Returns the
+ * keys `to` gained.
  */
 export async function copyApiKeys(from: Database, to: Database): Promise<number> {
   const rows = (await from.select().from(apiKeys).orderBy(asc(apiKeys.id))).map(
-    ({ id: _id, ...row }) => row,
+    ({ id: _id, replacedBy: _replacedBy, ...row }) => row,
   );
   if (rows.length === 0) return 0;
   const inserted = await to

@@ -11,7 +11,9 @@ import {
   ApiKeyStore,
   type CreatedKey,
   expiryAfterDays,
+  KEY_ID_MAX,
   KEY_LIFETIME_DAYS_MAX,
+  keyIdFrom,
   keyState,
   ROTATION_GRACE_HOURS_DEFAULT,
   ROTATION_GRACE_HOURS_MAX,
@@ -89,11 +91,11 @@ function parseCommand(argv: string[]): Command {
   };
 }
 
-/** A key id argument: a positive integer. */
+/** A key id argument: decimal digits (not "0x10" or "1e1", which Number() reads as 16 and 10). */
 function keyId(arg: string | undefined): number {
-  const id = Number(arg);
-  if (!Number.isInteger(id) || id < 1 || id > 2_147_483_647) {
-    throw new UsageError(`ID must be a positive integer (got "${arg}")`);
+  const id = keyIdFrom(arg);
+  if (id === null) {
+    throw new UsageError(`ID must be decimal digits from 1 to ${KEY_ID_MAX} (got "${arg}")`);
   }
   return id;
 }

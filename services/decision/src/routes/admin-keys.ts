@@ -5,7 +5,8 @@
 //                                             a new key (201); the plain key is in this answer only
 //   POST /admin/keys/:id/rotate {grace_hours?, expires_in_days?}
 //                                             a new key with its name and scopes (201); the old one
-//                                             works for grace_hours more (default 24), then expires
+//                                             works for grace_hours more (default 24), then expires;
+//                                             409 when it was rotated already (one successor per key)
 //   POST /admin/keys/:id/revoke               revokes it (404 when there is no such active key)
 import { zValidator } from "@hono/zod-validator";
 import { AppError } from "@pp/shared/errors/app-error.ts";
@@ -18,9 +19,12 @@ import {
   ApiKeyStore,
   type CreatedKey,
   expiryAfterDays,
+  KEY_ID_MAX,
   KEY_LIFETIME_DAYS_MAX,
   KEY_NAME,
+  KeyAlreadyRotatedError,
   type KeyListing,
+  keyIdFrom,
   keyState,
   ROTATION_GRACE_HOURS_DEFAULT,
   ROTATION_GRACE_HOURS_MAX,
@@ -61,7 +65,12 @@ export const rotateKeySchema = z.strictObject({
 });
 
 export const keyIdParams = z.object({
-  id: z.coerce.number({ error: "must be a number" }).int().min(1).max(2_147_483_647),
+  id: z
+    .string()
+    .refine((text) => keyIdFrom(text) !== null, {
+      error: `must be a key id: decimal digits, 1 to ${KEY_ID_MAX}`,
+    })
+    .transform((text) => keyIdFrom(text) as number),
 });
 
 const view = (k: KeyListing) => ({
@@ -100,10 +109,12 @@ export function registerAdminKeys(app: Hono<AppEnv>, deps: DecisionDeps): void {
     async (c) => {
       const { id } = c.req.valid("param");
       const { grace_hours, expires_in_days: days } = c.req.valid("json");
-      const rotated = await (await store()).rotate(id, {
-        graceHours: grace_hours,
-        lifetimeDays: days,
-      });
+      const rotated = await (await store())
+        .rotate(id, { graceHours: grace_hours, lifetimeDays: days })
+        .catch((err: unknown) => {
+          if (err instanceof KeyAlreadyRotatedError) throw new AppError("conflict", err.message);
+          throw err;
+        });
       if (!rotated) throw new AppError("not_found", `No active, unexpired API key with id ${id}`);
       await deps.apiKeys.reload();
       const { created, oldExpiresAt } = rotated;

@@ -164,13 +164,14 @@ const adminOperations: OperationSpec[] = [
     produces: "application/json",
     summary: "Replace an API key by a new one with its name and scopes",
     description:
-      "The old key keeps working for `grace_hours` (default 24), then expires (401 saying so). The body may be omitted.",
+      "The old key keeps working for `grace_hours` (default 24), then expires (401 saying so). A key is rotated once: rotating it again (also at the same time) is a 409; rotate its successor. The body may be omitted.",
     params: keyIdParams,
     body: rotateKeySchema,
     bodyName: "RotateKeyRequest",
     responses: {
       "201": "The new key (shown once) and when the old one expires",
       "404": "No active, unexpired key with this id",
+      "409": "The key was rotated already: it has a successor",
       ...bodyErrors,
       ...keyed,
     },

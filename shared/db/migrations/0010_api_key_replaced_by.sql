@@ -1,0 +1,2 @@
+-- The key that replaced this one in a rotation: a key is rotated once (a second successor, or a second grace, is a 409). Null, as on every older key: not rotated.
+ALTER TABLE "api_keys" ADD COLUMN "replaced_by" integer;
