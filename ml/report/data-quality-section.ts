@@ -2,6 +2,7 @@
 // reason with example lines, returns, $0 lines, customers and dates), as report tables.
 
 import { currencyMixWarning } from "../data/input/currency-mix.ts";
+import { unseenIdCharactersLine } from "../data/input/customer-id-format.ts";
 import {
   caseVariantWarning,
   type DataQuality,
@@ -74,6 +75,9 @@ function warningRows(q: DataQuality): [string, string][] {
   }
   if (q.zero_padded_ids) {
     rows.push(["ids that differ only in leading zeros", zeroPaddedWarning(q.zero_padded_ids)]);
+  }
+  if (q.unseen_id_characters) {
+    rows.push(["ids with characters no one sees", unseenIdCharactersLine(q.unseen_id_characters)]);
   }
   if (q.ids_lower_cased) rows.push(["customer ids", "read lower-cased (--ignore-id-case)"]);
   if (q.currencies) rows.push(["several currencies", currencyMixWarning(q.currencies)]);

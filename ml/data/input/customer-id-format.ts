@@ -2,6 +2,7 @@
 // float64 (17850.0, as every cleaned copy of Online Retail has it), and Parquet keeps the double;
 // read as the whole numbers they are, so forecasts and scores by id match the shop's own ids. A
 // missing id written as a word (NULL, \N, nan, …): no customer, not one customer of all guests.
+// Characters no one sees (a tab after the id, a zero-width space in it) are left out and counted.
 
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { columnText, sqlString } from "./sql-text.ts";
@@ -100,7 +101,7 @@ export async function floatWrittenIdExample(
   const reader = await connection.runAndReadAll(
     `SELECT count(v) AS n, count(v) FILTER (WHERE regexp_full_match(v, ${sqlString(FLOAT_WRITTEN)})) AS floats,
        min(v) AS example
-     FROM (SELECT ${columnText(column)} AS v FROM ${from} LIMIT ${SAMPLE})
+     FROM (SELECT ${visibleIdSql(column)} AS v FROM ${from} LIMIT ${SAMPLE})
      WHERE NOT coalesce(${missingIdWordSql("v")} OR ${totalLineSql("v")}, false)`,
   );
   const [row] = reader.getRowObjectsJS() as { n: bigint; floats: bigint; example: string }[];
@@ -110,9 +111,47 @@ export async function floatWrittenIdExample(
 /** SQL of the text `id` without a zero fraction (17850.0 → 17850); any other id as it is. */
 const wholeNumberSql = (id: string) => `regexp_replace(${id}, ${sqlString(FLOAT_WRITTEN)}, '\\1')`;
 
-/** SQL of a line's customer id: as written, or without the zero fraction (17850.0 → 17850). */
-export function customerIdSql(column: string, floatWritten: boolean, ignoreCase = false): string {
-  const written = asWrittenIdSql(columnText(column));
+/**
+ * Characters an id shows nothing of, dropped wherever they are: zero-width space, non-joiner and
+ * joiner, word joiner, a byte order mark (one export appended to another leaves the second's at
+ * the start of a line), left-to-right and right-to-left marks (text copied from a web page).
+ */
+const INVISIBLE = "\\x{200b}-\\x{200f}\\x{2060}\\x{feff}";
+/**
+ * Blanks around an id that trim() keeps (it takes spaces, no-break spaces and other Unicode
+ * spaces): a tab, line ends, a vertical tab or a form feed, as a spreadsheet's cell leaves them.
+ */
+const CONTROL_BLANKS = "\\t\\n\\r\\v\\f";
+/** An id holding either (columnText has trimmed its spaces): one to read without them. */
+const UNSEEN = `[${INVISIBLE}]|^[${CONTROL_BLANKS}]|[${CONTROL_BLANKS}]$`;
+
+/**
+ * SQL: the column's text when it holds what no one sees (UNSEEN), else NULL: lines.id_as_written,
+ * which unseenIdCharacters counts. Testing the pattern costs ~50 ms of one core a million lines;
+ * removing the characters from every id (visibleIdSql does so only where it matches) cost 0.6 s.
+ */
+export const idAsWrittenSql = (column: string) =>
+  `CASE WHEN regexp_matches(${columnText(column)}, ${sqlString(UNSEEN)}) THEN ${columnText(column)} END`;
+
+/**
+ * SQL of a column's id as text without what no one sees: INVISIBLE characters anywhere, blanks
+ * around it; NULL when nothing is left. "17850\t" and "17850" split one customer in two, with
+ * frequency and recency each counted on half the purchases.
+ */
+export function visibleIdSql(column: string): string {
+  const text = columnText(column);
+  const shown = `regexp_replace(${text}, ${sqlString(`[${INVISIBLE}]`)}, '', 'g')`;
+  const blanks = `^[\\s${CONTROL_BLANKS}\\x{a0}\\x{2007}\\x{202f}]+|[\\s${CONTROL_BLANKS}\\x{a0}\\x{2007}\\x{202f}]+$`;
+  const trimmed = `NULLIF(trim(regexp_replace(${shown}, ${sqlString(blanks)}, '', 'g')), '')`;
+  return `CASE WHEN regexp_matches(${text}, ${sqlString(UNSEEN)}) THEN ${trimmed} ELSE ${text} END`;
+}
+
+/**
+ * SQL of a line's customer id from its visible text (`visible`, SQL of visibleIdSql): as written,
+ * or without the zero fraction (17850.0 → 17850).
+ */
+export function customerIdSql(visible: string, floatWritten: boolean, ignoreCase = false): string {
+  const written = asWrittenIdSql(visible);
   const text = ignoreCase ? `lower(${written})` : written;
   return floatWritten ? wholeNumberSql(text) : text;
 }
@@ -161,6 +200,54 @@ export function mixedFloatIds(connection: DuckDBConnection): Promise<IdVariants 
 export const WHOLE_NUMBER_LINE_IDS_SQL = `UPDATE lines
   SET customer_id = ${wholeNumberSql("customer_id")}
   WHERE regexp_full_match(customer_id, ${sqlString(FLOAT_WRITTEN)})`;
+
+/** Lines whose id held what no one sees (UNSEEN), the ids they are read as, and one as written. */
+export interface UnseenIdCharacters extends IdVariants {
+  lines: number;
+}
+
+/**
+ * How many lines of table lines had an id holding what no one sees (lines.id_as_written), the ids
+ * they were read as, and the first such id as written and as read; null when none did.
+ */
+export async function unseenIdCharacters(
+  connection: DuckDBConnection,
+): Promise<UnseenIdCharacters | null> {
+  // The id as written after a "|": the client's text decoding drops a byte order mark that
+  // starts a string, and the example would show none.
+  const reader = await connection.runAndReadAll(
+    `SELECT count(*) AS lines, count(DISTINCT customer_id) AS ids,
+       '|' || arg_min(id_as_written, rowid) AS written, arg_min(customer_id, rowid) AS read
+     FROM lines WHERE id_as_written IS NOT NULL AND customer_id IS NOT NULL`,
+  );
+  const [row] = reader.getRowObjectsJS() as {
+    lines: bigint;
+    ids: bigint;
+    written: string;
+    read: string;
+  }[];
+  if (!row || row.lines === 0n) return null;
+  const written = row.written.slice(1);
+  return { lines: Number(row.lines), ids: Number(row.ids), example: [written, row.read] };
+}
+
+/** The data summary's line about ids read without what no one sees in them. */
+export function unseenIdCharactersLine(v: UnseenIdCharacters): string {
+  const [written, read] = v.example;
+  return (
+    `customer ids holding characters no one sees (tabs, zero-width spaces, byte order marks) ` +
+    `read without them: ${v.lines.toLocaleString("en-US")} lines, ` +
+    `${v.ids.toLocaleString("en-US")} customers (e.g. ${shownId(written)} read as ${shownId(read)})`
+  );
+}
+
+/** An id in quotes with what no one sees spelled out: "17850\t", "\u200b17850". */
+function shownId(id: string): string {
+  return JSON.stringify(id).replace(
+    /[\u00a0\u2007\u202f\u200b-\u200f\u2060\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
 
 /**
  * Ids written in digits that differ from another only in leading zeros ("0042" and "42"), and one

@@ -7,7 +7,7 @@ import type { ReadReport, TransactionLog } from "../transaction-log.ts";
 import { dayToIsoDate } from "../transaction-log.ts";
 import { optionWithColumn } from "./column-suggestion.ts";
 import { currencyMixWarning } from "./currency-mix.ts";
-import { wholeNumberId } from "./customer-id-format.ts";
+import { unseenIdCharactersLine, wholeNumberId } from "./customer-id-format.ts";
 import { dominantCustomerWarning } from "./dominant-customer.ts";
 import { quantityLikeAmountWarning } from "./quantity-like-amount.ts";
 import { refundedAmountsWarning } from "./refunded-amounts.ts";
@@ -68,6 +68,13 @@ export const DataQualitySchema = z.object({
    * floats), counted once per spelling: all read as whole numbers, one customer each.
    */
   mixed_float_ids: z.number().int().optional(),
+  /**
+   * Lines whose customer id held characters no one sees (a tab or a line end around it, a
+   * zero-width space or a byte order mark anywhere), read without them; the ids they were read
+   * as, and the first such id as written and as read. Read as written, "17850\t" and "17850" were
+   * two customers.
+   */
+  unseen_id_characters: ID_VARIANTS.extend({ lines: z.number().int() }).optional(),
   /**
    * Workbooks: the sheets read, and those left out because their first row lacks a needed
    * column. Row numbers are each sheet's own. `repeated`: rows of a later sheet equal in every
@@ -375,6 +382,7 @@ function sourceLines(q: DataQuality): string[] {
       `  customer ids written like ${example} (a float export) read as ${wholeNumberId(example)}${mixed}`,
     );
   }
+  if (q.unseen_id_characters) lines.push(`  ${unseenIdCharactersLine(q.unseen_id_characters)}`);
   for (const [column, example] of Object.entries(q.number_formats ?? {})) {
     lines.push(`  column "${column}" read as numbers written like ${example}`);
   }

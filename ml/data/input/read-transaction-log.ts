@@ -16,6 +16,7 @@ import {
   caseVariantIds,
   floatWrittenIdExample,
   mixedFloatIds,
+  unseenIdCharacters,
   WHOLE_NUMBER_LINE_IDS_SQL,
   zeroPaddedVariantIds,
 } from "./customer-id-format.ts";
@@ -228,6 +229,7 @@ async function readWith(
   await connection.run(customersSql(purchases));
   const caseVariants = input.ignoreIdCase ? null : await caseVariantIds(connection);
   const zeroPadded = await zeroPaddedVariantIds(connection);
+  const unseen = await unseenIdCharacters(connection);
   const [counts] = await rows(
     connection,
     `SELECT (SELECT count(*) FROM lines) AS rows,
@@ -261,6 +263,7 @@ async function readWith(
       number_formats: numberFormats,
       ...(floatIds !== null ? { float_written_ids: floatIds } : {}),
       ...(mixedFloatIds > 0 ? { mixed_float_ids: mixedFloatIds } : {}),
+      ...(unseen ? { unseen_id_characters: unseen } : {}),
       ...(dominant ? { dominant_customer: dominant } : {}),
       ...(caseVariants ? { case_variant_ids: caseVariants } : {}),
       ...(zeroPadded ? { zero_padded_ids: zeroPadded } : {}),

@@ -11,9 +11,11 @@ import {
 } from "@pp/shared/contracts/forecast-request.ts";
 import {
   customerIdSql,
+  idAsWrittenSql,
   missingIdWordSql,
   noCustomerIdSql,
   totalLineSql,
+  visibleIdSql,
 } from "./customer-id-format.ts";
 import {
   ISO,
@@ -244,13 +246,15 @@ function reasons(
 /**
  * CREATE TABLE lines(customer_id, day, amount, quantity, order_id, reason, is_return, unread_date)
  * straight from the scan; its rowid is the row's position in the source (insertion order is
- * kept). unread_date: the date as written where no layout read it (what moreDateLayouts samples);
+ * kept). id_as_written: the id as written where it held what no one sees (a tab, a zero-width
+ * space), read without it. unread_date: the date as written where no layout read it (what moreDateLayouts samples);
  * unread_amount (quantity, price): the same for a number column read in a sniffed format.
  */
 export function linesSql(options: LinesSqlOptions): string {
   const { columns } = options;
   const typed = [
-    `${customerIdSql(columns.customerId, options.floatWrittenIds ?? false, options.ignoreIdCase)} AS customer_id`,
+    `${customerIdSql(visibleIdSql(columns.customerId), options.floatWrittenIds ?? false, options.ignoreIdCase)} AS customer_id`,
+    `${idAsWrittenSql(columns.customerId)} AS id_as_written`,
     `${options.dayExpression} AS day`,
     `${columnText(columns.date)} AS date_text`,
     `${columns.order ? columnText(columns.order) : "CAST(NULL AS VARCHAR)"} AS order_id`,
@@ -296,7 +300,7 @@ export function linesSql(options: LinesSqlOptions): string {
   return `CREATE OR REPLACE TABLE lines AS
 SELECT customer_id, day, ${amount} AS amount, ${quantity} AS quantity, order_id,
   ${reasonSql(filter !== null)} AS reason,
-  (${amount} < 0 OR ${quantity} < 0 ${cancelled}) AS is_return${settledByOrder},
+  (${amount} < 0 OR ${quantity} < 0 ${cancelled}) AS is_return${settledByOrder}, id_as_written,
   ${unread.join(",\n  ")}
 FROM (SELECT ${typed.join(",\n    ")} FROM ${options.from}) AS typed`;
 }
