@@ -1,18 +1,14 @@
-// The lock file that makes one process the embedded database's host: `<dataDir>/pglite.lock`,
-// created exclusively (O_EXCL), naming the holder's pid and, once it listens, its port. Others
-// read it to connect. A lock whose holder is gone (kill -9) is stale and is taken over.
+// Lock files naming their holder's pid, created exclusively, taken over once the holder is gone
+// (kill -9). Two uses: the embedded database's host, `<dataDir>/pglite.lock`, which also names the
+// port others connect to (the functions on a data directory), and any one-at-a-time job given its
+// own file (the functions on a lock file's path, e.g. the decision store's adoption lock).
 
-import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { linkSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-export interface LockInfo {
+/** Who holds a lock: a process, and its per-process mark. */
+export interface LockHolder {
   pid: number;
-  /** 0 while the holder is still opening the database. */
-  port: number;
-  host: string;
-  startedAt: string;
-  /** The holder's command line, for messages. */
-  command: string;
   /**
    * Random per process: tells the holder's own lock from one a dead process with the same pid
    * left (pid 1 in a restarted container). Absent in locks written before it existed.
@@ -20,14 +16,34 @@ export interface LockInfo {
   instance?: string;
 }
 
+export interface LockInfo extends LockHolder {
+  /** 0 while the holder is still opening the database. */
+  port: number;
+  host: string;
+  startedAt: string;
+  /** The holder's command line, for messages. */
+  command: string;
+}
+
 export function lockPath(dataDir: string): string {
   return join(dataDir, "pglite.lock");
 }
 
+/** The embedded database host's lock; null when there is none or it cannot be read. */
 export function readLock(dataDir: string): LockInfo | null {
+  const info = readLockFile<LockInfo>(lockPath(dataDir));
+  return info && Number.isInteger(info.port) ? info : null;
+}
+
+/**
+ * The lock at `path`; null when there is none or it cannot be read. A bare pid is a lock the
+ * decision store's adoption lock wrote before it used this file's locks.
+ */
+export function readLockFile<T extends LockHolder = LockHolder>(path: string): T | null {
   try {
-    const info = JSON.parse(readFileSync(lockPath(dataDir), "utf8")) as LockInfo;
-    return Number.isInteger(info.pid) && Number.isInteger(info.port) ? info : null;
+    const parsed = JSON.parse(readFileSync(path, "utf8")) as T | number;
+    const info = typeof parsed === "number" ? ({ pid: parsed } as T) : parsed;
+    return Number.isInteger(info?.pid) ? info : null;
   } catch {
     return null;
   }
@@ -62,14 +78,43 @@ export class LockFileError extends Error {
   }
 }
 
-/** Creates the lock for this process; false when another process holds it (EEXIST). */
+/** Creates the embedded host's lock for this process; false when another process holds it. */
 export function tryCreateLock(dataDir: string, info: LockInfo): boolean {
+  return tryCreateLockFile(lockPath(dataDir), info);
+}
+
+/** Creates the lock at `path` for `holder`; false when another process holds it (EEXIST). */
+export function tryCreateLockFile(path: string, holder: LockHolder): boolean {
   try {
-    writeFileSync(lockPath(dataDir), JSON.stringify(info), { flag: "wx" });
+    return createWith(path, JSON.stringify(holder));
+  } catch (error) {
+    throw new LockFileError(path, error);
+  }
+}
+
+/**
+ * Creates `path` holding `content`, unless it exists (false). The file appears with its content:
+ * written to a file of this process's own, then hard-linked to `path` (link, like O_EXCL, fails
+ * when the name exists). Created with O_EXCL and then written, a lock was empty for a moment, and
+ * for ever when its writer was killed in it; another process cannot tell that from a writer that
+ * is only slow, so it must either wait for ever or, after some seconds, take it over and risk
+ * removing the lock of a writer that was merely stalled (both then hold it).
+ */
+function createWith(path: string, content: string): boolean {
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, content);
+    linkSync(tmp, path);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw new LockFileError(lockPath(dataDir), error);
+    throw error;
+  } finally {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // not written
+    }
   }
 }
 
@@ -84,28 +129,34 @@ export function updateLock(dataDir: string, info: LockInfo): void {
   }
 }
 
-/** Who removes a lock: this process (its pid and per-process instance). */
-export type LockRemover = Pick<LockInfo, "pid" | "instance">;
-
-function takeoverPath(dataDir: string): string {
-  return `${lockPath(dataDir)}.takeover`;
+/**
+ * Whether the process that wrote `holder` is gone: `me`'s pid with another instance (or none) is
+ * a predecessor's; another pid, dead (processAlive: a check that cannot be made throws).
+ */
+export function holderGone(holder: LockHolder, me: LockHolder): boolean {
+  if (holder.pid === me.pid) return holder.instance !== me.instance;
+  return !processAlive(holder.pid);
 }
 
-/** A lock or takeover file is written in one call; one still unreadable this long after was
- * left by a crash between its creation and its content (kill -9, a full disk). */
+/** Who removes a lock: this process (its pid and per-process instance). */
+export type LockRemover = LockHolder;
+
+function takeoverPath(path: string): string {
+  return `${path}.takeover`;
+}
+
+/** Locks and takeover files appear with their content (createWith). One naming no holder was left
+ * by an older version's writer, killed between creating and writing it, or emptied by a crash of
+ * the machine; it is left alone this long, as an older version may be writing it this moment. */
 const UNREADABLE_MS = 2000;
 
-/** Whether the file at `path` exists, cannot be read as JSON, and is older than UNREADABLE_MS. */
+/** Whether the file at `path` exists, names no holder, and is older than UNREADABLE_MS. */
 function leftUnreadable(path: string): boolean {
+  if (readLockFile(path)) return false;
   try {
-    JSON.parse(readFileSync(path, "utf8"));
-    return false;
+    return Date.now() - statSync(path).mtimeMs >= UNREADABLE_MS;
   } catch {
-    try {
-      return Date.now() - statSync(path).mtimeMs >= UNREADABLE_MS;
-    } catch {
-      return false; // gone
-    }
+    return false; // gone
   }
 }
 
@@ -113,8 +164,8 @@ function leftUnreadable(path: string): boolean {
  * Removes a takeover file whose creator is gone (killed between taking and releasing it), so
  * removals do not wait on it for ever. A live creator's file is left alone.
  */
-function clearDeadTakeover(dataDir: string, me: LockRemover): void {
-  const path = takeoverPath(dataDir);
+function clearDeadTakeover(lock: string, me: LockRemover): void {
+  const path = takeoverPath(lock);
   let holder: LockRemover | null = null;
   try {
     holder = JSON.parse(readFileSync(path, "utf8")) as LockRemover;
@@ -138,7 +189,7 @@ function clearDeadTakeover(dataDir: string, me: LockRemover): void {
 
 /**
  * Removes the lock when it is still `holder`'s (a stale one, or our own on exit), holding the
- * takeover file (`pglite.lock.takeover`, created exclusively) while it reads and unlinks. Only a
+ * takeover file (`pglite.lock.takeover`, created like a lock) while it reads and unlinks. Only a
  * process holding it removes a lock that is not its own, so a process that read a stale lock and
  * was then held up (a busy machine can stall it for longer than a claim takes) cannot unlink the
  * fresh lock another process wrote meanwhile: it reads again once it holds the file, and the
@@ -154,34 +205,43 @@ export function removeLockOf(
   me: LockRemover,
   beforeUnlink?: () => void,
 ): boolean {
+  return removeLockFileOf(lockPath(dataDir), holder, me, beforeUnlink);
+}
+
+/** removeLockOf for the lock at `path` (its takeover file: `<path>.takeover`). */
+export function removeLockFileOf(
+  path: string,
+  holder: LockRemover | "unreadable",
+  me: LockRemover,
+  beforeUnlink?: () => void,
+): boolean {
   try {
-    writeFileSync(takeoverPath(dataDir), JSON.stringify({ pid: me.pid, instance: me.instance }), {
-      flag: "wx",
-    });
+    if (!createWith(takeoverPath(path), JSON.stringify({ pid: me.pid, instance: me.instance }))) {
+      clearDeadTakeover(path, me);
+      return false;
+    }
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return true; // no directory, so no lock (removed on exit after a test)
-    if (code !== "EEXIST") throw new LockFileError(takeoverPath(dataDir), error);
-    clearDeadTakeover(dataDir, me);
-    return false;
+    // No directory, so no lock (removed on exit after a test).
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return true;
+    throw new LockFileError(takeoverPath(path), error);
   }
   try {
     if (holder === "unreadable") {
-      if (!leftUnreadable(lockPath(dataDir))) return true;
+      if (!leftUnreadable(path)) return true;
     } else {
-      const lock = readLock(dataDir);
+      const lock = readLockFile(path);
       if (lock?.pid !== holder.pid || lock.instance !== holder.instance) return true;
     }
     beforeUnlink?.();
     try {
-      unlinkSync(lockPath(dataDir));
+      unlinkSync(path);
     } catch {
       // already gone
     }
     return true;
   } finally {
     try {
-      unlinkSync(takeoverPath(dataDir));
+      unlinkSync(takeoverPath(path));
     } catch {
       // removed as a dead one's by a process that misjudged us: nothing to release
     }

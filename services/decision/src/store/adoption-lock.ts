@@ -1,52 +1,46 @@
 // One process at a time adopts an old decision database (two services started together on one
-// DATA_DIR): `<dataDir>/decision.adopt.lock`, created exclusively, naming its holder's pid. A
-// holder that died (kill -9) leaves a stale lock, which the next process takes over.
-import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
+// DATA_DIR): `<dataDir>/decision.adopt.lock`, a lock file of the embedded store's kind
+// (server-lock.ts), naming its holder. A holder that died (kill -9) leaves a stale lock, which the
+// next process takes over; so is one never finished (killed between creating and writing it, as
+// older versions could be), once it is a few seconds old.
 import { join } from "node:path";
-import { processAlive } from "@pp/shared/db/embedded/server-lock.ts";
+import {
+  holderGone,
+  readLockFile,
+  removeLockFileOf,
+  tryCreateLockFile,
+} from "@pp/shared/db/embedded/server-lock.ts";
 
 const POLL_MS = 100;
 
+/** This process in its adoption lock (the instance tells it from a predecessor with its pid). */
+const ME = { pid: process.pid, instance: crypto.randomUUID() };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 export async function withAdoptionLock<T>(dataDir: string, work: () => Promise<T>): Promise<T> {
   const path = join(dataDir, "decision.adopt.lock");
-  while (!tryCreate(path)) {
-    const holder = holderOf(path);
-    if (holder !== null && !processAlive(holder)) removeStale(path, holder);
-    else await new Promise((r) => setTimeout(r, POLL_MS));
+  while (!tryCreateLockFile(path, ME)) {
+    const holder = readLockFile(path);
+    // A live holder is waited for (so is another call in this process: the same pid and instance).
+    if (holder && !holderGone(holder, ME)) await sleep(POLL_MS);
+    // A gone holder's lock is removed, unless another process is removing one this moment.
+    else if (!removeLockFileOf(path, holder ?? "unreadable", ME)) await sleep(10);
+    // One naming no holder is left alone while it is young (see server-lock.ts), then removed.
+    else if (!holder) await sleep(POLL_MS);
   }
   try {
     return await work();
   } finally {
-    removeStale(path, process.pid);
+    await release(path);
   }
 }
 
-function tryCreate(path: string): boolean {
+/** Removes this process's lock, waiting while another process holds the takeover file. */
+async function release(path: string): Promise<void> {
   try {
-    writeFileSync(path, String(process.pid), { flag: "wx" });
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw new Error(`could not write ${path} (${(error as Error).message})`);
-  }
-}
-
-/** The holder's pid; null while its writer has not written it yet (or it is gone). */
-function holderOf(path: string): number | null {
-  try {
-    const pid = Number.parseInt(readFileSync(path, "utf8"), 10);
-    return Number.isInteger(pid) ? pid : null;
+    while (!removeLockFileOf(path, ME, ME)) await sleep(10);
   } catch {
-    return null;
-  }
-}
-
-/** Removes the lock if `pid` still holds it (a re-read narrows the race with a new holder). */
-function removeStale(path: string, pid: number): void {
-  if (holderOf(path) !== pid) return;
-  try {
-    unlinkSync(path);
-  } catch {
-    // already gone
+    // a directory that cannot be written: nothing could be adopted into it either
   }
 }

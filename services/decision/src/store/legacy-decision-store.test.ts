@@ -1,8 +1,10 @@
 // Upgrading from a version whose decision service kept its own database in DATA_DIR/decision
 // (edc4b43, the fixture): keys CLI processes on that DATA_DIR see its key, its decisions and its
-// active policy, once, also when two start together or the adoption is cut off before its rename.
+// active policy, once, also when two start together or the adoption is cut off before its rename,
+// or a process was killed while it held the adoption lock.
 import { afterEach, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, renameSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
@@ -43,12 +45,13 @@ async function oldDataDir(): Promise<TestDatabase> {
   return shared;
 }
 
-const listKeys = (store: TestDatabase) =>
-  runBun(cli, ["list"], {
-    DATA_DIR: store.options.dataDir as string,
-    DECISION_DATA_DIR: "",
-    DATABASE_URL: "",
-  });
+const listKeys = (store: TestDatabase, timeoutMs?: number) =>
+  runBun(
+    cli,
+    ["list"],
+    { DATA_DIR: store.options.dataDir as string, DECISION_DATA_DIR: "", DATABASE_URL: "" },
+    timeoutMs ? { timeoutMs } : {},
+  );
 
 async function counts({ handle }: TestDatabase) {
   const [row] = await queryRows<{ d: number; k: number; p: number; active: string }>(
@@ -102,3 +105,35 @@ test("two processes at once adopt it once; cut off before the rename, the next r
   ]);
   expect(await counts(store)).toEqual(expected);
 }, 90_000);
+
+/** A pid that has exited. */
+const deadPid = () => spawnSync("true").pid;
+
+// What a process killed while holding the adoption lock leaves in DATA_DIR/decision.adopt.lock:
+// killed between creating the file and writing it (empty, or cut off mid-write), or after (its
+// pid, as this version writes it and as the previous version wrote it: a bare pid). The file is
+// fresh here (as just after the kill); an older one is the same, only without the wait.
+test.each([
+  ["empty", () => ""],
+  ["half-written", () => '{"pid":'],
+  ["naming a dead pid", () => JSON.stringify({ pid: deadPid(), instance: "gone" })],
+  ["naming a dead pid (previous version: a bare pid)", () => String(deadPid())],
+])(
+  "an adoption lock a killed process left %s is taken over",
+  async (_, content) => {
+    const store = await oldDataDir();
+    const dataDir = store.options.dataDir as string;
+    const lock = join(dataDir, "decision.adopt.lock");
+    writeFileSync(lock, content());
+    const started = performance.now();
+    const run = await listKeys(store, 45_000); // killed (status null) if it waits on the lock
+    const seconds = (performance.now() - started) / 1000;
+    expect({ status: run.status, seconds: seconds < 45 }).toEqual({ status: 0, seconds: true });
+    expect(adoptedLines(run.stderr)).toEqual([
+      expect.stringContaining("20 decisions, 0 parked rows, 1 API keys, 3 policy versions"),
+    ]);
+    expect(existsSync(lock)).toBe(false);
+    expect(await counts(store)).toEqual(expected);
+  },
+  90_000,
+);
