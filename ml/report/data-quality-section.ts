@@ -2,7 +2,7 @@
 // reason with example lines, returns, $0 lines, customers and dates), as report tables.
 
 import { currencyMixWarning } from "../data/input/currency-mix.ts";
-import { unseenIdCharactersLine } from "../data/input/customer-id-format.ts";
+import { groupedIdsLine, unseenIdCharactersLine } from "../data/input/customer-id-format.ts";
 import {
   caseVariantWarning,
   type DataQuality,
@@ -79,6 +79,7 @@ function warningRows(q: DataQuality): [string, string][] {
   if (q.unseen_id_characters) {
     rows.push(["ids with characters no one sees", unseenIdCharactersLine(q.unseen_id_characters)]);
   }
+  if (q.grouped_ids) rows.push(["ids with thousands separators", groupedIdsLine(q.grouped_ids)]);
   if (q.ids_lower_cased) rows.push(["customer ids", "read lower-cased (--ignore-id-case)"]);
   if (q.currencies) rows.push(["several currencies", currencyMixWarning(q.currencies)]);
   for (const s of q.not_sales ?? []) rows.push([`no sales in "${s.column}"?`, notSalesWarning(s)]);

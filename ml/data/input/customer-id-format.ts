@@ -201,6 +201,64 @@ export const WHOLE_NUMBER_LINE_IDS_SQL = `UPDATE lines
   SET customer_id = ${wholeNumberSql("customer_id")}
   WHERE regexp_full_match(customer_id, ${sqlString(FLOAT_WRITTEN)})`;
 
+/**
+ * An id of digits with one kind of separator between them, a candidate for thousands separators
+ * (12,345; 1.234.567; 12 345 with a space, a no-break or a narrow no-break space; Swiss 12'345).
+ */
+const SEPARATED_DIGITS = "[0-9]+([,. \\x{a0}\\x{202f}'\\x{2019}][0-9]+)+";
+/** Such an id with its separator made a comma, when it is a number's thousands grouping. */
+const THOUSANDS = "[1-9][0-9]{0,2}(,[0-9]{3})+";
+
+/** Ids written with thousands separators and read without them: how many, and one pair. */
+export interface GroupedIds extends IdVariants {
+  /** Of those, the ids whose digits other lines wrote without separators (or with others). */
+  twins: number;
+}
+
+/**
+ * Reads without separators the ids of table lines written with thousands separators ("12,345":
+ * a spreadsheet's number format, in one export of several) when other lines write the same
+ * digits without them ("12345"), which read as written made one customer two; null when none do,
+ * and the ids stay. A separator counts as one when every id holding it (and only digits besides)
+ * is a number's grouping, so "1.5" or "012 345" among them leave that separator's ids as written.
+ */
+export async function groupedIds(connection: DuckDBConnection): Promise<GroupedIds | null> {
+  await connection.run(
+    `CREATE OR REPLACE TEMP TABLE grouped_ids AS
+     WITH separated AS (
+       SELECT DISTINCT customer_id AS id, regexp_extract(customer_id, '[^0-9]') AS sep FROM lines
+       WHERE regexp_full_match(customer_id, ${sqlString(SEPARATED_DIGITS)})),
+     thousands AS (
+       SELECT sep FROM separated GROUP BY sep
+       HAVING bool_and(regexp_full_match(replace(id, sep, ','), ${sqlString(THOUSANDS)})))
+     SELECT id, replace(id, sep, '') AS k FROM separated WHERE sep IN (SELECT sep FROM thousands)`,
+  );
+  const reader = await connection.runAndReadAll(
+    `WITH plain AS (SELECT DISTINCT customer_id AS k FROM lines
+       WHERE customer_id IN (SELECT k FROM grouped_ids)),
+     twinned AS (SELECT id, k, k IN (SELECT k FROM plain) OR count(*) OVER (PARTITION BY k) > 1
+       AS twin FROM grouped_ids)
+     SELECT count(*) AS ids, count(*) FILTER (WHERE twin) AS twins,
+       arg_min(id, k) FILTER (WHERE twin) AS a, min(k) FILTER (WHERE twin) AS b FROM twinned`,
+  );
+  const [row] = reader.getRowObjectsJS() as { ids: bigint; twins: bigint; a: string; b: string }[];
+  if (!row || row.twins === 0n) return null;
+  await connection.run(
+    `UPDATE lines SET customer_id = g.k FROM grouped_ids AS g WHERE lines.customer_id = g.id`,
+  );
+  return { ids: Number(row.ids), twins: Number(row.twins), example: [row.a, row.b] };
+}
+
+/** The data summary's line about ids read without their thousands separators. */
+export function groupedIdsLine(v: GroupedIds): string {
+  const [grouped, plain] = v.example;
+  return (
+    `customer ids written with thousands separators (e.g. ${shownId(grouped)}) read without ` +
+    `them (${shownId(plain)}), as other lines write them: ${v.ids.toLocaleString("en-US")} ids, ` +
+    `${v.twins.toLocaleString("en-US")} of them written both ways`
+  );
+}
+
 /** Lines whose id held what no one sees (UNSEEN), the ids they are read as, and one as written. */
 export interface UnseenIdCharacters extends IdVariants {
   lines: number;

@@ -7,7 +7,7 @@ import type { ReadReport, TransactionLog } from "../transaction-log.ts";
 import { dayToIsoDate } from "../transaction-log.ts";
 import { optionWithColumn } from "./column-suggestion.ts";
 import { currencyMixWarning } from "./currency-mix.ts";
-import { unseenIdCharactersLine, wholeNumberId } from "./customer-id-format.ts";
+import { groupedIdsLine, unseenIdCharactersLine, wholeNumberId } from "./customer-id-format.ts";
 import { dominantCustomerWarning } from "./dominant-customer.ts";
 import { quantityLikeAmountWarning } from "./quantity-like-amount.ts";
 import { refundedAmountsWarning } from "./refunded-amounts.ts";
@@ -75,6 +75,12 @@ export const DataQualitySchema = z.object({
    * two customers.
    */
   unseen_id_characters: ID_VARIANTS.extend({ lines: z.number().int() }).optional(),
+  /**
+   * Ids written with thousands separators ("12,345": a spreadsheet's number format) where other
+   * lines write the same digits without them ("12345"): all ids with that separator read without
+   * it; how many, how many were written both ways, and one pair. Absent when none were.
+   */
+  grouped_ids: ID_VARIANTS.extend({ twins: z.number().int() }).optional(),
   /**
    * Workbooks: the sheets read, and those left out because their first row lacks a needed
    * column. Row numbers are each sheet's own. `repeated`: rows of a later sheet equal in every
@@ -383,6 +389,7 @@ function sourceLines(q: DataQuality): string[] {
     );
   }
   if (q.unseen_id_characters) lines.push(`  ${unseenIdCharactersLine(q.unseen_id_characters)}`);
+  if (q.grouped_ids) lines.push(`  ${groupedIdsLine(q.grouped_ids)}`);
   for (const [column, example] of Object.entries(q.number_formats ?? {})) {
     lines.push(`  column "${column}" read as numbers written like ${example}`);
   }

@@ -15,6 +15,7 @@ import { currencyMix } from "./currency-mix.ts";
 import {
   caseVariantIds,
   floatWrittenIdExample,
+  groupedIds,
   mixedFloatIds,
   unseenIdCharacters,
   WHOLE_NUMBER_LINE_IDS_SQL,
@@ -217,7 +218,8 @@ async function readWith(
   second: DuckDBConnection,
 ): Promise<ReadLogResult> {
   const built = await buildLines(connection, input, second);
-  const { position, format, numberFormats, floatIds, mixedFloatIds, sides, sheets } = built;
+  const { position, format, numberFormats, floatIds, mixedFloatIds, grouped, sides, sheets } =
+    built;
   const { text, rejected, locate } = built;
   const { skipped, leftOut, amountElsewhere, examples, exampleSheets } = await skippedRows(
     connection,
@@ -264,6 +266,7 @@ async function readWith(
       ...(floatIds !== null ? { float_written_ids: floatIds } : {}),
       ...(mixedFloatIds > 0 ? { mixed_float_ids: mixedFloatIds } : {}),
       ...(unseen ? { unseen_id_characters: unseen } : {}),
+      ...(grouped ? { grouped_ids: grouped } : {}),
       ...(dominant ? { dominant_customer: dominant } : {}),
       ...(caseVariants ? { case_variant_ids: caseVariants } : {}),
       ...(zeroPadded ? { zero_padded_ids: zeroPadded } : {}),
@@ -414,6 +417,7 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
   await failOnMixedNumbers(connection, input, loaded.peek, numbers.byRole, describe);
   const mixedFloats = floatIds === null ? await mixedFloatIds(connection) : null;
   if (mixedFloats) await connection.run(WHOLE_NUMBER_LINE_IDS_SQL);
+  const grouped = await groupedIds(connection);
   await settleOrderLines(connection, input);
   await failWhenAllLeftOut(connection, input, loaded.peek);
   const currencies = await currencyMix(connection, loaded.peek, loaded.types, input);
@@ -438,7 +442,7 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
     : { floatIds, mixedFloatIds: 0 };
   const orderLike = suggestedColumns("order", "order", [...loaded.types.keys()])[0];
   const result = { position, format, numberFormats, ...ids, sides, sheets, text, rejected, locate };
-  return { ...result, orderLike };
+  return { ...result, grouped, orderLike };
 }
 
 /**
