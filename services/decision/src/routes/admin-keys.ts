@@ -8,8 +8,11 @@
 //                                             works for grace_hours more (default 24), then expires;
 //                                             409 when it was rotated already (one successor per key)
 //   POST /admin/keys/:id/revoke               revokes it (404 when there is no such active key)
+// Each answers 503 (Retry-After) while the database is away.
 import { zValidator } from "@hono/zod-validator";
+import { connectionLostCode } from "@pp/shared/db/connection-lost.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
+import { driverMessage } from "@pp/shared/errors/driver-message.ts";
 import { jsonBody, validationHook } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import type { Hono } from "hono";
@@ -91,13 +94,36 @@ const createdView = (k: CreatedKey) => ({
   key: k.key,
 });
 
+/** The database away (not opened, or its connection lost): a 503 to retry, not an opaque 500. */
+function unavailable(err: unknown): AppError {
+  return new AppError("unavailable", `API keys unavailable: ${driverMessage(err)}; retry shortly`, {
+    headers: { "Retry-After": "5" },
+    cause: err,
+  });
+}
+
 export function registerAdminKeys(app: Hono<AppEnv>, deps: DecisionDeps): void {
-  const store = async () => new ApiKeyStore(await deps.database());
-  app.get("/admin/keys", async (c) => c.json({ keys: (await (await store()).list()).map(view) }));
+  /** Runs `work` on the key store; a lost or never opened database is a 503. */
+  const withStore = async <T>(work: (store: ApiKeyStore) => Promise<T>): Promise<T> => {
+    const db = await deps.database().catch((err: unknown) => {
+      throw unavailable(err);
+    });
+    try {
+      return await work(new ApiKeyStore(db));
+    } catch (err) {
+      if (err instanceof KeyAlreadyRotatedError) throw new AppError("conflict", err.message);
+      throw connectionLostCode(err) === null ? err : unavailable(err);
+    }
+  };
+  app.get("/admin/keys", async (c) =>
+    c.json({ keys: (await withStore((store) => store.list())).map(view) }),
+  );
   app.post("/admin/keys", jsonBody(createKeySchema), async (c) => {
     const { name, scopes, expires_in_days: days } = c.req.valid("json");
     const expiresAt = expiryAfterDays(days);
-    const created = await (await store()).create(name, scopes as typeof API_KEY_SCOPES, expiresAt);
+    const created = await withStore((store) =>
+      store.create(name, scopes as typeof API_KEY_SCOPES, expiresAt),
+    );
     await deps.apiKeys.reload();
     deps.logger.info("api key created", { key_id: created.id, key_name: name, scopes });
     return c.json(createdView(created), 201);
@@ -109,12 +135,9 @@ export function registerAdminKeys(app: Hono<AppEnv>, deps: DecisionDeps): void {
     async (c) => {
       const { id } = c.req.valid("param");
       const { grace_hours, expires_in_days: days } = c.req.valid("json");
-      const rotated = await (await store())
-        .rotate(id, { graceHours: grace_hours, lifetimeDays: days })
-        .catch((err: unknown) => {
-          if (err instanceof KeyAlreadyRotatedError) throw new AppError("conflict", err.message);
-          throw err;
-        });
+      const rotated = await withStore((store) =>
+        store.rotate(id, { graceHours: grace_hours, lifetimeDays: days }),
+      );
       if (!rotated) throw new AppError("not_found", `No active, unexpired API key with id ${id}`);
       await deps.apiKeys.reload();
       const { created, oldExpiresAt } = rotated;
@@ -130,7 +153,7 @@ export function registerAdminKeys(app: Hono<AppEnv>, deps: DecisionDeps): void {
     zValidator("param", keyIdParams, validationHook),
     async (c) => {
       const { id } = c.req.valid("param");
-      if (!(await (await store()).revoke(id))) {
+      if (!(await withStore((store) => store.revoke(id)))) {
         throw new AppError("not_found", `No active API key with id ${id}`);
       }
       await deps.apiKeys.reload();
