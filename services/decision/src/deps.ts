@@ -152,7 +152,13 @@ export function buildDecisionDeps(
     audit,
     apiKeys: keyExpiryGauge(
       metrics,
-      new ApiKeyRing({ envKeys: config.API_KEYS, envAdminKeys: config.ADMIN_API_KEYS, database }),
+      // Without a database (Workers) there are no stored keys: an unknown key is a 401, not the
+      // 503 of a database that is away.
+      new ApiKeyRing({
+        envKeys: config.API_KEYS,
+        envAdminKeys: config.ADMIN_API_KEYS,
+        ...(options.database ? { database: options.database } : {}),
+      }),
     ),
     campaigns: new ControlAssignment(config.CAMPAIGN_SECRET ?? DEV_CAMPAIGN_SECRET),
     campaignMetrics: campaignMetrics(metrics, database, { logger }),

@@ -19,11 +19,16 @@ interface KnownKey extends VerifiedKey {
   expiresAt: number | null;
 }
 
-/** What a presented key is: a valid key, one past its expiry (a 401 that says so), or unknown. */
+/**
+ * What a presented key is: a valid key, one past its expiry (a 401 that says so), unknown, or not
+ * known to be either while the stored keys cannot be read (never read yet, or the last read
+ * failed: the database is away; a 503, as a 401 would tell the owner of a valid key it is not).
+ */
 export type KeyVerdict =
   | { kind: "valid"; key: VerifiedKey }
   | { kind: "expired"; name: string; expiredAt: Date }
-  | { kind: "unknown" };
+  | { kind: "unknown" }
+  | { kind: "unavailable" };
 
 export interface ApiKeyRingOptions {
   /** Plain keys from the environment: API_KEYS (decide only). */
@@ -157,7 +162,8 @@ export class ApiKeyRing {
       await this.refreshWithin(500);
       key = this.match(hash, [...(await this.envHashes), ...this.stored]);
     }
-    if (key === null) return { kind: "unknown" };
+    if (key === null)
+      return database && !this.lastReadOk ? { kind: "unavailable" } : { kind: "unknown" };
     if (key.expiresAt !== null && key.expiresAt <= this.now()) {
       return { kind: "expired", name: key.name, expiredAt: new Date(key.expiresAt) };
     }
