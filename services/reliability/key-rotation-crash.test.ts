@@ -2,7 +2,8 @@
 // (`keys rotate ID`) and the decision service (POST /admin/keys/:id/rotate) are killed with
 // SIGKILL while the rotation's transaction is at each of its steps: waiting for the row lock, in
 // the INSERT of the new key, in the UPDATE of the old one, in the COMMIT (triggers in the test's
-// database hold each step). On PostgreSQL and on the embedded store (PGlite served by the decision
+// database hold each step); on PostgreSQL the rotation's backend is also terminated at each step
+// (pg_terminate_backend: a 503 JSON error, nothing stored, the retry rotates). On PostgreSQL and on the embedded store (PGlite served by the decision
 // service, which is killed too: the store recovers on reopen). After each kill the key's name has
 // the old key alone (unchanged: no expiry, no successor) or the old key replaced by exactly one
 // live successor with the grace applied; the old key still decides; rotating again works (or, when
@@ -264,6 +265,43 @@ describe("kill -9 mid-rotation on PostgreSQL", () => {
     }
     console.log(`decision service killed on PostgreSQL at ${seen.join(", ")}`);
   }, 180_000);
+
+  test("the rotation's backend terminated (pg_terminate_backend) at each step: a 503 JSON error, all or nothing, and the retry works", async () => {
+    const env = { DATABASE_URL: url, ADMIN_API_KEYS: ADMIN, FORECAST_URL: forecast.url };
+    const service = await decisionReadyOn(await freePort(), env);
+    const store = new ApiKeyStore(db.handle.db);
+    const seen: string[] = [];
+    try {
+      for (const phase of PHASES) {
+        const made = await store.create(`terminated-${phase}`);
+        const release = await hold(phase, made.id);
+        const answer = rotateRequest(service.base, made.id).then(async (r) => ({
+          status: r.status,
+          body: await r.text(),
+        }));
+        await atPhase(admin, phase);
+        // The backend running the rotation: the one at that step (not the lock's holder).
+        await admin`select pg_terminate_backend(pid) from pg_stat_activity
+          where datname = current_database() and pid <> pg_backend_pid()
+            and (wait_event_type = 'Lock' or query ilike 'insert%' or query ilike 'update%'
+              or query ilike 'commit%') and state = 'active'`;
+        const { status, body } = await answer;
+        await release();
+        await settled(admin);
+        const result = await outcome(db.handle, `terminated-${phase}`, made.id, made.key);
+        seen.push(`${phase}: ${status} ${result}`);
+        expect(status).toBe(503);
+        expect(JSON.parse(body).error.code).toBe("unavailable");
+        expect(result).toBe("none");
+        const again = await rotateRequest(service.base, made.id);
+        expect(again.status).toBe(201);
+        expect(await outcome(db.handle, `terminated-${phase}`, made.id, made.key)).toBe("rotated");
+      }
+    } finally {
+      await killHard(service);
+    }
+    console.log(`rotation's backend terminated on PostgreSQL at ${seen.join(", ")}`);
+  }, 120_000);
 });
 
 describe("kill -9 mid-rotation on the embedded store (PGlite, hosted by the decision service)", () => {

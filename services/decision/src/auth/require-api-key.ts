@@ -2,8 +2,9 @@
 // 401 without a valid key (fixed message; the presented key is never echoed or logged; an expired
 // key's 401 says when it expired, so its owner knows to rotate), 403 when the key lacks the
 // scope, 503 for a key that is not among those known while the stored keys cannot be read (the
-// database away: it may be a valid key made since the last read). Rate limits apply per verified key, and per client address to requests without one,
-// so a flood of invalid keys is throttled too (429).
+// database away: it may be a valid key made since the last read). Rate limits apply per verified
+// key, and per client address to requests without one, so a flood of invalid keys is throttled
+// too (429).
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import {
