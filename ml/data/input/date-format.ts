@@ -13,11 +13,13 @@ export const ISO = "%Y-%m-%d";
 
 /**
  * Dates written as numbers, by name instead of a strftime pattern: Unix time (seconds or
- * milliseconds since 1970-01-01 UTC, sniffed), spreadsheet serial days (never sniffed: the 1900
- * and 1904 date systems are four years apart, and nothing in the number tells which), and day
- * numbers counted from a start the user names ("days since 2011-01-01": dunnhumby's DAY column).
+ * milliseconds since 1970-01-01 UTC, sniffed), .NET's JSON dates (`/Date(1578268800000)/`,
+ * milliseconds, with the writer's offset after them or not; sniffed), spreadsheet serial days
+ * (never sniffed: the 1900 and 1904 date systems are four years apart, and nothing in the number
+ * tells which), and day numbers counted from a start the user names ("days since 2011-01-01":
+ * dunnhumby's DAY column).
  */
-export const NUMERIC_DATE_FORMATS = ["epoch", "epoch_ms", "excel", "excel1904"] as const;
+export const NUMERIC_DATE_FORMATS = ["epoch", "epoch_ms", "dotnet", "excel", "excel1904"] as const;
 export type NumericDateFormat = (typeof NUMERIC_DATE_FORMATS)[number] | `days since ${string}`;
 const DAYS_SINCE = /^days since (\d{4}-\d{2}-\d{2})$/;
 export const isNumericDateFormat = (f: string | null): f is NumericDateFormat =>
@@ -39,8 +41,42 @@ function dayZero(format: NumericDateFormat): string | null {
   return since ? `DATE ${sqlString(since)}` : null;
 }
 
-/** SQL of a numeric date format as a DATE; out-of-range numbers are NULL, never an error. */
-export function numericDateExpression(text: string, format: NumericDateFormat): string {
+/**
+ * A .NET JSON date: ASP.NET's and WCF's DataContractJsonSerializer, and Json.NET's
+ * MicrosoftDateFormat, write `/Date(1578268800000)/` (milliseconds since 1970-01-01 UTC), with
+ * the writer's UTC offset after them for a local time (`/Date(1578268800000+0100)/`); in JSON
+ * text the slashes are escaped, `\/Date(…)\/`, which a CSV written from it keeps.
+ */
+const DOTNET_TEXT = "\\\\?/Date\\((-?\\d+)([+-]\\d{4})?\\)\\\\?/";
+
+/**
+ * SQL of a .NET JSON date as a DATE. The milliseconds are an instant: with --timezone (`zoned`)
+ * its day in the shop's zone; else the day where it was written, by the offset after it (the
+ * ISO path's reading of a written offset), or the UTC day as for epoch_ms.
+ */
+function dotnetDateExpression(text: string, zoned: boolean): string {
+  const part = (k: number) => `regexp_extract(${text}, ${sqlString(DOTNET_TEXT)}, ${k})`;
+  const seconds = `(TRY_CAST(${part(1)} AS BIGINT) / 1000)`;
+  const instant = `to_timestamp(${seconds})`;
+  const offset = part(2);
+  const minutes = `(CASE WHEN left(${offset}, 1) = '-' THEN -1 ELSE 1 END *
+    (CAST(substr(${offset}, 2, 2) AS INTEGER) * 60 + CAST(substr(${offset}, 4, 2) AS INTEGER)))`;
+  const local = zoned
+    ? instant
+    : `CASE WHEN ${offset} = '' THEN ${instant} ELSE ${instant} + to_minutes(${minutes}) END`;
+  return `CASE WHEN ${seconds} BETWEEN -1e10 AND 1e11 THEN CAST(${local} AS DATE) END`;
+}
+
+/**
+ * SQL of a numeric date format as a DATE; out-of-range numbers are NULL, never an error. `zoned`:
+ * --timezone was given (a .NET date's written offset then gives way to the shop's zone).
+ */
+export function numericDateExpression(
+  text: string,
+  format: NumericDateFormat,
+  zoned = false,
+): string {
+  if (format === "dotnet") return dotnetDateExpression(text, zoned);
   const n = `TRY_CAST(${text} AS DOUBLE)`;
   const zero = dayZero(format);
   if (zero === null) {
@@ -163,6 +199,29 @@ const LOCALE_STRING_FORMATS = [
   "%b %d, %Y, %I:%M:%S %p",
   "%b %d, %Y, %I:%M %p",
 ];
+
+/**
+ * ISO 8601's basic format with a time (`20200105T233000Z`, `20200105T2330+0100`, as iCalendar,
+ * AWS and many loggers write it): read on the ISO path, rewritten by isoExtendedSql. A column of
+ * such values (and basic days without a time, `20200105`, among them) is ISO; one of basic days
+ * alone is %Y%m%d, as before.
+ */
+export const BASIC_TEXT = "\\d{8}T\\d{2}(\\d{2}(\\d{2}([.,]\\d+)?)?)?(Z|[+-]\\d{2}(:?\\d{2})?)?";
+
+/**
+ * SQL: a date in ISO 8601's basic format (BASIC_TEXT or BASIC_DAY) in the extended one
+ * (`20200105T2330+0100` → `2020-01-05T23:30+0100`); NULL for any other text.
+ */
+export function isoExtendedSql(text: string): string {
+  const basic = `${BASIC_TEXT}|${BASIC_DAY}`;
+  const day = `regexp_replace(${text}, '^(\\d{4})(\\d{2})(\\d{2})', '\\1-\\2-\\3')`;
+  // Minutes and seconds after a colon each; an hour alone gets its minutes.
+  const minutes = `regexp_replace(${day}, '^(.{10}T\\d{2})(\\d{2})', '\\1:\\2')`;
+  const seconds = `regexp_replace(${minutes}, '^(.{10}T\\d{2}:\\d{2})(\\d{2})', '\\1:\\2')`;
+  const hour = `regexp_replace(${seconds}, '^(.{10}T\\d{2})(Z|[+-]|$)', '\\1:00\\2')`;
+  const fraction = `replace(${hour}, ',', '.')`;
+  return `CASE WHEN regexp_full_match(${text}, ${sqlString(basic)}) THEN ${fraction} END`;
+}
 
 /** Every pattern tried when --date-format is not given. */
 export const CANDIDATE_FORMATS = [
@@ -290,6 +349,8 @@ const NUMERIC_CANDIDATES = CANDIDATE_FORMATS.filter((f) => !/%[aAbBZ]/.test(f));
  */
 const WORD = "[A-Za-z\\x{80}-\\x{10FFFF}]{3}";
 const ISO_TEXT = "\\d{4}-\\d{2}-\\d{2}([T ].*)?";
+/** A day without a time in ISO 8601's basic format, which %Y%m%d reads as well. */
+const BASIC_DAY = "\\d{8}";
 const NUMBER_TEXT = "\\d+(\\.\\d+)?";
 const SAMPLE = 20_000;
 
@@ -305,6 +366,8 @@ interface Sample {
   firstRow: number;
   /** Every value a clock time written hhmm (dunnhumby's TRANS_TIME 1631): no date. */
   clock: boolean;
+  /** Every value a .NET JSON date (`/Date(1578268800000)/`). */
+  dotnet: boolean;
 }
 
 /** A time of day as hhmm, hmm or mm (0 to 2359, minutes below 60). */
@@ -325,7 +388,9 @@ async function sampleValues(
   );
   const head = await oneRow(
     connection,
-    `SELECT count(*) AS size, bool_and(regexp_full_match(v, ${sqlString(ISO_TEXT)})) AS iso,
+    `SELECT count(*) AS size,
+       bool_and(regexp_full_match(v, ${sqlString(`${ISO_TEXT}|${BASIC_TEXT}|${BASIC_DAY}`)}))
+         AND NOT bool_and(regexp_full_match(v, ${sqlString(BASIC_DAY)})) AS iso,
        arg_min(v, rn) AS first, min(rn) AS first_row FROM date_sample`,
   );
   const sample = {
@@ -336,20 +401,22 @@ async function sampleValues(
   };
   // ISO dates (the usual case) need nothing more: the casts and patterns below cost ~6 ms.
   if (sample.size === 0 || sample.allIso) {
-    return { ...sample, numbers: null, words: false, clock: false };
+    return { ...sample, numbers: null, words: false, clock: false, dotnet: false };
   }
   const shape = await oneRow(
     connection,
     `SELECT bool_and(regexp_full_match(v, ${sqlString(NUMBER_TEXT)})) AS numeric,
        min(TRY_CAST(v AS DOUBLE)) AS min, max(TRY_CAST(v AS DOUBLE)) AS max,
        bool_or(regexp_matches(v, ${sqlString(WORD)})) AS words,
-       bool_and(regexp_full_match(v, ${sqlString(CLOCK_TEXT)})) AS clock FROM date_sample`,
+       bool_and(regexp_full_match(v, ${sqlString(CLOCK_TEXT)})) AS clock,
+       bool_and(regexp_full_match(v, ${sqlString(DOTNET_TEXT)})) AS dotnet FROM date_sample`,
   );
   return {
     ...sample,
     numbers: shape.numeric === true ? { min: Number(shape.min), max: Number(shape.max) } : null,
     words: shape.words === true,
     clock: shape.clock === true,
+    dotnet: shape.dotnet === true,
   };
 }
 
@@ -536,6 +603,7 @@ export async function sniffDateFormat(
   if (sample.allIso) return ISO;
   const epoch = epochFormat(sample);
   if (epoch) return epoch;
+  if (sample.dotnet) return "dotnet";
   const layouts = await chooseLayouts(connection, date, sample, []);
   if (layouts.length > 0) return layouts.join(LAYOUT_SEPARATOR);
   const where = await describe(sample.firstRow);

@@ -72,7 +72,8 @@ export interface LogInput {
   columns: LogColumns;
   /**
    * strftime pattern such as `%m/%d/%Y %H:%M`, or epoch, epoch_ms, excel, excel1904 or
-   * `days since YYYY-MM-DD` for dates written as numbers; sniffed when omitted.
+   * `days since YYYY-MM-DD` for dates written as numbers, dotnet for .NET's `/Date(ms)/`;
+   * sniffed when omitted.
    */
   dateFormat?: string;
   /** "," for numbers such as 1.234,56; "." for 1,234.56 (sniffed when omitted). */

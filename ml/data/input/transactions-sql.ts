@@ -20,6 +20,7 @@ import {
 import {
   ISO,
   isNumericDateFormat,
+  isoExtendedSql,
   LAYOUT_SEPARATOR,
   numericDateExpression,
   parsedSql,
@@ -110,13 +111,19 @@ export function dayExpression(
     return `coalesce(${each.join(", ")})`;
   }
   const t = columnText(column);
-  if (isNumericDateFormat(format)) return numericDateExpression(t, format);
+  if (isNumericDateFormat(format)) return numericDateExpression(t, format, withTimezone);
   if (format === ISO) {
-    if (withTimezone) return `CAST(TRY_CAST(${isoInstantText(t, utc)} AS TIMESTAMPTZ) AS DATE)`;
+    // ISO 8601's basic format (20200105T233000Z) rewritten only where the extended one fails.
+    const basic = isoExtendedSql(t);
+    if (withTimezone) {
+      const instant = (text: string) =>
+        `CAST(TRY_CAST(${isoInstantText(text, utc)} AS TIMESTAMPTZ) AS DATE)`;
+      return `coalesce(${instant(t)}, ${instant(basic)})`;
+    }
     // The date as written (any time or offset after it is the shop's own local time); the plain
     // date cast first, as it is the common case and the fastest.
     return `coalesce(TRY_CAST(${c} AS DATE), CASE WHEN substr(${t}, 11, 1) IN ('T', ' ')
-      THEN TRY_CAST(left(${t}, 10) AS DATE) END)`;
+      THEN TRY_CAST(left(${t}, 10) AS DATE) END, TRY_CAST(left(${basic}, 10) AS DATE))`;
   }
   const pattern = format ?? ISO;
   // A zone by name: its offset with --timezone (the shop's day), else the time as written.
