@@ -4,7 +4,8 @@
 // wins (201 / exit 0), the other is a 409 / exit 1 naming the winner's key; the name then has the
 // old key and exactly one successor, and the old key's grace is the winner's. Hostile values:
 // a 400 naming the field, and every stored key as it was (rows listed before and after); a key id
-// is decimal digits (the path's and the keys CLI's: "0x10" had revoked key 16).
+// is decimal digits (the path's and the keys CLI's: "0x10" had revoked key 16), and so are the
+// CLI's --grace-hours and --expires-in-days.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { resolve } from "node:path";
 import { apiKeys } from "@pp/shared/db/schema.ts";
@@ -112,6 +113,16 @@ for (const driver of ["postgres", "pglite"] as const) {
         );
         await oneSuccessor(name, made.id, won.body.id, won.grace);
         outcomes.push(`${won.grace} h won`);
+        // The admin listing says which key replaced it.
+        const listed = (await (
+          await fetch(`${service.base}/admin/keys`, {
+            headers: { authorization: `Bearer ${ADMIN}` },
+          })
+        ).json()) as { keys: Array<{ id: number; replaced_by: number | null }> };
+        expect(listed.keys.filter((k) => k.id === made.id || k.id === won.body.id)).toMatchObject([
+          { id: made.id, replaced_by: won.body.id },
+          { id: won.body.id, replaced_by: null },
+        ]);
       }
       // Two `keys rotate` processes at once, then a process and a request at once.
       for (let round = 0; round < 2; round++) {
@@ -223,14 +234,18 @@ for (const driver of ["postgres", "pglite"] as const) {
           wrong.push(`${path} ${body?.slice(0, 60)}: ${res.status} ${text.slice(0, 200)}`);
         }
       }
-      // The keys CLI reads its ID argument the same way (exit 2, usage).
-      for (const args of [
-        ["revoke", `0x${target.id.toString(16)}`],
-        ["rotate", `${target.id}e0`],
-        ["revoke", `+${target.id}`],
-      ]) {
-        const run = await runBun(KEYS_CLI, args, storeEnv);
-        if (run.status !== 2 || !run.stderr.includes("ID must be decimal digits")) {
+      // The keys CLI reads its ID argument and number options the same way (exit 2, usage).
+      const id = String(target.id);
+      for (const [args, said] of [
+        [["revoke", `0x${target.id.toString(16)}`], "ID must be decimal digits"],
+        [["rotate", `${target.id}e0`], "ID must be decimal digits"],
+        [["revoke", `+${target.id}`], "ID must be decimal digits"],
+        [["rotate", id, "--grace-hours", "0x10"], "--grace-hours must be a number"],
+        [["rotate", id, "--grace-hours", "Infinity"], "--grace-hours must be a number"],
+        [["rotate", id, "--expires-in-days", "1e1"], "--expires-in-days must be a number"],
+      ] as const) {
+        const run = await runBun(KEYS_CLI, [...args], storeEnv);
+        if (run.status !== 2 || !run.stderr.includes(said)) {
           wrong.push(`keys ${args.join(" ")}: exit ${run.status} ${run.stderr.slice(0, 200)}`);
         }
       }
@@ -238,7 +253,7 @@ for (const driver of ["postgres", "pglite"] as const) {
       // Not a byte changed: no key made, none rotated, revoked or given an expiry.
       expect(await t.handle.db.select().from(apiKeys).orderBy(asc(apiKeys.id))).toEqual(before);
       console.log(
-        `${driver}: ${cases.length} hostile admin requests, ${before.length} rows unchanged`,
+        `${driver}: ${cases.length} hostile admin requests and 6 keys CLI runs, ${before.length} rows unchanged`,
       );
     }, 90_000);
   });

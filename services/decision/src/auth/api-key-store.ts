@@ -21,6 +21,8 @@ export interface KeyListing {
   createdAt: Date;
   revokedAt: Date | null;
   expiresAt: Date | null;
+  /** The key that replaced this one in a rotation; null: not rotated. */
+  replacedBy: number | null;
 }
 
 export interface CreatedKey {
@@ -73,6 +75,7 @@ const listed = {
   createdAt: apiKeys.createdAt,
   revokedAt: apiKeys.revokedAt,
   expiresAt: apiKeys.expiresAt,
+  replacedBy: apiKeys.replacedBy,
 };
 
 /** Rotating a key already rotated: its successor exists (409 in the admin API, exit 1 in the CLI). */
@@ -147,7 +150,7 @@ export class ApiKeyStore {
   ): Promise<{ created: CreatedKey; oldExpiresAt: Date } | null> {
     return this.db.transaction(async (tx) => {
       const [old] = await tx
-        .select({ ...listed, replacedBy: apiKeys.replacedBy })
+        .select(listed)
         .from(apiKeys)
         .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
         .for("update");

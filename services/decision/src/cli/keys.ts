@@ -40,11 +40,14 @@ interface Command {
 
 class UsageError extends Error {}
 
-/** A number option's value within [min, max], else a UsageError naming the option. */
+/**
+ * A number option's value within [min, max], else a UsageError naming the option. Plain decimal
+ * notation only: Number() also reads "0x10" as 16 and "1e1" as 10.
+ */
 function numberOption(value: string | undefined, option: string, min: number, max: number) {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n < min || n > max) {
+  if (!/^[0-9]{1,12}(\.[0-9]{1,12})?$/.test(value) || n < min || n > max) {
     throw new UsageError(`${option} must be a number from ${min} to ${max} (got "${value}")`);
   }
   return n;

@@ -1,6 +1,7 @@
 // Admin API for API keys (a key with the admin scope, checked in app.ts), so keys can be managed
 // while the service runs (PGlite serves one process, so `npm run keys` needs it stopped):
-//   GET  /admin/keys                          every key: id, name, scopes, created, expires, revoked
+//   GET  /admin/keys                          every key: id, name, scopes, created, expires, revoked,
+//                                             replaced_by (its successor's id after a rotation)
 //   POST /admin/keys {name, scopes, expires_in_days?}
 //                                             a new key (201); the plain key is in this answer only
 //   POST /admin/keys/:id/rotate {grace_hours?, expires_in_days?}
@@ -83,6 +84,7 @@ const view = (k: KeyListing) => ({
   created_at: k.createdAt.toISOString(),
   expires_at: k.expiresAt ? k.expiresAt.toISOString() : null,
   revoked_at: k.revokedAt ? k.revokedAt.toISOString() : null,
+  replaced_by: k.replacedBy,
   state: keyState(k),
 });
 
