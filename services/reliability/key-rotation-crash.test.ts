@@ -17,8 +17,7 @@ import { type Proc, runBun, startBun } from "@pp/shared/testing/processes.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { asc, eq, sql } from "drizzle-orm";
 import postgres from "postgres";
-import { ApiKeyRing } from "../decision/src/auth/api-key-ring.ts";
-import { ApiKeyStore } from "../decision/src/auth/api-key-store.ts";
+import { ApiKeyRing, ApiKeyStore } from "../decision/src/index.ts";
 import { decisionReadyOn, killHard, startForecastStub } from "../testing/decision-traffic.ts";
 import type { ServiceProcess } from "../testing/service-processes.ts";
 

@@ -13,7 +13,7 @@ import { freePort } from "@pp/shared/testing/free-port.ts";
 import { waitForHttp } from "@pp/shared/testing/processes.ts";
 import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
 import { asc, eq } from "drizzle-orm";
-import { ApiKeyStore } from "../decision/src/auth/api-key-store.ts";
+import { ApiKeyStore } from "../decision/src/index.ts";
 import { decisionReadyOn, killHard, startForecastStub } from "../testing/decision-traffic.ts";
 import { type ServiceProcess, startProcess } from "../testing/service-processes.ts";
 

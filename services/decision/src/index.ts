@@ -1,8 +1,9 @@
 // The decision service's public entry: what other packages (the conformance and reliability
 // suites, the monitoring tests) build the service from: the app factory, its dependencies and
 // configuration, the transports to the forecast service, the policy catalog, the API key store
-// and the database providers of its entries.
+// and key ring, and the database providers of its entries.
 export { createApp } from "./app.ts";
+export { ApiKeyRing } from "./auth/api-key-ring.ts";
 export { ApiKeyStore } from "./auth/api-key-store.ts";
 export { type DecisionConfig, decisionConfigSchema, parseConfig } from "./config.ts";
 export { buildDecisionDeps, type DecisionDeps, forecastReadyCheck } from "./deps.ts";
