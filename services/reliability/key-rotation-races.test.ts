@@ -2,7 +2,9 @@
 // endpoints, against a real decision process on each store (PostgreSQL; the embedded PGlite store
 // it hosts). Rotations at once (two admin requests, two `keys rotate` processes, one of each): one
 // wins (201 / exit 0), the other is a 409 / exit 1 naming the winner's key; the name then has the
-// old key and exactly one successor, and the old key's grace is the winner's. Hostile values:
+// old key and exactly one successor, and the old key's grace is the winner's. A rotation and a
+// revocation at once: the old key ends revoked, with a successor only when the rotation came
+// first (else the rotation is a 404). Hostile values:
 // a 400 naming the field, and every stored key as it was (rows listed before and after); a key id
 // is decimal digits (the path's and the keys CLI's: "0x10" had revoked key 16), and so are the
 // CLI's --grace-hours and --expires-in-days.
@@ -156,6 +158,36 @@ for (const driver of ["postgres", "pglite"] as const) {
       }
       console.log(`${driver}: 7 double rotations, ${outcomes.join(", ")}`);
     }, 120_000);
+
+    test("a rotation and a revocation of one key at once: the old key ends revoked; a successor only from a rotation that came first", async () => {
+      const store = new ApiKeyStore(t.handle.db);
+      const seen: string[] = [];
+      for (let round = 0; round < 6; round++) {
+        const name = `rotate-revoke-${round}`;
+        const made = await store.create(name);
+        const [rotated, revoked] = await Promise.all([
+          adminRequest(`/admin/keys/${made.id}/rotate`),
+          adminRequest(`/admin/keys/${made.id}/revoke`),
+        ]);
+        expect(revoked.status).toBe(200);
+        const rows = await rowsNamed(name);
+        expect(rows[0]?.revokedAt).not.toBeNull();
+        if (rotated.status === 201) {
+          const successor = (await rotated.json()) as Answer;
+          expect(rows.map((r) => [r.id, r.replacedBy, r.revokedAt === null])).toEqual([
+            [made.id, successor.id, false],
+            [successor.id, null, true],
+          ]);
+        } else {
+          expect(rotated.status).toBe(404);
+          expect(rows.length).toBe(1);
+        }
+        seen.push(String(rotated.status));
+      }
+      console.log(
+        `${driver}: rotation and revocation at once, rotation answered ${seen.join(", ")}`,
+      );
+    }, 60_000);
 
     test("hostile values in every field of the admin key endpoints: 400 naming it, nothing stored changes", async () => {
       const target = await new ApiKeyStore(t.handle.db).create("hostile-target");
