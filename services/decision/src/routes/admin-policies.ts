@@ -25,11 +25,12 @@ const policyName = z.string().min(1).max(128).refine(isStorableText, unstorableT
 
 export const versionParams = z.object({
   name: policyName,
-  version: z.coerce
-    .number({ error: "must be a number" })
-    .int()
-    .min(1)
-    .max(2_147_483_647, { error: "must be at most 2147483647" }),
+  // Digits only: a coerced Number() read 0x2, 2e0 and +2 as version 2 and activated it.
+  version: z
+    .string()
+    .regex(/^[0-9]{1,10}$/, { error: "must be a version number: decimal digits" })
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(2_147_483_647, { error: "must be at most 2147483647" })),
 });
 
 export const listQuery = z.object({ name: policyName.optional() });
