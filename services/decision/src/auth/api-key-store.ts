@@ -36,20 +36,6 @@ export interface CreatedKey {
 
 export const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
 
-/** The largest key id (the serial column is an int4). */
-export const KEY_ID_MAX = 2_147_483_647;
-
-/**
- * A key id written as text (a URL path, a CLI argument): decimal digits from 1 to KEY_ID_MAX, else
- * null. Not Number(): it also reads "0x10" as 16, "1e1" as 10 and "+2" or " 2" as 2, so
- * `POST /admin/keys/0x10/revoke` revoked key 16.
- */
-export function keyIdFrom(text: string | undefined): number | null {
-  if (text === undefined || !/^[1-9][0-9]{0,9}$/.test(text)) return null;
-  const id = Number(text);
-  return id <= KEY_ID_MAX ? id : null;
-}
-
 /** Bounds of a key's lifetime and of a rotation's grace, for the admin API and the CLI alike. */
 export const KEY_LIFETIME_DAYS_MAX = 3650;
 export const ROTATION_GRACE_HOURS_MAX = 720;

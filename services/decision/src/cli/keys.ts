@@ -5,15 +5,14 @@
 // miss) and sees a revocation or a shortened expiry at its next read (every 30 s); the admin API
 // (/admin/keys) applies both at once.
 import { parseArgs } from "node:util";
+import { DECIMAL_ID_MAX, decimalIdFrom } from "@pp/shared/contracts/decimal-id.ts";
 import { configOrExit } from "@pp/shared/http/start-up.ts";
 import { API_KEY_SCOPES, type ApiKeyScope } from "../auth/api-key-scopes.ts";
 import {
   ApiKeyStore,
   type CreatedKey,
   expiryAfterDays,
-  KEY_ID_MAX,
   KEY_LIFETIME_DAYS_MAX,
-  keyIdFrom,
   keyState,
   ROTATION_GRACE_HOURS_DEFAULT,
   ROTATION_GRACE_HOURS_MAX,
@@ -96,9 +95,9 @@ function parseCommand(argv: string[]): Command {
 
 /** A key id argument: decimal digits (not "0x10" or "1e1", which Number() reads as 16 and 10). */
 function keyId(arg: string | undefined): number {
-  const id = keyIdFrom(arg);
+  const id = decimalIdFrom(arg);
   if (id === null) {
-    throw new UsageError(`ID must be decimal digits from 1 to ${KEY_ID_MAX} (got "${arg}")`);
+    throw new UsageError(`ID must be decimal digits from 1 to ${DECIMAL_ID_MAX} (got "${arg}")`);
   }
   return id;
 }

@@ -11,6 +11,7 @@
 //   POST /admin/keys/:id/revoke               revokes it (404 when there is no such active key)
 // Each answers 503 (Retry-After) while the database is away.
 import { zValidator } from "@hono/zod-validator";
+import { decimalIdParam } from "@pp/shared/contracts/decimal-id.ts";
 import { connectionLostCode } from "@pp/shared/db/connection-lost.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import { driverMessage } from "@pp/shared/errors/driver-message.ts";
@@ -23,12 +24,10 @@ import {
   ApiKeyStore,
   type CreatedKey,
   expiryAfterDays,
-  KEY_ID_MAX,
   KEY_LIFETIME_DAYS_MAX,
   KEY_NAME,
   KeyAlreadyRotatedError,
   type KeyListing,
-  keyIdFrom,
   keyState,
   ROTATION_GRACE_HOURS_DEFAULT,
   ROTATION_GRACE_HOURS_MAX,
@@ -68,14 +67,7 @@ export const rotateKeySchema = z.strictObject({
   expires_in_days: expiresInDays,
 });
 
-export const keyIdParams = z.object({
-  id: z
-    .string()
-    .refine((text) => keyIdFrom(text) !== null, {
-      error: `must be a key id: decimal digits, 1 to ${KEY_ID_MAX}`,
-    })
-    .transform((text) => keyIdFrom(text) as number),
-});
+export const keyIdParams = z.object({ id: decimalIdParam("a key id") });
 
 const view = (k: KeyListing) => ({
   id: k.id,

@@ -5,6 +5,7 @@
 //   GET  /admin/policies/:name/versions/:version      one version
 //   POST /admin/policies/:name/versions/:version/activate
 import { zValidator } from "@hono/zod-validator";
+import { decimalIdParam } from "@pp/shared/contracts/decimal-id.ts";
 import {
   isStorableText,
   jsonBody,
@@ -25,12 +26,7 @@ const policyName = z.string().min(1).max(128).refine(isStorableText, unstorableT
 
 export const versionParams = z.object({
   name: policyName,
-  // Digits only: a coerced Number() read 0x2, 2e0 and +2 as version 2 and activated it.
-  version: z
-    .string()
-    .regex(/^[0-9]{1,10}$/, { error: "must be a version number: decimal digits" })
-    .transform(Number)
-    .pipe(z.number().int().min(1).max(2_147_483_647, { error: "must be at most 2147483647" })),
+  version: decimalIdParam("a policy version"),
 });
 
 export const listQuery = z.object({ name: policyName.optional() });

@@ -340,7 +340,7 @@ describe("admin policies", () => {
     expect((await post("/admin/policies/default/versions/x/activate", {})).status).toBe(400);
     // Not decimal digits: a 400 naming the field, and the active policy stays (Number() read
     // 0x2 as 2 and activated strict@2).
-    for (const version of ["0x2", "2e0", "+2", "2.0", "%202", "0", "99999999999"]) {
+    for (const version of ["0x2", "2e0", "+2", "2.0", "%202", "0", "02", "99999999999"]) {
       const res = await post(`/admin/policies/strict/versions/${version}/activate`, {});
       expect([version, res.status]).toEqual([version, 400]);
       const body = (await res.json()) as { error: { details: Array<{ path: string }> } };
