@@ -1,8 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { zValidator } from "@hono/zod-validator";
+import { sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import * as z from "zod";
+import { createDatabase } from "../db/client.ts";
+import { queryRows } from "../db/database.ts";
+import { freePort } from "../testing/free-port.ts";
 import { AppError } from "./app-error.ts";
 import { errorStatus } from "./error-codes.ts";
 import { allowedMethods, handleError, notFoundHandler } from "./error-handler.ts";
@@ -84,6 +88,25 @@ describe("handleError", () => {
       message: "Slow down",
       details: { limit: 10 },
     });
+  });
+
+  test("a query on a database that is away is a 503 to retry, naming no host", async () => {
+    // A real driver error: a query through drizzle to a port where nothing listens.
+    const port = await freePort();
+    const handle = await createDatabase({ databaseUrl: `postgres://u@127.0.0.1:${port}/x` });
+    const db = new Hono();
+    db.onError(handleError);
+    db.get("/rows", async (c) => c.json(await queryRows(handle.db, sql`select 1 as one`)));
+    try {
+      const res = await db.request("/rows");
+      expect(res.status).toBe(503);
+      expect(res.headers.get("retry-after")).toBe("5");
+      const text = await res.text();
+      expect(JSON.parse(text).error.code).toBe("unavailable");
+      expect(text).not.toContain(String(port));
+    } finally {
+      await handle.close();
+    }
   });
 
   test("Hono's HTTPException gets the shared shape and a code from its status", async () => {

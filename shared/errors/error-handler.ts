@@ -2,12 +2,24 @@
 // (onError), unknown paths (404) and known paths called with the wrong method (405 + Allow).
 import type { Context, Env, ErrorHandler, Hono, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { connectionLostCode } from "../db/connection-lost.ts";
 import { AppError } from "./app-error.ts";
 import { codeForStatus } from "./error-codes.ts";
 
-/** Converts anything thrown into an AppError; unknown errors become an opaque 500. */
+/**
+ * Converts anything thrown into an AppError: the database away (stopped, restarting, cut off) is a
+ * 503 to retry on every route, whichever query met it; other unknown errors an opaque 500.
+ */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  const lost = connectionLostCode(err);
+  if (lost !== null) {
+    // The code only: the driver's message names the database's host and port.
+    return new AppError("unavailable", `The database is unavailable (${lost}); retry shortly`, {
+      headers: { "Retry-After": "5" },
+      cause: err,
+    });
+  }
   if (err instanceof HTTPException) {
     // Hono's own middleware (validator, body limit, ...) signal client errors this way.
     const code = codeForStatus(err.status);

@@ -12,9 +12,7 @@
 // Each answers 503 (Retry-After) while the database is away.
 import { zValidator } from "@hono/zod-validator";
 import { decimalIdParam } from "@pp/shared/contracts/decimal-id.ts";
-import { connectionLostCode } from "@pp/shared/db/connection-lost.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
-import { driverMessage } from "@pp/shared/errors/driver-message.ts";
 import { jsonBody, validationHook } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import type { Hono } from "hono";
@@ -88,25 +86,14 @@ const createdView = (k: CreatedKey) => ({
   key: k.key,
 });
 
-/** The database away (not opened, or its connection lost): a 503 to retry, not an opaque 500. */
-function unavailable(err: unknown): AppError {
-  return new AppError("unavailable", `API keys unavailable: ${driverMessage(err)}; retry shortly`, {
-    headers: { "Retry-After": "5" },
-    cause: err,
-  });
-}
-
 export function registerAdminKeys(app: Hono<AppEnv>, deps: DecisionDeps): void {
-  /** Runs `work` on the key store; a lost or never opened database is a 503. */
+  /** Runs `work` on the key store (the database away is a 503 from the error handler). */
   const withStore = async <T>(work: (store: ApiKeyStore) => Promise<T>): Promise<T> => {
-    const db = await deps.database().catch((err: unknown) => {
-      throw unavailable(err);
-    });
     try {
-      return await work(new ApiKeyStore(db));
+      return await work(new ApiKeyStore(await deps.database()));
     } catch (err) {
       if (err instanceof KeyAlreadyRotatedError) throw new AppError("conflict", err.message);
-      throw connectionLostCode(err) === null ? err : unavailable(err);
+      throw err;
     }
   };
   app.get("/admin/keys", async (c) =>
