@@ -1,10 +1,19 @@
 // Request bodies of POST /decision and POST /decision/batch (zod; errors name the field).
 
+import { MAX_AMOUNT } from "@pp/shared/contracts/forecast-request.ts";
 import { NO_ACTION } from "@pp/shared/policy/rank-actions.ts";
 import * as z from "zod";
 import { customerInputSchema, horizonSchema } from "../forecast-client/forecast-contract.ts";
 
 const money = z.number({ error: "must be a number" }).finite().min(0, { error: "must be ≥ 0" });
+/**
+ * An action's cost and margin: at most MAX_AMOUNT (1e12, the bound of a purchase's amount).
+ * Unbounded, a margin of 1.8e308 made expected profits Infinity, answered and logged as null (and
+ * chosen), and a batch dropped those customers silently. Within it, profits and batch totals stay
+ * far inside double range (≤ 1,826 purchases × uplift 100 × 1e12 per customer). The budget stays
+ * unbounded: 1e308 means "no limit".
+ */
+const amount = money.max(MAX_AMOUNT, { error: `must be ≤ ${MAX_AMOUNT}` });
 
 export const actionSchema = z.object({
   id: z
@@ -12,9 +21,9 @@ export const actionSchema = z.object({
     .min(1, { error: "must be a non-empty string" })
     .max(128)
     .refine((id) => id !== NO_ACTION, { error: `"${NO_ACTION}" is implied; do not list it` }),
-  cost: money,
+  cost: amount,
   uplift: z.number({ error: "must be a number" }).finite().min(-1).max(100),
-  margin: money,
+  margin: amount,
 });
 
 /** Each id once: a repeat is an issue at its place (an action listed twice, a customer twice). */

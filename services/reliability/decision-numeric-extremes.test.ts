@@ -1,0 +1,456 @@
+// Numeric extremes through the decision path, end to end: forecast and decision as real Bun
+// processes, the decision log on the embedded store (PGlite) and on PostgreSQL. Bad numbers are a
+// 4xx JSON error naming the field; numbers within the bounds give finite figures everywhere (the
+// answer and the stored rows), a batch stays within its budget, the rows hold the numbers sent,
+// and ties at the budget's edge are broken the same way every time.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
+import {
+  API_KEY,
+  type ServiceProcesses,
+  startServiceProcesses,
+} from "../testing/service-processes.ts";
+
+const ADMIN = "admin-key-numeric-extremes-0123456789";
+const MAX = 1.7976931348623157e308;
+const H = { value: 26, unit: "week" };
+
+/** Summaries at the schema's edges that a history can give (forecast-figures.test.ts). */
+const EXTREME_SUMMARIES = [
+  { frequency: 1_000_000, recency: 142_857, T: 1_000_000 },
+  { frequency: 1_000_000, recency: 1_000_000, T: 1_000_000, monetary: 1e12 },
+  { frequency: 1, recency: 6e-323, T: 6.4e-323, monetary: 0 },
+  { frequency: 0, recency: 0, T: 1e-300 },
+  { frequency: 1_000_000, recency: 142_857.14285714287, T: 142_857.14285714287, monetary: 1e12 },
+];
+
+/** Actions at the bounds: the dearest and the cheapest, the largest uplift and margin. */
+const EXTREME_ACTIONS = [
+  { id: "free-ish", cost: 5e-324, uplift: 100, margin: 1e12 },
+  { id: "dear", cost: 1e12, uplift: 100, margin: 1e12 },
+  { id: "harmful", cost: 1e-300, uplift: -1, margin: 1e12 },
+  { id: "tiny", cost: 0, uplift: 1e-300, margin: 5e-324 },
+];
+
+/** [label, raw JSON body, the field the error must name]. */
+function hostileCases(id: string): Array<[string, string, string, string]> {
+  const one = (action: string, extra = "") =>
+    `{"customer":{"id":"${id}"},"horizon":{"value":26,"unit":"week"},"actions":[${action}]${extra}}`;
+  const batch = (action: string, budget: string, extra = "") =>
+    `{"customers":[{"id":"${id}"}],"horizon":{"value":26,"unit":"week"},"actions":[${action}],"budget":${budget}${extra}}`;
+  const ok = `{"id":"a","cost":1,"uplift":0.1,"margin":10}`;
+  const summary = (s: string) =>
+    `{"customer":{"id":"s","summary":${s}},"horizon":{"value":26,"unit":"week"},"actions":[${ok}]}`;
+  return [
+    // These four were answered 200 with expected_profit null (Infinity) or a silent pick of nobody.
+    [
+      "/decision",
+      "margin 1.7976931348623157e308",
+      one(`{"id":"a","cost":1,"uplift":100,"margin":1.7976931348623157e308}`),
+      "actions.0.margin",
+    ],
+    [
+      "/decision",
+      "cost 1e308",
+      one(`{"id":"a","cost":1e308,"uplift":0.1,"margin":1}`),
+      "actions.0.cost",
+    ],
+    [
+      "/decision/batch",
+      "margin 1e308",
+      batch(`{"id":"a","cost":9e307,"uplift":100,"margin":1e308}`, "1e308"),
+      "actions.0.margin",
+    ],
+    [
+      "/decision",
+      "margin just over 1e12",
+      one(`{"id":"a","cost":1,"uplift":0.1,"margin":1000000000000.0002}`),
+      "actions.0.margin",
+    ],
+    [
+      "/decision/batch",
+      "cost 2^53+1",
+      batch(`{"id":"a","cost":9007199254740993,"uplift":0.1,"margin":1}`, "1"),
+      "actions.0.cost",
+    ],
+    [
+      "/decision",
+      "margin 1e999",
+      one(`{"id":"a","cost":1,"uplift":0.1,"margin":1e999}`),
+      "actions.0.margin",
+    ],
+    [
+      "/decision",
+      "uplift -1e999",
+      one(`{"id":"a","cost":1,"uplift":-1e999,"margin":1}`),
+      "actions.0.uplift",
+    ],
+    [
+      "/decision",
+      "uplift just over 100",
+      one(`{"id":"a","cost":1,"uplift":100.00000000000001,"margin":1}`),
+      "actions.0.uplift",
+    ],
+    [
+      "/decision",
+      "cost as a string",
+      one(`{"id":"a","cost":"1","uplift":0.1,"margin":1}`),
+      "actions.0.cost",
+    ],
+    [
+      "/decision",
+      "cost -5e-324",
+      one(`{"id":"a","cost":-5e-324,"uplift":0.1,"margin":1}`),
+      "actions.0.cost",
+    ],
+    ["/decision/batch", "budget 1e999", batch(ok, "1e999"), "budget"],
+    ["/decision/batch", "budget -5e-324", batch(ok, "-5e-324"), "budget"],
+    ["/decision/batch", "budget as a string", batch(ok, `"100"`), "budget"],
+    ["/decision/batch", "budget null", batch(ok, "null"), "budget"],
+    [
+      "/decision",
+      "horizon 1e999",
+      `{"customer":{"id":"${id}"},"horizon":{"value":1e999,"unit":"day"},"actions":[${ok}]}`,
+      "horizon.value",
+    ],
+    [
+      "/decision",
+      "horizon -0",
+      `{"customer":{"id":"${id}"},"horizon":{"value":-0,"unit":"day"},"actions":[${ok}]}`,
+      "horizon.value",
+    ],
+    [
+      "/decision/batch",
+      "control_share just over 0.5",
+      batch(ok, "1", `,"campaign":"c1","control_share":0.5000000000000001`),
+      "control_share",
+    ],
+    [
+      "/decision/batch",
+      "control_share -5e-324",
+      batch(ok, "1", `,"campaign":"c1","control_share":-5e-324`),
+      "control_share",
+    ],
+    [
+      "/decision",
+      "T 1e999",
+      summary(`{"frequency":1,"recency":1,"T":1e999}`),
+      "customer.summary.T",
+    ],
+    [
+      "/decision",
+      "monetary 1.7976931348623157e308",
+      summary(`{"frequency":1,"recency":1,"T":2,"monetary":1.7976931348623157e308}`),
+      "customer.summary.monetary",
+    ],
+    [
+      "/decision",
+      "frequency 2^53+1",
+      summary(`{"frequency":9007199254740993,"recency":1,"T":2}`),
+      "customer.summary.frequency",
+    ],
+    [
+      "/decision",
+      "frequency 1.5",
+      summary(`{"frequency":1.5,"recency":1,"T":2}`),
+      "customer.summary.frequency",
+    ],
+  ];
+}
+
+interface Ranked {
+  id: string;
+  expected_profit: number | null;
+  cost: number;
+}
+interface DecisionBody {
+  decision_id: string;
+  chosen: string;
+  ranked: Ranked[];
+  forecast: { expected_purchases: number } | null;
+}
+interface BatchBody {
+  selected: Array<{ id: string; action: string; cost: number; expected_profit: number }>;
+  totals: { customers: number; cost: number; expected_profit: number };
+  selection: { budget: number; lp_upper_bound: number; gap: number };
+  considered: number;
+  errors: Array<{ id: string; error: { code: string } }>;
+}
+interface StoredRow {
+  decision_id: string;
+  chosen_action: string;
+  inputs: Record<string, unknown>;
+  scores: Record<string, unknown>;
+}
+
+const isFiniteNumber = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x);
+
+/** Where `value` holds, at the given keys, something other than a finite number. */
+function notFinite(value: unknown, keys: ReadonlySet<string>, path = ""): string[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => notFinite(v, keys, `${path}.${i}`));
+  if (value === null || typeof value !== "object") return [];
+  return Object.entries(value).flatMap(([k, v]) => [
+    ...(keys.has(k) && !isFiniteNumber(v) ? [`${path}.${k}=${JSON.stringify(v)}`] : []),
+    ...notFinite(v, keys, `${path}.${k}`),
+  ]);
+}
+/** The keys that always hold a number in answers and stored rows (when present). */
+const NUMBER_KEYS = new Set([
+  "expected_profit",
+  "profit",
+  "cost",
+  "margin",
+  "uplift",
+  "budget",
+  "expected_purchases",
+  "lp_upper_bound",
+  "gap",
+  "customers",
+]);
+
+for (const store of ["embedded", "postgres"] as const) {
+  describe(`decision numeric extremes (${store} store)`, () => {
+    let services: ServiceProcesses;
+    let db: TestDatabase | undefined;
+    let ids: string[];
+
+    beforeAll(async () => {
+      if (store === "postgres") db = await openTestDatabase("postgres");
+      services = await startServiceProcesses({
+        decision: {
+          ADMIN_API_KEYS: ADMIN,
+          ...(db ? { DATABASE_URL: db.options.databaseUrl as string } : {}),
+        },
+      });
+      ids = services.knownIds;
+    }, 180_000);
+
+    afterAll(async () => {
+      await services?.stop();
+      await db?.cleanup();
+    }, 60_000);
+
+    const post = (path: string, body: string, key = API_KEY) =>
+      fetch(`${services.decision.base}${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body,
+      });
+
+    const storedRows = async (customerId: string): Promise<StoredRow[]> => {
+      const res = await fetch(
+        `${services.decision.base}/admin/customers/${encodeURIComponent(customerId)}/decisions?limit=1000`,
+        { headers: { authorization: `Bearer ${ADMIN}` } },
+      );
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { decisions: StoredRow[] }).decisions;
+    };
+
+    test("hostile numbers are a 4xx JSON error naming the field, and nothing is logged", async () => {
+      const id = ids[0] as string;
+      const before = (await storedRows(id)).length;
+      const wrong: string[] = [];
+      const cases = hostileCases(id);
+      for (const [path, label, body, field] of cases) {
+        const res = await post(path, body);
+        const text = await res.text();
+        let paths: string[] = [];
+        try {
+          const details = (JSON.parse(text) as { error?: { details?: Array<{ path: string }> } })
+            .error?.details;
+          paths = (details ?? []).map((d) => d.path);
+        } catch {}
+        if (res.status < 400 || res.status >= 500 || !paths.includes(field)) {
+          wrong.push(`${label}: ${res.status} ${text.slice(0, 160)}`);
+        }
+      }
+      expect(wrong).toEqual([]);
+      expect(cases.length).toBe(22);
+      expect((await storedRows(id)).length).toBe(before);
+    }, 60_000);
+
+    test("single decisions at the bounds: every profit finite, the row holds what was sent", async () => {
+      const customers = [
+        ...EXTREME_SUMMARIES.map((summary, i) => ({ id: `edge-${store}-${i}`, summary })),
+        ...ids.slice(0, 5).map((id) => ({ id })),
+      ];
+      const problems: string[] = [];
+      const answered: Array<{ customer: string; body: DecisionBody; sent: unknown }> = [];
+      for (const customer of customers) {
+        for (const horizon of [H, { value: 1826, unit: "day" }, { value: 5e-324, unit: "day" }]) {
+          const sent = { customer, horizon, actions: EXTREME_ACTIONS };
+          const res = await post("/decision", JSON.stringify(sent));
+          const text = await res.text();
+          if (res.status === 422) continue; // a summary the models cannot compute: its own error
+          if (res.status !== 200) {
+            problems.push(`${customer.id}: ${res.status} ${text.slice(0, 200)}`);
+            continue;
+          }
+          const body = JSON.parse(text) as DecisionBody;
+          problems.push(...notFinite(body, NUMBER_KEYS).map((p) => `${customer.id} answer ${p}`));
+          // The choice is the eligible action of highest profit, or none.
+          const best = body.ranked.reduce((a, b) =>
+            (b.expected_profit ?? -Infinity) > (a.expected_profit ?? -Infinity) ? b : a,
+          );
+          if (body.chosen !== best.id)
+            problems.push(`${customer.id}: chose ${body.chosen}, best ${best.id}`);
+          answered.push({ customer: customer.id, body, sent });
+        }
+      }
+      expect(problems).toEqual([]);
+      // Most answer (the figures of the summaries that cannot be computed are 422s).
+      expect(answered.length).toBeGreaterThanOrEqual(20);
+      let rows = 0;
+      for (const { customer, body, sent } of answered) {
+        const row = (await storedRows(customer)).find((r) => r.decision_id === body.decision_id);
+        if (!row) {
+          problems.push(`${customer}: no row for ${body.decision_id}`);
+          continue;
+        }
+        rows++;
+        problems.push(...notFinite(row.scores, NUMBER_KEYS).map((p) => `${customer} row ${p}`));
+        const { customer: c, horizon, actions } = sent as Record<string, unknown>;
+        // JSON has no -0: a cost of -0 is stored (and read back) as 0, which is the same cost.
+        expect(row.inputs).toEqual({ kind: "single", customer: c, horizon, actions });
+        const scored = (row.scores.ranked as Ranked[]).map((r) => [r.id, r.expected_profit]);
+        expect(scored).toEqual(body.ranked.map((r) => [r.id, r.expected_profit]));
+      }
+      expect(problems).toEqual([]);
+      expect(rows).toBe(answered.length);
+      console.log(
+        `${store}: ${answered.length} single decisions at the bounds, ${rows} rows read back`,
+      );
+    }, 120_000);
+
+    test("batches at the bounds: within the budget, finite totals, the rows hold the budget sent", async () => {
+      const customers = [
+        ...EXTREME_SUMMARIES.map((summary, i) => ({ id: `batch-${store}-${i}`, summary })),
+        ...ids.slice(0, 40).map((id) => ({ id })),
+      ];
+      const actionSets = [
+        EXTREME_ACTIONS,
+        [{ id: "only", cost: 1e12, uplift: 100, margin: 1e12 }],
+        [
+          { id: "email", cost: 0.1, uplift: 0.1, margin: 12 },
+          { id: "call", cost: 4, uplift: 0.35, margin: 12 },
+        ],
+      ];
+      const budgets = [0, 5e-324, 1e-300, 0.3, 1e12, 3e12, 1e308, MAX];
+      const problems: string[] = [];
+      let batches = 0;
+      let rowsChecked = 0;
+      for (const actions of actionSets) {
+        for (const budget of budgets) {
+          const res = await post(
+            "/decision/batch",
+            JSON.stringify({ customers, horizon: H, actions, budget }),
+          );
+          const text = await res.text();
+          if (res.status !== 200) {
+            problems.push(`budget ${budget}: ${res.status} ${text.slice(0, 200)}`);
+            continue;
+          }
+          batches++;
+          const body = JSON.parse(text) as BatchBody;
+          const label = `budget ${budget}, ${actions.length} actions`;
+          problems.push(...notFinite(body, NUMBER_KEYS).map((p) => `${label} answer ${p}`));
+          const spent = body.selected.reduce((s, p) => s + p.cost, 0);
+          // The documented rounding room is relative (1e-12 of the budget).
+          if (spent > budget * (1 + 1e-12)) problems.push(`${label}: spent ${spent}`);
+          if (body.totals.cost !== spent)
+            problems.push(`${label}: totals.cost ${body.totals.cost} ≠ ${spent}`);
+          if (body.selection.budget !== budget)
+            problems.push(`${label}: echoed ${body.selection.budget}`);
+          if (body.considered + body.errors.length !== customers.length)
+            problems.push(`${label}: considered ${body.considered} + ${body.errors.length} errors`);
+          if (budget >= 1e308) {
+            // An unlimited budget selects every customer with an option that pays.
+            for (const c of customers) {
+              if (body.errors.some((e) => e.id === c.id)) continue;
+              const row = (await storedRows(c.id))[0] as StoredRow;
+              const options = row.scores.options as Array<{ profit: number }>;
+              const pays = options.some((o) => o.profit > 1e-9);
+              if (pays !== (row.chosen_action !== "none"))
+                problems.push(`${label}: ${c.id} chose ${row.chosen_action}, options pay: ${pays}`);
+            }
+          }
+          for (const e of body.errors)
+            if (e.error.code !== "not_computable" && e.error.code !== "invalid_customer")
+              problems.push(`${label}: ${e.id} ${e.error.code}`);
+          // The stored rows of the two extreme-summary customers of this batch that answered.
+          const scoredIds = customers
+            .slice(0, EXTREME_SUMMARIES.length)
+            .map((c) => c.id)
+            .filter((cid) => !body.errors.some((e) => e.id === cid));
+          for (const cid of scoredIds) {
+            const rows = await storedRows(cid);
+            const latest = rows[0] as StoredRow;
+            rowsChecked++;
+            if (latest.inputs.budget !== budget)
+              problems.push(
+                `${label}: ${cid} stored budget ${JSON.stringify(latest.inputs.budget)}`,
+              );
+            problems.push(
+              ...notFinite(latest.scores, NUMBER_KEYS).map((p) => `${label} ${cid} row ${p}`),
+            );
+          }
+        }
+      }
+      expect(problems).toEqual([]);
+      expect(batches).toBe(actionSets.length * budgets.length);
+      console.log(`${store}: ${batches} batches, ${rowsChecked} rows read back`);
+      expect(rowsChecked).toBeGreaterThanOrEqual(batches);
+    }, 300_000);
+
+    test("ties at the budget's edge: equal customers, the first ones by position, every time", async () => {
+      // 30 customers with one summary: equal forecasts, equal profits.
+      const summary = { frequency: 4, recency: 30, T: 40, monetary: 20 };
+      const customers = Array.from({ length: 30 }, (_, i) => ({
+        id: `tie-${store}-${i}`,
+        summary,
+      }));
+      const cases: Array<
+        [Array<{ id: string; cost: number; uplift: number; margin: number }>, number, number]
+      > = [
+        // [actions, budget, customers selected]
+        [[{ id: "email", cost: 0.1, uplift: 0.5, margin: 12 }], 0.3, 3],
+        [[{ id: "email", cost: 0.1, uplift: 0.5, margin: 12 }], 0.1 + 0.2, 3],
+        [[{ id: "email", cost: 0.1, uplift: 0.5, margin: 12 }], 0.29999999999999993, 3],
+        [[{ id: "email", cost: 0.1, uplift: 0.5, margin: 12 }], 0.2999999, 2],
+        [[{ id: "email", cost: 5e-324, uplift: 0.5, margin: 12 }], 1.5e-323, 3],
+        [
+          [
+            { id: "email", cost: 0.1, uplift: 0.5, margin: 12 },
+            { id: "call", cost: 0.7, uplift: 2, margin: 12 },
+          ],
+          1.5,
+          -1,
+        ],
+      ];
+      const problems: string[] = [];
+      for (const [actions, budget, count] of cases) {
+        const answers: string[] = [];
+        for (let round = 0; round < 2; round++) {
+          const res = await post(
+            "/decision/batch",
+            JSON.stringify({ customers, horizon: H, actions, budget }),
+          );
+          expect(res.status).toBe(200);
+          const body = (await res.json()) as BatchBody;
+          const spent = body.selected.reduce((s, p) => s + p.cost, 0);
+          if (spent > budget * (1 + 1e-12)) problems.push(`budget ${budget}: spent ${spent}`);
+          if (count >= 0) {
+            const expected = customers.slice(0, count).map((c) => c.id);
+            const got = body.selected.map((s) => s.id);
+            if (JSON.stringify(got) !== JSON.stringify(expected))
+              problems.push(`budget ${budget}: selected ${got.join(",")}`);
+          }
+          answers.push(JSON.stringify(body.selected.map((s) => [s.id, s.action, s.cost])));
+        }
+        if (answers[0] !== answers[1])
+          problems.push(`budget ${budget}: two answers ${answers.join(" / ")}`);
+      }
+      expect(problems).toEqual([]);
+    }, 120_000);
+  });
+}
