@@ -3,7 +3,22 @@
 import type { CandidateAction, CustomerOutlook } from "./expected-profit.ts";
 import type { EligibilityRule } from "./policy-definition.ts";
 
-const fmt = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(4).replace(/0+$/, ""));
+/**
+ * A figure for a reason: whole numbers as they are, others to 4 decimals without trailing zeros,
+ * and those that round to 0 with 4 significant digits (0.00001, 5e-324). Stripping the zeros
+ * alone wrote 0.00001 as "0.", 0.99999 as "1." and -1e-5 as "-0.".
+ */
+const fmt = (x: number): string => {
+  if (Number.isInteger(x)) return String(x);
+  const fixed = x.toFixed(4).replace(/\.?0+$/, "");
+  return fixed === "0" || fixed === "-0" ? String(Number(x.toPrecision(4))) : fixed;
+};
+
+/** Two figures compared in a reason: in full when 4 decimals would show them equal (1 < 1). */
+function fmtPair(a: number, b: number): [string, string] {
+  const [fa, fb] = [fmt(a), fmt(b)];
+  return fa === fb && a !== b ? [String(a), String(b)] : [fa, fb];
+}
 
 /** Reasons `action` fails the rules (empty when eligible). */
 export function ineligibilityReasons(
@@ -30,30 +45,32 @@ function checkRule(
   switch (rule.rule) {
     case "max_cost":
       return action.cost > rule.value
-        ? `cost ${fmt(action.cost)} exceeds ${fmt(rule.value)}`
+        ? `cost ${fmtPair(action.cost, rule.value).join(" exceeds ")}`
         : null;
     case "min_p_alive":
       if (!Number.isFinite(outlook.pAlive)) return "P(alive) is not available from the model";
       return outlook.pAlive < rule.value
-        ? `P(alive) ${fmt(outlook.pAlive)} is below ${fmt(rule.value)}`
+        ? `P(alive) ${fmtPair(outlook.pAlive, rule.value).join(" is below ")}`
         : null;
     case "max_p_alive":
       if (!Number.isFinite(outlook.pAlive)) return "P(alive) is not available from the model";
       return outlook.pAlive > rule.value
-        ? `P(alive) ${fmt(outlook.pAlive)} is above ${fmt(rule.value)} (customer not lapsing)`
+        ? `P(alive) ${fmtPair(outlook.pAlive, rule.value).join(" is above ")} (customer not lapsing)`
         : null;
     case "min_expected_purchases":
       return outlook.expectedPurchases < rule.value
-        ? `expected purchases ${fmt(outlook.expectedPurchases)} are below ${fmt(rule.value)}`
+        ? `expected purchases ${fmtPair(outlook.expectedPurchases, rule.value).join(" are below ")}`
         : null;
     case "min_expected_profit":
       return profit < rule.value
-        ? `expected profit ${fmt(profit)} is below ${fmt(rule.value)}`
+        ? `expected profit ${fmtPair(profit, rule.value).join(" is below ")}`
         : null;
     case "min_roi": {
       if (action.cost <= 0) return null;
       const roi = profit / action.cost;
-      return roi < rule.value ? `return on cost ${fmt(roi)} is below ${fmt(rule.value)}` : null;
+      return roi < rule.value
+        ? `return on cost ${fmtPair(roi, rule.value).join(" is below ")}`
+        : null;
     }
   }
 }

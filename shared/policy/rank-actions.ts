@@ -28,9 +28,13 @@ function profitReason(
   profit: number,
 ): string {
   const x = fmt(outlook.expectedPurchases);
+  // upliftBase takes a P(alive) the model does not give as 1 (nobody to revive).
+  const pAlive = Number.isFinite(outlook.pAlive)
+    ? fmt(outlook.pAlive)
+    : "1, as the model gives none";
   if (policy.profit_model === "lapsing-uplift") {
     return (
-      `expected_profit: uplift ${fmt(action.uplift)} × (1 − P(alive) ${fmt(outlook.pAlive)}) × ` +
+      `expected_profit: uplift ${fmt(action.uplift)} × (1 − P(alive) ${pAlive}) × ` +
       `purchases if alive × margin ${fmt(action.margin)} − cost ${fmt(action.cost)} = ${fmt(profit)}`
     );
   }
