@@ -467,4 +467,17 @@ test("an event log without amounts (Retail Rocket's layout) trains with --amount
   const missing = await cli(["train", "--data", log, ...args, "--out", out]);
   expect(missing.code).toBe(2);
   expect(missing.err).toContain('there is no column "amount"');
+  // Without --keep-rows, half the rows are views: the read stops, naming what to pass.
+  const unfiltered = await cli([
+    "train",
+    "--data",
+    log,
+    ...args,
+    "--out",
+    out,
+    "--amount-col",
+    "none",
+  ]);
+  expect(unfiltered.code).toBe(2);
+  expect(unfiltered.err).toContain("pass --keep-rows event=transaction to read only the purchases");
 }, 60_000);

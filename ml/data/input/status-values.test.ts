@@ -35,7 +35,7 @@ test("a status column with refunds and voids: named per value, with the --drop-r
     },
   ]);
   expect(dataQualityLines(quality)).toContain(
-    `  WARNING: column "Financial Status" holds Refunded (1 rows), refunded (1 rows), voided (1 rows) among its first 6 values: they are read as purchases; pass --drop-rows 'Financial Status=Refunded,refunded,voided' if they are not sales`,
+    `  WARNING: column "Financial Status" holds Refunded (1 row), refunded (1 row), voided (1 row) among its first 6 values: they are read as purchases; pass --drop-rows 'Financial Status=Refunded,refunded,voided' if they are not sales`,
   );
   const rows = dataQualityTables(quality)[0]?.rows.map((r) => r.join(" | "));
   expect(rows).toContainEqual(expect.stringContaining('no sales in "Financial Status"? | WARNING'));
@@ -53,9 +53,28 @@ test("a status column with refunds and voids: named per value, with the --drop-r
   expect((await read(file(paid))).quality.not_sales).toBeUndefined();
 });
 
-// An event log (Retail Rocket's events.csv): views and add-to-carts beside transactions. Read
-// without --keep-rows, every view was a purchase, and nothing was said.
-test("an event column with views and add-to-carts: named, with the --drop-rows to pass", async () => {
+// An event log with a few browsing rows among its purchases (a shop's order feed that also logs
+// abandoned carts): named, with the --drop-rows to pass, and read.
+test("an event column with a few add-to-carts: named, with the --drop-rows to pass", async () => {
+  const events = [
+    "customer_id,date,amount,event",
+    "a,2023-01-02,0,addtocart",
+    "a,2023-01-02,10,transaction",
+    "b,2023-01-03,12,transaction",
+    "b,2023-01-04,8,transaction",
+  ].join("\n");
+  const { quality, log } = await read(file(events));
+  expect(quality.not_sales?.map((s) => [s.column, s.values.map((v) => v.value)])).toEqual([
+    ["event", ["addtocart"]],
+  ]);
+  expect(log.length).toBe(3); // purchase days: a's cart and transaction are one
+  expect(dataQualityLines(quality).join("\n")).toContain("pass --drop-rows event=addtocart");
+});
+
+// An event log (Retail Rocket's events.csv: 97% views): read without --keep-rows, every view was
+// a purchase, and first nothing, then only a warning, was said. Browsing as most of the rows stops
+// the read, naming the --keep-rows that reads the purchases; every option it names works.
+test("an event log where browsing is most rows: stops, naming the --keep-rows to pass", async () => {
   const events = [
     "customer_id,date,amount,event",
     "a,2023-01-02,0,view",
@@ -64,17 +83,37 @@ test("an event column with views and add-to-carts: named, with the --drop-rows t
     "b,2023-01-03,0,view",
     "b,2023-01-04,0,view",
   ].join("\n");
-  const { quality } = await read(file(events));
-  expect(quality.not_sales?.map((s) => [s.column, s.values.map((v) => v.value)])).toEqual([
-    ["event", ["view", "addtocart"]],
-  ]);
-  expect(dataQualityLines(quality).join("\n")).toContain("pass --drop-rows event=view,addtocart");
-  const kept = await read(file(events), {
-    columns: { ...LOG_COLUMNS, keepBy: "event" },
-    keepValues: ["transaction"],
-  });
+  const error = await read(file(events)).then(
+    () => null,
+    (e: Error) => e,
+  );
+  expect(error?.message).toBe(
+    'column "event" holds view (3 rows), addtocart (1 row): 4 of its first 5 values are browsing, ' +
+      "not buying, and every one would be read as a purchase; pass --keep-rows event=transaction " +
+      "to read only the purchases (or --drop-rows event=view,addtocart); to read every row as a " +
+      "purchase, pass --keep-rows event=view,addtocart,transaction",
+  );
+  const keepBy = { columns: { ...LOG_COLUMNS, keepBy: "event" } };
+  const kept = await read(file(events), { ...keepBy, keepValues: ["transaction"] });
   expect(kept.quality.not_sales).toBeUndefined();
   expect(kept.log.length).toBe(1);
+  const dropped = await read(file(events), {
+    columns: { ...LOG_COLUMNS, dropBy: "event" },
+    dropValues: ["view", "addtocart"],
+  });
+  expect(dropped.log.length).toBe(1);
+  const every = await read(file(events), {
+    ...keepBy,
+    keepValues: ["view", "addtocart", "transaction"],
+  });
+  expect(every.log.length).toBe(3); // b's views are purchase days too
+  // Only browsing: no --keep-rows can help, and the error says what to pass instead.
+  const browsing = events.split("\n").filter((line) => !line.endsWith("transaction"));
+  const none = await read(file(browsing.join("\n"))).then(
+    () => null,
+    (e: Error) => e,
+  );
+  expect(none?.message).toContain("pass the log of orders or transactions instead");
 });
 
 // A PayPal activity download of a known population: 40 customers' payments, a dispute hold on
