@@ -140,61 +140,17 @@ function progressBar(enabled: boolean, total: number, print: (line: string) => v
 
 export async function runScore(options: ScoreOptions): Promise<ScoreResult> {
   const print = options.print ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const horizon = parseHorizon(options.horizon);
-  if (!(options.discountRate >= 0 && options.discountRate <= 10)) {
-    throw new RangeError(
-      `--discount-rate: expected an annual rate in [0, 10], got ${options.discountRate}`,
-    );
-  }
-  if (options.asOf && !options.data)
-    throw new RangeError("--as-of: only with --data (a log to score)");
-  const pageSize = options.pageSize ?? 8192;
+  const horizon = checkedHorizon(options);
   const opened = await openRegistryFromEnv(options.env ?? process.env);
   let model: ScoringModel | null = null;
   let sink: ScoreSink | null = null;
   try {
-    const { registry } = opened;
-    const version = options.version
-      ? await registry.getVersion(options.model, options.version)
-      : await registry.getProductionVersion(options.model);
-    if (!version) {
-      throw new RangeError(
-        options.version
-          ? `--version: ${options.model} has no version ${options.version}`
-          : `--model: ${options.model} has no production version; give --version`,
-      );
-    }
-    const files = new Map<string, Uint8Array>();
-    for (const name of [
-      BUNDLE_FILES.manifest,
-      BUNDLE_FILES.gbdtCount,
-      BUNDLE_FILES.gbdtPurchase,
-      BUNDLE_FILES.gbdtSpend,
-    ]) {
-      if (version.artifacts.some((a) => a.name === name))
-        files.set(name, await registry.loadArtifact(version, name));
-    }
-    model = await scoringModel(files);
+    const version = await versionToScore(opened.registry, options);
+    model = await scoringModel(await bundleFiles(opened.registry, version));
+    const pageSize = options.pageSize ?? 8192;
     const source = await pagesOf(options, model, opened.db, version.id, pageSize, print);
     sink = await openSink(options);
-    const run: ScoreRunFields = {
-      model: options.model,
-      version: version.version,
-      asOf: source.asOf,
-      horizon: options.horizon.trim(),
-      horizonModelUnits: horizonInModelUnits(horizon, model.timeUnit),
-      timeUnit: model.timeUnit,
-      discountRate: options.discountRate,
-      recommended: model.manifest.recommended,
-      ...(options.intervals?.length
-        ? {
-            intervals: {
-              levels: options.intervals,
-              params: intervalParamsFromManifest(model.manifest),
-            },
-          }
-        : {}),
-    };
+    const run = runFields(options, horizon, version.version, source.asOf, model);
     const counted = await scorePages(model, source, run, sink, options, print);
     const closing = performance.now();
     await sink.close();
@@ -218,6 +174,74 @@ export async function runScore(options: ScoreOptions): Promise<ScoreResult> {
     await model?.release();
     await opened.close();
   }
+}
+
+/** The horizon, once the options that need no registry are checked. */
+function checkedHorizon(options: ScoreOptions): Horizon {
+  const horizon = parseHorizon(options.horizon);
+  if (!(options.discountRate >= 0 && options.discountRate <= 10)) {
+    throw new RangeError(
+      `--discount-rate: expected an annual rate in [0, 10], got ${options.discountRate}`,
+    );
+  }
+  if (options.asOf && !options.data)
+    throw new RangeError("--as-of: only with --data (a log to score)");
+  return horizon;
+}
+
+type Registry = Awaited<ReturnType<typeof openRegistryFromEnv>>["registry"];
+type VersionInfo = NonNullable<Awaited<ReturnType<Registry["getVersion"]>>>;
+
+/** --version of --model, else its production version. */
+async function versionToScore(registry: Registry, options: ScoreOptions): Promise<VersionInfo> {
+  const version = options.version
+    ? await registry.getVersion(options.model, options.version)
+    : await registry.getProductionVersion(options.model);
+  if (version) return version;
+  throw new RangeError(
+    options.version
+      ? `--version: ${options.model} has no version ${options.version}`
+      : `--model: ${options.model} has no production version; give --version`,
+  );
+}
+
+/** The bundle files scoring needs (the manifest and the GBDTs the version has). */
+async function bundleFiles(registry: Registry, version: VersionInfo) {
+  const files = new Map<string, Uint8Array>();
+  const { manifest, gbdtCount, gbdtPurchase, gbdtSpend } = BUNDLE_FILES;
+  for (const name of [manifest, gbdtCount, gbdtPurchase, gbdtSpend]) {
+    if (version.artifacts.some((a) => a.name === name))
+      files.set(name, await registry.loadArtifact(version, name));
+  }
+  return files;
+}
+
+/** What every scored row says about its run. */
+function runFields(
+  options: ScoreOptions,
+  horizon: Horizon,
+  version: number,
+  asOf: string,
+  model: ScoringModel,
+): ScoreRunFields {
+  return {
+    model: options.model,
+    version,
+    asOf,
+    horizon: options.horizon.trim(),
+    horizonModelUnits: horizonInModelUnits(horizon, model.timeUnit),
+    timeUnit: model.timeUnit,
+    discountRate: options.discountRate,
+    recommended: model.manifest.recommended,
+    ...(options.intervals?.length
+      ? {
+          intervals: {
+            levels: options.intervals,
+            params: intervalParamsFromManifest(model.manifest),
+          },
+        }
+      : {}),
+  };
 }
 
 interface PageSource {
