@@ -26,7 +26,7 @@ import type { ForecastResponse } from "../forecast-client/forecast-contract.ts";
 import { ForecastUnavailableError, isCallerError } from "../forecast-client/forecast-errors.ts";
 import type { BatchRequest } from "../routes/decision-schemas.ts";
 import { forecastFailureError } from "./forecast-failure.ts";
-import { outlookFor, type ResolvedOutlook } from "./forecast-outlook.ts";
+import { outlookFor, type ResolvedOutlook, unscorableMessage } from "./forecast-outlook.ts";
 import { recordOrRefuse, refuseEarlyUnlessRoom } from "./record-decisions.ts";
 
 export interface BatchAnswer {
@@ -174,6 +174,9 @@ function scoreCustomer(
   for (const asked of body.actions) {
     const action = withPolicyUplift(policy.definition, asked, outlook.pAlive);
     const profit = expectedProfit(policy.definition.profit_model, action, outlook);
+    // Out of range (see unscorableMessage): the customer's own error, not silently left out.
+    if (!Number.isFinite(profit))
+      return { code: "not_computable", message: unscorableMessage(action.id, outlook) };
     if (ineligibilityReasons(policy.definition.rules, action, outlook, profit).length === 0) {
       options.push({ action: action.id, cost: action.cost, profit });
     }

@@ -17,7 +17,7 @@ import type { CustomerForecast, ForecastResponse } from "../forecast-client/fore
 import { ForecastUnavailableError, isCallerError } from "../forecast-client/forecast-errors.ts";
 import type { DecisionRequest } from "../routes/decision-schemas.ts";
 import { forecastFailureError } from "./forecast-failure.ts";
-import { outlookFor, type ResolvedOutlook } from "./forecast-outlook.ts";
+import { outlookFor, type ResolvedOutlook, unscorableMessage } from "./forecast-outlook.ts";
 import { recordOrRefuse, refuseEarlyUnlessRoom } from "./record-decisions.ts";
 
 export interface DecisionAnswer {
@@ -129,6 +129,15 @@ async function forecastAnswer(
     );
   }
   const ranking = rankActions(policy.definition, body.actions, outlook);
+  const overflow = ranking.ranked.find((r) => !Number.isFinite(r.expected_profit));
+  if (overflow) {
+    // Finite figures at the edge of double range (P(alive) 1e-300 under lapsing-uplift, 1e307
+    // expected purchases) give an infinite or NaN profit: answered, it was null and chosen.
+    const message = unscorableMessage(overflow.id, outlook);
+    throw new AppError("unprocessable", `Customer "${body.customer.id}": ${message}`, {
+      details: [{ path: "customer", message }],
+    });
+  }
   if (outlook.notes.length > 0) ranking.ranked[0]?.reasons.push(...outlook.notes);
   const answer: DecisionAnswer = {
     decision_id: crypto.randomUUID(),

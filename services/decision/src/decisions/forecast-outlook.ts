@@ -52,3 +52,16 @@ export function outlookFor(
     notes,
   };
 }
+
+/**
+ * Why a customer cannot be scored although the forecast's figures are finite: the expected profit
+ * of `action` under them is not a finite number (1e307 expected purchases × uplift × margin, or a
+ * P(alive) of 1e-300 that lapsing-uplift divides by). No figure out of range is ever answered or
+ * logged as null, nor left out of a batch without a word.
+ */
+export function unscorableMessage(action: string, outlook: ResolvedOutlook): string {
+  return (
+    `the expected profit of action "${action}" is out of range under the forecast's figures ` +
+    `(expected purchases ${outlook.expectedPurchases}, P(alive) ${outlook.pAlive}), so no action can be scored`
+  );
+}
