@@ -119,52 +119,9 @@ export async function assembleModel(
   input: ModelFilesInput,
   engine: GbdtEngine,
 ): Promise<LoadedModel> {
-  const manifestBytes = input.files.get(BUNDLE_FILES.manifest);
-  if (!manifestBytes)
-    throw new ModelLoadError("invalid", `the model has no ${BUNDLE_FILES.manifest}`);
-  let manifest: ModelManifest;
-  try {
-    manifest = parseManifest(manifestBytes);
-  } catch (cause) {
-    const why = cause instanceof Error ? cause.message.slice(0, 500) : String(cause);
-    throw new ModelLoadError(
-      "invalid",
-      `${BUNDLE_FILES.manifest} is not a valid manifest: ${why}`,
-      {
-        cause,
-      },
-    );
-  }
-  if (!sameLayout(manifest)) {
-    throw new ModelLoadError(
-      "invalid",
-      `feature layout mismatch: the model was trained on layout v${manifest.feature_layout.version} ` +
-        `(${manifest.feature_layout.names.length} features), this service computes v${FEATURE_LAYOUT.version} ` +
-        `(${FEATURE_COUNT} features)`,
-    );
-  }
+  const manifest = checkedManifest(input);
   const calibrationEndDay = isoDateToDay(manifest.calibration_end);
-  if (input.customers.n > 0 && input.customers.columns.featureCount !== FEATURE_COUNT) {
-    throw new ModelLoadError("invalid", "stored customer features do not match the layout width");
-  }
-  const scorers: GbdtScorer[] = [];
-  let gbdt: GbdtScorers | null = null;
-  try {
-    if (manifest.gbdt.count && manifest.gbdt.purchase && manifest.horizon > 0) {
-      const count = await createScorer(engine, input.files, BUNDLE_FILES.gbdtCount);
-      scorers.push(count);
-      const purchase = await createScorer(engine, input.files, BUNDLE_FILES.gbdtPurchase);
-      scorers.push(purchase);
-      const spend = manifest.gbdt.spend
-        ? await createScorer(engine, input.files, BUNDLE_FILES.gbdtSpend)
-        : null;
-      if (spend) scorers.push(spend);
-      gbdt = { count, purchase, spend };
-    }
-  } catch (error) {
-    await Promise.allSettled(scorers.map((s) => s.release()));
-    throw error;
-  }
+  const { gbdt, scorers } = await createScorers(engine, input.files, manifest);
   let storedScores: StoredScores | null = null;
   const stored = input.customers.columns.features;
   if (gbdt && stored && input.customers.n > 0) {
@@ -196,6 +153,64 @@ export async function assembleModel(
       await Promise.allSettled(scorers.map((s) => s.release()));
     },
   };
+}
+
+/** The bundle's manifest, refused unless it parses and matches this service's feature layout. */
+function checkedManifest(input: ModelFilesInput): ModelManifest {
+  const manifestBytes = input.files.get(BUNDLE_FILES.manifest);
+  if (!manifestBytes)
+    throw new ModelLoadError("invalid", `the model has no ${BUNDLE_FILES.manifest}`);
+  let manifest: ModelManifest;
+  try {
+    manifest = parseManifest(manifestBytes);
+  } catch (cause) {
+    const why = cause instanceof Error ? cause.message.slice(0, 500) : String(cause);
+    throw new ModelLoadError(
+      "invalid",
+      `${BUNDLE_FILES.manifest} is not a valid manifest: ${why}`,
+      {
+        cause,
+      },
+    );
+  }
+  if (!sameLayout(manifest)) {
+    throw new ModelLoadError(
+      "invalid",
+      `feature layout mismatch: the model was trained on layout v${manifest.feature_layout.version} ` +
+        `(${manifest.feature_layout.names.length} features), this service computes v${FEATURE_LAYOUT.version} ` +
+        `(${FEATURE_COUNT} features)`,
+    );
+  }
+  if (input.customers.n > 0 && input.customers.columns.featureCount !== FEATURE_COUNT) {
+    throw new ModelLoadError("invalid", "stored customer features do not match the layout width");
+  }
+  return manifest;
+}
+
+/** The GBDT scorers the manifest names (none without a horizon); on failure none is left open. */
+async function createScorers(
+  engine: GbdtEngine,
+  files: ModelFilesInput["files"],
+  manifest: ModelManifest,
+): Promise<{ gbdt: GbdtScorers | null; scorers: GbdtScorer[] }> {
+  const scorers: GbdtScorer[] = [];
+  if (!(manifest.gbdt.count && manifest.gbdt.purchase && manifest.horizon > 0)) {
+    return { gbdt: null, scorers };
+  }
+  try {
+    const count = await createScorer(engine, files, BUNDLE_FILES.gbdtCount);
+    scorers.push(count);
+    const purchase = await createScorer(engine, files, BUNDLE_FILES.gbdtPurchase);
+    scorers.push(purchase);
+    const spend = manifest.gbdt.spend
+      ? await createScorer(engine, files, BUNDLE_FILES.gbdtSpend)
+      : null;
+    if (spend) scorers.push(spend);
+    return { gbdt: { count, purchase, spend }, scorers };
+  } catch (error) {
+    await Promise.allSettled(scorers.map((s) => s.release()));
+    throw error;
+  }
 }
 
 const SCORE_CHUNK = 4096;
