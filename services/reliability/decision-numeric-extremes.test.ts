@@ -5,6 +5,7 @@
 // and ties at the budget's edge are broken the same way every time.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
+import postgres from "postgres";
 import {
   API_KEY,
   type ServiceProcesses,
@@ -206,6 +207,7 @@ const NUMBER_KEYS = new Set([
   "lp_upper_bound",
   "gap",
   "customers",
+  "uplift_base",
 ]);
 
 for (const store of ["embedded", "postgres"] as const) {
@@ -452,5 +454,215 @@ for (const store of ["embedded", "postgres"] as const) {
       }
       expect(problems).toEqual([]);
     }, 120_000);
+
+    test("a keyed retry at the bounds replays the answer to the byte", async () => {
+      const bodies: Array<[string, unknown]> = [
+        [
+          "/decision",
+          {
+            customer: { id: `keyed-${store}`, summary: EXTREME_SUMMARIES[4] },
+            horizon: H,
+            actions: EXTREME_ACTIONS,
+          },
+        ],
+        [
+          "/decision/batch",
+          {
+            customers: [
+              ...EXTREME_SUMMARIES.map((summary, i) => ({
+                id: `keyed-batch-${store}-${i}`,
+                summary,
+              })),
+              ...ids.slice(0, 10).map((id) => ({ id })),
+            ],
+            horizon: H,
+            actions: EXTREME_ACTIONS,
+            budget: 1e-300,
+          },
+        ],
+        [
+          "/decision/batch",
+          {
+            customers: ids.slice(10, 20).map((id) => ({ id })),
+            horizon: H,
+            actions: [
+              { id: "email", cost: 0.1, uplift: 0.1, margin: 12 },
+              { id: "call", cost: 0.30000000000000004, uplift: 0.35, margin: 1e12 },
+            ],
+            budget: MAX,
+          },
+        ],
+      ];
+      for (const [path, body] of bodies) {
+        const key = crypto.randomUUID();
+        const send = () =>
+          fetch(`${services.decision.base}${path}`, {
+            method: "POST",
+            headers: {
+              authorization: `Bearer ${API_KEY}`,
+              "content-type": "application/json",
+              "idempotency-key": key,
+            },
+            body: JSON.stringify(body),
+          });
+        const first = await send();
+        const firstText = await first.text();
+        expect(first.status).toBe(200);
+        const again = await send();
+        expect(again.headers.get("idempotent-replayed")).toBe("true");
+        expect(await again.text()).toBe(firstText);
+      }
+    }, 60_000);
+
+    test("policies at the bounds: stored as sent, and their decisions stay finite", async () => {
+      const admin = (path: string, body?: string) =>
+        fetch(`${services.decision.base}${path}`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+          ...(body === undefined ? {} : { body }),
+        });
+      // Hostile policy numbers: a 400 naming the field (admin-hostile-inputs.test.ts has others).
+      const hostile: Array<[string, string]> = [
+        [`{"uplifts":{"e":{"uplift":1e999}}}`, "definition.uplifts.e.uplift"],
+        [`{"uplifts":{"e":{"uplift":-1.0000000000000002}}}`, "definition.uplifts.e.uplift"],
+        [`{"uplifts":{"e":{"uplift":"0.1"}}}`, "definition.uplifts.e.uplift"],
+        [
+          `{"uplifts":{"e":{"uplift":0.1,"by_p_alive":[{"min":"0","max":1,"uplift":1}]}}}`,
+          "definition.uplifts.e.by_p_alive.0.min",
+        ],
+        [
+          `{"uplifts":{"e":{"uplift":0.1,"by_p_alive":[{"min":0,"max":1e999,"uplift":1}]}}}`,
+          "definition.uplifts.e.by_p_alive.0.max",
+        ],
+        [`{"rules":[{"rule":"min_roi","value":1e999}]}`, "definition.rules.0.value"],
+        [
+          `{"rules":[{"rule":"min_p_alive","value":1.0000000000000002}]}`,
+          "definition.rules.0.value",
+        ],
+        [`{"rules":[{"rule":"max_cost","value":-5e-324}]}`, "definition.rules.0.value"],
+        [`{"control_share":-5e-324}`, "definition.control_share"],
+        [`{"control_share":0.5000000000000001}`, "definition.control_share"],
+      ];
+      const wrong: string[] = [];
+      for (const [definition, field] of hostile) {
+        const res = await admin("/admin/policies", `{"name":"hostile","definition":${definition}}`);
+        const text = await res.text();
+        if (res.status !== 400 || !text.includes(`"path":"${field}"`))
+          wrong.push(`${definition}: ${res.status} ${text.slice(0, 160)}`);
+      }
+      expect(wrong).toEqual([]);
+
+      const definition = {
+        profit_model: "lapsing-uplift",
+        rules: [
+          { rule: "min_roi", value: -MAX },
+          { rule: "max_cost", value: MAX },
+          { rule: "min_expected_profit", value: -1e308 },
+          { rule: "min_expected_purchases", value: 5e-324, actions: ["dear"] },
+        ],
+        uplifts: {
+          "free-ish": {
+            uplift: 100,
+            by_p_alive: [
+              { min: 0, max: 5e-324, uplift: -1 },
+              { min: 5e-324, max: 1e-300, uplift: 1e-300 },
+              { min: 1e-300, max: 1, uplift: 100 },
+            ],
+          },
+          dear: { uplift: 5e-324 },
+        },
+        control_share: 1e-300,
+      };
+      const created = await admin("/admin/policies", JSON.stringify({ name: "edges", definition }));
+      expect(created.status).toBe(201);
+      const { version } = (await created.json()) as { version: number };
+      const read = await fetch(
+        `${services.decision.base}/admin/policies/edges/versions/${version}`,
+        {
+          headers: { authorization: `Bearer ${ADMIN}` },
+        },
+      );
+      const stored = (await read.json()) as { definition: Record<string, unknown> };
+      // Every number as sent (defaults added by the schema aside).
+      expect(stored.definition).toMatchObject(definition);
+      expect((await admin(`/admin/policies/edges/versions/${version}/activate`)).status).toBe(200);
+
+      const problems: string[] = [];
+      const customers = [
+        ...EXTREME_SUMMARIES.map((summary, i) => ({ id: `policy-${store}-${i}`, summary })),
+        ...ids.slice(0, 20).map((id) => ({ id })),
+      ];
+      for (const customer of customers) {
+        const res = await post(
+          "/decision",
+          JSON.stringify({ customer, horizon: H, actions: EXTREME_ACTIONS, campaign: "edges" }),
+        );
+        const text = await res.text();
+        if (res.status !== 200) {
+          problems.push(`${customer.id}: ${res.status} ${text.slice(0, 200)}`);
+          continue;
+        }
+        const body = JSON.parse(text) as DecisionBody & { policy: { name: string } };
+        if (body.policy.name !== "edges")
+          problems.push(`${customer.id}: policy ${body.policy.name}`);
+        problems.push(...notFinite(body, NUMBER_KEYS).map((p) => `${customer.id} answer ${p}`));
+        const row = (await storedRows(customer.id)).find((r) => r.decision_id === body.decision_id);
+        if (!row) problems.push(`${customer.id}: no row`);
+        else
+          problems.push(
+            ...notFinite(row.scores, NUMBER_KEYS).map((p) => `${customer.id} row ${p}`),
+          );
+      }
+      for (const budget of [0, 5e-324, 1e12, MAX]) {
+        const res = await post(
+          "/decision/batch",
+          JSON.stringify({
+            customers,
+            horizon: H,
+            actions: EXTREME_ACTIONS,
+            budget,
+            campaign: "edges",
+          }),
+        );
+        const text = await res.text();
+        if (res.status !== 200) {
+          problems.push(`batch ${budget}: ${res.status} ${text.slice(0, 200)}`);
+          continue;
+        }
+        const body = JSON.parse(text) as BatchBody;
+        problems.push(...notFinite(body, NUMBER_KEYS).map((p) => `batch ${budget} answer ${p}`));
+        const spent = body.selected.reduce((sum, p) => sum + p.cost, 0);
+        if (spent > budget * (1 + 1e-12)) problems.push(`batch ${budget}: spent ${spent}`);
+        if (body.errors.length > 0)
+          problems.push(`batch ${budget}: ${JSON.stringify(body.errors)}`);
+      }
+      expect(problems).toEqual([]);
+    }, 120_000);
+
+    test("the stored rows, read in SQL: every number a number", async () => {
+      if (!db) return; // the embedded store is read through the admin API above (its process holds it)
+      const sql = postgres(db.options.databaseUrl as string, { max: 1, onnotice: () => {} });
+      try {
+        const keys = [...NUMBER_KEYS].map((k) => `$.**.${k} ? (@.type() != "number")`);
+        const [counts] = await sql.unsafe(
+          `select count(*)::int as rows,
+                  count(*) filter (where ${keys
+                    .map(
+                      (_, i) =>
+                        `jsonb_path_exists(scores, $${i + 1}) or jsonb_path_exists(inputs, $${i + 1})`,
+                    )
+                    .join(" or ")})::int as bad
+             from decision_log`,
+          keys,
+        );
+        console.log(
+          `${store}: ${counts?.rows} rows in decision_log, ${counts?.bad} with a non-number`,
+        );
+        expect(counts?.rows).toBeGreaterThan(1000);
+        expect(counts?.bad).toBe(0);
+      } finally {
+        await sql.end();
+      }
+    });
   });
 }
