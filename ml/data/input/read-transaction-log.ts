@@ -420,29 +420,39 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
   const grouped = await groupedIds(connection);
   await settleOrderLines(connection, input);
   await failWhenAllLeftOut(connection, input, loaded.peek);
-  const currencies = await currencyMix(connection, loaded.peek, loaded.types, input);
-  const statuses = await notSales(connection, loaded.peek, loaded.types, input);
-  const quantityLike = await quantityLikeAmount(connection, loaded.peek, loaded.types, input);
+  const sides = await sideColumns(connection, loaded, input);
   // A --date-format that reads no date: the layout the sniffer finds is the hint.
   const sniffed = () => sniffDateFormat(connection, date, describe).catch(() => null);
   await failWhenNothingReadable(connection, input, { locate, rejected, sniffed });
   await connection.run("DROP TABLE IF EXISTS raw");
   const sheets = loaded.sheets;
-  // How a text file was read, when it is not plain UTF-8 with the header on line 1.
-  const text = {
-    ...(loaded.encoding ? { encoding: loaded.encoding } : {}),
-    ...(loaded.skipLines ? { lines_above_header: loaded.skipLines } : {}),
-    ...(loaded.mixedLineEnds ? { mixed_line_ends: true } : {}),
-  };
+  const text = textNotes(loaded);
   const numberFormats = numbers.shown;
-  const refunds = await refundedAmounts(connection, loaded.peek, loaded.types, input);
-  const sides = { currencies, statuses, quantityLike, refunds };
   const ids = mixedFloats
     ? { floatIds: mixedFloats.example[1], mixedFloatIds: mixedFloats.ids }
     : { floatIds, mixedFloatIds: 0 };
   const orderLike = suggestedColumns("order", "order", [...loaded.types.keys()])[0];
   const result = { position, format, numberFormats, ...ids, sides, sheets, text, rejected, locate };
   return { ...result, grouped, orderLike };
+}
+
+/** What the side columns say about the rows (currencies, statuses, quantities, refunds). */
+async function sideColumns(connection: DuckDBConnection, loaded: LoadedSource, input: LogInput) {
+  const { peek, types } = loaded;
+  const currencies = await currencyMix(connection, peek, types, input);
+  const statuses = await notSales(connection, peek, types, input);
+  const quantityLike = await quantityLikeAmount(connection, peek, types, input);
+  const refunds = await refundedAmounts(connection, peek, types, input);
+  return { currencies, statuses, quantityLike, refunds };
+}
+
+/** How a text file was read, when it is not plain UTF-8 with the header on line 1. */
+function textNotes(loaded: LoadedSource) {
+  return {
+    ...(loaded.encoding ? { encoding: loaded.encoding } : {}),
+    ...(loaded.skipLines ? { lines_above_header: loaded.skipLines } : {}),
+    ...(loaded.mixedLineEnds ? { mixed_line_ends: true } : {}),
+  };
 }
 
 /**
