@@ -127,46 +127,9 @@ function writeFeatures(
   const tx = (last - first) / unit;
   const T = (opts.cutoffDay - first) / unit;
 
-  let ipt_mean = 0;
-  let ipt_var = 0;
-  if (x >= 1) {
-    ipt_mean = tx / x;
-    if (x >= 2) {
-      let ss = 0;
-      for (let i = 1; i < n; i++) ss += ((p.day[i]! - p.day[i - 1]!) / unit - ipt_mean) ** 2;
-      ipt_var = ss / (x - 1);
-    }
-  }
-
-  let spendTotal = 0;
-  let spendMax = 0;
-  let quantityTotal = 0;
-  for (let i = 0; i < n; i++) {
-    spendTotal += p.spend[i]!;
-    if (p.spend[i]! > spendMax) spendMax = p.spend[i]!;
-    quantityTotal += p.quantity[i]!;
-  }
-  const spendMean = spendTotal / n;
-  // Least-squares slope of spend over purchase index 0..n-1.
-  let trend = 0;
-  if (n >= 2) {
-    const meanIndex = (n - 1) / 2;
-    let sxy = 0;
-    let sxx = 0;
-    for (let i = 0; i < n; i++) {
-      sxy += (i - meanIndex) * (p.spend[i]! - spendMean);
-      sxx += (i - meanIndex) ** 2;
-    }
-    trend = sxy / sxx;
-  }
-  const monetary = x > 0 ? (spendTotal - p.spend[0]!) / x : 0;
-
-  const recent = [0, 0, 0];
-  for (let i = n - 1; i >= 0; i--) {
-    const age = opts.cutoffDay - p.day[i]!;
-    if (age >= WINDOW_DAYS[2]) break;
-    for (let w = 0; w < 3; w++) if (age < WINDOW_DAYS[w]!) recent[w]!++;
-  }
+  const gaps = interPurchaseTimes(p, unit, x, tx);
+  const spend = spendFeatures(p);
+  const recent = recentPurchases(p, opts.cutoffDay);
 
   const btyd = btydFeatures(opts.btyd, x, tx, T, opts.horizon);
   const values = [
@@ -175,20 +138,20 @@ function writeFeatures(
     T,
     T - tx,
     T > 0 ? x / T : 0,
-    ipt_mean,
-    ipt_var,
+    gaps.mean,
+    gaps.variance,
     p.transactions,
-    spendTotal,
-    spendMean,
-    spendMax,
-    trend,
-    monetary,
+    spend.total,
+    spend.mean,
+    spend.max,
+    spend.trend,
+    spend.monetary,
     p.spend[0],
     recent[0],
     recent[1],
     recent[2],
-    quantityTotal / n,
-    quantityTotal,
+    spend.quantity / n,
+    spend.quantity,
     btyd.bgnbdExpected,
     btyd.bgnbdPAlive,
     btyd.bgnbdPAny,
@@ -196,6 +159,56 @@ function writeFeatures(
     btyd.pnbdPAlive,
   ];
   for (let j = 0; j < FEATURE_COUNT; j++) out[offset + j] = values[j]!;
+}
+
+/** Mean and sample variance of the times between purchase days, in time units. */
+function interPurchaseTimes(p: PurchaseDays, unit: number, x: number, tx: number) {
+  if (x < 1) return { mean: 0, variance: 0 };
+  const mean = tx / x;
+  if (x < 2) return { mean, variance: 0 };
+  let ss = 0;
+  for (let i = 1; i < p.count; i++) ss += ((p.day[i]! - p.day[i - 1]!) / unit - mean) ** 2;
+  return { mean, variance: ss / (x - 1) };
+}
+
+/** Spend and quantity over the purchase days: totals, mean, max, trend, repeat-purchase mean. */
+function spendFeatures(p: PurchaseDays) {
+  const n = p.count;
+  let total = 0;
+  let max = 0;
+  let quantity = 0;
+  for (let i = 0; i < n; i++) {
+    total += p.spend[i]!;
+    if (p.spend[i]! > max) max = p.spend[i]!;
+    quantity += p.quantity[i]!;
+  }
+  const mean = total / n;
+  // Least-squares slope of spend over purchase index 0..n-1.
+  let trend = 0;
+  if (n >= 2) {
+    const meanIndex = (n - 1) / 2;
+    let sxy = 0;
+    let sxx = 0;
+    for (let i = 0; i < n; i++) {
+      sxy += (i - meanIndex) * (p.spend[i]! - mean);
+      sxx += (i - meanIndex) ** 2;
+    }
+    trend = sxy / sxx;
+  }
+  // Gamma-Gamma's monetary value: the mean of the repeat purchases (the first one left out).
+  const monetary = n > 1 ? (total - p.spend[0]!) / (n - 1) : 0;
+  return { total, max, quantity, mean, trend, monetary };
+}
+
+/** Purchase days within each of WINDOW_DAYS before the cutoff. */
+function recentPurchases(p: PurchaseDays, cutoffDay: number): number[] {
+  const recent = [0, 0, 0];
+  for (let i = p.count - 1; i >= 0; i--) {
+    const age = cutoffDay - p.day[i]!;
+    if (age >= WINDOW_DAYS[2]) break;
+    for (let w = 0; w < 3; w++) if (age < WINDOW_DAYS[w]!) recent[w]!++;
+  }
+  return recent;
 }
 
 /**
