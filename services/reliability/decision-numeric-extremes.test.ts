@@ -453,6 +453,28 @@ for (const store of ["embedded", "postgres"] as const) {
           problems.push(`budget ${budget}: two answers ${answers.join(" / ")}`);
       }
       expect(problems).toEqual([]);
+      // Costs in a tiny unit: profits 1 : 5 : 6 at costs 1 : 2 : 3 (× 1e-300), room for 4: the
+      // middle action for both customers. (The hull dropped it: one customer got the dearest.)
+      const tiny = await post(
+        "/decision/batch",
+        JSON.stringify({
+          customers: customers.slice(0, 2),
+          horizon: H,
+          actions: [
+            { id: "a", cost: 1e-300, uplift: 0.1, margin: 12 },
+            { id: "b", cost: 2e-300, uplift: 0.5, margin: 12 },
+            { id: "c", cost: 3e-300, uplift: 0.6, margin: 12 },
+          ],
+          budget: 4e-300,
+        }),
+      );
+      expect(tiny.status).toBe(200);
+      const picked = (await tiny.json()) as BatchBody;
+      expect(picked.selected.map((p) => [p.id, p.action])).toEqual([
+        [`tie-${store}-0`, "b"],
+        [`tie-${store}-1`, "b"],
+      ]);
+      expect(picked.selection.lp_upper_bound).toBeGreaterThanOrEqual(picked.totals.expected_profit);
     }, 120_000);
 
     test("a keyed retry at the bounds replays the answer to the byte", async () => {

@@ -98,6 +98,42 @@ describe("selectWithinBudget", () => {
     expect(belowOptimum).toBeGreaterThan(0);
   });
 
+  test("the selection does not depend on the unit of cost (costs of 1e-300 to 1e9)", () => {
+    // Scaled by powers of 2, every cost comparison is exact: the picks must be the same. An
+    // absolute 1e-9 in the hull test dropped options of tiny cost: 2 customers with options
+    // 1, 5 and 6 at costs 1e-300, 2e-300 and 3e-300 under a budget of 4e-300 got one "c" (6)
+    // instead of "b" twice (10), and an "upper bound" of 8.
+    const next = rng(23);
+    const wrong: string[] = [];
+    let compared = 0;
+    for (let i = 0; i < 400; i++) {
+      const { options, budget } = randomInstance(next, false);
+      const picks = (r: ReturnType<typeof selectWithinBudget>) =>
+        JSON.stringify(r.picks.map((p) => [p.index, p.option.action]));
+      const base = selectWithinBudget(options, budget);
+      for (const scale of [2 ** -40, 2 ** -1000, 2 ** 30]) {
+        const scaled = options.map((list) => list.map((o) => ({ ...o, cost: o.cost * scale })));
+        const result = selectWithinBudget(scaled, budget * scale);
+        compared++;
+        if (picks(result) !== picks(base) || result.lpUpperBound !== base.lpUpperBound)
+          wrong.push(`instance ${i} × ${scale}: ${picks(result)} vs ${picks(base)}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(compared).toBe(1200);
+    for (const scale of [1e-10, 1e-300]) {
+      const options = [
+        { action: "a", cost: 1 * scale, profit: 1 },
+        { action: "b", cost: 2 * scale, profit: 5 },
+        { action: "c", cost: 3 * scale, profit: 6 },
+      ];
+      const result = selectWithinBudget([options, options], 4 * scale);
+      expect(result.picks.map((p) => p.option.action)).toEqual(["b", "b"]);
+      expect(result.totalProfit).toBe(10);
+      expect(result.lpUpperBound).toBeGreaterThanOrEqual(10);
+    }
+  });
+
   test("a hand-worked instance: hull steps by efficiency, fractional break gives the bound", () => {
     const options: SelectionOption[][] = [
       [

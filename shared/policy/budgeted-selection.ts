@@ -45,6 +45,8 @@ const EPS = 1e-9;
  * up to 1e-9 through, all of them at once).
  */
 const BUDGET_SLACK = 1e-12;
+/** Relative rounding room of the hull's collinearity test (costs come in any unit). */
+const HULL_TOLERANCE = 1e-12;
 
 interface HullStep {
   customer: number;
@@ -156,10 +158,12 @@ function hullSteps(
     while (hull.length >= 2) {
       const a = hull[hull.length - 2] as (typeof hull)[number];
       const b = hull[hull.length - 1] as (typeof hull)[number];
-      // b is below (or on) the chord a→o: remove it.
-      const cross =
-        (b.cost - a.cost) * (o.profit - a.profit) - (b.profit - a.profit) * (o.cost - a.cost);
-      if (cross >= -EPS) hull.pop();
+      // b is below (or on) the chord a→o: remove it. The tolerance is relative to the terms: an
+      // absolute 1e-9 removed every b when costs were tiny (1e-300: all products below 1e-9),
+      // keeping only a customer's dearest option, which a small budget could not take.
+      const left = (b.cost - a.cost) * (o.profit - a.profit);
+      const right = (b.profit - a.profit) * (o.cost - a.cost);
+      if (left - right >= -HULL_TOLERANCE * (Math.abs(left) + Math.abs(right))) hull.pop();
       else break;
     }
     hull.push({ cost: o.cost, profit: o.profit, option: o });
