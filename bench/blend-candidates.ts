@@ -7,11 +7,17 @@
 // the Poisson offset) and with monotone constraints; with --bagged 5 GBDT seeds averaged in log;
 // with --bag, bags nested in the folds (train-gbdt-bag.ts, --bags names from BAGS, --bag-seeds R
 // other member seeds; `gbdt_boot_b5`/`blend_boot_b5` are what training serves), each with its blend;
-// --bag-only skips the guards and repeated splits. Deviance, RMSE and total, then the mean
+// --bag-only skips the guards and repeated splits; with --members, the stack of BG/NBD, Pareto/NBD
+// and the 3-member bag as trained (`gbdt_bag3`, `blend_bag3`: the blend before the naive rate
+// joined) with more members (`--members naive,naive_alive,gbdt_sq`, each `blend_plus_<name>`, and
+// all of them together as `blend_plus_all`): `naive` = x · horizon / T (ml/models/naive-rate.ts;
+// `blend_plus_naive` is what training now serves), `naive_alive` = that times BG/NBD's P(alive),
+// `gbdt_sq` = the GBDT on squared error (one model, out of fold). Deviance, RMSE and total, then the mean
 // predicted/actual and RMSE per calibration-frequency segment, then the mean over the seeds.
 // Measures only.
 // Usage: bun bench/blend-candidates.ts [--seeds 42,7] [--more] [--bagged]
 //          [--bag [--bags sub80_b5,boot_b5] [--bag-seeds 10] [--bag-only]]
+//          [--members naive,naive_alive,gbdt_sq]
 //          [--log FILE --format csv|parquet|json --calibration-end D --holdout-end D --time-unit week]
 
 import { CDNOW_SAMPLE_PATH, cdnowSampleOrWarn } from "../ml/data/cdnow-sample.ts";
@@ -20,7 +26,8 @@ import { countMetrics } from "../ml/evaluation/metrics.ts";
 import type { TimeUnit } from "../ml/features/customer-summaries.ts";
 import { FEATURE_LAYOUT, type FeatureName } from "../ml/features/feature-vector.ts";
 import type { GbdtTrainOptions } from "../ml/gbdt/train-gbdt.ts";
-import type { GbdtBagOptions } from "../ml/gbdt/train-gbdt-bag.ts";
+import { DEFAULT_BAG, type GbdtBagOptions } from "../ml/gbdt/train-gbdt-bag.ts";
+import { naiveRateColumn } from "../ml/models/naive-rate.ts";
 import { blendForecast, crossValidateBlend, fitBlendWeights } from "../ml/pipelines/blend.ts";
 import { crossValidateGuardedBlend } from "../ml/pipelines/blend-guard.ts";
 import { moreFoldSplits } from "../ml/pipelines/blend-repeated-cv.ts";
@@ -120,6 +127,74 @@ const BAGS: Record<string, GbdtBagOptions> = {
   boot_b20: { members: 20, sampling: "bootstrap", fraction: 0.8 },
 };
 
+/** The rate members (--members): calibration purchases per unit of observed time × horizon. */
+function rateMembers(pAlive: Float64Array): Record<string, Float64Array> {
+  const naive = naiveRateColumn(summaries.x, summaries.T, summaries.holdoutLength);
+  return { naive, naive_alive: Float64Array.from(naive, (v, i) => v * (pAlive[i] ?? 0)) };
+}
+
+/** The 3-member stack on the bag with extra members, each alone and all together (--members). */
+async function moreMembers(
+  X: Float32Array,
+  bg: Float64Array,
+  pn: Float64Array,
+  pAlive: Float64Array,
+  folds: Fold[],
+  options: GbdtTrainOptions,
+  trainedBlend: Float64Array | null,
+): Promise<Record<string, Float64Array>> {
+  const names = arg("members", "naive,naive_alive").split(",");
+  const started = performance.now();
+  // The count model as trained (train-models: the DEFAULT_BAG nested in the folds).
+  const bag = (
+    await crossValidateGbdt(X, y, folds, options, () => null, undefined, { bag: DEFAULT_BAG })
+  ).oof;
+  const stack = (extra: Float64Array[]) =>
+    crossValidateBlend([bg, pn, bag, ...extra], y, summaries.x, folds);
+  const base = stack([]);
+  const out: Record<string, Float64Array> = { gbdt_bag3: bag, blend_bag3: base.oof };
+  const rates = rateMembers(pAlive);
+  const members: Record<string, Float64Array> = {};
+  for (const name of names) {
+    if (name === "gbdt_sq") {
+      const sqOptions = smallDataGbdtOptions(
+        "squared",
+        Math.round((n * (K - 1)) / K),
+        options.seed ?? 0,
+      );
+      const sq = (await crossValidateGbdt(X, y, folds, sqOptions, () => null)).oof;
+      // A squared-error forecast can be negative; a member of a Poisson stack must not be.
+      members[name] = Float64Array.from(sq, (v) => Math.max(0, v));
+    } else {
+      const member = rates[name];
+      if (!member) throw new Error(`--members: unknown ${name}`);
+      members[name] = member;
+    }
+  }
+  for (const [name, member] of Object.entries(members)) {
+    out[name] = member;
+    const cv = stack([member]);
+    out[`blend_plus_${name}`] = cv.oof;
+    const w = cv.final.weights;
+    console.log(
+      `  blend_plus_${name}: pooling ${cv.final.pooling}, weights 0 / 7+ ${JSON.stringify(w[0]?.map((v) => +v.toFixed(3)))} / ${JSON.stringify(w[7]?.map((v) => +v.toFixed(3)))}`,
+    );
+  }
+  if (names.length > 1) out.blend_plus_all = stack(Object.values(members)).oof;
+  const asTrained = out.blend_plus_naive;
+  if (trainedBlend && asTrained) {
+    const diff = trainedBlend.reduce(
+      (d, v, i) => Math.max(d, Math.abs(v - (asTrained[i] ?? 0))),
+      0,
+    );
+    console.log(
+      `  blend_plus_naive vs train-models' blend: max |difference| ${diff.toExponential(2)}`,
+    );
+  }
+  console.log(`  members: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return out;
+}
+
 const sums: Record<string, number[][]> = {};
 for (const seed of seeds) {
   const trained = await trainModels(
@@ -162,6 +237,13 @@ for (const seed of seeds) {
     candidates.blend_on_bgnbd = blendOf(offset);
     candidates.gbdt_monotone = rising;
     candidates.blend_monotone = blendOf(rising);
+  }
+  if (process.argv.includes("--members")) {
+    const trainedBlend = trained.stacking?.blendOof ?? null;
+    Object.assign(
+      candidates,
+      await moreMembers(X, bg, pn, column("bgnbd_p_alive"), folds, options, trainedBlend),
+    );
   }
   if (process.argv.includes("--bag")) {
     const only = arg("bags", "sub80_b3,sub80_b5,boot_b3,boot_b5").split(",");

@@ -2,7 +2,9 @@
 // Pareto/NBD populations (CDNOW-like parameters) with the count GBDT as one model and as a bag
 // (gbdt-models.ts countBag), side by side in one run, and prints out-of-fold deviance and RMSE of
 // the true model, the GBDT and the blend, the recommended model and the training time (issue #17).
+// With --compare naive, the bag's blend without and with the naive rate member (stacking.ts) instead.
 // Usage: bun bench/blend-simulated.ts [--customers 800,2357,5000] [--seeds 1,2,3] [--models bgnbd,pareto]
+//          [--compare bag|naive]
 
 import { summarize } from "../ml/features/summaries.ts";
 import { type SimulatedModel, simulatePopulation } from "../ml/pipelines/simulate.ts";
@@ -15,6 +17,17 @@ const arg = (name: string, fallback: string) => {
 const sizes = arg("customers", "800,2357,5000").split(",").map(Number);
 const seeds = arg("seeds", "1,2,3").split(",").map(Number);
 const models = arg("models", "bgnbd,pareto").split(",") as SimulatedModel[];
+/** The two trainings per population: one GBDT vs the bag, or the bag's blend without/with the rate. */
+const variants =
+  arg("compare", "bag") === "naive"
+    ? [
+        { label: "3", key: "bag, 3 members", bagCount: true, naiveRate: false },
+        { label: "4", key: "bag, +naive rate", bagCount: true, naiveRate: true },
+      ]
+    : [
+        { label: "no", key: "one", bagCount: false, naiveRate: true },
+        { label: "yes", key: "bag", bagCount: true, naiveRate: true },
+      ];
 
 type Row = Record<string, number>;
 const sums: Record<string, Row[]> = {};
@@ -31,11 +44,11 @@ for (const model of models) {
         holdoutEnd: w.holdoutEnd as string,
         timeUnit: "week",
       });
-      for (const bagCount of [false, true]) {
+      for (const { label, key: variant, bagCount, naiveRate } of variants) {
         const started = performance.now();
         const trained = await trainModels(
           { log: population.log, summaries, source: "bench", format: "simulated" },
-          { seed, bagCount },
+          { seed, bagCount, naiveRate },
         );
         const seconds = (performance.now() - started) / 1000;
         const m = trained.metrics.models;
@@ -45,7 +58,7 @@ for (const model of models) {
         const pair = (
           h: { poisson_deviance: number | null; rmse: number | null } | null | undefined,
         ) => `${Number(h?.poisson_deviance).toFixed(4)}/${Number(h?.rmse).toFixed(4)}`;
-        const key = `${model} ${customers} ${bagCount ? "bag" : "one"}`;
+        const key = `${model} ${customers} ${variant}`;
         sums[key] = [
           ...(sums[key] ?? []),
           {
@@ -55,7 +68,7 @@ for (const model of models) {
           },
         ];
         console.log(
-          `${`${model} ${customers} s${seed}`.padEnd(20)}${(bagCount ? "yes" : "no").padEnd(6)}${pair(truth).padEnd(19)}${pair(g).padEnd(19)}${pair(b).padEnd(19)}${trained.recommended.padEnd(13)}${seconds.toFixed(1)}`,
+          `${`${model} ${customers} s${seed}`.padEnd(20)}${label.padEnd(6)}${pair(truth).padEnd(19)}${pair(g).padEnd(19)}${pair(b).padEnd(19)}${trained.recommended.padEnd(13)}${seconds.toFixed(1)}`,
         );
       }
     }
@@ -65,6 +78,6 @@ console.log("\nmean over seeds: blend deviance − true model's, blend recommend
 for (const [key, rows] of Object.entries(sums)) {
   const mean = (f: string) => rows.reduce((s, r) => s + (r[f] ?? 0), 0) / rows.length;
   console.log(
-    `${key.padEnd(22)} ${mean("excess").toFixed(4).padStart(8)}  ${mean("blendWins").toFixed(2)}  ${mean("seconds").toFixed(1)}`,
+    `${key.padEnd(30)} ${mean("excess").toFixed(4).padStart(8)}  ${mean("blendWins").toFixed(2)}  ${mean("seconds").toFixed(1)}`,
   );
 }

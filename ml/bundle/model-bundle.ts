@@ -55,13 +55,26 @@ export const ModelManifestSchema = z.object({
   recommended: z.enum(["gbdt", "bgnbd", "pareto_nbd", "blend"]),
   /**
    * The out-of-fold stack (ml/pipelines/blend.ts): per calibration-frequency segment 0..6, 7+,
-   * weights of the BG/NBD, Pareto/NBD and GBDT forecasts. Absent in older bundles.
+   * weights of the BG/NBD, Pareto/NBD, GBDT and naive rate (x·h/T, ml/models/naive-rate.ts)
+   * forecasts. Bundles trained before the naive rate joined stack the first three; older ones have
+   * no blend.
    */
   blend: z
-    .object({
-      inputs: z.tuple([z.literal("bgnbd"), z.literal("pareto_nbd"), z.literal("gbdt")]),
-      weights: z.array(z.array(z.number().nonnegative()).length(3)).length(8),
-    })
+    .union([
+      z.object({
+        inputs: z.tuple([
+          z.literal("bgnbd"),
+          z.literal("pareto_nbd"),
+          z.literal("gbdt"),
+          z.literal("naive_rate"),
+        ]),
+        weights: z.array(z.array(z.number().nonnegative()).length(4)).length(8),
+      }),
+      z.object({
+        inputs: z.tuple([z.literal("bgnbd"), z.literal("pareto_nbd"), z.literal("gbdt")]),
+        weights: z.array(z.array(z.number().nonnegative()).length(3)).length(8),
+      }),
+    ])
     .nullable()
     .optional(),
   /**

@@ -1,40 +1,96 @@
 // The `blend` forecast of a batch: the trained per-segment weights (ml/pipelines/blend.ts) applied
-// to the BG/NBD, Pareto/NBD and GBDT columns at the requested horizon. Expected purchases, spend and
-// CLV are linear, so each is the same weighted sum; P(alive) is BG/NBD's and P(purchase) follows
-// from the blend's count distribution (negative binomial with the out-of-fold dispersion).
+// to the BG/NBD, Pareto/NBD, GBDT and naive rate columns at the requested horizon (bundles trained
+// before the naive rate joined carry three weights per segment and stack the first three). Expected
+// purchases, spend and CLV are linear, so each is the same weighted sum; P(alive) is BG/NBD's and
+// P(purchase) follows from the blend's count distribution (negative binomial with the out-of-fold
+// dispersion).
 
+import { naiveRateForecast } from "../models/naive-rate.ts";
 import type { BlendWeights } from "../pipelines/blend.ts";
 import { blendForecast } from "../pipelines/blend.ts";
+import type { BtydColumns } from "./btyd-columns.ts";
 import { emptyColumns, type ModelColumns } from "./model-columns.ts";
+
+/**
+ * The naive rate member's columns (ml/models/naive-rate.ts) at `horizon`: x·h/T purchases, each at
+ * the Gamma-Gamma expected spend, timed like BG/NBD's for the CLV (as the GBDT's). Only the blend
+ * uses them; P(alive) and P(purchase) stay NaN.
+ */
+export function naiveRateColumns(
+  batch: { x: ArrayLike<number>; T: ArrayLike<number>; errors: ArrayLike<unknown> },
+  horizon: number,
+  btyd: Pick<BtydColumns, "bg" | "bgDiscounted" | "meanSpend">,
+): ModelColumns {
+  const n = batch.x.length;
+  const out = emptyColumns(n);
+  const { bg, bgDiscounted, meanSpend } = btyd;
+  for (let i = 0; i < n; i++) {
+    if (batch.errors[i]) continue;
+    const expected = naiveRateForecast(batch.x[i]!, batch.T[i]!, horizon);
+    out.expectedPurchases[i] = expected;
+    const perPurchase = meanSpend[i]!;
+    if (!Number.isNaN(perPurchase)) {
+      out.expectedSpend[i] = expected * perPurchase;
+      const eBg = bg.expectedPurchases[i]!;
+      const share = eBg > 1e-12 ? bgDiscounted[i]! / eBg : 1;
+      out.clv[i] = expected * share * perPurchase;
+    }
+  }
+  return out;
+}
 
 export function blendColumns(
   weights: number[][],
   dispersion: number,
   x: ArrayLike<number>,
-  inputs: readonly [ModelColumns, ModelColumns, ModelColumns],
+  inputs: readonly [ModelColumns, ModelColumns, ModelColumns, ModelColumns?],
   errors: ArrayLike<unknown>,
 ): ModelColumns {
   const n = x.length;
   const out = emptyColumns(n);
   const blend: BlendWeights = { pooling: Number.NaN, weights };
-  const values = new Float64Array(3);
-  const [bg, pn, gb] = inputs;
-  // The three columns are passed, not named by key: a keyed lookup per value was slow on this path.
-  const mix = (a: Float64Array, b: Float64Array, c: Float64Array, i: number) => {
+  const members = weights[0]?.length ?? 3;
+  const [bg, pn, gb, rate] = inputs;
+  if (members !== 3 && !(members === 4 && rate)) {
+    throw new RangeError(`blend: ${members} weights per segment and ${inputs.length} members`);
+  }
+  const values = new Float64Array(members);
+  const r = members === 4 ? rate : undefined;
+  // The columns are passed, not named by key: a keyed lookup per value was slow on this path.
+  const mix = (
+    a: Float64Array,
+    b: Float64Array,
+    c: Float64Array,
+    d: Float64Array | undefined,
+    i: number,
+  ) => {
     values[0] = a[i]!;
     values[1] = b[i]!;
     values[2] = c[i]!;
+    if (d) values[3] = d[i]!;
     return blendForecast(blend, x[i]!, values);
   };
   for (let i = 0; i < n; i++) {
     if (errors[i] || Number.isNaN(gb.expectedPurchases[i]!)) continue;
-    const mu = mix(bg.expectedPurchases, pn.expectedPurchases, gb.expectedPurchases, i);
+    const mu = mix(
+      bg.expectedPurchases,
+      pn.expectedPurchases,
+      gb.expectedPurchases,
+      r?.expectedPurchases,
+      i,
+    );
     out.expectedPurchases[i] = mu;
     out.pAlive[i] = bg.pAlive[i]!;
     out.pPurchase[i] =
       dispersion > 1e-9 ? 1 - (1 + dispersion * mu) ** (-1 / dispersion) : -Math.expm1(-mu);
-    out.expectedSpend[i] = mix(bg.expectedSpend, pn.expectedSpend, gb.expectedSpend, i);
-    out.clv[i] = mix(bg.clv, pn.clv, gb.clv, i);
+    out.expectedSpend[i] = mix(
+      bg.expectedSpend,
+      pn.expectedSpend,
+      gb.expectedSpend,
+      r?.expectedSpend,
+      i,
+    );
+    out.clv[i] = mix(bg.clv, pn.clv, gb.clv, r?.clv, i);
   }
   return out;
 }

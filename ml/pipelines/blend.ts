@@ -1,5 +1,6 @@
 // The `blend` forecast: a non-negative linear stack of the models' holdout forecasts (BG/NBD,
-// Pareto/NBD, GBDT count) per calibration-frequency segment, fitted by minimising Poisson deviance.
+// Pareto/NBD, GBDT count and the naive rate x·h/T, ml/models/naive-rate.ts) per
+// calibration-frequency segment, fitted by minimising Poisson deviance.
 // Its weights are chosen out of fold (nested in the GBDT's K folds), and how strongly the segments'
 // weights are pooled towards one set for everybody is chosen by the out-of-fold deviance too.
 //
@@ -14,7 +15,10 @@ import { poissonDeviance } from "../evaluation/metrics.ts";
 export const SEGMENTS = 8;
 export const SEGMENT_LABELS = ["0", "1", "2", "3", "4", "5", "6", "7+"] as const;
 /** The order of the stacked forecasts in weight vectors. */
-export const BLEND_INPUTS = ["bgnbd", "pareto_nbd", "gbdt"] as const;
+export const BLEND_INPUTS = ["bgnbd", "pareto_nbd", "gbdt", "naive_rate"] as const;
+/** The members of blends trained before the naive rate joined (bundles may still carry them). */
+export const BLEND_INPUTS_WITHOUT_RATE = ["bgnbd", "pareto_nbd", "gbdt"] as const;
+export type BlendInput = (typeof BLEND_INPUTS)[number];
 
 export function frequencySegment(x: number): number {
   return Math.min(SEGMENTS - 1, Math.max(0, Math.floor(x)));
@@ -26,7 +30,7 @@ export interface BlendWeights {
    * population's (κ "pseudo-customers" like the population). Infinity: one set for everybody.
    */
   pooling: number;
-  /** SEGMENTS rows of BLEND_INPUTS.length weights. */
+  /** SEGMENTS rows of one weight per stacked forecast (BLEND_INPUTS or its first three). */
   weights: number[][];
 }
 
@@ -241,7 +245,7 @@ export function fitBlendWeights(
   return { pooling, weights };
 }
 
-/** The blend of one customer's forecasts (in BLEND_INPUTS order). */
+/** The blend of one customer's forecasts (in BLEND_INPUTS order, as many as there are weights). */
 export function blendForecast(weights: BlendWeights, x: number, values: ArrayLike<number>): number {
   const w = weights.weights[frequencySegment(x)];
   if (!w) throw new RangeError(`blend: no weights for segment ${frequencySegment(x)}`);

@@ -11,7 +11,13 @@ import {
 import { FEATURE_LAYOUT } from "../features/feature-vector.ts";
 import type { GbdtModel } from "../gbdt/gbdt-model.ts";
 import { exportGbdtToOnnx } from "../onnx/export-tree-ensemble.ts";
+import type { BlendInput } from "./blend.ts";
 import type { TrainedModels } from "./train-models.ts";
+
+/** model.json's `blend`: the stacked members by name and their weights (the schema checks both). */
+function blendManifest(inputs: BlendInput[], weights: number[][]): ModelManifest["blend"] {
+  return { inputs, weights } as ModelManifest["blend"];
+}
 
 export interface BundleOptions {
   name?: string;
@@ -48,7 +54,7 @@ export function buildManifest(
     feature_layout: { version: FEATURE_LAYOUT.version, names: [...FEATURE_LAYOUT.names] },
     recommended: trained.recommended,
     blend: trained.stacking
-      ? { inputs: ["bgnbd", "pareto_nbd", "gbdt"], weights: trained.stacking.blend.weights }
+      ? blendManifest(trained.stacking.blendInputs, trained.stacking.blend.weights)
       : null,
     uncertainty: {
       covariances: trained.covariances,

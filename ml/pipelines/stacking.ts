@@ -10,6 +10,7 @@ import type { IntervalColumns, IntervalModel, ModelIntervals } from "../forecast
 import type { ParameterCovariances } from "../forecasting/parameter-uncertainty.ts";
 import type { BgNbdParams } from "../models/bgnbd.ts";
 import type { GammaGammaParams } from "../models/gamma-gamma.ts";
+import { naiveRateColumn } from "../models/naive-rate.ts";
 import { fitDispersion } from "../models/negative-binomial.ts";
 import type { ParetoNbdParams } from "../models/pareto-nbd.ts";
 import { createTaskPool, type TaskPool } from "../parallel/task-pool.ts";
@@ -18,6 +19,8 @@ import type { IntervalCalibrationRows } from "../report/interval-calibration-cha
 import type { ReportTable } from "../report/report-html.ts";
 import {
   BLEND_INPUTS,
+  BLEND_INPUTS_WITHOUT_RATE,
+  type BlendInput,
   type BlendWeights,
   crossValidateBlend,
   frequencySegment,
@@ -46,6 +49,8 @@ export interface StackingInput extends BtydCalibrationInput {
   folds: Fold[];
   /** The BTYD calibration, if started earlier (startBtydCalibration with the same input). */
   btydCalibration?: Promise<CalibrationPart[]>;
+  /** false: stack without the naive rate member (the blend as trained before it, to measure it). */
+  naiveRate?: boolean;
 }
 
 /** Some customers' intervals and PMFs, computed in one task. */
@@ -65,6 +70,8 @@ export interface SegmentErrors {
 }
 
 export interface StackingResult {
+  /** The stacked forecasts, in the order of the weights. */
+  blendInputs: BlendInput[];
   blend: BlendWeights;
   /** Out-of-fold blend forecasts and their holdout scores. */
   blendOof: Float64Array;
@@ -124,8 +131,16 @@ function foldDispersion(folds: Fold[], actual: Float64Array, oof: Float64Array):
 export async function stackAndCalibrate(input: StackingInput): Promise<StackingResult> {
   const { summaries: s, forecasts, folds } = input;
   const actual = s.holdoutPurchases;
+  // The naive rate x·h/T at the holdout length: where BG/NBD and the GBDT shrink the heaviest
+  // buyers towards the population, it carries their own rate (README, "The blend").
+  const blendInputs: BlendInput[] =
+    input.naiveRate === false ? [...BLEND_INPUTS_WITHOUT_RATE] : [...BLEND_INPUTS];
+  const members: Record<BlendInput, Float64Array> = {
+    ...forecasts,
+    naive_rate: naiveRateColumn(s.x, s.T, s.holdoutLength),
+  };
   const cv = crossValidateBlend(
-    [forecasts.bgnbd, forecasts.pareto_nbd, forecasts.gbdt],
+    blendInputs.map((m) => members[m]),
     actual,
     s.x,
     folds,
@@ -142,6 +157,7 @@ export async function stackAndCalibrate(input: StackingInput): Promise<StackingR
     (Object.keys(oof) as IntervalModel[]).map((m) => [m, segmentErrors(s.x, actual, oof[m])]),
   ) as Record<IntervalModel, SegmentErrors[]>;
   return {
+    blendInputs,
     blend: cv.final,
     blendOof: cv.oof,
     blendHoldout: countMetrics(actual, cv.oof),
@@ -335,7 +351,7 @@ export function stackingMetrics(result: StackingResult) {
   return {
     models: {
       blend: {
-        inputs: [...BLEND_INPUTS],
+        inputs: [...result.blendInputs],
         segments: [...SEGMENT_LABELS],
         weights: result.blend.weights.map((w) => w.map(round4)),
         pooling: Number.isFinite(result.blend.pooling) ? result.blend.pooling : ("global" as const),
@@ -368,8 +384,8 @@ export function stackingTables(result: StackingResult): ReportTable[] {
   const models = Object.keys(result.bySegment) as IntervalModel[];
   return [
     {
-      title: `Blend weights per calibration frequency (${BLEND_INPUTS.join(", ")}; pooling ${Number.isFinite(result.blend.pooling) ? result.blend.pooling : "global"}, chosen out of fold)`,
-      columns: ["segment", ...BLEND_INPUTS],
+      title: `Blend weights per calibration frequency (${result.blendInputs.join(", ")}; pooling ${Number.isFinite(result.blend.pooling) ? result.blend.pooling : "global"}, chosen out of fold)`,
+      columns: ["segment", ...result.blendInputs],
       rows: result.blend.weights.map((w, g) => [SEGMENT_LABELS[g] ?? null, ...w.map(round4)]),
     },
     {
