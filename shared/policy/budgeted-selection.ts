@@ -47,6 +47,8 @@ const EPS = 1e-9;
 const BUDGET_SLACK = 1e-12;
 /** Relative rounding room of the hull's collinearity test (costs come in any unit). */
 const HULL_TOLERANCE = 1e-12;
+/** Relative rounding room between the LP bound and the total (sums of up to 10,000 profits). */
+const GAP_ROUNDING = 1e-12;
 
 interface HullStep {
   customer: number;
@@ -233,14 +235,17 @@ function lpGreedySelection(
   // The steps after the break can lift the total above the LP value of the prefix; the LP bound
   // stays an upper bound of the optimum, so clamp the reported gap at 0.
   const upper = Math.max(lpUpperBound, totalProfit);
+  // A gap within the sums' rounding (relative to the total: 512 on a total of 7e18, where an
+  // absolute 1e-9 called an optimal selection inexact) is none: the selection is exact.
+  const exact = upper - totalProfit <= EPS + GAP_ROUNDING * Math.abs(upper);
   return {
     picks,
     totalCost,
     totalProfit,
     method: "lp-greedy",
-    exact: upper - totalProfit <= EPS,
-    lpUpperBound: upper,
-    gap: upper - totalProfit,
+    exact,
+    lpUpperBound: exact ? totalProfit : upper,
+    gap: exact ? 0 : upper - totalProfit,
     maxSingleProfit,
   };
 }
