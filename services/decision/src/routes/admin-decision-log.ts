@@ -6,6 +6,7 @@
 //   DELETE /admin/customers/:id/decisions                  erases both; answers the counts
 //   POST   /admin/decision-log/prune {older_than_days}     deletes rows older than that
 import { zValidator } from "@hono/zod-validator";
+import { decimalIdParam } from "@pp/shared/contracts/decimal-id.ts";
 import type { DecisionLogDeadLetterRow, DecisionLogRow } from "@pp/shared/db/schema.ts";
 import {
   isStorableText,
@@ -26,7 +27,10 @@ export const customerParams = z.object({
 
 export const customerDecisionsQuery = z
   .object({
-    limit: z.coerce.number({ error: "must be a number" }).int().min(1).max(1000).default(100),
+    // Decimal digits, as ids: z.coerce read "0x10" as 16 and "1e3" as 1000.
+    limit: decimalIdParam("a number of decisions")
+      .pipe(z.number().max(1000, { error: "must be at most 1000" }))
+      .default(100),
     before: z.iso
       .datetime({ offset: true, error: "must be an ISO 8601 time, e.g. 2026-11-30T12:00:00Z" })
       .optional(),

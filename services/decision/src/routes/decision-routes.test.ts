@@ -413,6 +413,9 @@ describe("admin decision log: a customer's decisions, erasure, pruning", () => {
       ["DELETE", `/admin/customers/${"x".repeat(257)}/decisions`, undefined, '"path":"id"'],
       ["GET", "/admin/customers/x/decisions?limit=0", undefined, '"path":"limit"'],
       ["GET", "/admin/customers/x/decisions?limit=1e308", undefined, '"path":"limit"'],
+      ["GET", "/admin/customers/x/decisions?limit=0x10", undefined, '"path":"limit"'],
+      ["GET", "/admin/customers/x/decisions?limit=1e2", undefined, '"path":"limit"'],
+      ["GET", "/admin/customers/x/decisions?limit=1001", undefined, '"path":"limit"'],
       ["GET", "/admin/customers/x/decisions?before=yesterday", undefined, '"path":"before"'],
       ["GET", "/admin/customers/x/decisions?before_id=%ED%A0%80", undefined, '"path":"before_id"'],
       [
