@@ -133,5 +133,32 @@ if (import.meta.main) {
     console.error(`error: ${error.message} (${error.name}); stopped, nothing more was written`);
     process.exit(1);
   });
+  // A PostgreSQL that stops answering (frozen host, dropped packets) ends the command after
+  // ML_DATABASE_TIMEOUT_SECONDS of silence instead of leaving it waiting for ever.
+  if (process.env.DATABASE_URL?.trim()) await watchDatabase();
   process.exitCode = await runCli(process.argv.slice(2));
+}
+
+/** Starts shared/db/database-watchdog.ts with ML_DATABASE_TIMEOUT_SECONDS (a bad value: exit 2). */
+async function watchDatabase(): Promise<void> {
+  const { databaseTimeoutSeconds, startDatabaseWatchdog } = await import(
+    "@pp/shared/db/database-watchdog.ts"
+  );
+  let seconds: number;
+  try {
+    seconds = databaseTimeoutSeconds(process.env);
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}`);
+    process.exit(2);
+  }
+  if (seconds === 0) return;
+  startDatabaseWatchdog({
+    timeoutMs: seconds * 1000,
+    onUnresponsive(url, silentMs) {
+      console.error(
+        `error: the database at DATABASE_URL=${redactedDatabaseUrl(url)} has not answered for ${(silentMs / 1000).toFixed(0)} s (its host frozen, or the network to it dropping packets; ML_DATABASE_TIMEOUT_SECONDS=${seconds}); the command stopped. What it had not committed is rolled back when the database resumes (a commit already sent may still land: check with \`ml models\`); run it again once the database answers`,
+      );
+      process.exit(1);
+    },
+  });
 }

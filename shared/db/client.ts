@@ -96,7 +96,17 @@ export function osDatabaseUser(
   }
 }
 
+/** How many handles are open on each PostgreSQL URL in this process (for database-watchdog.ts). */
+const openUrls = new Map<string, number>();
+
+/** The PostgreSQL URLs this process has a handle open on (a command waiting on them, maybe). */
+export function openPostgresUrls(): string[] {
+  return [...openUrls.keys()];
+}
+
 function openPostgres(url: string, max: number): DatabaseHandle {
+  openUrls.set(url, (openUrls.get(url) ?? 0) + 1);
+  let counted = true;
   const user = osDatabaseUser(url);
   const handle = openThroughPostgresJs(
     "postgres",
@@ -137,7 +147,16 @@ function openPostgres(url: string, max: number): DatabaseHandle {
     listen,
     async close() {
       await Promise.allSettled([...listeners].map((l) => l.close()));
-      await handle.close();
+      try {
+        await handle.close();
+      } finally {
+        if (counted) {
+          counted = false;
+          const n = (openUrls.get(url) ?? 1) - 1;
+          if (n > 0) openUrls.set(url, n);
+          else openUrls.delete(url);
+        }
+      }
     },
   };
 }

@@ -32,6 +32,15 @@ export function postgresBinDirOrWarn(what: string): string | null {
   return null;
 }
 
+/** Signals `pid`; one gone since /proc was read (a backend that just ended) is skipped. */
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ESRCH") throw error;
+  }
+}
+
 const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
 
 function run(args: string[]): void {
@@ -108,11 +117,11 @@ export class ThrowawayPostgres {
    * nothing answers, as when the database host hangs or the network drops packets. `thaw` resumes.
    */
   freeze(): void {
-    for (const pid of this.serverPids()) process.kill(pid, "SIGSTOP");
+    for (const pid of this.serverPids()) signal(pid, "SIGSTOP");
   }
 
   thaw(): void {
-    for (const pid of this.serverPids()) process.kill(pid, "SIGCONT");
+    for (const pid of this.serverPids()) signal(pid, "SIGCONT");
   }
 
   /**
