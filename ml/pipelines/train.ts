@@ -5,6 +5,8 @@
 
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { errorChain } from "@pp/shared/errors/error-chain.ts";
+import { RegistryStateError } from "@pp/shared/registry/registry-errors.ts";
 import type { ModelBundle } from "../bundle/model-bundle.ts";
 import type { EvaluationSection, TrainingMetrics } from "../bundle/training-metrics.ts";
 import type { BadRowPolicy } from "../data/bad-rows.ts";
@@ -264,13 +266,17 @@ async function registerStep(
       let stage = version.stage;
       let decision: GateDecision | null = null;
       if (options.promoteIfBetter && !options.promote) {
-        decision = await promotionDecision(
-          opened.registry,
-          name,
-          served.metrics.evaluation as EvaluationSection,
-        );
-        if (decision.promote)
-          stage = (await opened.registry.promote(name, version.version)).promoted.stage;
+        try {
+          decision = await promotionDecision(
+            opened.registry,
+            name,
+            served.metrics.evaluation as EvaluationSection,
+          );
+          if (decision.promote)
+            stage = (await opened.registry.promote(name, version.version)).promoted.stage;
+        } catch (error) {
+          throw gateInterrupted(name, version.version, error);
+        }
       }
       return { registered: { name, version: version.version, stage }, gate: decision };
     } finally {
@@ -281,6 +287,19 @@ async function registerStep(
   input.print(`registered ${registered.name} v${registered.version} (${registered.stage})`);
   if (gate) input.print(`${gate.promote ? "promoted" : "not promoted"}: ${gate.reason}`);
   return outcome;
+}
+
+/**
+ * The gate failed after the version was committed (the database gone between the two, say): the
+ * error says the version is there and how to finish, since running `ml train` again as a lost
+ * connection's message advises would register another copy of it.
+ */
+function gateInterrupted(name: string, version: number, error: unknown): RegistryStateError {
+  const cause = errorChain(error).at(-1) as { code?: unknown; message?: string } | undefined;
+  const reason = `${typeof cause?.code === "string" ? `${cause.code}: ` : ""}${cause?.message ?? String(error)}`;
+  return new RegistryStateError(
+    `${name} v${version} is registered (staging), but --promote-if-better stopped before deciding (${reason}); do not train again (that registers another version): once the database answers, compare it with production (\`ml models ${name}\`) and run \`ml promote ${name} ${version}\` to make it production`,
+  );
 }
 
 /** Runs the production step unless --evaluate-only or there is no log; prints what it built. */
