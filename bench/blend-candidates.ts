@@ -8,16 +8,16 @@
 // with --bag, bags nested in the folds (train-gbdt-bag.ts, --bags names from BAGS, --bag-seeds R
 // other member seeds; `gbdt_boot_b5`/`blend_boot_b5` are what training serves), each with its blend;
 // --bag-only skips the guards and repeated splits; with --members, the stack of BG/NBD, Pareto/NBD
-// and the 3-member bag as trained (`gbdt_bag3`, `blend_bag3`: the blend before the naive rate
-// joined) with more members (`--members naive,naive_alive,gbdt_sq`, each `blend_plus_<name>`, and
-// all of them together as `blend_plus_all`): `naive` = x · horizon / T (ml/models/naive-rate.ts;
-// `blend_plus_naive` is what training now serves), `naive_alive` = that times BG/NBD's P(alive),
-// `gbdt_sq` = the GBDT on squared error (one model, out of fold). Deviance, RMSE and total, then the mean
+// and the 3-member bag as trained (`gbdt_bag3`, `blend_bag3`: the blend before the fourth member
+// joined) with more members (`--members rate_if_alive,naive,naive_alive,naive_floor,gbdt_sq`, each
+// `blend_plus_<name>`, and all of them together as `blend_plus_all`): see rateMembers
+// (`blend_plus_rate_if_alive` is what training now serves) and `gbdt_sq` = the GBDT on squared
+// error (one model, out of fold). Deviance, RMSE and total, then the mean
 // predicted/actual and RMSE per calibration-frequency segment, then the mean over the seeds.
 // Measures only.
 // Usage: bun bench/blend-candidates.ts [--seeds 42,7] [--more] [--bagged]
 //          [--bag [--bags sub80_b5,boot_b5] [--bag-seeds 10] [--bag-only]]
-//          [--members naive,naive_alive,gbdt_sq]
+//          [--members rate_if_alive,naive,naive_alive,naive_floor,gbdt_sq]
 //          [--log FILE --format csv|parquet|json --calibration-end D --holdout-end D --time-unit week]
 
 import { CDNOW_SAMPLE_PATH, cdnowSampleOrWarn } from "../ml/data/cdnow-sample.ts";
@@ -27,7 +27,7 @@ import type { TimeUnit } from "../ml/features/customer-summaries.ts";
 import { FEATURE_LAYOUT, type FeatureName } from "../ml/features/feature-vector.ts";
 import type { GbdtTrainOptions } from "../ml/gbdt/train-gbdt.ts";
 import { DEFAULT_BAG, type GbdtBagOptions } from "../ml/gbdt/train-gbdt-bag.ts";
-import { naiveRateColumn } from "../ml/models/naive-rate.ts";
+import { rateIfAliveColumn } from "../ml/models/rate-if-alive.ts";
 import { blendForecast, crossValidateBlend, fitBlendWeights } from "../ml/pipelines/blend.ts";
 import { crossValidateGuardedBlend } from "../ml/pipelines/blend-guard.ts";
 import { moreFoldSplits } from "../ml/pipelines/blend-repeated-cv.ts";
@@ -127,10 +127,24 @@ const BAGS: Record<string, GbdtBagOptions> = {
   boot_b20: { members: 20, sampling: "bootstrap", fraction: 0.8 },
 };
 
-/** The rate members (--members): calibration purchases per unit of observed time × horizon. */
-function rateMembers(pAlive: Float64Array): Record<string, Float64Array> {
-  const naive = naiveRateColumn(summaries.x, summaries.T, summaries.holdoutLength);
-  return { naive, naive_alive: Float64Array.from(naive, (v, i) => v * (pAlive[i] ?? 0)) };
+/**
+ * The rate members (--members): `rate_if_alive` = BG/NBD's posterior mean rate if alive,
+ * h·(r + x)/(α + T) (ml/models/rate-if-alive.ts: what training stacks); `naive` = the calibration
+ * rate x·h/T (no shrinkage: a young customer with x = 1 one day in is forecast 7 a week);
+ * `naive_alive` = that times BG/NBD's P(alive); `naive_floor` = x·h/max(T, h).
+ */
+function rateMembers(pAlive: Float64Array, rAlpha: { r: number; alpha: number }) {
+  const h = summaries.holdoutLength;
+  const { x, T } = summaries;
+  const each = (f: (x: number, T: number) => number) =>
+    Float64Array.from({ length: n }, (_, i) => f(x[i] ?? 0, T[i] ?? 0));
+  const naive = each((xi, Ti) => (Ti > 0 ? (xi * h) / Ti : 0));
+  return {
+    rate_if_alive: rateIfAliveColumn(rAlpha, x, T, h),
+    naive,
+    naive_alive: Float64Array.from(naive, (v, i) => v * (pAlive[i] ?? 0)),
+    naive_floor: each((xi, Ti) => (xi * h) / Math.max(Ti, h)),
+  } as Record<string, Float64Array>;
 }
 
 /** The 3-member stack on the bag with extra members, each alone and all together (--members). */
@@ -142,8 +156,9 @@ async function moreMembers(
   folds: Fold[],
   options: GbdtTrainOptions,
   trainedBlend: Float64Array | null,
+  rAlpha: { r: number; alpha: number },
 ): Promise<Record<string, Float64Array>> {
-  const names = arg("members", "naive,naive_alive").split(",");
+  const names = arg("members", "rate_if_alive,naive").split(",");
   const started = performance.now();
   // The count model as trained (train-models: the DEFAULT_BAG nested in the folds).
   const bag = (
@@ -153,7 +168,7 @@ async function moreMembers(
     crossValidateBlend([bg, pn, bag, ...extra], y, summaries.x, folds);
   const base = stack([]);
   const out: Record<string, Float64Array> = { gbdt_bag3: bag, blend_bag3: base.oof };
-  const rates = rateMembers(pAlive);
+  const rates = rateMembers(pAlive, rAlpha);
   const members: Record<string, Float64Array> = {};
   for (const name of names) {
     if (name === "gbdt_sq") {
@@ -181,14 +196,14 @@ async function moreMembers(
     );
   }
   if (names.length > 1) out.blend_plus_all = stack(Object.values(members)).oof;
-  const asTrained = out.blend_plus_naive;
+  const asTrained = out.blend_plus_rate_if_alive;
   if (trainedBlend && asTrained) {
     const diff = trainedBlend.reduce(
       (d, v, i) => Math.max(d, Math.abs(v - (asTrained[i] ?? 0))),
       0,
     );
     console.log(
-      `  blend_plus_naive vs train-models' blend: max |difference| ${diff.toExponential(2)}`,
+      `  blend_plus_rate_if_alive vs train-models' blend: max |difference| ${diff.toExponential(2)}`,
     );
   }
   console.log(`  members: ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -242,7 +257,16 @@ for (const seed of seeds) {
     const trainedBlend = trained.stacking?.blendOof ?? null;
     Object.assign(
       candidates,
-      await moreMembers(X, bg, pn, column("bgnbd_p_alive"), folds, options, trainedBlend),
+      await moreMembers(
+        X,
+        bg,
+        pn,
+        column("bgnbd_p_alive"),
+        folds,
+        options,
+        trainedBlend,
+        trained.metrics.models.bgnbd.params,
+      ),
     );
   }
   if (process.argv.includes("--bag")) {

@@ -2,9 +2,9 @@
 // Pareto/NBD populations (CDNOW-like parameters) with the count GBDT as one model and as a bag
 // (gbdt-models.ts countBag), side by side in one run, and prints out-of-fold deviance and RMSE of
 // the true model, the GBDT and the blend, the recommended model and the training time (issue #17).
-// With --compare naive, the bag's blend without and with the naive rate member (stacking.ts) instead.
+// With --compare rate, the bag's blend without and with the rate-if-alive member (stacking.ts) instead.
 // Usage: bun bench/blend-simulated.ts [--customers 800,2357,5000] [--seeds 1,2,3] [--models bgnbd,pareto]
-//          [--compare bag|naive]
+//          [--compare bag|rate]
 
 import { summarize } from "../ml/features/summaries.ts";
 import { type SimulatedModel, simulatePopulation } from "../ml/pipelines/simulate.ts";
@@ -19,14 +19,14 @@ const seeds = arg("seeds", "1,2,3").split(",").map(Number);
 const models = arg("models", "bgnbd,pareto").split(",") as SimulatedModel[];
 /** The two trainings per population: one GBDT vs the bag, or the bag's blend without/with the rate. */
 const variants =
-  arg("compare", "bag") === "naive"
+  arg("compare", "bag") === "rate"
     ? [
-        { label: "3", key: "bag, 3 members", bagCount: true, naiveRate: false },
-        { label: "4", key: "bag, +naive rate", bagCount: true, naiveRate: true },
+        { label: "3", key: "bag, 3 members", bagCount: true, rateIfAlive: false },
+        { label: "4", key: "bag, +rate if alive", bagCount: true, rateIfAlive: true },
       ]
     : [
-        { label: "no", key: "one", bagCount: false, naiveRate: true },
-        { label: "yes", key: "bag", bagCount: true, naiveRate: true },
+        { label: "no", key: "one", bagCount: false, rateIfAlive: true },
+        { label: "yes", key: "bag", bagCount: true, rateIfAlive: true },
       ];
 
 type Row = Record<string, number>;
@@ -44,11 +44,11 @@ for (const model of models) {
         holdoutEnd: w.holdoutEnd as string,
         timeUnit: "week",
       });
-      for (const { label, key: variant, bagCount, naiveRate } of variants) {
+      for (const { label, key: variant, bagCount, rateIfAlive } of variants) {
         const started = performance.now();
         const trained = await trainModels(
           { log: population.log, summaries, source: "bench", format: "simulated" },
-          { seed, bagCount, naiveRate },
+          { seed, bagCount, rateIfAlive },
         );
         const seconds = (performance.now() - started) / 1000;
         const m = trained.metrics.models;

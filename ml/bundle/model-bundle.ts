@@ -55,9 +55,9 @@ export const ModelManifestSchema = z.object({
   recommended: z.enum(["gbdt", "bgnbd", "pareto_nbd", "blend"]),
   /**
    * The out-of-fold stack (ml/pipelines/blend.ts): per calibration-frequency segment 0..6, 7+,
-   * weights of the BG/NBD, Pareto/NBD, GBDT and naive rate (x·h/T, ml/models/naive-rate.ts)
-   * forecasts. Bundles trained before the naive rate joined stack the first three; older ones have
-   * no blend.
+   * weights of the BG/NBD, Pareto/NBD, GBDT and rate-if-alive (h·(r + x)/(α + T),
+   * ml/models/rate-if-alive.ts) forecasts. Bundles trained before the fourth member joined stack the
+   * first three; older ones have no blend.
    */
   blend: z
     .union([
@@ -66,7 +66,7 @@ export const ModelManifestSchema = z.object({
           z.literal("bgnbd"),
           z.literal("pareto_nbd"),
           z.literal("gbdt"),
-          z.literal("naive_rate"),
+          z.literal("rate_if_alive"),
         ]),
         weights: z.array(z.array(z.number().nonnegative()).length(4)).length(8),
       }),

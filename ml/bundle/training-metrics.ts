@@ -138,7 +138,7 @@ export const TrainingMetricsSchema = z.object({
         train_seconds: num,
       })
       .nullable(),
-    /** The out-of-fold stack of BG/NBD, Pareto/NBD, GBDT and the naive rate (ml/pipelines/blend.ts). */
+    /** The out-of-fold stack of BG/NBD, Pareto/NBD, GBDT and the rate if alive (ml/pipelines/blend.ts). */
     blend: z
       .object({
         inputs: z.array(z.string()),

@@ -1,22 +1,24 @@
 // The `blend` forecast of a batch: the trained per-segment weights (ml/pipelines/blend.ts) applied
-// to the BG/NBD, Pareto/NBD, GBDT and naive rate columns at the requested horizon (bundles trained
-// before the naive rate joined carry three weights per segment and stack the first three). Expected
+// to the BG/NBD, Pareto/NBD, GBDT and rate-if-alive columns at the requested horizon (bundles
+// trained before the fourth member joined carry three weights per segment and stack three). Expected
 // purchases, spend and CLV are linear, so each is the same weighted sum; P(alive) is BG/NBD's and
 // P(purchase) follows from the blend's count distribution (negative binomial with the out-of-fold
 // dispersion).
 
-import { naiveRateForecast } from "../models/naive-rate.ts";
+import type { BgNbdParams } from "../models/bgnbd.ts";
+import { rateIfAliveForecast } from "../models/rate-if-alive.ts";
 import type { BlendWeights } from "../pipelines/blend.ts";
 import { blendForecast } from "../pipelines/blend.ts";
 import type { BtydColumns } from "./btyd-columns.ts";
 import { emptyColumns, type ModelColumns } from "./model-columns.ts";
 
 /**
- * The naive rate member's columns (ml/models/naive-rate.ts) at `horizon`: x·h/T purchases, each at
- * the Gamma-Gamma expected spend, timed like BG/NBD's for the CLV (as the GBDT's). Only the blend
- * uses them; P(alive) and P(purchase) stay NaN.
+ * The rate-if-alive member's columns (ml/models/rate-if-alive.ts) at `horizon`: h·(r + x)/(α + T)
+ * purchases, each at the Gamma-Gamma expected spend, timed like BG/NBD's for the CLV (as the
+ * GBDT's). Only the blend uses them; P(alive) and P(purchase) stay NaN.
  */
-export function naiveRateColumns(
+export function rateIfAliveColumns(
+  params: Pick<BgNbdParams, "r" | "alpha">,
   batch: { x: ArrayLike<number>; T: ArrayLike<number>; errors: ArrayLike<unknown> },
   horizon: number,
   btyd: Pick<BtydColumns, "bg" | "bgDiscounted" | "meanSpend">,
@@ -26,7 +28,7 @@ export function naiveRateColumns(
   const { bg, bgDiscounted, meanSpend } = btyd;
   for (let i = 0; i < n; i++) {
     if (batch.errors[i]) continue;
-    const expected = naiveRateForecast(batch.x[i]!, batch.T[i]!, horizon);
+    const expected = rateIfAliveForecast(params, batch.x[i]!, batch.T[i]!, horizon);
     out.expectedPurchases[i] = expected;
     const perPurchase = meanSpend[i]!;
     if (!Number.isNaN(perPurchase)) {

@@ -5,7 +5,7 @@
 // not exist.
 
 import { type ClvOptions, PERIODS_PER_YEAR } from "../models/clv.ts";
-import { blendColumns, naiveRateColumns } from "./blend-columns.ts";
+import { blendColumns, rateIfAliveColumns } from "./blend-columns.ts";
 import { btydColumns } from "./btyd-columns.ts";
 import { type DiscountGrid, discountGrid } from "./discount-grid.ts";
 // The service's LoadedModel and CustomerBatch satisfy these; the local names keep the formulas' text.
@@ -27,7 +27,7 @@ export interface BatchForecast {
   paretoNbd: ModelColumns;
   /** Null when the model has no GBDT; rows without a feature vector are NaN. */
   gbdt: GbdtColumns | null;
-  /** The trained blend of the three and the naive rate (null without blend weights or GBDT). */
+  /** The trained blend of the three and the rate if alive (null without blend weights or GBDT). */
   blend: ModelColumns | null;
   /** Gamma-Gamma expected spend per purchase (NaN without a spend model). */
   meanSpend: Float64Array;
@@ -96,9 +96,9 @@ export async function forecastBatch(
           blendWeights,
           model.manifest.uncertainty?.dispersion.blend ?? 0,
           batch.x,
-          // Bundles trained before the naive rate joined stack three members.
+          // Bundles trained before the rate if alive joined stack three members.
           blendWeights[0]?.length === 4
-            ? [btyd.bg, btyd.pn, gbdt, naiveRateColumns(batch, horizon, btyd)]
+            ? [btyd.bg, btyd.pn, gbdt, rateIfAliveColumns(model.bgnbd, batch, horizon, btyd)]
             : [btyd.bg, btyd.pn, gbdt],
           batch.errors,
         )

@@ -1,5 +1,5 @@
 // The `blend` forecast: a non-negative linear stack of the models' holdout forecasts (BG/NBD,
-// Pareto/NBD, GBDT count and the naive rate x·h/T, ml/models/naive-rate.ts) per
+// Pareto/NBD, GBDT count and BG/NBD's rate if alive, ml/models/rate-if-alive.ts) per
 // calibration-frequency segment, fitted by minimising Poisson deviance.
 // Its weights are chosen out of fold (nested in the GBDT's K folds), and how strongly the segments'
 // weights are pooled towards one set for everybody is chosen by the out-of-fold deviance too.
@@ -15,8 +15,8 @@ import { poissonDeviance } from "../evaluation/metrics.ts";
 export const SEGMENTS = 8;
 export const SEGMENT_LABELS = ["0", "1", "2", "3", "4", "5", "6", "7+"] as const;
 /** The order of the stacked forecasts in weight vectors. */
-export const BLEND_INPUTS = ["bgnbd", "pareto_nbd", "gbdt", "naive_rate"] as const;
-/** The members of blends trained before the naive rate joined (bundles may still carry them). */
+export const BLEND_INPUTS = ["bgnbd", "pareto_nbd", "gbdt", "rate_if_alive"] as const;
+/** The members of blends trained before the rate if alive joined (bundles may still carry them). */
 export const BLEND_INPUTS_WITHOUT_RATE = ["bgnbd", "pareto_nbd", "gbdt"] as const;
 export type BlendInput = (typeof BLEND_INPUTS)[number];
 

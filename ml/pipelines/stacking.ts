@@ -10,9 +10,9 @@ import type { IntervalColumns, IntervalModel, ModelIntervals } from "../forecast
 import type { ParameterCovariances } from "../forecasting/parameter-uncertainty.ts";
 import type { BgNbdParams } from "../models/bgnbd.ts";
 import type { GammaGammaParams } from "../models/gamma-gamma.ts";
-import { naiveRateColumn } from "../models/naive-rate.ts";
 import { fitDispersion } from "../models/negative-binomial.ts";
 import type { ParetoNbdParams } from "../models/pareto-nbd.ts";
+import { rateIfAliveColumn } from "../models/rate-if-alive.ts";
 import { createTaskPool, type TaskPool } from "../parallel/task-pool.ts";
 import { createSeededRandom, seededPermutation } from "../random/seeded-random.ts";
 import type { IntervalCalibrationRows } from "../report/interval-calibration-charts.ts";
@@ -49,8 +49,8 @@ export interface StackingInput extends BtydCalibrationInput {
   folds: Fold[];
   /** The BTYD calibration, if started earlier (startBtydCalibration with the same input). */
   btydCalibration?: Promise<CalibrationPart[]>;
-  /** false: stack without the naive rate member (the blend as trained before it, to measure it). */
-  naiveRate?: boolean;
+  /** false: stack without the rate-if-alive member (the blend as trained before it, to measure it). */
+  rateIfAlive?: boolean;
 }
 
 /** Some customers' intervals and PMFs, computed in one task. */
@@ -131,13 +131,13 @@ function foldDispersion(folds: Fold[], actual: Float64Array, oof: Float64Array):
 export async function stackAndCalibrate(input: StackingInput): Promise<StackingResult> {
   const { summaries: s, forecasts, folds } = input;
   const actual = s.holdoutPurchases;
-  // The naive rate x·h/T at the holdout length: where BG/NBD and the GBDT shrink the heaviest
-  // buyers towards the population, it carries their own rate (README, "The blend").
+  // BG/NBD's rate if alive at the holdout length: where BG/NBD's dropout and the GBDT shrink the
+  // heaviest buyers towards the population, it carries their own rate (README, "The blend").
   const blendInputs: BlendInput[] =
-    input.naiveRate === false ? [...BLEND_INPUTS_WITHOUT_RATE] : [...BLEND_INPUTS];
+    input.rateIfAlive === false ? [...BLEND_INPUTS_WITHOUT_RATE] : [...BLEND_INPUTS];
   const members: Record<BlendInput, Float64Array> = {
     ...forecasts,
-    naive_rate: naiveRateColumn(s.x, s.T, s.holdoutLength),
+    rate_if_alive: rateIfAliveColumn(input.params.bgnbd, s.x, s.T, s.holdoutLength),
   };
   const cv = crossValidateBlend(
     blendInputs.map((m) => members[m]),

@@ -67,8 +67,8 @@ export interface TrainModelsOptions {
   fast?: boolean;
   /** false: one count GBDT instead of a bag (gbdt-models.ts countBag), to measure the bag. */
   bagCount?: boolean;
-  /** false: the blend without its naive rate member (stacking.ts), to measure the member. */
-  naiveRate?: boolean;
+  /** false: the blend without its rate-if-alive member (stacking.ts), to measure the member. */
+  rateIfAlive?: boolean;
   /** Threads for the GBDT fits and the calibration (default: the machine's cores); same models. */
   workers?: number;
   /** A pool to run on instead (its owner closes it), e.g. one shared with the production step. */
@@ -200,7 +200,7 @@ async function stackingStep(
   gbdt: GbdtTraining,
   covariances: ParameterCovariances,
   btydCalibration: Promise<CalibrationPart[]>,
-  naiveRate: boolean | undefined,
+  rateIfAlive: boolean | undefined,
 ): Promise<StackingResult> {
   const { summaries } = run.input;
   const stacking = await run.steps.step("blend, dispersion and calibration", () =>
@@ -213,7 +213,7 @@ async function stackingStep(
       },
       folds: kFoldSplit(summaries.n, run.folds, run.seed),
       btydCalibration,
-      ...(naiveRate === undefined ? {} : { naiveRate }),
+      ...(rateIfAlive === undefined ? {} : { rateIfAlive }),
     }),
   );
   for (const w of stacking.intervalWarnings) {
@@ -362,7 +362,7 @@ async function trainWithPool(
   //    calibration and per-segment errors (ml/pipelines/stacking.ts).
   const stacking =
     holdout && gbdt && btydCalibration
-      ? await stackingStep(run, holdout, gbdt, covariances, btydCalibration, options.naiveRate)
+      ? await stackingStep(run, holdout, gbdt, covariances, btydCalibration, options.rateIfAlive)
       : null;
   // 5. The recommended model, metrics.json and what the report draws.
   const { metrics, report } = await metricsAndReport(run, holdout, gbdt, stacking);

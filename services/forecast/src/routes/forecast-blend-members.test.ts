@@ -1,11 +1,11 @@
 // The blend as served is the blend as trained: model.json names its four members (BG/NBD,
-// Pareto/NBD, GBDT and the naive rate x·h/T of ml/models/naive-rate.ts), and POST /forecast answers
-// Σ w·f with the served members' figures and the naive rate at the asked horizon, for purchases,
-// spend and CLV (checked with weights that give each member a share: the demo population's own fit
-// leaves the rate at 0). A bundle trained before the naive rate joined (three members) still loads and
-// serves the three-member blend, its other models unchanged.
+// Pareto/NBD, GBDT and BG/NBD's rate if alive h·(r + x)/(α + T) of ml/models/rate-if-alive.ts), and
+// POST /forecast answers Σ w·f with the served members' figures and the rate at the asked horizon,
+// for purchases, spend and CLV (checked with weights that give each member a share: the demo
+// population's own fit may leave the rate at 0). A bundle trained before the fourth member joined
+// (three members) still loads and serves the three-member blend, its other models unchanged.
 import { beforeAll, describe, expect, test } from "bun:test";
-import { naiveRateForecast } from "@pp/ml/models/naive-rate.ts";
+import { rateIfAliveForecast } from "@pp/ml/models/rate-if-alive.ts";
 import { frequencySegment } from "@pp/ml/pipelines/blend.ts";
 import type { Hono } from "hono";
 import { encodeBundle } from "../model/exported-bundle.ts";
@@ -20,8 +20,11 @@ let app: Hono<never>;
 let rateApp: Hono<never>;
 let oldApp: Hono<never>;
 let ids: string[];
-let manifest: { blend: { inputs: string[]; weights: number[][] } };
-/** Weights that give every member a share (the demo population's fit leaves the rate at 0). */
+let manifest: {
+  blend: { inputs: string[]; weights: number[][] };
+  bgnbd: { r: number; alpha: number };
+};
+/** Weights that give every member a share (the demo population's fit may leave the rate at 0). */
 const RATE_WEIGHTS = Array.from({ length: 8 }, (_, g) => [
   0.3,
   0.2,
@@ -43,7 +46,7 @@ beforeAll(async () => {
     return (await appServingBundle(await encodeBundle({ ...demo.raw, files }))).app;
   };
   rateApp = await withBlend({ inputs: manifest.blend.inputs, weights: RATE_WEIGHTS });
-  // The bundle as trained before the naive rate joined: three members, their weights kept.
+  // The bundle as trained before the rate if alive joined: three members, their weights kept.
   oldApp = await withBlend({
     inputs: ["bgnbd", "pareto_nbd", "gbdt"],
     weights: RATE_WEIGHTS.map((w) => w.slice(0, 3)),
@@ -72,13 +75,13 @@ const close = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThan(1e-
 
 describe("the served blend", () => {
   test("model.json and metrics.json name the four members", () => {
-    expect(manifest.blend.inputs).toEqual(["bgnbd", "pareto_nbd", "gbdt", "naive_rate"]);
+    expect(manifest.blend.inputs).toEqual(["bgnbd", "pareto_nbd", "gbdt", "rate_if_alive"]);
     expect(manifest.blend.weights.every((w) => w.length === 4)).toBe(true);
     expect(json(demo.raw.files, "metrics.json").models.blend.inputs).toEqual(manifest.blend.inputs);
   });
 
   for (const weeks of [39, 20]) {
-    test(`is Σ w·f over the members with the naive rate x·h/T (${weeks} weeks)`, async () => {
+    test(`is Σ w·f over the members with the rate if alive h·(r + x)/(α + T) (${weeks} weeks)`, async () => {
       const rows = await forecast(rateApp, weeks);
       let rateCarries = 0;
       rows.forEach((models, j) => {
@@ -87,7 +90,7 @@ describe("the served blend", () => {
         const [bg, pn, gb, blend] = ["bgnbd", "pareto_nbd", "gbdt", "blend"].map(
           (m) => models[m] as Figures,
         ) as [Figures, Figures, Figures, Figures];
-        const rate = naiveRateForecast(x, T, weeks);
+        const rate = rateIfAliveForecast(manifest.bgnbd, x, T, weeks);
         if ((w[3] ?? 0) * rate > 1e-6) rateCarries++;
         const sum = (f: (m: Figures) => number, r: number) =>
           (w[0] ?? 0) * f(bg) + (w[1] ?? 0) * f(pn) + (w[2] ?? 0) * f(gb) + (w[3] ?? 0) * r;
@@ -95,7 +98,7 @@ describe("the served blend", () => {
           blend.expected_purchases,
           sum((m) => m.expected_purchases, rate),
         );
-        // Spend and CLV: the naive purchases at the Gamma-Gamma spend, timed like BG/NBD's.
+        // Spend and CLV: the rate's purchases at the Gamma-Gamma spend, timed like BG/NBD's.
         const perPurchase = (bg.expected_spend as number) / bg.expected_purchases;
         const share = (bg.clv as number) / (bg.expected_spend as number);
         close(
