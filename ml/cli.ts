@@ -78,8 +78,12 @@ function reportError(error: unknown): number {
   }
   const lost = connectionLostCode(e);
   if (lost) {
+    const what =
+      lost === "CONNECT_TIMEOUT"
+        ? `no answer from the database at ${databaseLocation()}`
+        : `lost the connection to the database at ${databaseLocation()}`;
     console.error(
-      `error: lost the database connection (${lost}: ${e.message}); the command stopped (the database rolls back a transaction it had open); run it again once the database answers`,
+      `error: ${what} (${lost}: ${e.message}); the command stopped (the database rolls back a transaction it had open); run it again once the database answers`,
     );
     return 1;
   }
@@ -100,6 +104,13 @@ function reportError(error: unknown): number {
   }
   console.error(cappedText(e.stack ?? String(e)));
   return 1;
+}
+
+/** Which database the command used, for messages: DATABASE_URL (password hidden), else DATA_DIR. */
+function databaseLocation(): string {
+  const url = process.env.DATABASE_URL?.trim();
+  if (url) return `DATABASE_URL=${redactedDatabaseUrl(url)}`;
+  return `DATA_DIR=${process.env.DATA_DIR?.trim() || "./.data"} (the embedded store)`;
 }
 
 /** The server's own error (SQLSTATE: message) behind a failed query: Drizzle's text holds the

@@ -216,7 +216,7 @@ describe("ml forget on PostgreSQL", () => {
       console.log(`forget, PostgreSQL stopped: exit ${ended.code}; ${proc.output.join(" / ")}`);
       expect(ended.code).toBe(1);
       expect(proc.output.join("\n")).toContain(
-        "error: lost the database connection (CONNECTION_CLOSED",
+        `error: lost the connection to the database at DATABASE_URL=${pg.url} (CONNECTION_CLOSED`,
       );
       expect(expectWholeChunks(await counts(handle), initial)).toBe(0);
       const rerun = startForget(env);
