@@ -146,7 +146,10 @@ if (import.meta.main) {
   });
   // A PostgreSQL that stops answering (frozen host, dropped packets) ends the command after
   // ML_DATABASE_TIMEOUT_SECONDS of silence instead of leaving it waiting for ever.
-  if (process.env.DATABASE_URL?.trim()) await watchDatabase();
+  // (`ml score --to postgres://…` writes to one of its own: watched too.)
+  const argv = process.argv.slice(2);
+  if (process.env.DATABASE_URL?.trim() || argv.some((a) => a === "--to" || a.startsWith("--to=")))
+    await watchDatabase();
   process.exitCode = await runCli(process.argv.slice(2));
 }
 
@@ -167,7 +170,7 @@ async function watchDatabase(): Promise<void> {
     timeoutMs: seconds * 1000,
     onUnresponsive(url, silentMs) {
       console.error(
-        `error: the database at DATABASE_URL=${redactedDatabaseUrl(url)} has not answered for ${(silentMs / 1000).toFixed(0)} s (its host frozen, or the network to it dropping packets; ML_DATABASE_TIMEOUT_SECONDS=${seconds}); the command stopped. What it had not committed is rolled back when the database resumes (a commit already sent may still land: check with \`ml models\`); run it again once the database answers`,
+        `error: the database at ${url === process.env.DATABASE_URL?.trim() ? "DATABASE_URL=" : ""}${redactedDatabaseUrl(url)} has not answered for ${(silentMs / 1000).toFixed(0)} s (its host frozen, or the network to it dropping packets; ML_DATABASE_TIMEOUT_SECONDS=${seconds}); the command stopped. What it had not committed is rolled back when the database resumes (a commit already sent may still land: check with \`ml models\`); run it again once the database answers`,
       );
       process.exit(1);
     },

@@ -234,6 +234,31 @@ describe.skipIf(!bin)("ml commands against a frozen PostgreSQL", () => {
     expect(lines.length).toBe(CUSTOMERS + 1);
   });
 
+  test("score --to a frozen target mid-COPY: exit 1 in seconds naming it, no row; a rerun upserts every customer", async () => {
+    const target = ThrowawayPostgres.create(bin as string);
+    const targetDb = postgres(target.url, { max: 1, onnotice: () => {} });
+    try {
+      const args = ["score", "--model", "big", "--to", target.url, "--table", "scores"];
+      const proc = startBun("ml score --to", CLI, env, { cwd: root, args });
+      const { code, seconds, errors } = await frozenDuring(target, proc, "%copy%from stdin%");
+      console.log(`score --to frozen: exit ${code} after ${seconds.toFixed(2)} s`);
+      expect(code).toBe(1);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toStartWith(
+        `error: the database at ${target.url} has not answered for ${TIMEOUT_SECONDS} s`,
+      );
+      const [table] = await targetDb`select to_regclass('scores') is not null as exists`;
+      if (table?.exists)
+        expect((await targetDb`select count(*)::int as n from scores`)[0]?.n).toBe(0);
+      const rerun = await runBun(CLI, args, env, { cwd: root });
+      expect(rerun.status).toBe(0);
+      expect((await targetDb`select count(*)::int as n from scores`)[0]?.n).toBe(CUSTOMERS);
+    } finally {
+      await targetDb.end();
+      target.destroy();
+    }
+  });
+
   test("forget frozen mid-chunk: exit 1 in seconds, the chunk all there; a rerun erases it", async () => {
     const ids = Array.from({ length: 500 }, (_, i) => String(i + 1));
     // Held here so the frozen moment is inside forget's transaction: it waits on this lock after

@@ -7,6 +7,7 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { mkdtemp, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
+import { holdPostgresUrl } from "@pp/shared/db/open-postgres-urls.ts";
 import postgres from "postgres";
 import type { BatchForecast } from "../forecasting/forecast-batch.ts";
 import type { ForecastBatchInput } from "../forecasting/forecast-inputs.ts";
@@ -217,14 +218,29 @@ export async function postgresSink(
 ): Promise<CsvScoreSink> {
   const table = quotedTableName(tableName);
   const sql = postgres(url, { max: 1, onnotice: () => {} });
-  const conn = await sql.reserve();
+  // Watched by the CLI's database watchdog while open: a target that stops answering ends the run.
+  const release = holdPostgresUrl(url);
+  const end = async () => {
+    try {
+      await sql.end({ timeout: 5 });
+    } finally {
+      release();
+    }
+  };
+  let conn: postgres.ReservedSql;
+  try {
+    conn = await sql.reserve();
+  } catch (error) {
+    await end();
+    throw error;
+  }
   const names = columns.map((c) => `"${c.name}"`).join(", ");
   let others: string[];
   try {
     others = await prepareStaging(conn, table, columns, names);
   } catch (error) {
     conn.release();
-    await sql.end({ timeout: 5 });
+    await end();
     throw error;
   }
   const { copy, failed } = await openCopy(conn, names);
@@ -241,7 +257,7 @@ export async function postgresSink(
       else await conn.unsafe("rollback").catch(() => {});
     } finally {
       conn.release();
-      await sql.end({ timeout: 5 });
+      await end();
     }
   };
   const writeText = async (lines: string) => {

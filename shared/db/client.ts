@@ -16,6 +16,7 @@ import {
   type NotificationHandlers,
   type NotificationListener,
 } from "./notification-listener.ts";
+import { holdPostgresUrl } from "./open-postgres-urls.ts";
 import * as schema from "./schema.ts";
 
 export { MIGRATIONS_FOLDER };
@@ -96,17 +97,8 @@ export function osDatabaseUser(
   }
 }
 
-/** How many handles are open on each PostgreSQL URL in this process (for database-watchdog.ts). */
-const openUrls = new Map<string, number>();
-
-/** The PostgreSQL URLs this process has a handle open on (a command waiting on them, maybe). */
-export function openPostgresUrls(): string[] {
-  return [...openUrls.keys()];
-}
-
 function openPostgres(url: string, max: number): DatabaseHandle {
-  openUrls.set(url, (openUrls.get(url) ?? 0) + 1);
-  let counted = true;
+  const release = holdPostgresUrl(url);
   const user = osDatabaseUser(url);
   const handle = openThroughPostgresJs(
     "postgres",
@@ -150,12 +142,7 @@ function openPostgres(url: string, max: number): DatabaseHandle {
       try {
         await handle.close();
       } finally {
-        if (counted) {
-          counted = false;
-          const n = (openUrls.get(url) ?? 1) - 1;
-          if (n > 0) openUrls.set(url, n);
-          else openUrls.delete(url);
-        }
+        release();
       }
     },
   };

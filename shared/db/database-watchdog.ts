@@ -10,7 +10,8 @@
 // only silence does not, so the command's own long statements and lock waits never trip it.
 
 import postgres from "postgres";
-import { openPostgresUrls, osDatabaseUser } from "./client.ts";
+import { osDatabaseUser } from "./client.ts";
+import { openPostgresUrls } from "./open-postgres-urls.ts";
 
 export interface DatabaseWatchdogOptions {
   /** Silence, in ms, after which the database is given up on. */

@@ -1,0 +1,28 @@
+// Which PostgreSQL URLs this process holds a client open on: createDatabase's handles and clients
+// made beside it (`ml score --to`'s). The CLI's database watchdog (database-watchdog.ts) probes
+// them while they are open. A module of its own so a client outside createDatabase can say so
+// without loading the rest of client.ts.
+
+/** How many handles are open on each PostgreSQL URL in this process (for database-watchdog.ts). */
+const openUrls = new Map<string, number>();
+
+/** The PostgreSQL URLs this process has a handle open on (a command waiting on them, maybe). */
+export function openPostgresUrls(): string[] {
+  return [...openUrls.keys()];
+}
+
+/**
+ * Counts `url` as open until the returned function is called (once; later calls do nothing): a
+ * client made outside createDatabase (`ml score --to`'s) is then watched like a handle.
+ */
+export function holdPostgresUrl(url: string): () => void {
+  openUrls.set(url, (openUrls.get(url) ?? 0) + 1);
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    const n = (openUrls.get(url) ?? 1) - 1;
+    if (n > 0) openUrls.set(url, n);
+    else openUrls.delete(url);
+  };
+}
