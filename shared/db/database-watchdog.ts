@@ -28,64 +28,56 @@ export function startDatabaseWatchdog(options: DatabaseWatchdogOptions): () => v
   const { timeoutMs } = options;
   const intervalMs = Math.max(100, Math.min(5_000, timeoutMs / 3));
   const lastAnswer = new Map<string, number>();
-  const probing = new Set<string>();
+  /** Per URL, the probe in flight and how many ticks have passed since it was sent. */
+  const probes = new Map<string, { ticks: number }>();
   const given = new Set<string>();
 
   const probe = async (url: string): Promise<void> => {
-    probing.add(url);
     const user = osDatabaseUser(url);
     const sql = postgres(url, {
       max: 1,
       onnotice: () => {},
       fetch_types: false,
-      connect_timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
+      // Longer than the timeout: a probe to a silent server stays in flight until it is given up.
+      connect_timeout: Math.max(1, Math.ceil((2 * timeoutMs) / 1000)),
       ...(user && { user }),
     });
-    let deadline: ReturnType<typeof setTimeout> | undefined;
     try {
-      await Promise.race([
-        sql`select 1`,
-        new Promise((_, reject) => {
-          deadline = setTimeout(
-            () => reject(Object.assign(new Error("silent"), { code: "ETIMEDOUT" })),
-            timeoutMs,
-          );
-        }),
-      ]);
+      await sql`select 1`;
       lastAnswer.set(url, performance.now());
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       if (!(typeof code === "string" && SILENT.has(code))) lastAnswer.set(url, performance.now());
     } finally {
-      clearTimeout(deadline);
-      probing.delete(url);
+      probes.delete(url);
       await sql.end({ timeout: 0 }).catch(() => {});
     }
   };
 
-  const tick = async (): Promise<void> => {
+  const tick = (): void => {
     const open = openPostgresUrls();
     for (const url of lastAnswer.keys()) if (!open.includes(url)) lastAnswer.delete(url);
     for (const url of open) {
       const last = lastAnswer.get(url);
-      if (last === undefined) {
-        lastAnswer.set(url, performance.now()); // silence counts from the handle's first tick
-      } else if (performance.now() - last >= timeoutMs && !given.has(url)) {
-        // A probe's answer that came while this thread was busy is read before deciding.
-        await new Promise((r) => setImmediate(r));
-        await new Promise((r) => setImmediate(r));
-        const since = lastAnswer.get(url);
-        if (since !== undefined && performance.now() - since >= timeoutMs) {
-          given.add(url);
-          options.onUnresponsive(url, performance.now() - since);
-          continue;
-        }
+      if (last === undefined) lastAnswer.set(url, performance.now()); // counted from here
+      const inFlight = probes.get(url);
+      if (!inFlight) {
+        probes.set(url, { ticks: 0 });
+        void probe(url);
+        continue;
       }
-      if (!probing.has(url)) void probe(url);
+      inFlight.ticks++;
+      // Silent: nothing answered for the timeout, and the probe waited through two whole
+      // intervals of this thread's event loop (a thread busy past the timeout read no answer yet).
+      const since = lastAnswer.get(url) ?? performance.now();
+      if (inFlight.ticks >= 2 && performance.now() - since >= timeoutMs && !given.has(url)) {
+        given.add(url);
+        options.onUnresponsive(url, performance.now() - since);
+      }
     }
   };
 
-  const timer = setInterval(() => void tick(), intervalMs);
+  const timer = setInterval(tick, intervalMs);
   timer.unref?.();
   return () => clearInterval(timer);
 }
