@@ -214,7 +214,7 @@ describe.skipIf(!bin)("ml commands against a frozen PostgreSQL", () => {
     });
   });
 
-  test("score frozen mid-COPY: exit 1 in seconds, no output file; a rerun writes every customer", async () => {
+  test("score frozen mid-COPY: exit 1 in seconds, no output or partial file; a rerun writes every customer", async () => {
     const out = join(dir, "scores.csv");
     const proc = startBun("ml score", CLI, env, {
       cwd: root,
@@ -225,6 +225,8 @@ describe.skipIf(!bin)("ml commands against a frozen PostgreSQL", () => {
     expect(code).toBe(1);
     expectOneLine(errors);
     expect(existsSync(out)).toBe(false);
+    // Not even its partial file (kill -9 would leave that; an exit is given the chance to tidy).
+    expect(readdirSync(dir).filter((f) => f.startsWith("scores.csv"))).toEqual([]);
     const rerun = await runBun(CLI, ["score", "--model", "big", "--out", out], env, {
       cwd: root,
     });

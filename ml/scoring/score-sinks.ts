@@ -3,7 +3,7 @@
 // score-columns.ts for CSV and PostgreSQL, typed columns for Parquet), and publishes only when complete: files are renamed into place at the end, and the table
 // rows are replaced in one transaction, so a run killed midway leaves the previous result intact.
 
-import { createWriteStream, type WriteStream } from "node:fs";
+import { createWriteStream, rmSync, type WriteStream } from "node:fs";
 import { mkdtemp, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
@@ -60,11 +60,25 @@ function fileWriter(path: string) {
   };
 }
 
+/**
+ * Removes `path` if the process exits (process.exit: the CLI's database watchdog giving up on a
+ * silent database) before the returned function is called. A run that ends by itself cleans up
+ * after itself; one killed with SIGKILL cannot.
+ */
+function removedOnExit(path: string): () => void {
+  const remove = () => rmSync(path, { recursive: true, force: true });
+  process.once("exit", remove);
+  return () => {
+    process.removeListener("exit", remove);
+  };
+}
+
 /** CSV to `path`, written as `path.partial` and renamed at the end. */
 export function csvSink(path: string, columns: Columns = SCORE_COLUMNS): CsvScoreSink {
   const target = resolve(path);
   const partial = `${target}.partial`;
   const file = fileWriter(partial);
+  const kept = removedOnExit(partial);
   let started = false;
   const writeText = async (lines: string) => {
     if (!started) {
@@ -81,10 +95,12 @@ export function csvSink(path: string, columns: Columns = SCORE_COLUMNS): CsvScor
       if (!started) await file.write(`${headerOf(columns)}\n`);
       await file.end();
       await rename(partial, target);
+      kept();
     },
     async abort() {
       file.destroy();
       await rm(partial, { force: true });
+      kept();
     },
   };
 }
@@ -110,16 +126,19 @@ export async function parquetSink(
   if (columns.length !== SCORE_COLUMNS.length) return stagedParquetSink(path, columns);
   const target = resolve(path);
   const dir = await mkdtemp(join(tmpdir(), "pp-score-"));
+  const kept = removedOnExit(dir);
   let writer: Awaited<ReturnType<typeof parquetWriter>>;
   try {
     writer = await parquetWriter(dir);
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
+    kept();
     throw error;
   }
   const cleanUp = async () => {
     writer.close();
     await rm(dir, { recursive: true, force: true });
+    kept();
   };
   let closed = false;
   return {
@@ -151,6 +170,7 @@ const DUCKDB_TYPES = { text: "VARCHAR", integer: "INTEGER", date: "DATE", double
 async function stagedParquetSink(path: string, columns: Columns): Promise<ScoreSink> {
   const target = resolve(path);
   const dir = await mkdtemp(join(tmpdir(), "pp-score-"));
+  const kept = removedOnExit(dir);
   const staging = join(dir, "scores.csv");
   const csv = csvSink(staging, columns);
   return {
@@ -179,11 +199,13 @@ async function stagedParquetSink(path: string, columns: Columns): Promise<ScoreS
         }
       } finally {
         await rm(dir, { recursive: true, force: true });
+        kept();
       }
     },
     async abort() {
       await csv.abort();
       await rm(dir, { recursive: true, force: true });
+      kept();
     },
   };
 }
