@@ -5,7 +5,9 @@
 // after 90 s; it finished when the server resumed), and so did `ml score` mid-COPY and `ml forget`
 // mid-chunk. Now each exits 1 within seconds of ML_DATABASE_TIMEOUT_SECONDS with one line naming
 // DATABASE_URL and what to do; after the thaw nothing half-written is visible, nothing stored is
-// lost, and the same command run again stores the rows an undisturbed run stored.
+// lost, and the same command run again stores the rows an undisturbed run stored. Last, the same
+// counts for `ml train --register` with PostgreSQL stopped and with its backend terminated
+// mid-insert (both already exited 1 at once; kept as guards).
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -296,4 +298,51 @@ describe.skipIf(!bin)("ml commands against a frozen PostgreSQL", () => {
     expect(erased.features[2]?.rows).toBe(CUSTOMERS - ids.length);
     expect(erased.decisions).toBe(DECISIONS - ids.length);
   });
+
+  // Already fine before these changes, kept as a guard: the other two ways a database goes away.
+  for (const fault of ["stop", "terminate"] as const) {
+    test(`train --register with PostgreSQL ${fault === "stop" ? "stopped" : "ending its backend"} mid-insert: exit 1 at once, nothing lost; a rerun stores the same rows`, async () => {
+      const before = await stored(handle);
+      const proc = startBun("ml train", CLI, env, { cwd: root, args: trainArgs(`out-${fault}`) });
+      await waitForStatement(pg.url, '%insert into "customer_features"%', proc);
+      const at = performance.now();
+      if (fault === "stop") {
+        pg.stop();
+      } else {
+        const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
+        await admin`select pg_terminate_backend(pid) from pg_stat_activity
+          where query ilike '%insert into "customer_features"%' and pid <> pg_backend_pid()`;
+        await admin.end();
+      }
+      const code = await Promise.race([exitOf(proc), Bun.sleep(GIVE_UP_WITHIN_MS).then(() => -1)]);
+      const seconds = (performance.now() - at) / 1000;
+      if (code === -1) proc.child.kill("SIGKILL");
+      if (fault === "stop") pg.start();
+      console.log(`train --register, ${fault}: exit ${code} after ${seconds.toFixed(2)} s`);
+      expect(code).toBe(1);
+      const errors = proc.output.filter((l) => l.startsWith("error") || l.includes("    at "));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toStartWith(
+        `error: lost the connection to the database at DATABASE_URL=${pg.url} (`,
+      );
+      // The test's own pool lost its connections to the stop: a fresh one.
+      await Promise.race([handle.close().catch(() => {}), Bun.sleep(2000)]);
+      handle = await createDatabase({ databaseUrl: pg.url });
+      expect(await stored(handle)).toEqual(before);
+      const rerun = await runBun(CLI, trainArgs(`out-${fault}-again`), env, {
+        cwd: root,
+        timeoutMs: 300_000,
+      });
+      expect(rerun.status).toBe(0);
+      const next = before.versions.length + 1;
+      expect(await stored(handle)).toEqual({
+        versions: [
+          ...before.versions.map(([v]) => [v, "archived"] as [number, string]),
+          [next, "production"],
+        ],
+        features: { ...before.features, [next]: undisturbed },
+        decisions: before.decisions,
+      });
+    });
+  }
 });
