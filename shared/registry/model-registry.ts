@@ -10,6 +10,7 @@ import {
   assertValidArtifactKey,
 } from "../artifacts/artifact-store.ts";
 import { sha256Hex } from "../artifacts/sha256.ts";
+import { connectionLostCode } from "../db/connection-lost.ts";
 import type { Database, Transaction } from "../db/database.ts";
 import { oneRow } from "../db/one-row.ts";
 import {
@@ -180,7 +181,11 @@ export class ModelRegistry {
       return registered;
     } catch (error) {
       // Best effort: nothing references these files. (After a hard kill they stay, unreferenced.)
-      await Promise.allSettled(written.map((key) => this.store.delete(key)));
+      // A lost connection may have lost only the COMMIT's reply, the version registered: its
+      // files stay then, and `ml gc` deletes them if nothing references them.
+      if (connectionLostCode(error) === null) {
+        await Promise.allSettled(written.map((key) => this.store.delete(key)));
+      }
       throw error;
     }
   }
