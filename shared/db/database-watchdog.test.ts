@@ -31,6 +31,24 @@ test("a database that answers is not given up on while this thread is busy past 
   expect(silences).toEqual([]);
 });
 
+test("nor while this thread yields only between long slices (a loaded machine's `ml score`)", async () => {
+  // Each turn of the event loop takes 400 ms: a probe that needs several round trips (a fresh
+  // connection's connect, start-up and query) outlasts the 1 s timeout by turns alone. Under CI's
+  // load `ml score --to` gave up on its healthy DATABASE_URL so, instead of on its frozen target.
+  const silences: number[] = [];
+  cleanups.push(holdPostgresUrl(url));
+  cleanups.push(
+    startDatabaseWatchdog({ timeoutMs: 1_000, onUnresponsive: (_, ms) => silences.push(ms) }),
+  );
+  await Bun.sleep(700); // the first probe connects while the loop is free, as a command's would
+  for (const until = performance.now() + 6_000; performance.now() < until; ) {
+    busy(400);
+    await new Promise((r) => setImmediate(r));
+  }
+  await Bun.sleep(1_000);
+  expect(silences).toEqual([]);
+});
+
 test("ML_DATABASE_TIMEOUT_SECONDS: default 30, 0 turns it off, anything else is refused", () => {
   expect(databaseTimeoutSeconds({})).toBe(30);
   expect(databaseTimeoutSeconds({ ML_DATABASE_TIMEOUT_SECONDS: "0" })).toBe(0);

@@ -3,15 +3,19 @@
 // timeout and the kernel keeps such a connection open, so the command waited for as long as the
 // server did (`ml train --register` frozen mid-insert was still waiting after 90 s, and finished
 // only when the server resumed). While the process has a handle open on a PostgreSQL URL
-// (client.ts counts them), a fresh connection asks `select 1` every few seconds; once nothing has
-// answered for `timeoutMs`, `onUnresponsive` is called (the CLI prints one line and exits, which
+// (client.ts counts them), a connection of the watchdog's own asks `select 1` every few seconds;
+// once nothing has answered for `timeoutMs`, `onUnresponsive` is called (the CLI prints one line and exits, which
 // closes its sockets: the server rolls back what was open once it resumes). Any answer counts,
 // an error or a refused connection included (those reach the command's own queries at once);
 // only silence does not, so the command's own long statements and lock waits never trip it.
+// The probe connection stays open between probes (closed when the URL is released): a probe is then
+// one round trip, answered by the next turn of the event loop however long the command's own turns
+// take. A fresh connection per probe needed three or four turns, and on a loaded machine, where
+// `ml score` turned its loop every half second, outlasted a 3 s timeout on a healthy database.
 
 import postgres from "postgres";
 import { osDatabaseUser } from "./client.ts";
-import { openPostgresUrls } from "./open-postgres-urls.ts";
+import { onPostgresUrlReleased, openPostgresUrls } from "./open-postgres-urls.ts";
 
 export interface DatabaseWatchdogOptions {
   /** Silence, in ms, after which the database is given up on. */
@@ -32,31 +36,48 @@ export function startDatabaseWatchdog(options: DatabaseWatchdogOptions): () => v
   const probes = new Map<string, { ticks: number }>();
   const given = new Set<string>();
 
-  const probe = async (url: string): Promise<void> => {
+  /** Per URL, the watchdog's own connection (one, kept open while the URL is held). */
+  const clients = new Map<string, postgres.Sql>();
+  const close = (url: string): void => {
+    const sql = clients.get(url);
+    clients.delete(url);
+    probes.delete(url);
+    lastAnswer.delete(url);
+    void sql?.end({ timeout: 0 }).catch(() => {});
+  };
+  const clientFor = (url: string): postgres.Sql => {
+    const existing = clients.get(url);
+    if (existing) return existing;
     const user = osDatabaseUser(url);
     const sql = postgres(url, {
       max: 1,
       onnotice: () => {},
       fetch_types: false,
+      idle_timeout: 0,
       // Longer than the timeout: a probe to a silent server stays in flight until it is given up.
       connect_timeout: Math.max(1, Math.ceil((2 * timeoutMs) / 1000)),
       ...(user && { user }),
     });
+    clients.set(url, sql);
+    return sql;
+  };
+
+  const probe = async (url: string): Promise<void> => {
+    const sql = clientFor(url);
     try {
       await sql`select 1`;
-      lastAnswer.set(url, performance.now());
+      if (clients.get(url) === sql) lastAnswer.set(url, performance.now());
     } catch (error) {
       const code = (error as { code?: unknown }).code;
-      if (!(typeof code === "string" && SILENT.has(code))) lastAnswer.set(url, performance.now());
+      const silent = typeof code === "string" && SILENT.has(code);
+      if (!silent && clients.get(url) === sql) lastAnswer.set(url, performance.now());
     } finally {
-      probes.delete(url);
-      await sql.end({ timeout: 0 }).catch(() => {});
+      if (clients.get(url) === sql) probes.delete(url);
     }
   };
 
   const tick = (): void => {
     const open = openPostgresUrls();
-    for (const url of lastAnswer.keys()) if (!open.includes(url)) lastAnswer.delete(url);
     for (const url of open) {
       const last = lastAnswer.get(url);
       if (last === undefined) lastAnswer.set(url, performance.now()); // counted from here
@@ -77,9 +98,14 @@ export function startDatabaseWatchdog(options: DatabaseWatchdogOptions): () => v
     }
   };
 
+  const unsubscribe = onPostgresUrlReleased(close);
   const timer = setInterval(tick, intervalMs);
   timer.unref?.();
-  return () => clearInterval(timer);
+  return () => {
+    clearInterval(timer);
+    unsubscribe();
+    for (const url of [...clients.keys()]) close(url);
+  };
 }
 
 /** `ML_DATABASE_TIMEOUT_SECONDS` (default 30; 0 turns the watchdog off), or a RangeError. */

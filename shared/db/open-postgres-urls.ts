@@ -5,6 +5,8 @@
 
 /** How many handles are open on each PostgreSQL URL in this process (for database-watchdog.ts). */
 const openUrls = new Map<string, number>();
+/** Told when the last hold on a URL is released (the watchdog closes its probe connection). */
+const releaseListeners = new Set<(url: string) => void>();
 
 /** The PostgreSQL URLs this process has a handle open on (a command waiting on them, maybe). */
 export function openPostgresUrls(): string[] {
@@ -23,6 +25,15 @@ export function holdPostgresUrl(url: string): () => void {
     held = false;
     const n = (openUrls.get(url) ?? 1) - 1;
     if (n > 0) openUrls.set(url, n);
-    else openUrls.delete(url);
+    else {
+      openUrls.delete(url);
+      for (const listener of releaseListeners) listener(url);
+    }
   };
+}
+
+/** Calls `listener` each time a URL stops being held; returns a function that unsubscribes. */
+export function onPostgresUrlReleased(listener: (url: string) => void): () => void {
+  releaseListeners.add(listener);
+  return () => releaseListeners.delete(listener);
 }
