@@ -2,6 +2,7 @@
 // hashes of the keys not revoked (with their expiry, checked on every request).
 import type { Database } from "@pp/shared/db/database.ts";
 import { apiKeys } from "@pp/shared/db/schema.ts";
+import { AppError } from "@pp/shared/errors/app-error.ts";
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { generateApiKey, hashApiKey } from "./api-key-hash.ts";
 import { API_KEY_SCOPES, type ApiKeyScope, normalScopes } from "./api-key-scopes.ts";
@@ -65,16 +66,11 @@ const listed = {
 };
 
 /** Rotating a key already rotated: its successor exists (409 in the admin API, exit 1 in the CLI). */
-export class KeyAlreadyRotatedError extends Error {
-  override readonly name = "KeyAlreadyRotatedError";
-  constructor(
-    readonly id: number,
-    readonly replacedBy: number,
-  ) {
-    super(
-      `API key ${id} was already rotated: it was replaced by key ${replacedBy}; rotate that one (or revoke ${id} to end its grace now)`,
-    );
-  }
+function keyAlreadyRotated(id: number, replacedBy: number): AppError {
+  return new AppError(
+    "conflict",
+    `API key ${id} was already rotated: it was replaced by key ${replacedBy}; rotate that one (or revoke ${id} to end its grace now)`,
+  );
 }
 
 export class ApiKeyStore {
@@ -123,7 +119,7 @@ export class ApiKeyStore {
    * (sooner if it already expires sooner). The new key lives `lifetimeDays`, by default as long
    * as the old one was made to (created to expiry), or for ever. One transaction: the old key is
    * never cut short without a new one, and is marked replaced by it (`replaced_by`). Null when there is no such unrevoked, unexpired key; a
-   * KeyAlreadyRotatedError when it was rotated before (also by a rotation at the same time in
+   * a conflict AppError when it was rotated before (also by a rotation at the same time in
    * another process, which waits for the row lock): one successor and one grace per key.
    */
   async rotate(
@@ -141,7 +137,7 @@ export class ApiKeyStore {
         .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
         .for("update");
       if (!old || keyState({ ...old, scopes: [] }, now) !== "active") return null;
-      if (old.replacedBy !== null) throw new KeyAlreadyRotatedError(id, old.replacedBy);
+      if (old.replacedBy !== null) throw keyAlreadyRotated(id, old.replacedBy);
       const graceEnd = new Date(now.getTime() + graceHours * HOUR_MS);
       const oldExpiresAt = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;
       const expiresAt =

@@ -24,7 +24,6 @@ import {
   expiryAfterDays,
   KEY_LIFETIME_DAYS_MAX,
   KEY_NAME,
-  KeyAlreadyRotatedError,
   type KeyListing,
   keyState,
   ROTATION_GRACE_HOURS_DEFAULT,
@@ -87,23 +86,18 @@ const createdView = (k: CreatedKey) => ({
 });
 
 export function registerAdminKeys(app: Hono<AppEnv>, deps: DecisionDeps): void {
-  /** Runs `work` on the key store (the database away is a 503 from the error handler). */
-  const withStore = async <T>(work: (store: ApiKeyStore) => Promise<T>): Promise<T> => {
-    try {
-      return await work(new ApiKeyStore(await deps.database()));
-    } catch (err) {
-      if (err instanceof KeyAlreadyRotatedError) throw new AppError("conflict", err.message);
-      throw err;
-    }
-  };
+  /** The key store on the database (the database away is a 503 from the error handler). */
+  const keyStore = async () => new ApiKeyStore(await deps.database());
   app.get("/admin/keys", async (c) =>
-    c.json({ keys: (await withStore((store) => store.list())).map(view) }),
+    c.json({ keys: (await (await keyStore()).list()).map(view) }),
   );
   app.post("/admin/keys", jsonBody(createKeySchema), async (c) => {
     const { name, scopes, expires_in_days: days } = c.req.valid("json");
     const expiresAt = expiryAfterDays(days);
-    const created = await withStore((store) =>
-      store.create(name, scopes as typeof API_KEY_SCOPES, expiresAt),
+    const created = await (await keyStore()).create(
+      name,
+      scopes as typeof API_KEY_SCOPES,
+      expiresAt,
     );
     await deps.apiKeys.reload();
     deps.logger.info("api key created", { key_id: created.id, key_name: name, scopes });
@@ -116,9 +110,10 @@ export function registerAdminKeys(app: Hono<AppEnv>, deps: DecisionDeps): void {
     async (c) => {
       const { id } = c.req.valid("param");
       const { grace_hours, expires_in_days: days } = c.req.valid("json");
-      const rotated = await withStore((store) =>
-        store.rotate(id, { graceHours: grace_hours, lifetimeDays: days }),
-      );
+      const rotated = await (await keyStore()).rotate(id, {
+        graceHours: grace_hours,
+        lifetimeDays: days,
+      });
       if (!rotated) throw new AppError("not_found", `No active, unexpired API key with id ${id}`);
       await deps.apiKeys.reload();
       const { created, oldExpiresAt } = rotated;
@@ -134,7 +129,7 @@ export function registerAdminKeys(app: Hono<AppEnv>, deps: DecisionDeps): void {
     zValidator("param", keyIdParams, validationHook),
     async (c) => {
       const { id } = c.req.valid("param");
-      if (!(await withStore((store) => store.revoke(id)))) {
+      if (!(await (await keyStore()).revoke(id))) {
         throw new AppError("not_found", `No active API key with id ${id}`);
       }
       await deps.apiKeys.reload();
