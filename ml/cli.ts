@@ -89,9 +89,8 @@ function reportError(error: unknown): number {
   }
   const refused = connectionRefusedReason(e);
   if (refused) {
-    const url = redactedDatabaseUrl(process.env.DATABASE_URL ?? "");
     console.error(
-      `error: the database at DATABASE_URL=${url} refused the connection (${refused.code}: ${refused.message}); check ${refused.check}`,
+      `error: the database at ${databaseLocation()} refused the connection (${refused.code}: ${refused.message}); check ${refused.check}`,
     );
     return 1;
   }
@@ -106,11 +105,14 @@ function reportError(error: unknown): number {
   return 1;
 }
 
-/** Which database the command used, for messages: DATABASE_URL (password hidden), else DATA_DIR. */
-function databaseLocation(): string {
-  const url = process.env.DATABASE_URL?.trim();
-  if (url) return `DATABASE_URL=${redactedDatabaseUrl(url)}`;
-  return `DATA_DIR=${process.env.DATA_DIR?.trim() || "./.data"} (the embedded store)`;
+/**
+ * A database named for messages, password hidden: `url` (a `score --to` target), or the one the
+ * command used: DATABASE_URL=…, else DATA_DIR=… (the embedded store).
+ */
+function databaseLocation(url = process.env.DATABASE_URL?.trim()): string {
+  if (!url) return `DATA_DIR=${process.env.DATA_DIR?.trim() || "./.data"} (the embedded store)`;
+  const named = url === process.env.DATABASE_URL?.trim() ? "DATABASE_URL=" : "";
+  return `${named}${redactedDatabaseUrl(url)}`;
 }
 
 /** The server's own error (SQLSTATE: message) behind a failed query: Drizzle's text holds the
@@ -170,7 +172,7 @@ async function watchDatabase(): Promise<void> {
     timeoutMs: seconds * 1000,
     onUnresponsive(url, silentMs) {
       console.error(
-        `error: the database at ${url === process.env.DATABASE_URL?.trim() ? "DATABASE_URL=" : ""}${redactedDatabaseUrl(url)} has not answered for ${(silentMs / 1000).toFixed(0)} s (its host frozen, or the network to it dropping packets; ML_DATABASE_TIMEOUT_SECONDS=${seconds}); the command stopped. What it had not committed is rolled back when the database resumes (a commit already sent may still land: check with \`ml models\`); run it again once the database answers`,
+        `error: the database at ${databaseLocation(url)} has not answered for ${(silentMs / 1000).toFixed(0)} s (its host frozen, or the network to it dropping packets; ML_DATABASE_TIMEOUT_SECONDS=${seconds}); the command stopped. What it had not committed is rolled back when the database resumes (a commit already sent may still land: check with \`ml models\`); run it again once the database answers`,
       );
       process.exit(1);
     },
