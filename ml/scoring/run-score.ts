@@ -2,6 +2,7 @@
 // in pages, through the same batch formulas as the forecast service, written to CSV, Parquet or a
 // PostgreSQL table with a progress bar; `--shard i/n` scores one of n disjoint parts.
 
+import type { ModelRegistry, ModelVersionInfo } from "@pp/shared/registry/model-registry.ts";
 import cliProgress from "cli-progress";
 import { BUNDLE_FILES } from "../bundle/model-bundle.ts";
 import type { BadRowPolicy } from "../data/bad-rows.ts";
@@ -189,11 +190,11 @@ function checkedHorizon(options: ScoreOptions): Horizon {
   return horizon;
 }
 
-type Registry = Awaited<ReturnType<typeof openRegistryFromEnv>>["registry"];
-type VersionInfo = NonNullable<Awaited<ReturnType<Registry["getVersion"]>>>;
-
 /** --version of --model, else its production version. */
-async function versionToScore(registry: Registry, options: ScoreOptions): Promise<VersionInfo> {
+async function versionToScore(
+  registry: ModelRegistry,
+  options: ScoreOptions,
+): Promise<ModelVersionInfo> {
   const version = options.version
     ? await registry.getVersion(options.model, options.version)
     : await registry.getProductionVersion(options.model);
@@ -206,7 +207,7 @@ async function versionToScore(registry: Registry, options: ScoreOptions): Promis
 }
 
 /** The bundle files scoring needs (the manifest and the GBDTs the version has). */
-async function bundleFiles(registry: Registry, version: VersionInfo) {
+async function bundleFiles(registry: ModelRegistry, version: ModelVersionInfo) {
   const files = new Map<string, Uint8Array>();
   const { manifest, gbdtCount, gbdtPurchase, gbdtSpend } = BUNDLE_FILES;
   for (const name of [manifest, gbdtCount, gbdtPurchase, gbdtSpend]) {
