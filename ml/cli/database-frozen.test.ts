@@ -15,11 +15,13 @@ import { join, resolve } from "node:path";
 import { createDatabase, type DatabaseHandle } from "@pp/shared/db/client.ts";
 import { queryRows } from "@pp/shared/db/database.ts";
 import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
+import { waitForBackend } from "@pp/shared/testing/backend-activity.ts";
 import { decisionRow } from "@pp/shared/testing/decision-rows.ts";
-import { type Proc, runBun, startBun } from "@pp/shared/testing/processes.ts";
+import { exitCodeOf, type Proc, runBun, startBun } from "@pp/shared/testing/processes.ts";
 import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
+import { simulatedTrainArgs } from "../testing/simulated-training.ts";
 
 setDefaultTimeout(600_000);
 
@@ -35,25 +37,7 @@ const dir = mkdtempSync(join(tmpdir(), "pp-database-frozen-"));
 const log = join(dir, "log.csv");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const trainArgs = (out: string) => [
-  "train",
-  "--data",
-  log,
-  "--calibration-end",
-  "1997-09-30",
-  "--holdout-end",
-  "1998-06-30",
-  "--out",
-  join(dir, out),
-  "--register",
-  "big",
-  "--promote",
-  "--fast",
-  "--folds",
-  "2",
-  "--workers",
-  "1",
-];
+const trainArgs = (out: string) => simulatedTrainArgs(log, join(dir, out), "big", "--promote");
 
 interface Stored {
   versions: [number, string][];
@@ -86,23 +70,11 @@ async function stored(handle: DatabaseHandle): Promise<Stored> {
   };
 }
 
-const exitOf = (p: Proc) =>
-  new Promise<number | null>((r) =>
-    p.exited() ? r(p.child.exitCode) : p.child.once("exit", (code) => r(code)),
-  );
-
-/** Polls pg_stat_activity until a client backend runs (or waits in) a statement like `pattern`. */
+/** Waits until a backend of `pg` runs (or waits in) a statement like `pattern`. */
 async function waitForStatement(url: string, pattern: string, proc: Proc): Promise<void> {
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   try {
-    for (const until = performance.now() + 300_000; performance.now() < until; ) {
-      if (proc.exited()) throw new Error(`exited first: ${proc.output.join("\n")}`);
-      const rows = await admin`select 1 from pg_stat_activity where pid <> pg_backend_pid()
-        and backend_type = 'client backend' and state = 'active' and query ilike ${pattern}`;
-      if (rows.length > 0) return;
-      await Bun.sleep(5);
-    }
-    throw new Error(`no statement like ${pattern}`);
+    await waitForBackend(admin, `query ilike '${pattern.replaceAll("'", "''")}'`, proc);
   } finally {
     await admin.end();
   }
@@ -118,7 +90,10 @@ async function frozenDuring(
   pg.freeze();
   const frozenAt = performance.now();
   try {
-    const code = await Promise.race([exitOf(proc), Bun.sleep(GIVE_UP_WITHIN_MS).then(() => -1)]);
+    const code = await Promise.race([
+      exitCodeOf(proc),
+      Bun.sleep(GIVE_UP_WITHIN_MS).then(() => -1),
+    ]);
     const seconds = (performance.now() - frozenAt) / 1000;
     if (code === -1) proc.child.kill("SIGKILL");
     return {
@@ -314,7 +289,10 @@ describe.skipIf(!bin)("ml commands against a frozen PostgreSQL", () => {
           where query ilike '%insert into "customer_features"%' and pid <> pg_backend_pid()`;
         await admin.end();
       }
-      const code = await Promise.race([exitOf(proc), Bun.sleep(GIVE_UP_WITHIN_MS).then(() => -1)]);
+      const code = await Promise.race([
+        exitCodeOf(proc),
+        Bun.sleep(GIVE_UP_WITHIN_MS).then(() => -1),
+      ]);
       const seconds = (performance.now() - at) / 1000;
       if (code === -1) proc.child.kill("SIGKILL");
       if (fault === "stop") pg.start();

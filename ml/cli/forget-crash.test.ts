@@ -13,7 +13,7 @@ import { queryRows } from "@pp/shared/db/database.ts";
 import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import { decisionRow } from "@pp/shared/testing/decision-rows.ts";
-import { type Proc, startBun, stopProc } from "@pp/shared/testing/processes.ts";
+import { exitCodeOf, type Proc, startBun, stopProc } from "@pp/shared/testing/processes.ts";
 import { plainCustomers, registrationInput } from "@pp/shared/testing/registration-input.ts";
 import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
 import { sql } from "drizzle-orm";
@@ -117,11 +117,6 @@ function startForget(env: Record<string, string>): Proc {
   });
 }
 
-const exitOf = (p: Proc) =>
-  new Promise<number | null>((r) =>
-    p.exited() ? r(p.child.exitCode) : p.child.once("exit", (code) => r(code)),
-  );
-
 /**
  * Runs `during` while this test holds decision_log locked: a forget that reaches its chunk's last
  * statement (locking decision_log, after the stored rows are deleted and the revisions bumped)
@@ -204,7 +199,7 @@ describe("ml forget on PostgreSQL", () => {
       await withForgetHeldMidChunk(handle, proc, async () => {
         pg.stop();
         ended.code = await Promise.race([
-          exitOf(proc),
+          exitCodeOf(proc),
           Bun.sleep(60_000).then(() => "hung" as const),
         ]);
         pg.start(); // before the holder's transaction ends: its connection is gone too
@@ -220,7 +215,7 @@ describe("ml forget on PostgreSQL", () => {
       );
       expect(expectWholeChunks(await counts(handle), initial)).toBe(0);
       const rerun = startForget(env);
-      expect(await exitOf(rerun)).toBe(0);
+      expect(await exitCodeOf(rerun)).toBe(0);
       expect(expectWholeChunks(await counts(handle), initial)).toBe(CHUNKS);
       expect(rerun.output.join("\n")).toContain(`forgot ${forgotten.length} customer(s)`);
     },
@@ -260,7 +255,7 @@ describe("ml forget on the embedded default", () => {
     const seen = [await killedAfterFirstChunk(0), await killedAfterFirstChunk(50)];
     expect(seen[0]).toBeGreaterThanOrEqual(1);
     const last = startForget(env);
-    expect(await exitOf(last)).toBe(0);
+    expect(await exitCodeOf(last)).toBe(0);
     const handle = await createDatabase({ dataDir });
     try {
       expect(expectWholeChunks(await counts(handle), initial)).toBe(CHUNKS);
@@ -313,7 +308,7 @@ describe("ml forget on the embedded default while another process writes decisio
     try {
       await untilAcked(writer, PER_APPEND);
       const forget = startForget(env);
-      expect(await exitOf(forget)).toBe(0);
+      expect(await exitCodeOf(forget)).toBe(0);
       const atForgetEnd = acked(writer)[1];
       await untilAcked(writer, acked(writer)[0] + 10 * PER_APPEND); // after: the markers refuse them
       await stopProc(writer, "SIGKILL");

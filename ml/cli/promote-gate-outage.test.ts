@@ -10,10 +10,12 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createDatabase, type DatabaseHandle } from "@pp/shared/db/client.ts";
 import { queryRows } from "@pp/shared/db/database.ts";
-import { type Proc, runBun, startBun } from "@pp/shared/testing/processes.ts";
+import { waitForBackend } from "@pp/shared/testing/backend-activity.ts";
+import { exitCodeOf, runBun, startBun } from "@pp/shared/testing/processes.ts";
 import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
+import { simulatedTrainArgs } from "../testing/simulated-training.ts";
 
 setDefaultTimeout(600_000);
 
@@ -25,44 +27,8 @@ const dir = mkdtempSync(join(tmpdir(), "pp-promote-gate-outage-"));
 const log = join(dir, "log.csv");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const trainArgs = (out: string, promote: string) => [
-  "train",
-  "--data",
-  log,
-  "--calibration-end",
-  "1997-09-30",
-  "--holdout-end",
-  "1998-06-30",
-  "--out",
-  join(dir, out),
-  "--register",
-  "gated",
-  promote,
-  "--fast",
-  "--folds",
-  "2",
-  "--workers",
-  "1",
-];
-
-const exitOf = (p: Proc) =>
-  new Promise<number | null>((r) =>
-    p.exited() ? r(p.child.exitCode) : p.child.once("exit", (code) => r(code)),
-  );
-
-/** Polls until a backend other than the poller's matches `where`; throws if `proc` exits first. */
-async function waitFor(admin: postgres.Sql, where: string, proc: Proc): Promise<void> {
-  for (const until = performance.now() + 300_000; performance.now() < until; ) {
-    if (proc.exited()) throw new Error(`exited first: ${proc.output.join("\n")}`);
-    const rows = await admin.unsafe(
-      `select 1 from pg_stat_activity where pid <> pg_backend_pid()
-        and backend_type = 'client backend' and state = 'active' and ${where}`,
-    );
-    if (rows.length > 0) return;
-    await Bun.sleep(5);
-  }
-  throw new Error(`no backend with ${where}`);
-}
+const trainArgs = (out: string, promote: string) =>
+  simulatedTrainArgs(log, join(dir, out), "gated", promote);
 
 const bin = postgresBinDirOrWarn("ml/cli/promote-gate-outage.test.ts");
 
@@ -106,18 +72,18 @@ describe.skipIf(!bin)("--promote-if-better with PostgreSQL stopped after the com
     const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
     const holder = postgres(pg.url, { max: 1, onnotice: () => {} });
     try {
-      await waitFor(admin, `query ilike '%insert into "customer_features"%'`, proc);
+      await waitForBackend(admin, `query ilike '%insert into "customer_features"%'`, proc);
       // Granted once the registration commits (it holds the row until then): the gate's promotion
       // then waits for it, after the commit.
       const reserved = await holder.reserve();
       await reserved`begin`;
       await reserved`select id from models where name = 'gated' for update`;
-      await waitFor(admin, `wait_event_type = 'Lock'`, proc);
+      await waitForBackend(admin, `wait_event_type = 'Lock'`, proc);
     } finally {
       await admin.end({ timeout: 0 });
     }
     pg.stop();
-    const code = await exitOf(proc);
+    const code = await exitCodeOf(proc);
     await holder.end({ timeout: 0 });
     pg.start();
     const errors = proc.output.filter((l) => l.startsWith("error") || l.includes("    at "));

@@ -67,6 +67,13 @@ export function runBun(
   });
 }
 
+/** The process's exit code once it has exited (null when a signal ended it). */
+export function exitCodeOf(proc: Proc): Promise<number | null> {
+  return new Promise((r) =>
+    proc.exited() ? r(proc.child.exitCode) : proc.child.once("exit", (code) => r(code)),
+  );
+}
+
 /** Sends `signal` and waits (at most `ms`) for the exit; SIGKILL after that. */
 export async function stopProc(proc: Proc, signal: NodeJS.Signals = "SIGTERM", ms = 10_000) {
   if (proc.exited()) return;
