@@ -2,9 +2,9 @@
 // discounted purchases (CLV before spend) over the discounting grid, and Gamma-Gamma's spend.
 // Stored customers' values come from, and go to, the stored-answer cache.
 import {
-  bgnbdExpectedPurchases,
+  bgnbdExpectedPurchasesGivenPAlive,
   bgnbdProbabilityAlive,
-  bgnbdProbabilityOfPurchase,
+  bgnbdProbabilityOfPurchaseGivenPAlive,
 } from "../models/bgnbd.ts";
 import { BgNbdExpectationCurve, type GridPoints } from "../models/bgnbd-expectation-curve.ts";
 import { type GammaGammaParams, gammaGammaExpectedSpend } from "../models/gamma-gamma.ts";
@@ -147,13 +147,15 @@ class BtydRowForecaster {
     const { model, horizon, out } = this;
     const { bg, pn } = out;
     const { bgnbd, paretoNbd } = model;
-    bg.expectedPurchases[i] = bgnbdExpectedPurchases(bgnbd, horizon, xi, txi, Ti);
-    bg.pAlive[i] = bgnbdProbabilityAlive(bgnbd, xi, txi, Ti);
-    bg.pPurchase[i] = bgnbdProbabilityOfPurchase(bgnbd, horizon, xi, txi, Ti);
+    // P(alive) once: the expectation, P(purchase) and the CLV curve each scale by it.
+    const bgAlive = bgnbdProbabilityAlive(bgnbd, xi, txi, Ti);
+    bg.expectedPurchases[i] = bgnbdExpectedPurchasesGivenPAlive(bgnbd, horizon, xi, Ti, bgAlive);
+    bg.pAlive[i] = bgAlive;
+    bg.pPurchase[i] = bgnbdProbabilityOfPurchaseGivenPAlive(bgnbd, horizon, xi, Ti, bgAlive);
     this.scratch ??= scratchFor(this.state, this.grid.times.length);
     const { pnTail, shape, bgCurve, pnCurve } = this.scratch;
     this.prepareGrid(xi, Ti, this.scratch);
-    this.curve.scale(xi, txi, Ti, shape, bgCurve);
+    this.curve.scaleByPAlive(xi, bgAlive, shape, bgCurve);
     out.bgDiscounted[i] = discountedSum(bgCurve, this.grid.weights);
 
     const pnAlivePurchase = paretoNbdAliveAndPurchase(paretoNbd, horizon, xi, txi, Ti);

@@ -7,8 +7,8 @@ import { eulerSeriesCancels } from "./bgnbd-opportunity-sum.ts";
 import { seriesIsLong } from "./hypergeometric.ts";
 
 /**
- * The shape one series at a time, as it was before series were summed in pairs: the definition
- * the paired sums must equal to the bit (same terms, same order, same stopping rule).
+ * The shape one series at a time: the definition the grid's series, summed side by side, must
+ * equal to the bit (same terms, same order, same stopping rule).
  */
 function shapeOneAtATime(params: BgNbdParams, x: number, T: number, ts: Float64Array): number[] {
   const { r, a, b } = params;
@@ -70,7 +70,7 @@ describe("BgNbdExpectationCurve", () => {
     }
   });
 
-  test("series summed in pairs equal one series at a time, to the bit", () => {
+  test("series summed side by side equal one series at a time, to the bit", () => {
     const cases: [BgNbdParams, number[]][] = [
       [params, [20, 20.0173, 37.3]], // CDNOW-like: every T its own grid
       [{ r: 0.1, alpha: 0.5, a: 0.3, b: 0.9 }, [0.2, 3]], // z near 1: past the 64 first coefficients

@@ -14,7 +14,7 @@ import { eulerSeriesCancels } from "./bgnbd-opportunity-sum.ts";
 import { seriesIsLong } from "./hypergeometric.ts";
 import { oneMinusPowerOverExponent } from "./special-functions.ts";
 
-const MAX_TERMS = 200_000; // a multiple of 8: seriesDone has looked at the sum before the throw
+const MAX_TERMS = 200_000; // a multiple of 8: keepFinite has looked at the sums before the throw
 
 /** The per-time terms of E(t) for one T at the times t_k: they do not depend on x or t_x. */
 export interface GridPoints {
@@ -70,8 +70,13 @@ export class BgNbdExpectationCurve {
 
   /** out_k = (a+b+x−1)·P(alive)·shape_k: E(t_k) from the shape of its (x, T). */
   scale(x: number, tx: number, T: number, shape: Float64Array, out: Float64Array): Float64Array {
+    return this.scaleByPAlive(x, bgnbdProbabilityAlive(this.params, x, tx, T), shape, out);
+  }
+
+  /** `scale` with the customer's P(alive) already known. */
+  scaleByPAlive(x: number, pAlive: number, shape: Float64Array, out: Float64Array): Float64Array {
     const { a, b } = this.params;
-    const factor = (a + b + x - 1) * bgnbdProbabilityAlive(this.params, x, tx, T);
+    const factor = (a + b + x - 1) * pAlive;
     for (let k = 0; k < shape.length; k++) out[k] = factor * shape[k]!;
     return out;
   }
@@ -104,17 +109,38 @@ export class BgNbdExpectationCurve {
   }
 
   /**
-   * shape_k = first_k − power_k·S(z_k), i.e. E(t_k)/((a+b+x−1)·P(alive)). Each t_k's series
+   * shape_k = first_k − power_k·S(z_k), i.e. E(t_k)/((a+b+x−1)·P(alive)). The series of every
+   * regular t_k advance together, one pass over the coefficients: each adds its own terms in its
+   * own order, so its sum is that of the series alone to the bit, while the K dependency chains
+   * overlap (a series alone waits on its previous add and multiply every term: 1.6× slower). Each
    * stops at its first term below 1e-17 of its sum once past the terms that may grow or change
-   * sign (n > −A), where the ratio of terms tends to z < 1, or at a zero term. Two series are
-   * summed together (`seriesPair`): each adds its own terms in its own order, so the sums are
-   * those of one series at a time to the bit, and the two dependency chains overlap (a series
-   * alone waits on its previous add and multiply every term: 1.6× slower).
+   * sign (n > −A), where the ratio of terms tends to z < 1, or at a zero term, or once its sum
+   * left double range (looked at every 8th term: coefficients past it, a in the thousands).
    */
   shapeOnGrid(x: number, points: GridPoints, out: Float64Array): Float64Array {
+    const count = this.startSeries(x, points, out);
+    this.sumSeries(x, points.z, count);
+    const { sums, regular } = this.scratch;
+    const { first, power } = points;
+    for (let j = 0; j < count; j++) {
+      const k = regular[j]!;
+      const value = first[k]! - power[k]! * sums[k]!;
+      // The scalar factor where the series ran past double range.
+      out[k] = Number.isFinite(value)
+        ? value
+        : bgnbdExpectationFactorAtZ(this.params, points.z[k]!, x);
+    }
+    return out;
+  }
+
+  /** Writes the points the series does not sum (t = 0, irregular z); lists the others. */
+  private startSeries(x: number, points: GridPoints, out: Float64Array): number {
     const { z } = points;
-    let pending = -1; // a regular t_k waiting for a partner
-    for (let k = 0; k < z.length; k++) {
+    const K = z.length;
+    if (this.scratch.sums.length < K) this.scratch = seriesScratch(K);
+    const { sums, powers, active, regular } = this.scratch;
+    let count = 0;
+    for (let k = 0; k < K; k++) {
       const zk = z[k]!;
       if (zk === 0) {
         out[k] = 0;
@@ -122,76 +148,49 @@ export class BgNbdExpectationCurve {
         // A long series, or one that cancels (r large, a long horizon): the scalar factor, which
         // integrates or sums positive terms there (bgnbd.ts).
         out[k] = bgnbdExpectationFactorAtZ(this.params, zk, x);
-      } else if (pending < 0) {
-        pending = k;
       } else {
-        this.seriesPair(x, z[pending]!, zk);
-        this.settle(x, points, pending, this.pairSums[0]!, out);
-        this.settle(x, points, k, this.pairSums[1]!, out);
-        pending = -1;
+        sums[k] = 0;
+        powers[k] = zk;
+        regular[count] = k;
+        active[count++] = k;
       }
     }
-    if (pending >= 0)
-      this.settle(x, points, pending, this.series(x, z[pending]!, 0, 0, z[pending]!), out);
-    return out;
+    return count;
   }
 
-  /** out_k from S(z_k); the scalar factor where the series ran past double range. */
-  private settle(x: number, points: GridPoints, k: number, sum: number, out: Float64Array): void {
-    const value = points.first[k]! - points.power[k]! * sum;
-    out[k] = Number.isFinite(value)
-      ? value
-      : bgnbdExpectationFactorAtZ(this.params, points.z[k]!, x);
-  }
-
-  private readonly pairSums = new Float64Array(2);
-
-  /** S(z0) and S(z1) into pairSums, terms interleaved; the longer one finishes alone. */
-  private seriesPair(x: number, z0: number, z1: number): void {
-    const c = this.coefficientsFor(x, 64);
-    const settled = this.settledAfter();
-    let sum0 = 0;
-    let sum1 = 0;
-    let zn0 = z0;
-    let zn1 = z1;
-    for (let n = 0; n < c.length; n++) {
-      const term0 = c[n]! * zn0;
-      const term1 = c[n]! * zn1;
-      sum0 += term0;
-      sum1 += term1;
-      const done0 = seriesDone(n, settled, term0, sum0);
-      const done1 = seriesDone(n, settled, term1, sum1);
-      if (done0 || done1) {
-        this.pairSums[0] = done0 ? sum0 : this.series(x, z0, n + 1, sum0, zn0 * z0);
-        this.pairSums[1] = done1 ? sum1 : this.series(x, z1, n + 1, sum1, zn1 * z1);
-        return;
-      }
-      zn0 *= z0;
-      zn1 *= z1;
-    }
-    this.pairSums[0] = this.series(x, z0, c.length, sum0, zn0);
-    this.pairSums[1] = this.series(x, z1, c.length, sum1, zn1);
-  }
-
-  /** S(z) from term n on, given the sum of the terms before it and zn = z^(n+1). */
-  private series(x: number, zk: number, from: number, before: number, znFrom: number): number {
+  /** S(z_k) into scratch.sums for the `count` listed points. */
+  private sumSeries(x: number, z: Float64Array, count: number): void {
+    const { sums, powers, active } = this.scratch;
     let c = this.coefficientsFor(x, 64);
     const settled = this.settledAfter();
-    let sum = before;
-    let zn = znFrom;
-    for (let n = from; ; n++) {
+    for (let n = 0; count > 0; n++) {
       if (n >= c.length) {
         if (n >= MAX_TERMS) {
-          throw new RangeError(`t: series did not converge for z = ${zk} (too close to 1)`);
+          throw new RangeError(
+            `t: series did not converge for z = ${z[active[0]!]} (too close to 1)`,
+          );
         }
         c = this.coefficientsFor(x, n + 1);
       }
-      const term = c[n]! * zn;
-      sum += term;
-      if (seriesDone(n, settled, term, sum)) return sum;
-      zn *= zk;
+      const cn = c[n]!;
+      let kept = 0;
+      for (let j = 0; j < count; j++) {
+        const k = active[j]!;
+        const term = cn * powers[k]!;
+        const sum = sums[k]! + term;
+        sums[k] = sum;
+        if ((n > settled && Math.abs(term) <= 1e-17 * Math.abs(sum)) || term === 0) continue;
+        powers[k] = powers[k]! * z[k]!;
+        active[kept++] = k;
+      }
+      count = kept;
+      // A sum out of range stays out (∞ + x, NaN + x): looked at every 8th term only.
+      if ((n & 7) === 7) count = keepFinite(sums, active, count);
     }
   }
+
+  // Scratch for shapeOnGrid (synchronous, so one set per curve is enough).
+  private scratch = seriesScratch(0);
 
   /** Past this n the terms neither grow nor change sign (n > −A). */
   private settledAfter(): number {
@@ -200,15 +199,24 @@ export class BgNbdExpectationCurve {
   }
 }
 
-/**
- * A series ends at its first term below 1e-17 of its sum once settled, at a zero term, or once
- * the sum left double range (coefficients past it, a in the thousands: the scalar factor then).
- * A sum out of range stays out (∞ + x, NaN + x), so that is looked at every 8th term only (each
- * term: 15% of the grid's time), which ends such a series as before, with the same fallback.
- */
-function seriesDone(n: number, settled: number, term: number, sum: number): boolean {
-  if ((n > settled && Math.abs(term) <= 1e-17 * Math.abs(sum)) || term === 0) return true;
-  return (n & 7) === 7 && !Number.isFinite(sum);
+/** The scratch rows of shapeOnGrid for K points. */
+function seriesScratch(K: number) {
+  return {
+    sums: new Float64Array(K),
+    powers: new Float64Array(K),
+    active: new Int32Array(K),
+    regular: new Int32Array(K),
+  };
+}
+
+/** Drops from `active` the points whose sum left double range; returns how many remain. */
+function keepFinite(sums: Float64Array, active: Int32Array, count: number): number {
+  let kept = 0;
+  for (let j = 0; j < count; j++) {
+    const k = active[j]!;
+    if (Number.isFinite(sums[k]!)) active[kept++] = k;
+  }
+  return kept;
 }
 
 /** A series the grid does not sum: a long one, or one that cancels. */

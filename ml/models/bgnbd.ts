@@ -327,7 +327,26 @@ export function bgnbdExpectedPurchases(
   T: number,
 ): number {
   assertHorizon(t);
-  const pAlive = bgnbdProbabilityAlive(params, x, tx, T);
+  return bgnbdExpectedPurchasesGivenPAlive(
+    params,
+    t,
+    x,
+    T,
+    bgnbdProbabilityAlive(params, x, tx, T),
+  );
+}
+
+/**
+ * bgnbdExpectedPurchases with the customer's P(alive) already known (`t` checked by the caller):
+ * a batch computes P(alive) once per customer for this, P(purchase) and the CLV curve.
+ */
+export function bgnbdExpectedPurchasesGivenPAlive(
+  params: BgNbdParams,
+  t: number,
+  x: number,
+  T: number,
+  pAlive: number,
+): number {
   if (t === 0) return 0;
   const { a, b } = params;
   return (a + b + x - 1) * expectationFactor(params, t, x, T) * pAlive;
@@ -355,7 +374,23 @@ export function bgnbdProbabilityOfPurchase(
   T: number,
 ): number {
   assertHorizon(t);
-  const pAlive = bgnbdProbabilityAlive(params, x, tx, T);
+  return bgnbdProbabilityOfPurchaseGivenPAlive(
+    params,
+    t,
+    x,
+    T,
+    bgnbdProbabilityAlive(params, x, tx, T),
+  );
+}
+
+/** bgnbdProbabilityOfPurchase with the customer's P(alive) already known (`t` checked). */
+export function bgnbdProbabilityOfPurchaseGivenPAlive(
+  params: BgNbdParams,
+  t: number,
+  x: number,
+  T: number,
+  pAlive: number,
+): number {
   return pAlive * -Math.expm1(-(params.r + x) * Math.log1p(t / (params.alpha + T)));
 }
 
