@@ -1,5 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { Hyp2f1ConvergenceError, hyp2f1, hyp2f1Value, hyp2f1WithReport } from "./hypergeometric.ts";
+import {
+  Hyp2f1ConvergenceError,
+  hyp2f1,
+  hyp2f1Value,
+  hyp2f1WithReport,
+  seriesIsLong,
+} from "./hypergeometric.ts";
 
 function relativeError(got: number, want: number): number {
   return Math.abs(got - want) / Math.abs(want);
@@ -108,4 +114,28 @@ describe("hyp2f1 limits of accuracy", () => {
     expect(easy.errorEstimate).toBeLessThan(1e-12);
     expect(relativeError(easy.value, 0.95 ** 20.5)).toBeLessThan(1e-12);
   });
+});
+
+test("seriesIsLong skips its log only where the log cannot pass the bound: the same answers", () => {
+  const definition = (b: number, z: number) =>
+    !(z < 1) || (b * z + 40) / (1 - z) > 2_000 || -b * Math.log1p(-z) > 600;
+  const bs = [-1e6, -3, 0, 1e-9, 0.5, 1, 7.3, 400, 599, 601, 3_283, 1e6, 1e300];
+  const zs = [-0.9, -1e-12, 0, 1e-12, 0.01, 0.25, 0.5, 0.9, 0.999, 1 - 1e-12, 1, 2, Number.NaN];
+  let compared = 0;
+  for (const b of bs) {
+    for (const z of zs) {
+      expect(seriesIsLong(b, z)).toBe(definition(b, z));
+      compared++;
+    }
+  }
+  // Near the e^600 edge itself, for b beside 600/z.
+  for (let i = 0; i < 2_000; i++) {
+    const z = (i + 0.5) / 2_000;
+    const b = 600 / -Math.log1p(-z);
+    for (const scaled of [b * (1 - 1e-12), b, b * (1 + 1e-12)]) {
+      expect(seriesIsLong(scaled, z)).toBe(definition(scaled, z));
+      compared++;
+    }
+  }
+  expect(compared).toBe(13 * 13 + 6_000);
 });

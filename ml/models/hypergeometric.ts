@@ -183,5 +183,8 @@ const LONG_SERIES_TERMS = 2_000;
  * 3,283 and b at 1e6, z = 0.25: about 1,100 terms, sum e^920; every forecast was NaN).
  */
 export function seriesIsLong(b: number, z: number): boolean {
-  return !(z < 1) || (b * z + 40) / (1 - z) > LONG_SERIES_TERMS || -b * Math.log1p(-z) > 600;
+  if (!(z < 1) || (b * z + 40) / (1 - z) > LONG_SERIES_TERMS) return true;
+  // −ln(1 − z) ≤ z/(1 − z) for z < 1, so with b > 0 the log is needed only past that bound
+  // (this test runs for every customer's series; the log was most of its time).
+  return (b <= 0 || (b * z) / (1 - z) > 600) && -b * Math.log1p(-z) > 600;
 }

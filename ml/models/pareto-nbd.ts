@@ -69,7 +69,7 @@ function logLikelihoodParts(
     // a few hundred nodes.
     const series = seriesIsLong(second, z1)
       ? null
-      : logA0BySeries(rsx, second, [m + tx, m + T], d, knownF1);
+      : logA0BySeries(rsx, second, m + tx, m + T, d, knownF1);
     if (series) ({ logA0, f1 } = series);
     else logA0 = Math.log(rsx) + logDeathIntegral(params, x, tx, T);
     // −∞ is a value (an interval too short to die in); NaN or +∞ is not.
@@ -90,7 +90,8 @@ function logLikelihoodParts(
 function logA0BySeries(
   rsx: number,
   second: number,
-  [u1, u2]: [number, number],
+  u1: number,
+  u2: number,
   d: number,
   knownF1: number | undefined,
 ): { logA0: number; f1: number } | null {
