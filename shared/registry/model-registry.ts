@@ -105,75 +105,16 @@ export class ModelRegistry {
   async registerVersion(name: string, input: RegisterVersionInput): Promise<RegisteredVersion> {
     assertModelName(name);
     validateRegistration(input);
-    const trainedAt = new Date(input.trainedAt);
-
     // 1. Artifacts and their manifest go to a prefix no other registration can use.
     const prefix = `models/${name}/${crypto.randomUUID()}`;
     const written: string[] = [];
     try {
-      const entries: ArtifactEntry[] = [];
-      for (const artifact of [...input.artifacts].sort((a, b) => a.name.localeCompare(b.name))) {
-        const stored = await this.store.put(`${prefix}/${artifact.name}`, artifact.bytes);
-        written.push(stored.key);
-        entries.push({
-          name: artifact.name,
-          uri: stored.uri,
-          sha256: stored.sha256,
-          bytes: stored.bytes,
-        });
-      }
-      const manifest = new TextEncoder().encode(
-        `${JSON.stringify({ format: "pp-model-manifest/1", model: name, artifacts: entries }, null, 2)}\n`,
-      );
-      const storedManifest = await this.store.put(`${prefix}/${MANIFEST_NAME}`, manifest);
-      written.push(storedManifest.key);
+      const artifacts = await this.writeArtifacts(name, prefix, input.artifacts, written);
       await this.options.faultHook?.("afterArtifacts");
-
       // 2. All rows in one transaction; the model row lock serialises version numbering.
-      const registered = await this.db.transaction(async (tx) => {
-        await tx.insert(models).values({ name }).onConflictDoNothing({ target: models.name });
-        const [model] = await tx.select().from(models).where(eq(models.name, name)).for("update");
-        if (!model) throw new RegistryStateError(`model "${name}" vanished during registration`);
-        const { current } = oneRow(
-          await tx
-            .select({ current: max(modelVersions.version) })
-            .from(modelVersions)
-            .where(eq(modelVersions.modelId, model.id)),
-          "latest model version",
-        );
-        const now = new Date();
-        if (input.promote) {
-          await tx
-            .update(modelVersions)
-            .set({ stage: "archived" })
-            .where(and(eq(modelVersions.modelId, model.id), eq(modelVersions.stage, "production")));
-        }
-        const inserted = await tx
-          .insert(modelVersions)
-          .values({
-            modelId: model.id,
-            version: (current ?? 0) + 1,
-            stage: input.promote ? "production" : "staging",
-            artifactUri: this.store.uriFor(prefix),
-            artifactSha256: storedManifest.sha256,
-            artifacts: entries,
-            timeUnit: input.timeUnit,
-            calibrationEnd: input.dataWindow.calibrationEnd,
-            holdoutEnd: input.dataWindow.holdoutEnd ?? null,
-            dataWindow: input.dataWindow,
-            params: input.params,
-            metrics: input.metrics,
-            trainedAt,
-            promotedAt: input.promote ? now : null,
-          })
-          .returning();
-        const row = oneRow(inserted, "model version insert");
-        const customerFeaturesWritten = input.customerFeatures
-          ? await writeCustomerFeatures(tx, row.id, input.customerFeatures)
-          : 0;
-        await this.options.faultHook?.("beforeCommit");
-        return { ...row, modelName: name, customerFeaturesWritten };
-      });
+      const registered = await this.db.transaction((tx) =>
+        this.insertVersionRows(tx, name, input, prefix, artifacts),
+      );
       // 3. Committed; the keys' statistics only make reading the rows back fast, so a failure
       // here leaves the version registered.
       if (registered.customerFeaturesWritten > 0)
@@ -188,6 +129,83 @@ export class ModelRegistry {
       }
       throw error;
     }
+  }
+
+  /** Stores the artifacts and their manifest under `prefix`; each key is added to `written`. */
+  private async writeArtifacts(
+    name: string,
+    prefix: string,
+    artifacts: RegisterVersionInput["artifacts"],
+    written: string[],
+  ): Promise<{ entries: ArtifactEntry[]; manifestSha256: string }> {
+    const entries: ArtifactEntry[] = [];
+    for (const artifact of [...artifacts].sort((a, b) => a.name.localeCompare(b.name))) {
+      const stored = await this.store.put(`${prefix}/${artifact.name}`, artifact.bytes);
+      written.push(stored.key);
+      entries.push({
+        name: artifact.name,
+        uri: stored.uri,
+        sha256: stored.sha256,
+        bytes: stored.bytes,
+      });
+    }
+    const manifest = new TextEncoder().encode(
+      `${JSON.stringify({ format: "pp-model-manifest/1", model: name, artifacts: entries }, null, 2)}\n`,
+    );
+    const storedManifest = await this.store.put(`${prefix}/${MANIFEST_NAME}`, manifest);
+    written.push(storedManifest.key);
+    return { entries, manifestSha256: storedManifest.sha256 };
+  }
+
+  /** The model row (locked), the next version's row and its customer features, in `tx`. */
+  private async insertVersionRows(
+    tx: Transaction,
+    name: string,
+    input: RegisterVersionInput,
+    prefix: string,
+    artifacts: { entries: ArtifactEntry[]; manifestSha256: string },
+  ): Promise<RegisteredVersion> {
+    await tx.insert(models).values({ name }).onConflictDoNothing({ target: models.name });
+    const [model] = await tx.select().from(models).where(eq(models.name, name)).for("update");
+    if (!model) throw new RegistryStateError(`model "${name}" vanished during registration`);
+    const { current } = oneRow(
+      await tx
+        .select({ current: max(modelVersions.version) })
+        .from(modelVersions)
+        .where(eq(modelVersions.modelId, model.id)),
+      "latest model version",
+    );
+    if (input.promote) {
+      await tx
+        .update(modelVersions)
+        .set({ stage: "archived" })
+        .where(and(eq(modelVersions.modelId, model.id), eq(modelVersions.stage, "production")));
+    }
+    const inserted = await tx
+      .insert(modelVersions)
+      .values({
+        modelId: model.id,
+        version: (current ?? 0) + 1,
+        stage: input.promote ? "production" : "staging",
+        artifactUri: this.store.uriFor(prefix),
+        artifactSha256: artifacts.manifestSha256,
+        artifacts: artifacts.entries,
+        timeUnit: input.timeUnit,
+        calibrationEnd: input.dataWindow.calibrationEnd,
+        holdoutEnd: input.dataWindow.holdoutEnd ?? null,
+        dataWindow: input.dataWindow,
+        params: input.params,
+        metrics: input.metrics,
+        trainedAt: new Date(input.trainedAt),
+        promotedAt: input.promote ? new Date() : null,
+      })
+      .returning();
+    const row = oneRow(inserted, "model version insert");
+    const customerFeaturesWritten = input.customerFeatures
+      ? await writeCustomerFeatures(tx, row.id, input.customerFeatures)
+      : 0;
+    await this.options.faultHook?.("beforeCommit");
+    return { ...row, modelName: name, customerFeaturesWritten };
   }
 
   /** Makes `version` the production version of `name`, archiving the previous one. */
