@@ -173,6 +173,10 @@ test("thread count: ML_WORKERS when set (0 = this thread only), else the cores, 
   expect(defaultTrainingWorkers({})).toBe(cores);
   expect(() => defaultTrainingWorkers({ ML_WORKERS: "two" })).toThrow(/ML_WORKERS=two/);
   expect(() => defaultTrainingWorkers({ ML_WORKERS: "-1" })).toThrow(/whole number/);
+  // Number() read these as 4, 16 and 0 workers.
+  for (const bad of ["0x4", "1.6e1", " "]) {
+    expect(() => defaultTrainingWorkers({ ML_WORKERS: bad })).toThrow(/whole number/);
+  }
   expect(createTaskPool(0).threads).toBe(1);
 });
 

@@ -6,6 +6,7 @@ import {
   httpUrlVar,
   listVar,
   logLevelVar,
+  numberVar,
   parseEnv,
   portVar,
   stringEntries,
@@ -61,14 +62,16 @@ describe("parseEnv", () => {
   test("errors name each bad variable and what it held", () => {
     const err = configError({ PORT: "eighty", LOG_LEVEL: "loud", UPSTREAM_URL: "not a url" });
     expect(err.issues.map((i) => i.variable).sort()).toEqual(["LOG_LEVEL", "PORT", "UPSTREAM_URL"]);
-    expect(err.message).toContain("PORT: must be a number");
+    expect(err.message).toContain("PORT: must be an integer from 0 to 65535, in decimal digits");
     expect(err.message).toContain('"eighty"');
     expect(err.message).toContain("LOG_LEVEL: must be one of debug, info, warn, error");
     expect(err.message).toContain("UPSTREAM_URL: must be an absolute URL");
   });
 
   test("out-of-range ports, fractions, non-http URLs and non-booleans are rejected", () => {
-    expect(configError({ PORT: "70000" }).message).toContain("PORT: must be between 0 and 65535");
+    expect(configError({ PORT: "70000" }).message).toContain(
+      'PORT: must be an integer from 0 to 65535 (got "70000")',
+    );
     expect(configError({ PORT: "80.5" }).message).toContain("PORT: must be an integer");
     expect(parseEnv(z.object({ U: httpUrlVar() }), { U: "https://x.example/a" }).U).toBe(
       "https://x.example/a",
@@ -78,6 +81,42 @@ describe("parseEnv", () => {
     );
     expect(configError({ DEBUG_SQL: "maybe" }).message).toContain(
       "DEBUG_SQL: must be true or false",
+    );
+  });
+
+  // z.coerce.number read each of these as a number: "0x1F90" listened on 8080, " " on a random port.
+  test("numbers are plain decimal notation: hex, exponents, blanks and Infinity are refused", () => {
+    for (const raw of [
+      "0x1F90",
+      "0b11",
+      "0o17",
+      "8e3",
+      "1_000",
+      " ",
+      "\t",
+      "Infinity",
+      "8001abc",
+      "--1",
+    ]) {
+      expect(configError({ PORT: raw }).issues).toEqual([
+        expect.objectContaining({
+          variable: "PORT",
+          message: expect.stringContaining("must be an integer from 0 to 65535, in decimal digits"),
+        }),
+      ]);
+    }
+    expect(parseEnv(schema, { PORT: " 9000 " }).PORT).toBe(9000);
+    expect(configError({ PORT: "-1" }).message).toContain("must be an integer from 0 to 65535");
+    const rate = z.object({
+      RPS: numberVar({ min: 0, max: 1000 }),
+      N: numberVar({ min: 1, integer: true }),
+    });
+    expect(parseEnv(rate, { RPS: "2.5", N: "007" })).toEqual({ RPS: 2.5, N: 7 });
+    expect(() => parseEnv(rate, { RPS: "1e2", N: "1" })).toThrow(
+      "RPS: must be a number from 0 to 1000, in decimal digits",
+    );
+    expect(() => parseEnv(rate, { RPS: "1", N: "0" })).toThrow(
+      "N: must be an integer of at least 1",
     );
   });
 

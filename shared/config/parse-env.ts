@@ -1,6 +1,7 @@
 // Configuration is parsed ONCE at start-up from an env record with a zod schema; failures name
 // every offending variable, so a misconfigured service stops with a clear message.
 import * as z from "zod";
+import { plainDecimalFrom } from "../contracts/plain-decimal.ts";
 import { logLevels } from "../logging/logger.ts";
 import { shownValue } from "./shown-value.ts";
 
@@ -53,13 +54,35 @@ export function stringEntries(source: Record<string, unknown> | undefined): EnvR
 
 // Building blocks for service schemas.
 
+/**
+ * A number in plain decimal notation within [min, max] (an integer with `integer`). z.coerce read
+ * "0x10" as 16, "1e3" as 1000 and a blank as 0 (`PORT=" "` listened on a random port).
+ */
+export const numberVar = (options: { min: number; max?: number; integer?: boolean }) => {
+  const { min, max = Number.MAX_SAFE_INTEGER, integer = false } = options;
+  const bounds = options.max === undefined ? `of at least ${min}` : `from ${min} to ${max}`;
+  const range = `must be ${integer ? "an integer" : "a number"} ${bounds}`;
+  const digits = `${range}, in decimal digits`;
+  return z
+    .string()
+    .trim()
+    .transform((text, ctx) => {
+      const value = plainDecimalFrom(text);
+      if (value === null) {
+        ctx.addIssue({ code: "custom", message: digits });
+        return z.NEVER;
+      }
+      return value;
+    })
+    .pipe(
+      z
+        .number()
+        .refine((n) => (!integer || Number.isInteger(n)) && n >= min && n <= max, { error: range }),
+    );
+};
+
 export const portVar = (defaultPort: number) =>
-  z.coerce
-    .number({ error: "must be a number" })
-    .int({ error: "must be an integer" })
-    .min(0, { error: "must be between 0 and 65535" })
-    .max(65535, { error: "must be between 0 and 65535" })
-    .default(defaultPort);
+  numberVar({ integer: true, min: 0, max: 65535 }).default(defaultPort);
 
 export const hostVar = (defaultHost = "0.0.0.0") => z.string().min(1).default(defaultHost);
 

@@ -14,6 +14,7 @@
 // `ml score` turned its loop every half second, outlasted a 3 s timeout on a healthy database.
 
 import postgres from "postgres";
+import { plainDecimalFrom } from "../contracts/plain-decimal.ts";
 import { osDatabaseUser } from "./client.ts";
 import { onPostgresUrlReleased, openPostgresUrls } from "./open-postgres-urls.ts";
 
@@ -112,8 +113,8 @@ export function startDatabaseWatchdog(options: DatabaseWatchdogOptions): () => v
 export function databaseTimeoutSeconds(env: Record<string, string | undefined>): number {
   const raw = env.ML_DATABASE_TIMEOUT_SECONDS?.trim();
   if (raw === undefined || raw === "") return 30;
-  const seconds = Number(raw);
-  if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(seconds)) {
+  const seconds = plainDecimalFrom(raw);
+  if (seconds === null || seconds < 0) {
     throw new RangeError(
       `ML_DATABASE_TIMEOUT_SECONDS: expected seconds (e.g. 30; 0 = wait for ever), got ${JSON.stringify(raw)}`,
     );

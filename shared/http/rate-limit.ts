@@ -2,7 +2,7 @@
 // service verifies keys), in memory, with an injected clock. Over the limit a request gets 429 `rate_limited` with
 // `Retry-After`. Configured per service by RATE_LIMIT_RPS / RATE_LIMIT_BURST (0 rps = off).
 import type { Context, MiddlewareHandler } from "hono";
-import * as z from "zod";
+import { numberVar } from "../config/parse-env.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { AppEnv } from "./app-env.ts";
 
@@ -93,18 +93,9 @@ export class TokenBucketLimiter {
 /** Env variables of the limiter; spread into a service's config schema. */
 export const rateLimitConfigShape = {
   /** Sustained requests per second per API key (or client address); 0 turns limiting off. */
-  RATE_LIMIT_RPS: z.coerce
-    .number({ error: "must be a number" })
-    .min(0, { error: "must be >= 0" })
-    .max(1_000_000, { error: "must be <= 1000000" })
-    .default(0),
+  RATE_LIMIT_RPS: numberVar({ min: 0, max: 1_000_000 }).default(0),
   /** Requests a client may send at once; default: max(1, 2 × RATE_LIMIT_RPS). */
-  RATE_LIMIT_BURST: z.coerce
-    .number({ error: "must be a number" })
-    .int({ error: "must be an integer" })
-    .min(1, { error: "must be >= 1" })
-    .max(10_000_000, { error: "must be <= 10000000" })
-    .optional(),
+  RATE_LIMIT_BURST: numberVar({ integer: true, min: 1, max: 10_000_000 }).optional(),
 };
 
 export interface RateLimitConfig {

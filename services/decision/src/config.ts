@@ -6,6 +6,7 @@ import {
   httpUrlVar,
   listVar,
   logLevelVar,
+  numberVar,
   parseEnv,
   portVar,
 } from "@pp/shared/config/parse-env.ts";
@@ -13,12 +14,7 @@ import { rateLimitConfigShape } from "@pp/shared/http/rate-limit.ts";
 import * as z from "zod";
 
 const positiveInt = (defaultValue: number, max = 10_000_000) =>
-  z.coerce
-    .number({ error: "must be a number" })
-    .int({ error: "must be an integer" })
-    .min(1, { error: "must be at least 1" })
-    .max(max, { error: `must be at most ${max}` })
-    .default(defaultValue);
+  numberVar({ integer: true, min: 1, max }).default(defaultValue);
 
 export const decisionConfigSchema = z.object({
   PORT: portVar(8002),
@@ -55,12 +51,7 @@ export const decisionConfigSchema = z.object({
    * Days decisions (and parked rows) are kept; older ones are deleted at start and hourly.
    * Unset: kept for ever. Longer than any campaign runs (its measurement reads its decisions).
    */
-  DECISION_LOG_RETENTION_DAYS: z.coerce
-    .number({ error: "must be a number" })
-    .int({ error: "must be a whole number of days" })
-    .min(1, { error: "must be at least 1" })
-    .max(36_500, { error: "must be at most 36500" })
-    .optional(),
+  DECISION_LOG_RETENTION_DAYS: numberVar({ integer: true, min: 1, max: 36_500 }).optional(),
   /** How long the active policy is cached before re-reading it. */
   POLICY_CACHE_MS: positiveInt(5000, 3_600_000),
   /** Largest body of /decision, /decision/batch and the admin API; keep it ≤ forecast's

@@ -5,6 +5,7 @@ import {
   hostVar,
   listVar,
   logLevelVar,
+  numberVar,
   parseEnv,
   portVar,
 } from "@pp/shared/config/parse-env.ts";
@@ -55,27 +56,15 @@ export const forecastConfigSchema = z.object({
     .default("purchase"),
   MODEL_SOURCE: modelSourceVar,
   /** How often the registry is asked for a newly promoted version; 0 turns polling off. */
-  MODEL_POLL_INTERVAL_MS: z.coerce
-    .number({ error: "must be a number" })
-    .int({ error: "must be an integer" })
-    .min(0, { error: "must be >= 0" })
-    .default(30_000),
+  MODEL_POLL_INTERVAL_MS: numberVar({ integer: true, min: 0 }).default(30_000),
   /** Scores the gradient-boosted models with onnxruntime-web (WASM) or the TypeScript evaluator. */
   GBDT_ENGINE: z
     .enum(["onnxruntime-web", "typescript"], { error: 'must be "onnxruntime-web" or "typescript"' })
     .default("onnxruntime-web"),
   /** Workers only: the isolate's memory (Cloudflare: 128 MB); a bundle too big for it is refused. */
-  WORKER_MEMORY_LIMIT_MB: z.coerce
-    .number({ error: "must be a number" })
-    .int({ error: "must be an integer" })
-    .min(1, { error: "must be >= 1" })
-    .default(128),
+  WORKER_MEMORY_LIMIT_MB: numberVar({ integer: true, min: 1 }).default(128),
   /** Largest accepted request body. */
-  MAX_BODY_BYTES: z.coerce
-    .number({ error: "must be a number" })
-    .int({ error: "must be an integer" })
-    .min(1024, { error: "must be >= 1024" })
-    .default(10 * 1024 * 1024),
+  MAX_BODY_BYTES: numberVar({ integer: true, min: 1024 }).default(10 * 1024 * 1024),
   // Read by the shared database/artifact helpers on Bun/Node/Deno; listed so they are documented.
   DATABASE_URL: z.string().optional(),
   DATA_DIR: z.string().optional(),

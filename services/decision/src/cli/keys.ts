@@ -6,6 +6,7 @@
 // (/admin/keys) applies both at once.
 import { parseArgs } from "node:util";
 import { DECIMAL_ID_MAX, decimalIdFrom } from "@pp/shared/contracts/decimal-id.ts";
+import { plainDecimalFrom } from "@pp/shared/contracts/plain-decimal.ts";
 import { configOrExit } from "@pp/shared/http/start-up.ts";
 import { API_KEY_SCOPES, type ApiKeyScope } from "../auth/api-key-scopes.ts";
 import {
@@ -45,8 +46,8 @@ class UsageError extends Error {}
  */
 function numberOption(value: string | undefined, option: string, min: number, max: number) {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^[0-9]{1,12}(\.[0-9]{1,12})?$/.test(value) || n < min || n > max) {
+  const n = plainDecimalFrom(value);
+  if (n === null || n < min || n > max) {
     throw new UsageError(`${option} must be a number from ${min} to ${max} (got "${value}")`);
   }
   return n;
