@@ -47,7 +47,7 @@ beforeAll(async () => {
   };
   customerIds = customers.ids;
   testDb = await openTestDatabase("postgres");
-  deps = buildDecisionDeps(parseConfig({ API_KEYS: "k" }), {
+  deps = buildDecisionDeps(parseConfig({ API_KEYS: "k", ADMIN_API_KEYS: "admin" }), {
     runtime: "test",
     database: async () => testDb.handle.db,
     forecastTransport: inProcessTransport(forecastApp),
@@ -122,5 +122,62 @@ describe("with the real forecast service in-process", () => {
     expect(body.totals.customers).toBeGreaterThan(0);
     expect(body.selection.lp_upper_bound).toBeGreaterThanOrEqual(body.totals.expected_profit);
     expect(await deps.audit.drain(10_000)).toBe(true);
+  });
+
+  // lapsing-uplift divides expected purchases by P(alive). The blend (recommended here) and gbdt
+  // serve BG/NBD's P(alive) beside purchases of their own, so the quotient mixed two models: on
+  // the 1,000-customer demo population the blend's purchases-if-alive was 0.34 to 2.6 times BG/NBD's, gbdt's up to
+  // 13.5 times (54.7 against 4.0). The policy now takes both figures from BG/NBD.
+  test("lapsing-uplift takes purchases and P(alive) from one model, not the blend", async () => {
+    const admin = { ...headers, Authorization: "Bearer admin" };
+    expect((await app.request("/admin/policies/active", { headers: admin })).status).toBe(200);
+    const activate = (name: string) =>
+      app.request(`/admin/policies/${name}/versions/1/activate`, {
+        method: "POST",
+        headers: admin,
+      });
+    expect((await activate("lapsing-uplift")).status).toBe(200);
+    try {
+      const direct = (await (
+        await forecastApp.request("/forecast", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ horizon, customers: customerIds.map((id) => ({ id })) }),
+        })
+      ).json()) as {
+        forecasts: Array<{
+          id: string;
+          recommended: string;
+          models: Record<string, { expected_purchases: number; p_alive: number }>;
+        }>;
+      };
+      // The most lapsed customers, and every 10th of the others the policy contacts.
+      const lapsing = direct.forecasts
+        .filter((f) => (f.models.bgnbd?.p_alive ?? 1) < 0.7)
+        .sort((a, b) => (a.models.bgnbd?.p_alive ?? 0) - (b.models.bgnbd?.p_alive ?? 0))
+        .filter((_, i) => i < 10 || i % 10 === 0);
+      expect(lapsing.length).toBeGreaterThan(20);
+      for (const item of lapsing) {
+        expect(item.recommended).toBe("blend");
+        const res = await app.request("/decision", {
+          method: "POST",
+          headers,
+          body: JSON.stringify({ customer: { id: item.id }, horizon, actions }),
+        });
+        expect(res.status).toBe(200);
+        const answer = (await res.json()) as {
+          forecast: { model: string };
+          ranked: Array<{ id: string; expected_profit: number; reasons: string[] }>;
+        };
+        expect([item.id, answer.forecast.model]).toEqual([item.id, "bgnbd"]);
+        const bg = item.models.bgnbd as { expected_purchases: number; p_alive: number };
+        const base = (1 - bg.p_alive) * (bg.expected_purchases / bg.p_alive);
+        const profit = Object.fromEntries(answer.ranked.map((r) => [r.id, r.expected_profit]));
+        expect(profit.email).toBeCloseTo(base * 0.1 * 12 - 0.3, 9);
+        expect(answer.ranked[0]?.reasons.join(" ")).toContain("blend has no P(alive) of its own");
+      }
+    } finally {
+      expect((await activate("default")).status).toBe(200);
+    }
   });
 });

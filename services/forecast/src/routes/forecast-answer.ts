@@ -63,13 +63,19 @@ export function answerContext(
   };
 }
 
-/** 9 decimals: plenty for money and probabilities, and it hides last-bit differences between engines. */
+/**
+ * 9 decimals: plenty for money and probabilities, and it hides last-bit differences between
+ * engines. Below 1e-3, 9 significant digits instead: a lapsed buyer's P(alive) of 4e-15 and
+ * expected purchases of 4e-14 were served as 0, and lapsing-uplift divides one by the other.
+ */
 export function round(v: number): number | null {
-  return Number.isFinite(v) ? Math.round(v * 1e9) / 1e9 : null;
+  return Number.isFinite(v) ? round9(v) : null;
 }
 
 /** `round` of a value checked to be finite (a non-finite one would serialise as null all the same). */
-const round9 = (v: number): number => Math.round(v * 1e9) / 1e9;
+function round9(v: number): number {
+  return v >= 1e-3 || v <= -1e-3 || v === 0 ? Math.round(v * 1e9) / 1e9 : Number(v.toPrecision(9));
+}
 
 /** A column's value; the index is always within the batch (NaN stands for a missing value). */
 const at = (column: Float64Array, i: number): number => column[i] ?? Number.NaN;
