@@ -29,7 +29,9 @@ describe("forecast config", () => {
   });
 
   test("a bad variable is named", () => {
-    expect(() => parseConfig({ PORT: "x" })).toThrow(/PORT: must be an integer from 0 to 65535, in decimal digits/);
+    expect(() => parseConfig({ PORT: "x" })).toThrow(
+      /PORT: must be an integer from 0 to 65535, in decimal digits/,
+    );
     expect(() => parseConfig({ LOG_LEVEL: "chatty" })).toThrow(/LOG_LEVEL/);
   });
 });
