@@ -147,8 +147,14 @@ export class ApiKeyRing {
   async check(presented: string): Promise<KeyVerdict> {
     const database = this.options.database;
     const sinceTry = this.now() - this.attemptedAt;
-    if (database && this.loadedAt === Number.NEGATIVE_INFINITY && sinceTry >= 1000) {
-      await this.refreshWithin(2000); // nothing loaded yet: worth a short wait
+    if (
+      database &&
+      this.loadedAt === Number.NEGATIVE_INFINITY &&
+      (sinceTry >= 1000 || this.refreshing !== null)
+    ) {
+      // Nothing loaded yet: worth a short wait, also for the first read when another request
+      // began it (skipping it answered the requests that came during the first read 503).
+      await this.refreshWithin(2000);
     } else if (this.refreshDue()) {
       // Stale. While the database answers, wait (bounded) for the read: answered from the copy,
       // the first request of an idle service let in a key revoked minutes before by another

@@ -1,0 +1,52 @@
+// Requests that come while the key ring's first read of the stored keys is in flight wait for that
+// read, as the request that began it does. They were answered "unavailable" (503) at once: the
+// wait was only for a request that found no read tried in the last second, so at start-up, or
+// under the fuzz suite's first requests, a valid stored key got a 503 and a wrong one a 503
+// instead of a 401 (CI, property.test.ts, seed 1148580566).
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
+import { ApiKeyRing } from "./api-key-ring.ts";
+import { ApiKeyStore } from "./api-key-store.ts";
+
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await openTestDatabase("pglite");
+}, 120_000);
+
+afterAll(async () => {
+  await db?.cleanup();
+});
+
+test("checks during the first read wait for it: valid and unknown, not unavailable", async () => {
+  const made = await new ApiKeyStore(db.handle.db).create("first-read", ["decide"]);
+  // A first connection that takes 300 ms (a cold pool, a busy database).
+  const ring = new ApiKeyRing({
+    database: async () => {
+      await Bun.sleep(300);
+      return db.handle.db;
+    },
+  });
+  const first = ring.check(made.key);
+  await Bun.sleep(20); // the read is in flight
+  const during = await Promise.all([ring.check(made.key), ring.check("not-a-key")]);
+  expect(during.map((v) => v.kind)).toEqual(["valid", "unknown"]);
+  expect((await first).kind).toBe("valid");
+});
+
+test("a first read that fails still answers unavailable, and does not wait a second time", async () => {
+  const ring = new ApiKeyRing({
+    database: async () => {
+      await Bun.sleep(100);
+      throw new Error("connection refused");
+    },
+  });
+  const first = ring.check("any-key");
+  await Bun.sleep(20);
+  expect((await ring.check("any-key")).kind).toBe("unavailable");
+  expect((await first).kind).toBe("unavailable");
+  // Within the second after that attempt the ring does not try again, so no wait.
+  const started = performance.now();
+  expect((await ring.check("any-key")).kind).toBe("unavailable");
+  expect(performance.now() - started).toBeLessThan(50);
+});
