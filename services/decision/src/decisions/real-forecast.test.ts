@@ -126,8 +126,8 @@ describe("with the real forecast service in-process", () => {
 
   // lapsing-uplift divides expected purchases by P(alive). The blend (recommended here) and gbdt
   // serve BG/NBD's P(alive) beside purchases of their own, so the quotient mixed two models: on
-  // the 1,000-customer demo population the blend's purchases-if-alive was 0.34 to 2.6 times BG/NBD's, gbdt's up to
-  // 13.5 times (54.7 against 4.0). The policy now takes both figures from BG/NBD.
+  // the 1,000-customer demo population the blend's purchases-if-alive was 0.34 to 2.6 times
+  // BG/NBD's, gbdt's up to 13.5 times (54.7 against 4.0). The policy now takes both from BG/NBD.
   test("lapsing-uplift takes purchases and P(alive) from one model, not the blend", async () => {
     const admin = { ...headers, Authorization: "Bearer admin" };
     expect((await app.request("/admin/policies/active", { headers: admin })).status).toBe(200);
