@@ -1,6 +1,5 @@
 // The `ml campaign` commands (report, learn), registered by ml/cli.ts with one line. Both open the
 // database from the environment: DATABASE_URL, else PGlite in DATA_DIR (default ./.data).
-import { createDatabase, databaseOptionsFromEnv } from "@pp/shared/db/client.ts";
 import type { Database } from "@pp/shared/db/database.ts";
 import { Command, InvalidArgumentError } from "commander";
 import { isoDateToDay } from "../data/transaction-log.ts";
@@ -8,6 +7,8 @@ import { addTransactionLogOptions, transactionLogFromCli } from "../pipelines/lo
 
 /** Opens and migrates the database from the environment, runs `action`, closes it. */
 export async function withDatabase<T>(action: (db: Database) => Promise<T>): Promise<T> {
+  // Loaded when a command opens the database, not when `ml` starts.
+  const { createDatabase, databaseOptionsFromEnv } = await import("@pp/shared/db/client.ts");
   const handle = await createDatabase(databaseOptionsFromEnv(process.env));
   try {
     await handle.migrate();

@@ -3,7 +3,7 @@
 // removed after registration is never made production; and a rollback after a rollback and a
 // promotion returns to the version that was production, not to the one rolled back from.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, truncateSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, truncateSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -78,6 +78,10 @@ test("version arguments that are not plain version numbers: one line, exit 2, no
     );
   }
   expect(production("args")).toBe("1");
+  // Refused before the store is opened: a mistyped version does not create a DATA_DIR.
+  const untouched = join(dir, "never-created");
+  expect(mlWith({ DATA_DIR: untouched }, "promote", "args", "0x3").code).toBe(2);
+  expect(existsSync(untouched)).toBe(false);
   const out = join(dir, "s.csv");
   const score = ml("score", "--model", "args", "--version", "9999999999", "--out", out);
   expect(score.code).toBe(2);

@@ -3,7 +3,7 @@
 
 import type { ForgottenCustomers } from "@pp/shared/registry/forget-customer.ts";
 import type { Command } from "commander";
-import { openRegistryFromEnv } from "../pipelines/open-registry.ts";
+import type { OpenRegistry } from "../pipelines/open-registry.ts";
 import {
   addWorkersTargetOptions,
   checkedTarget,
@@ -12,9 +12,15 @@ import {
   type WorkersTarget,
 } from "./workers-target.ts";
 
+/** Opens the registry from the environment (the database driver is loaded only then). */
+async function openRegistryFromEnv(): Promise<OpenRegistry> {
+  const { openRegistryFromEnv: open } = await import("../pipelines/open-registry.ts");
+  return open();
+}
+
 /** Opens the registry from the environment, runs `action`, closes it. */
 async function withRegistry<T>(
-  action: (registry: Awaited<ReturnType<typeof openRegistryFromEnv>>["registry"]) => Promise<T>,
+  action: (registry: OpenRegistry["registry"]) => Promise<T>,
 ): Promise<T> {
   const opened = await openRegistryFromEnv();
   try {
@@ -38,8 +44,10 @@ export function registerPromoteCommands(program: Command): void {
   addWorkersTargetOptions(promote, "--publish").action(
     async (name: string, version: string, o: WorkersTarget & { publish?: string }) => {
       const target = checkedTarget("--publish", o.publish);
-      const { promoteCommand } = await registryCommands();
-      await withRegistry((registry) => promoteCommand(registry, name, version));
+      const { promoteCommand, parseVersion } = await registryCommands();
+      // Checked first: a mistyped version exits 2 without opening (or creating) the store.
+      const checked = parseVersion(version);
+      await withRegistry((registry) => promoteCommand(registry, name, checked));
       if (target) await publishToWorkers(name, "the promotion is done in the registry", o);
     },
   );

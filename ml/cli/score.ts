@@ -2,8 +2,8 @@
 // CSV, Parquet or a PostgreSQL table.
 
 import { type Command, Option } from "commander";
+import { LOG_FORMATS } from "../data/input/log-input.ts";
 import { addLogInputOptions } from "../pipelines/log-cli-options.ts";
-import { LOG_FORMATS } from "../pipelines/read-log.ts";
 import { isoDate, versionNumber } from "./arguments.ts";
 
 export function registerScoreCommand(program: Command): void {

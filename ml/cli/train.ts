@@ -6,11 +6,7 @@ import type { BadRowPolicy } from "../data/bad-rows.ts";
 import { isoDateToDay } from "../data/transaction-log.ts";
 import type { TimeUnit } from "../features/customer-summaries.ts";
 import { addTransactionLogOptions, logInputFromCli } from "../pipelines/log-cli-options.ts";
-import {
-  runTrainPipeline,
-  type TrainPipelineOptions,
-  type TrainPipelineResult,
-} from "../pipelines/train.ts";
+import type { TrainPipelineOptions, TrainPipelineResult } from "../pipelines/train.ts";
 import type { DataFormat } from "../pipelines/train-models.ts";
 import { folds, integer, isoDate, modelName, nonNegativeInteger } from "./arguments.ts";
 import { addWorkersTargetOptions, checkedTarget, publishToWorkers } from "./workers-target.ts";
@@ -182,6 +178,8 @@ export function registerTrainCommand(program: Command): void {
     );
   addWorkersTargetOptions(train, "--publish").action(async (o: TrainCliOptions) => {
     checkTrainOptions(o);
+    // Loaded here: the training stack is most of what `ml` would load at start.
+    const { runTrainPipeline } = await import("../pipelines/train.ts");
     const result = await runTrainPipeline(trainPipelineOptions(o));
     printTrainResult(result);
     await publishTrained(result, o);

@@ -4,8 +4,15 @@
 // `ml campaign report` do.
 
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { CSV_ENCODINGS, type CsvEncoding, sourceFromArguments } from "../data/input/log-input.ts";
-import { LOG_FORMATS, type LogFormat, type LogReadOptions, type LogRequest } from "./read-log.ts";
+import {
+  CSV_ENCODINGS,
+  type CsvEncoding,
+  LOG_FORMATS,
+  type LogFormat,
+  sourceFromArguments,
+} from "../data/input/log-input.ts";
+// Types only: the readers are loaded when a command reads a log, not when `ml` starts.
+import type { LogReadOptions, LogRequest } from "./read-log.ts";
 import type { DataFormat } from "./train-models.ts";
 
 /** --skip-lines: a title block is a few lines; 1e308 or -1 is a mistake, said so. */

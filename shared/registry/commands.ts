@@ -110,7 +110,8 @@ function formatTime(time: Date): string {
   return time.toISOString().slice(0, 16).replace("T", " ");
 }
 
-function parseVersion(version: number | string): number {
+/** `version` as a version number, else a RegistryInputError naming it (checked before the store opens). */
+export function parseVersion(version: number | string): number {
   const n = typeof version === "number" ? versionOrNull(version) : parseVersionNumber(version);
   if (n === null) {
     throw new RegistryInputError(
