@@ -2,12 +2,13 @@
 // and the demo model seeded when MODEL_NAME has no production version.
 
 import type { Command } from "commander";
+import { modelName } from "./arguments.ts";
 
 export function registerPublishCommand(program: Command): void {
   program
     .command("publish")
     .description("upload a version's bundle to R2 and point the forecast Workers' KV pointer at it")
-    .argument("<name>")
+    .argument("<name>", "registered model name", modelName)
     .argument("[version]", "default: the production version")
     .requiredOption("--target <target>", "where to publish: cloudflare")
     .option("--local", "wrangler's local state (what `wrangler dev` reads), not the account")

@@ -1,6 +1,7 @@
 // `ml train --register NAME` as a real process on the CDNOW sample: a name the registry cannot take
 // is refused before the log is read. It used to train the whole bundle, write it to --out and only
-// then fail.
+// then fail. The commands that look a name up refuse it as their option parser too: they used to
+// open the store first (creating DATA_DIR) and answer "no model named" after ~5 s.
 import { afterAll, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -38,5 +39,31 @@ test("a name the registry cannot take: exit 2 naming --register, nothing trained
     );
     expect(existsSync(out)).toBe(false);
     expect(existsSync(join(dir, "data"))).toBe(false);
+  }
+});
+
+test("a name no model can have, given to promote, rollback, models, score, track or publish: exit 2 naming the argument, no store opened", () => {
+  const refused = (name: string) => `'${name}' is invalid`;
+  const commands = (name: string) => [
+    ["promote", name, "1"],
+    ["rollback", name],
+    ["models", name],
+    ["score", "--model", name, "--out", join(dir, "s.csv")],
+    ["track", "--model", name, "--data", CDNOW_SAMPLE_PATH, "--format", "cdnow"],
+    ["publish", name, "--target", "cloudflare", "--local"],
+  ];
+  for (const name of ["../evil", "a/b", "x".repeat(129)]) {
+    for (const args of commands(name)) {
+      const dataDir = join(dir, "lookup-data");
+      const run = Bun.spawnSync([process.execPath, "ml/cli.ts", ...args], {
+        cwd: root,
+        env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: "" },
+      });
+      const err = run.stderr.toString();
+      expect({ args, code: run.exitCode }).toEqual({ args, code: 2 });
+      expect(err).toContain(refused(name));
+      expect(err).toContain("expected 1-128 characters of letters, digits");
+      expect({ args, created: existsSync(dataDir) }).toEqual({ args, created: false });
+    }
   }
 });

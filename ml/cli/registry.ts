@@ -4,6 +4,7 @@
 import type { ForgottenCustomers } from "@pp/shared/registry/forget-customer.ts";
 import type { Command } from "commander";
 import type { OpenRegistry } from "../pipelines/open-registry.ts";
+import { modelName } from "./arguments.ts";
 import {
   addWorkersTargetOptions,
   checkedTarget,
@@ -38,7 +39,7 @@ export function registerPromoteCommands(program: Command): void {
   const promote = program
     .command("promote")
     .description("make VERSION the production version of NAME")
-    .argument("<name>")
+    .argument("<name>", "registered model name", modelName)
     .argument("<version>")
     .option("--publish <target>", "then publish it to the forecast Workers: cloudflare");
   addWorkersTargetOptions(promote, "--publish").action(
@@ -55,7 +56,7 @@ export function registerPromoteCommands(program: Command): void {
   const rollback = program
     .command("rollback")
     .description("put the previous production version of NAME back")
-    .argument("<name>")
+    .argument("<name>", "registered model name", modelName)
     .option("--publish <target>", "then publish it to the forecast Workers: cloudflare");
   addWorkersTargetOptions(rollback, "--publish").action(
     async (name: string, o: WorkersTarget & { publish?: string }) => {
@@ -71,7 +72,7 @@ export function registerModelsCommand(program: Command): void {
   program
     .command("models")
     .description("list registered model versions")
-    .argument("[name]")
+    .argument("[name]", "only this model", modelName)
     .action(async (name?: string) => {
       const { listModelsCommand } = await registryCommands();
       const { trackingByVersion } = await import("../tracking/tracking-by-version.ts");

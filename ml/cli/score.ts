@@ -4,7 +4,7 @@
 import { type Command, Option } from "commander";
 import { LOG_FORMATS } from "../data/input/log-input.ts";
 import { addLogInputOptions } from "../pipelines/log-cli-options.ts";
-import { isoDate, versionNumber } from "./arguments.ts";
+import { isoDate, modelName, versionNumber } from "./arguments.ts";
 
 export function registerScoreCommand(program: Command): void {
   const score = program.command("score");
@@ -18,7 +18,7 @@ export function registerScoreCommand(program: Command): void {
     .description(
       "forecast every customer of a registered version (or of a log) to CSV, Parquet or PostgreSQL",
     )
-    .requiredOption("--model <name>", "registered model name")
+    .requiredOption("--model <name>", "registered model name", modelName)
     .option("--version <n>", "model version (default: the production version)", versionNumber)
     .option("--out <file>", "FILE.csv or FILE.parquet")
     .option("--to <url>", "postgres://… database to upsert into (with --table)")

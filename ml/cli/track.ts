@@ -3,7 +3,7 @@
 
 import type { Command } from "commander";
 import { addTransactionLogOptions, transactionLogFromCli } from "../pipelines/log-cli-options.ts";
-import { isoDate, versionNumber } from "./arguments.ts";
+import { isoDate, modelName, versionNumber } from "./arguments.ts";
 
 export function registerTrackCommand(program: Command): void {
   const track = program
@@ -11,7 +11,7 @@ export function registerTrackCommand(program: Command): void {
     .description(
       "compare a registered version's forecasts with the purchases after its cutoff; store the result",
     )
-    .requiredOption("--model <name>", "registered model name")
+    .requiredOption("--model <name>", "registered model name", modelName)
     .option("--version <n>", "model version (default: the production version)", versionNumber)
     .option("--window-end <date>", "last day of the window (default: last transaction)", isoDate)
     .option("--out <dir>", "directory for tracking.json and tracking.html");
