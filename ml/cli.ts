@@ -7,6 +7,7 @@ import { connectionRefusedReason, redactedDatabaseUrl } from "@pp/shared/db/conn
 import { errorChain } from "@pp/shared/errors/error-chain.ts";
 import { Command, InvalidArgumentError } from "commander";
 import { campaignCommand } from "./campaigns/campaign-cli.ts";
+import { fileSystemProblem } from "./cli/file-system-error.ts";
 import { registerDemoModelCommand, registerPublishCommand } from "./cli/publish.ts";
 import {
   registerForgetCommand,
@@ -75,6 +76,13 @@ function reportError(error: unknown): number {
   ) {
     console.error(`error: ${e.message}`);
     return 1;
+  }
+  // A path it could not use (a mistyped --out folder, a missing --from-file): after the errors
+  // above, whose own messages say more (a full disk under the artifact store names the file).
+  const file = fileSystemProblem(e);
+  if (file) {
+    console.error(`error: ${file.message}`);
+    return file.exitCode;
   }
   const lost = connectionLostCode(e);
   if (lost) {

@@ -1,5 +1,6 @@
 // The `ml campaign` commands (report, learn), registered by ml/cli.ts with one line. Both open the
 // database from the environment: DATABASE_URL, else PGlite in DATA_DIR (default ./.data).
+import { plainDecimalFrom } from "@pp/shared/contracts/plain-decimal.ts";
 import type { Database } from "@pp/shared/db/database.ts";
 import { Command, InvalidArgumentError } from "commander";
 import { isoDateToDay } from "../data/transaction-log.ts";
@@ -73,9 +74,10 @@ export function campaignCommand(): Command {
   return campaign;
 }
 
-/** Parses --control-share: a number in [0, 0.5]. */
+/** Parses --control-share: a number in [0, 0.5], in plain decimal (Number(" ") is 0: no control). */
 export function controlShare(value: string): number {
-  const x = Number(value);
-  if (!(x >= 0 && x <= 0.5)) throw new InvalidArgumentError(`expected 0..0.5, got "${value}"`);
+  const x = plainDecimalFrom(value);
+  if (x === null || !(x >= 0 && x <= 0.5))
+    throw new InvalidArgumentError(`expected 0..0.5, got "${value}"`);
   return x;
 }

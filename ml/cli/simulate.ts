@@ -4,7 +4,7 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { controlShare, withDatabase } from "../campaigns/campaign-cli.ts";
 import { parseParamOverrides, runSimulate, type SimulatedModel } from "../pipelines/simulate.ts";
-import { integer, isoDate, positiveInteger } from "./arguments.ts";
+import { customerCount, integer, isoDate } from "./arguments.ts";
 
 interface SimulateOptions {
   model: string;
@@ -68,7 +68,7 @@ export function registerSimulateCommand(program: Command): void {
         .choices(["bgnbd", "pareto"])
         .default("bgnbd"),
     )
-    .option("--customers <n>", "number of customers", positiveInteger, 5000)
+    .option("--customers <n>", "number of customers", customerCount, 5000)
     .option("--seed <n>", "random seed", integer, 42)
     .requiredOption("--out <file>", "CSV file to write")
     .option("--params <list>", "parameter overrides, e.g. r=0.3,alpha=5 (default: CDNOW fit)")
