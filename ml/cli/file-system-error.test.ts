@@ -35,6 +35,11 @@ describe("ml given a path it cannot use", () => {
       `error: ${dir}: is a folder; give a file (EISDIR on open)`,
     ],
     [
+      "train --out that is a file (checked before the log is read)",
+      ["train", "--data", join(dir, "no-log.csv"), "--out", import.meta.path],
+      `error: --out: ${import.meta.path} is a file; give a folder (the bundle's files are written into it)`,
+    ],
+    [
       "--from-file that does not exist",
       ["forget", "--from-file", join(dir, "ids.txt")],
       `error: ${join(dir, "ids.txt")}: no such file or folder; check the path and that its folder exists (ENOENT on open)`,
@@ -88,6 +93,10 @@ test("the machine's state (permission, full disk) is exit 1; errors without a pa
     exitCode: 1,
   });
   expect(fileSystemProblem(err("ENOSPC"))?.exitCode).toBe(1);
+  expect(fileSystemProblem(err("EEXIST"))).toEqual({
+    message: "/x: already exists; give another path (EEXIST on open)",
+    exitCode: 2,
+  });
   expect(fileSystemProblem(Object.assign(new Error("x"), { code: "ENOENT" }))).toBeNull();
   expect(
     fileSystemProblem(Object.assign(new Error("x"), { code: "ECONNREFUSED", path: "/x" })),

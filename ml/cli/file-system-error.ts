@@ -9,6 +9,7 @@ const REASONS: Record<string, { reason: string; exitCode: number }> = {
   },
   ENOTDIR: { reason: "a part of the path is a file, not a folder", exitCode: 2 },
   EISDIR: { reason: "is a folder; give a file", exitCode: 2 },
+  EEXIST: { reason: "already exists; give another path", exitCode: 2 },
   ENAMETOOLONG: { reason: "the name is too long", exitCode: 2 },
   EACCES: { reason: "permission denied", exitCode: 1 },
   EPERM: { reason: "operation not permitted", exitCode: 1 },

@@ -1,6 +1,7 @@
 // `ml train`: the training pipeline (ml/pipelines/train.ts) from the command line: checks the
 // option combinations, runs it, and prints its notes, fit warnings and the recommended model.
 
+import { statSync } from "node:fs";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { BadRowPolicy } from "../data/bad-rows.ts";
 import { isoDateToDay } from "../data/transaction-log.ts";
@@ -57,6 +58,11 @@ function checkTrainOptions(o: TrainCliOptions): void {
     throw new InvalidArgumentError("--promote and --promote-if-better: give one of them");
   if (o.publish !== undefined && !(o.promote || o.promoteIfBetter))
     throw new InvalidArgumentError("--publish needs --promote or --promote-if-better");
+  // Checked before training: the bundle's folder is made at the end (EEXIST after the whole fit).
+  if (statSync(o.out, { throwIfNoEntry: false })?.isDirectory() === false)
+    throw new InvalidArgumentError(
+      `--out: ${o.out} is a file; give a folder (the bundle's files are written into it)`,
+    );
   try {
     checkedTarget("--publish", o.publish);
   } catch (error) {
