@@ -1,7 +1,7 @@
 // Parsers of the `ml` commands' option values: a bad value is an InvalidArgumentError naming what
 // was expected, which commander prints as a one-line error (exit code 2).
 
-import { plainDecimalFrom } from "@pp/shared/contracts/plain-decimal.ts";
+import { plainWholeNumberFrom } from "@pp/shared/contracts/plain-decimal.ts";
 import { isModelName, MODEL_NAME_RULE } from "@pp/shared/registry/model-name.ts";
 import { parseVersionNumber, VERSION_FORMAT } from "@pp/shared/registry/version-number.ts";
 import { InvalidArgumentError } from "commander";
@@ -14,14 +14,8 @@ export function isoDate(value: string): string {
   return value;
 }
 
-/** `value` as a whole number written in plain decimal digits ("1e3", "0x10" and " 5" are not). */
-function wholeNumber(value: string): number | null {
-  const n = plainDecimalFrom(value);
-  return n !== null && Number.isSafeInteger(n) ? n : null;
-}
-
 export function positiveInteger(value: string): number {
-  const n = wholeNumber(value);
+  const n = plainWholeNumberFrom(value);
   if (n === null || n < 1)
     throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
   return n;
@@ -32,7 +26,7 @@ export const MAX_SIMULATED_CUSTOMERS = 10_000_000;
 
 /** A number of customers to simulate: 1 to MAX_SIMULATED_CUSTOMERS. */
 export function customerCount(value: string): number {
-  const n = wholeNumber(value);
+  const n = plainWholeNumberFrom(value);
   if (n === null || n < 1 || n > MAX_SIMULATED_CUSTOMERS)
     throw new InvalidArgumentError(
       `expected a whole number from 1 to ${MAX_SIMULATED_CUSTOMERS.toLocaleString("en-US")}, got "${value}"`,
@@ -56,7 +50,7 @@ export function modelName(value: string): string {
 }
 
 export function integer(value: string): number {
-  const n = wholeNumber(value);
+  const n = plainWholeNumberFrom(value);
   if (n === null) throw new InvalidArgumentError(`expected an integer, got "${value}"`);
   return n;
 }
@@ -69,7 +63,7 @@ export function folds(value: string): number {
 
 /** A whole number >= 0 (e.g. worker threads, where 0 means none). */
 export function nonNegativeInteger(value: string): number {
-  const n = wholeNumber(value);
+  const n = plainWholeNumberFrom(value);
   if (n === null || n < 0) {
     throw new InvalidArgumentError(`expected a whole number >= 0, got ${JSON.stringify(value)}`);
   }

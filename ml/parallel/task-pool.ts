@@ -5,7 +5,7 @@
 // whichever thread runs them; the inputs are copied to the worker (structured clone).
 
 import { Worker } from "node:worker_threads";
-import { plainDecimalFrom } from "@pp/shared/contracts/plain-decimal.ts";
+import { plainWholeNumberFrom } from "@pp/shared/contracts/plain-decimal.ts";
 import { runTask, type TaskInput, type TaskName, type TaskOutput } from "./tasks.ts";
 
 export interface TaskPool {
@@ -26,8 +26,8 @@ export type TaskReply = { id: number; output: unknown } | { id: number; error: s
 export function defaultTrainingWorkers(env: Record<string, string | undefined> = {}): number {
   const asked = env.ML_WORKERS;
   if (asked !== undefined && asked !== "") {
-    const n = plainDecimalFrom(asked.trim());
-    if (n === null || !Number.isInteger(n) || n < 0) {
+    const n = plainWholeNumberFrom(asked.trim());
+    if (n === null || n < 0) {
       throw new RangeError(`ML_WORKERS=${asked}: expected a whole number of worker threads >= 0`);
     }
     return n;

@@ -3,7 +3,7 @@
 // takes them with --data and --format (addTransactionLogOptions), as `ml track` and
 // `ml campaign report` do.
 
-import { plainDecimalFrom } from "@pp/shared/contracts/plain-decimal.ts";
+import { plainWholeNumberFrom } from "@pp/shared/contracts/plain-decimal.ts";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import {
   CSV_ENCODINGS,
@@ -18,8 +18,8 @@ import type { DataFormat } from "./train-models.ts";
 
 /** --skip-lines: a title block is a few lines; 1e308 or -1 is a mistake, said so. */
 function lineCount(value: string): number {
-  const n = plainDecimalFrom(value);
-  if (n === null || !Number.isInteger(n) || n < 0 || n > 10_000) {
+  const n = plainWholeNumberFrom(value);
+  if (n === null || n < 0 || n > 10_000) {
     throw new InvalidArgumentError(
       `expected a whole number of lines 0..10000, got ${JSON.stringify(value)}`,
     );

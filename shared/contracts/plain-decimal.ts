@@ -5,3 +5,9 @@
 export function plainDecimalFrom(text: string): number | null {
   return /^-?[0-9]{1,15}(\.[0-9]{1,15})?$/.test(text) ? Number(text) : null;
 }
+
+/** `text` as a whole number written in plain decimal (`12`, `-4`; not `2.5`), else null. */
+export function plainWholeNumberFrom(text: string): number | null {
+  const n = plainDecimalFrom(text);
+  return n !== null && Number.isInteger(n) ? n : null;
+}
