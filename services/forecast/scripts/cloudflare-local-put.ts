@@ -1,5 +1,5 @@
 // Writes a bundle into wrangler's LOCAL R2 and KV state (what `wrangler dev` reads), through
-// wrangler's getPlatformProxy: one process instead of a wrangler CLI call per file. Runs under
+// miniflare on the same files (local-bindings.ts): one process instead of a wrangler CLI call per file. Runs under
 // Node (`node --import tsx`): miniflare needs Node's fetch. Called by publish-model.ts.
 //   node --import tsx cloudflare-local-put.ts <wrangler.toml> <persist dir> <bundle dir> <model> <version>
 import { readdirSync, readFileSync } from "node:fs";

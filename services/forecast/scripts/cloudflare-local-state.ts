@@ -6,8 +6,6 @@
 //   node --import tsx cloudflare-local-state.ts <wrangler.toml> <persist dir> pointer <model>
 //   node --import tsx cloudflare-local-state.ts <wrangler.toml> <persist dir> delete <key>…
 //   node --import tsx cloudflare-local-state.ts <wrangler.toml> <persist dir> inspect <model> [id]
-import { r2ModelSource } from "../src/model/r2-source.ts";
-import { typescriptEngine } from "../src/model/typescript-engine.ts";
 import { type LocalBucket, type LocalPointer, openLocalBindings } from "./local-bindings.ts";
 
 const [configPath, persistDir, op, ...rest] = process.argv.slice(2);
@@ -36,6 +34,9 @@ async function keysOf(bucket: LocalBucket, model: string): Promise<string[]> {
  * the loaded bundle knows that customer), and every key.
  */
 async function inspect(pointer: LocalPointer, bucket: LocalBucket, model: string, id?: string) {
+  // Imported here: the model loader takes 0.3 s to load, and `pointer` and `delete` do not need it.
+  const { r2ModelSource } = await import("../src/model/r2-source.ts");
+  const { typescriptEngine } = await import("../src/model/typescript-engine.ts");
   const source = r2ModelSource({ pointer, bucket, modelName: model, engine: typescriptEngine });
   const value = await pointer.get(model);
   let loaded: { version: number; customers: number; knows?: boolean } | { error: string };

@@ -1,10 +1,12 @@
 // The forecast Workers' R2 bucket MODEL_ARTIFACTS and KV namespace MODEL_POINTER in wrangler's
-// LOCAL state (what `wrangler dev` reads), opened through wrangler's getPlatformProxy for the
-// Node scripts here, with every operation retried (local-state-retry.ts). Runs under Node:
-// miniflare needs Node's fetch.
+// LOCAL state (what `wrangler dev` reads), opened with miniflare on the same files, as wrangler's
+// own `kv key put --local` does: importing wrangler for getPlatformProxy cost 1.9 s of each
+// 3.2 s call. Every operation is retried (local-state-retry.ts). Runs under Node: miniflare
+// needs Node's fetch.
 import { join } from "node:path";
-import { getPlatformProxy } from "wrangler";
+import { Miniflare } from "miniflare";
 import { retryLocalState } from "./local-state-retry.ts";
+import { readModelBindings } from "./wrangler-bindings.ts";
 
 export interface LocalBucket {
   get(key: string): Promise<{ arrayBuffer(): Promise<ArrayBuffer> } | null>;
@@ -22,43 +24,46 @@ export interface LocalPointer {
   put(key: string, value: string): Promise<unknown>;
 }
 
-type Proxy = Awaited<ReturnType<typeof getPlatformProxy<Record<string, unknown>>>>;
-
-async function openProxy(configPath: string, persistDir: string) {
-  // wrangler dev --persist-to DIR keeps its state in DIR/v3.
-  const proxy: Proxy = await getPlatformProxy<Record<string, unknown>>({
-    configPath,
-    persist: { path: join(persistDir, "v3") },
+async function openMiniflare(configPath: string, persistDir: string) {
+  const { bucketName, pointerNamespaceId } = readModelBindings(configPath);
+  const mf = new Miniflare({
+    modules: true,
+    script: "export default { fetch: () => new Response(null, { status: 404 }) };",
+    // wrangler dev --persist-to DIR keeps its state in DIR/v3, keyed by namespace id and bucket.
+    defaultPersistRoot: join(persistDir, "v3"),
+    kvNamespaces: { MODEL_POINTER: pointerNamespaceId },
+    r2Buckets: { MODEL_ARTIFACTS: bucketName },
   });
-  const bucket = proxy.env.MODEL_ARTIFACTS as LocalBucket | undefined;
-  const pointer = proxy.env.MODEL_POINTER as LocalPointer | undefined;
-  if (!bucket || !pointer) {
-    await proxy.dispose();
-    throw new Error(`${configPath} lacks the MODEL_ARTIFACTS or MODEL_POINTER binding`);
+  try {
+    const bucket = (await mf.getR2Bucket("MODEL_ARTIFACTS")) as unknown as LocalBucket;
+    const pointer = (await mf.getKVNamespace("MODEL_POINTER")) as unknown as LocalPointer;
+    return { mf, bucket, pointer };
+  } catch (error) {
+    await mf.dispose().catch(() => {});
+    throw error;
   }
-  return { proxy, bucket, pointer };
 }
 
 /**
- * Both bindings of the wrangler config, on the state wrangler dev --persist-to DIR keeps. A proxy
- * whose workerd stopped answering (miniflare's "AssertionError: false == true" from its
- * synchronous fetcher, seen under load in CI) fails every later call, so after a second failure
- * in a row the proxy is opened anew before the next try.
+ * Both bindings of the wrangler config, on the state wrangler dev --persist-to DIR keeps. A
+ * miniflare whose workerd stopped answering (its "AssertionError: false == true" from the
+ * synchronous fetcher, seen under load in CI) fails every later call, so after a second failure in
+ * a row it is opened anew before the next try.
  */
 export async function openLocalBindings(
   configPath: string,
   persistDir: string,
 ): Promise<{ bucket: LocalBucket; pointer: LocalPointer; dispose(): Promise<void> }> {
-  let open = await openProxy(configPath, persistDir);
+  let open = await openMiniflare(configPath, persistDir);
   const reopen = async (_error: unknown, attempt: number) => {
     if (attempt < 2) return;
-    await open.proxy.dispose().catch(() => {});
-    open = await openProxy(configPath, persistDir);
+    await open.mf.dispose().catch(() => {});
+    open = await openMiniflare(configPath, persistDir);
   };
   const retried = <T>(operation: () => Promise<T>) => retryLocalState(operation, 8, 150, reopen);
   return {
     bucket: {
-      // The body is read inside the retry: through the proxy it streams from workerd, and a
+      // The body is read inside the retry: it streams from workerd, and a
       // stream cut under load (seen on the largest file, customer_features.f32) is retried too.
       get: (key) =>
         retried(async () => {
@@ -76,6 +81,6 @@ export async function openLocalBindings(
       get: (key) => retried(() => open.pointer.get(key)),
       put: (key, value) => retried(() => open.pointer.put(key, value)),
     },
-    dispose: () => open.proxy.dispose(),
+    dispose: () => open.mf.dispose(),
   };
 }

@@ -8,7 +8,7 @@
 // Workers' R2 instead (erase-published.ts); with `--follow` it keeps publishing production
 // (follow-production.ts).
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
@@ -24,6 +24,7 @@ import { BUNDLE_INDEX } from "../src/model/exported-bundle.ts";
 import { publishBundle } from "../src/model/publish-bundle.ts";
 import { workerMemoryProblem } from "../src/model/worker-memory.ts";
 import { exportBundleFiles } from "./export-bundle.ts";
+import { readModelBindings } from "./wrangler-bindings.ts";
 
 const forecastDir = resolve(import.meta.dirname, "..");
 const repoRoot = resolve(forecastDir, "../..");
@@ -89,14 +90,6 @@ function run(cmd: string, args: string[], cwd: string): Promise<string> {
   });
 }
 
-/** The bucket_name of the MODEL_ARTIFACTS binding in a wrangler.toml. */
-export function artifactBucketName(toml: string): string {
-  const block = /\[\[r2_buckets\]\][^[]*?binding\s*=\s*"MODEL_ARTIFACTS"[^[]*/.exec(toml)?.[0];
-  const name = block ? /bucket_name\s*=\s*"([^"]+)"/.exec(block)?.[1] : undefined;
-  if (!name) throw new Error("the wrangler config has no [[r2_buckets]] MODEL_ARTIFACTS binding");
-  return name;
-}
-
 /** The value of a KV key in the account's MODEL_POINTER namespace, through wrangler (null: none). */
 export async function remotePointerValue(key: string, config: string): Promise<string | null> {
   const args = ["kv", "key", "get", "--binding", "MODEL_POINTER", key, "--text"];
@@ -106,7 +99,7 @@ export async function remotePointerValue(key: string, config: string): Promise<s
 
 /** wrangler's CLI standing in for the account's R2 and KV bindings (one call per object). */
 export function wranglerTarget(config: string) {
-  const bucket = artifactBucketName(readFileSync(config, "utf8"));
+  const bucket = readModelBindings(config).bucketName;
   const remote = ["--remote", "-c", config];
   return {
     bucket: {
