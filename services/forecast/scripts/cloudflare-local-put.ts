@@ -1,6 +1,7 @@
 // Writes a bundle into wrangler's LOCAL R2 and KV state (what `wrangler dev` reads), through
-// miniflare on the same files (local-bindings.ts): one process instead of a wrangler CLI call per file. Runs under
-// Node (`node --import tsx`): miniflare needs Node's fetch. Called by publish-model.ts.
+// miniflare on the same files (local-bindings.ts): one process instead of a wrangler CLI call per
+// file. Runs under Node (`node --import tsx`): miniflare needs Node's fetch. Called by
+// publish-model.ts.
 //   node --import tsx cloudflare-local-put.ts <wrangler.toml> <persist dir> <bundle dir> <model> <version>
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
