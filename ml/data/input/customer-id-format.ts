@@ -126,12 +126,23 @@ const CONTROL_BLANKS = "\\t\\n\\r\\v\\f";
 const UNSEEN = `[${INVISIBLE}]|^[${CONTROL_BLANKS}]|[${CONTROL_BLANKS}]$`;
 
 /**
+ * SQL: whether `text` holds UNSEEN. A test no regex needs comes first, and lets almost every id
+ * through: every INVISIBLE character is non-ASCII (more bytes than characters), and a blank at the
+ * start sorts below a space. On 10 million ids the regex alone took 0.35 s, and 0.1 s behind it.
+ */
+function holdsUnseenSql(text: string): string {
+  const blankLast = [9, 10, 11, 12, 13].map((c) => `suffix(${text}, chr(${c}))`).join(" OR ");
+  const mayHold = `strlen(${text}) <> length(${text}) OR ${text} < ' ' OR ${blankLast}`;
+  return `((${mayHold}) AND regexp_matches(${text}, ${sqlString(UNSEEN)}))`;
+}
+
+/**
  * SQL: the column's text when it holds what no one sees (UNSEEN), else NULL: lines.id_as_written,
- * which unseenIdCharacters counts. Testing the pattern costs ~50 ms of one core a million lines;
- * removing the characters from every id (visibleIdSql does so only where it matches) cost 0.6 s.
+ * which unseenIdCharacters counts. Removing the characters from every id (visibleIdSql does so
+ * only where they are) cost 0.6 s a million lines.
  */
 export const idAsWrittenSql = (column: string) =>
-  `CASE WHEN regexp_matches(${columnText(column)}, ${sqlString(UNSEEN)}) THEN ${columnText(column)} END`;
+  `CASE WHEN ${holdsUnseenSql(columnText(column))} THEN ${columnText(column)} END`;
 
 /**
  * SQL of a column's id as text without what no one sees: INVISIBLE characters anywhere, blanks
@@ -143,7 +154,7 @@ export function visibleIdSql(column: string): string {
   const shown = `regexp_replace(${text}, ${sqlString(`[${INVISIBLE}]`)}, '', 'g')`;
   const blanks = `^[\\s${CONTROL_BLANKS}\\x{a0}\\x{2007}\\x{202f}]+|[\\s${CONTROL_BLANKS}\\x{a0}\\x{2007}\\x{202f}]+$`;
   const trimmed = `NULLIF(trim(regexp_replace(${shown}, ${sqlString(blanks)}, '', 'g')), '')`;
-  return `CASE WHEN regexp_matches(${text}, ${sqlString(UNSEEN)}) THEN ${trimmed} ELSE ${text} END`;
+  return `CASE WHEN ${holdsUnseenSql(text)} THEN ${trimmed} ELSE ${text} END`;
 }
 
 /**

@@ -43,6 +43,17 @@ test("ids with a tab, a zero-width space, a byte order mark or a direction mark 
   expect(clean.quality.unseen_id_characters).toBeUndefined();
 });
 
+test("ASCII blanks alone around an id (a tab, line end, vertical tab or form feed, first or last) are found too", async () => {
+  // Every such id is pure ASCII: the cheap test in front of the pattern (holdsUnseenSql) must
+  // still let each through to it.
+  const clean = await read(file(log(LINES.map(([id]) => id as string))));
+  const ids = ["\t12814", "12814\u000b", "ann@shop.com\f", "\n12814", "\rann@shop.com"];
+  const unseen = await read(file(log(ids)));
+  expect(unseen.log.customerIds.length).toBe(2);
+  expect(days(unseen.log)).toEqual(days(clean.log));
+  expect(unseen.quality.unseen_id_characters).toMatchObject({ lines: 5, ids: 2 });
+});
+
 test("an id of only such characters is a missing id; a tab or a space inside an id stays as written", async () => {
   const { log: read_, quality } = await read(
     file(log(["12814", "\u200b\t", "ann\tb@shop.com", "AB 12", "ann@shop.com"])),
