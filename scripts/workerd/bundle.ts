@@ -5,6 +5,7 @@
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
+import { parse } from "smol-toml";
 
 export const repoRoot = resolve(import.meta.dirname, "../..");
 export const binDir = join(repoRoot, "node_modules", ".bin");
@@ -17,9 +18,11 @@ export interface WorkerBundle {
   compatibilityFlags: string[];
 }
 
-/** Reads `key = "value"` / `key = [..]` top-level lines of a wrangler.toml (enough for us). */
-function wranglerSetting(toml: string, key: string): string | undefined {
-  return new RegExp(`^${key}\\s*=\\s*(.+)$`, "m").exec(toml)?.[1]?.trim();
+/** The top-level settings of a wrangler.toml that the workerd config needs. */
+interface WranglerSettings {
+  main?: string;
+  compatibility_date?: string;
+  compatibility_flags?: string[];
 }
 
 function moduleKind(name: string): WorkerBundle["modules"][number]["kind"] {
@@ -48,7 +51,7 @@ export async function bundleWorker(
 ): Promise<WorkerBundle> {
   const serviceDir = join(repoRoot, "services", service);
   const configFile = options.config ?? "wrangler.toml";
-  const toml = readFileSync(join(serviceDir, configFile), "utf8");
+  const settings = parse(readFileSync(join(serviceDir, configFile), "utf8")) as WranglerSettings;
   const output: string[] = [];
   const exit = await new Promise<{ code: number | null; signal: string | null }>((done, fail) => {
     const child = spawn(
@@ -74,12 +77,11 @@ export async function bundleWorker(
     .map((file) => relative(outDir, file))
     .filter((name) => !name.endsWith(".map") && name !== "README.md" && !name.endsWith(".capnp"));
   // wrangler names the bundle after the entry file (src/entry/worker-lite.ts → worker-lite.js).
-  const main = JSON.parse(wranglerSetting(toml, "main") ?? '"worker.ts"') as string;
+  const main = settings.main ?? "worker.ts";
   const mainModule = `${basename(main).replace(/\.[cm]?[jt]s$/, "")}.js`;
   if (!files.includes(mainModule)) {
     throw new Error(`wrangler wrote no ${mainModule} in ${outDir}:\n${output.join("")}`);
   }
-  const flags = wranglerSetting(toml, "compatibility_flags");
   return {
     outDir,
     mainModule,
@@ -88,8 +90,8 @@ export async function bundleWorker(
       name,
       kind: moduleKind(name),
     })),
-    compatibilityDate: JSON.parse(wranglerSetting(toml, "compatibility_date") ?? '"2026-11-01"'),
-    compatibilityFlags: flags ? JSON.parse(flags) : [],
+    compatibilityDate: settings.compatibility_date ?? "2026-11-01",
+    compatibilityFlags: settings.compatibility_flags ?? [],
   };
 }
 
