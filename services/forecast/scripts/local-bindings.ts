@@ -63,8 +63,8 @@ export async function openLocalBindings(
   const retried = <T>(operation: () => Promise<T>) => retryLocalState(operation, 8, 150, reopen);
   return {
     bucket: {
-      // The body is read inside the retry: it streams from workerd, and a
-      // stream cut under load (seen on the largest file, customer_features.f32) is retried too.
+      // The body is read inside the retry: it streams from workerd, and a stream cut under load
+      // (seen on the largest file, customer_features.f32) is retried too.
       get: (key) =>
         retried(async () => {
           const object = await open.bucket.get(key);
