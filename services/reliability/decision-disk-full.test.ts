@@ -1,0 +1,188 @@
+// The decision service on the embedded store (PGlite) whose disk fills up under load, as a real
+// process: DECISION_DATA_DIR on a 64 MB tmpfs, a file written until the disk is full while
+// decisions keep coming. Expected: no 500 and no crash; refusals are 503 with a JSON error; /ready
+// says not ready while the disk is full; once the space is freed decisions are answered again
+// without a restart; and after kill -9 and a restart every decision answered 200 is in
+// decision_log (0 missing). Then killed mid-load on the full disk and restarted on it: it stays up
+// answering 503 (never 200, never 500) until the space is freed, then decides; 0 missing again.
+// Needs root to mount a tmpfs: skipped loudly otherwise.
+import { afterAll, expect, test } from "bun:test";
+import { execFileSync } from "node:child_process";
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort } from "@pp/shared/testing/free-port.ts";
+import {
+  DECISION_KEY,
+  decide,
+  decisionLoad,
+  killHard,
+  missingDecisionIds,
+  startDecision,
+  startForecastStub,
+  stopGracefully,
+} from "../testing/decision-traffic.ts";
+import { type ServiceProcess, startProcess } from "../testing/service-processes.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "pp-decision-disk-full-"));
+const disk = join(dir, "disk");
+
+function mountSmallDisk(path: string, size: string): boolean {
+  mkdirSync(path);
+  try {
+    execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", path], {
+      stdio: "ignore",
+    });
+    return true;
+  } catch {
+    console.warn("SKIPPED decision-disk-full.test.ts: cannot mount a tmpfs here (needs root)");
+    return false;
+  }
+}
+const mounted = mountSmallDisk(disk, "64m");
+const forecast = startForecastStub();
+const started: ServiceProcess[] = [];
+const track = <T extends ServiceProcess>(p: T): T => {
+  started.push(p);
+  return p;
+};
+
+afterAll(() => {
+  forecast.stop();
+  for (const p of started) if (!p.exited()) p.child.kill("SIGKILL");
+  // Lazy: a process that has not yet let go of its files does not keep the mount.
+  if (mounted) execFileSync("umount", ["-l", disk], { stdio: "ignore" });
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Writes `path` until the disk has no space left (1 MiB blocks, then 4 KiB pages); its size. */
+function fillDisk(path: string): number {
+  const fd = openSync(path, "w");
+  let written = 0;
+  try {
+    for (const size of [1 << 20, 4096]) {
+      const block = new Uint8Array(size).fill(1);
+      for (;;) {
+        try {
+          written += writeSync(fd, block);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === "ENOSPC") break;
+          throw error;
+        }
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return written;
+}
+
+const readyStatus = (base: string) =>
+  fetch(`${base}/ready`).then(
+    async (r) => ({ status: r.status, body: await r.text() }),
+    () => ({ status: 0, body: "" }),
+  );
+
+/** Decisions until one is answered 200 (its id kept in `answered`) or `ms` pass; the last status. */
+async function decideUntilAnswered(base: string, answered: string[], ms: number): Promise<number> {
+  const deadline = Date.now() + ms;
+  let status = 0;
+  while (Date.now() < deadline) {
+    const res = await decide(base).catch(() => null);
+    status = res?.status ?? 0;
+    if (res && status === 200) {
+      answered.push(((await res.json()) as { decision_id: string }).decision_id);
+      return status;
+    }
+    await res?.text();
+    await Bun.sleep(200);
+  }
+  return status;
+}
+
+test.skipIf(!mounted)(
+  "a full disk: no 500, 503s with a JSON error, /ready 503, answered again once freed, 0 lost",
+  async () => {
+    const dataDir = join(disk, "data");
+    const env = { DECISION_DATA_DIR: dataDir };
+    const p = track(await startDecision(forecast.url, env));
+    const answered: string[] = [];
+    const load = decisionLoad(p.base);
+    await Bun.sleep(1_000);
+    const filler = join(disk, "filler");
+    const filled = fillDisk(filler);
+    await Bun.sleep(3_000);
+    await load.stop();
+    answered.push(...load.answered);
+    console.log(`filled ${filled} bytes; statuses under load`, [...load.statuses]);
+    // Only answers and refusals: no 500, no connection dropped; the disk did fill (503s).
+    expect([...load.statuses.keys()].sort()).toEqual([200, 503]);
+    expect(load.answered.length).toBeGreaterThan(50);
+
+    const whileFull = await decide(p.base);
+    expect(whileFull.status).toBe(503);
+    expect(((await whileFull.json()) as { error: { code: string } }).error.code).toBe(
+      "unavailable",
+    );
+    const ready = await readyStatus(p.base);
+    expect(ready.status).toBe(503);
+    expect(ready.body).toContain("insufficient resources");
+    expect(p.exited()).toBe(false);
+
+    rmSync(filler);
+    expect(await decideUntilAnswered(p.base, answered, 20_000)).toBe(200);
+    expect((await readyStatus(p.base)).status).toBe(200);
+
+    await killHard(p);
+    const after = track(await startDecision(forecast.url, env));
+    await stopGracefully(after);
+    expect(await missingDecisionIds({ dataDir }, answered)).toEqual([]);
+    console.log(`${answered.length} answered 200, 0 missing after kill -9 and restart`);
+  },
+  120_000,
+);
+
+test.skipIf(!mounted)(
+  "killed while the disk is full, restarted on it: no decision answered until freed, 0 lost",
+  async () => {
+    const dataDir = join(disk, "data"); // the first test's store: a second one would not fit
+    const env = { DECISION_DATA_DIR: dataDir };
+    const p = track(await startDecision(forecast.url, env));
+    const answered: string[] = [];
+    const load = decisionLoad(p.base);
+    await Bun.sleep(500);
+    const filler = join(disk, "filler-restart");
+    fillDisk(filler);
+    await Bun.sleep(1_000);
+    await killHard(p); // mid-load, on a full disk
+    await load.stop();
+    answered.push(...load.answered);
+
+    const restarted = track(
+      startProcess(
+        "decision",
+        { FORECAST_URL: forecast.url, API_KEYS: DECISION_KEY, ...env },
+        await freePort(),
+      ),
+    );
+    const onFull = await decideUntilAnswered(restarted.base, answered, 8_000);
+    console.log(
+      `restarted on a full disk: last status ${onFull}, exited ${restarted.exited()}:`,
+      restarted.output.slice(-3).join(" | "),
+    );
+    expect(onFull).not.toBe(200);
+    expect(onFull).not.toBe(500);
+    rmSync(filler);
+    if (restarted.exited()) {
+      const again = track(await startDecision(forecast.url, env));
+      expect(await decideUntilAnswered(again.base, answered, 20_000)).toBe(200);
+      await stopGracefully(again);
+    } else {
+      expect(await decideUntilAnswered(restarted.base, answered, 30_000)).toBe(200);
+      await stopGracefully(restarted);
+    }
+    expect(await missingDecisionIds({ dataDir }, answered)).toEqual([]);
+    console.log(`${answered.length} answered 200, 0 missing`);
+  },
+  120_000,
+);
