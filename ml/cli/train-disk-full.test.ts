@@ -5,40 +5,22 @@
 // disk: one line naming the lock file it could not write (was Node's ENOSPC and a stack), then v1
 // once freed. Needs root to mount: skipped loudly otherwise.
 import { afterAll, expect, test } from "bun:test";
-import { execFileSync } from "node:child_process";
-import {
-  appendFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { fillDisk, mountSmallDisk, unmountSmallDisk } from "@pp/shared/testing/small-disk.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const dir = mkdtempSync(join(tmpdir(), "pp-train-disk-full-"));
 const disk = join(dir, "disk");
 const dataDisk = join(dir, "data-disk"); // PGlite needs ~40 MB
 
-function mountSmallDisk(path: string, size: string): boolean {
-  mkdirSync(path);
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", path], {
-      stdio: "ignore",
-    });
-    return true;
-  } catch {
-    console.warn("SKIPPED train-disk-full.test.ts: cannot mount a tmpfs here (needs root)");
-    return false;
-  }
-}
-const mounted = mountSmallDisk(disk, "1m") && mountSmallDisk(dataDisk, "64m");
+const mounted =
+  mountSmallDisk(disk, "1m", "train-disk-full.test.ts") &&
+  mountSmallDisk(dataDisk, "64m", "train-disk-full.test.ts");
 
 afterAll(() => {
-  for (const path of [disk, dataDisk]) execFileSync("umount", [path], { stdio: "ignore" });
+  for (const path of [disk, dataDisk]) unmountSmallDisk(path);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -98,12 +80,7 @@ test.skipIf(!mounted)(
     if (!existsSync(data)) ml("simulate", "--customers", "600", "--seed", "7", "--out", data);
     mkdirSync(join(dataDisk, "data"));
     const filler = join(dataDisk, "filler");
-    writeFileSync(filler, "");
-    for (const size of [1 << 20, 4096]) {
-      try {
-        for (;;) appendFileSync(filler, new Uint8Array(size));
-      } catch {} // full
-    }
+    fillDisk(filler);
     const full = mlIn(dataEnv, ...train);
     const lines = full.stderr.toString().trim().split("\n");
     expect(full.exitCode).toBe(1);

@@ -7,11 +7,11 @@
 // answering 503 (never 200, never 500) until the space is freed, then decides; 0 missing again.
 // Needs root to mount a tmpfs: skipped loudly otherwise.
 import { afterAll, expect, test } from "bun:test";
-import { execFileSync } from "node:child_process";
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "@pp/shared/testing/free-port.ts";
+import { fillDisk, mountSmallDisk, unmountSmallDisk } from "@pp/shared/testing/small-disk.ts";
 import {
   DECISION_KEY,
   decide,
@@ -27,19 +27,7 @@ import { type ServiceProcess, startProcess } from "../testing/service-processes.
 const dir = mkdtempSync(join(tmpdir(), "pp-decision-disk-full-"));
 const disk = join(dir, "disk");
 
-function mountSmallDisk(path: string, size: string): boolean {
-  mkdirSync(path);
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", path], {
-      stdio: "ignore",
-    });
-    return true;
-  } catch {
-    console.warn("SKIPPED decision-disk-full.test.ts: cannot mount a tmpfs here (needs root)");
-    return false;
-  }
-}
-const mounted = mountSmallDisk(disk, "64m");
+const mounted = mountSmallDisk(disk, "64m", "decision-disk-full.test.ts");
 const forecast = startForecastStub();
 const started: ServiceProcess[] = [];
 const track = <T extends ServiceProcess>(p: T): T => {
@@ -50,32 +38,9 @@ const track = <T extends ServiceProcess>(p: T): T => {
 afterAll(() => {
   forecast.stop();
   for (const p of started) if (!p.exited()) p.child.kill("SIGKILL");
-  // Lazy: a process that has not yet let go of its files does not keep the mount.
-  if (mounted) execFileSync("umount", ["-l", disk], { stdio: "ignore" });
+  if (mounted) unmountSmallDisk(disk);
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** Writes `path` until the disk has no space left (1 MiB blocks, then 4 KiB pages); its size. */
-function fillDisk(path: string): number {
-  const fd = openSync(path, "w");
-  let written = 0;
-  try {
-    for (const size of [1 << 20, 4096]) {
-      const block = new Uint8Array(size).fill(1);
-      for (;;) {
-        try {
-          written += writeSync(fd, block);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === "ENOSPC") break;
-          throw error;
-        }
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return written;
-}
 
 const readyStatus = (base: string) =>
   fetch(`${base}/ready`).then(
