@@ -45,16 +45,24 @@ export function decide(base: string): Promise<Response> {
   return postDecision(`${base}/decision`, body);
 }
 
+/** A decision service process (Bun entry) on a free port, just spawned. */
+export async function spawnDecision(
+  forecastUrl: string,
+  env: Record<string, string>,
+): Promise<ServiceProcess> {
+  return startProcess(
+    "decision",
+    { FORECAST_URL: forecastUrl, API_KEYS: DECISION_KEY, LOG_LEVEL: "error", ...env },
+    await freePort(),
+  );
+}
+
 /** A decision service process (Bun entry), returned once it has answered a decision with 200. */
 export async function startDecision(
   forecastUrl: string,
   env: Record<string, string>,
 ): Promise<ServiceProcess> {
-  const p = startProcess(
-    "decision",
-    { FORECAST_URL: forecastUrl, API_KEYS: DECISION_KEY, LOG_LEVEL: "error", ...env },
-    await freePort(),
-  );
+  const p = await spawnDecision(forecastUrl, env);
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {
