@@ -46,6 +46,21 @@ test("Stripe's amounts in cents are refused without --amount-unit; minor reads t
   expect(purchaseDays(major.log)).toContain("cus_0 2020-01-01 2050");
 });
 
+// Stripe's dashboard exports the same charges as CSV: every value text, each a whole number of cents.
+test("Stripe's charges as a CSV, in cents, are refused too; minor reads them", async () => {
+  const csv = file(
+    "id,object,customer,created,amount,currency\n" +
+      "ch_1,charge,cus_1,2022-01-20 10:00:00,2672,usd\n" +
+      "ch_2,charge,cus_2,2022-01-21 11:00:00,1500,jpy\n",
+  );
+  const stripe = { customerId: "customer", date: "created", amount: "amount" };
+  const error = await failure(read(csv, { columns: stripe }));
+  expect(error?.message).toContain(`column "amount" holds Stripe's amounts`);
+  expect(error?.message).toContain("2672 is 26.72");
+  const minor = await read(csv, { columns: stripe, amountUnit: "minor" });
+  expect(purchaseDays(minor.log)).toEqual(["cus_1 2022-01-20 26.72", "cus_2 2022-01-21 1500"]);
+});
+
 test("decimal amounts, or records that are not Stripe's, are read as written", async () => {
   const csv = file(
     "customer_id,date,amount,object\na,2020-01-05,5000,charge\nb,2020-01-06,12.5,charge\n",

@@ -65,7 +65,9 @@ export async function failOnMinorUnits(
 ): Promise<void> {
   const amount = input.columns.amount;
   if (input.amountUnit !== undefined || amount === undefined) return;
-  if (!INTEGER_TYPES.test(types.get(amount) ?? "")) return;
+  // Only a source whose contract is minor units is looked at (no query for any other log).
+  if (!SQUARE_MONEY.test(amount) && !types.has("object")) return;
+  if (!(await wholeNumbers(connection, peek, amount, types.get(amount) ?? ""))) return;
   const source = SQUARE_MONEY.test(amount)
     ? await firstAmount(connection, peek, amount, "true", "Square's Money amounts")
     : types.has("object")
@@ -80,6 +82,27 @@ export async function failOnMinorUnits(
       hint: "pass --amount-unit minor to read them in whole units (cents ÷ 100, yen as they are), or --amount-unit major if they are in whole units already",
     },
   );
+}
+
+/**
+ * Whether the amounts are whole numbers: typed so (JSON, Parquet), or, read as text (CSV), so in
+ * every value of the first rows. A CSV of Stripe's charges was read 100 times too large, because
+ * only a typed column was looked at.
+ */
+async function wholeNumbers(
+  connection: DuckDBConnection,
+  peek: string,
+  amount: string,
+  type: string,
+): Promise<boolean> {
+  if (INTEGER_TYPES.test(type)) return true;
+  if (type !== "VARCHAR") return false;
+  const a = columnText(amount);
+  const reader = await connection.runAndReadAll(
+    `SELECT count(a) > 0 AND count(a) = count(*) FILTER (WHERE regexp_full_match(a, '-?[0-9]+')) AS whole
+     FROM (SELECT ${a} AS a FROM ${peek} LIMIT ${SAMPLE_ROWS}) AS s`,
+  );
+  return (reader.getRowObjectsJS()[0] as { whole: boolean | null }).whole === true;
 }
 
 /** SQL: the row is a Stripe object that carries amounts ("charge", …), named in what it says. */
