@@ -101,6 +101,47 @@ test('a column that reads two ways ("1,234" or "1.234") is an error naming both;
   expect(days((await read(decided)).log)).toEqual(["a 2020-01-01 1.234", "b 2020-01-02 5.5"]);
 });
 
+// Forints and kronor have no minor unit in use: "10.690" is 10,690 grouped by a point, and every
+// value also casts as a plain number, 10.69. Read that way spend came out 1,000 times too small.
+test('whole amounts grouped by a point ("10.690", "534" beside "1.448") are an error naming both readings; --decimal-separator settles it', async () => {
+  const huf = file(
+    "vevo;datum;osszeg\na;2020-01-01;10.690\nb;2020-01-02;2.350\nb;2020-01-05;999\n",
+  );
+  const columns = { customerId: "vevo", date: "datum", amount: "osszeg" };
+  const error = await failure(read(huf, { columns }));
+  expect(error).toBeInstanceOf(InputError);
+  expect(error?.message).toContain('column "osszeg" is ambiguous: every number with a point (2,');
+  expect(error?.message).toMatch(
+    /reads as (10\.69 .* 10,690|2\.35 .* 2,350) where the point groups/,
+  );
+  expect(error?.message).toContain("--decimal-separator ','");
+  expect(days((await read(huf, { columns, decimalSeparator: "," })).log)).toEqual([
+    "a 2020-01-01 10690",
+    "b 2020-01-02 2350",
+    "b 2020-01-05 999",
+  ]);
+  expect(days((await read(huf, { columns, decimalSeparator: "." })).log)).toEqual([
+    "a 2020-01-01 10.69",
+    "b 2020-01-02 2.35",
+    "b 2020-01-05 999",
+  ]);
+  // Past the sample too: the first 20,000 rows whole numbers, then kronor grouped by a point.
+  const lines = Array.from(
+    { length: 20_001 },
+    (_, i) =>
+      `c${i % 50},2020-01-${String(1 + (i % 28)).padStart(2, "0")},${i < 20_000 ? 100 + (i % 800) : "1.448"}`,
+  );
+  const late = file(`customer_id,date,amount\n${lines.join("\n")}\n`);
+  expect((await failure(read(late)))?.message).toContain('e.g. "1.448"');
+});
+
+test("a point followed by other than three digits, or after a zero, is a decimal point: read as written", async () => {
+  const cents = file("customer_id,date,amount\na,2020-01-01,1.448\nb,2020-01-02,12.50\n");
+  expect(days((await read(cents)).log)).toEqual(["a 2020-01-01 1.448", "b 2020-01-02 12.5"]);
+  const grams = file("customer_id,date,amount\na,2020-01-01,1.250\nb,2020-01-02,0.750\n");
+  expect(days((await read(grams)).log)).toEqual(["a 2020-01-01 1.25", "b 2020-01-02 0.75"]);
+});
+
 test("values no layout reads are skipped with their line; a plain column keeps the fast path", async () => {
   const path = file(
     'customer_id,date,amount\na,2020-01-01,"$1,200.00"\nb,2020-01-02,n/a\nc,2020-01-03,"$5\u0000"\nd,2020-01-04,$7\n',

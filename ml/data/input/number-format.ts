@@ -102,24 +102,86 @@ function better(c: Counts): Exclude<NumberFormat, "plain"> | null {
 }
 
 /**
- * Whether each column casts as a plain number in every non-empty value of the first SAMPLE rows:
- * one scan for all columns and no pattern matching, so a log of plain numbers pays almost nothing.
+ * A whole number under a thousand, a point and three digits ("10.690", "1.448"): 10.69 with a
+ * decimal point, 10,690 where the point groups thousands (Hungarian forints, Swedish kronor).
+ */
+const GROUPED_BY_POINT = "-?[1-9][0-9]{0,2}\\.[0-9]{3}";
+
+/** How a text column reads in the first SAMPLE rows (plainInSample). */
+export interface SampledNumbers {
+  /** Every non-empty value casts as a plain number. */
+  plain: boolean;
+  /** Some value has a point, and every such value is GROUPED_BY_POINT. */
+  groupedByPoint: boolean;
+  /** Some value has a point. */
+  dotted: boolean;
+}
+
+/** SQL aggregates of `v` (a trimmed value or NULL): every `.` value is GROUPED_BY_POINT. */
+const groupedByPointSql = (v: string) => {
+  const dotted = `count(*) FILTER (WHERE contains(${v}, '.'))`;
+  const grouped = `count(*) FILTER (WHERE contains(${v}, '.') AND regexp_full_match(${v}, '${GROUPED_BY_POINT}'))`;
+  return `${dotted} > 0 AND ${dotted} = ${grouped}`;
+};
+
+/**
+ * Whether each column casts as a plain number in every non-empty value of the first SAMPLE rows,
+ * and whether its values with a point could be thousands (groupedByPoint): one scan for all
+ * columns, so a log of plain numbers pays almost nothing.
  */
 export async function plainInSample(
   connection: DuckDBConnection,
   table: string,
   columns: string[],
-): Promise<boolean[]> {
+): Promise<SampledNumbers[]> {
   if (columns.length === 0) return [];
   const v = (c: string) => `NULLIF(trim(CAST(${c} AS VARCHAR)), '')`;
   const tests = columns.map(
-    (c, i) => `count(${v(c)}) = count(TRY_CAST(${v(c)} AS DOUBLE)) AS p${i}`,
+    (c, i) =>
+      `count(${v(c)}) = count(TRY_CAST(${v(c)} AS DOUBLE)) AS p${i}, ${groupedByPointSql(v(c))} AS g${i},
+       bool_or(contains(${v(c)}, '.')) AS d${i}`,
   );
   const reader = await connection.runAndReadAll(
     `SELECT ${tests.join(", ")} FROM (SELECT ${columns.join(", ")} FROM ${table} LIMIT ${SAMPLE}) AS s`,
   );
   const row = reader.getRowObjectsJS()[0] as Record<string, unknown>;
-  return columns.map((_, i) => row[`p${i}`] === true);
+  return columns.map((_, i) => ({
+    plain: row[`p${i}`] === true,
+    groupedByPoint: row[`g${i}`] === true,
+    dotted: row[`d${i}`] === true,
+  }));
+}
+
+/**
+ * Throws when every value of the column with a point is a whole number under a thousand, a point
+ * and three digits ("10.690", "534" beside "1.448"): they read 1,000 times smaller with a decimal
+ * point than where the point groups thousands, and nothing in the column tells which is meant. Read
+ * as decimals, forint amounts came out 1,000 times too small and kronor ones out of order.
+ */
+export async function failOnGroupedByPoint(
+  connection: DuckDBConnection,
+  table: string,
+  column: string,
+  columnName: string,
+): Promise<void> {
+  const v = `NULLIF(trim(CAST(${column} AS VARCHAR)), '')`;
+  const reader = await connection.runAndReadAll(
+    `SELECT ${groupedByPointSql(v)} AS grouped, count(*) FILTER (WHERE contains(${v}, '.')) AS n,
+       first(${v}) FILTER (WHERE contains(${v}, '.')) AS example FROM ${table}`,
+  );
+  const row = reader.getRowObjectsJS()[0] as { grouped: boolean; n: bigint; example: string };
+  if (row.grouped !== true) return;
+  const example = row.example;
+  const asGrouped = Number(example.replace(".", "")).toLocaleString("en-US");
+  throw new InputError(
+    columnName,
+    `column "${columnName}" is ambiguous: every number with a point ` +
+      `(${Number(row.n).toLocaleString("en-US")}, e.g. "${example}") has three digits after it, ` +
+      `so it reads as ${Number(example)} with a decimal point or as ${asGrouped} where the point groups thousands`,
+    {
+      hint: "pass --decimal-separator '.' if the point is the decimal one, or --decimal-separator ',' if it groups thousands (1.234,56)",
+    },
+  );
 }
 
 /**

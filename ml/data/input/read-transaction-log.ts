@@ -49,6 +49,7 @@ import { filesOf, type ManyFiles, readManyFiles, readManyParts } from "./many-fi
 import { currencyColumn, failOnMinorUnits, minorUnitsSql } from "./minor-units.ts";
 import {
   DECIMAL_SEPARATORS,
+  failOnGroupedByPoint,
   failOnMixedNumberFormats,
   NUMBER_FORMAT_EXAMPLE,
   type NumberFormat,
@@ -516,16 +517,21 @@ async function numberFormatsOf(
   const plain: string[] = [];
   const roles = (["amount", "quantity", "price"] as const).filter((r) => input.columns[r]);
   const text = roles.filter((r) => loaded.types.get(input.columns[r] as string) === "VARCHAR");
-  const plainText = await plainInSample(
+  const sampled = await plainInSample(
     connection,
     loaded.peek,
     text.map((r) => sqlIdentifier(input.columns[r] as string)),
   );
   for (const role of roles) {
     const column = input.columns[role] as string;
-    const k = text.indexOf(role);
+    const seen = sampled[text.indexOf(role)];
+    // Amounts of whole numbers in the sample (forints, kronor) may be grouped by a point later on.
+    const undecided = seen?.groupedByPoint || (seen?.dotted === false && role !== "quantity");
+    if (seen?.plain && undecided && given === undefined) {
+      await failOnGroupedByPoint(connection, loaded.peek, sqlIdentifier(column), column);
+    }
     const format =
-      k < 0 || (plainText[k] && given !== "comma")
+      seen === undefined || (seen.plain && given !== "comma")
         ? "plain"
         : await sniffNumberFormat(connection, loaded.peek, sqlIdentifier(column), column, given);
     byRole[role] = format;
