@@ -220,7 +220,16 @@ test("transactions and as_of: what the fast path takes, the schema takes with th
   const transactionBody = fc.record(
     {
       horizon: validHorizon,
-      as_of: fc.constantFrom("1997-03-01", "2024-02-29", "2023-02-29", "1997-3-1", "bad"),
+      as_of: fc.constantFrom(
+        "1997-03-01",
+        "2024-02-29",
+        "2023-02-29",
+        "1997-3-1",
+        "bad",
+        "0001-01-01",
+        "1970-01-01",
+        "9999-12-31",
+      ),
       customers: fc.array(
         fc.oneof(
           fc.record({

@@ -100,13 +100,14 @@ export function forecastRequestFastPath(value: unknown): ForecastRequest | undef
     if (typeof d !== "number" || !Number.isFinite(d) || !(d >= 0) || !(d <= 10)) return undefined;
     rate = d;
   }
+  const latest = latestPurchaseDate(); // once per request, not per transaction
   let asOf: string | undefined;
   if (Object.hasOwn(value, "as_of")) {
     const a = value.as_of;
     if (typeof a !== "string" || !isIsoDate(a)) return undefined;
+    if (!(a > PLACEHOLDER_DATES_UNTIL && a <= latest)) return undefined;
     asOf = a;
   }
-  const latest = latestPurchaseDate(); // once per request, not per transaction
   const list = value.customers;
   if (!Array.isArray(list) || list.length < 1 || list.length > MAX_CUSTOMERS) return undefined;
   const customers: ForecastRequest["customers"] = new Array(list.length);

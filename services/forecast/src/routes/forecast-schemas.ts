@@ -2,9 +2,9 @@
 // response (documentation only: /openapi.json is generated from both).
 
 import {
+  asOfDate,
   customerSchema,
   horizonSchema,
-  isoDate,
   MAX_HORIZON_DAYS,
   MAX_TRANSACTIONS_PER_CUSTOMER,
   summarySchema,
@@ -46,7 +46,7 @@ export const forecastRequestSchema = z.strictObject({
     .max(10, { error: "must be <= 10 (an annual rate; 0.1 is 10%)" })
     .default(0)
     .describe("Annual discount rate for CLV (0.1 = 10% a year); default 0."),
-  as_of: isoDate
+  as_of: asOfDate
     .optional()
     .describe(
       "Cutoff for customers given by transactions (later ones are ignored). Default: the model's calibration end when every transaction is on or before it, else the customer's last transaction day.",

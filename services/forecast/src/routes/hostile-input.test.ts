@@ -85,6 +85,9 @@ const hostile = fc.oneof(
     "-0",
     "2026-02-30",
     "9999-12-31T23:59:59Z",
+    "0000-01-01",
+    "0099-12-31",
+    "9999-12-31",
     "🙂".repeat(1000),
   ),
   fc.constantFrom(
@@ -126,3 +129,21 @@ test("any hostile value in any field of /forecast: 200 or a 4xx naming a field, 
     `/forecast, 600 hostile requests: statuses ${JSON.stringify(Object.fromEntries(seen))}`,
   );
 }, 120_000);
+
+// Dates at the calendar's edges as the cutoff: the year 0 made the day arithmetic throw (a 500),
+// and the year 9999 summarised a customer 417,567 weeks on.
+test("as_of outside the span purchases can have is a 400 naming as_of", async () => {
+  for (const asOf of ["0000-01-01", "0099-12-31", "1970-01-01", "9999-12-31"]) {
+    const res = await post(JSON.stringify({ ...valid(), as_of: asOf }));
+    const body = (await res.json()) as {
+      error: { details: Array<{ path: string; message: string }> };
+    };
+    expect({ asOf, status: res.status, path: body.error.details[0]?.path }).toEqual({
+      asOf,
+      status: 400,
+      path: "as_of",
+    });
+  }
+  const res = await post(JSON.stringify({ ...valid(), as_of: "2026-03-01" }));
+  expect(res.status).toBe(200);
+});
