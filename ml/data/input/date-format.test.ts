@@ -304,8 +304,38 @@ test("two-digit years are read by %y; a %Y layout never reads them as a year bef
   }
   // Days all <= 12: still ambiguous, between the two-digit-year layouts only.
   const error = await failure(read(log(["01/02/24", "03/04/24"])));
-  expect(error?.message).toContain("read as %m/%d/%y or as %d/%m/%y, each a different day");
+  expect(error?.message).toContain(
+    "read as %m/%d/%y or as %d/%m/%y or as %y/%m/%d, each a different day",
+  );
   expect(error?.message).not.toContain("%Y");
+});
+
+// Japanese and Korean short dates put a two-digit year first (22/01/20 is 2022-01-20). Every such
+// value of 2001–2031 also reads as %d/%m/%y, and was read so: a log of 2022–2023 became 2001–2026.
+test("two-digit years first (yy/mm/dd, yy.mm.dd) are read; of layouts that tie, the one reading no day after today", async () => {
+  const today = "2024-12-31";
+  const span = Array.from({ length: 60 }, (_, i) => new Date(Date.UTC(2022, 0, 1 + 9 * i)));
+  const yy = (d: Date, order: "ymd" | "dmy", sep: string) => {
+    const [y, m, dd] = d.toISOString().slice(2, 10).split("-") as [string, string, string];
+    return (order === "ymd" ? [y, m, dd] : [dd, m, y]).join(sep);
+  };
+  const truth = span.map((d, i) => `${"ab"[i % 2]} ${d.toISOString().slice(0, 10)} ${i + 1}`);
+  for (const [order, sep, format] of [
+    ["ymd", "/", "%y/%m/%d"],
+    ["ymd", ".", "%y.%m.%d"],
+    ["dmy", ".", "%d.%m.%y"], // days up to 31: as %y.%m.%d, years up to 2031
+    ["dmy", "/", "%d/%m/%y"],
+  ] as const) {
+    const { log: read_, quality } = await read(log(span.map((d) => yy(d, order, sep))), { today });
+    expect({ format: quality.date_format, days: days(read_).sort() }).toEqual({
+      format,
+      days: [...truth].sort(),
+    });
+  }
+  // Both readings before today (days and years all <= 24): still ambiguous, an error naming both.
+  const early = ["22.01.05", "22.02.10", "23.03.15", "23.04.20"];
+  const error = await failure(read(log(early), { today }));
+  expect(error?.message).toContain("read as %d.%m.%y or as %y.%m.%d, each a different day");
 });
 
 test("a --date-format DuckDB cannot read is an input error naming it, not a database error", async () => {

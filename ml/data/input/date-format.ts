@@ -144,6 +144,10 @@ const DATE_PARTS = [
   "%m/%d/%y",
   "%d/%m/%y",
   "%d.%m.%y",
+  // Year first with two digits (Japanese and Korean short dates, 22/01/20): without them every
+  // such value also read as %d/%m/%y, and a log of 2022–2023 came out as 2001–2026.
+  "%y/%m/%d",
+  "%y.%m.%d",
   "%d-%b-%Y",
   "%d %b %Y",
   "%b %d %Y",
@@ -622,6 +626,8 @@ export interface DateColumn {
   columnName: string;
   /** The log's name for messages (its file, table or query). */
   source?: string;
+  /** The last day a purchase can be on (YYYY-MM-DD): of layouts that tie, one reading none later wins. */
+  latest?: string;
 }
 
 /** `chosen` and the layouts that read the values of date_sample they leave unread (see nextLayout). */
@@ -680,7 +686,7 @@ export async function moreDateLayouts(
  */
 async function nextLayout(
   connection: DuckDBConnection,
-  { table, column, columnName }: DateColumn,
+  { table, column, columnName, latest }: DateColumn,
   first: string,
   { candidates, chosen }: { candidates: string[]; chosen: string[] },
 ): Promise<string | null> {
@@ -705,6 +711,11 @@ async function nextLayout(
     // Tied layouts that never read one value as two days are one answer ("5 May 2023": %b and
     // %B), or read different values (ISO dates and 01/15/2020 in one column).
     if (onColumn.formats.length > 1 && !(await agree(connection, rest, text, onColumn.formats))) {
+      const plausible = await noneAfter(connection, rest, text, onColumn.formats, latest);
+      const [only] = plausible;
+      if (only !== undefined && plausible.length === 1) {
+        return agreeing(connection, table, text, chosen, only);
+      }
       throw new InputError(
         columnName,
         `column "${columnName}" is ambiguous: dates such as "${first}" read as ` +
@@ -716,6 +727,38 @@ async function nextLayout(
     }
     next = onColumn.formats[0] ?? next;
   }
+  return agreeing(connection, table, text, chosen, next);
+}
+
+/** `next`, or null when it would read a value as another day than a chosen layout does. */
+async function agreeing(
+  connection: DuckDBConnection,
+  table: string,
+  text: string,
+  chosen: string[],
+  next: string,
+): Promise<string | null> {
   if (chosen.length > 0 && !(await agree(connection, table, text, [...chosen, next]))) return null;
   return next;
+}
+
+/**
+ * Of layouts that read the same values as different days, those that read none after `latest`
+ * (the last day a purchase can be on): "26/12/21" is a day of 2021 as %d/%m/%y, of 2026-12-21 as
+ * %y/%m/%d. All of them when `latest` is not known.
+ */
+async function noneAfter(
+  connection: DuckDBConnection,
+  from: string,
+  column: string,
+  formats: string[],
+  latest: string | undefined,
+): Promise<string[]> {
+  if (latest === undefined) return formats;
+  const after = formats.map(
+    (f, i) =>
+      `count(*) FILTER (WHERE CAST(${parsedSql(column, f)} AS DATE) > DATE ${sqlString(latest)}) AS f${i}`,
+  );
+  const row = await oneRow(connection, `SELECT ${after.join(", ")} FROM ${from}`);
+  return formats.filter((_, i) => Number(row[`f${i}`]) === 0);
 }

@@ -3,6 +3,7 @@
 // purchase day, with a DataQuality account of every row that was skipped, returned or $0.
 
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { latestPurchaseDate } from "@pp/shared/contracts/forecast-request.ts";
 import { BadRowError } from "../bad-rows.ts";
 import {
   dayToIsoDate,
@@ -370,6 +371,7 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
     column: sqlIdentifier(columns.date),
     columnName: columns.date,
     source: sourceName(source),
+    latest: latestPurchaseDate(todayOf(input.today)),
   };
   let format = /^(DATE|TIMESTAMP)/.test(dateType)
     ? null
