@@ -65,16 +65,13 @@ export const transactionTime = z
   });
 
 /**
- * A cutoff (`as_of`): a date in the span purchases can have. Before the year 100 the day
- * arithmetic failed (a 500), and 9999-12-31 summarised a customer 417,567 weeks on.
+ * A cutoff (`as_of`): after the first day a purchase can have (before the year 100 the day
+ * arithmetic failed, a 500). A later one than today is a question about the future (how the
+ * customer looks if nothing is bought until then), so it stays allowed.
  */
-export const asOfDate = isoDate
-  .refine((s) => s <= latestPurchaseDate(), {
-    error: "is more than a day after today: a cutoff after the last possible purchase",
-  })
-  .refine((s) => s > PLACEHOLDER_DATES_UNTIL, {
-    error: `is on or before ${PLACEHOLDER_DATES_UNTIL}: before any purchase the log can hold`,
-  });
+export const asOfDate = isoDate.refine((s) => s > PLACEHOLDER_DATES_UNTIL, {
+  error: `is on or before ${PLACEHOLDER_DATES_UNTIL}: before any purchase the log can hold`,
+});
 
 /** Bounds far beyond any real customer (a million weeks is ~19,000 years): past them the
  * formulas overflow, and a 400 naming the field beats figures that cannot be computed. */

@@ -105,7 +105,7 @@ export function forecastRequestFastPath(value: unknown): ForecastRequest | undef
   if (Object.hasOwn(value, "as_of")) {
     const a = value.as_of;
     if (typeof a !== "string" || !isIsoDate(a)) return undefined;
-    if (!(a > PLACEHOLDER_DATES_UNTIL && a <= latest)) return undefined;
+    if (!(a > PLACEHOLDER_DATES_UNTIL)) return undefined;
     asOf = a;
   }
   const list = value.customers;

@@ -130,10 +130,9 @@ test("any hostile value in any field of /forecast: 200 or a 4xx naming a field, 
   );
 }, 120_000);
 
-// Dates at the calendar's edges as the cutoff: the year 0 made the day arithmetic throw (a 500),
-// and the year 9999 summarised a customer 417,567 weeks on.
-test("as_of outside the span purchases can have is a 400 naming as_of", async () => {
-  for (const asOf of ["0000-01-01", "0099-12-31", "1970-01-01", "9999-12-31"]) {
+// Dates at the calendar's edges as the cutoff: the year 0 made the day arithmetic throw (a 500).
+test("as_of before any purchase is a 400 naming as_of; a late one is a question about the future", async () => {
+  for (const asOf of ["0000-01-01", "0099-12-31", "1970-01-01"]) {
     const res = await post(JSON.stringify({ ...valid(), as_of: asOf }));
     const body = (await res.json()) as {
       error: { details: Array<{ path: string; message: string }> };
@@ -144,6 +143,7 @@ test("as_of outside the span purchases can have is a 400 naming as_of", async ()
       path: "as_of",
     });
   }
-  const res = await post(JSON.stringify({ ...valid(), as_of: "2026-03-01" }));
-  expect(res.status).toBe(200);
+  for (const asOf of ["2026-03-01", "9999-12-31"]) {
+    expect((await post(JSON.stringify({ ...valid(), as_of: asOf }))).status).toBe(200);
+  }
 });
