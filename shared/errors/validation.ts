@@ -14,6 +14,21 @@ import {
 interface IssueLike {
   readonly path: ReadonlyArray<PropertyKey>;
   readonly message: string;
+  /** A strict object's unknown keys (code "unrecognized_keys"). */
+  readonly code?: string;
+  readonly keys?: ReadonlyArray<string>;
+}
+
+/**
+ * Each issue as reported: a strict object's unknown keys one by one at their own path (zod puts
+ * them at the object's, so `{"controlShare": 0.5}` was "body: Unrecognized key").
+ */
+function byField(issue: IssueLike): IssueLike[] {
+  if (issue.code !== "unrecognized_keys" || !issue.keys?.length) return [issue];
+  return issue.keys.map((key) => ({
+    path: [...issue.path, key],
+    message: `unknown field "${key}"`,
+  }));
 }
 
 /** `items.0.qty` style path; the root of the input is named after where it came from. */
@@ -23,7 +38,7 @@ export function issuePath(path: ReadonlyArray<PropertyKey>, root = "body"): stri
 }
 
 export function validationError(issues: ReadonlyArray<IssueLike>, root = "body"): AppError {
-  const details: FieldIssue[] = issues.map((issue) => ({
+  const details: FieldIssue[] = issues.flatMap(byField).map((issue) => ({
     path: issuePath(issue.path, root),
     message: issue.message,
   }));

@@ -10,7 +10,7 @@ export const forecastModels = ["recommended", "bgnbd", "pareto_nbd", "gbdt"] as 
 
 const threshold = z.number().finite();
 /** Rules apply to every action unless `actions` lists the ones they cover. */
-const scope = { actions: z.array(z.string().min(1)).min(1).optional() };
+const scope = { actions: z.array(z.string().min(1).max(128)).min(1).max(50).optional() };
 
 export const eligibilityRuleSchema = z.discriminatedUnion("rule", [
   z.object({ rule: z.literal("max_cost"), value: threshold.min(0), ...scope }),
@@ -22,18 +22,23 @@ export const eligibilityRuleSchema = z.discriminatedUnion("rule", [
 ]);
 export type EligibilityRule = z.output<typeof eligibilityRuleSchema>;
 
-const upliftValue = z.number({ error: "must be a number" }).finite().min(-1).max(100);
+/** An uplift: a relative change in purchases, from −1 (none left) to 100 (101 times as many). */
+export const upliftSchema = z
+  .number({ error: "must be a number" })
+  .finite({ error: "must be finite" })
+  .min(-1, { error: "must be ≥ -1 (-1 is every purchase lost)" })
+  .max(100, { error: "must be ≤ 100 (101 times the purchases)" });
 
 /** A measured uplift for one action (`ml campaign learn`), optionally per P(alive) segment. */
 export const actionUpliftSchema = z.object({
-  uplift: upliftValue,
+  uplift: upliftSchema,
   /** Segments [min, max) of P(alive) (max = 1 includes 1); the first match wins. */
   by_p_alive: z
     .array(
       z.object({
         min: z.number().min(0).max(1),
         max: z.number().min(0).max(1),
-        uplift: upliftValue,
+        uplift: upliftSchema,
       }),
     )
     .max(20)
@@ -51,7 +56,7 @@ export const policyDefinitionSchema = z.object({
   forecast_model: z.enum(forecastModels).default("recommended"),
   rules: z.array(eligibilityRuleSchema).max(100).default([]),
   /** The action taken when the forecast is unavailable and `on_forecast_unavailable` is fallback. */
-  default_action: z.string().min(1).default("none"),
+  default_action: z.string().min(1).max(128).default("none"),
   on_forecast_unavailable: z.enum(["fail", "fallback"]).default("fail"),
   /** Share of a campaign's customers held out as control when the request does not say. */
   control_share: z.number().min(0).max(0.5).optional(),

@@ -25,6 +25,11 @@ const body = {
   horizon: { value: 13, unit: "week" },
   actions: [{ id: "email", cost: 0.5, uplift: 0.2, margin: 10 }],
 };
+/** The same decision as a batch (which takes customers, not a customer). */
+const batchOf = (customers: Array<{ id: string }>) => {
+  const { customer: _one, ...rest } = body;
+  return JSON.stringify({ ...rest, customers, budget: 10 });
+};
 let testDb: TestDatabase;
 const stub = forecastContractStub({
   known: {
@@ -82,7 +87,7 @@ describe("garbage figures from forecast", () => {
     const batch = await app.request("/decision/batch", {
       method: "POST",
       headers: auth,
-      body: JSON.stringify({ ...body, customers: [{ id: "c-1" }, { id: "c-null" }], budget: 10 }),
+      body: batchOf([{ id: "c-1" }, { id: "c-null" }]),
     });
     expect(batch.status).toBe(200);
     const answer = (await batch.json()) as {
@@ -222,7 +227,7 @@ describe("decision log database unreachable", () => {
     const batch = await app.request("/decision/batch", {
       method: "POST",
       headers: auth,
-      body: JSON.stringify({ ...body, customers: [body.customer], budget: 10 }),
+      body: batchOf([body.customer]),
     });
     expect(batch.status).toBe(503);
     expect(audit.pending).toBe(0);

@@ -9,6 +9,7 @@
 import type { PolicyRow } from "@pp/shared/db/schema.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import { driverMessage } from "@pp/shared/errors/driver-message.ts";
+import { unknownFields } from "@pp/shared/errors/unknown-fields.ts";
 import { validationError } from "@pp/shared/errors/validation.ts";
 import { namedPolicies } from "@pp/shared/policy/named-policies.ts";
 import {
@@ -146,7 +147,9 @@ export class PolicyCatalog {
   /** Validates and stores a new version of `name`; returns it (inactive). */
   async add(name: string, definition: unknown): Promise<PolicyView> {
     const parsed = policyDefinitionSchema.safeParse(definition);
-    const issues = parsed.success ? emptyUpliftSegments(parsed.data) : parsed.error.issues;
+    const issues = parsed.success
+      ? [...unknownFields(definition, parsed.data), ...emptyUpliftSegments(parsed.data)]
+      : parsed.error.issues;
     if (!parsed.success || issues.length > 0) {
       throw validationError(issues.map((i) => ({ ...i, path: ["definition", ...i.path] })));
     }

@@ -43,8 +43,8 @@ const segments = (...s: Array<[number, number]>) => ({
   },
 });
 
-/** [path, body, the field the error must name]. */
-const CASES: Array<[string, unknown, string]> = [
+/** [path, body, the field the error must name, and words its message must hold]. */
+const CASES: Array<[string, unknown, string, string?]> = [
   [
     "/admin/policies",
     { name: "p", definition: { control_share: 0.9 } },
@@ -74,30 +74,63 @@ const CASES: Array<[string, unknown, string]> = [
   ["/admin/policies", segments([0, 0.3], [0.5, 0.5]), "definition.uplifts.email.by_p_alive.1.max"],
   ["/admin/policies", { name: "p", definition: null }, "definition"],
   ["/admin/policies", { name: "", definition: {} }, "name"],
-  ["/admin/campaign-links", { campaign: "x", hours: 1e308 }, "hours"],
+  ["/admin/campaign-links", { campaign: "x", hours: 1e308 }, "hours", "≤ 720"],
+  ["/admin/campaign-links", { campaign: "x", hours: 0.001 }, "hours", "≥ 0.01"],
+  ["/admin/campaign-links", { campaign: "x", hourz: 2 }, "hourz", 'unknown field "hourz"'],
+  // Unknown fields: a typo was dropped and the policy stored without it (no rules at all).
+  [
+    "/admin/policies",
+    { name: "p", definition: { rulez: [{ rule: "max_cost", value: 1 }] } },
+    "definition.rulez",
+    'unknown field "rulez"',
+  ],
+  [
+    "/admin/policies",
+    { name: "p", definition: { rules: [{ rule: "max_cost", value: 1, action: ["a"] }] } },
+    "definition.rules.0.action",
+  ],
+  ["/admin/policies", { name: "p", definition: {}, active: true }, "active"],
+  [
+    "/admin/policies",
+    { name: "p", definition: { uplifts: { e: { uplift: 200 } } } },
+    "definition.uplifts.e.uplift",
+    "≤ 100",
+  ],
+  [
+    "/admin/policies",
+    { name: "p", definition: { default_action: "x".repeat(129) } },
+    "definition.default_action",
+  ],
+  ["/admin/keys", { name: "k", admin: true }, "admin"],
   ["/admin/campaign-links", { campaign: "../x" }, "campaign"],
   ["/admin/campaign-links", { campaign: 123 }, "campaign"],
 ];
 
 test("hostile admin inputs: 4xx JSON naming the field", async () => {
   const wrong: string[] = [];
-  for (const [path, body, field] of CASES) {
+  for (const [path, body, field, words] of CASES) {
     const res = await fetch(`${base}${path}`, {
       method: "POST",
       headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
       body: JSON.stringify(body),
     });
     const text = await res.text();
-    const paths = (() => {
+    const details = (() => {
       try {
-        const details = (JSON.parse(text) as { error?: { details?: Array<{ path: string }> } })
-          .error?.details;
-        return (details ?? []).map((d) => d.path);
+        type Details = Array<{ path: string; message: string }>;
+        return (JSON.parse(text) as { error?: { details?: Details } }).error?.details ?? [];
       } catch {
         return [];
       }
     })();
-    if (res.status < 400 || res.status >= 500 || !paths.includes(field)) {
+    const paths = details.map((d) => d.path);
+    const messages = details.map((d) => d.message).join("\n");
+    if (
+      res.status < 400 ||
+      res.status >= 500 ||
+      !paths.includes(field) ||
+      (words !== undefined && !messages.includes(words))
+    ) {
       wrong.push(`${path} ${JSON.stringify(body)} → ${res.status} ${text.slice(0, 200)}`);
     }
   }

@@ -38,7 +38,7 @@ const expiresInDays = z
   .max(KEY_LIFETIME_DAYS_MAX, { error: `must be at most ${KEY_LIFETIME_DAYS_MAX} (ten years)` })
   .optional();
 
-export const createKeySchema = z.object({
+export const createKeySchema = z.strictObject({
   name: z.string().regex(KEY_NAME, {
     error: "must be 1-128 letters, digits, '.', '_', '@' or '-', starting with a letter or digit",
   }),

@@ -17,7 +17,7 @@ import type { Hono } from "hono";
 import * as z from "zod";
 import type { DecisionDeps } from "../deps.ts";
 
-export const addPolicySchema = z.object({
+export const addPolicySchema = z.strictObject({
   name: z.string().min(1).max(128),
   definition: z.record(z.string(), z.unknown()),
 });

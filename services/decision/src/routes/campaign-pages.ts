@@ -31,9 +31,13 @@ import type { DecisionDeps } from "../deps.ts";
 import { campaignFields } from "./decision-schemas.ts";
 
 export const campaignIdParams = z.object({ id: campaignFields.campaign.unwrap() });
-export const linkBody = z.object({
+export const linkBody = z.strictObject({
   campaign: campaignFields.campaign,
-  hours: z.number({ error: "must be a number" }).min(0.01).max(720).default(24),
+  hours: z
+    .number({ error: "must be a number" })
+    .min(0.01, { error: "must be ≥ 0.01 (36 seconds)" })
+    .max(720, { error: "must be ≤ 720 (30 days)" })
+    .default(24),
 });
 
 /** No script, no remote anything (styles and SVG are inline), and never cached: live figures. */

@@ -192,6 +192,51 @@ describe("POST /decision", () => {
     });
     expect(malformed.status).toBe(400);
   });
+
+  // A typo was dropped without a word and the default used ("controlShare": 0.5 held out 10%);
+  // an out-of-range uplift was "must be a number".
+  test("unknown fields and out-of-range uplifts are 400s naming the field and the problem", async () => {
+    const details = async (path: string, body: unknown) => {
+      const res = await post(path, body);
+      expect(res.status).toBe(400);
+      const json = (await res.json()) as {
+        error: { details: Array<{ path: string; message: string }> };
+      };
+      return json.error.details.map((d) => `${d.path}: ${d.message}`);
+    };
+    const customer = { id: "typo", summary: { frequency: 2, recency: 5, T: 10 } };
+    expect(
+      await details("/decision", {
+        customer,
+        horizion: horizon,
+        horizon,
+        actions: [{ ...actions[0], upflit: 2 }],
+      }),
+    ).toEqual(['actions.0.upflit: unknown field "upflit"', 'horizion: unknown field "horizion"']);
+    expect(
+      await details("/decision/batch", {
+        customers: [customer],
+        horizon,
+        actions,
+        budget: 10,
+        campaign: "typo-test",
+        controlShare: 0.5,
+      }),
+    ).toEqual(['controlShare: unknown field "controlShare"']);
+    expect(
+      await details("/decision", {
+        customer,
+        horizon,
+        actions: [
+          { ...actions[0], uplift: 200 },
+          { ...actions[1], uplift: -2 },
+        ],
+      }),
+    ).toEqual([
+      "actions.0.uplift: must be ≤ 100 (101 times the purchases)",
+      "actions.1.uplift: must be ≥ -1 (-1 is every purchase lost)",
+    ]);
+  });
 });
 
 describe("POST /decision/batch", () => {

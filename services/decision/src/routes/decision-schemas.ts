@@ -1,11 +1,15 @@
 // Request bodies of POST /decision and POST /decision/batch (zod; errors name the field).
 
 import { MAX_AMOUNT } from "@pp/shared/contracts/forecast-request.ts";
+import { upliftSchema } from "@pp/shared/policy/policy-definition.ts";
 import { NO_ACTION } from "@pp/shared/policy/rank-actions.ts";
 import * as z from "zod";
 import { customerInputSchema, horizonSchema } from "../forecast-client/forecast-contract.ts";
 
-const money = z.number({ error: "must be a number" }).finite().min(0, { error: "must be ≥ 0" });
+const money = z
+  .number({ error: "must be a number" })
+  .finite({ error: "must be finite" })
+  .min(0, { error: "must be ≥ 0" });
 /**
  * An action's cost and margin: at most MAX_AMOUNT (1e12, the bound of a purchase's amount).
  * Unbounded, a margin of 1.8e308 made expected profits Infinity, answered and logged as null (and
@@ -15,14 +19,16 @@ const money = z.number({ error: "must be a number" }).finite().min(0, { error: "
  */
 const amount = money.max(MAX_AMOUNT, { error: `must be ≤ ${MAX_AMOUNT}` });
 
-export const actionSchema = z.object({
+// Unknown fields are refused, as /forecast does: a typo such as "upflit" or "controlShare" was
+// dropped without a word and the default used instead.
+export const actionSchema = z.strictObject({
   id: z
     .string()
     .min(1, { error: "must be a non-empty string" })
     .max(128)
     .refine((id) => id !== NO_ACTION, { error: `"${NO_ACTION}" is implied; do not list it` }),
   cost: amount,
-  uplift: z.number({ error: "must be a number" }).finite().min(-1).max(100),
+  uplift: upliftSchema,
   margin: amount,
 });
 
@@ -70,7 +76,7 @@ const shareNeedsCampaignError = {
 };
 
 export const decisionRequestSchema = z
-  .object({
+  .strictObject({
     customer: customerInputSchema,
     horizon: horizonSchema,
     actions: actionsSchema,
@@ -82,7 +88,7 @@ export type DecisionRequest = z.output<typeof decisionRequestSchema>;
 export const MAX_BATCH_CUSTOMERS = 10_000;
 
 export const batchRequestSchema = z
-  .object({
+  .strictObject({
     customers: z
       .array(customerInputSchema)
       .min(1, { error: "at least one customer" })
