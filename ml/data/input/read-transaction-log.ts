@@ -59,6 +59,7 @@ import {
 } from "./number-format.ts";
 import { quantityLikeAmount } from "./quantity-like-amount.ts";
 import { refundedAmounts } from "./refunded-amounts.ts";
+import { failOnReusedOrderIds } from "./reused-order-ids.ts";
 import {
   columnOf,
   INVALID_ENCODING,
@@ -421,7 +422,7 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
   const mixedFloats = floatIds === null ? await mixedFloatIds(connection) : null;
   if (mixedFloats) await connection.run(WHOLE_NUMBER_LINE_IDS_SQL);
   const grouped = await groupedIds(connection);
-  await settleOrderLines(connection, input);
+  await settleOrderLines(connection, input, describe);
   await failWhenAllLeftOut(connection, input, loaded.peek);
   const sides = await sideColumns(connection, loaded, input);
   // A --date-format that reads no date: the layout the sniffer finds is the hint.
@@ -483,10 +484,15 @@ async function failOnMixedNumbers(
  * With an order column: lines that leave the filter columns empty follow their order, and lines
  * without an amount whose order has one are part of it (transactions-sql.ts says why).
  */
-async function settleOrderLines(connection: DuckDBConnection, input: LogInput): Promise<void> {
+async function settleOrderLines(
+  connection: DuckDBConnection,
+  input: LogInput,
+  describe: (rowid: number) => Promise<string>,
+): Promise<void> {
   const { columns } = input;
   if (columns.order === undefined) return;
   if (rowFilterOptions(input).length > 0) await connection.run(ORDER_FILTERS_SQL);
+  await failOnReusedOrderIds(connection, columns.order, describe);
   if (columns.amount === undefined || columns.price !== undefined) return;
   // Only a log with lines missing their amount pays for the join over orders.
   const [missing] = await rows(

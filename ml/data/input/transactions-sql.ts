@@ -189,14 +189,16 @@ function filterEmptySql({ keepBy, dropBy }: LogColumns): string {
  * With an order column, a line that leaves the filter columns empty follows its order: order
  * exports (Shopify's) write an order's status on its first line only, and the other lines of a
  * refunded order must go with it. Its order is left out when a line of it that has a value is;
- * else the line is judged as if unfiltered. An UPDATE keeps the rows where they are: a window
+ * else the line is judged as if unfiltered. An order is its customer's: ids that restart (a till's
+ * receipt numbers) spread one customer's VOID to every customer's receipt of that number, 3,081
+ * rows left out for 70 voided. An UPDATE keeps the rows where they are: a window
  * or a join in the scan's query would lose their order, and rowid is each line's position.
  */
 export const ORDER_FILTERS_SQL = `UPDATE lines
   SET reason = CASE WHEN o.out THEN ${sqlString(LEFT_OUT_BY_FILTER)} ELSE lines.reason_unfiltered END
-  FROM (SELECT order_id, bool_or(reason = ${sqlString(LEFT_OUT_BY_FILTER)}) AS out FROM lines
-        WHERE NOT filter_empty AND order_id IS NOT NULL GROUP BY order_id) AS o
-  WHERE lines.order_id = o.order_id AND lines.filter_empty`;
+  FROM (SELECT customer_id, order_id, bool_or(reason = ${sqlString(LEFT_OUT_BY_FILTER)}) AS out
+        FROM lines WHERE NOT filter_empty AND order_id IS NOT NULL GROUP BY customer_id, order_id) AS o
+  WHERE lines.customer_id = o.customer_id AND lines.order_id = o.order_id AND lines.filter_empty`;
 
 /** Checks in order (on the typed subquery's columns); the first that fails is the reason. */
 function reasons(
@@ -350,7 +352,8 @@ export function amountOnAnotherLineSql(): string {
   const missing = sqlString(missingValue("amount").text);
   return `UPDATE lines SET reason = ${sqlString(AMOUNT_ON_ANOTHER_LINE)}
     WHERE reason = ${missing} AND order_id IS NOT NULL
-      AND order_id IN (SELECT order_id FROM lines WHERE reason IS NULL AND order_id IS NOT NULL)`;
+      AND EXISTS (SELECT 1 FROM lines AS o WHERE o.reason IS NULL
+        AND o.customer_id = lines.customer_id AND o.order_id = lines.order_id)`;
 }
 
 /** Returns matched to a purchase day (by order, else same customer); then subtracted, floor 0. */
