@@ -172,6 +172,31 @@ describe("jsonBody", () => {
     expect((await errorBody(res)).message).toContain("application/x-www-form-urlencoded");
   });
 
+  test("a compressed body is a 415 naming Content-Encoding; identity is a plain body", async () => {
+    const body = '{"customer_id":"c1","items":[{"qty":2}]}';
+    for (const encoding of ["gzip", "br", "deflate"]) {
+      const res = await app.request("/orders", {
+        method: "POST",
+        body: encoding === "gzip" ? Bun.gzipSync(body) : body,
+        headers: { "Content-Type": "application/json", "Content-Encoding": encoding },
+      });
+      expect(res.status).toBe(415);
+      const error = await errorBody(res);
+      expect(error.details).toEqual([
+        { path: "content-encoding", message: "expected none (identity)" },
+      ]);
+      expect(error.message).toBe(
+        `Content-Encoding "${encoding}" is not accepted: send the body uncompressed`,
+      );
+    }
+    const plain = await app.request("/orders", {
+      method: "POST",
+      body,
+      headers: { "Content-Type": "application/json", "Content-Encoding": "identity" },
+    });
+    expect(plain.status).toBe(200);
+  });
+
   test("schema failures list {path, message} per field", async () => {
     const res = await post('{"items":[{"qty":2},{"qty":-1}]}');
     expect(res.status).toBe(400);

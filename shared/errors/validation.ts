@@ -103,6 +103,20 @@ async function bodyText(c: Context): Promise<string> {
   }
 }
 
+/**
+ * A body sent compressed (Content-Encoding: gzip, br, …) is refused by name: it was parsed as JSON
+ * and answered "Unrecognized token '\u001f'", and one labelled br but sent plain was accepted.
+ */
+function refuseEncodedBody(c: Context): void {
+  const encoding = c.req.header("content-encoding")?.trim().toLowerCase() ?? "";
+  if (encoding === "" || encoding === "identity") return;
+  throw new AppError(
+    "unsupported_media_type",
+    `Content-Encoding "${encoding}" is not accepted: send the body uncompressed`,
+    { details: [{ path: "content-encoding", message: "expected none (identity)" }] },
+  );
+}
+
 /** Options of jsonBody and readJsonBody. */
 export interface JsonBodyOptions<T extends z.ZodType> {
   /**
@@ -136,6 +150,7 @@ export async function readJsonBody<T extends z.ZodType>(
       { details: [{ path: "content-type", message: "expected application/json" }] },
     );
   }
+  refuseEncodedBody(c);
   const text = await bodyText(c);
   let value: unknown;
   try {
