@@ -7,6 +7,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import Papa from "papaparse";
 import { openDecompressed } from "../line-reader.ts";
+import { LineByLineDecoder, type LineEncodings } from "./line-encodings.ts";
 import type { CsvEncoding } from "./log-input.ts";
 import { tempCopyFolder } from "./temp-copies.ts";
 
@@ -77,19 +78,49 @@ export function findHeaderLine(
  * DuckDB, whose own Latin-1 decoder refuses the bytes Windows puts € and curly quotes in. Line
  * breaks are single bytes in both, so line numbers stay those of the original.
  */
-export async function utf8Copy(path: string): Promise<{ path: string; remove(): Promise<void> }> {
+export async function utf8Copy(path: string, byLine = false): Promise<TempCopy> {
   const dir = await tempCopyFolder("pp-csv-");
   const out = join(dir, "utf8.csv");
   const input = openDecompressed(path);
-  const decoder = new TextDecoder("windows-1252");
+  const decoder = fromWindows1252(byLine);
   const sink = createWriteStream(out);
   for await (const piece of input) {
-    if (!sink.write(decoder.decode(piece as Buffer, { stream: true }))) {
+    if (!sink.write(decoder.decode(piece as Buffer))) {
       await new Promise((resolve) => sink.once("drain", resolve));
     }
   }
+  sink.write(decoder.end());
   await new Promise<void>((resolve, reject) =>
     sink.end((e?: Error | null) => (e ? reject(e) : resolve())),
   );
-  return { path: out, remove: () => rm(dir, { recursive: true, force: true }) };
+  return { path: out, remove: () => rm(dir, { recursive: true, force: true }), ...decoder.seen };
+}
+
+/** A copy of a file made to be read, and how its lines were decoded when line by line. */
+export interface TempCopy {
+  path: string;
+  remove(): Promise<void>;
+  lines?: LineEncodings;
+}
+
+/** Windows-1252 to UTF-8 as a stream; `byLine`: only the lines that are not UTF-8 already. */
+export function fromWindows1252(byLine: boolean): {
+  decode(piece: Uint8Array): Uint8Array | string;
+  end(): Uint8Array | string;
+  seen: { lines?: LineEncodings };
+} {
+  if (byLine) {
+    const lines = new LineByLineDecoder();
+    return {
+      decode: (piece) => lines.decode(piece),
+      end: () => lines.end(),
+      seen: { lines: lines.seen },
+    };
+  }
+  const whole = new TextDecoder("windows-1252");
+  return {
+    decode: (piece) => whole.decode(piece, { stream: true }),
+    end: () => whole.decode(),
+    seen: {},
+  };
 }

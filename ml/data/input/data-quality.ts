@@ -200,6 +200,10 @@ export const DataQualitySchema = z.object({
   ids_lower_cased: z.boolean().optional(),
   /** Text files not in UTF-8: the encoding read ("utf-16" by its mark, "latin-1" by fallback). */
   encoding: z.string().optional(),
+  /** A UTF-8 file with lines that are not (a stray byte, an export of each joined): read as Windows-1252. */
+  windows_1252_lines: z.number().int().optional(),
+  /** The first few of them (line numbers). */
+  windows_1252_line_examples: z.array(z.number().int()).optional(),
   /** Lines above the header (a report title, an export date), skipped. */
   lines_above_header: z.number().int().optional(),
   /** A CSV with CRLF and LF line ends both (two exports joined): read from a copy with LF only. */
@@ -330,6 +334,8 @@ export function dataQualityLines(q: DataQuality): string[] {
 }
 
 const n = (v: number) => v.toLocaleString("en-US");
+/** "1 line", "2 lines": a count and its noun. */
+const plural = (v: number, noun: string) => `${n(v)} ${noun}${v === 1 ? "" : "s"}`;
 
 /** The first line: rows read and kept, customers, purchase days and dates (or summaries). */
 function headline(q: DataQuality): string {
@@ -357,6 +363,13 @@ function sourceLines(q: DataQuality): string[] {
     );
   }
   if (q.encoding) lines.push(`  read as ${q.encoding} (not UTF-8)`);
+  if (q.windows_1252_lines) {
+    const examples = q.windows_1252_line_examples ?? [];
+    const at = `line${examples.length > 1 ? "s" : ""} ${examples.join(", ")}`;
+    lines.push(
+      `  read as UTF-8, except ${plural(q.windows_1252_lines, "line")} not UTF-8, read as windows-1252 (${at}${q.windows_1252_lines > (q.windows_1252_line_examples?.length ?? 0) ? ", …" : ""})`,
+    );
+  }
   if (q.mixed_line_ends) lines.push("  line ends CRLF and LF mixed: read as one (LF)");
   if (q.lines_above_header) {
     lines.push(`  header on line ${q.lines_above_header + 1}; the lines above it skipped`);

@@ -7,6 +7,7 @@ import { createWriteStream } from "node:fs";
 import { open, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { openDecompressed } from "../line-reader.ts";
+import { fromWindows1252, type TempCopy } from "./csv-head.ts";
 import { tempCopyFolder } from "./temp-copies.ts";
 
 const CR = 13;
@@ -152,21 +153,25 @@ function withoutCrs(
 export async function lfCopy(
   path: string,
   windows1252: boolean,
-): Promise<{ path: string; remove(): Promise<void> }> {
+  byLine = false,
+): Promise<TempCopy> {
   const dir = await tempCopyFolder("pp-csv-");
   const out = join(dir, "lf.csv");
-  const decoder = windows1252 ? new TextDecoder("windows-1252") : null;
+  const decoder = windows1252 ? fromWindows1252(byLine) : null;
   const scanner = new LineEndScanner();
   const sink = createWriteStream(out);
   let held = false;
   try {
     for await (const piece of openDecompressed(path)) {
-      const bytes = decoder
-        ? Buffer.from(decoder.decode(piece as Buffer, { stream: true }))
-        : piece;
+      const bytes = decoder ? Buffer.from(decoder.decode(piece as Buffer)) : piece;
       const next = withoutCrs(scanner, bytes as Buffer, held);
       held = next.held;
       if (!sink.write(next.out)) await new Promise((resolve) => sink.once("drain", resolve));
+    }
+    if (decoder) {
+      const next = withoutCrs(scanner, Buffer.from(decoder.end()), held);
+      held = next.held;
+      sink.write(next.out);
     }
     if (held) sink.write(CR_BYTE);
     await new Promise<void>((resolve, reject) =>
@@ -177,5 +182,9 @@ export async function lfCopy(
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
-  return { path: out, remove: () => rm(dir, { recursive: true, force: true }) };
+  return {
+    path: out,
+    remove: () => rm(dir, { recursive: true, force: true }),
+    ...(decoder?.seen ?? {}),
+  };
 }

@@ -9,6 +9,7 @@ import postgres from "postgres";
 import { columnHint } from "./column-suggestion.ts";
 import { bomEncoding, csvHead, findHeaderLine, utf8Copy } from "./csv-head.ts";
 import { emptyLogError, InputError } from "./input-error.ts";
+import type { LineEncodings } from "./line-encodings.ts";
 import { fileHasMixedLineEnds, headOrTailMixLineEnds, lfCopy } from "./line-ends.ts";
 import { type CsvEncoding, type LogColumns, type LogSource, sourceName } from "./log-input.ts";
 import { moneyCurrency } from "./minor-units.ts";
@@ -40,6 +41,8 @@ export interface LoadedSource {
   skipLines?: number;
   /** CSV: the encoding when it is not UTF-8. */
   encoding?: CsvEncoding;
+  /** CSV read line by line: UTF-8 with some lines that are not (line-encodings.ts). */
+  windows1252Lines?: LineEncodings;
   /** CSV: CRLF and LF line ends both, read from a copy with LF only. */
   mixedLineEnds?: boolean;
   /** Removes what opening made (a UTF-8 or LF copy of the file); called once read. */
@@ -306,14 +309,17 @@ interface CsvLook {
   head: Uint8Array;
   encoding: CsvEncoding;
   mixed: boolean;
+  /** Each line decoded by itself (LogSource lineByLine). */
+  byLine?: boolean;
 }
 
 /** The copy a CSV is read from, if any: LF line ends when they are mixed, UTF-8 for Windows-1252. */
 function readableCopy(path: string, look: CsvLook) {
   const windows1252 = look.encoding === "latin-1" || look.encoding === "windows-1252";
-  if (look.mixed) return lfCopy(path, windows1252);
+  const byLine = windows1252 && look.byLine === true;
+  if (look.mixed) return lfCopy(path, windows1252, byLine);
   // DuckDB decodes UTF-8 and UTF-16; a Windows-1252 file is read from a UTF-8 copy.
-  return windows1252 ? utf8Copy(path) : null;
+  return windows1252 ? utf8Copy(path, byLine) : null;
 }
 
 /** DuckDB's sniffer giving up, or a pinned read meeting the other line end. */
@@ -344,13 +350,27 @@ async function openCsv(
   const mixed =
     given.lineEnds === "mixed" || (bytewise && (await headOrTailMixLineEnds(given.path, head)));
   try {
-    return await openCsvAs(connection, given, columns, { head, encoding, mixed }, second);
+    const byLine = given.lineByLine === true;
+    return await openCsvAs(connection, given, columns, { head, encoding, mixed, byLine }, second);
   } catch (error) {
     const retry = !mixed && bytewise && isSniffFailure(error);
     // A damaged .gz fails this pass too: DuckDB's error is the one to show.
     if (!retry || !(await fileHasMixedLineEnds(given.path).catch(() => false))) throw error;
-    return openCsvAs(connection, given, columns, { head, encoding, mixed: true }, second);
+    const look = { head, encoding, mixed: true, byLine: given.lineByLine === true };
+    return openCsvAs(connection, given, columns, look, second);
   }
+}
+
+/**
+ * How the file was decoded, for the account: its encoding when not UTF-8; read line by line, the
+ * Windows-1252 lines when others are UTF-8 (else the file is simply Windows-1252).
+ */
+function encodingNotes(
+  encoding: CsvEncoding,
+  lines: LineEncodings | undefined,
+): Pick<LoadedSource, "encoding" | "windows1252Lines"> {
+  if (lines && lines.utf8 > 0 && lines.windows1252 > 0) return { windows1252Lines: lines };
+  return encoding !== "utf-8" ? { encoding } : {};
 }
 
 /** openCsv once the head is looked at. */
@@ -398,7 +418,7 @@ async function openCsvAs(
       types: pinned.types,
       header: dialect.header,
       skipLines: dialect.skip,
-      ...(encoding !== "utf-8" ? { encoding } : {}),
+      ...encodingNotes(encoding, copy?.lines),
       ...(look.mixed ? { mixedLineEnds: true } : {}),
       rejected: () => csvRejects(connection),
       ...(copy ? { close: copy.remove } : {}),

@@ -30,6 +30,11 @@ export type LogSource =
        * file's head and tail, or by the reader when a read fails on a change in the middle.
        */
       lineEnds?: "mixed";
+      /**
+       * Set by the reader when a file sniffed as UTF-8 has bytes that are not: each line is then
+       * read as UTF-8 when it is, else as Windows-1252 (line-encodings.ts).
+       */
+      lineByLine?: boolean;
     }
   | {
       kind: "parquet";

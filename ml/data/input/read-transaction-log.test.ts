@@ -392,6 +392,42 @@ test("a Windows-1252 file with CRLF then LF line ends reads as with LF only, its
   expect(mixed.quality.examples).toEqual({ "unreadable amount": [52] });
 });
 
+// A UTF-8 export with one stray byte (0xA0, a Windows no-break space) was read as Windows-1252
+// whole: 1,286 of 1,501 accented e-mail ids came out as "josÃ©…", and no longer joined the CRM.
+// Two exports joined, one of each encoding, split every customer found in both in two.
+test("a UTF-8 log with lines that are not is read line by line: UTF-8 stays, the rest is Windows-1252, and said", async () => {
+  const ids = ["josé@exemple.fr", "zoë@example.org", "müller@beispiel.de"];
+  const rows = (from: number, count: number) =>
+    Array.from({ length: count }, (_, i) => {
+      const n = from + i;
+      return `${ids[n % 3]},2020-01-${String(1 + (n % 28)).padStart(2, "0")},${n + 1}\n`;
+    }).join("");
+  const utf8 = (text: string) => Buffer.from(text, "utf8");
+  const cp1252 = (text: string) => Buffer.from(text, "latin1"); // é ë ü: the same bytes in both
+  const head = utf8(`customer_id,date,amount\n${rows(0, 30)}`);
+  const clean = await read(file(Buffer.concat([head, utf8(rows(30, 30))])));
+  // One line (33) pasted from a Windows export: its é is one byte, not UTF-8.
+  const pasted = cp1252("josé@exemple.fr,2020-01-03,32\n");
+  const stray = Buffer.concat([head, utf8(rows(30, 1)), pasted, utf8(rows(32, 28))]);
+  const one = await read(file(stray));
+  expect(one.quality.encoding).toBeUndefined();
+  expect(one.quality.windows_1252_lines).toBe(1);
+  expect(one.quality.windows_1252_line_examples).toEqual([33]);
+  expect(one.log.customerIds).toEqual(clean.log.customerIds);
+  expect(dataQualityLines(one.quality).join("\n")).toContain(
+    "read as UTF-8, except 1 line not UTF-8, read as windows-1252 (line 33)",
+  );
+  // Joined: the second export's lines are Windows-1252 (é as one byte), its ids the same people.
+  const joined = await read(file(Buffer.concat([head, cp1252(rows(30, 30))])));
+  expect(joined.log.customerIds).toEqual(clean.log.customerIds);
+  expect(days(joined.log)).toEqual(days(clean.log));
+  expect(joined.quality.windows_1252_lines).toBe(30);
+  // A file that is Windows-1252 throughout is said to be so, as before.
+  const windows = await read(file(cp1252(`customer_id,date,amount\n${rows(0, 60)}`)));
+  expect(windows.quality.encoding).toBe("windows-1252");
+  expect(windows.log.customerIds).toEqual(clean.log.customerIds);
+});
+
 // CRLF lines only in the middle of a large file: past the sniffer's sample, and neither the first
 // 256 KiB nor the last line end shows them. The pinned read stopped there ("state machine reached
 // an invalid state"); the reader now looks through the file and reads it from the LF copy.

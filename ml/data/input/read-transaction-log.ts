@@ -158,7 +158,10 @@ function readFiles(given: LogInput, many: ManyFiles): Promise<ReadLogResult> {
 async function readDecoded(input: LogInput): Promise<ReadLogResult> {
   const source = input.source;
   const asWindows1252 = (): Promise<ReadLogResult> =>
-    readOnce({ ...input, source: { ...source, encoding: "windows-1252" } as LogInput["source"] });
+    readOnce({
+      ...input,
+      source: { ...source, encoding: "windows-1252", lineByLine: true } as LogInput["source"],
+    });
   try {
     const result = await readOnce(input);
     // Bytes that are not UTF-8 past the sniffer's sample reject their lines instead of failing.
@@ -452,8 +455,12 @@ async function sideColumns(connection: DuckDBConnection, loaded: LoadedSource, i
 
 /** How a text file was read, when it is not plain UTF-8 with the header on line 1. */
 function textNotes(loaded: LoadedSource) {
+  const notUtf8 = loaded.windows1252Lines;
   return {
     ...(loaded.encoding ? { encoding: loaded.encoding } : {}),
+    ...(notUtf8
+      ? { windows_1252_lines: notUtf8.windows1252, windows_1252_line_examples: notUtf8.examples }
+      : {}),
     ...(loaded.skipLines ? { lines_above_header: loaded.skipLines } : {}),
     ...(loaded.mixedLineEnds ? { mixed_line_ends: true } : {}),
   };
