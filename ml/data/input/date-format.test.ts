@@ -102,6 +102,27 @@ test("a --date-format that reads no date: the error names the layout the dates a
   expect(none?.message).toContain("pass --date-format with the column's strftime pattern");
 });
 
+// A UK export read with the US layout: days 1-12 read (as the wrong days), the rest unreadable,
+// and it trained on the minority with day and month swapped, exit 0.
+test("a --date-format that leaves most dates unreadable, where another layout reads them, is an error naming both", async () => {
+  const uk = Array.from(
+    { length: 28 },
+    (_, i) => `${String(1 + (i % 28)).padStart(2, "0")}/0${1 + (i % 9)}/2022`,
+  );
+  const error = await failure(read(log(uk), { dateFormat: "%m/%d/%Y" }));
+  expect(error).toBeInstanceOf(InputError);
+  expect(error?.message).toMatch(
+    /^--date-format '%m\/%d\/%Y' leaves 16 dates unreadable and reads 12, e\.g\. "13\/04\/2022" \(.*line 14\); the dates read as '%d\/%m\/%Y'/,
+  );
+  expect((error as InputError).hint).toBe(
+    "pass --date-format '%d/%m/%Y', or leave it out to have it found",
+  );
+  expect((await read(log(uk), { dateFormat: "%d/%m/%Y" })).quality.rows_kept).toBe(28);
+  // A few dates no layout reads, under the right --date-format: skipped, as before.
+  const few = await read(log([...uk, "soon", "later"]), { dateFormat: "%d/%m/%Y" });
+  expect(few.quality.skipped).toEqual({ "unreadable date": 2 });
+});
+
 // Instacart's orders have no dates: days_since_prior_order (0–30, empty on a first order) and
 // order_hour_of_day. Read as 'days since' a start, as the error used to offer, every order fell in
 // one month and a model was trained on it.

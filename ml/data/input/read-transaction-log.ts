@@ -431,6 +431,7 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
   // A --date-format that reads no date: the layout the sniffer finds is the hint.
   const sniffed = () => sniffDateFormat(connection, date, describe).catch(() => null);
   await failWhenNothingReadable(connection, input, { locate, rejected, sniffed });
+  await failWhenGivenDateFormatMostlyFails(connection, input, { locate, sniffed });
   await connection.run("DROP TABLE IF EXISTS raw");
   const sheets = loaded.sheets;
   const text = textNotes(loaded);
@@ -794,6 +795,41 @@ async function failWhenNothingReadable(
     column,
     `${where}: every row is skipped: ${reason.text}${column ? ` (column "${column}")` : ""}`,
     { hint },
+  );
+}
+
+/**
+ * A --date-format that leaves more dates unreadable than it reads, where the sniffer finds another
+ * layout: day and month swapped (dd/mm read as mm/dd reads days 1-12 only, each as the wrong day).
+ * It trained on 4,488 of 11,244 lines, their days and months swapped, with exit 0.
+ */
+async function failWhenGivenDateFormatMostlyFails(
+  connection: DuckDBConnection,
+  input: LogInput,
+  read: { locate: ReturnType<typeof lineLocator>; sniffed: () => Promise<string | null> },
+): Promise<void> {
+  const given = input.dateFormat;
+  if (given === undefined) return;
+  const unreadable = sqlString(UNREADABLE_DATE.text);
+  const [r] = await rows(
+    connection,
+    `SELECT count(*) FILTER (WHERE reason IS NULL) AS ok,
+       count(*) FILTER (WHERE reason = ${unreadable}) AS bad,
+       min(rowid) FILTER (WHERE reason = ${unreadable}) AS first,
+       arg_min(unread_date, rowid) FILTER (WHERE reason = ${unreadable}) AS value
+     FROM lines`,
+  );
+  const [ok, bad] = [Number(r?.ok), Number(r?.bad)];
+  if (!r || !(bad > ok)) return;
+  const layout = await read.sniffed();
+  if (layout === null || layout === given) return;
+  const where = await read.locate.where(Number(r.first));
+  const count = (x: number) => x.toLocaleString("en-US");
+  throw new InputError(
+    input.columns.date,
+    `--date-format '${given}' leaves ${count(bad)} dates unreadable and reads ${count(ok)}, ` +
+      `e.g. "${String(r.value)}" (${sourceName(input.source)}: ${where}); the dates read as '${layout}'`,
+    { hint: `pass --date-format '${layout}', or leave it out to have it found` },
   );
 }
 
