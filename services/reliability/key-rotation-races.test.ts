@@ -90,6 +90,45 @@ for (const driver of ["postgres", "pglite"] as const) {
       expect(successor?.revokedAt).toBeNull();
     }
 
+    // Rate limits and Idempotency-Keys are scoped by a key's name: a second key of one name was
+    // replayed the first's decisions. Creates at once (requests, a CLI process) cannot both pass.
+    test("a name in use is a 409 naming its key, also for creates at once; revoked or expired, it is free", async () => {
+      const create = async (name: string) => {
+        const res = await adminRequest("/admin/keys", JSON.stringify({ name }));
+        return { status: res.status, body: (await res.json()) as Answer };
+      };
+      for (let round = 0; round < 3; round++) {
+        const name = `shared-name-${round}`;
+        const answers = await Promise.all([create(name), create(name), create(name)]);
+        expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409]);
+        const won = answers.find((a) => a.status === 201)!;
+        for (const lost of answers.filter((a) => a.status === 409)) {
+          expect(lost.body.error.message).toContain(
+            `an API key named "${name}" is in use (key ${won.body.id})`,
+          );
+        }
+        expect((await rowsNamed(name)).length).toBe(1);
+      }
+      // A `keys create` process beside a request.
+      const [cli, http] = await Promise.all([
+        runBun(KEYS_CLI, ["create", "cli-and-http"], storeEnv),
+        create("cli-and-http"),
+      ]);
+      expect([cli.status === 0, http.status === 201].sort()).toEqual([false, true]);
+      expect((await rowsNamed("cli-and-http")).length).toBe(1);
+      // Revoked, the name can be given again; a rotation keeps it (its successor shares it).
+      const store = new ApiKeyStore(t.handle.db);
+      const first = await store.create("reused");
+      await store.revoke(first.id);
+      const second = await create("reused");
+      expect(second.status).toBe(201);
+      const rotated = await adminRequest(`/admin/keys/${second.body.id}/rotate`, "{}");
+      expect(rotated.status).toBe(201);
+      // Expired, too.
+      await store.create("lapsed", ["decide"], new Date(Date.now() - 1000));
+      expect((await create("lapsed")).status).toBe(201);
+    }, 120_000);
+
     test("two rotations at once: one successor, the winner's grace, the loser a 409 naming it", async () => {
       const store = new ApiKeyStore(t.handle.db);
       const outcomes: string[] = [];

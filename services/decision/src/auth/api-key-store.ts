@@ -3,7 +3,7 @@
 import type { Database } from "@pp/shared/db/database.ts";
 import { apiKeys } from "@pp/shared/db/schema.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
-import { and, asc, eq, isNull } from "drizzle-orm";
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { generateApiKey, hashApiKey } from "./api-key-hash.ts";
 import { API_KEY_SCOPES, type ApiKeyScope, normalScopes } from "./api-key-scopes.ts";
 
@@ -73,14 +73,47 @@ function keyAlreadyRotated(id: number, replacedBy: number): AppError {
   );
 }
 
+function keyNameInUse(name: string, id: number): AppError {
+  return new AppError(
+    "conflict",
+    `an API key named "${name}" is in use (key ${id}): rotate it (POST /admin/keys/${id}/rotate, keys rotate ${id}), revoke it first, or choose another name`,
+    { details: [{ path: "name", message: `key ${id} has this name` }] },
+  );
+}
+
 export class ApiKeyStore {
   constructor(private readonly db: Database) {}
 
-  /** Creates a key named `name`; the plain key is in the result and nowhere else. */
+  /**
+   * Creates a key named `name`; the plain key is in the result and nowhere else. A conflict when
+   * a key of that name is in use: rate limits and Idempotency-Keys are scoped by name (so that a
+   * rotation carries them over), and a second key of one name replayed the first's decisions to
+   * its holder. One name at a time (an advisory lock): two creates at once cannot both pass.
+   */
   async create(
     name: string,
     scopes: readonly ApiKeyScope[] = ["decide"],
     expiresAt: Date | null = null,
+    now = new Date(),
+  ): Promise<CreatedKey> {
+    return this.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`pp.api_keys:${name}`}))`);
+      const named = await tx
+        .select(listed)
+        .from(apiKeys)
+        .where(and(eq(apiKeys.name, name), isNull(apiKeys.revokedAt)))
+        .orderBy(asc(apiKeys.id));
+      const inUse = named.find((k) => keyState({ ...k, scopes: [] }, now) === "active");
+      if (inUse) throw keyNameInUse(name, inUse.id);
+      return new ApiKeyStore(tx).insert(name, scopes, expiresAt);
+    });
+  }
+
+  /** The row of a new key (create's checks aside; a rotation's successor shares its name). */
+  private async insert(
+    name: string,
+    scopes: readonly ApiKeyScope[],
+    expiresAt: Date | null,
   ): Promise<CreatedKey> {
     if (!KEY_NAME.test(name)) {
       throw new Error(
@@ -144,7 +177,7 @@ export class ApiKeyStore {
         lifetimeDays !== undefined || !old.expiresAt
           ? expiryAfterDays(lifetimeDays, now)
           : new Date(now.getTime() + (old.expiresAt.getTime() - old.createdAt.getTime()));
-      const created = await new ApiKeyStore(tx).create(
+      const created = await new ApiKeyStore(tx).insert(
         old.name,
         normalScopes(old.scopes),
         expiresAt,
