@@ -2,7 +2,7 @@
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { bodySizeLimit } from "@pp/shared/http/body-size-limit.ts";
 import { createServiceApp } from "@pp/shared/http/service-app.ts";
-import type { Hono } from "hono";
+import type { Hono, MiddlewareHandler } from "hono";
 import { requireApiKey } from "./auth/require-api-key.ts";
 import type { DecisionDeps } from "./deps.ts";
 import { customerPathUnlogged, registerAdminDecisionLog } from "./routes/admin-decision-log.ts";
@@ -16,14 +16,17 @@ import { registerOpenApi } from "./routes/openapi.ts";
 export function createApp(deps: DecisionDeps): Hono<AppEnv> {
   const app = createServiceApp(deps);
   // /health, /ready, /metrics, /openapi.json and /docs stay open; decisions need the decide scope, /admin/* admin.
-  const decide = requireApiKey(deps.apiKeys, "decide", deps.keyRateLimiter);
-  const admin = requireApiKey(deps.apiKeys, "admin", deps.keyRateLimiter);
   const limit = bodySizeLimit(deps.config.MAX_BODY_BYTES);
-  app.use("/decision", limit);
-  app.use("/decision/batch", limit);
+  // The key first, then the body: a streamed body is read to count it, and a client without a key
+  // could make the service take 10 MiB before its 401.
+  const decide: [MiddlewareHandler<AppEnv>, MiddlewareHandler<AppEnv>] = [
+    requireApiKey(deps.apiKeys, "decide", deps.keyRateLimiter),
+    limit,
+  ];
+  const admin = requireApiKey(deps.apiKeys, "admin", deps.keyRateLimiter);
   app.use("/admin/customers/*", customerPathUnlogged); // first: its 401s and 413s log too
-  app.use("/admin/*", limit);
   app.use("/admin/*", admin);
+  app.use("/admin/*", limit);
   registerDecision(app, deps, decide);
   registerDecisionBatch(app, deps, decide);
   registerAdminPolicies(app, deps);

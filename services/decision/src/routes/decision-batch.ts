@@ -20,14 +20,15 @@ import { batchRequestSchema } from "./decision-schemas.ts";
 export function registerDecisionBatch(
   app: Hono<AppEnv>,
   deps: DecisionDeps,
-  auth: MiddlewareHandler<AppEnv>,
+  /** The key check, then the body limit (app.ts). */
+  guards: [MiddlewareHandler<AppEnv>, MiddlewareHandler<AppEnv>],
 ): void {
   const outcomes = decisionOutcomeMetrics(deps.metrics);
   const replays = replayCounter(deps.metrics);
   const inFlight = new DecisionsInFlight();
   app.post(
     "/decision/batch",
-    auth,
+    ...guards,
     // The body limit is MAX_BODY_BYTES (app.ts), the same 10 MiB default as /forecast: the
     // customers are forwarded there, so a batch it accepts is never refused upstream for size.
     jsonBody(batchRequestSchema),

@@ -193,6 +193,33 @@ describe("POST /decision", () => {
     expect(malformed.status).toBe(400);
   });
 
+  // The body limit counts a streamed body by reading it: before the key check, a client without a
+  // key could make the service take 10 MiB before its 401.
+  test("without a key, a streamed body is not read: the 401 comes first", async () => {
+    for (const path of ["/decision", "/decision/batch", "/admin/policies"]) {
+      let pulled = 0;
+      const endless = new ReadableStream<Uint8Array>({
+        pull: async (controller) => {
+          pulled++;
+          if (pulled > 1) await new Promise(() => {}); // the rest never comes
+          controller.enqueue(new TextEncoder().encode('{"customer": '));
+        },
+      });
+      const answer = app.request(path, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: endless,
+        duplex: "half",
+      } as RequestInit);
+      const timeout = new Promise<"read the body">((resolve) =>
+        setTimeout(() => resolve("read the body"), 2000),
+      );
+      const res = await Promise.race([answer, timeout]);
+      expect(res === "read the body" ? res : res.status).toBe(401);
+      expect(pulled).toBeLessThanOrEqual(2);
+    }
+  });
+
   // A typo was dropped without a word and the default used ("controlShare": 0.5 held out 10%);
   // an out-of-range uplift was "must be a number".
   test("unknown fields and out-of-range uplifts are 400s naming the field and the problem", async () => {

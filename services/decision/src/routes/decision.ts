@@ -20,12 +20,13 @@ import { decisionRequestSchema } from "./decision-schemas.ts";
 export function registerDecision(
   app: Hono<AppEnv>,
   deps: DecisionDeps,
-  auth: MiddlewareHandler<AppEnv>,
+  /** The key check, then the body limit (app.ts). */
+  guards: [MiddlewareHandler<AppEnv>, MiddlewareHandler<AppEnv>],
 ): void {
   const outcomes = decisionOutcomeMetrics(deps.metrics);
   const replays = replayCounter(deps.metrics);
   const inFlight = new DecisionsInFlight();
-  app.post("/decision", auth, jsonBody(decisionRequestSchema), async (c) => {
+  app.post("/decision", ...guards, jsonBody(decisionRequestSchema), async (c) => {
     const body = c.req.valid("json");
     const key = idempotencyKeyOf(c.req.header(IDEMPOTENCY_HEADER));
     if (key === null) {
