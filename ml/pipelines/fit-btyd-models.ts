@@ -94,7 +94,7 @@ export async function fitBtydModels(
   const diagnostics = diagnoseFits(summaries, bgnbd, paretoNbd, gammaGamma);
   if (diagnostics.zeroSpendRepeatBuyers > 0 && repeatBuyers > 0) {
     notes.push(
-      `${diagnostics.zeroSpendRepeatBuyers} repeat buyers with mean repeat spend $0: left out of the Gamma-Gamma fit, predicted at its population mean`,
+      `${diagnostics.zeroSpendRepeatBuyers} repeat buyers with mean repeat spend 0: left out of the Gamma-Gamma fit, predicted at its population mean`,
     );
   }
   for (const w of [...diagnostics.bgnbd, ...diagnostics.pareto_nbd, ...diagnostics.gamma_gamma]) {

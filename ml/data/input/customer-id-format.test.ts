@@ -161,7 +161,7 @@ test("ids a spreadsheet rounded (4.00001E+12) are skipped and counted; when ever
     "4000000024661,2020-01-07,2",
   ];
   const { log, quality } = await read(file(`${lines.join("\n")}\n`));
-  const reason = "customer id rounded by a spreadsheet (4.00001E+12)";
+  const reason = "customer id rounded by a spreadsheet (written like 4.00001E+12)";
   expect(quality.skipped).toEqual({ [reason]: 3 });
   expect(quality.examples[reason]).toEqual([3, 5, 6]);
   expect([...log.customerIds].sort()).toEqual(["3E12", "4000000006305", "4000000024661"]);

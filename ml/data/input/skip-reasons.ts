@@ -71,7 +71,7 @@ export const TOTAL_LINE: SkipReason = {
 
 /** An id in scientific notation (customer-id-format.ts ROUNDED_ID_PATTERN): digits lost. */
 export const ROUNDED_ID: SkipReason = {
-  text: "customer id rounded by a spreadsheet (4.00001E+12)",
+  text: "customer id rounded by a spreadsheet (written like 4.00001E+12)",
   column: "customerId",
   hint: "export the customer id column as text (a spreadsheet writes ids of 12 digits or more as 4.00001E+12, merging customers) and read it again",
 };
