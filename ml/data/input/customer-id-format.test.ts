@@ -359,3 +359,31 @@ test('Excel\'s text guard ="00123" is read as the id inside it', async () => {
   expect(days(log)).toEqual(["00123 2020-01-01 1", "00123 2020-01-02 2", "=5 2020-01-04 4"]);
   expect(quality.skipped).toEqual({ "missing customer id": 1 });
 });
+
+// Card numbers of 16 digits saved as numbers: a spreadsheet keeps 15 significant digits, so the
+// last became 0 and 1,500 customers read as 151, without a word.
+test("ids of 16 digits or more, all zeros past the 15th, are refused naming one and its line; real long ids are read", async () => {
+  const card = (i: number) => `600123450${String(1_000_000 + i * 7919).slice(1)}`; // 15 digits
+  const rows = (id: (i: number) => string, n: number) =>
+    Array.from(
+      { length: n },
+      (_, i) => `${id(i)},2020-01-${String(1 + (i % 28)).padStart(2, "0")},${i + 1}`,
+    );
+  const rounded = file(["customer_id,date,amount", ...rows((i) => `${card(i)}0`, 30)].join("\n"));
+  const error = await failure(read(rounded));
+  expect(error).toBeInstanceOf(InputError);
+  expect(error?.message).toMatch(
+    /^column "customer_id" holds ids a spreadsheet rounded: all 30 ids of 16 digits or more end in zeros past their 15th digit \(e\.g\. "6001234500000000", line 2\)/,
+  );
+  expect((error as InputError).hint).toBe(
+    "export the customer id column as text and read it again",
+  );
+  // As exported as text: every last digit kept.
+  const kept = file(
+    ["customer_id,date,amount", ...rows((i) => `${card(i)}${i % 10}`, 30)].join("\n"),
+  );
+  expect((await read(kept)).log.customerIds.length).toBe(30);
+  // A few long ids ending in zeros are no evidence.
+  const few = file(["customer_id,date,amount", ...rows((i) => `${card(i)}0`, 19)].join("\n"));
+  expect((await read(few)).log.customerIds.length).toBe(19);
+});

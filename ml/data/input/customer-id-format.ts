@@ -5,6 +5,7 @@
 // Characters no one sees (a tab after the id, a zero-width space in it) are left out and counted.
 
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { InputError } from "./input-error.ts";
 import { columnText, sqlString } from "./sql-text.ts";
 
 /** A whole number written with a zero fraction: 17850.0, -3.00. */
@@ -85,6 +86,43 @@ export const noCustomerIdSql = (value: string) =>
 
 const fullMatch = (value: string, pattern: string) =>
   `regexp_full_match(${value}, ${sqlString(pattern)})`;
+
+/** Ids of 16 digits or more, every digit past the 15th a zero: what a number cell keeps of them. */
+const ROUNDED_LONG_ID = "[0-9]{15}0+";
+/** Long ids all so before the read stops: by chance, 20 of them end so once in 10^20. */
+const ROUNDED_LONG_IDS_MIN = 20;
+
+/**
+ * Throws when at least ROUNDED_LONG_IDS_MIN ids (table customers) have 16 digits or more and every
+ * one of them has only zeros past its 15th: a spreadsheet keeps 15 significant digits of a number,
+ * so card or loyalty numbers differing past it became one customer (1,500 customers read as 151).
+ * The E+ form of such ids is skipped line by line (ROUNDED_ID_PATTERN); these look like any id.
+ */
+export async function failOnRoundedLongIds(
+  connection: DuckDBConnection,
+  columnName: string,
+  describe: (rowid: number) => Promise<string>,
+): Promise<void> {
+  const long = `strlen(customer_id) >= 16 AND regexp_full_match(customer_id, '[0-9]+')`;
+  const rounded = `strlen(customer_id) >= 16 AND regexp_full_match(customer_id, ${sqlString(ROUNDED_LONG_ID)})`;
+  const reader = await connection.runAndReadAll(
+    `SELECT count(*) FILTER (WHERE ${long}) AS long, count(*) FILTER (WHERE ${rounded}) AS rounded,
+       min(customer_id) FILTER (WHERE ${rounded}) AS example FROM customers`,
+  );
+  const row = reader.getRowObjectsJS()[0] as { long: bigint; rounded: bigint; example: string };
+  if (Number(row.long) < ROUNDED_LONG_IDS_MIN || row.rounded !== row.long) return;
+  const line = await connection.runAndReadAll(
+    `SELECT min(rowid) AS r FROM lines WHERE customer_id = ${sqlString(row.example)}`,
+  );
+  const where = await describe(Number((line.getRowObjectsJS()[0] as { r: bigint }).r));
+  throw new InputError(
+    columnName,
+    `column "${columnName}" holds ids a spreadsheet rounded: all ${Number(row.long).toLocaleString("en-US")} ids ` +
+      `of 16 digits or more end in zeros past their 15th digit (e.g. "${row.example}", ${where}), as a ` +
+      "number cell keeps 15; customers whose ids differ past it were merged into one",
+    { hint: "export the customer id column as text and read it again" },
+  );
+}
 
 /** Values looked at: the date and number sniffers' sample. */
 const SAMPLE = 20_000;

@@ -15,6 +15,7 @@ import { suggestedColumns } from "./column-suggestion.ts";
 import { currencyMix } from "./currency-mix.ts";
 import {
   caseVariantIds,
+  failOnRoundedLongIds,
   floatWrittenIdExample,
   groupedIds,
   mixedFloatIds,
@@ -235,6 +236,7 @@ async function readWith(
   await connection.run(purchaseLinesSql(input.columns.order !== undefined));
   const { returns, purchases } = await applyReturns(connection, input);
   await connection.run(customersSql(purchases));
+  await failOnRoundedLongIds(connection, input.columns.customerId, locate.where);
   const caseVariants = input.ignoreIdCase ? null : await caseVariantIds(connection);
   const zeroPadded = await zeroPaddedVariantIds(connection);
   const unseen = await unseenIdCharacters(connection);
