@@ -77,6 +77,15 @@ export async function readSummaryCsv(
       const names = splitCsvRecord(text, delimiter).map((h) => h.trim());
       positions = columnPositions(path, names, line);
       width = names.length;
+      if (options.holdoutEnd !== undefined && positions.holdout_purchases < 0) {
+        // Scored against zeros, every model would look as if it forecast too much.
+        throw new BadRowError(path, {
+          line,
+          field: "holdout_purchases",
+          message:
+            "--holdout-end needs each customer's holdout purchases: a holdout_purchases column (lifetimes' frequency_holdout), or leave --holdout-end out",
+        });
+      }
       return;
     }
     if (text.trim().length === 0) return;

@@ -110,8 +110,12 @@ interface RunContext {
   fitPool: TaskPool;
 }
 
-function hasHoldout({ log, summaries }: TrainModelsInput): boolean {
-  return log !== null && summaries.options.holdoutEnd !== undefined && summaries.holdoutLength > 0;
+/**
+ * A holdout to score on: its end given, with the log to count it from or summaries that count it
+ * (holdout_purchases, lifetimes' frequency_holdout; summary-reader refuses --holdout-end without).
+ */
+function hasHoldout({ summaries }: TrainModelsInput): boolean {
+  return summaries.options.holdoutEnd !== undefined && summaries.holdoutLength > 0;
 }
 
 /** Step 2: the BTYD holdout forecasts and scores; null (with a note) without a holdout. */
@@ -124,7 +128,7 @@ async function holdoutStep(run: RunContext): Promise<BtydHoldout | null> {
   }
   run.notes.push(
     log === null
-      ? "trained from customer summaries: no transactions, so no holdout evaluation and no GBDT"
+      ? "trained from customer summaries without a holdout: no holdout evaluation and no GBDT"
       : "no holdout period: no holdout evaluation and no GBDT",
   );
   return null;
@@ -155,7 +159,11 @@ async function gbdtStep(
   const { summaries } = run.input;
   const k = run.folds;
   if (!hasHoldout(run.input)) return null;
-  if (features && summaries.n >= 5 * k) {
+  if (features === null) {
+    run.notes.push("trained from customer summaries: no transactions, so no GBDT");
+    return null;
+  }
+  if (summaries.n >= 5 * k) {
     return trainGbdtModels(
       features,
       summaries,

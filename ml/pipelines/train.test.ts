@@ -10,6 +10,7 @@ import * as ort from "onnxruntime-web";
 import { BUNDLE_FILES, parseManifest } from "../bundle/model-bundle.ts";
 import { TrainingMetricsSchema } from "../bundle/training-metrics.ts";
 import { runCli } from "../cli.ts";
+import { summarize } from "../features/summaries.ts";
 import { predictGbdt } from "../gbdt/predict.ts";
 import { GBDT_ONNX_INPUT, GBDT_ONNX_PREDICTION } from "../onnx/export-tree-ensemble.ts";
 import { startFakeMlflowServer } from "../testing/mlflow-fake-server.ts";
@@ -320,6 +321,52 @@ test("--format summary fits the BTYD models only and says so; bad rows fail with
   ]);
   expect(bad.code).toBe(2);
   expect(bad.err).toContain("line 3");
+});
+
+// lifetimes' calibration_and_holdout_data carries each customer's holdout purchases: read, then
+// never scored ("no holdout evaluation"). The BTYD holdout needs only those counts.
+test("--format summary with holdout columns scores the BTYD models on the holdout as the log does", async () => {
+  const fromLog = join(dir, "holdout-from-log");
+  expect((await cli(["train", "--data", csv, ...window, "--out", fromLog, "--fast"])).code).toBe(0);
+  const { log } = await readLog({ format: "csv", path: csv });
+  const s = summarize(log, {
+    calibrationEnd: "1997-09-30",
+    holdoutEnd: "1998-06-30",
+    timeUnit: "week",
+  });
+  let text = "customer_id,frequency_cal,recency_cal,T_cal,monetary_value_cal,frequency_holdout\n";
+  for (let i = 0; i < s.n; i++) {
+    text += `${s.ids[i]},${s.x[i]},${s.tx[i]},${s.T[i]},${s.monetary[i]},${s.holdoutPurchases[i]}\n`;
+  }
+  const summaryCsv = join(dir, "calibration-and-holdout.csv");
+  await writeFile(summaryCsv, text);
+  const out = join(dir, "holdout-from-summaries");
+  const args = ["train", "--data", summaryCsv, "--format", "summary", "--time-unit", "week"];
+  const r = await cli([...args, ...window, "--out", out]);
+  expect(r.code).toBe(0);
+  expect(r.out).toContain("trained from customer summaries: no transactions, so no GBDT");
+  const read = async (d: string) =>
+    TrainingMetricsSchema.parse(JSON.parse(await readFile(join(d, "metrics.json"), "utf8")));
+  const [a, b] = [await read(fromLog), await read(out)];
+  for (const model of ["bgnbd", "pareto_nbd"] as const) {
+    const [h, g] = [a.models[model].holdout, b.models[model].holdout];
+    expect(g?.actual_total).toBe(h?.actual_total as number);
+    expect(g?.auc).toBeCloseTo(h?.auc as number, 6);
+    expect(g?.poisson_deviance).toBeCloseTo(h?.poisson_deviance as number, 4);
+  }
+  // Without holdout counts in the file, a holdout cannot be scored: said, naming the column.
+  const noCounts = join(dir, "no-holdout-counts.csv");
+  await writeFile(noCounts, text.replace(",frequency_holdout", ",other"));
+  const refused = await cli([
+    ...args.slice(0, 2),
+    noCounts,
+    ...args.slice(3),
+    ...window,
+    "--out",
+    out,
+  ]);
+  expect(refused.code).toBe(2);
+  expect(refused.err).toContain("--holdout-end needs each customer's holdout purchases");
 });
 
 test("--promote-if-better promotes only when not worse on the same split and says why; ml models shows ml track results", async () => {
