@@ -22,7 +22,8 @@ export class ArtifactChecksumError extends Error {
 export class RegistryInputError extends Error {
   constructor(
     readonly field: string,
-    problem: string,
+    /** What is wrong with it, without the field's name (a validation detail names it apart). */
+    readonly problem: string,
   ) {
     super(`${field}: ${problem}`);
     this.name = "RegistryInputError";

@@ -157,7 +157,7 @@ export class PolicyCatalog {
       return policyView(await (await this.store()).add(name, parsed.data));
     } catch (err) {
       if (err instanceof RegistryInputError) {
-        throw validationError([{ path: [err.field], message: err.message }]);
+        throw validationError([{ path: [err.field], message: err.problem }]);
       }
       throw err;
     }

@@ -145,3 +145,19 @@ test("segments that can match (max 1 includes P(alive) = 1) are stored", async (
   });
   expect(res.status).toBe(201);
 });
+
+test('a policy name the store refuses is named once (not "name: name: …")', async () => {
+  const res = await fetch(`${base}/admin/policies`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+    body: JSON.stringify({ name: "two words", definition: {} }),
+  });
+  expect(res.status).toBe(400);
+  const { error } = (await res.json()) as {
+    error: { message: string; details: Array<{ path: string; message: string }> };
+  };
+  expect(error.details).toEqual([
+    { path: "name", message: "must be 1-128 letters, digits, '.', '_' or '-'" },
+  ]);
+  expect(error.message).toBe("Invalid body: name: must be 1-128 letters, digits, '.', '_' or '-'");
+});
