@@ -327,6 +327,22 @@ export function qualityFromReadReport(
 }
 
 /** The lines the CLI prints (and the report lists) about the data. */
+/**
+ * When more rows were skipped than kept: a model trained on the rest is likely not what was meant
+ * (a wrong column, a layout the sniffer did not know). It went by as one count among the others.
+ */
+function mostSkippedWarning(q: DataQuality): string {
+  const skipped = Object.entries(q.skipped).sort((a, b) => b[1] - a[1]);
+  const total = skipped.reduce((sum, [, count]) => sum + count, 0);
+  if (q.rows_read === 0 || total <= q.rows_kept) return "";
+  const [reason] = skipped[0] ?? ["", 0];
+  const share = ((100 * total) / q.rows_read).toFixed(0);
+  return (
+    `  WARNING: most rows were skipped (${n(total)} of ${n(q.rows_read)}, ${share}%; mostly ${reason}): ` +
+    "the models are fitted on the rest; check the column options, or pass --on-bad-row fail to stop at the first"
+  );
+}
+
 export function dataQualityLines(q: DataQuality): string[] {
   return [headline(q), ...sourceLines(q), ...rowLines(q), ...warningLines(q)].filter(
     (line) => line !== "",
@@ -452,6 +468,7 @@ function rowLines(q: DataQuality): string[] {
 /** Warnings: a customer who stands out, ids that differ only in case, several currencies. */
 function warningLines(q: DataQuality): string[] {
   return [
+    mostSkippedWarning(q),
     q.currencies ? `  ${currencyMixWarning(q.currencies)}` : "",
     ...(q.not_sales ?? []).map((s) => `  ${notSalesWarning(s)}`),
     q.refunded_amounts ? `  ${refundedAmountsWarning(q.refunded_amounts)}` : "",

@@ -5,6 +5,7 @@ import {
   tempLogFile as file,
   readCsvLog as read,
 } from "../../testing/log-files.ts";
+import { dataQualityLines } from "./data-quality.ts";
 import { InputError } from "./input-error.ts";
 
 // 2020-01-05T23:30:00Z and 2020-01-06T02:00:00Z: one UTC day apart, the same day in New York.
@@ -121,6 +122,19 @@ test("a --date-format that leaves most dates unreadable, where another layout re
   // A few dates no layout reads, under the right --date-format: skipped, as before.
   const few = await read(log([...uk, "soon", "later"]), { dateFormat: "%d/%m/%Y" });
   expect(few.quality.skipped).toEqual({ "unreadable date": 2 });
+});
+
+// Most dates in a layout the sniffer does not know: the model was fitted on the few it read, and
+// the account said so only as one count among others.
+test("when more rows are skipped than kept, the account warns, naming the share and the main reason", async () => {
+  const mostly = log(["2020-01-05", "2020-01-09", "soon", "later", "never", "tbd", "n/a?"]);
+  const { quality } = await read(mostly);
+  expect(quality.rows_kept).toBe(2);
+  expect(dataQualityLines(quality)).toContain(
+    "  WARNING: most rows were skipped (5 of 7, 71%; mostly unreadable date): the models are fitted on the rest; check the column options, or pass --on-bad-row fail to stop at the first",
+  );
+  const few = await read(log(["2020-01-05", "2020-01-09", "2020-01-10", "soon"]));
+  expect(dataQualityLines(few.quality).join("\n")).not.toContain("most rows were skipped");
 });
 
 // Instacart's orders have no dates: days_since_prior_order (0–30, empty on a first order) and
