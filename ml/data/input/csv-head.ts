@@ -35,6 +35,16 @@ export async function csvHead(path: string): Promise<Uint8Array> {
   return new Uint8Array(Buffer.concat(parts).subarray(0, HEAD_BYTES));
 }
 
+/**
+ * Whether the head is the whole file and holds only blanks and line ends (a byte-order mark too):
+ * DuckDB reads such a file as one column named column0 and blamed the delimiter.
+ */
+export function onlyBlankLines(head: Uint8Array): boolean {
+  if (head.length >= HEAD_BYTES) return false;
+  const text = new TextDecoder().decode(head).replace(/^\uFEFF/, "");
+  return text.trim() === "";
+}
+
 /** UTF-16 when the file starts with its byte-order mark; else nothing is known. */
 export function bomEncoding(head: Uint8Array): CsvEncoding | undefined {
   const [a, b] = head;

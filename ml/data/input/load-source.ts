@@ -7,7 +7,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import postgres from "postgres";
 import { columnHint } from "./column-suggestion.ts";
-import { bomEncoding, csvHead, findHeaderLine, utf8Copy } from "./csv-head.ts";
+import { bomEncoding, csvHead, findHeaderLine, onlyBlankLines, utf8Copy } from "./csv-head.ts";
 import { emptyLogError, InputError } from "./input-error.ts";
 import type { LineEncodings } from "./line-encodings.ts";
 import { fileHasMixedLineEnds, headOrTailMixLineEnds, lfCopy } from "./line-ends.ts";
@@ -344,6 +344,7 @@ async function openCsv(
   const head = await csvHead(given.path);
   // Else DuckDB reads one unnamed column and the message blames the delimiter.
   if (head.length === 0) throw emptyLogError(given.path, "the file is empty (0 bytes)");
+  if (onlyBlankLines(head)) throw emptyLogError(given.path, "the file holds only blank lines");
   const encoding = given.encoding ?? bomEncoding(head) ?? "utf-8";
   // UTF-16 line ends are two bytes each, which the byte checks do not read.
   const bytewise = encoding !== "utf-16";

@@ -54,6 +54,12 @@ test("an empty file, or a header with nothing below it, says so (not a delimiter
   const empty = await failure(read(file("")));
   expect(empty).toBeInstanceOf(InputError);
   expect(empty?.message).toContain("the file is empty (0 bytes)");
+  // Line ends only (an export of nothing): it was "no columns … pass --delimiter".
+  for (const blank of ["\n", "\r\n\r\n", "\uFEFF\n  \n"]) {
+    const error = await failure(read(file(blank)));
+    expect(error).toBeInstanceOf(InputError);
+    expect(error?.message).toContain("the file holds only blank lines; pass the export itself");
+  }
   const header = "customer_id,date,amount\n";
   for (const extra of [{}, { dateFormat: "%Y-%m-%d" }]) {
     const error = await failure(read(file(header), extra));
