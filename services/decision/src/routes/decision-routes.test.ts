@@ -193,6 +193,28 @@ describe("POST /decision", () => {
     expect(malformed.status).toBe(400);
   });
 
+  // "/admin/customers/../decisions" is "/admin/decisions" to every client: such an id's logged
+  // decisions could be neither looked up nor erased.
+  test('customer ids "." and ".." are refused, naming the field; nothing is logged', async () => {
+    for (const id of [".", ".."]) {
+      const one = await post("/decision", { customer: { id }, horizon, actions });
+      expect(one.status).toBe(400);
+      const body = (await one.json()) as { error: { details: Array<{ path: string }> } };
+      expect(body.error.details.map((d) => d.path)).toEqual(["customer.id"]);
+      const batch = await post("/decision/batch", {
+        customers: [{ id: "fine" }, { id }],
+        horizon,
+        actions,
+        budget: 10,
+      });
+      expect(batch.status).toBe(400);
+      const details = ((await batch.json()) as { error: { details: Array<{ path: string }> } })
+        .error.details;
+      expect(details.map((d) => d.path)).toEqual(["customers.1.id"]);
+      expect(await logRowsOf(id)).toHaveLength(0);
+    }
+  });
+
   // The body limit counts a streamed body by reading it: before the key check, a client without a
   // key could make the service take 10 MiB before its 401.
   test("without a key, a streamed body is not read: the 401 comes first", async () => {

@@ -75,9 +75,20 @@ const shareNeedsCampaignError = {
   path: ["control_share"],
 };
 
+/**
+ * A customer whose decisions are logged: `.` and `..` are refused, since no URL path can name
+ * them (/admin/customers/../decisions is /admin/decisions to every client and server), so their
+ * logged decisions could be neither looked up nor erased.
+ */
+const DOT_SEGMENTS = new Set([".", ".."]);
+const loggableCustomer = customerInputSchema.refine((c) => !DOT_SEGMENTS.has(c.id), {
+  error: 'cannot be "." or "..": no URL path names such a customer, to look up or erase',
+  path: ["id"],
+});
+
 export const decisionRequestSchema = z
   .strictObject({
-    customer: customerInputSchema,
+    customer: loggableCustomer,
     horizon: horizonSchema,
     actions: actionsSchema,
     ...campaignFields,
@@ -90,7 +101,7 @@ export const MAX_BATCH_CUSTOMERS = 10_000;
 export const batchRequestSchema = z
   .strictObject({
     customers: z
-      .array(customerInputSchema)
+      .array(loggableCustomer)
       .min(1, { error: "at least one customer" })
       .max(MAX_BATCH_CUSTOMERS, { error: `at most ${MAX_BATCH_CUSTOMERS} customers` })
       // Each customer gets at most one action: listed twice, they were selected (and paid) twice.
