@@ -29,7 +29,7 @@ let services: InProcessServices;
 let ids: string[];
 
 beforeAll(async () => {
-  services = await startInProcessServices();
+  services = await startInProcessServices({ decision: { ADMIN_API_KEYS: "k-admin" } });
   ids = (await demoCustomerIds()).slice(0, 50);
 }, 120_000);
 
@@ -113,10 +113,15 @@ describe("random and adversarial requests (in-process, real dependencies)", () =
 
 describe("body size limits", () => {
   const big = (bytes: number) => `{"customers":"${"x".repeat(bytes - 16)}"}`;
-  const post = (app: InProcessServices["forecast"], path: string, body: string | Uint8Array) =>
+  const post = (
+    app: InProcessServices["forecast"],
+    path: string,
+    body: string | Uint8Array,
+    key = path.startsWith("/admin") ? "k-admin" : "k",
+  ) =>
     app.request(path, {
       method: "POST",
-      headers: { "content-type": "application/json", authorization: "Bearer k" },
+      headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
       body: body as BodyInit,
     });
 
@@ -134,6 +139,10 @@ describe("body size limits", () => {
     for (const path of ["/decision", "/decision/batch", "/admin/policies"]) {
       const res = await post(services.decision, path, big(10 * 1024 * 1024 + 1));
       expect(res.status).toBe(413);
+      // Without a key the key is what is wrong: a 401, the body not read.
+      expect((await post(services.decision, path, big(10 * 1024 * 1024 + 1), "none")).status).toBe(
+        401,
+      );
     }
     expect((await post(services.decision, "/decision/batch", big(10_000_000))).status).toBe(400);
   });
