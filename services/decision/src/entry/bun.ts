@@ -1,5 +1,6 @@
 // Bun entry (the default): `bun services/decision/src/entry/bun.ts`.
 import { BUN_MAX_REQUEST_BODY_SIZE } from "@pp/shared/http/body-size-limit.ts";
+import { withHostlessRequests } from "@pp/shared/http/request-without-host.ts";
 import { configOrExit, listenOrExit } from "@pp/shared/http/start-up.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { createApp } from "../app.ts";
@@ -29,7 +30,7 @@ const server = listenOrExit(
       port: config.PORT,
       hostname: config.HOST,
       maxRequestBodySize: BUN_MAX_REQUEST_BODY_SIZE,
-      fetch: app.fetch,
+      fetch: withHostlessRequests(app.fetch),
     }),
   { host: config.HOST, port: config.PORT },
   process.exit,
