@@ -326,7 +326,6 @@ export function qualityFromReadReport(
   };
 }
 
-/** The lines the CLI prints (and the report lists) about the data. */
 /**
  * When more rows were skipped than kept: a model trained on the rest is likely not what was meant
  * (a wrong column, a layout the sniffer did not know). It went by as one count among the others.
@@ -343,6 +342,7 @@ function mostSkippedWarning(q: DataQuality): string {
   );
 }
 
+/** The lines the CLI prints (and the report lists) about the data. */
 export function dataQualityLines(q: DataQuality): string[] {
   return [headline(q), ...sourceLines(q), ...rowLines(q), ...warningLines(q)].filter(
     (line) => line !== "",
@@ -383,7 +383,7 @@ function sourceLines(q: DataQuality): string[] {
     const examples = q.windows_1252_line_examples ?? [];
     const at = `line${examples.length > 1 ? "s" : ""} ${examples.join(", ")}`;
     lines.push(
-      `  read as UTF-8, except ${plural(q.windows_1252_lines, "line")} not UTF-8, read as windows-1252 (${at}${q.windows_1252_lines > (q.windows_1252_line_examples?.length ?? 0) ? ", …" : ""})`,
+      `  read as UTF-8, except ${plural(q.windows_1252_lines, "line")} not UTF-8, read as windows-1252 (${at}${q.windows_1252_lines > examples.length ? ", …" : ""})`,
     );
   }
   if (q.mixed_line_ends) lines.push("  line ends CRLF and LF mixed: read as one (LF)");

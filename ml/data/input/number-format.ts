@@ -117,6 +117,9 @@ export interface SampledNumbers {
   dotted: boolean;
 }
 
+/** SQL: a column's value as trimmed text, NULL when empty (what plainInSample and the checks read). */
+const valueSql = (column: string) => `NULLIF(trim(CAST(${column} AS VARCHAR)), '')`;
+
 /** SQL aggregates of `v` (a trimmed value or NULL): every `.` value is GROUPED_BY_POINT. */
 const groupedByPointSql = (v: string) => {
   const dotted = `count(*) FILTER (WHERE contains(${v}, '.'))`;
@@ -135,12 +138,11 @@ export async function plainInSample(
   columns: string[],
 ): Promise<SampledNumbers[]> {
   if (columns.length === 0) return [];
-  const v = (c: string) => `NULLIF(trim(CAST(${c} AS VARCHAR)), '')`;
-  const tests = columns.map(
-    (c, i) =>
-      `count(${v(c)}) = count(TRY_CAST(${v(c)} AS DOUBLE)) AS p${i}, ${groupedByPointSql(v(c))} AS g${i},
-       bool_or(contains(${v(c)}, '.')) AS d${i}`,
-  );
+  const tests = columns.map((c, i) => {
+    const v = valueSql(c);
+    return `count(${v}) = count(TRY_CAST(${v} AS DOUBLE)) AS p${i}, ${groupedByPointSql(v)} AS g${i},
+       bool_or(contains(${v}, '.')) AS d${i}`;
+  });
   const reader = await connection.runAndReadAll(
     `SELECT ${tests.join(", ")} FROM (SELECT ${columns.join(", ")} FROM ${table} LIMIT ${SAMPLE}) AS s`,
   );
@@ -164,7 +166,7 @@ export async function failOnGroupedByPoint(
   column: string,
   columnName: string,
 ): Promise<void> {
-  const v = `NULLIF(trim(CAST(${column} AS VARCHAR)), '')`;
+  const v = valueSql(column);
   const reader = await connection.runAndReadAll(
     `SELECT ${groupedByPointSql(v)} AS grouped, count(*) FILTER (WHERE contains(${v}, '.')) AS n,
        first(${v}) FILTER (WHERE contains(${v}, '.')) AS example FROM ${table}`,

@@ -9,15 +9,14 @@ export const ORDER_SPAN_DAYS = 31;
 /** Share of orders that may span longer (a pre-order, a back-order) before the column is refused. */
 export const LONG_ORDER_SHARE = 0.01;
 
-interface Spans {
-  orders: bigint;
-  long: bigint;
-  order: string | null;
-  customer: string | null;
-  first: string | null;
-  last: string | null;
-  firstRow: bigint | null;
-  lastRow: bigint | null;
+/** An order whose lines are further apart than ORDER_SPAN_DAYS: the first in the file. */
+interface LongOrder {
+  order: string;
+  customer: string;
+  first: string;
+  last: string;
+  firstRow: bigint;
+  lastRow: bigint;
 }
 
 /**
@@ -30,29 +29,30 @@ export async function failOnReusedOrderIds(
   orderColumn: string,
   describe: (rowid: number) => Promise<string>,
 ): Promise<void> {
+  const long = `last - first > ${ORDER_SPAN_DAYS}`;
   const reader = await connection.runAndReadAll(
     `WITH o AS (
        SELECT order_id, customer_id, min(day) AS first, max(day) AS last,
          arg_min(rowid, day) AS first_row, arg_max(rowid, day) AS last_row
        FROM lines WHERE reason IS NULL AND NOT is_return AND order_id IS NOT NULL
        GROUP BY customer_id, order_id)
-     SELECT count(*) AS orders, count(*) FILTER (WHERE last - first > ${ORDER_SPAN_DAYS}) AS long,
-       arg_min(order_id, first_row) FILTER (WHERE last - first > ${ORDER_SPAN_DAYS}) AS "order",
-       arg_min(customer_id, first_row) FILTER (WHERE last - first > ${ORDER_SPAN_DAYS}) AS customer,
-       CAST(arg_min(first, first_row) FILTER (WHERE last - first > ${ORDER_SPAN_DAYS}) AS VARCHAR) AS first,
-       CAST(arg_min(last, first_row) FILTER (WHERE last - first > ${ORDER_SPAN_DAYS}) AS VARCHAR) AS last,
-       min(first_row) FILTER (WHERE last - first > ${ORDER_SPAN_DAYS}) AS "firstRow",
-       arg_min(last_row, first_row) FILTER (WHERE last - first > ${ORDER_SPAN_DAYS}) AS "lastRow"
+     SELECT count(*) AS orders, count(*) FILTER (WHERE ${long}) AS long,
+       arg_min({'order': order_id, 'customer': customer_id, 'first': CAST(first AS VARCHAR),
+         'last': CAST(last AS VARCHAR), 'firstRow': first_row, 'lastRow': last_row}, first_row)
+         FILTER (WHERE ${long}) AS example
      FROM o`,
   );
-  const s = reader.getRowObjectsJS()[0] as unknown as Spans;
-  const [orders, long] = [Number(s.orders), Number(s.long)];
-  if (long === 0 || long <= orders * LONG_ORDER_SHARE || s.firstRow === null || s.lastRow === null)
-    return;
-  const share = ((100 * long) / orders).toFixed(1);
+  const row = reader.getRowObjectsJS()[0] as {
+    orders: bigint;
+    long: bigint;
+    example: LongOrder | null;
+  };
+  const [orders, longOrders, s] = [Number(row.orders), Number(row.long), row.example];
+  if (s === null || longOrders <= orders * LONG_ORDER_SHARE) return;
+  const share = ((100 * longOrders) / orders).toFixed(1);
   throw new InputError(
     orderColumn,
-    `column "${orderColumn}" repeats order ids: ${long.toLocaleString("en-US")} of ` +
+    `column "${orderColumn}" repeats order ids: ${longOrders.toLocaleString("en-US")} of ` +
       `${orders.toLocaleString("en-US")} orders (${share}%) have lines more than ${ORDER_SPAN_DAYS} days apart, ` +
       `e.g. order "${s.order}" of customer "${s.customer}" on ${s.first} (${await describe(Number(s.firstRow))}) ` +
       `and ${s.last} (${await describe(Number(s.lastRow))}); the lines of one order are one purchase, ` +
