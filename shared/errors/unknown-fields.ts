@@ -7,6 +7,12 @@ export interface UnknownField {
   message: string;
 }
 
+/** The issue for key `key` of the object at `path`, which its schema does not know. */
+export const unknownField = (path: (string | number)[], key: string): UnknownField => ({
+  path: [...path, key],
+  message: `unknown field "${key}"`,
+});
+
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -26,6 +32,6 @@ export function unknownFields(
   return Object.keys(sent).flatMap((key) =>
     Object.hasOwn(parsed, key)
       ? unknownFields(sent[key], parsed[key], [...path, key])
-      : [{ path: [...path, key], message: `unknown field "${key}"` }],
+      : [unknownField(path, key)],
   );
 }

@@ -9,6 +9,7 @@ import {
   mayHoldUnstorableText,
   unstorableTextProblem,
 } from "./storable-text.ts";
+import { unknownField } from "./unknown-fields.ts";
 
 /** The part of a zod (v3 or v4) issue that is reported back. */
 interface IssueLike {
@@ -25,10 +26,8 @@ interface IssueLike {
  */
 function byField(issue: IssueLike): IssueLike[] {
   if (issue.code !== "unrecognized_keys" || !issue.keys?.length) return [issue];
-  return issue.keys.map((key) => ({
-    path: [...issue.path, key],
-    message: `unknown field "${key}"`,
-  }));
+  const path = issue.path.map((p) => (typeof p === "number" ? p : String(p)));
+  return issue.keys.map((key) => unknownField(path, key));
 }
 
 /** `items.0.qty` style path; the root of the input is named after where it came from. */

@@ -2,14 +2,14 @@
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { bodySizeLimit } from "@pp/shared/http/body-size-limit.ts";
 import { createServiceApp } from "@pp/shared/http/service-app.ts";
-import type { Hono, MiddlewareHandler } from "hono";
+import type { Hono } from "hono";
 import { requireApiKey } from "./auth/require-api-key.ts";
 import type { DecisionDeps } from "./deps.ts";
 import { customerPathUnlogged, registerAdminDecisionLog } from "./routes/admin-decision-log.ts";
 import { registerAdminKeys } from "./routes/admin-keys.ts";
 import { registerAdminPolicies } from "./routes/admin-policies.ts";
 import { registerCampaignPages } from "./routes/campaign-pages.ts";
-import { registerDecision } from "./routes/decision.ts";
+import { type DecisionGuards, registerDecision } from "./routes/decision.ts";
 import { registerDecisionBatch } from "./routes/decision-batch.ts";
 import { registerOpenApi } from "./routes/openapi.ts";
 
@@ -19,7 +19,7 @@ export function createApp(deps: DecisionDeps): Hono<AppEnv> {
   const limit = bodySizeLimit(deps.config.MAX_BODY_BYTES);
   // The key first, then the body: a streamed body is read to count it, and a client without a key
   // could make the service take 10 MiB before its 401.
-  const decide: [MiddlewareHandler<AppEnv>, MiddlewareHandler<AppEnv>] = [
+  const decide: DecisionGuards = [
     requireApiKey(deps.apiKeys, "decide", deps.keyRateLimiter),
     limit,
   ];

@@ -4,7 +4,7 @@
 import { jsonBody } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { decisionOutcomeMetrics } from "@pp/shared/metrics/decision-outcome-metrics.ts";
-import type { Hono, MiddlewareHandler } from "hono";
+import type { Hono } from "hono";
 import { type BatchAnswer, decideBatch } from "../decisions/decide-batch.ts";
 import {
   DecisionsInFlight,
@@ -15,13 +15,13 @@ import {
   replayCounter,
 } from "../decisions/idempotent-decision.ts";
 import type { DecisionDeps } from "../deps.ts";
+import type { DecisionGuards } from "./decision.ts";
 import { batchRequestSchema } from "./decision-schemas.ts";
 
 export function registerDecisionBatch(
   app: Hono<AppEnv>,
   deps: DecisionDeps,
-  /** The key check, then the body limit (app.ts). */
-  guards: [MiddlewareHandler<AppEnv>, MiddlewareHandler<AppEnv>],
+  guards: DecisionGuards,
 ): void {
   const outcomes = decisionOutcomeMetrics(deps.metrics);
   const replays = replayCounter(deps.metrics);

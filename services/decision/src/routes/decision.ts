@@ -17,11 +17,13 @@ import {
 import type { DecisionDeps } from "../deps.ts";
 import { decisionRequestSchema } from "./decision-schemas.ts";
 
+/** A decision route's guards: the key check, then the body limit (app.ts says why that order). */
+export type DecisionGuards = [MiddlewareHandler<AppEnv>, MiddlewareHandler<AppEnv>];
+
 export function registerDecision(
   app: Hono<AppEnv>,
   deps: DecisionDeps,
-  /** The key check, then the body limit (app.ts). */
-  guards: [MiddlewareHandler<AppEnv>, MiddlewareHandler<AppEnv>],
+  guards: DecisionGuards,
 ): void {
   const outcomes = decisionOutcomeMetrics(deps.metrics);
   const replays = replayCounter(deps.metrics);
