@@ -147,13 +147,17 @@ describe("body size limits", () => {
     expect((await post(services.decision, "/decision/batch", big(10_000_000))).status).toBe(400);
   });
 
-  test("invalid UTF-8 inside a JSON string is answered, not a 5xx", async () => {
+  test("invalid UTF-8 inside a JSON string is a 400 naming the byte, not read as U+FFFD", async () => {
     for (const [app, path] of [
       [services.forecast, "/forecast"],
       [services.decision, "/decision"],
     ] as const) {
       const res = await post(app, path, invalidUtf8Json);
-      expect(res.status).toBeLessThan(500);
+      expect(res.status).toBe(400);
+      const { error } = (await res.json()) as { error: { details: unknown } };
+      expect(error.details).toEqual([
+        { path: "body", message: expect.stringMatching(/^not UTF-8 from byte \d+ \(/) },
+      ]);
     }
   });
 });

@@ -197,6 +197,45 @@ describe("jsonBody", () => {
     expect(plain.status).toBe(200);
   });
 
+  test("a body not in UTF-8 is a 400 naming the first byte that is not; UTF-8 itself passes", async () => {
+    const send = (bytes: number[]) =>
+      app.request("/orders", {
+        method: "POST",
+        body: new Uint8Array(bytes),
+        headers: { "Content-Type": "application/json" },
+      });
+    const ascii = (text: string) => Array.from(text, (ch) => ch.charCodeAt(0));
+    const cases: Array<[number[], string]> = [
+      // Windows-1252 "José": the é (0xE9) starts a sequence the quote does not continue.
+      [[...ascii('{"customer_id":"Jos'), 0xe9, ...ascii('","items":[]}')], "byte 19 (E9 22 2C 22)"],
+      // A stray continuation byte after a complete "é".
+      [
+        [...ascii('{"customer_id":"'), 0xc3, 0xa9, 0x80, ...ascii('","items":[]}')],
+        "byte 18 (80 22 2C 22)",
+      ],
+      // A sequence cut off by the end of the body.
+      [[...ascii('{"customer_id":"x","items":[]}'), 0xe2, 0x82], "byte 30 (E2 82)"],
+      [[0xff, ...ascii("{}")], "byte 0 (FF 7B 7D)"],
+    ];
+    for (const [bytes, where] of cases) {
+      const res = await send(bytes);
+      expect(res.status).toBe(400);
+      const error = await errorBody(res);
+      expect(error.code).toBe("bad_request");
+      expect(error.details).toEqual([{ path: "body", message: `not UTF-8 from ${where}` }]);
+      expect(error.message).toContain("send the JSON encoded as UTF-8");
+    }
+    // The same names in UTF-8, a literal U+FFFD and a byte-order mark are read as before.
+    const utf8 = (text: string) => Array.from(new TextEncoder().encode(text));
+    for (const id of ["José", "Josè", "\uFFFD", "日本"]) {
+      const res = await send(utf8(`{"customer_id":"${id}","items":[]}`));
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { customer_id: string }).customer_id).toBe(id);
+    }
+    const withBom = await send([0xef, 0xbb, 0xbf, ...utf8('{"customer_id":"c","items":[]}')]);
+    expect(withBom.status).toBe(200);
+  });
+
   test("schema failures list {path, message} per field", async () => {
     const res = await post('{"items":[{"qty":2},{"qty":-1}]}');
     expect(res.status).toBe(400);

@@ -93,13 +93,63 @@ export function unreadableBodyError(cause: unknown): AppError {
   });
 }
 
-/** The request body as text (see unreadableBodyError). */
+// Fatal: a body in another encoding is refused, not read with U+FFFD in place of its letters
+// (Windows-1252 "José" and "Josè" were both read as the one customer "Jos\uFFFD").
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The request body as text, refused unless it is UTF-8 (see unreadableBodyError). */
 async function bodyText(c: Context): Promise<string> {
+  let bytes: Uint8Array;
   try {
-    return await c.req.text();
+    bytes = new Uint8Array(await c.req.arrayBuffer());
   } catch (err) {
     throw unreadableBodyError(err);
   }
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw notUtf8Error(bytes);
+  }
+}
+
+/** 400 naming the first byte that is not UTF-8, as JSON must be (RFC 8259 §8.1). */
+function notUtf8Error(bytes: Uint8Array): AppError {
+  const start = firstInvalidUtf8(bytes);
+  const shown = Array.from(bytes.subarray(start, start + 4), (b) =>
+    b.toString(16).toUpperCase().padStart(2, "0"),
+  ).join(" ");
+  const message = `not UTF-8 from byte ${start} (${shown})`;
+  return new AppError(
+    "bad_request",
+    `Request body is ${message}: send the JSON encoded as UTF-8 (the text may be in Windows-1252 or Latin-1)`,
+    { details: [{ path: "body", message }] },
+  );
+}
+
+/** Where the first invalid sequence starts: the shortest prefix a streaming decode refuses. */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  let valid = 0; // bytes[0, valid) decode, with an incomplete sequence at the end allowed
+  let refused = bytes.length + 1; // bytes[0, refused) is known not to (the end counts as a byte)
+  while (refused - valid > 1) {
+    const mid = (valid + refused) >> 1;
+    try {
+      new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(0, mid), { stream: true });
+      valid = mid;
+    } catch {
+      refused = mid;
+    }
+  }
+  // bytes[refused - 1] broke the sequence begun at the last lead byte before it, if any.
+  const broken = refused - 1;
+  for (let back = 1; back <= 3 && broken - back >= 0; back++) {
+    const byte = bytes[broken - back] ?? 0;
+    if (byte < 0x80) break;
+    if (byte < 0xc0) continue;
+    const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2;
+    if (length > back) return broken - back;
+    break;
+  }
+  return Math.min(broken, bytes.length - 1);
 }
 
 /**
