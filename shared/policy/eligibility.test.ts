@@ -9,6 +9,28 @@ import { rankActions } from "./rank-actions.ts";
 /** A number written with a dangling point ("0.", "-0.", "1.") or not a number at all. */
 const BROKEN = /\d\.(?!\d)|NaN|Infinity/;
 
+describe("min_roi", () => {
+  const rules = policyDefinitionSchema.parse({ rules: [{ rule: "min_roi", value: 0 }] }).rules;
+  const outlook = { expectedPurchases: 1, pAlive: 0.5 };
+  const free = { id: "free", cost: 0, uplift: -0.5, margin: 10 };
+
+  test("a free action that loses money fails; one that gains or breaks even passes", () => {
+    expect(ineligibilityReasons(rules, free, outlook, -5)).toEqual([
+      "min_roi: expected profit -5 at no cost (return on cost −∞)",
+    ]);
+    expect(ineligibilityReasons(rules, { ...free, uplift: 0.5 }, outlook, 5)).toEqual([]);
+    expect(ineligibilityReasons(rules, { ...free, uplift: 0 }, outlook, 0)).toEqual([]);
+  });
+
+  test("with a cost, the return on cost is compared with the threshold", () => {
+    const paid = { id: "paid", cost: 2, uplift: 0.1, margin: 10 };
+    expect(ineligibilityReasons(rules, paid, outlook, -1)).toEqual([
+      "min_roi: return on cost -0.5 is below 0",
+    ]);
+    expect(ineligibilityReasons(rules, paid, outlook, 1)).toEqual([]);
+  });
+});
+
 describe("figures in reasons", () => {
   test("formatFigure: whole, 4 decimals, and tiny numbers with their digits", () => {
     const cases: Array<[number, string]> = [

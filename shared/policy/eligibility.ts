@@ -66,7 +66,9 @@ function checkRule(
         ? `expected profit ${fmtPair(profit, rule.value).join(" is below ")}`
         : null;
     case "min_roi": {
-      if (action.cost <= 0) return null;
+      // At no cost the return is +∞ for a gain and −∞ for a loss: a free action that loses fails.
+      if (action.cost <= 0)
+        return profit < 0 ? `expected profit ${fmt(profit)} at no cost (return on cost −∞)` : null;
       const roi = profit / action.cost;
       return roi < rule.value
         ? `return on cost ${fmtPair(roi, rule.value).join(" is below ")}`
