@@ -6,7 +6,7 @@ import * as z from "zod";
 export const profitModels = ["expected-profit", "lapsing-uplift"] as const;
 export type ProfitModel = (typeof profitModels)[number];
 
-export const forecastModels = ["recommended", "bgnbd", "pareto_nbd", "gbdt"] as const;
+export const forecastModels = ["recommended", "bgnbd", "pareto_nbd", "gbdt", "blend"] as const;
 
 const threshold = z.number().finite();
 /** Rules apply to every action unless `actions` lists the ones they cover. */
