@@ -3,7 +3,8 @@
 // SIGKILL while the rotation's transaction is at each of its steps: waiting for the row lock, in
 // the INSERT of the new key, in the UPDATE of the old one, in the COMMIT (triggers in the test's
 // database hold each step); on PostgreSQL the rotation's backend is also terminated at each step
-// (pg_terminate_backend: a 503 JSON error, nothing stored, the retry rotates). On PostgreSQL and on the embedded store (PGlite served by the decision
+// (pg_terminate_backend: a 503 JSON error, nothing stored, the retry rotates), and killed mid-create
+// with a CLI create of the same name queued on the name's lock (one key of that name). On PostgreSQL and on the embedded store (PGlite served by the decision
 // service, which is killed too: the store recovers on reopen). After each kill the key's name has
 // the old key alone (unchanged: no expiry, no successor) or the old key replaced by exactly one
 // live successor with the grace applied; the old key still decides; rotating again works (or, when
@@ -264,6 +265,53 @@ describe("kill -9 mid-rotation on PostgreSQL", () => {
     }
     console.log(`decision service killed on PostgreSQL at ${seen.join(", ")}`);
   }, 180_000);
+
+  test("the service killed mid-create, a CLI create of the same name waiting on its lock: one key of that name, and it decides", async () => {
+    const port = await freePort();
+    const env = { DATABASE_URL: url, ADMIN_API_KEYS: ADMIN, FORECAST_URL: forecast.url };
+    let service: ServiceProcess = await decisionReadyOn(port, env);
+    const seen: string[] = [];
+    try {
+      for (const phase of ["insert", "commit"] as const) {
+        const name = `create-${phase}`;
+        await pauseAt(db.handle, phase, 1500);
+        const answer = fetch(`${service.base}/admin/keys`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+          body: JSON.stringify({ name }),
+        }).then(
+          (r) => r.status,
+          () => 0,
+        );
+        await atPhase(admin, phase);
+        // The CLI's create queues behind the service's on the name's advisory lock.
+        const cli = runBun(KEYS_CLI, ["create", name], { DATABASE_URL: url });
+        await Bun.sleep(300);
+        await killHard(service);
+        expect(await answer).toBe(0);
+        const { status, stdout, stderr } = await cli;
+        await pauseAt(db.handle, null);
+        await settled(admin);
+        const rows = await db.handle.db.select().from(apiKeys).where(eq(apiKeys.name, name));
+        expect(rows.length).toBe(1); // never two keys sharing a name, never none
+        expect(rows[0]?.revokedAt).toBeNull();
+        // Killed before its COMMIT was sent, the service's create cannot have happened: the CLI's did.
+        seen.push(`${phase}: ${status === 0 ? "the CLI's create" : "the killed create"}`);
+        if (phase === "insert") expect(status, stderr).toBe(0);
+        if (status === 0) {
+          const key = stdout.trim().split("\n").at(-1) as string;
+          service = await decisionReadyOn(port, env);
+          expect(await decidedWithin(service.base, key)).toBe(200);
+        } else {
+          expect(stderr).toContain(`an API key named "${name}" is in use (key ${rows[0]?.id})`);
+          service = await decisionReadyOn(port, env);
+        }
+      }
+    } finally {
+      if (!service.exited()) await killHard(service);
+    }
+    console.log(`decision service killed mid-create on PostgreSQL at ${seen.join(", ")}`);
+  }, 120_000);
 
   test("the rotation's backend terminated (pg_terminate_backend) at each step: a 503 JSON error, all or nothing, and the retry works", async () => {
     const env = { DATABASE_URL: url, ADMIN_API_KEYS: ADMIN, FORECAST_URL: forecast.url };
