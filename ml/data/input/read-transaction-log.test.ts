@@ -455,3 +455,26 @@ test("line ends that change only in the middle of a large file: read as with LF 
     "  line ends CRLF and LF mixed: read as one (LF)",
   );
 }, 60_000);
+
+test("a header line repeated mid-file (exports joined) is skipped as that, whether the amount reads as a number or as text", async () => {
+  const part = (n: number, amount: (i: number) => string, sep: string) =>
+    Array.from(
+      { length: n },
+      (_, i) => `c${i % 5}${sep}2023-0${1 + (i % 9)}-1${i % 10}${sep}${amount(i)}`,
+    );
+  for (const [sep, amount] of [
+    [",", (i: number) => `${i + 1}.50`],
+    [";", (i: number) => `"${i + 1},50"`],
+  ] as const) {
+    const header = ["customer_id", "date", "amount"].join(sep);
+    const text = [header, ...part(20, amount, sep), header, ...part(20, amount, sep), ""].join(
+      "\n",
+    );
+    const { quality } = await read(file(text));
+    expect(quality.rows_kept).toBe(40);
+    expect(quality.skipped).toEqual({
+      "the header line repeated (files joined one after another)": 1,
+    });
+    expect(Object.values(quality.examples ?? {})).toEqual([[22]]);
+  }
+});

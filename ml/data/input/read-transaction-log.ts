@@ -66,6 +66,7 @@ import {
   INVALID_ENCODING,
   malformedLine,
   missingValue,
+  REPEATED_HEADER,
   type SkipReason,
   skipReasons,
   UNREADABLE_DATE,
@@ -103,6 +104,9 @@ async function rows(connection: DuckDBConnection, sql: string): Promise<Row[]> {
 function rejectReason(r: RejectedRecord, columns: LogInput["columns"]): SkipReason {
   if (r.kind === "MISSING COLUMNS" || r.kind === "TOO MANY COLUMNS") return WRONG_NUMBER_OF_COLUMNS;
   if (r.kind === "CAST") {
+    // DuckDB's words for a cell holding its own column's name: the header line again.
+    if (r.column !== null && r.message.includes(`convert string ${JSON.stringify(r.column)} to`))
+      return REPEATED_HEADER;
     for (const role of ["amount", "quantity", "price"] as const) {
       if (columns[role] !== undefined && columns[role] === r.column) return unreadableValue(role);
     }

@@ -122,6 +122,14 @@ export function dateInTheFuture(today: string): SkipReason {
 /** A line with fewer or more fields than the header. */
 export const WRONG_NUMBER_OF_COLUMNS: SkipReason = { text: "wrong number of columns" };
 
+/**
+ * The header line again, mid-file: exports joined one after another (`cat a.csv b.csv`). Its cells
+ * are column names, so it was counted as an unreadable amount or date, hiding what it was.
+ */
+export const REPEATED_HEADER: SkipReason = {
+  text: "the header line repeated (files joined one after another)",
+};
+
 /** A line the reader could not load for another reason (its kind in DuckDB's words). */
 export function malformedLine(kind: string): SkipReason {
   return { text: `malformed line (${kind.toLowerCase()})` };
@@ -146,6 +154,7 @@ export function skipReasons(today: string): Map<string, SkipReason> {
     ...roles.flatMap((role) => [missingValue(role), unreadableValue(role)]),
     AMOUNT_OUT_OF_RANGE,
     WRONG_NUMBER_OF_COLUMNS,
+    REPEATED_HEADER,
   ];
   return new Map(all.map((r) => [r.text, r]));
 }

@@ -41,6 +41,7 @@ import {
   missingValue,
   NUL_IN_ID,
   PLACEHOLDER_DATE,
+  REPEATED_HEADER,
   ROUNDED_ID,
   type SkipReason,
   TOTAL_LINE,
@@ -220,7 +221,10 @@ function reasons(
       ELSE ${sqlString(ROUNDED_ID.text)} END`,
     when("contains(customer_id, chr(0))", NUL_IN_ID),
     when("date_text IS NULL", MISSING_DATE),
-    when("day IS NULL", UNREADABLE_DATE),
+    // A date cell holding the date column's name is the header line again, not a bad date.
+    `WHEN day IS NULL THEN CASE
+      ${when(`date_text = ${sqlString(columns.date)}`, REPEATED_HEADER)}
+      ELSE ${sqlString(UNREADABLE_DATE.text)} END`,
     when(`day <= DATE ${sqlString(PLACEHOLDER_DATES_UNTIL)}`, PLACEHOLDER_DATE),
     ...(today === undefined
       ? []
