@@ -149,7 +149,10 @@ export function registerTrainCommand(program: Command): void {
     )
     .option("--holdout-end <date>", "last day of the holdout period (YYYY-MM-DD)", isoDate)
     .addOption(
-      new Option("--time-unit <unit>", "time unit of the models")
+      new Option(
+        "--time-unit <unit>",
+        "time unit of the models (needed with summaries in lifetimes' names: it counts in days)",
+      )
         .choices(["day", "week"])
         .default("week"),
     )
@@ -186,7 +189,8 @@ export function registerTrainCommand(program: Command): void {
     checkTrainOptions(o);
     // Loaded here: the training stack is most of what `ml` would load at start.
     const { runTrainPipeline } = await import("../pipelines/train.ts");
-    const result = await runTrainPipeline(trainPipelineOptions(o));
+    const timeUnitGiven = train.getOptionValueSource("timeUnit") !== "default";
+    const result = await runTrainPipeline({ ...trainPipelineOptions(o), timeUnitGiven });
     printTrainResult(result);
     await publishTrained(result, o);
   });

@@ -17,7 +17,11 @@ import { forEachLine } from "./line-reader.ts";
 import { dayToIsoDate, isoDateToDay, type ReadReport } from "./transaction-log.ts";
 
 export interface SummaryCsvOptions {
-  /** The unit t_x and T are in; default "week". */
+  /**
+   * The unit t_x and T are in; default "week", except for lifetimes' names (recency, recency_cal),
+   * which need it given: lifetimes counts in days unless told freq="W", and a summary in days read
+   * as weeks forecast a 13-week horizon as 13 days, a seventh of the truth, without a word.
+   */
   timeUnit?: TimeUnit;
   /**
    * Calibration end the summaries were computed at, `YYYY-MM-DD`; used for `firstDay`
@@ -77,6 +81,7 @@ export async function readSummaryCsv(
       const names = splitCsvRecord(text, delimiter).map((h) => h.trim());
       positions = columnPositions(path, names, line);
       width = names.length;
+      if (options.timeUnit === undefined) refuseUnitlessLifetimes(path, names, line);
       if (options.holdoutEnd !== undefined && positions.holdout_purchases < 0) {
         // Scored against zeros, every model would look as if it forecast too much.
         throw new BadRowError(path, {
@@ -149,6 +154,19 @@ function emptyColumns(): Record<Column, number[]> {
 }
 
 /** Positions of the columns in the header; a missing id or required column is a BadRowError. */
+/** lifetimes' and PyMC-Marketing's summaries count in days unless told otherwise: ask which. */
+function refuseUnitlessLifetimes(path: string, names: readonly string[], line: number): void {
+  const recency = names.find((n) => n === "recency" || n === "recency_cal");
+  if (recency === undefined) return;
+  throw new BadRowError(path, {
+    line,
+    field: recency,
+    message:
+      `column "${recency}" is lifetimes' (or PyMC-Marketing's), which counts recency and T in days ` +
+      'unless written with freq="W": pass --time-unit day (their default) or --time-unit week',
+  });
+}
+
 function columnPositions(path: string, header: string[], line: number): ColumnPositions {
   const names = header.map((h) => ALIASES[h] ?? h);
   // pandas writes its index (the customer id) under an empty name in the first column.

@@ -29,6 +29,8 @@ export interface LoadOptions {
   calibrationEnd?: string;
   holdoutEnd?: string;
   timeUnit: TimeUnit;
+  /** false: `timeUnit` is the default, not the user's; summaries in lifetimes' names then ask. */
+  timeUnitGiven?: boolean;
   columns?: Partial<LogColumns>;
   onBadRow?: BadRowPolicy;
   /** Extra options of the csv / parquet / postgres formats. */
@@ -49,7 +51,7 @@ export async function loadTrainingData(options: LoadOptions): Promise<LoadedData
   if (options.format === "summary") {
     const { summaries, report, floatWrittenIds } = await readPossiblyZipped(options.path, (path) =>
       readSummaryCsv(path, {
-        timeUnit: options.timeUnit,
+        ...(options.timeUnitGiven === false ? {} : { timeUnit: options.timeUnit }),
         ...(options.calibrationEnd ? { calibrationEnd: options.calibrationEnd } : {}),
         ...(options.holdoutEnd ? { holdoutEnd: options.holdoutEnd } : {}),
         onBadRow,

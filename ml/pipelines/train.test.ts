@@ -367,6 +367,12 @@ test("--format summary with holdout columns scores the BTYD models on the holdou
   ]);
   expect(refused.code).toBe(2);
   expect(refused.err).toContain("--holdout-end needs each customer's holdout purchases");
+  // lifetimes' names without --time-unit: it counts in days unless told freq="W", so ask which.
+  const unitless = await cli([...args.slice(0, 5), ...window, "--out", out]);
+  expect(unitless.code).toBe(2);
+  expect(unitless.err).toContain(
+    'line 1, field "recency_cal": column "recency_cal" is lifetimes\' (or PyMC-Marketing\'s), which counts recency and T in days unless written with freq="W": pass --time-unit day (their default) or --time-unit week',
+  );
 });
 
 test("--promote-if-better promotes only when not worse on the same split and says why; ml models shows ml track results", async () => {

@@ -41,6 +41,8 @@ export interface TrainPipelineOptions {
   calibrationEnd?: string;
   holdoutEnd?: string;
   timeUnit: TimeUnit;
+  /** false: `timeUnit` is the CLI's default, not the user's (see LoadOptions.timeUnitGiven). */
+  timeUnitGiven?: boolean;
   out: string;
   columns?: Partial<LogColumns>;
   onBadRow?: BadRowPolicy;
@@ -191,6 +193,7 @@ async function readTrainingData(
       ...(options.calibrationEnd ? { calibrationEnd: options.calibrationEnd } : {}),
       ...(options.holdoutEnd ? { holdoutEnd: options.holdoutEnd } : {}),
       timeUnit: options.timeUnit,
+      ...(options.timeUnitGiven === false ? { timeUnitGiven: false } : {}),
       ...(options.columns ? { columns: options.columns } : {}),
       ...(options.onBadRow ? { onBadRow: options.onBadRow } : {}),
       ...(options.log ? { log: options.log } : {}),
