@@ -134,6 +134,31 @@ describe("selectWithinBudget", () => {
     }
   });
 
+  test("a change of currency unit (cost, profit and budget scaled together) picks the same actions (× 2^-40, 2^-300)", () => {
+    // An absolute 1e-9 on profit dropped every action worth less: /decision took email at a
+    // profit of 1e-10 while the batch selected no one, even with a budget of 1e308.
+    const next = rng(41);
+    const wrong: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      const { options, budget } = randomInstance(next, i % 2 === 0);
+      const picks = (r: ReturnType<typeof selectWithinBudget>) =>
+        JSON.stringify(r.picks.map((p) => [p.index, p.option.action]));
+      const base = selectWithinBudget(options, budget);
+      // Not beyond 2^-300: the efficiency comparisons multiply a cost by a profit.
+      for (const scale of [2 ** -40, 2 ** -300]) {
+        const scaled = options.map((list) =>
+          list.map((o) => ({ ...o, cost: o.cost * scale, profit: o.profit * scale })),
+        );
+        const result = selectWithinBudget(scaled, budget * scale);
+        if (picks(result) !== picks(base) || result.exact !== base.exact)
+          wrong.push(`instance ${i} × ${scale}: ${picks(result)} vs ${picks(base)}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    const email = { action: "email", cost: 0.5e-10, profit: 1.1e-10 };
+    expect(selectWithinBudget([[email]], 1e308).picks).toEqual([{ index: 0, option: email }]);
+  });
+
   test("exact or not does not depend on the unit of profit (totals up to 1e18)", () => {
     // Scaled by powers of 2, the picks and the LP bound scale exactly; only the sums' rounding
     // grows with them. An absolute 1e-9 on the gap called 8 of 4,000 optimal selections inexact
@@ -157,7 +182,7 @@ describe("selectWithinBudget", () => {
       }
       const budget = Math.round(next() * 40 * 10) / 10;
       const base = selectWithinBudget(options, budget);
-      for (const scale of [2 ** 40, 2 ** 56]) {
+      for (const scale of [2 ** -40, 2 ** -300, 2 ** 40, 2 ** 56]) {
         const scaled = options.map((list) => list.map((o) => ({ ...o, profit: o.profit * scale })));
         const result = selectWithinBudget(scaled, budget);
         if (result.exact !== base.exact || (result.exact && result.gap !== 0))

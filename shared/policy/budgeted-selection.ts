@@ -38,7 +38,6 @@ export interface SelectionResult {
   maxSingleProfit: number;
 }
 
-const EPS = 1e-9;
 /**
  * Rounding room of the budget comparisons, relative to the budget: three costs of 0.1 fit a budget
  * of 0.3, while a budget of 0 admits no cost at all (an absolute 1e-9 let every action costing
@@ -64,10 +63,12 @@ export function selectWithinBudget(
   options: ReadonlyArray<ReadonlyArray<SelectionOption>>,
   budget: number,
 ): SelectionResult {
-  // Only actions that pay and fit can ever be chosen.
+  // Only actions that pay and fit can ever be chosen. Any profit above 0 pays, as in /decision:
+  // the selection does not depend on the unit of cost and profit (an absolute 1e-9 here dropped
+  // every action of a batch priced in a unit where profits are 1e-10, which /decision took).
   const slack = budget * BUDGET_SLACK;
   const useful = options.map((list) =>
-    list.filter((o) => o.profit > EPS && o.cost <= budget + slack && Number.isFinite(o.profit)),
+    list.filter((o) => o.profit > 0 && o.cost <= budget + slack && Number.isFinite(o.profit)),
   );
   let maxSingleProfit = 0;
   const costs = new Set<number>();
@@ -144,13 +145,13 @@ function hullSteps(
   for (const o of list) if (o.cost <= 0 && (!base || o.profit > base.profit)) base = o;
   const baseProfit = base?.profit ?? 0;
   const paid = list
-    .filter((o) => o.cost > 0 && o.profit > baseProfit + EPS)
+    .filter((o) => o.cost > 0 && o.profit > baseProfit)
     .sort((a, b) => a.cost - b.cost || b.profit - a.profit);
   // Drop dominated options (no more profit than a cheaper one).
   const frontier: SelectionOption[] = [];
   for (const o of paid) {
     const last = frontier[frontier.length - 1];
-    if (!last || o.profit > last.profit + EPS) frontier.push(o);
+    if (!last || o.profit > last.profit) frontier.push(o);
   }
   // Upper hull from the base point (0, baseProfit): efficiencies strictly decreasing.
   const hull: Array<{ cost: number; profit: number; option: SelectionOption | undefined }> = [
@@ -237,7 +238,7 @@ function lpGreedySelection(
   const upper = Math.max(lpUpperBound, totalProfit);
   // A gap within the sums' rounding (relative to the total: 512 on a total of 7e18, where an
   // absolute 1e-9 called an optimal selection inexact) is none: the selection is exact.
-  const exact = upper - totalProfit <= EPS + GAP_ROUNDING * Math.abs(upper);
+  const exact = upper - totalProfit <= GAP_ROUNDING * Math.abs(upper);
   return {
     picks,
     totalCost,
