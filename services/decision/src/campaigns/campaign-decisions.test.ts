@@ -159,6 +159,31 @@ describe("POST /decision/batch with a campaign", () => {
     );
   });
 
+  test("customers the forecast refuses are in neither group: the shadow budget is per customer decided on", async () => {
+    const unknown = Array.from({ length: 300 }, (_, i) => ({ id: `gone-${i}` }));
+    const body = {
+      customers: [...customers.slice(0, 100), ...unknown],
+      horizon,
+      actions,
+      budget: 20,
+      campaign: "refused-24",
+      control_share: 0.3,
+    };
+    const answer = (await (await post("/decision/batch", body)).json()) as BatchBody & {
+      considered: number;
+      errors: unknown[];
+    };
+    expect(answer.errors).toHaveLength(300);
+    const { treated, control } = answer.campaign.groups;
+    expect(treated + control).toBe(100);
+    expect(answer.considered).toBe(100);
+    expect(answer.campaign.control).toHaveLength(control);
+    // 20 of the treated get email; the control group's shadow takes the same share of its own.
+    expect(answer.totals.customers).toBe(20);
+    const wouldGet = answer.campaign.control.filter((c) => c.would_have_action === "email").length;
+    expect(wouldGet).toBe(Math.floor((20 * control) / treated));
+  });
+
   test("bad shares are 400s naming the field; without any share 0.1 is held out", async () => {
     const bad = await post("/decision/batch", {
       customers,

@@ -33,18 +33,29 @@ export function controlShareFor(policy: ActivePolicy, body: CampaignRequest): nu
   return body.control_share ?? policy.definition.control_share ?? DEFAULT_CONTROL_SHARE;
 }
 
-/** The groups of the customers (null without a campaign). */
+/**
+ * The groups of the customers (null without a campaign), counted over those decided on
+ * (`decided[i]`, default all): a customer the forecast refused has no row in either group, and
+ * counted as treated it shrank the control group's shadow budget (30 refused of 40 "treated"
+ * left the control group a quarter of its budget).
+ */
 export async function splitCampaign(
   deps: DecisionDeps,
   policy: ActivePolicy,
   body: CampaignRequest,
   customerIds: readonly string[],
+  decided?: ReadonlyArray<boolean>,
 ): Promise<CampaignSplit | null> {
   if (!body.campaign) return null;
   const controlShare = controlShareFor(policy, body);
   const groups = await deps.campaigns.groups(body.campaign, customerIds, controlShare);
-  const control = groups.filter((g) => g === "control").length;
-  return { id: body.campaign, controlShare, groups, treated: groups.length - control, control };
+  let [treated, control] = [0, 0];
+  groups.forEach((g, i) => {
+    if (decided && !decided[i]) return;
+    if (g === "control") control++;
+    else treated++;
+  });
+  return { id: body.campaign, controlShare, groups, treated, control };
 }
 
 /** Options of one group only (the other group's customers get none). */

@@ -291,7 +291,8 @@ export async function decideBatch(
     return null;
   });
   const ids = body.customers.map((c) => c.id);
-  const split = await splitCampaign(deps, policy, body, ids);
+  const decided = scored.map((s) => s !== null);
+  const split = await splitCampaign(deps, policy, body, ids, decided);
   const options = scored.map((s) => s?.options ?? []);
   const { result, picked, wouldHave } = selectBatch(split, options, body.budget);
   const decisionIds: Array<string | undefined> = [];
