@@ -58,6 +58,7 @@ const decisions: CampaignDecision[] = pop.ids.map((id, i) => {
     expectedProfit: decision.predictedProfit[i] ?? Number.NaN,
     expectedPurchases: pop.predictedPurchases[i] ?? Number.NaN,
     upliftBase: pop.predictedPurchases[i] ?? Number.NaN,
+    horizonDays: pop.horizonWeeks * 7,
     pAlive: pop.pAlive[i] ?? Number.NaN,
   };
 });

@@ -42,6 +42,13 @@ export async function runCampaignLearn(o: CampaignLearnOptions) {
   );
   const store = new PolicyStore(o.db);
   const added = await store.add(current.name, proposed);
+  const coverage = result.horizon_coverage;
+  if (coverage !== undefined && coverage < 1) {
+    print(
+      `note: measured over ${(coverage * 100).toFixed(0)}% of the decisions' horizons on average ` +
+        "(expected purchases scaled to it): report again once they are over for a whole-horizon measure",
+    );
+  }
   print(`proposed ${current.name} v${added.version} (from v${current.version}):`);
   for (const line of describeChange(learned)) print(`  ${line}`);
   if (o.activate) {

@@ -21,6 +21,15 @@ export interface CampaignDecision {
   /** What the uplift multiplied (decisions logged before it was recorded: expected purchases). */
   upliftBase: number;
   pAlive: number;
+  /** The horizon the decision was made for, in days (NaN when not logged). */
+  horizonDays: number;
+}
+
+/** A logged request's horizon in days: {value, unit: "day" | "week"}, else NaN. */
+function horizonDaysOf(inputs: Record<string, unknown>): number {
+  const h = inputs.horizon as { value?: unknown; unit?: unknown } | undefined;
+  const value = num(h?.value, Number.NaN);
+  return h?.unit === "week" ? value * 7 : h?.unit === "day" ? value : Number.NaN;
 }
 
 const num = (v: unknown, fallback: number) =>
@@ -62,21 +71,46 @@ export async function readCampaignDecisions(
       expectedPurchases: num(details.expected_purchases, 0),
       upliftBase: num(details.uplift_base, num(details.expected_purchases, 0)),
       pAlive: num(details.p_alive, Number.NaN),
+      horizonDays: horizonDaysOf(row.inputs ?? {}),
     });
   }
   return { decisions, repeats: rows.length - decisions.length, switched };
 }
 
-/** Observations of the decisions with purchase days and spend in (decided day, endDay]. */
+/** How the window met the decisions' horizons (customers whose decision logged one). */
+export interface HorizonCoverage {
+  /** Customers whose horizon runs past the window's end: measured over part of it. */
+  partial: number;
+  /** Mean share of the horizon the window covers, over customers with a horizon (1: all of it). */
+  meanCoverage: number;
+  /** Customers whose horizon ended before the window did: purchases after it not counted. */
+  cutAtHorizon: number;
+}
+
+/**
+ * Observations of the decisions with purchase days and spend in (decided day, end], where end is
+ * the window's end or, sooner, the end of the horizon the decision was made for: the uplift is a
+ * change in purchases over that horizon. A horizon the window covers only in part has its uplift
+ * base (expected purchases over the horizon) scaled by the share covered; measured against the
+ * whole base, a 30-day window of a 91-day horizon read a true uplift of 0.5 as 0.18.
+ */
 export function joinPurchases(
   decisions: readonly CampaignDecision[],
   log: TransactionLog,
   endDay: number,
-): { observations: CampaignObservations; transactions: number; unknownCustomers: number } {
+): {
+  observations: CampaignObservations;
+  transactions: number;
+  unknownCustomers: number;
+  coverage: HorizonCoverage;
+} {
   const actions = [...new Set(decisions.map((d) => d.action).filter((a) => a !== "none"))].sort();
   const actionIndex = new Map(actions.map((a, k) => [a, k]));
   const o = emptyObservations(decisions.length, actions);
   const position = new Map<string, number>();
+  const lastCounted = new Float64Array(decisions.length);
+  const coverage = { partial: 0, meanCoverage: 0, cutAtHorizon: 0 };
+  let withHorizon = 0;
   decisions.forEach((d, i) => {
     position.set(d.customerId, i);
     o.action[i] = actionIndex.get(d.action) ?? -1;
@@ -84,7 +118,15 @@ export function joinPurchases(
     o.margin[i] = d.margin;
     o.cost[i] = d.cost;
     o.assumedUplift[i] = d.uplift;
-    o.upliftBase[i] = d.upliftBase;
+    const share = d.horizonDays > 0 ? Math.min(1, (endDay - d.decidedDay) / d.horizonDays) : 1;
+    lastCounted[i] = d.horizonDays > 0 ? Math.min(endDay, d.decidedDay + d.horizonDays) : endDay;
+    if (d.horizonDays > 0) {
+      withHorizon++;
+      coverage.meanCoverage += share;
+      if (share < 1) coverage.partial++;
+      else if (lastCounted[i]! < endDay) coverage.cutAtHorizon++;
+    }
+    o.upliftBase[i] = d.upliftBase * share;
     o.predictedProfit[i] = d.expectedProfit;
     o.pAlive[i] = d.pAlive;
   });
@@ -98,7 +140,7 @@ export function joinPurchases(
     if (i < 0) continue;
     const day = log.day[row]!;
     const d = decisions[i] as CampaignDecision;
-    if (day <= d.decidedDay || day > endDay) continue;
+    if (day <= d.decidedDay || day > lastCounted[i]!) continue;
     transactions++;
     o.spend[i] = o.spend[i]! + log.amount[row]!;
     if (lastDay[i] === day) continue;
@@ -114,5 +156,6 @@ export function joinPurchases(
     lastDay[i] = day;
   }
   const unknownCustomers = decisions.length - logPosition.filter((p) => p >= 0).length;
-  return { observations: o, transactions, unknownCustomers };
+  coverage.meanCoverage = withHorizon > 0 ? coverage.meanCoverage / withHorizon : 1;
+  return { observations: o, transactions, unknownCustomers, coverage };
 }

@@ -5,9 +5,11 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { campaignResults } from "@pp/shared/db/schema.ts";
 import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
 import { campaignDecisionRow } from "@pp/shared/testing/decision-rows.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
+import { eq } from "drizzle-orm";
 import { runCampaignReport } from "./campaign-report.ts";
 
 let db: TestDatabase;
@@ -55,5 +57,16 @@ test("no control customer, or one: no interval, and charts without NaN", async (
     const html = readFileSync(join(out, "campaign.html"), "utf8");
     expect(html).toContain("Qini curve");
     expect(html.match(/NaN/g)).toBeNull();
+    // With no control customer nothing is measured: no incremental profit, not a break-even 0.
+    if (campaign === "all-treated") {
+      expect(result.incremental_profit).toBeNull();
+      expect(result.notes).toContain("no action could be measured: no incremental profit");
+      expect(html).toContain('<strong id="total-profit">–</strong>');
+      const [stored] = await db.handle.db
+        .select()
+        .from(campaignResults)
+        .where(eq(campaignResults.campaignId, campaign));
+      expect(stored?.incrementalProfit).toBeNull();
+    }
   }
 });

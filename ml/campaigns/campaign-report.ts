@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { campaignSectionHtml, htmlDocument } from "@pp/shared/campaigns/campaign-html.ts";
-import type { CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
+import type { ActionResult, CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
 import { saveCampaignResult } from "@pp/shared/campaigns/campaign-results-store.ts";
 import type { Database } from "@pp/shared/db/database.ts";
 import type { BadRowPolicy } from "../data/bad-rows.ts";
@@ -13,7 +13,12 @@ import type { LogColumns } from "../data/input/log-input.ts";
 import { dayToIsoDate, isoDateToDay } from "../data/transaction-log.ts";
 import { type LogFormat, type LogReadOptions, readLog } from "../pipelines/read-log.ts";
 import { lastTransactionDay } from "../tracking/realized-purchases.ts";
-import { joinPurchases, readCampaignDecisions } from "./campaign-log-join.ts";
+import {
+  type CampaignDecision,
+  type HorizonCoverage,
+  joinPurchases,
+  readCampaignDecisions,
+} from "./campaign-log-join.ts";
 import { measureCampaign } from "./measure-campaign.ts";
 
 export interface CampaignReportOptions {
@@ -26,6 +31,8 @@ export interface CampaignReportOptions {
   /** The input layer's options (source, order/price columns, date format, time zone, returns). */
   log?: LogReadOptions;
   windowEnd?: string;
+  /** Today (default: the clock's): a window cannot end after it. */
+  today?: Date;
   out?: string;
   print?: (line: string) => void;
 }
@@ -49,8 +56,18 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
     ...(o.log ? { log: o.log } : {}),
   });
   for (const line of dataQualityLines(quality)) print(line);
-  const endDay = o.windowEnd === undefined ? lastTransactionDay(log) : isoDateToDay(o.windowEnd);
-  if (Number.isNaN(endDay)) throw new RangeError(`--data: ${o.data} holds no transactions`);
+  const lastDay = lastTransactionDay(log);
+  if (Number.isNaN(lastDay)) throw new RangeError(`--data: ${o.data} holds no transactions`);
+  const endDay = o.windowEnd === undefined ? lastDay : isoDateToDay(o.windowEnd);
+  // Days no file can hold yet would count as days without purchases, in both groups, and shrink
+  // every measured effect (a window ending 61 days ahead measured a 0.5 uplift as 0.16).
+  const today = isoDateToDay((o.today ?? new Date()).toISOString().slice(0, 10));
+  if (endDay > today) {
+    throw new RangeError(
+      `--window-end ${dayToIsoDate(endDay)} is in the future (today is ${dayToIsoDate(today)}): ` +
+        "no purchases after today can be in --data; pass a --window-end on or before today",
+    );
+  }
   const firstDecision = Math.min(...decisions.map((d) => d.decidedDay));
   if (endDay <= firstDecision) {
     throw new RangeError(
@@ -76,6 +93,13 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
         "each customer counts in the group of its first decision",
     );
   }
+  notes.push(...coverageNotes(joined.coverage, measured, endDay));
+  if (endDay > lastDay + 7) {
+    notes.push(
+      `the last purchase in --data is on ${dayToIsoDate(lastDay)}, ${endDay - lastDay} days before ` +
+        `the window's end: if the file stops there, the days after it count as days without purchases`,
+    );
+  }
   if (joined.unknownCustomers > 0) {
     notes.push(
       `${joined.unknownCustomers} campaign customers have no transactions in --data at all`,
@@ -84,18 +108,12 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
   const result = measureCampaign(joined.observations, {
     campaign: o.campaign,
     window: { start: dayToIsoDate(firstDecision + 1), end: dayToIsoDate(endDay) },
+    horizonCoverage: joined.coverage.meanCoverage,
     notes,
   });
   await saveCampaignResult(o.db, result);
-  for (const a of result.actions) {
-    const x = a.incremental_profit_per_customer;
-    print(
-      `${a.action}: ${a.treated.customers} treated, ${a.control.customers} control; incremental profit ` +
-        `per customer ${x.estimate.toFixed(3)} [${x.lower.toFixed(3)}, ${x.upper.toFixed(3)}], ` +
-        `total ${a.incremental_profit_total.estimate.toFixed(2)}, measured uplift ` +
-        `${a.measured_uplift.estimate.toFixed(3)} (assumed ${a.assumed_uplift.toFixed(3)})`,
-    );
-  }
+  for (const note of notes) print(`note: ${note}`);
+  for (const a of result.actions) print(actionLine(a));
   if (o.out) {
     const dir = resolve(o.out);
     await mkdir(dir, { recursive: true });
@@ -107,4 +125,47 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
     print(`wrote ${join(dir, "campaign.json")} and campaign.html`);
   }
   return result;
+}
+
+/** What the report says when the window and the decisions' horizons differ. */
+function coverageNotes(
+  coverage: HorizonCoverage,
+  decisions: readonly CampaignDecision[],
+  endDay: number,
+): string[] {
+  const notes: string[] = [];
+  if (coverage.partial > 0) {
+    const fullBy = Math.max(
+      ...decisions.map((d) =>
+        d.horizonDays > 0 ? d.decidedDay + Math.ceil(d.horizonDays) : endDay,
+      ),
+    );
+    notes.push(
+      `the window covers ${(coverage.meanCoverage * 100).toFixed(0)}% of the decisions' horizons on ` +
+        `average (${coverage.partial} customers' horizons run past ${dayToIsoDate(endDay)}): their ` +
+        "expected purchases are scaled by the share covered, so the measured uplift is approximate; " +
+        `report again with data through ${dayToIsoDate(fullBy)} to measure every horizon whole`,
+    );
+  }
+  if (coverage.cutAtHorizon > 0) {
+    notes.push(
+      `${coverage.cutAtHorizon} customers' horizons ended before ${dayToIsoDate(endDay)}: their ` +
+        "purchases are counted to the end of the horizon their decision was made for",
+    );
+  }
+  return notes;
+}
+
+/** One action's figures for the terminal; "not measurable" where an arm is empty (NaN before). */
+function actionLine(a: ActionResult): string {
+  const groups = `${a.action}: ${a.treated.customers} treated, ${a.control.customers} control`;
+  const x = a.incremental_profit_per_customer;
+  if (!Number.isFinite(x.estimate)) return `${groups}; not measurable (an empty group)`;
+  const range = Number.isFinite(x.lower) ? ` [${x.lower.toFixed(3)}, ${x.upper.toFixed(3)}]` : "";
+  const uplift = a.measured_uplift.estimate;
+  return (
+    `${groups}; incremental profit per customer ${x.estimate.toFixed(3)}${range}, ` +
+    `total ${a.incremental_profit_total.estimate.toFixed(2)}, measured uplift ` +
+    `${Number.isFinite(uplift) ? uplift.toFixed(3) : "–"} (assumed ${a.assumed_uplift.toFixed(3)})`
+  );
 }

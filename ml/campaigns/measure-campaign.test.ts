@@ -101,6 +101,7 @@ describe("joinPurchases", () => {
       expectedPurchases: 1.2,
       upliftBase: 1.2,
       pAlive: 0.8,
+      horizonDays: Number.NaN, // not logged: the window alone bounds the purchases
     };
     const none = { ...decision, customerId: "b", action: "none", group: "control" as const };
     const j = joinPurchases([decision, none], b.finish(), day("1997-12-31"));
@@ -109,5 +110,19 @@ describe("joinPurchases", () => {
     expect(Array.from(j.observations.spend)).toEqual([11, 0]);
     expect(Array.from(j.observations.action)).toEqual([0, -1]);
     expect(j.unknownCustomers).toBe(1);
+    expect(j.coverage).toEqual({ partial: 0, meanCoverage: 1, cutAtHorizon: 0 });
+
+    // A 30-day horizon: the purchase of 1997-11-01 (day 32) is past it, not counted.
+    const month = { ...decision, horizonDays: 30 };
+    const cut = joinPurchases([month], b.finish(), day("1997-12-31"));
+    expect(Array.from(cut.observations.purchases)).toEqual([1]);
+    expect(Array.from(cut.observations.upliftBase)).toEqual([1.2]);
+    expect(cut.coverage).toEqual({ partial: 0, meanCoverage: 1, cutAtHorizon: 1 });
+    // A 91-day horizon measured over 31 days: its expected purchases scaled by 31/91.
+    const quarter = { ...decision, horizonDays: 91 };
+    const part = joinPurchases([quarter], b.finish(), day("1997-10-31"));
+    expect(Array.from(part.observations.purchases)).toEqual([1]);
+    expect(part.observations.upliftBase[0]).toBeCloseTo((1.2 * 31) / 91, 12);
+    expect(part.coverage).toEqual({ partial: 1, meanCoverage: 31 / 91, cutAtHorizon: 0 });
   });
 });

@@ -148,6 +148,8 @@ export function qiniCurve(o: CampaignObservations): QiniPoint[] {
 export interface MeasureOptions {
   campaign: string;
   window: { start: string; end: string };
+  /** Mean share of the decisions' horizons the window covers (campaign-log-join.ts). */
+  horizonCoverage?: number;
   notes?: string[];
 }
 
@@ -183,14 +185,26 @@ export function measureCampaign(o: CampaignObservations, options: MeasureOptions
     method: MEASUREMENT_METHOD,
     actions,
     qini: qiniCurve(o),
-    incremental_profit: actions.reduce(
-      (s, a) =>
-        s +
-        (Number.isFinite(a.incremental_profit_total.estimate)
-          ? a.incremental_profit_total.estimate
-          : 0),
-      0,
-    ),
+    incremental_profit: incrementalProfit(actions, notes),
+    ...(options.horizonCoverage === undefined ? {} : { horizon_coverage: options.horizonCoverage }),
     notes,
   };
+}
+
+/**
+ * The campaign's incremental profit: the sum over the actions measured, null when none could be
+ * (no control group, or no treated): "0" there read as a measured break-even.
+ */
+function incrementalProfit(actions: readonly ActionResult[], notes: string[]): number | null {
+  const measured = actions.filter((a) => Number.isFinite(a.incremental_profit_total.estimate));
+  const unmeasured = actions.length - measured.length;
+  if (measured.length === 0) {
+    if (actions.length > 0) notes.push("no action could be measured: no incremental profit");
+    return null;
+  }
+  if (unmeasured > 0) {
+    const names = actions.filter((a) => !measured.includes(a)).map((a) => a.action);
+    notes.push(`the incremental profit sums the measured actions only (not ${names.join(", ")})`);
+  }
+  return measured.reduce((s, a) => s + a.incremental_profit_total.estimate, 0);
 }

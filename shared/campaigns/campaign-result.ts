@@ -71,8 +71,10 @@ export interface CampaignResult {
   method: string;
   actions: ActionResult[];
   qini: QiniPoint[];
-  /** Sum over actions of the total incremental profit (estimate). */
-  incremental_profit: number;
+  /** Sum over the measured actions of the total incremental profit; null when none could be. */
+  incremental_profit: number | null;
+  /** Mean share of the decisions' horizons the window covers (1: all; absent before it was kept). */
+  horizon_coverage?: number;
   notes: string[];
 }
 

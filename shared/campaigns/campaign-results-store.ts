@@ -23,7 +23,11 @@ export async function saveCampaignResult(
     windowEnd: result.window.end,
     treated: result.groups.treated,
     control: result.groups.control,
-    incrementalProfit: Number.isFinite(result.incremental_profit) ? result.incremental_profit : 0,
+    // Null when no action could be measured (a 0 read as a measured break-even).
+    incrementalProfit:
+      result.incremental_profit !== null && Number.isFinite(result.incremental_profit)
+        ? result.incremental_profit
+        : null,
     result: jsonSafe(result),
     reportedAt,
   };

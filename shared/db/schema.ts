@@ -224,8 +224,8 @@ export const campaignResults = pgTable(
     windowEnd: date("window_end", { mode: "string" }).notNull(),
     treated: integer("treated").notNull(),
     control: integer("control").notNull(),
-    /** Total incremental profit over all actions (estimate), for listings. */
-    incrementalProfit: doublePrecision("incremental_profit").notNull(),
+    /** Total incremental profit over the measured actions (estimate), for listings; null: none measured. */
+    incrementalProfit: doublePrecision("incremental_profit"),
     result: jsonb("result").$type<Record<string, unknown>>().notNull(),
     reportedAt: timestamp("reported_at", { withTimezone: true }).notNull().defaultNow(),
   },

@@ -15,6 +15,8 @@ export interface CampaignDecisionRow {
   /** The action the policy chose (also for the control group, who did not receive it). */
   wouldHave: string | null;
   scores: Record<string, unknown>;
+  /** The request's terms (its `horizon` among them). */
+  inputs: Record<string, unknown>;
 }
 
 /** Every decision of `campaign` with an assignment group, oldest first (ties by decision id). */
@@ -29,6 +31,7 @@ export function readCampaignDecisionRows(
       group: decisionLog.assignmentGroup,
       wouldHave: decisionLog.wouldHaveAction,
       scores: decisionLog.scores,
+      inputs: decisionLog.inputs,
     })
     .from(decisionLog)
     .where(and(eq(decisionLog.campaignId, campaign), isNotNull(decisionLog.assignmentGroup)))

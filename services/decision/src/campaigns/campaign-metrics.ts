@@ -31,12 +31,15 @@ function seriesOf(results: readonly CampaignResult[]): Series {
         }
       }
     }
-    out.push({
-      campaign: r.campaign,
-      action: "all",
-      bound: "estimate",
-      value: r.incremental_profit,
-    });
+    // No series when nothing could be measured: a 0 would read as a measured break-even.
+    if (typeof r.incremental_profit === "number" && Number.isFinite(r.incremental_profit)) {
+      out.push({
+        campaign: r.campaign,
+        action: "all",
+        bound: "estimate",
+        value: r.incremental_profit,
+      });
+    }
   }
   return out;
 }

@@ -192,7 +192,7 @@ describe("campaign page in headless Chromium", () => {
         expect(groups).toContain(`${result.groups.treated} treated`);
         expect(groups).toContain(`${result.groups.control} control`);
         const total = (await page.locator("#total-profit").textContent()) ?? "";
-        expect(Number(total.replace(/,/g, ""))).toBeCloseTo(result.incremental_profit, 1);
+        expect(Number(total.replace(/,/g, ""))).toBeCloseTo(result.incremental_profit as number, 1);
         // The Qini polyline has the 11 points (0 and ten deciles), drawn at real coordinates.
         const points = await page
           .locator('svg[aria-label="Qini curve"] polyline')

@@ -1,0 +1,2 @@
+-- A campaign none of whose actions could be measured (no control group, or no treated) has no incremental profit: null, where 0 read as a measured break-even.
+ALTER TABLE "campaign_results" ALTER COLUMN "incremental_profit" DROP NOT NULL;
