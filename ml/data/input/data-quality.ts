@@ -338,7 +338,7 @@ function mostSkippedWarning(q: DataQuality): string {
   const share = ((100 * total) / q.rows_read).toFixed(0);
   return (
     `  WARNING: most rows were skipped (${n(total)} of ${n(q.rows_read)}, ${share}%; mostly ${reason}): ` +
-    "the models are fitted on the rest; check the column options, or pass --on-bad-row fail to stop at the first"
+    "only the rest is used; check the column options, or pass --on-bad-row fail to stop at the first"
   );
 }
 

@@ -131,7 +131,7 @@ test("when more rows are skipped than kept, the account warns, naming the share 
   const { quality } = await read(mostly);
   expect(quality.rows_kept).toBe(2);
   expect(dataQualityLines(quality)).toContain(
-    "  WARNING: most rows were skipped (5 of 7, 71%; mostly unreadable date): the models are fitted on the rest; check the column options, or pass --on-bad-row fail to stop at the first",
+    "  WARNING: most rows were skipped (5 of 7, 71%; mostly unreadable date): only the rest is used; check the column options, or pass --on-bad-row fail to stop at the first",
   );
   const few = await read(log(["2020-01-05", "2020-01-09", "2020-01-10", "soon"]));
   expect(dataQualityLines(few.quality).join("\n")).not.toContain("most rows were skipped");
