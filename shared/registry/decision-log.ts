@@ -71,6 +71,17 @@ export class DecisionLogRepository {
     return row ?? null;
   }
 
+  /** Whether any of these decisions is stored (one indexed lookup per id, stopping at the first). */
+  async anyStored(decisionIds: readonly string[]): Promise<boolean> {
+    if (decisionIds.length === 0) return false;
+    const rows = await this.db
+      .select({ id: decisionLog.decisionId })
+      .from(decisionLog)
+      .where(inArray(decisionLog.decisionId, [...decisionIds]))
+      .limit(1);
+    return rows.length > 0;
+  }
+
   /** Rows about one customer that the table refused and that were parked, oldest first. */
   deadLettersOfCustomer(customerId: string): Promise<DecisionLogDeadLetterRow[]> {
     return parkedRowsOf(this.db, [customerId]);

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { decisionLog } from "@pp/shared/db/schema.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
+import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
 import {
   openTestDatabase,
   type TestDatabase,
@@ -309,6 +310,44 @@ for (const driver of testDrivers()) {
       expect((await send({ ...batch, budget: 3 }, "campaign-7")).status).toBe(422);
       const metrics = await (await app.request("/metrics")).text();
       expect(metrics).toContain('decision_idempotent_replays_total{kind="batch"} 1');
+    });
+
+    test("a keyed batch whose answer row was erased: a 409 asking for a new key, no row contradicting its answer", async () => {
+      const batch = {
+        customers: [{ id: "c-20" }, { id: "c-21" }],
+        horizon: { value: 13, unit: "week" },
+        actions,
+        budget: 10,
+      };
+      const send = (key: string) =>
+        app.request("/decision/batch", {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            Authorization: `Bearer ${KEY_A}`,
+            "Idempotency-Key": key,
+          },
+          body: JSON.stringify(batch),
+        });
+      expect((await send("erased-7")).status).toBe(200);
+      const before = await rowsAbout("c-21");
+      expect(before).toHaveLength(1);
+      // c-20's row kept the batch's answer: erasing c-20 ends its replays.
+      await new DecisionLogRepository(testDb.handle.db).eraseCustomer("c-20");
+      const again = await send("erased-7");
+      expect(again.status).toBe(409);
+      const { error } = (await again.json()) as { error: { message: string; details: unknown } };
+      expect(error.message).toContain("send a new key");
+      expect(error.details).toEqual([
+        {
+          path: "Idempotency-Key",
+          message: "its batch's answer was erased with a customer's decisions",
+        },
+      ]);
+      expect(await rowsAbout("c-21")).toEqual(before);
+      // A new key decides again.
+      expect((await send("erased-8")).status).toBe(200);
+      expect(await rowsAbout("c-21")).toHaveLength(2);
     });
 
     test("malformed keys are a 400 naming the header, before any decision", async () => {

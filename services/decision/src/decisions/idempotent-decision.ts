@@ -91,13 +91,17 @@ function storedAnswer(row: DecisionLogRow | null): { json: string; hash: unknown
   return { json, hash: (row.inputs as { request_sha256?: unknown }).request_sha256 };
 }
 
-/** The key's row, read from the log; a log that cannot be read is a 503 (retry), never a guess. */
-async function keyedRow(deps: DecisionDeps, decisionId: string): Promise<DecisionLogRow | null> {
-  const read = async () => new DecisionLogRepository(await deps.database()).get(decisionId);
+/** A read of the key's rows; a log that cannot be read is a 503 (retry), never a guess. */
+async function readKeyed<T>(
+  deps: DecisionDeps,
+  what: string,
+  read: (log: DecisionLogRepository) => Promise<T>,
+): Promise<T> {
+  const reading = async () => read(new DecisionLogRepository(await deps.database()));
   try {
     // As long as a decision may wait for its commit: a server gone away is not waited on longer.
     const ms = deps.config.DECISION_LOG_COMMIT_TIMEOUT_MS;
-    return await within(read(), ms, `reading the ${IDEMPOTENCY_HEADER}'s decision`);
+    return await within(reading(), ms, `reading the ${IDEMPOTENCY_HEADER}'s ${what}`);
   } catch (cause) {
     throw new AppError(
       "unavailable",
@@ -105,6 +109,11 @@ async function keyedRow(deps: DecisionDeps, decisionId: string): Promise<Decisio
       { headers: { "Retry-After": "1" }, cause },
     );
   }
+}
+
+/** The key's row, read from the log. */
+function keyedRow(deps: DecisionDeps, decisionId: string): Promise<DecisionLogRow | null> {
+  return readKeyed(deps, "decision", (log) => log.get(decisionId));
 }
 
 /** The answer already given for this key (as sent), null when none was; 422 for another request. */
@@ -253,6 +262,35 @@ export async function decideIdempotently(
   });
 }
 
+/**
+ * A keyed batch whose answer row was erased (its customer's decisions deleted) while other rows
+ * under the key stay: deciding again would answer with decisions the log contradicts (the
+ * members' fixed ids already hold the first decisions, so the new ones are not written). Rows
+ * and answer are written in one transaction, so rows without the answer row mean an erasure;
+ * rows with it are another process's decision, answered by answerKeyed as its own.
+ */
+async function refuseIfAnswerErased(
+  deps: DecisionDeps,
+  idempotency: Idempotency,
+  memberIds: readonly string[],
+): Promise<void> {
+  const stored = await readKeyed(deps, "decisions", (log) => log.anyStored(memberIds));
+  if (!stored || (await replayOf(deps, idempotency)) !== null) return;
+  throw new AppError(
+    "conflict",
+    `This ${IDEMPOTENCY_HEADER}'s batch was partly erased (the customer whose decision kept its answer): ` +
+      "its answer cannot be replayed, and deciding again would contradict the decisions still logged under it; send a new key",
+    {
+      details: [
+        {
+          path: IDEMPOTENCY_HEADER,
+          message: "its batch's answer was erased with a customer's decisions",
+        },
+      ],
+    },
+  );
+}
+
 /** POST /decision/batch under an Idempotency-Key: the first row written keeps the answer. */
 export async function decideBatchIdempotently(
   deps: DecisionDeps,
@@ -268,6 +306,7 @@ export async function decideBatchIdempotently(
     const memberIds = await Promise.all(
       ids.map((_, i) => idempotentDecisionId(caller, `${key}\nbatch ${i}`)),
     );
+    await refuseIfAnswerErased(deps, idempotency, memberIds);
     return decideBatch(deps, body, {
       batchId: await idempotentDecisionId(caller, `${key}\nbatch id`),
       memberId: (i, first) => (first ? holder : (memberIds[i] as string)),
