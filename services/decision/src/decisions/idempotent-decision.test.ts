@@ -155,6 +155,17 @@ for (const driver of testDrivers()) {
       postDecision(app, payload, apiKey, key);
     const rowsOf = (decisionId: string) =>
       testDb.handle.db.select().from(decisionLog).where(eq(decisionLog.decisionId, decisionId));
+    /** POST /decision/batch under an Idempotency-Key. */
+    const sendBatch = (payload: unknown, key: string) =>
+      app.request("/decision/batch", {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          Authorization: `Bearer ${KEY_A}`,
+          "Idempotency-Key": key,
+        },
+        body: JSON.stringify(payload),
+      });
     const rowsAbout = (customerId: string) =>
       testDb.handle.db.select().from(decisionLog).where(eq(decisionLog.customerId, customerId));
 
@@ -268,16 +279,7 @@ for (const driver of testDrivers()) {
         actions,
         budget: 2,
       };
-      const send = (payload: unknown, key: string) =>
-        app.request("/decision/batch", {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            Authorization: `Bearer ${KEY_A}`,
-            "Idempotency-Key": key,
-          },
-          body: JSON.stringify(payload),
-        });
+      const send = sendBatch;
       const first = await send(batch, "campaign-7");
       const text = await first.text();
       expect(first.status).toBe(200);
@@ -319,16 +321,7 @@ for (const driver of testDrivers()) {
         actions,
         budget: 10,
       };
-      const send = (key: string) =>
-        app.request("/decision/batch", {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            Authorization: `Bearer ${KEY_A}`,
-            "Idempotency-Key": key,
-          },
-          body: JSON.stringify(batch),
-        });
+      const send = (key: string) => sendBatch(batch, key);
       expect((await send("erased-7")).status).toBe(200);
       const before = await rowsAbout("c-21");
       expect(before).toHaveLength(1);
