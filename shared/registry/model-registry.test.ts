@@ -1,7 +1,15 @@
 // The model registry on both drivers: registration with artifacts and customer features, checksum
 // verification, promotion and rollback, crash safety, and concurrent promotions/registrations.
 
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import {
+  afterAll,
+  beforeAll,
+  describe,
+  expect,
+  setDefaultTimeout,
+  setSystemTime,
+  test,
+} from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -316,6 +324,25 @@ for (const driver of testDrivers()) {
       await expect(registry.promote("reg-life", 0)).rejects.toBeInstanceOf(RegistryInputError);
       expect(await registry.getProductionVersion("no-such-model")).toBeNull();
     });
+
+    // On PGlite the database runs in this process (its clock is the one set here): PostgreSQL only.
+    test.if(driver === "postgres")(
+      "promotions are ordered by the database's clock: a promoter whose clock is behind does not reorder history",
+      async () => {
+        for (let i = 0; i < 3; i++) await registry.registerVersion("reg-skew", input());
+        await registry.promote("reg-skew", 1);
+        await registry.promote("reg-skew", 2);
+        // v3 promoted from a process whose clock is an hour behind.
+        setSystemTime(new Date(Date.now() - 3_600_000));
+        try {
+          await registry.promote("reg-skew", 3);
+        } finally {
+          setSystemTime();
+        }
+        const back = await registry.rollback("reg-skew");
+        expect([back.promoted.version, back.archived?.version]).toEqual([2, 3]);
+      },
+    );
 
     test("register with promote makes the new version production in the same step", async () => {
       await registry.registerVersion("reg-auto", input({ promote: true }));

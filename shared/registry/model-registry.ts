@@ -37,6 +37,14 @@ import {
 import { VERSION_FORMAT, versionOrNull } from "./version-number.ts";
 
 /**
+ * The database's clock, read after the model row's lock: promotions are ordered by it, and a
+ * rollback picks the version promoted last before production. The promoting process's clock
+ * put a version promoted from a machine 3 s behind before the one it replaced, and rollback
+ * then restored the version before that.
+ */
+const DATABASE_NOW = sql`clock_timestamp()`;
+
+/**
  * Notified with the model's name, at commit, whenever a model's production version changes
  * (trigger of migration 0004_model_production_notify, so hand-written updates notify too).
  */
@@ -197,7 +205,7 @@ export class ModelRegistry {
         params: input.params,
         metrics: input.metrics,
         trainedAt: new Date(input.trainedAt),
-        promotedAt: input.promote ? new Date() : null,
+        promotedAt: input.promote ? DATABASE_NOW : null,
       })
       .returning();
     const row = oneRow(inserted, "model version insert");
@@ -237,7 +245,7 @@ export class ModelRegistry {
       const promoted = oneRow(
         await tx
           .update(modelVersions)
-          .set({ stage: "production", promotedAt: new Date(), rolledBackAt: null })
+          .set({ stage: "production", promotedAt: DATABASE_NOW, rolledBackAt: null })
           .where(eq(modelVersions.id, target.id))
           .returning(),
         "promotion",
@@ -274,7 +282,7 @@ export class ModelRegistry {
       const archived = oneRow(
         await tx
           .update(modelVersions)
-          .set({ stage: "archived", rolledBackAt: new Date() })
+          .set({ stage: "archived", rolledBackAt: DATABASE_NOW })
           .where(eq(modelVersions.id, current.id))
           .returning(),
         "rollback archival",
