@@ -28,6 +28,35 @@ test("ids from arguments and a file: CRLF, empty lines and duplicates handled", 
   expect(await customerIdsToForget(["a", "c-1"], file)).toEqual(["a", "c-1", " c-2 ", "é😀"]);
 });
 
+test("a file in Windows-1252 is read as the log reader reads it, and said; a folder is named", async () => {
+  const file = join(dir, "latin1.txt");
+  // "josé" and "müller" in Windows-1252, beside a UTF-8 line.
+  writeFileSync(
+    file,
+    Buffer.from([
+      ...Buffer.from("jos"),
+      0xe9,
+      0x0a,
+      ...Buffer.from("m"),
+      0xfc,
+      ...Buffer.from("ller\n"),
+      ...Buffer.from("日本\n"),
+    ]),
+  );
+  const notes: string[] = [];
+  expect(await customerIdsToForget([], file, (line) => notes.push(line))).toEqual([
+    "josé",
+    "müller",
+    "日本",
+  ]);
+  expect(notes).toEqual([
+    `${file}: 2 line(s) not UTF-8, read as Windows-1252 as the log reader reads them (line 1, 2)`,
+  ]);
+  const error = await customerIdsToForget([], dir).catch((e) => e);
+  expect(error.code).toBe("EISDIR");
+  expect(error.path).toBe(dir);
+});
+
 test("a bad id fails the whole request, naming where it is; so does no id at all", async () => {
   const file = join(dir, "bad.txt");
   writeFileSync(file, "ok\nbad\u0000id\n");

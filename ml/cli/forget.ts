@@ -4,15 +4,25 @@ import { readFile } from "node:fs/promises";
 import type { Database } from "@pp/shared/db/database.ts";
 import { unstorableTextProblem } from "@pp/shared/errors/storable-text.ts";
 import { type ForgottenCustomers, forgetCustomers } from "@pp/shared/registry/forget-customer.ts";
+import { LineByLineDecoder } from "../data/input/line-encodings.ts";
 
 /** Customers per transaction: each chunk is all or nothing, and a huge request never holds one. */
 export const FORGET_CHUNK = 10_000;
 
-/** The ids to forget, de-duplicated in order; a bad one fails the whole request, naming it. */
-export async function customerIdsToForget(ids: string[], file?: string): Promise<string[]> {
+/**
+ * The ids to forget, de-duplicated in order; a bad one fails the whole request, naming it. A
+ * file's lines are decoded as the log reader decodes them (UTF-8, else Windows-1252, line by
+ * line), so an id list saved in a Windows export's encoding names the customers training stored:
+ * read as UTF-8, "josé" became "jos\uFFFD", matched nothing, and was reported forgotten.
+ */
+export async function customerIdsToForget(
+  ids: string[],
+  file?: string,
+  note: (line: string) => void = () => {},
+): Promise<string[]> {
   const all = ids.map((id, i) => ({ id, where: `argument ${i + 1}` }));
   if (file) {
-    const lines = (await readFile(file, "utf8")).split("\n");
+    const lines = (await readIdFile(file, note)).split("\n");
     lines.forEach((line, i) => {
       const id = line.endsWith("\r") ? line.slice(0, -1) : line;
       if (id !== "") all.push({ id, where: `${file} line ${i + 1}` });
@@ -25,6 +35,22 @@ export async function customerIdsToForget(ids: string[], file?: string): Promise
     if (problem) throw new RangeError(`customer id at ${where} ${problem}`);
   }
   return [...new Set(all.map((a) => a.id))];
+}
+
+async function readIdFile(file: string, note: (line: string) => void): Promise<string> {
+  const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+    // Bun's EISDIR names no path: give it the file's, so the CLI says which one in one line.
+    throw Object.assign(error, { path: error.path ?? file });
+  });
+  const decoder = new LineByLineDecoder();
+  const text = Buffer.concat([decoder.decode(bytes), decoder.end()]).toString("utf8");
+  const { windows1252, examples } = decoder.seen;
+  if (windows1252 > 0) {
+    note(
+      `${file}: ${windows1252} line(s) not UTF-8, read as Windows-1252 as the log reader reads them (line ${examples.join(", ")})`,
+    );
+  }
+  return text;
 }
 
 /** Erases in chunks of `chunkSize` customers (one transaction each), reporting each chunk. */

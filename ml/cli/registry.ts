@@ -117,7 +117,7 @@ export function registerForgetCommand(program: Command): void {
     async (ids: string[], o: WorkersTarget & { fromFile?: string; republish?: string }) => {
       const target = checkedTarget("--republish", o.republish);
       const { customerIdsToForget, forgetInChunks } = await import("./forget.ts");
-      const customerIds = await customerIdsToForget(ids, o.fromFile);
+      const customerIds = await customerIdsToForget(ids, o.fromFile, console.log);
       const opened = await openRegistryFromEnv();
       let gone: ForgottenCustomers;
       try {
@@ -131,6 +131,11 @@ export function registerForgetCommand(program: Command): void {
       console.log(
         `forgot ${customerIds.length} customer(s): ${gone.storedRows} stored row(s) under ${gone.versionIds.length} model version(s) (forecast services reload those versions without these customers), ${gone.decisions} decision(s), ${gone.deadLetters} parked decision row(s). ${outside}`,
       );
+      if (gone.storedRows + gone.decisions + gone.deadLetters === 0) {
+        console.log(
+          "note: nothing was stored about these ids; if they are customers, check their spelling, letter case and the file's encoding",
+        );
+      }
       if (target) await republishForgotten(gone, o);
     },
   );
