@@ -21,6 +21,9 @@ export interface OpenRegistry {
 export async function openRegistryFromEnv(
   env: Record<string, string | undefined> = process.env,
 ): Promise<OpenRegistry> {
+  // The store first: a bad ARTIFACT_STORE_URI is refused before a database is opened (after it,
+  // the error left the embedded store's server open and the command never exited).
+  const store = openArtifactStore(artifactStoreLocationFromEnv(env), env);
   const handle = await createDatabase(databaseOptionsFromEnv(env));
   try {
     await handle.migrate();
@@ -28,7 +31,6 @@ export async function openRegistryFromEnv(
     await handle.close();
     throw error;
   }
-  const store = openArtifactStore(artifactStoreLocationFromEnv(env), env);
   return {
     registry: new ModelRegistry(handle.db, store),
     db: handle.db,

@@ -14,8 +14,9 @@ export function openArtifactStore(location: string, env: Env = process.env): Art
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(location)?.[1]?.toLowerCase();
   if (scheme === undefined || scheme === "file") return new FileArtifactStore(location);
   if (scheme === "s3") return new S3ArtifactStore(s3OptionsFromEnv(location, env));
-  throw new Error(
-    `artifact store scheme "${scheme}://" is not supported (location ${location}); use file:// or s3://`,
+  // A RangeError: the CLIs print it as one line (exit 2), as any other bad setting.
+  throw new RangeError(
+    `ARTIFACT_STORE_URI=${location}: the scheme "${scheme}://" is not supported; use a folder path, file:// or s3://`,
   );
 }
 
@@ -25,7 +26,8 @@ const get = (env: Env, ...names: string[]) =>
 /** Bucket and prefix from `s3://bucket/prefix`, the rest from the environment; names what is missing. */
 export function s3OptionsFromEnv(location: string, env: Env): S3StoreOptions {
   const match = /^s3:\/\/([^/]+)\/?(.*?)\/*$/i.exec(location);
-  if (!match?.[1]) throw new Error(`ARTIFACT_STORE_URI ${location}: expected s3://bucket/prefix`);
+  if (!match?.[1])
+    throw new RangeError(`ARTIFACT_STORE_URI ${location}: expected s3://bucket/prefix`);
   const accessKeyId = get(env, "AWS_ACCESS_KEY_ID");
   const secretAccessKey = get(env, "AWS_SECRET_ACCESS_KEY");
   const missing = [
@@ -33,7 +35,7 @@ export function s3OptionsFromEnv(location: string, env: Env): S3StoreOptions {
     ...(secretAccessKey ? [] : ["AWS_SECRET_ACCESS_KEY"]),
   ];
   if (missing.length > 0) {
-    throw new Error(`ARTIFACT_STORE_URI=${location} needs ${missing.join(" and ")} to be set`);
+    throw new RangeError(`ARTIFACT_STORE_URI=${location} needs ${missing.join(" and ")} to be set`);
   }
   const region = get(env, "AWS_REGION", "AWS_DEFAULT_REGION") ?? "us-east-1";
   const custom = get(env, "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "S3_ENDPOINT");

@@ -1,14 +1,17 @@
 import { describe, expect, test } from "bun:test";
 import * as z from "zod";
 import {
+  artifactStoreUriVar,
   booleanVar,
   ConfigError,
+  hostVar,
   httpUrlVar,
   listVar,
   logLevelVar,
   numberVar,
   parseEnv,
   portVar,
+  postgresUrlVar,
   stringEntries,
   urlVar,
 } from "./parse-env.ts";
@@ -117,6 +120,35 @@ describe("parseEnv", () => {
     );
     expect(() => parseEnv(rate, { RPS: "1", N: "0" })).toThrow(
       "N: must be an integer of at least 1",
+    );
+  });
+
+  test("HOST is an IP address or localhost; DATABASE_URL a postgres:// URL; ARTIFACT_STORE_URI a path, file:// or s3://", () => {
+    const hosts = z.object({ HOST: hostVar() });
+    for (const ok of ["0.0.0.0", "127.0.0.1", "::", "::1", "localhost", " 10.0.0.5 "]) {
+      expect(parseEnv(hosts, { HOST: ok }).HOST).toBe(ok.trim());
+    }
+    expect(parseEnv(hosts, { HOST: "[::1]" }).HOST).toBe("::1");
+    for (const bad of ["999.1.1.1", "not-a-host", "0.0.0.0:80"]) {
+      expect(() => parseEnv(hosts, { HOST: bad })).toThrow("HOST: must be an IP address");
+    }
+    const stores = z.object({
+      DATABASE_URL: postgresUrlVar().optional(),
+      ARTIFACT_STORE_URI: artifactStoreUriVar().optional(),
+    });
+    for (const ok of ["postgres://u@h/db", "postgresql://h:5432/db"]) {
+      expect(parseEnv(stores, { DATABASE_URL: ok }).DATABASE_URL).toBe(ok);
+    }
+    for (const bad of ["garbage", "mysql://u@h/x", "postgres://h:port/x"]) {
+      expect(() => parseEnv(stores, { DATABASE_URL: bad })).toThrow(
+        "DATABASE_URL: must be a postgres:// URL",
+      );
+    }
+    for (const ok of ["/srv/artifacts", "./a", "file:///srv/a", "s3://bucket/prefix"]) {
+      expect(parseEnv(stores, { ARTIFACT_STORE_URI: ok }).ARTIFACT_STORE_URI).toBe(ok);
+    }
+    expect(() => parseEnv(stores, { ARTIFACT_STORE_URI: "ftp://x" })).toThrow(
+      'ARTIFACT_STORE_URI: must be a folder path, a file:// or an s3:// URI ("ftp://" is not supported)',
     );
   });
 

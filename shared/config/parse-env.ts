@@ -84,7 +84,47 @@ export const numberVar = (options: { min: number; max?: number; integer?: boolea
 export const portVar = (defaultPort: number) =>
   numberVar({ integer: true, min: 0, max: 65535 }).default(defaultPort);
 
-export const hostVar = (defaultHost = "0.0.0.0") => z.string().min(1).default(defaultHost);
+/**
+ * The address to listen on: an IP address, or localhost. A name that is neither (`999.1.1.1`,
+ * `not-a-host`) failed at listen time, where Bun reported it as a port already in use.
+ */
+export const hostVar = (defaultHost = "0.0.0.0") =>
+  z
+    .string()
+    .trim()
+    .transform((h) => h.replace(/^\[(.*)\]$/, "$1")) // [::1] as in a URL
+    .refine(
+      (h) => h === "localhost" || z.ipv4().safeParse(h).success || z.ipv6().safeParse(h).success,
+      {
+        error:
+          "must be an IP address of this machine (0.0.0.0 for every interface, 127.0.0.1 for this machine only, :: for IPv6) or localhost",
+      },
+    )
+    .default(defaultHost);
+
+/** A PostgreSQL URL, or why not (null: fine): the one check of DATABASE_URL, in every process. */
+export function postgresUrlProblem(url: string): string | null {
+  if (!/^postgres(ql)?:\/\//i.test(url) || !URL.canParse(url)) return "must be a postgres:// URL";
+  return null;
+}
+
+export const postgresUrlVar = () =>
+  z
+    .string()
+    .refine((url) => postgresUrlProblem(url) === null, { error: "must be a postgres:// URL" });
+
+/** Where artifacts live: a folder path, a file:// URI or an s3:// URI (open-artifact-store.ts). */
+export function artifactStoreUriProblem(location: string): string | null {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(location)?.[1]?.toLowerCase();
+  if (scheme === undefined || scheme === "file" || scheme === "s3") return null;
+  return `must be a folder path, a file:// or an s3:// URI ("${scheme}://" is not supported)`;
+}
+
+export const artifactStoreUriVar = () =>
+  z.string().superRefine((location, ctx) => {
+    const problem = artifactStoreUriProblem(location);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 
 export const logLevelVar = z
   .enum(logLevels, { error: `must be one of ${logLevels.join(", ")}` })

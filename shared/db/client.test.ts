@@ -41,6 +41,14 @@ test("options from env: DATABASE_URL wins, else DATA_DIR, else ./.data", () => {
   });
   expect(databaseOptionsFromEnv({ DATA_DIR: "/d" })).toEqual({ dataDir: "/d" });
   expect(databaseOptionsFromEnv({})).toEqual({ dataDir: "./.data" });
+  // Not a PostgreSQL URL: one line naming the variable, its password hidden (it was
+  // postgres.js's TypeError, or a MySQL URL tried as PostgreSQL's with its user).
+  expect(() => databaseOptionsFromEnv({ DATABASE_URL: "garbage" })).toThrow(
+    new RangeError('DATABASE_URL: must be a postgres:// URL (got "garbage")'),
+  );
+  expect(() => databaseOptionsFromEnv({ DATABASE_URL: "mysql://u:pw@h/x" })).toThrow(
+    'DATABASE_URL: must be a postgres:// URL (got "mysql://u:***@h/x")',
+  );
 });
 
 for (const driver of testDrivers()) {

@@ -8,6 +8,8 @@ import { resolve } from "node:path";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { postgresUrlProblem } from "../config/parse-env.ts";
+import { shownValue } from "../config/shown-value.ts";
 import type { Database, DatabaseDriver } from "./database.ts";
 import { embeddedSocket, releaseEmbedded, retainEmbedded } from "./embedded/embedded-host.ts";
 import { MIGRATIONS_FOLDER } from "./migrations-folder.ts";
@@ -61,7 +63,12 @@ export function databaseOptionsFromEnv(
   env: Record<string, string | undefined> = process.env,
 ): DatabaseOptions {
   const databaseUrl = env.DATABASE_URL?.trim();
-  return databaseUrl ? { databaseUrl } : { dataDir: env.DATA_DIR?.trim() || "./.data" };
+  if (!databaseUrl) return { dataDir: env.DATA_DIR?.trim() || "./.data" };
+  // One line naming the variable (a RangeError: the CLIs' exit 2), not postgres.js's TypeError.
+  const problem = postgresUrlProblem(databaseUrl);
+  if (problem)
+    throw new RangeError(`DATABASE_URL: ${problem} (${shownValue("DATABASE_URL", databaseUrl)})`);
+  return { databaseUrl };
 }
 
 /** Seconds before reconnecting after the `retries`-th failed connection: postgres.js's default

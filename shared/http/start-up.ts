@@ -35,12 +35,27 @@ export function portInUseLine(host: string, port: number, variable = "PORT"): st
   );
 }
 
-/** A listen error handler: one JSON line and exit 1 when the port is taken, else rethrown. */
+/** Whether `err` is the system refusing an address this machine does not have (HOST). */
+function isAddressNotHere(err: unknown): boolean {
+  const { code, name } = (err ?? {}) as { code?: unknown; name?: unknown };
+  return code === "EADDRNOTAVAIL" || name === "AddrNotAvailable";
+}
+
+/**
+ * A listen error handler: one JSON line and exit 1 when the port is taken or HOST is not an
+ * address of this machine (it was a stack trace), else rethrown.
+ */
 export function onListenError(
   where: { host: string; port: number },
   exit: (code: number) => never,
 ): (err: unknown) => never {
   return (err) => {
+    if (isAddressNotHere(err)) {
+      const msg =
+        `cannot listen on ${where.host}:${where.port}: ${where.host} is not an address of this ` +
+        "machine (EADDRNOTAVAIL); set HOST to one of its addresses, 0.0.0.0 for every interface or 127.0.0.1";
+      return exitWithLine({ msg }, exit);
+    }
     if (!isPortInUse(err)) throw err;
     return exitWithLine({ msg: portInUseLine(where.host, where.port) }, exit);
   };

@@ -9,6 +9,7 @@ import {
   numberVar,
   parseEnv,
   portVar,
+  postgresUrlVar,
 } from "@pp/shared/config/parse-env.ts";
 import { rateLimitConfigShape } from "@pp/shared/http/rate-limit.ts";
 import * as z from "zod";
@@ -33,10 +34,7 @@ export const decisionConfigSchema = z.object({
   /** How long an open breaker fails fast before letting a trial call through. */
   FORECAST_BREAKER_OPEN_MS: positiveInt(10_000, 3_600_000),
   /** PostgreSQL for the decision log, policies and API keys; else PGlite in DECISION_DATA_DIR. */
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, { error: "must be a postgres:// URL" })
-    .optional(),
+  DATABASE_URL: postgresUrlVar().optional(),
   /** Embedded database directory; defaults to DATA_DIR (one store with the forecast service). */
   DECISION_DATA_DIR: z.string().min(1).default("./.data"),
   /** Comma-separated API keys (scope decide) accepted in addition to the stored ones (local runs). */

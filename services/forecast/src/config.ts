@@ -1,6 +1,7 @@
 // Forecast service configuration, parsed once at start-up from the environment.
 // Add variables to the schema; `parseConfig` errors name the variable at fault.
 import {
+  artifactStoreUriVar,
   type EnvRecord,
   hostVar,
   listVar,
@@ -8,6 +9,7 @@ import {
   numberVar,
   parseEnv,
   portVar,
+  postgresUrlVar,
 } from "@pp/shared/config/parse-env.ts";
 import { rateLimitConfigShape } from "@pp/shared/http/rate-limit.ts";
 import * as z from "zod";
@@ -66,9 +68,9 @@ export const forecastConfigSchema = z.object({
   /** Largest accepted request body. */
   MAX_BODY_BYTES: numberVar({ integer: true, min: 1024 }).default(10 * 1024 * 1024),
   // Read by the shared database/artifact helpers on Bun/Node/Deno; listed so they are documented.
-  DATABASE_URL: z.string().optional(),
+  DATABASE_URL: postgresUrlVar().optional(),
   DATA_DIR: z.string().optional(),
-  ARTIFACT_STORE_URI: z.string().optional(),
+  ARTIFACT_STORE_URI: artifactStoreUriVar().optional(),
   /** Optional comma-separated keys: when set, /forecast and /model-info need one (X-API-Key or
    * Authorization: Bearer). Decision sends FORECAST_API_KEY. */
   FORECAST_API_KEYS: listVar().default([]),
