@@ -3,7 +3,14 @@
 
 import { createDatabase, databaseOptionsFromEnv } from "./client.ts";
 
-const options = databaseOptionsFromEnv();
+let options: ReturnType<typeof databaseOptionsFromEnv>;
+try {
+  options = databaseOptionsFromEnv();
+} catch (error) {
+  // A DATABASE_URL that is not PostgreSQL's: one line naming it, exit 2.
+  console.error(`error: ${(error as Error).message}`);
+  process.exit(2);
+}
 const handle = await createDatabase(options);
 try {
   const started = performance.now();
