@@ -112,7 +112,11 @@ export class ModelHolder {
       const reason: ModelLoadFailure = error instanceof ModelLoadError ? error.reason : "invalid";
       const message = error instanceof Error ? error.message : String(error);
       this.failures.inc({ reason });
+      // The same failure at every poll is logged once (it wrote a line a second while the
+      // database was away); model_load_failures_total counts each.
+      const repeated = message === this.lastFailure;
       this.lastFailure = message;
+      if (repeated) return "failed";
       const fields = {
         reason,
         error: message,

@@ -4,6 +4,7 @@
 
 import { FEATURE_COUNT } from "@pp/ml/features/feature-vector.ts";
 import type { Database } from "@pp/shared/db/database.ts";
+import { driverMessage } from "@pp/shared/errors/driver-message.ts";
 import { readAllCustomerFeatures } from "@pp/shared/registry/customer-features.ts";
 import type { ModelRegistry, ModelVersionInfo } from "@pp/shared/registry/model-registry.ts";
 import { ArtifactChecksumError } from "@pp/shared/registry/registry-errors.ts";
@@ -79,7 +80,10 @@ export async function productionVersion(
   try {
     version = await registry.getProductionVersion(name);
   } catch (cause) {
-    throw new ModelLoadError("unavailable", `registry unreachable: ${String(cause)}`, { cause });
+    // The driver's own words (connection refused…): drizzle's wrapper is the query's 1 KB of SQL.
+    throw new ModelLoadError("unavailable", `registry unreachable: ${driverMessage(cause)}`, {
+      cause,
+    });
   }
   if (!version)
     throw new ModelLoadError("unavailable", `model "${name}" has no production version`);

@@ -421,5 +421,13 @@ describe("model lifecycle", () => {
       .find((l) => l.msg.startsWith("model load refused"));
     expect(refused?.error).toContain("checksum mismatch");
     expect((await app.request("/ready")).status).toBe(200);
+    // The same failure at the next poll is counted, not logged again (it wrote a line a poll).
+    expect(await deps.model.refresh()).toBe("failed");
+    const again = parseExposition(await (await app.request("/metrics")).text());
+    expect(sampleValue(again, "model_load_failures_total", { reason: "checksum" })).toBe(2);
+    const lines = logLines
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.msg.startsWith("model load refused"));
+    expect(lines).toHaveLength(1);
   }, 60_000);
 });
