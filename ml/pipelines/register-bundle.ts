@@ -25,12 +25,14 @@ export function registryMetrics(trained: TrainedModels): Record<string, number> 
   };
   walk("", trained.metrics.models);
   const m = trained.metrics.models;
-  const headline =
-    trained.recommended === "gbdt"
-      ? { ...m.gbdt_count?.holdout, ...m.gbdt_purchase?.holdout }
-      : trained.recommended === "bgnbd"
-        ? { ...m.bgnbd.holdout }
-        : { ...m.pareto_nbd.holdout };
+  // The recommended model's own scores (the blend's fell through to Pareto/NBD's).
+  const headlines: Record<TrainedModels["recommended"], object | undefined> = {
+    gbdt: { ...m.gbdt_count?.holdout, ...m.gbdt_purchase?.holdout },
+    blend: m.blend?.holdout,
+    bgnbd: m.bgnbd.holdout ?? undefined,
+    pareto_nbd: m.pareto_nbd.holdout ?? undefined,
+  };
+  const headline = headlines[trained.recommended] ?? {};
   for (const key of ["mae", "rmse", "auc", "log_loss", "poisson_deviance"] as const) {
     const v = (headline as Record<string, unknown>)[key];
     if (typeof v === "number" && Number.isFinite(v)) out[key] = v;
