@@ -2,7 +2,11 @@
 // the model's scorers, or the stored customers' scores), moved from the trained horizon H to the
 // asked one. The count is scaled by the customer's BG/NBD ratio E[X(h)]/E[X(H)], P(purchase) by
 // 1 − (1 − p)^ratio (as if purchases were Poisson), and its CLV discounts along BG/NBD's timing.
-import { type BgNbdParams, bgnbdExpectedPurchases } from "../models/bgnbd.ts";
+import {
+  type BgNbdParams,
+  bgnbdExpectedPurchases,
+  bgnbdPurchaseExponent,
+} from "../models/bgnbd.ts";
 import type { BtydColumns } from "./btyd-columns.ts";
 import type { ForecastBatchInput, ForecastModel } from "./forecast-inputs.ts";
 import { emptyColumns, type GbdtColumns, nanColumn } from "./model-columns.ts";
@@ -84,10 +88,11 @@ export function gbdtColumns(
   if (!model.gbdt) return null;
   const { n, errors, storedRow, featureRow } = batch;
   const { bg, bgDiscounted, meanSpend } = btyd;
-  const cols = { ...emptyColumns(n), predictedSpend: nanColumn(n) };
   const stored = model.storedScores;
   const H = model.trainedHorizon;
   const sameHorizon = Math.abs(horizon - H) < 1e-9;
+  const shift = sameHorizon ? null : { ratio: nanColumn(n), exponent: nanColumn(n) };
+  const cols = { ...emptyColumns(n), predictedSpend: nanColumn(n), horizonShift: shift };
   for (let i = 0; i < n; i++) {
     if (errors[i]) continue;
     const r = featureRow[i]!;
@@ -111,7 +116,19 @@ export function gbdtColumns(
     const expected = c * ratio;
     cols.expectedPurchases[i] = expected;
     cols.pAlive[i] = bg.pAlive[i]!;
-    cols.pPurchase[i] = sameHorizon ? p : -Math.expm1(ratio * Math.log1p(-Math.min(p, 1)));
+    if (shift) {
+      const k = bgnbdPurchaseExponent(
+        model.bgnbd,
+        horizon,
+        H,
+        batch.x[i]!,
+        batch.T[i]!,
+        bg.pAlive[i]!,
+      );
+      shift.ratio[i] = ratio;
+      shift.exponent[i] = k;
+      cols.pPurchase[i] = -Math.expm1(k * Math.log1p(-Math.min(p, 1)));
+    } else cols.pPurchase[i] = p;
     cols.predictedSpend[i] = direct * ratio;
     const perPurchase = meanSpend[i]!;
     if (!Number.isNaN(perPurchase)) {

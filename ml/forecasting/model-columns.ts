@@ -12,6 +12,11 @@ export interface ModelColumns {
 export interface GbdtColumns extends ModelColumns {
   /** The spend regression's own prediction of spend over the horizon (scaled like the count). */
   predictedSpend: Float64Array;
+  /**
+   * Away from the trained horizon H: per customer, E_bg[X(h)] / E_bg[X(H)] (what counts scale by)
+   * and BG/NBD's exponent for P(purchase) (bgnbdPurchaseExponent), which the blend borrows too.
+   */
+  horizonShift: { ratio: Float64Array; exponent: Float64Array } | null;
 }
 
 export function nanColumn(n: number): Float64Array {

@@ -12,6 +12,8 @@ import {
   bgnbdProbabilityAliveBatch,
   bgnbdProbabilityOfPurchase,
   bgnbdProbabilityOfPurchaseBatch,
+  bgnbdProbabilityOfPurchaseGivenPAlive,
+  bgnbdPurchaseExponent,
 } from "./bgnbd.ts";
 import { hyp2f1 } from "./hypergeometric.ts";
 import { prepareRfmRows } from "./rfm-rows.ts";
@@ -216,3 +218,30 @@ function lgammaInt(k: number): number {
   for (let i = 2; i < k; i++) s += Math.log(i);
   return s;
 }
+
+describe("bgnbdPurchaseExponent", () => {
+  const params = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
+  test("carries BG/NBD's own P(purchase) from one horizon to another exactly", () => {
+    for (const [x, T, pAlive] of [
+      [0, 30, 1],
+      [2, 38.86, 0.6],
+      [7, 70, 0.05],
+    ] as const) {
+      for (const [H, h] of [
+        [13, 39],
+        [39, 13],
+        [13, 200],
+      ] as const) {
+        const p = (t: number) => bgnbdProbabilityOfPurchaseGivenPAlive(params, t, x, T, pAlive);
+        const k = bgnbdPurchaseExponent(params, h, H, x, T, pAlive);
+        expect(-Math.expm1(k * Math.log1p(-p(H)))).toBeCloseTo(p(h), 12);
+        // Fewer than a Poisson's E[X(h)] / E[X(H)] = h / H when the horizon grows: leavers never buy.
+        if (h > H) expect(k).toBeLessThan(h / H);
+      }
+    }
+  });
+
+  test("a customer with no chance of purchase at H falls back to h / H", () => {
+    expect(bgnbdPurchaseExponent(params, 26, 13, 3, 50, 0)).toBe(2);
+  });
+});

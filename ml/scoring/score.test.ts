@@ -220,7 +220,7 @@ function scoredOf(ids: string[], value: number, errors: (string | null)[] = []):
       horizon: 52,
       bgnbd: model(),
       paretoNbd: model(),
-      gbdt: { ...model(), predictedSpend: filled() },
+      gbdt: { ...model(), predictedSpend: filled(), horizonShift: null },
       blend: null,
       meanSpend: filled(),
       timings: { btydMs: 0, gbdtMs: 0 },
