@@ -10,7 +10,10 @@
 //    also ended the process (porsager/postgres#1192, #1223);
 //  - the query in flight when the socket closed stayed the connection's, so end() waited for it
 //    forever and a start-up error was replayed onto the next connection's first query; so did
-//    one rejected by a socket error, such as a refused reconnection while a connection started up.
+//    one rejected by a socket error, such as a refused reconnection while a connection started up;
+//  - end() called while a connection was reserved (a transaction) or had a query in flight waited
+//    for that connection to finish it, and a socket that closed first never settled it: end()
+//    waited forever (a CLI whose migration's host went away spun at 100% CPU under Bun).
 // `shared/db/postgres-js-patch.test.ts` and the "ends the service's connections" test in
 // services/reliability/idempotent-outages.test.ts reproduce these and fail if an install leaves
 // them unmended.
@@ -19,7 +22,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const MARK = "/* purchase-prediction: postgres.js patch 4 */";
+export const MARK = "/* purchase-prediction: postgres.js patch 5 */";
 
 /** [what 3.4.x has, what it becomes]; each must occur exactly once in every build. */
 const EDITS = [
@@ -54,6 +57,15 @@ const EDITS = [
   [
     "    errored(err)\n    while (sent.length)\n",
     "    errored(err)\n    query = null\n    while (sent.length)\n",
+  ],
+  // end() on a connection that was busy (reserved by a transaction, a query in flight) waits for
+  // it: ReadyForQuery or terminate() settles that wait. A socket that closed first did neither,
+  // so end() never returned (`migrate()` of a CLI whose embedded host exited mid-migration: the
+  // process then had nothing left to run and, under Bun, spun at 100% CPU for good). The
+  // connection is closed: it has ended.
+  [
+    "    onclose(connection, Errors.connection('CONNECTION_CLOSED', options, socket))\n  }\n",
+    "    onclose(connection, Errors.connection('CONNECTION_CLOSED', options, socket))\n    ended && (ended(), ending = ended = null)\n  }\n",
   ],
 ];
 

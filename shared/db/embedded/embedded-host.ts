@@ -26,6 +26,11 @@ import { checkStoreVersion } from "./store-version.ts";
 import { serveOverWire, type WireServer } from "./wire-server.ts";
 
 const HOST = "127.0.0.1";
+/**
+ * How long a host that is done waits for other processes' queries and transactions under way
+ * before it closes (wire-server.ts drain): idle connections close at once.
+ */
+const RELEASE_DRAIN_MS = 5_000;
 /** Opening (and on first use creating) a PGlite database takes seconds on a busy machine. */
 const LOCATE_DEADLINE_MS = 120_000;
 
@@ -214,7 +219,12 @@ export async function releaseEmbedded(dataDir: string): Promise<void> {
   await entry.claiming?.catch(() => {}); // a claim under way may still start a server: close it too
   const hosted = await entry.hosting?.catch(() => null);
   if (!hosted) return;
-  await hosted.server.close();
+  // Port 0 ("not serving"): a process connecting meanwhile waits for the lock to go, then hosts.
+  // Left naming the port, a refused connection read as a reused pid and was taken over while
+  // this PGlite was still open.
+  const lock = readLock(key);
+  if (isOurs(lock) && lock) updateLock(key, { ...lock, port: 0 });
+  await hosted.server.close(RELEASE_DRAIN_MS);
   await hosted.pg.close();
   removeOwnLock(key);
 }

@@ -138,3 +138,97 @@ test("named statements are reused on a connection and closed when it goes away",
   }
   expect((await names()).filter((n) => mine.includes(n))).toEqual([]);
 });
+
+test("closing with a drain lets a transaction under way commit and closes idle clients at once", async () => {
+  const own = await PGlite.create();
+  await own.exec("create table d (n int)");
+  const drained = await serveOverWire(own);
+  const connect = () =>
+    postgres({
+      host: "127.0.0.1",
+      port: drained.port,
+      user: "postgres",
+      database: "postgres",
+      max: 1,
+      prepare: false,
+      onnotice: () => {},
+    });
+  const [busy, idle] = [connect(), connect()];
+  try {
+    await idle`select 1`;
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const inside = new Promise<void>((entered) => {
+      void busy
+        .begin(async (tx) => {
+          await tx`insert into d values (1)`;
+          entered();
+          await held; // the host starts closing here
+          await tx`insert into d values (2)`;
+        })
+        .catch(() => {});
+    });
+    await inside;
+    const started = Date.now();
+    const closing = drained.close(5000);
+    await new Promise((r) => setTimeout(r, 200));
+    release();
+    await closing;
+    // The transaction finished (both rows), well before the drain's bound.
+    expect((await own.query<{ n: number }>("select n from d order by n")).rows).toEqual([
+      { n: 1 },
+      { n: 2 },
+    ]);
+    expect(Date.now() - started).toBeLessThan(3000);
+    // No new connection is accepted.
+    const late = connect();
+    await expect(late`select 1`).rejects.toThrow();
+    await late.end({ timeout: 1 }).catch(() => {});
+  } finally {
+    await busy.end({ timeout: 1 }).catch(() => {});
+    await idle.end({ timeout: 1 }).catch(() => {});
+    await own.close();
+  }
+});
+
+test("end() returns when the server goes away under a client's transaction", async () => {
+  // A CLI whose embedded host exited while its migration's transaction ran called end() on a
+  // reserved connection; the socket closed before the transaction finished, and end() never
+  // returned (the process had nothing left to run: Bun spun at 100% CPU for good). Mended by
+  // scripts/patch-postgres.mjs (the closed connection settles its end()).
+  const ownPg = await PGlite.create();
+  const own = await serveOverWire(ownPg);
+  const sql = postgres({
+    host: "127.0.0.1",
+    port: own.port,
+    user: "postgres",
+    database: "postgres",
+    max: 1,
+    onnotice: () => {},
+  });
+  try {
+    const inTransaction = Promise.withResolvers<void>();
+    const transaction = sql
+      .begin(async (tx) => {
+        await tx`select 1`;
+        inTransaction.resolve();
+        await new Promise((r) => setTimeout(r, 300));
+        await tx`select 2`;
+      })
+      .then(
+        () => "committed",
+        (e: { code?: string }) => e.code,
+      );
+    await inTransaction.promise;
+    const ended = sql.end().then(() => "ended");
+    await own.close(); // the host goes away: the socket closes under the reserved connection
+    expect(await transaction).toBe("CONNECTION_CLOSED");
+    const timeout = new Promise((r) => setTimeout(r, 5000, "end() still waiting after 5 s"));
+    expect(await Promise.race([ended, timeout])).toBe("ended");
+  } finally {
+    await own.close().catch(() => {});
+    await ownPg.close();
+  }
+});

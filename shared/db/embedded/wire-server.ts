@@ -15,7 +15,12 @@ export interface WireServer {
   readonly port: number;
   /** Connections served since start (for tests and logs). */
   readonly connectionsServed: number;
-  close(): Promise<void>;
+  /**
+   * Stops serving. With `drainMs`, first lets the connections finish what they started: no new
+   * connection is accepted, each is closed once idle (nothing queued, no transaction open), and
+   * those still busy after `drainMs` are cut. Without, every connection is cut at once.
+   */
+  close(drainMs?: number): Promise<void>;
 }
 
 /** Listens on `host:port` (port 0 = any free port) and serves `pg` to every connection. */
@@ -36,12 +41,13 @@ export async function serveOverWire(
   { host = "127.0.0.1", port = 0, idleInTransactionMs = 60_000 }: ServeOptions = {},
 ): Promise<WireServer> {
   const session = new WireSession(pg, idleInTransactionMs);
-  const sockets = new Set<Socket>();
+  const connections = new Map<Socket, Connection>();
   let served = 0;
   const server: Server = createServer((socket) => {
     served++;
-    sockets.add(socket);
-    accept(session, new Connection(socket, served), () => sockets.delete(socket));
+    const conn = new Connection(socket, served);
+    connections.set(socket, conn);
+    accept(session, conn, () => connections.delete(socket));
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -55,12 +61,35 @@ export async function serveOverWire(
     get connectionsServed() {
       return served;
     },
-    async close() {
+    async close(drainMs = 0) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await drain(session, connections, drainMs);
       await session.stop();
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of connections.keys()) socket.destroy();
+      await closed;
     },
   };
+}
+
+/**
+ * Closes each connection once it is idle, until none is left or `ms` have passed: a client in the
+ * middle of a transaction or a query finishes it (a CLI hosting the store, done with its own work,
+ * cut every other CLI's query under way: CONNECTION_CLOSED), and an idle one reconnects on its
+ * next query, to the next host.
+ */
+async function drain(
+  session: WireSession,
+  connections: Map<Socket, Connection>,
+  ms: number,
+): Promise<void> {
+  for (const deadline = Date.now() + ms; connections.size > 0 && Date.now() < deadline; ) {
+    for (const [socket, conn] of connections) {
+      if (!session.isIdle(conn)) continue;
+      connections.delete(socket);
+      socket.end();
+    }
+    if (connections.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 /** Wires one connection's socket events to the session. */

@@ -44,6 +44,11 @@ export class WireSession {
     void this.pump();
   }
 
+  /** Whether `conn` has nothing under way: not holding the session, nothing queued. */
+  isIdle(conn: Connection): boolean {
+    return this.owner !== conn && conn.pending.length === 0;
+  }
+
   /** Serves nothing more; resolves once the exchange under way (if any) is done. */
   async stop(): Promise<void> {
     this.stopped = true;
