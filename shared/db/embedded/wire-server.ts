@@ -71,20 +71,32 @@ export async function serveOverWire(
   };
 }
 
+/** How long a connection must stay idle, while draining, before it is closed (see drain). */
+const DRAIN_IDLE_MS = 500;
+
 /**
- * Closes each connection once it is idle, until none is left or `ms` have passed: a client in the
- * middle of a transaction or a query finishes it (a CLI hosting the store, done with its own work,
- * cut every other CLI's query under way: CONNECTION_CLOSED), and an idle one reconnects on its
- * next query, to the next host.
+ * Lets the connections finish, until none is left or `ms` have passed: a CLI ends its own when
+ * its command is done; one idle for DRAIN_IDLE_MS (a service's pooled connection) is closed and
+ * reconnects on its next query, to the next host. Closing one the moment it was idle cut CLIs
+ * between two statements of their migration (CONNECTION_CLOSED); cutting them all at once, as
+ * before, failed any command under way whenever the CLI hosting the store finished first.
  */
 async function drain(
   session: WireSession,
   connections: Map<Socket, Connection>,
   ms: number,
 ): Promise<void> {
+  const idleSince = new Map<Connection, number>();
   for (const deadline = Date.now() + ms; connections.size > 0 && Date.now() < deadline; ) {
+    const now = Date.now();
     for (const [socket, conn] of connections) {
-      if (!session.isIdle(conn)) continue;
+      if (!session.isIdle(conn)) {
+        idleSince.delete(conn);
+        continue;
+      }
+      const since = idleSince.get(conn) ?? now;
+      idleSince.set(conn, since);
+      if (now - since < DRAIN_IDLE_MS) continue;
       connections.delete(socket);
       socket.end();
     }
