@@ -2,6 +2,9 @@
 // in pages, through the same batch formulas as the forecast service, written to CSV, Parquet or a
 // PostgreSQL table with a progress bar; `--shard i/n` scores one of n disjoint parts.
 
+import { constants } from "node:fs";
+import { access } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import type { ModelRegistry, ModelVersionInfo } from "@pp/shared/registry/model-registry.ts";
 import cliProgress from "cli-progress";
 import { BUNDLE_FILES } from "../bundle/model-bundle.ts";
@@ -105,6 +108,8 @@ async function openSink(options: ScoreOptions): Promise<ScoreSink> {
   }
   const out = options.out;
   if (!out) throw new RangeError("give --out FILE.csv|FILE.parquet or --to postgres://… --table T");
+  // Its folder must be there and writable before any customer is scored (it failed at the end).
+  await access(dirname(resolve(out)), constants.W_OK);
   if (/\.parquet$/i.test(out)) return parquetSink(out, columns);
   if (/\.csv$/i.test(out)) return csvSink(out, columns);
   throw new RangeError(`--out: expected a .csv or .parquet file, got "${out}"`);

@@ -37,6 +37,18 @@ afterAll(async () => {
 
 const common = () => ({ model: "demo", horizon: "26w", discountRate: 0.1, env, print: () => {} });
 
+test("--out in a folder that is not there fails before any customer is scored, naming it", async () => {
+  const lines: string[] = [];
+  const error = await runScore({
+    ...common(),
+    out: join(dir, "missing", "x.csv"),
+    print: (line) => lines.push(line),
+  }).catch((e) => e);
+  expect(error.code).toBe("ENOENT");
+  expect(error.path).toBe(join(dir, "missing"));
+  expect(lines.filter((l) => /scored/i.test(l))).toEqual([]);
+});
+
 test("--intervals adds nested lo/hi columns per model, level and field", async () => {
   const out = join(dir, "scores.csv");
   const result = await runScore({ ...common(), out, intervals: [0.8, 0.95] });

@@ -50,6 +50,8 @@ function fileWriter(path: string) {
   failed.catch(() => {});
   return {
     async write(text: string) {
+      // A file that could not be opened fails the first write, not the close after all the work.
+      await Promise.race([failed, undefined]);
       if (!stream.write(text)) {
         await Promise.race([new Promise((r) => stream.once("drain", r)), failed]);
       }
