@@ -2,7 +2,7 @@
 // CLI parses arguments and passes a ModelRegistry plus a line printer.
 
 import type { ModelRegistry, ModelVersionInfo, PromotionResult } from "./model-registry.ts";
-import { RegistryInputError } from "./registry-errors.ts";
+import { RegistryInputError, RegistryNotFoundError } from "./registry-errors.ts";
 import { parseVersionNumber, VERSION_FORMAT, versionOrNull } from "./version-number.ts";
 
 export type PrintLine = (line: string) => void;
@@ -56,6 +56,13 @@ export async function listModelsCommand(
   tracked?: Map<number, string>,
 ): Promise<ModelVersionInfo[]> {
   const versions = await registry.listVersions(name);
+  if (versions.length === 0 && name !== undefined) {
+    // A name with no versions is a typo or another registry: said as rollback says it (exit 1).
+    const names = [...new Set((await registry.listVersions()).map((v) => v.modelName))];
+    throw new RegistryNotFoundError(
+      `no model named "${name}"${names.length > 0 ? ` (models: ${names.join(", ")})` : " (no model is registered)"}`,
+    );
+  }
   print(
     versions.length === 0 ? "no model versions registered" : formatModelsTable(versions, tracked),
   );

@@ -458,6 +458,10 @@ for (const driver of testDrivers()) {
         /^cli-model\s+1\s+production\s+.*mae=0\.6100 rmse=1\.200 customers=2357$/,
       );
       await expect(promoteCommand(registry, "cli-model", "x", print)).rejects.toThrow(/^version:/);
+      // A name with no versions is named, with the models there are (it printed an empty list).
+      await expect(listModelsCommand(registry, "cli-modle", print)).rejects.toThrow(
+        /^no model named "cli-modle" \(models: .*cli-model/,
+      );
     });
   });
 }
