@@ -37,6 +37,13 @@ export interface CreatedKey {
 
 export const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
 
+/** Why `name` cannot name a key (null: it can); the value shown escaped and cut at 64 characters. */
+export function keyNameProblem(name: string): string | null {
+  if (KEY_NAME.test(name)) return null;
+  const shown = JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
+  return `key name must be 1-128 letters, digits, '.', '_', '@' or '-' (got ${shown})`;
+}
+
 /** Bounds of a key's lifetime and of a rotation's grace, for the admin API and the CLI alike. */
 export const KEY_LIFETIME_DAYS_MAX = 3650;
 export const ROTATION_GRACE_HOURS_MAX = 720;
@@ -115,11 +122,8 @@ export class ApiKeyStore {
     scopes: readonly ApiKeyScope[],
     expiresAt: Date | null,
   ): Promise<CreatedKey> {
-    if (!KEY_NAME.test(name)) {
-      throw new Error(
-        `key name must be 1-128 letters, digits, '.', '_', '@' or '-' (got "${name}")`,
-      );
-    }
+    const problem = keyNameProblem(name);
+    if (problem) throw new Error(problem);
     const key = generateApiKey();
     const granted = normalScopes(scopes);
     if (granted.length === 0)

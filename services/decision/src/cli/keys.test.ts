@@ -46,7 +46,11 @@ test("keys create prints a key once; the ring accepts it; revoke stops it", asyn
   expect(await ring().verify(key)).toBeNull();
   expect(run("revoke", "1").status).toBe(1);
   expect(run("create").status).toBe(2);
-  expect(run("create", "no spaces allowed").status).toBe(1);
+  // A name that cannot be one is a usage error, like the other arguments', shown escaped.
+  const badName = run("create", "no spaces\u001b[31m allowed");
+  expect(badName.status).toBe(2);
+  expect(badName.stderr).toContain('(got "no spaces\\u001b[31m allowed")');
+  expect(run("create", "").status).toBe(2);
   expect(run("create", "x", "--scope", "root").status).toBe(2);
 }, 60_000);
 

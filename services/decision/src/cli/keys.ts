@@ -14,6 +14,7 @@ import {
   type CreatedKey,
   expiryAfterDays,
   KEY_LIFETIME_DAYS_MAX,
+  keyNameProblem,
   keyState,
   ROTATION_GRACE_HOURS_DEFAULT,
   ROTATION_GRACE_HOURS_MAX,
@@ -70,6 +71,9 @@ function parseCommand(argv: string[]): Command {
   if ((name === "list") !== (arg === undefined) || extra !== undefined) {
     throw new UsageError(name === "list" ? "list takes no argument" : `${name} needs one argument`);
   }
+  // Checked before the database is opened: a usage error (exit 2), as the other arguments'.
+  const badName = name === "create" && arg !== undefined ? keyNameProblem(arg) : null;
+  if (badName) throw new UsageError(badName);
   const wanted = (values.scope ?? []).flatMap((s) => s.split(","));
   if (wanted.some((w) => !(API_KEY_SCOPES as readonly string[]).includes(w))) {
     throw new UsageError("--scope must be decide or admin");
