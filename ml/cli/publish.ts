@@ -1,7 +1,7 @@
 // `ml publish` and `ml demo-model`: the forecast service's deploy step (bundle to R2, KV pointer)
 // and the demo model seeded when MODEL_NAME has no production version.
 
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { modelName } from "./arguments.ts";
 
 export function registerPublishCommand(program: Command): void {
@@ -17,6 +17,7 @@ export function registerPublishCommand(program: Command): void {
     .option(
       "--erased <versions>",
       "instead: take customers erased from these versions (e.g. 2,3) out of the Workers' R2, as `ml forget --republish` does; safe to repeat",
+      versionList,
     )
     .option(
       "--follow",
@@ -46,4 +47,15 @@ export function registerDemoModelCommand(program: Command): void {
       const { seedDemoModelFromEnv } = await import("../pipelines/seed-demo-model.ts");
       await seedDemoModelFromEnv();
     });
+}
+
+/** `--erased`'s value: version numbers separated by commas (an empty one published as usual). */
+function versionList(value: string): string {
+  const parts = value.split(",").map((part) => part.trim());
+  if (parts.some((part) => !/^[1-9][0-9]{0,8}$/.test(part))) {
+    throw new InvalidArgumentError(
+      `expected version numbers separated by commas, e.g. 2,3 (got ${JSON.stringify(value)})`,
+    );
+  }
+  return parts.join(",");
 }

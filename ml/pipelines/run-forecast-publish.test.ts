@@ -80,6 +80,9 @@ test("ml publish --follow refuses a version, --erased and an interval out of ran
       ["--follow", "--interval", "soon"],
       '--interval: expected seconds between 0.1 and 86400, got "soon"',
     ],
+    // An empty list was a plain publish of production.
+    [["--erased", ""], 'expected version numbers separated by commas, e.g. 2,3 (got "")'],
+    [["--erased", "2,x"], 'expected version numbers separated by commas, e.g. 2,3 (got "2,x")'],
   ];
   for (const [args, message] of cases) {
     const run = Bun.spawnSync(
