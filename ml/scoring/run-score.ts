@@ -204,6 +204,9 @@ async function versionToScore(
     ? await registry.getVersion(options.model, options.version)
     : await registry.getProductionVersion(options.model);
   if (version) return version;
+  // A model that is not there at all is named as such (it read "has no production version").
+  const missing = await registry.missingModel(options.model);
+  if (missing) throw new RangeError(`--model: ${missing}`);
   throw new RangeError(
     options.version
       ? `--version: ${options.model} has no version ${options.version}`

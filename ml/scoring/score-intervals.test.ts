@@ -37,6 +37,13 @@ afterAll(async () => {
 
 const common = () => ({ model: "demo", horizon: "26w", discountRate: 0.1, env, print: () => {} });
 
+test("--model that is not registered is named as such, with the models there are", async () => {
+  const error = await runScore({ ...common(), model: "demmo", out: join(dir, "x.csv") }).catch(
+    (e) => e,
+  );
+  expect(error.message).toBe('--model: no model named "demmo" (models: demo)');
+});
+
 test("--out in a folder that is not there fails before any customer is scored, naming it", async () => {
   const lines: string[] = [];
   const error = await runScore({

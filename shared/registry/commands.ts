@@ -56,13 +56,10 @@ export async function listModelsCommand(
   tracked?: Map<number, string>,
 ): Promise<ModelVersionInfo[]> {
   const versions = await registry.listVersions(name);
-  if (versions.length === 0 && name !== undefined) {
-    // A name with no versions is a typo or another registry: said as rollback says it (exit 1).
-    const names = [...new Set((await registry.listVersions()).map((v) => v.modelName))];
-    throw new RegistryNotFoundError(
-      `no model named "${name}"${names.length > 0 ? ` (models: ${names.join(", ")})` : " (no model is registered)"}`,
-    );
-  }
+  // A name with no versions is a typo or another registry: said as rollback says it (exit 1).
+  const missing =
+    versions.length === 0 && name !== undefined && (await registry.missingModel(name));
+  if (missing) throw new RegistryNotFoundError(missing);
   print(
     versions.length === 0 ? "no model versions registered" : formatModelsTable(versions, tracked),
   );

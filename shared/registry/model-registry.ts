@@ -313,6 +313,14 @@ export class ModelRegistry {
     return rows.map((r) => ({ ...r.version, modelName: r.modelName }));
   }
 
+  /** "no model named …" with the models there are, when `name` has no version at all; else null. */
+  async missingModel(name: string): Promise<string | null> {
+    const names = [...new Set((await this.listVersions()).map((v) => v.modelName))];
+    if (names.includes(name)) return null;
+    const known = names.length > 0 ? `models: ${names.join(", ")}` : "no model is registered";
+    return `no model named "${name}" (${known})`;
+  }
+
   /** The production version of `name`, or null when there is none. */
   getProductionVersion(name: string): Promise<ModelVersionInfo | null> {
     return readProductionVersion(this.db, name);
