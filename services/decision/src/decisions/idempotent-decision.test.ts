@@ -316,17 +316,17 @@ for (const driver of testDrivers()) {
 
     test("a keyed batch whose answer row was erased: a 409 asking for a new key, no row contradicting its answer", async () => {
       const batch = {
-        customers: [{ id: "c-20" }, { id: "c-21" }],
+        customers: [{ id: "c-44" }, { id: "c-45" }],
         horizon: { value: 13, unit: "week" },
         actions,
         budget: 10,
       };
       const send = (key: string) => sendBatch(batch, key);
       expect((await send("erased-7")).status).toBe(200);
-      const before = await rowsAbout("c-21");
+      const before = await rowsAbout("c-45");
       expect(before).toHaveLength(1);
-      // c-20's row kept the batch's answer: erasing c-20 ends its replays.
-      await new DecisionLogRepository(testDb.handle.db).eraseCustomer("c-20");
+      // c-44's row kept the batch's answer: erasing c-44 ends its replays.
+      await new DecisionLogRepository(testDb.handle.db).eraseCustomer("c-44");
       const again = await send("erased-7");
       expect(again.status).toBe(409);
       const { error } = (await again.json()) as { error: { message: string; details: unknown } };
@@ -337,10 +337,10 @@ for (const driver of testDrivers()) {
           message: "its batch's answer was erased with a customer's decisions",
         },
       ]);
-      expect(await rowsAbout("c-21")).toEqual(before);
+      expect(await rowsAbout("c-45")).toEqual(before);
       // A new key decides again.
       expect((await send("erased-8")).status).toBe(200);
-      expect(await rowsAbout("c-21")).toHaveLength(2);
+      expect(await rowsAbout("c-45")).toHaveLength(2);
     });
 
     test("malformed keys are a 400 naming the header, before any decision", async () => {
