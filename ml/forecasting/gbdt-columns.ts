@@ -1,7 +1,8 @@
 // The GBDT columns of a batch: the gradient-boosted models' predictions (fresh feature rows through
 // the model's scorers, or the stored customers' scores), moved from the trained horizon H to the
 // asked one. The count is scaled by the customer's BG/NBD ratio E[X(h)]/E[X(H)], P(purchase) by
-// 1 − (1 − p)^ratio (as if purchases were Poisson), and its CLV discounts along BG/NBD's timing.
+// 1 − (1 − p)^k with BG/NBD's own exponent for that customer (bgnbdPurchaseExponent), and its CLV
+// discounts along BG/NBD's timing.
 import {
   type BgNbdParams,
   bgnbdExpectedPurchases,

@@ -5,6 +5,7 @@
 import { constants } from "node:fs";
 import { access } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+import { postgresUrlProblem } from "@pp/shared/config/parse-env.ts";
 import type { ModelRegistry, ModelVersionInfo } from "@pp/shared/registry/model-registry.ts";
 import cliProgress from "cli-progress";
 import { BUNDLE_FILES } from "../bundle/model-bundle.ts";
@@ -101,7 +102,7 @@ async function openSink(options: ScoreOptions): Promise<ScoreSink> {
   const columns = scoreColumns(options.intervals ?? []);
   if (options.to) {
     if (!options.table) throw new RangeError("--to: needs --table NAME");
-    if (!/^postgres(ql)?:\/\//.test(options.to)) {
+    if (postgresUrlProblem(options.to)) {
       throw new RangeError(`--to: expected a postgres:// URL, got "${options.to}"`);
     }
     return postgresSink(options.to, options.table, columns);

@@ -4,6 +4,7 @@
 // AWS_SECRET_ACCESS_KEY, optional AWS_SESSION_TOKEN and S3_FORCE_PATH_STYLE).
 import { resolve } from "node:path";
 import type { ArtifactStore } from "./artifact-store.ts";
+import { artifactStoreScheme } from "./artifact-store-scheme.ts";
 import { FileArtifactStore } from "./file-artifact-store.ts";
 import { S3ArtifactStore, type S3StoreOptions } from "./s3-artifact-store.ts";
 
@@ -11,8 +12,8 @@ type Env = Record<string, string | undefined>;
 
 /** Opens the store at `location`: a `file://` URI, a directory path, or an `s3://` URI. */
 export function openArtifactStore(location: string, env: Env = process.env): ArtifactStore {
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(location)?.[1]?.toLowerCase();
-  if (scheme === undefined || scheme === "file") return new FileArtifactStore(location);
+  const scheme = artifactStoreScheme(location);
+  if (scheme === "file") return new FileArtifactStore(location);
   if (scheme === "s3") return new S3ArtifactStore(s3OptionsFromEnv(location, env));
   // A RangeError: the CLIs print it as one line (exit 2), as any other bad setting.
   throw new RangeError(

@@ -1,6 +1,7 @@
 // Configuration is parsed ONCE at start-up from an env record with a zod schema; failures name
 // every offending variable, so a misconfigured service stops with a clear message.
 import * as z from "zod";
+import { artifactStoreUriProblem } from "../artifacts/artifact-store-scheme.ts";
 import { plainDecimalFrom } from "../contracts/plain-decimal.ts";
 import { logLevels } from "../logging/logger.ts";
 import { shownValue } from "./shown-value.ts";
@@ -104,27 +105,21 @@ export const hostVar = (defaultHost = "0.0.0.0") =>
 
 /** A PostgreSQL URL, or why not (null: fine): the one check of DATABASE_URL, in every process. */
 export function postgresUrlProblem(url: string): string | null {
-  if (!/^postgres(ql)?:\/\//i.test(url) || !URL.canParse(url)) return "must be a postgres:// URL";
+  if (!/^postgres(ql)?:\/\//.test(url) || !URL.canParse(url)) return "must be a postgres:// URL";
   return null;
 }
 
-export const postgresUrlVar = () =>
-  z
-    .string()
-    .refine((url) => postgresUrlProblem(url) === null, { error: "must be a postgres:// URL" });
-
-/** Where artifacts live: a folder path, a file:// URI or an s3:// URI (open-artifact-store.ts). */
-export function artifactStoreUriProblem(location: string): string | null {
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(location)?.[1]?.toLowerCase();
-  if (scheme === undefined || scheme === "file" || scheme === "s3") return null;
-  return `must be a folder path, a file:// or an s3:// URI ("${scheme}://" is not supported)`;
-}
-
-export const artifactStoreUriVar = () =>
-  z.string().superRefine((location, ctx) => {
-    const problem = artifactStoreUriProblem(location);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
+/** A string variable checked by `problem` (null: fine), whose words are the error's. */
+const checkedVar = (problem: (value: string) => string | null) =>
+  z.string().superRefine((value, ctx) => {
+    const found = problem(value);
+    if (found) ctx.addIssue({ code: "custom", message: found });
   });
+
+export const postgresUrlVar = () => checkedVar(postgresUrlProblem);
+
+/** ARTIFACT_STORE_URI: a folder path, a file:// or an s3:// URI (open-artifact-store.ts). */
+export const artifactStoreUriVar = () => checkedVar(artifactStoreUriProblem);
 
 export const logLevelVar = z
   .enum(logLevels, { error: `must be one of ${logLevels.join(", ")}` })

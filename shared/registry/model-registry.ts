@@ -315,7 +315,8 @@ export class ModelRegistry {
 
   /** "no model named …" with the models there are, when `name` has no version at all; else null. */
   async missingModel(name: string): Promise<string | null> {
-    const names = [...new Set((await this.listVersions()).map((v) => v.modelName))];
+    const rows = await this.db.select({ name: models.name }).from(models).orderBy(asc(models.name));
+    const names = rows.map((r) => r.name);
     if (names.includes(name)) return null;
     const known = names.length > 0 ? `models: ${names.join(", ")}` : "no model is registered";
     return `no model named "${name}" (${known})`;

@@ -18,28 +18,21 @@ type Series = Array<{ campaign: string; action: string; bound: string; value: nu
 
 function seriesOf(results: readonly CampaignResult[]): Series {
   const out: Series = [];
+  // Only measured figures: a NaN has no series, and a 0 for a campaign nothing could be measured
+  // in would read as a measured break-even.
+  const add = (campaign: string, action: string, bound: string, value: unknown) => {
+    if (typeof value === "number" && Number.isFinite(value)) {
+      out.push({ campaign, action, bound, value });
+    }
+  };
   for (const r of results) {
     for (const a of r.actions as ActionResult[]) {
       const t = a.incremental_profit_total;
-      for (const [bound, value] of [
-        ["estimate", t.estimate],
-        ["lower", t.lower],
-        ["upper", t.upper],
-      ] as const) {
-        if (typeof value === "number" && Number.isFinite(value)) {
-          out.push({ campaign: r.campaign, action: a.action, bound, value });
-        }
-      }
+      add(r.campaign, a.action, "estimate", t.estimate);
+      add(r.campaign, a.action, "lower", t.lower);
+      add(r.campaign, a.action, "upper", t.upper);
     }
-    // No series when nothing could be measured: a 0 would read as a measured break-even.
-    if (typeof r.incremental_profit === "number" && Number.isFinite(r.incremental_profit)) {
-      out.push({
-        campaign: r.campaign,
-        action: "all",
-        bound: "estimate",
-        value: r.incremental_profit,
-      });
-    }
+    add(r.campaign, "all", "estimate", r.incremental_profit);
   }
   return out;
 }
