@@ -2,7 +2,8 @@
 // service (Bun entry) on PostgreSQL under a load of decisions for one customer, erased mid-load.
 // Decisions still in flight when the erasure committed used to be written after it; now none of
 // that customer's decisions made before the erasure is left, and the load keeps being answered
-// (200 only) while the erasure holds the decision log's writers.
+// (200 only) while the erasure holds the decision log's writers. Decisions about the customer from
+// 1.5 s after the erasure on are all logged.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { queryRows } from "@pp/shared/db/database.ts";
 import { forgetCustomers } from "@pp/shared/registry/forget-customer.ts";
@@ -45,6 +46,12 @@ describe("an erasure during decisions about the customer (PostgreSQL)", () => {
     const returnedAt = new Date(); // the erasure has committed: nothing decided before may remain
     await Bun.sleep(700);
     await load.stop();
+    // The customer comes back 1.5 s after the erasure: those decisions are logged (they were not,
+    // for 10 s, while the rule allowed for the service's clock running ahead of the database's).
+    await Bun.sleep(1500 - (Date.now() - returnedAt.getTime()));
+    const comeBack = decisionLoad(service.base);
+    await Bun.sleep(700);
+    await comeBack.stop();
     expect(await stopGracefully(service)).toBe(0);
 
     const [left] = await queryRows<{ n: string }>(
@@ -65,5 +72,7 @@ describe("an erasure during decisions about the customer (PostgreSQL)", () => {
     expect(await missingDecisionIds({ databaseUrl: url }, before.answered)).toHaveLength(
       before.answered.length,
     );
+    expect(comeBack.answered.length).toBeGreaterThan(20);
+    expect(await missingDecisionIds({ databaseUrl: url }, comeBack.answered)).toEqual([]);
   }, 120_000);
 });

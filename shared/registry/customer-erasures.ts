@@ -10,12 +10,18 @@ import { getTableName, sql } from "drizzle-orm";
 import { sha256Hex } from "../artifacts/sha256.ts";
 import type { Database, Transaction } from "../db/database.ts";
 import { customerErasures } from "../db/schema.ts";
+import type { ClockReading } from "./database-clock.ts";
 
 /**
- * A decision decided up to this long after the erasure committed is not written either: room for
- * the decision service's clock running ahead of the database's.
+ * A decision placed on the database's clock up to this long after an erasure is not written
+ * either: the time from the erasure's marker to its commit, and a step of either clock.
  */
-export const ERASURE_CLOCK_MARGIN_SECONDS = 10;
+export const ERASURE_SLACK_MS = 1000;
+/**
+ * A row with no decision time is taken as decided at the insert (the database's now()), and
+ * skipped when an erasure came less than this before.
+ */
+export const ERASURE_UNTIMED_MARGIN_SECONDS = 10;
 /** How long a marker is kept. */
 export const ERASURE_MARKER_HOURS = 24;
 
@@ -31,12 +37,31 @@ export function customerHash(customerId: string): Promise<string> {
   return sha256Hex(new TextEncoder().encode(customerId));
 }
 
-/** A WHERE condition: true unless the customer was erased after (or just before) `decidedAtExpr`. */
-export function notErasedSql(hashExpr: string, decidedAtExpr: string): string {
+/**
+ * The erasure cutoff of a decision made at `decidedAt` by this process's clock: an erasure marked
+ * after it (on the database's clock) may have come after the decision was made, so the row is
+ * skipped. The decision's time on the database's clock, less the reading's uncertainty and the
+ * slack. Without a decision time: null (the insert's now() applies, see notErasedSql).
+ */
+export function erasureCutoff(
+  decidedAt: Date | null | undefined,
+  clock: ClockReading,
+): string | null {
+  if (!decidedAt) return null;
+  const ms = decidedAt.getTime() + clock.offsetMs - clock.uncertaintyMs - ERASURE_SLACK_MS;
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+}
+
+/**
+ * A WHERE condition: true unless the customer was erased after `cutoffExpr` (erasureCutoff's, on
+ * the database's clock; null: ERASURE_UNTIMED_MARGIN_SECONDS before the insert).
+ */
+export function notErasedSql(hashExpr: string, cutoffExpr: string): string {
   // The first test runs once per statement: with no marker (the usual case) no row is hashed.
   return `(not exists (select 1 from ${erasures})
       or not exists (select 1 from ${erasures} e where e.customer_sha256 = ${hashExpr}
-        and e.erased_at > ${decidedAtExpr} - interval '${ERASURE_CLOCK_MARGIN_SECONDS} seconds'))`;
+        and e.erased_at > coalesce(${cutoffExpr},
+          now() - interval '${ERASURE_UNTIMED_MARGIN_SECONDS} seconds')))`;
 }
 
 /** Marks these customers erased now, and drops markers older than a day. */

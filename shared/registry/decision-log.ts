@@ -22,9 +22,11 @@ import {
   customerHash,
   customerHashSql,
   dropExpiredErasures,
+  erasureCutoff,
   notErasedSql,
   recordErasures,
 } from "./customer-erasures.ts";
+import { type ClockReading, type DatabaseClock, databaseClockOf } from "./database-clock.ts";
 import { lowerCasedVersionIds } from "./model-registry.ts";
 
 /** Rows per INSERT statement (several statements share one transaction). */
@@ -293,8 +295,8 @@ const COLUMNS = `decision_id, decided_at, customer_id, inputs, chosen_action, sc
 const RECORDS = `jsonb_to_recordset($1::jsonb) as r(decision_id uuid, decided_at timestamptz,
       customer_id text, inputs jsonb, chosen_action text, scores jsonb, policy_name text,
       policy_version integer, model_name text, model_version integer, campaign_id text,
-      assignment_group text, would_have_action text)
-    where ${notErasedSql(customerHashSql("r.customer_id"), "coalesce(r.decided_at, now())")}`;
+      assignment_group text, would_have_action text, erasure_cutoff timestamptz)
+    where ${notErasedSql(customerHashSql("r.customer_id"), "r.erasure_cutoff")}`;
 
 /**
  * The insert, as ONE fixed text with ONE parameter, run as a named prepared statement: each
@@ -343,8 +345,17 @@ const APPEND_KEYED_SQL = `with r as materialized (
             and d.inputs->>'request_sha256' is distinct from m.inputs->>'request_sha256')))
   on conflict do nothing`;
 
-function insertRows(db: Database | Transaction, rows: readonly NewDecisionLogRow[]) {
-  const json = JSON.stringify(rows.map(decisionLogRecord));
+function insertRows(
+  db: Database | Transaction,
+  rows: readonly NewDecisionLogRow[],
+  clock: ClockReading,
+) {
+  const json = JSON.stringify(
+    rows.map((row) => ({
+      ...decisionLogRecord(row),
+      erasure_cutoff: erasureCutoff(row.decidedAt, clock),
+    })),
+  );
   const keyed = rows.some((row) => ANSWER_ROW in row.inputs);
   const [text, name] = keyed
     ? [APPEND_KEYED_SQL, "decision_log_append_keyed"]
@@ -352,19 +363,26 @@ function insertRows(db: Database | Transaction, rows: readonly NewDecisionLogRow
   return db._.session.prepareQuery({ sql: text, params: [json] }, undefined, name, false).execute();
 }
 
-/** Appends decisions all or none; a decision_id already stored is skipped (re-sends are harmless). */
+/**
+ * Appends decisions all or none; a decision_id already stored is skipped (re-sends are harmless).
+ * Rows about a customer erased since they were decided are skipped: `clock` (this process's clock
+ * read against the database's, by default one per handle) places each decision on the erasure's
+ * clock.
+ */
 export async function appendDecisions(
   db: Database,
   rows: readonly NewDecisionLogRow[],
+  clock: DatabaseClock = databaseClockOf(db),
 ): Promise<void> {
   if (rows.length === 0) return;
+  const reading = await clock.reading(db);
   if (rows.length <= ROWS_PER_INSERT) {
-    await insertRows(db, rows);
+    await insertRows(db, rows, reading);
     return;
   }
   await db.transaction(async (tx) => {
     for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-      await insertRows(tx, rows.slice(i, i + ROWS_PER_INSERT));
+      await insertRows(tx, rows.slice(i, i + ROWS_PER_INSERT), reading);
     }
   });
 }
@@ -376,8 +394,10 @@ export async function appendDecisions(
 export async function writeDeadLetters(
   db: Database,
   entries: readonly { row: NewDecisionLogRow; reason: string }[],
+  clock: DatabaseClock = databaseClockOf(db),
 ): Promise<void> {
   if (entries.length === 0) return;
+  const reading = await clock.reading(db);
   const records = await Promise.all(
     entries.map(async ({ row, reason }) => ({
       decision_id: row.decisionId,
@@ -385,15 +405,15 @@ export async function writeDeadLetters(
       // JSON.stringify escapes NUL and lone surrogates, so this text is always storable.
       row_json: JSON.stringify(decisionLogRecord(row)),
       customer_sha256: await customerHash(row.customerId),
-      decided_at: row.decidedAt ? row.decidedAt.toISOString() : null,
+      erasure_cutoff: erasureCutoff(row.decidedAt, reading),
     })),
   );
   // One jsonb parameter, as for appends; rows of customers erased meanwhile are skipped.
   await db.execute(sql`insert into ${decisionLogDeadLetter} (decision_id, reason, row_json)
     select decision_id, reason, row_json
     from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as r(decision_id uuid, reason text,
-      row_json text, customer_sha256 text, decided_at timestamptz)
-    where ${sql.raw(notErasedSql("r.customer_sha256", "coalesce(r.decided_at, now())"))}`);
+      row_json text, customer_sha256 text, erasure_cutoff timestamptz)
+    where ${sql.raw(notErasedSql("r.customer_sha256", "r.erasure_cutoff"))}`);
 }
 
 /**
@@ -411,6 +431,8 @@ export async function copyDecisionLog(
     (await to.select({ n: count() }).from(decisionLogDeadLetter))[0]?.n ?? 0,
   ];
   const before = await counts();
+  // The rows were decided on this machine (an older version's service), by its clock.
+  const clock = await databaseClockOf(to).reading(to);
   for (let after: string | null = null; ; ) {
     const rows: DecisionLogRow[] = await from
       .select()
@@ -419,7 +441,7 @@ export async function copyDecisionLog(
       .orderBy(decisionLog.decisionId)
       .limit(ROWS_PER_INSERT);
     if (rows.length === 0) break;
-    await insertRows(to, rows);
+    await insertRows(to, rows, clock);
     after = rows[rows.length - 1]?.decisionId ?? null;
   }
   for (const row of await from.select().from(decisionLogDeadLetter)) {

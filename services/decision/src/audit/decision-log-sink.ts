@@ -1,18 +1,24 @@
 // The decision service's audit sink on the `decision_log` table, through the table's owner module
 // (shared/registry/decision-log.ts): idempotent batched appends, refused rows to the dead letter.
 import type { Database } from "@pp/shared/db/database.ts";
+import { DatabaseClock } from "@pp/shared/registry/database-clock.ts";
 import { appendDecisions, writeDeadLetters } from "@pp/shared/registry/decision-log.ts";
 import { sql } from "drizzle-orm";
 import type { AuditSink } from "./audit-log.ts";
 
 export function decisionLogSink(database: () => Promise<Database>): AuditSink {
+  // One reading of the clocks for the sink's life: on Workers each request has a database handle
+  // of its own, and a reading per handle would cost every decision a round trip.
+  const clock = new DatabaseClock();
   return {
     async write(rows) {
-      await appendDecisions(await database(), rows);
+      const db = await database();
+      await appendDecisions(db, rows, clock);
     },
     async deadLetter(entries) {
       if (entries.length === 0) return;
-      await writeDeadLetters(await database(), entries);
+      const db = await database();
+      await writeDeadLetters(db, entries, clock);
     },
     async probe() {
       await (await database()).execute(sql`select 1`);

@@ -214,7 +214,7 @@ const adminOperations: OperationSpec[] = [
     produces: "application/json",
     summary: "Erase one customer's decisions and parked rows (one transaction); answers the counts",
     description:
-      "Decisions about the customer still being made are not written after it (decided before it, or up to 10 s after). The service's log names the counts, never the customer.",
+      "Decisions about the customer still being made are not written after it (decided before it, or up to 1 s after, on the database's clock). The service's log names the counts, never the customer.",
     params: customerParams,
     responses: { "200": "What was erased", "400": "Invalid id", ...keyed },
   },
