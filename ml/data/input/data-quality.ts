@@ -40,6 +40,11 @@ export const DataQualitySchema = z.object({
      * negative): not subtracted. Absent when none.
      */
     excess: z.number().optional(),
+    /**
+     * Purchase days whose returns cancelled them in full (equal to the day's spend, naming its
+     * order or made that day): not purchases (not in purchase_days). Absent when none.
+     */
+    cancelled_purchase_days: z.number().int().optional(),
   }),
   /** Purchase rows of value $0 (free items, full discounts): kept as purchases. */
   zero_amount_rows: z.number().int(),
@@ -457,6 +462,12 @@ function rowLines(q: DataQuality): string[] {
               : ")")
           : "ignored (--returns drop)") +
         "; never counted as purchases",
+    );
+  }
+  if (q.returns.cancelled_purchase_days) {
+    lines.push(
+      `  purchase days cancelled in full (returns equal to the day's spend, naming its order or made that day): ` +
+        `${n(q.returns.cancelled_purchase_days)}, not counted as purchases`,
     );
   }
   if (q.zero_amount_rows > 0) {

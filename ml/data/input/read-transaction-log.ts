@@ -611,6 +611,7 @@ async function applyReturns(
   let matched = 0;
   let unmatched = 0;
   let excess = 0;
+  let cancelledDays = 0;
   let purchases = "purchase_lines";
   if (mode === "net" && Number(ret?.n) > 0) {
     await connection.run(PURCHASE_DAYS_SQL);
@@ -619,11 +620,13 @@ async function applyReturns(
       connection,
       `SELECT count(*) FILTER (WHERE by_order) AS matched,
          count(*) FILTER (WHERE day IS NULL) AS unmatched,
-         (SELECT value FROM return_excess) AS excess FROM return_targets`,
+         (SELECT value FROM return_excess) AS excess,
+         (SELECT count(*) FROM cancelled_days) AS cancelled FROM return_targets`,
     );
     matched = Number(m?.matched);
     unmatched = Number(m?.unmatched);
     excess = Number(m?.excess);
+    cancelledDays = Number(m?.cancelled);
     purchases = "purchase_days";
   }
   // Rounded to a millionth: the sum of cents must not print as 229.49999999999983.
@@ -635,6 +638,7 @@ async function applyReturns(
     matched_orders: matched,
     unmatched,
     ...(excess > 0 ? { excess: money(excess) } : {}),
+    ...(cancelledDays > 0 ? { cancelled_purchase_days: cancelledDays } : {}),
   };
   return { returns, purchases };
 }

@@ -360,7 +360,13 @@ export function amountOnAnotherLineSql(): string {
         AND o.customer_id = lines.customer_id AND o.order_id = lines.order_id)`;
 }
 
-/** Returns matched to a purchase day (by order, else same customer); then subtracted, floor 0. */
+/**
+ * Returns matched to a purchase day (by order, else same customer); then subtracted, floor 0. A
+ * day its returns cancel in full is then no purchase at all: they equal its spend and name its
+ * orders or were made that day (a cancellation: Online Retail's `C…` invoices). Any other return
+ * only lowers the spend of the day it is netted against (without an order, which purchase it
+ * undoes is a guess).
+ */
 export function netReturnsSql(byOrder: boolean, cancelPattern: string | undefined): string[] {
   const original = cancelPattern
     ? `regexp_replace(order_id, ${sqlString(cancelPattern)}, '')`
@@ -373,7 +379,7 @@ export function netReturnsSql(byOrder: boolean, cancelPattern: string | undefine
     : "LEFT JOIN (SELECT NULL AS day) AS o ON false";
   return [
     `CREATE OR REPLACE TABLE return_targets AS
-     SELECT r.customer_id, r.value, o.day IS NOT NULL AS by_order,
+     SELECT r.customer_id, r.value, o.day IS NOT NULL AS by_order, r.day AS returned_on,
        coalesce(o.day,
          (SELECT max(p.day) FROM purchase_days AS p
            WHERE p.customer_id = r.customer_id AND p.day <= r.day),
@@ -382,16 +388,28 @@ export function netReturnsSql(byOrder: boolean, cancelPattern: string | undefine
            FROM lines WHERE reason IS NULL AND is_return) AS r
      ${orderDay}`,
     `CREATE OR REPLACE TABLE return_netting AS
-     SELECT customer_id, day, sum(value) AS value FROM return_targets
-     WHERE day IS NOT NULL GROUP BY customer_id, day`,
+     SELECT customer_id, day, sum(value) AS value, bool_and(by_order) AS by_order,
+       bool_and(returned_on = day) AS same_day
+     FROM return_targets WHERE day IS NOT NULL GROUP BY customer_id, day`,
     // What a day's returns exceed its purchases by is not subtracted (spend is never negative):
     // counted first, so the account can say so.
     `CREATE OR REPLACE TABLE return_excess AS
      SELECT coalesce(sum(greatest(n.value - p.amount, 0)), 0) AS value
      FROM return_netting AS n JOIN purchase_days AS p USING (customer_id, day)`,
+    // Cancelled in full: the returns netted against a day of positive spend equal it (to rounding:
+    // the same lines summed in another order), and they name its orders or were made that day. A
+    // return of an earlier purchase made while buying something else rarely equals the new
+    // purchase; returns beyond a day's spend contradict it, and it stays a purchase, as a $0 day.
+    `CREATE OR REPLACE TABLE cancelled_days AS
+     SELECT p.customer_id, p.day FROM purchase_days AS p JOIN return_netting AS n
+       USING (customer_id, day)
+     WHERE p.amount > 0 AND (n.by_order OR n.same_day)
+       AND abs(n.value - p.amount) <= p.amount * 1e-9`,
     `UPDATE purchase_days SET amount = greatest(purchase_days.amount - n.value, 0)
      FROM return_netting AS n
      WHERE purchase_days.customer_id = n.customer_id AND purchase_days.day = n.day`,
+    `DELETE FROM purchase_days USING cancelled_days AS c
+     WHERE purchase_days.customer_id = c.customer_id AND purchase_days.day = c.day`,
   ];
 }
 
