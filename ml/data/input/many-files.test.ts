@@ -155,6 +155,28 @@ test("exports that overlap: a later file's lines equal to an earlier file's are 
   expect(dataQualityLines(quality).join("\n")).toContain("2-feb.csv: 2 lines repeat lines of");
 });
 
+// A header line pasted mid-file in a later export equals the first file's header, so it was
+// counted as "1 lines repeat lines of jan.csv (the exports overlap)"; it is a repeated header.
+test("a header line pasted in a later export is a repeated header, not an overlap", async () => {
+  const dir = exportsFolder({
+    "1-jan.csv": "customer_id,date,amount\na,2020-01-05,10\n",
+    "2-feb.csv":
+      "customer_id,date,amount\nb,2020-02-01,4\ncustomer_id,date,amount\nc,2020-02-03,7\n",
+  });
+  const { log, quality } = await read(dir);
+  expect(days(log)).toEqual(["a 2020-01-05 10", "b 2020-02-01 4", "c 2020-02-03 7"]);
+  expect(quality.repeated_lines).toBeUndefined();
+  expect(quality.skipped).toEqual({
+    "the header line repeated (files joined one after another)": 1,
+  });
+  expect(quality.examples).toEqual({
+    "the header line repeated (files joined one after another)": [3],
+  });
+  expect(quality.example_files).toEqual({
+    "the header line repeated (files joined one after another)": [join(dir, "2-feb.csv")],
+  });
+});
+
 test("a folder of Parquet parts (a Spark or Databricks export) reads as one table; rows named in their part", async () => {
   const dir = exportsFolder({ _SUCCESS: "", ".part-00000.parquet.crc": "crc" });
   const part = (name: string, rows: string) =>

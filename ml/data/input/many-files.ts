@@ -129,31 +129,50 @@ function headerless(lines: string[], columns: LogColumns): boolean {
   return named && !lines.some((l) => l.includes(columns.customerId));
 }
 
-/** A file's lines copied into the join: how many, and how many repeat each earlier file's. */
+/** A file's lines copied into the join: how many, and how many repeat each earlier part's. */
 interface Copied {
   lines: number;
-  repeats: Map<number, number>;
+  /** Per part of this file (a file joined with `cat` has several), lines repeating each earlier part. */
+  repeats: Map<number, Map<number, number>>;
+  /** The line each part of this file starts at (its header line), after the first. */
+  partStarts: number[];
 }
 
 const BLANK = Buffer.from("\n");
 
+/** Where the copy of a file goes and what it is compared with. */
+interface CopyTarget {
+  out: NodeJS.WritableStream;
+  seen: SeenLines;
+  /** The part the file's first line belongs to. */
+  index: number;
+  /** The first file's header line: passed through (the reader counts it), never a repeat. */
+  header: Buffer | null;
+  /** A header line starts a new part (exports joined with `cat` into one file). */
+  splitAtHeader: boolean;
+}
+
 /**
  * Copies a file's lines after the first `skip` into `out`, CRLF line ends as LF (DuckDB's sniffer
  * refuses a file whose line ends change partway: a Windows export joined to another). A line
- * equal to one of an earlier file (repeated-lines.ts) is written blank, which the reader passes
+ * equal to one of an earlier part (repeated-lines.ts) is written blank, which the reader passes
  * over, so every later line keeps its number.
  */
-async function copyLines(
-  path: string,
-  skip: number,
-  out: NodeJS.WritableStream,
-  seen: SeenLines,
-  index: number,
-): Promise<Copied> {
+async function copyLines(path: string, skip: number, target: CopyTarget): Promise<Copied> {
+  const { out, seen, header, splitAtHeader } = target;
   const scanner = new LineScanner();
-  const repeats = new Map<number, number>();
+  const repeats = new Map<number, Map<number, number>>();
+  const partStarts: number[] = [];
+  let index = target.index;
   let lines = 0;
   let toSkip = skip;
+  const isHeader = (bytes: Buffer, start: number, stop: number) =>
+    header !== null && stop - start === header.length && header.equals(bytes.subarray(start, stop));
+  const repeated = (of: number) => {
+    const counts = repeats.get(index) ?? new Map<number, number>();
+    counts.set(of, (counts.get(of) ?? 0) + 1);
+    repeats.set(index, counts);
+  };
   /** Whole lines (ending in \n) as they go into the join. */
   const copy = (whole: Buffer): Buffer => {
     let bytes = whole;
@@ -162,9 +181,15 @@ async function copyLines(
     scanner.scan(bytes, (start, end, record) => {
       lines++;
       const stop = end > start && bytes[end - 1] === 13 ? end - 1 : end;
-      const first = record && stop > start ? seen.firstSeenIn(bytes, start, stop, index) : index;
+      const headerLine = record && isHeader(bytes, start, stop);
+      if (headerLine && splitAtHeader && lines > 1) {
+        index++;
+        partStarts.push(lines + skip);
+      }
+      const first =
+        record && stop > start && !headerLine ? seen.firstSeenIn(bytes, start, stop, index) : index;
       if (first < index) {
-        repeats.set(first, (repeats.get(first) ?? 0) + 1);
+        repeated(first);
         pieces.push(BLANK);
       } else if (stop < end) pieces.push(bytes.subarray(start, stop), BLANK);
       else pieces.push(bytes.subarray(start, end + 1));
@@ -182,7 +207,7 @@ async function copyLines(
   }
   // A file without a final line end: its last line stays its own.
   if (carry.length > 0) out.write(copy(Buffer.concat([carry, BLANK])));
-  return { lines, repeats };
+  return { lines, repeats, partStarts };
 }
 
 /** How many lines to leave out at the top of each file after the first: through its header. */
@@ -226,14 +251,21 @@ async function joinFiles(
   const parts: Part[] = [];
   const repeated: RepeatedLines[] = [];
   const seen = new SeenLines();
+  const header = await headerBytes(files[0] as string, columns);
   try {
     let line = 1;
     for (const [i, path] of files.entries()) {
       const skip = skips[i] as number;
       parts.push({ path, firstLine: line, firstFileLine: skip + 1 });
-      const copied = await copyLines(path, skip, out, seen, i);
+      const copied = await copyLines(path, skip, {
+        out,
+        seen,
+        index: i,
+        header,
+        splitAtHeader: false,
+      });
       line += copied.lines;
-      for (const [of, lines] of copied.repeats) {
+      for (const [of, lines] of copied.repeats.get(i) ?? []) {
         repeated.push({ file: path, of: files[of] as string, lines });
       }
     }
@@ -241,6 +273,59 @@ async function joinFiles(
     await new Promise((resolve) => out.end(resolve));
   }
   return { parts, repeated };
+}
+
+/** The first file's header line as bytes (null for files without one). */
+async function headerBytes(path: string, columns: LogColumns): Promise<Buffer | null> {
+  const lines = await headLines(path);
+  return headerless(lines, columns) ? null : Buffer.from(headerOf(lines, columns));
+}
+
+/**
+ * One file holding several exports joined one after another (`cat`: its header line repeated,
+ * which the reader counts): `read` gets a copy in which a line of a later part equal to one of an
+ * earlier part is blank (read once, as a folder's overlapping exports are), and null is returned
+ * when no line repeats. Line numbers are the file's own.
+ */
+export async function readJoinedParts<T extends { quality: DataQuality }>(
+  path: string,
+  columns: LogColumns,
+  read: (copy: string) => Promise<T>,
+): Promise<T | null> {
+  // A UTF-16 file is not joined (headLines refuses it): it is read as it is.
+  const header = await headerBytes(path, columns).catch((error: unknown) => {
+    if (error instanceof InputError) return null;
+    throw error;
+  });
+  if (header === null) return null;
+  const dir = await tempCopyFolder("pp-join-");
+  const copy = join(dir, "parts.csv");
+  try {
+    const out = createWriteStream(copy);
+    let copied: Copied;
+    try {
+      const target = { out, seen: new SeenLines(), index: 0, header, splitAtHeader: true };
+      copied = await copyLines(path, 0, target);
+    } finally {
+      await new Promise((resolve) => out.end(resolve));
+    }
+    if (copied.repeats.size === 0) return null;
+    const partName = (k: number) =>
+      k === 0 ? `${path} (first part)` : `${path} (from line ${copied.partStarts[k - 1]})`;
+    const repeated: RepeatedLines[] = [];
+    for (const [k, counts] of copied.repeats) {
+      for (const [of, lines] of counts)
+        repeated.push({ file: partName(k), of: partName(of), lines });
+    }
+    // The copy's lines are the file's: only its name is to be put back in messages.
+    const parts = [{ path, firstLine: 1, firstFileLine: 1 }];
+    const result = await read(copy).catch((error: unknown) => {
+      throw errorInFiles(error, copy, path, parts);
+    });
+    return { ...result, quality: { ...result.quality, repeated_lines: repeated } };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** The file and its own line number of a line of the joined file. */

@@ -510,14 +510,47 @@ test("a header line repeated mid-file (exports joined) is skipped as that, wheth
     [";", (i: number) => `"${i + 1},50"`],
   ] as const) {
     const header = ["customer_id", "date", "amount"].join(sep);
-    const text = [header, ...part(20, amount, sep), header, ...part(20, amount, sep), ""].join(
-      "\n",
-    );
+    const later = (i: number) => amount(i + 100);
+    const text = [header, ...part(20, amount, sep), header, ...part(20, later, sep), ""].join("\n");
     const { quality } = await read(file(text));
     expect(quality.rows_kept).toBe(40);
     expect(quality.skipped).toEqual({
       "the header line repeated (files joined one after another)": 1,
     });
     expect(Object.values(quality.examples ?? {})).toEqual([[22]]);
+    expect(quality.repeated_lines).toBeUndefined();
   }
+});
+
+// The same export joined to itself with `cat` kept every line twice: each purchase day merged its
+// two lines, so the count was right and every spend doubled (Gamma-Gamma's γ 757.8 → 1515.6 on a
+// 6,000-customer log). A later part's lines equal to an earlier part's are now read once, as a
+// folder's overlapping exports are; equal lines within one part stay (one invoice's two lines).
+test("an export joined to itself with cat: the second part's lines are read once, as a folder's", async () => {
+  const header = "customer_id,date,amount";
+  const lines = ["a,2023-01-05,10", "a,2023-01-05,10", "b,2023-02-01,7", "a,2023-03-01,4"];
+  const extra = "c,2023-04-01,9";
+  const path = file(`\uFEFF${[header, ...lines, header, ...lines, extra].join("\r\n")}\r\n`);
+  const { log, quality } = await read(path);
+  expect(days(log)).toEqual([
+    "a 2023-01-05 20",
+    "a 2023-03-01 4",
+    "b 2023-02-01 7",
+    "c 2023-04-01 9",
+  ]);
+  expect(quality.skipped).toEqual({
+    "the header line repeated (files joined one after another)": 1,
+  });
+  expect(quality.examples).toEqual({
+    "the header line repeated (files joined one after another)": [6],
+  });
+  expect(quality.repeated_lines).toEqual([
+    { file: `${path} (from line 6)`, of: `${path} (first part)`, lines: 4 },
+  ]);
+  expect(dataQualityLines(quality).join("\n")).toContain(
+    `${path} (from line 6): 4 lines repeat lines of ${path} (first part) (the exports overlap): read once`,
+  );
+  // Gzipped, the same.
+  const gz = file(gzipSync(await Bun.file(path).bytes()), "csv.gz");
+  expect(days((await read(gz)).log)).toEqual(days(log));
 });

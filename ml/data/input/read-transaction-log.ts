@@ -47,7 +47,13 @@ import {
   rowFilterOptions,
   sourceName,
 } from "./log-input.ts";
-import { filesOf, type ManyFiles, readManyFiles, readManyParts } from "./many-files.ts";
+import {
+  filesOf,
+  type ManyFiles,
+  readJoinedParts,
+  readManyFiles,
+  readManyParts,
+} from "./many-files.ts";
 import { currencyColumn, failOnMinorUnits, minorUnitsSql } from "./minor-units.ts";
 import {
   DECIMAL_SEPARATORS,
@@ -132,9 +138,24 @@ export async function readTransactionLog(given: LogInput): Promise<ReadLogResult
       );
     }
     // Already checked: read as what it is, without finding files or signatures again.
-    if (actual !== named) return readDecoded({ ...given, source: actual });
+    if (actual !== named) return readJoinedOnce({ ...given, source: actual });
   }
-  return readDecoded(given);
+  return readJoinedOnce(given);
+}
+
+/**
+ * readDecoded; and when a CSV's header line repeats (exports joined with `cat`), again with the
+ * lines a later part repeats of an earlier one read once, as a folder's (many-files.ts): read
+ * twice, an export joined to itself doubled every spend.
+ */
+async function readJoinedOnce(input: LogInput): Promise<ReadLogResult> {
+  const result = await readDecoded(input);
+  const source = input.source;
+  if (source.kind !== "csv" || !result.quality.skipped[REPEATED_HEADER.text]) return result;
+  const once = await readJoinedParts(source.path, input.columns, (copy) =>
+    readDecoded({ ...input, source: { ...source, path: copy } }),
+  );
+  return once ?? result;
 }
 
 /** A folder or pattern of exports: the one file it names, or its files read as one (many-files.ts). */
