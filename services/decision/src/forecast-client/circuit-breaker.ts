@@ -30,8 +30,13 @@ export class CircuitBreaker {
     this.onStateChange = options.onStateChange;
   }
 
+  /**
+   * What the breaker is doing: open from the failure that opened it until a trial call goes out
+   * (however long after `openMs` that is: a quiet service sends none), half-open while the trial
+   * is in flight. The gauge reads it, so an outage reads open throughout, where it used to read
+   * half-open once `openMs` had passed and the 5-minute alert on "open" never fired.
+   */
   get state(): BreakerState {
-    if (this.current === "open" && this.now() - this.openedAt >= this.openMs) return "half_open";
     return this.current;
   }
 
@@ -41,12 +46,10 @@ export class CircuitBreaker {
     return Math.max(0, this.openMs - (this.now() - this.openedAt));
   }
 
-  /** Whether a call may go out now; in half-open state only one trial at a time. */
+  /** Whether a call may go out now: when open, one trial once `openMs` has passed. */
   tryAcquire(): boolean {
-    const state = this.state;
-    if (state === "closed") return true;
-    if (state === "open") return false;
-    if (this.trialInFlight) return false;
+    if (this.current === "closed") return true;
+    if (this.trialInFlight || this.now() - this.openedAt < this.openMs) return false;
     this.trialInFlight = true;
     this.setState("half_open");
     return true;

@@ -97,13 +97,16 @@ describe("circuit breaker", () => {
     expect(fast.kind).toBe("circuit_open");
     expect(stub.state.calls).toBe(callsWhenOpened); // not even tried
 
-    now = 1000; // cool-down over: one trial; it fails, so open again
-    expect(breaker.state).toBe("half_open");
+    now = 1000; // cool-down over: still open (what the gauge shows) until a trial goes out
+    expect(breaker.state).toBe("open");
+    now = 60_000; // however long no call comes
+    expect(breaker.state).toBe("open");
+    // One trial; it fails, so open again.
     expect((await failure(client.forecast(request))).kind).toBe("bad_status");
     expect(breaker.state).toBe("open");
     expect((await failure(client.forecast(request))).kind).toBe("circuit_open");
 
-    now = 2000;
+    now = 62_000;
     stub.state.mode = "ok";
     const answer = await client.forecast(request);
     expect(answer.forecasts[0]?.id).toBe("c-1");
@@ -117,6 +120,7 @@ describe("circuit breaker", () => {
     expect(breaker.tryAcquire()).toBe(false);
     now = 10;
     expect(breaker.tryAcquire()).toBe(true);
+    expect(breaker.state).toBe("half_open"); // the trial is in flight
     expect(breaker.tryAcquire()).toBe(false);
     breaker.onSuccess();
     expect(breaker.tryAcquire()).toBe(true);
