@@ -11,6 +11,8 @@ export interface SingleDecisionOutcome {
 export interface BatchDecisionOutcome {
   considered: number;
   selected: ReadonlyArray<{ action: string; expected_profit: number }>;
+  /** Present when the forecast was unavailable: nobody selected, every customer logged. */
+  fallback?: unknown;
 }
 
 export function decisionOutcomeMetrics(registry: MetricsRegistry, noAction = "none") {
@@ -32,7 +34,13 @@ export function decisionOutcomeMetrics(registry: MetricsRegistry, noAction = "no
       const value = chosen?.expected_profit ?? 0;
       profit.inc({ kind: "single", action: outcome.chosen }, Math.max(0, value));
     },
-    batch(outcome: BatchDecisionOutcome): void {
+    /** `customers`: the batch's customers (all decided, with the policy's default, on a fallback). */
+    batch(outcome: BatchDecisionOutcome, customers: number): void {
+      if (outcome.fallback) {
+        // Its answer considers no one; every customer was decided (and logged) without a forecast.
+        decisions.inc({ kind: "batch", action: noAction, fallback: "true" }, customers);
+        return;
+      }
       for (const pick of outcome.selected) {
         decisions.inc({ kind: "batch", action: pick.action, fallback: "false" });
         profit.inc({ kind: "batch", action: pick.action }, Math.max(0, pick.expected_profit));

@@ -173,7 +173,6 @@ describe("forecast unavailable", () => {
       modelName: "unavailable",
       policyName: "lapsing-uplift",
     });
-
     // With the forecast back, the same policy scores normally.
     stub.state.mode = "ok";
     const ok = (await (
@@ -183,6 +182,25 @@ describe("forecast unavailable", () => {
     // lapsing: 0.2 × 0.7 × (1/0.3) × 10 − 0.5 ≈ 4.17 > 0
     expect(ok.chosen).toBe("email");
     await deps.audit.close();
+    // A batch falls back too, and /metrics counts its customers as fallback decisions (it
+    // counted none: the fallback answer considers no one, and batches were always "false").
+    stub.state.mode = "down";
+    const fresh = depsWith(); // a closed breaker: the calls above opened this one
+    const freshApp = createApp(fresh);
+    const batch = await freshApp.request("/decision/batch", {
+      method: "POST",
+      headers: auth,
+      body: batchOf([{ id: "c-1" }, { id: "c-2" }, { id: "c-3" }]),
+    });
+    expect(batch.status).toBe(200);
+    expect(((await batch.json()) as { selection: { method: string } }).selection.method).toBe(
+      "fallback",
+    );
+    const metrics = await (await freshApp.request("/metrics")).text();
+    expect(metrics).toContain('decisions_total{kind="batch",action="none",fallback="true"} 3');
+
+    stub.state.mode = "ok";
+    await fresh.audit.close();
     await catalog.activate("default", 1);
   });
 });

@@ -38,14 +38,14 @@ export function registerDecisionBatch(
       if (key === null) {
         const answer = await decideBatch(deps, body);
         logBatch(c.get("logFields"), answer);
-        outcomes.batch(answer);
+        outcomes.batch(answer, body.customers.length);
         return c.json(answer);
       }
       const caller = c.get("apiKey") ?? "";
       const keyed = await decideBatchIdempotently(deps, inFlight, { caller, key, body });
       if (keyed.decided) {
         logBatch(c.get("logFields"), keyed.decided);
-        outcomes.batch(keyed.decided);
+        outcomes.batch(keyed.decided, body.customers.length);
       } else {
         Object.assign(c.get("logFields"), { replayed: true });
         replays.inc({ kind: "batch" });
