@@ -133,7 +133,7 @@ export class BufferedAuditLog {
     });
     this.counters.rejected = m.counter({
       name: "decision_log_rejected_total",
-      help: "Decisions refused with 503 because their record could not be committed.",
+      help: "Decisions (customers) refused with 503 because their record could not be committed, or a keyed request's stored answer could not be read.",
     });
     this.counters.deadLettered = m.counter({
       name: "decision_log_dead_letter_rows_total",
@@ -208,9 +208,9 @@ export class BufferedAuditLog {
     return { ok: false, reason: `cannot record decisions for ${seconds} s: ${this.lastError}` };
   }
 
-  /** Counts a decision refused before it asked (see hasRoomFor). */
-  countRejected(): void {
-    this.counters.rejected?.inc(undefined, 1);
+  /** Counts `count` decisions refused before they asked (see hasRoomFor). */
+  countRejected(count: number): void {
+    this.counters.rejected?.inc(undefined, count);
   }
 
   /** Resolves once the rows are committed; rejects with DecisionLogUnavailableError or
@@ -218,7 +218,7 @@ export class BufferedAuditLog {
   record(rows: NewDecisionLogRow[]): Promise<void> {
     const refusal = this.refusal(rows.length);
     if (refusal) {
-      this.counters.rejected?.inc(undefined, 1);
+      this.counters.rejected?.inc(undefined, rows.length);
       return Promise.reject(refusal);
     }
     if (rows.length === 0) return Promise.resolve();
@@ -259,7 +259,7 @@ export class BufferedAuditLog {
     }
     // If its rows are being written they may still commit: a 503 decision can appear in the
     // log, never a 200 decision be missing from it.
-    this.counters.rejected?.inc(undefined, 1);
+    this.counters.rejected?.inc(undefined, waiter.rows.length);
     this.settle(
       waiter,
       new DecisionLogUnavailableError(
@@ -343,7 +343,7 @@ export class BufferedAuditLog {
   /** No database on this runtime: nothing will change, so nothing waits or retries. */
   private refuseAllQueued(): void {
     for (const waiter of this.queue.splice(0)) {
-      this.counters.rejected?.inc(undefined, 1);
+      this.counters.rejected?.inc(undefined, waiter.rows.length);
       this.settle(waiter, new DecisionLogUnavailableError("down", "no database configured"));
     }
     this.queuedRows = 0;

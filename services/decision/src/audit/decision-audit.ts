@@ -10,8 +10,8 @@ export interface DecisionAudit {
   record(rows: NewDecisionLogRow[]): Promise<void>;
   /** Whether a record of `count` rows would be attempted now. */
   hasRoomFor(count: number): boolean;
-  /** Counts a decision refused before it asked (see hasRoomFor). */
-  countRejected(): void;
+  /** Counts `count` decisions refused before they asked (see hasRoomFor). */
+  countRejected(count: number): void;
   /** For /ready: whether decisions can be recorded now, with a short reason (never SQL). */
   check(): Promise<{ ok: boolean; reason?: string }>;
   readonly pending: number;

@@ -37,7 +37,7 @@ export class WriteThroughAuditLog implements DecisionAudit {
       }),
       rejected: m?.counter({
         name: "decision_log_rejected_total",
-        help: "Decisions refused with 503 because their record could not be committed.",
+        help: "Decisions (customers) refused with 503 because their record could not be committed, or a keyed request's stored answer could not be read.",
       }),
       dead: m?.counter({
         name: "decision_log_dead_letter_rows_total",
@@ -55,8 +55,8 @@ export class WriteThroughAuditLog implements DecisionAudit {
     return true;
   }
 
-  countRejected(): void {
-    this.counters.rejected?.inc(undefined, 1);
+  countRejected(count: number): void {
+    this.counters.rejected?.inc(undefined, count);
   }
 
   async check(): Promise<{ ok: boolean; reason?: string }> {
@@ -77,7 +77,7 @@ export class WriteThroughAuditLog implements DecisionAudit {
       const reason = safeReason(err);
       if (isDataError(err)) return this.deadLetter(rows, reason);
       this.lastError = reason;
-      this.counters.rejected?.inc(undefined, 1);
+      this.counters.rejected?.inc(undefined, rows.length);
       this.options.logger?.error("decision log write failed; decision refused", { reason });
       throw new DecisionLogUnavailableError("down", `decision log write failed (${reason})`);
     }

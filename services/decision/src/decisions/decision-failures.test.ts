@@ -245,10 +245,28 @@ describe("decision log database unreachable", () => {
     const batch = await app.request("/decision/batch", {
       method: "POST",
       headers: auth,
-      body: batchOf([body.customer]),
+      body: batchOf([body.customer, { id: "c-2" }, { id: "c-3" }]),
     });
     expect(batch.status).toBe(503);
     expect(audit.pending).toBe(0);
+    // Keyed requests (what the README recommends) are refused by the read of their key, which
+    // counted nothing: the alert on refusals could not fire for keyed clients.
+    const keyedDeps = buildDecisionDeps(parseConfig({ API_KEYS: KEY }), {
+      runtime: "test",
+      database: unreachable,
+      forecastTransport: inProcessTransport(stub.app),
+      overrides: { logger: quiet, audit, metrics },
+    });
+    const keyedApp = createApp(keyedDeps);
+    const keyed = (path: string, payload: string, key: string) =>
+      keyedApp.request(path, {
+        method: "POST",
+        headers: { ...auth, "Idempotency-Key": key },
+        body: payload,
+      });
+    expect((await keyed("/decision", JSON.stringify(body), "k-1")).status).toBe(503);
+    const four = batchOf([{ id: "c-1" }, { id: "c-2" }, { id: "c-3" }, { id: "c-4" }]);
+    expect((await keyed("/decision/batch", four, "k-2")).status).toBe(503);
     // Readiness says why, briefly.
     const ready = await app.request("/ready");
     expect(ready.status).toBe(503);
@@ -264,8 +282,9 @@ describe("decision log database unreachable", () => {
       expect(l).toContain("ECONNREFUSED");
       expect(l).not.toMatch(/insert|c-1|email|params/i);
     }
-    // Every refusal is counted (the 503s are visible to alerts).
-    expect(metrics.expose()).toMatch(/^decision_log_rejected_total 3$/m);
+    // Every refused decision is counted, a batch's customers each (the 503s are visible to
+    // alerts): 1 + 1 + 3 unkeyed, 1 + 4 keyed. It counted requests, and no keyed one: 3.
+    expect(metrics.expose()).toMatch(/^decision_log_rejected_total 10$/m);
     expect(metrics.expose()).toMatch(/^decision_log_database_down 1$/m);
     expect(await audit.close(100)).toBe(true);
   });

@@ -61,6 +61,8 @@ export function requestHash(body: DecisionRequest | BatchRequest): Promise<strin
 export interface Idempotency {
   decisionId: string;
   requestSha256: string;
+  /** Customers the request decides about: refused with it when the log cannot be read. */
+  customers: number;
 }
 
 /**
@@ -94,6 +96,7 @@ function storedAnswer(row: DecisionLogRow | null): { json: string; hash: unknown
 /** A read of the key's rows; a log that cannot be read is a 503 (retry), never a guess. */
 async function readKeyed<T>(
   deps: DecisionDeps,
+  idempotency: Idempotency,
   what: string,
   read: (log: DecisionLogRepository) => Promise<T>,
 ): Promise<T> {
@@ -103,6 +106,8 @@ async function readKeyed<T>(
     const ms = deps.config.DECISION_LOG_COMMIT_TIMEOUT_MS;
     return await within(reading(), ms, `reading the ${IDEMPOTENCY_HEADER}'s ${what}`);
   } catch (cause) {
+    // Refused as a decision the log cannot record is (DecisionsRefused counts both).
+    deps.audit.countRejected(idempotency.customers);
     throw new AppError(
       "unavailable",
       `Decision log unavailable: cannot check the ${IDEMPOTENCY_HEADER}; retry shortly`,
@@ -112,13 +117,13 @@ async function readKeyed<T>(
 }
 
 /** The key's row, read from the log. */
-function keyedRow(deps: DecisionDeps, decisionId: string): Promise<DecisionLogRow | null> {
-  return readKeyed(deps, "decision", (log) => log.get(decisionId));
+function keyedRow(deps: DecisionDeps, idempotency: Idempotency): Promise<DecisionLogRow | null> {
+  return readKeyed(deps, idempotency, "decision", (log) => log.get(idempotency.decisionId));
 }
 
 /** The answer already given for this key (as sent), null when none was; 422 for another request. */
 async function replayOf(deps: DecisionDeps, idempotency: Idempotency): Promise<string | null> {
-  const stored = storedAnswer(await keyedRow(deps, idempotency.decisionId));
+  const stored = storedAnswer(await keyedRow(deps, idempotency));
   if (!stored) return null;
   if (stored.hash !== idempotency.requestSha256) {
     throw new AppError(
@@ -250,7 +255,7 @@ export async function decideIdempotently(
   request: { caller: string; key: string; body: DecisionRequest },
 ): Promise<KeyedAnswer<DecisionAnswer>> {
   const decisionId = await idempotentDecisionId(request.caller, request.key);
-  const idempotency = { decisionId, requestSha256: await requestHash(request.body) };
+  const idempotency = { decisionId, requestSha256: await requestHash(request.body), customers: 1 };
   return answerKeyed(deps, inFlight, {
     idempotency,
     decide: () =>
@@ -274,7 +279,7 @@ async function refuseIfAnswerErased(
   idempotency: Idempotency,
   memberIds: readonly string[],
 ): Promise<void> {
-  const stored = await readKeyed(deps, "decisions", (log) => log.anyStored(memberIds));
+  const stored = await readKeyed(deps, idempotency, "decisions", (log) => log.anyStored(memberIds));
   if (!stored || (await replayOf(deps, idempotency)) !== null) return;
   throw new AppError(
     "conflict",
@@ -299,7 +304,11 @@ export async function decideBatchIdempotently(
 ): Promise<KeyedAnswer<BatchAnswer>> {
   const { caller, key, body } = request;
   const holder = await idempotentDecisionId(caller, `${key}\nbatch`);
-  const idempotency = { decisionId: holder, requestSha256: await requestHash(body) };
+  const idempotency = {
+    decisionId: holder,
+    requestSha256: await requestHash(body),
+    customers: body.customers.length,
+  };
   const ids = body.customers.map((c) => c.id);
   // The members' ids (a hash each, up to 10,000) only when deciding, never for a replay.
   const decide = async () => {

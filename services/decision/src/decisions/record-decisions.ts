@@ -22,7 +22,7 @@ export function logUnavailableError(err: DecisionLogUnavailableError): AppError 
 export function refuseEarlyUnlessRoom(deps: DecisionDeps, count: number): void {
   if (deps.audit.hasRoomFor(count)) return;
   const why = deps.audit.problem ? "down" : "full";
-  deps.audit.countRejected();
+  deps.audit.countRejected(count);
   throw logUnavailableError(new DecisionLogUnavailableError(why, "decision log unavailable"));
 }
 
