@@ -2,10 +2,12 @@
 // processes: a service on a throwaway cluster, its backends terminated again and again while the
 // read routes are called, then the cluster stopped and each admin and campaign route called. Each
 // must answer 503 with a JSON error and Retry-After (the client retries later), not an opaque
-// 500, and answer as before once the cluster is started again.
+// 500, and answer as before once the cluster is started again. Also while the database is closed
+// to connections (ALTER DATABASE … ALLOW_CONNECTIONS false).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { freePort } from "@pp/shared/testing/free-port.ts";
 import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
+import postgres from "postgres";
 import { decisionReadyOn, startForecastStub, stopGracefully } from "../testing/decision-traffic.ts";
 
 const ADMIN = "admin-outage-admin-key-0123456789";
@@ -82,6 +84,24 @@ describe.skipIf(!bin)("decision service routes while PostgreSQL is away", () => 
       expect(ended).toBeGreaterThan(0);
       expect(churned.filter((a) => a.status >= 500 && a.status !== 503)).toEqual([]);
       expect(churned.filter((a) => a.status === 503 && a.code !== "unavailable")).toEqual([]);
+
+      // The database closed to connections (maintenance: ALLOW_CONNECTIONS false), its backends
+      // ended: PostgreSQL answers 55000 at connect, which was an opaque 500 on every route.
+      const url = new URL(pg.url);
+      const name = url.pathname.slice(1);
+      url.pathname = "/template1";
+      const admin = postgres(url.href, { max: 1, onnotice: () => {} });
+      try {
+        await admin.unsafe(`alter database "${name}" allow_connections false`);
+        await admin`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${name}`;
+        const closed: Answer[] = [];
+        for (const route of ROUTES) closed.push(await call(service.base, route));
+        const not503 = closed.filter((a) => a.status !== 503 || a.code !== "unavailable");
+        expect(not503).toEqual([]);
+      } finally {
+        await admin.unsafe(`alter database "${name}" allow_connections true`);
+        await admin.end();
+      }
 
       pg.stop();
       const during: Answer[] = [];

@@ -2,6 +2,7 @@
 // a reason is an SQLSTATE or a network error code, never the statement, its parameters or a stack
 // (drizzle's error messages carry the whole query with every parameter).
 
+import { connectionLostCode } from "@pp/shared/db/connection-lost.ts";
 import { errorChain } from "@pp/shared/errors/error-chain.ts";
 
 function codeOf(err: unknown): string | undefined {
@@ -38,6 +39,10 @@ export function isDataError(err: unknown): boolean {
 /** A short, safe description: "SQLSTATE 22P05 (data exception)", "ECONNREFUSED", ... */
 export function safeReason(err: unknown): string {
   const code = codeOf(err);
+  // The one 55000 that says more than "database error": closed for maintenance.
+  if (code === "55000" && connectionLostCode(err) === code) {
+    return "SQLSTATE 55000 (database not accepting connections)";
+  }
   if (code !== undefined && SQLSTATE.test(code)) {
     const kind = code.startsWith("08")
       ? "connection exception"

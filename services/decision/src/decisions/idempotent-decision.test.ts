@@ -73,9 +73,9 @@ test("in flight: the same key and body share one decision; another body is a 409
   };
   const first = inFlight.run({ decisionId: "d", requestSha256: "h1", customers: 1 }, decide);
   const same = inFlight.run({ decisionId: "d", requestSha256: "h1", customers: 1 }, decide);
-  expect(() => inFlight.run({ decisionId: "d", requestSha256: "h2", customers: 1 }, decide)).toThrow(
-    expect.objectContaining({ code: "conflict" }),
-  );
+  expect(() =>
+    inFlight.run({ decisionId: "d", requestSha256: "h2", customers: 1 }, decide),
+  ).toThrow(expect.objectContaining({ code: "conflict" }));
   release();
   expect(await first).toMatchObject({ decided: { n: 1 }, replayed: false });
   expect(await same).toMatchObject({ decided: null, replayed: true });
