@@ -140,9 +140,9 @@ export class Gauge<L extends string = never> extends ScalarMetric<L> {
   }
 }
 
-/** Seconds; suits HTTP latencies from sub-millisecond to 10 s. */
+/** Seconds; suits HTTP latencies from sub-millisecond to a minute (a batch may wait 20-30 s). */
 export const defaultBuckets = [
-  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
 ] as const;
 
 interface HistogramState {

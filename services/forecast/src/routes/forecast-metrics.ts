@@ -3,6 +3,9 @@
 // touches is bound once here, so a request looks up no labels.
 import type { BatchForecast } from "@pp/ml/forecasting/forecast-batch.ts";
 import type { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
+import { itemErrorSchema } from "./forecast-schemas.ts";
+
+type ItemErrorCode = (typeof itemErrorSchema.shape.code.options)[number];
 
 export type ForecastMetrics = ReturnType<typeof forecastMetrics>;
 
@@ -24,6 +27,14 @@ export function forecastMetrics(registry: MetricsRegistry) {
     labelNames: ["model"],
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 50],
   });
+  // Customers answered with an error inside a 200 (unknown id, no transactions before as_of, …):
+  // invisible to the HTTP metrics, and the sign of a promoted version whose ids changed.
+  const itemErrors = registry.counter({
+    name: "forecast_item_errors_total",
+    help: "Customers of /forecast answered with an item error instead of a forecast (in a 200), by error code.",
+    labelNames: ["code"],
+  });
+  for (const code of itemErrorSchema.shape.code.options) itemErrors.inc({ code }, 0); // 0 from the start
   const stage = {
     total: inference.bind({ stage: "total" }),
     btyd: inference.bind({ stage: "btyd" }),
@@ -36,6 +47,10 @@ export function forecastMetrics(registry: MetricsRegistry) {
     gbdt: predicted.bind({ model: "gbdt" }),
   };
   return {
+    /** A customer answered with an item error. */
+    itemError(code: ItemErrorCode): void {
+      itemErrors.inc({ code });
+    },
     /** The whole request's compute time (milliseconds). */
     total(ms: number): void {
       stage.total.observe(ms / 1000);

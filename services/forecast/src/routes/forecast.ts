@@ -88,7 +88,7 @@ async function forecast(
     if ("models" in item) {
       answered++;
       if (item.models.gbdt) withGbdt++;
-    }
+    } else metrics.itemError(item.error.code);
   });
   metrics.predictions(result, answered > 0, withGbdt > 0);
   return {

@@ -61,6 +61,26 @@ describe("readiness and loading", () => {
 });
 
 describe("POST /forecast", () => {
+  // Answered inside a 200, item errors were in no metric: a promoted version whose ids changed
+  // made every lookup an unknown customer while the error panels stayed at 0.
+  test("customers answered with an item error are counted by code in /metrics", async () => {
+    const count = async () => {
+      const text = await (await app.request("/metrics")).text();
+      const line = text
+        .split("\n")
+        .find((l) => l.startsWith('forecast_item_errors_total{code="unknown_customer"}'));
+      return Number(line?.split(" ").pop());
+    };
+    const before = await count();
+    expect(before).toBeGreaterThanOrEqual(0); // present from the start
+    const res = await post(app, {
+      horizon: { value: 13, unit: "week" },
+      customers: [{ id: "nobody-1" }, { id: knownIds[0] }, { id: "nobody-2" }, { id: "nobody-3" }],
+    });
+    expect(res.status).toBe(200);
+    expect((await count()) - before).toBe(3);
+  });
+
   test("customers by id, summary and transactions; an unknown id fails alone", async () => {
     const res = await post(app, {
       horizon: { value: 39, unit: "week" },
