@@ -134,12 +134,15 @@ export function pollTrackingMetrics(options: {
   modelName: string;
   intervalMs: number;
   onError?: (error: unknown) => void;
+  /** Called after each read that succeeded (e.g. to say a failure is over). */
+  onRead?: () => void;
 }): TrackingMetricsPoller {
   const gauges = trackingGauges(options.metrics);
   const refresh = async () => {
     try {
       const snapshots = await latestProductionTracking(options.db, options.modelName);
       gauges.show(snapshots);
+      options.onRead?.();
       return snapshots.length;
     } catch (error) {
       options.onError?.(error);

@@ -13,6 +13,7 @@ import {
   databaseOptionsFromEnv,
 } from "@pp/shared/db/client.ts";
 import type { NotificationListener } from "@pp/shared/db/notification-listener.ts";
+import { failureLog } from "@pp/shared/logging/failure-log.ts";
 import type { Logger } from "@pp/shared/logging/logger.ts";
 import type { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import { pollTrackingMetrics } from "@pp/shared/metrics/tracking-metrics.ts";
@@ -121,12 +122,16 @@ function pollTracking(
   metrics: MetricsRegistry,
   logger: Logger,
 ) {
+  // One line per distinct failure and one when it is over: the same failure at every poll wrote
+  // a line of about 1 KB (the query and its parameters) for the whole of an outage.
+  const log = failureLog(logger, "tracking metrics not read", "tracking metrics read again");
   return pollTrackingMetrics({
     db: handle.db,
     metrics,
     modelName: config.MODEL_NAME,
     intervalMs: config.MODEL_POLL_INTERVAL_MS,
-    onError: (error) => logger.warn("tracking metrics not read", { error: String(error) }),
+    onError: (error) => log.failed(error),
+    onRead: () => log.ok(),
   });
 }
 

@@ -93,3 +93,37 @@ test("signals after stopPolling are ignored; startPolling follows them again", a
   expect(await until(() => holder.current?.identity.version === 2)).toBe(true);
   holder.stopPolling();
 }, 60_000);
+
+// The source away at three polls, then back with the same model: the failure is said once and
+// its end once (the end was never logged: an operator could not tell the registry was back).
+test("a source away, then back with the same model: one line for the failure, one for its end", async () => {
+  const s = pushingSource();
+  const lines: Array<{ msg: string; error?: string; after?: string }> = [];
+  const holder = new ModelHolder(
+    {
+      ...s.source,
+      currentKey: async () => {
+        if (away) throw new Error("connect ECONNREFUSED 127.0.0.1:5432");
+        return s.source.currentKey();
+      },
+    },
+    {
+      logger: createLogger({ sink: (line) => lines.push(JSON.parse(line)) }),
+      metrics: new MetricsRegistry(),
+    },
+  );
+  let away = false;
+  expect(await holder.refresh()).toBe("loaded");
+  away = true;
+  for (let i = 0; i < 3; i++) expect(await holder.refresh()).toBe("failed");
+  away = false;
+  expect(await holder.refresh()).toBe("unchanged");
+  expect(await holder.refresh()).toBe("unchanged");
+  const said = lines.filter((l) => l.msg !== "model loaded");
+  expect(said.map((l) => l.msg)).toEqual([
+    "model load refused; the current model keeps serving",
+    "model source reachable again; the current model is the latest",
+  ]);
+  expect(said[1]?.after).toContain("ECONNREFUSED");
+  expect(holder.loadFailure).toBeNull();
+}, 60_000);

@@ -92,7 +92,13 @@ export class ModelHolder {
   private async refreshOnce(): Promise<RefreshOutcome> {
     try {
       if (this.model && (await this.source.currentKey()) === this.key) {
-        this.lastFailure = null; // the source answers again: no longer degraded
+        // The source answers again: no longer degraded; said once, as the failure was.
+        if (this.lastFailure !== null) {
+          this.deps.logger.info("model source reachable again; the current model is the latest", {
+            after: this.lastFailure,
+          });
+        }
+        this.lastFailure = null;
         return "unchanged";
       }
       const started = performance.now();
