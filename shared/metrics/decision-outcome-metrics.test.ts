@@ -18,8 +18,8 @@ test('past MAX_ACTION_SERIES action ids, later ones count under action="other"; 
   single.single({ chosen: "none", ranked: [] });
   const text = registry.expose();
   const decisions = series(text, "decisions_total");
-  // MAX_ACTION_SERIES ids of their own, plus other and none, per kind that saw them.
-  expect(decisions.length).toBeLessThanOrEqual(MAX_ACTION_SERIES + 4);
+  // MAX_ACTION_SERIES ids of their own, plus other and none (and none's fallbacks), per kind.
+  expect(decisions.length).toBeLessThanOrEqual(MAX_ACTION_SERIES + 6);
   expect(series(text, "decision_expected_profit_total").length).toBeLessThanOrEqual(
     MAX_ACTION_SERIES + 4,
   );
@@ -33,4 +33,14 @@ test('past MAX_ACTION_SERIES action ids, later ones count under action="other"; 
   // Nothing is lost: the counts add up to the decisions made.
   const total = decisions.reduce((sum, l) => sum + Number(l.split(" ").pop()), 0);
   expect(total).toBe(5000 + 3 + 1);
+});
+
+// A first burst of fallbacks shorter than a scrape interval appeared already counted, so
+// increase() over it read 0: the fallback series are present at 0 from the start.
+test("fallback decisions are present at 0 before the first", () => {
+  const registry = new MetricsRegistry();
+  decisionOutcomeMetrics(registry);
+  const text = registry.expose();
+  expect(text).toContain('decisions_total{kind="single",action="none",fallback="true"} 0');
+  expect(text).toContain('decisions_total{kind="batch",action="none",fallback="true"} 0');
 });

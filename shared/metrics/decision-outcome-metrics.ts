@@ -54,6 +54,11 @@ export function decisionOutcomeMetrics(registry: MetricsRegistry, noAction = "no
     help: "Sum of the expected incremental profit of the chosen actions, by kind and action (never negative: doing nothing, at 0, is always a candidate).",
     labelNames: ["kind", "action"],
   });
+  // Fallbacks present at 0 from the start: a first burst shorter than a scrape interval would
+  // otherwise appear already counted, and increase() over it read 0.
+  for (const kind of ["single", "batch"]) {
+    decisions.inc({ kind, action: noAction, fallback: "true" }, 0);
+  }
   return {
     single(outcome: SingleDecisionOutcome): void {
       const fallback = outcome.fallback ? "true" : "false";
