@@ -25,6 +25,7 @@ import {
 } from "./customer-id-format.ts";
 import { type DataQuality, EXAMPLES_PER_REASON } from "./data-quality.ts";
 import { checkDateFormat, moreDateLayouts, sniffDateFormat } from "./date-format.ts";
+import { failOnOtherDayOrder } from "./day-order.ts";
 import { dominantCustomer } from "./dominant-customer.ts";
 import { fetchCustomerIds, fetchLog } from "./fetch-log.ts";
 import { sourceBySignature } from "./file-signature.ts";
@@ -443,6 +444,10 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
       format = wider;
       await buildLinesTable(format);
     }
+  }
+  // Sniffed (a format passed is the user's word): a run of dates in the other day order stops it.
+  if (format !== null && input.dateFormat === undefined) {
+    await failOnOtherDayOrder(connection, columns.date, format, describe);
   }
   if (input.timezone !== undefined && format !== null) {
     await failOnZoneNames(connection, columns.date, describe);
