@@ -185,6 +185,8 @@ export const DataQualitySchema = z.object({
         column: z.string(),
         sampled_rows: z.number().int(),
         values: z.array(z.object({ value: z.string(), rows: z.number().int() })),
+        /** The values --drop-rows already leaves out of this column. */
+        dropped: z.array(z.string()).optional(),
       }),
     )
     .optional(),

@@ -17,7 +17,8 @@ export interface SampledValues {
 
 /**
  * The first SAMPLE_ROWS rows' values of `column`, counted; `where` (SQL on `value`) picks the
- * values listed, while `sampled` and `distinct` count all of them (0 when none is listed).
+ * values listed, `rowWhere` (SQL on the row) the rows they count, while `sampled` and `distinct`
+ * count all of them (0 when none is listed).
  */
 export async function sampleValues(
   connection: DuckDBConnection,
@@ -25,14 +26,17 @@ export async function sampleValues(
   column: string,
   limit: number,
   where = "true",
+  rowWhere = "true",
 ): Promise<SampledValues> {
+  // `rowWhere` (SQL on the row's columns) picks the rows each listed value counts.
   const reader = await connection.runAndReadAll(
     `SELECT * FROM (
-       SELECT v AS value, count(*) AS rows, sum(count(*)) OVER () AS sampled,
-         count(*) OVER () AS distinct_values
-       FROM (SELECT ${columnText(column)} AS v FROM ${peek} LIMIT ${SAMPLE_ROWS}) AS s
+       SELECT v AS value, count(*) FILTER (WHERE counts) AS rows,
+         sum(count(*)) OVER () AS sampled, count(*) OVER () AS distinct_values
+       FROM (SELECT ${columnText(column)} AS v, coalesce(${rowWhere}, false) AS counts
+             FROM ${peek} LIMIT ${SAMPLE_ROWS}) AS s
        WHERE v IS NOT NULL GROUP BY v) AS counted
-     WHERE ${where} ORDER BY rows DESC, value LIMIT ${limit}`,
+     WHERE rows > 0 AND ${where} ORDER BY rows DESC, value LIMIT ${limit}`,
   );
   const rows = reader.getRowObjectsJS() as {
     value: string;

@@ -53,6 +53,45 @@ test("a status column with refunds and voids: named per value, with the --drop-r
   expect((await read(file(paid))).quality.not_sales).toBeUndefined();
 });
 
+// A --drop-rows on the status column matches its values exactly: `Canceled` stayed in as
+// purchases beside a `--drop-rows order_status=canceled`, and the filter turned the warning off.
+// Olist's `unavailable` orders (never delivered) were not named at all.
+test("values a --drop-rows leaves that still say no sale are named, with the whole list to pass; unavailable too", async () => {
+  const text = [
+    "customer_id,date,amount,order_status",
+    "a,2023-01-02,10,delivered",
+    "a,2023-01-09,12,canceled",
+    "b,2023-01-03,15,Canceled",
+    "c,2023-01-04,8,unavailable",
+    "c,2023-01-05,9,delivered",
+  ].join("\n");
+  const { quality } = await read(file(text), {
+    columns: { ...LOG_COLUMNS, dropBy: "order_status" },
+    dropValues: ["canceled"],
+  });
+  expect(quality.left_out?.rows).toBe(1);
+  expect(quality.not_sales).toEqual([
+    {
+      column: "order_status",
+      sampled_rows: 5,
+      values: [
+        { value: "Canceled", rows: 1 },
+        { value: "unavailable", rows: 1 },
+      ],
+      dropped: ["canceled"],
+    },
+  ]);
+  expect(dataQualityLines(quality)).toContain(
+    '  WARNING: column "order_status" holds Canceled (1 row), unavailable (1 row) among its first 5 values besides those --drop-rows leaves out (canceled): they are read as purchases; pass --drop-rows order_status=canceled,Canceled,unavailable if they are not sales',
+  );
+  const all = await read(file(text), {
+    columns: { ...LOG_COLUMNS, dropBy: "order_status" },
+    dropValues: ["canceled", "Canceled", "unavailable"],
+  });
+  expect(all.quality.not_sales).toBeUndefined();
+  expect(purchaseDays(all.log)).toEqual(["a 2023-01-02 10", "c 2023-01-05 9"]);
+});
+
 // An event log with a few browsing rows among its purchases (a shop's order feed that also logs
 // abandoned carts): named, with the --drop-rows to pass, and read.
 test("an event column with a few add-to-carts: named, with the --drop-rows to pass", async () => {
@@ -185,4 +224,25 @@ test("status columns as Amazon (order-status) and APIs (orderStatus) name them; 
   // A column merely ending in "state" is not a status (estate), nor a payment type a transfer.
   const other = "customer_id,date,amount,estate,Payment Type\na,2023-01-02,10,void,Bank Transfer\n";
   expect((await read(file(other))).quality.not_sales).toBeUndefined();
+});
+
+// A point-of-sale export marks returns by a Type (or kind) column, with positive amounts: they were
+// read as purchases without a word (+3% purchase days on a probe's 42,534-day log), since only
+// status columns were looked at. Returns written negative are read as returns already: not named.
+test("returns marked by a type or kind column with positive amounts are named; negative ones are not", async () => {
+  for (const column of ["Type", "transaction_type", "kind", "lineType"]) {
+    const text = [
+      `customer_id,date,amount,${column}`,
+      "a,2023-01-02,10,Sale",
+      "a,2023-01-09,10,Return",
+      "b,2023-01-03,15,Sale",
+      "b,2023-01-04,-15,Refund",
+      "c,2023-01-05,(9),Returned",
+    ].join("\n");
+    const { quality } = await read(file(text));
+    expect({ column, not_sales: quality.not_sales }).toEqual({
+      column,
+      not_sales: [{ column, sampled_rows: 5, values: [{ value: "Return", rows: 1 }] }],
+    });
+  }
 });

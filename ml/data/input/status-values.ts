@@ -8,7 +8,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { InputError } from "./input-error.ts";
 import type { LogInput } from "./log-input.ts";
 import { sampleValues, shellArgument } from "./sample-values.ts";
-import { sqlString } from "./sql-text.ts";
+import { columnText, sqlString } from "./sql-text.ts";
 
 /**
  * Status, order_status, Financial Status, payment_state, Amazon's order-status, an API's
@@ -19,11 +19,12 @@ const STATUS_COLUMN = {
 };
 /**
  * Values that say an order was no sale: also PayPal's Reversed and Denied, BigCommerce's
- * Incomplete (a checkout left unfinished), an authorisation expired. A partial refund or return
+ * Incomplete (a checkout left unfinished), an authorisation expired, Olist's unavailable (the
+ * product was not there: never delivered nor paid out). A partial refund or return
  * (Shopify's partially_refunded) was a sale.
  */
 const NOT_A_SALE =
-  "(?i)(cancel|refund|fail|void|declin|return|abandon|reject|chargeback|fraud|revers|denied|incomplete|expired)";
+  "(?i)(cancel|refund|fail|void|declin|return|abandon|reject|chargeback|fraud|revers|denied|incomplete|expired|unavailable)";
 const PARTIAL = "(?i)partial";
 /** event, event_type, eventName, action, activity_type, … */
 const EVENT_COLUMN = /(^|[ _])(event|action|activity)([ _]?(type|name))?$/i;
@@ -39,6 +40,19 @@ const TYPE_COLUMN = /^(transaction[ _-]?)?type$/i;
  */
 const NOT_A_PAYMENT = "(?i)(hold|withdraw|payout|transfer|conversion)";
 
+/**
+ * type, Type, kind, line_type, record_type, transactionType, …: a point-of-sale export's Sale and
+ * Return rows, both with positive amounts (the kind says which). PayPal's and Stripe's
+ * (TYPE_COLUMN) are looked at for their own values first.
+ */
+const KIND_COLUMN = {
+  test: (c: string) => /(^|[ _.-])(type|kind)$/i.test(c) || /[a-z](Type|Kind)$/.test(c),
+};
+/** Kinds of row that take a sale back: returned, refund, cancellation, void, credit note. */
+const TAKES_BACK = "(?i)(return|refund|cancel|void|chargeback|credit[ _-]?note)";
+/** Text of a number written negative: -5, (5), 5-, −5. */
+const NEGATIVE_TEXT = "^\\s*[-(\u2212]|-\\s*$";
+
 /** Which columns are looked at, and which of their values say no sale. */
 const KINDS = [
   {
@@ -51,6 +65,12 @@ const KINDS = [
     stopWhenMost: true,
   },
   { column: TYPE_COLUMN, where: `regexp_matches(value, ${sqlString(NOT_A_PAYMENT)})` },
+  {
+    column: KIND_COLUMN,
+    where: `regexp_matches(value, ${sqlString(TAKES_BACK)})`,
+    // A negative amount is read as a return already: only the rows written positive are named.
+    positiveOnly: true,
+  },
 ];
 /** Values listed per column. */
 const LISTED = 8;
@@ -60,6 +80,8 @@ export interface NotSales {
   sampled_rows: number;
   /** The values that say no sale, the most frequent first. */
   values: Array<{ value: string; rows: number }>;
+  /** The values --drop-rows already leaves out of this column (the warning adds to them). */
+  dropped?: string[];
 }
 
 /** Per status column without a filter on it: its values that say no sale, when it holds any. */
@@ -67,23 +89,59 @@ export async function notSales(
   connection: DuckDBConnection,
   peek: string,
   types: Map<string, string>,
-  input: Pick<LogInput, "columns">,
+  input: Pick<LogInput, "columns" | "dropValues">,
 ): Promise<NotSales[]> {
-  const { keepBy, dropBy } = input.columns;
   const found: NotSales[] = [];
   for (const column of types.keys()) {
-    const kind = KINDS.find((k) => k.column.test(column.trim()));
-    if (!kind || column === keepBy || column === dropBy) continue;
-    const odd = await sampleValues(connection, peek, column, LISTED, kind.where);
-    if ("stopWhenMost" in kind && browsedMostly(odd.values, odd.sampled)) {
-      const others = await sampleValues(connection, peek, column, LISTED, `NOT (${kind.where})`);
-      throw eventLogError({ column, sampled_rows: odd.sampled, values: odd.values }, others.values);
+    if (column === input.columns.keepBy) continue;
+    // A column may be of two kinds (PayPal's "Type": its holds, and a POS export's returns).
+    const values: NotSales["values"] = [];
+    let sampled = 0;
+    for (const kind of KINDS.filter((k) => k.column.test(column.trim()))) {
+      const odd = await sampleKind(connection, peek, column, kind, input);
+      sampled = Math.max(sampled, odd.sampled);
+      for (const v of odd.values) if (!values.some((w) => w.value === v.value)) values.push(v);
     }
-    if (odd.values.length > 0) {
-      found.push({ column, sampled_rows: odd.sampled, values: odd.values });
-    }
+    if (values.length === 0) continue;
+    values.sort((a, b) => b.rows - a.rows || (a.value < b.value ? -1 : 1));
+    const dropped = column === input.columns.dropBy ? (input.dropValues ?? []) : [];
+    const also = dropped.length > 0 ? { dropped } : {};
+    found.push({ column, sampled_rows: sampled, values: values.slice(0, LISTED), ...also });
   }
   return found;
+}
+
+/** One kind's values of a column that say no sale (an event log of browsing stops the read). */
+async function sampleKind(
+  connection: DuckDBConnection,
+  peek: string,
+  column: string,
+  kind: (typeof KINDS)[number],
+  input: Pick<LogInput, "columns" | "dropValues">,
+) {
+  // Filtered by --drop-rows: the values it leaves that still say no sale (`Canceled` beside a
+  // `--drop-rows status=canceled`: the filter matches exactly, and the warning was off).
+  const dropped = column === input.columns.dropBy ? (input.dropValues ?? []) : [];
+  const left =
+    dropped.length > 0
+      ? ` AND value NOT IN (${dropped.map((v) => sqlString(v.trim())).join(", ")})`
+      : "";
+  const signed = "positiveOnly" in kind ? notNegative(input.columns) : "true";
+  const odd = await sampleValues(connection, peek, column, LISTED, kind.where + left, signed);
+  if ("stopWhenMost" in kind && browsedMostly(odd.values, odd.sampled)) {
+    const others = await sampleValues(connection, peek, column, LISTED, `NOT (${kind.where})`);
+    throw eventLogError({ column, sampled_rows: odd.sampled, values: odd.values }, others.values);
+  }
+  return odd;
+}
+
+/** SQL on a row: its amount (or quantity) is not written negative. */
+function notNegative(columns: LogInput["columns"]): string {
+  const signed = [columns.amount, columns.quantity].filter((c): c is string => c !== undefined);
+  if (signed.length === 0) return "true";
+  const negative = (c: string) =>
+    `coalesce(regexp_matches(${columnText(c)}, ${sqlString(NEGATIVE_TEXT)}), false)`;
+  return signed.map((c) => `NOT ${negative(c)}`).join(" AND ");
 }
 
 const rowsText = (rows: number) => `${rows.toLocaleString("en-US")} row${rows === 1 ? "" : "s"}`;
@@ -118,9 +176,13 @@ function eventLogError(s: NotSales, others: ReadonlyArray<{ value: string }>): I
 export function notSalesWarning(s: NotSales): string {
   const n = (v: number) => v.toLocaleString("en-US");
   const listed = s.values.map((v) => `${v.value} (${rowsText(v.rows)})`).join(", ");
-  const drop = shellArgument(`${s.column}=${s.values.map((v) => v.value).join(",")}`);
+  const values = [...(s.dropped ?? []), ...s.values.map((v) => v.value)];
+  const drop = shellArgument(`${s.column}=${values.join(",")}`);
+  const besides = s.dropped
+    ? ` besides those --drop-rows leaves out (${s.dropped.join(", ")})`
+    : "";
   return (
-    `WARNING: column "${s.column}" holds ${listed} among its first ${n(s.sampled_rows)} values: ` +
+    `WARNING: column "${s.column}" holds ${listed} among its first ${n(s.sampled_rows)} values${besides}: ` +
     `they are read as purchases; pass --drop-rows ${drop} if they are not sales`
   );
 }
