@@ -254,6 +254,24 @@ function runFields(
   };
 }
 
+/** Days a log's last purchase lies before --as-of past which scoring says so. */
+const STALE_LOG_DAYS = 7;
+
+/**
+ * A note when --as-of is well past the log's last purchase: every customer is scored as if none
+ * bought since, which holds only if the log is complete up to --as-of (an export 204 days old
+ * scored at today made every customer look lapsed, without a word).
+ */
+export function staleLogNote(lastPurchase: string, asOf: string): string | null {
+  const days = Math.round((Date.parse(asOf) - Date.parse(lastPurchase)) / 86_400_000);
+  if (!(days > STALE_LOG_DAYS)) return null;
+  return (
+    `note: the log's last purchase is ${lastPurchase}, ${days} days before --as-of ${asOf}: ` +
+    "every customer is scored as if none bought since; if the log ends early, pass a newer export or --as-of " +
+    lastPurchase
+  );
+}
+
 interface PageSource {
   asOf: string;
   total: number;
@@ -287,6 +305,8 @@ async function pagesOf(
       print(`read ${quality.rows_read.toLocaleString("en-US")} rows; skipped ${reasons}`);
     }
     const asOf = options.asOf ?? lastDateOf(log);
+    const gap = staleLogNote(lastDateOf(log), asOf);
+    if (gap) print(gap);
     const pages = [...logPages(log, model, asOf, pageSize, shard)];
     return { asOf, total: pages.reduce((s, p) => s + p.ids.length, 0), pages };
   }

@@ -18,7 +18,7 @@ import { ensureDemoModel } from "../pipelines/demo-model.ts";
 import { runSimulate } from "../pipelines/simulate.ts";
 import { BinaryCopyParser, type BinaryField } from "./binary-copy.ts";
 import { type CustomerPage, copyPages, registryPages, shardOf } from "./customer-pages.ts";
-import { parseHorizon, parseShard, runScore } from "./run-score.ts";
+import { parseHorizon, parseShard, runScore, staleLogNote } from "./run-score.ts";
 import { csvHeader, SCORE_COLUMNS } from "./score-columns.ts";
 import {
   parquetSink,
@@ -524,6 +524,15 @@ test("ml score --data reads a log as train does: CSV, Parquet and US timestamps 
   expect(rows.every((r) => r.as_of === asOf && Number(r.bgnbd_p_alive) > 0)).toBe(true);
   expect(outputs[1]).toBe(outputs[0]);
   expect(outputs[2]).toBe(outputs[0]);
+  // --as-of well past the log's last purchase: said (every customer scored as lapsed since).
+  const late = await cli([
+    ...["score", "--model", "demo", "--as-of", "1999-06-30", "--horizon", "26w"],
+    ...["--data", log, "--out", join(dir, "late.csv")],
+  ]);
+  expect(late.code).toBe(0);
+  expect(late.stderr).toMatch(
+    /note: the log's last purchase is \S+, \d+ days before --as-of 1999-06-30/,
+  );
   // --table names --to's table; reading --data postgres://… beside --to needs --query.
   const url = db.options.databaseUrl as string;
   const clash = await cli([...common, "--data", url, "--to", url, "--table", "t"]);
@@ -533,3 +542,11 @@ test("ml score --data reads a log as train does: CSV, Parquet and US timestamps 
   expect(lone.code).toBe(2);
   expect(lone.stderr).toContain("--table");
 }, 120_000);
+
+test("a note when --as-of is over a week past the log's last purchase, none within it", () => {
+  expect(staleLogNote("2011-12-09", "2012-06-30")).toContain(
+    "the log's last purchase is 2011-12-09, 204 days before --as-of 2012-06-30",
+  );
+  expect(staleLogNote("2011-12-09", "2011-12-16")).toBeNull();
+  expect(staleLogNote("2011-12-09", "2011-12-01")).toBeNull();
+});
