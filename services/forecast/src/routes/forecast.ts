@@ -90,7 +90,8 @@ async function forecast(
       if (item.models.gbdt) withGbdt++;
     } else metrics.itemError(item.error.code);
   });
-  metrics.predictions(result, answered > 0, withGbdt > 0);
+  const weeks = horizonInModelUnits(request.horizon, "week");
+  metrics.predictions(result, answered > 0, withGbdt > 0, weeks);
   return {
     model: { name: model.identity.name, version: model.identity.version },
     horizon: request.horizon,

@@ -11,6 +11,7 @@ import type { Hono } from "hono";
 import type { ForecastDeps } from "../deps.ts";
 import { type DemoRegistry, openDemoRegistry } from "../testing/demo-registry.ts";
 import { appOnDemoRegistry } from "../testing/demo-registry-app.ts";
+import { HORIZON_GROUPS, horizonGroup } from "./forecast-metrics.ts";
 
 let demo: DemoRegistry;
 let deps: ForecastDeps;
@@ -61,6 +62,38 @@ describe("readiness and loading", () => {
 });
 
 describe("POST /forecast", () => {
+  // One series of predicted purchases for all horizons made a change in the callers' mix of
+  // horizons (0.075 at 4 weeks, 0.839 at 52 for the same customers) read as drift of the model.
+  test("predicted purchases are observed per horizon group", async () => {
+    expect(HORIZON_GROUPS[horizonGroup(13)]?.label).toBe("le_13w");
+    expect(HORIZON_GROUPS[horizonGroup(13.5)]?.label).toBe("le_26w");
+    expect(HORIZON_GROUPS[horizonGroup(400)]?.label).toBe("gt_52w");
+    const count = async (horizon: string) => {
+      const text = await (await app.request("/metrics")).text();
+      const prefix = `forecast_predicted_purchases_count{model="bgnbd",horizon="${horizon}"}`;
+      return Number(
+        text
+          .split("\n")
+          .find((l) => l.startsWith(prefix))
+          ?.split(" ")
+          .pop() ?? 0,
+      );
+    };
+    const before = [await count("le_4w"), await count("le_52w")];
+    for (const [value, unit] of [
+      [28, "day"],
+      [52, "week"],
+      [52, "week"],
+    ] as const) {
+      const res = await post(app, { horizon: { value, unit }, customers: [{ id: knownIds[0] }] });
+      expect(res.status).toBe(200);
+    }
+    expect([
+      (await count("le_4w")) - (before[0] ?? 0),
+      (await count("le_52w")) - (before[1] ?? 0),
+    ]).toEqual([1, 2]);
+  });
+
   // Answered inside a 200, item errors were in no metric: a promoted version whose ids changed
   // made every lookup an unknown customer while the error panels stayed at 0.
   test("customers answered with an item error are counted by code in /metrics", async () => {
@@ -351,9 +384,9 @@ describe("documentation and metrics", () => {
       sampleValue(m, "forecast_inference_duration_seconds_count", { stage: "total" }),
     ).toBeGreaterThan(0);
     expect(sampleValue(m, "forecast_batch_size_count", {})).toBeGreaterThan(0);
-    expect(sampleValue(m, "forecast_predicted_purchases_count", { model: "gbdt" })).toBeGreaterThan(
-      0,
-    );
+    expect(
+      sampleValue(m, "forecast_predicted_purchases_count", { model: "gbdt", horizon: "le_52w" }),
+    ).toBeGreaterThan(0);
     expect(sampleValue(m, "model_version_info", { name: "purchase", version: "1" })).toBe(1);
     expect(sampleValue(m, "model_load_failures_total", { reason: "checksum" })).toBe(0);
   });
