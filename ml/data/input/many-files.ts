@@ -181,13 +181,13 @@ async function copyLines(path: string, skip: number, target: CopyTarget): Promis
     scanner.scan(bytes, (start, end, record) => {
       lines++;
       const stop = end > start && bytes[end - 1] === 13 ? end - 1 : end;
-      const headerLine = record && isHeader(bytes, start, stop);
-      if (headerLine && splitAtHeader && lines > 1) {
+      const atHeader = record && isHeader(bytes, start, stop);
+      if (atHeader && splitAtHeader && lines > 1) {
         index++;
         partStarts.push(lines + skip);
       }
       const first =
-        record && stop > start && !headerLine ? seen.firstSeenIn(bytes, start, stop, index) : index;
+        record && stop > start && !atHeader ? seen.firstSeenIn(bytes, start, stop, index) : index;
       if (first < index) {
         repeated(first);
         pieces.push(BLANK);
@@ -210,12 +210,17 @@ async function copyLines(path: string, skip: number, target: CopyTarget): Promis
   return { lines, repeats, partStarts };
 }
 
-/** How many lines to leave out at the top of each file after the first: through its header. */
-async function headerSkips(files: string[], columns: LogColumns): Promise<number[]> {
+/**
+ * The first file's header line (null for files without one) and how many lines to leave out at
+ * the top of each file after the first: through its header.
+ */
+async function headerSkips(
+  files: string[],
+  columns: LogColumns,
+): Promise<{ header: string | null; skips: number[] }> {
   const [first, ...rest] = files as [string, ...string[]];
-  const firstLines = await headLines(first);
-  if (headerless(firstLines, columns)) return files.map(() => 0);
-  const header = headerOf(firstLines, columns);
+  const header = headerLine(await headLines(first), columns);
+  if (header === null) return { header, skips: files.map(() => 0) };
   const skips: number[] = [0];
   for (const path of rest) {
     const at = (await headLines(path)).indexOf(header);
@@ -230,7 +235,12 @@ async function headerSkips(files: string[], columns: LogColumns): Promise<number
     }
     skips.push(at + 1);
   }
-  return skips;
+  return { header, skips };
+}
+
+/** A file's header line from its first lines, or null for files without one. */
+function headerLine(lines: string[], columns: LogColumns): string | null {
+  return headerless(lines, columns) ? null : headerOf(lines, columns);
 }
 
 /** Lines of a later file that repeat lines of an earlier one (read once). */
@@ -246,12 +256,12 @@ async function joinFiles(
   columns: LogColumns,
   target: string,
 ): Promise<{ parts: Part[]; repeated: RepeatedLines[] }> {
-  const skips = await headerSkips(files, columns);
+  const { header: text, skips } = await headerSkips(files, columns);
+  const header = text === null ? null : Buffer.from(text);
   const out = createWriteStream(target);
   const parts: Part[] = [];
   const repeated: RepeatedLines[] = [];
   const seen = new SeenLines();
-  const header = await headerBytes(files[0] as string, columns);
   try {
     let line = 1;
     for (const [i, path] of files.entries()) {
@@ -275,12 +285,6 @@ async function joinFiles(
   return { parts, repeated };
 }
 
-/** The first file's header line as bytes (null for files without one). */
-async function headerBytes(path: string, columns: LogColumns): Promise<Buffer | null> {
-  const lines = await headLines(path);
-  return headerless(lines, columns) ? null : Buffer.from(headerOf(lines, columns));
-}
-
 /**
  * One file holding several exports joined one after another (`cat`: its header line repeated,
  * which the reader counts): `read` gets a copy in which a line of a later part equal to one of an
@@ -293,11 +297,13 @@ export async function readJoinedParts<T extends { quality: DataQuality }>(
   read: (copy: string) => Promise<T>,
 ): Promise<T | null> {
   // A UTF-16 file is not joined (headLines refuses it): it is read as it is.
-  const header = await headerBytes(path, columns).catch((error: unknown) => {
+  const lines = await headLines(path).catch((error: unknown) => {
     if (error instanceof InputError) return null;
     throw error;
   });
-  if (header === null) return null;
+  const text = lines === null ? null : headerLine(lines, columns);
+  if (text === null) return null;
+  const header = Buffer.from(text);
   const dir = await tempCopyFolder("pp-join-");
   const copy = join(dir, "parts.csv");
   try {
