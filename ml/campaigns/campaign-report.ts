@@ -10,7 +10,7 @@ import type { Database } from "@pp/shared/db/database.ts";
 import type { BadRowPolicy } from "../data/bad-rows.ts";
 import { dataQualityLines } from "../data/input/data-quality.ts";
 import type { LogColumns } from "../data/input/log-input.ts";
-import { dayToIsoDate, isoDateToDay } from "../data/transaction-log.ts";
+import { dayToIsoDate, isoDateToDay, logEndGap } from "../data/transaction-log.ts";
 import { type LogFormat, type LogReadOptions, readLog } from "../pipelines/read-log.ts";
 import { lastTransactionDay } from "../tracking/realized-purchases.ts";
 import {
@@ -94,9 +94,10 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
     );
   }
   notes.push(...coverageNotes(joined.coverage, measured, endDay));
-  if (endDay > lastDay + 7) {
+  const gap = logEndGap(lastDay, endDay);
+  if (gap !== null) {
     notes.push(
-      `the last purchase in --data is on ${dayToIsoDate(lastDay)}, ${endDay - lastDay} days before ` +
+      `the last purchase in --data is on ${dayToIsoDate(lastDay)}, ${gap} days before ` +
         `the window's end: if the file stops there, the days after it count as days without purchases`,
     );
   }

@@ -41,6 +41,18 @@ export function dayToIsoDate(day: number): string {
   return new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
 }
 
+/** Days a log may end before the day it is used at (a weekly export) before that is said. */
+export const LOG_END_GAP_DAYS = 7;
+
+/**
+ * The days from a log's last purchase to `day` when more than LOG_END_GAP_DAYS, else null: the
+ * days in between count as days without purchases, which is wrong if the log ends early.
+ */
+export function logEndGap(lastDay: number, day: number): number | null {
+  const days = day - lastDay;
+  return days > LOG_END_GAP_DAYS ? days : null;
+}
+
 /**
  * The first and last purchase day of a log, as day numbers; NaN for both when it is empty. Only
  * [0, length) is read: the typed arrays may be growth buffers.

@@ -11,6 +11,7 @@ import cliProgress from "cli-progress";
 import { BUNDLE_FILES } from "../bundle/model-bundle.ts";
 import type { BadRowPolicy } from "../data/bad-rows.ts";
 import type { LogColumns, LogFormat } from "../data/input/log-input.ts";
+import { isoDateToDay, logEndGap } from "../data/transaction-log.ts";
 import { forecastBatch } from "../forecasting/forecast-batch.ts";
 import { type Horizon, horizonInModelUnits } from "../forecasting/horizon.ts";
 import { intervalParamsFromManifest } from "../forecasting/interval-params.ts";
@@ -254,17 +255,14 @@ function runFields(
   };
 }
 
-/** Days a log's last purchase lies before --as-of past which scoring says so. */
-const STALE_LOG_DAYS = 7;
-
 /**
- * A note when --as-of is well past the log's last purchase: every customer is scored as if none
- * bought since, which holds only if the log is complete up to --as-of (an export 204 days old
- * scored at today made every customer look lapsed, without a word).
+ * A note when --as-of is over a week past the log's last purchase (logEndGap): every customer is
+ * scored as if none bought since, which holds only if the log is complete up to --as-of (an
+ * export 204 days old scored at today made every customer look lapsed, without a word).
  */
 export function staleLogNote(lastPurchase: string, asOf: string): string | null {
-  const days = Math.round((Date.parse(asOf) - Date.parse(lastPurchase)) / 86_400_000);
-  if (!(days > STALE_LOG_DAYS)) return null;
+  const days = logEndGap(isoDateToDay(lastPurchase), isoDateToDay(asOf));
+  if (days === null) return null;
   return (
     `note: the log's last purchase is ${lastPurchase}, ${days} days before --as-of ${asOf}: ` +
     "every customer is scored as if none bought since; if the log ends early, pass a newer export or --as-of " +
@@ -304,8 +302,9 @@ async function pagesOf(
         .join(", ");
       print(`read ${quality.rows_read.toLocaleString("en-US")} rows; skipped ${reasons}`);
     }
-    const asOf = options.asOf ?? lastDateOf(log);
-    const gap = staleLogNote(lastDateOf(log), asOf);
+    const last = lastDateOf(log);
+    const asOf = options.asOf ?? last;
+    const gap = staleLogNote(last, asOf);
     if (gap) print(gap);
     const pages = [...logPages(log, model, asOf, pageSize, shard)];
     return { asOf, total: pages.reduce((s, p) => s + p.ids.length, 0), pages };
