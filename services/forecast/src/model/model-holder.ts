@@ -6,6 +6,7 @@
 // polling stays as the safety net.
 
 import type { ReadinessCheck } from "@pp/shared/http/readiness.ts";
+import { RepeatedFailure } from "@pp/shared/logging/failure-log.ts";
 import type { Logger } from "@pp/shared/logging/logger.ts";
 import type { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import type { LoadedModel } from "./loaded-model.ts";
@@ -36,7 +37,8 @@ export class ModelHolder {
   private key: string | null = null;
   private readonly refreshes = new OneRunAtATime(() => this.refreshOnce());
   private timer: ReturnType<typeof setInterval> | null = null;
-  private lastFailure: string | null = null;
+  /** The last refresh's failure, said once (RepeatedFailure), until a refresh succeeds. */
+  private readonly failure = new RepeatedFailure();
   /** Between startPolling and stopPolling: signalled changes are acted on. */
   private following = false;
   private watchRegistered = false;
@@ -72,7 +74,7 @@ export class ModelHolder {
 
   /** Why the last load failed, or null (the 503s before a first model name it). */
   get loadFailure(): string | null {
-    return this.lastFailure;
+    return this.failure.current;
   }
 
   get sourceDescription(): string {
@@ -93,12 +95,12 @@ export class ModelHolder {
     try {
       if (this.model && (await this.source.currentKey()) === this.key) {
         // The source answers again: no longer degraded; said once, as the failure was.
-        if (this.lastFailure !== null) {
+        const ended = this.failure.recovered();
+        if (ended !== null) {
           this.deps.logger.info("model source reachable again; the current model is the latest", {
-            after: this.lastFailure,
+            after: ended,
           });
         }
-        this.lastFailure = null;
         return "unchanged";
       }
       const started = performance.now();
@@ -120,9 +122,7 @@ export class ModelHolder {
       this.failures.inc({ reason });
       // The same failure at every poll is logged once (it wrote a line a second while the
       // database was away); model_load_failures_total counts each.
-      const repeated = message === this.lastFailure;
-      this.lastFailure = message;
-      if (repeated) return "failed";
+      if (!this.failure.failed(message)) return "failed";
       const fields = {
         reason,
         error: message,
@@ -141,7 +141,7 @@ export class ModelHolder {
     const previous = this.model;
     this.model = model; // the one atomic step
     this.key = key;
-    this.lastFailure = null;
+    this.failure.recovered(); // "model loaded" says it
     this.loads.inc();
     this.versionInfo.reset();
     this.versionInfo.set({ name: model.identity.name, version: model.identity.version }, 1);
@@ -184,12 +184,16 @@ export class ModelHolder {
       name: "model",
       check: async () =>
         this.model
-          ? this.lastFailure
-            ? { ok: true, degraded: true, reason: `serving the loaded model; ${this.lastFailure}` }
+          ? this.failure.current
+            ? {
+                ok: true,
+                degraded: true,
+                reason: `serving the loaded model; ${this.failure.current}`,
+              }
             : { ok: true }
           : {
               ok: false,
-              reason: this.lastFailure ?? `loading model from ${this.source.description}`,
+              reason: this.failure.current ?? `loading model from ${this.source.description}`,
             },
     };
   }
