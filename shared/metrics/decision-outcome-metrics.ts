@@ -34,16 +34,23 @@ function boundedLabels(max: number, always: readonly string[]): (id: string) => 
   };
 }
 
-/** One bound per registry: /decision and /decision/batch share their action series. */
-const labelsOf = new WeakMap<MetricsRegistry, (id: string) => string>();
+export type DecisionOutcomeMetrics = ReturnType<typeof createOutcomeMetrics>;
 
-export function decisionOutcomeMetrics(registry: MetricsRegistry, noAction = "none") {
-  let label = labelsOf.get(registry);
-  if (!label) {
-    label = boundedLabels(MAX_ACTION_SERIES, [noAction, OTHER_ACTION]);
-    labelsOf.set(registry, label);
+/** One per registry: /decision and /decision/batch share its series and their bound. */
+const outcomesOf = new WeakMap<MetricsRegistry, DecisionOutcomeMetrics>();
+
+/** The decision mix's metrics in `registry`. */
+export function decisionOutcomeMetrics(registry: MetricsRegistry): DecisionOutcomeMetrics {
+  let outcomes = outcomesOf.get(registry);
+  if (!outcomes) {
+    outcomes = createOutcomeMetrics(registry, "none");
+    outcomesOf.set(registry, outcomes);
   }
-  const actionLabel = label;
+  return outcomes;
+}
+
+function createOutcomeMetrics(registry: MetricsRegistry, noAction: string) {
+  const actionLabel = boundedLabels(MAX_ACTION_SERIES, [noAction, OTHER_ACTION]);
   const decisions = registry.counter({
     name: "decisions_total",
     help: "Customers decided, by request kind (single, batch), chosen action and whether the forecast was unavailable (fallback).",

@@ -94,17 +94,19 @@ export async function notSales(
   const found: NotSales[] = [];
   for (const column of types.keys()) {
     if (column === input.columns.keepBy) continue;
+    // Filtered by --drop-rows: the values it leaves that still say no sale (`Canceled` beside a
+    // `--drop-rows status=canceled`: the filter matches exactly, and the warning was off).
+    const dropped = column === input.columns.dropBy ? (input.dropValues ?? []) : [];
     // A column may be of two kinds (PayPal's "Type": its holds, and a POS export's returns).
     const values: NotSales["values"] = [];
     let sampled = 0;
     for (const kind of KINDS.filter((k) => k.column.test(column.trim()))) {
-      const odd = await sampleKind(connection, peek, column, kind, input);
+      const odd = await sampleKind(connection, peek, column, kind, input.columns, dropped);
       sampled = Math.max(sampled, odd.sampled);
       for (const v of odd.values) if (!values.some((w) => w.value === v.value)) values.push(v);
     }
     if (values.length === 0) continue;
     values.sort((a, b) => b.rows - a.rows || (a.value < b.value ? -1 : 1));
-    const dropped = column === input.columns.dropBy ? (input.dropValues ?? []) : [];
     const also = dropped.length > 0 ? { dropped } : {};
     found.push({ column, sampled_rows: sampled, values: values.slice(0, LISTED), ...also });
   }
@@ -117,16 +119,14 @@ async function sampleKind(
   peek: string,
   column: string,
   kind: (typeof KINDS)[number],
-  input: Pick<LogInput, "columns" | "dropValues">,
+  columns: LogInput["columns"],
+  dropped: readonly string[],
 ) {
-  // Filtered by --drop-rows: the values it leaves that still say no sale (`Canceled` beside a
-  // `--drop-rows status=canceled`: the filter matches exactly, and the warning was off).
-  const dropped = column === input.columns.dropBy ? (input.dropValues ?? []) : [];
   const left =
     dropped.length > 0
       ? ` AND value NOT IN (${dropped.map((v) => sqlString(v.trim())).join(", ")})`
       : "";
-  const signed = "positiveOnly" in kind ? notNegative(input.columns) : "true";
+  const signed = "positiveOnly" in kind ? notNegative(columns) : "true";
   const odd = await sampleValues(connection, peek, column, LISTED, kind.where + left, signed);
   if ("stopWhenMost" in kind && browsedMostly(odd.values, odd.sampled)) {
     const others = await sampleValues(connection, peek, column, LISTED, `NOT (${kind.where})`);
