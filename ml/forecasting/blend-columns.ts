@@ -6,6 +6,7 @@
 // dispersion).
 
 import type { BgNbdParams } from "../models/bgnbd.ts";
+import { negativeBinomialZero } from "../models/negative-binomial.ts";
 import { rateIfAliveForecast } from "../models/rate-if-alive.ts";
 import type { BlendWeights } from "../pipelines/blend.ts";
 import { blendForecast } from "../pipelines/blend.ts";
@@ -108,8 +109,7 @@ function blendPurchaseProbability(
   shift: GbdtColumns["horizonShift"],
   i: number,
 ): number {
-  const noneAt = (m: number) =>
-    dispersion > 1e-9 ? (1 + dispersion * m) ** (-1 / dispersion) : Math.exp(-m);
+  const noneAt = (m: number) => negativeBinomialZero(m, dispersion);
   if (!shift) return 1 - noneAt(mu);
   const ratio = shift.ratio[i]!;
   const atH = ratio > 0 ? noneAt(mu / ratio) : noneAt(mu);

@@ -5,6 +5,11 @@
 import { addNegativeBinomial, type CountPmf, tailOf } from "./count-pmf.ts";
 import { gammaln } from "./special-functions.ts";
 
+/** P(X = 0) for mean μ and dispersion φ: (1 + φμ)^(−1/φ), e^(−μ) when φ is 0 (Poisson). */
+export function negativeBinomialZero(mean: number, dispersion: number): number {
+  return dispersion > 1e-9 ? (1 + dispersion * mean) ** (-1 / dispersion) : Math.exp(-mean);
+}
+
 /** P(X = k), k = 0..maxCount−1, for mean μ and dispersion φ (Poisson when φ is 0). */
 export function negativeBinomialMeanPmf(
   mean: number,
