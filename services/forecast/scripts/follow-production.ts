@@ -115,5 +115,11 @@ function syncStep(
     }
     published = key;
   };
-  return () => withPublishLease(db, name, step, lease);
+  // The lease is taken only when production differs from what was published: an up-to-date
+  // follower writes nothing at each wake-up and never keeps another publisher waiting.
+  return async () => {
+    const production = await registry.getProductionVersion(name);
+    if (production && versionKey(production) === published) return;
+    await withPublishLease(db, name, step, lease);
+  };
 }
