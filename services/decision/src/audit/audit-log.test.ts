@@ -55,6 +55,25 @@ describe("deadlines scaled by the rows written", () => {
     expect(await log.close(5000)).toBe(true);
   });
 
+  test("concurrent batches queued on a database keeping pace are all recorded, none refused", async () => {
+    // 0.05 ms a row: 2,000 rows in 100 ms, well inside their own 400 ms. Twenty at once take 2 s
+    // in all: held to their own deadline from the moment they were queued, 15 of the 20 were
+    // refused while the database kept pace, and their rows committed anyway.
+    const sink = sinkTaking(0.05);
+    const log = new BufferedAuditLog({ sink, commitTimeoutMs: 200, retryMs: 20 });
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        log.record(rows(2000, `b${i}`)).then(
+          () => "recorded",
+          (err: Error) => err.message,
+        ),
+      ),
+    );
+    expect(outcomes.filter((o) => o !== "recorded")).toEqual([]);
+    expect(sink.written).toBe(40_000);
+    expect(await log.close(5000)).toBe(true);
+  });
+
   test("a single decision keeps its own deadline on a database that stopped answering", async () => {
     const hung: AuditSink = {
       write: () => new Promise(() => {}),

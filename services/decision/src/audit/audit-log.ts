@@ -49,7 +49,9 @@ export class DecisionLogRefusedError extends Error {
 /** Rows one deadline covers: a larger record or write (a batch of 10,000) gets one per this many,
  * so its size is not taken for a slow database (the log's inserts are 1,000 rows each). */
 const ROWS_PER_DEADLINE = 1000;
-const scaled = (ms: number, rows: number) => ms * Math.max(1, Math.ceil(rows / ROWS_PER_DEADLINE));
+/** A deadline of `ms` for every (started) 1,000 rows. */
+export const scaledDeadline = (ms: number, rows: number) =>
+  ms * Math.max(1, Math.ceil(rows / ROWS_PER_DEADLINE));
 
 class AttemptTimeoutError extends Error {
   override readonly name = "AttemptTimeoutError";
@@ -81,6 +83,11 @@ interface Waiter {
   reject(err: Error): void;
   settled: boolean;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** When it was queued, and when its deadline falls (performance.now()). */
+  since: number;
+  expiresAt: number;
+  /** Its rows went in a group once (a retry after a failed write gets no more time). */
+  sent: boolean;
 }
 
 /** How long /ready waits for a database probe before saying it is not answering. */
@@ -223,9 +230,21 @@ export class BufferedAuditLog {
     }
     if (rows.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { rows, resolve, reject, settled: false, timer: undefined };
-      const deadline = scaled(this.commitTimeoutMs, rows.length);
-      waiter.timer = setTimeout(() => this.expire(waiter, deadline), deadline);
+      const now = performance.now();
+      const waiter: Waiter = {
+        rows,
+        resolve,
+        reject,
+        settled: false,
+        timer: undefined,
+        since: now,
+        expiresAt: now,
+        sent: false,
+      };
+      // Its rows are written after those already waiting: the deadline covers them too, so a
+      // queue of concurrent batches on a database keeping pace is not taken for a slow one
+      // (50 batches of 2,000 at once: 74 of 75 requests were 503, 28,000 of their rows committed).
+      this.extendDeadline(waiter, this.pending + rows.length);
       this.queue.push(waiter);
       this.queuedRows += rows.length;
       this.kick();
@@ -247,6 +266,17 @@ export class BufferedAuditLog {
       );
     }
     return undefined;
+  }
+
+  /** Gives `waiter` until the commit of `rows` more rows, from now, if that is later. */
+  private extendDeadline(waiter: Waiter, rows: number): void {
+    const now = performance.now();
+    const until = now + scaledDeadline(this.commitTimeoutMs, rows);
+    if (until <= waiter.expiresAt) return;
+    clearTimeout(waiter.timer);
+    waiter.expiresAt = until;
+    const deadline = Math.round(until - waiter.since);
+    waiter.timer = setTimeout(() => this.expire(waiter, deadline), until - now);
   }
 
   /** A waiter's time is up: answer 503; drop its rows if they were not sent yet. */
@@ -361,6 +391,12 @@ export class BufferedAuditLog {
     }
     this.queuedRows -= rows;
     this.inFlight = group;
+    // Each waits for the whole group's commit, rows queued after its own included; once, so a
+    // database that is down does not keep its waiters waiting at every retry.
+    for (const w of group) {
+      if (!w.sent && group.length > 1) this.extendDeadline(w, rows);
+      w.sent = true;
+    }
     return group;
   }
 
@@ -383,7 +419,7 @@ export class BufferedAuditLog {
   /** Runs a database step (writing `rows`); records down/up transitions. True when it succeeded. */
   private async attempt(step: () => Promise<void>, rows = 0): Promise<boolean> {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const ms = scaled(this.attemptTimeoutMs, rows);
+    const ms = scaledDeadline(this.attemptTimeoutMs, rows);
     try {
       // Bounded: a driver may wait long for a connection to a stopped server; the writer must
       // notice the database back within ~retryMs, so a stuck attempt is given up (a write that

@@ -9,6 +9,7 @@ import { AppError } from "@pp/shared/errors/app-error.ts";
 import type { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import { ANSWER_ROW, DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
 import * as z from "zod";
+import { scaledDeadline } from "../audit/audit-log.ts";
 import type { DecisionDeps } from "../deps.ts";
 import type { BatchRequest, DecisionRequest } from "../routes/decision-schemas.ts";
 import { within } from "../store/within.ts";
@@ -102,8 +103,10 @@ async function readKeyed<T>(
 ): Promise<T> {
   const reading = async () => read(new DecisionLogRepository(await deps.database()));
   try {
-    // As long as a decision may wait for its commit: a server gone away is not waited on longer.
-    const ms = deps.config.DECISION_LOG_COMMIT_TIMEOUT_MS;
+    // As long as its decisions may wait for their commit: a server gone away is not waited on
+    // longer, and a batch's 10,000 ids, read while other batches are written, not shorter.
+    const rows = deps.audit.pending + idempotency.customers;
+    const ms = scaledDeadline(deps.config.DECISION_LOG_COMMIT_TIMEOUT_MS, rows);
     return await within(reading(), ms, `reading the ${IDEMPOTENCY_HEADER}'s ${what}`);
   } catch (cause) {
     // Refused as a decision the log cannot record is (DecisionsRefused counts both).
