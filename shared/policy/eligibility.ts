@@ -36,6 +36,19 @@ export function ineligibilityReasons(
   return reasons;
 }
 
+/**
+ * Reasons `action` fails the rules that need no forecast (its cost): what a fallback's default
+ * action is held to when the forecast is unavailable.
+ */
+export function forecastFreeReasons(
+  rules: readonly EligibilityRule[],
+  action: CandidateAction,
+): string[] {
+  const costRules = rules.filter((rule) => rule.rule === "max_cost");
+  const unknown: CustomerOutlook = { expectedPurchases: Number.NaN, pAlive: Number.NaN };
+  return ineligibilityReasons(costRules, action, unknown, Number.NaN);
+}
+
 function checkRule(
   rule: EligibilityRule,
   action: CandidateAction,

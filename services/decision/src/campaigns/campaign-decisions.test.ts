@@ -386,6 +386,38 @@ describe("a campaign decision while the forecast is down (a fallback policy)", (
           [treated, "treated", "email", "email"],
         ].sort(),
       );
+
+      // A batch falls back to nobody selected, each customer logged in its group (they were
+      // logged with no campaign at all, and the answer had no campaign part).
+      const res = await createApp(down).request("/decision/batch", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
+        body: JSON.stringify({
+          customers: ids.map((id) => ({ id })),
+          horizon,
+          actions,
+          budget: 10,
+          campaign: "outage-2",
+          control_share: 0.5,
+        }),
+      });
+      expect(res.status).toBe(200);
+      const batch = (await res.json()) as BatchBody & { fallback: unknown };
+      expect(batch.fallback).toBeDefined();
+      const expected = await new ControlAssignment(secret).groups("outage-2", ids, 0.5);
+      const held = ids.filter((_, i) => expected[i] === "control");
+      expect(batch.campaign.groups).toEqual({ treated: 20 - held.length, control: held.length });
+      expect(batch.campaign.control.map((c) => c.id).sort()).toEqual(held.sort());
+      await down.audit.drain(5000);
+      const batchRows = await db.handle.db
+        .select()
+        .from(decisionLog)
+        .where(eq(decisionLog.campaignId, "outage-2"));
+      expect(batchRows).toHaveLength(20);
+      for (const r of batchRows) {
+        expect([r.chosenAction, r.wouldHaveAction]).toEqual(["none", "none"]);
+        expect(r.assignmentGroup).toBe(expected[ids.indexOf(r.customerId)] as string);
+      }
     } finally {
       await down.audit.close(5000);
       await db.cleanup();

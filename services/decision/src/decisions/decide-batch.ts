@@ -101,7 +101,7 @@ async function batchForecast(deps: DecisionDeps, body: BatchRequest): Promise<Fo
   return forecast;
 }
 
-/** Without a forecast: nobody is selected (the policy's default for everyone), all logged. */
+/** Without a forecast: nobody is selected, all logged (in their campaign groups, if any). */
 async function fallbackBatch(
   deps: DecisionDeps,
   policy: Policy,
@@ -110,13 +110,21 @@ async function fallbackBatch(
   err: ForecastUnavailableError,
   keyed?: BatchIdempotency,
 ): Promise<BatchAnswer> {
+  const ids = body.customers.map((c) => c.id);
+  const split = await splitCampaign(deps, policy, body, ids);
+  const decisionIds = ids.map((_, i) => (keyed ? keyed.memberId(i, i === 0) : crypto.randomUUID()));
   const rows: NewDecisionLogRow[] = body.customers.map((c, i) => ({
-    decisionId: keyed ? keyed.memberId(i, i === 0) : crypto.randomUUID(),
+    decisionId: decisionIds[i] as string,
     decidedAt: new Date(),
     customerId: c.id,
     inputs: { kind: "batch", batch_id: batchId, horizon: body.horizon, budget: body.budget },
     chosenAction: NO_ACTION,
-    scores: { fallback: { reason: err.kind } },
+    scores: {
+      fallback: { reason: err.kind },
+      ...(split?.groups[i] === "control" ? { reason: CONTROL_REASON } : {}),
+      ...(split ? { campaign: campaignDetails(policy, body.actions, NO_ACTION, null, null) } : {}),
+    },
+    ...campaignColumns(split, split?.groups[i], NO_ACTION),
     policyName: policy.name,
     policyVersion: policy.version,
     modelName: "unavailable",
@@ -139,6 +147,7 @@ async function fallbackBatch(
     errors: [],
     model: null,
     fallback: { reason: err.kind, message: err.message },
+    ...(split ? { campaign: campaignAnswer(split, ids, new Map(), decisionIds) } : {}),
   };
   await recordOrRefuse(deps, rowsToRecord(rows, answer, keyed));
   return answer;
@@ -325,22 +334,22 @@ export async function decideBatch(
     considered: rows.length,
     errors,
     model: { name: forecast.model.name, version: forecast.model.version },
-    ...(split ? { campaign: campaignAnswer(split, ids, scored, wouldHave, decisionIds) } : {}),
+    ...(split ? { campaign: campaignAnswer(split, ids, wouldHave, decisionIds) } : {}),
   };
   await recordOrRefuse(deps, rowsToRecord(rows, answer, keyed));
   return answer;
 }
 
+/** The campaign part of a batch's answer: each control customer decided on (with a decision id). */
 function campaignAnswer(
   split: CampaignSplit,
   ids: readonly string[],
-  scored: ReadonlyArray<Scored | null>,
   wouldHave: Map<number, SelectionOption>,
   decisionIds: ReadonlyArray<string | undefined>,
 ): CampaignAnswer {
   const control: CampaignAnswer["control"] = [];
   split.groups.forEach((g, i) => {
-    if (g !== "control" || !scored[i]) return;
+    if (g !== "control" || !decisionIds[i]) return;
     control.push({
       id: defined(ids[i], "customer id"),
       reason: CONTROL_REASON,

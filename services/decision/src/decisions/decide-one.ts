@@ -3,6 +3,7 @@
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import type { AssignmentGroup } from "@pp/shared/policy/control-assignment.ts";
+import { forecastFreeReasons } from "@pp/shared/policy/eligibility.ts";
 import type { ActivePolicy } from "@pp/shared/policy/policy-definition.ts";
 import { NO_ACTION, type RankedAction, rankActions } from "@pp/shared/policy/rank-actions.ts";
 import {
@@ -43,14 +44,22 @@ function fallbackAnswer(
   body: DecisionRequest,
   err: ForecastUnavailableError,
 ): DecisionAnswer {
-  const wanted = policy.definition.default_action;
-  const chosen = body.actions.some((a) => a.id === wanted) ? wanted : NO_ACTION;
+  const wanted = body.actions.find((a) => a.id === policy.definition.default_action);
+  // The rules a default action can be held to without a forecast still hold (max_cost).
+  const refused = wanted ? forecastFreeReasons(policy.definition.rules, wanted) : [];
+  const chosen = wanted && refused.length === 0 ? wanted.id : NO_ACTION;
   const note = `fallback: forecast unavailable (${err.kind}); policy default action "${chosen}"`;
   const ids = [
     chosen,
     ...[NO_ACTION, ...body.actions.map((a) => a.id)].filter((id) => id !== chosen),
   ];
   const cost = new Map(body.actions.map((a) => [a.id, a.cost]));
+  const reasonsOf = (id: string) =>
+    id === chosen
+      ? [note]
+      : id === wanted?.id
+        ? [...refused, "not scored: forecast unavailable"]
+        : ["not scored: forecast unavailable"];
   return {
     decision_id: crypto.randomUUID(),
     customer_id: body.customer.id,
@@ -59,7 +68,7 @@ function fallbackAnswer(
       id,
       expected_profit: null,
       eligible: id === chosen,
-      reasons: id === chosen ? [note] : ["not scored: forecast unavailable"],
+      reasons: reasonsOf(id),
       cost: cost.get(id) ?? 0,
     })),
     policy: { name: policy.name, version: policy.version },

@@ -206,6 +206,40 @@ describe("forecast unavailable", () => {
 });
 
 describe("decision log database unreachable", () => {
+  test("a fallback's default action is still held to the policy's max_cost", async () => {
+    // It was chosen whatever its cost: a "call" at 6 under a rule of at most 1.
+    stub.state.mode = "down";
+    const deps = depsWith();
+    try {
+      const added = await deps.policies.add("call-when-down", {
+        on_forecast_unavailable: "fallback",
+        default_action: "call",
+        rules: [{ rule: "max_cost", value: 1 }],
+      });
+      await deps.policies.activate("call-when-down", added.version);
+      const actions = [...body.actions, { id: "call", cost: 6, uplift: 0.3, margin: 10 }];
+      const res = await createApp(deps).request("/decision", {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({ ...body, actions }),
+      });
+      expect(res.status).toBe(200);
+      const answer = (await res.json()) as {
+        chosen: string;
+        ranked: Array<{ id: string; eligible: boolean; reasons: string[] }>;
+      };
+      expect(answer.chosen).toBe("none");
+      const call = answer.ranked.find((r) => r.id === "call");
+      expect(call?.eligible).toBe(false);
+      expect(call?.reasons[0]).toBe("max_cost: cost 6 exceeds 1");
+    } finally {
+      stub.state.mode = "ok";
+      const [first] = await deps.policies.list("default");
+      if (first) await deps.policies.activate("default", first.version);
+      await deps.audit.close();
+    }
+  });
+
   test("no 200 without a commit: 503 within the commit timeout, then at once; /ready says why", async () => {
     stub.state.mode = "ok";
     // The decision log points at a PostgreSQL that is not there (connection refused).
