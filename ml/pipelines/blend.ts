@@ -113,13 +113,16 @@ function gradientAndHessian(p: PackedRows, w: readonly number[]): { g: number[];
   };
 }
 
-/** Solves the small system H d = −g over the free coordinates (Gaussian elimination, tiny ridge). */
-function newtonDirection(H: number[][], g: number[], free: boolean[]): number[] {
+/**
+ * Solves the small system (H + λ diag(1 + H)) d = −g over the free coordinates (Gaussian
+ * elimination). A small λ is Newton's step; a large one a scaled gradient step.
+ */
+function newtonDirection(H: number[][], g: number[], free: boolean[], damping: number): number[] {
   const idx = g.map((_, k) => k).filter((k) => free[k]);
   const m = idx.length;
   const h = (a: number, b: number) => H[a]?.[b] ?? 0;
   const A = idx.map((a) => [
-    ...idx.map((b) => h(a, b) + (a === b ? 1e-12 * (1 + h(a, a)) : 0)),
+    ...idx.map((b) => h(a, b) + (a === b ? damping * (1 + h(a, a)) : 0)),
     -(g[a] ?? 0),
   ]);
   const at = (r: number, c: number) => A[r]?.[c] ?? 0;
@@ -143,9 +146,32 @@ function newtonDirection(H: number[][], g: number[], free: boolean[]): number[] 
   return d;
 }
 
+/** Dampings tried in turn until a step lowers the deviance: Newton's first, then towards gradient. */
+const DAMPINGS = [1e-12, 1e-8, 1e-4, 1, 1e4] as const;
+
+/** The first of `w + t d` (t = 1, ½, ¼, …) projected on w ≥ 0 below `loss`, with its loss. */
+function backtrack(
+  packed: PackedRows,
+  w: number[],
+  d: number[],
+  loss: number,
+): { w: number[]; loss: number } | null {
+  let step = 1;
+  for (let tries = 0; tries < 30; tries++, step /= 2) {
+    const candidate = w.map((v, k) => Math.max(0, v + step * (d[k] ?? 0)));
+    const candidateLoss = stackLoss(packed, candidate);
+    if (candidateLoss <= loss) return { w: candidate, loss: candidateLoss };
+  }
+  return null;
+}
+
 /**
  * Non-negative w minimising the (row-weighted) Poisson deviance of Σ_m w_m f_m over `rows`: projected
- * Newton with an active set and backtracking (the problem is convex, a few steps suffice).
+ * Newton with an active set and backtracking (the problem is convex, a few steps suffice). When two
+ * members forecast nearly alike (Pareto/NBD = BG/NBD × (1 + 1e-6) on a log without dropout) the
+ * Hessian is nearly singular, and a projected Newton step may not lower the deviance at any
+ * length: the step is then damped towards the gradient's. Without that the fit stopped at its
+ * start (weights 1/4): deviance 2.91 where 1.12 was reachable, totals 2.3× the actual.
  */
 export function fitStackWeights(
   forecasts: readonly Float64Array[],
@@ -161,25 +187,20 @@ export function fitStackWeights(
   for (let it = 0; it < iterations; it++) {
     const { g, H } = gradientAndHessian(packed, w);
     const free = w.map((v, k) => v > 0 || (g[k] ?? 0) < 0);
-    const d = newtonDirection(H, g, free);
     // Newton decrement: below rounding level there is nothing left to gain.
-    const decrement = -g.reduce((sum, gk, k) => sum + gk * (d[k] ?? 0), 0);
+    const newton = newtonDirection(H, g, free, DAMPINGS[0]);
+    const decrement = -g.reduce((sum, gk, k) => sum + gk * (newton[k] ?? 0), 0);
     if (!(decrement > 1e-12 * Math.abs(loss))) break;
-    let step = 1;
-    let next = w;
-    let nextLoss = loss;
-    for (let tries = 0; tries < 30; tries++, step /= 2) {
-      const candidate = w.map((v, k) => Math.max(0, v + step * (d[k] ?? 0)));
-      const candidateLoss = stackLoss(packed, candidate);
-      if (candidateLoss <= loss) {
-        next = candidate;
-        nextLoss = candidateLoss;
-        break;
-      }
+    let next: { w: number[]; loss: number } | null = null;
+    for (const damping of DAMPINGS) {
+      const d = damping === DAMPINGS[0] ? newton : newtonDirection(H, g, free, damping);
+      next = backtrack(packed, w, d, loss);
+      if (next && next.loss < loss) break;
     }
-    const improvement = loss - nextLoss;
-    w = next;
-    loss = nextLoss;
+    if (!next) break;
+    const improvement = loss - next.loss;
+    w = next.w;
+    loss = next.loss;
     if (!(improvement > 1e-12 * Math.abs(loss))) break;
   }
   return w;
