@@ -18,7 +18,13 @@ import { ensureDemoModel } from "../pipelines/demo-model.ts";
 import { runSimulate } from "../pipelines/simulate.ts";
 import { BinaryCopyParser, type BinaryField } from "./binary-copy.ts";
 import { type CustomerPage, copyPages, registryPages, shardOf } from "./customer-pages.ts";
-import { parseHorizon, parseShard, runScore, staleLogNote } from "./run-score.ts";
+import {
+  parseHorizon,
+  parseShard,
+  runScore,
+  staleLogNote,
+  stretchedGbdtNote,
+} from "./run-score.ts";
 import { csvHeader, SCORE_COLUMNS } from "./score-columns.ts";
 import {
   parquetSink,
@@ -549,4 +555,13 @@ test("a note when --as-of is over a week past the log's last purchase, none with
   );
   expect(staleLogNote("2011-12-09", "2011-12-16")).toBeNull();
   expect(staleLogNote("2011-12-09", "2011-12-01")).toBeNull();
+});
+
+test("a note when the horizon is over ten times the GBDT's trained one, none within it", () => {
+  // A 1-day holdout (1/7 week) scored 39 weeks ahead: 273 times its window.
+  expect(stretchedGbdtNote({ trainedHorizon: 1 / 7, timeUnit: "week" }, 39)).toContain(
+    "trained for 0.143 weeks (the holdout's length) and are carried 273× further",
+  );
+  expect(stretchedGbdtNote({ trainedHorizon: 4, timeUnit: "week" }, 39)).toBeNull();
+  expect(stretchedGbdtNote({ trainedHorizon: 39, timeUnit: "week" }, 13)).toBeNull();
 });
