@@ -212,6 +212,17 @@ export const forecastTracking = pgTable(
 );
 
 /**
+ * Each campaign's control share, pinned at its first decision: a customer is held out when its
+ * keyed draw is below the share, so a later share would move customers between the groups the
+ * measurement compares. Owner: services/decision/src/campaigns/campaign-shares.ts.
+ */
+export const campaignShares = pgTable("campaign_shares", {
+  campaignId: text("campaign_id").primaryKey(),
+  controlShare: doublePrecision("control_share").notNull(),
+  startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
  * Measured campaigns (`ml campaign report`): per campaign and window end, the result JSON (per
  * action: treated vs control, incremental profit with its 95% interval, Qini curve). Re-reporting
  * the same window replaces the row. Owner: ml/campaigns/campaign-results-store.ts.

@@ -17,6 +17,7 @@ import { WriteThroughAuditLog } from "./audit/write-through-audit-log.ts";
 import { ApiKeyRing } from "./auth/api-key-ring.ts";
 import { keyExpiryGauge } from "./auth/key-expiry-gauge.ts";
 import { type CampaignMetrics, campaignMetrics } from "./campaigns/campaign-metrics.ts";
+import { CampaignShares } from "./campaigns/campaign-shares.ts";
 import type { DecisionConfig } from "./config.ts";
 import { createForecastClient, type ForecastClient } from "./forecast-client/forecast-client.ts";
 import { type ForecastTransport, httpTransport } from "./forecast-client/forecast-transports.ts";
@@ -32,6 +33,8 @@ export interface DecisionDeps extends ServiceDeps {
   apiKeys: ApiKeyRing;
   /** Control-group assignment of campaigns (keyed hash). */
   campaigns: ControlAssignment;
+  /** Each campaign's control share, pinned at its first decision. */
+  campaignShares: CampaignShares;
   /** The campaign_incremental_profit gauges (read from campaign_results). */
   campaignMetrics: CampaignMetrics;
   /** Applied after key verification: per verified key, else per client address. */
@@ -161,6 +164,7 @@ export function buildDecisionDeps(
       }),
     ),
     campaigns: new ControlAssignment(config.CAMPAIGN_SECRET ?? DEV_CAMPAIGN_SECRET),
+    campaignShares: new CampaignShares(database),
     campaignMetrics: campaignMetrics(metrics, database, { logger }),
     ...options.overrides,
   };

@@ -3,6 +3,7 @@
 // selection with the budget scaled by control/treated, so "the action they would have received"
 // is picked under the same profit threshold as the treated), and the log columns of each row.
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
+import { AppError } from "@pp/shared/errors/app-error.ts";
 import type { SelectionOption } from "@pp/shared/policy/budgeted-selection.ts";
 import type { AssignmentGroup } from "@pp/shared/policy/control-assignment.ts";
 import { type CandidateAction, upliftBase } from "@pp/shared/policy/expected-profit.ts";
@@ -11,6 +12,8 @@ import { withPolicyUplift } from "@pp/shared/policy/policy-uplift.ts";
 import { NO_ACTION } from "@pp/shared/policy/rank-actions.ts";
 import type { ResolvedOutlook } from "../decisions/forecast-outlook.ts";
 import type { DecisionDeps } from "../deps.ts";
+import { within } from "../store/within.ts";
+import type { PinnedShare } from "./campaign-shares.ts";
 
 /** Held out when neither the request nor the policy gives a control share. */
 export const DEFAULT_CONTROL_SHARE = 0.1;
@@ -47,7 +50,7 @@ export async function splitCampaign(
   decided?: ReadonlyArray<boolean>,
 ): Promise<CampaignSplit | null> {
   if (!body.campaign) return null;
-  const controlShare = controlShareFor(policy, body);
+  const controlShare = await pinnedShare(deps, body.campaign, controlShareFor(policy, body), body);
   const groups = await deps.campaigns.groups(body.campaign, customerIds, controlShare);
   let [treated, control] = [0, 0];
   groups.forEach((g, i) => {
@@ -56,6 +59,41 @@ export async function splitCampaign(
     else treated++;
   });
   return { id: body.campaign, controlShare, groups, treated, control };
+}
+
+/**
+ * The campaign's share, pinned at its first decision (campaign-shares.ts). A request naming
+ * another share is a 409; a policy's share that changed since is overridden by the pinned one.
+ */
+async function pinnedShare(
+  deps: DecisionDeps,
+  campaign: string,
+  share: number,
+  body: CampaignRequest,
+): Promise<number> {
+  let pinned: PinnedShare;
+  try {
+    const ms = deps.config.DECISION_LOG_COMMIT_TIMEOUT_MS;
+    pinned = await within(
+      deps.campaignShares.pin(campaign, share),
+      ms,
+      "reading the campaign's share",
+    );
+  } catch (cause) {
+    throw new AppError(
+      "unavailable",
+      "Decision log unavailable: cannot read the campaign's control share; retry shortly",
+      { headers: { "Retry-After": "1" }, cause },
+    );
+  }
+  if (body.control_share === undefined || body.control_share === pinned.share) return pinned.share;
+  const since = pinned.startedAt.toISOString();
+  throw new AppError(
+    "conflict",
+    `Campaign "${campaign}" holds out ${pinned.share} of its customers since its first decision (${since}): ` +
+      `its control share cannot change (customers would move between its groups); pass control_share ${pinned.share} or start a new campaign`,
+    { details: [{ path: "control_share", message: `the campaign's share is ${pinned.share}` }] },
+  );
 }
 
 /** Options of one group only (the other group's customers get none). */

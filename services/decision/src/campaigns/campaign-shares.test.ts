@@ -1,0 +1,113 @@
+// A campaign's control share is pinned at its first decision, on both drivers: concurrent first
+// decisions agree on one share, and a later batch at another share neither moves customers
+// between the groups nor is silently decided (409 naming control_share). Before, a batch at 0.5
+// then one at 0.1 treated 931 of the 1,196 customers held out first.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { decisionLog } from "@pp/shared/db/schema.ts";
+import { createLogger } from "@pp/shared/logging/logger.ts";
+import {
+  openTestDatabase,
+  type TestDatabase,
+  testDrivers,
+} from "@pp/shared/testing/test-databases.ts";
+import { eq } from "drizzle-orm";
+import { createApp } from "../app.ts";
+import { parseConfig } from "../config.ts";
+import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";
+import { inProcessTransport } from "../forecast-client/forecast-transports.ts";
+import { forecastContractStub } from "../testing/forecast-contract-stub.ts";
+import { CampaignShares } from "./campaign-shares.ts";
+
+const KEY = "campaign-share-key-0123456789";
+const customers = Array.from({ length: 300 }, (_, i) => ({
+  id: `s-${i}`,
+  summary: { frequency: 1 + (i % 7), recency: 8, T: 10 },
+}));
+const batch = (campaign: string, share?: number) => ({
+  customers,
+  horizon: { value: 13, unit: "week" },
+  actions: [{ id: "email", cost: 1, uplift: 0.2, margin: 10 }],
+  budget: 50,
+  campaign,
+  ...(share === undefined ? {} : { control_share: share }),
+});
+
+interface Answer {
+  campaign: { control_share: number; control: Array<{ id: string }> };
+  error?: { code: string; message: string; details: Array<{ path: string }> };
+}
+
+for (const driver of testDrivers()) {
+  describe(`campaign control shares on ${driver}`, () => {
+    let db: TestDatabase;
+    let deps: DecisionDeps;
+    let post: (body: unknown) => Promise<{ status: number; body: Answer }>;
+
+    beforeAll(async () => {
+      db = await openTestDatabase(driver);
+      deps = buildDecisionDeps(
+        parseConfig({
+          API_KEYS: KEY,
+          CAMPAIGN_SECRET: "campaign-share-secret-0123",
+          DECISION_LOG_COMMIT_TIMEOUT_MS: "30000",
+        }),
+        {
+          runtime: "test",
+          database: async () => db.handle.db,
+          forecastTransport: inProcessTransport(forecastContractStub().app),
+          overrides: { logger: createLogger({ sink: () => {} }) },
+        },
+      );
+      const app = createApp(deps);
+      post = async (body) => {
+        const res = await app.request("/decision/batch", {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
+          body: JSON.stringify(body),
+        });
+        return { status: res.status, body: (await res.json()) as Answer };
+      };
+    }, 30_000);
+
+    afterAll(async () => {
+      await deps.audit.close(5000);
+      await db.cleanup();
+    });
+
+    test("concurrent first decisions of a campaign pin one share, each process agreeing", async () => {
+      const stores = Array.from({ length: 8 }, () => new CampaignShares(async () => db.handle.db));
+      const pinned = await Promise.all(stores.map((s, i) => s.pin("race", 0.1 + 0.05 * i)));
+      expect(new Set(pinned.map((p) => p.share)).size).toBe(1);
+      // Asked again at another share, every store answers the pinned one.
+      const again = await Promise.all(stores.map((s) => s.pin("race", 0.45)));
+      expect(again.map((p) => p.share)).toEqual(pinned.map((p) => p.share));
+    });
+
+    test("a later batch at another share is a 409 naming control_share; the groups never move", async () => {
+      const first = await post(batch("spring", 0.5));
+      expect(first.status).toBe(200);
+      const held = first.body.campaign.control.map((c) => c.id).sort();
+      expect(held.length).toBeGreaterThan(100);
+
+      const moved = await post(batch("spring", 0.1));
+      expect(moved.status).toBe(409);
+      expect(moved.body.error?.details[0]?.path).toBe("control_share");
+      expect(moved.body.error?.message).toContain('Campaign "spring" holds out 0.5');
+
+      // The share left to the policy (its default 0.1): the pinned 0.5, the same customers held out.
+      const later = await post(batch("spring"));
+      expect(later.status).toBe(200);
+      expect(later.body.campaign.control_share).toBe(0.5);
+      expect(later.body.campaign.control.map((c) => c.id).sort()).toEqual(held);
+
+      await deps.audit.drain(5000);
+      const rows = await db.handle.db
+        .select({ group: decisionLog.assignmentGroup, id: decisionLog.customerId })
+        .from(decisionLog)
+        .where(eq(decisionLog.campaignId, "spring"));
+      expect(rows).toHaveLength(2 * customers.length); // the refused batch logged nothing
+      const control = rows.filter((r) => r.group === "control").map((r) => r.id);
+      expect(new Set(control)).toEqual(new Set(held));
+    });
+  });
+}
