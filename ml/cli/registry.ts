@@ -125,9 +125,12 @@ export function registerForgetCommand(program: Command): void {
       } finally {
         await opened.close();
       }
+      // A Worker built with its model bundled (wrangler.lite.toml) keeps its copy until deployed.
+      const bundled =
+        " A forecast Worker deployed with its model bundled (wrangler.lite.toml, MODEL_SOURCE=bundled) serves them until deployed again.";
       const outside = o.republish
-        ? "ml score outputs are outside the database: score again."
-        : "Exported bundles (ml publish) and ml score outputs are outside the database: publish (or pass --republish) and score again.";
+        ? `ml score outputs are outside the database: score again.${bundled}`
+        : `Exported bundles (ml publish) and ml score outputs are outside the database: publish (or pass --republish) and score again.${bundled}`;
       console.log(
         `forgot ${customerIds.length} customer(s): ${gone.storedRows} stored row(s) under ${gone.versionIds.length} model version(s) (forecast services reload those versions without these customers), ${gone.decisions} decision(s), ${gone.deadLetters} parked decision row(s). ${outside}`,
       );
