@@ -6,6 +6,7 @@ import { constants } from "node:fs";
 import { access } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { postgresUrlProblem } from "@pp/shared/config/parse-env.ts";
+import { MAX_HORIZON_DAYS } from "@pp/shared/contracts/forecast-request.ts";
 import type { ModelRegistry, ModelVersionInfo } from "@pp/shared/registry/model-registry.ts";
 import cliProgress from "cli-progress";
 import { BUNDLE_FILES } from "../bundle/model-bundle.ts";
@@ -69,8 +70,6 @@ export interface ScoreResult {
   asOf: string;
   destination: string;
 }
-
-const MAX_HORIZON_DAYS = 1826;
 
 /** `52w`, `39 weeks`, `365d` → a horizon; throws a RangeError naming --horizon. */
 export function parseHorizon(text: string): Horizon {

@@ -143,7 +143,12 @@ export const customerSchema = z
 
 export const horizonSchema = z
   .strictObject({
-    value: z.number({ error: "must be a number" }).positive({ error: "must be > 0" }),
+    value: z
+      .number({ error: "must be a number" })
+      .positive({ error: "must be > 0" })
+      // In days; in weeks the refine below bounds it (a documented maximum for the OpenAPI document).
+      .max(MAX_HORIZON_DAYS, { error: `must be at most ${MAX_HORIZON_DAYS} days (5 years)` })
+      .describe(`At most ${MAX_HORIZON_DAYS} days (5 years) in all.`),
     unit: z.enum(["day", "week"], { error: 'must be "day" or "week"' }),
   })
   .refine((h) => h.value * (h.unit === "week" ? 7 : 1) <= MAX_HORIZON_DAYS, {

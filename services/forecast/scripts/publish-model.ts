@@ -210,7 +210,9 @@ export function publishVersion(
     };
     const version = index.identity.version;
     const pointer = await publishFiles(files, name, version, options);
-    const where = options.local ? "wrangler's local state" : "Cloudflare";
+    // The directory in full: a relative --persist-to is the repository's (npm runs ml there), not
+    // that of a `wrangler dev --persist-to` started in services/forecast, and nothing said so.
+    const where = options.local ? `wrangler's local state in ${persistDir(options)}` : "Cloudflare";
     const without = options.withoutCustomers ? " without stored customers" : "";
     print(`published ${name} v${version}${without} to R2 and KV (${where}): ${pointer}`);
     return pointer;

@@ -189,9 +189,14 @@ function fromStored(
   // A model read with --ignore-id-case knows User@Example.com as user@example.com.
   const row = index.rowOf(model.manifest.data.ids_lower_cased ? id.toLowerCase() : id);
   if (row < 0) {
+    // No customers at all: "not among the 0 customers" did not say why.
+    const among =
+      index.n === 0
+        ? `${model.identity.name} v${model.identity.version} is served without stored customers (ml publish --without-customers leaves them out), so none is known by id`
+        : `customer ${JSON.stringify(id)} is not among the ${index.n} customers of ${model.identity.name} v${model.identity.version}`;
     batch.errors[i] = {
       code: "unknown_customer",
-      message: `customer ${JSON.stringify(id)} is not among the ${index.n} customers of ${model.identity.name} v${model.identity.version}; send its summary or transactions instead`,
+      message: `${among}; send its summary or transactions instead`,
     };
     return;
   }

@@ -405,3 +405,16 @@ test("a model read with --ignore-id-case finds a stored customer asked for in an
   const answered = resolveCustomers(lowered, hostile, undefined);
   expect(answered.errors.map((e) => e?.code)).toEqual(hostile.map(() => "unknown_customer"));
 });
+
+test("a model served without stored customers says so for an id, rather than 'not among the 0'", () => {
+  const empty = new Float64Array(0);
+  const none = new CustomerIndex({
+    ...model.customers.columns,
+    ...{ ids: [], x: empty, tx: empty, T: empty, monetary: empty, features: null },
+  });
+  const answered = resolveCustomers({ ...model, customers: none }, [{ id: "7" }], undefined);
+  expect(answered.errors[0]?.code).toBe("unknown_customer");
+  expect(answered.errors[0]?.message).toContain(
+    "is served without stored customers (ml publish --without-customers leaves them out)",
+  );
+});

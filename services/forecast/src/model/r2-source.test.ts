@@ -48,6 +48,9 @@ describe("parsePointer", () => {
       "",
       "\u0000",
       "1e308",
+      '{"version":1e308,"slot":"a"}',
+      '{"version":2147483648}',
+      "null",
     ]) {
       expect(parsePointer(bad)).toBeNull();
     }

@@ -36,22 +36,39 @@ export interface ModelPointer {
 
 /** Parses a pointer value: `{"version":3,"bundle_sha256":"…","slot":"a"}` or just `3`. */
 export function parsePointer(raw: string): ModelPointer | null {
+  const read = readPointerValue(raw);
+  return "problem" in read ? null : read;
+}
+
+/** Versions are the registry's int4 column: 1e308 was taken for one (an R2 key "…/1e+308/…"). */
+const MAX_VERSION = 2_147_483_647;
+
+/** A pointer value read, or what is wrong with it (for the message naming the KV entry). */
+function readPointerValue(raw: string): ModelPointer | { problem: string } {
   const text = raw.trim();
   if (/^[1-9][0-9]{0,8}$/.test(text)) return { version: Number(text) };
+  let value: Partial<ModelPointer>;
   try {
-    const value = JSON.parse(text) as Partial<ModelPointer>;
-    const { bundle_sha256: sha, slot } = value;
-    if (!Number.isInteger(value.version) || (value.version as number) < 1) return null;
-    if (sha !== undefined && !/^[0-9a-f]{64}$/.test(String(sha))) return null;
-    if (slot !== undefined && !BUNDLE_SLOTS.includes(slot)) return null;
-    return {
-      version: value.version as number,
-      ...(sha ? { bundle_sha256: sha } : {}),
-      ...(slot ? { slot } : {}),
-    };
+    value = JSON.parse(text) as Partial<ModelPointer>;
   } catch {
-    return null;
+    return { problem: "neither a version number nor a JSON pointer" };
   }
+  if (typeof value !== "object" || value === null) return { problem: "not a JSON object" };
+  const { version, bundle_sha256: sha, slot } = value;
+  if (!Number.isInteger(version) || (version as number) < 1 || (version as number) > MAX_VERSION) {
+    return { problem: `"version" is not a whole number from 1 to ${MAX_VERSION}` };
+  }
+  if (sha !== undefined && !/^[0-9a-f]{64}$/.test(String(sha))) {
+    return { problem: `"bundle_sha256" is not 64 lower-case hex digits` };
+  }
+  if (slot !== undefined && !BUNDLE_SLOTS.includes(slot)) {
+    return { problem: `"slot" is not one of ${BUNDLE_SLOTS.join(", ")}` };
+  }
+  return {
+    version: version as number,
+    ...(sha ? { bundle_sha256: sha } : {}),
+    ...(slot ? { slot } : {}),
+  };
 }
 
 /** The R2 key of a bundle file: in a slot, or directly under the version (pointers before slots). */
@@ -93,11 +110,11 @@ export function r2ModelSource(options: {
           "`npm run ml -- publish --target cloudflare`",
       );
     }
-    const parsed = parsePointer(raw);
-    if (!parsed) {
+    const parsed = readPointerValue(raw);
+    if ("problem" in parsed) {
       throw new ModelLoadError(
         "invalid",
-        `KV MODEL_POINTER "${modelName}" holds ${JSON.stringify(raw.slice(0, 200))}, not a version`,
+        `KV MODEL_POINTER "${modelName}" holds ${JSON.stringify(raw.slice(0, 200))}, not a version: ${parsed.problem}`,
       );
     }
     return parsed;

@@ -108,7 +108,7 @@ export const gbdtForecastSchema = modelForecastSchema.extend({
   horizon_scaled: z
     .boolean()
     .describe(
-      "True when the horizon differs from the GBDT's trained one and values were scaled by BG/NBD's E[X(h)]/E[X(H)].",
+      "True when the horizon differs from the GBDT's trained one: counts and spend were scaled by BG/NBD's E[X(h)]/E[X(H)], p_purchase carried by the exponent that carries BG/NBD's P(purchase) from H to h.",
     ),
 });
 

@@ -41,7 +41,7 @@ export function modelInfo(model: LoadedModel, sourceDescription: string) {
           trained_horizon: model.trainedHorizon,
           models: ["count", "purchase", ...(model.gbdt.spend ? ["spend"] : [])],
           other_horizons:
-            "expected_purchases and predicted_spend are scaled by the customer's BG/NBD ratio E[X(h)]/E[X(H)], p_purchase becomes 1 - (1 - p)^ratio; p_alive is BG/NBD's; customers given by summary only get no GBDT forecast",
+            "expected_purchases and predicted_spend are scaled by the customer's BG/NBD ratio E[X(h)]/E[X(H)]; p_purchase becomes 1 - (1 - p)^k, k the exponent that carries the customer's BG/NBD P(purchase) from H to h; p_alive is BG/NBD's; customers given by summary only get no GBDT forecast",
         }
       : null,
     blend: manifest.blend

@@ -352,6 +352,10 @@ describe("documentation and metrics", () => {
     );
     expect((info.feature_layout as { names: string[] }).names).toContain("bgnbd_expected");
     expect(Object.keys(info.holdout_metrics as object).length).toBeGreaterThan(3);
+    // As served (bgnbdPurchaseExponent): it said 1 - (1 - p)^ratio, 0.128 where 0.160 is served.
+    expect((info.gbdt as { other_horizons: string }).other_horizons).toContain(
+      "p_purchase becomes 1 - (1 - p)^k, k the exponent that carries the customer's BG/NBD P(purchase)",
+    );
   });
 
   test("GET /openapi.json is OpenAPI 3.1 with the request schema; /docs is HTML", async () => {
