@@ -3,7 +3,7 @@
 // gets a 200 from /decision with a real action for the README's example customer. A second start
 // prints no key; NODE_ENV=production, DATABASE_URL or API_KEYS never get one.
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -140,5 +140,42 @@ test("npm start on a taken port stops at once, naming the port and the variable,
   } finally {
     holder.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("npm start stopped with SIGTERM stops the services (its shell did not pass the signal on)", async () => {
+  const ports = { forecast: await freePort(), decision: await freePort() };
+  const npm = spawn("npm", ["start", "--silent"], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir, // made by the first test: no demo model to train
+      FORECAST_PORT: String(ports.forecast),
+      DECISION_PORT: String(ports.decision),
+      DATABASE_URL: "",
+      API_KEYS: "",
+      LOG_LEVEL: "warn",
+    },
+    stdio: "ignore",
+  });
+  const answers = async (port: number) =>
+    fetch(`http://127.0.0.1:${port}/health`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+  try {
+    await waitForHttp(`http://127.0.0.1:${ports.forecast}/ready`, (s) => s === 200, "forecast");
+    await waitForHttp(`http://127.0.0.1:${ports.decision}/health`, (s) => s === 200, "decision");
+    npm.kill("SIGTERM");
+    const deadline = Date.now() + 15_000;
+    let up = [true, true];
+    while (Date.now() < deadline && up.some(Boolean)) {
+      await new Promise((r) => setTimeout(r, 250));
+      up = await Promise.all([answers(ports.forecast), answers(ports.decision)]);
+    }
+    // Both answered /health for good after npm had gone.
+    expect(up).toEqual([false, false]);
+  } finally {
+    npm.kill("SIGKILL");
   }
 });

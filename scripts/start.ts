@@ -123,6 +123,19 @@ for (const service of selected) {
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => stopAll(signal));
 
+// `npm start` passes its SIGTERM to the `sh -c` running this script, which ends without passing
+// it on: the services kept running, orphaned, holding their ports. Started by a package manager's
+// script, this process stops as on SIGTERM once its parent is gone (run directly, it does not:
+// `nohup bun scripts/start.ts &` outlives its shell on purpose).
+if (process.env.npm_lifecycle_event) {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (stopping || process.ppid === parent) return;
+    console.error("the npm process that started this one is gone; stopping the services");
+    stopAll("SIGTERM");
+  }, 500).unref();
+}
+
 /** Prints the new development key once, with a curl line, when the forecast service is ready. */
 async function announceDevKey(key: string) {
   const deadline = Date.now() + 300_000;
