@@ -73,6 +73,15 @@ export class DecisionLogRepository {
     return row ?? null;
   }
 
+  /** The stored rows of these decisions (in no particular order). */
+  async getMany(decisionIds: readonly string[]): Promise<DecisionLogRow[]> {
+    if (decisionIds.length === 0) return [];
+    return this.db
+      .select()
+      .from(decisionLog)
+      .where(inArray(decisionLog.decisionId, [...decisionIds]));
+  }
+
   /** Whether any of these decisions is stored (one indexed lookup per id, stopping at the first). */
   async anyStored(decisionIds: readonly string[]): Promise<boolean> {
     if (decisionIds.length === 0) return false;

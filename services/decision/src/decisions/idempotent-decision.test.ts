@@ -71,17 +71,17 @@ test("in flight: the same key and body share one decision; another body is a 409
     await gate;
     return { json: "{}", decisionId: "d", decided: { n: 1 }, replayed: false };
   };
-  const first = inFlight.run({ decisionId: "d", requestSha256: "h1", customers: 1 }, decide);
-  const same = inFlight.run({ decisionId: "d", requestSha256: "h1", customers: 1 }, decide);
-  expect(() =>
-    inFlight.run({ decisionId: "d", requestSha256: "h2", customers: 1 }, decide),
-  ).toThrow(expect.objectContaining({ code: "conflict" }));
+  const first = inFlight.run({ decisionId: "d", requestSha256: "h1" }, decide);
+  const same = inFlight.run({ decisionId: "d", requestSha256: "h1" }, decide);
+  expect(() => inFlight.run({ decisionId: "d", requestSha256: "h2" }, decide)).toThrow(
+    expect.objectContaining({ code: "conflict" }),
+  );
   release();
   expect(await first).toMatchObject({ decided: { n: 1 }, replayed: false });
   expect(await same).toMatchObject({ decided: null, replayed: true });
   expect(decided).toBe(1);
   // Done: the key is free again (the log, not this map, answers from now on).
-  await inFlight.run({ decisionId: "d", requestSha256: "h2", customers: 1 }, decide);
+  await inFlight.run({ decisionId: "d", requestSha256: "h2" }, decide);
   expect(decided).toBe(2);
 });
 
@@ -266,6 +266,33 @@ for (const driver of testDrivers()) {
       const cheaper = { ...body("c-4"), actions: [{ ...actions[0], cost: 0.25 }] };
       expect((await decide(cheaper, "order-1004")).status).toBe(422);
       expect(await rowsAbout("c-4")).toHaveLength(1);
+    });
+
+    test("one key on both routes: the second is a 422 naming the route the key was used on", async () => {
+      // Both answered 200 and decided twice about the same customer, one key.
+      const batch = {
+        customers: [{ id: "c-40" }, { id: "c-41" }],
+        horizon: { value: 13, unit: "week" },
+        actions,
+        budget: 2,
+      };
+      expect((await decide(body("c-40"), "cross-1")).status).toBe(200);
+      const refused = await sendBatch(batch, "cross-1");
+      expect(refused.status).toBe(422);
+      const error = ((await refused.json()) as { error: { message: string; details: unknown } })
+        .error;
+      expect(error.message).toContain("was used for a POST /decision request");
+      expect(error.details).toEqual([
+        { path: "Idempotency-Key", message: "already used on POST /decision" },
+      ]);
+      expect(await rowsAbout("c-40")).toHaveLength(1);
+      expect(await rowsAbout("c-41")).toHaveLength(0);
+
+      expect((await sendBatch(batch, "cross-2")).status).toBe(200);
+      const single = await decide(body("c-41"), "cross-2");
+      expect(single.status).toBe(422);
+      expect(await single.text()).toContain("was used for a POST /decision/batch request");
+      expect(await rowsAbout("c-41")).toHaveLength(1);
     });
 
     test("a keyed batch: the retry gets the same bytes, no row is added, no id is kept in another's row", async () => {

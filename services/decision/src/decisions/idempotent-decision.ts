@@ -64,6 +64,8 @@ export interface Idempotency {
   requestSha256: string;
   /** Customers the request decides about: refused with it when the log cannot be read. */
   customers: number;
+  /** The id the same key's answer has on the other decision route, and that route. */
+  otherRoute: { decisionId: string; path: string };
 }
 
 /**
@@ -119,14 +121,32 @@ async function readKeyed<T>(
   }
 }
 
-/** The key's row, read from the log. */
-function keyedRow(deps: DecisionDeps, idempotency: Idempotency): Promise<DecisionLogRow | null> {
-  return readKeyed(deps, idempotency, "decision", (log) => log.get(idempotency.decisionId));
+/** The key's row, and its row on the other route, read from the log in one lookup. */
+async function keyedRows(
+  deps: DecisionDeps,
+  idempotency: Idempotency,
+): Promise<{ own: DecisionLogRow | null; other: DecisionLogRow | null }> {
+  const { decisionId, otherRoute } = idempotency;
+  const rows = await readKeyed(deps, idempotency, "decision", (log) =>
+    log.getMany([decisionId, otherRoute.decisionId]),
+  );
+  const find = (id: string) => rows.find((r) => r.decisionId === id) ?? null;
+  return { own: find(decisionId), other: find(otherRoute.decisionId) };
 }
 
 /** The answer already given for this key (as sent), null when none was; 422 for another request. */
 async function replayOf(deps: DecisionDeps, idempotency: Idempotency): Promise<string | null> {
-  const stored = storedAnswer(await keyedRow(deps, idempotency));
+  const rows = await keyedRows(deps, idempotency);
+  if (storedAnswer(rows.other)) {
+    // One key, one request: the same key on the other route decided again, beside the first.
+    const path = idempotency.otherRoute.path;
+    throw new AppError(
+      "unprocessable",
+      `This ${IDEMPOTENCY_HEADER} was used for a POST ${path} request: send a new key for a new decision`,
+      { details: [{ path: IDEMPOTENCY_HEADER, message: `already used on POST ${path}` }] },
+    );
+  }
+  const stored = storedAnswer(rows.own);
   if (!stored) return null;
   if (stored.hash !== idempotency.requestSha256) {
     throw new AppError(
@@ -166,7 +186,10 @@ export class DecisionsInFlight {
     { hash: string; answer: Promise<KeyedAnswer<unknown>> }
   >();
 
-  run<T>(idempotency: Idempotency, decide: () => Promise<KeyedAnswer<T>>): Promise<KeyedAnswer<T>> {
+  run<T>(
+    idempotency: Pick<Idempotency, "decisionId" | "requestSha256">,
+    decide: () => Promise<KeyedAnswer<T>>,
+  ): Promise<KeyedAnswer<T>> {
     const { decisionId, requestSha256 } = idempotency;
     const running = this.running.get(decisionId);
     if (running && running.hash !== requestSha256) {
@@ -258,7 +281,15 @@ export async function decideIdempotently(
   request: { caller: string; key: string; body: DecisionRequest },
 ): Promise<KeyedAnswer<DecisionAnswer>> {
   const decisionId = await idempotentDecisionId(request.caller, request.key);
-  const idempotency = { decisionId, requestSha256: await requestHash(request.body), customers: 1 };
+  const idempotency = {
+    decisionId,
+    requestSha256: await requestHash(request.body),
+    customers: 1,
+    otherRoute: {
+      decisionId: await batchHolderId(request.caller, request.key),
+      path: "/decision/batch",
+    },
+  };
   return answerKeyed(deps, inFlight, {
     idempotency,
     decide: () =>
@@ -299,6 +330,10 @@ async function refuseIfAnswerErased(
   );
 }
 
+/** The id of the row that keeps a keyed batch's answer. */
+const batchHolderId = (caller: string, key: string) =>
+  idempotentDecisionId(caller, `${key}\nbatch`);
+
 /** POST /decision/batch under an Idempotency-Key: the first row written keeps the answer. */
 export async function decideBatchIdempotently(
   deps: DecisionDeps,
@@ -306,11 +341,12 @@ export async function decideBatchIdempotently(
   request: { caller: string; key: string; body: BatchRequest },
 ): Promise<KeyedAnswer<BatchAnswer>> {
   const { caller, key, body } = request;
-  const holder = await idempotentDecisionId(caller, `${key}\nbatch`);
+  const holder = await batchHolderId(caller, key);
   const idempotency = {
     decisionId: holder,
     requestSha256: await requestHash(body),
     customers: body.customers.length,
+    otherRoute: { decisionId: await idempotentDecisionId(caller, key), path: "/decision" },
   };
   const ids = body.customers.map((c) => c.id);
   // The members' ids (a hash each, up to 10,000) only when deciding, never for a replay.
