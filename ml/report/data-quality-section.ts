@@ -10,6 +10,7 @@ import {
   zeroPaddedWarning,
 } from "../data/input/data-quality.ts";
 import { dominantCustomerWarning } from "../data/input/dominant-customer.ts";
+import { extremeAmountsWarning } from "../data/input/extreme-amounts.ts";
 import { quantityLikeAmountWarning } from "../data/input/quantity-like-amount.ts";
 import { refundedAmountsWarning } from "../data/input/refunded-amounts.ts";
 import { notSalesWarning } from "../data/input/status-values.ts";
@@ -91,6 +92,9 @@ function warningRows(q: DataQuality): [string, string][] {
   }
   if (q.dominant_customer) {
     rows.push(["one customer stands out", dominantCustomerWarning(q.dominant_customer)]);
+  }
+  if (q.extreme_amounts) {
+    rows.push(["extreme amounts", extremeAmountsWarning(q.extreme_amounts)]);
   }
   return rows;
 }

@@ -9,6 +9,7 @@ import { optionWithColumn } from "./column-suggestion.ts";
 import { currencyMixWarning } from "./currency-mix.ts";
 import { groupedIdsLine, unseenIdCharactersLine, wholeNumberId } from "./customer-id-format.ts";
 import { dominantCustomerWarning } from "./dominant-customer.ts";
+import { extremeAmountsWarning } from "./extreme-amounts.ts";
 import { quantityLikeAmountWarning } from "./quantity-like-amount.ts";
 import { refundedAmountsWarning } from "./refunded-amounts.ts";
 import { notSalesWarning } from "./status-values.ts";
@@ -128,6 +129,19 @@ export const DataQualitySchema = z.object({
       share: z.number(),
       spend_share: z.number().optional(),
       next_most: z.number().int(),
+    })
+    .optional(),
+  /**
+   * Purchase days spending over a thousand times the median one (extreme-amounts.ts): Gamma-Gamma
+   * pools every customer's spend, so they move everyone's spend forecast. Warned about; kept.
+   */
+  extreme_amounts: z
+    .object({
+      days: z.number().int(),
+      median: z.number(),
+      largest: z.number(),
+      customer: z.string(),
+      spend_share: z.number(),
     })
     .optional(),
   /**
@@ -487,6 +501,7 @@ function warningLines(q: DataQuality): string[] {
     q.refunded_amounts ? `  ${refundedAmountsWarning(q.refunded_amounts)}` : "",
     q.quantity_like_amount ? `  ${quantityLikeAmountWarning(q.quantity_like_amount)}` : "",
     q.dominant_customer ? `  ${dominantCustomerWarning(q.dominant_customer)}` : "",
+    q.extreme_amounts ? `  ${extremeAmountsWarning(q.extreme_amounts)}` : "",
     q.case_variant_ids ? `  ${caseVariantWarning(q.case_variant_ids)}` : "",
     q.zero_padded_ids ? `  ${zeroPaddedWarning(q.zero_padded_ids)}` : "",
     q.ids_lower_cased

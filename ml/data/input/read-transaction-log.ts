@@ -27,6 +27,7 @@ import { type DataQuality, EXAMPLES_PER_REASON } from "./data-quality.ts";
 import { checkDateFormat, moreDateLayouts, sniffDateFormat } from "./date-format.ts";
 import { failOnOtherDayOrder } from "./day-order.ts";
 import { dominantCustomer } from "./dominant-customer.ts";
+import { extremeAmounts } from "./extreme-amounts.ts";
 import { fetchCustomerIds, fetchLog } from "./fetch-log.ts";
 import { sourceBySignature } from "./file-signature.ts";
 import { emptyLogError, InputError } from "./input-error.ts";
@@ -280,6 +281,7 @@ async function readWith(
   const skippedTotal = Object.values(skipped).reduce((a, b) => a + b, 0);
   const [first, last] = await dayRange(connection, log);
   const dominant = dominantCustomer(log, input.columns.customerId);
+  const extreme = input.noAmount ? null : extremeAmounts(log);
   return {
     log,
     quality: {
@@ -302,6 +304,7 @@ async function readWith(
       ...(unseen ? { unseen_id_characters: unseen } : {}),
       ...(grouped ? { grouped_ids: grouped } : {}),
       ...(dominant ? { dominant_customer: dominant } : {}),
+      ...(extreme ? { extreme_amounts: extreme } : {}),
       ...(caseVariants ? { case_variant_ids: caseVariants } : {}),
       ...(zeroPadded ? { zero_padded_ids: zeroPadded } : {}),
       ...(sides.currencies ? { currencies: sides.currencies } : {}),
