@@ -10,6 +10,7 @@ import { readTransactionLog } from "../data/input/read-transaction-log.ts";
 import { sqlString } from "../data/input/sql-text.ts";
 import type { TransactionLog } from "../data/transaction-log.ts";
 import { dayToIsoDate } from "../data/transaction-log.ts";
+import { generateOnlineRetailLog, onlineRetailCsv } from "../sim/online-retail-log.ts";
 
 /** The three columns the tests' CSV logs name. */
 export const LOG_COLUMNS: LogColumns = {
@@ -28,6 +29,22 @@ export function readCsvLog(
     source: { kind: "csv", path, ...csv },
     columns: LOG_COLUMNS,
     ...extra,
+  });
+}
+
+/** The simulated Online Retail export (400 customers, seed 12) read as its columns say. */
+export function readSimulatedOnlineRetail() {
+  const { text } = onlineRetailCsv(generateOnlineRetailLog(400, 12));
+  return readTransactionLog({
+    source: { kind: "csv", path: tempLogFile(text) },
+    columns: {
+      customerId: "CustomerID",
+      date: "InvoiceDate",
+      quantity: "Quantity",
+      price: "UnitPrice",
+      order: "InvoiceNo",
+    },
+    cancelPattern: "^C",
   });
 }
 

@@ -2,10 +2,13 @@
 // option that leaves them out; a log whose heaviest buyers are merely heavy is not.
 import { expect, test } from "bun:test";
 import { dataQualityTables } from "../../report/data-quality-section.ts";
-import { generateOnlineRetailLog, onlineRetailCsv } from "../../sim/online-retail-log.ts";
-import { tempLogFile as file, LOG_COLUMNS, readCsvLog as read } from "../../testing/log-files.ts";
+import {
+  tempLogFile as file,
+  LOG_COLUMNS,
+  readCsvLog as read,
+  readSimulatedOnlineRetail,
+} from "../../testing/log-files.ts";
 import { dataQualityLines } from "./data-quality.ts";
-import { readTransactionLog } from "./read-transaction-log.ts";
 
 const date = (day: number) =>
   new Date(Date.parse("2022-01-01") + day * 86_400_000).toISOString().slice(0, 10);
@@ -83,18 +86,7 @@ test("heavy buyers that are merely heavy are not named: two wholesalers, a small
   for (let d = 0; d < 100; d++) small.push(`big,${date(d * 3)},5`);
   expect((await read(file(`${small.join("\n")}\n`))).quality.dominant_customer).toBeUndefined();
   // The simulated Online Retail export (its guest lines have no id at all).
-  const { text } = onlineRetailCsv(generateOnlineRetailLog(400, 12));
-  const retail = await readTransactionLog({
-    source: { kind: "csv", path: file(text) },
-    columns: {
-      customerId: "CustomerID",
-      date: "InvoiceDate",
-      quantity: "Quantity",
-      price: "UnitPrice",
-      order: "InvoiceNo",
-    },
-    cancelPattern: "^C",
-  });
+  const retail = await readSimulatedOnlineRetail();
   expect(retail.quality.customers_in_log).toBeGreaterThan(300);
   expect(retail.quality.dominant_customer).toBeUndefined();
 });

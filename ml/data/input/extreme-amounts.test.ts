@@ -3,10 +3,12 @@
 // within that factor included, are not named.
 import { expect, test } from "bun:test";
 import { dataQualityTables } from "../../report/data-quality-section.ts";
-import { generateOnlineRetailLog, onlineRetailCsv } from "../../sim/online-retail-log.ts";
-import { tempLogFile as file, readCsvLog as read } from "../../testing/log-files.ts";
+import {
+  tempLogFile as file,
+  readCsvLog as read,
+  readSimulatedOnlineRetail,
+} from "../../testing/log-files.ts";
 import { dataQualityLines } from "./data-quality.ts";
-import { readTransactionLog } from "./read-transaction-log.ts";
 
 const date = (day: number) =>
   new Date(Date.parse("2022-01-01") + day * 86_400_000).toISOString().slice(0, 10);
@@ -35,17 +37,6 @@ test("a day of 1e9 among days of 20–59: named with its customer, its share and
 
 test("heavy spenders within a thousand times the median, and the simulated Online Retail export, are not named", async () => {
   expect((await read(shopLog([["big", 30_000]]))).quality.extreme_amounts).toBeUndefined();
-  const { text } = onlineRetailCsv(generateOnlineRetailLog(400, 12));
-  const retail = await readTransactionLog({
-    source: { kind: "csv", path: file(text) },
-    columns: {
-      customerId: "CustomerID",
-      date: "InvoiceDate",
-      quantity: "Quantity",
-      price: "UnitPrice",
-      order: "InvoiceNo",
-    },
-    cancelPattern: "^C",
-  });
+  const retail = await readSimulatedOnlineRetail();
   expect(retail.quality.extreme_amounts).toBeUndefined();
 });
