@@ -54,7 +54,8 @@ export function holdoutBuyers(summaries: CustomerSummaries, calibrationGiven: bo
   let purchases = 0;
   for (let i = 0; i < summaries.n; i++) purchases += summaries.holdoutPurchases[i]!;
   const { calibrationEnd, holdoutEnd } = summaries.options;
-  const window = `the holdout (${calibrationEnd} to ${holdoutEnd})`;
+  // The holdout starts the day after the calibration end ("2021-07-03 to 2021-07-04" read as two days).
+  const window = `the holdout (after ${calibrationEnd}, to ${holdoutEnd})`;
   if (purchases === 0) {
     const newcomers = summaries.excludedAfterCalibration;
     const who =
@@ -71,6 +72,6 @@ export function holdoutBuyers(summaries: CustomerSummaries, calibrationGiven: bo
   }
   if (purchases >= THIN_HOLDOUT) return [];
   return [
-    `WARNING: the calibration's customers buy on only ${purchases} days in ${window}: the holdout scores, and the recommended model chosen by them, rest on those few purchases`,
+    `WARNING: the calibration's customers make only ${purchases} purchases (purchase days) in ${window}: the holdout scores, and the recommended model chosen by them, rest on those few purchases`,
   ];
 }

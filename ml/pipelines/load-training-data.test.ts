@@ -214,13 +214,13 @@ test("none of the calibration's customers buys in the holdout (ids changed, a co
   const error = await load1998(newIdsFrom1998(0)).catch((e: Error) => e);
   expect(error).toBeInstanceOf(InputError);
   expect((error as Error).message).toContain(
-    "none of the 60 customers who bought by the calibration end buys in the holdout (1997-12-31 to 1998-04-30); its buyers are 60 customers who first bought after the calibration end, so every model would be scored against zeros",
+    "none of the 60 customers who bought by the calibration end buys in the holdout (after 1997-12-31, to 1998-04-30); its buyers are 60 customers who first bought after the calibration end, so every model would be scored against zeros",
   );
   expect((error as Error).message).toContain("map the old ids to the new ones first");
   // Five purchases by old customers: the evaluation runs, with a warning that it rests on five.
   const thin = await load1998(newIdsFrom1998(5));
   expect(thin.warnings).toEqual([
-    "WARNING: the calibration's customers buy on only 5 days in the holdout (1997-12-31 to 1998-04-30): the holdout scores, and the recommended model chosen by them, rest on those few purchases",
+    "WARNING: the calibration's customers make only 5 purchases (purchase days) in the holdout (after 1997-12-31, to 1998-04-30): the holdout scores, and the recommended model chosen by them, rest on those few purchases",
   ]);
   expect((await load1998(newIdsFrom1998(30))).warnings).toEqual([]);
 });
