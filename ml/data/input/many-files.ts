@@ -354,7 +354,12 @@ function qualityInFiles(quality: DataQuality, parts: Part[]): DataQuality {
 }
 
 /** An error of the joined read, its lines (or rows) and path given as the files' own. */
-function errorInFiles(error: unknown, joined: string, shown: string, parts: Part[]): unknown {
+export function errorInFiles(
+  error: unknown,
+  joined: string,
+  shown: string,
+  parts: Part[],
+): unknown {
   if (!(error instanceof Error)) return error;
   // The reader's own errors speak of the joined file's lines, with its path or without.
   const ours = error instanceof InputError || error instanceof BadRowError;

@@ -27,6 +27,7 @@ import { type DataQuality, EXAMPLES_PER_REASON } from "./data-quality.ts";
 import { checkDateFormat, moreDateLayouts, sniffDateFormat } from "./date-format.ts";
 import { failOnOtherDayOrder } from "./day-order.ts";
 import { dominantCustomer } from "./dominant-customer.ts";
+import { doubledExport, readDoubledOnce } from "./doubled-export.ts";
 import { extremeAmounts } from "./extreme-amounts.ts";
 import { fetchCustomerIds, fetchLog } from "./fetch-log.ts";
 import { sourceBySignature } from "./file-signature.ts";
@@ -148,11 +149,18 @@ export async function readTransactionLog(given: LogInput): Promise<ReadLogResult
 /**
  * readDecoded; and when a CSV's header line repeats (exports joined with `cat`), again with the
  * lines a later part repeats of an earlier one read once, as a folder's (many-files.ts): read
- * twice, an export joined to itself doubled every spend.
+ * twice, an export joined to itself doubled every spend. A CSV whose data lines are two identical
+ * halves (appended to itself without its header) is read once too (doubled-export.ts).
  */
 async function readJoinedOnce(input: LogInput): Promise<ReadLogResult> {
-  const result = await readDecoded(input);
   const source = input.source;
+  const doubled = source.kind === "csv" ? await doubledExport(source.path) : null;
+  if (source.kind === "csv" && doubled) {
+    return readDoubledOnce(source.path, doubled, (copy) =>
+      readDecoded({ ...input, source: { ...source, path: copy } }),
+    );
+  }
+  const result = await readDecoded(input);
   if (source.kind !== "csv" || !result.quality.skipped[REPEATED_HEADER.text]) return result;
   const once = await readJoinedParts(source.path, input.columns, (copy) =>
     readDecoded({ ...input, source: { ...source, path: copy } }),
