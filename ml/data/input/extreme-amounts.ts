@@ -63,7 +63,7 @@ export function extremeAmountsWarning(e: ExtremeAmounts): string {
   return (
     `WARNING: ${n(e.days)} purchase day(s) spend over ${n(EXTREME_FACTOR)} times the median (${n(e.median)}), ` +
     `${share} of all spend; the largest ${n(e.largest)} by customer "${e.customer}": Gamma-Gamma pools ` +
-    "every customer's spend, so such days move everyone's spend forecast; check them in the export " +
+    "every customer's spend, so such days move everyone's spend forecast; check them at their source " +
     "(a quantity or an id read as an amount, a test or cancelled order) and leave them out if they are no sales"
   );
 }
