@@ -78,6 +78,7 @@ for (const driver of testDrivers()) {
       expect(tables).toEqual([
         "api_keys",
         "campaign_results",
+        "campaign_shares",
         "customer_erasures",
         "customer_features",
         "decision_log",
