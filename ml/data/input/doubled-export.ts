@@ -3,11 +3,10 @@
 // 8.36 → 16.72) with the purchase days unchanged, and nothing said. A file whose data lines are
 // two byte-identical halves is read once, as a `cat`-joined one is (many-files.ts). Equal lines
 // within one file are otherwise kept: two equal lines of one invoice can be real.
-import { createWriteStream } from "node:fs";
-import { type FileHandle, open, rm } from "node:fs/promises";
+import { copyFile, type FileHandle, open, rm, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import type { DataQuality } from "./data-quality.ts";
-import { errorInFiles, type RepeatedLines } from "./many-files.ts";
+import { partOfFile, readCopyOfFile } from "./many-files.ts";
 import { tempCopyFolder } from "./temp-copies.ts";
 
 /** A file of a header line and the same data lines twice: where its first copy ends. */
@@ -73,30 +72,12 @@ export async function readDoubledOnce<T extends { quality: DataQuality }>(
   const dir = await tempCopyFolder("pp-join-");
   const copy = join(dir, "first-copy.csv");
   try {
-    const source = await open(path, "r");
-    try {
-      await new Promise<void>((done, fail) => {
-        const from = source.createReadStream({ start: 0, end: doubled.keptBytes - 1 });
-        const to = createWriteStream(copy);
-        from
-          .on("error", fail)
-          .pipe(to)
-          .on("error", fail)
-          .on("finish", () => done());
-      });
-    } finally {
-      await source.close().catch(() => {});
-    }
-    const parts = [{ path, firstLine: 1, firstFileLine: 1 }];
-    const result = await read(copy).catch((error: unknown) => {
-      throw errorInFiles(error, copy, path, parts);
-    });
-    const repeated: RepeatedLines = {
-      file: `${path} (from line ${doubled.secondStart})`,
-      of: `${path} (first part)`,
-      lines: doubled.lines,
-    };
-    return { ...result, quality: { ...result.quality, repeated_lines: [repeated] } };
+    await copyFile(path, copy);
+    await truncate(copy, doubled.keptBytes);
+    const repeated = [
+      { file: partOfFile(path, doubled.secondStart), of: partOfFile(path), lines: doubled.lines },
+    ];
+    return await readCopyOfFile(path, copy, repeated, read);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

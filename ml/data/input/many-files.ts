@@ -317,21 +317,37 @@ export async function readJoinedParts<T extends { quality: DataQuality }>(
     }
     if (copied.repeats.size === 0) return null;
     const partName = (k: number) =>
-      k === 0 ? `${path} (first part)` : `${path} (from line ${copied.partStarts[k - 1]})`;
+      partOfFile(path, k === 0 ? undefined : copied.partStarts[k - 1]);
     const repeated: RepeatedLines[] = [];
     for (const [k, counts] of copied.repeats) {
       for (const [of, lines] of counts)
         repeated.push({ file: partName(k), of: partName(of), lines });
     }
-    // The copy's lines are the file's: only its name is to be put back in messages.
-    const parts = [{ path, firstLine: 1, firstFileLine: 1 }];
-    const result = await read(copy).catch((error: unknown) => {
-      throw errorInFiles(error, copy, path, parts);
-    });
-    return { ...result, quality: { ...result.quality, repeated_lines: repeated } };
+    return await readCopyOfFile(path, copy, repeated, read);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** A part of one file holding several exports, as messages name it. */
+export const partOfFile = (path: string, fromLine?: number) =>
+  fromLine === undefined ? `${path} (first part)` : `${path} (from line ${fromLine})`;
+
+/**
+ * `read` on a copy of the file at `path` whose lines are the file's own (errors name `path`, not
+ * the copy), with the lines left out of the copy, `repeated`, in its quality account.
+ */
+export async function readCopyOfFile<T extends { quality: DataQuality }>(
+  path: string,
+  copy: string,
+  repeated: RepeatedLines[],
+  read: (copy: string) => Promise<T>,
+): Promise<T> {
+  const parts = [{ path, firstLine: 1, firstFileLine: 1 }];
+  const result = await read(copy).catch((error: unknown) => {
+    throw errorInFiles(error, copy, path, parts);
+  });
+  return { ...result, quality: { ...result.quality, repeated_lines: repeated } };
 }
 
 /** The file and its own line number of a line of the joined file. */
@@ -354,12 +370,7 @@ function qualityInFiles(quality: DataQuality, parts: Part[]): DataQuality {
 }
 
 /** An error of the joined read, its lines (or rows) and path given as the files' own. */
-export function errorInFiles(
-  error: unknown,
-  joined: string,
-  shown: string,
-  parts: Part[],
-): unknown {
+function errorInFiles(error: unknown, joined: string, shown: string, parts: Part[]): unknown {
   if (!(error instanceof Error)) return error;
   // The reader's own errors speak of the joined file's lines, with its path or without.
   const ours = error instanceof InputError || error instanceof BadRowError;
