@@ -9,6 +9,7 @@ import { createInterface } from "node:readline";
 import { exampleCurl } from "@pp/decision/src/cli/dev-key.ts";
 import { seedDemoModelFromEnv } from "@pp/ml/pipelines/seed-demo-model.ts";
 import { portInUseLine } from "@pp/shared/http/start-up.ts";
+import { whenParentGone } from "@pp/shared/process/parent-watch.ts";
 import { openEmbeddedStores } from "./start-embedded.ts";
 
 const repoRoot = resolve(import.meta.dirname, "..");
@@ -128,12 +129,11 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => st
 // script, this process stops as on SIGTERM once its parent is gone (run directly, it does not:
 // `nohup bun scripts/start.ts &` outlives its shell on purpose).
 if (process.env.npm_lifecycle_event) {
-  const parent = process.ppid;
-  setInterval(() => {
-    if (stopping || process.ppid === parent) return;
+  whenParentGone(process.ppid, () => {
+    if (stopping) return;
     console.error("the npm process that started this one is gone; stopping the services");
     stopAll("SIGTERM");
-  }, 500).unref();
+  });
 }
 
 /** Prints the new development key once, with a curl line, when the forecast service is ready. */

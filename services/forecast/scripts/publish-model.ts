@@ -17,6 +17,7 @@ import {
 } from "@pp/shared/artifacts/open-artifact-store.ts";
 import { createDatabase, databaseOptionsFromEnv } from "@pp/shared/db/client.ts";
 import type { Database } from "@pp/shared/db/database.ts";
+import { whenParentGone } from "@pp/shared/process/parent-watch.ts";
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import { withPublishLease } from "@pp/shared/registry/publish-leases.ts";
 import { parseVersionNumber, VERSION_FORMAT } from "@pp/shared/registry/version-number.ts";
@@ -298,16 +299,20 @@ async function followFromCli(
   // Started by `ml publish --follow`: a follower outliving it (ml killed with SIGKILL) would run
   // unseen, and a second one would be started beside it.
   const parent = Number(process.env.PP_PUBLISH_PARENT_PID);
-  const watch = setInterval(() => {
-    if (!(parent > 0) || process.ppid === parent) return;
-    console.log(`${options.name}: the ml process that started this follower is gone; stopping`);
-    stop.abort();
-  }, 500);
+  const unwatch =
+    parent > 0
+      ? whenParentGone(parent, () => {
+          console.log(
+            `${options.name}: the ml process that started this follower is gone; stopping`,
+          );
+          stop.abort();
+        })
+      : () => {};
   const { followProduction } = await import("./follow-production.ts");
   try {
     await followProduction({ ...options, intervalMs: Math.round(seconds * 1000) }, stop.signal);
   } finally {
-    clearInterval(watch);
+    unwatch();
   }
 }
 
