@@ -4,12 +4,12 @@
 // Workers reload it; then the old copy is deleted); the R2 bundles of the other versions that held
 // them are deleted (the registry keeps every version: `ml publish NAME V` puts one back, without
 // them). Interrupted, it is safe to run again with the same versions.
-import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Database } from "@pp/shared/db/database.ts";
 import type { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import { withPublishLease } from "@pp/shared/registry/publish-leases.ts";
-import { BUNDLE_INDEX } from "../src/model/exported-bundle.ts";
+import { BUNDLE_INDEX, bundleIdentity } from "../src/model/exported-bundle.ts";
 import { bundleKeys } from "../src/model/publish-bundle.ts";
 import { defaultWorkerModelDir, exportBundleFiles, writeBundleDir } from "./export-bundle.ts";
 import {
@@ -102,24 +102,12 @@ export async function reexportBundledBuild(
   print: (line: string) => void,
   dir = defaultWorkerModelDir,
 ): Promise<void> {
-  const built = bundledIdentity(dir);
+  const index = await readFile(join(dir, BUNDLE_INDEX)).catch(() => null); // none exported here
+  const built = index ? bundleIdentity(index) : null;
   if (!built || built.name !== options.name || !options.versions.includes(built.version)) return;
   writeBundleDir(await exportBundleFiles(registry, db, options.name, built.version), dir);
   print(
     `${options.name} v${built.version}: exported again without the erased customers into ${dir} (the bundled Workers build); ` +
       "a Worker deployed with its model bundled (wrangler.lite.toml, MODEL_SOURCE=bundled) serves them until deployed again: npx wrangler deploy -c wrangler.lite.toml",
   );
-}
-
-/** The name and version of the model in a bundled build's directory, if one is there. */
-function bundledIdentity(dir: string): { name: string; version: number } | null {
-  try {
-    const index = JSON.parse(readFileSync(join(dir, BUNDLE_INDEX), "utf8")) as {
-      identity?: { name?: unknown; version?: unknown };
-    };
-    const { name, version } = index.identity ?? {};
-    return typeof name === "string" && typeof version === "number" ? { name, version } : null;
-  } catch {
-    return null; // no build exported here
-  }
 }

@@ -21,7 +21,7 @@ import { whenParentGone } from "@pp/shared/process/parent-watch.ts";
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import { withPublishLease } from "@pp/shared/registry/publish-leases.ts";
 import { parseVersionNumber, VERSION_FORMAT } from "@pp/shared/registry/version-number.ts";
-import { BUNDLE_INDEX } from "../src/model/exported-bundle.ts";
+import { BUNDLE_INDEX, bundleIdentity } from "../src/model/exported-bundle.ts";
 import { publishBundle } from "../src/model/publish-bundle.ts";
 import { workerMemoryProblem } from "../src/model/worker-memory.ts";
 import { exportBundleFiles } from "./export-bundle.ts";
@@ -206,10 +206,9 @@ export function publishVersion(
     const files = await exportBundleFiles(registry, db, name, options.version, {
       customers: !options.withoutCustomers,
     });
-    const index = JSON.parse(new TextDecoder().decode(files.get(BUNDLE_INDEX))) as {
-      identity: { version: number };
-    };
-    const version = index.identity.version;
+    const identity = bundleIdentity(files.get(BUNDLE_INDEX) as Uint8Array);
+    if (!identity) throw new Error(`${name}: the exported ${BUNDLE_INDEX} names no version`);
+    const { version } = identity;
     const pointer = await publishFiles(files, name, version, options);
     // The directory in full: a relative --persist-to is the repository's (npm runs ml there), not
     // that of a `wrangler dev --persist-to` started in services/forecast, and nothing said so.

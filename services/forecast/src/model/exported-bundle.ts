@@ -183,6 +183,14 @@ function refuseIfTooBig(
   );
 }
 
+/** The model name and version a bundle index (bundle.json's bytes) names; null when it is none. */
+export function bundleIdentity(indexBytes: Uint8Array): { name: string; version: number } | null {
+  const parsed = bundleIndexSchema.safeParse(safeJson(indexBytes));
+  if (!parsed.success) return null;
+  const { name, version } = parsed.data.identity;
+  return { name, version };
+}
+
 function safeJson(bytes: Uint8Array): unknown {
   try {
     return JSON.parse(decoder.decode(bytes));
