@@ -64,15 +64,6 @@ export class DecisionLogRepository {
       .limit(limit);
   }
 
-  /** One decision by id, or null. */
-  async get(decisionId: string): Promise<DecisionLogRow | null> {
-    const [row] = await this.db
-      .select()
-      .from(decisionLog)
-      .where(eq(decisionLog.decisionId, decisionId));
-    return row ?? null;
-  }
-
   /** The stored rows of these decisions (in no particular order). */
   async getMany(decisionIds: readonly string[]): Promise<DecisionLogRow[]> {
     if (decisionIds.length === 0) return [];

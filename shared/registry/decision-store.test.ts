@@ -53,7 +53,8 @@ for (const driver of testDrivers()) {
       expect(page.every((r) => before !== undefined && r.decidedAt < before)).toBe(true);
       const picked = rows[123];
       if (!picked) throw new Error("fewer rows than written");
-      const one = await log.get(picked.decisionId);
+      const [one, ...more] = await log.getMany([picked.decisionId, crypto.randomUUID()]);
+      expect(more).toEqual([]);
       expect(one).toMatchObject({
         customerId: picked.customerId,
         chosenAction: picked.chosenAction,
@@ -62,7 +63,7 @@ for (const driver of testDrivers()) {
         policyVersion: 3,
         modelVersion: 7,
       });
-      expect(await log.get(crypto.randomUUID())).toBeNull();
+      expect(await log.getMany([crypto.randomUUID()])).toEqual([]);
     });
 
     test("a batch with one bad row is written all or not at all", async () => {
