@@ -37,7 +37,7 @@ export class WriteThroughAuditLog implements DecisionAudit {
       }),
       rejected: m?.counter({
         name: "decision_log_rejected_total",
-        help: "Decisions (customers) refused with 503 because their record could not be committed, or a keyed request's stored answer could not be read.",
+        help: "Decisions (customers) refused with 503 because their record could not be committed, or a read they wait on (a keyed request's stored answer, a campaign's control share) failed.",
       }),
       dead: m?.counter({
         name: "decision_log_dead_letter_rows_total",

@@ -10,10 +10,9 @@ import { type CandidateAction, upliftBase } from "@pp/shared/policy/expected-pro
 import type { ActivePolicy } from "@pp/shared/policy/policy-definition.ts";
 import { withPolicyUplift } from "@pp/shared/policy/policy-uplift.ts";
 import { NO_ACTION } from "@pp/shared/policy/rank-actions.ts";
+import { readForDecisions } from "../decisions/decision-read.ts";
 import type { ResolvedOutlook } from "../decisions/forecast-outlook.ts";
 import type { DecisionDeps } from "../deps.ts";
-import { within } from "../store/within.ts";
-import type { PinnedShare } from "./campaign-shares.ts";
 
 /** Held out when neither the request nor the policy gives a control share. */
 export const DEFAULT_CONTROL_SHARE = 0.1;
@@ -50,7 +49,8 @@ export async function splitCampaign(
   decided?: ReadonlyArray<boolean>,
 ): Promise<CampaignSplit | null> {
   if (!body.campaign) return null;
-  const controlShare = await pinnedShare(deps, body.campaign, controlShareFor(policy, body), body);
+  const share = controlShareFor(policy, body);
+  const controlShare = await pinnedShare(deps, body.campaign, share, body, customerIds.length);
   const groups = await deps.campaigns.groups(body.campaign, customerIds, controlShare);
   let [treated, control] = [0, 0];
   groups.forEach((g, i) => {
@@ -70,22 +70,14 @@ async function pinnedShare(
   campaign: string,
   share: number,
   body: CampaignRequest,
+  customers: number,
 ): Promise<number> {
-  let pinned: PinnedShare;
-  try {
-    const ms = deps.config.DECISION_LOG_COMMIT_TIMEOUT_MS;
-    pinned = await within(
-      deps.campaignShares.pin(campaign, share),
-      ms,
-      "reading the campaign's share",
-    );
-  } catch (cause) {
-    throw new AppError(
-      "unavailable",
-      "Decision log unavailable: cannot read the campaign's control share; retry shortly",
-      { headers: { "Retry-After": "1" }, cause },
-    );
-  }
+  const pinned = await readForDecisions(deps, {
+    customers,
+    what: "reading the campaign's share",
+    refusal: "Decision log unavailable: cannot read the campaign's control share; retry shortly",
+    read: () => deps.campaignShares.pin(campaign, share),
+  });
   if (body.control_share === undefined || body.control_share === pinned.share) return pinned.share;
   const since = pinned.startedAt.toISOString();
   throw new AppError(

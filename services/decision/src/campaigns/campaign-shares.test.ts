@@ -5,12 +5,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { decisionLog } from "@pp/shared/db/schema.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
+import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import {
   openTestDatabase,
   type TestDatabase,
   testDrivers,
 } from "@pp/shared/testing/test-databases.ts";
 import { eq } from "drizzle-orm";
+import postgres from "postgres";
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
 import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";
@@ -111,3 +113,75 @@ for (const driver of testDrivers()) {
     });
   });
 }
+
+describe("a campaign share the database cannot give in time (PostgreSQL, table locked)", () => {
+  test("503 within the commit deadline, counted as refused, nothing logged; 200 once released", async () => {
+    if (!testDrivers().includes("postgres")) return;
+    const db = await openTestDatabase("postgres");
+    const metrics = new MetricsRegistry();
+    const deps = buildDecisionDeps(
+      parseConfig({
+        API_KEYS: KEY,
+        CAMPAIGN_SECRET: "campaign-share-secret-0123",
+        DECISION_LOG_COMMIT_TIMEOUT_MS: "300",
+      }),
+      {
+        runtime: "test",
+        database: async () => db.handle.db,
+        forecastTransport: inProcessTransport(forecastContractStub().app),
+        overrides: { logger: createLogger({ sink: () => {} }), metrics },
+      },
+    );
+    const app = createApp(deps);
+    const post = () =>
+      app.request("/decision/batch", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
+        body: JSON.stringify(batch("locked", 0.3)),
+      });
+    // Another session holds the table (a migration, a long transaction): the share's insert waits.
+    const other = postgres(db.options.databaseUrl ?? "", { max: 1, onnotice: () => {} });
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let locked = () => {};
+    const isLocked = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const holding = other.begin(async (tx) => {
+      await tx`lock table campaign_shares in access exclusive mode`;
+      locked();
+      await held;
+    });
+    try {
+      await isLocked;
+      const started = performance.now();
+      const refused = await post();
+      expect(refused.status).toBe(503);
+      expect(performance.now() - started).toBeLessThan(3000);
+      expect(refused.headers.get("Retry-After")).toBe("1");
+      expect(await refused.text()).toContain("cannot read the campaign's control share");
+      // Counted like a decision the log could not record (it counted nothing: no alert fired).
+      expect(metrics.expose()).toMatch(
+        new RegExp(`^decision_log_rejected_total ${customers.length}$`, "m"),
+      );
+      release();
+      await holding;
+      const answered = await post();
+      expect(answered.status).toBe(200);
+      await deps.audit.drain(5000);
+      const rows = await db.handle.db
+        .select({ id: decisionLog.customerId })
+        .from(decisionLog)
+        .where(eq(decisionLog.campaignId, "locked"));
+      expect(rows).toHaveLength(customers.length); // the refused batch logged nothing
+    } finally {
+      release();
+      await holding.catch(() => {});
+      await other.end({ timeout: 1 });
+      await deps.audit.close(5000);
+      await db.cleanup();
+    }
+  }, 30_000);
+});

@@ -9,12 +9,11 @@ import { AppError } from "@pp/shared/errors/app-error.ts";
 import type { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import { ANSWER_ROW, DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
 import * as z from "zod";
-import { scaledDeadline } from "../audit/audit-log.ts";
 import type { DecisionDeps } from "../deps.ts";
 import type { BatchRequest, DecisionRequest } from "../routes/decision-schemas.ts";
-import { within } from "../store/within.ts";
 import { type BatchAnswer, decideBatch } from "./decide-batch.ts";
 import { type DecisionAnswer, decideOne } from "./decide-one.ts";
+import { readForDecisions } from "./decision-read.ts";
 import { batchWithIds, batchWithoutIds } from "./keyed-batch-answer.ts";
 
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
@@ -97,28 +96,18 @@ function storedAnswer(row: DecisionLogRow | null): { json: string; hash: unknown
 }
 
 /** A read of the key's rows; a log that cannot be read is a 503 (retry), never a guess. */
-async function readKeyed<T>(
+function readKeyed<T>(
   deps: DecisionDeps,
   idempotency: Idempotency,
   what: string,
   read: (log: DecisionLogRepository) => Promise<T>,
 ): Promise<T> {
-  const reading = async () => read(new DecisionLogRepository(await deps.database()));
-  try {
-    // As long as its decisions may wait for their commit: a server gone away is not waited on
-    // longer, and a batch's 10,000 ids, read while other batches are written, not shorter.
-    const rows = deps.audit.pending + idempotency.customers;
-    const ms = scaledDeadline(deps.config.DECISION_LOG_COMMIT_TIMEOUT_MS, rows);
-    return await within(reading(), ms, `reading the ${IDEMPOTENCY_HEADER}'s ${what}`);
-  } catch (cause) {
-    // Refused as a decision the log cannot record is (DecisionsRefused counts both).
-    deps.audit.countRejected(idempotency.customers);
-    throw new AppError(
-      "unavailable",
-      `Decision log unavailable: cannot check the ${IDEMPOTENCY_HEADER}; retry shortly`,
-      { headers: { "Retry-After": "1" }, cause },
-    );
-  }
+  return readForDecisions(deps, {
+    customers: idempotency.customers,
+    what: `reading the ${IDEMPOTENCY_HEADER}'s ${what}`,
+    refusal: `Decision log unavailable: cannot check the ${IDEMPOTENCY_HEADER}; retry shortly`,
+    read: async () => read(new DecisionLogRepository(await deps.database())),
+  });
 }
 
 /** The key's row, and its row on the other route, read from the log in one lookup. */
