@@ -7,6 +7,8 @@ import { sampleValues, shellArgument } from "./sample-values.ts";
 
 /** Column names that hold a currency: Currency, currency_code, Currency Code, curr, ccy. */
 const CURRENCY_COLUMN = /^(currency|currency[ _]?code|curr|ccy)$/i;
+/** A column named as holding each row's currency. */
+export const isCurrencyColumn = (name: string) => CURRENCY_COLUMN.test(name.trim());
 /** Currencies listed. */
 const LISTED = 5;
 
@@ -26,7 +28,7 @@ export async function currencyMix(
   types: Map<string, string>,
   input: Pick<LogInput, "columns">,
 ): Promise<CurrencyMix | null> {
-  const column = [...types.keys()].find((name) => CURRENCY_COLUMN.test(name.trim()));
+  const column = [...types.keys()].find(isCurrencyColumn);
   // A filter on it already picks the currencies to read.
   if (column === undefined || column === input.columns.keepBy) return null;
   const sample = await sampleValues(connection, peek, column, LISTED);

@@ -15,6 +15,7 @@ import { type CsvEncoding, type LogColumns, type LogSource, sourceName } from ".
 import { moneyCurrency } from "./minor-units.ts";
 import { flattenRecords } from "./nested-records.ts";
 import { dropSheetRepeats, type SheetRepeat, sheetIndexes, withoutRows } from "./sheet-repeats.ts";
+import { sideColumns } from "./side-columns.ts";
 import { sqlIdentifier, sqlString, tableNameSql } from "./sql-text.ts";
 import { loadXlsxRows } from "./xlsx-source.ts";
 
@@ -431,7 +432,7 @@ async function openCsvAs(
   }
 }
 
-/** Streams a PostgreSQL table or query (every needed column as text) into table raw. */
+/** Streams a PostgreSQL table or query (every needed column and side column as text) into table raw. */
 async function loadPostgres(
   connection: DuckDBConnection,
   source: Extract<LogSource, { kind: "postgres" }>,
@@ -449,7 +450,7 @@ async function loadPostgres(
     const probe = await sql.unsafe(`SELECT * FROM ${inner} AS q LIMIT 0`).describe();
     const available = probe.columns.map((c) => c.name);
     checkColumns(columns, available, source);
-    const needed = neededColumns(columns);
+    const needed = [...neededColumns(columns), ...sideColumns(available, columns)];
     await connection.run(
       `CREATE OR REPLACE TABLE raw (${needed.map((c) => `${sqlIdentifier(c)} VARCHAR`).join(", ")})`,
     );
@@ -495,7 +496,8 @@ async function loadXlsx(
   columns: LogColumns,
 ): Promise<LoadedSource> {
   const needed = neededColumns(columns);
-  const loaded = await loadXlsxRows(connection, source, needed, (available) =>
+  const side = (header: string[]) => sideColumns(header, columns);
+  const loaded = await loadXlsxRows(connection, source, needed, side, (available) =>
     checkColumns(columns, available, source),
   );
   const { removed, repeats } = await dropSheetRepeats(

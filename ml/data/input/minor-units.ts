@@ -27,6 +27,9 @@ const CURRENCY_COLUMN = /^(currency|currency[ _]?code)$/i;
 const INTEGER_TYPES =
   /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT)$/;
 
+/** Stripe's records name their kind in this column. */
+export const STRIPE_OBJECT_COLUMN = "object";
+
 /** Square's Money objects (`total_money.amount`), always in the currency's smallest unit. */
 const SQUARE_MONEY = /(^|[._])money\.amount$/i;
 
@@ -66,11 +69,11 @@ export async function failOnMinorUnits(
   const amount = input.columns.amount;
   if (input.amountUnit !== undefined || amount === undefined) return;
   // Only a source whose contract is minor units is looked at (no query for any other log).
-  if (!SQUARE_MONEY.test(amount) && !types.has("object")) return;
+  if (!SQUARE_MONEY.test(amount) && !types.has(STRIPE_OBJECT_COLUMN)) return;
   if (!(await wholeNumbers(connection, peek, amount, types.get(amount) ?? ""))) return;
   const source = SQUARE_MONEY.test(amount)
     ? await firstAmount(connection, peek, amount, "true", "Square's Money amounts")
-    : types.has("object")
+    : types.has(STRIPE_OBJECT_COLUMN)
       ? await firstAmount(connection, peek, amount, stripeObjectSql(), "Stripe's amounts")
       : null;
   if (source === null) return;
@@ -107,7 +110,7 @@ async function wholeNumbers(
 
 /** SQL: the row is a Stripe object that carries amounts ("charge", …), named in what it says. */
 const stripeObjectSql = () =>
-  `list_contains([${STRIPE_OBJECTS.map(sqlString).join(", ")}], ${columnText("object")})`;
+  `list_contains([${STRIPE_OBJECTS.map(sqlString).join(", ")}], ${columnText(STRIPE_OBJECT_COLUMN)})`;
 
 /** The first amount among the first rows where `where` holds, with what the column holds; or null. */
 async function firstAmount(

@@ -8,6 +8,8 @@ import { SAMPLE_ROWS } from "./sample-values.ts";
 import { columnText, sqlString } from "./sql-text.ts";
 
 const REFUND_COLUMN = /refund/i;
+/** A column named as holding refunds beside the charges. */
+export const isRefundColumn = (name: string) => REFUND_COLUMN.test(name);
 /** An amount as exports write one (`5.00`, `$5.00`, `(5,00 €)`): no date, time or flag. */
 const AMOUNT_TEXT = "^[(+−-]?[^0-9:/-]{0,4}[0-9][0-9.,' \\x{a0}]*[^0-9:/-]{0,4}\\)?$";
 
@@ -30,7 +32,7 @@ export async function refundedAmounts(
   const { amount, quantity, price, keepBy, dropBy } = input.columns;
   const read = new Set([amount, quantity, price, keepBy, dropBy]);
   for (const column of types.keys()) {
-    if (!REFUND_COLUMN.test(column) || read.has(column)) continue;
+    if (!isRefundColumn(column) || read.has(column)) continue;
     const v = columnText(column);
     const reader = await connection.runAndReadAll(
       `SELECT count(v) AS sampled, count(v) FILTER (WHERE regexp_matches(v, '[1-9]')) AS refunded,

@@ -75,6 +75,9 @@ const KINDS = [
 /** Values listed per column. */
 const LISTED = 8;
 
+/** A column whose values may say no sale (a status, an event, a movement's type or kind). */
+export const isNotSalesColumn = (name: string) => KINDS.some((k) => k.column.test(name.trim()));
+
 export interface NotSales {
   column: string;
   sampled_rows: number;

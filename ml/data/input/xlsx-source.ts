@@ -1,5 +1,5 @@
 // Reads an Excel workbook (.xlsx) into table `raw`, sheet by sheet as each inflates (a sheet of a
-// million rows never sits in memory whole), every needed column as text: dates as the timestamp
+// million rows never sits in memory whole), every needed (and side) column as text: dates as the timestamp
 // written in the cell (Excel has no time zone), numbers as plain numbers, formulas as their result.
 // The shared strings and styles are parsed by xlsx-workbook-parts.ts, the rows by xlsx-sheet-rows.ts.
 
@@ -118,19 +118,45 @@ async function* worksheetRows(
   }
 }
 
-/** The rows appended to table raw, with each one's row number in its sheet. */
+/**
+ * The rows appended to table raw, with each one's row number in its sheet. The table is made at
+ * the first header found: the needed columns and the side columns that header names (a status or
+ * currency column the read's checks look at; a later sheet without one gives it empty).
+ */
 class SheetRows {
   private numbers = new Int32Array(1024);
+  private appender: DuckDBAppender | null = null;
+  private columns: string[] = [];
   count = 0;
-  constructor(private readonly appender: DuckDBAppender) {}
+  constructor(
+    private readonly connection: DuckDBConnection,
+    private readonly needed: string[],
+    private readonly side: (header: string[]) => string[],
+  ) {}
+
+  /** Where each of the table's columns is in a sheet with this header (-1: not there). */
+  async positionsIn(header: Map<string, number>): Promise<number[]> {
+    if (this.appender === null) {
+      this.columns = [...this.needed, ...this.side([...header.keys()])];
+      const list = this.columns.map((c) => `${sqlIdentifier(c)} VARCHAR`).join(", ");
+      await this.connection.run(`CREATE OR REPLACE TABLE raw (${list})`);
+      this.appender = await this.connection.createAppender("raw");
+    }
+    return this.columns.map((c) => header.get(c) ?? -1);
+  }
+
+  close(): void {
+    this.appender?.closeSync();
+  }
 
   add(values: unknown[], positions: number[], rowNumber: number): void {
+    const appender = this.appender as DuckDBAppender;
     for (const p of positions) {
-      const text = cellText(values[p]);
-      if (text === null) this.appender.appendNull();
-      else this.appender.appendVarchar(text);
+      const text = p < 0 ? null : cellText(values[p]);
+      if (text === null) appender.appendNull();
+      else appender.appendVarchar(text);
     }
-    this.appender.endRow();
+    appender.endRow();
     if (this.count === this.numbers.length) {
       const grown = new Int32Array(this.count * 2);
       grown.set(this.numbers);
@@ -167,7 +193,7 @@ async function readSheet(
     if (header.size === 0) continue; // blank rows above the header
     first ??= [...header.keys()];
     if (needed.every((c) => header.has(c))) {
-      positions = needed.map((c) => header.get(c) as number);
+      positions = await out.positionsIn(header);
       columns.only = new Set(positions);
     } else if (row.number >= HEADER_SEARCH_ROWS) {
       break; // no row near the top names the columns: a notes or pivot sheet
@@ -191,13 +217,10 @@ async function readWorkbook(
   source: XlsxSource,
   index: WorkbookIndex,
   needed: string[],
+  side: (header: string[]) => string[],
   checkColumns: (available: string[]) => void,
 ): Promise<ReadPass> {
-  await connection.run(
-    `CREATE OR REPLACE TABLE raw (${needed.map((c) => `${sqlIdentifier(c)} VARCHAR`).join(", ")})`,
-  );
-  const appender = await connection.createAppender("raw");
-  const out = new SheetRows(appender);
+  const out = new SheetRows(connection, needed, side);
   const pass: ReadPass = {
     sheets: [],
     sheetStarts: [],
@@ -225,7 +248,7 @@ async function readWorkbook(
       }
     }
   } finally {
-    appender.closeSync();
+    out.close();
   }
   pass.rowNumbers = out.rowNumbers();
   return pass;
@@ -233,12 +256,14 @@ async function readWorkbook(
 
 /**
  * Appends the needed columns of every sheet that names them all near its top (or only of
- * `source.sheet`) to table raw (VARCHAR columns named as in the workbook), sheets in workbook order.
+ * `source.sheet`) to table raw (VARCHAR columns named as in the workbook), sheets in workbook
+ * order, with the `side` columns of the first such sheet's header.
  */
 export async function loadXlsxRows(
   connection: DuckDBConnection,
   source: XlsxSource,
   needed: string[],
+  side: (header: string[]) => string[],
   checkColumns: (available: string[]) => void,
 ): Promise<XlsxRows> {
   const unreadable = (problem: string) =>
@@ -258,7 +283,7 @@ export async function loadXlsxRows(
     throw unreadable("the archive lists no sheets (no xl/workbook.xml)");
   let pass: ReadPass;
   try {
-    pass = await readWorkbook(connection, source, index, needed, checkColumns);
+    pass = await readWorkbook(connection, source, index, needed, side, checkColumns);
   } catch (error) {
     if (error instanceof InputError) throw error;
     throw unreadable((error as Error).message);
