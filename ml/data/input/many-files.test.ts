@@ -155,6 +155,28 @@ test("exports that overlap: a later file's lines equal to an earlier file's are 
   expect(dataQualityLines(quality).join("\n")).toContain("2-feb.csv: 2 lines repeat lines of");
 });
 
+// The probe's Online Retail II, split in two exports overlapping Jan-Jun 2011, the second written
+// by the shop system (ids 13085, prices 10.5) where the first was pandas' (13085.0, 10.50): only
+// the guest lines were found equal, and 1,056 customers' spend was doubled (γ 20.0 → 28.2).
+test("overlapping exports that write the same numbers differently (13085.0 / 13085) are read once", async () => {
+  const dir = exportsFolder({
+    "1-h1.csv":
+      "Invoice,Customer ID,InvoiceDate,Total\n1,13085.0,2011-01-05 09:00,10.50\n2,12638.0,2011-03-01 10:00,10.38\n",
+    "2-h2.csv":
+      "Invoice,Customer ID,InvoiceDate,Total\n2,12638,2011-03-01 10:00,10.38\n1,13085,2011-01-05 09:00,10.5\n3,13085,2011-07-02 11:00,3\n",
+  });
+  const columns = { customerId: "Customer ID", date: "InvoiceDate", amount: "Total" };
+  const { log, quality } = await read(dir, { columns });
+  expect(days(log)).toEqual([
+    "12638 2011-03-01 10.38",
+    "13085 2011-01-05 10.5",
+    "13085 2011-07-02 3",
+  ]);
+  expect(quality.repeated_lines).toEqual([
+    { file: join(dir, "2-h2.csv"), of: join(dir, "1-h1.csv"), lines: 2 },
+  ]);
+});
+
 // A header line pasted mid-file in a later export equals the first file's header, so it was
 // counted as "1 lines repeat lines of jan.csv (the exports overlap)"; it is a repeated header.
 test("a header line pasted in a later export is a repeated header, not an overlap", async () => {

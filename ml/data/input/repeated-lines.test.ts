@@ -32,3 +32,26 @@ test("fingerprints of 200,000 lines: each found in its file once read, none befo
   expect(set.firstSeenIn(other, 0, other.length, 1)).toBe(1);
   expect(set.firstSeenIn(lines[7] as Uint8Array, 0, (lines[7] as Uint8Array).length, 2)).toBe(0);
 });
+
+test("a number with trailing decimal zeros is the same number: 13085.0 and 13085, 10.50 and 10.5", () => {
+  const set = new SeenLines();
+  const seenIn = (text: string, file: number) => {
+    const line = bytes(text);
+    return set.firstSeenIn(line, 0, line.length, file);
+  };
+  seenIn("536365,13085.0,2010-12-01 08:26,10.50,6", 0);
+  seenIn('536366,"17850.00",2010-12-01 08:28,3.0', 0);
+  // The overlapping export writes the ids as integers and the prices without trailing zeros.
+  expect(seenIn("536365,13085,2010-12-01 08:26,10.5,6", 1)).toBe(0);
+  expect(seenIn('536366,"17850",2010-12-01 08:28,3', 1)).toBe(0);
+  // Other numbers stay other: decimals that differ, a number's own zeros, text after the dot.
+  for (const other of [
+    "536365,13085,2010-12-01 08:26,10.05,6",
+    "536365,1308,2010-12-01 08:26,10.5,6",
+    "536365,13085,2010-12-01 08:26,10.5,60",
+    "536365,13085.0x,2010-12-01 08:26,10.5,6",
+    "536365,13085,2010-12-01 08:26,105,6",
+  ]) {
+    expect(seenIn(other, 1)).toBe(1);
+  }
+});

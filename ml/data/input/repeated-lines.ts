@@ -2,15 +2,50 @@
 // every week; a month re-exported with a day of the next) would count those purchases twice. A
 // line of a later file equal to a line of an earlier file is read once, as overlapping workbook
 // sheets are (sheet-repeats.ts); equal lines within one file are kept (two equal lines of one
-// invoice can be real). Lines are remembered by a 64-bit fingerprint in typed arrays, so a
+// invoice can be real). Numbers are compared as written less trailing decimal zeros. Lines are remembered by a 64-bit fingerprint in typed arrays, so a
 // folder of large exports costs about 24 bytes a line, not a string each.
 
-/** Two 32-bit FNV-1a hashes of bytes [start, end) with different offsets: a 64-bit fingerprint. */
+/** Bytes that end a field: `,` `;` tab `|` `"` CR LF. */
+const FIELD_END = new Uint8Array(256);
+for (const c of [44, 59, 9, 124, 34, 13, 10]) FIELD_END[c] = 1;
+const isDigit = (byte: number | undefined) => byte !== undefined && byte >= 48 && byte <= 57;
+
+/**
+ * Where the decimals of a number end when they end in zeros (`13085.0`, `10.50`): the bytes of
+ * [dot, keep) are the number's own and those of [keep, resume) its trailing zeros (the dot too
+ * when every decimal is 0); null when the dot starts no such decimals.
+ */
+function trailingZeros(bytes: Uint8Array, dot: number, end: number): [number, number] | null {
+  let j = dot + 1;
+  let keep = dot;
+  for (; j < end && isDigit(bytes[j]); j++) if (bytes[j] !== 48) keep = j + 1;
+  if (j === dot + 1 || (j < end && FIELD_END[bytes[j] as number] === 0)) return null;
+  return keep === j ? null : [keep, j];
+}
+
+/**
+ * Two 32-bit FNV-1a hashes of bytes [start, end) with different offsets: a 64-bit fingerprint.
+ * A number written with trailing decimal zeros hashes as without them: one export writes an id
+ * `13085.0` (pandas' float) or a price `10.50` where another writes `13085` and `10.5`, and
+ * the lines of the same purchases must still be found equal (read twice, every overlapping
+ * customer's spend doubled).
+ */
 function fingerprint(bytes: Uint8Array, start: number, end: number): [number, number] {
   let a = 0x811c9dc5;
   let b = 0x01000193 ^ 0x9e3779b9;
   for (let i = start; i < end; i++) {
     const byte = bytes[i] as number;
+    if (byte === 46 && i > start && isDigit(bytes[i - 1])) {
+      const zeros = trailingZeros(bytes, i, end);
+      if (zeros !== null) {
+        for (let k = i; k < zeros[0]; k++) {
+          a = Math.imul(a ^ (bytes[k] as number), 0x01000193);
+          b = Math.imul(b ^ (bytes[k] as number), 0x01000193) ^ (b >>> 15);
+        }
+        i = zeros[1] - 1;
+        continue;
+      }
+    }
     a = Math.imul(a ^ byte, 0x01000193);
     b = Math.imul(b ^ byte, 0x01000193) ^ (b >>> 15);
   }
