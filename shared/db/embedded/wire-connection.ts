@@ -35,17 +35,23 @@ export function closeStatementMessage(name: string): Uint8Array {
   return out;
 }
 
-/** The status byte of the last ReadyForQuery in a backend output, or null when there is none. */
-export function lastReadyStatus(out: Uint8Array): string | null {
+/**
+ * The status byte of the ReadyForQuery that ends a backend output, or null when the output ends
+ * with anything else: a client may pipeline an exchange behind a finished one (postgres.js sends
+ * Parse, Describe, Flush for a query's parameter types, then Bind .. Sync), and until its own
+ * Sync is answered the unnamed statement it parsed is its own.
+ */
+export function readyStatusAtEnd(out: Uint8Array): string | null {
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   let status: string | null = null;
   let at = 0;
   while (at + 5 <= out.length) {
     const length = view.getInt32(at + 1);
     const next = out[at + 5];
-    if (out[at] === READY_FOR_QUERY && length === 5 && next !== undefined) {
-      status = String.fromCharCode(next);
-    }
+    status =
+      out[at] === READY_FOR_QUERY && length === 5 && next !== undefined
+        ? String.fromCharCode(next)
+        : null;
     at += 1 + length;
   }
   return status;

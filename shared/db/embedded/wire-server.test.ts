@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
-import { lastReadyStatus, serveOverWire, type WireServer } from "./wire-server.ts";
+import { readyStatusAtEnd, serveOverWire, type WireServer } from "./wire-server.ts";
 
 setDefaultTimeout(60_000);
 let pg: PGlite;
@@ -35,12 +35,14 @@ afterAll(async () => {
   await pg.close();
 });
 
-test("lastReadyStatus reads the last ReadyForQuery of a backend output", () => {
+test("readyStatusAtEnd reads the ReadyForQuery that ends a backend output", () => {
   const z = (status: string) => Uint8Array.of(0x5a, 0, 0, 0, 5, status.charCodeAt(0));
   const other = Uint8Array.of(0x43, 0, 0, 0, 7, 0x61, 0x62, 0); // CommandComplete "ab"
-  expect(lastReadyStatus(new Uint8Array([...other, ...z("T")]))).toBe("T");
-  expect(lastReadyStatus(new Uint8Array([...z("T"), ...other, ...z("I")]))).toBe("I");
-  expect(lastReadyStatus(other)).toBeNull();
+  expect(readyStatusAtEnd(new Uint8Array([...other, ...z("T")]))).toBe("T");
+  expect(readyStatusAtEnd(new Uint8Array([...z("T"), ...other, ...z("I")]))).toBe("I");
+  expect(readyStatusAtEnd(other)).toBeNull();
+  // An exchange pipelined behind a finished one, not yet synced: the turn is not over.
+  expect(readyStatusAtEnd(new Uint8Array([...z("I"), ...other]))).toBeNull();
 });
 
 test("concurrent transactions of many clients never see each other's partial work", async () => {
@@ -105,6 +107,51 @@ test("many queries pipelined on one connection each get their own answer, errors
   ).toEqual(
     Array.from({ length: 50 }, (_, i) => (i % 10 === 5 ? "division by zero" : { i, v: `v${i}` })),
   );
+});
+
+// postgres.js pipelines a query with no parameters (Parse .. Sync) and one with parameters, whose
+// types it asks for first (Parse, Describe, Flush: no Sync yet). The output's first ReadyForQuery
+// ended the client's turn, so another client's Parse replaced the unnamed statement before this
+// one's Bind: parameters bound to another process's query (558 wrong rows of 5,911 in a probe,
+// and "bind message supplies 1 parameters, but prepared statement "" requires 2").
+test("an exchange pipelined after a finished one keeps the turn until its own Sync", async () => {
+  const a = client(1);
+  const b = client(1);
+  const counts = { ok: 0, wrong: 0, errors: [] as string[] };
+  const until = Date.now() + 1500;
+  const check = (row: { tag?: string; v?: string } | undefined, tag: string, v?: string) => {
+    if (row?.tag === tag && row.v === v) counts.ok++;
+    else counts.wrong++;
+  };
+  const loop = async (run: () => Promise<void>) => {
+    while (Date.now() < until) {
+      try {
+        await run();
+      } catch (error) {
+        counts.errors.push((error as Error).message);
+      }
+    }
+  };
+  await Promise.all([
+    loop(async () => {
+      // Two queries at once on A's one connection: pipelined.
+      const v = `a-${Math.random()}`;
+      const [plain, typed] = await Promise.all([
+        a`select 'A' as tag, null::text as v`,
+        a`select 'A' as tag, ${v}::text as v`,
+      ]);
+      check(plain[0] as { v?: string }, "A", null as unknown as string);
+      check(typed[0], "A", v);
+    }),
+    loop(async () => {
+      const v = `b-${Math.random()}`;
+      const [row] = await b`select 'B' as tag, ${v}::text as v, ${"w"}::text as w`;
+      check(row, "B", v);
+    }),
+  ]);
+  expect(counts.errors.slice(0, 3)).toEqual([]);
+  expect(counts.wrong).toBe(0);
+  expect(counts.ok).toBeGreaterThan(100);
 });
 
 test("named statements are reused on a connection and closed when it goes away", async () => {

@@ -8,7 +8,7 @@ import type { PGlite } from "@electric-sql/pglite";
 import { Connection } from "./wire-connection.ts";
 import { WireSession } from "./wire-session.ts";
 
-export { lastReadyStatus } from "./wire-connection.ts";
+export { readyStatusAtEnd } from "./wire-connection.ts";
 
 export interface WireServer {
   readonly host: string;

@@ -5,7 +5,12 @@
 // statements of one that leaves are closed, before the next one gets the session.
 
 import type { PGlite } from "@electric-sql/pglite";
-import { type Connection, lastReadyStatus, queryMessage, SYNC_MESSAGE } from "./wire-connection.ts";
+import {
+  type Connection,
+  queryMessage,
+  readyStatusAtEnd,
+  SYNC_MESSAGE,
+} from "./wire-connection.ts";
 
 /** Sync, then a simple-protocol ROLLBACK: ends whatever a vanished connection left open. */
 const RESET_MESSAGES = [SYNC_MESSAGE, queryMessage("ROLLBACK")];
@@ -94,7 +99,7 @@ export class WireSession {
     this.owner = conn;
     const out = await this.exchange(input);
     if (out.length > 0 && !conn.closed) conn.socket.write(out);
-    if (lastReadyStatus(out) === "I") {
+    if (readyStatusAtEnd(out) === "I") {
       this.owner = null;
       // Fairness: a connection that just finished goes behind the others.
       const at = this.waiting.indexOf(conn);
