@@ -84,6 +84,29 @@ export class DecisionLogRepository {
     return rows.length > 0;
   }
 
+  /**
+   * A campaign's logged customers, each in the group of its first logged decision, and the time
+   * of the campaign's first decision (null: none logged). What a campaign started before its
+   * share was pinned has held out (campaign-shares.ts).
+   */
+  async campaignGroups(
+    campaignId: string,
+  ): Promise<{ control: string[]; treated: string[]; since: Date | null }> {
+    const rows = await this.db
+      .selectDistinctOn([decisionLog.customerId], {
+        id: decisionLog.customerId,
+        group: decisionLog.assignmentGroup,
+        at: decisionLog.decidedAt,
+      })
+      .from(decisionLog)
+      .where(eq(decisionLog.campaignId, campaignId))
+      .orderBy(decisionLog.customerId, decisionLog.decidedAt);
+    const control = rows.filter((r) => r.group === "control").map((r) => r.id);
+    const treated = rows.filter((r) => r.group !== "control").map((r) => r.id);
+    const since = rows.reduce<Date | null>((a, r) => (a === null || r.at < a ? r.at : a), null);
+    return { control, treated, since };
+  }
+
   /** Rows about one customer that the table refused and that were parked, oldest first. */
   deadLettersOfCustomer(customerId: string): Promise<DecisionLogDeadLetterRow[]> {
     return parkedRowsOf(this.db, [customerId]);

@@ -100,6 +100,7 @@ export function buildDecisionDeps(
       fields: { service: serviceName, runtime: options.runtime },
     });
   const metrics = options.overrides?.metrics ?? new MetricsRegistry();
+  const campaigns = new ControlAssignment(config.CAMPAIGN_SECRET ?? DEV_CAMPAIGN_SECRET);
   const database =
     options.database ??
     noDatabase(`no database is configured on this runtime (${options.runtime})`);
@@ -163,8 +164,8 @@ export function buildDecisionDeps(
         ...(options.database ? { database: options.database } : {}),
       }),
     ),
-    campaigns: new ControlAssignment(config.CAMPAIGN_SECRET ?? DEV_CAMPAIGN_SECRET),
-    campaignShares: new CampaignShares(database),
+    campaigns,
+    campaignShares: new CampaignShares(database, campaigns),
     campaignMetrics: campaignMetrics(metrics, database, { logger }),
     ...options.overrides,
   };

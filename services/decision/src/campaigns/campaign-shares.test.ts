@@ -3,7 +3,7 @@
 // between the groups nor is silently decided (409 naming control_share). Before, a batch at 0.5
 // then one at 0.1 treated 931 of the 1,196 customers held out first.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { decisionLog } from "@pp/shared/db/schema.ts";
+import { campaignShares, decisionLog } from "@pp/shared/db/schema.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import {
@@ -18,9 +18,10 @@ import { parseConfig } from "../config.ts";
 import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";
 import { inProcessTransport } from "../forecast-client/forecast-transports.ts";
 import { forecastContractStub } from "../testing/forecast-contract-stub.ts";
-import { CampaignShares } from "./campaign-shares.ts";
+import { CampaignShares, shareKeepingGroups } from "./campaign-shares.ts";
 
 const KEY = "campaign-share-key-0123456789";
+const SECRET = "campaign-share-secret-0123";
 const customers = Array.from({ length: 300 }, (_, i) => ({
   id: `s-${i}`,
   summary: { frequency: 1 + (i % 7), recency: 8, T: 10 },
@@ -50,7 +51,7 @@ for (const driver of testDrivers()) {
       deps = buildDecisionDeps(
         parseConfig({
           API_KEYS: KEY,
-          CAMPAIGN_SECRET: "campaign-share-secret-0123",
+          CAMPAIGN_SECRET: SECRET,
           DECISION_LOG_COMMIT_TIMEOUT_MS: "30000",
         }),
         {
@@ -77,7 +78,10 @@ for (const driver of testDrivers()) {
     });
 
     test("concurrent first decisions of a campaign pin one share, each process agreeing", async () => {
-      const stores = Array.from({ length: 8 }, () => new CampaignShares(async () => db.handle.db));
+      const stores = Array.from(
+        { length: 8 },
+        () => new CampaignShares(async () => db.handle.db, deps.campaigns),
+      );
       const pinned = await Promise.all(stores.map((s, i) => s.pin("race", 0.1 + 0.05 * i)));
       expect(new Set(pinned.map((p) => p.share)).size).toBe(1);
       // Asked again at another share, every store answers the pinned one.
@@ -110,6 +114,52 @@ for (const driver of testDrivers()) {
       expect(rows).toHaveLength(2 * customers.length); // the refused batch logged nothing
       const control = rows.filter((r) => r.group === "control").map((r) => r.id);
       expect(new Set(control)).toEqual(new Set(held));
+    });
+
+    // A store upgraded from a release without campaign_shares: the campaign's decisions are in the
+    // log, its share is not. The first request after the upgrade pinned its own share (0.1 where
+    // the campaign held out 0.3), and 3 of 49 customers held out before were treated.
+    test("a campaign logged before shares were pinned keeps its groups and its start", async () => {
+      const first = await post(batch("legacy", 0.3));
+      expect(first.status).toBe(200);
+      const held = first.body.campaign.control.map((c) => c.id).sort();
+      await deps.audit.drain(5000);
+      await db.handle.db.delete(campaignShares).where(eq(campaignShares.campaignId, "legacy"));
+      const [logged] = await db.handle.db
+        .select({ at: decisionLog.decidedAt })
+        .from(decisionLog)
+        .where(eq(decisionLog.campaignId, "legacy"))
+        .orderBy(decisionLog.decidedAt)
+        .limit(1);
+      const since = logged?.at.toISOString();
+      // A fresh process (nothing cached), asked at another share first.
+      const upgraded = buildDecisionDeps(parseConfig({ API_KEYS: KEY, CAMPAIGN_SECRET: SECRET }), {
+        runtime: "test",
+        database: async () => db.handle.db,
+        forecastTransport: inProcessTransport(forecastContractStub().app),
+        overrides: { logger: createLogger({ sink: () => {} }) },
+      });
+      const app = createApp(upgraded);
+      const send = async (body: unknown) => {
+        const res = await app.request("/decision/batch", {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
+          body: JSON.stringify(body),
+        });
+        return { status: res.status, body: (await res.json()) as Answer };
+      };
+      try {
+        const moved = await send(batch("legacy", 0.1));
+        expect(moved.status).toBe(409);
+        expect(moved.body.error?.message).toContain('Campaign "legacy" holds out 0.3');
+        expect(moved.body.error?.message).toContain(`since its first decision (${since})`);
+        const later = await send(batch("legacy"));
+        expect(later.status).toBe(200);
+        expect(later.body.campaign.control_share).toBe(0.3);
+        expect(later.body.campaign.control.map((c) => c.id).sort()).toEqual(held);
+      } finally {
+        await upgraded.audit.close(5000);
+      }
     });
   });
 }
@@ -184,4 +234,28 @@ describe("a campaign share the database cannot give in time (PostgreSQL, table l
       await db.cleanup();
     }
   }, 30_000);
+});
+
+describe("shareKeepingGroups: a share under which logged customers keep their groups", () => {
+  const control = [0.01, 0.12, 0.2987];
+  const treated = [0.3004, 0.41, 0.93];
+  test("the share asked when it keeps them all, else the shortest decimal that does", () => {
+    expect(shareKeepingGroups(0.3, control, treated)).toBe(0.3);
+    expect(shareKeepingGroups(0.2999, control, treated)).toBe(0.2999);
+    expect(shareKeepingGroups(0.1, control, treated)).toBe(0.3);
+    expect(shareKeepingGroups(0.5, control, treated)).toBe(0.3);
+    // Nobody held out yet: any share below the lowest treated draw.
+    expect(shareKeepingGroups(0.1, [], treated)).toBe(0.1);
+    expect(shareKeepingGroups(0.45, [], [0.2, 0.6])).toBe(0.1);
+    // Nobody treated: above the highest control draw, at most 0.5.
+    expect(shareKeepingGroups(0.1, [0.2, 0.33], [])).toBe(0.4);
+  });
+  test("groups no share reproduces (a share changed before pinning): the fewest moved", () => {
+    // Draws logged at 0.1 and later at 0.2: each share leaves one customer in the other group.
+    const control = [0.02, 0.05, 0.08, 0.15];
+    const treated = [0.12, 0.3, 0.6];
+    expect(shareKeepingGroups(0.1, control, treated)).toBe(0.1); // (0.08, 0.12]: 1 moved
+    expect(shareKeepingGroups(0.5, control, treated)).toBe(0.2); // nearest of the two: (0.15, 0.3]
+    expect(shareKeepingGroups(0.13, control, treated)).toBe(0.1); // 2 moved at 0.13: not kept
+  });
 });

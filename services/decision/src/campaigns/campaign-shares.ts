@@ -4,6 +4,8 @@
 // held out were treated, and the report measured the uplift 23% low.
 import type { Database } from "@pp/shared/db/database.ts";
 import { campaignShares } from "@pp/shared/db/schema.ts";
+import type { ControlAssignment } from "@pp/shared/policy/control-assignment.ts";
+import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
 import { eq } from "drizzle-orm";
 
 export interface PinnedShare {
@@ -13,29 +15,102 @@ export interface PinnedShare {
 
 /** Campaigns whose share is kept in memory (a pinned share never changes). */
 const CACHED_CAMPAIGNS = 10_000;
+/** The largest control share a campaign may hold out (the request schema's bound). */
+const MOST_HELD_OUT = 0.5;
 
 export class CampaignShares {
   private readonly cache = new Map<string, PinnedShare>();
 
-  constructor(private readonly database: () => Promise<Database>) {}
+  constructor(
+    private readonly database: () => Promise<Database>,
+    private readonly assignment: ControlAssignment,
+  ) {}
 
   /** The campaign's pinned share: `share` when this is its first decision, else the one pinned. */
   async pin(campaign: string, share: number): Promise<PinnedShare> {
     const cached = this.cache.get(campaign);
     if (cached) return cached;
     const db = await this.database();
-    const [inserted] = await db
-      .insert(campaignShares)
-      .values({ campaignId: campaign, controlShare: share })
-      .onConflictDoNothing()
-      .returning();
-    const row =
-      inserted ??
-      (await db.select().from(campaignShares).where(eq(campaignShares.campaignId, campaign)))[0];
-    if (!row) throw new Error(`campaign_shares: no row for the campaign after its insert`);
+    const row = (await this.read(db, campaign)) ?? (await this.insert(db, campaign, share));
     const pinned = { share: row.controlShare, startedAt: row.startedAt };
     if (this.cache.size >= CACHED_CAMPAIGNS) this.cache.clear();
     this.cache.set(campaign, pinned);
     return pinned;
   }
+
+  private async read(db: Database, campaign: string) {
+    const [row] = await db
+      .select()
+      .from(campaignShares)
+      .where(eq(campaignShares.campaignId, campaign));
+    return row;
+  }
+
+  /**
+   * The first pin: `share`, unless the campaign has decisions logged from before shares were
+   * pinned (a store upgraded from a release without campaign_shares). Then it keeps the groups
+   * they were logged in, and its start is its first logged decision; else the first request after
+   * the upgrade re-pinned it at its own share, and customers held out before were treated.
+   */
+  private async insert(db: Database, campaign: string, share: number) {
+    const logged = await new DecisionLogRepository(db).campaignGroups(campaign);
+    const draws = (ids: string[]) =>
+      Promise.all(ids.map((id) => this.assignment.draw(campaign, id)));
+    const kept =
+      logged.since === null
+        ? share
+        : shareKeepingGroups(share, await draws(logged.control), await draws(logged.treated));
+    const [inserted] = await db
+      .insert(campaignShares)
+      .values({
+        campaignId: campaign,
+        controlShare: kept,
+        ...(logged.since ? { startedAt: logged.since } : {}),
+      })
+      .onConflictDoNothing()
+      .returning();
+    const row = inserted ?? (await this.read(db, campaign)); // another process pinned it first
+    if (!row) throw new Error(`campaign_shares: no row for the campaign after its insert`);
+    return row;
+  }
+}
+
+/**
+ * A share under which the most customers keep their logged group ("control" when the draw is below
+ * it): `asked` when it is one, else the shortest decimal among them nearest to `asked` (0.3, not
+ * 0.30041…). Customers logged in both groups before shares were pinned count by their first group.
+ */
+export function shareKeepingGroups(asked: number, control: number[], treated: number[]): number {
+  // Moving the share up past a control draw puts it right, past a treated one wrong.
+  const events = [
+    ...control.map((u) => ({ u, change: -1 })),
+    ...treated.map((u) => ({ u, change: +1 })),
+  ].sort((a, b) => a.u - b.u);
+  // Shares in (lo, hi] disagree with `wrong` of the logged groups.
+  const spans: Array<{ lo: number; hi: number; wrong: number }> = [];
+  let wrong = control.length;
+  let lo = 0;
+  for (const e of events) {
+    if (e.u > lo) spans.push({ lo, hi: Math.min(e.u, MOST_HELD_OUT), wrong });
+    if (e.u >= MOST_HELD_OUT) break;
+    wrong += e.change;
+    lo = e.u;
+  }
+  if (lo < MOST_HELD_OUT) spans.push({ lo, hi: MOST_HELD_OUT, wrong });
+  const fewest = Math.min(...spans.map((s) => s.wrong));
+  const best = spans.filter((s) => s.wrong === fewest && s.hi > s.lo);
+  if (best.some((s) => asked > s.lo && asked <= s.hi)) return asked;
+  const distance = (s: { lo: number; hi: number }) => (asked <= s.lo ? s.lo - asked : asked - s.hi);
+  const nearest = best.reduce((a, b) => (distance(b) < distance(a) ? b : a));
+  return shortestDecimalIn(nearest.lo, nearest.hi);
+}
+
+/** The decimal with the fewest digits in (lo, hi]. */
+function shortestDecimalIn(lo: number, hi: number): number {
+  for (let digits = 1; digits <= 15; digits++) {
+    const scale = 10 ** digits;
+    const candidate = (Math.floor(lo * scale) + 1) / scale;
+    if (candidate > lo && candidate <= hi) return candidate;
+  }
+  return hi;
 }
