@@ -12,6 +12,7 @@ import { postgresUrlProblem } from "../config/parse-env.ts";
 import { shownValue } from "../config/shown-value.ts";
 import type { Database, DatabaseDriver } from "./database.ts";
 import { embeddedSocket, releaseEmbedded, retainEmbedded } from "./embedded/embedded-host.ts";
+import { namingMigration } from "./migration-failure.ts";
 import { MIGRATIONS_FOLDER } from "./migrations-folder.ts";
 import {
   listenForNotifications,
@@ -197,7 +198,9 @@ function openThroughPostgresJs(
       const lockClient = factory(1);
       try {
         await lockClient`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
-        await migratePostgres(drizzlePostgres(lockClient), { migrationsFolder: MIGRATIONS_FOLDER });
+        await namingMigration(MIGRATIONS_FOLDER, () =>
+          migratePostgres(drizzlePostgres(lockClient), { migrationsFolder: MIGRATIONS_FOLDER }),
+        );
         await lockClient`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`;
       } finally {
         await lockClient.end();

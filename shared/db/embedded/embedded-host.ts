@@ -12,6 +12,7 @@ import { join, resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { drizzle } from "drizzle-orm/pglite";
 import { migrate } from "drizzle-orm/pglite/migrator";
+import { namingMigration } from "../migration-failure.ts";
 import { MIGRATIONS_FOLDER } from "../migrations-folder.ts";
 import {
   type LockInfo,
@@ -98,7 +99,10 @@ async function startHosting(dataDir: string, lock: LockInfo): Promise<Hosted> {
     const dir = join(dataDir, "pglite");
     mkdirSync(dir, { recursive: true });
     pg = await PGlite.create(dir);
-    await migrate(drizzle(pg), { migrationsFolder: MIGRATIONS_FOLDER });
+    const store = pg;
+    await namingMigration(MIGRATIONS_FOLDER, () =>
+      migrate(drizzle(store), { migrationsFolder: MIGRATIONS_FOLDER }),
+    );
     const server = await serveOverWire(pg, { host: HOST });
     updateLock(dataDir, { ...lock, port: server.port });
     process.once("exit", () => removeOwnLock(dataDir));

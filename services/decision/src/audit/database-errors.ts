@@ -3,6 +3,7 @@
 // (drizzle's error messages carry the whole query with every parameter).
 
 import { connectionLostCode } from "@pp/shared/db/connection-lost.ts";
+import { MigrationError } from "@pp/shared/db/migration-failure.ts";
 import { errorChain } from "@pp/shared/errors/error-chain.ts";
 
 function codeOf(err: unknown): string | undefined {
@@ -38,6 +39,13 @@ export function isDataError(err: unknown): boolean {
 
 /** A short, safe description: "SQLSTATE 22P05 (data exception)", "ECONNREFUSED", ... */
 export function safeReason(err: unknown): string {
+  // A migration refused at start: which one, and the database's words (no statement, no data).
+  const migration = errorChain(err).find((e) => e instanceof MigrationError);
+  if (migration instanceof MigrationError) {
+    const which = migration.migration ? `migration ${migration.migration}` : "the migrations";
+    const code = migration.code ? `${migration.code}: ` : "";
+    return `${which} could not be applied (${code}${migration.reason})`;
+  }
   const code = codeOf(err);
   // The one 55000 that says more than "database error": closed for maintenance.
   if (code === "55000" && connectionLostCode(err) === code) {
