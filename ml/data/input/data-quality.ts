@@ -407,7 +407,7 @@ function sourceLines(q: DataQuality): string[] {
       `  read as UTF-8, except ${plural(q.windows_1252_lines, "line")} not UTF-8, read as windows-1252 (${at}${q.windows_1252_lines > examples.length ? ", …" : ""})`,
     );
   }
-  if (q.mixed_line_ends) lines.push("  line ends CRLF and LF mixed: read as one (LF)");
+  if (q.mixed_line_ends) lines.push("  line ends mixed (CRLF and LF, or CR CR LF): read as LF");
   if (q.lines_above_header) {
     lines.push(`  header on line ${q.lines_above_header + 1}; the lines above it skipped`);
   }

@@ -34,6 +34,9 @@ test("mixed line ends are seen in the head or at the end; one style, or one insi
     [`h\r\n${rows(big, "\r\n")}"a\nb",1\r\n`, false],
     [`h\r\n${rows(3, "\r\n")}"a\nb",1\r\n`, false],
     [`h\n${rows(big, "\n")}`, false],
+    // Python's csv.writer on Windows without newline='': every line ends CR CR LF.
+    [`h\r\r\n${rows(3, "\r\r\n")}`, true],
+    [`h\r\n${rows(big, "\r\n")}${rows(2, "\r\r\n")}`, true],
     // A .gz's end is not read (that would decompress it all); the sniffer's failure finds it.
     [gzipSync(`h\n${rows(big, "\n")}${rows(2, "\r\n")}`), false, "csv.gz"],
   ];
@@ -59,6 +62,20 @@ test("the LF copy drops only the CR of CRLFs outside quotes, also across a read'
     await copy.remove();
     expect(copied === text("\n", xs)).toBe(true);
   }
+});
+
+test("CR CR LF line ends: the LF copy drops both CRs, also where they straddle a read's pieces", async () => {
+  const MiB = 1 << 20;
+  const head = 'h\r\r\n"a\r\r\nb",c\r\r\n';
+  // The first 1 MiB piece ends between a line's two CRs; a lone CR inside a line stays.
+  const xs = MiB - 1 - head.length;
+  const text = (eol: string) =>
+    `${head.replaceAll("\r\r\n", eol).replace(`"a${eol}b"`, '"a\r\r\nb"')}${"x".repeat(xs)}${eol}y\rz${eol}`;
+  expect(text("\r\r\n").indexOf("x\r\r\n")).toBe(MiB - 2);
+  const copy = await lfCopy(write(text("\r\r\n")), false);
+  const copied = readFileSync(copy.path, "latin1");
+  await copy.remove();
+  expect(copied === text("\n")).toBe(true);
 });
 
 test("a Windows-1252 file's LF copy is UTF-8", async () => {

@@ -1,7 +1,9 @@
 // A CSV whose line ends change partway (two exports joined with `cat`, one from Windows; a CRLF
 // header over LF rows): DuckDB's sniffer refuses it, and a read pinned to one line end fails at
 // the first line of the other. Such a file is read from a copy with every CRLF outside quotes
-// written as LF (a quoted CRLF is a value's own line break, kept; a lone CR is kept too).
+// written as LF (a quoted CRLF is a value's own line break, kept; a lone CR is kept too). So is a
+// file whose lines end CR CR LF (Python's csv.writer on Windows without newline=''), which the
+// sniffer refused whatever options were passed.
 
 import { createWriteStream } from "node:fs";
 import { open, rm, stat } from "node:fs/promises";
@@ -25,8 +27,11 @@ const TAIL_BYTES = 1 << 16;
 export class LineEndScanner {
   crlf = 0;
   lf = 0;
+  /** CRLFs with another CR before them (CR CR LF). */
+  doubledCr = 0;
   private state: "out" | "in" | "quote" = "out";
   private previous = LF;
+  private beforePrevious = LF;
 
   /** Scans `bytes`; `onEnd(i)` for each LF outside quotes, after the counts include it. */
   scan(bytes: Uint8Array, onEnd?: (at: number, crlf: boolean) => void): void {
@@ -44,33 +49,37 @@ export class LineEndScanner {
           const crlf = this.previous === CR;
           if (crlf) this.crlf++;
           else this.lf++;
+          if (crlf && this.beforePrevious === CR) this.doubledCr++;
           onEnd?.(i, crlf);
         }
       }
+      this.beforePrevious = this.previous;
       this.previous = b;
     }
   }
 
+  /** Whether the file is read from an LF copy: CRLF and LF both, or CR CR LF. */
   get mixed(): boolean {
-    return this.crlf > 0 && this.lf > 0;
+    return (this.crlf > 0 && this.lf > 0) || this.doubledCr > 0;
   }
 }
 
-type LineEnd = "crlf" | "lf";
+type LineEnd = "crlf" | "lf" | "crcrlf";
 
 /** The line ends in `bytes`, quotes not minded: a native search, for the common uniform file. */
 function lineEndsIn(bytes: Uint8Array): Set<LineEnd> {
   const seen = new Set<LineEnd>();
   for (let at = bytes.indexOf(LF); at >= 0 && seen.size < 2; at = bytes.indexOf(LF, at + 1)) {
-    seen.add(at > 0 && bytes[at - 1] === CR ? "crlf" : "lf");
+    const crlf = at > 0 && bytes[at - 1] === CR;
+    seen.add(crlf ? (at > 1 && bytes[at - 2] === CR ? "crcrlf" : "crlf") : "lf");
   }
   return seen;
 }
 
-/** The head's line end outside quotes, "mixed" for both, null for none. */
+/** The head's line end outside quotes, "mixed" for both (or CR CR LF), null for none. */
 function headLineEnd(head: Uint8Array): LineEnd | "mixed" | null {
   const seen = lineEndsIn(head);
-  if (seen.size < 2) return [...seen][0] ?? null;
+  if (seen.size < 2 && !seen.has("crcrlf")) return [...seen][0] ?? null;
   const scanner = new LineEndScanner(); // both, but maybe one only inside quoted values
   scanner.scan(head);
   if (scanner.mixed) return "mixed";
@@ -86,7 +95,8 @@ async function lastLineEnd(path: string, size: number): Promise<LineEnd | null> 
     await file.read(tail, 0, length, size - length);
     const at = tail.lastIndexOf(LF);
     if (at < 0) return null;
-    return at > 0 && tail[at - 1] === CR ? "crlf" : "lf";
+    if (at === 0 || tail[at - 1] !== CR) return "lf";
+    return at > 1 && tail[at - 2] === CR ? "crcrlf" : "crlf";
   } finally {
     await file.close();
   }
@@ -121,28 +131,30 @@ export async function fileHasMixedLineEnds(path: string): Promise<boolean> {
   }
 }
 
-const CR_BYTE = Buffer.from([CR]);
-
 /**
- * `bytes` to write, the CR of each CRLF outside quotes left out. A CR ending `bytes` is held
- * back (its LF may open the next bytes); a held CR goes first unless it was a CRLF's.
+ * `bytes` to write, the CRs right before each LF outside quotes left out (CRLF's one, CR CR LF's
+ * two). CRs ending `bytes` are held back (an LF may open the next bytes); held CRs go first
+ * unless they were a line end's.
  */
 function withoutCrs(
   scanner: LineEndScanner,
   bytes: Buffer,
-  held: boolean,
-): { out: Buffer; held: boolean } {
-  const pieces: Buffer[] = held ? [CR_BYTE] : [];
+  held: number,
+): { out: Buffer; held: number } {
+  const pieces: Buffer[] = held > 0 ? [Buffer.alloc(held, CR)] : [];
   let from = 0;
   scanner.scan(bytes, (at, crlf) => {
     if (!crlf) return;
-    // At 0, the CR is the one held back from the previous bytes.
-    if (at === 0) pieces.length = 0;
-    else pieces.push(bytes.subarray(from, at - 1));
+    let start = at;
+    while (start > from && bytes[start - 1] === CR) start--;
+    // At 0, the CRs held back from the previous bytes end this line too.
+    if (start === 0) pieces.length = 0;
+    else pieces.push(bytes.subarray(from, start));
     from = at;
   });
-  const holds = bytes.length > from && bytes[bytes.length - 1] === CR;
-  pieces.push(bytes.subarray(from, bytes.length - (holds ? 1 : 0)));
+  let holds = 0;
+  while (bytes.length - holds > from && bytes[bytes.length - holds - 1] === CR) holds++;
+  pieces.push(bytes.subarray(from, bytes.length - holds));
   return { out: Buffer.concat(pieces), held: holds };
 }
 
@@ -160,7 +172,7 @@ export async function lfCopy(
   const decoder = windows1252 ? fromWindows1252(byLine) : null;
   const scanner = new LineEndScanner();
   const sink = createWriteStream(out);
-  let held = false;
+  let held = 0;
   try {
     for await (const piece of openDecompressed(path)) {
       const bytes = decoder ? Buffer.from(decoder.decode(piece as Buffer)) : piece;
@@ -173,7 +185,7 @@ export async function lfCopy(
       held = next.held;
       sink.write(next.out);
     }
-    if (held) sink.write(CR_BYTE);
+    if (held > 0) sink.write(Buffer.alloc(held, CR));
     await new Promise<void>((resolve, reject) =>
       sink.end((e?: Error | null) => (e ? reject(e) : resolve())),
     );
