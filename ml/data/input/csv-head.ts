@@ -113,23 +113,35 @@ export interface TempCopy {
   lines?: LineEncodings;
 }
 
-/** Windows-1252 to UTF-8 as a stream; `byLine`: only the lines that are not UTF-8 already. */
+/**
+ * Windows-1252 to UTF-8 as a stream; `byLine`: only the lines that are not UTF-8 already. A UTF-8
+ * byte-order mark opening the file is dropped: decoded as Windows-1252 it became `ï»¿` in the
+ * first column's name (an export tool that writes a BOM over Windows-1252 text), and no option
+ * reached the column but that name.
+ */
 export function fromWindows1252(byLine: boolean): {
   decode(piece: Uint8Array): Uint8Array | string;
   end(): Uint8Array | string;
   seen: { lines?: LineEncodings };
 } {
+  let first = true;
+  const withoutBom = (piece: Uint8Array) => {
+    if (!first) return piece;
+    first = false;
+    const bom = piece[0] === 0xef && piece[1] === 0xbb && piece[2] === 0xbf;
+    return bom ? piece.subarray(3) : piece;
+  };
   if (byLine) {
     const lines = new LineByLineDecoder();
     return {
-      decode: (piece) => lines.decode(piece),
+      decode: (piece) => lines.decode(withoutBom(piece)),
       end: () => lines.end(),
       seen: { lines: lines.seen },
     };
   }
   const whole = new TextDecoder("windows-1252");
   return {
-    decode: (piece) => whole.decode(piece, { stream: true }),
+    decode: (piece) => whole.decode(withoutBom(piece), { stream: true }),
     end: () => whole.decode(),
     seen: {},
   };

@@ -441,6 +441,21 @@ test("a Windows-1252 file with CRLF then LF line ends reads as with LF only, its
   expect(mixed.quality.examples).toEqual({ "unreadable amount": [52] });
 });
 
+// A UTF-8 byte-order mark over Windows-1252 text (an export tool that writes one whatever the
+// encoding): read as Windows-1252, the mark became "ï»¿" in the first column's name, and only
+// --customer-col 'ï»¿Kundennummer' reached it.
+test("a UTF-8 byte-order mark over Windows-1252 text is no part of the first column's name", async () => {
+  const text =
+    "Kundennummer;Bestelldatum;Betrag;W\xe4hrung\r\nK1;01.01.2020;1.661,60;EUR\r\nK1;15.02.2020;12,50;EUR\r\nK2;03.01.2020;7,00;EUR\r\n";
+  const columns = { customerId: "Kundennummer", date: "Bestelldatum", amount: "Betrag" };
+  const bytes = (bom: string) =>
+    Buffer.concat([Buffer.from(bom, "latin1"), Buffer.from(text, "latin1")]);
+  const marked = await read(file(bytes("\xef\xbb\xbf")), { columns });
+  const plain = await read(file(bytes("")), { columns });
+  expect(days(marked.log)).toEqual(days(plain.log));
+  expect(marked.quality.encoding).toBe("windows-1252");
+});
+
 // A UTF-8 export with one stray byte (0xA0, a Windows no-break space) was read as Windows-1252
 // whole: 1,286 of 1,501 accented e-mail ids came out as "josÃ©…", and no longer joined the CRM.
 // Two exports joined, one of each encoding, split every customer found in both in two.
