@@ -549,6 +549,42 @@ test("ml score --data reads a log as train does: CSV, Parquet and US timestamps 
   expect(lone.stderr).toContain("--table");
 }, 120_000);
 
+// An event log has no amounts: scored against a version trained with them, every customer's spend
+// read as 0 and Gamma-Gamma gave each the population's mean (475 for a customer of 42 purchases),
+// and the GBDT scored features whose spend was 0, with nothing said.
+test("a log without amounts, scored with a version trained with them: spend, CLV and GBDT left empty, said", async () => {
+  const log = join(dir, "no-amounts.csv");
+  await runSimulate({ model: "bgnbd", customers: 300, seed: 13, out: log });
+  const common = ["score", "--model", "demo", "--as-of", "1998-03-31", "--horizon", "26w"];
+  const withAmounts = await cli([...common, "--data", log, "--out", join(dir, "amounts.csv")]);
+  expect(withAmounts.code).toBe(0);
+  expect(withAmounts.stderr).not.toContain("the log has no amounts");
+  const out = join(dir, "no-amounts-scores.csv");
+  const run = await cli([...common, "--data", log, "--amount-col", "none", "--out", out]);
+  expect(run.code).toBe(0);
+  expect(run.stderr).toContain("note: the log has no amounts (--amount-col none)");
+  const parse = async (path: string) =>
+    Papa.parse<Record<string, string>>(await readFile(path, "utf8"), {
+      header: true,
+      skipEmptyLines: true,
+    }).data;
+  const rows = await parse(out);
+  const full = await parse(join(dir, "amounts.csv"));
+  expect(rows.length).toBe(full.length);
+  expect(Object.keys(rows[0] ?? {})).toContain("gbdt_expected_purchases");
+  expect(full[0]?.gbdt_expected_purchases).not.toBe("");
+  for (const [i, row] of rows.entries()) {
+    for (const [column, value] of Object.entries(row)) {
+      if (/expected_spend|clv|^gbdt_|^blend_/.test(column)) expect(value).toBe("");
+    }
+    expect(row.bgnbd_expected_purchases).toBe(full[i]?.bgnbd_expected_purchases as string);
+    expect(row.pareto_nbd_expected_purchases).toBe(
+      full[i]?.pareto_nbd_expected_purchases as string,
+    );
+  }
+  expect(Number(full[0]?.bgnbd_expected_spend)).toBeGreaterThan(0);
+}, 120_000);
+
 test("a note when --as-of is over a week past the log's last purchase, none within it", () => {
   expect(staleLogNote("2011-12-09", "2012-06-30")).toContain(
     "the log's last purchase is 2011-12-09, 204 days before --as-of 2012-06-30",
