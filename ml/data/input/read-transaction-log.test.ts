@@ -232,6 +232,9 @@ test("a purchase day cancelled in full, by its order or the same day, is no purc
     "R9,c,2020-01-07,-1,5", // a later return of no known order: Jan 2 stays, at 0
     "7,d,2020-01-02,1,3",
     "C7,d,2020-01-04,-2,3", // returns more than order 7 holds: contradicts it, Jan 2 stays
+    "8,e,2020-01-03,1,6",
+    "8,e,2020-01-03,1,0", // a free item of the same invoice…
+    "C8,e,2020-01-03,-1,6", // …kept when its paid line is cancelled: Jan 3 stays, at 0
   ].join("\n");
   const { log, quality } = await read(file(text), { columns: ORDER_COLUMNS, cancelPattern: "^C" });
   expect(days(log)).toEqual([
@@ -239,13 +242,14 @@ test("a purchase day cancelled in full, by its order or the same day, is no purc
     "b 2020-01-05 2",
     "c 2020-01-02 0",
     "d 2020-01-02 0",
+    "e 2020-01-03 0",
   ]);
-  expect(quality.purchase_days).toBe(4);
+  expect(quality.purchase_days).toBe(5);
   expect(quality.returns).toEqual({
-    rows: 5,
-    amount: 41,
+    rows: 6,
+    amount: 47,
     mode: "net",
-    matched_orders: 2,
+    matched_orders: 3,
     unmatched: 0,
     excess: 3,
     cancelled_purchase_days: 2,

@@ -379,16 +379,18 @@ export function netReturnsSql(byOrder: boolean, cancelPattern: string | undefine
     : "LEFT JOIN (SELECT NULL AS day) AS o ON false";
   return [
     `CREATE OR REPLACE TABLE return_targets AS
-     SELECT r.customer_id, r.value, o.day IS NOT NULL AS by_order, r.day AS returned_on,
+     SELECT r.customer_id, r.value, r.quantity, o.day IS NOT NULL AS by_order, r.day AS returned_on,
        coalesce(o.day,
          (SELECT max(p.day) FROM purchase_days AS p
            WHERE p.customer_id = r.customer_id AND p.day <= r.day),
          (SELECT min(p.day) FROM purchase_days AS p WHERE p.customer_id = r.customer_id)) AS day
-     FROM (SELECT customer_id, day, abs(amount) AS value, ${original} AS original
+     FROM (SELECT customer_id, day, abs(amount) AS value, abs(quantity) AS quantity,
+             ${original} AS original
            FROM lines WHERE reason IS NULL AND is_return) AS r
      ${orderDay}`,
     `CREATE OR REPLACE TABLE return_netting AS
-     SELECT customer_id, day, sum(value) AS value, bool_and(by_order) AS by_order,
+     SELECT customer_id, day, sum(value) AS value, sum(quantity) AS quantity,
+       bool_and(by_order) AS by_order,
        bool_and(returned_on = day) AS same_day
      FROM return_targets WHERE day IS NOT NULL GROUP BY customer_id, day`,
     // What a day's returns exceed its purchases by is not subtracted (spend is never negative):
@@ -400,11 +402,13 @@ export function netReturnsSql(byOrder: boolean, cancelPattern: string | undefine
     // the same lines summed in another order), and they name its orders or were made that day. A
     // return of an earlier purchase made while buying something else rarely equals the new
     // purchase; returns beyond a day's spend contradict it, and it stays a purchase, as a $0 day.
+    // With quantities, fewer items returned than bought leave a purchase (a free item kept when
+    // the paid line of its invoice was cancelled: Online Retail's $0 lines are purchases).
     `CREATE OR REPLACE TABLE cancelled_days AS
      SELECT p.customer_id, p.day FROM purchase_days AS p JOIN return_netting AS n
        USING (customer_id, day)
      WHERE p.amount > 0 AND (n.by_order OR n.same_day)
-       AND abs(n.value - p.amount) <= p.amount * 1e-9`,
+       AND abs(n.value - p.amount) <= p.amount * 1e-9 AND n.quantity >= p.quantity`,
     `UPDATE purchase_days SET amount = greatest(purchase_days.amount - n.value, 0)
      FROM return_netting AS n
      WHERE purchase_days.customer_id = n.customer_id AND purchase_days.day = n.day`,
