@@ -495,7 +495,7 @@ function bareNumberError(sample: Sample, columnName: string, where: string): Inp
     {
       hint: serial
         ? "pass --date-format excel (days since 1899-12-30, Excel on Windows) or --date-format excel1904 (days since 1904-01-01, old Excel for Mac)"
-        : "pass --date-format epoch (Unix seconds), epoch_ms (milliseconds), excel (serial days), 'days since YYYY-MM-DD' (day numbers from a start) or a strftime pattern such as '%Y%m%d'",
+        : "pass --date-format epoch (Unix seconds), epoch_ms (milliseconds), excel (serial days), 'days since YYYY-MM-DD' (day numbers from a start, the date given being day 0) or a strftime pattern such as '%Y%m%d'",
     },
   );
 }
