@@ -4,18 +4,17 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { resolve } from "node:path";
 import postgres from "postgres";
-import { openTestDatabase, type TestDatabase } from "../testing/test-databases.ts";
+import { postgresWith, type TestDatabase } from "../testing/test-databases.ts";
 import { MigrationError } from "./migration-failure.ts";
 
 let database: TestDatabase;
 let url: string;
 beforeAll(async () => {
-  database = await openTestDatabase("postgres", { migrate: false });
-  url = database.options.databaseUrl as string;
   // Made by hand before the upgrade: migration 0012 creates this table.
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  await sql.unsafe("create table campaign_shares (campaign_id text)");
-  await sql.end();
+  database = await postgresWith((sql) =>
+    sql.unsafe("create table campaign_shares (campaign_id text)"),
+  );
+  url = database.options.databaseUrl as string;
 });
 afterAll(async () => {
   await database?.cleanup();

@@ -36,6 +36,24 @@ export function testDrivers(): DatabaseDriver[] {
   return wanted ? all.filter((d) => wanted.includes(d)) : all;
 }
 
+/**
+ * A fresh PostgreSQL database without the schema, filled by `setup` over a connection of its own:
+ * the tables a test reads as a shop's (an export loaded by hand, a table made before an upgrade).
+ */
+export async function postgresWith(
+  setup: (sql: postgres.Sql) => Promise<unknown>,
+): Promise<TestDatabase & { url: string }> {
+  const database = await openTestDatabase("postgres", { migrate: false });
+  const url = database.options.databaseUrl as string;
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await setup(sql);
+  } finally {
+    await sql.end();
+  }
+  return Object.assign(database, { url });
+}
+
 /** Opens a fresh database on `driver`; `migrate: false` leaves it empty. */
 export async function openTestDatabase(
   driver: DatabaseDriver,

@@ -1,8 +1,7 @@
 // --table names a PostgreSQL table as written, a part in double quotes with its dots and spaces:
 // splitting on every dot made `shop."Orders"` a relation named `"Orders"`, quotes and all.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
-import postgres from "postgres";
+import { postgresWith, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { purchaseDays as days, failure } from "../../testing/log-files.ts";
 import { InputError } from "./input-error.ts";
 import { readTransactionLog } from "./read-transaction-log.ts";
@@ -11,10 +10,7 @@ import { tableNameSql } from "./sql-text.ts";
 let database: TestDatabase;
 let url: string;
 beforeAll(async () => {
-  database = await openTestDatabase("postgres", { migrate: false });
-  url = database.options.databaseUrl as string;
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
+  database = await postgresWith(async (sql) => {
     await sql.unsafe(`CREATE SCHEMA "Shop"`);
     for (const table of [`"Shop"."Orders 2024.v2"`, `public."OrdersTable"`]) {
       await sql.unsafe(`CREATE TABLE ${table} (customer_id text, date date, amount numeric)`);
@@ -22,9 +18,8 @@ beforeAll(async () => {
         `INSERT INTO ${table} VALUES ('a', '2024-01-02', 10), ('b', '2024-01-03', 5)`,
       );
     }
-  } finally {
-    await sql.end();
-  }
+  });
+  url = database.options.databaseUrl as string;
 });
 afterAll(async () => {
   await database?.cleanup();

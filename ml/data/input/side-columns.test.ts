@@ -3,9 +3,8 @@
 // modelled columns were, so an event log of views trained silently from PostgreSQL (72,504 "purchase
 // days" where 7,404 were bought) and cancelled orders and mixed currencies went unnamed.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
+import { postgresWith, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import ExcelJS from "exceljs";
-import postgres from "postgres";
 import { failure, tempLogFile } from "../../testing/log-files.ts";
 import { InputError } from "./input-error.ts";
 import type { LogColumns, LogSource } from "./log-input.ts";
@@ -55,19 +54,15 @@ async function workbook(header: string[], rows: string[][]): Promise<string> {
 let database: TestDatabase;
 let url: string;
 beforeAll(async () => {
-  database = await openTestDatabase("postgres", { migrate: false });
-  url = database.options.databaseUrl as string;
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
+  database = await postgresWith(async (sql) => {
     await sql.unsafe(
       "CREATE TABLE orders (customer_id text, order_date date, amount numeric, order_status text, currency text)",
     );
     for (const o of ORDERS) await sql.unsafe("INSERT INTO orders VALUES ($1, $2, $3, $4, $5)", o);
     await sql.unsafe("CREATE TABLE events (visitorid text, timestamp date, event text)");
     for (const e of EVENTS) await sql.unsafe("INSERT INTO events VALUES ($1, $2, $3)", e);
-  } finally {
-    await sql.end();
-  }
+  });
+  url = database.options.databaseUrl as string;
 });
 afterAll(async () => {
   await database?.cleanup();
