@@ -107,6 +107,12 @@ for (const service of services) {
       expect(env).toContain("HOST=0.0.0.0");
     });
 
+    test("builds the embedded store's prebuilt copy into the image, before dropping root", () => {
+      const runtime = runtimeKeywords("RUN").map((i) => i.args);
+      expect(runtime).toContain("bun shared/db/embedded/new-store.ts");
+      expect(existsSync(`${repoRoot}shared/db/embedded/new-store.ts`)).toBe(true);
+    });
+
     test(`exposes ${service.port} and its HEALTHCHECK probes /health on that port without curl`, () => {
       expect(runtimeKeywords("EXPOSE").map((i) => i.args)).toEqual([String(service.port)]);
       const env = runtimeKeywords("ENV")

@@ -2,22 +2,13 @@
 // database per call (created and dropped here) so parallel test runs never collide; PGlite gets a
 // temporary directory. An unreachable PostgreSQL fails loudly: CI is expected to have one.
 
-import { createHash } from "node:crypto";
-import {
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { cpSync, existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
-import { createDatabase, type DatabaseHandle, MIGRATIONS_FOLDER } from "../db/client.ts";
+import { createDatabase, type DatabaseHandle } from "../db/client.ts";
 import type { DatabaseDriver } from "../db/database.ts";
+import { migrationsHash } from "../db/migrations-folder.ts";
 
 export const DEFAULT_TEST_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test";
 
@@ -114,13 +105,7 @@ let template: Promise<string> | null = null;
  */
 function migratedPgliteTemplate(): Promise<string> {
   template ??= (async () => {
-    const hash = createHash("sha256");
-    for (const file of readdirSync(MIGRATIONS_FOLDER, { recursive: true }).map(String).sort()) {
-      if (file.endsWith(".sql") || file.endsWith(".json")) {
-        hash.update(file).update(readFileSync(join(MIGRATIONS_FOLDER, file)));
-      }
-    }
-    const dir = join(tmpdir(), `pp-pglite-template-${hash.digest("hex").slice(0, 16)}`);
+    const dir = join(tmpdir(), `pp-pglite-template-${migrationsHash()}`);
     if (existsSync(join(dir, "READY"))) return dir;
     const building = mkdtempSync(join(tmpdir(), "pp-pglite-building-"));
     const handle = await createDatabase({ dataDir: building });

@@ -9,11 +9,8 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join, resolve } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
-import { drizzle } from "drizzle-orm/pglite";
-import { migrate } from "drizzle-orm/pglite/migrator";
-import { namingMigration } from "../migration-failure.ts";
-import { MIGRATIONS_FOLDER } from "../migrations-folder.ts";
+import type { PGlite } from "@electric-sql/pglite";
+import { openMigratedStore } from "./new-store.ts";
 import {
   type LockInfo,
   lockPath,
@@ -98,11 +95,7 @@ async function startHosting(dataDir: string, lock: LockInfo): Promise<Hosted> {
   try {
     const dir = join(dataDir, "pglite");
     mkdirSync(dir, { recursive: true });
-    pg = await PGlite.create(dir);
-    const store = pg;
-    await namingMigration(MIGRATIONS_FOLDER, () =>
-      migrate(drizzle(store), { migrationsFolder: MIGRATIONS_FOLDER }),
-    );
+    pg = await openMigratedStore(dir);
     const server = await serveOverWire(pg, { host: HOST });
     updateLock(dataDir, { ...lock, port: server.port });
     process.once("exit", () => removeOwnLock(dataDir));
