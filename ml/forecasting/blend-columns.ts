@@ -84,7 +84,8 @@ export function blendColumns(
     );
     out.expectedPurchases[i] = mu;
     out.pAlive[i] = bg.pAlive[i]!;
-    out.pPurchase[i] = blendPurchaseProbability(mu, dispersion, gb.horizonShift, i);
+    // At most the mean, as any count's P(at least one) (see gbdt-columns.ts).
+    out.pPurchase[i] = Math.min(blendPurchaseProbability(mu, dispersion, gb.horizonShift, i), mu);
     out.expectedSpend[i] = mix(
       bg.expectedSpend,
       pn.expectedSpend,

@@ -1,8 +1,8 @@
 // The GBDT columns of a batch: the gradient-boosted models' predictions (fresh feature rows through
 // the model's scorers, or the stored customers' scores), moved from the trained horizon H to the
 // asked one. The count is scaled by the customer's BG/NBD ratio E[X(h)]/E[X(H)], P(purchase) by
-// 1 − (1 − p)^k with BG/NBD's own exponent for that customer (bgnbdPurchaseExponent), and its CLV
-// discounts along BG/NBD's timing.
+// 1 − (1 − p)^k with BG/NBD's own exponent for that customer (bgnbdPurchaseExponent), at most the
+// scaled count, and its CLV discounts along BG/NBD's timing.
 import {
   type BgNbdParams,
   bgnbdExpectedPurchases,
@@ -128,7 +128,10 @@ export function gbdtColumns(
       );
       shift.ratio[i] = ratio;
       shift.exponent[i] = k;
-      cols.pPurchase[i] = -Math.expm1(k * Math.log1p(-Math.min(p, 1)));
+      // A count's P(at least one) is at most its mean. BG/NBD's exponent carries the GBDT's p by
+      // BG/NBD's story (a lapsed heavy buyer: rarely alive, buying often if so), which need not be
+      // the GBDT's: a day ahead, 0.0018 against an expected 0.0008.
+      cols.pPurchase[i] = Math.min(-Math.expm1(k * Math.log1p(-Math.min(p, 1))), expected);
     } else cols.pPurchase[i] = p;
     cols.predictedSpend[i] = direct * ratio;
     const perPurchase = meanSpend[i]!;
