@@ -36,6 +36,8 @@ export interface AnswerContext {
   /** The horizon differs from the GBDT's trained one (its figures were scaled). */
   scaled: boolean;
   preferred: RecommendedModel;
+  /** Recommended where the preferred GBDT or blend has no figures (a customer by summary). */
+  fallback: "bgnbd" | "pareto_nbd";
   /**
    * The bundle has a spend model (Gamma-Gamma). Without one (a log without amounts, or too few
    * repeat buyers with a spend) spend and CLV are null, as the schema says, not a failed item.
@@ -59,8 +61,19 @@ export function answerContext(
     omitted: model.manifest.uncertainty?.covariances.omitted,
     scaled: Math.abs(result.horizon - model.trainedHorizon) > 1e-9,
     preferred: model.manifest.recommended,
+    fallback: btydFallback(model.identity.metrics),
     spend: model.gammaGamma !== null,
   };
+}
+
+/**
+ * Of BG/NBD and Pareto/NBD, the one with the lower holdout Poisson deviance (as training ranks
+ * models); BG/NBD without the scores. It was BG/NBD always, also where Pareto/NBD scored better.
+ */
+export function btydFallback(metrics: Record<string, number>): "bgnbd" | "pareto_nbd" {
+  const bg = metrics["bgnbd.holdout.poisson_deviance"];
+  const pn = metrics["pareto_nbd.holdout.poisson_deviance"];
+  return pn !== undefined && bg !== undefined && pn < bg ? "pareto_nbd" : "bgnbd";
 }
 
 /**
@@ -175,7 +188,7 @@ export function forecastItem(ctx: AnswerContext, id: string, i: number): Forecas
   const preferred = ctx.preferred;
   const recommended =
     (preferred === "gbdt" && !models.gbdt) || (preferred === "blend" && !models.blend)
-      ? "bgnbd"
+      ? ctx.fallback
       : preferred;
   const basis = batch.basis[i] ?? "id";
   const summary = {
