@@ -44,12 +44,19 @@ export const errorSchema = {
       properties: {
         code: { type: "string" },
         message: { type: "string" },
+        // The fields at fault for a 400/422; other errors say more in an object of their own
+        // (a 405's method and allowed methods, a 503's readiness checks).
         details: {
-          type: "array",
-          items: {
-            type: "object",
-            properties: { path: { type: "string" }, message: { type: "string" } },
-          },
+          oneOf: [
+            {
+              type: "array",
+              items: {
+                type: "object",
+                properties: { path: { type: "string" }, message: { type: "string" } },
+              },
+            },
+            { type: "object" },
+          ],
         },
       },
       required: ["code", "message"],

@@ -32,6 +32,22 @@ test("an environment key is logged by its hash, so reordering the list renames n
   expect(await loggedKeyName(KEYS, null)).toBe(401);
 });
 
+// A wrong key read "API key required: send X-API-Key", as if none had been sent.
+test("a key sent and not known is said to be not recognised; a missing one, required", async () => {
+  const app = new Hono<AppEnv>();
+  app.onError(handleError);
+  app.use(requireStaticApiKey(KEYS, "forecast"));
+  app.get("/", (c) => c.text("ok"));
+  const message = async (headers: Record<string, string>) => {
+    const res = await app.request("/", { headers });
+    expect(res.status).toBe(401);
+    return ((await res.json()) as { error: { message: string } }).error.message;
+  };
+  expect(await message({ "x-api-key": "not-a-key" })).toContain("API key not recognised");
+  expect(await message({ authorization: "Bearer not-a-key" })).toContain("API key not recognised");
+  expect(await message({})).toContain("API key required: send X-API-Key");
+});
+
 test("constantTimeEqual: equal only for identical strings of equal length", () => {
   expect(constantTimeEqual("abcd", "abcd")).toBe(true);
   expect(constantTimeEqual("abcd", "abce")).toBe(false);

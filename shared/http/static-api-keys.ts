@@ -62,7 +62,12 @@ export function requireStaticApiKey(
     if (keys.length > 0) {
       const index = verifiedStaticKey(c, keys);
       if (index === 0) {
-        throw new AppError("unauthorized", "API key required: send X-API-Key: <key>", {
+        // A key sent and not known is not a key missing (it read "API key required" for both).
+        const message =
+          presentedKey(c) === undefined
+            ? "API key required: send X-API-Key: <key> (or Authorization: Bearer <key>)"
+            : "API key not recognised: send one of the service's API_KEYS";
+        throw new AppError("unauthorized", message, {
           headers: { "WWW-Authenticate": `Bearer realm="${realm}"` },
         });
       }
