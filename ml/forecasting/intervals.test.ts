@@ -267,3 +267,45 @@ test("past the PMF's computed support the spend has no upper bound, as the purch
     }
   }
 });
+
+test("the spend interval agrees with the purchases' where the PMF settles it", () => {
+  // A week ahead (many customers' purchases [0, 0] at 80%: no spend either) and a level past what
+  // the PMF places (purchases' hi unknown: the spend's too), with parameter uncertainty as trained.
+  // Drawn, 560 CDNOW answers had purchases [0, 0] beside a spend of [0, 9.65], and a spend hi of
+  // 2,459 beside an unknown purchases' hi.
+  const e = simulateBgNbd(
+    { r: 0.24, alpha: 4.4, a: 0.79, b: 2.4 },
+    { ...OPTIONS, customers: 3000, seed: 5 },
+  ).exact;
+  const bgnbd = fitBgNbd(e).params;
+  const paretoNbd = fitParetoNbd(e).params;
+  const gammaGamma = fitGammaGamma({ x: e.x, monetary: e.monetary }).params;
+  const covariances = parameterCovariances(e, { bgnbd, paretoNbd, gammaGamma });
+  const monetary = Float64Array.from(e.x, (x, i) => (x > 0 ? e.monetary[i]! : Number.NaN));
+  const share = new Float64Array(e.n).fill(0.9);
+  const out = forecastIntervals(
+    { bgnbd, paretoNbd, gammaGamma, covariances, dispersion: {} },
+    {
+      ...{ x: e.x, tx: e.tx, T: e.T, monetary, horizon: 1, levels: [0.8, 0.9999999] },
+      discountShare: { bgnbd: share, pareto_nbd: share },
+    },
+  );
+  let settled = 0;
+  const wrong: string[] = [];
+  for (const m of ["bgnbd", "pareto_nbd"] as const) {
+    const [eighty, extreme] = out[m]?.byLevel ?? [];
+    for (let i = 0; i < e.n; i++) {
+      if (eighty?.purchases[2 * i + 1] === 0) {
+        settled++;
+        const spend = [eighty.spend[2 * i], eighty.spend[2 * i + 1], eighty.clv[2 * i + 1]];
+        if (spend.some((v) => v !== 0)) wrong.push(`${m} ${i}: spend ${spend}`);
+      }
+      const hi = extreme?.purchases[2 * i + 1];
+      if (hi === Number.POSITIVE_INFINITY && extreme?.spend[2 * i + 1] !== hi) {
+        wrong.push(`${m} ${i}: spend hi ${extreme?.spend[2 * i + 1]} beside an unknown count`);
+      }
+    }
+  }
+  expect(settled).toBeGreaterThan(1000);
+  expect(wrong.slice(0, 3)).toEqual([]);
+});

@@ -318,14 +318,23 @@ function copyIntervals(
   }
 }
 
-/** Customer i's purchases and spend intervals at one level, and CLV = spend × discount share. */
+/**
+ * Customer i's purchases and spend intervals at one level, and CLV = spend × discount share. The
+ * spend's bounds are quantiles of Monte Carlo draws, the purchases' of the exact PMF: where the
+ * PMF settles a spend bound, it is taken from there (no purchase: no spend; an upper bound the
+ * PMF cannot place is no spend bound either). Drawn, 560 CDNOW answers had purchases [0, 0] beside
+ * spend [0, 9.65], and purchases' hi null beside a spend hi of 2,459.
+ */
 function writeInterval(
   cols: IntervalColumns,
   i: number,
   [lo, hi]: [number, number],
-  [slo, shi]: [number, number],
+  spend: [number, number],
   share: number,
 ): void {
+  const settled = Number.isNaN(spend[0]) ? null : hi === 0 ? 0 : hi === Infinity ? hi : null;
+  // Without a spend model the spend stays NaN (none served).
+  const [slo, shi] = settled === null ? spend : [settled === 0 ? 0 : spend[0], settled];
   cols.purchases[2 * i] = lo;
   cols.purchases[2 * i + 1] = hi;
   cols.spend[2 * i] = slo;
