@@ -101,7 +101,7 @@ export const summarySchema = z
     monetary: nonNegative("currency", MAX_AMOUNT)
       .optional()
       .describe(
-        "Mean spend per repeat purchase; without it spend uses the population mean (Gamma-Gamma with x = 0).",
+        "Mean spend per repeat purchase; without it, or at 0 (repeat purchases of no spend, which Gamma-Gamma's positive spends cannot describe, as in training), spend uses the population mean (Gamma-Gamma with x = 0).",
       ),
   })
   .refine((s) => s.recency <= s.T, { error: "must be <= T", path: ["recency"] })
@@ -115,7 +115,11 @@ export const transactionSchema = z.strictObject({
     "Transaction date YYYY-MM-DD, or a timestamp with optional zone (its date as written counts).",
   ),
   amount: nonNegative("currency", MAX_AMOUNT),
-  quantity: nonNegative("units", MAX_AMOUNT).optional(),
+  quantity: nonNegative("units", MAX_AMOUNT)
+    .optional()
+    .describe(
+      "Units bought. The GBDT's features include quantities: leave it out only for a model trained without them (read as 0).",
+    ),
 });
 
 export const customerSchema = z
