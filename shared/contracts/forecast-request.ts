@@ -155,7 +155,11 @@ export const horizonSchema = z
       .describe(`At most ${MAX_HORIZON_DAYS} days (5 years) in all.`),
     unit: z.enum(["day", "week"], { error: 'must be "day" or "week"' }),
   })
-  .refine((h) => h.value * (h.unit === "week" ? 7 : 1) <= MAX_HORIZON_DAYS, {
-    error: `must be at most ${MAX_HORIZON_DAYS} days (5 years)`,
-    path: ["value"],
-  });
+  // A value past the maximum in days is named by .max already (it was named twice).
+  .refine(
+    (h) => h.value > MAX_HORIZON_DAYS || h.value * (h.unit === "week" ? 7 : 1) <= MAX_HORIZON_DAYS,
+    {
+      error: `must be at most ${MAX_HORIZON_DAYS} days (5 years)`,
+      path: ["value"],
+    },
+  );
