@@ -332,9 +332,9 @@ function writeInterval(
   spend: [number, number],
   share: number,
 ): void {
-  const settled = Number.isNaN(spend[0]) ? null : hi === 0 ? 0 : hi === Infinity ? hi : null;
   // Without a spend model the spend stays NaN (none served).
-  const [slo, shi] = settled === null ? spend : [settled === 0 ? 0 : spend[0], settled];
+  const drawn = Number.isNaN(spend[0]) ? null : spend;
+  const [slo, shi] = !drawn ? spend : hi === 0 ? [0, 0] : hi === Infinity ? [drawn[0], hi] : drawn;
   cols.purchases[2 * i] = lo;
   cols.purchases[2 * i + 1] = hi;
   cols.spend[2 * i] = slo;
