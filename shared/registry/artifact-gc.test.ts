@@ -126,6 +126,16 @@ for (const kind of ["file", "s3"] as const) {
       });
       expect(refused.status).toBe(1);
       expect(refused.stderr).toContain("not deleting");
+
+      // An empty registry (a forgotten DATABASE_URL, another DATA_DIR) over the real store: every
+      // version's files looked unreferenced, and --delete removed the whole store.
+      const emptyRegistry = { ...env, DATA_DIR: join(scratch, `empty-${kind}`) };
+      const keysNow = await store.list("models/");
+      const wiped = await runBun(ML_CLI, ["gc", "--min-age", "0", "--delete"], emptyRegistry);
+      expect(wiped.status).toBe(1);
+      expect(wiped.stderr).toContain("not deleting: no model version of this registry is in");
+      expect(await store.list("models/")).toEqual(keysNow);
+      for (const v of await registry.listVersions(model)) await registry.verifyVersion(v);
     });
   });
 }

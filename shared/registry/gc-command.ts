@@ -1,7 +1,8 @@
 // `ml gc [--delete] [--min-age 1h]`: lists the artifact prefixes that no model version references,
 // and what killed writes left (probes, temporary files), a dry run by default; with --delete it
-// removes them. Refuses to delete when versions exist but none of them is in this store:
-// ARTIFACT_STORE_URI is then probably not the registry's store.
+// removes them. Refuses to delete when versions exist but none of them is in this store
+// (ARTIFACT_STORE_URI is then probably not the registry's store), and registrations when the
+// registry has no version in it (probably not the registry that wrote them).
 import { deleteOrphans, type GcPrefix, planArtifactGc } from "./artifact-gc.ts";
 import type { ModelRegistry } from "./model-registry.ts";
 import { RegistryStateError } from "./registry-errors.ts";
@@ -55,6 +56,19 @@ export async function gcCommand(
     throw new RegistryStateError(
       `not deleting: ${plan.elsewhere.length} versions point outside ${store}; ` +
         "set ARTIFACT_STORE_URI to the store the registry uses",
+    );
+  }
+  // A registry without a version in this store does not know the store's registrations: an empty
+  // one (a forgotten DATABASE_URL, a mistyped DATA_DIR, a new database) took every version's files
+  // for orphans, and deleted the whole store. What killed writes left (probes, temporary files)
+  // is safe to delete whichever registry wrote it.
+  const registrations = plan.orphans.filter((g) => g.kind === "registration");
+  if (plan.referenced === 0 && registrations.length > 0) {
+    throw new RegistryStateError(
+      `not deleting: no model version of this registry is in ${store}, so its ${registrations.length} ` +
+        "registrations may be another registry's (an empty registry: a forgotten DATABASE_URL or " +
+        "another DATA_DIR); point DATABASE_URL / DATA_DIR at the registry that wrote them, or " +
+        "delete the prefixes by hand if no registry uses them",
     );
   }
   const removed = await deleteOrphans(registry, plan);
