@@ -25,7 +25,32 @@ afterAll(async () => {
 test("ids from arguments and a file: CRLF, empty lines and duplicates handled", async () => {
   const file = join(dir, "ids.txt");
   writeFileSync(file, "c-1\r\n\r\n c-2 \nc-1\né😀\n");
-  expect(await customerIdsToForget(["a", "c-1"], file)).toEqual(["a", "c-1", " c-2 ", "é😀"]);
+  expect(await customerIdsToForget(["a", "c-1"], file)).toEqual(["a", "c-1", "c-2", "é😀"]);
+});
+
+// Read as written, a file saved by Excel ("CSV UTF-8": a byte order mark before its first id), a
+// tab or a space after an id, or a zero-width space matched no stored customer (the log reader
+// drops them) and was reported forgotten; UTF-16 was refused as "NUL character at index 3".
+test("ids as the log reader stores them: no byte order mark, blanks or invisible characters; UTF-16 read", async () => {
+  const marked = join(dir, "excel.csv");
+  writeFileSync(marked, "\ufeff10\r\n11 \r\n\t12\r\n1\u200b3\r\n");
+  const notes: string[] = [];
+  expect(await customerIdsToForget([], marked, (line) => notes.push(line))).toEqual([
+    "10",
+    "11",
+    "12",
+    "13",
+  ]);
+  expect(notes).toEqual([
+    "4 customer id(s) held blanks or characters no one sees (a tab, a byte order mark): read without them, as the log reader reads ids",
+  ]);
+  const utf16 = join(dir, "unicode.txt");
+  writeFileSync(
+    utf16,
+    Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("20\r\njosé\r\n", "utf16le")]),
+  );
+  expect(await customerIdsToForget([], utf16)).toEqual(["20", "josé"]);
+  await expect(customerIdsToForget([" "])).rejects.toThrow("customer id at argument 1 is empty");
 });
 
 test("a file in Windows-1252 is read as the log reader reads it, and said; a folder is named", async () => {

@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import type { Database } from "@pp/shared/db/database.ts";
 import { unstorableTextProblem } from "@pp/shared/errors/storable-text.ts";
 import { type ForgottenCustomers, forgetCustomers } from "@pp/shared/registry/forget-customer.ts";
+import { visibleId } from "../data/input/customer-id-format.ts";
 import { LineByLineDecoder } from "../data/input/line-encodings.ts";
 
 /** Customers per transaction: each chunk is all or nothing, and a huge request never holds one. */
@@ -24,17 +25,28 @@ export async function customerIdsToForget(
   if (file) {
     const lines = (await readIdFile(file, note)).split("\n");
     lines.forEach((line, i) => {
-      const id = line.endsWith("\r") ? line.slice(0, -1) : line;
-      if (id !== "") all.push({ id, where: `${file} line ${i + 1}` });
+      if (visibleId(line) !== "") all.push({ id: line, where: `${file} line ${i + 1}` });
     });
   }
   if (all.length === 0)
     throw new RangeError("no customer ids: pass them as arguments or --from-file FILE");
-  for (const { id, where } of all) {
+  let cleaned = 0;
+  const visible = all.map(({ id, where }) => {
     const problem = unstorableTextProblem(id);
     if (problem) throw new RangeError(`customer id at ${where} ${problem}`);
+    // As the log reader stores ids: a file's "12 " or a byte order mark before its first id
+    // matched no customer, and was reported forgotten.
+    const shown = visibleId(id);
+    if (shown === "") throw new RangeError(`customer id at ${where} is empty`);
+    if (shown !== id.replace(/\r$/, "")) cleaned++;
+    return shown;
+  });
+  if (cleaned > 0) {
+    note(
+      `${cleaned} customer id(s) held blanks or characters no one sees (a tab, a byte order mark): read without them, as the log reader reads ids`,
+    );
   }
-  return [...new Set(all.map((a) => a.id))];
+  return [...new Set(visible)];
 }
 
 async function readIdFile(file: string, note: (line: string) => void): Promise<string> {
@@ -42,6 +54,10 @@ async function readIdFile(file: string, note: (line: string) => void): Promise<s
     // Bun's EISDIR names no path: give it the file's, so the CLI says which one in one line.
     throw Object.assign(error, { path: error.path ?? file });
   });
+  // UTF-16 (Excel's "Unicode text", by its byte order mark): read as such, not as Windows-1252.
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    return new TextDecoder(bytes[0] === 0xff ? "utf-16le" : "utf-16be").decode(bytes);
+  }
   const decoder = new LineByLineDecoder();
   const text = Buffer.concat([decoder.decode(bytes), decoder.end()]).toString("utf8");
   const { windows1252, examples } = decoder.seen;

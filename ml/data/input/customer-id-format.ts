@@ -195,6 +195,19 @@ export function visibleIdSql(column: string): string {
   return `CASE WHEN ${holdsUnseenSql(text)} THEN ${trimmed} ELSE ${text} END`;
 }
 
+/** Characters no one sees (INVISIBLE) and the blanks trimmed around an id, as JavaScript patterns. */
+const INVISIBLE_CHARACTERS = /[\u200b-\u200f\u2060\ufeff]/g;
+const BLANKS_AROUND = /^[ \t\n\r\v\f\u00a0\u2007\u202f]+|[ \t\n\r\v\f\u00a0\u2007\u202f]+$/g;
+
+/**
+ * visibleIdSql's id in TypeScript, for ids given outside a log (`ml forget`'s): without what no one
+ * sees and the blanks around it, as training stored it ("" when nothing is left). Taken as
+ * written, "12 " and "\t14" matched no stored customer and were reported forgotten.
+ */
+export function visibleId(text: string): string {
+  return text.replace(INVISIBLE_CHARACTERS, "").replace(BLANKS_AROUND, "");
+}
+
 /**
  * SQL of a line's customer id from its visible text (`visible`, SQL of visibleIdSql): as written,
  * or without the zero fraction (17850.0 → 17850).
