@@ -17,7 +17,7 @@ import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-dat
 import { runCli } from "../cli.ts";
 import { readCdnowLog } from "../data/cdnow-reader.ts";
 import { cdnowSampleOrWarn } from "../data/cdnow-sample.ts";
-import { isoDateToDay, type TransactionLog } from "../data/transaction-log.ts";
+import { dayToIsoDate, isoDateToDay, type TransactionLog } from "../data/transaction-log.ts";
 import { summarize } from "../features/summaries.ts";
 import { type BgNbdParams, bgnbdExpectedPurchasesBatch, fitBgNbd } from "../models/bgnbd.ts";
 import { fitParetoNbd } from "../models/pareto-nbd.ts";
@@ -316,6 +316,33 @@ describe("ml track pipeline (PGlite)", () => {
     () => expectStoredReplacedAndExposed(f()),
     60_000,
   );
+
+  // A window to 2027 over a log ending in 1998 measured the forecast at 0.07 of itself, and was
+  // stored for the gauges (9999-12-31 failed inside the formulas).
+  test("a --window-end in the future is refused; one past the log's end is said", async () => {
+    const lines: string[] = [];
+    const run = (windowEnd: string, today: string) =>
+      runTrackPipeline({
+        registry: f().registry,
+        db: f().t.handle.db,
+        model: "sim",
+        data: f().csv,
+        format: "csv",
+        windowEnd,
+        trackedAt: new Date(`${today}T00:00:00Z`),
+        print: (line) => lines.push(line),
+      });
+    for (const future of ["1998-07-02", "9999-12-31"]) {
+      await expect(run(future, "1998-07-01")).rejects.toThrow(
+        `--window-end ${future} is in the future (today is 1998-07-01)`,
+      );
+    }
+    const late = dayToIsoDate(isoDateToDay(f().holdoutEnd) + 30);
+    await run(late, "1999-01-01");
+    expect(lines.join("\n")).toMatch(
+      new RegExp(`note: --data's last purchase is \\S+, \\d+ days before --window-end ${late}`),
+    );
+  }, 60_000);
 
   test("the poller the forecast service runs shows the production version's latest results", async () => {
     const metrics = new MetricsRegistry();
