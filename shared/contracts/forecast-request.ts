@@ -9,6 +9,8 @@ export { isCalendarDate };
 export const MAX_TRANSACTIONS_PER_CUSTOMER = 100_000;
 /** Five years: CLV discounts week by week, so the cost grows with the horizon. */
 export const MAX_HORIZON_DAYS = 1826;
+/** Longest customer id: an email address is at most 254 characters; the ml readers skip longer. */
+export const MAX_CUSTOMER_ID_LENGTH = 256;
 
 export const isoDate = z
   .string()
@@ -127,7 +129,7 @@ export const customerSchema = z
     id: z
       .string()
       .min(1, { error: "must not be empty" })
-      .max(256, { error: "at most 256 characters" }),
+      .max(MAX_CUSTOMER_ID_LENGTH, { error: `at most ${MAX_CUSTOMER_ID_LENGTH} characters` }),
     summary: summarySchema.optional(),
     transactions: z
       .array(transactionSchema)

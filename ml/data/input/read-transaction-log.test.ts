@@ -13,7 +13,7 @@ import { dataQualityLines } from "./data-quality.ts";
 import { InputError } from "./input-error.ts";
 import type { LogColumns } from "./log-input.ts";
 import { readTransactionLog } from "./read-transaction-log.ts";
-import { AMOUNT_OUT_OF_RANGE, NUL_IN_ID, PLACEHOLDER_DATE } from "./skip-reasons.ts";
+import { AMOUNT_OUT_OF_RANGE, LONG_ID, NUL_IN_ID, PLACEHOLDER_DATE } from "./skip-reasons.ts";
 
 test("an ambiguous day/month column is an error naming both formats; --date-format settles it", async () => {
   const path = file("customer_id,date,amount\na,01/02/2011,1\nb,03/04/2011,2\na,05/02/2011,3\n");
@@ -274,6 +274,19 @@ test("hostile values: a lone surrogate in an id is an id; an id with NUL, 1e308 
   expect(days((await read(file(atBound), { columns: ORDER_COLUMNS })).log)).toEqual([
     "f 2020-01-02 1000000000000",
   ]);
+});
+
+// A whole line or a description in the id column: 3,000 characters were read as an id, and
+// PostgreSQL's index refused the registration after the whole training, naming no line.
+test("an id longer than the forecast API takes (256 characters) is a skipped row, named by its line", async () => {
+  const long = "x".repeat(3000);
+  const at = "y".repeat(256);
+  const text = `customer_id,date,amount\n${long},2020-01-01,5\n${at},2020-01-02,7\nz,2020-01-03,1\n`;
+  const { log, quality } = await read(file(text));
+  expect(days(log)).toEqual([`${at} 2020-01-02 7`, "z 2020-01-03 1"]);
+  expect(quality.skipped).toEqual({ [LONG_ID.text]: 1 });
+  expect(quality.examples).toEqual({ [LONG_ID.text]: [2] });
+  expect(LONG_ID.text).toBe("customer id over 256 characters");
 });
 
 test("--on-bad-row fail stops at the first skipped row with its line and field", async () => {

@@ -5,6 +5,7 @@
 import {
   latestPurchaseDate,
   MAX_AMOUNT,
+  MAX_CUSTOMER_ID_LENGTH,
   PLACEHOLDER_DATES_UNTIL,
 } from "@pp/shared/contracts/forecast-request.ts";
 import type { LogColumns, NumericRole } from "./log-input.ts";
@@ -86,6 +87,17 @@ export const NUL_IN_ID: SkipReason = {
   hint: "the id column holds binary data: check --customer-col, and --encoding for a UTF-16 export",
 };
 
+/**
+ * An id longer than the forecast API takes (a description or a whole line in the id column): such
+ * a customer could not be asked for by id, and past about 2,700 bytes PostgreSQL's index refused
+ * the registration after the whole training.
+ */
+export const LONG_ID: SkipReason = {
+  text: `customer id over ${MAX_CUSTOMER_ID_LENGTH} characters`,
+  column: "customerId",
+  hint: "the id column holds long text: check --customer-col (and --delimiter)",
+};
+
 export const MISSING_DATE: SkipReason = {
   text: "missing date",
   column: "date",
@@ -147,6 +159,7 @@ export function skipReasons(today: string): Map<string, SkipReason> {
     TOTAL_LINE,
     ROUNDED_ID,
     NUL_IN_ID,
+    LONG_ID,
     MISSING_DATE,
     UNREADABLE_DATE,
     PLACEHOLDER_DATE,

@@ -7,6 +7,7 @@
 import {
   latestPurchaseDate,
   MAX_AMOUNT,
+  MAX_CUSTOMER_ID_LENGTH,
   PLACEHOLDER_DATES_UNTIL,
 } from "@pp/shared/contracts/forecast-request.ts";
 import {
@@ -35,6 +36,7 @@ import { type NumberFormat, numberExpression } from "./number-format.ts";
 import {
   AMOUNT_OUT_OF_RANGE,
   dateInTheFuture,
+  LONG_ID,
   MISSING_CUSTOMER_ID,
   MISSING_DATE,
   MISSING_ID_WORD,
@@ -220,6 +222,7 @@ function reasons(
       ${when(totalLineSql("customer_id"), TOTAL_LINE)}
       ELSE ${sqlString(ROUNDED_ID.text)} END`,
     when("contains(customer_id, chr(0))", NUL_IN_ID),
+    when(`length(customer_id) > ${MAX_CUSTOMER_ID_LENGTH}`, LONG_ID),
     when("date_text IS NULL", MISSING_DATE),
     // A date cell holding the date column's name is the header line again, not a bad date.
     `WHEN day IS NULL THEN CASE
