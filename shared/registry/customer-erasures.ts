@@ -64,6 +64,31 @@ export function notErasedSql(hashExpr: string, cutoffExpr: string): string {
           now() - interval '${ERASURE_UNTIMED_MARGIN_SECONDS} seconds')))`;
 }
 
+/**
+ * A WHERE condition: the customer has no marker (was not erased in the last day). A registration
+ * leaves such customers out: its log was read before the erasure, or still holds them. Before,
+ * `ml forget` during a training's registration erased the customer from the versions there were,
+ * and the new production version held them again.
+ */
+export function notRecentlyErasedSql(hashExpr: string): string {
+  return `(not exists (select 1 from ${erasures})
+      or not exists (select 1 from ${erasures} e where e.customer_sha256 = ${hashExpr}))`;
+}
+
+/**
+ * Takes turns with erasures for a registration's stored customers: the registration waits for an
+ * erasure under way (and then sees its markers), an erasure for a registration under way (and
+ * then erases under its version too). Share mode: registrations do not wait for each other.
+ */
+export async function turnBesideErasures(tx: Database | Transaction): Promise<void> {
+  await tx.execute(sql.raw(`lock table ${erasures} in share mode`));
+}
+
+/** The erasure's side of turnBesideErasures, taken before it reads which versions exist. */
+export async function erasureTurn(tx: Transaction): Promise<void> {
+  await tx.execute(sql.raw(`lock table ${erasures} in share row exclusive mode`));
+}
+
 /** Marks these customers erased now, and drops markers older than a day. */
 export async function recordErasures(
   tx: Transaction,

@@ -7,6 +7,7 @@ import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
 import { type Database, queryRows, type Transaction } from "../db/database.ts";
 import { customerFeatures } from "../db/schema.ts";
 import { unstorableTextProblem } from "../errors/storable-text.ts";
+import { customerHashSql, notRecentlyErasedSql, turnBesideErasures } from "./customer-erasures.ts";
 import { RegistryInputError } from "./registry-errors.ts";
 
 export interface CustomerFeatureInput {
@@ -127,15 +128,24 @@ export async function writeCustomerFeatures(
 ): Promise<number> {
   let batch: { customer_id: string; summary: unknown; features: (number | string)[] }[] = [];
   let written = 0;
+  await turnBesideErasures(db);
+  const notErased = sql.raw(notRecentlyErasedSql(customerHashSql("r.customer_id")));
   const flush = async () => {
     if (batch.length === 0) return;
-    await db.execute(sql`
-      insert into ${customerFeatures}
-        (model_version_id, customer_id, summary, features)
-      select ${modelVersionId}, r.customer_id, r.summary, r.features
-      from jsonb_to_recordset(${JSON.stringify(batch)}::jsonb)
-        as r(customer_id text, summary jsonb, features double precision[])`);
-    written += batch.length;
+    // Customers erased in the last day (ml forget) are left out: see notRecentlyErasedSql.
+    const [inserted] = await queryRows<{ n: number }>(
+      db,
+      sql`with written as (
+        insert into ${customerFeatures}
+          (model_version_id, customer_id, summary, features)
+        select ${modelVersionId}, r.customer_id, r.summary, r.features
+        from jsonb_to_recordset(${JSON.stringify(batch)}::jsonb)
+          as r(customer_id text, summary jsonb, features double precision[])
+        where ${notErased}
+        returning 1)
+      select count(*)::int as n from written`,
+    );
+    written += Number(inserted?.n ?? 0);
     batch = [];
   };
   let index = 0;

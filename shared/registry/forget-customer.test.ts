@@ -170,6 +170,52 @@ for (const driver of testDrivers()) {
       expect([...left.keys()]).toEqual(["keep"]);
     });
 
+    // `ml forget` while a training registered: the customer was erased from the versions there
+    // were, and the new production version held them again. A registration now leaves out the
+    // customers erased in the last day, and an erasure under way or started beside it takes turns
+    // with it (customer-erasures.ts turnBesideErasures / erasureTurn).
+    test("a registration after or during an erasure does not store the customer again", async () => {
+      const db = t.handle.db;
+      const registry = new ModelRegistry(db, new FileArtifactStore(dir));
+      await registry.registerVersion("r", version(["gone-1", "kept"], true));
+      await forgetCustomers(db, ["gone-1"]);
+      // Trained from a log read before the erasure (or still holding them): left out.
+      const after = await registry.registerVersion("r", version(["gone-1", "kept"], true));
+      expect(after.customerFeaturesWritten).toBe(1);
+      const stored = async (id: number) => [
+        ...(await new CustomerFeaturesRepository(db).get(id, ["gone-1", "gone-2", "kept"])).keys(),
+      ];
+      expect(await stored(after.id)).toEqual(["kept"]);
+
+      if (driver !== "postgres") return; // PGlite runs one transaction at a time
+      // Erased while the registration's transaction is open: the erasure waits for its commit,
+      // then erases under the new version too.
+      let release = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let paused = () => {};
+      const atCommit = new Promise<void>((resolve) => {
+        paused = resolve;
+      });
+      const slow = new ModelRegistry(db, registry.store, {
+        faultHook: async (point) => {
+          if (point !== "beforeCommit") return;
+          paused();
+          await held;
+        },
+      });
+      const registering = slow.registerVersion("r", version(["gone-2", "kept"], true));
+      await atCommit;
+      const forgetting = forgetCustomers(db, ["gone-2"]);
+      await Bun.sleep(200);
+      release();
+      const during = await registering;
+      const erased = await forgetting;
+      expect(erased.versionIds).toContain(during.id);
+      expect(await stored(during.id)).toEqual(["kept"]);
+    });
+
     test("a bulk request: 5,000 of 20,000 customers, their rows only", async () => {
       const db = t.handle.db;
       const registry = new ModelRegistry(db, new FileArtifactStore(dir));

@@ -5,6 +5,7 @@
 // being made then are not written after it (customer-erasures.ts). Aggregates (forecast_tracking, campaign_results) hold no customer ids;
 // exported bundles and `ml score` outputs are outside the database (republish and re-score them).
 import type { Database } from "../db/database.ts";
+import { erasureTurn } from "./customer-erasures.ts";
 import { eraseCustomerFeatures } from "./customer-features.ts";
 import { eraseCustomerDecisions } from "./decision-log.ts";
 import { allVersionIds, bumpCustomersRevision, lowerCasedVersionIds } from "./model-registry.ts";
@@ -26,6 +27,9 @@ export function forgetCustomers(
 ): Promise<ForgottenCustomers> {
   const unique = [...new Set(customerIds)];
   return db.transaction(async (tx) => {
+    // Before the versions are read: a registration under way commits first (its version is then
+    // read and erased under), or waits and leaves these customers out (customer-erasures.ts).
+    await erasureTurn(tx);
     const rows = await eraseCustomerFeatures(tx, await allVersionIds(tx), unique);
     // A version trained with --ignore-id-case stores User@X.org as user@x.org: forget that too.
     const given = new Set(unique);
