@@ -74,16 +74,7 @@ export async function planArtifactGc(
   const store = registry.store;
   // Versions first: a version committed after this read has a prefix newer than the listing's
   // cut-off only if its registration is younger than minAgeMs, and such prefixes are kept.
-  const versions = await registry.listVersions();
-  const referenced = new Set<string>();
-  const elsewhere: string[] = [];
-  for (const version of versions) {
-    try {
-      referenced.add(store.keyFor(version.artifactUri));
-    } catch {
-      elsewhere.push(`${version.modelName} v${version.version}: ${version.artifactUri}`);
-    }
-  }
+  const { referenced, elsewhere } = await versionPrefixes(registry);
   const cutoff = now.getTime() - minAgeMs;
   const unreferenced = await unreferencedGroups(store, referenced);
   return {
@@ -94,10 +85,27 @@ export async function planArtifactGc(
   };
 }
 
+/** The prefixes the registry's versions reference, and the versions whose files are elsewhere. */
+async function versionPrefixes(registry: ModelRegistry) {
+  const referenced = new Set<string>();
+  const elsewhere: string[] = [];
+  for (const version of await registry.listVersions()) {
+    try {
+      referenced.add(registry.store.keyFor(version.artifactUri));
+    } catch {
+      elsewhere.push(`${version.modelName} v${version.version}: ${version.artifactUri}`);
+    }
+  }
+  return { referenced, elsewhere };
+}
+
 /** Deletes every object of the plan's orphan prefixes; returns how many objects were removed. */
 export async function deleteOrphans(registry: ModelRegistry, plan: GcPlan): Promise<number> {
   let removed = 0;
+  // Asked again just before: a registration may have committed since the plan was made.
+  const { referenced } = await versionPrefixes(registry);
   for (const orphan of plan.orphans) {
+    if (orphan.kind === "registration" && referenced.has(orphan.prefix)) continue;
     for (const object of orphan.objects) {
       await registry.store.delete(object.key);
       removed++;

@@ -385,6 +385,27 @@ for (const driver of testDrivers()) {
       });
     }
 
+    // `ml gc --delete --min-age 0` during a registration took its prefix for an orphan: the
+    // version was promoted without its files, and no service could load it.
+    test("a registration whose files went before its commit registers nothing, and says why", async () => {
+      const name = "reg-files-gone";
+      await registry.registerVersion(name, input({ promote: true }));
+      const first = must((await registry.listVersions(name))[0]);
+      const kept = `${registry.store.keyFor(first.artifactUri)}/`;
+      const deleting = new ModelRegistry(t.handle.db, registry.store, {
+        faultHook: async (point) => {
+          if (point !== "afterArtifacts") return;
+          const keys = await registry.store.list(`models/${name}/`);
+          await registry.store.delete(must(keys.find((k) => !k.startsWith(kept))));
+        },
+      });
+      await expect(deleting.registerVersion(name, input({ promote: true }))).rejects.toThrow(
+        "1 of this registration's 5 files were deleted from",
+      );
+      const versions = await registry.listVersions(name);
+      expect(versions.map((v) => [v.version, v.stage])).toEqual([[1, "production"]]);
+    });
+
     test("ten concurrent promotions leave exactly one production version", async () => {
       const name = "reg-race-promote";
       for (let i = 0; i < 10; i++) await registry.registerVersion(name, input());

@@ -120,9 +120,12 @@ export class ModelRegistry {
       const artifacts = await this.writeArtifacts(name, prefix, input.artifacts, written);
       await this.options.faultHook?.("afterArtifacts");
       // 2. All rows in one transaction; the model row lock serialises version numbering.
-      const registered = await this.db.transaction((tx) =>
-        this.insertVersionRows(tx, name, input, prefix, artifacts),
-      );
+      const registered = await this.db.transaction(async (tx) => {
+        const rows = await this.insertVersionRows(tx, name, input, prefix, artifacts);
+        await this.checkArtifactsStill(prefix, written);
+        await this.options.faultHook?.("beforeCommit");
+        return rows;
+      });
       // 3. Committed; the keys' statistics only make reading the rows back fast, so a failure
       // here leaves the version registered.
       if (registered.customerFeaturesWritten > 0)
@@ -212,7 +215,6 @@ export class ModelRegistry {
     const customerFeaturesWritten = input.customerFeatures
       ? await writeCustomerFeatures(tx, row.id, input.customerFeatures)
       : 0;
-    await this.options.faultHook?.("beforeCommit");
     return { ...row, modelName: name, customerFeaturesWritten };
   }
 
@@ -366,6 +368,21 @@ export class ModelRegistry {
     );
     for (const entry of version.artifacts)
       await this.loadVerified(entry.name, entry.uri, entry.sha256);
+  }
+
+  /**
+   * Refuses to commit a version whose files went meanwhile: `ml gc --delete --min-age 0` run during
+   * a registration took its prefix for an orphan, and the version was promoted without its files
+   * (no service could load it; `ml promote` then refused it). Checked last, before the commit.
+   */
+  private async checkArtifactsStill(prefix: string, written: readonly string[]): Promise<void> {
+    const present = new Set(await this.store.list(`${prefix}/`));
+    const gone = written.filter((key) => !present.has(key));
+    if (gone.length > 0) {
+      throw new RegistryStateError(
+        `${gone.length} of this registration's ${written.length} files were deleted from ${this.store.baseUri} before its commit (an ml gc --delete with a small --min-age?): nothing was registered; register again`,
+      );
+    }
   }
 
   /** Customer features stored with a version (see {@link CustomerFeaturesRepository.get}). */
