@@ -105,7 +105,10 @@ async function openSink(options: ScoreOptions): Promise<ScoreSink> {
     if (postgresUrlProblem(options.to)) {
       throw new RangeError(`--to: expected a postgres:// URL, got "${options.to}"`);
     }
-    return postgresSink(options.to, options.table, columns);
+    // Every stored customer of the version (no --data, no --shard): the table's rows of the
+    // version are then exactly this run's, and a customer erased since (ml forget) leaves it.
+    const whole = !options.data && !options.shard;
+    return postgresSink(options.to, options.table, columns, { replaceVersion: whole });
   }
   const out = options.out;
   if (!out) throw new RangeError("give --out FILE.csv|FILE.parquet or --to postgres://… --table T");

@@ -234,11 +234,15 @@ export function createScoresTableSql(table: string, columns: Columns = SCORE_COL
 /**
  * Upserts into `table` at `url`: rows stream into a temporary table by COPY, then one
  * INSERT ... ON CONFLICT (model, version, customer_id) DO UPDATE replaces them, in one transaction.
+ * With `replaceVersion` (the run scores every customer of its versions), rows of those versions
+ * for customers the run did not score go in the same transaction: a customer erased since (`ml
+ * forget` says to score again) kept their row, with its old scored_at.
  */
 export async function postgresSink(
   url: string,
   tableName: string,
   columns: Columns = SCORE_COLUMNS,
+  { replaceVersion = false }: { replaceVersion?: boolean } = {},
 ): Promise<CsvScoreSink> {
   const table = quotedTableName(tableName);
   const sql = postgres(url, { max: 1, onnotice: () => {} });
@@ -277,8 +281,10 @@ export async function postgresSink(
     if (finished) return;
     finished = true;
     try {
-      if (commit) await upsertStaged(conn, table, columns, names, others);
-      else await conn.unsafe("rollback").catch(() => {});
+      if (commit) {
+        if (replaceVersion) await deleteUnscored(conn, table);
+        await upsertStaged(conn, table, columns, names, others);
+      } else await conn.unsafe("rollback").catch(() => {});
     } finally {
       conn.release();
       await end();
@@ -370,6 +376,16 @@ async function openCopy(conn: ReservedConnection, names: string) {
   ]);
   failed.catch(() => {});
   return { copy, failed };
+}
+
+/** Deletes the rows of the staged versions whose customers are not staged (see postgresSink). */
+async function deleteUnscored(conn: ReservedConnection, table: string): Promise<void> {
+  await conn.unsafe(
+    `delete from ${table} as t
+     where (t.model, t.version) in (select distinct model, version from pp_score_staging)
+       and not exists (select 1 from pp_score_staging as s
+         where s.model = t.model and s.version = t.version and s.customer_id = t.customer_id)`,
+  );
 }
 
 /** Moves the staged rows into the table (replacing theirs) and commits. */

@@ -352,6 +352,30 @@ test("an aborted run leaves the previous table and file untouched", async () => 
   expect((await stat(file)).size).toBe(8);
 });
 
+// `ml forget` says to score again; a run into a table upserted its rows and kept the erased
+// customer's, with its old scored_at. A run of every stored customer (no --data, no --shard)
+// replaces the version's rows; one of a part keeps the others'.
+test("a whole run replaces its version's rows in the table: an erased customer's goes", async () => {
+  const url = db.options.databaseUrl as string;
+  const run = async (ids: string[], replaceVersion: boolean) => {
+    const sink = await postgresSink(url, "rescored", SCORE_COLUMNS, { replaceVersion });
+    for (const id of ids) await sink.writeText(line(id, 1));
+    await sink.close();
+  };
+  await run(["c1", "c2", "c3"], true);
+  await run(["c1", "c3"], false); // a shard or a log: c2 stays
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  const stored = async () =>
+    (await sql`select customer_id from rescored order by 1`).map((r) => r.customer_id);
+  try {
+    expect(await stored()).toEqual(["c1", "c2", "c3"]);
+    await run(["c1", "c3"], true); // the version after c2 was forgotten
+    expect(await stored()).toEqual(["c1", "c3"]);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+});
+
 test("rows the server refuses fail the run with its error, not a hang, and change nothing", async () => {
   const url = db.options.databaseUrl as string;
   const first = await postgresSink(url, "refused_scores");
