@@ -84,21 +84,25 @@ function reportError(error: unknown): number {
     console.error(`error: ${file.message}`);
     return file.exitCode;
   }
+  // Refused before lost: a server never reached was reported as a connection lost.
+  const refused = connectionRefusedReason(e);
+  if (refused) {
+    console.error(
+      `error: the database at ${databaseLocation()} refused the connection (${refused.code}: ${refused.message}); check ${refused.check}`,
+    );
+    return 1;
+  }
   const lost = connectionLostCode(e);
   if (lost) {
     const what =
       lost === "CONNECT_TIMEOUT"
         ? `no answer from the database at ${databaseLocation()}`
         : `lost the connection to the database at ${databaseLocation()}`;
+    // The driver's own words: drizzle's wrapper adds the whole query and its parameters.
+    const cause = errorChain(e).at(-1);
+    const words = (cause instanceof Error ? cause.message : String(cause)).split("\n")[0];
     console.error(
-      `error: ${what} (${lost}: ${e.message}); the command stopped (the database rolls back a transaction it had open); run it again once the database answers`,
-    );
-    return 1;
-  }
-  const refused = connectionRefusedReason(e);
-  if (refused) {
-    console.error(
-      `error: the database at ${databaseLocation()} refused the connection (${refused.code}: ${refused.message}); check ${refused.check}`,
+      `error: ${what} (${lost}: ${words}); the command stopped (the database rolls back a transaction it had open); run it again once the database answers`,
     );
     return 1;
   }

@@ -322,7 +322,9 @@ describe.skipIf(!bin)("ml commands against a frozen PostgreSQL", () => {
           ...before.versions.map(([v]) => [v, "archived"] as [number, string]),
           [next, "production"],
         ],
-        features: { ...before.features, [next]: undisturbed },
+        // v1's rows as they are now: the customers `forget` erased above (within a day) are left
+        // out of a registration too, the rest are stored the same.
+        features: { ...before.features, [next]: before.features[1] ?? undisturbed },
         decisions: before.decisions,
       });
     });
