@@ -99,9 +99,13 @@ async function versionPrefixes(registry: ModelRegistry) {
   return { referenced, elsewhere };
 }
 
-/** Deletes every object of the plan's orphan prefixes; returns how many objects were removed. */
-export async function deleteOrphans(registry: ModelRegistry, plan: GcPlan): Promise<number> {
+/** Deletes every object of the plan's orphan prefixes; returns how many objects and prefixes. */
+export async function deleteOrphans(
+  registry: ModelRegistry,
+  plan: GcPlan,
+): Promise<{ objects: number; prefixes: number }> {
   let removed = 0;
+  let prefixes = 0;
   // Asked again just before: a registration may have committed since the plan was made.
   const { referenced } = await versionPrefixes(registry);
   for (const orphan of plan.orphans) {
@@ -110,6 +114,7 @@ export async function deleteOrphans(registry: ModelRegistry, plan: GcPlan): Prom
       await registry.store.delete(object.key);
       removed++;
     }
+    prefixes++;
   }
-  return removed;
+  return { objects: removed, prefixes };
 }

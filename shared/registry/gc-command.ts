@@ -72,5 +72,5 @@ export async function gcCommand(
     );
   }
   const removed = await deleteOrphans(registry, plan);
-  print(`deleted ${removed} objects in ${plan.orphans.length} prefixes`);
+  print(`deleted ${removed.objects} objects in ${removed.prefixes} prefixes`);
 }
