@@ -10,7 +10,12 @@ import type { Database } from "@pp/shared/db/database.ts";
 import type { BadRowPolicy } from "../data/bad-rows.ts";
 import { dataQualityLines } from "../data/input/data-quality.ts";
 import type { LogColumns } from "../data/input/log-input.ts";
-import { dayToIsoDate, isoDateToDay, logEndGap } from "../data/transaction-log.ts";
+import {
+  dayToIsoDate,
+  isoDateToDay,
+  logEndGap,
+  refuseFutureWindowEnd,
+} from "../data/transaction-log.ts";
 import { type LogFormat, type LogReadOptions, readLog } from "../pipelines/read-log.ts";
 import { lastTransactionDay } from "../tracking/realized-purchases.ts";
 import {
@@ -59,15 +64,8 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
   const lastDay = lastTransactionDay(log);
   if (Number.isNaN(lastDay)) throw new RangeError(`--data: ${o.data} holds no transactions`);
   const endDay = o.windowEnd === undefined ? lastDay : isoDateToDay(o.windowEnd);
-  // Days no file can hold yet would count as days without purchases, in both groups, and shrink
-  // every measured effect (a window ending 61 days ahead measured a 0.5 uplift as 0.16).
-  const today = isoDateToDay((o.today ?? new Date()).toISOString().slice(0, 10));
-  if (endDay > today) {
-    throw new RangeError(
-      `--window-end ${dayToIsoDate(endDay)} is in the future (today is ${dayToIsoDate(today)}): ` +
-        "no purchases after today can be in --data; pass a --window-end on or before today",
-    );
-  }
+  // Days no file can hold yet would count as days without purchases, in both groups.
+  refuseFutureWindowEnd(endDay, o.today ?? new Date());
   const firstDecision = Math.min(...decisions.map((d) => d.decidedDay));
   if (endDay <= firstDecision) {
     throw new RangeError(

@@ -11,7 +11,13 @@ import { BUNDLE_FILES } from "../bundle/model-bundle.ts";
 import type { BadRowPolicy } from "../data/bad-rows.ts";
 import { type DataQuality, dataQualityLines } from "../data/input/data-quality.ts";
 import type { LogColumns } from "../data/input/log-input.ts";
-import { dayToIsoDate, isoDateToDay, logEndGap, type ReadReport } from "../data/transaction-log.ts";
+import {
+  dayToIsoDate,
+  isoDateToDay,
+  logEndGap,
+  type ReadReport,
+  refuseFutureWindowEnd,
+} from "../data/transaction-log.ts";
 import { unitDays } from "../features/summaries.ts";
 import { type BgNbdParams, bgnbdExpectedPurchasesBatch } from "../models/bgnbd.ts";
 import { type ParetoNbdParams, paretoNbdExpectedPurchasesBatch } from "../models/pareto-nbd.ts";
@@ -114,15 +120,8 @@ async function readWindow(o: TrackPipelineOptions, version: ModelVersionInfo, pr
   const lastDay = lastTransactionDay(log);
   const endDay = o.windowEnd === undefined ? lastDay : isoDateToDay(o.windowEnd);
   if (Number.isNaN(endDay)) throw new RangeError(`--data: ${o.data} holds no transactions`);
-  // Days no log can hold yet count as days without purchases, as in campaign reports: a window to
-  // 2027 measured CDNOW's forecast at 0.07 of itself and stored it (9999-12-31: an internal error).
-  const today = isoDateToDay((o.trackedAt ?? new Date()).toISOString().slice(0, 10));
-  if (endDay > today) {
-    throw new RangeError(
-      `--window-end ${dayToIsoDate(endDay)} is in the future (today is ${dayToIsoDate(today)}): ` +
-        "no purchases after today can be in --data; pass a --window-end on or before today",
-    );
-  }
+  // As in campaign reports (9999-12-31 failed inside the formulas before).
+  refuseFutureWindowEnd(endDay, o.trackedAt ?? new Date());
   const gap = logEndGap(lastDay, endDay);
   if (gap !== null) {
     print(
