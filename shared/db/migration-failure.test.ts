@@ -53,3 +53,19 @@ test("npm run db:migrate says so in one line, exit 1", () => {
     'error: migration 0012_campaign_shares could not be applied: relation "campaign_shares" already exists (42P07)',
   );
 });
+
+// The ml CLI opens the registry through the same migrations: one line too (it printed the stack).
+test("an ml command on that database says so in one line, exit 1", () => {
+  const run = Bun.spawnSync(
+    [process.execPath, resolve(import.meta.dirname, "../../ml/cli.ts"), "models"],
+    {
+      env: { ...process.env, DATABASE_URL: url },
+      stderr: "pipe",
+      stdout: "pipe",
+    },
+  );
+  const stderr = run.stderr.toString().trim();
+  expect(run.exitCode).toBe(1);
+  expect(stderr.split("\n")).toHaveLength(1);
+  expect(stderr).toStartWith("error: migration 0012_campaign_shares could not be applied");
+});

@@ -14,12 +14,14 @@ export class MigrationError extends Error {
     readonly code: string | undefined,
     /** The database's own words (`relation "campaign_shares" already exists`). */
     readonly reason: string,
+    cause?: unknown,
   ) {
     super(
       `${migration ? `migration ${migration}` : "the migrations"} could not be applied: ${reason}` +
         `${code ? ` (${code})` : ""}; the pending migrations run in one transaction, so none of ` +
         "them is applied and the earlier ones are unchanged. Fix the cause (a table made by hand, " +
         "a connection lost) and start again",
+      { cause },
     );
   }
 }
@@ -44,7 +46,7 @@ function migrationError(folder: string, error: unknown): MigrationError {
   // The database's error is the deepest in the chain; drizzle's wrapper repeats the query.
   const deepest = chain[chain.length - 1];
   const reason = deepest instanceof Error ? deepest.message : String(deepest);
-  return new MigrationError(query ? migrationHolding(folder, query) : null, code, reason);
+  return new MigrationError(query ? migrationHolding(folder, query) : null, code, reason, error);
 }
 
 /** The tag of the migration whose file holds `statement`, or null. */
