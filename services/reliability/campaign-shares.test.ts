@@ -16,6 +16,7 @@ import {
   startForecastStub,
   stopGracefully,
 } from "../testing/decision-traffic.ts";
+import { batchBody } from "../testing/keyed-batch-clients.ts";
 
 const CAMPAIGNS = 6;
 const CUSTOMERS = 120;
@@ -26,15 +27,10 @@ interface CampaignBatch {
   selected: Array<{ decision_id: string }>;
 }
 
+/** A batch of the campaign's CUSTOMERS customers (`campaign-0..`), as batchBody makes one. */
 const campaignBody = (campaign: string, share?: number) =>
   JSON.stringify({
-    customers: Array.from({ length: CUSTOMERS }, (_, i) => ({
-      id: `${campaign}-${i}`,
-      summary: { frequency: 1 + (i % 7), recency: 10, T: 20 },
-    })),
-    horizon: { value: 13, unit: "week" },
-    actions: [{ id: "email", cost: 0.5, uplift: 0.2, margin: 10 }],
-    budget: 20,
+    ...JSON.parse(batchBody(campaign, CUSTOMERS, 20)),
     campaign,
     ...(share === undefined ? {} : { control_share: share }),
   });
