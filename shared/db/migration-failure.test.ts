@@ -40,8 +40,9 @@ test("migrate() names the migration refused and its SQLSTATE; none of the pendin
   }
 });
 
-test("npm run db:migrate says so in one line, exit 1", () => {
-  const run = Bun.spawnSync([process.execPath, resolve(import.meta.dirname, "migrate.ts")], {
+/** The one stderr line of a command run on that database (it must exit 1). */
+function oneErrorLine(script: string, ...args: string[]): string {
+  const run = Bun.spawnSync([process.execPath, resolve(import.meta.dirname, script), ...args], {
     env: { ...process.env, DATABASE_URL: url },
     stderr: "pipe",
     stdout: "pipe",
@@ -49,23 +50,18 @@ test("npm run db:migrate says so in one line, exit 1", () => {
   const stderr = run.stderr.toString().trim();
   expect(run.exitCode).toBe(1);
   expect(stderr.split("\n")).toHaveLength(1);
-  expect(stderr).toStartWith(
+  return stderr;
+}
+
+test("npm run db:migrate says so in one line, exit 1", () => {
+  expect(oneErrorLine("migrate.ts")).toStartWith(
     'error: migration 0012_campaign_shares could not be applied: relation "campaign_shares" already exists (42P07)',
   );
 });
 
 // The ml CLI opens the registry through the same migrations: one line too (it printed the stack).
 test("an ml command on that database says so in one line, exit 1", () => {
-  const run = Bun.spawnSync(
-    [process.execPath, resolve(import.meta.dirname, "../../ml/cli.ts"), "models"],
-    {
-      env: { ...process.env, DATABASE_URL: url },
-      stderr: "pipe",
-      stdout: "pipe",
-    },
+  expect(oneErrorLine("../../ml/cli.ts", "models")).toStartWith(
+    "error: migration 0012_campaign_shares could not be applied",
   );
-  const stderr = run.stderr.toString().trim();
-  expect(run.exitCode).toBe(1);
-  expect(stderr.split("\n")).toHaveLength(1);
-  expect(stderr).toStartWith("error: migration 0012_campaign_shares could not be applied");
 });
