@@ -50,7 +50,10 @@ export async function splitCampaign(
 ): Promise<CampaignSplit | null> {
   if (!body.campaign) return null;
   const share = controlShareFor(policy, body);
-  const controlShare = await pinnedShare(deps, body.campaign, share, body, customerIds.length);
+  // A batch that decides nobody logs nothing, so it must not start the campaign: it pinned the
+  // share, and the campaign's real first batch at another share was refused.
+  const pin = !decided || decided.some(Boolean);
+  const controlShare = await pinnedShare(deps, body.campaign, share, body, customerIds.length, pin);
   const groups = await deps.campaigns.groups(body.campaign, customerIds, controlShare);
   let [treated, control] = [0, 0];
   groups.forEach((g, i) => {
@@ -64,6 +67,7 @@ export async function splitCampaign(
 /**
  * The campaign's share, pinned at its first decision (campaign-shares.ts). A request naming
  * another share is a 409; a policy's share that changed since is overridden by the pinned one.
+ * Without `pin` (nobody is decided) a campaign not started yet keeps `share` unpinned.
  */
 async function pinnedShare(
   deps: DecisionDeps,
@@ -71,13 +75,16 @@ async function pinnedShare(
   share: number,
   body: CampaignRequest,
   customers: number,
+  pin: boolean,
 ): Promise<number> {
   const pinned = await readForDecisions(deps, {
     customers,
     what: "reading the campaign's share",
     refusal: "Decision log unavailable: cannot read the campaign's control share; retry shortly",
-    read: () => deps.campaignShares.pin(campaign, share),
+    read: () =>
+      pin ? deps.campaignShares.pin(campaign, share) : deps.campaignShares.pinned(campaign),
   });
+  if (!pinned) return share;
   if (body.control_share === undefined || body.control_share === pinned.share) return pinned.share;
   const since = pinned.startedAt.toISOString();
   throw new AppError(

@@ -116,6 +116,24 @@ for (const driver of testDrivers()) {
       expect(new Set(control)).toEqual(new Set(held));
     });
 
+    test("a batch that decides nobody does not start the campaign: its real first batch sets the share", async () => {
+      const unknown = { ...batch("empty-first", 0.1), customers: [{ id: "nobody-known" }] };
+      const empty = await post(unknown);
+      expect(empty.status).toBe(200); // the customer is in `errors`; nothing is logged
+      const pins = await db.handle.db
+        .select()
+        .from(campaignShares)
+        .where(eq(campaignShares.campaignId, "empty-first"));
+      expect(pins).toEqual([]);
+      // It pinned 0.1 before, and this batch was a 409 though the campaign had no decision.
+      const first = await post(batch("empty-first", 0.3));
+      expect(first.status).toBe(200);
+      expect(first.body.campaign.control_share).toBe(0.3);
+      // Once started, an empty batch at another share is still refused.
+      const moved = await post({ ...unknown, control_share: 0.2 });
+      expect(moved.status).toBe(409);
+    });
+
     // A store upgraded from a release without campaign_shares: the campaign's decisions are in the
     // log, its share is not. The first request after the upgrade pinned its own share (0.1 where
     // the campaign held out 0.3), and 3 of 49 customers held out before were treated.

@@ -38,6 +38,14 @@ export class CampaignShares {
     return pinned;
   }
 
+  /** The campaign's pinned share, or null when it has none yet (nothing is pinned here). */
+  async pinned(campaign: string): Promise<PinnedShare | null> {
+    const cached = this.cache.get(campaign);
+    if (cached) return cached;
+    const row = await this.read(await this.database(), campaign);
+    return row ? { share: row.controlShare, startedAt: row.startedAt } : null;
+  }
+
   private async read(db: Database, campaign: string) {
     const [row] = await db
       .select()
