@@ -116,3 +116,38 @@ test("a lapsing-uplift campaign's uplift is measured against the uplift base its
   // In the policy's own units (what `campaign learn` stores); per expected purchase it was 1.5.
   expect(result.actions[0]?.measured_uplift.estimate).toBeCloseTo(0.5, 12);
 });
+
+test("a second wave's contacts of treated customers are charged: the campaign's profit is net of every contact", async () => {
+  // Two waves over the same customers: the report kept each customer's first decision and left
+  // the second wave's cost out, so 399.80 of contacts were reported as 199.90 (probe).
+  const wave = (customer: string, group: "treated" | "control", at: string) =>
+    row(customer, at, {
+      campaignId: "waves",
+      assignmentGroup: group,
+      wouldHaveAction: "email",
+      chosenAction: group === "treated" ? "email" : "none",
+    });
+  const treated = ["w1", "w2", "w3"];
+  const control = ["v1", "v2", "v3"];
+  await new DecisionLogRepository(db.handle.db).insertMany([
+    ...[...treated.map((c) => wave(c, "treated", "1997-10-01T10:00:00Z"))],
+    ...[...control.map((c) => wave(c, "control", "1997-10-01T10:00:00Z"))],
+    ...[...treated.map((c) => wave(c, "treated", "1997-10-15T10:00:00Z"))],
+    ...[...control.map((c) => wave(c, "control", "1997-10-15T10:00:00Z"))],
+    wave("w1", "treated", "1998-01-05T10:00:00Z"), // after the window: not charged
+  ]);
+  const log = new TransactionLogBuilder({ withQuantity: false });
+  for (const id of [...treated, ...control])
+    log.push(log.customerNumber(id), isoDateToDay("1997-11-01"), 20);
+  const { decisions, repeats } = await readCampaignDecisions(db.handle.db, "waves");
+  expect(repeats).toBe(7);
+  const joined = joinPurchases(decisions, log.finish(), isoDateToDay("1997-12-31"));
+  expect(joined.laterContacts).toEqual({ count: 3, cost: 3 });
+  const result = measureCampaign(joined.observations, {
+    campaign: "waves",
+    window: { start: "1997-10-02", end: "1997-12-31" },
+  });
+  // Same purchases in both groups (8 × 1 each): the campaign lost its two contacts per customer.
+  expect(result.actions[0]?.cost_per_customer).toBe(2);
+  expect(result.incremental_profit).toBeCloseTo(-6, 12);
+});

@@ -23,6 +23,8 @@ export interface CampaignDecision {
   pAlive: number;
   /** The horizon the decision was made for, in days (NaN when not logged). */
   horizonDays: number;
+  /** Later contacts of a customer first decided treated (another wave): their days and costs. */
+  laterContacts?: Array<{ day: number; cost: number }>;
 }
 
 /** A logged request's horizon in days: {value, unit: "day" | "week"}, else NaN. */
@@ -36,7 +38,9 @@ const num = (v: unknown, fallback: number) =>
   typeof v === "number" && Number.isFinite(v) ? v : fallback;
 
 /**
- * The first decision per customer of `campaign`, oldest first; `repeats` counts the others. With
+ * The first decision per customer of `campaign`, oldest first; `repeats` counts the others, and a
+ * later decision that contacted a customer first decided treated is kept as a later contact
+ * (its cost is the campaign's; left out, a second wave's contacts were free). With
  * `ignoreIdCase` (the purchases read with --ignore-id-case) ids are lower-cased, as the log's are.
  * With `timezone` (the purchases read with --timezone) a decision's day is the shop's day too.
  */
@@ -46,20 +50,27 @@ export async function readCampaignDecisions(
   options: { ignoreIdCase?: boolean; timezone?: string } = {},
 ): Promise<{ decisions: CampaignDecision[]; repeats: number; switched: number }> {
   const rows = await readCampaignDecisionRows(db, campaign);
-  const seen = new Map<string, string | null>();
   const decisions: CampaignDecision[] = [];
+  const first = new Map<string, CampaignDecision>();
   // A customer's group changes only when the control share changed between decisions.
   let switched = 0;
   for (const row of rows) {
     const customerId = options.ignoreIdCase ? row.customerId.toLowerCase() : row.customerId;
-    if (seen.has(customerId)) {
-      if (seen.get(customerId) !== row.group) switched++;
-      continue;
-    }
-    seen.set(customerId, row.group);
     const details = ((row.scores as { campaign?: Record<string, unknown> }).campaign ??
       {}) as Record<string, unknown>;
-    decisions.push({
+    const earlier = first.get(customerId);
+    if (earlier) {
+      if (earlier.group !== row.group) switched++;
+      else if (row.group === "treated" && row.wouldHave && row.wouldHave !== "none") {
+        const contact = {
+          day: zonedDay(row.decidedAt, options.timezone),
+          cost: num(details.cost, 0),
+        };
+        (earlier.laterContacts ??= []).push(contact);
+      }
+      continue;
+    }
+    const decision: CampaignDecision = {
       customerId,
       decidedDay: zonedDay(row.decidedAt, options.timezone),
       group: row.group === "control" ? "control" : "treated",
@@ -72,7 +83,9 @@ export async function readCampaignDecisions(
       upliftBase: num(details.uplift_base, num(details.expected_purchases, 0)),
       pAlive: num(details.p_alive, Number.NaN),
       horizonDays: horizonDaysOf(row.inputs ?? {}),
-    });
+    };
+    first.set(customerId, decision);
+    decisions.push(decision);
   }
   return { decisions, repeats: rows.length - decisions.length, switched };
 }
@@ -103,6 +116,8 @@ export function joinPurchases(
   transactions: number;
   unknownCustomers: number;
   coverage: HorizonCoverage;
+  /** Later contacts counted in their customer's cost (those before the window's last day). */
+  laterContacts: { count: number; cost: number };
 } {
   const actions = [...new Set(decisions.map((d) => d.action).filter((a) => a !== "none"))].sort();
   const actionIndex = new Map(actions.map((a, k) => [a, k]));
@@ -111,12 +126,20 @@ export function joinPurchases(
   const lastCounted = new Float64Array(decisions.length);
   const coverage = { partial: 0, meanCoverage: 0, cutAtHorizon: 0 };
   let withHorizon = 0;
+  const laterContacts = { count: 0, cost: 0 };
   decisions.forEach((d, i) => {
     position.set(d.customerId, i);
     o.action[i] = actionIndex.get(d.action) ?? -1;
     o.treated[i] = d.group === "treated" ? 1 : 0;
     o.margin[i] = d.margin;
     o.cost[i] = d.cost;
+    // Purchases after a later contact are counted with the first decision's: so is its cost.
+    for (const contact of d.laterContacts ?? []) {
+      if (contact.day >= endDay) continue;
+      o.cost[i] = o.cost[i]! + contact.cost;
+      laterContacts.count++;
+      laterContacts.cost += contact.cost;
+    }
     o.assumedUplift[i] = d.uplift;
     const share = d.horizonDays > 0 ? Math.min(1, (endDay - d.decidedDay) / d.horizonDays) : 1;
     lastCounted[i] = d.horizonDays > 0 ? Math.min(endDay, d.decidedDay + d.horizonDays) : endDay;
@@ -157,5 +180,5 @@ export function joinPurchases(
   }
   const unknownCustomers = decisions.length - logPosition.filter((p) => p >= 0).length;
   coverage.meanCoverage = withHorizon > 0 ? coverage.meanCoverage / withHorizon : 1;
-  return { observations: o, transactions, unknownCustomers, coverage };
+  return { observations: o, transactions, unknownCustomers, coverage, laterContacts };
 }

@@ -83,8 +83,15 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
         `(${dayToIsoDate(endDay)}) left out: no days to buy in`,
     );
   }
-  if (repeats > 0)
-    notes.push(`${repeats} repeated decisions of the same customers ignored (first decision kept)`);
+  if (repeats > 0) {
+    const { count, cost } = joined.laterContacts;
+    notes.push(
+      `${repeats} repeated decisions of the same customers: each customer keeps the group and action of its first decision` +
+        (count > 0
+          ? `; the ${count} later contacts of treated customers (cost ${cost.toFixed(2)}) are counted in that action's cost`
+          : ""),
+    );
+  }
   if (switched > 0) {
     notes.push(
       `${switched} later decisions put a customer in the other group (the control share changed); ` +
