@@ -163,6 +163,16 @@ function openPostgres(url: string, max: number): DatabaseHandle {
  * planning cost more than running it); the server is one PGlite session shared by every
  * connection, and it closes a connection's statements when that connection goes away.
  */
+/**
+ * Seconds after which an idle embedded connection closes itself. A host that is done waits for
+ * the other processes' connections to close (wire-server.ts drain): closed by the client, which
+ * knows whether it is about to send, none fails; closed by the host, the client's next statement
+ * could cross the close and fail with ECONNRESET. Reconnecting costs 3–15 ms (startup and
+ * postgres.js's type query), so a statement after a quiet spell pays it; longer, a CLI hosting
+ * the store lingers that long after its command for a service's idle connections.
+ */
+export const EMBEDDED_CLIENT_IDLE_S = 2;
+
 function openPglite(dataDir: string, max: number): DatabaseHandle {
   retainEmbedded(dataDir);
   const factory: ClientFactory = (m) =>
@@ -173,6 +183,7 @@ function openPglite(dataDir: string, max: number): DatabaseHandle {
       max: m,
       onnotice: () => {},
       backoff: reconnectBackoff,
+      idle_timeout: EMBEDDED_CLIENT_IDLE_S,
       // postgres.js takes a connected socket from `socket` (documented, missing from its types).
       ...({ socket: () => embeddedSocket(dataDir) } as object),
     });

@@ -26,7 +26,7 @@ import { serveOverWire, type WireServer } from "./wire-server.ts";
 const HOST = "127.0.0.1";
 /**
  * How long a host that is done waits for other processes' queries and transactions under way
- * before it closes (wire-server.ts drain): idle connections close at once.
+ * before it closes (wire-server.ts drain): idle connections close themselves (EMBEDDED_CLIENT_IDLE_S).
  */
 const RELEASE_DRAIN_MS = 5_000;
 /** Opening (and on first use creating) a PGlite database takes seconds on a busy machine. */
@@ -79,14 +79,54 @@ function removeOwnLock(dataDir: string): void {
   }
 }
 
-function connectSocket(port: number): Promise<Socket> {
-  return new Promise((resolvePromise, reject) => {
-    const socket = connect({ host: HOST, port });
-    socket.once("connect", () => {
-      socket.removeListener("error", reject);
-      resolvePromise(socket);
+/** A connection the server closed before answering the handshake: nothing was sent, try again. */
+class HandshakeLost extends Error {}
+
+/** SSLRequest: the server answers it with one byte ('N') before any startup (wire-connection.ts). */
+const SSL_REQUEST = Uint8Array.of(0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f);
+/** Bounds a host too busy to answer (PGlite runs on its event loop); then the lock is read again. */
+const HANDSHAKE_TIMEOUT_MS = 30_000;
+
+/**
+ * A socket to the server on `port`, handed over only once the server's process has answered an
+ * SSLRequest, so it is serving this connection. A connection the kernel accepted as the host
+ * stopped listening is reset (ECONNRESET), and postgres.js reported that as a lost connection
+ * under the command's first statement (2 of 80 `ml models` four at a time on a new store); here
+ * it is a HandshakeLost before anything was sent, and the caller looks for the host again.
+ */
+async function connectSocket(port: number): Promise<Socket> {
+  const socket = await new Promise<Socket>((resolvePromise, reject) => {
+    const s = connect({ host: HOST, port });
+    s.once("connect", () => {
+      s.removeListener("error", reject);
+      resolvePromise(s);
     });
-    socket.once("error", reject);
+    s.once("error", reject);
+  });
+  return await new Promise<Socket>((resolvePromise, reject) => {
+    const lost = (reason: string) => {
+      settle();
+      socket.destroy();
+      reject(new HandshakeLost(reason));
+    };
+    const onError = (error: Error) => lost(error.message);
+    const onClose = () => lost("closed");
+    const timer = setTimeout(() => lost("no answer"), HANDSHAKE_TIMEOUT_MS);
+    const settle = () => {
+      clearTimeout(timer);
+      socket.removeListener("error", onError);
+      socket.removeListener("close", onClose);
+      socket.removeListener("data", onData);
+    };
+    const onData = (data: Buffer) => {
+      settle();
+      if (data.length === 1 && data[0] === 0x4e) resolvePromise(socket);
+      else lost(`unexpected answer to the handshake (${data.length} bytes)`);
+    };
+    socket.on("error", onError);
+    socket.on("close", onClose);
+    socket.on("data", onData);
+    socket.write(SSL_REQUEST);
   });
 }
 
@@ -142,7 +182,15 @@ export async function embeddedSocket(dataDirInput: string): Promise<Socket> {
   const deadline = Date.now() + LOCATE_DEADLINE_MS;
   let refused = 0;
   while (Date.now() < deadline) {
-    if (entry.hosting) return connectSocket((await entry.hosting).server.port);
+    if (entry.hosting) {
+      try {
+        return await connectSocket((await entry.hosting).server.port);
+      } catch (error) {
+        if (!(error instanceof HandshakeLost)) throw error;
+        await sleep(50); // our own server is closing: the next turn of the loop finds it gone
+        continue;
+      }
+    }
     if (entry.claiming) {
       // A pool reconnects all its connections at once when the host dies: one takes the lock,
       // the others wait for it. (Each taking it in turn opened one PGlite per connection on the
@@ -162,7 +210,11 @@ export async function embeddedSocket(dataDirInput: string): Promise<Socket> {
       }
       try {
         return await connectSocket(lock.port);
-      } catch {
+      } catch (error) {
+        if (error instanceof HandshakeLost) {
+          await sleep(50); // the host stopped serving as we connected: its lock says so next
+          continue;
+        }
         if (++refused < 3) {
           await sleep(100);
           continue;

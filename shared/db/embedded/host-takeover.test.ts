@@ -7,7 +7,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
-import type { Socket } from "node:net";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { embeddedSocket, releaseEmbedded, retainEmbedded } from "./embedded-host.ts";
@@ -152,4 +152,33 @@ test("a lock its writer never finished (killed before its content) is taken over
   expect(lock).toMatchObject({ pid: process.pid, port: ports[0] });
   // Left alone while young (it may be another process's claim being written), then taken over.
   expect(waited).toBeGreaterThan(1500);
+}, 60_000);
+
+test("a host that closes a connection before answering it is looked for again, not handed to the driver", async () => {
+  // As a host stops listening, a connection the kernel had accepted is reset; handed to
+  // postgres.js, that failed the command's first statement with ECONNRESET.
+  const dir = newDir();
+  const resetting = createServer((socket) => socket.destroy());
+  await new Promise<void>((r) => resetting.listen(0, "127.0.0.1", () => r()));
+  const resettingPort = (resetting.address() as AddressInfo).port;
+  const holder = spawn("sleep", ["30"]);
+  const lock: LockInfo = {
+    pid: holder.pid ?? 0,
+    instance: "closing-host",
+    port: resettingPort,
+    host: "127.0.0.1",
+    startedAt: "",
+    command: "a host closing",
+  };
+  writeFileSync(lockPath(dir), JSON.stringify(lock));
+  try {
+    setTimeout(() => holder.kill("SIGKILL"), 400); // the host goes; this process takes over
+    const [port] = await socketsAtOnce(dir, 1);
+    expect(port).not.toBe(resettingPort);
+    expect(readLock(dir)).toMatchObject({ pid: process.pid, port });
+  } finally {
+    await releaseEmbedded(dir);
+    holder.kill("SIGKILL");
+    resetting.close();
+  }
 }, 60_000);

@@ -71,15 +71,21 @@ export async function serveOverWire(
   };
 }
 
-/** How long a connection must stay idle, while draining, before it is closed (see drain). */
-const DRAIN_IDLE_MS = 500;
+/**
+ * How long a connection must stay idle, while draining, before the server closes it. This
+ * project's clients close their own idle connections sooner (EMBEDDED_CLIENT_IDLE_S in
+ * shared/db/client.ts), so this only reaches clients that never do (psql, an older process).
+ */
+const DRAIN_IDLE_MS = 3_000;
 
 /**
  * Lets the connections finish, until none is left or `ms` have passed: a CLI ends its own when
- * its command is done; one idle for DRAIN_IDLE_MS (a service's pooled connection) is closed and
- * reconnects on its next query, to the next host. Closing one the moment it was idle cut CLIs
- * between two statements of their migration (CONNECTION_CLOSED); cutting them all at once, as
- * before, failed any command under way whenever the CLI hosting the store finished first.
+ * its command is done, and a pooled connection (a service's, or a CLI's between statements)
+ * closes itself once idle and reconnects on its next query, to the next host. The server closing
+ * an idle connection itself raced the client's next statement: sent as the socket closed, it
+ * failed with ECONNRESET (2 of 80 `ml models` started four at a time on a new store), and the
+ * client could not tell whether it had run. Cutting them all at once, as before that, failed any
+ * command under way whenever the CLI hosting the store finished first.
  */
 async function drain(
   session: WireSession,
