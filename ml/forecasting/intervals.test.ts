@@ -9,7 +9,7 @@ import { simulateBgNbd } from "../sim/bgnbd-simulator.ts";
 import { simulateParetoNbd } from "../sim/pareto-nbd-simulator.ts";
 import type { SimulatedPopulation } from "../sim/purchase-process.ts";
 import { countInterval } from "./count-interval.ts";
-import { forecastIntervals, type IntervalModel } from "./intervals.ts";
+import { forecastIntervals, type IntervalModel, meanOnlyPmf } from "./intervals.ts";
 import { parameterCovariances } from "./parameter-uncertainty.ts";
 
 const LEVELS = [0.8, 0.95];
@@ -308,4 +308,20 @@ test("the spend interval agrees with the purchases' where the PMF settles it", (
   }
   expect(settled).toBeGreaterThan(1000);
   expect(wrong.slice(0, 3)).toEqual([]);
+});
+
+test("a mean-only forecast's PMF reaches its upper bound whatever the dispersion", () => {
+  // GBDT and blend counts: NB(mean, φ). The support was sized for mean/φ, so at φ 14.16 (a
+  // population of one-time buyers) a mean of 7.8 had no 95% upper bound (its 97.5% quantile is 84).
+  const expected: Array<[mean: number, dispersion: number, hi95: number]> = [
+    [5, 14.16, 54],
+    [7.8, 14.16, 84],
+    [20.8, 14.16, 224],
+    [7.8, 1.6, 36],
+  ];
+  for (const [mean, dispersion, hi95] of expected) {
+    const dist = meanOnlyPmf(mean, dispersion);
+    expect(dist.tail).toBeLessThan(0.001);
+    expect(countInterval(dist, 0.95)).toEqual([0, hi95]);
+  }
 });

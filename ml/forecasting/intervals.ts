@@ -112,7 +112,13 @@ function supportSize(shape: number, rate: number, horizon: number): number {
 /** The NB (or Poisson) PMF of a mean-only forecast, with enough support for its spread. */
 export function meanOnlyPmf(mean: number, dispersion: number): CountPmf {
   const shape = dispersion > 0 ? 1 / dispersion : 1e6;
-  return negativeBinomialMeanPmf(mean, dispersion, supportSize(shape, 1, Math.max(0, mean)) + 10);
+  // A Gamma mixing rate of shape/mean has the forecast's mean. (Rate 1 sized the support for a
+  // mean of mean/φ: at φ 14 a mean of 7.8 lost its 95% upper bound, whose true value is 84.)
+  return negativeBinomialMeanPmf(
+    mean,
+    dispersion,
+    supportSize(shape, shape, Math.max(0, mean)) + 10,
+  );
 }
 
 /** The predictive PMF of one customer under one model, or null when it has no forecast. */
