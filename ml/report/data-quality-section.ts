@@ -10,6 +10,7 @@ import {
   zeroPaddedWarning,
 } from "../data/input/data-quality.ts";
 import { dominantCustomerWarning } from "../data/input/dominant-customer.ts";
+import { emptySpanWarning } from "../data/input/empty-span.ts";
 import { extremeAmountsWarning } from "../data/input/extreme-amounts.ts";
 import { quantityLikeAmountWarning } from "../data/input/quantity-like-amount.ts";
 import { refundedAmountsWarning } from "../data/input/refunded-amounts.ts";
@@ -93,6 +94,7 @@ function warningRows(q: DataQuality): [string, string][] {
   if (q.dominant_customer) {
     rows.push(["one customer stands out", dominantCustomerWarning(q.dominant_customer)]);
   }
+  if (q.empty_span) rows.push(["days without a purchase", emptySpanWarning(q.empty_span)]);
   if (q.extreme_amounts) {
     rows.push(["extreme amounts", extremeAmountsWarning(q.extreme_amounts)]);
   }

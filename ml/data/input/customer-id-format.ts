@@ -6,7 +6,7 @@
 
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { InputError } from "./input-error.ts";
-import { columnText, sqlString } from "./sql-text.ts";
+import { columnText, sqlIdentifier, sqlString } from "./sql-text.ts";
 
 /** A whole number written with a zero fraction: 17850.0, -3.00. */
 const FLOAT_WRITTEN = "^(-?[0-9]+)\\.0+$";
@@ -121,6 +121,41 @@ export async function failOnRoundedLongIds(
       `of 16 digits or more end in zeros past their 15th digit (e.g. "${row.example}", ${where}), as a ` +
       "number cell keeps 15; customers whose ids differ past it were merged into one",
     { hint: "export the customer id column as text and read it again" },
+  );
+}
+
+/** 2^53: past it a double no longer holds every whole number, so distinct ids become one. */
+const FLOAT_EXACT_LIMIT = 9_007_199_254_740_992;
+
+/**
+ * Throws when the source typed the id column as floating-point numbers (a JSON number past
+ * 2^64, a Parquet DOUBLE column, a float column of a table) and some id is 2^53 or more: such
+ * ids have lost their last digits before the read, and customers whose ids differ there are one
+ * number (400 NDJSON customers read as 1, 400 Parquet customers as 201). A CSV's ids are text.
+ */
+export async function failOnFloatTypedIds(
+  connection: DuckDBConnection,
+  from: string,
+  types: Map<string, string>,
+  column: string,
+): Promise<void> {
+  const type = types.get(column) ?? "";
+  if (!/^(DOUBLE|FLOAT|REAL)$/.test(type)) return;
+  const c = sqlIdentifier(column);
+  const reader = await connection.runAndReadAll(
+    `SELECT count(*) FILTER (WHERE abs(${c}) >= ${FLOAT_EXACT_LIMIT}) AS big,
+       CAST(max(${c}) FILTER (WHERE abs(${c}) >= ${FLOAT_EXACT_LIMIT}) AS VARCHAR) AS example FROM ${from}`,
+  );
+  const [row] = reader.getRowObjectsJS() as { big: bigint; example: string | null }[];
+  if (!row || row.big === 0n) return;
+  throw new InputError(
+    column,
+    `column "${column}" is read as floating-point numbers (${type}), and ${Number(row.big).toLocaleString("en-US")} rows ` +
+      `hold an id of 2^53 or more (e.g. ${row.example}): such a number keeps about 16 digits, so ids ` +
+      "that differ past them read as one, and their customers would be merged",
+    {
+      hint: "export the customer id column as text (in JSON as strings, in Parquet a string or INT64 column) and read it again",
+    },
   );
 }
 

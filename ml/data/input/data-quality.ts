@@ -9,6 +9,7 @@ import { optionWithColumn } from "./column-suggestion.ts";
 import { currencyMixWarning } from "./currency-mix.ts";
 import { groupedIdsLine, unseenIdCharactersLine, wholeNumberId } from "./customer-id-format.ts";
 import { dominantCustomerWarning } from "./dominant-customer.ts";
+import { emptySpanWarning } from "./empty-span.ts";
 import { extremeAmountsWarning } from "./extreme-amounts.ts";
 import { quantityLikeAmountWarning } from "./quantity-like-amount.ts";
 import { refundedAmountsWarning } from "./refunded-amounts.ts";
@@ -130,6 +131,13 @@ export const DataQualitySchema = z.object({
       spend_share: z.number().optional(),
       next_most: z.number().int(),
     })
+    .optional(),
+  /**
+   * A run of days without a purchase in a log that buys on nearly every day (empty-span.ts): an
+   * export that misses those days, read as customers who stopped buying. Warned about.
+   */
+  empty_span: z
+    .object({ from: z.string(), to: z.string(), days: z.number().int(), expected: z.number() })
     .optional(),
   /**
    * Purchase days spending over a thousand times the median one (extreme-amounts.ts): Gamma-Gamma
@@ -363,6 +371,25 @@ function mostSkippedWarning(q: DataQuality): string {
   );
 }
 
+/** Day numbers spanning less than this are more likely counts between orders than days of a log. */
+const SHORT_DAY_NUMBER_SPAN = 60;
+
+/**
+ * Dates read as 'days since …' that span under two months: the sniffer refuses such numbers as
+ * a count (Instacart's days_since_prior_order, 0–30), but an explicit --date-format read them,
+ * every order of three years in one month, and trained without a word.
+ */
+function shortDaysSinceWarning(q: DataQuality): string {
+  if (!q.date_format?.startsWith("days since") || !q.first_date || !q.last_date) return "";
+  const span = (Date.parse(q.last_date) - Date.parse(q.first_date)) / 86_400_000;
+  if (span >= SHORT_DAY_NUMBER_SPAN) return "";
+  return (
+    `  WARNING: the dates read as '${q.date_format}' span ${span} days (${q.first_date} to ${q.last_date}): ` +
+    "if the column counts days since a customer's previous order (Instacart's days_since_prior_order), " +
+    "every order landed in that span; add them up per customer into day numbers first"
+  );
+}
+
 /** The lines the CLI prints (and the report lists) about the data. */
 export function dataQualityLines(q: DataQuality): string[] {
   return [headline(q), ...sourceLines(q), ...rowLines(q), ...warningLines(q)].filter(
@@ -500,7 +527,9 @@ function warningLines(q: DataQuality): string[] {
     ...(q.not_sales ?? []).map((s) => `  ${notSalesWarning(s)}`),
     q.refunded_amounts ? `  ${refundedAmountsWarning(q.refunded_amounts)}` : "",
     q.quantity_like_amount ? `  ${quantityLikeAmountWarning(q.quantity_like_amount)}` : "",
+    shortDaysSinceWarning(q),
     q.dominant_customer ? `  ${dominantCustomerWarning(q.dominant_customer)}` : "",
+    q.empty_span ? `  ${emptySpanWarning(q.empty_span)}` : "",
     q.extreme_amounts ? `  ${extremeAmountsWarning(q.extreme_amounts)}` : "",
     q.case_variant_ids ? `  ${caseVariantWarning(q.case_variant_ids)}` : "",
     q.zero_padded_ids ? `  ${zeroPaddedWarning(q.zero_padded_ids)}` : "",

@@ -147,9 +147,16 @@ test("small counts (days since the previous order, hours) are no dates: the erro
   expect(error?.message).toContain(
     'line 3: date "7.0" in column "date" is a bare number, and the column\'s numbers (0 to 30) are a count or a part of a date',
   );
-  expect(error?.message).not.toContain("days since YYYY");
+  // Not the column read as day numbers: only once added up per customer.
+  expect(error?.message).not.toContain("pass --date-format 'days since");
   expect(error?.message).toContain(
-    "pass --date-col naming the column that holds each purchase's date",
+    "pass --date-col naming the column that holds each purchase's date; days since a customer's previous order " +
+      "(Instacart's days_since_prior_order) are no dates: added up per customer they are day numbers",
+  );
+  // Read so anyway (an explicit --date-format), the month they fill is named.
+  const explicit = await read(path, { dateFormat: "days since 2017-01-01" });
+  expect(dataQualityLines(explicit.quality).join("\n")).toContain(
+    "WARNING: the dates read as 'days since 2017-01-01' span 30 days (2017-01-01 to 2017-01-31): if the column counts days since a customer's previous order",
   );
   // Nor are such columns guessed as the date when the one named is not there.
   const instacart = file(

@@ -526,7 +526,11 @@ function notDatesError(
     `${where}: date "${sample.first}" in column "${columnName}" is a bare number, and the column's ` +
       `numbers (${min} to ${max}) are ${what}, not purchase dates`,
     {
-      hint: "pass --date-col naming the column that holds each purchase's date; a log without one cannot be modelled",
+      hint: clock
+        ? "pass --date-col naming the column that holds each purchase's date"
+        : "pass --date-col naming the column that holds each purchase's date; days since a customer's previous order " +
+          "(Instacart's days_since_prior_order) are no dates: added up per customer they are day numbers, read with " +
+          "--date-format 'days since YYYY-MM-DD' (each customer's first order then falls on that day)",
     },
   );
 }

@@ -15,6 +15,7 @@ import { suggestedColumns } from "./column-suggestion.ts";
 import { currencyMix } from "./currency-mix.ts";
 import {
   caseVariantIds,
+  failOnFloatTypedIds,
   failOnRoundedLongIds,
   floatWrittenIdExample,
   groupedIds,
@@ -28,6 +29,7 @@ import { checkDateFormat, moreDateLayouts, sniffDateFormat } from "./date-format
 import { failOnOtherDayOrder } from "./day-order.ts";
 import { dominantCustomer } from "./dominant-customer.ts";
 import { doubledExport, readDoubledOnce } from "./doubled-export.ts";
+import { emptySpan } from "./empty-span.ts";
 import { extremeAmounts } from "./extreme-amounts.ts";
 import { fetchCustomerIds, fetchLog } from "./fetch-log.ts";
 import { sourceBySignature } from "./file-signature.ts";
@@ -289,6 +291,7 @@ async function readWith(
   const skippedTotal = Object.values(skipped).reduce((a, b) => a + b, 0);
   const [first, last] = await dayRange(connection, log);
   const dominant = dominantCustomer(log, input.columns.customerId);
+  const gap = emptySpan(log);
   const extreme = input.noAmount ? null : extremeAmounts(log);
   return {
     log,
@@ -312,6 +315,7 @@ async function readWith(
       ...(unseen ? { unseen_id_characters: unseen } : {}),
       ...(grouped ? { grouped_ids: grouped } : {}),
       ...(dominant ? { dominant_customer: dominant } : {}),
+      ...(gap ? { empty_span: gap } : {}),
       ...(extreme ? { extreme_amounts: extreme } : {}),
       ...(caseVariants ? { case_variant_ids: caseVariants } : {}),
       ...(zeroPadded ? { zero_padded_ids: zeroPadded } : {}),
@@ -421,6 +425,7 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
     : (input.dateFormat ?? (await sniffDateFormat(connection, date, describe)));
   await failOnMinorUnits(connection, loaded.peek, loaded.types, input);
   const numbers = await numberFormatsOf(connection, input, loaded);
+  await failOnFloatTypedIds(connection, loaded.peek, loaded.types, columns.customerId);
   const floatIds = await floatWrittenIdExample(connection, loaded.peek, columns.customerId);
   const buildLinesTable = (dateFormat: string | null) =>
     connection.run(
