@@ -3,7 +3,9 @@
 // decision assumed, and its decision day; purchase days and spend are counted in
 // (decision day, window end]. The result is the observations `measureCampaign` reads.
 import type { Database } from "@pp/shared/db/database.ts";
+import { policyDefinitionSchema } from "@pp/shared/policy/policy-definition.ts";
 import { readCampaignDecisionRows } from "@pp/shared/registry/decision-log-reads.ts";
+import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
 import type { TransactionLog } from "../data/transaction-log.ts";
 import { type CampaignObservations, emptyObservations } from "./campaign-observations.ts";
 import { zonedDay } from "./zoned-day.ts";
@@ -23,6 +25,8 @@ export interface CampaignDecision {
   pAlive: number;
   /** The horizon the decision was made for, in days (NaN when not logged). */
   horizonDays: number;
+  /** The profit model of the policy version that decided ("unknown" when that version is gone). */
+  profitModel?: string;
   /** Later contacts of a customer first decided treated (another wave): their days and costs. */
   laterContacts?: Array<{ day: number; cost: number }>;
 }
@@ -50,6 +54,7 @@ export async function readCampaignDecisions(
   options: { ignoreIdCase?: boolean; timezone?: string } = {},
 ): Promise<{ decisions: CampaignDecision[]; repeats: number; switched: number }> {
   const rows = await readCampaignDecisionRows(db, campaign);
+  const profitModelOf = profitModels(db);
   const decisions: CampaignDecision[] = [];
   const first = new Map<string, CampaignDecision>();
   // A customer's group changes only when the control share changed between decisions.
@@ -66,7 +71,9 @@ export async function readCampaignDecisions(
           day: zonedDay(row.decidedAt, options.timezone),
           cost: num(details.cost, 0),
         };
-        (earlier.laterContacts ??= []).push(contact);
+        const later = earlier.laterContacts ?? [];
+        later.push(contact);
+        earlier.laterContacts = later;
       }
       continue;
     }
@@ -83,11 +90,30 @@ export async function readCampaignDecisions(
       upliftBase: num(details.uplift_base, num(details.expected_purchases, 0)),
       pAlive: num(details.p_alive, Number.NaN),
       horizonDays: horizonDaysOf(row.inputs ?? {}),
+      profitModel: await profitModelOf(row.policyName, row.policyVersion),
     };
     first.set(customerId, decision);
     decisions.push(decision);
   }
   return { decisions, repeats: rows.length - decisions.length, switched };
+}
+
+/** The profit model of a policy version (its units of uplift), each version read once. */
+function profitModels(db: Database): (name: string, version: number) => Promise<string> {
+  const store = new PolicyStore(db);
+  const known = new Map<string, Promise<string>>();
+  return (name, version) => {
+    const key = `${version}@${name}`;
+    let model = known.get(key);
+    if (!model) {
+      model = store.get(name, version).then((row) => {
+        const parsed = row ? policyDefinitionSchema.safeParse(row.definition) : null;
+        return parsed?.success ? parsed.data.profit_model : "unknown";
+      });
+      known.set(key, model);
+    }
+    return model;
+  };
 }
 
 /** How the window met the decisions' horizons (customers whose decision logged one). */

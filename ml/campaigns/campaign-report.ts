@@ -111,12 +111,18 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
       `${joined.unknownCustomers} campaign customers have no transactions in --data at all`,
     );
   }
+  const models = profitModelsByAction(measured);
+  notes.push(...mixedUnitNotes(models));
   const result = measureCampaign(joined.observations, {
     campaign: o.campaign,
     window: { start: dayToIsoDate(firstDecision + 1), end: dayToIsoDate(endDay) },
     horizonCoverage: joined.coverage.meanCoverage,
     notes,
   });
+  for (const a of result.actions) {
+    const counts = models.get(a.action);
+    if (counts) a.profit_model = counts.size === 1 ? [...counts.keys()][0]! : null;
+  }
   await saveCampaignResult(o.db, result);
   for (const note of notes) print(`note: ${note}`);
   for (const a of result.actions) print(actionLine(a));
@@ -174,4 +180,38 @@ function actionLine(a: ActionResult): string {
     `total ${a.incremental_profit_total.estimate.toFixed(2)}, measured uplift ` +
     `${Number.isFinite(uplift) ? uplift.toFixed(3) : "–"} (assumed ${a.assumed_uplift.toFixed(3)})`
   );
+}
+
+/** Per action, the profit models its customers were decided under, with their customers. */
+function profitModelsByAction(
+  decisions: readonly CampaignDecision[],
+): Map<string, Map<string, number>> {
+  const byAction = new Map<string, Map<string, number>>();
+  for (const d of decisions) {
+    if (d.action === "none" || d.profitModel === undefined) continue;
+    const counts = byAction.get(d.action) ?? new Map<string, number>();
+    counts.set(d.profitModel, (counts.get(d.profitModel) ?? 0) + 1);
+    byAction.set(d.action, counts);
+  }
+  return byAction;
+}
+
+/**
+ * An action decided under policies of different profit models: its uplift was assumed in different
+ * units (per expected purchase; per (1 − P(alive))·E/P(alive) under lapsing-uplift), and one
+ * measured uplift pools them. The report says so; `campaign learn` leaves the action alone.
+ */
+function mixedUnitNotes(models: Map<string, Map<string, number>>): string[] {
+  const notes: string[] = [];
+  for (const [action, counts] of models) {
+    if (counts.size < 2) continue;
+    const parts = [...counts]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([model, n]) => `${model} ${n.toLocaleString("en-US")}`);
+    notes.push(
+      `${action}: its customers were decided under policies of different profit models (${parts.join(", ")} customers): ` +
+        "its measured uplift pools their units, and `campaign learn` leaves it alone",
+    );
+  }
+  return notes;
 }

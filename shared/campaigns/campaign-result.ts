@@ -39,6 +39,12 @@ export interface ActionResult {
    * policy's profit model; expected purchases under expected-profit): the uplift as it defines it.
    */
   measured_uplift: Interval;
+  /**
+   * The profit model of the policies that decided the action's customers, whose units the
+   * measured uplift is in; null when they were decided under several (their units pooled, so
+   * `campaign learn` leaves the action alone). Absent in results stored before it was kept.
+   */
+  profit_model?: string | null;
   /** Per P(alive) segment (present when the log has P(alive)). */
   segments: SegmentResult[];
 }

@@ -17,6 +17,9 @@ export interface CampaignDecisionRow {
   scores: Record<string, unknown>;
   /** The request's terms (its `horizon` among them). */
   inputs: Record<string, unknown>;
+  /** The policy version that decided (its profit model sets the uplift's units). */
+  policyName: string;
+  policyVersion: number;
 }
 
 /** Every decision of `campaign` with an assignment group, oldest first (ties by decision id). */
@@ -32,6 +35,8 @@ export function readCampaignDecisionRows(
       wouldHave: decisionLog.wouldHaveAction,
       scores: decisionLog.scores,
       inputs: decisionLog.inputs,
+      policyName: decisionLog.policyName,
+      policyVersion: decisionLog.policyVersion,
     })
     .from(decisionLog)
     .where(and(eq(decisionLog.campaignId, campaign), isNotNull(decisionLog.assignmentGroup)))
