@@ -13,7 +13,12 @@
 //    one rejected by a socket error, such as a refused reconnection while a connection started up;
 //  - end() called while a connection was reserved (a transaction) or had a query in flight waited
 //    for that connection to finish it, and a socket that closed first never settled it: end()
-//    waited forever (a CLI whose migration's host went away spun at 100% CPU under Bun).
+//    waited forever (a CLI whose migration's host went away spun at 100% CPU under Bun);
+//  - a query that failed after some of its rows had come (an error on a later row, a cancel, a
+//    backend terminated) left the row counter where it was, and the next query on the connection
+//    resolved with that many holes before its own rows (upstream porsager/postgres#1119, #1181):
+//    a keyed decision's lookup met `undefined` and answered 500, and `const [row] = …` reads such
+//    a result as "no row".
 // `shared/db/postgres-js-patch.test.ts` and the "ends the service's connections" test in
 // services/reliability/idempotent-outages.test.ts reproduce these and fail if an install leaves
 // them unmended.
@@ -22,7 +27,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const MARK = "/* purchase-prediction: postgres.js patch 5 */";
+export const MARK = "/* purchase-prediction: postgres.js patch 6 */";
 
 /** [what 3.4.x has, what it becomes]; each must occur exactly once in every build. */
 const EDITS = [
@@ -66,6 +71,17 @@ const EDITS = [
   [
     "    onclose(connection, Errors.connection('CONNECTION_CLOSED', options, socket))\n  }\n",
     "    onclose(connection, Errors.connection('CONNECTION_CLOSED', options, socket))\n    ended && (ended(), ending = ended = null)\n  }\n",
+  ],
+  // A query that failed after some of its rows (ErrorResponse, then ReadyForQuery; or the socket
+  // closed) left `rows` where it was: the next query's rows were stored from that index, after
+  // holes (porsager/postgres#1119, #1181). Reset with the result it counts.
+  [
+    "    result = new Result()\n    closedTime = performance.now()\n",
+    "    result = new Result()\n    rows = 0\n    closedTime = performance.now()\n",
+  ],
+  [
+    "    query = results = errorResponse = null\n    result = new Result()\n    connectTimer.cancel()\n",
+    "    query = results = errorResponse = null\n    result = new Result()\n    rows = 0\n    connectTimer.cancel()\n",
   ],
 ];
 

@@ -26,6 +26,7 @@ interface SocketDeaths {
   typesFailed: string;
   startupRefused: string;
   endAfterRefused: string;
+  afterFailedRows: string;
   uncaught: string[];
 }
 
@@ -67,6 +68,8 @@ describe("postgres.js when its socket dies", () => {
       // whichever comes first (both seen, on Node and on Bun).
       expect(seen.startupRefused).toMatch(/^(ECONNREFUSED|CONNECTION_CLOSED)/);
       expect(seen.endAfterRefused).toBe("ended");
+      // After a query that failed midway through its rows, the next one's rows are its own.
+      expect(seen.afterFailedRows).toBe('[{"one":1}]');
     });
   }
 });
