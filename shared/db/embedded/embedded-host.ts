@@ -95,15 +95,23 @@ const HANDSHAKE_TIMEOUT_MS = 30_000;
  * it is a HandshakeLost before anything was sent, and the caller looks for the host again.
  */
 async function connectSocket(port: number): Promise<Socket> {
-  const socket = await new Promise<Socket>((resolvePromise, reject) => {
-    const s = connect({ host: HOST, port });
-    s.once("connect", () => {
-      s.removeListener("error", reject);
-      resolvePromise(s);
+  return handshake(await openSocket(port));
+}
+
+function openSocket(port: number): Promise<Socket> {
+  return new Promise((resolvePromise, reject) => {
+    const socket = connect({ host: HOST, port });
+    socket.once("connect", () => {
+      socket.removeListener("error", reject);
+      resolvePromise(socket);
     });
-    s.once("error", reject);
+    socket.once("error", reject);
   });
-  return await new Promise<Socket>((resolvePromise, reject) => {
+}
+
+/** `socket` once the server answered its SSLRequest 'N'; a HandshakeLost when it did not. */
+function handshake(socket: Socket): Promise<Socket> {
+  return new Promise<Socket>((resolvePromise, reject) => {
     const lost = (reason: string) => {
       settle();
       socket.destroy();
