@@ -13,6 +13,8 @@ export const errorStatus = {
   unsupported_media_type: 415,
   unprocessable: 422,
   rate_limited: 429,
+  /** The client went away before the answer was ready (nginx's 499): only ever logged. */
+  client_closed: 499,
   internal: 500,
   bad_gateway: 502,
   not_ready: 503,

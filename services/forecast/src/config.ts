@@ -67,6 +67,13 @@ export const forecastConfigSchema = z.object({
   WORKER_MEMORY_LIMIT_MB: numberVar({ integer: true, min: 1 }).default(128),
   /** Largest accepted request body. */
   MAX_BODY_BYTES: numberVar({ integer: true, min: 1024 }).default(10 * 1024 * 1024),
+  /**
+   * The longest one request's intervals and distributions may compute: past it the request is
+   * refused (413) and the work stops, as it does when its client hangs up (see interval-columns.ts).
+   */
+  INTERVALS_TIME_LIMIT_MS: numberVar({ integer: true, min: 100 }).default(30_000),
+  /** The most PMF entries one request's distributions may hold (about 9 bytes each in JSON). */
+  DISTRIBUTION_MAX_VALUES: numberVar({ integer: true, min: 1000 }).default(5_000_000),
   // Read by the shared database/artifact helpers on Bun/Node/Deno; listed so they are documented.
   DATABASE_URL: postgresUrlVar().optional(),
   DATA_DIR: z.string().optional(),

@@ -5,6 +5,7 @@ import { type BatchIntervals, batchForecastIntervals } from "@pp/ml/forecasting/
 import type { BatchForecast } from "@pp/ml/forecasting/forecast-batch.ts";
 import { intervalParamsFromManifest } from "@pp/ml/forecasting/interval-params.ts";
 import type { ModelIntervals } from "@pp/ml/forecasting/intervals.ts";
+import { AppError } from "@pp/shared/errors/app-error.ts";
 import type { LoadedModel } from "../model/loaded-model.ts";
 import type { CustomerBatch } from "./customer-batch.ts";
 
@@ -26,6 +27,17 @@ const nextTurn = (): Promise<void> =>
 const nextSlice = (done: number, ms: number) =>
   Math.max(1, Math.min(MAX_SLICE, Math.floor((done * INTERVAL_SLICE_MS) / Math.max(ms, 1e-3))));
 
+/**
+ * What one request may cost. A 1 MB request (10,000 heavy buyers, five years, a distribution) had
+ * the service compute for two minutes to 2.25 GB, and go on after its client had hung up.
+ */
+export interface IntervalLimits {
+  /** The request's signal: aborted when its client goes away (then the work stops). */
+  signal?: AbortSignal;
+  timeLimitMs: number;
+  maxDistributionValues: number;
+}
+
 /** The intervals of a whole batch, computed a slice at a time; the same as in one piece. */
 export async function batchIntervals(
   model: LoadedModel,
@@ -33,12 +45,18 @@ export async function batchIntervals(
   result: BatchForecast,
   levels: readonly number[],
   distribution: boolean,
+  limits: IntervalLimits,
 ): Promise<BatchIntervals> {
   const params = intervalParamsFromManifest(model.manifest);
   const all: BatchIntervals = {};
+  const began = performance.now();
+  let values = 0;
   let size = 1;
   for (let from = 0; from < batch.n; ) {
-    if (from > 0) await nextTurn();
+    if (from > 0) {
+      await nextTurn();
+      checkLimits(limits, { done: from, n: batch.n, ms: performance.now() - began });
+    }
     const range = { from, to: Math.min(batch.n, from + size) };
     const started = performance.now();
     const part = batchForecastIntervals(params, batch, result, levels, distribution, range);
@@ -46,10 +64,39 @@ export async function batchIntervals(
     for (const [m, intervals] of Object.entries(part) as [keyof BatchIntervals, ModelIntervals][]) {
       all[m] ??= wholeBatch(intervals, batch.n);
       place(all[m], intervals, from);
+      for (const pmf of intervals.pmf ?? []) values += pmf?.pmf.length ?? 0;
     }
+    if (values > limits.maxDistributionValues) throw tooManyValues(limits, range.to, batch.n);
     from = range.to;
   }
   return all;
+}
+
+/** Between slices: the client gone (the work stops), or the request past its time. */
+function checkLimits(limits: IntervalLimits, at: { done: number; n: number; ms: number }): void {
+  if (limits.signal?.aborted) {
+    throw new AppError(
+      "client_closed",
+      "The client closed the request before its intervals were computed",
+    );
+  }
+  if (at.ms <= limits.timeLimitMs) return;
+  const fits = Math.max(1, Math.floor((at.done * limits.timeLimitMs) / at.ms));
+  throw new AppError(
+    "payload_too_large",
+    `The intervals of these ${at.n.toLocaleString("en-US")} customers take longer than ${limits.timeLimitMs / 1000} s ` +
+      `(${at.done.toLocaleString("en-US")} were done): send about ${fits.toLocaleString("en-US")} customers per request, or a shorter horizon`,
+    { details: [{ path: "customers", message: `about ${fits} fit in the time limit` }] },
+  );
+}
+
+function tooManyValues(limits: IntervalLimits, done: number, n: number): AppError {
+  return new AppError(
+    "payload_too_large",
+    `The distributions of these customers hold more than ${limits.maxDistributionValues.toLocaleString("en-US")} values ` +
+      `(the first ${done.toLocaleString("en-US")} of ${n.toLocaleString("en-US")} already do): ask for them for fewer customers per request, or leave out "distribution"`,
+    { details: [{ path: "distribution", message: "too many values for one answer" }] },
+  );
 }
 
 /** Empty columns (and PMFs) for n customers, shaped like `part`'s. */

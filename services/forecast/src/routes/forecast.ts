@@ -45,7 +45,7 @@ export function registerForecast(app: Hono<AppEnv>, deps: ForecastDeps): void {
         });
       }
       const started = deps.now();
-      const body = await forecast(model, request, deps, metrics);
+      const body = await forecast(model, request, deps, metrics, c.req.raw.signal);
       const serverMs = deps.now() - started;
       metrics.total(serverMs);
       const logFields = c.get("logFields");
@@ -67,6 +67,7 @@ async function forecast(
   request: ForecastRequest,
   deps: ForecastDeps,
   metrics: ForecastMetrics,
+  signal: AbortSignal,
 ): Promise<ForecastResponse> {
   const horizon = horizonInModelUnits(request.horizon, model.timeUnit);
   const batch = resolveCustomers(model, request.customers, request.as_of);
@@ -76,7 +77,11 @@ async function forecast(
   const distribution = request.distribution === true;
   const intervals: BatchIntervals | null =
     levels.length > 0 || distribution
-      ? await batchIntervals(model, batch, result, levels, distribution)
+      ? await batchIntervals(model, batch, result, levels, distribution, {
+          signal,
+          timeLimitMs: deps.config.INTERVALS_TIME_LIMIT_MS,
+          maxDistributionValues: deps.config.DISTRIBUTION_MAX_VALUES,
+        })
       : null;
   const ctx = answerContext(model, batch, result, intervals, { levels, distribution });
   const forecasts: ForecastItem[] = new Array(batch.n);
