@@ -115,7 +115,7 @@ async function openSink(options: ScoreOptions): Promise<ScoreSink> {
   // Its folder must be there and writable before any customer is scored (it failed at the end).
   await access(dirname(resolve(out)), constants.W_OK);
   if (/\.parquet$/i.test(out)) return parquetSink(out, columns);
-  if (/\.csv$/i.test(out)) return csvSink(out, columns);
+  if (/\.csv$/i.test(out)) return csvSink(out, columns, true);
   throw new RangeError(`--out: expected a .csv or .parquet file, got "${out}"`);
 }
 
@@ -170,6 +170,8 @@ export async function runScore(options: ScoreOptions): Promise<ScoreResult> {
     const counted = await scorePages(model, source, run, sink, options, print);
     const closing = performance.now();
     await sink.close();
+    const note = sink.note?.();
+    if (note) print(note);
     sink = null;
     const publishing = (performance.now() - closing) / 1000;
     const seconds = counted.seconds + publishing;

@@ -138,6 +138,7 @@ export function csvRows(
   run: ScoreRunFields,
   batch: ForecastBatchInput,
   result: BatchForecast,
+  idField: (id: string) => string = csvField,
 ): string {
   const prefix = `${csvField(run.model)},${run.version},`;
   const middle = `,${run.asOf},${csvField(run.horizon)},${num(run.horizonModelUnits)},${run.timeUnit},${num(run.discountRate)},`;
@@ -152,7 +153,7 @@ export function csvRows(
   for (let i = 0; i < batch.n; i++) {
     if (batch.errors[i]) continue;
     const recommended = recommendedOf(run, result, i);
-    let line = `${prefix}${csvField(batch.ids[i] as string)}${middle}${recommended},${num(batch.x[i]!)},${num(batch.tx[i]!)},${num(batch.T[i]!)},${num(batch.monetary[i]!)}`;
+    let line = `${prefix}${idField(batch.ids[i] as string)}${middle}${recommended},${num(batch.x[i]!)},${num(batch.tx[i]!)},${num(batch.T[i]!)},${num(batch.monetary[i]!)}`;
     for (const cols of models) {
       if (cols === null) {
         line += ",,,,,";

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { holdPostgresUrl } from "@pp/shared/db/open-postgres-urls.ts";
 import postgres from "postgres";
+import { csvField, formulaLike, spreadsheetField } from "../data/csv-quote.ts";
 import type { BatchForecast } from "../forecasting/forecast-batch.ts";
 import type { ForecastBatchInput } from "../forecasting/forecast-inputs.ts";
 import { parquetWriter } from "./parquet-writer.ts";
@@ -30,6 +31,8 @@ export interface ScoreSink {
   close(): Promise<void>;
   /** Drops what was written; the previous result stays. */
   abort(): Promise<void>;
+  /** Once closed: a line for the user on what was written differently, or null. */
+  note?(): string | null;
 }
 
 /** A sink fed CSV text (score-columns.ts): the CSV file and the PostgreSQL COPY. */
@@ -75,9 +78,23 @@ function removedOnExit(path: string): () => void {
   };
 }
 
-/** CSV to `path`, written as `path.partial` and renamed at the end. */
-export function csvSink(path: string, columns: Columns = SCORE_COLUMNS): CsvScoreSink {
+/**
+ * CSV to `path`, written as `path.partial` and renamed at the end. With `forSpreadsheets` (the
+ * file `--out` names, not a staging copy) an id a spreadsheet would run as a formula is written
+ * with a leading `'` (spreadsheet-field), and `note()` says how many.
+ */
+export function csvSink(
+  path: string,
+  columns: Columns = SCORE_COLUMNS,
+  forSpreadsheets = false,
+): CsvScoreSink {
   const target = resolve(path);
+  let guarded = 0;
+  const idField = (id: string) => {
+    if (!formulaLike(id)) return csvField(id);
+    guarded++;
+    return spreadsheetField(id);
+  };
   const partial = `${target}.partial`;
   const file = fileWriter(partial);
   const kept = removedOnExit(partial);
@@ -92,7 +109,13 @@ export function csvSink(path: string, columns: Columns = SCORE_COLUMNS): CsvScor
   return {
     description: target,
     writeText,
-    write: (scored) => writeText(csvOf(scored)),
+    write: ({ run, batch, result }) =>
+      writeText(csvRows(run, batch, result, forSpreadsheets ? idField : csvField)),
+    note: () =>
+      guarded === 0
+        ? null
+        : `note: ${guarded.toLocaleString("en-US")} customer ids begin like a spreadsheet formula (=, +, -, @): ` +
+          "written with a leading ' so that a spreadsheet shows them and runs nothing (a Parquet or PostgreSQL output keeps them as they are)",
     async close() {
       if (!started) await file.write(`${headerOf(columns)}\n`);
       await file.end();

