@@ -84,11 +84,13 @@ function reportError(error: unknown): number {
     console.error(`error: ${file.message}`);
     return file.exitCode;
   }
+  // The database the error came from: `ml score --to`'s target, else the command's own.
+  const at = databaseLocation(targetDatabaseOf(e));
   // Refused before lost: a server never reached was reported as a connection lost.
   const refused = connectionRefusedReason(e);
   if (refused) {
     console.error(
-      `error: the database at ${databaseLocation()} refused the connection (${refused.code}: ${refused.message}); check ${refused.check}`,
+      `error: the database at ${at} refused the connection (${refused.code}: ${refused.message}); check ${refused.check}`,
     );
     return 1;
   }
@@ -96,8 +98,8 @@ function reportError(error: unknown): number {
   if (lost) {
     const what =
       lost === "CONNECT_TIMEOUT"
-        ? `no answer from the database at ${databaseLocation()}`
-        : `lost the connection to the database at ${databaseLocation()}`;
+        ? `no answer from the database at ${at}`
+        : `lost the connection to the database at ${at}`;
     // The driver's own words: drizzle's wrapper adds the whole query and its parameters.
     const cause = errorChain(e).at(-1);
     const words = (cause instanceof Error ? cause.message : String(cause)).split("\n")[0];
@@ -115,6 +117,15 @@ function reportError(error: unknown): number {
   }
   console.error(cappedText(e.stack ?? String(e)));
   return 1;
+}
+
+/** The `databaseUrl` an error was marked with (ml score's --to target), if any. */
+function targetDatabaseOf(error: unknown): string | undefined {
+  for (const e of errorChain(error)) {
+    const url = (e as { databaseUrl?: unknown }).databaseUrl;
+    if (typeof url === "string") return url;
+  }
+  return undefined;
 }
 
 /**

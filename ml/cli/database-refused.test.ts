@@ -2,7 +2,9 @@
 // (password hidden) and what to check, exit code 1, no driver stack. And a URL naming no user logs
 // in as the OS user, as psql does, even where $USER is unset (Bun then says "unknown").
 import { expect, test } from "bun:test";
-import { resolve } from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { DEFAULT_TEST_POSTGRES_URL } from "@pp/shared/testing/test-databases.ts";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -35,3 +37,25 @@ test("a URL without a user, $USER unset: the OS user logs in, not 'unknown'", ()
     /^error: the database at DATABASE_URL=postgres:\/\/.* refused the connection/,
   );
 });
+
+// `ml score --to` writes to a database of its own: its refusal was reported as DATA_DIR's (the
+// registry's) refusing the connection, which sent the user to the wrong database.
+test("ml score --to a database that does not exist: the message names that database, not the registry's", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "pp-score-to-"));
+  const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/", DATA_DIR: dataDir };
+  const ml = (...args: string[]) =>
+    Bun.spawnSync([process.execPath, "ml/cli.ts", ...args], { cwd: root, env });
+  try {
+    expect(ml("demo-model").exitCode).toBe(0);
+    const target = `postgres://${server.username || "postgres"}:s3cret@${server.host}/pp_no_such_target`;
+    const run = ml("score", "--model", "purchase", "--to", target, "--table", "t");
+    const err = run.stderr.toString();
+    expect(run.exitCode).toBe(1);
+    expect(err).toStartWith(
+      `error: the database at postgres://${server.username || "postgres"}:***@${server.host}/pp_no_such_target refused the connection (3D000`,
+    );
+    expect(err).not.toContain("s3cret");
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}, 120_000);

@@ -265,7 +265,37 @@ export async function postgresSink(
   url: string,
   tableName: string,
   columns: Columns = SCORE_COLUMNS,
-  { replaceVersion = false }: { replaceVersion?: boolean } = {},
+  options: { replaceVersion?: boolean } = {},
+): Promise<CsvScoreSink> {
+  const named = (error: unknown) => atDatabase(error, url);
+  const sink = await openPostgresSink(url, tableName, columns, options).catch((e) => {
+    throw named(e);
+  });
+  return {
+    description: sink.description,
+    writeText: (lines) => sink.writeText(lines).catch((e) => Promise.reject(named(e))),
+    write: (scored) => sink.write(scored).catch((e) => Promise.reject(named(e))),
+    close: () => sink.close().catch((e) => Promise.reject(named(e))),
+    abort: () => sink.abort().catch((e) => Promise.reject(named(e))),
+  };
+}
+
+/**
+ * `error` marked as the --to database's (`databaseUrl`), so that the CLI names that database in
+ * its message: a --to database that did not exist was reported as DATA_DIR's refusing.
+ */
+function atDatabase(error: unknown, url: string): unknown {
+  if (error instanceof Error && !("databaseUrl" in error)) {
+    Object.defineProperty(error, "databaseUrl", { value: url });
+  }
+  return error;
+}
+
+async function openPostgresSink(
+  url: string,
+  tableName: string,
+  columns: Columns,
+  { replaceVersion = false }: { replaceVersion?: boolean },
 ): Promise<CsvScoreSink> {
   const table = quotedTableName(tableName);
   const sql = postgres(url, { max: 1, onnotice: () => {} });
