@@ -30,7 +30,7 @@ export function buildCli(): Command {
   registerTrainCommand(program);
   registerSimulateCommand(program);
   registerTrackCommand(program);
-  program.addCommand(campaignCommand());
+  program.addCommand(inheriting(program, campaignCommand()));
   registerScoreCommand(program);
   registerPromoteCommands(program);
   registerPublishCommand(program);
@@ -39,6 +39,17 @@ export function buildCli(): Command {
   registerGcCommand(program);
   registerForgetCommand(program);
   return program;
+}
+
+/**
+ * `command` and its subcommands with `parent`'s settings: one built apart and added inherits none,
+ * so a bad option of `ml campaign learn` ended the process with exit code 1 (commander's own
+ * exit) instead of returning the usage error's 2.
+ */
+function inheriting(parent: Command, command: Command): Command {
+  command.copyInheritedSettings(parent);
+  for (const sub of command.commands) inheriting(command, sub);
+  return command;
 }
 
 /** Runs the CLI; resolves to the process exit code. */

@@ -13,6 +13,7 @@ import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
 import { openTestDatabase, testDrivers } from "@pp/shared/testing/test-databases.ts";
 import { eq } from "drizzle-orm";
 import { runCliCaptured, saveDatabaseEnv } from "../testing/cli-harness.ts";
+import { campaignId } from "./campaign-cli.ts";
 
 const restoreEnv = saveDatabaseEnv();
 let dir: string;
@@ -101,6 +102,17 @@ async function rejectsBadOptions(csv: string): Promise<void> {
     (await runCliCaptured(["simulate", "--campaign", "c2", "--control-share", "0.7", "--out", csv]))
       .code,
   ).toBe(2);
+  // Ids the decision service refuses (a page of theirs answered 400; an RTL override spoofs one).
+  for (const args of [
+    ["simulate", "--campaign", "a b", "--out", csv],
+    ["campaign", "report", "--campaign", "x\u202Egpj.exe", "--data", csv],
+    ["campaign", "learn", "--campaign", "../c1"],
+  ]) {
+    expect((await runCliCaptured(args)).code).toBe(2);
+    expect(() => campaignId(args[2] as string)).toThrow(
+      "must be 1-128 letters, digits, '.', '_', ':' or '-'",
+    );
+  }
 }
 
 /** c1's decisions, its stored result and the activated policy's uplifts, read back. */

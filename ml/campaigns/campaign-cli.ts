@@ -1,5 +1,6 @@
 // The `ml campaign` commands (report, learn), registered by ml/cli.ts with one line. Both open the
 // database from the environment: DATABASE_URL, else PGlite in DATA_DIR (default ./.data).
+import { CAMPAIGN_ID_PATTERN, CAMPAIGN_ID_RULE } from "@pp/shared/campaigns/campaign-id.ts";
 import { plainDecimalFrom } from "@pp/shared/contracts/plain-decimal.ts";
 import type { Database } from "@pp/shared/db/database.ts";
 import { Command, InvalidArgumentError } from "commander";
@@ -35,7 +36,7 @@ export function campaignCommand(): Command {
     .description(
       "per action: treated vs control purchases, spend, incremental profit with 95% intervals, ROI, Qini curve",
     )
-    .requiredOption("--campaign <id>", "campaign id (as sent to the decision service)")
+    .requiredOption("--campaign <id>", "campaign id (as sent to the decision service)", campaignId)
     .option("--window-end <date>", "last day of the window (default: last transaction)", isoDate)
     .option("--out <dir>", "directory for campaign.json and campaign.html");
   addTransactionLogOptions(
@@ -63,7 +64,7 @@ export function campaignCommand(): Command {
     .description(
       "propose the next version of the active policy with the campaign's measured uplifts",
     )
-    .requiredOption("--campaign <id>", "campaign id (measured with `campaign report`)")
+    .requiredOption("--campaign <id>", "campaign id (measured with `campaign report`)", campaignId)
     .option("--activate", "make the proposed version the active policy")
     .action(async (o) => {
       const { runCampaignLearn } = await import("./campaign-learn.ts");
@@ -80,4 +81,12 @@ export function controlShare(value: string): number {
   if (x === null || !(x >= 0 && x <= 0.5))
     throw new InvalidArgumentError(`expected 0..0.5, got "${value}"`);
   return x;
+}
+
+/** `--campaign`'s value: an id the decision service takes (shared/campaigns/campaign-id.ts). */
+export function campaignId(value: string): string {
+  if (!CAMPAIGN_ID_PATTERN.test(value)) {
+    throw new InvalidArgumentError(`${CAMPAIGN_ID_RULE} (got ${JSON.stringify(value)})`);
+  }
+  return value;
 }

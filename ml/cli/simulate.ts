@@ -2,7 +2,7 @@
 // --campaign a simulated campaign with known uplift (decisions into decision_log).
 
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { controlShare, withDatabase } from "../campaigns/campaign-cli.ts";
+import { campaignId, controlShare, withDatabase } from "../campaigns/campaign-cli.ts";
 import { parseParamOverrides, runSimulate, type SimulatedModel } from "../pipelines/simulate.ts";
 import { customerCount, integer, isoDate } from "./arguments.ts";
 
@@ -73,7 +73,11 @@ export function registerSimulateCommand(program: Command): void {
     .requiredOption("--out <file>", "CSV file to write")
     .option("--params <list>", "parameter overrides, e.g. r=0.3,alpha=5 (default: CDNOW fit)")
     .option("--start <date>", "first acquisition date", isoDate, "1997-01-01")
-    .option("--campaign <id>", "campaign mode: decisions into decision_log, purchases to --out")
+    .option(
+      "--campaign <id>",
+      "campaign mode: decisions into decision_log, purchases to --out",
+      campaignId,
+    )
     .option("--control-share <x>", "campaign mode: share held out as control", controlShare, 0.2)
     .action(simulate);
 }

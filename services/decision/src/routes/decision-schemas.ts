@@ -1,5 +1,6 @@
 // Request bodies of POST /decision and POST /decision/batch (zod; errors name the field).
 
+import { CAMPAIGN_ID_PATTERN, CAMPAIGN_ID_RULE } from "@pp/shared/campaigns/campaign-id.ts";
 import { MAX_AMOUNT } from "@pp/shared/contracts/forecast-request.ts";
 import { upliftSchema } from "@pp/shared/policy/policy-definition.ts";
 import { NO_ACTION } from "@pp/shared/policy/rank-actions.ts";
@@ -57,9 +58,7 @@ export const actionsSchema = z
 export const campaignFields = {
   campaign: z
     .string({ error: "must be a string" })
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, {
-      error: "must be 1-128 letters, digits, '.', '_', ':' or '-'",
-    })
+    .regex(CAMPAIGN_ID_PATTERN, { error: CAMPAIGN_ID_RULE })
     .optional(),
   control_share: z
     .number({ error: "must be a number" })
