@@ -8,6 +8,7 @@
 
 import { constantTimeEqual, envKeyName } from "@pp/shared/http/static-api-keys.ts";
 import type { DatabaseProvider } from "../store/lazy-database.ts";
+import { readWithStatementTimeout } from "../store/statement-timeout.ts";
 import { atMost, within } from "../store/within.ts";
 import { hashApiKey } from "./api-key-hash.ts";
 import type { ApiKeyScope, VerifiedKey } from "./api-key-scopes.ts";
@@ -55,6 +56,11 @@ export class ApiKeyRing {
   private attemptedAt = Number.NEGATIVE_INFINITY;
   private lastReadOk = false;
   private refreshing: Promise<void> | null = null;
+  /**
+   * The read in the database: one at a time, also after its caller gave up on it (the database
+   * cancels it at the same bound); one not settled by twice that (a connect that hangs) is left.
+   */
+  private reading: { read: Promise<KnownKey[]>; since: number } | null = null;
   private readonly refreshMs: number;
   private readonly readTimeoutMs: number;
   private readonly now: () => number;
@@ -90,14 +96,9 @@ export class ApiKeyRing {
       this.attemptedAt = this.now();
       this.refreshing = (async () => {
         try {
-          const read = (async () => new ApiKeyStore(await database()).activeKeys())();
-          const keys = await within(read, this.readTimeoutMs, "reading the API keys");
-          this.stored = keys.map((k) => ({
-            name: k.name,
-            scopes: k.scopes,
-            hash: k.keyHash,
-            expiresAt: k.expiresAt?.getTime() ?? null,
-          }));
+          // A read still stuck in the database (a lock) is waited on again, not joined by another.
+          const read = this.currentRead(database);
+          this.stored = await within(read, this.readTimeoutMs, "reading the API keys");
           this.loadedAt = this.now();
           this.lastReadOk = true;
         } catch {
@@ -109,6 +110,35 @@ export class ApiKeyRing {
       })();
     }
     return this.refreshing;
+  }
+
+  /** The read in flight if it is young enough, else a new one. */
+  private currentRead(database: DatabaseProvider): Promise<KnownKey[]> {
+    if (this.reading && this.now() - this.reading.since < 2 * this.readTimeoutMs) {
+      return this.reading.read;
+    }
+    const reading = { read: this.readStored(database), since: this.now() };
+    reading.read
+      .finally(() => {
+        if (this.reading === reading) this.reading = null;
+      })
+      .catch(() => {});
+    this.reading = reading;
+    return reading.read;
+  }
+
+  /** The unrevoked keys of the table, the database giving up at the read's bound too. */
+  private async readStored(database: DatabaseProvider): Promise<KnownKey[]> {
+    const db = await database();
+    const keys = await readWithStatementTimeout(db, this.readTimeoutMs, (tx) =>
+      new ApiKeyStore(tx).activeKeys(),
+    );
+    return keys.map((k) => ({
+      name: k.name,
+      scopes: k.scopes,
+      hash: k.keyHash,
+      expiresAt: k.expiresAt?.getTime() ?? null,
+    }));
   }
 
   /** Waits for a read of the stored keys, at most `ms`. */

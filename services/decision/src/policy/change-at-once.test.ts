@@ -27,6 +27,9 @@ function databaseWithAReadInFlight() {
   let started: () => void = () => {};
   const holding = (): Database =>
     ({
+      // A read in a transaction (its statement timeout set first, statement-timeout.ts).
+      transaction: async (run: (tx: Database) => Promise<unknown>) => run(holding()),
+      execute: async () => [],
       select: (fields?: never) => ({
         from: (table: never) => ({
           where: async (where: never) => {

@@ -20,6 +20,7 @@ import {
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
 import { RegistryInputError, RegistryNotFoundError } from "@pp/shared/registry/registry-errors.ts";
 import type { DatabaseProvider } from "../store/lazy-database.ts";
+import { readWithStatementTimeout } from "../store/statement-timeout.ts";
 import { atMost, within } from "../store/within.ts";
 
 export interface PolicyView {
@@ -48,6 +49,12 @@ const STALE_WAIT_MS = 500;
 export class PolicyCatalog {
   private cached: { policy: ActivePolicy; at: number } | null = null;
   private loading: Promise<ActivePolicy> | null = null;
+  /**
+   * The read in the database: one at a time, also after `loading` gave up on it (the database
+   * cancels it at the same bound); one not settled by twice that (a connect that hangs) is left.
+   */
+  private querying: { read: Promise<ActivePolicy>; since: number } | null = null;
+  private loadingSince = 0;
   private failures = 0;
   private retryAt = 0;
   private readonly cacheMs: number;
@@ -74,11 +81,12 @@ export class PolicyCatalog {
       if (this.now() - cached.at >= this.cacheMs && this.now() >= this.retryAt) {
         // Answered from the copy, the first decision of an idle service ran under a policy
         // replaced minutes before by another process. Once a read failed, the copy answers now.
+        // The wait is the read's first STALE_WAIT_MS, shared: a read stuck (a lock) made every
+        // decision meanwhile wait its own 0.5 s.
         if (this.failures === 0) {
-          const fresh = await atMost(
-            this.reload().catch(() => null),
-            STALE_WAIT_MS,
-          );
+          const reload = this.reload().catch(() => null);
+          const left = STALE_WAIT_MS - (this.now() - this.loadingSince);
+          const fresh = left > 0 ? await atMost(reload, left) : undefined;
           return fresh ?? cached.policy;
         }
         void this.reload().catch(() => {});
@@ -99,7 +107,17 @@ export class PolicyCatalog {
   /** One read at a time; a failure pushes the next background attempt back (1 s .. 30 s). */
   private reload(): Promise<ActivePolicy> {
     if (!this.loading) {
-      this.loading = within(this.load(), this.readTimeoutMs, "reading the active policy")
+      this.loadingSince = this.now();
+      if (!this.querying || this.now() - this.querying.since >= 2 * this.readTimeoutMs) {
+        const query = { read: this.load(), since: this.now() };
+        query.read
+          .finally(() => {
+            if (this.querying === query) this.querying = null;
+          })
+          .catch(() => {});
+        this.querying = query;
+      }
+      this.loading = within(this.querying.read, this.readTimeoutMs, "reading the active policy")
         .then(
           (policy) => {
             this.failures = 0;
@@ -120,8 +138,12 @@ export class PolicyCatalog {
   }
 
   private async load(): Promise<ActivePolicy> {
-    const store = await this.store();
-    let row = await store.getActive();
+    const db = await this.database();
+    const store = new PolicyStore(db);
+    // The database gives up at the read's bound too, so a read stuck on a lock frees its connection.
+    let row = await readWithStatementTimeout(db, this.readTimeoutMs, (tx) =>
+      new PolicyStore(tx).getActive(),
+    );
     if (!row) row = await this.seed(store);
     const parsed = policyDefinitionSchema.safeParse(row.definition);
     if (!parsed.success) {
