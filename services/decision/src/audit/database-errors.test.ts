@@ -22,3 +22,17 @@ test("other errors keep their short form", () => {
     "database unreachable (ECONNREFUSED)",
   );
 });
+
+// An SRE probe: a statement_timeout read "server shutting down or unavailable", and a wait on a
+// lock or on a busy pool "database unreachable (TIMEOUT)", while the database was up.
+test("a cancelled statement and a wait past its bound are named as what they may be", () => {
+  expect(safeReason(Object.assign(new Error("canceling statement"), { code: "57014" }))).toBe(
+    "SQLSTATE 57014 (statement cancelled: statement_timeout, or a cancel)",
+  );
+  expect(safeReason(Object.assign(new Error("x"), { code: "57P01" }))).toBe(
+    "SQLSTATE 57P01 (server shutting down or unavailable)",
+  );
+  expect(safeReason(Object.assign(new Error("reading timed out"), { code: "TIMEOUT" }))).toBe(
+    "no answer in time (TIMEOUT: the database away, or the query waiting on a lock or a connection)",
+  );
+});

@@ -58,13 +58,19 @@ export function safeReason(err: unknown): string {
         ? "data exception"
         : code.startsWith("23")
           ? "integrity constraint violation"
-          : code.startsWith("57")
-            ? "server shutting down or unavailable"
-            : code.startsWith("53")
-              ? "insufficient resources"
-              : "database error";
+          : code === "57014"
+            ? "statement cancelled: statement_timeout, or a cancel"
+            : code.startsWith("57")
+              ? "server shutting down or unavailable"
+              : code.startsWith("53")
+                ? "insufficient resources"
+                : "database error";
     return `SQLSTATE ${code} (${kind})`;
   }
+  // Our own bound (within.ts): the database may be away, or answering while this wait was on a
+  // lock or a free connection; "unreachable" sent an operator looking at a database that was up.
+  if (code === "TIMEOUT")
+    return "no answer in time (TIMEOUT: the database away, or the query waiting on a lock or a connection)";
   if (code !== undefined && /^[A-Z_]+$/.test(code)) return `database unreachable (${code})`;
   if (isDataError(err)) return "data exception";
   const named = errorChain(err).find((e) => e instanceof Error) as Error | undefined;
