@@ -3,33 +3,16 @@
 // has gone stops computing. Before, one 1 MB request (10,000 heavy buyers over five years with a
 // distribution) computed for two minutes to 2.25 GB, and went on after its client hung up.
 import { beforeAll, expect, test } from "bun:test";
-import { createLogger } from "@pp/shared/logging/logger.ts";
 import type { Hono } from "hono";
-import { createApp } from "../app.ts";
-import { parseConfig } from "../config.ts";
-import { buildForecastDeps } from "../deps.ts";
-import { bundleModelSource } from "../model/model-sources.ts";
-import { typescriptEngine } from "../model/typescript-engine.ts";
-import { memoryReader, trainDemoBundle } from "../testing/demo-bundle.ts";
+import { appServingBundle } from "../testing/bundle-app.ts";
+import { trainDemoBundle } from "../testing/demo-bundle.ts";
 
 let files: Map<string, Uint8Array>;
 beforeAll(async () => {
   files = (await trainDemoBundle({ customers: 500, seed: 3 })).files;
 }, 120_000);
 
-async function appWith(env: Record<string, string>): Promise<Hono<never>> {
-  const deps = buildForecastDeps(parseConfig({ MODEL_POLL_INTERVAL_MS: "0", ...env }), {
-    runtime: "test",
-    modelSource: bundleModelSource({
-      read: memoryReader(files),
-      description: "test",
-      engine: typescriptEngine,
-    }),
-    overrides: { logger: createLogger({ sink: () => {} }) },
-  });
-  if ((await deps.model.refresh()) !== "loaded") throw new Error("the test bundle did not load");
-  return createApp(deps) as unknown as Hono<never>;
-}
+const appWith = async (env: Record<string, string>) => (await appServingBundle(files, env)).app;
 
 /** `n` heavy buyers over five years: thousands of PMF entries each. */
 const heavy = (n: number, extra: Record<string, unknown>) => ({

@@ -10,11 +10,12 @@ import { bundleModelSource } from "../model/model-sources.ts";
 import { typescriptEngine } from "../model/typescript-engine.ts";
 import { memoryReader, trainDemoBundle } from "./demo-bundle.ts";
 
-/** The app with the bundle loaded, and the ids of the customers it stores. */
+/** The app with the bundle loaded (`env`: more configuration), and the ids of the customers it stores. */
 export async function appServingBundle(
   files: Map<string, Uint8Array>,
+  env: Record<string, string> = {},
 ): Promise<{ app: Hono<never>; ids: string[] }> {
-  const deps = buildForecastDeps(parseConfig({ MODEL_POLL_INTERVAL_MS: "0" }), {
+  const deps = buildForecastDeps(parseConfig({ MODEL_POLL_INTERVAL_MS: "0", ...env }), {
     runtime: "test",
     modelSource: bundleModelSource({
       read: memoryReader(files),
