@@ -157,6 +157,7 @@ export class ApiKeyRing {
    */
   async reload(): Promise<void> {
     await this.refreshing;
+    this.reading = null; // a read begun before the change is not waited on again
     return this.refreshWithin(5000);
   }
 

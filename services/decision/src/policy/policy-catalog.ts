@@ -55,6 +55,8 @@ export class PolicyCatalog {
    */
   private querying: { read: Promise<ActivePolicy>; since: number } | null = null;
   private loadingSince = 0;
+  /** Moved by an activation here: a read begun before it neither becomes the copy nor is reused. */
+  private generation = 0;
   private failures = 0;
   private retryAt = 0;
   private readonly cacheMs: number;
@@ -109,7 +111,7 @@ export class PolicyCatalog {
     if (!this.loading) {
       this.loadingSince = this.now();
       if (!this.querying || this.now() - this.querying.since >= 2 * this.readTimeoutMs) {
-        const query = { read: this.load(), since: this.now() };
+        const query = { read: this.load(this.generation), since: this.now() };
         query.read
           .finally(() => {
             if (this.querying === query) this.querying = null;
@@ -137,7 +139,7 @@ export class PolicyCatalog {
     return this.loading;
   }
 
-  private async load(): Promise<ActivePolicy> {
+  private async load(generation: number): Promise<ActivePolicy> {
     const db = await this.database();
     const store = new PolicyStore(db);
     // The database gives up at the read's bound too, so a read stuck on a lock frees its connection.
@@ -150,7 +152,7 @@ export class PolicyCatalog {
       throw new Error(`active policy ${row.name} v${row.version} has an invalid definition`);
     }
     const policy = { name: row.name, version: row.version, definition: parsed.data };
-    this.cached = { policy, at: this.now() };
+    if (generation === this.generation) this.cached = { policy, at: this.now() };
     return policy;
   }
 
@@ -197,6 +199,8 @@ export class PolicyCatalog {
       // This process switches at once (others within cacheMs): a read in flight may have begun
       // before the activation, so its copy goes too.
       await this.loading?.catch(() => {});
+      this.generation++;
+      this.querying = null;
       this.cached = null;
       return policyView(activated);
     } catch (err) {
