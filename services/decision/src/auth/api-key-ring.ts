@@ -9,7 +9,7 @@
 import { constantTimeEqual, envKeyName } from "@pp/shared/http/static-api-keys.ts";
 import type { DatabaseProvider } from "../store/lazy-database.ts";
 import { readWithStatementTimeout } from "../store/statement-timeout.ts";
-import { atMost, within } from "../store/within.ts";
+import { atMost, ReadInFlight, within } from "../store/within.ts";
 import { hashApiKey } from "./api-key-hash.ts";
 import type { ApiKeyScope, VerifiedKey } from "./api-key-scopes.ts";
 import { ApiKeyStore } from "./api-key-store.ts";
@@ -56,11 +56,8 @@ export class ApiKeyRing {
   private attemptedAt = Number.NEGATIVE_INFINITY;
   private lastReadOk = false;
   private refreshing: Promise<void> | null = null;
-  /**
-   * The read in the database: one at a time, also after its caller gave up on it (the database
-   * cancels it at the same bound); one not settled by twice that (a connect that hangs) is left.
-   */
-  private reading: { read: Promise<KnownKey[]>; since: number } | null = null;
+  /** The read in the database (the database cancels it at the same bound, statement-timeout.ts). */
+  private readonly reading: ReadInFlight<KnownKey[]>;
   private readonly refreshMs: number;
   private readonly readTimeoutMs: number;
   private readonly now: () => number;
@@ -69,6 +66,7 @@ export class ApiKeyRing {
     this.refreshMs = options.refreshMs ?? 30_000;
     this.readTimeoutMs = options.readTimeoutMs ?? 5000;
     this.now = options.now ?? (() => Date.now());
+    this.reading = new ReadInFlight(this.now);
     const env = async (
       keys: readonly string[] | undefined,
       prefix: string,
@@ -97,7 +95,7 @@ export class ApiKeyRing {
       this.refreshing = (async () => {
         try {
           // A read still stuck in the database (a lock) is waited on again, not joined by another.
-          const read = this.currentRead(database);
+          const read = this.reading.get(() => this.readStored(database), 2 * this.readTimeoutMs);
           this.stored = await within(read, this.readTimeoutMs, "reading the API keys");
           this.loadedAt = this.now();
           this.lastReadOk = true;
@@ -110,21 +108,6 @@ export class ApiKeyRing {
       })();
     }
     return this.refreshing;
-  }
-
-  /** The read in flight if it is young enough, else a new one. */
-  private currentRead(database: DatabaseProvider): Promise<KnownKey[]> {
-    if (this.reading && this.now() - this.reading.since < 2 * this.readTimeoutMs) {
-      return this.reading.read;
-    }
-    const reading = { read: this.readStored(database), since: this.now() };
-    reading.read
-      .finally(() => {
-        if (this.reading === reading) this.reading = null;
-      })
-      .catch(() => {});
-    this.reading = reading;
-    return reading.read;
   }
 
   /** The unrevoked keys of the table, the database giving up at the read's bound too. */
@@ -157,7 +140,7 @@ export class ApiKeyRing {
    */
   async reload(): Promise<void> {
     await this.refreshing;
-    this.reading = null; // a read begun before the change is not waited on again
+    this.reading.forget(); // a read begun before the change is not waited on again
     return this.refreshWithin(5000);
   }
 

@@ -21,7 +21,7 @@ import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
 import { RegistryInputError, RegistryNotFoundError } from "@pp/shared/registry/registry-errors.ts";
 import type { DatabaseProvider } from "../store/lazy-database.ts";
 import { readWithStatementTimeout } from "../store/statement-timeout.ts";
-import { atMost, within } from "../store/within.ts";
+import { atMost, ReadInFlight, within } from "../store/within.ts";
 
 export interface PolicyView {
   name: string;
@@ -49,11 +49,8 @@ const STALE_WAIT_MS = 500;
 export class PolicyCatalog {
   private cached: { policy: ActivePolicy; at: number } | null = null;
   private loading: Promise<ActivePolicy> | null = null;
-  /**
-   * The read in the database: one at a time, also after `loading` gave up on it (the database
-   * cancels it at the same bound); one not settled by twice that (a connect that hangs) is left.
-   */
-  private querying: { read: Promise<ActivePolicy>; since: number } | null = null;
+  /** The read in the database (the database cancels it at the same bound, statement-timeout.ts). */
+  private readonly querying: ReadInFlight<ActivePolicy>;
   private loadingSince = 0;
   /** Moved by an activation here: a read begun before it neither becomes the copy nor is reused. */
   private generation = 0;
@@ -70,6 +67,7 @@ export class PolicyCatalog {
     this.cacheMs = options.cacheMs ?? 5000;
     this.readTimeoutMs = options.readTimeoutMs ?? 5000;
     this.now = options.now ?? (() => Date.now());
+    this.querying = new ReadInFlight(this.now);
   }
 
   private async store(): Promise<PolicyStore> {
@@ -110,16 +108,9 @@ export class PolicyCatalog {
   private reload(): Promise<ActivePolicy> {
     if (!this.loading) {
       this.loadingSince = this.now();
-      if (!this.querying || this.now() - this.querying.since >= 2 * this.readTimeoutMs) {
-        const query = { read: this.load(this.generation), since: this.now() };
-        query.read
-          .finally(() => {
-            if (this.querying === query) this.querying = null;
-          })
-          .catch(() => {});
-        this.querying = query;
-      }
-      this.loading = within(this.querying.read, this.readTimeoutMs, "reading the active policy")
+      const generation = this.generation;
+      const read = this.querying.get(() => this.load(generation), 2 * this.readTimeoutMs);
+      this.loading = within(read, this.readTimeoutMs, "reading the active policy")
         .then(
           (policy) => {
             this.failures = 0;
@@ -200,7 +191,7 @@ export class PolicyCatalog {
       // before the activation, so its copy goes too.
       await this.loading?.catch(() => {});
       this.generation++;
-      this.querying = null;
+      this.querying.forget();
       this.cached = null;
       return policyView(activated);
     } catch (err) {

@@ -36,3 +36,31 @@ export async function atMost<T>(promise: Promise<T>, ms: number): Promise<T | un
     clearTimeout(timer);
   }
 }
+
+/**
+ * One read at a time, also after its callers gave up on it (a read stuck on a lock is waited on
+ * again, not joined by another); one older than `staleMs` (a connect that hangs) is left behind.
+ */
+export class ReadInFlight<T> {
+  private current: { read: Promise<T>; since: number } | null = null;
+
+  constructor(private readonly now: () => number) {}
+
+  /** The read in flight if it is younger than `staleMs`, else `start()`'s. */
+  get(start: () => Promise<T>, staleMs: number): Promise<T> {
+    if (this.current && this.now() - this.current.since < staleMs) return this.current.read;
+    const entry = { read: start(), since: this.now() };
+    entry.read
+      .finally(() => {
+        if (this.current === entry) this.current = null;
+      })
+      .catch(() => {});
+    this.current = entry;
+    return entry.read;
+  }
+
+  /** Not waited on again (it began before a change the next read must see). */
+  forget(): void {
+    this.current = null;
+  }
+}
