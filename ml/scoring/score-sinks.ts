@@ -267,16 +267,15 @@ export async function postgresSink(
   columns: Columns = SCORE_COLUMNS,
   options: { replaceVersion?: boolean } = {},
 ): Promise<CsvScoreSink> {
-  const named = (error: unknown) => atDatabase(error, url);
-  const sink = await openPostgresSink(url, tableName, columns, options).catch((e) => {
-    throw named(e);
-  });
+  const named = <T>(work: Promise<T>) =>
+    work.catch((error: unknown) => Promise.reject(atDatabase(error, url)));
+  const sink = await named(openPostgresSink(url, tableName, columns, options));
   return {
     description: sink.description,
-    writeText: (lines) => sink.writeText(lines).catch((e) => Promise.reject(named(e))),
-    write: (scored) => sink.write(scored).catch((e) => Promise.reject(named(e))),
-    close: () => sink.close().catch((e) => Promise.reject(named(e))),
-    abort: () => sink.abort().catch((e) => Promise.reject(named(e))),
+    writeText: (lines) => named(sink.writeText(lines)),
+    write: (scored) => named(sink.write(scored)),
+    close: () => named(sink.close()),
+    abort: () => named(sink.abort()),
   };
 }
 
