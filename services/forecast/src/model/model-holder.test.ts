@@ -127,3 +127,26 @@ test("a source away, then back with the same model: one line for the failure, on
   expect(said[1]?.after).toContain("ECONNREFUSED");
   expect(holder.loadFailure).toBeNull();
 }, 60_000);
+
+// A poll stuck on a lock on the registry neither fails nor ends: /ready said "ready" while no new
+// version could be seen. Past the bound it says degraded, and ready again once the source answers.
+test("a refresh unanswered past the bound: degraded, naming how long; ready again once it answers", async () => {
+  const s = pushingSource();
+  let clock = 0;
+  const holder = new ModelHolder(s.source, { ...quiet(), stuckAfterMs: 60_000, now: () => clock });
+  expect(await holder.refresh()).toBe("loaded");
+  const check = holder.readinessCheck();
+  const open = s.hold();
+  const stuck = holder.refresh();
+  clock = 59_000;
+  expect(await check.check()).toEqual({ ok: true });
+  clock = 75_000;
+  expect(await check.check()).toEqual({
+    ok: true,
+    degraded: true,
+    reason: "serving the loaded model; the model source (memory) has not answered for 75 s",
+  });
+  open();
+  expect(await stuck).toBe("unchanged");
+  expect(await check.check()).toEqual({ ok: true });
+}, 60_000);

@@ -31,6 +31,16 @@ export type RefreshOutcome = "loaded" | "unchanged" | "failed";
 const failureReasons: ModelLoadFailure[] = ["checksum", "invalid", "unavailable"];
 /** Requests take milliseconds: a replaced model is released well after the last one finished. */
 const RELEASE_DELAY_MS = 30_000;
+/** A refresh unanswered this long (twice the default poll) makes /ready say so. */
+const STUCK_AFTER_MS = 60_000;
+
+export interface ModelHolderDeps {
+  logger: Logger;
+  metrics: MetricsRegistry;
+  /** How long a refresh may go unanswered before /ready reports it (default 60 s). */
+  stuckAfterMs?: number;
+  now?: () => number;
+}
 
 export class ModelHolder {
   private model: LoadedModel | null = null;
@@ -45,11 +55,17 @@ export class ModelHolder {
   private readonly failures;
   private readonly versionInfo;
   private readonly loads;
+  /** When the refresh under way began, or null: a poll stuck on a lock never fails, only waits. */
+  private refreshSince: number | null = null;
+  private readonly stuckAfterMs: number;
+  private readonly now: () => number;
 
   constructor(
     private readonly source: ModelSource,
-    private readonly deps: { logger: Logger; metrics: MetricsRegistry },
+    private readonly deps: ModelHolderDeps,
   ) {
+    this.stuckAfterMs = deps.stuckAfterMs ?? STUCK_AFTER_MS;
+    this.now = deps.now ?? Date.now;
     this.failures = deps.metrics.counter({
       name: "model_load_failures_total",
       help: "Model loads that failed (the previous model kept serving), by reason.",
@@ -92,6 +108,25 @@ export class ModelHolder {
   }
 
   private async refreshOnce(): Promise<RefreshOutcome> {
+    this.refreshSince = this.now();
+    try {
+      return await this.refreshSteps();
+    } finally {
+      const waited = this.now() - (this.refreshSince ?? this.now());
+      this.refreshSince = null;
+      if (waited > this.stuckAfterMs)
+        this.deps.logger.info("model source answered again", { after_ms: Math.round(waited) });
+    }
+  }
+
+  /** How long the refresh under way has gone unanswered, when past the bound; else null. */
+  private unansweredMs(): number | null {
+    if (this.refreshSince === null) return null;
+    const waited = this.now() - this.refreshSince;
+    return waited > this.stuckAfterMs ? waited : null;
+  }
+
+  private async refreshSteps(): Promise<RefreshOutcome> {
     try {
       if (this.model && (await this.source.currentKey()) === this.key) {
         // The source answers again: no longer degraded; said once, as the failure was.
@@ -177,24 +212,23 @@ export class ModelHolder {
 
   /**
    * Ready once a model is loaded; until then the reason is the last failure or "loading". Degraded
-   * while serving a loaded model whose source failed its last refresh (registry down, bad version).
+   * while serving a loaded model whose source failed its last refresh (registry down, bad version)
+   * or has left a refresh unanswered past the bound (a lock on the registry: it waits, never fails).
    */
   readinessCheck(): ReadinessCheck {
     return {
       name: "model",
-      check: async () =>
-        this.model
-          ? this.failure.current
-            ? {
-                ok: true,
-                degraded: true,
-                reason: `serving the loaded model; ${this.failure.current}`,
-              }
-            : { ok: true }
-          : {
-              ok: false,
-              reason: this.failure.current ?? `loading model from ${this.source.description}`,
-            },
+      check: async () => {
+        const unanswered = this.unansweredMs();
+        const problem =
+          unanswered !== null
+            ? `the model source (${this.source.description}) has not answered for ${Math.round(unanswered / 1000)} s`
+            : this.failure.current;
+        if (!this.model)
+          return { ok: false, reason: problem ?? `loading model from ${this.source.description}` };
+        if (problem === null) return { ok: true };
+        return { ok: true, degraded: true, reason: `serving the loaded model; ${problem}` };
+      },
     };
   }
 }
