@@ -4,21 +4,12 @@
 // was cut off with ECONNRESET.
 import { beforeAll, describe, expect, test } from "bun:test";
 import { forecastBundle } from "../testing/forecast-bundle.ts";
-import { type RuntimeName, startService } from "../testing/runtimes.ts";
+import { type RuntimeName, startService, untilReady } from "../testing/runtimes.ts";
 
 let bundleDir = "";
 beforeAll(async () => {
   bundleDir = await forecastBundle();
 }, 120_000);
-
-async function ready(base: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if ((await fetch(`${base}/ready`).catch(() => null))?.ok) return;
-    await Bun.sleep(100);
-  }
-  throw new Error(`${base} not ready`);
-}
 
 describe("forecast: SIGTERM lets the requests in flight finish", () => {
   for (const runtime of ["bun", "node", "deno"] as RuntimeName[]) {
@@ -28,7 +19,7 @@ describe("forecast: SIGTERM lets the requests in flight finish", () => {
         MODEL_POLL_INTERVAL_MS: "0",
       });
       try {
-        await ready(service.baseUrl);
+        await untilReady(service.baseUrl);
         const customers = Array.from({ length: 2000 }, (_, i) => ({
           id: `s-${i}`,
           summary: { frequency: 1 + (i % 30), recency: 10 + (i % 97) / 10, T: 31, monetary: 5 },

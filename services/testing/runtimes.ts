@@ -23,6 +23,8 @@ export interface RunningService {
   runtime: RuntimeName;
   service: ServiceName;
   baseUrl: string;
+  /** The process started (workerd's own, Node's, Deno's or Bun's; no wrapper between). */
+  pid: number;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   /** SIGTERM, then SIGKILL after `killAfterMs` (default 3 s) if it has not exited. */
@@ -164,7 +166,7 @@ export async function startService(
     }
     try {
       const res = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) return { runtime, service, baseUrl, output, stop };
+      if (res.ok) return { runtime, service, baseUrl, pid: child.pid ?? 0, output, stop };
       lastProblem = `/health answered ${res.status}`;
     } catch (err) {
       lastProblem = err instanceof Error ? err.message : String(err);
@@ -172,4 +174,14 @@ export async function startService(
   }
   await stop();
   throw new Error(`${label} did not become healthy (${lastProblem}):\n${output()}`);
+}
+
+/** Waits for `/ready` to answer 200 (a forecast service answers /health before its model loads). */
+export async function untilReady(baseUrl: string, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if ((await fetch(`${baseUrl}/ready`).catch(() => null))?.ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${baseUrl} not ready within ${ms} ms`);
 }
