@@ -24,6 +24,8 @@ export interface ModelSource {
    * the source starts listening anew (what changed meanwhile is unknown).
    */
   watch?(onChange: () => void): void;
+  /** Optional: why what it serves is not what it is configured for (e.g. a fallback), or null. */
+  degradedReason?(): string | null;
 }
 
 export type RefreshOutcome = "loaded" | "unchanged" | "failed";
@@ -223,7 +225,7 @@ export class ModelHolder {
         const problem =
           unanswered !== null
             ? `the model source (${this.source.description}) has not answered for ${Math.round(unanswered / 1000)} s`
-            : this.failure.current;
+            : (this.failure.current ?? this.source.degradedReason?.() ?? null);
         if (!this.model)
           return { ok: false, reason: problem ?? `loading model from ${this.source.description}` };
         if (problem === null) return { ok: true };

@@ -145,8 +145,47 @@ describe("r2ModelSource", () => {
     );
     expect(await holder.refresh()).toBe("loaded");
     expect(holder.current?.identity.source).toBe("bundled");
+    // Serving the build's copy where a published version was meant: /ready says so.
+    expect(await holder.readinessCheck().check()).toEqual({
+      ok: true,
+      degraded: true,
+      reason:
+        'serving the loaded model; serving the build\'s bundled model: KV MODEL_POINTER has no entry "purchase"; publish a version with `npm run ml -- publish --target cloudflare`',
+    });
     await publishBundle(b, "purchase", 2, v2);
     expect(await holder.refresh()).toBe("loaded");
     expect(holder.current?.identity.source).toBe("r2:purchase/2");
+    expect(await holder.readinessCheck().check()).toEqual({ ok: true });
+  }, 60_000);
+
+  // The edge probe: with the KV entry deleted, a Worker serving v2 from R2 went back to the model
+  // compiled into its build (v1, figures 11% apart) within one poll, /ready "ready", no failure.
+  test("a pointer gone missing after a published version served: that version stays, degraded", async () => {
+    const b = memoryBindings();
+    const quiet = quietDeps();
+    const fallback = bundleModelSource({
+      read: memoryReader(v1),
+      description: "bundled",
+      engine: typescriptEngine,
+    });
+    const holder = new ModelHolder(
+      r2ModelSource({ ...b, modelName: "purchase", engine: typescriptEngine, fallback }),
+      quiet,
+    );
+    await publishBundle(b, "purchase", 2, v2);
+    expect(await holder.refresh()).toBe("loaded");
+    b.keys.delete("purchase");
+    expect(await holder.refresh()).toBe("failed");
+    expect(holder.current?.identity.source).toBe("r2:purchase/2");
+    const check = await holder.readinessCheck().check();
+    expect(check).toMatchObject({ ok: true, degraded: true });
+    expect((check as { reason: string }).reason).toContain(
+      'KV MODEL_POINTER has no entry "purchase" any more (it named v2, which keeps serving)',
+    );
+    expect(quiet.metrics.expose()).toContain('model_load_failures_total{reason="unavailable"} 1');
+    // Published again: followed as before.
+    await publishBundle(b, "purchase", 2, v2);
+    expect(await holder.refresh()).not.toBe("failed");
+    expect(await holder.readinessCheck().check()).toEqual({ ok: true });
   }, 60_000);
 });

@@ -94,6 +94,12 @@ export function r2ModelSource(options: {
   const { pointer, bucket, modelName, engine, fallback } = options;
   const limit = options.memoryLimitMb === undefined ? {} : { memoryLimitMb: options.memoryLimitMb };
   const description = `r2 (KV pointer "${modelName}")`;
+  // The last version loaded from R2: once one has been served, a pointer gone missing (a key
+  // deleted, a namespace recreated or misnamed) is a failure, never a return to the build's older
+  // bundled model (it swapped figures silently, /ready "ready").
+  let servedVersion: number | null = null;
+  let onFallback = false;
+  const publishHint = "publish a version with `npm run ml -- publish --target cloudflare`";
 
   async function current(): Promise<ModelPointer | null> {
     let raw: string | null;
@@ -103,11 +109,17 @@ export function r2ModelSource(options: {
       throw new ModelLoadError("unavailable", `KV MODEL_POINTER: ${String(cause)}`, { cause });
     }
     if (raw === null) {
+      if (servedVersion !== null) {
+        throw new ModelLoadError(
+          "unavailable",
+          `KV MODEL_POINTER has no entry "${modelName}" any more (it named v${servedVersion}, ` +
+            `which keeps serving): ${publishHint}`,
+        );
+      }
       if (fallback) return null;
       throw new ModelLoadError(
         "unavailable",
-        `KV MODEL_POINTER has no entry "${modelName}": publish a version with ` +
-          "`npm run ml -- publish --target cloudflare`",
+        `KV MODEL_POINTER has no entry "${modelName}": ${publishHint}`,
       );
     }
     const parsed = readPointerValue(raw);
@@ -132,6 +144,7 @@ export function r2ModelSource(options: {
       const p = await current();
       if (!p) {
         const loaded = await (fallback as ModelSource).load();
+        onFallback = true;
         return { key: `fallback:${loaded.key}`, model: loaded.model };
       }
       const where = `r2:${modelName}/${p.version}`;
@@ -167,7 +180,14 @@ export function r2ModelSource(options: {
           `${where}: ${BUNDLE_INDEX} describes ${name} v${version}, not ${modelName} v${p.version}`,
         );
       }
-      return { key: keyOf(p), model: await assembleModel(input, engine) };
+      const model = await assembleModel(input, engine);
+      servedVersion = p.version;
+      onFallback = false;
+      return { key: keyOf(p), model };
     },
+    degradedReason: () =>
+      onFallback
+        ? `serving the build's bundled model: KV MODEL_POINTER has no entry "${modelName}"; ${publishHint}`
+        : null,
   };
 }
