@@ -104,6 +104,24 @@ async function wranglerDev(
   };
 }
 
+/** `npx wrangler <args>` in services/forecast, as an operator would run it. */
+function wranglerCli(
+  args: string[],
+  extra: string[],
+): Promise<{ code: number | null; out: string }> {
+  return new Promise((done) => {
+    const out: string[] = [];
+    const child = spawn("node", [join(binDir, "wrangler"), ...args, ...extra], {
+      cwd: join(repoRoot, "services", "forecast"),
+      env: { ...process.env, ...wranglerEnv },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout?.on("data", (c) => out.push(String(c)));
+    child.stderr?.on("data", (c) => out.push(String(c)));
+    child.on("close", (code) => done({ code, out: out.join("") }));
+  });
+}
+
 /** Bun runs `ml` as the README does (`npm run ml -- publish …`, `npm run ml -- forget …`). */
 function runMl(args: string[], env: Record<string, string>): Promise<string> {
   return new Promise((done, fail) => {
@@ -173,8 +191,12 @@ describe("wrangler dev: forecast from R2 behind a KV pointer, decision through H
     return seen;
   }
 
-  test("no pointer yet: the bundled model serves; /ready is 200", async () => {
-    expect((await get(`${forecast.url}/ready`)).status).toBe(200);
+  test("no pointer yet: the bundled model serves; /ready is 200, degraded, naming the pointer", async () => {
+    const ready = await get(`${forecast.url}/ready`);
+    expect(ready.status).toBe(200);
+    const body = (await ready.json()) as { status: string; checks: Array<{ reason?: string }> };
+    expect(body.status).toBe("degraded");
+    expect(JSON.stringify(body.checks)).toContain('KV MODEL_POINTER has no entry \\"purchase\\"');
     expect((await info()).source).toBe("bundled");
   }, 30_000);
 
@@ -297,6 +319,36 @@ describe("wrangler dev: forecast from R2 behind a KV pointer, decision through H
     const rolledBack = await runMl(["rollback", "purchase", ...args], registryEnv);
     expect(rolledBack).toContain("v2 is production");
     expect((await untilServing("r2:purchase/2")).version).toBe(2);
+  }, 120_000);
+
+  // The edge probe deleted the KV entry of a Worker serving v2: it went back to the model
+  // compiled into its build (v1) within one poll, /ready "ready".
+  test("the KV pointer deleted: v2 keeps serving, /ready degraded; published again: ready", async () => {
+    const deleted = await wranglerCli(
+      ["kv", "key", "delete", "purchase", "--binding", "MODEL_POINTER", "--local"],
+      ["--persist-to", persistTo],
+    );
+    expect(deleted.code).toBe(0);
+    const deadline = Date.now() + 15_000;
+    let status = "";
+    while (status !== "degraded" && Date.now() < deadline) {
+      await Bun.sleep(250);
+      status = ((await (await get(`${forecast.url}/ready`)).json()) as { status: string }).status;
+    }
+    expect(status).toBe("degraded");
+    await Bun.sleep(1000); // several polls (200 ms) later
+    expect((await info()).source).toBe("r2:purchase/2");
+    const args = ["--target", "cloudflare", "--local", "--persist-to", persistTo];
+    await runMl(["publish", "purchase", ...args], registryEnv);
+    const again = Date.now() + 15_000;
+    while (status !== "ready" && Date.now() < again) {
+      await Bun.sleep(250);
+      status = ((await (await get(`${forecast.url}/ready`)).json()) as { status: string }).status;
+    }
+    expect({ status, source: (await info()).source }).toEqual({
+      status: "ready",
+      source: "r2:purchase/2",
+    });
   }, 120_000);
 
   test("decision: wrangler dev with the Hyperdrive connection string answers and writes the row", async () => {
