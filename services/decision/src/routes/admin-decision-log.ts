@@ -25,6 +25,8 @@ export const customerParams = z.object({
   id: z.string().min(1).max(256).refine(isStorableText, unstorableTextError),
 });
 
+const FIRST_STORABLE_INSTANT = Date.parse("0001-01-01T00:00:00Z");
+
 export const customerDecisionsQuery = z
   .object({
     // Decimal digits, as ids: z.coerce read "0x10" as 16 and "1e3" as 1000.
@@ -33,6 +35,10 @@ export const customerDecisionsQuery = z
       .default(100),
     before: z.iso
       .datetime({ offset: true, error: "must be an ISO 8601 time, e.g. 2026-11-30T12:00:00Z" })
+      // PostgreSQL has no year 0 (JavaScript's 1 BC): 0000-01-01T00:00:00Z was a 500.
+      .refine((t) => Date.parse(t) >= FIRST_STORABLE_INSTANT, {
+        error: "must be in year 1 or later (UTC)",
+      })
       .optional(),
     before_id: z.uuid({ error: "must be a decision id (a UUID)" }).optional(),
   })

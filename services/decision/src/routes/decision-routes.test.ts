@@ -511,6 +511,14 @@ describe("admin decision log: a customer's decisions, erasure, pruning", () => {
       ["GET", "/admin/customers/x/decisions?limit=1e2", undefined, '"path":"limit"'],
       ["GET", "/admin/customers/x/decisions?limit=1001", undefined, '"path":"limit"'],
       ["GET", "/admin/customers/x/decisions?before=yesterday", undefined, '"path":"before"'],
+      // Year 0 (PostgreSQL has none) was a 500, also as year 1 at an offset east of UTC.
+      ["GET", "/admin/customers/x/decisions?before=0000-01-01T00:00:00Z", undefined, "year 1"],
+      [
+        "GET",
+        "/admin/customers/x/decisions?before=0001-01-01T00:30:00%2B01:00",
+        undefined,
+        "year 1",
+      ],
       ["GET", "/admin/customers/x/decisions?before_id=%ED%A0%80", undefined, '"path":"before_id"'],
       [
         "GET",
@@ -530,6 +538,15 @@ describe("admin decision log: a customer's decisions, erasure, pruning", () => {
       expect(text).toContain(field);
     }
     expect(await logRowsOf("still-here")).toHaveLength(2);
+    for (const edge of ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"]) {
+      const res = await admin("GET", `/admin/customers/still-here/decisions?before=${edge}`);
+      const page = (await res.json()) as { decisions: unknown[] };
+      expect({ edge, status: res.status, n: page.decisions.length }).toEqual({
+        edge,
+        status: 200,
+        n: edge.startsWith("0001") ? 0 : 2,
+      });
+    }
   });
 
   test("prune deletes only rows older than the days asked, and counts them", async () => {
