@@ -3,6 +3,7 @@
 // every connection shares one PGlite session), and hands its queued messages to PGlite as one input.
 
 import type { Socket } from "node:net";
+import { withoutCopyIn } from "./copy-in-refusal.ts";
 
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
@@ -104,7 +105,7 @@ export class Connection {
       this.buffer = this.buffer.subarray(length);
       if (message[0] === TERMINATE) return "close"; // the session itself stays
       this.noteStatement(message);
-      messages.push(message);
+      messages.push(withoutCopyIn(message));
     }
     return messages;
   }
