@@ -44,7 +44,8 @@ const segments = (...s: Array<[number, number]>) => ({
 });
 
 /** [path, body, the field the error must name, and words its message must hold]. */
-const CASES: Array<[string, unknown, string, string?]> = [
+type Case = [string, unknown, string, string?];
+const CASES: Case[] = [
   [
     "/admin/policies",
     { name: "p", definition: { control_share: 0.9 } },
@@ -103,6 +104,25 @@ const CASES: Array<[string, unknown, string, string?]> = [
   ],
   ["/admin/keys", { name: "k", admin: true }, "admin"],
   ["/admin/campaign-links", { campaign: "../x" }, "campaign"],
+  // "__proto__" keys (JSON.parse makes them own fields): a definition holding one was stored
+  // (201) with that member silently dropped.
+  ...(
+    [
+      [
+        '{"name":"p","definition":{"__proto__":{"rules":[{"rule":"max_cost","value":1}]}}}',
+        "definition.__proto__",
+      ],
+      [
+        '{"name":"p","definition":{"rules":[],"__proto__":{"anything":"goes"}}}',
+        "definition.__proto__",
+      ],
+      [
+        '{"name":"p","definition":{"uplifts":{"__proto__":{"uplift":0.1}}}}',
+        "definition.uplifts.__proto__",
+      ],
+      ['{"name":"p","__proto__":{"x":1},"definition":{}}', "__proto__"],
+    ] as const
+  ).map(([raw, field]) => ["/admin/policies", JSON.parse(raw), field] as Case),
   ["/admin/campaign-links", { campaign: 123 }, "campaign"],
 ];
 

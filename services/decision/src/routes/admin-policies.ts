@@ -19,7 +19,13 @@ import type { DecisionDeps } from "../deps.ts";
 
 export const addPolicySchema = z.strictObject({
   name: z.string().min(1).max(128),
-  definition: z.record(z.string(), z.unknown()),
+  // The object as sent, not a copy: z.record copied it key by key, and `copy["__proto__"] = …`
+  // set a prototype, so a "__proto__" member vanished before the unknown-field check saw it.
+  definition: z
+    .unknown()
+    .refine((v) => typeof v === "object" && v !== null && !Array.isArray(v), {
+      error: "must be an object",
+    }),
 });
 
 const policyName = z.string().min(1).max(128).refine(isStorableText, unstorableTextError);
