@@ -7,6 +7,7 @@ import {
   caseVariantWarning,
   type DataQuality,
   examplesText,
+  quotedVariantWarning,
   zeroPaddedWarning,
 } from "../data/input/data-quality.ts";
 import { dominantCustomerWarning } from "../data/input/dominant-customer.ts";
@@ -77,6 +78,9 @@ function warningRows(q: DataQuality): [string, string][] {
   }
   if (q.zero_padded_ids) {
     rows.push(["ids that differ only in leading zeros", zeroPaddedWarning(q.zero_padded_ids)]);
+  }
+  if (q.quoted_variant_ids) {
+    rows.push(["ids that differ only in quotes", quotedVariantWarning(q.quoted_variant_ids)]);
   }
   if (q.unseen_id_characters) {
     rows.push(["ids with characters no one sees", unseenIdCharactersLine(q.unseen_id_characters)]);

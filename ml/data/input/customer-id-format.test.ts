@@ -234,6 +234,29 @@ test("ids in digits that differ only in leading zeros are counted and named; oth
   expect(padded.quality.zero_padded_ids).toBeUndefined();
 });
 
+// The hostile-input probe: a stray opening quote on one line of a CSV made a ghost customer
+// ('"c2') that took c2's purchase, with "8 rows read, 8 kept" and nothing said.
+test("ids that differ from another only in a quote at an end are counted and named", async () => {
+  const csv = [
+    "customer_id,date,amount",
+    "c1,1997-01-01,10",
+    "c2,1997-01-01,63.34",
+    '"c2,1997-01-13,11.77',
+    "c3,1997-01-02,5",
+    "'c4,1997-01-05,9",
+    "c4,1997-04-01,9",
+    "O'Brien,1997-01-05,9",
+    "c5',1997-01-05,9",
+  ].join("\n");
+  const { quality } = await read(file(csv));
+  expect(quality.quoted_variant_ids).toEqual({ ids: 4, example: ['"c2', "c2"] });
+  expect(dataQualityLines(quality)).toContain(
+    `  WARNING: 4 customer ids differ from another only in a quote at their start or end (e.g. "\\"c2" and "c2") and are read as different customers; if they are one (a stray quote on a line of the export, or a spreadsheet's ' that marks a cell as text), remove the quote from those lines and read again`,
+  );
+  const clean = await read(file("customer_id,date,amount\nc1,2020-01-01,1\n'x',2020-01-02,1\n"));
+  expect(clean.quality.quoted_variant_ids).toBeUndefined();
+});
+
 test("ml train --ignore-id-case: the option reaches the reader, and the CLI says so", async () => {
   // Each customer buys four times, in whatever case they type their address that day.
   const lines = ["customer_id,date,amount"];

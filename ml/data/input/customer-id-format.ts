@@ -418,6 +418,19 @@ export function zeroPaddedVariantIds(connection: DuckDBConnection): Promise<IdVa
 }
 
 /**
+ * Ids that differ from another only in quotes at their start or end ('"c2' and "c2"), and one such
+ * pair; null when none do. A stray quote on one line of a CSV is read as part of the id (the line's
+ * purchase went to a ghost customer), and a spreadsheet's leading ' marks a cell as text.
+ */
+export function quotedVariantIds(connection: DuckDBConnection): Promise<IdVariants | null> {
+  return idVariants(
+    connection,
+    `trim(customer_id, '"''')`,
+    `(customer_id LIKE '"%' OR customer_id LIKE '%"' OR customer_id LIKE '''%' OR customer_id LIKE '%''')`,
+  );
+}
+
+/**
  * Ids of the read log (`table`'s customer_id: each customer once in customers, many times in
  * lines) that share `key` (SQL of customer_id, a key's key being itself) with another, among those
  * `where`. Only ids unlike their key and the ids equal to those keys are grouped: grouping all of

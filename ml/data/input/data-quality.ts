@@ -163,6 +163,11 @@ export const DataQualitySchema = z.object({
    */
   zero_padded_ids: ID_VARIANTS.optional(),
   /**
+   * Customer ids that differ from another only in a quote at their start or end ('"c2' and
+   * "c2": a stray quote on a CSV line), and one such pair: read as different customers.
+   */
+  quoted_variant_ids: ID_VARIANTS.optional(),
+  /**
    * Lines without an amount in an order whose amount is on another of its lines (Shopify writes
    * an order's Total once): part of a purchase already counted; not skipped, not bad rows.
    */
@@ -270,6 +275,16 @@ export function zeroPaddedWarning(v: IdVariants): string {
     "leading zeros",
     "a spreadsheet drops the zeros of ids it reads as numbers",
     "export the ids as text from the shop's system, or pad them alike, and read again",
+  );
+}
+
+/** The warning about ids that differ only in quotes at their ends, with what to do about them. */
+export function quotedVariantWarning(v: IdVariants): string {
+  return idVariantsWarning(
+    v,
+    "a quote at their start or end",
+    "a stray quote on a line of the export, or a spreadsheet's ' that marks a cell as text",
+    "remove the quote from those lines and read again",
   );
 }
 
@@ -533,6 +548,7 @@ function warningLines(q: DataQuality): string[] {
     q.extreme_amounts ? `  ${extremeAmountsWarning(q.extreme_amounts)}` : "",
     q.case_variant_ids ? `  ${caseVariantWarning(q.case_variant_ids)}` : "",
     q.zero_padded_ids ? `  ${zeroPaddedWarning(q.zero_padded_ids)}` : "",
+    q.quoted_variant_ids ? `  ${quotedVariantWarning(q.quoted_variant_ids)}` : "",
     q.ids_lower_cased
       ? "  customer ids read lower-cased (--ignore-id-case): forecasts and scores know them so"
       : "",

@@ -20,6 +20,7 @@ import {
   floatWrittenIdExample,
   groupedIds,
   mixedFloatIds,
+  quotedVariantIds,
   unseenIdCharacters,
   WHOLE_NUMBER_LINE_IDS_SQL,
   zeroPaddedVariantIds,
@@ -276,6 +277,7 @@ async function readWith(
   await failOnRoundedLongIds(connection, input.columns.customerId, locate.where);
   const caseVariants = input.ignoreIdCase ? null : await caseVariantIds(connection);
   const zeroPadded = await zeroPaddedVariantIds(connection);
+  const quoted = await quotedVariantIds(connection);
   const unseen = await unseenIdCharacters(connection);
   const [counts] = await rows(
     connection,
@@ -319,6 +321,7 @@ async function readWith(
       ...(extreme ? { extreme_amounts: extreme } : {}),
       ...(caseVariants ? { case_variant_ids: caseVariants } : {}),
       ...(zeroPadded ? { zero_padded_ids: zeroPadded } : {}),
+      ...(quoted ? { quoted_variant_ids: quoted } : {}),
       ...(sides.currencies ? { currencies: sides.currencies } : {}),
       ...(sides.statuses.length > 0 ? { not_sales: sides.statuses } : {}),
       ...(sides.quantityLike ? { quantity_like_amount: sides.quantityLike } : {}),
