@@ -61,7 +61,7 @@ test("COPY FROM STDIN on the embedded store: an error naming what to do; the hos
     expect(extended).toContain("COPY ... FROM STDIN is not supported");
     // The same connection goes on; COPY TO STDOUT (which PGlite can answer) still works.
     await sql`insert into probe_copy values (7)`;
-    expect(await sql`select id from probe_copy`).toEqual([{ id: 7 }]);
+    expect([...(await sql`select id from probe_copy`)]).toEqual([{ id: 7 }]);
   } finally {
     await sql.end({ timeout: 1 });
   }
