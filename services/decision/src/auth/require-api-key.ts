@@ -35,9 +35,12 @@ export function requireApiKey(
       if (!decision.allowed) throw rateLimitError(limiter, decision.retryAfterSeconds);
     }
     if (!match) {
-      throw new AppError("unauthorized", "API key required: send Authorization: Bearer <key>", {
-        headers: challenge,
-      });
+      // A header was sent but holds no key we could read (a space in it, two headers joined):
+      // "required" read as if nothing had been sent.
+      const message = header.trim()
+        ? "Authorization header is not of the form Bearer <key> (one key, no spaces in it)"
+        : "API key required: send Authorization: Bearer <key>";
+      throw new AppError("unauthorized", message, { headers: challenge });
     }
     if (verdict?.kind === "unavailable") {
       throw new AppError(

@@ -573,13 +573,19 @@ describe("auth", () => {
   test("missing or invalid keys get 401 with a fixed message and nothing leaked", async () => {
     const body = { customer: { id: "c-17" }, horizon, actions };
     const before = deps.audit.pending;
-    for (const headers of [
-      {},
-      { Authorization: "Basic dXNlcjpwYXNz" },
-      { Authorization: "Bearer" },
-      { Authorization: "Bearer wrong-key-xyz" },
-      { Authorization: `Bearer ${ENV_KEY}x` },
-    ] as Array<Record<string, string>>) {
+    const required = "API key required: send Authorization: Bearer <key>";
+    const unreadable =
+      "Authorization header is not of the form Bearer <key> (one key, no spaces in it)";
+    // A header that holds no readable key says so; "required" read as if none had been sent.
+    for (const [headers, said] of [
+      [{}, required],
+      [{ Authorization: "Basic dXNlcjpwYXNz" }, unreadable],
+      [{ Authorization: "Bearer" }, unreadable],
+      [{ Authorization: "Bearer ' OR 1=1 --" }, unreadable],
+      [{ Authorization: `Bearer wrong, Bearer ${ENV_KEY}` }, unreadable],
+      [{ Authorization: "Bearer wrong-key-xyz" }, "Invalid API key"],
+      [{ Authorization: `Bearer ${ENV_KEY}x` }, "Invalid API key"],
+    ] as Array<[Record<string, string>, string]>) {
       const res = await post("/decision", body, headers);
       expect(res.status).toBe(401);
       expect(res.headers.get("www-authenticate")).toContain("Bearer");
@@ -588,9 +594,7 @@ describe("auth", () => {
       expect(text).not.toContain(ENV_KEY);
       const error = (JSON.parse(text) as { error: { code: string; message: string } }).error;
       expect(error.code).toBe("unauthorized");
-      expect(["API key required: send Authorization: Bearer <key>", "Invalid API key"]).toContain(
-        error.message,
-      );
+      expect({ headers, message: error.message }).toEqual({ headers, message: said });
     }
     for (const path of ["/admin/policies", "/admin/policies/active"]) {
       expect((await app.request(path)).status).toBe(401);
