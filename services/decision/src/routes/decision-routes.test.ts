@@ -242,6 +242,39 @@ describe("POST /decision", () => {
     }
   });
 
+  // The hostile-input probe: "NONE", "none " and "\u202eenon" (displayed as "none") were chosen
+  // and logged as actions that read as no action.
+  test("action ids that read as none, or hold edge spaces or direction controls, are 400s naming them", async () => {
+    const customer = { id: "ids", summary: { frequency: 2, recency: 5, T: 10 } };
+    for (const [id, said] of [
+      ["none", "is implied"],
+      ["NONE", "reads as"],
+      ["none ", "reads as"],
+      [" email", "must not start or end with spaces"],
+      ["\u202eenon", "text-direction controls"],
+      ["em\u2066ail", "text-direction controls"],
+    ]) {
+      const res = await post("/decision", {
+        customer,
+        horizon,
+        actions: [{ ...actions[0], id }],
+      });
+      const text = await res.text();
+      expect({ id, status: res.status, path: text.includes('"path":"actions.0.id"') }).toEqual({
+        id,
+        status: 400,
+        path: true,
+      });
+      expect(text).toContain(said as string);
+    }
+    const fine = await post("/decision", {
+      customer,
+      horizon,
+      actions: [{ ...actions[0], id: "None of the above" }],
+    });
+    expect(fine.status).toBe(200);
+  });
+
   // A typo was dropped without a word and the default used ("controlShare": 0.5 held out 10%);
   // an out-of-range uplift was "must be a number".
   test("unknown fields and out-of-range uplifts are 400s naming the field and the problem", async () => {

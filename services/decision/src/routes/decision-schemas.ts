@@ -22,12 +22,23 @@ const amount = money.max(MAX_AMOUNT, { error: `must be ≤ ${MAX_AMOUNT}` });
 
 // Unknown fields are refused, as /forecast does: a typo such as "upflit" or "controlShare" was
 // dropped without a word and the default used instead.
+/** Text-direction controls: "\u202eenon" displays as "none" in logs and campaign pages. */
+const DIRECTION_CONTROLS = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
 export const actionSchema = z.strictObject({
   id: z
     .string()
     .min(1, { error: "must be a non-empty string" })
     .max(128)
-    .refine((id) => id !== NO_ACTION, { error: `"${NO_ACTION}" is implied; do not list it` }),
+    .refine((id) => id !== NO_ACTION, { error: `"${NO_ACTION}" is implied; do not list it` })
+    // "NONE" and "none " were chosen and logged as actions that read as no action.
+    .refine((id) => id === NO_ACTION || id.trim().toLowerCase() !== NO_ACTION, {
+      error: `reads as "${NO_ACTION}", which is implied: do not list it, or name the action otherwise`,
+    })
+    .refine((id) => id.trim() === id, { error: "must not start or end with spaces" })
+    .refine((id) => !DIRECTION_CONTROLS.test(id), {
+      error: "must not hold text-direction controls (they make one id display as another)",
+    }),
   cost: amount,
   uplift: upliftSchema,
   margin: amount,
