@@ -57,6 +57,19 @@ describe("parsePointer", () => {
   });
 });
 
+/** The R2 source over `b`, with v1 as the build's bundled model (its fallback). */
+const withBundledFallback = (b: ReturnType<typeof memoryBindings>) =>
+  r2ModelSource({
+    ...b,
+    modelName: "purchase",
+    engine: typescriptEngine,
+    fallback: bundleModelSource({
+      read: memoryReader(v1),
+      description: "bundled",
+      engine: typescriptEngine,
+    }),
+  });
+
 describe("r2ModelSource", () => {
   test("serves the pointed version, follows a flip, refuses a corrupt version and keeps the old", async () => {
     const b = memoryBindings();
@@ -134,15 +147,7 @@ describe("r2ModelSource", () => {
 
   test("without a pointer the bundled fallback serves, until a version is published", async () => {
     const b = memoryBindings();
-    const fallback = bundleModelSource({
-      read: memoryReader(v1),
-      description: "bundled",
-      engine: typescriptEngine,
-    });
-    const holder = new ModelHolder(
-      r2ModelSource({ ...b, modelName: "purchase", engine: typescriptEngine, fallback }),
-      quietDeps(),
-    );
+    const holder = new ModelHolder(withBundledFallback(b), quietDeps());
     expect(await holder.refresh()).toBe("loaded");
     expect(holder.current?.identity.source).toBe("bundled");
     // Serving the build's copy where a published version was meant: /ready says so.
@@ -163,15 +168,7 @@ describe("r2ModelSource", () => {
   test("a pointer gone missing after a published version served: that version stays, degraded", async () => {
     const b = memoryBindings();
     const quiet = quietDeps();
-    const fallback = bundleModelSource({
-      read: memoryReader(v1),
-      description: "bundled",
-      engine: typescriptEngine,
-    });
-    const holder = new ModelHolder(
-      r2ModelSource({ ...b, modelName: "purchase", engine: typescriptEngine, fallback }),
-      quiet,
-    );
+    const holder = new ModelHolder(withBundledFallback(b), quiet);
     await publishBundle(b, "purchase", 2, v2);
     expect(await holder.refresh()).toBe("loaded");
     b.keys.delete("purchase");
