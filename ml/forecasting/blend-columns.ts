@@ -1,15 +1,15 @@
 // The `blend` forecast of a batch: the trained per-segment weights (ml/pipelines/blend.ts) applied
 // to the BG/NBD, Pareto/NBD, GBDT and rate-if-alive columns at the requested horizon (bundles
 // trained before the fourth member joined carry three weights per segment and stack three). Expected
-// purchases, spend and CLV are linear, so each is the same weighted sum; P(alive) is BG/NBD's and
-// P(purchase) follows from the blend's count distribution (negative binomial with the out-of-fold
+// purchases, spend and CLV are linear, so each is the same weighted sum; P(alive) mixes the BTYD
+// members' (blendPAlive) and P(purchase) follows from the blend's count distribution (negative binomial with the out-of-fold
 // dispersion).
 
 import type { BgNbdParams } from "../models/bgnbd.ts";
 import { negativeBinomialZero } from "../models/negative-binomial.ts";
 import { rateIfAliveForecast } from "../models/rate-if-alive.ts";
 import type { BlendWeights } from "../pipelines/blend.ts";
-import { blendForecast } from "../pipelines/blend.ts";
+import { blendForecast, blendPAlive } from "../pipelines/blend.ts";
 import type { BtydColumns } from "./btyd-columns.ts";
 import { emptyColumns, type GbdtColumns, type ModelColumns } from "./model-columns.ts";
 
@@ -83,7 +83,7 @@ export function blendColumns(
       i,
     );
     out.expectedPurchases[i] = mu;
-    out.pAlive[i] = bg.pAlive[i]!;
+    out.pAlive[i] = blendPAlive(blend, x[i]!, bg.pAlive[i]!, pn.pAlive[i]!);
     // At most the mean, as any count's P(at least one) (see gbdt-columns.ts).
     out.pPurchase[i] = Math.min(blendPurchaseProbability(mu, dispersion, gb.horizonShift, i), mu);
     out.expectedSpend[i] = mix(

@@ -5,6 +5,7 @@ import { Xoshiro128 } from "../random/seeded-random.ts";
 import { sampleGamma } from "../sim/samplers.ts";
 import {
   blendForecast,
+  blendPAlive,
   crossValidateBlend,
   fitBlendWeights,
   fitStackWeights,
@@ -142,4 +143,21 @@ test("with further splits the out-of-fold blend is the mean over the splits at t
   // One split alone is not the same forecast.
   const one = crossValidateBlend(forecasts, y, x, splits[0] as Fold[]);
   expect(one.oof).not.toEqual(cv.oof);
+});
+
+// The accuracy probe: a blend 85% Pareto/NBD and 0% BG/NBD served BG/NBD's P(alive), 1.000 for
+// one-time buyers of whom 34% were alive.
+test("the blend's P(alive) mixes its BTYD members as it weighs them; BG/NBD's when it weighs neither", () => {
+  const weights = {
+    pooling: Number.POSITIVE_INFINITY,
+    weights: [
+      [0, 0.85, 0.15],
+      [0.3, 0.1, 0.6],
+      [0, 0, 1],
+    ],
+  };
+  expect(blendPAlive(weights, 0, 1, 0.336)).toBeCloseTo(0.336, 12);
+  expect(blendPAlive(weights, 1, 0.8, 0.4)).toBeCloseTo((0.3 * 0.8 + 0.1 * 0.4) / 0.4, 12);
+  expect(blendPAlive(weights, 2, 0.7, 0.2)).toBe(0.7);
+  expect(blendPAlive(weights, 0, 0.9, Number.NaN)).toBe(0.9);
 });

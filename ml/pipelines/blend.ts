@@ -276,6 +276,25 @@ export function blendForecast(weights: BlendWeights, x: number, values: ArrayLik
   return sum;
 }
 
+/**
+ * The blend's P(alive) for a customer with `x` repeat purchases: its BTYD members' (BG/NBD and
+ * Pareto/NBD, the first two weights) mixed as the blend weighs them; BG/NBD's when it gives them
+ * no weight (the GBDT and rate-if-alive members have no P(alive) of their own). It was BG/NBD's
+ * always: a blend 85% Pareto/NBD and 0% BG/NBD served P(alive) 1.000 to one-time buyers of whom
+ * 34% were alive (Pareto/NBD's own said 0.336).
+ */
+export function blendPAlive(
+  weights: BlendWeights,
+  x: number,
+  bgAlive: number,
+  pnAlive: number,
+): number {
+  const w = weights.weights[frequencySegment(x)];
+  const wb = Math.max(0, w?.[0] ?? 0);
+  const wp = Number.isNaN(pnAlive) ? 0 : Math.max(0, w?.[1] ?? 0);
+  return wb + wp > 0 ? (wb * bgAlive + wp * pnAlive) / (wb + wp) : bgAlive;
+}
+
 export interface CrossValidatedBlend {
   /** Out-of-fold blend forecasts (each fold's weights were fitted on the other folds). */
   oof: Float64Array;
