@@ -51,6 +51,25 @@ test("a log that ends by the calibration end: an error naming --holdout-end, the
   );
 });
 
+// The accuracy probe: a log whose holdout lay after today had those rows skipped as "in the
+// future", and the error said only that the holdout was empty.
+test("a holdout emptied by rows skipped as in the future: the error counts them", async () => {
+  const lines = ["customer_id,date,amount"];
+  for (let c = 0; c < 40; c++) {
+    for (const date of [`1997-01-0${(c % 9) + 1}`, "1997-05-01", "1997-08-01"]) {
+      lines.push(`${c},${date},12.5`);
+    }
+    lines.push(`${c},2999-01-01,12.5`);
+  }
+  const path = join(dir, "future.csv");
+  writeFileSync(path, `${lines.join("\n")}\n`);
+  const error = await load(path, "3000-06-30").catch((e: Error) => e);
+  expect((error as Error).message).toContain(
+    "holds nothing to evaluate on (40 rows were skipped as date in the future (after ",
+  );
+  expect((error as Error).message).toContain("check --date-format, day and month swapped?)");
+});
+
 test("--calibration-end without --holdout-end: the holdout runs to the log's last purchase, and says so", async () => {
   const loaded = await load(logUpTo("1998-03-31"));
   const end = loaded.summaries.options.holdoutEnd as string;

@@ -91,7 +91,7 @@ export async function loadTrainingData(options: LoadOptions): Promise<LoadedData
   });
   const warnings = [
     ...(note ? [note] : []),
-    ...(holdoutEnd ? holdoutReach(log, calibrationEnd, holdoutEnd) : []),
+    ...(holdoutEnd ? holdoutReach(log, calibrationEnd, holdoutEnd, quality.skipped) : []),
     ...(holdoutEnd ? holdoutBuyers(summaries, options.calibrationEnd !== undefined) : []),
   ];
   return { log, summaries, report, quality, warnings };
