@@ -8,9 +8,12 @@ export const MAX_VERSION = 2_147_483_647;
 /** What a version argument must look like, for error messages. */
 export const VERSION_FORMAT = `a version number from 1 to ${MAX_VERSION} such as 3 or v3`;
 
-/** `text` as a version number, or null when it is not one. */
+/**
+ * `text` as a version number, or null when it is not one. No leading zero: `01` was version 1,
+ * where key ids and policy versions (decimal-id.ts) refuse `02`.
+ */
 export function parseVersionNumber(text: string): number | null {
-  const digits = /^v?(\d{1,10})$/i.exec(text)?.[1];
+  const digits = /^v?([1-9]\d{0,9})$/i.exec(text)?.[1];
   return digits === undefined ? null : versionOrNull(Number(digits));
 }
 
