@@ -225,7 +225,10 @@ async function describe(connection: DuckDBConnection, from: string): Promise<Map
 
 async function csvRejects(connection: DuckDBConnection): Promise<RejectedRecord[]> {
   const reader = await connection.runAndReadAll(
-    `SELECT line, column_name, error_type, error_message FROM reject_errors ORDER BY line`,
+    // A line with a field too many also fails the cast of the column its fields shifted into:
+    // its shape is the problem to name ("unreadable amount" sent users to the amount column).
+    `SELECT line, column_name, error_type, error_message FROM reject_errors
+     ORDER BY line, error_type IN ('TOO MANY COLUMNS', 'MISSING COLUMNS') DESC`,
   );
   const rejected: RejectedRecord[] = [];
   for (const r of reader.getRowObjectsJS() as Record<string, unknown>[]) {

@@ -72,3 +72,13 @@ test("every reason the lines SQL can give is in the table", () => {
     expect(given.filter((text) => !known.has(text))).toEqual([]);
   }
 });
+
+// The hostile-input probe: a comma-separated line with a field too many was skipped as
+// "unreadable amount" (its fields shifted into the amount column), sending users to the wrong column.
+test("a line with a field too many is skipped as the wrong number of columns, not an unreadable amount", async () => {
+  const { quality } = await read(
+    file("customer_id,date,amount\nc1,1997-01-01,10\nc2,extra,1997-01-13,11.77\nc2,1997-02-01,6\n"),
+    { today: "2020-01-10" },
+  );
+  expect(quality.skipped).toEqual({ "wrong number of columns": 1 });
+});
