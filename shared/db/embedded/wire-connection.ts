@@ -4,37 +4,13 @@
 
 import type { Socket } from "node:net";
 import { withoutCopyIn } from "./copy-in-refusal.ts";
+import { CLOSE, closeStatementMessage, PARSE, SYNC_MESSAGE, textAt } from "./wire-messages.ts";
 
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 const CANCEL_REQUEST = 80877102;
-const PARSE = 0x50; // 'P'
-const CLOSE = 0x43; // 'C'
 const TERMINATE = 0x58; // 'X'
 const READY_FOR_QUERY = 0x5a; // 'Z'
-
-/** A simple-protocol Query message. */
-export function queryMessage(sql: string): Uint8Array {
-  const text = new TextEncoder().encode(`${sql}\0`);
-  const out = new Uint8Array(5 + text.length);
-  out[0] = 0x51; // 'Q'
-  new DataView(out.buffer).setInt32(1, 4 + text.length);
-  out.set(text, 5);
-  return out;
-}
-
-/** Sync: ends an extended-protocol exchange (and whatever error it was skipping to). */
-export const SYNC_MESSAGE = Uint8Array.of(0x53, 0, 0, 0, 4);
-
-/** A Close message for the prepared statement `name` (closing one that does not exist is no error). */
-export function closeStatementMessage(name: string): Uint8Array {
-  const text = new TextEncoder().encode(`S${name}\0`);
-  const out = new Uint8Array(5 + text.length);
-  out[0] = CLOSE;
-  new DataView(out.buffer).setInt32(1, 4 + text.length);
-  out.set(text, 5);
-  return out;
-}
 
 /**
  * The status byte of the ReadyForQuery that ends a backend output, or null when the output ends
@@ -56,12 +32,6 @@ export function readyStatusAtEnd(out: Uint8Array): string | null {
     at += 1 + length;
   }
   return status;
-}
-
-/** The NUL-terminated name at the start of a message body (statement name of Parse / Close). */
-function leadingName(message: Uint8Array, from: number): string {
-  const end = message.indexOf(0, from);
-  return new TextDecoder().decode(message.subarray(from, end < 0 ? message.length : end));
 }
 
 export class Connection {
@@ -112,10 +82,10 @@ export class Connection {
 
   private noteStatement(message: Uint8Array): void {
     if (message[0] === PARSE) {
-      const name = leadingName(message, 5);
+      const name = textAt(message, 5).text;
       if (name) this.statements.add(name);
     } else if (message[0] === CLOSE && message[5] === 0x53) {
-      this.statements.delete(leadingName(message, 6));
+      this.statements.delete(textAt(message, 6).text);
     }
   }
 

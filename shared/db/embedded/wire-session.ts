@@ -5,12 +5,8 @@
 // statements of one that leaves are closed, before the next one gets the session.
 
 import type { PGlite } from "@electric-sql/pglite";
-import {
-  type Connection,
-  queryMessage,
-  readyStatusAtEnd,
-  SYNC_MESSAGE,
-} from "./wire-connection.ts";
+import { type Connection, readyStatusAtEnd } from "./wire-connection.ts";
+import { queryMessage, SYNC_MESSAGE } from "./wire-messages.ts";
 
 /** Sync, then a simple-protocol ROLLBACK: ends whatever a vanished connection left open. */
 const RESET_MESSAGES = [SYNC_MESSAGE, queryMessage("ROLLBACK")];
