@@ -4,13 +4,9 @@
 // server shows whether the runtime aborts it when the socket closes.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
+import { waitForHttp } from "@pp/shared/testing/processes.ts";
 import { forecastBundle } from "../testing/forecast-bundle.ts";
-import {
-  type RunningService,
-  type RuntimeName,
-  startService,
-  untilReady,
-} from "../testing/runtimes.ts";
+import { type RunningService, type RuntimeName, startService } from "../testing/runtimes.ts";
 
 let bundleDir = "";
 beforeAll(async () => {
@@ -101,7 +97,12 @@ describe("forecast: a client that hangs up stops the work in the server", () => 
         { buildEnv: { FORECAST_BUNDLE_FROM: bundleDir } },
       );
       started.push(service);
-      await untilReady(service.baseUrl);
+      await waitForHttp(
+        `${service.baseUrl}/ready`,
+        (s) => s === 200,
+        `${runtime} forecast ready`,
+        60_000,
+      );
 
       // The control: while its client waits, the request keeps a core busy.
       const sent = performance.now();

@@ -3,8 +3,9 @@
 // and exit at once: a forecast being computed (the decision service's call, a batch with intervals)
 // was cut off with ECONNRESET.
 import { beforeAll, describe, expect, test } from "bun:test";
+import { waitForHttp } from "@pp/shared/testing/processes.ts";
 import { forecastBundle } from "../testing/forecast-bundle.ts";
-import { type RuntimeName, startService, untilReady } from "../testing/runtimes.ts";
+import { type RuntimeName, startService } from "../testing/runtimes.ts";
 
 let bundleDir = "";
 beforeAll(async () => {
@@ -19,7 +20,12 @@ describe("forecast: SIGTERM lets the requests in flight finish", () => {
         MODEL_POLL_INTERVAL_MS: "0",
       });
       try {
-        await untilReady(service.baseUrl);
+        await waitForHttp(
+          `${service.baseUrl}/ready`,
+          (s) => s === 200,
+          `${runtime} forecast ready`,
+          60_000,
+        );
         const customers = Array.from({ length: 2000 }, (_, i) => ({
           id: `s-${i}`,
           summary: { frequency: 1 + (i % 30), recency: 10 + (i % 97) / 10, T: 31, monetary: 5 },

@@ -175,13 +175,3 @@ export async function startService(
   await stop();
   throw new Error(`${label} did not become healthy (${lastProblem}):\n${output()}`);
 }
-
-/** Waits for `/ready` to answer 200 (a forecast service answers /health before its model loads). */
-export async function untilReady(baseUrl: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if ((await fetch(`${baseUrl}/ready`).catch(() => null))?.ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${baseUrl} not ready within ${ms} ms`);
-}

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort } from "@pp/shared/testing/free-port.ts";
+import { keepLines } from "@pp/shared/testing/processes.ts";
 import { writeDemoBundleDir } from "./in-process-services.ts";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -45,24 +46,6 @@ async function waitFor(url: string, ok: (res: Response) => boolean, what: string
   throw new Error(`${what} did not become ready: ${last}`);
 }
 
-/**
- * Collects whole lines (a chunk can end mid-line). Past the first 2,000 lines the per-request lines
- * are dropped, never the others: under load a service's request lines pushed the "decision log
- * pruned" line a test counts past a plain cap.
- */
-function lineKeeper(output: string[]): (chunk: Buffer) => void {
-  let partial = "";
-  return (chunk) => {
-    const lines = (partial + chunk.toString()).split("\n");
-    partial = lines.pop() ?? "";
-    for (const line of lines) {
-      if (!line) continue;
-      if (output.length >= 2000 && line.includes('"msg":"request"')) continue;
-      output.push(line);
-    }
-  };
-}
-
 export function startProcess(
   name: string,
   env: Record<string, string>,
@@ -74,8 +57,8 @@ export function startProcess(
     stdio: ["ignore", "pipe", "pipe"],
   });
   const output: string[] = [];
-  child.stdout?.on("data", lineKeeper(output));
-  child.stderr?.on("data", lineKeeper(output));
+  keepLines(child.stdout, output, 2000);
+  keepLines(child.stderr, output, 2000);
   return {
     name,
     base: `http://127.0.0.1:${port}`,
