@@ -2,6 +2,7 @@
 // calibration's customers must buy in it. Otherwise every model is scored against zeros (deviance
 // 0, AUC NaN) and the GBDT is trained on them, so that is an error; a thin holdout is a warning.
 import { InputError } from "../data/input/input-error.ts";
+import { DATE_IN_THE_FUTURE } from "../data/input/skip-reasons.ts";
 import {
   dayToIsoDate,
   isoDateToDay,
@@ -48,7 +49,7 @@ export function holdoutReach(
  * is empty (an accuracy probe's simulated log ran to 2029; 13% of its rows went without a word).
  */
 function futureRowsNote(skipped: Record<string, number>): string {
-  const entry = Object.entries(skipped).find(([reason]) => reason.startsWith("date in the future"));
+  const entry = Object.entries(skipped).find(([reason]) => reason.startsWith(DATE_IN_THE_FUTURE));
   if (!entry || entry[1] === 0) return "";
   return ` (${entry[1].toLocaleString("en-US")} rows were skipped as ${entry[0]}: check --date-format, day and month swapped?)`;
 }

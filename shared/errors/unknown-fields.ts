@@ -13,7 +13,8 @@ export const unknownField = (path: (string | number)[], key: string): UnknownFie
   message: `unknown field "${key}"`,
 });
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+/** A JSON object: not null, not an array. */
+export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**

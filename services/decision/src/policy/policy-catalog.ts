@@ -132,12 +132,11 @@ export class PolicyCatalog {
 
   private async load(generation: number): Promise<ActivePolicy> {
     const db = await this.database();
-    const store = new PolicyStore(db);
     // The database gives up at the read's bound too, so a read stuck on a lock frees its connection.
     let row = await readWithStatementTimeout(db, this.readTimeoutMs, (tx) =>
       new PolicyStore(tx).getActive(),
     );
-    if (!row) row = await this.seed(store);
+    if (!row) row = await this.seed(new PolicyStore(db));
     const parsed = policyDefinitionSchema.safeParse(row.definition);
     if (!parsed.success) {
       throw new Error(`active policy ${row.name} v${row.version} has an invalid definition`);

@@ -6,6 +6,7 @@
 //   POST /admin/policies/:name/versions/:version/activate
 import { zValidator } from "@hono/zod-validator";
 import { decimalIdParam } from "@pp/shared/contracts/decimal-id.ts";
+import { isPlainObject } from "@pp/shared/errors/unknown-fields.ts";
 import {
   isStorableText,
   jsonBody,
@@ -21,9 +22,7 @@ export const addPolicySchema = z.strictObject({
   name: z.string().min(1).max(128),
   // The object as sent, not a copy: z.record copied it key by key, and `copy["__proto__"] = …`
   // set a prototype, so a "__proto__" member vanished before the unknown-field check saw it.
-  definition: z.unknown().refine((v) => typeof v === "object" && v !== null && !Array.isArray(v), {
-    error: "must be an object",
-  }),
+  definition: z.unknown().refine(isPlainObject, { error: "must be an object" }),
 });
 
 const policyName = z.string().min(1).max(128).refine(isStorableText, unstorableTextError);

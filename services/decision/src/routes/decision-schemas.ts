@@ -20,11 +20,11 @@ const money = z
  */
 const amount = money.max(MAX_AMOUNT, { error: `must be ≤ ${MAX_AMOUNT}` });
 
-// Unknown fields are refused, as /forecast does: a typo such as "upflit" or "controlShare" was
-// dropped without a word and the default used instead.
 /** Text-direction controls: "\u202eenon" displays as "none" in logs and campaign pages. */
 const DIRECTION_CONTROLS = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
+// Unknown fields are refused, as /forecast does: a typo such as "upflit" or "controlShare" was
+// dropped without a word and the default used instead.
 export const actionSchema = z.strictObject({
   id: z
     .string()

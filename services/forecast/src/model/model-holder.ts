@@ -110,11 +110,12 @@ export class ModelHolder {
   }
 
   private async refreshOnce(): Promise<RefreshOutcome> {
-    this.refreshSince = this.now();
+    const since = this.now();
+    this.refreshSince = since;
     try {
       return await this.refreshSteps();
     } finally {
-      const waited = this.now() - (this.refreshSince ?? this.now());
+      const waited = this.now() - since;
       this.refreshSince = null;
       if (waited > this.stuckAfterMs)
         this.deps.logger.info("model source answered again", { after_ms: Math.round(waited) });
