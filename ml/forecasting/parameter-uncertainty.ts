@@ -11,7 +11,12 @@ import type { RfmData } from "../models/types.ts";
 import { Xoshiro128 } from "../random/seeded-random.ts";
 import { sampleStandardNormal } from "../sim/samplers.ts";
 import { atShapeLimit } from "../training/maximum-likelihood.ts";
-import { embedded, invertInformation, numericalHessian } from "../training/standard-errors.ts";
+import {
+  embedded,
+  invertInformation,
+  numericalHessian,
+  onCoordinates,
+} from "../training/standard-errors.ts";
 
 export const BGNBD_NAMES = ["r", "alpha", "a", "b"] as const;
 export const PARETO_NAMES = ["r", "alpha", "s", "beta"] as const;
@@ -49,17 +54,10 @@ function covarianceOf(
   const theta = values.map(Math.log);
   const free = names.flatMap((name, i) => (atShapeLimit(name, values[i]!) ? [] : [i]));
   if (free.length === 0) return null;
-  const full = Float64Array.from(theta);
-  const onFree = (t: Float64Array) => {
-    free.forEach((i, k) => {
-      full[i] = t[k]!;
-    });
-    return negLogLikelihood(full);
-  };
   const m = free.length;
   const inverted = invertInformation(
     numericalHessian(
-      onFree,
+      onCoordinates(negLogLikelihood, theta, free),
       free.map((i) => theta[i]!),
     ),
     m,

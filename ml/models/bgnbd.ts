@@ -4,7 +4,7 @@
 // fit on log-parameters, and per-customer predictions in scalar and batch form.
 
 import { at } from "../training/checked-index.ts";
-import { fitByMaximumLikelihood } from "../training/maximum-likelihood.ts";
+import { fitByMaximumLikelihood, heldShapes } from "../training/maximum-likelihood.ts";
 import { logParameterStandardErrors } from "../training/standard-errors.ts";
 import { bgnbdExpectationFactorForLargeA } from "./bgnbd-dropout-mixture.ts";
 import { bgnbdExpectationFactorBySum, eulerSeriesCancels } from "./bgnbd-opportunity-sum.ts";
@@ -226,7 +226,11 @@ export function bgnbdStandardErrors(params: BgNbdParams, data: RfmData): BgNbdPa
   assertPositiveParams(params, NAMES);
   const rows = prepareRfmRows(data);
   const theta = NAMES.map((k) => Math.log(params[k]));
-  const se = logParameterStandardErrors((t) => bgnbdNegLogLikelihood(rows, t), theta);
+  const se = logParameterStandardErrors(
+    (t) => bgnbdNegLogLikelihood(rows, t),
+    theta,
+    heldShapes(NAMES, params),
+  );
   return { r: at(se, 0), alpha: at(se, 1), a: at(se, 2), b: at(se, 3) };
 }
 

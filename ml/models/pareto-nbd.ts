@@ -4,7 +4,7 @@
 // log-parameters; per-customer predictions in scalar and batch form.
 
 import { at } from "../training/checked-index.ts";
-import { fitByMaximumLikelihood } from "../training/maximum-likelihood.ts";
+import { fitByMaximumLikelihood, heldShapes } from "../training/maximum-likelihood.ts";
 import { logParameterStandardErrors } from "../training/standard-errors.ts";
 import { mapRfmCustomers } from "./customer-batch.ts";
 import { Hyp2f1ConvergenceError, hyp2f1, seriesIsLong } from "./hypergeometric.ts";
@@ -500,7 +500,11 @@ export function paretoNbdStandardErrors(params: ParetoNbdParams, data: RfmData):
   assertPositiveParams(params, NAMES);
   const rows = prepareRfmRows(data);
   const theta = NAMES.map((k) => Math.log(params[k]));
-  const se = logParameterStandardErrors((t) => paretoNbdNegLogLikelihood(rows, t), theta);
+  const se = logParameterStandardErrors(
+    (t) => paretoNbdNegLogLikelihood(rows, t),
+    theta,
+    heldShapes(NAMES, params),
+  );
   return { r: at(se, 0), alpha: at(se, 1), s: at(se, 2), beta: at(se, 3) };
 }
 

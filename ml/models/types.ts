@@ -34,15 +34,17 @@ export interface FitResult<P> {
   logLikelihood: number;
   /**
    * True when the best start met the gradient tolerance, or a Newton step would improve the
-   * log-likelihood by less than 1e-7 (the limit of double precision at large n).
+   * log-likelihood by less than 1e-7 (the limit of double precision at large n). With a shape
+   * held at SHAPE_LIMIT (`stopped` "shape-limit"), about the other parameters.
    */
   converged: boolean;
   /**
-   * Why the fit stopped short of convergence (then `converged` is false and `params` are the best
-   * point found): it ran out of its evaluation or time budget, or the likelihood still rose at the
-   * edge of the region where it can be evaluated (the likelihood is NaN past it), or a shape
-   * parameter passed SHAPE_LIMIT with the likelihood still rising (a homogeneous population: see
-   * `maximum-likelihood.ts`). Null otherwise.
+   * Why the fit stopped where it did: it ran out of its evaluation or time budget, or the
+   * likelihood still rose at the edge of the region where it can be evaluated (the likelihood is
+   * NaN past it) — then `converged` is false and `params` are the best point found — or a shape
+   * parameter passed SHAPE_LIMIT with the likelihood still rising and was held there (a
+   * homogeneous population: see `maximum-likelihood.ts`; `converged` says whether the others
+   * met the tolerance). Null otherwise.
    */
   stopped: "evaluations" | "time" | "domain-edge" | "shape-limit" | null;
   /** Optimizer iterations of the best start. */

@@ -41,13 +41,27 @@ export function fitWarning(name: string, fit: FitResult<object>): string {
       );
     case "shape-limit":
       return (
-        `${name} fit did not converge: the likelihood still rose past ${SHAPE_LIMIT.toExponential(0)} ` +
-        `in ${shapesAtLimit(fit.params)}, held there while the others were fitted: the data show ` +
-        `no more heterogeneity than a homogeneous population (${HOMOGENEOUS_MEANING}); ${kept}`
+        `${name} fit did not converge: with ${shapesAtLimit(fit.params)} held at ` +
+        `${SHAPE_LIMIT.toExponential(0)} (${HOMOGENEOUS_MEANING}), the others did not meet the ` +
+        `gradient tolerance (gradient norm ${fit.gradientNorm.toPrecision(3)}); ${kept}`
       );
     default:
       return `${name} fit did not meet the gradient tolerance; ${kept}`;
   }
+}
+
+/**
+ * What a converged fit with a shape held at SHAPE_LIMIT means: the homogeneous limit of the model
+ * fits best, a sound reading of the log (the fit is used and can be recommended), said once.
+ */
+export function shapeLimitNote(name: string, fit: FitResult<object>): string | null {
+  if (fit.stopped !== "shape-limit" || !fit.converged) return null;
+  return (
+    `${name}: the likelihood still rose past ${SHAPE_LIMIT.toExponential(0)} in ` +
+    `${shapesAtLimit(fit.params)}, held there while the others were fitted: the data show no ` +
+    `more heterogeneity than a homogeneous population (${HOMOGENEOUS_MEANING}); its forecasts ` +
+    `are that limit's`
+  );
 }
 
 const HOMOGENEOUS_MEANING =
@@ -110,6 +124,8 @@ export async function fitBtydModels(
       steps.warn(warning);
       notes.push(warning);
     }
+    const held = shapeLimitNote(name, fit);
+    if (held) notes.push(held);
   }
   return { bgnbd, paretoNbd, gammaGamma, diagnostics, notes };
 }

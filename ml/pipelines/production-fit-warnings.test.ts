@@ -4,11 +4,15 @@ import { expect, test } from "bun:test";
 import type { FitResult } from "../models/types.ts";
 import { productionFitWarnings } from "./production-step.ts";
 
-const fit = <P extends object>(params: P, converged: boolean): FitResult<P> => ({
+const fit = <P extends object>(
+  params: P,
+  converged: boolean,
+  stopped: FitResult<P>["stopped"] = converged ? null : "shape-limit",
+): FitResult<P> => ({
   params,
   logLikelihood: -1000,
   converged,
-  stopped: converged ? null : "shape-limit",
+  stopped,
   iterations: 20,
   evaluations: 60,
   starts: 3,
@@ -30,8 +34,20 @@ test("a production refit at a parameter limit or short of convergence is a warni
   );
   expect(warnings).toEqual([
     "WARNING: production refit as of 2024-09-11: BG/NBD: the fit did not converge (gradient norm 0.0224)",
-    "WARNING: production refit as of 2024-09-11: BG/NBD: parameter b = 1.00e+6 is at the upper bound (>= 1e6): degenerate fit",
   ]);
+  // Held at the limit with the others converged: the homogeneous limit's fit, a note, no warning.
+  const held = productionFitWarnings(
+    {
+      bgnbd: fit({ r: 4.66, alpha: 19.2, a: 28_494, b: 1e6 }, true, "shape-limit"),
+      paretoNbd: fit({ r: 0.55, alpha: 10.6, s: 0.61, beta: 11.7 }, true),
+      gammaGamma: null,
+    },
+    "2024-09-11",
+  );
+  expect(held).toHaveLength(1);
+  expect(held[0]).toStartWith(
+    "production refit as of 2024-09-11: BG/NBD: the likelihood still rose past 1e+6 in b, held there",
+  );
   const sound = productionFitWarnings(
     {
       bgnbd: fit({ r: 0.24, alpha: 4.4, a: 0.79, b: 2.4 }, true),

@@ -25,8 +25,12 @@ import { fitParetoNbd, type ParetoNbdParams } from "../models/pareto-nbd.ts";
 import type { FitResult } from "../models/types.ts";
 import { createTaskPool, type TaskPool } from "../parallel/task-pool.ts";
 import { fitWarnings } from "../training/fit-diagnostics.ts";
-import { countRepeatBuyersWithSpend, MIN_GAMMA_GAMMA_BUYERS } from "./fit-btyd-models.ts";
-import { gammaGammaFitWarnings } from "./fit-warnings.ts";
+import {
+  countRepeatBuyersWithSpend,
+  MIN_GAMMA_GAMMA_BUYERS,
+  shapeLimitNote,
+} from "./fit-btyd-models.ts";
+import { gammaGammaFitWarnings, HOMOGENEOUS_LIMIT_IS_SOUND } from "./fit-warnings.ts";
 import { smallDataGbdtOptions } from "./gbdt-cross-validation.ts";
 import { createStepLog, type StepLog } from "./step-log.ts";
 import type { GbdtModels, TrainedModels } from "./train-models.ts";
@@ -81,17 +85,22 @@ async function fitBtyd(summaries: CustomerSummaries, steps: StepLog, label: stri
 /**
  * The served models' fits, checked as the evaluation's are: a refit that stopped at a parameter
  * limit or short of convergence was said of the evaluation's fits only, and its forecasts served.
+ * Warnings come first; a shape held at its limit by a converged fit is a note (shapeLimitNote).
  */
 export function productionFitWarnings(
   fits: Awaited<ReturnType<typeof fitBtyd>>,
   asOf: string,
 ): string[] {
   const warnings = [
-    ...fitWarnings("BG/NBD", fits.bgnbd),
-    ...fitWarnings("Pareto/NBD", fits.paretoNbd),
+    ...fitWarnings("BG/NBD", fits.bgnbd, null, HOMOGENEOUS_LIMIT_IS_SOUND),
+    ...fitWarnings("Pareto/NBD", fits.paretoNbd, null, HOMOGENEOUS_LIMIT_IS_SOUND),
     ...(fits.gammaGamma ? gammaGammaFitWarnings(fits.gammaGamma) : []),
   ];
-  return warnings.map((w) => `WARNING: production refit as of ${asOf}: ${w}`);
+  const held = [shapeLimitNote("BG/NBD", fits.bgnbd), shapeLimitNote("Pareto/NBD", fits.paretoNbd)];
+  return [
+    ...warnings.map((w) => `WARNING: production refit as of ${asOf}: ${w}`),
+    ...held.flatMap((note) => (note ? [`production refit as of ${asOf}: ${note}`] : [])),
+  ];
 }
 
 export async function trainProduction(

@@ -16,12 +16,15 @@ export const DEGENERATE_BELOW = 1e-6;
 
 /**
  * Warnings for one fit. `standardErrors` (natural scale, same keys as the parameters) is optional:
- * a non-finite one means the information matrix is singular there.
+ * a non-finite one means the information matrix is singular there. `allowShapeLimit`: a shape
+ * held at SHAPE_LIMIT is the homogeneous limit's sound fit, said as a note by the caller (the BTYD
+ * purchase models), not a degenerate one.
  */
 export function fitWarnings<P extends object>(
   model: string,
   fit: Pick<FitResult<P>, "params" | "converged" | "gradientNorm">,
   standardErrors?: Partial<Record<keyof P, number>> | null,
+  options: { allowShapeLimit?: boolean } = {},
 ): string[] {
   const warnings: string[] = [];
   if (!fit.converged) {
@@ -33,6 +36,7 @@ export function fitWarnings<P extends object>(
     if (!Number.isFinite(value)) {
       warnings.push(`${model}: parameter ${name} = ${value} is not finite`);
     } else if (atShapeLimit(name, value)) {
+      if (options.allowShapeLimit) continue;
       warnings.push(
         `${model}: parameter ${name} = ${value.toPrecision(3)} is at the upper bound (>= 1e6): degenerate fit`,
       );

@@ -40,6 +40,12 @@ export function atShapeLimit(name: string, value: number): boolean {
   return SHAPE_PARAMETERS.has(name) && value >= SHAPE_LIMIT * (1 - 1e-9);
 }
 
+/** Indices of `names` whose value in `params` is a shape at SHAPE_LIMIT (held there by the fit). */
+export function heldShapes(names: readonly string[], params: object): number[] {
+  const values = params as Record<string, number>;
+  return names.flatMap((name, i) => (atShapeLimit(name, values[name]!) ? [i] : []));
+}
+
 function stopReason(best: OptimizeResult): FitResult<object>["stopped"] {
   if (best.atDomainEdge) return "domain-edge";
   return best.atUpperBound ? "shape-limit" : null;
@@ -88,7 +94,10 @@ export function fitByMaximumLikelihood<N extends string>(
   return {
     params,
     logLikelihood: -fit.best.value,
-    converged: fit.best.converged && !fit.exhausted && !fit.best.atUpperBound,
+    // With a shape held at the limit, about the others: the fit is the homogeneous limit's, and
+    // the whole gradient still holds the held shape's pull (calling that unconverged kept such
+    // fits from being recommended while the blend built on them could be).
+    converged: fit.best.converged && !fit.exhausted,
     stopped: fit.exhausted || stopReason(fit.best),
     iterations: fit.best.iterations,
     evaluations: fit.evaluations,

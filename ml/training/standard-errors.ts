@@ -140,18 +140,41 @@ export function embedded(part: ArrayLike<number>, indices: readonly number[], n:
  * log-likelihood f: sqrt of the diagonal of the inverse Hessian in θ, times exp(θ) (delta method).
  * Infinity for a parameter along which the likelihood is flat (see invertInformation); NaN
  * entries when the Hessian is not positive definite otherwise (not at a proper optimum).
+ * `held` coordinates (a shape the fit held at SHAPE_LIMIT) are not estimated: the Hessian is taken
+ * over the others and theirs is 0, as the intervals' covariance does (parameter-uncertainty.ts).
+ * Taken over all, the ridge towards the limit made every parameter's information singular.
  */
 export function logParameterStandardErrors(
   negLogLikelihood: (theta: Float64Array) => number,
   theta: ArrayLike<number>,
+  held: readonly number[] = [],
 ): Float64Array {
   const n = theta.length;
-  const inverted = invertInformation(numericalHessian(negLogLikelihood, theta), n);
+  const free = [...Array(n).keys()].filter((i) => !held.includes(i));
+  const m = free.length;
+  const onFree = onCoordinates(negLogLikelihood, theta, free);
+  const point = free.map((i) => theta[i]!);
+  const inverted = m > 0 ? invertInformation(numericalHessian(onFree, point), m) : null;
   const se = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
+  free.forEach((i, k) => {
     if (!inverted) se[i] = Number.NaN;
-    else if (inverted.flat.includes(i)) se[i] = Number.POSITIVE_INFINITY;
-    else se[i] = Math.exp(theta[i]!) * Math.sqrt(inverted.inverse[i * n + i]!);
-  }
+    else if (inverted.flat.includes(k)) se[i] = Number.POSITIVE_INFINITY;
+    else se[i] = Math.exp(theta[i]!) * Math.sqrt(inverted.inverse[k * m + k]!);
+  });
   return se;
+}
+
+/** f as a function of the coordinates `free` of θ alone, the others kept at `theta`'s values. */
+export function onCoordinates(
+  f: (theta: Float64Array) => number,
+  theta: ArrayLike<number>,
+  free: readonly number[],
+): (t: Float64Array) => number {
+  const full = Float64Array.from(theta);
+  return (t) => {
+    free.forEach((i, k) => {
+      full[i] = t[k]!;
+    });
+    return f(full);
+  };
 }
