@@ -3,6 +3,7 @@
 // multi-start driver that keeps the best optimum and says whether the starts agree.
 
 import { at } from "./checked-index.ts";
+import { invertSymmetricPositiveDefinite } from "./standard-errors.ts";
 
 /** An objective to minimise; when `gradient` is given it must be filled with ∂f/∂x. */
 export type Objective = (x: Float64Array, gradient?: Float64Array) => number;
@@ -235,6 +236,18 @@ export function bfgs(
   let firstStep = true;
   let atDomainEdge = false;
 
+  // Stuck inside the domain short of gtol (precision, or a direction the gradient's rounding
+  // chose): a Newton step (newtonStep) is taken if it improves, converged if by < the decrement.
+  const settleByNewton = () => {
+    if (!(decrementTolerance > 0)) return;
+    const improvement = newtonStep(f, x, fx, g, held, xNew, gNew);
+    if (improvement > 0) {
+      [x, xNew] = [xNew, x];
+      [g, gNew] = [gNew, g];
+      fx -= improvement;
+    }
+    converged = improvement <= decrementTolerance;
+  };
   while (!converged && iterations < maxIterations) {
     iterations++;
     const slope = searchDirection(H, g, p);
@@ -251,6 +264,7 @@ export function bfgs(
     // is spent.
     if (!search.accepted || options.budget?.exhausted) {
       atDomainEdge = !search.accepted && search.sawNonFinite && !options.budget?.exhausted;
+      if (!atDomainEdge && !options.budget?.exhausted) settleByNewton();
       break;
     }
     updateInverseHessian(H, x, xNew, g, gNew, s, y, Hy, firstStep);
@@ -269,6 +283,7 @@ export function bfgs(
     converged = maxNorm(g) <= gtol;
     if (!converged && Math.abs(fOld - fx) <= 1e-15 * Math.abs(fx) && maxNorm(s) < 1e-12) {
       atDomainEdge = search.sawNonFinite; // only a sliver of the step stayed inside the domain
+      if (!atDomainEdge) settleByNewton();
       break;
     }
   }
@@ -287,6 +302,69 @@ export function bfgs(
     atDomainEdge,
     ...(atUpperBound ? { atUpperBound } : {}),
   };
+}
+
+/**
+ * The Newton step from x over the coordinates not held, with the Hessian by central differences
+ * of the gradient (2 calls per coordinate), tried: its point in xNew/gNew, and how much it lowers
+ * f returned (<= 0 when it does not, 0 when the Hessian is not positive definite). Rounding in
+ * the gradient grows with a shape held at 1e6: 0.07 on 20,000 customers, where gtol is 0.002.
+ */
+function newtonStep(
+  f: Objective,
+  x: Float64Array,
+  fx: number,
+  g: Float64Array,
+  held: Uint8Array,
+  xNew: Float64Array,
+  gNew: Float64Array,
+): number {
+  const free = [...held.keys()].filter((i) => !held[i]);
+  const m = free.length;
+  const inverse = invertSymmetricPositiveDefinite(gradientDifferences(f, x, free, gNew), m);
+  if (!inverse) return 0;
+  xNew.set(x);
+  free.forEach((i, a) => {
+    let d = 0;
+    free.forEach((j, b) => {
+      d += inverse[a * m + b]! * g[j]!;
+    });
+    xNew[i] = x[i]! - d;
+  });
+  const value = f(xNew, gNew);
+  return Number.isFinite(value) ? fx - value : 0;
+}
+
+/** The symmetric Hessian of f over coordinates `free` at x, by central differences of ∇f. */
+function gradientDifferences(
+  f: Objective,
+  x: Float64Array,
+  free: number[],
+  scratch: Float64Array,
+): Float64Array {
+  const m = free.length;
+  const H = new Float64Array(m * m);
+  const point = Float64Array.from(x);
+  const gMinus = new Float64Array(x.length);
+  free.forEach((j, b) => {
+    const h = 1e-4 * Math.max(1, Math.abs(x[j]!));
+    point[j] = x[j]! + h;
+    f(point, scratch);
+    point[j] = x[j]! - h;
+    f(point, gMinus);
+    point[j] = x[j]!;
+    free.forEach((i, a) => {
+      H[a * m + b] = (scratch[i]! - gMinus[i]!) / (2 * h);
+    });
+  });
+  for (let a = 0; a < m; a++) {
+    for (let b = 0; b < a; b++) {
+      const mean = (H[a * m + b]! + H[b * m + a]!) / 2;
+      H[a * m + b] = mean;
+      H[b * m + a] = mean;
+    }
+  }
+  return H;
 }
 
 /**
