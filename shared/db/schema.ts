@@ -265,13 +265,16 @@ export const decisionLogDeadLetter = pgTable(
 );
 
 /**
- * Customers erased by `ml forget`, as sha256 of the id (hex), for a day: a decision about one of
- * them that was still being made when the erasure committed is not written after it (the decision
- * log's insert skips rows decided before `erased_at`). Owner: shared/registry/forget-customer.ts.
+ * Customers erased, as sha256 of the id (hex), for a day: a decision about one of them that was
+ * still being made when the erasure committed is not written after it (the decision log's insert
+ * skips rows decided before `erased_at`). `forgotten`: by `ml forget` (everything stored), which a
+ * registration then leaves out too; false for an erasure of decisions only (the admin route).
+ * Owner: shared/registry/customer-erasures.ts.
  */
 export const customerErasures = pgTable("customer_erasures", {
   customerSha256: text("customer_sha256").primaryKey(),
   erasedAt: timestamp("erased_at", { withTimezone: true }).notNull().defaultNow(),
+  forgotten: boolean("forgotten").notNull().default(true),
 });
 
 /**

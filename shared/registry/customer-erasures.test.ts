@@ -36,7 +36,7 @@ for (const driver of testDrivers()) {
     test("the database's hash of an id is the JavaScript one", async () => {
       const db = t.handle.db;
       for (const id of ["c-1", 'forget "me" é😀', "ü", "x".repeat(5000), "1e308"]) {
-        await db.transaction((tx) => recordErasures(tx, [id]));
+        await db.transaction((tx) => recordErasures(tx, [id], { forgotten: true }));
         const found = await db
           .select()
           .from(customerErasures)
@@ -139,7 +139,7 @@ for (const driver of testDrivers()) {
         let appended: Promise<void> | null = null;
         await db.transaction(async (tx) => {
           // The erasure's first statement locks the writers; another connection appends then.
-          const erasing = eraseCustomerDecisions(tx, [victim]);
+          const erasing = eraseCustomerDecisions(tx, [victim], { forgotten: true });
           await Bun.sleep(50);
           appended = appendDecisions(db, [decisionRow(victim), decisionRow("bystander")]);
           await erasing;

@@ -1,6 +1,7 @@
-// The `customer_erasures` table (its one owner): which customers `ml forget` erased in the last
-// day, as sha256 of the id, so that a decision about one of them that was still being made when
-// the erasure committed is not written after it. The decision log's writers add `notErasedSql` to
+// The `customer_erasures` table (its one owner): which customers were erased in the last day (by
+// `ml forget`, or their decisions alone by the admin route), as sha256 of the id, so that a
+// decision about one of them that was still being made when the erasure committed is not written
+// after it, and a registration leaves out those `ml forget` erased. The decision log's writers add `notErasedSql` to
 // their inserts; the erasure (decision-log.ts eraseCustomerDecisions) locks out those writers
 // first, so an insert either finished before it (and its rows are deleted) or runs after it and
 // sees the marker. Only the hash is kept, and only for a day: long enough for any decision in
@@ -65,14 +66,16 @@ export function notErasedSql(hashExpr: string, cutoffExpr: string): string {
 }
 
 /**
- * A WHERE condition: the customer has no marker (was not erased in the last day). A registration
- * leaves such customers out: its log was read before the erasure, or still holds them. Before,
- * `ml forget` during a training's registration erased the customer from the versions there were,
- * and the new production version held them again.
+ * A WHERE condition: the customer has no `ml forget` marker (was not forgotten in the last day). A
+ * registration leaves such customers out: its log was read before the erasure, or still holds
+ * them. Before, `ml forget` during a training's registration erased the customer from the versions
+ * there were, and the new production version held them again. An erasure of decisions alone does
+ * not count: it had left the customer out of every version registered within the day.
  */
 export function notRecentlyErasedSql(hashExpr: string): string {
   return `(not exists (select 1 from ${erasures})
-      or not exists (select 1 from ${erasures} e where e.customer_sha256 = ${hashExpr}))`;
+      or not exists (select 1 from ${erasures} e where e.customer_sha256 = ${hashExpr}
+        and e.forgotten))`;
 }
 
 /**
@@ -89,17 +92,22 @@ export async function erasureTurn(tx: Transaction): Promise<void> {
   await tx.execute(sql.raw(`lock table ${erasures} in share row exclusive mode`));
 }
 
-/** Marks these customers erased now, and drops markers older than a day. */
+/**
+ * Marks these customers erased now (`forgotten`: by `ml forget`, see notRecentlyErasedSql), and
+ * drops markers older than a day. A marker once forgotten stays so until it expires.
+ */
 export async function recordErasures(
   tx: Transaction,
   customerIds: readonly string[],
+  { forgotten }: { forgotten: boolean },
 ): Promise<void> {
   // One jsonb parameter for the whole list (a parameter per id would cap a bulk request). The
   // time is the clock's, near the commit, not the transaction's start (now()).
   const ids = JSON.stringify(customerIds);
-  await tx.execute(sql`insert into ${customerErasures} (customer_sha256, erased_at)
-    select ${sql.raw(customerHashSql("t.id"))}, clock_timestamp() from jsonb_array_elements_text(${ids}::jsonb) as t(id)
-    on conflict (customer_sha256) do update set erased_at = excluded.erased_at`);
+  await tx.execute(sql`insert into ${customerErasures} (customer_sha256, erased_at, forgotten)
+    select ${sql.raw(customerHashSql("t.id"))}, clock_timestamp(), ${forgotten} from jsonb_array_elements_text(${ids}::jsonb) as t(id)
+    on conflict (customer_sha256) do update set erased_at = excluded.erased_at,
+      forgotten = ${customerErasures}.forgotten or excluded.forgotten`);
   await dropExpiredErasures(tx);
 }
 

@@ -117,7 +117,9 @@ export class DecisionLogRepository {
    * decisions about them still being made are not written after it (eraseCustomerDecisions).
    */
   eraseCustomer(customerId: string): Promise<PrunedRows> {
-    return this.db.transaction((tx) => eraseCustomerDecisions(tx, [customerId]));
+    return this.db.transaction((tx) =>
+      eraseCustomerDecisions(tx, [customerId], { forgotten: false }),
+    );
   }
 
   /**
@@ -185,10 +187,12 @@ async function lockDecisionWriters(tx: Transaction): Promise<void> {
  * them erased: the writers are held back until it commits, and then skip rows about them decided
  * before it (customer-erasures.ts). Call it last in the transaction: writers wait from here on.
  * Once any version was trained with --ignore-id-case, every letter case of an id goes.
+ * `forgotten`: part of `ml forget`, so registrations leave them out too (recordErasures).
  */
 export async function eraseCustomerDecisions(
   tx: Transaction,
   customerIds: readonly string[],
+  marker: { forgotten: boolean },
 ): Promise<PrunedRows> {
   if (customerIds.length === 0) return { decisions: 0, deadLetters: 0 };
   await lockDecisionWriters(tx);
@@ -228,7 +232,7 @@ export async function eraseCustomerDecisions(
         ...parked.map((row) => parkedCustomer(row.rowJson)).filter((id) => typeof id === "string"),
       ]
     : [];
-  await recordErasures(tx, [...new Set([...customerIds, ...spellings])]);
+  await recordErasures(tx, [...new Set([...customerIds, ...spellings])], marker);
   return { decisions: decisions.length, deadLetters: deadLetters.length };
 }
 

@@ -216,6 +216,41 @@ for (const driver of testDrivers()) {
       expect(await stored(during.id)).toEqual(["kept"]);
     });
 
+    // The admin route erases a customer's decisions only. It wrote the same marker as `ml
+    // forget`, and every version registered within the day left the customer out: /decision
+    // answered 404 for them after the next promotion (2,357 customers trained, 2,353 stored).
+    test("an erasure of decisions only does not leave the customer out of the next registration", async () => {
+      const db = t.handle.db;
+      const registry = new ModelRegistry(db, new FileArtifactStore(dir));
+      const log = new DecisionLogRepository(db);
+      await log.insertMany(["decided-only", "forgotten-too"].map(decision));
+      expect((await log.eraseCustomer("decided-only")).decisions).toBe(1);
+      await forgetCustomers(db, ["forgotten-too"]);
+      const after = await registry.registerVersion(
+        "decisions-only",
+        version(["decided-only", "forgotten-too", "kept"], true),
+      );
+      expect(after.customerFeaturesWritten).toBe(2);
+      const stored = await new CustomerFeaturesRepository(db).get(after.id, [
+        "decided-only",
+        "forgotten-too",
+        "kept",
+      ]);
+      expect([...stored.keys()].sort()).toEqual(["decided-only", "kept"]);
+      // A later decisions-only erasure of a forgotten customer keeps them forgotten.
+      await log.eraseCustomer("forgotten-too");
+      const again = await registry.registerVersion(
+        "decisions-only",
+        version(["forgotten-too"], true),
+      );
+      expect(again.customerFeaturesWritten).toBe(0);
+      // Decisions about the erased customer still in flight are skipped as before.
+      await log.insertMany([
+        decisionRow("decided-only", new Date(Date.now() - 5000), { modelName: "a" }),
+      ]);
+      expect(await log.findByCustomer("decided-only")).toEqual([]);
+    });
+
     test("a bulk request: 5,000 of 20,000 customers, their rows only", async () => {
       const db = t.handle.db;
       const registry = new ModelRegistry(db, new FileArtifactStore(dir));

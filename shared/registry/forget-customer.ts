@@ -42,7 +42,7 @@ export function forgetCustomers(
     const versions = [...new Set(rows)].sort((a, b) => a - b);
     const named = await bumpCustomersRevision(tx, versions);
     // Last: from here on decision writers wait for this transaction (eraseCustomerDecisions).
-    const decisions = await eraseCustomerDecisions(tx, unique);
+    const decisions = await eraseCustomerDecisions(tx, unique, { forgotten: true });
     return {
       versionIds: versions,
       versions: named,
