@@ -136,7 +136,7 @@ for (const driver of testDrivers()) {
       async () => {
         const db = t.handle.db;
         const victim = "racing";
-        let appended: Promise<void> | null = null;
+        let appended: Promise<number> | null = null;
         await db.transaction(async (tx) => {
           // The erasure's first statement locks the writers; another connection appends then.
           const erasing = eraseCustomerDecisions(tx, [victim], { forgotten: true });

@@ -331,12 +331,14 @@ const RECORDS = `jsonb_to_recordset($1::jsonb) as r(decision_id uuid, decided_at
  * running it, on PGlite 1.6-3.7 ms per commit). Drizzle's `execute` never prepares, so it goes
  * through the session's prepareQuery with a name (postgres.js then prepares it per connection).
  */
-const APPEND_SQL = `insert into ${TABLE} (${COLUMNS})
+const APPEND_SQL = `with written as (insert into ${TABLE} (${COLUMNS})
     select decision_id, coalesce(decided_at, now()), customer_id, inputs, chosen_action,
       scores, policy_name, policy_version, model_name, model_version, campaign_id,
       assignment_group, would_have_action
     from ${RECORDS}
-    on conflict do nothing`;
+    on conflict do nothing
+    returning 1)
+  select count(*)::int as n from written`;
 
 /**
  * The insert for rows of which some name an answer row (keyed batches); others take APPEND_SQL,
@@ -360,23 +362,27 @@ const APPEND_KEYED_SQL = `with r as materialized (
     select ${COLUMNS} from r where answer_row is null
     on conflict do nothing
     returning decision_id, inputs->>'request_sha256' as request_sha256
+  ), tails as (
+    insert into ${TABLE} (${COLUMNS})
+    select ${COLUMNS} from r m
+    where m.answer_row is not null
+      and (exists (select 1 from heads h where h.decision_id = m.answer_row
+            and h.request_sha256 is not distinct from m.inputs->>'request_sha256')
+        or (m.answer_row not in (select decision_id from r where answer_row is null)
+          and not exists (select 1 from ${TABLE} d
+            where d.decision_id = m.answer_row
+              and d.inputs->>'request_sha256' is distinct from m.inputs->>'request_sha256')))
+    on conflict do nothing
+    returning 1
   )
-  insert into ${TABLE} (${COLUMNS})
-  select ${COLUMNS} from r m
-  where m.answer_row is not null
-    and (exists (select 1 from heads h where h.decision_id = m.answer_row
-          and h.request_sha256 is not distinct from m.inputs->>'request_sha256')
-      or (m.answer_row not in (select decision_id from r where answer_row is null)
-        and not exists (select 1 from ${TABLE} d
-          where d.decision_id = m.answer_row
-            and d.inputs->>'request_sha256' is distinct from m.inputs->>'request_sha256')))
-  on conflict do nothing`;
+  select ((select count(*) from heads) + (select count(*) from tails))::int as n`;
 
-function insertRows(
+/** Inserts the rows (one statement); returns how many were written (skipped ones are not). */
+async function insertRows(
   db: Database | Transaction,
   rows: readonly NewDecisionLogRow[],
   clock: ClockReading,
-) {
+): Promise<number> {
   const json = JSON.stringify(
     rows.map((row) => ({
       ...decisionLogRecord(row),
@@ -387,30 +393,34 @@ function insertRows(
   const [text, name] = keyed
     ? [APPEND_KEYED_SQL, "decision_log_append_keyed"]
     : [APPEND_SQL, "decision_log_append"];
-  return db._.session.prepareQuery({ sql: text, params: [json] }, undefined, name, false).execute();
+  const result = await db._.session
+    .prepareQuery({ sql: text, params: [json] }, undefined, name, false)
+    .execute();
+  // postgres-js answers the rows, PGlite a result holding them.
+  const answer = (Array.isArray(result) ? result : (result as { rows?: unknown[] }).rows) ?? [];
+  return Number((answer[0] as { n?: number } | undefined)?.n ?? 0);
 }
 
 /**
  * Appends decisions all or none; a decision_id already stored is skipped (re-sends are harmless).
  * Rows about a customer erased since they were decided are skipped: `clock` (this process's clock
  * read against the database's, by default one per handle) places each decision on the erasure's
- * clock.
+ * clock. Returns the rows written, skipped ones not counted.
  */
 export async function appendDecisions(
   db: Database,
   rows: readonly NewDecisionLogRow[],
   clock: DatabaseClock = databaseClockOf(db),
-): Promise<void> {
-  if (rows.length === 0) return;
+): Promise<number> {
+  if (rows.length === 0) return 0;
   const reading = await clock.reading(db);
-  if (rows.length <= ROWS_PER_INSERT) {
-    await insertRows(db, rows, reading);
-    return;
-  }
-  await db.transaction(async (tx) => {
+  if (rows.length <= ROWS_PER_INSERT) return insertRows(db, rows, reading);
+  return db.transaction(async (tx) => {
+    let written = 0;
     for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-      await insertRows(tx, rows.slice(i, i + ROWS_PER_INSERT), reading);
+      written += await insertRows(tx, rows.slice(i, i + ROWS_PER_INSERT), reading);
     }
+    return written;
   });
 }
 

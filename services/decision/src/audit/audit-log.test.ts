@@ -14,6 +14,7 @@ function sinkTaking(msPerRow: number): AuditSink & { written: number } {
     async write(rows: NewDecisionLogRow[]) {
       await Bun.sleep(rows.length * msPerRow);
       sink.written += rows.length;
+      return rows.length;
     },
     async deadLetter() {},
     async probe() {},

@@ -13,8 +13,12 @@ import type { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import { isDataError, isNoDatabase, safeReason } from "./database-errors.ts";
 
 export interface AuditSink {
-  /** Commits the rows (all or none), or throws. */
-  write(rows: NewDecisionLogRow[]): Promise<void>;
+  /**
+   * Commits the rows (all or none), or throws; resolves to the rows written (a decision already
+   * logged, re-sent or sent to two processes under one key, or about a customer erased since, is
+   * skipped and not counted).
+   */
+  write(rows: NewDecisionLogRow[]): Promise<number>;
   /** Stores rows the database refused, without their content being interpreted. */
   deadLetter(entries: DeadLetter[]): Promise<void>;
   /** Resolves when the database answers (used to notice it is back while nothing is queued). */
@@ -128,7 +132,7 @@ export class BufferedAuditLog {
   private registerMetrics(m: MetricsRegistry): void {
     this.counters.written = m.counter({
       name: "decision_log_rows_written_total",
-      help: "Decision log rows committed to the database.",
+      help: "Decision log rows committed to the database (rows already logged, or about a customer erased since, are skipped and not counted).",
     });
     this.counters.commits = m.counter({
       name: "decision_log_commits_total",
@@ -462,30 +466,32 @@ export class BufferedAuditLog {
   /** Commits the group; on a content error splits it to isolate the refused rows. */
   private async writeGroup(group: Waiter[]): Promise<void> {
     const rows = group.flatMap((w) => w.rows);
-    let refusedCount = 0;
+    let written = 0;
     try {
-      await this.options.sink.write(rows);
+      written = await this.options.sink.write(rows);
     } catch (err) {
       if (!isDataError(err)) throw err;
-      const refused = await this.isolate(rows, safeReason(err));
-      refusedCount = refused.size;
+      const { refused, written: around } = await this.isolate(rows, safeReason(err));
+      written = around;
       for (const w of group) {
         const bad = w.rows.find((r) => refused.has(r));
         if (bad) this.settle(w, new DecisionLogRefusedError(refused.get(bad) as string));
       }
     }
-    this.counters.written?.inc(undefined, rows.length - refusedCount);
+    this.counters.written?.inc(undefined, written);
     this.counters.commits?.inc(undefined, 1);
     for (const w of group) this.settle(w);
   }
 
   /** Writes `rows` by halves until each refused row stands alone; dead-letters those.
-   * Returns the refused rows with their reasons. Connection errors propagate. */
+   * Returns the refused rows with their reasons, and the rows written around them. Connection
+   * errors propagate. */
   private async isolate(
     rows: NewDecisionLogRow[],
     reason: string,
-  ): Promise<Map<NewDecisionLogRow, string>> {
+  ): Promise<{ refused: Map<NewDecisionLogRow, string>; written: number }> {
     const refused = new Map<NewDecisionLogRow, string>();
+    let written = 0;
     const stack: Array<{ rows: NewDecisionLogRow[]; reason: string }> = [{ rows, reason }];
     while (stack.length > 0) {
       const part = stack.pop() as { rows: NewDecisionLogRow[]; reason: string };
@@ -496,7 +502,7 @@ export class BufferedAuditLog {
       const mid = part.rows.length >> 1;
       for (const half of [part.rows.slice(mid), part.rows.slice(0, mid)]) {
         try {
-          await this.options.sink.write(half);
+          written += await this.options.sink.write(half);
         } catch (err) {
           if (!isDataError(err)) throw err;
           stack.push({ rows: half, reason: safeReason(err) });
@@ -513,6 +519,6 @@ export class BufferedAuditLog {
         error: letter.reason,
       });
     }
-    return refused;
+    return { refused, written };
   }
 }

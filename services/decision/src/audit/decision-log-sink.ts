@@ -13,7 +13,7 @@ export function decisionLogSink(database: () => Promise<Database>): AuditSink {
   return {
     async write(rows) {
       const db = await database();
-      await appendDecisions(db, rows, clock);
+      return appendDecisions(db, rows, clock);
     },
     async deadLetter(entries) {
       if (entries.length === 0) return;

@@ -27,6 +27,7 @@ import { inProcessTransport } from "../forecast-client/forecast-transports.ts";
 import { forecastContractStub } from "../testing/forecast-contract-stub.ts";
 import { BufferedAuditLog, DecisionLogRefusedError } from "./audit-log.ts";
 import { decisionLogSink } from "./decision-log-sink.ts";
+import { WriteThroughAuditLog } from "./write-through-audit-log.ts";
 
 const quiet = createLogger({ sink: () => {} });
 const KEY = "poison-test-key-0123456789";
@@ -242,5 +243,41 @@ for (const driver of testDrivers()) {
       expect(JSON.parse(letter?.rowJson ?? "{}")).toHaveProperty("decision_id", letter?.decisionId);
       await log.close(1000);
     }, 120_000);
+
+    // decision_log_rows_written_total added every row sent, also those the insert skipped: a
+    // keyed batch answered by two processes counted twice (13,752 counted, 11,892 in the table).
+    test("rows written counts the rows the table took, not rows already logged sent again", async () => {
+      const row = (customerId: string): NewDecisionLogRow => ({
+        decisionId: crypto.randomUUID(),
+        decidedAt: new Date(),
+        customerId,
+        inputs: { kind: "single" },
+        chosenAction: "email",
+        scores: {},
+        policyName: "default",
+        policyVersion: 1,
+        modelName: "m",
+        modelVersion: 1,
+      });
+      for (const kind of ["buffered", "write-through"] as const) {
+        const metrics = new MetricsRegistry();
+        const sink = decisionLogSink(async () => testDb.handle.db);
+        const log =
+          kind === "buffered"
+            ? new BufferedAuditLog({ sink, logger: quiet, metrics })
+            : new WriteThroughAuditLog({ sink, logger: quiet, metrics });
+        const before = await testDb.handle.db.$count(decisionLog);
+        const first = Array.from({ length: 100 }, (_, i) => row(`w-${kind}-${i}`));
+        await log.record(first);
+        // Re-sent (a lost acknowledgement, or a second process under the same key), some with
+        // new rows beside them.
+        await log.record(first.slice(0, 60));
+        await Promise.all([log.record(first.slice(50)), log.record([row(`w-${kind}-new`)])]);
+        const added = (await testDb.handle.db.$count(decisionLog)) - before;
+        expect({ kind, added }).toEqual({ kind, added: 101 });
+        expect(metrics.expose()).toMatch(/^decision_log_rows_written_total 101$/m);
+        if (log instanceof BufferedAuditLog) await log.close(1000);
+      }
+    }, 60_000);
   });
 }

@@ -29,7 +29,7 @@ export class WriteThroughAuditLog implements DecisionAudit {
     this.counters = {
       written: m?.counter({
         name: "decision_log_rows_written_total",
-        help: "Decision log rows committed to the database.",
+        help: "Decision log rows committed to the database (rows already logged, or about a customer erased since, are skipped and not counted).",
       }),
       failures: m?.counter({
         name: "decision_log_write_failures_total",
@@ -70,8 +70,9 @@ export class WriteThroughAuditLog implements DecisionAudit {
 
   async record(rows: NewDecisionLogRow[]): Promise<void> {
     if (rows.length === 0) return;
+    let written: number;
     try {
-      await this.options.sink.write(rows);
+      written = await this.options.sink.write(rows);
     } catch (err) {
       this.counters.failures?.inc(undefined, 1);
       const reason = safeReason(err);
@@ -82,7 +83,7 @@ export class WriteThroughAuditLog implements DecisionAudit {
       throw new DecisionLogUnavailableError("down", `decision log write failed (${reason})`);
     }
     this.lastError = undefined;
-    this.counters.written?.inc(undefined, rows.length);
+    this.counters.written?.inc(undefined, written);
   }
 
   /** The rows' content was refused: keep them aside (one request's rows, so no splitting). */
