@@ -192,6 +192,12 @@ function heldObjective(
   return { f, whole, held };
 }
 
+/** BFGS's answer when the objective is not finite at the start. */
+function failedStart(x: Float64Array, value: number, gradient: Float64Array, evaluations: number) {
+  const failed = { gradientNorm: Infinity, converged: false, iterations: 0 };
+  return { x, value, gradient, ...failed, evaluations, method: "bfgs" as const };
+}
+
 /**
  * BFGS with a backtracking (Armijo) line search on the inverse-Hessian approximation. The
  * iteration stays in one function (about 90 lines): its stopping rules share the loop's state,
@@ -213,17 +219,7 @@ export function bfgs(
   let x = Float64Array.from(x0);
   let g = new Float64Array(n);
   let fx = f(x, g);
-  if (!Number.isFinite(fx)) {
-    const failed = { gradientNorm: Infinity, converged: false, iterations: 0 };
-    return {
-      x,
-      value: fx,
-      gradient: g,
-      ...failed,
-      evaluations: counter.evaluations,
-      method: "bfgs",
-    };
-  }
+  if (!Number.isFinite(fx)) return failedStart(x, fx, g, counter.evaluations);
   const H = identity(new Float64Array(n * n), n);
   const p = new Float64Array(n);
   const s = new Float64Array(n);
