@@ -219,6 +219,51 @@ describe("selectWithinBudget", () => {
     expect(bruteForce(options, 6)).toBe(8);
   });
 
+  // A customer whose next hull step did not fit stayed at their first action, though an option
+  // below the hull fitted what was left: the probe's batch of 5 CDNOW customers spent 11.5 of
+  // 15.5 (call, email, email, call, email) while an email → coupon upgrade (+1.5) fitted twice.
+  test("budget left after the greedy buys the most profitable upgrades that fit, below the hull too", () => {
+    const customer = (scale: number): SelectionOption[] => [
+      { action: "email", cost: 0.5, profit: 3 * scale },
+      { action: "coupon", cost: 2, profit: 5 * scale }, // below the chord email → call
+      { action: "call", cost: 5, profit: 11 * scale },
+    ];
+    const options = [customer(1.2), customer(1), customer(1), customer(1.1), customer(0.9)];
+    const result = selectWithinBudget(options, 15.5);
+    // The greedy alone: call, email, email, call, email (cost 11.5, profit 34). The optimum
+    // (39.3: a third call, 15.5) needs an email given up; upgrades alone reach 38.
+    expect(result.totalProfit).toBeCloseTo(38, 9);
+    expect(result.totalCost).toBe(14.5);
+    expect(bruteForce(options, 15.5)).toBeCloseTo(39.3, 9);
+    expect(result.lpUpperBound).toBeGreaterThanOrEqual(39.3);
+    expect(result.picks.map((p) => p.option.action)).toEqual([
+      "call",
+      "coupon",
+      "coupon",
+      "call",
+      "email",
+    ]);
+  });
+
+  test("no single upgrade fits what is left of the budget (1,000 random instances)", () => {
+    const next = rng(19);
+    for (let i = 0; i < 1000; i++) {
+      const { options, budget } = randomInstance(next, false);
+      const result = checkFeasible(options, budget);
+      const left = budget - result.totalCost;
+      const picked = new Map(result.picks.map((p) => [p.index, p.option]));
+      options.forEach((list, index) => {
+        const from = picked.get(index);
+        for (const o of list) {
+          const fits = o.cost - (from?.cost ?? 0) <= left + 1e-9;
+          if (fits && o.profit > (from?.profit ?? 0) + 1e-9 && o.profit > 0) {
+            throw new Error(`instance ${i}: customer ${index} could take ${o.action} in ${left}`);
+          }
+        }
+      });
+    }
+  });
+
   test("nothing profitable or no budget selects nobody", () => {
     const options = [[{ action: "a", cost: 1, profit: -1 }], [{ action: "a", cost: 1, profit: 0 }]];
     expect(selectWithinBudget(options, 100).picks).toEqual([]);

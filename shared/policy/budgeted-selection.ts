@@ -9,8 +9,11 @@
 //   customers in order of profit per unit cost. The first step that does not fit marks the LP
 //   optimum (that step taken fractionally), so LP ≥ the true optimum ≥ greedy, and
 //   greedy ≥ LP − (profit of that step) ≥ LP − (largest single-action profit). Steps after it
-//   that still fit (for other customers) are taken too, which only raises the total. The
-//   answer reports the LP bound and the gap.
+//   that still fit (for other customers) are taken too, which only raises the total. Then what
+//   budget is left goes to the most profitable single upgrades that fit, below the hull too (a
+//   customer whose next hull step did not fit was left at their first): on random batches of 5
+//   CDNOW customers it had left a profitable upgrade unbought in 95 of 150. The answer reports
+//   the LP bound and the gap.
 
 export interface SelectionOption {
   action: string;
@@ -225,6 +228,7 @@ function lpGreedySelection(
     }
   }
   if (Number.isNaN(lpUpperBound)) lpUpperBound = totalProfit; // everything fitted: optimal
+  totalProfit += spendLeftover(useful, chosen, remaining, slack);
   const picks: SelectionPick[] = [];
   let totalCost = 0;
   chosen.forEach((option, index) => {
@@ -249,4 +253,49 @@ function lpGreedySelection(
     gap: exact ? 0 : upper - totalProfit,
     maxSingleProfit,
   };
+}
+
+/** Most passes of spendLeftover (each gives every customer at most one upgrade). */
+const LEFTOVER_PASSES = 10;
+
+/**
+ * Spends the budget the greedy left on single-customer upgrades (any option with more profit than
+ * the customer's, whose extra cost fits), largest gain first; updates `chosen`, returns the profit
+ * added. It only adds, so the LP bound stays an upper bound and the greedy's guarantee holds.
+ */
+function spendLeftover(
+  useful: ReadonlyArray<ReadonlyArray<SelectionOption>>,
+  chosen: Array<SelectionOption | undefined>,
+  remaining: number,
+  slack: number,
+): number {
+  let added = 0;
+  for (let pass = 0; pass < LEFTOVER_PASSES && remaining > slack; pass++) {
+    const upgrades: Array<{
+      customer: number;
+      option: SelectionOption;
+      gain: number;
+      extra: number;
+    }> = [];
+    useful.forEach((list, customer) => {
+      const from = chosen[customer];
+      for (const option of list) {
+        const gain = option.profit - (from?.profit ?? 0);
+        const extra = option.cost - (from?.cost ?? 0);
+        if (gain > 0 && extra <= remaining + slack)
+          upgrades.push({ customer, option, gain, extra });
+      }
+    });
+    if (upgrades.length === 0) break;
+    upgrades.sort((a, b) => b.gain - a.gain || a.extra - b.extra || a.customer - b.customer);
+    const upgraded = new Set<number>();
+    for (const u of upgrades) {
+      if (upgraded.has(u.customer) || u.extra > remaining + slack) continue;
+      upgraded.add(u.customer);
+      chosen[u.customer] = u.option;
+      remaining -= u.extra;
+      added += u.gain;
+    }
+  }
+  return added;
 }
