@@ -86,7 +86,7 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
   if (repeats > 0) {
     const { count, cost } = joined.laterContacts;
     notes.push(
-      `${repeats} repeated decisions of the same customers: each customer keeps the group and action of its first decision` +
+      `${repeats} repeated decisions of the same customers: each customer keeps the group of its first decision and the action of its first contact (its first decision with an action other than none, from whose day its purchases are counted)` +
         (count > 0
           ? `; the ${count} later contacts of treated customers (cost ${cost.toFixed(2)}) are counted in that action's cost`
           : ""),
