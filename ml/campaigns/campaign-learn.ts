@@ -1,6 +1,6 @@
 // `ml campaign learn`: the latest measured result of a campaign and the active policy → the next
 // version of that policy with learned uplifts (stored inactive), the change printed; `--activate`
-// makes it the active policy.
+// makes it the active policy. When no uplift moves (every measurement kept out), nothing is stored.
 
 import type { CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
 import { latestCampaignResult } from "@pp/shared/campaigns/campaign-results-store.ts";
@@ -8,7 +8,7 @@ import type { Database } from "@pp/shared/db/database.ts";
 import { policyDefinitionSchema } from "@pp/shared/policy/policy-definition.ts";
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
 import { ensureActivePolicy } from "./active-policy.ts";
-import { describeChange, learnUplifts, proposePolicy } from "./learn-uplift.ts";
+import { changesUplifts, describeChange, learnUplifts, proposePolicy } from "./learn-uplift.ts";
 
 export interface CampaignLearnOptions {
   db: Database;
@@ -37,6 +37,27 @@ export async function runCampaignLearn(o: CampaignLearnOptions) {
         : `--campaign: "${o.campaign}" has no action with both treated and control customers`,
     );
   }
+  const coverage = result.horizon_coverage;
+  if (coverage !== undefined && coverage < 1) {
+    print(
+      `note: measured over ${(coverage * 100).toFixed(0)}% of the decisions' horizons on average ` +
+        "(expected purchases scaled to it): report again once they are over for a whole-horizon measure",
+    );
+  }
+  // A version equal to the active one would be activated as if something had been learned.
+  if (!changesUplifts(learned)) {
+    for (const line of describeChange(learned)) print(`  ${line}`);
+    print(
+      `no uplift changed: ${current.name} v${current.version} stays as it is (no version proposed, nothing activated)`,
+    );
+    return {
+      name: current.name,
+      version: current.version,
+      learned,
+      activated: false,
+      changed: false,
+    };
+  }
   const proposed = policyDefinitionSchema.parse(
     proposePolicy(
       current.definition,
@@ -46,13 +67,6 @@ export async function runCampaignLearn(o: CampaignLearnOptions) {
   );
   const store = new PolicyStore(o.db);
   const added = await store.add(current.name, proposed);
-  const coverage = result.horizon_coverage;
-  if (coverage !== undefined && coverage < 1) {
-    print(
-      `note: measured over ${(coverage * 100).toFixed(0)}% of the decisions' horizons on average ` +
-        "(expected purchases scaled to it): report again once they are over for a whole-horizon measure",
-    );
-  }
   print(`proposed ${current.name} v${added.version} (from v${current.version}):`);
   for (const line of describeChange(learned)) print(`  ${line}`);
   if (o.activate) {
@@ -63,7 +77,8 @@ export async function runCampaignLearn(o: CampaignLearnOptions) {
       `not active: activate with --activate, or POST /admin/policies/${current.name}/versions/${added.version}/activate`,
     );
   }
-  return { name: current.name, version: added.version, learned, activated: o.activate === true };
+  const activated = o.activate === true;
+  return { name: current.name, version: added.version, learned, activated, changed: true };
 }
 
 /**

@@ -13,7 +13,13 @@ import {
   simulateCampaignPopulation,
   trueIncrementalProfit,
 } from "./campaign-simulator.ts";
-import { learnUplifts, proposePolicy, shrinkTowardPrior } from "./learn-uplift.ts";
+import {
+  changesUplifts,
+  learnUplifts,
+  proposePolicy,
+  shrinkTowardPrior,
+  ZERO_SE,
+} from "./learn-uplift.ts";
 import { measureCampaign } from "./measure-campaign.ts";
 
 const ACTIONS: SimulatedAction[] = [
@@ -45,6 +51,21 @@ test("shrinkage: a precise measurement moves the prior, a noisy one barely", () 
   expect(precise?.posterior).toBeCloseTo(0.1, 2);
   expect(noisy?.weight).toBeLessThan(0.05);
   expect(Math.abs((noisy?.posterior as number) - 0.5)).toBeLessThan(0.05);
+});
+
+test("shrinkage: a zero standard error is not weighed, says why, and changes nothing", () => {
+  const m = (estimate: number, se: number): Interval => ({ estimate, se, lower: 0, upper: 0 });
+  const [alike, precise] = shrinkTowardPrior([
+    { prior: 0.15, measured: m(0.39, 0) },
+    { prior: 0.5, measured: m(0.3, 0.005) },
+  ]);
+  expect(alike).toMatchObject({ weight: 0, posterior: 0.15, ignored: ZERO_SE });
+  expect(precise?.ignored).toBeUndefined();
+  const learned = (overall: typeof alike) => [
+    { action: "email", overall: overall as NonNullable<typeof alike>, segments: [] },
+  ];
+  expect(changesUplifts(learned(alike))).toBe(false);
+  expect(changesUplifts(learned(precise))).toBe(true);
 });
 
 test("learn's policy beats the ×2-off starting policy on a fresh campaign (seed 7, margin 10/purchase)", () => {

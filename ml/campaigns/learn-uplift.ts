@@ -29,7 +29,17 @@ export interface Shrunk {
   se: number;
   weight: number;
   posterior: number;
+  /** Why the measurement was not weighed (weight 0, the prior kept). */
+  ignored?: string;
 }
+
+/**
+ * Why a measurement with a zero standard error is kept out: τ²/(τ² + 0) would trust it whole,
+ * though it comes of arms too small or too alike to show any spread.
+ */
+export const ZERO_SE =
+  "its standard error is 0: every customer of an arm bought alike, too few customers to tell " +
+  "how far the measurement can be trusted";
 
 interface Measured {
   prior: number;
@@ -47,7 +57,9 @@ export function shrinkTowardPrior(items: readonly Measured[]): Shrunk[] {
   return items.map((i) => {
     const se = i.measured.se;
     if (!Number.isFinite(i.measured.estimate) || !(se > 0)) {
-      return { prior: i.prior, measured: i.measured.estimate, se, weight: 0, posterior: i.prior };
+      const ignored = Number.isFinite(i.measured.estimate) && se === 0 ? ZERO_SE : "not measurable";
+      const measured = i.measured.estimate;
+      return { prior: i.prior, measured, se, weight: 0, posterior: i.prior, ignored };
     }
     const weight = tau2 / (tau2 + se * se);
     return {
@@ -111,6 +123,12 @@ export function learnUplifts(result: CampaignResult, policy: PolicyDefinition): 
 
 const round = (x: number) => Math.round(x * 1e4) / 1e4;
 
+/** Whether any learned uplift differs from its prior as `proposePolicy` stores it. */
+export function changesUplifts(learned: readonly LearnedAction[]): boolean {
+  const moved = (x: Shrunk) => round(x.posterior) !== round(x.prior);
+  return learned.some((l) => moved(l.overall) || l.segments.some(moved));
+}
+
 /** The next policy definition: the current one with the learned `uplifts`. */
 export function proposePolicy(
   current: PolicyDefinition,
@@ -139,15 +157,16 @@ export function proposePolicy(
 /** Human-readable change, one line per action and segment. */
 export function describeChange(learned: readonly LearnedAction[]): string[] {
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "–");
+  const why = (x: Shrunk) => (x.ignored ? `: not weighed, ${x.ignored}` : "");
   const lines: string[] = [];
   for (const l of learned) {
     const o = l.overall;
     lines.push(
-      `${l.action}: uplift ${f(o.prior)} → ${f(o.posterior)} (measured ${f(o.measured)} ± ${f(1.96 * o.se)}, weight ${f(o.weight)})`,
+      `${l.action}: uplift ${f(o.prior)} → ${f(o.posterior)} (measured ${f(o.measured)} ± ${f(1.96 * o.se)}, weight ${f(o.weight)}${why(o)})`,
     );
     for (const s of l.segments) {
       lines.push(
-        `  ${s.segment}: ${f(s.prior)} → ${f(s.posterior)} (measured ${f(s.measured)} ± ${f(1.96 * s.se)}, weight ${f(s.weight)})`,
+        `  ${s.segment}: ${f(s.prior)} → ${f(s.posterior)} (measured ${f(s.measured)} ± ${f(1.96 * s.se)}, weight ${f(s.weight)}${why(s)})`,
       );
     }
   }
