@@ -3,12 +3,14 @@
 // stores campaign_results and writes campaign.json/html; learn proposes (and with --activate
 // activates) the next policy version, which the next simulated campaign then decides with.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
+import { CampaignShares } from "@pp/shared/campaigns/campaign-shares.ts";
 import { createDatabase } from "@pp/shared/db/client.ts";
-import { campaignResults, decisionLog } from "@pp/shared/db/schema.ts";
+import { campaignResults, campaignShares, decisionLog } from "@pp/shared/db/schema.ts";
+import { ControlAssignment } from "@pp/shared/policy/control-assignment.ts";
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
 import { openTestDatabase, testDrivers } from "@pp/shared/testing/test-databases.ts";
 import { eq } from "drizzle-orm";
@@ -137,6 +139,19 @@ async function checkStored(driver: string): Promise<void> {
     expect(
       (active?.definition as { uplifts?: Record<string, unknown> } | undefined)?.uplifts,
     ).toBeDefined();
+    // The simulated share is pinned from its decisions' time, as the service pins a campaign's at
+    // its first decision. Unpinned, a service under another CAMPAIGN_SECRET derived one from the
+    // logged groups (none fitted: 0.00002) and treated customers logged as control.
+    const [share] = await handle.db
+      .select()
+      .from(campaignShares)
+      .where(eq(campaignShares.campaignId, "c1"));
+    const first = rows.reduce((a, r) => (r.decidedAt < a ? r.decidedAt : a), rows[0]!.decidedAt);
+    expect(share).toEqual({ campaignId: "c1", controlShare: 0.3, startedAt: first });
+    const elsewhere = new ControlAssignment("another-campaign-secret-0123456789");
+    expect((await new CampaignShares(async () => handle.db, elsewhere).pin("c1", 0.1)).share).toBe(
+      0.3,
+    );
   } finally {
     await handle.close();
   }
@@ -169,6 +184,22 @@ for (const driver of testDrivers()) {
           join(work, "tx2.csv"),
         ]);
         expect(next.out).toContain("under policy default v2");
+        await checkStored(driver);
+        // c1 again at another share: refused before anything is written.
+        const again = await runCliCaptured([
+          "simulate",
+          "--campaign",
+          "c1",
+          "--customers",
+          "50",
+          "--control-share",
+          "0.2",
+          "--out",
+          join(work, "tx3.csv"),
+        ]);
+        expect(again.code).toBe(2);
+        expect(again.err).toContain('--control-share: campaign "c1" holds out 0.3');
+        expect(existsSync(join(work, "tx3.csv"))).toBe(false);
         await checkStored(driver);
       } finally {
         await cleanup();

@@ -5,10 +5,12 @@
 // decisions into decision_log, as the decision service would, so `ml campaign report` can read them.
 import { mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+import { CampaignShares } from "@pp/shared/campaigns/campaign-shares.ts";
 import type { Database } from "@pp/shared/db/database.ts";
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import { ControlAssignment, DEV_CAMPAIGN_SECRET } from "@pp/shared/policy/control-assignment.ts";
 import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
+import { InvalidArgumentError } from "commander";
 import { dayToIsoDate } from "../data/transaction-log.ts";
 import { writeTransactionsCsv } from "../sim/transactions-csv-writer.ts";
 import { ensureActivePolicy } from "./active-policy.ts";
@@ -80,6 +82,35 @@ function decisionRows(
   });
 }
 
+/**
+ * Pins the campaign's share at the one simulated, as the decision service pins a campaign's at its
+ * first decision, before its decisions are logged. Unpinned, the service's first request for the
+ * campaign derived a share from the logged groups: under another CAMPAIGN_SECRET none fitted,
+ * 0.00002 was pinned, and 67 of 200 customers logged as control were then treated. A campaign
+ * pinned at another share is refused before anything is written.
+ */
+async function pinSimulatedShare(
+  o: SimulateCampaignOptions,
+  assignment: ControlAssignment,
+  rows: NewDecisionLogRow[],
+): Promise<void> {
+  const first = rows.reduce<Date | undefined>(
+    (a, r) => (r.decidedAt && (!a || r.decidedAt < a) ? r.decidedAt : a),
+    undefined,
+  );
+  const pinned = await new CampaignShares(async () => o.db, assignment).pin(
+    o.campaign,
+    o.controlShare,
+    first,
+  );
+  if (pinned.share !== o.controlShare) {
+    throw new InvalidArgumentError(
+      `--control-share: campaign "${o.campaign}" holds out ${pinned.share} of its customers since ` +
+        `${pinned.startedAt.toISOString()}; pass --control-share ${pinned.share} or another --campaign`,
+    );
+  }
+}
+
 export async function runSimulateCampaign(o: SimulateCampaignOptions) {
   const print = o.print ?? console.log;
   const actions = o.actions ?? SIMULATED_CAMPAIGN_ACTIONS;
@@ -95,7 +126,9 @@ export async function runSimulateCampaign(o: SimulateCampaignOptions) {
   const control = Uint8Array.from(groups, (g) => (g === "control" ? 1 : 0));
   const run = runCampaignWindow(pop, actions, decision, control, o.seed + 1);
   const rows = decisionRows(o, pop, actions, decision, control, policy);
-  // The file first: a bad --out must not leave decisions without their purchases.
+  // The share first (another one pinned refuses the run), then the file: a bad --out must not
+  // leave decisions without their purchases.
+  await pinSimulatedShare(o, assignment, rows);
   await mkdir(dirname(resolve(o.out)), { recursive: true });
   const written = await writeTransactionsCsv(run.log as NonNullable<typeof run.log>, o.out);
   await new DecisionLogRepository(o.db).insertMany(rows);

@@ -214,7 +214,7 @@ export const forecastTracking = pgTable(
 /**
  * Each campaign's control share, pinned at its first decision: a customer is held out when its
  * keyed draw is below the share, so a later share would move customers between the groups the
- * measurement compares. Owner: services/decision/src/campaigns/campaign-shares.ts.
+ * measurement compares. Owner: shared/campaigns/campaign-shares.ts.
  */
 export const campaignShares = pgTable("campaign_shares", {
   campaignId: text("campaign_id").primaryKey(),

@@ -22,7 +22,7 @@ export const TABLE_OWNERS: Record<string, readonly string[]> = {
   api_keys: ["services/decision/src/auth/api-key-store.ts"],
   forecast_tracking: ["shared/registry/tracking-store.ts"],
   campaign_results: ["shared/campaigns/campaign-results-store.ts"],
-  campaign_shares: ["services/decision/src/campaigns/campaign-shares.ts"],
+  campaign_shares: ["shared/campaigns/campaign-shares.ts"],
   customer_erasures: ["shared/registry/customer-erasures.ts"],
   publish_leases: ["shared/registry/publish-leases.ts"],
 };

@@ -2,6 +2,7 @@
 // The database is injected as a lazy provider: the app itself stays runtime-neutral, and the
 // Bun/Node/Deno entries hand it the real one (Workers run without: decisions answer 503 there).
 
+import { CampaignShares } from "@pp/shared/campaigns/campaign-shares.ts";
 import { rateLimiterFromConfig, type TokenBucketLimiter } from "@pp/shared/http/rate-limit.ts";
 import type { ReadinessCheck } from "@pp/shared/http/readiness.ts";
 import type { ServiceDeps } from "@pp/shared/http/service-deps.ts";
@@ -17,7 +18,6 @@ import { WriteThroughAuditLog } from "./audit/write-through-audit-log.ts";
 import { ApiKeyRing } from "./auth/api-key-ring.ts";
 import { keyExpiryGauge } from "./auth/key-expiry-gauge.ts";
 import { type CampaignMetrics, campaignMetrics } from "./campaigns/campaign-metrics.ts";
-import { CampaignShares } from "./campaigns/campaign-shares.ts";
 import type { DecisionConfig } from "./config.ts";
 import { createForecastClient, type ForecastClient } from "./forecast-client/forecast-client.ts";
 import { type ForecastTransport, httpTransport } from "./forecast-client/forecast-transports.ts";

@@ -65,7 +65,7 @@ export async function splitCampaign(
 }
 
 /**
- * The campaign's share, pinned at its first decision (campaign-shares.ts). A request naming
+ * The campaign's share, pinned at its first decision (shared/campaigns/campaign-shares.ts). A request naming
  * another share is a 409; a policy's share that changed since is overridden by the pinned one.
  * Without `pin` (nobody is decided) a campaign not started yet keeps `share` unpinned.
  */

@@ -3,6 +3,7 @@
 // between the groups nor is silently decided (409 naming control_share). Before, a batch at 0.5
 // then one at 0.1 treated 931 of the 1,196 customers held out first.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { CampaignShares, shareKeepingGroups } from "@pp/shared/campaigns/campaign-shares.ts";
 import { campaignShares, decisionLog } from "@pp/shared/db/schema.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
@@ -18,7 +19,6 @@ import { parseConfig } from "../config.ts";
 import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";
 import { inProcessTransport } from "../forecast-client/forecast-transports.ts";
 import { forecastContractStub } from "../testing/forecast-contract-stub.ts";
-import { CampaignShares, shareKeepingGroups } from "./campaign-shares.ts";
 
 const KEY = "campaign-share-key-0123456789";
 const SECRET = "campaign-share-secret-0123";

@@ -2,11 +2,12 @@
 // decision. A customer is held out when its keyed draw is below the share (control-assignment.ts),
 // so a batch at another share moved customers between groups: at 0.5 then 0.1, 931 of the 1,196
 // held out were treated, and the report measured the uplift 23% low.
-import type { Database } from "@pp/shared/db/database.ts";
-import { campaignShares } from "@pp/shared/db/schema.ts";
-import type { ControlAssignment } from "@pp/shared/policy/control-assignment.ts";
-import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
+
 import { eq } from "drizzle-orm";
+import type { Database } from "../db/database.ts";
+import { campaignShares } from "../db/schema.ts";
+import type { ControlAssignment } from "../policy/control-assignment.ts";
+import { DecisionLogRepository } from "../registry/decision-log.ts";
 
 export interface PinnedShare {
   share: number;
@@ -26,12 +27,16 @@ export class CampaignShares {
     private readonly assignment: ControlAssignment,
   ) {}
 
-  /** The campaign's pinned share: `share` when this is its first decision, else the one pinned. */
-  async pin(campaign: string, share: number): Promise<PinnedShare> {
+  /**
+   * The campaign's pinned share: `share` when this is its first decision, else the one pinned.
+   * `startedAt`: when its first decisions were made, if not now (a simulated campaign's).
+   */
+  async pin(campaign: string, share: number, startedAt?: Date): Promise<PinnedShare> {
     const cached = this.cache.get(campaign);
     if (cached) return cached;
     const db = await this.database();
-    const row = (await this.read(db, campaign)) ?? (await this.insert(db, campaign, share));
+    const row =
+      (await this.read(db, campaign)) ?? (await this.insert(db, campaign, share, startedAt));
     const pinned = { share: row.controlShare, startedAt: row.startedAt };
     if (this.cache.size >= CACHED_CAMPAIGNS) this.cache.clear();
     this.cache.set(campaign, pinned);
@@ -60,7 +65,7 @@ export class CampaignShares {
    * they were logged in, and its start is its first logged decision; else the first request after
    * the upgrade re-pinned it at its own share, and customers held out before were treated.
    */
-  private async insert(db: Database, campaign: string, share: number) {
+  private async insert(db: Database, campaign: string, share: number, startedAt?: Date) {
     const logged = await new DecisionLogRepository(db).campaignGroups(campaign);
     const draws = (ids: string[]) =>
       Promise.all(ids.map((id) => this.assignment.draw(campaign, id)));
@@ -73,7 +78,7 @@ export class CampaignShares {
       .values({
         campaignId: campaign,
         controlShare: kept,
-        ...(logged.since ? { startedAt: logged.since } : {}),
+        ...(logged.since ? { startedAt: logged.since } : startedAt ? { startedAt } : {}),
       })
       .onConflictDoNothing()
       .returning();
