@@ -146,7 +146,7 @@ async function checkStored(driver: string): Promise<void> {
       .select()
       .from(campaignShares)
       .where(eq(campaignShares.campaignId, "c1"));
-    const first = rows.reduce((a, r) => (r.decidedAt < a ? r.decidedAt : a), rows[0]!.decidedAt);
+    const first = new Date(Math.min(...rows.map((r) => r.decidedAt.getTime())));
     expect(share).toEqual({ campaignId: "c1", controlShare: 0.3, startedAt: first });
     const elsewhere = new ControlAssignment("another-campaign-secret-0123456789");
     expect((await new CampaignShares(async () => handle.db, elsewhere).pin("c1", 0.1)).share).toBe(
