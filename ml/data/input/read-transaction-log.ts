@@ -94,7 +94,7 @@ import {
   dayExpression,
   linesSql,
   netReturnsSql,
-  ORDER_FILTERS_SQL,
+  orderFiltersSql,
   PURCHASE_DAYS_SQL,
   purchaseLinesSql,
 } from "./transactions-sql.ts";
@@ -550,7 +550,7 @@ async function settleOrderLines(
 ): Promise<void> {
   const { columns } = input;
   if (columns.order === undefined) return;
-  if (rowFilterOptions(input).length > 0) await connection.run(ORDER_FILTERS_SQL);
+  if (rowFilterOptions(input).length > 0) await connection.run(orderFiltersSql(columns));
   await failOnReusedOrderIds(connection, columns.order, describe);
   if (columns.amount === undefined || columns.price !== undefined) return;
   // Only a log with lines missing their amount pays for the join over orders.

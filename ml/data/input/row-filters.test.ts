@@ -235,3 +235,53 @@ test("an order's status and total written on its first line only: its other line
   expect(few.quality.skipped).toEqual({ "missing amount": 2 });
   expect(few.quality.order_column_hint).toBeUndefined();
 });
+
+// Shopify writes Currency on every line but Financial Status on an order's first line only: with
+// both filters, each column's empty cell takes its order's value (a line was judged on its own as
+// soon as any filter column held a value, and the refunded order's second item was kept).
+const SHOPIFY_CURRENCY = [
+  "Name,Email,Financial Status,Currency,Total,Created at,Lineitem quantity,Lineitem price",
+  "#1,a@x.org,paid,USD,30,2020-01-01 10:00:00 -0500,1,10", // line 2
+  "#1,a@x.org,,USD,,2020-01-01 10:00:00 -0500,2,10",
+  "#2,a@x.org,refunded,USD,15,2020-01-05 11:00:00 -0500,1,10", // line 4: refunded
+  "#2,a@x.org,,USD,,2020-01-05 11:00:00 -0500,1,5", // line 5: its other item
+  "#3,b@x.org,paid,USD,12,2020-01-03 09:00:00 -0500,1,12",
+  "#4,a@x.org,paid,USD,8,2020-01-09 09:00:00 -0500,1,8",
+  "#5,c@x.org,refunded,USD,9,2020-01-04 09:00:00 -0500,1,4", // line 8: refunded, c's only order
+  "#5,c@x.org,,USD,,2020-01-04 09:00:00 -0500,1,5", // line 9
+  "#6,a@x.org,paid,EUR,7,2020-01-06 09:00:00 -0500,1,7", // line 10: another currency
+  "#6,a@x.org,,EUR,,2020-01-06 09:00:00 -0500,1,0",
+].join("\n");
+
+test("--keep-rows and --drop-rows on an order export: each filter column's empty cells follow the order", async () => {
+  const path = file(SHOPIFY_CURRENCY);
+  const filters = {
+    keepBy: "Currency",
+    dropBy: "Financial Status",
+  };
+  const byItems = await readTransactionLog({
+    source: { kind: "csv", path },
+    columns: {
+      ...SHOPIFY_COLUMNS,
+      quantity: "Lineitem quantity",
+      price: "Lineitem price",
+      ...filters,
+    },
+    keepValues: ["USD"],
+    dropValues: ["refunded"],
+  });
+  expect(days(byItems.log)).toEqual(PAID); // no phantom c@x.org, no 5 on a's 2020-01-05
+  expect(byItems.quality.left_out?.rows).toBe(6);
+  // The order's Total: the refunded order's second line is left out with it, not a bad row.
+  const byTotal = await readTransactionLog({
+    source: { kind: "csv", path },
+    columns: { ...SHOPIFY_COLUMNS, amount: "Total", ...filters },
+    keepValues: ["USD"],
+    dropValues: ["refunded"],
+    onBadRow: "fail",
+  });
+  expect(days(byTotal.log)).toEqual(PAID);
+  expect(byTotal.quality.skipped).toEqual({});
+  expect(byTotal.quality.left_out?.rows).toBe(6);
+  expect(byTotal.quality.order_lines_without_amount).toBe(1);
+});

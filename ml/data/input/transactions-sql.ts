@@ -167,41 +167,62 @@ export interface LinesSqlOptions {
   today?: string;
 }
 
-/** True when the row passes the row filters (a NULL value is in no list); null without filters. */
-function rowFilterSql(options: LinesSqlOptions): string | null {
-  const { keepBy, dropBy } = options.columns;
-  // list_contains, not IN: DuckDB turns a long IN list into a join, which loses the scan's row
-  // order (rowid is the line's position, so every line number said would be wrong).
-  const inList = (column: string, values: string[]) =>
-    `coalesce(list_contains([${values.map(sqlString).join(", ")}], ${columnText(column)}), false)`;
-  const parts: string[] = [];
-  if (keepBy !== undefined) parts.push(inList(keepBy, options.keepValues ?? []));
-  if (dropBy !== undefined) parts.push(`NOT ${inList(dropBy, options.dropValues ?? [])}`);
-  return parts.length > 0 ? parts.join(" AND ") : null;
-}
-
-/** True when every filter column of the row is empty (its order's value then decides). */
-function filterEmptySql({ keepBy, dropBy }: LogColumns): string {
-  const empty = [keepBy, dropBy].flatMap((c) =>
-    c === undefined ? [] : [`${columnText(c)} IS NULL`],
-  );
-  return empty.join(" AND ");
+/** The row filters' columns, each with whether it keeps (--keep-rows) or leaves out its values. */
+function filterColumns({ keepBy, dropBy }: LogColumns): Array<{ column: string; keep: boolean }> {
+  return [
+    ...(keepBy === undefined ? [] : [{ column: keepBy, keep: true }]),
+    ...(dropBy === undefined ? [] : [{ column: dropBy, keep: false }]),
+  ];
 }
 
 /**
- * With an order column, a line that leaves the filter columns empty follows its order: order
- * exports (Shopify's) write an order's status on its first line only, and the other lines of a
- * refunded order must go with it. Its order is left out when a line of it that has a value is;
- * else the line is judged as if unfiltered. An order is its customer's: ids that restart (a till's
- * receipt numbers) spread one customer's VOID to every customer's receipt of that number, 3,081
- * rows left out for 70 voided. An UPDATE keeps the rows where they are: a window
- * or a join in the scan's query would lose their order, and rowid is each line's position.
+ * One SQL per filter: true when the row passes it, NULL when the filter's column is empty on the
+ * row (with an order column, its order's value then decides).
  */
-export const ORDER_FILTERS_SQL = `UPDATE lines
-  SET reason = CASE WHEN o.out THEN ${sqlString(LEFT_OUT_BY_FILTER)} ELSE lines.reason_unfiltered END
-  FROM (SELECT customer_id, order_id, bool_or(reason = ${sqlString(LEFT_OUT_BY_FILTER)}) AS out
-        FROM lines WHERE NOT filter_empty AND order_id IS NOT NULL GROUP BY customer_id, order_id) AS o
-  WHERE lines.customer_id = o.customer_id AND lines.order_id = o.order_id AND lines.filter_empty`;
+function filterPassSql(options: LinesSqlOptions): string[] {
+  // list_contains, not IN: DuckDB turns a long IN list into a join, which loses the scan's row
+  // order (rowid is the line's position, so every line number said would be wrong).
+  return filterColumns(options.columns).map(({ column, keep }) => {
+    const values = (keep ? options.keepValues : options.dropValues) ?? [];
+    const text = columnText(column);
+    const listed = `list_contains([${values.map(sqlString).join(", ")}], ${text})`;
+    return `CASE WHEN ${text} IS NULL THEN NULL ELSE ${keep ? listed : `NOT ${listed}`} END`;
+  });
+}
+
+/** True when every filter passes; `pass(i)` is filter i's verdict, NULL for an empty value. */
+function keptSql(columns: LogColumns, pass: (i: number) => string): string {
+  // An empty value is in no list: --keep-rows leaves the row out, --drop-rows keeps it.
+  return filterColumns(columns)
+    .map(({ keep }, i) => `coalesce(${pass(i)}, ${keep ? "false" : "true"})`)
+    .join(" AND ");
+}
+
+/**
+ * With an order column, a line that leaves a filter's column empty takes its order's verdict for
+ * that filter: order exports (Shopify's) write an order's status on its first line only, and the
+ * other lines of a refunded order must go with it. Each filter column on its own: Shopify writes
+ * Currency on every line, and a line holding one value was judged on it alone (a refunded USD
+ * order's other items were kept). An order fails a filter when a line of it that has a value
+ * does; an order without any value in a column leaves its lines to the empty value's verdict.
+ * An order is its customer's: ids that restart (a till's receipt numbers) spread one customer's
+ * VOID to every customer's receipt of that number, 3,081 rows left out for 70 voided. An UPDATE
+ * keeps the rows where they are: a window or a join in the scan's query would lose their order,
+ * and rowid is each line's position.
+ */
+export function orderFiltersSql(columns: LogColumns): string {
+  const n = filterColumns(columns).length;
+  const each = (f: (i: number) => string, glue: string) =>
+    Array.from({ length: n }, (_, i) => f(i)).join(glue);
+  const kept = keptSql(columns, (i) => `coalesce(lines.pass_${i}, o.pass_${i})`);
+  return `UPDATE lines
+  SET reason = CASE WHEN ${kept} THEN lines.reason_unfiltered ELSE ${sqlString(LEFT_OUT_BY_FILTER)} END
+  FROM (SELECT customer_id, order_id, ${each((i) => `bool_and(pass_${i}) AS pass_${i}`, ", ")}
+        FROM lines WHERE order_id IS NOT NULL AND (${each((i) => `pass_${i} IS NOT NULL`, " OR ")})
+        GROUP BY customer_id, order_id) AS o
+  WHERE lines.customer_id = o.customer_id AND lines.order_id = o.order_id
+    AND (${each((i) => `lines.pass_${i} IS NULL`, " OR ")})`;
+}
 
 /** Checks in order (on the typed subquery's columns); the first that fails is the reason. */
 function reasons(
@@ -275,11 +296,12 @@ export function linesSql(options: LinesSqlOptions): string {
     `${columnText(columns.date)} AS date_text`,
     `${columns.order ? columnText(columns.order) : "CAST(NULL AS VARCHAR)"} AS order_id`,
   ];
-  const filter = rowFilterSql(options);
-  if (filter !== null) typed.push(`${filter} AS kept_by_filter`);
-  // Filtered lines of an order are settled by ORDER_FILTERS_SQL, which needs these two columns.
-  const byOrder = filter !== null && columns.order !== undefined;
-  if (byOrder) typed.push(`${filterEmptySql(columns)} AS filter_empty`);
+  const passes = filterPassSql(options);
+  const filtered = passes.length > 0;
+  typed.push(...passes.map((p, i) => `${p} AS pass_${i}`));
+  if (filtered) typed.push(`${keptSql(columns, (i) => `pass_${i}`)} AS kept_by_filter`);
+  // Filtered lines of an order are settled by orderFiltersSql, which needs the passes.
+  const byOrder = filtered && columns.order !== undefined;
   const unread = ["CASE WHEN day IS NULL THEN date_text END AS unread_date"];
   for (const role of ["amount", "quantity", "price"] as const) {
     const c = columns[role];
@@ -311,11 +333,11 @@ export function linesSql(options: LinesSqlOptions): string {
   const reasonSql = (filtered: boolean) =>
     `CASE ${reasons(columns, amount, filtered, options.today).join("\n    ")} END`;
   const settledByOrder = byOrder
-    ? `,\n  ${reasonSql(false)} AS reason_unfiltered, filter_empty`
+    ? `,\n  ${reasonSql(false)} AS reason_unfiltered, ${passes.map((_, i) => `pass_${i}`).join(", ")}`
     : "";
   return `CREATE OR REPLACE TABLE lines AS
 SELECT customer_id, day, ${amount} AS amount, ${quantity} AS quantity, order_id,
-  ${reasonSql(filter !== null)} AS reason,
+  ${reasonSql(filtered)} AS reason,
   (${amount} < 0 OR ${quantity} < 0 ${cancelled}) AS is_return${settledByOrder}, id_as_written,
   ${unread.join(",\n  ")}
 FROM (SELECT ${typed.join(",\n    ")} FROM ${options.from}) AS typed`;
