@@ -27,8 +27,17 @@ function lineCount(value: string): number {
   return n;
 }
 
-/** --keep-rows / --drop-rows: COLUMN=VALUE[,VALUE…]. */
-function rowFilter(value: string): { column: string; values: string[] } {
+interface RowFilter {
+  column: string;
+  values: string[];
+}
+
+/**
+ * --keep-rows / --drop-rows: COLUMN=VALUE[,VALUE…]. Given again on its column, the values add up
+ * (a second one silently replaced the first); the read holds one column per option, so another
+ * column is refused rather than dropped.
+ */
+function rowFilter(value: string, previous: RowFilter | undefined): RowFilter {
   const at = value.indexOf("=");
   const column = value.slice(0, at).trim();
   const values = value
@@ -41,7 +50,16 @@ function rowFilter(value: string): { column: string; values: string[] } {
       `expected COLUMN=VALUE[,VALUE…], e.g. event=transaction, got ${JSON.stringify(value)}`,
     );
   }
-  return { column, values };
+  if (previous === undefined) return { column, values };
+  if (previous.column !== column) {
+    throw new InvalidArgumentError(
+      `one column per option, and ${JSON.stringify(previous.column)} is given before ` +
+        `${JSON.stringify(column)}: give a column's values once (comma-separated), filter the ` +
+        "other column with the other option (--keep-rows the values to read, --drop-rows those " +
+        "to leave out), or filter the file first",
+    );
+  }
+  return { column, values: [...new Set([...previous.values, ...values])] };
 }
 
 export function addLogInputOptions(command: Command): Command {
@@ -123,8 +141,8 @@ export function logInputFromCli(o: Record<string, unknown>): {
     ...(typeof o.skipLines === "number" ? { skipLines: o.skipLines } : {}),
     format: given,
   });
-  const keep = o.keepRows as ReturnType<typeof rowFilter> | undefined;
-  const drop = o.dropRows as ReturnType<typeof rowFilter> | undefined;
+  const keep = o.keepRows as RowFilter | undefined;
+  const drop = o.dropRows as RowFilter | undefined;
   const columns = {
     ...(str("priceCol") ? { price: str("priceCol") as string } : {}),
     ...(str("orderCol") ? { order: str("orderCol") as string } : {}),

@@ -1,7 +1,7 @@
 // --keep-rows / --drop-rows: rows left out by the value of a column (an event log's views, an
 // order export's cancelled orders) are counted apart from bad rows, never rejected for their other
 // fields, and the kept rows read exactly as a file holding only them.
-import { expect, test } from "bun:test";
+import { expect, spyOn, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -149,6 +149,54 @@ test("ml train takes --keep-rows and --drop-rows, and refuses one without COLUMN
   );
   const bad = await runCliCaptured(["train", "--data", log, "--keep-rows", "event", "--out", out]);
   expect(bad.code).toBe(2); // commander's usage error, written to stderr: "expected COLUMN=VALUE"
+});
+
+// A second --drop-rows replaced the first: refunded rows were read as purchases, and the status
+// warning then asked for the option already given.
+test("--drop-rows given twice on a column leaves out both lists; on another column it is a usage error", async () => {
+  const out = mkdtempSync(join(tmpdir(), "row-filters-"));
+  const statuses = file(
+    [
+      "customer_id,date,amount,status",
+      "a,2020-01-01,5,paid",
+      "a,2020-01-02,6,paid",
+      "a,2020-01-03,7,cancelled",
+      "a,2020-01-04,8,refunded",
+      "b,2020-01-02,3,paid",
+      "b,2020-01-05,4,paid",
+    ].join("\n"),
+  );
+  const train = (...filters: string[]) =>
+    runCliCaptured([
+      "train",
+      "--data",
+      statuses,
+      ...filters,
+      "--calibration-end",
+      "2020-01-05",
+      "--evaluate-only",
+      "--out",
+      out,
+    ]);
+  const twice = await train("--drop-rows", "status=cancelled", "--drop-rows", "status=refunded");
+  expect(twice.code).toBe(0);
+  expect(twice.out).toContain("4 kept; 2 customers, 4 purchase days");
+  expect(twice.out).toContain("left out by --drop-rows status=cancelled,refunded: 2 rows");
+  expect(twice.out).not.toContain("pass --drop-rows");
+  const kept = await train("--keep-rows", "status=paid", "--keep-rows", "status=cancelled");
+  expect(kept.out).toContain("left out by --keep-rows status=paid,cancelled: 1 row");
+  // Commander writes its usage error to stderr itself.
+  const stderr: string[] = [];
+  const write = spyOn(process.stderr, "write").mockImplementation((chunk) => {
+    stderr.push(String(chunk));
+    return true;
+  });
+  const other = await train("--drop-rows", "status=refunded", "--drop-rows", "customer_id=b");
+  write.mockRestore();
+  expect(other.code).toBe(2);
+  expect(stderr.join("")).toContain(
+    'one column per option, and "status" is given before "customer_id": give a column\'s values once',
+  );
 });
 
 // Shopify's order export: one line per item; the order's status and Total on its first line only.
