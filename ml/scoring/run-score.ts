@@ -11,6 +11,7 @@ import type { ModelRegistry, ModelVersionInfo } from "@pp/shared/registry/model-
 import cliProgress from "cli-progress";
 import { BUNDLE_FILES } from "../bundle/model-bundle.ts";
 import type { BadRowPolicy } from "../data/bad-rows.ts";
+import { dataQualityLines } from "../data/input/data-quality.ts";
 import type { LogColumns, LogFormat } from "../data/input/log-input.ts";
 import { isoDateToDay, logEndGap } from "../data/transaction-log.ts";
 import { forecastBatch } from "../forecasting/forecast-batch.ts";
@@ -346,13 +347,9 @@ async function pagesOf(
       // A model trained with --ignore-id-case knows its customers lower-cased: score them so.
       ...logOptionsFor(options.log, model.manifest.data.ids_lower_cased),
     });
-    const skipped = Object.values(quality.skipped).reduce((a, b) => a + b, 0);
-    if (skipped > 0) {
-      const reasons = Object.entries(quality.skipped)
-        .map(([reason, count]) => `${count} ${reason}`)
-        .join(", ");
-      print(`read ${quality.rows_read.toLocaleString("en-US")} rows; skipped ${reasons}`);
-    }
+    // Train's account and warnings (split ids, currencies, refunds, gaps): a nightly job scoring
+    // a fresh export is told what train would say of it, not only the rows skipped.
+    for (const line of dataQualityLines(quality)) print(line);
     const last = lastDateOf(log);
     const asOf = options.asOf ?? last;
     const gap = staleLogNote(last, asOf);
