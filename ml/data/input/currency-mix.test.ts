@@ -37,6 +37,13 @@ test("a currency column with several currencies: named, counted, and the --keep-
     keepValues: ["EUR"],
   });
   expect(kept.quality.currencies).toBeUndefined();
+  // --drop-rows leaving one currency picks it too (it warned on, naming the --keep-rows); leaving
+  // two, it still warns.
+  const dropBy = { columns: { ...LOG_COLUMNS, dropBy: "Currency Code" } };
+  const left = await read(file(ORDERS), { ...dropBy, dropValues: ["JPY", "USD"] });
+  expect(left.quality.currencies).toBeUndefined();
+  const two = await read(file(ORDERS), { ...dropBy, dropValues: ["JPY"] });
+  expect(two.quality.currencies?.distinct).toBe(3);
   const one = ORDERS.replace(/,(JPY|USD)$/gm, ",EUR");
   expect((await read(file(one))).quality.currencies).toBeUndefined();
   const none = ORDERS.replace("Currency Code", "note");

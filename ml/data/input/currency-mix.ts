@@ -4,6 +4,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { LogInput } from "./log-input.ts";
 import { sampleValues, shellArgument } from "./sample-values.ts";
+import { sqlString } from "./sql-text.ts";
 
 /** Column names that hold a currency: Currency, currency_code, Currency Code, curr, ccy. */
 const CURRENCY_COLUMN = /^(currency|currency[ _]?code|curr|ccy)$/i;
@@ -26,13 +27,25 @@ export async function currencyMix(
   connection: DuckDBConnection,
   peek: string,
   types: Map<string, string>,
-  input: Pick<LogInput, "columns">,
+  input: Pick<LogInput, "columns" | "dropValues">,
 ): Promise<CurrencyMix | null> {
   const column = [...types.keys()].find(isCurrencyColumn);
   // A filter on it already picks the currencies to read.
   if (column === undefined || column === input.columns.keepBy) return null;
   const sample = await sampleValues(connection, peek, column, LISTED);
   if (sample.distinct < 2) return null;
+  if (column === input.columns.dropBy) {
+    // --drop-rows Currency=EUR,CAD leaving USD alone picks one as --keep-rows does.
+    const dropped = (input.dropValues ?? []).map(sqlString).join(", ");
+    const left = await sampleValues(
+      connection,
+      peek,
+      column,
+      2,
+      `NOT list_contains([${dropped}], value)`,
+    );
+    if (left.values.length < 2) return null;
+  }
   return { column, sampled_rows: sample.sampled, values: sample.values, distinct: sample.distinct };
 }
 
