@@ -35,6 +35,20 @@ const ADMIN_KEY = "poison-test-admin-0123456789";
 const horizon = { value: 13, unit: "week" };
 const actions = [{ id: "email", cost: 0.5, uplift: 0.2, margin: 10 }];
 
+/** A decision log row about `customerId`, with `extra` in its inputs. */
+const row = (customerId: string, extra: Record<string, unknown> = {}): NewDecisionLogRow => ({
+  decisionId: crypto.randomUUID(),
+  decidedAt: new Date(),
+  customerId,
+  inputs: { kind: "single", ...extra },
+  chosenAction: "email",
+  scores: {},
+  policyName: "default",
+  policyVersion: 1,
+  modelName: "m",
+  modelVersion: 1,
+});
+
 /** A string PostgreSQL cannot store: NUL or an unpaired surrogate somewhere in normal text. */
 const poisoned = fc
   .tuple(
@@ -195,18 +209,6 @@ for (const driver of testDrivers()) {
         logger: createLogger({ sink: (line) => lines.push(line) }),
         metrics,
       });
-      const row = (customerId: string, extra: Record<string, unknown> = {}): NewDecisionLogRow => ({
-        decisionId: crypto.randomUUID(),
-        decidedAt: new Date(),
-        customerId,
-        inputs: { kind: "single", ...extra },
-        chosenAction: "email",
-        scores: {},
-        policyName: "default",
-        policyVersion: 1,
-        modelName: "m",
-        modelVersion: 1,
-      });
       await fc.assert(
         fc.asyncProperty(
           poisoned,
@@ -247,18 +249,6 @@ for (const driver of testDrivers()) {
     // decision_log_rows_written_total added every row sent, also those the insert skipped: a
     // keyed batch answered by two processes counted twice (13,752 counted, 11,892 in the table).
     test("rows written counts the rows the table took, not rows already logged sent again", async () => {
-      const row = (customerId: string): NewDecisionLogRow => ({
-        decisionId: crypto.randomUUID(),
-        decidedAt: new Date(),
-        customerId,
-        inputs: { kind: "single" },
-        chosenAction: "email",
-        scores: {},
-        policyName: "default",
-        policyVersion: 1,
-        modelName: "m",
-        modelVersion: 1,
-      });
       for (const kind of ["buffered", "write-through"] as const) {
         const metrics = new MetricsRegistry();
         const sink = decisionLogSink(async () => testDb.handle.db);
