@@ -276,6 +276,13 @@ async function orCannotRead<T>(work: Promise<T>, path: string, csv = false): Pro
 }
 
 /**
+ * read_json's date and timestamp formats: a layout no export writes its values in. By its own
+ * formats it typed "2021-01-01T08:18:09-05:00" as a naive TIMESTAMP converted to UTC, so the day
+ * was the UTC day and --timezone could not act on it; as text, dates are read as a CSV's are.
+ */
+const JSON_DATES_AS_TEXT = sqlString("(never a date) %Y");
+
+/**
  * The table function that reads a Parquet or JSON file, or parts as one table (their columns
  * matched by name): the read's scan, and each part's row count for naming rows in their part.
  */
@@ -283,8 +290,9 @@ export function fileScanSql(kind: "parquet" | "json", files: string | string[]):
   const list =
     typeof files === "string" ? sqlString(files) : `[${files.map(sqlString).join(", ")}]`;
   const union = typeof files === "string" ? "" : ", union_by_name = true";
+  const dates = `dateformat = ${JSON_DATES_AS_TEXT}, timestampformat = ${JSON_DATES_AS_TEXT}`;
   return kind === "json"
-    ? `read_json(${list}, format = 'auto'${union})`
+    ? `read_json(${list}, format = 'auto', ${dates}${union})`
     : `read_parquet(${list}${union})`;
 }
 
