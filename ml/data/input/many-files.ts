@@ -14,6 +14,7 @@ import type { DataQuality } from "./data-quality.ts";
 import { InputError } from "./input-error.ts";
 import { fileScanSql } from "./load-source.ts";
 import { JSON_FILE, type LogColumns, PARQUET_FILE } from "./log-input.ts";
+import { otherHeaderError } from "./other-header.ts";
 import { LineScanner, SeenLines } from "./repeated-lines.ts";
 import { tempCopyFolder } from "./temp-copies.ts";
 
@@ -150,6 +151,8 @@ interface CopyTarget {
   header: Buffer | null;
   /** A header line starts a new part (exports joined with `cat` into one file). */
   splitAtHeader: boolean;
+  /** Columns whose names on a line not the header make it another header: an error. */
+  otherHeaders?: LogColumns;
 }
 
 /**
@@ -159,7 +162,7 @@ interface CopyTarget {
  * over, so every later line keeps its number.
  */
 async function copyLines(path: string, skip: number, target: CopyTarget): Promise<Copied> {
-  const { out, seen, header, splitAtHeader } = target;
+  const { out, seen, header, splitAtHeader, otherHeaders } = target;
   const scanner = new LineScanner();
   const repeats = new Map<number, Map<number, number>>();
   const partStarts: number[] = [];
@@ -168,6 +171,13 @@ async function copyLines(path: string, skip: number, target: CopyTarget): Promis
   let toSkip = skip;
   const isHeader = (bytes: Buffer, start: number, stop: number) =>
     header !== null && stop - start === header.length && header.equals(bytes.subarray(start, stop));
+  const named = otherHeaders && [otherHeaders.customerId, otherHeaders.date].map(Buffer.from);
+  const checkOtherHeader = (line: Buffer) => {
+    if (!header || !otherHeaders || !named?.every((n) => line.includes(n))) return;
+    const text = line.toString("utf8");
+    const error = otherHeaderError(path, lines + skip, header.toString("utf8"), text, otherHeaders);
+    if (error) throw error;
+  };
   const repeated = (of: number) => {
     const counts = repeats.get(index) ?? new Map<number, number>();
     counts.set(of, (counts.get(of) ?? 0) + 1);
@@ -182,6 +192,7 @@ async function copyLines(path: string, skip: number, target: CopyTarget): Promis
       lines++;
       const stop = end > start && bytes[end - 1] === 13 ? end - 1 : end;
       const atHeader = record && isHeader(bytes, start, stop);
+      if (record && !atHeader && lines > 1) checkOtherHeader(bytes.subarray(start, stop));
       if (atHeader && splitAtHeader && lines > 1) {
         index++;
         partStarts.push(lines + skip);
@@ -310,7 +321,8 @@ export async function readJoinedParts<T extends { quality: DataQuality }>(
     const out = createWriteStream(copy);
     let copied: Copied;
     try {
-      const target = { out, seen: new SeenLines(), index: 0, header, splitAtHeader: true };
+      const seen = new SeenLines();
+      const target = { out, seen, index: 0, header, splitAtHeader: true, otherHeaders: columns };
       copied = await copyLines(path, 0, target);
     } finally {
       await new Promise((resolve) => out.end(resolve));

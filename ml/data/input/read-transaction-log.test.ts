@@ -599,6 +599,33 @@ test("an export joined to itself with cat: the second part's lines are read once
   expect(days((await read(gz)).log)).toEqual(days(log));
 });
 
+// Two exports joined with `cat` whose second header orders the columns otherwise: its lines were
+// read by the first header's positions (stock codes became customers), and the header itself only
+// counted as repeated. A folder of the two is refused; so is the file now, naming the line.
+test("exports joined with cat whose second header orders the columns otherwise: an error naming its line and what differs", async () => {
+  const header = "order,customer_id,sku,date,amount";
+  const lines = ["1,a,X1,2023-01-05,10", "2,b,X2,2023-02-01,7"];
+  const same = file(`${[header, ...lines, header, "3,c,X3,2023-03-01,4"].join("\n")}\n`);
+  expect(days((await read(same)).log)).toEqual([
+    "a 2023-01-05 10",
+    "b 2023-02-01 7",
+    "c 2023-03-01 4",
+  ]);
+  for (const [other, row, moved] of [
+    // The date where it was (the probe's export), and the date moved too.
+    ["order,sku,customer_id,date,amount", "3,X3,c,2023-03-01,4", "customer_id, sku"],
+    ["order,customer_id,sku,amount,date", "3,c,X3,4,2023-03-01", "date, amount"],
+  ]) {
+    const path = file(`${[header, ...lines, other, row].join("\n")}\n`);
+    const error = await failure(read(path));
+    expect(error).toBeInstanceOf(InputError);
+    expect(error?.message).toContain(
+      `${path}: line 4: the header line again, its columns in another order (${moved})`,
+    );
+    expect((error as InputError).hint).toContain("split the file at line 4");
+  }
+});
+
 // Appended to itself without its header (an export job run twice into one file): the same, every
 // spend doubled with nothing said (Gamma-Gamma's γ 8.36 → 16.72 on a simulated log).
 test("an export appended to itself without its header: the second copy is read once; equal lines within one copy stay", async () => {

@@ -113,11 +113,17 @@ async function rows(connection: DuckDBConnection, sql: string): Promise<Row[]> {
 }
 
 /** Reason of a record DuckDB did not load: wrong shape, or a numeric role that is not a number. */
-function rejectReason(r: RejectedRecord, columns: LogInput["columns"]): SkipReason {
+function rejectReason(
+  r: RejectedRecord,
+  columns: LogInput["columns"],
+  headerNames: string[] = [],
+): SkipReason {
   if (r.kind === "MISSING COLUMNS" || r.kind === "TOO MANY COLUMNS") return WRONG_NUMBER_OF_COLUMNS;
   if (r.kind === "CAST") {
-    // DuckDB's words for a cell holding its own column's name: the header line again.
-    if (r.column !== null && r.message.includes(`convert string ${JSON.stringify(r.column)} to`))
+    // DuckDB's words for a cell holding a column's name: the header line again (its columns maybe
+    // in another order, which the joined read then refuses).
+    const names = r.column === null ? headerNames : [r.column, ...headerNames];
+    if (names.some((n) => r.message.includes(`convert string ${JSON.stringify(n)} to`)))
       return REPEATED_HEADER;
     for (const role of ["amount", "quantity", "price"] as const) {
       if (columns[role] !== undefined && columns[role] === r.column) return unreadableValue(role);
@@ -452,6 +458,7 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
         ...cancel(input),
         ...(input.keepValues ? { keepValues: input.keepValues } : {}),
         ...(input.dropValues ? { dropValues: input.dropValues } : {}),
+        ...(loaded.header ? { headerNames: [...loaded.types.keys()] } : {}),
         today: todayOf(input.today),
       }),
     );
@@ -707,10 +714,11 @@ function cancel(input: LogInput): { cancelPattern?: string } {
 /** Turns DuckDB row ids and reject lines into line numbers (one extra pass, only when needed). */
 function lineLocator(
   input: LogInput,
-  loaded: Pick<LoadedSource, "header" | "rowNumber" | "rowSheet" | "skipLines">,
+  loaded: Pick<LoadedSource, "header" | "rowNumber" | "rowSheet" | "skipLines" | "types">,
   rejects: () => RejectedRecord[],
 ) {
   const source = input.source;
+  const headerNames = loaded.header ? [...loaded.types.keys()] : [];
   const position: "line" | "row" = source.kind === "csv" ? "line" : "row";
   const rowSheet = loaded.rowSheet;
   const header = loaded.header;
@@ -761,7 +769,7 @@ function lineLocator(
           skip,
         });
         for (const r of rejected) {
-          const reason = rejectReason(r, input.columns).text;
+          const reason = rejectReason(r, input.columns, headerNames).text;
           skipped[reason] = (skipped[reason] ?? 0) + 1;
           const list = out[reason] ?? [];
           if (list.length < EXAMPLES_PER_REASON) list.push(maps.records.get(r.line) ?? r.line);

@@ -157,6 +157,8 @@ export interface LinesSqlOptions {
   /** How each numeric role's column is written (plain when absent). */
   numberFormats?: Partial<Record<NumericRole, NumberFormat>>;
   cancelPattern?: string;
+  /** The header's column names: one in the date column is a header line (maybe reordered). */
+  headerNames?: string[];
   /** Values of columns.keepBy that keep a row, and of columns.dropBy that leave it out. */
   keepValues?: string[];
   dropValues?: string[];
@@ -225,12 +227,9 @@ export function orderFiltersSql(columns: LogColumns): string {
 }
 
 /** Checks in order (on the typed subquery's columns); the first that fails is the reason. */
-function reasons(
-  columns: LogColumns,
-  amount: string,
-  filtered: boolean,
-  today: string | undefined,
-): string[] {
+function reasons(options: LinesSqlOptions, amount: string, filtered: boolean): string[] {
+  const { columns, today } = options;
+  const names = [columns.date, ...(options.headerNames ?? [])].map(sqlString);
   const when = (condition: string, reason: SkipReason) =>
     `WHEN ${condition} THEN ${sqlString(reason.text)}`;
   const checks = [
@@ -245,9 +244,10 @@ function reasons(
     when("contains(customer_id, chr(0))", NUL_IN_ID),
     when(`length(customer_id) > ${MAX_CUSTOMER_ID_LENGTH}`, LONG_ID),
     when("date_text IS NULL", MISSING_DATE),
-    // A date cell holding the date column's name is the header line again, not a bad date.
+    // A date cell holding a column's name is the header line again (its columns maybe in another
+    // order, which the joined read then refuses), not a bad date.
     `WHEN day IS NULL THEN CASE
-      ${when(`date_text = ${sqlString(columns.date)}`, REPEATED_HEADER)}
+      ${when(`list_contains([${names.join(", ")}], date_text)`, REPEATED_HEADER)}
       ELSE ${sqlString(UNREADABLE_DATE.text)} END`,
     when(`day <= DATE ${sqlString(PLACEHOLDER_DATES_UNTIL)}`, PLACEHOLDER_DATE),
     ...(today === undefined
@@ -331,7 +331,7 @@ export function linesSql(options: LinesSqlOptions): string {
     ? `OR regexp_matches(coalesce(order_id, ''), ${sqlString(options.cancelPattern)})`
     : "";
   const reasonSql = (filtered: boolean) =>
-    `CASE ${reasons(columns, amount, filtered, options.today).join("\n    ")} END`;
+    `CASE ${reasons(options, amount, filtered).join("\n    ")} END`;
   const settledByOrder = byOrder
     ? `,\n  ${reasonSql(false)} AS reason_unfiltered, ${passes.map((_, i) => `pass_${i}`).join(", ")}`
     : "";
