@@ -51,6 +51,31 @@ test("UTF-16 with its byte-order mark (Excel's Unicode text) reads as the UTF-8 
   expect(days(le.log)).toContain("Åsa 2020-01-03 1");
 });
 
+// Big-endian UTF-16 failed with DuckDB's raw "CSV Sniffer" error even with --encoding utf-16 (its
+// reader decodes little-endian only); UTF-16 without a byte-order mark failed listing column names
+// full of NUL bytes, printed raw, with no word of the encoding.
+test("big-endian UTF-16 reads as the UTF-8 file does; without a byte-order mark the error says to pass --encoding utf-16", async () => {
+  const text = "customer_id,date,amount\nÅsa,2020-01-01,5\nb,2020-01-02,7.5\nÅsa,2020-01-03,1\n";
+  const expected = days((await read(file(text))).log);
+  const le = Buffer.from(text, "utf16le");
+  const be = Buffer.from(le).swap16();
+  const withBom = file(Buffer.concat([Buffer.from([0xfe, 0xff]), be]));
+  for (const encoding of [{}, { encoding: "utf-16" as const }]) {
+    const { log, quality } = await read(withBom, encoding);
+    expect(days(log)).toEqual(expected);
+    expect(quality.encoding).toBe("utf-16");
+  }
+  for (const bytes of [le, be]) {
+    const path = file(bytes);
+    const error = await failure(read(path));
+    expect(error).toBeInstanceOf(InputError);
+    expect(error?.message).not.toContain("\u0000");
+    expect(error?.message).toContain("UTF-16");
+    expect((error as InputError).hint).toContain("--encoding utf-16");
+    expect(days((await read(path, { encoding: "utf-16" })).log)).toEqual(expected);
+  }
+});
+
 test("a report title above the header: the header is found by the column names, lines stay the file's", async () => {
   const text = [
     "Sales report;;",

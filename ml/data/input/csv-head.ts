@@ -52,10 +52,18 @@ export function bomEncoding(head: Uint8Array): CsvEncoding | undefined {
   return undefined;
 }
 
+/**
+ * UTF-16 read as big-endian: its byte-order mark, or none and a first character that is ASCII
+ * (its zero byte first). DuckDB decodes only little-endian UTF-16.
+ */
+export function isBigEndianUtf16(head: Uint8Array): boolean {
+  const [a, b] = head;
+  return (a === 0xfe && b === 0xff) || (a === 0 && b !== undefined && b !== 0 && b < 0x80);
+}
+
 function decode(head: Uint8Array, encoding: CsvEncoding): string {
   if (encoding === "utf-16") {
-    const bigEndian = head[0] === 0xfe;
-    return new TextDecoder(bigEndian ? "utf-16be" : "utf-16le").decode(head);
+    return new TextDecoder(isBigEndianUtf16(head) ? "utf-16be" : "utf-16le").decode(head);
   }
   return new TextDecoder(encoding === "utf-8" ? "utf-8" : "windows-1252").decode(head);
 }
@@ -85,14 +93,19 @@ export function findHeaderLine(
 
 /**
  * A UTF-8 copy of a Windows-1252 / Latin-1 file in the temp folder (decompressed when .gz), for
- * DuckDB, whose own Latin-1 decoder refuses the bytes Windows puts € and curly quotes in. Line
- * breaks are single bytes in both, so line numbers stay those of the original.
+ * DuckDB, whose own Latin-1 decoder refuses the bytes Windows puts € and curly quotes in; or of a
+ * big-endian UTF-16 one, which DuckDB does not decode. Each line break stays one, so line numbers
+ * stay those of the original.
  */
-export async function utf8Copy(path: string, byLine = false): Promise<TempCopy> {
+export async function utf8Copy(
+  path: string,
+  byLine = false,
+  from: "windows-1252" | "utf-16be" = "windows-1252",
+): Promise<TempCopy> {
   const dir = await tempCopyFolder("pp-csv-");
   const out = join(dir, "utf8.csv");
   const input = openDecompressed(path);
-  const decoder = fromWindows1252(byLine);
+  const decoder = from === "utf-16be" ? fromUtf16be() : fromWindows1252(byLine);
   const sink = createWriteStream(out);
   for await (const piece of input) {
     if (!sink.write(decoder.decode(piece as Buffer))) {
@@ -111,6 +124,16 @@ export interface TempCopy {
   path: string;
   remove(): Promise<void>;
   lines?: LineEncodings;
+}
+
+/** Big-endian UTF-16 to UTF-8 as a stream, its byte-order mark dropped. */
+function fromUtf16be(): ReturnType<typeof fromWindows1252> {
+  const whole = new TextDecoder("utf-16be");
+  return {
+    decode: (piece) => whole.decode(piece, { stream: true }),
+    end: () => whole.decode(),
+    seen: {},
+  };
 }
 
 /**

@@ -7,7 +7,14 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import postgres from "postgres";
 import { columnHint } from "./column-suggestion.ts";
-import { bomEncoding, csvHead, findHeaderLine, onlyBlankLines, utf8Copy } from "./csv-head.ts";
+import {
+  bomEncoding,
+  csvHead,
+  findHeaderLine,
+  isBigEndianUtf16,
+  onlyBlankLines,
+  utf8Copy,
+} from "./csv-head.ts";
 import { emptyLogError, InputError } from "./input-error.ts";
 import type { LineEncodings } from "./line-encodings.ts";
 import { fileHasMixedLineEnds, headOrTailMixLineEnds, lfCopy } from "./line-ends.ts";
@@ -76,13 +83,20 @@ function checkColumns(columns: LogColumns, available: string[], source: LogSourc
   if (!first) return;
   const names = missing.map(([, name]) => `"${name}"`).join(", ");
   const oneColumn = available.length === 1 && source.kind === "csv";
+  // NUL bytes between the letters: UTF-16 without a byte-order mark, read as UTF-8 (printed raw,
+  // the NULs garbled the terminal and said nothing of the encoding).
+  const written = available.join("");
+  const utf16 = source.kind === "csv" && written.split("\u0000").length > written.length / 3;
+  const shown = available.map((n) => n.replaceAll("\u0000", "")).join(", ");
   throw new InputError(
     first[1],
-    `${sourceName(source)}: line 1: there ${missing.length > 1 ? `are no columns ${names}` : `is no column ${names}`} (columns: ${available.join(", ")})`,
+    `${sourceName(source)}: line 1: there ${missing.length > 1 ? `are no columns ${names}` : `is no column ${names}`} (columns: ${shown}${utf16 ? ", with NUL bytes between their letters: UTF-16 text" : ""})`,
     {
-      hint: oneColumn
-        ? "the delimiter was not recognised: pass --delimiter (e.g. --delimiter ';' or --delimiter tab)"
-        : columnHint(missing, available),
+      hint: utf16
+        ? "the file is UTF-16 without a byte-order mark: pass --encoding utf-16"
+        : oneColumn
+          ? "the delimiter was not recognised: pass --delimiter (e.g. --delimiter ';' or --delimiter tab)"
+          : columnHint(missing, available),
     },
   );
 }
@@ -325,8 +339,12 @@ interface CsvLook {
   byLine?: boolean;
 }
 
-/** The copy a CSV is read from, if any: LF line ends when they are mixed, UTF-8 for Windows-1252. */
+/** The copy a CSV is read from, if any: LF line ends when mixed, UTF-8 for Windows-1252 or UTF-16BE. */
 function readableCopy(path: string, look: CsvLook) {
+  // DuckDB decodes little-endian UTF-16 only (big-endian failed in its sniffer, or read garbage).
+  if (look.encoding === "utf-16" && isBigEndianUtf16(look.head)) {
+    return utf8Copy(path, false, "utf-16be");
+  }
   const windows1252 = look.encoding === "latin-1" || look.encoding === "windows-1252";
   const byLine = windows1252 && look.byLine === true;
   if (look.mixed) return lfCopy(path, windows1252, byLine);
