@@ -7,10 +7,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
-import { CampaignShares } from "@pp/shared/campaigns/campaign-shares.ts";
+import {
+  CampaignGroupsMismatchError,
+  CampaignShares,
+} from "@pp/shared/campaigns/campaign-shares.ts";
 import { createDatabase } from "@pp/shared/db/client.ts";
 import { campaignResults, campaignShares, decisionLog } from "@pp/shared/db/schema.ts";
-import { ControlAssignment } from "@pp/shared/policy/control-assignment.ts";
+import { ControlAssignment, DEV_CAMPAIGN_SECRET } from "@pp/shared/policy/control-assignment.ts";
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
 import { openTestDatabase, testDrivers } from "@pp/shared/testing/test-databases.ts";
 import { eq } from "drizzle-orm";
@@ -148,9 +151,13 @@ async function checkStored(driver: string): Promise<void> {
       .where(eq(campaignShares.campaignId, "c1"));
     const first = new Date(Math.min(...rows.map((r) => r.decidedAt.getTime())));
     expect(share).toEqual({ campaignId: "c1", controlShare: 0.3, startedAt: first });
-    const elsewhere = new ControlAssignment("another-campaign-secret-0123456789");
-    expect((await new CampaignShares(async () => handle.db, elsewhere).pin("c1", 0.1)).share).toBe(
-      0.3,
+    const secret = process.env.CAMPAIGN_SECRET ?? DEV_CAMPAIGN_SECRET;
+    const shares = (key: string) =>
+      new CampaignShares(async () => handle.db, new ControlAssignment(key));
+    expect((await shares(secret).pin("c1", 0.1)).share).toBe(0.3);
+    // A service under another secret is refused the campaign rather than deciding on.
+    await expect(shares("another-campaign-secret-0123456789").pin("c1", 0.1)).rejects.toThrow(
+      CampaignGroupsMismatchError,
     );
   } finally {
     await handle.close();
@@ -200,6 +207,27 @@ for (const driver of testDrivers()) {
         expect(again.code).toBe(2);
         expect(again.err).toContain('--control-share: campaign "c1" holds out 0.3');
         expect(existsSync(join(work, "tx3.csv"))).toBe(false);
+        // c1 again under another CAMPAIGN_SECRET: its hash would put other customers in control.
+        const secret = process.env.CAMPAIGN_SECRET;
+        process.env.CAMPAIGN_SECRET = "another-campaign-secret-0123456789";
+        try {
+          const other = await runCliCaptured([
+            "simulate",
+            "--campaign",
+            "c1",
+            "--customers",
+            "50",
+            "--control-share",
+            "0.3",
+            "--out",
+            join(work, "tx3.csv"),
+          ]);
+          expect(other.code).toBe(2);
+          expect(other.err).toContain("it was decided under another secret");
+        } finally {
+          if (secret === undefined) delete process.env.CAMPAIGN_SECRET;
+          else process.env.CAMPAIGN_SECRET = secret;
+        }
         await checkStored(driver);
       } finally {
         await cleanup();

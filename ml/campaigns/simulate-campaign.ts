@@ -5,7 +5,10 @@
 // decisions into decision_log, as the decision service would, so `ml campaign report` can read them.
 import { mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { CampaignShares } from "@pp/shared/campaigns/campaign-shares.ts";
+import {
+  CampaignGroupsMismatchError,
+  CampaignShares,
+} from "@pp/shared/campaigns/campaign-shares.ts";
 import type { Database } from "@pp/shared/db/database.ts";
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import { ControlAssignment, DEV_CAMPAIGN_SECRET } from "@pp/shared/policy/control-assignment.ts";
@@ -98,11 +101,12 @@ async function pinSimulatedShare(
     (a, r) => (r.decidedAt && (!a || r.decidedAt < a) ? r.decidedAt : a),
     undefined,
   );
-  const pinned = await new CampaignShares(async () => o.db, assignment).pin(
-    o.campaign,
-    o.controlShare,
-    first,
-  );
+  const pinned = await new CampaignShares(async () => o.db, assignment)
+    .pin(o.campaign, o.controlShare, first)
+    .catch((err) => {
+      if (err instanceof CampaignGroupsMismatchError) throw new InvalidArgumentError(err.message);
+      throw err;
+    });
   if (pinned.share !== o.controlShare) {
     throw new InvalidArgumentError(
       `--control-share: campaign "${o.campaign}" holds out ${pinned.share} of its customers since ` +

@@ -14,6 +14,26 @@ export interface PinnedShare {
   startedAt: Date;
 }
 
+/** Logged decisions checked against this process's assignment when a campaign is first read. */
+const SAMPLED = 500;
+
+/** The campaign's logged groups are not this process's: decided under another CAMPAIGN_SECRET. */
+export class CampaignGroupsMismatchError extends Error {
+  override readonly name = "CampaignGroupsMismatchError";
+  constructor(
+    readonly campaign: string,
+    readonly moved: number,
+    readonly sampled: number,
+  ) {
+    super(
+      `campaign "${campaign}": ${moved} of its ${sampled} latest logged decisions are in another ` +
+        `group than this CAMPAIGN_SECRET puts them: it was decided under another secret (another ` +
+        `replica, or ml simulate run without the services' CAMPAIGN_SECRET); set the same ` +
+        `CAMPAIGN_SECRET everywhere, or start a new campaign`,
+    );
+  }
+}
+
 /** Campaigns whose share is kept in memory (a pinned share never changes). */
 const CACHED_CAMPAIGNS = 10_000;
 /** The largest control share a campaign may hold out (the request schema's bound). */
@@ -37,6 +57,7 @@ export class CampaignShares {
     const db = await this.database();
     const row =
       (await this.read(db, campaign)) ?? (await this.insert(db, campaign, share, startedAt));
+    await this.checkLoggedGroups(db, campaign, row.controlShare);
     const pinned = { share: row.controlShare, startedAt: row.startedAt };
     if (this.cache.size >= CACHED_CAMPAIGNS) this.cache.clear();
     this.cache.set(campaign, pinned);
@@ -49,6 +70,27 @@ export class CampaignShares {
     if (cached) return cached;
     const row = await this.read(await this.database(), campaign);
     return row ? { share: row.controlShare, startedAt: row.startedAt } : null;
+  }
+
+  /**
+   * Refuses a campaign whose logged groups this process's assignment does not reproduce: its
+   * decisions were made under another CAMPAIGN_SECRET (a replica configured apart, or `ml
+   * simulate` run without the services' secret). Deciding on would put customers logged as
+   * control in treatment (67 of 200 in a probe) and the report would compare mixed groups. A
+   * wrong secret moves 2·s·(1−s) of them at share s; past half that (and 3 customers) is refused.
+   */
+  private async checkLoggedGroups(db: Database, campaign: string, share: number) {
+    const sample = await new DecisionLogRepository(db).campaignGroupSample(campaign, SAMPLED);
+    if (sample.length === 0) return;
+    const groups = await this.assignment.groups(
+      campaign,
+      sample.map((r) => r.id),
+      share,
+    );
+    const moved = sample.filter((r, i) => (r.group === "control") !== (groups[i] === "control"));
+    if (moved.length >= 3 && moved.length > share * (1 - share) * sample.length) {
+      throw new CampaignGroupsMismatchError(campaign, moved.length, sample.length);
+    }
   }
 
   private async read(db: Database, campaign: string) {

@@ -84,6 +84,19 @@ export class DecisionLogRepository {
     return rows.length > 0;
   }
 
+  /** Up to `limit` of a campaign's latest logged decisions: each customer and group. */
+  async campaignGroupSample(
+    campaignId: string,
+    limit: number,
+  ): Promise<Array<{ id: string; group: string | null }>> {
+    return this.db
+      .select({ id: decisionLog.customerId, group: decisionLog.assignmentGroup })
+      .from(decisionLog)
+      .where(eq(decisionLog.campaignId, campaignId))
+      .orderBy(desc(decisionLog.decidedAt))
+      .limit(limit);
+  }
+
   /**
    * A campaign's logged customers, each in the group of its first logged decision, and the time
    * of the campaign's first decision (null: none logged). What a campaign started before its

@@ -151,21 +151,7 @@ for (const driver of testDrivers()) {
         .limit(1);
       const since = logged?.at.toISOString();
       // A fresh process (nothing cached), asked at another share first.
-      const upgraded = buildDecisionDeps(parseConfig({ API_KEYS: KEY, CAMPAIGN_SECRET: SECRET }), {
-        runtime: "test",
-        database: async () => db.handle.db,
-        forecastTransport: inProcessTransport(forecastContractStub().app),
-        overrides: { logger: createLogger({ sink: () => {} }) },
-      });
-      const app = createApp(upgraded);
-      const send = async (body: unknown) => {
-        const res = await app.request("/decision/batch", {
-          method: "POST",
-          headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
-          body: JSON.stringify(body),
-        });
-        return { status: res.status, body: (await res.json()) as Answer };
-      };
+      const { deps: upgraded, send } = freshProcess(db, SECRET);
       try {
         const moved = await send(batch("legacy", 0.1));
         expect(moved.status).toBe(409);
@@ -179,7 +165,57 @@ for (const driver of testDrivers()) {
         await upgraded.audit.close(5000);
       }
     });
+
+    // A replica, or `ml simulate`, under another CAMPAIGN_SECRET: its hash puts other customers in
+    // control. It decided on, treating customers logged as control (67 of 200 in a probe), and the
+    // report compared mixed groups.
+    test("a process under another CAMPAIGN_SECRET is refused a started campaign (409 naming campaign), nothing logged", async () => {
+      expect((await post(batch("secret", 0.3))).status).toBe(200);
+      await deps.audit.drain(5000);
+      const count = () => db.handle.db.$count(decisionLog, eq(decisionLog.campaignId, "secret"));
+      const before = await count();
+      const other = freshProcess(db, "another-campaign-secret-0123");
+      try {
+        const refused = await other.send(batch("secret"));
+        expect(refused.status).toBe(409);
+        expect(refused.body.error?.details[0]?.path).toBe("campaign");
+        expect(refused.body.error?.message).toContain("under another secret");
+        expect(refused.body.error?.message).toContain("CAMPAIGN_SECRET");
+        await other.deps.audit.drain(5000);
+        expect(await count()).toBe(before);
+        // Its own new campaign is decided as usual; the original process decides on.
+        expect((await other.send(batch("secret-2", 0.3))).status).toBe(200);
+      } finally {
+        await other.deps.audit.close(5000);
+      }
+      const same = freshProcess(db, SECRET);
+      try {
+        expect((await same.send(batch("secret"))).status).toBe(200);
+      } finally {
+        await same.deps.audit.close(5000);
+      }
+    });
   });
+}
+
+/** A decision service process of its own (nothing cached) on `db`, under `secret`. */
+function freshProcess(db: TestDatabase, secret: string) {
+  const deps = buildDecisionDeps(parseConfig({ API_KEYS: KEY, CAMPAIGN_SECRET: secret }), {
+    runtime: "test",
+    database: async () => db.handle.db,
+    forecastTransport: inProcessTransport(forecastContractStub().app),
+    overrides: { logger: createLogger({ sink: () => {} }) },
+  });
+  const app = createApp(deps);
+  const send = async (body: unknown) => {
+    const res = await app.request("/decision/batch", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as Answer };
+  };
+  return { deps, send };
 }
 
 describe("a campaign share the database cannot give in time (PostgreSQL, table locked)", () => {

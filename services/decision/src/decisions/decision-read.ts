@@ -27,6 +27,7 @@ export async function readForDecisions<T>(
     const ms = scaledDeadline(deps.config.DECISION_LOG_COMMIT_TIMEOUT_MS, rows);
     return await within(read(), ms, what);
   } catch (cause) {
+    if (cause instanceof AppError) throw cause; // the read's own answer (a 409), not an outage
     deps.audit.countRejected(customers);
     throw new AppError("unavailable", refusal, { headers: { "Retry-After": "1" }, cause });
   }
