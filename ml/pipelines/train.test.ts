@@ -255,6 +255,28 @@ test("train --register --promote stores a version that `ml models` lists; the de
   expect(listed.out).toMatch(/clv\s+1\s+production\s+199[78]-\d\d-\d\d/);
   expect(listed.out).not.toMatch(/clv\s+1\s+production\s+1997-09-30/);
 
+  // Forgotten, then trained again from the same log: left out of the stored customers, and said
+  // (it was silent, and /forecast answered 404 for them).
+  const forgot = await cli(["forget", "5", "6"]);
+  expect(forgot.code).toBe(0);
+  const retrained = await cli([
+    "train",
+    "--data",
+    csv,
+    ...window,
+    "--out",
+    join(dir, "reg2"),
+    "--fast",
+    "--folds",
+    "3",
+    "--register",
+    "clv",
+  ]);
+  expect(retrained.code).toBe(0);
+  expect(retrained.out).toContain(
+    "left out of the stored customers: 2 erased by ml forget in the last day",
+  );
+
   const opened = await openRegistryFromEnv();
   try {
     const again = await ensureDemoModel({ registry: opened.registry, modelName: "clv" });

@@ -281,13 +281,21 @@ async function registerStep(
           throw gateInterrupted(name, version.version, error);
         }
       }
-      return { registered: { name, version: version.version, stage }, gate: decision };
+      const leftOut = input.summaries.n - version.customerFeaturesWritten;
+      return { registered: { name, version: version.version, stage }, gate: decision, leftOut };
     } finally {
       await opened.close();
     }
   });
-  const { registered, gate } = outcome;
+  const { registered, gate, leftOut } = outcome;
   input.print(`registered ${registered.name} v${registered.version} (${registered.stage})`);
+  // The registration leaves out customers `ml forget` erased in the last day (their log may still
+  // hold them); said, since /forecast and /decision then answer 404 for them.
+  if (leftOut > 0) {
+    input.print(
+      `left out of the stored customers: ${leftOut.toLocaleString("en-US")} erased by ml forget in the last day (the log still holds them; remove them from it)`,
+    );
+  }
   if (gate) input.print(`${gate.promote ? "promoted" : "not promoted"}: ${gate.reason}`);
   return outcome;
 }
