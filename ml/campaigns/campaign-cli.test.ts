@@ -120,6 +120,22 @@ async function rejectsBadOptions(csv: string): Promise<void> {
   }
 }
 
+/** `ml simulate` of 50 more customers into campaign c1 at `share`. */
+function simulateC1Again(work: string, share: string) {
+  const out = join(work, "tx3.csv");
+  return runCliCaptured([
+    "simulate",
+    "--campaign",
+    "c1",
+    "--customers",
+    "50",
+    "--control-share",
+    share,
+    "--out",
+    out,
+  ]);
+}
+
 /** c1's decisions, its stored result and the activated policy's uplifts, read back. */
 async function checkStored(driver: string): Promise<void> {
   const handle = await createDatabase(
@@ -193,17 +209,7 @@ for (const driver of testDrivers()) {
         expect(next.out).toContain("under policy default v2");
         await checkStored(driver);
         // c1 again at another share: refused before anything is written.
-        const again = await runCliCaptured([
-          "simulate",
-          "--campaign",
-          "c1",
-          "--customers",
-          "50",
-          "--control-share",
-          "0.2",
-          "--out",
-          join(work, "tx3.csv"),
-        ]);
+        const again = await simulateC1Again(work, "0.2");
         expect(again.code).toBe(2);
         expect(again.err).toContain('--control-share: campaign "c1" holds out 0.3');
         expect(existsSync(join(work, "tx3.csv"))).toBe(false);
@@ -211,17 +217,7 @@ for (const driver of testDrivers()) {
         const secret = process.env.CAMPAIGN_SECRET;
         process.env.CAMPAIGN_SECRET = "another-campaign-secret-0123456789";
         try {
-          const other = await runCliCaptured([
-            "simulate",
-            "--campaign",
-            "c1",
-            "--customers",
-            "50",
-            "--control-share",
-            "0.3",
-            "--out",
-            join(work, "tx3.csv"),
-          ]);
+          const other = await simulateC1Again(work, "0.3");
           expect(other.code).toBe(2);
           expect(other.err).toContain("it was decided under another secret");
         } finally {
