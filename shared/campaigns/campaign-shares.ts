@@ -55,9 +55,9 @@ export class CampaignShares {
     const cached = this.cache.get(campaign);
     if (cached) return cached;
     const db = await this.database();
-    const row =
-      (await this.read(db, campaign)) ?? (await this.insert(db, campaign, share, startedAt));
-    await this.checkLoggedGroups(db, campaign, row.controlShare);
+    const existing = await this.read(db, campaign);
+    if (existing) await this.checkLoggedGroups(db, campaign, existing.controlShare);
+    const row = existing ?? (await this.insert(db, campaign, share, startedAt));
     const pinned = { share: row.controlShare, startedAt: row.startedAt };
     if (this.cache.size >= CACHED_CAMPAIGNS) this.cache.clear();
     this.cache.set(campaign, pinned);
@@ -115,6 +115,9 @@ export class CampaignShares {
       logged.since === null
         ? share
         : shareKeepingGroups(share, await draws(logged.control), await draws(logged.treated));
+    // Checked before it is pinned: a process under another secret pinned a share no logged group
+    // fits (0.00002), and every process was then refused the campaign.
+    if (logged.since !== null) await this.checkLoggedGroups(db, campaign, kept);
     const [inserted] = await db
       .insert(campaignShares)
       .values({
@@ -124,8 +127,10 @@ export class CampaignShares {
       })
       .onConflictDoNothing()
       .returning();
-    const row = inserted ?? (await this.read(db, campaign)); // another process pinned it first
+    if (inserted) return inserted;
+    const row = await this.read(db, campaign); // another process pinned it first
     if (!row) throw new Error(`campaign_shares: no row for the campaign after its insert`);
+    await this.checkLoggedGroups(db, campaign, row.controlShare);
     return row;
   }
 }

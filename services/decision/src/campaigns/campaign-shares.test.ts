@@ -185,12 +185,26 @@ for (const driver of testDrivers()) {
         expect(await count()).toBe(before);
         // Its own new campaign is decided as usual; the original process decides on.
         expect((await other.send(batch("secret-2", 0.3))).status).toBe(200);
+        // A campaign logged before shares were pinned, first read under the other secret: refused
+        // before a share is pinned (it pinned 0.00002, and every process was then refused).
+        const shareOf = () =>
+          db.handle.db.select().from(campaignShares).where(eq(campaignShares.campaignId, "secret"));
+        await db.handle.db.delete(campaignShares).where(eq(campaignShares.campaignId, "secret"));
+        const unpinned = freshProcess(db, "another-campaign-secret-0123");
+        try {
+          expect((await unpinned.send(batch("secret"))).status).toBe(409);
+          expect(await shareOf()).toEqual([]);
+        } finally {
+          await unpinned.deps.audit.close(5000);
+        }
       } finally {
         await other.deps.audit.close(5000);
       }
       const same = freshProcess(db, SECRET);
       try {
-        expect((await same.send(batch("secret"))).status).toBe(200);
+        const decided = await same.send(batch("secret"));
+        expect(decided.status).toBe(200);
+        expect(decided.body.campaign.control_share).toBe(0.3);
       } finally {
         await same.deps.audit.close(5000);
       }
