@@ -10,13 +10,8 @@ import { prepareRfmRows } from "../models/rfm-rows.ts";
 import type { RfmData } from "../models/types.ts";
 import { Xoshiro128 } from "../random/seeded-random.ts";
 import { sampleStandardNormal } from "../sim/samplers.ts";
-import { atShapeLimit } from "../training/maximum-likelihood.ts";
-import {
-  embedded,
-  invertInformation,
-  numericalHessian,
-  onCoordinates,
-} from "../training/standard-errors.ts";
+import { heldShapes } from "../training/maximum-likelihood.ts";
+import { embedded, informationOnFree } from "../training/standard-errors.ts";
 
 export const BGNBD_NAMES = ["r", "alpha", "a", "b"] as const;
 export const PARETO_NAMES = ["r", "alpha", "s", "beta"] as const;
@@ -50,18 +45,9 @@ function covarianceOf(
   params: object,
   names: readonly string[],
 ): number[] | null {
-  const values = names.map((k) => (params as Record<string, number>)[k]!);
-  const theta = values.map(Math.log);
-  const free = names.flatMap((name, i) => (atShapeLimit(name, values[i]!) ? [] : [i]));
-  if (free.length === 0) return null;
-  const m = free.length;
-  const inverted = invertInformation(
-    numericalHessian(
-      onCoordinates(negLogLikelihood, theta, free),
-      free.map((i) => theta[i]!),
-    ),
-    m,
-  );
+  const theta = names.map((k) => Math.log((params as Record<string, number>)[k]!));
+  const held = heldShapes(names, params);
+  const { free, inverted } = informationOnFree(negLogLikelihood, theta, held);
   if (!inverted?.inverse.every(Number.isFinite)) return null;
   return Array.from(embedded(inverted.inverse, free, names.length));
 }

@@ -149,13 +149,9 @@ export function logParameterStandardErrors(
   theta: ArrayLike<number>,
   held: readonly number[] = [],
 ): Float64Array {
-  const n = theta.length;
-  const free = [...Array(n).keys()].filter((i) => !held.includes(i));
+  const { free, inverted } = informationOnFree(negLogLikelihood, theta, held);
   const m = free.length;
-  const onFree = onCoordinates(negLogLikelihood, theta, free);
-  const point = free.map((i) => theta[i]!);
-  const inverted = m > 0 ? invertInformation(numericalHessian(onFree, point), m) : null;
-  const se = new Float64Array(n);
+  const se = new Float64Array(theta.length);
   free.forEach((i, k) => {
     if (!inverted) se[i] = Number.NaN;
     else if (inverted.flat.includes(k)) se[i] = Number.POSITIVE_INFINITY;
@@ -164,17 +160,25 @@ export function logParameterStandardErrors(
   return se;
 }
 
-/** f as a function of the coordinates `free` of θ alone, the others kept at `theta`'s values. */
-export function onCoordinates(
+/**
+ * invertInformation of f's Hessian over the coordinates of θ not `held` (shapes a fit held at
+ * SHAPE_LIMIT, kept where it put them): `free` lists them, and the inverse is m×m over them (row k
+ * for free[k]). Null when none is free or the Hessian is not positive definite there.
+ */
+export function informationOnFree(
   f: (theta: Float64Array) => number,
   theta: ArrayLike<number>,
-  free: readonly number[],
-): (t: Float64Array) => number {
+  held: readonly number[],
+): { free: number[]; inverted: InformationInverse | null } {
+  const free = [...Array(theta.length).keys()].filter((i) => !held.includes(i));
+  if (free.length === 0) return { free, inverted: null };
   const full = Float64Array.from(theta);
-  return (t) => {
+  const onFree = (t: Float64Array) => {
     free.forEach((i, k) => {
       full[i] = t[k]!;
     });
     return f(full);
   };
+  const point = free.map((i) => theta[i]!);
+  return { free, inverted: invertInformation(numericalHessian(onFree, point), free.length) };
 }
