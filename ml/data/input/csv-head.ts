@@ -14,7 +14,13 @@ import { tempCopyFolder } from "./temp-copies.ts";
 const HEAD_BYTES = 1 << 18;
 /** Header search stops here: a title block is a few lines, not a page. */
 export const HEADER_SEARCH_LINES = 50;
-const DELIMITERS = [",", ";", "\t", "|"];
+/** The delimiters a header line is tried with. */
+export const DELIMITERS = [",", ";", "\t", "|"];
+
+/** A line's fields split by `delimiter` as CSV (quotes taken off), blanks trimmed. */
+export function lineFields(line: string, delimiter: string): string[] {
+  return (Papa.parse<string[]>(line, { delimiter }).data[0] ?? []).map((f) => f.trim());
+}
 
 /** Up to the first 256 KiB of the file (decompressed when .gz). */
 export async function csvHead(path: string): Promise<Uint8Array> {
@@ -84,7 +90,7 @@ export function findHeaderLine(
     const line = lines[i] as string;
     for (const delimiter of DELIMITERS) {
       if (!line.includes(delimiter)) continue;
-      const fields = (Papa.parse<string[]>(line, { delimiter }).data[0] ?? []).map((f) => f.trim());
+      const fields = lineFields(line, delimiter);
       if (names.every((n) => fields.includes(n))) return { skip: i, delimiter };
     }
   }

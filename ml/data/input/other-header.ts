@@ -2,16 +2,11 @@
 // lines were read by the first header's positions, so stock codes became customers, and the header
 // itself was only counted as repeated. A folder of such exports is refused (many-files.ts); a file
 // of them is too, naming the line, since each part would need its own header to be read right.
+import { DELIMITERS, lineFields } from "./csv-head.ts";
 import { InputError } from "./input-error.ts";
 import type { LogColumns } from "./log-input.ts";
 
-const DELIMITERS = [",", ";", "\t", "|"];
-
-/** A header's names, split by the delimiter that splits it most, quotes and blanks taken off. */
-function namesOf(line: string, delimiter: string): string[] {
-  return line.split(delimiter).map((n) => n.trim().replace(/^"(.*)"$/, "$1"));
-}
-
+/** The delimiter that splits the header most. */
 function delimiterOf(header: string): string {
   const count = (d: string) => header.split(d).length;
   return DELIMITERS.reduce((best, d) => (count(d) > count(best) ? d : best));
@@ -45,9 +40,9 @@ export function otherHeaderError(
   columns: LogColumns,
 ): InputError | null {
   const delimiter = delimiterOf(header);
-  const names = namesOf(text, delimiter);
+  const names = lineFields(text, delimiter);
   if (!names.includes(columns.customerId) || !names.includes(columns.date)) return null;
-  const first = namesOf(header, delimiter);
+  const first = lineFields(header, delimiter);
   if (names.join("\n") === first.join("\n")) return null; // the same header, quoted otherwise
   return new InputError(
     undefined,
