@@ -22,7 +22,11 @@ export type DatabaseDriver = "postgres" | "pglite";
 
 /** Rows of a raw SQL query on either driver (postgres.js returns an array, PGlite `{ rows }`). */
 export async function queryRows<T>(db: Database, query: SQL): Promise<T[]> {
-  const result = (await db.execute(query)) as unknown;
+  return rowsOf<T>(await db.execute(query));
+}
+
+/** The rows of a raw query's result on either driver (an array, or PGlite's `{ rows }`). */
+export function rowsOf<T>(result: unknown): T[] {
   if (Array.isArray(result)) return result as T[];
   return (result as { rows?: T[] }).rows ?? [];
 }

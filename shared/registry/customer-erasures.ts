@@ -1,11 +1,11 @@
 // The `customer_erasures` table (its one owner): which customers were erased in the last day (by
 // `ml forget`, or their decisions alone by the admin route), as sha256 of the id, so that a
 // decision about one of them that was still being made when the erasure committed is not written
-// after it, and a registration leaves out those `ml forget` erased. The decision log's writers add `notErasedSql` to
-// their inserts; the erasure (decision-log.ts eraseCustomerDecisions) locks out those writers
-// first, so an insert either finished before it (and its rows are deleted) or runs after it and
-// sees the marker. Only the hash is kept, and only for a day: long enough for any decision in
-// flight.
+// after it, and a registration leaves out those `ml forget` erased. The decision log's writers
+// add `notErasedSql` to their inserts; the erasure (decision-log.ts eraseCustomerDecisions) locks
+// out those writers first, so an insert either finished before it (and its rows are deleted) or
+// runs after it and sees the marker. Only the hash is kept, and only for a day: long enough for
+// any decision in flight.
 
 import { getTableName, sql } from "drizzle-orm";
 import { sha256Hex } from "../artifacts/sha256.ts";

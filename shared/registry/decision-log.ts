@@ -10,7 +10,7 @@
 // with ON CONFLICT DO NOTHING, so re-sending a batch whose commit was not acknowledged is harmless.
 
 import { and, count, desc, eq, getTableName, inArray, lt, type SQL, sql } from "drizzle-orm";
-import type { Database, Transaction } from "../db/database.ts";
+import { type Database, rowsOf, type Transaction } from "../db/database.ts";
 import {
   type DecisionLogDeadLetterRow,
   type DecisionLogRow,
@@ -409,9 +409,7 @@ async function insertRows(
   const result = await db._.session
     .prepareQuery({ sql: text, params: [json] }, undefined, name, false)
     .execute();
-  // postgres-js answers the rows, PGlite a result holding them.
-  const answer = (Array.isArray(result) ? result : (result as { rows?: unknown[] }).rows) ?? [];
-  return Number((answer[0] as { n?: number } | undefined)?.n ?? 0);
+  return Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0);
 }
 
 /**
