@@ -106,6 +106,11 @@ export function addLogInputOptions(command: Command): Command {
       "leave out rows whose column holds one of these values, e.g. status=cancelled,refunded",
       rowFilter,
     )
+    .option(
+      "--return-rows <column=values>",
+      "rows whose column holds one of these values are returns, whatever their sign (a till's Type=Return rows written positive)",
+      rowFilter,
+    )
     .addOption(
       new Option(
         "--amount-unit <unit>",
@@ -143,11 +148,13 @@ export function logInputFromCli(o: Record<string, unknown>): {
   });
   const keep = o.keepRows as RowFilter | undefined;
   const drop = o.dropRows as RowFilter | undefined;
+  const marked = o.returnRows as RowFilter | undefined;
   const columns = {
     ...(str("priceCol") ? { price: str("priceCol") as string } : {}),
     ...(str("orderCol") ? { order: str("orderCol") as string } : {}),
     ...(keep ? { keepBy: keep.column } : {}),
     ...(drop ? { dropBy: drop.column } : {}),
+    ...(marked ? { returnBy: marked.column } : {}),
   };
   return {
     format: source.kind,
@@ -163,6 +170,7 @@ export function logInputFromCli(o: Record<string, unknown>): {
       returns: str("returns") === "drop" ? "drop" : "net",
       ...(keep ? { keepValues: keep.values } : {}),
       ...(drop ? { dropValues: drop.values } : {}),
+      ...(marked ? { returnValues: marked.values } : {}),
       ...(o.ignoreIdCase === true ? { ignoreIdCase: true } : {}),
       ...(str("amountUnit") ? { amountUnit: str("amountUnit") as "minor" | "major" } : {}),
     },

@@ -15,6 +15,7 @@ const ROLE_OPTION: Record<keyof LogColumns, string> = {
   order: "--order-col",
   keepBy: "--keep-rows",
   dropBy: "--drop-rows",
+  returnBy: "--return-rows",
 };
 
 /** A name without case, spaces, underscores, hyphens or dots: "Customer ID" → "customerid". */
@@ -88,7 +89,9 @@ export function columnHint(
         ? suggestedAmount(name, available)
         : suggestedColumns(role, name, available).map((c) => optionWithColumn(option, c));
     guessed ||= likely.length > 0;
-    const placeholder = role === "keepBy" || role === "dropBy" ? "<column>=<values>" : "<column>";
+    const placeholder = ["keepBy", "dropBy", "returnBy"].includes(role)
+      ? "<column>=<values>"
+      : "<column>";
     return likely.length > 0 ? likely.join(" or ") : `${option} ${placeholder}`;
   });
   return guessed

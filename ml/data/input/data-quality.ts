@@ -214,6 +214,8 @@ export const DataQualitySchema = z.object({
         values: z.array(z.object({ value: z.string(), rows: z.number().int() })),
         /** The values --drop-rows already leaves out of this column. */
         dropped: z.array(z.string()).optional(),
+        /** Of the values, returns written positive: --return-rows nets them. */
+        returns: z.array(z.string()).optional(),
       }),
     )
     .optional(),

@@ -70,6 +70,11 @@ export interface LogColumns {
   keepBy?: string;
   /** The column whose values `dropValues` lists: those rows are left out (an order status). */
   dropBy?: string;
+  /**
+   * The column whose values `returnValues` lists: those rows are returns whatever their sign (a
+   * point-of-sale export's Type=Return rows, written positive).
+   */
+  returnBy?: string;
 }
 
 export interface LogInput {
@@ -99,6 +104,8 @@ export interface LogInput {
   keepValues?: string[];
   /** With columns.dropBy: rows whose value (trimmed text) is one of these are left out. */
   dropValues?: string[];
+  /** With columns.returnBy: rows whose value (trimmed text) is one of these are returns. */
+  returnValues?: string[];
   /**
    * Customer ids compared without case and read lower-cased (--ignore-id-case): e-mail addresses
    * typed by customers (User5@Example.com and user5@example.com are one person).

@@ -458,6 +458,7 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
         ...cancel(input),
         ...(input.keepValues ? { keepValues: input.keepValues } : {}),
         ...(input.dropValues ? { dropValues: input.dropValues } : {}),
+        ...(input.returnValues ? { returnValues: input.returnValues } : {}),
         ...(loaded.header ? { headerNames: [...loaded.types.keys()] } : {}),
         today: todayOf(input.today),
       }),

@@ -242,7 +242,9 @@ test("returns marked by a type or kind column with positive amounts are named; n
     const { quality } = await read(file(text));
     expect({ column, not_sales: quality.not_sales }).toEqual({
       column,
-      not_sales: [{ column, sampled_rows: 5, values: [{ value: "Return", rows: 1 }] }],
+      not_sales: [
+        { column, sampled_rows: 5, values: [{ value: "Return", rows: 1 }], returns: ["Return"] },
+      ],
     });
   }
 });

@@ -70,6 +70,7 @@ const KINDS = [
     where: `regexp_matches(value, ${sqlString(TAKES_BACK)})`,
     // A negative amount is read as a return already: only the rows written positive are named.
     positiveOnly: true,
+    takesBack: true,
   },
 ];
 /** Values listed per column. */
@@ -85,6 +86,8 @@ export interface NotSales {
   values: Array<{ value: string; rows: number }>;
   /** The values --drop-rows already leaves out of this column (the warning adds to them). */
   dropped?: string[];
+  /** Of `values`, those of a kind that takes a sale back (a return): what --return-rows nets. */
+  returns?: string[];
 }
 
 /** Per status column without a filter on it: its values that say no sale, when it holds any. */
@@ -92,7 +95,7 @@ export async function notSales(
   connection: DuckDBConnection,
   peek: string,
   types: Map<string, string>,
-  input: Pick<LogInput, "columns" | "dropValues">,
+  input: Pick<LogInput, "columns" | "dropValues" | "returnValues">,
 ): Promise<NotSales[]> {
   const found: NotSales[] = [];
   for (const column of types.keys()) {
@@ -100,18 +103,31 @@ export async function notSales(
     // Filtered by --drop-rows: the values it leaves that still say no sale (`Canceled` beside a
     // `--drop-rows status=canceled`: the filter matches exactly, and the warning was off).
     const dropped = column === input.columns.dropBy ? (input.dropValues ?? []) : [];
+    // Rows --return-rows reads as returns are no purchases either: not named again.
+    const marked = column === input.columns.returnBy ? (input.returnValues ?? []) : [];
     // A column may be of two kinds (PayPal's "Type": its holds, and a POS export's returns).
     const values: NotSales["values"] = [];
+    const returns: string[] = [];
     let sampled = 0;
     for (const kind of KINDS.filter((k) => k.column.test(column.trim()))) {
-      const odd = await sampleKind(connection, peek, column, kind, input.columns, dropped);
+      const odd = await sampleKind(connection, peek, column, kind, input.columns, [
+        ...dropped,
+        ...marked,
+      ]);
       sampled = Math.max(sampled, odd.sampled);
       for (const v of odd.values) if (!values.some((w) => w.value === v.value)) values.push(v);
+      if ("takesBack" in kind) returns.push(...odd.values.map((v) => v.value));
     }
     if (values.length === 0) continue;
     values.sort((a, b) => b.rows - a.rows || (a.value < b.value ? -1 : 1));
-    const also = dropped.length > 0 ? { dropped } : {};
-    found.push({ column, sampled_rows: sampled, values: values.slice(0, LISTED), ...also });
+    const listed = values.slice(0, LISTED);
+    const also = {
+      ...(dropped.length > 0 ? { dropped } : {}),
+      ...(returns.length > 0
+        ? { returns: returns.filter((r) => listed.some((v) => v.value === r)) }
+        : {}),
+    };
+    found.push({ column, sampled_rows: sampled, values: listed, ...also });
   }
   return found;
 }
@@ -179,13 +195,25 @@ function eventLogError(s: NotSales, others: ReadonlyArray<{ value: string }>): I
 export function notSalesWarning(s: NotSales): string {
   const n = (v: number) => v.toLocaleString("en-US");
   const listed = s.values.map((v) => `${v.value} (${rowsText(v.rows)})`).join(", ");
-  const values = [...(s.dropped ?? []), ...s.values.map((v) => v.value)];
-  const drop = shellArgument(`${s.column}=${values.join(",")}`);
   const besides = s.dropped
     ? ` besides those --drop-rows leaves out (${s.dropped.join(", ")})`
     : "";
   return (
     `WARNING: column "${s.column}" holds ${listed} among its first ${n(s.sampled_rows)} values${besides}: ` +
-    `they are read as purchases; pass --drop-rows ${drop} if they are not sales`
+    `they are read as purchases; ${notSalesHint(s)}`
   );
+}
+
+/** The options to pass: --drop-rows for no sales, and --return-rows for returns written positive. */
+function notSalesHint(s: NotSales): string {
+  const dropOf = (values: string[]) =>
+    `--drop-rows ${shellArgument(`${s.column}=${[...(s.dropped ?? []), ...values].join(",")}`)}`;
+  const all = s.values.map((v) => v.value);
+  const returns = s.returns ?? [];
+  if (returns.length === 0) return `pass ${dropOf(all)} if they are not sales`;
+  const net = `pass --return-rows ${shellArgument(`${s.column}=${returns.join(",")}`)} to subtract them from spend as returns`;
+  const others = all.filter((v) => !returns.includes(v));
+  return others.length > 0
+    ? `${net}, and ${dropOf(others)} if those others are not sales`
+    : `${net}, or ${dropOf(returns)} to leave them out`;
 }

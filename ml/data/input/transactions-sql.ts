@@ -162,6 +162,8 @@ export interface LinesSqlOptions {
   /** Values of columns.keepBy that keep a row, and of columns.dropBy that leave it out. */
   keepValues?: string[];
   dropValues?: string[];
+  /** Values of columns.returnBy that make a row a return, whatever its amount's sign. */
+  returnValues?: string[];
   /**
    * Today (`YYYY-MM-DD`): rows dated after the day after it are skipped as "date in the future"
    * (the day's slack: no time zone's today is refused).
@@ -190,6 +192,13 @@ function filterPassSql(options: LinesSqlOptions): string[] {
     const listed = `list_contains([${values.map(sqlString).join(", ")}], ${text})`;
     return `CASE WHEN ${text} IS NULL THEN NULL ELSE ${keep ? listed : `NOT ${listed}`} END`;
   });
+}
+
+/** SQL: the row is marked a return by --return-rows (its column holds a listed value); else null. */
+function markedReturnSql(column: string | undefined, values: string[] | undefined): string | null {
+  if (column === undefined || !values?.length) return null;
+  const text = columnText(column);
+  return `coalesce(list_contains([${values.map(sqlString).join(", ")}], ${text}), false)`;
 }
 
 /** True when every filter passes; `pass(i)` is filter i's verdict, NULL for an empty value. */
@@ -330,6 +339,8 @@ export function linesSql(options: LinesSqlOptions): string {
   const cancelled = options.cancelPattern
     ? `OR regexp_matches(coalesce(order_id, ''), ${sqlString(options.cancelPattern)})`
     : "";
+  const marked = markedReturnSql(columns.returnBy, options.returnValues);
+  if (marked !== null) typed.push(`${marked} AS marked_return`);
   const reasonSql = (filtered: boolean) =>
     `CASE ${reasons(options, amount, filtered).join("\n    ")} END`;
   const settledByOrder = byOrder
@@ -338,7 +349,7 @@ export function linesSql(options: LinesSqlOptions): string {
   return `CREATE OR REPLACE TABLE lines AS
 SELECT customer_id, day, ${amount} AS amount, ${quantity} AS quantity, order_id,
   ${reasonSql(filtered)} AS reason,
-  (${amount} < 0 OR ${quantity} < 0 ${cancelled}) AS is_return${settledByOrder}, id_as_written,
+  (${amount} < 0 OR ${quantity} < 0 ${cancelled} ${marked === null ? "" : "OR marked_return"}) AS is_return${settledByOrder}, id_as_written,
   ${unread.join(",\n  ")}
 FROM (SELECT ${typed.join(",\n    ")} FROM ${options.from}) AS typed`;
 }
