@@ -10,11 +10,11 @@ import { exampleCurl } from "@pp/decision/src/cli/dev-key.ts";
 import { seedDemoModelFromEnv } from "@pp/ml/pipelines/seed-demo-model.ts";
 import { portInUseLine } from "@pp/shared/http/start-up.ts";
 import { whenParentGone } from "@pp/shared/process/parent-watch.ts";
+import { type Service, serviceEnv } from "./service-env.ts";
 import { openEmbeddedStores } from "./start-embedded.ts";
 
 const repoRoot = resolve(import.meta.dirname, "..");
 const services = ["forecast", "decision"] as const;
-type Service = (typeof services)[number];
 
 const requested = process.argv.slice(2);
 for (const name of requested) {
@@ -91,10 +91,7 @@ function stopAll(signal: NodeJS.Signals) {
 }
 
 for (const service of selected) {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: ports[service] };
-  if (service === "decision" && !process.env.FORECAST_URL) {
-    env.FORECAST_URL = `http://127.0.0.1:${forecastPort}`;
-  }
+  const env = serviceEnv(service, process.env, ports, selected);
   const child = spawn(bun, [join(repoRoot, "services", service, "src/entry/bun.ts")], {
     cwd: repoRoot,
     env,

@@ -17,7 +17,9 @@ export function forecastFailureError(
       details: [{ path: "customer", message: err.message }],
     });
   }
-  const retryAfter = String(Math.max(1, Math.ceil(breaker.retryAfterMs() / 1000)));
+  const retryAfter = String(
+    Math.ceil(err.retryAfterSeconds ?? 0) || Math.max(1, Math.ceil(breaker.retryAfterMs() / 1000)),
+  );
   const hint = setupHint(err);
   return new AppError(
     err.kind === "timeout" ? "gateway_timeout" : "unavailable",

@@ -137,6 +137,26 @@ describe("circuit breaker", () => {
     expect(breaker.state).toBe("closed");
   });
 
+  // Forecast's RATE_LIMIT_RPS counts this service as one client: its 429s opened the breaker, and
+  // every decision then failed fast as "circuit_open" for FORECAST_BREAKER_OPEN_MS.
+  test("a 429 from the forecast service (its rate limit) is named, keeps its Retry-After and does not trip the breaker", async () => {
+    const breaker = new CircuitBreaker({ failureThreshold: 1 });
+    const client = createForecastClient({
+      transport: async () =>
+        Response.json(
+          { error: { code: "rate_limited" } },
+          { status: 429, headers: { "retry-after": "3" } },
+        ),
+      breaker,
+    });
+    for (let i = 0; i < 3; i++) {
+      const err = await failure(client.forecast(request));
+      expect(err.kind).toBe("rate_limited");
+      expect(err.retryAfterSeconds).toBe(3);
+    }
+    expect(breaker.state).toBe("closed");
+  });
+
   test("timeouts count as failures", async () => {
     const stub = forecastContractStub({ mode: "hang" });
     const breaker = new CircuitBreaker({ failureThreshold: 2, openMs: 60_000 });

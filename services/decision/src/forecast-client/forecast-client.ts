@@ -7,7 +7,7 @@ import {
   type ForecastResponse,
   forecastResponseSchema,
 } from "./forecast-contract.ts";
-import { ForecastUnavailableError, isCallerError } from "./forecast-errors.ts";
+import { ForecastUnavailableError, isNotAnOutage } from "./forecast-errors.ts";
 import type { ForecastTransport } from "./forecast-transports.ts";
 
 export interface ForecastClient {
@@ -74,9 +74,10 @@ export function createForecastClient(options: ForecastClientOptions): ForecastCl
         breaker.onSuccess();
         return answer;
       } catch (err) {
-        // An input the forecast service refuses is the caller's fault, not the upstream's: it does
-        // not trip the breaker. A refused key or a wrong URL does: every decision would fail.
-        if (isCallerError(err)) breaker.onSuccess();
+        // An input the forecast service refuses is the caller's fault, and its rate limit is no
+        // outage: neither trips the breaker. A refused key or a wrong URL does: every decision
+        // would fail.
+        if (isNotAnOutage(err)) breaker.onSuccess();
         else breaker.onFailure();
         throw err;
       }
@@ -118,6 +119,17 @@ async function send(
 /** The answer, checked against the forecast contract; anything else is the upstream's fault. */
 async function readAnswer(res: Response): Promise<ForecastResponse> {
   const text = await res.text();
+  if (res.status === 429) {
+    const retryAfter = Number(res.headers.get("retry-after"));
+    throw new ForecastUnavailableError(
+      "rate_limited",
+      `forecast service answered 429 (its rate limit): ${text.slice(0, 200)}`,
+      {
+        status: 429,
+        ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}),
+      },
+    );
+  }
   if (!res.ok) {
     throw new ForecastUnavailableError(
       "bad_status",
