@@ -7,6 +7,8 @@ export const errorStatus = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  /** A customer the production model does not know (not_found is a wrong URL or record). */
+  unknown_customer: 404,
   method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,

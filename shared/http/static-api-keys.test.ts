@@ -15,7 +15,7 @@ async function loggedKeyName(keys: string[], presented: string | null) {
     c.set("logFields", {} as AppEnv["Variables"]["logFields"]);
     await next();
   });
-  app.use(requireStaticApiKey(keys, "forecast"));
+  app.use(requireStaticApiKey(keys, "forecast", "FORECAST_API_KEYS"));
   app.get("/", (c) => c.json({ api_key: c.get("logFields").api_key ?? null }));
   const res = await app.request("/", presented ? { headers: { "x-api-key": presented } } : {});
   return res.status === 200 ? ((await res.json()) as { api_key: string }).api_key : res.status;
@@ -36,14 +36,17 @@ test("an environment key is logged by its hash, so reordering the list renames n
 test("a key sent and not known is said to be not recognised; a missing one, required", async () => {
   const app = new Hono<AppEnv>();
   app.onError(handleError);
-  app.use(requireStaticApiKey(KEYS, "forecast"));
+  app.use(requireStaticApiKey(KEYS, "forecast", "FORECAST_API_KEYS"));
   app.get("/", (c) => c.text("ok"));
   const message = async (headers: Record<string, string>) => {
     const res = await app.request("/", { headers });
     expect(res.status).toBe(401);
     return ((await res.json()) as { error: { message: string } }).error.message;
   };
-  expect(await message({ "x-api-key": "not-a-key" })).toContain("API key not recognised");
+  // It named API_KEYS, the decision service's variable, on forecast.
+  expect(await message({ "x-api-key": "not-a-key" })).toContain(
+    "API key not recognised: send a key listed in FORECAST_API_KEYS",
+  );
   expect(await message({ authorization: "Bearer not-a-key" })).toContain("API key not recognised");
   expect(await message({})).toContain("API key required: send X-API-Key");
 });

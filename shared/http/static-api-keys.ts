@@ -54,6 +54,8 @@ export function staticKeyRateLimitKey(keys: readonly string[]) {
 export function requireStaticApiKey(
   keys: readonly string[],
   realm: string,
+  /** The variable that lists the keys, named to a caller whose key is not in it. */
+  variable: string,
 ): MiddlewareHandler<AppEnv> {
   const names = Promise.all(
     keys.map(async (key) => envKeyName(await sha256Hex(new TextEncoder().encode(key)))),
@@ -66,7 +68,7 @@ export function requireStaticApiKey(
         const message =
           presentedKey(c) === undefined
             ? "API key required: send X-API-Key: <key> (or Authorization: Bearer <key>)"
-            : "API key not recognised: send one of the service's API_KEYS";
+            : `API key not recognised: send a key listed in ${variable}`;
         throw new AppError("unauthorized", message, {
           headers: { "WWW-Authenticate": `Bearer realm="${realm}"` },
         });

@@ -25,7 +25,11 @@ export function createApp(deps: ForecastDeps): Hono<AppEnv> {
   // Optional keys (FORECAST_API_KEYS); probes, metrics and the API docs stay open. Without keys
   // no middleware is added (one that only awaits next() still cost ~2 µs of a /forecast).
   if (deps.config.FORECAST_API_KEYS.length > 0) {
-    const keys = requireStaticApiKey(deps.config.FORECAST_API_KEYS, "forecast");
+    const keys = requireStaticApiKey(
+      deps.config.FORECAST_API_KEYS,
+      "forecast",
+      "FORECAST_API_KEYS",
+    );
     app.use("/forecast", keys);
     app.use("/model-info", keys);
   }

@@ -104,7 +104,7 @@ function customerItem(forecast: ForecastResponse, customerId: string): CustomerF
   if (item.error) {
     // Unknown: 404. Valid but not computable by the models: 422. Anything else: 400.
     const code = item.error.code.includes("unknown")
-      ? "not_found"
+      ? "unknown_customer"
       : item.error.code === "not_computable" || item.error.code === "invalid_customer"
         ? "unprocessable"
         : "bad_request";

@@ -153,11 +153,14 @@ describe("POST /decision", () => {
     for (const id of ids) expect(await logRows(id)).toHaveLength(1);
   });
 
-  test("an unknown customer is a 404 naming it; nothing is logged", async () => {
+  // Its code was not_found, as for a wrong URL: a client could not tell the two apart but by
+  // parsing the message (/decision/batch and /forecast say unknown_customer).
+  test("an unknown customer is a 404 unknown_customer naming it; nothing is logged", async () => {
     const before = deps.audit.pending;
     const res = await post("/decision", { customer: { id: "nobody" }, horizon, actions });
     expect(res.status).toBe(404);
     const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("unknown_customer");
     expect(body.error.message).toContain("nobody");
     expect(deps.audit.pending).toBe(before);
   });
