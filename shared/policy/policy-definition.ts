@@ -70,9 +70,7 @@ export type PolicyDefinition = z.output<typeof policyDefinitionSchema>;
  * uplift would be silently ignored, so adding one is refused. Not part of the schema: a policy
  * stored before this check still loads (an empty segment matches nobody, as it always did).
  */
-export function emptyUpliftSegments(
-  definition: PolicyDefinition,
-): Array<{ path: (string | number)[]; message: string }> {
+export function emptyUpliftSegments(definition: PolicyDefinition): Issue[] {
   return Object.entries(definition.uplifts ?? {}).flatMap(([action, uplift]) =>
     (uplift.by_p_alive ?? []).flatMap((s, i) =>
       s.min < s.max || s.max === 1
@@ -85,6 +83,40 @@ export function emptyUpliftSegments(
           ],
     ),
   );
+}
+
+type Issue = { path: (string | number)[]; message: string };
+
+/**
+ * max_p_alive rules below a min_p_alive rule whose actions they share: no customer passes both,
+ * so those actions would never be chosen, silently. Refused when added (not part of the schema,
+ * as emptyUpliftSegments, so a policy stored before still loads).
+ */
+export function contradictoryRules(definition: PolicyDefinition): Issue[] {
+  const rules = definition.rules.map((rule, i) => ({ rule, i }));
+  const mins = rules.filter((r) => r.rule.rule === "min_p_alive");
+  return rules
+    .filter((r) => r.rule.rule === "max_p_alive")
+    .flatMap(({ rule: max, i }) =>
+      mins.flatMap(({ rule: min, i: j }) => {
+        const shared = sharedActions(min.actions, max.actions);
+        if (min.value <= max.value || shared === null) return [];
+        const which = shared === "all" ? "every action" : shared.join(", ");
+        return [
+          {
+            path: ["rules", i, "value"],
+            message: `max_p_alive ${max.value} is below min_p_alive ${min.value} (rules.${j}): no customer passes both, so ${which} would never be chosen`,
+          },
+        ];
+      }),
+    );
+}
+
+/** The actions two rule scopes share: "all" when neither lists any, null when none. */
+function sharedActions(a?: string[], b?: string[]): string[] | "all" | null {
+  if (a === undefined && b === undefined) return "all";
+  const both = a === undefined ? b : b === undefined ? a : a.filter((x) => b.includes(x));
+  return both && both.length > 0 ? both : null;
 }
 
 /** A policy as the engine uses it: a parsed definition with its name and version. */

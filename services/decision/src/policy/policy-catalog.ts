@@ -14,6 +14,7 @@ import { validationError } from "@pp/shared/errors/validation.ts";
 import { namedPolicies } from "@pp/shared/policy/named-policies.ts";
 import {
   type ActivePolicy,
+  contradictoryRules,
   emptyUpliftSegments,
   policyDefinitionSchema,
 } from "@pp/shared/policy/policy-definition.ts";
@@ -162,7 +163,11 @@ export class PolicyCatalog {
   async add(name: string, definition: unknown): Promise<PolicyView> {
     const parsed = policyDefinitionSchema.safeParse(definition);
     const issues = parsed.success
-      ? [...unknownFields(definition, parsed.data), ...emptyUpliftSegments(parsed.data)]
+      ? [
+          ...unknownFields(definition, parsed.data),
+          ...emptyUpliftSegments(parsed.data),
+          ...contradictoryRules(parsed.data),
+        ]
       : parsed.error.issues;
     if (!parsed.success || issues.length > 0) {
       throw validationError(issues.map((i) => ({ ...i, path: ["definition", ...i.path] })));

@@ -44,3 +44,34 @@ test("a stored policy with an empty segment still loads and activates; a new one
   expect(JSON.stringify(refused)).toContain("definition.uplifts.email.by_p_alive.1.max");
   expect((await new PolicyStore(t.handle.db).list("learned")).length).toBe(1);
 });
+
+// min_p_alive 0.9 beside max_p_alive 0.1 was stored (201) and could be activated: every decision
+// then chose `none`, without a word.
+test("rules no customer can pass together are refused, naming both; disjoint scopes are not", async () => {
+  const catalog = new PolicyCatalog(() => Promise.resolve(t.handle.db));
+  const add = (rules: unknown[]) =>
+    catalog.add("contradiction", { rules }).then(
+      () => null,
+      (error: unknown) => JSON.stringify(error),
+    );
+  const refused = await add([
+    { rule: "max_cost", value: 5 },
+    { rule: "min_p_alive", value: 0.9 },
+    { rule: "max_p_alive", value: 0.1, actions: ["email", "sms"] },
+  ]);
+  expect(refused).toContain("definition.rules.2.value");
+  expect(refused).toContain("below min_p_alive 0.9 (rules.1)");
+  expect(refused).toContain("email, sms");
+  expect(
+    await add([
+      { rule: "min_p_alive", value: 0.3 },
+      { rule: "max_p_alive", value: 0.7 },
+    ]),
+  ).toBe(null);
+  const disjoint = [
+    { rule: "min_p_alive", value: 0.9, actions: ["voucher"] },
+    { rule: "max_p_alive", value: 0.1, actions: ["email"] },
+  ];
+  expect(await add(disjoint)).toBe(null);
+  expect((await new PolicyStore(t.handle.db).list("contradiction")).length).toBe(2);
+});
