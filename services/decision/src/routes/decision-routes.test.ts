@@ -541,6 +541,11 @@ describe("admin decision log: a customer's decisions, erasure, pruning", () => {
       ["GET", "/admin/customers/a%00b/decisions", undefined, '"path":"id"'],
       ["DELETE", "/admin/customers/a%00b/decisions", undefined, '"path":"id"'],
       ["DELETE", `/admin/customers/${"x".repeat(257)}/decisions`, undefined, '"path":"id"'],
+      // Malformed percent-encoding was taken as written: an erasure of "%E0%A4%A" answered 200
+      // with nothing erased, for the customer the caller meant to name.
+      ["DELETE", "/admin/customers/%E0%A4%A/decisions", undefined, "write a % in an id as %25"],
+      ["GET", "/admin/customers/100%/decisions", undefined, '"path":"id"'],
+      ["GET", "/admin/customers/%zz/decisions", undefined, '"path":"id"'],
       ["GET", "/admin/customers/x/decisions?limit=0", undefined, '"path":"limit"'],
       ["GET", "/admin/customers/x/decisions?limit=1e308", undefined, '"path":"limit"'],
       ["GET", "/admin/customers/x/decisions?limit=0x10", undefined, '"path":"limit"'],
