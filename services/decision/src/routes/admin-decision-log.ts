@@ -28,8 +28,9 @@ export const customerParams = z.object({
 
 const FIRST_STORABLE_INSTANT = Date.parse("0001-01-01T00:00:00Z");
 
+// Strict: a misspelt parameter (?limt=5) is a 400 naming it, not the default page.
 export const customerDecisionsQuery = z
-  .object({
+  .strictObject({
     // Decimal digits, as ids: z.coerce read "0x10" as 16 and "1e3" as 1000.
     limit: decimalIdParam("a number of decisions")
       .pipe(z.number().max(1000, { error: "must be at most 1000" }))

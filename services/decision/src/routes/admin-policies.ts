@@ -32,7 +32,7 @@ export const versionParams = z.object({
   version: decimalIdParam("a policy version"),
 });
 
-export const listQuery = z.object({ name: policyName.optional() });
+export const listQuery = z.strictObject({ name: policyName.optional() });
 
 export function registerAdminPolicies(app: Hono<AppEnv>, deps: DecisionDeps): void {
   app.get("/admin/policies", zValidator("query", listQuery, validationHook), async (c) =>

@@ -546,6 +546,9 @@ describe("admin decision log: a customer's decisions, erasure, pruning", () => {
       ["DELETE", "/admin/customers/%E0%A4%A/decisions", undefined, "write a % in an id as %25"],
       ["GET", "/admin/customers/100%/decisions", undefined, '"path":"id"'],
       ["GET", "/admin/customers/%zz/decisions", undefined, '"path":"id"'],
+      // A misspelt parameter was ignored: ?limt=5 answered the default 100 decisions.
+      ["GET", "/admin/customers/x/decisions?limt=5", undefined, "limt"],
+      ["GET", "/admin/policies?nmae=default", undefined, "nmae"],
       ["GET", "/admin/customers/x/decisions?limit=0", undefined, '"path":"limit"'],
       ["GET", "/admin/customers/x/decisions?limit=1e308", undefined, '"path":"limit"'],
       ["GET", "/admin/customers/x/decisions?limit=0x10", undefined, '"path":"limit"'],
