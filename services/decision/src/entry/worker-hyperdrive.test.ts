@@ -202,7 +202,7 @@ describe.skipIf(!bin)("decision Worker with Hyperdrive and PostgreSQL", () => {
         error: { details: { checks: Array<{ name: string; ok: boolean }> } };
       };
       expect(body.error.details.checks).toContainEqual(
-        expect.objectContaining({ name: "database", ok: false }),
+        expect.objectContaining({ name: "decision_log", ok: false }),
       );
       for (let i = 0; i < 10; i++) {
         const res = await decide(worker.url, { id: "c-1" });

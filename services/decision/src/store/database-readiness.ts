@@ -7,7 +7,7 @@ import type { DatabaseProvider } from "./lazy-database.ts";
 
 export function databaseReadinessCheck(database: DatabaseProvider): ReadinessCheck {
   return {
-    name: "database",
+    name: "decision_log", // as decisionLogCheck names it on Bun, Node and Deno: one alert for all
     async check() {
       try {
         const db = await database();
