@@ -1,7 +1,8 @@
 // An OpenAPI 3.1 document built from a service's route list and the zod schemas beside its routes
-// (request bodies, path and query parameters through zod's own z.toJSONSchema), and the
-// self-contained /docs page rendered from it (no CDN needed).
+// (request bodies, path and query parameters and answers through zod's own z.toJSONSchema; every
+// status with its headers), and the self-contained /docs page rendered from it (no CDN needed).
 import * as z from "zod";
+import { errorBodySchema } from "../errors/error-body-schema.ts";
 
 type Method = "get" | "post" | "put" | "patch" | "delete";
 
@@ -13,6 +14,8 @@ export interface OperationSpec {
   description?: string;
   /** The API key scope the route needs (a bearer key), if any. */
   scope?: string;
+  /** The security requirements, when not the `scope`'s bearer key (`{}` in the list: optional). */
+  security?: Array<Record<string, string[]>>;
   body?: z.ZodType;
   /** Name of the body schema under components/schemas (default: derived from the path). */
   bodyName?: string;
@@ -24,6 +27,8 @@ export interface OperationSpec {
   /** The success answer's schema (a component named `responseName`). */
   response?: z.ZodType;
   responseName?: string;
+  /** Headers of the success answers beyond X-Request-Id (name → description). */
+  successHeaders?: Record<string, string>;
   /** Status → description; JSON error statuses get the shared Error schema. */
   responses: Record<string, string>;
   /** Content type of the success answers (none documented when neither this nor `response`). */
@@ -36,34 +41,33 @@ export interface DocumentInfo {
   description: string;
 }
 
-export const errorSchema = {
-  type: "object",
-  properties: {
-    error: {
-      type: "object",
-      properties: {
-        code: { type: "string" },
-        message: { type: "string" },
-        // The fields at fault for a 400/422; other errors say more in an object of their own
-        // (a 405's method and allowed methods, a 503's readiness checks).
-        details: {
-          oneOf: [
-            {
-              type: "array",
-              items: {
-                type: "object",
-                properties: { path: { type: "string" }, message: { type: "string" } },
-              },
-            },
-            { type: "object" },
-          ],
-        },
-      },
-      required: ["code", "message"],
-    },
+/** Response headers every answer may carry, documented once under components/headers. */
+export const sharedHeaders = {
+  "X-Request-Id": {
+    description:
+      "The request's id as logged: the X-Request-Id sent (1-128 of A-Z a-z 0-9 . _ : @ / + = -), else a new UUID",
+    schema: { type: "string" },
   },
-  required: ["error"],
+  "Retry-After": {
+    description: "Seconds to wait before retrying (429, 503, 504; a 409 for a request in flight)",
+    schema: { type: "string", pattern: "^[0-9]+$" },
+  },
+  Allow: {
+    description:
+      "On a 405 (a documented path called with another method): the methods the path takes",
+    schema: { type: "string" },
+  },
 };
+
+const headerRef = (name: keyof typeof sharedHeaders) => ({
+  $ref: `#/components/headers/${name}`,
+});
+
+/** Statuses whose answers may say when to retry. */
+const RETRYABLE = new Set(["409", "429", "503", "504"]);
+
+/** The error body every 4xx/5xx answer carries (components/schemas/Error). */
+export const errorSchema = jsonSchemaOf(errorBodySchema, "output");
 
 /** A zod schema as JSON Schema (draft 2020-12, what OpenAPI 3.1 uses), without `$schema`. */
 export function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
@@ -130,11 +134,16 @@ function operationOf(op: OperationSpec, schemas: Record<string, unknown>) {
   }
   const responses = Object.fromEntries(
     Object.entries(op.responses).map(([status, description]) => {
+      const headers: Record<string, unknown> = { "X-Request-Id": headerRef("X-Request-Id") };
+      if (RETRYABLE.has(status)) headers["Retry-After"] = headerRef("Retry-After");
       if (Number(status) >= 400) {
         const content = { "application/json": { schema: { $ref: "#/components/schemas/Error" } } };
-        return [status, { description, content }];
+        return [status, { description, headers, content }];
       }
-      return [status, success ? { description, content: success } : { description }];
+      for (const [name, about] of Object.entries(op.successHeaders ?? {})) {
+        headers[name] = { description: about, schema: { type: "string" } };
+      }
+      return [status, { description, headers, ...(success ? { content: success } : {}) }];
     }),
   );
   return {
@@ -143,12 +152,17 @@ function operationOf(op: OperationSpec, schemas: Record<string, unknown>) {
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(requestBody ? { requestBody } : {}),
     ...(op.scope ? { security: [{ apiKey: [] }], "x-scope": op.scope } : {}),
+    ...(op.security ? { security: op.security } : {}),
     responses,
   };
 }
 
 /** The OpenAPI 3.1 document of `operations`. */
-export function buildOpenApiDocument(info: DocumentInfo, operations: readonly OperationSpec[]) {
+export function buildOpenApiDocument(
+  info: DocumentInfo,
+  operations: readonly OperationSpec[],
+  options: { securitySchemes?: Record<string, unknown> } = {},
+) {
   const schemas: Record<string, unknown> = {};
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
@@ -158,19 +172,19 @@ export function buildOpenApiDocument(info: DocumentInfo, operations: readonly Op
   }
   schemas.Error = errorSchema;
   const keyed = operations.some((op) => op.scope);
+  const securitySchemes =
+    options.securitySchemes ??
+    (keyed
+      ? { apiKey: { type: "http", scheme: "bearer", description: "An API key: Bearer <key>" } }
+      : undefined);
   return {
     openapi: "3.1.0" as const,
     info,
     paths,
     components: {
       schemas,
-      ...(keyed
-        ? {
-            securitySchemes: {
-              apiKey: { type: "http", scheme: "bearer", description: "An API key: Bearer <key>" },
-            },
-          }
-        : {}),
+      headers: sharedHeaders,
+      ...(securitySchemes ? { securitySchemes } : {}),
     },
   };
 }

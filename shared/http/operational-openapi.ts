@@ -5,15 +5,40 @@ import type { Hono } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import { type OpenApiDocument, type OperationSpec, renderDocsPage } from "./openapi.ts";
 import { HTML_PAGE_HEADERS } from "./page-headers.ts";
+import { healthAnswerSchema } from "./routes/health.ts";
+import { readyAnswerSchema } from "./routes/ready.ts";
 
 /** What a service's /ready checks, in its own words. */
 export type ReadinessSpec = Pick<OperationSpec, "summary" | "responses">;
 
-/** The operational operations, after a service's own ones in its document. */
-export function operationalOperationSpecs(ready: ReadinessSpec): OperationSpec[] {
+/** A 429 on the documentation routes, where the service rate-limits every route but the probes. */
+const limited = { "429": "Rate limited (RATE_LIMIT_RPS, per key or client address)" };
+
+/**
+ * The operational operations, after a service's own ones in its document. `rateLimited`: the
+ * service's rate limit covers /openapi.json and /docs too (never /health, /ready, /metrics).
+ */
+export function operationalOperationSpecs(
+  ready: ReadinessSpec,
+  options: { rateLimited?: boolean } = {},
+): OperationSpec[] {
+  const docsLimit = options.rateLimited ? limited : {};
   return [
-    { method: "get", path: "/health", summary: "Liveness", responses: { "200": "Alive" } },
-    { method: "get", path: "/ready", ...ready },
+    {
+      method: "get",
+      path: "/health",
+      summary: "Liveness",
+      response: healthAnswerSchema,
+      responseName: "Health",
+      responses: { "200": "Alive" },
+    },
+    {
+      method: "get",
+      path: "/ready",
+      response: readyAnswerSchema,
+      responseName: "Ready",
+      ...ready,
+    },
     {
       method: "get",
       path: "/metrics",
@@ -25,14 +50,15 @@ export function operationalOperationSpecs(ready: ReadinessSpec): OperationSpec[]
       method: "get",
       path: "/openapi.json",
       summary: "This document",
-      responses: { "200": "OpenAPI 3.1" },
+      produces: "application/json",
+      responses: { "200": "OpenAPI 3.1", ...docsLimit },
     },
     {
       method: "get",
       path: "/docs",
       summary: "Human-readable documentation",
       produces: "text/html",
-      responses: { "200": "HTML" },
+      responses: { "200": "HTML", ...docsLimit },
     },
   ];
 }
