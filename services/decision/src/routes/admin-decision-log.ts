@@ -58,7 +58,37 @@ export const pruneSchema = z.strictObject({
     .max(RETENTION_DAYS_MAX, { error: `must be at most ${RETENTION_DAYS_MAX}` }),
 });
 
-const decisionView = (row: DecisionLogRow) => ({
+const versionOf = z.object({ name: z.string(), version: z.number().int() });
+const erasedCounts = z.object({ decisions: z.number().int(), dead_letters: z.number().int() });
+
+export const loggedDecisionSchema = z.object({
+  decision_id: z.string(),
+  decided_at: z.string(),
+  chosen_action: z.string(),
+  would_have_action: z.string().nullable(),
+  campaign_id: z.string().nullable(),
+  assignment_group: z.string().nullable(),
+  policy: versionOf,
+  model: versionOf,
+  scores: z.unknown().describe("What the decision was scored on, as logged"),
+  inputs: z.unknown().describe("The request's inputs, as logged"),
+});
+export const parkedRowSchema = z.object({
+  decision_id: z.string(),
+  failed_at: z.string(),
+  reason: z.string(),
+  row: z.unknown().describe("The decision row that could not be written"),
+});
+export const customerDecisionsSchema = z.object({
+  customer_id: z.string(),
+  decisions: z.array(loggedDecisionSchema),
+  next_page: z.object({ before: z.string(), before_id: z.string() }).nullable(),
+  dead_letters: z.array(parkedRowSchema),
+});
+export const customerErasedSchema = z.object({ customer_id: z.string(), erased: erasedCounts });
+export const prunedSchema = z.object({ cutoff: z.string(), deleted: erasedCounts });
+
+const decisionView = (row: DecisionLogRow): z.infer<typeof loggedDecisionSchema> => ({
   decision_id: row.decisionId,
   decided_at: row.decidedAt.toISOString(),
   chosen_action: row.chosenAction,
@@ -71,7 +101,7 @@ const decisionView = (row: DecisionLogRow) => ({
   inputs: row.inputs,
 });
 
-const parkedView = (row: DecisionLogDeadLetterRow) => ({
+const parkedView = (row: DecisionLogDeadLetterRow): z.infer<typeof parkedRowSchema> => ({
   decision_id: row.decisionId,
   failed_at: row.failedAt.toISOString(),
   reason: row.reason,
@@ -124,7 +154,7 @@ export function registerAdminDecisionLog(app: Hono<AppEnv>, deps: DecisionDeps):
         ...(before_id ? { beforeId: before_id } : {}),
       });
       const last = decisions.at(-1);
-      return c.json({
+      const answer: z.infer<typeof customerDecisionsSchema> = {
         customer_id: id,
         decisions: decisions.map(decisionView),
         // The query of the next page (null: this page is the last).
@@ -133,7 +163,8 @@ export function registerAdminDecisionLog(app: Hono<AppEnv>, deps: DecisionDeps):
             ? { before: last.decidedAt.toISOString(), before_id: last.decisionId }
             : null,
         dead_letters: (await repository.deadLettersOfCustomer(id)).map(parkedView),
-      });
+      };
+      return c.json(answer);
     },
   );
 
@@ -148,7 +179,7 @@ export function registerAdminDecisionLog(app: Hono<AppEnv>, deps: DecisionDeps):
     return c.json({
       customer_id: id,
       erased: { decisions: erased.decisions, dead_letters: erased.deadLetters },
-    });
+    } satisfies z.infer<typeof customerErasedSchema>);
   });
 
   app.post("/admin/decision-log/prune", jsonBody(pruneSchema), async (c) => {
@@ -157,6 +188,6 @@ export function registerAdminDecisionLog(app: Hono<AppEnv>, deps: DecisionDeps):
     return c.json({
       cutoff: pruned.cutoff.toISOString(),
       deleted: { decisions: pruned.decisions, dead_letters: pruned.deadLetters },
-    });
+    } satisfies z.infer<typeof prunedSchema>);
   });
 }

@@ -66,7 +66,33 @@ export const rotateKeySchema = z.strictObject({
 
 export const keyIdParams = z.object({ id: decimalIdParam("a key id") });
 
-const view = (k: KeyListing) => ({
+const isoTime = z.string().describe("ISO 8601 (UTC)");
+
+export const keyViewSchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  scopes: z.array(z.enum(API_KEY_SCOPES as [string, ...string[]])),
+  created_at: isoTime,
+  expires_at: isoTime.nullable(),
+  revoked_at: isoTime.nullable(),
+  replaced_by: z.number().int().nullable().describe("The successor's id after a rotation"),
+  state: z.enum(["active", "expired", "revoked"]),
+});
+export const keyListSchema = z.object({ keys: z.array(keyViewSchema) });
+
+export const createdKeySchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  scopes: z.array(z.enum(API_KEY_SCOPES as [string, ...string[]])),
+  expires_at: isoTime.nullable(),
+  key: z.string().describe("The plain key: in this answer only"),
+});
+export const rotatedKeySchema = createdKeySchema.extend({
+  replaced: z.object({ id: z.number().int(), expires_at: isoTime }),
+});
+export const revokedKeySchema = z.object({ id: z.number().int(), revoked: z.literal(true) });
+
+const view = (k: KeyListing): z.infer<typeof keyViewSchema> => ({
   id: k.id,
   name: k.name,
   scopes: k.scopes,
@@ -77,7 +103,7 @@ const view = (k: KeyListing) => ({
   state: keyState(k),
 });
 
-const createdView = (k: CreatedKey) => ({
+const createdView = (k: CreatedKey): z.infer<typeof createdKeySchema> => ({
   id: k.id,
   name: k.name,
   scopes: k.scopes,
@@ -89,7 +115,9 @@ export function registerAdminKeys(app: Hono<AppEnv>, deps: DecisionDeps): void {
   /** The key store on the database (the database away is a 503 from the error handler). */
   const keyStore = async () => new ApiKeyStore(await deps.database());
   app.get("/admin/keys", async (c) =>
-    c.json({ keys: (await (await keyStore()).list()).map(view) }),
+    c.json({ keys: (await (await keyStore()).list()).map(view) } satisfies z.infer<
+      typeof keyListSchema
+    >),
   );
   app.post("/admin/keys", jsonBody(createKeySchema), async (c) => {
     const { name, scopes, expires_in_days: days } = c.req.valid("json");
@@ -118,10 +146,11 @@ export function registerAdminKeys(app: Hono<AppEnv>, deps: DecisionDeps): void {
       await deps.apiKeys.reload();
       const { created, oldExpiresAt } = rotated;
       deps.logger.info("api key rotated", { key_id: id, new_key_id: created.id });
-      return c.json(
-        { ...createdView(created), replaced: { id, expires_at: oldExpiresAt.toISOString() } },
-        201,
-      );
+      const answer: z.infer<typeof rotatedKeySchema> = {
+        ...createdView(created),
+        replaced: { id, expires_at: oldExpiresAt.toISOString() },
+      };
+      return c.json(answer, 201);
     },
   );
   app.post(
@@ -134,7 +163,7 @@ export function registerAdminKeys(app: Hono<AppEnv>, deps: DecisionDeps): void {
       }
       await deps.apiKeys.reload();
       deps.logger.info("api key revoked", { key_id: id });
-      return c.json({ id, revoked: true });
+      return c.json({ id, revoked: true } satisfies z.infer<typeof revokedKeySchema>);
     },
   );
 }

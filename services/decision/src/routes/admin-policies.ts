@@ -17,6 +17,7 @@ import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import type { Hono } from "hono";
 import * as z from "zod";
 import type { DecisionDeps } from "../deps.ts";
+import type { PolicyView } from "../policy/policy-catalog.ts";
 
 export const addPolicySchema = z.strictObject({
   name: z.string().min(1).max(128),
@@ -34,9 +35,25 @@ export const versionParams = z.object({
 
 export const listQuery = z.strictObject({ name: policyName.optional() });
 
+/** A stored policy version as the admin routes answer it. */
+export const policyViewSchema = z.object({
+  name: z.string(),
+  version: z.number().int(),
+  active: z.boolean(),
+  created_at: z.string(),
+  activated_at: z.string().nullable(),
+  definition: z.record(z.string(), z.unknown()).describe("The policy definition as stored"),
+});
+export const policyListSchema = z.object({ policies: z.array(policyViewSchema) });
+
+/** The policy catalog's view, typed as the document has it (its definition is an object). */
+const asDocumented = (view: PolicyView) => view as z.infer<typeof policyViewSchema>;
+
 export function registerAdminPolicies(app: Hono<AppEnv>, deps: DecisionDeps): void {
   app.get("/admin/policies", zValidator("query", listQuery, validationHook), async (c) =>
-    c.json({ policies: await deps.policies.list(c.req.valid("query").name) }),
+    c.json({
+      policies: (await deps.policies.list(c.req.valid("query").name)).map(asDocumented),
+    } satisfies z.infer<typeof policyListSchema>),
   );
 
   app.get("/admin/policies/active", async (c) => {

@@ -30,6 +30,12 @@ import { LinkSigner } from "../campaigns/signed-links.ts";
 import type { DecisionDeps } from "../deps.ts";
 import { campaignFields } from "./decision-schemas.ts";
 
+/** The answer of POST /admin/campaign-links. */
+export const campaignLinkSchema = z.object({
+  url: z.string().describe("The signed link (path with ?exp=&sig=)"),
+  expires_at: z.string(),
+});
+
 export const campaignIdParams = z.object({ id: campaignFields.campaign.unwrap() });
 export const linkBody = z.strictObject({
   campaign: campaignFields.campaign,
@@ -183,6 +189,6 @@ ${rows.join("\n") || '<tr><td colspan="5">No campaign yet: send "campaign" with 
     return c.json({
       url: await signer.sign(path, exp),
       expires_at: new Date(exp * 1000).toISOString(),
-    });
+    } satisfies z.infer<typeof campaignLinkSchema>);
   });
 }

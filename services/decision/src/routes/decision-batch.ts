@@ -16,6 +16,7 @@ import {
 } from "../decisions/idempotent-decision.ts";
 import type { DecisionDeps } from "../deps.ts";
 import type { DecisionGuards } from "./decision.ts";
+import type { BatchAnswerJson } from "./decision-answers.ts";
 import { batchRequestSchema } from "./decision-schemas.ts";
 
 export function registerDecisionBatch(
@@ -39,7 +40,7 @@ export function registerDecisionBatch(
         const answer = await decideBatch(deps, body);
         logBatch(c.get("logFields"), answer);
         outcomes.batch(answer, body.customers.length);
-        return c.json(answer);
+        return c.json(answer satisfies BatchAnswerJson);
       }
       const caller = c.get("apiKey") ?? "";
       const keyed = await decideBatchIdempotently(deps, inFlight, { caller, key, body });

@@ -117,7 +117,8 @@ export const batchRequestSchema = z
       // Each customer gets at most one action: listed twice, they were selected (and paid) twice.
       .superRefine(distinctIds("customer")),
     horizon: horizonSchema,
-    actions: actionsSchema.refine((a) => a.length > 0, { error: "at least one action" }),
+    // .min, not a refine: the document's minItems comes from it (a refine does not show there).
+    actions: actionsSchema.min(1, { error: "at least one action" }),
     budget: money,
     ...campaignFields,
   })

@@ -15,6 +15,7 @@ import {
   replayCounter,
 } from "../decisions/idempotent-decision.ts";
 import type { DecisionDeps } from "../deps.ts";
+import type { DecisionAnswerJson } from "./decision-answers.ts";
 import { decisionRequestSchema } from "./decision-schemas.ts";
 
 /** A decision route's guards: the key check, then the body limit (app.ts says why that order). */
@@ -35,7 +36,7 @@ export function registerDecision(
       const answer = await decideOne(deps, body);
       logDecision(c.get("logFields"), answer);
       outcomes.single(answer);
-      return c.json(answer);
+      return c.json(answer satisfies DecisionAnswerJson);
     }
     const caller = c.get("apiKey") ?? "";
     const keyed = await decideIdempotently(deps, inFlight, { caller, key, body });

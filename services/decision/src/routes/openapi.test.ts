@@ -103,6 +103,14 @@ describe("decision OpenAPI", () => {
     expect(rotate({ grace_hours: 0, expires_in_days: 30 })).toBe(true);
     expect(rotate({ grace_hours: -1 })).toBe(false);
     expect(rotate({ grace: 1 })).toBe(false);
+    // What the batch route refuses, the document refuses too (actions: at least one).
+    const batch = compiler.compile(doc.components.schemas.DecisionBatchRequest as object);
+    const customers = [{ id: "c-1" }];
+    const { horizon, actions } = exampleDecision;
+    expect(batch({ customers, horizon, actions, budget: 10 }), JSON.stringify(batch.errors)).toBe(
+      true,
+    );
+    expect(batch({ customers, horizon, actions: [], budget: 10 })).toBe(false);
     // Each body schema is referenced by the route that takes it.
     const refs = Object.values(doc.paths).flatMap((ops) =>
       Object.values(ops).flatMap((op) =>
