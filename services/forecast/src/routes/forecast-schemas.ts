@@ -34,9 +34,12 @@ export const intervalLevelsSchema = z
   .min(1, { error: "must hold at least one level" })
   .max(5, { error: "at most 5 levels" })
   .refine((levels) => new Set(levels).size === levels.length, { error: "levels must be distinct" })
-  .describe(
-    "Central prediction intervals to add per model, e.g. [0.8, 0.95]: purchases, spend and CLV.",
-  );
+  // uniqueItems: the document says what the refine enforces (a refine does not show there).
+  .meta({
+    description:
+      "Central prediction intervals to add per model, e.g. [0.8, 0.95]: purchases, spend and CLV.",
+    uniqueItems: true,
+  });
 
 export const forecastRequestSchema = z.strictObject({
   horizon: horizonSchema,

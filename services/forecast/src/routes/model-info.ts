@@ -5,8 +5,9 @@ import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import type { Hono } from "hono";
 import type { ForecastDeps } from "../deps.ts";
 import type { LoadedModel } from "../model/loaded-model.ts";
+import type { ModelInfoJson } from "./model-info-schema.ts";
 
-export function modelInfo(model: LoadedModel, sourceDescription: string) {
+export function modelInfo(model: LoadedModel, sourceDescription: string): ModelInfoJson {
   const { identity, manifest } = model;
   const holdout = Object.fromEntries(
     Object.entries(identity.metrics).filter(([key]) => key.includes("holdout")),
@@ -39,7 +40,7 @@ export function modelInfo(model: LoadedModel, sourceDescription: string) {
     gbdt: model.gbdt
       ? {
           trained_horizon: model.trainedHorizon,
-          models: ["count", "purchase", ...(model.gbdt.spend ? ["spend"] : [])],
+          models: ["count", "purchase", ...(model.gbdt.spend ? (["spend"] as const) : [])],
           other_horizons:
             "expected_purchases and predicted_spend are scaled by the customer's BG/NBD ratio E[X(h)]/E[X(H)]; p_purchase becomes 1 - (1 - p)^k, k the exponent that carries the customer's BG/NBD P(purchase) from H to h; p_alive is BG/NBD's; customers given by summary only get no GBDT forecast",
         }

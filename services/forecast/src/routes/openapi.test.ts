@@ -57,6 +57,9 @@ describe("forecast OpenAPI", () => {
     expect(request(exampleRequest), JSON.stringify(request.errors)).toBe(true);
     expect(request({ ...exampleRequest, horizon: { value: 39, unit: "fortnight" } })).toBe(false);
     expect(request({ horizon: exampleRequest.horizon })).toBe(false);
+    // Levels must be distinct, in the document as in the route.
+    expect(request({ ...exampleRequest, intervals: [0.8, 0.95] })).toBe(true);
+    expect(request({ ...exampleRequest, intervals: [0.8, 0.8] })).toBe(false);
     expect(doc.components.schemas.ForecastResponse).toMatchObject({ type: "object" });
   });
 });

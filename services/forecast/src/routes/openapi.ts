@@ -13,6 +13,7 @@ import {
   forecastResponseSchema,
   MAX_CUSTOMERS,
 } from "./forecast-schemas.ts";
+import { modelInfoSchema } from "./model-info-schema.ts";
 
 export const exampleRequest = {
   horizon: { value: 39, unit: "week" },
@@ -22,6 +23,27 @@ export const exampleRequest = {
     { id: "c-18" },
     { id: "c-19", transactions: [{ at: "1997-03-01", amount: 12.5 }] },
   ],
+};
+
+/** FORECAST_API_KEYS, when set: either header (shared/http/static-api-keys.ts); `{}`: none set. */
+const optionalKey: Array<Record<string, string[]>> = [{ apiKeyHeader: [] }, { bearer: [] }, {}];
+const securitySchemes = {
+  apiKeyHeader: {
+    type: "apiKey",
+    in: "header",
+    name: "X-API-Key",
+    description: "One of FORECAST_API_KEYS (only when the service is started with keys)",
+  },
+  bearer: {
+    type: "http",
+    scheme: "bearer",
+    description: "One of FORECAST_API_KEYS as Authorization: Bearer <key> (only with keys)",
+  },
+};
+/** What the key check and the rate limit may answer, when configured. */
+const guarded = {
+  "401": "No or unknown API key (only when FORECAST_API_KEYS is set)",
+  "429": "Rate limited (only when RATE_LIMIT_RPS is set; per key, else per client address)",
 };
 
 export const forecastOperationSpecs: readonly OperationSpec[] = [
@@ -34,11 +56,13 @@ export const forecastOperationSpecs: readonly OperationSpec[] = [
     body: forecastRequestSchema,
     bodyName: "ForecastRequest",
     bodyExample: exampleRequest,
+    security: optionalKey,
     response: forecastResponseSchema,
     responseName: "ForecastResponse",
     responses: {
       "200": "Forecasts, in request order",
       "400": "Malformed JSON or invalid fields (details list path and problem per field)",
+      ...guarded,
       "413": "Body larger than the limit (10 MB by default)",
       "415": "Content-Type is not application/json",
       "503": "No model loaded yet",
@@ -49,13 +73,18 @@ export const forecastOperationSpecs: readonly OperationSpec[] = [
     path: "/model-info",
     summary:
       "The model being served: version, stage, data window, time unit, holdout metrics, checksum, feature layout, inference engine",
-    produces: "application/json",
-    responses: { "200": "Model information", "503": "No model loaded yet" },
+    security: optionalKey,
+    response: modelInfoSchema,
+    responseName: "ModelInfo",
+    responses: { "200": "Model information", ...guarded, "503": "No model loaded yet" },
   },
-  ...operationalOperationSpecs({
-    summary: "Readiness: 503 until a model is loaded",
-    responses: { "200": "Ready", "503": "Not ready" },
-  }),
+  ...operationalOperationSpecs(
+    {
+      summary: "Readiness: 503 until a model is loaded",
+      responses: { "200": "Ready", "503": "Not ready" },
+    },
+    { rateLimited: true },
+  ),
 ];
 
 export function openApiDocument(version: string) {
@@ -64,9 +93,10 @@ export function openApiDocument(version: string) {
       title: "purchase-prediction forecast service",
       version,
       description:
-        "Per-customer purchase forecasts (BG/NBD, Pareto/NBD, a gradient-boosted model scored with onnxruntime-web) with spend and CLV (Gamma-Gamma). Summaries are in the model's time unit (see /model-info).",
+        "Per-customer purchase forecasts (BG/NBD, Pareto/NBD, a gradient-boosted model scored with onnxruntime-web) with spend and CLV (Gamma-Gamma). Summaries are in the model's time unit (see /model-info). With FORECAST_API_KEYS set, /forecast and /model-info need a key (`X-API-Key: <key>` or `Authorization: Bearer <key>`). Every answer carries `X-Request-Id`; errors have the Error body; a documented path called with another method is a 405 with `Allow`.",
     },
     forecastOperationSpecs,
+    { securitySchemes },
   );
 }
 
