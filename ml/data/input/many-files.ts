@@ -171,13 +171,8 @@ async function copyLines(path: string, skip: number, target: CopyTarget): Promis
   let toSkip = skip;
   const isHeader = (bytes: Buffer, start: number, stop: number) =>
     header !== null && stop - start === header.length && header.equals(bytes.subarray(start, stop));
-  const named = otherHeaders && [otherHeaders.customerId, otherHeaders.date].map(Buffer.from);
-  const checkOtherHeader = (line: Buffer) => {
-    if (!header || !otherHeaders || !named?.every((n) => line.includes(n))) return;
-    const text = line.toString("utf8");
-    const error = otherHeaderError(path, lines + skip, header.toString("utf8"), text, otherHeaders);
-    if (error) throw error;
-  };
+  const otherHeader = header && otherHeaders ? otherHeaderCheck(path, header, otherHeaders) : null;
+  const checkOtherHeader = (line: Buffer) => otherHeader?.(line, lines + skip);
   const repeated = (of: number) => {
     const counts = repeats.get(index) ?? new Map<number, number>();
     counts.set(of, (counts.get(of) ?? 0) + 1);
@@ -219,6 +214,60 @@ async function copyLines(path: string, skip: number, target: CopyTarget): Promis
   // A file without a final line end: its last line stays its own.
   if (carry.length > 0) out.write(copy(Buffer.concat([carry, BLANK])));
   return { lines, repeats, partStarts };
+}
+
+/** Throws the error of a line (by its number) that is a header other than `header`. */
+function otherHeaderCheck(
+  path: string,
+  header: Buffer,
+  columns: LogColumns,
+): (line: Buffer, number: number) => void {
+  const text = header.toString("utf8");
+  const named = [columns.customerId, columns.date].map(Buffer.from);
+  return (line, number) => {
+    if (!named.every((n) => line.includes(n))) return;
+    const error = otherHeaderError(path, number, text, line.toString("utf8"), columns);
+    if (error) throw error;
+  };
+}
+
+/**
+ * Throws when a line of the CSV at `path` is a header other than its first (otherHeaderError):
+ * exports joined with `cat` whose later header has other columns. The file is read through once
+ * (decompressed); a UTF-16 file, or one without a header, is not looked into.
+ */
+export async function failOnOtherHeader(path: string, columns: LogColumns): Promise<void> {
+  const lines = await headLines(path).catch((error: unknown) => {
+    if (error instanceof InputError) return null;
+    throw error;
+  });
+  const text = lines === null ? null : headerLine(lines, columns);
+  if (text === null) return;
+  const header = Buffer.from(text);
+  const check = otherHeaderCheck(path, header, columns);
+  const scanner = new LineScanner();
+  let number = 0;
+  const scan = (bytes: Buffer) =>
+    scanner.scan(bytes, (start, end, record) => {
+      number++;
+      const stop = end > start && bytes[end - 1] === 13 ? end - 1 : end;
+      const bom = number === 1 && bytes[start] === 0xef && bytes[start + 1] === 0xbb ? 3 : 0;
+      const line = bytes.subarray(start + bom, stop);
+      if (record && !line.equals(header)) check(line, number);
+    });
+  let carry: Buffer = Buffer.alloc(0);
+  try {
+    for await (const piece of openDecompressed(path)) {
+      const bytes = carry.length > 0 ? Buffer.concat([carry, piece as Buffer]) : (piece as Buffer);
+      const cut = bytes.lastIndexOf(10) + 1;
+      carry = bytes.subarray(cut);
+      if (cut > 0) scan(bytes.subarray(0, cut));
+    }
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    return; // a damaged .gz: the reader says so itself
+  }
+  if (carry.length > 0) scan(Buffer.concat([carry, BLANK]));
 }
 
 /**

@@ -22,3 +22,12 @@ test("the same header quoted otherwise, and a data line holding the names, are n
   expect(at('"order","customer_id","sku","date","amount"')).toBeNull();
   expect(at("7,customer_id date,X1,2023-01-05,10")).toBeNull();
 });
+
+test("a later header with another number of columns is another header, both counts said", () => {
+  expect(at("order,customer_id,sku,date,amount,channel")).toContain(
+    "other columns (6 columns, not 5: adds channel)",
+  );
+  expect(at("order,customer_id,date,amount")).toContain(
+    "other columns (4 columns, not 5: lacks sku)",
+  );
+});

@@ -25,7 +25,9 @@ function difference(first: string[], other: string[]): string {
     ...(added.length > 0 ? [`adds ${added.join(", ")}`] : []),
     ...(missing.length > 0 ? [`lacks ${missing.join(", ")}`] : []),
   ];
-  return `other columns (${parts.join("; ") || "the same names, some twice"})`;
+  const counts =
+    other.length === first.length ? "" : `${other.length} columns, not ${first.length}: `;
+  return `other columns (${counts}${parts.join("; ") || "the same names, some twice"})`;
 }
 
 /**

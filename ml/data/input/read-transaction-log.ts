@@ -54,6 +54,7 @@ import {
   sourceName,
 } from "./log-input.ts";
 import {
+  failOnOtherHeader,
   filesOf,
   type ManyFiles,
   readJoinedParts,
@@ -169,12 +170,29 @@ async function readJoinedOnce(input: LogInput): Promise<ReadLogResult> {
       readDecoded({ ...input, source: { ...source, path: copy } }),
     );
   }
-  const result = await readDecoded(input);
-  if (source.kind !== "csv" || !result.quality.skipped[REPEATED_HEADER.text]) return result;
+  const result = await readDecoded(input).catch(async (error: unknown) => {
+    // A later header with other columns made its lines bad: that is the error to give.
+    if (source.kind === "csv") await failOnOtherHeader(source.path, input.columns);
+    throw error;
+  });
+  if (source.kind !== "csv") return result;
+  if (!result.quality.skipped[REPEATED_HEADER.text]) {
+    if (mayHoldOtherHeader(result.quality)) await failOnOtherHeader(source.path, input.columns);
+    return result;
+  }
   const once = await readJoinedParts(source.path, input.columns, (copy) =>
     readDecoded({ ...input, source: { ...source, path: copy } }),
   );
   return once ?? result;
+}
+
+/**
+ * Whether a later header with other columns (exports joined with `cat`) may be what the read
+ * skipped: lines with another number of columns, or lines above the header the sniffer chose (the
+ * wider part's header taken for the file's). The file is then looked through for one.
+ */
+function mayHoldOtherHeader(quality: DataQuality): boolean {
+  return (quality.lines_above_header ?? 0) > 0 || !!quality.skipped[WRONG_NUMBER_OF_COLUMNS.text];
 }
 
 /** A folder or pattern of exports: the one file it names, or its files read as one (many-files.ts). */
