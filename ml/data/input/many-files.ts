@@ -14,7 +14,7 @@ import type { DataQuality } from "./data-quality.ts";
 import { InputError } from "./input-error.ts";
 import { fileScanSql } from "./load-source.ts";
 import { JSON_FILE, type LogColumns, PARQUET_FILE } from "./log-input.ts";
-import { otherHeaderError } from "./other-header.ts";
+import { delimiterOf, holdsValues, otherHeaderError } from "./other-header.ts";
 import { LineScanner, SeenLines } from "./repeated-lines.ts";
 import { tempCopyFolder } from "./temp-copies.ts";
 
@@ -153,6 +153,8 @@ interface CopyTarget {
   splitAtHeader: boolean;
   /** Columns whose names on a line not the header make it another header: an error. */
   otherHeaders?: LogColumns;
+  /** The header's line in the file (lines above it that are headers too are named so). */
+  headerAt?: number;
 }
 
 /**
@@ -171,7 +173,10 @@ async function copyLines(path: string, skip: number, target: CopyTarget): Promis
   let toSkip = skip;
   const isHeader = (bytes: Buffer, start: number, stop: number) =>
     header !== null && stop - start === header.length && header.equals(bytes.subarray(start, stop));
-  const otherHeader = header && otherHeaders ? otherHeaderCheck(path, header, otherHeaders) : null;
+  const otherHeader =
+    header && otherHeaders
+      ? otherHeaderCheck(path, header, otherHeaders, target.headerAt ?? 1)
+      : null;
   const checkOtherHeader = (line: Buffer) => otherHeader?.(line, lines + skip);
   const repeated = (of: number) => {
     const counts = repeats.get(index) ?? new Map<number, number>();
@@ -221,12 +226,16 @@ function otherHeaderCheck(
   path: string,
   header: Buffer,
   columns: LogColumns,
+  headerAt: number,
 ): (line: Buffer, number: number) => void {
   const text = header.toString("utf8");
+  const delimiter = delimiterOf(text);
   const named = [columns.customerId, columns.date].map(Buffer.from);
   return (line, number) => {
-    if (!named.every((n) => line.includes(n))) return;
-    const error = otherHeaderError(path, number, text, line.toString("utf8"), columns);
+    // A line naming both columns, or holding no value (a data line has its date and amount).
+    if (!named.every((n) => line.includes(n)) && holdsValues(line, delimiter)) return;
+    const other = line.toString("utf8");
+    const error = otherHeaderError(path, number, text, other, columns, headerAt);
     if (error) throw error;
   };
 }
@@ -244,7 +253,7 @@ export async function failOnOtherHeader(path: string, columns: LogColumns): Prom
   const text = lines === null ? null : headerLine(lines, columns);
   if (text === null) return;
   const header = Buffer.from(text);
-  const check = otherHeaderCheck(path, header, columns);
+  const check = otherHeaderCheck(path, header, columns, (lines?.indexOf(text) ?? 0) + 1);
   const scanner = new LineScanner();
   let number = 0;
   const scan = (bytes: Buffer) =>
@@ -371,7 +380,11 @@ export async function readJoinedParts<T extends { quality: DataQuality }>(
     let copied: Copied;
     try {
       const seen = new SeenLines();
-      const target = { out, seen, index: 0, header, splitAtHeader: true, otherHeaders: columns };
+      const headerAt = (lines?.indexOf(text) ?? 0) + 1;
+      const target = {
+        ...{ out, seen, index: 0, header, splitAtHeader: true },
+        ...{ otherHeaders: columns, headerAt },
+      };
       copied = await copyLines(path, 0, target);
     } finally {
       await new Promise((resolve) => out.end(resolve));

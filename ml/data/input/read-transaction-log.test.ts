@@ -654,6 +654,55 @@ test("exports joined with cat whose second header has another number of columns:
   }
 });
 
+// A second header naming the id or date column otherwise (Online Retail II's "Customer ID" against
+// the first export's "CustomerID", or "Date" for "InvoiceDate") was no header to the reader: it was
+// skipped as the header again, or as an unreadable amount or date, and the lines below it read by
+// the first header's positions with nothing said.
+test("exports joined with cat whose second header renames the id or date column: an error naming its line and the rename", async () => {
+  const columns = { customerId: "Customer ID", date: "InvoiceDate", amount: "Amount" };
+  const header = "Invoice,Customer ID,InvoiceDate,Amount";
+  const lines = ["1,a,2023-01-05,10", "2,b,2023-02-01,7", "3,a,2023-02-11,3"];
+  for (const [other, row, differ] of [
+    [
+      "Invoice,CustomerID,InvoiceDate,Amount",
+      "4,c,2023-03-01,4",
+      "renames Customer ID to CustomerID",
+    ],
+    ["Invoice,Customer ID,Date,Amount", "4,c,2023-03-01,4", "renames InvoiceDate to Date"],
+    ["Invoice,Customer ID,Amount,Date", "4,c,4,2023-03-01", "adds Date; lacks InvoiceDate"],
+    ['"Invoice";"CustomerID";"InvoiceDate";"Amount"', "4;c;2023-03-01;4", "renames Customer ID"],
+  ] as const) {
+    const joined = [header, ...lines, other, row].join("\n");
+    const path = file(`${other.includes(";") ? joined.replaceAll(",", ";") : joined}\n`);
+    const error = await failure(read(path, { columns }));
+    expect(error).toBeInstanceOf(InputError);
+    expect(error?.message).toContain(`${path}: line 5: the header line again, other columns (`);
+    expect(error?.message).toContain(differ);
+    expect((error as InputError).hint).toContain("split the file at line 5");
+    if (differ.startsWith("renames Customer ID to")) {
+      expect((error as InputError).hint).toContain(
+        'pass --customer-col "CustomerID" for that part',
+      );
+    }
+  }
+  // The later part's names passed: the first part's header is above the one read, and its lines
+  // were left out as lines above the header.
+  const later = { ...columns, customerId: "CustomerID" };
+  const other = "Invoice,CustomerID,InvoiceDate,Amount";
+  const path = file(`${[header, ...lines, other, "4,c,2023-03-01,4"].join("\n")}\n`);
+  const above = await failure(read(path, { columns: later }));
+  expect(above?.message).toContain(
+    `${path}: line 1: a header line above the one read (line 5, ${other}), other columns (renames CustomerID to Customer ID)`,
+  );
+  // The first header again, its lines below: skipped and counted, as before.
+  const same = file(`${[header, ...lines, header, "4,c,2023-03-01,4"].join("\n")}\n`);
+  const { log, quality } = await read(same, { columns });
+  expect(days(log)).toHaveLength(4);
+  expect(quality.skipped).toEqual({
+    "the header line repeated (files joined one after another)": 1,
+  });
+});
+
 // Appended to itself without its header (an export job run twice into one file): the same, every
 // spend doubled with nothing said (Gamma-Gamma's γ 8.36 → 16.72 on a simulated log).
 test("an export appended to itself without its header: the second copy is read once; equal lines within one copy stay", async () => {

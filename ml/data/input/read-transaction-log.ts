@@ -77,6 +77,7 @@ import { failOnReusedOrderIds } from "./reused-order-ids.ts";
 import {
   columnOf,
   INVALID_ENCODING,
+  MISSING_DATE,
   malformedLine,
   missingValue,
   REPEATED_HEADER,
@@ -188,11 +189,18 @@ async function readJoinedOnce(input: LogInput): Promise<ReadLogResult> {
 
 /**
  * Whether a later header with other columns (exports joined with `cat`) may be what the read
- * skipped: lines with another number of columns, or lines above the header the sniffer chose (the
- * wider part's header taken for the file's). The file is then looked through for one.
+ * skipped: lines with another number of columns, or an unreadable (or missing) date or number (a
+ * header naming the id or date column otherwise, whose cells are names), or lines above the header
+ * the sniffer chose (the wider part's header taken for the file's). The file is then looked
+ * through for one.
  */
 function mayHoldOtherHeader(quality: DataQuality): boolean {
-  return (quality.lines_above_header ?? 0) > 0 || !!quality.skipped[WRONG_NUMBER_OF_COLUMNS.text];
+  const headerSkips = [WRONG_NUMBER_OF_COLUMNS.text, UNREADABLE_DATE.text, MISSING_DATE.text];
+  const skipped = Object.keys(quality.skipped).filter((reason) => quality.skipped[reason]);
+  return (
+    (quality.lines_above_header ?? 0) > 0 ||
+    skipped.some((r) => headerSkips.includes(r) || /^(unreadable |malformed line)/.test(r))
+  );
 }
 
 /** A folder or pattern of exports: the one file it names, or its files read as one (many-files.ts). */
