@@ -3,6 +3,7 @@
 import type { Context, Env, ErrorHandler, Hono, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { connectionLostCode } from "../db/connection-lost.ts";
+import { NoDatabaseError } from "../db/no-database.ts";
 import { AppError } from "./app-error.ts";
 import { codeForStatus } from "./error-codes.ts";
 
@@ -17,6 +18,12 @@ export function toAppError(err: unknown): AppError {
     // The code only: the driver's message names the database's host and port.
     return new AppError("unavailable", `The database is unavailable (${lost}); retry shortly`, {
       headers: { "Retry-After": "5" },
+      cause: err,
+    });
+  }
+  if (err instanceof NoDatabaseError) {
+    // Its reason is ours (which binding or variable to set), never a driver's.
+    return new AppError("unavailable", `The database is unavailable: ${err.message}`, {
       cause: err,
     });
   }

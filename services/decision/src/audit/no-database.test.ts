@@ -37,3 +37,35 @@ test("no database: 503 at once, /ready failing with a short reason, no retry loo
   expect(deps.metrics.expose()).toMatch(/^decision_log_write_failures_total 1$/m);
   await deps.audit.close(100);
 });
+
+// The admin routes read the database directly: without one they answered 500 "Internal server
+// error", with nothing said of why.
+test("no database: every admin route is a 503 naming why, never a 500", async () => {
+  const deps = buildDecisionDeps(parseConfig({ ADMIN_API_KEYS: "adm" }), {
+    runtime: "workerd",
+    overrides: { logger: createLogger({ sink: () => {} }) },
+  });
+  const app = createApp(deps);
+  const auth = { authorization: "Bearer adm", "content-type": "application/json" };
+  const calls: Array<[string, string, unknown?]> = [
+    ["GET", "/admin/keys"],
+    ["POST", "/admin/keys", { name: "n", scopes: ["decide"] }],
+    ["GET", "/admin/policies"],
+    ["GET", "/admin/customers/c/decisions"],
+    ["DELETE", "/admin/customers/c/decisions"],
+    ["POST", "/admin/decision-log/prune", { older_than_days: 30 }],
+  ];
+  for (const [method, path, body] of calls) {
+    const res = await app.request(path, {
+      method,
+      headers: auth,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const error = ((await res.json()) as { error: { code: string; message: string } }).error;
+    expect(`${method} ${path} ${res.status} ${error.code}`).toBe(
+      `${method} ${path} 503 unavailable`,
+    );
+    expect(error.message).toContain("no database is configured on this runtime (workerd)");
+  }
+  await deps.audit.close(100);
+});

@@ -1,6 +1,9 @@
 // The decision service's database, opened on first use and re-tried on the next use after a
 // failure: the service starts (and serves /health) without it, and recovers when it appears.
 import type { Database } from "@pp/shared/db/database.ts";
+import { NoDatabaseError } from "@pp/shared/db/no-database.ts";
+
+export { NoDatabaseError };
 
 export type DatabaseProvider = () => Promise<Database>;
 
@@ -15,12 +18,6 @@ export function lazyDatabase(open: () => Promise<Database>): DatabaseProvider {
     }
     return opening;
   };
-}
-
-/** No database on this runtime; `code` names it in /ready without any other detail. */
-export class NoDatabaseError extends Error {
-  override readonly name = "NoDatabaseError";
-  readonly code = "NO_DATABASE_CONFIGURED";
 }
 
 /** For runtimes without a database (Workers): every use fails, naming why. */
