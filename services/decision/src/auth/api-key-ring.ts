@@ -58,7 +58,8 @@ export class ApiKeyRing {
   private refreshing: Promise<void> | null = null;
   /** The read in the database (the database cancels it at the same bound, statement-timeout.ts). */
   private readonly reading: ReadInFlight<KnownKey[]>;
-  private readonly refreshMs: number;
+  /** How often the keys are read again: a key revoked elsewhere works here at most this long. */
+  readonly refreshMs: number;
   private readonly readTimeoutMs: number;
   private readonly now: () => number;
 

@@ -90,7 +90,15 @@ export const createdKeySchema = z.object({
 export const rotatedKeySchema = createdKeySchema.extend({
   replaced: z.object({ id: z.number().int(), expires_at: isoTime }),
 });
-export const revokedKeySchema = z.object({ id: z.number().int(), revoked: z.literal(true) });
+export const revokedKeySchema = z.object({
+  id: z.number().int(),
+  revoked: z.literal(true),
+  elsewhere_within_s: z
+    .number()
+    .describe(
+      "Refused by this process at once; by other processes of the service within this many seconds (they re-read the keys that often)",
+    ),
+});
 
 const view = (k: KeyListing): z.infer<typeof keyViewSchema> => ({
   id: k.id,
@@ -163,7 +171,11 @@ export function registerAdminKeys(app: Hono<AppEnv>, deps: DecisionDeps): void {
       }
       await deps.apiKeys.reload();
       deps.logger.info("api key revoked", { key_id: id });
-      return c.json({ id, revoked: true } satisfies z.infer<typeof revokedKeySchema>);
+      return c.json({
+        id,
+        revoked: true,
+        elsewhere_within_s: Math.ceil(deps.apiKeys.refreshMs / 1000),
+      } satisfies z.infer<typeof revokedKeySchema>);
     },
   );
 }

@@ -739,7 +739,14 @@ describe("scopes: /admin/* needs the admin scope", () => {
     expect(
       (await post("/decision", { customer: { id: "c-17" }, horizon, actions }, reader)).status,
     ).toBe(200);
-    expect((await post(`/admin/keys/${decideOnly.id}/revoke`, {})).status).toBe(200);
+    const revoked = await post(`/admin/keys/${decideOnly.id}/revoke`, {});
+    expect(revoked.status).toBe(200);
+    // Other processes re-read the keys every 30 s: the answer says how long the key may still work.
+    expect(await revoked.json()).toEqual({
+      id: decideOnly.id,
+      revoked: true,
+      elsewhere_within_s: 30,
+    });
     expect((await post(`/admin/keys/${decideOnly.id}/revoke`, {})).status).toBe(404);
     expect(
       (await post("/decision", { customer: { id: "c-17" }, horizon, actions }, reader)).status,
