@@ -1,5 +1,6 @@
 // The intervals of a forecast batch: forecastIntervals (intervals.ts) fed with a batch's summaries
-// and the models' forecast columns (the GBDT's and the blend's means, each model's discount share).
+// and the models' forecast columns (the GBDT's and the blend's means and P(purchase), each model's
+// discount share).
 // One composition for /forecast and `ml score`, so both serve the same intervals.
 
 import type { BatchForecast, ModelColumns } from "./forecast-batch.ts";
@@ -54,11 +55,16 @@ export function batchForecastIntervals(
     blend: result.blend,
   };
   const means: Partial<Record<"gbdt" | "blend", Float64Array>> = {};
+  const pPurchase: Partial<Record<"gbdt" | "blend", Float64Array>> = {};
   const share: Partial<Record<IntervalModel, Float64Array>> = {};
   for (const [m, cols] of Object.entries(columns) as [IntervalModel, ModelColumns | null][]) {
     if (!cols) continue;
     share[m] = discountShare(part(cols.clv), part(cols.expectedSpend));
-    if (m === "gbdt" || m === "blend") means[m] = part(cols.expectedPurchases);
+    if (m === "gbdt" || m === "blend") {
+      means[m] = part(cols.expectedPurchases);
+      // Their PMF's P(0) is 1 − the P(purchase) served beside it.
+      pPurchase[m] = part(cols.pPurchase);
+    }
   }
   return forecastIntervals(params, {
     x: part(batch.x),
@@ -68,6 +74,7 @@ export function batchForecastIntervals(
     horizon: result.horizon,
     levels,
     means,
+    pPurchase,
     discountShare: share,
     distribution,
     screenMaxX: largest(batch.x),

@@ -2,8 +2,9 @@
 // to the BG/NBD, Pareto/NBD, GBDT and rate-if-alive columns at the requested horizon (bundles
 // trained before the fourth member joined carry three weights per segment and stack three). Expected
 // purchases, spend and CLV are linear, so each is the same weighted sum; P(alive) mixes the BTYD
-// members' (blendPAlive) and P(purchase) follows from the blend's count distribution (negative
-// binomial with the out-of-fold dispersion).
+// members' (blendPAlive) and P(purchase) follows from the negative binomial with the out-of-fold
+// dispersion around the blend's mean (see blendPurchaseProbability). The served distribution then
+// has P(0) = 1 − that P(purchase) (a hurdle, ml/forecasting/intervals.ts meanOnlyPmf).
 
 import type { BgNbdParams } from "../models/bgnbd.ts";
 import { negativeBinomialZero } from "../models/negative-binomial.ts";

@@ -4,8 +4,11 @@
 //
 // - Purchases: BG/NBD and Pareto/NBD conditional PMFs (ml/models/*-pmf.ts) mixed over a parametric
 //   bootstrap of the parameters (log θ ~ N(log θ̂, inverse observed information), 16 seeded draws),
-//   so process noise and parameter uncertainty both count; GBDT and blend: negative binomial around
-//   their mean with the dispersion fitted out of fold. Intervals are conservative integer sets.
+//   so process noise and parameter uncertainty both count. GBDT and blend: a hurdle with
+//   P(X = 0) = 1 − their P(purchase) and, given X ≥ 1, a zero-truncated negative binomial with the
+//   dispersion fitted out of fold, whose mean makes E[X] their expected purchases (without a
+//   P(purchase), the negative binomial around the mean alone). Intervals are conservative integer
+//   sets.
 // - Spend = the total order value of the horizon's purchases: Σ of X amounts, each Gamma(p, ν), with
 //   ν from the customer's Gamma-Gamma posterior Gamma(q + p·x, γ + x·m_x) (Gamma-Gamma parameters
 //   also bootstrapped). Its quantiles come from 500 Monte Carlo draws per customer, seeded by the
@@ -20,7 +23,7 @@ import type { BgNbdParams } from "../models/bgnbd.ts";
 import { bgnbdConditionalPmf } from "../models/bgnbd-pmf.ts";
 import type { CountPmf } from "../models/count-pmf.ts";
 import type { GammaGammaParams } from "../models/gamma-gamma.ts";
-import { negativeBinomialMeanPmf } from "../models/negative-binomial.ts";
+import { hurdleNegativeBinomialPmf, negativeBinomialMeanPmf } from "../models/negative-binomial.ts";
 import type { ParetoNbdParams } from "../models/pareto-nbd.ts";
 import { paretoNbdConditionalPmf } from "../models/pareto-nbd-pmf.ts";
 import { ModelInputError } from "../models/types.ts";
@@ -68,6 +71,11 @@ export interface IntervalInput {
   levels: readonly number[];
   /** Expected purchases of the mean-only models (NaN: no forecast for that customer). */
   means?: Partial<Record<"gbdt" | "blend", ArrayLike<number>>>;
+  /**
+   * P(purchase) of the mean-only models: their PMF's P(X = 0) is 1 − it (a hurdle). Without it
+   * (or where it is NaN), the negative binomial around the mean alone.
+   */
+  pPurchase?: Partial<Record<"gbdt" | "blend", ArrayLike<number>>>;
   /** Per model, CLV / expected spend (the discount share); without it, CLV intervals are NaN. */
   discountShare?: Partial<Record<IntervalModel, ArrayLike<number>>>;
   /** Also return each customer's PMF. */
@@ -109,9 +117,22 @@ function supportSize(shape: number, rate: number, horizon: number): number {
   return Math.min(5000, Math.ceil(mean + 12 * Math.sqrt(mean + (mean * mean) / shape) + 30));
 }
 
-/** The NB (or Poisson) PMF of a mean-only forecast, with enough support for its spread. */
-export function meanOnlyPmf(mean: number, dispersion: number): CountPmf {
+/**
+ * The PMF of a mean-only forecast, with enough support for its spread: given its P(purchase) p, the
+ * hurdle P(0) = 1 − p, X | X ≥ 1 a zero-truncated NB with E[X] = mean (see
+ * hurdleNegativeBinomialPmf); without p, the NB (or Poisson) with that mean. The NB around the mean
+ * alone put P(0) where its dispersion said, not where the model's P(purchase) is: 1 − P(0) was
+ * 0.611 against a P(purchase) of 0.528 and an actual share buying of 0.522 (10,000 simulated
+ * customers, 4× the GBDT's trained horizon).
+ */
+export function meanOnlyPmf(mean: number, dispersion: number, pPurchase = Number.NaN): CountPmf {
   const shape = dispersion > 0 ? 1 / dispersion : 1e6;
+  if (!Number.isNaN(pPurchase)) {
+    // Sized for the truncated part's mean E[X]/p: its NB's variance bounds the truncated one's.
+    const truncated = pPurchase > 0 ? Math.max(0, mean) / Math.min(1, pPurchase) : 0;
+    const K = supportSize(shape, shape, Math.max(1, truncated)) + 10;
+    return hurdleNegativeBinomialPmf(pPurchase, mean, dispersion, K);
+  }
   // A Gamma mixing rate of shape/mean has the forecast's mean. (Rate 1 sized the support for a
   // mean of mean/φ: at φ 14 a mean of 7.8 lost its 95% upper bound, whose true value is 84.)
   return negativeBinomialMeanPmf(
@@ -182,10 +203,11 @@ function pmfSources(models: IntervalModelParams, input: IntervalInput): PmfSourc
   };
   const meanOnly = (name: "gbdt" | "blend"): PmfOf => {
     const means = input.means?.[name];
+    const probs = input.pPurchase?.[name];
     const phi = models.dispersion[name] ?? 0;
     return (i) => {
       const mu = means ? means[i]! : Number.NaN;
-      return Number.isFinite(mu) ? meanOnlyPmf(mu, phi) : null;
+      return Number.isFinite(mu) ? meanOnlyPmf(mu, phi, probs ? probs[i]! : Number.NaN) : null;
     };
   };
   const of: Record<IntervalModel, PmfOf> = {
@@ -292,11 +314,13 @@ export function forecastIntervals(
   return out;
 }
 
-/** Everything a customer's intervals depend on: the summary and the mean-only models' means. */
+/** Everything a customer's intervals depend on: the summary and the mean-only models' figures. */
 function customerKey(input: IntervalInput, present: IntervalModel[], i: number): string {
   let key = `${input.x[i]}|${input.tx[i]}|${input.T[i]}|${input.monetary[i]}`;
   for (const m of present) {
-    if (m === "gbdt" || m === "blend") key += `|${input.means?.[m]?.[i]}`;
+    if (m === "gbdt" || m === "blend") {
+      key += `|${input.means?.[m]?.[i]}|${input.pPurchase?.[m]?.[i]}`;
+    }
   }
   return key;
 }

@@ -1,7 +1,13 @@
 import { expect, test } from "bun:test";
 import { Xoshiro128 } from "../random/seeded-random.ts";
 import { sampleGamma } from "../sim/samplers.ts";
-import { fitDispersion, negativeBinomialMeanPmf } from "./negative-binomial.ts";
+import {
+  fitDispersion,
+  hurdleNegativeBinomialPmf,
+  meanForTruncatedMean,
+  negativeBinomialMeanPmf,
+  negativeBinomialZero,
+} from "./negative-binomial.ts";
 import { gammaln } from "./special-functions.ts";
 
 function poisson(rng: Xoshiro128, mu: number): number {
@@ -62,4 +68,35 @@ test("a Poisson PMF with a mean past e^(−μ)'s range sums to 1 around μ (was 
     });
     expect(Math.abs(mean / mu - 1)).toBeLessThan(1e-10);
   }
+});
+
+test("the hurdle PMF has P(0) = 1 − p and mean E[X], its positive part a zero-truncated NB", () => {
+  for (const [p, mean, phi] of [
+    [0.3, 0.45, 1.63],
+    [0.528, 2.4, 0.8],
+    [0.9, 30, 0.05],
+    [0.05, 0.0500001, 1.5],
+    [0.2, 0.7, 0],
+    [0.999, 12, 14],
+  ] as const) {
+    const { pmf, tail } = hurdleNegativeBinomialPmf(p, mean, phi, 4000);
+    expect(tail).toBeLessThan(1e-9);
+    expect(Math.abs(1 - (pmf[0] as number) - p)).toBeLessThan(1e-12);
+    const m = pmf.reduce((s, q, k) => s + k * q, 0);
+    expect(Math.abs(m - mean) / mean).toBeLessThan(1e-7);
+    // Given X ≥ 1: the NB of mean μ with its zero removed, in the same proportions.
+    const mu = meanForTruncatedMean(mean / p, phi);
+    const nb = negativeBinomialMeanPmf(mu, phi, 4000).pmf;
+    const ratio = (pmf[1] as number) / (nb[1] as number);
+    const scale = p / (1 - negativeBinomialZero(mu, phi));
+    expect(Math.abs(ratio / scale - 1)).toBeLessThan(1e-6);
+    expect(Math.abs((pmf[3] as number) / (nb[3] as number) / ratio - 1)).toBeLessThan(1e-9);
+  }
+});
+
+test("a mean below P(purchase) (impossible for a count) gives X | X ≥ 1 = 1: P(0) kept, mean p", () => {
+  const { pmf, tail } = hurdleNegativeBinomialPmf(0.4, 0.3, 1.2, 50);
+  expect(Array.from(pmf.subarray(0, 3))).toEqual([0.6, 0.4, 0]);
+  expect(tail).toBe(0);
+  expect(hurdleNegativeBinomialPmf(0, 0.2, 1.2, 50).pmf[0]).toBe(1);
 });

@@ -72,7 +72,7 @@ function intervalMethod(model: LoadedModel) {
       ? "parametric bootstrap: 16 draws of the log-parameters from N(MLE, inverse observed information)"
       : "none (the bundle has no covariances): process noise only",
     purchases:
-      "BTYD: conditional PMF mixed over the draws; GBDT and blend: negative binomial with the out-of-fold dispersion; conservative equal-tailed integer interval",
+      "BTYD: conditional PMF mixed over the draws; GBDT and blend: P(0) = 1 − their p_purchase and, given at least one, a zero-truncated negative binomial with the out-of-fold dispersion and a mean that makes E[X] their expected_purchases; conservative equal-tailed integer interval",
     spend: "total order value in the horizon: Gamma-Gamma posterior, 500 Monte Carlo draws",
     clv: "spend interval × the model's discount share (CLV / expected spend)",
     dispersion: u?.dispersion ?? {},
