@@ -72,15 +72,22 @@ export interface ScoreResult {
   destination: string;
 }
 
-/** `52w`, `39 weeks`, `365d` → a horizon; throws a RangeError naming --horizon. */
+/** `52w`, `39 weeks`, `365d` → a horizon; throws a RangeError naming --horizon and what is wrong. */
 export function parseHorizon(text: string): Horizon {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(w|weeks?|d|days?)\s*$/i.exec(text);
-  const value = m ? Number(m[1]) : Number.NaN;
-  if (!m || !(value > 0)) {
+  const m = /^\s*([-+]?\d+(?:\.\d+)?)\s*([a-z]+)\s*$/i.exec(text);
+  if (!m) {
     throw new RangeError(
       `--horizon: expected a number of weeks or days like 52w or 365d, got "${text}"`,
     );
   }
+  if (!/^(w|weeks?|d|days?)$/i.test(m[2] as string)) {
+    throw new RangeError(
+      `--horizon: supported units are weeks (52w, 52 weeks) and days (365d, 365 days), got "${text}"`,
+    );
+  }
+  const value = Number(m[1]);
+  // "0w" is a number of weeks: say what is wrong with it, as /forecast does.
+  if (!(value > 0)) throw new RangeError(`--horizon: must be > 0, got "${text}"`);
   const unit = (m[2] as string).toLowerCase().startsWith("w") ? "week" : "day";
   if (value * (unit === "week" ? 7 : 1) > MAX_HORIZON_DAYS) {
     throw new RangeError(`--horizon: at most ${MAX_HORIZON_DAYS} days (5 years), got "${text}"`);
