@@ -31,7 +31,8 @@ import {
   shapeLimitNote,
 } from "./fit-btyd-models.ts";
 import { gammaGammaFitWarnings, HOMOGENEOUS_LIMIT_IS_SOUND } from "./fit-warnings.ts";
-import { smallDataGbdtOptions } from "./gbdt-cross-validation.ts";
+import { MIN_GBDT_CUSTOMERS, smallDataGbdtOptions } from "./gbdt-cross-validation.ts";
+import { servedRecommendation } from "./recommend-model.ts";
 import { createStepLog, type StepLog } from "./step-log.ts";
 import type { GbdtModels, TrainedModels } from "./train-models.ts";
 
@@ -186,7 +187,7 @@ async function productionGbdt(
   const windowDays = Math.round(H * unitDays(timeUnit));
   const featuresAt = dayToIsoDate(asOfDay - windowDays);
   const window = summarize(log, { calibrationEnd: featuresAt, holdoutEnd: asOf, timeUnit });
-  if (window.n < 50) {
+  if (window.n < MIN_GBDT_CUSTOMERS) {
     notes.push(`only ${window.n} customers by ${featuresAt}: the production bundle has no GBDT`);
     return { gbdt: null, gbdtMetrics: null };
   }
@@ -278,14 +279,22 @@ async function trainWindowGbdt(
  * evaluation's recommendation and scores, the production fits, and metrics.json with both steps.
  */
 export function servedModels(evaluation: TrainedModels, production: ProductionModels | null) {
+  // Without a production GBDT there is no GBDT or blend to serve: the recommendation is one that is.
+  const comparison =
+    production && !production.gbdt
+      ? servedRecommendation(evaluation.metrics)
+      : evaluation.metrics.comparison;
+  const recommended = comparison.recommended;
   const metrics = {
     ...evaluation.metrics,
-    evaluation: evaluationSection(evaluation),
+    comparison,
+    evaluation: evaluationSection({ ...evaluation, recommended }),
     production: production ? production.metrics : null,
   };
   if (!production) return { ...evaluation, metrics };
   return {
     ...evaluation,
+    recommended,
     bgnbd: production.bgnbd,
     paretoNbd: production.paretoNbd,
     gammaGamma: production.gammaGamma,

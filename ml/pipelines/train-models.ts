@@ -265,6 +265,13 @@ async function btydCalibrationStep(
   });
 }
 
+/** The customers and holdout purchase days the holdout scores rest on. */
+function evaluatedOn(summaries: CustomerSummaries) {
+  let holdoutPurchases = 0;
+  for (let i = 0; i < summaries.n; i++) holdoutPurchases += summaries.holdoutPurchases[i]!;
+  return { customers: summaries.n, holdoutPurchases };
+}
+
 /** Steps 5 and 6: metrics.json's content and the report's. */
 async function metricsAndReport(
   run: RunContext,
@@ -283,6 +290,7 @@ async function metricsAndReport(
       gbdt: gbdt?.holdout ?? null,
       blend: stacking?.blendHoldout ?? null,
     },
+    ...(holdout ? { evaluated: evaluatedOn(input.summaries) } : {}),
   });
   const metrics = trainingMetrics({
     summaries: input.summaries,
