@@ -115,6 +115,7 @@ export async function fitBtydModels(
     steps.warn(`fit warning: ${w}`);
     notes.push(`WARNING: ${w}`);
   }
+  notes.push(...(diagnostics.notes ?? []));
   for (const [name, fit] of [
     ["BG/NBD", bgnbd],
     ["Pareto/NBD", paretoNbd],
