@@ -295,6 +295,7 @@ export function servedModels(evaluation: TrainedModels, production: ProductionMo
   return {
     ...evaluation,
     recommended,
+    report: servedReport(evaluation, comparison),
     bgnbd: production.bgnbd,
     paretoNbd: production.paretoNbd,
     gammaGamma: production.gammaGamma,
@@ -306,6 +307,26 @@ export function servedModels(evaluation: TrainedModels, production: ProductionMo
     horizon: production.gbdt ? evaluation.horizon : 0,
     metrics,
   } satisfies TrainedModels;
+}
+
+/** The report's lines with the served recommendation, when the production step moved it. */
+function servedReport(
+  evaluation: TrainedModels,
+  comparison: TrainedModels["metrics"]["comparison"],
+): TrainedModels["report"] {
+  const report = evaluation.report;
+  if (comparison.recommended === evaluation.recommended) return report;
+  const line = "recommended model (best out-of-fold Poisson deviance): ";
+  const said = new Set(report.notes);
+  return {
+    ...report,
+    notes: [
+      ...report.notes.map((n) =>
+        n.startsWith(line) ? `recommended model (best served): ${comparison.recommended}` : n,
+      ),
+      ...comparison.notes.filter((n) => !said.has(n)),
+    ],
+  };
 }
 
 /** metrics.json `evaluation`: the split and the holdout scores that chose `recommended`. */

@@ -101,6 +101,8 @@ test("a production bundle without a GBDT never keeps gbdt or blend as its recomm
   expect(served.metrics.comparison.recommended).toBe(best);
   expect(served.metrics.evaluation.recommended).toBe(best);
   expect(served.metrics.evaluation.recommended_poisson_deviance).toBe(Math.min(bg, pn));
+  expect(served.report.notes).toContain(`recommended model (best served): ${best}`);
+  expect(served.report.notes.join("\n")).not.toContain("best out-of-fold Poisson deviance): blend");
   expect(served.metrics.comparison.notes).toContain(
     `blend scored best on the holdout (Poisson deviance ${(m.blend as { holdout: { poisson_deviance: number } }).holdout.poisson_deviance.toFixed(4)}) but the production bundle has no GBDT: recommended ${best} (${Math.min(bg, pn).toFixed(4)}), the best of the models it serves`,
   );

@@ -148,7 +148,7 @@ async function trainPipelineOn(
     print,
   );
   const served = servedModels(trained, production);
-  const { outDir, bundle, trainedAt } = await writeOutputs(trained, served, options, steps, print);
+  const { outDir, bundle, trainedAt } = await writeOutputs(served, options, steps, print);
   const { registered, gate } = options.register
     ? await registerStep(options.register, {
         options,
@@ -211,16 +211,15 @@ async function readTrainingData(
   return loaded;
 }
 
-/** Renders the report, builds the bundle (ONNX included) and writes it to --out. */
+/** Renders the report (with the served recommendation), builds the bundle (ONNX included) and writes it to --out. */
 async function writeOutputs(
-  trained: TrainedModels,
   served: TrainedModels,
   options: TrainPipelineOptions,
   steps: StepLog,
   print: (line: string) => void,
 ): Promise<{ outDir: string; bundle: ModelBundle; trainedAt: Date }> {
   const trainedAt = new Date();
-  const reportHtml = await steps.step("render report", () => renderReportHtml(trained.report));
+  const reportHtml = await steps.step("render report", () => renderReportHtml(served.report));
   const bundle = await steps.step("export ONNX + bundle", () =>
     buildBundle(served, {
       ...(options.register ? { name: options.register } : {}),
