@@ -1,5 +1,7 @@
 // Step 4 of `trainModels`: which model to recommend (best out-of-fold Poisson deviance; without a
-// holdout, the better BTYD log-likelihood; never a flagged fit), and the GBDT vs BG/NBD comparison.
+// holdout, the better BTYD log-likelihood; never a flagged fit; the GBDT and the blend only on
+// enough customers to serve a GBDT), and the GBDT vs BG/NBD comparison; servedRecommendation keeps
+// it among the models a production bundle serves.
 
 import type { TrainingMetrics } from "../bundle/training-metrics.ts";
 import type { CountMetrics, PurchaseMetrics } from "../evaluation/metrics.ts";
