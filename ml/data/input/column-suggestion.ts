@@ -6,7 +6,7 @@
 import type { LogColumns } from "./log-input.ts";
 
 /** The CLI option that names each role's column. */
-const ROLE_OPTION: Record<keyof LogColumns, string> = {
+export const ROLE_OPTION: Record<keyof LogColumns, string> = {
   customerId: "--customer-col",
   date: "--date-col",
   amount: "--amount-col",

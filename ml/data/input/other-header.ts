@@ -3,6 +3,7 @@
 // lines were read by the first header's positions, so stock codes became customers, and the header
 // itself was only counted as repeated. A folder of such exports is refused (many-files.ts); a file
 // of them is too, naming the line, since each part would need its own header to be read right.
+import { ROLE_OPTION } from "./column-suggestion.ts";
 import { DELIMITERS, lineFields } from "./csv-head.ts";
 import { InputError } from "./input-error.ts";
 import type { LogColumns } from "./log-input.ts";
@@ -100,23 +101,13 @@ function difference(first: string[], other: string[], columns: LogColumns): stri
   return `other columns (${counts}${parts.join("; ") || "the same names, some twice"})`;
 }
 
-/** The option naming each chosen column. */
-const COLUMN_OPTIONS: Record<string, string> = {
-  customerId: "--customer-col",
-  date: "--date-col",
-  amount: "--amount-col",
-  quantity: "--quantity-col",
-  price: "--price-col",
-  order: "--order-col",
-};
-
 /** What to pass for the part below when it names a chosen column otherwise. */
 function renameAdvice(first: string[], other: string[], columns: LogColumns): string {
   const [rename] = renamed(first, other, columns);
   if (!rename) return "";
   const [of, to] = rename;
-  const role = Object.keys(columns).find((k) => columns[k as keyof LogColumns] === of);
-  const option = COLUMN_OPTIONS[role ?? ""] ?? "the column option";
+  const role = (Object.keys(columns) as Array<keyof LogColumns>).find((k) => columns[k] === of);
+  const option = role === undefined ? "the column option" : ROLE_OPTION[role];
   return ` (its ${JSON.stringify(of)} column is named ${JSON.stringify(to)} there: pass ${option} ${JSON.stringify(to)} for that part)`;
 }
 
