@@ -5,6 +5,7 @@
 // everything, policies and campaign pages included.
 import type { Database } from "@pp/shared/db/database.ts";
 import { ApiKeyStore } from "../auth/api-key-store.ts";
+import { exampleDecision } from "../routes/decision-openapi.ts";
 
 export const DEV_KEY_NAME = "local-dev";
 
@@ -27,22 +28,9 @@ export async function ensureDevKey(db: Database): Promise<string | null> {
 
 /** The README's example decision as a ready-to-paste curl line. */
 export function exampleCurl(key: string, decisionPort: string): string {
-  const body = JSON.stringify(EXAMPLE_DECISION);
+  const body = JSON.stringify(exampleDecision);
   return (
     `curl -s localhost:${decisionPort}/decision -H 'Authorization: Bearer ${key}' ` +
     `-H 'content-type: application/json' -d '${body}'`
   );
 }
-
-/**
- * The README's example: a customer who bought on 8 of the last 36 weeks and last 2 weeks ago is
- * likely to buy again soon, so the call (uplift 0.4) is worth its cost; see the README.
- */
-export const EXAMPLE_DECISION = {
-  customer: { id: "c-42", summary: { frequency: 8, recency: 34, T: 36, monetary: 35 } },
-  horizon: { value: 13, unit: "week" },
-  actions: [
-    { id: "email-10pct", cost: 0.5, uplift: 0.15, margin: 8 },
-    { id: "call", cost: 6, uplift: 0.4, margin: 8 },
-  ],
-};

@@ -9,6 +9,10 @@ import {
   MAX_BATCH_CUSTOMERS,
 } from "./decision-schemas.ts";
 
+/**
+ * The README's example (and `npm start`'s curl line): a customer who bought on 8 of the last 36
+ * weeks and last 2 weeks ago is likely to buy again soon, so the call (uplift 0.4) is worth its cost.
+ */
 export const exampleDecision = {
   customer: { id: "c-42", summary: { frequency: 8, recency: 34, T: 36, monetary: 35 } },
   horizon: { value: 13, unit: "week" },
