@@ -2,6 +2,7 @@
 // ten million rows fit in memory and every later stage can loop over them without allocation.
 
 import { isoDateToDay } from "@pp/shared/calendar/iso-date.ts";
+import type { LaterReturns } from "./later-returns.ts";
 
 /** A transaction log in columnar form. Row i is (customer[i], day[i], amount[i], quantity?[i]). */
 export interface TransactionLog {
@@ -17,6 +18,11 @@ export interface TransactionLog {
   quantity: Float64Array | null;
   /** Number of rows. The typed arrays may be longer (growth buffers); only [0, length) is valid. */
   length: number;
+  /**
+   * Returns netted into days before them (the DuckDB reader's, under --returns net): what a
+   * summary at an earlier cutoff must not see (knownAt). Absent when there are none.
+   */
+  laterReturns?: LaterReturns;
 }
 
 /** One malformed row of a data file, reported with its 1-based line number. */

@@ -3,6 +3,7 @@
 // Runtime-neutral: the training pipeline builds a matrix, the forecast service one vector at a time,
 // and both go through the same code so they give the same numbers.
 
+import { knownAt } from "../data/later-returns.ts";
 import type { TransactionLog } from "../data/transaction-log.ts";
 import { type BtydParams, btydFeatures } from "./btyd-features.ts";
 import type { CustomerSummaries, TimeUnit } from "./customer-summaries.ts";
@@ -216,10 +217,12 @@ function recentPurchases(p: PurchaseDays, cutoffDay: number): number[] {
  * `summaries` in its order. Only transactions on or before `opts.cutoffDay` are used.
  */
 export function buildFeatureMatrix(
-  log: TransactionLog,
+  given: TransactionLog,
   summaries: CustomerSummaries,
   opts: FeatureOptions,
 ): Float32Array {
+  // Only the returns made by the cutoff are netted, as in the summaries.
+  const log = knownAt(given, opts.cutoffDay);
   const numberOf = new Map<string, number>();
   for (let k = 0; k < log.customerIds.length; k++) numberOf.set(log.customerIds[k]!, k);
   const { order, start } = orderRowsByCustomerAndDay(log);

@@ -1,6 +1,7 @@
 // Computes per-customer summaries (x, t_x, T, mean repeat spend, holdout actuals) from a
 // transaction log in one linear sweep over rows ordered by (customer, day). Runtime-neutral.
 
+import { knownAt } from "../data/later-returns.ts";
 import { isoDateToDay, type TransactionLog } from "../data/transaction-log.ts";
 import type { CustomerSummaries, SummaryOptions } from "./customer-summaries.ts";
 import { orderRowsByCustomerAndDay } from "./row-order.ts";
@@ -38,11 +39,14 @@ export function summaryWindow(opts: SummaryOptions): {
 
 /**
  * Summaries of every customer whose first purchase is on or before the calibration end, in the
- * order of `log.customerIds`. Transactions after the holdout end are ignored.
+ * order of `log.customerIds`. Transactions after the holdout end are ignored, and returns made
+ * after the calibration end are not netted from the days before it (knownAt).
  */
-export function summarize(log: TransactionLog, opts: SummaryOptions): CustomerSummaries {
+export function summarize(given: TransactionLog, opts: SummaryOptions): CustomerSummaries {
   const unit = unitDays(opts.timeUnit);
   const { calibrationEnd, holdoutEnd } = summaryWindow(opts);
+  // The calibration sees only the returns made by its end (the holdout's days are as read).
+  const log = knownAt(given, calibrationEnd);
   const { order, start } = orderRowsByCustomerAndDay(log);
   const customers = log.customerIds.length;
   const { day, amount } = log;

@@ -5,6 +5,7 @@
 // (asOf − H, asOf]) and applied to features at asOf, and every customer of the log stored.
 
 import type { ProductionMetrics } from "../bundle/training-metrics.ts";
+import { knownAt } from "../data/later-returns.ts";
 import {
   dayToIsoDate,
   isoDateToDay,
@@ -105,16 +106,18 @@ export function productionFitWarnings(
 }
 
 export async function trainProduction(
-  log: TransactionLog,
+  read: TransactionLog,
   evaluation: TrainedModels,
   options: ProductionOptions = {},
 ): Promise<ProductionModels> {
   const steps = options.steps ?? createStepLog({ write: null });
   const data = evaluation.metrics.data;
   const timeUnit = data.time_unit;
-  const asOf = options.asOf ?? lastDateOf(log);
+  const asOf = options.asOf ?? lastDateOf(read);
   const asOfDay = isoDateToDay(asOf);
   if (Number.isNaN(asOfDay)) throw new RangeError(`--as-of: not a YYYY-MM-DD date: ${asOf}`);
+  // A past --as-of sees only the returns made by then, the latest window's labels too.
+  const log = knownAt(read, asOfDay);
   const notes: string[] = [];
 
   const summaries = await steps.step("production: summaries at as-of", () =>

@@ -32,7 +32,7 @@ import { dominantCustomer } from "./dominant-customer.ts";
 import { doubledExport, readDoubledOnce } from "./doubled-export.ts";
 import { emptySpan } from "./empty-span.ts";
 import { extremeAmounts } from "./extreme-amounts.ts";
-import { fetchCustomerIds, fetchLog } from "./fetch-log.ts";
+import { fetchCustomerIds, fetchLaterReturns, fetchLog } from "./fetch-log.ts";
 import { sourceBySignature } from "./file-signature.ts";
 import { emptyLogError, InputError } from "./input-error.ts";
 import { fileHasMixedLineEnds } from "./line-ends.ts";
@@ -320,6 +320,10 @@ async function readWith(
   );
   const customerIds = await fetchCustomerIds(connection, Number(counts?.customers));
   const log = await fetchLog(connection, purchases, Number(counts?.purchase_rows), customerIds);
+  // Netted with hindsight: what a summary at an earlier cutoff must undo.
+  const later =
+    purchases === "purchase_days" ? await fetchLaterReturns(connection, log) : undefined;
+  if (later !== undefined) log.laterReturns = later;
   const rowsRead = Number(counts?.rows) + rejected.length;
   const orderHint = orderColumnHint(input, built.orderLike, skipped, rowsRead);
   const skippedTotal = Object.values(skipped).reduce((a, b) => a + b, 0);

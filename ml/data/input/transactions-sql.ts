@@ -2,7 +2,8 @@
 // price or the amount column) and classified (skipped with a reason, return/cancellation, or
 // purchase); lines of one order dated by the order's first line; returns subtracted from the
 // original order's day (else the customer's latest purchase day on or before the return, else the
-// first); customers numbered in id order; the purchase rows handed to JavaScript.
+// first), the days a return made after them was netted into kept as bought for summaries at an
+// earlier cutoff; customers numbered in id order; the purchase rows handed to JavaScript.
 
 import {
   latestPurchaseDate,
@@ -401,7 +402,8 @@ export function amountOnAnotherLineSql(): string {
  * day its returns cancel in full is then no purchase at all: they equal its spend and name its
  * orders or were made that day (a cancellation: Online Retail's `C…` invoices). Any other return
  * only lowers the spend of the day it is netted against (without an order, which purchase it
- * undoes is a guess).
+ * undoes is a guess). Netted with hindsight, whatever the cutoff: table later_returns keeps what a
+ * summary at an earlier one must undo (knownAt).
  */
 export function netReturnsSql(byOrder: boolean, cancelPattern: string | undefined): string[] {
   const original = cancelPattern
@@ -445,6 +447,15 @@ export function netReturnsSql(byOrder: boolean, cancelPattern: string | undefine
        USING (customer_id, day)
      WHERE p.amount > 0 AND (n.by_order OR n.same_day)
        AND abs(n.value - p.amount) <= p.amount * 1e-9 AND n.quantity >= p.quantity`,
+    // Netting is done with hindsight: a day that a return made after it was netted into is kept
+    // as bought, with all its returns, so that a summary at an earlier cutoff can undo the later
+    // ones (LaterReturns).
+    `CREATE OR REPLACE TABLE later_returns AS
+     SELECT customer_id, day, p.amount AS bought, p.quantity AS items, t.returned_on, t.value,
+       t.quantity, t.by_order
+     FROM return_targets AS t JOIN purchase_days AS p USING (customer_id, day)
+       SEMI JOIN (SELECT customer_id, day FROM return_targets WHERE returned_on > day) AS l
+       USING (customer_id, day)`,
     `UPDATE purchase_days SET amount = greatest(purchase_days.amount - n.value, 0)
      FROM return_netting AS n
      WHERE purchase_days.customer_id = n.customer_id AND purchase_days.day = n.day`,
@@ -466,6 +477,29 @@ export function purchasesOutSql(from: string): string {
   FROM ${from} AS p JOIN customers AS c ON c.customer_id = p.customer_id
   ORDER BY k, d`;
 }
+
+/**
+ * CREATE TABLE later_customers: customers of later_returns without a purchase day in the log as
+ * read (a later return cancelled every one), numbered after table customers in id order.
+ */
+export const LATER_CUSTOMERS_SQL = `CREATE OR REPLACE TABLE later_customers AS
+  SELECT customer_id, CAST((SELECT count(*) FROM customers)
+      + row_number() OVER (ORDER BY customer_id) - 1 AS INTEGER) AS k
+  FROM (SELECT DISTINCT customer_id FROM later_returns
+        ANTI JOIN customers USING (customer_id)) AS c`;
+
+/**
+ * The rows of later_returns handed to JavaScript, ordered by customer number, day and return day:
+ * k, d, bought, items, returned_on (day number), value, quantity, by_order.
+ */
+export const LATER_RETURNS_OUT_SQL = `SELECT c.k AS k,
+    CAST(l.day - DATE '1970-01-01' AS INTEGER) AS d, CAST(l.bought AS DOUBLE) AS bought,
+    CAST(l.items AS DOUBLE) AS items, CAST(l.returned_on - DATE '1970-01-01' AS INTEGER) AS r,
+    CAST(l.value AS DOUBLE) AS value, CAST(l.quantity AS DOUBLE) AS quantity,
+    CAST(l.by_order AS INTEGER) AS by_order
+  FROM later_returns AS l JOIN (SELECT customer_id, k FROM customers
+    UNION ALL SELECT customer_id, k FROM later_customers) AS c USING (customer_id)
+  ORDER BY k, d, r`;
 
 /** Rows per batch of customer ids: one string per batch, split in JavaScript. */
 export const IDS_PER_BATCH = 16_384;

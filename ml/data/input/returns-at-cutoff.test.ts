@@ -1,0 +1,128 @@
+import { expect, test } from "bun:test";
+import type { CustomerSummaries } from "../../features/customer-summaries.ts";
+import {
+  buildFeatureMatrix,
+  FEATURE_COUNT,
+  FEATURE_LAYOUT,
+  type FeatureName,
+} from "../../features/feature-vector.ts";
+import { summarize } from "../../features/summaries.ts";
+import { tempLogFile as file, purchaseDays, readCsvLog as read } from "../../testing/log-files.ts";
+import { isoDateToDay } from "../transaction-log.ts";
+import type { LogColumns } from "./log-input.ts";
+
+const ORDER_COLUMNS: LogColumns = {
+  customerId: "customer",
+  date: "day",
+  quantity: "qty",
+  price: "price",
+  order: "order",
+};
+
+/** Each customer's [first day's spend, x, mean repeat spend] in `s`. */
+function spendOf(s: CustomerSummaries): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  s.ids.forEach((id, i) => {
+    out[id] = [s.firstSpend[i]!, s.x[i]!, s.monetary[i]!];
+  });
+  return out;
+}
+
+// Returns are netted into the purchase day they undo when the log is read; a summary at a cutoff
+// (the calibration end, a past --as-of) used to see returns made after it: a's first purchase,
+// cancelled on Jan 15, was gone from a calibration ending Jan 10, and b's Jan 6 was 18 for 30.
+const LOG = [
+  "order,customer,day,qty,price",
+  "1,a,2020-01-01,2,10",
+  "2,a,2020-01-05,1,8",
+  "C1,a,2020-01-15,-2,10", // cancels order 1 in full, after the cutoff
+  "3,a,2020-01-20,1,5",
+  "4,b,2020-01-02,1,10",
+  "5,b,2020-01-06,1,30",
+  "R9,b,2020-01-12,-1,12", // no known order: nets against b's Jan 6, after the cutoff
+  "11,b,2020-01-16,1,7",
+  "6,c,2020-01-03,1,4",
+  "C6,c,2020-01-03,-1,4", // cancelled the same day: never a purchase
+  "7,c,2020-01-04,1,9",
+  "8,c,2020-01-08,1,6",
+  "9,d,2020-01-02,1,10",
+  "10,d,2020-01-03,2,5",
+  "C10,d,2020-01-07,-1,5", // half of order 10 returned before the cutoff
+  "12,e,2020-01-02,1,7",
+  "C12,e,2020-01-14,-1,7", // e's only purchase, cancelled after the cutoff: e bought by then
+].join("\n");
+
+const WINDOW = { calibrationEnd: "2020-01-10", holdoutEnd: "2020-01-31", timeUnit: "day" } as const;
+
+test("a summary at a cutoff nets only the returns made by then, by order or not", async () => {
+  const { log } = await read(file(LOG), { columns: ORDER_COLUMNS, cancelPattern: "^C" });
+  const s = summarize(log, WINDOW);
+  expect(spendOf(s)).toEqual({
+    a: [20, 1, 8], // Jan 1 still bought on Jan 10
+    b: [10, 1, 30], // Jan 6 not yet returned
+    c: [9, 1, 6],
+    d: [10, 1, 5],
+    e: [7, 0, 0],
+  });
+  // The holdout's actuals are what happened in it, as read.
+  expect([...s.holdoutPurchases]).toEqual([1, 1, 0, 0, 0]);
+  expect([...s.holdoutSpend]).toEqual([5, 7, 0, 0, 0]);
+  // The features at the cutoff see the same purchases.
+  const btyd = {
+    bgnbd: { r: 1, alpha: 1, a: 1, b: 1 },
+    paretoNbd: { r: 1, alpha: 1, s: 1, beta: 1 },
+  };
+  const options = { cutoffDay: isoDateToDay(WINDOW.calibrationEnd), timeUnit: "day" as const };
+  const X = buildFeatureMatrix(log, s, { ...options, horizon: 21, btyd });
+  const at = (row: number, name: FeatureName) =>
+    X[row * FEATURE_COUNT + FEATURE_LAYOUT.names.indexOf(name)];
+  expect([at(0, "x"), at(0, "first_spend"), at(1, "monetary")]).toEqual([1, 20, 30]);
+});
+
+test("as of the log's last day, summaries are those of the log as read", async () => {
+  const { log, quality } = await read(file(LOG), { columns: ORDER_COLUMNS, cancelPattern: "^C" });
+  expect(purchaseDays(log)).toEqual([
+    "a 2020-01-05 8",
+    "a 2020-01-20 5",
+    "b 2020-01-02 10",
+    "b 2020-01-06 18",
+    "b 2020-01-16 7",
+    "c 2020-01-04 9",
+    "c 2020-01-08 6",
+    "d 2020-01-02 10",
+    "d 2020-01-03 5",
+  ]);
+  expect(spendOf(summarize(log, { calibrationEnd: "2020-01-20", timeUnit: "day" }))).toEqual({
+    a: [8, 1, 5],
+    b: [10, 2, 12.5],
+    c: [9, 1, 6],
+    d: [10, 1, 5],
+  });
+  // The account is the read's, whatever the cutoff.
+  expect(quality.returns).toEqual({
+    rows: 5,
+    amount: 48,
+    mode: "net",
+    matched_orders: 4,
+    unmatched: 0,
+    cancelled_purchase_days: 3,
+  });
+  expect(quality.purchase_days).toBe(9);
+  expect(quality.customers_in_log).toBe(4);
+});
+
+test("without an order column, a later return lowers its day only from its own date", async () => {
+  const text = [
+    "customer_id,date,amount",
+    "x,2020-01-02,10",
+    "x,2020-01-06,30",
+    "x,2020-01-12,-30", // nets against Jan 6 (the latest day on or before it): 0
+    "x,2020-01-14,4",
+  ].join("\n");
+  const { log } = await read(file(text));
+  expect(purchaseDays(log)).toEqual(["x 2020-01-02 10", "x 2020-01-06 0", "x 2020-01-14 4"]);
+  expect(spendOf(summarize(log, WINDOW))).toEqual({ x: [10, 1, 30] });
+  expect(spendOf(summarize(log, { ...WINDOW, calibrationEnd: "2020-01-12" }))).toEqual({
+    x: [10, 1, 0],
+  });
+});
