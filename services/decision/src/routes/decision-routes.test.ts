@@ -194,6 +194,11 @@ describe("POST /decision", () => {
       body: '{"customer": ',
     });
     expect(malformed.status).toBe(400);
+    // No action to choose from: it answered 200 with `none` (and logged it), while the batch
+    // route refused the same list.
+    const none = await post("/decision", { customer: { id: "c-1" }, horizon, actions: [] });
+    expect(none.status).toBe(400);
+    expect(await none.text()).toContain('"path":"actions","message":"at least one action');
   });
 
   // "/admin/customers/../decisions" is "/admin/decisions" to every client: such an id's logged

@@ -60,8 +60,10 @@ const distinctIds =
     });
   };
 
+// At least one: with none listed, /decision answered `none` (and logged it) where the batch refused.
 export const actionsSchema = z
   .array(actionSchema)
+  .min(1, { error: "at least one action (doing nothing, none, is always weighed beside them)" })
   .max(50, { error: "at most 50 actions" })
   .superRefine(distinctIds("action"));
 
@@ -118,7 +120,7 @@ export const batchRequestSchema = z
       .superRefine(distinctIds("customer")),
     horizon: horizonSchema,
     // .min, not a refine: the document's minItems comes from it (a refine does not show there).
-    actions: actionsSchema.min(1, { error: "at least one action" }),
+    actions: actionsSchema,
     budget: money,
     ...campaignFields,
   })
