@@ -10,7 +10,7 @@ import type { IntervalColumns, IntervalModel, ModelIntervals } from "../forecast
 import type { ParameterCovariances } from "../forecasting/parameter-uncertainty.ts";
 import type { BgNbdParams } from "../models/bgnbd.ts";
 import type { GammaGammaParams } from "../models/gamma-gamma.ts";
-import { fitDispersion } from "../models/negative-binomial.ts";
+import { fitDispersion, negativeBinomialZero } from "../models/negative-binomial.ts";
 import type { ParetoNbdParams } from "../models/pareto-nbd.ts";
 import { rateIfAliveColumn } from "../models/rate-if-alive.ts";
 import { createTaskPool, type TaskPool } from "../parallel/task-pool.ts";
@@ -46,6 +46,11 @@ export interface BtydCalibrationInput {
 export interface StackingInput extends BtydCalibrationInput {
   /** Holdout forecasts: BTYD from the calibration fit, GBDT out of fold. */
   forecasts: Record<"bgnbd" | "pareto_nbd" | "gbdt", Float64Array>;
+  /**
+   * The GBDT's out-of-fold P(purchase in the holdout): the GBDT's and the blend's distributions are
+   * scored as served, a hurdle on it (without it, the NB around their mean alone).
+   */
+  gbdtPurchase?: Float64Array;
   folds: Fold[];
   /** The BTYD calibration, if started earlier (startBtydCalibration with the same input). */
   btydCalibration?: Promise<CalibrationPart[]>;
@@ -186,7 +191,7 @@ function calibrationRows(s: CustomerSummaries, seed: number): { rows: number[]; 
 async function calibrationPart(
   input: BtydCalibrationInput,
   group: { rows: number[]; models: IntervalModel[]; dispersion: object },
-  means: Partial<Record<"gbdt" | "blend", Float64Array>>,
+  meanOnly: MeanOnlyColumns,
   screenMaxX: number,
 ): Promise<CalibrationPart> {
   const s = input.summaries;
@@ -208,7 +213,10 @@ async function calibrationPart(
       horizon: s.holdoutLength,
       levels: [...CALIBRATION_LEVELS],
       distribution: true,
-      means: Object.fromEntries(Object.entries(means).map(([m, v]) => [m, pick(v)])),
+      means: Object.fromEntries(Object.entries(meanOnly.means).map(([m, v]) => [m, pick(v)])),
+      pPurchase: Object.fromEntries(
+        Object.entries(meanOnly.pPurchase).map(([m, v]) => [m, pick(v)]),
+      ),
       discountShare: {},
       models: group.models,
       screenMaxX,
@@ -235,11 +243,36 @@ export function startBtydCalibration(input: BtydCalibrationInput): Promise<Calib
         calibrationPart(
           input,
           { rows: partRows, models: ["bgnbd", "pareto_nbd"], dispersion: {} },
-          {},
+          { means: {}, pPurchase: {} },
           maxX,
         ),
       ),
   );
+}
+
+/** The mean-only models' out-of-fold means and, when known, their P(purchase) (NaN: none). */
+interface MeanOnlyColumns {
+  means: Partial<Record<"gbdt" | "blend", Float64Array>>;
+  pPurchase: Partial<Record<"gbdt" | "blend", Float64Array>>;
+}
+
+/**
+ * The GBDT's and the blend's out-of-fold columns as served at the trained horizon: the GBDT's own
+ * P(purchase), the blend's 1 − P(0) of its NB (ml/forecasting/blend-columns.ts), at most its mean.
+ */
+function meanOnlyColumns(
+  oof: Record<IntervalModel, Float64Array>,
+  phi: Record<"gbdt" | "blend", Float64Array>,
+  gbdtPurchase: Float64Array | undefined,
+): MeanOnlyColumns {
+  if (!gbdtPurchase) return { means: { gbdt: oof.gbdt, blend: oof.blend }, pPurchase: {} };
+  const blend = Float64Array.from(oof.blend, (mu, i) =>
+    Math.min(1 - negativeBinomialZero(mu, phi.blend[i] ?? 0), mu),
+  );
+  return {
+    means: { gbdt: oof.gbdt, blend: oof.blend },
+    pPurchase: { gbdt: gbdtPurchase, blend },
+  };
 }
 
 /**
@@ -263,6 +296,7 @@ async function calibrate(
   input.folds.forEach((fold, f) => {
     for (const i of fold.test) inFold[i] = f;
   });
+  const columns = meanOnlyColumns(oof, phi, input.gbdtPurchase);
   const meanOnly = input.folds.map((fold, f) => {
     // The fold's dispersion, the same for each of its customers: read at its first.
     const i0 = fold.test[0] ?? 0;
@@ -271,7 +305,7 @@ async function calibrate(
       models: ["gbdt", "blend"] as IntervalModel[],
       dispersion: { gbdt: phi.gbdt[i0] ?? Number.NaN, blend: phi.blend[i0] ?? Number.NaN },
     };
-    return calibrationPart(input, group, { gbdt: oof.gbdt, blend: oof.blend }, maxX);
+    return calibrationPart(input, group, columns, maxX);
   });
   const parts = [...(await btyd), ...(await Promise.all(meanOnly))];
   const scored = (model: IntervalModel): CountCalibration | null => {

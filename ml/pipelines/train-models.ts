@@ -219,6 +219,7 @@ async function stackingStep(
         pareto_nbd: holdout.pnbd.expected,
         gbdt: gbdt.oof.count,
       },
+      gbdtPurchase: gbdt.oof.purchase,
       folds: kFoldSplit(summaries.n, run.folds, run.seed),
       btydCalibration,
       ...(rateIfAlive === undefined ? {} : { rateIfAlive }),
