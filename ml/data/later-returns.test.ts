@@ -56,3 +56,21 @@ test("knownAt: days before the cutoff netted only by the returns made by then, i
   // Cancelled by day 14: e is gone again.
   expect(rows(knownAt(log, 14))).toEqual(["a 1 20", "a 5 8", "a 20 5", "b 6 18", "b 16 7"]);
 });
+
+test("knownAt: asked again for the same log and cutoff, the same copy, not another", () => {
+  const at13 = knownAt(log, 13);
+  expect(at13).not.toBe(log);
+  expect(knownAt(log, 13)).toBe(at13);
+  // Another cutoff is its own copy, and the first is made again (one copy kept per log).
+  const at10 = knownAt(log, 10);
+  expect(at10).not.toBe(at13);
+  expect(rows(at10)).toEqual(["a 1 20", "a 5 8", "a 20 5", "b 6 30", "b 16 7", "e 2 7"]);
+  expect(knownAt(log, 10)).toBe(at10);
+  expect(rows(knownAt(log, 13))).toEqual(rows(at13));
+  // Another log object (even with the same arrays) is its own.
+  const other = { ...log };
+  expect(knownAt(other, 13)).not.toBe(knownAt(log, 13));
+  expect(rows(knownAt(other, 13))).toEqual(rows(at13));
+  // The log as known at a cutoff is itself at that cutoff: no copy.
+  expect(knownAt(at13, 13)).toBe(at13);
+});

@@ -109,16 +109,30 @@ function rowAtOrAfter(log: TransactionLog, c: number, d: number, from: number): 
  * The log as known at `cutoff`: each purchase day on or before it netted only by the returns made
  * by then (a day a later return cancelled is back), the days after it as in `log`. `log` itself
  * when that changes nothing, as at the log's last day. Of a log already known at a later cutoff
- * (a past --as-of), the days up to this one are as known at it too.
+ * (a past --as-of), the days up to this one are as known at it too. Asked again for the same log
+ * and cutoff, the same copy (lastKnown).
  */
 export function knownAt(log: TransactionLog, cutoff: number): TransactionLog {
   const later = log.laterReturns;
   if (later === undefined) return log;
   // Returns dated after the log's last purchase are known at its end, as the log as read has them.
   const at = cutoff >= later.through ? AS_READ : cutoff;
+  const last = lastKnown.get(log);
+  if (last?.at === at) return last.known;
   const changed = daysChangedAt(later, at);
-  return changed.length === 0 ? log : amended(log, later, changed, at);
+  if (changed.length === 0) return log;
+  const known = amended(log, later, changed, at);
+  lastKnown.set(log, { at, known });
+  return known;
 }
+
+/**
+ * Each log's last copy as known at a cutoff, by log object (logs are not changed once read): a
+ * training run asks for the same cutoff twice, in summarize and in buildFeatureMatrix, and each
+ * asked for its own copy of the whole log. One per log, replaced when another cutoff is asked for:
+ * a log keeps at most one copy alive, and none once it is itself unreachable.
+ */
+const lastKnown = new WeakMap<TransactionLog, { at: number; known: TransactionLog }>();
 
 /** `log` with the days `changed` (indices into `later`) as known at `cutoff`, still ordered. */
 function amended(

@@ -1,4 +1,4 @@
-import { expect, test } from "bun:test";
+import { expect, spyOn, test } from "bun:test";
 import type { CustomerSummaries } from "../../features/customer-summaries.ts";
 import {
   buildFeatureMatrix,
@@ -8,7 +8,8 @@ import {
 } from "../../features/feature-vector.ts";
 import { summarize } from "../../features/summaries.ts";
 import { tempLogFile as file, purchaseDays, readCsvLog as read } from "../../testing/log-files.ts";
-import { isoDateToDay } from "../transaction-log.ts";
+import * as laterReturns from "../later-returns.ts";
+import { isoDateToDay, type TransactionLog } from "../transaction-log.ts";
 import type { LogColumns } from "./log-input.ts";
 
 const ORDER_COLUMNS: LogColumns = {
@@ -125,4 +126,36 @@ test("without an order column, a later return lowers its day only from its own d
   expect(spendOf(summarize(log, { ...WINDOW, calibrationEnd: "2020-01-12" }))).toEqual({
     x: [10, 1, 0],
   });
+});
+
+/** The summaries and feature matrix at WINDOW's calibration end, as training computes them. */
+function trainingInputs(log: TransactionLog) {
+  const s = summarize(log, WINDOW);
+  const btyd = {
+    bgnbd: { r: 0.5, alpha: 2, a: 0.8, b: 2.5 },
+    paretoNbd: { r: 0.5, alpha: 2, s: 0.6, beta: 3 },
+  };
+  const cutoffDay = isoDateToDay(WINDOW.calibrationEnd);
+  const X = buildFeatureMatrix(log, s, { cutoffDay, timeUnit: "day", horizon: 21, btyd });
+  return { s, X };
+}
+
+test("summaries and features at a cutoff share one copy of the log as known at it", async () => {
+  const { log } = await read(file(LOG), { columns: ORDER_COLUMNS, cancelPattern: "^C" });
+  // Each from its own log object, so neither can reuse a copy made for another.
+  const apart = { s: summarize({ ...log }, WINDOW), X: trainingInputs({ ...log }).X };
+  const spy = spyOn(laterReturns, "knownAt");
+  try {
+    const { s, X } = trainingInputs(log);
+    // The same numbers, to the byte.
+    expect(s).toEqual(apart.s);
+    expect(X).toEqual(apart.X);
+    // Asked twice at the same cutoff (summarize, then buildFeatureMatrix): one copy, given twice.
+    const given = spy.mock.results.map((r) => r.value as TransactionLog);
+    expect(given.length).toBe(2);
+    expect(given[0]).not.toBe(log);
+    expect(given[1]).toBe(given[0] as TransactionLog);
+  } finally {
+    spy.mockRestore();
+  }
 });
