@@ -12,10 +12,10 @@ import {
   isStorableText,
   jsonBody,
   unstorableTextError,
-  validationError,
   validationHook,
 } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
+import { pathParams } from "@pp/shared/http/path-params.ts";
 import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
 import type { Hono, MiddlewareHandler } from "hono";
 import * as z from "zod";
@@ -121,28 +121,13 @@ export const customerPathUnlogged: MiddlewareHandler<AppEnv> = async (c, next) =
   await next();
 };
 
-/**
- * The id's segment as sent must decode: Hono hands a malformed one (`%E0%A4%A`, `100%`) over as
- * written, and an erasure of it answered 200 with nothing erased, for the customer meant.
- */
-const wellEncodedId: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const raw = new URL(c.req.url).pathname.split("/")[3] ?? "";
-  try {
-    decodeURIComponent(raw);
-  } catch {
-    const message = "is not valid percent-encoding (UTF-8): write a % in an id as %25";
-    throw validationError([{ path: ["id"], message }], "path");
-  }
-  await next();
-};
-
 export function registerAdminDecisionLog(app: Hono<AppEnv>, deps: DecisionDeps): void {
   const log = async () => new DecisionLogRepository(await deps.database());
-  const params = [wellEncodedId, zValidator("param", customerParams, validationHook)] as const;
+  const params = pathParams(customerParams);
 
   app.get(
     "/admin/customers/:id/decisions",
-    ...params,
+    params,
     zValidator("query", customerDecisionsQuery, validationHook),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -168,7 +153,7 @@ export function registerAdminDecisionLog(app: Hono<AppEnv>, deps: DecisionDeps):
     },
   );
 
-  app.delete("/admin/customers/:id/decisions", ...params, async (c) => {
+  app.delete("/admin/customers/:id/decisions", params, async (c) => {
     const { id } = c.req.valid("param");
     const erased = await (await log()).eraseCustomer(id);
     // The log line counts what was erased and never names the customer.

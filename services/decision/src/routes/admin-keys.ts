@@ -10,11 +10,11 @@
 //                                             409 when it was rotated already (one successor per key)
 //   POST /admin/keys/:id/revoke               revokes it (404 when there is no such active key)
 // Each answers 503 (Retry-After) while the database is away.
-import { zValidator } from "@hono/zod-validator";
 import { decimalIdParam } from "@pp/shared/contracts/decimal-id.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
-import { jsonBody, validationHook } from "@pp/shared/errors/validation.ts";
+import { jsonBody } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
+import { pathParams } from "@pp/shared/http/path-params.ts";
 import type { Hono } from "hono";
 import * as z from "zod";
 import { API_KEY_SCOPES } from "../auth/api-key-scopes.ts";
@@ -141,7 +141,7 @@ export function registerAdminKeys(app: Hono<AppEnv>, deps: DecisionDeps): void {
   });
   app.post(
     "/admin/keys/:id/rotate",
-    zValidator("param", keyIdParams, validationHook),
+    pathParams(keyIdParams),
     jsonBody(rotateKeySchema, { optional: true }),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -161,21 +161,17 @@ export function registerAdminKeys(app: Hono<AppEnv>, deps: DecisionDeps): void {
       return c.json(answer, 201);
     },
   );
-  app.post(
-    "/admin/keys/:id/revoke",
-    zValidator("param", keyIdParams, validationHook),
-    async (c) => {
-      const { id } = c.req.valid("param");
-      if (!(await (await keyStore()).revoke(id))) {
-        throw new AppError("not_found", `No active API key with id ${id}`);
-      }
-      await deps.apiKeys.reload();
-      deps.logger.info("api key revoked", { key_id: id });
-      return c.json({
-        id,
-        revoked: true,
-        elsewhere_within_s: Math.ceil(deps.apiKeys.refreshMs / 1000),
-      } satisfies z.infer<typeof revokedKeySchema>);
-    },
-  );
+  app.post("/admin/keys/:id/revoke", pathParams(keyIdParams), async (c) => {
+    const { id } = c.req.valid("param");
+    if (!(await (await keyStore()).revoke(id))) {
+      throw new AppError("not_found", `No active API key with id ${id}`);
+    }
+    await deps.apiKeys.reload();
+    deps.logger.info("api key revoked", { key_id: id });
+    return c.json({
+      id,
+      revoked: true,
+      elsewhere_within_s: Math.ceil(deps.apiKeys.refreshMs / 1000),
+    } satisfies z.infer<typeof revokedKeySchema>);
+  });
 }

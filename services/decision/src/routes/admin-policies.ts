@@ -14,6 +14,7 @@ import {
   validationHook,
 } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
+import { pathParams } from "@pp/shared/http/path-params.ts";
 import type { Hono } from "hono";
 import * as z from "zod";
 import type { DecisionDeps } from "../deps.ts";
@@ -68,18 +69,14 @@ export function registerAdminPolicies(app: Hono<AppEnv>, deps: DecisionDeps): vo
     return c.json(added, 201);
   });
 
-  app.get(
-    "/admin/policies/:name/versions/:version",
-    zValidator("param", versionParams, validationHook),
-    async (c) => {
-      const { name, version } = c.req.valid("param");
-      return c.json(await deps.policies.get(name, version));
-    },
-  );
+  app.get("/admin/policies/:name/versions/:version", pathParams(versionParams), async (c) => {
+    const { name, version } = c.req.valid("param");
+    return c.json(await deps.policies.get(name, version));
+  });
 
   app.post(
     "/admin/policies/:name/versions/:version/activate",
-    zValidator("param", versionParams, validationHook),
+    pathParams(versionParams),
     async (c) => {
       const { name, version } = c.req.valid("param");
       const activated = await deps.policies.activate(name, version);

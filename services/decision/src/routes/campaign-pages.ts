@@ -5,7 +5,6 @@
 //   POST /admin/campaign-links          {campaign?, hours?} → a signed link to open in a browser
 // Access: an API key (Authorization: Bearer) or a signed link (?exp&sig): a link to one campaign
 // opens that page only, a link to the list opens the list and the campaigns it lists.
-import { zValidator } from "@hono/zod-validator";
 import {
   campaignSectionHtml,
   escapeHtml,
@@ -20,9 +19,10 @@ import {
 import type { Database } from "@pp/shared/db/database.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import { driverMessage } from "@pp/shared/errors/driver-message.ts";
-import { jsonBody, validationHook } from "@pp/shared/errors/validation.ts";
+import { jsonBody } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { HTML_PAGE_HEADERS } from "@pp/shared/http/page-headers.ts";
+import { pathParams } from "@pp/shared/http/path-params.ts";
 import { campaignGroupCounts } from "@pp/shared/registry/decision-log-reads.ts";
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import * as z from "zod";
@@ -157,28 +157,23 @@ ${rows.join("\n") || '<tr><td colspan="5">No campaign yet: send "campaign" with 
     return c.html(htmlDocument("Campaigns", body), 200, PAGE_HEADERS);
   });
 
-  app.get(
-    "/campaigns/:id",
-    gate,
-    zValidator("param", campaignIdParams, validationHook),
-    async (c) => {
-      const { id } = c.req.valid("param");
-      const [row, counts] = await fromDatabase(deps, (db) =>
-        Promise.all([latestCampaignResult(db, id), campaignGroupCounts(db)]),
-      );
-      const mine = counts.filter((x) => x.campaign === id);
-      if (!row && mine.length === 0) throw new AppError("not_found", `No campaign "${id}"`);
-      const logged = mine.map((m) => `${m.decisions} ${escapeHtml(m.group)}`).join(" · ");
-      const back = linkTo(c, await linkScope(c, signer, c.req.path), "/campaigns");
-      const section = row
-        ? campaignSectionHtml(row.result as unknown as CampaignResult)
-        : `<h1>Campaign ${escapeHtml(id)}</h1><p>Not measured yet: run
+  app.get("/campaigns/:id", gate, pathParams(campaignIdParams), async (c) => {
+    const { id } = c.req.valid("param");
+    const [row, counts] = await fromDatabase(deps, (db) =>
+      Promise.all([latestCampaignResult(db, id), campaignGroupCounts(db)]),
+    );
+    const mine = counts.filter((x) => x.campaign === id);
+    if (!row && mine.length === 0) throw new AppError("not_found", `No campaign "${id}"`);
+    const logged = mine.map((m) => `${m.decisions} ${escapeHtml(m.group)}`).join(" · ");
+    const back = linkTo(c, await linkScope(c, signer, c.req.path), "/campaigns");
+    const section = row
+      ? campaignSectionHtml(row.result as unknown as CampaignResult)
+      : `<h1>Campaign ${escapeHtml(id)}</h1><p>Not measured yet: run
 <code>npm run ml -- campaign report --campaign ${escapeHtml(id)} --data LOG</code>.</p>`;
-      const body = `<nav><a href="${escapeHtml(back)}">← all campaigns</a></nav>${section}
+    const body = `<nav><a href="${escapeHtml(back)}">← all campaigns</a></nav>${section}
 <p class="method">Decisions logged: ${logged || "none"}${row ? ` · reported ${escapeHtml(row.reportedAt.toISOString())}` : ""}</p>`;
-      return c.html(htmlDocument(`Campaign ${id}`, body), 200, PAGE_HEADERS);
-    },
-  );
+    return c.html(htmlDocument(`Campaign ${id}`, body), 200, PAGE_HEADERS);
+  });
 
   // Keyed by app.ts's /admin/* check, as every admin route: a second check here took a second
   // rate-limit token per request.
