@@ -50,16 +50,33 @@ export async function promoteNewDemoVersion(
   registry: ModelRegistry,
   options: { name: string; customers: number; seed: number; source: string },
 ): Promise<void> {
+  const promote = await trainNewDemoVersion(options);
+  await promote(registry);
+}
+
+/**
+ * Trains a demo model on another simulated population, registering nothing yet: the function it
+ * resolves to registers it as `name`'s production version (for a test that trains the next
+ * version while a process under test is busy, and promotes it only once that process is done).
+ */
+export async function trainNewDemoVersion(options: {
+  name: string;
+  customers: number;
+  seed: number;
+  source: string;
+}): Promise<(registry: ModelRegistry) => Promise<void>> {
   const { name, ...demo } = options;
   const { summaries, trained } = await trainSimulatedDemo(demo);
-  const trainedAt = new Date();
-  await registerBundle({
-    registry,
-    name,
-    bundle: buildBundle(trained, { name, trainedAt, reportHtml: "<html></html>" }),
-    trained,
-    summaries,
-    trainedAt,
-    promote: true,
-  });
+  return async (registry) => {
+    const trainedAt = new Date();
+    await registerBundle({
+      registry,
+      name,
+      bundle: buildBundle(trained, { name, trainedAt, reportHtml: "<html></html>" }),
+      trained,
+      summaries,
+      trainedAt,
+      promote: true,
+    });
+  };
 }
