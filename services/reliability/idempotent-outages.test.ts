@@ -58,6 +58,20 @@ afterAll(() => forecast?.stop());
 const decisionOn = (port: number, store: Record<string, string>) =>
   decisionReadyOn(port, { FORECAST_URL: forecast.url, ...store });
 
+/** 200s counted before an outage, and again after it, before the clients are stopped. */
+const LOAD_ANSWERS = 100;
+
+/**
+ * Waits (up to 60 s) until `statuses` has counted `more` 200s beyond what it counts now: the
+ * clients are answered under load (before an outage), or answered again (after one).
+ */
+async function answeredMore(statuses: StatusTally, more = LOAD_ANSWERS): Promise<void> {
+  const target = (statuses.get(200) ?? 0) + more;
+  const until = Date.now() + 60_000;
+  while ((statuses.get(200) ?? 0) < target && Date.now() < until) await Bun.sleep(20);
+  if ((statuses.get(200) ?? 0) < target) throw new Error(`fewer than ${more} 200s in 60 s`);
+}
+
 /** Statuses other than those allowed, as `status×count` strings (empty when none). */
 const unexpected = (statuses: StatusTally, allowed: number[]) =>
   [...statuses].filter(([s]) => !allowed.includes(s)).map(([s, n]) => `${s}×${n}`);
@@ -109,12 +123,12 @@ describe.skipIf(!bin)("Idempotency-Key through PostgreSQL's outages", () => {
     const service = await serviceOn(pg);
     const statuses: StatusTally = new Map();
     const clients = retryingClients(service.base, "outage", { keyed: true, statuses });
-    await Bun.sleep(1500);
+    await answeredMore(statuses);
     pg.stop();
     await Bun.sleep(3000);
     const during = statuses.get(503) ?? 0;
     pg.start();
-    await Bun.sleep(2500);
+    await answeredMore(statuses);
     const answers = await clients.stop();
     expect(await stopGracefully(service)).toBe(0);
 
@@ -133,11 +147,11 @@ describe.skipIf(!bin)("Idempotency-Key through PostgreSQL's outages", () => {
     const statuses: StatusTally = new Map();
     const keyed = retryingClients(service.base, "frozen-k", { keyed: true, statuses });
     const unkeyed = retryingClients(service.base, "frozen-u", { keyed: false });
-    await Bun.sleep(1500);
+    await answeredMore(statuses);
     pg.freeze();
     await Bun.sleep(3000);
     pg.thaw();
-    await Bun.sleep(2500);
+    await answeredMore(statuses);
     const [keyedAnswers, unkeyedAnswers] = await Promise.all([keyed.stop(), unkeyed.stop()]);
     expect(await stopGracefully(service)).toBe(0);
 
@@ -160,15 +174,15 @@ describe.skipIf(!bin)("Idempotency-Key through PostgreSQL's outages", () => {
     const service = await serviceOn(pg);
     const statuses: StatusTally = new Map();
     const clients = retryingBatchClients(service.base, "outage-batch", statuses);
-    await Bun.sleep(1500);
+    await answeredMore(statuses);
     pg.stop();
     await Bun.sleep(3000);
     pg.start();
-    await Bun.sleep(2000);
+    await answeredMore(statuses);
     pg.freeze();
     await Bun.sleep(3000);
     pg.thaw();
-    await Bun.sleep(2000);
+    await answeredMore(statuses);
     const { batches } = await clients.stop();
     const notReplayed = await batchesNotReplayed(service.base, batches);
     expect(await stopGracefully(service)).toBe(0);
@@ -202,7 +216,7 @@ describe.skipIf(!bin)("Idempotency-Key through PostgreSQL's outages", () => {
     const duringAnswers = await clients.stop();
     const after: StatusTally = new Map();
     const later = retryingClients(service.base, "after", { keyed: true, statuses: after });
-    await Bun.sleep(2000);
+    await answeredMore(after);
     const afterAnswers = await later.stop();
     console.log(
       `${ended} backends terminated, the service stayed up; after the storm: ${[...after].map(([s, n]) => `${s}: ${n}`).join(", ")}`,
@@ -264,9 +278,9 @@ describe("Idempotency-Key on one embedded store shared by two services", () => {
     const { bases, host, hostPort, other } = await twoServices();
     const statuses: StatusTally = new Map();
     const clients = retryingBatchClients(bases, "embedded-batch", statuses);
-    await Bun.sleep(1500);
+    await answeredMore(statuses);
     const restarted = await killAndRestart(host, hostPort);
-    await Bun.sleep(1500);
+    await answeredMore(statuses);
     const { batches, differing } = await clients.stop();
     const notReplayed = await batchesNotReplayed(restarted.base, batches);
     expect(await stopGracefully(restarted)).toBe(0);
