@@ -15,7 +15,7 @@ import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import { releaseLease, tryLease } from "@pp/shared/registry/publish-leases.ts";
 import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
 import { sql } from "drizzle-orm";
-import { promoteNewDemoVersion } from "../src/testing/demo-registry.ts";
+import { trainNewDemoVersion } from "../src/testing/demo-registry.ts";
 import { inspectLocalState } from "../src/testing/local-workers-state.ts";
 import { type Follower, publishProcesses } from "../src/testing/publish-processes.ts";
 
@@ -78,15 +78,19 @@ describe.skipIf(!bin)("ml publish --follow", () => {
 
   test("publishes production at start, then every promotion: ml promote and an UPDATE by hand", async () => {
     follower = startFollower();
-    let at = await follower.waitFor(/published v1/);
-    expect((await inspect()).loaded).toMatchObject({ version: 1 });
-
-    await promoteNewDemoVersion(registry, {
+    // v2 is trained while the follower starts and publishes v1; it is registered and promoted
+    // only once v1 is seen served.
+    const trained = trainNewDemoVersion({
       name: "purchase",
       customers: 300,
       seed: 7,
       source: "second version",
     });
+    let at = await follower.waitFor(/published v1/);
+    expect((await inspect()).loaded).toMatchObject({ version: 1 });
+
+    const promoteSecond = await trained;
+    await promoteSecond(registry);
     at = await follower.waitFor(/published v2/, at);
     expect((await inspect()).loaded).toMatchObject({ version: 2 });
 
@@ -109,8 +113,10 @@ describe.skipIf(!bin)("ml publish --follow", () => {
   test("the database stopped and started under it: it keeps running and publishes the next promotion", async () => {
     const from = follower.lines.length;
     pg?.stop();
-    await follower.waitFor(/lost the notification connection|not published, retried/, from);
-    await Bun.sleep(1500);
+    // Down until the follower has felt it both ways: its notification connection lost, and a
+    // comparison that failed and is retried.
+    await follower.waitFor(/lost the notification connection/, from);
+    await follower.waitFor(/not published, retried/, from);
     pg?.start();
     await follower.waitFor(/listening for production changes/, from);
     await promoteByHand(2);
