@@ -203,3 +203,22 @@ test("exports from two locales joined (12,50 € and 12.50) stop the read naming
   const stray = file(["customer_id;date;amount", ...german, "e;2020-01-07;n/a"].join("\n"));
   expect((await read(stray)).quality.skipped).toEqual({ "unreadable amount": 1 });
 });
+
+// Bank statements and accounting ledgers write a credit with "CR" after (or before) the amount and
+// a debit with "DR": "1.00 CR" was read as +1.00, so 82 refunds of a probe file were purchases.
+test('"CR" (credit) reads as a negative amount and "DR" (debit) as a positive one, in any case, with or without a space', async () => {
+  const plain = await read(write((v) => String(v)));
+  const spellings: [string, (v: number) => string, string][] = [
+    ["trailing CR", (v) => `"${grouped(v, ",", ".")}${v < 0 ? " CR" : ""}"`, "1,234.56"],
+    ["trailing cr, no space", (v) => `"${grouped(v, ",", ".")}${v < 0 ? "cr" : "DR"}"`, "1,234.56"],
+    ["leading CR", (v) => `"${v < 0 ? "CR " : "DR "}${grouped(v, ",", ".")}"`, "1,234.56"],
+    ["$ and CR", (v) => `"$${grouped(v, ",", ".")}${v < 0 ? " CR" : " DR"}"`, "1,234.56"],
+    ["decimal comma, Cr", (v) => `"${grouped(v, ".", ",")}${v < 0 ? " Cr" : ""}"`, "1.234,56"],
+  ];
+  for (const [name, amount, shown] of spellings) {
+    const { log, quality } = await read(write(amount));
+    expect({ name, days: days(log) }).toEqual({ name, days: days(plain.log) });
+    expect({ name, returns: quality.returns }).toEqual({ name, returns: plain.quality.returns });
+    expect({ name, formats: quality.number_formats }).toEqual({ name, formats: { amount: shown } });
+  }
+});

@@ -35,6 +35,11 @@ const whole = (t: string) => `\\d{1,3}((${t})\\d{3})+|\\d{1,2}((${t})\\d{2})+(${
 const shape = (thousands: string, decimal: string) =>
   `^\\(?${SIGN}${SYMBOL}${SPACE}${SIGN}(${whole(`${thousands}|${GROUP}`)})(${decimal}\\d+)?${SPACE}${SYMBOL}-?\\)?$`;
 
+// An accounting credit: "CR" after the number or before it, in any case ("1.00 CR", "1.00cr",
+// "CR 1.00"; "$1.00 CR"), as bank statements and ledgers write a refund; "DR" (a debit) is the
+// plain amount. A code such as CRC (Costa Rica's colón) is no credit.
+const CREDIT = "(?i)^\\(?CR[^a-z]|[^a-z]CR\\)?$";
+
 const PATTERN: Record<Exclude<NumberFormat, "plain">, string> = {
   point: shape(",", "\\."),
   comma: shape("\\.", ","),
@@ -46,7 +51,8 @@ export function numberExpression(text: string, format: NumberFormat): string {
   const keep = format === "point" ? "[^0-9.]" : "[^0-9,]";
   let digits = `regexp_replace(${text}, '${keep}', '', 'g')`;
   if (format === "comma") digits = `replace(${digits}, ',', '.')`;
-  const negative = `(${text} LIKE '(%)' OR ${text} LIKE '%-%' OR ${text} LIKE '%\u2212%')`;
+  const negative = `(${text} LIKE '(%)' OR ${text} LIKE '%-%' OR ${text} LIKE '%\u2212%'
+    OR regexp_matches(${text}, ${sqlString(CREDIT)}))`;
   // What the plain cast reads (1e3, .5) also reads under a decimal point, never under a comma.
   const otherwise = format === "point" ? `TRY_CAST(${text} AS DOUBLE)` : "NULL";
   return `CASE WHEN regexp_full_match(${text}, ${sqlString(PATTERN[format])})
