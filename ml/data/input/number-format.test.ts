@@ -222,3 +222,44 @@ test('"CR" (credit) reads as a negative amount and "DR" (debit) as a positive on
     expect({ name, formats: quality.number_formats }).toEqual({ name, formats: { amount: shown } });
   }
 });
+
+// German tills and invoices write a whole euro amount "5,-" (or "5,--"): 38% of a probe file's
+// rows were skipped as "unreadable amount" with no warning.
+test('whole amounts written "5,-" or "5,--" read as 5,00 in a decimal-comma column; the dash is no minus', async () => {
+  const plain = await read(write((v) => String(v)));
+  const whole = (dashes: string) => (v: number) => {
+    const text = grouped(v, ".", ",");
+    return `${v < 0 ? "-" : ""}${text.endsWith(",00") ? text.replace(/,00$/, dashes) : text} €`;
+  };
+  const rows: [string, string, number][] = [
+    ["a", "2020-01-01", 5],
+    ["a", "2020-01-03", 1234.5],
+    ["b", "2020-01-02", 12],
+    ["b", "2020-01-04", 1000],
+  ];
+  for (const dashes of [",-", ",--"]) {
+    const text = [
+      "customer_id;date;amount",
+      ...[...ROWS, ...rows].map(([c, d, v]) => [c, d, whole(dashes)(v)].join(";")),
+    ].join("\n");
+    const expected = await read(
+      file(
+        [
+          "customer_id;date;amount",
+          ...[...ROWS, ...rows].map(([c, d, v]) => [c, d, String(v)].join(";")),
+        ].join("\n"),
+      ),
+    );
+    const { log, quality } = await read(file(text));
+    expect({ dashes, days: days(log) }).toEqual({ dashes, days: days(expected.log) });
+    expect({ dashes, skipped: quality.skipped }).toEqual({ dashes, skipped: {} });
+    expect(quality.returns).toEqual(expected.quality.returns);
+    expect(quality.number_formats).toEqual({ amount: "1.234,56" });
+  }
+  // Only amounts of whole euros: still a decimal comma.
+  const only = file(
+    ["customer_id;date;amount", "a;2020-01-01;5,-", "b;2020-01-02;1.200,-"].join("\n"),
+  );
+  expect(days((await read(only)).log)).toEqual(["a 2020-01-01 5", "b 2020-01-02 1200"]);
+  expect(plain.quality.skipped).toEqual({});
+});

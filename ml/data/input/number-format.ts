@@ -45,9 +45,16 @@ const PATTERN: Record<Exclude<NumberFormat, "plain">, string> = {
   comma: shape("\\.", ","),
 };
 
+/**
+ * SQL: `text` with a whole amount's dash ("5,-", "5,--", "1.200,- €": German tills and invoices)
+ * written as its zero cents, so that a decimal comma reads it and the dash is no minus.
+ */
+const wholeDashSql = (text: string) => `regexp_replace(${text}, ',--?(\\D*)$', ',00\\1')`;
+
 /** SQL of `text` (trimmed VARCHAR) as a DOUBLE under the format; NULL when it does not fit. */
-export function numberExpression(text: string, format: NumberFormat): string {
-  if (format === "plain") return `TRY_CAST(${text} AS DOUBLE)`;
+export function numberExpression(written: string, format: NumberFormat): string {
+  if (format === "plain") return `TRY_CAST(${written} AS DOUBLE)`;
+  const text = format === "comma" ? wholeDashSql(written) : written;
   const keep = format === "point" ? "[^0-9.]" : "[^0-9,]";
   let digits = `regexp_replace(${text}, '${keep}', '', 'g')`;
   if (format === "comma") digits = `replace(${digits}, ',', '.')`;
@@ -85,7 +92,7 @@ async function counts(
     `SELECT count(*) AS size, count(TRY_CAST(v AS DOUBLE)) AS plain,
        count(*) FILTER (WHERE regexp_full_match(v, ${sqlString(PATTERN.point)})
          OR TRY_CAST(v AS DOUBLE) IS NOT NULL) AS point,
-       count(*) FILTER (WHERE regexp_full_match(v, ${sqlString(PATTERN.comma)})) AS comma,
+       count(*) FILTER (WHERE regexp_full_match(${wholeDashSql("v")}, ${sqlString(PATTERN.comma)})) AS comma,
        count(*) FILTER (WHERE ${both} AND regexp_matches(v, '[.,]')) AS separated,
        first(v) FILTER (WHERE ${both} AND regexp_matches(v, '[.,]')) AS first
      FROM (${values}) AS s`,
