@@ -457,3 +457,23 @@ test("ids typed as floating-point numbers past 2^53 (JSON past 2^64, Parquet DOU
   );
   // Small float ids (17850.0) are still read as the whole numbers they are (test above).
 });
+
+// Polars, Spark and DuckDB keep a guest order's missing id in a DOUBLE column as NaN: the read
+// stopped with "an id of 2^53 or more (e.g. nan)". NaN is a missing id, as `nan` is in a CSV.
+test("NaN in a Parquet DOUBLE id column is a missing id, skipped as the CSV's nan is", async () => {
+  const path = await writeParquet(
+    file("", "parquet"),
+    `SELECT CASE WHEN customer_id IS NULL THEN 'NaN'::DOUBLE ELSE CAST(customer_id AS DOUBLE) END
+       AS customer_id, date, amount FROM read_csv('${file(FLOATS)}')`,
+  );
+  const { log, quality } = await readTransactionLog({
+    source: { kind: "parquet", path },
+    columns: { customerId: "customer_id", date: "date", amount: "amount" },
+  });
+  const csv = await read(file(FLOATS.replace("\n,2020", "\nnan,2020")));
+  expect(days(log)).toEqual(days(csv.log));
+  expect(quality.skipped).toEqual(csv.quality.skipped);
+  expect(Object.keys(quality.skipped)).toEqual([
+    "customer id written as a missing value (NULL, \\N, NA, nan, None, …)",
+  ]);
+});
