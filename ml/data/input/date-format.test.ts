@@ -394,3 +394,33 @@ test("a --date-format DuckDB cannot read is an input error naming it, not a data
     expect(error?.message).toContain("'%d/%m/%Y %H:%M'");
   }
 });
+
+// Databases' default text layouts were refused ("matches none of the known layouts"), and a
+// 14-digit yyyymmddHHMMSS was called a bare number with a hint of '%Y%m%d', which then read nothing.
+test("database layouts are sniffed: SQL Server's style 100, Oracle's TIMESTAMP, yyyymmddHHMMSS, d-m-yy", async () => {
+  const today = "2024-12-31";
+  for (const [a, b, format] of [
+    ["Jan 02 2022 01:41PM", "Dec 31 2022 11:50AM", "%b %d %Y %I:%M%p"],
+    ["Jan  2 2022  1:41PM", "Dec 31 2022 11:50AM", "%b %d %Y %I:%M%p"],
+    ["02-JAN-22 01.41.00.000000 PM", "31-DEC-22 11.50.00.000000 AM", "%d-%b-%y %I.%M.%S.%n %p"],
+    [
+      "02-JAN-22 01.41.00.000000000 PM",
+      "31-DEC-22 11.50.00.000000000 AM",
+      "%d-%b-%y %I.%M.%S.%n %p",
+    ],
+    ["20220102134100", "20221231115000", "%Y%m%d%H%M%S"],
+    ["202201021341", "202212311150", "%Y%m%d%H%M"],
+    ["2-1-22", "31-12-22", "%d-%m-%y"],
+    ["1-2-22", "12-31-22", "%m-%d-%y"],
+  ] as [string, string, string][]) {
+    const { log: read_, quality } = await read(log([a, b]), { today });
+    expect({ a, format: quality.date_format, days: days(read_) }).toEqual({
+      a,
+      format,
+      days: ["a 2022-01-02 1", "b 2022-12-31 2"],
+    });
+  }
+  // d-m-yy and m-d-yy (and yy-m-d) with every day <= 12 and each before today: ambiguous, named.
+  const error = await failure(read(log(["2-1-22", "3-4-22"]), { today }));
+  expect(error?.message).toContain("read as %m-%d-%y or as %d-%m-%y");
+});

@@ -176,6 +176,13 @@ const TIME_PARTS = [
 ];
 
 /**
+ * Dashes with a two-digit year (`2-1-22`), in each order so that the ambiguity rules apply to
+ * them, with the usual times only: each layout tried costs the sniff of every non-ISO column.
+ */
+const DASHED_SHORT_YEAR = ["%m-%d-%y", "%d-%m-%y", "%y-%m-%d"];
+const DASHED_SHORT_YEAR_TIMES = ["", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p"];
+
+/**
  * Layouts with the time zone by name (%Z, zone-names.ts) or the year after the time: JavaScript's
  * toString (`Tue Mar 05 2024 14:30:00 GMT-0500 (Eastern Standard Time)`), toUTCString and HTTP
  * (`Tue, 05 Mar 2024 19:30:00 GMT`), Unix `date` and Java's Date (`Tue Mar  5 14:30:00 EST 2024`),
@@ -205,6 +212,18 @@ const LOCALE_STRING_FORMATS = [
 ];
 
 /**
+ * Databases' default text layouts: SQL Server's CONVERT style 100 (`Jan  2 2022  1:41PM`),
+ * Oracle's TIMESTAMP (`02-JAN-22 01.41.00.000000 PM`, 6 or 9 fraction digits), and the digits
+ * of a datetime without separators (`20220102134100`, as MySQL's and many loggers' compact forms).
+ */
+const DATABASE_FORMATS = [
+  "%b %d %Y %I:%M%p",
+  "%d-%b-%y %I.%M.%S.%n %p",
+  "%Y%m%d%H%M%S",
+  "%Y%m%d%H%M",
+];
+
+/**
  * ISO 8601's basic format with a time (`20200105T233000Z`, `20200105T2330+0100`, as iCalendar,
  * AWS and many loggers write it): read on the ISO path, rewritten by isoExtendedSql. A column of
  * such values (and basic days without a time, `20200105`, among them) is ISO; one of basic days
@@ -230,8 +249,10 @@ export function isoExtendedSql(text: string): string {
 /** Every pattern tried when --date-format is not given. */
 export const CANDIDATE_FORMATS = [
   ...DATE_PARTS.flatMap((d) => TIME_PARTS.map((t) => d + t)),
+  ...DASHED_SHORT_YEAR.flatMap((d) => DASHED_SHORT_YEAR_TIMES.map((t) => d + t)),
   ...ZONE_FORMATS,
   ...LOCALE_STRING_FORMATS,
+  ...DATABASE_FORMATS,
 ];
 
 /**
@@ -537,8 +558,9 @@ function notDatesError(
 
 /** The date part of a candidate layout ("%m/%d/%Y %H:%M" → "%m/%d/%Y"). */
 const datePart = (format: string) =>
-  DATE_PARTS.find((d) => format.startsWith(d) && TIME_PARTS.includes(format.slice(d.length))) ??
-  format;
+  [...DATE_PARTS, ...DASHED_SHORT_YEAR].find(
+    (d) => format.startsWith(d) && TIME_PARTS.includes(format.slice(d.length)),
+  ) ?? format;
 
 /**
  * Of tied layouts, those whose date part a chosen layout has, if any: a column whose values with
