@@ -2,8 +2,15 @@
 // rows and the --keep-rows that models one.
 import { expect, test } from "bun:test";
 import { dataQualityTables } from "../../report/data-quality-section.ts";
-import { tempLogFile as file, LOG_COLUMNS, readCsvLog as read } from "../../testing/log-files.ts";
+import {
+  purchaseDays as days,
+  failure,
+  tempLogFile as file,
+  LOG_COLUMNS,
+  readCsvLog as read,
+} from "../../testing/log-files.ts";
 import { dataQualityLines } from "./data-quality.ts";
+import { InputError } from "./input-error.ts";
 
 const ORDERS = [
   "customer_id,date,amount,Currency Code",
@@ -48,4 +55,45 @@ test("a currency column with several currencies: named, counted, and the --keep-
   expect((await read(file(one))).quality.currencies).toBeUndefined();
   const none = ORDERS.replace("Currency Code", "note");
   expect((await read(file(none))).quality.currencies).toBeUndefined();
+});
+
+// A multi-store export with no currency column: the number sniffer reads past each sign, so
+// dollars, euros, pounds, francs and yen were summed as one currency, with no word.
+const STORES = [
+  "customer_id,date,amount,store",
+  "a,2023-01-02,$1.25,US",
+  'b,2023-01-03,"€1,506.00",EU',
+  "c,2023-01-04,£54.00,UK",
+  "a,2023-01-05,CHF 147.10,CH",
+  'b,2023-01-06,"$1,522.15",US',
+  'c,2023-01-07,"€1,623.15",EU',
+].join("\n");
+
+test("amounts written with several currency signs stop the read, naming each with a line and what to pass", async () => {
+  const error = await failure(read(file(STORES)));
+  expect(error).toBeInstanceOf(InputError);
+  expect(error?.message).toBe(
+    'column "amount" holds amounts in 4 currencies: "$1.25" (line 2; 2 values), "€1,506.00" (line 3; 2 values), ' +
+      '"£54.00" (line 4; 1 value), "CHF 147.10" (line 5; 1 value); they would be summed as one currency; ' +
+      "read one currency at a time: pass --keep-rows COLUMN=VALUE with a store or currency column and the value " +
+      "of one (e.g. --keep-rows 'store=EU'), or convert the amounts to one currency first",
+  );
+  // With a filter leaving one currency, or one sign throughout (its code too), silent and exact.
+  const eu = await read(file(STORES), {
+    columns: { ...LOG_COLUMNS, keepBy: "store" },
+    keepValues: ["EU"],
+  });
+  expect(days(eu.log)).toEqual(["b 2023-01-03 1506", "c 2023-01-07 1623.15"]);
+  const one = STORES.replaceAll(/£|CHF /g, "$")
+    .replace('"€1,506.00"', "USD 1506.00")
+    .replace("€", "US$");
+  expect(days((await read(file(one))).log)).toHaveLength(6);
+  // Accounting marks and words that are no currency are not counted as one.
+  const marks = [
+    "customer_id,date,amount",
+    "a,2023-01-02,$1.25",
+    "b,2023-01-03,$2.00 DR",
+    "c,2023-01-04,5.00 ea",
+  ];
+  expect(days((await read(file(marks.join("\n")))).log)).toHaveLength(3);
 });

@@ -2,6 +2,7 @@
 // nothing. Shopify's and Stripe's exports carry a currency column; when one named so holds several
 // values in the first rows, the read names them and the --keep-rows that models one currency.
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { InputError } from "./input-error.ts";
 import type { LogInput } from "./log-input.ts";
 import { sampleValues, shellArgument } from "./sample-values.ts";
 import { sqlString } from "./sql-text.ts";
@@ -59,5 +60,132 @@ export function currencyMixWarning(m: CurrencyMix): string {
     `WARNING: column "${m.column}" holds ${m.distinct} currencies among its first ` +
     `${n(m.sampled_rows)} values (${listed}${more}): amounts are summed as written, whatever their currency; pass ` +
     `--keep-rows ${shellArgument(`${m.column}=${top}`)} to model one, or convert the amounts first`
+  );
+}
+
+// A currency sign or code before or after a number ($1.25, €1,506.00, CHF 147.10, 5,00 zł): the
+// number sniffer (number-format.ts) reads past it, so an amount column of a multi-store export
+// with no currency column summed dollars, euros and yen as one currency, silently.
+// What may stand for one: anything but digits, blanks, signs and separators (\p{Sc} and \p{L}
+// cost RE2 ~40 ms a query to compile, this under 1).
+const TOKEN = "[^0-9\\s.,'()+\\-\\x{2212}\\x{00A0}\\x{202F}]{1,4}";
+const LEADING = `^\\(?[-+\\x{2212}]?(${TOKEN})`;
+const TRAILING = `(${TOKEN})-?\\)?$`;
+/** Signs and codes of one currency (upper case), by the name they are counted under. */
+const SAME_CURRENCY: Record<string, string[]> = {
+  USD: ["$", "US$", "USD"],
+  EUR: ["€", "EUR"],
+  GBP: ["£", "GBP"],
+  // ¥ is the yen's and the yuan's sign.
+  "¥": ["¥", "￥", "JPY", "CNY", "RMB", "円", "元"],
+  INR: ["₹", "RS", "INR"],
+  // kr is the Swedish, Norwegian, Danish and Icelandic crown's.
+  KR: ["KR", "SEK", "NOK", "DKK", "ISK"],
+  PLN: ["ZŁ", "PLN"],
+  CZK: ["KČ", "CZK"],
+  HUF: ["FT", "HUF"],
+  BRL: ["R$", "BRL"],
+  RUB: ["₽", "РУБ", "RUB"],
+};
+const CURRENCY_OF = new Map(
+  Object.entries(SAME_CURRENCY).flatMap(([name, tokens]) => tokens.map((t) => [t, name])),
+);
+/** Accounting marks read as a sign (number-format.ts), not a currency. */
+const SIGN_WORDS = new Set(["CR", "DR"]);
+
+/**
+ * The currency a sign or code (upper-cased) names, or null: a known one, else a sign (not letters
+ * only: C$, A$, ₩) or a code of three letters (CHF, CAD). A word such as "ea" or "ca" is none.
+ */
+function currencyOf(token: string): string | null {
+  if (token === "" || SIGN_WORDS.has(token)) return null;
+  const known = CURRENCY_OF.get(token);
+  if (known) return known;
+  return !/^\p{L}+$/u.test(token) || /^[A-Z]{3}$/.test(token) ? token : null;
+}
+
+/** The currency a value's leading, else trailing, sign or code names, or null. */
+const currencyOfValue = (lead: string, trail: string) => currencyOf(lead) ?? currencyOf(trail);
+
+/** Currencies listed with an example in the error. */
+const EXAMPLES = 4;
+
+interface Written {
+  lead: string;
+  trail: string;
+  n: bigint;
+  v: string;
+  rn: bigint;
+}
+
+/**
+ * Throws when the amounts of a number column read in a sniffed format are written in more than
+ * one currency ($1.25 and €1,506.00) on the lines kept: they would be summed as one. Names each
+ * currency's first value with its line, and what to pass. One scan of the column when it names
+ * one currency or none; the kept lines are asked only when it names more.
+ */
+export async function failOnMixedCurrencySigns(
+  connection: DuckDBConnection,
+  table: string,
+  read: { column: string; columnName: string },
+  describe: (rowid: number) => Promise<string>,
+): Promise<void> {
+  const { column, columnName } = read;
+  const v = `trim(CAST(${column} AS VARCHAR))`;
+  const tokens = (value: string) =>
+    `upper(regexp_extract(${value}, ${sqlString(LEADING)}, 1)) AS lead,
+     upper(regexp_extract(${value}, ${sqlString(TRAILING)}, 1)) AS trail`;
+  // Without the line numbers (a window over the rows keeps one thread): 1,000,000 amounts in one
+  // sign 0.8–1.4 s on two cores busy with other work (1.1–3.1 s with them). Plain columns skip it.
+  const all = await connection.runAndReadAll(`SELECT DISTINCT ${tokens(v)} FROM ${table}`);
+  const rows = all.getRowObjectsJS() as { lead: string | null; trail: string | null }[];
+  const named = new Set(rows.map((r) => currencyOfValue(r.lead ?? "", r.trail ?? "")));
+  named.delete(null);
+  if (named.size < 2) return;
+  // Only the lines read (a --keep-rows on a store column picks one currency).
+  const reader = await connection.runAndReadAll(
+    `SELECT lead, trail, count(*) AS n, arg_min(v, rn) AS v, min(rn) AS rn FROM (
+       SELECT rn, v, ${tokens("v")} FROM (SELECT row_number() OVER () - 1 AS rn, ${v} AS v FROM ${table})
+     ) AS w JOIN lines ON lines.rowid = w.rn WHERE lines.reason IS NULL GROUP BY lead, trail`,
+  );
+  const found = new Map<string, { n: number; v: string; rn: number }>();
+  for (const w of reader.getRowObjectsJS() as unknown as Written[]) {
+    const currency = currencyOfValue(w.lead ?? "", w.trail ?? "");
+    if (currency === null) continue;
+    const seen = found.get(currency);
+    const first = seen === undefined || Number(w.rn) < seen.rn;
+    found.set(currency, {
+      n: (seen?.n ?? 0) + Number(w.n),
+      v: first ? w.v : (seen as { v: string }).v,
+      rn: first ? Number(w.rn) : (seen as { rn: number }).rn,
+    });
+  }
+  if (found.size < 2) return;
+  throw await mixedCurrencyError(columnName, [...found.values()], describe);
+}
+
+async function mixedCurrencyError(
+  columnName: string,
+  found: { n: number; v: string; rn: number }[],
+  describe: (rowid: number) => Promise<string>,
+): Promise<InputError> {
+  const n = (v: number) => v.toLocaleString("en-US");
+  const byLine = found.sort((a, b) => a.rn - b.rn);
+  const examples: string[] = [];
+  for (const c of byLine.slice(0, EXAMPLES)) {
+    examples.push(
+      `"${c.v}" (${await describe(c.rn)}; ${n(c.n)} ${c.n === 1 ? "value" : "values"})`,
+    );
+  }
+  const more = byLine.length > EXAMPLES ? `, and ${byLine.length - EXAMPLES} more` : "";
+  return new InputError(
+    columnName,
+    `column "${columnName}" holds amounts in ${byLine.length} currencies: ${examples.join(", ")}${more}; ` +
+      "they would be summed as one currency",
+    {
+      hint:
+        "read one currency at a time: pass --keep-rows COLUMN=VALUE with a store or currency column " +
+        "and the value of one (e.g. --keep-rows 'store=EU'), or convert the amounts to one currency first",
+    },
   );
 }

@@ -12,7 +12,7 @@ import {
   type TransactionLog,
 } from "../transaction-log.ts";
 import { suggestedColumns } from "./column-suggestion.ts";
-import { currencyMix } from "./currency-mix.ts";
+import { currencyMix, failOnMixedCurrencySigns } from "./currency-mix.ts";
 import {
   caseVariantIds,
   failOnFloatTypedIds,
@@ -558,7 +558,8 @@ function textNotes(loaded: LoadedSource) {
 
 /**
  * Each numeric column read in a sniffed format: stops the read when the other format reads values
- * it left unread (number-format.ts). A --decimal-separator given is the user's choice.
+ * it left unread (number-format.ts; a --decimal-separator given is the user's choice), and when
+ * an amount or price column's signs name several currencies (currency-mix.ts).
  */
 async function failOnMixedNumbers(
   connection: DuckDBConnection,
@@ -567,6 +568,12 @@ async function failOnMixedNumbers(
   byRole: Partial<Record<NumericRole, NumberFormat>>,
   describe: (rowid: number) => Promise<string>,
 ): Promise<void> {
+  for (const [role, format] of Object.entries(byRole) as Array<[NumericRole, NumberFormat]>) {
+    const columnName = input.columns[role];
+    if (format === "plain" || columnName === undefined || role === "quantity") continue;
+    const column = { column: sqlIdentifier(columnName), columnName };
+    await failOnMixedCurrencySigns(connection, table, column, describe);
+  }
   if (input.decimalSeparator) return;
   for (const [role, format] of Object.entries(byRole) as Array<[NumericRole, NumberFormat]>) {
     const columnName = input.columns[role];
