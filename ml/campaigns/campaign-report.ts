@@ -42,6 +42,16 @@ export interface CampaignReportOptions {
   print?: (line: string) => void;
 }
 
+/**
+ * The day of a campaign's first decision. A loop, not Math.min(...days): a spread of 1,000,000
+ * decisions overflowed the stack ("Maximum call stack size exceeded", the whole report lost).
+ */
+export function firstDecisionDay(decisions: readonly { decidedDay: number }[]): number {
+  let first = Number.POSITIVE_INFINITY;
+  for (const d of decisions) if (d.decidedDay < first) first = d.decidedDay;
+  return first;
+}
+
 export async function runCampaignReport(o: CampaignReportOptions): Promise<CampaignResult> {
   const print = o.print ?? console.log;
   const { decisions, repeats, switched } = await readCampaignDecisions(o.db, o.campaign, {
@@ -66,7 +76,7 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
   const endDay = o.windowEnd === undefined ? lastDay : isoDateToDay(o.windowEnd);
   // Days no file can hold yet would count as days without purchases, in both groups.
   refuseFutureWindowEnd(endDay, o.today ?? new Date());
-  const firstDecision = Math.min(...decisions.map((d) => d.decidedDay));
+  const firstDecision = firstDecisionDay(decisions);
   if (endDay <= firstDecision) {
     throw new RangeError(
       `--window-end ${dayToIsoDate(endDay)} is not after the campaign's first decision (${dayToIsoDate(firstDecision)})`,
