@@ -14,6 +14,7 @@ import { extremeAmountsWarning } from "./extreme-amounts.ts";
 import { quantityLikeAmountWarning } from "./quantity-like-amount.ts";
 import { refundedAmountsWarning } from "./refunded-amounts.ts";
 import { notSalesWarning } from "./status-values.ts";
+import { utcDaysLine } from "./utc-days.ts";
 
 /** Ids that differ from another only in a way that may not matter: how many, and one pair. */
 const ID_VARIANTS = z.object({ ids: z.number().int(), example: z.tuple([z.string(), z.string()]) });
@@ -150,6 +151,23 @@ export const DataQualitySchema = z.object({
       largest: z.number(),
       customer: z.string(),
       spend_share: z.number(),
+    })
+    .optional(),
+  /**
+   * The date column holds instants (a timestamp with a time zone, Unix times, text written in UTC)
+   * and no --timezone was given: cut into days in UTC (utc-days.ts). Their share between 00:00
+   * and 05:00 UTC and the quietest five hours' first hour (UTC); not_utc: the hours say the shop
+   * is not in UTC (warned about). Absent with --timezone, and for dates written with the shop's
+   * own offset (read as written).
+   */
+  utc_days: z
+    .object({
+      column: z.string(),
+      kind: z.enum(["epoch", "utc"]),
+      rows: z.number().int(),
+      night_share: z.number(),
+      quiet_from: z.number().int(),
+      not_utc: z.boolean(),
     })
     .optional(),
   /**
@@ -545,6 +563,7 @@ function warningLines(q: DataQuality): string[] {
     q.refunded_amounts ? `  ${refundedAmountsWarning(q.refunded_amounts)}` : "",
     q.quantity_like_amount ? `  ${quantityLikeAmountWarning(q.quantity_like_amount)}` : "",
     shortDaysSinceWarning(q),
+    q.utc_days ? `  ${utcDaysLine(q.utc_days)}` : "",
     q.dominant_customer ? `  ${dominantCustomerWarning(q.dominant_customer)}` : "",
     q.empty_span ? `  ${emptySpanWarning(q.empty_span)}` : "",
     q.extreme_amounts ? `  ${extremeAmountsWarning(q.extreme_amounts)}` : "",

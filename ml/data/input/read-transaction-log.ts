@@ -100,6 +100,7 @@ import {
   PURCHASE_DAYS_SQL,
   purchaseLinesSql,
 } from "./transactions-sql.ts";
+import { utcDays } from "./utc-days.ts";
 import { isZipPath, readZipped, sourceOfEntry } from "./zip-source.ts";
 import { failOnZoneNames } from "./zone-names.ts";
 
@@ -297,7 +298,7 @@ async function readWith(
   const built = await buildLines(connection, input, second);
   const { position, format, numberFormats, floatIds, mixedFloatIds, grouped, sides, sheets } =
     built;
-  const { text, rejected, locate } = built;
+  const { text, rejected, locate, utc } = built;
   const { skipped, leftOut, amountElsewhere, examples, exampleSheets } = await skippedRows(
     connection,
     locate,
@@ -351,6 +352,7 @@ async function readWith(
       ...(floatIds !== null ? { float_written_ids: floatIds } : {}),
       ...(mixedFloatIds > 0 ? { mixed_float_ids: mixedFloatIds } : {}),
       ...(unseen ? { unseen_id_characters: unseen } : {}),
+      ...(utc ? { utc_days: utc } : {}),
       ...(grouped ? { grouped_ids: grouped } : {}),
       ...(dominant ? { dominant_customer: dominant } : {}),
       ...(gap ? { empty_span: gap } : {}),
@@ -521,6 +523,8 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
   const sniffed = () => sniffDateFormat(connection, date, describe).catch(() => null);
   await failWhenNothingReadable(connection, input, { locate, rejected, sniffed });
   await failWhenGivenDateFormatMostlyFails(connection, input, { locate, sniffed });
+  // Instants without --timezone: read as UTC days, which the account says (utc-days.ts).
+  const utc = input.timezone ? null : await utcDays(connection, loaded.peek, columns.date, format);
   await connection.run("DROP TABLE IF EXISTS raw");
   const sheets = loaded.sheets;
   const text = textNotes(loaded);
@@ -530,7 +534,7 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
     : { floatIds, mixedFloatIds: 0 };
   const orderLike = suggestedColumns("order", "order", [...loaded.types.keys()])[0];
   const result = { position, format, numberFormats, ...ids, sides, sheets, text, rejected, locate };
-  return { ...result, grouped, orderLike };
+  return { ...result, grouped, orderLike, utc };
 }
 
 /** What the side columns say about the rows (currencies, statuses, quantities, refunds). */
