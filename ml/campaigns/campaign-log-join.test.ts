@@ -83,6 +83,18 @@ test("with --ignore-id-case a customer decided on as Ann@X.org is ann@x.org, onc
   expect(folded.repeats).toBe(1);
 });
 
+test("a customer decided on decomposed (NFD, as macOS writes it) is the log's composed (NFC) customer, once", async () => {
+  const c = { campaignId: "nfc", wouldHaveAction: "email", assignmentGroup: "treated" };
+  const nfc = "José Müller";
+  await new DecisionLogRepository(db.handle.db).insertMany([
+    row(nfc.normalize("NFD"), "1997-10-01T10:00:00Z", { ...c, chosenAction: "email" }),
+    row(nfc, "1997-10-02T10:00:00Z", { ...c, chosenAction: "email" }),
+  ]);
+  const { decisions, repeats } = await readCampaignDecisions(db.handle.db, "nfc");
+  expect(decisions.map((d) => d.customerId)).toEqual([nfc]);
+  expect(repeats).toBe(1);
+});
+
 test("a lapsing-uplift campaign's uplift is measured against the uplift base its decisions logged", async () => {
   // P(alive) 0.25, E[purchases] 1: the lapsing model's base is 0.75 × 1 / 0.25 = 3 purchases per
   // unit of uplift. Control customers buy once, treated 2.5 times on average: +1.5 = 0.5 × 3.

@@ -2,6 +2,7 @@
 // first decision in the campaign fixes its group, its first contact (else that first decision) its
 // (would-have) action with the terms the decision assumed, and its decision day; purchase days and spend are counted in
 // (decision day, window end]. The result is the observations `measureCampaign` reads.
+import { nfcCustomerId } from "@pp/shared/contracts/forecast-request.ts";
 import type { Database } from "@pp/shared/db/database.ts";
 import { policyDefinitionSchema } from "@pp/shared/policy/policy-definition.ts";
 import {
@@ -69,7 +70,9 @@ export async function readCampaignDecisions(
   // A customer's group changes only when the control share changed between decisions.
   let switched = 0;
   for (const row of rows) {
-    const customerId = options.ignoreIdCase ? row.customerId.toLowerCase() : row.customerId;
+    // In NFC, as the log readers store ids ("José" decided on decomposed bought composed).
+    const id = nfcCustomerId(row.customerId);
+    const customerId = options.ignoreIdCase ? id.toLowerCase() : id;
     const contacted = row.wouldHave !== null && row.wouldHave !== "none";
     const i = position.get(customerId);
     const earlier = i === undefined ? undefined : decisions[i];

@@ -153,6 +153,26 @@ for (const driver of testDrivers()) {
       ]);
     });
 
+    test("an id given decomposed (NFD) forgets the customer stored composed (NFC), and one stored as given", async () => {
+      const db = t.handle.db;
+      const registry = new ModelRegistry(db, new FileArtifactStore(dir));
+      const nfc = "José Müller";
+      const nfd = nfc.normalize("NFD");
+      const composed = await registry.registerVersion("nfc", version([nfc, "keep"], true));
+      const asWritten = await registry.registerVersion("nfd", version([nfd, "keep"], true));
+      await new DecisionLogRepository(db).insertMany([nfc, nfd, "keep"].map(decision));
+      const gone = await forgetCustomers(db, [nfd]);
+      expect(gone.storedRows).toBe(2);
+      expect(gone.decisions).toBe(2);
+      // Given composed, the decisions /decision logged decomposed (as sent) go too.
+      const zoe = "Zoë Brontë";
+      await new DecisionLogRepository(db).insertMany([zoe.normalize("NFD"), "keep"].map(decision));
+      expect((await forgetCustomers(db, [zoe])).decisions).toBe(1);
+      const features = new CustomerFeaturesRepository(db);
+      expect([...(await features.get(composed.id, [nfc, "keep"])).keys()]).toEqual(["keep"]);
+      expect([...(await features.get(asWritten.id, [nfd, "keep"])).keys()]).toEqual(["keep"]);
+    });
+
     test("hostile ids through the lower-cased erase: quotes, an accented capital, an emoji, a 1e308", async () => {
       const db = t.handle.db;
       const registry = new ModelRegistry(db, new FileArtifactStore(dir));

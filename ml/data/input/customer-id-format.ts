@@ -251,9 +251,21 @@ export function visibleId(text: string): string {
  * or without the zero fraction (17850.0 → 17850).
  */
 export function customerIdSql(visible: string, floatWritten: boolean, ignoreCase = false): string {
-  const written = asWrittenIdSql(visible);
+  const written = nfcSql(asWrittenIdSql(visible));
   const text = ignoreCase ? `lower(${written})` : written;
   return floatWritten ? wholeNumberSql(text) : text;
+}
+
+/**
+ * SQL: the id in Unicode's composed form (NFC, nfcCustomerId): "José" written decomposed (as macOS
+ * writes it) and composed were two customers. Only ids with a non-ASCII character (more bytes
+ * than characters) pay for the normalisation.
+ */
+function nfcSql(text: string): string {
+  // nfc_normalize ends an id at a NUL ("é\0b" became "é", a customer): such an id stays whole,
+  // to be skipped as binary data.
+  const composable = `strlen(${text}) <> length(${text}) AND NOT contains(${text}, chr(0))`;
+  return `CASE WHEN ${composable} THEN nfc_normalize(${text}) ELSE ${text} END`;
 }
 
 /**

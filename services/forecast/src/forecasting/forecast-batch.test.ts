@@ -406,6 +406,49 @@ test("a model read with --ignore-id-case finds a stored customer asked for in an
   expect(answered.errors.map((e) => e?.code)).toEqual(hostile.map(() => "unknown_customer"));
 });
 
+test("an id sent decomposed (NFD, as macOS writes it) finds the customer the reader stored composed (NFC)", () => {
+  // The demo's ids are numbers: the same rows under names, composed as the reader stores them.
+  const ids = model.customers.columns.ids.map((id) => `José Müller ${id}`.normalize("NFC"));
+  const customers = new CustomerIndex({ ...model.customers.columns, ids });
+  const composed = { ...model, customers };
+  const asked = [{ id: "José Müller 7".normalize("NFD") }, { id: "José Müller 7" }];
+  expect(asked[0]?.id).not.toBe(asked[1]?.id);
+  const found = resolveCustomers(composed, asked, undefined);
+  expect(found.errors).toEqual([null, null]);
+  expect(found.storedRow[0]).toBe(customers.rowOf("José Müller 7".normalize("NFC")));
+  expect(found.storedRow[1]).toBe(found.storedRow[0] ?? -2);
+  // With --ignore-id-case: NFC, then lower-cased, as the reader does.
+  const mails = model.customers.columns.ids.map((id) => `andré.${id}@exemple.fr`.normalize("NFC"));
+  const mailIndex = new CustomerIndex({ ...model.customers.columns, ids: mails });
+  const data = { ...model.manifest.data, ids_lower_cased: true as const };
+  const lowered: LoadedModel = {
+    ...model,
+    customers: mailIndex,
+    manifest: { ...model.manifest, data },
+  };
+  const mail = resolveCustomers(
+    lowered,
+    [{ id: "ANDRÉ.7@exemple.fr".normalize("NFD") }],
+    undefined,
+  );
+  expect(mail.storedRow[0]).toBe(mailIndex.rowOf("andré.7@exemple.fr".normalize("NFC")));
+  expect(mail.storedRow[0]).toBeGreaterThanOrEqual(0);
+  // A model trained before ids were composed stored them as written: an id sent so still finds it.
+  const written = model.customers.columns.ids.map((id) => `José ${id}`.normalize("NFD"));
+  const old = {
+    ...model,
+    customers: new CustomerIndex({ ...model.customers.columns, ids: written }),
+  };
+  const asWritten = resolveCustomers(old, [{ id: "José 7".normalize("NFD") }], undefined);
+  expect(asWritten.storedRow[0]).toBeGreaterThanOrEqual(0);
+  // Hostile ids are looked up without throwing and found nowhere, as before.
+  const hostile = ["\u0000", "\ud800", "\udc00e\u0301", "José Müller 7\u0000"].map((id) => ({
+    id,
+  }));
+  const answered = resolveCustomers(composed, hostile, undefined);
+  expect(answered.errors.map((e) => e?.code)).toEqual(hostile.map(() => "unknown_customer"));
+});
+
 test("a model served without stored customers says so for an id, rather than 'not among the 0'", () => {
   const empty = new Float64Array(0);
   const none = new CustomerIndex({
