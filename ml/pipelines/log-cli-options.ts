@@ -117,6 +117,12 @@ export function addLogInputOptions(command: Command): Command {
         "amounts in the currency's smallest unit (minor: Stripe's 5000 is 50.00) or whole units (major)",
       ).choices(["minor", "major"]),
     )
+    .addOption(
+      new Option(
+        "--amount-per <scope>",
+        "what one amount is for: line (each line's value, added up) or order (the order's total written on its lines, read once per order; needs --order-col)",
+      ).choices(["line", "order"]),
+    )
     .option(
       "--ignore-id-case",
       "customer ids compared without case and read lower-cased (e-mail addresses as customers typed them)",
@@ -173,6 +179,7 @@ export function logInputFromCli(o: Record<string, unknown>): {
       ...(marked ? { returnValues: marked.values } : {}),
       ...(o.ignoreIdCase === true ? { ignoreIdCase: true } : {}),
       ...(str("amountUnit") ? { amountUnit: str("amountUnit") as "minor" | "major" } : {}),
+      ...(str("amountPer") ? { amountPer: str("amountPer") as "line" | "order" } : {}),
     },
   };
 }

@@ -191,6 +191,11 @@ export const DataQualitySchema = z.object({
    */
   order_lines_without_amount: z.number().int().optional(),
   /**
+   * --amount-per order: purchase lines whose amount (the order's total, repeated) was read on
+   * another line of their order, so counted 0 here.
+   */
+  order_amounts_read_once: z.number().int().optional(),
+  /**
    * Many lines (5%+) were skipped for a missing amount and no --order-col was given: they may be
    * their order's other lines (Shopify writes an order's Total once). The column named like an
    * order's, or "" when none is.
@@ -514,6 +519,11 @@ function rowLines(q: DataQuality): string[] {
   if (q.order_lines_without_amount) {
     lines.push(
       `  order lines whose amount is on another line of their order: ${n(q.order_lines_without_amount)} (part of that purchase)`,
+    );
+  }
+  if (q.order_amounts_read_once) {
+    lines.push(
+      `  order lines whose amount repeats their order's (--amount-per order): ${n(q.order_amounts_read_once)} (read once per order)`,
     );
   }
   for (const [reason, count] of Object.entries(q.skipped)) {

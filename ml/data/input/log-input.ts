@@ -118,6 +118,13 @@ export interface LogInput {
    */
   amountUnit?: "minor" | "major";
   /**
+   * What one amount of --amount-col is for: `line`, each line's own value (lines added up);
+   * `order`, the order's total repeated on its lines (WooCommerce's Order Total Amount), read once
+   * per order (needs columns.order). Unset, a column that carries one amount on every line of most
+   * orders is refused (order-totals.ts).
+   */
+  amountPer?: "line" | "order";
+  /**
    * Today, `YYYY-MM-DD` (default: the clock's). A row dated more than a day after it is a typo
    * (2091 for 2019), not a purchase: skipped as "date in the future". Kept in, it would move the
    * production model's as-of date decades ahead.

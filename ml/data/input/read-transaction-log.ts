@@ -71,6 +71,7 @@ import {
   plainInSample,
   sniffNumberFormat,
 } from "./number-format.ts";
+import { failOnRepeatedOrderTotals, orderTotalsOnce } from "./order-totals.ts";
 import { quantityLikeAmount } from "./quantity-like-amount.ts";
 import { refundedAmounts } from "./refunded-amounts.ts";
 import { failOnReusedOrderIds } from "./reused-order-ids.ts";
@@ -341,7 +342,7 @@ async function readWith(
       examples,
       ...(exampleSheets ? { example_sheets: exampleSheets } : {}),
       returns,
-      zero_amount_rows: input.noAmount ? 0 : Number(counts?.zero),
+      zero_amount_rows: input.noAmount ? 0 : Number(counts?.zero) - built.amountsReadOnce,
       customers_in_log: log.customerIds.length,
       purchase_days: log.length,
       first_date: first,
@@ -365,6 +366,7 @@ async function readWith(
       ...(sides.quantityLike ? { quantity_like_amount: sides.quantityLike } : {}),
       ...(sides.refunds ? { refunded_amounts: sides.refunds } : {}),
       ...(amountElsewhere > 0 ? { order_lines_without_amount: amountElsewhere } : {}),
+      ...(built.amountsReadOnce > 0 ? { order_amounts_read_once: built.amountsReadOnce } : {}),
       ...(orderHint !== null ? { order_column_hint: orderHint } : {}),
       ...(input.ignoreIdCase ? { ids_lower_cased: true } : {}),
       ...(sheets ? { sheets } : {}),
@@ -420,6 +422,13 @@ async function buildLines(connection: DuckDBConnection, input: LogInput, second:
     throw new InputError(
       columns.price,
       "--price-col needs --quantity-col (amount = quantity × price)",
+    );
+  }
+  if (input.amountPer === "order" && (columns.order === undefined || columns.price !== undefined)) {
+    throw new InputError(
+      undefined,
+      "--amount-per order needs --order-col and --amount-col (an order's total, read once per order)",
+      { hint: "pass --order-col naming the order id column, or leave --amount-per out" },
     );
   }
   if (columns.price === undefined && columns.amount === undefined && !input.noAmount) {
@@ -516,7 +525,9 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
   const mixedFloats = floatIds === null ? await mixedFloatIds(connection) : null;
   if (mixedFloats) await connection.run(WHOLE_NUMBER_LINE_IDS_SQL);
   const grouped = await groupedIds(connection);
-  await settleOrderLines(connection, input, describe);
+  const amountsReadOnce = await settleOrderLines(connection, input, describe, [
+    ...loaded.types.keys(),
+  ]);
   await failWhenAllLeftOut(connection, input, loaded.peek);
   const sides = await sideColumns(connection, loaded, input);
   // A --date-format that reads no date: the layout the sniffer finds is the hint.
@@ -534,7 +545,7 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
     : { floatIds, mixedFloatIds: 0 };
   const orderLike = suggestedColumns("order", "order", [...loaded.types.keys()])[0];
   const result = { position, format, numberFormats, ...ids, sides, sheets, text, rejected, locate };
-  return { ...result, grouped, orderLike, utc };
+  return { ...result, grouped, orderLike, utc, amountsReadOnce };
 }
 
 /** What the side columns say about the rows (currencies, statuses, quantities, refunds). */
@@ -596,18 +607,24 @@ async function settleOrderLines(
   connection: DuckDBConnection,
   input: LogInput,
   describe: (rowid: number) => Promise<string>,
-): Promise<void> {
+  names: string[],
+): Promise<number> {
   const { columns } = input;
-  if (columns.order === undefined) return;
+  if (columns.order === undefined) return 0;
   if (rowFilterOptions(input).length > 0) await connection.run(orderFiltersSql(columns));
   await failOnReusedOrderIds(connection, columns.order, describe);
-  if (columns.amount === undefined || columns.price !== undefined) return;
+  if (columns.amount === undefined || columns.price !== undefined) return 0;
   // Only a log with lines missing their amount pays for the join over orders.
   const [missing] = await rows(
     connection,
     `SELECT count(*) AS n FROM lines WHERE reason = ${sqlString(missingValue("amount").text)}`,
   );
   if (Number(missing?.n) > 0) await connection.run(amountOnAnotherLineSql());
+  if (input.amountPer === "order") return orderTotalsOnce(connection);
+  if (input.amountPer === undefined) {
+    await failOnRepeatedOrderTotals(connection, columns.amount, names, describe);
+  }
+  return 0;
 }
 
 /** LogInput.today checked, or the clock's today (UTC). */

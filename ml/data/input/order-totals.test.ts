@@ -1,0 +1,170 @@
+// An order's total written on every line of the order (WooCommerce's Order Total Amount; an
+// Olist items ⋈ payments join): added once per line, spend was 3.41× the truth with --order-col
+// given and nothing said. Now refused, or read once per order with --amount-per order.
+import { expect, test } from "bun:test";
+import { Command } from "commander";
+import {
+  addTransactionLogOptions,
+  transactionLogFromCli,
+} from "../../pipelines/log-cli-options.ts";
+import {
+  failure,
+  tempLogFile as file,
+  purchaseDays,
+  readCsvLog as read,
+} from "../../testing/log-files.ts";
+import { dataQualityLines } from "./data-quality.ts";
+import { InputError } from "./input-error.ts";
+
+const WOO_HEADER = "Order ID,Order Date,Customer User ID,Item Name,Quantity,Item Cost,Order Total";
+/** [order, date, customer, items as [quantity, cost]]; the total is written on every item line. */
+const ORDERS: Array<[string, string, string, Array<[number, number]>]> = [
+  [
+    "100",
+    "2023-01-01 10:12",
+    "c1",
+    [
+      [2, 10],
+      [1, 4.5],
+      [3, 1],
+    ],
+  ],
+  ["101", "2023-01-02 11:00", "c2", [[1, 7]]],
+  [
+    "102",
+    "2023-01-03 12:00",
+    "c1",
+    [
+      [1, 20],
+      [1, 5],
+    ],
+  ],
+  [
+    "103",
+    "2023-01-04 09:30",
+    "c3",
+    [
+      [4, 2.5],
+      [1, 12],
+      [2, 3],
+    ],
+  ],
+  [
+    "104",
+    "2023-01-05 15:00",
+    "c2",
+    [
+      [1, 9],
+      [2, 6],
+    ],
+  ],
+  [
+    "105",
+    "2023-01-06 16:00",
+    "c4",
+    [
+      [1, 30],
+      [1, 1.25],
+    ],
+  ],
+  [
+    "106",
+    "2023-01-07 17:00",
+    "c3",
+    [
+      [2, 8],
+      [1, 2],
+    ],
+  ],
+  ["107", "2023-01-08 18:00", "c4", [[1, 3]]],
+];
+const total = (items: Array<[number, number]>) => items.reduce((s, [q, p]) => s + q * p, 0);
+const WOO = [
+  WOO_HEADER,
+  ...ORDERS.flatMap(([order, date, customer, items]) =>
+    items.map(([q, p], i) => `${order},${date},${customer},item ${i},${q},${p},${total(items)}`),
+  ),
+].join("\n");
+/** The truth: one line per order holding its total. */
+const ONCE = [
+  "Order ID,Order Date,Customer User ID,Order Total",
+  ...ORDERS.map(([order, date, customer, items]) => `${order},${date},${customer},${total(items)}`),
+].join("\n");
+const COLUMNS = {
+  customerId: "Customer User ID",
+  date: "Order Date",
+  amount: "Order Total",
+  order: "Order ID",
+};
+
+test("an order total on every line of its order is refused, naming the column, an order and its lines", async () => {
+  const error = await failure(read(file(WOO), { columns: COLUMNS }));
+  expect(error).toBeInstanceOf(InputError);
+  expect(error?.message).toStartWith(
+    'column "Order Total" carries the same amount on every line of most orders: 6 of 6 orders with ' +
+      'several lines (100%), e.g. order "100" of customer "c1": 27.5 on line 2, line 3, line 4; ' +
+      "added line by line, such an order's total (an order export's, or a payment repeated by a " +
+      "join with its items) counts once per line",
+  );
+  expect((error as InputError).hint).toContain(
+    "if it is the order's total, pass --amount-per order to read it once per order; or pass --quantity-col and --price-col naming each line's quantity and unit price (amount = quantity × price); if each line's amount is its own, pass --amount-per line",
+  );
+  // Before, it was read line by line: c1's 27.5 three times and 25 twice.
+  const byLine = await read(file(WOO), { columns: COLUMNS, amountPer: "line" });
+  expect(purchaseDays(byLine.log)).toContain("c1 2023-01-01 82.5");
+});
+
+test("--amount-per order reads each order's total once: the truth exactly, quantities kept", async () => {
+  const truth = await read(file(ONCE), { columns: COLUMNS });
+  const once = await read(file(WOO), { columns: COLUMNS, amountPer: "order" });
+  expect(purchaseDays(once.log)).toEqual(purchaseDays(truth.log));
+  expect(once.quality.order_amounts_read_once).toBe(8); // 16 lines in 8 orders
+  expect(once.quality.zero_amount_rows).toBe(0);
+  expect(dataQualityLines(once.quality)).toContain(
+    "  order lines whose amount repeats their order's (--amount-per order): 8 (read once per order)",
+  );
+  // Priced line by line, the same file reads the same spend.
+  const priced = await read(file(WOO), {
+    columns: { ...COLUMNS, amount: undefined, quantity: "Quantity", price: "Item Cost" },
+  } as never);
+  expect(purchaseDays(priced.log)).toEqual(purchaseDays(truth.log));
+  // An items ⋈ payments join: an order paid by voucher and card repeats both payments per item.
+  const joined = [
+    "order_id,customer,date,item,payment_value",
+    "a,c1,2023-01-01,1,20",
+    "a,c1,2023-01-01,1,13.5",
+    "a,c1,2023-01-01,2,20",
+    "a,c1,2023-01-01,2,13.5",
+    "b,c2,2023-01-02,1,8",
+  ].join("\n");
+  const paid = await read(file(joined), {
+    columns: { customerId: "customer", date: "date", amount: "payment_value", order: "order_id" },
+    amountPer: "order",
+  });
+  expect(purchaseDays(paid.log)).toEqual(["c1 2023-01-01 33.5", "c2 2023-01-02 8"]);
+  // It needs the order column.
+  const alone = await failure(
+    read(file(WOO), { columns: { ...COLUMNS, order: undefined }, amountPer: "order" } as never),
+  );
+  expect(alone?.message).toContain("--amount-per order needs --order-col");
+});
+
+test("line amounts that are often equal by chance (one price for everything) are read as lines", async () => {
+  const lines = ["order,customer_id,date,amount"];
+  for (let o = 0; o < 40; o++) {
+    lines.push(`o${o},c${o % 7},2023-02-${String(1 + (o % 28)).padStart(2, "0")},5`);
+    lines.push(`o${o},c${o % 7},2023-02-${String(1 + (o % 28)).padStart(2, "0")},${o % 5 ? 5 : 7}`);
+  }
+  const { quality } = await read(file(lines.join("\n")), {
+    columns: { customerId: "customer_id", date: "date", amount: "amount", order: "order" },
+  });
+  expect(quality.rows_kept).toBe(80);
+});
+
+test("--amount-per order reaches the reader from the command line", () => {
+  const program = addTransactionLogOptions(new Command(), "log");
+  program.parse(["--data", "x.csv", "--order-col", "id", "--amount-per", "order"], {
+    from: "user",
+  });
+  expect(transactionLogFromCli(program.opts()).log?.amountPer).toBe("order");
+});
