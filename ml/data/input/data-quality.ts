@@ -11,6 +11,7 @@ import { groupedIdsLine, unseenIdCharactersLine, wholeNumberId } from "./custome
 import { dominantCustomerWarning } from "./dominant-customer.ts";
 import { emptySpanWarning } from "./empty-span.ts";
 import { extremeAmountsWarning } from "./extreme-amounts.ts";
+import { emptyFilterColumnWarning } from "./order-level-filters.ts";
 import { quantityLikeAmountWarning } from "./quantity-like-amount.ts";
 import { refundedAmountsWarning } from "./refunded-amounts.ts";
 import { notSalesWarning } from "./status-values.ts";
@@ -201,6 +202,23 @@ export const DataQualitySchema = z.object({
    * order's, or "" when none is.
    */
   order_column_hint: z.string().optional(),
+  /**
+   * Without --order-col: a --keep-rows/--drop-rows column empty on 10%+ of the lines, most right
+   * after a line of the same customer (order-level-filters.ts: Shopify writes Financial Status on
+   * an order's first line only, so a filter judged its other lines on an empty cell). Warned about.
+   */
+  empty_filter_columns: z
+    .array(
+      z.object({
+        option: z.string(),
+        column: z.string(),
+        empty: z.number().int(),
+        rows: z.number().int(),
+        example: z.string(),
+        order_column: z.string(),
+      }),
+    )
+    .optional(),
   /**
    * A currency column holding several currencies in the first rows (currency-mix.ts): amounts are
    * summed as written. Warned about.
@@ -570,6 +588,7 @@ function warningLines(q: DataQuality): string[] {
     mostSkippedWarning(q),
     q.currencies ? `  ${currencyMixWarning(q.currencies)}` : "",
     ...(q.not_sales ?? []).map((s) => `  ${notSalesWarning(s)}`),
+    ...(q.empty_filter_columns ?? []).map((e) => `  ${emptyFilterColumnWarning(e)}`),
     q.refunded_amounts ? `  ${refundedAmountsWarning(q.refunded_amounts)}` : "",
     q.quantity_like_amount ? `  ${quantityLikeAmountWarning(q.quantity_like_amount)}` : "",
     shortDaysSinceWarning(q),

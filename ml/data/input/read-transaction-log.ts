@@ -71,6 +71,7 @@ import {
   plainInSample,
   sniffNumberFormat,
 } from "./number-format.ts";
+import { emptyFilterColumns } from "./order-level-filters.ts";
 import { failOnRepeatedOrderTotals, orderTotalsOnce } from "./order-totals.ts";
 import { quantityLikeAmount } from "./quantity-like-amount.ts";
 import { refundedAmounts } from "./refunded-amounts.ts";
@@ -368,6 +369,7 @@ async function readWith(
       ...(amountElsewhere > 0 ? { order_lines_without_amount: amountElsewhere } : {}),
       ...(built.amountsReadOnce > 0 ? { order_amounts_read_once: built.amountsReadOnce } : {}),
       ...(orderHint !== null ? { order_column_hint: orderHint } : {}),
+      ...(built.emptyFilters.length > 0 ? { empty_filter_columns: built.emptyFilters } : {}),
       ...(input.ignoreIdCase ? { ids_lower_cased: true } : {}),
       ...(sheets ? { sheets } : {}),
       ...text,
@@ -544,8 +546,9 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
     ? { floatIds: mixedFloats.example[1], mixedFloatIds: mixedFloats.ids }
     : { floatIds, mixedFloatIds: 0 };
   const orderLike = suggestedColumns("order", "order", [...loaded.types.keys()])[0];
+  const emptyFilters = await emptyFilterColumns(connection, input, orderLike, describe);
   const result = { position, format, numberFormats, ...ids, sides, sheets, text, rejected, locate };
-  return { ...result, grouped, orderLike, utc, amountsReadOnce };
+  return { ...result, grouped, orderLike, utc, amountsReadOnce, emptyFilters };
 }
 
 /** What the side columns say about the rows (currencies, statuses, quantities, refunds). */

@@ -333,3 +333,63 @@ test("--keep-rows and --drop-rows on an order export: each filter column's empty
   expect(byTotal.quality.left_out?.rows).toBe(6);
   expect(byTotal.quality.order_lines_without_amount).toBe(1);
 });
+
+// Without --order-col a filter on a column written on an order's first line only judged the
+// order's other lines on their empty cell: --keep-rows 'Financial Status=paid' kept only each
+// order's first item (a Shopify export read 42% of its spend), and said only how many it left out.
+test("a filter column empty on an order's other lines, read without --order-col, is warned about", async () => {
+  const path = file(SHOPIFY);
+  const byItems = {
+    customerId: "Email",
+    date: "Created at",
+    quantity: "Lineitem quantity",
+    price: "Lineitem price",
+  };
+  const kept = await readTransactionLog({
+    source: { kind: "csv", path },
+    columns: { ...byItems, keepBy: "Financial Status" },
+    keepValues: ["paid"],
+  });
+  // Order #1's second item (line 3) is left out with nothing but the count.
+  expect(days(kept.log)).toContain("a@x.org 2020-01-01 10");
+  expect(kept.quality.empty_filter_columns).toEqual([
+    {
+      option: "--keep-rows",
+      column: "Financial Status",
+      empty: 2,
+      rows: 6,
+      example: "line 3",
+      order_column: "",
+    },
+  ]);
+  expect(dataQualityLines(kept.quality)).toContain(
+    '  WARNING: --keep-rows column "Financial Status" is empty on 2 of 6 lines (33%; e.g. line 3), ' +
+      "most right after a line of the same customer and day: if the column is written on an " +
+      "order's first line only (an order export's status), the order's other lines are left out " +
+      "whatever its value; pass --order-col naming the column that holds the order id to have " +
+      "them follow their order",
+  );
+  // --drop-rows keeps them; a column named like an order's is named.
+  const dropped = await readTransactionLog({
+    source: { kind: "csv", path: file(SHOPIFY.replace(/^Name,/, "Order ID,")) },
+    columns: { ...byItems, dropBy: "Financial Status" },
+    dropValues: ["refunded"],
+  });
+  expect(dataQualityLines(dropped.quality).join("\n")).toContain(
+    "the order's other lines are kept whatever its value; pass --order-col 'Order ID' to have them follow their order",
+  );
+  // With --order-col they follow their order, and there is nothing to say.
+  const ordered = await readTransactionLog({
+    source: { kind: "csv", path },
+    columns: { ...byItems, order: "Name", keepBy: "Financial Status" },
+    keepValues: ["paid"],
+  });
+  expect(days(ordered.log)).toEqual(PAID);
+  expect(ordered.quality.empty_filter_columns).toBeUndefined();
+  // A status left empty on lines of other days (an event log's views) is not remarked on.
+  const events = await readCsvLog(log, {
+    columns: { ...LOG_COLUMNS, dropBy: "status" },
+    dropValues: ["cancelled"],
+  });
+  expect(events.quality.empty_filter_columns).toBeUndefined();
+});

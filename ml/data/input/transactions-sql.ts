@@ -344,9 +344,11 @@ export function linesSql(options: LinesSqlOptions): string {
   if (marked !== null) typed.push(`${marked} AS marked_return`);
   const reasonSql = (filtered: boolean) =>
     `CASE ${reasons(options, amount, filtered).join("\n    ")} END`;
-  const settledByOrder = byOrder
-    ? `,\n  ${reasonSql(false)} AS reason_unfiltered, ${passes.map((_, i) => `pass_${i}`).join(", ")}`
-    : "";
+  // Each filter's verdict stays (NULL: its column empty on the line): settled by order with an
+  // order column, else looked at by emptyFilterColumns.
+  const settledByOrder =
+    (byOrder ? `,\n  ${reasonSql(false)} AS reason_unfiltered` : "") +
+    passes.map((_, i) => `, pass_${i}`).join("");
   return `CREATE OR REPLACE TABLE lines AS
 SELECT customer_id, day, ${amount} AS amount, ${quantity} AS quantity, order_id,
   ${reasonSql(filtered)} AS reason,
