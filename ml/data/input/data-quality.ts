@@ -192,6 +192,11 @@ export const DataQualitySchema = z.object({
    */
   order_lines_without_amount: z.number().int().optional(),
   /**
+   * Lines without a date in an order dated on another of its lines (Shopify writes Paid at once):
+   * dated by their order, as its other lines' amounts and filter values are; not skipped.
+   */
+  order_lines_without_date: z.number().int().optional(),
+  /**
    * --amount-per order: purchase lines whose amount (the order's total, repeated) was read on
    * another line of their order, so counted 0 here.
    */
@@ -537,6 +542,11 @@ function rowLines(q: DataQuality): string[] {
   if (q.order_lines_without_amount) {
     lines.push(
       `  order lines whose amount is on another line of their order: ${n(q.order_lines_without_amount)} (part of that purchase)`,
+    );
+  }
+  if (q.order_lines_without_date) {
+    lines.push(
+      `  order lines whose date is on another line of their order: ${n(q.order_lines_without_date)} (dated by it)`,
     );
   }
   if (q.order_amounts_read_once) {

@@ -95,6 +95,7 @@ import { notSales } from "./status-values.ts";
 import {
   amountOnAnotherLineSql,
   customersSql,
+  dateOnAnotherLineSql,
   dayExpression,
   linesSql,
   netReturnsSql,
@@ -368,6 +369,7 @@ async function readWith(
       ...(sides.refunds ? { refunded_amounts: sides.refunds } : {}),
       ...(amountElsewhere > 0 ? { order_lines_without_amount: amountElsewhere } : {}),
       ...(built.amountsReadOnce > 0 ? { order_amounts_read_once: built.amountsReadOnce } : {}),
+      ...(built.undatedOrderLines > 0 ? { order_lines_without_date: built.undatedOrderLines } : {}),
       ...(orderHint !== null ? { order_column_hint: orderHint } : {}),
       ...(built.emptyFilters.length > 0 ? { empty_filter_columns: built.emptyFilters } : {}),
       ...(input.ignoreIdCase ? { ids_lower_cased: true } : {}),
@@ -527,9 +529,7 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
   const mixedFloats = floatIds === null ? await mixedFloatIds(connection) : null;
   if (mixedFloats) await connection.run(WHOLE_NUMBER_LINE_IDS_SQL);
   const grouped = await groupedIds(connection);
-  const amountsReadOnce = await settleOrderLines(connection, input, describe, [
-    ...loaded.types.keys(),
-  ]);
+  const settled = await settleOrderLines(connection, input, describe, [...loaded.types.keys()]);
   await failWhenAllLeftOut(connection, input, loaded.peek);
   const sides = await sideColumns(connection, loaded, input);
   // A --date-format that reads no date: the layout the sniffer finds is the hint.
@@ -548,7 +548,8 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
   const orderLike = suggestedColumns("order", "order", [...loaded.types.keys()])[0];
   const emptyFilters = await emptyFilterColumns(connection, input, orderLike, describe);
   const result = { position, format, numberFormats, ...ids, sides, sheets, text, rejected, locate };
-  return { ...result, grouped, orderLike, utc, amountsReadOnce, emptyFilters };
+  const orderLines = { amountsReadOnce: settled.once, undatedOrderLines: settled.undated };
+  return { ...result, grouped, orderLike, utc, ...orderLines, emptyFilters };
 }
 
 /** What the side columns say about the rows (currencies, statuses, quantities, refunds). */
@@ -611,23 +612,35 @@ async function settleOrderLines(
   input: LogInput,
   describe: (rowid: number) => Promise<string>,
   names: string[],
-): Promise<number> {
+): Promise<{ undated: number; once: number }> {
   const { columns } = input;
-  if (columns.order === undefined) return 0;
+  if (columns.order === undefined) return { undated: 0, once: 0 };
   if (rowFilterOptions(input).length > 0) await connection.run(orderFiltersSql(columns));
   await failOnReusedOrderIds(connection, columns.order, describe);
-  if (columns.amount === undefined || columns.price !== undefined) return 0;
+  const undated = await dateOnAnotherLine(connection);
+  if (columns.amount === undefined || columns.price !== undefined) return { undated, once: 0 };
   // Only a log with lines missing their amount pays for the join over orders.
   const [missing] = await rows(
     connection,
     `SELECT count(*) AS n FROM lines WHERE reason = ${sqlString(missingValue("amount").text)}`,
   );
   if (Number(missing?.n) > 0) await connection.run(amountOnAnotherLineSql());
-  if (input.amountPer === "order") return orderTotalsOnce(connection);
+  if (input.amountPer === "order") return { undated, once: await orderTotalsOnce(connection) };
   if (input.amountPer === undefined) {
     await failOnRepeatedOrderTotals(connection, columns.amount, names, describe);
   }
-  return 0;
+  return { undated, once: 0 };
+}
+
+/** Dates lines without a date by their order (dateOnAnotherLineSql): how many it dated. */
+async function dateOnAnotherLine(connection: DuckDBConnection): Promise<number> {
+  // Only a log with lines missing their date pays for the join over orders.
+  const [missing] = await rows(
+    connection,
+    `SELECT count(*) AS n FROM lines WHERE reason = ${sqlString(MISSING_DATE.text)}`,
+  );
+  if (Number(missing?.n) === 0) return 0;
+  return (await connection.run(dateOnAnotherLineSql())).rowsChanged;
 }
 
 /** LogInput.today checked, or the clock's today (UTC). */

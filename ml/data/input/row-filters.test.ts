@@ -393,3 +393,46 @@ test("a filter column empty on an order's other lines, read without --order-col,
   });
   expect(events.quality.empty_filter_columns).toBeUndefined();
 });
+
+// Shopify writes Paid at on an order's first line only: with --order-col the other lines took
+// their order's amount and status but not its date, and were skipped as "missing date" (a
+// generated export read 78,271.10 of 185,536.00). They are now dated by their order.
+test("with --order-col, a date written on an order's first line only dates its other lines", async () => {
+  const paidAt = [
+    "Name,Email,Financial Status,Paid at,Created at,Lineitem quantity,Lineitem price",
+    "#1,a@x.org,paid,2020-01-01 10:00:00 -0500,2020-01-01 10:00:00 -0500,1,10", // line 2
+    "#1,a@x.org,,,2020-01-01 10:00:00 -0500,2,10", // line 3: dated by line 2
+    "#2,a@x.org,refunded,2020-01-05 11:00:00 -0500,2020-01-05 11:00:00 -0500,1,10",
+    "#2,a@x.org,,,2020-01-05 11:00:00 -0500,1,5",
+    "#3,b@x.org,paid,2020-01-03 09:00:00 -0500,2020-01-03 09:00:00 -0500,1,12",
+    "#4,a@x.org,paid,2020-01-09 09:00:00 -0500,2020-01-09 09:00:00 -0500,1,8",
+    "#4,a@x.org,,,2020-01-09 09:00:00 -0500,1,oops", // line 8: dated, but its price is unreadable
+    "#5,c@x.org,pending,,2020-01-10 09:00:00 -0500,1,4", // line 9: no order line has a date
+    "#5,c@x.org,,,2020-01-10 09:00:00 -0500,1,4",
+  ].join("\n");
+  const columns = {
+    customerId: "Email",
+    quantity: "Lineitem quantity",
+    price: "Lineitem price",
+    order: "Name",
+    dropBy: "Financial Status",
+  };
+  const read = (date: string) =>
+    readTransactionLog({
+      source: { kind: "csv", path: file(paidAt) },
+      columns: { ...columns, date },
+      dropValues: ["refunded"],
+    });
+  const byCreated = await read("Created at");
+  const byPaid = await read("Paid at");
+  const paid = days(byCreated.log).filter((d) => !d.startsWith("c@x.org"));
+  expect(paid).toEqual(PAID);
+  expect(days(byPaid.log)).toEqual(PAID);
+  // Lines 3 and 8 take their order's date; line 8 is then skipped for its price, as it would be.
+  expect(byPaid.quality.order_lines_without_date).toBe(2);
+  expect(byPaid.quality.skipped).toEqual({ "unreadable price": 1, "missing date": 2 });
+  expect(byPaid.quality.examples).toEqual({ "unreadable price": [8], "missing date": [9, 10] });
+  expect(dataQualityLines(byPaid.quality)).toContain(
+    "  order lines whose date is on another line of their order: 2 (dated by it)",
+  );
+});

@@ -236,10 +236,37 @@ export function orderFiltersSql(columns: LogColumns): string {
     AND (${each((i) => `lines.pass_${i} IS NULL`, " OR ")})`;
 }
 
-/** Checks in order (on the typed subquery's columns); the first that fails is the reason. */
-function reasons(options: LinesSqlOptions, amount: string, filtered: boolean): string[] {
+/** The checks of a line's date: missing, unreadable (or the header again), placeholder, future. */
+function dateChecks(options: LinesSqlOptions): string[] {
   const { columns, today } = options;
   const names = [columns.date, ...(options.headerNames ?? [])].map(sqlString);
+  const when = (condition: string, reason: SkipReason) =>
+    `WHEN ${condition} THEN ${sqlString(reason.text)}`;
+  return [
+    when("date_text IS NULL", MISSING_DATE),
+    // A date cell holding a column's name is the header line again (its columns maybe in another
+    // order, which the joined read then refuses), not a bad date.
+    `WHEN day IS NULL THEN CASE
+      ${when(`list_contains([${names.join(", ")}], date_text)`, REPEATED_HEADER)}
+      ELSE ${sqlString(UNREADABLE_DATE.text)} END`,
+    when(`day <= DATE ${sqlString(PLACEHOLDER_DATES_UNTIL)}`, PLACEHOLDER_DATE),
+    ...(today === undefined
+      ? []
+      : [when(`day > DATE ${sqlString(latestPurchaseDate(today))}`, dateInTheFuture(today))]),
+  ];
+}
+
+/**
+ * Checks in order (on the typed subquery's columns); the first that fails is the reason. Not
+ * `dated`: the line's own date is not looked at (a line dated by its order, dateOnAnotherLineSql).
+ */
+function reasons(
+  options: LinesSqlOptions,
+  amount: string,
+  filtered: boolean,
+  dated = true,
+): string[] {
+  const { columns } = options;
   const when = (condition: string, reason: SkipReason) =>
     `WHEN ${condition} THEN ${sqlString(reason.text)}`;
   const checks = [
@@ -253,16 +280,7 @@ function reasons(options: LinesSqlOptions, amount: string, filtered: boolean): s
       ELSE ${sqlString(ROUNDED_ID.text)} END`,
     when("contains(customer_id, chr(0))", NUL_IN_ID),
     when(`length(customer_id) > ${MAX_CUSTOMER_ID_LENGTH}`, LONG_ID),
-    when("date_text IS NULL", MISSING_DATE),
-    // A date cell holding a column's name is the header line again (its columns maybe in another
-    // order, which the joined read then refuses), not a bad date.
-    `WHEN day IS NULL THEN CASE
-      ${when(`list_contains([${names.join(", ")}], date_text)`, REPEATED_HEADER)}
-      ELSE ${sqlString(UNREADABLE_DATE.text)} END`,
-    when(`day <= DATE ${sqlString(PLACEHOLDER_DATES_UNTIL)}`, PLACEHOLDER_DATE),
-    ...(today === undefined
-      ? []
-      : [when(`day > DATE ${sqlString(latestPurchaseDate(today))}`, dateInTheFuture(today))]),
+    ...(dated ? dateChecks(options) : []),
   ];
   const numeric = (role: NumericRole, required: boolean) => {
     if (columns[role] === undefined) return;
@@ -342,12 +360,16 @@ export function linesSql(options: LinesSqlOptions): string {
     : "";
   const marked = markedReturnSql(columns.returnBy, options.returnValues);
   if (marked !== null) typed.push(`${marked} AS marked_return`);
-  const reasonSql = (filtered: boolean) =>
-    `CASE ${reasons(options, amount, filtered).join("\n    ")} END`;
+  const reasonSql = (filtered: boolean, dated = true) =>
+    `CASE ${reasons(options, amount, filtered, dated).join("\n    ")} END`;
   // Each filter's verdict stays (NULL: its column empty on the line): settled by order with an
   // order column, else looked at by emptyFilterColumns.
   const settledByOrder =
     (byOrder ? `,\n  ${reasonSql(false)} AS reason_unfiltered` : "") +
+    // An undated line of an order: what it is but for its date, should the order have one.
+    (columns.order !== undefined
+      ? `,\n  CASE WHEN date_text IS NULL THEN ${reasonSql(false, false)} END AS reason_undated`
+      : "") +
     passes.map((_, i) => `, pass_${i}`).join("");
   return `CREATE OR REPLACE TABLE lines AS
 SELECT customer_id, day, ${amount} AS amount, ${quantity} AS quantity, order_id,
@@ -385,6 +407,19 @@ export function customersSql(from: string): string {
   return `CREATE OR REPLACE TABLE customers AS SELECT customer_id,
        CAST(row_number() OVER (ORDER BY customer_id) - 1 AS INTEGER) AS k
      FROM (SELECT DISTINCT customer_id FROM ${from}) AS c`;
+}
+
+/**
+ * Lines without a date whose order has a readable line (Shopify writes `Paid at` on an order's
+ * first line only) are dated by their order, as amounts and filter values are taken from it: their
+ * reason becomes what it is but for the date (reason_undated), and their day the order's first.
+ */
+export function dateOnAnotherLineSql(): string {
+  return `UPDATE lines SET reason = lines.reason_undated, day = o.day
+    FROM (SELECT customer_id, order_id, min(day) AS day FROM lines
+          WHERE reason IS NULL AND order_id IS NOT NULL GROUP BY customer_id, order_id) AS o
+    WHERE lines.reason = ${sqlString(MISSING_DATE.text)}
+      AND lines.customer_id = o.customer_id AND lines.order_id = o.order_id`;
 }
 
 /**
