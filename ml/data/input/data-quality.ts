@@ -12,6 +12,7 @@ import { dominantCustomerWarning } from "./dominant-customer.ts";
 import { emptySpanWarning } from "./empty-span.ts";
 import { extremeAmountsWarning } from "./extreme-amounts.ts";
 import { emptyFilterColumnWarning } from "./order-level-filters.ts";
+import { repeatedTotalsWarning } from "./order-totals.ts";
 import { quantityLikeAmountWarning } from "./quantity-like-amount.ts";
 import { refundedAmountsWarning } from "./refunded-amounts.ts";
 import { notSalesWarning } from "./status-values.ts";
@@ -212,6 +213,26 @@ export const DataQualitySchema = z.object({
    * after a line of the same customer (order-level-filters.ts: Shopify writes Financial Status on
    * an order's first line only, so a filter judged its other lines on an empty cell). Warned about.
    */
+  /**
+   * Without --order-col: in the first rows, most orders of a column named like an order's carry
+   * one amount on each of their lines (order-totals.ts: WooCommerce's Order Total Amount), which
+   * is added once per line. Warned about.
+   */
+  repeated_order_totals: z
+    .object({
+      column: z.string(),
+      order_column: z.string(),
+      sampled_rows: z.number().int(),
+      orders: z.number().int(),
+      same: z.number().int(),
+      example: z.object({
+        order: z.string(),
+        customer: z.string(),
+        amount: z.string(),
+        lines: z.number().int(),
+      }),
+    })
+    .optional(),
   empty_filter_columns: z
     .array(
       z.object({
@@ -599,6 +620,7 @@ function warningLines(q: DataQuality): string[] {
     q.currencies ? `  ${currencyMixWarning(q.currencies)}` : "",
     ...(q.not_sales ?? []).map((s) => `  ${notSalesWarning(s)}`),
     ...(q.empty_filter_columns ?? []).map((e) => `  ${emptyFilterColumnWarning(e)}`),
+    q.repeated_order_totals ? `  ${repeatedTotalsWarning(q.repeated_order_totals)}` : "",
     q.refunded_amounts ? `  ${refundedAmountsWarning(q.refunded_amounts)}` : "",
     q.quantity_like_amount ? `  ${quantityLikeAmountWarning(q.quantity_like_amount)}` : "",
     shortDaysSinceWarning(q),

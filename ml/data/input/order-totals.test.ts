@@ -168,3 +168,18 @@ test("--amount-per order reaches the reader from the command line", () => {
   });
   expect(transactionLogFromCli(program.opts()).log?.amountPer).toBe("order");
 });
+
+test("without --order-col, a column named like an order's whose orders repeat one amount is warned about", async () => {
+  const columns = { customerId: "Customer User ID", date: "Order Date", amount: "Order Total" };
+  const { quality } = await read(file(WOO), { columns });
+  expect(dataQualityLines(quality)).toContain(
+    '  WARNING: column "Order Total" carries the same amount on every line of most orders of ' +
+      'column "Order ID" in the first 16 rows: 6 of 6 orders with several lines (100%), e.g. ' +
+      'order "100" of customer "c1": 3 lines each carry 27.5; if it is the order\'s total it is ' +
+      "added once per line: pass --order-col 'Order ID' --amount-per order to read it once per order",
+  );
+  // One line per order, or --amount-per line: nothing to say.
+  expect((await read(file(ONCE), { columns })).quality.repeated_order_totals).toBeUndefined();
+  const lines = await read(file(WOO), { columns, amountPer: "line" });
+  expect(lines.quality.repeated_order_totals).toBeUndefined();
+});

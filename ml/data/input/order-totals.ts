@@ -3,11 +3,14 @@
 // payment_value once per item. Added line by line, a three-item order counted its total three
 // times: spend came out 3.41× the truth (3.18× on the Olist join), with --order-col given and
 // nothing said. With --order-col such a column is refused unless --amount-per says how to read it;
-// --amount-per order reads each of an order's amounts once (orderTotalsOnce).
+// --amount-per order reads each of an order's amounts once (orderTotalsOnce). Without it, the
+// first rows are looked at by a column named like an order's, and a warning names it.
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { optionWithColumn, suggestedColumns } from "./column-suggestion.ts";
 import { InputError } from "./input-error.ts";
+import type { LogInput } from "./log-input.ts";
 import { SAMPLE_ROWS } from "./sample-values.ts";
+import { columnText } from "./sql-text.ts";
 
 /** Orders with several lines that all carry one amount: at least this many, to say anything. */
 export const MIN_REPEATED_ORDERS = 5;
@@ -132,4 +135,82 @@ export async function orderTotalsOnce(connection: DuckDBConnection): Promise<num
   );
   await connection.run("DROP TABLE repeated_totals");
   return Number((reader.getRowObjectsJS()[0] as { n: bigint }).n);
+}
+
+/** Without --order-col: the amount column repeating one amount on an order's lines, in a sample. */
+export interface RepeatedTotalsHint {
+  column: string;
+  /** The column named like an order's that the sample was grouped by. */
+  order_column: string;
+  sampled_rows: number;
+  orders: number;
+  same: number;
+  example: { order: string; customer: string; amount: string; lines: number };
+}
+
+/**
+ * Without --order-col, when a column is named like an order's (Order ID, order_id): the first
+ * SAMPLE_ROWS rows grouped by customer and that column, judged as failOnRepeatedOrderTotals judges
+ * the read orders. Amounts are compared as written; a line without one is not looked at (Shopify's
+ * Total on an order's first line only). Null when there is nothing to say.
+ */
+export async function repeatedTotalsInSample(
+  connection: DuckDBConnection,
+  peek: string,
+  input: LogInput,
+  orderLike: string | undefined,
+): Promise<RepeatedTotalsHint | null> {
+  const { columns } = input;
+  const amount = columns.amount;
+  if (columns.order !== undefined || columns.price !== undefined || amount === undefined)
+    return null;
+  if (input.noAmount || input.amountPer === "line" || orderLike === undefined) return null;
+  if ([columns.customerId, columns.date, amount].includes(orderLike)) return null;
+  const [c, o, a] = [columns.customerId, orderLike, amount].map(columnText);
+  const reader = await connection.runAndReadAll(
+    `WITH s AS (SELECT ${c} AS c, ${o} AS o, ${a} AS a FROM ${peek} LIMIT ${SAMPLE_ROWS}),
+     g AS (SELECT c, o, count(DISTINCT a) AS d, min(a) AS v, count(*) AS n FROM s
+       WHERE c IS NOT NULL AND o IS NOT NULL AND a IS NOT NULL GROUP BY c, o HAVING count(*) >= 2),
+     pairs AS (SELECT DISTINCT s.c, s.o, s.a FROM s SEMI JOIN g ON g.c = s.c AND g.o = s.o
+       WHERE s.a IS NOT NULL),
+     counts AS (SELECT count(*) AS k FROM pairs GROUP BY a)
+     SELECT (SELECT count(*) FROM s) AS sampled, (SELECT count(*) FROM g) AS orders,
+       (SELECT count(*) FROM g WHERE d = 1) AS same,
+       (SELECT sum(k * k) / (sum(k) * sum(k)) FROM counts) AS chance,
+       (SELECT {'order': o, 'customer': c, 'amount': v, 'lines': n} FROM g WHERE d = 1
+         ORDER BY n DESC, o LIMIT 1) AS example`,
+  );
+  const row = reader.getRowObjectsJS()[0] as {
+    sampled: bigint;
+    orders: bigint;
+    same: bigint;
+    chance: number | null;
+    example: { order: string; customer: string; amount: string; lines: bigint } | null;
+  };
+  const [orders, same, e] = [Number(row.orders), Number(row.same), row.example];
+  if (e === null || same < MIN_REPEATED_ORDERS) return null;
+  const share = same / orders;
+  if (share < REPEATED_ORDER_SHARE || Number(row.chance ?? 1) * ABOVE_CHANCE > share) return null;
+  return {
+    column: amount,
+    order_column: orderLike,
+    sampled_rows: Number(row.sampled),
+    orders,
+    same,
+    example: { ...e, lines: Number(e.lines) },
+  };
+}
+
+/** The CLI's and report's warning for RepeatedTotalsHint. */
+export function repeatedTotalsWarning(h: RepeatedTotalsHint): string {
+  const n = (v: number) => v.toLocaleString("en-US");
+  const e = h.example;
+  return (
+    `WARNING: column "${h.column}" carries the same amount on every line of most orders of ` +
+    `column "${h.order_column}" in the first ${n(h.sampled_rows)} rows: ${n(h.same)} of ` +
+    `${n(h.orders)} orders with several lines (${((100 * h.same) / h.orders).toFixed(0)}%), e.g. ` +
+    `order "${e.order}" of customer "${e.customer}": ${n(e.lines)} lines each carry ${e.amount}; ` +
+    "if it is the order's total it is added once per line: pass " +
+    `${optionWithColumn("--order-col", h.order_column)} --amount-per order to read it once per order`
+  );
 }

@@ -72,7 +72,11 @@ import {
   sniffNumberFormat,
 } from "./number-format.ts";
 import { emptyFilterColumns } from "./order-level-filters.ts";
-import { failOnRepeatedOrderTotals, orderTotalsOnce } from "./order-totals.ts";
+import {
+  failOnRepeatedOrderTotals,
+  orderTotalsOnce,
+  repeatedTotalsInSample,
+} from "./order-totals.ts";
 import { quantityLikeAmount } from "./quantity-like-amount.ts";
 import { refundedAmounts } from "./refunded-amounts.ts";
 import { failOnReusedOrderIds } from "./reused-order-ids.ts";
@@ -372,6 +376,7 @@ async function readWith(
       ...(built.undatedOrderLines > 0 ? { order_lines_without_date: built.undatedOrderLines } : {}),
       ...(orderHint !== null ? { order_column_hint: orderHint } : {}),
       ...(built.emptyFilters.length > 0 ? { empty_filter_columns: built.emptyFilters } : {}),
+      ...(built.repeatedTotals ? { repeated_order_totals: built.repeatedTotals } : {}),
       ...(input.ignoreIdCase ? { ids_lower_cased: true } : {}),
       ...(sheets ? { sheets } : {}),
       ...text,
@@ -547,9 +552,10 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
     : { floatIds, mixedFloatIds: 0 };
   const orderLike = suggestedColumns("order", "order", [...loaded.types.keys()])[0];
   const emptyFilters = await emptyFilterColumns(connection, input, orderLike, describe);
+  const repeatedTotals = await repeatedTotalsInSample(connection, loaded.peek, input, orderLike);
   const result = { position, format, numberFormats, ...ids, sides, sheets, text, rejected, locate };
   const orderLines = { amountsReadOnce: settled.once, undatedOrderLines: settled.undated };
-  return { ...result, grouped, orderLike, utc, ...orderLines, emptyFilters };
+  return { ...result, grouped, orderLike, utc, ...orderLines, emptyFilters, repeatedTotals };
 }
 
 /** What the side columns say about the rows (currencies, statuses, quantities, refunds). */
