@@ -4,10 +4,7 @@
 
 import type { Database } from "@pp/shared/db/database.ts";
 import { namedPolicies } from "@pp/shared/policy/named-policies.ts";
-import {
-  type PolicyDefinition,
-  policyDefinitionSchema,
-} from "@pp/shared/policy/policy-definition.ts";
+import { type PolicyDefinition, storedPolicy } from "@pp/shared/policy/policy-definition.ts";
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
 
 export interface ActivePolicyRow {
@@ -25,9 +22,10 @@ export async function ensureActivePolicy(db: Database): Promise<ActivePolicyRow>
     }
     row = await store.activate("default", 1);
   }
-  const parsed = policyDefinitionSchema.safeParse(row.definition);
-  if (!parsed.success) {
-    throw new RangeError(`the active policy ${row.name} v${row.version} has an invalid definition`);
+  // Read as stored (the limits on new definitions came later than some stored ones).
+  try {
+    return storedPolicy(row);
+  } catch (err) {
+    throw new RangeError(`the ${(err as Error).message}`);
   }
-  return { name: row.name, version: row.version, definition: parsed.data };
 }

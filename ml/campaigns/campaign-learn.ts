@@ -5,7 +5,7 @@
 import type { CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
 import { latestCampaignResult } from "@pp/shared/campaigns/campaign-results-store.ts";
 import type { Database } from "@pp/shared/db/database.ts";
-import { policyDefinitionSchema } from "@pp/shared/policy/policy-definition.ts";
+import { storedPolicyDefinitionSchema } from "@pp/shared/policy/policy-definition.ts";
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
 import { ensureActivePolicy } from "./active-policy.ts";
 import { changesUplifts, describeChange, learnUplifts, proposePolicy } from "./learn-uplift.ts";
@@ -58,7 +58,9 @@ export async function runCampaignLearn(o: CampaignLearnOptions) {
       changed: false,
     };
   }
-  const proposed = policyDefinitionSchema.parse(
+  // The active definition as stored, with learned uplifts for logged action ids: read with the
+  // stored schema, so a policy stored before the limits on new definitions can still learn.
+  const proposed = storedPolicyDefinitionSchema.parse(
     proposePolicy(
       current.definition,
       learned,

@@ -4,7 +4,7 @@
 // (decision day, window end]. The result is the observations `measureCampaign` reads.
 import { nfcCustomerId } from "@pp/shared/contracts/forecast-request.ts";
 import type { Database } from "@pp/shared/db/database.ts";
-import { policyDefinitionSchema } from "@pp/shared/policy/policy-definition.ts";
+import { storedPolicyDefinitionSchema } from "@pp/shared/policy/policy-definition.ts";
 import {
   type CampaignDecisionRow,
   readCampaignDecisionRows,
@@ -134,7 +134,7 @@ function profitModels(db: Database): (name: string, version: number) => Promise<
     let model = known.get(key);
     if (!model) {
       model = store.get(name, version).then((row) => {
-        const parsed = row ? policyDefinitionSchema.safeParse(row.definition) : null;
+        const parsed = row ? storedPolicyDefinitionSchema.safeParse(row.definition) : null;
         return parsed?.success ? parsed.data.profit_model : "unknown";
       });
       known.set(key, model);

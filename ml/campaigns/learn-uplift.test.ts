@@ -2,7 +2,7 @@
 // earns more realised profit than the starting policy whose uplifts were off by ×2.
 import { expect, test } from "bun:test";
 import type { Interval } from "@pp/shared/campaigns/campaign-result.ts";
-import { policyDefinitionSchema } from "@pp/shared/policy/policy-definition.ts";
+import { newPolicyDefinitionSchema } from "@pp/shared/policy/policy-definition.ts";
 import { realisedProfit } from "./campaign-observations.ts";
 import {
   type CampaignPolicy,
@@ -28,7 +28,7 @@ const ACTIONS: SimulatedAction[] = [
   { id: "call", cost: 6, margin: 10, assumedUplift: 1.2, trueUplift: [0.2, 0.7, 0.6] },
 ];
 /** The starting policy: every uplift twice the truth (averaged over segments). */
-const START = policyDefinitionSchema.parse({
+const START = newPolicyDefinitionSchema.parse({
   uplifts: { email: { uplift: 0.2 }, coupon: { uplift: 0.5 }, call: { uplift: 1.2 } },
 });
 
@@ -78,7 +78,9 @@ test("learn's policy beats the ×2-off starting policy on a fresh campaign (seed
     window: { start: "1997-10-01", end: "1997-12-30" },
   });
   const learned = learnUplifts(result, START);
-  const proposed = policyDefinitionSchema.parse(proposePolicy(START, learned, "campaign learn-1"));
+  const proposed = newPolicyDefinitionSchema.parse(
+    proposePolicy(START, learned, "campaign learn-1"),
+  );
   // Fresh population (seed 7): the same customers under both policies, no control group.
   const start = outcome(START, 7);
   const learnedOutcome = outcome(proposed, 7);

@@ -3,14 +3,14 @@
 import { describe, expect, test } from "bun:test";
 import { formatFigure, ineligibilityReasons } from "./eligibility.ts";
 import { namedPolicies } from "./named-policies.ts";
-import { policyDefinitionSchema } from "./policy-definition.ts";
+import { newPolicyDefinitionSchema } from "./policy-definition.ts";
 import { rankActions } from "./rank-actions.ts";
 
 /** A number written with a dangling point ("0.", "-0.", "1.") or not a number at all. */
 const BROKEN = /\d\.(?!\d)|NaN|Infinity/;
 
 describe("min_roi", () => {
-  const rules = policyDefinitionSchema.parse({ rules: [{ rule: "min_roi", value: 0 }] }).rules;
+  const rules = newPolicyDefinitionSchema.parse({ rules: [{ rule: "min_roi", value: 0 }] }).rules;
   const outlook = { expectedPurchases: 1, pAlive: 0.5 };
   const free = { id: "free", cost: 0, uplift: -0.5, margin: 10 };
 
@@ -54,7 +54,7 @@ describe("figures in reasons", () => {
   });
 
   test("reasons at the bounds never show a dangling point or NaN", () => {
-    const policy = policyDefinitionSchema.parse({
+    const policy = newPolicyDefinitionSchema.parse({
       rules: [
         { rule: "max_cost", value: 0.00001 },
         { rule: "min_p_alive", value: 0.99999 },

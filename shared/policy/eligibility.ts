@@ -20,6 +20,20 @@ function fmtPair(a: number, b: number): [string, string] {
   return fa === fb && a !== b ? [String(a), String(b)] : [fa, fb];
 }
 
+/**
+ * A rule's scope as a set, made once per list: a stored policy's scope has no bound on its length
+ * (new ones at most 50), and each decision checks every action against every scoped rule.
+ */
+const scopes = new WeakMap<readonly string[], ReadonlySet<string>>();
+function inScope(actions: readonly string[], id: string): boolean {
+  let set = scopes.get(actions);
+  if (!set) {
+    set = new Set(actions);
+    scopes.set(actions, set);
+  }
+  return set.has(id);
+}
+
 /** Reasons `action` fails the rules (empty when eligible). */
 export function ineligibilityReasons(
   rules: readonly EligibilityRule[],
@@ -29,7 +43,7 @@ export function ineligibilityReasons(
 ): string[] {
   const reasons: string[] = [];
   for (const rule of rules) {
-    if (rule.actions && !rule.actions.includes(action.id)) continue;
+    if (rule.actions && !inScope(rule.actions, action.id)) continue;
     const failure = checkRule(rule, action, outlook, profit);
     if (failure) reasons.push(`${rule.rule}: ${failure}`);
   }

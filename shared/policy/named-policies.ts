@@ -1,10 +1,10 @@
 // Built-in policy definitions, stored as version 1 of their names the first time the decision
 // service meets an empty policy table (`default` is then activated).
-import { type PolicyDefinition, policyDefinitionSchema } from "./policy-definition.ts";
+import { newPolicyDefinitionSchema, type PolicyDefinition } from "./policy-definition.ts";
 
 export const namedPolicies: Record<string, PolicyDefinition> = {
   /** Expected purchases × uplift × margin − cost; do nothing when nothing pays. */
-  default: policyDefinitionSchema.parse({
+  default: newPolicyDefinitionSchema.parse({
     description:
       "Expected incremental profit = expected purchases in the horizon × uplift × margin − cost; " +
       "the most profitable action wins, doing nothing is worth 0.",
@@ -19,7 +19,7 @@ export const namedPolicies: Record<string, PolicyDefinition> = {
    * still alive; only customers with P(alive) below 0.7 are contacted, and an unavailable
    * forecast falls back (marked) to doing nothing rather than failing.
    */
-  "lapsing-uplift": policyDefinitionSchema.parse({
+  "lapsing-uplift": newPolicyDefinitionSchema.parse({
     description:
       "Uplift acts on P(alive): incremental purchases = uplift × (1 − P(alive)) × expected " +
       "purchases if alive; only lapsing customers (P(alive) < 0.7) are eligible for actions.",

@@ -1,26 +1,64 @@
 // What a policy is, as stored (versioned) in the `policies` table: how profit is computed,
 // which model's forecast to use, the eligibility rules, the default action and what to do
 // when the forecast is unavailable.
+//
+// Two schemas, one shape. A *stored* definition is read with the rules the engine needs to run
+// it (storedPolicyDefinitionSchema): every definition a release ever stored must keep loading,
+// or an upgrade stops every decision (a 51-action rule scope stored before the limits of
+// 2026-12-05 made every /decision a 503 "invalid definition" after the upgrade). A *new* one
+// (parseNewPolicyDefinition) is also held to the limits and checks added since: they apply when
+// a policy is added, never when a stored one is read.
 import * as z from "zod";
+import { unknownFields } from "../errors/unknown-fields.ts";
 
 export const profitModels = ["expected-profit", "lapsing-uplift"] as const;
 export type ProfitModel = (typeof profitModels)[number];
 
 export const forecastModels = ["recommended", "bgnbd", "pareto_nbd", "gbdt", "blend"] as const;
 
-const threshold = z.number().finite();
-/** Rules apply to every action unless `actions` lists the ones they cover. */
-const scope = { actions: z.array(z.string().min(1).max(128)).min(1).max(50).optional() };
+/** Longest action id a new definition may name (as /decision's action ids). */
+export const MAX_ACTION_ID_CHARS = 128;
+/** Most actions a new definition's rule may list. */
+export const MAX_SCOPE_ACTIONS = 50;
 
-export const eligibilityRuleSchema = z.discriminatedUnion("rule", [
-  z.object({ rule: z.literal("max_cost"), value: threshold.min(0), ...scope }),
-  z.object({ rule: z.literal("min_p_alive"), value: threshold.min(0).max(1), ...scope }),
-  z.object({ rule: z.literal("max_p_alive"), value: threshold.min(0).max(1), ...scope }),
-  z.object({ rule: z.literal("min_expected_purchases"), value: threshold.min(0), ...scope }),
-  z.object({ rule: z.literal("min_expected_profit"), value: threshold, ...scope }),
-  z.object({ rule: z.literal("min_roi"), value: threshold, ...scope }),
-]);
-export type EligibilityRule = z.output<typeof eligibilityRuleSchema>;
+/** How a schema takes the action ids a definition names (rule scopes, default, uplift keys). */
+interface ActionIdRules {
+  id: z.ZodType<string>;
+  /** A rule's `actions` list. */
+  scope: z.ZodType<string[]>;
+  defaultAction: z.ZodType<string>;
+}
+
+/** As every release stored them: any non-empty text, lists of any length. */
+const storedIds: ActionIdRules = {
+  id: z.string().min(1),
+  scope: z.array(z.string().min(1)).min(1),
+  defaultAction: z.string().min(1),
+};
+
+const newId = z.string().min(1).max(MAX_ACTION_ID_CHARS);
+/** What a new definition may name: bounded ids and lists. */
+const newIds: ActionIdRules = {
+  id: newId,
+  scope: z.array(newId).min(1).max(MAX_SCOPE_ACTIONS),
+  defaultAction: newId,
+};
+
+const threshold = z.number().finite();
+
+function eligibilityRuleSchema(ids: ActionIdRules) {
+  /** Rules apply to every action unless `actions` lists the ones they cover. */
+  const scope = { actions: ids.scope.optional() };
+  return z.discriminatedUnion("rule", [
+    z.object({ rule: z.literal("max_cost"), value: threshold.min(0), ...scope }),
+    z.object({ rule: z.literal("min_p_alive"), value: threshold.min(0).max(1), ...scope }),
+    z.object({ rule: z.literal("max_p_alive"), value: threshold.min(0).max(1), ...scope }),
+    z.object({ rule: z.literal("min_expected_purchases"), value: threshold.min(0), ...scope }),
+    z.object({ rule: z.literal("min_expected_profit"), value: threshold, ...scope }),
+    z.object({ rule: z.literal("min_roi"), value: threshold, ...scope }),
+  ]);
+}
+export type EligibilityRule = z.output<ReturnType<typeof eligibilityRuleSchema>>;
 
 /** An uplift: a relative change in purchases, from −1 (none left) to 100 (101 times as many). */
 export const upliftSchema = z
@@ -48,22 +86,39 @@ export const actionUpliftSchema = z.object({
 });
 export type ActionUplift = z.output<typeof actionUpliftSchema>;
 
-export const policyDefinitionSchema = z.object({
-  description: z.string().max(1000).optional(),
-  /** How an action's expected incremental profit is computed (see expected-profit.ts). */
-  profit_model: z.enum(profitModels).default("expected-profit"),
-  /** Whose figures to use: the model the forecast service recommends, or a named one. */
-  forecast_model: z.enum(forecastModels).default("recommended"),
-  rules: z.array(eligibilityRuleSchema).max(100).default([]),
-  /** The action taken when the forecast is unavailable and `on_forecast_unavailable` is fallback. */
-  default_action: z.string().min(1).max(128).default("none"),
-  on_forecast_unavailable: z.enum(["fail", "fallback"]).default("fail"),
-  /** Share of a campaign's customers held out as control when the request does not say. */
-  control_share: z.number().min(0).max(0.5).optional(),
-  /** Uplifts that replace the caller's `uplift` for these action ids (learned from campaigns). */
-  uplifts: z.record(z.string().min(1).max(128), actionUpliftSchema).optional(),
-});
-export type PolicyDefinition = z.output<typeof policyDefinitionSchema>;
+function definitionSchema(ids: ActionIdRules) {
+  return z.object({
+    description: z.string().max(1000).optional(),
+    /** How an action's expected incremental profit is computed (see expected-profit.ts). */
+    profit_model: z.enum(profitModels).default("expected-profit"),
+    /** Whose figures to use: the model the forecast service recommends, or a named one. */
+    forecast_model: z.enum(forecastModels).default("recommended"),
+    rules: z.array(eligibilityRuleSchema(ids)).max(100).default([]),
+    /** The action taken when the forecast is unavailable and `on_forecast_unavailable` is fallback. */
+    default_action: ids.defaultAction.default("none"),
+    on_forecast_unavailable: z.enum(["fail", "fallback"]).default("fail"),
+    /** Share of a campaign's customers held out as control when the request does not say. */
+    control_share: z.number().min(0).max(0.5).optional(),
+    /** Uplifts that replace the caller's `uplift` for these action ids (learned from campaigns). */
+    uplifts: z.record(ids.id, actionUpliftSchema).optional(),
+  });
+}
+
+/**
+ * A definition as stored: what the engine needs to run it safely, and nothing added since any
+ * release stored one (no bound on the length of ids or of a rule's `actions`: the engine looks
+ * scopes up in a set, eligibility.ts). Read every stored definition with this.
+ */
+export const storedPolicyDefinitionSchema = definitionSchema(storedIds);
+
+/**
+ * The schema part of a new definition's checks: ids of at most 128 characters, at most 50
+ * actions a rule. Add definitions through parseNewPolicyDefinition, which also runs the checks
+ * that look across fields.
+ */
+export const newPolicyDefinitionSchema = definitionSchema(newIds);
+
+export type PolicyDefinition = z.output<typeof storedPolicyDefinitionSchema>;
 
 /**
  * The segments of a new definition that can match nobody ([min, max) empty, max 1 aside): their
@@ -119,9 +174,44 @@ function sharedActions(a?: string[], b?: string[]): string[] | "all" | null {
   return both && both.length > 0 ? both : null;
 }
 
+/** A new definition, with every check in force now; the issues name fields under the definition. */
+export function parseNewPolicyDefinition(
+  definition: unknown,
+): { success: true; data: PolicyDefinition } | { success: false; issues: Issue[] } {
+  const parsed = newPolicyDefinitionSchema.safeParse(definition);
+  if (!parsed.success) {
+    return {
+      success: false,
+      issues: parsed.error.issues.map((i) => ({
+        path: i.path as Issue["path"],
+        message: i.message,
+      })),
+    };
+  }
+  const issues = [
+    ...unknownFields(definition, parsed.data),
+    ...emptyUpliftSegments(parsed.data),
+    ...contradictoryRules(parsed.data),
+  ];
+  return issues.length > 0 ? { success: false, issues } : { success: true, data: parsed.data };
+}
+
 /** A policy as the engine uses it: a parsed definition with its name and version. */
 export interface ActivePolicy {
   name: string;
   version: number;
   definition: PolicyDefinition;
+}
+
+/** A stored policy row as the engine uses it; throws when even the stored schema refuses it. */
+export function storedPolicy(row: {
+  name: string;
+  version: number;
+  definition: unknown;
+}): ActivePolicy {
+  const parsed = storedPolicyDefinitionSchema.safeParse(row.definition);
+  if (!parsed.success) {
+    throw new Error(`active policy ${row.name} v${row.version} has an invalid definition`);
+  }
+  return { name: row.name, version: row.version, definition: parsed.data };
 }

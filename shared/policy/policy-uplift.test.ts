@@ -1,10 +1,10 @@
 // A policy's learned uplifts replace the caller's, per P(alive) segment, and say so in the reasons.
 import { expect, test } from "bun:test";
-import { policyDefinitionSchema } from "./policy-definition.ts";
+import { newPolicyDefinitionSchema } from "./policy-definition.ts";
 import { withPolicyUplift } from "./policy-uplift.ts";
 import { rankActions } from "./rank-actions.ts";
 
-const policy = policyDefinitionSchema.parse({
+const policy = newPolicyDefinitionSchema.parse({
   uplifts: {
     email: {
       uplift: 0.1,
@@ -32,9 +32,9 @@ test("ranking uses the policy's uplift and names it", () => {
   const ranked = ranking.ranked.find((r) => r.id === "email");
   expect(ranked?.expected_profit).toBeCloseTo(1, 12);
   expect(ranked?.reasons.some((r) => r.includes("policy's measured 0.1"))).toBe(true);
-  expect(policyDefinitionSchema.safeParse({ uplifts: { email: { uplift: 1000 } } }).success).toBe(
-    false,
-  );
+  expect(
+    newPolicyDefinitionSchema.safeParse({ uplifts: { email: { uplift: 1000 } } }).success,
+  ).toBe(false);
 });
 
 test("an action named like an Object property gets no policy uplift: ranked on its own, no 500", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { expectedProfit } from "./expected-profit.ts";
 import { namedPolicies } from "./named-policies.ts";
-import { policyDefinitionSchema } from "./policy-definition.ts";
+import { newPolicyDefinitionSchema } from "./policy-definition.ts";
 import { NO_ACTION, rankActions } from "./rank-actions.ts";
 
 const actions = [
@@ -64,7 +64,7 @@ describe("rankActions", () => {
   });
 
   test("eligibility rules mark actions ineligible with readable reasons, scoped per action", () => {
-    const policy = policyDefinitionSchema.parse({
+    const policy = newPolicyDefinitionSchema.parse({
       rules: [
         { rule: "max_cost", value: 5 },
         { rule: "min_p_alive", value: 0.5, actions: ["email-10pct"] },

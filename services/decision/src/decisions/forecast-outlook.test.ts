@@ -1,7 +1,7 @@
 // Which model's figures a policy decides on: the one it names, else the recommended one, else
 // BG/NBD, with a note whenever the one asked for was not used.
 import { describe, expect, test } from "bun:test";
-import { policyDefinitionSchema } from "@pp/shared/policy/policy-definition.ts";
+import { newPolicyDefinitionSchema } from "@pp/shared/policy/policy-definition.ts";
 import type { CustomerForecast } from "../forecast-client/forecast-contract.ts";
 import { outlookFor } from "./forecast-outlook.ts";
 
@@ -15,7 +15,7 @@ const item: CustomerForecast = {
     blend: { expected_purchases: 1.8, p_alive: 0.8 },
   },
 };
-const policy = (definition: object) => policyDefinitionSchema.parse(definition);
+const policy = (definition: object) => newPolicyDefinitionSchema.parse(definition);
 
 describe("outlookFor", () => {
   test("each model a policy can name is used, the blend included", () => {
@@ -56,6 +56,6 @@ describe("outlookFor", () => {
   });
 
   test("an unknown model name is refused by the policy schema", () => {
-    expect(policyDefinitionSchema.safeParse({ forecast_model: "xgboost" }).success).toBe(false);
+    expect(newPolicyDefinitionSchema.safeParse({ forecast_model: "xgboost" }).success).toBe(false);
   });
 });

@@ -9,14 +9,13 @@
 import type { PolicyRow } from "@pp/shared/db/schema.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import { driverMessage } from "@pp/shared/errors/driver-message.ts";
-import { unknownFields } from "@pp/shared/errors/unknown-fields.ts";
 import { validationError } from "@pp/shared/errors/validation.ts";
 import { namedPolicies } from "@pp/shared/policy/named-policies.ts";
 import {
   type ActivePolicy,
-  contradictoryRules,
-  emptyUpliftSegments,
-  policyDefinitionSchema,
+  parseNewPolicyDefinition,
+  storedPolicy,
+  storedPolicyDefinitionSchema,
 } from "@pp/shared/policy/policy-definition.ts";
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
 import { RegistryInputError, RegistryNotFoundError } from "@pp/shared/registry/registry-errors.ts";
@@ -138,11 +137,8 @@ export class PolicyCatalog {
       new PolicyStore(tx).getActive(),
     );
     if (!row) row = await this.seed(new PolicyStore(db));
-    const parsed = policyDefinitionSchema.safeParse(row.definition);
-    if (!parsed.success) {
-      throw new Error(`active policy ${row.name} v${row.version} has an invalid definition`);
-    }
-    const policy = { name: row.name, version: row.version, definition: parsed.data };
+    // Read as stored: the limits on new definitions must not lock out what a release stored.
+    const policy = storedPolicy(row);
     if (generation === this.generation) this.cached = { policy, at: this.now() };
     return policy;
   }
@@ -161,16 +157,9 @@ export class PolicyCatalog {
 
   /** Validates and stores a new version of `name`; returns it (inactive). */
   async add(name: string, definition: unknown): Promise<PolicyView> {
-    const parsed = policyDefinitionSchema.safeParse(definition);
-    const issues = parsed.success
-      ? [
-          ...unknownFields(definition, parsed.data),
-          ...emptyUpliftSegments(parsed.data),
-          ...contradictoryRules(parsed.data),
-        ]
-      : parsed.error.issues;
-    if (!parsed.success || issues.length > 0) {
-      throw validationError(issues.map((i) => ({ ...i, path: ["definition", ...i.path] })));
+    const parsed = parseNewPolicyDefinition(definition);
+    if (!parsed.success) {
+      throw validationError(parsed.issues.map((i) => ({ ...i, path: ["definition", ...i.path] })));
     }
     try {
       return policyView(await (await this.store()).add(name, parsed.data));
@@ -186,7 +175,8 @@ export class PolicyCatalog {
     const store = await this.store();
     const row = await store.get(name, version);
     if (!row) throw new AppError("not_found", `Policy "${name}" has no version ${version}`);
-    if (!policyDefinitionSchema.safeParse(row.definition).success) {
+    // Any version stored can be activated again, as it could when it was stored.
+    if (!storedPolicyDefinitionSchema.safeParse(row.definition).success) {
       throw new AppError("conflict", `Policy "${name}" v${version} has an invalid definition`);
     }
     try {
