@@ -67,6 +67,6 @@ describe("decision readiness", () => {
 
   test("the default deps check the configured FORECAST_URL", async () => {
     const deps = buildDecisionDeps(parseConfig({}), { runtime: "test" });
-    expect(deps.readiness.map((c) => c.name)).toEqual(["forecast", "decision_log"]);
+    expect(deps.readiness.map((c) => c.name)).toEqual(["forecast", "decision_log", "policy"]);
   });
 });

@@ -72,6 +72,11 @@ export function forecastReadyCheck(
   };
 }
 
+/** Not ready while decisions have no policy to run (they would all be refused with 503). */
+export function policyCheck(policies: PolicyCatalog): ReadinessCheck {
+  return { name: "policy", check: () => policies.check() };
+}
+
 /** Not ready while decisions cannot be recorded (they would all be refused with 503). */
 export function decisionLogCheck(audit: DecisionAudit): ReadinessCheck {
   return { name: "decision_log", check: () => audit.check() };
@@ -136,6 +141,8 @@ export function buildDecisionDeps(
           metrics,
         }));
   retentionMetrics(metrics); // exported at 0 from the start, pruning or not
+  const policies =
+    options.overrides?.policies ?? new PolicyCatalog(database, { cacheMs: config.POLICY_CACHE_MS });
   if (!config.CAMPAIGN_SECRET) {
     logger.warn("CAMPAIGN_SECRET is not set: campaign groups use the development key");
   }
@@ -146,13 +153,13 @@ export function buildDecisionDeps(
     logger,
     metrics,
     now: () => performance.now(),
-    readiness: [forecastReadyCheck(config), decisionLogCheck(audit)],
+    readiness: [forecastReadyCheck(config), decisionLogCheck(audit), policyCheck(policies)],
     // Not the shared per-address middleware: requireApiKey limits per verified key.
     rateLimiter: null,
     keyRateLimiter: rateLimiterFromConfig(config),
     database,
     forecast,
-    policies: new PolicyCatalog(database, { cacheMs: config.POLICY_CACHE_MS }),
+    policies,
     audit,
     apiKeys: keyExpiryGauge(
       metrics,

@@ -10,7 +10,7 @@ import type { ExecutionContext, Hono } from "hono";
 import { createApp } from "../app.ts";
 import { pruneDecisionLog } from "../audit/decision-log-retention.ts";
 import { parseConfig } from "../config.ts";
-import { buildDecisionDeps, type DecisionDeps, forecastReadyCheck } from "../deps.ts";
+import { buildDecisionDeps, type DecisionDeps, forecastReadyCheck, policyCheck } from "../deps.ts";
 import {
   type FetchTarget,
   serviceBindingTransport,
@@ -53,6 +53,7 @@ function buildApp(env: Record<string, unknown>): Hono<AppEnv> | Response {
           forecast.fetch(new Request(input, init))) as typeof fetch)
       : forecastReadyCheck(config),
     databaseReadinessCheck(database),
+    policyCheck(deps.policies),
   ];
   return createApp(deps);
 }

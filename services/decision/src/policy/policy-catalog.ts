@@ -10,6 +10,7 @@ import type { PolicyRow } from "@pp/shared/db/schema.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import { driverMessage } from "@pp/shared/errors/driver-message.ts";
 import { validationError } from "@pp/shared/errors/validation.ts";
+import type { ReadinessResult } from "@pp/shared/http/readiness.ts";
 import { namedPolicies } from "@pp/shared/policy/named-policies.ts";
 import {
   type ActivePolicy,
@@ -55,6 +56,8 @@ export class PolicyCatalog {
   /** Moved by an activation here: a read begun before it neither becomes the copy nor is reused. */
   private generation = 0;
   private failures = 0;
+  /** Why the last read failed (cleared by a good one). */
+  private lastFailure = "";
   private retryAt = 0;
   private readonly cacheMs: number;
   private readonly readTimeoutMs: number;
@@ -104,6 +107,36 @@ export class PolicyCatalog {
     }
   }
 
+  /**
+   * Readiness (the `policy` check): failing while decisions have no policy to run, the active one
+   * unreadable or invalid and no good copy held (every decision a 503); degraded while a good
+   * copy serves after a failed re-read. A store with no active policy yet is ready, as before
+   * this check: the first decision stores the built-in policies and activates `default` (the
+   * probe only reads). Before, /ready said 200 while every decision was a 503.
+   */
+  async check(): Promise<ReadinessResult> {
+    const cached = this.cached;
+    if (cached) {
+      if (this.failures === 0) return { ok: true };
+      const { name, version } = cached.policy;
+      return {
+        ok: true,
+        degraded: true,
+        reason: `serving ${name} v${version}, the last good copy: ${this.lastFailure}`,
+      };
+    }
+    try {
+      const db = await this.database();
+      const row = await readWithStatementTimeout(db, this.readTimeoutMs, (tx) =>
+        new PolicyStore(tx).getActive(),
+      );
+      if (row) storedPolicy(row);
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, reason: `no decision policy available: ${driverMessage(err)}` };
+    }
+  }
+
   /** One read at a time; a failure pushes the next background attempt back (1 s .. 30 s). */
   private reload(): Promise<ActivePolicy> {
     if (!this.loading) {
@@ -114,11 +147,13 @@ export class PolicyCatalog {
         .then(
           (policy) => {
             this.failures = 0;
+            this.lastFailure = "";
             this.retryAt = 0;
             return policy;
           },
           (err) => {
             this.failures++;
+            this.lastFailure = driverMessage(err);
             this.retryAt = this.now() + Math.min(30_000, 1000 * 2 ** (this.failures - 1));
             throw err;
           },
