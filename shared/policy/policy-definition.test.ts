@@ -83,3 +83,52 @@ test("the engine decides a stored policy with long rule scopes in bounded time",
     "max_cost: cost 1 exceeds 0",
   );
 });
+
+// Ids /decision refuses as action ids were accepted in a policy, where they can match no action:
+// a default_action "email-10pct " or "EMAIL-10PCT" fell back to none without a word.
+const unusable: [string, string][] = [
+  ["NONE", "reads as"],
+  ["None ", "reads as"],
+  [" ", "must not start or end with spaces"],
+  ["\tx ", "must not start or end with spaces"],
+  ["email-10pct ", "must not start or end with spaces"],
+  ["\ufeffemail", "must not start or end with spaces"],
+  ["\u202eenon", "text-direction controls"],
+  ["email\u200f", "text-direction controls"],
+  ["", "non-empty"],
+];
+
+test("a new definition names actions by /decision's rule, at the field's path", () => {
+  for (const [id, problem] of unusable) {
+    const where = [
+      [{ default_action: id }, "default_action"],
+      [{ rules: [{ rule: "max_cost", value: 1, actions: ["email", id] }] }, "rules.0.actions.1"],
+      [{ uplifts: { [id]: { uplift: 0.1 } } }, `uplifts.${id}`],
+    ] as const;
+    for (const [definition, path] of where) {
+      const parsed = parseNewPolicyDefinition(definition);
+      const issues = parsed.success ? [] : parsed.issues;
+      expect(new Set(issues.map((i) => i.path.join(".")))).toEqual(new Set([path]));
+      expect(issues.some((i) => i.message.includes(problem))).toBe(true);
+      // Stored by an earlier release, it still loads (the empty id never could).
+      if (id !== "") expect(storedPolicyDefinitionSchema.safeParse(definition).success).toBe(true);
+    }
+  }
+  // "none" is a default action, not an action a rule or an uplift applies to.
+  expect(parseNewPolicyDefinition({ default_action: "none" }).success).toBe(true);
+  const scoped = parseNewPolicyDefinition({
+    rules: [{ rule: "max_cost", value: 1, actions: ["none"] }],
+    uplifts: { none: { uplift: 0.1 } },
+  });
+  expect(scoped.success ? [] : scoped.issues.map((i) => [i.path.join("."), i.message])).toEqual([
+    ["rules.0.actions.0", '"none" is implied; do not list it'],
+    ["uplifts.none", '"none" is implied; do not list it'],
+  ]);
+  expect(
+    parseNewPolicyDefinition({
+      default_action: "email-10pct",
+      rules: [{ rule: "max_cost", value: 1, actions: ["email-10pct", "Ünïcode-✓"] }],
+      uplifts: { "email-10pct": { uplift: 0.1 } },
+    }).success,
+  ).toBe(true);
+});

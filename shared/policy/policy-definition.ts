@@ -10,14 +10,13 @@
 // a policy is added, never when a stored one is read.
 import * as z from "zod";
 import { unknownFields } from "../errors/unknown-fields.ts";
+import { actionIdSchema } from "./action-id.ts";
 
 export const profitModels = ["expected-profit", "lapsing-uplift"] as const;
 export type ProfitModel = (typeof profitModels)[number];
 
 export const forecastModels = ["recommended", "bgnbd", "pareto_nbd", "gbdt", "blend"] as const;
 
-/** Longest action id a new definition may name (as /decision's action ids). */
-export const MAX_ACTION_ID_CHARS = 128;
 /** Most actions a new definition's rule may list. */
 export const MAX_SCOPE_ACTIONS = 50;
 
@@ -36,12 +35,14 @@ const storedIds: ActionIdRules = {
   defaultAction: z.string().min(1),
 };
 
-const newId = z.string().min(1).max(MAX_ACTION_ID_CHARS);
-/** What a new definition may name: bounded ids and lists. */
+/**
+ * What a new definition may name: ids a request's actions can carry (/decision's rule, at most
+ * 128 characters, not reading as none), at most 50 a rule; the default action may be none.
+ */
 const newIds: ActionIdRules = {
-  id: newId,
-  scope: z.array(newId).min(1).max(MAX_SCOPE_ACTIONS),
-  defaultAction: newId,
+  id: actionIdSchema(),
+  scope: z.array(actionIdSchema()).min(1).max(MAX_SCOPE_ACTIONS),
+  defaultAction: actionIdSchema({ allowNone: true }),
 };
 
 const threshold = z.number().finite();
@@ -184,7 +185,8 @@ export function parseNewPolicyDefinition(
       success: false,
       issues: parsed.error.issues.map((i) => ({
         path: i.path as Issue["path"],
-        message: i.message,
+        // A bad uplift key is zod's "Invalid key in record": say what is wrong with it.
+        message: i.code === "invalid_key" ? i.issues.map((k) => k.message).join("; ") : i.message,
       })),
     };
   }

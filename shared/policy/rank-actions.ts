@@ -1,11 +1,12 @@
 // Ranks a customer's candidate actions under a policy: expected profit, eligibility and
 // readable reasons per action, with "none" (do nothing, worth 0) always among them.
+import { NO_ACTION } from "./action-id.ts";
 import { formatFigure as fmt, ineligibilityReasons } from "./eligibility.ts";
 import { type CandidateAction, type CustomerOutlook, expectedProfit } from "./expected-profit.ts";
 import type { PolicyDefinition } from "./policy-definition.ts";
 import { withPolicyUplift } from "./policy-uplift.ts";
 
-export const NO_ACTION = "none";
+export { NO_ACTION } from "./action-id.ts";
 
 export interface RankedAction {
   id: string;

@@ -48,7 +48,12 @@ function fallbackAnswer(
   // The rules a default action can be held to without a forecast still hold (max_cost).
   const refused = wanted ? forecastFreeReasons(policy.definition.rules, wanted) : [];
   const chosen = wanted && refused.length === 0 ? wanted.id : NO_ACTION;
-  const note = `fallback: forecast unavailable (${err.kind}); policy default action "${chosen}"`;
+  // Ids match exactly: a default the request does not offer ("EMAIL-10PCT" for email-10pct) is
+  // said, not silently replaced by none.
+  const asked = policy.definition.default_action;
+  const absent =
+    wanted || asked === NO_ACTION ? "" : ` ("${asked}" is not among the actions offered)`;
+  const note = `fallback: forecast unavailable (${err.kind}); policy default action "${chosen}"${absent}`;
   const ids = [
     chosen,
     ...[NO_ACTION, ...body.actions.map((a) => a.id)].filter((id) => id !== chosen),

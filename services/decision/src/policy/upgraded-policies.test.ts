@@ -46,6 +46,9 @@ const longIds = stored({
   uplifts: { call: { uplift: 0.5 } },
 });
 
+/** A default action no request can carry as written (ids match exactly), accepted before. */
+const upperDefault = stored({ default_action: "EMAIL-10PCT", on_forecast_unavailable: "fallback" });
+
 const horizon = { value: 13, unit: "week" };
 
 describe.each(testDrivers())("policies stored before the limits, on %s", (driver) => {
@@ -59,7 +62,8 @@ describe.each(testDrivers())("policies stored before the limits, on %s", (driver
     await t.handle.db.execute(sql`
       insert into policies (name, version, definition, active, activated_at) values
         ('many-actions', 1, ${JSON.stringify(manyActions)}::jsonb, true, now()),
-        ('long-ids', 1, ${JSON.stringify(longIds)}::jsonb, false, null)`);
+        ('long-ids', 1, ${JSON.stringify(longIds)}::jsonb, false, null),
+        ('fb', 1, ${JSON.stringify(upperDefault)}::jsonb, false, null)`);
     deps = buildDecisionDeps(
       parseConfig({ API_KEYS: KEY, ADMIN_API_KEYS: ADMIN, FORECAST_BREAKER_FAILURES: "1000" }),
       {
@@ -152,6 +156,37 @@ describe.each(testDrivers())("policies stored before the limits, on %s", (driver
     const long = await post("/admin/policies", { name: "long-again", definition: longIds });
     expect(long.status).toBe(400);
     expect(JSON.stringify(await long.json())).toContain("definition.default_action");
+  });
+
+  // A default_action "email-10pct " or "EMAIL-10PCT" was stored (201), activated, and on a
+  // forecast outage replaced by none with nothing said.
+  test("ids /decision refuses are a 400 when added; a stored one loads and its fallback says so", async () => {
+    for (const [definition, path] of [
+      [{ default_action: "email-10pct " }, "definition.default_action"],
+      [{ default_action: "NONE" }, "definition.default_action"],
+      [
+        { rules: [{ rule: "max_cost", value: 1, actions: ["\u202eemail"] }] },
+        "definition.rules.0.actions.0",
+      ],
+      [{ uplifts: { "\temail": { uplift: 0.1 } } }, "definition.uplifts.\temail"],
+    ] as const) {
+      const res = await post("/admin/policies", { name: "fb", definition });
+      const body = (await res.json()) as { error: { details: { path: string }[] } };
+      expect([res.status, body.error.details.map((d) => d.path)]).toEqual([400, [path]]);
+    }
+    expect((await post("/admin/policies/fb/versions/1/activate", {})).status).toBe(200);
+    stub.state.mode = "down";
+    try {
+      const actions = [{ id: "email-10pct", cost: 0.5, uplift: 0.15, margin: 8 }];
+      const res = await post("/decision", { customer: { id: "42" }, horizon, actions });
+      const body = (await res.json()) as { chosen: string; ranked: { reasons: string[] }[] };
+      expect([res.status, body.chosen]).toEqual([200, "none"]);
+      expect(body.ranked[0]?.reasons).toEqual([
+        'fallback: forecast unavailable (bad_status); policy default action "none" ("EMAIL-10PCT" is not among the actions offered)',
+      ]);
+    } finally {
+      stub.state.mode = "ok";
+    }
   });
 });
 

@@ -2,8 +2,8 @@
 
 import { CAMPAIGN_ID_PATTERN, CAMPAIGN_ID_RULE } from "@pp/shared/campaigns/campaign-id.ts";
 import { MAX_AMOUNT } from "@pp/shared/contracts/forecast-request.ts";
+import { actionIdSchema } from "@pp/shared/policy/action-id.ts";
 import { upliftSchema } from "@pp/shared/policy/policy-definition.ts";
-import { NO_ACTION } from "@pp/shared/policy/rank-actions.ts";
 import * as z from "zod";
 import { customerInputSchema, horizonSchema } from "../forecast-client/forecast-contract.ts";
 
@@ -20,25 +20,11 @@ const money = z
  */
 const amount = money.max(MAX_AMOUNT, { error: `must be ≤ ${MAX_AMOUNT}` });
 
-/** Text-direction controls: "\u202eenon" displays as "none" in logs and campaign pages. */
-const DIRECTION_CONTROLS = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
-
 // Unknown fields are refused, as /forecast does: a typo such as "upflit" or "controlShare" was
 // dropped without a word and the default used instead.
 export const actionSchema = z.strictObject({
-  id: z
-    .string()
-    .min(1, { error: "must be a non-empty string" })
-    .max(128)
-    .refine((id) => id !== NO_ACTION, { error: `"${NO_ACTION}" is implied; do not list it` })
-    // "NONE" and "none " were chosen and logged as actions that read as no action.
-    .refine((id) => id === NO_ACTION || id.trim().toLowerCase() !== NO_ACTION, {
-      error: `reads as "${NO_ACTION}", which is implied: do not list it, or name the action otherwise`,
-    })
-    .refine((id) => id.trim() === id, { error: "must not start or end with spaces" })
-    .refine((id) => !DIRECTION_CONTROLS.test(id), {
-      error: "must not hold text-direction controls (they make one id display as another)",
-    }),
+  // The same rule as a new policy's action ids (shared/policy/action-id.ts).
+  id: actionIdSchema(),
   cost: amount,
   uplift: upliftSchema,
   margin: amount,
