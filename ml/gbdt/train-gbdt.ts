@@ -5,6 +5,7 @@
 import { createSeededRandom, seededPermutation } from "../random/seeded-random.ts";
 import { binFeatures, computeFeatureBins } from "./binning.ts";
 import { datasetRows } from "./dataset-rows.ts";
+import { treeGrown } from "./fit-progress.ts";
 import {
   defaultGbdtOptions,
   type GbdtHistoryEntry,
@@ -180,6 +181,7 @@ function boost(
     }
     const { tree, nodeOfRow } = grower.grow(grad, hess, inBag, features, opts);
     out.trees.push(tree);
+    treeGrown();
     const leafValue = tree.value;
     for (let i = 0; i < n; i++) margin[i]! += leafValue[nodeOfRow[i]!]!;
     const entry: GbdtHistoryEntry = { round, trainLoss: loss.meanLoss(trainY, margin) };

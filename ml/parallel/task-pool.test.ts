@@ -195,3 +195,28 @@ test("GBDT fits go to the pool from PARALLEL_FITS_MIN_CUSTOMERS customers on, el
     pool.close();
   }
 });
+
+test("watchTrees hears each running fit's trees, from workers and this thread; models unchanged", async () => {
+  const job = jobs[0] as GbdtJob; // 30 rounds, no early stopping: 30 trees
+  const alone = await inProcessTrainer(count.X, count.y)(job);
+  const pool = createTaskPool(2, { treesEveryMs: 0 });
+  const heard: number[][] = [];
+  const unwatch = pool.watchTrees((running) => heard.push(running));
+  try {
+    // Two at once: one on the worker, one in this thread.
+    const trained = await Promise.all(
+      [job, job].map((j) => poolTrainer(pool, count.X, count.y)(j)),
+    );
+    expect(trained).toEqual([alone, alone]);
+    expect(heard.length).toBeGreaterThan(0);
+    const most = Math.max(...heard.flat());
+    expect(most).toBe(30);
+    expect(heard.every((r) => r.length >= 1 && r.length <= 2)).toBe(true);
+    unwatch();
+    const before = heard.length;
+    await poolTrainer(pool, count.X, count.y)(job);
+    expect(heard.length).toBe(before);
+  } finally {
+    pool.close();
+  }
+});

@@ -6,18 +6,35 @@
 
 import { Worker } from "node:worker_threads";
 import { plainWholeNumberFrom } from "@pp/shared/contracts/plain-decimal.ts";
+import { whileCountingTrees } from "../gbdt/fit-progress.ts";
 import { runTask, type TaskInput, type TaskName, type TaskOutput } from "./tasks.ts";
 
 export interface TaskPool {
   /** Threads in all, this one included (1: everything runs in this thread). */
   readonly threads: number;
   run<K extends TaskName>(task: K, input: TaskInput<K>): Promise<TaskOutput<K>>;
+  /**
+   * Tells `listener` the trees grown so far by each running GBDT fit (one number per fit that has
+   * grown any, oldest task first), about once a second per fit, until the returned function is
+   * called. Progress only: a fit's model is the same whether it is watched or not.
+   */
+  watchTrees(listener: (running: number[]) => void): () => void;
   /** Stops the workers; tasks still waiting are rejected. */
   close(): void;
 }
 
-export type TaskMessage = { id: number; task: TaskName; input: TaskInput<TaskName> };
-export type TaskReply = { id: number; output: unknown } | { id: number; error: string };
+export type TaskMessage = {
+  id: number;
+  task: TaskName;
+  input: TaskInput<TaskName>;
+  /** A fit's trees are reported at most this often (ms; 0: after each). */
+  treesEveryMs: number;
+};
+export type TaskReply =
+  | { id: number; output: unknown }
+  | { id: number; error: string }
+  /** Not an answer: the task, a GBDT fit, has grown `trees` trees so far (fit-progress.ts). */
+  | { id: number; trees: number };
 
 /**
  * Threads to train with by default: the machine's cores, at most 8, unless the environment says
@@ -48,6 +65,9 @@ export const PARALLEL_FITS_MIN_CUSTOMERS = 10_000;
 const IN_THIS_THREAD: TaskPool = {
   threads: 1,
   run: async (task, input) => runTask(task, input),
+  // Fits in this thread are those of small logs (poolForFits): short, and nothing is drawn
+  // while they block this thread anyway.
+  watchTrees: () => () => {},
   close() {},
 };
 
@@ -61,6 +81,8 @@ export interface TaskPoolOptions {
   workerUrl?: URL;
   /** Told when a worker thread dies; default: a warning on stderr. */
   onWorkerLost?: (error: Error) => void;
+  /** watchTrees hears from each fit at most this often (ms; 0: after every tree). Default 1,000. */
+  treesEveryMs?: number;
 }
 
 /** A pool of `threads` threads in all; below 2, every task runs in this thread. */
@@ -83,16 +105,21 @@ class WorkerPool implements TaskPool {
   private readonly running = new Map<Worker, Pending>();
   private nextId = 0;
   private closed = false;
+  /** Trees grown so far by running tasks that reported any, by task id. */
+  private readonly trees = new Map<number, number>();
+  private readonly treeWatchers = new Set<(running: number[]) => void>();
   /** This thread takes a task whenever it is free too (its code is already compiled). */
   private localScheduled = false;
 
   private readonly onWorkerLost: (error: Error) => void;
+  private readonly treesEveryMs: number;
 
   constructor(
     readonly threads: number,
     options: TaskPoolOptions,
   ) {
     const url = options.workerUrl ?? new URL("./task-worker.ts", import.meta.url);
+    this.treesEveryMs = options.treesEveryMs ?? 1_000;
     this.onWorkerLost =
       options.onWorkerLost ??
       ((error) => console.warn(`WARNING ${error.message}; its work goes on in the other threads`));
@@ -115,6 +142,19 @@ class WorkerPool implements TaskPool {
     });
   }
 
+  watchTrees(listener: (running: number[]) => void): () => void {
+    this.treeWatchers.add(listener);
+    return () => this.treeWatchers.delete(listener);
+  }
+
+  private grown(id: number, trees: number | undefined): void {
+    if (trees === undefined) this.trees.delete(id);
+    else this.trees.set(id, trees);
+    if (trees === undefined || this.treeWatchers.size === 0) return;
+    const running = [...this.trees.entries()].sort((a, b) => a[0] - b[0]).map(([, t]) => t);
+    for (const watcher of this.treeWatchers) watcher(running);
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -133,7 +173,8 @@ class WorkerPool implements TaskPool {
       const worker = this.idle.pop() as Worker;
       const pending = this.queue.shift() as Pending;
       this.running.set(worker, pending);
-      const message: TaskMessage = { id: pending.id, task: pending.task, input: pending.input };
+      const { id, task, input } = pending;
+      const message: TaskMessage = { id, task, input, treesEveryMs: this.treesEveryMs };
       try {
         worker.postMessage(message);
       } catch (error) {
@@ -160,14 +201,22 @@ class WorkerPool implements TaskPool {
   /** Runs one task in this thread, settles it, then hands out what is queued. */
   private runNow(pending: Pending): void {
     try {
-      pending.resolve(runTask(pending.task, pending.input));
+      const count = (trees: number) => this.grown(pending.id, trees);
+      const run = () => runTask(pending.task, pending.input);
+      pending.resolve(whileCountingTrees(count, run, this.treesEveryMs));
     } catch (error) {
       pending.reject(error instanceof Error ? error : new Error(String(error)));
     }
+    this.grown(pending.id, undefined);
     this.dispatch();
   }
 
   private settle(worker: Worker, reply: TaskReply): void {
+    if ("trees" in reply) {
+      if (this.running.get(worker)?.id === reply.id) this.grown(reply.id, reply.trees);
+      return;
+    }
+    this.grown(reply.id, undefined);
     const pending = this.running.get(worker);
     this.running.delete(worker);
     this.idle.push(worker);
@@ -190,6 +239,7 @@ class WorkerPool implements TaskPool {
     if (at >= 0) this.idle.splice(at, 1);
     const pending = this.running.get(worker);
     this.running.delete(worker);
+    if (pending) this.grown(pending.id, undefined);
     worker.removeAllListeners();
     void worker.terminate();
     this.onWorkerLost(error);

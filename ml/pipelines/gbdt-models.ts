@@ -119,6 +119,14 @@ function crossValidationMetrics<H extends object>(
   };
 }
 
+/** The running fits' progress as a counter's note: "2 running, 88 and 55 trees so far". */
+export function runningFits(trees: readonly number[]): string {
+  const counts = trees.map((t) => t.toLocaleString("en-US"));
+  const listed =
+    counts.length > 1 ? `${counts.slice(0, -1).join(", ")} and ${counts.at(-1)}` : counts[0];
+  return `${trees.length} running, ${listed} ${trees.length === 1 && trees[0] === 1 ? "tree" : "trees"} so far`;
+}
+
 /** Cross-validates and refits the three GBDT models on the features `X` of every customer. */
 export async function trainGbdtModels(
   X: Float32Array,
@@ -155,15 +163,22 @@ export async function trainGbdtModels(
       counter.tick(`${target} final fit`);
       return validated;
     });
+  // A fit on a million customers takes minutes: the trees the running ones have grown show the
+  // bar is alive between ticks.
+  const unwatch = options.pool?.watchTrees((running) => counter.note(runningFits(running)));
   const cv = await steps.step(`GBDT ${k}-fold cross-validation + final fit`, async () => {
-    // Every target's fits are queued at once, the count model's (the longest) first.
-    const [count, purchase, spend] = await Promise.all([
-      validate("count"),
-      validate("purchase"),
-      validate("spend"),
-    ]);
-    counter.stop();
-    return { count, purchase, spend };
+    try {
+      // Every target's fits are queued at once, the count model's (the longest) first.
+      const [count, purchase, spend] = await Promise.all([
+        validate("count"),
+        validate("purchase"),
+        validate("spend"),
+      ]);
+      return { count, purchase, spend };
+    } finally {
+      unwatch?.();
+      counter.stop();
+    }
   });
   const oof = forEachTarget((target) => cv[target].oof);
   const holdout = {

@@ -5,8 +5,16 @@ import cliProgress from "cli-progress";
 
 export interface ProgressCounter {
   tick(label?: string): void;
+  /**
+   * How the parts still running are doing (e.g. trees grown so far), between ticks: the bar's
+   * label on a TTY, else a line at most every NOTE_EVERY_MS, so a long part shows it is alive.
+   */
+  note(label: string): void;
   stop(): void;
 }
+
+/** Without a bar, a counter's notes are written at most this often (one line each). */
+export const NOTE_EVERY_MS = 30_000;
 
 export interface StepLog {
   /** Runs one named step and reports its duration; returns what the step returns. */
@@ -24,6 +32,8 @@ export interface StepLogOptions {
   write?: ((line: string) => void) | null;
   /** Draw a progress bar (default: when stderr is a TTY). */
   bar?: boolean;
+  /** The clock notes are throttled by (tests); default Date.now. */
+  now?: () => number;
 }
 
 export function createStepLog(options: StepLogOptions = {}): StepLog {
@@ -53,11 +63,25 @@ export function createStepLog(options: StepLogOptions = {}): StepLog {
           cliProgress.Presets.shades_classic,
         );
         b.start(total, 0, { label: "" });
-        return { tick: (label) => b.increment(1, { label: label ?? "" }), stop: () => b.stop() };
+        return {
+          tick: (label) => b.increment(1, { label: label ?? "" }),
+          note: (label) => b.update({ label }),
+          stop: () => b.stop(),
+        };
       }
       let done = 0;
+      const now = options.now ?? Date.now;
+      let noted = now();
       return {
-        tick: (label) => write(`[train]   ${name} ${++done}/${total}${label ? ` ${label}` : ""}`),
+        tick: (label) => {
+          noted = now();
+          write(`[train]   ${name} ${++done}/${total}${label ? ` ${label}` : ""}`);
+        },
+        note: (label) => {
+          if (now() - noted < NOTE_EVERY_MS) return;
+          noted = now();
+          write(`[train]   ${name} ${done}/${total}, ${label}`);
+        },
         stop: () => {},
       };
     },
