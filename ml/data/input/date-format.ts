@@ -468,29 +468,91 @@ async function parsedCounts(
   formats: string[],
   distinct = false,
 ): Promise<number[]> {
+  const values = `SELECT ${column} AS v FROM ${from}`;
+  if (distinct) {
+    return timesParsed(
+      connection,
+      `SELECT v, count(*) AS times FROM (${values}) GROUP BY v`,
+      formats,
+    );
+  }
+  return countsOf(connection, values, formats, (parsed) => `count(${parsed})`);
+}
+
+/** How many of `rows`' values (v, read `times` times each) each format parses. */
+function timesParsed(connection: DuckDBConnection, rows: string, formats: string[]) {
+  const count = (parsed: string) => `sum(CASE WHEN ${parsed} IS NULL THEN 0 ELSE times END)`;
+  return countsOf(connection, rows, formats, count);
+}
+
+/** One query: `count(parsed)` of each format over `rows` (text column v). */
+async function countsOf(
+  connection: DuckDBConnection,
+  rows: string,
+  formats: string[],
+  count: (parsed: string) => string,
+): Promise<number[]> {
+  if (formats.length === 0) return [];
   // Month names are rewritten once per value, not once per layout.
   const anyLanguage = formats.some((f) => f.includes(ANY_LANGUAGE_MONTH));
   const zoned = formats.some((f) => f.includes(ZONE_NAME));
   const counts = formats
     .map((f, i) => {
       const value = f.includes(ANY_LANGUAGE_MONTH) ? "n" : f.includes(ZONE_NAME) ? "z" : "v";
-      const parsed = strptimeSql(value, f);
-      const count = distinct
-        ? `sum(CASE WHEN ${parsed} IS NULL THEN 0 ELSE times END)`
-        : `count(${parsed})`;
-      return `${count} AS c${i}`;
+      return `${count(strptimeSql(value, f))} AS c${i}`;
     })
     .join(", ");
   const n =
     (anyLanguage ? `, ${monthNamesSql("v")} AS n` : "") +
     (zoned ? `, ${zoneNamesSql("v", false)} AS z` : "");
-  const values = `SELECT ${column} AS v FROM ${from}`;
-  const rows = distinct ? `SELECT v, count(*) AS times FROM (${values}) GROUP BY v` : values;
   const reader = await connection.runAndReadAll(
     `SELECT ${counts} FROM (SELECT *${n} FROM (${rows}))`,
   );
   const row = reader.getRowObjectsJS()[0] as Record<string, bigint | number>;
   return formats.map((_, i) => Number(row[`c${i}`]));
+}
+
+/** Distinct values the layouts are first tried on, in bestParsedCounts. */
+const PROBE_VALUES = 1_000;
+
+/**
+ * What best() needs of parsedCounts(…, distinct): the counts of the layouts that read the most
+ * values, exact; a layout that cannot reach them is left out (0) without parsing every value.
+ * Each layout is first tried on PROBE_VALUES of the distinct values: one that leaves k of their
+ * rows unread reads at most total − k rows. Then the best ones on the probe are counted on all the
+ * values, and of the rest only those that could still reach them. A sample of 20,000 distinct
+ * datetimes with a few "not a date" among them (so not all ISO) parsed each of ~140 layouts on
+ * every value, 2.9 s of a 2,000,000-row read; the layouts that fail on the probe are now dropped.
+ */
+async function bestParsedCounts(
+  connection: DuckDBConnection,
+  from: string,
+  formats: string[],
+): Promise<number[]> {
+  await connection.run(
+    `CREATE OR REPLACE TEMP TABLE date_values AS
+     SELECT v, count(*) AS times, row_number() OVER () AS i FROM ${from} GROUP BY v`,
+  );
+  const { total, probed } = await oneRow(
+    connection,
+    `SELECT sum(times) AS total, sum(times) FILTER (WHERE i <= ${PROBE_VALUES}) AS probed
+     FROM date_values`,
+  );
+  const all = "SELECT v, times FROM date_values";
+  const probe = await timesParsed(connection, `${all} WHERE i <= ${PROBE_VALUES}`, formats);
+  // At most this many rows read: all but those the probe saw it leave unread.
+  const bound = probe.map((c) => Number(total) - (Number(probed) - c));
+  const top = Math.max(0, ...probe);
+  const leaders = formats.filter((_, i) => probe[i] === top);
+  const counts = new Map<string, number>();
+  const count = async (chosen: string[]) => {
+    const found = await timesParsed(connection, all, chosen);
+    for (const [i, f] of chosen.entries()) counts.set(f, found[i] ?? 0);
+  };
+  await count(leaders);
+  const reached = Math.max(0, ...counts.values());
+  await count(formats.filter((f, i) => !counts.has(f) && (bound[i] ?? 0) >= reached));
+  return formats.map((f) => counts.get(f) ?? 0);
 }
 
 /** Unix time when every value is a bare number in its range. */
@@ -722,10 +784,10 @@ async function nextLayout(
   if (unreadValues === 0) return null;
   // A few values: planning the query costs more than parsing them twice.
   const distinct = unreadValues >= DISTINCT_FROM;
-  const onSample = sameDateParts(
-    best(candidates, await parsedCounts(connection, unread, "v", candidates, distinct)),
-    chosen,
-  );
+  const counts = distinct
+    ? await bestParsedCounts(connection, unread, candidates)
+    : await parsedCounts(connection, unread, "v", candidates);
+  const onSample = sameDateParts(best(candidates, counts), chosen);
   if (onSample.formats.length === 0) return null;
   let next = onSample.formats[0] as string;
   const text = `trim(CAST(${column} AS VARCHAR))`;
