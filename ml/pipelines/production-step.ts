@@ -33,6 +33,7 @@ import {
 } from "./fit-btyd-models.ts";
 import { gammaGammaFitWarnings, HOMOGENEOUS_LIMIT_IS_SOUND } from "./fit-warnings.ts";
 import { MIN_GBDT_CUSTOMERS, smallDataGbdtOptions } from "./gbdt-cross-validation.ts";
+import { type GbdtTarget, runningFits } from "./gbdt-models.ts";
 import { servedRecommendation } from "./recommend-model.ts";
 import { createStepLog, type StepLog } from "./step-log.ts";
 import type { GbdtModels, TrainedModels } from "./train-models.ts";
@@ -211,7 +212,7 @@ async function productionGbdt(
     }),
   );
   const gbdt = await steps.step("production: GBDT on the latest window", () =>
-    trainWindowGbdt(X, window, evaluation.gbdt as GbdtModels, options),
+    trainWindowGbdt(X, window, evaluation.gbdt as GbdtModels, options, steps),
   );
   const gbdtMetrics = {
     features_at: featuresAt,
@@ -244,6 +245,7 @@ async function trainWindowGbdt(
   window: CustomerSummaries,
   chosen: GbdtModels,
   options: ProductionOptions,
+  steps: StepLog,
 ): Promise<GbdtModels> {
   const seed = options.seed ?? 42;
   const targets = {
@@ -269,12 +271,25 @@ async function trainWindowGbdt(
       options: { ...settings, nEstimators: rounds, earlyStoppingRounds: 0, validationFraction: 0 },
     };
   };
-  const [count, purchase, spend] = await Promise.all([
-    pool.run("gbdt", { X, y: targets.count, job: job("poisson", chosen.count) }),
-    pool.run("gbdt", { X, y: targets.purchase, job: job("logistic", chosen.purchase) }),
-    pool.run("gbdt", { X, y: targets.spend, job: job("squared", chosen.spend) }),
-  ]);
-  return { count, purchase, spend };
+  // On a million customers these run for a minute or more: each refit's trees show it is alive.
+  const counter = steps.counter("production GBDT refits", 3);
+  const unwatch = pool.watchTrees((running) => counter.note(runningFits(running)));
+  const fit = (target: GbdtTarget, loss: "poisson" | "logistic" | "squared") =>
+    pool.run("gbdt", { X, y: targets[target], job: job(loss, chosen[target]) }).then((model) => {
+      counter.tick(target);
+      return model;
+    });
+  try {
+    const [count, purchase, spend] = await Promise.all([
+      fit("count", "poisson"),
+      fit("purchase", "logistic"),
+      fit("spend", "squared"),
+    ]);
+    return { count, purchase, spend };
+  } finally {
+    unwatch();
+    counter.stop();
+  }
 }
 
 /**

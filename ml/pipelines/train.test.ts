@@ -115,6 +115,14 @@ test("train writes metrics.json, report.html and a bundle whose ONNX models matc
   expect(manifest.evaluation?.split.calibration_end).toBe("1997-09-30");
   expect(metrics.evaluation?.recommended).toBe(manifest.recommended);
   expect(metrics.production?.customers).toBe(result.production?.summaries.n as number);
+  // The production refits are counted too (a minute or more each on a million customers).
+  const refits = lines.filter((line) => line.includes("production GBDT refits"));
+  expect(refits.map((line) => line.replace(/.*refits \d\/3 /, "")).sort()).toEqual([
+    "count",
+    "purchase",
+    "spend",
+  ]);
+  expect(refits.at(-1)).toMatch(/production GBDT refits 3\/3 \w+$/);
   const X = result.served.features as Float32Array;
   const p = manifest.feature_layout.names.length;
   const n = X.length / p;
