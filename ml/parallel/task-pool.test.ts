@@ -220,3 +220,28 @@ test("watchTrees hears each running fit's trees, from workers and this thread; m
     pool.close();
   }
 });
+
+test("onFit hears each fold as its model is trained; the cross-validation is unchanged", async () => {
+  const options = { loss: "poisson" as const, nEstimators: 30, earlyStoppingRounds: 5, seed: 4 };
+  const score = (a: Float64Array, p: Float64Array) => poissonDeviance(a, p);
+  const local = await crossValidateGbdt(count.X, count.y, folds, options, score);
+  const pool = createTaskPool(2);
+  const fitted: number[] = [];
+  const scored: number[] = [];
+  try {
+    const watched = await crossValidateGbdt(
+      count.X,
+      count.y,
+      folds,
+      options,
+      score,
+      (f) => scored.push(f),
+      { trainer: poolTrainer(pool, count.X, count.y), onFit: (f) => fitted.push(f) },
+    );
+    expect({ ...watched, seconds: 0 }).toEqual({ ...local, seconds: 0 });
+    expect([...fitted].sort()).toEqual([0, 1, 2, 3]);
+    expect(scored).toEqual([0, 1, 2, 3]);
+  } finally {
+    pool.close();
+  }
+});

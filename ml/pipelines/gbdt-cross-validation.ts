@@ -71,6 +71,11 @@ export interface CrossValidationRun {
   trainer?: GbdtTrainer;
   /** Train bags (nested: each bag sees only its fold's training rows). */
   bag?: GbdtBagOptions;
+  /**
+   * Told as soon as fold f's model is trained, in whatever order they finish (progress: onFold
+   * sees them in fold order, once all are trained).
+   */
+  onFit?: (f: number) => void;
 }
 
 /**
@@ -96,6 +101,9 @@ export async function gbdtOutOfFold(
         rows: fold.train,
         options: { ...options, seed: options.seed === undefined ? f : options.seed + f },
         ...(run.bag ? { bag: run.bag } : {}),
+      }).then((model) => {
+        run.onFit?.(f);
+        return model;
       }),
     ),
   );
