@@ -151,3 +151,17 @@ test("hoursSay: a flat day is no evidence; a night away from 00:00–05:00 UTC i
   const few = new Array(24).fill(0).map((_, h) => (h === 1 ? 3 : 0));
   expect(hoursSay(few).not_utc).toBe(false); // 3 lines say nothing
 });
+
+test("dates stored as instants at midnight UTC, a few lines with a time: their midnights are no night hours", async () => {
+  // 95 days stored as midnight UTC (a date kept as a timestamp), 5 purchases timed in the
+  // afternoon UTC: the midnights said "95% at 00:00–05:00 UTC, a shop's night at about UTC−01:00".
+  const dates = Array.from({ length: 100 }, (_, i) => {
+    const day = new Date(Date.UTC(2023, 0, 3 + i)).toISOString().slice(0, 10);
+    return i % 20 === 0
+      ? `${day}T14:${String(10 + i / 20).padStart(2, "0")}:00Z`
+      : `${day}T00:00:00Z`;
+  });
+  const { quality } = await read(csv(dates));
+  expect(quality.utc_days).toMatchObject({ kind: "utc", rows: 5, not_utc: false });
+  expect(dataQualityLines(quality).join("\n")).not.toContain('WARNING: column "date" holds');
+});

@@ -14,7 +14,7 @@ export interface UtcDays {
   column: string;
   /** "epoch" (Unix seconds or milliseconds) or "utc" (timestamps with a zone, text in UTC). */
   kind: "epoch" | "utc";
-  /** Purchase and return lines with a time of day. */
+  /** Purchase and return lines with a time of day (an instant at midnight UTC is a date). */
   rows: number;
   /** The share of them between 00:00 and 05:00 UTC. */
   night_share: number;
@@ -113,8 +113,10 @@ export async function utcDays(
   // None; another offset written (read as written); or dates stored as instants at midnight UTC.
   if (total("instants") === 0 || total("others") > 0 || total("timed") === 0) return null;
   const counts = new Array<number>(24).fill(0);
+  // The hours of the timed instants: a date stored as midnight UTC says nothing of the shop's
+  // hours (a column mostly of such dates, a few lines timed, read as "95% at night").
   for (const r of rows)
-    if (r.hour !== null && r.hour >= 0 && r.hour < 24) counts[r.hour] = Number(r.instants);
+    if (r.hour !== null && r.hour >= 0 && r.hour < 24) counts[r.hour] = Number(r.timed);
   const epoch = format === "epoch" || format === "epoch_ms";
   return { column, kind: epoch ? "epoch" : "utc", ...hoursSay(counts) };
 }
