@@ -97,3 +97,35 @@ test("amounts written with several currency signs stop the read, naming each wit
   ];
   expect(days((await read(file(marks.join("\n")))).log)).toHaveLength(3);
 });
+
+test("a currency's own sign and its code are one currency: A$ and AUD, ₺ and TRY, C$ and CAD", async () => {
+  // Each pair was refused as "amounts in 2 currencies" (a sign with a letter, or a sign of its
+  // own, counted apart from the ISO code of the same currency).
+  const pairs = [
+    ["A$12.50", "12.50 AUD"],
+    ["AU$12.50", "AUD 12.50"],
+    ["C$12.50", "CAD 12.50"],
+    ["CA$12.50", "12.50 CAD"],
+    ["NZ$12.50", "NZD 12.50"],
+    ["S$12.50", "SGD 12.50"],
+    ["HK$12.50", "HKD 12.50"],
+    ["MX$12.50", "MXN 12.50"],
+    ["₺12.50", "12.50 TRY"],
+    ["₩12500", "KRW 12500"],
+    ["₱12.50", "PHP 12.50"],
+    ["₪12.50", "ILS 12.50"],
+    ["₫12500", "12500 VND"],
+    ["₴12.50", "UAH 12.50"],
+    ["₦12.50", "NGN 12.50"],
+    ["฿12.50", "THB 12.50"],
+    ["₡12.50", "CRC 12.50"],
+  ];
+  for (const [sign, code] of pairs) {
+    const lines = ["customer_id,date,amount", `a,2023-01-02,${sign}`, `b,2023-01-03,${code}`];
+    const { log } = await read(file(lines.join("\n")));
+    expect(days(log)).toHaveLength(2);
+  }
+  // Other currencies still stop the read.
+  const two = ["customer_id,date,amount", "a,2023-01-02,A$12.50", "b,2023-01-03,NZD 12.50"];
+  expect(await failure(read(file(two.join("\n"))))).toBeInstanceOf(InputError);
+});

@@ -86,6 +86,22 @@ const SAME_CURRENCY: Record<string, string[]> = {
   HUF: ["FT", "HUF"],
   BRL: ["R$", "BRL"],
   RUB: ["₽", "РУБ", "RUB"],
+  // A dollar with its country's letters, and signs of their own, are their code's currency.
+  AUD: ["A$", "AU$", "AUD"],
+  CAD: ["C$", "CA$", "CAD"],
+  NZD: ["NZ$", "NZD"],
+  SGD: ["S$", "SGD"],
+  HKD: ["HK$", "HKD"],
+  MXN: ["MX$", "MEX$", "MXN"],
+  TRY: ["₺", "TL", "TRY"],
+  KRW: ["₩", "KRW"],
+  PHP: ["₱", "PHP"],
+  ILS: ["₪", "ILS", "NIS"],
+  VND: ["₫", "VND"],
+  UAH: ["₴", "UAH"],
+  NGN: ["₦", "NGN"],
+  THB: ["฿", "THB"],
+  CRC: ["₡", "CRC"],
 };
 const CURRENCY_OF = new Map(
   Object.entries(SAME_CURRENCY).flatMap(([name, tokens]) => tokens.map((t) => [t, name])),
