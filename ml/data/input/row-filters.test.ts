@@ -394,6 +394,24 @@ test("a filter column empty on an order's other lines, read without --order-col,
   expect(events.quality.empty_filter_columns).toBeUndefined();
 });
 
+// A status column empty on every line but the cancelled ones (an invoice line export's flag):
+// --drop-rows keeps the empty lines, as it should, and their invoices' lines share a customer
+// and day, first lines as empty as the others: no order's first line carries the value.
+test("--drop-rows on a column empty but on the lines it names is not warned about", async () => {
+  const lines = ["customer_id,date,amount,status"];
+  for (let i = 0; i < 30; i++) {
+    const day = `2023-01-${String(1 + (i % 28)).padStart(2, "0")}`;
+    const status = i % 10 === 0 ? "Cancelled" : "";
+    for (let k = 0; k < 3; k++) lines.push(`c${i % 7},${day},${k + 1}.50,${status}`);
+  }
+  const { quality } = await readCsvLog(file(lines.join("\n")), {
+    columns: { ...LOG_COLUMNS, dropBy: "status" },
+    dropValues: ["Cancelled"],
+  });
+  expect(quality.left_out?.rows).toBe(9);
+  expect(quality.empty_filter_columns).toBeUndefined();
+});
+
 // Shopify writes Paid at on an order's first line only: with --order-col the other lines took
 // their order's amount and status but not its date, and were skipped as "missing date" (a
 // generated export read 78,271.10 of 185,536.00). They are now dated by their order.
