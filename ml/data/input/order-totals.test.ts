@@ -183,3 +183,17 @@ test("without --order-col, a column named like an order's whose orders repeat on
   const lines = await read(file(WOO), { columns, amountPer: "line" });
   expect(lines.quality.repeated_order_totals).toBeUndefined();
 });
+
+test("without --order-col, a column named like an order's whose groups span several dates is no order", async () => {
+  // A subscription log: each customer's own monthly fee, every line "completed". Grouped by
+  // order_status each customer's year was an "order" carrying one amount, and the warning said
+  // to pass --order-col order_status --amount-per order, reading each customer's year as one fee.
+  const lines = ["customer_id,date,amount,order_status"];
+  for (let c = 0; c < 20; c++) {
+    for (let m = 1; m <= 6; m++)
+      lines.push(`c${c},2024-0${m}-1${c % 9},${10 + 7 * c}.25,completed`);
+  }
+  const columns = { customerId: "customer_id", date: "date", amount: "amount" };
+  const { quality } = await read(file(lines.join("\n")), { columns });
+  expect(quality.repeated_order_totals).toBeUndefined();
+});

@@ -166,11 +166,14 @@ export async function repeatedTotalsInSample(
     return null;
   if (input.noAmount || input.amountPer === "line" || orderLike === undefined) return null;
   if ([columns.customerId, columns.date, amount].includes(orderLike)) return null;
-  const [c, o, a] = [columns.customerId, orderLike, amount].map(columnText);
+  const [c, o, a, t] = [columns.customerId, orderLike, amount, columns.date].map(columnText);
+  // An order's lines are written with one date: a group spanning several (a customer's year of
+  // lines sharing an order_status of "completed") is no order, whatever its amounts.
   const reader = await connection.runAndReadAll(
-    `WITH s AS (SELECT ${c} AS c, ${o} AS o, ${a} AS a FROM ${peek} LIMIT ${SAMPLE_ROWS}),
+    `WITH s AS (SELECT ${c} AS c, ${o} AS o, ${a} AS a, ${t} AS t FROM ${peek} LIMIT ${SAMPLE_ROWS}),
      g AS (SELECT c, o, count(DISTINCT a) AS d, min(a) AS v, count(*) AS n FROM s
-       WHERE c IS NOT NULL AND o IS NOT NULL AND a IS NOT NULL GROUP BY c, o HAVING count(*) >= 2),
+       WHERE c IS NOT NULL AND o IS NOT NULL AND a IS NOT NULL GROUP BY c, o
+       HAVING count(*) >= 2 AND count(DISTINCT t) <= 1),
      pairs AS (SELECT DISTINCT s.c, s.o, s.a FROM s SEMI JOIN g ON g.c = s.c AND g.o = s.o
        WHERE s.a IS NOT NULL),
      counts AS (SELECT count(*) AS k FROM pairs GROUP BY a)
