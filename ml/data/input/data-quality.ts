@@ -222,7 +222,8 @@ export const DataQualitySchema = z.object({
     .object({
       column: z.string(),
       order_column: z.string(),
-      sampled_rows: z.number().int(),
+      /** Without --order-col, the rows looked at; absent with it (every line read). */
+      sampled_rows: z.number().int().optional(),
       orders: z.number().int(),
       same: z.number().int(),
       example: z.object({

@@ -197,3 +197,41 @@ test("without --order-col, a column named like an order's whose groups span seve
   const { quality } = await read(file(lines.join("\n")), { columns });
   expect(quality.repeated_order_totals).toBeUndefined();
 });
+
+test("one row per unit (tickets) with --order-col: read line by line and warned about, not refused", async () => {
+  // A box office's export: each seat is a line at its price; most orders buy seats at one price.
+  const lines = ["order,customer,date,seat,price"];
+  const orders: Array<[string, string, string, number[]]> = [];
+  for (let k = 0; k < 40; k++) {
+    const seats = k % 4 === 3 ? [30, 45] : Array.from({ length: 2 + (k % 3) }, () => 20 + (k % 5));
+    orders.push([`o${k}`, `c${k % 13}`, `2023-02-${String(1 + (k % 27)).padStart(2, "0")}`, seats]);
+  }
+  for (const [order, customer, date, seats] of orders)
+    seats.forEach((p, i) => lines.push(`${order},${customer},${date},s${i},${p}`));
+  const columns = { customerId: "customer", date: "date", amount: "price", order: "order" };
+  const read1 = await read(file(lines.join("\n")), { columns });
+  const spend = (log: Awaited<ReturnType<typeof read>>["log"]) =>
+    purchaseDays(log).reduce((s, l) => s + Number(l.split(" ")[2]), 0);
+  const truth = orders.reduce((s, [, , , seats]) => s + seats.reduce((a, b) => a + b, 0), 0);
+  expect(spend(read1.log)).toBeCloseTo(truth, 6);
+  const warning = read1.quality.repeated_order_totals;
+  expect(warning?.column).toBe("price");
+  expect(warning?.order_column).toBe("order");
+  expect(warning?.sampled_rows).toBeUndefined();
+  expect(dataQualityLines(read1.quality).join("\n")).toContain(
+    'WARNING: column "price" carries the same amount on every line of most orders: 30 of 40 orders with several lines (75%)',
+  );
+  expect(dataQualityLines(read1.quality).join("\n")).toContain(
+    "read line by line, as one row per unit sold (tickets, an order_items export) is; if it is the order's total, pass --amount-per order",
+  );
+  // Said to be line amounts: the same read, without the warning.
+  const lineByLine = await read(file(lines.join("\n")), { columns, amountPer: "line" });
+  expect(purchaseDays(lineByLine.log)).toEqual(purchaseDays(read1.log));
+  expect(lineByLine.quality.repeated_order_totals).toBeUndefined();
+  // Named as a total, the same column is refused.
+  const named = lines.join("\n").replace("seat,price", "seat,order_total");
+  const error = await failure(
+    read(file(named), { columns: { ...columns, amount: "order_total" } }),
+  );
+  expect(error).toBeInstanceOf(InputError);
+});

@@ -2,7 +2,8 @@
 // `Order Total Amount` on each item, and an Olist order_items ⋈ order_payments join repeats
 // payment_value once per item. Added line by line, a three-item order counted its total three
 // times: spend came out 3.41× the truth (3.18× on the Olist join), with --order-col given and
-// nothing said. With --order-col such a column is refused unless --amount-per says how to read it;
+// nothing said. With --order-col such a column named as a total or payment is refused unless
+// --amount-per says how to read it (another name, a line's price repeated per unit, is warned of);
 // --amount-per order reads each of an order's amounts once (orderTotalsOnce). Without it, the
 // first rows are looked at by a column named like an order's, and a warning names it.
 import type { DuckDBConnection } from "@duckdb/node-api";
@@ -10,7 +11,7 @@ import { optionWithColumn, suggestedColumns } from "./column-suggestion.ts";
 import { InputError } from "./input-error.ts";
 import type { LogInput } from "./log-input.ts";
 import { SAMPLE_ROWS } from "./sample-values.ts";
-import { columnText } from "./sql-text.ts";
+import { columnText, sqlString } from "./sql-text.ts";
 
 /** Orders with several lines that all carry one amount: at least this many, to say anything. */
 export const MIN_REPEATED_ORDERS = 5;
@@ -34,25 +35,34 @@ interface RepeatedExample {
 }
 
 /**
- * Throws when most orders with several lines carry the same amount on each (well above chance):
- * the amount column then holds the order's total, not each line's value. Names the column, the
- * share, an order with its lines, and what to pass (--amount-per order, or the line's quantity and
- * price columns, or --amount-per line when each line's amount is its own).
+ * An amount column named as an order's total or payment (Order Total Amount, payment_value,
+ * grand_total): repeated on an order's lines it is that total. A line's price or amount repeated
+ * is as often one row per unit (tickets, seats, an order_items export): only warned about.
  */
-export async function failOnRepeatedOrderTotals(
+const ORDER_LEVEL_NAME = /total|payment|paid|grand|order/i;
+
+/**
+ * When most orders with several lines carry the same amount on each (well above chance), the
+ * amount column may hold the order's total, not each line's value. Throws (naming the column, the
+ * share, an order with its lines, and what to pass: --amount-per order, the line's quantity and
+ * price columns, or --amount-per line) when the column is named as an order's total; else returns
+ * the warning's facts, as the same amount per unit is as likely. Null when most orders do not.
+ */
+export async function repeatedOrderTotals(
   connection: DuckDBConnection,
-  column: string,
+  read: { column: string; order: string },
   names: string[],
   describe: (rowid: number) => Promise<string>,
-): Promise<void> {
+): Promise<RepeatedTotalsHint | null> {
+  const { column } = read;
   // The common case (line amounts) ends at the orders of the first SAMPLE_ROWS lines (a pass over
   // every order took 0.6–1.0 s of 2,100,000 lines); the whole file, chance and an example only
   // when most of those repeat an amount.
   const repeated = ({ orders, same }: { orders: number; same: number }) =>
     same >= MIN_REPEATED_ORDERS && same >= orders * REPEATED_ORDER_SHARE;
-  if (!repeated(await orderCounts(connection, `rowid < ${SAMPLE_ROWS} AND `))) return;
+  if (!repeated(await orderCounts(connection, `rowid < ${SAMPLE_ROWS} AND `))) return null;
   const { orders, same } = await orderCounts(connection, "");
-  if (!repeated({ orders, same })) return;
+  if (!repeated({ orders, same })) return null;
   const reader = await connection.runAndReadAll(
     `WITH o AS (
        SELECT customer_id, order_id, min(amount) = max(amount) AS one, min(amount) AS v,
@@ -72,7 +82,12 @@ export async function failOnRepeatedOrderTotals(
   };
   const s = row.example;
   const share = same / orders;
-  if (s === null || Number(row.chance ?? 1) * ABOVE_CHANCE > share) return;
+  if (s === null || Number(row.chance ?? 1) * ABOVE_CHANCE > share) return null;
+  if (!ORDER_LEVEL_NAME.test(column)) {
+    const example = { order: s.order, customer: s.customer, amount: String(s.amount) };
+    const lines = await orderLineCount(connection, s);
+    return { column, order_column: read.order, orders, same, example: { ...example, lines } };
+  }
   const where = await Promise.all(s.rows.map((r) => describe(Number(r))));
   const n = (v: number) => v.toLocaleString("en-US");
   throw new InputError(
@@ -84,6 +99,18 @@ export async function failOnRepeatedOrderTotals(
       "export's, or a payment repeated by a join with its items) counts once per line",
     { hint: repeatedTotalHint(names) },
   );
+}
+
+/** How many purchase lines an order has. */
+async function orderLineCount(
+  connection: DuckDBConnection,
+  e: { order: string; customer: string },
+): Promise<number> {
+  const reader = await connection.runAndReadAll(
+    `SELECT count(*) AS n FROM lines WHERE ${ORDER_LINES} AND order_id = ${sqlString(String(e.order))}
+       AND customer_id = ${sqlString(String(e.customer))}`,
+  );
+  return Number((reader.getRowObjectsJS()[0] as { n: bigint }).n);
 }
 
 /** Orders with several purchase lines, and those whose lines all carry one amount. */
@@ -140,9 +167,10 @@ export async function orderTotalsOnce(connection: DuckDBConnection): Promise<num
 /** Without --order-col: the amount column repeating one amount on an order's lines, in a sample. */
 export interface RepeatedTotalsHint {
   column: string;
-  /** The column named like an order's that the sample was grouped by. */
+  /** The column named like an order's that the sample was grouped by, or --order-col's. */
   order_column: string;
-  sampled_rows: number;
+  /** Rows looked at without --order-col (with it: every line read, and this is absent). */
+  sampled_rows?: number;
   orders: number;
   same: number;
   example: { order: string; customer: string; amount: string; lines: number };
@@ -208,6 +236,16 @@ export async function repeatedTotalsInSample(
 export function repeatedTotalsWarning(h: RepeatedTotalsHint): string {
   const n = (v: number) => v.toLocaleString("en-US");
   const e = h.example;
+  if (h.sampled_rows === undefined) {
+    return (
+      `WARNING: column "${h.column}" carries the same amount on every line of most orders: ` +
+      `${n(h.same)} of ${n(h.orders)} orders with several lines ` +
+      `(${((100 * h.same) / h.orders).toFixed(0)}%), e.g. order "${e.order}" of customer ` +
+      `"${e.customer}": ${n(e.lines)} lines each carry ${e.amount}; read line by line, as one ` +
+      "row per unit sold (tickets, an order_items export) is; if it is the order's total, pass " +
+      "--amount-per order to read it once per order (--amount-per line: as read, without this warning)"
+    );
+  }
   return (
     `WARNING: column "${h.column}" carries the same amount on every line of most orders of ` +
     `column "${h.order_column}" in the first ${n(h.sampled_rows)} rows: ${n(h.same)} of ` +

@@ -73,8 +73,9 @@ import {
 } from "./number-format.ts";
 import { emptyFilterColumns } from "./order-level-filters.ts";
 import {
-  failOnRepeatedOrderTotals,
   orderTotalsOnce,
+  type RepeatedTotalsHint,
+  repeatedOrderTotals,
   repeatedTotalsInSample,
 } from "./order-totals.ts";
 import { quantityLikeAmount } from "./quantity-like-amount.ts";
@@ -550,12 +551,25 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
   const ids = mixedFloats
     ? { floatIds: mixedFloats.example[1], mixedFloatIds: mixedFloats.ids }
     : { floatIds, mixedFloatIds: 0 };
+  const orders = await orderLevelNotes(connection, input, loaded, settled, describe);
+  const result = { position, format, numberFormats, ...ids, sides, sheets, text, rejected, locate };
+  return { ...result, grouped, utc, ...orders };
+}
+
+/** What the account says of orders: lines read by their order, and order-level columns. */
+async function orderLevelNotes(
+  connection: DuckDBConnection,
+  input: LogInput,
+  loaded: LoadedSource,
+  settled: Awaited<ReturnType<typeof settleOrderLines>>,
+  describe: (rowid: number) => Promise<string>,
+) {
   const orderLike = suggestedColumns("order", "order", [...loaded.types.keys()])[0];
   const emptyFilters = await emptyFilterColumns(connection, input, orderLike, describe);
-  const repeatedTotals = await repeatedTotalsInSample(connection, loaded.peek, input, orderLike);
-  const result = { position, format, numberFormats, ...ids, sides, sheets, text, rejected, locate };
+  const repeatedTotals =
+    settled.repeated ?? (await repeatedTotalsInSample(connection, loaded.peek, input, orderLike));
   const orderLines = { amountsReadOnce: settled.once, undatedOrderLines: settled.undated };
-  return { ...result, grouped, orderLike, utc, ...orderLines, emptyFilters, repeatedTotals };
+  return { orderLike, ...orderLines, emptyFilters, repeatedTotals };
 }
 
 /** What the side columns say about the rows (currencies, statuses, quantities, refunds). */
@@ -618,24 +632,30 @@ async function settleOrderLines(
   input: LogInput,
   describe: (rowid: number) => Promise<string>,
   names: string[],
-): Promise<{ undated: number; once: number }> {
+): Promise<{ undated: number; once: number; repeated: RepeatedTotalsHint | null }> {
   const { columns } = input;
-  if (columns.order === undefined) return { undated: 0, once: 0 };
+  const none = { once: 0, repeated: null };
+  if (columns.order === undefined) return { undated: 0, ...none };
   if (rowFilterOptions(input).length > 0) await connection.run(orderFiltersSql(columns));
   await failOnReusedOrderIds(connection, columns.order, describe);
   const undated = await dateOnAnotherLine(connection);
-  if (columns.amount === undefined || columns.price !== undefined) return { undated, once: 0 };
+  if (columns.amount === undefined || columns.price !== undefined) return { undated, ...none };
   // Only a log with lines missing their amount pays for the join over orders.
   const [missing] = await rows(
     connection,
     `SELECT count(*) AS n FROM lines WHERE reason = ${sqlString(missingValue("amount").text)}`,
   );
   if (Number(missing?.n) > 0) await connection.run(amountOnAnotherLineSql());
-  if (input.amountPer === "order") return { undated, once: await orderTotalsOnce(connection) };
-  if (input.amountPer === undefined) {
-    await failOnRepeatedOrderTotals(connection, columns.amount, names, describe);
+  if (input.amountPer === "order") {
+    return { undated, once: await orderTotalsOnce(connection), repeated: null };
   }
-  return { undated, once: 0 };
+  if (input.amountPer === "line") return { undated, ...none };
+  const read = { column: columns.amount, order: columns.order };
+  return {
+    undated,
+    once: 0,
+    repeated: await repeatedOrderTotals(connection, read, names, describe),
+  };
 }
 
 /** Dates lines without a date by their order (dateOnAnotherLineSql): how many it dated. */
