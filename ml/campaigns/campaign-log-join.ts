@@ -11,8 +11,8 @@ import {
 } from "@pp/shared/registry/decision-log-reads.ts";
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
 import type { TransactionLog } from "../data/transaction-log.ts";
+import { zonedDay } from "../data/zoned-day.ts";
 import { type CampaignObservations, emptyObservations } from "./campaign-observations.ts";
-import { zonedDay } from "./zoned-day.ts";
 
 export interface CampaignDecision {
   customerId: string;

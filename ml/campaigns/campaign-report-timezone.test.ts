@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
 import { campaignDecisionRow } from "@pp/shared/testing/decision-rows.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
+import { zonedDay } from "../data/zoned-day.ts";
 import { runCampaignReport } from "./campaign-report.ts";
-import { zonedDay } from "./zoned-day.ts";
 
 let db: TestDatabase;
 let dir: string;
@@ -21,7 +21,14 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function report(campaign: string, at: string, bought: string, timezone: string) {
+async function report(
+  campaign: string,
+  at: string,
+  bought: string,
+  timezone: string,
+  windowEnd = "2024-06-30",
+  today?: Date,
+) {
   await new DecisionLogRepository(db.handle.db).insertMany([
     ...["t1", "t2", "t3"].map((c) =>
       campaignDecisionRow(c, new Date(at), { id: campaign, group: "treated" }),
@@ -39,7 +46,8 @@ async function report(campaign: string, at: string, bought: string, timezone: st
     data: csv,
     format: "csv",
     log: { timezone },
-    windowEnd: "2024-06-30",
+    windowEnd,
+    ...(today ? { today } : {}),
     print: () => {},
   });
   return result;
@@ -84,4 +92,18 @@ test("an unknown zone is named as the log reader names it", () => {
   expect(() => zonedDay(new Date(0), "Mars/Olympus")).toThrow(
     '--timezone: unknown time zone "Mars/Olympus"',
   );
+});
+
+test("a window ending tomorrow in the shop's zone is refused, though it is today in UTC", async () => {
+  // 2024-07-01 03:36 UTC is 2024-06-30 20:36 in Los Angeles: 2024-07-01 has not begun there.
+  const today = new Date("2024-07-01T03:36:00Z");
+  const error = await report(
+    "la",
+    "2024-06-11T02:00:00Z",
+    "2024-06-12T09:00:00-07:00",
+    "America/Los_Angeles",
+    "2024-07-01",
+    today,
+  ).catch((e: Error) => e);
+  expect(String(error)).toContain("is in the future (today is 2024-06-30 in America/Los_Angeles)");
 });

@@ -75,7 +75,7 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
   if (Number.isNaN(lastDay)) throw new RangeError(`--data: ${o.data} holds no transactions`);
   const endDay = o.windowEnd === undefined ? lastDay : isoDateToDay(o.windowEnd);
   // Days no file can hold yet would count as days without purchases, in both groups.
-  refuseFutureWindowEnd(endDay, o.today ?? new Date());
+  refuseFutureWindowEnd(endDay, o.today ?? new Date(), o.log?.timezone);
   const firstDecision = firstDecisionDay(decisions);
   if (endDay <= firstDecision) {
     throw new RangeError(

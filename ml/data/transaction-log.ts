@@ -3,6 +3,7 @@
 
 import { isoDateToDay } from "@pp/shared/calendar/iso-date.ts";
 import type { LaterReturns } from "./later-returns.ts";
+import { zonedDay } from "./zoned-day.ts";
 
 /** A transaction log in columnar form. Row i is (customer[i], day[i], amount[i], quantity?[i]). */
 export interface TransactionLog {
@@ -53,15 +54,18 @@ export function dayToIsoDate(day: number): string {
 export const LOG_END_GAP_DAYS = 7;
 
 /**
- * Refuses a window (`--window-end`) ending after the day of `now`: days no log can hold yet would
- * count as days without purchases (a campaign report's window 61 days ahead measured a 0.5 uplift
- * as 0.16; a tracking window to 2027 measured the forecast at 0.07 of itself).
+ * Refuses a window (`--window-end`) ending after the day of `now` in the shop's zone (--timezone,
+ * as the log's days are read; UTC without it): days no log can hold yet would count as days
+ * without purchases (a campaign report's window 61 days ahead measured a 0.5 uplift as 0.16; a
+ * tracking window to 2027 measured the forecast at 0.07 of itself). In UTC, a shop in Los Angeles
+ * at 19:36 could end its window tomorrow.
  */
-export function refuseFutureWindowEnd(endDay: number, now: Date): void {
-  const today = isoDateToDay(now.toISOString().slice(0, 10));
+export function refuseFutureWindowEnd(endDay: number, now: Date, timeZone = "UTC"): void {
+  const today = zonedDay(now, timeZone);
   if (endDay <= today) return;
+  const zone = timeZone === "UTC" ? "" : ` in ${timeZone}`;
   throw new RangeError(
-    `--window-end ${dayToIsoDate(endDay)} is in the future (today is ${dayToIsoDate(today)}): ` +
+    `--window-end ${dayToIsoDate(endDay)} is in the future (today is ${dayToIsoDate(today)}${zone}): ` +
       "no purchases after today can be in --data; pass a --window-end on or before today",
   );
 }

@@ -121,7 +121,7 @@ async function readWindow(o: TrackPipelineOptions, version: ModelVersionInfo, pr
   const endDay = o.windowEnd === undefined ? lastDay : isoDateToDay(o.windowEnd);
   if (Number.isNaN(endDay)) throw new RangeError(`--data: ${o.data} holds no transactions`);
   // As in campaign reports (9999-12-31 failed inside the formulas before).
-  refuseFutureWindowEnd(endDay, o.trackedAt ?? new Date());
+  refuseFutureWindowEnd(endDay, o.trackedAt ?? new Date(), o.log?.timezone);
   const gap = logEndGap(lastDay, endDay);
   if (gap !== null) {
     print(
