@@ -18,7 +18,7 @@ import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
 import { openTestDatabase, testDrivers } from "@pp/shared/testing/test-databases.ts";
 import { eq } from "drizzle-orm";
 import { runCliCaptured, saveDatabaseEnv } from "../testing/cli-harness.ts";
-import { campaignId } from "./campaign-cli.ts";
+import { campaignId, storedCampaignId } from "./campaign-cli.ts";
 
 const restoreEnv = saveDatabaseEnv();
 let dir: string;
@@ -107,7 +107,11 @@ async function rejectsBadOptions(csv: string): Promise<void> {
     (await runCliCaptured(["simulate", "--campaign", "c2", "--control-share", "0.7", "--out", csv]))
       .code,
   ).toBe(2);
-  // Ids the decision service refuses (a page of theirs answered 400; an RTL override spoofs one).
+  // Ids the decision service refuses for a new campaign (a page of theirs answered 400; an RTL
+  // override spoofs one): simulate refuses them; report and learn read any id the log may hold
+  // (a campaign logged before the rule is measured), and these are in none.
+  expect(storedCampaignId("x/../../admin")).toBe("x/../../admin");
+  expect(() => storedCampaignId("")).toThrow("must be 1-4096 characters");
   for (const args of [
     ["simulate", "--campaign", "a b", "--out", csv],
     ["campaign", "report", "--campaign", "x\u202Egpj.exe", "--data", csv],

@@ -1,6 +1,11 @@
 // The `ml campaign` commands (report, learn), registered by ml/cli.ts with one line. Both open the
 // database from the environment: DATABASE_URL, else PGlite in DATA_DIR (default ./.data).
-import { CAMPAIGN_ID_PATTERN, CAMPAIGN_ID_RULE } from "@pp/shared/campaigns/campaign-id.ts";
+import {
+  CAMPAIGN_ID_PATTERN,
+  CAMPAIGN_ID_RULE,
+  isStoredCampaignId,
+  STORED_CAMPAIGN_ID_RULE,
+} from "@pp/shared/campaigns/campaign-id.ts";
 import { plainDecimalFrom } from "@pp/shared/contracts/plain-decimal.ts";
 import type { Database } from "@pp/shared/db/database.ts";
 import { Command, InvalidArgumentError } from "commander";
@@ -36,7 +41,11 @@ export function campaignCommand(): Command {
     .description(
       "per action: treated vs control purchases, spend, incremental profit with 95% intervals, ROI, Qini curve",
     )
-    .requiredOption("--campaign <id>", "campaign id (as sent to the decision service)", campaignId)
+    .requiredOption(
+      "--campaign <id>",
+      "campaign id (as sent to the decision service)",
+      storedCampaignId,
+    )
     .option("--window-end <date>", "last day of the window (default: last transaction)", isoDate)
     .option("--out <dir>", "directory for campaign.json and campaign.html");
   addTransactionLogOptions(
@@ -64,7 +73,11 @@ export function campaignCommand(): Command {
     .description(
       "propose the next version of the active policy with the campaign's measured uplifts",
     )
-    .requiredOption("--campaign <id>", "campaign id (measured with `campaign report`)", campaignId)
+    .requiredOption(
+      "--campaign <id>",
+      "campaign id (measured with `campaign report`)",
+      storedCampaignId,
+    )
     .option("--activate", "make the proposed version the active policy")
     .action(async (o) => {
       const { runCampaignLearn } = await import("./campaign-learn.ts");
@@ -83,7 +96,18 @@ export function controlShare(value: string): number {
   return x;
 }
 
-/** `--campaign`'s value: an id the decision service takes (shared/campaigns/campaign-id.ts). */
+/**
+ * `--campaign`'s value to measure or learn from: any id the decision log may hold, also one logged
+ * before the id rule (such a campaign could be listed but never reported).
+ */
+export function storedCampaignId(value: string): string {
+  if (!isStoredCampaignId(value)) {
+    throw new InvalidArgumentError(`${STORED_CAMPAIGN_ID_RULE} (got ${JSON.stringify(value)})`);
+  }
+  return value;
+}
+
+/** `--campaign`'s value for a new campaign: an id the decision service takes (campaign-id.ts). */
 export function campaignId(value: string): string {
   if (!CAMPAIGN_ID_PATTERN.test(value)) {
     throw new InvalidArgumentError(`${CAMPAIGN_ID_RULE} (got ${JSON.stringify(value)})`);

@@ -11,6 +11,8 @@ import { runCampaignReport } from "@pp/ml/campaigns/campaign-report.ts";
 import { runSimulateCampaign } from "@pp/ml/campaigns/simulate-campaign.ts";
 import type { CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
+import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
+import { campaignDecisionRow } from "@pp/shared/testing/decision-rows.ts";
 import { freePort } from "@pp/shared/testing/free-port.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { createApp } from "../app.ts";
@@ -104,7 +106,11 @@ describe("campaign pages over app.request", () => {
     const page = await (await app.request(`/campaigns/${CAMPAIGN}`, { headers: auth })).text();
     expect(page).toContain("Qini curve");
     expect(page).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
-    expect((await app.request("/campaigns/bad%20id", { headers: auth })).status).toBe(400);
+    // Any id the log may hold is looked up (one logged before the id rule, too); an empty or
+    // overlong one is not an id.
+    expect((await app.request("/campaigns/bad%20id", { headers: auth })).status).toBe(404);
+    const overlong = await app.request(`/campaigns/${"x".repeat(4097)}`, { headers: auth });
+    expect(overlong.status).toBe(400);
     expect((await app.request("/campaigns/nobody", { headers: auth })).status).toBe(404);
 
     const link = await signedLink(CAMPAIGN);
@@ -119,6 +125,28 @@ describe("campaign pages over app.request", () => {
     // The list reached by a signed link links to campaigns with signed links of the same expiry.
     const listed = await (await app.request(await signedLink())).text();
     expect(listed).toMatch(new RegExp(`/campaigns/${CAMPAIGN}\\?exp=\\d+&amp;sig=[0-9a-f]{64}`));
+  });
+
+  test("a campaign logged before the id rule is listed, opened and escaped", async () => {
+    // ml simulate --campaign took any id before 2026-12-05: such a campaign was listed, and its
+    // page answered 400 for good.
+    const old = `x/../../admin <img src=x onerror=alert(1)>"'&`;
+    await new DecisionLogRepository(testDb.handle.db).insertMany(
+      ["o1", "o2", "o3"].map((c, i) =>
+        campaignDecisionRow(c, new Date("2026-12-04T10:00:00Z"), {
+          id: old,
+          group: i === 0 ? "control" : "treated",
+        }),
+      ),
+    );
+    const list = await (await app.request("/campaigns", { headers: auth })).text();
+    const href = `/campaigns/${encodeURIComponent(old)}`;
+    expect(list).toContain(`href="${href.replaceAll("&", "&amp;").replaceAll("'", "&#39;")}"`);
+    const page = await app.request(href, { headers: auth });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain("x/../../admin &lt;img src=x onerror=alert(1)&gt;");
+    expect(html).not.toContain("<img");
   });
 
   test("without a database the pages answer 503, not 500", async () => {

@@ -11,6 +11,7 @@ import {
   fmt,
   htmlDocument,
 } from "@pp/shared/campaigns/campaign-html.ts";
+import { isStoredCampaignId, STORED_CAMPAIGN_ID_RULE } from "@pp/shared/campaigns/campaign-id.ts";
 import type { CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
 import {
   latestCampaignResult,
@@ -36,7 +37,11 @@ export const campaignLinkSchema = z.object({
   expires_at: z.string(),
 });
 
-export const campaignIdParams = z.object({ id: campaignFields.campaign.unwrap() });
+/** A campaign to open: any id the decision log may hold (also one logged before the id rule). */
+const storedCampaign = z
+  .string({ error: "must be a string" })
+  .refine(isStoredCampaignId, { error: STORED_CAMPAIGN_ID_RULE });
+export const campaignIdParams = z.object({ id: storedCampaign });
 export const linkBody = z.strictObject({
   campaign: campaignFields.campaign,
   hours: z
