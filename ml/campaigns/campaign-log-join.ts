@@ -2,7 +2,7 @@
 // first decision in the campaign fixes its group, its first contact (else that first decision) its
 // (would-have) action with the terms the decision assumed, and its decision day; purchase days and spend are counted in
 // (decision day, window end]. The result is the observations `measureCampaign` reads.
-import { nfcCustomerId } from "@pp/shared/contracts/forecast-request.ts";
+import { lowerCaseCustomerId, nfcCustomerId } from "@pp/shared/contracts/forecast-request.ts";
 import type { Database } from "@pp/shared/db/database.ts";
 import { storedPolicyDefinitionSchema } from "@pp/shared/policy/policy-definition.ts";
 import {
@@ -72,7 +72,8 @@ export async function readCampaignDecisions(
   for (const row of rows) {
     // In NFC, as the log readers store ids ("José" decided on decomposed bought composed).
     const id = nfcCustomerId(row.customerId);
-    const customerId = options.ignoreIdCase ? id.toLowerCase() : id;
+    // Lower-cased as the log readers do ("İ" is "i", every "Σ" "σ"), to meet their purchases.
+    const customerId = options.ignoreIdCase ? lowerCaseCustomerId(id) : id;
     const contacted = row.wouldHave !== null && row.wouldHave !== "none";
     const i = position.get(customerId);
     const earlier = i === undefined ? undefined : decisions[i];

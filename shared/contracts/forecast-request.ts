@@ -24,6 +24,22 @@ export function nfcCustomerId(id: string): string {
   return NON_ASCII.test(id) ? id.normalize("NFC") : id;
 }
 
+/** Letters whose lower case differs between JavaScript's toLowerCase and the reader's lower(). */
+const CASE_SPECIAL = /[\u0130\u03a3]/;
+
+/**
+ * A customer id lower-cased as the ml readers lower-case it with --ignore-id-case (DuckDB's
+ * lower(): one character at a time): "İ" is "i" and every "Σ" is "σ", where toLowerCase gives
+ * "i̇" (i + U+0307) and a word-final "ς". With toLowerCase, /forecast and ml forget missed
+ * "İSTANBUL@x.tr" and "ΟΔΥΣΣΕΥΣ@x.gr", the ids exactly as the log wrote them.
+ */
+export function lowerCaseCustomerId(id: string): string {
+  if (!CASE_SPECIAL.test(id)) return id.toLowerCase();
+  let lowered = "";
+  for (const ch of id) lowered += ch === "\u0130" ? "i" : ch.toLowerCase();
+  return lowered;
+}
+
 export const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, { error: "must be a date YYYY-MM-DD" })

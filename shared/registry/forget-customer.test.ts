@@ -190,6 +190,23 @@ for (const driver of testDrivers()) {
       expect([...left.keys()]).toEqual(["keep"]);
     });
 
+    test("the lower-cased erase finds İ and a final Σ as the reader lower-cased them", async () => {
+      // The reader's lower() (DuckDB) stores "istanbul@x.tr" and "οδυσσευσ@x.gr"; toLowerCase
+      // gave "i̇stanbul@x.tr" and "οδυσσευς@x.gr": the ids as the log wrote them erased nothing.
+      const db = t.handle.db;
+      const registry = new ModelRegistry(db, new FileArtifactStore(dir));
+      const asked = ["İSTANBUL@x.tr", "ΟΔΥΣΣΕΥΣ@x.gr"];
+      const stored = ["istanbul@x.tr", "οδυσσευσ@x.gr"];
+      const lowered = await registry.registerVersion("turkish-greek", {
+        ...version([...stored, "keep"], true),
+        dataWindow: { calibrationEnd: "1997-09-30", idsLowerCased: true },
+      });
+      const gone = await forgetCustomers(db, asked);
+      expect(gone.storedRows).toBe(2);
+      const left = await new CustomerFeaturesRepository(db).get(lowered.id, [...stored, "keep"]);
+      expect([...left.keys()]).toEqual(["keep"]);
+    });
+
     // `ml forget` while a training registered: the customer was erased from the versions there
     // were, and the new production version held them again. A registration now leaves out the
     // customers erased in the last day, and an erasure under way or started beside it takes turns

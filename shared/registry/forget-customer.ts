@@ -4,7 +4,7 @@
 // decision rows (in every letter case, once a version ignores it); decisions about them still
 // being made then are not written after it (customer-erasures.ts). Aggregates (forecast_tracking, campaign_results) hold no customer ids;
 // exported bundles and `ml score` outputs are outside the database (republish and re-score them).
-import { nfcCustomerId } from "../contracts/forecast-request.ts";
+import { lowerCaseCustomerId, nfcCustomerId } from "../contracts/forecast-request.ts";
 import type { Database } from "../db/database.ts";
 import { erasureTurn } from "./customer-erasures.ts";
 import { eraseCustomerFeatures } from "./customer-features.ts";
@@ -39,11 +39,12 @@ export function forgetCustomers(
     // read and erased under), or waits and leaves these customers out (customer-erasures.ts).
     await erasureTurn(tx);
     const rows = await eraseCustomerFeatures(tx, await allVersionIds(tx), unique);
-    // A version trained with --ignore-id-case stores User@X.org as user@x.org: forget that too.
+    // A version trained with --ignore-id-case stores User@X.org as user@x.org: forget that too,
+    // lower-cased as the reader does ("İ" is "i", every "Σ" "σ") and as toLowerCase does.
     const given = new Set(unique);
-    const lowered = [...new Set(unique.map((id) => id.toLowerCase()))].filter(
-      (id) => !given.has(id),
-    );
+    const lowered = [
+      ...new Set(unique.flatMap((id) => [lowerCaseCustomerId(id), id.toLowerCase()])),
+    ].filter((id) => !given.has(id));
     if (lowered.length > 0) {
       rows.push(...(await eraseCustomerFeatures(tx, await lowerCasedVersionIds(tx), lowered)));
     }

@@ -3,7 +3,7 @@
 // e-mails 80 as 120 with --ignore-id-case). Ids are read in NFC.
 
 import { expect, test } from "bun:test";
-import { nfcCustomerId } from "@pp/shared/contracts/forecast-request.ts";
+import { lowerCaseCustomerId, nfcCustomerId } from "@pp/shared/contracts/forecast-request.ts";
 import {
   purchaseDays as days,
   tempLogFile as file,
@@ -66,4 +66,19 @@ test("nfcCustomerId composes; lone surrogates and NUL stay", () => {
   expect(nfcCustomerId("\ud800")).toBe("\ud800");
   expect(nfcCustomerId("\u0000")).toBe("\u0000");
   expect(nfcCustomerId("e\u0301\ud800")).toBe("é\ud800");
+});
+
+test("with --ignore-id-case, the services lower-case an id as the reader does (İ, a final Σ)", async () => {
+  // The reader lower-cases in DuckDB, one character at a time: "İ" is "i" and every "Σ" is "σ".
+  // JavaScript's toLowerCase gives "i̇" (i + U+0307) and a word-final "ς": /forecast and ml forget
+  // then missed "İSTANBUL@x.tr" and "ΟΔΥΣΣΕΥΣ@x.gr", the ids exactly as the log wrote them.
+  const ids = ["İSTANBUL@x.tr", "ΟΔΥΣΣΕΥΣ@x.gr", "ANDRÉ.20@EXEMPLE.FR".normalize("NFD"), "Plain"];
+  const path = file(
+    ["customer_id,date,amount", ...ids.map((id) => `${id},2024-01-02,1`)].join("\n"),
+  );
+  const { log } = await read(path, { ignoreIdCase: true });
+  const byReader = [...log.customerIds].sort();
+  expect(ids.map((id) => lowerCaseCustomerId(nfcCustomerId(id))).sort()).toEqual(byReader);
+  expect(byReader).toContain("istanbul@x.tr");
+  expect(byReader).toContain("οδυσσευσ@x.gr");
 });

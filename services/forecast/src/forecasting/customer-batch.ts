@@ -6,7 +6,7 @@ import { isoDateToDay } from "@pp/ml/data/transaction-log.ts";
 import { buildFeatureVector, FEATURE_COUNT } from "@pp/ml/features/feature-vector.ts";
 import { impossibleSummary } from "@pp/ml/features/possible-summary.ts";
 import type { ItemError } from "@pp/ml/forecasting/forecast-inputs.ts";
-import { nfcCustomerId } from "@pp/shared/contracts/forecast-request.ts";
+import { lowerCaseCustomerId, nfcCustomerId } from "@pp/shared/contracts/forecast-request.ts";
 import type { LoadedModel } from "../model/loaded-model.ts";
 
 export interface SummaryInput {
@@ -182,11 +182,12 @@ function fromTransactions(
  * The stored row of a requested id, or -1: as written first (what every id found before still
  * finds), then in NFC, as the ml readers store ids ("José" sent decomposed, as macOS writes it,
  * finds the customer read composed). A model read with --ignore-id-case knows User@Example.com as
- * user@example.com (lower-cased after NFC, as the reader does).
+ * user@example.com (lower-cased after NFC, as the reader's lower() does: "İ" is "i", every "Σ" is
+ * "σ", lowerCaseCustomerId).
  */
 function storedRowOf(model: LoadedModel, id: string): number {
   const lowered = model.manifest.data.ids_lower_cased === true;
-  const key = (text: string) => (lowered ? text.toLowerCase() : text);
+  const key = (text: string) => (lowered ? lowerCaseCustomerId(text) : text);
   const row = model.customers.rowOf(key(id));
   const nfc = nfcCustomerId(id);
   return row >= 0 || nfc === id ? row : model.customers.rowOf(key(nfc));

@@ -449,6 +449,20 @@ test("an id sent decomposed (NFD, as macOS writes it) finds the customer the rea
   expect(answered.errors.map((e) => e?.code)).toEqual(hostile.map(() => "unknown_customer"));
 });
 
+test("a model read with --ignore-id-case finds İ and a final Σ as the reader lower-cased them", () => {
+  // The reader's lower() (DuckDB) gives "istanbul" and "οδυσσευσ"; toLowerCase gave "i̇stanbul"
+  // and "οδυσσευς", so the ids exactly as the log wrote them were unknown_customer.
+  const stored = ["istanbul@x.tr", "οδυσσευσ@x.gr"];
+  const ids = model.customers.columns.ids.map((id, i) => stored[i] ?? `c${id}`);
+  const customers = new CustomerIndex({ ...model.customers.columns, ids });
+  const data = { ...model.manifest.data, ids_lower_cased: true as const };
+  const lowered: LoadedModel = { ...model, customers, manifest: { ...model.manifest, data } };
+  const asked = ["İSTANBUL@x.tr", "ΟΔΥΣΣΕΥΣ@x.gr", "Οδυσσευσ@x.gr"].map((id) => ({ id }));
+  const found = resolveCustomers(lowered, asked, undefined);
+  expect(found.errors).toEqual([null, null, null]);
+  expect([...found.storedRow]).toEqual([0, 1, 1]);
+});
+
 test("a model served without stored customers says so for an id, rather than 'not among the 0'", () => {
   const empty = new Float64Array(0);
   const none = new CustomerIndex({
