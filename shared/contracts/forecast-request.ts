@@ -24,6 +24,15 @@ export function nfcCustomerId(id: string): string {
   return NON_ASCII.test(id) ? id.normalize("NFC") : id;
 }
 
+/**
+ * The spellings of one customer id to erase: as given, in NFC (as the log readers store ids) and
+ * in NFD (as /decision logs an id sent decomposed, as macOS writes it). An ASCII id is itself.
+ */
+export function customerIdSpellings(id: string): string[] {
+  if (!NON_ASCII.test(id)) return [id];
+  return [...new Set([id, id.normalize("NFC"), id.normalize("NFD")])];
+}
+
 /** Letters whose lower case differs between JavaScript's toLowerCase and the reader's lower(). */
 const CASE_SPECIAL = /[\u0130\u03a3]/;
 

@@ -10,6 +10,7 @@
 // with ON CONFLICT DO NOTHING, so re-sending a batch whose commit was not acknowledged is harmless.
 
 import { and, count, desc, eq, getTableName, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { customerIdSpellings } from "../contracts/forecast-request.ts";
 import { type Database, rowsOf, type Transaction } from "../db/database.ts";
 import {
   type DecisionLogDeadLetterRow,
@@ -130,9 +131,10 @@ export class DecisionLogRepository {
    * decisions about them still being made are not written after it (eraseCustomerDecisions).
    */
   eraseCustomer(customerId: string): Promise<PrunedRows> {
-    return this.db.transaction((tx) =>
-      eraseCustomerDecisions(tx, [customerId], { forgotten: false }),
-    );
+    // Every spelling of the id (as given, NFC, NFD), as ml forget erases: /decision logs ids as
+    // sent, and "José" decomposed stayed after an erasure of "José" composed.
+    const spellings = customerIdSpellings(customerId);
+    return this.db.transaction((tx) => eraseCustomerDecisions(tx, spellings, { forgotten: false }));
   }
 
   /**

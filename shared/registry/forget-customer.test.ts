@@ -190,6 +190,18 @@ for (const driver of testDrivers()) {
       expect([...left.keys()]).toEqual(["keep"]);
     });
 
+    test("DELETE /admin/customers/:id/decisions (eraseCustomer) erases the id's NFC and NFD spellings, as ml forget does", async () => {
+      // /decision logs an id as sent: "José" sent decomposed by one client and composed by
+      // another is two spellings of one customer. The erasure by the admin route erased only the
+      // spelling given (0 of the decisions logged decomposed); ml forget erased both.
+      const log = new DecisionLogRepository(t.handle.db);
+      const nfc = "Zoë Núñez";
+      await log.insertMany([nfc.normalize("NFD"), nfc, "keep-zoe"].map(decision));
+      expect((await log.eraseCustomer(nfc)).decisions).toBe(2);
+      expect(await log.findByCustomer(nfc.normalize("NFD"))).toEqual([]);
+      expect((await log.findByCustomer("keep-zoe")).length).toBe(1);
+    });
+
     test("the lower-cased erase finds İ and a final Σ as the reader lower-cased them", async () => {
       // The reader's lower() (DuckDB) stores "istanbul@x.tr" and "οδυσσευσ@x.gr"; toLowerCase
       // gave "i̇stanbul@x.tr" and "οδυσσευς@x.gr": the ids as the log wrote them erased nothing.

@@ -4,7 +4,7 @@
 // decision rows (in every letter case, once a version ignores it); decisions about them still
 // being made then are not written after it (customer-erasures.ts). Aggregates (forecast_tracking, campaign_results) hold no customer ids;
 // exported bundles and `ml score` outputs are outside the database (republish and re-score them).
-import { lowerCaseCustomerId, nfcCustomerId } from "../contracts/forecast-request.ts";
+import { customerIdSpellings, lowerCaseCustomerId } from "../contracts/forecast-request.ts";
 import type { Database } from "../db/database.ts";
 import { erasureTurn } from "./customer-erasures.ts";
 import { eraseCustomerFeatures } from "./customer-features.ts";
@@ -29,11 +29,7 @@ export function forgetCustomers(
   // Each id also in NFC, as the log readers store ids: "José" given decomposed (as macOS writes
   // it) is the customer stored composed; a version trained before ids were composed keeps the id
   // as given, which is erased too. And decomposed (NFD): /decision logs an id as it was sent.
-  const spellings = (id: string) => {
-    const nfc = nfcCustomerId(id);
-    return nfc === id && !/[\u0080-\uffff]/.test(id) ? [id] : [id, nfc, id.normalize("NFD")];
-  };
-  const unique = [...new Set(customerIds.flatMap(spellings))];
+  const unique = [...new Set(customerIds.flatMap(customerIdSpellings))];
   return db.transaction(async (tx) => {
     // Before the versions are read: a registration under way commits first (its version is then
     // read and erased under), or waits and leaves these customers out (customer-erasures.ts).
