@@ -74,3 +74,35 @@ test("knownAt: asked again for the same log and cutoff, the same copy, not anoth
   // The log as known at a cutoff is itself at that cutoff: no copy.
   expect(knownAt(at13, 13)).toBe(at13);
 });
+
+test("knownAt: a day cancelled in full by some date stays cancelled whatever returns follow", () => {
+  // x bought 25 on day 3, cancelled that day; returns of no known order netted into it on days 9
+  // and 12 are beyond it (the log as read has no day 3). y bought 10 on day 4: 4 returned on
+  // day 6 without an order, 6 by order on day 11 (not all by order: a purchase of 0 from day 11).
+  const many: LaterReturns = {
+    through: 20,
+    customerIds: ["x", "y"],
+    customer: Uint32Array.from([0, 1]),
+    day: Int32Array.from([3, 4]),
+    bought: Float64Array.from([25, 10]),
+    items: Float64Array.from([1, 2]),
+    start: Uint32Array.from([0, 3, 5]),
+    returnedOn: Int32Array.from([3, 9, 12, 6, 11]),
+    value: Float64Array.from([25, 25, 5, 4, 6]),
+    quantity: Float64Array.from([1, 1, 1, 1, 1]),
+    byOrder: Uint8Array.from([0, 0, 0, 0, 1]),
+  };
+  const asRead: TransactionLog = {
+    customerIds: ["x", "y"],
+    customer: Uint32Array.from([0, 1, 1]),
+    day: Int32Array.from([20, 4, 20]),
+    amount: Float64Array.from([1, 0, 1]),
+    quantity: Float64Array.from([1, 2, 1]),
+    length: 3,
+    laterReturns: many,
+  };
+  expect(rows(knownAt(asRead, 5))).toEqual(["x 20 1", "y 4 10", "y 20 1"]);
+  expect(rows(knownAt(asRead, 10))).toEqual(["x 20 1", "y 4 6", "y 20 1"]);
+  expect(rows(knownAt(asRead, 11))).toEqual(["x 20 1", "y 4 0", "y 20 1"]);
+  expect(knownAt(asRead, 12)).toBe(asRead);
+});

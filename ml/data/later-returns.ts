@@ -20,7 +20,7 @@ export interface LaterReturns {
   /** The day's spend and items before any return. */
   bought: Float64Array;
   items: Float64Array;
-  /** The returns of day j are start[j] .. start[j + 1]. */
+  /** The returns of day j are start[j] .. start[j + 1], ordered by the day they were made. */
   start: Uint32Array;
   returnedOn: Int32Array;
   value: Float64Array;
@@ -38,30 +38,39 @@ export interface LaterReturns {
 const AS_READ = Number.POSITIVE_INFINITY;
 
 /**
- * Day j's spend as known at `cutoff`: netted by the returns made by then, or null when they cancel
- * it in full (netReturnsSql's rule: they equal its spend, name its orders or were made that day,
- * and take back all its items).
+ * Day j's spend as known at `cutoff`: netted by the returns made by then, or null when the returns
+ * made by some date up to it cancel it in full (netReturnsSql's rule: they equal its spend, name
+ * its orders or were made that day, and take back all its items). Returns after that date do not
+ * bring it back: they are beyond the purchases netted against, as in the log as read.
  */
 function spendAt(later: LaterReturns, j: number, cutoff: number): number | null {
-  let known = 0;
-  let value = 0;
-  let quantity = 0;
-  let byOrder = true;
-  let sameDay = true;
-  for (let r = later.start[j]!; r < later.start[j + 1]!; r++) {
-    const on = later.returnedOn[r]!;
-    if (on > cutoff) continue;
-    known++;
-    value += later.value[r]!;
-    quantity += later.quantity[r]!;
-    byOrder &&= later.byOrder[r] === 1;
-    sameDay &&= on === later.day[j];
-  }
   const bought = later.bought[j]!;
-  if (known === 0) return bought;
-  const whole = Math.abs(value - bought) <= bought * 1e-9 && quantity >= later.items[j]!;
-  if (bought > 0 && (byOrder || sameDay) && whole) return null;
-  return Math.max(bought - value, 0);
+  const so = { value: 0, quantity: 0, byOrder: true, sameDay: true };
+  const end = later.start[j + 1]!;
+  let known = 0;
+  // The returns of a day are ordered by the day they were made.
+  for (let r = later.start[j]!; r < end; r++) {
+    const on = later.returnedOn[r]!;
+    if (on > cutoff) break;
+    known++;
+    so.value += later.value[r]!;
+    so.quantity += later.quantity[r]!;
+    so.byOrder &&= later.byOrder[r] === 1;
+    so.sameDay &&= on === later.day[j];
+    const lastOfDate = r + 1 === end || later.returnedOn[r + 1] !== on;
+    if (lastOfDate && cancelsInFull(so, bought, later.items[j]!)) return null;
+  }
+  return known === 0 ? bought : Math.max(bought - so.value, 0);
+}
+
+/** True when returns so far (`so`) cancel a day that bought `bought` in `items` items in full. */
+function cancelsInFull(
+  so: { value: number; quantity: number; byOrder: boolean; sameDay: boolean },
+  bought: number,
+  items: number,
+): boolean {
+  const whole = Math.abs(so.value - bought) <= bought * 1e-9 && so.quantity >= items;
+  return bought > 0 && (so.byOrder || so.sameDay) && whole;
 }
 
 /** True when day j's returns made by cutoff `a` are not those made by cutoff `b`. */

@@ -159,3 +159,52 @@ test("summaries and features at a cutoff share one copy of the log as known at i
     spy.mockRestore();
   }
 });
+
+// A purchase cancelled in full the same day stays cancelled when a later return of no known order
+// is netted into its day (the customer's latest purchase day on or before it): the later return
+// is beyond the purchases netted against, not a reason to count the cancelled day as bought at 0.
+// It had been: p's Sep 1 came back as a purchase day of spend 0 once the Sep 10 return existed.
+test("a later unmatched return does not bring back a day cancelled in full", async () => {
+  const text = [
+    "customer_id,date,amount",
+    "p,2026-09-01,25",
+    "p,2026-09-01,-25", // cancels Sep 1 the same day
+    "p,2026-09-10,-25", // no purchase of its own: netted against Sep 1
+    "b,2026-09-01,30",
+    "b,2026-09-20,10",
+  ].join("\n");
+  const { log, quality } = await read(file(text));
+  const bought = ["b 2026-09-01 30", "b 2026-09-20 10"];
+  expect(purchaseDays(log)).toEqual(bought);
+  expect(quality.returns).toMatchObject({ cancelled_purchase_days: 1, excess: 25 });
+  expect([quality.purchase_days, quality.customers_in_log]).toEqual([2, 1]);
+  // Before the later return and after it, as in the log as read.
+  for (const cutoff of ["2026-09-01", "2026-09-05", "2026-09-10", "2026-09-12"]) {
+    expect(purchaseDays(laterReturns.knownAt(log, isoDateToDay(cutoff)))).toEqual(bought);
+  }
+});
+
+test("with orders: a day cancelled by its order stays cancelled whatever returns come later", async () => {
+  const text = [
+    "order,customer,day,qty,price",
+    "1,p,2026-09-01,1,25",
+    "C1,p,2026-09-01,-1,25", // cancels order 1 the same day
+    "2,p,2026-09-03,2,10",
+    "C2,p,2026-09-06,-2,10", // cancels order 2 by its id, three days later
+    "R9,p,2026-09-10,-1,25", // no known order: netted against Sep 3
+    "C2,p,2026-09-12,-1,10", // order 2 returned again: more than it held
+    "4,b,2026-09-02,1,30",
+    "5,b,2026-09-20,1,10",
+  ].join("\n");
+  const { log, quality } = await read(file(text), { columns: ORDER_COLUMNS, cancelPattern: "^C" });
+  const bought = ["b 2026-09-02 30", "b 2026-09-20 10"];
+  expect(purchaseDays(log)).toEqual(bought);
+  expect(quality.returns).toMatchObject({ cancelled_purchase_days: 2, excess: 35 });
+  expect(purchaseDays(laterReturns.knownAt(log, isoDateToDay("2026-09-04")))).toEqual([
+    ...bought,
+    "p 2026-09-03 20",
+  ]);
+  for (const cutoff of ["2026-09-06", "2026-09-10", "2026-09-12", "2026-09-15"]) {
+    expect(purchaseDays(laterReturns.knownAt(log, isoDateToDay(cutoff)))).toEqual(bought);
+  }
+});

@@ -436,11 +436,12 @@ export function amountOnAnotherLineSql(): string {
 
 /**
  * Returns matched to a purchase day (by order, else same customer); then subtracted, floor 0. A
- * day its returns cancel in full is then no purchase at all: they equal its spend and name its
- * orders or were made that day (a cancellation: Online Retail's `C…` invoices). Any other return
- * only lowers the spend of the day it is netted against (without an order, which purchase it
- * undoes is a guess). Netted with hindsight, whatever the cutoff: table later_returns keeps what a
- * summary at an earlier one must undo (knownAt).
+ * day its returns cancel in full is then no purchase at all: those made by some date equal its
+ * spend and name its orders or were made that day (a cancellation: Online Retail's `C…`
+ * invoices); returns after that date do not bring it back. Any other return only lowers the
+ * spend of the day it is netted against (without an order, which purchase it undoes is a guess).
+ * Netted with hindsight, whatever the cutoff: table later_returns keeps what a summary at an
+ * earlier one must undo (knownAt).
  */
 export function netReturnsSql(byOrder: boolean, cancelPattern: string | undefined): string[] {
   const original = cancelPattern
@@ -473,14 +474,23 @@ export function netReturnsSql(byOrder: boolean, cancelPattern: string | undefine
     `CREATE OR REPLACE TABLE return_excess AS
      SELECT coalesce(sum(greatest(n.value - p.amount, 0)), 0) AS value
      FROM return_netting AS n JOIN purchase_days AS p USING (customer_id, day)`,
-    // Cancelled in full: the returns netted against a day of positive spend equal it (to rounding:
-    // the same lines summed in another order), and they name its orders or were made that day. A
-    // return of an earlier purchase made while buying something else rarely equals the new
-    // purchase; returns beyond a day's spend contradict it, and it stays a purchase, as a $0 day.
-    // With quantities, fewer items returned than bought leave a purchase (a free item kept when
-    // the paid line of its invoice was cancelled: Online Retail's $0 lines are purchases).
+    // Cancelled in full: the returns netted against a day of positive spend by some date equal it
+    // (to rounding: the same lines summed in another order), and they name its orders or were made
+    // that day. A return of an earlier purchase made while buying something else rarely equals
+    // the new purchase; returns beyond a day's spend contradict it, and it stays a purchase, as a
+    // $0 day. With quantities, fewer items returned than bought leave a purchase (a free item kept
+    // when the paid line of its invoice was cancelled: Online Retail's $0 lines are purchases).
+    // Returns after the date it was cancelled by do not bring it back: they are beyond the
+    // purchases netted against (return_excess), as knownAt sees them at every cutoff.
     `CREATE OR REPLACE TABLE cancelled_days AS
-     SELECT p.customer_id, p.day FROM purchase_days AS p JOIN return_netting AS n
+     SELECT DISTINCT p.customer_id, p.day FROM purchase_days AS p JOIN (
+       SELECT customer_id, day,
+         sum(value) OVER by_date AS value, sum(quantity) OVER by_date AS quantity,
+         bool_and(by_order) OVER by_date AS by_order,
+         bool_and(returned_on = day) OVER by_date AS same_day
+       FROM return_targets WHERE day IS NOT NULL
+       WINDOW by_date AS (PARTITION BY customer_id, day ORDER BY returned_on
+         RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) AS n
        USING (customer_id, day)
      WHERE p.amount > 0 AND (n.by_order OR n.same_day)
        AND abs(n.value - p.amount) <= p.amount * 1e-9 AND n.quantity >= p.quantity`,
