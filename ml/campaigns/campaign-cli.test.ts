@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
 import {
-  CampaignGroupsMismatchError,
+  CampaignSecretMismatchError,
   CampaignShares,
 } from "@pp/shared/campaigns/campaign-shares.ts";
 import { createDatabase } from "@pp/shared/db/client.ts";
@@ -170,14 +170,14 @@ async function checkStored(driver: string): Promise<void> {
       .from(campaignShares)
       .where(eq(campaignShares.campaignId, "c1"));
     const first = new Date(Math.min(...rows.map((r) => r.decidedAt.getTime())));
-    expect(share).toEqual({ campaignId: "c1", controlShare: 0.3, startedAt: first });
+    expect(share).toMatchObject({ campaignId: "c1", controlShare: 0.3, startedAt: first });
     const secret = process.env.CAMPAIGN_SECRET ?? DEV_CAMPAIGN_SECRET;
     const shares = (key: string) =>
       new CampaignShares(async () => handle.db, new ControlAssignment(key));
     expect((await shares(secret).pin("c1", 0.1)).share).toBe(0.3);
     // A service under another secret is refused the campaign rather than deciding on.
     await expect(shares("another-campaign-secret-0123456789").pin("c1", 0.1)).rejects.toThrow(
-      CampaignGroupsMismatchError,
+      CampaignSecretMismatchError,
     );
   } finally {
     await handle.close();
@@ -223,7 +223,7 @@ for (const driver of testDrivers()) {
         try {
           const other = await simulateC1Again(work, "0.3");
           expect(other.code).toBe(2);
-          expect(other.err).toContain("it was decided under another secret");
+          expect(other.err).toContain("was decided under another secret");
         } finally {
           if (secret === undefined) delete process.env.CAMPAIGN_SECRET;
           else process.env.CAMPAIGN_SECRET = secret;

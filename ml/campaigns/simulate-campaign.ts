@@ -6,7 +6,7 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import {
-  CampaignGroupsMismatchError,
+  CampaignSecretMismatchError,
   CampaignShares,
 } from "@pp/shared/campaigns/campaign-shares.ts";
 import type { Database } from "@pp/shared/db/database.ts";
@@ -104,7 +104,7 @@ async function pinSimulatedShare(
   const pinned = await new CampaignShares(async () => o.db, assignment)
     .pin(o.campaign, o.controlShare, first)
     .catch((err) => {
-      if (err instanceof CampaignGroupsMismatchError) throw new InvalidArgumentError(err.message);
+      if (err instanceof CampaignSecretMismatchError) throw new InvalidArgumentError(err.message);
       throw err;
     });
   if (pinned.share !== o.controlShare) {

@@ -220,6 +220,8 @@ export const campaignShares = pgTable("campaign_shares", {
   campaignId: text("campaign_id").primaryKey(),
   controlShare: doublePrecision("control_share").notNull(),
   startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+  /** ControlAssignment.fingerprint() of the CAMPAIGN_SECRET that decides it (null: set on next use). */
+  secretFingerprint: text("secret_fingerprint"),
 });
 
 /**

@@ -9,6 +9,7 @@ export const DEV_CAMPAIGN_SECRET = "pp-development-campaign-secret-change-me";
 export type AssignmentGroup = "treated" | "control";
 
 const encoder = new TextEncoder();
+const FINGERPRINT_LABEL = "purchase-prediction campaign secret fingerprint v1";
 
 export class ControlAssignment {
   private readonly key: Promise<CryptoKey>;
@@ -33,6 +34,16 @@ export class ControlAssignment {
     const view = new DataView(mac);
     // 52 bits: the high 32 of the first word and the top 20 of the second.
     return (view.getUint32(0) * 2 ** 20 + (view.getUint32(4) >>> 12)) / 2 ** 52;
+  }
+
+  /**
+   * A keyed fingerprint of the secret (hex HMAC-SHA-256 of a fixed label; never the secret): two
+   * processes share it only when they share the secret. The label holds no 0x00, so it is no
+   * customer's draw message (campaign ‖ 0x00 ‖ customer).
+   */
+  async fingerprint(): Promise<string> {
+    const mac = await crypto.subtle.sign("HMAC", await this.key, encoder.encode(FINGERPRINT_LABEL));
+    return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
   }
 
   /** Groups of `customerIds` in `campaign` with `controlShare` (0–0.5) held out. */

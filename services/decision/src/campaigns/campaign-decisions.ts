@@ -2,7 +2,7 @@
 // budget split (the request's budget is for the treated; the control customers get a shadow
 // selection with the budget scaled by control/treated, so "the action they would have received"
 // is picked under the same profit threshold as the treated), and the log columns of each row.
-import { CampaignGroupsMismatchError } from "@pp/shared/campaigns/campaign-shares.ts";
+import { CampaignSecretMismatchError } from "@pp/shared/campaigns/campaign-shares.ts";
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import type { SelectionOption } from "@pp/shared/policy/budgeted-selection.ts";
@@ -85,7 +85,7 @@ async function pinnedShare(
     read: () =>
       (pin ? deps.campaignShares.pin(campaign, share) : deps.campaignShares.pinned(campaign)).catch(
         (err) => {
-          if (!(err instanceof CampaignGroupsMismatchError)) throw err;
+          if (!(err instanceof CampaignSecretMismatchError)) throw err;
           throw new AppError("conflict", err.message, {
             details: [{ path: "campaign", message: "logged under another CAMPAIGN_SECRET" }],
           });

@@ -209,6 +209,57 @@ for (const driver of testDrivers()) {
         await same.deps.audit.close(5000);
       }
     });
+
+    // A young campaign: the sampled groups check allowed "past s·(1−s) of them, and 3" moved, so
+    // with 4 logged decisions a wrong secret passed 15 times in 16 (a probe: 96 of 200 customers
+    // then in both groups). The pinned share now carries the secret's keyed fingerprint.
+    test("another CAMPAIGN_SECRET is refused a campaign of 4 decisions (409); the fingerprint is no secret", async () => {
+      const young = { ...batch("young", 0.5), customers: customers.slice(0, 4) };
+      expect((await post(young)).status).toBe(200);
+      await deps.audit.drain(5000);
+      const [pin] = await db.handle.db
+        .select()
+        .from(campaignShares)
+        .where(eq(campaignShares.campaignId, "young"));
+      expect(pin?.secretFingerprint).toMatch(/^[0-9a-f]{64}$/);
+      expect(pin?.secretFingerprint).not.toContain(SECRET);
+      for (const wrong of ["wrong-secret-a-0123456789", "wrong-secret-b-0123456789"]) {
+        const other = freshProcess(db, wrong);
+        try {
+          const refused = await other.send({
+            ...batch("young"),
+            customers: customers.slice(0, 200),
+          });
+          expect(refused.status).toBe(409);
+          expect(refused.body.error?.details[0]?.path).toBe("campaign");
+          expect(refused.body.error?.message).toContain("CAMPAIGN_SECRET");
+        } finally {
+          await other.deps.audit.close(5000);
+        }
+      }
+      // A share pinned before fingerprints were stored (null) gets the first user's, then guards.
+      await db.handle.db
+        .update(campaignShares)
+        .set({ secretFingerprint: null })
+        .where(eq(campaignShares.campaignId, "young"));
+      const same = freshProcess(db, SECRET);
+      try {
+        expect((await same.send(young)).status).toBe(200);
+      } finally {
+        await same.deps.audit.close(5000);
+      }
+      const [filled] = await db.handle.db
+        .select()
+        .from(campaignShares)
+        .where(eq(campaignShares.campaignId, "young"));
+      expect(filled?.secretFingerprint).toBe(pin?.secretFingerprint ?? "");
+      const late = freshProcess(db, "wrong-secret-c-0123456789");
+      try {
+        expect((await late.send(young)).status).toBe(409);
+      } finally {
+        await late.deps.audit.close(5000);
+      }
+    });
   });
 }
 
