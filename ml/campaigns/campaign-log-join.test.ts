@@ -52,20 +52,31 @@ test("first decision per customer; repeats and switched groups counted", async (
     row("b", "1997-10-04T10:00:00Z", { ...c, assignmentGroup: "control" }),
     row("c", "1997-10-02T10:00:00Z", { campaignId: "other", assignmentGroup: "treated" }),
     row("d", "1997-10-02T10:00:00Z", {}),
+    row("a", "1997-10-01T10:00:00Z", {
+      campaignId: "k2",
+      wouldHaveAction: "email",
+      assignmentGroup: "treated",
+      chosenAction: "email",
+    }),
   ]);
-  const { decisions, repeats, switched } = await readCampaignDecisions(db.handle.db, "k");
+  const { decisions, repeats, switched, switchedCustomers } = await readCampaignDecisions(
+    db.handle.db,
+    "k",
+  );
+  // a, in both groups, is in neither arm.
   expect(decisions.map((d) => [d.customerId, d.group, d.action])).toEqual([
-    ["a", "treated", "email"],
     ["b", "control", "email"],
   ]);
-  expect(decisions[0]).toMatchObject({
+  expect(switchedCustomers).toBe(1);
+  const [first] = (await readCampaignDecisions(db.handle.db, "k2")).decisions;
+  expect(first).toMatchObject({
     cost: 1,
     margin: 8,
     uplift: 0.2,
     expectedPurchases: 1.5,
     pAlive: 0.4,
   });
-  expect(decisions[0]?.decidedDay).toBe(Math.floor(Date.parse("1997-10-01") / 86_400_000));
+  expect(first?.decidedDay).toBe(Math.floor(Date.parse("1997-10-01") / 86_400_000));
   expect(repeats).toBe(2);
   expect(switched).toBe(1);
 });

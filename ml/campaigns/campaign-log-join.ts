@@ -52,7 +52,8 @@ const num = (v: unknown, fallback: number) =>
  * second is measured under that contact, from its day, as is a control customer whose shadow
  * action came later; kept at the first decision, that contact's cost and effect counted nowhere
  * (probe: 40 of 247 contacted customers measured).
- * The group is the first decision's. `repeats` counts the other decisions; a later decision that
+ * The group is the first decision's; a customer logged in both groups is left out (counted in
+ * `switchedCustomers`). `repeats` counts the other decisions; a later decision that
  * contacted a treated customer again is kept as a later contact (its cost is the campaign's; left
  * out, a second wave's contacts were free). With `ignoreIdCase` (the purchases read with
  * --ignore-id-case) ids are lower-cased, as the log's are. With `timezone` (the purchases read
@@ -62,13 +63,21 @@ export async function readCampaignDecisions(
   db: Database,
   campaign: string,
   options: { ignoreIdCase?: boolean; timezone?: string } = {},
-): Promise<{ decisions: CampaignDecision[]; repeats: number; switched: number }> {
+): Promise<{
+  decisions: CampaignDecision[];
+  repeats: number;
+  switched: number;
+  /** Customers logged in both groups: left out of `decisions` (of both arms). */
+  switchedCustomers: number;
+}> {
   const rows = await readCampaignDecisionRows(db, campaign);
   const profitModelOf = profitModels(db);
   const decisions: CampaignDecision[] = [];
   const position = new Map<string, number>();
-  // A customer's group changes only when the control share changed between decisions.
+  // A customer's group changes when it was decided under another CAMPAIGN_SECRET, or when the
+  // control share changed between decisions (campaigns started before shares were pinned).
   let switched = 0;
+  const switchedIds = new Set<string>();
   for (const row of rows) {
     // In NFC, as the log readers store ids ("José" decided on decomposed bought composed).
     const id = nfcCustomerId(row.customerId);
@@ -80,8 +89,10 @@ export async function readCampaignDecisions(
     if (i === undefined || earlier === undefined) {
       position.set(customerId, decisions.length);
       decisions.push(await decisionOf(row, customerId, profitModelOf, options.timezone));
-    } else if (earlier.group !== row.group) switched++;
-    else if (earlier.action === "none" && contacted) {
+    } else if (earlier.group !== row.group) {
+      switched++;
+      switchedIds.add(customerId);
+    } else if (earlier.action === "none" && contacted) {
       decisions[i] = await decisionOf(row, customerId, profitModelOf, options.timezone);
     } else if (earlier.group === "treated" && contacted) {
       const later = earlier.laterContacts ?? [];
@@ -92,7 +103,17 @@ export async function readCampaignDecisions(
       earlier.laterContacts = later;
     }
   }
-  return { decisions, repeats: rows.length - decisions.length, switched };
+  // Held out and treated both: neither arm's customer. Which customers switch is the other
+  // secret's (or share's) draw, not their buying, so leaving them out keeps the arms comparable;
+  // counted in their first group, 53 customers held out then treated were measured as control.
+  const kept =
+    switchedIds.size > 0 ? decisions.filter((d) => !switchedIds.has(d.customerId)) : decisions;
+  return {
+    decisions: kept,
+    repeats: rows.length - decisions.length,
+    switched,
+    switchedCustomers: switchedIds.size,
+  };
 }
 
 const campaignDetailsOf = (row: CampaignDecisionRow): Record<string, unknown> =>

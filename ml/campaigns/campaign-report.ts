@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { campaignSectionHtml, htmlDocument } from "@pp/shared/campaigns/campaign-html.ts";
 import type { ActionResult, CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
 import { saveCampaignResult } from "@pp/shared/campaigns/campaign-results-store.ts";
+import { storedCampaignShare } from "@pp/shared/campaigns/campaign-shares.ts";
 import type { Database } from "@pp/shared/db/database.ts";
 import type { BadRowPolicy } from "../data/bad-rows.ts";
 import { dataQualityLines } from "../data/input/data-quality.ts";
@@ -43,6 +44,32 @@ export interface CampaignReportOptions {
 }
 
 /**
+ * Customers logged in both groups, and why: a pinned share cannot change, so they were decided
+ * under another CAMPAIGN_SECRET (the report blamed "the control share changed", share pinned at
+ * 0.5, when a replica under another secret had put 96 of 200 customers in both groups).
+ */
+async function switchedNote(
+  db: Database,
+  campaign: string,
+  decisions: number,
+  customers: number,
+): Promise<string> {
+  const pinned = await storedCampaignShare(db, campaign);
+  const cause = pinned
+    ? `the campaign's control share is pinned at ${pinned.share} since ${pinned.startedAt.toISOString()} ` +
+      "and did not change: they were decided under another CAMPAIGN_SECRET (a replica or ml simulate " +
+      "configured apart; set the same secret everywhere). Only a campaign started before shares were " +
+      "pinned (2026-12-05) can also have changed its share"
+    : "the campaign has no pinned share: its control share changed between decisions, or they were " +
+      "decided under another CAMPAIGN_SECRET";
+  return (
+    `${decisions} later decisions put ${customers} customers in the other group than their first ` +
+    `decision: ${cause}. These ${customers} customers are left out of both arms (held out and ` +
+    "treated both, they belong to neither)"
+  );
+}
+
+/**
  * The day of a campaign's first decision. A loop, not Math.min(...days): a spread of 1,000,000
  * decisions overflowed the stack ("Maximum call stack size exceeded", the whole report lost).
  */
@@ -54,10 +81,14 @@ export function firstDecisionDay(decisions: readonly { decidedDay: number }[]): 
 
 export async function runCampaignReport(o: CampaignReportOptions): Promise<CampaignResult> {
   const print = o.print ?? console.log;
-  const { decisions, repeats, switched } = await readCampaignDecisions(o.db, o.campaign, {
-    ignoreIdCase: o.log?.ignoreIdCase === true,
-    ...(o.log?.timezone ? { timezone: o.log.timezone } : {}),
-  });
+  const { decisions, repeats, switched, switchedCustomers } = await readCampaignDecisions(
+    o.db,
+    o.campaign,
+    {
+      ignoreIdCase: o.log?.ignoreIdCase === true,
+      ...(o.log?.timezone ? { timezone: o.log.timezone } : {}),
+    },
+  );
   if (decisions.length === 0) {
     throw new RangeError(
       `--campaign: no decisions of campaign "${o.campaign}" in the decision log`,
@@ -102,12 +133,7 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
           : ""),
     );
   }
-  if (switched > 0) {
-    notes.push(
-      `${switched} later decisions put a customer in the other group (the control share changed); ` +
-        "each customer counts in the group of its first decision",
-    );
-  }
+  if (switched > 0) notes.push(await switchedNote(o.db, o.campaign, switched, switchedCustomers));
   notes.push(...coverageNotes(joined.coverage, measured, endDay));
   const gap = logEndGap(lastDay, endDay);
   if (gap !== null) {

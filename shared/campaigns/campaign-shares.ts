@@ -187,6 +187,18 @@ export class CampaignShares {
   }
 }
 
+/** The campaign's pinned share as stored (for readers with no secret: `ml campaign report`). */
+export async function storedCampaignShare(
+  db: Database,
+  campaign: string,
+): Promise<PinnedShare | null> {
+  const [row] = await db
+    .select()
+    .from(campaignShares)
+    .where(eq(campaignShares.campaignId, campaign));
+  return row ? { share: row.controlShare, startedAt: row.startedAt } : null;
+}
+
 /**
  * A share under which the most customers keep their logged group ("control" when the draw is below
  * it): `asked` when it is one, else the shortest decimal among them nearest to `asked` (0.3, not
