@@ -8,6 +8,7 @@ import type { Database } from "@pp/shared/db/database.ts";
 import { storedPolicyDefinitionSchema } from "@pp/shared/policy/policy-definition.ts";
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
 import { ensureActivePolicy } from "./active-policy.ts";
+import { otherLaterActions } from "./later-contacts.ts";
 import { changesUplifts, describeChange, learnUplifts, proposePolicy } from "./learn-uplift.ts";
 
 export interface CampaignLearnOptions {
@@ -27,14 +28,16 @@ export async function runCampaignLearn(o: CampaignLearnOptions) {
   }
   const result = row.result as unknown as CampaignResult;
   const current = await ensureActivePolicy(o.db);
-  const { kept, left } = inPolicyUnits(result, current.definition.profit_model);
+  const { kept, left, otherUnits } = inPolicyUnits(result, current.definition.profit_model);
   for (const line of left) print(`note: ${line}`);
   const learned = learnUplifts(kept, current.definition);
   if (learned.length === 0) {
     throw new RangeError(
-      left.length > 0
+      otherUnits > 0
         ? `--campaign: no action of "${o.campaign}" was measured in the units of ${current.name}'s profit model (${current.definition.profit_model}); activate the policy that decided the campaign and learn again`
-        : `--campaign: "${o.campaign}" has no action with both treated and control customers`,
+        : left.length > 0
+          ? `--campaign: no action of "${o.campaign}" can be learned (${left.join("; ")})`
+          : `--campaign: "${o.campaign}" has no action with both treated and control customers`,
     );
   }
   const coverage = result.horizon_coverage;
@@ -84,8 +87,9 @@ export async function runCampaignLearn(o: CampaignLearnOptions) {
 }
 
 /**
- * The result with only the actions measured in the units of `profitModel`, and a line for each
- * action left out. The uplift of an action decided under another profit model (or several) is in
+ * The result with only the actions measured in the units of `profitModel` and alone (no other
+ * action's later contacts in their treated arm: email at 0 and a second wave's call at +0.6
+ * measured email at +0.166, and learn raised email), and a line for each action left out. The uplift of an action decided under another profit model (or several) is in
  * other units: stored in this policy it moved its uplift by a factor of the two bases (a
  * lapsing-uplift 0.217 proposed for the default policy, where it is 0.147). Results stored before
  * the profit model was kept have none: taken as they are.
@@ -93,10 +97,20 @@ export async function runCampaignLearn(o: CampaignLearnOptions) {
 function inPolicyUnits(
   result: CampaignResult,
   profitModel: string,
-): { kept: CampaignResult; left: string[] } {
+): { kept: CampaignResult; left: string[]; otherUnits: number } {
   const left: string[] = [];
+  let otherUnits = 0;
   const actions = result.actions.filter((a) => {
+    const others = otherLaterActions(a);
+    if (others.length > 0) {
+      const names = others.map((c) => `${c.action} ×${c.contacts}`).join(", ");
+      left.push(
+        `${a.action}: its treated customers were contacted again with ${names}, whose effect its measured uplift includes: left as it is`,
+      );
+      return false;
+    }
     if (a.profit_model === undefined || a.profit_model === profitModel) return true;
+    otherUnits++;
     left.push(
       a.profit_model === null
         ? `${a.action}: measured under policies of several profit models, its uplift pools their units: left as it is`
@@ -104,5 +118,5 @@ function inPolicyUnits(
     );
     return false;
   });
-  return { kept: { ...result, actions }, left };
+  return { kept: { ...result, actions }, left, otherUnits };
 }

@@ -165,7 +165,11 @@ test("a second wave's contacts of treated customers are charged: the campaign's 
   const { decisions, repeats } = await readCampaignDecisions(db.handle.db, "waves");
   expect(repeats).toBe(7);
   const joined = joinPurchases(decisions, log.finish(), isoDateToDay("1997-12-31"));
-  expect(joined.laterContacts).toEqual({ count: 3, cost: 3 });
+  expect(joined.laterContacts).toMatchObject({ count: 3, cost: 3 });
+  expect(joined.laterContacts.byAction.get("email")?.get("email")).toEqual({
+    contacts: 3,
+    cost: 3,
+  });
   const result = measureCampaign(joined.observations, {
     campaign: "waves",
     window: { start: "1997-10-02", end: "1997-12-31" },

@@ -32,7 +32,7 @@ export interface CampaignDecision {
   /** The profit model of the policy version that decided ("unknown" when that version is gone). */
   profitModel?: string;
   /** Later contacts of a customer first decided treated (another wave): their days and costs. */
-  laterContacts?: Array<{ day: number; cost: number }>;
+  laterContacts?: Array<{ day: number; cost: number; action: string }>;
 }
 
 /** A logged request's horizon in days: {value, unit: "day" | "week"}, else NaN. */
@@ -99,6 +99,7 @@ export async function readCampaignDecisions(
       later.push({
         day: zonedDay(row.decidedAt, options.timezone),
         cost: num(campaignDetailsOf(row).cost, 0),
+        action: row.wouldHave ?? "none",
       });
       earlier.laterContacts = later;
     }
@@ -165,6 +166,22 @@ function profitModels(db: Database): (name: string, version: number) => Promise<
   };
 }
 
+/** First contact's action → later contact's action → those later contacts and their cost. */
+export type LaterContactsByAction = Map<string, Map<string, { contacts: number; cost: number }>>;
+
+function countLaterContact(
+  byAction: LaterContactsByAction,
+  first: string,
+  later: { action: string; cost: number },
+) {
+  const counts = byAction.get(first) ?? new Map<string, { contacts: number; cost: number }>();
+  const c = counts.get(later.action) ?? { contacts: 0, cost: 0 };
+  c.contacts++;
+  c.cost += later.cost;
+  counts.set(later.action, c);
+  byAction.set(first, counts);
+}
+
 /** How the window met the decisions' horizons (customers whose decision logged one). */
 export interface HorizonCoverage {
   /** Customers whose horizon runs past the window's end: measured over part of it. */
@@ -191,8 +208,11 @@ export function joinPurchases(
   transactions: number;
   unknownCustomers: number;
   coverage: HorizonCoverage;
-  /** Later contacts counted in their customer's cost (those before the window's last day). */
-  laterContacts: { count: number; cost: number };
+  /**
+   * Later contacts counted in their customer's cost (those before the window's last day); per
+   * action of the first contact, by the later contact's action.
+   */
+  laterContacts: { count: number; cost: number; byAction: LaterContactsByAction };
 } {
   const actions = [...new Set(decisions.map((d) => d.action).filter((a) => a !== "none"))].sort();
   const actionIndex = new Map(actions.map((a, k) => [a, k]));
@@ -201,7 +221,7 @@ export function joinPurchases(
   const lastCounted = new Float64Array(decisions.length);
   const coverage = { partial: 0, meanCoverage: 0, cutAtHorizon: 0 };
   let withHorizon = 0;
-  const laterContacts = { count: 0, cost: 0 };
+  const laterContacts = { count: 0, cost: 0, byAction: new Map() as LaterContactsByAction };
   decisions.forEach((d, i) => {
     position.set(d.customerId, i);
     o.action[i] = actionIndex.get(d.action) ?? -1;
@@ -214,6 +234,7 @@ export function joinPurchases(
       o.cost[i] = o.cost[i]! + contact.cost;
       laterContacts.count++;
       laterContacts.cost += contact.cost;
+      countLaterContact(laterContacts.byAction, d.action, contact);
     }
     o.assumedUplift[i] = d.uplift;
     const share = d.horizonDays > 0 ? Math.min(1, (endDay - d.decidedDay) / d.horizonDays) : 1;

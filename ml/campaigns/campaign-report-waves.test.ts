@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
 import { campaignDecisionRow } from "@pp/shared/testing/decision-rows.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
+import { runCampaignLearn } from "./campaign-learn.ts";
 import { runCampaignReport } from "./campaign-report.ts";
 
 let db: TestDatabase;
@@ -96,5 +97,58 @@ test("customers first answered none and contacted in a second wave are measured 
       "decision and the action of its first contact (its first decision with an action other " +
       "than none, from whose day its purchases are counted); the 1 later contacts of treated " +
       "customers (cost 1.00) are counted in that action's cost",
+  );
+});
+
+// A second wave that upgraded email customers to a call: each customer is measured under its
+// first contact, so the calls' cost and effect were email's, with `call` named nowhere (a probe:
+// 171 calls, 1,026 of email's cost; email at 0 and call at +0.6 measured email at +0.166, and
+// `campaign learn` raised email's uplift on the call's effect).
+test("a second wave's other action is named on the first action's row, and learn leaves that action alone", async () => {
+  const row = (customer: string, at: Date, group: "treated" | "control") =>
+    campaignDecisionRow(customer, at, { id: "upgrade", group });
+  const call = (customer: string, at: Date) => {
+    const r = row(customer, at, "treated");
+    const terms = { action: "call", cost: 6, margin: 10, uplift: 0.4, expected_profit: 2 };
+    return { ...r, chosenAction: "call", wouldHaveAction: "call", scores: { campaign: terms } };
+  };
+  await new DecisionLogRepository(db.handle.db).insertMany([
+    ...["u1", "u2", "u3", "u4"].map((c) => row(c, WAVE_1, "treated")),
+    ...["v1", "v2", "v3", "v4"].map((c) => row(c, WAVE_1, "control")),
+    call("u1", WAVE_2),
+    call("u2", WAVE_2),
+    row("u3", WAVE_2, "treated"),
+  ]);
+  const bought = ["u1", "u2", "u1", "v1", "u3"].map((c, i) => `${c},1997-10-2${i},20`);
+  const csv = join(dir, "upgrade.csv");
+  writeFileSync(csv, `customer_id,date,amount\n${bought.join("\n")}\n`);
+  const lines: string[] = [];
+  const result = await runCampaignReport({
+    db: db.handle.db,
+    campaign: "upgrade",
+    data: csv,
+    format: "csv",
+    windowEnd: "1997-12-01",
+    print: (line) => lines.push(line),
+  });
+  const email = result.actions.find((a) => a.action === "email");
+  expect(email?.later_contacts).toEqual([
+    { action: "call", contacts: 2, cost: 12 },
+    { action: "email", contacts: 1, cost: 1 },
+  ]);
+  expect(email?.cost_per_customer).toBeCloseTo((4 + 12 + 1) / 4, 12);
+  const line = lines.find((l) => l.startsWith("email:"));
+  expect(line).toContain("includes later contacts of its treated: call ×2 (cost 12.00), email ×1");
+  const note = result.notes.find((n) =>
+    n.startsWith("email: its treated customers were contacted again"),
+  );
+  expect(note).toContain("call ×2 (cost 12.00)");
+  expect(note).toContain("email's cost, measured effect and uplift include call's");
+  const learned: string[] = [];
+  await expect(
+    runCampaignLearn({ db: db.handle.db, campaign: "upgrade", print: (l) => learned.push(l) }),
+  ).rejects.toThrow('no action of "upgrade" can be learned');
+  expect(learned).toContain(
+    "note: email: its treated customers were contacted again with call ×2, whose effect its measured uplift includes: left as it is",
   );
 });

@@ -25,6 +25,7 @@ import {
   joinPurchases,
   readCampaignDecisions,
 } from "./campaign-log-join.ts";
+import { laterActionNotes, laterContactsOf, laterContactsSuffix } from "./later-contacts.ts";
 import { measureCampaign } from "./measure-campaign.ts";
 
 export interface CampaignReportOptions {
@@ -149,6 +150,7 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
   }
   const models = profitModelsByAction(measured);
   notes.push(...mixedUnitNotes(models));
+  notes.push(...laterActionNotes(joined.laterContacts.byAction));
   const result = measureCampaign(joined.observations, {
     campaign: o.campaign,
     window: { start: dayToIsoDate(firstDecision + 1), end: dayToIsoDate(endDay) },
@@ -158,21 +160,26 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
   for (const a of result.actions) {
     const counts = models.get(a.action);
     if (counts) a.profit_model = counts.size === 1 ? [...counts.keys()][0]! : null;
+    const later = laterContactsOf(joined.laterContacts.byAction, a.action);
+    if (later) a.later_contacts = later;
   }
   await saveCampaignResult(o.db, result);
   for (const note of notes) print(`note: ${note}`);
   for (const a of result.actions) print(actionLine(a));
-  if (o.out) {
-    const dir = resolve(o.out);
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, "campaign.json"), `${JSON.stringify(result, null, 2)}\n`);
-    await writeFile(
-      join(dir, "campaign.html"),
-      htmlDocument(`Campaign ${o.campaign}`, campaignSectionHtml(result)),
-    );
-    print(`wrote ${join(dir, "campaign.json")} and campaign.html`);
-  }
+  if (o.out) await writeOutputs(o.out, result, print);
   return result;
+}
+
+/** campaign.json and campaign.html in `out`. */
+async function writeOutputs(out: string, result: CampaignResult, print: (line: string) => void) {
+  const dir = resolve(out);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, "campaign.json"), `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(
+    join(dir, "campaign.html"),
+    htmlDocument(`Campaign ${result.campaign}`, campaignSectionHtml(result)),
+  );
+  print(`wrote ${join(dir, "campaign.json")} and campaign.html`);
 }
 
 /** What the report says when the window and the decisions' horizons differ. */
@@ -214,7 +221,8 @@ function actionLine(a: ActionResult): string {
   return (
     `${groups}; incremental profit per customer ${x.estimate.toFixed(3)}${range}, ` +
     `total ${a.incremental_profit_total.estimate.toFixed(2)}, measured uplift ` +
-    `${Number.isFinite(uplift) ? uplift.toFixed(3) : "–"} (assumed ${a.assumed_uplift.toFixed(3)})`
+    `${Number.isFinite(uplift) ? uplift.toFixed(3) : "–"} (assumed ${a.assumed_uplift.toFixed(3)})` +
+    laterContactsSuffix(a)
   );
 }
 

@@ -45,6 +45,12 @@ export interface ActionResult {
    * `campaign learn` leaves the action alone). Absent in results stored before it was kept.
    */
   profit_model?: string | null;
+  /**
+   * Later contacts (another wave) of the action's treated customers, per their action: each
+   * customer is measured under its first contact, so their cost is in this action's cost and
+   * their effect in its measured effect. Absent when there were none (and in older results).
+   */
+  later_contacts?: Array<{ action: string; contacts: number; cost: number }>;
   /** Per P(alive) segment (present when the log has P(alive)). */
   segments: SegmentResult[];
 }
