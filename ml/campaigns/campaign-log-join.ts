@@ -57,18 +57,23 @@ const num = (v: unknown, fallback: number) =>
  * contacted a treated customer again is kept as a later contact (its cost is the campaign's; left
  * out, a second wave's contacts were free). With `ignoreIdCase` (the purchases read with
  * --ignore-id-case) ids are lower-cased, as the log's are. With `timezone` (the purchases read
- * with --timezone) a decision's day is the shop's day too.
+ * with --timezone) a decision's day is the shop's day too. With `before` (the window's last day)
+ * decisions on or after that day are left out before anything else (counted in `late`): a
+ * customer's later decision must not change its group or action inside the window.
  */
 export async function readCampaignDecisions(
   db: Database,
   campaign: string,
-  options: { ignoreIdCase?: boolean; timezone?: string } = {},
+  options: { ignoreIdCase?: boolean; timezone?: string; before?: number } = {},
 ): Promise<{
   decisions: CampaignDecision[];
   repeats: number;
   switched: number;
   /** Customers logged in both groups: left out of `decisions` (of both arms). */
   switchedCustomers: number;
+  /** Decisions on or after day `before`, left out; and the day of the last decision read. */
+  late: number;
+  lastDay: number;
 }> {
   const rows = await readCampaignDecisionRows(db, campaign);
   const profitModelOf = profitModels(db);
@@ -78,7 +83,15 @@ export async function readCampaignDecisions(
   // control share changed between decisions (campaigns started before shares were pinned).
   let switched = 0;
   const switchedIds = new Set<string>();
+  let late = 0;
+  let lastDay = Number.NEGATIVE_INFINITY;
   for (const row of rows) {
+    const day = zonedDay(row.decidedAt, options.timezone);
+    if (options.before !== undefined && day >= options.before) {
+      late++;
+      continue;
+    }
+    if (day > lastDay) lastDay = day;
     // In NFC, as the log readers store ids ("José" decided on decomposed bought composed).
     const id = nfcCustomerId(row.customerId);
     // Lower-cased as the log readers do ("İ" is "i", every "Σ" "σ"), to meet their purchases.
@@ -97,7 +110,7 @@ export async function readCampaignDecisions(
     } else if (earlier.group === "treated" && contacted) {
       const later = earlier.laterContacts ?? [];
       later.push({
-        day: zonedDay(row.decidedAt, options.timezone),
+        day,
         cost: num(campaignDetailsOf(row).cost, 0),
         action: row.wouldHave ?? "none",
       });
@@ -111,9 +124,11 @@ export async function readCampaignDecisions(
     switchedIds.size > 0 ? decisions.filter((d) => !switchedIds.has(d.customerId)) : decisions;
   return {
     decisions: kept,
-    repeats: rows.length - decisions.length,
+    repeats: rows.length - late - decisions.length,
     switched,
     switchedCustomers: switchedIds.size,
+    late,
+    lastDay,
   };
 }
 

@@ -55,6 +55,48 @@ test("decisions on or after the window end are left out of the measurement, with
   // Treated: 10·1 − 1 = 9 each; control: 10·(1/3).
   expect(email?.incremental_profit_per_customer.estimate).toBeCloseTo(9 - 10 / 3, 12);
   expect(result.notes).toContain(
-    "7 decisions made on or after the window's last day (1997-12-01) left out: no days to buy in",
+    "7 decisions made on or after the window's last day (1997-12-01) left out: no days to buy " +
+      "in, and no change to a customer's group or action in the window",
   );
+});
+
+// sim-a: 20,000 customers decided in the window reported 13,911 treated / 6,089 control; 2,000 of
+// them decided again after it, and the 1,229 answered none in the window whose first contact was
+// the later decision left the groups (13,075 / 5,696), on the report and the campaign page.
+test("decisions after the window change no customer's group or action inside it", async () => {
+  const inWindow = "1997-10-01T10:00:00Z";
+  const after = "1998-03-01T10:00:00Z";
+  const none = (customer: string, at: string, group: "treated" | "control") => {
+    const row = campaignDecisionRow(customer, new Date(at), { id: "again", group });
+    const terms = { action: "none", cost: 0, margin: 0, uplift: 0, expected_profit: 0 };
+    return { ...row, chosenAction: "none", wouldHaveAction: "none", scores: { campaign: terms } };
+  };
+  const email = (customer: string, at: string, group: "treated" | "control") =>
+    campaignDecisionRow(customer, new Date(at), { id: "again", group });
+  await new DecisionLogRepository(db.handle.db).insertMany([
+    email("a1", inWindow, "treated"),
+    email("a2", inWindow, "treated"),
+    none("a3", inWindow, "treated"),
+    email("b1", inWindow, "control"),
+    none("b2", inWindow, "control"),
+    // Decided again after the window: contacted now, and one in the other group (another secret).
+    email("a3", after, "treated"),
+    email("b2", after, "control"),
+    email("a1", after, "control"),
+  ]);
+  const csv = join(dir, "again.csv");
+  writeFileSync(csv, "customer_id,date,amount\na1,1997-10-10,20\nb1,1997-10-10,20\n");
+  const result = await runCampaignReport({
+    db: db.handle.db,
+    campaign: "again",
+    data: csv,
+    format: "csv",
+    windowEnd: "1997-12-01",
+    print: () => {},
+  });
+  expect(result.groups).toEqual({ treated: 3, control: 2, control_share: 2 / 5 });
+  expect(result.actions[0]?.treated.customers).toBe(2);
+  expect(result.actions[0]?.control.customers).toBe(1);
+  expect(result.notes.some((n) => n.includes("other group"))).toBe(false);
+  expect(result.notes.some((n) => n.startsWith("3 decisions made on or after"))).toBe(true);
 });

@@ -82,15 +82,12 @@ export function firstDecisionDay(decisions: readonly { decidedDay: number }[]): 
 
 export async function runCampaignReport(o: CampaignReportOptions): Promise<CampaignResult> {
   const print = o.print ?? console.log;
-  const { decisions, repeats, switched, switchedCustomers } = await readCampaignDecisions(
-    o.db,
-    o.campaign,
-    {
-      ignoreIdCase: o.log?.ignoreIdCase === true,
-      ...(o.log?.timezone ? { timezone: o.log.timezone } : {}),
-    },
-  );
-  if (decisions.length === 0) {
+  const readOptions = {
+    ignoreIdCase: o.log?.ignoreIdCase === true,
+    ...(o.log?.timezone ? { timezone: o.log.timezone } : {}),
+  };
+  const all = await readCampaignDecisions(o.db, o.campaign, readOptions);
+  if (all.decisions.length === 0) {
     throw new RangeError(
       `--campaign: no decisions of campaign "${o.campaign}" in the decision log`,
     );
@@ -108,21 +105,26 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
   const endDay = o.windowEnd === undefined ? lastDay : isoDateToDay(o.windowEnd);
   // Days no file can hold yet would count as days without purchases, in both groups.
   refuseFutureWindowEnd(endDay, o.today ?? new Date(), o.log?.timezone);
-  const firstDecision = firstDecisionDay(decisions);
+  const firstDecision = firstDecisionDay(all.decisions);
   if (endDay <= firstDecision) {
     throw new RangeError(
       `--window-end ${dayToIsoDate(endDay)} is not after the campaign's first decision (${dayToIsoDate(firstDecision)})`,
     );
   }
-  // A customer decided on or after the window's last day had no day to buy in: counting them
-  // would charge the treated their cost against no purchases.
+  // Decisions on or after the window's last day are read as not made: a customer decided then
+  // had no day to buy in (counted, the treated paid their cost against no purchases), and one
+  // answered none in the window and contacted after it left the groups (1,229 of 20,000).
+  const { decisions, repeats, switched, switchedCustomers, late } =
+    all.lastDay >= endDay
+      ? await readCampaignDecisions(o.db, o.campaign, { ...readOptions, before: endDay })
+      : all;
   const measured = decisions.filter((d) => d.decidedDay < endDay);
   const joined = joinPurchases(measured, log, endDay);
   const notes: string[] = [];
-  if (measured.length < decisions.length) {
+  if (late > 0) {
     notes.push(
-      `${decisions.length - measured.length} decisions made on or after the window's last day ` +
-        `(${dayToIsoDate(endDay)}) left out: no days to buy in`,
+      `${late} decisions made on or after the window's last day (${dayToIsoDate(endDay)}) left ` +
+        "out: no days to buy in, and no change to a customer's group or action in the window",
     );
   }
   if (repeats > 0) {
