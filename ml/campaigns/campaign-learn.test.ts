@@ -70,3 +70,39 @@ test("a measured uplift with a zero standard error is kept out, said so, and not
   const versions = await new PolicyStore(db.handle.db).list("default");
   expect(versions.map((v) => [v.version, v.active])).toEqual([[1, true]]);
 });
+
+// learn (and the campaign page) took the result with the latest window end, not the report just
+// run: a report of window 12-05 measuring email at −0.051 was followed by a learn proposing +0.301
+// from an older report of window 12-06, and learn's output did not say which report it used.
+test("learn uses the latest report run, and prints its window and when it was reported", async () => {
+  await ensureActivePolicy(db.handle.db);
+  const customers = Array.from({ length: 10 }, (_, i) => `w${i}`);
+  await new DecisionLogRepository(db.handle.db).insertMany(
+    customers.map((c, i) =>
+      campaignDecisionRow(c, new Date("1997-10-01T10:00:00Z"), {
+        id: "windows",
+        group: i % 2 === 0 ? "treated" : "control",
+      }),
+    ),
+  );
+  const csv = join(dir, "windows.csv");
+  const lines = customers.map((c, i) => `${c},1997-10-${10 + i},20`);
+  writeFileSync(csv, `customer_id,date,amount\n${lines.join("\n")}\n`);
+  const report = (windowEnd: string) =>
+    runCampaignReport({
+      db: db.handle.db,
+      campaign: "windows",
+      data: csv,
+      format: "csv",
+      windowEnd,
+      print: () => {},
+    });
+  await report("1997-12-31");
+  await Bun.sleep(5);
+  await report("1997-11-30"); // the later run, of an earlier window end
+  const printed: string[] = [];
+  await runCampaignLearn({ db: db.handle.db, campaign: "windows", print: (l) => printed.push(l) });
+  expect(printed[0]).toMatch(
+    /^learning from the report of campaign "windows" over 1997-10-02 → 1997-11-30, reported at \d{4}-\d\d-\d\dT[\d:.]+Z \(the latest report run; 1 other stored: window end 1997-12-31\)$/,
+  );
+});

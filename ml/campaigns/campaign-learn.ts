@@ -3,7 +3,10 @@
 // makes it the active policy. When no uplift moves (every measurement kept out), nothing is stored.
 
 import type { CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
-import { latestCampaignResult } from "@pp/shared/campaigns/campaign-results-store.ts";
+import {
+  campaignResultWindows,
+  latestCampaignResult,
+} from "@pp/shared/campaigns/campaign-results-store.ts";
 import type { Database } from "@pp/shared/db/database.ts";
 import { storedPolicyDefinitionSchema } from "@pp/shared/policy/policy-definition.ts";
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
@@ -27,6 +30,14 @@ export async function runCampaignLearn(o: CampaignLearnOptions) {
     );
   }
   const result = row.result as unknown as CampaignResult;
+  const others = (await campaignResultWindows(o.db, o.campaign)).filter((w) => w !== row.windowEnd);
+  print(
+    `learning from the report of campaign "${o.campaign}" over ${result.window.start} → ` +
+      `${result.window.end}, reported at ${row.reportedAt.toISOString()} (the latest report run` +
+      (others.length > 0
+        ? `; ${others.length} other stored: window end ${others.join(", ")})`
+        : ")"),
+  );
   const current = await ensureActivePolicy(o.db);
   const { kept, left, otherUnits } = inPolicyUnits(result, current.definition.profit_model);
   for (const line of left) print(`note: ${line}`);

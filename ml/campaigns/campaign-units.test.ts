@@ -75,7 +75,7 @@ test("an action decided under two profit models is named, and learn leaves it al
   await expect(learn).rejects.toThrow(
     `--campaign: no action of "mixed" was measured in the units of default's profit model (expected-profit)`,
   );
-  expect(printed[0]).toStartWith("note: email: measured under policies of several profit models");
+  expect(printed[1]).toStartWith("note: email: measured under policies of several profit models");
 });
 
 test("a campaign decided under lapsing-uplift is learned into a policy of that model only", async () => {

@@ -48,7 +48,11 @@ export async function saveCampaignResult(
   return row as CampaignResultRow;
 }
 
-/** The latest result of one campaign (by window end, then report time), or null. */
+/**
+ * The latest result of one campaign: the latest report run (a window re-reported replaces its
+ * row), or null. By window end first, learn and the page used an older report of a later window
+ * one second after a report of an earlier one had measured otherwise.
+ */
 export async function latestCampaignResult(
   db: Database,
   campaignId: string,
@@ -57,12 +61,22 @@ export async function latestCampaignResult(
     .select()
     .from(campaignResults)
     .where(eq(campaignResults.campaignId, campaignId))
-    .orderBy(desc(campaignResults.windowEnd), desc(campaignResults.reportedAt))
+    .orderBy(desc(campaignResults.reportedAt), desc(campaignResults.windowEnd))
     .limit(1);
   return row ?? null;
 }
 
-/** The latest result of every campaign, most recently reported first (at most `limit`). */
+/** The window ends of a campaign's stored results, latest report run first. */
+export async function campaignResultWindows(db: Database, campaignId: string): Promise<string[]> {
+  const rows = await db
+    .select({ windowEnd: campaignResults.windowEnd })
+    .from(campaignResults)
+    .where(eq(campaignResults.campaignId, campaignId))
+    .orderBy(desc(campaignResults.reportedAt), desc(campaignResults.windowEnd));
+  return rows.map((r) => r.windowEnd);
+}
+
+/** The latest report run of every campaign, most recently reported first (at most `limit`). */
 export async function latestCampaignResults(
   db: Database,
   limit = 200,
@@ -72,8 +86,8 @@ export async function latestCampaignResults(
     .from(campaignResults)
     .orderBy(
       campaignResults.campaignId,
-      desc(campaignResults.windowEnd),
       desc(campaignResults.reportedAt),
+      desc(campaignResults.windowEnd),
     )
     .limit(limit)
     .then((rows) => rows.sort((a, b) => b.reportedAt.getTime() - a.reportedAt.getTime()));
