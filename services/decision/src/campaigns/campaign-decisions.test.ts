@@ -247,6 +247,12 @@ describe("POST /decision with a campaign", () => {
         expect(a.campaign.would_have_action).toBe("email");
         const none = a.ranked.find((r) => r.id === "none");
         expect(none?.reasons.some((r) => r.startsWith("control group"))).toBe(true);
+        // The action held back is not said to be chosen: the answer chose none.
+        const held = a.ranked.find((r) => r.id === "email");
+        expect(held?.reasons.some((r) => r.startsWith("chosen:"))).toBe(false);
+        expect(held?.reasons).toContain(
+          'not chosen: held out of campaign "single-1" (control group); it would have been: highest expected profit among eligible actions',
+        );
       } else {
         sawTreated = true;
         expect(a.chosen).toBe("email");

@@ -97,6 +97,15 @@ function applyCampaign(answer: DecisionAnswer, split: CampaignSplit): void {
   none?.reasons.push(
     `${CONTROL_REASON}: held out of campaign "${split.id}" (would have: ${answer.chosen})`,
   );
+  // The action held back said "chosen: …" beside an answer of none.
+  const held = answer.ranked.find((r) => r.id === answer.chosen && r.id !== NO_ACTION);
+  if (held) {
+    held.reasons = held.reasons.map((r) =>
+      r.startsWith("chosen: ")
+        ? `not chosen: held out of campaign "${split.id}" (${CONTROL_REASON}); it would have been: ${r.slice("chosen: ".length)}`
+        : r,
+    );
+  }
   answer.chosen = NO_ACTION;
 }
 
