@@ -206,8 +206,9 @@ test("one row per unit (tickets) with --order-col: read line by line and warned 
     const seats = k % 4 === 3 ? [30, 45] : Array.from({ length: 2 + (k % 3) }, () => 20 + (k % 5));
     orders.push([`o${k}`, `c${k % 13}`, `2023-02-${String(1 + (k % 27)).padStart(2, "0")}`, seats]);
   }
-  for (const [order, customer, date, seats] of orders)
-    seats.forEach((p, i) => lines.push(`${order},${customer},${date},s${i},${p}`));
+  for (const [order, customer, date, seats] of orders) {
+    for (const [i, p] of seats.entries()) lines.push(`${order},${customer},${date},s${i},${p}`);
+  }
   const columns = { customerId: "customer", date: "date", amount: "price", order: "order" };
   const read1 = await read(file(lines.join("\n")), { columns });
   const spend = (log: Awaited<ReturnType<typeof read>>["log"]) =>
