@@ -179,3 +179,38 @@ test("npm start stopped with SIGTERM stops the services (its shell did not pass 
     npm.kill("SIGKILL");
   }
 });
+
+test("npm run start:decision stopped with SIGTERM stops the service (npm's shell dropped the signal)", async () => {
+  const port = await freePort();
+  const npm = spawn("npm", ["run", "start:decision", "--silent"], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATA_DIR: mkdtempSync(join(tmpdir(), "pp-start-decision-")),
+      PORT: String(port),
+      DATABASE_URL: "",
+      API_KEYS: "",
+      LOG_LEVEL: "warn",
+    },
+    stdio: "ignore",
+  });
+  const answers = () =>
+    fetch(`http://127.0.0.1:${port}/health`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/health`, (s) => s === 200, "decision");
+    npm.kill("SIGTERM");
+    const deadline = Date.now() + 15_000;
+    let up = true;
+    while (Date.now() < deadline && up) {
+      await new Promise((r) => setTimeout(r, 250));
+      up = await answers();
+    }
+    // It answered /health for good after npm had gone, holding its port.
+    expect(up).toBe(false);
+  } finally {
+    npm.kill("SIGKILL");
+  }
+}, 60_000);

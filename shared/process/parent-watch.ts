@@ -13,3 +13,15 @@ export function whenParentGone(parent: number, onGone: () => void): () => void {
   watch.unref();
   return () => clearInterval(watch);
 }
+
+/**
+ * A service started by its own npm script (`npm run start:decision`, `start:forecast`): npm passes
+ * a SIGTERM to the `sh -c` that runs the script, which ended without passing it on, and the
+ * service kept serving its port, orphaned (a probe's restart then failed with EADDRINUSE). Such a
+ * service stops as on `signal` once its parent is gone. Run directly, or by `npm start` (whose
+ * scripts/start.ts stops its services itself), nothing is watched.
+ */
+export function stopWithNpmScript(stop: () => void): void {
+  if (!process.env.npm_lifecycle_event?.startsWith("start:")) return;
+  whenParentGone(process.ppid, stop);
+}

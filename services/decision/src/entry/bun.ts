@@ -3,6 +3,7 @@ import { BUN_MAX_REQUEST_BODY_SIZE } from "@pp/shared/http/body-size-limit.ts";
 import { withHostlessRequests } from "@pp/shared/http/request-without-host.ts";
 import { configOrExit, listenOrExit } from "@pp/shared/http/start-up.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
+import { stopWithNpmScript } from "@pp/shared/process/parent-watch.ts";
 import { createApp } from "../app.ts";
 import { startRetention } from "../audit/decision-log-retention.ts";
 import { parseConfig } from "../config.ts";
@@ -47,3 +48,5 @@ const stop = onStopSignal({
   exit: (code) => process.exit(code),
 });
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, stop);
+// Started by `npm run start:decision`: stop once npm is gone (its shell drops the SIGTERM).
+stopWithNpmScript(() => process.kill(process.pid, "SIGTERM"));

@@ -4,6 +4,7 @@ import { withHostlessRequests } from "@pp/shared/http/request-without-host.ts";
 import { configOrExit, listenOrExit } from "@pp/shared/http/start-up.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
+import { stopWithNpmScript } from "@pp/shared/process/parent-watch.ts";
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
 import { buildForecastDeps, serviceName, startModel } from "../deps.ts";
@@ -46,3 +47,5 @@ const stop = onStopSignal({
   exit: (code) => process.exit(code),
 });
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, stop);
+// Started by `npm run start:forecast`: stop once npm is gone (its shell drops the SIGTERM).
+stopWithNpmScript(() => process.kill(process.pid, "SIGTERM"));
