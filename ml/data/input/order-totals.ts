@@ -11,7 +11,7 @@ import { optionWithColumn, suggestedColumns } from "./column-suggestion.ts";
 import { InputError } from "./input-error.ts";
 import type { LogInput } from "./log-input.ts";
 import { SAMPLE_ROWS } from "./sample-values.ts";
-import { columnText, sqlString } from "./sql-text.ts";
+import { columnText } from "./sql-text.ts";
 
 /** Orders with several lines that all carry one amount: at least this many, to say anything. */
 export const MIN_REPEATED_ORDERS = 5;
@@ -32,6 +32,8 @@ interface RepeatedExample {
   customer: string;
   amount: number;
   rows: bigint[];
+  /** The order's purchase lines. */
+  lines: bigint;
 }
 
 /**
@@ -66,15 +68,15 @@ export async function repeatedOrderTotals(
   const reader = await connection.runAndReadAll(
     `WITH o AS (
        SELECT customer_id, order_id, min(amount) = max(amount) AS one, min(amount) AS v,
-         list(rowid ORDER BY rowid)[1:4] AS rows
+         list(rowid ORDER BY rowid)[1:4] AS rows, count(*) AS n
        FROM lines WHERE ${ORDER_LINES} GROUP BY customer_id, order_id HAVING count(*) >= 2),
      pairs AS (SELECT DISTINCT l.customer_id, l.order_id, l.amount FROM lines AS l
        SEMI JOIN o ON o.customer_id = l.customer_id AND o.order_id = l.order_id
        WHERE l.${ORDER_LINES}),
      counts AS (SELECT count(*) AS c FROM pairs GROUP BY amount)
      SELECT (SELECT sum(c * c) / (sum(c) * sum(c)) FROM counts) AS chance,
-       (SELECT arg_min({'order': order_id, 'customer': customer_id, 'amount': v, 'rows': rows},
-          rows[1]) FROM o WHERE one) AS example`,
+       (SELECT arg_min({'order': order_id, 'customer': customer_id, 'amount': v, 'rows': rows,
+          'lines': n}, rows[1]) FROM o WHERE one) AS example`,
   );
   const row = reader.getRowObjectsJS()[0] as {
     chance: number | null;
@@ -84,9 +86,9 @@ export async function repeatedOrderTotals(
   const share = same / orders;
   if (s === null || Number(row.chance ?? 1) * ABOVE_CHANCE > share) return null;
   if (!ORDER_LEVEL_NAME.test(column)) {
-    const example = { order: s.order, customer: s.customer, amount: String(s.amount) };
-    const lines = await orderLineCount(connection, s);
-    return { column, order_column: read.order, orders, same, example: { ...example, lines } };
+    const lines = Number(s.lines);
+    const example = { order: s.order, customer: s.customer, amount: String(s.amount), lines };
+    return { column, order_column: read.order, orders, same, example };
   }
   const where = await Promise.all(s.rows.map((r) => describe(Number(r))));
   const n = (v: number) => v.toLocaleString("en-US");
@@ -99,18 +101,6 @@ export async function repeatedOrderTotals(
       "export's, or a payment repeated by a join with its items) counts once per line",
     { hint: repeatedTotalHint(names) },
   );
-}
-
-/** How many purchase lines an order has. */
-async function orderLineCount(
-  connection: DuckDBConnection,
-  e: { order: string; customer: string },
-): Promise<number> {
-  const reader = await connection.runAndReadAll(
-    `SELECT count(*) AS n FROM lines WHERE ${ORDER_LINES} AND order_id = ${sqlString(String(e.order))}
-       AND customer_id = ${sqlString(String(e.customer))}`,
-  );
-  return Number((reader.getRowObjectsJS()[0] as { n: bigint }).n);
 }
 
 /** Orders with several purchase lines, and those whose lines all carry one amount. */
