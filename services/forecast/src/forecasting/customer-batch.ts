@@ -189,8 +189,9 @@ function storedRowOf(model: LoadedModel, id: string): number {
   const lowered = model.manifest.data.ids_lower_cased === true;
   const key = (text: string) => (lowered ? lowerCaseCustomerId(text) : text);
   const row = model.customers.rowOf(key(id));
+  if (row >= 0) return row; // found as sent: the NFC form is not computed on the hot path
   const nfc = nfcCustomerId(id);
-  return row >= 0 || nfc === id ? row : model.customers.rowOf(key(nfc));
+  return nfc === id ? row : model.customers.rowOf(key(nfc));
 }
 
 function fromStored(
