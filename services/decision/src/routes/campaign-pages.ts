@@ -20,7 +20,7 @@ import {
 import type { Database } from "@pp/shared/db/database.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import { driverMessage } from "@pp/shared/errors/driver-message.ts";
-import { jsonBody } from "@pp/shared/errors/validation.ts";
+import { isStorableText, jsonBody, unstorableTextError } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { HTML_PAGE_HEADERS } from "@pp/shared/http/page-headers.ts";
 import { pathParams } from "@pp/shared/http/path-params.ts";
@@ -37,10 +37,16 @@ export const campaignLinkSchema = z.object({
   expires_at: z.string(),
 });
 
-/** A campaign to open: any id the decision log may hold (also one logged before the id rule). */
+/**
+ * A campaign to open: any id the decision log may hold (also one logged before the id rule). No
+ * stored id holds a NUL or a lone surrogate: `/campaigns/%00` was sent to the database, which
+ * refused the text, and the page answered 503 "Campaign results unavailable" (a client's mistake
+ * as an outage).
+ */
 const storedCampaign = z
   .string({ error: "must be a string" })
-  .refine(isStoredCampaignId, { error: STORED_CAMPAIGN_ID_RULE });
+  .refine(isStoredCampaignId, { error: STORED_CAMPAIGN_ID_RULE })
+  .refine(isStorableText, unstorableTextError);
 export const campaignIdParams = z.object({ id: storedCampaign });
 export const linkBody = z.strictObject({
   campaign: campaignFields.campaign,

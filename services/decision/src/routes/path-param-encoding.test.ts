@@ -148,3 +148,17 @@ test("without a key, a malformed segment is still the 401, not a 400", async () 
     expect(`${method} ${path} ${status}`).toBe(`${method} ${path} 401`);
   }
 });
+
+test("a campaign id with a NUL (%00) is a 400 naming it, not a 503 from the database", async () => {
+  // Before: PostgreSQL refused the text ("invalid byte sequence for encoding UTF8: 0x00") and the
+  // page answered 503 "Campaign results unavailable", as if the database were down.
+  for (const path of ["/campaigns/%00", "/campaigns/a%00b", "/campaigns/%ED%A0%80"]) {
+    const { status, body } = await send("GET", path);
+    expect({ path, status, code: detailsOf(body)?.code }).toEqual({
+      path,
+      status: 400,
+      code: "validation_error",
+    });
+    expect(detailsOf(body).details.map((d) => d.path)).toEqual(["id"]);
+  }
+});
