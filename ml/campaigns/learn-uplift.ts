@@ -5,9 +5,17 @@
 // Normal–normal empirical Bayes: the measured û_k ~ N(u_k, se_k²) and the true u_k ~ N(μ_k, τ²)
 // around the prior μ_k (the uplift the policy used). The posterior mean is
 //   u_k* = μ_k + w_k (û_k − μ_k),   w_k = τ² / (τ² + se_k²),
-// with τ² estimated by the method of moments over the actions (segments of one action):
+// with τ² estimated by the method of moments over the actions (segments of one action) whose
+// measurement does not reject their prior:
 //   τ² = max(τ²_min, mean_k[(û_k − μ_k)² − se_k²]),
-// τ²_min = 0.05² keeps one lucky agreement from freezing the prior forever.
+// τ²_min = 0.05² keeps one lucky agreement from freezing the prior forever. An action whose
+// (û_k − μ_k)²/(τ² + se_k²) exceeds 10.83 (χ²₁, p < 0.001) has a prior the campaign rejects: it is
+// left out of τ² and shrunk with its own excess, max(τ², (û_k − μ_k)² − se_k²), so it takes nearly
+// its measurement. The inliers are found from the lower median of the excesses and refined until
+// they stop changing. Before, one prior of 5 against a measured 0.1 raised the pooled τ² to ~8 and
+// every other action's noisy measurement was taken whole (over 3,000 simulated campaigns the learned
+// uplifts were no better than the raw measurements; now their MSE is 0.42–0.85 of it,
+// learn-shrinkage.test.ts).
 
 import type {
   ActionResult,
@@ -20,8 +28,12 @@ export const TAU2_MIN = 0.05 ** 2;
 /** Customers each arm needs in a segment before the segment gets its own uplift. */
 export const MIN_SEGMENT_ARM = 200;
 
+/** χ²₁ at p = 0.001: a measurement this far from its prior (in units of τ² + se²) rejects it. */
+export const PRIOR_REJECTED_Z2 = 10.83;
+
 export const SHRINKAGE_FORMULA =
-  "empirical Bayes: u* = μ + τ²/(τ² + se²)·(û − μ), τ² = max(0.05², mean[(û − μ)² − se²])";
+  "empirical Bayes: u* = μ + τ²/(τ² + se²)·(û − μ), τ² = max(0.05², mean[(û − μ)² − se²]) " +
+  "over the actions whose (û − μ)²/(τ² + se²) ≤ 10.83; the others with their own τ²";
 
 export interface Shrunk {
   prior: number;
@@ -31,6 +43,8 @@ export interface Shrunk {
   posterior: number;
   /** Why the measurement was not weighed (weight 0, the prior kept). */
   ignored?: string;
+  /** The measurement rejects the prior (z² > 10.83): left out of τ², shrunk with its own excess. */
+  priorRejected?: true;
 }
 
 /**
@@ -46,28 +60,57 @@ interface Measured {
   measured: Interval;
 }
 
+const excessOf = (i: Measured) => (i.measured.estimate - i.prior) ** 2 - i.measured.se ** 2;
+const z2Of = (i: Measured, tau2: number) =>
+  (i.measured.estimate - i.prior) ** 2 / (tau2 + i.measured.se ** 2);
+
+/**
+ * τ² by the method of moments over the items whose measurement does not reject their prior, and
+ * which those are: started from the lower median of the excesses (one or two far-off priors do not
+ * move it), then the mean over the inliers, until the inliers stop changing.
+ */
+export function robustTau2(usable: readonly Measured[]): { tau2: number; inlier: boolean[] } {
+  const excess = usable.map(excessOf);
+  if (excess.length === 0) return { tau2: TAU2_MIN, inlier: [] };
+  const sorted = [...excess].sort((a, b) => a - b);
+  let tau2 = Math.max(TAU2_MIN, sorted[(sorted.length - 1) >> 1] as number);
+  let inlier: boolean[] = [];
+  for (let round = 0; round <= usable.length; round++) {
+    const z2 = usable.map((i) => z2Of(i, tau2));
+    const next = z2.map((z) => z <= PRIOR_REJECTED_Z2);
+    // Every prior rejected: the closest one still anchors τ².
+    if (!next.some(Boolean)) next[z2.indexOf(Math.min(...z2))] = true;
+    if (next.every((b, k) => b === inlier[k])) break;
+    inlier = next;
+    const kept = excess.filter((_, k) => inlier[k]);
+    tau2 = Math.max(TAU2_MIN, kept.reduce((s, x) => s + x, 0) / kept.length);
+  }
+  return { tau2, inlier };
+}
+
 /** Shrinks each measured value toward its prior with a common τ² (method of moments). */
 export function shrinkTowardPrior(items: readonly Measured[]): Shrunk[] {
-  const usable = items.filter((i) => Number.isFinite(i.measured.estimate) && i.measured.se > 0);
-  const excess = usable.map((i) => (i.measured.estimate - i.prior) ** 2 - i.measured.se ** 2);
-  const tau2 = Math.max(
-    TAU2_MIN,
-    excess.length > 0 ? excess.reduce((s, x) => s + x, 0) / excess.length : 0,
-  );
+  const isUsable = (i: Measured) => Number.isFinite(i.measured.estimate) && i.measured.se > 0;
+  const usable = items.filter(isUsable);
+  const { tau2, inlier } = robustTau2(usable);
+  let u = 0;
   return items.map((i) => {
     const se = i.measured.se;
-    if (!Number.isFinite(i.measured.estimate) || !(se > 0)) {
+    if (!isUsable(i)) {
       const ignored = Number.isFinite(i.measured.estimate) && se === 0 ? ZERO_SE : "not measurable";
       const measured = i.measured.estimate;
       return { prior: i.prior, measured, se, weight: 0, posterior: i.prior, ignored };
     }
-    const weight = tau2 / (tau2 + se * se);
+    const rejected = inlier[u++] === false;
+    const own = rejected ? Math.max(tau2, excessOf(i)) : tau2;
+    const weight = own / (own + se * se);
     return {
       prior: i.prior,
       measured: i.measured.estimate,
       se,
       weight,
       posterior: i.prior + weight * (i.measured.estimate - i.prior),
+      ...(rejected ? { priorRejected: true as const } : {}),
     };
   });
 }
@@ -157,7 +200,12 @@ export function proposePolicy(
 /** Human-readable change, one line per action and segment. */
 export function describeChange(learned: readonly LearnedAction[]): string[] {
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "–");
-  const why = (x: Shrunk) => (x.ignored ? `: not weighed, ${x.ignored}` : "");
+  const why = (x: Shrunk) =>
+    x.ignored
+      ? `: not weighed, ${x.ignored}`
+      : x.priorRejected
+        ? ": the measurement rejects the prior (p < 0.001), not pooled with the others"
+        : "";
   const lines: string[] = [];
   for (const l of learned) {
     const o = l.overall;
