@@ -1,18 +1,30 @@
 // `ml campaign learn`: the latest measured result of a campaign and the active policy → the next
 // version of that policy with learned uplifts (stored inactive), the change printed; `--activate`
-// makes it the active policy. When no uplift moves (every measurement kept out), nothing is stored.
+// makes it the active policy. When no uplift moves (every measurement kept out), or a stored version
+// already holds what this report teaches, nothing is stored.
 
+import { isDeepStrictEqual } from "node:util";
 import type { CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
 import {
   campaignResultWindows,
   latestCampaignResult,
 } from "@pp/shared/campaigns/campaign-results-store.ts";
 import type { Database } from "@pp/shared/db/database.ts";
-import { storedPolicyDefinitionSchema } from "@pp/shared/policy/policy-definition.ts";
+import type { PolicyRow } from "@pp/shared/db/schema.ts";
+import {
+  type PolicyDefinition,
+  storedPolicyDefinitionSchema,
+} from "@pp/shared/policy/policy-definition.ts";
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
-import { ensureActivePolicy } from "./active-policy.ts";
+import { type ActivePolicyRow, ensureActivePolicy } from "./active-policy.ts";
 import { otherLaterActions } from "./later-contacts.ts";
-import { changesUplifts, describeChange, learnUplifts, proposePolicy } from "./learn-uplift.ts";
+import {
+  changesUplifts,
+  describeChange,
+  type LearnedAction,
+  learnUplifts,
+  proposePolicy,
+} from "./learn-uplift.ts";
 
 export interface CampaignLearnOptions {
   db: Database;
@@ -58,43 +70,88 @@ export async function runCampaignLearn(o: CampaignLearnOptions) {
         "(expected purchases scaled to it): report again once they are over for a whole-horizon measure",
     );
   }
-  // A version equal to the active one would be activated as if something had been learned.
-  if (!changesUplifts(learned)) {
-    for (const line of describeChange(learned)) print(`  ${line}`);
-    print(
-      `no uplift changed: ${current.name} v${current.version} stays as it is (no version proposed, nothing activated)`,
-    );
-    return {
-      name: current.name,
-      version: current.version,
-      learned,
-      activated: false,
-      changed: false,
-    };
+  const source = `campaign ${o.campaign} (window to ${row.windowEnd}, reported at ${row.reportedAt.toISOString()})`;
+  const unchanged = unchangedReason(current, learned, source);
+  if (unchanged) {
+    // Lines of a change not made would read as made: printed only when nothing moves.
+    if (unchanged.showChange) for (const line of describeChange(learned)) print(`  ${line}`);
+    print(unchanged.reason);
+    const { name, version } = current;
+    return { name, version, learned, activated: false, changed: false };
   }
   // The active definition as stored, with learned uplifts for logged action ids: read with the
   // stored schema, so a policy stored before the limits on new definitions can still learn.
   const proposed = storedPolicyDefinitionSchema.parse(
-    proposePolicy(
-      current.definition,
-      learned,
-      `campaign ${o.campaign} (window to ${row.windowEnd})`,
-    ),
+    proposePolicy(current.definition, learned, source),
   );
   const store = new PolicyStore(o.db);
-  const added = await store.add(current.name, proposed);
-  print(`proposed ${current.name} v${added.version} (from v${current.version}):`);
-  for (const line of describeChange(learned)) print(`  ${line}`);
+  const held = await versionHolding(store, current, proposed);
+  const added = held ?? (await store.add(current.name, proposed));
+  if (held) {
+    for (const line of describeChange(learned)) print(`  ${line}`);
+    print(
+      `${current.name} v${held.version} already holds these uplifts, learned from this report: nothing stored` +
+        (o.activate ? "" : ` (${activateHint(current.name, held.version)})`),
+    );
+  } else {
+    print(`proposed ${current.name} v${added.version} (from v${current.version}):`);
+    for (const line of describeChange(learned)) print(`  ${line}`);
+  }
   if (o.activate) {
     await store.activate(current.name, added.version);
     print(`activated ${current.name} v${added.version}`);
-  } else {
-    print(
-      `not active: activate with --activate, or POST /admin/policies/${current.name}/versions/${added.version}/activate`,
-    );
+  } else if (!held) {
+    print(`not active: ${activateHint(current.name, added.version)}`);
   }
   const activated = o.activate === true;
-  return { name: current.name, version: added.version, learned, activated, changed: true };
+  return { name: current.name, version: added.version, learned, activated, changed: !held };
+}
+
+const activateHint = (name: string, version: number) =>
+  `activate with --activate, or POST /admin/policies/${name}/versions/${version}/activate`;
+
+/**
+ * Why nothing is to be stored, or undefined: no uplift moves (a version equal to the active one
+ * would be activated as if something had been learned), or the active policy already learned from
+ * this very report (learning again would take its learned uplifts as the prior and count the same
+ * customers twice: 0.2 → 0.915, then 0.918, 0.921, … a new version each run).
+ */
+function unchangedReason(
+  current: ActivePolicyRow,
+  learned: readonly LearnedAction[],
+  source: string,
+): { reason: string; showChange: boolean } | undefined {
+  const from = learned.find((l) =>
+    current.definition.uplifts?.[l.action]?.source?.startsWith(`${source};`),
+  );
+  if (from) {
+    const reason =
+      `${current.name} v${current.version} (active) already learned from this report (${source}): ` +
+      "learning from it again would count its customers twice; nothing stored, nothing activated " +
+      "(report the campaign again, over a later window, to learn more)";
+    return { reason, showChange: false };
+  }
+  if (!changesUplifts(learned)) {
+    const reason = `no uplift changed: ${current.name} v${current.version} stays as it is (no version proposed, nothing activated)`;
+    return { reason, showChange: true };
+  }
+  return undefined;
+}
+
+/** The newest stored version of the active policy's name whose definition is `proposed`, if any. */
+async function versionHolding(
+  store: PolicyStore,
+  current: ActivePolicyRow,
+  proposed: PolicyDefinition,
+): Promise<PolicyRow | undefined> {
+  const canonical = (d: unknown) => JSON.parse(JSON.stringify(d));
+  const want = canonical(proposed);
+  for (const row of await store.list(current.name)) {
+    if (row.version === current.version) continue;
+    const parsed = storedPolicyDefinitionSchema.safeParse(row.definition);
+    if (parsed.success && isDeepStrictEqual(canonical(parsed.data), want)) return row;
+  }
+  return undefined;
 }
 
 /**

@@ -1,0 +1,108 @@
+// `ml campaign learn` run again on the same report: it stored a new, identical policy version each
+// time (it compared against the active version, not the latest stored proposal), and once that
+// proposal was activated it learned from the same report again with the learned uplift as prior,
+// counting the same customers twice (0.2 → 0.915, then 0.918, 0.921, 0.924: a new active version each run). Now a repeat says which version
+// already holds what it learned and stores nothing; `--activate` activates that version.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
+import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
+import { campaignDecisionRow } from "@pp/shared/testing/decision-rows.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
+import { ensureActivePolicy } from "./active-policy.ts";
+import { runCampaignLearn } from "./campaign-learn.ts";
+import { runCampaignReport } from "./campaign-report.ts";
+
+let db: TestDatabase;
+let dir: string;
+beforeAll(async () => {
+  db = await openTestDatabase("pglite");
+  dir = mkdtempSync(join(tmpdir(), "pp-campaign-learn-repeat-"));
+});
+afterAll(async () => {
+  await db.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function reportedCampaign(id: string): Promise<void> {
+  await ensureActivePolicy(db.handle.db); // default v1 active, email uplift 0.2
+  const customers = Array.from({ length: 40 }, (_, i) => `${id}-${i}`);
+  await new DecisionLogRepository(db.handle.db).insertMany(
+    customers.map((c, i) =>
+      campaignDecisionRow(c, new Date("1997-10-01T10:00:00Z"), {
+        id,
+        group: i % 2 === 0 ? "treated" : "control",
+      }),
+    ),
+  );
+  // Treated customers buy 1–3 times, control customers 0–2 times: a spread to weigh.
+  const lines = customers.flatMap((c, i) => {
+    const n = (i % 2 === 0 ? 1 : 0) + (Math.floor(i / 2) % 3);
+    return Array.from({ length: n }, (_, k) => `${c},1997-10-${10 + k},20`);
+  });
+  const csv = join(dir, `${id}.csv`);
+  writeFileSync(csv, `customer_id,date,amount\n${lines.join("\n")}\n`);
+  await runCampaignReport({
+    db: db.handle.db,
+    campaign: id,
+    data: csv,
+    format: "csv",
+    windowEnd: "1997-12-31",
+    print: () => {},
+  });
+}
+
+const learn = async (activate: boolean) => {
+  const printed: string[] = [];
+  const r = await runCampaignLearn({
+    db: db.handle.db,
+    campaign: "again",
+    activate,
+    print: (l) => printed.push(l),
+  });
+  return { r, printed };
+};
+const versions = async () =>
+  (await new PolicyStore(db.handle.db).list("default")).map((v) => [v.version, v.active]);
+
+test("learn twice stores one version; --activate then activates it; a third learn adds nothing", async () => {
+  await reportedCampaign("again");
+  const first = await learn(false);
+  expect(first.r).toMatchObject({ version: 2, activated: false, changed: true });
+  const email = first.r.learned[0]?.overall.posterior.toFixed(3);
+
+  const second = await learn(false);
+  expect(second.printed).toContain(
+    "default v2 already holds these uplifts, learned from this report: nothing stored (activate with --activate, or POST /admin/policies/default/versions/2/activate)",
+  );
+  expect(second.r).toMatchObject({ version: 2, activated: false, changed: false });
+  expect(await versions()).toEqual([
+    [2, false],
+    [1, true],
+  ]);
+
+  const third = await learn(true);
+  expect(third.printed).toContain(
+    "default v2 already holds these uplifts, learned from this report: nothing stored",
+  );
+  expect(third.printed).toContain("activated default v2");
+  expect(third.r).toMatchObject({ version: 2, activated: true });
+
+  // v2 active: learning from the same report again would count its customers twice.
+  const fourth = await learn(true);
+  expect(fourth.printed.join("\n")).toContain(
+    "default v2 (active) already learned from this report",
+  );
+  expect(fourth.r).toMatchObject({ version: 2, activated: false, changed: false });
+  // No "email: uplift 0.915 → 0.918" line: that change is not made.
+  expect(fourth.printed.some((l) => l.includes("email: uplift"))).toBe(false);
+  expect(await versions()).toEqual([
+    [2, true],
+    [1, false],
+  ]);
+  const active = await new PolicyStore(db.handle.db).getActive();
+  const definition = active?.definition as { uplifts: Record<string, { uplift: number }> };
+  expect(definition.uplifts.email?.uplift.toFixed(3)).toBe(email as string);
+});
