@@ -45,7 +45,13 @@ export interface Shrunk {
   ignored?: string;
   /** The measurement rejects the prior (z² > 10.83): left out of τ², shrunk with its own excess. */
   priorRejected?: true;
+  /** The shrunk value was outside what a policy's uplift can be (−1 to 100) and is held at it. */
+  bounded?: number;
 }
+
+/** The bounds of a policy's uplift (upliftSchema): −1 is every purchase lost. */
+export const UPLIFT_MIN = -1;
+export const UPLIFT_MAX = 100;
 
 /**
  * Why a measurement with a zero standard error is kept out: τ²/(τ² + 0) would trust it whole,
@@ -104,13 +110,16 @@ export function shrinkTowardPrior(items: readonly Measured[]): Shrunk[] {
     const rejected = inlier[u++] === false;
     const own = rejected ? Math.max(tau2, excessOf(i)) : tau2;
     const weight = own / (own + se * se);
+    const shrunk = i.prior + weight * (i.measured.estimate - i.prior);
+    const posterior = Math.min(UPLIFT_MAX, Math.max(UPLIFT_MIN, shrunk));
     return {
       prior: i.prior,
       measured: i.measured.estimate,
       se,
       weight,
-      posterior: i.prior + weight * (i.measured.estimate - i.prior),
+      posterior,
       ...(rejected ? { priorRejected: true as const } : {}),
+      ...(posterior !== shrunk ? { bounded: posterior } : {}),
     };
   });
 }
@@ -203,9 +212,14 @@ export function describeChange(learned: readonly LearnedAction[]): string[] {
   const why = (x: Shrunk) =>
     x.ignored
       ? `: not weighed, ${x.ignored}`
-      : x.priorRejected
-        ? ": the measurement rejects the prior (p < 0.001), not pooled with the others"
-        : "";
+      : (x.bounded === undefined
+          ? ""
+          : x.bounded === UPLIFT_MIN
+            ? ": held at -1, every purchase lost (the least an uplift can be)"
+            : ": held at 100, the most a policy's uplift can be") +
+        (x.priorRejected
+          ? "; the measurement rejects the prior (p < 0.001), not pooled with the others"
+          : "");
   const lines: string[] = [];
   for (const l of learned) {
     const o = l.overall;
