@@ -23,6 +23,7 @@ import {
   describeChange,
   type LearnedAction,
   learnUplifts,
+  MIN_ARM,
   proposePolicy,
 } from "./learn-uplift.ts";
 
@@ -155,7 +156,8 @@ async function versionHolding(
 }
 
 /**
- * The result with only the actions measured in the units of `profitModel` and alone (no other
+ * The result with only the actions with at least MIN_ARM customers in each arm (one with fewer
+ * was left out without a word: a coupon with 3 treated and 0 control customers was not named), measured in the units of `profitModel` and alone (no other
  * action's later contacts in their treated arm: email at 0 and a second wave's call at +0.6
  * measured email at +0.166, and learn raised email), and a line for each action left out. The uplift of an action decided under another profit model (or several) is in
  * other units: stored in this policy it moved its uplift by a factor of the two bases (a
@@ -169,6 +171,12 @@ function inPolicyUnits(
   const left: string[] = [];
   let otherUnits = 0;
   const actions = result.actions.filter((a) => {
+    if (a.treated.customers < MIN_ARM || a.control.customers < MIN_ARM) {
+      left.push(
+        `${a.action}: ${a.treated.customers} treated and ${a.control.customers} control customers, too few to measure (at least ${MIN_ARM} in each arm): left as it is`,
+      );
+      return false;
+    }
     const others = otherLaterActions(a);
     if (others.length > 0) {
       const names = others.map((c) => `${c.action} ×${c.contacts}`).join(", ");

@@ -25,6 +25,8 @@ import type {
 import type { ActionUplift, PolicyDefinition } from "@pp/shared/policy/policy-definition.ts";
 
 export const TAU2_MIN = 0.05 ** 2;
+/** Customers each arm of an action needs before its uplift is learned (a spread in each arm). */
+export const MIN_ARM = 2;
 /** Customers each arm needs in a segment before the segment gets its own uplift. */
 export const MIN_SEGMENT_ARM = 200;
 
@@ -142,7 +144,7 @@ function segmentPrior(policy: PolicyDefinition, action: string, min: number, fal
 
 export function learnUplifts(result: CampaignResult, policy: PolicyDefinition): LearnedAction[] {
   const actions = result.actions.filter(
-    (a) => a.treated.customers >= 2 && a.control.customers >= 2,
+    (a) => a.treated.customers >= MIN_ARM && a.control.customers >= MIN_ARM,
   );
   const overall = shrinkTowardPrior(
     actions.map((a) => ({ prior: priorOf(policy, a), measured: a.measured_uplift })),
