@@ -44,10 +44,14 @@ async function reportedCampaign(id: string): Promise<void> {
   });
   const csv = join(dir, `${id}.csv`);
   writeFileSync(csv, `customer_id,date,amount\n${lines.join("\n")}\n`);
+  await report(id);
+}
+
+async function report(id: string): Promise<void> {
   await runCampaignReport({
     db: db.handle.db,
     campaign: id,
-    data: csv,
+    data: join(dir, `${id}.csv`),
     format: "csv",
     windowEnd: "1997-12-31",
     print: () => {},
@@ -98,6 +102,18 @@ test("learn twice stores one version; --activate then activates it; a third lear
   expect(fourth.r).toMatchObject({ version: 2, activated: false, changed: false });
   // No "email: uplift 0.915 → 0.918" line: that change is not made.
   expect(fourth.printed.some((l) => l.includes("email: uplift"))).toBe(false);
+  expect(await versions()).toEqual([
+    [2, true],
+    [1, false],
+  ]);
+
+  // Another report of the same campaign (the same customers) counts them twice just the same.
+  await Bun.sleep(5);
+  await report("again");
+  const fifth = await learn(true);
+  expect(fifth.printed.join("\n")).toMatch(
+    /default v2 \(active\) already learned from another report of campaign "again" \(window to 1997-12-31, reported at [^)]+\): learning from this one too would count its customers twice; nothing stored, nothing activated \(to learn from this report instead, activate the version v2 was learned from and learn again\)/,
+  );
   expect(await versions()).toEqual([
     [2, true],
     [1, false],

@@ -72,7 +72,7 @@ export async function runCampaignLearn(o: CampaignLearnOptions) {
     );
   }
   const source = `campaign ${o.campaign} (window to ${row.windowEnd}, reported at ${row.reportedAt.toISOString()})`;
-  const unchanged = unchangedReason(current, learned, source);
+  const unchanged = unchangedReason(current, learned, o.campaign, source);
   if (unchanged) {
     // Lines of a change not made would read as made: printed only when nothing moves.
     if (unchanged.showChange) for (const line of describeChange(learned)) print(`  ${line}`);
@@ -114,23 +114,36 @@ const activateHint = (name: string, version: number) =>
 /**
  * Why nothing is to be stored, or undefined: no uplift moves (a version equal to the active one
  * would be activated as if something had been learned), or the active policy already learned from
- * this very report (learning again would take its learned uplifts as the prior and count the same
+ * this report or another of the same campaign (learning again would take its learned uplifts as the prior and count the same
  * customers twice: 0.2 → 0.915, then 0.918, 0.921, … a new version each run).
  */
 function unchangedReason(
   current: ActivePolicyRow,
   learned: readonly LearnedAction[],
+  campaign: string,
   source: string,
 ): { reason: string; showChange: boolean } | undefined {
-  const from = learned.find((l) =>
-    current.definition.uplifts?.[l.action]?.source?.startsWith(`${source};`),
-  );
-  if (from) {
-    const reason =
-      `${current.name} v${current.version} (active) already learned from this report (${source}): ` +
-      "learning from it again would count its customers twice; nothing stored, nothing activated " +
-      "(report the campaign again, over a later window, to learn more)";
-    return { reason, showChange: false };
+  const sources = learned.map((l) => current.definition.uplifts?.[l.action]?.source ?? "");
+  const head = `${current.name} v${current.version} (active) already learned from`;
+  const twice = "count its customers twice; nothing stored, nothing activated";
+  if (sources.some((s) => s.startsWith(`${source};`))) {
+    return {
+      reason: `${head} this report (${source}): learning from it again would ${twice}`,
+      showChange: false,
+    };
+  }
+  // Another report of this campaign measures the same customers: learning from it on top of the
+  // first counts them twice too (a re-report of the window moved 0.915 to 0.918, as a repeat did).
+  const earlier = sources.find((s) => s.startsWith(`campaign ${campaign} (window to `));
+  if (earlier !== undefined) {
+    const end = earlier.indexOf("; empirical Bayes");
+    const report = earlier.slice(`campaign ${campaign} `.length, end < 0 ? undefined : end);
+    return {
+      reason:
+        `${head} another report of campaign "${campaign}" ${report}: learning from this one too would ${twice} ` +
+        `(to learn from this report instead, activate the version v${current.version} was learned from and learn again)`,
+      showChange: false,
+    };
   }
   if (!changesUplifts(learned)) {
     const reason = `no uplift changed: ${current.name} v${current.version} stays as it is (no version proposed, nothing activated)`;
