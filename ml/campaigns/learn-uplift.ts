@@ -17,10 +17,11 @@
 // uplifts were no better than the raw measurements; now their MSE is 0.42–0.85 of it,
 // learn-shrinkage.test.ts).
 
-import type {
-  ActionResult,
-  CampaignResult,
-  Interval,
+import {
+  type ActionResult,
+  type CampaignResult,
+  type Interval,
+  P_ALIVE_SEGMENTS,
 } from "@pp/shared/campaigns/campaign-result.ts";
 import type { ActionUplift, PolicyDefinition } from "@pp/shared/policy/policy-definition.ts";
 
@@ -130,6 +131,28 @@ export interface LearnedAction {
   action: string;
   overall: Shrunk;
   segments: Array<{ segment: string; min: number; max: number } & Shrunk>;
+  /**
+   * The policy's segments of this action that were not measured (fewer than MIN_SEGMENT_ARM
+   * customers in an arm there) and overlap none that was: kept as they are. Replacing the whole
+   * entry dropped them, and their customers fell back to the overall uplift.
+   */
+  kept?: Array<{ segment: string; min: number; max: number; uplift: number }>;
+}
+
+const segmentName = (min: number, max: number) =>
+  P_ALIVE_SEGMENTS.find((s) => s.min === min && s.max === max)?.segment ??
+  `p_alive [${min}, ${max}${max === 1 ? "]" : ")"}`;
+
+function keptSegments(policy: PolicyDefinition, action: string, measured: readonly Bounds[]) {
+  const before = policy.uplifts?.[action]?.by_p_alive ?? [];
+  return before
+    .filter((b) => !measured.some((m) => b.min < m.max && m.min < b.max))
+    .map((b) => ({ segment: segmentName(b.min, b.max), min: b.min, max: b.max, uplift: b.uplift }));
+}
+
+interface Bounds {
+  min: number;
+  max: number;
 }
 
 /** The prior of an action: the policy's uplift for it, else the mean uplift the decisions assumed. */
@@ -164,13 +187,15 @@ export function learnUplifts(result: CampaignResult, policy: PolicyDefinition): 
             })),
           )
         : [];
+    const segments = shrunk.map((x, j) => {
+      const s = segs[j] as (typeof segs)[number];
+      return { segment: s.segment, min: s.min_p_alive, max: s.max_p_alive, ...x };
+    });
     return {
       action: a.action,
       overall: top,
-      segments: shrunk.map((x, j) => {
-        const s = segs[j] as (typeof segs)[number];
-        return { segment: s.segment, min: s.min_p_alive, max: s.max_p_alive, ...x };
-      }),
+      segments,
+      kept: keptSegments(policy, a.action, segments),
     };
   });
 }
@@ -191,17 +216,13 @@ export function proposePolicy(
 ): PolicyDefinition {
   const uplifts: Record<string, ActionUplift> = { ...(current.uplifts ?? {}) };
   for (const l of learned) {
+    const bySegment = [
+      ...l.segments.map((s) => ({ min: s.min, max: s.max, uplift: round(s.posterior) })),
+      ...(l.kept ?? []).map((s) => ({ min: s.min, max: s.max, uplift: s.uplift })),
+    ].sort((a, b) => a.min - b.min);
     uplifts[l.action] = {
       uplift: round(l.overall.posterior),
-      ...(l.segments.length > 0
-        ? {
-            by_p_alive: l.segments.map((s) => ({
-              min: s.min,
-              max: s.max,
-              uplift: round(s.posterior),
-            })),
-          }
-        : {}),
+      ...(bySegment.length > 0 ? { by_p_alive: bySegment } : {}),
       source: `${source}; ${SHRINKAGE_FORMULA}`,
     };
   }
@@ -231,6 +252,11 @@ export function describeChange(learned: readonly LearnedAction[]): string[] {
     for (const s of l.segments) {
       lines.push(
         `  ${s.segment}: ${f(s.prior)} → ${f(s.posterior)} (measured ${f(s.measured)} ± ${f(1.96 * s.se)}, weight ${f(s.weight)}${why(s)})`,
+      );
+    }
+    for (const s of l.kept ?? []) {
+      lines.push(
+        `  ${s.segment}: ${f(s.uplift)} kept (not measured: fewer than ${MIN_SEGMENT_ARM} customers in an arm)`,
       );
     }
   }
