@@ -3,6 +3,9 @@
 // Deterministic (a retry, another replica or a later batch gives the same group), independent of
 // everything the policy sees (so treated and control are comparable), and unguessable without the
 // secret (a customer cannot pick a group). Web Crypto only: runs on every runtime.
+// The customer id is drawn in Unicode's composed form (NFC): "José" sent decomposed (as macOS
+// writes it) is the same customer, in the same group. An NFC id (every ASCII id) is drawn as before.
+import { nfcCustomerId } from "../contracts/forecast-request.ts";
 
 export const DEV_CAMPAIGN_SECRET = "pp-development-campaign-secret-change-me";
 
@@ -24,12 +27,12 @@ export class ControlAssignment {
     );
   }
 
-  /** The customer's uniform draw in [0, 1) for this campaign. */
+  /** The customer's uniform draw in [0, 1) for this campaign (of its id's NFC spelling). */
   async draw(campaign: string, customerId: string): Promise<number> {
     const mac = await crypto.subtle.sign(
       "HMAC",
       await this.key,
-      encoder.encode(`${campaign}\u0000${customerId}`),
+      encoder.encode(`${campaign}\u0000${nfcCustomerId(customerId)}`),
     );
     const view = new DataView(mac);
     // 52 bits: the high 32 of the first word and the top 20 of the second.
