@@ -54,13 +54,16 @@ export class DecisionLogRepository {
     return rows.length;
   }
 
-  /** Decisions about one customer, newest first. */
+  /**
+   * Decisions about one customer, newest first: of every spelling of its id (as given, NFC, NFD),
+   * as eraseCustomer erases them; the spelling sent only listed none of "José" logged decomposed.
+   */
   findByCustomer(customerId: string, query: DecisionQuery = {}): Promise<DecisionLogRow[]> {
     const limit = Math.min(Math.max(1, Math.trunc(query.limit ?? 100)), 10_000);
     return this.db
       .select()
       .from(decisionLog)
-      .where(and(eq(decisionLog.customerId, customerId), pageEnd(query)))
+      .where(and(inArray(decisionLog.customerId, customerIdSpellings(customerId)), pageEnd(query)))
       .orderBy(desc(decisionLog.decidedAt), desc(decisionLog.decisionId))
       .limit(limit);
   }
@@ -121,9 +124,9 @@ export class DecisionLogRepository {
     return { control, treated, since };
   }
 
-  /** Rows about one customer that the table refused and that were parked, oldest first. */
+  /** Rows about one customer (every spelling of its id) that were refused and parked, oldest first. */
   deadLettersOfCustomer(customerId: string): Promise<DecisionLogDeadLetterRow[]> {
-    return parkedRowsOf(this.db, [customerId]);
+    return parkedRowsOf(this.db, customerIdSpellings(customerId));
   }
 
   /**

@@ -160,7 +160,7 @@ export const adminOperations: OperationSpec[] = [
     summary:
       "What the decision log holds about one customer: decisions (newest first) and parked rows",
     description:
-      "Pages of `limit` decisions; `next_page` holds the `before` and `before_id` of the next page (null on the last).",
+      'Of the id\'s NFC and NFD spellings too ("José" composed and decomposed), as the erasure. Pages of `limit` decisions; `next_page` holds the `before` and `before_id` of the next page (null on the last).',
     params: customerParams,
     query: customerDecisionsQuery,
     responses: {
@@ -177,7 +177,7 @@ export const adminOperations: OperationSpec[] = [
     responseName: "CustomerErased",
     summary: "Erase one customer's decisions and parked rows (one transaction); answers the counts",
     description:
-      "Decisions about the customer still being made are not written after it (decided before it, or up to 1 s after, on the database's clock). The service's log names the counts, never the customer.",
+      "Of the id's NFC and NFD spellings too. Decisions about the customer still being made are not written after it (decided before it, or up to 1 s after, on the database's clock). The service's log names the counts, never the customer.",
     params: customerParams,
     responses: { "200": "What was erased", "400": "Invalid id", ...keyed },
   },
