@@ -76,12 +76,16 @@ export async function campaignResultWindows(db: Database, campaignId: string): P
   return rows.map((r) => r.windowEnd);
 }
 
-/** The latest report run of every campaign, most recently reported first (at most `limit`). */
+/**
+ * The latest report run of the `limit` most recently reported campaigns, most recently reported
+ * first. The limit applies after each campaign's latest run is found: on DISTINCT ON's order (by
+ * campaign id) it kept the alphabetically first, and a campaign reported today was left out.
+ */
 export async function latestCampaignResults(
   db: Database,
   limit = 200,
 ): Promise<CampaignResultRow[]> {
-  return db
+  const latest = db
     .selectDistinctOn([campaignResults.campaignId])
     .from(campaignResults)
     .orderBy(
@@ -89,6 +93,6 @@ export async function latestCampaignResults(
       desc(campaignResults.reportedAt),
       desc(campaignResults.windowEnd),
     )
-    .limit(limit)
-    .then((rows) => rows.sort((a, b) => b.reportedAt.getTime() - a.reportedAt.getTime()));
+    .as("latest");
+  return db.select().from(latest).orderBy(desc(latest.reportedAt), latest.campaignId).limit(limit);
 }
