@@ -1,7 +1,7 @@
 // The `campaign_results` table (its one owner): `ml campaign report` saves a measured campaign per
 // window end (re-reporting a window replaces it); the decision service's campaign page and metrics
 // read the latest result of each campaign. Runtime-neutral (Drizzle on the caller's driver).
-import { desc, eq } from "drizzle-orm";
+import { desc, eq, gt } from "drizzle-orm";
 import type { Database } from "../db/database.ts";
 import { type CampaignResultRow, campaignResults } from "../db/schema.ts";
 import type { CampaignResult } from "./campaign-result.ts";
@@ -78,16 +78,20 @@ export async function campaignResultWindows(db: Database, campaignId: string): P
 
 /**
  * The latest report run of the `limit` most recently reported campaigns, most recently reported
- * first. The limit applies after each campaign's latest run is found: on DISTINCT ON's order (by
- * campaign id) it kept the alphabetically first, and a campaign reported today was left out.
+ * first; with `since`, only campaigns reported after it. The limit applies after each campaign's
+ * latest run is found: on DISTINCT ON's order (by campaign id) it kept the alphabetically first,
+ * and a campaign reported today was left out.
  */
 export async function latestCampaignResults(
   db: Database,
   limit = 200,
+  since?: Date,
 ): Promise<CampaignResultRow[]> {
   const latest = db
     .selectDistinctOn([campaignResults.campaignId])
     .from(campaignResults)
+    // A campaign's latest run is after `since` exactly when any of its runs is.
+    .where(since ? gt(campaignResults.reportedAt, since) : undefined)
     .orderBy(
       campaignResults.campaignId,
       desc(campaignResults.reportedAt),

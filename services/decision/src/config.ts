@@ -60,6 +60,13 @@ export const decisionConfigSchema = z.object({
    * campaign page's signed links. Unset: a fixed development key (logged as a warning at start).
    */
   CAMPAIGN_SECRET: z.string().min(16, { error: "must be at least 16 characters" }).optional(),
+  /**
+   * campaign_incremental_profit on /metrics: only campaigns whose latest report was stored within
+   * this many days (older: finished, no longer exported; the campaign page still shows them)...
+   */
+  CAMPAIGN_METRICS_MAX_AGE_DAYS: positiveInt(30, 36_500),
+  /** ... and at most this many, the most recently reported (3 series per action + 1 each). */
+  CAMPAIGN_METRICS_MAX_CAMPAIGNS: positiveInt(50, 1000),
   /** RATE_LIMIT_RPS (0 = off) and RATE_LIMIT_BURST, per verified API key, else per client address. */
   ...rateLimitConfigShape,
 });

@@ -173,7 +173,11 @@ export function buildDecisionDeps(
     ),
     campaigns,
     campaignShares: new CampaignShares(database, campaigns),
-    campaignMetrics: campaignMetrics(metrics, database, { logger }),
+    campaignMetrics: campaignMetrics(metrics, database, {
+      logger,
+      maxReportAgeDays: config.CAMPAIGN_METRICS_MAX_AGE_DAYS,
+      maxCampaigns: config.CAMPAIGN_METRICS_MAX_CAMPAIGNS,
+    }),
     ...options.overrides,
   };
 }

@@ -2,7 +2,10 @@
 // result of each campaign (campaign_results, written by `ml campaign report`), per action the total
 // incremental profit estimate and its 95% bounds, and action="all" for the campaign's sum. A scrape
 // never waits for the database: it shows the last read, and starts a new read when that is older
-// than `maxAgeMs` (so the figures lag a report by at most one scrape interval).
+// than `maxAgeMs` (so the figures lag a report by at most one scrape interval). Only campaigns
+// reported within `maxReportAgeDays` (default 30), at most `maxCampaigns` (default 50) of them,
+// the most recently reported: a finished campaign's series end, and their number stays bounded
+// (every stored campaign was exported for good, up to 200).
 import type { ActionResult, CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
 import { latestCampaignResults } from "@pp/shared/campaigns/campaign-results-store.ts";
 import type { Logger } from "@pp/shared/logging/logger.ts";
@@ -40,7 +43,13 @@ function seriesOf(results: readonly CampaignResult[]): Series {
 export function campaignMetrics(
   registry: MetricsRegistry,
   database: DatabaseProvider,
-  options: { logger?: Logger; maxAgeMs?: number; now?: () => number } = {},
+  options: {
+    logger?: Logger;
+    maxAgeMs?: number;
+    now?: () => number;
+    maxReportAgeDays?: number;
+    maxCampaigns?: number;
+  } = {},
 ): CampaignMetrics {
   const gauge = registry.gauge({
     name: "campaign_incremental_profit",
@@ -49,6 +58,8 @@ export function campaignMetrics(
   });
   const maxAgeMs = options.maxAgeMs ?? 15_000;
   const now = options.now ?? (() => Date.now());
+  const maxReportAgeMs = (options.maxReportAgeDays ?? 30) * 86_400_000;
+  const maxCampaigns = options.maxCampaigns ?? 50;
   let series: Series = [];
   let readAt = Number.NEGATIVE_INFINITY;
   let reading: Promise<void> | null = null;
@@ -57,7 +68,8 @@ export function campaignMetrics(
     if (!reading) {
       reading = (async () => {
         try {
-          const rows = await latestCampaignResults(await database());
+          const since = new Date(now() - maxReportAgeMs);
+          const rows = await latestCampaignResults(await database(), maxCampaigns, since);
           series = seriesOf(rows.map((r) => r.result as unknown as CampaignResult));
         } catch (err) {
           options.logger?.debug("campaign metrics not refreshed", { error: String(err) });
