@@ -402,6 +402,26 @@ describe("POST /decision/batch", () => {
     expect(await logRowsOf("c-19")).toHaveLength(0);
   });
 
+  test("one customer listed in NFC and NFD is listed twice: a 400 naming the repeat", async () => {
+    // "José" composed and decomposed (as macOS writes it) is one customer to /forecast, the
+    // campaign split and erasure: both were selected, each paid out of the budget.
+    const nfc = "José Müller 7".normalize("NFC");
+    const summary = customers[3]?.summary;
+    const twice = [{ id: nfc, summary }, { id: "c-17" }, { id: nfc.normalize("NFD"), summary }];
+    const res = await post("/decision/batch", { customers: twice, horizon, actions, budget: 20 });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as {
+      error: { details: Array<{ path: string; message: string }> };
+    };
+    expect(body.error.details).toEqual([
+      {
+        path: "customers.2.id",
+        message: `duplicate customer id "${nfc.normalize("NFD")}": customers.0 in another Unicode spelling (composed/decomposed), the same customer`,
+      },
+    ]);
+    expect(await logRowsOf(nfc)).toHaveLength(0);
+  });
+
   test("more than 10,000 customers or a negative budget is a 400", async () => {
     const many = Array.from({ length: 10_001 }, (_, i) => ({ id: `m${i}` }));
     const res = await post("/decision/batch", { customers: many, horizon, actions, budget: -1 });

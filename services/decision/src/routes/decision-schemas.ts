@@ -1,7 +1,7 @@
 // Request bodies of POST /decision and POST /decision/batch (zod; errors name the field).
 
 import { CAMPAIGN_ID_PATTERN, CAMPAIGN_ID_RULE } from "@pp/shared/campaigns/campaign-id.ts";
-import { MAX_AMOUNT } from "@pp/shared/contracts/forecast-request.ts";
+import { MAX_AMOUNT, nfcCustomerId } from "@pp/shared/contracts/forecast-request.ts";
 import { actionIdSchema } from "@pp/shared/policy/action-id.ts";
 import { upliftSchema } from "@pp/shared/policy/policy-definition.ts";
 import * as z from "zod";
@@ -30,19 +30,28 @@ export const actionSchema = z.strictObject({
   margin: amount,
 });
 
-/** Each id once: a repeat is an issue at its place (an action listed twice, a customer twice). */
+/**
+ * Each id once: a repeat is an issue at its place (an action listed twice, a customer twice).
+ * With `key`, ids of one key are one (a customer id's NFC and NFD spellings).
+ */
 const distinctIds =
-  (what: string) => (items: ReadonlyArray<{ id: string }>, ctx: z.RefinementCtx) => {
-    const seen = new Set<string>();
+  (what: string, key: (id: string) => string = (id) => id) =>
+  (items: ReadonlyArray<{ id: string }>, ctx: z.RefinementCtx) => {
+    const seen = new Map<string, number>();
     items.forEach((item, i) => {
-      if (seen.has(item.id)) {
+      const k = key(item.id);
+      const first = seen.get(k);
+      if (first !== undefined) {
+        const spelling =
+          items[first]?.id === item.id
+            ? ""
+            : `: ${what}s.${first} in another Unicode spelling (composed/decomposed), the same ${what}`;
         ctx.addIssue({
           code: "custom",
           path: [i, "id"],
-          message: `duplicate ${what} id "${item.id}"`,
+          message: `duplicate ${what} id "${item.id}"${spelling}`,
         });
-      }
-      seen.add(item.id);
+      } else seen.set(k, i);
     });
   };
 
@@ -102,8 +111,9 @@ export const batchRequestSchema = z
       .array(loggableCustomer)
       .min(1, { error: "at least one customer" })
       .max(MAX_BATCH_CUSTOMERS, { error: `at most ${MAX_BATCH_CUSTOMERS} customers` })
-      // Each customer gets at most one action: listed twice, they were selected (and paid) twice.
-      .superRefine(distinctIds("customer")),
+      // Each customer gets at most one action: listed twice, they were selected (and paid) twice;
+      // "José" composed and decomposed too, one customer to /forecast and the campaign split.
+      .superRefine(distinctIds("customer", nfcCustomerId)),
     horizon: horizonSchema,
     // .min, not a refine: the document's minItems comes from it (a refine does not show there).
     actions: actionsSchema,
