@@ -56,14 +56,27 @@ export class DecisionLogRepository {
 
   /**
    * Decisions about one customer, newest first: of every spelling of its id (as given, NFC, NFD),
-   * as eraseCustomer erases them; the spelling sent only listed none of "José" logged decomposed.
+   * and once a version ignores letter case every case of them, as eraseCustomer erases them; the
+   * spelling sent only listed none of "José" logged decomposed, nor of user@x.org for User@X.org.
    */
-  findByCustomer(customerId: string, query: DecisionQuery = {}): Promise<DecisionLogRow[]> {
+  async findByCustomer(customerId: string, query: DecisionQuery = {}): Promise<DecisionLogRow[]> {
     const limit = Math.min(Math.max(1, Math.trunc(query.limit ?? 100)), 10_000);
+    const spellings = customerIdSpellings(customerId);
+    const anyCase = await this.idsAnyCase();
+    const ids = JSON.stringify(spellings);
+    const given = sql`(select lower(t.id) from jsonb_array_elements_text(${ids}::jsonb) as t(id))`;
     return this.db
       .select()
       .from(decisionLog)
-      .where(and(inArray(decisionLog.customerId, customerIdSpellings(customerId)), pageEnd(query)))
+      .where(
+        and(
+          // A scan in any case (no index on lower(customer_id)), as the erasure's.
+          anyCase
+            ? sql`lower(${decisionLog.customerId}) in ${given}`
+            : inArray(decisionLog.customerId, spellings),
+          pageEnd(query),
+        ),
+      )
       .orderBy(desc(decisionLog.decidedAt), desc(decisionLog.decisionId))
       .limit(limit);
   }
@@ -124,9 +137,14 @@ export class DecisionLogRepository {
     return { control, treated, since };
   }
 
-  /** Rows about one customer (every spelling of its id) that were refused and parked, oldest first. */
-  deadLettersOfCustomer(customerId: string): Promise<DecisionLogDeadLetterRow[]> {
-    return parkedRowsOf(this.db, customerIdSpellings(customerId));
+  /** Rows about one customer (its ids as findByCustomer's) that were refused and parked, oldest first. */
+  async deadLettersOfCustomer(customerId: string): Promise<DecisionLogDeadLetterRow[]> {
+    return parkedRowsOf(this.db, customerIdSpellings(customerId), await this.idsAnyCase());
+  }
+
+  /** Whether a version was trained with --ignore-id-case: then ids of any letter case are one. */
+  private async idsAnyCase(): Promise<boolean> {
+    return (await lowerCasedVersionIds(this.db)).length > 0;
   }
 
   /**

@@ -554,7 +554,7 @@ export async function allVersionIds(tx: Transaction): Promise<number[]> {
 }
 
 /** Versions whose customer ids were stored lower-cased (`ml train --ignore-id-case`). */
-export async function lowerCasedVersionIds(tx: Transaction): Promise<number[]> {
+export async function lowerCasedVersionIds(tx: Database | Transaction): Promise<number[]> {
   const rows = await tx
     .select({ id: modelVersions.id })
     .from(modelVersions)

@@ -160,7 +160,7 @@ export const adminOperations: OperationSpec[] = [
     summary:
       "What the decision log holds about one customer: decisions (newest first) and parked rows",
     description:
-      'Of the id\'s NFC and NFD spellings too ("José" composed and decomposed), as the erasure. Pages of `limit` decisions; `next_page` holds the `before` and `before_id` of the next page (null on the last).',
+      'Of the id\'s NFC and NFD spellings too ("José" composed and decomposed), and of every letter case once a version was trained with --ignore-id-case, as the erasure. Pages of `limit` decisions; `next_page` holds the `before` and `before_id` of the next page (null on the last).',
     params: customerParams,
     query: customerDecisionsQuery,
     responses: {
