@@ -71,6 +71,8 @@ export async function readCampaignDecisions(
   switched: number;
   /** Customers logged in both groups: left out of `decisions` (of both arms). */
   switchedCustomers: number;
+  /** Of them, those logged under a decomposed (non-NFC) id: split on the id as sent before. */
+  switchedDecomposed: number;
   /** Decisions on or after day `before`, left out; and the day of the last decision read. */
   late: number;
   lastDay: number;
@@ -83,6 +85,7 @@ export async function readCampaignDecisions(
   // control share changed between decisions (campaigns started before shares were pinned).
   let switched = 0;
   const switchedIds = new Set<string>();
+  const decomposed = new Set<string>();
   let late = 0;
   let lastDay = Number.NEGATIVE_INFINITY;
   for (const row of rows) {
@@ -96,6 +99,7 @@ export async function readCampaignDecisions(
     const id = nfcCustomerId(row.customerId);
     // Lower-cased as the log readers do ("İ" is "i", every "Σ" "σ"), to meet their purchases.
     const customerId = options.ignoreIdCase ? lowerCaseCustomerId(id) : id;
+    if (id !== row.customerId) decomposed.add(customerId);
     const contacted = row.wouldHave !== null && row.wouldHave !== "none";
     const i = position.get(customerId);
     const earlier = i === undefined ? undefined : decisions[i];
@@ -127,6 +131,7 @@ export async function readCampaignDecisions(
     repeats: rows.length - late - decisions.length,
     switched,
     switchedCustomers: switchedIds.size,
+    switchedDecomposed: [...switchedIds].filter((id) => decomposed.has(id)).length,
     late,
     lastDay,
   };

@@ -68,3 +68,36 @@ test("customers in both groups under a pinned share: left out of both arms, the 
   expect(note).toContain("left out of both arms");
   expect(note).not.toContain("the control share changed");
 });
+
+test("a customer in both groups under two Unicode spellings: the note names the spelling, not a secret", async () => {
+  const shares = new CampaignShares(
+    async () => db.handle.db,
+    new ControlAssignment("s-0123456789"),
+  );
+  await shares.pin("spelled", 0.5, FIRST);
+  const at = (customer: string, when: Date, group: "treated" | "control") =>
+    campaignDecisionRow(customer, when, { id: "spelled", group });
+  const jose = "José".normalize("NFC");
+  // Split on the id as sent (before 2026-12-06), "José" composed and decomposed fell apart.
+  await new DecisionLogRepository(db.handle.db).insertMany([
+    at("t1", FIRST, "treated"),
+    at("k1", FIRST, "control"),
+    at(jose, FIRST, "treated"),
+    at(jose.normalize("NFD"), LATER, "control"),
+  ]);
+  const csv = join(dir, "tx-spelled.csv");
+  writeFileSync(csv, "customer_id,date,amount\nt1,1997-10-10,20\nk1,1997-10-11,20\n");
+  const result = await runCampaignReport({
+    db: db.handle.db,
+    campaign: "spelled",
+    data: csv,
+    format: "csv",
+    windowEnd: "1997-12-01",
+    print: () => {},
+  });
+  const note = result.notes.find((n) => n.includes("other group"));
+  expect(note).toContain("1 later decisions put 1 customers in the other group");
+  expect(note).toContain("1 of them logged with a decomposed id");
+  expect(note).not.toContain("another CAMPAIGN_SECRET");
+  expect(note).toContain("left out of both arms");
+});

@@ -47,22 +47,34 @@ export interface CampaignReportOptions {
 /**
  * Customers logged in both groups, and why: a pinned share cannot change, so they were decided
  * under another CAMPAIGN_SECRET (the report blamed "the control share changed", share pinned at
- * 0.5, when a replica under another secret had put 96 of 200 customers in both groups).
+ * 0.5, when a replica under another secret had put 96 of 200 customers in both groups), or they
+ * were logged under a decomposed id, split on the id as sent before 2026-12-06 (the note blamed
+ * the secret for "José" sent composed and decomposed).
  */
 async function switchedNote(
   db: Database,
   campaign: string,
-  decisions: number,
-  customers: number,
+  switched: { decisions: number; customers: number; decomposed: number },
 ): Promise<string> {
+  const { decisions, customers, decomposed } = switched;
   const pinned = await storedCampaignShare(db, campaign);
-  const cause = pinned
+  const secretCause = pinned
     ? `the campaign's control share is pinned at ${pinned.share} since ${pinned.startedAt.toISOString()} ` +
       "and did not change: they were decided under another CAMPAIGN_SECRET (a replica or ml simulate " +
       "configured apart; set the same secret everywhere). Only a campaign started before shares were " +
       "pinned (2026-12-05) can also have changed its share"
     : "the campaign has no pinned share: its control share changed between decisions, or they were " +
       "decided under another CAMPAIGN_SECRET";
+  const spellingCause =
+    `${decomposed} of them logged with a decomposed id (NFD, as macOS writes "José"): until ` +
+    "2026-12-06 the split hashed the id as sent, so a customer sent composed and decomposed, or " +
+    "decomposed before and after that change, could land in both groups";
+  const cause =
+    decomposed === 0
+      ? secretCause
+      : decomposed === customers
+        ? spellingCause
+        : `${spellingCause}; for the other ${customers - decomposed}, ${secretCause}`;
   return (
     `${decisions} later decisions put ${customers} customers in the other group than their first ` +
     `decision: ${cause}. These ${customers} customers are left out of both arms (held out and ` +
@@ -114,7 +126,7 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
   // Decisions on or after the window's last day are read as not made: a customer decided then
   // had no day to buy in (counted, the treated paid their cost against no purchases), and one
   // answered none in the window and contacted after it left the groups (1,229 of 20,000).
-  const { decisions, repeats, switched, switchedCustomers, late } =
+  const { decisions, repeats, switched, switchedCustomers, switchedDecomposed, late } =
     all.lastDay >= endDay
       ? await readCampaignDecisions(o.db, o.campaign, { ...readOptions, before: endDay })
       : all;
@@ -136,7 +148,14 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
           : ""),
     );
   }
-  if (switched > 0) notes.push(await switchedNote(o.db, o.campaign, switched, switchedCustomers));
+  if (switched > 0) {
+    const counts = {
+      decisions: switched,
+      customers: switchedCustomers,
+      decomposed: switchedDecomposed,
+    };
+    notes.push(await switchedNote(o.db, o.campaign, counts));
+  }
   notes.push(...coverageNotes(joined.coverage, measured, endDay));
   const gap = logEndGap(lastDay, endDay);
   if (gap !== null) {
