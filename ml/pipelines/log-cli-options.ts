@@ -124,6 +124,10 @@ export function addLogInputOptions(command: Command): Command {
       ).choices(["line", "order"]),
     )
     .option(
+      "--payment-col <name>",
+      "with --amount-per order: column telling an order's payments apart (payment_sequential), so two equal payments are both read",
+    )
+    .option(
       "--ignore-id-case",
       "customer ids compared without case and read lower-cased (e-mail addresses as customers typed them)",
     )
@@ -158,6 +162,7 @@ export function logInputFromCli(o: Record<string, unknown>): {
   const columns = {
     ...(str("priceCol") ? { price: str("priceCol") as string } : {}),
     ...(str("orderCol") ? { order: str("orderCol") as string } : {}),
+    ...(str("paymentCol") ? { payment: str("paymentCol") as string } : {}),
     ...(keep ? { keepBy: keep.column } : {}),
     ...(drop ? { dropBy: drop.column } : {}),
     ...(marked ? { returnBy: marked.column } : {}),

@@ -16,6 +16,7 @@ export const ROLE_OPTION: Record<keyof LogColumns, string> = {
   keepBy: "--keep-rows",
   dropBy: "--drop-rows",
   returnBy: "--return-rows",
+  payment: "--payment-col",
 };
 
 /** A name without case, spaces, underscores, hyphens or dots: "Customer ID" → "customerid". */

@@ -75,6 +75,11 @@ export interface LogColumns {
    * point-of-sale export's Type=Return rows, written positive).
    */
   returnBy?: string;
+  /**
+   * With amountPer "order": the column telling an order's payments apart (Olist's
+   * payment_sequential), so two payments of one value (voucher 50.00 + card 50.00) are both read.
+   */
+  payment?: string;
 }
 
 export interface LogInput {

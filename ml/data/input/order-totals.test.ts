@@ -236,3 +236,70 @@ test("one row per unit (tickets) with --order-col: read line by line and warned 
   );
   expect(error).toBeInstanceOf(InputError);
 });
+
+// An Olist items ⋈ payments join writes each payment once per item. An order paid in two equal
+// payments (voucher 50.00 + card 50.00) wrote 50 twice and was read as 50, one payment dropped.
+const SPLIT = [
+  "order_id,customer,date,order_item_id,payment_sequential,payment_value",
+  // a: one item, two payments of 50 (truth 100)
+  "a,c1,2023-01-01,1,1,50",
+  "a,c1,2023-01-01,1,2,50",
+  // b: two items, two payments of 50: 4 rows (truth 100)
+  "b,c2,2023-01-02,1,1,50",
+  "b,c2,2023-01-02,1,2,50",
+  "b,c2,2023-01-02,2,1,50",
+  "b,c2,2023-01-02,2,2,50",
+  // c: one item, payments 50, 50 and 30 (truth 130)
+  "c,c3,2023-01-03,1,1,50",
+  "c,c3,2023-01-03,1,2,50",
+  "c,c3,2023-01-03,1,3,30",
+  // d: two items, one payment of 80 (truth 80)
+  "d,c4,2023-01-04,1,1,80",
+  "d,c4,2023-01-04,2,1,80",
+].join("\n");
+const SPLIT_COLUMNS = {
+  customerId: "customer",
+  date: "date",
+  amount: "payment_value",
+  order: "order_id",
+};
+
+test("--amount-per order: split payments of equal value are each read, told apart by --payment-col", async () => {
+  const paid = await read(file(SPLIT), {
+    columns: { ...SPLIT_COLUMNS, payment: "payment_sequential" },
+    amountPer: "order",
+  } as never);
+  expect(purchaseDays(paid.log)).toEqual([
+    "c1 2023-01-01 100",
+    "c2 2023-01-02 100",
+    "c3 2023-01-03 130",
+    "c4 2023-01-04 80",
+  ]);
+  expect(paid.quality.order_amounts_read_once).toBe(3); // b's second item's two, d's second
+  const alone = await failure(
+    read(file(SPLIT), { columns: { ...SPLIT_COLUMNS, payment: "payment_sequential" } } as never),
+  );
+  expect(alone?.message).toContain("--payment-col needs --amount-per order");
+});
+
+test("--amount-per order without --payment-col: an amount written more often than its order's others is several payments", async () => {
+  // Each payment is written once per item: an amount written twice as often as another is two
+  // payments of that value (c: 50, 50 and 30 on one item). One amount alone is read once (a, b
+  // ambiguous: a total repeated per item, as WooCommerce's; --payment-col tells).
+  const paid = await read(file(SPLIT), { columns: SPLIT_COLUMNS, amountPer: "order" });
+  expect(purchaseDays(paid.log)).toEqual([
+    "c1 2023-01-01 50",
+    "c2 2023-01-02 50",
+    "c3 2023-01-03 130",
+    "c4 2023-01-04 80",
+  ]);
+});
+
+test("--payment-col reaches the reader from the command line", () => {
+  const program = addTransactionLogOptions(new Command(), "log");
+  program.parse(
+    ["--data", "x.csv", "--order-col", "id", "--amount-per", "order", "--payment-col", "seq"],
+    { from: "user" },
+  );
+  expect(transactionLogFromCli(program.opts()).log?.columns?.payment).toBe("seq");
+});

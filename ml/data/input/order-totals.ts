@@ -133,16 +133,32 @@ function repeatedTotalHint(names: string[]): string {
 
 /**
  * --amount-per order: of an order's lines carrying the same amount, the first keeps it and the
- * others count 0 (they stay purchase lines: their quantities count). An order whose lines carry
- * several amounts (an items ⋈ payments join of an order paid by voucher and card) counts each
- * once. Returns how many purchase lines had an amount read on another line.
+ * others count 0 (they stay purchase lines: their quantities count). An items ⋈ payments join
+ * writes each payment once per item, so an amount is written (items × its payments) times: an
+ * order's amounts are each read (times written / the greatest common divisor of those counts)
+ * times — voucher 50 + card 50 + card 30 on one item is 130, not 80. An order whose one amount
+ * is written on every line is read once (a total repeated per item, WooCommerce's): two equal
+ * payments alone look the same, and only `byPayment` (--payment-col, a payment_sequential
+ * column in table lines as payment_id) tells them apart, each payment read once. Returns how many
+ * purchase lines had an amount read on another line.
  */
-export async function orderTotalsOnce(connection: DuckDBConnection): Promise<number> {
+export async function orderTotalsOnce(
+  connection: DuckDBConnection,
+  byPayment = false,
+): Promise<number> {
+  const each = `customer_id, order_id, amount, is_return${byPayment ? ", payment_id" : ""}`;
   await connection.run(
-    `CREATE OR REPLACE TEMP TABLE repeated_totals AS SELECT r, counted FROM (
-       SELECT rowid AS r, amount <> 0 AND NOT is_return AS counted,
-         row_number() OVER (PARTITION BY customer_id, order_id, amount, is_return ORDER BY rowid) AS k
-       FROM lines WHERE reason IS NULL AND order_id IS NOT NULL) AS t WHERE k > 1`,
+    `CREATE OR REPLACE TEMP TABLE repeated_totals AS
+     WITH t AS (SELECT rowid AS r, ${each},
+         amount <> 0 AND NOT is_return AS counted,
+         row_number() OVER (PARTITION BY ${each} ORDER BY rowid) AS k,
+         count(*) OVER (PARTITION BY ${each}) AS c
+       FROM lines WHERE reason IS NULL AND order_id IS NOT NULL),
+     g AS (SELECT customer_id, order_id, is_return,
+         list_reduce(list(c), lambda x, y: gcd(x, y)) AS items
+       FROM (SELECT DISTINCT ${each}, c FROM t) AS v GROUP BY customer_id, order_id, is_return)
+     SELECT r, counted FROM t JOIN g USING (customer_id, order_id, is_return)
+     WHERE k > c // items`,
   );
   await connection.run(
     "UPDATE lines SET amount = 0 WHERE rowid IN (SELECT r FROM repeated_totals)",

@@ -441,6 +441,13 @@ async function buildLines(connection: DuckDBConnection, input: LogInput, second:
       { hint: "pass --order-col naming the order id column, or leave --amount-per out" },
     );
   }
+  if (columns.payment !== undefined && input.amountPer !== "order") {
+    throw new InputError(
+      columns.payment,
+      "--payment-col needs --amount-per order (it tells an order's payments apart, each read once)",
+      { hint: "pass --amount-per order with --order-col, or leave --payment-col out" },
+    );
+  }
   if (columns.price === undefined && columns.amount === undefined && !input.noAmount) {
     throw new InputError(
       undefined,
@@ -647,7 +654,8 @@ async function settleOrderLines(
   );
   if (Number(missing?.n) > 0) await connection.run(amountOnAnotherLineSql());
   if (input.amountPer === "order") {
-    return { undated, once: await orderTotalsOnce(connection), repeated: null };
+    const once = await orderTotalsOnce(connection, columns.payment !== undefined);
+    return { undated, once, repeated: null };
   }
   if (input.amountPer === "line") return { undated, ...none };
   const read = { column: columns.amount, order: columns.order };

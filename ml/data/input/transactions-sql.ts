@@ -324,6 +324,9 @@ export function linesSql(options: LinesSqlOptions): string {
     `${columnText(columns.date)} AS date_text`,
     `${columns.order ? columnText(columns.order) : "CAST(NULL AS VARCHAR)"} AS order_id`,
   ];
+  // --payment-col (with --amount-per order): which of an order's payments a line carries.
+  const payment = columns.payment ? ", payment_id" : "";
+  if (columns.payment) typed.push(`${columnText(columns.payment)} AS payment_id`);
   const passes = filterPassSql(options);
   const filtered = passes.length > 0;
   typed.push(...passes.map((p, i) => `${p} AS pass_${i}`));
@@ -372,7 +375,7 @@ export function linesSql(options: LinesSqlOptions): string {
       : "") +
     passes.map((_, i) => `, pass_${i}`).join("");
   return `CREATE OR REPLACE TABLE lines AS
-SELECT customer_id, day, ${amount} AS amount, ${quantity} AS quantity, order_id,
+SELECT customer_id, day, ${amount} AS amount, ${quantity} AS quantity, order_id${payment},
   ${reasonSql(filtered)} AS reason,
   (${amount} < 0 OR ${quantity} < 0 ${cancelled} ${marked === null ? "" : "OR marked_return"}) AS is_return${settledByOrder}, id_as_written,
   ${unread.join(",\n  ")}
