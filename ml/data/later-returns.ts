@@ -38,14 +38,17 @@ export interface LaterReturns {
 const AS_READ = Number.POSITIVE_INFINITY;
 
 /**
- * Day j's spend as known at `cutoff`: netted by the returns made by then, or null when the returns
- * made by some date up to it cancel it in full (netReturnsSql's rule: they equal its spend, name
- * its orders or were made that day, and take back all its items). Returns after that date do not
+ * Day j's spend as known at `cutoff`: netted by the returns made by then, or null when they cancel
+ * it in full (netReturnsSql's rule: those naming its orders made by some date up to it, or those
+ * made that day, equal its spend and take back all its items). Returns after that date do not
  * bring it back: they are beyond the purchases netted against, as in the log as read.
  */
 function spendAt(later: LaterReturns, j: number, cutoff: number): number | null {
   const bought = later.bought[j]!;
-  const so = { value: 0, quantity: 0, byOrder: true, sameDay: true };
+  const items = later.items[j]!;
+  const all = { value: 0, quantity: 0 };
+  const byOrder = { value: 0, quantity: 0 };
+  const sameDay = { value: 0, quantity: 0 };
   const end = later.start[j + 1]!;
   let known = 0;
   // The returns of a day are ordered by the day they were made.
@@ -53,24 +56,26 @@ function spendAt(later: LaterReturns, j: number, cutoff: number): number | null 
     const on = later.returnedOn[r]!;
     if (on > cutoff) break;
     known++;
-    so.value += later.value[r]!;
-    so.quantity += later.quantity[r]!;
-    so.byOrder &&= later.byOrder[r] === 1;
-    so.sameDay &&= on === later.day[j];
+    const sums = [all];
+    if (later.byOrder[r] === 1) sums.push(byOrder);
+    if (on === later.day[j]) sums.push(sameDay);
+    for (const s of sums) {
+      s.value += later.value[r]!;
+      s.quantity += later.quantity[r]!;
+    }
     const lastOfDate = r + 1 === end || later.returnedOn[r + 1] !== on;
-    if (lastOfDate && cancelsInFull(so, bought, later.items[j]!)) return null;
+    if (
+      lastOfDate &&
+      (cancelsInFull(byOrder, bought, items) || cancelsInFull(sameDay, bought, items))
+    )
+      return null;
   }
-  return known === 0 ? bought : Math.max(bought - so.value, 0);
+  return known === 0 ? bought : Math.max(bought - all.value, 0);
 }
 
 /** True when returns so far (`so`) cancel a day that bought `bought` in `items` items in full. */
-function cancelsInFull(
-  so: { value: number; quantity: number; byOrder: boolean; sameDay: boolean },
-  bought: number,
-  items: number,
-): boolean {
-  const whole = Math.abs(so.value - bought) <= bought * 1e-9 && so.quantity >= items;
-  return bought > 0 && (so.byOrder || so.sameDay) && whole;
+function cancelsInFull(so: { value: number; quantity: number }, bought: number, items: number) {
+  return bought > 0 && Math.abs(so.value - bought) <= bought * 1e-9 && so.quantity >= items;
 }
 
 /** True when day j's returns made by cutoff `a` are not those made by cutoff `b`. */

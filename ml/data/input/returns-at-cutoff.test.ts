@@ -208,3 +208,52 @@ test("with orders: a day cancelled by its order stays cancelled whatever returns
     expect(purchaseDays(laterReturns.knownAt(log, isoDateToDay(cutoff)))).toEqual(bought);
   }
 });
+
+// A return of no known order netted into a day that other returns cancel in full (its order's,
+// or the same day's) had its value added to theirs: the sum no longer equalled the day's spend,
+// and the cancelled day stayed a purchase of spend 0 while the purchase the return undid kept
+// its full spend. It is now netted against the customer's latest purchase day that stands.
+test("an unmatched return does not keep a cancelled day alive: it nets against a day that stands", async () => {
+  const text = [
+    "order,customer,day,qty,price",
+    "o0,x,2020-01-01,1,40",
+    "o1,x,2020-01-02,1,25",
+    "R9,x,2020-01-02,-1,10", // no known order, sorted before the cancelling line
+    "Co1,x,2020-01-02,-1,25", // cancels order 1 the same day
+    "o2,w,2020-01-01,1,40",
+    "o3,w,2020-01-02,1,25",
+    "R8,w,2020-01-03,-1,10", // no known order, made before order 3 is cancelled
+    "Co3,w,2020-01-05,-1,25", // cancels order 3 by its id
+    "o4,w,2020-01-09,1,5",
+  ].join("\n");
+  const { log, quality } = await read(file(text), { columns: ORDER_COLUMNS, cancelPattern: "^C" });
+  // The truth: x bought 40 on Jan 1 and returned 10 of it; w the same, and 5 on Jan 9.
+  const truth = ["w 2020-01-01 30", "w 2020-01-09 5", "x 2020-01-01 30"];
+  expect(purchaseDays(log)).toEqual(truth);
+  expect(quality.returns).toMatchObject({ cancelled_purchase_days: 2 });
+  const at = (cutoff: string) => purchaseDays(laterReturns.knownAt(log, isoDateToDay(cutoff)));
+  // Known at a cutoff: w's order 3 stands until Jan 5 (spend 40 + 25 − 10 by Jan 3).
+  expect(at("2020-01-02")).toEqual(["w 2020-01-01 40", "w 2020-01-02 25", ...truth.slice(1)]);
+  expect(at("2020-01-04")).toEqual(["w 2020-01-01 30", "w 2020-01-02 25", ...truth.slice(1)]);
+  for (const cutoff of ["2020-01-05", "2020-01-06", "2020-01-09"])
+    expect(at(cutoff)).toEqual(truth);
+});
+
+test("without orders: a return made before a customer's first purchase does not keep a day cancelled that day alive", async () => {
+  const text = [
+    "customer_id,date,amount",
+    "y,2020-01-01,-10", // before any purchase of y: something bought before the log
+    "y,2020-01-02,25",
+    "y,2020-01-02,-25", // cancels Jan 2 the same day
+    "z,2020-01-02,5",
+  ].join("\n");
+  const { log, quality } = await read(file(text));
+  expect(purchaseDays(log)).toEqual(["z 2020-01-02 5"]);
+  expect(quality.returns).toMatchObject({ cancelled_purchase_days: 1 });
+  expect(quality.customers_in_log).toBe(1);
+  for (const cutoff of ["2020-01-01", "2020-01-02", "2020-01-03"]) {
+    expect(purchaseDays(laterReturns.knownAt(log, isoDateToDay(cutoff)))).toEqual([
+      "z 2020-01-02 5",
+    ]);
+  }
+});

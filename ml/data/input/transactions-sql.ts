@@ -439,10 +439,11 @@ export function amountOnAnotherLineSql(): string {
 
 /**
  * Returns matched to a purchase day (by order, else same customer); then subtracted, floor 0. A
- * day its returns cancel in full is then no purchase at all: those made by some date equal its
- * spend and name its orders or were made that day (a cancellation: Online Retail's `C…`
- * invoices); returns after that date do not bring it back. Any other return only lowers the
- * spend of the day it is netted against (without an order, which purchase it undoes is a guess).
+ * day its returns cancel in full is then no purchase at all: those naming its orders made by some
+ * date, or those made that day, equal its spend (a cancellation: Online Retail's `C…` invoices);
+ * returns after that date do not bring it back. Any other return only lowers the spend of the day
+ * it is netted against: without an order, which purchase it undoes is a guess, the latest on or
+ * before it that is not cancelled.
  * Netted with hindsight, whatever the cutoff: table later_returns keeps what a summary at an
  * earlier one must undo (knownAt).
  */
@@ -457,7 +458,7 @@ export function netReturnsSql(byOrder: boolean, cancelPattern: string | undefine
        ON o.customer_id = r.customer_id AND o.order_id = r.original`
     : "LEFT JOIN (SELECT NULL AS day) AS o ON false";
   return [
-    `CREATE OR REPLACE TABLE return_targets AS
+    `CREATE OR REPLACE TEMP TABLE return_matches AS
      SELECT r.customer_id, r.value, r.quantity, o.day IS NOT NULL AS by_order, r.day AS returned_on,
        coalesce(o.day,
          (SELECT max(p.day) FROM purchase_days AS p
@@ -467,36 +468,59 @@ export function netReturnsSql(byOrder: boolean, cancelPattern: string | undefine
              ${original} AS original
            FROM lines WHERE reason IS NULL AND is_return) AS r
      ${orderDay}`,
+    // Cancelled in full: returns netted against a day of positive spend equal it (to rounding:
+    // the same lines summed in another order) and take back all its items, either those naming
+    // its orders by some date or those made that day (a cancellation: Online Retail's `C…`
+    // invoices). A return of an earlier purchase made while buying something else rarely equals
+    // the new purchase; returns beyond a day's spend contradict it, and it stays a purchase, as a
+    // $0 day. With quantities, fewer items returned than bought leave a purchase (a free item kept
+    // when the paid line of its invoice was cancelled: Online Retail's $0 lines are purchases).
+    // Returns of its orders after the date it was cancelled by do not bring it back: they are
+    // beyond the purchases netted against (return_excess), as knownAt sees them at every cutoff.
+    // A return of no known order is no part of the sum (it had been: 25 bought and cancelled
+    // that day, with a −10 netted there too, stayed a purchase of spend 0).
+    `CREATE OR REPLACE TABLE cancelled_days AS
+     SELECT p.customer_id, p.day, bool_or(n.same_day) AS same_day
+     FROM purchase_days AS p JOIN (
+       SELECT customer_id, day, false AS same_day,
+         sum(value) OVER by_date AS value, sum(quantity) OVER by_date AS quantity
+       FROM return_matches WHERE day IS NOT NULL AND by_order
+       WINDOW by_date AS (PARTITION BY customer_id, day ORDER BY returned_on
+         RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+       UNION ALL
+       SELECT customer_id, day, true, sum(value), sum(quantity) FROM return_matches
+       WHERE returned_on = day GROUP BY customer_id, day) AS n
+       USING (customer_id, day)
+     WHERE p.amount > 0 AND abs(n.value - p.amount) <= p.amount * 1e-9
+       AND n.quantity >= p.quantity
+     GROUP BY p.customer_id, p.day`,
+    // A return of no known order that is no part of a day's cancellation is netted against the
+    // customer's latest purchase day on or before it that stands (else the first that stands;
+    // else it stays, beyond the cancelled day's spend): which purchase it undoes is a guess, and
+    // one cancelled in full is the wrong one.
+    `CREATE OR REPLACE TEMP TABLE standing_days AS
+     SELECT customer_id, day FROM purchase_days
+       SEMI JOIN (SELECT DISTINCT customer_id FROM cancelled_days) AS c USING (customer_id)
+       ANTI JOIN cancelled_days USING (customer_id, day)`,
+    `CREATE OR REPLACE TABLE return_targets AS
+     SELECT t.customer_id, t.value, t.quantity, t.by_order, t.returned_on,
+       CASE WHEN c.day IS NULL OR t.by_order OR (c.same_day AND t.returned_on = t.day) THEN t.day
+         ELSE coalesce(
+           (SELECT max(k.day) FROM standing_days AS k
+             WHERE k.customer_id = t.customer_id AND k.day <= t.returned_on),
+           (SELECT min(k.day) FROM standing_days AS k WHERE k.customer_id = t.customer_id),
+           t.day) END AS day
+     FROM return_matches AS t LEFT JOIN cancelled_days AS c USING (customer_id, day)`,
+    "DROP TABLE return_matches",
+    "DROP TABLE standing_days",
     `CREATE OR REPLACE TABLE return_netting AS
-     SELECT customer_id, day, sum(value) AS value, sum(quantity) AS quantity,
-       bool_and(by_order) AS by_order,
-       bool_and(returned_on = day) AS same_day
+     SELECT customer_id, day, sum(value) AS value, sum(quantity) AS quantity
      FROM return_targets WHERE day IS NOT NULL GROUP BY customer_id, day`,
     // What a day's returns exceed its purchases by is not subtracted (spend is never negative):
     // counted first, so the account can say so.
     `CREATE OR REPLACE TABLE return_excess AS
      SELECT coalesce(sum(greatest(n.value - p.amount, 0)), 0) AS value
      FROM return_netting AS n JOIN purchase_days AS p USING (customer_id, day)`,
-    // Cancelled in full: the returns netted against a day of positive spend by some date equal it
-    // (to rounding: the same lines summed in another order), and they name its orders or were made
-    // that day. A return of an earlier purchase made while buying something else rarely equals
-    // the new purchase; returns beyond a day's spend contradict it, and it stays a purchase, as a
-    // $0 day. With quantities, fewer items returned than bought leave a purchase (a free item kept
-    // when the paid line of its invoice was cancelled: Online Retail's $0 lines are purchases).
-    // Returns after the date it was cancelled by do not bring it back: they are beyond the
-    // purchases netted against (return_excess), as knownAt sees them at every cutoff.
-    `CREATE OR REPLACE TABLE cancelled_days AS
-     SELECT DISTINCT p.customer_id, p.day FROM purchase_days AS p JOIN (
-       SELECT customer_id, day,
-         sum(value) OVER by_date AS value, sum(quantity) OVER by_date AS quantity,
-         bool_and(by_order) OVER by_date AS by_order,
-         bool_and(returned_on = day) OVER by_date AS same_day
-       FROM return_targets WHERE day IS NOT NULL
-       WINDOW by_date AS (PARTITION BY customer_id, day ORDER BY returned_on
-         RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) AS n
-       USING (customer_id, day)
-     WHERE p.amount > 0 AND (n.by_order OR n.same_day)
-       AND abs(n.value - p.amount) <= p.amount * 1e-9 AND n.quantity >= p.quantity`,
     // Netting is done with hindsight: a day that a return made after it was netted into is kept
     // as bought, with all its returns, so that a summary at an earlier cutoff can undo the later
     // ones (LaterReturns).
