@@ -63,7 +63,7 @@ function rowFilter(value: string, previous: RowFilter | undefined): RowFilter {
 }
 
 export function addLogInputOptions(command: Command): Command {
-  return command
+  return addAmountOptions(command)
     .option("--table <name>", "with --data postgres://…: the table to read")
     .option("--query <sql>", "with --data postgres://…: the SELECT to read")
     .option("--delimiter <char>", "CSV delimiter (sniffed when omitted; 'tab' for TSV)")
@@ -111,6 +111,20 @@ export function addLogInputOptions(command: Command): Command {
       "rows whose column holds one of these values are returns, whatever their sign (a till's Type=Return rows written positive)",
       rowFilter,
     )
+    .option(
+      "--ignore-id-case",
+      "customer ids compared without case and read lower-cased (e-mail addresses as customers typed them)",
+    )
+    .addOption(
+      new Option("--returns <mode>", "returns: subtract from spend, or ignore")
+        .choices(["net", "drop"])
+        .default("net"),
+    );
+}
+
+/** How the amount column is read: its unit, what one amount is for, its marks and signs. */
+function addAmountOptions(command: Command): Command {
+  return command
     .addOption(
       new Option(
         "--amount-unit <unit>",
@@ -123,18 +137,15 @@ export function addLogInputOptions(command: Command): Command {
         "what one amount is for: line (each line's value, added up) or order (the order's total written on its lines, read once per order; needs --order-col)",
       ).choices(["line", "order"]),
     )
+    .addOption(
+      new Option(
+        "--credit-is <meaning>",
+        'what "CR" on an amount marks: return (a credit, a refund; "DR" a sale) or sale (a sales account\'s credits; "DR" a refund)',
+      ).choices(["sale", "return"]),
+    )
     .option(
       "--payment-col <name>",
       "with --amount-per order: column telling an order's payments apart (payment_sequential), so two equal payments are both read",
-    )
-    .option(
-      "--ignore-id-case",
-      "customer ids compared without case and read lower-cased (e-mail addresses as customers typed them)",
-    )
-    .addOption(
-      new Option("--returns <mode>", "returns: subtract from spend, or ignore")
-        .choices(["net", "drop"])
-        .default("net"),
     );
 }
 
@@ -185,6 +196,7 @@ export function logInputFromCli(o: Record<string, unknown>): {
       ...(o.ignoreIdCase === true ? { ignoreIdCase: true } : {}),
       ...(str("amountUnit") ? { amountUnit: str("amountUnit") as "minor" | "major" } : {}),
       ...(str("amountPer") ? { amountPer: str("amountPer") as "line" | "order" } : {}),
+      ...(str("creditIs") ? { creditIs: str("creditIs") as "sale" | "return" } : {}),
     },
   };
 }

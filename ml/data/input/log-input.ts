@@ -130,6 +130,13 @@ export interface LogInput {
    */
   amountPer?: "line" | "order";
   /**
+   * What "CR" marks on an amount (1.00 CR): `return`, a credit (a refund, negative; "DR" is a
+   * sale), the reading without it; `sale`, a shop's own sales account, whose sales are credits and
+   * refunds debits. Unset, a column that marks most amounts "CR", or "Cr" after a rupee amount
+   * (also a crore), is refused (credit-marks.ts).
+   */
+  creditIs?: "sale" | "return";
+  /**
    * Today, `YYYY-MM-DD` (default: the clock's). A row dated more than a day after it is a typo
    * (2091 for 2019), not a purchase: skipped as "date in the future". Kept in, it would move the
    * production model's as-of date decades ahead.

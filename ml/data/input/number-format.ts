@@ -38,7 +38,9 @@ const shape = (thousands: string, decimal: string) =>
 // An accounting credit: "CR" after the number or before it, in any case ("1.00 CR", "1.00cr",
 // "CR 1.00"; "$1.00 CR"), as bank statements and ledgers write a refund; "DR" (a debit) is the
 // plain amount. A code such as CRC (Costa Rica's colón) is no credit.
-const CREDIT = "(?i)^\\(?CR[^a-z]|[^a-z]CR\\)?$";
+export const CREDIT = "(?i)^\\(?CR[^a-z]|[^a-z]CR\\)?$";
+/** A debit, "DR" written as CREDIT's "CR": a refund where credits are sales (--credit-is sale). */
+const DEBIT = CREDIT.replaceAll("CR", "DR");
 
 const PATTERN: Record<Exclude<NumberFormat, "plain">, string> = {
   point: shape(",", "\\."),
@@ -51,15 +53,22 @@ const PATTERN: Record<Exclude<NumberFormat, "plain">, string> = {
  */
 const wholeDashSql = (text: string) => `regexp_replace(${text}, ',--?(\\D*)$', ',00\\1')`;
 
-/** SQL of `text` (trimmed VARCHAR) as a DOUBLE under the format; NULL when it does not fit. */
-export function numberExpression(written: string, format: NumberFormat): string {
+/**
+ * SQL of `text` (trimmed VARCHAR) as a DOUBLE under the format; NULL when it does not fit.
+ * `credit`: what "CR" marks (LogInput.creditIs): a refund (negative), or a sale ("DR" negative).
+ */
+export function numberExpression(
+  written: string,
+  format: NumberFormat,
+  credit: "sale" | "return" = "return",
+): string {
   if (format === "plain") return `TRY_CAST(${written} AS DOUBLE)`;
   const text = format === "comma" ? wholeDashSql(written) : written;
   const keep = format === "point" ? "[^0-9.]" : "[^0-9,]";
   let digits = `regexp_replace(${text}, '${keep}', '', 'g')`;
   if (format === "comma") digits = `replace(${digits}, ',', '.')`;
   const negative = `(${text} LIKE '(%)' OR ${text} LIKE '%-%' OR ${text} LIKE '%\u2212%'
-    OR regexp_matches(${text}, ${sqlString(CREDIT)}))`;
+    OR regexp_matches(${text}, ${sqlString(credit === "sale" ? DEBIT : CREDIT)}))`;
   // What the plain cast reads (1e3, .5) also reads under a decimal point, never under a comma.
   const otherwise = format === "point" ? `TRY_CAST(${text} AS DOUBLE)` : "NULL";
   return `CASE WHEN regexp_full_match(${text}, ${sqlString(PATTERN[format])})

@@ -12,6 +12,7 @@ import {
   type TransactionLog,
 } from "../transaction-log.ts";
 import { suggestedColumns } from "./column-suggestion.ts";
+import { failOnCreditMarks } from "./credit-marks.ts";
 import { currencyMix, failOnMixedCurrencySigns } from "./currency-mix.ts";
 import {
   caseVariantIds,
@@ -510,6 +511,7 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
           input.timezone !== undefined,
         ),
         numberFormats: numbers.byRole,
+        ...(input.creditIs ? { creditIs: input.creditIs } : {}),
         ...(input.amountUnit === "minor"
           ? { minorUnits: minorUnitsSql(currencyColumn(loaded.types, columns.amount)) }
           : {}),
@@ -619,6 +621,7 @@ async function failOnMixedNumbers(
     if (format === "plain" || columnName === undefined || role === "quantity") continue;
     const column = { column: sqlIdentifier(columnName), columnName };
     await failOnMixedCurrencySigns(connection, table, column, describe);
+    if (input.creditIs === undefined) await failOnCreditMarks(connection, table, column, describe);
   }
   if (input.decimalSeparator) return;
   for (const [role, format] of Object.entries(byRole) as Array<[NumericRole, NumberFormat]>) {

@@ -57,11 +57,11 @@ import { ZONE_NAME, zoneNamesSql } from "./zone-names.ts";
 const DATE_TYPES = /^(DATE|TIMESTAMP)/;
 
 /** SQL of a numeric column as DOUBLE, NULL when unreadable. */
-function number(column: string, format: NumberFormat): string {
+function number(column: string, format: NumberFormat, credit?: "sale" | "return"): string {
   // DuckDB's cast to DOUBLE skips surrounding blanks itself (and read_csv gives empty fields as
   // NULL); a CSV reader has typed a plain column already, which makes the cast free.
   if (format === "plain") return `TRY_CAST(${sqlIdentifier(column)} AS DOUBLE)`;
-  return numberExpression(columnText(column), format);
+  return numberExpression(columnText(column), format, credit);
 }
 
 // A numeric offset after a space, and a zone name after it: Rails' and Shopify's "2022-03-01
@@ -157,6 +157,8 @@ export interface LinesSqlOptions {
   minorUnits?: string;
   /** How each numeric role's column is written (plain when absent). */
   numberFormats?: Partial<Record<NumericRole, NumberFormat>>;
+  /** What "CR" on an amount marks (LogInput.creditIs). */
+  creditIs?: "sale" | "return";
   cancelPattern?: string;
   /** The header's column names: one in the date column is a header line (maybe reordered). */
   headerNames?: string[];
@@ -339,7 +341,7 @@ export function linesSql(options: LinesSqlOptions): string {
     if (c === undefined) continue;
     const format = options.numberFormats?.[role] ?? "plain";
     typed.push(
-      `${number(c, format)} AS ${role}_value`,
+      `${number(c, format, options.creditIs)} AS ${role}_value`,
       `${sqlIdentifier(c)} IS NOT NULL AS ${role}_present`,
     );
     // As written where a sniffed format did not read it (what failOnMixedNumberFormats looks at).
