@@ -144,6 +144,10 @@ function addAmountOptions(command: Command): Command {
       ).choices(["sale", "return"]),
     )
     .option(
+      "--sign-currency <code>",
+      'the currency a bare "$" (or ¥, kr) stands for when a column mixes it with codes, e.g. CAD',
+    )
+    .option(
       "--payment-col <name>",
       "with --amount-per order: column telling an order's payments apart (payment_sequential), so two equal payments are both read",
     );
@@ -197,6 +201,7 @@ export function logInputFromCli(o: Record<string, unknown>): {
       ...(str("amountUnit") ? { amountUnit: str("amountUnit") as "minor" | "major" } : {}),
       ...(str("amountPer") ? { amountPer: str("amountPer") as "line" | "order" } : {}),
       ...(str("creditIs") ? { creditIs: str("creditIs") as "sale" | "return" } : {}),
+      ...(str("signCurrency") ? { signCurrency: str("signCurrency") as string } : {}),
     },
   };
 }

@@ -1,6 +1,11 @@
 // Amounts in several currencies are summed as written: the read names the currencies of the first
 // rows and the --keep-rows that models one.
 import { expect, test } from "bun:test";
+import { Command } from "commander";
+import {
+  addTransactionLogOptions,
+  transactionLogFromCli,
+} from "../../pipelines/log-cli-options.ts";
 import { dataQualityTables } from "../../report/data-quality-section.ts";
 import {
   purchaseDays as days,
@@ -128,4 +133,39 @@ test("a currency's own sign and its code are one currency: A$ and AUD, ₺ and T
   // Other currencies still stop the read.
   const two = ["customer_id,date,amount", "a,2023-01-02,A$12.50", "b,2023-01-03,NZD 12.50"];
   expect(await failure(read(file(two.join("\n"))))).toBeInstanceOf(InputError);
+});
+
+// A bare "$" is the sign of the Canadian, Australian, … dollar too: a Canadian shop writing
+// "$25.00" and "CAD 10.00" holds one currency. The read still stops (a US shop may write its
+// own dollars bare and Canadian orders by code), but says so and what to pass.
+test('a bare "$" with a dollar code: the error says "$" may be that dollar, and --sign-currency reads it so', async () => {
+  const text = [
+    "customer_id,date,amount",
+    "a,2023-01-02,$25.00",
+    "a,2023-01-05,CAD 10.00",
+    "b,2023-01-03,$5.00",
+  ].join("\n");
+  const error = await failure(read(file(text)));
+  expect(error?.message).toStartWith(
+    'column "amount" holds amounts in 2 currencies: "$25.00" (line 2; 2 values), "CAD 10.00" ' +
+      '(line 3; 1 value); they would be summed as one currency; a bare "$" is also the sign of ' +
+      "the CAD",
+  );
+  expect((error as InputError).hint).toBe(
+    'if the "$" amounts are CAD, pass --sign-currency CAD; else read one currency at a time: pass ' +
+      "--keep-rows COLUMN=VALUE with a store or currency column and the value of one (e.g. " +
+      "--keep-rows 'store=EU'), or convert the amounts to one currency first",
+  );
+  const cad = await read(file(text), { signCurrency: "CAD" } as never);
+  expect(days(cad.log)).toEqual(["a 2023-01-02 25", "a 2023-01-05 10", "b 2023-01-03 5"]);
+  // Said to be US dollars, the "$" amounts are still not the CAD ones.
+  expect(await failure(read(file(text), { signCurrency: "USD" } as never))).toBeInstanceOf(
+    InputError,
+  );
+});
+
+test("--sign-currency reaches the reader from the command line", () => {
+  const program = addTransactionLogOptions(new Command(), "log");
+  program.parse(["--data", "x.csv", "--sign-currency", "CAD"], { from: "user" });
+  expect(transactionLogFromCli(program.opts()).log?.signCurrency).toBe("CAD");
 });

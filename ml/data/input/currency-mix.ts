@@ -109,19 +109,30 @@ const CURRENCY_OF = new Map(
 /** Accounting marks read as a sign (number-format.ts), not a currency. */
 const SIGN_WORDS = new Set(["CR", "DR"]);
 
+/** Signs several currencies write bare: "$" (US, Canadian, Australian… dollars), ¥, kr. */
+const BARE_SIGNS = new Set(["$", "¥", "￥", "KR"]);
+/** Dollars whose own country writes a bare "$": a column's "$" may be one of them. */
+const DOLLARS = new Set(["CAD", "AUD", "NZD", "SGD", "HKD", "MXN"]);
+
 /**
  * The currency a sign or code (upper-cased) names, or null: a known one, else a sign (not letters
  * only: C$, A$, ₩) or a code of three letters (CHF, CAD). A word such as "ea" or "ca" is none.
+ * A bare sign ("$") is `sign`'s currency when given (--sign-currency CAD).
  */
-function currencyOf(token: string): string | null {
+function currencyOf(token: string, sign?: string): string | null {
   if (token === "" || SIGN_WORDS.has(token)) return null;
+  if (sign !== undefined && BARE_SIGNS.has(token)) {
+    const code = sign.trim().toUpperCase();
+    return CURRENCY_OF.get(code) ?? code;
+  }
   const known = CURRENCY_OF.get(token);
   if (known) return known;
   return !/^\p{L}+$/u.test(token) || /^[A-Z]{3}$/.test(token) ? token : null;
 }
 
 /** The currency a value's leading, else trailing, sign or code names, or null. */
-const currencyOfValue = (lead: string, trail: string) => currencyOf(lead) ?? currencyOf(trail);
+const currencyOfValue = (lead: string, trail: string, sign?: string) =>
+  currencyOf(lead, sign) ?? currencyOf(trail, sign);
 
 /** Currencies listed with an example in the error. */
 const EXAMPLES = 4;
@@ -145,6 +156,7 @@ export async function failOnMixedCurrencySigns(
   table: string,
   read: { column: string; columnName: string },
   describe: (rowid: number) => Promise<string>,
+  sign?: string,
 ): Promise<void> {
   const { column, columnName } = read;
   const v = `trim(CAST(${column} AS VARCHAR))`;
@@ -155,7 +167,7 @@ export async function failOnMixedCurrencySigns(
   // sign 0.8–1.4 s on two cores busy with other work (1.1–3.1 s with them). Plain columns skip it.
   const all = await connection.runAndReadAll(`SELECT DISTINCT ${tokens(v)} FROM ${table}`);
   const rows = all.getRowObjectsJS() as { lead: string | null; trail: string | null }[];
-  const named = new Set(rows.map((r) => currencyOfValue(r.lead ?? "", r.trail ?? "")));
+  const named = new Set(rows.map((r) => currencyOfValue(r.lead ?? "", r.trail ?? "", sign)));
   named.delete(null);
   if (named.size < 2) return;
   // Only the lines read (a --keep-rows on a store column picks one currency).
@@ -165,9 +177,11 @@ export async function failOnMixedCurrencySigns(
      ) AS w JOIN lines ON lines.rowid = w.rn WHERE lines.reason IS NULL GROUP BY lead, trail`,
   );
   const found = new Map<string, { n: number; v: string; rn: number }>();
+  let bareDollar = false;
   for (const w of reader.getRowObjectsJS() as unknown as Written[]) {
-    const currency = currencyOfValue(w.lead ?? "", w.trail ?? "");
+    const currency = currencyOfValue(w.lead ?? "", w.trail ?? "", sign);
     if (currency === null) continue;
+    bareDollar ||= sign === undefined && (w.lead === "$" || (w.lead === "" && w.trail === "$"));
     const seen = found.get(currency);
     const first = seen === undefined || Number(w.rn) < seen.rn;
     found.set(currency, {
@@ -177,13 +191,16 @@ export async function failOnMixedCurrencySigns(
     });
   }
   if (found.size < 2) return;
-  throw await mixedCurrencyError(columnName, [...found.values()], describe);
+  // A bare "$" read as US dollars beside a dollar of its own sign's country may be that dollar.
+  const dollars = bareDollar ? [...found.keys()].filter((c) => DOLLARS.has(c)) : [];
+  throw await mixedCurrencyError(columnName, [...found.values()], describe, dollars);
 }
 
 async function mixedCurrencyError(
   columnName: string,
   found: { n: number; v: string; rn: number }[],
   describe: (rowid: number) => Promise<string>,
+  dollars: string[],
 ): Promise<InputError> {
   const n = (v: number) => v.toLocaleString("en-US");
   const byLine = found.sort((a, b) => a.rn - b.rn);
@@ -194,14 +211,19 @@ async function mixedCurrencyError(
     );
   }
   const more = byLine.length > EXAMPLES ? `, and ${byLine.length - EXAMPLES} more` : "";
+  const [dollar] = dollars;
+  const bare = dollar ? `; a bare "$" is also the sign of the ${dollars.join(" and the ")}` : "";
+  const one =
+    "read one currency at a time: pass --keep-rows COLUMN=VALUE with a store or currency column " +
+    "and the value of one (e.g. --keep-rows 'store=EU'), or convert the amounts to one currency first";
   return new InputError(
     columnName,
     `column "${columnName}" holds amounts in ${byLine.length} currencies: ${examples.join(", ")}${more}; ` +
-      "they would be summed as one currency",
+      `they would be summed as one currency${bare}`,
     {
-      hint:
-        "read one currency at a time: pass --keep-rows COLUMN=VALUE with a store or currency column " +
-        "and the value of one (e.g. --keep-rows 'store=EU'), or convert the amounts to one currency first",
+      hint: dollar
+        ? `if the "$" amounts are ${dollar}, pass --sign-currency ${dollar}; else ${one}`
+        : one,
     },
   );
 }

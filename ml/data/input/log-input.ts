@@ -137,6 +137,11 @@ export interface LogInput {
    */
   creditIs?: "sale" | "return";
   /**
+   * The currency a bare "$" (or ¥, kr) stands for, e.g. CAD: a Canadian shop's "$25.00" and
+   * "CAD 10.00" are one currency. Unset, "$" is the US dollar (currency-mix.ts).
+   */
+  signCurrency?: string;
+  /**
    * Today, `YYYY-MM-DD` (default: the clock's). A row dated more than a day after it is a typo
    * (2091 for 2019), not a purchase: skipped as "date in the future". Kept in, it would move the
    * production model's as-of date decades ahead.

@@ -620,7 +620,7 @@ async function failOnMixedNumbers(
     const columnName = input.columns[role];
     if (format === "plain" || columnName === undefined || role === "quantity") continue;
     const column = { column: sqlIdentifier(columnName), columnName };
-    await failOnMixedCurrencySigns(connection, table, column, describe);
+    await failOnMixedCurrencySigns(connection, table, column, describe, input.signCurrency);
     if (input.creditIs === undefined) await failOnCreditMarks(connection, table, column, describe);
   }
   if (input.decimalSeparator) return;
