@@ -11,6 +11,8 @@ export const errorStatus = {
   unknown_customer: 404,
   method_not_allowed: 405,
   conflict: 409,
+  /** The request body did not arrive within BODY_READ_TIMEOUT_MS. */
+  request_timeout: 408,
   payload_too_large: 413,
   unsupported_media_type: 415,
   unprocessable: 422,
@@ -42,6 +44,8 @@ export function codeForStatus(status: number): ErrorCode {
       return "method_not_allowed";
     case 409:
       return "conflict";
+    case 408:
+      return "request_timeout";
     case 413:
       return "payload_too_large";
     case 415:

@@ -82,3 +82,57 @@ describe("a request body cut off mid-upload", () => {
     expect((await post("/boom", '{"a":1}')).status).toBe(500);
   });
 });
+
+/** A POST whose body sends `first` and then nothing more, as a stalled client does. */
+function stalled(path: string, first: string, headers: Record<string, string> = {}): Request {
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode(first));
+    },
+  });
+  return new Request(`http://local${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body,
+    duplex: "half",
+  } as RequestInit);
+}
+
+describe("a request body that stops arriving (BODY_READ_TIMEOUT_MS)", () => {
+  function slowApp() {
+    const app = new Hono();
+    app.onError(handleError);
+    app.post("/items", bodySizeLimit(64, "", 200), jsonBody(z.object({ a: z.number() })), (c) =>
+      c.json(c.req.valid("json")),
+    );
+    return app;
+  }
+
+  for (const [name, headers] of [
+    ["with a Content-Length", { "content-length": "40" }],
+    ["streamed (no Content-Length)", {}],
+  ] as const) {
+    test(`${name}: a 408 request_timeout naming the body, after about the limit`, async () => {
+      const started = performance.now();
+      const res = await slowApp().fetch(stalled("/items", '{"a":', headers));
+      const elapsed = performance.now() - started;
+      const body = (await res.json()) as { error?: { code: string; details?: unknown } };
+      expect({ status: res.status, code: body.error?.code }).toEqual({
+        status: 408,
+        code: "request_timeout",
+      });
+      expect(JSON.stringify(body)).toContain('"path":"body"');
+      expect(elapsed).toBeGreaterThanOrEqual(150);
+      expect(elapsed).toBeLessThan(2000);
+    });
+  }
+
+  test("a body that arrives in time is answered as before", async () => {
+    const res = await slowApp().request("/items", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"a":1}',
+    });
+    expect(res.status).toBe(200);
+  });
+});

@@ -16,7 +16,7 @@ import { registerOpenApi } from "./routes/openapi.ts";
 export function createApp(deps: DecisionDeps): Hono<AppEnv> {
   const app = createServiceApp(deps);
   // /health, /ready, /metrics, /openapi.json and /docs stay open; decisions need the decide scope, /admin/* admin.
-  const limit = bodySizeLimit(deps.config.MAX_BODY_BYTES);
+  const limit = bodySizeLimit(deps.config.MAX_BODY_BYTES, "", deps.config.BODY_READ_TIMEOUT_MS);
   // The key first, then the body: a streamed body is read to count it, and a client without a key
   // could make the service take 10 MiB before its 401.
   const decide: DecisionGuards = [

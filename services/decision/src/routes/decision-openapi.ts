@@ -31,6 +31,7 @@ export const keyed = {
 };
 export const bodyErrors = {
   "400": "Malformed JSON or invalid fields (details list path and problem per field)",
+  "408": "Body not received within BODY_READ_TIMEOUT_MS",
   "413": "Body larger than MAX_BODY_BYTES",
   "415": "Content-Type is not application/json",
 };

@@ -1,5 +1,5 @@
 // Bun entry (the default): `bun services/forecast/src/entry/bun.ts`.
-import { BUN_MAX_REQUEST_BODY_SIZE } from "@pp/shared/http/body-size-limit.ts";
+import { bunServeOptions } from "@pp/shared/http/bun-serve-options.ts";
 import { withHostlessRequests } from "@pp/shared/http/request-without-host.ts";
 import { configOrExit, listenOrExit } from "@pp/shared/http/start-up.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
@@ -29,7 +29,8 @@ const server = listenOrExit(
     Bun.serve({
       port: config.PORT,
       hostname: config.HOST,
-      maxRequestBodySize: BUN_MAX_REQUEST_BODY_SIZE,
+      // Body size and slow clients are the app's to answer (JSON 413/408), not Bun's.
+      ...bunServeOptions(config),
       fetch: withHostlessRequests(app.fetch),
     }),
   { host: config.HOST, port: config.PORT },

@@ -26,7 +26,11 @@ export function registerForecast(app: Hono<AppEnv>, deps: ForecastDeps): void {
   const metrics = forecastMetrics(deps.metrics);
   app.post(
     "/forecast",
-    bodySizeLimit(deps.config.MAX_BODY_BYTES, "split the customers into several requests"),
+    bodySizeLimit(
+      deps.config.MAX_BODY_BYTES,
+      "split the customers into several requests",
+      deps.config.BODY_READ_TIMEOUT_MS,
+    ),
     async (c) => {
       // The body is read here, not by a middleware: one layer fewer on the hottest route.
       const request = await readJsonBody(c, forecastRequestSchema, {

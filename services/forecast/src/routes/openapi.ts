@@ -63,6 +63,7 @@ export const forecastOperationSpecs: readonly OperationSpec[] = [
       "200": "Forecasts, in request order",
       "400": "Malformed JSON or invalid fields (details list path and problem per field)",
       ...guarded,
+      "408": "Body not received within BODY_READ_TIMEOUT_MS (60 s by default)",
       "413": "Body larger than the limit (10 MB by default)",
       "415": "Content-Type is not application/json",
       "503": "No model loaded yet",
