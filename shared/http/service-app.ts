@@ -5,6 +5,7 @@ import { handleError, notFoundHandler } from "../errors/error-handler.ts";
 import { requestLogger } from "../logging/request-logger.ts";
 import { httpMetrics } from "../metrics/http-metrics.ts";
 import type { AppEnv } from "./app-env.ts";
+import { compressAnswers } from "./compress-answers.ts";
 import { rateLimit } from "./rate-limit.ts";
 import { registerHealth } from "./routes/health.ts";
 import { registerMetrics } from "./routes/metrics.ts";
@@ -19,6 +20,8 @@ export function createServiceApp(deps: ServiceDeps): Hono<AppEnv> {
   if (deps.rateLimiter) {
     app.use(rateLimit(deps.rateLimiter, deps.rateLimitKeyOf ? { keyOf: deps.rateLimitKeyOf } : {}));
   }
+  // JSON answers of 1 KiB or more are gzip for clients that accept it.
+  app.use(compressAnswers(deps.selfCompressedPaths));
   app.onError(handleError);
   app.notFound(notFoundHandler(app));
 

@@ -21,4 +21,6 @@ export interface ServiceDeps {
   rateLimiter?: TokenBucketLimiter | null;
   /** The bucket a request counts against; default: its client address. */
   rateLimitKeyOf?: (c: Context<AppEnv>) => string;
+  /** Paths whose routes gzip their own answers (jsonAnswer), skipped by compressAnswers. */
+  selfCompressedPaths?: readonly string[];
 }

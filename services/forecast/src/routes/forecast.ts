@@ -7,6 +7,7 @@ import { AppError } from "@pp/shared/errors/app-error.ts";
 import { readJsonBody } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { bodySizeLimit } from "@pp/shared/http/body-size-limit.ts";
+import { jsonAnswer } from "@pp/shared/http/compress-answers.ts";
 import type { Hono } from "hono";
 import type { ForecastDeps } from "../deps.ts";
 import { resolveCustomers } from "../forecasting/customer-batch.ts";
@@ -56,11 +57,10 @@ export function registerForecast(app: Hono<AppEnv>, deps: ForecastDeps): void {
       logFields.customers = request.customers.length;
       logFields.model_version = model.identity.version;
       // One Response with both headers (c.header + c.json built a Headers object and copied it).
-      return new Response(JSON.stringify(body), {
-        headers: {
-          "content-type": "application/json",
-          "server-timing": `forecast;dur=${serverMs.toFixed(3)}`,
-        },
+      // gzip when asked and 1 KiB or more (compressAnswers leaves /forecast to this).
+      return jsonAnswer(c.req.raw, JSON.stringify(body), {
+        "content-type": "application/json",
+        "server-timing": `forecast;dur=${serverMs.toFixed(3)}`,
       });
     },
   );

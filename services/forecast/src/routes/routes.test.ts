@@ -488,3 +488,38 @@ describe("model lifecycle", () => {
     expect(lines).toHaveLength(1);
   }, 60_000);
 });
+
+describe("gzip answers (Accept-Encoding)", () => {
+  const ask = (customers: Array<{ id: string }>, acceptEncoding?: string) =>
+    app.request("/forecast", {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        ...(acceptEncoding ? { "Accept-Encoding": acceptEncoding } : {}),
+      },
+      body: JSON.stringify({ horizon: { value: 39, unit: "week" }, customers }),
+    });
+  const blank = (text: string) => text.replace(/"generated_at":"[^"]*"/, '"generated_at":""');
+
+  test("many customers: gzip when accepted, the same bytes once decompressed", async () => {
+    const customers = knownIds.slice(0, 200).map((id) => ({ id }));
+    const plain = await ask(customers);
+    expect(plain.headers.get("content-encoding")).toBeNull();
+    const plainText = await plain.text();
+    const zipped = await ask(customers, "gzip, deflate, br");
+    expect(zipped.headers.get("content-encoding")).toBe("gzip");
+    expect(zipped.headers.get("vary")).toBe("Accept-Encoding");
+    expect(zipped.headers.get("server-timing")).toStartWith("forecast;dur=");
+    const bytes = new Uint8Array(await zipped.arrayBuffer());
+    expect(bytes.length).toBeLessThan(plainText.length / 3);
+    expect(blank(new TextDecoder().decode(Bun.gunzipSync(bytes)))).toBe(blank(plainText));
+  });
+
+  test("one customer (under 1 KiB) and clients not asking: sent as before", async () => {
+    const one = await ask([{ id: knownIds[0] ?? "" }], "gzip");
+    expect(one.headers.get("content-encoding")).toBeNull();
+    expect(((await one.json()) as ForecastBody).forecasts).toHaveLength(1);
+    const many = await ask(knownIds.slice(0, 50).map((id) => ({ id })));
+    expect(many.headers.get("content-encoding")).toBeNull();
+  });
+});
