@@ -156,15 +156,20 @@ describe("expiry and rotation through the admin API", () => {
     // Rotated again with no grace: that key stops at once, with a 401 naming the expiry.
     const again = await admin(`/admin/keys/${rotated.id}/rotate`, { grace_hours: 0 });
     expect(again.status).toBe(201);
-    const newest = (await again.json()) as { key: string; expires_at: string | null };
+    const newest = (await again.json()) as { id: number; key: string; expires_at: string | null };
     expect(newest.expires_at).toBeNull(); // as the key it replaced: made without an expiry
     const refused = await decide(rotated.key);
     expect(refused.status).toBe(401);
     expect(refused.body).toMatch(/API key expired at \d{4}-\d{2}-\d{2}T/);
     expect(refused.body).not.toContain(rotated.key);
     expect((await decide(newest.key)).status).toBe(200);
-    // An expired key cannot be rotated again (nor an unknown one).
-    expect((await admin(`/admin/keys/${rotated.id}/rotate`, null)).status).toBe(404);
+    // Rotated again after its grace (none here): a 409 naming its successor, not a 404.
+    const third = await admin(`/admin/keys/${rotated.id}/rotate`, null);
+    expect(third.status).toBe(409);
+    expect(await third.text()).toContain(
+      `was already rotated: it was replaced by key ${newest.id}`,
+    );
+    // An unknown key cannot be rotated.
     expect((await admin("/admin/keys/999999/rotate", null)).status).toBe(404);
   });
 

@@ -73,10 +73,11 @@ const listed = {
 };
 
 /** Rotating a key already rotated: its successor exists (409 in the admin API, exit 1 in the CLI). */
-function keyAlreadyRotated(id: number, replacedBy: number): AppError {
+function keyAlreadyRotated(id: number, replacedBy: number, graceOver: boolean): AppError {
+  const revoke = graceOver ? "its grace is over" : `or revoke ${id} to end its grace now`;
   return new AppError(
     "conflict",
-    `API key ${id} was already rotated: it was replaced by key ${replacedBy}; rotate that one (or revoke ${id} to end its grace now)`,
+    `API key ${id} was already rotated: it was replaced by key ${replacedBy}; rotate that one (${revoke})`,
   );
 }
 
@@ -173,8 +174,11 @@ export class ApiKeyStore {
         .from(apiKeys)
         .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
         .for("update");
-      if (!old || keyState({ ...old, scopes: [] }, now) !== "active") return null;
-      if (old.replacedBy !== null) throw keyAlreadyRotated(id, old.replacedBy);
+      if (!old) return null;
+      const active = keyState({ ...old, scopes: [] }, now) === "active";
+      // Before the expiry check: a key rotated with no grace expired at once, and is still replaced.
+      if (old.replacedBy !== null) throw keyAlreadyRotated(id, old.replacedBy, !active);
+      if (!active) return null;
       const graceEnd = new Date(now.getTime() + graceHours * HOUR_MS);
       const oldExpiresAt = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;
       const expiresAt =
