@@ -6,6 +6,7 @@ import { requestLogger } from "../logging/request-logger.ts";
 import { httpMetrics } from "../metrics/http-metrics.ts";
 import type { AppEnv } from "./app-env.ts";
 import { compressAnswers } from "./compress-answers.ts";
+import { headContentLength } from "./head-length.ts";
 import { rateLimit } from "./rate-limit.ts";
 import { registerHealth } from "./routes/health.ts";
 import { registerMetrics } from "./routes/metrics.ts";
@@ -20,6 +21,7 @@ export function createServiceApp(deps: ServiceDeps): Hono<AppEnv> {
   if (deps.rateLimiter) {
     app.use(rateLimit(deps.rateLimiter, deps.rateLimitKeyOf ? { keyOf: deps.rateLimitKeyOf } : {}));
   }
+  app.use(headContentLength());
   // JSON answers of 1 KiB or more are gzip for clients that accept it.
   app.use(compressAnswers(deps.selfCompressedPaths));
   app.onError(handleError);
