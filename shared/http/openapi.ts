@@ -151,7 +151,7 @@ function operationOf(op: OperationSpec, schemas: Record<string, unknown>) {
     ...(op.description ? { description: op.description } : {}),
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(requestBody ? { requestBody } : {}),
-    ...(op.scope ? { security: [{ apiKey: [] }], "x-scope": op.scope } : {}),
+    ...(op.scope ? { security: [{ apiKey: [] }, { apiKeyHeader: [] }], "x-scope": op.scope } : {}),
     ...(op.security ? { security: op.security } : {}),
     responses,
   };
@@ -175,7 +175,15 @@ export function buildOpenApiDocument(
   const securitySchemes =
     options.securitySchemes ??
     (keyed
-      ? { apiKey: { type: "http", scheme: "bearer", description: "An API key: Bearer <key>" } }
+      ? {
+          apiKey: { type: "http", scheme: "bearer", description: "An API key: Bearer <key>" },
+          apiKeyHeader: {
+            type: "apiKey",
+            in: "header",
+            name: "X-API-Key",
+            description: "The same key as X-API-Key: <key> (Bearer first when both are sent)",
+          },
+        }
       : undefined);
   return {
     openapi: "3.1.0" as const,

@@ -1,4 +1,5 @@
-// Middleware: the route needs `Authorization: Bearer KEY` with a valid key holding `scope`:
+// Middleware: the route needs `Authorization: Bearer KEY` (or `X-API-Key: KEY`, as forecast takes;
+// Bearer first when both are sent) with a valid key holding `scope`:
 // 401 without a valid key (fixed message; the presented key is never echoed or logged; an expired
 // key's 401 says when it expired, so its owner knows to rotate), 403 when the key lacks the
 // scope, 503 for a key that is not among those known while the stored keys cannot be read (the
@@ -25,7 +26,9 @@ export function requireApiKey(
 ): MiddlewareHandler<AppEnv> {
   return async function apiKeyAuth(c, next) {
     const header = c.req.header("authorization") ?? "";
-    const match = /^Bearer\s+(\S{1,512})\s*$/i.exec(header);
+    const match = header
+      ? /^Bearer\s+(\S{1,512})\s*$/i.exec(header)
+      : /^\s*(\S{1,512})\s*$/.exec(c.req.header("x-api-key") ?? "");
     const verdict = match ? await ring.check(match[1] as string) : null;
     const key = verdict?.kind === "valid" ? verdict.key : null;
     if (limiter) {
@@ -39,7 +42,9 @@ export function requireApiKey(
       // "required" read as if nothing had been sent.
       const message = header.trim()
         ? "Authorization header is not of the form Bearer <key> (one key, no spaces in it)"
-        : "API key required: send Authorization: Bearer <key>";
+        : c.req.header("x-api-key")?.trim()
+          ? "X-API-Key header is not one key (no spaces in it, at most 512 characters)"
+          : "API key required: send Authorization: Bearer <key> (or X-API-Key: <key>)";
       throw new AppError("unauthorized", message, { headers: challenge });
     }
     if (verdict?.kind === "unavailable") {

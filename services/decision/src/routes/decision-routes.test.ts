@@ -642,7 +642,7 @@ describe("auth", () => {
   test("missing or invalid keys get 401 with a fixed message and nothing leaked", async () => {
     const body = { customer: { id: "c-17" }, horizon, actions };
     const before = deps.audit.pending;
-    const required = "API key required: send Authorization: Bearer <key>";
+    const required = "API key required: send Authorization: Bearer <key> (or X-API-Key: <key>)";
     const unreadable =
       "Authorization header is not of the form Bearer <key> (one key, no spaces in it)";
     // A header that holds no readable key says so; "required" read as if none had been sent.

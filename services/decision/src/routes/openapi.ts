@@ -30,7 +30,7 @@ export function openApiDocument(version: string) {
       title: "purchase-prediction decision service",
       version,
       description:
-        "Turns forecasts into decisions: per customer the action with the highest expected profit under the active policy, or a budgeted selection over many customers; every decision is logged durably. Keys: `Authorization: Bearer <key>` with the decide or admin scope. Every answer carries `X-Request-Id`; errors have the Error body; a documented path called with another method is a 405 with `Allow`.",
+        "Turns forecasts into decisions: per customer the action with the highest expected profit under the active policy, or a budgeted selection over many customers; every decision is logged durably. Keys: `Authorization: Bearer <key>` (or `X-API-Key: <key>`, as forecast takes) with the decide or admin scope. Every answer carries `X-Request-Id`; errors have the Error body; a documented path called with another method is a 405 with `Allow`.",
     },
     decisionOperationSpecs,
   );
