@@ -38,6 +38,8 @@ const server = listenOrExit(
   process.exit,
 );
 deps.logger.info("listening", { port: server.port, host: config.HOST });
+// Opened now, in the background: the first /ready finds it open (see entry-database.ts).
+store.openSoon();
 
 const stop = onStopSignal({
   logger,

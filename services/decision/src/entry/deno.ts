@@ -33,7 +33,11 @@ const server = listenOrExit(
       {
         port: config.PORT,
         hostname: config.HOST,
-        onListen: ({ port }) => deps.logger.info("listening", { port, host: config.HOST }),
+        onListen: ({ port }) => {
+          deps.logger.info("listening", { port, host: config.HOST });
+          // Opened now, in the background: the first /ready finds it open (entry-database.ts).
+          store.openSoon();
+        },
       },
       app.fetch,
     ),

@@ -26,6 +26,8 @@ const app = createApp(deps);
 const stopRetention = startRetention(deps, config.DECISION_LOG_RETENTION_DAYS);
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
   deps.logger.info("listening", { port: (info as AddressInfo).port, host: config.HOST });
+  // Opened now, in the background: the first /ready finds it open (see entry-database.ts).
+  store.openSoon();
 });
 // A taken port is an "error" event of the server: one line and exit 1, not a stack trace.
 server.on("error", onListenError({ host: config.HOST, port: config.PORT }, process.exit));

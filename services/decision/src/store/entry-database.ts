@@ -1,5 +1,7 @@
-// The database as the Bun/Node/Deno entries provide it: opened (and migrated) on first use, in
-// the background of the first decision, so the service answers /health at once; closed on exit.
+// The database as the Bun/Node/Deno entries provide it: opened (and migrated) in the background
+// once the service listens (openSoon), so it answers /health at once and its first /ready finds
+// the database open (it was opened only when first asked: that /ready was a 503 "opening?");
+// closed on exit.
 import type { DatabaseHandle } from "@pp/shared/db/client.ts";
 import type { Logger } from "@pp/shared/logging/logger.ts";
 import type { DecisionConfig } from "../config.ts";
@@ -9,7 +11,7 @@ import { type DatabaseProvider, lazyDatabase } from "./lazy-database.ts";
 export function entryDatabase(
   config: DecisionConfig,
   logger: Logger,
-): { database: DatabaseProvider; close(): Promise<void> } {
+): { database: DatabaseProvider; openSoon(): void; close(): Promise<void> } {
   let handle: DatabaseHandle | undefined;
   const database = lazyDatabase(async () => {
     // Imported here so that runtimes load the drivers only when a decision needs them.
@@ -32,6 +34,10 @@ export function entryDatabase(
   });
   return {
     database,
+    openSoon() {
+      // A failure is logged above, and the next use (a decision, /ready) tries again.
+      database().catch(() => {});
+    },
     async close() {
       if (handle) await closeWithin(handle, 3000);
     },
