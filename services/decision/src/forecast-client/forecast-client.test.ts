@@ -48,6 +48,30 @@ describe("transports", () => {
     }
   });
 
+  test("asks forecast for an uncompressed answer (no gzip between the services)", async () => {
+    // fetch asks for gzip by default, and forecast gzips JSON answers of 1 KiB or more: a
+    // 10,000-customer batch's answer was compressed and inflated again between two processes on
+    // one host (~60 ms per 2.5 MB on Bun), for nothing.
+    const seen: Array<string | null> = [];
+    const recorder = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: (r) => {
+        seen.push(r.headers.get("accept-encoding"));
+        return stub.app.fetch(r);
+      },
+    });
+    try {
+      await createForecastClient({
+        transport: httpTransport(),
+        baseUrl: `http://127.0.0.1:${recorder.port}`,
+      }).forecast(request);
+    } finally {
+      recorder.stop(true);
+    }
+    expect(seen).toEqual(["identity"]);
+  });
+
   test("a closed port is 'unreachable'", async () => {
     const client = createForecastClient({
       transport: httpTransport(),

@@ -85,14 +85,19 @@ export function createForecastClient(options: ForecastClientOptions): ForecastCl
   };
 }
 
-/** The POST /forecast request, with the request id and API key when there are. */
+/** The POST /forecast request, uncompressed, with the request id and API key when there are. */
 function forecastRequest(
   url: string,
   body: ForecastRequest,
   options: ForecastClientOptions,
   signal: AbortSignal,
 ): Request {
-  const headers: Record<string, string> = { "content-type": "application/json" };
+  // identity: fetch asks for gzip by default, and forecast would compress a batch's answer only
+  // for it to be inflated again here (~60 ms a 2.5 MB answer, between processes on one host).
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "accept-encoding": "identity",
+  };
   const requestId = options.requestId?.();
   if (requestId) headers["x-request-id"] = requestId;
   if (options.apiKey) headers["x-api-key"] = options.apiKey;
