@@ -257,3 +257,38 @@ test("without orders: a return made before a customer's first purchase does not 
     ]);
   }
 });
+
+// A cutoff on or after the log's last purchase day sees the log as read (every return known).
+// That day was the last one left standing: when the log's last purchase was cancelled, a cutoff
+// between the last standing day and it saw returns not yet made (w's Jan 1 read 20 at Jan 5 for
+// a return made Jan 6; a's Jan 1 read 0 at Jan 1 for one made Jan 6), as if the log ended there.
+test("a cutoff before the log's last purchase, cancelled in full, sees only the returns made by then", async () => {
+  const withOrders = [
+    "order,customer,day,qty,price",
+    "o1,w,2020-01-01,2,15",
+    "Co1,w,2020-01-06,-1,10", // returns part of order 1
+    "o2,w,2020-01-09,1,25",
+    "Co2,w,2020-01-12,-1,25", // cancels the log's last purchase, three days later
+  ].join("\n");
+  const w = await read(file(withOrders), { columns: ORDER_COLUMNS, cancelPattern: "^C" });
+  const wAt = (cutoff: string) => purchaseDays(laterReturns.knownAt(w.log, isoDateToDay(cutoff)));
+  expect(purchaseDays(w.log)).toEqual(["w 2020-01-01 20"]);
+  for (const cutoff of ["2020-01-01", "2020-01-05"])
+    expect(wAt(cutoff)).toEqual(["w 2020-01-01 30"]);
+  for (const cutoff of ["2020-01-06", "2020-01-12"])
+    expect(wAt(cutoff)).toEqual(["w 2020-01-01 20"]);
+  const noOrders = [
+    "customer_id,date,amount",
+    "a,2020-01-01,30",
+    "a,2020-01-06,-30", // returns Jan 1's purchase
+    "a,2020-01-09,25",
+    "a,2020-01-09,-25", // the log's last purchase, cancelled the same day
+  ].join("\n");
+  const a = await read(file(noOrders));
+  const aAt = (cutoff: string) => purchaseDays(laterReturns.knownAt(a.log, isoDateToDay(cutoff)));
+  expect(purchaseDays(a.log)).toEqual(["a 2020-01-01 0"]);
+  for (const cutoff of ["2020-01-01", "2020-01-05"])
+    expect(aAt(cutoff)).toEqual(["a 2020-01-01 30"]);
+  for (const cutoff of ["2020-01-06", "2020-01-09"])
+    expect(aAt(cutoff)).toEqual(["a 2020-01-01 0"]);
+});
