@@ -232,9 +232,10 @@ test("an unmatched return does not keep a cancelled day alive: it nets against a
   expect(purchaseDays(log)).toEqual(truth);
   expect(quality.returns).toMatchObject({ cancelled_purchase_days: 2 });
   const at = (cutoff: string) => purchaseDays(laterReturns.knownAt(log, isoDateToDay(cutoff)));
-  // Known at a cutoff: w's order 3 stands until Jan 5 (spend 40 + 25 − 10 by Jan 3).
+  // Known at a cutoff: w's order 3 stands until Jan 5, and the Jan 3 return is netted against it
+  // as the log read on Jan 4 nets it (its latest purchase then), not against Jan 1.
   expect(at("2020-01-02")).toEqual(["w 2020-01-01 40", "w 2020-01-02 25", ...truth.slice(1)]);
-  expect(at("2020-01-04")).toEqual(["w 2020-01-01 30", "w 2020-01-02 25", ...truth.slice(1)]);
+  expect(at("2020-01-04")).toEqual(["w 2020-01-01 40", "w 2020-01-02 15", ...truth.slice(1)]);
   for (const cutoff of ["2020-01-05", "2020-01-06", "2020-01-09"])
     expect(at(cutoff)).toEqual(truth);
 });
@@ -291,4 +292,48 @@ test("a cutoff before the log's last purchase, cancelled in full, sees only the 
     expect(aAt(cutoff)).toEqual(["a 2020-01-01 30"]);
   for (const cutoff of ["2020-01-06", "2020-01-09"])
     expect(aAt(cutoff)).toEqual(["a 2020-01-01 0"]);
+});
+
+/** Each day's spend as the log cut at `cutoff` (its lines up to it) reads: the truth then. */
+async function readUpTo(text: string, cutoff: string) {
+  const lines = text.split("\n");
+  const kept = lines.filter((l, i) => i === 0 || (l.split(",")[2] as string) <= cutoff);
+  const { log } = await read(file(kept.join("\n")), {
+    columns: ORDER_COLUMNS,
+    cancelPattern: "^C",
+  });
+  return purchaseDays(log);
+}
+
+// A return of no known order is netted against the latest purchase day on or before it; when that
+// day is cancelled by its order later, the log as read moves the return to a day that stands. A
+// cutoff between the two saw it moved already: w's Jan 5 read 25 and Jan 1 20 on Jan 6–7, where
+// the log then read 15 and 30 (which purchase the return undid taken from a cancellation to come).
+test("a return moved off a day cancelled later is netted where it was until the cancellation", async () => {
+  const text = [
+    "order,customer,day,qty,price",
+    "o1,w,2020-01-01,1,30",
+    "o2,w,2020-01-05,1,25",
+    "R9,w,2020-01-06,-1,10", // no known order: netted against Jan 5
+    "Co2,w,2020-01-08,-1,25", // cancels order 2: the return moves to Jan 1
+    "o3,w,2020-01-20,1,7",
+    "o4,v,2020-01-02,1,40",
+    "o5,v,2020-01-03,1,20",
+    "R8,v,2020-01-04,-1,5", // netted against Jan 3, until it is cancelled on Jan 9
+    "Co5,v,2020-01-09,-1,20",
+  ].join("\n");
+  const { log } = await read(file(text), { columns: ORDER_COLUMNS, cancelPattern: "^C" });
+  expect(purchaseDays(log)).toEqual(["v 2020-01-02 35", "w 2020-01-01 20", "w 2020-01-20 7"]);
+  for (const cutoff of ["2020-01-03", "2020-01-04", "2020-01-06", "2020-01-07", "2020-01-08"]) {
+    const known = purchaseDays(laterReturns.knownAt(log, isoDateToDay(cutoff)));
+    const upTo = (s: string) => s.split(" ")[1]! <= cutoff;
+    expect(known.filter(upTo)).toEqual(await readUpTo(text, cutoff));
+  }
+  expect(purchaseDays(laterReturns.knownAt(log, isoDateToDay("2020-01-07")))).toEqual([
+    "v 2020-01-02 40",
+    "v 2020-01-03 15",
+    "w 2020-01-01 30",
+    "w 2020-01-05 15",
+    "w 2020-01-20 7",
+  ]);
 });

@@ -482,15 +482,15 @@ export function netReturnsSql(byOrder: boolean, cancelPattern: string | undefine
     // A return of no known order is no part of the sum (it had been: 25 bought and cancelled
     // that day, with a −10 netted there too, stayed a purchase of spend 0).
     `CREATE OR REPLACE TABLE cancelled_days AS
-     SELECT p.customer_id, p.day, bool_or(n.same_day) AS same_day
+     SELECT p.customer_id, p.day, bool_or(n.same_day) AS same_day, min(n.since) AS since
      FROM purchase_days AS p JOIN (
-       SELECT customer_id, day, false AS same_day,
+       SELECT customer_id, day, false AS same_day, returned_on AS since,
          sum(value) OVER by_date AS value, sum(quantity) OVER by_date AS quantity
        FROM return_matches WHERE day IS NOT NULL AND by_order
        WINDOW by_date AS (PARTITION BY customer_id, day ORDER BY returned_on
          RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
        UNION ALL
-       SELECT customer_id, day, true, sum(value), sum(quantity) FROM return_matches
+       SELECT customer_id, day, true, day, sum(value), sum(quantity) FROM return_matches
        WHERE returned_on = day GROUP BY customer_id, day) AS n
        USING (customer_id, day)
      WHERE p.amount > 0 AND abs(n.value - p.amount) <= p.amount * 1e-9
@@ -499,20 +499,25 @@ export function netReturnsSql(byOrder: boolean, cancelPattern: string | undefine
     // A return of no known order that is no part of a day's cancellation is netted against the
     // customer's latest purchase day on or before it that stands (else the first that stands;
     // else it stays, beyond the cancelled day's spend): which purchase it undoes is a guess, and
-    // one cancelled in full is the wrong one.
+    // one cancelled in full is the wrong one. Until the day is cancelled (since), the return is
+    // netted where the log then read put it (moved_from; known_on: when the day it moved to has it).
     `CREATE OR REPLACE TEMP TABLE standing_days AS
      SELECT customer_id, day FROM purchase_days
        SEMI JOIN (SELECT DISTINCT customer_id FROM cancelled_days) AS c USING (customer_id)
        ANTI JOIN cancelled_days USING (customer_id, day)`,
     `CREATE OR REPLACE TABLE return_targets AS
-     SELECT t.customer_id, t.value, t.quantity, t.by_order, t.returned_on,
+     SELECT *, CASE WHEN day IS DISTINCT FROM matched THEN matched END AS moved_from,
+       CASE WHEN day IS DISTINCT FROM matched THEN greatest(returned_on, since)
+         ELSE returned_on END AS known_on
+     FROM (SELECT t.customer_id, t.value, t.quantity, t.by_order, t.returned_on,
+       t.day AS matched, c.since,
        CASE WHEN c.day IS NULL OR t.by_order OR (c.same_day AND t.returned_on = t.day) THEN t.day
          ELSE coalesce(
            (SELECT max(k.day) FROM standing_days AS k
              WHERE k.customer_id = t.customer_id AND k.day <= t.returned_on),
            (SELECT min(k.day) FROM standing_days AS k WHERE k.customer_id = t.customer_id),
            t.day) END AS day
-     FROM return_matches AS t LEFT JOIN cancelled_days AS c USING (customer_id, day)`,
+     FROM return_matches AS t LEFT JOIN cancelled_days AS c USING (customer_id, day))`,
     "DROP TABLE return_matches",
     "DROP TABLE standing_days",
     `CREATE OR REPLACE TABLE return_netting AS
@@ -525,13 +530,19 @@ export function netReturnsSql(byOrder: boolean, cancelPattern: string | undefine
      FROM return_netting AS n JOIN purchase_days AS p USING (customer_id, day)`,
     // Netting is done with hindsight: a day that a return made after it was netted into is kept
     // as bought, with all its returns, so that a summary at an earlier cutoff can undo the later
-    // ones (LaterReturns).
+    // ones (LaterReturns). A return moved off a day cancelled after it was made is known on the
+    // day it moved to from the cancellation, and on its own day until then.
+    `CREATE OR REPLACE TEMP TABLE known_returns AS
+     SELECT customer_id, day, known_on, value, quantity, by_order FROM return_targets
+     UNION ALL SELECT customer_id, moved_from, returned_on, value, quantity, by_order
+     FROM return_targets WHERE moved_from IS NOT NULL AND returned_on < since`,
     `CREATE OR REPLACE TABLE later_returns AS
-     SELECT customer_id, day, p.amount AS bought, p.quantity AS items, t.returned_on, t.value,
-       t.quantity, t.by_order
-     FROM return_targets AS t JOIN purchase_days AS p USING (customer_id, day)
-       SEMI JOIN (SELECT customer_id, day FROM return_targets WHERE returned_on > day) AS l
+     SELECT customer_id, day, p.amount AS bought, p.quantity AS items,
+       t.known_on AS returned_on, t.value, t.quantity, t.by_order
+     FROM known_returns AS t JOIN purchase_days AS p USING (customer_id, day)
+       SEMI JOIN (SELECT customer_id, day FROM known_returns WHERE known_on > day) AS l
        USING (customer_id, day)`,
+    "DROP TABLE known_returns",
     `UPDATE purchase_days SET amount = greatest(purchase_days.amount - n.value, 0)
      FROM return_netting AS n
      WHERE purchase_days.customer_id = n.customer_id AND purchase_days.day = n.day`,
