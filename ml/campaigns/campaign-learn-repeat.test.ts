@@ -58,11 +58,11 @@ async function report(id: string): Promise<void> {
   });
 }
 
-const learn = async (activate: boolean) => {
+const learn = async (activate: boolean, campaign = "again") => {
   const printed: string[] = [];
   const r = await runCampaignLearn({
     db: db.handle.db,
-    campaign: "again",
+    campaign,
     activate,
     print: (l) => printed.push(l),
   });
@@ -121,4 +121,32 @@ test("learn twice stores one version; --activate then activates it; a third lear
   const active = await new PolicyStore(db.handle.db).getActive();
   const definition = active?.definition as { uplifts: Record<string, { uplift: number }> };
   expect(definition.uplifts.email?.uplift.toFixed(3)).toBe(email as string);
+});
+
+// A policy learned from campaign A, then from campaign B on top, named only B in its uplifts'
+// sources: learning from A again took B's uplifts (which hold A's) as the prior and counted A's
+// customers twice (spring-97, autumn-97, then spring-97 again: v4 proposed). The sources now list
+// the reports the prior had learned from.
+test("a campaign learned before another is not learned again on top of it", async () => {
+  // After the test above: default v2, learned from "again", is active.
+  await reportedCampaign("later");
+  const other = await learn(true, "later");
+  expect(other.r).toMatchObject({ version: 3, activated: true, changed: true });
+  const again = await learn(true);
+  expect(again.r).toMatchObject({ version: 3, activated: false, changed: false });
+  expect(again.printed.join("\n")).toContain(
+    'default v3 (active) already learned from another report of campaign "again"',
+  );
+  expect(await versions()).toEqual([
+    [3, true],
+    [2, false],
+    [1, false],
+  ]);
+  const active = await new PolicyStore(db.handle.db).getActive();
+  const uplifts = (
+    active?.definition as { uplifts: Record<string, { source: string }> } | undefined
+  )?.uplifts;
+  expect(uplifts?.email?.source).toMatch(
+    /^campaign later \(window to 1997-12-31, reported at [^)]+\); empirical Bayes: .*; learned before from: campaign again \(window to 1997-12-31, reported at [^)]+\)$/,
+  );
 });

@@ -25,6 +25,7 @@ import {
   learnUplifts,
   MIN_ARM,
   proposePolicy,
+  reportsIn,
 } from "./learn-uplift.ts";
 
 export interface CampaignLearnOptions {
@@ -123,10 +124,11 @@ function unchangedReason(
   campaign: string,
   source: string,
 ): { reason: string; showChange: boolean } | undefined {
-  const sources = learned.map((l) => current.definition.uplifts?.[l.action]?.source ?? "");
+  // The reports each learned uplift names: its own and those its prior had learned from.
+  const reports = learned.flatMap((l) => reportsIn(current.definition.uplifts?.[l.action]?.source));
   const head = `${current.name} v${current.version} (active) already learned from`;
   const twice = "count its customers twice; nothing stored, nothing activated";
-  if (sources.some((s) => s.startsWith(`${source};`))) {
+  if (reports.includes(source)) {
     return {
       reason: `${head} this report (${source}): learning from it again would ${twice}`,
       showChange: false,
@@ -134,10 +136,9 @@ function unchangedReason(
   }
   // Another report of this campaign measures the same customers: learning from it on top of the
   // first counts them twice too (a re-report of the window moved 0.915 to 0.918, as a repeat did).
-  const earlier = sources.find((s) => s.startsWith(`campaign ${campaign} (window to `));
+  const earlier = reports.find((s) => s.startsWith(`campaign ${campaign} (window to `));
   if (earlier !== undefined) {
-    const end = earlier.indexOf("; empirical Bayes");
-    const report = earlier.slice(`campaign ${campaign} `.length, end < 0 ? undefined : end);
+    const report = earlier.slice(`campaign ${campaign} `.length);
     return {
       reason:
         `${head} another report of campaign "${campaign}" ${report}: learning from this one too would ${twice} ` +

@@ -208,6 +208,34 @@ export function changesUplifts(learned: readonly LearnedAction[]): boolean {
   return learned.some((l) => moved(l.overall) || l.segments.some(moved));
 }
 
+/** What a learned uplift's source lists after its report: the reports its prior learned from. */
+const LEARNED_BEFORE = "; learned before from: ";
+/** An uplift's source (upliftSchema) is at most this long. */
+const SOURCE_MAX = 1000;
+
+/**
+ * The reports an uplift's `source` names, its own first, then those its prior had learned from
+ * (newest first). A policy learned from campaign A then from campaign B named only B, and learning
+ * from A again counted A's customers twice (spring-97, autumn-97, then spring-97: v4 proposed).
+ */
+export function reportsIn(source: string | undefined): string[] {
+  if (source === undefined || !source.startsWith("campaign ")) return [];
+  const end = source.indexOf("; empirical Bayes");
+  const own = source.slice(0, end < 0 ? undefined : end);
+  const at = source.indexOf(LEARNED_BEFORE);
+  return [own, ...(at < 0 ? [] : source.slice(at + LEARNED_BEFORE.length).split(" | "))];
+}
+
+/** The source of an uplift learned from `source` on a prior whose source was `prior`. */
+function learnedSource(source: string, prior: string | undefined): string {
+  const own = `${source}; ${SHRINKAGE_FORMULA}`;
+  const before = reportsIn(prior).filter((r) => r !== source);
+  // The oldest reports dropped first, where the list would not fit.
+  while (before.length > 0 && (own + LEARNED_BEFORE + before.join(" | ")).length > SOURCE_MAX)
+    before.pop();
+  return before.length > 0 ? own + LEARNED_BEFORE + before.join(" | ") : own;
+}
+
 /** The next policy definition: the current one with the learned `uplifts`. */
 export function proposePolicy(
   current: PolicyDefinition,
@@ -216,6 +244,7 @@ export function proposePolicy(
 ): PolicyDefinition {
   const uplifts: Record<string, ActionUplift> = { ...(current.uplifts ?? {}) };
   for (const l of learned) {
+    const prior = current.uplifts?.[l.action]?.source;
     const bySegment = [
       ...l.segments.map((s) => ({ min: s.min, max: s.max, uplift: round(s.posterior) })),
       ...(l.kept ?? []).map((s) => ({ min: s.min, max: s.max, uplift: s.uplift })),
@@ -223,7 +252,7 @@ export function proposePolicy(
     uplifts[l.action] = {
       uplift: round(l.overall.posterior),
       ...(bySegment.length > 0 ? { by_p_alive: bySegment } : {}),
-      source: `${source}; ${SHRINKAGE_FORMULA}`,
+      source: learnedSource(source, prior),
     };
   }
   return { ...current, uplifts };
