@@ -136,3 +136,34 @@ describe("a request body that stops arriving (BODY_READ_TIMEOUT_MS)", () => {
     expect(res.status).toBe(200);
   });
 });
+
+test("a streamed body completing after its 408 does not run the handler", async () => {
+  let ran = 0;
+  const app = new Hono();
+  app.onError(handleError);
+  app.post("/items", bodySizeLimit(64, "", 200), (c) => {
+    ran++;
+    return c.json({ ok: true });
+  });
+  let sending: ReadableStreamDefaultController<Uint8Array> | undefined;
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      sending = controller;
+      controller.enqueue(new TextEncoder().encode('{"a":'));
+    },
+  });
+  const res = await app.fetch(
+    new Request("http://local/items", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+      duplex: "half",
+    } as RequestInit),
+  );
+  expect(res.status).toBe(408);
+  // The client goes on and finishes its body: the answer is out, the handler must not run.
+  sending?.enqueue(new TextEncoder().encode("1}"));
+  sending?.close();
+  await Bun.sleep(100);
+  expect(ran).toBe(0);
+});

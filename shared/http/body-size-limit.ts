@@ -56,11 +56,15 @@ export function bodySizeLimit(
   // hono's bodyLimit reads a streamed body before next(): a failure before next() is the read's.
   const streamed: MiddlewareHandler<AppEnv> = async (c, next) => {
     let reached = false;
+    // Set when the read failed or ran out of time: the answer is out (408/400), and a body that
+    // still arrives in full afterwards must not run the handler for a request already refused.
+    let abandoned = false;
     let markRead = () => {};
     const read = new Promise<void>((resolve) => {
       markRead = resolve;
     });
-    const handled = limited(c, () => {
+    const handled = limited(c, async () => {
+      if (abandoned) return;
       reached = true;
       markRead();
       return next();
@@ -70,6 +74,7 @@ export function bodySizeLimit(
       if (c.req.raw.body) await withinDeadline(Promise.race([read, handled]), readTimeoutMs);
       return await handled;
     } catch (err) {
+      abandoned = !reached;
       throw reached || err instanceof AppError ? err : unreadableBodyError(err);
     }
   };
