@@ -45,6 +45,7 @@ test("not compressed: no Accept-Encoding, gzip refused (q=0), a small answer, HE
     ["/big", undefined, "GET"],
     ["/big", "identity", "GET"],
     ["/big", "gzip;q=0, identity", "GET"],
+    ["/big", "*, gzip;q=0", "GET"],
     ["/small", "gzip", "GET"],
     ["/big", "gzip", "HEAD"],
     ["/text", "gzip", "GET"],

@@ -13,16 +13,20 @@ const jsonType = /^application\/([\w.-]+\+)?json\b/i;
  * already (`encodeBody: "manual"`); other runtimes ignore the field. */
 const encoded = { encodeBody: "manual" } as ResponseInit;
 
-/** True when Accept-Encoding lists gzip (or *) with a q above 0. */
+/** True when Accept-Encoding lists gzip (or, gzip not named, *) with a q above 0. A named gzip
+ * outranks * (RFC 9110 §12.5.3): `*, gzip;q=0` refuses gzip. */
 export function acceptsGzip(header: string): boolean {
+  let any: boolean | undefined;
   for (const part of header.split(",")) {
     const [name = "", ...params] = part.split(";");
     const coding = name.trim().toLowerCase();
     if (coding !== "gzip" && coding !== "x-gzip" && coding !== "*") continue;
     const q = params.map((p) => p.trim()).find((p) => p.toLowerCase().startsWith("q="));
-    return q === undefined || Number(q.slice(2)) > 0;
+    const accepted = q === undefined || Number(q.slice(2)) > 0;
+    if (coding !== "*") return accepted;
+    any ??= accepted;
   }
-  return false;
+  return any ?? false;
 }
 
 export const COMPRESS_THRESHOLD_BYTES = 1024;
