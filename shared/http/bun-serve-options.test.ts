@@ -87,4 +87,6 @@ test("the body deadline must end before Bun's idle timeout (else Bun drops the c
     /BODY_READ_TIMEOUT_MS/,
   );
   expect(parseEnv(schema, {})).toEqual({ IDLE_TIMEOUT_S: 120, BODY_READ_TIMEOUT_MS: 60_000 });
+  // Only IDLE_TIMEOUT_S set: the message says the deadline in effect (the default), not just "unset".
+  expect(() => parseEnv(schema, { IDLE_TIMEOUT_S: "5" })).toThrow(/60000 ms must end/);
 });

@@ -32,7 +32,7 @@ export function checkSlowClientConfig(config: SlowClientConfig, ctx: z.Refinemen
   ctx.addIssue({
     code: "custom",
     path: ["BODY_READ_TIMEOUT_MS"],
-    message: `must end at least 1 s before IDLE_TIMEOUT_S (${config.IDLE_TIMEOUT_S} s), else Bun drops a slow upload without its 408`,
+    message: `${config.BODY_READ_TIMEOUT_MS} ms must end at least 1 s before IDLE_TIMEOUT_S (${config.IDLE_TIMEOUT_S} s), else Bun drops a slow upload without its 408; lower it or raise IDLE_TIMEOUT_S`,
   });
 }
 
