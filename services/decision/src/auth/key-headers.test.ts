@@ -54,3 +54,13 @@ test("a wrong X-API-Key is a 401; Bearer wins when both are sent; none: 401 nami
   expect(none.status).toBe(401);
   expect(await none.text()).toContain("X-API-Key");
 });
+
+test("an Authorization of another scheme (a proxy's Basic) does not hide X-API-Key, as on forecast", async () => {
+  const res = await call({ authorization: "Basic dXNlcjpwYXNz", "x-api-key": "good-key" });
+  expect({ status: res.status, body: await res.json() }).toEqual({
+    status: 200,
+    body: { key: "shop" },
+  });
+  const basicOnly = await call({ authorization: "Basic dXNlcjpwYXNz" });
+  expect(await basicOnly.text()).toContain("not of the form Bearer");
+});

@@ -26,9 +26,12 @@ export function requireApiKey(
 ): MiddlewareHandler<AppEnv> {
   return async function apiKeyAuth(c, next) {
     const header = c.req.header("authorization") ?? "";
-    const match = header
-      ? /^Bearer\s+(\S{1,512})\s*$/i.exec(header)
-      : /^\s*(\S{1,512})\s*$/.exec(c.req.header("x-api-key") ?? "");
+    const sentKey = c.req.header("x-api-key");
+    // As forecast reads it: a Bearer key, else X-API-Key (an Authorization of another scheme, a
+    // proxy's Basic, does not hide it).
+    const match =
+      (header ? /^Bearer\s+(\S{1,512})\s*$/i.exec(header) : null) ??
+      (sentKey === undefined ? null : /^\s*(\S{1,512})\s*$/.exec(sentKey));
     const verdict = match ? await ring.check(match[1] as string) : null;
     const key = verdict?.kind === "valid" ? verdict.key : null;
     if (limiter) {
@@ -40,10 +43,10 @@ export function requireApiKey(
     if (!match) {
       // A header was sent but holds no key we could read (a space in it, two headers joined):
       // "required" read as if nothing had been sent.
-      const message = header.trim()
-        ? "Authorization header is not of the form Bearer <key> (one key, no spaces in it)"
-        : c.req.header("x-api-key")?.trim()
-          ? "X-API-Key header is not one key (no spaces in it, at most 512 characters)"
+      const message = sentKey?.trim()
+        ? "X-API-Key header is not one key (no spaces in it, at most 512 characters)"
+        : header.trim()
+          ? "Authorization header is not of the form Bearer <key> (one key, no spaces in it)"
           : "API key required: send Authorization: Bearer <key> (or X-API-Key: <key>)";
       throw new AppError("unauthorized", message, { headers: challenge });
     }
