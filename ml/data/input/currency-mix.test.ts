@@ -169,3 +169,54 @@ test("--sign-currency reaches the reader from the command line", () => {
   program.parse(["--data", "x.csv", "--sign-currency", "CAD"], { from: "user" });
   expect(transactionLogFromCli(program.opts()).log?.signCurrency).toBe("CAD");
 });
+
+// ¥ is the yen's and the yuan's sign and kr the Swedish, Norwegian, Danish and Icelandic crown's:
+// the signs and codes of each were counted as one currency, so "JPY 1000" and "CNY 5" (or SEK and
+// NOK) were summed as one, silently.
+test("two codes sharing a sign (JPY and CNY, SEK and NOK) are two currencies; the bare sign beside one of them is that one", async () => {
+  const amounts = (...values: string[]) =>
+    file(
+      ["customer_id,date,amount", ...values.map((v, i) => `a,2023-01-0${i + 2},${v}`)].join("\n"),
+    );
+  const one =
+    "read one currency at a time: pass --keep-rows COLUMN=VALUE with a store or currency column " +
+    "and the value of one (e.g. --keep-rows 'store=EU'), or convert the amounts to one currency first";
+  const yen = await failure(read(amounts("JPY 1000", "CNY 5")));
+  expect(yen).toBeInstanceOf(InputError);
+  expect(yen?.message).toBe(
+    'column "amount" holds amounts in 2 currencies: "JPY 1000" (line 2; 1 value), "CNY 5" (line 3; ' +
+      `1 value); they would be summed as one currency; ${one}`,
+  );
+  expect((yen as InputError).hint).toBe(one);
+  for (const [a, b] of [
+    ["SEK 100", "NOK 100"],
+    ["100 DKK", "SEK 100"],
+    ["ISK 900", "NOK 100"],
+    ["RMB 5", "1000 JPY"],
+  ]) {
+    const error = await failure(read(amounts(a as string, b as string)));
+    expect(error?.message).toStartWith(
+      `column "amount" holds amounts in 2 currencies: "${a}" (line 2; 1 value), "${b}" (line 3; 1 value)`,
+    );
+  }
+  // A bare sign beside one of its codes (or alone) is that currency, as before.
+  for (const values of [
+    ["¥500", "JPY 1000"],
+    ["￥500", "CNY 5", "RMB 6"],
+    ["kr 100", "SEK 50"],
+    ["100 kr", "NOK 50", "kr 20"],
+    ["¥500", "¥20"],
+  ]) {
+    expect(days((await read(amounts(...values))).log)).toHaveLength(values.length);
+  }
+  // Beside both, a bare "¥" may be either: the error names it.
+  const both = await failure(read(amounts("JPY 1000", "¥500", "CNY 5")));
+  expect(both?.message).toBe(
+    'column "amount" holds amounts in 2 currencies: "JPY 1000" (line 2; 1 value), "¥500" (line 3; ' +
+      '1 value), "CNY 5" (line 4; 1 value); they would be summed as one currency; a bare "¥" may be ' +
+      `the JPY or the CNY; ${one}`,
+  );
+  expect((both as InputError).hint).toBe(one);
+  // Still stopped beside another currency once the bare sign joins its code.
+  expect(await failure(read(amounts("¥500", "JPY 1000", "€5")))).toBeInstanceOf(InputError);
+});

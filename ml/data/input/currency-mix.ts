@@ -76,11 +76,13 @@ const SAME_CURRENCY: Record<string, string[]> = {
   USD: ["$", "US$", "USD"],
   EUR: ["€", "EUR"],
   GBP: ["£", "GBP"],
-  // ¥ is the yen's and the yuan's sign.
-  "¥": ["¥", "￥", "JPY", "CNY", "RMB", "円", "元"],
+  // ¥ is the yen's and the yuan's sign, kr the Swedish, Norwegian, Danish and Icelandic crown's:
+  // counted apart from their codes, which are each a currency (SHARED_SIGNS).
+  "¥": ["¥", "￥"],
+  JPY: ["JPY", "円"],
+  CNY: ["CNY", "RMB", "元"],
   INR: ["₹", "RS", "INR"],
-  // kr is the Swedish, Norwegian, Danish and Icelandic crown's.
-  KR: ["KR", "SEK", "NOK", "DKK", "ISK"],
+  KR: ["KR"],
   PLN: ["ZŁ", "PLN"],
   CZK: ["KČ", "CZK"],
   HUF: ["FT", "HUF"],
@@ -111,6 +113,11 @@ const SIGN_WORDS = new Set(["CR", "DR"]);
 
 /** Signs several currencies write bare: "$" (US, Canadian, Australian… dollars), ¥, kr. */
 const BARE_SIGNS = new Set(["$", "¥", "￥", "KR"]);
+/** Bare signs of several currencies, by the name they are counted under: their currencies' codes. */
+const SHARED_SIGNS: Record<string, { shown: string; codes: string[] }> = {
+  "¥": { shown: "¥", codes: ["JPY", "CNY"] },
+  KR: { shown: "kr", codes: ["SEK", "NOK", "DKK", "ISK"] },
+};
 /** Dollars whose own country writes a bare "$": a column's "$" may be one of them. */
 const DOLLARS = new Set(["CAD", "AUD", "NZD", "SGD", "HKD", "MXN"]);
 
@@ -136,6 +143,35 @@ const currencyOfValue = (lead: string, trail: string, sign?: string) =>
 
 /** Currencies listed with an example in the error. */
 const EXAMPLES = 4;
+
+interface Found {
+  n: number;
+  v: string;
+  rn: number;
+}
+
+/**
+ * A bare ¥ or kr beside one of its currencies' codes (¥500 and JPY 1000) is counted as that one;
+ * beside two or more it may be either, said by what it returns; alone, it is one currency.
+ */
+function joinSharedSigns(found: Map<string, Found>): string[] {
+  const said: string[] = [];
+  for (const [name, { shown, codes }] of Object.entries(SHARED_SIGNS)) {
+    const bare = found.get(name);
+    const present = codes.filter((c) => found.has(c));
+    if (bare === undefined || present.length === 0) continue;
+    const [code] = present as [string];
+    const coded = found.get(code) as Found;
+    if (present.length > 1) {
+      said.push(`a bare "${shown}" may be the ${present.join(" or the ")}`);
+      continue;
+    }
+    const first = bare.rn < coded.rn ? bare : coded;
+    found.set(code, { n: bare.n + coded.n, v: first.v, rn: first.rn });
+    found.delete(name);
+  }
+  return said;
+}
 
 interface Written {
   lead: string;
@@ -176,7 +212,7 @@ export async function failOnMixedCurrencySigns(
        SELECT rn, v, ${tokens("v")} FROM (SELECT row_number() OVER () - 1 AS rn, ${v} AS v FROM ${table})
      ) AS w JOIN lines ON lines.rowid = w.rn WHERE lines.reason IS NULL GROUP BY lead, trail`,
   );
-  const found = new Map<string, { n: number; v: string; rn: number }>();
+  const found = new Map<string, Found>();
   let bareDollar = false;
   for (const w of reader.getRowObjectsJS() as unknown as Written[]) {
     const currency = currencyOfValue(w.lead ?? "", w.trail ?? "", sign);
@@ -190,18 +226,25 @@ export async function failOnMixedCurrencySigns(
       rn: first ? Number(w.rn) : (seen as { rn: number }).rn,
     });
   }
+  const shared = joinSharedSigns(found);
   if (found.size < 2) return;
   // A bare "$" read as US dollars beside a dollar of its own sign's country may be that dollar.
   const dollars = bareDollar ? [...found.keys()].filter((c) => DOLLARS.has(c)) : [];
-  throw await mixedCurrencyError(columnName, [...found.values()], describe, dollars);
+  // A bare ¥ beside JPY and CNY is listed, not counted: it is one of theirs.
+  throw await mixedCurrencyError(columnName, [...found.values()], describe, {
+    currencies: found.size - shared.length,
+    dollars,
+    shared: shared.map((s) => `; ${s}`).join(""),
+  });
 }
 
 async function mixedCurrencyError(
   columnName: string,
-  found: { n: number; v: string; rn: number }[],
+  found: Found[],
   describe: (rowid: number) => Promise<string>,
-  dollars: string[],
+  said: { currencies: number; dollars: string[]; shared: string },
 ): Promise<InputError> {
+  const { dollars, shared } = said;
   const n = (v: number) => v.toLocaleString("en-US");
   const byLine = found.sort((a, b) => a.rn - b.rn);
   const examples: string[] = [];
@@ -218,8 +261,8 @@ async function mixedCurrencyError(
     "and the value of one (e.g. --keep-rows 'store=EU'), or convert the amounts to one currency first";
   return new InputError(
     columnName,
-    `column "${columnName}" holds amounts in ${byLine.length} currencies: ${examples.join(", ")}${more}; ` +
-      `they would be summed as one currency${bare}`,
+    `column "${columnName}" holds amounts in ${said.currencies} currencies: ${examples.join(", ")}${more}; ` +
+      `they would be summed as one currency${bare}${shared}`,
     {
       hint: dollar
         ? `if the "$" amounts are ${dollar}, pass --sign-currency ${dollar}; else ${one}`
