@@ -3,8 +3,11 @@
 // sends nothing, so a small body sent at 20 B/s got "Empty reply from server". IDLE_TIMEOUT_S
 // raises it (Bun entries only); BODY_READ_TIMEOUT_MS (bodySizeLimit, every runtime) answers a body
 // that takes longer with a JSON 408, and must end first for that answer to reach a Bun client.
+// A slow handler is dropped the same way (a 4 s handler under a 2 s idleTimeout: connection reset),
+// so the Bun entries pass their handlers' own time limits and the idleTimeout is raised to cover
+// them; a limit that cannot fit under Bun's 255 s refuses the start (Node, Deno, workerd: no limit).
 import type * as z from "zod";
-import { numberVar } from "../config/parse-env.ts";
+import { ConfigError, type ConfigIssue, numberVar } from "../config/parse-env.ts";
 
 /** Bun.serve's maxRequestBodySize: body limits are bodySizeLimit's (a JSON 413 naming the
  * limit); Bun's own, 128 MiB by default, answered a bare 413 before the app saw the request. */
@@ -36,10 +39,48 @@ export function checkSlowClientConfig(config: SlowClientConfig, ctx: z.Refinemen
   });
 }
 
-/** Bun.serve's limits: bodies and slow clients are the app's to answer, in JSON. */
-export function bunServeOptions(config: SlowClientConfig): {
+/** Bun.serve's largest idleTimeout, in seconds. */
+export const BUN_MAX_IDLE_TIMEOUT_S = 255;
+/** Seconds left past a handler's own limit for the rest of its request (key check, log, answer). */
+export const HANDLER_MARGIN_S = 5;
+
+/** A service's handler time limits, by variable name, in ms: each answers when it runs out. */
+export type HandlerTimeLimits = Readonly<Record<string, number>>;
+
+/**
+ * Bun's idleTimeout for `config`: IDLE_TIMEOUT_S, raised (up to 255 s) so that a handler reaching
+ * its own limit, after a body that took up to BODY_READ_TIMEOUT_MS, still sends its answer. A
+ * ConfigError naming the limit and IDLE_TIMEOUT_S when the limit alone cannot end in 255 s.
+ */
+export function bunIdleTimeout(config: SlowClientConfig, limits: HandlerTimeLimits = {}): number {
+  let idle = config.IDLE_TIMEOUT_S;
+  const bodyS = Math.ceil(config.BODY_READ_TIMEOUT_MS / 1000);
+  const issues: ConfigIssue[] = [];
+  for (const [variable, ms] of Object.entries(limits)) {
+    const handlerS = Math.ceil(ms / 1000) + HANDLER_MARGIN_S;
+    if (handlerS > BUN_MAX_IDLE_TIMEOUT_S) {
+      const most = (BUN_MAX_IDLE_TIMEOUT_S - HANDLER_MARGIN_S) * 1000;
+      issues.push({
+        variable,
+        message: `${ms} ms cannot end before Bun's idle timeout (IDLE_TIMEOUT_S, at most ${BUN_MAX_IDLE_TIMEOUT_S} s), which drops the connection with no answer: on Bun set ${variable} to at most ${most} (IDLE_TIMEOUT_S is raised to cover it), or run on Node or Deno`,
+      });
+    }
+    idle = Math.max(idle, Math.min(BUN_MAX_IDLE_TIMEOUT_S, handlerS + bodyS));
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  return idle;
+}
+
+/** Bun.serve's limits: bodies, slow clients and slow handlers are the app's to answer, in JSON. */
+export function bunServeOptions(
+  config: SlowClientConfig,
+  limits: HandlerTimeLimits = {},
+): {
   maxRequestBodySize: number;
   idleTimeout: number;
 } {
-  return { maxRequestBodySize: BUN_MAX_REQUEST_BODY_SIZE, idleTimeout: config.IDLE_TIMEOUT_S };
+  return {
+    maxRequestBodySize: BUN_MAX_REQUEST_BODY_SIZE,
+    idleTimeout: bunIdleTimeout(config, limits),
+  };
 }

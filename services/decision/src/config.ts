@@ -11,7 +11,11 @@ import {
   portVar,
   postgresUrlVar,
 } from "@pp/shared/config/parse-env.ts";
-import { checkSlowClientConfig, slowClientConfigShape } from "@pp/shared/http/bun-serve-options.ts";
+import {
+  checkSlowClientConfig,
+  type HandlerTimeLimits,
+  slowClientConfigShape,
+} from "@pp/shared/http/bun-serve-options.ts";
 import { rateLimitConfigShape } from "@pp/shared/http/rate-limit.ts";
 import * as z from "zod";
 
@@ -84,4 +88,12 @@ export function parseConfig(env: EnvRecord): DecisionConfig {
     ...env,
     DECISION_DATA_DIR: env.DECISION_DATA_DIR || env.DATA_DIR,
   });
+}
+
+/** The handlers' own time limits: on Bun, IDLE_TIMEOUT_S is raised to cover them (bunServeOptions). */
+export function handlerTimeLimits(config: DecisionConfig): HandlerTimeLimits {
+  return {
+    FORECAST_TIMEOUT_MS: config.FORECAST_TIMEOUT_MS,
+    FORECAST_BATCH_TIMEOUT_MS: config.FORECAST_BATCH_TIMEOUT_MS,
+  };
 }

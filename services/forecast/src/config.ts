@@ -11,7 +11,11 @@ import {
   portVar,
   postgresUrlVar,
 } from "@pp/shared/config/parse-env.ts";
-import { checkSlowClientConfig, slowClientConfigShape } from "@pp/shared/http/bun-serve-options.ts";
+import {
+  checkSlowClientConfig,
+  type HandlerTimeLimits,
+  slowClientConfigShape,
+} from "@pp/shared/http/bun-serve-options.ts";
 import { rateLimitConfigShape } from "@pp/shared/http/rate-limit.ts";
 import * as z from "zod";
 
@@ -96,4 +100,9 @@ export type ForecastConfig = z.output<typeof forecastConfigSchema>;
 
 export function parseConfig(env: EnvRecord): ForecastConfig {
   return parseEnv(forecastConfigSchema, env);
+}
+
+/** The handlers' own time limits: on Bun, IDLE_TIMEOUT_S is raised to cover them (bunServeOptions). */
+export function handlerTimeLimits(config: ForecastConfig): HandlerTimeLimits {
+  return { INTERVALS_TIME_LIMIT_MS: config.INTERVALS_TIME_LIMIT_MS };
 }

@@ -6,12 +6,17 @@ import { createLogger } from "@pp/shared/logging/logger.ts";
 import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import { stopWithNpmScript } from "@pp/shared/process/parent-watch.ts";
 import { createApp } from "../app.ts";
-import { parseConfig } from "../config.ts";
+import { handlerTimeLimits, parseConfig } from "../config.ts";
 import { buildForecastDeps, serviceName, startModel } from "../deps.ts";
 import { onStopSignal } from "./graceful-stop.ts";
 import { openModelSource } from "./open-model-source.ts";
 
 const config = configOrExit(() => parseConfig(process.env), process.exit);
+// Bun drops a request unanswered past its idleTimeout: raised to cover the handlers' own limits.
+const serveOptions = configOrExit(
+  () => bunServeOptions(config, handlerTimeLimits(config)),
+  process.exit,
+);
 const logger = createLogger({
   level: config.LOG_LEVEL,
   fields: { service: serviceName, runtime: "bun" },
@@ -29,8 +34,8 @@ const server = listenOrExit(
     Bun.serve({
       port: config.PORT,
       hostname: config.HOST,
-      // Body size and slow clients are the app's to answer (JSON 413/408), not Bun's.
-      ...bunServeOptions(config),
+      // Body size, slow clients and slow handlers are the app's to answer (JSON 413/408/504), not Bun's.
+      ...serveOptions,
       fetch: withHostlessRequests(app.fetch),
     }),
   { host: config.HOST, port: config.PORT },
