@@ -38,3 +38,30 @@ test("a key rotated with grace_hours 0, rotated again: a 409 naming its successo
   const lapsed = await store.create("lapsed", ["decide"], new Date(Date.now() - 1000));
   expect(await store.rotate(lapsed.id, { graceHours: 1 })).toBeNull();
 });
+
+// Its successor since revoked: "rotate that one" pointed at a revoked key (rotate: 404). The 409
+// says so, and to create a new key of the name (revoking the old first while its grace runs, as
+// create refuses a name in use).
+test("a rotated key whose successor was revoked, rotated again: a 409 saying to create a new key", async () => {
+  const store = new ApiKeyStore(db.handle.db);
+  const graced = await store.create("successor-revoked");
+  const first = await store.rotate(graced.id, { graceHours: 1 });
+  await store.revoke(first?.created.id ?? 0);
+  const again = (await rotateError(store, graced.id)) as AppError;
+  expect(again).toBeInstanceOf(AppError);
+  expect(again.status).toBe(409);
+  expect(again.message).not.toContain("rotate that one");
+  expect(again.message).toContain(
+    `API key ${graced.id} was already rotated, but its successor, key ${first?.created.id}, was revoked: revoke ${graced.id} (its grace is still running), then create a new key named "successor-revoked"`,
+  );
+  // Grace over (grace_hours 0): nothing to revoke first.
+  const ended = await store.create("successor-revoked-ended");
+  const next = await store.rotate(ended.id, { graceHours: 0 });
+  await store.revoke(next?.created.id ?? 0);
+  expect(((await rotateError(store, ended.id)) as AppError).message).toContain(
+    `API key ${ended.id} was already rotated, but its successor, key ${next?.created.id}, was revoked: create a new key named "successor-revoked-ended" (POST /admin/keys, keys create successor-revoked-ended)`,
+  );
+  // The advice works: after the revoke, a new key of the name is created.
+  await store.revoke(graced.id);
+  expect((await store.create("successor-revoked")).name).toBe("successor-revoked");
+});

@@ -81,6 +81,20 @@ function keyAlreadyRotated(id: number, replacedBy: number, graceOver: boolean): 
   );
 }
 
+/** Rotating a key already rotated whose successor was since revoked: a new key is the way on. */
+function successorRevoked(
+  id: number,
+  replacedBy: number,
+  name: string,
+  graceOver: boolean,
+): AppError {
+  const first = graceOver ? "" : `revoke ${id} (its grace is still running), then `;
+  return new AppError(
+    "conflict",
+    `API key ${id} was already rotated, but its successor, key ${replacedBy}, was revoked: ${first}create a new key named "${name}" (POST /admin/keys, keys create ${name})`,
+  );
+}
+
 function keyNameInUse(name: string, id: number): AppError {
   return new AppError(
     "conflict",
@@ -177,7 +191,14 @@ export class ApiKeyStore {
       if (!old) return null;
       const active = keyState({ ...old, scopes: [] }, now) === "active";
       // Before the expiry check: a key rotated with no grace expired at once, and is still replaced.
-      if (old.replacedBy !== null) throw keyAlreadyRotated(id, old.replacedBy, !active);
+      if (old.replacedBy !== null) {
+        const [next] = await tx
+          .select({ revokedAt: apiKeys.revokedAt })
+          .from(apiKeys)
+          .where(eq(apiKeys.id, old.replacedBy));
+        if (next?.revokedAt) throw successorRevoked(id, old.replacedBy, old.name, !active);
+        throw keyAlreadyRotated(id, old.replacedBy, !active);
+      }
       if (!active) return null;
       const graceEnd = new Date(now.getTime() + graceHours * HOUR_MS);
       const oldExpiresAt = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;
