@@ -220,3 +220,25 @@ test("two codes sharing a sign (JPY and CNY, SEK and NOK) are two currencies; th
   // Still stopped beside another currency once the bare sign joins its code.
   expect(await failure(read(amounts("¥500", "JPY 1000", "€5")))).toBeInstanceOf(InputError);
 });
+
+// --sign-currency names what a bare sign stands for, and only a sign that currency is written
+// with: "--sign-currency CAD" made "¥500" Canadian dollars too, and a column of "$25.00",
+// "CAD 10.00" and "¥500" was summed as one currency, silently.
+test("--sign-currency applies to the bare signs of that currency only", async () => {
+  const text = [
+    "customer_id,date,amount",
+    "a,2023-01-02,$25.00",
+    "a,2023-01-05,CAD 10.00",
+    "b,2023-01-03,¥500",
+  ].join("\n");
+  const error = await failure(read(file(text), { signCurrency: "CAD" } as never));
+  expect(error?.message).toContain('"¥500" (line 4; 1 value)');
+  // A crown for the crowns' "kr", and the "$" left as it is written (US dollars).
+  const crowns = ["customer_id,date,amount", "a,2023-01-02,100 kr", "b,2023-01-03,SEK 50"];
+  const sek = await read(file(crowns.join("\n")), { signCurrency: "SEK" } as never);
+  expect(days(sek.log)).toHaveLength(2);
+  const mixed = [...crowns, "c,2023-01-04,$5.00"].join("\n");
+  expect(await failure(read(file(mixed), { signCurrency: "SEK" } as never))).toBeInstanceOf(
+    InputError,
+  );
+});

@@ -122,15 +122,27 @@ const SHARED_SIGNS: Record<string, { shown: string; codes: string[] }> = {
 const DOLLARS = new Set(["CAD", "AUD", "NZD", "SGD", "HKD", "MXN"]);
 
 /**
+ * The bare signs a currency is written with: --sign-currency says what those stand for, and no
+ * other ("--sign-currency CAD" made "¥500" Canadian dollars too, summed with them silently).
+ */
+function bareSignsOf(currency: string): string[] {
+  if (currency === "USD" || DOLLARS.has(currency)) return ["$"];
+  if (SHARED_SIGNS["¥"]?.codes.includes(currency)) return ["¥", "￥"];
+  if (SHARED_SIGNS.KR?.codes.includes(currency)) return ["KR"];
+  return [];
+}
+
+/**
  * The currency a sign or code (upper-cased) names, or null: a known one, else a sign (not letters
  * only: C$, A$, ₩) or a code of three letters (CHF, CAD). A word such as "ea" or "ca" is none.
- * A bare sign ("$") is `sign`'s currency when given (--sign-currency CAD).
+ * A bare sign ("$") is `sign`'s currency when given and written so (--sign-currency CAD).
  */
 function currencyOf(token: string, sign?: string): string | null {
   if (token === "" || SIGN_WORDS.has(token)) return null;
   if (sign !== undefined && BARE_SIGNS.has(token)) {
     const code = sign.trim().toUpperCase();
-    return CURRENCY_OF.get(code) ?? code;
+    const named = CURRENCY_OF.get(code) ?? code;
+    if (bareSignsOf(named).includes(token)) return named;
   }
   const known = CURRENCY_OF.get(token);
   if (known) return known;
