@@ -21,14 +21,15 @@ let server: ReturnType<typeof Bun.serve> | undefined;
 afterEach(() => server?.stop(true));
 
 test("a decision handler slower than IDLE_TIMEOUT_S, within FORECAST_BATCH_TIMEOUT_MS, gets its answer on Bun", async () => {
+  // IDLE_TIMEOUT_S 6 (the body deadline must end 5 s before it): a 10 s handler outlasts it.
   const config = decisionConfig({
-    IDLE_TIMEOUT_S: "2",
+    IDLE_TIMEOUT_S: "6",
     BODY_READ_TIMEOUT_MS: "1000",
-    FORECAST_BATCH_TIMEOUT_MS: "8000",
+    FORECAST_BATCH_TIMEOUT_MS: "12000",
   });
   const app = new Hono();
   app.get("/slow", async (c) => {
-    await Bun.sleep(6000);
+    await Bun.sleep(10_000);
     return c.json({ done: true });
   });
   server = Bun.serve({
@@ -40,7 +41,7 @@ test("a decision handler slower than IDLE_TIMEOUT_S, within FORECAST_BATCH_TIMEO
   const res = await fetch(`http://127.0.0.1:${server.port}/slow`);
   expect(res.status).toBe(200);
   expect(await res.json()).toEqual({ done: true });
-}, 20_000);
+}, 30_000);
 
 test("the defaults keep IDLE_TIMEOUT_S's 120 s (60 s body + 30 s handler + 5 s fit under it)", () => {
   const d = decisionConfig({});

@@ -24,6 +24,7 @@ import { freePort } from "@pp/shared/testing/free-port.ts";
 import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
 import {
   decisionReadyOn,
+  decisionReadyOnFreePort,
   killHard,
   startForecastStub,
   stopGracefully,
@@ -255,9 +256,10 @@ describe("Idempotency-Key on one embedded store shared by two services", () => {
 
   /** Two decision services on the store: both, the one hosting it (and its port), the other. */
   async function twoServices() {
-    const ports = [await freePort(), await freePort()];
-    const services: ServiceProcess[] = [];
-    for (const port of ports) services.push(await decisionOn(port, store()));
+    const env = { FORECAST_URL: forecast.url, ...store() };
+    const started = [await decisionReadyOnFreePort(env), await decisionReadyOnFreePort(env)];
+    const ports = started.map((s) => s.port);
+    const services = started.map((s) => s.service);
     procs.push(...services);
     const hostPid = readLock(dataDir)?.pid;
     const at = services.findIndex((p) => p.pid === hostPid);

@@ -97,6 +97,24 @@ export async function decisionReadyOn(
   throw new Error(`decision did not start: ${p.output.slice(-5).join(" | ")}`);
 }
 
+/**
+ * decisionReadyOn on a free port, and on another when it was taken meanwhile (EADDRINUSE): the
+ * OS also hands ports of its ephemeral range to outgoing connections, and under a parallel test's
+ * load one took a port freePort had just returned (seen once in CI).
+ */
+export async function decisionReadyOnFreePort(
+  env: Record<string, string>,
+): Promise<{ service: ServiceProcess; port: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return { service: await decisionReadyOn(port, env), port };
+    } catch (err) {
+      if (attempt >= 5 || !String(err).includes("EADDRINUSE")) throw err;
+    }
+  }
+}
+
 /** 8 loops sending decisions until stopped; keeps the id of every 200 and counts each status. */
 export function decisionLoad(base: string) {
   let running = true;

@@ -74,7 +74,8 @@ test("defaults: a 230-byte body at 14 B/s (about 16 s) is answered 200, not drop
 }, 30_000);
 
 test("a body slower than BODY_READ_TIMEOUT_MS gets a JSON 408 naming the body before Bun closes", async () => {
-  const port = serve({ IDLE_TIMEOUT_S: "3", BODY_READ_TIMEOUT_MS: "1000" });
+  // IDLE_TIMEOUT_S 10, not 3: Bun checks idleness every 4 s, and 3 s dropped it at 945 ms in CI.
+  const port = serve({ IDLE_TIMEOUT_S: "10", BODY_READ_TIMEOUT_MS: "1000" });
   const { reply, ms } = await trickle(port, JSON.stringify({ a: "x".repeat(100) }), 1, 200);
   expect(reply).toStartWith("HTTP/1.1 408");
   expect(reply).toContain('"code":"request_timeout"');
@@ -87,6 +88,14 @@ test("the body deadline must end before Bun's idle timeout (else Bun drops the c
     /BODY_READ_TIMEOUT_MS/,
   );
   expect(parseEnv(schema, {})).toEqual({ IDLE_TIMEOUT_S: 120, BODY_READ_TIMEOUT_MS: 60_000 });
+  // 5 s before it, not 1: Bun may drop a connection up to 4 s before its idleTimeout.
+  expect(() => parseEnv(schema, { IDLE_TIMEOUT_S: "10", BODY_READ_TIMEOUT_MS: "8000" })).toThrow(
+    /8000 ms must end at least 5 s before/,
+  );
+  expect(parseEnv(schema, { IDLE_TIMEOUT_S: "10", BODY_READ_TIMEOUT_MS: "5000" })).toEqual({
+    IDLE_TIMEOUT_S: 10,
+    BODY_READ_TIMEOUT_MS: 5000,
+  });
   // Only IDLE_TIMEOUT_S set: the message says the deadline in effect (the default), not just "unset".
   expect(() => parseEnv(schema, { IDLE_TIMEOUT_S: "5" })).toThrow(/60000 ms must end/);
 });

@@ -29,20 +29,27 @@ export interface SlowClientConfig {
   BODY_READ_TIMEOUT_MS: number;
 }
 
+/**
+ * Seconds a deadline must end before IDLE_TIMEOUT_S: Bun (uSockets) checks idleness every 4 s, so
+ * a connection may be dropped up to 4 s before its idleTimeout (IDLE_TIMEOUT_S=3 with a 1 s body
+ * deadline: an empty reply after 945 ms, under CI's load).
+ */
+export const BUN_IDLE_SLACK_S = 5;
+
 /** superRefine of a service schema: the body deadline ends before Bun drops the connection. */
 export function checkSlowClientConfig(config: SlowClientConfig, ctx: z.RefinementCtx): void {
-  if (config.BODY_READ_TIMEOUT_MS + 1000 <= config.IDLE_TIMEOUT_S * 1000) return;
+  if (config.BODY_READ_TIMEOUT_MS + BUN_IDLE_SLACK_S * 1000 <= config.IDLE_TIMEOUT_S * 1000) return;
   ctx.addIssue({
     code: "custom",
     path: ["BODY_READ_TIMEOUT_MS"],
-    message: `${config.BODY_READ_TIMEOUT_MS} ms must end at least 1 s before IDLE_TIMEOUT_S (${config.IDLE_TIMEOUT_S} s), else Bun drops a slow upload without its 408; lower it or raise IDLE_TIMEOUT_S`,
+    message: `${config.BODY_READ_TIMEOUT_MS} ms must end at least ${BUN_IDLE_SLACK_S} s before IDLE_TIMEOUT_S (${config.IDLE_TIMEOUT_S} s; Bun checks idleness every 4 s), else Bun drops a slow upload without its 408; lower it or raise IDLE_TIMEOUT_S`,
   });
 }
 
 /** Bun.serve's largest idleTimeout, in seconds. */
 export const BUN_MAX_IDLE_TIMEOUT_S = 255;
-/** Seconds left past a handler's own limit for the rest of its request (key check, log, answer). */
-export const HANDLER_MARGIN_S = 5;
+/** Seconds left past a handler's own limit for the rest of its request and Bun's 4 s checks. */
+export const HANDLER_MARGIN_S = BUN_IDLE_SLACK_S;
 
 /** A service's handler time limits, by variable name, in ms: each answers when it runs out. */
 export type HandlerTimeLimits = Readonly<Record<string, number>>;

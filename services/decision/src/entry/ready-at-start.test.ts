@@ -1,12 +1,13 @@
 // A freshly started decision service (Bun entry, embedded store) opens its database at start, in
-// the background: the first /ready, asked a few seconds after "listening", is 200 (forecast
-// away: degraded, still ready). It opened it only when first asked, so that /ready was a 503
-// "database not answering yet (opening?)", and an orchestrator probing every 10-30 s held
-// traffic back for a probe period.
+// the background, before any request needs it (it takes the store's lock), and /ready is then 200
+// (forecast away: degraded, still ready). It opened it only when first asked, so the first /ready
+// was a 503 "database not answering yet (opening?)", and an orchestrator probing every 10-30 s
+// held traffic back for a probe period.
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { readLock } from "@pp/shared/db/embedded/server-lock.ts";
 import { freePort } from "@pp/shared/testing/free-port.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "pp-ready-at-start-"));
@@ -42,11 +43,23 @@ test("the first /ready, a few seconds after start, is ready (the database opened
       break;
     await Bun.sleep(100);
   }
-  await Bun.sleep(8000);
-  const res = await fetch(`${base}/ready`);
-  const body = await res.text();
-  expect({ status: res.status, body }).toEqual({
+  // The database is opened without any request needing it: the process takes the embedded
+  // store's lock (nothing else uses DATA_DIR). A fixed 8 s wait was too short under CI's load.
+  const deadline = performance.now() + 60_000;
+  while (readLock(dataDir)?.pid !== child.pid) {
+    if (performance.now() > deadline) throw new Error("the database was not opened at start");
+    await Bun.sleep(100);
+  }
+  // Then /ready answers 200 once migrations are done, asked as an orchestrator would.
+  let last = { status: 0, body: "" };
+  while (performance.now() < deadline) {
+    const res = await fetch(`${base}/ready`);
+    last = { status: res.status, body: await res.text() };
+    if (last.status === 200) break;
+    await Bun.sleep(1000);
+  }
+  expect(last).toEqual({
     status: 200,
     body: expect.stringContaining('"decision_log","status":"ok"'),
   });
-}, 60_000);
+}, 90_000);
