@@ -11,11 +11,11 @@ import { Hono } from "hono";
 import {
   parseConfig as decisionConfig,
   handlerTimeLimits as decisionLimits,
-} from "../decision/src/config.ts";
+} from "../decision/src/index.ts";
 import {
   parseConfig as forecastConfig,
   handlerTimeLimits as forecastLimits,
-} from "../forecast/src/config.ts";
+} from "../forecast/src/index.ts";
 
 let server: ReturnType<typeof Bun.serve> | undefined;
 afterEach(() => server?.stop(true));

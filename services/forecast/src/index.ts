@@ -2,7 +2,12 @@
 // suites, the monitoring tests) build the service from: the app factory, its dependencies and
 // configuration, the model sources and GBDT engines, and the response schema of /forecast.
 export { createApp } from "./app.ts";
-export { type ForecastConfig, forecastConfigSchema, parseConfig } from "./config.ts";
+export {
+  type ForecastConfig,
+  forecastConfigSchema,
+  handlerTimeLimits,
+  parseConfig,
+} from "./config.ts";
 export { buildForecastDeps, type ForecastDeps } from "./deps.ts";
 export { bundleModelSource, registryModelSource } from "./model/model-sources.ts";
 export { ortEngine } from "./model/ort-engine.ts";
