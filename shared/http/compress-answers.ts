@@ -48,6 +48,10 @@ export function compressAnswers(
   };
 }
 
+/** `data` gzipped as a stream (both paths below send their answer through it). */
+const gzip = (data: string | ArrayBuffer) =>
+  new Blob([data]).stream().pipeThrough(new CompressionStream("gzip"));
+
 /** A JSON answer from its text, gzip when the client accepts it and it is not small. */
 export function jsonAnswer(
   request: Request,
@@ -59,8 +63,7 @@ export function jsonAnswer(
   if (text.length < threshold) return new Response(text, { headers });
   const accepted = request.headers.get("accept-encoding");
   if (accepted === null || !acceptsGzip(accepted)) return new Response(text, { headers });
-  const body = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
-  return new Response(body, {
+  return new Response(gzip(text), {
     ...encoded,
     headers: { ...headers, "content-encoding": "gzip", vary: "Accept-Encoding" },
   });
@@ -90,6 +93,5 @@ async function compressAfter(c: Context<AppEnv>, next: Next, threshold: number):
   init.headers.set("content-encoding", "gzip");
   const vary = init.headers.get("vary");
   init.headers.set("vary", vary ? `${vary}, Accept-Encoding` : "Accept-Encoding");
-  const body = new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip"));
-  c.res = new Response(body, { ...encoded, ...init });
+  c.res = new Response(gzip(bytes), { ...encoded, ...init });
 }
