@@ -8,6 +8,7 @@
 // too (429).
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
+import { presentedApiKey } from "@pp/shared/http/presented-api-key.ts";
 import {
   clientAddress,
   rateLimitError,
@@ -25,14 +26,9 @@ export function requireApiKey(
   limiter?: TokenBucketLimiter | null,
 ): MiddlewareHandler<AppEnv> {
   return async function apiKeyAuth(c, next) {
-    const header = c.req.header("authorization") ?? "";
-    const sentKey = c.req.header("x-api-key");
-    // As forecast reads it: a Bearer key, else X-API-Key (an Authorization of another scheme, a
-    // proxy's Basic, does not hide it).
-    const match =
-      (header ? /^Bearer\s+(\S{1,512})\s*$/i.exec(header) : null) ??
-      (sentKey === undefined ? null : /^\s*(\S{1,512})\s*$/.exec(sentKey));
-    const verdict = match ? await ring.check(match[1] as string) : null;
+    // Read as forecast reads it (shared/http/presented-api-key.ts).
+    const presented = presentedApiKey(c);
+    const verdict = presented.kind === "key" ? await ring.check(presented.key) : null;
     const key = verdict?.kind === "valid" ? verdict.key : null;
     if (limiter) {
       const decision = limiter.take(
@@ -40,14 +36,11 @@ export function requireApiKey(
       );
       if (!decision.allowed) throw rateLimitError(limiter, decision.retryAfterSeconds);
     }
-    if (!match) {
-      // A header was sent but holds no key we could read (a space in it, two headers joined):
-      // "required" read as if nothing had been sent.
-      const message = sentKey?.trim()
-        ? "X-API-Key header is not one key (no spaces in it, at most 512 characters)"
-        : header.trim()
-          ? "Authorization header is not of the form Bearer <key> (one key, no spaces in it)"
-          : "API key required: send Authorization: Bearer <key> (or X-API-Key: <key>)";
+    if (presented.kind === "unreadable") {
+      throw new AppError("unauthorized", presented.message, { headers: challenge });
+    }
+    if (presented.kind === "none") {
+      const message = "API key required: send Authorization: Bearer <key> (or X-API-Key: <key>)";
       throw new AppError("unauthorized", message, { headers: challenge });
     }
     if (verdict?.kind === "unavailable") {

@@ -644,7 +644,7 @@ describe("auth", () => {
     const before = deps.audit.pending;
     const required = "API key required: send Authorization: Bearer <key> (or X-API-Key: <key>)";
     const unreadable =
-      "Authorization header is not of the form Bearer <key> (one key, no spaces in it)";
+      "Authorization header is not of the form Bearer <key> (one key, no spaces in it, at most 512 characters)";
     // A header that holds no readable key says so; "required" read as if none had been sent.
     for (const [headers, said] of [
       [{}, required],
