@@ -1,11 +1,13 @@
 // Optional API keys from the environment for a service without a key store (forecast:
-// FORECAST_API_KEYS): `X-API-Key: KEY` or `Authorization: Bearer KEY`, compared in constant time.
-// With keys configured, the protected routes answer 401 without one, and the rate limit counts
-// per verified key (else per client address: a made-up key never gets its own bucket).
+// FORECAST_API_KEYS): `X-API-Key: KEY` or `Authorization: Bearer KEY`, read as the decision
+// service reads them (presented-api-key.ts), compared in constant time. With keys configured, the
+// protected routes answer 401 without one, and the rate limit counts per verified key (else per
+// client address: a made-up key never gets its own bucket).
 import type { Context, MiddlewareHandler } from "hono";
 import { sha256Hex } from "../artifacts/sha256.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { AppEnv } from "./app-env.ts";
+import { presentedApiKey } from "./presented-api-key.ts";
 import { rateLimitKey } from "./rate-limit.ts";
 
 /** Equal strings without an early exit (the length still shows; keys are of fixed length). */
@@ -14,11 +16,6 @@ export function constantTimeEqual(a: string, b: string): boolean {
   const n = Math.max(a.length, b.length);
   for (let i = 0; i < n; i++) diff |= (a.charCodeAt(i) | 0) ^ (b.charCodeAt(i) | 0);
   return diff === 0;
-}
-
-function presentedKey(c: Context<AppEnv>): string | undefined {
-  const bearer = /^Bearer\s+(\S{1,512})\s*$/i.exec(c.req.header("authorization") ?? "")?.[1];
-  return bearer ?? c.req.header("x-api-key")?.slice(0, 512);
 }
 
 /**
@@ -31,15 +28,19 @@ export function envKeyName(hashHex: string, prefix = "env:"): string {
   return `${prefix}${hashHex.slice(0, 8)}`;
 }
 
-/** 1-based index of the configured key presented, else 0 (every key compared, no early exit). */
-export function verifiedStaticKey(c: Context<AppEnv>, keys: readonly string[]): number {
-  const presented = presentedKey(c);
-  if (presented === undefined) return 0;
+/** 1-based index of `presented` among the keys, else 0 (every key compared, no early exit). */
+function staticKeyIndex(presented: string, keys: readonly string[]): number {
   let found = 0;
   keys.forEach((key, i) => {
     if (constantTimeEqual(presented, key)) found = i + 1;
   });
   return found;
+}
+
+/** 1-based index of the configured key presented, else 0 (none, or a header holding no key). */
+export function verifiedStaticKey(c: Context<AppEnv>, keys: readonly string[]): number {
+  const presented = presentedApiKey(c);
+  return presented.kind === "key" ? staticKeyIndex(presented.key, keys) : 0;
 }
 
 /** Rate-limit bucket: the verified key's number, else the client address. */
@@ -60,18 +61,22 @@ export function requireStaticApiKey(
   const names = Promise.all(
     keys.map(async (key) => envKeyName(await sha256Hex(new TextEncoder().encode(key)))),
   );
+  const challenge = { headers: { "WWW-Authenticate": `Bearer realm="${realm}"` } };
   return async function staticApiKey(c, next) {
     if (keys.length > 0) {
-      const index = verifiedStaticKey(c, keys);
+      const presented = presentedApiKey(c);
+      // A header holding no readable key is named (a cut or spaced key read "not recognised").
+      if (presented.kind === "unreadable") {
+        throw new AppError("unauthorized", presented.message, challenge);
+      }
+      const index = presented.kind === "key" ? staticKeyIndex(presented.key, keys) : 0;
       if (index === 0) {
         // A key sent and not known is not a key missing (it read "API key required" for both).
         const message =
-          presentedKey(c) === undefined
+          presented.kind === "none"
             ? "API key required: send X-API-Key: <key> (or Authorization: Bearer <key>)"
             : `API key not recognised: send a key listed in ${variable}`;
-        throw new AppError("unauthorized", message, {
-          headers: { "WWW-Authenticate": `Bearer realm="${realm}"` },
-        });
+        throw new AppError("unauthorized", message, challenge);
       }
       c.get("logFields").api_key = (await names)[index - 1] ?? `env:${index}`;
     }
