@@ -1,7 +1,7 @@
 // The `campaign_results` table (its one owner): `ml campaign report` saves a measured campaign per
 // window end (re-reporting a window replaces it); the decision service's campaign page and metrics
 // read the latest result of each campaign. Runtime-neutral (Drizzle on the caller's driver).
-import { desc, eq, gt } from "drizzle-orm";
+import { desc, eq, gt, inArray, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/database.ts";
 import { type CampaignResultRow, campaignResults } from "../db/schema.ts";
 import type { CampaignResult } from "./campaign-result.ts";
@@ -99,4 +99,31 @@ export async function latestCampaignResults(
     )
     .as("latest");
   return db.select().from(latest).orderBy(desc(latest.reportedAt), latest.campaignId).limit(limit);
+}
+
+/**
+ * A subquery (for a union) of the first `limit` measured campaign ids after `after` (from the
+ * first when undefined), in id order, on the (campaign_id, window_end) unique index.
+ */
+export function measuredCampaignIdsAfter(after: string | undefined, limit: number): SQL {
+  const from = after === undefined ? sql`` : sql`where campaign_id > ${after}`;
+  return sql`(select distinct campaign_id from ${campaignResults} ${from}
+    order by campaign_id limit ${limit})`;
+}
+
+/** The latest report run of each of `campaigns` that has one (any order). */
+export async function latestResultsOf(
+  db: Database,
+  campaigns: readonly string[],
+): Promise<CampaignResultRow[]> {
+  if (campaigns.length === 0) return [];
+  return db
+    .selectDistinctOn([campaignResults.campaignId])
+    .from(campaignResults)
+    .where(inArray(campaignResults.campaignId, [...campaigns]))
+    .orderBy(
+      campaignResults.campaignId,
+      desc(campaignResults.reportedAt),
+      desc(campaignResults.windowEnd),
+    );
 }

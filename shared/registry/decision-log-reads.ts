@@ -1,8 +1,8 @@
 // Reads of the `decision_log` table beside its writer (decision-log.ts, the table's owner module):
-// a campaign's decisions for `ml campaign report`, the decisions per campaign and group for the
-// campaign page, and the readiness probe of the decision database.
+// a campaign's decisions for `ml campaign report`, the campaigns logged and the decisions per
+// campaign and group for the campaign pages, and the readiness probe of the decision database.
 
-import { and, asc, eq, isNotNull, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, type SQL, sql } from "drizzle-orm";
 import { type Database, queryRows } from "../db/database.ts";
 import { decisionLog } from "../db/schema.ts";
 
@@ -43,14 +43,37 @@ export function readCampaignDecisionRows(
     .orderBy(asc(decisionLog.decidedAt), asc(decisionLog.decisionId));
 }
 
-/** Decisions logged per campaign and group (what the campaign page lists before any report). */
+/**
+ * A subquery (for a union) of the first `limit` campaign ids in the log after `after` (from the
+ * first when undefined), in id order. A loose index scan on decision_log_campaign_idx: one probe
+ * per campaign found, however many decisions each has (a DISTINCT read every row of each).
+ */
+export function loggedCampaignIdsAfter(after: string | undefined, limit: number): SQL {
+  const first = after === undefined ? sql`` : sql`and campaign_id > ${after}`;
+  return sql`(with recursive ids(campaign_id) as (
+      (select campaign_id from ${decisionLog} where campaign_id is not null ${first}
+        order by campaign_id limit 1)
+      union all
+      select (select d.campaign_id from ${decisionLog} d
+        where d.campaign_id is not null and d.campaign_id > ids.campaign_id
+        order by d.campaign_id limit 1)
+      from ids where ids.campaign_id is not null)
+    select campaign_id from ids where campaign_id is not null limit ${limit})`;
+}
+
+/**
+ * Decisions logged per campaign and group of `campaigns` only (what a campaign page lists before
+ * any report): counted on decision_log_campaign_idx. It grouped the whole log on every page view.
+ */
 export async function campaignGroupCounts(
   db: Database,
+  campaigns: readonly string[],
 ): Promise<Array<{ campaign: string; group: string; decisions: number }>> {
+  if (campaigns.length === 0) return [];
   return queryRows(
     db,
     sql`select campaign_id as campaign, assignment_group as "group", count(*)::int as decisions
-      from ${decisionLog} where campaign_id is not null
+      from ${decisionLog} where ${inArray(decisionLog.campaignId, [...campaigns])}
       group by campaign_id, assignment_group order by campaign_id, assignment_group`,
   );
 }

@@ -25,7 +25,12 @@ import {
   policyViewSchema,
   versionParams,
 } from "./admin-policies.ts";
-import { campaignIdParams, campaignLinkSchema, linkBody } from "./campaign-pages.ts";
+import {
+  campaignIdParams,
+  campaignLinkSchema,
+  campaignListQuery,
+  linkBody,
+} from "./campaign-pages.ts";
 import { bodyErrors, keyed } from "./decision-openapi.ts";
 
 export const adminOperations: OperationSpec[] = [
@@ -209,10 +214,13 @@ export const adminOperations: OperationSpec[] = [
     method: "get",
     path: "/campaigns",
     scope: "admin",
-    summary: "Campaigns: decisions logged per group and the latest measured result (HTML)",
-    description: "An admin key, or a signed link (?exp=&sig=) from POST /admin/campaign-links.",
+    summary:
+      "A page of campaigns: decisions logged per group and the latest measured result (HTML)",
+    description:
+      "An admin key, or a signed link (?exp=&sig=) from POST /admin/campaign-links. Campaigns (logged or measured) in campaign id order, `limit` a page (50 by default); the page's \"next page\" link (rel=next) holds `after`, the last id shown, and the signed link's exp and sig (a link to /campaigns opens every page).",
+    query: campaignListQuery,
     produces: "text/html",
-    responses: { "200": "HTML page", ...keyed },
+    responses: { "200": "HTML page", "400": "Invalid after or limit", ...keyed },
   },
   {
     method: "get",

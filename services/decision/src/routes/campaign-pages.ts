@@ -1,5 +1,5 @@
 // The campaign pages (server-rendered HTML, inline SVG, no script, no CDN):
-//   GET  /campaigns                     every campaign: groups logged, latest measured profit
+//   GET  /campaigns?after=&limit=       a page of campaigns by id: groups logged, latest result
 //   GET  /campaigns/:id                 one campaign: groups, per-action incremental profit with
 //                                       95% intervals, the Qini curve (from `ml campaign report`)
 //   POST /admin/campaign-links          {campaign?, hours?} → a signed link to open in a browser
@@ -13,10 +13,8 @@ import {
 } from "@pp/shared/campaigns/campaign-html.ts";
 import { isStoredCampaignId, STORED_CAMPAIGN_ID_RULE } from "@pp/shared/campaigns/campaign-id.ts";
 import type { CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
-import {
-  latestCampaignResult,
-  latestCampaignResults,
-} from "@pp/shared/campaigns/campaign-results-store.ts";
+import { latestCampaignResult } from "@pp/shared/campaigns/campaign-results-store.ts";
+import { decimalIdParam } from "@pp/shared/contracts/decimal-id.ts";
 import type { Database } from "@pp/shared/db/database.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import { driverMessage } from "@pp/shared/errors/driver-message.ts";
@@ -24,9 +22,11 @@ import { isStorableText, jsonBody, unstorableTextError } from "@pp/shared/errors
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { HTML_PAGE_HEADERS } from "@pp/shared/http/page-headers.ts";
 import { pathParams } from "@pp/shared/http/path-params.ts";
+import { queryParams } from "@pp/shared/http/query-params.ts";
 import { campaignGroupCounts } from "@pp/shared/registry/decision-log-reads.ts";
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import * as z from "zod";
+import { type CampaignListPage, readCampaignListPage } from "../campaigns/campaign-list.ts";
 import { LinkSigner } from "../campaigns/signed-links.ts";
 import type { DecisionDeps } from "../deps.ts";
 import { campaignFields } from "./decision-schemas.ts";
@@ -48,6 +48,22 @@ const storedCampaign = z
   .refine(isStoredCampaignId, { error: STORED_CAMPAIGN_ID_RULE })
   .refine(isStorableText, unstorableTextError);
 export const campaignIdParams = z.object({ id: storedCampaign });
+
+export const CAMPAIGN_PAGE_DEFAULT = 50;
+export const CAMPAIGN_PAGE_MAX = 500;
+// Strict: a misspelt parameter (?afterr=) is a 400 naming it, not the first page.
+export const campaignListQuery = z.strictObject({
+  after: storedCampaign
+    .optional()
+    .describe("The last campaign id of the previous page (its next link): ids after it are listed"),
+  limit: decimalIdParam("a number of campaigns")
+    .pipe(z.number().max(CAMPAIGN_PAGE_MAX, { error: `must be at most ${CAMPAIGN_PAGE_MAX}` }))
+    .default(CAMPAIGN_PAGE_DEFAULT)
+    .describe(`Campaigns per page, 1-${CAMPAIGN_PAGE_MAX}`),
+  // A signed link's (checked before the query, see signedLinkOr).
+  exp: z.string().optional().describe("A signed link's expiry (POST /admin/campaign-links)"),
+  sig: z.string().optional().describe("A signed link's signature"),
+});
 export const linkBody = z.strictObject({
   campaign: campaignFields.campaign,
   hours: z
@@ -124,14 +140,43 @@ function linkSecret(deps: DecisionDeps): string {
 }
 
 /**
- * A link to `path` from the page being served, whose own link was made for `scope` (linkScope,
- * worked out once per page): with its signature when that opens `path` too.
+ * A link to `path` with `query` from the page being served, whose own link was made for `scope`
+ * (linkScope, worked out once per page): with its signature when that opens `path` too (the
+ * signature covers the path, so a list link opens each page of the list).
  */
-function linkTo(c: Context<AppEnv>, scope: string | null, path: string): string {
+function linkTo(
+  c: Context<AppEnv>,
+  scope: string | null,
+  path: string,
+  query: Record<string, string> = {},
+): string {
+  const params = Object.entries(query);
   const exp = c.req.query("exp");
   const sig = c.req.query("sig");
-  if (!exp || !sig || !scopeOpens(scope, path)) return path;
-  return `${path}?exp=${encodeURIComponent(exp)}&sig=${encodeURIComponent(sig)}`;
+  if (exp && sig && scopeOpens(scope, path)) params.push(["exp", exp], ["sig", sig]);
+  const search = params.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&");
+  return search ? `${path}?${search}` : path;
+}
+
+/** The list page's HTML: its rows, and a next link when there are more campaigns. */
+function campaignListHtml(
+  page: CampaignListPage,
+  href: (campaign: string) => string,
+  nextHref: string | null,
+): string {
+  const rows = page.rows.map(({ campaign, treated, control, result: r }) => {
+    return `<tr><th scope="row"><a href="${escapeHtml(href(campaign))}">${escapeHtml(campaign)}</a></th>
+<td>${treated}</td><td>${control}</td>
+<td>${r ? escapeHtml(r.windowEnd) : "not measured"}</td><td>${r ? fmt(r.incrementalProfit) : "–"}</td></tr>`;
+  });
+  const next = nextHref
+    ? `\n<nav><a rel="next" href="${escapeHtml(nextHref)}">next page →</a></nav>`
+    : "";
+  return `<nav><strong>Campaigns</strong></nav><h1>Campaigns</h1>
+<table><thead><tr><th>campaign</th><th>treated decisions</th><th>control decisions</th>
+<th>measured to</th><th>incremental profit</th></tr></thead><tbody>
+${rows.join("\n") || '<tr><td colspan="5">No campaign yet: send "campaign" with /decision/batch.</td></tr>'}
+</tbody></table>${next}`;
 }
 
 export function registerCampaignPages(
@@ -143,39 +188,28 @@ export function registerCampaignPages(
   const signer = new LinkSigner(linkSecret(deps));
   const gate = signedLinkOr(signer, auth);
 
-  app.get("/campaigns", gate, async (c) => {
-    const [results, counts] = await fromDatabase(deps, (db) =>
-      Promise.all([latestCampaignResults(db), campaignGroupCounts(db)]),
-    );
-    const ids = [
-      ...new Set([...results.map((r) => r.campaignId), ...counts.map((r) => r.campaign)]),
-    ];
+  app.get("/campaigns", gate, queryParams(campaignListQuery), async (c) => {
+    const { after, limit } = c.req.valid("query");
+    const page = await fromDatabase(deps, (db) => readCampaignListPage(db, after, limit));
     const scope = await linkScope(c, signer, c.req.path);
-    const rows = ids.map((id) => {
-      const r = results.find((x) => x.campaignId === id);
-      const logged = (g: string) =>
-        counts.find((x) => x.campaign === id && x.group === g)?.decisions ?? 0;
-      const href = linkTo(c, scope, `/campaigns/${encodeURIComponent(id)}`);
-      return `<tr><th scope="row"><a href="${escapeHtml(href)}">${escapeHtml(id)}</a></th>
-<td>${logged("treated")}</td><td>${logged("control")}</td>
-<td>${r ? escapeHtml(r.windowEnd) : "not measured"}</td><td>${r ? fmt(r.incrementalProfit) : "–"}</td></tr>`;
-    });
-    const body = `<nav><strong>Campaigns</strong></nav><h1>Campaigns</h1>
-<table><thead><tr><th>campaign</th><th>treated decisions</th><th>control decisions</th>
-<th>measured to</th><th>incremental profit</th></tr></thead><tbody>
-${rows.join("\n") || '<tr><td colspan="5">No campaign yet: send "campaign" with /decision/batch.</td></tr>'}
-</tbody></table>`;
-    return c.html(htmlDocument("Campaigns", body), 200, PAGE_HEADERS);
+    const href = (id: string) => linkTo(c, scope, `/campaigns/${encodeURIComponent(id)}`);
+    // The limit asked for is kept by the next link (the default is left out).
+    const sized: Record<string, string> =
+      c.req.query("limit") === undefined ? {} : { limit: String(limit) };
+    const next =
+      page.nextAfter === null
+        ? null
+        : linkTo(c, scope, "/campaigns", { after: page.nextAfter, ...sized });
+    return c.html(htmlDocument("Campaigns", campaignListHtml(page, href, next)), 200, PAGE_HEADERS);
   });
 
   app.get("/campaigns/:id", gate, pathParams(campaignIdParams), async (c) => {
     const { id } = c.req.valid("param");
     const [row, counts] = await fromDatabase(deps, (db) =>
-      Promise.all([latestCampaignResult(db, id), campaignGroupCounts(db)]),
+      Promise.all([latestCampaignResult(db, id), campaignGroupCounts(db, [id])]),
     );
-    const mine = counts.filter((x) => x.campaign === id);
-    if (!row && mine.length === 0) throw new AppError("not_found", `No campaign "${id}"`);
-    const logged = mine.map((m) => `${m.decisions} ${escapeHtml(m.group)}`).join(" · ");
+    if (!row && counts.length === 0) throw new AppError("not_found", `No campaign "${id}"`);
+    const logged = counts.map((m) => `${m.decisions} ${escapeHtml(m.group)}`).join(" · ");
     const back = linkTo(c, await linkScope(c, signer, c.req.path), "/campaigns");
     const section = row
       ? campaignSectionHtml(row.result as unknown as CampaignResult)
