@@ -144,9 +144,15 @@ test("a campaign learned before another is not learned again on top of it", asyn
   ]);
   const active = await new PolicyStore(db.handle.db).getActive();
   const uplifts = (
-    active?.definition as { uplifts: Record<string, { source: string }> } | undefined
+    active?.definition as
+      | { uplifts: Record<string, { source: string; learned_from: unknown[] }> }
+      | undefined
   )?.uplifts;
   expect(uplifts?.email?.source).toMatch(
-    /^campaign later \(window to 1997-12-31, reported at [^)]+\); empirical Bayes: .*; learned before from: campaign again \(window to 1997-12-31, reported at [^)]+\)$/,
+    /^campaign later \(window to 1997-12-31, reported at [^)]+\); empirical Bayes: .*; learned before from 1 other report\(s\), listed in learned_from$/,
   );
+  expect(uplifts?.email?.learned_from).toEqual([
+    { campaign: "later", window_end: "1997-12-31", reported_at: expect.any(String) },
+    { campaign: "again", window_end: "1997-12-31", reported_at: expect.any(String) },
+  ]);
 });

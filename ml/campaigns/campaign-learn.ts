@@ -12,6 +12,8 @@ import {
 import type { Database } from "@pp/shared/db/database.ts";
 import type { PolicyRow } from "@pp/shared/db/schema.ts";
 import {
+  type LearnedReport,
+  MAX_LEARNED_FROM,
   type PolicyDefinition,
   storedPolicyDefinitionSchema,
 } from "@pp/shared/policy/policy-definition.ts";
@@ -21,11 +23,14 @@ import { otherLaterActions } from "./later-contacts.ts";
 import {
   changesUplifts,
   describeChange,
+  describeReport,
   type LearnedAction,
+  learnedLineage,
+  learnedReports,
   learnUplifts,
   MIN_ARM,
   proposePolicy,
-  reportsIn,
+  reportOfCampaign,
 } from "./learn-uplift.ts";
 
 export interface CampaignLearnOptions {
@@ -72,8 +77,12 @@ export async function runCampaignLearn(o: CampaignLearnOptions) {
         "(expected purchases scaled to it): report again once they are over for a whole-horizon measure",
     );
   }
-  const source = `campaign ${o.campaign} (window to ${row.windowEnd}, reported at ${row.reportedAt.toISOString()})`;
-  const unchanged = unchangedReason(current, learned, o.campaign, source);
+  const report: LearnedReport = {
+    campaign: o.campaign,
+    window_end: row.windowEnd,
+    reported_at: row.reportedAt.toISOString(),
+  };
+  const unchanged = unchangedReason(current, learned, report);
   if (unchanged) {
     // Lines of a change not made would read as made: printed only when nothing moves.
     if (unchanged.showChange) for (const line of describeChange(learned)) print(`  ${line}`);
@@ -84,8 +93,9 @@ export async function runCampaignLearn(o: CampaignLearnOptions) {
   // The active definition as stored, with learned uplifts for logged action ids: read with the
   // stored schema, so a policy stored before the limits on new definitions can still learn.
   const proposed = storedPolicyDefinitionSchema.parse(
-    proposePolicy(current.definition, learned, source),
+    proposePolicy(current.definition, learned, report),
   );
+  for (const line of droppedReports(current.definition, learned, report)) print(`note: ${line}`);
   const store = new PolicyStore(o.db);
   const held = await versionHolding(store, current, proposed);
   const added = held ?? (await store.add(current.name, proposed));
@@ -121,14 +131,15 @@ const activateHint = (name: string, version: number) =>
 function unchangedReason(
   current: ActivePolicyRow,
   learned: readonly LearnedAction[],
-  campaign: string,
-  source: string,
+  report: LearnedReport,
 ): { reason: string; showChange: boolean } | undefined {
-  // The reports each learned uplift names: its own and those its prior had learned from.
-  const reports = learned.flatMap((l) => reportsIn(current.definition.uplifts?.[l.action]?.source));
+  const { campaign } = report;
+  const source = describeReport(report);
+  // The reports each learned uplift was learned from: its own and those its prior had.
+  const reports = learned.flatMap((l) => learnedReports(current.definition.uplifts?.[l.action]));
   const head = `${current.name} v${current.version} (active) already learned from`;
   const twice = "count its customers twice; nothing stored, nothing activated";
-  if (reports.includes(source)) {
+  if (reports.some((r) => r.text === source)) {
     return {
       reason: `${head} this report (${source}): learning from it again would ${twice}`,
       showChange: false,
@@ -136,9 +147,9 @@ function unchangedReason(
   }
   // Another report of this campaign measures the same customers: learning from it on top of the
   // first counts them twice too (a re-report of the window moved 0.915 to 0.918, as a repeat did).
-  const earlier = reports.find((s) => s.startsWith(`campaign ${campaign} (window to `));
+  const earlier = reports.find((r) => reportOfCampaign(r, campaign));
   if (earlier !== undefined) {
-    const report = earlier.slice(`campaign ${campaign} `.length);
+    const report = earlier.text.slice(`campaign ${campaign} `.length);
     return {
       reason:
         `${head} another report of campaign "${campaign}" ${report}: learning from this one too would ${twice} ` +
@@ -151,6 +162,25 @@ function unchangedReason(
     return { reason, showChange: true };
   }
   return undefined;
+}
+
+/**
+ * The reports dropped from the learned uplifts' lineage (the oldest, past MAX_LEARNED_FROM): they
+ * are no longer recognised, so learning from one of them again would not be refused.
+ */
+function droppedReports(
+  current: PolicyDefinition,
+  learned: readonly LearnedAction[],
+  report: LearnedReport,
+): string[] {
+  return learned.flatMap((l) => {
+    const { dropped } = learnedLineage(report, current.uplifts?.[l.action]);
+    return dropped > 0
+      ? [
+          `${l.action}: its learned_from keeps the newest ${MAX_LEARNED_FROM} reports; the ${dropped} oldest dropped are no longer recognised, and learning from one of them again would not be refused`,
+        ]
+      : [];
+  });
 }
 
 /** The newest stored version of the active policy's name whose definition is `proposed`, if any. */

@@ -47,7 +47,11 @@ function campaign(segmentArms: readonly number[]): CampaignResult {
 test("segments too small to measure keep their uplifts, and the change says so", () => {
   // Only the first two segments have ≥ 200 customers in each arm.
   const learned = learnUplifts(campaign([400, 400, 50]), POLICY);
-  const proposed = proposePolicy(POLICY, learned, "campaign c");
+  const proposed = proposePolicy(POLICY, learned, {
+    campaign: "c",
+    window_end: "1997-12-31",
+    reported_at: "1998-01-02T00:00:00.000Z",
+  });
   const segs = proposed.uplifts?.email?.by_p_alive ?? [];
   expect(segs.map((s) => [s.min, s.max])).toEqual([
     [0, 0.3],
@@ -62,7 +66,11 @@ test("segments too small to measure keep their uplifts, and the change says so",
 
 test("no segment measurable: the policy's segments are kept as they were", () => {
   const learned = learnUplifts(campaign([100, 100, 100]), POLICY);
-  const proposed = proposePolicy(POLICY, learned, "campaign c");
+  const proposed = proposePolicy(POLICY, learned, {
+    campaign: "c",
+    window_end: "1997-12-31",
+    reported_at: "1998-01-02T00:00:00.000Z",
+  });
   expect(proposed.uplifts?.email?.by_p_alive).toEqual(POLICY.uplifts?.email?.by_p_alive);
   expect(newPolicyDefinitionSchema.safeParse(proposed).success).toBe(true);
 });

@@ -79,7 +79,11 @@ test("learn's policy beats the ×2-off starting policy on a fresh campaign (seed
   });
   const learned = learnUplifts(result, START);
   const proposed = newPolicyDefinitionSchema.parse(
-    proposePolicy(START, learned, "campaign learn-1"),
+    proposePolicy(START, learned, {
+      campaign: "learn-1",
+      window_end: "1997-12-31",
+      reported_at: "1998-01-02T00:00:00.000Z",
+    }),
   );
   // Fresh population (seed 7): the same customers under both policies, no control group.
   const start = outcome(START, 7);

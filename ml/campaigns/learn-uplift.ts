@@ -23,7 +23,13 @@ import {
   type Interval,
   P_ALIVE_SEGMENTS,
 } from "@pp/shared/campaigns/campaign-result.ts";
-import type { ActionUplift, PolicyDefinition } from "@pp/shared/policy/policy-definition.ts";
+import {
+  type ActionUplift,
+  type LearnedReport,
+  learnedReportSchema,
+  MAX_LEARNED_FROM,
+  type PolicyDefinition,
+} from "@pp/shared/policy/policy-definition.ts";
 
 export const TAU2_MIN = 0.05 ** 2;
 /** Customers each arm of an action needs before its uplift is learned (a spread in each arm). */
@@ -208,15 +214,21 @@ export function changesUplifts(learned: readonly LearnedAction[]): boolean {
   return learned.some((l) => moved(l.overall) || l.segments.some(moved));
 }
 
-/** What a learned uplift's source lists after its report: the reports its prior learned from. */
+/** What a learned uplift's source listed after its report: the reports its prior learned from. */
 const LEARNED_BEFORE = "; learned before from: ";
 /** An uplift's source (upliftSchema) is at most this long. */
 const SOURCE_MAX = 1000;
 
+/** A report as a learned uplift's source names it: `campaign X (window to …, reported at …)`. */
+export function describeReport(r: LearnedReport): string {
+  return `campaign ${r.campaign} (window to ${r.window_end}, reported at ${r.reported_at})`;
+}
+
 /**
- * The reports an uplift's `source` names, its own first, then those its prior had learned from
- * (newest first). A policy learned from campaign A then from campaign B named only B, and learning
- * from A again counted A's customers twice (spring-97, autumn-97, then spring-97: v4 proposed).
+ * The reports a source written before `learned_from` names (read only for an uplift without it,
+ * so that a policy learned then keeps its re-learn protection): its own first, then those its prior
+ * had learned from. Fragile, hence replaced: an id holding " | " splits, the list was cut at 1,000
+ * characters, and a source edited by hand names none.
  */
 export function reportsIn(source: string | undefined): string[] {
   if (source === undefined || !source.startsWith("campaign ")) return [];
@@ -226,33 +238,94 @@ export function reportsIn(source: string | undefined): string[] {
   return [own, ...(at < 0 ? [] : source.slice(at + LEARNED_BEFORE.length).split(" | "))];
 }
 
-/** The source of an uplift learned from `source` on a prior whose source was `prior`. */
-function learnedSource(source: string, prior: string | undefined): string {
-  const own = `${source}; ${SHRINKAGE_FORMULA}`;
-  const before = reportsIn(prior).filter((r) => r !== source);
-  // The oldest reports dropped first, where the list would not fit.
-  while (before.length > 0 && (own + LEARNED_BEFORE + before.join(" | ")).length > SOURCE_MAX)
-    before.pop();
-  return before.length > 0 ? own + LEARNED_BEFORE + before.join(" | ") : own;
+const LEGACY_REPORT = /^campaign (.+) \(window to (\d{4}-\d{2}-\d{2}), reported at ([^ )]+)\)$/;
+
+/** A report named in a source written before `learned_from`, when it reads as learn wrote it. */
+function legacyReport(text: string): LearnedReport | undefined {
+  const m = LEGACY_REPORT.exec(text);
+  if (!m) return undefined;
+  const parsed = learnedReportSchema.safeParse({
+    campaign: m[1],
+    window_end: m[2],
+    reported_at: m[3],
+  });
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** A report an uplift was learned from: as learn names it, and its campaign when known. */
+export interface NamedReport {
+  text: string;
+  /** Undefined for a report named in an old source that does not read as learn wrote it. */
+  campaign: string | undefined;
+}
+
+/**
+ * The reports an uplift was learned from: its `learned_from`, or for an uplift stored before that
+ * field (and only then), those its source names.
+ */
+export function learnedReports(uplift: ActionUplift | undefined): NamedReport[] {
+  if (uplift?.learned_from !== undefined)
+    return uplift.learned_from.map((r) => ({ text: describeReport(r), campaign: r.campaign }));
+  return reportsIn(uplift?.source).map((text) => ({
+    text,
+    campaign: legacyReport(text)?.campaign,
+  }));
+}
+
+/** Whether a named report measured `campaign` (an old source's unreadable one: by its prefix). */
+export const reportOfCampaign = (r: NamedReport, campaign: string) =>
+  r.campaign === undefined
+    ? r.text.startsWith(`campaign ${campaign} (window to `)
+    : r.campaign === campaign;
+
+/** The lineage of an uplift learned from `report` on `prior`, newest first, and how many dropped. */
+export function learnedLineage(
+  report: LearnedReport,
+  prior: ActionUplift | undefined,
+): { reports: LearnedReport[]; dropped: number } {
+  const same = (a: LearnedReport) => describeReport(a) === describeReport(report);
+  const before =
+    prior?.learned_from ?? reportsIn(prior?.source).flatMap((t) => legacyReport(t) ?? []);
+  const all = [report, ...before.filter((r) => !same(r))];
+  return {
+    reports: all.slice(0, MAX_LEARNED_FROM),
+    dropped: Math.max(0, all.length - MAX_LEARNED_FROM),
+  };
+}
+
+/**
+ * The human-readable source of an uplift learned from `report`: the report (its campaign id cut
+ * to fit 1,000 characters) and the shrinkage; `learned_from` lists every report.
+ */
+function learnedSource(report: LearnedReport, earlier: number): string {
+  const tail =
+    `; ${SHRINKAGE_FORMULA}` +
+    (earlier > 0 ? `; learned before from ${earlier} other report(s), listed in learned_from` : "");
+  const text = describeReport(report);
+  if (text.length + tail.length <= SOURCE_MAX) return text + tail;
+  const cut = text.length + tail.length - SOURCE_MAX + 1;
+  const campaign = `${report.campaign.slice(0, report.campaign.length - cut)}…`;
+  return describeReport({ ...report, campaign }) + tail;
 }
 
 /** The next policy definition: the current one with the learned `uplifts`. */
 export function proposePolicy(
   current: PolicyDefinition,
   learned: readonly LearnedAction[],
-  source: string,
+  report: LearnedReport,
 ): PolicyDefinition {
   const uplifts: Record<string, ActionUplift> = { ...(current.uplifts ?? {}) };
   for (const l of learned) {
-    const prior = current.uplifts?.[l.action]?.source;
     const bySegment = [
       ...l.segments.map((s) => ({ min: s.min, max: s.max, uplift: round(s.posterior) })),
       ...(l.kept ?? []).map((s) => ({ min: s.min, max: s.max, uplift: s.uplift })),
     ].sort((a, b) => a.min - b.min);
+    const lineage = learnedLineage(report, current.uplifts?.[l.action]).reports;
     uplifts[l.action] = {
       uplift: round(l.overall.posterior),
       ...(bySegment.length > 0 ? { by_p_alive: bySegment } : {}),
-      source: learnedSource(source, prior),
+      source: learnedSource(report, lineage.length - 1),
+      learned_from: lineage,
     };
   }
   return { ...current, uplifts };

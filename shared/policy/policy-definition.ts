@@ -9,6 +9,7 @@
 // (parseNewPolicyDefinition) is also held to the limits and checks added since: they apply when
 // a policy is added, never when a stored one is read.
 import * as z from "zod";
+import { STORED_CAMPAIGN_ID_MAX } from "../campaigns/campaign-id.ts";
 import { unknownFields } from "../errors/unknown-fields.ts";
 import { actionIdSchema } from "./action-id.ts";
 
@@ -68,6 +69,25 @@ export const upliftSchema = z
   .min(-1, { error: "must be ≥ -1 (-1 is every purchase lost)" })
   .max(100, { error: "must be ≤ 100 (101 times the purchases)" });
 
+/** Most reports an uplift's `learned_from` lists (learn drops the oldest past it, and says so). */
+export const MAX_LEARNED_FROM = 100;
+
+/**
+ * One campaign report an uplift was learned from, as `ml campaign learn` writes it and reads it
+ * back before learning again (a report learned twice counts its customers twice). Structured, not
+ * parsed out of `source`: a campaign id holding " | " split there, a long lineage was cut at
+ * source's 1,000 characters (and its oldest reports learned again), an edit lost them all.
+ */
+export const learnedReportSchema = z.object({
+  /** Any id the decision log may hold: campaigns logged before the id rule keep theirs. */
+  campaign: z.string().min(1).max(STORED_CAMPAIGN_ID_MAX),
+  /** The report's window end (YYYY-MM-DD). */
+  window_end: z.iso.date({ error: "must be a date (YYYY-MM-DD)" }),
+  /** When the report was run (ISO 8601, UTC). */
+  reported_at: z.iso.datetime({ error: "must be an ISO 8601 UTC time" }),
+});
+export type LearnedReport = z.output<typeof learnedReportSchema>;
+
 /** A measured uplift for one action (`ml campaign learn`), optionally per P(alive) segment. */
 export const actionUpliftSchema = z.object({
   uplift: upliftSchema,
@@ -84,6 +104,8 @@ export const actionUpliftSchema = z.object({
     .optional(),
   /** Where the figure comes from, e.g. the campaign and the shrinkage used. */
   source: z.string().max(1000).optional(),
+  /** The reports the figure was learned from, newest first (written by `ml campaign learn`). */
+  learned_from: z.array(learnedReportSchema).max(MAX_LEARNED_FROM).optional(),
 });
 export type ActionUplift = z.output<typeof actionUpliftSchema>;
 
