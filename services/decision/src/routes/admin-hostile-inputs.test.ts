@@ -43,6 +43,16 @@ const segments = (...s: Array<[number, number]>) => ({
   },
 });
 
+const REPORT = {
+  campaign: "spring-97",
+  window_end: "1997-12-31",
+  reported_at: "1998-01-02T10:00:00.000Z",
+};
+const learnedFrom = (learned_from: unknown) => ({
+  name: "p",
+  definition: { uplifts: { email: { uplift: 0.3, learned_from } } },
+});
+
 /** [path, body, the field the error must name, and words its message must hold]. */
 type Case = [string, unknown, string, string?];
 const CASES: Case[] = [
@@ -124,6 +134,36 @@ const CASES: Case[] = [
     ] as const
   ).map(([raw, field]) => ["/admin/policies", JSON.parse(raw), field] as Case),
   ["/admin/campaign-links", { campaign: 123 }, "campaign"],
+  // A learned uplift's lineage (learned_from): text PostgreSQL cannot store, numbers for text,
+  // more reports than it keeps.
+  ...(
+    [
+      [{ campaign: "a\u0000b" }, "0.campaign", "NUL"],
+      [{ campaign: "a\ud800" }, "0.campaign", "unpaired surrogate"],
+      [{ window_end: 1e308 }, "0.window_end"],
+      [{ reported_at: "yesterday" }, "0.reported_at"],
+      [{ campaign: "x".repeat(4097) }, "0.campaign"],
+    ] as const
+  ).map(
+    ([change, field, words]) =>
+      [
+        "/admin/policies",
+        learnedFrom([{ ...REPORT, ...change }]),
+        `definition.uplifts.email.learned_from.${field}`,
+        words,
+      ] as Case,
+  ),
+  [
+    "/admin/policies",
+    learnedFrom(Array.from({ length: 101 }, () => REPORT)),
+    "definition.uplifts.email.learned_from",
+  ],
+  ["/admin/policies", learnedFrom("spring-97"), "definition.uplifts.email.learned_from"],
+  [
+    "/admin/policies",
+    learnedFrom([{ ...REPORT, reportd_at: "x" }]),
+    "definition.uplifts.email.learned_from.0.reportd_at",
+  ],
 ];
 
 test("hostile admin inputs: 4xx JSON naming the field", async () => {
@@ -180,4 +220,21 @@ test('a policy name the store refuses is named once (not "name: name: …")', as
     { path: "name", message: "must be 1-128 letters, digits, '.', '_' or '-'" },
   ]);
   expect(error.message).toBe("Invalid body: name: must be 1-128 letters, digits, '.', '_' or '-'");
+});
+
+// The lineage `ml campaign learn` writes is taken by the admin route and answered as stored (an
+// admin's copy of a learned version keeps it, and with it learn's refusal to learn twice).
+test("a policy with learned_from is stored and answered with it", async () => {
+  const body = learnedFrom([REPORT, { ...REPORT, campaign: "old | id; empirical Bayes" }]);
+  const headers = { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" };
+  const res = await fetch(`${base}/admin/policies`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ ...body, name: "lineage" }),
+  });
+  expect(res.status).toBe(201);
+  const { version } = (await res.json()) as { version: number };
+  const got = await fetch(`${base}/admin/policies/lineage/versions/${version}`, { headers });
+  const { definition } = (await got.json()) as { definition: typeof body.definition };
+  expect(definition.uplifts.email.learned_from).toEqual(body.definition.uplifts.email.learned_from);
 });

@@ -19,7 +19,7 @@ import {
   rotateKeySchema,
 } from "./admin-keys.ts";
 import {
-  addPolicySchema,
+  addPolicyDocSchema,
   listQuery,
   policyListSchema,
   policyViewSchema,
@@ -60,7 +60,7 @@ export const adminOperations: OperationSpec[] = [
     response: policyViewSchema,
     responseName: "PolicyVersion",
     summary: "Store the next version of a policy",
-    body: addPolicySchema,
+    body: addPolicyDocSchema,
     bodyName: "AddPolicyRequest",
     responses: { "201": "The stored version", ...bodyErrors, ...keyed },
   },

@@ -15,6 +15,10 @@ import {
 } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { pathParams } from "@pp/shared/http/path-params.ts";
+import {
+  newPolicyDefinitionSchema,
+  storedPolicyDefinitionSchema,
+} from "@pp/shared/policy/policy-definition.ts";
 import type { Hono } from "hono";
 import * as z from "zod";
 import type { DecisionDeps } from "../deps.ts";
@@ -25,6 +29,16 @@ export const addPolicySchema = z.strictObject({
   // The object as sent, not a copy: z.record copied it key by key, and `copy["__proto__"] = …`
   // set a prototype, so a "__proto__" member vanished before the unknown-field check saw it.
   definition: z.unknown().refine(isPlainObject, { error: "must be an object" }),
+});
+
+/**
+ * The request as /openapi.json documents it: the definition's fields (uplifts with their
+ * `learned_from`, …) as a new definition takes them. Validation reads the object as sent
+ * (addPolicySchema) and checks it with parseNewPolicyDefinition, the same schema.
+ */
+export const addPolicyDocSchema = z.strictObject({
+  name: addPolicySchema.shape.name,
+  definition: newPolicyDefinitionSchema,
 });
 
 const policyName = z.string().min(1).max(128).refine(isStorableText, unstorableTextError);
@@ -43,7 +57,7 @@ export const policyViewSchema = z.object({
   active: z.boolean(),
   created_at: z.string(),
   activated_at: z.string().nullable(),
-  definition: z.record(z.string(), z.unknown()).describe("The policy definition as stored"),
+  definition: storedPolicyDefinitionSchema.describe("The policy definition as stored"),
 });
 export const policyListSchema = z.object({ policies: z.array(policyViewSchema) });
 

@@ -151,3 +151,15 @@ describe("decision OpenAPI", () => {
     expect(html).not.toContain("<script");
   });
 });
+
+// A learned uplift's lineage (`learned_from`, written by `ml campaign learn`) is part of the
+// definition the policy routes take and answer: the document said only "an object".
+test("the policy routes document uplifts' learned_from", async () => {
+  const doc = await fetchDocument();
+  const text = (name: string) => JSON.stringify(doc.components.schemas[name]);
+  for (const name of ["AddPolicyRequest", "PolicyVersion"]) {
+    expect(text(name)).toContain('"learned_from"');
+    for (const field of ["campaign", "window_end", "reported_at"])
+      expect(text(name)).toContain(`"${field}"`);
+  }
+});
