@@ -5,7 +5,7 @@
 // customers, nested in the folds, so its out-of-fold scores are those of the bag that is served.
 
 import type { TrainingMetrics } from "../bundle/training-metrics.ts";
-import { kFoldSplit } from "../evaluation/k-fold.ts";
+import { type Fold, kFoldSplit } from "../evaluation/k-fold.ts";
 import {
   type CountMetrics,
   countMetrics,
@@ -91,6 +91,8 @@ export interface GbdtTraining {
   models: GbdtModels;
   /** Out-of-fold predictions per customer. */
   oof: Record<GbdtTarget, Float64Array>;
+  /** The folds the out-of-fold predictions come from. */
+  folds: Fold[];
   holdout: { count: CountMetrics; purchase: PurchaseMetrics };
   metrics: GbdtMetrics;
 }
@@ -191,6 +193,7 @@ export async function trainGbdtModels(
   return {
     models: forEachTarget((target) => cv[target].final),
     oof,
+    folds,
     holdout,
     metrics: {
       gbdt_count: crossValidationMetrics(holdout.count, cv.count, k),

@@ -29,6 +29,7 @@ import { trainingReport } from "../report/training-report.ts";
 import { type BtydHoldout, btydHoldout } from "./btyd-holdout.ts";
 import { type BtydFits, fitBtydModels } from "./fit-btyd-models.ts";
 import { type GbdtModels, type GbdtTraining, trainGbdtModels } from "./gbdt-models.ts";
+import { foldOfCustomer, type HoldoutPredictions } from "./holdout-predictions.ts";
 import { type RecommendedModel, recommendModel } from "./recommend-model.ts";
 import {
   type BtydCalibrationInput,
@@ -90,6 +91,8 @@ export interface TrainedModels {
   stacking: StackingResult | null;
   /** Log-parameter covariances for the intervals' parameter uncertainty. */
   covariances: ParameterCovariances;
+  /** The per-customer holdout forecasts metrics.json's holdout scores were computed from. */
+  holdoutPredictions: HoldoutPredictions | null;
   metrics: TrainingMetrics;
   report: ReportInput;
 }
@@ -273,6 +276,25 @@ function evaluatedOn(summaries: CustomerSummaries) {
   return { customers: summaries.n, holdoutPurchases };
 }
 
+/** The arrays the holdout scores were computed from, for holdout-predictions.csv; null without a holdout. */
+function holdoutPredictionsOf(
+  input: TrainModelsInput,
+  holdout: BtydHoldout | null,
+  gbdt: GbdtTraining | null,
+  stacking: StackingResult | null,
+): HoldoutPredictions | null {
+  if (!holdout) return null;
+  const { summaries } = input;
+  return {
+    summaries,
+    holdoutSpend: input.log ? summaries.holdoutSpend : null,
+    bgnbd: holdout.bg,
+    paretoNbd: holdout.pnbd,
+    gbdt: gbdt ? { ...gbdt.oof, fold: foldOfCustomer(summaries.n, gbdt.folds) } : null,
+    blend: stacking?.blendOof ?? null,
+  };
+}
+
 /** Steps 5 and 6: metrics.json's content and the report's. */
 async function metricsAndReport(
   run: RunContext,
@@ -393,6 +415,7 @@ async function trainWithPool(
     recommended: metrics.comparison.recommended,
     stacking,
     covariances,
+    holdoutPredictions: holdoutPredictionsOf(input, holdout, gbdt, stacking),
     metrics,
     report,
   };

@@ -3,7 +3,7 @@
 // → metrics.json → report.html → bundle in DIR → optional registration, promotion (or the
 // promotion gate) and MLflow tracking.
 
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { errorChain } from "@pp/shared/errors/error-chain.ts";
 import { RegistryStateError } from "@pp/shared/registry/registry-errors.ts";
@@ -23,6 +23,11 @@ import {
 import { renderReportHtml } from "../report/report-html.ts";
 import { attachDataQuality } from "./attach-data-quality.ts";
 import { buildBundle } from "./build-bundle.ts";
+import {
+  HOLDOUT_PREDICTIONS_FILE,
+  type HoldoutPredictions,
+  holdoutPredictionsCsv,
+} from "./holdout-predictions.ts";
 import { type LoadedData, loadTrainingData } from "./load-training-data.ts";
 import { openRegistryFromEnv } from "./open-registry.ts";
 import { type ProductionModels, servedModels, trainProduction } from "./production-step.ts";
@@ -149,6 +154,7 @@ async function trainPipelineOn(
   );
   const served = servedModels(trained, production);
   const { outDir, bundle, trainedAt } = await writeOutputs(served, options, steps, print);
+  await writeHoldoutPredictions(trained.holdoutPredictions, outDir, steps, print);
   const { registered, gate } = options.register
     ? await registerStep(options.register, {
         options,
@@ -234,6 +240,36 @@ async function writeOutputs(
   });
   print(`wrote ${[...bundle.keys()].join(", ")} to ${outDir}`);
   return { outDir, bundle, trainedAt };
+}
+
+/**
+ * holdout-predictions.csv beside metrics.json (the evaluation step's forecasts, whichever fits the
+ * bundle serves); without a holdout none, and one left by an earlier run in --out is removed.
+ */
+async function writeHoldoutPredictions(
+  predictions: HoldoutPredictions | null,
+  outDir: string,
+  steps: StepLog,
+  print: (line: string) => void,
+): Promise<void> {
+  const path = join(outDir, HOLDOUT_PREDICTIONS_FILE);
+  if (!predictions) {
+    await rm(path, { force: true });
+    return;
+  }
+  const { guarded } = await steps.step("write holdout predictions", async () => {
+    const csv = holdoutPredictionsCsv(predictions);
+    await writeFile(path, csv.text);
+    return csv;
+  });
+  print(
+    `wrote ${HOLDOUT_PREDICTIONS_FILE} (${predictions.summaries.n.toLocaleString("en-US")} customers) to ${outDir}`,
+  );
+  if (guarded > 0) {
+    print(
+      `note: ${guarded.toLocaleString("en-US")} customer ids in ${HOLDOUT_PREDICTIONS_FILE} begin like a spreadsheet formula (=, +, -, @): written with a leading ' so that a spreadsheet runs nothing`,
+    );
+  }
 }
 
 interface RegisterInput {
