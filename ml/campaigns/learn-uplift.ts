@@ -304,8 +304,10 @@ function learnedSource(report: LearnedReport, earlier: number): string {
   const text = describeReport(report);
   if (text.length + tail.length <= SOURCE_MAX) return text + tail;
   const cut = text.length + tail.length - SOURCE_MAX + 1;
-  const campaign = `${report.campaign.slice(0, report.campaign.length - cut)}…`;
-  return describeReport({ ...report, campaign }) + tail;
+  let kept = report.campaign.slice(0, report.campaign.length - cut);
+  // Not inside a surrogate pair: a lone half could not be stored (jsonb refuses it).
+  if (/[\ud800-\udbff]$/.test(kept)) kept = kept.slice(0, -1);
+  return describeReport({ ...report, campaign: `${kept}…` }) + tail;
 }
 
 /** The next policy definition: the current one with the learned `uplifts`. */
