@@ -3,6 +3,7 @@
 import * as z from "zod";
 import { artifactStoreUriProblem } from "../artifacts/artifact-store-scheme.ts";
 import { plainDecimalFrom } from "../contracts/plain-decimal.ts";
+import { isPresentableApiKey, UNPRESENTABLE_API_KEY } from "../http/presented-api-key.ts";
 import { logLevels } from "../logging/logger.ts";
 import { shownValue } from "./shown-value.ts";
 
@@ -153,3 +154,14 @@ export const listVar = () =>
       .map((s) => s.trim())
       .filter((s) => s !== ""),
   );
+
+/**
+ * Comma-separated API keys, blanks dropped: each one a request can present (presented-api-key.ts).
+ * A key with a space inside, or over 512 characters, was taken and then refused on every request.
+ */
+export const apiKeyListVar = () =>
+  listVar().refine((keys) => keys.every(isPresentableApiKey), { error: UNPRESENTABLE_API_KEY });
+
+/** One API key, sent by this service to another that reads it as presented-api-key.ts does. */
+export const apiKeyVar = () =>
+  z.string().trim().refine(isPresentableApiKey, { error: UNPRESENTABLE_API_KEY });

@@ -14,6 +14,14 @@ export type PresentedApiKey =
   | { kind: "key"; key: string }
   | { kind: "unreadable"; header: "X-API-Key" | "Authorization"; message: string };
 
+/**
+ * Whether a request can present `key` (one run of 1-512 non-space characters): a configured key
+ * that cannot is refused at start, not answered 401 on every request.
+ */
+export const isPresentableApiKey = (key: string): boolean =>
+  key.length <= MAX_API_KEY_LENGTH && /^\S+$/.test(key);
+export const UNPRESENTABLE_API_KEY = `each key must be 1-${MAX_API_KEY_LENGTH} characters without spaces: a request cannot present another (X-API-Key or Authorization: Bearer)`;
+
 const BEARER = new RegExp(`^Bearer\\s+(\\S{1,${MAX_API_KEY_LENGTH}})\\s*$`, "i");
 const ONE_KEY = new RegExp(`^\\s*(\\S{1,${MAX_API_KEY_LENGTH}})\\s*$`);
 

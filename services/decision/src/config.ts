@@ -1,10 +1,11 @@
 // Decision service configuration, parsed once at start-up from the environment.
 // Add variables to the schema; `parseConfig` errors name the variable at fault.
 import {
+  apiKeyListVar,
+  apiKeyVar,
   type EnvRecord,
   hostVar,
   httpUrlVar,
-  listVar,
   logLevelVar,
   numberVar,
   parseEnv,
@@ -30,7 +31,7 @@ export const decisionConfigSchema = z
     /** Base URL of the forecast service. */
     FORECAST_URL: httpUrlVar().default("http://127.0.0.1:8001"),
     /** Sent as X-API-Key to forecast when it has FORECAST_API_KEYS set. */
-    FORECAST_API_KEY: z.string().min(1).optional(),
+    FORECAST_API_KEY: apiKeyVar().optional(),
     /** Timeout of one call to the forecast service. */
     FORECAST_TIMEOUT_MS: positiveInt(2000, 120_000),
     /** Timeout of the forecast call of a /decision/batch (up to 10,000 customers, 10 MiB). */
@@ -44,9 +45,9 @@ export const decisionConfigSchema = z
     /** Embedded database directory; defaults to DATA_DIR (one store with the forecast service). */
     DECISION_DATA_DIR: z.string().min(1).default("./.data"),
     /** Comma-separated API keys (scope decide) accepted in addition to the stored ones (local runs). */
-    API_KEYS: listVar().default([]),
+    API_KEYS: apiKeyListVar().default([]),
     /** Comma-separated API keys with the admin scope (/admin/*), for local runs. */
-    ADMIN_API_KEYS: listVar().default([]),
+    ADMIN_API_KEYS: apiKeyListVar().default([]),
     /** Most decision-log rows waiting for their commit (their requests wait too); past it, 503. */
     DECISION_LOG_BUFFER_ROWS: positiveInt(100_000),
     /** Longest a decision waits for its record to commit before it is refused with 503. */

@@ -1,10 +1,10 @@
 // Forecast service configuration, parsed once at start-up from the environment.
 // Add variables to the schema; `parseConfig` errors name the variable at fault.
 import {
+  apiKeyListVar,
   artifactStoreUriVar,
   type EnvRecord,
   hostVar,
-  listVar,
   logLevelVar,
   numberVar,
   parseEnv,
@@ -88,7 +88,7 @@ export const forecastConfigSchema = z
     ARTIFACT_STORE_URI: artifactStoreUriVar().optional(),
     /** Optional comma-separated keys: when set, /forecast and /model-info need one (X-API-Key or
      * Authorization: Bearer). Decision sends FORECAST_API_KEY. */
-    FORECAST_API_KEYS: listVar().default([]),
+    FORECAST_API_KEYS: apiKeyListVar().default([]),
     /** RATE_LIMIT_RPS (0 = off) and RATE_LIMIT_BURST, per verified key, else per client address. */
     ...rateLimitConfigShape,
     /** IDLE_TIMEOUT_S (Bun) and BODY_READ_TIMEOUT_MS: how long a slow client is waited for. */
