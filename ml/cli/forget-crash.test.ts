@@ -4,7 +4,7 @@
 // not asked for keep every row; each version's customers_revision moved once per erased chunk.
 // A second run finishes the job.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
@@ -52,6 +52,25 @@ async function seed(handle: DatabaseHandle): Promise<void> {
   for (let i = 0; i < decided.length; i += 1000) {
     await log.insertMany(decided.slice(i, i + 1000).map((id) => decisionRow(id)));
   }
+}
+
+/**
+ * The embedded store seeded once per file and copied to `dataDir` (closed, so a copy is the same
+ * database): both embedded suites start from the same seed, which is most of their CPU on PGlite.
+ */
+let embeddedSeed: Promise<string> | undefined;
+async function seededEmbedded(dataDir: string): Promise<void> {
+  embeddedSeed ??= (async () => {
+    const template = join(dir, "embedded-seed");
+    const handle = await createDatabase({ dataDir: template });
+    try {
+      await seed(handle);
+    } finally {
+      await handle.close();
+    }
+    return template;
+  })();
+  cpSync(await embeddedSeed, dataDir, { recursive: true });
 }
 
 interface Counts {
@@ -230,8 +249,8 @@ describe("ml forget on the embedded default", () => {
   const env = { DATA_DIR: dataDir, ARTIFACT_STORE_URI: `file://${join(dir, "artifacts-e")}` };
   let initial: number[];
   beforeAll(async () => {
+    await seededEmbedded(dataDir);
     const handle = await createDatabase({ dataDir });
-    await seed(handle);
     initial = (await counts(handle)).revisions;
     await handle.close();
   });
@@ -279,8 +298,8 @@ describe("ml forget on the embedded default while another process writes decisio
   let initial: number[];
   beforeAll(async () => {
     writeFileSync(keptFile, `${kept.join("\n")}\n`);
+    await seededEmbedded(dataDir);
     const handle = await createDatabase({ dataDir });
-    await seed(handle);
     initial = (await counts(handle)).revisions;
     await handle.close();
   });
