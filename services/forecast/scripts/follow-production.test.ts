@@ -16,7 +16,7 @@ import { releaseLease, tryLease } from "@pp/shared/registry/publish-leases.ts";
 import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
 import { sql } from "drizzle-orm";
 import { trainNewDemoVersion } from "../src/testing/demo-registry.ts";
-import { inspectLocalState } from "../src/testing/local-workers-state.ts";
+import { localStateInspector } from "../src/testing/local-workers-state.ts";
 import { type Follower, publishProcesses } from "../src/testing/publish-processes.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "pp-follow-"));
@@ -33,7 +33,9 @@ const processes = publishProcesses(persist, () => ({
 }));
 const startFollower = () => processes.startFollower();
 
-const inspect = (customer?: string) => inspectLocalState(persist, "purchase", customer);
+// One inspector process for the file: a fresh miniflare per inspection, Node and tsx loaded once.
+const inspector = localStateInspector(persist);
+const inspect = (customer?: string) => inspector.inspect("purchase", customer);
 
 /**
  * Takes the model's lease as `holder` once it is free (a follower holds it for a moment at its
@@ -68,6 +70,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   processes.crashAll(); // a test that failed midway leaves a follower running
+  await inspector.close();
   await handle?.close();
   pg?.destroy();
   rmSync(scratch, { recursive: true, force: true });
