@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { CUSTOMERS_FILE, encodeBundle } from "../src/model/exported-bundle.ts";
 import { trainDemoBundle } from "../src/testing/demo-bundle.ts";
-import { inspectLocalState } from "../src/testing/local-workers-state.ts";
+import { localStateInspector } from "../src/testing/local-workers-state.ts";
 
 const scripts = import.meta.dirname;
 const config = resolve(scripts, "..", "wrangler.toml");
@@ -76,7 +76,9 @@ async function publishKilledAfter(dir: string, steps: number): Promise<string[]>
   return lines;
 }
 
-const inspect = () => inspectLocalState(persist, "purchase", erased);
+// One inspector process for the file: a fresh miniflare per inspection, Node and tsx loaded once.
+const inspector = localStateInspector(persist);
+const inspect = () => inspector.inspect("purchase", erased);
 
 let beforeDir = "";
 let afterDir = "";
@@ -95,7 +97,10 @@ beforeAll(async () => {
   );
 }, 60_000);
 
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+afterAll(async () => {
+  await inspector.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 describe("ml publish --local, killed with SIGKILL", () => {
   test("every kill leaves a loadable bundle; one full run leaves only the new one", async () => {
