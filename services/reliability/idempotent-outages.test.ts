@@ -61,6 +61,11 @@ const decisionOn = (port: number, store: Record<string, string>) =>
 
 /** 200s counted before an outage, and again after it, before the clients are stopped. */
 const LOAD_ANSWERS = 100;
+/**
+ * The same for the 16 batch clients: two batches each (2,240 decisions), the load their outage
+ * needs (16 batches in flight); 100 batches were 7,000 decisions per wait, most of the file's CPU.
+ */
+const BATCH_LOAD_ANSWERS = 32;
 
 /**
  * Waits (up to 60 s) until `statuses` has counted `more` 200s beyond what it counts now: the
@@ -175,15 +180,15 @@ describe.skipIf(!bin)("Idempotency-Key through PostgreSQL's outages", () => {
     const service = await serviceOn(pg);
     const statuses: StatusTally = new Map();
     const clients = retryingBatchClients(service.base, "outage-batch", statuses);
-    await answeredMore(statuses);
+    await answeredMore(statuses, BATCH_LOAD_ANSWERS);
     pg.stop();
     await Bun.sleep(3000);
     pg.start();
-    await answeredMore(statuses);
+    await answeredMore(statuses, BATCH_LOAD_ANSWERS);
     pg.freeze();
     await Bun.sleep(3000);
     pg.thaw();
-    await answeredMore(statuses);
+    await answeredMore(statuses, BATCH_LOAD_ANSWERS);
     const { batches } = await clients.stop();
     const notReplayed = await batchesNotReplayed(service.base, batches);
     expect(await stopGracefully(service)).toBe(0);
@@ -280,9 +285,9 @@ describe("Idempotency-Key on one embedded store shared by two services", () => {
     const { bases, host, hostPort, other } = await twoServices();
     const statuses: StatusTally = new Map();
     const clients = retryingBatchClients(bases, "embedded-batch", statuses);
-    await answeredMore(statuses);
+    await answeredMore(statuses, BATCH_LOAD_ANSWERS);
     const restarted = await killAndRestart(host, hostPort);
-    await answeredMore(statuses);
+    await answeredMore(statuses, BATCH_LOAD_ANSWERS);
     const { batches, differing } = await clients.stop();
     const notReplayed = await batchesNotReplayed(restarted.base, batches);
     expect(await stopGracefully(restarted)).toBe(0);
