@@ -25,8 +25,14 @@ const client = (max = 1) => {
   return sql;
 };
 
+/** A fresh database's files: the tests that need a PGlite of their own load a copy of them. */
+let freshFiles: File | Blob;
+/** A fresh PGlite of a test's own, loaded from `freshFiles` (initdb takes seconds, 15 s loaded). */
+const freshPGlite = () => PGlite.create({ loadDataDir: freshFiles });
+
 beforeAll(async () => {
   pg = await PGlite.create();
+  freshFiles = await pg.dumpDataDir("none");
   server = await serveOverWire(pg, { idleInTransactionMs: 1500 });
   await pg.exec("create table t (id serial primary key, who text not null, n int not null)");
 });
@@ -201,7 +207,7 @@ const embeddedClient = (server: WireServer) =>
   });
 
 test("closing with a drain lets a transaction under way commit, and idle clients close themselves", async () => {
-  const own = await PGlite.create();
+  const own = await freshPGlite();
   await own.exec("create table d (n int)");
   const drained = await serveOverWire(own);
   const connect = () => embeddedClient(drained);
@@ -248,7 +254,7 @@ test("closing with a drain lets a transaction under way commit, and idle clients
 test("a draining host leaves an idle connection for its client to close: a statement sent meanwhile is answered", async () => {
   // The host used to close a connection idle for 0.5 s itself, and a statement the client sent
   // as it closed failed with ECONNRESET (2 of 80 `ml models` four at a time on a new store).
-  const own = await PGlite.create();
+  const own = await freshPGlite();
   const drained = await serveOverWire(own);
   const sql = embeddedClient(drained);
   try {
@@ -271,7 +277,7 @@ test("end() returns when the server goes away under a client's transaction", asy
   // reserved connection; the socket closed before the transaction finished, and end() never
   // returned (the process had nothing left to run: Bun spun at 100% CPU for good). Mended by
   // scripts/patch-postgres.mjs (the closed connection settles its end()).
-  const ownPg = await PGlite.create();
+  const ownPg = await freshPGlite();
   const own = await serveOverWire(ownPg);
   const sql = postgres({
     host: "127.0.0.1",
