@@ -2,9 +2,17 @@
 // (edc4b43, the fixture): keys CLI processes on that DATA_DIR see its key, its decisions and its
 // active policy, once, also when two start together or the adoption is cut off before its rename,
 // or a process was killed while it held the adoption lock.
-import { afterEach, expect, test } from "bun:test";
+import { afterAll, afterEach, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
@@ -27,21 +35,39 @@ afterEach(async () => {
 });
 
 /**
- * A DATA_DIR as edc4b43 left it, its decision database in DATA_DIR/decision/pglite, and the shared
- * store this process serves (so the CLI processes connect to it). Both start from the helper's
- * migrated template (copied, not created: creating a PGlite database takes ~12 s on a busy machine);
- * the old one is emptied and given the fixture, the old version's schema and rows.
+ * The decision database as edc4b43 left it: the helper's migrated template (copied, not created:
+ * creating a PGlite database takes ~12 s on a busy machine) emptied and given the fixture, the
+ * old version's schema and rows. Made once per file; each test gets a copy of its directory.
+ */
+let legacyStore: Promise<TestDatabase> | null = null;
+function legacyDecisionStore(): Promise<TestDatabase> {
+  legacyStore ??= (async () => {
+    const old = await openTestDatabase("pglite");
+    await old.handle.close();
+    const pg = await PGlite.create(join(old.options.dataDir as string, "pglite"));
+    await pg.exec("drop schema public cascade; create schema public; drop schema drizzle cascade;");
+    await pg.exec(readFileSync(fixture, "utf8"));
+    await pg.close();
+    return old;
+  })();
+  return legacyStore;
+}
+afterAll(async () => {
+  const old = await legacyStore;
+  if (old) rmSync(old.options.dataDir as string, { recursive: true, force: true });
+});
+
+/**
+ * A DATA_DIR as edc4b43 left it, a copy of its decision database in DATA_DIR/decision/pglite, and
+ * the shared store this process serves (so the CLI processes connect to it).
  */
 async function oldDataDir(): Promise<TestDatabase> {
-  const old = await openTestDatabase("pglite");
-  await old.handle.close();
-  const pg = await PGlite.create(join(old.options.dataDir as string, "pglite"));
-  await pg.exec("drop schema public cascade; create schema public; drop schema drizzle cascade;");
-  await pg.exec(readFileSync(fixture, "utf8"));
-  await pg.close();
+  const old = await legacyDecisionStore();
   const shared = await openTestDatabase("pglite");
   stores.push(shared);
-  renameSync(old.options.dataDir as string, join(shared.options.dataDir as string, "decision"));
+  cpSync(old.options.dataDir as string, join(shared.options.dataDir as string, "decision"), {
+    recursive: true,
+  });
   return shared;
 }
 
