@@ -3,8 +3,8 @@
 // refused on every request ("X-API-Key header is not one key"), since forecast reads keys as
 // decision does; before that it was accepted. A key no request can present is refused at start.
 import { expect, test } from "bun:test";
-import { parseConfig as decisionConfig } from "../../services/decision/src/config.ts";
-import { parseConfig as forecastConfig } from "../../services/forecast/src/config.ts";
+import { parseConfig as decisionConfig } from "../decision/src/index.ts";
+import { parseConfig as forecastConfig } from "../forecast/src/index.ts";
 
 const refusal = (parse: () => unknown): string => {
   try {
