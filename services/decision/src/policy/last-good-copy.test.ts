@@ -14,7 +14,7 @@ let testDb: TestDatabase;
 beforeAll(async () => {
   testDb = await openTestDatabase("pglite");
   // Open the connection and seed the named policies first, with no deadline: the tests below
-  // give each read 50 ms, which a first connect (and seeding) need not meet on a loaded machine.
+  // give each read READ_TIMEOUT_MS, which a first connect (and seeding) need not meet on a loaded machine.
   await new PolicyCatalog(() => Promise.resolve(testDb.handle.db)).active();
   await new ApiKeyStore(testDb.handle.db).list();
 }, 30_000);
@@ -43,7 +43,16 @@ function switchableDatabase() {
 }
 
 /**
- * The first read that fills a copy. It gets the same 50 ms as every read below, which a loaded
+ * Each read's timeout below, and the time past which a call counts as having waited for one: a
+ * call that waits for a hung read takes at least READ_TIMEOUT_MS, one answered from the copy takes
+ * well under a millisecond. The gap is wide because CI's load stalls a quiet call too (a 50 ms
+ * timeout counted calls of 40 ms or more as waits, and a stall counted a second one).
+ */
+const READ_TIMEOUT_MS = 200;
+const WAITED_MS = 150;
+
+/**
+ * The first read that fills a copy. It gets the same timeout as every read below, which a loaded
  * machine can miss (CI ran this under --parallel=2 and the first key read timed out), so it is
  * tried again, a second of fake time apart, until it answers.
  */
@@ -68,7 +77,7 @@ describe("last good copy", () => {
     const catalog = new PolicyCatalog(db.provider, {
       cacheMs: 5000,
       now: () => clock,
-      readTimeoutMs: 50,
+      readTimeoutMs: READ_TIMEOUT_MS,
     });
     const first = await firstRead(
       () => catalog.active(),
@@ -87,14 +96,14 @@ describe("last good copy", () => {
         const { value, ms } = await timed(() => catalog.active());
         expect(value).toEqual(first);
         expect(ms).toBeLessThan(600);
-        if (ms >= 40) waited++;
+        if (ms >= WAITED_MS) waited++;
       }
       expect(waited).toBeLessThanOrEqual(1);
       // hang: the read the first decision waited for (it timed out), then one in flight, never a
       // third; fail: backing off 1, 2, 4, 8 s ... at most 6.
       expect(db.state.uses - usesBefore).toBeLessThanOrEqual(mode === "hang" ? 2 : 6);
       expect(db.state.uses - usesBefore).toBeGreaterThanOrEqual(1);
-      await Bun.sleep(100); // the hung read times out: it cannot block later re-reads
+      await Bun.sleep(READ_TIMEOUT_MS + 50); // the hung read times out: it cannot block later re-reads
     }
     // Back up: the next background re-read (after the back-off) brings a change in.
     db.state.mode = "up";
@@ -114,7 +123,7 @@ describe("last good copy", () => {
     const ring = new ApiKeyRing({
       database: db.provider,
       refreshMs: 1000,
-      readTimeoutMs: 50,
+      readTimeoutMs: READ_TIMEOUT_MS,
       now: () => clock,
     });
     const first = await firstRead(
@@ -132,7 +141,7 @@ describe("last good copy", () => {
       const valid = await timed(() => ring.verify(created.key));
       expect(valid.value?.name).toBe("copy-test");
       expect(valid.ms).toBeLessThan(600);
-      if (valid.ms >= 50) waited++;
+      if (valid.ms >= WAITED_MS) waited++;
       const invalid = await timed(() => ring.verify(`nope-${i}`));
       expect(invalid.value).toBeNull();
       expect(invalid.ms).toBeLessThan(600); // a miss waits at most 500 ms, and only when healthy
