@@ -88,7 +88,7 @@ export function robustTau2(usable: readonly Measured[]): { tau2: number; inlier:
   const excess = usable.map(excessOf);
   if (excess.length === 0) return { tau2: TAU2_MIN, inlier: [] };
   const sorted = [...excess].sort((a, b) => a - b);
-  let tau2 = Math.max(TAU2_MIN, sorted[(sorted.length - 1) >> 1] as number);
+  let tau2 = Math.max(TAU2_MIN, sorted[(sorted.length - 1) >> 1]!);
   let inlier: boolean[] = [];
   for (let round = 0; round <= usable.length; round++) {
     const z2 = usable.map((i) => z2Of(i, tau2));

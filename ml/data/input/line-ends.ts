@@ -36,7 +36,7 @@ export class LineEndScanner {
   /** Scans `bytes`; `onEnd(i)` for each LF outside quotes, after the counts include it. */
   scan(bytes: Uint8Array, onEnd?: (at: number, crlf: boolean) => void): void {
     for (let i = 0; i < bytes.length; i++) {
-      const b = bytes[i] as number;
+      const b = bytes[i]!;
       if (this.state === "quote" && b === QUOTE)
         this.state = "in"; // "" inside quotes
       else {

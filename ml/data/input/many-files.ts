@@ -334,7 +334,7 @@ async function joinFiles(
   try {
     let line = 1;
     for (const [i, path] of files.entries()) {
-      const skip = skips[i] as number;
+      const skip = skips[i]!;
       parts.push({ path, firstLine: line, firstFileLine: skip + 1 });
       const copied = await copyLines(path, skip, {
         out,

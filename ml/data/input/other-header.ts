@@ -31,7 +31,7 @@ export function holdsValues(line: Uint8Array, delimiter: string): boolean {
   let digits = 0;
   let letters = 0;
   for (let i = 0; i <= line.length; i++) {
-    const b = i < line.length ? (line[i] as number) : cut;
+    const b = i < line.length ? line[i]! : cut;
     if (b === cut) {
       if (digits > letters) return true;
       digits = 0;

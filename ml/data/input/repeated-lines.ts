@@ -19,7 +19,7 @@ function trailingZeros(bytes: Uint8Array, dot: number, end: number): [number, nu
   let j = dot + 1;
   let keep = dot;
   for (; j < end && isDigit(bytes[j]); j++) if (bytes[j] !== 48) keep = j + 1;
-  if (j === dot + 1 || (j < end && FIELD_END[bytes[j] as number] === 0)) return null;
+  if (j === dot + 1 || (j < end && FIELD_END[bytes[j]!] === 0)) return null;
   return keep === j ? null : [keep, j];
 }
 
@@ -34,13 +34,13 @@ function fingerprint(bytes: Uint8Array, start: number, end: number): [number, nu
   let a = 0x811c9dc5;
   let b = 0x01000193 ^ 0x9e3779b9;
   for (let i = start; i < end; i++) {
-    const byte = bytes[i] as number;
+    const byte = bytes[i]!;
     if (byte === 46 && i > start && isDigit(bytes[i - 1])) {
       const zeros = trailingZeros(bytes, i, end);
       if (zeros !== null) {
         for (let k = i; k < zeros[0]; k++) {
-          a = Math.imul(a ^ (bytes[k] as number), 0x01000193);
-          b = Math.imul(b ^ (bytes[k] as number), 0x01000193) ^ (b >>> 15);
+          a = Math.imul(a ^ bytes[k]!, 0x01000193);
+          b = Math.imul(b ^ bytes[k]!, 0x01000193) ^ (b >>> 15);
         }
         i = zeros[1] - 1;
         continue;
@@ -66,7 +66,7 @@ export class SeenLines {
    */
   firstSeenIn(bytes: Uint8Array, start: number, end: number, file: number): number {
     const [a, b] = fingerprint(bytes, start, end);
-    const seen = this.file[this.slot(a, b)] as number;
+    const seen = this.file[this.slot(a, b)]!;
     if (seen !== -1) return seen;
     this.addFingerprint(a, b, file);
     return file;
@@ -98,8 +98,7 @@ export class SeenLines {
     this.file = new Int32Array(low.length * 2).fill(-1);
     this.size = 0;
     for (let i = 0; i < file.length; i++) {
-      if (file[i] !== -1)
-        this.addFingerprint(low[i] as number, high[i] as number, file[i] as number);
+      if (file[i] !== -1) this.addFingerprint(low[i]!, high[i]!, file[i]!);
     }
   }
 }
