@@ -147,14 +147,15 @@ export function rawRequest(
   method: string,
   path: string,
   header: Buffer,
+  body = "{}",
 ): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, "127.0.0.1");
     const chunks: Buffer[] = [];
     socket.setTimeout(15_000, () => socket.destroy(new Error(`no answer to ${method} ${path}`)));
     socket.on("connect", () => {
-      const head = `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n`;
-      socket.write(Buffer.concat([Buffer.from(head), header, Buffer.from("\r\n\r\n{}")]));
+      const head = `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n`;
+      socket.write(Buffer.concat([Buffer.from(head), header, Buffer.from(`\r\n\r\n${body}`)]));
     });
     socket.on("data", (c: Buffer) => chunks.push(c));
     socket.on("error", reject);
@@ -202,4 +203,62 @@ export function rawKeyAnswerOf(answer: RawAnswer, acceptedStatus: number): KeyAn
   if (answer.status === 400 && answer.body === "") return "Bun 400";
   const wwwAuthenticate = /^www-authenticate: (.*)$/im.exec(answer.headers)?.[1] ?? null;
   return keyAnswerOf({ ...answer, wwwAuthenticate }, acceptedStatus);
+}
+
+/** The keyed route a service's cases are posted to, and what a known key gets there. */
+export interface KeyedRoute {
+  path: string;
+  /** The JSON body posted with every case. */
+  body: string;
+  /** The status a known key gets (the route past the key, e.g. 400 for a body it refuses). */
+  acceptedStatus: number;
+}
+
+/** What a service answered the cases, as `name: answer` lines, beside the lines it owes. */
+export interface CaseAnswers {
+  seen: string[];
+  owed: string[];
+}
+
+/**
+ * Posts every header case (keyHeaderCases) to the app in-process. `echoed`: the cases whose
+ * answer held `key` (a 401 must never echo the key it refused).
+ */
+export async function headerCaseAnswers(
+  app: { request: (path: string, init: RequestInit) => Response | Promise<Response> },
+  route: KeyedRoute,
+  key: string,
+  key512: string,
+): Promise<CaseAnswers & { echoed: string[] }> {
+  const cases = keyHeaderCases(key, key512);
+  const seen: string[] = [];
+  const echoed: string[] = [];
+  for (const { name, headers } of cases) {
+    const res = await app.request(route.path, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: route.body,
+    });
+    const body = await res.text();
+    const wwwAuthenticate = res.headers.get("www-authenticate");
+    const answer = keyAnswerOf({ status: res.status, wwwAuthenticate, body }, route.acceptedStatus);
+    seen.push(`${name}: ${answer}`);
+    if (body.includes(key)) echoed.push(name);
+  }
+  return { seen, owed: cases.map((c) => `${c.name}: ${c.answer}`), echoed };
+}
+
+/** Sends every raw case (rawKeyCases) over TCP to the app served on `port`. */
+export async function rawCaseAnswers(
+  port: number,
+  route: KeyedRoute,
+  key: string,
+): Promise<CaseAnswers> {
+  const cases = rawKeyCases(key);
+  const seen: string[] = [];
+  for (const { name, line } of cases) {
+    const answer = await rawRequest(port, "POST", route.path, line, route.body);
+    seen.push(`${name}: ${rawKeyAnswerOf(answer, route.acceptedStatus)}`);
+  }
+  return { seen, owed: cases.map((c) => `${c.name}: ${c.answer}`) };
 }
