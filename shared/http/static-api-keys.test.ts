@@ -58,3 +58,21 @@ test("constantTimeEqual: equal only for identical strings of equal length", () =
   expect(constantTimeEqual("", "")).toBe(true);
   expect(constantTimeEqual("", "a")).toBe(false);
 });
+
+// The verdict kept on the context for the limiter is reused only by a caller holding the same list.
+test("a second key list on the same request compares again: a key of the first is not one of it", async () => {
+  const app = new Hono<AppEnv>();
+  app.onError(handleError);
+  app.use(async (c, next) => {
+    c.set("logFields", {} as AppEnv["Variables"]["logFields"]);
+    await next();
+  });
+  app.use(requireStaticApiKey([KEYS[0] as string], "forecast", "FORECAST_API_KEYS"));
+  app.use(requireStaticApiKey([KEYS[1] as string], "forecast", "OTHER_KEYS"));
+  app.get("/", (c) => c.text("ok"));
+  const res = await app.request("/", { headers: { "x-api-key": KEYS[0] as string } });
+  expect(res.status).toBe(401);
+  expect(((await res.json()) as { error: { message: string } }).error.message).toContain(
+    "API key not recognised: send a key listed in OTHER_KEYS",
+  );
+});

@@ -2,11 +2,12 @@
 // FORECAST_API_KEYS): `X-API-Key: KEY` or `Authorization: Bearer KEY`, read as the decision
 // service reads them (presented-api-key.ts), compared in constant time. With keys configured, the
 // protected routes answer 401 without one, and the rate limit counts per verified key (else per
-// client address: a made-up key never gets its own bucket).
+// client address: a made-up key never gets its own bucket). The key is read and compared once a
+// request: the limiter and the middleware share the verdict on the context (verifiedStaticKey).
 import type { Context, MiddlewareHandler } from "hono";
 import { sha256Hex } from "../artifacts/sha256.ts";
 import { AppError } from "../errors/app-error.ts";
-import type { AppEnv } from "./app-env.ts";
+import type { AppEnv, StaticKeyVerdict } from "./app-env.ts";
 import { presentedApiKey } from "./presented-api-key.ts";
 import { rateLimitKey } from "./rate-limit.ts";
 
@@ -37,16 +38,24 @@ function staticKeyIndex(presented: string, keys: readonly string[]): number {
   return found;
 }
 
-/** 1-based index of the configured key presented, else 0 (none, or a header holding no key). */
-export function verifiedStaticKey(c: Context<AppEnv>, keys: readonly string[]): number {
+/**
+ * The key the request presents and its place among `keys`: read and compared once a request,
+ * kept on the context for the next caller (the rate limiter, then requireStaticApiKey).
+ */
+export function verifiedStaticKey(c: Context<AppEnv>, keys: readonly string[]): StaticKeyVerdict {
+  const kept = c.get("staticKey");
+  if (kept?.keys === keys) return kept;
   const presented = presentedApiKey(c);
-  return presented.kind === "key" ? staticKeyIndex(presented.key, keys) : 0;
+  const index = presented.kind === "key" ? staticKeyIndex(presented.key, keys) : 0;
+  const verdict = { keys, presented, index };
+  c.set("staticKey", verdict);
+  return verdict;
 }
 
 /** Rate-limit bucket: the verified key's number, else the client address. */
 export function staticKeyRateLimitKey(keys: readonly string[]) {
   return (c: Context<AppEnv>): string => {
-    const index = keys.length > 0 ? verifiedStaticKey(c, keys) : 0;
+    const index = keys.length > 0 ? verifiedStaticKey(c, keys).index : 0;
     return index > 0 ? `key:${index}` : rateLimitKey(c);
   };
 }
@@ -64,12 +73,11 @@ export function requireStaticApiKey(
   const challenge = { headers: { "WWW-Authenticate": `Bearer realm="${realm}"` } };
   return async function staticApiKey(c, next) {
     if (keys.length > 0) {
-      const presented = presentedApiKey(c);
+      const { presented, index } = verifiedStaticKey(c, keys);
       // A header holding no readable key is named (a cut or spaced key read "not recognised").
       if (presented.kind === "unreadable") {
         throw new AppError("unauthorized", presented.message, challenge);
       }
-      const index = presented.kind === "key" ? staticKeyIndex(presented.key, keys) : 0;
       if (index === 0) {
         // A key sent and not known is not a key missing (it read "API key required" for both).
         const message =

@@ -10,8 +10,8 @@ import { AppError } from "@pp/shared/errors/app-error.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { presentedApiKey } from "@pp/shared/http/presented-api-key.ts";
 import {
-  clientAddress,
   rateLimitError,
+  rateLimitKey,
   type TokenBucketLimiter,
 } from "@pp/shared/http/rate-limit.ts";
 import type { MiddlewareHandler } from "hono";
@@ -26,14 +26,14 @@ export function requireApiKey(
   limiter?: TokenBucketLimiter | null,
 ): MiddlewareHandler<AppEnv> {
   return async function apiKeyAuth(c, next) {
-    // Read as forecast reads it (shared/http/presented-api-key.ts).
+    // Read once, as forecast reads it (shared/http/presented-api-key.ts). The limit is taken here,
+    // not by the shared middleware as forecast's is: the ring's check is async, a limiter's key not.
     const presented = presentedApiKey(c);
     const verdict = presented.kind === "key" ? await ring.check(presented.key) : null;
     const key = verdict?.kind === "valid" ? verdict.key : null;
     if (limiter) {
-      const decision = limiter.take(
-        key ? `key:${key.name}` : `ip:${clientAddress(c) ?? "unknown"}`,
-      );
+      // Per verified key, else per client address (rateLimitKey, as forecast's limiter).
+      const decision = limiter.take(key ? `key:${key.name}` : rateLimitKey(c));
       if (!decision.allowed) throw rateLimitError(limiter, decision.retryAfterSeconds);
     }
     if (presented.kind === "unreadable") {
