@@ -3,8 +3,7 @@
 // → metrics.json → report.html → bundle in DIR → optional registration, promotion (or the
 // promotion gate) and MLflow tracking.
 
-import { mkdir, rm, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { errorChain } from "@pp/shared/errors/error-chain.ts";
 import { RegistryStateError } from "@pp/shared/registry/registry-errors.ts";
 import type { ModelBundle } from "../bundle/model-bundle.ts";
@@ -38,6 +37,12 @@ import { checkRegistryBeforeTraining } from "./registry-preflight.ts";
 import { createStepLog, type StepLog } from "./step-log.ts";
 import { type TrackRunResult, trackTrainingRun } from "./track-run.ts";
 import { type DataFormat, type TrainedModels, trainModels } from "./train-models.ts";
+import {
+  beginTrainOutputs,
+  finishTrainOutputs,
+  type WrittenOutputs,
+  writeTrainOutput,
+} from "./train-outputs.ts";
 
 export interface TrainPipelineOptions {
   data: string;
@@ -153,8 +158,15 @@ async function trainPipelineOn(
     print,
   );
   const served = servedModels(trained, production);
-  const { outDir, bundle, trainedAt } = await writeOutputs(served, options, steps, print);
-  await writeHoldoutPredictions(trained.holdoutPredictions, outDir, steps, print);
+  // Every file atomically, then the completion marker (train-outputs.ts) once all are written.
+  const written: WrittenOutputs = new Map();
+  const { outDir, bundle, trainedAt } = await writeOutputs(served, options, written, {
+    steps,
+    print,
+    holdout: trained.holdoutPredictions !== null,
+  });
+  await writeHoldoutPredictions(trained.holdoutPredictions, outDir, written, { steps, print });
+  await finishTrainOutputs(outDir, written, trainedAt);
   const { registered, gate } = options.register
     ? await registerStep(options.register, {
         options,
@@ -217,13 +229,18 @@ async function readTrainingData(
   return loaded;
 }
 
-/** Renders the report (with the served recommendation), builds the bundle (ONNX included) and writes it to --out. */
+/**
+ * Renders the report (with the served recommendation), builds the bundle (ONNX included) and
+ * writes it to --out (`holdout`: holdout-predictions.csv follows, so an earlier one is kept until
+ * replaced).
+ */
 async function writeOutputs(
   served: TrainedModels,
   options: TrainPipelineOptions,
-  steps: StepLog,
-  print: (line: string) => void,
+  written: WrittenOutputs,
+  how: { steps: StepLog; print: (line: string) => void; holdout: boolean },
 ): Promise<{ outDir: string; bundle: ModelBundle; trainedAt: Date }> {
+  const { steps, print } = how;
   const trainedAt = new Date();
   const reportHtml = await steps.step("render report", () => renderReportHtml(served.report));
   const bundle = await steps.step("export ONNX + bundle", () =>
@@ -234,9 +251,11 @@ async function writeOutputs(
     }),
   );
   const outDir = resolve(options.out);
+  const names = [...bundle.keys()];
+  if (how.holdout) names.push(HOLDOUT_PREDICTIONS_FILE);
   await steps.step("write bundle", async () => {
-    await mkdir(outDir, { recursive: true });
-    for (const [name, bytes] of bundle) await writeFile(join(outDir, name), bytes);
+    await beginTrainOutputs(outDir, names);
+    for (const [name, bytes] of bundle) await writeTrainOutput(outDir, name, bytes, written);
   });
   print(`wrote ${[...bundle.keys()].join(", ")} to ${outDir}`);
   return { outDir, bundle, trainedAt };
@@ -244,22 +263,18 @@ async function writeOutputs(
 
 /**
  * holdout-predictions.csv beside metrics.json (the evaluation step's forecasts, whichever fits the
- * bundle serves); without a holdout none, and one left by an earlier run in --out is removed.
+ * bundle serves); without a holdout none (beginTrainOutputs removed one an earlier run left).
  */
 async function writeHoldoutPredictions(
   predictions: HoldoutPredictions | null,
   outDir: string,
-  steps: StepLog,
-  print: (line: string) => void,
+  written: WrittenOutputs,
+  { steps, print }: { steps: StepLog; print: (line: string) => void },
 ): Promise<void> {
-  const path = join(outDir, HOLDOUT_PREDICTIONS_FILE);
-  if (!predictions) {
-    await rm(path, { force: true });
-    return;
-  }
+  if (!predictions) return;
   const { guarded } = await steps.step("write holdout predictions", async () => {
     const csv = holdoutPredictionsCsv(predictions);
-    await writeFile(path, csv.text);
+    await writeTrainOutput(outDir, HOLDOUT_PREDICTIONS_FILE, csv.text, written);
     return csv;
   });
   print(

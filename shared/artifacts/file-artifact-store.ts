@@ -1,8 +1,8 @@
 // An artifact store in a local directory, addressed by file:// URIs. Writes go to a temporary file
-// that is fsynced and renamed into place, so a crash never leaves a half-written artifact.
+// that is fsynced and renamed into place (atomic-file.ts), so a crash never leaves a half-written
+// artifact.
 
-import { randomUUID } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
@@ -13,21 +13,8 @@ import {
   assertValidArtifactKey,
   type StoredArtifact,
 } from "./artifact-store.ts";
+import { TEMPORARY_MARK as TEMPORARY, writeFileAtomic } from "./atomic-file.ts";
 import { sha256Hex } from "./sha256.ts";
-
-/** Writes `bytes` to a new file at `path` and fsyncs it. */
-async function writeSynced(path: string, bytes: Uint8Array): Promise<void> {
-  const handle = await open(path, "w");
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** What a write's temporary file adds to its key's file name (then a random id). */
-const TEMPORARY = ".tmp-";
 
 export class FileArtifactStore implements ArtifactStore {
   readonly root: string;
@@ -61,17 +48,12 @@ export class FileArtifactStore implements ArtifactStore {
 
   async put(key: string, bytes: Uint8Array): Promise<StoredArtifact> {
     const path = this.pathOf(key);
-    const tmp = `${path}${TEMPORARY}${randomUUID()}`;
     try {
       await mkdir(dirname(path), { recursive: true });
-      await writeSynced(tmp, bytes);
-      await rename(tmp, path);
+      // A full disk stops the write midway: writeFileAtomic removes the part written, as
+      // listings (and so `ml gc`) skip temporary files.
+      await writeFileAtomic(path, bytes);
     } catch (error) {
-      // A full disk stops the write midway: the part written is removed, as listings (and so
-      // `ml gc`) skip temporary files.
-      // The cleanup never hides why the write failed (under a path that is a file, Bun's rm
-      // fails with EFAULT).
-      await rm(tmp, { force: true }).catch(() => {});
       throw new ArtifactWriteError(path, error);
     }
     return { key, uri: this.uriFor(key), sha256: await sha256Hex(bytes), bytes: bytes.byteLength };

@@ -1,0 +1,60 @@
+// writeFileAtomic / withAtomicFile: the target holds the old bytes or the new, never a part; a
+// failed write leaves no temporary file; removeStaleTemporaries removes only outputs' temporaries.
+
+import { afterAll, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  removeStaleTemporaries,
+  temporaryPathFor,
+  temporaryTarget,
+  withAtomicFile,
+  writeFileAtomic,
+} from "./atomic-file.ts";
+
+const root = mkdtempSync(join(tmpdir(), "pp-atomic-file-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+test("writes and overwrites whole files, leaving no temporary file", async () => {
+  const path = join(root, "metrics.json");
+  await writeFileAtomic(path, "{}\n");
+  await writeFileAtomic(path, new Uint8Array([1, 2, 3]));
+  expect([...readFileSync(path)]).toEqual([1, 2, 3]);
+  expect(readdirSync(root)).toEqual(["metrics.json"]);
+});
+
+test("until the rename the target keeps its old content; a failed write keeps it and leaves nothing", async () => {
+  const path = join(root, "report.html");
+  writeFileSync(path, "old");
+  await expect(
+    withAtomicFile(path, async (handle) => {
+      await handle.write("half of the new");
+      expect(readFileSync(path, "utf8")).toBe("old");
+      throw new Error("disk gone");
+    }),
+  ).rejects.toThrow("disk gone");
+  expect(readFileSync(path, "utf8")).toBe("old");
+  expect(readdirSync(root).filter((name) => name.startsWith("report.html"))).toEqual([
+    "report.html",
+  ]);
+});
+
+test("temporary names never end like the output; stale ones are removed only for the names given", async () => {
+  const dir = join(root, "stale");
+  const tmp = temporaryPathFor(join(dir, "model.json"));
+  expect(tmp).toMatch(/model\.json\.tmp-[0-9a-f-]{36}$/);
+  expect(temporaryTarget(tmp.slice(dir.length + 1))).toBe("model.json");
+  expect(temporaryTarget("model.json")).toBeNull();
+  expect(await removeStaleTemporaries(dir, ["model.json"])).toEqual([]); // no folder yet
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir);
+  writeFileSync(tmp, "{ half");
+  const other = temporaryPathFor(join(dir, "notes.txt"));
+  writeFileSync(other, "someone else's");
+  writeFileSync(join(dir, "model.json.tmp-keep"), "not ours");
+  expect(await removeStaleTemporaries(dir, ["model.json"])).toEqual([tmp.slice(dir.length + 1)]);
+  expect(readdirSync(dir).sort()).toEqual(
+    [other.slice(dir.length + 1), "model.json.tmp-keep"].sort(),
+  );
+});

@@ -1,0 +1,94 @@
+// Atomic file writes, the one helper for every file a reader must see whole or not at all (the
+// artifact store's objects, `ml train --out`'s outputs): a temporary file beside the target,
+// fsynced, then renamed over it, so a kill -9 or power cut leaves the old file or the new one.
+
+import { randomUUID } from "node:crypto";
+import { type FileHandle, open, readdir, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+
+/** What a temporary file adds to its target's name (then a random id): never an output's name. */
+export const TEMPORARY_MARK = ".tmp-";
+
+const TEMPORARY_NAME = /^(.+)\.tmp-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A fresh temporary path for `path`: `<path>.tmp-<uuid>`, in the same directory (rename stays on one file system). */
+export function temporaryPathFor(path: string): string {
+  return `${path}${TEMPORARY_MARK}${randomUUID()}`;
+}
+
+/** The output a temporary file of writeFileAtomic was for (its name less the mark), or null. */
+export function temporaryTarget(name: string): string | null {
+  return TEMPORARY_NAME.exec(name)?.[1] ?? null;
+}
+
+/** Fsyncs a directory so a rename in it survives a power cut (best effort: not every system allows it). */
+async function syncDirectory(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, "r");
+    await handle.sync();
+  } catch {
+    // Some file systems refuse to open or fsync a directory; the rename itself is still atomic.
+  } finally {
+    await handle?.close().catch(() => {});
+  }
+}
+
+/**
+ * Runs `write` on a new temporary file beside `path`, fsyncs it and renames it over `path`. Until
+ * the rename, `path` keeps its old content (or stays absent); on an error the temporary file is
+ * removed and the error thrown as it was.
+ */
+export async function withAtomicFile<T>(
+  path: string,
+  write: (handle: FileHandle) => Promise<T>,
+): Promise<T> {
+  const tmp = temporaryPathFor(path);
+  try {
+    const handle = await open(tmp, "wx");
+    let result: T;
+    try {
+      result = await write(handle);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, path);
+    await syncDirectory(dirname(path));
+    return result;
+  } catch (error) {
+    // The cleanup never hides why the write failed (under a path that is a file, Bun's rm fails
+    // with EFAULT).
+    await rm(tmp, { force: true }).catch(() => {});
+    throw error;
+  }
+}
+
+/** Writes `data` to `path` atomically (withAtomicFile). */
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  await withAtomicFile(path, (handle) => handle.writeFile(data));
+}
+
+/**
+ * Removes atomically written files' temporaries that a killed run left in `dir` (only names of the
+ * form `<one of names>.tmp-<uuid>`); returns the names removed. Run it only where no other process
+ * writes the same outputs at the same time (it would remove that writer's file in flight).
+ */
+export async function removeStaleTemporaries(
+  dir: string,
+  names: readonly string[],
+): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+  const stale = entries.filter((entry) => {
+    const target = temporaryTarget(entry);
+    return target !== null && names.includes(target);
+  });
+  for (const entry of stale) await rm(join(dir, entry), { force: true });
+  return stale.map((entry) => basename(entry));
+}
