@@ -1,8 +1,9 @@
 // `ml campaign report`: reads a campaign's decisions from the decision log, the purchases that
 // followed from a transaction file, measures the campaign (per action: treated vs control with 95%
 // intervals; Qini curve), writes campaign.json and campaign.html and stores the result.
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { writeFileAtomic } from "@pp/shared/artifacts/atomic-file.ts";
 import { campaignSectionHtml, htmlDocument } from "@pp/shared/campaigns/campaign-html.ts";
 import type { ActionResult, CampaignResult } from "@pp/shared/campaigns/campaign-result.ts";
 import { saveCampaignResult } from "@pp/shared/campaigns/campaign-results-store.ts";
@@ -195,8 +196,9 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
 async function writeOutputs(out: string, result: CampaignResult, print: (line: string) => void) {
   const dir = resolve(out);
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, "campaign.json"), `${JSON.stringify(result, null, 2)}\n`);
-  await writeFile(
+  // Atomic: a killed run leaves the old file or the new one, never a part.
+  await writeFileAtomic(join(dir, "campaign.json"), `${JSON.stringify(result, null, 2)}\n`);
+  await writeFileAtomic(
     join(dir, "campaign.html"),
     htmlDocument(`Campaign ${result.campaign}`, campaignSectionHtml(result)),
   );

@@ -1,8 +1,9 @@
 // `ml track --out DIR`: tracking.json (the stored figures) and tracking.html (calibration and
 // segment charts, the accuracy table) of one tracked window.
 
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { writeFileAtomic } from "@pp/shared/artifacts/atomic-file.ts";
 import type { TopLevelSpec } from "vega-lite";
 import { renderSvg } from "../report/render-svg.ts";
 import type { ForecastAccuracy } from "../tracking/forecast-tracking.ts";
@@ -101,6 +102,7 @@ ${await renderSvg(segmentSpec(result.results))}
 /** tracking.json (the stored figures) and tracking.html (calibration and segment charts). */
 export async function writeTrackingReport(dir: string, result: TrackPipelineResult): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, "tracking.json"), `${JSON.stringify(result, null, 2)}\n`);
-  await writeFile(join(dir, "tracking.html"), await trackingHtml(result));
+  // Atomic: a killed run leaves the old file or the new one, never a part.
+  await writeFileAtomic(join(dir, "tracking.json"), `${JSON.stringify(result, null, 2)}\n`);
+  await writeFileAtomic(join(dir, "tracking.html"), await trackingHtml(result));
 }

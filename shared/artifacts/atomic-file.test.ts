@@ -2,7 +2,16 @@
 // failed write leaves no temporary file; removeStaleTemporaries removes only outputs' temporaries.
 
 import { afterAll, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -57,4 +66,23 @@ test("temporary names never end like the output; stale ones are removed only for
   expect(readdirSync(dir).sort()).toEqual(
     [other.slice(dir.length + 1), "model.json.tmp-keep"].sort(),
   );
+});
+
+test("a path that is not a file (a FIFO, /dev/stdout) is written in place", async () => {
+  const fifo = join(root, "fifo");
+  Bun.spawnSync(["mkfifo", fifo]);
+  const reader = Bun.spawn(["cat", fifo], { stdout: "pipe" });
+  await writeFileAtomic(fifo, "through the pipe\n");
+  expect(await new Response(reader.stdout).text()).toBe("through the pipe\n");
+  expect(readdirSync(root).filter((name) => name.startsWith("fifo"))).toEqual(["fifo"]);
+});
+
+test("through a symbolic link the file it points to is replaced, the link kept", async () => {
+  const real = join(root, "real.csv");
+  const link = join(root, "link.csv");
+  writeFileSync(real, "old\n");
+  symlinkSync(real, link);
+  await writeFileAtomic(link, "new\n");
+  expect(lstatSync(link).isSymbolicLink()).toBe(true);
+  expect(readFileSync(real, "utf8")).toBe("new\n");
 });

@@ -3,7 +3,7 @@
 // fsynced, then renamed over it, so a kill -9 or power cut leaves the old file or the new one.
 
 import { randomUUID } from "node:crypto";
-import { type FileHandle, open, readdir, rename, rm } from "node:fs/promises";
+import { type FileHandle, open, readdir, realpath, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 /** What a temporary file adds to its target's name (then a random id): never an output's name. */
@@ -37,12 +37,24 @@ async function syncDirectory(dir: string): Promise<void> {
 /**
  * Runs `write` on a new temporary file beside `path`, fsyncs it and renames it over `path`. Until
  * the rename, `path` keeps its old content (or stays absent); on an error the temporary file is
- * removed and the error thrown as it was.
+ * removed and the error thrown as it was. A path that is there but not a file (/dev/stdout, a FIFO)
+ * cannot be replaced: it is written in place; through a symbolic link, the file it points to is
+ * replaced (not the link).
  */
 export async function withAtomicFile<T>(
-  path: string,
+  given: string,
   write: (handle: FileHandle) => Promise<T>,
 ): Promise<T> {
+  const existing = await stat(given).catch(() => null);
+  const path = existing?.isFile() ? await realpath(given) : given;
+  if (existing && !existing.isFile() && !existing.isDirectory()) {
+    const handle = await open(given, "w");
+    try {
+      return await write(handle);
+    } finally {
+      await handle.close();
+    }
+  }
   const tmp = temporaryPathFor(path);
   try {
     const handle = await open(tmp, "wx");
