@@ -13,6 +13,16 @@ export interface BoostingLoss {
   gradients(y: Float64Array, margin: Float64Array, grad: Float64Array, hess: Float64Array): void;
   /** Mean loss (deviance for poisson/gamma, log loss, squared error) at the given margins. */
   meanLoss(y: Float64Array, margin: Float64Array): number;
+  /**
+   * meanLoss and gradients at the same margins in one pass, sharing the link's exp: the same
+   * numbers as calling both (boosting needs both after each round).
+   */
+  meanLossAndGradients(
+    y: Float64Array,
+    margin: Float64Array,
+    grad: Float64Array,
+    hess: Float64Array,
+  ): number;
   /** Margin to response scale: mean for poisson/gamma/squared, probability for logistic. */
   toResponse(margin: number): number;
 }
@@ -52,6 +62,17 @@ export const poissonLoss: BoostingLoss = {
     }
     return s / y.length;
   },
+  meanLossAndGradients(y, margin, grad, hess) {
+    let s = 0;
+    for (let i = 0; i < y.length; i++) {
+      const mu = Math.exp(margin[i]!);
+      const v = y[i]!;
+      s += 2 * ((v > 0 ? v * Math.log(v / mu) : 0) - (v - mu));
+      grad[i] = mu - v;
+      hess[i] = Math.max(mu, MIN_HESSIAN);
+    }
+    return s / y.length;
+  },
   toResponse: (m) => Math.exp(m),
 };
 
@@ -80,6 +101,20 @@ export const logisticLoss: BoostingLoss = {
     }
     return s / y.length;
   },
+  meanLossAndGradients(y, margin, grad, hess) {
+    let s = 0;
+    for (let i = 0; i < y.length; i++) {
+      const m = margin[i]!;
+      // exp(-m) serves both the probability and, for m > 0, the softplus.
+      const e = Math.exp(-m);
+      const softplus = m > 0 ? m + Math.log1p(e) : Math.log1p(Math.exp(m));
+      s += softplus - y[i]! * m;
+      const p = 1 / (1 + e);
+      grad[i] = p - y[i]!;
+      hess[i] = Math.max(p * (1 - p), MIN_HESSIAN);
+    }
+    return s / y.length;
+  },
   toResponse: (m) => 1 / (1 + Math.exp(-m)),
 };
 
@@ -96,6 +131,15 @@ export const squaredLoss: BoostingLoss = {
   meanLoss(y, margin) {
     let s = 0;
     for (let i = 0; i < y.length; i++) s += (y[i]! - margin[i]!) ** 2;
+    return s / y.length;
+  },
+  meanLossAndGradients(y, margin, grad, hess) {
+    let s = 0;
+    for (let i = 0; i < y.length; i++) {
+      s += (y[i]! - margin[i]!) ** 2;
+      grad[i] = margin[i]! - y[i]!;
+      hess[i] = 1;
+    }
     return s / y.length;
   },
   toResponse: (m) => m,
@@ -119,6 +163,16 @@ export const gammaLoss: BoostingLoss = {
     for (let i = 0; i < y.length; i++) {
       const r = y[i]! * Math.exp(-margin[i]!);
       s += 2 * (r - 1 - Math.log(r));
+    }
+    return s / y.length;
+  },
+  meanLossAndGradients(y, margin, grad, hess) {
+    let s = 0;
+    for (let i = 0; i < y.length; i++) {
+      const r = y[i]! * Math.exp(-margin[i]!);
+      s += 2 * (r - 1 - Math.log(r));
+      grad[i] = 1 - r;
+      hess[i] = Math.max(r, MIN_HESSIAN);
     }
     return s / y.length;
   },

@@ -169,8 +169,9 @@ function boost(
   const featuresPerTree = Math.max(1, Math.round(p * opts.featureSubsample));
   const out: Boosted = { trees: [], history: [], bestIteration: -1 };
   let bestValid = Number.POSITIVE_INFINITY;
+  // Each round's gradients are computed with the previous round's training loss (one pass).
+  loss.gradients(trainY, margin, grad, hess);
   for (let round = 0; round < opts.nEstimators; round++) {
-    loss.gradients(trainY, margin, grad, hess);
     // Row sample (Bernoulli, seeded); rows out of the bag are still routed and updated.
     if (opts.rowSubsample < 1) {
       for (let i = 0; i < n; i++) inBag[i] = random() < opts.rowSubsample ? 1 : 0;
@@ -184,7 +185,10 @@ function boost(
     treeGrown();
     const leafValue = tree.value;
     for (let i = 0; i < n; i++) margin[i]! += leafValue[nodeOfRow[i]!]!;
-    const entry: GbdtHistoryEntry = { round, trainLoss: loss.meanLoss(trainY, margin) };
+    const entry: GbdtHistoryEntry = {
+      round,
+      trainLoss: loss.meanLossAndGradients(trainY, margin, grad, hess),
+    };
     if (valid && validMargin) {
       for (let i = 0; i < valid.y.length; i++)
         validMargin[i]! += treeMarginRaw(tree, valid.X, i * p);
