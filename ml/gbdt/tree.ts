@@ -91,7 +91,8 @@ interface GrowState {
   features: Int32Array;
   s: TreeGrowthSettings;
   splitFeature: Int32Array;
-  splitBin: Int32Array;
+  /** The split's last left bin as a histogram index (offsetOf[feature] + 3 · bin). */
+  splitAt: Int32Array;
   slotOfNode: Int32Array;
 }
 
@@ -111,17 +112,22 @@ function newNode(tree: GbdtTree): number {
 // 256 slots per feature because a histogram is zeroed per node and subtracted per split: features
 // with few distinct values (counts, flags) would make most of that work on empty slots.
 
-/** Reusable tree grower over one row-major n×p Uint8 bin matrix. */
+/**
+ * Reusable tree grower over one row-major n×p Uint8 bin matrix. It keeps each cell as the
+ * histogram index of its bin (offsetOf[f] + 3 · bin): a row's histogram update then reads one
+ * index per feature, and a split compares indices, which order as the bins do within a feature.
+ */
 export class HistogramTreeGrower {
   private readonly nodeOfRow: Uint16Array;
   /** Per feature, where its bins start in a histogram. */
   private readonly offsetOf: Int32Array;
   private readonly histLength: number;
   private readonly histPool: Float64Array[] = [];
-  private readonly treeOffsets: Int32Array;
+  /** Row-major n×p histogram indices of the cells' bins. */
+  private readonly cells: Uint16Array | Uint32Array;
 
   constructor(
-    private readonly binned: Uint8Array,
+    binned: Uint8Array,
     private readonly n: number,
     private readonly p: number,
     private readonly bins: FeatureBins,
@@ -134,7 +140,11 @@ export class HistogramTreeGrower {
       at += bins.binCounts[f]! * 3;
     }
     this.histLength = at;
-    this.treeOffsets = new Int32Array(p);
+    const cells = at <= 65536 ? new Uint16Array(n * p) : new Uint32Array(n * p);
+    for (let r = 0; r < n; r++) {
+      for (let f = 0; f < p; f++) cells[r * p + f] = this.offsetOf[f]! + binned[r * p + f]! * 3;
+    }
+    this.cells = cells;
   }
 
   /**
@@ -160,7 +170,7 @@ export class HistogramTreeGrower {
       // Per node, during one level pass: split feature/bin (-1 = not split now) and the
       // histogram to accumulate rows into (children only).
       splitFeature: new Int32Array(maxNodes).fill(-1),
-      splitBin: new Int32Array(maxNodes),
+      splitAt: new Int32Array(maxNodes),
       slotOfNode: new Int32Array(maxNodes).fill(-1),
     };
     const nodeOfRow = this.nodeOfRow;
@@ -233,7 +243,7 @@ export class HistogramTreeGrower {
       tree.left[parent.node] = left;
       tree.right[parent.node] = right;
       g.splitFeature[parent.node] = parent.feature;
-      g.splitBin[parent.node] = parent.bin;
+      g.splitAt[parent.node] = this.offsetOf[parent.feature]! + parent.bin * 3;
       const leftSmaller = parent.leftCount <= parent.count - parent.leftCount;
       if (built[c]) g.slotOfNode[leftSmaller ? left : right] = c;
       children.push([parent, left, right]);
@@ -330,17 +340,13 @@ export class HistogramTreeGrower {
     hists: (Float64Array | null)[],
     root: boolean,
   ): void {
-    const { grad, hess, inBag, features, splitFeature, splitBin, slotOfNode } = g;
-    const { binned, nodeOfRow, n, p, offsetOf } = this;
-    const nf = features.length;
-    // Where each of this tree's features starts in a histogram.
-    const offs = this.treeOffsets.subarray(0, nf);
-    for (let j = 0; j < nf; j++) offs[j] = offsetOf[features[j]!]!;
+    const { grad, hess, inBag, features, splitFeature, splitAt, slotOfNode } = g;
+    const { cells, nodeOfRow, n, p } = this;
     if (root) {
       const hist = hists[0]!;
       for (let r = 0; r < n; r++) {
         if (inBag[r] === 0) continue;
-        this.addRow(hist, r * p, grad[r]!, hess[r]!, features, offs);
+        this.addRow(hist, r * p, grad[r]!, hess[r]!, features);
       }
       return;
     }
@@ -349,11 +355,11 @@ export class HistogramTreeGrower {
       const f = splitFeature[node]!;
       if (f < 0) continue;
       // Children of a node are created together: right = left + 1.
-      node = leftChild[node]! + (binned[r * p + f]! <= splitBin[node]! ? 0 : 1);
+      node = leftChild[node]! + (cells[r * p + f]! <= splitAt[node]! ? 0 : 1);
       nodeOfRow[r] = node;
       const slot = slotOfNode[node]!;
       if (slot < 0 || inBag[r] === 0) continue;
-      this.addRow(hists[slot]!, r * p, grad[r]!, hess[r]!, features, offs);
+      this.addRow(hists[slot]!, r * p, grad[r]!, hess[r]!, features);
     }
   }
 
@@ -364,11 +370,10 @@ export class HistogramTreeGrower {
     g: number,
     h: number,
     features: Int32Array,
-    offs: Int32Array,
   ): void {
-    const binned = this.binned;
+    const cells = this.cells;
     for (let j = 0; j < features.length; j++) {
-      const o = offs[j]! + binned[rowBase + features[j]!]! * 3;
+      const o = cells[rowBase + features[j]!]!;
       hist[o]! += g;
       hist[o + 1]! += h;
       hist[o + 2]! += 1;
