@@ -3,10 +3,11 @@
 // score-columns.ts for CSV and PostgreSQL, typed columns for Parquet), and publishes only when complete: files are renamed into place at the end, and the table
 // rows are replaced in one transaction, so a run killed midway leaves the previous result intact.
 
-import { createWriteStream, rmSync, type WriteStream } from "node:fs";
+import { rmSync } from "node:fs";
 import { mkdtemp, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
+import { type AtomicFile, openAtomicFile } from "@pp/shared/artifacts/atomic-file.ts";
 import { holdPostgresUrl } from "@pp/shared/db/open-postgres-urls.ts";
 import postgres from "postgres";
 import { csvField, formulaLike, spreadsheetField } from "../data/csv-quote.ts";
@@ -47,21 +48,36 @@ const csvOf = ({ run, batch, result }: ScoredBatch) => csvRows(run, batch, resul
 type Columns = typeof SCORE_COLUMNS;
 const headerOf = (columns: Columns) => columns.map((c) => c.name).join(",");
 
-function fileWriter(path: string) {
-  const stream: WriteStream = createWriteStream(path);
-  const failed = new Promise<never>((_, reject) => stream.once("error", reject));
-  failed.catch(() => {});
+/**
+ * A file written atomically (atomic-file.ts), opened at the first write: an output that cannot be
+ * opened fails the first write, not the close after all the work. `temporaryPath` is the file
+ * being written (for removal at exit).
+ */
+function atomicFileWriter(path: string) {
+  let opening: Promise<AtomicFile> | null = null;
+  let file: AtomicFile | null = null;
+  const opened = async () => {
+    opening ??= openAtomicFile(path).then((f) => {
+      file = f;
+      return f;
+    });
+    return opening;
+  };
+  const encoder = new TextEncoder();
   return {
+    temporaryPath: () => file?.temporaryPath ?? null,
     async write(text: string) {
-      // A file that could not be opened fails the first write, not the close after all the work.
-      await Promise.race([failed, undefined]);
-      if (!stream.write(text)) {
-        await Promise.race([new Promise((r) => stream.once("drain", r)), failed]);
+      const { handle } = await opened();
+      const bytes = encoder.encode(text);
+      // A write may take fewer bytes than given (a pipe, a signal): the rest follows.
+      for (let at = 0; at < bytes.byteLength; ) {
+        at += (await handle.write(bytes, at, bytes.byteLength - at)).bytesWritten;
       }
     },
-    end: () =>
-      Promise.race([new Promise<void>((r) => stream.end(() => r())), failed]) as Promise<void>,
-    destroy: () => stream.destroy(),
+    end: async () => (await opened()).commit(),
+    async destroy() {
+      if (opening) await (await opening.catch(() => null))?.abort();
+    },
   };
 }
 
@@ -70,8 +86,11 @@ function fileWriter(path: string) {
  * silent database) before the returned function is called. A run that ends by itself cleans up
  * after itself; one killed with SIGKILL cannot.
  */
-function removedOnExit(path: string): () => void {
-  const remove = () => rmSync(path, { recursive: true, force: true });
+function removedOnExit(path: string | (() => string | null)): () => void {
+  const remove = () => {
+    const now = typeof path === "string" ? path : path();
+    if (now) rmSync(now, { recursive: true, force: true });
+  };
   process.once("exit", remove);
   return () => {
     process.removeListener("exit", remove);
@@ -79,7 +98,8 @@ function removedOnExit(path: string): () => void {
 }
 
 /**
- * CSV to `path`, written as `path.partial` and renamed at the end. With `forSpreadsheets` (the
+ * CSV to `path`, written atomically (atomic-file.ts: a `path.tmp-<uuid>` beside it, fsynced and
+ * renamed over it at the end). With `forSpreadsheets` (the
  * file `--out` names, not a staging copy) an id a spreadsheet would run as a formula is written
  * with a leading `'` (spreadsheet-field), and `note()` says how many.
  */
@@ -95,9 +115,8 @@ export function csvSink(
     guarded++;
     return spreadsheetField(id);
   };
-  const partial = `${target}.partial`;
-  const file = fileWriter(partial);
-  const kept = removedOnExit(partial);
+  const file = atomicFileWriter(target);
+  const kept = removedOnExit(file.temporaryPath);
   let started = false;
   const writeText = async (lines: string) => {
     if (!started) {
@@ -119,12 +138,10 @@ export function csvSink(
     async close() {
       if (!started) await file.write(`${headerOf(columns)}\n`);
       await file.end();
-      await rename(partial, target);
       kept();
     },
     async abort() {
-      file.destroy();
-      await rm(partial, { force: true });
+      await file.destroy();
       kept();
     },
   };

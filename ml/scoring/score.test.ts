@@ -3,7 +3,7 @@
 // aborted PostgreSQL or Parquet run leaves the previous result untouched, and bad options are named.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
@@ -388,6 +388,28 @@ test("an aborted run leaves the previous table and file untouched", async () => 
   await sink.abort();
   expect(await readFile(file, "utf8")).toBe("previous");
   expect((await stat(file)).size).toBe(8);
+});
+
+// The CSV goes through the one atomic-write helper (shared/artifacts/atomic-file.ts): written to a
+// `.tmp-<uuid>` beside the target (was `.partial`, unsynced), renamed over it at the close.
+test("a CSV output is written as a .tmp- file beside it, the previous kept until the close; abort removes it", async () => {
+  const sub = await mkdtemp(join(dir, "csv-atomic-"));
+  const out = join(sub, "scores.csv");
+  await writeFile(out, "previous");
+  const sink = csvSink(out);
+  await sink.writeText(line("c1", 1));
+  const [tmp, ...others] = (await readdir(sub)).filter((f) => f !== "scores.csv");
+  expect(others).toEqual([]);
+  expect(tmp).toMatch(/^scores\.csv\.tmp-[0-9a-f-]{36}$/);
+  expect(await readFile(out, "utf8")).toBe("previous");
+  await sink.close();
+  expect(await readdir(sub)).toEqual(["scores.csv"]);
+  expect((await readFile(out, "utf8")).split("\n")[1]).toBe(line("c1", 1).trimEnd());
+  const aborted = csvSink(out);
+  await aborted.writeText(line("c2", 2));
+  await aborted.abort();
+  expect(await readdir(sub)).toEqual(["scores.csv"]);
+  expect((await readFile(out, "utf8")).split("\n")[1]).toBe(line("c1", 1).trimEnd());
 });
 
 // `ml forget` says to score again; a run into a table upserted its rows and kept the erased

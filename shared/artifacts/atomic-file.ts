@@ -34,46 +34,95 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
+/** A file being written atomically (openAtomicFile): write through `handle`, then commit or abort. */
+export interface AtomicFile {
+  readonly handle: FileHandle;
+  /** The temporary file written (null when the target is written in place). */
+  readonly temporaryPath: string | null;
+  /** Fsyncs, closes and renames the file over the target, then fsyncs the folder. */
+  commit(): Promise<void>;
+  /** Closes and removes the temporary file: the target keeps what it held. */
+  abort(): Promise<void>;
+}
+
 /**
- * Runs `write` on a new temporary file beside `path`, fsyncs it and renames it over `path`. Until
- * the rename, `path` keeps its old content (or stays absent); on an error the temporary file is
- * removed and the error thrown as it was. A path that is there but not a file (/dev/stdout, a FIFO)
- * cannot be replaced: it is written in place; through a symbolic link, the file it points to is
- * replaced (not the link).
+ * Opens a new temporary file beside `given` for a write that a later commit() renames over it
+ * (fsynced first), so that until then `given` keeps its old content (or stays absent); abort()
+ * removes it. A path that is there but not a file (/dev/stdout, a FIFO) cannot be replaced: it
+ * is written in place; through a symbolic link, the file it points to is replaced (not the link).
+ * For a write that spans calls (a streamed output); withAtomicFile for one callback.
+ */
+export async function openAtomicFile(given: string): Promise<AtomicFile> {
+  const existing = await stat(given).catch(() => null);
+  if (existing && !existing.isFile() && !existing.isDirectory()) {
+    const handle = await open(given, "w");
+    return {
+      handle,
+      temporaryPath: null,
+      commit: () => handle.close(),
+      abort: () => handle.close(),
+    };
+  }
+  const path = existing?.isFile() ? await realpath(given) : given;
+  const tmp = temporaryPathFor(path);
+  let handle: FileHandle;
+  try {
+    handle = await open(tmp, "wx");
+  } catch (error) {
+    await removeQuietly(tmp);
+    throw error;
+  }
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await handle.close();
+  };
+  return {
+    handle,
+    temporaryPath: tmp,
+    async commit() {
+      try {
+        await handle.sync();
+        await close();
+        await rename(tmp, path);
+      } catch (error) {
+        await close().catch(() => {});
+        await removeQuietly(tmp);
+        throw error;
+      }
+      await syncDirectory(dirname(path));
+    },
+    async abort() {
+      await close().catch(() => {});
+      await removeQuietly(tmp);
+    },
+  };
+}
+
+/** Removes a temporary file; the cleanup never hides why the write failed (under a path that is a file, Bun's rm fails with EFAULT). */
+async function removeQuietly(tmp: string): Promise<void> {
+  await rm(tmp, { force: true }).catch(() => {});
+}
+
+/**
+ * Runs `write` on an atomically written file at `given` (openAtomicFile) and commits it; on an
+ * error the temporary file is removed and the error thrown as it was.
  */
 export async function withAtomicFile<T>(
   given: string,
   write: (handle: FileHandle) => Promise<T>,
 ): Promise<T> {
-  const existing = await stat(given).catch(() => null);
-  const path = existing?.isFile() ? await realpath(given) : given;
-  if (existing && !existing.isFile() && !existing.isDirectory()) {
-    const handle = await open(given, "w");
-    try {
-      return await write(handle);
-    } finally {
-      await handle.close();
-    }
-  }
-  const tmp = temporaryPathFor(path);
+  const file = await openAtomicFile(given);
+  let result: T;
   try {
-    const handle = await open(tmp, "wx");
-    let result: T;
-    try {
-      result = await write(handle);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, path);
-    await syncDirectory(dirname(path));
-    return result;
+    result = await write(file.handle);
   } catch (error) {
-    // The cleanup never hides why the write failed (under a path that is a file, Bun's rm fails
-    // with EFAULT).
-    await rm(tmp, { force: true }).catch(() => {});
+    await file.abort();
     throw error;
   }
+  await file.commit();
+  return result;
 }
 
 /** Writes `data` to `path` atomically (withAtomicFile). */
