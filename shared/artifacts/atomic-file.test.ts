@@ -86,3 +86,20 @@ test("through a symbolic link the file it points to is replaced, the link kept",
   expect(lstatSync(link).isSymbolicLink()).toBe(true);
   expect(readFileSync(real, "utf8")).toBe("new\n");
 });
+
+// A directory cannot be replaced by a file: the write used to run to the end (a whole `ml
+// simulate` CSV, a whole `ml score` run) into a temporary file before the rename failed.
+test("a directory as the target fails before anything is written", async () => {
+  const dir = join(root, "a-folder.csv");
+  mkdirSync(dir);
+  let called = false;
+  await expect(
+    withAtomicFile(dir, async () => {
+      called = true;
+    }),
+  ).rejects.toMatchObject({ code: "EISDIR" });
+  expect(called).toBe(false);
+  expect(readdirSync(root).filter((name) => name.startsWith("a-folder.csv"))).toEqual([
+    "a-folder.csv",
+  ]);
+});

@@ -54,7 +54,15 @@ export interface AtomicFile {
  */
 export async function openAtomicFile(given: string): Promise<AtomicFile> {
   const existing = await stat(given).catch(() => null);
-  if (existing && !existing.isFile() && !existing.isDirectory()) {
+  if (existing?.isDirectory()) {
+    // Before any work: the rename at the end could not replace a folder.
+    throw Object.assign(new Error(`EISDIR: illegal operation on a directory, open '${given}'`), {
+      code: "EISDIR",
+      syscall: "open",
+      path: given,
+    });
+  }
+  if (existing && !existing.isFile()) {
     const handle = await open(given, "w");
     return {
       handle,
