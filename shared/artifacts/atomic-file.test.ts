@@ -103,3 +103,16 @@ test("a directory as the target fails before anything is written", async () => {
     "a-folder.csv",
   ]);
 });
+
+// A link to a file not written yet (`latest.csv -> runs/today.csv`) was replaced by a plain file:
+// stat failed, so the link itself was the target; a plain write creates the file it names.
+test("through a dangling symbolic link the file it names is created, the link kept", async () => {
+  const real = join(root, "runs", "today.csv");
+  mkdirSync(join(root, "runs"));
+  const link = join(root, "latest.csv");
+  symlinkSync("runs/today.csv", link);
+  await writeFileAtomic(link, "first\n");
+  expect(lstatSync(link).isSymbolicLink()).toBe(true);
+  expect(readFileSync(real, "utf8")).toBe("first\n");
+  expect(readdirSync(join(root, "runs"))).toEqual(["today.csv"]);
+});

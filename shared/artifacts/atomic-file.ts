@@ -3,8 +3,18 @@
 // fsynced, then renamed over it, so a kill -9 or power cut leaves the old file or the new one.
 
 import { randomUUID } from "node:crypto";
-import { type FileHandle, open, readdir, realpath, rename, rm, stat } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import {
+  type FileHandle,
+  lstat,
+  open,
+  readdir,
+  readlink,
+  realpath,
+  rename,
+  rm,
+  stat,
+} from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
 
 /** What a temporary file adds to its target's name (then a random id): never an output's name. */
 export const TEMPORARY_MARK = ".tmp-";
@@ -71,7 +81,7 @@ export async function openAtomicFile(given: string): Promise<AtomicFile> {
       abort: () => handle.close(),
     };
   }
-  const path = existing?.isFile() ? await realpath(given) : given;
+  const path = existing?.isFile() ? await realpath(given) : await danglingLinkTarget(given);
   const tmp = temporaryPathFor(path);
   let handle: FileHandle;
   try {
@@ -106,6 +116,25 @@ export async function openAtomicFile(given: string): Promise<AtomicFile> {
       await removeQuietly(tmp);
     },
   };
+}
+
+/**
+ * The file a symbolic link names when that file is not there yet (`latest.csv -> runs/today.csv`),
+ * following links in turn; `given` itself when it is no link. Renaming over the link itself would
+ * replace it with a plain file.
+ */
+async function danglingLinkTarget(given: string): Promise<string> {
+  let path = given;
+  for (let hops = 0; hops < 40; hops++) {
+    const info = await lstat(path).catch(() => null);
+    if (!info?.isSymbolicLink()) return path;
+    path = resolve(dirname(path), await readlink(path));
+  }
+  throw Object.assign(new Error(`ELOOP: too many symbolic links, open '${given}'`), {
+    code: "ELOOP",
+    syscall: "open",
+    path: given,
+  });
 }
 
 /** Removes a temporary file; the cleanup never hides why the write failed (under a path that is a file, Bun's rm fails with EFAULT). */
