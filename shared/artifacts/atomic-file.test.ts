@@ -3,12 +3,14 @@
 
 import { afterAll, expect, test } from "bun:test";
 import {
+  chmodSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -115,4 +117,16 @@ test("through a dangling symbolic link the file it names is created, the link ke
   expect(lstatSync(link).isSymbolicLink()).toBe(true);
   expect(readFileSync(real, "utf8")).toBe("first\n");
   expect(readdirSync(join(root, "runs"))).toEqual(["today.csv"]);
+});
+
+// A plain writeFile kept a file's mode; the renamed-in file had the default one, so a
+// holdout-predictions.csv (customer ids) an operator had made private became readable by all.
+test("a file replaced keeps its permissions", async () => {
+  const path = join(root, "holdout-predictions.csv");
+  writeFileSync(path, "old\n");
+  chmodSync(path, 0o600);
+  await writeFileAtomic(path, "new\n");
+  expect(statSync(path).mode & 0o777).toBe(0o600);
+  await writeFileAtomic(join(root, "fresh.csv"), "new\n");
+  expect(statSync(join(root, "fresh.csv")).mode & 0o777).toBe(0o666 & ~process.umask());
 });

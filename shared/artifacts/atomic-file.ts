@@ -90,6 +90,14 @@ export async function openAtomicFile(given: string): Promise<AtomicFile> {
     await removeQuietly(tmp);
     throw error;
   }
+  // The file replaced keeps its permissions (a plain write kept them: one made private stays so).
+  if (existing) {
+    await handle.chmod(existing.mode & 0o7777).catch(async (error) => {
+      await handle.close().catch(() => {});
+      await removeQuietly(tmp);
+      throw error;
+    });
+  }
   let closed = false;
   const close = async () => {
     if (closed) return;
