@@ -81,7 +81,7 @@ function reportError(error: unknown): number {
   // A file it could not write (a full disk under the store or DATA_DIR): its message names the
   // file and the reason. An embedded store of another PostgreSQL major: it names both.
   if (
-    /^(Registry(NotFound|State)|Artifact(Checksum|NotFound|Write)|LockFile|StoreVersion|Migration)Error$/.test(
+    /^(Registry(NotFound|State)|Artifact(Checksum|NotFound|Write)|LockFile|StoreVersion|Migration|TrainOutputsBusy)Error$/.test(
       e.name ?? "",
     )
   ) {

@@ -13,6 +13,7 @@ import {
   IncompleteTrainOutputsError,
   readTrainOutputs,
   TRAIN_OUTPUTS_FILE,
+  TRAIN_OUTPUTS_LOCK,
 } from "../pipelines/train-outputs.ts";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -34,7 +35,8 @@ function trainFully(out: string, seed = "1"): void {
   if (run.exitCode !== 0) throw new Error(`ml train failed: ${run.stderr.toString()}`);
 }
 
-const isTemporary = (name: string) => name.includes(".tmp-");
+/** A file that is not an output: a temporary one, or the lock a killed run leaves. */
+const isTemporary = (name: string) => name.includes(".tmp-") || name === TRAIN_OUTPUTS_LOCK;
 
 /**
  * Starts `ml train` with writes into `out` slowed, and kills it with SIGKILL as soon as `when`

@@ -2,7 +2,8 @@
 // (atomic-file.ts), and train-outputs.json, written last, lists the run's files with their sha256.
 // A run killed halfway leaves no marker, so a folder mixing its files with an earlier run's says so.
 
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { removeStaleTemporaries, writeFileAtomic } from "@pp/shared/artifacts/atomic-file.ts";
 import { sha256Hex } from "@pp/shared/artifacts/sha256.ts";
@@ -34,17 +35,80 @@ export interface TrainOutputsMarker {
 /** Written files, by name, for the marker. */
 export type WrittenOutputs = Map<string, MarkerFile>;
 
+/** Held by the run writing --out (its pid and host): a second run on the folder is refused. */
+export const TRAIN_OUTPUTS_LOCK = ".train-outputs.lock";
+
+/** --out is being written by another run that is still alive. */
+export class TrainOutputsBusyError extends Error {
+  override name = "TrainOutputsBusyError";
+}
+
+/** The run's hold on --out, from beginTrainOutputs; released by finishTrainOutputs or on failure. */
+export interface TrainOutputsLock {
+  release(): Promise<void>;
+}
+
 /**
- * Readies --out for a run that writes `names`: removes the marker first (from here until
- * finishTrainOutputs the folder is incomplete), temporaries a killed run left, and outputs of an
- * earlier run this one does not write (they would pass for this run's).
+ * Readies --out for a run that writes `names`: takes the folder's lock (another live run's
+ * refuses this one: its files in flight would be removed as a killed run's), removes the marker
+ * (from here until finishTrainOutputs the folder is incomplete), temporaries a killed run left,
+ * and outputs of an earlier run this one does not write (they would pass for this run's).
  */
-export async function beginTrainOutputs(outDir: string, names: readonly string[]): Promise<void> {
+export async function beginTrainOutputs(
+  outDir: string,
+  names: readonly string[],
+): Promise<TrainOutputsLock> {
   await mkdir(outDir, { recursive: true });
-  await rm(join(outDir, TRAIN_OUTPUTS_FILE), { force: true });
-  await removeStaleTemporaries(outDir, TRAIN_OUTPUT_NAMES);
-  for (const name of TRAIN_OUTPUT_NAMES) {
-    if (!names.includes(name)) await rm(join(outDir, name), { force: true });
+  const lock = await lockTrainOutputs(outDir);
+  try {
+    await rm(join(outDir, TRAIN_OUTPUTS_FILE), { force: true });
+    await removeStaleTemporaries(outDir, TRAIN_OUTPUT_NAMES);
+    for (const name of TRAIN_OUTPUT_NAMES) {
+      if (!names.includes(name)) await rm(join(outDir, name), { force: true });
+    }
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+  return lock;
+}
+
+/** Creates the lock file (O_EXCL); one a killed run left on this host (its pid gone) is replaced. */
+async function lockTrainOutputs(outDir: string): Promise<TrainOutputsLock> {
+  const path = join(outDir, TRAIN_OUTPUTS_LOCK);
+  const mine = JSON.stringify({ pid: process.pid, host: hostname(), since: new Date() });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await writeFile(path, mine, { flag: "wx" });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 0) throw error;
+    }
+    const held = await readFile(path, "utf8").catch(() => "{}");
+    const owner = JSON.parse(held || "{}") as { pid?: number; host?: string; since?: string };
+    if (owner.host === hostname() && typeof owner.pid === "number" && !alive(owner.pid)) {
+      await rm(path, { force: true });
+      continue;
+    }
+    throw new TrainOutputsBusyError(
+      `${outDir}: another ml train (pid ${owner.pid} on ${owner.host}, since ${owner.since}) is writing here; wait for it or give another --out (if no such run is alive, remove ${path})`,
+    );
+  }
+  return {
+    async release() {
+      // Only our own: a lock taken over after ours was removed by hand stays.
+      if ((await readFile(path, "utf8").catch(() => "")) === mine) await rm(path, { force: true });
+    },
+  };
+}
+
+/** Whether a process with this pid runs (EPERM: it does, as another user). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
@@ -65,6 +129,7 @@ export async function finishTrainOutputs(
   outDir: string,
   written: WrittenOutputs,
   trainedAt: Date,
+  lock: TrainOutputsLock,
 ): Promise<void> {
   const marker: TrainOutputsMarker = {
     complete: true,
@@ -72,6 +137,7 @@ export async function finishTrainOutputs(
     files: Object.fromEntries(written),
   };
   await writeFileAtomic(join(outDir, TRAIN_OUTPUTS_FILE), `${JSON.stringify(marker, null, 2)}\n`);
+  await lock.release();
 }
 
 /** A --out folder without a complete set of one run's outputs. */

@@ -40,6 +40,7 @@ import { type DataFormat, type TrainedModels, trainModels } from "./train-models
 import {
   beginTrainOutputs,
   finishTrainOutputs,
+  type TrainOutputsLock,
   type WrittenOutputs,
   writeTrainOutput,
 } from "./train-outputs.ts";
@@ -160,13 +161,17 @@ async function trainPipelineOn(
   const served = servedModels(trained, production);
   // Every file atomically, then the completion marker (train-outputs.ts) once all are written.
   const written: WrittenOutputs = new Map();
-  const { outDir, bundle, trainedAt } = await writeOutputs(served, options, written, {
+  const { outDir, bundle, trainedAt, lock } = await writeOutputs(served, options, written, {
     steps,
     print,
     holdout: trained.holdoutPredictions !== null,
   });
-  await writeHoldoutPredictions(trained.holdoutPredictions, outDir, written, { steps, print });
-  await finishTrainOutputs(outDir, written, trainedAt);
+  try {
+    await writeHoldoutPredictions(trained.holdoutPredictions, outDir, written, { steps, print });
+    await finishTrainOutputs(outDir, written, trainedAt, lock);
+  } finally {
+    await lock.release(); // after a failed write (finishTrainOutputs released it already)
+  }
   const { registered, gate } = options.register
     ? await registerStep(options.register, {
         options,
@@ -239,7 +244,7 @@ async function writeOutputs(
   options: TrainPipelineOptions,
   written: WrittenOutputs,
   how: { steps: StepLog; print: (line: string) => void; holdout: boolean },
-): Promise<{ outDir: string; bundle: ModelBundle; trainedAt: Date }> {
+): Promise<{ outDir: string; bundle: ModelBundle; trainedAt: Date; lock: TrainOutputsLock }> {
   const { steps, print } = how;
   const trainedAt = new Date();
   const reportHtml = await steps.step("render report", () => renderReportHtml(served.report));
@@ -253,12 +258,18 @@ async function writeOutputs(
   const outDir = resolve(options.out);
   const names = [...bundle.keys()];
   if (how.holdout) names.push(HOLDOUT_PREDICTIONS_FILE);
-  await steps.step("write bundle", async () => {
-    await beginTrainOutputs(outDir, names);
-    for (const [name, bytes] of bundle) await writeTrainOutput(outDir, name, bytes, written);
+  const lock = await steps.step("write bundle", async () => {
+    const held = await beginTrainOutputs(outDir, names);
+    try {
+      for (const [name, bytes] of bundle) await writeTrainOutput(outDir, name, bytes, written);
+    } catch (error) {
+      await held.release();
+      throw error;
+    }
+    return held;
   });
   print(`wrote ${[...bundle.keys()].join(", ")} to ${outDir}`);
-  return { outDir, bundle, trainedAt };
+  return { outDir, bundle, trainedAt, lock };
 }
 
 /**
