@@ -130,3 +130,11 @@ test("a file replaced keeps its permissions", async () => {
   await writeFileAtomic(join(root, "fresh.csv"), "new\n");
   expect(statSync(join(root, "fresh.csv")).mode & 0o777).toBe(0o666 & ~process.umask());
 });
+
+// `ml simulate --out /nonexistent/dir/log.csv` said '/nonexistent/dir/log.csv.tmp-<uuid>: no such
+// file or folder', a name the user never gave (ml/cli/file-system-error.test.ts).
+test("a folder that is not there is reported with the path given, not the temporary one", async () => {
+  const path = join(root, "missing", "x.csv");
+  await expect(writeFileAtomic(path, "x")).rejects.toMatchObject({ code: "ENOENT", path });
+  await expect(writeFileAtomic(path, "x")).rejects.not.toThrow(".tmp-");
+});

@@ -88,7 +88,7 @@ export async function openAtomicFile(given: string): Promise<AtomicFile> {
     handle = await open(tmp, "wx");
   } catch (error) {
     await removeQuietly(tmp);
-    throw error;
+    throw namingTarget(error, tmp, given);
   }
   // The file replaced keeps its permissions (a plain write kept them: one made private stays so).
   if (existing) {
@@ -143,6 +143,19 @@ async function danglingLinkTarget(given: string): Promise<string> {
     syscall: "open",
     path: given,
   });
+}
+
+/**
+ * An error opening the temporary file (its folder missing or not writable) as one about the path
+ * the caller gave: the user never named `NAME.tmp-<uuid>`, and the CLI's message quotes the path.
+ */
+function namingTarget(error: unknown, tmp: string, given: string): unknown {
+  const e = error as NodeJS.ErrnoException;
+  if (e instanceof Error && e.path === tmp) {
+    e.path = given;
+    e.message = e.message.replaceAll(tmp, given);
+  }
+  return error;
 }
 
 /** Removes a temporary file; the cleanup never hides why the write failed (under a path that is a file, Bun's rm fails with EFAULT). */
