@@ -57,3 +57,24 @@ test("a lock a killed run left (its process gone) is taken over", async () => {
   await finishTrainOutputs(out, written, new Date(), again);
   expect(readdirSync(out).sort()).toEqual(["metrics.json", "model.json", "train-outputs.json"]);
 });
+
+// The busy folder was noticed only at the first write, after the whole training (minutes lost).
+test("ml train on a folder another live run is writing stops before reading its data", async () => {
+  const out = join(root, "busy-early");
+  const held = await beginTrainOutputs(out, names);
+  try {
+    const { runTrainPipeline } = await import("./train.ts");
+    const run = runTrainPipeline({
+      data: join(root, "no-such-log.csv"),
+      format: "csv",
+      calibrationEnd: "1997-09-30",
+      timeUnit: "week",
+      out,
+      workers: 0,
+      print: () => {},
+    });
+    await expect(run).rejects.toBeInstanceOf(TrainOutputsBusyError);
+  } finally {
+    await held.release();
+  }
+});

@@ -84,15 +84,9 @@ async function lockTrainOutputs(outDir: string): Promise<TrainOutputsLock> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 0) throw error;
     }
-    const held = await readFile(path, "utf8").catch(() => "{}");
-    const owner = JSON.parse(held || "{}") as { pid?: number; host?: string; since?: string };
-    if (owner.host === hostname() && typeof owner.pid === "number" && !alive(owner.pid)) {
-      await rm(path, { force: true });
-      continue;
-    }
-    throw new TrainOutputsBusyError(
-      `${outDir}: another ml train (pid ${owner.pid} on ${owner.host}, since ${owner.since}) is writing here; wait for it or give another --out (if no such run is alive, remove ${path})`,
-    );
+    const busy = await liveHolder(outDir);
+    if (busy) throw busy;
+    await rm(path, { force: true }); // a killed run's
   }
   return {
     async release() {
@@ -100,6 +94,32 @@ async function lockTrainOutputs(outDir: string): Promise<TrainOutputsLock> {
       if ((await readFile(path, "utf8").catch(() => "")) === mine) await rm(path, { force: true });
     },
   };
+}
+
+/**
+ * Refuses --out while another live run holds its lock: checked before training as well, so that a
+ * run on a busy folder stops at once rather than after its training.
+ */
+export async function checkTrainOutputsFree(outDir: string): Promise<void> {
+  const busy = await liveHolder(outDir);
+  if (busy) throw busy;
+}
+
+/** The error for the live run holding --out's lock, or null (no lock, or a killed run's on this host). */
+async function liveHolder(outDir: string): Promise<TrainOutputsBusyError | null> {
+  const path = join(outDir, TRAIN_OUTPUTS_LOCK);
+  const held = await readFile(path, "utf8").catch(() => null);
+  if (held === null) return null;
+  let owner: { pid?: number; host?: string; since?: string } = {};
+  try {
+    owner = JSON.parse(held);
+  } catch {
+    // Cut short (killed as it wrote it) or not ours: its holder is unknown, so it is not taken over.
+  }
+  if (owner.host === hostname() && typeof owner.pid === "number" && !alive(owner.pid)) return null;
+  return new TrainOutputsBusyError(
+    `${outDir}: another ml train (pid ${owner.pid} on ${owner.host}, since ${owner.since}) is writing here; wait for it or give another --out (if no such run is alive, remove ${path})`,
+  );
 }
 
 /** Whether a process with this pid runs (EPERM: it does, as another user). */

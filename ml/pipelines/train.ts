@@ -39,6 +39,7 @@ import { type TrackRunResult, trackTrainingRun } from "./track-run.ts";
 import { type DataFormat, type TrainedModels, trainModels } from "./train-models.ts";
 import {
   beginTrainOutputs,
+  checkTrainOutputsFree,
   finishTrainOutputs,
   type TrainOutputsLock,
   type WrittenOutputs,
@@ -128,6 +129,8 @@ async function trainPipelineOn(
   if (options.register) {
     await steps.step("registry reachable", () => checkRegistryBeforeTraining(env));
   }
+  await checkTrainOutputsFree(resolve(options.out)); // another run writing --out: stop now
+
   const loaded = await readTrainingData(options, steps, print);
   const trained = await trainModels(
     { log: loaded.log, summaries: loaded.summaries, source: options.data, format: options.format },
