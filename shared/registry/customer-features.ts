@@ -30,8 +30,6 @@ const WRITE_BATCH = 5000;
 const READ_BATCH = 5000;
 /** Rows per page of a whole-version read (keyset paging on customer_id). */
 const PAGE = 5000;
-/** The statistics target of a registration's ANALYZE (see analyzeCustomerFeatures). */
-export const ANALYZE_STATISTICS_TARGET = 10;
 
 export interface StoredCustomerFeatures {
   customerId: string;
@@ -119,13 +117,7 @@ export async function readAllCustomerFeatures(
  * start: 1,000,000 stored customers were scored at 1,050/s, quadratic in the version's size.
  */
 export async function analyzeCustomerFeatures(db: Database): Promise<void> {
-  // A sample of 300 × the target rows: the default target (100) spent most of its 30–100 ms on
-  // the customer ids' histogram; 10 gives the same plans (index scans for pages and lookups, on
-  // 3 versions of 23,570 and on 12 with one of 200,000) in a fifth of the time.
-  await db.transaction(async (tx) => {
-    await tx.execute(sql.raw(`set local default_statistics_target = ${ANALYZE_STATISTICS_TARGET}`));
-    await tx.execute(sql`analyze ${customerFeatures} (model_version_id, customer_id)`);
-  });
+  await db.execute(sql`analyze ${customerFeatures} (model_version_id, customer_id)`);
 }
 
 /** Inserts feature rows with an existing database or transaction handle (used by the registry). */
