@@ -36,7 +36,7 @@ function trainFully(out: string, seed = "1"): void {
 }
 
 /** A file that is not an output: a temporary one, or the lock a killed run leaves. */
-const isTemporary = (name: string) => name.includes(".tmp-") || name === TRAIN_OUTPUTS_LOCK;
+const isTemporary = (name: string) => name.includes(".tmp-") || name.startsWith(TRAIN_OUTPUTS_LOCK);
 
 /**
  * Starts `ml train` with writes into `out` slowed, and kills it with SIGKILL as soon as `when`

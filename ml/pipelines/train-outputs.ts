@@ -2,11 +2,18 @@
 // (atomic-file.ts), and train-outputs.json, written last, lists the run's files with their sha256.
 // A run killed halfway leaves no marker, so a folder mixing its files with an earlier run's says so.
 
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { removeStaleTemporaries, writeFileAtomic } from "@pp/shared/artifacts/atomic-file.ts";
 import { sha256Hex } from "@pp/shared/artifacts/sha256.ts";
+import {
+  holderGone,
+  type LockHolder,
+  readLockFile,
+  removeLockFileOf,
+  tryCreateLockFile,
+} from "@pp/shared/db/embedded/server-lock.ts";
 import { BUNDLE_FILES } from "../bundle/model-bundle.ts";
 import { HOLDOUT_PREDICTIONS_FILE } from "./holdout-predictions.ts";
 
@@ -73,25 +80,37 @@ export async function beginTrainOutputs(
   return lock;
 }
 
-/** Creates the lock file (O_EXCL); one a killed run left on this host (its pid gone) is replaced. */
+/** A lock's holder: server-lock.ts's pid and instance, and for messages its host and start. */
+interface TrainOutputsHolder extends LockHolder {
+  host?: string;
+  since?: string;
+}
+
+/** This process in its locks (the instance tells it from a predecessor with its pid). */
+const ME: LockHolder = { pid: process.pid, instance: crypto.randomUUID() };
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Takes --out's lock, a lock file of the embedded store's kind (server-lock.ts: it appears with
+ * its content, and a dead holder's is removed under a takeover file, so two runs that find the
+ * same dead holder cannot both go on). A live holder's refuses this run.
+ */
 async function lockTrainOutputs(outDir: string): Promise<TrainOutputsLock> {
   const path = join(outDir, TRAIN_OUTPUTS_LOCK);
-  const mine = JSON.stringify({ pid: process.pid, host: hostname(), since: new Date() });
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await writeFile(path, mine, { flag: "wx" });
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 0) throw error;
-    }
-    const busy = await liveHolder(outDir);
-    if (busy) throw busy;
-    await rm(path, { force: true }); // a killed run's
+  const mine: TrainOutputsHolder = { ...ME, host: hostname(), since: new Date().toISOString() };
+  while (!tryCreateLockFile(path, mine)) {
+    const holder = readLockFile<TrainOutputsHolder>(path);
+    if (holder && !holderGoneHere(holder)) throw busyError(outDir, holder);
+    // A gone holder's lock is removed, unless another run is removing one this moment; one naming
+    // no holder is left alone while it is young (server-lock.ts), then removed.
+    if (!removeLockFileOf(path, holder ?? "unreadable", ME)) await sleep(10);
+    else if (!holder) await sleep(100);
   }
   return {
     async release() {
       // Only our own: a lock taken over after ours was removed by hand stays.
-      if ((await readFile(path, "utf8").catch(() => "")) === mine) await rm(path, { force: true });
+      while (!removeLockFileOf(path, ME, ME)) await sleep(10);
     },
   };
 }
@@ -101,35 +120,20 @@ async function lockTrainOutputs(outDir: string): Promise<TrainOutputsLock> {
  * run on a busy folder stops at once rather than after its training.
  */
 export async function checkTrainOutputsFree(outDir: string): Promise<void> {
-  const busy = await liveHolder(outDir);
-  if (busy) throw busy;
+  const holder = readLockFile<TrainOutputsHolder>(join(outDir, TRAIN_OUTPUTS_LOCK));
+  if (holder && !holderGoneHere(holder)) throw busyError(outDir, holder);
 }
 
-/** The error for the live run holding --out's lock, or null (no lock, or a killed run's on this host). */
-async function liveHolder(outDir: string): Promise<TrainOutputsBusyError | null> {
+/** Whether the holder is known gone: a run on another host cannot be checked, so it is not. */
+function holderGoneHere(holder: TrainOutputsHolder): boolean {
+  return (holder.host === undefined || holder.host === hostname()) && holderGone(holder, ME);
+}
+
+function busyError(outDir: string, holder: TrainOutputsHolder): TrainOutputsBusyError {
   const path = join(outDir, TRAIN_OUTPUTS_LOCK);
-  const held = await readFile(path, "utf8").catch(() => null);
-  if (held === null) return null;
-  let owner: { pid?: number; host?: string; since?: string } = {};
-  try {
-    owner = JSON.parse(held);
-  } catch {
-    // Cut short (killed as it wrote it) or not ours: its holder is unknown, so it is not taken over.
-  }
-  if (owner.host === hostname() && typeof owner.pid === "number" && !alive(owner.pid)) return null;
   return new TrainOutputsBusyError(
-    `${outDir}: another ml train (pid ${owner.pid} on ${owner.host}, since ${owner.since}) is writing here; wait for it or give another --out (if no such run is alive, remove ${path})`,
+    `${outDir}: another ml train (pid ${holder.pid} on ${holder.host}, since ${holder.since}) is writing here; wait for it or give another --out (if no such run is alive, remove ${path})`,
   );
-}
-
-/** Whether a process with this pid runs (EPERM: it does, as another user). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /** Writes one output atomically and records it for the marker. */
