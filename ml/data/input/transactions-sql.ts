@@ -13,11 +13,12 @@ import {
 } from "@pp/shared/contracts/forecast-request.ts";
 import {
   customerIdSql,
+  ID_STEPS,
   idAsWrittenSql,
+  idStepsSql,
   missingIdWordSql,
   noCustomerIdSql,
   totalLineSql,
-  visibleIdSql,
 } from "./customer-id-format.ts";
 import {
   ISO,
@@ -320,8 +321,8 @@ function reasons(
 export function linesSql(options: LinesSqlOptions): string {
   const { columns } = options;
   const typed = [
-    `${customerIdSql(visibleIdSql(columns.customerId), options.floatWrittenIds ?? false, options.ignoreIdCase)} AS customer_id`,
-    `${idAsWrittenSql(columns.customerId)} AS id_as_written`,
+    `${customerIdSql(ID_STEPS.written, options.floatWrittenIds ?? false, options.ignoreIdCase)} AS customer_id`,
+    `${idAsWrittenSql(ID_STEPS.text)} AS id_as_written`,
     `${options.dayExpression} AS day`,
     `${columnText(columns.date)} AS date_text`,
     `${columns.order ? columnText(columns.order) : "CAST(NULL AS VARCHAR)"} AS order_id`,
@@ -381,7 +382,7 @@ SELECT customer_id, day, ${amount} AS amount, ${quantity} AS quantity, order_id$
   ${reasonSql(filtered)} AS reason,
   (${amount} < 0 OR ${quantity} < 0 ${cancelled} ${marked === null ? "" : "OR marked_return"}) AS is_return${settledByOrder}, id_as_written,
   ${unread.join(",\n  ")}
-FROM (SELECT ${typed.join(",\n    ")} FROM ${options.from}) AS typed`;
+FROM (SELECT ${typed.join(",\n    ")} FROM ${idStepsSql(columns.customerId, options.from)}) AS typed`;
 }
 
 /**
