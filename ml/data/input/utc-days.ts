@@ -95,12 +95,16 @@ export async function utcDays(
 ): Promise<UtcDays | null> {
   const { parts, instant, hour, other, midnight } = instantSql(format, column);
   const text = `SELECT ${columnText(column)} AS date_text FROM ${table} LIMIT ${SAMPLE_ROWS}`;
+  // Text without a colon holds no time (TIME): it counts towards nothing, so its five regexes are
+  // skipped (a column of plain dates spent ~15 ms of a 200,000-line read on them).
+  const epoch = format === "epoch" || format === "epoch_ms";
+  const timed = epoch ? "date_text IS NOT NULL" : "contains(date_text, ':')";
   const rows = (
     await connection.runAndReadAll(
       `SELECT ${hour} AS hour, count(*) FILTER (WHERE ${instant}) AS instants,
          count(*) FILTER (WHERE ${other}) AS others,
          count(*) FILTER (WHERE ${instant} AND NOT (${midnight})) AS timed
-       FROM (SELECT ${parts} FROM (${text}) WHERE date_text IS NOT NULL) GROUP BY ALL`,
+       FROM (SELECT ${parts} FROM (${text}) WHERE ${timed}) GROUP BY ALL`,
     )
   ).getRowObjectsJS() as Array<{
     hour: number | null;
@@ -117,7 +121,6 @@ export async function utcDays(
   // hours (a column mostly of such dates, a few lines timed, read as "95% at night").
   for (const r of rows)
     if (r.hour !== null && r.hour >= 0 && r.hour < 24) counts[r.hour] = Number(r.timed);
-  const epoch = format === "epoch" || format === "epoch_ms";
   return { column, kind: epoch ? "epoch" : "utc", ...hoursSay(counts) };
 }
 
