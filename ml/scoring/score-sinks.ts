@@ -4,10 +4,14 @@
 // rows are replaced in one transaction, so a run killed midway leaves the previous result intact.
 
 import { rmSync } from "node:fs";
-import { mkdtemp, rename, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
-import { type AtomicFile, openAtomicFile } from "@pp/shared/artifacts/atomic-file.ts";
+import {
+  type AtomicFile,
+  openAtomicFile,
+  publishWrittenFile,
+} from "@pp/shared/artifacts/atomic-file.ts";
 import { holdPostgresUrl } from "@pp/shared/db/open-postgres-urls.ts";
 import postgres from "postgres";
 import { csvField, formulaLike, spreadsheetField } from "../data/csv-quote.ts";
@@ -191,7 +195,7 @@ export async function parquetSink(
       const partial = partialPathFor(target);
       try {
         await writer.finish(partial);
-        await rename(partial, target);
+        await publishWrittenFile(partial, target);
       } catch (error) {
         await rm(partial, { force: true });
         throw error;
@@ -231,7 +235,7 @@ async function stagedParquetSink(path: string, columns: Columns): Promise<ScoreS
           await connection.run(
             `COPY (SELECT * FROM read_csv(${quote(staging)}, header = true, quote = '"', escape = '"', nullstr = '', columns = {${types}})) TO ${quote(partial)} (FORMAT parquet, COMPRESSION zstd)`,
           );
-          await rename(partial, target);
+          await publishWrittenFile(partial, target);
         } catch (error) {
           await rm(partial, { force: true });
           throw error;

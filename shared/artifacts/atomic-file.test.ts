@@ -17,6 +17,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  publishWrittenFile,
   removeStaleTemporaries,
   temporaryPathFor,
   temporaryTarget,
@@ -137,4 +138,25 @@ test("a folder that is not there is reported with the path given, not the tempor
   const path = join(root, "missing", "x.csv");
   await expect(writeFileAtomic(path, "x")).rejects.toMatchObject({ code: "ENOENT", path });
   await expect(writeFileAtomic(path, "x")).rejects.not.toThrow(".tmp-");
+});
+
+// ml score's Parquet files are written by DuckDB beside the target and published by
+// publishWrittenFile (fsync, rename, folder fsync): the rename's outcome is all a test can see.
+test("publishWrittenFile puts a finished file in place and leaves nothing behind on failure", async () => {
+  const dir = join(root, "publish");
+  mkdirSync(dir);
+  const target = join(dir, "scores.parquet");
+  writeFileSync(target, "old");
+  const partial = join(dir, ".scores.parquet.partial");
+  writeFileSync(partial, "new");
+  await publishWrittenFile(partial, target);
+  expect(readFileSync(target, "utf8")).toBe("new");
+  expect(readdirSync(dir)).toEqual(["scores.parquet"]);
+  // A partial file that is gone (removed under it): the target keeps what it held.
+  await expect(publishWrittenFile(partial, target)).rejects.toThrow(/ENOENT/);
+  // Into a folder that is gone: the partial file is removed, not left beside the old target.
+  writeFileSync(partial, "newer");
+  await expect(publishWrittenFile(partial, join(dir, "gone", "scores.parquet"))).rejects.toThrow();
+  expect(readdirSync(dir)).toEqual(["scores.parquet"]);
+  expect(readFileSync(target, "utf8")).toBe("new");
 });

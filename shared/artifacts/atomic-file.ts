@@ -111,19 +111,51 @@ export async function openAtomicFile(given: string): Promise<AtomicFile> {
       try {
         await handle.sync();
         await close();
-        await rename(tmp, path);
       } catch (error) {
         await close().catch(() => {});
         await removeQuietly(tmp);
         throw error;
       }
-      await syncDirectory(dirname(path));
+      await publishFile(tmp, path);
     },
     async abort() {
       await close().catch(() => {});
       await removeQuietly(tmp);
     },
   };
+}
+
+/**
+ * Renames `tmp`, a complete file that is synced to disk, over `target`, then fsyncs the folder so
+ * the rename survives a power cut; on failure `tmp` is removed and the error thrown.
+ */
+async function publishFile(tmp: string, target: string): Promise<void> {
+  try {
+    await rename(tmp, target);
+  } catch (error) {
+    await removeQuietly(tmp);
+    throw error;
+  }
+  await syncDirectory(dirname(target));
+}
+
+/**
+ * Publishes a file another writer made complete at `tmp` (DuckDB's COPY ... TO for Parquet) as
+ * `target`: fsynced, renamed over it, the folder fsynced, as commit() does for its own files.
+ * Renamed without the fsync, a power cut soon after could leave `target` empty or cut short.
+ */
+export async function publishWrittenFile(tmp: string, target: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(tmp, "r+");
+    await handle.sync();
+  } catch (error) {
+    await removeQuietly(tmp);
+    throw error;
+  } finally {
+    await handle?.close().catch(() => {});
+  }
+  await publishFile(tmp, target);
 }
 
 /**
