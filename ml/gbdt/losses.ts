@@ -41,39 +41,96 @@ function mean(y: Float64Array): number {
   return y.length > 0 ? s / y.length : 0;
 }
 
+/**
+ * One loss's per-row math, the one place its formulas live: `link` gives the value u that the
+ * other three share, so the link's exp is computed once per row for loss, gradient and hessian.
+ */
+interface RowMath {
+  link(m: number, y: number): number;
+  /** The u that `term` alone needs (meanLoss): `link` unless the term can skip part of it. */
+  termLink?(m: number, y: number): number;
+  /** The row's loss term at margin m. */
+  term(y: number, m: number, u: number): number;
+  grad(y: number, u: number): number;
+  /** The hessian, floored at MIN_HESSIAN. */
+  hess(u: number): number;
+}
+
+type LossPasses = Pick<BoostingLoss, "gradients" | "meanLoss" | "meanLossAndGradients">;
+
+/** The three row passes of a loss, all through its one RowMath. */
+function passes(math: RowMath): LossPasses {
+  // One object shape for every loss, so the shared loops' property loads stay monomorphic.
+  const { link, term, grad: gradOf, hess: hessOf } = math;
+  const row = { link, termLink: math.termLink ?? link, term, grad: gradOf, hess: hessOf };
+  return {
+    gradients(y, margin, grad, hess) {
+      for (let i = 0; i < y.length; i++) {
+        const v = y[i]!;
+        const u = row.link(margin[i]!, v);
+        grad[i] = row.grad(v, u);
+        hess[i] = row.hess(u);
+      }
+    },
+    meanLoss(y, margin) {
+      let s = 0;
+      for (let i = 0; i < y.length; i++) {
+        const v = y[i]!;
+        const m = margin[i]!;
+        s += row.term(v, m, row.termLink(m, v));
+      }
+      return s / y.length;
+    },
+    meanLossAndGradients(y, margin, grad, hess) {
+      let s = 0;
+      for (let i = 0; i < y.length; i++) {
+        const v = y[i]!;
+        const m = margin[i]!;
+        const u = row.link(m, v);
+        s += row.term(v, m, u);
+        grad[i] = row.grad(v, u);
+        hess[i] = row.hess(u);
+      }
+      return s / y.length;
+    },
+  };
+}
+
+const expOf = (m: number) => Math.exp(m);
+const expNeg = (m: number) => Math.exp(-m);
+
+/** Poisson deviance in the log link; u is the mean mu. */
+const poissonRow: RowMath = {
+  link: expOf,
+  term: (y, _m, mu) => 2 * ((y > 0 ? y * Math.log(y / mu) : 0) - (y - mu)),
+  grad: (y, mu) => mu - y,
+  hess: (mu) => Math.max(mu, MIN_HESSIAN),
+};
+
 export const poissonLoss: BoostingLoss = {
   name: "poisson",
   validateTarget: (y) =>
     checkEach(y, (v) => Number.isFinite(v) && v >= 0, "poisson needs finite counts >= 0"),
   baseScore: (y) => Math.log(Math.max(mean(y), 1e-6)),
-  gradients(y, margin, grad, hess) {
-    for (let i = 0; i < y.length; i++) {
-      const mu = Math.exp(margin[i]!);
-      grad[i] = mu - y[i]!;
-      hess[i] = Math.max(mu, MIN_HESSIAN);
-    }
+  ...passes(poissonRow),
+  toResponse: expOf,
+};
+
+/** The probability from e = exp(-m). */
+const sigmoidOfExpNeg = (e: number) => 1 / (1 + e);
+
+/** Log loss; u is exp(-m), which serves both the probability and, for m > 0, the softplus. */
+const logisticRow: RowMath = {
+  link: expNeg,
+  // For m <= 0 the term uses exp(m), not u: meanLoss alone skips exp(-m) there.
+  termLink: (m) => (m > 0 ? expNeg(m) : Number.NaN),
+  // log(1 + e^m) - y·m, computed without overflow.
+  term: (y, m, e) => (m > 0 ? m + Math.log1p(e) : Math.log1p(Math.exp(m))) - y * m,
+  grad: (y, e) => sigmoidOfExpNeg(e) - y,
+  hess(e) {
+    const p = sigmoidOfExpNeg(e);
+    return Math.max(p * (1 - p), MIN_HESSIAN);
   },
-  meanLoss(y, margin) {
-    let s = 0;
-    for (let i = 0; i < y.length; i++) {
-      const mu = Math.exp(margin[i]!);
-      const v = y[i]!;
-      s += 2 * ((v > 0 ? v * Math.log(v / mu) : 0) - (v - mu));
-    }
-    return s / y.length;
-  },
-  meanLossAndGradients(y, margin, grad, hess) {
-    let s = 0;
-    for (let i = 0; i < y.length; i++) {
-      const mu = Math.exp(margin[i]!);
-      const v = y[i]!;
-      s += 2 * ((v > 0 ? v * Math.log(v / mu) : 0) - (v - mu));
-      grad[i] = mu - v;
-      hess[i] = Math.max(mu, MIN_HESSIAN);
-    }
-    return s / y.length;
-  },
-  toResponse: (m) => Math.exp(m),
 };
 
 export const logisticLoss: BoostingLoss = {
@@ -83,66 +140,32 @@ export const logisticLoss: BoostingLoss = {
     const p = Math.min(Math.max(mean(y), 1e-6), 1 - 1e-6);
     return Math.log(p / (1 - p));
   },
-  gradients(y, margin, grad, hess) {
-    for (let i = 0; i < y.length; i++) {
-      const p = 1 / (1 + Math.exp(-margin[i]!));
-      grad[i] = p - y[i]!;
-      const h = p * (1 - p);
-      hess[i] = Math.max(h, MIN_HESSIAN);
-    }
-  },
-  meanLoss(y, margin) {
-    let s = 0;
-    for (let i = 0; i < y.length; i++) {
-      const m = margin[i]!;
-      // log(1 + e^m) - y·m, computed without overflow.
-      const softplus = m > 0 ? m + Math.log1p(Math.exp(-m)) : Math.log1p(Math.exp(m));
-      s += softplus - y[i]! * m;
-    }
-    return s / y.length;
-  },
-  meanLossAndGradients(y, margin, grad, hess) {
-    let s = 0;
-    for (let i = 0; i < y.length; i++) {
-      const m = margin[i]!;
-      // exp(-m) serves both the probability and, for m > 0, the softplus.
-      const e = Math.exp(-m);
-      const softplus = m > 0 ? m + Math.log1p(e) : Math.log1p(Math.exp(m));
-      s += softplus - y[i]! * m;
-      const p = 1 / (1 + e);
-      grad[i] = p - y[i]!;
-      hess[i] = Math.max(p * (1 - p), MIN_HESSIAN);
-    }
-    return s / y.length;
-  },
-  toResponse: (m) => 1 / (1 + Math.exp(-m)),
+  ...passes(logisticRow),
+  toResponse: (m) => sigmoidOfExpNeg(expNeg(m)),
+};
+
+/** Squared error; u is the margin itself. */
+const squaredRow: RowMath = {
+  link: (m) => m,
+  term: (y, m) => (y - m) ** 2,
+  grad: (y, m) => m - y,
+  hess: () => 1,
 };
 
 export const squaredLoss: BoostingLoss = {
   name: "squared",
   validateTarget: (y) => checkEach(y, Number.isFinite, "squared error needs finite targets"),
   baseScore: (y) => mean(y),
-  gradients(y, margin, grad, hess) {
-    for (let i = 0; i < y.length; i++) {
-      grad[i] = margin[i]! - y[i]!;
-      hess[i] = 1;
-    }
-  },
-  meanLoss(y, margin) {
-    let s = 0;
-    for (let i = 0; i < y.length; i++) s += (y[i]! - margin[i]!) ** 2;
-    return s / y.length;
-  },
-  meanLossAndGradients(y, margin, grad, hess) {
-    let s = 0;
-    for (let i = 0; i < y.length; i++) {
-      s += (y[i]! - margin[i]!) ** 2;
-      grad[i] = margin[i]! - y[i]!;
-      hess[i] = 1;
-    }
-    return s / y.length;
-  },
+  ...passes(squaredRow),
   toResponse: (m) => m,
+};
+
+/** Gamma deviance in the log link, y/mu + log(mu); u is r = y/mu: gradient 1 - r, hessian r. */
+const gammaRow: RowMath = {
+  link: (m, y) => y * expNeg(m),
+  term: (_y, _m, r) => 2 * (r - 1 - Math.log(r)),
+  grad: (_y, r) => 1 - r,
+  hess: (r) => Math.max(r, MIN_HESSIAN),
 };
 
 export const gammaLoss: BoostingLoss = {
@@ -150,33 +173,8 @@ export const gammaLoss: BoostingLoss = {
   validateTarget: (y) =>
     checkEach(y, (v) => Number.isFinite(v) && v > 0, "gamma needs finite targets > 0"),
   baseScore: (y) => Math.log(mean(y)),
-  gradients(y, margin, grad, hess) {
-    // Deviance in the log link: y/mu + log(mu); gradient 1 - y/mu, hessian y/mu.
-    for (let i = 0; i < y.length; i++) {
-      const r = y[i]! * Math.exp(-margin[i]!);
-      grad[i] = 1 - r;
-      hess[i] = Math.max(r, MIN_HESSIAN);
-    }
-  },
-  meanLoss(y, margin) {
-    let s = 0;
-    for (let i = 0; i < y.length; i++) {
-      const r = y[i]! * Math.exp(-margin[i]!);
-      s += 2 * (r - 1 - Math.log(r));
-    }
-    return s / y.length;
-  },
-  meanLossAndGradients(y, margin, grad, hess) {
-    let s = 0;
-    for (let i = 0; i < y.length; i++) {
-      const r = y[i]! * Math.exp(-margin[i]!);
-      s += 2 * (r - 1 - Math.log(r));
-      grad[i] = 1 - r;
-      hess[i] = Math.max(r, MIN_HESSIAN);
-    }
-    return s / y.length;
-  },
-  toResponse: (m) => Math.exp(m),
+  ...passes(gammaRow),
+  toResponse: expOf,
 };
 
 export function boostingLoss(name: GbdtLoss): BoostingLoss {
