@@ -187,11 +187,15 @@ function fromTransactions(
  */
 function storedRowOf(model: LoadedModel, id: string): number {
   const lowered = model.manifest.data.ids_lower_cased === true;
-  const key = (text: string) => (lowered ? lowerCaseCustomerId(text) : text);
-  const row = model.customers.rowOf(key(id));
+  const row = model.customers.rowOf(indexKey(id, lowered));
   if (row >= 0) return row; // found as sent: the NFC form is not computed on the hot path
   const nfc = nfcCustomerId(id);
-  return nfc === id ? row : model.customers.rowOf(key(nfc));
+  return nfc === id ? row : model.customers.rowOf(indexKey(nfc, lowered));
+}
+
+/** An id as the index knows it. A function, not a closure per lookup: 1,000 ids, 1,000 closures. */
+function indexKey(id: string, lowered: boolean): string {
+  return lowered ? lowerCaseCustomerId(id) : id;
 }
 
 function fromStored(
@@ -238,13 +242,14 @@ export function resolveCustomers(
   const batch = emptyBatch(customers.length);
   const features = model.gbdt !== null ? new FeatureRows(customers.length) : null;
   const asOfDay = asOf === undefined ? null : isoDateToDay(asOf);
-  customers.forEach((c, i) => {
+  for (let i = 0; i < customers.length; i++) {
+    const c = customers[i]!;
     batch.ids[i] = c.id;
     if (c.summary) fromSummary(batch, i, c.summary, model.timeUnit);
     else if (c.transactions) {
       fromTransactions(batch, i, c.id, c.transactions, model, { asOfDay, features });
     } else fromStored(batch, i, c.id, model, features);
-  });
+  }
   if (features) {
     batch.X = features.X;
     batch.m = features.m;
