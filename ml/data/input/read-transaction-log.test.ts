@@ -281,9 +281,11 @@ test("hostile values: a lone surrogate in an id is an id; an id with NUL, 1e308 
 test("an id longer than the forecast API takes (256 characters) is a skipped row, named by its line", async () => {
   const long = "x".repeat(3000);
   const at = "y".repeat(256);
-  const text = `customer_id,date,amount\n${long},2020-01-01,5\n${at},2020-01-02,7\nz,2020-01-03,1\n`;
+  // 256 characters in 512 bytes: within the limit (characters are counted, not bytes).
+  const wide = "é".repeat(256);
+  const text = `customer_id,date,amount\n${long},2020-01-01,5\n${at},2020-01-02,7\nz,2020-01-03,1\n${wide},2020-01-04,2\n`;
   const { log, quality } = await read(file(text));
-  expect(days(log)).toEqual([`${at} 2020-01-02 7`, "z 2020-01-03 1"]);
+  expect(days(log)).toEqual([`${at} 2020-01-02 7`, "z 2020-01-03 1", `${wide} 2020-01-04 2`]);
   expect(quality.skipped).toEqual({ [LONG_ID.text]: 1 });
   expect(quality.examples).toEqual({ [LONG_ID.text]: [2] });
   expect(LONG_ID.text).toBe("customer id over 256 characters");
