@@ -212,6 +212,69 @@ export interface HorizonCoverage {
   cutAtHorizon: number;
 }
 
+type LaterContactTotals = { count: number; cost: number; byAction: LaterContactsByAction };
+
+/** Adds decision i's later contacts before `endDay` to its cost and to the totals. */
+function addLaterContacts(
+  o: CampaignObservations,
+  i: number,
+  d: CampaignDecision,
+  endDay: number,
+  totals: LaterContactTotals,
+): void {
+  for (const contact of d.laterContacts!) {
+    if (contact.day >= endDay) continue;
+    o.cost[i] = o.cost[i]! + contact.cost;
+    totals.count++;
+    totals.cost += contact.cost;
+    countLaterContact(totals.byAction, d.action, contact);
+  }
+}
+
+/**
+ * The decisions' terms into `o` (one plain loop: it runs once per customer, ahead of the purchases
+ * join), with each customer's counted days (firstDay, lastCounted] and the horizons' coverage.
+ */
+function decisionTerms(
+  o: CampaignObservations,
+  decisions: readonly CampaignDecision[],
+  actionIndex: ReadonlyMap<string, number>,
+  endDay: number,
+) {
+  const n = decisions.length;
+  const firstDay = new Float64Array(n);
+  const lastCounted = new Float64Array(n);
+  const coverage: HorizonCoverage = { partial: 0, meanCoverage: 0, cutAtHorizon: 0 };
+  let withHorizon = 0;
+  const laterContacts: LaterContactTotals = { count: 0, cost: 0, byAction: new Map() };
+  for (let i = 0; i < n; i++) {
+    const d = decisions[i]!;
+    o.action[i] = actionIndex.get(d.action) ?? -1;
+    o.treated[i] = d.group === "treated" ? 1 : 0;
+    o.margin[i] = d.margin;
+    o.cost[i] = d.cost;
+    // Purchases after a later contact are counted with the first decision's: so is its cost.
+    if (d.laterContacts !== undefined) addLaterContacts(o, i, d, endDay, laterContacts);
+    o.assumedUplift[i] = d.uplift;
+    firstDay[i] = d.decidedDay;
+    const horizon = d.horizonDays;
+    let share = 1;
+    if (horizon > 0) {
+      share = Math.min(1, (endDay - d.decidedDay) / horizon);
+      lastCounted[i] = Math.min(endDay, d.decidedDay + horizon);
+      withHorizon++;
+      coverage.meanCoverage += share;
+      if (share < 1) coverage.partial++;
+      else if (lastCounted[i]! < endDay) coverage.cutAtHorizon++;
+    } else lastCounted[i] = endDay;
+    o.upliftBase[i] = d.upliftBase * share;
+    o.predictedProfit[i] = d.expectedProfit;
+    o.pAlive[i] = d.pAlive;
+  }
+  coverage.meanCoverage = withHorizon > 0 ? coverage.meanCoverage / withHorizon : 1;
+  return { firstDay, lastCounted, coverage, laterContacts };
+}
+
 /**
  * Observations of the decisions with purchase days and spend in (decided day, end], where end is
  * the window's end or, sooner, the end of the horizon the decision was made for: the uplift is a
@@ -232,43 +295,19 @@ export function joinPurchases(
    * Later contacts counted in their customer's cost (those before the window's last day); per
    * action of the first contact, by the later contact's action.
    */
-  laterContacts: { count: number; cost: number; byAction: LaterContactsByAction };
+  laterContacts: LaterContactTotals;
 } {
   const actions = [...new Set(decisions.map((d) => d.action).filter((a) => a !== "none"))].sort();
   const actionIndex = new Map(actions.map((a, k) => [a, k]));
   const o = emptyObservations(decisions.length, actions);
   const position = new Map<string, number>();
-  const lastCounted = new Float64Array(decisions.length);
-  const coverage = { partial: 0, meanCoverage: 0, cutAtHorizon: 0 };
-  let withHorizon = 0;
-  const laterContacts = { count: 0, cost: 0, byAction: new Map() as LaterContactsByAction };
-  decisions.forEach((d, i) => {
-    position.set(d.customerId, i);
-    o.action[i] = actionIndex.get(d.action) ?? -1;
-    o.treated[i] = d.group === "treated" ? 1 : 0;
-    o.margin[i] = d.margin;
-    o.cost[i] = d.cost;
-    // Purchases after a later contact are counted with the first decision's: so is its cost.
-    for (const contact of d.laterContacts ?? []) {
-      if (contact.day >= endDay) continue;
-      o.cost[i] = o.cost[i]! + contact.cost;
-      laterContacts.count++;
-      laterContacts.cost += contact.cost;
-      countLaterContact(laterContacts.byAction, d.action, contact);
-    }
-    o.assumedUplift[i] = d.uplift;
-    const share = d.horizonDays > 0 ? Math.min(1, (endDay - d.decidedDay) / d.horizonDays) : 1;
-    lastCounted[i] = d.horizonDays > 0 ? Math.min(endDay, d.decidedDay + d.horizonDays) : endDay;
-    if (d.horizonDays > 0) {
-      withHorizon++;
-      coverage.meanCoverage += share;
-      if (share < 1) coverage.partial++;
-      else if (lastCounted[i]! < endDay) coverage.cutAtHorizon++;
-    }
-    o.upliftBase[i] = d.upliftBase * share;
-    o.predictedProfit[i] = d.expectedProfit;
-    o.pAlive[i] = d.pAlive;
-  });
+  for (let i = 0; i < decisions.length; i++) position.set(decisions[i]!.customerId, i);
+  const { firstDay, lastCounted, coverage, laterContacts } = decisionTerms(
+    o,
+    decisions,
+    actionIndex,
+    endDay,
+  );
   const logPosition = log.customerIds.map((id) => position.get(id) ?? -1);
   const lastDay = new Int32Array(decisions.length).fill(-2_147_483_648);
   // Rows are not sorted by day: count distinct days per customer with a small set when needed.
@@ -278,8 +317,7 @@ export function joinPurchases(
     const i = logPosition[log.customer[row]!]!;
     if (i < 0) continue;
     const day = log.day[row]!;
-    const d = decisions[i] as CampaignDecision;
-    if (day <= d.decidedDay || day > lastCounted[i]!) continue;
+    if (day <= firstDay[i]! || day > lastCounted[i]!) continue;
     transactions++;
     o.spend[i] = o.spend[i]! + log.amount[row]!;
     if (lastDay[i] === day) continue;
@@ -295,6 +333,5 @@ export function joinPurchases(
     lastDay[i] = day;
   }
   const unknownCustomers = decisions.length - logPosition.filter((p) => p >= 0).length;
-  coverage.meanCoverage = withHorizon > 0 ? coverage.meanCoverage / withHorizon : 1;
   return { observations: o, transactions, unknownCustomers, coverage, laterContacts };
 }
