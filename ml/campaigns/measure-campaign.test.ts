@@ -2,12 +2,13 @@
 // scale, Qini end point; and the decision-log × purchases join (only days after the decision,
 // same-day transactions one purchase, through the window end).
 import { describe, expect, test } from "bun:test";
+import { P_ALIVE_SEGMENTS, pAliveSegment } from "@pp/shared/campaigns/campaign-result.ts";
 import { isoDateToDay } from "../data/transaction-log.ts";
 import { TransactionLogBuilder } from "../data/transaction-log-builder.ts";
 import { Xoshiro128 } from "../random/seeded-random.ts";
 import { sampleStandardNormal } from "../sim/samplers.ts";
 import { type CampaignDecision, joinPurchases } from "./campaign-log-join.ts";
-import { emptyObservations } from "./campaign-observations.ts";
+import { emptyObservations, realisedProfit } from "./campaign-observations.ts";
 import { ArmSums, differenceOfMeans, welchQuantile95 } from "./difference-of-means.ts";
 import { measureCampaign } from "./measure-campaign.ts";
 
@@ -75,6 +76,63 @@ describe("measureCampaign", () => {
     expect(a?.segments.map((s) => s.segment)).toEqual(["0.3≤p_alive<0.7"]);
     const last = r.qini[r.qini.length - 1];
     expect(last?.cumulative_incremental_profit).toBeCloseTo(4 * 9 - (10 * 1 * 4) / 3, 9);
+  });
+});
+
+/** Sums of `value` over the customers `keep` picks, in customer order. */
+function sumsOf(n: number, keep: (i: number) => boolean, value: (i: number) => number): ArmSums {
+  const sums = new ArmSums();
+  for (let i = 0; i < n; i++) if (keep(i)) sums.add(value(i));
+  return sums;
+}
+
+describe("measureCampaign arms", () => {
+  test("each action's and each P(alive) segment's arms hold exactly their customers", () => {
+    // Two actions and no action, both groups, every segment and an unknown P(alive): each arm's
+    // figures equal the same sums formed here customer by customer (to the bit).
+    const n = 600;
+    const rng = new Xoshiro128(5);
+    const o = emptyObservations(n, ["call", "email"]);
+    for (let i = 0; i < n; i++) {
+      o.action[i] = (i % 3) - 1;
+      o.treated[i] = rng.uniform() < 0.6 ? 1 : 0;
+      o.purchases[i] = Math.floor(4 * rng.uniform());
+      o.spend[i] = 17 * o.purchases[i]! + rng.uniform();
+      o.margin[i] = o.action[i] === 0 ? 12 : 8;
+      o.cost[i] = o.action[i] === 0 ? 3 : 0.5;
+      o.assumedUplift[i] = 0.1;
+      o.upliftBase[i] = 0.5 + rng.uniform();
+      o.predictedProfit[i] = rng.uniform();
+      o.pAlive[i] = i % 7 === 0 ? Number.NaN : rng.uniform();
+    }
+    const r = measureCampaign(o, { campaign: "t", window: { start: "a", end: "b" } });
+    const purchases = (i: number) => o.purchases[i]!;
+    const profit = (i: number) => realisedProfit(o, i);
+    r.actions.forEach((a, k) => {
+      const inArm = (t: number, s?: number) => (i: number) =>
+        o.action[i] === k &&
+        o.treated[i] === t &&
+        (s === undefined || pAliveSegment(o.pAlive[i]!) === s);
+      expect(a.treated.customers).toBe(sumsOf(n, inArm(1), purchases).n);
+      expect(a.control.spend_per_customer).toBe(sumsOf(n, inArm(0), (i) => o.spend[i]!).mean);
+      expect(a.incremental_purchases_per_customer).toEqual(
+        differenceOfMeans(sumsOf(n, inArm(1), purchases), sumsOf(n, inArm(0), purchases)),
+      );
+      expect(a.incremental_profit_per_customer).toEqual(
+        differenceOfMeans(sumsOf(n, inArm(1), profit), sumsOf(n, inArm(0), profit)),
+      );
+      expect(a.segments.map((s) => s.segment)).toEqual(P_ALIVE_SEGMENTS.map((s) => s.segment));
+      a.segments.forEach((seg, s) => {
+        expect([seg.treated, seg.control]).toEqual([
+          sumsOf(n, inArm(1, s), purchases).n,
+          sumsOf(n, inArm(0, s), purchases).n,
+        ]);
+        expect(seg.incremental_profit_per_customer).toEqual(
+          differenceOfMeans(sumsOf(n, inArm(1, s), profit), sumsOf(n, inArm(0, s), profit)),
+        );
+      });
+    });
+    expect(r.groups.treated).toBe(sumsOf(n, (i) => o.treated[i] === 1, purchases).n);
   });
 });
 

@@ -28,10 +28,11 @@ class ArmStats {
   assumedUplift = 0;
   cost = 0;
 
-  add(o: CampaignObservations, i: number): void {
+  /** Customer i, whose realised profit is `profit`. */
+  add(o: CampaignObservations, i: number, profit: number): void {
     this.purchases.add(o.purchases[i]!);
     this.spend.add(o.spend[i]!);
-    this.profit.add(realisedProfit(o, i));
+    this.profit.add(profit);
     this.upliftBase += o.upliftBase[i]!;
     this.assumedUplift += o.assumedUplift[i]!;
     this.cost += o.cost[i]!;
@@ -57,17 +58,21 @@ const newArms = (): Arms => ({ treated: new ArmStats(), control: new ArmStats() 
 /**
  * Incremental purchases / mean uplift base of both arms: the uplift in the units of the profit
  * model that decided (expected-profit: per expected purchase), which `campaign learn` stores.
+ * `diff` is the arms' incremental purchases when the caller has it (each one costs a t quantile).
  */
-function measuredUplift(arms: Arms) {
+function measuredUplift(
+  arms: Arms,
+  diff = differenceOfMeans(arms.treated.purchases, arms.control.purchases),
+) {
   const n = arms.treated.purchases.n + arms.control.purchases.n;
   const meanBase = (arms.treated.upliftBase + arms.control.upliftBase) / n;
-  const diff = differenceOfMeans(arms.treated.purchases, arms.control.purchases);
   return scaleInterval(diff, meanBase > 0 ? 1 / meanBase : Number.NaN);
 }
 
 function actionResult(action: string, arms: Arms, segments: Arms[]): ActionResult {
   const { treated, control } = arms;
   const perCustomer = differenceOfMeans(treated.profit, control.profit);
+  const purchases = differenceOfMeans(treated.purchases, control.purchases);
   const costPerCustomer = treated.purchases.n > 0 ? treated.cost / treated.purchases.n : 0;
   const segmentResults: SegmentResult[] = [];
   segments.forEach((s, k) => {
@@ -88,7 +93,7 @@ function actionResult(action: string, arms: Arms, segments: Arms[]): ActionResul
     treated: treated.summary(),
     control: control.summary(),
     cost_per_customer: costPerCustomer,
-    incremental_purchases_per_customer: differenceOfMeans(treated.purchases, control.purchases),
+    incremental_purchases_per_customer: purchases,
     incremental_spend_per_customer: differenceOfMeans(treated.spend, control.spend),
     incremental_profit_per_customer: perCustomer,
     incremental_profit_total: scaleInterval(perCustomer, treated.purchases.n),
@@ -96,7 +101,7 @@ function actionResult(action: string, arms: Arms, segments: Arms[]): ActionResul
       treated.cost > 0 ? (perCustomer.estimate * treated.purchases.n) / treated.cost : null,
     assumed_uplift:
       (treated.assumedUplift + control.assumedUplift) / (treated.purchases.n + control.purchases.n),
-    measured_uplift: measuredUplift(arms),
+    measured_uplift: measuredUplift(arms, purchases),
     segments: segmentResults,
   };
 }
@@ -157,18 +162,22 @@ export interface MeasureOptions {
 export function measureCampaign(o: CampaignObservations, options: MeasureOptions): CampaignResult {
   const arms = o.actions.map(newArms);
   const segments = o.actions.map(() => P_ALIVE_SEGMENTS.map(newArms));
+  // Flat [action][segment][control, treated]: the loop indexes its arms, not by name per customer.
+  const armOf = arms.flatMap((x) => [x.control, x.treated]);
+  const segmentArmOf = segments.flatMap((xs) => xs.flatMap((x) => [x.control, x.treated]));
+  const perAction = P_ALIVE_SEGMENTS.length;
   let treated = 0;
-  let control = 0;
   for (let i = 0; i < o.n; i++) {
-    if (o.treated[i]) treated++;
-    else control++;
+    const t = o.treated[i] ? 1 : 0;
+    treated += t;
     const a = o.action[i]!;
     if (a < 0) continue;
-    const arm = o.treated[i] ? "treated" : "control";
-    (arms[a] as Arms)[arm].add(o, i);
+    const profit = realisedProfit(o, i);
+    armOf[2 * a + t]!.add(o, i, profit);
     const s = pAliveSegment(o.pAlive[i]!);
-    if (s >= 0) ((segments[a] as Arms[])[s] as Arms)[arm].add(o, i);
+    if (s >= 0) segmentArmOf[2 * (a * perAction + s) + t]!.add(o, i, profit);
   }
+  const control = o.n - treated;
   const notes = [...(options.notes ?? [])];
   const actions: ActionResult[] = [];
   o.actions.forEach((id, a) => {
