@@ -28,7 +28,7 @@ abstract class Metric<L extends string, T> {
   readonly help: string;
   readonly labelNames: readonly L[];
   protected readonly series = new Map<string, Series<T>>();
-  /** Bumped by reset(): a bound series (Histogram.bind) then looks itself up again. */
+  /** Bumped by reset(): a bound series (bind) then looks itself up again. */
   protected generation = 0;
 
   constructor(options: MetricOptions<L>) {
@@ -65,6 +65,26 @@ abstract class Metric<L extends string, T> {
       this.series.set(key, entry);
     }
     return entry;
+  }
+
+  /**
+   * One series, its labels checked now and looked up once (for a per-request hot path): created
+   * on first use, as by `seriesFor`, and looked up again after a reset().
+   */
+  protected bindSeries(
+    labels: Partial<LabelValues<L>> | undefined,
+    initial: () => T,
+  ): () => Series<T> {
+    this.labelValuesOf(labels); // a wrong label set fails here, not at the first use
+    let entry: Series<T> | null = null;
+    let generation = this.generation;
+    return () => {
+      if (entry === null || generation !== this.generation) {
+        entry = this.seriesFor(labels, initial);
+        generation = this.generation;
+      }
+      return entry;
+    };
   }
 
   /**
@@ -118,10 +138,30 @@ export class Counter<L extends string = never> extends ScalarMetric<L> {
   readonly type = "counter";
 
   inc(labels?: LabelValues<L>, amount = 1): void {
-    if (!(amount >= 0))
-      throw new Error(`Counter "${this.name}" cannot decrease (inc by ${amount})`);
+    this.checkIncrease(amount);
     this.seriesFor(labels, () => 0).value += amount;
   }
+
+  /** One series, bound as Histogram.bind binds one. */
+  bind(labels: LabelValues<L> | undefined): BoundCounter {
+    const series = this.bindSeries(labels, () => 0);
+    return {
+      inc: (amount = 1) => {
+        this.checkIncrease(amount);
+        series().value += amount;
+      },
+    };
+  }
+
+  private checkIncrease(amount: number): void {
+    if (!(amount >= 0))
+      throw new Error(`Counter "${this.name}" cannot decrease (inc by ${amount})`);
+  }
+}
+
+/** One series of a counter (Counter.bind). */
+export interface BoundCounter {
+  inc(amount?: number): void;
 }
 
 export class Gauge<L extends string = never> extends ScalarMetric<L> {
@@ -180,12 +220,12 @@ export class Histogram<L extends string = never> extends Metric<L, HistogramStat
     this.buckets = buckets;
   }
 
+  private newState(): HistogramState {
+    return { counts: new Float64Array(this.buckets.length), sum: 0, count: 0 };
+  }
+
   private stateFor(labels: LabelValues<L> | undefined): HistogramState {
-    return this.seriesFor(labels, () => ({
-      counts: new Float64Array(this.buckets.length),
-      sum: 0,
-      count: 0,
-    })).value;
+    return this.seriesFor(labels, () => this.newState()).value;
   }
 
   private record(state: HistogramState, value: number): void {
@@ -218,21 +258,12 @@ export class Histogram<L extends string = never> extends Metric<L, HistogramStat
    * on its first observation, as with `observe`, and looked up again after a reset().
    */
   bind(labels: LabelValues<L> | undefined): BoundHistogram {
-    let state: HistogramState | null = null;
-    let generation = this.generation;
-    this.labelValuesOf(labels); // a wrong label set fails here, not at the first observation
-    const current = (): HistogramState => {
-      if (state === null || generation !== this.generation) {
-        state = this.stateFor(labels);
-        generation = this.generation;
-      }
-      return state;
-    };
+    const series = this.bindSeries(labels, () => this.newState());
     return {
-      observe: (value) => this.record(current(), value),
+      observe: (value) => this.record(series().value, value),
       observeAll: (values) => {
         if (values.length === 0) return;
-        const s = current();
+        const s = series().value;
         for (let j = 0; j < values.length; j++) this.record(s, values[j] ?? Number.NaN);
       },
     };

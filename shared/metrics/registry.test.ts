@@ -123,6 +123,23 @@ describe("MetricsRegistry exposition", () => {
     expect(h.get({ stage: "total" })).toEqual({ count: 1, sum: 1 });
   });
 
+  test("a bound counter series counts like inc, checks its labels and amounts, and survives reset()", () => {
+    const r = new MetricsRegistry();
+    const c = r.counter({ name: "c_bound_total", help: "c", labelNames: ["route"] });
+    expect(() => c.bind({ other: "x" } as never)).toThrow("needs labels [route]");
+    const health = c.bind({ route: "/health" });
+    expect(r.expose()).not.toContain('route="/health"'); // created on its first increment
+    health.inc();
+    health.inc(2);
+    c.inc({ route: "/health" });
+    expect(c.get({ route: "/health" })).toBe(4);
+    expect(() => health.inc(-1)).toThrow("cannot decrease");
+    c.reset();
+    health.inc();
+    expect(c.get({ route: "/health" })).toBe(1);
+    expect(r.expose()).toContain('c_bound_total{route="/health"} 1');
+  });
+
   test("collectors run before each exposition", () => {
     const registry = new MetricsRegistry();
     const gauge = registry.gauge({ name: "calls", help: "Times collected." });
