@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { createLogger } from "./logger.ts";
+import { createLogger, deferredChild, type Logger, logsAt } from "./logger.ts";
 
 function captured(level: "debug" | "info" | "warn" | "error" = "info") {
   const lines: string[] = [];
@@ -34,6 +34,41 @@ describe("createLogger", () => {
     const { logger, records } = captured();
     logger.child({ request_id: "r1" }).info("x", { extra: true });
     expect(records()[0]).toMatchObject({ service: "test", request_id: "r1", extra: true });
+  });
+
+  test("logsAt: the logger's own level and those above it", () => {
+    const { logger } = captured("warn");
+    expect(["debug", "info", "warn", "error"].map((l) => logsAt(logger, l as never))).toEqual([
+      false,
+      false,
+      true,
+      true,
+    ]);
+  });
+
+  test("a deferred child makes its child on its first line, and writes as the child does", () => {
+    const { logger, lines } = captured();
+    let made = 0;
+    const counting: Logger = {
+      ...logger,
+      child: (fields) => {
+        made++;
+        return logger.child(fields);
+      },
+    };
+    const child = deferredChild(counting, { request_id: "r1" });
+    expect(child.level).toBe("info");
+    expect(made).toBe(0);
+    child.info("x", { extra: true });
+    child.warn("y");
+    child.child({ step: 2 }).error("z");
+    expect(made).toBe(1);
+    const direct = captured();
+    const eager = direct.logger.child({ request_id: "r1" });
+    eager.info("x", { extra: true });
+    eager.warn("y");
+    eager.child({ step: 2 }).error("z");
+    expect(lines).toEqual(direct.lines);
   });
 
   test("errors keep name, message and stack; bigints become strings", () => {

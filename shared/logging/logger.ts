@@ -67,3 +67,53 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     child: (fields) => createLogger({ sink, level, timestamp, fields: { ...base, ...fields } }),
   };
 }
+
+/** Whether `logger` writes lines of `level` (its own level and those above it). */
+export function logsAt(logger: Logger, level: LogLevel): boolean {
+  return logLevels.indexOf(level) >= logLevels.indexOf(logger.level);
+}
+
+/** `parent.child(fields)`, made on its first line: a request's own logger is most often unused. */
+export function deferredChild(parent: Logger, fields: LogFields): Logger {
+  return new DeferredChild(parent, fields);
+}
+
+class DeferredChild implements Logger {
+  readonly #parent: Logger;
+  readonly #fields: LogFields;
+  #made: Logger | null = null;
+
+  constructor(parent: Logger, fields: LogFields) {
+    this.#parent = parent;
+    this.#fields = fields;
+  }
+
+  get level(): LogLevel {
+    return this.#parent.level;
+  }
+
+  #child(): Logger {
+    this.#made ??= this.#parent.child(this.#fields);
+    return this.#made;
+  }
+
+  debug(msg: string, fields?: LogFields): void {
+    this.#child().debug(msg, fields);
+  }
+
+  info(msg: string, fields?: LogFields): void {
+    this.#child().info(msg, fields);
+  }
+
+  warn(msg: string, fields?: LogFields): void {
+    this.#child().warn(msg, fields);
+  }
+
+  error(msg: string, fields?: LogFields): void {
+    this.#child().error(msg, fields);
+  }
+
+  child(fields: LogFields): Logger {
+    return this.#child().child(fields);
+  }
+}

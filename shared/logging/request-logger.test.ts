@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { AppError } from "../errors/app-error.ts";
 import { handleError, notFoundHandler } from "../errors/error-handler.ts";
 import type { AppEnv } from "../http/app-env.ts";
-import { createLogger } from "./logger.ts";
+import { createLogger, type Logger } from "./logger.ts";
 import { chooseRequestId } from "./request-id.ts";
 import { addLogFields, requestLogger } from "./request-logger.ts";
 
@@ -52,6 +52,27 @@ describe("requestLogger", () => {
     });
     // Lines logged inside the handler carry the request id too.
     expect(records().find((r) => r.msg === "inside")?.request_id).toBe("req-1");
+  });
+
+  test("a line below the logger's level is not built nor passed on", async () => {
+    const calls: string[] = [];
+    const base = createLogger({ level: "warn", sink: () => {} });
+    const spy: Logger = {
+      ...base,
+      info: (msg) => calls.push(`info ${msg}`),
+      warn: (msg) => calls.push(`warn ${msg}`),
+      error: (msg) => calls.push(`error ${msg}`),
+    };
+    const app = new Hono<AppEnv>();
+    app.use(requestLogger({ logger: spy, now: () => 0 }));
+    app.onError(handleError);
+    app.get("/ok", (c) => c.json({}));
+    app.get("/not-ready", () => {
+      throw new AppError("not_ready", "model not loaded");
+    });
+    expect((await app.request("/ok")).status).toBe(200);
+    expect((await app.request("/not-ready")).status).toBe(503);
+    expect(calls).toEqual(["warn request"]);
   });
 
   test("a missing or unacceptable X-Request-Id is replaced by a UUID", async () => {

@@ -4,7 +4,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { AppError } from "../errors/app-error.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { routePattern } from "../http/route-pattern.ts";
-import type { LogFields, Logger } from "./logger.ts";
+import { deferredChild, type LogFields, type Logger, type LogLevel, logsAt } from "./logger.ts";
 import { chooseRequestId, requestIdHeader } from "./request-id.ts";
 
 export interface RequestLoggerOptions {
@@ -35,13 +35,17 @@ export function requestLogger(options: RequestLoggerOptions): MiddlewareHandler<
     const requestId = chooseRequestId(c.req.header(requestIdHeader));
     const logFields: LogFields = {};
     c.set("requestId", requestId);
-    c.set("logger", logger.child({ request_id: requestId }));
+    c.set("logger", deferredChild(logger, { request_id: requestId }));
     c.set("logFields", logFields);
 
     await next();
 
     setResponseHeader(c, requestIdHeader, requestId);
     const status = c.res.status;
+    const error = c.error;
+    const level = lineLevel(status, error);
+    // A line the logger would drop is not built (routePattern, the spread of logFields).
+    if (!logsAt(logger, level)) return;
     const line: LogFields = {
       request_id: requestId,
       method: c.req.method,
@@ -51,18 +55,20 @@ export function requestLogger(options: RequestLoggerOptions): MiddlewareHandler<
       duration_ms: Math.round((now() - started) * 1000) / 1000,
       ...logFields,
     };
-    const error = c.error;
     if (error instanceof AppError) {
       // An expected failure (not ready, bad gateway, ...): its code and message suffice.
       line.error_code = error.code;
       if (status >= 500) line.error_message = error.message;
-      logger[status >= 500 ? "warn" : "info"]("request", line);
-    } else if (status >= 500) {
+    } else if (status >= 500 && error) {
       // The client got an opaque message; the log keeps the real error and its stack.
-      if (error) line.error = error;
-      logger.error("request", line);
-    } else {
-      logger.info("request", line);
+      line.error = error;
     }
+    logger[level]("request", line);
   };
+}
+
+/** An expected failure (AppError) is info, or warn from 500; any other 5xx is error. */
+function lineLevel(status: number, error: Error | undefined): LogLevel {
+  if (error instanceof AppError) return status >= 500 ? "warn" : "info";
+  return status >= 500 ? "error" : "info";
 }
