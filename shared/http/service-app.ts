@@ -21,9 +21,11 @@ export function createServiceApp(deps: ServiceDeps): Hono<AppEnv> {
   if (deps.rateLimiter) {
     app.use(rateLimit(deps.rateLimiter, deps.rateLimitKeyOf ? { keyOf: deps.rateLimitKeyOf } : {}));
   }
-  app.use(headContentLength());
-  // JSON answers of 1 KiB or more are gzip for clients that accept it.
-  app.use(compressAnswers(deps.selfCompressedPaths));
+  // HEAD answers get the GET's Content-Length; JSON answers of 1 KiB or more are gzip for clients
+  // that accept it (never for HEAD). One middleware, not two: each layer costs every request.
+  const headLength = headContentLength();
+  const compress = compressAnswers(deps.selfCompressedPaths);
+  app.use((c, next) => (c.req.method === "HEAD" ? headLength(c, next) : compress(c, next)));
   app.onError(handleError);
   app.notFound(notFoundHandler(app));
 
