@@ -104,15 +104,21 @@ test("a lock cut short by a killed run is taken over once it is a few seconds ol
   expect(existsSync(path)).toBe(false);
 });
 
-// Runs that found the same dead holder each removed "its" lock and created their own: a later
-// one removed a fresh lock another run had just taken, and both went on writing the folder.
-test("runs racing for a dead holder's lock: one takes it, the others are refused", async () => {
-  const out = join(root, "race");
+/** A folder whose lock a killed run left (a pid no process has: beyond Linux's pid_max). */
+function deadHoldersFolder(name: string): string {
+  const out = join(root, name);
   mkdirSync(out, { recursive: true });
   writeFileSync(
     join(out, TRAIN_OUTPUTS_LOCK),
     JSON.stringify({ pid: 2 ** 22 + 1, host: hostname() }),
   );
+  return out;
+}
+
+// Runs that found the same dead holder each removed "its" lock and created their own: a later
+// one removed a fresh lock another run had just taken, and both went on writing the folder.
+test("runs racing for a dead holder's lock: one takes it, the others are refused", async () => {
+  const out = deadHoldersFolder("race");
   const runs = await Promise.allSettled([1, 2, 3, 4].map(() => beginTrainOutputs(out, names)));
   const taken = runs.filter((run) => run.status === "fulfilled");
   expect(taken.length).toBe(1);
@@ -126,12 +132,7 @@ test("runs racing for a dead holder's lock: one takes it, the others are refused
 // killed run left; each that takes the lock holds it for a second, recording when. No two hold
 // it at once (a process started after another's release may take it too).
 test("four processes racing for a dead holder's lock: never two holders at once", async () => {
-  const out = join(root, "race-processes");
-  mkdirSync(out, { recursive: true });
-  writeFileSync(
-    join(out, TRAIN_OUTPUTS_LOCK),
-    JSON.stringify({ pid: 2 ** 22 + 1, host: hostname() }),
-  );
+  const out = deadHoldersFolder("race-processes");
   const held = join(out, "held.txt");
   const script = `
     const { beginTrainOutputs } = await import(${JSON.stringify(join(import.meta.dir, "train-outputs.ts"))});
