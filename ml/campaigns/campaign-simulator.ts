@@ -51,7 +51,7 @@ export interface CampaignPopulation {
   horizonWeeks: number;
   predictedPurchases: Float64Array;
   pAlive: Float64Array;
-  /** The purchases before the decision (when asked for). */
+  /** The purchases before the decision (when asked for); customer i is customer number i. */
   history?: TransactionLogBuilder;
 }
 
@@ -100,7 +100,7 @@ export function simulateCampaignPopulation(options: PopulationOptions): Campaign
     const lambda = sampleGamma(rng, params.r, params.alpha);
     const p = sampleBeta(rng, params.a, params.b);
     const nu = sampleGamma(rng, CDNOW_SPEND.q, CDNOW_SPEND.gamma);
-    const customer = history?.customerNumber(id) ?? 0;
+    const customer = i; // the history numbers customer i as i (its ids are added after the loop)
     history?.push(customer, f, Math.round(sampleGamma(rng, CDNOW_SPEND.p, nu) * 100) / 100);
     let t = 0;
     let x = 0;
@@ -130,6 +130,7 @@ export function simulateCampaignPopulation(options: PopulationOptions): Campaign
     pop.pAlive[i] = bgnbdProbabilityAlive(params, x, tx, T);
     pop.predictedPurchases[i] = bgnbdExpectedPurchases(params, horizonWeeks, x, tx, T);
   }
+  history?.addDistinctCustomers(pop.ids);
   return pop;
 }
 
@@ -242,7 +243,7 @@ export function runCampaignWindow(
     }
     if (!pop.alive[i]) continue;
     const rate = pop.lambda[i]! * (a && !control[i] ? 1 + u : 1);
-    const customer = log?.customerNumber(pop.ids[i] as string) ?? 0;
+    const customer = i; // as the population's history numbers its customers
     // One stream per customer (common random numbers): the same customer under two policies draws
     // the same uniforms, so policies can be compared without the noise of everyone else's draws.
     const rng = new Xoshiro128(seed * 1_048_576 + i);

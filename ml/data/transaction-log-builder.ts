@@ -5,7 +5,8 @@ import type { TransactionLog } from "./transaction-log.ts";
 
 export class TransactionLogBuilder {
   private readonly ids: string[] = [];
-  private readonly idToNumber = new Map<string, number>();
+  /** null while ids added by addDistinctCustomers are not interned yet (built on the next look-up). */
+  private idToNumber: Map<string, number> | null = new Map();
   private customer: Uint32Array;
   private day: Int32Array;
   private amount: Float64Array;
@@ -22,13 +23,31 @@ export class TransactionLogBuilder {
 
   /** The customer number for an id, registering the id on first sight. */
   customerNumber(id: string): number {
-    let k = this.idToNumber.get(id);
+    const numbers = this.idToNumber ?? this.internIds();
+    let k = numbers.get(id);
     if (k === undefined) {
       k = this.ids.length;
       this.ids.push(id);
-      this.idToNumber.set(id, k);
+      numbers.set(id, k);
     }
     return k;
+  }
+
+  /**
+   * Registers ids that are distinct and not yet registered (a simulator's own), numbered in order
+   * from customerCount. They are interned only if an id is looked up later: a simulator numbers
+   * its customers itself, and the map was most of the cost of its history (20,000 ids: ~7 ms).
+   */
+  addDistinctCustomers(ids: readonly string[]): void {
+    for (const id of ids) this.ids.push(id);
+    this.idToNumber = null;
+  }
+
+  private internIds(): Map<string, number> {
+    const numbers = new Map<string, number>();
+    for (let k = 0; k < this.ids.length; k++) numbers.set(this.ids[k]!, k);
+    this.idToNumber = numbers;
+    return numbers;
   }
 
   /** Distinct customer ids registered so far. */
