@@ -7,13 +7,8 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { removeStaleTemporaries, writeFileAtomic } from "@pp/shared/artifacts/atomic-file.ts";
 import { sha256Hex } from "@pp/shared/artifacts/sha256.ts";
-import {
-  holderGone,
-  type LockHolder,
-  readLockFile,
-  removeLockFileOf,
-  tryCreateLockFile,
-} from "@pp/shared/db/embedded/server-lock.ts";
+import { claimLockFile, releaseLockFile } from "@pp/shared/db/embedded/lock-file-claim.ts";
+import { holderGone, type LockHolder, readLockFile } from "@pp/shared/db/embedded/server-lock.ts";
 import { BUNDLE_FILES } from "../bundle/model-bundle.ts";
 import { HOLDOUT_PREDICTIONS_FILE } from "./holdout-predictions.ts";
 
@@ -89,8 +84,6 @@ interface TrainOutputsHolder extends LockHolder {
 /** This process in its locks (the instance tells it from a predecessor with its pid). */
 const ME: LockHolder = { pid: process.pid, instance: crypto.randomUUID() };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * Takes --out's lock, a lock file of the embedded store's kind (server-lock.ts: it appears with
  * its content, and a dead holder's is removed under a takeover file, so two runs that find the
@@ -98,21 +91,16 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 async function lockTrainOutputs(outDir: string): Promise<TrainOutputsLock> {
   const path = join(outDir, TRAIN_OUTPUTS_LOCK);
-  const mine: TrainOutputsHolder = { ...ME, host: hostname(), since: new Date().toISOString() };
-  while (!tryCreateLockFile(path, mine)) {
-    const holder = readLockFile<TrainOutputsHolder>(path);
-    if (holder && !holderGoneHere(holder)) throw busyError(outDir, holder);
-    // A gone holder's lock is removed, unless another run is removing one this moment; one naming
-    // no holder is left alone while it is young (server-lock.ts), then removed.
-    if (!removeLockFileOf(path, holder ?? "unreadable", ME)) await sleep(10);
-    else if (!holder) await sleep(100);
-  }
-  return {
-    async release() {
-      // Only our own: a lock taken over after ours was removed by hand stays.
-      while (!removeLockFileOf(path, ME, ME)) await sleep(10);
+  await claimLockFile<TrainOutputsHolder>({
+    path,
+    holder: { ...ME, host: hostname(), since: new Date().toISOString() },
+    gone: holderGoneHere,
+    whileHeld: async (held) => {
+      throw busyError(outDir, held);
     },
-  };
+  });
+  // Only our own is removed: a lock taken over after ours was removed by hand stays.
+  return { release: () => releaseLockFile(path, ME) };
 }
 
 /**
