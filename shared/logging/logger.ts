@@ -42,11 +42,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const sink = options.sink ?? consoleSink;
   const level = options.level ?? "info";
   const timestamp = options.timestamp ?? (() => new Date().toISOString());
-  const minRank = logLevels.indexOf(level);
   const base = options.fields ?? {};
 
   const write = (lineLevel: LogLevel, msg: string, fields?: LogFields) => {
-    if (logLevels.indexOf(lineLevel) < minRank) return;
+    if (!writes(level, lineLevel)) return;
     const record = { time: timestamp(), level: lineLevel, msg, ...base, ...fields };
     let line: string;
     try {
@@ -68,9 +67,14 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   };
 }
 
-/** Whether `logger` writes lines of `level` (its own level and those above it). */
+/** Whether a logger at `level` writes lines of `lineLevel` (its own level and those above it). */
+function writes(level: LogLevel, lineLevel: LogLevel): boolean {
+  return logLevels.indexOf(lineLevel) >= logLevels.indexOf(level);
+}
+
+/** Whether `logger` writes lines of `level`. */
 export function logsAt(logger: Logger, level: LogLevel): boolean {
-  return logLevels.indexOf(level) >= logLevels.indexOf(logger.level);
+  return writes(logger.level, level);
 }
 
 /** `parent.child(fields)`, made on its first line: a request's own logger is most often unused. */
