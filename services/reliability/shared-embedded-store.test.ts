@@ -80,15 +80,20 @@ const decide = (key: string) =>
       horizon: { value: 13, unit: "week" },
       actions: [{ id: "email", cost: 0.5, uplift: 0.15, margin: 8 }],
     }),
-  }).then(async (r) => ({ status: r.status, body: await r.text() }));
+  }).then(async (r) => ({
+    status: r.status,
+    retryAfter: r.headers.get("retry-after"),
+    body: await r.text(),
+  }));
 
 /** decide(), again after a 503 carrying Retry-After (the database reattaching), within 20 s. */
-async function decideRetrying(key: string): Promise<{ status: number; body: string }> {
+async function decideRetrying(key: string): Promise<Awaited<ReturnType<typeof decide>>> {
   const deadline = performance.now() + 20_000;
   for (;;) {
     const answer = await decide(key);
-    if (answer.status !== 503 || performance.now() > deadline) return answer;
-    await Bun.sleep(1000);
+    const retry = answer.status === 503 && answer.retryAfter !== null;
+    if (!retry || performance.now() > deadline) return answer;
+    await Bun.sleep(1000 * (Number(answer.retryAfter) || 1));
   }
 }
 
