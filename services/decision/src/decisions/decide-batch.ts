@@ -190,6 +190,9 @@ function scoreCustomer(
       options.push({ action: action.id, cost: action.cost, profit });
     }
   }
+  // In id order: the selection keeps the first of options tied on profit and cost, and /decision
+  // breaks that tie by id (rankActions), so both routes choose alike, in any request order.
+  options.sort((a, b) => (a.action < b.action ? -1 : a.action > b.action ? 1 : 0));
   return { outlook, options };
 }
 
