@@ -29,6 +29,7 @@ import {
   campaignIdParams,
   campaignLinkSchema,
   campaignListQuery,
+  campaignPageQuery,
   linkBody,
 } from "./campaign-pages.ts";
 import { bodyErrors, keyed } from "./decision-openapi.ts";
@@ -230,7 +231,13 @@ export const adminOperations: OperationSpec[] = [
       "One campaign's measured result: incremental effects with intervals, Qini curve (HTML)",
     description: "An admin key, or a signed link (?exp=&sig=) from POST /admin/campaign-links.",
     params: campaignIdParams,
+    query: campaignPageQuery,
     produces: "text/html",
-    responses: { "200": "HTML page", "400": "Invalid id", "404": "No such campaign", ...keyed },
+    responses: {
+      "200": "HTML page",
+      "400": "Invalid id or query",
+      "404": "No such campaign",
+      ...keyed,
+    },
   },
 ];

@@ -49,6 +49,12 @@ const storedCampaign = z
   .refine(isStorableText, unstorableTextError);
 export const campaignIdParams = z.object({ id: storedCampaign });
 
+// A signed link's (checked before the query, see signedLinkOr).
+const signedLinkQuery = z.strictObject({
+  exp: z.string().optional().describe("A signed link's expiry (POST /admin/campaign-links)"),
+  sig: z.string().optional().describe("A signed link's signature"),
+});
+
 export const CAMPAIGN_PAGE_DEFAULT = 50;
 export const CAMPAIGN_PAGE_MAX = 500;
 // Strict: a misspelt parameter (?afterr=) is a 400 naming it, not the first page.
@@ -60,10 +66,10 @@ export const campaignListQuery = z.strictObject({
     .pipe(z.number().max(CAMPAIGN_PAGE_MAX, { error: `must be at most ${CAMPAIGN_PAGE_MAX}` }))
     .default(CAMPAIGN_PAGE_DEFAULT)
     .describe(`Campaigns per page, 1-${CAMPAIGN_PAGE_MAX}`),
-  // A signed link's (checked before the query, see signedLinkOr).
-  exp: z.string().optional().describe("A signed link's expiry (POST /admin/campaign-links)"),
-  sig: z.string().optional().describe("A signed link's signature"),
+  ...signedLinkQuery.shape,
 });
+/** One campaign's page takes a signed link's parameters only (strict, as the list's query). */
+export const campaignPageQuery = signedLinkQuery;
 export const linkBody = z.strictObject({
   campaign: campaignFields.campaign,
   hours: z
@@ -203,22 +209,28 @@ export function registerCampaignPages(
     return c.html(htmlDocument("Campaigns", campaignListHtml(page, href, next)), 200, PAGE_HEADERS);
   });
 
-  app.get("/campaigns/:id", gate, pathParams(campaignIdParams), async (c) => {
-    const { id } = c.req.valid("param");
-    const [row, counts] = await fromDatabase(deps, (db) =>
-      Promise.all([latestCampaignResult(db, id), campaignGroupCounts(db, [id])]),
-    );
-    if (!row && counts.length === 0) throw new AppError("not_found", `No campaign "${id}"`);
-    const logged = counts.map((m) => `${m.decisions} ${escapeHtml(m.group)}`).join(" · ");
-    const back = linkTo(c, await linkScope(c, signer, c.req.path), "/campaigns");
-    const section = row
-      ? campaignSectionHtml(row.result as unknown as CampaignResult)
-      : `<h1>Campaign ${escapeHtml(id)}</h1><p>Not measured yet: run
+  app.get(
+    "/campaigns/:id",
+    gate,
+    pathParams(campaignIdParams),
+    queryParams(campaignPageQuery),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const [row, counts] = await fromDatabase(deps, (db) =>
+        Promise.all([latestCampaignResult(db, id), campaignGroupCounts(db, [id])]),
+      );
+      if (!row && counts.length === 0) throw new AppError("not_found", `No campaign "${id}"`);
+      const logged = counts.map((m) => `${m.decisions} ${escapeHtml(m.group)}`).join(" · ");
+      const back = linkTo(c, await linkScope(c, signer, c.req.path), "/campaigns");
+      const section = row
+        ? campaignSectionHtml(row.result as unknown as CampaignResult)
+        : `<h1>Campaign ${escapeHtml(id)}</h1><p>Not measured yet: run
 <code>npm run ml -- campaign report --campaign ${escapeHtml(id)} --data LOG</code>.</p>`;
-    const body = `<nav><a href="${escapeHtml(back)}">← all campaigns</a></nav>${section}
+      const body = `<nav><a href="${escapeHtml(back)}">← all campaigns</a></nav>${section}
 <p class="method">Decisions logged: ${logged || "none"}${row ? ` · reported ${escapeHtml(row.reportedAt.toISOString())}` : ""}</p>`;
-    return c.html(htmlDocument(`Campaign ${id}`, body), 200, PAGE_HEADERS);
-  });
+      return c.html(htmlDocument(`Campaign ${id}`, body), 200, PAGE_HEADERS);
+    },
+  );
 
   // Keyed by app.ts's /admin/* check, as every admin route: a second check here took a second
   // rate-limit token per request.
