@@ -49,11 +49,17 @@ function fallbackAnswer(
   const refused = wanted ? forecastFreeReasons(policy.definition.rules, wanted) : [];
   const chosen = wanted && refused.length === 0 ? wanted.id : NO_ACTION;
   // Ids match exactly: a default the request does not offer ("EMAIL-10PCT" for email-10pct) is
-  // said, not silently replaced by none.
+  // said, not silently replaced by none; so is one its rules refuse (the note named "none" as
+  // the policy's default action).
   const asked = policy.definition.default_action;
-  const absent =
-    wanted || asked === NO_ACTION ? "" : ` ("${asked}" is not among the actions offered)`;
-  const note = `fallback: forecast unavailable (${err.kind}); policy default action "${chosen}"${absent}`;
+  const why = wanted
+    ? refused.length > 0
+      ? ` ("${asked}" is refused: ${refused.join("; ")})`
+      : ""
+    : asked === NO_ACTION
+      ? ""
+      : ` ("${asked}" is not among the actions offered)`;
+  const note = `fallback: forecast unavailable (${err.kind}); policy default action "${chosen}"${why}`;
   const ids = [
     chosen,
     ...[NO_ACTION, ...body.actions.map((a) => a.id)].filter((id) => id !== chosen),

@@ -232,6 +232,10 @@ describe("decision log database unreachable", () => {
       const call = answer.ranked.find((r) => r.id === "call");
       expect(call?.eligible).toBe(false);
       expect(call?.reasons[0]).toBe("max_cost: cost 6 exceeds 1");
+      // The policy's default action is named as refused: the note said its default was "none".
+      expect(answer.ranked.find((r) => r.id === "none")?.reasons).toEqual([
+        'fallback: forecast unavailable (bad_status); policy default action "none" ("call" is refused: max_cost: cost 6 exceeds 1)',
+      ]);
     } finally {
       stub.state.mode = "ok";
       const [first] = await deps.policies.list("default");
