@@ -4,6 +4,7 @@ import { bodySizeLimit } from "@pp/shared/http/body-size-limit.ts";
 import { createServiceApp } from "@pp/shared/http/service-app.ts";
 import type { Hono } from "hono";
 import { requireApiKey } from "./auth/require-api-key.ts";
+import { DecisionsInFlight } from "./decisions/idempotent-decision.ts";
 import type { DecisionDeps } from "./deps.ts";
 import { customerPathUnlogged, registerAdminDecisionLog } from "./routes/admin-decision-log.ts";
 import { registerAdminKeys } from "./routes/admin-keys.ts";
@@ -27,8 +28,9 @@ export function createApp(deps: DecisionDeps): Hono<AppEnv> {
   app.use("/admin/customers/*", customerPathUnlogged); // first: its 401s and 413s log too
   app.use("/admin/*", admin);
   app.use("/admin/*", limit);
-  registerDecision(app, deps, decide);
-  registerDecisionBatch(app, deps, decide);
+  const inFlight = new DecisionsInFlight();
+  registerDecision(app, deps, decide, inFlight);
+  registerDecisionBatch(app, deps, decide, inFlight);
   registerAdminPolicies(app, deps);
   registerAdminKeys(app, deps);
   registerAdminDecisionLog(app, deps);

@@ -71,9 +71,9 @@ test("in flight: the same key and body share one decision; another body is a 409
     await gate;
     return { json: "{}", decisionId: "d", decided: { n: 1 }, replayed: false };
   };
-  const first = inFlight.run({ decisionId: "d", requestSha256: "h1" }, decide);
-  const same = inFlight.run({ decisionId: "d", requestSha256: "h1" }, decide);
-  expect(() => inFlight.run({ decisionId: "d", requestSha256: "h2" }, decide)).toThrow(
+  const first = inFlight.run({ keyId: "d", requestSha256: "h1" }, decide);
+  const same = inFlight.run({ keyId: "d", requestSha256: "h1" }, decide);
+  expect(() => inFlight.run({ keyId: "d", requestSha256: "h2" }, decide)).toThrow(
     expect.objectContaining({ code: "conflict" }),
   );
   release();
@@ -81,7 +81,7 @@ test("in flight: the same key and body share one decision; another body is a 409
   expect(await same).toMatchObject({ decided: null, replayed: true });
   expect(decided).toBe(1);
   // Done: the key is free again (the log, not this map, answers from now on).
-  await inFlight.run({ decisionId: "d", requestSha256: "h2" }, decide);
+  await inFlight.run({ keyId: "d", requestSha256: "h2" }, decide);
   expect(decided).toBe(2);
 });
 
@@ -293,6 +293,30 @@ for (const driver of testDrivers()) {
       expect(single.status).toBe(422);
       expect(await single.text()).toContain("was used for a POST /decision/batch request");
       expect(await rowsAbout("c-41")).toHaveLength(1);
+    });
+
+    test("one key on both routes at once: one is answered 200, the other refused, only its rows", async () => {
+      // Each route checked the log, found nothing and decided: the batch's row was written beside
+      // the single decision's (and both answered 422 when each then found the other's row).
+      for (let i = 0; i < 8; i++) {
+        const [a, b] = [`cc-${i}-a`, `cc-${i}-b`];
+        const summary = { frequency: 2, recency: 5, T: 10 };
+        const customer = { id: a, summary };
+        const batch = {
+          customers: [customer, { id: b, summary }],
+          horizon: body(a).horizon,
+          actions,
+        };
+        const [single, batched] = await Promise.all([
+          decide({ ...body(a), customer }, `cross-at-once-${i}`),
+          sendBatch({ ...batch, budget: 2 }, `cross-at-once-${i}`),
+        ]);
+        const statuses = [single.status, batched.status];
+        expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+        expect(statuses.every((s) => [200, 409, 422].includes(s))).toBe(true);
+        const rows = [(await rowsAbout(a)).length, (await rowsAbout(b)).length];
+        expect(rows).toEqual(single.status === 200 ? [1, 0] : [1, 1]);
+      }
     });
 
     test("a keyed batch: the retry gets the same bytes, no row is added, no id is kept in another's row", async () => {

@@ -65,6 +65,8 @@ export interface Idempotency {
   customers: number;
   /** The id the same key's answer has on the other decision route, and that route. */
   otherRoute: { decisionId: string; path: string };
+  /** The key's id whichever route it is sent to (the single decision's): requests in flight. */
+  keyId: string;
 }
 
 /**
@@ -165,9 +167,10 @@ export interface KeyedAnswer<T> {
 }
 
 /**
- * Keyed decisions in flight in this process: a second request with the same key and body waits
- * for the first and gets its answer instead of deciding beside it; one with the same key and
- * another body is a 409 (as the IETF draft has it) rather than a second decision under the key.
+ * Keyed decisions in flight in this process, on either route: a second request with the same key
+ * and body waits for the first and gets its answer instead of deciding beside it; one with the
+ * same key and another body (or on the other route) is a 409 (as the IETF draft has it) rather
+ * than a second decision under the key. Both routes share one (app.ts).
  */
 export class DecisionsInFlight {
   private readonly running = new Map<
@@ -176,11 +179,11 @@ export class DecisionsInFlight {
   >();
 
   run<T>(
-    idempotency: Pick<Idempotency, "decisionId" | "requestSha256">,
+    idempotency: Pick<Idempotency, "keyId" | "requestSha256">,
     decide: () => Promise<KeyedAnswer<T>>,
   ): Promise<KeyedAnswer<T>> {
-    const { decisionId, requestSha256 } = idempotency;
-    const running = this.running.get(decisionId);
+    const { keyId, requestSha256 } = idempotency;
+    const running = this.running.get(keyId);
     if (running && running.hash !== requestSha256) {
       throw new AppError(
         "conflict",
@@ -198,8 +201,8 @@ export class DecisionsInFlight {
         replayed: true,
       }));
     }
-    const answer = decide().finally(() => this.running.delete(decisionId));
-    this.running.set(decisionId, { hash: requestSha256, answer });
+    const answer = decide().finally(() => this.running.delete(keyId));
+    this.running.set(keyId, { hash: requestSha256, answer });
     return answer;
   }
 }
@@ -248,11 +251,13 @@ async function answerKeyed<T>(
 ): Promise<KeyedAnswer<T>> {
   const { idempotency } = request;
   const { decisionId } = idempotency;
-  const earlier = await replayOf(deps, idempotency);
-  if (earlier !== null) {
-    return { json: request.fromStored(earlier), decisionId, decided: null, replayed: true };
-  }
+  // The log is read once the key is held: read before, a request on the other route that
+  // finished in between was not seen, and both routes decided under one key.
   return inFlight.run(idempotency, async () => {
+    const earlier = await replayOf(deps, idempotency);
+    if (earlier !== null) {
+      return { json: request.fromStored(earlier), decisionId, decided: null, replayed: true };
+    }
     const decided = await request.decide();
     const json = JSON.stringify(decided);
     // Null: the row was not written (an erasure marker held it back): answer as decided.
@@ -278,6 +283,7 @@ export async function decideIdempotently(
       decisionId: await batchHolderId(request.caller, request.key),
       path: "/decision/batch",
     },
+    keyId: decisionId,
   };
   return answerKeyed(deps, inFlight, {
     idempotency,
@@ -331,11 +337,13 @@ export async function decideBatchIdempotently(
 ): Promise<KeyedAnswer<BatchAnswer>> {
   const { caller, key, body } = request;
   const holder = await batchHolderId(caller, key);
+  const single = await idempotentDecisionId(caller, key);
   const idempotency = {
     decisionId: holder,
     requestSha256: await requestHash(body),
     customers: body.customers.length,
-    otherRoute: { decisionId: await idempotentDecisionId(caller, key), path: "/decision" },
+    otherRoute: { decisionId: single, path: "/decision" },
+    keyId: single,
   };
   const ids = body.customers.map((c) => c.id);
   // The members' ids (a hash each, up to 10,000) only when deciding, never for a replay.

@@ -7,7 +7,7 @@ import { decisionOutcomeMetrics } from "@pp/shared/metrics/decision-outcome-metr
 import type { Hono } from "hono";
 import { type BatchAnswer, decideBatch } from "../decisions/decide-batch.ts";
 import {
-  DecisionsInFlight,
+  type DecisionsInFlight,
   decideBatchIdempotently,
   IDEMPOTENCY_HEADER,
   idempotencyKeyOf,
@@ -23,10 +23,11 @@ export function registerDecisionBatch(
   app: Hono<AppEnv>,
   deps: DecisionDeps,
   guards: DecisionGuards,
+  /** Keyed requests in flight, shared by both decision routes (one key, one decision). */
+  inFlight: DecisionsInFlight,
 ): void {
   const outcomes = decisionOutcomeMetrics(deps.metrics);
   const replays = replayCounter(deps.metrics);
-  const inFlight = new DecisionsInFlight();
   app.post(
     "/decision/batch",
     ...guards,

@@ -7,7 +7,7 @@ import { decisionOutcomeMetrics } from "@pp/shared/metrics/decision-outcome-metr
 import type { Hono, MiddlewareHandler } from "hono";
 import { type DecisionAnswer, decideOne } from "../decisions/decide-one.ts";
 import {
-  DecisionsInFlight,
+  type DecisionsInFlight,
   decideIdempotently,
   IDEMPOTENCY_HEADER,
   idempotencyKeyOf,
@@ -25,10 +25,11 @@ export function registerDecision(
   app: Hono<AppEnv>,
   deps: DecisionDeps,
   guards: DecisionGuards,
+  /** Keyed requests in flight, shared by both decision routes (one key, one decision). */
+  inFlight: DecisionsInFlight,
 ): void {
   const outcomes = decisionOutcomeMetrics(deps.metrics);
   const replays = replayCounter(deps.metrics);
-  const inFlight = new DecisionsInFlight();
   app.post("/decision", ...guards, jsonBody(decisionRequestSchema), async (c) => {
     const body = c.req.valid("json");
     const key = idempotencyKeyOf(c.req.header(IDEMPOTENCY_HEADER));
