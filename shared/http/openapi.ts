@@ -69,13 +69,25 @@ const RETRYABLE = new Set(["409", "429", "503", "504"]);
 /** The error body every 4xx/5xx answer carries (components/schemas/Error). */
 export const errorSchema = jsonSchemaOf(errorBodySchema, "output");
 
-/** A zod schema as JSON Schema (draft 2020-12, what OpenAPI 3.1 uses), without `$schema`. */
+/**
+ * A zod schema as JSON Schema (draft 2020-12, what OpenAPI 3.1 uses), without `$schema`. Input
+ * objects are closed: the services refuse an unknown field at any depth of a body or query (a
+ * 400 naming it), also where the schema checks for them itself (a policy definition's).
+ */
 export function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
-  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Record<
-    string,
-    unknown
-  >;
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: "any",
+    ...(io === "input" ? { override: closeObject } : {}),
+  }) as Record<string, unknown>;
   return rest;
+}
+
+/** An object schema with named properties and no word on others: others are refused. */
+function closeObject({ jsonSchema }: { jsonSchema: Record<string, unknown> }): void {
+  if (jsonSchema.properties !== undefined && jsonSchema.additionalProperties === undefined) {
+    jsonSchema.additionalProperties = false;
+  }
 }
 
 /** Hono's `:name` path parameters in OpenAPI's `{name}` form. */

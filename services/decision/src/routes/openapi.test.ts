@@ -163,3 +163,27 @@ test("the policy routes document uplifts' learned_from", async () => {
       expect(text(name)).toContain(`"${field}"`);
   }
 });
+
+// The route refuses an unknown field at any depth of a policy definition (a 400 naming it); the
+// document allowed them (its definition objects were open), so a client checking a body against
+// it sent `rulez` and met a 400 the document did not predict.
+test("AddPolicyRequest refuses unknown fields at any depth, as the route does", async () => {
+  const doc = await fetchDocument();
+  const compiler = ajv();
+  for (const [name, schema] of Object.entries(doc.components.schemas)) {
+    compiler.addSchema(schema, `#/components/schemas/${name}`);
+  }
+  const add = compiler.compile(doc.components.schemas.AddPolicyRequest as object);
+  const definition = { profit_model: "expected-profit", rules: [{ rule: "max_cost", value: 1 }] };
+  expect(add({ name: "cheap", definition }), JSON.stringify(add.errors)).toBe(true);
+  const uplifts = { email: { uplift: 0.2, by_p_alive: [{ min: 0, max: 0.5, uplift: 0.3 }] } };
+  expect(add({ name: "cheap", definition: { ...definition, uplifts } })).toBe(true);
+  for (const typo of [
+    { ...definition, rulez: [] },
+    { ...definition, rules: [{ rule: "max_cost", value: 1, extra: 1 }] },
+    { ...definition, uplifts: { email: { uplift: 0.2, zzz: 1 } } },
+    { ...definition, uplifts: { email: { uplift: 0.2, by_p_alive: [{ min: 0, mx: 1 }] } } },
+  ]) {
+    expect(add({ name: "cheap", definition: typo }), JSON.stringify(typo)).toBe(false);
+  }
+});
