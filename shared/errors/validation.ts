@@ -173,7 +173,10 @@ export interface JsonBodyOptions<T extends z.ZodType> {
    * return, or undefined for anything else (the schema then decides and names the errors).
    */
   fastPath?: (value: unknown) => z.output<T> | undefined;
-  /** No body at all (no Content-Type, nothing sent) reads as `{}`: every field has a default. */
+  /**
+   * No body at all reads as `{}` (every field has a default): nothing sent, with no Content-Type
+   * or a JSON one (clients that label every request; that was a 400 "body is empty").
+   */
   optional?: boolean;
 }
 
@@ -189,7 +192,8 @@ export async function readJsonBody<T extends z.ZodType>(
 ): Promise<z.output<T>> {
   const contentType = c.req.header("content-type") ?? "";
   const mediaType = contentType.split(";")[0]?.trim() ?? "";
-  if (options.optional && contentType === "" && (await bodyText(c)) === "") {
+  const labelledJson = contentType === "" || jsonMediaType.test(mediaType);
+  if (options.optional && labelledJson && (await bodyText(c)) === "") {
     return checkedBody(schema, {});
   }
   if (!jsonMediaType.test(mediaType)) {

@@ -20,6 +20,8 @@ export interface OperationSpec {
   /** Name of the body schema under components/schemas (default: derived from the path). */
   bodyName?: string;
   bodyExample?: unknown;
+  /** The body may be left out (every field has a default). */
+  bodyOptional?: boolean;
   params?: z.ZodObject;
   query?: z.ZodObject;
   /** Request headers the route reads (e.g. Idempotency-Key), by name. */
@@ -126,7 +128,7 @@ function operationOf(op: OperationSpec, schemas: Record<string, unknown>) {
     const name = schemaNameOf(op);
     schemas[name] = jsonSchemaOf(op.body, "input");
     requestBody = {
-      required: true,
+      required: !op.bodyOptional,
       content: {
         "application/json": {
           schema: { $ref: `#/components/schemas/${name}` },

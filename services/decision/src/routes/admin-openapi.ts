@@ -133,6 +133,7 @@ export const adminOperations: OperationSpec[] = [
       "The old key keeps working for `grace_hours` (default 24), then expires (401 saying so). A key is rotated once: rotating it again (also at the same time) is a 409; rotate its successor. The body may be omitted.",
     params: keyIdParams,
     body: rotateKeySchema,
+    bodyOptional: true,
     bodyName: "RotateKeyRequest",
     responses: {
       "201": "The new key (shown once) and when the old one expires",
