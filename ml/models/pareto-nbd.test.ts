@@ -263,3 +263,40 @@ test("paretoNbdAliveAndPurchase equals P(alive) and P(purchase) bit for bit", ()
   }
   expect(checked).toBe(60);
 });
+
+/**
+ * P(alive at T) · ∫_0^t (r+x)/(alpha+T)·(1 + y/(alpha+T))^−(r+x+1)·(1 + y/(beta+T))^−s dy: the
+ * first purchase after T comes before dropout and within t (composite Simpson, fine enough for
+ * 1e-11).
+ */
+function purchaseByQuadrature(p: ParetoNbdParams, t: number, x: number, tx: number, T: number) {
+  const { r, alpha, s, beta } = p;
+  const f = (y: number) =>
+    ((r + x) / (alpha + T)) *
+    Math.exp(-(r + x + 1) * Math.log1p(y / (alpha + T)) - s * Math.log1p(y / (beta + T)));
+  const n = 200_000;
+  const h = t / n;
+  let sum = f(0) + f(t);
+  for (let i = 1; i < n; i++) sum += (i % 2 === 1 ? 4 : 2) * f(i * h);
+  return paretoNbdProbabilityAlive(p, x, tx, T) * ((sum * h) / 3);
+}
+
+test("P(purchase) keeps its relative precision for lapsed customers (P(alive) from 1e-12 to 1e-180)", () => {
+  // A heavy buyer long gone: 1 − L(T+t)/L(T) subtracted two likelihoods equal to 1e-16 and
+  // answered −0 (or rounding noise) where the answer is P(alive)·P(purchase | alive) > 0.
+  for (const params of PARAM_SETS) {
+    for (const [x, tx, T, t] of [
+      [40, 5, 78, 39],
+      [200, 10, 78, 39],
+      [100, 2, 300, 52],
+      [20, 1, 40, 10],
+      [2, 10, 30, 39], // an ordinary customer: the same value as before
+    ] as const) {
+      const want = purchaseByQuadrature(params, t, x, tx, T);
+      const got = paretoNbdProbabilityOfPurchase(params, t, x, tx, T);
+      expect(want).toBeGreaterThan(0);
+      expect(Math.abs(got - want) / want).toBeLessThan(1e-9);
+      expect(paretoNbdAliveAndPurchase(params, t, x, tx, T).pPurchase).toBe(got);
+    }
+  }
+});

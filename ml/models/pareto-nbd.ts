@@ -40,7 +40,8 @@ const NAMES = ["r", "alpha", "s", "beta"] as const;
  * The two parts of a customer's log-likelihood besides the constant
  * lnΓ(r+x) − lnΓ(r) + r ln alpha + s ln beta: `alive` (alive at T) and `died` (died in (t_x, T]).
  * died = ln s − ln(r+s+x) + ln A0 with A0 = F1/(m+t_x)^(r+s+x) − F2/(m+T)^(r+s+x),
- * F = 2F1(r+s+x, s+1 or r+x; r+s+x+1; |alpha−beta|/(m+·)), m = max(alpha, beta).
+ * F = 2F1(r+s+x, s+1 or r+x; r+s+x+1; |alpha−beta|/(m+·)), m = max(alpha, beta). `f1` and `f2`
+ * are F1 and F2 (NaN when not summed), for a caller whose next interval starts at t_x or at T.
  */
 function logLikelihoodParts(
   params: ParetoNbdParams,
@@ -49,7 +50,7 @@ function logLikelihoodParts(
   T: number,
   /** F1 (it depends on t_x, not T) when already known for this customer. */
   knownF1?: number,
-): { alive: number; died: number; f1: number } {
+): { alive: number; died: number; f1: number; f2: number } {
   const { r, alpha, s, beta } = params;
   const alive = -(r + x) * Math.log(alpha + T) - s * Math.log(beta + T);
   const rsx = r + s + x;
@@ -58,6 +59,7 @@ function logLikelihoodParts(
   const second = alpha >= beta ? s + 1 : r + x;
   let logA0: number;
   let f1 = Number.NaN;
+  let f2 = Number.NaN;
   if (tx >= T) {
     logA0 = Number.NEGATIVE_INFINITY;
   } else if (d === 0) {
@@ -70,7 +72,7 @@ function logLikelihoodParts(
     const series = seriesIsLong(second, z1)
       ? null
       : logA0BySeries(rsx, second, m + tx, m + T, d, knownF1);
-    if (series) ({ logA0, f1 } = series);
+    if (series) ({ logA0, f1, f2 } = series);
     else logA0 = Math.log(rsx) + logDeathIntegral(params, x, tx, T);
     // −∞ is a value (an interval too short to die in); NaN or +∞ is not.
     if (Number.isNaN(logA0) || logA0 === Number.POSITIVE_INFINITY) {
@@ -80,7 +82,7 @@ function logLikelihoodParts(
       );
     }
   }
-  return { alive, died: Math.log(s) - Math.log(rsx) + logA0, f1 };
+  return { alive, died: Math.log(s) - Math.log(rsx) + logA0, f1, f2 };
 }
 
 /**
@@ -94,13 +96,13 @@ function logA0BySeries(
   u2: number,
   d: number,
   knownF1: number | undefined,
-): { logA0: number; f1: number } | null {
+): { logA0: number; f1: number; f2: number } | null {
   try {
     const f1 = knownF1 ?? hyp2f1(rsx, second, rsx + 1, d / u1);
     const f2 = hyp2f1(rsx, second, rsx + 1, d / u2);
     const l1 = Math.log(f1) - rsx * Math.log(u1);
     const l2 = Math.log(f2) - rsx * Math.log(u2);
-    return { logA0: l1 > l2 ? logSubExp(l1, l2) : Number.NEGATIVE_INFINITY, f1 };
+    return { logA0: l1 > l2 ? logSubExp(l1, l2) : Number.NEGATIVE_INFINITY, f1, f2 };
   } catch (e) {
     if (e instanceof Hyp2f1ConvergenceError) return null;
     throw e;
@@ -557,6 +559,7 @@ export function paretoNbdExpectedPurchasesNewCustomer(params: ParetoNbdParams, t
  * P(at least one purchase in (T, T+t] | x, t_x, T) = 1 − L(x, t_x, T+t)/L(x, t_x, T): the history
  * extended by a purchase-free window, over the history (the likelihood of "no purchase in
  * (T, T+t]" given what was seen), which integrates over the joint posterior of λ and μ exactly.
+ * Computed as P(alive) · P(purchase | alive at T), the same value (purchaseIfAlive).
  */
 export function paretoNbdProbabilityOfPurchase(
   params: ParetoNbdParams,
@@ -565,22 +568,12 @@ export function paretoNbdProbabilityOfPurchase(
   tx: number,
   T: number,
 ): number {
-  assertHorizon(t);
-  assertPositiveParams(params, NAMES);
-  assertCustomer(x, tx, T);
-  if (t === 0) return 0;
-  const now = logLikelihoodParts(params, x, tx, T);
-  if (isShortWindow(params, t, x, T)) {
-    const pAlive = 1 / (1 + Math.exp(now.died - now.alive));
-    return pAlive * paretoNbdPurchaseIfAliveInShortWindow(params, t, x, T);
-  }
-  const later = logLikelihoodParts(params, x, tx, T + t);
-  return -Math.expm1(logAddExp(later.alive, later.died) - logAddExp(now.alive, now.died));
+  return paretoNbdAliveAndPurchase(params, t, x, tx, T).pPurchase;
 }
 
 /**
  * P(alive) and P(purchase in (T, T+t]) together, equal to the two functions above: they share the
- * likelihood at T and its 2F1 at t_x, so three 2F1 series are summed instead of six.
+ * likelihood at T, whose 2F1 at T starts the window's, so three 2F1 series are summed, not six.
  */
 export function paretoNbdAliveAndPurchase(
   params: ParetoNbdParams,
@@ -595,15 +588,27 @@ export function paretoNbdAliveAndPurchase(
   const now = logLikelihoodParts(params, x, tx, T);
   const pAlive = 1 / (1 + Math.exp(now.died - now.alive));
   if (t === 0) return { pAlive, pPurchase: 0 };
-  // A short window: the likelihood ratio would cancel (pareto-nbd-short-window.ts).
-  if (isShortWindow(params, t, x, T)) {
-    return { pAlive, pPurchase: pAlive * paretoNbdPurchaseIfAliveInShortWindow(params, t, x, T) };
-  }
-  const later = logLikelihoodParts(params, x, tx, T + t, Number.isNaN(now.f1) ? undefined : now.f1);
-  const pPurchase = -Math.expm1(
-    logAddExp(later.alive, later.died) - logAddExp(now.alive, now.died),
-  );
-  return { pAlive, pPurchase };
+  return { pAlive, pPurchase: pAlive * purchaseIfAlive(params, t, x, T, now) };
+}
+
+/**
+ * P(a purchase in (T, T+t] | alive at T) = 1 − (A(T+t) + D(T, T+t))/A(T): of the likelihood's
+ * alive-at-T part A, what is left once the window holds no purchase (alive through it, or died
+ * in it). Not 1 − L(T+t)/L(T), which subtracts two likelihoods equal to rounding for a lapsed
+ * customer (P(alive) 1e-16 answered 0): multiplied by P(alive) it keeps its relative precision.
+ * A short window subtracts nearly equal terms here too (pareto-nbd-short-window.ts).
+ */
+function purchaseIfAlive(
+  params: ParetoNbdParams,
+  t: number,
+  x: number,
+  T: number,
+  now: { alive: number; f2: number },
+): number {
+  if (isShortWindow(params, t, x, T)) return paretoNbdPurchaseIfAliveInShortWindow(params, t, x, T);
+  // The window's dropout term starts at T, where the likelihood's 2F1 was summed (F2).
+  const window = logLikelihoodParts(params, x, T, T + t, Number.isNaN(now.f2) ? undefined : now.f2);
+  return -Math.expm1(logAddExp(window.alive, window.died) - now.alive);
 }
 
 export function paretoNbdExpectedPurchasesBatch(
