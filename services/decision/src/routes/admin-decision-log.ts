@@ -133,18 +133,20 @@ export function registerAdminDecisionLog(app: Hono<AppEnv>, deps: DecisionDeps):
       const { id } = c.req.valid("param");
       const { limit, before, before_id } = c.req.valid("query");
       const repository = await log();
-      const decisions = await repository.findByCustomer(id, {
-        limit,
+      // One more than the page: a next page is named only when it holds a decision.
+      const found = await repository.findByCustomer(id, {
+        limit: limit + 1,
         ...(before ? { before: new Date(before) } : {}),
         ...(before_id ? { beforeId: before_id } : {}),
       });
+      const decisions = found.slice(0, limit);
       const last = decisions.at(-1);
       const answer: z.infer<typeof customerDecisionsSchema> = {
         customer_id: id,
         decisions: decisions.map(decisionView),
         // The query of the next page (null: this page is the last).
         next_page:
-          decisions.length === limit && last
+          found.length > limit && last
             ? { before: last.decidedAt.toISOString(), before_id: last.decisionId }
             : null,
         dead_letters: (await repository.deadLettersOfCustomer(id)).map(parkedView),

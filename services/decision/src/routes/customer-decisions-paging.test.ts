@@ -72,3 +72,15 @@ test("paging lists every decision once, newest first, when times have microsecon
   const times = seen.map((d) => d.decided_at);
   expect(times).toEqual([...times].sort().reverse());
 });
+
+test("a full last page says it is the last: 12 decisions at 3 a page are 4 pages, not 4 and an empty one", async () => {
+  const sizes: number[] = [];
+  let query = "";
+  for (let pages = 0; pages < 10; pages++) {
+    const page = await listPage(query);
+    sizes.push(page.decisions.length);
+    if (!page.next_page) break;
+    query = `&${new URLSearchParams(page.next_page)}`;
+  }
+  expect(sizes).toEqual([3, 3, 3, 3]);
+});
