@@ -58,6 +58,9 @@ const KINDS = [
   {
     column: STATUS_COLUMN,
     where: `regexp_matches(value, ${sqlString(NOT_A_SALE)}) AND NOT regexp_matches(value, ${sqlString(PARTIAL)})`,
+    // A refund row written negative (WooCommerce's) is read as a return already: dropping it, as
+    // the warning would say, left its order in as a full purchase.
+    positiveOnly: true,
   },
   {
     column: EVENT_COLUMN,
