@@ -284,6 +284,15 @@ export const DataQualitySchema = z.object({
         dropped: z.array(z.string()).optional(),
         /** Of the values, returns written positive: --return-rows nets them. */
         returns: z.array(z.string()).optional(),
+        /** Of the values, refunds whose rows repeat a sale of their customer (order or amount). */
+        beside_sales: z
+          .object({
+            values: z.array(z.string()),
+            rows: z.number().int(),
+            of: z.number().int(),
+            by: z.enum(["order", "amount"]),
+          })
+          .optional(),
       }),
     )
     .optional(),

@@ -7,7 +7,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { InputError } from "./input-error.ts";
 import type { LogInput } from "./log-input.ts";
-import { sampleValues, shellArgument } from "./sample-values.ts";
+import { SAMPLE_ROWS, sampleValues, shellArgument } from "./sample-values.ts";
 import { columnText, sqlString } from "./sql-text.ts";
 
 /**
@@ -91,6 +91,19 @@ export interface NotSales {
   dropped?: string[];
   /** Of `values`, those of a kind that takes a sale back (a return): what --return-rows nets. */
   returns?: string[];
+  /**
+   * Of a status column's `values` that take a sale back, those whose rows mostly repeat a sale of
+   * their customer (the same order, else the same amount): refunds written beside their sale.
+   */
+  beside_sales?: BesideSales;
+}
+
+export interface BesideSales {
+  values: string[];
+  /** Their rows (written positive) that repeat a sale, of all their rows in the sample. */
+  rows: number;
+  of: number;
+  by: "order" | "amount";
 }
 
 /** Per status column without a filter on it: its values that say no sale, when it holds any. */
@@ -124,7 +137,11 @@ export async function notSales(
     if (values.length === 0) continue;
     values.sort((a, b) => b.rows - a.rows || (a.value < b.value ? -1 : 1));
     const listed = values.slice(0, LISTED);
+    const beside = STATUS_COLUMN.test(column.trim())
+      ? await refundsBesideSales(connection, peek, column, listed, input.columns)
+      : null;
     const also = {
+      ...(beside ? { beside_sales: beside } : {}),
       ...(dropped.length > 0 ? { dropped } : {}),
       ...(returns.length > 0
         ? { returns: returns.filter((r) => listed.some((v) => v.value === r)) }
@@ -155,6 +172,49 @@ async function sampleKind(
     throw eventLogError({ column, sampled_rows: odd.sampled, values: odd.values }, others.values);
   }
   return odd;
+}
+
+/** Status values of a kind that takes a sale back, which may be a refund's own row. */
+const TAKES_BACK_JS = /return|refund|cancel|void|chargeback|credit[ _-]?note/i;
+
+/**
+ * The status values that take a sale back whose rows, written positive, mostly repeat a sale of
+ * their customer: the same order (--order-col), else the same amount (as a number where it is
+ * one). Such a row is a refund written beside its sale, which --drop-rows would leave in.
+ */
+async function refundsBesideSales(
+  connection: DuckDBConnection,
+  peek: string,
+  column: string,
+  listed: NotSales["values"],
+  columns: LogInput["columns"],
+): Promise<BesideSales | null> {
+  const values = listed.map((v) => v.value).filter((v) => TAKES_BACK_JS.test(v));
+  const number = (c: string) =>
+    `coalesce(CAST(TRY_CAST(${columnText(c)} AS DOUBLE) AS VARCHAR), ${columnText(c)})`;
+  const by = columns.order ? "order" : "amount";
+  const parts = columns.order
+    ? [columnText(columns.order)]
+    : [columns.amount, columns.quantity, columns.price].flatMap((c) => (c ? [number(c)] : []));
+  if (values.length === 0 || parts.length === 0) return null;
+  const reader = await connection.runAndReadAll(
+    `WITH s AS (SELECT ${columnText(columns.customerId)} AS cust, concat_ws('|', ${parts.join(", ")}) AS k,
+       ${columnText(column)} AS st, coalesce(${notNegative(columns)}, false) AS pos
+       FROM ${peek} LIMIT ${SAMPLE_ROWS})
+     SELECT r.st AS value, count(*) AS n, count(*) FILTER (WHERE EXISTS (SELECT 1 FROM s AS sale
+       WHERE sale.cust = r.cust AND sale.k = r.k
+         AND NOT coalesce(regexp_matches(sale.st, ${sqlString(NOT_A_SALE)}), false))) AS beside
+     FROM s AS r WHERE r.pos AND list_contains([${values.map(sqlString).join(", ")}], r.st)
+     GROUP BY r.st ORDER BY r.st`,
+  );
+  const counts = reader.getRowObjectsJS() as Array<{ value: string; n: bigint; beside: bigint }>;
+  // Each value by its own rows: a "voided" order beside refunds of sales is still no sale.
+  const mostly = counts.filter((c) => 2 * Number(c.beside) > Number(c.n));
+  if (mostly.length === 0) return null;
+  const sum = (f: (c: (typeof counts)[number]) => bigint) =>
+    mostly.reduce((total, c) => total + Number(f(c)), 0);
+  const besideValues = values.filter((v) => mostly.some((c) => c.value === v));
+  return { values: besideValues, rows: sum((c) => c.beside), of: sum((c) => c.n), by };
 }
 
 /** SQL on a row: its amount (or quantity) is not written negative. */
@@ -212,6 +272,7 @@ function notSalesHint(s: NotSales): string {
   const dropOf = (values: string[]) =>
     `--drop-rows ${shellArgument(`${s.column}=${[...(s.dropped ?? []), ...values].join(",")}`)}`;
   const all = s.values.map((v) => v.value);
+  if (s.beside_sales) return besideSalesHint(s, s.beside_sales, dropOf, all);
   const returns = s.returns ?? [];
   if (returns.length === 0) return `pass ${dropOf(all)} if they are not sales`;
   const net = `pass --return-rows ${shellArgument(`${s.column}=${returns.join(",")}`)} to subtract them from spend as returns`;
@@ -219,4 +280,25 @@ function notSalesHint(s: NotSales): string {
   return others.length > 0
     ? `${net}, and ${dropOf(others)} if those others are not sales`
     : `${net}, or ${dropOf(returns)} to leave them out`;
+}
+
+/** Refund rows beside their sale: --return-rows nets them; --drop-rows is for orders never sold. */
+function besideSalesHint(
+  s: NotSales,
+  beside: BesideSales,
+  dropOf: (values: string[]) => string,
+  all: string[],
+): string {
+  const one = beside.values.length === 1;
+  const others = all.filter((v) => !beside.values.includes(v));
+  const orderHint =
+    beside.by === "order" ? "" : " (with --order-col naming the order id, each from its own order)";
+  return (
+    `${beside.values.join(", ")} ${one ? "repeats" : "repeat"} a sale of ${one ? "its" : "their"} ` +
+    `customer (the same ${beside.by}) on ${beside.rows} of ${beside.of} rows: if these are refunds ` +
+    `written beside their sale, pass --return-rows ${shellArgument(`${s.column}=${beside.values.join(",")}`)} ` +
+    `to subtract them from spend${orderHint}` +
+    (others.length > 0 ? `, and ${dropOf(others)} if those others are not sales` : "") +
+    `; if they are orders that were no sale, pass ${dropOf(all)}`
+  );
 }
