@@ -30,3 +30,13 @@ test("a name the shell would split or expand is quoted", () => {
   expect(optionWithColumn("--date-col", "it's $x")).toBe("--date-col 'it'\\''s $x'");
   expect(optionWithColumn("--date-col", "Date.Time-1")).toBe("--date-col Date.Time-1");
 });
+
+// Shopify's and Rails' exports name their times "Created at", "created_at", "createdAt": the
+// date hint said `--date-col <column>` beside them.
+test("date columns named like Rails' timestamps (…_at, … at, …At) are suggested", () => {
+  const shopify = ["Name", "Email", "Created at", "Currency", "Total", "Financial Status"];
+  expect(suggestedColumns("date", "date", shopify)).toEqual(["Created at"]);
+  expect(suggestedColumns("date", "date", ["id", "created_at"])).toEqual(["created_at"]);
+  expect(suggestedColumns("date", "date", ["id", "createdAt"])).toEqual(["createdAt"]);
+  expect(suggestedColumns("date", "date", ["format", "flat", "Chat", "seat"])).toEqual([]);
+});

@@ -25,11 +25,17 @@ const folded = (name: string) => name.toLowerCase().replace(/[\s_\-.]+/g, "");
 // Words a role's column is usually named with, in exports seen in practice.
 const ROLE_WORDS: Partial<Record<keyof LogColumns, RegExp>> = {
   customerId: /cust|client|user|member|household|visitor|buyer|shopper|account|email|kunde/i,
-  date: /date|time|^dt$|_dt$|dt_|day|stamp|datum/i,
+  // Rails' and Shopify's "created_at", "Created at"; camelCase "createdAt" is ROLE_CASED_WORDS'.
+  date: /date|time|^dt$|_dt$|dt_|day|stamp|datum|[\s_.-]at$/i,
   amount: /amount|total|revenue|sales|spend|paid|value|betrag|umsatz/i,
   quantity: /qty|quantity|units|count|menge|anzahl/i,
   price: /price|unit|preis/i,
   order: /order|invoice|basket|receipt|transaction|ticket|bestell|rechnung/i,
+};
+
+// Words that need their case to be told from others: "createdAt", not "format".
+const ROLE_CASED_WORDS: Partial<Record<keyof LogColumns, RegExp>> = {
+  date: /[a-z]At$/,
 };
 
 // Names that hold a role's word but are something else: a date's parts and durations
@@ -49,9 +55,9 @@ export function suggestedColumns(
 ): string[] {
   const same = available.filter((c) => folded(c) === folded(name));
   if (same.length > 0) return same;
-  const words = ROLE_WORDS[role];
+  const words = [ROLE_WORDS[role], ROLE_CASED_WORDS[role]];
   const not = NOT_ROLE_WORDS[role];
-  const likely = (c: string) => words?.test(c) === true && not?.test(c) !== true;
+  const likely = (c: string) => words.some((w) => w?.test(c)) && not?.test(c) !== true;
   return available.filter(likely).slice(0, 3);
 }
 
