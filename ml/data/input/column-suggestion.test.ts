@@ -1,5 +1,10 @@
 import { expect, test } from "bun:test";
-import { optionWithColumn, suggestedAmount, suggestedColumns } from "./column-suggestion.ts";
+import {
+  columnHint,
+  optionWithColumn,
+  suggestedAmount,
+  suggestedColumns,
+} from "./column-suggestion.ts";
 
 const taFeng = ["TRANSACTION_DT", "CUSTOMER_ID", "AGE_GROUP", "PIN_CODE", "AMOUNT", "SALES_PRICE"];
 
@@ -39,4 +44,13 @@ test("date columns named like Rails' timestamps (…_at, … at, …At) are sugg
   expect(suggestedColumns("date", "date", ["id", "created_at"])).toEqual(["created_at"]);
   expect(suggestedColumns("date", "date", ["id", "createdAt"])).toEqual(["createdAt"]);
   expect(suggestedColumns("date", "date", ["format", "flat", "Chat", "seat"])).toEqual([]);
+});
+
+// Olist's orders file holds no amount (the payments are in another file): the hint named only
+// `--amount-col <column>`, and not the option that reads a log without amounts.
+test("with no column like an amount, the hint names --amount-col none too", () => {
+  const olist = ["order_id", "customer_id", "order_status", "order_purchase_timestamp"];
+  expect(columnHint([["amount", "amount"]], olist)).toBe(
+    "pass --amount-col <column> (or --amount-col none for a log without amounts) with names from those columns",
+  );
 });

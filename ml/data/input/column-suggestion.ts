@@ -99,7 +99,10 @@ export function columnHint(
     const placeholder = ["keepBy", "dropBy", "returnBy"].includes(role)
       ? "<column>=<values>"
       : "<column>";
-    return likely.length > 0 ? likely.join(" or ") : `${option} ${placeholder}`;
+    if (likely.length > 0) return likely.join(" or ");
+    // An orders file whose amounts are in another file (Olist's payments) reads without them.
+    const none = role === "amount" ? ` (or ${option} none for a log without amounts)` : "";
+    return `${option} ${placeholder}${none}`;
   });
   return guessed
     ? `pass ${parts.join(", ")} (guessed from the names: check them against your data)`
