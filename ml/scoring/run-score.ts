@@ -13,7 +13,12 @@ import { BUNDLE_FILES } from "../bundle/model-bundle.ts";
 import type { BadRowPolicy } from "../data/bad-rows.ts";
 import { dataQualityLines } from "../data/input/data-quality.ts";
 import type { LogColumns, LogFormat } from "../data/input/log-input.ts";
-import { isoDateToDay, logEndGap } from "../data/transaction-log.ts";
+import {
+  dayToIsoDate,
+  isoDateToDay,
+  logEndGap,
+  purchaseDayRange,
+} from "../data/transaction-log.ts";
 import { forecastBatch } from "../forecasting/forecast-batch.ts";
 import { type Horizon, horizonInModelUnits } from "../forecasting/horizon.ts";
 import { intervalParamsFromManifest } from "../forecasting/interval-params.ts";
@@ -288,6 +293,17 @@ export function staleLogNote(lastPurchase: string, asOf: string): string | null 
   );
 }
 
+/**
+ * An --as-of before the log's first purchase scores nobody: refused as train refuses it (score
+ * wrote an empty file and exited 0, so a mistyped year shipped no scores without a word).
+ */
+function failBeforeFirstPurchase(firstPurchase: string, asOf: string): void {
+  if (asOf >= firstPurchase) return;
+  throw new RangeError(
+    `--as-of ${asOf}: no customer of the log purchased by then (its first purchase is ${firstPurchase})`,
+  );
+}
+
 /** How far past the GBDT's trained horizon its figures are carried before the note below. */
 export const GBDT_STRETCH_NOTE_RATIO = 10;
 
@@ -359,6 +375,7 @@ async function pagesOf(
     for (const line of dataQualityLines(quality)) print(line);
     const last = lastDateOf(log);
     const asOf = options.asOf ?? last;
+    failBeforeFirstPurchase(dayToIsoDate(purchaseDayRange(log).first), asOf);
     const gap = staleLogNote(last, asOf);
     if (gap) print(gap);
     const pages = [...logPages(log, model, asOf, pageSize, shard)];

@@ -3,6 +3,7 @@
 // aborted PostgreSQL or Parquet run leaves the previous result untouched, and bad options are named.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -697,6 +698,33 @@ test("ml score --data prints the data's account and warnings as train does", asy
   expect(warnings.join("\n")).toContain("differ from another only in leading zeros");
   expect(warnings.join("\n")).toContain('column "currency" holds 3 currencies');
   expect(warnings.join("\n")).toContain('column "status" holds refunded (1 row)');
+}, 120_000);
+
+// Train refuses an --as-of before anybody's first purchase; score wrote an empty file and exited
+// 0 ("wrote 0 rows"), so a nightly job with a mistyped year shipped no scores without a word.
+test("ml score --data with --as-of before the log's first purchase is refused, naming that date", async () => {
+  const log = join(dir, "early.csv");
+  await writeFile(
+    log,
+    "customer_id,date,amount\na,1998-01-02,10\na,1998-02-03,12\nb,1998-01-05,8\n",
+  );
+  const out = join(dir, "early-scores.csv");
+  const run = await cli([
+    "score",
+    "--model",
+    "demo",
+    "--as-of",
+    "1997-06-30",
+    "--data",
+    log,
+    "--out",
+    out,
+  ]);
+  expect(run.code).toBe(2);
+  expect(run.stderr).toContain(
+    "error: --as-of 1997-06-30: no customer of the log purchased by then (its first purchase is 1998-01-02)",
+  );
+  expect(existsSync(out)).toBe(false);
 }, 120_000);
 
 test("a note when --as-of is over a week past the log's last purchase, none within it", () => {
