@@ -318,3 +318,36 @@ test("refunds written beside their sale are named with the --return-rows that ne
   );
   expect(once.quality.not_sales?.[0]?.beside_sales).toBeUndefined();
 });
+
+// Shopify's API orders (and shop exports after it) flag test orders `test: true`; Stripe's
+// objects say `livemode: false`. They were read as purchases without a word (a probe's export:
+// 30 test orders of one "customer").
+test("test orders flagged by a test column, or livemode false, are named with the --drop-rows to pass", async () => {
+  const flags: Array<[string, string]> = [
+    ["Test", "true"],
+    ["test", "TRUE"],
+    ["is_test", "1"],
+    ["livemode", "false"],
+  ];
+  for (const [column, value] of flags) {
+    const live = column === "livemode" ? "true" : "false";
+    const text = [
+      `customer_id,date,amount,${column}`,
+      `a,2023-01-02,10,${live}`,
+      `t,2023-01-03,1,${value}`,
+      `t,2023-01-04,1,${value}`,
+      `b,2023-01-05,15,${live}`,
+    ].join("\n");
+    const { quality } = await read(file(text));
+    expect({ column, not_sales: quality.not_sales }).toEqual({
+      column,
+      not_sales: [{ column, sampled_rows: 4, values: [{ value, rows: 2 }] }],
+    });
+    expect(dataQualityLines(quality).join("\n")).toContain(
+      `pass --drop-rows ${column}=${value} if they are not sales`,
+    );
+  }
+  // A column of other flags, or all false, says nothing.
+  const plain = "customer_id,date,amount,test,testimonial\na,2023-01-02,10,false,yes\n";
+  expect((await read(file(plain))).quality.not_sales).toBeUndefined();
+});

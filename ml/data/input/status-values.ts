@@ -3,7 +3,7 @@
 // an event column; read as they are, they count as purchases. When a column named so holds such
 // values in the first rows, and no filter is on it, the read names them and the --drop-rows; an
 // event column where browsing is most of the rows stops the read (a warning there was easy to miss,
-// and a model of views is no model of purchases).
+// and a model of views is no model of purchases). Test orders (a test flag) are named the same way.
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { InputError } from "./input-error.ts";
 import type { LogInput } from "./log-input.ts";
@@ -53,6 +53,13 @@ const TAKES_BACK = "(?i)(return|refund|cancel|void|chargeback|credit[ _-]?note)"
 /** Text of a number written negative: -5, (5), 5-, −5. */
 const NEGATIVE_TEXT = "^\\s*[-(\u2212]|-\\s*$";
 
+/** Shopify's API `test` (and exports after it: Test, is_test, test_order): true on a test order. */
+const TEST_COLUMN = /^(is[ _]?)?test([ _]?order)?$/i;
+const TRUE_TEXT = "(?i)^(true|t|yes|y|1)$";
+/** Stripe's `livemode`: false on an object made with a test key. */
+const LIVEMODE_COLUMN = /^live[ _]?mode$/i;
+const FALSE_TEXT = "(?i)^(false|f|no|n|0)$";
+
 /** Which columns are looked at, and which of their values say no sale. */
 const KINDS = [
   {
@@ -68,6 +75,8 @@ const KINDS = [
     stopWhenMost: true,
   },
   { column: TYPE_COLUMN, where: `regexp_matches(value, ${sqlString(NOT_A_PAYMENT)})` },
+  { column: TEST_COLUMN, where: `regexp_matches(value, ${sqlString(TRUE_TEXT)})` },
+  { column: LIVEMODE_COLUMN, where: `regexp_matches(value, ${sqlString(FALSE_TEXT)})` },
   {
     column: KIND_COLUMN,
     where: `regexp_matches(value, ${sqlString(TAKES_BACK)})`,
