@@ -90,10 +90,13 @@ export const TIMESTAMP =
 
 export const transactionTime = z
   .string()
+  // Each check stops the others: a time in another layout (03/01/2023) compared as ISO text was
+  // also called a placeholder date, or a future one.
   .regex(TIMESTAMP, {
     error: "must be a date YYYY-MM-DD or a timestamp YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]",
+    abort: true,
   })
-  .refine(isCalendarDate, { error: "is not a valid calendar date" })
+  .refine(isCalendarDate, { error: "is not a valid calendar date", abort: true })
   // A purchase cannot be in the future: 2091 for 2019 is a typo, and taken as the as-of date it
   // would summarise the customer 70 years on.
   .refine((s) => s.slice(0, 10) <= latestPurchaseDate(), {
