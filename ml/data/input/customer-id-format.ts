@@ -8,8 +8,12 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { InputError } from "./input-error.ts";
 import { columnText, sqlIdentifier, sqlString } from "./sql-text.ts";
 
-/** A whole number written with a zero fraction: 17850.0, -3.00. */
-const FLOAT_WRITTEN = "^(-?[0-9]+)\\.0+$";
+/**
+ * A whole number written with a zero fraction: 17850.0, -3.00, and with a decimal comma 17850,0
+ * or 17850,00 (pandas' decimal="," and a German spreadsheet); a comma before three digits is a
+ * thousands grouping (12,000), not a fraction.
+ */
+const FLOAT_WRITTEN = "^(-?[0-9]+)(\\.0+|,00?)$";
 const FLOAT_WRITTEN_ID = new RegExp(FLOAT_WRITTEN);
 
 /**
@@ -330,7 +334,7 @@ export function mixedFloatIds(connection: DuckDBConnection): Promise<IdVariants 
   return idVariants(
     connection,
     wholeNumberSql("customer_id"),
-    `customer_id LIKE '%.0%' AND regexp_full_match(customer_id, ${sqlString(FLOAT_WRITTEN)})`,
+    `(customer_id LIKE '%.0%' OR customer_id LIKE '%,0%') AND regexp_full_match(customer_id, ${sqlString(FLOAT_WRITTEN)})`,
     "lines",
   );
 }
