@@ -104,3 +104,34 @@ test("Square's Money amounts (total_money.amount) are refused without --amount-u
     "C 2020-01-07 1500",
   ]);
 });
+
+// Rails' money-rails and many shop databases keep amounts as integer cents in a column named so
+// (total_cents, amount_in_cents, priceCents): read as written, every spend was 100 times too
+// large, and nothing was said. The name is the contract, as Stripe's object column is.
+test("an amount column named in cents (total_cents, amount_in_cents, priceCents) is refused; minor reads it", async () => {
+  for (const name of ["total_cents", "amount_in_cents", "priceCents", "Amount (cents)"]) {
+    const csv = file(
+      `customer_id,date,"${name}"\na,2022-01-20,2672\nb,2022-01-21,1500\na,2022-02-03,999\n`,
+    );
+    const cents = { customerId: "customer_id", date: "date", amount: name };
+    const error = await failure(read(csv, { columns: cents }));
+    expect(error?.message).toContain(
+      `column "${name}" holds amounts in cents (its name says so), written in the currency's smallest unit: 2672 is 26.72`,
+    );
+    const minor = await read(csv, { columns: cents, amountUnit: "minor" });
+    expect(purchaseDays(minor.log)).toEqual([
+      "a 2022-01-20 26.72",
+      "a 2022-02-03 9.99",
+      "b 2022-01-21 15",
+    ]);
+  }
+  // Decimal amounts in such a column, or a name that only holds the word, are read as written.
+  const decimals = file("customer_id,date,total_cents\na,2022-01-20,26.72\n");
+  const cols = { customerId: "customer_id", date: "date", amount: "total_cents" };
+  expect(purchaseDays((await read(decimals, { columns: cols })).log)).toEqual([
+    "a 2022-01-20 26.72",
+  ]);
+  const other = file("customer_id,date,centsless\na,2022-01-20,2672\n");
+  const named = { customerId: "customer_id", date: "date", amount: "centsless" };
+  expect(purchaseDays((await read(other, { columns: named })).log)).toEqual(["a 2022-01-20 2672"]);
+});

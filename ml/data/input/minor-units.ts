@@ -1,7 +1,8 @@
 // Stripe's API (and its JSON exports) writes amounts in the currency's smallest unit: `"amount":
 // 5000` is 50.00 USD but 5,000 JPY. Read as written, every spend was 100 times too large, and
 // every forecast of spend and value with it. Such records are refused unless --amount-unit says
-// how to read them; `minor` divides each amount by its currency's unit.
+// how to read them; `minor` divides each amount by its currency's unit. So is an amount column
+// named in cents (total_cents), a shop database's integer minor units.
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { InputError } from "./input-error.ts";
 import type { LogInput } from "./log-input.ts";
@@ -32,6 +33,13 @@ export const STRIPE_OBJECT_COLUMN = "object";
 
 /** Square's Money objects (`total_money.amount`), always in the currency's smallest unit. */
 const SQUARE_MONEY = /(^|[._])money\.amount$/i;
+
+/**
+ * An amount column whose name says cents (money-rails' total_cents, amount_in_cents, priceCents,
+ * "Amount (cents)"): integer minor units by the name's contract.
+ */
+const NAMED_IN_CENTS = (name: string) =>
+  /(^|[ _.(-])(in[ _])?cents\)?$/i.test(name.trim()) || /[a-z](In)?Cents$/.test(name.trim());
 
 /** The currency beside a Money object's amount (`total_money.currency`), to be read with it. */
 export const moneyCurrency = (amount: string | undefined): string | undefined =>
@@ -69,13 +77,16 @@ export async function failOnMinorUnits(
   const amount = input.columns.amount;
   if (input.amountUnit !== undefined || amount === undefined) return;
   // Only a source whose contract is minor units is looked at (no query for any other log).
-  if (!SQUARE_MONEY.test(amount) && !types.has(STRIPE_OBJECT_COLUMN)) return;
+  const named = NAMED_IN_CENTS(amount);
+  if (!SQUARE_MONEY.test(amount) && !types.has(STRIPE_OBJECT_COLUMN) && !named) return;
   if (!(await wholeNumbers(connection, peek, amount, types.get(amount) ?? ""))) return;
   const source = SQUARE_MONEY.test(amount)
     ? await firstAmount(connection, peek, amount, "true", "Square's Money amounts")
-    : types.has(STRIPE_OBJECT_COLUMN)
-      ? await firstAmount(connection, peek, amount, stripeObjectSql(), "Stripe's amounts")
-      : null;
+    : named
+      ? await firstAmount(connection, peek, amount, "true", "amounts in cents (its name says so)")
+      : types.has(STRIPE_OBJECT_COLUMN)
+        ? await firstAmount(connection, peek, amount, stripeObjectSql(), "Stripe's amounts")
+        : null;
   if (source === null) return;
   throw new InputError(
     amount,
