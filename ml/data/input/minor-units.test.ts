@@ -135,3 +135,22 @@ test("an amount column named in cents (total_cents, amount_in_cents, priceCents)
   const named = { customerId: "customer_id", date: "date", amount: "centsless" };
   expect(purchaseDays((await read(other, { columns: named })).log)).toEqual(["a 2022-01-20 2672"]);
 });
+
+// The same with --quantity-col and --price-col: a line item's unit_price_cents.
+test("a price column named in cents is refused too; minor reads quantity × price in whole units", async () => {
+  const csv = file(
+    "customer_id,date,qty,unit_price_cents\na,2022-01-20,2,1250\nb,2022-01-21,1,999\n",
+  );
+  const columns = {
+    customerId: "customer_id",
+    date: "date",
+    quantity: "qty",
+    price: "unit_price_cents",
+  };
+  const error = await failure(read(csv, { columns }));
+  expect(error?.message).toContain(
+    `column "unit_price_cents" holds amounts in cents (its name says so)`,
+  );
+  const minor = await read(csv, { columns, amountUnit: "minor" });
+  expect(purchaseDays(minor.log)).toEqual(["a 2022-01-20 25", "b 2022-01-21 9.99"]);
+});

@@ -74,7 +74,9 @@ export async function failOnMinorUnits(
   types: Map<string, string>,
   input: Pick<LogInput, "columns" | "amountUnit">,
 ): Promise<void> {
-  const amount = input.columns.amount;
+  // A unit price named in cents (unit_price_cents) makes quantity × price cents too.
+  const { price } = input.columns;
+  const amount = input.columns.amount ?? (price && NAMED_IN_CENTS(price) ? price : undefined);
   if (input.amountUnit !== undefined || amount === undefined) return;
   // Only a source whose contract is minor units is looked at (no query for any other log).
   const named = NAMED_IN_CENTS(amount);
