@@ -172,6 +172,23 @@ test("nobody buys twice (a customer column with one id per order): an error nami
   expect(loaded.summaries.x.some((x) => x > 0)).toBe(true);
 });
 
+// A log of one day (a day's export, or a date column that is the export's date) with
+// --calibration-end: it was blamed on the customer column, with Olist's customer_id as the likely
+// cause, where no column could give anybody a second day.
+test("a log of one day: the error says so, not that the customer column names orders", async () => {
+  const lines = ["order_id,customer_id,order_purchase_timestamp,payment_value"];
+  for (let i = 0; i < 300; i++)
+    lines.push(`o${i},c${i % 100},2018-01-05 1${i % 10}:00:00,${10 + (i % 7)}`);
+  const path = join(dir, "one-day.csv");
+  writeFileSync(path, `${lines.join("\n")}\n`);
+  const error = await loadOrders(path, "customer_id", "2018-01-05").catch((e: Error) => e);
+  expect(error).toBeInstanceOf(InputError);
+  expect((error as Error).message).toContain(
+    "the log holds purchases of one day only (2018-01-05): nobody can buy on a second day, so there is no repeat purchasing to learn from",
+  );
+  expect((error as Error).message).not.toContain("Olist");
+});
+
 test("nobody buys again before the calibration end: an error naming it and the first repeat purchase", async () => {
   // Every id once, then customer c0 again on 2018-03-01: only after the calibration end.
   const path = oneLinePerId("late-repeat.csv", 400, ["o-late,c0-0,p-late,2018-03-01 09:00:00,20"]);

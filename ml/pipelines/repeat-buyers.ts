@@ -3,7 +3,7 @@
 // Olist's `customer_id` does), or a calibration end before anyone came back. Without this check
 // the fits degenerate (r → 0, flat likelihoods) and a model forecasting ~0 for all is written.
 import { InputError } from "../data/input/input-error.ts";
-import { dayToIsoDate, type TransactionLog } from "../data/transaction-log.ts";
+import { dayToIsoDate, purchaseDayRange, type TransactionLog } from "../data/transaction-log.ts";
 import type { CustomerSummaries } from "../features/customer-summaries.ts";
 
 /** How many customers buy on two or more days in the whole log, and the first such second day. */
@@ -53,6 +53,7 @@ export function requireRepeatBuyers(
   for (let i = 0; i < summaries.n; i++) if (summaries.x[i]! > 0) return;
   const { buyers, firstRepeat } = repeatBuyersInLog(log);
   if (buyers === 0) {
+    failOnOneDay(log);
     const customers = log.customerIds.length;
     const option = context.customerOption
       ? `pass ${context.customerOption} naming the column that identifies a person`
@@ -73,6 +74,22 @@ export function requireRepeatBuyers(
     undefined,
     `${which}: no customer buys again on or before it (the log's first repeat purchase is on ${firstDate}; ${count(buyers)} customers buy again in all), so the models have nothing to fit`,
     { hint: `pass a --calibration-end after ${firstDate} (and a --holdout-end after that)` },
+  );
+}
+
+/**
+ * A log of one day has nobody buying again whatever the customer column: said so, where the error
+ * blamed the column (Olist's one id per order).
+ */
+function failOnOneDay(log: TransactionLog): void {
+  const { first, last } = purchaseDayRange(log);
+  if (first !== last) return;
+  throw new InputError(
+    undefined,
+    `the log holds purchases of one day only (${dayToIsoDate(first)}): nobody can buy on a second day, so there is no repeat purchasing to learn from`,
+    {
+      hint: "pass the export of a longer span (months or more); if every line carries the export's date, pass --date-col naming the column of each purchase's date",
+    },
   );
 }
 
