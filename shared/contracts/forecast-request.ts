@@ -33,6 +33,19 @@ export function customerIdSpellings(id: string): string[] {
   return [...new Set([id, id.normalize("NFC"), id.normalize("NFD")])];
 }
 
+/**
+ * A whole number written with a zero fraction, as a float export writes an id: 17850.0, -3.00,
+ * and with a decimal comma 17850,0 or 17850,00 (a comma before three digits is a thousands
+ * grouping, 12,000, not a fraction). The ml readers store such ids as the whole number.
+ */
+export const FLOAT_WRITTEN_ID = "^(-?[0-9]+)(\\.0+|,00?)$";
+const FLOAT_WRITTEN_ID_RE = new RegExp(FLOAT_WRITTEN_ID);
+
+/** An id without a float export's zero fraction (17850.0 → 17850); any other id as it is. */
+export function wholeNumberCustomerId(id: string): string {
+  return id.replace(FLOAT_WRITTEN_ID_RE, "$1");
+}
+
 /** Letters whose lower case differs between JavaScript's toLowerCase and the reader's lower(). */
 const CASE_SPECIAL = /[\u0130\u03a3]/;
 

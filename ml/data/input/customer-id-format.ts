@@ -5,16 +5,15 @@
 // Characters no one sees (a tab after the id, a zero-width space in it) are left out and counted.
 
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { FLOAT_WRITTEN_ID, wholeNumberCustomerId } from "@pp/shared/contracts/forecast-request.ts";
 import { InputError } from "./input-error.ts";
 import { columnText, sqlIdentifier, sqlString } from "./sql-text.ts";
 
 /**
  * A whole number written with a zero fraction: 17850.0, -3.00, and with a decimal comma 17850,0
- * or 17850,00 (pandas' decimal="," and a German spreadsheet); a comma before three digits is a
- * thousands grouping (12,000), not a fraction.
+ * or 17850,00 (pandas' decimal="," and a German spreadsheet); one pattern with /forecast's look-up.
  */
-const FLOAT_WRITTEN = "^(-?[0-9]+)(\\.0+|,00?)$";
-const FLOAT_WRITTEN_ID = new RegExp(FLOAT_WRITTEN);
+const FLOAT_WRITTEN = FLOAT_WRITTEN_ID;
 
 /**
  * How tools write a missing value, lower-cased: SQL clients NULL, MySQL and PostgreSQL text COPY
@@ -511,12 +510,13 @@ async function idVariants(
  * become one; else null. For readers that hold every id (the summary CSV).
  */
 export function wholeNumberIds(ids: readonly string[]): string[] | null {
-  if (ids.length === 0 || !ids.every((id) => FLOAT_WRITTEN_ID.test(id))) return null;
+  const floatWritten = new RegExp(FLOAT_WRITTEN);
+  if (ids.length === 0 || !ids.every((id) => floatWritten.test(id))) return null;
   const whole = ids.map(wholeNumberId);
   return new Set(whole).size === whole.length ? whole : null;
 }
 
 /** An id without its zero fraction (17850.0 → 17850); any other id as it is. */
 export function wholeNumberId(id: string): string {
-  return id.replace(FLOAT_WRITTEN_ID, "$1");
+  return wholeNumberCustomerId(id);
 }

@@ -6,7 +6,11 @@ import { isoDateToDay } from "@pp/ml/data/transaction-log.ts";
 import { buildFeatureVector, FEATURE_COUNT } from "@pp/ml/features/feature-vector.ts";
 import { impossibleSummary } from "@pp/ml/features/possible-summary.ts";
 import type { ItemError } from "@pp/ml/forecasting/forecast-inputs.ts";
-import { lowerCaseCustomerId, nfcCustomerId } from "@pp/shared/contracts/forecast-request.ts";
+import {
+  lowerCaseCustomerId,
+  nfcCustomerId,
+  wholeNumberCustomerId,
+} from "@pp/shared/contracts/forecast-request.ts";
 import type { LoadedModel } from "../model/loaded-model.ts";
 
 export interface SummaryInput {
@@ -183,14 +187,18 @@ function fromTransactions(
  * finds), then in NFC, as the ml readers store ids ("José" sent decomposed, as macOS writes it,
  * finds the customer read composed). A model read with --ignore-id-case knows User@Example.com as
  * user@example.com (lower-cased after NFC, as the reader's lower() does: "İ" is "i", every "Σ" is
- * "σ", lowerCaseCustomerId).
+ * "σ", lowerCaseCustomerId). Last, a float export's 17850.0 finds the 17850 the readers stored.
  */
 function storedRowOf(model: LoadedModel, id: string): number {
   const lowered = model.manifest.data.ids_lower_cased === true;
   const row = model.customers.rowOf(indexKey(id, lowered));
   if (row >= 0) return row; // found as sent: the NFC form is not computed on the hot path
   const nfc = nfcCustomerId(id);
-  return nfc === id ? row : model.customers.rowOf(indexKey(nfc, lowered));
+  const composed = nfc === id ? row : model.customers.rowOf(indexKey(nfc, lowered));
+  if (composed >= 0) return composed;
+  // A float export's id (17850.0), which the readers store as the whole number.
+  const whole = wholeNumberCustomerId(id);
+  return whole === id ? composed : model.customers.rowOf(whole);
 }
 
 /** An id as the index knows it. A function, not a closure per lookup: 1,000 ids, 1,000 closures. */

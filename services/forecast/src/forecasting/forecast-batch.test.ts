@@ -449,6 +449,29 @@ test("an id sent decomposed (NFD, as macOS writes it) finds the customer the rea
   expect(answered.errors.map((e) => e?.code)).toEqual(hostile.map(() => "unknown_customer"));
 });
 
+// The ml readers store a float export's ids as whole numbers (17850.0 → 17850), and a CRM fed
+// from the same pandas export asks for 17850.0: it was an unknown customer (a probe's Online
+// Retail model, every id). A miss is looked up again without the zero fraction.
+test("an id sent as a float export writes it (7.0, 7,0) finds the customer stored as 7; others do not", () => {
+  const asked = ["7.0", "7,0", "7.00", "7.5", "07", "7.0x"].map((id) => ({ id }));
+  const found = resolveCustomers(model, asked, undefined);
+  const row = model.customers.rowOf("7");
+  expect(row).toBeGreaterThanOrEqual(0);
+  expect(Array.from(found.storedRow.slice(0, 3))).toEqual([row, row, row]);
+  expect(found.errors.map((e) => e?.code ?? null)).toEqual([
+    null,
+    null,
+    null,
+    "unknown_customer",
+    "unknown_customer",
+    "unknown_customer",
+  ]);
+  // A model trained before stores "7.0" as written: sent so, it is found as it is.
+  const ids = model.customers.columns.ids.map((id) => `${id}.0`);
+  const old = { ...model, customers: new CustomerIndex({ ...model.customers.columns, ids }) };
+  expect(resolveCustomers(old, [{ id: "7.0" }], undefined).storedRow[0]).toBe(row);
+});
+
 test("a model read with --ignore-id-case finds İ and a final Σ as the reader lower-cased them", () => {
   // The reader's lower() (DuckDB) gives "istanbul" and "οδυσσευσ"; toLowerCase gave "i̇stanbul"
   // and "οδυσσευς", so the ids exactly as the log wrote them were unknown_customer.
