@@ -184,7 +184,7 @@ async function sampleKind(
 }
 
 /** Status values of a kind that takes a sale back, which may be a refund's own row. */
-const TAKES_BACK_JS = /return|refund|cancel|void|chargeback|credit[ _-]?note/i;
+const TAKES_BACK_JS = new RegExp(TAKES_BACK.replace("(?i)", ""), "i");
 
 /**
  * The status values that take a sale back whose rows, written positive, mostly repeat a sale of
