@@ -26,12 +26,20 @@ export function nfcCustomerId(id: string): string {
 
 /**
  * The spellings of one customer id to erase: as given, in NFC (as the log readers store ids) and
- * in NFD (as /decision logs an id sent decomposed, as macOS writes it). An ASCII id is itself.
+ * in NFD (as /decision logs an id sent decomposed, as macOS writes it); a whole number also as
+ * float exports write it (17850.0, 17850,0: the readers store 17850, /forecast finds it for
+ * either, and /decision logs the id as sent). Any other ASCII id is itself.
  */
 export function customerIdSpellings(id: string): string[] {
-  if (!NON_ASCII.test(id)) return [id];
-  return [...new Set([id, id.normalize("NFC"), id.normalize("NFD")])];
+  if (NON_ASCII.test(id)) return [...new Set([id, id.normalize("NFC"), id.normalize("NFD")])];
+  const whole = wholeNumberCustomerId(id);
+  if (!WHOLE_NUMBER.test(whole)) return [id];
+  return [...new Set([id, whole, ...FLOAT_FRACTIONS.map((zero) => whole + zero)])];
 }
+
+const WHOLE_NUMBER = /^-?[0-9]+$/;
+/** The zero fractions float exports write (pandas' .0, two decimals, a decimal comma). */
+const FLOAT_FRACTIONS = [".0", ".00", ",0", ",00"];
 
 /**
  * A whole number written with a zero fraction, as a float export writes an id: 17850.0, -3.00,

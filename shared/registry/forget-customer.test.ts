@@ -173,6 +173,33 @@ for (const driver of testDrivers()) {
       expect([...(await features.get(asWritten.id, [nfd, "keep"])).keys()]).toEqual(["keep"]);
     });
 
+    test("an id a float export writes (17850.0, 17850,0) is the whole number the readers stored, both ways", async () => {
+      // /forecast finds 17850 for a CRM's 17850.0, and /decision logs the id as sent: forgetting
+      // 17850 left those decisions; forgetting 17850.0 left the stored customer.
+      const db = t.handle.db;
+      const registry = new ModelRegistry(db, new FileArtifactStore(dir));
+      const v = await registry.registerVersion(
+        "floats",
+        version(["17850", "178500", "keep"], true),
+      );
+      const log = new DecisionLogRepository(db);
+      await log.insertMany(
+        ["17850.0", "17850,0", "17850.00", "17850", "178500.0", "1785", "keep"].map(decision),
+      );
+      const asked = await forgetCustomers(db, ["17850.0"]);
+      expect(asked.storedRows).toBe(1);
+      expect(asked.decisions).toBe(4);
+      const features = new CustomerFeaturesRepository(db);
+      expect([...(await features.get(v.id, ["17850", "178500", "keep"])).keys()]).toEqual([
+        "178500",
+        "keep",
+      ]);
+      await log.insertMany(["-42.0", "-42"].map(decision));
+      expect((await forgetCustomers(db, ["-42"])).decisions).toBe(2);
+      expect((await log.findByCustomer("178500.0")).length).toBe(1);
+      expect((await log.findByCustomer("1785")).length).toBe(1);
+    });
+
     test("hostile ids through the lower-cased erase: quotes, an accented capital, an emoji, a 1e308", async () => {
       const db = t.handle.db;
       const registry = new ModelRegistry(db, new FileArtifactStore(dir));
