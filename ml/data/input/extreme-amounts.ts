@@ -3,6 +3,7 @@
 // Gamma pools every customer's spend, so one such day moves every other customer's spend forecast
 // (one day of 1e9 among 5,470 of about 35 moved them by −33% to +14%, silently). The read names
 // them and leaves the choice to the user, as for a dominant customer.
+import { selectRanks } from "../../forecasting/order-statistics.ts";
 import type { TransactionLog } from "../transaction-log.ts";
 
 export interface ExtremeAmounts {
@@ -24,16 +25,23 @@ const MIN_DAYS = 100;
 /** The median is taken on at most this many days (every k-th). */
 const MEDIAN_SAMPLE = 100_000;
 
+/**
+ * The sample's middle value as a sort would place it, found by a selection: sorting 200,000 days
+ * took ~8 ms of a read, selecting ~2.
+ */
 function medianSpend(log: TransactionLog): number {
   const stride = Math.max(1, Math.floor(log.length / MEDIAN_SAMPLE));
-  const sample: number[] = [];
+  const sample = new Float64Array(Math.ceil(log.length / stride));
+  let n = 0;
   for (let i = 0; i < log.length; i += stride) {
     const amount = log.amount[i]!;
-    if (amount > 0) sample.push(amount);
+    if (amount > 0) sample[n++] = amount;
   }
-  if (sample.length === 0) return 0;
-  const sorted = Float64Array.from(sample).sort();
-  return sorted[Math.floor(sorted.length / 2)]!;
+  if (n === 0) return 0;
+  const positive = sample.subarray(0, n);
+  const middle = Math.floor(n / 2);
+  selectRanks(positive, [middle]);
+  return positive[middle]!;
 }
 
 /** The purchase days over EXTREME_FACTOR times the median spend, or null when there are none. */
