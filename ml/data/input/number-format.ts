@@ -5,7 +5,7 @@
 
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { InputError } from "./input-error.ts";
-import { sqlString } from "./sql-text.ts";
+import { onlyWhere, sqlString } from "./sql-text.ts";
 
 /** plain: what DuckDB casts (12.5, -3, 1e3); point: 1,234.56 or $1,234.56; comma: 1.234,56 €. */
 export type NumberFormat = "plain" | "point" | "comma";
@@ -145,7 +145,7 @@ const valueSql = (column: string) => `NULLIF(trim(CAST(${column} AS VARCHAR)), '
 /** SQL aggregates of `v` (a trimmed value or NULL): every `.` value is GROUPED_BY_POINT. */
 const groupedByPointSql = (v: string) => {
   const dotted = `count(*) FILTER (WHERE contains(${v}, '.'))`;
-  const grouped = `count(*) FILTER (WHERE contains(${v}, '.') AND regexp_full_match(${v}, '${GROUPED_BY_POINT}'))`;
+  const grouped = `count(*) FILTER (WHERE ${onlyWhere(`contains(${v}, '.')`, `regexp_full_match(${v}, '${GROUPED_BY_POINT}')`)})`;
   return `${dotted} > 0 AND ${dotted} = ${grouped}`;
 };
 
@@ -160,13 +160,16 @@ export async function plainInSample(
   columns: string[],
 ): Promise<SampledNumbers[]> {
   if (columns.length === 0) return [];
-  const tests = columns.map((c, i) => {
-    const v = valueSql(c);
+  // Each value made text once, below the tests that read it five times.
+  const values = columns.map((c, i) => `${valueSql(c)} AS v${i}`);
+  const tests = columns.map((_, i) => {
+    const v = `v${i}`;
     return `count(${v}) = count(TRY_CAST(${v} AS DOUBLE)) AS p${i}, ${groupedByPointSql(v)} AS g${i},
        bool_or(contains(${v}, '.')) AS d${i}`;
   });
   const reader = await connection.runAndReadAll(
-    `SELECT ${tests.join(", ")} FROM (SELECT ${columns.join(", ")} FROM ${table} LIMIT ${SAMPLE}) AS s`,
+    `SELECT ${tests.join(", ")} FROM (SELECT ${values.join(", ")}
+       FROM (SELECT ${columns.join(", ")} FROM ${table} LIMIT ${SAMPLE}) AS head) AS s`,
   );
   const row = reader.getRowObjectsJS()[0] as Record<string, unknown>;
   return columns.map((_, i) => ({

@@ -15,16 +15,13 @@ import { suggestedColumns } from "./column-suggestion.ts";
 import { failOnCreditMarks } from "./credit-marks.ts";
 import { currencyMix, failOnMixedCurrencySigns } from "./currency-mix.ts";
 import {
-  caseVariantIds,
+  customerIdChecks,
   failOnFloatTypedIds,
-  failOnRoundedLongIds,
   floatWrittenIdExample,
   groupedIds,
   mixedFloatIds,
-  quotedVariantIds,
   unseenIdCharacters,
   WHOLE_NUMBER_LINE_IDS_SQL,
-  zeroPaddedVariantIds,
 } from "./customer-id-format.ts";
 import { type DataQuality, EXAMPLES_PER_REASON } from "./data-quality.ts";
 import { checkDateFormat, moreDateLayouts, sniffDateFormat } from "./date-format.ts";
@@ -316,10 +313,12 @@ async function readWith(
   await connection.run(purchaseLinesSql(input.columns.order !== undefined));
   const { returns, purchases } = await applyReturns(connection, input);
   await connection.run(customersSql(purchases));
-  await failOnRoundedLongIds(connection, input.columns.customerId, locate.where);
-  const caseVariants = input.ignoreIdCase ? null : await caseVariantIds(connection);
-  const zeroPadded = await zeroPaddedVariantIds(connection);
-  const quoted = await quotedVariantIds(connection);
+  const { caseVariants, zeroPadded, quoted } = await customerIdChecks(
+    connection,
+    input.columns.customerId,
+    locate.where,
+    input.ignoreIdCase === true,
+  );
   const unseen = await unseenIdCharacters(connection);
   const [counts] = await rows(
     connection,

@@ -1,5 +1,6 @@
 // Quoting for the few user-given names and values that are spliced into DuckDB SQL (column names,
-// file paths, patterns): identifiers in double quotes, strings in single quotes, doubled inside.
+// file paths, patterns): identifiers in double quotes, strings in single quotes, doubled inside;
+// and a guard that keeps a costly test off the rows a cheap one rules out.
 
 import { InputError } from "./input-error.ts";
 
@@ -50,3 +51,11 @@ export function tableNameSql(table: string): string | null {
   }
   return parts.length > 0 ? parts.map(sqlIdentifier).join(".") : null;
 }
+
+/**
+ * SQL: `test` (cheap) AND `costly`, false where `test` is not true, with `costly` evaluated only
+ * where `test` is. DuckDB ran both sides of an AND on every row: a cheap test before a regex
+ * spared nothing. For conditions only (NULL and false alike).
+ */
+export const onlyWhere = (test: string, costly: string) =>
+  `(CASE WHEN ${test} THEN ${costly} ELSE false END)`;

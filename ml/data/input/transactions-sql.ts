@@ -52,7 +52,7 @@ import {
   UNREADABLE_DATE,
   unreadableValue,
 } from "./skip-reasons.ts";
-import { columnText, sqlIdentifier, sqlString } from "./sql-text.ts";
+import { columnText, onlyWhere, sqlIdentifier, sqlString } from "./sql-text.ts";
 import { ZONE_NAME, zoneNamesSql } from "./zone-names.ts";
 
 const DATE_TYPES = /^(DATE|TIMESTAMP)/;
@@ -284,7 +284,10 @@ function reasons(
     when("contains(customer_id, chr(0))", NUL_IN_ID),
     // Characters are never more than bytes: strlen (stored) spares counting almost every id's.
     when(
-      `strlen(customer_id) > ${MAX_CUSTOMER_ID_LENGTH} AND length(customer_id) > ${MAX_CUSTOMER_ID_LENGTH}`,
+      onlyWhere(
+        `strlen(customer_id) > ${MAX_CUSTOMER_ID_LENGTH}`,
+        `length(customer_id) > ${MAX_CUSTOMER_ID_LENGTH}`,
+      ),
       LONG_ID,
     ),
     ...(dated ? dateChecks(options) : []),
