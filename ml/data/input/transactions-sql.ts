@@ -329,7 +329,7 @@ export function linesSql(options: LinesSqlOptions): string {
   const { columns } = options;
   const typed = [
     `${customerIdSql(ID_STEPS.written, options.floatWrittenIds ?? false, options.ignoreIdCase)} AS customer_id`,
-    `${idAsWrittenSql(ID_STEPS.text)} AS id_as_written`,
+    `${idAsWrittenSql(ID_STEPS.text, ID_STEPS.unseen)} AS id_as_written`,
     `${options.dayExpression} AS day`,
     `${columnText(columns.date)} AS date_text`,
     `${columns.order ? columnText(columns.order) : "CAST(NULL AS VARCHAR)"} AS order_id`,
