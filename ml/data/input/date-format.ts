@@ -405,12 +405,22 @@ async function sampleValues(
   column: string,
 ): Promise<Sample> {
   // rn counts the scan's rows (the first rows of a file scan come in order).
-  await connection.run(
-    `CREATE OR REPLACE TABLE date_sample AS SELECT rn, v FROM (
-       SELECT row_number() OVER () - 1 AS rn, trim(CAST(${column} AS VARCHAR)) AS v
-       FROM (SELECT ${column} FROM ${table} LIMIT ${SAMPLE * 5}) AS head) AS numbered
-     WHERE v IS NOT NULL AND v <> '' LIMIT ${SAMPLE}`,
+  const numbered = (rows: number) =>
+    `SELECT row_number() OVER () - 1 AS rn, trim(CAST(${column} AS VARCHAR)) AS v
+     FROM (SELECT ${column} FROM ${table} LIMIT ${rows}) AS head`;
+  // The first SAMPLE rows, when none is empty, are the sample the wider read below keeps (the
+  // scan's first non-empty values): read alone they cost ~3 ms, the wider read ~8.
+  await connection.run(`CREATE OR REPLACE TABLE date_sample AS ${numbered(SAMPLE)}`);
+  const empty = await oneRow(
+    connection,
+    "SELECT count(*) FILTER (WHERE v IS NULL OR v = '') AS n FROM date_sample",
   );
+  if (Number(empty.n) > 0) {
+    await connection.run(
+      `CREATE OR REPLACE TABLE date_sample AS SELECT rn, v FROM (${numbered(SAMPLE * 5)}) AS numbered
+       WHERE v IS NOT NULL AND v <> '' LIMIT ${SAMPLE}`,
+    );
+  }
   const head = await oneRow(
     connection,
     `SELECT count(*) AS size,
