@@ -456,22 +456,48 @@ async function buildLines(connection: DuckDBConnection, input: LogInput, second:
   }
   const timezone = input.timezone ?? "UTC";
   try {
-    await connection.run(`SET TimeZone = ${sqlString(timezone)}`);
+    // The second connection too: it reads the source beside the first (sideQueries).
+    for (const c of [connection, second]) await c.run(`SET TimeZone = ${sqlString(timezone)}`);
   } catch {
     throw new InputError(undefined, `--timezone: unknown time zone "${timezone}"`, {
       hint: "pass an IANA name such as Europe/London or America/New_York",
     });
   }
   const loaded = await loadSource(connection, source, columns, timezone, second);
+  const aside = sideQueries(second);
   try {
-    return await linesFrom(connection, input, loaded);
+    return await linesFrom(connection, input, loaded, aside);
   } finally {
+    await aside.settled();
     await loaded.close?.();
   }
 }
 
+/**
+ * Queries on the second connection that read the source beside the first connection's work (a
+ * CSV's scan into table lines keeps one core busy): each is awaited where its value is needed,
+ * and all before the source is closed, so that none outlives its connection or the file copy it
+ * reads. An error is thrown where the value is awaited, as if the query had run there.
+ */
+function sideQueries(second: DuckDBConnection) {
+  const started: Promise<unknown>[] = [];
+  return {
+    start<T>(query: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+      const result = query(second);
+      started.push(result.catch(() => {}));
+      return result;
+    },
+    settled: () => Promise.all(started),
+  };
+}
+
 /** Settles the date and number formats, then builds table lines from the loaded source. */
-async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: LoadedSource) {
+async function linesFrom(
+  connection: DuckDBConnection,
+  input: LogInput,
+  loaded: LoadedSource,
+  aside: ReturnType<typeof sideQueries>,
+) {
   const { columns, source } = input;
   let rejected: RejectedRecord[] = []; // known once the scan has run
   const locate = lineLocator(input, loaded, () => rejected);
@@ -491,37 +517,20 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
     ? null
     : (input.dateFormat ?? (await sniffDateFormat(connection, date, describe)));
   await failOnMinorUnits(connection, loaded.peek, loaded.types, input);
+  // The ids' sample beside the numbers': each reads the source's first rows.
+  const floatIdsSoon = aside.start((c) =>
+    floatWrittenIdExample(c, loaded.peek, columns.customerId),
+  );
   const numbers = await numberFormatsOf(connection, input, loaded);
   await failOnFloatTypedIds(connection, loaded.peek, loaded.types, columns.customerId);
-  const floatIds = await floatWrittenIdExample(connection, loaded.peek, columns.customerId);
-  const buildLinesTable = (dateFormat: string | null) =>
-    connection.run(
-      linesSql({
-        columns,
-        floatWrittenIds: floatIds !== null,
-        ...(input.ignoreIdCase ? { ignoreIdCase: true } : {}),
-        // With row filters every column is read as text, so that a row they leave out is never
-        // rejected by the reader for its amount (an event row with "n/a"); the SQL casts instead.
-        from: loaded.scan(rowFilterOptions(input).length > 0 ? [] : numbers.plain),
-        dayExpression: dayExpression(
-          columns.date,
-          dateType,
-          dateFormat,
-          input.timezone !== undefined,
-        ),
-        numberFormats: numbers.byRole,
-        ...(input.creditIs ? { creditIs: input.creditIs } : {}),
-        ...(input.amountUnit === "minor"
-          ? { minorUnits: minorUnitsSql(currencyColumn(loaded.types, columns.amount)) }
-          : {}),
-        ...cancel(input),
-        ...(input.keepValues ? { keepValues: input.keepValues } : {}),
-        ...(input.dropValues ? { dropValues: input.dropValues } : {}),
-        ...(input.returnValues ? { returnValues: input.returnValues } : {}),
-        ...(loaded.header ? { headerNames: [...loaded.types.keys()] } : {}),
-        today: todayOf(input.today),
-      }),
-    );
+  const floatIds = await floatIdsSoon;
+  const buildLinesTable = linesTableBuilder(connection, input, loaded, numbers, floatIds !== null);
+  // Instants without --timezone: read as UTC days, which the account says (utc-days.ts). Its
+  // sample of the source's first rows is read beside the lines scan; its SQL depends only on
+  // whether the layout is epoch, which moreDateLayouts never changes.
+  const utcSoon = input.timezone
+    ? null
+    : aside.start((c) => utcDays(c, loaded.peek, columns.date, format));
   await buildLinesTable(format);
   // Dates in another layout past the sniffer's sample (a second export joined): read them too.
   if (format !== null && input.dateFormat === undefined) {
@@ -550,8 +559,7 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
   const sniffed = () => sniffDateFormat(connection, date, describe).catch(() => null);
   await failWhenNothingReadable(connection, input, { locate, rejected, sniffed });
   await failWhenGivenDateFormatMostlyFails(connection, input, { locate, sniffed });
-  // Instants without --timezone: read as UTC days, which the account says (utc-days.ts).
-  const utc = input.timezone ? null : await utcDays(connection, loaded.peek, columns.date, format);
+  const utc = await utcSoon;
   await connection.run("DROP TABLE IF EXISTS raw");
   const sheets = loaded.sheets;
   const text = textNotes(loaded);
@@ -562,6 +570,45 @@ async function linesFrom(connection: DuckDBConnection, input: LogInput, loaded: 
   const orders = await orderLevelNotes(connection, input, loaded, settled, describe);
   const result = { position, format, numberFormats, ...ids, sides, sheets, text, rejected, locate };
   return { ...result, grouped, utc, ...orders };
+}
+
+/** Builds table lines with a date layout (run again when more layouts are found). */
+function linesTableBuilder(
+  connection: DuckDBConnection,
+  input: LogInput,
+  loaded: LoadedSource,
+  numbers: Awaited<ReturnType<typeof numberFormatsOf>>,
+  floatWrittenIds: boolean,
+) {
+  const { columns } = input;
+  return (dateFormat: string | null) =>
+    connection.run(
+      linesSql({
+        columns,
+        floatWrittenIds,
+        ...(input.ignoreIdCase ? { ignoreIdCase: true } : {}),
+        // With row filters every column is read as text, so that a row they leave out is never
+        // rejected by the reader for its amount (an event row with "n/a"); the SQL casts instead.
+        from: loaded.scan(rowFilterOptions(input).length > 0 ? [] : numbers.plain),
+        dayExpression: dayExpression(
+          columns.date,
+          loaded.types.get(columns.date) ?? "VARCHAR",
+          dateFormat,
+          input.timezone !== undefined,
+        ),
+        numberFormats: numbers.byRole,
+        ...(input.creditIs ? { creditIs: input.creditIs } : {}),
+        ...(input.amountUnit === "minor"
+          ? { minorUnits: minorUnitsSql(currencyColumn(loaded.types, columns.amount)) }
+          : {}),
+        ...cancel(input),
+        ...(input.keepValues ? { keepValues: input.keepValues } : {}),
+        ...(input.dropValues ? { dropValues: input.dropValues } : {}),
+        ...(input.returnValues ? { returnValues: input.returnValues } : {}),
+        ...(loaded.header ? { headerNames: [...loaded.types.keys()] } : {}),
+        today: todayOf(input.today),
+      }),
+    );
 }
 
 /** What the account says of orders: lines read by their order, and order-level columns. */
