@@ -287,9 +287,11 @@ async function readOnce(input: LogInput): Promise<ReadLogResult> {
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
   const second = await instance.connect();
+  const aside = sideQueries(second);
   try {
-    return await readWith(connection, input, second);
+    return await readWith(connection, input, aside);
   } finally {
+    await aside.settled();
     second.closeSync();
     connection.closeSync();
     instance.closeSync();
@@ -299,9 +301,9 @@ async function readOnce(input: LogInput): Promise<ReadLogResult> {
 async function readWith(
   connection: DuckDBConnection,
   input: LogInput,
-  second: DuckDBConnection,
+  aside: SideQueries,
 ): Promise<ReadLogResult> {
-  const built = await buildLines(connection, input, second);
+  const built = await buildLines(connection, input, aside);
   const { position, format, numberFormats, floatIds, mixedFloatIds, grouped, sides, sheets } =
     built;
   const { text, rejected, locate, utc } = built;
@@ -313,11 +315,9 @@ async function readWith(
   await connection.run(purchaseLinesSql(input.columns.order !== undefined));
   const { returns, purchases } = await applyReturns(connection, input);
   await connection.run(customersSql(purchases));
-  const { caseVariants, zeroPadded, quoted } = await customerIdChecks(
-    connection,
-    input.columns.customerId,
-    locate.where,
-    input.ignoreIdCase === true,
+  // Table customers' checks beside the fetch of the log: both only read it.
+  const idChecks = aside.start((c) =>
+    customerIdChecks(c, input.columns.customerId, locate.where, input.ignoreIdCase === true),
   );
   const unseen = await unseenIdCharacters(connection);
   const [counts] = await rows(
@@ -329,6 +329,7 @@ async function readWith(
   );
   const customerIds = await fetchCustomerIds(connection, Number(counts?.customers));
   const log = await fetchLog(connection, purchases, Number(counts?.purchase_rows), customerIds);
+  const { caseVariants, zeroPadded, quoted } = await idChecks;
   // Netted with hindsight: what a summary at an earlier cutoff must undo.
   const later =
     purchases === "purchase_days" ? await fetchLaterReturns(connection, log) : undefined;
@@ -426,7 +427,7 @@ async function dayRange(
 }
 
 /** Checks the options, opens the source, settles the date format and builds table lines. */
-async function buildLines(connection: DuckDBConnection, input: LogInput, second: DuckDBConnection) {
+async function buildLines(connection: DuckDBConnection, input: LogInput, aside: SideQueries) {
   const { columns, source } = input;
   if (columns.price !== undefined && columns.quantity === undefined) {
     throw new InputError(
@@ -457,14 +458,15 @@ async function buildLines(connection: DuckDBConnection, input: LogInput, second:
   const timezone = input.timezone ?? "UTC";
   try {
     // The second connection too: it reads the source beside the first (sideQueries).
-    for (const c of [connection, second]) await c.run(`SET TimeZone = ${sqlString(timezone)}`);
+    for (const c of [connection, aside.connection]) {
+      await c.run(`SET TimeZone = ${sqlString(timezone)}`);
+    }
   } catch {
     throw new InputError(undefined, `--timezone: unknown time zone "${timezone}"`, {
       hint: "pass an IANA name such as Europe/London or America/New_York",
     });
   }
-  const loaded = await loadSource(connection, source, columns, timezone, second);
-  const aside = sideQueries(second);
+  const loaded = await loadSource(connection, source, columns, timezone, aside.connection);
   try {
     return await linesFrom(connection, input, loaded, aside);
   } finally {
@@ -474,14 +476,16 @@ async function buildLines(connection: DuckDBConnection, input: LogInput, second:
 }
 
 /**
- * Queries on the second connection that read the source beside the first connection's work (a
- * CSV's scan into table lines keeps one core busy): each is awaited where its value is needed,
- * and all before the source is closed, so that none outlives its connection or the file copy it
- * reads. An error is thrown where the value is awaited, as if the query had run there.
+ * Queries on the second connection that read the source or a table beside the first connection's
+ * work (a CSV's scan into table lines keeps one core busy): each is awaited where its value is
+ * needed, and all before the source is closed and before the connections are, so that none
+ * outlives its connection or the file copy it reads. An error is thrown where the value is
+ * awaited, as if the query had run there.
  */
 function sideQueries(second: DuckDBConnection) {
   const started: Promise<unknown>[] = [];
   return {
+    connection: second,
     start<T>(query: (c: DuckDBConnection) => Promise<T>): Promise<T> {
       const result = query(second);
       started.push(result.catch(() => {}));
@@ -491,12 +495,14 @@ function sideQueries(second: DuckDBConnection) {
   };
 }
 
+type SideQueries = ReturnType<typeof sideQueries>;
+
 /** Settles the date and number formats, then builds table lines from the loaded source. */
 async function linesFrom(
   connection: DuckDBConnection,
   input: LogInput,
   loaded: LoadedSource,
-  aside: ReturnType<typeof sideQueries>,
+  aside: SideQueries,
 ) {
   const { columns, source } = input;
   let rejected: RejectedRecord[] = []; // known once the scan has run
