@@ -519,17 +519,11 @@ async function linesFrom(
     source: sourceName(source),
     latest: latestPurchaseDate(todayOf(input.today)),
   };
-  let format = /^(DATE|TIMESTAMP)/.test(dateType)
-    ? null
-    : (input.dateFormat ?? (await sniffDateFormat(connection, date, describe)));
-  await failOnMinorUnits(connection, loaded.peek, loaded.types, input);
-  // The ids' sample beside the numbers': each reads the source's first rows.
-  const floatIdsSoon = aside.start((c) =>
-    floatWrittenIdExample(c, loaded.peek, columns.customerId),
-  );
-  const numbers = await numberFormatsOf(connection, input, loaded);
-  await failOnFloatTypedIds(connection, loaded.peek, loaded.types, columns.customerId);
-  const floatIds = await floatIdsSoon;
+  const typed = /^(DATE|TIMESTAMP)/.test(dateType);
+  const sniff = (c: DuckDBConnection) => sniffDateFormat(c, date, describe);
+  const samples = await samplesOf(connection, input, loaded, aside, typed ? null : sniff);
+  const { numbers, floatIds } = samples;
+  let format = samples.format;
   const buildLinesTable = linesTableBuilder(connection, input, loaded, numbers, floatIds !== null);
   // Instants without --timezone: read as UTC days, which the account says (utc-days.ts). Its
   // sample of the source's first rows is read beside the lines scan; its SQL depends only on
@@ -576,6 +570,42 @@ async function linesFrom(
   const orders = await orderLevelNotes(connection, input, loaded, settled, describe);
   const result = { position, format, numberFormats, ...ids, sides, sheets, text, rejected, locate };
   return { ...result, grouped, utc, ...orders };
+}
+
+/**
+ * The date format (`sniff`'s, or the one given; null for a typed column), the number formats and
+ * the float-written id example, each settled on the source's first rows: the date sniffer and the
+ * id sample on the second connection, beside the number-format checks on the first. An error is
+ * thrown in the order the checks ran in one after another: the date's first.
+ */
+async function samplesOf(
+  connection: DuckDBConnection,
+  input: LogInput,
+  loaded: LoadedSource,
+  aside: SideQueries,
+  sniff: ((c: DuckDBConnection) => Promise<string>) | null,
+) {
+  const given = input.dateFormat;
+  let formatSoon: Promise<string | null> = Promise.resolve(given ?? null);
+  if (sniff === null) formatSoon = Promise.resolve(null);
+  else if (given === undefined) formatSoon = aside.start(sniff);
+  const floatIdsSoon = aside.start(async (c) => {
+    await formatSoon.catch(() => {});
+    return floatWrittenIdExample(c, loaded.peek, input.columns.customerId);
+  });
+  const numbersSoon = (async () => {
+    await failOnMinorUnits(connection, loaded.peek, loaded.types, input);
+    const numbers = await numberFormatsOf(connection, input, loaded);
+    await failOnFloatTypedIds(connection, loaded.peek, loaded.types, input.columns.customerId);
+    return numbers;
+  })();
+  numbersSoon.catch(() => {}); // awaited below, after the date's
+  try {
+    const format = await formatSoon;
+    return { format, numbers: await numbersSoon, floatIds: await floatIdsSoon };
+  } finally {
+    await numbersSoon.catch(() => {});
+  }
 }
 
 /** Builds table lines with a date layout (run again when more layouts are found). */
