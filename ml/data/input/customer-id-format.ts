@@ -194,10 +194,7 @@ export async function floatWrittenIdExample(
     `NOT ${startsWithDigitSql("v")}`,
     `${missingIdWordSql("v")} OR ${totalLineSql("v")}`,
   );
-  const float = onlyWhere(
-    "(contains(v, '.') OR contains(v, ','))",
-    fullMatch("v", FLOAT_WRITTEN),
-  );
+  const float = onlyWhere("(contains(v, '.') OR contains(v, ','))", fullMatch("v", FLOAT_WRITTEN));
   const reader = await connection.runAndReadAll(
     `SELECT count(v) AS n, count(v) FILTER (WHERE ${float}) AS floats, min(v) AS example
      FROM (SELECT ${visibleIdSql(column)} AS v FROM ${from} LIMIT ${SAMPLE})
