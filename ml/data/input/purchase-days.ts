@@ -33,25 +33,23 @@ function ordered(lines: TransactionLog): TransactionLog {
 }
 
 /**
- * One row per customer and day (amounts and quantities summed, in line order), ordered by
- * customer, then day. Reuses the arrays of `lines` when they come ordered.
+ * One row per customer and day (amounts and quantities summed, each in ascending order), ordered
+ * by customer, then day. Reuses the arrays of `lines` when they come ordered.
  */
 export function mergeSameDayLines(lines: TransactionLog): TransactionLog {
   const { customerIds, customer, day, amount, quantity, length: n } = ordered(lines);
   let m = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < n; ) {
     const c = customer[i]!;
     const d = day[i]!;
-    if (m > 0 && customer[m - 1] === c && day[m - 1] === d) {
-      amount[m - 1]! += amount[i]!;
-      if (quantity) quantity[m - 1]! += quantity[i]!;
-      continue;
-    }
+    let end = i + 1;
+    while (end < n && customer[end] === c && day[end] === d) end++;
     customer[m] = c;
     day[m] = d;
-    amount[m] = amount[i]!;
-    if (quantity) quantity[m] = quantity[i]!;
+    amount[m] = sumInOrder(amount, i, end);
+    if (quantity) quantity[m] = sumInOrder(quantity, i, end);
     m++;
+    i = end;
   }
   return {
     customerIds,
@@ -61,4 +59,17 @@ export function mergeSameDayLines(lines: TransactionLog): TransactionLog {
     quantity: quantity ? quantity.subarray(0, m) : null,
     length: m,
   };
+}
+
+/**
+ * The sum of values[from, to) in ascending order: a parallel sort delivers a day's lines in any
+ * order, and in floating point the order changes the last bit (0.3 + 0.2 + 0.1 = 0.6, 0.1 + 0.2 +
+ * 0.3 = 0.6000000000000001), so the same log read twice gave summaries and models that differed.
+ */
+function sumInOrder(values: Float64Array, from: number, to: number): number {
+  if (to - from === 1) return values[from]!;
+  const sorted = values.slice(from, to).sort();
+  let sum = 0;
+  for (let k = 0; k < sorted.length; k++) sum += sorted[k]!;
+  return sum;
 }
