@@ -63,3 +63,27 @@ describe("forecast OpenAPI", () => {
     expect(doc.components.schemas.ForecastResponse).toMatchObject({ type: "object" });
   });
 });
+
+test("with FORECAST_API_KEYS set the document requires a key on /forecast and /model-info; without, it is optional", async () => {
+  // A client generated from the document of a keyed service sent no key (the `{}` alternative
+  // said none was needed) and met 401s.
+  const keyed = createApp(
+    buildForecastDeps(parseConfig({ FORECAST_API_KEYS: "k-0123456789abcdef0123" }), {
+      runtime: "test",
+      overrides: { logger: quiet },
+    }),
+  );
+  type Security = Array<Record<string, string[]>>;
+  const securityOf = async (a: typeof app) => {
+    const doc = (await (await a.request("/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { security?: Security }>>;
+    };
+    return [doc.paths["/forecast"]?.post?.security, doc.paths["/model-info"]?.get?.security];
+  };
+  for (const security of await securityOf(keyed)) {
+    expect(security).toEqual([{ apiKeyHeader: [] }, { bearer: [] }]);
+  }
+  for (const security of await securityOf(app)) {
+    expect(security).toEqual([{ apiKeyHeader: [] }, { bearer: [] }, {}]);
+  }
+});

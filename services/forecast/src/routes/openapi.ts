@@ -27,6 +27,8 @@ export const exampleRequest = {
 
 /** FORECAST_API_KEYS, when set: either header (shared/http/static-api-keys.ts); `{}`: none set. */
 const optionalKey: Array<Record<string, string[]>> = [{ apiKeyHeader: [] }, { bearer: [] }, {}];
+/** The service's document when it runs with keys: a generated client must send one. */
+const requiredKey = optionalKey.filter((alternative) => Object.keys(alternative).length > 0);
 const securitySchemes = {
   apiKeyHeader: {
     type: "apiKey",
@@ -88,7 +90,13 @@ export const forecastOperationSpecs: readonly OperationSpec[] = [
   ),
 ];
 
-export function openApiDocument(version: string) {
+/** The document; `keyed`: the service runs with FORECAST_API_KEYS, so the key is not optional. */
+export function openApiDocument(version: string, keyed = false) {
+  const specs = keyed
+    ? forecastOperationSpecs.map((op) =>
+        op.security === optionalKey ? { ...op, security: requiredKey } : op,
+      )
+    : forecastOperationSpecs;
   return buildOpenApiDocument(
     {
       title: "purchase-prediction forecast service",
@@ -96,13 +104,13 @@ export function openApiDocument(version: string) {
       description:
         "Per-customer purchase forecasts (BG/NBD, Pareto/NBD, a gradient-boosted model scored with onnxruntime-web) with spend and CLV (Gamma-Gamma). Summaries are in the model's time unit (see /model-info). With FORECAST_API_KEYS set, /forecast and /model-info need a key (`X-API-Key: <key>` or `Authorization: Bearer <key>`). Every answer carries `X-Request-Id`; errors have the Error body; a documented path called with another method is a 405 with `Allow`.",
     },
-    forecastOperationSpecs,
+    specs,
     { securitySchemes },
   );
 }
 
 export function registerOpenApi(app: Hono<AppEnv>, deps: ForecastDeps): void {
-  const document = openApiDocument(deps.version);
+  const document = openApiDocument(deps.version, deps.config.FORECAST_API_KEYS.length > 0);
   const curl = `curl -s localhost:8001/forecast -H 'content-type: application/json' -d '${JSON.stringify(exampleRequest)}'`;
   registerOpenApiRoutes(app, document, curl);
 }
