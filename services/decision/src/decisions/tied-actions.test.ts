@@ -3,34 +3,18 @@
 // and then action id; the batch took the one listed first, so a probe's ["b", "a"] was "a" on
 // /decision and "b" in a batch (on the equal-cost, the convex-hull and the free-action paths).
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { createLogger } from "@pp/shared/logging/logger.ts";
-import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
-import { createApp } from "../app.ts";
-import { parseConfig } from "../config.ts";
-import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";
-import { inProcessTransport } from "../forecast-client/forecast-transports.ts";
-import { forecastContractStub } from "../testing/forecast-contract-stub.ts";
+import { type DecisionTestApp, openDecisionTestApp } from "../testing/decision-test-app.ts";
 
 const KEY = "tied-actions-key-0123456789";
-let testDb: TestDatabase;
-let deps: DecisionDeps;
-let app: ReturnType<typeof createApp>;
+let t: DecisionTestApp;
+let app: DecisionTestApp["app"];
 
 beforeAll(async () => {
-  testDb = await openTestDatabase("pglite");
-  deps = buildDecisionDeps(parseConfig({ API_KEYS: KEY }), {
-    runtime: "test",
-    database: async () => testDb.handle.db,
-    forecastTransport: inProcessTransport(forecastContractStub().app),
-    overrides: { logger: createLogger({ sink: () => {} }) },
-  });
-  app = createApp(deps);
+  t = await openDecisionTestApp({ API_KEYS: KEY });
+  app = t.app;
 }, 30_000);
 
-afterAll(async () => {
-  await deps.audit.close(5000);
-  await testDb.cleanup();
-});
+afterAll(() => t.close());
 
 const post = async (path: string, body: unknown) => {
   const res = await app.request(path, {

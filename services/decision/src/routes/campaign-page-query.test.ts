@@ -3,29 +3,16 @@
 // document had no way to send them), and a misspelt parameter is a 400 naming it, as on the list
 // page (it was ignored: ?foo=1 answered the page).
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { createLogger } from "@pp/shared/logging/logger.ts";
-import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
-import { createApp } from "../app.ts";
-import { parseConfig } from "../config.ts";
-import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";
-import { inProcessTransport } from "../forecast-client/forecast-transports.ts";
-import { forecastContractStub } from "../testing/forecast-contract-stub.ts";
+import { type DecisionTestApp, openDecisionTestApp } from "../testing/decision-test-app.ts";
 
 const ADMIN = "campaign-page-query-admin-0123456789";
 const admin = { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" };
-let testDb: TestDatabase;
-let deps: DecisionDeps;
-let app: ReturnType<typeof createApp>;
+let t: DecisionTestApp;
+let app: DecisionTestApp["app"];
 
 beforeAll(async () => {
-  testDb = await openTestDatabase("pglite");
-  deps = buildDecisionDeps(parseConfig({ ADMIN_API_KEYS: ADMIN }), {
-    runtime: "test",
-    database: async () => testDb.handle.db,
-    forecastTransport: inProcessTransport(forecastContractStub().app),
-    overrides: { logger: createLogger({ sink: () => {} }) },
-  });
-  app = createApp(deps);
+  t = await openDecisionTestApp({ ADMIN_API_KEYS: ADMIN });
+  app = t.app;
   const decided = await app.request("/decision", {
     method: "POST",
     headers: admin,
@@ -39,10 +26,7 @@ beforeAll(async () => {
   expect(decided.status).toBe(200);
 }, 30_000);
 
-afterAll(async () => {
-  await deps.audit.close(5000);
-  await testDb.cleanup();
-});
+afterAll(() => t.close());
 
 interface Parameter {
   name: string;

@@ -3,32 +3,19 @@
 // gives `before` in milliseconds, so the rows after the page's last one within its millisecond
 // were skipped (a probe's 8 rows 100 µs apart, 3 a page: page 2 was empty, 5 never listed).
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { createLogger } from "@pp/shared/logging/logger.ts";
-import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { sql } from "drizzle-orm";
-import { createApp } from "../app.ts";
-import { parseConfig } from "../config.ts";
-import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";
-import { inProcessTransport } from "../forecast-client/forecast-transports.ts";
-import { forecastContractStub } from "../testing/forecast-contract-stub.ts";
+import { type DecisionTestApp, openDecisionTestApp } from "../testing/decision-test-app.ts";
 
 const ADMIN = "customer-paging-admin-0123456789";
-let testDb: TestDatabase;
-let deps: DecisionDeps;
-let app: ReturnType<typeof createApp>;
+let t: DecisionTestApp;
+let app: DecisionTestApp["app"];
 
 beforeAll(async () => {
-  testDb = await openTestDatabase("pglite");
-  deps = buildDecisionDeps(parseConfig({ ADMIN_API_KEYS: ADMIN }), {
-    runtime: "test",
-    database: async () => testDb.handle.db,
-    forecastTransport: inProcessTransport(forecastContractStub().app),
-    overrides: { logger: createLogger({ sink: () => {} }) },
-  });
-  app = createApp(deps);
+  t = await openDecisionTestApp({ ADMIN_API_KEYS: ADMIN });
+  app = t.app;
   // Through the service first, so its migrations have made the table.
   expect((await listPage("")).decisions).toEqual([]);
-  await testDb.handle.db.execute(sql`
+  await t.testDb.handle.db.execute(sql`
     insert into decision_log (decision_id, decided_at, customer_id, inputs, chosen_action,
       scores, policy_name, policy_version, model_name, model_version)
     select gen_random_uuid(), timestamptz '2026-12-01 10:00:00.123+00' + g * interval '100 microseconds',
@@ -40,10 +27,7 @@ beforeAll(async () => {
     from generate_series(1, 4) g`);
 }, 30_000);
 
-afterAll(async () => {
-  await deps.audit.close(5000);
-  await testDb.cleanup();
-});
+afterAll(() => t.close());
 
 interface Page {
   decisions: Array<{ decision_id: string; decided_at: string }>;

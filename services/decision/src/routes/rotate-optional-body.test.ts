@@ -3,32 +3,19 @@
 // the same request without the header rotated; and /openapi.json says the body is optional (it
 // said required).
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { createLogger } from "@pp/shared/logging/logger.ts";
-import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
-import { createApp } from "../app.ts";
-import { parseConfig } from "../config.ts";
-import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";
+import { type DecisionTestApp, openDecisionTestApp } from "../testing/decision-test-app.ts";
 
 const ADMIN = "rotate-optional-body-admin-0123456789";
 const admin = { authorization: `Bearer ${ADMIN}` };
-let testDb: TestDatabase;
-let deps: DecisionDeps;
-let app: ReturnType<typeof createApp>;
+let t: DecisionTestApp;
+let app: DecisionTestApp["app"];
 
 beforeAll(async () => {
-  testDb = await openTestDatabase("pglite");
-  deps = buildDecisionDeps(parseConfig({ ADMIN_API_KEYS: ADMIN }), {
-    runtime: "test",
-    database: async () => testDb.handle.db,
-    overrides: { logger: createLogger({ sink: () => {} }) },
-  });
-  app = createApp(deps);
+  t = await openDecisionTestApp({ ADMIN_API_KEYS: ADMIN }, { forecast: false });
+  app = t.app;
 }, 30_000);
 
-afterAll(async () => {
-  await deps.audit.close(5000);
-  await testDb.cleanup();
-});
+afterAll(() => t.close());
 
 async function createKey(name: string): Promise<number> {
   const res = await app.request("/admin/keys", {

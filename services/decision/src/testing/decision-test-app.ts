@@ -1,0 +1,42 @@
+// The decision app in this process for route tests: a fresh database (PGlite unless a driver is
+// given), the forecast contract stub answering in-process (or no forecast service at all), a
+// quiet logger; close() drains the decision log and drops the database.
+import type { DatabaseDriver } from "@pp/shared/db/database.ts";
+import { createLogger } from "@pp/shared/logging/logger.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
+import { createApp } from "../app.ts";
+import { parseConfig } from "../config.ts";
+import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";
+import { inProcessTransport } from "../forecast-client/forecast-transports.ts";
+import { forecastContractStub } from "./forecast-contract-stub.ts";
+
+export interface DecisionTestApp {
+  app: ReturnType<typeof createApp>;
+  deps: DecisionDeps;
+  testDb: TestDatabase;
+  close(): Promise<void>;
+}
+
+export async function openDecisionTestApp(
+  env: Record<string, string>,
+  options: { driver?: DatabaseDriver; forecast?: boolean } = {},
+): Promise<DecisionTestApp> {
+  const testDb = await openTestDatabase(options.driver ?? "pglite");
+  const deps = buildDecisionDeps(parseConfig(env), {
+    runtime: "test",
+    database: async () => testDb.handle.db,
+    ...(options.forecast === false
+      ? {}
+      : { forecastTransport: inProcessTransport(forecastContractStub().app) }),
+    overrides: { logger: createLogger({ sink: () => {} }) },
+  });
+  return {
+    app: createApp(deps),
+    deps,
+    testDb,
+    close: async () => {
+      await deps.audit.close(5000);
+      await testDb.cleanup();
+    },
+  };
+}
