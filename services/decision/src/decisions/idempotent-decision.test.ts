@@ -71,9 +71,9 @@ test("in flight: the same key and body share one decision; another body is a 409
     await gate;
     return { json: "{}", decisionId: "d", decided: { n: 1 }, replayed: false };
   };
-  const first = inFlight.run({ keyId: "d", requestSha256: "h1" }, decide);
-  const same = inFlight.run({ keyId: "d", requestSha256: "h1" }, decide);
-  expect(() => inFlight.run({ keyId: "d", requestSha256: "h2" }, decide)).toThrow(
+  const first = inFlight.run({ decisionId: "d", requestSha256: "h1" }, decide);
+  const same = inFlight.run({ decisionId: "d", requestSha256: "h1" }, decide);
+  expect(() => inFlight.run({ decisionId: "d", requestSha256: "h2" }, decide)).toThrow(
     expect.objectContaining({ code: "conflict" }),
   );
   release();
@@ -81,7 +81,7 @@ test("in flight: the same key and body share one decision; another body is a 409
   expect(await same).toMatchObject({ decided: null, replayed: true });
   expect(decided).toBe(1);
   // Done: the key is free again (the log, not this map, answers from now on).
-  await inFlight.run({ keyId: "d", requestSha256: "h2" }, decide);
+  await inFlight.run({ decisionId: "d", requestSha256: "h2" }, decide);
   expect(decided).toBe(2);
 });
 

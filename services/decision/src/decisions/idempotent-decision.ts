@@ -57,17 +57,26 @@ export function requestHash(body: DecisionRequest | BatchRequest): Promise<strin
   return sha256Hex(utf8(JSON.stringify(body)));
 }
 
-/** A keyed request's fixed id (of the row that keeps its answer) and its request's hash. */
+/** The decision routes a key can be sent to. */
+type KeyedRoute = "/decision" | "/decision/batch";
+
+/**
+ * A keyed request's fixed id and its request's hash. Both routes keep their answer under the
+ * single decision's id, so a key sent to both at once contends for one row, in any process; a
+ * batch's row says so (KEYED_ROUTE). Batches answered before kept theirs under an id of their own
+ * (`legacyBatchId`), still read.
+ */
 export interface Idempotency {
   decisionId: string;
   requestSha256: string;
   /** Customers the request decides about: refused with it when the log cannot be read. */
   customers: number;
-  /** The id the same key's answer has on the other decision route, and that route. */
-  otherRoute: { decisionId: string; path: string };
-  /** The key's id whichever route it is sent to (the single decision's): requests in flight. */
-  keyId: string;
+  route: KeyedRoute;
+  legacyBatchId: string;
 }
+
+/** In a keyed batch's answer row: the route, which shares its id with the single decision's. */
+export const KEYED_ROUTE = "keyed_route";
 
 /**
  * A keyed request's rows: each with the request's hash, the first also with the answer as sent,
@@ -85,6 +94,9 @@ function sealRows(
       ...row.inputs,
       request_sha256: idempotency.requestSha256,
       ...(i > 0 ? { [ANSWER_ROW]: answerRow } : {}),
+      ...(i === 0 && idempotency.route === "/decision/batch"
+        ? { [KEYED_ROUTE]: idempotency.route }
+        : {}),
     },
     ...(i === 0 ? { scores: { ...row.scores, answer_json: answerJson } } : {}),
   }));
@@ -112,17 +124,22 @@ function readKeyed<T>(
   });
 }
 
-/** The key's row, and its row on the other route, read from the log in one lookup. */
+/** The key's row on this route and on the other, read from the log in one lookup. */
 async function keyedRows(
   deps: DecisionDeps,
   idempotency: Idempotency,
 ): Promise<{ own: DecisionLogRow | null; other: DecisionLogRow | null }> {
-  const { decisionId, otherRoute } = idempotency;
+  const { decisionId, legacyBatchId } = idempotency;
   const rows = await readKeyed(deps, idempotency, "decision", (log) =>
-    log.getMany([decisionId, otherRoute.decisionId]),
+    log.getMany([decisionId, legacyBatchId]),
   );
-  const find = (id: string) => rows.find((r) => r.decisionId === id) ?? null;
-  return { own: find(decisionId), other: find(otherRoute.decisionId) };
+  const atKey = rows.find((r) => r.decisionId === decisionId) ?? null;
+  const batchAtKey = (atKey?.inputs as Record<string, unknown> | undefined)?.[KEYED_ROUTE];
+  const batch = batchAtKey ? atKey : (rows.find((r) => r.decisionId === legacyBatchId) ?? null);
+  const single = batchAtKey ? null : atKey;
+  return idempotency.route === "/decision"
+    ? { own: single, other: batch }
+    : { own: batch, other: single };
 }
 
 /** The answer already given for this key (as sent), null when none was; 422 for another request. */
@@ -130,7 +147,7 @@ async function replayOf(deps: DecisionDeps, idempotency: Idempotency): Promise<s
   const rows = await keyedRows(deps, idempotency);
   if (storedAnswer(rows.other)) {
     // One key, one request: the same key on the other route decided again, beside the first.
-    const path = idempotency.otherRoute.path;
+    const path = idempotency.route === "/decision" ? "/decision/batch" : "/decision";
     throw new AppError(
       "unprocessable",
       `This ${IDEMPOTENCY_HEADER} was used for a POST ${path} request: send a new key for a new decision`,
@@ -179,11 +196,11 @@ export class DecisionsInFlight {
   >();
 
   run<T>(
-    idempotency: Pick<Idempotency, "keyId" | "requestSha256">,
+    idempotency: Pick<Idempotency, "decisionId" | "requestSha256">,
     decide: () => Promise<KeyedAnswer<T>>,
   ): Promise<KeyedAnswer<T>> {
-    const { keyId, requestSha256 } = idempotency;
-    const running = this.running.get(keyId);
+    const { decisionId, requestSha256 } = idempotency;
+    const running = this.running.get(decisionId);
     if (running && running.hash !== requestSha256) {
       throw new AppError(
         "conflict",
@@ -201,8 +218,8 @@ export class DecisionsInFlight {
         replayed: true,
       }));
     }
-    const answer = decide().finally(() => this.running.delete(keyId));
-    this.running.set(keyId, { hash: requestSha256, answer });
+    const answer = decide().finally(() => this.running.delete(decisionId));
+    this.running.set(decisionId, { hash: requestSha256, answer });
     return answer;
   }
 }
@@ -275,15 +292,12 @@ export async function decideIdempotently(
   request: { caller: string; key: string; body: DecisionRequest },
 ): Promise<KeyedAnswer<DecisionAnswer>> {
   const decisionId = await idempotentDecisionId(request.caller, request.key);
-  const idempotency = {
+  const idempotency: Idempotency = {
     decisionId,
     requestSha256: await requestHash(request.body),
     customers: 1,
-    otherRoute: {
-      decisionId: await batchHolderId(request.caller, request.key),
-      path: "/decision/batch",
-    },
-    keyId: decisionId,
+    route: "/decision",
+    legacyBatchId: await legacyBatchHolderId(request.caller, request.key),
   };
   return answerKeyed(deps, inFlight, {
     idempotency,
@@ -325,8 +339,8 @@ async function refuseIfAnswerErased(
   );
 }
 
-/** The id of the row that keeps a keyed batch's answer. */
-const batchHolderId = (caller: string, key: string) =>
+/** The id of the row that kept a keyed batch's answer before both routes kept it under one id. */
+const legacyBatchHolderId = (caller: string, key: string) =>
   idempotentDecisionId(caller, `${key}\nbatch`);
 
 /** POST /decision/batch under an Idempotency-Key: the first row written keeps the answer. */
@@ -336,14 +350,14 @@ export async function decideBatchIdempotently(
   request: { caller: string; key: string; body: BatchRequest },
 ): Promise<KeyedAnswer<BatchAnswer>> {
   const { caller, key, body } = request;
-  const holder = await batchHolderId(caller, key);
-  const single = await idempotentDecisionId(caller, key);
-  const idempotency = {
+  // The answer row takes the single decision's id: a key sent to both routes contends for it.
+  const holder = await idempotentDecisionId(caller, key);
+  const idempotency: Idempotency = {
     decisionId: holder,
     requestSha256: await requestHash(body),
     customers: body.customers.length,
-    otherRoute: { decisionId: single, path: "/decision" },
-    keyId: single,
+    route: "/decision/batch",
+    legacyBatchId: await legacyBatchHolderId(caller, key),
   };
   const ids = body.customers.map((c) => c.id);
   // The members' ids (a hash each, up to 10,000) only when deciding, never for a replay.

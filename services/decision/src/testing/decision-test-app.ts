@@ -1,6 +1,7 @@
 // The decision app in this process for route tests: a fresh database (PGlite unless a driver is
-// given), the forecast contract stub answering in-process (or no forecast service at all), a
-// quiet logger; close() drains the decision log and drops the database.
+// given; or another app's, as a second service on one store), the forecast contract stub answering
+// in-process (or no forecast service at all), a quiet logger; close() drains the decision log and
+// drops the database it made.
 import type { DatabaseDriver } from "@pp/shared/db/database.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
@@ -19,9 +20,9 @@ export interface DecisionTestApp {
 
 export async function openDecisionTestApp(
   env: Record<string, string>,
-  options: { driver?: DatabaseDriver; forecast?: boolean } = {},
+  options: { driver?: DatabaseDriver; forecast?: boolean; sharing?: TestDatabase } = {},
 ): Promise<DecisionTestApp> {
-  const testDb = await openTestDatabase(options.driver ?? "pglite");
+  const testDb = options.sharing ?? (await openTestDatabase(options.driver ?? "pglite"));
   const deps = buildDecisionDeps(parseConfig(env), {
     runtime: "test",
     database: async () => testDb.handle.db,
@@ -36,7 +37,7 @@ export async function openDecisionTestApp(
     testDb,
     close: async () => {
       await deps.audit.close(5000);
-      await testDb.cleanup();
+      if (!options.sharing) await testDb.cleanup();
     },
   };
 }
