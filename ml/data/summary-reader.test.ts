@@ -156,6 +156,24 @@ test("lifetimes' summaries as pandas writes them: the unnamed index, frequency, 
   expect((error as Error).message).toContain("customer_id,frequency,recency,T,monetary_value");
 });
 
+test("lifetimes' duration_holdout that disagrees with the dates in --time-unit is an error naming both", async () => {
+  // A day-counted calibration_and_holdout_data read as weeks: 273 days of holdout against the
+  // dates' 39 weeks. Read on, every forecast was a seventh of the holdout's (2,473 for 14,286).
+  const text =
+    ",frequency_cal,recency_cal,T_cal,monetary_value_cal,frequency_holdout,duration_holdout\n" +
+    "1,7.0,66.0,202.0,29.0,0.0,273.0\n2,0.0,0.0,199.0,0.0,1.0,273.0\n";
+  const dates = { calibrationEnd: "1997-09-30", holdoutEnd: "1998-06-30" };
+  const weeks = await readSummaryCsv(file(text), { timeUnit: "week", ...dates }).catch(
+    (e: Error) => e,
+  );
+  expect(weeks).toBeInstanceOf(BadRowError);
+  expect((weeks as Error).message).toContain('"duration_holdout" is 273');
+  expect((weeks as Error).message).toContain("39 weeks");
+  // In days it agrees and reads.
+  const days = await readSummaryCsv(file(text), { timeUnit: "day", ...dates });
+  expect(days.summaries.holdoutLength).toBe(273);
+});
+
 test("lifetimes' summaries of a float64 CustomerID (17850.0) are the shop's ids; mixed ids stay as written", async () => {
   const floats = await readSummaryCsv(
     file(

@@ -75,12 +75,14 @@ export async function readSummaryCsv(
   const seen = new Set<string>();
   let positions: ColumnPositions | null = null;
   let width = 0;
+  let durationAt = -1;
 
   await forEachLine(path, (text, line) => {
     if (positions === null) {
       const names = splitCsvRecord(text, delimiter).map((h) => h.trim());
       positions = columnPositions(path, names, line);
       width = names.length;
+      if (options.holdoutEnd !== undefined) durationAt = names.indexOf("duration_holdout");
       if (options.timeUnit === undefined) refuseUnitlessLifetimes(path, names, line);
       if (options.holdoutEnd !== undefined && positions.holdout_purchases < 0) {
         // Scored against zeros, every model would look as if it forecast too much.
@@ -94,6 +96,10 @@ export async function readSummaryCsv(
       return;
     }
     if (text.trim().length === 0) return;
+    if (durationAt >= 0 && reporter.rowsRead === 0) {
+      const written = splitCsvRecord(text, delimiter)[durationAt] ?? "";
+      checkDurationHoldout(path, line, written, holdoutLength, timeUnit, options);
+    }
     reporter.rowsRead++;
     const row = parseSummaryRow(text, line, delimiter, width, positions, seen, reporter);
     if (row === null) return;
@@ -129,6 +135,33 @@ function calibrationDayOf(calibrationEnd: string): number {
     );
   }
   return calibrationDay;
+}
+
+/**
+ * lifetimes' duration_holdout is the holdout's length in the unit the file counts in: one that
+ * differs from the dates' length in --time-unit means the unit (or the dates) are not the file's.
+ * Read on, a day-counted file as weeks forecast the holdout a seventh of its purchases.
+ */
+function checkDurationHoldout(
+  path: string,
+  line: number,
+  written: string,
+  holdoutLength: number,
+  timeUnit: TimeUnit,
+  options: SummaryCsvOptions,
+): void {
+  const duration = parseNonNegative(written);
+  if (Number.isNaN(duration)) return; // not lifetimes' column: nothing to compare
+  if (Math.abs(duration - holdoutLength) <= 1e-6 * Math.max(1, holdoutLength)) return;
+  const round = (v: number) => Number(v.toPrecision(6));
+  throw new BadRowError(path, {
+    line,
+    field: "duration_holdout",
+    message:
+      `column "duration_holdout" is ${round(duration)}, but --calibration-end ${options.calibrationEnd} ` +
+      `to --holdout-end ${options.holdoutEnd} is ${round(holdoutLength)} ${timeUnit}s: pass the ` +
+      '--time-unit the file counts in (lifetimes: days unless written with freq="W") and the dates it was split at',
+  });
 }
 
 /** The holdout's length in time units (0 without a holdout end). */
