@@ -164,6 +164,8 @@ function progressBar(enabled: boolean, total: number, print: (line: string) => v
 export async function runScore(options: ScoreOptions): Promise<ScoreResult> {
   const print = options.print ?? ((line: string) => process.stderr.write(`${line}\n`));
   const horizon = checkedHorizon(options);
+  const rateNote = discountRateNote(options.discountRate);
+  if (rateNote) print(rateNote);
   const opened = await openRegistryFromEnv(options.env ?? process.env);
   let model: ScoringModel | null = null;
   let sink: ScoreSink | null = null;
@@ -218,6 +220,19 @@ function checkedHorizon(options: ScoreOptions): Horizon {
   if (options.asOf && !options.data)
     throw new RangeError("--as-of: only with --data (a log to score)");
   return horizon;
+}
+
+/**
+ * A rate of 100% a year or more is allowed (up to 10) but is more likely a percentage typed as a
+ * number: --discount-rate 10 meant as 10% discounts a year's CLV to about 39% of its spend.
+ */
+function discountRateNote(rate: number): string | null {
+  if (rate < 1) return null;
+  const percent = (rate * 100).toLocaleString("en-US", { maximumFractionDigits: 4 });
+  return (
+    `note: --discount-rate ${rate} is ${percent}% a year; the rate is a fraction (0.1 is 10%), ` +
+    `so CLV is discounted at ${percent}%`
+  );
 }
 
 /** --version of --model, else its production version. */

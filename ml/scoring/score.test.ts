@@ -487,6 +487,30 @@ test("bad options are refused with the option named", async () => {
   await expect(runScore({ ...common, to: "mysql://x", table: "t" })).rejects.toThrow(/--to/);
 });
 
+test("a --discount-rate of 1 or more (100% a year) is said: 10 meant as 10% discounts CLV to 39%", async () => {
+  const env = {
+    DATABASE_URL: db.options.databaseUrl as string,
+    ARTIFACT_STORE_URI: join(dir, "artifacts"),
+  };
+  const notes = async (discountRate: number) => {
+    const lines: string[] = [];
+    const out = join(dir, `rate-${discountRate}.csv`);
+    await runScore({
+      model: "demo",
+      horizon: "52w",
+      discountRate,
+      env,
+      out,
+      print: (l) => lines.push(l),
+    });
+    return lines.filter((l) => l.includes("--discount-rate"));
+  };
+  const [percent] = await notes(10);
+  expect(percent).toContain("--discount-rate 10 is 1,000% a year");
+  expect(percent).toContain("0.1 is 10%");
+  expect(await notes(0.1)).toEqual([]);
+});
+
 test("kill -9 in the middle of a run leaves the previous table rows and file as they were", async () => {
   const url = db.options.databaseUrl as string;
   const env = { ...process.env, DATABASE_URL: url, ARTIFACT_STORE_URI: join(dir, "artifacts") };
