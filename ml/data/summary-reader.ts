@@ -62,7 +62,13 @@ type ColumnPositions = { id: number } & Record<Column, number>;
 export async function readSummaryCsv(
   path: string,
   options: SummaryCsvOptions = {},
-): Promise<{ summaries: CustomerSummaries; report: ReadReport; floatWrittenIds?: string }> {
+): Promise<{
+  summaries: CustomerSummaries;
+  report: ReadReport;
+  floatWrittenIds?: string;
+  /** The holdout-purchases column as the file names it, when read without a holdout end. */
+  unscoredHoldout?: string;
+}> {
   checkDataFile(path);
   const timeUnit = options.timeUnit ?? "week";
   const unit = unitDays(timeUnit);
@@ -76,6 +82,7 @@ export async function readSummaryCsv(
   let positions: ColumnPositions | null = null;
   let width = 0;
   let durationAt = -1;
+  let unscoredHoldout: string | undefined;
 
   await forEachLine(path, (text, line) => {
     if (positions === null) {
@@ -83,6 +90,8 @@ export async function readSummaryCsv(
       positions = columnPositions(path, names, line);
       width = names.length;
       if (options.holdoutEnd !== undefined) durationAt = names.indexOf("duration_holdout");
+      else if (positions.holdout_purchases >= 0)
+        unscoredHoldout = names[positions.holdout_purchases];
       if (options.timeUnit === undefined) refuseUnitlessLifetimes(path, names, line);
       if (options.holdoutEnd !== undefined && positions.holdout_purchases < 0) {
         // Scored against zeros, every model would look as if it forecast too much.
@@ -124,7 +133,8 @@ export async function readSummaryCsv(
     timeUnit,
   });
   const floatWritten = whole ? { floatWrittenIds: ids[0] as string } : {};
-  return { summaries, report: reporter.report(), ...floatWritten };
+  const unscored = unscoredHoldout === undefined ? {} : { unscoredHoldout };
+  return { summaries, report: reporter.report(), ...floatWritten, ...unscored };
 }
 
 function calibrationDayOf(calibrationEnd: string): number {

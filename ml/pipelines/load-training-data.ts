@@ -49,20 +49,23 @@ export interface LoadedData {
 export async function loadTrainingData(options: LoadOptions): Promise<LoadedData> {
   const onBadRow = options.onBadRow ?? "skip";
   if (options.format === "summary") {
-    const { summaries, report, floatWrittenIds } = await readPossiblyZipped(options.path, (path) =>
-      readSummaryCsv(path, {
-        ...(options.timeUnitGiven === false ? {} : { timeUnit: options.timeUnit }),
-        ...(options.calibrationEnd ? { calibrationEnd: options.calibrationEnd } : {}),
-        ...(options.holdoutEnd ? { holdoutEnd: options.holdoutEnd } : {}),
-        onBadRow,
-      }),
+    const { summaries, report, floatWrittenIds, unscoredHoldout } = await readPossiblyZipped(
+      options.path,
+      (path) =>
+        readSummaryCsv(path, {
+          ...(options.timeUnitGiven === false ? {} : { timeUnit: options.timeUnit }),
+          ...(options.calibrationEnd ? { calibrationEnd: options.calibrationEnd } : {}),
+          ...(options.holdoutEnd ? { holdoutEnd: options.holdoutEnd } : {}),
+          onBadRow,
+        }),
     );
     requireRepeatBuyersInSummaries(summaries);
     const quality = {
       ...qualityFromReadReport(report, null, options.timeUnit),
       ...(floatWrittenIds ? { float_written_ids: floatWrittenIds } : {}),
     };
-    return { log: null, summaries, report, quality, warnings: [] };
+    const warnings = unscoredHoldout === undefined ? [] : [unscoredHoldoutNote(unscoredHoldout)];
+    return { log: null, summaries, report, quality, warnings };
   }
   if (!options.calibrationEnd && options.holdoutEnd) {
     throw new RangeError(
@@ -95,6 +98,14 @@ export async function loadTrainingData(options: LoadOptions): Promise<LoadedData
     ...(holdoutEnd ? holdoutBuyers(summaries, options.calibrationEnd !== undefined) : []),
   ];
   return { log, summaries, report, quality, warnings };
+}
+
+/** Holdout counts in a summary file without --holdout-end are not scored: say so, and how to. */
+function unscoredHoldoutNote(column: string): string {
+  return (
+    `the file has each customer's holdout purchases (column "${column}") but no --holdout-end: ` +
+    "they are not scored; pass --calibration-end and --holdout-end, the dates the file was split at, to evaluate on them"
+  );
 }
 
 /** How the log's customer id is named in messages, and the option that chooses it. */

@@ -403,6 +403,13 @@ test("--format summary with holdout columns scores the BTYD models on the holdou
   expect(unitless.err).toContain(
     'line 1, field "recency_cal": column "recency_cal" is lifetimes\' (or PyMC-Marketing\'s), which counts recency and T in days unless written with freq="W": pass --time-unit day (their default) or --time-unit week',
   );
+  // Holdout counts in the file but no dates: not scored, and said so, naming the column (it said
+  // "trained from customer summaries without a holdout", of a file that has one).
+  const undated = await cli([...args, "--out", join(dir, "holdout-undated")]);
+  expect(undated.code).toBe(0);
+  expect(undated.out).toContain(
+    'the file has each customer\'s holdout purchases (column "frequency_holdout") but no --holdout-end',
+  );
 });
 
 test("--promote-if-better promotes only when not worse on the same split and says why; ml models shows ml track results", async () => {
