@@ -119,7 +119,10 @@ export async function trainProduction(
   if (Number.isNaN(asOfDay)) throw new RangeError(`--as-of: not a YYYY-MM-DD date: ${asOf}`);
   // A past --as-of sees only the returns made by then, the latest window's labels too.
   const log = knownAt(read, asOfDay);
-  const notes: string[] = [];
+  const H = evaluation.horizon;
+  const windowDays = evaluation.gbdt && H > 0 ? Math.round(H * unitDays(timeUnit)) : 0;
+  const late = asOfReach(purchaseDayRange(log).last, asOfDay, windowDays);
+  const notes: string[] = late ? [late] : [];
 
   const summaries = await steps.step("production: summaries at as-of", () =>
     summarize(log, { calibrationEnd: asOf, timeUnit }),
@@ -138,7 +141,6 @@ export async function trainProduction(
       { bgnbd: fits.bgnbd.stopped, paretoNbd: fits.paretoNbd.stopped },
     ),
   );
-  const H = evaluation.horizon;
   const params: BtydParams = { bgnbd: fits.bgnbd.params, paretoNbd: fits.paretoNbd.params };
   const features = await steps.step("production: customer features at as-of", () =>
     buildFeatureMatrix(log, summaries, { cutoffDay: asOfDay, timeUnit, horizon: H, btyd: params }),
@@ -165,6 +167,31 @@ export async function trainProduction(
     notes,
   };
   return { asOf, summaries, ...fits, features, gbdt, covariances, metrics };
+}
+
+/**
+ * An --as-of past the log's last purchase serves every customer as if none bought since (an
+ * export that stops early looks like a shop whose customers all lapsed): a WARNING from a week
+ * on, and an error when the production GBDT's window (`windowDays` up to as-of) holds no purchase,
+ * since it would learn that nobody buys.
+ */
+export function asOfReach(lastDay: number, asOfDay: number, windowDays: number): string | null {
+  const gap = asOfDay - lastDay;
+  if (!(gap >= 7)) return null;
+  const [asOf, last] = [dayToIsoDate(asOfDay), dayToIsoDate(lastDay)];
+  if (windowDays > 0 && lastDay <= asOfDay - windowDays) {
+    throw new RangeError(
+      `--as-of ${asOf}: the log's last purchase is on ${last}, ${gap} days before, so the ` +
+        `production GBDT's window (${dayToIsoDate(asOfDay - windowDays + 1)}..${asOf}) holds no ` +
+        `purchase and every customer would be served as if none bought since; pass an --as-of on ` +
+        `or before ${last} (leave it out for the log's last date)`,
+    );
+  }
+  return (
+    `WARNING: --as-of ${asOf} is ${gap} days after the log's last purchase (${last}): every ` +
+    `customer is served as if none bought since; if the export stops there, pass --as-of ${last} ` +
+    "or leave it out"
+  );
 }
 
 /**
