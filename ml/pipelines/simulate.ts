@@ -46,6 +46,12 @@ export function parseParamOverrides(text: string, model: SimulatedModel): Record
         `--params: ${name} must be a positive number, got ${JSON.stringify(value)}`,
       );
     }
+    const earlier = out[name];
+    if (earlier !== undefined) {
+      throw new RangeError(
+        `--params: ${name} is given twice (${earlier} and ${v}): give each parameter once`,
+      );
+    }
     out[name] = v;
   }
   return out;
