@@ -14,7 +14,13 @@ export function serviceEnv(
   ports: Record<Service, string>,
   selected: readonly Service[],
 ): Record<string, string | undefined> {
-  const env: Record<string, string | undefined> = { ...parent, PORT: ports[service] };
+  // Its runner may die unable to stop it (SIGKILL, the OOM killer: the runner hosts the embedded
+  // store): orphaned, the service kept its port and the next `npm start` failed with EADDRINUSE.
+  const env: Record<string, string | undefined> = {
+    ...parent,
+    PORT: ports[service],
+    PP_STOP_WITH_PARENT: "1",
+  };
   if (service === "decision" && !parent.FORECAST_URL) {
     env.FORECAST_URL = `http://127.0.0.1:${ports.forecast}`;
   }

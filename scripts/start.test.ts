@@ -214,3 +214,35 @@ test("npm run start:decision stopped with SIGTERM stops the service (npm's shell
     npm.kill("SIGKILL");
   }
 }, 60_000);
+
+test("npm start's runner killed with SIGKILL (the OOM killer's pick: it hosts the store) takes its services along", async () => {
+  const ports = { forecast: await freePort(), decision: await freePort() };
+  const proc = startBun("start", join(root, "scripts/start.ts"), {
+    DATA_DIR: dataDir,
+    FORECAST_PORT: String(ports.forecast),
+    DECISION_PORT: String(ports.decision),
+    DATABASE_URL: "",
+    API_KEYS: "",
+    LOG_LEVEL: "warn",
+  });
+  const answers = async (port: number) =>
+    fetch(`http://127.0.0.1:${port}/health`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+  try {
+    await waitForHttp(`http://127.0.0.1:${ports.forecast}/ready`, (s) => s === 200, "forecast");
+    await waitForHttp(`http://127.0.0.1:${ports.decision}/health`, (s) => s === 200, "decision");
+    proc.child.kill("SIGKILL");
+    const deadline = Date.now() + 15_000;
+    let up = [true, true];
+    while (Date.now() < deadline && up.some(Boolean)) {
+      await new Promise((r) => setTimeout(r, 250));
+      up = await Promise.all([answers(ports.forecast), answers(ports.decision)]);
+    }
+    // Orphaned, both kept their ports: the next `npm start` failed with EADDRINUSE.
+    expect(up).toEqual([false, false]);
+  } finally {
+    await stopProc(proc, "SIGKILL");
+  }
+});

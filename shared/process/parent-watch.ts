@@ -18,10 +18,12 @@ export function whenParentGone(parent: number, onGone: () => void): () => void {
  * A service started by its own npm script (`npm run start:decision`, `start:forecast`): npm passes
  * a SIGTERM to the `sh -c` that runs the script, which ended without passing it on, and the
  * service kept serving its port, orphaned (a probe's restart then failed with EADDRINUSE). Such a
- * service stops as on `signal` once its parent is gone. Run directly, or by `npm start` (whose
- * scripts/start.ts stops its services itself), nothing is watched.
+ * service stops as on `signal` once its parent is gone; so does one `npm start` runs
+ * (`PP_STOP_WITH_PARENT=1`): its scripts/start.ts stops it, unless killed with SIGKILL. Run
+ * directly, nothing is watched.
  */
 export function stopWithNpmScript(stop: () => void): void {
-  if (!process.env.npm_lifecycle_event?.startsWith("start:")) return;
+  const byNpmScript = process.env.npm_lifecycle_event?.startsWith("start:");
+  if (!byNpmScript && process.env.PP_STOP_WITH_PARENT !== "1") return;
   whenParentGone(process.ppid, stop);
 }
