@@ -246,3 +246,33 @@ test("npm start's runner killed with SIGKILL (the OOM killer's pick: it hosts th
     await stopProc(proc, "SIGKILL");
   }
 });
+
+test("npm start with a DATABASE_URL it cannot use names the variable and what to check", async () => {
+  const closed = await freePort(); // nothing listens there
+  const url = process.env.DATABASE_URL_TEST ?? "postgres://postgres@127.0.0.1:5432/postgres";
+  const missingDb = new URL(url);
+  missingDb.pathname = "/pp_no_such_database_here";
+  const cases: [string, RegExp][] = [
+    [
+      `postgres://u:s3cret@127.0.0.1:${closed}/db`,
+      /could not reach the database at DATABASE_URL=postgres:\/\/u:\*\*\*@127\.0\.0\.1:\d+\/db \(ECONNREFUSED/,
+    ],
+    [
+      missingDb.toString(),
+      /the database at DATABASE_URL=\S+pp_no_such_database_here refused the connection \(3D000: .*check its database name/,
+    ],
+  ];
+  for (const [databaseUrl, expected] of cases) {
+    const proc = startBun("start", join(root, "scripts/start.ts"), {
+      DATABASE_URL: databaseUrl,
+      FORECAST_PORT: String(await freePort()),
+      DECISION_PORT: String(await freePort()),
+    });
+    const code = await new Promise<number | null>((done) => proc.child.once("exit", done));
+    expect(code).toBe(1);
+    // It said `[forecast] demo model not seeded: connect ECONNREFUSED 127.0.0.1:…`, no variable.
+    const line = proc.output.find((l) => l.startsWith("[forecast] demo model not seeded"));
+    expect(line).toMatch(expected);
+    expect(proc.output.join("\n")).not.toContain("s3cret");
+  }
+});

@@ -8,6 +8,8 @@ import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { exampleCurl } from "@pp/decision/src/cli/dev-key.ts";
 import { seedDemoModelFromEnv } from "@pp/ml/pipelines/seed-demo-model.ts";
+import { connectionLostCode } from "@pp/shared/db/connection-lost.ts";
+import { connectionRefusedReason, redactedDatabaseUrl } from "@pp/shared/db/connection-refused.ts";
 import { portInUseLine } from "@pp/shared/http/start-up.ts";
 import { whenParentGone } from "@pp/shared/process/parent-watch.ts";
 import { type Service, serviceEnv } from "./service-env.ts";
@@ -67,12 +69,28 @@ if (selected.includes("forecast")) {
   try {
     await seedDemoModelFromEnv(process.env);
   } catch (error) {
-    console.error(
-      `[forecast] demo model not seeded: ${error instanceof Error ? error.message : error}`,
-    );
+    console.error(`[forecast] demo model not seeded: ${demoModelFailure(error)}`);
     await stores?.close();
     process.exit(1);
   }
+}
+
+/**
+ * Why the demo model could not be seeded. A DATABASE_URL the runner cannot reach or enter is named
+ * with the part to check, as `ml` names it (it said `connect ECONNREFUSED 127.0.0.1:5439` only).
+ */
+function demoModelFailure(error: unknown): string {
+  const words = error instanceof Error ? error.message : String(error);
+  const url = process.env.DATABASE_URL?.trim();
+  if (!url) return words;
+  const at = `DATABASE_URL=${redactedDatabaseUrl(url)}`;
+  const refused = connectionRefusedReason(error);
+  if (refused) {
+    return `the database at ${at} refused the connection (${refused.code}: ${refused.message}); check ${refused.check}`;
+  }
+  const lost = connectionLostCode(error);
+  if (!lost) return words;
+  return `could not reach the database at ${at} (${lost}: ${words}); check its host and port, and that the server is running`;
 }
 
 const children = new Map<Service, ChildProcess>();
