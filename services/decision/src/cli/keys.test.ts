@@ -62,3 +62,40 @@ test("keys create --scope admin; list shows scopes", async () => {
   expect(await ring.verify(key)).toEqual({ name: "ops", scopes: ["decide", "admin"] });
   expect(run("list").stdout).toMatch(/\tops\tdecide,admin\t/);
 }, 60_000);
+
+test("keys on a store it cannot open: one line naming it, no stack", async () => {
+  const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { freePort } = await import("@pp/shared/testing/free-port.ts");
+  const dir = mkdtempSync(join(tmpdir(), "pp-keys-store-"));
+  const notAFolder = join(dir, "a-file");
+  writeFileSync(notAFolder, "");
+  const cases: [Record<string, string>, RegExp][] = [
+    [
+      { DATABASE_URL: `postgres://u:s3cret@127.0.0.1:${await freePort()}/db` },
+      /^error: could not open the database at DATABASE_URL=postgres:\/\/u:\*\*\*@127\.0\.0\.1:\d+\/db: .*ECONNREFUSED/,
+    ],
+    [
+      { DATABASE_URL: "", DATA_DIR: notAFolder },
+      /^error: could not open the embedded store at DATA_DIR=\S+a-file: EEXIST/,
+    ],
+  ];
+  try {
+    for (const [env, expected] of cases) {
+      const listed = spawnSync(process.execPath, [cli, "list"], {
+        env: { ...process.env, DECISION_DATA_DIR: "", ...env },
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      expect(listed.status).toBe(1);
+      // It was Bun's report of an uncaught error: source lines, a stack, the driver's internals.
+      const lines = listed.stderr.trim().split("\n");
+      expect(lines, listed.stderr).toHaveLength(1);
+      expect(lines[0]).toMatch(expected);
+      expect(listed.stderr).not.toContain("s3cret");
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);

@@ -7,6 +7,8 @@
 import { parseArgs } from "node:util";
 import { DECIMAL_ID_MAX, decimalIdFrom } from "@pp/shared/contracts/decimal-id.ts";
 import { plainDecimalFrom } from "@pp/shared/contracts/plain-decimal.ts";
+import { connectionRefusedReason, redactedDatabaseUrl } from "@pp/shared/db/connection-refused.ts";
+import { errorChain } from "@pp/shared/errors/error-chain.ts";
 import { configOrExit } from "@pp/shared/http/start-up.ts";
 import { API_KEY_SCOPES, type ApiKeyScope } from "../auth/api-key-scopes.ts";
 import {
@@ -153,6 +155,26 @@ async function run(store: ApiKeyStore, command: Command): Promise<number> {
   return 0;
 }
 
+/**
+ * One line for a store that could not be opened (an unreachable DATABASE_URL, a DATA_DIR that is
+ * a file): it was Bun's report of an uncaught error, postgres.js's or fs's stack.
+ */
+function openFailure(
+  err: unknown,
+  config: { DATABASE_URL?: string; DECISION_DATA_DIR: string },
+): string {
+  const at = config.DATABASE_URL
+    ? `the database at DATABASE_URL=${redactedDatabaseUrl(config.DATABASE_URL)}`
+    : `the embedded store at ${process.env.DECISION_DATA_DIR ? "DECISION_DATA_DIR" : "DATA_DIR"}=${config.DECISION_DATA_DIR}`;
+  const refused = connectionRefusedReason(err);
+  if (refused) {
+    return `error: could not open ${at}: ${refused.code}: ${refused.message}; check ${refused.check}`;
+  }
+  const cause = errorChain(err).at(-1);
+  const words = (cause instanceof Error ? cause.message : String(cause)).split("\n")[0];
+  return `error: could not open ${at}: ${words}`;
+}
+
 async function main(argv: string[]): Promise<number> {
   let command: Command;
   try {
@@ -162,7 +184,10 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const config = configOrExit(() => parseConfig(process.env), process.exit);
-  const handle = await openDecisionDatabase(config);
+  const handle = await openDecisionDatabase(config).catch((err: unknown) => {
+    console.error(openFailure(err, config));
+    process.exit(1);
+  });
   try {
     return await run(new ApiKeyStore(handle.db), command);
   } catch (err) {
