@@ -4,10 +4,10 @@
 // prints no key; NODE_ENV=production, DATABASE_URL or API_KEYS never get one.
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { execFile, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { devKeyAllowed } from "@pp/decision/src/cli/dev-key.ts";
 import { freePort } from "@pp/shared/testing/free-port.ts";
 import { type Proc, startBun, stopProc, waitForHttp } from "@pp/shared/testing/processes.ts";
@@ -247,7 +247,7 @@ test("npm start's runner killed with SIGKILL (the OOM killer's pick: it hosts th
   }
 });
 
-test("npm start with a DATABASE_URL it cannot use names the variable and what to check", async () => {
+test("npm start with a DATABASE_URL or DATA_DIR it cannot use names the variable and what to check", async () => {
   const closed = await freePort(); // nothing listens there
   const url = process.env.DATABASE_URL_TEST ?? "postgres://postgres@127.0.0.1:5432/postgres";
   const missingDb = new URL(url);
@@ -275,4 +275,18 @@ test("npm start with a DATABASE_URL it cannot use names the variable and what to
     expect(line).toMatch(expected);
     expect(proc.output.join("\n")).not.toContain("s3cret");
   }
+  // A DATA_DIR that is a file is named by its variable too.
+  const notAFolder = join(mkdtempSync(join(tmpdir(), "pp-start-file-")), "a-file");
+  writeFileSync(notAFolder, "");
+  const proc = startBun("start", join(root, "scripts/start.ts"), {
+    DATABASE_URL: "",
+    DATA_DIR: notAFolder,
+    FORECAST_PORT: String(await freePort()),
+    DECISION_PORT: String(await freePort()),
+  });
+  expect(await new Promise((done) => proc.child.once("exit", done))).toBe(1);
+  expect(proc.output.join("\n")).toMatch(
+    /^error: could not open the embedded store at DATA_DIR=\S+a-file: EEXIST/,
+  );
+  rmSync(dirname(notAFolder), { recursive: true, force: true });
 });

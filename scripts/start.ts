@@ -7,9 +7,7 @@ import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { exampleCurl } from "@pp/decision/src/cli/dev-key.ts";
-import { seedDemoModelFromEnv } from "@pp/ml/pipelines/seed-demo-model.ts";
-import { connectionLostCode } from "@pp/shared/db/connection-lost.ts";
-import { connectionRefusedReason, redactedDatabaseUrl } from "@pp/shared/db/connection-refused.ts";
+import { seedDemoModelFromEnv, seedFailure } from "@pp/ml/pipelines/seed-demo-model.ts";
 import { portInUseLine } from "@pp/shared/http/start-up.ts";
 import { whenParentGone } from "@pp/shared/process/parent-watch.ts";
 import { type Service, serviceEnv } from "./service-env.ts";
@@ -60,7 +58,10 @@ const stores = await openEmbeddedStores(process.env).catch((error: unknown) => {
   // names the file and what to do, the wrapper only the query.
   let cause = error as { cause?: unknown; message?: string };
   while (cause.cause instanceof Error) cause = cause.cause;
-  console.error(`error: could not open the embedded store: ${cause.message ?? String(error)}`);
+  const dataDir = process.env.DATA_DIR?.trim() || "./.data";
+  console.error(
+    `error: could not open the embedded store at DATA_DIR=${dataDir}: ${cause.message ?? String(error)}`,
+  );
   process.exit(1);
 });
 // The start-up step before the forecast service (which only reads the registry): the demo model
@@ -69,28 +70,10 @@ if (selected.includes("forecast")) {
   try {
     await seedDemoModelFromEnv(process.env);
   } catch (error) {
-    console.error(`[forecast] demo model not seeded: ${demoModelFailure(error)}`);
+    console.error(`[forecast] demo model not seeded: ${seedFailure(error)}`);
     await stores?.close();
     process.exit(1);
   }
-}
-
-/**
- * Why the demo model could not be seeded. A DATABASE_URL the runner cannot reach or enter is named
- * with the part to check, as `ml` names it (it said `connect ECONNREFUSED 127.0.0.1:5439` only).
- */
-function demoModelFailure(error: unknown): string {
-  const words = error instanceof Error ? error.message : String(error);
-  const url = process.env.DATABASE_URL?.trim();
-  if (!url) return words;
-  const at = `DATABASE_URL=${redactedDatabaseUrl(url)}`;
-  const refused = connectionRefusedReason(error);
-  if (refused) {
-    return `the database at ${at} refused the connection (${refused.code}: ${refused.message}); check ${refused.check}`;
-  }
-  const lost = connectionLostCode(error);
-  if (!lost) return words;
-  return `could not reach the database at ${at} (${lost}: ${words}); check its host and port, and that the server is running`;
 }
 
 const children = new Map<Service, ChildProcess>();

@@ -3,6 +3,8 @@
 // train the demo model and register it as production, so a fresh forecast service has something
 // to serve. `npm run ml -- demo-model`; `npm start` and `npm run start:forecast` run it first.
 import { booleanVar } from "@pp/shared/config/parse-env.ts";
+import { connectionLostCode } from "@pp/shared/db/connection-lost.ts";
+import { connectionRefusedReason, redactedDatabaseUrl } from "@pp/shared/db/connection-refused.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import * as z from "zod";
 import { type DemoModelResult, ensureDemoModel } from "./demo-model.ts";
@@ -45,6 +47,32 @@ export async function seedDemoModelFromEnv(
   }
 }
 
+/**
+ * Why the demo model could not be seeded, naming the store: a DATABASE_URL that cannot be reached
+ * or entered with the part to check, as `ml` names it, or a DATA_DIR that cannot be opened (it
+ * said `connect ECONNREFUSED 127.0.0.1:5439` only, or Bun's stack for a DATA_DIR that is a file).
+ */
+export function seedFailure(error: unknown, env = process.env): string {
+  const words = error instanceof Error ? error.message : String(error);
+  const url = env.DATABASE_URL?.trim();
+  if (!url) {
+    const fileSystem = typeof (error as { syscall?: unknown } | null)?.syscall === "string";
+    if (!fileSystem) return words;
+    return `could not open the embedded store at DATA_DIR=${env.DATA_DIR?.trim() || "./.data"}: ${words}`;
+  }
+  const at = `DATABASE_URL=${redactedDatabaseUrl(url)}`;
+  const refused = connectionRefusedReason(error);
+  if (refused) {
+    return `the database at ${at} refused the connection (${refused.code}: ${refused.message}); check ${refused.check}`;
+  }
+  const lost = connectionLostCode(error);
+  if (!lost) return words;
+  return `could not reach the database at ${at} (${lost}: ${words}); check its host and port, and that the server is running`;
+}
+
 if (import.meta.main) {
-  await seedDemoModelFromEnv();
+  await seedDemoModelFromEnv().catch((error: unknown) => {
+    console.error(`error: demo model not seeded: ${seedFailure(error)}`);
+    process.exit(1);
+  });
 }
