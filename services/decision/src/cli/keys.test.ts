@@ -99,3 +99,18 @@ test("keys on a store it cannot open: one line naming it, no stack", async () =>
     rmSync(dir, { recursive: true, force: true });
   }
 }, 60_000);
+
+test("keys --help prints the usage, exit 0, without opening a store", async () => {
+  for (const flag of ["--help", "-h"]) {
+    const helped = spawnSync(process.execPath, [cli, flag], {
+      // A store it could not open: --help must not need one.
+      env: { ...process.env, DATABASE_URL: "postgres://u@127.0.0.1:1/db" },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    // It was "Unknown option '--help'", the usage, exit 2.
+    expect(helped.status, helped.stderr).toBe(0);
+    expect(helped.stdout).toStartWith("usage: keys create NAME");
+    expect(helped.stderr).toBe("");
+  }
+});

@@ -176,6 +176,10 @@ function openFailure(
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(usage);
+    return 0;
+  }
   let command: Command;
   try {
     command = parseCommand(argv);
