@@ -84,6 +84,22 @@ async function curlLine(proc: Proc): Promise<string> {
   throw new Error(`no curl line printed:\n${proc.output.slice(-30).join("\n")}`);
 }
 
+/** Whether each port still answers /health after polling up to 15 s for it to stop (false: stopped). */
+async function stillServing(ports: number[]): Promise<boolean[]> {
+  const answers = (port: number) =>
+    fetch(`http://127.0.0.1:${port}/health`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+  const deadline = Date.now() + 15_000;
+  let up = ports.map(() => true);
+  while (Date.now() < deadline && up.some(Boolean)) {
+    await new Promise((r) => setTimeout(r, 250));
+    up = await Promise.all(ports.map(answers));
+  }
+  return up;
+}
+
 test("devKeyAllowed: only on the embedded default, outside production, without API_KEYS", () => {
   expect(devKeyAllowed({})).toBe(true);
   expect(devKeyAllowed({ DATA_DIR: "/x" })).toBe(true);
@@ -158,21 +174,11 @@ test("npm start stopped with SIGTERM stops the services (its shell did not pass 
     },
     stdio: "ignore",
   });
-  const answers = async (port: number) =>
-    fetch(`http://127.0.0.1:${port}/health`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
   try {
     await waitForHttp(`http://127.0.0.1:${ports.forecast}/ready`, (s) => s === 200, "forecast");
     await waitForHttp(`http://127.0.0.1:${ports.decision}/health`, (s) => s === 200, "decision");
     npm.kill("SIGTERM");
-    const deadline = Date.now() + 15_000;
-    let up = [true, true];
-    while (Date.now() < deadline && up.some(Boolean)) {
-      await new Promise((r) => setTimeout(r, 250));
-      up = await Promise.all([answers(ports.forecast), answers(ports.decision)]);
-    }
+    const up = await stillServing([ports.forecast, ports.decision]);
     // Both answered /health for good after npm had gone.
     expect(up).toEqual([false, false]);
   } finally {
@@ -194,20 +200,10 @@ test("npm run start:decision stopped with SIGTERM stops the service (npm's shell
     },
     stdio: "ignore",
   });
-  const answers = () =>
-    fetch(`http://127.0.0.1:${port}/health`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
   try {
     await waitForHttp(`http://127.0.0.1:${port}/health`, (s) => s === 200, "decision");
     npm.kill("SIGTERM");
-    const deadline = Date.now() + 15_000;
-    let up = true;
-    while (Date.now() < deadline && up) {
-      await new Promise((r) => setTimeout(r, 250));
-      up = await answers();
-    }
+    const [up] = await stillServing([port]);
     // It answered /health for good after npm had gone, holding its port.
     expect(up).toBe(false);
   } finally {
@@ -225,21 +221,11 @@ test("npm start's runner killed with SIGKILL (the OOM killer's pick: it hosts th
     API_KEYS: "",
     LOG_LEVEL: "warn",
   });
-  const answers = async (port: number) =>
-    fetch(`http://127.0.0.1:${port}/health`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
   try {
     await waitForHttp(`http://127.0.0.1:${ports.forecast}/ready`, (s) => s === 200, "forecast");
     await waitForHttp(`http://127.0.0.1:${ports.decision}/health`, (s) => s === 200, "decision");
     proc.child.kill("SIGKILL");
-    const deadline = Date.now() + 15_000;
-    let up = [true, true];
-    while (Date.now() < deadline && up.some(Boolean)) {
-      await new Promise((r) => setTimeout(r, 250));
-      up = await Promise.all([answers(ports.forecast), answers(ports.decision)]);
-    }
+    const up = await stillServing([ports.forecast, ports.decision]);
     // Orphaned, both kept their ports: the next `npm start` failed with EADDRINUSE.
     expect(up).toEqual([false, false]);
   } finally {
