@@ -49,6 +49,11 @@ const FLOAT_FRACTIONS = [".0", ".00", ",0", ",00"];
 export const FLOAT_WRITTEN_ID = "^(-?[0-9]+)(\\.0+|,00?)$";
 const FLOAT_WRITTEN_ID_RE = new RegExp(FLOAT_WRITTEN_ID);
 
+/** Whether an id is written as a float export writes a whole number (17850.0, 17850,0). */
+export function isFloatWrittenId(id: string): boolean {
+  return FLOAT_WRITTEN_ID_RE.test(id);
+}
+
 /** An id without a float export's zero fraction (17850.0 → 17850); any other id as it is. */
 export function wholeNumberCustomerId(id: string): string {
   return id.replace(FLOAT_WRITTEN_ID_RE, "$1");

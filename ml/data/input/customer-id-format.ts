@@ -5,15 +5,13 @@
 // Characters no one sees (a tab after the id, a zero-width space in it) are left out and counted.
 
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { FLOAT_WRITTEN_ID, wholeNumberCustomerId } from "@pp/shared/contracts/forecast-request.ts";
+import {
+  FLOAT_WRITTEN_ID,
+  isFloatWrittenId,
+  wholeNumberCustomerId,
+} from "@pp/shared/contracts/forecast-request.ts";
 import { InputError } from "./input-error.ts";
 import { columnText, onlyWhere, sqlIdentifier, sqlString } from "./sql-text.ts";
-
-/**
- * A whole number written with a zero fraction: 17850.0, -3.00, and with a decimal comma 17850,0
- * or 17850,00 (pandas' decimal="," and a German spreadsheet); one pattern with /forecast's look-up.
- */
-const FLOAT_WRITTEN = FLOAT_WRITTEN_ID;
 
 /**
  * How tools write a missing value, lower-cased: SQL clients NULL, MySQL and PostgreSQL text COPY
@@ -194,7 +192,10 @@ export async function floatWrittenIdExample(
     `NOT ${startsWithDigitSql("v")}`,
     `${missingIdWordSql("v")} OR ${totalLineSql("v")}`,
   );
-  const float = onlyWhere("(contains(v, '.') OR contains(v, ','))", fullMatch("v", FLOAT_WRITTEN));
+  const float = onlyWhere(
+    "(contains(v, '.') OR contains(v, ','))",
+    fullMatch("v", FLOAT_WRITTEN_ID),
+  );
   const reader = await connection.runAndReadAll(
     `SELECT count(v) AS n, count(v) FILTER (WHERE ${float}) AS floats, min(v) AS example
      FROM (SELECT ${visibleIdSql(column)} AS v FROM ${from} LIMIT ${SAMPLE})
@@ -205,7 +206,8 @@ export async function floatWrittenIdExample(
 }
 
 /** SQL of the text `id` without a zero fraction (17850.0 → 17850); any other id as it is. */
-const wholeNumberSql = (id: string) => `regexp_replace(${id}, ${sqlString(FLOAT_WRITTEN)}, '\\1')`;
+const wholeNumberSql = (id: string) =>
+  `regexp_replace(${id}, ${sqlString(FLOAT_WRITTEN_ID)}, '\\1')`;
 
 /**
  * Characters an id shows nothing of, dropped wherever they are: zero-width space, non-joiner and
@@ -406,7 +408,7 @@ export function mixedFloatIds(connection: DuckDBConnection): Promise<IdVariants 
     wholeNumberSql("customer_id"),
     onlyWhere(
       "(customer_id LIKE '%.0%' OR customer_id LIKE '%,0%')",
-      fullMatch("customer_id", FLOAT_WRITTEN),
+      fullMatch("customer_id", FLOAT_WRITTEN_ID),
     ),
     "lines",
   );
@@ -415,7 +417,7 @@ export function mixedFloatIds(connection: DuckDBConnection): Promise<IdVariants 
 /** SQL: the lines' ids written with a zero fraction, without it (after mixedFloatIds found some). */
 export const WHOLE_NUMBER_LINE_IDS_SQL = `UPDATE lines
   SET customer_id = ${wholeNumberSql("customer_id")}
-  WHERE regexp_full_match(customer_id, ${sqlString(FLOAT_WRITTEN)})`;
+  WHERE regexp_full_match(customer_id, ${sqlString(FLOAT_WRITTEN_ID)})`;
 
 /**
  * An id of digits with one kind of separator between them, a candidate for thousands separators
@@ -580,8 +582,7 @@ async function idVariants(
  * become one; else null. For readers that hold every id (the summary CSV).
  */
 export function wholeNumberIds(ids: readonly string[]): string[] | null {
-  const floatWritten = new RegExp(FLOAT_WRITTEN);
-  if (ids.length === 0 || !ids.every((id) => floatWritten.test(id))) return null;
+  if (ids.length === 0 || !ids.every(isFloatWrittenId)) return null;
   const whole = ids.map(wholeNumberId);
   return new Set(whole).size === whole.length ? whole : null;
 }
