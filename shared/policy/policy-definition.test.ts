@@ -132,3 +132,14 @@ test("a new definition names actions by /decision's rule, at the field's path", 
     }).success,
   ).toBe(true);
 });
+
+test("a new rule naming an action twice is refused at the repeat; a stored one still loads", () => {
+  const twice = { rules: [{ rule: "min_roi", value: 1, actions: ["email", "call", "email"] }] };
+  const added = parseNewPolicyDefinition(twice);
+  expect(added.success ? [] : added.issues.map((i) => [i.path.join("."), i.message])).toEqual([
+    ["rules.0.actions.2", 'duplicate action id "email" (also at actions.0 of this rule)'],
+  ]);
+  expect(
+    storedPolicy({ name: "old", version: 1, definition: twice }).definition.rules,
+  ).toHaveLength(1);
+});

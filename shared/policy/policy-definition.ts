@@ -42,9 +42,27 @@ const storedIds: ActionIdRules = {
  */
 const newIds: ActionIdRules = {
   id: actionIdSchema(),
-  scope: z.array(actionIdSchema()).min(1).max(MAX_SCOPE_ACTIONS),
+  scope: z.array(actionIdSchema()).min(1).max(MAX_SCOPE_ACTIONS).superRefine(noRepeatedIds),
   defaultAction: actionIdSchema({ allowNone: true }),
 };
+
+/**
+ * Each action once in a rule's scope, as /decision takes each action once: `["email", "email"]`
+ * was stored as written, a slip (a second id mistyped as the first) the admin was never told of.
+ */
+function noRepeatedIds(ids: readonly string[], ctx: z.RefinementCtx): void {
+  const first = new Map<string, number>();
+  ids.forEach((id, i) => {
+    const at = first.get(id);
+    if (at === undefined) first.set(id, i);
+    else
+      ctx.addIssue({
+        code: "custom",
+        path: [i],
+        message: `duplicate action id "${id}" (also at actions.${at} of this rule)`,
+      });
+  });
+}
 
 const threshold = z.number().finite();
 

@@ -101,6 +101,16 @@ const CASES: Case[] = [
     "definition.rules.0.action",
   ],
   ["/admin/policies", { name: "p", definition: {}, active: true }, "active"],
+  // An action listed twice in a rule's scope: stored as written, as /decision refuses a repeat.
+  [
+    "/admin/policies",
+    {
+      name: "p",
+      definition: { rules: [{ rule: "max_cost", value: 1, actions: ["a", "b", "a"] }] },
+    },
+    "definition.rules.0.actions.2",
+    'duplicate action id "a"',
+  ],
   [
     "/admin/policies",
     { name: "p", definition: { uplifts: { e: { uplift: 200 } } } },
