@@ -308,3 +308,16 @@ describe("selectWithinBudget", () => {
     expect(result.gap).toBeLessThanOrEqual(result.maxSingleProfit);
   });
 });
+
+test("the total cost of a selection that spends the budget exactly is the budget, not over it", () => {
+  // 300 emails at 0.2 and one at 0.1 fill a budget of 60.1 exactly; added one by one in doubles
+  // they came to 60.10000000000032, an answer reading as over its budget (the service answered
+  // totals.cost 60.00000000000016 for a budget of 60 spent on 0.2, 1.5 and 6).
+  const options: SelectionOption[][] = [
+    ...Array.from({ length: 300 }, () => [{ action: "email", cost: 0.2, profit: 1 }]),
+    [{ action: "email", cost: 0.1, profit: 0.3 }],
+  ];
+  const result = selectWithinBudget(options, 60.1);
+  expect(result.picks).toHaveLength(301);
+  expect(result.totalCost).toBe(60.1);
+});

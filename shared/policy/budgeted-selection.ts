@@ -230,13 +230,10 @@ function lpGreedySelection(
   if (Number.isNaN(lpUpperBound)) lpUpperBound = totalProfit; // everything fitted: optimal
   totalProfit += spendLeftover(useful, chosen, remaining, slack);
   const picks: SelectionPick[] = [];
-  let totalCost = 0;
   chosen.forEach((option, index) => {
-    if (option) {
-      picks.push({ index, option });
-      totalCost += option.cost;
-    }
+    if (option) picks.push({ index, option });
   });
+  const totalCost = compensatedSum(picks.map((p) => p.option.cost));
   // The steps after the break can lift the total above the LP value of the prefix; the LP bound
   // stays an upper bound of the optimum, so clamp the reported gap at 0.
   const upper = Math.max(lpUpperBound, totalProfit);
@@ -253,6 +250,22 @@ function lpGreedySelection(
     gap: exact ? 0 : upper - totalProfit,
     maxSingleProfit,
   };
+}
+
+/**
+ * Σ values with Neumaier's compensation: the answer's total cost is compared with its budget, and
+ * 301 costs of 0.2 and 0.1 added one by one came to 60.10000000000032 for a budget of 60.1 they
+ * fill exactly (the doubles' own sum rounds to 60.1).
+ */
+function compensatedSum(values: readonly number[]): number {
+  let sum = 0;
+  let compensation = 0;
+  for (const v of values) {
+    const t = sum + v;
+    compensation += Math.abs(sum) >= Math.abs(v) ? sum - t + v : v - t + sum;
+    sum = t;
+  }
+  return sum + compensation;
 }
 
 /** Most passes of spendLeftover (each gives every customer at most one upgrade). */
