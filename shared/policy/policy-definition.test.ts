@@ -143,3 +143,32 @@ test("a new rule naming an action twice is refused at the repeat; a stored one s
     storedPolicy({ name: "old", version: 1, definition: twice }).definition.rules,
   ).toHaveLength(1);
 });
+
+test("a new uplift segment the segments before it cover is refused; partly covered ones are kept", () => {
+  const uplifts = (...s: Array<[number, number]>) => ({
+    uplifts: {
+      email: { uplift: 0.1, by_p_alive: s.map(([min, max]) => ({ min, max, uplift: 1 })) },
+    },
+  });
+  const refused = (definition: unknown) => {
+    const parsed = parseNewPolicyDefinition(definition);
+    return parsed.success ? [] : parsed.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  };
+  // [0.2, 0.4) inside [0, 0.5): P(alive) 0.3 gets 0.5's segment, the second's uplift never.
+  expect(refused(uplifts([0, 0.5], [0.2, 0.4]))).toEqual([
+    "uplifts.email.by_p_alive.1: matches nobody: every P(alive) in [0.2, 0.4) is taken by by_p_alive.0 before it (the first segment that matches wins)",
+  ]);
+  // Covered by two together, and P(alive) = 1 by a segment ending at 1.
+  expect(refused(uplifts([0, 0.5], [0.5, 1], [0.3, 1]))).toEqual([
+    "uplifts.email.by_p_alive.2: matches nobody: every P(alive) in [0.3, 1] is taken by by_p_alive.0, by_p_alive.1 before it (the first segment that matches wins)",
+  ]);
+  expect(refused(uplifts([0.7, 1], [1, 1]))).toHaveLength(1);
+  // Something left to match: [0.4, 0.6) after [0, 0.5) still has [0.5, 0.6); [0.5, 1] keeps P = 1.
+  expect(refused(uplifts([0, 0.5], [0.4, 0.6]))).toEqual([]);
+  expect(refused(uplifts([0, 0.5], [0.5, 0.9999], [0.9, 1]))).toEqual([]);
+  expect(refused(uplifts([0, 0.3], [0.3, 0.7], [0.7, 1]))).toEqual([]);
+  // Stored before this check, it still loads (the segment matches nobody, as it always did).
+  expect(
+    storedPolicy({ name: "old", version: 1, definition: uplifts([0, 0.5], [0.2, 0.4]) }).version,
+  ).toBe(1);
+});

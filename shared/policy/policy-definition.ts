@@ -183,6 +183,56 @@ export function emptyUpliftSegments(definition: PolicyDefinition): Issue[] {
 
 type Issue = { path: (string | number)[]; message: string };
 
+type Segment = { min: number; max: number };
+
+/**
+ * The segments before `s` that together take every P(alive) it covers ([min, max), and 1 when
+ * max is 1), by their positions; null when some P(alive) is left to it.
+ */
+function coveringSegments(s: Segment, before: readonly Segment[]): number[] | null {
+  const used: number[] = [];
+  let reach = s.min;
+  const byMin = before.map((b, j) => ({ ...b, j })).sort((a, b) => a.min - b.min);
+  for (const b of byMin) {
+    if (b.min > reach) break;
+    if (b.max > reach) {
+      reach = b.max;
+      used.push(b.j);
+    }
+  }
+  if (reach < s.max) return null;
+  if (s.max === 1) {
+    const one = before.findIndex((b) => b.max === 1);
+    if (one < 0) return null;
+    if (!used.includes(one)) used.push(one);
+  }
+  return used.sort((a, b) => a - b);
+}
+
+/**
+ * Segments of a new definition that the segments before them cover: the first that matches wins,
+ * so their uplift would never be used (`[0, 0.5)` then `[0.2, 0.4)` was stored, and P(alive) 0.3
+ * got the first's). Empty segments are emptyUpliftSegments'. Not part of the schema either.
+ */
+export function shadowedUpliftSegments(definition: PolicyDefinition): Issue[] {
+  return Object.entries(definition.uplifts ?? {}).flatMap(([action, uplift]) => {
+    const segments = uplift.by_p_alive ?? [];
+    return segments.flatMap((s, i) => {
+      if (!(s.min < s.max || s.max === 1)) return [];
+      const covering = coveringSegments(s, segments.slice(0, i));
+      if (covering === null) return [];
+      const range = `[${s.min}, ${s.max}${s.max === 1 ? "]" : ")"}`;
+      const by = covering.map((j) => `by_p_alive.${j}`).join(", ");
+      return [
+        {
+          path: ["uplifts", action, "by_p_alive", i],
+          message: `matches nobody: every P(alive) in ${range} is taken by ${by} before it (the first segment that matches wins)`,
+        },
+      ];
+    });
+  });
+}
+
 /**
  * max_p_alive rules below a min_p_alive rule whose actions they share: no customer passes both,
  * so those actions would never be chosen, silently. Refused when added (not part of the schema,
@@ -233,6 +283,7 @@ export function parseNewPolicyDefinition(
   const issues = [
     ...unknownFields(definition, parsed.data),
     ...emptyUpliftSegments(parsed.data),
+    ...shadowedUpliftSegments(parsed.data),
     ...contradictoryRules(parsed.data),
   ];
   return issues.length > 0 ? { success: false, issues } : { success: true, data: parsed.data };

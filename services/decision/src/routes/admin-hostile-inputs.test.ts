@@ -83,6 +83,18 @@ const CASES: Case[] = [
   ],
   ["/admin/policies", segments([0.7, 0.3]), "definition.uplifts.email.by_p_alive.0.max"],
   ["/admin/policies", segments([0, 0.3], [0.5, 0.5]), "definition.uplifts.email.by_p_alive.1.max"],
+  // A segment the ones before it cover (the first match wins): its uplift was stored, never used.
+  [
+    "/admin/policies",
+    segments([0, 0.5], [0.2, 0.4]),
+    "definition.uplifts.email.by_p_alive.1",
+    "by_p_alive.0",
+  ],
+  [
+    "/admin/policies",
+    segments([0, 0.5], [0.5, 1], [0.9, 1]),
+    "definition.uplifts.email.by_p_alive.2",
+  ],
   ["/admin/policies", { name: "p", definition: null }, "definition"],
   ["/admin/policies", { name: "", definition: {} }, "name"],
   ["/admin/campaign-links", { campaign: "x", hours: 1e308 }, "hours", "≤ 720"],
@@ -211,7 +223,8 @@ test("segments that can match (max 1 includes P(alive) = 1) are stored", async (
   const res = await fetch(`${base}/admin/policies`, {
     method: "POST",
     headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
-    body: JSON.stringify(segments([0, 0.3], [0.3, 0.7], [0.7, 1], [1, 1])),
+    // [1, 1] first: after [0.7, 1] (which holds P(alive) = 1) it would match nobody, refused.
+    body: JSON.stringify(segments([1, 1], [0, 0.3], [0.3, 0.7], [0.7, 1])),
   });
   expect(res.status).toBe(201);
 });
