@@ -112,9 +112,17 @@ export function optionsOfGroup(
   return options.map((list, i) => (split.groups[i] === group ? list : []));
 }
 
-/** The shadow budget of the control group: the treated budget per treated customer. */
-export function controlBudget(split: CampaignSplit, budget: number): number {
-  return split.treated > 0 ? (budget * split.control) / split.treated : budget;
+/**
+ * The budget of the shadow selection that names the control customers' would-have actions: the
+ * treated budget per treated customer, for every customer decided on. The shadow selection runs
+ * over both groups (only its control picks are used), so its profit threshold is set mostly by
+ * the same customers as the treated selection's. Run over the control group alone at budget ×
+ * control/treated, small batches floored it: a budget of 6 emails for 80 treated left the 20
+ * control customers 1.5 emails, so 1, their best: over 50 such batches 5.2% of the control
+ * customers against 7.5% of the treated, whose comparison arm was then the better customers.
+ */
+export function shadowBudget(split: CampaignSplit, budget: number): number {
+  return split.treated > 0 ? (budget * (split.treated + split.control)) / split.treated : budget;
 }
 
 /** What the measurement needs of one decision: the action's terms and the forecast behind it. */

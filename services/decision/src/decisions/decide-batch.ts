@@ -17,8 +17,8 @@ import {
   CONTROL_REASON,
   campaignColumns,
   campaignDetails,
-  controlBudget,
   optionsOfGroup,
+  shadowBudget,
   splitCampaign,
 } from "../campaigns/campaign-decisions.ts";
 import type { DecisionDeps } from "../deps.ts";
@@ -198,18 +198,18 @@ function scoreCustomer(
 
 /** Selections within the budget: the treated group's, and the control group's shadow one. */
 function selectBatch(split: CampaignSplit | null, options: SelectionOption[][], budget: number) {
-  // The budget is the treated group's; the control group gets a proportional shadow selection.
+  // The budget is the treated group's; the control customers' would-have actions come from a
+  // shadow selection over everyone at that budget per treated customer (shadowBudget).
   const result = selectWithinBudget(
     split ? optionsOfGroup(split, options, "treated") : options,
     budget,
   );
-  const shadow = split
-    ? selectWithinBudget(optionsOfGroup(split, options, "control"), controlBudget(split, budget))
-    : null;
+  const shadow = split ? selectWithinBudget(options, shadowBudget(split, budget)) : null;
+  const control = shadow?.picks.filter((p) => split?.groups[p.index] === "control") ?? [];
   return {
     result,
     picked: new Map(result.picks.map((p) => [p.index, p.option])),
-    wouldHave: new Map(shadow?.picks.map((p) => [p.index, p.option]) ?? []),
+    wouldHave: new Map(control.map((p) => [p.index, p.option])),
   };
 }
 
