@@ -4,6 +4,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type * as z from "zod";
 import { AppError, type FieldIssue } from "./app-error.ts";
+import { repeatedKeys } from "./repeated-keys.ts";
 import {
   findUnstorableText,
   mayHoldUnstorableText,
@@ -178,6 +179,11 @@ export interface JsonBodyOptions<T extends z.ZodType> {
    * or a JSON one (clients that label every request; that was a 400 "body is empty").
    */
   optional?: boolean;
+  /**
+   * A key repeated within one object is a 400 naming it (repeated-keys.ts): JSON.parse keeps the
+   * last. One more pass over the text, so for small bodies that configure (policies), not batches.
+   */
+  refuseRepeatedKeys?: boolean;
 }
 
 /**
@@ -219,6 +225,10 @@ export async function readJsonBody<T extends z.ZodType>(
   if (mayHoldUnstorableText(text)) {
     const unstorable = findUnstorableText(value);
     if (unstorable.length > 0) throw validationError(unstorable, "body");
+  }
+  if (options.refuseRepeatedKeys) {
+    const repeated = repeatedKeys(text);
+    if (repeated.length > 0) throw validationError(repeated, "body");
   }
   const fast = options.fastPath?.(value);
   if (fast !== undefined) return fast;

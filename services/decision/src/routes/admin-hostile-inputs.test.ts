@@ -261,3 +261,50 @@ test("a policy with learned_from is stored and answered with it", async () => {
   const { definition } = (await got.json()) as { definition: typeof body.definition };
   expect(definition.uplifts.email.learned_from).toEqual(body.definition.uplifts.email.learned_from);
 });
+
+test("a policy naming an uplift's action or a field twice is a 400 naming it, nothing stored", async () => {
+  // JSON.parse keeps the last of repeated keys: email's uplift 0.1 was dropped and 0.2 stored,
+  // and a second "rules" replaced the first, with a 201.
+  const cases: Array<[string, string[]]> = [
+    [
+      '{"name":"twice","definition":{"uplifts":{"email":{"uplift":0.1},"email":{"uplift":0.2}}}}',
+      ["definition.uplifts.email"],
+    ],
+    [
+      '{"name":"twice","definition":{"rules":[{"rule":"max_cost","value":1}],"rules":[]}}',
+      ["definition.rules"],
+    ],
+    // The same key spelt with an escape is the same key; one in another object is not a repeat.
+    [
+      '{"name":"twice","definition":{"uplifts":{"e":{"uplift":0.1,"source":"a"},"\\u0065":{"uplift":0.2}}}}',
+      ["definition.uplifts.e"],
+    ],
+    [
+      '{"name":"twice","definition":{"rules":[{"rule":"max_cost","value":1},{"rule":"max_cost","value":2,"value":3}]}}',
+      ["definition.rules.1.value"],
+    ],
+  ];
+  for (const [body, paths] of cases) {
+    const res = await fetch(`${base}/admin/policies`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+      body,
+    });
+    const text = await res.text();
+    expect([res.status, text]).toEqual([400, expect.stringContaining("appears twice")]);
+    const details = (JSON.parse(text) as { error: { details: Array<{ path: string }> } }).error
+      .details;
+    expect(details.map((d) => d.path)).toEqual(paths);
+  }
+  const listed = await fetch(`${base}/admin/policies`, {
+    headers: { authorization: `Bearer ${ADMIN}` },
+  });
+  expect(await listed.text()).not.toContain('"twice"');
+  // Keys repeated only across objects are fine.
+  const fine = await fetch(`${base}/admin/policies`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+    body: '{"name":"once","definition":{"uplifts":{"a":{"uplift":0.1},"b":{"uplift":0.1}}}}',
+  });
+  expect(fine.status).toBe(201);
+});
