@@ -87,6 +87,52 @@ function sumsOf(n: number, keep: (i: number) => boolean, value: (i: number) => n
 }
 
 describe("measureCampaign arms", () => {
+  test("a Qini end point apart from the incremental profit says why (one control pool)", () => {
+    // email: 3 treated buying 1 each, 1 control buying 1; call: 1 treated buying 3, 3 control
+    // buying 1 each; margin 10, no cost. Per action: email +0, call +20, incremental profit 20.
+    // The Qini pools the control (4 customers, 40) against the 4 treated (60): 60 − 40·4/4 = 20.
+    // Shifted so the pools differ: a second email treated customer changes the ratio.
+    const rows: Array<[number, number, number]> = [
+      [0, 1, 1],
+      [0, 1, 1],
+      [0, 1, 1],
+      [0, 0, 1],
+      [1, 1, 3],
+      [1, 0, 1],
+      [1, 0, 1],
+      [1, 0, 1],
+      [0, 1, 1],
+      [0, 1, 1],
+    ];
+    const o = emptyObservations(rows.length, ["call", "email"]);
+    rows.forEach(([action, treated, bought], i) => {
+      o.action[i] = action === 0 ? 1 : 0;
+      o.treated[i] = treated;
+      o.purchases[i] = bought;
+      o.margin[i] = 10;
+      o.upliftBase[i] = 1;
+      o.predictedProfit[i] = rows.length - i;
+    });
+    const r = measureCampaign(o, { campaign: "c", window: { start: "a", end: "b" } });
+    // email: 5 treated at 10 against 1 control at 10 → 0; call: 10·3 − 10 = +20 → 20 in all.
+    expect(r.incremental_profit).toBeCloseTo(20, 12);
+    // Qini: 6 treated (80) against 4 control (40): 80 − 40·6/4 = 20: the same here…
+    const end = r.qini[r.qini.length - 1]!.cumulative_incremental_profit;
+    expect(end).toBeCloseTo(20, 12);
+    expect(r.notes.join("\n")).not.toContain("Qini");
+    // …but with call's control buying 2 each: per action 30 − 20 = +10; the pool 80+0 vs 60·6/4.
+    o.purchases[5] = 2;
+    o.purchases[6] = 2;
+    o.purchases[7] = 2;
+    const shifted = measureCampaign(o, { campaign: "c", window: { start: "a", end: "b" } });
+    expect(shifted.incremental_profit).toBeCloseTo(10, 12);
+    const shiftedEnd = shifted.qini[shifted.qini.length - 1]!.cumulative_incremental_profit;
+    expect(shiftedEnd).toBeCloseTo(80 - (70 * 6) / 4, 12);
+    expect(shifted.notes).toContain(
+      "the Qini curve ends at -25.00, the incremental profit is 10.00: the curve compares all treated with all control customers in each top share (one control pool, scaled to the treated's number), the incremental profit each action's treated with its own control customers, so the two differ when the actions' arms are not in the same proportion",
+    );
+  });
+
   test("each action's and each P(alive) segment's arms hold exactly their customers", () => {
     // Two actions and no action, both groups, every segment and an unknown P(alive): each arm's
     // figures equal the same sums formed here customer by customer (to the bit).

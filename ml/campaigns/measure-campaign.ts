@@ -187,17 +187,38 @@ export function measureCampaign(o: CampaignObservations, options: MeasureOptions
     }
     actions.push(actionResult(id, arm, segments[a] as Arms[]));
   });
+  const qini = qiniCurve(o);
+  const total = incrementalProfit(actions, notes);
+  const qiniNote = qiniEndNote(qini, total);
+  if (qiniNote) notes.push(qiniNote);
   return {
     campaign: options.campaign,
     window: options.window,
     groups: { treated, control, control_share: o.n > 0 ? control / o.n : 0 },
     method: MEASUREMENT_METHOD,
     actions,
-    qini: qiniCurve(o),
-    incremental_profit: incrementalProfit(actions, notes),
+    qini,
+    incremental_profit: total,
     ...(options.horizonCoverage === undefined ? {} : { horizon_coverage: options.horizonCoverage }),
     notes,
   };
+}
+
+/**
+ * Why the Qini curve's end point is not the incremental profit, when the two differ as written
+ * (to the cent): a page showed 1,241.18 incremental profit beside a curve ending at 1,640.70,
+ * both right, with nothing saying why.
+ */
+function qiniEndNote(qini: readonly QiniPoint[], total: number | null): string | null {
+  const end = qini[qini.length - 1]?.cumulative_incremental_profit;
+  if (qini.length < 2 || end === undefined || total === null || !Number.isFinite(end)) return null;
+  if (end.toFixed(2) === total.toFixed(2)) return null;
+  return (
+    `the Qini curve ends at ${end.toFixed(2)}, the incremental profit is ${total.toFixed(2)}: ` +
+    "the curve compares all treated with all control customers in each top share (one control " +
+    "pool, scaled to the treated's number), the incremental profit each action's treated with " +
+    "its own control customers, so the two differ when the actions' arms are not in the same proportion"
+  );
 }
 
 /**
