@@ -297,6 +297,44 @@ describe("decision: identical answers on every runtime, each one a decision_log 
   }, 60_000);
 });
 
+describe("malformed JSON: the same 400 on every runtime", () => {
+  // JSON.parse's messages are the engine's (Bun: "JSON Parse error: Unexpected EOF", V8:
+  // "Unexpected end of JSON input"); the answer must not depend on the runtime.
+  test("POST /forecast and /decision with bodies that are not JSON answer alike", async () => {
+    const started = await Promise.allSettled(
+      runtimeNames.map((r) => pairs.get(r) as Promise<RuntimePair>),
+    );
+    const running = started.flatMap((s, i) =>
+      s.status === "fulfilled" ? [{ runtime: runtimeNames[i] as RuntimeName, pair: s.value }] : [],
+    );
+    expect(running.map((r) => r.runtime)).toEqual([...runtimeNames]);
+    // The second holds a raw NUL (a control character JSON strings may not hold unescaped).
+    const bodies = ['{"horizon":', '{"customers":[{"id":"a\u0000b"}]}', "[1 2]", "{'a':1}"];
+    const answers = [];
+    for (const { runtime, pair } of running) {
+      const seen = [];
+      for (const [service, route] of [
+        ["forecast", "/forecast"],
+        ["decision", "/decision"],
+      ] as const) {
+        for (const body of bodies) {
+          const res = await call(pair[service], route, {
+            method: "POST",
+            headers: { Authorization: `Bearer ${API_KEY}`, "Content-Type": "application/json" },
+            body,
+          });
+          seen.push({ route, body, status: res.status, answer: await res.json() });
+        }
+      }
+      answers.push({ runtime, seen });
+    }
+    expect(answers[0]?.seen[0]?.status).toBe(400);
+    for (const answer of answers.slice(1)) {
+      expect(answer).toEqual({ runtime: answer.runtime, seen: answers[0]?.seen ?? [] });
+    }
+  }, 90_000);
+});
+
 for (const runtime of runtimeNames) {
   describe(`${runtime}`, () => {
     let pair: RuntimePair;

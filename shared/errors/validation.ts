@@ -4,6 +4,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type * as z from "zod";
 import { AppError, type FieldIssue } from "./app-error.ts";
+import { jsonSyntaxProblem } from "./json-syntax.ts";
 import { repeatedKeys } from "./repeated-keys.ts";
 import {
   findUnstorableText,
@@ -188,7 +189,7 @@ export interface JsonBodyOptions<T extends z.ZodType> {
 
 /**
  * The request's JSON body checked against `schema`: 415 for another Content-Type, 400
- * `bad_request` for unparsable JSON (with the parser's message), 400 `validation_error` for
+ * `bad_request` for unparsable JSON (where and why, in the same words on every runtime), 400 `validation_error` for
  * schema failures. For a hot route, called from its handler (one middleware layer fewer).
  */
 export async function readJsonBody<T extends z.ZodType>(
@@ -214,9 +215,9 @@ export async function readJsonBody<T extends z.ZodType>(
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch (err) {
-    const problem =
-      text.trim() === "" ? "body is empty" : err instanceof Error ? err.message : String(err);
+  } catch {
+    // Our own words, not the engine's: Bun's and V8's messages differ for the same body.
+    const problem = text.trim() === "" ? "body is empty" : jsonSyntaxProblem(text);
     throw new AppError("bad_request", `Request body is not valid JSON: ${problem}`, {
       details: [{ path: "body", message: problem }],
     });
