@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { get as httpGet } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureDemoModel } from "@pp/ml/pipelines/demo-model.ts";
@@ -200,6 +201,32 @@ describe("wrangler dev: forecast from R2 behind a KV pointer, decision through H
     expect(body.status).toBe("degraded");
     expect(JSON.stringify(body.checks)).toContain('KV MODEL_POINTER has no entry \\"purchase\\"');
     expect((await info()).source).toBe("bundled");
+  }, 30_000);
+
+  // Cloudflare (and wrangler dev) hand the Worker "Accept-Encoding: br, gzip" whatever the client
+  // sent; read from that header, every answer of 1 KiB or more was gzip, and a client sending no
+  // Accept-Encoding (curl without --compressed) got gzip bytes from wrangler dev.
+  test("a client that sends no Accept-Encoding gets plain JSON; one asking for gzip gets gzip", async () => {
+    const raw = (acceptEncoding?: string) =>
+      new Promise<{ encoding: string | undefined; body: Buffer }>((resolve, reject) => {
+        const headers: Record<string, string> = acceptEncoding
+          ? { "accept-encoding": acceptEncoding }
+          : {};
+        const req = httpGet(`${forecast.url}/model-info`, { headers }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("end", () =>
+            resolve({ encoding: res.headers["content-encoding"], body: Buffer.concat(chunks) }),
+          );
+        });
+        req.on("error", reject);
+      });
+    const plain = await raw();
+    expect(plain.encoding).toBeUndefined();
+    expect((JSON.parse(plain.body.toString("utf8")) as { name: string }).name).toBe("purchase");
+    const zipped = await raw("gzip");
+    expect(zipped.encoding).toBe("gzip");
+    expect(Bun.gunzipSync(new Uint8Array(zipped.body)).length).toBeGreaterThan(1024);
   }, 30_000);
 
   test("ml publish flips the pointer: v1, then v2, served without a redeploy", async () => {

@@ -4,6 +4,7 @@
 import { expect, test } from "bun:test";
 import { createLogger } from "../logging/logger.ts";
 import { MetricsRegistry } from "../metrics/registry.ts";
+import { jsonAnswer } from "./compress-answers.ts";
 import { createServiceApp } from "./service-app.ts";
 
 function app() {
@@ -67,4 +68,30 @@ test("error answers stay readable JSON", async () => {
   const res = await get("/nowhere", "gzip");
   expect(res.status).toBe(404);
   expect(((await res.json()) as { error: { code: string } }).error.code).toBe("not_found");
+});
+
+/** A request as Cloudflare (and `wrangler dev`) hands it to a Worker: Accept-Encoding rewritten
+ * to "br, gzip", the client's own in cf.clientAcceptEncoding ("" when it sent none). */
+function workersRequest(path: string, clientSent: string): Request {
+  const req = new Request(`http://worker${path}`, { headers: { "accept-encoding": "br, gzip" } });
+  Object.defineProperty(req, "cf", { value: { clientAcceptEncoding: clientSent } });
+  return req;
+}
+
+test("on Workers the client's own Accept-Encoding decides, not the edge's 'br, gzip'", async () => {
+  const big = JSON.stringify({ x: "y".repeat(5000) });
+  for (const [clientSent, expected] of [
+    ["", null],
+    ["identity", null],
+    ["br", null],
+    ["gzip, deflate", "gzip"],
+  ] as const) {
+    const viaMiddleware = await app().request(workersRequest("/big", clientSent));
+    const viaRoute = jsonAnswer(workersRequest("/forecast", clientSent), big, {});
+    expect({
+      clientSent,
+      middleware: viaMiddleware.headers.get("content-encoding"),
+      route: viaRoute.headers.get("content-encoding"),
+    }).toEqual({ clientSent, middleware: expected, route: expected });
+  }
 });
