@@ -2,40 +2,12 @@
 // log), checked on the real imports of every non-test source file: nothing reaches back up.
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
+import { importSpecifiers, resolveSpecifier } from "./import-specifiers.ts";
 import { isTestSupport, sourceFiles } from "./source-tree.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const SCANNED_ROOTS = ["ml", "services", "shared"];
-
-/** Workspace package names → their folder, as package.json's workspaces declare them. */
-const WORKSPACES: Record<string, string> = {
-  "@pp/shared": "shared",
-  "@pp/ml": "ml",
-  "@pp/forecast": "services/forecast",
-  "@pp/decision": "services/decision",
-};
-
-/** Every module specifier a TypeScript source names: static, type-only, re-export, dynamic. */
-export function importSpecifiers(source: string): string[] {
-  const found: string[] = [];
-  const statement =
-    /(?:^|\n)[ \t]*(?:import|export)\s+(?:type\s+)?(?:[^;"'`]*?\s*from\s*)?["']([^"'\n]+)["']/g;
-  const dynamic = /\bimport\(\s*["']([^"'\n]+)["']\s*\)/g;
-  for (const match of source.matchAll(statement)) found.push(match[1] as string);
-  for (const match of source.matchAll(dynamic)) found.push(match[1] as string);
-  return found;
-}
-
-/** A specifier as a repository path (relative or a workspace package), or null for a library. */
-export function resolveSpecifier(fromFile: string, specifier: string): string | null {
-  if (specifier.startsWith(".")) return relative(ROOT, resolve(ROOT, dirname(fromFile), specifier));
-  for (const [name, folder] of Object.entries(WORKSPACES)) {
-    if (specifier === name) return folder;
-    if (specifier.startsWith(`${name}/`)) return join(folder, specifier.slice(name.length + 1));
-  }
-  return null;
-}
 
 export interface ImportEdge {
   from: string;
