@@ -18,16 +18,24 @@ export class AppError extends Error {
   readonly details: unknown;
   /** Extra response headers, e.g. `Allow` on a 405 or `Retry-After` on a 429/503. */
   readonly headers: Record<string, string>;
+  /** For the access log only, never the caller: e.g. the runtime's own words for a failed fetch. */
+  readonly logDetail: string | undefined;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { details?: unknown; headers?: Record<string, string>; cause?: unknown } = {},
+    options: {
+      details?: unknown;
+      headers?: Record<string, string>;
+      cause?: unknown;
+      logDetail?: string;
+    } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.details = options.details;
     this.headers = options.headers ?? {};
+    this.logDetail = options.logDetail;
   }
 
   get status(): number {

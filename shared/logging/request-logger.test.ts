@@ -29,6 +29,9 @@ function loggedApp() {
     throw new AppError("not_ready", "model not loaded");
   });
   app.get("/raw", () => Response.redirect("http://example.com/", 302));
+  app.get("/upstream", () => {
+    throw new AppError("unavailable", "upstream unreachable", { logDetail: "fetch failed" });
+  });
   const records = () => lines.map((l) => JSON.parse(l));
   return { app, records };
 }
@@ -105,6 +108,17 @@ describe("requestLogger", () => {
       error_message: "model not loaded",
     });
     expect(line.error).toBeUndefined();
+  });
+
+  test("an AppError's logDetail is logged, not answered", async () => {
+    const { app, records } = loggedApp();
+    const res = await app.request("/upstream");
+    expect(JSON.stringify(await res.json())).not.toContain("fetch failed");
+    expect(records()[0]).toMatchObject({
+      status: 503,
+      error_message: "upstream unreachable",
+      error_detail: "fetch failed",
+    });
   });
 
   test("unmatched paths log route 'unmatched'; immutable responses still get the id", async () => {

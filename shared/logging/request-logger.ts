@@ -59,6 +59,7 @@ export function requestLogger(options: RequestLoggerOptions): MiddlewareHandler<
       // An expected failure (not ready, bad gateway, ...): its code and message suffice.
       line.error_code = error.code;
       if (status >= 500) line.error_message = error.message;
+      if (status >= 500 && error.logDetail !== undefined) line.error_detail = error.logDetail;
     } else if (status >= 500 && error) {
       // The client got an opaque message; the log keeps the real error and its stack.
       line.error = error;

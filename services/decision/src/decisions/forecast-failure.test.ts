@@ -17,8 +17,13 @@ test("the forecast service's rate limit: 503 with its Retry-After, naming the li
 });
 
 test("an outage: 503 with the breaker's retry time", () => {
-  const err = new ForecastUnavailableError("unreachable", "forecast service unreachable");
+  const err = new ForecastUnavailableError("unreachable", "forecast service unreachable", {
+    detail: "fetch failed",
+  });
   const answer = forecastFailureError(err, new CircuitBreaker({}));
   expect(answer.status).toBe(503);
   expect(answer.headers?.["Retry-After"]).toBe("1");
+  // The runtime's words reach the log, not the caller.
+  expect(answer.logDetail).toBe("fetch failed");
+  expect(answer.message).not.toContain("fetch failed");
 });

@@ -24,6 +24,10 @@ export function forecastFailureError(
   return new AppError(
     err.kind === "timeout" ? "gateway_timeout" : "unavailable",
     `Forecast unavailable (${err.kind}): ${err.message}${hint ? `; ${hint}` : ""}`,
-    { details: { forecast: { reason: err.kind } }, headers: { "Retry-After": retryAfter } },
+    {
+      details: { forecast: { reason: err.kind } },
+      headers: { "Retry-After": retryAfter },
+      ...(err.detail === undefined ? {} : { logDetail: err.detail }),
+    },
   );
 }

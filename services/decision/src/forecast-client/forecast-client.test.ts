@@ -72,6 +72,30 @@ describe("transports", () => {
     expect(seen).toEqual(["identity"]);
   });
 
+  // Each runtime's fetch words a failed connection its own way; the caller must hear one answer.
+  test("an unreachable forecast is the same message on every runtime; the runtime's words go to the log", async () => {
+    const seen = [];
+    for (const words of [
+      "ECONNREFUSED: Unable to connect. Is the computer able to access the url?", // Bun
+      "Network connection lost.", // workerd
+      "fetch failed", // Deno, Node
+    ]) {
+      const client = createForecastClient({
+        transport: async () => {
+          throw new TypeError(words);
+        },
+      });
+      const err = await failure(client.forecast(request));
+      expect({ kind: err.kind, detail: err.detail }).toEqual({
+        kind: "unreachable",
+        detail: words,
+      });
+      seen.push(err.message);
+    }
+    expect(new Set(seen).size).toBe(1);
+    expect(seen[0]).toBe("forecast service unreachable: the connection failed");
+  });
+
   test("a closed port is 'unreachable'", async () => {
     const client = createForecastClient({
       transport: httpTransport(),

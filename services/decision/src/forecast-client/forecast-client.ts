@@ -114,10 +114,17 @@ async function send(
     return await transport(request);
   } catch (err) {
     if (signal.aborted) throw err;
+    // The caller hears the same words on every runtime (Bun said "ECONNREFUSED: Unable to
+    // connect…", workerd "Network connection lost.", Deno "fetch failed"); the log keeps them.
     const why = err instanceof Error ? err.message : String(err);
-    throw new ForecastUnavailableError("unreachable", `forecast service unreachable: ${why}`, {
-      cause: err,
-    });
+    throw new ForecastUnavailableError(
+      "unreachable",
+      "forecast service unreachable: the connection failed",
+      {
+        cause: err,
+        detail: why,
+      },
+    );
   }
 }
 

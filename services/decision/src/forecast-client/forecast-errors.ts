@@ -15,12 +15,15 @@ export class ForecastUnavailableError extends Error {
   constructor(
     readonly kind: ForecastFailureKind,
     message: string,
-    options: { cause?: unknown; status?: number; retryAfterSeconds?: number } = {},
+    options: { cause?: unknown; status?: number; retryAfterSeconds?: number; detail?: string } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.status = options.status;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.detail = options.detail;
   }
+  /** For the log, not the caller: the runtime's own words (they differ between runtimes). */
+  readonly detail: string | undefined;
   readonly status: number | undefined;
   /** The upstream's Retry-After (seconds), when it sent one. */
   readonly retryAfterSeconds: number | undefined;
