@@ -2,15 +2,14 @@
 // to the BG/NBD, Pareto/NBD, GBDT and rate-if-alive columns at the requested horizon (bundles
 // trained before the fourth member joined carry three weights per segment and stack three). Expected
 // purchases, spend and CLV are linear, so each is the same weighted sum; P(alive) mixes the BTYD
-// members' (blendPAlive) and P(purchase) follows from the negative binomial with the out-of-fold
-// dispersion around the blend's mean (see blendPurchaseProbability). The served distribution then
-// has P(0) = 1 − that P(purchase) (a hurdle, ml/forecasting/intervals.ts meanOnlyPmf).
+// members' (blendPAlive) and so does P(purchase) (blendPurchaseMixture: each member's own, the
+// GBDT's already carried to the horizon). The served distribution then has P(0) = 1 − that
+// P(purchase) (a hurdle, ml/forecasting/intervals.ts meanOnlyPmf).
 
 import type { BgNbdParams } from "../models/bgnbd.ts";
-import { negativeBinomialZero } from "../models/negative-binomial.ts";
-import { rateIfAliveForecast } from "../models/rate-if-alive.ts";
+import { rateIfAliveForecast, rateIfAlivePurchaseProbability } from "../models/rate-if-alive.ts";
 import type { BlendWeights } from "../pipelines/blend.ts";
-import { blendForecast, blendPAlive } from "../pipelines/blend.ts";
+import { blendForecast, blendPAlive, blendPurchaseMixture } from "../pipelines/blend.ts";
 import type { BtydColumns } from "./btyd-columns.ts";
 import { emptyColumns, type GbdtColumns, type ModelColumns } from "./model-columns.ts";
 
@@ -32,6 +31,7 @@ export function rateIfAliveColumns(
     if (batch.errors[i]) continue;
     const expected = rateIfAliveForecast(params, batch.x[i]!, batch.T[i]!, horizon);
     out.expectedPurchases[i] = expected;
+    out.pPurchase[i] = rateIfAlivePurchaseProbability(params, batch.x[i]!, batch.T[i]!, horizon);
     const perPurchase = meanSpend[i]!;
     if (!Number.isNaN(perPurchase)) {
       out.expectedSpend[i] = expected * perPurchase;
@@ -45,7 +45,6 @@ export function rateIfAliveColumns(
 
 export function blendColumns(
   weights: number[][],
-  dispersion: number,
   x: ArrayLike<number>,
   inputs: readonly [ModelColumns, ModelColumns, GbdtColumns, ModelColumns?],
   errors: ArrayLike<unknown>,
@@ -67,12 +66,13 @@ export function blendColumns(
     c: Float64Array,
     d: Float64Array | undefined,
     i: number,
+    combine = blendForecast,
   ) => {
     values[0] = a[i]!;
     values[1] = b[i]!;
     values[2] = c[i]!;
     if (d) values[3] = d[i]!;
-    return blendForecast(blend, x[i]!, values);
+    return combine(blend, x[i]!, values);
   };
   for (let i = 0; i < n; i++) {
     if (errors[i] || Number.isNaN(gb.expectedPurchases[i]!)) continue;
@@ -86,7 +86,10 @@ export function blendColumns(
     out.expectedPurchases[i] = mu;
     out.pAlive[i] = blendPAlive(blend, x[i]!, bg.pAlive[i]!, pn.pAlive[i]!);
     // At most the mean, as any count's P(at least one) (see gbdt-columns.ts).
-    out.pPurchase[i] = Math.min(blendPurchaseProbability(mu, dispersion, gb.horizonShift, i), mu);
+    out.pPurchase[i] = Math.min(
+      mix(bg.pPurchase, pn.pPurchase, gb.pPurchase, r?.pPurchase, i, blendPurchaseMixture),
+      mu,
+    );
     out.expectedSpend[i] = mix(
       bg.expectedSpend,
       pn.expectedSpend,
@@ -97,23 +100,4 @@ export function blendColumns(
     out.clv[i] = mix(bg.clv, pn.clv, gb.clv, r?.clv, i);
   }
   return out;
-}
-
-/**
- * P(purchase) of the blend: 1 − P(0) of its negative binomial, whose dispersion was fitted at the
- * trained horizon H. Away from H it is taken there (the mean scaled back by the GBDT's ratio) and
- * carried to h by BG/NBD's exponent, as the GBDT's is: the negative binomial at h alone ignores
- * that a customer who has left buys at no horizon (13 → 39 weeks: 14% above the share that bought).
- */
-function blendPurchaseProbability(
-  mu: number,
-  dispersion: number,
-  shift: GbdtColumns["horizonShift"],
-  i: number,
-): number {
-  const noneAt = (m: number) => negativeBinomialZero(m, dispersion);
-  if (!shift) return 1 - noneAt(mu);
-  const ratio = shift.ratio[i]!;
-  const atH = ratio > 0 ? noneAt(mu / ratio) : noneAt(mu);
-  return -Math.expm1(shift.exponent[i]! * Math.log(atH));
 }

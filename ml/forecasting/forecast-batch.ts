@@ -94,7 +94,6 @@ export async function forecastBatch(
     gbdt && blendWeights
       ? blendColumns(
           blendWeights,
-          model.manifest.uncertainty?.dispersion.blend ?? 0,
           batch.x,
           // Bundles trained before the rate if alive joined stack three members.
           blendWeights[0]?.length === 4

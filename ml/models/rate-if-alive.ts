@@ -31,3 +31,31 @@ export function rateIfAliveColumn(
   }
   return out;
 }
+
+/**
+ * P(at least one purchase in `horizon`) for a customer alive throughout: 1 − ((α+T)/(α+T+h))^(r+x),
+ * the zero of the negative binomial the Gamma(r + x, α + T) rate gives. The member's own
+ * distribution, so the blend can mix its P(purchase) as it mixes its mean.
+ */
+export function rateIfAlivePurchaseProbability(
+  params: Pick<BgNbdParams, "r" | "alpha">,
+  x: number,
+  T: number,
+  horizon: number,
+): number {
+  return -Math.expm1(-(params.r + x) * Math.log1p(horizon / (params.alpha + T)));
+}
+
+/** rateIfAlivePurchaseProbability for every customer. */
+export function rateIfAlivePurchaseColumn(
+  params: Pick<BgNbdParams, "r" | "alpha">,
+  x: ArrayLike<number>,
+  T: ArrayLike<number>,
+  horizon: number,
+): Float64Array {
+  const out = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    out[i] = rateIfAlivePurchaseProbability(params, x[i] ?? 0, T[i] ?? 0, horizon);
+  }
+  return out;
+}

@@ -6,6 +6,7 @@ import { sampleGamma } from "../sim/samplers.ts";
 import {
   blendForecast,
   blendPAlive,
+  blendPurchaseMixture,
   crossValidateBlend,
   fitBlendWeights,
   fitStackWeights,
@@ -160,4 +161,23 @@ test("the blend's P(alive) mixes its BTYD members as it weighs them; BG/NBD's wh
   expect(blendPAlive(weights, 1, 0.8, 0.4)).toBeCloseTo((0.3 * 0.8 + 0.1 * 0.4) / 0.4, 12);
   expect(blendPAlive(weights, 2, 0.7, 0.2)).toBe(0.7);
   expect(blendPAlive(weights, 0, 0.9, Number.NaN)).toBe(0.9);
+});
+
+test("the out-of-fold P(purchase) mixes the members' under each fold's own weights", () => {
+  const { x, forecasts, y } = population(4_000, 9);
+  // Members' P(purchase): all the same (0.3) gives 0.3 whatever the weights; a member's own gives
+  // the mixture under the fold weights that made `oof`.
+  const same = forecasts.map((f) => new Float64Array(f.length).fill(0.3));
+  const folds = kFoldSplit(y.length, 5, 3);
+  const cv = crossValidateBlend(forecasts, y, x, folds, [], same);
+  expect(cv.oofPurchase).toBeDefined();
+  for (const p of cv.oofPurchase ?? []) expect(p).toBeCloseTo(0.3, 12);
+  const own = forecasts.map((f) => Float64Array.from(f, (mu) => -Math.expm1(-mu)));
+  const mixed = crossValidateBlend(forecasts, y, x, folds, [], own);
+  // The means are the same with or without the P(purchase) columns.
+  expect(Array.from(mixed.oof)).toEqual(Array.from(cv.oof));
+  const i = folds[0]!.test[0]!;
+  const w = fitBlendWeights(forecasts, y, x, folds[0]!.train, mixed.final.pooling);
+  const p = own.map((c) => c[i]!);
+  expect(mixed.oofPurchase?.[i]).toBeCloseTo(blendPurchaseMixture(w, x[i]!, p), 12);
 });

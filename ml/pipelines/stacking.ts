@@ -12,7 +12,7 @@ import type { BgNbdParams } from "../models/bgnbd.ts";
 import type { GammaGammaParams } from "../models/gamma-gamma.ts";
 import { fitDispersion, negativeBinomialZero } from "../models/negative-binomial.ts";
 import type { ParetoNbdParams } from "../models/pareto-nbd.ts";
-import { rateIfAliveColumn } from "../models/rate-if-alive.ts";
+import { rateIfAliveColumn, rateIfAlivePurchaseColumn } from "../models/rate-if-alive.ts";
 import { createTaskPool, type TaskPool } from "../parallel/task-pool.ts";
 import { createSeededRandom, seededPermutation } from "../random/seeded-random.ts";
 import type { IntervalCalibrationRows } from "../report/interval-calibration-charts.ts";
@@ -51,6 +51,11 @@ export interface StackingInput extends BtydCalibrationInput {
    * scored as served, a hurdle on it (without it, the NB around their mean alone).
    */
   gbdtPurchase?: Float64Array;
+  /**
+   * The BTYD models' P(purchase in the holdout) from the calibration fit: with the GBDT's, the
+   * blend's P(purchase) is scored as served, its members' mixed (blendPurchaseMixture).
+   */
+  btydPurchase?: Record<"bgnbd" | "pareto_nbd", Float64Array>;
   folds: Fold[];
   /** The BTYD calibration, if started earlier (startBtydCalibration with the same input). */
   btydCalibration?: Promise<CalibrationPart[]>;
@@ -149,6 +154,8 @@ export async function stackAndCalibrate(input: StackingInput): Promise<StackingR
     actual,
     s.x,
     folds,
+    [],
+    memberPurchase(input, blendInputs),
   );
   const oof: Record<IntervalModel, Float64Array> = { ...forecasts, blend: cv.oof };
   const sample = thinned(Uint32Array.from({ length: s.n }, (_, i) => i));
@@ -157,7 +164,7 @@ export async function stackAndCalibrate(input: StackingInput): Promise<StackingR
     gbdt: fitDispersion(pick(actual), pick(forecasts.gbdt)),
     blend: fitDispersion(pick(actual), pick(cv.oof)),
   };
-  const { calibration, warnings } = await calibrate(input, oof);
+  const { calibration, warnings } = await calibrate(input, oof, cv.oofPurchase);
   const bySegment = Object.fromEntries(
     (Object.keys(oof) as IntervalModel[]).map((m) => [m, segmentErrors(s.x, actual, oof[m])]),
   ) as Record<IntervalModel, SegmentErrors[]>;
@@ -173,6 +180,21 @@ export async function stackAndCalibrate(input: StackingInput): Promise<StackingR
     intervalWarnings: warnings,
     bySegment,
   };
+}
+
+/** The blend members' P(purchase) in the holdout, in the order of `blendInputs`, when all are known. */
+function memberPurchase(
+  input: StackingInput,
+  blendInputs: readonly BlendInput[],
+): Float64Array[] | undefined {
+  const { gbdtPurchase, btydPurchase, summaries: s } = input;
+  if (!gbdtPurchase || !btydPurchase) return undefined;
+  const purchase: Record<BlendInput, Float64Array> = {
+    ...btydPurchase,
+    gbdt: gbdtPurchase,
+    rate_if_alive: rateIfAlivePurchaseColumn(input.params.bgnbd, s.x, s.T, s.holdoutLength),
+  };
+  return blendInputs.map((m) => purchase[m]);
 }
 
 /**
@@ -258,16 +280,21 @@ interface MeanOnlyColumns {
 
 /**
  * The GBDT's and the blend's out-of-fold columns as served at the trained horizon: the GBDT's own
- * P(purchase), the blend's 1 − P(0) of its NB (ml/forecasting/blend-columns.ts), at most its mean.
+ * P(purchase), the blend's its members' mixed (ml/forecasting/blend-columns.ts), at most its mean;
+ * without the members' (a caller that gives only the GBDT's), 1 − P(0) of the blend's NB.
  */
 function meanOnlyColumns(
   oof: Record<IntervalModel, Float64Array>,
   phi: Record<"gbdt" | "blend", Float64Array>,
   gbdtPurchase: Float64Array | undefined,
+  blendPurchase: Float64Array | undefined,
 ): MeanOnlyColumns {
   if (!gbdtPurchase) return { means: { gbdt: oof.gbdt, blend: oof.blend }, pPurchase: {} };
   const blend = Float64Array.from(oof.blend, (mu, i) =>
-    Math.min(1 - negativeBinomialZero(mu, phi.blend[i] ?? 0), mu),
+    Math.min(
+      blendPurchase ? (blendPurchase[i] ?? 0) : 1 - negativeBinomialZero(mu, phi.blend[i] ?? 0),
+      mu,
+    ),
   );
   return {
     means: { gbdt: oof.gbdt, blend: oof.blend },
@@ -283,6 +310,7 @@ function meanOnlyColumns(
 async function calibrate(
   input: StackingInput,
   oof: Record<IntervalModel, Float64Array>,
+  blendPurchase: Float64Array | undefined,
 ): Promise<{ calibration: Partial<Record<IntervalModel, CountCalibration>>; warnings: string[] }> {
   const s = input.summaries;
   const { rows, maxX } = calibrationRows(s, input.seed);
@@ -296,7 +324,7 @@ async function calibrate(
   input.folds.forEach((fold, f) => {
     for (const i of fold.test) inFold[i] = f;
   });
-  const columns = meanOnlyColumns(oof, phi, input.gbdtPurchase);
+  const columns = meanOnlyColumns(oof, phi, input.gbdtPurchase, blendPurchase);
   const meanOnly = input.folds.map((fold, f) => {
     // The fold's dispersion, the same for each of its customers: read at its first.
     const i0 = fold.test[0] ?? 0;

@@ -223,6 +223,7 @@ async function stackingStep(
         gbdt: gbdt.oof.count,
       },
       gbdtPurchase: gbdt.oof.purchase,
+      btydPurchase: { bgnbd: holdout.bg.pAny, pareto_nbd: holdout.pnbd.pAny },
       folds: kFoldSplit(summaries.n, run.folds, run.seed),
       btydCalibration,
       ...(rateIfAlive === undefined ? {} : { rateIfAlive }),
