@@ -146,7 +146,8 @@ export const TrainingMetricsSchema = z.object({
         weights: z.array(z.array(num)),
         pooling: z.union([num, z.literal("global")]),
         pooling_deviance: z.record(z.string(), metric),
-        holdout: CountHoldoutSchema,
+        // AUC and log loss of its out-of-fold P(purchase): absent from bundles trained before.
+        holdout: CountHoldoutSchema.extend(PurchaseHoldoutSchema.partial().shape),
         dispersion: z.object({ gbdt: num, blend: num }),
       })
       .optional(),

@@ -76,3 +76,32 @@ test("the GBDT's calibration scores the hurdle on its P(purchase): a wrong P(pur
   // The BTYD models' calibration does not depend on it.
   expect(wrong.calibration.bgnbd).toEqual(meanOnly.calibration.bgnbd);
 }, 120_000);
+
+test("the blend's P(purchase) is scored out of fold: members' mixed, as served", async () => {
+  const { input, purchase } = perfectGbdtInput();
+  const e = input.summaries;
+  const bgPurchase = Float64Array.from(e.x, (x, i) =>
+    bgnbdProbabilityOfPurchase(input.params.bgnbd, e.holdoutLength, x, e.tx[i]!, e.T[i]!),
+  );
+  const r = await stackAndCalibrate({
+    ...input,
+    gbdtPurchase: purchase,
+    btydPurchase: { bgnbd: bgPurchase, pareto_nbd: bgPurchase },
+  });
+  const h = r.blendHoldout;
+  // Before, metrics.json had no AUC or log loss for the blend: its P(purchase) was never scored.
+  expect(h.log_loss).toBeDefined();
+  expect(h.auc).toBeDefined();
+  const ll = (p: Float64Array) => {
+    let s = 0;
+    e.holdoutPurchases.forEach((y, i) => {
+      const q = Math.min(Math.max(p[i]!, 1e-15), 1 - 1e-15);
+      s -= y > 0 ? Math.log(q) : Math.log(1 - q);
+    });
+    return s / e.n;
+  };
+  // Members that know the truth: the blend's log loss is theirs, within the weights' mixing.
+  expect(Math.abs((h.log_loss ?? Number.NaN) - ll(purchase))).toBeLessThan(0.005);
+  console.log(`blend log loss ${h.log_loss?.toFixed(4)}, truth's ${ll(purchase).toFixed(4)}`);
+  expect(flat(r.calibration.blend!.pit_histogram)).toBe(true);
+});

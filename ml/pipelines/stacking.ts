@@ -4,7 +4,12 @@
 
 import { type CountCalibration, countCalibration } from "../evaluation/calibration.ts";
 import type { Fold } from "../evaluation/k-fold.ts";
-import { type CountMetrics, countMetrics } from "../evaluation/metrics.ts";
+import {
+  type CountMetrics,
+  countMetrics,
+  type PurchaseMetrics,
+  purchaseMetrics,
+} from "../evaluation/metrics.ts";
 import type { CustomerSummaries } from "../features/customer-summaries.ts";
 import type { IntervalColumns, IntervalModel, ModelIntervals } from "../forecasting/intervals.ts";
 import type { ParameterCovariances } from "../forecasting/parameter-uncertainty.ts";
@@ -83,9 +88,12 @@ export interface StackingResult {
   /** The stacked forecasts, in the order of the weights. */
   blendInputs: BlendInput[];
   blend: BlendWeights;
-  /** Out-of-fold blend forecasts and their holdout scores. */
+  /**
+   * Out-of-fold blend forecasts and their holdout scores; AUC and log loss of its out-of-fold
+   * P(purchase) when its members' are known (as served: at most its mean).
+   */
   blendOof: Float64Array;
-  blendHoldout: CountMetrics;
+  blendHoldout: CountMetrics & Partial<PurchaseMetrics>;
   /** Out-of-fold deviance per pooling strength tried. */
   poolingDeviance: Record<string, number>;
   /** NB dispersion of the mean-only models, fitted on all out-of-fold forecasts. */
@@ -172,7 +180,15 @@ export async function stackAndCalibrate(input: StackingInput): Promise<StackingR
     blendInputs,
     blend: cv.final,
     blendOof: cv.oof,
-    blendHoldout: countMetrics(actual, cv.oof),
+    blendHoldout: {
+      ...countMetrics(actual, cv.oof),
+      ...(cv.oofPurchase
+        ? purchaseMetrics(
+            actual,
+            cv.oofPurchase.map((p, i) => Math.min(p, cv.oof[i] ?? 0)),
+          )
+        : {}),
+    },
     poolingDeviance: cv.deviance,
     dispersion,
     calibration,

@@ -133,8 +133,8 @@ function holdoutTable(parts: TrainingReportParts): ReportTable | null {
       b.poisson_deviance,
       b.predicted_total,
       b.actual_total,
-      null,
-      null,
+      b.auc ?? null,
+      b.log_loss ?? null,
     ]);
   }
   return {
