@@ -131,6 +131,9 @@ test("holdout-predictions.csv holds one row per calibration customer, from which
   const spend = col(rows, "holdout_spend");
   expectScores(m.gbdt_spend?.holdout, spendScores(spend, col(rows, "gbdt_expected_spend")));
   expectScores(m.blend?.holdout, countScores(actual, col(rows, "blend_expected_purchases")));
+  // The blend's P(purchase) scores (AUC, log loss) recompute from its column too.
+  expect(m.blend?.holdout.log_loss).toBeDefined();
+  expectScores(m.blend?.holdout, purchaseScores(actual, col(rows, "blend_p_purchase")));
   // The GBDT's per-fold scores, from the rows of each fold.
   for (let k = 0; k < 3; k++) {
     const inFold = rows.filter((r) => Number(r.fold) === k + 1);

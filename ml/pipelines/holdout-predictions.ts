@@ -24,6 +24,8 @@ export interface HoldoutPredictions {
   } | null;
   /** Out-of-fold blend forecasts; null without a blend. */
   blend: Float64Array | null;
+  /** The blend's out-of-fold P(purchase) as scored (at most its mean); null when not scored. */
+  blendPurchase: Float64Array | null;
 }
 
 /** Each customer's fold number (0..k-1) from the folds' test sets. */
@@ -52,6 +54,7 @@ const HEADER = [
   "gbdt_p_purchase",
   "gbdt_expected_spend",
   "blend_expected_purchases",
+  "blend_p_purchase",
 ] as const;
 
 /** A number as written (String round-trips a double exactly); empty when absent or not finite. */
@@ -77,6 +80,7 @@ function numbersOf(p: HoldoutPredictions, i: number): string {
     gbdt?.purchase[i],
     gbdt?.spend[i],
     p.blend?.[i],
+    p.blendPurchase?.[i],
   ]
     .map(num)
     .join(",");

@@ -93,6 +93,8 @@ export interface StackingResult {
    * P(purchase) when its members' are known (as served: at most its mean).
    */
   blendOof: Float64Array;
+  /** The blend's out-of-fold P(purchase) as scored (at most its mean); null when not scored. */
+  blendOofPurchase: Float64Array | null;
   blendHoldout: CountMetrics & Partial<PurchaseMetrics>;
   /** Out-of-fold deviance per pooling strength tried. */
   poolingDeviance: Record<string, number>;
@@ -173,6 +175,10 @@ export async function stackAndCalibrate(input: StackingInput): Promise<StackingR
     blend: fitDispersion(pick(actual), pick(cv.oof)),
   };
   const { calibration, warnings } = await calibrate(input, oof, cv.oofPurchase);
+  // As served: a count's P(at least one) is at most its mean.
+  const blendOofPurchase = cv.oofPurchase
+    ? cv.oofPurchase.map((p, i) => Math.min(p, cv.oof[i] ?? 0))
+    : null;
   const bySegment = Object.fromEntries(
     (Object.keys(oof) as IntervalModel[]).map((m) => [m, segmentErrors(s.x, actual, oof[m])]),
   ) as Record<IntervalModel, SegmentErrors[]>;
@@ -180,14 +186,10 @@ export async function stackAndCalibrate(input: StackingInput): Promise<StackingR
     blendInputs,
     blend: cv.final,
     blendOof: cv.oof,
+    blendOofPurchase,
     blendHoldout: {
       ...countMetrics(actual, cv.oof),
-      ...(cv.oofPurchase
-        ? purchaseMetrics(
-            actual,
-            cv.oofPurchase.map((p, i) => Math.min(p, cv.oof[i] ?? 0)),
-          )
-        : {}),
+      ...(blendOofPurchase ? purchaseMetrics(actual, blendOofPurchase) : {}),
     },
     poolingDeviance: cv.deviance,
     dispersion,

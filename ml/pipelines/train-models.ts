@@ -293,6 +293,7 @@ function holdoutPredictionsOf(
     paretoNbd: holdout.pnbd,
     gbdt: gbdt ? { ...gbdt.oof, fold: foldOfCustomer(summaries.n, gbdt.folds) } : null,
     blend: stacking?.blendOof ?? null,
+    blendPurchase: stacking?.blendOofPurchase ?? null,
   };
 }
 
