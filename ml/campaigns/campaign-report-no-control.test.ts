@@ -70,3 +70,20 @@ test("no control customer, or one: no interval, and charts without NaN", async (
     }
   }
 });
+
+test("the measurement's own notes are printed too, as campaign.json holds them", async () => {
+  // The printed notes were those gathered before measuring: "no action could be measured" and
+  // "fewer than 2 … no interval" were in campaign.json and on the page, never on the terminal.
+  const printed: string[] = [];
+  const result = await runCampaignReport({
+    db: db.handle.db,
+    campaign: "all-treated",
+    data: join(dir, "tx.csv"),
+    format: "csv",
+    windowEnd: "1997-12-31",
+    print: (line) => printed.push(line),
+  });
+  expect(result.notes.length).toBeGreaterThan(0);
+  for (const note of result.notes) expect(printed).toContain(`note: ${note}`);
+  expect(printed).toContain("note: no action could be measured: no incremental profit");
+});

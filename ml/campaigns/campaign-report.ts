@@ -186,7 +186,9 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
     if (later) a.later_contacts = later;
   }
   await saveCampaignResult(o.db, result);
-  for (const note of notes) print(`note: ${note}`);
+  // The result's notes: the measurement adds its own (no interval, no incremental profit, the
+  // Qini end point), which printing the gathered ones left off the terminal.
+  for (const note of result.notes) print(`note: ${note}`);
   for (const a of result.actions) print(actionLine(a));
   if (o.out) await writeOutputs(o.out, result, print);
   return result;
