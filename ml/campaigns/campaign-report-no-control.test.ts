@@ -86,4 +86,18 @@ test("the measurement's own notes are printed too, as campaign.json holds them",
   expect(result.notes.length).toBeGreaterThan(0);
   for (const note of result.notes) expect(printed).toContain(`note: ${note}`);
   expect(printed).toContain("note: no action could be measured: no incremental profit");
+  // The headline of campaign.html, also on the terminal (it was nowhere there).
+  expect(printed).toContain("incremental profit: not measured");
+  const one: string[] = [];
+  const measured = await runCampaignReport({
+    db: db.handle.db,
+    campaign: "one-control",
+    data: join(dir, "tx.csv"),
+    format: "csv",
+    windowEnd: "1997-12-31",
+    print: (line) => one.push(line),
+  });
+  expect(one).toContain(
+    `incremental profit: ${measured.incremental_profit?.toFixed(2)} (the measured actions' totals)`,
+  );
 });

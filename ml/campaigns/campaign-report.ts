@@ -186,12 +186,23 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
     if (later) a.later_contacts = later;
   }
   await saveCampaignResult(o.db, result);
-  // The result's notes: the measurement adds its own (no interval, no incremental profit, the
-  // Qini end point), which printing the gathered ones left off the terminal.
-  for (const note of result.notes) print(`note: ${note}`);
-  for (const a of result.actions) print(actionLine(a));
+  printResult(result, print);
   if (o.out) await writeOutputs(o.out, result, print);
   return result;
+}
+
+/**
+ * The result on the terminal: its notes (the measurement adds its own: no interval, no
+ * incremental profit, the Qini end point; printing only the gathered ones left those off), a
+ * line per action and campaign.html's headline, the incremental profit (it was nowhere there).
+ */
+function printResult(result: CampaignResult, print: (line: string) => void): void {
+  for (const note of result.notes) print(`note: ${note}`);
+  for (const a of result.actions) print(actionLine(a));
+  const total = result.incremental_profit;
+  print(
+    `incremental profit: ${total === null ? "not measured" : `${total.toFixed(2)} (the measured actions' totals)`}`,
+  );
 }
 
 /** campaign.json and campaign.html in `out`. */
