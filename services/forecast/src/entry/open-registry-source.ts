@@ -1,7 +1,8 @@
 // The registry model source for Bun/Node/Deno: the database and artifact store from the
 // environment, migrations applied; the service only reads the registry (the demo model is seeded
 // by a start-up step, ml/pipelines/seed-demo-model.ts, outside the serving path). On PostgreSQL
-// it LISTENs for promotions (migration 0004's trigger), so a promoted version is served at once.
+// it LISTENs for promotions (migration 0004's trigger), so a promoted version is served at once;
+// on the embedded store, which offers no LISTEN, it reads the production key every 250 ms.
 
 import {
   artifactStoreLocationFromEnv,
@@ -20,6 +21,7 @@ import { pollTrackingMetrics } from "@pp/shared/metrics/tracking-metrics.ts";
 import { MODEL_PRODUCTION_CHANNEL, ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import type { ForecastConfig } from "../config.ts";
 import type { GbdtEngine } from "../model/gbdt-engine.ts";
+import { type KeyWatch, watchKey } from "../model/key-watch.ts";
 import type { ModelSource } from "../model/model-holder.ts";
 import { ModelLoadError } from "../model/model-load-error.ts";
 import { registryModelSource } from "../model/model-sources.ts";
@@ -35,6 +37,7 @@ export async function openRegistrySource(
   let closeDb = async () => {};
   let preparing: Promise<void> | null = null;
   let listener: NotificationListener | null = null;
+  let keyWatch: KeyWatch | null = null;
   let onChange: (() => void) | null = null;
   const dbOptions = databaseOptionsFromEnv(env);
   const where = dbOptions.databaseUrl
@@ -89,12 +92,19 @@ export async function openRegistrySource(
       load: async () => (await ready()).load(),
       watch(callback) {
         onChange = callback;
+        // No push without LISTEN (the embedded store): read the key, once the registry is open.
+        if (!dbOptions.databaseUrl) {
+          keyWatch ??= watchKey(async () => (inner ? inner.currentKey() : null), callback);
+        }
       },
     },
     prepare: async () => {
       await ready();
     },
-    close: () => closeDb(),
+    close: () => {
+      keyWatch?.stop();
+      return closeDb();
+    },
   };
 }
 
