@@ -1,8 +1,12 @@
 // `ml forget`'s input and batching: ids from the arguments and a file (one per line), checked
 // before anything is erased, then erased 10,000 customers per transaction.
 import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { customerIdSpellings } from "@pp/shared/contracts/forecast-request.ts";
+import { createDatabase } from "@pp/shared/db/client.ts";
 import type { Database } from "@pp/shared/db/database.ts";
 import { unstorableTextProblem } from "@pp/shared/errors/storable-text.ts";
+import { eraseCustomerDecisions, type PrunedRows } from "@pp/shared/registry/decision-log.ts";
 import { type ForgottenCustomers, forgetCustomers } from "@pp/shared/registry/forget-customer.ts";
 import { visibleId } from "../data/input/customer-id-format.ts";
 import { LineByLineDecoder } from "../data/input/line-encodings.ts";
@@ -98,4 +102,44 @@ export async function forgetInChunks(
       (a, b) => a.model.localeCompare(b.model) || a.version - b.version,
     ),
   };
+}
+
+/**
+ * The decision service's own embedded store, when DECISION_DATA_DIR names another directory than
+ * DATA_DIR's (without DATABASE_URL, where both share one database); else null. Its decisions are
+ * the customers' too: `ml forget` erased DATA_DIR's store only and reported "0 decision(s)".
+ */
+export function separateDecisionStore(env: Record<string, string | undefined>): string | null {
+  if (env.DATABASE_URL?.trim()) return null;
+  const decisionDir = env.DECISION_DATA_DIR?.trim();
+  if (!decisionDir) return null;
+  const dataDir = resolve(env.DATA_DIR?.trim() || "./.data");
+  return resolve(decisionDir) === dataDir ? null : resolve(decisionDir);
+}
+
+/** Erases the customers' decisions and parked rows in the store at `dataDir`, a chunk per transaction. */
+export async function forgetDecisionsIn(
+  dataDir: string,
+  customerIds: readonly string[],
+  chunkSize = FORGET_CHUNK,
+): Promise<PrunedRows> {
+  const handle = await createDatabase({ dataDir });
+  try {
+    await handle.migrate();
+    const total = { decisions: 0, deadLetters: 0 };
+    for (let i = 0; i < customerIds.length; i += chunkSize) {
+      // Every spelling (NFC, NFD), as forgetCustomers erases: /decision logs ids as sent.
+      const spellings = [
+        ...new Set(customerIds.slice(i, i + chunkSize).flatMap(customerIdSpellings)),
+      ];
+      const gone = await handle.db.transaction((tx) =>
+        eraseCustomerDecisions(tx, spellings, { forgotten: true }),
+      );
+      total.decisions += gone.decisions;
+      total.deadLetters += gone.deadLetters;
+    }
+    return total;
+  } finally {
+    await handle.close();
+  }
 }

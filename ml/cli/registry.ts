@@ -116,14 +116,24 @@ export function registerForgetCommand(program: Command): void {
   addWorkersTargetOptions(forget, "--republish").action(
     async (ids: string[], o: WorkersTarget & { fromFile?: string; republish?: string }) => {
       const target = checkedTarget("--republish", o.republish);
-      const { customerIdsToForget, forgetInChunks } = await import("./forget.ts");
-      const customerIds = await customerIdsToForget(ids, o.fromFile, console.log);
+      const forgetting = await import("./forget.ts");
+      const customerIds = await forgetting.customerIdsToForget(ids, o.fromFile, console.log);
       const opened = await openRegistryFromEnv();
       let gone: ForgottenCustomers;
       try {
-        gone = await forgetInChunks(opened.db, customerIds, console.log);
+        gone = await forgetting.forgetInChunks(opened.db, customerIds, console.log);
       } finally {
         await opened.close();
+      }
+      // The decision service's own store (DECISION_DATA_DIR), when it keeps one apart.
+      const decisionStore = forgetting.separateDecisionStore(process.env);
+      if (decisionStore) {
+        const there = await forgetting.forgetDecisionsIn(decisionStore, customerIds);
+        gone = {
+          ...gone,
+          decisions: gone.decisions + there.decisions,
+          deadLetters: gone.deadLetters + there.deadLetters,
+        };
       }
       // A Worker built with its model bundled (wrangler.lite.toml) keeps its copy until deployed.
       const bundled =
