@@ -33,6 +33,12 @@ export type RefreshOutcome = "loaded" | "unchanged" | "failed";
 const failureReasons: ModelLoadFailure[] = ["checksum", "invalid", "unavailable"];
 /** Requests take milliseconds: a replaced model is released well after the last one finished. */
 const RELEASE_DELAY_MS = 30_000;
+/**
+ * Before the first model: a failed load is tried again after 1 s, doubling up to the poll. A
+ * service started while its registry was away (PostgreSQL down) waited for the 30 s poll and
+ * stayed 503 for ~20 s after the database returned.
+ */
+const FIRST_LOAD_RETRY_MS = 1000;
 /** A refresh unanswered this long (twice the default poll) makes /ready say so. */
 const STUCK_AFTER_MS = 60_000;
 
@@ -49,6 +55,7 @@ export class ModelHolder {
   private key: string | null = null;
   private readonly refreshes = new OneRunAtATime(() => this.refreshOnce());
   private timer: ReturnType<typeof setInterval> | null = null;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
   /** The last refresh's failure, said once (RepeatedFailure), until a refresh succeeds. */
   private readonly failure = new RepeatedFailure();
   /** Between startPolling and stopPolling: signalled changes are acted on. */
@@ -205,12 +212,26 @@ export class ModelHolder {
     if (intervalMs <= 0) return;
     this.timer = setInterval(() => void this.refresh(), intervalMs);
     (this.timer as { unref?: () => void }).unref?.();
+    this.retryFirstLoad(FIRST_LOAD_RETRY_MS, intervalMs);
   }
 
   stopPolling(): void {
     this.following = false;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  /** Until a first model is loaded, refreshes after `delayMs`, doubling, while shorter than the poll. */
+  private retryFirstLoad(delayMs: number, intervalMs: number): void {
+    if (this.model || !this.following || delayMs >= intervalMs) return;
+    this.retryTimer = setTimeout(async () => {
+      this.retryTimer = null;
+      await this.refresh();
+      this.retryFirstLoad(delayMs * 2, intervalMs);
+    }, delayMs);
+    (this.retryTimer as { unref?: () => void }).unref?.();
   }
 
   /**
