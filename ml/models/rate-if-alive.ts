@@ -25,11 +25,7 @@ export function rateIfAliveColumn(
   T: ArrayLike<number>,
   horizon: number,
 ): Float64Array {
-  const out = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    out[i] = rateIfAliveForecast(params, x[i] ?? 0, T[i] ?? 0, horizon);
-  }
-  return out;
+  return perCustomer(rateIfAliveForecast, params, x, T, horizon);
 }
 
 /**
@@ -53,9 +49,18 @@ export function rateIfAlivePurchaseColumn(
   T: ArrayLike<number>,
   horizon: number,
 ): Float64Array {
+  return perCustomer(rateIfAlivePurchaseProbability, params, x, T, horizon);
+}
+
+/** One of the scalar forms above, for every customer. */
+function perCustomer(
+  form: (params: Pick<BgNbdParams, "r" | "alpha">, x: number, T: number, h: number) => number,
+  params: Pick<BgNbdParams, "r" | "alpha">,
+  x: ArrayLike<number>,
+  T: ArrayLike<number>,
+  horizon: number,
+): Float64Array {
   const out = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    out[i] = rateIfAlivePurchaseProbability(params, x[i] ?? 0, T[i] ?? 0, horizon);
-  }
+  for (let i = 0; i < x.length; i++) out[i] = form(params, x[i] ?? 0, T[i] ?? 0, horizon);
   return out;
 }

@@ -4,6 +4,7 @@
 // answer and the stored rows), a batch stays within its budget, the rows hold the numbers sent,
 // and ties at the budget's edge are broken the same way every time.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { compensatedSum } from "@pp/shared/policy/budgeted-selection.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import postgres from "postgres";
 import {
@@ -694,16 +695,4 @@ for (const store of ["embedded", "postgres"] as const) {
       },
     );
   });
-}
-
-/** Σ values with Neumaier's compensation: the batch answer's totals.cost is summed so. */
-function compensatedSum(values: readonly number[]): number {
-  let sum = 0;
-  let compensation = 0;
-  for (const v of values) {
-    const t = sum + v;
-    compensation += Math.abs(sum) >= Math.abs(v) ? sum - t + v : v - t + sum;
-    sum = t;
-  }
-  return sum + compensation;
 }

@@ -257,7 +257,7 @@ function lpGreedySelection(
  * 301 costs of 0.2 and 0.1 added one by one came to 60.10000000000032 for a budget of 60.1 they
  * fill exactly (the doubles' own sum rounds to 60.1).
  */
-function compensatedSum(values: readonly number[]): number {
+export function compensatedSum(values: readonly number[]): number {
   let sum = 0;
   let compensation = 0;
   for (const v of values) {
