@@ -37,7 +37,8 @@ function writeBundle(dir: string, files: Map<string, Uint8Array>): string {
 /** wrangler.lite.toml compiling in `index` instead of worker-model/ (shared by other tests). */
 function liteConfigFor(index: string): string {
   const toml = readFileSync(join(serviceDir, "wrangler.lite.toml"), "utf8")
-    .replace(/\[build\][^[]*/, "")
+    // The [build] table up to the next table header (its watch_dir array holds "[" too).
+    .replace(/^\[build\]$[\s\S]*?(?=^\[)/m, "")
     .replace('"./worker-model/index.js"', JSON.stringify(index))
     .replace(
       /^main = "(.+)"$/m,
