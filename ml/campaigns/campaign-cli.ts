@@ -1,5 +1,5 @@
 // The `ml campaign` commands (report, learn), registered by ml/cli.ts with one line. Both open the
-// database from the environment: DATABASE_URL, else PGlite in DATA_DIR (default ./.data).
+// decision service's database: DATABASE_URL, else PGlite in DECISION_DATA_DIR, else DATA_DIR.
 import {
   CAMPAIGN_ID_PATTERN,
   CAMPAIGN_ID_RULE,
@@ -12,11 +12,16 @@ import { Command, InvalidArgumentError } from "commander";
 import { isoDateToDay } from "../data/transaction-log.ts";
 import { addTransactionLogOptions, transactionLogFromCli } from "../pipelines/log-cli-options.ts";
 
-/** Opens and migrates the database from the environment, runs `action`, closes it. */
+/**
+ * Opens and migrates the decision service's database (where it logs decisions and reads
+ * policies), runs `action`, closes it. DATA_DIR's alone missed a DECISION_DATA_DIR kept apart.
+ */
 export async function withDatabase<T>(action: (db: Database) => Promise<T>): Promise<T> {
   // Loaded when a command opens the database, not when `ml` starts.
-  const { createDatabase, databaseOptionsFromEnv } = await import("@pp/shared/db/client.ts");
-  const handle = await createDatabase(databaseOptionsFromEnv(process.env));
+  const { createDatabase, decisionDatabaseOptionsFromEnv } = await import(
+    "@pp/shared/db/client.ts"
+  );
+  const handle = await createDatabase(decisionDatabaseOptionsFromEnv(process.env));
   try {
     await handle.migrate();
     return await action(handle.db);

@@ -72,6 +72,18 @@ export function databaseOptionsFromEnv(
   return { databaseUrl };
 }
 
+/**
+ * The decision service's database from the environment: as {@link databaseOptionsFromEnv}, with
+ * the embedded store in `DECISION_DATA_DIR` when set (services/decision/src/config.ts). The
+ * campaign commands read and write its decisions, shares, results and policies there.
+ */
+export function decisionDatabaseOptionsFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): DatabaseOptions {
+  const decisionDir = env.DECISION_DATA_DIR?.trim();
+  return databaseOptionsFromEnv(decisionDir ? { ...env, DATA_DIR: decisionDir } : env);
+}
+
 /** Seconds before reconnecting after the `retries`-th failed connection: postgres.js's default
  * grows to 20 s during an outage (so a service came back up to ~30 s after the database did);
  * capped at 0.5 s, a service is back within about half a second. */
