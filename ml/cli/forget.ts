@@ -2,14 +2,13 @@
 // before anything is erased, then erased 10,000 customers per transaction.
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { customerIdSpellings } from "@pp/shared/contracts/forecast-request.ts";
-import { createDatabase } from "@pp/shared/db/client.ts";
+import { createDatabase, type DatabaseHandle } from "@pp/shared/db/client.ts";
 import type { Database } from "@pp/shared/db/database.ts";
 import { unstorableTextProblem } from "@pp/shared/errors/storable-text.ts";
-import { eraseCustomerDecisions, type PrunedRows } from "@pp/shared/registry/decision-log.ts";
 import { type ForgottenCustomers, forgetCustomers } from "@pp/shared/registry/forget-customer.ts";
 import { visibleId } from "../data/input/customer-id-format.ts";
 import { LineByLineDecoder } from "../data/input/line-encodings.ts";
+import { openRegistryFromEnv } from "../pipelines/open-registry.ts";
 
 /** Customers per transaction: each chunk is all or nothing, and a huge request never holds one. */
 export const FORGET_CHUNK = 10_000;
@@ -73,19 +72,46 @@ async function readIdFile(file: string, note: (line: string) => void): Promise<s
   return text;
 }
 
-/** Erases in chunks of `chunkSize` customers (one transaction each), reporting each chunk. */
+/**
+ * Erases the customers in the registry's database from the environment, and their decisions in
+ * the decision service's own store when it keeps one apart (DECISION_DATA_DIR).
+ */
+export async function forgetFromEnv(
+  customerIds: readonly string[],
+  report: (line: string) => void,
+): Promise<ForgottenCustomers> {
+  const opened = await openRegistryFromEnv();
+  let decisions: DatabaseHandle | undefined;
+  try {
+    const apart = separateDecisionStore(process.env);
+    if (apart) {
+      decisions = await createDatabase({ dataDir: apart });
+      await decisions.migrate();
+    }
+    return await forgetInChunks(opened.db, customerIds, report, FORGET_CHUNK, decisions?.db);
+  } finally {
+    await decisions?.close();
+    await opened.close();
+  }
+}
+
+/**
+ * Erases in chunks of `chunkSize` customers (one transaction each), reporting each chunk; with
+ * `decisionStore` (separateDecisionStore's), their decisions there too, chunk by chunk.
+ */
 export async function forgetInChunks(
   db: Database,
   customerIds: readonly string[],
   report: (line: string) => void,
   chunkSize = FORGET_CHUNK,
+  decisionStore?: Database,
 ): Promise<ForgottenCustomers> {
   const total = { storedRows: 0, decisions: 0, deadLetters: 0 };
   const versionIds = new Set<number>();
   const versions = new Map<string, { model: string; version: number }>();
   for (let i = 0; i < customerIds.length; i += chunkSize) {
     const chunk = customerIds.slice(i, i + chunkSize);
-    const gone = await forgetCustomers(db, chunk);
+    const gone = await forgetCustomers(db, chunk, decisionStore);
     for (const id of gone.versionIds) versionIds.add(id);
     for (const v of gone.versions) versions.set(`${v.model}\u0000${v.version}`, v);
     total.storedRows += gone.storedRows;
@@ -115,31 +141,4 @@ export function separateDecisionStore(env: Record<string, string | undefined>): 
   if (!decisionDir) return null;
   const dataDir = resolve(env.DATA_DIR?.trim() || "./.data");
   return resolve(decisionDir) === dataDir ? null : resolve(decisionDir);
-}
-
-/** Erases the customers' decisions and parked rows in the store at `dataDir`, a chunk per transaction. */
-export async function forgetDecisionsIn(
-  dataDir: string,
-  customerIds: readonly string[],
-  chunkSize = FORGET_CHUNK,
-): Promise<PrunedRows> {
-  const handle = await createDatabase({ dataDir });
-  try {
-    await handle.migrate();
-    const total = { decisions: 0, deadLetters: 0 };
-    for (let i = 0; i < customerIds.length; i += chunkSize) {
-      // Every spelling (NFC, NFD), as forgetCustomers erases: /decision logs ids as sent.
-      const spellings = [
-        ...new Set(customerIds.slice(i, i + chunkSize).flatMap(customerIdSpellings)),
-      ];
-      const gone = await handle.db.transaction((tx) =>
-        eraseCustomerDecisions(tx, spellings, { forgotten: true }),
-      );
-      total.decisions += gone.decisions;
-      total.deadLetters += gone.deadLetters;
-    }
-    return total;
-  } finally {
-    await handle.close();
-  }
 }

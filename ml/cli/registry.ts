@@ -118,23 +118,7 @@ export function registerForgetCommand(program: Command): void {
       const target = checkedTarget("--republish", o.republish);
       const forgetting = await import("./forget.ts");
       const customerIds = await forgetting.customerIdsToForget(ids, o.fromFile, console.log);
-      const opened = await openRegistryFromEnv();
-      let gone: ForgottenCustomers;
-      try {
-        gone = await forgetting.forgetInChunks(opened.db, customerIds, console.log);
-      } finally {
-        await opened.close();
-      }
-      // The decision service's own store (DECISION_DATA_DIR), when it keeps one apart.
-      const decisionStore = forgetting.separateDecisionStore(process.env);
-      if (decisionStore) {
-        const there = await forgetting.forgetDecisionsIn(decisionStore, customerIds);
-        gone = {
-          ...gone,
-          decisions: gone.decisions + there.decisions,
-          deadLetters: gone.deadLetters + there.deadLetters,
-        };
-      }
+      const gone = await forgetting.forgetFromEnv(customerIds, console.log);
       // A Worker built with its model bundled (wrangler.lite.toml) keeps its copy until deployed.
       const bundled =
         " A forecast Worker deployed with its model bundled (wrangler.lite.toml, MODEL_SOURCE=bundled) serves them until deployed again.";

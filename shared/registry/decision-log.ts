@@ -224,18 +224,20 @@ async function lockDecisionWriters(tx: Transaction): Promise<void> {
  * before it (customer-erasures.ts). Call it last in the transaction: writers wait from here on.
  * Once any version was trained with --ignore-id-case, every letter case of an id goes.
  * `forgotten`: part of `ml forget`, so registrations leave them out too (recordErasures).
+ * `anyCase`: every letter case though no version here ignores it (a store of decisions alone,
+ * whose registry, in another database, holds such a version).
  */
 export async function eraseCustomerDecisions(
   tx: Transaction,
   customerIds: readonly string[],
-  marker: { forgotten: boolean },
+  options: { forgotten: boolean; anyCase?: boolean },
 ): Promise<PrunedRows> {
   if (customerIds.length === 0) return { decisions: 0, deadLetters: 0 };
   await lockDecisionWriters(tx);
   // Once a version is trained with --ignore-id-case, `User@X.org` and `user@x.org` are one
   // customer, and the decisions sent for either are theirs. A scan then (no index on
   // lower(customer_id): erasures are rare, decisions are not).
-  const anyCase = (await lowerCasedVersionIds(tx)).length > 0;
+  const anyCase = options.anyCase === true || (await lowerCasedVersionIds(tx)).length > 0;
   const parked = await parkedRowsOf(tx, customerIds, anyCase);
   // One jsonb parameter for the whole list (a parameter per id would cap a bulk request).
   const ids = JSON.stringify(customerIds);
@@ -268,7 +270,9 @@ export async function eraseCustomerDecisions(
         ...parked.map((row) => parkedCustomer(row.rowJson)).filter((id) => typeof id === "string"),
       ]
     : [];
-  await recordErasures(tx, [...new Set([...customerIds, ...spellings])], marker);
+  await recordErasures(tx, [...new Set([...customerIds, ...spellings])], {
+    forgotten: options.forgotten,
+  });
   return { decisions: decisions.length, deadLetters: deadLetters.length };
 }
 
