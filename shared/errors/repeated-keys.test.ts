@@ -16,3 +16,13 @@ test("a body nested 100,000 levels deep is read without recursion", () => {
   expect(repeatedKeys(deep)).toEqual([]);
   expect(repeatedKeys(`{"a":${deep},"a":2}`).map((r) => r.path)).toEqual([["a"]]);
 });
+
+test("an object of many keys (past the short list) finds a repeat before and after the switch", () => {
+  const keys = Array.from({ length: 40 }, (_, i) => `"k${i}":${i}`);
+  expect(paths(`{${keys.join(",")}}`)).toEqual([]);
+  expect(paths(`{${keys.join(",")},"k3":1,"k39":2}`)).toEqual(["k3", "k39"]);
+  expect(paths(`{${keys.slice(0, 15).join(",")},"k0":1}`)).toEqual(["k0"]);
+  expect(paths(`{${keys.slice(0, 16).join(",")},"k15":1}`)).toEqual(["k15"]);
+  // A string ending in backslashes: the quote after an even run closes it.
+  expect(paths('{"a":"x\\\\","a":"\\"","b":1,"b":2}')).toEqual(["a", "b"]);
+});

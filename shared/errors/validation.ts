@@ -180,17 +180,12 @@ export interface JsonBodyOptions<T extends z.ZodType> {
    * or a JSON one (clients that label every request; that was a 400 "body is empty").
    */
   optional?: boolean;
-  /**
-   * A key repeated within one object is a 400 naming it (repeated-keys.ts): JSON.parse keeps the
-   * last. One more pass over the text, so for small bodies that configure (policies), not batches.
-   */
-  refuseRepeatedKeys?: boolean;
 }
 
 /**
  * The request's JSON body checked against `schema`: 415 for another Content-Type, 400
  * `bad_request` for unparsable JSON (where and why, in the same words on every runtime), 400 `validation_error` for
- * schema failures. For a hot route, called from its handler (one middleware layer fewer).
+ * a key repeated within one object and for schema failures. For a hot route, called from its handler (one middleware layer fewer).
  */
 export async function readJsonBody<T extends z.ZodType>(
   c: Context,
@@ -227,10 +222,10 @@ export async function readJsonBody<T extends z.ZodType>(
     const unstorable = findUnstorableText(value);
     if (unstorable.length > 0) throw validationError(unstorable, "body");
   }
-  if (options.refuseRepeatedKeys) {
-    const repeated = repeatedKeys(text);
-    if (repeated.length > 0) throw validationError(repeated, "body");
-  }
+  // A key repeated within one object is a 400 naming it: JSON.parse keeps the last, and
+  // {"id":"a","id":"b"} was answered for "b". One more pass over the text (about 4 ms a 1 MB batch).
+  const repeated = repeatedKeys(text);
+  if (repeated.length > 0) throw validationError(repeated, "body");
   const fast = options.fastPath?.(value);
   if (fast !== undefined) return fast;
   return checkedBody(schema, value);

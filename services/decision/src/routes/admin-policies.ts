@@ -76,16 +76,12 @@ export function registerAdminPolicies(app: Hono<AppEnv>, deps: DecisionDeps): vo
     return c.json(await deps.policies.get(active.name, active.version));
   });
 
-  app.post(
-    "/admin/policies",
-    jsonBody(addPolicySchema, { refuseRepeatedKeys: true }),
-    async (c) => {
-      const { name, definition } = c.req.valid("json");
-      const added = await deps.policies.add(name, definition);
-      c.get("logFields").policy = `${added.name}@${added.version}`;
-      return c.json(added, 201);
-    },
-  );
+  app.post("/admin/policies", jsonBody(addPolicySchema), async (c) => {
+    const { name, definition } = c.req.valid("json");
+    const added = await deps.policies.add(name, definition);
+    c.get("logFields").policy = `${added.name}@${added.version}`;
+    return c.json(added, 201);
+  });
 
   app.get("/admin/policies/:name/versions/:version", pathParams(versionParams), async (c) => {
     const { name, version } = c.req.valid("param");
