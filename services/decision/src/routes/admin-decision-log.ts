@@ -5,17 +5,12 @@
 //                                                          decisions, newest first, and parked rows
 //   DELETE /admin/customers/:id/decisions                  erases both; answers the counts
 //   POST   /admin/decision-log/prune {older_than_days}     deletes rows older than that
-import { zValidator } from "@hono/zod-validator";
 import { decimalIdParam } from "@pp/shared/contracts/decimal-id.ts";
 import type { DecisionLogDeadLetterRow, DecisionLogRow } from "@pp/shared/db/schema.ts";
-import {
-  isStorableText,
-  jsonBody,
-  unstorableTextError,
-  validationHook,
-} from "@pp/shared/errors/validation.ts";
+import { isStorableText, jsonBody, unstorableTextError } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { pathParams } from "@pp/shared/http/path-params.ts";
+import { queryParams } from "@pp/shared/http/query-params.ts";
 import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
 import type { Hono, MiddlewareHandler } from "hono";
 import * as z from "zod";
@@ -128,7 +123,7 @@ export function registerAdminDecisionLog(app: Hono<AppEnv>, deps: DecisionDeps):
   app.get(
     "/admin/customers/:id/decisions",
     params,
-    zValidator("query", customerDecisionsQuery, validationHook),
+    queryParams(customerDecisionsQuery),
     async (c) => {
       const { id } = c.req.valid("param");
       const { limit, before, before_id } = c.req.valid("query");

@@ -4,17 +4,12 @@
 //   POST /admin/policies  {name, definition}          store the next version of `name` (201)
 //   GET  /admin/policies/:name/versions/:version      one version
 //   POST /admin/policies/:name/versions/:version/activate
-import { zValidator } from "@hono/zod-validator";
 import { decimalIdParam } from "@pp/shared/contracts/decimal-id.ts";
 import { isPlainObject } from "@pp/shared/errors/unknown-fields.ts";
-import {
-  isStorableText,
-  jsonBody,
-  unstorableTextError,
-  validationHook,
-} from "@pp/shared/errors/validation.ts";
+import { isStorableText, jsonBody, unstorableTextError } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { pathParams } from "@pp/shared/http/path-params.ts";
+import { queryParams } from "@pp/shared/http/query-params.ts";
 import {
   newPolicyDefinitionSchema,
   storedPolicyDefinitionSchema,
@@ -65,7 +60,7 @@ export const policyListSchema = z.object({ policies: z.array(policyViewSchema) }
 const asDocumented = (view: PolicyView) => view as z.infer<typeof policyViewSchema>;
 
 export function registerAdminPolicies(app: Hono<AppEnv>, deps: DecisionDeps): void {
-  app.get("/admin/policies", zValidator("query", listQuery, validationHook), async (c) =>
+  app.get("/admin/policies", queryParams(listQuery), async (c) =>
     c.json({
       policies: (await deps.policies.list(c.req.valid("query").name)).map(asDocumented),
     } satisfies z.infer<typeof policyListSchema>),
