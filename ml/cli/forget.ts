@@ -9,6 +9,7 @@ import { type ForgottenCustomers, forgetCustomers } from "@pp/shared/registry/fo
 import { visibleId } from "../data/input/customer-id-format.ts";
 import { LineByLineDecoder } from "../data/input/line-encodings.ts";
 import { openRegistryFromEnv } from "../pipelines/open-registry.ts";
+import { forgetInReports, type ReportErasure } from "./forget-reports.ts";
 
 /** Customers per transaction: each chunk is all or nothing, and a huge request never holds one. */
 export const FORGET_CHUNK = 10_000;
@@ -79,7 +80,7 @@ async function readIdFile(file: string, note: (line: string) => void): Promise<s
 export async function forgetFromEnv(
   customerIds: readonly string[],
   report: (line: string) => void,
-): Promise<ForgottenCustomers> {
+): Promise<{ gone: ForgottenCustomers; reports: ReportErasure }> {
   const opened = await openRegistryFromEnv();
   let decisions: DatabaseHandle | undefined;
   try {
@@ -88,7 +89,9 @@ export async function forgetFromEnv(
       decisions = await createDatabase({ dataDir: apart });
       await decisions.migrate();
     }
-    return await forgetInChunks(opened.db, customerIds, report, FORGET_CHUNK, decisions?.db);
+    const gone = await forgetInChunks(opened.db, customerIds, report, FORGET_CHUNK, decisions?.db);
+    // Their ids in the versions' own files: the read's warnings in metrics.json and report.html.
+    return { gone, reports: await forgetInReports(opened.registry, customerIds) };
   } finally {
     await decisions?.close();
     await opened.close();

@@ -118,7 +118,8 @@ export function registerForgetCommand(program: Command): void {
       const target = checkedTarget("--republish", o.republish);
       const forgetting = await import("./forget.ts");
       const customerIds = await forgetting.customerIdsToForget(ids, o.fromFile, console.log);
-      const gone = await forgetting.forgetFromEnv(customerIds, console.log);
+      const { gone, reports } = await forgetting.forgetFromEnv(customerIds, console.log);
+      reportReports(reports);
       // A Worker built with its model bundled (wrangler.lite.toml) keeps its copy until deployed.
       const bundled =
         " A forecast Worker deployed with its model bundled (wrangler.lite.toml, MODEL_SOURCE=bundled) serves them until deployed again.";
@@ -136,6 +137,20 @@ export function registerForgetCommand(program: Command): void {
       if (target) await republishForgotten(gone, o);
     },
   );
+}
+
+/** What `ml forget` did to the versions' metrics.json and report.html, when they named the customers. */
+function reportReports(done: import("./forget-reports.ts").ReportErasure): void {
+  const named = (vs: Array<{ model: string; version: number }>) =>
+    vs.map((v) => `${v.model} v${v.version}`).join(", ");
+  if (done.redacted.length > 0) {
+    console.log(
+      `took their ids out of the metrics.json and report.html of ${named(done.redacted)}`,
+    );
+  }
+  for (const v of done.left) {
+    console.log(`warning: ${v.model} v${v.version}'s training files still name them: ${v.why}`);
+  }
 }
 
 /** For each model that held the customers, the publish step republishes what the Workers serve. */

@@ -174,7 +174,8 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function formatCell(v: string | number | null): string {
+/** A table cell's text as the report writes it (escaped; numbers formatted). */
+export function formatCell(v: string | number | null): string {
   if (v === null) return "—";
   if (typeof v === "number") {
     if (!Number.isFinite(v)) return String(v);

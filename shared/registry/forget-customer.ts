@@ -4,7 +4,8 @@
 // decision rows (in every letter case, once a version ignores it); decisions about them still
 // being made then are not written after it (customer-erasures.ts); in a second one, those in the
 // decision service's own store when it is apart. Aggregates (forecast_tracking, campaign_results) hold no customer ids;
-// exported bundles and `ml score` outputs are outside the database (republish and re-score them).
+// exported bundles and `ml score` outputs are outside the database (republish and re-score them);
+// the ids in versions' metrics.json and report.html are taken out by ml/cli/forget-reports.ts.
 import { customerIdSpellings, lowerCaseCustomerId } from "../contracts/forecast-request.ts";
 import type { Database } from "../db/database.ts";
 import { erasureTurn } from "./customer-erasures.ts";

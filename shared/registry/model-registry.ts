@@ -160,12 +160,46 @@ export class ModelRegistry {
         bytes: stored.bytes,
       });
     }
+    const storedManifest = await this.putManifest(name, prefix, entries);
+    written.push(storedManifest.key);
+    return { entries, manifestSha256: storedManifest.sha256 };
+  }
+
+  private putManifest(name: string, prefix: string, entries: readonly ArtifactEntry[]) {
     const manifest = new TextEncoder().encode(
       `${JSON.stringify({ format: "pp-model-manifest/1", model: name, artifacts: entries }, null, 2)}\n`,
     );
-    const storedManifest = await this.store.put(`${prefix}/${MANIFEST_NAME}`, manifest);
-    written.push(storedManifest.key);
-    return { entries, manifestSha256: storedManifest.sha256 };
+    return this.store.put(`${prefix}/${MANIFEST_NAME}`, manifest);
+  }
+
+  /**
+   * Rewrites some files of a registered version under their names, then its manifest, and records
+   * their checksums (`ml forget` takes erased customers' ids out of a version's metrics and
+   * report). Each put is atomic; a file read between the puts and the row's update fails its
+   * checksum (a reader retries), never returns other bytes unchecked. Files in another store than
+   * this one's are not touched: false.
+   */
+  async replaceArtifacts(version: ModelVersionInfo, files: ArtifactInput[]): Promise<boolean> {
+    if (!this.holdsArtifacts(version)) return false;
+    const prefix = this.store.keyFor(version.artifactUri);
+    const entries = [...version.artifacts];
+    for (const file of files) {
+      const at = entries.findIndex((entry) => entry.name === file.name);
+      if (at < 0) throw new RegistryNotFoundError(`no artifact "${file.name}" in this version`);
+      const stored = await this.store.put(`${prefix}/${file.name}`, file.bytes);
+      entries[at] = {
+        name: file.name,
+        uri: stored.uri,
+        sha256: stored.sha256,
+        bytes: stored.bytes,
+      };
+    }
+    const manifest = await this.putManifest(version.modelName, prefix, entries);
+    await this.db
+      .update(modelVersions)
+      .set({ artifacts: entries, artifactSha256: manifest.sha256 })
+      .where(eq(modelVersions.id, version.id));
+    return true;
   }
 
   /** The model row (locked), the next version's row and its customer features, in `tx`. */

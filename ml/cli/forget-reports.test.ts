@@ -1,0 +1,92 @@
+// `ml forget` and the registered versions' own files: a training's metrics.json and report.html name
+// the customers its read warned about (one who stands out, ids that differ only in case). A probe's
+// forget of the three left them there (3 times in metrics.json, 4 in report.html) while it said
+// the customers were forgotten. Real `ml train --register` and `ml forget` processes, both drivers.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
+import { createDatabase } from "@pp/shared/db/client.ts";
+import type { DatabaseDriver } from "@pp/shared/db/database.ts";
+import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
+import { runBun } from "@pp/shared/testing/processes.ts";
+import { openTestDatabase, testDrivers } from "@pp/shared/testing/test-databases.ts";
+import { simulatedTrainArgs } from "../testing/simulated-training.ts";
+import { ERASED_ID } from "./forget-reports.ts";
+
+const root = resolve(import.meta.dirname, "../..");
+const cli = join(root, "ml/cli.ts");
+let dir: string;
+let log: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "pp-forget-reports-"));
+  log = join(dir, "log.csv");
+  const sim = await runBun(cli, ["simulate", "--customers", "300", "--out", log], {});
+  expect(sim.status).toBe(0);
+  // Customer "0" (a shop's guest checkouts) buys on 200 days; two e-mails differ only in case.
+  const day = (i: number) => new Date(Date.UTC(1997, 0, 3 + 2 * i)).toISOString().slice(0, 10);
+  const rows = Array.from({ length: 200 }, (_, i) => `0,${day(i)},20.00`);
+  rows.push("Bob.Smith@Example.com,1997-03-01,10", "bob.smith@example.com,1997-04-01,12");
+  appendFileSync(log, `${rows.join("\n")}\n`);
+}, 120_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function filesOf(store: string): string[] {
+  return readdirSync(store, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
+}
+
+describe.each(testDrivers())("%s", (driver: DatabaseDriver) => {
+  test("ml forget takes the ids out of the versions' metrics.json and report.html; checksums hold", async () => {
+    const t = driver === "postgres" ? await openTestDatabase("postgres") : null;
+    const store = join(dir, `${driver}-artifacts`);
+    const env = {
+      DATA_DIR: join(dir, `${driver}-data`),
+      DATABASE_URL: t?.options.databaseUrl ?? "",
+      ARTIFACT_STORE_URI: store,
+    };
+    try {
+      const name = `reports_${driver}`;
+      const train = await runBun(cli, simulatedTrainArgs(log, join(dir, name), name), env);
+      expect(train.status).toBe(0);
+      const metricsFile = () => filesOf(store).find((f) => f.endsWith("metrics.json")) as string;
+      const before = JSON.parse(readFileSync(metricsFile(), "utf8"));
+      expect(before.data.dominant_customer.id).toBe("0");
+      expect(filesOf(store).some((f) => /bob\.smith/i.test(readFileSync(f, "latin1")))).toBe(true);
+
+      const forget = await runBun(cli, ["forget", "0", "Bob.Smith@Example.com"], env);
+      expect(forget.stderr).toBe("");
+      expect(forget.stdout).toContain(
+        `took their ids out of the metrics.json and report.html of ${name} v1`,
+      );
+      for (const file of filesOf(store)) {
+        expect(/bob\.smith/i.test(readFileSync(file, "latin1"))).toBe(false);
+      }
+      const after = JSON.parse(readFileSync(metricsFile(), "utf8"));
+      // Only the ids changed: every figure of the version (none of them a string "0") is kept.
+      before.data.dominant_customer.id = ERASED_ID;
+      before.data.case_variant_ids.example = [ERASED_ID, ERASED_ID];
+      expect(after).toEqual(before);
+      const report = readFileSync(filesOf(store).find((f) => f.endsWith("report.html")) as string);
+      expect(report.toString()).toContain(`customer &#34;${ERASED_ID}&#34; buys on 200 days`);
+
+      // The version's recorded checksums are the new files': it still loads and verifies.
+      const handle = await createDatabase(
+        t ? { databaseUrl: t.options.databaseUrl as string } : { dataDir: env.DATA_DIR },
+      );
+      try {
+        const registry = new ModelRegistry(handle.db, new FileArtifactStore(store));
+        const version = await registry.getVersion(name, 1);
+        if (!version) throw new Error("version 1 not found");
+        await registry.verifyVersion(version);
+      } finally {
+        await handle.close();
+      }
+    } finally {
+      await t?.cleanup();
+    }
+  }, 240_000);
+});

@@ -1,0 +1,121 @@
+// `ml forget` in the registered versions' own files: a training's metrics.json (`data`) and
+// report.html name customers its read warned about (one who stands out, ids that differ only in
+// case, an order's repeated total, …); the forgotten ones are written "(erased customer)" there.
+import { customerIdSpellings, lowerCaseCustomerId } from "@pp/shared/contracts/forecast-request.ts";
+import type { ModelRegistry, ModelVersionInfo } from "@pp/shared/registry/model-registry.ts";
+import { BUNDLE_FILES } from "../bundle/model-bundle.ts";
+import { visibleId } from "../data/input/customer-id-format.ts";
+import type { DataQuality } from "../data/input/data-quality.ts";
+import { dataQualityTables } from "../report/data-quality-section.ts";
+import { formatCell } from "../report/report-html.ts";
+
+export const ERASED_ID = "(erased customer)";
+
+/** Matches a text that is one of the ids, in any spelling or letter case (a report may say more). */
+export function idMatcher(customerIds: readonly string[]): (text: string) => boolean {
+  const known = new Set(
+    customerIds.flatMap(customerIdSpellings).map((id) => lowerCaseCustomerId(id.normalize("NFC"))),
+  );
+  return (text) => known.has(lowerCaseCustomerId(visibleId(text).normalize("NFC")));
+}
+
+/** A copy of `value` with every string that is one of the ids replaced, and whether any was. */
+export function redactIds(value: unknown, isId: (text: string) => boolean): [unknown, boolean] {
+  if (typeof value === "string") return isId(value) ? [ERASED_ID, true] : [value, false];
+  if (Array.isArray(value)) {
+    const items = value.map((item) => redactIds(item, isId));
+    return [items.map(([v]) => v), items.some(([, changed]) => changed)];
+  }
+  if (value === null || typeof value !== "object") return [value, false];
+  let changed = false;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    const [v, c] = redactIds(item, isId);
+    out[key] = v;
+    changed ||= c;
+  }
+  return [out, changed];
+}
+
+/**
+ * The report with its data tables' cells rendered from `before` replaced by those from `after`:
+ * the cells are found whole, so an id such as "1" is never replaced inside a number. Null when
+ * a cell of `before` is not in the page (a report written by another release).
+ */
+export function redactedReport(
+  html: string,
+  before: DataQuality,
+  after: DataQuality,
+): string | null {
+  const old = dataQualityTables(before).flatMap((t) => t.rows.flat());
+  const now = dataQualityTables(after).flatMap((t) => t.rows.flat());
+  let page = html;
+  for (let i = 0; i < old.length; i++) {
+    const from = `<td>${formatCell(old[i] ?? null)}</td>`;
+    const to = `<td>${formatCell(now[i] ?? null)}</td>`;
+    if (from === to) continue;
+    if (!page.includes(from)) return null;
+    page = page.split(from).join(to);
+  }
+  return page;
+}
+
+export interface ReportErasure {
+  /** Versions whose metrics.json and report.html no longer name the customers. */
+  redacted: Array<{ model: string; version: number }>;
+  /** Versions that still name them, and why (files elsewhere, unreadable, another release's report). */
+  left: Array<{ model: string; version: number; why: string }>;
+}
+
+/** Takes the customers' ids out of every registered version's metrics.json and report.html. */
+export async function forgetInReports(
+  registry: ModelRegistry,
+  customerIds: readonly string[],
+): Promise<ReportErasure> {
+  const isId = idMatcher(customerIds);
+  const out: ReportErasure = { redacted: [], left: [] };
+  for (const version of await registry.listVersions()) {
+    const named = { model: version.modelName, version: version.version };
+    const why = await redactVersion(registry, version, isId).catch((error: unknown) =>
+      error instanceof Error ? error.message : String(error),
+    );
+    if (why === "done") out.redacted.push(named);
+    else if (why !== "none") out.left.push({ ...named, why });
+  }
+  return out;
+}
+
+async function redactVersion(
+  registry: ModelRegistry,
+  version: ModelVersionInfo,
+  isId: (text: string) => boolean,
+): Promise<"none" | "done" | string> {
+  const has = (name: string) => version.artifacts.some((a) => a.name === name);
+  if (!has(BUNDLE_FILES.metrics)) return "none";
+  // Another store's files (ARTIFACT_STORE_URI not the registration's) cannot be read from here.
+  if (!registry.holdsArtifacts(version)) {
+    return `its files are in another artifact store (${version.artifactUri}): run ml forget with that ARTIFACT_STORE_URI`;
+  }
+  const bytes = await registry.loadArtifact(version, BUNDLE_FILES.metrics);
+  const metrics = JSON.parse(new TextDecoder().decode(bytes)) as { data?: DataQuality };
+  const [data, changed] = redactIds(metrics.data, isId);
+  if (!changed) return "none";
+  const files: Array<{ name: string; bytes: Uint8Array }> = [
+    {
+      name: BUNDLE_FILES.metrics,
+      bytes: new TextEncoder().encode(`${JSON.stringify({ ...metrics, data }, null, 2)}\n`),
+    },
+  ];
+  let page: string | null = "";
+  if (has(BUNDLE_FILES.report)) {
+    const html = new TextDecoder().decode(
+      await registry.loadArtifact(version, BUNDLE_FILES.report),
+    );
+    page = redactedReport(html, metrics.data as DataQuality, data as DataQuality);
+    if (page !== null)
+      files.push({ name: BUNDLE_FILES.report, bytes: new TextEncoder().encode(page) });
+  }
+  await registry.replaceArtifacts(version, files);
+  // metrics.json is redacted either way; a report laid out otherwise is named, not guessed at.
+  return page === null ? "its report.html is not laid out as this release writes it" : "done";
+}
