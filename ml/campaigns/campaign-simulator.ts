@@ -9,6 +9,7 @@
 
 import { pAliveSegment } from "@pp/shared/campaigns/campaign-result.ts";
 import { type SelectionOption, selectWithinBudget } from "@pp/shared/policy/budgeted-selection.ts";
+import { ineligibilityReasons } from "@pp/shared/policy/eligibility.ts";
 import { expectedProfit } from "@pp/shared/policy/expected-profit.ts";
 import type { PolicyDefinition } from "@pp/shared/policy/policy-definition.ts";
 import { withPolicyUplift } from "@pp/shared/policy/policy-uplift.ts";
@@ -136,9 +137,15 @@ export function simulateCampaignPopulation(options: PopulationOptions): Campaign
 
 export interface CampaignPolicy {
   uplifts?: PolicyDefinition["uplifts"];
+  /** Eligibility rules: an action one fails is not offered (the decision service's `eligible`). */
+  rules?: PolicyDefinition["rules"];
 }
 
-/** Each customer's action under the policy (expected-profit model), within `budget`. */
+/**
+ * Each customer's action under the policy (expected-profit model, its eligibility rules), within
+ * `budget`. The rules were left out: under a policy of `max_cost` 1 the simulated campaign logged
+ * calls at cost 6 as that policy's decisions.
+ */
 export function decideCampaign(
   pop: CampaignPopulation,
   actions: readonly SimulatedAction[],
@@ -160,12 +167,12 @@ export function decideCampaign(
         { id: a.id, cost: a.cost, margin: a.margin, uplift: a.assumedUplift },
         outlook.pAlive,
       );
-      list.push({
-        action: a.id,
-        cost: a.cost,
-        profit: expectedProfit("expected-profit", action, outlook),
-      });
+      const profit = expectedProfit("expected-profit", action, outlook);
       uplifts.push(action.uplift);
+      if (policy.rules && ineligibilityReasons(policy.rules, action, outlook, profit).length > 0) {
+        continue;
+      }
+      list.push({ action: a.id, cost: a.cost, profit });
     }
     options[i] = list;
     upliftOf[i] = uplifts;

@@ -1,5 +1,5 @@
 // `ml simulate --campaign ID`: a campaign run end to end in simulation. Customers from a BG/NBD
-// population up to the decision day; the ACTIVE policy (its learned uplifts, if any) picks actions
+// population up to the decision day; the ACTIVE policy (its uplifts and rules) picks actions
 // from the BG/NBD forecast; the decision service's keyed hash holds out the control group; treated
 // customers buy with the true uplift. Writes the transactions (history and window) as CSV and the
 // decisions into decision_log, as the decision service would, so `ml campaign report` can read them.
@@ -144,9 +144,14 @@ export async function runSimulateCampaign(o: SimulateCampaignOptions) {
       `${dayToIsoDate(pop.decisionDay + pop.horizonWeeks * 7)})`,
   );
   actions.forEach((a, k) => {
+    // An action the policy chose for nobody (its rules, its profit) has no customers to average.
+    const perCustomer = run.trueProfitPerCustomer[k]!;
+    const profit = Number.isFinite(perCustomer)
+      ? `true incremental profit per customer ${perCustomer.toFixed(3)}`
+      : "chosen for no customer";
     print(
       `truth ${a.id}: cost ${a.cost}, margin ${a.margin}, uplift by P(alive) <0.3/0.3–0.7/≥0.7 = ` +
-        `${a.trueUplift.join("/")}; true incremental profit per customer ${run.trueProfitPerCustomer[k]!.toFixed(3)}`,
+        `${a.trueUplift.join("/")}; ${profit}`,
     );
   });
   const treatedOnly = { ...decision, action: decision.action.map((k, i) => (control[i] ? -1 : k)) };
