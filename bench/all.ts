@@ -3,7 +3,9 @@
 // Each script's own output goes to stderr as it runs.
 //
 //   bun bench/all.ts [--quick] [--only fit,soak,...] [--baseline [REF]] [--rounds N]
-//                    [--aggregate median|best] [--confirm N] [--strict]
+//                    [--aggregate median|best] [--confirm N] [--strict] [--help]
+// Scripts (--only): fit, read, xlsx, gbdt, train, registry, embedded-store, forecast,
+// forecast-compute, forecast-single, forecast-intervals, decision, workers, campaign, score, soak.
 // --quick runs smaller problems and shorter load runs (minutes instead of a quarter of an hour).
 // --baseline also runs each script from REF's code (default BENCH_BASELINE, bench/bench-baseline.ts),
 // copied beside this checkout, alternating baseline and current N rounds (default 1; which runs
@@ -20,6 +22,7 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { type BaselineCheckout, baselineCheckout, checkoutEnv } from "./baseline-checkout.ts";
 import { BENCH_BASELINE } from "./bench-baseline.ts";
+import { exitOnHelp } from "./bench-help.ts";
 import { comparisonTable, formatValue, markdownTable, withinSpread } from "./bench-table.ts";
 import {
   type Aggregate,
@@ -31,6 +34,8 @@ import {
   type Verdict,
 } from "./compare-figures.ts";
 import { runBenchScript } from "./run-bench-script.ts";
+
+exitOnHelp(import.meta.path);
 
 const root = resolve(import.meta.dirname, "..");
 const argv = process.argv.slice(2);
@@ -98,6 +103,28 @@ const scripts: BenchScript[] = [
     quickArgs: ["--seconds", "10", "--probe-seconds", "3"],
   },
 ];
+
+/**
+ * Stops on what the options above would silently ignore: an unknown flag (`--quik` ran the full
+ * quarter-hour suite) or an `--only` name no script has (`--only forecast-interval` ran nothing
+ * and printed an empty table with exit 0).
+ */
+function checkArguments(): void {
+  const flags = new Set(["--quick", "--strict", "--only", "--baseline", "--rounds", "--aggregate"]);
+  flags.add("--confirm");
+  const unknown = argv.filter((a) => a.startsWith("-") && !flags.has(a));
+  const names = scripts.map((s) => s.name);
+  const badNames = [...(only ?? [])].filter((n) => !names.includes(n));
+  if (unknown.length === 0 && badNames.length === 0) return;
+  if (unknown.length > 0) console.error(`unknown option ${unknown.join(", ")} (--help lists them)`);
+  if (badNames.length > 0) {
+    console.error(
+      `--only: no script named ${badNames.join(", ")}; the scripts: ${names.join(",")}`,
+    );
+  }
+  process.exit(2);
+}
+checkArguments();
 
 const selected = scripts.filter((s) => !only || only.has(s.name));
 const argsOf = (s: BenchScript) => (quick ? s.quickArgs : s.args);

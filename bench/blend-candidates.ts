@@ -40,6 +40,9 @@ import { loadTrainingData } from "../ml/pipelines/load-training-data.ts";
 import { crossValidateOffsetGbdt } from "../ml/pipelines/offset-gbdt.ts";
 import { segmentErrors } from "../ml/pipelines/stacking.ts";
 import { type DataFormat, trainModels } from "../ml/pipelines/train-models.ts";
+import { exitOnHelp } from "./bench-help.ts";
+
+exitOnHelp(import.meta.path);
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);

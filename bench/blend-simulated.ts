@@ -9,6 +9,9 @@
 import { summarize } from "../ml/features/summaries.ts";
 import { type SimulatedModel, simulatePopulation } from "../ml/pipelines/simulate.ts";
 import { trainModels } from "../ml/pipelines/train-models.ts";
+import { exitOnHelp } from "./bench-help.ts";
+
+exitOnHelp(import.meta.path);
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -14,7 +14,10 @@ import {
 } from "../ml/campaigns/campaign-simulator.ts";
 import { measureCampaign } from "../ml/campaigns/measure-campaign.ts";
 import { SIMULATED_CAMPAIGN_ACTIONS } from "../ml/campaigns/simulated-actions.ts";
+import { exitOnHelp } from "./bench-help.ts";
 import { benchResults } from "./bench-results.ts";
+
+exitOnHelp(import.meta.path);
 
 const args = process.argv.slice(2);
 const numberArg = (name: string, fallback: number) => {

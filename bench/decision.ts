@@ -16,7 +16,10 @@ import { demoBundleDir } from "../services/forecast/src/testing/demo-bundle-dir.
 import { freePort } from "../shared/testing/free-port.ts";
 import { type AutocannonResult, autocannon } from "./autocannon.ts";
 import { type BaselineCheckout, baselineCheckout } from "./baseline-checkout.ts";
+import { exitOnHelp } from "./bench-help.ts";
 import { benchResults } from "./bench-results.ts";
+
+exitOnHelp(import.meta.path);
 
 const seconds = Number(process.argv[2]?.startsWith("--") ? 8 : (process.argv[2] ?? 8));
 const results = benchResults("decision");

@@ -14,8 +14,11 @@ import * as schema from "../shared/db/schema.ts";
 import { ModelRegistry } from "../shared/registry/model-registry.ts";
 import { runBun } from "../shared/testing/processes.ts";
 import { openTestDatabase } from "../shared/testing/test-databases.ts";
+import { exitOnHelp } from "./bench-help.ts";
 import { benchResults } from "./bench-results.ts";
 import { CUSTOMERS, timeQueries } from "./embedded-store-queries.ts";
+
+exitOnHelp(import.meta.path);
 
 const results = benchResults("embedded-store");
 

@@ -14,7 +14,10 @@ import type { FitResult } from "../ml/models/types.ts";
 import { simulateBgNbd } from "../ml/sim/bgnbd-simulator.ts";
 import { simulateParetoNbd } from "../ml/sim/pareto-nbd-simulator.ts";
 import { groupSummaries } from "../ml/training/group-summaries.ts";
+import { exitOnHelp } from "./bench-help.ts";
 import { benchResults } from "./bench-results.ts";
+
+exitOnHelp(import.meta.path);
 
 const args = process.argv.slice(2);
 const customersArg = args.indexOf("--customers");

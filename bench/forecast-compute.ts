@@ -15,7 +15,10 @@ import { resolveCustomers } from "../services/forecast/src/forecasting/customer-
 import { bundleModelSource } from "../services/forecast/src/model/model-sources.ts";
 import { ortEngine } from "../services/forecast/src/model/ort-engine.ts";
 import { demoBundleDir } from "../services/forecast/src/testing/demo-bundle-dir.ts";
+import { exitOnHelp } from "./bench-help.ts";
 import { benchResults } from "./bench-results.ts";
+
+exitOnHelp(import.meta.path);
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const runs = Number(positional[0] ?? 200);

@@ -17,8 +17,11 @@ import { writeBundleDir } from "../services/forecast/scripts/export-bundle.ts";
 import { encodeBundle } from "../services/forecast/src/model/exported-bundle.ts";
 import { trainDemoBundle } from "../services/forecast/src/testing/demo-bundle.ts";
 import { autocannon } from "./autocannon.ts";
+import { exitOnHelp } from "./bench-help.ts";
 import { benchResults } from "./bench-results.ts";
 import { type ForecastServer, startForecastServer } from "./forecast-server.ts";
+
+exitOnHelp(import.meta.path);
 
 const argv = process.argv.slice(2);
 const baseArg = argv.indexOf("--base");

@@ -8,8 +8,11 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { demoBundleDir } from "../services/forecast/src/testing/demo-bundle-dir.ts";
 import { autocannon } from "./autocannon.ts";
+import { exitOnHelp } from "./bench-help.ts";
 import { benchResults } from "./bench-results.ts";
 import { startForecastServer } from "./forecast-server.ts";
+
+exitOnHelp(import.meta.path);
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const seconds = Number(positional[0] ?? 6);

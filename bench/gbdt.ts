@@ -16,7 +16,10 @@ import {
   evaluateTreeEnsemble,
   walkTreeEnsembleMargins,
 } from "../ml/onnx/tree-ensemble-evaluator.ts";
+import { exitOnHelp } from "./bench-help.ts";
 import { benchResults } from "./bench-results.ts";
+
+exitOnHelp(import.meta.path);
 
 const results = benchResults("gbdt");
 

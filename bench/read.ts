@@ -12,8 +12,11 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { readTransactionLog } from "../ml/data/input/read-transaction-log.ts";
 import { loadSummariesSql } from "../ml/features/sql-summaries.ts";
 import { summarize } from "../ml/features/summaries.ts";
+import { exitOnHelp } from "./bench-help.ts";
 import { benchResults } from "./bench-results.ts";
 import { writeLargeLogCsv } from "./large-log-file.ts";
+
+exitOnHelp(import.meta.path);
 
 const rows = Number(
   process.argv[2]?.startsWith("--") ? 10_000_000 : (process.argv[2] ?? 10_000_000),

@@ -10,7 +10,10 @@ import type { DatabaseDriver } from "../shared/db/database.ts";
 import { DecisionLogRepository } from "../shared/registry/decision-log.ts";
 import { ModelRegistry } from "../shared/registry/model-registry.ts";
 import { openTestDatabase } from "../shared/testing/test-databases.ts";
+import { exitOnHelp } from "./bench-help.ts";
 import { benchResults } from "./bench-results.ts";
+
+exitOnHelp(import.meta.path);
 
 const results = benchResults("registry");
 

@@ -25,7 +25,10 @@ import { FileArtifactStore } from "../shared/artifacts/file-artifact-store.ts";
 import { ModelRegistry } from "../shared/registry/model-registry.ts";
 import { openTestDatabase } from "../shared/testing/test-databases.ts";
 import { type BaselineCheckout, baselineCheckout } from "./baseline-checkout.ts";
+import { exitOnHelp } from "./bench-help.ts";
 import { benchResults } from "./bench-results.ts";
+
+exitOnHelp(import.meta.path);
 
 const root = resolve(import.meta.dirname, "..");
 const args = process.argv.slice(2);

@@ -12,7 +12,10 @@ import {
   startServiceProcesses,
 } from "../services/testing/service-processes.ts";
 import { autocannon } from "./autocannon.ts";
+import { exitOnHelp } from "./bench-help.ts";
 import { benchResults } from "./bench-results.ts";
+
+exitOnHelp(import.meta.path);
 
 function numberArg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);

@@ -12,7 +12,10 @@ import { createStepLog } from "../ml/pipelines/step-log.ts";
 import { runTrainPipeline } from "../ml/pipelines/train.ts";
 import { trainModels } from "../ml/pipelines/train-models.ts";
 import { renderReportHtml } from "../ml/report/report-html.ts";
+import { exitOnHelp } from "./bench-help.ts";
 import { benchResults } from "./bench-results.ts";
+
+exitOnHelp(import.meta.path);
 
 const results = benchResults("train");
 

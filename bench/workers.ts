@@ -20,7 +20,10 @@ import { PolicyCatalog } from "../services/decision/src/policy/policy-catalog.ts
 import { demoBundleDir } from "../services/forecast/src/testing/demo-bundle-dir.ts";
 import { freePort } from "../shared/testing/free-port.ts";
 import { openTestDatabase } from "../shared/testing/test-databases.ts";
+import { exitOnHelp } from "./bench-help.ts";
 import { benchResults } from "./bench-results.ts";
+
+exitOnHelp(import.meta.path);
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const warmRequests = Number(positional[0] ?? 200);

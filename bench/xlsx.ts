@@ -11,7 +11,10 @@ import { join, resolve } from "node:path";
 import ExcelJS from "exceljs";
 import type { TransactionLog } from "../ml/data/transaction-log.ts";
 import { type BaselineCheckout, baselineCheckout } from "./baseline-checkout.ts";
+import { exitOnHelp } from "./bench-help.ts";
 import { benchResults } from "./bench-results.ts";
+
+exitOnHelp(import.meta.path);
 
 const args = process.argv.slice(2);
 const rows = Number(args[0]?.startsWith("--") ? 200_000 : (args[0] ?? 200_000));
