@@ -9,6 +9,7 @@ import Papa from "papaparse";
 import { openDecompressed } from "../line-reader.ts";
 import { LineByLineDecoder, type LineEncodings } from "./line-encodings.ts";
 import type { CsvEncoding } from "./log-input.ts";
+import type { OtherEncoding } from "./other-encodings.ts";
 import { tempCopyFolder } from "./temp-copies.ts";
 
 const HEAD_BYTES = 1 << 18;
@@ -71,7 +72,10 @@ function decode(head: Uint8Array, encoding: CsvEncoding): string {
   if (encoding === "utf-16") {
     return new TextDecoder(isBigEndianUtf16(head) ? "utf-16be" : "utf-16le").decode(head);
   }
-  return new TextDecoder(encoding === "utf-8" ? "utf-8" : "windows-1252").decode(head);
+  if (encoding === "latin-1" || encoding === "windows-1252") {
+    return new TextDecoder("windows-1252").decode(head);
+  }
+  return new TextDecoder(encoding).decode(head);
 }
 
 /**
@@ -100,18 +104,18 @@ export function findHeaderLine(
 /**
  * A UTF-8 copy of a Windows-1252 / Latin-1 file in the temp folder (decompressed when .gz), for
  * DuckDB, whose own Latin-1 decoder refuses the bytes Windows puts € and curly quotes in; or of a
- * big-endian UTF-16 one, which DuckDB does not decode. Each line break stays one, so line numbers
- * stay those of the original.
+ * big-endian UTF-16 one, or one in another encoding (Big5, Shift_JIS, …), which DuckDB does not
+ * decode. Each line break stays one, so line numbers stay those of the original.
  */
 export async function utf8Copy(
   path: string,
   byLine = false,
-  from: "windows-1252" | "utf-16be" = "windows-1252",
+  from: "windows-1252" | "utf-16be" | OtherEncoding = "windows-1252",
 ): Promise<TempCopy> {
   const dir = await tempCopyFolder("pp-csv-");
   const out = join(dir, "utf8.csv");
   const input = openDecompressed(path);
-  const decoder = from === "utf-16be" ? fromUtf16be() : fromWindows1252(byLine);
+  const decoder = from === "windows-1252" ? fromWindows1252(byLine) : wholeFrom(from);
   const sink = createWriteStream(out);
   for await (const piece of input) {
     if (!sink.write(decoder.decode(piece as Buffer))) {
@@ -132,9 +136,11 @@ export interface TempCopy {
   lines?: LineEncodings;
 }
 
-/** Big-endian UTF-16 to UTF-8 as a stream, its byte-order mark dropped. */
-function fromUtf16be(): ReturnType<typeof fromWindows1252> {
-  const whole = new TextDecoder("utf-16be");
+/** Big-endian UTF-16 (its byte-order mark dropped) or another encoding to UTF-8 as a stream. */
+export function wholeFrom(
+  encoding: "utf-16be" | OtherEncoding,
+): ReturnType<typeof fromWindows1252> {
+  const whole = new TextDecoder(encoding);
   return {
     decode: (piece) => whole.decode(piece, { stream: true }),
     end: () => whole.decode(),

@@ -9,7 +9,8 @@ import { createWriteStream } from "node:fs";
 import { open, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { openDecompressed } from "../line-reader.ts";
-import { fromWindows1252, type TempCopy } from "./csv-head.ts";
+import { fromWindows1252, type TempCopy, wholeFrom } from "./csv-head.ts";
+import type { OtherEncoding } from "./other-encodings.ts";
 import { tempCopyFolder } from "./temp-copies.ts";
 
 const CR = 13;
@@ -159,17 +160,19 @@ function withoutCrs(
 }
 
 /**
- * A copy of the file (decompressed when .gz; decoded from Windows-1252 to UTF-8 when asked) with
- * CRLF line ends outside quotes as LF, in the temp folder. Lines keep their numbers.
+ * A copy of the file (decompressed when .gz; decoded to UTF-8 when asked: `true` from
+ * Windows-1252, or from the encoding named) with CRLF line ends outside quotes as LF, in the temp
+ * folder. Lines keep their numbers.
  */
 export async function lfCopy(
   path: string,
-  windows1252: boolean,
+  decodeFrom: boolean | OtherEncoding,
   byLine = false,
 ): Promise<TempCopy> {
   const dir = await tempCopyFolder("pp-csv-");
   const out = join(dir, "lf.csv");
-  const decoder = windows1252 ? fromWindows1252(byLine) : null;
+  const decoder =
+    decodeFrom === true ? fromWindows1252(byLine) : decodeFrom ? wholeFrom(decodeFrom) : null;
   const scanner = new LineEndScanner();
   const sink = createWriteStream(out);
   let held = 0;

@@ -21,6 +21,7 @@ import { fileHasMixedLineEnds, headOrTailMixLineEnds, lfCopy } from "./line-ends
 import { type CsvEncoding, type LogColumns, type LogSource, sourceName } from "./log-input.ts";
 import { moneyCurrency } from "./minor-units.ts";
 import { flattenRecords } from "./nested-records.ts";
+import { isOtherEncoding, otherEncodingHint } from "./other-encodings.ts";
 import { dropSheetRepeats, type SheetRepeat, sheetIndexes, withoutRows } from "./sheet-repeats.ts";
 import { sideColumns } from "./side-columns.ts";
 import { sqlIdentifier, sqlString, tableNameSql } from "./sql-text.ts";
@@ -73,8 +74,16 @@ function neededColumns(columns: LogColumns): string[] {
   return [...new Set(Object.values(columns).filter((c): c is string => typeof c === "string"))];
 }
 
-/** Throws naming every role whose column the source does not have. */
-function checkColumns(columns: LogColumns, available: string[], source: LogSource): void {
+/**
+ * Throws naming every role whose column the source does not have. `read`: a CSV's head and the
+ * encoding it was read in, for naming another encoding whose header holds the columns.
+ */
+function checkColumns(
+  columns: LogColumns,
+  available: string[],
+  source: LogSource,
+  read?: { head: Uint8Array; encoding: CsvEncoding },
+): void {
   const missing = (Object.entries(columns) as [keyof LogColumns, string | undefined][]).filter(
     (entry): entry is [keyof LogColumns, string] =>
       entry[1] !== undefined && !available.includes(entry[1]),
@@ -88,15 +97,26 @@ function checkColumns(columns: LogColumns, available: string[], source: LogSourc
   const written = available.join("");
   const utf16 = source.kind === "csv" && written.split("\u0000").length > written.length / 3;
   const shown = available.map((n) => n.replaceAll("\u0000", "")).join(", ");
+  // Big5 or Shift_JIS read as Windows-1252: the columns listed are mojibake, the names asked not.
+  const windows1252 = read?.encoding === "windows-1252" || read?.encoding === "latin-1";
+  const otherEncoding =
+    read && windows1252
+      ? otherEncodingHint(
+          read.head,
+          missing.map(([, name]) => name),
+        )
+      : null;
   throw new InputError(
     first[1],
     `${sourceName(source)}: line 1: there ${missing.length > 1 ? `are no columns ${names}` : `is no column ${names}`} (columns: ${shown}${utf16 ? ", with NUL bytes between their letters: UTF-16 text" : ""})`,
     {
       hint: utf16
         ? "the file is UTF-16 without a byte-order mark: pass --encoding utf-16"
-        : oneColumn
-          ? "the delimiter was not recognised: pass --delimiter (e.g. --delimiter ';' or --delimiter tab)"
-          : columnHint(missing, available),
+        : otherEncoding
+          ? otherEncoding
+          : oneColumn
+            ? "the delimiter was not recognised: pass --delimiter (e.g. --delimiter ';' or --delimiter tab)"
+            : columnHint(missing, available),
     },
   );
 }
@@ -339,11 +359,17 @@ interface CsvLook {
   byLine?: boolean;
 }
 
-/** The copy a CSV is read from, if any: LF line ends when mixed, UTF-8 for Windows-1252 or UTF-16BE. */
+/**
+ * The copy a CSV is read from, if any: LF line ends when mixed, UTF-8 for Windows-1252, UTF-16BE
+ * or another encoding DuckDB does not decode (Big5, Shift_JIS, …).
+ */
 function readableCopy(path: string, look: CsvLook) {
   // DuckDB decodes little-endian UTF-16 only (big-endian failed in its sniffer, or read garbage).
   if (look.encoding === "utf-16" && isBigEndianUtf16(look.head)) {
     return utf8Copy(path, false, "utf-16be");
+  }
+  if (isOtherEncoding(look.encoding)) {
+    return look.mixed ? lfCopy(path, look.encoding) : utf8Copy(path, false, look.encoding);
   }
   const windows1252 = look.encoding === "latin-1" || look.encoding === "windows-1252";
   const byLine = windows1252 && look.byLine === true;
@@ -441,7 +467,7 @@ async function openCsvAs(
         pinned = await pin();
       }
     }
-    checkColumns(columns, [...pinned.types.keys()], given);
+    checkColumns(columns, [...pinned.types.keys()], given, { head, encoding });
     const path = readable.path;
     return {
       scan: (numeric) => pinnedRead(path, pinned, true, numeric),

@@ -3,6 +3,7 @@
 // One description for every source, so `ml train` takes the same column options for all of them.
 
 import type { BadRowPolicy } from "../bad-rows.ts";
+import { OTHER_ENCODINGS } from "./other-encodings.ts";
 
 /** Formats of a transaction log, as `--format` takes them (cdnow has a reader of its own). */
 export const LOG_FORMATS = ["csv", "parquet", "json", "xlsx", "postgres", "cdnow"] as const;
@@ -10,9 +11,16 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /**
  * Text encodings of a CSV: UTF-8 and UTF-16 DuckDB decodes itself; Latin-1 and Windows-1252
- * (both read as Windows-1252, as browsers do) through a UTF-8 copy.
+ * (both read as Windows-1252, as browsers do) and the others (Big5, Shift_JIS, …) through a UTF-8
+ * copy.
  */
-export const CSV_ENCODINGS = ["utf-8", "utf-16", "latin-1", "windows-1252"] as const;
+export const CSV_ENCODINGS = [
+  "utf-8",
+  "utf-16",
+  "latin-1",
+  "windows-1252",
+  ...OTHER_ENCODINGS,
+] as const;
 export type CsvEncoding = (typeof CSV_ENCODINGS)[number];
 
 export type LogSource =
