@@ -8,8 +8,7 @@ import { join } from "node:path";
 import Papa from "papaparse";
 import { openDecompressed } from "../line-reader.ts";
 import { LineByLineDecoder, type LineEncodings } from "./line-encodings.ts";
-import type { CsvEncoding } from "./log-input.ts";
-import type { OtherEncoding } from "./other-encodings.ts";
+import type { CsvEncoding, OtherEncoding } from "./log-input.ts";
 import { tempCopyFolder } from "./temp-copies.ts";
 
 const HEAD_BYTES = 1 << 18;

@@ -10,7 +10,7 @@ import { open, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { openDecompressed } from "../line-reader.ts";
 import { fromWindows1252, type TempCopy, wholeFrom } from "./csv-head.ts";
-import type { OtherEncoding } from "./other-encodings.ts";
+import type { OtherEncoding } from "./log-input.ts";
 import { tempCopyFolder } from "./temp-copies.ts";
 
 const CR = 13;

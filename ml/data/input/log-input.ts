@@ -3,7 +3,6 @@
 // One description for every source, so `ml train` takes the same column options for all of them.
 
 import type { BadRowPolicy } from "../bad-rows.ts";
-import { OTHER_ENCODINGS } from "./other-encodings.ts";
 
 /** Formats of a transaction log, as `--format` takes them (cdnow has a reader of its own). */
 export const LOG_FORMATS = ["csv", "parquet", "json", "xlsx", "postgres", "cdnow"] as const;
@@ -14,6 +13,23 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
  * (both read as Windows-1252, as browsers do) and the others (Big5, Shift_JIS, …) through a UTF-8
  * copy.
  */
+/**
+ * Encodings besides UTF-8, UTF-16 and Windows-1252 that shops' exports come in (other-encodings.ts).
+ * Listed here, not there: services import this module, and that one reads files (node:fs), which
+ * a Worker cannot load.
+ */
+export const OTHER_ENCODINGS = [
+  "big5",
+  "gbk",
+  "gb18030",
+  "shift_jis",
+  "euc-jp",
+  "euc-kr",
+  "windows-1250",
+  "windows-1251",
+] as const;
+export type OtherEncoding = (typeof OTHER_ENCODINGS)[number];
+
 export const CSV_ENCODINGS = [
   "utf-8",
   "utf-16",

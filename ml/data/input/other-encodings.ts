@@ -4,18 +4,7 @@
 // read as Windows-1252 lacks the columns asked for because its header is written in one of them.
 
 import { DELIMITERS, findHeaderLine, lineFields } from "./csv-head.ts";
-
-export const OTHER_ENCODINGS = [
-  "big5",
-  "gbk",
-  "gb18030",
-  "shift_jis",
-  "euc-jp",
-  "euc-kr",
-  "windows-1250",
-  "windows-1251",
-] as const;
-export type OtherEncoding = (typeof OTHER_ENCODINGS)[number];
+import { OTHER_ENCODINGS, type OtherEncoding } from "./log-input.ts";
 
 export function isOtherEncoding(encoding: string | undefined): encoding is OtherEncoding {
   return (OTHER_ENCODINGS as readonly string[]).includes(encoding ?? "");
