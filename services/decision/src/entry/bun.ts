@@ -8,10 +8,13 @@ import { createApp } from "../app.ts";
 import { startRetention } from "../audit/decision-log-retention.ts";
 import { handlerTimeLimits, parseConfig } from "../config.ts";
 import { buildDecisionDeps, serviceName } from "../deps.ts";
-import { entryDatabase } from "../store/entry-database.ts";
+import { entryDatabase, withUsableStore } from "../store/entry-database.ts";
 import { onStopSignal } from "./graceful-stop.ts";
 
-const config = configOrExit(() => parseConfig(process.env), process.exit);
+const config = configOrExit(
+  () => withUsableStore(parseConfig(process.env), process.env),
+  process.exit,
+);
 // Bun drops a request unanswered past its idleTimeout: raised to cover the handlers' own limits.
 const serveOptions = configOrExit(
   () => bunServeOptions(config, handlerTimeLimits(config)),

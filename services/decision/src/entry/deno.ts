@@ -8,12 +8,13 @@ import { createApp } from "../app.ts";
 import { startRetention } from "../audit/decision-log-retention.ts";
 import { parseConfig } from "../config.ts";
 import { buildDecisionDeps, serviceName } from "../deps.ts";
-import { entryDatabase } from "../store/entry-database.ts";
+import { entryDatabase, withUsableStore } from "../store/entry-database.ts";
 import { onStopSignal } from "./graceful-stop.ts";
 
 declare const Deno: DenoRuntime;
 
-const config = configOrExit(() => parseConfig(Deno.env.toObject()), Deno.exit);
+const env = Deno.env.toObject();
+const config = configOrExit(() => withUsableStore(parseConfig(env), env), Deno.exit);
 const logger = createLogger({
   level: config.LOG_LEVEL,
   fields: { service: serviceName, runtime: "deno" },

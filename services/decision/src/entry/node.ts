@@ -7,10 +7,13 @@ import { createApp } from "../app.ts";
 import { startRetention } from "../audit/decision-log-retention.ts";
 import { parseConfig } from "../config.ts";
 import { buildDecisionDeps, serviceName } from "../deps.ts";
-import { entryDatabase } from "../store/entry-database.ts";
+import { entryDatabase, withUsableStore } from "../store/entry-database.ts";
 import { onStopSignal } from "./graceful-stop.ts";
 
-const config = configOrExit(() => parseConfig(process.env), process.exit);
+const config = configOrExit(
+  () => withUsableStore(parseConfig(process.env), process.env),
+  process.exit,
+);
 const logger = createLogger({
   level: config.LOG_LEVEL,
   fields: { service: serviceName, runtime: "node" },
