@@ -32,7 +32,14 @@ import {
   campaignPageQuery,
   linkBody,
 } from "./campaign-pages.ts";
-import { bodyErrors, keyed } from "./decision-openapi.ts";
+import { bodyErrors, bodyLimits, keyed } from "./decision-openapi.ts";
+
+/**
+ * What every /admin route may answer besides its own statuses: the body limit guards the whole
+ * prefix, so a route that reads no body (a GET, a DELETE, a revoke) still counts one sent to it
+ * (a small one is ignored); its 413 was answered and not documented.
+ */
+const adminKeyed = { ...bodyLimits, ...keyed };
 
 export const adminOperations: OperationSpec[] = [
   {
@@ -43,7 +50,7 @@ export const adminOperations: OperationSpec[] = [
     responseName: "PolicyList",
     summary: "Every policy version (optionally of one name)",
     query: listQuery,
-    responses: { "200": "Policy versions", "400": "Invalid name", ...keyed },
+    responses: { "200": "Policy versions", "400": "Invalid name", ...adminKeyed },
   },
   {
     method: "get",
@@ -52,7 +59,7 @@ export const adminOperations: OperationSpec[] = [
     response: policyViewSchema,
     responseName: "PolicyVersion",
     summary: "The active policy",
-    responses: { "200": "The active policy version", ...keyed },
+    responses: { "200": "The active policy version", ...adminKeyed },
   },
   {
     method: "post",
@@ -63,7 +70,7 @@ export const adminOperations: OperationSpec[] = [
     summary: "Store the next version of a policy",
     body: addPolicyDocSchema,
     bodyName: "AddPolicyRequest",
-    responses: { "201": "The stored version", ...bodyErrors, ...keyed },
+    responses: { "201": "The stored version", ...bodyErrors, ...adminKeyed },
   },
   {
     method: "get",
@@ -77,7 +84,7 @@ export const adminOperations: OperationSpec[] = [
       "200": "The version",
       "400": "Invalid name or version",
       "404": "No such version",
-      ...keyed,
+      ...adminKeyed,
     },
   },
   {
@@ -93,7 +100,7 @@ export const adminOperations: OperationSpec[] = [
       "400": "Invalid name or version",
       "404": "No such version",
       "409": "The version's stored definition is invalid",
-      ...keyed,
+      ...adminKeyed,
     },
   },
   {
@@ -104,7 +111,7 @@ export const adminOperations: OperationSpec[] = [
     responseName: "KeyList",
     summary:
       "Every API key: id, name, scopes, created, expires, revoked and state (never the key itself)",
-    responses: { "200": "The keys", ...keyed },
+    responses: { "200": "The keys", ...adminKeyed },
   },
   {
     method: "post",
@@ -119,7 +126,7 @@ export const adminOperations: OperationSpec[] = [
       "201": "The new key",
       ...bodyErrors,
       "409": "A key of this name is in use (rotate it, revoke it first, or choose another name)",
-      ...keyed,
+      ...adminKeyed,
     },
   },
   {
@@ -140,7 +147,7 @@ export const adminOperations: OperationSpec[] = [
       "404": "No active, unexpired key with this id",
       "409": "The key was rotated already: it has a successor",
       ...bodyErrors,
-      ...keyed,
+      ...adminKeyed,
     },
   },
   {
@@ -155,7 +162,7 @@ export const adminOperations: OperationSpec[] = [
       "200": "Revoked",
       "400": "Invalid id",
       "404": "No active key with this id",
-      ...keyed,
+      ...adminKeyed,
     },
   },
   {
@@ -173,7 +180,7 @@ export const adminOperations: OperationSpec[] = [
     responses: {
       "200": "The customer's decisions and dead letters",
       "400": "Invalid id, limit, before or before_id",
-      ...keyed,
+      ...adminKeyed,
     },
   },
   {
@@ -186,7 +193,7 @@ export const adminOperations: OperationSpec[] = [
     description:
       "Of the id's NFC and NFD spellings too. Decisions about the customer still being made are not written after it (decided before it, or up to 1 s after, on the database's clock). The service's log names the counts, never the customer.",
     params: customerParams,
-    responses: { "200": "What was erased", "400": "Invalid id", ...keyed },
+    responses: { "200": "What was erased", "400": "Invalid id", ...adminKeyed },
   },
   {
     method: "post",
@@ -199,7 +206,7 @@ export const adminOperations: OperationSpec[] = [
       "What DECISION_LOG_RETENTION_DAYS does at start and hourly (on Workers, the Cron Trigger), on demand.",
     body: pruneSchema,
     bodyName: "PruneRequest",
-    responses: { "200": "The cutoff and the rows deleted", ...bodyErrors, ...keyed },
+    responses: { "200": "The cutoff and the rows deleted", ...bodyErrors, ...adminKeyed },
   },
   {
     method: "post",
@@ -210,7 +217,7 @@ export const adminOperations: OperationSpec[] = [
     summary: "A signed, expiring link to the campaign pages (one campaign or all)",
     body: linkBody,
     bodyName: "CampaignLinkRequest",
-    responses: { "200": "The link and its expiry", ...bodyErrors, ...keyed },
+    responses: { "200": "The link and its expiry", ...bodyErrors, ...adminKeyed },
   },
   {
     method: "get",

@@ -29,10 +29,14 @@ export const keyed = {
   "429": "Rate limited (per key)",
   "503": "The database is unavailable (API keys or the route's data cannot be read now)",
 };
-export const bodyErrors = {
-  "400": "Malformed JSON or invalid fields (details list path and problem per field)",
+/** The body limit's answers (bodySizeLimit), on every route it guards. */
+export const bodyLimits = {
   "408": "Body not received within BODY_READ_TIMEOUT_MS",
   "413": "Body larger than MAX_BODY_BYTES",
+};
+export const bodyErrors = {
+  "400": "Malformed JSON or invalid fields (details list path and problem per field)",
+  ...bodyLimits,
   "415": "Content-Type is not application/json",
 };
 

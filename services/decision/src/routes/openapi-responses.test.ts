@@ -219,6 +219,23 @@ describe("decision answers fit the decision service's /openapi.json", () => {
     expect((await call("/campaigns/{id}", "/campaigns/none-such")).status).toBe(404);
   });
 
+  test("admin routes that take no body: one over MAX_BODY_BYTES is a documented 413", async () => {
+    // Every /admin route counts a body (the limit guards the prefix): a GET or DELETE sent 11 MiB
+    // answered a 413 its document did not list. A small body there is ignored.
+    const big = { raw: "x".repeat(11 * 1024 * 1024) };
+    for (const [method, template, path] of [
+      ["GET", "/admin/policies", "/admin/policies"],
+      ["GET", "/admin/keys", "/admin/keys"],
+      ["DELETE", "/admin/customers/{id}/decisions", "/admin/customers/c-0/decisions"],
+      ["POST", "/admin/keys/{id}/revoke", "/admin/keys/1/revoke"],
+    ] as const) {
+      expect((await call(template, path, { method, ...big })).status).toBe(413);
+    }
+    expect((await call("/admin/keys", "/admin/keys", { method: "GET", raw: "x" })).status).toBe(
+      200,
+    );
+  });
+
   test("the database away: 503s; rate-limited: 429 with Retry-After", async () => {
     const refused = Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
     const away = build({}, async () => {
