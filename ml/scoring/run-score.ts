@@ -174,6 +174,7 @@ export async function runScore(options: ScoreOptions): Promise<ScoreResult> {
     model = await scoringModel(await bundleFiles(opened.registry, version));
     const pageSize = options.pageSize ?? 8192;
     const source = await pagesOf(options, model, opened.db, version.id, pageSize, print);
+    if (!options.data && source.total === 0) print(noStoredCustomersNote(options.model, version));
     if (source.noAmounts && (model.gammaGamma || model.gbdt)) {
       model = withoutAmounts(model);
       print(NO_AMOUNTS_NOTE);
@@ -207,6 +208,21 @@ export async function runScore(options: ScoreOptions): Promise<ScoreResult> {
     await model?.release();
     await opened.close();
   }
+}
+
+/**
+ * Why a version's output holds no rows: its stored customers were all erased (`ml forget` bumps
+ * customers_revision), or it stored none. A header-only file was written with nothing said.
+ */
+export function noStoredCustomersNote(
+  model: string,
+  version: Pick<ModelVersionInfo, "version" | "customersRevision">,
+): string {
+  const why =
+    version.customersRevision > 0
+      ? "has no stored customers left: every one was erased since it was registered (ml forget)"
+      : "stores no customers: it was registered without any";
+  return `${model} v${version.version} ${why}, so the output holds no rows; to score customers from a log, pass --data`;
 }
 
 /** The horizon, once the options that need no registry are checked. */
