@@ -2,6 +2,7 @@
 // Gamma-Gamma Model of Monetary Value"): a customer's transaction values are Gamma(p, ν) with
 // ν ~ Gamma(q, gamma) across customers. Fitted on repeat buyers' x and mean repeat spend m_x.
 
+import { addCompensated } from "@pp/shared/numeric/compensated-sum.ts";
 import { at } from "../training/checked-index.ts";
 import { fitByMaximumLikelihood } from "../training/maximum-likelihood.ts";
 import { logParameterStandardErrors } from "../training/standard-errors.ts";
@@ -120,14 +121,6 @@ export function prepareSpendRows(x: Float64Array, m: Float64Array): SpendRows {
 
 /** Customers summed plainly before their block's sum joins the compensated total. */
 const SUM_BLOCK = 512;
-
-/** Adds `value` to sums[at] with Neumaier's compensation, kept in sums[at + 1]. */
-function addCompensated(sums: Float64Array, at: number, value: number): void {
-  const sum = sums[at]!;
-  const t = sum + value;
-  sums[at + 1]! += Math.abs(sum) >= Math.abs(value) ? sum - t + value : value - t + sum;
-  sums[at] = t;
-}
 
 /**
  * Per customer, the two terms that mix the data with a parameter, each small, summed in blocks

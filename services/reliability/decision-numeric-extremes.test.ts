@@ -4,7 +4,7 @@
 // answer and the stored rows), a batch stays within its budget, the rows hold the numbers sent,
 // and ties at the budget's edge are broken the same way every time.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { compensatedSum } from "@pp/shared/policy/budgeted-selection.ts";
+import { compensatedSum } from "@pp/shared/numeric/compensated-sum.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import postgres from "postgres";
 import {

@@ -15,6 +15,8 @@
 //   CDNOW customers it had left a profitable upgrade unbought in 95 of 150. The answer reports
 //   the LP bound and the gap.
 
+import { compensatedSum } from "../numeric/compensated-sum.ts";
+
 export interface SelectionOption {
   action: string;
   cost: number;
@@ -250,22 +252,6 @@ function lpGreedySelection(
     gap: exact ? 0 : upper - totalProfit,
     maxSingleProfit,
   };
-}
-
-/**
- * Σ values with Neumaier's compensation: the answer's total cost is compared with its budget, and
- * 301 costs of 0.2 and 0.1 added one by one came to 60.10000000000032 for a budget of 60.1 they
- * fill exactly (the doubles' own sum rounds to 60.1).
- */
-export function compensatedSum(values: readonly number[]): number {
-  let sum = 0;
-  let compensation = 0;
-  for (const v of values) {
-    const t = sum + v;
-    compensation += Math.abs(sum) >= Math.abs(v) ? sum - t + v : v - t + sum;
-    sum = t;
-  }
-  return sum + compensation;
 }
 
 /** Most passes of spendLeftover (each gives every customer at most one upgrade). */
