@@ -2,9 +2,9 @@
 // once the service listens (openSoon), so it answers /health at once and its first /ready finds
 // the database open (it was opened only when first asked: that /ready was a 503 "opening?");
 // closed on exit.
-import { ConfigError, type EnvRecord } from "@pp/shared/config/parse-env.ts";
+import type { EnvRecord } from "@pp/shared/config/parse-env.ts";
 import type { DatabaseHandle } from "@pp/shared/db/client.ts";
-import { embeddedDirProblem } from "@pp/shared/db/embedded/data-dir-problem.ts";
+import { refuseUnusableStoreDir } from "@pp/shared/db/embedded/data-dir-problem.ts";
 import type { Logger } from "@pp/shared/logging/logger.ts";
 import type { DecisionConfig } from "../config.ts";
 import { closeWithin } from "./close-within.ts";
@@ -53,13 +53,7 @@ export function entryDatabase(
  */
 export function withUsableStore(config: DecisionConfig, env: EnvRecord): DecisionConfig {
   if (config.DATABASE_URL) return config;
-  const problem = embeddedDirProblem(config.DECISION_DATA_DIR);
-  if (!problem) return config;
   const variable = env.DECISION_DATA_DIR ? "DECISION_DATA_DIR" : "DATA_DIR";
-  throw new ConfigError([
-    {
-      variable,
-      message: `${problem}: pass a directory for the embedded database (made if missing), or DATABASE_URL for PostgreSQL`,
-    },
-  ]);
+  refuseUnusableStoreDir(variable, config.DECISION_DATA_DIR);
+  return config;
 }

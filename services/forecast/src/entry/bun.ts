@@ -9,9 +9,12 @@ import { createApp } from "../app.ts";
 import { handlerTimeLimits, parseConfig } from "../config.ts";
 import { buildForecastDeps, serviceName, startModel } from "../deps.ts";
 import { onStopSignal } from "./graceful-stop.ts";
-import { openModelSource } from "./open-model-source.ts";
+import { openModelSource, withUsableStore } from "./open-model-source.ts";
 
-const config = configOrExit(() => parseConfig(process.env), process.exit);
+const config = configOrExit(
+  () => withUsableStore(parseConfig(process.env), process.env),
+  process.exit,
+);
 // Bun drops a request unanswered past its idleTimeout: raised to cover the handlers' own limits.
 const serveOptions = configOrExit(
   () => bunServeOptions(config, handlerTimeLimits(config)),

@@ -8,12 +8,12 @@ import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
 import { buildForecastDeps, serviceName, startModel } from "../deps.ts";
-import { openModelSource } from "./open-model-source.ts";
+import { openModelSource, withUsableStore } from "./open-model-source.ts";
 
 declare const Deno: DenoRuntime;
 
 const env = Deno.env.toObject();
-const config = configOrExit(() => parseConfig(env), Deno.exit);
+const config = configOrExit(() => withUsableStore(parseConfig(env), env), Deno.exit);
 const logger = createLogger({
   level: config.LOG_LEVEL,
   fields: { service: serviceName, runtime: "deno" },

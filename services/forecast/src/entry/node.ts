@@ -8,9 +8,12 @@ import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
 import { buildForecastDeps, serviceName, startModel } from "../deps.ts";
 import { onStopSignal } from "./graceful-stop.ts";
-import { openModelSource } from "./open-model-source.ts";
+import { openModelSource, withUsableStore } from "./open-model-source.ts";
 
-const config = configOrExit(() => parseConfig(process.env), process.exit);
+const config = configOrExit(
+  () => withUsableStore(parseConfig(process.env), process.env),
+  process.exit,
+);
 const logger = createLogger({
   level: config.LOG_LEVEL,
   fields: { service: serviceName, runtime: "node" },

@@ -4,6 +4,8 @@
 // (ml/pipelines/seed-demo-model.ts). Uses Node APIs (files); the Workers entries have their own.
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { databaseOptionsFromEnv } from "@pp/shared/db/client.ts";
+import { refuseUnusableStoreDir } from "@pp/shared/db/embedded/data-dir-problem.ts";
 import type { Logger } from "@pp/shared/logging/logger.ts";
 import type { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import type { ForecastConfig } from "../config.ts";
@@ -16,6 +18,21 @@ export async function gbdtEngineFor(config: ForecastConfig): Promise<GbdtEngine>
     return (await import("../model/typescript-engine.ts")).typescriptEngine;
   }
   return (await import("../model/ort-engine.ts")).ortEngine;
+}
+
+/**
+ * `config` once the registry's embedded store (MODEL_SOURCE registry, no DATABASE_URL) can be
+ * opened in DATA_DIR: else a ConfigError naming it, which the entries print and exit 1 with. A
+ * file there left the service up, "model load failed; not ready … EEXIST", /ready 503 for good.
+ */
+export function withUsableStore(
+  config: ForecastConfig,
+  env: Record<string, string | undefined>,
+): ForecastConfig {
+  if (config.MODEL_SOURCE.kind !== "registry") return config;
+  const { dataDir } = databaseOptionsFromEnv(env);
+  if (dataDir) refuseUnusableStoreDir("DATA_DIR", dataDir);
+  return config;
 }
 
 /** The source, and a function that prepares it (slow: database, demo model) before the first load. */
