@@ -10,11 +10,23 @@ import type { DecisionConfig } from "../config.ts";
 import { closeWithin } from "./close-within.ts";
 import { type DatabaseProvider, lazyDatabase } from "./lazy-database.ts";
 
-export function entryDatabase(
-  config: DecisionConfig,
-  logger: Logger,
-): { database: DatabaseProvider; openSoon(): void; close(): Promise<void> } {
+/** Notified at the commit of any change to api_keys (migration 0015_api_keys_notify). */
+export const API_KEYS_CHANNEL = "pp_api_keys";
+
+export interface EntryDatabase {
+  database: DatabaseProvider;
+  openSoon(): void;
+  /**
+   * Calls `onChange` whenever api_keys changes in any process, and on (re)listening, when a change
+   * may have been missed: PostgreSQL only (the embedded store's key ring keeps its 30 s refresh).
+   */
+  followApiKeys(onChange: () => void): void;
+  close(): Promise<void>;
+}
+
+export function entryDatabase(config: DecisionConfig, logger: Logger): EntryDatabase {
   let handle: DatabaseHandle | undefined;
+  let onKeysChanged: (() => void) | null = null;
   const database = lazyDatabase(async () => {
     // Imported here so that runtimes load the drivers only when a decision needs them.
     const { openDecisionDatabase } = await import("./open-decision-database.ts");
@@ -32,6 +44,7 @@ export function entryDatabase(
       driver: handle.driver,
       where: handle.driver === "postgres" ? "DATABASE_URL" : config.DECISION_DATA_DIR,
     });
+    if (onKeysChanged) listenForKeyChanges(handle, logger, onKeysChanged);
     return handle.db;
   });
   return {
@@ -39,6 +52,9 @@ export function entryDatabase(
     openSoon() {
       // A failure is logged above, and the next use (a decision, /ready) tries again.
       database().catch(() => {});
+    },
+    followApiKeys(onChange) {
+      onKeysChanged = onChange;
     },
     async close() {
       if (handle) await closeWithin(handle, 3000);
@@ -56,4 +72,26 @@ export function withUsableStore(config: DecisionConfig, env: EnvRecord): Decisio
   const variable = env.DECISION_DATA_DIR ? "DECISION_DATA_DIR" : "DATA_DIR";
   refuseUnusableStoreDir(variable, config.DECISION_DATA_DIR);
   return config;
+}
+
+/** LISTENs for api_keys changes (closed with the handle); the embedded store has no LISTEN. */
+function listenForKeyChanges(handle: DatabaseHandle, logger: Logger, onChange: () => void): void {
+  if (!handle.listen) return;
+  let lost = false;
+  handle.listen(API_KEYS_CHANNEL, {
+    onNotify: onChange,
+    onListen: () => {
+      if (lost) logger.info("listening for API key changes again", { channel: API_KEYS_CHANNEL });
+      lost = false;
+      onChange();
+    },
+    onError: (error) => {
+      if (!lost) {
+        logger.warn("API key listener lost; keys are re-read every 30 s until it is back", {
+          error: String(error),
+        });
+      }
+      lost = true;
+    },
+  });
 }
