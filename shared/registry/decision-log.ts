@@ -249,7 +249,12 @@ export async function eraseCustomerDecisions(
         ? sql`lower(${decisionLog.customerId}) in (select lower(g.id) from ${given} as g)`
         : sql`${decisionLog.customerId} in ${given}`,
     )
-    .returning({ id: decisionLog.decisionId, customerId: decisionLog.customerId });
+    .returning({
+      id: decisionLog.decisionId,
+      customerId: decisionLog.customerId,
+      answerRow: sql<string | null>`${decisionLog.inputs}->>${ANSWER_ROW}`,
+    });
+  await dropKeptAnswers(tx, decisions);
   const deadLetters = parked.length
     ? await tx
         .delete(decisionLogDeadLetter)
@@ -274,6 +279,25 @@ export async function eraseCustomerDecisions(
     forgotten: options.forgotten,
   });
   return { decisions: decisions.length, deadLetters: deadLetters.length };
+}
+
+/**
+ * A keyed batch's answer row keeps every member's decision by position (action, profit, decision
+ * id): a member erased, that answer is dropped too, so it holds no trace of them and the batch's
+ * replays end (a 409 asking for a new key) instead of answering a decision the log no longer has.
+ */
+async function dropKeptAnswers(
+  tx: Transaction,
+  erased: ReadonlyArray<{ answerRow: string | null }>,
+): Promise<void> {
+  const rows = [...new Set(erased.map((row) => row.answerRow).filter((id) => id !== null))];
+  if (rows.length === 0) return;
+  await tx
+    .update(decisionLog)
+    .set({ scores: sql`${decisionLog.scores} - ${ANSWER_JSON}::text` })
+    .where(
+      sql`${decisionLog.decisionId}::text in (select jsonb_array_elements_text(${JSON.stringify(rows)}::jsonb))`,
+    );
 }
 
 /**
@@ -361,6 +385,9 @@ export function decisionLogRecord(row: NewDecisionLogRow) {
  * rows either, where it used to leave the rows of customers only its body had.
  */
 export const ANSWER_ROW = "answer_row";
+
+/** The scores key of a keyed request's answer row that keeps the answer as sent (JSON text). */
+export const ANSWER_JSON = "answer_json";
 
 const TABLE = `"${getTableName(decisionLog)}"`;
 const COLUMNS = `decision_id, decided_at, customer_id, inputs, chosen_action, scores, policy_name,

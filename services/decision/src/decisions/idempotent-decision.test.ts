@@ -394,6 +394,33 @@ for (const driver of testDrivers()) {
       expect(await rowsAbout("c-45")).toHaveLength(2);
     });
 
+    // The answer row keeps every member's decision by position: erasing another member (c-47)
+    // left their action, profit and decision id there, replayed on the next retry (a probe: the
+    // batch's replay after `ml forget 21` still answered 21's email at 39.61 and its decision id).
+    test("a keyed batch another of whose customers was erased: their decision is gone from the answer row, a replay is a 409", async () => {
+      const batch = {
+        customers: [{ id: "c-46" }, { id: "c-47" }],
+        horizon: { value: 13, unit: "week" },
+        actions,
+        budget: 10,
+      };
+      const first = await sendBatch(batch, "erased-9");
+      expect(first.status).toBe(200);
+      const { selected } = (await first.json()) as {
+        selected: Array<{ id: number; decision_id: string }>;
+      };
+      const erasedId = selected.find((s) => s.id === 1)?.decision_id; // c-47's, by position
+      const [kept] = await rowsAbout("c-46");
+      expect(JSON.stringify(kept?.scores)).toContain("answer_json");
+      await new DecisionLogRepository(testDb.handle.db).eraseCustomer("c-47");
+      const [after] = await rowsAbout("c-46");
+      expect(JSON.stringify(after?.scores)).not.toContain("answer_json");
+      if (erasedId) expect(JSON.stringify(after)).not.toContain(erasedId);
+      const again = await sendBatch(batch, "erased-9");
+      expect(again.status).toBe(409);
+      expect(await rowsAbout("c-46")).toHaveLength(1);
+    });
+
     test("malformed keys are a 400 naming the header, before any decision", async () => {
       for (const key of ["", "has space", "x".repeat(256), "caf\u00e9", "tab\there"]) {
         const res = await decide(body("c-6"), key);

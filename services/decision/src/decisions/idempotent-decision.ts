@@ -7,7 +7,11 @@ import { sha256Hex } from "@pp/shared/artifacts/sha256.ts";
 import type { DecisionLogRow, NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import type { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
-import { ANSWER_ROW, DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
+import {
+  ANSWER_JSON,
+  ANSWER_ROW,
+  DecisionLogRepository,
+} from "@pp/shared/registry/decision-log.ts";
 import * as z from "zod";
 import type { DecisionDeps } from "../deps.ts";
 import type { BatchRequest, DecisionRequest } from "../routes/decision-schemas.ts";
@@ -98,13 +102,13 @@ function sealRows(
         ? { [KEYED_ROUTE]: idempotency.route }
         : {}),
     },
-    ...(i === 0 ? { scores: { ...row.scores, answer_json: answerJson } } : {}),
+    ...(i === 0 ? { scores: { ...row.scores, [ANSWER_JSON]: answerJson } } : {}),
   }));
 }
 
 /** A keyed decision's stored answer (the JSON sent) and request hash, or null without one. */
 function storedAnswer(row: DecisionLogRow | null): { json: string; hash: unknown } | null {
-  const json = (row?.scores as { answer_json?: unknown } | undefined)?.answer_json;
+  const json = (row?.scores as Record<string, unknown> | undefined)?.[ANSWER_JSON];
   if (!row || typeof json !== "string") return null;
   return { json, hash: (row.inputs as { request_sha256?: unknown }).request_sha256 };
 }
@@ -311,22 +315,26 @@ export async function decideIdempotently(
 }
 
 /**
- * A keyed batch whose answer row was erased (its customer's decisions deleted) while other rows
- * under the key stay: deciding again would answer with decisions the log contradicts (the
- * members' fixed ids already hold the first decisions, so the new ones are not written). Rows
- * and answer are written in one transaction, so rows without the answer row mean an erasure;
- * rows with it are another process's decision, answered by answerKeyed as its own.
+ * A keyed batch partly erased while other rows under the key stay: its answer row's customer
+ * (the row went with their decisions) or another member (the erasure drops the answer the row
+ * kept, which held their decision: decision-log.ts dropKeptAnswers). Deciding again would answer
+ * with decisions the log contradicts (the members' fixed ids already hold the first decisions,
+ * so the new ones are not written). Rows and answer are written in one transaction, so rows
+ * without a kept answer mean an erasure; rows with one are another process's decision, answered
+ * by answerKeyed as its own.
  */
 async function refuseIfAnswerErased(
   deps: DecisionDeps,
   idempotency: Idempotency,
   memberIds: readonly string[],
 ): Promise<void> {
-  const stored = await readKeyed(deps, idempotency, "decisions", (log) => log.anyStored(memberIds));
+  const stored = await readKeyed(deps, idempotency, "decisions", (log) =>
+    log.anyStored([idempotency.decisionId, ...memberIds]),
+  );
   if (!stored || (await replayOf(deps, idempotency)) !== null) return;
   throw new AppError(
     "conflict",
-    `This ${IDEMPOTENCY_HEADER}'s batch was partly erased (the customer whose decision kept its answer): ` +
+    `This ${IDEMPOTENCY_HEADER}'s batch was partly erased (a customer's decisions, and with them its kept answer): ` +
       "its answer cannot be replayed, and deciding again would contradict the decisions still logged under it; send a new key",
     {
       details: [
