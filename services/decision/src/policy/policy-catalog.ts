@@ -8,7 +8,7 @@
 // with the built-in named policies, `default` active.
 import type { PolicyRow } from "@pp/shared/db/schema.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
-import { driverMessage } from "@pp/shared/errors/driver-message.ts";
+import { outwardDriverMessage } from "@pp/shared/errors/driver-message.ts";
 import { validationError } from "@pp/shared/errors/validation.ts";
 import type { ReadinessResult } from "@pp/shared/http/readiness.ts";
 import { namedPolicies } from "@pp/shared/policy/named-policies.ts";
@@ -104,10 +104,14 @@ export class PolicyCatalog {
       return await this.reload();
     } catch (err) {
       // The driver's message: drizzle's own holds the query, answered to every client.
-      throw new AppError("unavailable", `No decision policy available: ${driverMessage(err)}`, {
-        headers: { "Retry-After": "1" },
-        cause: err,
-      });
+      throw new AppError(
+        "unavailable",
+        `No decision policy available: ${outwardDriverMessage(err)}`,
+        {
+          headers: { "Retry-After": "1" },
+          cause: err,
+        },
+      );
     }
   }
 
@@ -162,7 +166,7 @@ export class PolicyCatalog {
       }
       return { ok: true };
     } catch (err) {
-      return { ok: false, reason: `no decision policy available: ${driverMessage(err)}` };
+      return { ok: false, reason: `no decision policy available: ${outwardDriverMessage(err)}` };
     }
   }
 
@@ -182,7 +186,7 @@ export class PolicyCatalog {
           },
           (err) => {
             this.failures++;
-            this.lastFailure = driverMessage(err);
+            this.lastFailure = outwardDriverMessage(err);
             this.retryAt = this.now() + Math.min(30_000, 1000 * 2 ** (this.failures - 1));
             throw err;
           },

@@ -17,7 +17,7 @@ import { latestCampaignResult } from "@pp/shared/campaigns/campaign-results-stor
 import { decimalIdParam } from "@pp/shared/contracts/decimal-id.ts";
 import type { Database } from "@pp/shared/db/database.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
-import { driverMessage } from "@pp/shared/errors/driver-message.ts";
+import { outwardDriverMessage } from "@pp/shared/errors/driver-message.ts";
 import { isStorableText, jsonBody, unstorableTextError } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { HTML_PAGE_HEADERS } from "@pp/shared/http/page-headers.ts";
@@ -88,10 +88,14 @@ async function fromDatabase<T>(deps: DecisionDeps, read: (db: Database) => Promi
     return await read(await deps.database());
   } catch (err) {
     // The driver's message: drizzle's own names the query and the campaign asked for.
-    throw new AppError("unavailable", `Campaign results unavailable: ${driverMessage(err)}`, {
-      headers: { "Retry-After": "5" },
-      cause: err,
-    });
+    throw new AppError(
+      "unavailable",
+      `Campaign results unavailable: ${outwardDriverMessage(err)}`,
+      {
+        headers: { "Retry-After": "5" },
+        cause: err,
+      },
+    );
   }
 }
 

@@ -1,6 +1,6 @@
 // Readiness of the decision database: a real query against the decision log table, so /ready
 // fails when PostgreSQL is down, unreachable through Hyperdrive, or not migrated yet.
-import { driverMessage } from "@pp/shared/errors/driver-message.ts";
+import { outwardDriverMessage } from "@pp/shared/errors/driver-message.ts";
 import type { ReadinessCheck } from "@pp/shared/http/readiness.ts";
 import { probeDecisionLog } from "@pp/shared/registry/decision-log-reads.ts";
 import type { DatabaseProvider } from "./lazy-database.ts";
@@ -15,7 +15,7 @@ export function databaseReadinessCheck(database: DatabaseProvider): ReadinessChe
         return { ok: true };
       } catch (err) {
         // The driver's message, never the query: /ready is open to anyone.
-        const why = driverMessage(err);
+        const why = outwardDriverMessage(err);
         const hint = /does not exist/.test(why) ? " (run `npm run db:migrate` against it)" : "";
         return { ok: false, reason: `decision database: ${why}${hint}` };
       }

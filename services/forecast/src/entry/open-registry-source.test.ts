@@ -74,3 +74,26 @@ test("embedded store: an erasure and a promotion elsewhere are signalled within 
     await opened.close();
   }
 }, 60_000);
+
+// /ready is open to anyone: it said "registry not available: Error: EEXIST: file already exists,
+// mkdir '/srv/…'" while the store could not be opened, and "loading model from registry (pglite
+// in /srv/…)" while it loaded. The directory is the log line's ("opening the model registry").
+test("a store that cannot be opened: the load error and the description name no directory", async () => {
+  const file = join(dir, "a-file");
+  await Bun.write(file, "x");
+  const env = { DATA_DIR: file };
+  const opened = await openRegistrySource(
+    parseConfig(env),
+    env,
+    createLogger({ sink: () => {} }),
+    typescriptEngine,
+  );
+  try {
+    expect(opened.source.description).toBe("registry (pglite (DATA_DIR))");
+    const error = (await opened.source.load().catch((e) => e)) as Error;
+    expect(error.message).toStartWith("registry not available: E");
+    expect(error.message).not.toContain(dir);
+  } finally {
+    await opened.close();
+  }
+});

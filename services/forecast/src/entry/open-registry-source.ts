@@ -14,6 +14,7 @@ import {
   databaseOptionsFromEnv,
 } from "@pp/shared/db/client.ts";
 import type { NotificationListener } from "@pp/shared/db/notification-listener.ts";
+import { outwardDriverMessage } from "@pp/shared/errors/driver-message.ts";
 import { failureLog } from "@pp/shared/logging/failure-log.ts";
 import type { Logger } from "@pp/shared/logging/logger.ts";
 import type { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
@@ -43,6 +44,8 @@ export async function openRegistrySource(
   const where = dbOptions.databaseUrl
     ? "postgres (DATABASE_URL)"
     : `pglite in ${dbOptions.dataDir}`;
+  // What /ready (open to anyone) says: the driver, not the directory (the log line has it).
+  const driver = dbOptions.databaseUrl ? "postgres (DATABASE_URL)" : "pglite (DATA_DIR)";
 
   const prepareOnce = async () => {
     logger.info("opening the model registry", { database: where });
@@ -76,16 +79,20 @@ export async function openRegistrySource(
     try {
       await prepare();
     } catch (cause) {
-      throw new ModelLoadError("unavailable", `registry not available: ${String(cause)}`, {
-        cause,
-      });
+      throw new ModelLoadError(
+        "unavailable",
+        `registry not available: ${outwardDriverMessage(cause)}`,
+        {
+          cause,
+        },
+      );
     }
     return inner as ModelSource;
   };
   return {
     source: {
       get description() {
-        const described = inner?.description ?? `registry (${where})`;
+        const described = inner?.description ?? `registry (${driver})`;
         return listener?.listening ? `${described}, promotions pushed (LISTEN)` : described;
       },
       currentKey: async () => (await ready()).currentKey(),

@@ -4,7 +4,7 @@
 
 import { FEATURE_COUNT } from "@pp/ml/features/feature-vector.ts";
 import type { Database } from "@pp/shared/db/database.ts";
-import { driverMessage } from "@pp/shared/errors/driver-message.ts";
+import { outwardDriverMessage } from "@pp/shared/errors/driver-message.ts";
 import { readAllCustomerFeatures } from "@pp/shared/registry/customer-features.ts";
 import type { ModelRegistry, ModelVersionInfo } from "@pp/shared/registry/model-registry.ts";
 import { ArtifactChecksumError } from "@pp/shared/registry/registry-errors.ts";
@@ -81,9 +81,13 @@ export async function productionVersion(
     version = await registry.getProductionVersion(name);
   } catch (cause) {
     // The driver's own words (connection refused…): drizzle's wrapper is the query's 1 KB of SQL.
-    throw new ModelLoadError("unavailable", `registry unreachable: ${driverMessage(cause)}`, {
-      cause,
-    });
+    throw new ModelLoadError(
+      "unavailable",
+      `registry unreachable: ${outwardDriverMessage(cause)}`,
+      {
+        cause,
+      },
+    );
   }
   if (!version)
     throw new ModelLoadError("unavailable", `model "${name}" has no production version`);
