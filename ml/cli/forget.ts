@@ -9,6 +9,7 @@ import { type ForgottenCustomers, forgetCustomers } from "@pp/shared/registry/fo
 import { visibleId } from "../data/input/customer-id-format.ts";
 import { LineByLineDecoder } from "../data/input/line-encodings.ts";
 import { openRegistryFromEnv } from "../pipelines/open-registry.ts";
+import { forgetInScoreTables, type ScoreTableErasure } from "../scoring/score-tables-erasure.ts";
 import { forgetInReports, type ReportErasure } from "./forget-reports.ts";
 
 /** Customers per transaction: each chunk is all or nothing, and a huge request never holds one. */
@@ -80,7 +81,7 @@ async function readIdFile(file: string, note: (line: string) => void): Promise<s
 export async function forgetFromEnv(
   customerIds: readonly string[],
   report: (line: string) => void,
-): Promise<{ gone: ForgottenCustomers; reports: ReportErasure }> {
+): Promise<{ gone: ForgottenCustomers; reports: ReportErasure; scoreTables: ScoreTableErasure }> {
   const opened = await openRegistryFromEnv();
   let decisions: DatabaseHandle | undefined;
   try {
@@ -91,7 +92,9 @@ export async function forgetFromEnv(
     }
     const gone = await forgetInChunks(opened.db, customerIds, report, FORGET_CHUNK, decisions?.db);
     // Their ids in the versions' own files: the read's warnings in metrics.json and report.html.
-    return { gone, reports: await forgetInReports(opened.registry, customerIds) };
+    const reports = await forgetInReports(opened.registry, customerIds);
+    // And the rows of ml score --to tables in this same database.
+    return { gone, reports, scoreTables: await forgetInScoreTables(opened.db, customerIds) };
   } finally {
     await decisions?.close();
     await opened.close();

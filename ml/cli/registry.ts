@@ -118,14 +118,20 @@ export function registerForgetCommand(program: Command): void {
       const target = checkedTarget("--republish", o.republish);
       const forgetting = await import("./forget.ts");
       const customerIds = await forgetting.customerIdsToForget(ids, o.fromFile, console.log);
-      const { gone, reports } = await forgetting.forgetFromEnv(customerIds, console.log);
+      const { gone, reports, scoreTables } = await forgetting.forgetFromEnv(
+        customerIds,
+        console.log,
+      );
       reportReports(reports);
+      for (const { table, rows } of scoreTables) {
+        console.log(`erased ${rows} row(s) of ml score table ${table}`);
+      }
       // A Worker built with its model bundled (wrangler.lite.toml) keeps its copy until deployed.
       const bundled =
         " A forecast Worker deployed with its model bundled (wrangler.lite.toml, MODEL_SOURCE=bundled) serves them until deployed again.";
       const outside = o.republish
-        ? `ml score outputs are outside the database: score again.${bundled}`
-        : `Exported bundles (ml publish) and ml score outputs are outside the database: publish (or pass --republish) and score again.${bundled}`;
+        ? `ml score files, and ml score tables in other databases, are outside it: score again.${bundled}`
+        : `Exported bundles (ml publish), ml score files and ml score tables in other databases are outside it: publish (or pass --republish) and score again.${bundled}`;
       console.log(
         `forgot ${customerIds.length} customer(s): ${gone.storedRows} stored row(s) under ${gone.versionIds.length} model version(s) (forecast services reload those versions without these customers), ${gone.decisions} decision(s), ${gone.deadLetters} parked decision row(s). ${outside}`,
       );
