@@ -4,6 +4,7 @@
 import type { DenoRuntime } from "@pp/shared/http/deno-runtime.ts";
 import { configOrExit, listenOrExit } from "@pp/shared/http/start-up.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
+import { stopWithNpmScript } from "@pp/shared/process/parent-watch.ts";
 import { createApp } from "../app.ts";
 import { startRetention } from "../audit/decision-log-retention.ts";
 import { parseConfig } from "../config.ts";
@@ -58,3 +59,5 @@ const stop = onStopSignal({
   exit: (code) => Deno.exit(code),
 });
 for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, stop);
+// Started by npx (`npx deno run …`): stop once npx is gone (its Node wrapper drops the SIGTERM).
+stopWithNpmScript(stop);

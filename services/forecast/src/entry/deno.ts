@@ -5,6 +5,7 @@ import type { DenoRuntime } from "@pp/shared/http/deno-runtime.ts";
 import { configOrExit, listenOrExit } from "@pp/shared/http/start-up.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
+import { stopWithNpmScript } from "@pp/shared/process/parent-watch.ts";
 import { createApp } from "../app.ts";
 import { parseConfig } from "../config.ts";
 import { buildForecastDeps, serviceName, startModel } from "../deps.ts";
@@ -41,12 +42,13 @@ const server = listenOrExit(
 );
 void startModel(deps);
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  Deno.addSignalListener(signal, () => {
-    deps.model.stopPolling();
-    void server
-      .shutdown()
-      .then(close)
-      .finally(() => Deno.exit(0));
-  });
-}
+const stop = () => {
+  deps.model.stopPolling();
+  void server
+    .shutdown()
+    .then(close)
+    .finally(() => Deno.exit(0));
+};
+for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, stop);
+// Started by npx (`npx deno run …`): stop once npx is gone (its Node wrapper drops the SIGTERM).
+stopWithNpmScript(stop);
