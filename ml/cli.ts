@@ -52,6 +52,31 @@ function inheriting(parent: Command, command: Command): Command {
   return command;
 }
 
+/**
+ * The line for a database that went away or never answered. ECONNREFUSED is nothing listening at
+ * the address (a wrong port, a server not started): it was reported as "lost the connection … the
+ * database rolls back a transaction it had open", of a connection that never opened.
+ */
+function lostConnectionLine(e: Error, lost: string, at: string): string {
+  // The driver's own words: drizzle's wrapper adds the whole query and its parameters.
+  const cause = errorChain(e).at(-1);
+  const words = (cause instanceof Error ? cause.message : String(cause)).split("\n")[0];
+  if (lost === "ECONNREFUSED") {
+    const socket = errorChain(e).find((c) => (c as { code?: unknown }).code === "ECONNREFUSED");
+    const { address, port } = socket as { address?: string; port?: number };
+    const where = address && port ? ` at ${address}:${port}` : "";
+    return (
+      `error: could not connect to the database at ${at} (${lost}: ${words}): nothing accepts ` +
+      `connections${where}; check the URL's host and port, or start PostgreSQL there, and run it again (a transaction the command had open is rolled back)`
+    );
+  }
+  const what =
+    lost === "CONNECT_TIMEOUT"
+      ? `no answer from the database at ${at}`
+      : `lost the connection to the database at ${at}`;
+  return `error: ${what} (${lost}: ${words}); the command stopped (the database rolls back a transaction it had open); run it again once the database answers`;
+}
+
 /** Runs the CLI; resolves to the process exit code. */
 export async function runCli(argv: string[]): Promise<number> {
   const program = buildCli();
@@ -107,16 +132,7 @@ function reportError(error: unknown): number {
   }
   const lost = connectionLostCode(e);
   if (lost) {
-    const what =
-      lost === "CONNECT_TIMEOUT"
-        ? `no answer from the database at ${at}`
-        : `lost the connection to the database at ${at}`;
-    // The driver's own words: drizzle's wrapper adds the whole query and its parameters.
-    const cause = errorChain(e).at(-1);
-    const words = (cause instanceof Error ? cause.message : String(cause)).split("\n")[0];
-    console.error(
-      `error: ${what} (${lost}: ${words}); the command stopped (the database rolls back a transaction it had open); run it again once the database answers`,
-    );
+    console.error(lostConnectionLine(e, lost, at));
     return 1;
   }
   const refusal = databaseRefusal(e);
