@@ -1,7 +1,8 @@
 // The `ml track` pipeline: the transactions that arrived after a registered version's cutoff →
 // each customer's realized purchases in the window → the forecasts that version issues for the
-// same window (BG/NBD, Pareto/NBD, and the GBDT when the window is its trained horizon) → error by
-// segment and calibration → stored in forecast_tracking → tracking.json and a chart report.
+// same window (BG/NBD, Pareto/NBD, and the GBDT and blend when the window is the GBDT's trained
+// horizon) → error by segment and calibration → stored in forecast_tracking → tracking.json and a
+// chart report.
 
 import { resolve } from "node:path";
 import type { Database } from "@pp/shared/db/database.ts";
@@ -26,6 +27,7 @@ import { evaluateTreeEnsemble } from "../onnx/tree-ensemble-evaluator.ts";
 import { type ForecastAccuracy, forecastAccuracy } from "../tracking/forecast-tracking.ts";
 import { lastTransactionDay, realizedPurchases } from "../tracking/realized-purchases.ts";
 import { type LogFormat, type LogReadOptions, logOptionsFor, readLog } from "./read-log.ts";
+import { blendForecasts } from "./track-blend.ts";
 import { writeTrackingReport } from "./tracking-report.ts";
 
 export { writeTrackingReport } from "./tracking-report.ts";
@@ -167,6 +169,9 @@ async function trackForecasters(
   const gbdt = await gbdtForecasts(o.registry, version, customers, horizon, params.horizon);
   if (!gbdt.predicted) return { results, gbdtNote: gbdt.note };
   results.push(forecastAccuracy("gbdt", gbdt.predicted, realized, x));
+  // The blend stacks the GBDT, so it is tracked where the GBDT is: at its trained horizon.
+  const blend = await blendForecasts(o.registry, version, customers, horizon);
+  if (blend) results.push(forecastAccuracy("blend", blend, realized, x));
   return { results, gbdtNote: null };
 }
 
