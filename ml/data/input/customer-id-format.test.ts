@@ -163,6 +163,36 @@ test("total lines (Total, SUBTOTAL:, Grand Total, Summe) are no customer's: skip
   expect([...log.customerIds].sort()).toEqual(["13047", "17850"]);
 });
 
+// Spreadsheets in other languages label their pivot tables' grand totals and their subtotals
+// otherwise: a probe's German, Russian, Chinese and Italian total lines (a date beside each) read
+// as four more customers (64 for 60), each buying a month's spend, with nothing said.
+test("total lines in other languages (Gesamtergebnis, Итого, 總計, Totale complessivo, …) are skipped too", async () => {
+  const totals = [
+    "Gesamtergebnis",
+    "Итого",
+    "Общий итог",
+    "總計",
+    "总计",
+    "合計",
+    "Totale complessivo",
+    "Eindtotaal",
+    "Total Geral",
+    "Suma końcowa",
+    "Totalsumma",
+  ];
+  const lines = [
+    "customer_id;date;amount",
+    "K1;2024-01-05;10,50",
+    ...totals.map((t) => `${t};2024-01-31;12345,50`),
+    "K2;2024-01-09;4,00",
+    "Ergebnisse;2024-01-10;3,00", // a customer: only the labels themselves are totals
+  ];
+  const { log, quality } = await read(file(`${lines.join("\n")}\n`));
+  const reason = "a total line (customer id Total, Subtotal, Summe, …)";
+  expect(quality.skipped).toEqual({ [reason]: totals.length });
+  expect([...log.customerIds].sort()).toEqual(["Ergebnisse", "K1", "K2"]);
+});
+
 // A spreadsheet's General format writes ids of 12 digits or more as 4.00001E+12: customers whose
 // ids share six digits became one id, the shop's best buyer. Such lines are skipped and counted;
 // a file where every id is so is an error saying to export the column as text.

@@ -32,8 +32,10 @@ export const MISSING_ID_WORDS = [
 ];
 
 /**
- * How reports label a total line, lower-cased (English, German, Dutch, French, Italian, Spanish):
- * a spreadsheet's monthly subtotals with a date beside them read as a customer buying the whole
+ * How reports label a total line, lower-cased (English, German, Dutch, French, Italian, Spanish;
+ * and the grand totals and subtotals of spreadsheets' pivot tables in those and in Portuguese,
+ * Russian, Polish, Swedish, Danish, Czech, Turkish, Chinese, Japanese and Korean): a
+ * spreadsheet's monthly subtotals with a date beside them read as a customer buying the whole
  * month's spend on the last day. Matched whole, after a trailing colon: no shop's customer id.
  */
 export const TOTAL_LINE_WORDS = [
@@ -53,6 +55,36 @@ export const TOTAL_LINE_WORDS = [
   "total général",
   "sous-total",
   "total general",
+  "gesamtergebnis",
+  "endsumme",
+  "totale complessivo",
+  "totale generale",
+  "subtotale",
+  "eindtotaal",
+  "totaal generaal",
+  "total geral",
+  "итого",
+  "общий итог",
+  "промежуточный итог",
+  "suma końcowa",
+  "totalsumma",
+  "delsumma",
+  "hovedtotal",
+  "i alt",
+  "celkový součet",
+  "celkem",
+  "genel toplam",
+  "ara toplam",
+  "總計",
+  "总计",
+  "合計",
+  "合计",
+  "小計",
+  "小计",
+  "総計",
+  "총합계",
+  "합계",
+  "소계",
 ];
 
 /** `words` as an RE2 pattern matching any of them whole, in any case. */
