@@ -86,7 +86,7 @@ export function addLogInputOptions(command: Command): Command {
     .option("--order-col <name>", "column of the order / invoice id (its lines are one purchase)")
     .option(
       "--date-format <strftime>",
-      "how dates are written, e.g. '%m/%d/%Y %H:%M', or epoch, epoch_ms, excel, excel1904, 'days since YYYY-MM-DD', dotnet (/Date(ms)/) (sniffed when omitted)",
+      "how dates are written, e.g. '%m/%d/%Y %H:%M', or epoch, epoch_ms, epoch_us, epoch_ns, excel, excel1904, 'days since YYYY-MM-DD', dotnet (/Date(ms)/) (sniffed when omitted)",
     )
     .addOption(
       new Option(

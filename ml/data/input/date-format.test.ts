@@ -15,18 +15,26 @@ const log = (dates: (string | number)[]) =>
     ["customer_id,date,amount", ...dates.map((d, i) => `${"ab"[i % 2]},${d},${i + 1}`)].join("\n"),
   );
 
-test("Unix seconds and milliseconds are sniffed and read as instants in the shop's time zone", async () => {
+// Microseconds are what GA4's BigQuery export writes (event_timestamp), nanoseconds Go's UnixNano
+// and pandas' int64 datetimes: before, both stopped the read with a hint whose every format
+// (epoch, epoch_ms, …) read none of the values.
+test("Unix seconds, milli-, micro- and nanoseconds are sniffed and read as instants in the shop's time zone", async () => {
   for (const [dates, format] of [
     [INSTANTS.map((ms) => ms / 1000), "epoch"],
     [INSTANTS.map((ms) => `${ms / 1000}.250`), "epoch"],
     [INSTANTS, "epoch_ms"],
+    [INSTANTS.map((ms) => `${ms}123`), "epoch_us"],
+    [INSTANTS.map((ms) => `${ms}123456`), "epoch_ns"],
   ] as const) {
     const path = log([...dates]);
     const utc = await read(path);
     expect(utc.quality.date_format).toBe(format);
     expect(days(utc.log)).toEqual(["a 2020-01-05 1", "b 2020-01-06 2"]);
+    expect(dataQualityLines(utc.quality).join("\n")).toContain('column "date" holds Unix times');
     const shop = await read(path, { timezone: "America/New_York" });
     expect(days(shop.log)).toEqual(["a 2020-01-05 1", "b 2020-01-05 2"]);
+    const given = await read(path, { dateFormat: format });
+    expect(days(given.log)).toEqual(["a 2020-01-05 1", "b 2020-01-06 2"]);
   }
 });
 

@@ -12,25 +12,53 @@ import { ZONE_NAME, zoneLayout, zoneNamesSql } from "./zone-names.ts";
 export const ISO = "%Y-%m-%d";
 
 /**
- * Dates written as numbers, by name instead of a strftime pattern: Unix time (seconds or
- * milliseconds since 1970-01-01 UTC, sniffed), .NET's JSON dates (`/Date(1578268800000)/`,
+ * Dates written as numbers, by name instead of a strftime pattern: Unix time (seconds, milli-,
+ * micro- or nanoseconds since 1970-01-01 UTC, sniffed), .NET's JSON dates (`/Date(1578268800000)/`,
  * milliseconds, with the writer's offset after them or not; sniffed), spreadsheet serial days
  * (never sniffed: the 1900 and 1904 date systems are four years apart, and nothing in the number
  * tells which), and day numbers counted from a start the user names ("days since 2011-01-01":
  * dunnhumby's DAY column).
  */
-export const NUMERIC_DATE_FORMATS = ["epoch", "epoch_ms", "dotnet", "excel", "excel1904"] as const;
+export const NUMERIC_DATE_FORMATS = [
+  "epoch",
+  "epoch_ms",
+  "epoch_us",
+  "epoch_ns",
+  "dotnet",
+  "excel",
+  "excel1904",
+] as const;
 export type NumericDateFormat = (typeof NUMERIC_DATE_FORMATS)[number] | `days since ${string}`;
 const DAYS_SINCE = /^days since (\d{4}-\d{2}-\d{2})$/;
 export const isNumericDateFormat = (f: string | null): f is NumericDateFormat =>
   (NUMERIC_DATE_FORMATS as readonly string[]).includes(f ?? "") || DAYS_SINCE.test(f ?? "");
 
-// Unix seconds from 1979 to 2103 have 9 or 10 digits, milliseconds 12 or 13; serial days from
-// 1927 to 2119 have 5. No strftime layout is written as such a bare number.
+// Unix seconds from 1979 to 2103 have 9 or 10 digits, milliseconds 12 or 13, microseconds (GA4's
+// BigQuery export) 15 or 16, nanoseconds (Go, pandas' int64) 18 or 19; serial days from 1927 to
+// 2119 have 5. No strftime layout is written as such a bare number.
 const EPOCH_RANGES = [
   { format: "epoch", min: 3e8, max: 4.2e9 },
   { format: "epoch_ms", min: 3e11, max: 4.2e12 },
+  { format: "epoch_us", min: 3e14, max: 4.2e15 },
+  { format: "epoch_ns", min: 3e17, max: 4.2e18 },
 ] as const;
+
+/** Unix time's units per second, by format; the other numeric formats are days. */
+const EPOCH_UNITS: Partial<Record<string, number>> = {
+  epoch: 1,
+  epoch_ms: 1e3,
+  epoch_us: 1e6,
+  epoch_ns: 1e9,
+};
+
+export const isEpochFormat = (format: string | null): boolean =>
+  EPOCH_UNITS[format ?? ""] !== undefined;
+
+/** SQL of the Unix seconds in `n` (a DOUBLE) written in an epoch format. */
+export function epochSecondsSql(n: string, format: string): string {
+  const units = EPOCH_UNITS[format] ?? 1;
+  return units === 1 ? n : `(${n} / ${units})`;
+}
 const SERIAL_DAYS = { min: 10_000, max: 80_000 };
 
 /** The first day of a numeric format (day 0), as a DuckDB DATE literal; null for Unix time. */
@@ -80,7 +108,7 @@ export function numericDateExpression(
   const n = `TRY_CAST(${text} AS DOUBLE)`;
   const zero = dayZero(format);
   if (zero === null) {
-    const seconds = format === "epoch" ? n : `(${n} / 1000)`;
+    const seconds = epochSecondsSql(n, format);
     // An instant: its calendar day in the session's time zone (--timezone, else UTC).
     return `CASE WHEN ${seconds} BETWEEN -1e10 AND 1e11 THEN CAST(to_timestamp(${seconds}) AS DATE) END`;
   }
@@ -583,7 +611,7 @@ function bareNumberError(sample: Sample, columnName: string, where: string): Inp
     {
       hint: serial
         ? "pass --date-format excel (days since 1899-12-30, Excel on Windows) or --date-format excel1904 (days since 1904-01-01, old Excel for Mac)"
-        : "pass --date-format epoch (Unix seconds), epoch_ms (milliseconds), excel (serial days), 'days since YYYY-MM-DD' (day numbers from a start, the date given being day 0) or a strftime pattern such as '%Y%m%d'",
+        : "pass --date-format epoch (Unix seconds), epoch_ms (milliseconds), epoch_us (microseconds), epoch_ns (nanoseconds), excel (serial days), 'days since YYYY-MM-DD' (day numbers from a start, the date given being day 0) or a strftime pattern such as '%Y%m%d'",
     },
   );
 }

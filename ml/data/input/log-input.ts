@@ -110,7 +110,7 @@ export interface LogInput {
   source: LogSource;
   columns: LogColumns;
   /**
-   * strftime pattern such as `%m/%d/%Y %H:%M`, or epoch, epoch_ms, excel, excel1904 or
+   * strftime pattern such as `%m/%d/%Y %H:%M`, or epoch, epoch_ms, epoch_us, epoch_ns, excel, excel1904 or
    * `days since YYYY-MM-DD` for dates written as numbers, dotnet for .NET's `/Date(ms)/`;
    * sniffed when omitted.
    */

@@ -107,7 +107,7 @@ export const MISSING_DATE: SkipReason = {
 export const UNREADABLE_DATE: SkipReason = {
   text: "unreadable date",
   column: "date",
-  hint: "pass --date-format with the column's strftime pattern, e.g. '%d/%m/%Y %H:%M', or epoch, epoch_ms, excel or excel1904 for dates written as numbers, dotnet for /Date(…)/",
+  hint: "pass --date-format with the column's strftime pattern, e.g. '%d/%m/%Y %H:%M', or epoch, epoch_ms, epoch_us, epoch_ns, excel or excel1904 for dates written as numbers, dotnet for /Date(…)/",
 };
 
 /** A row dated on or before 1970-01-01: a stand-in for a missing date. */

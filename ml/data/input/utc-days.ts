@@ -7,12 +7,13 @@
 // and is not named here.
 
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { epochSecondsSql, isEpochFormat } from "./date-format.ts";
 import { columnText, sqlString } from "./sql-text.ts";
 
 /** What the data account says about a date column read as UTC days. */
 export interface UtcDays {
   column: string;
-  /** "epoch" (Unix seconds or milliseconds) or "utc" (timestamps with a zone, text in UTC). */
+  /** "epoch" (Unix seconds, milli-, micro- or nanoseconds) or "utc" (timestamps with a zone, text in UTC). */
   kind: "epoch" | "utc";
   /** Purchase and return lines with a time of day (an instant at midnight UTC is a date). */
   rows: number;
@@ -49,8 +50,8 @@ const NIGHT_SHARE = 0.15;
  * midnight.
  */
 function instantSql(format: string | null, column: string) {
-  if (format === "epoch" || format === "epoch_ms") {
-    const seconds = format === "epoch" ? "n" : "(n / 1000)";
+  if (format !== null && isEpochFormat(format)) {
+    const seconds = epochSecondsSql("n", format);
     // Within any date's range: a hostile value (1e308, nan) is no instant, and no error.
     const instant = `coalesce(isfinite(n) AND abs(${seconds}) < 1e11, false)`;
     const ofDay = `((${seconds} % 86400) + 86400) % 86400`;
@@ -97,7 +98,7 @@ export async function utcDays(
   const text = `SELECT ${columnText(column)} AS date_text FROM ${table} LIMIT ${SAMPLE_ROWS}`;
   // Text without a colon holds no time (TIME): it counts towards nothing, so its five regexes are
   // skipped (a column of plain dates spent ~15 ms of a 200,000-line read on them).
-  const epoch = format === "epoch" || format === "epoch_ms";
+  const epoch = isEpochFormat(format);
   const timed = epoch ? "date_text IS NOT NULL" : "contains(date_text, ':')";
   const rows = (
     await connection.runAndReadAll(
