@@ -110,6 +110,50 @@ test("an event column with a few add-to-carts: named, with the --drop-rows to pa
   expect(dataQualityLines(quality).join("\n")).toContain("pass --drop-rows event=addtocart");
 });
 
+// A GA4 BigQuery export's event_name: page_view and add_to_cart were known as browsing, but not
+// user_engagement, scroll, first_visit, begin_checkout, select_item or add_payment_info, and only
+// the 8 most frequent browsing values were counted: a probe's GA4-like log of 27,568 events (8%
+// purchases) was read with one warning, every event a purchase. Both now count, and the read stops.
+test("a GA4 event log (many event names, most of them browsing) stops with the --keep-rows to pass", async () => {
+  const browsing = [
+    "page_view",
+    "user_engagement",
+    "scroll",
+    "first_visit",
+    "session_start",
+    "view_item",
+    "add_to_cart",
+    "begin_checkout",
+    "select_item",
+    "add_payment_info",
+    "add_shipping_info",
+    "view_item_list",
+  ];
+  const lines = ["customer_id,date,amount,event_name"];
+  for (let c = 0; c < 20; c++) {
+    lines.push(`u${c},2023-01-0${1 + (c % 9)},0,purchase`);
+    // Each customer's browsing: three names, so each name is under a tenth of the rows.
+    for (let k = 0; k < 3; k++)
+      lines.push(`u${c},2023-01-0${1 + (c % 9)},0,${browsing[(c + k * 5) % 12]}`);
+  }
+  const error = await read(file(lines.join("\n"))).then(
+    () => null,
+    (e: Error) => e,
+  );
+  expect(error?.message).toContain("60 of its first 80 values are browsing, not buying");
+  expect(error?.message).toContain(
+    "pass --keep-rows event_name=purchase to read only the purchases",
+  );
+  // The --drop-rows it offers leaves out every browsing name, not only the eight listed.
+  const drop = /--drop-rows event_name=([\w,]+)/.exec(error?.message ?? "")?.[1]?.split(",");
+  expect(drop?.sort()).toEqual([...browsing].sort());
+  // Shopify's web pixel names its purchase checkout_completed: not browsing.
+  const shopify = ["customer_id,date,amount,event", "a,2023-01-02,5,checkout_completed"];
+  shopify.push("b,2023-01-03,7,checkout_completed", "b,2023-01-04,0,checkout_started");
+  const { quality } = await read(file(shopify.join("\n")));
+  expect(quality.not_sales?.[0]?.values.map((v) => v.value)).toEqual(["checkout_started"]);
+});
+
 // An event log (Retail Rocket's events.csv: 97% views): read without --keep-rows, every view was
 // a purchase, and first nothing, then only a warning, was said. Browsing as most of the rows stops
 // the read, naming the --keep-rows that reads the purchases; every option it names works.

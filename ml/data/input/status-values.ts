@@ -28,8 +28,17 @@ const NOT_A_SALE =
 const PARTIAL = "(?i)partial";
 /** event, event_type, eventName, action, activity_type, … */
 const EVENT_COLUMN = /(^|[ _])(event|action|activity)([ _]?(type|name))?$/i;
-/** Browsing, not buying: view, page_view, addtocart, add_to_cart, click, search, wishlist, … */
-const NOT_A_PURCHASE = "(?i)(view|cart|click|impression|search|wishlist|session|login|sign_?up)";
+/**
+ * Browsing, not buying: view, page_view, addtocart, add_to_cart, click, search, wishlist, … and
+ * GA4's other automatic and recommended events (user_engagement, scroll, first_visit,
+ * begin_checkout, select_item, add_payment_info, generate_lead, …) and Shopify's web pixel's
+ * checkout_started. Not "checkout" alone: the pixel's purchase is checkout_completed.
+ */
+const NOT_A_PURCHASE =
+  "(?i)(view|cart|click|impression|search|wishlist|session|login|sign_?up|engagement|scroll|" +
+  "first_visit|first_open|begin_checkout|checkout_started|select_(item|promotion|content)|" +
+  "payment_info|shipping_info|generate_lead|file_download|video_(start|progress|complete)|" +
+  "form_(start|submit)|notification_)";
 
 /** PayPal's activity download, Stripe's balance history: the kind of each money movement. */
 const TYPE_COLUMN = /^(transaction[ _-]?)?type$/i;
@@ -87,6 +96,8 @@ const KINDS = [
 ];
 /** Values listed per column. */
 const LISTED = 8;
+/** Browsing values counted for the stop (GA4 logs a dozen names or more): all, in practice. */
+const BROWSING_COUNTED = 1000;
 
 /** A column whose values may say no sale (a status, an event, a movement's type or kind). */
 export const isNotSalesColumn = (name: string) => KINDS.some((k) => k.column.test(name.trim()));
@@ -175,7 +186,10 @@ async function sampleKind(
       ? ` AND value NOT IN (${dropped.map((v) => sqlString(v.trim())).join(", ")})`
       : "";
   const signed = "positiveOnly" in kind ? notNegative(columns) : "true";
-  const odd = await sampleValues(connection, peek, column, LISTED, kind.where + left, signed);
+  // Browsing is judged on every such value's rows, not only the listed ones' (8 of GA4's names
+  // held under half of its rows).
+  const limit = "stopWhenMost" in kind ? BROWSING_COUNTED : LISTED;
+  const odd = await sampleValues(connection, peek, column, limit, kind.where + left, signed);
   if ("stopWhenMost" in kind && browsedMostly(odd.values, odd.sampled)) {
     const others = await sampleValues(connection, peek, column, LISTED, `NOT (${kind.where})`);
     throw eventLogError({ column, sampled_rows: odd.sampled, values: odd.values }, others.values);
@@ -246,7 +260,12 @@ function browsedMostly(values: ReadonlyArray<{ rows: number }>, sampled: number)
 function eventLogError(s: NotSales, others: ReadonlyArray<{ value: string }>): InputError {
   const n = (v: number) => v.toLocaleString("en-US");
   const browsing = s.values.reduce((sum, v) => sum + v.rows, 0);
-  const listed = s.values.map((v) => `${v.value} (${rowsText(v.rows)})`).join(", ");
+  const more = s.values.length - LISTED;
+  const listed =
+    s.values
+      .slice(0, LISTED)
+      .map((v) => `${v.value} (${rowsText(v.rows)})`)
+      .join(", ") + (more > 0 ? ` and ${more} more` : "");
   const drop = shellArgument(`${s.column}=${s.values.map((v) => v.value).join(",")}`);
   const keep = shellArgument(`${s.column}=${others.map((v) => v.value).join(",")}`);
   const all = shellArgument(
