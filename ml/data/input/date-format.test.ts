@@ -161,6 +161,10 @@ test("small counts (days since the previous order, hours) are no dates: the erro
     "pass --date-col naming the column that holds each purchase's date; days since a customer's previous order " +
       "(Instacart's days_since_prior_order) are no dates: added up per customer they are day numbers",
   );
+  // Summed as offered, Instacart's capped gaps would shorten every longer one to 30 days, silently.
+  expect(error?.message).toContain(
+    "a column whose largest value is 30 (Instacart's) writes 30 for any gap of 30 days or more: its sums shorten the longer gaps",
+  );
   // Read so anyway (an explicit --date-format), the month they fill is named.
   const explicit = await read(path, { dateFormat: "days since 2017-01-01" });
   expect(dataQualityLines(explicit.quality).join("\n")).toContain(
