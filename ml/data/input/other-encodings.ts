@@ -21,6 +21,22 @@ function firstLine(head: Uint8Array): Uint8Array {
   return head.subarray(from, end < 0 ? head.length : end);
 }
 
+/**
+ * Whether the line's bytes past ASCII come as East Asian text's do: mostly next to another (two
+ * bytes a character, characters in runs). A Latin header's accents are one or two together
+ * (Straße, Größe), which Big5 and GBK also decode, to nonsense.
+ */
+function pairedHighBytes(line: Uint8Array): boolean {
+  let high = 0;
+  let paired = 0;
+  for (let i = 0; i < line.length; i++) {
+    if ((line[i] as number) < 0x80) continue;
+    high++;
+    if ((line[i - 1] ?? 0) >= 0x80 || (line[i + 1] ?? 0) >= 0x80) paired++;
+  }
+  return high >= 4 && paired >= 0.75 * high;
+}
+
 /** The header decoded as `encoding`, split by the delimiter giving most fields; null if invalid. */
 function headerAs(line: Uint8Array, encoding: OtherEncoding): string[] | null {
   let text: string;
@@ -46,6 +62,7 @@ export function otherEncodingHint(head: Uint8Array, names: string[]): string | n
     return `the file is not UTF-8 and its header names those columns when read as ${holding}: pass --encoding ${holding}`;
   }
   const line = firstLine(head);
+  if (!pairedHighBytes(line)) return null;
   const readings = EAST_ASIAN.flatMap((e) => {
     const columns = headerAs(line, e);
     return columns ? [{ e, columns }] : [];
@@ -55,5 +72,5 @@ export function otherEncodingHint(head: Uint8Array, names: string[]): string | n
     ({ e, columns }) =>
       `--encoding ${e} (columns: ${columns.slice(0, SHOWN_COLUMNS).join(", ")}${columns.length > SHOWN_COLUMNS ? ", …" : ""})`,
   );
-  return `the file is not UTF-8, and its header is no Windows-1252 text: pass ${shown.join(" or ")}, the one whose columns read right, with the column options naming them`;
+  return `the file is not UTF-8, and its header's bytes are paired as Chinese, Japanese or Korean text's are: if it is such text, pass ${shown.join(" or ")}, the one whose columns read right, with the column options naming them`;
 }
