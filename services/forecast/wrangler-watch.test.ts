@@ -4,22 +4,17 @@
 // dev` (no custom build: esbuild watches every input) reloaded. Every file the Worker's entry
 // imports must lie under a watched directory.
 import { expect, test } from "bun:test";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parse } from "smol-toml";
-import { importSpecifiers, resolveSpecifier } from "../../shared/testing/import-specifiers.ts";
+import {
+  importSpecifiers,
+  resolveSpecifier,
+  sourceFileOf,
+} from "../../shared/testing/import-specifiers.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const SERVICE = "services/forecast";
-
-/** A resolved specifier as the file it names (`x.ts`, or a folder's index.ts). */
-function sourceFile(path: string): string | null {
-  for (const candidate of [path, `${path}.ts`, join(path, "index.ts")]) {
-    const full = join(ROOT, candidate);
-    if (existsSync(full) && statSync(full).isFile()) return candidate;
-  }
-  return null;
-}
 
 /** Every repository TypeScript file reachable from `entry` by its imports. */
 function reachable(entry: string): Set<string> {
@@ -30,7 +25,7 @@ function reachable(entry: string): Set<string> {
     seen.add(file);
     for (const specifier of importSpecifiers(readFileSync(join(ROOT, file), "utf8"))) {
       const target = resolveSpecifier(file, specifier);
-      const path = target === null ? null : sourceFile(target);
+      const path = target === null ? null : sourceFileOf(target);
       if (path?.endsWith(".ts")) queue.push(path);
     }
   }

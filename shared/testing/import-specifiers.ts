@@ -1,6 +1,8 @@
 // The module specifiers a TypeScript source names and the repository files they resolve to: the
-// import-graph check walks them, and so does the check that wrangler dev watches every file the
-// forecast Worker imports (services/forecast/wrangler-watch.test.ts).
+// import-graph check walks them, and so do the check that wrangler dev watches every file the
+// forecast Worker imports (services/forecast/wrangler-watch.test.ts) and the check that the
+// Workers import only node: modules workerd provides (worker-imports.test.ts).
+import { existsSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -30,6 +32,24 @@ export function resolveSpecifier(fromFile: string, specifier: string): string | 
   for (const [name, folder] of Object.entries(WORKSPACES)) {
     if (specifier === name) return folder;
     if (specifier.startsWith(`${name}/`)) return join(folder, specifier.slice(name.length + 1));
+  }
+  return null;
+}
+
+/**
+ * The specifiers a bundler keeps: all but `import type … from` and `export type … from`, which
+ * TypeScript erases (`import { type A }` stays: under verbatimModuleSyntax it is `import {} from`).
+ */
+export function bundledSpecifiers(source: string): string[] {
+  const typeOnly = /(?:^|\n)[ \t]*(?:import|export)\s+type\s+[^;"'`]*?\s*from\s*["'][^"'\n]+["']/g;
+  return importSpecifiers(source.replace(typeOnly, "\n"));
+}
+
+/** A resolved specifier as the repository file it names (`x.ts`, or a folder's index.ts). */
+export function sourceFileOf(path: string): string | null {
+  for (const candidate of [path, `${path}.ts`, join(path, "index.ts")]) {
+    const full = join(ROOT, candidate);
+    if (existsSync(full) && statSync(full).isFile()) return candidate;
   }
   return null;
 }
