@@ -492,6 +492,9 @@ export function dataQualityLines(q: DataQuality): string[] {
 }
 
 const n = (v: number) => v.toLocaleString("en-US");
+/** An amount of money: two decimals and thousands separators ("66,654,152.95"). */
+const money = (v: number) =>
+  v.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 /** "1 line", "2 lines": a count and its noun. */
 const plural = (v: number, noun: string) => `${n(v)} ${noun}${v === 1 ? "" : "s"}`;
 
@@ -601,11 +604,11 @@ function rowLines(q: DataQuality): string[] {
   }
   if (q.returns.rows > 0) {
     lines.push(
-      `  returns/cancellations: ${n(q.returns.rows)} rows, ${q.returns.amount.toFixed(2)} in value, ` +
+      `  returns/cancellations: ${n(q.returns.rows)} rows, ${money(q.returns.amount)} in value, ` +
         (q.returns.mode === "net"
           ? `subtracted from spend (${n(q.returns.matched_orders)} by order, ${n(q.returns.unmatched)} without a purchase to net against` +
             (q.returns.excess
-              ? `; ${q.returns.excess.toFixed(2)} of it beyond the purchases netted against, so not subtracted: spend is never negative)`
+              ? `; ${money(q.returns.excess)} of it beyond the purchases netted against, so not subtracted: spend is never negative)`
               : ")")
           : "ignored (--returns drop)") +
         "; never counted as purchases",

@@ -212,6 +212,20 @@ test("returns beyond the purchases they net against: spend stops at 0 and the ex
   );
 });
 
+// The returns line printed its amounts bare ("66654152.95") while every other number of the
+// summary has thousands separators.
+test("the returns line writes its amounts with thousands separators, like the rest", async () => {
+  const text = [
+    "order,customer,day,qty,price",
+    "1,x,2020-01-01,1,3000000",
+    "R1,x,2020-01-05,-1,4234567.891", // 1,234,567.891 beyond the 3,000,000 bought
+  ].join("\n");
+  const { quality } = await read(file(text), { columns: ORDER_COLUMNS });
+  const lines = dataQualityLines(quality).join("\n");
+  expect(lines).toContain("returns/cancellations: 1 rows, 4,234,567.89 in value");
+  expect(lines).toContain("; 1,234,567.89 of it beyond the purchases netted against");
+});
+
 // An order cancelled in full (Online Retail's `C…` invoices) was a purchase day of spend 0: 60
 // such orders in 360 read as 360 purchase days, and on a 5,000-customer Online Retail II log with
 // 2,672 of them, 36,251 days for a true 33,663. Cancelled by its order, or the same day, it is no
