@@ -60,7 +60,10 @@ test("keys create --scope admin; list shows scopes", async () => {
   const key = created.stdout.trim();
   const ring = new ApiKeyRing({ database: async () => testDb.handle.db });
   expect(await ring.verify(key)).toEqual({ name: "ops", scopes: ["decide", "admin"] });
-  expect(run("list").stdout).toMatch(/\tops\tdecide,admin\t/);
+  const listed = run("list").stdout.split("\n");
+  // A header names the columns (there was none: six bare tab-separated fields).
+  expect(listed[0]).toBe("id\tname\tscopes\tcreated\tstate\texpiry");
+  expect(listed.slice(1).join("\n")).toMatch(/\tops\tdecide,admin\t/);
 }, 60_000);
 
 test("keys on a store it cannot open: one line naming it, no stack", async () => {

@@ -125,6 +125,7 @@ async function run(store: ApiKeyStore, command: Command): Promise<number> {
     const expiresAt = expiryAfterDays(command.expiresInDays);
     printCreated(await store.create(command.arg as string, command.scopes, expiresAt), "created");
   } else if (command.name === "list") {
+    console.log("id\tname\tscopes\tcreated\tstate\texpiry");
     for (const k of await store.list()) {
       const state = keyState(k);
       const when = state === "revoked" ? ` ${k.revokedAt?.toISOString()}` : "";
