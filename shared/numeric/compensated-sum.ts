@@ -12,9 +12,9 @@ export function roundingLost(sum: number, value: number, t: number): number {
  * sums[at] + sums[at + 1]. In a typed array, a hot loop's running sums stay unboxed doubles.
  */
 export function addCompensated(sums: Float64Array, at: number, value: number): void {
-  const sum = sums[at] as number;
+  const sum = sums[at]!;
   const t = sum + value;
-  sums[at + 1] = (sums[at + 1] as number) + roundingLost(sum, value, t);
+  sums[at + 1]! += roundingLost(sum, value, t);
   sums[at] = t;
 }
 

@@ -30,7 +30,7 @@ function pairedHighBytes(line: Uint8Array): boolean {
   let high = 0;
   let paired = 0;
   for (let i = 0; i < line.length; i++) {
-    if ((line[i] as number) < 0x80) continue;
+    if (line[i]! < 0x80) continue;
     high++;
     if ((line[i - 1] ?? 0) >= 0x80 || (line[i + 1] ?? 0) >= 0x80) paired++;
   }
