@@ -27,7 +27,8 @@ const psql = (port: number, sql: string, input = "") =>
   spawnSync("psql", ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-Atc", sql], {
     input,
     encoding: "utf8",
-    env: { ...process.env, PGCONNECT_TIMEOUT: "10" },
+    // The store's password is its lock's secret (store-secret.test.ts).
+    env: { ...process.env, PGCONNECT_TIMEOUT: "10", PGPASSWORD: readLock(dataDir)?.secret ?? "" },
   });
 
 test("COPY FROM STDIN on the embedded store: an error naming what to do; the host serves on", async () => {
@@ -52,7 +53,8 @@ test("COPY FROM STDIN on the embedded store: an error naming what to do; the hos
   expect(simple.stderr).toContain("COPY ... FROM STDIN is not supported by the embedded store");
   expect(simple.stderr).toContain("set DATABASE_URL to a PostgreSQL server");
 
-  const sql = postgres({ host: "127.0.0.1", port: storePort, user: "postgres", max: 1 });
+  const password = readLock(dataDir)?.secret;
+  const sql = postgres({ host: "127.0.0.1", port: storePort, user: "postgres", password, max: 1 });
   try {
     const extended = await sql.unsafe("copy probe_copy from stdin", [], { prepare: true }).then(
       () => "no error",

@@ -6,6 +6,7 @@
 // host on its next connection, so no PGlite directory is ever open in two processes, nor twice
 // in one.
 
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join, resolve } from "node:path";
@@ -21,6 +22,7 @@ import {
   updateLock,
 } from "./server-lock.ts";
 import { checkStoreVersion } from "./store-version.ts";
+import { SECRET_REQUEST } from "./wire-connection.ts";
 import { serveOverWire, type WireServer } from "./wire-server.ts";
 
 const HOST = "127.0.0.1";
@@ -35,6 +37,8 @@ const LOCATE_DEADLINE_MS = 120_000;
 interface Hosted {
   pg: PGlite;
   server: WireServer;
+  /** What a connection must send first (wire-connection.ts SECRET_REQUEST); in the lock too. */
+  secret: string;
 }
 
 interface Entry {
@@ -94,8 +98,21 @@ const HANDSHAKE_TIMEOUT_MS = 30_000;
  * under the command's first statement (2 of 80 `ml models` four at a time on a new store); here
  * it is a HandshakeLost before anything was sent, and the caller looks for the host again.
  */
-async function connectSocket(port: number): Promise<Socket> {
-  return handshake(await openSocket(port));
+async function connectSocket(port: number, secret: string | undefined): Promise<Socket> {
+  const socket = await handshake(await openSocket(port), SSL_REQUEST);
+  // A lock written before hosts had secrets names none: that host asks for none.
+  return secret === undefined ? socket : handshake(socket, secretRequest(secret));
+}
+
+/** The request that hands the server its secret before the startup message. */
+function secretRequest(secret: string): Uint8Array {
+  const bytes = new TextEncoder().encode(secret);
+  const out = new Uint8Array(8 + bytes.length);
+  const view = new DataView(out.buffer);
+  view.setInt32(0, out.length);
+  view.setInt32(4, SECRET_REQUEST);
+  out.set(bytes, 8);
+  return out;
 }
 
 function openSocket(port: number): Promise<Socket> {
@@ -109,8 +126,8 @@ function openSocket(port: number): Promise<Socket> {
   });
 }
 
-/** `socket` once the server answered its SSLRequest 'N'; a HandshakeLost when it did not. */
-function handshake(socket: Socket): Promise<Socket> {
+/** `socket` once the server answered `request` with 'N'; a HandshakeLost when it did not. */
+function handshake(socket: Socket, request: Uint8Array): Promise<Socket> {
   return new Promise<Socket>((resolvePromise, reject) => {
     const lost = (reason: string) => {
       settle();
@@ -134,7 +151,7 @@ function handshake(socket: Socket): Promise<Socket> {
     socket.on("error", onError);
     socket.on("close", onClose);
     socket.on("data", onData);
-    socket.write(SSL_REQUEST);
+    socket.write(request);
   });
 }
 
@@ -144,10 +161,11 @@ async function startHosting(dataDir: string, lock: LockInfo): Promise<Hosted> {
     const dir = join(dataDir, "pglite");
     mkdirSync(dir, { recursive: true });
     pg = await openMigratedStore(dir);
-    const server = await serveOverWire(pg, { host: HOST });
-    updateLock(dataDir, { ...lock, port: server.port });
+    const secret = randomBytes(32).toString("base64url");
+    const server = await serveOverWire(pg, { host: HOST, secret });
+    updateLock(dataDir, { ...lock, port: server.port, secret });
     process.once("exit", () => removeOwnLock(dataDir));
-    return { pg, server };
+    return { pg, server, secret };
   } catch (error) {
     await pg?.close().catch(() => {});
     removeOwnLock(dataDir);
@@ -192,7 +210,8 @@ export async function embeddedSocket(dataDirInput: string): Promise<Socket> {
   while (Date.now() < deadline) {
     if (entry.hosting) {
       try {
-        return await connectSocket((await entry.hosting).server.port);
+        const hosted = await entry.hosting;
+        return await connectSocket(hosted.server.port, hosted.secret);
       } catch (error) {
         if (!(error instanceof HandshakeLost)) throw error;
         await sleep(50); // our own server is closing: the next turn of the loop finds it gone
@@ -217,7 +236,7 @@ export async function embeddedSocket(dataDirInput: string): Promise<Socket> {
         continue;
       }
       try {
-        return await connectSocket(lock.port);
+        return await connectSocket(lock.port, lock.secret);
       } catch (error) {
         if (error instanceof HandshakeLost) {
           await sleep(50); // the host stopped serving as we connected: its lock says so next

@@ -23,6 +23,8 @@ export interface LockInfo extends LockHolder {
   startedAt: string;
   /** The holder's command line, for messages. */
   command: string;
+  /** What a connection sends first (the file is its owner's alone: mode 0600). */
+  secret?: string;
 }
 
 export function lockPath(dataDir: string): string {
@@ -103,7 +105,7 @@ export function tryCreateLockFile(path: string, holder: LockHolder): boolean {
 function createWith(path: string, content: string): boolean {
   const tmp = `${path}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, content);
+    writeFileSync(tmp, content, { mode: 0o600 });
     linkSync(tmp, path);
     return true;
   } catch (error) {
@@ -122,7 +124,7 @@ function createWith(path: string, content: string): boolean {
 export function updateLock(dataDir: string, info: LockInfo): void {
   const tmp = `${lockPath(dataDir)}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, JSON.stringify(info));
+    writeFileSync(tmp, JSON.stringify(info), { mode: 0o600 });
     renameSync(tmp, lockPath(dataDir));
   } catch (error) {
     throw new LockFileError(lockPath(dataDir), error);

@@ -9,6 +9,32 @@ import { CLOSE, closeStatementMessage, PARSE, SYNC_MESSAGE, textAt } from "./wir
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 const CANCEL_REQUEST = 80877102;
+/**
+ * Before its startup message, a client of a server with a secret sends this request code and the
+ * secret (the host's lock, readable by its OS user only): the server answers 'N' and then takes
+ * the startup; a startup without it is refused. Without, any local user or process could connect
+ * with any user name and read or write every table (decisions, customers, API keys: an admin key
+ * inserted by hand). Not a PostgreSQL code (those are 1234 << 16 | 5678..5680).
+ */
+export const SECRET_REQUEST = 80877199;
+
+/** ErrorResponse (FATAL 28P01) answered to a startup without the secret. */
+const NOT_ADMITTED = errorResponse(
+  "28P01",
+  'password authentication failed: this embedded store\'s password is the "secret" in DATA_DIR/pglite.lock (PGPASSWORD)',
+);
+/** AuthenticationCleartextPassword. */
+const ASK_PASSWORD = Uint8Array.of(0x52, 0, 0, 0, 8, 0, 0, 0, 3);
+const PASSWORD = 0x70; // 'p'
+
+function errorResponse(code: string, message: string): Uint8Array {
+  const fields = new TextEncoder().encode(`SFATAL\0VFATAL\0C${code}\0M${message}\0\0`);
+  const out = new Uint8Array(5 + fields.length);
+  out[0] = 0x45; // 'E'
+  new DataView(out.buffer).setInt32(1, 4 + fields.length);
+  out.set(fields, 5);
+  return out;
+}
 const TERMINATE = 0x58; // 'X'
 const READY_FOR_QUERY = 0x5a; // 'Z'
 
@@ -42,10 +68,27 @@ export class Connection {
   readonly statements = new Set<string>();
   closed = false;
 
+  /** Whether the client sent the server's secret (always, for a server without one). */
+  private admitted: boolean;
+  /** A startup waiting for the secret as its password. */
+  private heldStartup: Uint8Array | null = null;
+
   constructor(
     readonly socket: Socket,
     readonly id: number,
-  ) {}
+    private readonly secret: Uint8Array | null = null,
+  ) {
+    this.admitted = secret === null;
+  }
+
+  /** The secret request's bytes hold the server's secret (compared without stopping early). */
+  private holdsSecret(message: Buffer): boolean {
+    const secret = this.secret as Uint8Array;
+    const given = message.subarray(8);
+    let diff = given.length ^ secret.length;
+    for (let i = 0; i < secret.length; i++) diff |= (given[i] ?? 0) ^ (secret[i] as number);
+    return diff === 0;
+  }
 
   /** Splits what arrived into whole protocol messages; answers SSL/GSS requests itself. */
   take(data: Buffer): Uint8Array[] | "close" {
@@ -64,7 +107,20 @@ export class Connection {
           continue;
         }
         if (code === CANCEL_REQUEST) return "close"; // a single session cannot cancel a peer
+        if (code === SECRET_REQUEST && this.secret !== null) {
+          if (!this.holdsSecret(message)) return "close";
+          this.admitted = true;
+          this.socket.write("N");
+          continue;
+        }
         this.started = true;
+        if (!this.admitted) {
+          // psql and other clients: the secret as a password (PGPASSWORD), asked for in clear
+          // text over loopback; the startup reaches PGlite once it is given.
+          this.heldStartup = new Uint8Array(message);
+          this.socket.write(ASK_PASSWORD);
+          continue;
+        }
         messages.push(new Uint8Array(message));
         continue;
       }
@@ -74,6 +130,17 @@ export class Connection {
       const message = new Uint8Array(this.buffer.subarray(0, length));
       this.buffer = this.buffer.subarray(length);
       if (message[0] === TERMINATE) return "close"; // the session itself stays
+      if (this.heldStartup) {
+        const password = message[0] === PASSWORD ? textAt(message, 5).text : "";
+        if (!this.holdsSecret(Buffer.from(`${"\0".repeat(8)}${password}`))) {
+          // Said, so a client fails at once instead of retrying.
+          this.socket.write(NOT_ADMITTED);
+          return "close";
+        }
+        messages.push(this.heldStartup);
+        this.heldStartup = null;
+        continue;
+      }
       this.noteStatement(message);
       messages.push(withoutCopyIn(message));
     }

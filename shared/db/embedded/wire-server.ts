@@ -34,18 +34,21 @@ export interface ServeOptions {
    * one stuck client must not stop every other process. Default 60 s.
    */
   idleInTransactionMs?: number;
+  /** When set, a connection must send it before its startup (wire-connection.ts SECRET_REQUEST). */
+  secret?: string;
 }
 
 export async function serveOverWire(
   pg: PGlite,
-  { host = "127.0.0.1", port = 0, idleInTransactionMs = 60_000 }: ServeOptions = {},
+  { host = "127.0.0.1", port = 0, idleInTransactionMs = 60_000, secret }: ServeOptions = {},
 ): Promise<WireServer> {
+  const secretBytes = secret === undefined ? null : new TextEncoder().encode(secret);
   const session = new WireSession(pg, idleInTransactionMs);
   const connections = new Map<Socket, Connection>();
   let served = 0;
   const server: Server = createServer((socket) => {
     served++;
-    const conn = new Connection(socket, served);
+    const conn = new Connection(socket, served, secretBytes);
     connections.set(socket, conn);
     accept(session, conn, () => connections.delete(socket));
   });
