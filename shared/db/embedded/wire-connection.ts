@@ -86,7 +86,7 @@ export class Connection {
     const secret = this.secret as Uint8Array;
     const given = message.subarray(8);
     let diff = given.length ^ secret.length;
-    for (let i = 0; i < secret.length; i++) diff |= (given[i] ?? 0) ^ (secret[i] as number);
+    for (let i = 0; i < secret.length; i++) diff |= (given[i] ?? 0) ^ secret[i]!;
     return diff === 0;
   }
 
