@@ -70,6 +70,24 @@ export class InvalidArtifactKeyError extends Error {
   }
 }
 
+/** A registered version's files: `<store>/models/<name>/<uuid>/<file>` (ModelRegistry.register). */
+const REGISTERED_URI =
+  /^(.+)\/models\/[^/]+\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\//;
+
+/**
+ * A URI not under `baseUri`. A registered version's URI says which store it was written to; the
+ * usual cause is an upgrade started elsewhere without ARTIFACT_STORE_URI, whose default
+ * (DATA_DIR/artifacts, DATA_DIR ./.data) follows the working directory, so name the fix.
+ */
+export function outsideStoreError(uri: string, baseUri: string): Error {
+  const registeredIn = REGISTERED_URI.exec(uri)?.[1];
+  if (!registeredIn) return new Error(`artifact URI ${uri} is not inside the store ${baseUri}`);
+  // The fix first: /ready shows only a reason's first 200 characters.
+  return new Error(
+    `registered in the artifact store ${registeredIn}: set ARTIFACT_STORE_URI to it (this process reads ${baseUri}; the default, DATA_DIR/artifacts, follows the working directory); artifact URI ${uri}`,
+  );
+}
+
 const KEY_SEGMENT = /^[A-Za-z0-9._=-]+$/;
 
 /** Keys are relative, `/`-separated paths of plain segments (no `..`, no empty or hidden tricks). */

@@ -62,6 +62,17 @@ test("URIs map back to keys, and URIs of other stores are refused", () => {
   expect(() => store.keyFor("file:///elsewhere/x")).toThrow(/not inside the store/);
 });
 
+test("a registered version's URI from another store names that store and ARTIFACT_STORE_URI", () => {
+  // An upgrade started from a new checkout with DATABASE_URL and no ARTIFACT_STORE_URI: the
+  // default store (./.data/artifacts) moved with the working directory.
+  const store = new FileArtifactStore(join(root, "new-checkout", ".data", "artifacts"));
+  const old = "file:///srv/app-old/.data/artifacts";
+  const uri = `${old}/models/purchase/23c1fc38-c186-41df-b9d1-b623938d132e/model.json`;
+  expect(() => store.keyFor(uri)).toThrow(
+    `registered in the artifact store ${old}: set ARTIFACT_STORE_URI to it (this process reads ${store.baseUri};`,
+  );
+});
+
 test("keys that could escape the store or are malformed are refused", async () => {
   const store = new FileArtifactStore(join(root, "d"));
   for (const key of ["../etc/passwd", "a/../../b", "/abs", "a//b", "", "a/./b", "sp ace", "a\\b"]) {

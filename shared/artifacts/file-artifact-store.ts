@@ -11,6 +11,7 @@ import {
   type ArtifactStore,
   ArtifactWriteError,
   assertValidArtifactKey,
+  outsideStoreError,
   type StoredArtifact,
 } from "./artifact-store.ts";
 import { TEMPORARY_MARK as TEMPORARY, writeFileAtomic } from "./atomic-file.ts";
@@ -33,9 +34,7 @@ export class FileArtifactStore implements ArtifactStore {
 
   keyFor(uri: string): string {
     const prefix = `${this.baseUri}/`;
-    if (!uri.startsWith(prefix)) {
-      throw new Error(`artifact URI ${uri} is not inside the store ${this.baseUri}`);
-    }
+    if (!uri.startsWith(prefix)) throw outsideStoreError(uri, this.baseUri);
     const key = uri.slice(prefix.length);
     assertValidArtifactKey(key);
     return key;

@@ -66,6 +66,9 @@ test("URIs map back to keys; bad keys, missing credentials and unknown schemes a
   const store = storeAt("uris");
   expect(store.keyFor(store.uriFor("x/y.bin"))).toBe("x/y.bin");
   expect(() => store.keyFor("s3://other/x")).toThrow(/not inside the store/);
+  expect(() =>
+    store.keyFor("s3://other/p/models/m/0a1b2c3d-0000-4000-8000-000000000000/x"),
+  ).toThrow("registered in the artifact store s3://other/p: set ARTIFACT_STORE_URI to it");
   await expect(store.put("../x", new Uint8Array(1))).rejects.toBeInstanceOf(
     InvalidArtifactKeyError,
   );

@@ -7,6 +7,7 @@ import {
   type ArtifactObject,
   type ArtifactStore,
   assertValidArtifactKey,
+  outsideStoreError,
   type StoredArtifact,
 } from "./artifact-store.ts";
 import { sha256Hex } from "./sha256.ts";
@@ -98,9 +99,7 @@ export class S3ArtifactStore implements ArtifactStore {
 
   keyFor(uri: string): string {
     const prefix = `${this.baseUri}/`;
-    if (!uri.startsWith(prefix)) {
-      throw new Error(`artifact URI ${uri} is not inside the store ${this.baseUri}`);
-    }
+    if (!uri.startsWith(prefix)) throw outsideStoreError(uri, this.baseUri);
     const key = uri.slice(prefix.length);
     assertValidArtifactKey(key);
     return key;
