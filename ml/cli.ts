@@ -104,9 +104,10 @@ function reportError(error: unknown): number {
   }
   // An artifact changed or gone after registration: its message names the file and the checksums.
   // A file it could not write (a full disk under the store or DATA_DIR): its message names the
-  // file and the reason. An embedded store of another PostgreSQL major: it names both.
+  // file and the reason. An embedded store of another PostgreSQL major: it names both. A database
+  // a newer release migrated: it names both releases' last migrations.
   if (
-    /^(Registry(NotFound|State)|Artifact(Checksum|NotFound|Write)|LockFile|StoreVersion|Migration|TrainOutputsBusy)Error$/.test(
+    /^(Registry(NotFound|State)|Artifact(Checksum|NotFound|Write)|LockFile|StoreVersion|Migration|NewerSchema|TrainOutputsBusy)Error$/.test(
       e.name ?? "",
     )
   ) {

@@ -14,6 +14,7 @@ import type { Database, DatabaseDriver } from "./database.ts";
 import { embeddedSocket, releaseEmbedded, retainEmbedded } from "./embedded/embedded-host.ts";
 import { namingMigration } from "./migration-failure.ts";
 import { MIGRATIONS_FOLDER } from "./migrations-folder.ts";
+import { refuseNewerSchema } from "./newer-schema.ts";
 import {
   listenForNotifications,
   type NotificationHandlers,
@@ -221,6 +222,7 @@ function openThroughPostgresJs(
       const lockClient = factory(1);
       try {
         await lockClient`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
+        await refuseNewerSchema(MIGRATIONS_FOLDER, (statement) => lockClient.unsafe(statement));
         await namingMigration(MIGRATIONS_FOLDER, () =>
           migratePostgres(drizzlePostgres(lockClient), { migrationsFolder: MIGRATIONS_FOLDER }),
         );

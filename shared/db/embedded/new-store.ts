@@ -21,6 +21,7 @@ import { drizzle } from "drizzle-orm/pglite";
 import { migrate } from "drizzle-orm/pglite/migrator";
 import { namingMigration } from "../migration-failure.ts";
 import { MIGRATIONS_FOLDER, migrationsHash } from "../migrations-folder.ts";
+import { refuseNewerSchema } from "../newer-schema.ts";
 
 /** Where the copy for the installed PGlite and these migrations is kept (null: PGlite not found). */
 export function templatePath(): string | null {
@@ -43,7 +44,11 @@ export function templatePath(): string | null {
 }
 
 /** The checked-in migrations applied to `pg` (a refused one named: migration-failure.ts). */
-export function applyMigrations(pg: PGlite): Promise<void> {
+export async function applyMigrations(pg: PGlite): Promise<void> {
+  await refuseNewerSchema(
+    MIGRATIONS_FOLDER,
+    async (statement) => (await pg.query(statement)).rows as Array<Record<string, unknown>>,
+  );
   return namingMigration(MIGRATIONS_FOLDER, () =>
     migrate(drizzle(pg), { migrationsFolder: MIGRATIONS_FOLDER }),
   );

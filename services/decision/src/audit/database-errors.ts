@@ -4,6 +4,7 @@
 
 import { connectionLostCode } from "@pp/shared/db/connection-lost.ts";
 import { MigrationError } from "@pp/shared/db/migration-failure.ts";
+import { NewerSchemaError } from "@pp/shared/db/newer-schema.ts";
 import { errorChain } from "@pp/shared/errors/error-chain.ts";
 
 function codeOf(err: unknown): string | undefined {
@@ -46,6 +47,9 @@ export function safeReason(err: unknown): string {
     const code = migration.code ? `${migration.code}: ` : "";
     return `${which} could not be applied (${code}${migration.reason})`;
   }
+  // A database a newer release migrated: its message names the migrations' dates, no data.
+  const newer = errorChain(err).find((e) => e instanceof NewerSchemaError);
+  if (newer) return newer.message;
   const code = codeOf(err);
   // The one 55000 that says more than "database error": closed for maintenance.
   if (code === "55000" && connectionLostCode(err) === code) {
