@@ -281,6 +281,8 @@ export async function eraseCustomerDecisions(
   return { decisions: decisions.length, deadLetters: deadLetters.length };
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * A keyed batch's answer row keeps every member's decision by position (action, profit, decision
  * id): a member erased, that answer is dropped too, so it holds no trace of them and the batch's
@@ -290,13 +292,17 @@ async function dropKeptAnswers(
   tx: Transaction,
   erased: ReadonlyArray<{ answerRow: string | null }>,
 ): Promise<void> {
-  const rows = [...new Set(erased.map((row) => row.answerRow).filter((id) => id !== null))];
+  // Only ids (sealRows writes one): anything else would fail the cast below and the erasure.
+  const rows = [
+    ...new Set(erased.map((row) => row.answerRow).filter((id) => id !== null && UUID.test(id))),
+  ];
   if (rows.length === 0) return;
   await tx
     .update(decisionLog)
     .set({ scores: sql`${decisionLog.scores} - ${ANSWER_JSON}::text` })
     .where(
-      sql`${decisionLog.decisionId}::text in (select jsonb_array_elements_text(${JSON.stringify(rows)}::jsonb))`,
+      // Cast on the ids' side: the primary key's index finds the rows (a cast column scans the log).
+      sql`${decisionLog.decisionId} in (select jsonb_array_elements_text(${JSON.stringify(rows)}::jsonb)::uuid)`,
     );
 }
 
