@@ -2,8 +2,8 @@
 // database: found by their layout (createScoresTableSql: customer_id, model, version and
 // scored_at), the customers' rows deleted in every spelling. Tables in other databases, and CSV
 // or Parquet files, stay outside its reach (score again).
-import { customerIdSpellings } from "@pp/shared/contracts/forecast-request.ts";
 import { type Database, queryRows } from "@pp/shared/db/database.ts";
+import { storedSpellings } from "@pp/shared/registry/forget-customer.ts";
 import { sql } from "drizzle-orm";
 
 /** Rows erased per scores table (`schema.table`), only those that held the customers. */
@@ -25,7 +25,7 @@ export async function forgetInScoreTables(
   db: Database,
   customerIds: readonly string[],
 ): Promise<ScoreTableErasure> {
-  const ids = JSON.stringify([...new Set(customerIds.flatMap(customerIdSpellings))]);
+  const ids = JSON.stringify(storedSpellings(customerIds));
   const out: ScoreTableErasure = [];
   for (const { schema, name } of await scoreTables(db)) {
     const table = sql.identifier(schema);

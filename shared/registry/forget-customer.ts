@@ -86,6 +86,6 @@ export function forgetCustomerDecisions(
  * is the customer stored composed; a version trained before ids were composed keeps the id as
  * given, which is erased too. And decomposed (NFD): /decision logs an id as it was sent.
  */
-function storedSpellings(customerIds: readonly string[]): string[] {
+export function storedSpellings(customerIds: readonly string[]): string[] {
   return [...new Set(customerIds.flatMap(customerIdSpellings))];
 }
