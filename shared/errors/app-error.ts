@@ -1,5 +1,6 @@
 // AppError: the one error type the services throw; its code decides the HTTP status and the
 // JSON body `{"error": {"code", "message", "details"?}}` every 4xx/5xx response carries.
+import { ANSWER_HEADERS } from "../http/answer-headers.ts";
 import { type ErrorCode, errorStatus } from "./error-codes.ts";
 
 /** One field-level problem, as listed in `details` of a validation error. */
@@ -53,10 +54,15 @@ export function errorBody(code: ErrorCode, message: string, details?: unknown): 
     : { error: { code, message, details } };
 }
 
-/** A JSON Response in the shared error shape (for code outside a Hono handler, e.g. workers). */
+/** A JSON Response in the shared error shape (for code outside a Hono handler, e.g. workers),
+ * with the headers every answer carries. */
 export function errorResponse(error: AppError): Response {
   return new Response(JSON.stringify(error.toBody()), {
     status: error.status,
-    headers: { "content-type": "application/json; charset=utf-8", ...error.headers },
+    headers: {
+      ...ANSWER_HEADERS,
+      "content-type": "application/json; charset=utf-8",
+      ...error.headers,
+    },
   });
 }

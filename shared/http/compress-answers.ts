@@ -5,6 +5,7 @@
 // read. hono/compress was not used: it compresses any answer without a Content-Length (every
 // c.json one, however small) and adds Vary to every answer.
 import type { Context, MiddlewareHandler, Next } from "hono";
+import { ANSWER_HEADERS } from "./answer-headers.ts";
 import type { AppEnv } from "./app-env.ts";
 
 const jsonType = /^application\/([\w.-]+\+)?json\b/i;
@@ -64,13 +65,15 @@ export function compressAnswers(
 const gzip = (data: string | ArrayBuffer) =>
   new Blob([data]).stream().pipeThrough(new CompressionStream("gzip"));
 
-/** A JSON answer from its text, gzip when the client accepts it and it is not small. */
+/** A JSON answer from its text, gzip when the client accepts it and it is not small. It carries
+ * ANSWER_HEADERS: Hono adds its prepared headers only to answers it builds. */
 export function jsonAnswer(
   request: Request,
   text: string,
-  headers: Record<string, string>,
+  ownHeaders: Record<string, string>,
   threshold = COMPRESS_THRESHOLD_BYTES,
 ): Response {
+  const headers = { ...ANSWER_HEADERS, ...ownHeaders };
   // Characters, not bytes: an answer just under the threshold in characters is sent as is.
   if (text.length < threshold) return new Response(text, { headers });
   const accepted = clientAcceptEncoding(request);

@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import { handleError, notFoundHandler } from "../errors/error-handler.ts";
 import { requestLogger } from "../logging/request-logger.ts";
 import { httpMetrics } from "../metrics/http-metrics.ts";
-import { setAnswerHeaders } from "./answer-headers.ts";
+import { presetAnswerHeaders } from "./answer-headers.ts";
 import type { AppEnv } from "./app-env.ts";
 import { compressAnswers } from "./compress-answers.ts";
 import { headContentLength } from "./head-length.ts";
@@ -26,10 +26,11 @@ export function createServiceApp(deps: ServiceDeps): Hono<AppEnv> {
   // that accept it (never for HEAD). One middleware, not two: each layer costs every request.
   const headLength = headContentLength();
   const compress = compressAnswers(deps.selfCompressedPaths);
-  // And every answer, errors included, gets the headers of answer-headers.ts.
-  app.use(async (c, next) => {
-    await (c.req.method === "HEAD" ? headLength(c, next) : compress(c, next));
-    setAnswerHeaders(c.res.headers);
+  // And every answer, errors included, gets the headers of answer-headers.ts (set before the
+  // handler: Hono builds the answer with them).
+  app.use((c, next) => {
+    presetAnswerHeaders(c);
+    return c.req.method === "HEAD" ? headLength(c, next) : compress(c, next);
   });
   app.onError(handleError);
   app.notFound(notFoundHandler(app));

@@ -6,6 +6,7 @@
 import { sha256Hex } from "@pp/shared/artifacts/sha256.ts";
 import type { DecisionLogRow, NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
+import { ANSWER_HEADERS } from "@pp/shared/http/answer-headers.ts";
 import type { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import {
   ANSWER_JSON,
@@ -241,11 +242,13 @@ export function replayCounter(metrics: MetricsRegistry) {
 }
 
 /** The response of a keyed request: the JSON as first sent, byte for byte (kept as text: jsonb
- * would reorder its keys), marked when it is a replay. */
+ * would reorder its keys), marked when it is a replay. Built here, so it carries ANSWER_HEADERS
+ * itself (Hono adds them only to answers it builds). */
 export function keyedResponse(answer: KeyedAnswer<unknown>): Response {
   return new Response(answer.json, {
     status: 200,
     headers: {
+      ...ANSWER_HEADERS,
       "content-type": "application/json",
       ...(answer.replayed ? { [REPLAYED_HEADER]: "true" } : {}),
     },

@@ -50,3 +50,47 @@ test("a new key's answer, its rotation's, a customer's decisions and errors: no-
   const head = await t.app.request("/health", { method: "HEAD" });
   expectUncacheable(head);
 });
+
+test("a keyed decision (a Response built from the kept answer) and its replay: no-store, nosniff", async () => {
+  const key = "answer-headers-decide-0123456789";
+  const withForecast = await openDecisionTestApp({ API_KEYS: key });
+  const keyed = () =>
+    withForecast.app.request("/decision", {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${key}`,
+        "content-type": "application/json",
+        "Idempotency-Key": "answer-headers-1",
+      },
+      body: JSON.stringify({
+        customer: { id: "c-2", summary: { frequency: 3, recency: 8, T: 10 } },
+        horizon: { value: 13, unit: "week" },
+        actions: [{ id: "email", cost: 1, uplift: 0.2, margin: 10 }],
+      }),
+    });
+  const first = await keyed();
+  expect(first.status).toBe(200);
+  expectUncacheable(first);
+  const replay = await keyed();
+  expect(replay.headers.get("idempotent-replayed")).toBe("true");
+  expectUncacheable(replay);
+  await withForecast.close();
+}, 30_000);
+
+test("every registered route's answer, whatever its status: no-store, nosniff", async () => {
+  const seen: string[] = [];
+  for (const route of t.app.routes) {
+    if (route.method === "ALL" || route.path.includes("*")) continue;
+    const path = route.path.replace(/:[^/]+/g, "x");
+    const res = await t.app.request(path, {
+      method: route.method,
+      headers: { ...admin, "content-type": "application/json" },
+      ...(route.method === "GET" || route.method === "HEAD" ? {} : { body: "{}" }),
+    });
+    await res.arrayBuffer();
+    const [cache, sniff] = answerHeaders(res);
+    if (cache === null || sniff !== "nosniff") seen.push(`${route.method} ${path} ${res.status}`);
+  }
+  expect(seen).toEqual([]);
+  expect(t.app.routes.length).toBeGreaterThan(20);
+});
