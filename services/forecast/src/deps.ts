@@ -64,6 +64,7 @@ export function buildForecastDeps(
 
 /** First load, then polling for promotions; never throws (failures are logged and counted). */
 export async function startModel(deps: ForecastDeps): Promise<void> {
+  warnIfOpen(deps);
   deps.logger.info("loading model", {
     model: deps.config.MODEL_NAME,
     source: deps.model.sourceDescription,
@@ -71,4 +72,17 @@ export async function startModel(deps: ForecastDeps): Promise<void> {
   });
   await deps.model.refresh();
   deps.model.startPolling(deps.config.MODEL_POLL_INTERVAL_MS);
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+
+/** Keys are optional (a service behind a gateway needs none), but an open port should be a choice
+ * the log shows, not a default nobody noticed. */
+function warnIfOpen(deps: ForecastDeps): void {
+  const { FORECAST_API_KEYS, HOST } = deps.config;
+  if (FORECAST_API_KEYS.length > 0 || LOOPBACK.has(HOST)) return;
+  deps.logger.warn(
+    "FORECAST_API_KEYS is not set: /forecast and /model-info answer anyone who reaches this port (set it, or HOST=127.0.0.1)",
+    { host: HOST },
+  );
 }
