@@ -7,7 +7,7 @@
 // in one.
 
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join, resolve } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
@@ -159,8 +159,9 @@ async function startHosting(dataDir: string, lock: LockInfo): Promise<Hosted> {
   let pg: PGlite | null = null;
   try {
     const dir = join(dataDir, "pglite");
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     pg = await openMigratedStore(dir);
+    ownersOnly(dir);
     const secret = randomBytes(32).toString("base64url");
     const server = await serveOverWire(pg, { host: HOST, secret });
     updateLock(dataDir, { ...lock, port: server.port, secret });
@@ -171,6 +172,16 @@ async function startHosting(dataDir: string, lock: LockInfo): Promise<Hosted> {
     removeOwnLock(dataDir);
     throw error;
   }
+}
+
+/**
+ * The database's directory, its OS user's alone (0700), as the lock is: it holds API key hashes,
+ * decisions and customers' features, and was 0755 (any local user could copy the files). A store
+ * made before is tightened when it is next opened; a new one from the template copy is a folder
+ * PGlite made (0755), renamed into place.
+ */
+function ownersOnly(dir: string): void {
+  chmodSync(dir, 0o700);
 }
 
 /** Takes the free lock and starts hosting (the entry's `hosting`), unless another process won. */

@@ -4,7 +4,7 @@
 // writes a random secret into its lock (mode 0600, its OS user's alone) and a connection must
 // send it before its startup (this project's clients, from the lock) or as the password (psql).
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
@@ -70,3 +70,20 @@ test("a connection without the lock's secret is refused; the project's clients c
     await other.close();
   }
 });
+
+test("the database's files are the OS user's alone (0700), an older store's too once reopened", async () => {
+  expect(statSync(join(dir, "pglite")).mode & 0o077).toBe(0);
+  const older = mkdtempSync(join(tmpdir(), "pp-store-mode-"));
+  try {
+    const first = await createDatabase({ dataDir: older });
+    await first.migrate();
+    await first.close();
+    chmodSync(join(older, "pglite"), 0o755); // as every store before this release was made
+    const reopened = await createDatabase({ dataDir: older });
+    await reopened.migrate();
+    expect(statSync(join(older, "pglite")).mode & 0o777).toBe(0o700);
+    await reopened.close();
+  } finally {
+    rmSync(older, { recursive: true, force: true });
+  }
+}, 60_000);
