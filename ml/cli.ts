@@ -4,6 +4,7 @@
 
 import { connectionLostCode } from "@pp/shared/db/connection-lost.ts";
 import { connectionRefusedReason, redactedDatabaseUrl } from "@pp/shared/db/connection-refused.ts";
+import { dataDirFromEnv } from "@pp/shared/db/decision-store-dir.ts";
 import { errorChain } from "@pp/shared/errors/error-chain.ts";
 import { Command, InvalidArgumentError } from "commander";
 import { campaignCommand } from "./campaigns/campaign-cli.ts";
@@ -161,7 +162,7 @@ function targetDatabaseOf(error: unknown): string | undefined {
  * command used: DATABASE_URL=…, else DATA_DIR=… (the embedded store).
  */
 function databaseLocation(url = process.env.DATABASE_URL?.trim()): string {
-  if (!url) return `DATA_DIR=${process.env.DATA_DIR?.trim() || "./.data"} (the embedded store)`;
+  if (!url) return `DATA_DIR=${dataDirFromEnv(process.env)} (the embedded store)`;
   const named = url === process.env.DATABASE_URL?.trim() ? "DATABASE_URL=" : "";
   return `${named}${redactedDatabaseUrl(url)}`;
 }

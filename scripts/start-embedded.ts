@@ -8,6 +8,7 @@ import {
   describeAdoption,
 } from "@pp/decision/src/store/legacy-decision-store.ts";
 import { createDatabase, type DatabaseHandle } from "@pp/shared/db/client.ts";
+import { dataDirFromEnv, decisionStoreDir } from "@pp/shared/db/decision-store-dir.ts";
 import { sql } from "drizzle-orm";
 
 export interface EmbeddedStores {
@@ -20,18 +21,18 @@ export async function openEmbeddedStores(
   env: Record<string, string | undefined>,
 ): Promise<EmbeddedStores | null> {
   if (env.DATABASE_URL?.trim()) return null;
-  const dataDir = env.DATA_DIR?.trim() || "./.data";
-  const decisionDir = env.DECISION_DATA_DIR?.trim() || dataDir;
-  const dirs = [...new Set([dataDir, decisionDir])];
+  const store = decisionStoreDir(env);
+  // One store when DECISION_DATA_DIR is DATA_DIR's however spelled ("/x/" for "/x").
+  const dirs = store.apart ? [dataDirFromEnv(env), store.dir] : [store.dir];
   const handles: DatabaseHandle[] = [];
   for (const dir of dirs) {
     const handle = await createDatabase({ dataDir: dir, maxConnections: 1 });
     handles.push(handle);
     await handle.db.execute(sql`select 1`); // hosts the server now, or finds the running one
   }
-  const decision = handles[dirs.indexOf(decisionDir)] as DatabaseHandle;
+  const decision = handles.at(-1) as DatabaseHandle;
   // Before counting keys: an older version's decision database may hold them (see the module).
-  const adopted = await adoptLegacyDecisionStore(decision.db, decisionDir);
+  const adopted = await adoptLegacyDecisionStore(decision.db, store.dir);
   if (adopted) console.error(describeAdoption(adopted));
   const devKey = devKeyAllowed(env) ? await ensureDevKey(decision.db) : null;
   return {

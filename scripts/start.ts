@@ -8,6 +8,7 @@ import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { exampleCurl } from "@pp/decision/src/cli/dev-key.ts";
 import { seedDemoModelFromEnv, seedFailure } from "@pp/ml/pipelines/seed-demo-model.ts";
+import { dataDirFromEnv } from "@pp/shared/db/decision-store-dir.ts";
 import { portInUseLine } from "@pp/shared/http/start-up.ts";
 import { whenParentGone } from "@pp/shared/process/parent-watch.ts";
 import { type Service, serviceEnv } from "./service-env.ts";
@@ -58,7 +59,7 @@ const stores = await openEmbeddedStores(process.env).catch((error: unknown) => {
   // names the file and what to do, the wrapper only the query.
   let cause = error as { cause?: unknown; message?: string };
   while (cause.cause instanceof Error) cause = cause.cause;
-  const dataDir = process.env.DATA_DIR?.trim() || "./.data";
+  const dataDir = dataDirFromEnv(process.env);
   console.error(
     `error: could not open the embedded store at DATA_DIR=${dataDir}: ${cause.message ?? String(error)}`,
   );

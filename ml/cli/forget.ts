@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { createDatabase, type DatabaseHandle } from "@pp/shared/db/client.ts";
 import type { Database } from "@pp/shared/db/database.ts";
+import { decisionStoreDir } from "@pp/shared/db/decision-store-dir.ts";
 import { unstorableTextProblem } from "@pp/shared/errors/storable-text.ts";
 import { type ForgottenCustomers, forgetCustomers } from "@pp/shared/registry/forget-customer.ts";
 import { visibleId } from "../data/input/customer-id-format.ts";
@@ -143,8 +144,6 @@ export async function forgetInChunks(
  */
 export function separateDecisionStore(env: Record<string, string | undefined>): string | null {
   if (env.DATABASE_URL?.trim()) return null;
-  const decisionDir = env.DECISION_DATA_DIR?.trim();
-  if (!decisionDir) return null;
-  const dataDir = resolve(env.DATA_DIR?.trim() || "./.data");
-  return resolve(decisionDir) === dataDir ? null : resolve(decisionDir);
+  const store = decisionStoreDir(env);
+  return store.apart ? resolve(store.dir) : null;
 }

@@ -5,6 +5,7 @@
 import { booleanVar } from "@pp/shared/config/parse-env.ts";
 import { connectionLostCode } from "@pp/shared/db/connection-lost.ts";
 import { connectionRefusedReason, redactedDatabaseUrl } from "@pp/shared/db/connection-refused.ts";
+import { dataDirFromEnv } from "@pp/shared/db/decision-store-dir.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import * as z from "zod";
 import { type DemoModelResult, ensureDemoModel } from "./demo-model.ts";
@@ -58,7 +59,7 @@ export function seedFailure(error: unknown, env = process.env): string {
   if (!url) {
     const fileSystem = typeof (error as { syscall?: unknown } | null)?.syscall === "string";
     if (!fileSystem) return words;
-    return `could not open the embedded store at DATA_DIR=${env.DATA_DIR?.trim() || "./.data"}: ${words}`;
+    return `could not open the embedded store at DATA_DIR=${dataDirFromEnv(env)}: ${words}`;
   }
   const at = `DATABASE_URL=${redactedDatabaseUrl(url)}`;
   const refused = connectionRefusedReason(error);

@@ -3,6 +3,7 @@
 // from the environment (AWS_ENDPOINT_URL or S3_ENDPOINT, AWS_REGION, AWS_ACCESS_KEY_ID,
 // AWS_SECRET_ACCESS_KEY, optional AWS_SESSION_TOKEN and S3_FORCE_PATH_STYLE).
 import { resolve } from "node:path";
+import { dataDirFromEnv } from "../db/decision-store-dir.ts";
 import type { ArtifactStore } from "./artifact-store.ts";
 import { artifactStoreScheme } from "./artifact-store-scheme.ts";
 import { FileArtifactStore } from "./file-artifact-store.ts";
@@ -59,5 +60,5 @@ export function s3OptionsFromEnv(location: string, env: Env): S3StoreOptions {
 export function artifactStoreLocationFromEnv(env: Env = process.env): string {
   const explicit = env.ARTIFACT_STORE_URI?.trim();
   if (explicit) return explicit;
-  return resolve(env.DATA_DIR?.trim() || "./.data", "artifacts");
+  return resolve(dataDirFromEnv(env), "artifacts");
 }

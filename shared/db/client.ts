@@ -11,6 +11,7 @@ import postgres from "postgres";
 import { postgresUrlProblem } from "../config/parse-env.ts";
 import { shownValue } from "../config/shown-value.ts";
 import type { Database, DatabaseDriver } from "./database.ts";
+import { dataDirFromEnv, decisionStoreDir } from "./decision-store-dir.ts";
 import { embeddedSocket, releaseEmbedded, retainEmbedded } from "./embedded/embedded-host.ts";
 import { namingMigration } from "./migration-failure.ts";
 import { MIGRATIONS_FOLDER } from "./migrations-folder.ts";
@@ -65,7 +66,7 @@ export function databaseOptionsFromEnv(
   env: Record<string, string | undefined> = process.env,
 ): DatabaseOptions {
   const databaseUrl = env.DATABASE_URL?.trim();
-  if (!databaseUrl) return { dataDir: env.DATA_DIR?.trim() || "./.data" };
+  if (!databaseUrl) return { dataDir: dataDirFromEnv(env) };
   // One line naming the variable (a RangeError: the CLIs' exit 2), not postgres.js's TypeError.
   const problem = postgresUrlProblem(databaseUrl);
   if (problem)
@@ -75,14 +76,14 @@ export function databaseOptionsFromEnv(
 
 /**
  * The decision service's database from the environment: as {@link databaseOptionsFromEnv}, with
- * the embedded store in `DECISION_DATA_DIR` when set (services/decision/src/config.ts). The
- * campaign commands read and write its decisions, shares, results and policies there.
+ * the embedded store in `DECISION_DATA_DIR` when set (decisionStoreDir, the rule the decision
+ * service follows too). The campaign commands read and write its decisions, shares, results and
+ * policies there.
  */
 export function decisionDatabaseOptionsFromEnv(
   env: Record<string, string | undefined> = process.env,
 ): DatabaseOptions {
-  const decisionDir = env.DECISION_DATA_DIR?.trim();
-  return databaseOptionsFromEnv(decisionDir ? { ...env, DATA_DIR: decisionDir } : env);
+  return databaseOptionsFromEnv({ ...env, DATA_DIR: decisionStoreDir(env).dir });
 }
 
 /** Seconds before reconnecting after the `retries`-th failed connection: postgres.js's default

@@ -12,6 +12,7 @@ import {
   portVar,
   postgresUrlVar,
 } from "@pp/shared/config/parse-env.ts";
+import { decisionStoreDir } from "@pp/shared/db/decision-store-dir.ts";
 import {
   checkSlowClientConfig,
   type HandlerTimeLimits,
@@ -84,11 +85,9 @@ export const decisionConfigSchema = z
 export type DecisionConfig = z.output<typeof decisionConfigSchema>;
 
 export function parseConfig(env: EnvRecord): DecisionConfig {
-  // The decision database follows DATA_DIR unless DECISION_DATA_DIR names another directory.
-  return parseEnv(decisionConfigSchema, {
-    ...env,
-    DECISION_DATA_DIR: env.DECISION_DATA_DIR || env.DATA_DIR,
-  });
+  // The decision database follows DATA_DIR unless DECISION_DATA_DIR names another directory,
+  // by the rule `npm start`, `ml forget` and `ml campaign` follow (a blank one is unset).
+  return parseEnv(decisionConfigSchema, { ...env, DECISION_DATA_DIR: decisionStoreDir(env).dir });
 }
 
 /** The handlers' own time limits: on Bun, IDLE_TIMEOUT_S is raised to cover them (bunServeOptions). */

@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { DECIMAL_ID_MAX, decimalIdFrom } from "@pp/shared/contracts/decimal-id.ts";
 import { plainDecimalFrom } from "@pp/shared/contracts/plain-decimal.ts";
 import { connectionRefusedReason, redactedDatabaseUrl } from "@pp/shared/db/connection-refused.ts";
+import { decisionStoreDir } from "@pp/shared/db/decision-store-dir.ts";
 import { errorChain } from "@pp/shared/errors/error-chain.ts";
 import { configOrExit } from "@pp/shared/http/start-up.ts";
 import { API_KEY_SCOPES, type ApiKeyScope } from "../auth/api-key-scopes.ts";
@@ -166,7 +167,7 @@ function openFailure(
 ): string {
   const at = config.DATABASE_URL
     ? `the database at DATABASE_URL=${redactedDatabaseUrl(config.DATABASE_URL)}`
-    : `the embedded store at ${process.env.DECISION_DATA_DIR ? "DECISION_DATA_DIR" : "DATA_DIR"}=${config.DECISION_DATA_DIR}`;
+    : `the embedded store at ${decisionStoreDir(process.env).variable}=${config.DECISION_DATA_DIR}`;
   const refused = connectionRefusedReason(err);
   if (refused) {
     return `error: could not open ${at}: ${refused.code}: ${refused.message}; check ${refused.check}`;

@@ -36,6 +36,8 @@ test("DATA_DIR naming a file stops the start with a line naming it; so does DECI
     ["DATA_DIR", { DATA_DIR: file }],
     ["DECISION_DATA_DIR", { DATA_DIR: work, DECISION_DATA_DIR: file }],
     ["DATA_DIR", { DATA_DIR: join(file, "store") }],
+    // A blank DECISION_DATA_DIR is unset, as everywhere else (it opened a store named "  ").
+    ["DATA_DIR", { DATA_DIR: file, DECISION_DATA_DIR: "  " }],
   ] as const) {
     const run = await start(env);
     expect({ variable, status: run.status }).toEqual({ variable, status: 1 });

@@ -4,6 +4,7 @@
 // closed on exit.
 import type { EnvRecord } from "@pp/shared/config/parse-env.ts";
 import type { DatabaseHandle } from "@pp/shared/db/client.ts";
+import { decisionStoreDir } from "@pp/shared/db/decision-store-dir.ts";
 import { refuseUnusableStoreDir } from "@pp/shared/db/embedded/data-dir-problem.ts";
 import type { Logger } from "@pp/shared/logging/logger.ts";
 import type { DecisionConfig } from "../config.ts";
@@ -69,8 +70,7 @@ export function entryDatabase(config: DecisionConfig, logger: Logger): EntryData
  */
 export function withUsableStore(config: DecisionConfig, env: EnvRecord): DecisionConfig {
   if (config.DATABASE_URL) return config;
-  const variable = env.DECISION_DATA_DIR ? "DECISION_DATA_DIR" : "DATA_DIR";
-  refuseUnusableStoreDir(variable, config.DECISION_DATA_DIR);
+  refuseUnusableStoreDir(decisionStoreDir(env).variable, config.DECISION_DATA_DIR);
   return config;
 }
 
