@@ -1,7 +1,7 @@
 // `ml forget` in the registered versions' own files: a training's metrics.json (`data`) and
 // report.html name customers its read warned about (one who stands out, ids that differ only in
 // case, an order's repeated total, …); the forgotten ones are written "(erased customer)" there.
-import { customerIdSpellings, lowerCaseCustomerId } from "@pp/shared/contracts/forecast-request.ts";
+import { storedIdMatcher } from "@pp/shared/registry/forget-customer.ts";
 import type { ModelRegistry, ModelVersionInfo } from "@pp/shared/registry/model-registry.ts";
 import { BUNDLE_FILES } from "../bundle/model-bundle.ts";
 import { visibleId } from "../data/input/customer-id-format.ts";
@@ -11,12 +11,17 @@ import { formatCell } from "../report/report-html.ts";
 
 export const ERASED_ID = "(erased customer)";
 
-/** Matches a text that is one of the ids, in any spelling or letter case (a report may say more). */
-export function idMatcher(customerIds: readonly string[]): (text: string) => boolean {
-  const known = new Set(
-    customerIds.flatMap(customerIdSpellings).map((id) => lowerCaseCustomerId(id.normalize("NFC"))),
-  );
-  return (text) => known.has(lowerCaseCustomerId(visibleId(text).normalize("NFC")));
+/**
+ * Matches a text that is one of the ids as `version` stored them: in any spelling, and in any
+ * letter case only when its ids were read lower-cased (the registry's rule, storedIdMatcher). A
+ * case-sensitive version keeps "bob@x.org" as a customer of its own, and so in its report.
+ */
+export function idMatcher(
+  customerIds: readonly string[],
+  version: Pick<ModelVersionInfo, "dataWindow">,
+): (text: string) => boolean {
+  const isId = storedIdMatcher(customerIds, version.dataWindow.idsLowerCased === true);
+  return (text) => isId(visibleId(text));
 }
 
 /** A copy of `value` with every string that is one of the ids replaced, and whether any was. */
@@ -72,10 +77,10 @@ export async function forgetInReports(
   registry: ModelRegistry,
   customerIds: readonly string[],
 ): Promise<ReportErasure> {
-  const isId = idMatcher(customerIds);
   const out: ReportErasure = { redacted: [], left: [] };
   for (const version of await registry.listVersions()) {
     const named = { model: version.modelName, version: version.version };
+    const isId = idMatcher(customerIds, version);
     const why = await redactVersion(registry, version, isId).catch((error: unknown) =>
       error instanceof Error ? error.message : String(error),
     );

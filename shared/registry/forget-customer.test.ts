@@ -12,7 +12,7 @@ import { registrationInput } from "../testing/registration-input.ts";
 import { openTestDatabase, type TestDatabase, testDrivers } from "../testing/test-databases.ts";
 import { CustomerFeaturesRepository } from "./customer-features.ts";
 import { DecisionLogRepository, writeDeadLetters } from "./decision-log.ts";
-import { forgetCustomers } from "./forget-customer.ts";
+import { forgetCustomers, storedIdMatcher } from "./forget-customer.ts";
 import { MODEL_PRODUCTION_CHANNEL, ModelRegistry } from "./model-registry.ts";
 
 setDefaultTimeout(60_000);
@@ -353,3 +353,12 @@ for (const driver of testDrivers()) {
     });
   });
 }
+
+test("storedIdMatcher: ids that differ only in case are one customer only under a version read lower-cased", () => {
+  const asWritten = storedIdMatcher(["User@X.org", "Jose\u0301"], false);
+  expect(["User@X.org", "José", "Jose\u0301"].map(asWritten)).toEqual([true, true, true]);
+  expect(["user@x.org", "USER@x.org", "JOSÉ"].map(asWritten)).toEqual([false, false, false]);
+  const folded = storedIdMatcher(["User@X.org", "İSTANBUL@x.tr"], true);
+  expect(["user@x.org", "USER@x.org", "istanbul@x.tr"].map(folded)).toEqual([true, true, true]);
+  expect(folded("user@y.org")).toBe(false);
+});

@@ -89,3 +89,21 @@ export function forgetCustomerDecisions(
 export function storedSpellings(customerIds: readonly string[]): string[] {
   return [...new Set(customerIds.flatMap(customerIdSpellings))];
 }
+
+/**
+ * Whether a text names one of the customers: in any of their storedSpellings (compared composed,
+ * NFC), and in any letter case when `anyCase`, a version whose ids were read lower-cased
+ * (`dataWindow.idsLowerCased`, lower-cased as the reader does). Without it "user@x.org" is
+ * another customer than "User@X.org", as the version's stored rows keep them apart.
+ */
+export function storedIdMatcher(
+  customerIds: readonly string[],
+  anyCase: boolean,
+): (text: string) => boolean {
+  const fold = (id: string) => {
+    const composed = id.normalize("NFC");
+    return anyCase ? lowerCaseCustomerId(composed) : composed;
+  };
+  const known = new Set(storedSpellings(customerIds).map(fold));
+  return (text) => known.has(fold(text));
+}
