@@ -274,5 +274,18 @@ test("npm start with a DATABASE_URL or DATA_DIR it cannot use names the variable
   expect(proc.output.join("\n")).toMatch(
     /^error: could not open the embedded store at DATA_DIR=\S+a-file: EEXIST/,
   );
+  // The decision service's store apart (DECISION_DATA_DIR) is named by its own variable: the line
+  // said DATA_DIR= and the good directory.
+  const apart = startBun("start", join(root, "scripts/start.ts"), {
+    DATABASE_URL: "",
+    DATA_DIR: mkdtempSync(join(tmpdir(), "pp-start-good-")),
+    DECISION_DATA_DIR: notAFolder,
+    FORECAST_PORT: String(await freePort()),
+    DECISION_PORT: String(await freePort()),
+  });
+  expect(await new Promise((done) => apart.child.once("exit", done))).toBe(1);
+  expect(apart.output.join("\n")).toMatch(
+    /^error: could not open the embedded store at DECISION_DATA_DIR=\S+a-file: EEXIST/,
+  );
   rmSync(dirname(notAFolder), { recursive: true, force: true });
 });

@@ -12,7 +12,7 @@ import { dataDirFromEnv } from "@pp/shared/db/decision-store-dir.ts";
 import { portInUseLine } from "@pp/shared/http/start-up.ts";
 import { whenParentGone } from "@pp/shared/process/parent-watch.ts";
 import { type Service, serviceEnv } from "./service-env.ts";
-import { openEmbeddedStores } from "./start-embedded.ts";
+import { openEmbeddedStores, StoreOpenError } from "./start-embedded.ts";
 
 const repoRoot = resolve(import.meta.dirname, "..");
 const services = ["forecast", "decision"] as const;
@@ -59,9 +59,12 @@ const stores = await openEmbeddedStores(process.env).catch((error: unknown) => {
   // names the file and what to do, the wrapper only the query.
   let cause = error as { cause?: unknown; message?: string };
   while (cause.cause instanceof Error) cause = cause.cause;
-  const dataDir = dataDirFromEnv(process.env);
+  const where =
+    error instanceof StoreOpenError
+      ? `${error.variable}=${error.dir}`
+      : `DATA_DIR=${dataDirFromEnv(process.env)}`;
   console.error(
-    `error: could not open the embedded store at DATA_DIR=${dataDir}: ${cause.message ?? String(error)}`,
+    `error: could not open the embedded store at ${where}: ${cause.message ?? String(error)}`,
   );
   process.exit(1);
 });
