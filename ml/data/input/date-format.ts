@@ -405,7 +405,9 @@ const ISO_TEXT = "\\d{4}-\\d{2}-\\d{2}([T ].*)?";
 /** A day without a time in ISO 8601's basic format, which %Y%m%d reads as well. */
 const BASIC_DAY = "\\d{8}";
 const NUMBER_TEXT = "\\d+(\\.\\d+)?";
-const SAMPLE = 20_000;
+/** Rows of the column sampled: its first ones (utc-days.ts looks at the same rows). */
+export const DATE_SAMPLE_ROWS = 20_000;
+const SAMPLE = DATE_SAMPLE_ROWS;
 
 interface Sample {
   size: number;
@@ -421,6 +423,8 @@ interface Sample {
   clock: boolean;
   /** Every value a .NET JSON date (`/Date(1578268800000)/`). */
   dotnet: boolean;
+  /** Some value of the column's first SAMPLE rows holds a ':' (a time of day). */
+  colonInFirstRows: boolean;
 }
 
 /** A time of day as hhmm, hmm or mm (0 to 2359, minutes below 60). */
@@ -439,11 +443,14 @@ async function sampleValues(
   const headSql = `SELECT count(*) AS size, count(*) FILTER (WHERE v IS NULL OR v = '') AS empty,
        bool_and(regexp_full_match(v, ${sqlString(`${ISO_TEXT}|${BASIC_TEXT}|${BASIC_DAY}`)}))
          AND NOT bool_and(regexp_full_match(v, ${sqlString(BASIC_DAY)})) AS iso,
-       arg_min(v, rn) AS first, min(rn) AS first_row FROM date_sample`;
+       arg_min(v, rn) AS first, min(rn) AS first_row, bool_or(contains(v, ':')) AS colon
+     FROM date_sample`;
   // The first SAMPLE rows, when none is empty, are the sample the wider read below keeps (the
   // scan's first non-empty values): read alone they cost ~6 ms, the wider read ~8.
   await connection.run(`CREATE OR REPLACE TABLE date_sample AS ${numbered(SAMPLE)}`);
   let head = await oneRow(connection, headSql);
+  // Of the first SAMPLE rows, before the sample is widened past empty values.
+  const colonInFirstRows = head.colon === true;
   if (Number(head.empty) > 0) {
     await connection.run(
       `CREATE OR REPLACE TABLE date_sample AS SELECT rn, v FROM (${numbered(SAMPLE * 5)}) AS numbered
@@ -456,6 +463,7 @@ async function sampleValues(
     allIso: head.iso === true,
     first: String(head.first ?? ""),
     firstRow: Number(head.first_row ?? 0),
+    colonInFirstRows,
   };
   // ISO dates (the usual case) need nothing more: the casts and patterns below cost ~6 ms.
   if (sample.size === 0 || sample.allIso) {
@@ -715,6 +723,13 @@ async function noDates(connection: DuckDBConnection, { table, columnName, source
   });
 }
 
+/** What the date sniffer found: the format, and whether the first rows hold a time of day. */
+export interface SniffedDates {
+  format: string;
+  /** Some value of the column's first DATE_SAMPLE_ROWS rows holds a ':'. */
+  colonInFirstRows: boolean;
+}
+
 /**
  * The date format of a text column: ISO when every sampled value is ISO-like, else the one
  * strftime pattern that parses the most values. `describe(row)` turns a row number into
@@ -725,8 +740,27 @@ export async function sniffDateFormat(
   date: DateColumn,
   describe: (rowid: number) => Promise<string>,
 ): Promise<string> {
-  const { table, column, columnName } = date;
-  const sample = await sampleValues(connection, table, column);
+  return (await sniffDates(connection, date, describe)).format;
+}
+
+/** sniffDateFormat, and what its sample says of times of day (utc-days.ts skips on it). */
+export async function sniffDates(
+  connection: DuckDBConnection,
+  date: DateColumn,
+  describe: (rowid: number) => Promise<string>,
+): Promise<SniffedDates> {
+  const sample = await sampleValues(connection, date.table, date.column);
+  const format = await formatOfSample(connection, date, sample, describe);
+  return { format, colonInFirstRows: sample.colonInFirstRows };
+}
+
+async function formatOfSample(
+  connection: DuckDBConnection,
+  date: DateColumn,
+  sample: Sample,
+  describe: (rowid: number) => Promise<string>,
+): Promise<string> {
+  const { columnName } = date;
   if (sample.size === 0) throw await noDates(connection, date);
   if (sample.allIso) return ISO;
   const epoch = epochFormat(sample);

@@ -28,3 +28,14 @@ test("every date read: no sample of the unread ones is copied", async () => {
   const queries = await queriesOf(() => read(file(ISO_LOG)));
   expect(queries.filter((q) => /TABLE date_sample AS .*unread_date/.test(q))).toEqual([]);
 });
+
+test("dates without a time of day in the sniffed sample: their hours are not sampled again", async () => {
+  const queries = await queriesOf(() => read(file(ISO_LOG)));
+  expect(queries.filter((q) => q.includes(" AS hour,"))).toEqual([]);
+});
+
+test("times of day in the sample: their hours are sampled (utc-days.test.ts says what of)", async () => {
+  const timed = ISO_LOG.replace(/(\d{4}-\d{2}-\d{2})/g, "$1T10:15:00Z");
+  const queries = await queriesOf(() => read(file(timed)));
+  expect(queries.filter((q) => q.includes(" AS hour,"))).toHaveLength(1);
+});

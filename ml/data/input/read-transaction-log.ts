@@ -24,7 +24,13 @@ import {
   WHOLE_NUMBER_LINE_IDS_SQL,
 } from "./customer-id-format.ts";
 import { type DataQuality, EXAMPLES_PER_REASON } from "./data-quality.ts";
-import { checkDateFormat, moreDateLayouts, sniffDateFormat } from "./date-format.ts";
+import {
+  checkDateFormat,
+  moreDateLayouts,
+  type SniffedDates,
+  sniffDateFormat,
+  sniffDates,
+} from "./date-format.ts";
 import { failOnOtherDayOrder } from "./day-order.ts";
 import { dominantCustomer } from "./dominant-customer.ts";
 import { doubledExport, readDoubledOnce } from "./doubled-export.ts";
@@ -520,9 +526,9 @@ async function linesFrom(
     latest: latestPurchaseDate(todayOf(input.today)),
   };
   const typed = /^(DATE|TIMESTAMP)/.test(dateType);
-  const sniff = (c: DuckDBConnection) => sniffDateFormat(c, date, describe);
+  const sniff = (c: DuckDBConnection) => sniffDates(c, date, describe);
   const samples = await samplesOf(connection, input, loaded, aside, typed ? null : sniff);
-  const { numbers, floatIds } = samples;
+  const { numbers, floatIds, colonInFirstRows } = samples;
   let format = samples.format;
   const buildLinesTable = linesTableBuilder(connection, input, loaded, numbers, floatIds !== null);
   // Instants without --timezone: read as UTC days, which the account says (utc-days.ts). Its
@@ -530,7 +536,7 @@ async function linesFrom(
   // whether the layout is epoch, which moreDateLayouts never changes.
   const utcSoon = input.timezone
     ? null
-    : aside.start((c) => utcDays(c, loaded.peek, columns.date, format));
+    : aside.start((c) => utcDays(c, loaded.peek, columns.date, format, colonInFirstRows));
   await buildLinesTable(format);
   // Dates in another layout past the sniffer's sample (a second export joined): read them too.
   if (format !== null && input.dateFormat === undefined) {
@@ -576,19 +582,22 @@ async function linesFrom(
  * The date format (`sniff`'s, or the one given; null for a typed column), the number formats and
  * the float-written id example, each settled on the source's first rows: the date sniffer and the
  * id sample on the second connection, beside the number-format checks on the first. An error is
- * thrown in the order the checks ran in one after another: the date's first.
+ * thrown in the order the checks ran in one after another: the date's first. `colonInFirstRows`:
+ * what the date sniffer's sample says of times of day, when it ran.
  */
 async function samplesOf(
   connection: DuckDBConnection,
   input: LogInput,
   loaded: LoadedSource,
   aside: SideQueries,
-  sniff: ((c: DuckDBConnection) => Promise<string>) | null,
+  sniff: ((c: DuckDBConnection) => Promise<SniffedDates>) | null,
 ) {
   const given = input.dateFormat;
-  let formatSoon: Promise<string | null> = Promise.resolve(given ?? null);
-  if (sniff === null) formatSoon = Promise.resolve(null);
-  else if (given === undefined) formatSoon = aside.start(sniff);
+  let sniffedSoon: Promise<SniffedDates | null> = Promise.resolve(null);
+  if (sniff !== null && given === undefined) sniffedSoon = aside.start(sniff);
+  const formatSoon = sniffedSoon.then((s) =>
+    sniff === null ? null : (s?.format ?? given ?? null),
+  );
   const floatIdsSoon = aside.start(async (c) => {
     await formatSoon.catch(() => {});
     return floatWrittenIdExample(c, loaded.peek, input.columns.customerId);
@@ -602,7 +611,8 @@ async function samplesOf(
   numbersSoon.catch(() => {}); // awaited below, after the date's
   try {
     const format = await formatSoon;
-    return { format, numbers: await numbersSoon, floatIds: await floatIdsSoon };
+    const colonInFirstRows = (await sniffedSoon)?.colonInFirstRows;
+    return { format, colonInFirstRows, numbers: await numbersSoon, floatIds: await floatIdsSoon };
   } finally {
     await numbersSoon.catch(() => {});
   }
