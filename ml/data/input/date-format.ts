@@ -4,6 +4,7 @@
 // column still ambiguous after that is an error naming the candidates, never a silent guess.
 
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { layoutsWithLiterals } from "./date-layout-literals.ts";
 import { emptyLogError, InputError } from "./input-error.ts";
 import { sqlString } from "./sql-text.ts";
 import { ZONE_NAME, zoneLayout, zoneNamesSql } from "./zone-names.ts";
@@ -526,14 +527,26 @@ function timesParsed(connection: DuckDBConnection, rows: string, formats: string
   return countsOf(connection, rows, formats, count);
 }
 
-/** One query: `count(parsed)` of each format over `rows` (text column v). */
+/** From this many layouts, countsOf first leaves out those whose literals no value holds. */
+const PRUNE_FROM = 16;
+
+/**
+ * One query: `count(parsed)` of each format over `rows` (text column v); 0 for a layout with a
+ * literal character no value holds (date-layout-literals.ts), which is then not parsed.
+ */
 async function countsOf(
   connection: DuckDBConnection,
   rows: string,
-  formats: string[],
+  all: string[],
   count: (parsed: string) => string,
 ): Promise<number[]> {
-  if (formats.length === 0) return [];
+  if (all.length === 0) return [];
+  const readable =
+    all.length >= PRUNE_FROM
+      ? await layoutsWithLiterals(connection, rows, all)
+      : all.map(() => true);
+  const formats = all.filter((_, i) => readable[i]);
+  if (formats.length === 0) return all.map(() => 0);
   // Month names are rewritten once per value, not once per layout.
   const anyLanguage = formats.some((f) => f.includes(ANY_LANGUAGE_MONTH));
   const zoned = formats.some((f) => f.includes(ZONE_NAME));
@@ -550,7 +563,8 @@ async function countsOf(
     `SELECT ${counts} FROM (SELECT *${n} FROM (${rows}))`,
   );
   const row = reader.getRowObjectsJS()[0] as Record<string, bigint | number>;
-  return formats.map((_, i) => Number(row[`c${i}`]));
+  let c = 0;
+  return all.map((_, i) => (readable[i] ? Number(row[`c${c++}`]) : 0));
 }
 
 /** Distinct values the layouts are first tried on, in bestParsedCounts. */

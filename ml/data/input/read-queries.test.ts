@@ -39,3 +39,17 @@ test("times of day in the sample: their hours are sampled (utc-days.test.ts says
   const queries = await queriesOf(() => read(file(timed)));
   expect(queries.filter((q) => q.includes(" AS hour,"))).toHaveLength(1);
 });
+
+test("dates such as 19970101: layouts with separators none of them holds are not parsed", async () => {
+  const lines = Array.from(
+    { length: 40 },
+    (_, i) => `c${i % 7},199701${String(1 + (i % 28)).padStart(2, "0")},${i + 1}`,
+  );
+  const log = file(["customer_id,date,amount", ...lines].join("\n"));
+  const queries = await queriesOf(async () => {
+    const { quality } = await read(log);
+    expect(quality.date_format).toBe("%Y%m%d");
+  });
+  expect(queries.filter((q) => q.includes("try_strptime(v, '%d/%m/%Y')"))).toEqual([]);
+  expect(queries.filter((q) => q.includes("try_strptime(v, '%Y%m%d')")).length).toBeGreaterThan(0);
+});
