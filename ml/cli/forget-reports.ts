@@ -72,6 +72,12 @@ export interface ReportErasure {
   left: Array<{ model: string; version: number; why: string }>;
 }
 
+/** What {@link redactVersion} did to one version's files. */
+export type VersionRedaction =
+  | { kind: "unchanged" }
+  | { kind: "redacted" }
+  | { kind: "left"; why: string };
+
 /** Takes the customers' ids out of every registered version's metrics.json and report.html. */
 export async function forgetInReports(
   registry: ModelRegistry,
@@ -81,11 +87,14 @@ export async function forgetInReports(
   for (const version of await registry.listVersions()) {
     const named = { model: version.modelName, version: version.version };
     const isId = idMatcher(customerIds, version);
-    const why = await redactVersion(registry, version, isId).catch((error: unknown) =>
-      error instanceof Error ? error.message : String(error),
+    const result = await redactVersion(registry, version, isId).catch(
+      (error: unknown): VersionRedaction => ({
+        kind: "left",
+        why: error instanceof Error ? error.message : String(error),
+      }),
     );
-    if (why === "done") out.redacted.push(named);
-    else if (why !== "none") out.left.push({ ...named, why });
+    if (result.kind === "redacted") out.redacted.push(named);
+    else if (result.kind === "left") out.left.push({ ...named, why: result.why });
   }
   return out;
 }
@@ -94,17 +103,22 @@ async function redactVersion(
   registry: ModelRegistry,
   version: ModelVersionInfo,
   isId: (text: string) => boolean,
-): Promise<"none" | "done" | string> {
+): Promise<VersionRedaction> {
   const has = (name: string) => version.artifacts.some((a) => a.name === name);
-  if (!has(BUNDLE_FILES.metrics)) return "none";
+  if (!has(BUNDLE_FILES.metrics)) return { kind: "unchanged" };
   // Another store's files (ARTIFACT_STORE_URI not the registration's) cannot be read from here.
   if (!registry.holdsArtifacts(version)) {
-    return `its files are in another artifact store (${version.artifactUri}): run ml forget with that ARTIFACT_STORE_URI`;
+    return {
+      kind: "left",
+      why: `its files are in another artifact store (${version.artifactUri}): run ml forget with that ARTIFACT_STORE_URI`,
+    };
   }
+  // What an earlier run killed after switching the row left: the replaced files, which name them.
+  await registry.dropReplacedArtifacts(version);
   const bytes = await registry.loadArtifact(version, BUNDLE_FILES.metrics);
   const metrics = JSON.parse(new TextDecoder().decode(bytes)) as { data?: DataQuality };
   const [data, changed] = redactIds(metrics.data, isId);
-  if (!changed) return "none";
+  if (!changed) return { kind: "unchanged" };
   const files: Array<{ name: string; bytes: Uint8Array }> = [
     {
       name: BUNDLE_FILES.metrics,
@@ -122,5 +136,7 @@ async function redactVersion(
   }
   await registry.replaceArtifacts(version, files);
   // metrics.json is redacted either way; a report laid out otherwise is named, not guessed at.
-  return page === null ? "its report.html is not laid out as this release writes it" : "done";
+  return page === null
+    ? { kind: "left", why: "its report.html is not laid out as this release writes it" }
+    : { kind: "redacted" };
 }

@@ -5,7 +5,7 @@
 // finds what other killed writes left: a file store's temporary files and `ml train --register`'s
 // store probe (`preflight/<uuid>`, written and deleted before training).
 import type { ArtifactObject, ArtifactStore } from "../artifacts/artifact-store.ts";
-import type { ModelRegistry } from "./model-registry.ts";
+import { type ModelRegistry, registrationPrefix } from "./model-registry.ts";
 
 export interface GcPrefix {
   /** `models/<name>/<id>`, or the key itself for a probe or an unfinished write. */
@@ -91,7 +91,8 @@ async function versionPrefixes(registry: ModelRegistry) {
   const elsewhere: string[] = [];
   for (const version of await registry.listVersions()) {
     try {
-      referenced.add(registry.store.keyFor(version.artifactUri));
+      // A version whose files `ml forget` rewrote points at a revision inside its prefix.
+      referenced.add(registrationPrefix(registry.store.keyFor(version.artifactUri)));
     } catch {
       elsewhere.push(`${version.modelName} v${version.version}: ${version.artifactUri}`);
     }

@@ -173,20 +173,91 @@ export class ModelRegistry {
   }
 
   /**
-   * Rewrites some files of a registered version under their names, then its manifest, and records
-   * their checksums (`ml forget` takes erased customers' ids out of a version's metrics and
-   * report). Each put is atomic; a file read between the puts and the row's update fails its
-   * checksum (a reader retries), never returns other bytes unchecked. Files in another store than
-   * this one's are not touched: false.
+   * Replaces some files of a registered version (`ml forget` takes erased customers' ids out of a
+   * version's metrics and report) without overwriting any file its row points at: the new files
+   * and a new manifest go under a fresh revision prefix inside the version's own
+   * (`models/<name>/<uuid>/rev-<uuid>`), ONE row update switches the row to them (artifact_uri,
+   * the entries, artifact_sha256), and only then are the replaced files deleted. Killed before the
+   * update, the row still names the old files, intact (the new ones are unreferenced); killed
+   * before the deletes, the old files stay unreferenced: they load nothing, and
+   * {@link dropReplacedArtifacts} (run by the next `ml forget`) deletes them. Overwritten in place,
+   * a kill between the writes and the update left the version failing its checksum for good.
+   * Refused when the row changed since `version` was read (another rewrite won: read it again).
+   * Files in another store than this one's are not touched: false.
    */
   async replaceArtifacts(version: ModelVersionInfo, files: ArtifactInput[]): Promise<boolean> {
     if (!this.holdsArtifacts(version)) return false;
-    const prefix = this.store.keyFor(version.artifactUri);
+    const revision = `${registrationPrefix(this.store.keyFor(version.artifactUri))}/rev-${crypto.randomUUID()}`;
+    const written: string[] = [];
+    let entries: ArtifactEntry[];
+    try {
+      entries = await this.writeRevision(version, revision, files, written);
+      const manifest = await this.putManifest(version.modelName, revision, entries);
+      written.push(manifest.key);
+      await this.db.transaction(async (tx) => {
+        const switched = await tx
+          .update(modelVersions)
+          .set({
+            artifactUri: this.store.uriFor(revision),
+            artifacts: entries,
+            artifactSha256: manifest.sha256,
+          })
+          .where(
+            and(
+              eq(modelVersions.id, version.id),
+              eq(modelVersions.artifactSha256, version.artifactSha256),
+            ),
+          )
+          .returning({ id: modelVersions.id });
+        if (switched.length === 0) {
+          throw new RegistryStateError(
+            `${version.modelName} v${version.version}'s files changed while they were being rewritten (another ml forget?): nothing was switched; run it again`,
+          );
+        }
+        // Under the row's lock, which dropReplacedArtifacts takes before it deletes anything.
+        await this.checkArtifactsStill(
+          revision,
+          written,
+          "rewrite's",
+          "the version keeps its files; run it again",
+        );
+      });
+    } catch (error) {
+      // As in registration: nothing references these files, unless only the COMMIT's reply was lost.
+      if (connectionLostCode(error) === null) {
+        await Promise.allSettled(written.map((key) => this.store.delete(key)));
+      }
+      throw error;
+    }
+    // Committed: nothing names the replaced files now. Best effort: what stays (a failed delete, a
+    // kill here) is unreferenced, and the next dropReplacedArtifacts deletes it.
+    const kept = new Set([
+      ...entries.map((e) => e.uri),
+      `${this.store.uriFor(revision)}/${MANIFEST_NAME}`,
+    ]);
+    const replaced = [
+      ...version.artifacts.map((e) => e.uri),
+      `${version.artifactUri}/${MANIFEST_NAME}`,
+    ].filter((uri) => !kept.has(uri));
+    await Promise.allSettled(
+      replaced.map(async (uri) => this.store.delete(this.store.keyFor(uri))),
+    );
+    return true;
+  }
+
+  /** Writes `files` under `revision`; the version's entries with theirs replaced. */
+  private async writeRevision(
+    version: ModelVersionInfo,
+    revision: string,
+    files: readonly ArtifactInput[],
+    written: string[],
+  ): Promise<ArtifactEntry[]> {
     const entries = [...version.artifacts];
     for (const file of files) {
       const at = entries.findIndex((entry) => entry.name === file.name);
       if (at < 0) throw new RegistryNotFoundError(`no artifact "${file.name}" in this version`);
-      const stored = await this.store.put(`${prefix}/${file.name}`, file.bytes);
+      const stored = await this.store.put(`${revision}/${file.name}`, file.bytes);
+      written.push(stored.key);
       entries[at] = {
         name: file.name,
         uri: stored.uri,
@@ -194,12 +265,37 @@ export class ModelRegistry {
         bytes: stored.bytes,
       };
     }
-    const manifest = await this.putManifest(version.modelName, prefix, entries);
-    await this.db
-      .update(modelVersions)
-      .set({ artifacts: entries, artifactSha256: manifest.sha256 })
-      .where(eq(modelVersions.id, version.id));
-    return true;
+    return entries;
+  }
+
+  /**
+   * Deletes the files in a version's prefix that its row no longer names: what a
+   * {@link replaceArtifacts} killed before its deletes (or before its update) left. Under the
+   * row's lock, so a rewrite in progress either has switched the row already (its files are
+   * named) or finds its files gone before it commits, and commits nothing. Answers how many.
+   */
+  async dropReplacedArtifacts(version: ModelVersionInfo): Promise<number> {
+    if (!this.holdsArtifacts(version)) return 0;
+    const prefix = `${registrationPrefix(this.store.keyFor(version.artifactUri))}/`;
+    const named = (row: Pick<ModelVersionRow, "artifacts" | "artifactUri">) =>
+      new Set([
+        ...row.artifacts.map((e) => this.store.keyFor(e.uri)),
+        this.store.keyFor(`${row.artifactUri}/${MANIFEST_NAME}`),
+      ]);
+    // Listed first without the lock: most versions have nothing to drop.
+    if ((await this.store.list(prefix)).every((key) => named(version).has(key))) return 0;
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .select()
+        .from(modelVersions)
+        .where(eq(modelVersions.id, version.id))
+        .for("update");
+      if (!row) return 0;
+      const keep = named(row);
+      const drop = (await this.store.list(prefix)).filter((key) => !keep.has(key));
+      for (const key of drop) await this.store.delete(key);
+      return drop.length;
+    });
   }
 
   /** The model row (locked), the next version's row and its customer features, in `tx`. */
@@ -409,12 +505,17 @@ export class ModelRegistry {
    * a registration took its prefix for an orphan, and the version was promoted without its files
    * (no service could load it; `ml promote` then refused it). Checked last, before the commit.
    */
-  private async checkArtifactsStill(prefix: string, written: readonly string[]): Promise<void> {
+  private async checkArtifactsStill(
+    prefix: string,
+    written: readonly string[],
+    what = "registration's",
+    outcome = "nothing was registered; register again",
+  ): Promise<void> {
     const present = new Set(await this.store.list(`${prefix}/`));
     const gone = written.filter((key) => !present.has(key));
     if (gone.length > 0) {
       throw new RegistryStateError(
-        `${gone.length} of this registration's ${written.length} files were deleted from ${this.store.baseUri} before its commit (an ml gc --delete with a small --min-age?): nothing was registered; register again`,
+        `${gone.length} of this ${what} ${written.length} files were deleted from ${this.store.baseUri} before its commit (an ml gc --delete with a small --min-age?): ${outcome}`,
       );
     }
   }
@@ -507,6 +608,14 @@ async function lockModel(tx: Database, name: string) {
   const [model] = await tx.select().from(models).where(eq(models.name, name)).for("update");
   if (!model) throw new RegistryNotFoundError(`no model named "${name}"`);
   return model;
+}
+
+/**
+ * The prefix a registration wrote a version under, `models/<name>/<uuid>`, from the key of its
+ * artifact_uri: that prefix itself, or a revision inside it (`…/rev-<uuid>`, replaceArtifacts).
+ */
+export function registrationPrefix(versionKey: string): string {
+  return versionKey.split("/").slice(0, 3).join("/");
 }
 
 function assertModelName(name: string): void {

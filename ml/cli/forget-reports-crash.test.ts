@@ -1,0 +1,169 @@
+// `ml forget` killed while it rewrites a version's metrics.json: real processes, both drivers.
+// It used to overwrite the file in place and record its checksum after: killed between the two
+// (SIGKILL, a crash, the database gone), the version failed its checksum for good, and a rerun
+// found nothing left to redact. Counted after every blow: every version still verifies (the
+// manifest and every file, as the forecast service loads them); a rerun leaves the customer in no
+// file of the store.
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
+import type { Database } from "@pp/shared/db/database.ts";
+import { queryRows } from "@pp/shared/db/database.ts";
+import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
+import { runBun, startBun, stopProc } from "@pp/shared/testing/processes.ts";
+import { plainCustomers, registrationInput } from "@pp/shared/testing/registration-input.ts";
+import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
+import { sql } from "drizzle-orm";
+import { ERASED_ID } from "./forget-reports.ts";
+
+setDefaultTimeout(300_000);
+
+const root = resolve(import.meta.dirname, "../..");
+const cli = join(root, "ml/cli.ts");
+const CUSTOMER = "cust-7";
+const MODEL = "m";
+const dir = mkdtempSync(join(tmpdir(), "pp-forget-reports-crash-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A version whose metrics.json names the customer (its read's warning), the customer not stored. */
+function registerNaming(registry: ModelRegistry) {
+  const metrics = { holdout_mae: 0.5, data: { dominant_customer: { id: CUSTOMER, days: 200 } } };
+  const input = registrationInput(plainCustomers(["k1", "k2"]), true);
+  input.artifacts.push({
+    name: "metrics.json",
+    bytes: new TextEncoder().encode(`${JSON.stringify(metrics, null, 2)}\n`),
+  });
+  return registry.registerVersion(MODEL, input);
+}
+
+/** Versions that fail the checks the forecast service makes when it loads them. */
+async function unloadable(registry: ModelRegistry): Promise<string[]> {
+  const failed: string[] = [];
+  for (const version of await registry.listVersions(MODEL)) {
+    try {
+      await registry.verifyVersion(version);
+      for (const entry of version.artifacts) await registry.loadArtifact(version, entry.name);
+    } catch (error) {
+      failed.push(`v${version.version}: ${(error as Error).message}`);
+    }
+  }
+  return failed;
+}
+
+/** Files of the store that still name the customer. */
+function naming(store: string): string[] {
+  return readdirSync(store, { recursive: true, withFileTypes: true })
+    .filter(
+      (e) => e.isFile() && readFileSync(join(e.parentPath, e.name), "utf8").includes(CUSTOMER),
+    )
+    .map((e) => join(e.parentPath, e.name));
+}
+
+async function rerunFinishes(env: Record<string, string>, registry: ModelRegistry, store: string) {
+  const rerun = await runBun(cli, ["forget", CUSTOMER], env);
+  expect(rerun.stderr).toBe("");
+  expect(rerun.status).toBe(0);
+  expect(await unloadable(registry)).toEqual([]);
+  expect(naming(store)).toEqual([]);
+  for (const version of await registry.listVersions(MODEL)) {
+    const metrics = JSON.parse(
+      new TextDecoder().decode(await registry.loadArtifact(version, "metrics.json")),
+    );
+    expect(metrics.data.dominant_customer).toEqual({ id: ERASED_ID, days: 200 });
+    expect(metrics.holdout_mae).toBe(0.5);
+  }
+}
+
+/**
+ * Holds the version's row locked (SELECT … FOR UPDATE in a real transaction) until the forget
+ * waits on it: its rewrite is then stored and its row update pending. Kills it there, and ends
+ * its server session before the lock is let go: a statement already sent would otherwise still
+ * run (PostgreSQL notices a dead client only when it answers), which is not what a crash before
+ * the update, or the database going away under it, leaves.
+ */
+async function killWhileRowLocked(db: Database, versionId: number, env: Record<string, string>) {
+  const proc = startBun("ml forget", cli, env, { args: ["forget", CUSTOMER] });
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`select id from model_versions where id = ${versionId} for update`);
+    const until = performance.now() + 120_000;
+    for (;;) {
+      await tx.execute(sql`select pg_stat_clear_snapshot()`);
+      const [waiting] = await queryRows<{ pid: number }>(
+        tx,
+        sql`select pid from pg_stat_activity where wait_event_type = 'Lock'
+          and query ilike '%model_versions%' and pid <> pg_backend_pid()`,
+      );
+      if (waiting) {
+        await stopProc(proc, "SIGKILL");
+        await tx.execute(sql`select pg_terminate_backend(${waiting.pid}, 10000)`);
+        return;
+      }
+      if (proc.exited() || performance.now() > until)
+        throw new Error(`forget never waited on the row: ${proc.output.join("\n")}`);
+      await Bun.sleep(5);
+    }
+  });
+}
+
+describe("ml forget's report rewrite killed on PostgreSQL", () => {
+  let t: TestDatabase;
+  const store = join(dir, "pg-artifacts");
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    t = await openTestDatabase("postgres");
+    env = {
+      DATABASE_URL: t.options.databaseUrl as string,
+      ARTIFACT_STORE_URI: `file://${store}`,
+      DATA_DIR: join(dir, "pg-unused"),
+    };
+  });
+  afterAll(() => t?.cleanup());
+
+  test("killed after writing the files, before the row's update: loadable; a rerun finishes", async () => {
+    const registry = new ModelRegistry(t.handle.db, new FileArtifactStore(store));
+    const version = await registerNaming(registry);
+    await killWhileRowLocked(t.handle.db, version.id, env);
+    expect(await unloadable(registry)).toEqual([]);
+    await rerunFinishes(env, registry, store);
+  });
+});
+
+describe("ml forget's report rewrite killed on the embedded store", () => {
+  let t: TestDatabase;
+  const store = join(dir, "embedded-artifacts");
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    t = await openTestDatabase("pglite");
+    env = { DATA_DIR: t.options.dataDir as string, ARTIFACT_STORE_URI: `file://${store}` };
+  });
+  afterAll(() => t?.cleanup());
+
+  // PGlite serves one session at a time (a held transaction would stall the child's first
+  // statement), so the kills land at random moments of a run: counted over several.
+  test("killed at random moments: every version loadable after each; a rerun finishes", async () => {
+    const registry = new ModelRegistry(t.handle.db, new FileArtifactStore(store));
+    await registerNaming(registry);
+    const started = performance.now();
+    const first = await runBun(cli, ["forget", CUSTOMER], env);
+    expect(first.status).toBe(0);
+    const runMs = performance.now() - started;
+    const KILLS = 8;
+    let redacted = 0;
+    for (let k = 0; k < KILLS; k++) {
+      const version = await registerNaming(registry);
+      const proc = startBun("ml forget", cli, env, { args: ["forget", CUSTOMER] });
+      // Spread from before its reads to past the time a whole run took.
+      await Bun.sleep(runMs * (0.4 + (1.2 * k) / KILLS));
+      await stopProc(proc, "SIGKILL");
+      expect(await unloadable(registry)).toEqual([]);
+      const now = await registry.getVersion(MODEL, version.version);
+      if (now?.artifactSha256 !== version.artifactSha256) redacted++;
+    }
+    console.log(
+      `embedded: a run takes ${Math.round(runMs)} ms; ${KILLS} kills, ${redacted} after the version's rewrite, every version loadable after each`,
+    );
+    await rerunFinishes(env, registry, store);
+  });
+});
