@@ -23,6 +23,7 @@ setDefaultTimeout(300_000);
 const root = resolve(import.meta.dirname, "../..");
 const cli = join(root, "ml/cli.ts");
 const CUSTOMER = "cust-7";
+const OTHER = "cust-8";
 const MODEL = "m";
 const dir = mkdtempSync(join(tmpdir(), "pp-forget-reports-crash-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -52,11 +53,11 @@ async function unloadable(registry: ModelRegistry): Promise<string[]> {
   return failed;
 }
 
-/** Files of the store that still name the customer. */
-function naming(store: string): string[] {
+/** Files of the store that still name `customer`. */
+function naming(store: string, customer = CUSTOMER): string[] {
   return readdirSync(store, { recursive: true, withFileTypes: true })
     .filter(
-      (e) => e.isFile() && readFileSync(join(e.parentPath, e.name), "utf8").includes(CUSTOMER),
+      (e) => e.isFile() && readFileSync(join(e.parentPath, e.name), "utf8").includes(customer),
     )
     .map((e) => join(e.parentPath, e.name));
 }
@@ -165,5 +166,67 @@ describe("ml forget's report rewrite killed on the embedded store", () => {
       `embedded: a run takes ${Math.round(runMs)} ms; ${KILLS} kills, ${redacted} after the version's rewrite, every version loadable after each`,
     );
     await rerunFinishes(env, registry, store);
+  });
+});
+
+describe("two ml forgets rewriting one version at once, on PostgreSQL", () => {
+  let t: TestDatabase;
+  const store = join(dir, "pg-concurrent-artifacts");
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    t = await openTestDatabase("postgres");
+    env = {
+      DATABASE_URL: t.options.databaseUrl as string,
+      ARTIFACT_STORE_URI: `file://${store}`,
+      DATA_DIR: join(dir, "pg-concurrent-unused"),
+    };
+  });
+  afterAll(() => t?.cleanup());
+
+  // The test holds the row until both have written their files and wait to switch it: each
+  // switches only the row it read, so the later one reads the winner's files again and redacts
+  // those. Without trying again the later one ended with "warning: m v1's training files still
+  // name them" (its switch refused, or the files it read deleted by the winner): 3 of 3 runs.
+  test("both customers leave the version's files; it stays loadable", async () => {
+    const registry = new ModelRegistry(t.handle.db, new FileArtifactStore(store));
+    const metrics = { data: { dominant_customer: { id: CUSTOMER }, case_variant_ids: [OTHER] } };
+    const input = registrationInput(plainCustomers(["k1"]), true);
+    input.artifacts.push({
+      name: "metrics.json",
+      bytes: new TextEncoder().encode(JSON.stringify(metrics)),
+    });
+    const version = await registry.registerVersion(MODEL, input);
+    let runs: Array<Awaited<ReturnType<typeof runBun>>> = [];
+    await t.handle.db.transaction(async (tx) => {
+      await tx.execute(sql`select id from model_versions where id = ${version.id} for update`);
+      const started = [CUSTOMER, OTHER].map((id) => runBun(cli, ["forget", id], env));
+      const until = performance.now() + 120_000;
+      for (;;) {
+        await tx.execute(sql`select pg_stat_clear_snapshot()`);
+        const [waiting] = await queryRows<{ n: number }>(
+          tx,
+          sql`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock'
+            and query ilike '%model_versions%' and pid <> pg_backend_pid()`,
+        );
+        if (Number(waiting?.n) >= 2) break;
+        if (performance.now() > until) throw new Error("the two forgets never both waited");
+        await Bun.sleep(5);
+      }
+      // Let go (at the commit) and wait for both outside the transaction.
+      runs = [] as typeof runs;
+      void Promise.all(started).then((done) => {
+        runs = done;
+      });
+    });
+    const until = performance.now() + 120_000;
+    while (runs.length < 2 && performance.now() < until) await Bun.sleep(20);
+    for (const run of runs) {
+      expect(run.stderr).toBe("");
+      expect(run.stdout).not.toContain("warning:");
+      expect(run.status).toBe(0);
+    }
+    expect(await unloadable(registry)).toEqual([]);
+    expect(naming(store, CUSTOMER)).toEqual([]);
+    expect(naming(store, OTHER)).toEqual([]);
   });
 });

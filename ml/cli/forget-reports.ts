@@ -1,8 +1,10 @@
 // `ml forget` in the registered versions' own files: a training's metrics.json (`data`) and
 // report.html name customers its read warned about (one who stands out, ids that differ only in
 // case, an order's repeated total, …); the forgotten ones are written "(erased customer)" there.
+import { ArtifactNotFoundError } from "@pp/shared/artifacts/artifact-store.ts";
 import { storedIdMatcher } from "@pp/shared/registry/forget-customer.ts";
 import type { ModelRegistry, ModelVersionInfo } from "@pp/shared/registry/model-registry.ts";
+import { RegistryStateError } from "@pp/shared/registry/registry-errors.ts";
 import { BUNDLE_FILES } from "../bundle/model-bundle.ts";
 import { visibleId } from "../data/input/customer-id-format.ts";
 import type { DataQuality } from "../data/input/data-quality.ts";
@@ -87,7 +89,7 @@ export async function forgetInReports(
   for (const version of await registry.listVersions()) {
     const named = { model: version.modelName, version: version.version };
     const isId = idMatcher(customerIds, version);
-    const result = await redactVersion(registry, version, isId).catch(
+    const result = await redactRetrying(registry, version, isId).catch(
       (error: unknown): VersionRedaction => ({
         kind: "left",
         why: error instanceof Error ? error.message : String(error),
@@ -97,6 +99,32 @@ export async function forgetInReports(
     else if (result.kind === "left") out.left.push({ ...named, why: result.why });
   }
   return out;
+}
+
+/** Tries per version: a rewrite racing another `ml forget` is refused, or its read files gone. */
+const ATTEMPTS = 3;
+
+/**
+ * {@link redactVersion}, again from the version's row read anew when another `ml forget` switched
+ * it meanwhile (its switch is refused, or the files it read were replaced and deleted): without
+ * it, the later of two concurrent runs left the version naming its customers, with a warning.
+ */
+async function redactRetrying(
+  registry: ModelRegistry,
+  version: ModelVersionInfo,
+  isId: (text: string) => boolean,
+): Promise<VersionRedaction> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await redactVersion(registry, version, isId);
+    } catch (error) {
+      const raced = error instanceof RegistryStateError || error instanceof ArtifactNotFoundError;
+      if (!raced || attempt >= ATTEMPTS) throw error;
+      const now = await registry.getVersion(version.modelName, version.version);
+      if (!now) return { kind: "unchanged" };
+      version = now;
+    }
+  }
 }
 
 async function redactVersion(
