@@ -4,7 +4,7 @@
 // customers, which P(alive) segments and small campaigns have; t is 1.96 within 0.5% past 500.)
 
 import type { Interval } from "@pp/shared/campaigns/campaign-result.ts";
-import tQuantile from "@stdlib/stats-base-dists-t-quantile";
+import { tQuantile975 } from "./t-quantile-975.ts";
 
 export const Z_95 = 1.959963984540054;
 
@@ -39,7 +39,7 @@ export function welchQuantile95(treated: ArmSums, control: ArmSums): number {
   const vt = treated.variance / treated.n;
   const vc = control.variance / control.n;
   const df = (vt + vc) ** 2 / (vt ** 2 / (treated.n - 1) + vc ** 2 / (control.n - 1));
-  return df > 0 ? tQuantile(0.975, df) : Z_95;
+  return df > 0 ? tQuantile975(df) : Z_95;
 }
 
 /** mean(treated) − mean(control), with its Welch standard error and 95% interval. */
