@@ -129,7 +129,7 @@ export class ModelRegistry {
       // 3. Committed; the keys' statistics only make reading the rows back fast, so a failure
       // here leaves the version registered.
       if (registered.customerFeaturesWritten > 0)
-        await analyzeCustomerFeatures(this.db).catch(() => {});
+        await analyzeCustomerFeatures(this.db, registered.customerFeaturesWritten).catch(() => {});
       return registered;
     } catch (error) {
       // Best effort: nothing references these files. (After a hard kill they stay, unreferenced.)
