@@ -290,6 +290,18 @@ export const publishLeases = pgTable("publish_leases", {
   expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
 });
 
+/**
+ * What the decision store has learnt about the ids it decides for, one row per setting: today
+ * "ids_lower_cased", recorded once the forecast service answered from a model trained with
+ * --ignore-id-case. A store kept apart from the registry (DECISION_DATA_DIR, another database)
+ * holds no model versions to read that rule from. Owner: shared/registry/decision-id-case.ts.
+ */
+export const decisionStoreSettings = pgTable("decision_store_settings", {
+  name: text("name").primaryKey(),
+  value: jsonb("value").notNull(),
+  recordedAt: timestamp("recorded_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
 export type ModelRow = typeof models.$inferSelect;
 export type ModelVersionRow = typeof modelVersions.$inferSelect;
 export type CustomerFeaturesRow = typeof customerFeatures.$inferSelect;

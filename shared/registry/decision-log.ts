@@ -28,7 +28,7 @@ import {
   recordErasures,
 } from "./customer-erasures.ts";
 import { type ClockReading, type DatabaseClock, databaseClockOf } from "./database-clock.ts";
-import { lowerCasedVersionIds } from "./model-registry.ts";
+import { idsAnyCase } from "./decision-id-case.ts";
 
 /** Rows per INSERT statement (several statements share one transaction). */
 const ROWS_PER_INSERT = 1000;
@@ -142,9 +142,9 @@ export class DecisionLogRepository {
     return parkedRowsOf(this.db, customerIdSpellings(customerId), await this.idsAnyCase());
   }
 
-  /** Whether a version was trained with --ignore-id-case: then ids of any letter case are one. */
-  private async idsAnyCase(): Promise<boolean> {
-    return (await lowerCasedVersionIds(this.db)).length > 0;
+  /** Whether ids of any letter case are one customer here (decision-id-case.ts). */
+  private idsAnyCase(): Promise<boolean> {
+    return idsAnyCase(this.db);
   }
 
   /**
@@ -222,7 +222,8 @@ async function lockDecisionWriters(tx: Transaction): Promise<void> {
  * Deletes these customers' decisions and parked rows inside the caller's transaction, and marks
  * them erased: the writers are held back until it commits, and then skip rows about them decided
  * before it (customer-erasures.ts). Call it last in the transaction: writers wait from here on.
- * Once any version was trained with --ignore-id-case, every letter case of an id goes.
+ * Once any version was trained with --ignore-id-case (a version here, or the rule the decision
+ * service recorded from the forecast service: decision-id-case.ts), every letter case of an id goes.
  * `forgotten`: part of `ml forget`, so registrations leave them out too (recordErasures).
  * `anyCase`: every letter case though no version here ignores it (a store of decisions alone,
  * whose registry, in another database, holds such a version).
@@ -237,7 +238,7 @@ export async function eraseCustomerDecisions(
   // Once a version is trained with --ignore-id-case, `User@X.org` and `user@x.org` are one
   // customer, and the decisions sent for either are theirs. A scan then (no index on
   // lower(customer_id): erasures are rare, decisions are not).
-  const anyCase = options.anyCase === true || (await lowerCasedVersionIds(tx)).length > 0;
+  const anyCase = options.anyCase === true || (await idsAnyCase(tx));
   const parked = await parkedRowsOf(tx, customerIds, anyCase);
   // One jsonb parameter for the whole list (a parameter per id would cap a bulk request).
   const ids = JSON.stringify(customerIds);

@@ -25,6 +25,7 @@ export const TABLE_OWNERS: Record<string, readonly string[]> = {
   campaign_shares: ["shared/campaigns/campaign-shares.ts"],
   customer_erasures: ["shared/registry/customer-erasures.ts"],
   publish_leases: ["shared/registry/publish-leases.ts"],
+  decision_store_settings: ["shared/registry/decision-id-case.ts"],
 };
 
 /**

@@ -22,6 +22,7 @@ import type { DecisionConfig } from "./config.ts";
 import { createForecastClient, type ForecastClient } from "./forecast-client/forecast-client.ts";
 import { type ForecastTransport, httpTransport } from "./forecast-client/forecast-transports.ts";
 import { PolicyCatalog } from "./policy/policy-catalog.ts";
+import { learningIdCase } from "./store/id-case-rule.ts";
 import { type DatabaseProvider, noDatabase } from "./store/lazy-database.ts";
 
 export interface DecisionDeps extends ServiceDeps {
@@ -113,7 +114,7 @@ export function buildDecisionDeps(
     name: "forecast_circuit_state",
     help: "Circuit breaker towards the forecast service: 0 closed, 1 half-open, 2 open.",
   });
-  const forecast = createForecastClient({
+  const client = createForecastClient({
     transport: options.forecastTransport ?? httpTransport(),
     baseUrl: config.FORECAST_URL,
     ...(config.FORECAST_API_KEY ? { apiKey: config.FORECAST_API_KEY } : {}),
@@ -124,6 +125,7 @@ export function buildDecisionDeps(
       onStateChange: (state) => logger.warn("forecast circuit breaker changed state", { state }),
     },
   });
+  const forecast = learningIdCase(client, database, logger);
   metrics.onCollect(() => {
     const state = forecast.breaker.state;
     breakerState.set(undefined, state === "closed" ? 0 : state === "half_open" ? 1 : 2);

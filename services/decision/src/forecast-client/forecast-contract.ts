@@ -46,7 +46,14 @@ export type CustomerForecast = z.output<typeof customerForecastSchema>;
 /** What the decision service reads from a `/forecast` answer (extra fields are ignored). */
 export const forecastResponseSchema = z
   .object({
-    model: z.object({ name: z.string(), version: z.number().int() }).loose(),
+    model: z
+      .object({
+        name: z.string(),
+        version: z.number().int(),
+        // Absent from an older forecast service: nothing is learnt (decision-id-case.ts).
+        ids_lower_cased: z.boolean().optional(),
+      })
+      .loose(),
     forecasts: z.array(customerForecastSchema),
   })
   .loose();

@@ -156,7 +156,15 @@ export const forecastItemSchema = z.union([
 ]);
 
 export const forecastResponseSchema = z.object({
-  model: z.object({ name: z.string(), version: z.number().int() }),
+  model: z.object({
+    name: z.string(),
+    version: z.number().int(),
+    ids_lower_cased: z
+      .boolean()
+      .describe(
+        "The model reads customer ids lower-cased (trained with --ignore-id-case): User@X.org and user@x.org are one customer",
+      ),
+  }),
   horizon: z.object({ value: z.number(), unit: z.enum(["day", "week"]) }),
   horizon_model_units: z.number(),
   time_unit: z.enum(["day", "week"]),

@@ -102,7 +102,12 @@ async function forecast(
   const weeks = horizonInModelUnits(request.horizon, "week");
   metrics.predictions(result, answered > 0, withGbdt > 0, weeks);
   return {
-    model: { name: model.identity.name, version: model.identity.version },
+    model: {
+      name: model.identity.name,
+      version: model.identity.version,
+      // The decision service records it: its store, kept apart, cannot read the registry's rule.
+      ids_lower_cased: model.manifest.data.ids_lower_cased === true,
+    },
     horizon: request.horizon,
     horizon_model_units: round(horizon) ?? Number.NaN,
     time_unit: model.timeUnit,

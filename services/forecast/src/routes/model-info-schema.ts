@@ -18,6 +18,9 @@ export const modelInfoSchema = z.object({
     })
     .describe("The training data's window (calibration end, holdout end, ...)"),
   time_unit: z.enum(["day", "week"]),
+  ids_lower_cased: z
+    .boolean()
+    .describe("Customer ids are read lower-cased (trained with --ignore-id-case)"),
   recommended: z.string().describe("The model /forecast recommends"),
   evaluation: opaque("The split that chose `recommended` (null: none recorded)"),
   production: opaque("The refit the service answers from (null: the calibration fits)"),

@@ -19,6 +19,7 @@ export function modelInfo(model: LoadedModel, sourceDescription: string): ModelI
     trained_at: identity.trainedAt,
     data_window: identity.dataWindow,
     time_unit: model.timeUnit,
+    ids_lower_cased: model.manifest.data.ids_lower_cased === true,
     recommended: manifest.recommended,
     // The split that chose `recommended`, and the refit the service answers from (null: the
     // bundle holds the calibration fits, e.g. trained with --evaluate-only).

@@ -42,7 +42,7 @@ const post = (target: Hono<never>, body: unknown) =>
   });
 
 interface ForecastBody {
-  model: { name: string; version: number };
+  model: { name: string; version: number; ids_lower_cased: boolean };
   forecasts: Array<Record<string, unknown> & { id: string }>;
 }
 
@@ -134,7 +134,7 @@ describe("POST /forecast", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("server-timing")).toMatch(/^forecast;dur=\d+\.\d+$/);
     const body = (await res.json()) as ForecastBody & Record<string, unknown>;
-    expect(body.model).toEqual({ name: "purchase", version: 1 });
+    expect(body.model).toEqual({ name: "purchase", version: 1, ids_lower_cased: false });
     expect(body.horizon).toEqual({ value: 39, unit: "week" });
     expect(typeof body.generated_at).toBe("string");
     const [bySummary, unknown, byId, byTx] = body.forecasts;
@@ -343,6 +343,7 @@ describe("documentation and metrics", () => {
       version: 1,
       stage: "production",
       time_unit: "week",
+      ids_lower_cased: false,
       artifact_sha256: version?.artifactSha256,
       data_window: { calibration_end: "1997-09-30", holdout_end: "1998-06-30" },
       inference: { engine: "onnxruntime-web", backend: "wasm (1 thread) + TypeScript tree walk" },

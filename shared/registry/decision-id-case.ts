@@ -1,0 +1,41 @@
+// The case rule of the customer ids a decision store holds (the `decision_store_settings` table's
+// one owner). A model trained with --ignore-id-case reads `User@X.org` and `user@x.org` as one
+// customer, and then a lookup or an erasure of the decision log must take every letter case, as
+// `ml forget` does. The registry records that per version (`dataWindow.idsLowerCased`); a decision
+// store kept apart from the registry (DECISION_DATA_DIR elsewhere, another database) holds no
+// versions, so the decision service records here what the forecast service told it.
+//
+// The rule is registry-wide and one-way: once any served version folded case, ids stay
+// case-insensitive (decisions logged under "User@X.org" then are that customer's for good).
+import { eq, sql } from "drizzle-orm";
+import type { Database, Transaction } from "../db/database.ts";
+import { decisionStoreSettings } from "../db/schema.ts";
+import { lowerCasedVersionIds } from "./model-registry.ts";
+
+const IDS_LOWER_CASED = "ids_lower_cased";
+
+/**
+ * Records that the ids decided for are read lower-cased. Idempotent (a second call, or two
+ * processes at once, change nothing): one row, never removed but with the store.
+ */
+export async function recordIdsLowerCased(db: Database | Transaction): Promise<void> {
+  await db
+    .insert(decisionStoreSettings)
+    .values({ name: IDS_LOWER_CASED, value: sql`'true'::jsonb` })
+    .onConflictDoNothing();
+}
+
+/**
+ * Whether ids of any letter case are one customer in this store: a version here was trained with
+ * --ignore-id-case (the store is the registry's), or the decision service recorded that the
+ * forecast service answers from one (the store is kept apart).
+ */
+export async function idsAnyCase(db: Database | Transaction): Promise<boolean> {
+  const recorded = await db
+    .select({ name: decisionStoreSettings.name })
+    .from(decisionStoreSettings)
+    .where(eq(decisionStoreSettings.name, IDS_LOWER_CASED))
+    .limit(1);
+  if (recorded.length > 0) return true;
+  return (await lowerCasedVersionIds(db)).length > 0;
+}
