@@ -16,7 +16,9 @@ import { registerBundle } from "@pp/ml/pipelines/register-bundle.ts";
 import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
 import { createDatabase } from "@pp/shared/db/client.ts";
 import type { Database } from "@pp/shared/db/database.ts";
+import { appendDecisions } from "@pp/shared/registry/decision-log.ts";
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
+import { decisionRow } from "@pp/shared/testing/decision-rows.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { type ServiceProcess, startProcess } from "../testing/service-processes.ts";
 
@@ -197,6 +199,22 @@ async function foldedCase(stores: Stores): Promise<void> {
   for (const id of SPELLINGS) expect(await found(again, id)).toBe(0);
 }
 
+/** Decisions logged before this version of the service ran (no /decision since): the erasure
+ * asks the forecast service's /model-info. */
+async function loggedBefore(stores: Stores, decisionDir: string): Promise<void> {
+  const store = await createDatabase({ dataDir: decisionDir });
+  await store.migrate();
+  const past = new Date(Date.now() - 60_000);
+  await appendDecisions(
+    store.db,
+    SPELLINGS.map((id) => decisionRow(id, past)),
+  );
+  await store.close();
+  const { decision } = await startServices(stores);
+  expect(await erased(decision, "User@X.org")).toBe(3);
+  for (const id of SPELLINGS) expect(await found(decision, id)).toBe(0);
+}
+
 async function caseSensitive(stores: Stores): Promise<void> {
   const { decision } = await startServices(stores);
   await decide(decision, "Bob@x.org");
@@ -208,6 +226,11 @@ async function caseSensitive(stores: Stores): Promise<void> {
 
 test("embedded stores apart: a model folding case makes lookups and erasures take every case", async () => {
   await foldedCase(await embeddedStoresApart(true));
+}, 240_000);
+
+test("embedded stores apart: decisions logged before any forecast answer are erased in every case", async () => {
+  const stores = await embeddedStoresApart(true);
+  await loggedBefore(stores, stores.decisions.DECISION_DATA_DIR as string);
 }, 240_000);
 
 test("embedded stores apart: a case-sensitive model keeps Bob@x.org and bob@x.org two customers", async () => {

@@ -21,14 +21,17 @@ import { type CampaignMetrics, campaignMetrics } from "./campaigns/campaign-metr
 import type { DecisionConfig } from "./config.ts";
 import { createForecastClient, type ForecastClient } from "./forecast-client/forecast-client.ts";
 import { type ForecastTransport, httpTransport } from "./forecast-client/forecast-transports.ts";
+import { askIdsLowerCased } from "./forecast-client/model-id-case.ts";
 import { PolicyCatalog } from "./policy/policy-catalog.ts";
-import { learningIdCase } from "./store/id-case-rule.ts";
+import { IdCaseRule } from "./store/id-case-rule.ts";
 import { type DatabaseProvider, noDatabase } from "./store/lazy-database.ts";
 
 export interface DecisionDeps extends ServiceDeps {
   config: DecisionConfig;
   database: DatabaseProvider;
   forecast: ForecastClient;
+  /** Whether customer ids are case-insensitive here, learnt from the forecast service. */
+  idCaseRule: IdCaseRule;
   policies: PolicyCatalog;
   audit: DecisionAudit;
   apiKeys: ApiKeyRing;
@@ -114,18 +117,12 @@ export function buildDecisionDeps(
     name: "forecast_circuit_state",
     help: "Circuit breaker towards the forecast service: 0 closed, 1 half-open, 2 open.",
   });
-  const client = createForecastClient({
-    transport: options.forecastTransport ?? httpTransport(),
-    baseUrl: config.FORECAST_URL,
-    ...(config.FORECAST_API_KEY ? { apiKey: config.FORECAST_API_KEY } : {}),
-    timeoutMs: config.FORECAST_TIMEOUT_MS,
-    breaker: {
-      failureThreshold: config.FORECAST_BREAKER_FAILURES,
-      openMs: config.FORECAST_BREAKER_OPEN_MS,
-      onStateChange: (state) => logger.warn("forecast circuit breaker changed state", { state }),
-    },
-  });
-  const forecast = learningIdCase(client, database, logger);
+  const { forecast, idCaseRule } = forecastClientOf(
+    config,
+    options.forecastTransport ?? httpTransport(),
+    database,
+    logger,
+  );
   metrics.onCollect(() => {
     const state = forecast.breaker.state;
     breakerState.set(undefined, state === "closed" ? 0 : state === "half_open" ? 1 : 2);
@@ -161,6 +158,7 @@ export function buildDecisionDeps(
     keyRateLimiter: rateLimiterFromConfig(config),
     database,
     forecast,
+    idCaseRule,
     policies,
     audit,
     apiKeys: keyExpiryGauge(
@@ -182,4 +180,39 @@ export function buildDecisionDeps(
     }),
     ...options.overrides,
   };
+}
+
+/**
+ * The client of the forecast service (timeout, circuit breaker), learning from its answers the
+ * case rule of customer ids (store/id-case-rule.ts), and that rule for the admin lookups.
+ */
+function forecastClientOf(
+  config: DecisionConfig,
+  transport: ForecastTransport,
+  database: DatabaseProvider,
+  logger: Logger,
+): { forecast: ForecastClient; idCaseRule: IdCaseRule } {
+  const client = createForecastClient({
+    transport,
+    baseUrl: config.FORECAST_URL,
+    ...(config.FORECAST_API_KEY ? { apiKey: config.FORECAST_API_KEY } : {}),
+    timeoutMs: config.FORECAST_TIMEOUT_MS,
+    breaker: {
+      failureThreshold: config.FORECAST_BREAKER_FAILURES,
+      openMs: config.FORECAST_BREAKER_OPEN_MS,
+      onStateChange: (state) => logger.warn("forecast circuit breaker changed state", { state }),
+    },
+  });
+  const idCaseRule = new IdCaseRule({
+    database,
+    logger,
+    ask: () =>
+      askIdsLowerCased({
+        transport,
+        baseUrl: config.FORECAST_URL,
+        ...(config.FORECAST_API_KEY ? { apiKey: config.FORECAST_API_KEY } : {}),
+        timeoutMs: config.FORECAST_TIMEOUT_MS,
+      }),
+  });
+  return { forecast: idCaseRule.learningFrom(client), idCaseRule };
 }

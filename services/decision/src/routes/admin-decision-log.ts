@@ -127,6 +127,7 @@ export function registerAdminDecisionLog(app: Hono<AppEnv>, deps: DecisionDeps):
     async (c) => {
       const { id } = c.req.valid("param");
       const { limit, before, before_id } = c.req.valid("query");
+      await deps.idCaseRule.beforeCustomerLookup();
       const repository = await log();
       // One more than the page: a next page is named only when it holds a decision.
       const found = await repository.findByCustomer(id, {
@@ -152,6 +153,8 @@ export function registerAdminDecisionLog(app: Hono<AppEnv>, deps: DecisionDeps):
 
   app.delete("/admin/customers/:id/decisions", params, async (c) => {
     const { id } = c.req.valid("param");
+    // The case rule first: decisions logged before any folding answer reached this process.
+    await deps.idCaseRule.beforeCustomerLookup();
     const erased = await (await log()).eraseCustomer(id);
     // The log line counts what was erased and never names the customer.
     deps.logger.info("customer erased from the decision log", {

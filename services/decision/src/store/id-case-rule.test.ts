@@ -1,24 +1,30 @@
-// The rule learnt from forecast answers: recorded once in the decision store, not lost when the
-// store is away at the first folding answer (the decision still stands; the next answer records
-// it), and never recorded from a case-sensitive model's answers.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+// The rule learnt from the forecast service: recorded once in the decision store, not lost when
+// the store is away at the first folding answer (the decision still stands; a later answer
+// records it), never recorded from a case-sensitive model, and asked of /model-info before a
+// customer lookup when no answer has told it yet (the forecast service away: nothing recorded,
+// the lookup goes on).
+import { afterEach, beforeEach, expect, test } from "bun:test";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { idsAnyCase } from "@pp/shared/registry/decision-id-case.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { CircuitBreaker } from "../forecast-client/circuit-breaker.ts";
 import type { ForecastClient } from "../forecast-client/forecast-client.ts";
 import type { ForecastResponse } from "../forecast-client/forecast-contract.ts";
-import { learningIdCase } from "./id-case-rule.ts";
+import { askIdsLowerCased } from "../forecast-client/model-id-case.ts";
+import { IdCaseRule } from "./id-case-rule.ts";
 
 let t: TestDatabase;
-beforeAll(async () => {
+beforeEach(async () => {
   t = await openTestDatabase("pglite");
 });
-afterAll(async () => {
+afterEach(async () => {
   await t?.cleanup();
 });
 
-/** A forecast client answering with this model, counting its calls. */
+const quiet = createLogger({ sink: () => {} });
+const request = { horizon: { value: 4, unit: "week" as const }, customers: [] };
+
+/** A forecast client answering with this model. */
 function answering(model: ForecastResponse["model"]): ForecastClient {
   return {
     breaker: new CircuitBreaker({}),
@@ -26,33 +32,88 @@ function answering(model: ForecastResponse["model"]): ForecastClient {
   };
 }
 
-const request = { horizon: { value: 4, unit: "week" as const }, customers: [] };
-
 test("a case-sensitive model's answers record nothing", async () => {
-  const client = learningIdCase(
-    answering({ name: "m", version: 1, ids_lower_cased: false }),
-    async () => t.handle.db,
-    createLogger({ sink: () => {} }),
-  );
-  await client.forecast(request);
+  const rule = new IdCaseRule({
+    database: async () => t.handle.db,
+    logger: quiet,
+    ask: async () => false,
+  });
+  await rule
+    .learningFrom(answering({ name: "m", version: 1, ids_lower_cased: false }))
+    .forecast(request);
   expect(await idsAnyCase(t.handle.db)).toBe(false);
 });
 
-test("the store away at the first folding answer: the answer stands, the next one records", async () => {
-  const warnings: string[] = [];
+test("the store away at the first folding answer: the answer stands, a later one records", async () => {
+  const lines: string[] = [];
   let storeUp = false;
-  const client = learningIdCase(
-    answering({ name: "m", version: 2, ids_lower_cased: true }),
-    async () => {
+  const rule = new IdCaseRule({
+    database: async () => {
       if (!storeUp) throw new Error("database unreachable");
       return t.handle.db;
     },
-    createLogger({ sink: (line) => warnings.push(line) }),
-  );
+    logger: createLogger({ sink: (line) => lines.push(line) }),
+    ask: async () => null,
+    retryAfterMs: 0,
+  });
+  const client = rule.learningFrom(answering({ name: "m", version: 2, ids_lower_cased: true }));
   expect((await client.forecast(request)).model.version).toBe(2);
-  expect(warnings.join("\n")).toContain("could not record");
+  expect(lines.join("\n")).toContain("could not record");
   expect(await idsAnyCase(t.handle.db)).toBe(false);
   storeUp = true;
   await client.forecast(request);
   expect(await idsAnyCase(t.handle.db)).toBe(true);
+});
+
+test("a failed write is not tried again on every answer (no attempt and log line per decision)", async () => {
+  const lines: string[] = [];
+  const rule = new IdCaseRule({
+    database: async () => {
+      throw new Error("database unreachable");
+    },
+    logger: createLogger({ sink: (line) => lines.push(line) }),
+    ask: async () => null,
+  });
+  const client = rule.learningFrom(answering({ name: "m", version: 2, ids_lower_cased: true }));
+  for (let i = 0; i < 5; i++) await client.forecast(request);
+  expect(lines.filter((line) => line.includes("could not record"))).toHaveLength(1);
+});
+
+test("before a lookup: /model-info is asked when nothing is recorded, and its true recorded", async () => {
+  let asked = 0;
+  const model = (folds: boolean | undefined) => async (req: Request) => {
+    asked++;
+    expect(new URL(req.url).pathname).toBe("/model-info");
+    expect(req.headers.get("x-api-key")).toBe("fk");
+    return Response.json(folds === undefined ? {} : { ids_lower_cased: folds });
+  };
+  const ask = (folds: boolean | undefined) => () =>
+    askIdsLowerCased({ transport: model(folds), baseUrl: "http://f", apiKey: "fk" });
+  const db = async () => t.handle.db;
+  // An older forecast service (no field) and a case-sensitive one: nothing recorded.
+  await new IdCaseRule({ database: db, logger: quiet, ask: ask(undefined) }).beforeCustomerLookup();
+  await new IdCaseRule({ database: db, logger: quiet, ask: ask(false) }).beforeCustomerLookup();
+  expect(await idsAnyCase(t.handle.db)).toBe(false);
+  const folding = new IdCaseRule({ database: db, logger: quiet, ask: ask(true) });
+  await folding.beforeCustomerLookup();
+  expect(await idsAnyCase(t.handle.db)).toBe(true);
+  // Known now: not asked again.
+  const before = asked;
+  await folding.beforeCustomerLookup();
+  expect(asked).toBe(before);
+});
+
+test("before a lookup with the forecast service away: nothing recorded, no failure", async () => {
+  const rule = new IdCaseRule({
+    database: async () => t.handle.db,
+    logger: quiet,
+    ask: () =>
+      askIdsLowerCased({
+        transport: async () => {
+          throw new TypeError("connection refused");
+        },
+      }),
+  });
+  await rule.beforeCustomerLookup();
+  expect(await idsAnyCase(t.handle.db)).toBe(false);
 });

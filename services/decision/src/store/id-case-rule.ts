@@ -1,50 +1,83 @@
-// The decision service learns the case rule of the ids it decides for from the forecast service's
-// answers (`model.ids_lower_cased`), and records it in its own store (decision-id-case.ts): kept
-// apart from the registry (DECISION_DATA_DIR elsewhere, another database), the store holds no
-// model versions, and an erasure of "User@X.org" there left the decisions sent as "user@x.org".
-// Recorded in the store, not only in memory, so erasures keep the rule after a restart and while
-// the forecast service is down. Opening the registry's store instead could create an empty one.
+// The decision service learns the case rule of the ids it decides for from the forecast service
+// (`model.ids_lower_cased` in /forecast answers, `ids_lower_cased` in /model-info), and records it
+// in its own store (decision-id-case.ts): kept apart from the registry (DECISION_DATA_DIR
+// elsewhere, another database), the store holds no model versions, and an erasure of "User@X.org"
+// there left the decisions sent as "user@x.org". Recorded in the store, not only in memory, so
+// erasures keep the rule after a restart and while the forecast service is down. Opening the
+// registry's store instead could create an empty one where the registry is elsewhere.
 import type { Logger } from "@pp/shared/logging/logger.ts";
-import { recordIdsLowerCased } from "@pp/shared/registry/decision-id-case.ts";
+import { idsAnyCase, recordIdsLowerCased } from "@pp/shared/registry/decision-id-case.ts";
 import type { ForecastClient } from "../forecast-client/forecast-client.ts";
 import type { DatabaseProvider } from "./lazy-database.ts";
 
-/**
- * The client, recording the rule the first time an answer says ids are read lower-cased. That
- * first decision waits for one insert; every later one costs a boolean test (the rule never goes
- * back: decisions logged under another case stay that customer's). A failed write is logged and
- * tried again on the next such answer; the decision itself still stands.
- */
-export function learningIdCase(
-  client: ForecastClient,
-  database: DatabaseProvider,
-  logger: Logger,
-): ForecastClient {
-  let recorded = false;
-  let recording: Promise<void> | null = null;
-  const record = () => {
-    recording ??= database()
+export interface IdCaseRuleOptions {
+  database: DatabaseProvider;
+  logger: Logger;
+  /** Asks the forecast service (GET /model-info); null: it could not say. */
+  ask: () => Promise<boolean | null>;
+  /** After a failed write, folding answers wait this long before it is tried again (a store that
+   * is away would otherwise cost every decision a failed attempt and a log line); default 30 s. */
+  retryAfterMs?: number;
+}
+
+export class IdCaseRule {
+  /** This process recorded the rule, or found it recorded: nothing more to learn. */
+  private known = false;
+  private recording: Promise<void> | null = null;
+  private failedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly options: IdCaseRuleOptions) {}
+
+  /**
+   * The client, recording the rule the first time an answer says ids are read lower-cased. That
+   * first decision waits for one insert; every later one costs a boolean test (the rule never
+   * goes back: decisions logged under another case stay that customer's). A failed write is
+   * logged and tried again later; the decision itself stands.
+   */
+  learningFrom(client: ForecastClient): ForecastClient {
+    return {
+      breaker: client.breaker,
+      forecast: async (request, options) => {
+        const answer = await client.forecast(request, options);
+        if (!this.known && answer.model.ids_lower_cased === true) await this.record();
+        return answer;
+      },
+    };
+  }
+
+  /**
+   * Before a lookup or an erasure of one customer (rare: a question to the forecast service is
+   * affordable): when the store does not hold the rule yet, asks the forecast service, so
+   * decisions logged before any folding answer reached this process are found in every case.
+   * The forecast service away, the store's rule stands as recorded.
+   */
+  async beforeCustomerLookup(): Promise<void> {
+    if (this.known) return;
+    if (await idsAnyCase(await this.options.database())) {
+      this.known = true;
+      return;
+    }
+    if ((await this.options.ask()) === true) await this.record();
+  }
+
+  private record(): Promise<void> {
+    const { database, logger, retryAfterMs = 30_000 } = this.options;
+    if (performance.now() - this.failedAt < retryAfterMs) return Promise.resolve();
+    this.recording ??= database()
       .then((db) => recordIdsLowerCased(db))
       .then(() => {
-        recorded = true;
+        this.known = true;
         logger.info("decision store: customer ids are case-insensitive (the model folds case)");
       })
       .catch((err: unknown) => {
+        this.failedAt = performance.now();
         logger.warn("could not record that customer ids are case-insensitive", {
           error: err instanceof Error ? err.message : String(err),
         });
       })
       .finally(() => {
-        recording = null;
+        this.recording = null;
       });
-    return recording;
-  };
-  return {
-    breaker: client.breaker,
-    async forecast(request, options) {
-      const answer = await client.forecast(request, options);
-      if (!recorded && answer.model.ids_lower_cased === true) await record();
-      return answer;
-    },
-  };
+    return this.recording;
+  }
 }
