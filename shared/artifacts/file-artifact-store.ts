@@ -81,16 +81,33 @@ export class FileArtifactStore implements ArtifactStore {
     await rm(this.pathOf(key), { force: true });
   }
 
-  /** Every file under the root as a key (`/`-separated), or none when the root is missing. */
-  private async allKeys(): Promise<string[]> {
+  /**
+   * Every file under directory `dir` (a key, or "" for the root) as a key (`/`-separated), or
+   * none when it is missing. Listing a prefix walks only the directory it names: walking the whole
+   * store made `ml forget`'s sweep (one listing per version) grow with versions squared.
+   */
+  private async keysUnder(dir = ""): Promise<string[]> {
+    const from = dir === "" ? this.root : this.pathOf(dir);
     let entries: string[];
     try {
-      entries = await readdir(this.root, { recursive: true });
+      entries = await readdir(from, { recursive: true });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return [];
       throw error;
     }
-    return entries.map((entry) => relative(this.root, join(this.root, entry)).split(sep).join("/"));
+    return entries.map((entry) => relative(this.root, join(from, entry)).split(sep).join("/"));
+  }
+
+  /** The deepest directory (a key, or "" for the root) holding every key that starts with `prefix`. */
+  private static directoryOf(prefix: string): string {
+    const dir = prefix.slice(0, Math.max(0, prefix.lastIndexOf("/")));
+    try {
+      if (dir !== "") assertValidArtifactKey(dir);
+      return dir;
+    } catch {
+      return ""; // not a key's directory ("a//b", ".."): walk the whole store and filter
+    }
   }
 
   async list(prefix: string): Promise<string[]> {
@@ -99,12 +116,12 @@ export class FileArtifactStore implements ArtifactStore {
 
   /** The temporary files of writes killed before their rename (kill -9, a power cut). */
   async listUnfinishedWrites(): Promise<ArtifactObject[]> {
-    const keys = (await this.allKeys()).filter((key) => key.includes(TEMPORARY));
+    const keys = (await this.keysUnder()).filter((key) => key.includes(TEMPORARY));
     return this.statKeys(keys.sort());
   }
 
   async listObjects(prefix: string): Promise<ArtifactObject[]> {
-    const keys = await this.allKeys();
+    const keys = await this.keysUnder(FileArtifactStore.directoryOf(prefix));
     return this.statKeys(keys.filter((k) => k.startsWith(prefix) && !k.includes(TEMPORARY)).sort());
   }
 
