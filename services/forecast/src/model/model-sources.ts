@@ -9,7 +9,7 @@ import type { GbdtEngine } from "./gbdt-engine.ts";
 import { assembleModel } from "./loaded-model.ts";
 import type { ModelSource } from "./model-holder.ts";
 import { ModelLoadError } from "./model-load-error.ts";
-import { customerIndexOf, productionVersion, readRegistryVersion } from "./registry-source.ts";
+import { customerIndexOf, productionVersion, readProductionVersion } from "./registry-source.ts";
 
 export function registryModelSource(options: {
   registry: ModelRegistry;
@@ -27,8 +27,7 @@ export function registryModelSource(options: {
       return versionKey(await productionVersion(registry, modelName));
     },
     async load() {
-      const version = await productionVersion(registry, modelName);
-      const raw = await readRegistryVersion(registry, db, version, description);
+      const { version, raw } = await readProductionVersion(registry, db, modelName, description);
       const model = await assembleModel(
         { identity: raw.identity, files: raw.files, customers: customerIndexOf(raw) },
         engine,

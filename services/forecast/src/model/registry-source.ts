@@ -3,6 +3,7 @@
 // feature vectors are read in pages into the in-memory index.
 
 import { FEATURE_COUNT } from "@pp/ml/features/feature-vector.ts";
+import { ArtifactNotFoundError } from "@pp/shared/artifacts/artifact-store.ts";
 import type { Database } from "@pp/shared/db/database.ts";
 import { outwardDriverMessage } from "@pp/shared/errors/driver-message.ts";
 import { readAllCustomerFeatures } from "@pp/shared/registry/customer-features.ts";
@@ -69,6 +70,30 @@ export async function readRegistryVersion(
     });
   }
   return { identity: identityOf(version, source), files, customerRows };
+}
+
+/**
+ * The production version of `name` and its files. `ml forget` rewrites a version's metrics.json
+ * under a new revision, switches the row, then deletes the replaced files: a load that read the
+ * row just before a switch finds a file gone. It reads the row again, once, and loads what that
+ * names (the rewritten revision); a file missing from the row it just read is a real failure.
+ */
+export async function readProductionVersion(
+  registry: ModelRegistry,
+  db: Database,
+  name: string,
+  source: string,
+): Promise<{ version: ModelVersionInfo; raw: RawModel }> {
+  const version = await productionVersion(registry, name);
+  try {
+    return { version, raw: await readRegistryVersion(registry, db, version, source) };
+  } catch (error) {
+    const gone = error instanceof ModelLoadError && error.cause instanceof ArtifactNotFoundError;
+    if (!gone) throw error;
+    const now = await productionVersion(registry, name);
+    if (now.id === version.id && now.artifactSha256 === version.artifactSha256) throw error;
+    return { version: now, raw: await readRegistryVersion(registry, db, now, source) };
+  }
 }
 
 /** The production version of `name`, or a ModelLoadError("unavailable") when there is none. */
