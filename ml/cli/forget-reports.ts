@@ -47,15 +47,24 @@ export function redactIds(value: unknown, isId: (text: string) => boolean): [unk
 /**
  * The report with its data tables' cells rendered from `before` replaced by those from `after`:
  * the cells are found whole, so an id such as "1" is never replaced inside a number. Null when
- * a cell of `before` is not in the page (a report written by another release).
+ * a cell of `before` is not in the page, or `before` is not a data-quality section this release
+ * writes (another release's, the demo model's simulated summary): rendering it threw a TypeError
+ * ("undefined is not an object (evaluating 'q.returns.rows')") that left metrics.json unredacted.
  */
 export function redactedReport(
   html: string,
   before: DataQuality,
   after: DataQuality,
 ): string | null {
-  const old = dataQualityTables(before).flatMap((t) => t.rows.flat());
-  const now = dataQualityTables(after).flatMap((t) => t.rows.flat());
+  const cells = (q: DataQuality) => dataQualityTables(q).flatMap((t) => t.rows.flat());
+  let old: ReturnType<typeof cells>;
+  let now: ReturnType<typeof cells>;
+  try {
+    old = cells(before);
+    now = cells(after);
+  } catch {
+    return null;
+  }
   let page = html;
   for (let i = 0; i < old.length; i++) {
     const from = `<td>${formatCell(old[i] ?? null)}</td>`;
