@@ -83,6 +83,7 @@ for (const driver of testDrivers()) {
         "customer_features",
         "decision_log",
         "decision_log_dead_letter",
+        "decision_store_settings",
         "forecast_tracking",
         "model_versions",
         "models",
