@@ -192,11 +192,15 @@ function forecastClientOf(
   database: DatabaseProvider,
   logger: Logger,
 ): { forecast: ForecastClient; idCaseRule: IdCaseRule } {
-  const client = createForecastClient({
+  // The same service, key and time limit for /forecast and for the /model-info question.
+  const target = {
     transport,
     baseUrl: config.FORECAST_URL,
     ...(config.FORECAST_API_KEY ? { apiKey: config.FORECAST_API_KEY } : {}),
     timeoutMs: config.FORECAST_TIMEOUT_MS,
+  };
+  const client = createForecastClient({
+    ...target,
     breaker: {
       failureThreshold: config.FORECAST_BREAKER_FAILURES,
       openMs: config.FORECAST_BREAKER_OPEN_MS,
@@ -206,13 +210,7 @@ function forecastClientOf(
   const idCaseRule = new IdCaseRule({
     database,
     logger,
-    ask: () =>
-      askIdsLowerCased({
-        transport,
-        baseUrl: config.FORECAST_URL,
-        ...(config.FORECAST_API_KEY ? { apiKey: config.FORECAST_API_KEY } : {}),
-        timeoutMs: config.FORECAST_TIMEOUT_MS,
-      }),
+    ask: () => askIdsLowerCased(target),
   });
   return { forecast: idCaseRule.learningFrom(client), idCaseRule };
 }

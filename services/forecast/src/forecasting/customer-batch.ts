@@ -182,6 +182,11 @@ function fromTransactions(
   }
 }
 
+/** Whether the model was trained with --ignore-id-case: its ids are read lower-cased. */
+export function readsIdsLowerCased(model: Pick<LoadedModel, "manifest">): boolean {
+  return model.manifest.data.ids_lower_cased === true;
+}
+
 /**
  * The stored row of a requested id, or -1: as written first (what every id found before still
  * finds), then in NFC, as the ml readers store ids ("José" sent decomposed, as macOS writes it,
@@ -190,7 +195,7 @@ function fromTransactions(
  * "σ", lowerCaseCustomerId). Last, a float export's 17850.0 finds the 17850 the readers stored.
  */
 function storedRowOf(model: LoadedModel, id: string): number {
-  const lowered = model.manifest.data.ids_lower_cased === true;
+  const lowered = readsIdsLowerCased(model);
   const row = model.customers.rowOf(indexKey(id, lowered));
   if (row >= 0) return row; // found as sent: the NFC form is not computed on the hot path
   const nfc = nfcCustomerId(id);

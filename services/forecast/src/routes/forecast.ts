@@ -10,7 +10,7 @@ import { bodySizeLimit } from "@pp/shared/http/body-size-limit.ts";
 import { jsonAnswer } from "@pp/shared/http/compress-answers.ts";
 import type { Hono } from "hono";
 import type { ForecastDeps } from "../deps.ts";
-import { resolveCustomers } from "../forecasting/customer-batch.ts";
+import { readsIdsLowerCased, resolveCustomers } from "../forecasting/customer-batch.ts";
 import { type BatchIntervals, batchIntervals } from "../forecasting/interval-columns.ts";
 import type { LoadedModel } from "../model/loaded-model.ts";
 import { answerContext, forecastItem, round } from "./forecast-answer.ts";
@@ -106,7 +106,7 @@ async function forecast(
       name: model.identity.name,
       version: model.identity.version,
       // The decision service records it: its store, kept apart, cannot read the registry's rule.
-      ids_lower_cased: model.manifest.data.ids_lower_cased === true,
+      ids_lower_cased: readsIdsLowerCased(model),
     },
     horizon: request.horizon,
     horizon_model_units: round(horizon) ?? Number.NaN,

@@ -4,6 +4,7 @@ import { AppError } from "@pp/shared/errors/app-error.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import type { Hono } from "hono";
 import type { ForecastDeps } from "../deps.ts";
+import { readsIdsLowerCased } from "../forecasting/customer-batch.ts";
 import type { LoadedModel } from "../model/loaded-model.ts";
 import type { ModelInfoJson } from "./model-info-schema.ts";
 
@@ -19,7 +20,7 @@ export function modelInfo(model: LoadedModel, sourceDescription: string): ModelI
     trained_at: identity.trainedAt,
     data_window: identity.dataWindow,
     time_unit: model.timeUnit,
-    ids_lower_cased: model.manifest.data.ids_lower_cased === true,
+    ids_lower_cased: readsIdsLowerCased(model),
     recommended: manifest.recommended,
     // The split that chose `recommended`, and the refit the service answers from (null: the
     // bundle holds the calibration fits, e.g. trained with --evaluate-only).
