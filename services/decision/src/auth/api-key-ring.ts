@@ -1,10 +1,13 @@
 // The keys the service accepts: those from API_KEYS / ADMIN_API_KEYS (hashed at start, for local
-// runs) and the unrevoked keys of the `api_keys` table with their scopes. The table is re-read
-// every `refreshMs`: while the database answers, the first request past it waits for the read
-// (bounded, 0.5 s), so a key revoked elsewhere stops working within `refreshMs` even in an idle
-// service; while the database is away the last good copy keeps serving and is re-read in the
-// background. The first load, and a miss while the database answers (at most once a second, so a
-// key made by `keys create` works at once), also wait for a read, bounded in time.
+// runs) and the unrevoked keys of the `api_keys` table with their scopes. The copy is checked
+// every `checkMs` (1 s) against a digest of the table (one short row), and the keys are read
+// again only when it changed; where changes are pushed (PostgreSQL's LISTEN, changesPushed) only
+// every `refreshMs` (30 s). While the database answers, the first request past a check waits for
+// it (bounded, 0.5 s), so a key revoked by another process (`npm run keys -- revoke`) stops
+// working within about a second even in an idle service; it took up to 30 s on the embedded
+// store and Workers. While the database is away the last good copy keeps serving and is checked
+// in the background. The first load, and a miss while the database answers (at most once a
+// second, so a key made by `keys create` works at once), also wait for a read, bounded in time.
 
 import { constantTimeEqual, envKeyName } from "@pp/shared/http/static-api-keys.ts";
 import type { DatabaseProvider } from "../store/lazy-database.ts";
@@ -13,6 +16,12 @@ import { atMost, ReadInFlight, within } from "../store/within.ts";
 import { hashApiKey } from "./api-key-hash.ts";
 import type { ApiKeyScope, VerifiedKey } from "./api-key-scopes.ts";
 import { ApiKeyStore } from "./api-key-store.ts";
+
+/** A read of the stored keys: the table's digest, and its keys (null: the digest was the copy's). */
+interface StoredRead {
+  digest: string;
+  keys: KnownKey[] | null;
+}
 
 interface KnownKey extends VerifiedKey {
   hash: string;
@@ -37,6 +46,9 @@ export interface ApiKeyRingOptions {
   /** ADMIN_API_KEYS (admin and decide). */
   envAdminKeys?: readonly string[];
   database?: DatabaseProvider;
+  /** How often the copy is checked where changes are not pushed (default 1 s). */
+  checkMs?: number;
+  /** How often it is checked while they are (changesPushed(true); default 30 s). */
   refreshMs?: number;
   /** Longest one read of the stored keys may take (then the copy keeps serving). */
   readTimeoutMs?: number;
@@ -52,19 +64,26 @@ export class ApiKeyRing {
   private envHashes: Promise<KnownKey[]>;
   private readonly hashMemo = new Map<string, string>();
   private stored: KnownKey[] = [];
+  /** The table's digest when `stored` was read (null: never read). */
+  private digest: string | null = null;
+  /** When the copy was last found current (a check or a read). */
   private loadedAt = Number.NEGATIVE_INFINITY;
+  /** Changes to the table reach this process at once (a live LISTEN): checked every refreshMs. */
+  private pushed = false;
   private attemptedAt = Number.NEGATIVE_INFINITY;
   private lastReadOk = false;
   private refreshing: Promise<void> | null = null;
   /** The read in the database (the database cancels it at the same bound, statement-timeout.ts). */
-  private readonly reading: ReadInFlight<KnownKey[]>;
-  /** How often the keys are read again: a key revoked elsewhere works here at most this long. */
-  readonly refreshMs: number;
+  private readonly reading: ReadInFlight<StoredRead>;
+  /** How often the copy is checked: a key revoked elsewhere works here about this long at most. */
+  readonly checkMs: number;
+  private readonly refreshMs: number;
   private readonly readTimeoutMs: number;
   private readonly now: () => number;
 
   constructor(private readonly options: ApiKeyRingOptions = {}) {
     this.refreshMs = options.refreshMs ?? 30_000;
+    this.checkMs = Math.min(options.checkMs ?? 1000, this.refreshMs);
     this.readTimeoutMs = options.readTimeoutMs ?? 5000;
     this.now = options.now ?? (() => Date.now());
     this.reading = new ReadInFlight(this.now);
@@ -96,9 +115,18 @@ export class ApiKeyRing {
       this.refreshing = (async () => {
         try {
           // A read still stuck in the database (a lock) is waited on again, not joined by another.
-          const read = this.reading.get(() => this.readStored(database), 2 * this.readTimeoutMs);
-          this.stored = await within(read, this.readTimeoutMs, "reading the API keys");
-          this.loadedAt = this.now();
+          const known = this.digest;
+          const read = this.reading.get(
+            () => this.readStored(database, known),
+            2 * this.readTimeoutMs,
+          );
+          const { digest, keys } = await within(read, this.readTimeoutMs, "reading the API keys");
+          if (keys) {
+            this.stored = keys;
+            this.digest = digest;
+          }
+          // A joined read that compared with an older digest says nothing of this copy: due again.
+          if (keys || digest === this.digest) this.loadedAt = this.now();
           this.lastReadOk = true;
         } catch {
           // Keep the last known keys; a later request tries again (at most once a second).
@@ -111,18 +139,25 @@ export class ApiKeyRing {
     return this.refreshing;
   }
 
-  /** The unrevoked keys of the table, the database giving up at the read's bound too. */
-  private async readStored(database: DatabaseProvider): Promise<KnownKey[]> {
+  /**
+   * The table's digest, and its unrevoked keys when the digest is not `known`; the database
+   * giving up at the read's bound too. The digest is read first: keys committed between the two
+   * are newer than it, so the next check reads them again rather than missing a change.
+   */
+  private async readStored(database: DatabaseProvider, known: string | null): Promise<StoredRead> {
     const db = await database();
-    const keys = await readWithStatementTimeout(db, this.readTimeoutMs, (tx) =>
-      new ApiKeyStore(tx).activeKeys(),
-    );
-    return keys.map((k) => ({
-      name: k.name,
-      scopes: k.scopes,
-      hash: k.keyHash,
-      expiresAt: k.expiresAt?.getTime() ?? null,
-    }));
+    return readWithStatementTimeout(db, this.readTimeoutMs, async (tx) => {
+      const store = new ApiKeyStore(tx);
+      const digest = await store.activeKeysDigest();
+      if (digest === known) return { digest, keys: null };
+      const keys = (await store.activeKeys()).map((k) => ({
+        name: k.name,
+        scopes: k.scopes,
+        hash: k.keyHash,
+        expiresAt: k.expiresAt?.getTime() ?? null,
+      }));
+      return { digest, keys };
+    });
   }
 
   /** Waits for a read of the stored keys, at most `ms`. */
@@ -130,9 +165,19 @@ export class ApiKeyRing {
     await atMost(this.refresh(), ms);
   }
 
-  /** The copy is older than `refreshMs` and no read was tried in the last second. */
+  /** The copy was last found current over a check's interval ago, and no read was tried in the
+   * last second. */
   private refreshDue(): boolean {
-    return this.now() - this.loadedAt >= this.refreshMs && this.now() - this.attemptedAt >= 1000;
+    const every = this.pushed ? this.refreshMs : this.checkMs;
+    return this.now() - this.loadedAt >= every && this.now() - this.attemptedAt >= 1000;
+  }
+
+  /**
+   * Whether changes to the table now reach this process as they commit (a LISTEN, live: true) or
+   * not (lost, or never had: false): the copy is checked every refreshMs or every checkMs.
+   */
+  changesPushed(live: boolean): void {
+    this.pushed = live;
   }
 
   /**

@@ -219,6 +219,23 @@ export class ApiKeyStore {
     });
   }
 
+  /**
+   * A digest of what {@link activeKeys} answers (one short row, not the keys): the key ring
+   * compares it once a second and reads the keys again only when it changed. Any change a
+   * revoke, create, rotation or hand-made UPDATE makes to an unrevoked key's row changes it.
+   */
+  async activeKeysDigest(): Promise<string> {
+    const row = sql`concat_ws('|', ${apiKeys.id}, ${apiKeys.name}, ${apiKeys.keyHash},
+      array_to_string(${apiKeys.scopes}, ','), ${apiKeys.expiresAt}::text)`;
+    const [found] = await this.db
+      .select({
+        digest: sql<string>`encode(sha256(convert_to(coalesce(string_agg(${row}, ',' order by ${apiKeys.id}), ''), 'UTF8')), 'hex')`,
+      })
+      .from(apiKeys)
+      .where(isNull(apiKeys.revokedAt));
+    return found!.digest;
+  }
+
   /** Keys not revoked, expired ones included: the ring tells "expired" from "invalid". */
   async activeKeys(): Promise<StoredKey[]> {
     const rows = await this.db

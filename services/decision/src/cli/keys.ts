@@ -2,8 +2,9 @@
 // rotate ID [--grace-hours H] [--expires-in-days N]`: manages the decision service's API keys in
 // its database (DATABASE_URL, else PGlite in DECISION_DATA_DIR). A new key is printed once; only
 // its SHA-256 is stored. A running service accepts a new key at once (it re-reads the keys on a
-// miss) and sees a revocation or a shortened expiry at its next read (every 30 s); the admin API
-// (/admin/keys) applies both at once.
+// miss) and sees a revocation or a shortened expiry within about a second (it checks the table's
+// digest that often; on PostgreSQL it is notified at once); the admin API (/admin/keys) applies
+// both at once in the process that answered it.
 import { parseArgs } from "node:util";
 import { DECIMAL_ID_MAX, decimalIdFrom } from "@pp/shared/contracts/decimal-id.ts";
 import { plainDecimalFrom } from "@pp/shared/contracts/plain-decimal.ts";

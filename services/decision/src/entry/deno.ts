@@ -26,8 +26,9 @@ const deps = buildDecisionDeps(config, {
   database: store.database,
   overrides: { logger },
 });
-// A key revoked or rotated by another process works here no longer than the notification takes.
-store.followApiKeys(() => void deps.apiKeys.reload());
+// A key revoked or rotated by another process works here no longer than the notification takes
+// (PostgreSQL; elsewhere, and while the listener is away, the ring checks each second).
+store.followApiKeys(deps.apiKeys);
 const app = createApp(deps);
 // Deletes decisions older than DECISION_LOG_RETENTION_DAYS, at start and hourly (unset: none).
 const stopRetention = startRetention(deps, config.DECISION_LOG_RETENTION_DAYS);

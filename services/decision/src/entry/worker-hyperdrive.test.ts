@@ -2,6 +2,7 @@
 // workerd, with a Hyperdrive binding) against a throwaway PostgreSQL cluster: every answered
 // decision is a decision_log row, written before the answer; with PostgreSQL stopped decisions
 // are refused (503) and /ready fails naming the database, and both recover when it is back.
+// A key revoked by another process is refused within about a second (no LISTEN on Workers).
 // Without the binding, decisions are 503 and /ready says why.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -23,6 +24,7 @@ import {
   type WorkerBundle,
   writeWorkerdConfig,
 } from "../../../../scripts/workerd/bundle.ts";
+import { ApiKeyStore } from "../auth/api-key-store.ts";
 import { forecastContractStub } from "../testing/forecast-contract-stub.ts";
 
 const bin = postgresBinDirOrWarn("the decision Worker outage test");
@@ -251,6 +253,42 @@ describe.skipIf(!bin)("decision Worker with Hyperdrive and PostgreSQL", () => {
       dead_letters: 0,
     });
     expect((await storedIds()).length).toBe(total - c1);
+  }, 60_000);
+
+  // Workers cannot LISTEN: the key ring checks the table's digest each second instead. Before,
+  // a revoked key worked on for the ring's 30 s refresh (every decision of the 3 s watched).
+  test("a key revoked by another process is refused within about a second", async () => {
+    const store = new ApiKeyStore(handle.db);
+    const made = await store.create("worker-revoked");
+    const withKey = () =>
+      fetch(`${worker.url}/decision`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${made.key}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          customer: { id: "c-1" },
+          horizon: { value: 13, unit: "week" },
+          actions: [{ id: "email", cost: 0.5, uplift: 0.2, margin: 10 }],
+        }),
+        signal: AbortSignal.timeout(10_000),
+      }).then(async (r) => (await r.text(), r.status));
+    const deadline = Date.now() + 5000;
+    while ((await withKey()) !== 200) {
+      if (Date.now() > deadline) throw new Error(`key never accepted: ${await withKey()}`);
+      await Bun.sleep(100);
+    }
+    expect(await store.revoke(made.id)).toBe(true);
+    const revokedAt = Date.now();
+    const passed: number[] = [];
+    let sent = 0;
+    while (Date.now() - revokedAt < 3000) {
+      const at = Date.now();
+      sent++;
+      if ((await withKey()) === 200) passed.push(at - revokedAt);
+    }
+    console.log(`worker revoke: ${sent} sent after the revoke, ${passed.length} passed`);
+    expect(sent).toBeGreaterThan(10);
+    expect(Math.max(0, ...passed)).toBeLessThan(1500);
+    expect(await withKey()).toBe(401);
   }, 60_000);
 
   test("without a HYPERDRIVE binding: decisions 503 and /ready says so", async () => {

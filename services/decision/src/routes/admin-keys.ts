@@ -96,7 +96,7 @@ export const revokedKeySchema = z.object({
   elsewhere_within_s: z
     .number()
     .describe(
-      "Refused by this process at once; by other processes of the service within this many seconds (they re-read the keys that often)",
+      "Refused by this process at once; by other processes of the service within about this many seconds (they check the keys that often, or are told at once on PostgreSQL)",
     ),
 });
 
@@ -171,7 +171,7 @@ export function registerAdminKeys(app: Hono<AppEnv>, deps: DecisionDeps): void {
     return c.json({
       id,
       revoked: true,
-      elsewhere_within_s: Math.ceil(deps.apiKeys.refreshMs / 1000),
+      elsewhere_within_s: Math.ceil(deps.apiKeys.checkMs / 1000),
     } satisfies z.infer<typeof revokedKeySchema>);
   });
 }

@@ -14,20 +14,29 @@ import { type DatabaseProvider, lazyDatabase } from "./lazy-database.ts";
 /** Notified at the commit of any change to api_keys (migration 0015_api_keys_notify). */
 export const API_KEYS_CHANNEL = "pp_api_keys";
 
+/** What follows api_keys changes (the key ring). */
+export interface KeyChangeFollower {
+  /** api_keys changed in some process (or may have, while the listener was away). */
+  reload(): Promise<void>;
+  /** Changes are pushed now (true) or not (false: the follower checks for them itself). */
+  changesPushed(live: boolean): void;
+}
+
 export interface EntryDatabase {
   database: DatabaseProvider;
   openSoon(): void;
   /**
-   * Calls `onChange` whenever api_keys changes in any process, and on (re)listening, when a change
-   * may have been missed: PostgreSQL only (the embedded store's key ring keeps its 30 s refresh).
+   * Tells `follower` whenever api_keys changes in any process, and on (re)listening, when a change
+   * may have been missed, and whether the listener is live: PostgreSQL only (on the embedded store
+   * the key ring checks the table's digest every second).
    */
-  followApiKeys(onChange: () => void): void;
+  followApiKeys(follower: KeyChangeFollower): void;
   close(): Promise<void>;
 }
 
 export function entryDatabase(config: DecisionConfig, logger: Logger): EntryDatabase {
   let handle: DatabaseHandle | undefined;
-  let onKeysChanged: (() => void) | null = null;
+  let keysFollower: KeyChangeFollower | null = null;
   const database = lazyDatabase(async () => {
     // Imported here so that runtimes load the drivers only when a decision needs them.
     const { openDecisionDatabase } = await import("./open-decision-database.ts");
@@ -45,7 +54,7 @@ export function entryDatabase(config: DecisionConfig, logger: Logger): EntryData
       driver: handle.driver,
       where: handle.driver === "postgres" ? "DATABASE_URL" : config.DECISION_DATA_DIR,
     });
-    if (onKeysChanged) listenForKeyChanges(handle, logger, onKeysChanged);
+    if (keysFollower) listenForKeyChanges(handle, logger, keysFollower);
     return handle.db;
   });
   return {
@@ -54,8 +63,8 @@ export function entryDatabase(config: DecisionConfig, logger: Logger): EntryData
       // A failure is logged above, and the next use (a decision, /ready) tries again.
       database().catch(() => {});
     },
-    followApiKeys(onChange) {
-      onKeysChanged = onChange;
+    followApiKeys(follower) {
+      keysFollower = follower;
     },
     async close() {
       if (handle) await closeWithin(handle, 3000);
@@ -75,23 +84,30 @@ export function withUsableStore(config: DecisionConfig, env: EnvRecord): Decisio
 }
 
 /** LISTENs for api_keys changes (closed with the handle); the embedded store has no LISTEN. */
-function listenForKeyChanges(handle: DatabaseHandle, logger: Logger, onChange: () => void): void {
+function listenForKeyChanges(
+  handle: DatabaseHandle,
+  logger: Logger,
+  follower: KeyChangeFollower,
+): void {
   if (!handle.listen) return;
   let lost = false;
+  const changed = () => void follower.reload();
   handle.listen(API_KEYS_CHANNEL, {
-    onNotify: onChange,
+    onNotify: changed,
     onListen: () => {
       if (lost) logger.info("listening for API key changes again", { channel: API_KEYS_CHANNEL });
       lost = false;
-      onChange();
+      follower.changesPushed(true);
+      changed();
     },
     onError: (error) => {
       if (!lost) {
-        logger.warn("API key listener lost; keys are re-read every 30 s until it is back", {
+        logger.warn("API key listener lost; keys are checked every second until it is back", {
           error: String(error),
         });
       }
       lost = true;
+      follower.changesPushed(false);
     },
   });
 }
