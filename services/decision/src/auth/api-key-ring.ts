@@ -24,6 +24,8 @@ interface StoredRead {
 }
 
 interface KnownKey extends VerifiedKey {
+  /** The stored key's id (null: a key from the environment). */
+  id: number | null;
   hash: string;
   /** Refused from this instant (ms since the epoch); null: never. */
   expiresAt: number | null;
@@ -98,7 +100,7 @@ export class ApiKeyRing {
           // Named by the key, not its place in the list: Idempotency-Keys are scoped by this name,
           // so reordering API_KEYS must not move them (by position, a retry after a reorder and
           // restart decided again).
-          return { name: envKeyName(hash, prefix), scopes, hash, expiresAt: null };
+          return { id: null, name: envKeyName(hash, prefix), scopes, hash, expiresAt: null };
         }),
       );
     this.envHashes = Promise.all([
@@ -151,6 +153,7 @@ export class ApiKeyRing {
       const digest = await store.activeKeysDigest();
       if (digest === known) return { digest, keys: null };
       const keys = (await store.activeKeys()).map((k) => ({
+        id: k.id,
         name: k.name,
         scopes: k.scopes,
         hash: k.keyHash,
@@ -239,19 +242,23 @@ export class ApiKeyRing {
 
   /**
    * When each stored key name stops working: the latest expiry among its keys (a rotated name
-   * has the new key's), for /metrics; names with a key that never expires are left out. Starts a
-   * read of the table when the copy is stale (answers from the copy meanwhile).
+   * has the new key's), for /metrics, by the id of the key that holds it (the name is not said:
+   * /metrics is open, and a name often names a customer); names with a key that never expires
+   * are left out. Starts a read of the table when the copy is stale (answers from the copy
+   * meanwhile).
    */
-  expiryByName(): Map<string, number> {
+  expiryByKeyId(): Map<number, number> {
     if (this.refreshDue()) void this.refresh();
-    const latest = new Map<string, number | null>();
+    const latest = new Map<string, { id: number; at: number } | null>();
     for (const key of this.stored) {
       const seen = latest.get(key.name);
-      const never = key.expiresAt === null || seen === null;
-      latest.set(key.name, never ? null : Math.max(seen ?? 0, key.expiresAt as number));
+      if (seen === null || key.id === null) continue;
+      if (key.expiresAt === null) latest.set(key.name, null);
+      else if (!seen || key.expiresAt > seen.at)
+        latest.set(key.name, { id: key.id, at: key.expiresAt });
     }
-    const out = new Map<string, number>();
-    for (const [name, at] of latest) if (at !== null) out.set(name, at);
+    const out = new Map<number, number>();
+    for (const held of latest.values()) if (held) out.set(held.id, held.at);
     return out;
   }
 
