@@ -106,9 +106,10 @@ function reportError(error: unknown): number {
   // An artifact changed or gone after registration: its message names the file and the checksums.
   // A file it could not write (a full disk under the store or DATA_DIR): its message names the
   // file and the reason. An embedded store of another PostgreSQL major: it names both. A database
-  // a newer release migrated: it names both releases' last migrations.
+  // a newer release migrated: it names both releases' last migrations. `ml forget` cut off while
+  // it switched a version's files: what it had erased, and that a rerun finishes.
   if (
-    /^(Registry(NotFound|State)|Artifact(Checksum|NotFound|Write)|LockFile|StoreVersion|Migration|NewerSchema|TrainOutputsBusy)Error$/.test(
+    /^(Registry(NotFound|State)|Artifact(Checksum|NotFound|Write)|LockFile|StoreVersion|Migration|NewerSchema|TrainOutputsBusy|ForgetInterrupted)Error$/.test(
       e.name ?? "",
     )
   ) {

@@ -5,7 +5,10 @@
 //    null, but teardown cancelled the timer without nulling it: a connection whose socket died with
 //    a write queued never sent again (every query on it: CONNECT_TIMEOUT, until a restart);
 //  - a write made after the socket was gone (a transaction's rollback) threw from the immediate,
-//    outside any promise, and ended the process (upstream porsager/postgres#1168);
+//    outside any promise, and ended the process (upstream porsager/postgres#1168); and end(),
+//    called while that rollback waited for its immediate (`ml forget` whose backend was
+//    terminated during its switch: it closed the client at once), waited for ever: the
+//    rollback is failed there, which is the connection's end;
 //  - a connection terminated while starting up rejected its array-types query unhandled, which
 //    also ended the process (porsager/postgres#1192, #1223);
 //  - the query in flight when the socket closed stayed the connection's, so end() waited for it
@@ -27,13 +30,13 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const MARK = "/* purchase-prediction: postgres.js patch 6 */";
+export const MARK = "/* purchase-prediction: postgres.js patch 7 */";
 
 /** [what 3.4.x has, what it becomes]; each must occur exactly once in every build. */
 const EDITS = [
   [
     "  function nextWrite(fn) {\n    const x = socket.write(chunk, fn)",
-    `  function nextWrite(fn) {\n    ${MARK}\n    if (!socket) {\n      chunk = nextWriteTimer = null\n      error(Errors.connection('CONNECTION_CLOSED', options))\n      query = null\n      return false\n    }\n    const x = socket.write(chunk, fn)`,
+    `  function nextWrite(fn) {\n    ${MARK}\n    if (!socket) {\n      chunk = nextWriteTimer = null\n      error(Errors.connection('CONNECTION_CLOSED', options))\n      query = null\n      ended && (ended(), ending = ended = null)\n      return false\n    }\n    const x = socket.write(chunk, fn)`,
   ],
   [
     "    clearImmediate(nextWriteTimer)\n    if (socket) {",

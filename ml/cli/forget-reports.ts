@@ -2,6 +2,8 @@
 // report.html name customers its read warned about (one who stands out, ids that differ only in
 // case, an order's repeated total, …); the forgotten ones are written "(erased customer)" there.
 import { ArtifactNotFoundError } from "@pp/shared/artifacts/artifact-store.ts";
+import { connectionLostCode } from "@pp/shared/db/connection-lost.ts";
+import { errorChain } from "@pp/shared/errors/error-chain.ts";
 import { storedIdMatcher } from "@pp/shared/registry/forget-customer.ts";
 import type { ModelRegistry, ModelVersionInfo } from "@pp/shared/registry/model-registry.ts";
 import { RegistryStateError } from "@pp/shared/registry/registry-errors.ts";
@@ -89,6 +91,28 @@ export type VersionRedaction =
   | { kind: "redacted" }
   | { kind: "left"; why: string };
 
+/**
+ * The database went away while a version's files were being switched: the command stops (a rerun
+ * finishes), where it used to go on to report the customers forgotten, exit 0, and warn with the
+ * driver's words only ("m v1's training files still name them: write CONNECTION_CLOSED …").
+ * Its cause is the driver's error, so connectionLostCode still finds it.
+ */
+export class ForgetInterruptedError extends Error {
+  override name = "ForgetInterruptedError";
+}
+
+/** The error that stops the command when `error` is a lost connection at `named`'s switch, else null. */
+function interruption(error: unknown, named: { model: string; version: number }) {
+  const code = connectionLostCode(error);
+  if (code === null) return null;
+  const last = errorChain(error).at(-1);
+  const words = (last instanceof Error ? last.message : String(last)).split("\n")[0];
+  return new ForgetInterruptedError(
+    `lost the connection to the database while switching ${named.model} v${named.version}'s files to copies without these customers (${code}: ${words}); whether that switch committed or not, the version loads as it is; run ml forget again with the same ids to finish (it takes them out of the files still naming them)`,
+    { cause: error },
+  );
+}
+
 /** Takes the customers' ids out of every registered version's metrics.json and report.html. */
 export async function forgetInReports(
   registry: ModelRegistry,
@@ -99,10 +123,11 @@ export async function forgetInReports(
     const named = { model: version.modelName, version: version.version };
     const isId = idMatcher(customerIds, version);
     const result = await redactRetrying(registry, version, isId).catch(
-      (error: unknown): VersionRedaction => ({
-        kind: "left",
-        why: error instanceof Error ? error.message : String(error),
-      }),
+      (error: unknown): VersionRedaction => {
+        const stop = interruption(error, named);
+        if (stop) throw stop;
+        return { kind: "left", why: error instanceof Error ? error.message : String(error) };
+      },
     );
     if (result.kind === "redacted") out.redacted.push(named);
     else if (result.kind === "left") out.left.push({ ...named, why: result.why });

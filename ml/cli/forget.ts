@@ -11,7 +11,7 @@ import { visibleId } from "../data/input/customer-id-format.ts";
 import { LineByLineDecoder } from "../data/input/line-encodings.ts";
 import { openRegistryFromEnv } from "../pipelines/open-registry.ts";
 import { forgetInScoreTables, type ScoreTableErasure } from "../scoring/score-tables-erasure.ts";
-import { forgetInReports, type ReportErasure } from "./forget-reports.ts";
+import { ForgetInterruptedError, forgetInReports, type ReportErasure } from "./forget-reports.ts";
 
 /** Customers per transaction: each chunk is all or nothing, and a huge request never holds one. */
 export const FORGET_CHUNK = 10_000;
@@ -93,7 +93,14 @@ export async function forgetFromEnv(
     }
     const gone = await forgetInChunks(opened.db, customerIds, report, FORGET_CHUNK, decisions?.db);
     // Their ids in the versions' own files: the read's warnings in metrics.json and report.html.
-    const reports = await forgetInReports(opened.registry, customerIds);
+    const reports = await forgetInReports(opened.registry, customerIds).catch((error) => {
+      if (!(error instanceof ForgetInterruptedError)) throw error;
+      // What was done before the connection went: erased, committed.
+      throw new ForgetInterruptedError(
+        `erased ${gone.storedRows} stored row(s), ${gone.decisions} decision(s) and ${gone.deadLetters} parked decision row(s) of ${customerIds.length} customer(s), then ${error.message}`,
+        { cause: error.cause },
+      );
+    });
     // And the rows of ml score --to tables in this same database.
     return { gone, reports, scoreTables: await forgetInScoreTables(opened.db, customerIds) };
   } finally {
