@@ -62,7 +62,7 @@ async function readIdFile(file: string, note: (line: string) => void): Promise<s
   });
   // UTF-16 (Excel's "Unicode text", by its byte order mark): read as such, not as Windows-1252.
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
-    return new TextDecoder(bytes[0] === 0xff ? "utf-16le" : "utf-16be").decode(bytes);
+    return utf16Units(bytes, bytes[0] === 0xff);
   }
   const decoder = new LineByLineDecoder();
   const text = Buffer.concat([decoder.decode(bytes), decoder.end()]).toString("utf8");
@@ -73,6 +73,28 @@ async function readIdFile(file: string, note: (line: string) => void): Promise<s
     );
   }
   return text;
+}
+
+/**
+ * UTF-16 text after its byte order mark, unpaired surrogates kept as they are: the id check then
+ * names their line. TextDecoder made each one U+FFFD: the id matched no customer, and the run
+ * reported it forgotten (exit 0).
+ */
+function utf16Units(bytes: Uint8Array, littleEndian: boolean): string {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const parts: string[] = [];
+  let units: number[] = [];
+  for (let at = 2; at + 1 < bytes.length; at += 2) {
+    units.push(view.getUint16(at, littleEndian));
+    // A pair split between two parts is whole again once they are joined.
+    if (units.length === 8192) {
+      parts.push(String.fromCharCode(...units));
+      units = [];
+    }
+  }
+  parts.push(String.fromCharCode(...units));
+  if (bytes.length % 2 === 1) parts.push("\ufffd"); // a last odd byte, as TextDecoder reads it
+  return parts.join("");
 }
 
 /**
