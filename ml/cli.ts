@@ -75,7 +75,8 @@ function lostConnectionLine(e: Error, lost: string, at: string): string {
     lost === "CONNECT_TIMEOUT"
       ? `no answer from the database at ${at}`
       : `lost the connection to the database at ${at}`;
-  return `error: ${what} (${lost}: ${words}); the command stopped (the database rolls back a transaction it had open); run it again once the database answers`;
+  // A COMMIT whose reply was lost has landed: "rolls back" alone said it had not (ml forget's).
+  return `error: ${what} (${lost}: ${words}); the command stopped (the database rolls back a transaction it had open; one whose COMMIT was already sent may have committed); run it again once the database answers`;
 }
 
 /** Runs the CLI; resolves to the process exit code. */

@@ -4,6 +4,7 @@
 // reply lost (a TCP proxy in front of the server cuts the connection as the reply arrives). After
 // each: every version loads and verifies as the services load it, the interrupted run says what
 // happened in one line and exits non-zero, and a rerun leaves the customer in no file and no row.
+// The erase before the switch, its COMMIT's reply lost, too.
 import {
   afterAll,
   afterEach,
@@ -98,12 +99,16 @@ async function rerunFinishes(t: TestDatabase, env: Record<string, string>, store
   expect(await rowsNaming(t)).toBe(0);
 }
 
+/** The switch of a version's files (replaceArtifacts), and the erase of the customers' rows. */
+const SWITCH = /update "model_versions" set "artifact_uri"/i;
+const ERASE = /delete from "customer_features"/i;
+
 /**
- * A proxy to `target` that, on a connection that has sent the switch of a version's files (the
- * `update "model_versions" set "artifact_uri"` of replaceArtifacts) and then its COMMIT, cuts the
- * connection as the server's reply arrives, forwarding none of it: the commit lands, unheard.
+ * A proxy to `target` that, on a connection that has sent a statement matching `marker` and then
+ * its transaction's COMMIT, cuts the connection as the server's reply arrives, forwarding none of
+ * it: the commit lands, unheard. Once: a rerun through it is left alone.
  */
-async function switchReplyCutter(target: URL) {
+async function commitReplyCutter(target: URL, marker: RegExp) {
   let cut = 0;
   const server = createServer((client: Socket) => {
     const upstream = tcpConnect(Number(target.port), target.hostname);
@@ -114,7 +119,8 @@ async function switchReplyCutter(target: URL) {
     client.on("data", (chunk: Buffer) => {
       const text = chunk.toString("latin1");
       commitStatement ??= /([a-z0-9]{4,})\0commit\0/i.exec(text)?.[1] ?? null;
-      if (/update "model_versions" set "artifact_uri"/i.test(text)) switching = true;
+      if (cut === 0 && marker.test(text))
+        switching = true; // once: a rerun goes through
       else if (switching && /\bcommit\b/i.test(text)) committing = true;
       else if (switching && commitStatement && text.includes(`\0${commitStatement}\0`))
         committing = true;
@@ -167,7 +173,7 @@ describe("ml forget's switch losing its PostgreSQL connection", () => {
     const store = join(dir, "lost-reply");
     const registry = new ModelRegistry(t.handle.db, new FileArtifactStore(store));
     const version = await registerNaming(registry);
-    const proxy = await switchReplyCutter(new URL(t.options.databaseUrl as string));
+    const proxy = await commitReplyCutter(new URL(t.options.databaseUrl as string), SWITCH);
     const env = {
       DATABASE_URL: proxy.url,
       ARTIFACT_STORE_URI: `file://${store}`,
@@ -182,6 +188,32 @@ describe("ml forget's switch losing its PostgreSQL connection", () => {
       expect(now?.artifactSha256).not.toBe(version.artifactSha256);
       expect(await unloadable(registry)).toEqual([]);
       expect(await rowsNaming(t)).toBe(0);
+      await rerunFinishes(t, env, store);
+    } finally {
+      proxy.close();
+    }
+  });
+
+  test("the erase's COMMIT lands, its reply lost: said so, a rerun finishes", async () => {
+    const store = join(dir, "lost-erase-reply");
+    const registry = new ModelRegistry(t.handle.db, new FileArtifactStore(store));
+    await registerNaming(registry);
+    const proxy = await commitReplyCutter(new URL(t.options.databaseUrl as string), ERASE);
+    const env = {
+      DATABASE_URL: proxy.url,
+      ARTIFACT_STORE_URI: `file://${store}`,
+      DATA_DIR: join(dir, "unused"),
+    };
+    try {
+      const run = await runBun(cli, ["forget", CUSTOMER], env);
+      expect(proxy.cuts()).toBe(1);
+      expect(run.status).toBe(1);
+      // It committed: the line must not promise that it was all rolled back.
+      expect(run.stderr).toContain("lost the connection to the database");
+      expect(run.stderr).toContain("one whose COMMIT was already sent may have committed");
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      expect(await rowsNaming(t)).toBe(0);
+      expect(await unloadable(registry)).toEqual([]);
       await rerunFinishes(t, env, store);
     } finally {
       proxy.close();
