@@ -43,6 +43,9 @@ export interface DecisionQuery {
    * so a page boundary inside decisions of the same instant (one batch) skips none of them.
    */
   beforeId?: string;
+  /** Ids of any letter case are one customer, as the caller decided it (not read again); else
+   * read from the store (decision-id-case.ts). */
+  anyCase?: boolean;
 }
 
 export class DecisionLogRepository {
@@ -62,7 +65,7 @@ export class DecisionLogRepository {
   async findByCustomer(customerId: string, query: DecisionQuery = {}): Promise<DecisionLogRow[]> {
     const limit = Math.min(Math.max(1, Math.trunc(query.limit ?? 100)), 10_000);
     const spellings = customerIdSpellings(customerId);
-    const anyCase = await this.idsAnyCase();
+    const anyCase = query.anyCase ?? (await this.idsAnyCase());
     const ids = JSON.stringify(spellings);
     const given = sql`(select lower(t.id) from jsonb_array_elements_text(${ids}::jsonb) as t(id))`;
     return this.db
@@ -137,9 +140,14 @@ export class DecisionLogRepository {
     return { control, treated, since };
   }
 
-  /** Rows about one customer (its ids as findByCustomer's) that were refused and parked, oldest first. */
-  async deadLettersOfCustomer(customerId: string): Promise<DecisionLogDeadLetterRow[]> {
-    return parkedRowsOf(this.db, customerIdSpellings(customerId), await this.idsAnyCase());
+  /** Rows about one customer (its ids as findByCustomer's) that were refused and parked, oldest
+   * first; `anyCase` as findByCustomer's. */
+  async deadLettersOfCustomer(
+    customerId: string,
+    anyCase?: boolean,
+  ): Promise<DecisionLogDeadLetterRow[]> {
+    const fold = anyCase ?? (await this.idsAnyCase());
+    return parkedRowsOf(this.db, customerIdSpellings(customerId), fold);
   }
 
   /** Whether ids of any letter case are one customer here (decision-id-case.ts). */
@@ -150,12 +158,18 @@ export class DecisionLogRepository {
   /**
    * Erases every stored row about one customer, decisions and parked rows, in one transaction;
    * decisions about them still being made are not written after it (eraseCustomerDecisions).
+   * `anyCase`: every letter case or not, as the caller decided it; else read in the transaction.
    */
-  eraseCustomer(customerId: string): Promise<PrunedRows> {
+  eraseCustomer(customerId: string, anyCase?: boolean): Promise<PrunedRows> {
     // Every spelling of the id (as given, NFC, NFD), as ml forget erases: /decision logs ids as
     // sent, and "José" decomposed stayed after an erasure of "José" composed.
     const spellings = customerIdSpellings(customerId);
-    return this.db.transaction((tx) => eraseCustomerDecisions(tx, spellings, { forgotten: false }));
+    return this.db.transaction((tx) =>
+      eraseCustomerDecisions(tx, spellings, {
+        forgotten: false,
+        ...(anyCase === undefined ? {} : { decidedAnyCase: anyCase }),
+      }),
+    );
   }
 
   /**
@@ -227,18 +241,19 @@ async function lockDecisionWriters(tx: Transaction): Promise<void> {
  * `forgotten`: part of `ml forget`, so registrations leave them out too (recordErasures).
  * `anyCase`: every letter case though no version here ignores it (a store of decisions alone,
  * whose registry, in another database, holds such a version).
+ * `decidedAnyCase`: the rule as the caller decided it for this request (IdCaseRule), not read again.
  */
 export async function eraseCustomerDecisions(
   tx: Transaction,
   customerIds: readonly string[],
-  options: { forgotten: boolean; anyCase?: boolean },
+  options: { forgotten: boolean; anyCase?: boolean; decidedAnyCase?: boolean },
 ): Promise<PrunedRows> {
   if (customerIds.length === 0) return { decisions: 0, deadLetters: 0 };
   await lockDecisionWriters(tx);
   // Once a version is trained with --ignore-id-case, `User@X.org` and `user@x.org` are one
   // customer, and the decisions sent for either are theirs. A scan then (no index on
   // lower(customer_id): erasures are rare, decisions are not).
-  const anyCase = options.anyCase === true || (await idsAnyCase(tx));
+  const anyCase = options.decidedAnyCase ?? (options.anyCase === true || (await idsAnyCase(tx)));
   const parked = await parkedRowsOf(tx, customerIds, anyCase);
   // One jsonb parameter for the whole list (a parameter per id would cap a bulk request).
   const ids = JSON.stringify(customerIds);

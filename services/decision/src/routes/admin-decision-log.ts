@@ -127,11 +127,13 @@ export function registerAdminDecisionLog(app: Hono<AppEnv>, deps: DecisionDeps):
     async (c) => {
       const { id } = c.req.valid("param");
       const { limit, before, before_id } = c.req.valid("query");
-      await deps.idCaseRule.beforeCustomerLookup();
+      // Decided once: the decisions and the parked rows are read with the same rule.
+      const anyCase = await deps.idCaseRule.forCustomerLookup();
       const repository = await log();
       // One more than the page: a next page is named only when it holds a decision.
       const found = await repository.findByCustomer(id, {
         limit: limit + 1,
+        anyCase,
         ...(before ? { before: new Date(before) } : {}),
         ...(before_id ? { beforeId: before_id } : {}),
       });
@@ -145,7 +147,7 @@ export function registerAdminDecisionLog(app: Hono<AppEnv>, deps: DecisionDeps):
           found.length > limit && last
             ? { before: last.decidedAt.toISOString(), before_id: last.decisionId }
             : null,
-        dead_letters: (await repository.deadLettersOfCustomer(id)).map(parkedView),
+        dead_letters: (await repository.deadLettersOfCustomer(id, anyCase)).map(parkedView),
       };
       return c.json(answer);
     },
@@ -154,8 +156,8 @@ export function registerAdminDecisionLog(app: Hono<AppEnv>, deps: DecisionDeps):
   app.delete("/admin/customers/:id/decisions", params, async (c) => {
     const { id } = c.req.valid("param");
     // The case rule first: decisions logged before any folding answer reached this process.
-    await deps.idCaseRule.beforeCustomerLookup();
-    const erased = await (await log()).eraseCustomer(id);
+    const anyCase = await deps.idCaseRule.forCustomerLookup();
+    const erased = await (await log()).eraseCustomer(id, anyCase);
     // The log line counts what was erased and never names the customer.
     deps.logger.info("customer erased from the decision log", {
       decisions: erased.decisions,

@@ -91,15 +91,17 @@ test("before a lookup: /model-info is asked when nothing is recorded, and its tr
     askIdsLowerCased({ transport: model(folds), baseUrl: "http://f", apiKey: "fk" });
   const db = async () => t.handle.db;
   // An older forecast service (no field) and a case-sensitive one: nothing recorded.
-  await new IdCaseRule({ database: db, logger: quiet, ask: ask(undefined) }).beforeCustomerLookup();
-  await new IdCaseRule({ database: db, logger: quiet, ask: ask(false) }).beforeCustomerLookup();
+  const older = new IdCaseRule({ database: db, logger: quiet, ask: ask(undefined) });
+  expect(await older.forCustomerLookup()).toBe(false);
+  const exact = new IdCaseRule({ database: db, logger: quiet, ask: ask(false) });
+  expect(await exact.forCustomerLookup()).toBe(false);
   expect(await idsAnyCase(t.handle.db)).toBe(false);
   const folding = new IdCaseRule({ database: db, logger: quiet, ask: ask(true) });
-  await folding.beforeCustomerLookup();
+  expect(await folding.forCustomerLookup()).toBe(true);
   expect(await idsAnyCase(t.handle.db)).toBe(true);
   // Known now: not asked again.
   const before = asked;
-  await folding.beforeCustomerLookup();
+  expect(await folding.forCustomerLookup()).toBe(true);
   expect(asked).toBe(before);
 });
 
@@ -114,6 +116,6 @@ test("before a lookup with the forecast service away: nothing recorded, no failu
         },
       }),
   });
-  await rule.beforeCustomerLookup();
+  expect(await rule.forCustomerLookup()).toBe(false);
   expect(await idsAnyCase(t.handle.db)).toBe(false);
 });

@@ -47,17 +47,22 @@ export class IdCaseRule {
 
   /**
    * Before a lookup or an erasure of one customer (rare: a question to the forecast service is
-   * affordable): when the store does not hold the rule yet, asks the forecast service, so
-   * decisions logged before any folding answer reached this process are found in every case.
-   * The forecast service away, the store's rule stands as recorded.
+   * affordable): whether ids of any letter case are that customer, decided once for the request
+   * and handed to the decision log's reads (a second reading of the store could disagree: the
+   * forecast service said so but the write was waiting out its retry delay). When the store does
+   * not hold the rule yet, asks the forecast service, so decisions logged before any folding
+   * answer reached this process are found in every case. The forecast service away, the store's
+   * rule stands as recorded.
    */
-  async beforeCustomerLookup(): Promise<void> {
-    if (this.known) return;
+  async forCustomerLookup(): Promise<boolean> {
+    if (this.known) return true;
     if (await idsAnyCase(await this.options.database())) {
       this.known = true;
-      return;
+      return true;
     }
-    if ((await this.options.ask()) === true) await this.record();
+    if ((await this.options.ask()) !== true) return false;
+    await this.record();
+    return true;
   }
 
   private record(): Promise<void> {
