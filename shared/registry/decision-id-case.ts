@@ -10,9 +10,17 @@
 import { eq, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../db/database.ts";
 import { decisionStoreSettings } from "../db/schema.ts";
-import { lowerCasedVersionIds } from "./model-registry.ts";
+import { anyModelVersion, lowerCasedVersionIds } from "./model-registry.ts";
 
 const IDS_LOWER_CASED = "ids_lower_cased";
+
+/**
+ * The case rule of a lookup or an erasure: `any_case` (every letter case of an id is one
+ * customer), `exact` (the id as given, in its NFC and NFD spellings: the model is case-sensitive),
+ * `unknown` (taken as `exact`, but other letter cases of it may be the same customer: nothing is
+ * recorded and the forecast service could not say).
+ */
+export type IdCase = "any_case" | "exact" | "unknown";
 
 /**
  * Records that the ids decided for are read lower-cased. Idempotent (a second call, or two
@@ -38,4 +46,14 @@ export async function idsAnyCase(db: Database | Transaction): Promise<boolean> {
     .limit(1);
   if (recorded.length > 0) return true;
   return (await lowerCasedVersionIds(db)).length > 0;
+}
+
+/**
+ * The rule as this store holds it: `any_case` as idsAnyCase; `exact` when it holds model versions
+ * and none folds case (the store is the registry's: its versions say it); `unknown` when it holds
+ * none (a store kept apart, the rule not recorded yet: only the forecast service can say).
+ */
+export async function storedIdCase(db: Database | Transaction): Promise<IdCase> {
+  if (await idsAnyCase(db)) return "any_case";
+  return (await anyModelVersion(db)) ? "exact" : "unknown";
 }

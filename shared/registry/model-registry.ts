@@ -696,6 +696,12 @@ export async function allVersionIds(tx: Transaction): Promise<number[]> {
   return rows.map((row) => row.id);
 }
 
+/** Whether any model version is registered here (a store holding the registry, not decisions alone). */
+export async function anyModelVersion(db: Database | Transaction): Promise<boolean> {
+  const rows = await db.select({ id: modelVersions.id }).from(modelVersions).limit(1);
+  return rows.length > 0;
+}
+
 /** Versions whose customer ids were stored lower-cased (`ml train --ignore-id-case`). */
 export async function lowerCasedVersionIds(tx: Database | Transaction): Promise<number[]> {
   const rows = await tx

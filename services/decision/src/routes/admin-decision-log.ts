@@ -53,6 +53,24 @@ export const pruneSchema = z.strictObject({
     .max(RETENTION_DAYS_MAX, { error: `must be at most ${RETENTION_DAYS_MAX}` }),
 });
 
+// The case rule a lookup or an erasure took (IdCaseRule): said in every answer, so an erasure
+// that could not take every letter case is never mistaken for a complete one.
+const idCaseField = z
+  .enum(["any_case", "exact", "unknown"])
+  .describe(
+    "The letter-case rule taken: any_case (every letter case of the id), exact (the id as given, a case-sensitive model), unknown (taken as exact; nothing recorded and the forecast service could not say: see warning)",
+  );
+const caseWarningField = z
+  .string()
+  .optional()
+  .describe("Only with id_case unknown: what may remain and what to do");
+
+const UNKNOWN_CASE_WARNING =
+  "The letter-case rule of customer ids is unknown: the decision store has none recorded and the " +
+  "forecast service did not say (GET /model-info). Only the id as given (and its NFC and NFD " +
+  "spellings) was taken; decisions logged under another letter case of it may remain: retry " +
+  "once the forecast service answers.";
+
 const versionOf = z.object({ name: z.string(), version: z.number().int() });
 const erasedCounts = z.object({ decisions: z.number().int(), dead_letters: z.number().int() });
 
@@ -79,8 +97,15 @@ export const customerDecisionsSchema = z.object({
   decisions: z.array(loggedDecisionSchema),
   next_page: z.object({ before: z.string(), before_id: z.string() }).nullable(),
   dead_letters: z.array(parkedRowSchema),
+  id_case: idCaseField,
+  warning: caseWarningField,
 });
-export const customerErasedSchema = z.object({ customer_id: z.string(), erased: erasedCounts });
+export const customerErasedSchema = z.object({
+  customer_id: z.string(),
+  erased: erasedCounts,
+  id_case: idCaseField,
+  warning: caseWarningField,
+});
 export const prunedSchema = z.object({ cutoff: z.string(), deleted: erasedCounts });
 
 const decisionView = (row: DecisionLogRow): z.infer<typeof loggedDecisionSchema> => ({
@@ -116,6 +141,19 @@ export const customerPathUnlogged: MiddlewareHandler<AppEnv> = async (c, next) =
   await next();
 };
 
+/**
+ * The case rule of one lookup or erasure, decided once (its reads take it), as the answer says
+ * it: unknown adds the warning, and a log line that does not name the customer.
+ */
+async function caseRuleOf(deps: DecisionDeps, what: "lookup" | "erasure") {
+  const idCase = await deps.idCaseRule.forCustomerLookup();
+  if (idCase !== "unknown") return { anyCase: idCase === "any_case", said: { id_case: idCase } };
+  deps.logger.warn(`customer ${what}: case rule unknown, only the id as given was taken`, {
+    hint: "start the forecast service (GET /model-info) and retry",
+  });
+  return { anyCase: false, said: { id_case: idCase, warning: UNKNOWN_CASE_WARNING } };
+}
+
 export function registerAdminDecisionLog(app: Hono<AppEnv>, deps: DecisionDeps): void {
   const log = async () => new DecisionLogRepository(await deps.database());
   const params = pathParams(customerParams);
@@ -128,7 +166,7 @@ export function registerAdminDecisionLog(app: Hono<AppEnv>, deps: DecisionDeps):
       const { id } = c.req.valid("param");
       const { limit, before, before_id } = c.req.valid("query");
       // Decided once: the decisions and the parked rows are read with the same rule.
-      const anyCase = await deps.idCaseRule.forCustomerLookup();
+      const { anyCase, said } = await caseRuleOf(deps, "lookup");
       const repository = await log();
       // One more than the page: a next page is named only when it holds a decision.
       const found = await repository.findByCustomer(id, {
@@ -148,6 +186,7 @@ export function registerAdminDecisionLog(app: Hono<AppEnv>, deps: DecisionDeps):
             ? { before: last.decidedAt.toISOString(), before_id: last.decisionId }
             : null,
         dead_letters: (await repository.deadLettersOfCustomer(id, anyCase)).map(parkedView),
+        ...said,
       };
       return c.json(answer);
     },
@@ -156,16 +195,18 @@ export function registerAdminDecisionLog(app: Hono<AppEnv>, deps: DecisionDeps):
   app.delete("/admin/customers/:id/decisions", params, async (c) => {
     const { id } = c.req.valid("param");
     // The case rule first: decisions logged before any folding answer reached this process.
-    const anyCase = await deps.idCaseRule.forCustomerLookup();
+    const { anyCase, said } = await caseRuleOf(deps, "erasure");
     const erased = await (await log()).eraseCustomer(id, anyCase);
     // The log line counts what was erased and never names the customer.
     deps.logger.info("customer erased from the decision log", {
       decisions: erased.decisions,
       dead_letters: erased.deadLetters,
+      id_case: said.id_case,
     });
     return c.json({
       customer_id: id,
       erased: { decisions: erased.decisions, dead_letters: erased.deadLetters },
+      ...said,
     } satisfies z.infer<typeof customerErasedSchema>);
   });
 

@@ -174,7 +174,7 @@ export const adminOperations: OperationSpec[] = [
     summary:
       "What the decision log holds about one customer: decisions (newest first) and parked rows",
     description:
-      'Of the id\'s NFC and NFD spellings too ("José" composed and decomposed), and of every letter case once a version was trained with --ignore-id-case, as the erasure. Pages of `limit` decisions; `next_page` holds the `before` and `before_id` of the next page (null on the last).',
+      'Of the id\'s NFC and NFD spellings too ("José" composed and decomposed), and of every letter case once a version was trained with --ignore-id-case, as the erasure (`id_case` says the rule taken; `unknown` with a `warning` when nothing is recorded and the forecast service cannot say). Pages of `limit` decisions; `next_page` holds the `before` and `before_id` of the next page (null on the last).',
     params: customerParams,
     query: customerDecisionsQuery,
     responses: {
@@ -191,7 +191,7 @@ export const adminOperations: OperationSpec[] = [
     responseName: "CustomerErased",
     summary: "Erase one customer's decisions and parked rows (one transaction); answers the counts",
     description:
-      "Of the id's NFC and NFD spellings too. Decisions about the customer still being made are not written after it (decided before it, or up to 1 s after, on the database's clock). The service's log names the counts, never the customer.",
+      "Of the id's NFC and NFD spellings too, and of every letter case as `id_case` says: `unknown` (with a `warning`) took the id as given only, as nothing is recorded and the forecast service cannot say; retry once it answers. Decisions about the customer still being made are not written after it (decided before it, or up to 1 s after, on the database's clock). The service's log names the counts, never the customer.",
     params: customerParams,
     responses: { "200": "What was erased", "400": "Invalid id", ...adminKeyed },
   },

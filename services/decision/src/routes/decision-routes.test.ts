@@ -553,6 +553,9 @@ describe("admin decision log: a customer's decisions, erasure, pruning", () => {
     expect(await erased.json()).toEqual({
       customer_id: id,
       erased: { decisions: 7, dead_letters: 0 },
+      // A store of decisions alone and a forecast stub without /model-info: said, not hidden.
+      id_case: "unknown",
+      warning: expect.stringContaining("letter-case rule of customer ids is unknown"),
     });
     expect(await logRowsOf(id)).toEqual([]);
     expect(await logRowsOf("keep-me")).toHaveLength(3);

@@ -2,10 +2,16 @@
 // the store is away at the first folding answer (the decision still stands; a later answer
 // records it), never recorded from a case-sensitive model, and asked of /model-info before a
 // customer lookup when no answer has told it yet (the forecast service away: nothing recorded,
-// the lookup goes on).
+// the rule "unknown" in a store of decisions alone, the registry's versions' rule in its own).
 import { afterEach, beforeEach, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
 import { idsAnyCase } from "@pp/shared/registry/decision-id-case.ts";
+import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
+import { plainCustomers, registrationInput } from "@pp/shared/testing/registration-input.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { CircuitBreaker } from "../forecast-client/circuit-breaker.ts";
 import type { ForecastClient } from "../forecast-client/forecast-client.ts";
@@ -92,16 +98,16 @@ test("before a lookup: /model-info is asked when nothing is recorded, and its tr
   const db = async () => t.handle.db;
   // An older forecast service (no field) and a case-sensitive one: nothing recorded.
   const older = new IdCaseRule({ database: db, logger: quiet, ask: ask(undefined) });
-  expect(await older.forCustomerLookup()).toBe(false);
+  expect(await older.forCustomerLookup()).toBe("unknown");
   const exact = new IdCaseRule({ database: db, logger: quiet, ask: ask(false) });
-  expect(await exact.forCustomerLookup()).toBe(false);
+  expect(await exact.forCustomerLookup()).toBe("exact");
   expect(await idsAnyCase(t.handle.db)).toBe(false);
   const folding = new IdCaseRule({ database: db, logger: quiet, ask: ask(true) });
-  expect(await folding.forCustomerLookup()).toBe(true);
+  expect(await folding.forCustomerLookup()).toBe("any_case");
   expect(await idsAnyCase(t.handle.db)).toBe(true);
   // Known now: not asked again.
   const before = asked;
-  expect(await folding.forCustomerLookup()).toBe(true);
+  expect(await folding.forCustomerLookup()).toBe("any_case");
   expect(asked).toBe(before);
 });
 
@@ -116,6 +122,27 @@ test("before a lookup with the forecast service away: nothing recorded, no failu
         },
       }),
   });
-  expect(await rule.forCustomerLookup()).toBe(false);
+  expect(await rule.forCustomerLookup()).toBe("unknown");
   expect(await idsAnyCase(t.handle.db)).toBe(false);
+});
+
+test("the forecast service away, a store holding the registry's versions says their rule", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "pp-case-rule-"));
+  try {
+    const registry = new ModelRegistry(t.handle.db, new FileArtifactStore(dir));
+    const customers = plainCustomers(["a"]);
+    await registry.registerVersion("sensitive", registrationInput(customers, true));
+    const away = async () => null;
+    const rule = () =>
+      new IdCaseRule({ database: async () => t.handle.db, logger: quiet, ask: away });
+    // Versions here, none folding case: the store is the registry's, and its rule is exact.
+    expect(await rule().forCustomerLookup()).toBe("exact");
+    await registry.registerVersion("folding", {
+      ...registrationInput(customers, true),
+      dataWindow: { calibrationEnd: "1997-09-30", idsLowerCased: true },
+    });
+    expect(await rule().forCustomerLookup()).toBe("any_case");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

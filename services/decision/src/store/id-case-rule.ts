@@ -6,7 +6,11 @@
 // erasures keep the rule after a restart and while the forecast service is down. Opening the
 // registry's store instead could create an empty one where the registry is elsewhere.
 import type { Logger } from "@pp/shared/logging/logger.ts";
-import { idsAnyCase, recordIdsLowerCased } from "@pp/shared/registry/decision-id-case.ts";
+import {
+  type IdCase,
+  recordIdsLowerCased,
+  storedIdCase,
+} from "@pp/shared/registry/decision-id-case.ts";
 import type { ForecastClient } from "../forecast-client/forecast-client.ts";
 import type { DatabaseProvider } from "./lazy-database.ts";
 
@@ -47,22 +51,26 @@ export class IdCaseRule {
 
   /**
    * Before a lookup or an erasure of one customer (rare: a question to the forecast service is
-   * affordable): whether ids of any letter case are that customer, decided once for the request
-   * and handed to the decision log's reads (a second reading of the store could disagree: the
-   * forecast service said so but the write was waiting out its retry delay). When the store does
-   * not hold the rule yet, asks the forecast service, so decisions logged before any folding
-   * answer reached this process are found in every case. The forecast service away, the store's
-   * rule stands as recorded.
+   * affordable): the case rule, decided once for the request and handed to the decision log's
+   * reads (a second reading of the store could disagree: the forecast service said so but the
+   * write was waiting out its retry delay). When the store does not hold the rule yet, asks the
+   * forecast service, so decisions logged before any folding answer reached this process are found
+   * in every case. The forecast service away (or not saying), the store's rule stands: `exact`
+   * when it holds the registry's versions, else `unknown` (the caller says so: an erasure by the
+   * id as given may leave the customer's decisions logged under another case).
    */
-  async forCustomerLookup(): Promise<boolean> {
-    if (this.known) return true;
-    if (await idsAnyCase(await this.options.database())) {
+  async forCustomerLookup(): Promise<IdCase> {
+    if (this.known) return "any_case";
+    const stored = await storedIdCase(await this.options.database());
+    if (stored === "any_case") {
       this.known = true;
-      return true;
+      return stored;
     }
-    if ((await this.options.ask()) !== true) return false;
+    const asked = await this.options.ask();
+    if (asked === false) return "exact";
+    if (asked === null) return stored;
     await this.record();
-    return true;
+    return "any_case";
   }
 
   private record(): Promise<void> {

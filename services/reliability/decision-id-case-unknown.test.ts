@@ -1,0 +1,231 @@
+// An erasure or a lookup in a decision store kept apart from the registry, with nothing recorded
+// about the case rule and the forecast service down (not started, or killed), cannot know whether
+// User@X.org and user@x.org are one customer. It used to go on case-sensitive and answer like a
+// complete erasure: 1 of 3 decisions erased, nothing said. Now both answer `id_case: "unknown"`
+// with a warning (what was taken: the id as given, in its NFC and NFD spellings; what to do:
+// retry once the forecast service answers) and log a warning line that does not name the
+// customer; once the forecast service is back, the retry takes every case ("any_case").
+// Real processes, embedded store and PostgreSQL.
+import { afterEach, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildBundle } from "@pp/ml/pipelines/build-bundle.ts";
+import { trainSimulatedDemo } from "@pp/ml/pipelines/demo-model.ts";
+import { registerBundle } from "@pp/ml/pipelines/register-bundle.ts";
+import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
+import { createDatabase } from "@pp/shared/db/client.ts";
+import type { Database } from "@pp/shared/db/database.ts";
+import { appendDecisions } from "@pp/shared/registry/decision-log.ts";
+import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
+import { decisionRow } from "@pp/shared/testing/decision-rows.ts";
+import { openTestDatabase } from "@pp/shared/testing/test-databases.ts";
+import { type ServiceProcess, startProcess } from "../testing/service-processes.ts";
+
+const ADMIN_KEY = "case-unknown-admin-key-0123456789";
+const SPELLINGS = ["User@X.org", "USER@x.org", "user@x.org"];
+// Ports of this test (helper range 20300-20399), two per case.
+let nextPort = 20300 + (process.pid % 10) * 8;
+const cleanups: Array<() => Promise<void> | void> = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Trains the small demo model with its ids read lower-cased, and promotes it. */
+async function registerFoldingDemo(db: Database, artifactDir: string): Promise<void> {
+  const { summaries, trained } = await trainSimulatedDemo({
+    customers: 300,
+    seed: 3,
+    source: "case-unknown test",
+  });
+  const data = { ...trained.metrics.data, ids_lower_cased: true };
+  const model = { ...trained, metrics: { ...trained.metrics, data } };
+  const trainedAt = new Date();
+  await registerBundle({
+    registry: new ModelRegistry(db, new FileArtifactStore(artifactDir)),
+    name: "purchase",
+    bundle: buildBundle(model, { name: "purchase", trainedAt, reportHtml: "<html></html>" }),
+    trained: model,
+    summaries,
+    trainedAt,
+    promote: true,
+  });
+}
+
+function start(name: string, env: Record<string, string>, port: number): ServiceProcess {
+  const p = startProcess(name, env, port);
+  cleanups.push(() => {
+    if (!p.exited()) p.child.kill("SIGKILL");
+  });
+  return p;
+}
+
+async function waitOk(url: string, what: string, ms = 90_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      await res.text();
+      if (res.ok) return;
+    } catch {}
+    await Bun.sleep(200);
+  }
+  throw new Error(`${what} did not become ready at ${url}`);
+}
+
+interface Answer {
+  status: number;
+  id_case?: string;
+  warning?: string;
+  decisions?: unknown[];
+  erased?: { decisions: number };
+}
+
+async function admin(decision: ServiceProcess, method: string, id: string): Promise<Answer> {
+  const url = `${decision.base}/admin/customers/${encodeURIComponent(id)}/decisions`;
+  // The decision store opens in the background: 503 until it has.
+  for (let i = 0; ; i++) {
+    const res = await fetch(url, { method, headers: { "x-api-key": ADMIN_KEY } });
+    const body = (await res.json()) as Answer;
+    if (res.status !== 503 || i > 300) return { ...body, status: res.status };
+    await Bun.sleep(200);
+  }
+}
+
+interface Stores {
+  registry: Record<string, string>;
+  decisions: Record<string, string>;
+  /** Writes the 3 decisions, logged before this decision service ran. */
+  logBefore(): Promise<void>;
+}
+
+async function embeddedStores(): Promise<Stores> {
+  const dataDir = tempDir("pp-case-unknown-registry-");
+  const handle = await createDatabase({ dataDir });
+  await handle.migrate();
+  await registerFoldingDemo(handle.db, join(dataDir, "artifacts"));
+  await handle.close();
+  const decisionDir = tempDir("pp-case-unknown-decisions-");
+  const common = { DATA_DIR: dataDir, DATABASE_URL: "" };
+  return {
+    registry: common,
+    decisions: { ...common, DECISION_DATA_DIR: decisionDir },
+    async logBefore() {
+      const store = await createDatabase({ dataDir: decisionDir });
+      await store.migrate();
+      await appendDecisions(
+        store.db,
+        SPELLINGS.map((id) => decisionRow(id, new Date(Date.now() - 60_000))),
+      );
+      await store.close();
+    },
+  };
+}
+
+async function postgresStores(): Promise<Stores> {
+  const registry = await openTestDatabase("postgres");
+  const decisions = await openTestDatabase("postgres");
+  cleanups.push(() => registry.cleanup());
+  cleanups.push(() => decisions.cleanup());
+  const artifactDir = tempDir("pp-case-unknown-artifacts-");
+  await registerFoldingDemo(registry.handle.db, artifactDir);
+  return {
+    registry: {
+      DATABASE_URL: registry.options.databaseUrl as string,
+      ARTIFACT_STORE_URI: artifactDir,
+    },
+    decisions: { DATABASE_URL: decisions.options.databaseUrl as string },
+    logBefore: () =>
+      appendDecisions(
+        decisions.handle.db,
+        SPELLINGS.map((id) => decisionRow(id, new Date(Date.now() - 60_000))),
+      ).then(() => {}),
+  };
+}
+
+/** The forecast service (a model folding case) on `port`. */
+async function startForecast(stores: Stores, port: number): Promise<ServiceProcess> {
+  const env = { ...stores.registry, MODEL_SOURCE: "registry", MODEL_POLL_INTERVAL_MS: "0" };
+  const forecast = start("forecast", { LOG_LEVEL: "error", ...env }, port);
+  await waitOk(`${forecast.base}/ready`, "forecast");
+  return forecast;
+}
+
+/**
+ * `forecastGone`: the forecast service is killed after the decision service started (else it is
+ * never started before the first lookup). Either way the lookup and the erasure say the rule is
+ * unknown, then take every case once the forecast service answers.
+ */
+async function unknownRule(stores: Stores, forecastGone: boolean): Promise<void> {
+  await stores.logBefore();
+  const forecastPort = nextPort++;
+  const early = forecastGone ? await startForecast(stores, forecastPort) : null;
+  const decision = start(
+    "decision",
+    {
+      ...stores.decisions,
+      LOG_LEVEL: "warn",
+      FORECAST_URL: `http://127.0.0.1:${forecastPort}`,
+      ADMIN_API_KEYS: ADMIN_KEY,
+    },
+    nextPort++,
+  );
+  await waitOk(`${decision.base}/health`, "decision");
+  if (early) {
+    early.child.kill("SIGKILL");
+    while (!early.exited()) await Bun.sleep(50);
+  }
+
+  const looked = await admin(decision, "GET", "User@X.org");
+  expect(looked.status).toBe(200);
+  expect(looked.id_case).toBe("unknown");
+  expect(looked.decisions).toHaveLength(1);
+  expect(looked.warning).toContain("forecast service");
+  const erasure = await admin(decision, "DELETE", "User@X.org");
+  expect(erasure.status).toBe(200);
+  expect(erasure.id_case).toBe("unknown");
+  expect(erasure.erased?.decisions).toBe(1);
+  expect(erasure.warning).toContain("retry");
+  const warned = decision.output.filter((line) => line.includes("case rule unknown"));
+  expect(warned.length).toBeGreaterThanOrEqual(2);
+  expect(warned.join("\n").toLowerCase()).not.toContain("user@x.org");
+
+  // The forecast service back: the retry takes every case, and says so.
+  await startForecast(stores, forecastPort);
+  const retried = await admin(decision, "DELETE", "User@X.org");
+  expect(retried.status).toBe(200);
+  expect(retried.id_case).toBe("any_case");
+  expect(retried.erased?.decisions).toBe(2);
+  expect(retried.warning).toBeUndefined();
+  for (const id of SPELLINGS) {
+    const after = await admin(decision, "GET", id);
+    expect({ id, found: after.decisions?.length, rule: after.id_case }).toEqual({
+      id,
+      found: 0,
+      rule: "any_case",
+    });
+  }
+}
+
+test("embedded store apart, forecast service never started: unknown, then every case", async () => {
+  await unknownRule(await embeddedStores(), false);
+}, 240_000);
+
+test("embedded store apart, forecast service killed: unknown, then every case", async () => {
+  await unknownRule(await embeddedStores(), true);
+}, 240_000);
+
+test("PostgreSQL store apart, forecast service never started: unknown, then every case", async () => {
+  await unknownRule(await postgresStores(), false);
+}, 240_000);
+
+test("PostgreSQL store apart, forecast service killed: unknown, then every case", async () => {
+  await unknownRule(await postgresStores(), true);
+}, 240_000);
