@@ -10,9 +10,45 @@
 import { eq, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../db/database.ts";
 import { decisionStoreSettings } from "../db/schema.ts";
+import { errorChain } from "../errors/error-chain.ts";
 import { anyModelVersion, lowerCasedVersionIds } from "./model-registry.ts";
 
 const IDS_LOWER_CASED = "ids_lower_cased";
+
+/** The migration that makes the table: the entries apply it as they open the store, a Worker's
+ * database is migrated at deploy (`npm run db:migrate`), never by the Worker. */
+export const SETTINGS_MIGRATION = "0016_decision_store_settings";
+
+/** The table is missing: the database's migrations stopped before 0016. */
+export class SettingsTableMissingError extends Error {
+  override readonly name = "SettingsTableMissingError";
+  constructor(cause: unknown) {
+    super(
+      `the decision store has no table decision_store_settings: migration ${SETTINGS_MIGRATION} ` +
+        "is not applied; run `npm run db:migrate` against this database",
+      { cause },
+    );
+  }
+}
+
+/** `run`, its failure on a missing decision_store_settings (42P01) said as the migration to run. */
+async function namingMigration<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const missing = errorChain(err).some(
+      (e) =>
+        (e as { code?: unknown }).code === "42P01" &&
+        String((e as { message?: unknown }).message).includes("decision_store_settings"),
+    );
+    throw missing ? new SettingsTableMissingError(err) : err;
+  }
+}
+
+/** A real query against the table (readiness): throws SettingsTableMissingError without it. */
+export async function probeDecisionStoreSettings(db: Database | Transaction): Promise<void> {
+  await namingMigration(() => db.execute(sql`select 1 from ${decisionStoreSettings} limit 1`));
+}
 
 /**
  * The case rule of a lookup or an erasure: `any_case` (every letter case of an id is one
@@ -27,10 +63,12 @@ export type IdCase = "any_case" | "exact" | "unknown";
  * processes at once, change nothing): one row, never removed but with the store.
  */
 export async function recordIdsLowerCased(db: Database | Transaction): Promise<void> {
-  await db
-    .insert(decisionStoreSettings)
-    .values({ name: IDS_LOWER_CASED, value: sql`'true'::jsonb` })
-    .onConflictDoNothing();
+  await namingMigration(() =>
+    db
+      .insert(decisionStoreSettings)
+      .values({ name: IDS_LOWER_CASED, value: sql`'true'::jsonb` })
+      .onConflictDoNothing(),
+  );
 }
 
 /**
@@ -39,11 +77,13 @@ export async function recordIdsLowerCased(db: Database | Transaction): Promise<v
  * forecast service answers from one (the store is kept apart).
  */
 export async function idsAnyCase(db: Database | Transaction): Promise<boolean> {
-  const recorded = await db
-    .select({ name: decisionStoreSettings.name })
-    .from(decisionStoreSettings)
-    .where(eq(decisionStoreSettings.name, IDS_LOWER_CASED))
-    .limit(1);
+  const recorded = await namingMigration(() =>
+    db
+      .select({ name: decisionStoreSettings.name })
+      .from(decisionStoreSettings)
+      .where(eq(decisionStoreSettings.name, IDS_LOWER_CASED))
+      .limit(1),
+  );
   if (recorded.length > 0) return true;
   return (await lowerCasedVersionIds(db)).length > 0;
 }

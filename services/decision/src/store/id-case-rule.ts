@@ -5,10 +5,13 @@
 // there left the decisions sent as "user@x.org". Recorded in the store, not only in memory, so
 // erasures keep the rule after a restart and while the forecast service is down. Opening the
 // registry's store instead could create an empty one where the registry is elsewhere.
+
+import { AppError } from "@pp/shared/errors/app-error.ts";
 import type { Logger } from "@pp/shared/logging/logger.ts";
 import {
   type IdCase,
   recordIdsLowerCased,
+  SettingsTableMissingError,
   storedIdCase,
 } from "@pp/shared/registry/decision-id-case.ts";
 import type { ForecastClient } from "../forecast-client/forecast-client.ts";
@@ -61,7 +64,7 @@ export class IdCaseRule {
    */
   async forCustomerLookup(): Promise<IdCase> {
     if (this.known) return "any_case";
-    const stored = await storedIdCase(await this.options.database());
+    const stored = await storedIdCase(await this.options.database()).catch(unmigrated);
     if (stored === "any_case") {
       this.known = true;
       return stored;
@@ -93,4 +96,15 @@ export class IdCaseRule {
       });
     return this.recording;
   }
+}
+
+/** A store without the rule's table (a Worker's database not migrated): a 503 naming the fix,
+ * not an opaque 500; the lookup or erasure cannot know its case rule. */
+function unmigrated(err: unknown): never {
+  if (err instanceof SettingsTableMissingError) {
+    throw new AppError("unavailable", `The decision store is not migrated: ${err.message}`, {
+      cause: err,
+    });
+  }
+  throw err;
 }
