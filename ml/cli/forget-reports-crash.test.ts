@@ -79,10 +79,11 @@ async function rerunFinishes(env: Record<string, string>, registry: ModelRegistr
 
 /**
  * Holds the version's row locked (SELECT … FOR UPDATE in a real transaction) until the forget
- * waits on it: its rewrite is then stored and its row update pending. Kills it there, and ends
- * its server session before the lock is let go: a statement already sent would otherwise still
- * run (PostgreSQL notices a dead client only when it answers), which is not what a crash before
- * the update, or the database going away under it, leaves.
+ * waits on it: its rewrite takes the row's lock before it reads and writes the version's files
+ * (it used to write them first and wait at the row's update). Kills it there, and ends its server
+ * session before the lock is let go: a statement already sent would otherwise still run
+ * (PostgreSQL notices a dead client only when it answers). A kill with the new files written and
+ * the row not yet switched: forget-leftovers.test.ts.
  */
 async function killWhileRowLocked(db: Database, versionId: number, env: Record<string, string>) {
   const proc = startBun("ml forget", cli, env, { args: ["forget", CUSTOMER] });
@@ -122,7 +123,7 @@ describe("ml forget's report rewrite killed on PostgreSQL", () => {
   });
   afterAll(() => t?.cleanup());
 
-  test("killed after writing the files, before the row's update: loadable; a rerun finishes", async () => {
+  test("killed waiting for the version's row: loadable; a rerun finishes", async () => {
     const registry = new ModelRegistry(t.handle.db, new FileArtifactStore(store));
     const version = await registerNaming(registry);
     await killWhileRowLocked(t.handle.db, version.id, env);
@@ -183,10 +184,11 @@ describe("two ml forgets rewriting one version at once, on PostgreSQL", () => {
   });
   afterAll(() => t?.cleanup());
 
-  // The test holds the row until both have written their files and wait to switch it: each
-  // switches only the row it read, so the later one reads the winner's files again and redacts
-  // those. Without trying again the later one ended with "warning: m v1's training files still
-  // name them" (its switch refused, or the files it read deleted by the winner): 3 of 3 runs.
+  // The test holds the row until both wait for it. Each now reads, rewrites and switches the
+  // version under the row's lock, so the later one reads the winner's files. When both wrote
+  // first and waited to switch, the later one's switch was refused; without trying again it ended
+  // with "warning: m v1's training files still name them": 3 of 3 runs. Six at once:
+  // forget-leftovers.test.ts.
   test("both customers leave the version's files; it stays loadable", async () => {
     const registry = new ModelRegistry(t.handle.db, new FileArtifactStore(store));
     const metrics = { data: { dominant_customer: { id: CUSTOMER }, case_variant_ids: [OTHER] } };

@@ -5,7 +5,11 @@ import { ArtifactNotFoundError } from "@pp/shared/artifacts/artifact-store.ts";
 import { connectionLostCode } from "@pp/shared/db/connection-lost.ts";
 import { errorChain } from "@pp/shared/errors/error-chain.ts";
 import { storedIdMatcher } from "@pp/shared/registry/forget-customer.ts";
-import type { ModelRegistry, ModelVersionInfo } from "@pp/shared/registry/model-registry.ts";
+import type {
+  ArtifactInput,
+  ModelRegistry,
+  ModelVersionInfo,
+} from "@pp/shared/registry/model-registry.ts";
 import { RegistryStateError } from "@pp/shared/registry/registry-errors.ts";
 import { BUNDLE_FILES } from "../bundle/model-bundle.ts";
 import { visibleId } from "../data/input/customer-id-format.ts";
@@ -135,13 +139,16 @@ export async function forgetInReports(
   return out;
 }
 
-/** Tries per version: a rewrite racing another `ml forget` is refused, or its read files gone. */
+/**
+ * Tries per version. Runs of this release take turns on a version (its row's lock, from the read
+ * to the switch); one of an older release, or its ml gc, may still switch or sweep meanwhile.
+ */
 const ATTEMPTS = 3;
 
 /**
- * {@link redactVersion}, again from the version's row read anew when another `ml forget` switched
- * it meanwhile (its switch is refused, or the files it read were replaced and deleted): without
- * it, the later of two concurrent runs left the version naming its customers, with a warning.
+ * {@link redactVersion}, again from the version's row read anew when it changed under it (its
+ * switch refused, or the files it read replaced and deleted): without it, the later of two
+ * concurrent runs left the version naming its customers, with a warning.
  */
 async function redactRetrying(
   registry: ModelRegistry,
@@ -177,11 +184,47 @@ async function redactVersion(
   }
   // What an earlier run killed after switching the row left: the replaced files, which name them.
   await registry.dropReplacedArtifacts(version);
+  // Read without the row's lock first: most versions name none of the ids.
+  if (!(await namesAny(registry, version, isId))) return { kind: "unchanged" };
+  let result: VersionRedaction = { kind: "unchanged" };
+  // Under the row's lock from the read to the switch: concurrent runs take turns on the version.
+  await registry.rewriteArtifacts(version, async (current) => {
+    const redaction = await redactedFiles(registry, current, isId);
+    result = redaction.result;
+    return redaction.files;
+  });
+  return result;
+}
+
+/** Whether the version's metrics.json names one of the ids (true when it was switched meanwhile). */
+async function namesAny(
+  registry: ModelRegistry,
+  version: ModelVersionInfo,
+  isId: (text: string) => boolean,
+): Promise<boolean> {
+  try {
+    const bytes = await registry.loadArtifact(version, BUNDLE_FILES.metrics);
+    const metrics = JSON.parse(new TextDecoder().decode(bytes)) as { data?: unknown };
+    return redactIds(metrics.data, isId)[1];
+  } catch (error) {
+    if (error instanceof ArtifactNotFoundError) return true;
+    throw error;
+  }
+}
+
+/** The version's metrics.json and report.html without the ids (none when they name none). */
+async function redactedFiles(
+  registry: ModelRegistry,
+  version: ModelVersionInfo,
+  isId: (text: string) => boolean,
+): Promise<{ files: ArtifactInput[] | null; result: VersionRedaction }> {
+  const has = (name: string) => version.artifacts.some((a) => a.name === name);
+  if (!has(BUNDLE_FILES.metrics)) return { files: null, result: { kind: "unchanged" } };
   const bytes = await registry.loadArtifact(version, BUNDLE_FILES.metrics);
   const metrics = JSON.parse(new TextDecoder().decode(bytes)) as { data?: DataQuality };
   const [data, changed] = redactIds(metrics.data, isId);
-  if (!changed) return { kind: "unchanged" };
-  const files: Array<{ name: string; bytes: Uint8Array }> = [
+  if (!changed) return { files: null, result: { kind: "unchanged" } };
+  const files: ArtifactInput[] = [
     {
       name: BUNDLE_FILES.metrics,
       bytes: new TextEncoder().encode(`${JSON.stringify({ ...metrics, data }, null, 2)}\n`),
@@ -196,9 +239,12 @@ async function redactVersion(
     if (page !== null)
       files.push({ name: BUNDLE_FILES.report, bytes: new TextEncoder().encode(page) });
   }
-  await registry.replaceArtifacts(version, files);
   // metrics.json is redacted either way; a report laid out otherwise is named, not guessed at.
-  return page === null
-    ? { kind: "left", why: "its report.html is not laid out as this release writes it" }
-    : { kind: "redacted" };
+  return {
+    files,
+    result:
+      page === null
+        ? { kind: "left", why: "its report.html is not laid out as this release writes it" }
+        : { kind: "redacted" },
+  };
 }

@@ -174,53 +174,78 @@ export class ModelRegistry {
 
   /**
    * Replaces some files of a registered version (`ml forget` takes erased customers' ids out of a
-   * version's metrics and report) without overwriting any file its row points at: the new files
-   * and a new manifest go under a fresh revision prefix inside the version's own
-   * (`models/<name>/<uuid>/rev-<uuid>`), ONE row update switches the row to them (artifact_uri,
-   * the entries, artifact_sha256), and only then are the replaced files deleted. Killed before the
-   * update, the row still names the old files, intact (the new ones are unreferenced); killed
-   * before the deletes, the old files stay unreferenced: they load nothing, and
-   * {@link dropReplacedArtifacts} (run by the next `ml forget`) deletes them. Overwritten in place,
-   * a kill between the writes and the update left the version failing its checksum for good.
-   * Refused when the row changed since `version` was read (another rewrite won: read it again).
-   * Files in another store than this one's are not touched: false.
+   * version's metrics and report): {@link rewriteArtifacts} with `files`, refused when the row
+   * changed since `version` was read (another rewrite won: read it again). Files in another store
+   * than this one's are not touched: false.
    */
   async replaceArtifacts(version: ModelVersionInfo, files: ArtifactInput[]): Promise<boolean> {
     if (!this.holdsArtifacts(version)) return false;
-    const revision = `${registrationPrefix(this.store.keyFor(version.artifactUri))}/rev-${crypto.randomUUID()}`;
+    const changed = () =>
+      new RegistryStateError(
+        `${version.modelName} v${version.version}'s files changed while they were being rewritten (another ml forget?): nothing was switched; run it again`,
+      );
+    const switched = await this.rewriteArtifacts(version, async (current) => {
+      if (current.artifactSha256 !== version.artifactSha256) throw changed();
+      return files;
+    });
+    if (!switched) throw changed();
+    return true;
+  }
+
+  /**
+   * Rewrites some files of a registered version without overwriting any file its row points at,
+   * under the row's lock from the read to the switch: `rewrite` gets the row as it is now and
+   * answers the files to replace (null: none). The new files and a new manifest go under a fresh
+   * revision prefix inside the version's own (`models/<name>/<uuid>/rev-<uuid>`), ONE row update
+   * switches the row to them (artifact_uri, the entries, artifact_sha256), and only after the
+   * commit are the replaced files deleted. Killed before the commit, the row still names the old
+   * files, intact; killed before the deletes, the old files stay unreferenced (they load nothing;
+   * `ml gc` and the next `ml forget` delete them, under the same lock). The lock makes rewrites of
+   * one version take turns: each reads what the one before switched to. Without it, six
+   * `ml forget`s at once switched over one another (and each swept the others' unswitched files)
+   * until some ran out of tries, the customer still named. `rewrite` must not use the database:
+   * on the embedded store this transaction holds its one session. Null when nothing was switched
+   * (files elsewhere, the row gone, nothing to replace); else the row as switched.
+   */
+  async rewriteArtifacts(
+    version: ModelVersionInfo,
+    rewrite: (current: ModelVersionInfo) => Promise<ArtifactInput[] | null>,
+  ): Promise<ModelVersionInfo | null> {
+    if (!this.holdsArtifacts(version)) return null;
     const written: string[] = [];
-    let entries: ArtifactEntry[];
+    let switched: { before: ModelVersionInfo; after: ModelVersionInfo } | null;
     try {
-      entries = await this.writeRevision(version, revision, files, written);
-      const manifest = await this.putManifest(version.modelName, revision, entries);
-      written.push(manifest.key);
-      await this.db.transaction(async (tx) => {
-        const switched = await tx
+      switched = await this.db.transaction(async (tx) => {
+        const [row] = await tx
+          .select()
+          .from(modelVersions)
+          .where(eq(modelVersions.id, version.id))
+          .for("update");
+        if (!row) return null;
+        const before = { ...row, modelName: version.modelName };
+        if (!this.holdsArtifacts(before)) return null;
+        // What a rewrite killed before its deletes left, while no rewrite can be under way.
+        const prefix = registrationPrefix(this.store.keyFor(before.artifactUri));
+        await this.dropUnnamed(prefix, [before]);
+        const files = await rewrite(before);
+        if (!files || files.length === 0) return null;
+        const after = await this.writeRevision(before, files, written);
+        await tx
           .update(modelVersions)
           .set({
-            artifactUri: this.store.uriFor(revision),
-            artifacts: entries,
-            artifactSha256: manifest.sha256,
+            artifactUri: after.artifactUri,
+            artifacts: after.artifacts,
+            artifactSha256: after.artifactSha256,
           })
-          .where(
-            and(
-              eq(modelVersions.id, version.id),
-              eq(modelVersions.artifactSha256, version.artifactSha256),
-            ),
-          )
-          .returning({ id: modelVersions.id });
-        if (switched.length === 0) {
-          throw new RegistryStateError(
-            `${version.modelName} v${version.version}'s files changed while they were being rewritten (another ml forget?): nothing was switched; run it again`,
-          );
-        }
-        // Under the row's lock, which dropReplacedArtifacts takes before it deletes anything.
+          .where(eq(modelVersions.id, before.id));
+        // An older release's ml gc or ml forget sweeps without waiting for this lock.
         await this.checkArtifactsStill(
-          revision,
+          this.store.keyFor(after.artifactUri),
           written,
           "rewrite's",
           "the version keeps its files; run it again",
         );
+        return { before, after };
       });
     } catch (error) {
       // As in registration: nothing references these files, unless only the COMMIT's reply was lost.
@@ -229,29 +254,22 @@ export class ModelRegistry {
       }
       throw error;
     }
+    if (!switched) return null;
     // Committed: nothing names the replaced files now. Best effort: what stays (a failed delete, a
-    // kill here) is unreferenced, and the next dropReplacedArtifacts deletes it.
-    const kept = new Set([
-      ...entries.map((e) => e.uri),
-      `${this.store.uriFor(revision)}/${MANIFEST_NAME}`,
-    ]);
-    const replaced = [
-      ...version.artifacts.map((e) => e.uri),
-      `${version.artifactUri}/${MANIFEST_NAME}`,
-    ].filter((uri) => !kept.has(uri));
-    await Promise.allSettled(
-      replaced.map(async (uri) => this.store.delete(this.store.keyFor(uri))),
-    );
-    return true;
+    // kill here) is unreferenced, and the next sweep (ml gc, ml forget) deletes it.
+    const kept = this.namedKeys(switched.after);
+    const replaced = [...this.namedKeys(switched.before)].filter((key) => !kept.has(key));
+    await Promise.allSettled(replaced.map((key) => this.store.delete(key)));
+    return switched.after;
   }
 
-  /** Writes `files` under `revision`; the version's entries with theirs replaced. */
+  /** Writes `files` and a manifest under a new revision of `version`: the row to switch to. */
   private async writeRevision(
     version: ModelVersionInfo,
-    revision: string,
     files: readonly ArtifactInput[],
     written: string[],
-  ): Promise<ArtifactEntry[]> {
+  ): Promise<ModelVersionInfo> {
+    const revision = `${registrationPrefix(this.store.keyFor(version.artifactUri))}/rev-${crypto.randomUUID()}`;
     const entries = [...version.artifacts];
     for (const file of files) {
       const at = entries.findIndex((entry) => entry.name === file.name);
@@ -265,37 +283,74 @@ export class ModelRegistry {
         bytes: stored.bytes,
       };
     }
-    return entries;
+    const manifest = await this.putManifest(version.modelName, revision, entries);
+    written.push(manifest.key);
+    return {
+      ...version,
+      artifactUri: this.store.uriFor(revision),
+      artifacts: entries,
+      artifactSha256: manifest.sha256,
+    };
+  }
+
+  /** The keys of the files a row names: its entries and its manifest. */
+  namedKeys(row: Pick<ModelVersionRow, "artifacts" | "artifactUri">): Set<string> {
+    return new Set([
+      ...row.artifacts.map((e) => this.store.keyFor(e.uri)),
+      this.store.keyFor(`${row.artifactUri}/${MANIFEST_NAME}`),
+    ]);
   }
 
   /**
    * Deletes the files in a version's prefix that its row no longer names: what a
-   * {@link replaceArtifacts} killed before its deletes (or before its update) left. Under the
-   * row's lock, so a rewrite in progress either has switched the row already (its files are
-   * named) or finds its files gone before it commits, and commits nothing. Answers how many.
+   * {@link rewriteArtifacts} killed before its deletes (or before its commit) left. Answers how
+   * many. Listed first without the lock: most versions have nothing to drop.
    */
   async dropReplacedArtifacts(version: ModelVersionInfo): Promise<number> {
     if (!this.holdsArtifacts(version)) return 0;
-    const prefix = `${registrationPrefix(this.store.keyFor(version.artifactUri))}/`;
-    const named = (row: Pick<ModelVersionRow, "artifacts" | "artifactUri">) =>
-      new Set([
-        ...row.artifacts.map((e) => this.store.keyFor(e.uri)),
-        this.store.keyFor(`${row.artifactUri}/${MANIFEST_NAME}`),
-      ]);
-    // Listed first without the lock: most versions have nothing to drop.
-    if ((await this.store.list(prefix)).every((key) => named(version).has(key))) return 0;
+    const prefix = registrationPrefix(this.store.keyFor(version.artifactUri));
+    const named = this.namedKeys(version);
+    if ((await this.store.list(`${prefix}/`)).every((key) => named.has(key))) return 0;
+    return this.dropUnnamedFiles(prefix, [version.id]);
+  }
+
+  /**
+   * Deletes the files under registration prefix `prefix` that none of the rows `versionIds` (the
+   * versions registered there) names, of `only` when given; answers how many. Under those rows'
+   * locks, which a rewrite holds from its read to its commit: a revision being written is named by
+   * its row by the time this lists, or was never switched to (its writer gone).
+   */
+  async dropUnnamedFiles(
+    prefix: string,
+    versionIds: readonly number[],
+    only?: ReadonlySet<string>,
+  ): Promise<number> {
+    if (versionIds.length === 0) return 0;
     return this.db.transaction(async (tx) => {
-      const [row] = await tx
+      const rows = await tx
         .select()
         .from(modelVersions)
-        .where(eq(modelVersions.id, version.id))
+        .where(inArray(modelVersions.id, [...versionIds]))
+        .orderBy(asc(modelVersions.id))
         .for("update");
-      if (!row) return 0;
-      const keep = named(row);
-      const drop = (await this.store.list(prefix)).filter((key) => !keep.has(key));
-      for (const key of drop) await this.store.delete(key);
-      return drop.length;
+      return this.dropUnnamed(prefix, rows, only);
     });
+  }
+
+  /** {@link dropUnnamedFiles}'s deletes, with the rows read (and locked) by the caller. */
+  private async dropUnnamed(
+    prefix: string,
+    rows: ReadonlyArray<Pick<ModelVersionRow, "artifacts" | "artifactUri">>,
+    only?: ReadonlySet<string>,
+  ): Promise<number> {
+    // Gone meanwhile: whatever is left under the prefix is then an orphan registration's, not ours.
+    if (rows.length === 0) return 0;
+    const keep = new Set(rows.flatMap((row) => [...this.namedKeys(row)]));
+    const drop = (await this.store.list(`${prefix}/`)).filter(
+      (key) => !keep.has(key) && (only === undefined || only.has(key)),
+    );
+    for (const key of drop) await this.store.delete(key);
+    return drop.length;
   }
 
   /** The model row (locked), the next version's row and its customer features, in `tx`. */
