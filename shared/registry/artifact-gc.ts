@@ -3,14 +3,16 @@
 // leaves a prefix that no version references. This finds such prefixes and removes them. A prefix
 // younger than `minAgeMs` is left alone: it may belong to a registration still in progress. It also
 // finds what other killed writes left: a file store's temporary files and `ml train --register`'s
-// store probe (`preflight/<uuid>`, written and deleted before training).
-import type { ArtifactObject, ArtifactStore } from "../artifacts/artifact-store.ts";
-import { type ModelRegistry, registrationPrefix } from "./model-registry.ts";
+// store probe (`preflight/<uuid>`, written and deleted before training), and the files of a
+// version `ml forget` rewrote that its row no longer names (killed before deleting them).
+import type { ArtifactObject } from "../artifacts/artifact-store.ts";
+import { type ModelRegistry, type ModelVersionInfo, registrationPrefix } from "./model-registry.ts";
 
 export interface GcPrefix {
   /** `models/<name>/<id>`, or the key itself for a probe or an unfinished write. */
   prefix: string;
-  kind: "registration" | "preflight probe" | "unfinished write";
+  /** A "stale revision" is files of a version's prefix that its row no longer names. */
+  kind: "registration" | "stale revision" | "preflight probe" | "unfinished write";
   objects: ArtifactObject[];
   bytes: number;
   newest: Date;
@@ -36,28 +38,30 @@ function prefixOf(key: string): string | null {
 /** Where `ml train --register` writes (and deletes) its probe of the store. */
 export const PREFLIGHT_PREFIX = "preflight/";
 
-/** Unreferenced objects grouped by prefix: registrations, probes and unfinished writes. */
+/** Unreferenced objects grouped by prefix: registrations, stale revisions, probes, unfinished writes. */
 async function unreferencedGroups(
-  store: ArtifactStore,
-  referenced: Set<string>,
+  registry: ModelRegistry,
+  referenced: ReadonlyMap<string, ModelVersionInfo[]>,
 ): Promise<GcPrefix[]> {
+  const store = registry.store;
   const groups = new Map<string, GcPrefix>();
   const add = (prefix: string, kind: GcPrefix["kind"], object: ArtifactObject) => {
-    const group = groups.get(prefix) ?? {
-      prefix,
-      kind,
-      objects: [],
-      bytes: 0,
-      newest: new Date(0),
-    };
+    const key = `${kind}\u0000${prefix}`;
+    const group = groups.get(key) ?? { prefix, kind, objects: [], bytes: 0, newest: new Date(0) };
     group.objects.push(object);
     group.bytes += object.bytes;
     if (object.modified > group.newest) group.newest = object.modified;
-    groups.set(prefix, group);
+    groups.set(key, group);
   };
+  const named = new Set(
+    [...referenced.values()].flat().flatMap((version) => [...registry.namedKeys(version)]),
+  );
   for (const object of await store.listObjects("models/")) {
     const prefix = prefixOf(object.key);
-    if (prefix !== null && !referenced.has(prefix)) add(prefix, "registration", object);
+    if (prefix === null) continue;
+    if (!referenced.has(prefix)) add(prefix, "registration", object);
+    // Replaced by `ml forget`'s rewrite, or written by one that never switched (killed).
+    else if (!named.has(object.key)) add(prefix, "stale revision", object);
   }
   for (const object of await store.listObjects(PREFLIGHT_PREFIX))
     add(object.key, "preflight probe", object);
@@ -71,12 +75,11 @@ export async function planArtifactGc(
   registry: ModelRegistry,
   { minAgeMs, now = new Date() }: { minAgeMs: number; now?: Date },
 ): Promise<GcPlan> {
-  const store = registry.store;
   // Versions first: a version committed after this read has a prefix newer than the listing's
   // cut-off only if its registration is younger than minAgeMs, and such prefixes are kept.
   const { referenced, elsewhere } = await versionPrefixes(registry);
   const cutoff = now.getTime() - minAgeMs;
-  const unreferenced = await unreferencedGroups(store, referenced);
+  const unreferenced = await unreferencedGroups(registry, referenced);
   return {
     referenced: referenced.size,
     orphans: unreferenced.filter((g) => g.newest.getTime() <= cutoff),
@@ -85,14 +88,18 @@ export async function planArtifactGc(
   };
 }
 
-/** The prefixes the registry's versions reference, and the versions whose files are elsewhere. */
+/**
+ * The prefixes the registry's versions reference (with those versions), and the versions whose
+ * files are elsewhere.
+ */
 async function versionPrefixes(registry: ModelRegistry) {
-  const referenced = new Set<string>();
+  const referenced = new Map<string, ModelVersionInfo[]>();
   const elsewhere: string[] = [];
   for (const version of await registry.listVersions()) {
     try {
       // A version whose files `ml forget` rewrote points at a revision inside its prefix.
-      referenced.add(registrationPrefix(registry.store.keyFor(version.artifactUri)));
+      const prefix = registrationPrefix(registry.store.keyFor(version.artifactUri));
+      referenced.set(prefix, [...(referenced.get(prefix) ?? []), version]);
     } catch {
       elsewhere.push(`${version.modelName} v${version.version}: ${version.artifactUri}`);
     }
@@ -110,6 +117,14 @@ export async function deleteOrphans(
   // Asked again just before: a registration may have committed since the plan was made.
   const { referenced } = await versionPrefixes(registry);
   for (const orphan of plan.orphans) {
+    if (orphan.kind === "stale revision") {
+      // Under the version's row lock, which a rewrite holds until its switch has committed.
+      const ids = (referenced.get(orphan.prefix) ?? []).map((v) => v.id);
+      const keys = new Set(orphan.objects.map((o) => o.key));
+      removed += await registry.dropUnnamedFiles(orphan.prefix, ids, keys);
+      prefixes++;
+      continue;
+    }
     if (orphan.kind === "registration" && referenced.has(orphan.prefix)) continue;
     for (const object of orphan.objects) {
       await registry.store.delete(object.key);

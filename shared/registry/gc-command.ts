@@ -1,6 +1,6 @@
 // `ml gc [--delete] [--min-age 1h]`: lists the artifact prefixes that no model version references,
-// and what killed writes left (probes, temporary files), a dry run by default; with --delete it
-// removes them. Refuses to delete when versions exist but none of them is in this store
+// and what killed writes left (probes, temporary files, files of a version `ml forget` rewrote that
+// its row no longer names), a dry run by default; with --delete it removes them. Refuses to delete when versions exist but none of them is in this store
 // (ARTIFACT_STORE_URI is then probably not the registry's store), and registrations when the
 // registry has no version in it (probably not the registry that wrote them).
 import { deleteOrphans, type GcPrefix, planArtifactGc } from "./artifact-gc.ts";

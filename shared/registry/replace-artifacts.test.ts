@@ -1,6 +1,6 @@
 // ModelRegistry.replaceArtifacts (ml forget's rewrite of a version's files) never overwrites a
 // file a row names; what a killed rewrite leaves is unreferenced, and dropReplacedArtifacts and
-// ml gc treat it so. The kills themselves, with real processes: ml/cli/forget-reports-crash.test.ts.
+// ml gc delete it. The kills themselves, with real processes: ml/cli/forget-reports-crash.test.ts.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -75,8 +75,12 @@ describe.each(testDrivers())("%s", (driver: DatabaseDriver) => {
     await store.put(oldMetrics, kept[0]);
     await store.put(oldManifest, kept[1]);
     await registry.verifyVersion(await current());
-    // ml gc keeps the version's prefix: it is referenced (through its revision).
-    expect((await planArtifactGc(registry, { minAgeMs: 0 })).orphans).toEqual([]);
+    // ml gc keeps the version's prefix (it is referenced, through its revision) but lists the
+    // replaced files as a stale revision of it: it used to keep them too, naming the customer.
+    const { orphans } = await planArtifactGc(registry, { minAgeMs: 0 });
+    expect(orphans.map((o) => [o.kind, o.objects.map((x) => x.key).sort()])).toEqual([
+      ["stale revision", [oldManifest, oldMetrics].sort()],
+    ]);
     expect(await registry.dropReplacedArtifacts(await current())).toBe(2);
     expect(await store.exists(oldMetrics)).toBe(false);
     expect(await store.exists(oldManifest)).toBe(false);
