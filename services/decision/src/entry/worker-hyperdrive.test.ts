@@ -270,7 +270,10 @@ describe.skipIf(!bin)("decision Worker with Hyperdrive and PostgreSQL", () => {
           actions: [{ id: "email", cost: 0.5, uplift: 0.2, margin: 10 }],
         }),
         signal: AbortSignal.timeout(10_000),
-      }).then(async (r) => (await r.text(), r.status));
+      }).then(async (r) => {
+        await r.text();
+        return r.status;
+      });
     const deadline = Date.now() + 5000;
     while ((await withKey()) !== 200) {
       if (Date.now() > deadline) throw new Error(`key never accepted: ${await withKey()}`);
