@@ -1,8 +1,17 @@
-// Test support: a throwaway PostgreSQL cluster (initdb + pg_ctl in a temp dir, on its own port)
-// that fault tests may stop and start at will, never touching the shared server. initdb refuses
-// root, so the cluster runs as the `postgres` OS user when we are root.
+// Test support: a throwaway PostgreSQL cluster (a copy of initdb's output + pg_ctl in a temp dir,
+// on its own port) that fault tests may stop and start at will, never touching the shared server.
+// initdb refuses root, so the cluster runs as the `postgres` OS user when we are root.
 import { execFileSync } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
@@ -54,6 +63,40 @@ function run(args: string[]): void {
   }
 }
 
+/** Makes `dir` the server's when we are root (it runs as `postgres`). */
+function ownedByServerUser(dir: string): void {
+  if (!isRoot()) return;
+  const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"]).toString().trim());
+  chownSync(dir, id("-u"), id("-g"));
+}
+
+/**
+ * initdb's output for `bin`, made once per set of binaries and kept in the temp dir: each cluster
+ * starts from a copy (`cp -a`, as the server's user). initdb costs about a second of CPU, several
+ * seconds of a busy machine, per cluster; a copy of its 40 MB a fraction. Made under another name
+ * and renamed when complete, so a copy never starts from a half-made one.
+ */
+function initdbTemplate(bin: string): string {
+  const initdb = join(bin, "initdb");
+  const key = `${bin.replaceAll(/[^A-Za-z0-9]+/g, "-")}-${Math.round(statSync(initdb).mtimeMs)}`;
+  const template = join(tmpdir(), `pp-initdb-template${key}`);
+  if (existsSync(template)) return template;
+  const building = mkdtempSync(join(tmpdir(), "pp-initdb-building-"));
+  try {
+    ownedByServerUser(building);
+    const data = join(building, "data");
+    run([initdb, "-D", data, "-U", "postgres", "--auth=trust", "--no-sync"]);
+    try {
+      renameSync(data, template);
+    } catch (error) {
+      if (!existsSync(template)) throw error; // else another run made it first
+    }
+  } finally {
+    rmSync(building, { recursive: true, force: true });
+  }
+  return template;
+}
+
 export class ThrowawayPostgres {
   readonly dir: string;
   readonly port: number;
@@ -61,7 +104,7 @@ export class ThrowawayPostgres {
   readonly url: string;
   private readonly dataDir: string;
 
-  /** initdb + start (~1 s). */
+  /** A copy of initdb's output + start (~1 s). */
   static create(bin: string): ThrowawayPostgres {
     const pg = new ThrowawayPostgres(bin);
     pg.init();
@@ -77,19 +120,8 @@ export class ThrowawayPostgres {
   }
 
   private init(): void {
-    if (isRoot()) {
-      const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"]).toString().trim());
-      chownSync(this.dir, id("-u"), id("-g"));
-    }
-    run([
-      join(this.bin, "initdb"),
-      "-D",
-      this.dataDir,
-      "-U",
-      "postgres",
-      "--auth=trust",
-      "--no-sync",
-    ]);
+    ownedByServerUser(this.dir);
+    run(["cp", "-a", initdbTemplate(this.bin), this.dataDir]);
   }
 
   private pgCtl(...args: string[]): void {
