@@ -1,5 +1,6 @@
 // Test support for suites that run `ml train --register` as a real process on a simulated log:
-// the arguments (a fast, two-fold, one-worker run with the CDNOW-like calibration dates).
+// the arguments (a fast, two-fold, one-worker run with one count GBDT instead of the bag, with the
+// CDNOW-like calibration dates). These suites test what reaches the database, not the models.
 
 /** `ml train` on `log` into `out`, registered as `name`, with `extra` flags (e.g. `--promote`). */
 export function simulatedTrainArgs(log: string, out: string, name: string, ...extra: string[]) {
@@ -21,5 +22,6 @@ export function simulatedTrainArgs(log: string, out: string, name: string, ...ex
     "2",
     "--workers",
     "1",
+    "--no-count-bag",
   ];
 }
