@@ -10,23 +10,21 @@ import { afterEach, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildBundle } from "@pp/ml/pipelines/build-bundle.ts";
-import { trainSimulatedDemo } from "@pp/ml/pipelines/demo-model.ts";
-import { registerBundle } from "@pp/ml/pipelines/register-bundle.ts";
-import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
 import { createDatabase } from "@pp/shared/db/client.ts";
-import type { Database } from "@pp/shared/db/database.ts";
 import { appendDecisions } from "@pp/shared/registry/decision-log.ts";
-import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import { decisionRow } from "@pp/shared/testing/decision-rows.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
-import { type ServiceProcess, startProcess } from "../testing/service-processes.ts";
+import {
+  caseServiceStarter,
+  registerCaseDemo,
+  type ServiceProcess,
+  waitOk,
+} from "../testing/case-rule-demo.ts";
 
 const API_KEY = "casefold-key-0123456789";
 const ADMIN_KEY = "casefold-admin-key-0123456789";
-// Ports of this test (helper range 20600-20699), one pair per case.
-let nextPort = 20600 + (process.pid % 10) * 8;
 const cleanups: Array<() => Promise<void> | void> = [];
+const start = caseServiceStarter(cleanups);
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -36,48 +34,6 @@ function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
-}
-
-/** Trains the small demo model and promotes it, its ids read lower-cased or not. */
-async function registerDemo(db: Database, artifactDir: string, foldCase: boolean): Promise<void> {
-  const { summaries, trained } = await trainSimulatedDemo({
-    customers: 300,
-    seed: 3,
-    source: "case-rule test",
-  });
-  const data = { ...trained.metrics.data, ...(foldCase ? { ids_lower_cased: true } : {}) };
-  const model = { ...trained, metrics: { ...trained.metrics, data } };
-  const trainedAt = new Date();
-  await registerBundle({
-    registry: new ModelRegistry(db, new FileArtifactStore(artifactDir)),
-    name: "purchase",
-    bundle: buildBundle(model, { name: "purchase", trainedAt, reportHtml: "<html></html>" }),
-    trained: model,
-    summaries,
-    trainedAt,
-    promote: true,
-  });
-}
-
-function start(name: string, env: Record<string, string>): ServiceProcess {
-  const p = startProcess(name, { LOG_LEVEL: "error", ...env }, nextPort++);
-  cleanups.push(() => {
-    if (!p.exited()) p.child.kill("SIGKILL");
-  });
-  return p;
-}
-
-async function waitOk(url: string, what: string, ms = 90_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(url);
-      await res.text();
-      if (res.ok) return;
-    } catch {}
-    await Bun.sleep(200);
-  }
-  throw new Error(`${what} did not become ready at ${url}`);
 }
 
 async function killHard(p: ServiceProcess): Promise<void> {
@@ -136,7 +92,7 @@ async function embeddedStoresApart(foldCase: boolean): Promise<Stores> {
   const dataDir = tempDir("pp-case-registry-");
   const handle = await createDatabase({ dataDir });
   await handle.migrate();
-  await registerDemo(handle.db, join(dataDir, "artifacts"), foldCase);
+  await registerCaseDemo(handle.db, join(dataDir, "artifacts"), foldCase);
   // Closed before the forecast service opens it.
   await handle.close();
   const decisionDir = tempDir("pp-case-decisions-");
@@ -154,7 +110,7 @@ async function postgresStoresApart(foldCase: boolean): Promise<Stores> {
   cleanups.push(() => registry.cleanup());
   cleanups.push(() => decisions.cleanup());
   const artifactDir = tempDir("pp-case-artifacts-");
-  await registerDemo(registry.handle.db, artifactDir, foldCase);
+  await registerCaseDemo(registry.handle.db, artifactDir, foldCase);
   return {
     registry: {
       DATABASE_URL: registry.options.databaseUrl as string,
@@ -165,7 +121,7 @@ async function postgresStoresApart(foldCase: boolean): Promise<Stores> {
 }
 
 async function startServices(stores: Stores) {
-  const forecast = start("forecast", {
+  const forecast = await start("forecast", {
     ...stores.registry,
     MODEL_SOURCE: "registry",
     MODEL_POLL_INTERVAL_MS: "0",
@@ -177,7 +133,7 @@ async function startServices(stores: Stores) {
     API_KEYS: API_KEY,
     ADMIN_API_KEYS: ADMIN_KEY,
   };
-  const decision = start("decision", decisionEnv);
+  const decision = await start("decision", decisionEnv);
   await waitOk(`${decision.base}/health`, "decision");
   return { forecast, decision, decisionEnv };
 }
@@ -192,7 +148,7 @@ async function foldedCase(stores: Stores): Promise<void> {
   // rule is in its own store.
   await killHard(decision);
   await killHard(forecast);
-  const again = start("decision", decisionEnv);
+  const again = await start("decision", decisionEnv);
   await waitOk(`${again.base}/health`, "decision (restarted)");
   expect(await found(again, "user@x.org")).toBe(3);
   expect(await erased(again, "User@X.org")).toBe(3);

@@ -9,22 +9,21 @@ import { afterEach, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildBundle } from "@pp/ml/pipelines/build-bundle.ts";
-import { trainSimulatedDemo } from "@pp/ml/pipelines/demo-model.ts";
-import { registerBundle } from "@pp/ml/pipelines/register-bundle.ts";
-import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
 import { createDatabase } from "@pp/shared/db/client.ts";
-import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import { DEFAULT_TEST_POSTGRES_URL, openTestDatabase } from "@pp/shared/testing/test-databases.ts";
 import postgres from "postgres";
-import { type ServiceProcess, startProcess } from "../testing/service-processes.ts";
+import {
+  caseServiceStarter,
+  registerCaseDemo,
+  type ServiceProcess,
+  waitOk,
+} from "../testing/case-rule-demo.ts";
 
 const API_KEY = "case-db-stop-key-0123456789";
 const ADMIN_KEY = "case-db-stop-admin-key-0123456789";
 const SPELLINGS = ["User@X.org", "USER@x.org", "user@x.org"];
-// Ports of this test (helper range 20300-20399).
-let nextPort = 20380 + (process.pid % 5) * 4;
 const cleanups: Array<() => Promise<void> | void> = [];
+const start = caseServiceStarter(cleanups);
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -35,42 +34,9 @@ async function foldingRegistry(): Promise<string> {
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   const handle = await createDatabase({ dataDir });
   await handle.migrate();
-  const { summaries, trained } = await trainSimulatedDemo({ customers: 300, seed: 3, source: "t" });
-  const model = {
-    ...trained,
-    metrics: { ...trained.metrics, data: { ...trained.metrics.data, ids_lower_cased: true } },
-  };
-  const trainedAt = new Date();
-  await registerBundle({
-    registry: new ModelRegistry(handle.db, new FileArtifactStore(join(dataDir, "artifacts"))),
-    name: "purchase",
-    bundle: buildBundle(model, { name: "purchase", trainedAt, reportHtml: "<html></html>" }),
-    trained: model,
-    summaries,
-    trainedAt,
-    promote: true,
-  });
+  await registerCaseDemo(handle.db, join(dataDir, "artifacts"), true);
   await handle.close();
   return dataDir;
-}
-
-function start(name: string, env: Record<string, string>): ServiceProcess {
-  const p = startProcess(name, { LOG_LEVEL: "error", ...env }, nextPort++);
-  cleanups.push(() => {
-    if (!p.exited()) p.child.kill("SIGKILL");
-  });
-  return p;
-}
-
-async function waitOk(url: string, what: string): Promise<void> {
-  for (const deadline = Date.now() + 90_000; Date.now() < deadline; await Bun.sleep(200)) {
-    try {
-      const res = await fetch(url);
-      await res.text();
-      if (res.ok) return;
-    } catch {}
-  }
-  throw new Error(`${what} did not become ready at ${url}`);
 }
 
 /** One decision about `id`: its status and, answered 200, its decision id. */
@@ -117,7 +83,7 @@ test("PostgreSQL connections terminated under decisions and an erasure: none los
   const storeUrl = store.options.databaseUrl as string;
   const storeName = new URL(storeUrl).pathname.slice(1);
   const dataDir = await foldingRegistry();
-  const forecast = start("forecast", {
+  const forecast = await start("forecast", {
     DATA_DIR: dataDir,
     DATABASE_URL: "",
     MODEL_SOURCE: "registry",
@@ -130,13 +96,13 @@ test("PostgreSQL connections terminated under decisions and an erasure: none los
     API_KEYS: API_KEY,
     ADMIN_API_KEYS: ADMIN_KEY,
   };
-  const first = start("decision", env);
+  const first = await start("decision", env);
   await waitOk(`${first.base}/ready`, "decision");
   for (const id of SPELLINGS) expect((await decide(first, id)).status).toBe(200);
   // Restarted: the rule is read from the store by the erasures below, not known in memory.
   first.child.kill("SIGKILL");
   while (!first.exited()) await Bun.sleep(50);
-  const decision = start("decision", env);
+  const decision = await start("decision", env);
   await waitOk(`${decision.base}/ready`, "decision (restarted)");
 
   const admin = postgres(process.env.DATABASE_URL_TEST || DEFAULT_TEST_POSTGRES_URL, { max: 1 });

@@ -10,23 +10,22 @@ import { afterEach, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildBundle } from "@pp/ml/pipelines/build-bundle.ts";
-import { trainSimulatedDemo } from "@pp/ml/pipelines/demo-model.ts";
-import { registerBundle } from "@pp/ml/pipelines/register-bundle.ts";
-import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
 import { createDatabase } from "@pp/shared/db/client.ts";
-import type { Database } from "@pp/shared/db/database.ts";
 import { appendDecisions } from "@pp/shared/registry/decision-log.ts";
-import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import { decisionRow } from "@pp/shared/testing/decision-rows.ts";
+import { freePort } from "@pp/shared/testing/free-port.ts";
 import { openTestDatabase } from "@pp/shared/testing/test-databases.ts";
-import { type ServiceProcess, startProcess } from "../testing/service-processes.ts";
+import {
+  caseServiceStarter,
+  registerCaseDemo,
+  type ServiceProcess,
+  waitOk,
+} from "../testing/case-rule-demo.ts";
 
 const ADMIN_KEY = "case-unknown-admin-key-0123456789";
 const SPELLINGS = ["User@X.org", "USER@x.org", "user@x.org"];
-// Ports of this test (helper range 20300-20399), two per case.
-let nextPort = 20300 + (process.pid % 10) * 8;
 const cleanups: Array<() => Promise<void> | void> = [];
+const start = caseServiceStarter(cleanups);
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -36,48 +35,6 @@ function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
-}
-
-/** Trains the small demo model with its ids read lower-cased, and promotes it. */
-async function registerFoldingDemo(db: Database, artifactDir: string): Promise<void> {
-  const { summaries, trained } = await trainSimulatedDemo({
-    customers: 300,
-    seed: 3,
-    source: "case-unknown test",
-  });
-  const data = { ...trained.metrics.data, ids_lower_cased: true };
-  const model = { ...trained, metrics: { ...trained.metrics, data } };
-  const trainedAt = new Date();
-  await registerBundle({
-    registry: new ModelRegistry(db, new FileArtifactStore(artifactDir)),
-    name: "purchase",
-    bundle: buildBundle(model, { name: "purchase", trainedAt, reportHtml: "<html></html>" }),
-    trained: model,
-    summaries,
-    trainedAt,
-    promote: true,
-  });
-}
-
-function start(name: string, env: Record<string, string>, port: number): ServiceProcess {
-  const p = startProcess(name, env, port);
-  cleanups.push(() => {
-    if (!p.exited()) p.child.kill("SIGKILL");
-  });
-  return p;
-}
-
-async function waitOk(url: string, what: string, ms = 90_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(url);
-      await res.text();
-      if (res.ok) return;
-    } catch {}
-    await Bun.sleep(200);
-  }
-  throw new Error(`${what} did not become ready at ${url}`);
 }
 
 interface Answer {
@@ -110,7 +67,7 @@ async function embeddedStores(): Promise<Stores> {
   const dataDir = tempDir("pp-case-unknown-registry-");
   const handle = await createDatabase({ dataDir });
   await handle.migrate();
-  await registerFoldingDemo(handle.db, join(dataDir, "artifacts"));
+  await registerCaseDemo(handle.db, join(dataDir, "artifacts"), true);
   await handle.close();
   const decisionDir = tempDir("pp-case-unknown-decisions-");
   const common = { DATA_DIR: dataDir, DATABASE_URL: "" };
@@ -135,7 +92,7 @@ async function postgresStores(): Promise<Stores> {
   cleanups.push(() => registry.cleanup());
   cleanups.push(() => decisions.cleanup());
   const artifactDir = tempDir("pp-case-unknown-artifacts-");
-  await registerFoldingDemo(registry.handle.db, artifactDir);
+  await registerCaseDemo(registry.handle.db, artifactDir, true);
   return {
     registry: {
       DATABASE_URL: registry.options.databaseUrl as string,
@@ -153,7 +110,7 @@ async function postgresStores(): Promise<Stores> {
 /** The forecast service (a model folding case) on `port`. */
 async function startForecast(stores: Stores, port: number): Promise<ServiceProcess> {
   const env = { ...stores.registry, MODEL_SOURCE: "registry", MODEL_POLL_INTERVAL_MS: "0" };
-  const forecast = start("forecast", { LOG_LEVEL: "error", ...env }, port);
+  const forecast = await start("forecast", env, port);
   await waitOk(`${forecast.base}/ready`, "forecast");
   return forecast;
 }
@@ -165,18 +122,15 @@ async function startForecast(stores: Stores, port: number): Promise<ServiceProce
  */
 async function unknownRule(stores: Stores, forecastGone: boolean): Promise<void> {
   await stores.logBefore();
-  const forecastPort = nextPort++;
+  // Chosen once: the forecast service comes back where the decision service asks it.
+  const forecastPort = await freePort();
   const early = forecastGone ? await startForecast(stores, forecastPort) : null;
-  const decision = start(
-    "decision",
-    {
-      ...stores.decisions,
-      LOG_LEVEL: "warn",
-      FORECAST_URL: `http://127.0.0.1:${forecastPort}`,
-      ADMIN_API_KEYS: ADMIN_KEY,
-    },
-    nextPort++,
-  );
+  const decision = await start("decision", {
+    ...stores.decisions,
+    LOG_LEVEL: "warn",
+    FORECAST_URL: `http://127.0.0.1:${forecastPort}`,
+    ADMIN_API_KEYS: ADMIN_KEY,
+  });
   await waitOk(`${decision.base}/health`, "decision");
   if (early) {
     early.child.kill("SIGKILL");

@@ -1,0 +1,58 @@
+// Test support for the case-rule tests (services/reliability/decision-id-case-*): the small demo
+// model registered and promoted, its ids read lower-cased (--ignore-id-case) or not, and the
+// services started on free ports and killed when the test ends.
+import { buildBundle } from "@pp/ml/pipelines/build-bundle.ts";
+import { trainSimulatedDemo } from "@pp/ml/pipelines/demo-model.ts";
+import { registerBundle } from "@pp/ml/pipelines/register-bundle.ts";
+import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
+import type { Database } from "@pp/shared/db/database.ts";
+import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
+import { freePort } from "@pp/shared/testing/free-port.ts";
+import { waitForHttp } from "@pp/shared/testing/processes.ts";
+import { type ServiceProcess, startProcess } from "./service-processes.ts";
+
+/** Trains the 300-customer demo model, its ids read lower-cased when `foldCase`, and promotes it. */
+export async function registerCaseDemo(
+  db: Database,
+  artifactDir: string,
+  foldCase: boolean,
+): Promise<void> {
+  const { summaries, trained } = await trainSimulatedDemo({
+    customers: 300,
+    seed: 3,
+    source: "case-rule test",
+  });
+  const data = { ...trained.metrics.data, ...(foldCase ? { ids_lower_cased: true } : {}) };
+  const model = { ...trained, metrics: { ...trained.metrics, data } };
+  const trainedAt = new Date();
+  await registerBundle({
+    registry: new ModelRegistry(db, new FileArtifactStore(artifactDir)),
+    name: "purchase",
+    bundle: buildBundle(model, { name: "purchase", trainedAt, reportHtml: "<html></html>" }),
+    trained: model,
+    summaries,
+    trainedAt,
+    promote: true,
+  });
+}
+
+/**
+ * Starts services with quiet logs on a free port (or `port`: a service restarted where its
+ * client expects it), each killed at `cleanups`' run if still up.
+ */
+export function caseServiceStarter(cleanups: Array<() => Promise<void> | void>) {
+  return async (name: string, env: Record<string, string>, port?: number) => {
+    const p = startProcess(name, { LOG_LEVEL: "error", ...env }, port ?? (await freePort()));
+    cleanups.push(() => {
+      if (!p.exited()) p.child.kill("SIGKILL");
+    });
+    return p;
+  };
+}
+
+/** Waits for `url` to answer 200 (90 s at most). */
+export async function waitOk(url: string, what: string): Promise<void> {
+  await waitForHttp(url, (status) => status === 200, what, 90_000);
+}
+
+export type { ServiceProcess };
