@@ -14,7 +14,7 @@ import {
   setDefaultTimeout,
   test,
 } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Socket, connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -22,9 +22,13 @@ import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
 import { queryRows } from "@pp/shared/db/database.ts";
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import { runBun, startBun, stopProc } from "@pp/shared/testing/processes.ts";
-import { plainCustomers, registrationInput } from "@pp/shared/testing/registration-input.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { sql } from "drizzle-orm";
+import {
+  filesNaming,
+  registerNamingVersion,
+  unloadableVersions,
+} from "../testing/forget-fixtures.ts";
 
 setDefaultTimeout(120_000);
 
@@ -32,42 +36,10 @@ const root = resolve(import.meta.dirname, "../..");
 const cli = join(root, "ml/cli.ts");
 const CUSTOMER = "cust-lost-7";
 const MODEL = "m";
+/** What the version's read warned about: the customer standing out (metrics.json's data). */
+const NAMED = { dominant_customer: { id: CUSTOMER, days: 200 } };
 const dir = mkdtempSync(join(tmpdir(), "pp-forget-connection-lost-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A version storing the customer and whose metrics.json names them (its read's warning). */
-function registerNaming(registry: ModelRegistry) {
-  const metrics = { holdout_mae: 0.5, data: { dominant_customer: { id: CUSTOMER, days: 200 } } };
-  const input = registrationInput(plainCustomers(["k1", CUSTOMER]), true);
-  input.artifacts.push({
-    name: "metrics.json",
-    bytes: new TextEncoder().encode(`${JSON.stringify(metrics, null, 2)}\n`),
-  });
-  return registry.registerVersion(MODEL, input);
-}
-
-/** Versions failing the checks the forecast service makes when it loads them. */
-async function unloadable(registry: ModelRegistry): Promise<string[]> {
-  const failed: string[] = [];
-  for (const version of await registry.listVersions(MODEL)) {
-    try {
-      await registry.verifyVersion(version);
-      for (const entry of version.artifacts) await registry.loadArtifact(version, entry.name);
-    } catch (error) {
-      failed.push(`v${version.version}: ${(error as Error).message}`);
-    }
-  }
-  return failed;
-}
-
-/** Files of the store that name the customer. */
-function naming(store: string): string[] {
-  return readdirSync(store, { recursive: true, withFileTypes: true })
-    .filter(
-      (e) => e.isFile() && readFileSync(join(e.parentPath, e.name), "utf8").includes(CUSTOMER),
-    )
-    .map((e) => join(e.parentPath, e.name));
-}
 
 /** Rows of any table naming the customer (the features and the decision tables). */
 async function rowsNaming(t: TestDatabase): Promise<number> {
@@ -94,8 +66,8 @@ async function rerunFinishes(t: TestDatabase, env: Record<string, string>, store
   expect(rerun.stderr).toBe("");
   expect(rerun.stdout).not.toContain("warning:");
   expect(rerun.status).toBe(0);
-  expect(await unloadable(registry)).toEqual([]);
-  expect(naming(store)).toEqual([]);
+  expect(await unloadableVersions(registry, MODEL)).toEqual([]);
+  expect(filesNaming(store, CUSTOMER)).toEqual([]);
   expect(await rowsNaming(t)).toBe(0);
 }
 
@@ -172,7 +144,7 @@ describe("ml forget's switch losing its PostgreSQL connection", () => {
   test("the COMMIT lands, its reply lost: loadable, said so, a rerun finishes", async () => {
     const store = join(dir, "lost-reply");
     const registry = new ModelRegistry(t.handle.db, new FileArtifactStore(store));
-    const version = await registerNaming(registry);
+    const version = await registerNamingVersion(registry, MODEL, NAMED, ["k1", CUSTOMER]);
     const proxy = await commitReplyCutter(new URL(t.options.databaseUrl as string), SWITCH);
     const env = {
       DATABASE_URL: proxy.url,
@@ -186,7 +158,7 @@ describe("ml forget's switch losing its PostgreSQL connection", () => {
       // It committed: the row names the redacted files, which are all there.
       const now = await registry.getVersion(MODEL, version.version);
       expect(now?.artifactSha256).not.toBe(version.artifactSha256);
-      expect(await unloadable(registry)).toEqual([]);
+      expect(await unloadableVersions(registry, MODEL)).toEqual([]);
       expect(await rowsNaming(t)).toBe(0);
       await rerunFinishes(t, env, store);
     } finally {
@@ -197,7 +169,7 @@ describe("ml forget's switch losing its PostgreSQL connection", () => {
   test("the erase's COMMIT lands, its reply lost: said so, a rerun finishes", async () => {
     const store = join(dir, "lost-erase-reply");
     const registry = new ModelRegistry(t.handle.db, new FileArtifactStore(store));
-    await registerNaming(registry);
+    await registerNamingVersion(registry, MODEL, NAMED, ["k1", CUSTOMER]);
     const proxy = await commitReplyCutter(new URL(t.options.databaseUrl as string), ERASE);
     const env = {
       DATABASE_URL: proxy.url,
@@ -213,7 +185,7 @@ describe("ml forget's switch losing its PostgreSQL connection", () => {
       expect(run.stderr).toContain("one whose COMMIT was already sent may have committed");
       expect(run.stderr).not.toMatch(/\n\s+at /);
       expect(await rowsNaming(t)).toBe(0);
-      expect(await unloadable(registry)).toEqual([]);
+      expect(await unloadableVersions(registry, MODEL)).toEqual([]);
       await rerunFinishes(t, env, store);
     } finally {
       proxy.close();
@@ -223,7 +195,7 @@ describe("ml forget's switch losing its PostgreSQL connection", () => {
   test("its backend ended before the switch commits: loadable, said so, a rerun finishes", async () => {
     const store = join(dir, "terminated");
     const registry = new ModelRegistry(t.handle.db, new FileArtifactStore(store));
-    const version = await registerNaming(registry);
+    const version = await registerNamingVersion(registry, MODEL, NAMED, ["k1", CUSTOMER]);
     const env = {
       DATABASE_URL: t.options.databaseUrl as string,
       ARTIFACT_STORE_URI: `file://${store}`,
@@ -267,7 +239,7 @@ describe("ml forget's switch losing its PostgreSQL connection", () => {
     // Not switched: the row names the files it named, intact.
     const now = await registry.getVersion(MODEL, version.version);
     expect(now?.artifactSha256).toBe(version.artifactSha256);
-    expect(await unloadable(registry)).toEqual([]);
+    expect(await unloadableVersions(registry, MODEL)).toEqual([]);
     await rerunFinishes(t, env, store);
   });
 });

@@ -14,7 +14,6 @@ import { openArtifactStore } from "@pp/shared/artifacts/open-artifact-store.ts";
 import { type Database, type DatabaseDriver, queryRows } from "@pp/shared/db/database.ts";
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import { runBun, startBun, stopProc } from "@pp/shared/testing/processes.ts";
-import { plainCustomers, registrationInput } from "@pp/shared/testing/registration-input.ts";
 import { type S3TestServer, startS3TestServer } from "@pp/shared/testing/s3-test-server.ts";
 import {
   openTestDatabase,
@@ -22,6 +21,7 @@ import {
   testDrivers,
 } from "@pp/shared/testing/test-databases.ts";
 import { sql } from "drizzle-orm";
+import { registerNamingVersion, unloadableVersions } from "../testing/forget-fixtures.ts";
 
 setDefaultTimeout(300_000);
 
@@ -36,17 +36,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A version whose metrics.json names `ids` (its read's warnings); none of them is stored. */
-function registerNaming(registry: ModelRegistry, model: string, ids: readonly string[]) {
-  const metrics = { holdout_mae: 0.5, data: { case_variant_ids: ids } };
-  const input = registrationInput(plainCustomers(["k1", "k2"]), true);
-  input.artifacts.push({
-    name: "metrics.json",
-    bytes: new TextEncoder().encode(`${JSON.stringify(metrics, null, 2)}\n`),
-  });
-  return registry.registerVersion(model, input);
-}
-
 /** Keys of the store whose object holds `text`. */
 async function naming(store: ArtifactStore, text: string): Promise<string[]> {
   const found: string[] = [];
@@ -54,20 +43,6 @@ async function naming(store: ArtifactStore, text: string): Promise<string[]> {
     if (new TextDecoder().decode(await store.get(key)).includes(text)) found.push(key);
   }
   return found;
-}
-
-/** Versions that fail the checks the forecast service makes when it loads them. */
-async function unloadable(registry: ModelRegistry): Promise<string[]> {
-  const failed: string[] = [];
-  for (const version of await registry.listVersions()) {
-    try {
-      await registry.verifyVersion(version);
-      for (const entry of version.artifacts) await registry.loadArtifact(version, entry.name);
-    } catch (error) {
-      failed.push(`v${version.version}: ${(error as Error).message}`);
-    }
-  }
-  return failed;
 }
 
 /**
@@ -142,7 +117,9 @@ describe.each(testDrivers())("%s", (driver: DatabaseDriver) => {
     const storeEnv = s3.env(`leftovers-${driver}`);
     const store = openArtifactStore(storeEnv.ARTIFACT_STORE_URI as string, storeEnv);
     const registry = new ModelRegistry(db, store);
-    const version = await registerNaming(registry, "killed", ["cust-7"]);
+    const version = await registerNamingVersion(registry, "killed", {
+      case_variant_ids: ["cust-7"],
+    });
     // ml forget deletes nothing before its switch has committed: held there, it is past it.
     const proxy = await requestHolder(new URL(s3.endpoint), /^DELETE [^\r\n]*/m);
     try {
@@ -158,7 +135,7 @@ describe.each(testDrivers())("%s", (driver: DatabaseDriver) => {
     // Switched, and the replaced files still there: they name the customer.
     const now = await registry.getVersion("killed", version.version);
     expect(now?.artifactSha256).not.toBe(version.artifactSha256);
-    expect(await unloadable(registry)).toEqual([]);
+    expect(await unloadableVersions(registry)).toEqual([]);
     expect((await naming(store, "cust-7")).length).toBeGreaterThan(0);
 
     const env = { ...databaseEnv, ...storeEnv };
@@ -168,7 +145,7 @@ describe.each(testDrivers())("%s", (driver: DatabaseDriver) => {
     const gc = await runBun(cli, ["gc", "--min-age", "0", "--delete"], env);
     expect(gc.status, gc.stderr).toBe(0);
     expect(await naming(store, "cust-7")).toEqual([]);
-    expect(await unloadable(registry)).toEqual([]);
+    expect(await unloadableVersions(registry)).toEqual([]);
   });
 
   // Killed with the new revision's files written but its manifest not, the row not switched (it
@@ -179,7 +156,9 @@ describe.each(testDrivers())("%s", (driver: DatabaseDriver) => {
     const storeEnv = s3.env(`unswitched-${driver}`);
     const store = openArtifactStore(storeEnv.ARTIFACT_STORE_URI as string, storeEnv);
     const registry = new ModelRegistry(db, store);
-    const version = await registerNaming(registry, "unswitched", ["cust-5"]);
+    const version = await registerNamingVersion(registry, "unswitched", {
+      case_variant_ids: ["cust-5"],
+    });
     const proxy = await requestHolder(
       new URL(s3.endpoint),
       /^PUT \S*\/rev-[0-9a-f-]+\/manifest\.json/m,
@@ -198,7 +177,7 @@ describe.each(testDrivers())("%s", (driver: DatabaseDriver) => {
     expect((await registry.getVersion("unswitched", 1))?.artifactSha256).toBe(
       version.artifactSha256,
     );
-    expect(await unloadable(registry)).toEqual([]);
+    expect(await unloadableVersions(registry)).toEqual([]);
     const unswitched = (await store.list("models/")).filter((k) => k.includes("/rev-"));
     expect(unswitched).toHaveLength(1); // its metrics.json
     // The kill ended the rewrite's transaction (PostgreSQL saw its connection close): no lock left.
@@ -206,12 +185,12 @@ describe.each(testDrivers())("%s", (driver: DatabaseDriver) => {
     expect(gc.status, gc.stderr).toBe(0);
     expect(gc.stdout).toContain("1 stale revision");
     expect((await store.list("models/")).filter((k) => k.includes("/rev-"))).toEqual([]);
-    expect(await unloadable(registry)).toEqual([]);
+    expect(await unloadableVersions(registry)).toEqual([]);
     const rerun = await runBun(cli, ["forget", "cust-5"], env);
     expect(rerun.status, rerun.stderr).toBe(0);
     expect(rerun.stdout).not.toContain("warning:");
     expect(await naming(store, "cust-5")).toEqual([]);
-    expect(await unloadable(registry)).toEqual([]);
+    expect(await unloadableVersions(registry)).toEqual([]);
   });
 
   // The rewrite's last write before its switch (the new manifest) held while ml gc --delete runs:
@@ -222,7 +201,9 @@ describe.each(testDrivers())("%s", (driver: DatabaseDriver) => {
     const storeEnv = s3.env(`in-flight-${driver}`);
     const store = openArtifactStore(storeEnv.ARTIFACT_STORE_URI as string, storeEnv);
     const registry = new ModelRegistry(db, store);
-    const version = await registerNaming(registry, "inflight", ["cust-9"]);
+    const version = await registerNamingVersion(registry, "inflight", {
+      case_variant_ids: ["cust-9"],
+    });
     const proxy = await requestHolder(
       new URL(s3.endpoint),
       /^PUT \S*\/rev-[0-9a-f-]+\/manifest\.json/m,
@@ -253,7 +234,7 @@ describe.each(testDrivers())("%s", (driver: DatabaseDriver) => {
     expect(gc.status, gc.stderr).toBe(0);
     const now = await registry.getVersion("inflight", version.version);
     expect(now?.artifactUri).toEndWith(`/${revision}`);
-    expect(await unloadable(registry)).toEqual([]);
+    expect(await unloadableVersions(registry)).toEqual([]);
     expect(await naming(store, "cust-9")).toEqual([]);
   });
 
@@ -265,7 +246,7 @@ describe.each(testDrivers())("%s", (driver: DatabaseDriver) => {
     const store = new FileArtifactStore(join(dir, `six-${driver}`));
     const registry = new ModelRegistry(db, store);
     const ids = ["c-1", "c-2", "c-3", "c-4", "c-5", "c-6"];
-    const version = await registerNaming(registry, "six", ids);
+    const version = await registerNamingVersion(registry, "six", { case_variant_ids: ids });
     const env = { ...databaseEnv, ARTIFACT_STORE_URI: store.baseUri };
     let started: Array<ReturnType<typeof runBun>> = [];
     await db.transaction(async (tx) => {
@@ -278,7 +259,7 @@ describe.each(testDrivers())("%s", (driver: DatabaseDriver) => {
     const failed = runs.filter((run) => run.status !== 0 || run.stdout.includes("warning:"));
     expect(failed.map((run) => `${run.stdout}\n${run.stderr}`)).toEqual([]);
     for (const id of ids) expect(await naming(store, `"${id}"`)).toEqual([]);
-    expect(await unloadable(registry)).toEqual([]);
+    expect(await unloadableVersions(registry)).toEqual([]);
   });
 });
 

@@ -5,7 +5,7 @@
 // manifest and every file, as the forecast service loads them); a rerun leaves the customer in no
 // file of the store.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
@@ -16,6 +16,11 @@ import { runBun, startBun, stopProc } from "@pp/shared/testing/processes.ts";
 import { plainCustomers, registrationInput } from "@pp/shared/testing/registration-input.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { sql } from "drizzle-orm";
+import {
+  filesNaming,
+  registerNamingVersion,
+  unloadableVersions,
+} from "../testing/forget-fixtures.ts";
 import { ERASED_ID } from "./forget-reports.ts";
 
 setDefaultTimeout(300_000);
@@ -25,49 +30,17 @@ const cli = join(root, "ml/cli.ts");
 const CUSTOMER = "cust-7";
 const OTHER = "cust-8";
 const MODEL = "m";
+/** What the version's read warned about: the customer standing out (metrics.json's data). */
+const NAMED = { dominant_customer: { id: CUSTOMER, days: 200 } };
 const dir = mkdtempSync(join(tmpdir(), "pp-forget-reports-crash-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A version whose metrics.json names the customer (its read's warning), the customer not stored. */
-function registerNaming(registry: ModelRegistry) {
-  const metrics = { holdout_mae: 0.5, data: { dominant_customer: { id: CUSTOMER, days: 200 } } };
-  const input = registrationInput(plainCustomers(["k1", "k2"]), true);
-  input.artifacts.push({
-    name: "metrics.json",
-    bytes: new TextEncoder().encode(`${JSON.stringify(metrics, null, 2)}\n`),
-  });
-  return registry.registerVersion(MODEL, input);
-}
-
-/** Versions that fail the checks the forecast service makes when it loads them. */
-async function unloadable(registry: ModelRegistry): Promise<string[]> {
-  const failed: string[] = [];
-  for (const version of await registry.listVersions(MODEL)) {
-    try {
-      await registry.verifyVersion(version);
-      for (const entry of version.artifacts) await registry.loadArtifact(version, entry.name);
-    } catch (error) {
-      failed.push(`v${version.version}: ${(error as Error).message}`);
-    }
-  }
-  return failed;
-}
-
-/** Files of the store that still name `customer`. */
-function naming(store: string, customer = CUSTOMER): string[] {
-  return readdirSync(store, { recursive: true, withFileTypes: true })
-    .filter(
-      (e) => e.isFile() && readFileSync(join(e.parentPath, e.name), "utf8").includes(customer),
-    )
-    .map((e) => join(e.parentPath, e.name));
-}
 
 async function rerunFinishes(env: Record<string, string>, registry: ModelRegistry, store: string) {
   const rerun = await runBun(cli, ["forget", CUSTOMER], env);
   expect(rerun.stderr).toBe("");
   expect(rerun.status).toBe(0);
-  expect(await unloadable(registry)).toEqual([]);
-  expect(naming(store)).toEqual([]);
+  expect(await unloadableVersions(registry, MODEL)).toEqual([]);
+  expect(filesNaming(store, CUSTOMER)).toEqual([]);
   for (const version of await registry.listVersions(MODEL)) {
     const metrics = JSON.parse(
       new TextDecoder().decode(await registry.loadArtifact(version, "metrics.json")),
@@ -125,9 +98,9 @@ describe("ml forget's report rewrite killed on PostgreSQL", () => {
 
   test("killed waiting for the version's row: loadable; a rerun finishes", async () => {
     const registry = new ModelRegistry(t.handle.db, new FileArtifactStore(store));
-    const version = await registerNaming(registry);
+    const version = await registerNamingVersion(registry, MODEL, NAMED);
     await killWhileRowLocked(t.handle.db, version.id, env);
-    expect(await unloadable(registry)).toEqual([]);
+    expect(await unloadableVersions(registry, MODEL)).toEqual([]);
     await rerunFinishes(env, registry, store);
   });
 });
@@ -146,7 +119,7 @@ describe("ml forget's report rewrite killed on the embedded store", () => {
   // statement), so the kills land at random moments of a run: counted over several.
   test("killed at random moments: every version loadable after each; a rerun finishes", async () => {
     const registry = new ModelRegistry(t.handle.db, new FileArtifactStore(store));
-    await registerNaming(registry);
+    await registerNamingVersion(registry, MODEL, NAMED);
     const started = performance.now();
     const first = await runBun(cli, ["forget", CUSTOMER], env);
     expect(first.status).toBe(0);
@@ -154,12 +127,12 @@ describe("ml forget's report rewrite killed on the embedded store", () => {
     const KILLS = 8;
     let redacted = 0;
     for (let k = 0; k < KILLS; k++) {
-      const version = await registerNaming(registry);
+      const version = await registerNamingVersion(registry, MODEL, NAMED);
       const proc = startBun("ml forget", cli, env, { args: ["forget", CUSTOMER] });
       // Spread from before its reads to past the time a whole run took.
       await Bun.sleep(runMs * (0.4 + (1.2 * k) / KILLS));
       await stopProc(proc, "SIGKILL");
-      expect(await unloadable(registry)).toEqual([]);
+      expect(await unloadableVersions(registry, MODEL)).toEqual([]);
       const now = await registry.getVersion(MODEL, version.version);
       if (now?.artifactSha256 !== version.artifactSha256) redacted++;
     }
@@ -227,8 +200,8 @@ describe("two ml forgets rewriting one version at once, on PostgreSQL", () => {
       expect(run.stdout).not.toContain("warning:");
       expect(run.status).toBe(0);
     }
-    expect(await unloadable(registry)).toEqual([]);
-    expect(naming(store, CUSTOMER)).toEqual([]);
-    expect(naming(store, OTHER)).toEqual([]);
+    expect(await unloadableVersions(registry, MODEL)).toEqual([]);
+    expect(filesNaming(store, CUSTOMER)).toEqual([]);
+    expect(filesNaming(store, OTHER)).toEqual([]);
   });
 });
