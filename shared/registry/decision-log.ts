@@ -167,7 +167,7 @@ export class DecisionLogRepository {
     return this.db.transaction((tx) =>
       eraseCustomerDecisions(tx, spellings, {
         forgotten: false,
-        ...(anyCase === undefined ? {} : { decidedAnyCase: anyCase }),
+        ...(anyCase === undefined ? {} : { anyCase }),
       }),
     );
   }
@@ -239,21 +239,20 @@ async function lockDecisionWriters(tx: Transaction): Promise<void> {
  * Once any version was trained with --ignore-id-case (a version here, or the rule the decision
  * service recorded from the forecast service: decision-id-case.ts), every letter case of an id goes.
  * `forgotten`: part of `ml forget`, so registrations leave them out too (recordErasures).
- * `anyCase`: every letter case though no version here ignores it (a store of decisions alone,
- * whose registry, in another database, holds such a version).
- * `decidedAnyCase`: the rule as the caller decided it for this request (IdCaseRule), not read again.
+ * `anyCase`: the rule as the caller decided it (IdCaseRule for one request; true from a registry
+ * in another database holding such a version), not read again; unset, it is read here.
  */
 export async function eraseCustomerDecisions(
   tx: Transaction,
   customerIds: readonly string[],
-  options: { forgotten: boolean; anyCase?: boolean; decidedAnyCase?: boolean },
+  options: { forgotten: boolean; anyCase?: boolean },
 ): Promise<PrunedRows> {
   if (customerIds.length === 0) return { decisions: 0, deadLetters: 0 };
   await lockDecisionWriters(tx);
   // Once a version is trained with --ignore-id-case, `User@X.org` and `user@x.org` are one
   // customer, and the decisions sent for either are theirs. A scan then (no index on
   // lower(customer_id): erasures are rare, decisions are not).
-  const anyCase = options.decidedAnyCase ?? (options.anyCase === true || (await idsAnyCase(tx)));
+  const anyCase = options.anyCase ?? (await idsAnyCase(tx));
   const parked = await parkedRowsOf(tx, customerIds, anyCase);
   // One jsonb parameter for the whole list (a parameter per id would cap a bulk request).
   const ids = JSON.stringify(customerIds);

@@ -76,8 +76,9 @@ export function forgetCustomerDecisions(
   anyCase: boolean,
 ): Promise<PrunedRows> {
   const spellings = storedSpellings(customerIds);
+  // Not told so, the store's own rule decides (one the decision service recorded).
   return db.transaction((tx) =>
-    eraseCustomerDecisions(tx, spellings, { forgotten: true, anyCase }),
+    eraseCustomerDecisions(tx, spellings, { forgotten: true, ...(anyCase ? { anyCase } : {}) }),
   );
 }
 
