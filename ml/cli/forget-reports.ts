@@ -182,10 +182,13 @@ async function redactVersion(
       why: `its files are in another artifact store (${version.artifactUri}): run ml forget with that ARTIFACT_STORE_URI`,
     };
   }
-  // What an earlier run killed after switching the row left: the replaced files, which name them.
-  await registry.dropReplacedArtifacts(version);
-  // Read without the row's lock first: most versions name none of the ids.
-  if (!(await namesAny(registry, version, isId))) return { kind: "unchanged" };
+  // Read without the row's lock first: most versions name none of the ids. Either way, what an
+  // earlier run killed after switching the row left (the replaced files, which name them) is
+  // swept: by dropReplacedArtifacts here, or by the rewrite under the row's lock.
+  if (!(await namesAny(registry, version, isId))) {
+    await registry.dropReplacedArtifacts(version);
+    return { kind: "unchanged" };
+  }
   let result: VersionRedaction = { kind: "unchanged" };
   // Under the row's lock from the read to the switch: concurrent runs take turns on the version.
   await registry.rewriteArtifacts(version, async (current) => {
