@@ -11,6 +11,7 @@ import { join, resolve } from "node:path";
 import { runBun } from "@pp/shared/testing/processes.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import {
+  DECISION_BODY,
   decisionReadyOnFreePort,
   killHard,
   startForecastStub,
@@ -18,11 +19,6 @@ import {
 import type { ServiceProcess } from "../testing/service-processes.ts";
 
 const KEYS_CLI = resolve(import.meta.dirname, "../decision/src/cli/keys.ts");
-const DECISION = JSON.stringify({
-  customer: { id: "c-1" },
-  horizon: { value: 13, unit: "week" },
-  actions: [{ id: "email", cost: 0.5, uplift: 0.2, margin: 10 }],
-});
 
 let forecast: { url: string; stop(): void };
 beforeAll(() => {
@@ -34,7 +30,7 @@ async function decide(base: string, key: string): Promise<number> {
   const res = await fetch(`${base}/decision`, {
     method: "POST",
     headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-    body: DECISION,
+    body: DECISION_BODY,
   });
   await res.text();
   return res.status;

@@ -7,14 +7,13 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { ApiKeyStore } from "../decision/src/index.ts";
-import { decisionReadyOnFreePort, startForecastStub } from "../testing/decision-traffic.ts";
+import {
+  DECISION_BODY,
+  decisionReadyOnFreePort,
+  startForecastStub,
+} from "../testing/decision-traffic.ts";
 import type { ServiceProcess } from "../testing/service-processes.ts";
 
-const DECISION = JSON.stringify({
-  customer: { id: "c-1" },
-  horizon: { value: 13, unit: "week" },
-  actions: [{ id: "email", cost: 0.5, uplift: 0.2, margin: 10 }],
-});
 let forecast: { url: string; stop(): void };
 let t: TestDatabase;
 let services: ServiceProcess[] = [];
@@ -42,7 +41,7 @@ async function msUntilAll(key: string, status: number, limitMs: number): Promise
       const res = await fetch(`${s.base}/decision`, {
         method: "POST",
         headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-        body: DECISION,
+        body: DECISION_BODY,
       });
       await res.text();
       if (res.status === status) pending.delete(s);

@@ -14,16 +14,16 @@ import { waitForHttp } from "@pp/shared/testing/processes.ts";
 import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
 import { asc, eq } from "drizzle-orm";
 import { ApiKeyStore } from "../decision/src/index.ts";
-import { decisionReadyOn, killHard, startForecastStub } from "../testing/decision-traffic.ts";
+import {
+  DECISION_BODY,
+  decisionReadyOn,
+  killHard,
+  startForecastStub,
+} from "../testing/decision-traffic.ts";
 import { type ServiceProcess, startProcess } from "../testing/service-processes.ts";
 
 const ADMIN = "key-rotation-outage-admin-0123456789";
 const bin = postgresBinDirOrWarn("the API key outage test");
-const DECISION = JSON.stringify({
-  customer: { id: "c-1" },
-  horizon: { value: 13, unit: "week" },
-  actions: [{ id: "email", cost: 0.5, uplift: 0.2, margin: 10 }],
-});
 
 let forecast: { url: string; stop(): void };
 beforeAll(() => {
@@ -57,7 +57,7 @@ function deciders(base: string) {
               const res = await fetch(`${base}/decision`, {
                 method: "POST",
                 headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-                body: DECISION,
+                body: DECISION_BODY,
               });
               status = res.status;
               const text = await res.text();
@@ -110,7 +110,7 @@ describe.skipIf(!bin)("API keys across a PostgreSQL outage", () => {
           {
             method: "POST",
             headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-            body: DECISION,
+            body: DECISION_BODY,
           },
         );
       }

@@ -9,7 +9,8 @@ import { forecastContractStub } from "../decision/src/testing/forecast-contract-
 import { type ServiceProcess, startProcess } from "./service-processes.ts";
 
 export const DECISION_KEY = "crash-test-key-0123456789";
-const body = JSON.stringify({
+/** One decision for c-1 (the stub's customer): email at cost 0.5, uplift 0.2, margin 10. */
+export const DECISION_BODY = JSON.stringify({
   customer: { id: "c-1" },
   horizon: { value: 13, unit: "week" },
   actions: [{ id: "email", cost: 0.5, uplift: 0.2, margin: 10 }],
@@ -42,7 +43,7 @@ export function postDecision(
 
 /** One decision for c-1. */
 export function decide(base: string): Promise<Response> {
-  return postDecision(`${base}/decision`, body);
+  return postDecision(`${base}/decision`, DECISION_BODY);
 }
 
 /** A decision service process (Bun entry) on a free port, just spawned. */
