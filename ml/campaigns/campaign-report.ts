@@ -105,6 +105,45 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
       `--campaign: no decisions of campaign "${o.campaign}" in the decision log`,
     );
   }
+  const { log, lastDay, endDay, firstDecision } = await readWindow(o, all.decisions, print);
+  // Decisions on or after the window's last day are read as not made: a customer decided then
+  // had no day to buy in (counted, the treated paid their cost against no purchases), and one
+  // answered none in the window and contacted after it left the groups (1,229 of 20,000).
+  const read =
+    all.lastDay >= endDay
+      ? await readCampaignDecisions(o.db, o.campaign, { ...readOptions, before: endDay })
+      : all;
+  const measured = read.decisions.filter((d) => d.decidedDay < endDay);
+  const joined = joinPurchases(measured, log, endDay);
+  const models = profitModelsByAction(measured);
+  const notes = await reportNotes(o, { read, measured, joined, models, lastDay, endDay });
+  const result = measureCampaign(joined.observations, {
+    campaign: o.campaign,
+    window: { start: dayToIsoDate(firstDecision + 1), end: dayToIsoDate(endDay) },
+    horizonCoverage: joined.coverage.meanCoverage,
+    notes,
+  });
+  for (const a of result.actions) {
+    const counts = models.get(a.action);
+    if (counts) a.profit_model = counts.size === 1 ? [...counts.keys()][0]! : null;
+    const later = laterContactsOf(joined.laterContacts.byAction, a.action);
+    if (later) a.later_contacts = later;
+  }
+  await saveCampaignResult(o.db, result);
+  printResult(result, print);
+  if (o.out) await writeOutputs(o.out, result, print);
+  return result;
+}
+
+/**
+ * The purchases file and the window it measures: its last day, the window's end (--window-end or
+ * that day; never in the future, always after the campaign's first decision).
+ */
+async function readWindow(
+  o: CampaignReportOptions,
+  decisions: readonly CampaignDecision[],
+  print: (line: string) => void,
+) {
   const { log, quality } = await readLog({
     path: o.data,
     format: o.format,
@@ -118,21 +157,29 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
   const endDay = o.windowEnd === undefined ? lastDay : isoDateToDay(o.windowEnd);
   // Days no file can hold yet would count as days without purchases, in both groups.
   refuseFutureWindowEnd(endDay, o.today ?? new Date(), o.log?.timezone);
-  const firstDecision = firstDecisionDay(all.decisions);
+  const firstDecision = firstDecisionDay(decisions);
   if (endDay <= firstDecision) {
     throw new RangeError(
       `--window-end ${dayToIsoDate(endDay)} is not after the campaign's first decision (${dayToIsoDate(firstDecision)})`,
     );
   }
-  // Decisions on or after the window's last day are read as not made: a customer decided then
-  // had no day to buy in (counted, the treated paid their cost against no purchases), and one
-  // answered none in the window and contacted after it left the groups (1,229 of 20,000).
-  const { decisions, repeats, switched, switchedCustomers, switchedDecomposed, late } =
-    all.lastDay >= endDay
-      ? await readCampaignDecisions(o.db, o.campaign, { ...readOptions, before: endDay })
-      : all;
-  const measured = decisions.filter((d) => d.decidedDay < endDay);
-  const joined = joinPurchases(measured, log, endDay);
+  return { log, lastDay, endDay, firstDecision };
+}
+
+/** What the report says beside its figures: decisions left out or merged, and gaps in the data. */
+async function reportNotes(
+  o: CampaignReportOptions,
+  m: {
+    read: Awaited<ReturnType<typeof readCampaignDecisions>>;
+    measured: readonly CampaignDecision[];
+    joined: ReturnType<typeof joinPurchases>;
+    models: Map<string, Map<string, number>>;
+    lastDay: number;
+    endDay: number;
+  },
+): Promise<string[]> {
+  const { repeats, switched, switchedCustomers, switchedDecomposed, late } = m.read;
+  const { joined, endDay } = m;
   const notes: string[] = [];
   if (late > 0) {
     notes.push(
@@ -157,11 +204,11 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
     };
     notes.push(await switchedNote(o.db, o.campaign, counts));
   }
-  notes.push(...coverageNotes(joined.coverage, measured, endDay));
-  const gap = logEndGap(lastDay, endDay);
+  notes.push(...coverageNotes(joined.coverage, m.measured, endDay));
+  const gap = logEndGap(m.lastDay, endDay);
   if (gap !== null) {
     notes.push(
-      `the last purchase in --data is on ${dayToIsoDate(lastDay)}, ${gap} days before ` +
+      `the last purchase in --data is on ${dayToIsoDate(m.lastDay)}, ${gap} days before ` +
         `the window's end: if the file stops there, the days after it count as days without purchases`,
     );
   }
@@ -170,25 +217,9 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
       `${joined.unknownCustomers} campaign customers have no transactions in --data at all`,
     );
   }
-  const models = profitModelsByAction(measured);
-  notes.push(...mixedUnitNotes(models));
+  notes.push(...mixedUnitNotes(m.models));
   notes.push(...laterActionNotes(joined.laterContacts.byAction));
-  const result = measureCampaign(joined.observations, {
-    campaign: o.campaign,
-    window: { start: dayToIsoDate(firstDecision + 1), end: dayToIsoDate(endDay) },
-    horizonCoverage: joined.coverage.meanCoverage,
-    notes,
-  });
-  for (const a of result.actions) {
-    const counts = models.get(a.action);
-    if (counts) a.profit_model = counts.size === 1 ? [...counts.keys()][0]! : null;
-    const later = laterContactsOf(joined.laterContacts.byAction, a.action);
-    if (later) a.later_contacts = later;
-  }
-  await saveCampaignResult(o.db, result);
-  printResult(result, print);
-  if (o.out) await writeOutputs(o.out, result, print);
-  return result;
+  return notes;
 }
 
 /**
