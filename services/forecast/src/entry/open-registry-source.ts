@@ -34,66 +34,41 @@ export async function openRegistrySource(
   engine: GbdtEngine,
   metrics?: MetricsRegistry,
 ): Promise<{ source: ModelSource; prepare: () => Promise<void>; close: () => Promise<void> }> {
-  let inner: ModelSource | null = null;
-  let closeDb = async () => {};
-  let preparing: Promise<void> | null = null;
-  let listener: NotificationListener | null = null;
+  let opened: OpenedRegistry | null = null;
+  let preparing: Promise<OpenedRegistry> | null = null;
   let keyWatch: KeyWatch | null = null;
   let onChange: (() => void) | null = null;
   const dbOptions = databaseOptionsFromEnv(env);
-  const where = dbOptions.databaseUrl
-    ? "postgres (DATABASE_URL)"
-    : `pglite in ${dbOptions.dataDir}`;
   // What /ready (open to anyone) says: the driver, not the directory (the log line has it).
   const driver = dbOptions.databaseUrl ? "postgres (DATABASE_URL)" : "pglite (DATA_DIR)";
-
-  const prepareOnce = async () => {
-    logger.info("opening the model registry", { database: where });
-    const handle = await openMigrated(dbOptions, logger);
-    // After the migrations: on a fresh database the tracking table exists only now.
-    const tracking = metrics ? pollTracking(handle, config, metrics, logger) : null;
-    closeDb = () => {
-      tracking?.stop();
-      return handle.close();
-    };
-    const store = openArtifactStore(artifactStoreLocationFromEnv(env), env);
-    const registry = new ModelRegistry(handle.db, store);
-    inner = registryModelSource({
-      registry,
-      db: handle.db,
-      modelName: config.MODEL_NAME,
-      engine,
-      driver: handle.driver,
-    });
-    listener = listenForPromotions(handle, config.MODEL_NAME, logger, () => onChange?.());
-  };
+  const opening = { config, env, dbOptions, logger, engine, metrics };
   // Retried on the next poll when it fails (e.g. the database is not up yet).
   const prepare = () => {
-    preparing ??= prepareOnce().catch((error) => {
-      preparing = null;
-      throw error;
-    });
+    preparing ??= openRegistry(opening, () => onChange?.()).then(
+      (registry) => {
+        opened = registry;
+        return registry;
+      },
+      (error) => {
+        preparing = null;
+        throw error;
+      },
+    );
     return preparing;
   };
   const ready = async (): Promise<ModelSource> => {
     try {
-      await prepare();
+      return (await prepare()).inner;
     } catch (cause) {
-      throw new ModelLoadError(
-        "unavailable",
-        `registry not available: ${outwardDriverMessage(cause)}`,
-        {
-          cause,
-        },
-      );
+      const message = `registry not available: ${outwardDriverMessage(cause)}`;
+      throw new ModelLoadError("unavailable", message, { cause });
     }
-    return inner as ModelSource;
   };
   return {
     source: {
       get description() {
-        const described = inner?.description ?? `registry (${driver})`;
-        return listener?.listening ? `${described}, promotions pushed (LISTEN)` : described;
+        const described = opened?.inner.description ?? `registry (${driver})`;
+        return opened?.listener?.listening ? `${described}, promotions pushed (LISTEN)` : described;
       },
       currentKey: async () => (await ready()).currentKey(),
       load: async () => (await ready()).load(),
@@ -101,18 +76,66 @@ export async function openRegistrySource(
         onChange = callback;
         // No push without LISTEN (the embedded store): read the key, once the registry is open.
         if (!dbOptions.databaseUrl) {
-          keyWatch ??= watchKey(async () => (inner ? inner.currentKey() : null), callback);
+          keyWatch ??= watchKey(async () => (opened ? opened.inner.currentKey() : null), callback);
         }
       },
     },
     prepare: async () => {
       await ready();
     },
-    close: () => {
+    close: async () => {
       keyWatch?.stop();
-      return closeDb();
+      await opened?.close();
     },
   };
+}
+
+/** The registry once opened: the source reading it, its LISTEN (PostgreSQL) and how to close it. */
+interface OpenedRegistry {
+  inner: ModelSource;
+  listener: NotificationListener | null;
+  close: () => Promise<void>;
+}
+
+/** Opens the database (migrated), the artifact store and the registry source on them. */
+async function openRegistry(
+  o: {
+    config: ForecastConfig;
+    env: Record<string, string | undefined>;
+    dbOptions: ReturnType<typeof databaseOptionsFromEnv>;
+    logger: Logger;
+    engine: GbdtEngine;
+    metrics: MetricsRegistry | undefined;
+  },
+  onPromotion: () => void,
+): Promise<OpenedRegistry> {
+  const where = o.dbOptions.databaseUrl
+    ? "postgres (DATABASE_URL)"
+    : `pglite in ${o.dbOptions.dataDir}`;
+  o.logger.info("opening the model registry", { database: where });
+  const handle = await openMigrated(o.dbOptions, o.logger);
+  // After the migrations: on a fresh database the tracking table exists only now.
+  const tracking = o.metrics ? pollTracking(handle, o.config, o.metrics, o.logger) : null;
+  const close = () => {
+    tracking?.stop();
+    return handle.close();
+  };
+  try {
+    const store = openArtifactStore(artifactStoreLocationFromEnv(o.env), o.env);
+    const inner = registryModelSource({
+      registry: new ModelRegistry(handle.db, store),
+      db: handle.db,
+      modelName: o.config.MODEL_NAME,
+      engine: o.engine,
+      driver: handle.driver,
+    });
+    const listener = listenForPromotions(handle, o.config.MODEL_NAME, o.logger, onPromotion);
+    return { inner, listener, close };
+  } catch (error) {
+    // Retried at the next poll with a new handle: this one must not stay open meanwhile.
+    await close().catch(() => {});
+    throw error;
+  }
 }
 
 /** A database handle with the migrations applied (closed again when they fail). */
