@@ -310,14 +310,12 @@ async function readWith(
   aside: SideQueries,
 ): Promise<ReadLogResult> {
   const built = await buildLines(connection, input, aside);
-  const { position, format, numberFormats, floatIds, mixedFloatIds, grouped, sides, sheets } =
-    built;
-  const { text, rejected, locate, utc } = built;
+  const { rejected, locate } = built;
   const { skipped, leftOut, amountElsewhere, examples, exampleSheets } = await skippedRows(
     connection,
     locate,
   );
-  if (input.onBadRow === "fail") failOnFirst(input, examples, skipped, exampleSheets, sheets);
+  if (input.onBadRow === "fail") failOnFirst(input, examples, skipped, exampleSheets, built.sheets);
   await connection.run(purchaseLinesSql(input.columns.order !== undefined));
   const { returns, purchases } = await applyReturns(connection, input);
   await connection.run(customersSql(purchases));
@@ -335,64 +333,82 @@ async function readWith(
   );
   const customerIds = await fetchCustomerIds(connection, Number(counts?.customers));
   const log = await fetchLog(connection, purchases, Number(counts?.purchase_rows), customerIds);
-  const { caseVariants, zeroPadded, quoted } = await idChecks;
   // Netted with hindsight: what a summary at an earlier cutoff must undo.
   const later =
     purchases === "purchase_days" ? await fetchLaterReturns(connection, log) : undefined;
   if (later !== undefined) log.laterReturns = later;
   const rowsRead = Number(counts?.rows) + rejected.length;
+  const [first, last] = await dayRange(connection, log);
+  const read = { skipped, leftOut, amountElsewhere, examples, exampleSheets, rowsRead };
+  const found = { returns, zeroRows: Number(counts?.zero), unseen, ...(await idChecks) };
+  return { log, quality: dataQualityOf(input, built, log, read, found, [first, last]) };
+}
+
+/** The account of the read: rows kept and skipped, and what was noticed in the file. */
+function dataQualityOf(
+  input: LogInput,
+  built: Awaited<ReturnType<typeof buildLines>>,
+  log: TransactionLog,
+  read: Awaited<ReturnType<typeof skippedRows>> & { rowsRead: number },
+  found: Awaited<ReturnType<typeof customerIdChecks>> & {
+    returns: DataQuality["returns"];
+    zeroRows: number;
+    unseen: Awaited<ReturnType<typeof unseenIdCharacters>>;
+  },
+  [first, last]: Awaited<ReturnType<typeof dayRange>>,
+): DataQuality {
+  const { position, format, numberFormats, floatIds, mixedFloatIds, grouped, sides, sheets, utc } =
+    built;
+  const { skipped, leftOut, amountElsewhere, examples, exampleSheets, rowsRead } = read;
+  const { returns, unseen, caseVariants, zeroPadded, quoted } = found;
   const orderHint = orderColumnHint(input, built.orderLike, skipped, rowsRead);
   const skippedTotal = Object.values(skipped).reduce((a, b) => a + b, 0);
-  const [first, last] = await dayRange(connection, log);
   const dominant = dominantCustomer(log, input.columns.customerId);
   const gap = emptySpan(log);
   const extreme = input.noAmount ? null : extremeAmounts(log);
   return {
-    log,
-    quality: {
-      rows_read: rowsRead,
-      rows_kept: rowsRead - skippedTotal - leftOut,
-      skipped,
-      examples,
-      ...(exampleSheets ? { example_sheets: exampleSheets } : {}),
-      returns,
-      zero_amount_rows: input.noAmount ? 0 : Number(counts?.zero) - built.amountsReadOnce,
-      customers_in_log: log.customerIds.length,
-      purchase_days: log.length,
-      first_date: first,
-      last_date: last,
-      position,
-      date_format: format,
-      number_formats: numberFormats,
-      ...(floatIds !== null ? { float_written_ids: floatIds } : {}),
-      ...(mixedFloatIds > 0 ? { mixed_float_ids: mixedFloatIds } : {}),
-      ...(unseen ? { unseen_id_characters: unseen } : {}),
-      ...(utc ? { utc_days: utc } : {}),
-      ...(grouped ? { grouped_ids: grouped } : {}),
-      ...(dominant ? { dominant_customer: dominant } : {}),
-      ...(gap ? { empty_span: gap } : {}),
-      ...(extreme ? { extreme_amounts: extreme } : {}),
-      ...(caseVariants ? { case_variant_ids: caseVariants } : {}),
-      ...(zeroPadded ? { zero_padded_ids: zeroPadded } : {}),
-      ...(quoted ? { quoted_variant_ids: quoted } : {}),
-      ...(sides.currencies ? { currencies: sides.currencies } : {}),
-      ...(sides.statuses.length > 0 ? { not_sales: sides.statuses } : {}),
-      ...(sides.quantityLike ? { quantity_like_amount: sides.quantityLike } : {}),
-      ...(sides.refunds ? { refunded_amounts: sides.refunds } : {}),
-      ...(amountElsewhere > 0 ? { order_lines_without_amount: amountElsewhere } : {}),
-      ...(built.amountsReadOnce > 0 ? { order_amounts_read_once: built.amountsReadOnce } : {}),
-      ...(built.undatedOrderLines > 0 ? { order_lines_without_date: built.undatedOrderLines } : {}),
-      ...(orderHint !== null ? { order_column_hint: orderHint } : {}),
-      ...(built.emptyFilters.length > 0 ? { empty_filter_columns: built.emptyFilters } : {}),
-      ...(built.repeatedTotals ? { repeated_order_totals: built.repeatedTotals } : {}),
-      ...(input.ignoreIdCase ? { ids_lower_cased: true } : {}),
-      ...(sheets ? { sheets } : {}),
-      ...text,
-      ...(input.noAmount ? { no_amount: true } : {}),
-      ...(leftOut > 0 || rowFilterOptions(input).length > 0
-        ? { left_out: { filters: rowFilterOptions(input), rows: leftOut } }
-        : {}),
-    },
+    rows_read: rowsRead,
+    rows_kept: rowsRead - skippedTotal - leftOut,
+    skipped,
+    examples,
+    ...(exampleSheets ? { example_sheets: exampleSheets } : {}),
+    returns,
+    zero_amount_rows: input.noAmount ? 0 : found.zeroRows - built.amountsReadOnce,
+    customers_in_log: log.customerIds.length,
+    purchase_days: log.length,
+    first_date: first,
+    last_date: last,
+    position,
+    date_format: format,
+    number_formats: numberFormats,
+    ...(floatIds !== null ? { float_written_ids: floatIds } : {}),
+    ...(mixedFloatIds > 0 ? { mixed_float_ids: mixedFloatIds } : {}),
+    ...(unseen ? { unseen_id_characters: unseen } : {}),
+    ...(utc ? { utc_days: utc } : {}),
+    ...(grouped ? { grouped_ids: grouped } : {}),
+    ...(dominant ? { dominant_customer: dominant } : {}),
+    ...(gap ? { empty_span: gap } : {}),
+    ...(extreme ? { extreme_amounts: extreme } : {}),
+    ...(caseVariants ? { case_variant_ids: caseVariants } : {}),
+    ...(zeroPadded ? { zero_padded_ids: zeroPadded } : {}),
+    ...(quoted ? { quoted_variant_ids: quoted } : {}),
+    ...(sides.currencies ? { currencies: sides.currencies } : {}),
+    ...(sides.statuses.length > 0 ? { not_sales: sides.statuses } : {}),
+    ...(sides.quantityLike ? { quantity_like_amount: sides.quantityLike } : {}),
+    ...(sides.refunds ? { refunded_amounts: sides.refunds } : {}),
+    ...(amountElsewhere > 0 ? { order_lines_without_amount: amountElsewhere } : {}),
+    ...(built.amountsReadOnce > 0 ? { order_amounts_read_once: built.amountsReadOnce } : {}),
+    ...(built.undatedOrderLines > 0 ? { order_lines_without_date: built.undatedOrderLines } : {}),
+    ...(orderHint !== null ? { order_column_hint: orderHint } : {}),
+    ...(built.emptyFilters.length > 0 ? { empty_filter_columns: built.emptyFilters } : {}),
+    ...(built.repeatedTotals ? { repeated_order_totals: built.repeatedTotals } : {}),
+    ...(input.ignoreIdCase ? { ids_lower_cased: true } : {}),
+    ...(sheets ? { sheets } : {}),
+    ...built.text,
+    ...(input.noAmount ? { no_amount: true } : {}),
+    ...(leftOut > 0 || rowFilterOptions(input).length > 0
+      ? { left_out: { filters: rowFilterOptions(input), rows: leftOut } }
+      : {}),
   };
 }
 
