@@ -7,6 +7,8 @@
 //
 // The rule is registry-wide and one-way: once any served version folded case, ids stay
 // case-insensitive (decisions logged under "User@X.org" then are that customer's for good).
+// An operator may state it (`npm run decisions -- id-case set`) where nothing can say it; a
+// stated `exact` never overrides `any_case`, however recorded: no erasure takes fewer ids.
 import { eq, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../db/database.ts";
 import { decisionStoreSettings } from "../db/schema.ts";
@@ -14,6 +16,10 @@ import { errorChain } from "../errors/error-chain.ts";
 import { anyModelVersion, lowerCasedVersionIds } from "./model-registry.ts";
 
 const IDS_LOWER_CASED = "ids_lower_cased";
+/** An operator stated the model is case-sensitive (the value names who: `{"stated_by":…}`). */
+const IDS_EXACT_CASE = "ids_exact_case";
+/** The value of a row an operator wrote (the forecast service's `ids_lower_cased` is `true`). */
+const STATED_BY_OPERATOR = { stated_by: "operator" };
 
 /** The migration that makes the table: the entries apply it as they open the store, a Worker's
  * database is migrated at deploy (`npm run db:migrate`), never by the Worker. */
@@ -71,6 +77,18 @@ export async function recordIdsLowerCased(db: Database | Transaction): Promise<v
   );
 }
 
+/** The row named `name`, if recorded. */
+async function settingRow(db: Database | Transaction, name: string) {
+  const [row] = await namingMigration(() =>
+    db
+      .select({ value: decisionStoreSettings.value, recordedAt: decisionStoreSettings.recordedAt })
+      .from(decisionStoreSettings)
+      .where(eq(decisionStoreSettings.name, name))
+      .limit(1),
+  );
+  return row ?? null;
+}
+
 /**
  * Whether ids of any letter case are one customer in this store: a version here was trained with
  * --ignore-id-case (the store is the registry's), or the decision service recorded that the
@@ -90,10 +108,63 @@ export async function idsAnyCase(db: Database | Transaction): Promise<boolean> {
 
 /**
  * The rule as this store holds it: `any_case` as idsAnyCase; `exact` when it holds model versions
- * and none folds case (the store is the registry's: its versions say it); `unknown` when it holds
- * none (a store kept apart, the rule not recorded yet: only the forecast service can say).
+ * and none folds case (the store is the registry's: its versions say it), or an operator stated it;
+ * `unknown` when it holds none and nothing is stated (a store kept apart, the rule not recorded
+ * yet: only the forecast service can say).
  */
 export async function storedIdCase(db: Database | Transaction): Promise<IdCase> {
   if (await idsAnyCase(db)) return "any_case";
-  return (await anyModelVersion(db)) ? "exact" : "unknown";
+  if (await anyModelVersion(db)) return "exact";
+  return (await settingRow(db, IDS_EXACT_CASE)) ? "exact" : "unknown";
+}
+
+/** The rule this store holds and where it came from (what `decisions id-case` prints). */
+export interface RecordedIdCase {
+  idCase: IdCase;
+  source: "operator" | "forecast service" | "model versions" | "nothing recorded";
+  /** When the row was written; null: read from the model versions, or nothing recorded. */
+  recordedAt: Date | null;
+}
+
+const statedByOperator = (value: unknown) =>
+  (value as { stated_by?: unknown } | null)?.stated_by === "operator";
+
+/** The rule as storedIdCase decides it, with its source: any_case first, as it wins. */
+export async function recordedIdCase(db: Database | Transaction): Promise<RecordedIdCase> {
+  const folded = await settingRow(db, IDS_LOWER_CASED);
+  if (folded) {
+    const source = statedByOperator(folded.value) ? "operator" : "forecast service";
+    return { idCase: "any_case", source, recordedAt: folded.recordedAt };
+  }
+  if ((await lowerCasedVersionIds(db)).length > 0) {
+    return { idCase: "any_case", source: "model versions", recordedAt: null };
+  }
+  if (await anyModelVersion(db))
+    return { idCase: "exact", source: "model versions", recordedAt: null };
+  const exact = await settingRow(db, IDS_EXACT_CASE);
+  if (exact) return { idCase: "exact", source: "operator", recordedAt: exact.recordedAt };
+  return { idCase: "unknown", source: "nothing recorded", recordedAt: null };
+}
+
+/**
+ * An operator's statement of the rule. `any_case` is recorded as the forecast service's would be
+ * (the one-way row). `exact` is refused (null) once any_case holds, by any source: decisions
+ * logged under another case may then be that customer's, and an erasure must take them. Idempotent;
+ * answers the rule now held.
+ */
+export async function stateIdCase(
+  db: Database,
+  rule: "any_case" | "exact",
+): Promise<RecordedIdCase | null> {
+  return db.transaction(async (tx) => {
+    const name = rule === "any_case" ? IDS_LOWER_CASED : IDS_EXACT_CASE;
+    if (rule === "exact" && (await storedIdCase(tx)) === "any_case") return null;
+    await namingMigration(() =>
+      tx
+        .insert(decisionStoreSettings)
+        .values({ name, value: STATED_BY_OPERATOR })
+        .onConflictDoNothing(),
+    );
+    return recordedIdCase(tx);
+  });
 }

@@ -8,10 +8,6 @@
 import { parseArgs } from "node:util";
 import { DECIMAL_ID_MAX, decimalIdFrom } from "@pp/shared/contracts/decimal-id.ts";
 import { plainDecimalFrom } from "@pp/shared/contracts/plain-decimal.ts";
-import { connectionRefusedReason, redactedDatabaseUrl } from "@pp/shared/db/connection-refused.ts";
-import { decisionStoreDir } from "@pp/shared/db/decision-store-dir.ts";
-import { errorChain } from "@pp/shared/errors/error-chain.ts";
-import { configOrExit } from "@pp/shared/http/start-up.ts";
 import { API_KEY_SCOPES, type ApiKeyScope } from "../auth/api-key-scopes.ts";
 import {
   ApiKeyStore,
@@ -23,9 +19,8 @@ import {
   ROTATION_GRACE_HOURS_DEFAULT,
   ROTATION_GRACE_HOURS_MAX,
 } from "../auth/api-key-store.ts";
-import { parseConfig } from "../config.ts";
 import { closeWithin } from "../store/close-within.ts";
-import { openDecisionDatabase } from "../store/open-decision-database.ts";
+import { openCliStore } from "./cli-store.ts";
 
 const usage =
   "usage: keys create NAME [--scope decide|admin] [--expires-in-days N] | keys list | keys revoke ID\n" +
@@ -158,26 +153,6 @@ async function run(store: ApiKeyStore, command: Command): Promise<number> {
   return 0;
 }
 
-/**
- * One line for a store that could not be opened (an unreachable DATABASE_URL, a DATA_DIR that is
- * a file): it was Bun's report of an uncaught error, postgres.js's or fs's stack.
- */
-function openFailure(
-  err: unknown,
-  config: { DATABASE_URL?: string; DECISION_DATA_DIR: string },
-): string {
-  const at = config.DATABASE_URL
-    ? `the database at DATABASE_URL=${redactedDatabaseUrl(config.DATABASE_URL)}`
-    : `the embedded store at ${decisionStoreDir(process.env).variable}=${config.DECISION_DATA_DIR}`;
-  const refused = connectionRefusedReason(err);
-  if (refused) {
-    return `error: could not open ${at}: ${refused.code}: ${refused.message}; check ${refused.check}`;
-  }
-  const cause = errorChain(err).at(-1);
-  const words = (cause instanceof Error ? cause.message : String(cause)).split("\n")[0];
-  return `error: could not open ${at}: ${words}`;
-}
-
 async function main(argv: string[]): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
     console.log(usage);
@@ -190,11 +165,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`${err instanceof Error ? err.message : String(err)}\n${usage}`);
     return 2;
   }
-  const config = configOrExit(() => parseConfig(process.env), process.exit);
-  const handle = await openDecisionDatabase(config).catch((err: unknown) => {
-    console.error(openFailure(err, config));
-    process.exit(1);
-  });
+  const handle = await openCliStore();
   try {
     return await run(new ApiKeyStore(handle.db), command);
   } catch (err) {

@@ -69,7 +69,8 @@ const UNKNOWN_CASE_WARNING =
   "The letter-case rule of customer ids is unknown: the decision store has none recorded and the " +
   "forecast service did not say (GET /model-info). Only the id as given (and its NFC and NFD " +
   "spellings) was taken; decisions logged under another letter case of it may remain: retry " +
-  "once the forecast service answers.";
+  "once the forecast service answers, or state the rule (npm run decisions -- id-case set " +
+  "any_case|exact).";
 
 const versionOf = z.object({ name: z.string(), version: z.number().int() });
 const erasedCounts = z.object({ decisions: z.number().int(), dead_letters: z.number().int() });
@@ -149,7 +150,7 @@ async function caseRuleOf(deps: DecisionDeps, what: "lookup" | "erasure") {
   const idCase = await deps.idCaseRule.forCustomerLookup();
   if (idCase !== "unknown") return { anyCase: idCase === "any_case", said: { id_case: idCase } };
   deps.logger.warn(`customer ${what}: case rule unknown, only the id as given was taken`, {
-    hint: "start the forecast service (GET /model-info) and retry",
+    hint: "start the forecast service (GET /model-info) and retry, or state the rule: npm run decisions -- id-case set any_case|exact",
   });
   return { anyCase: false, said: { id_case: idCase, warning: UNKNOWN_CASE_WARNING } };
 }

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
-import { idsAnyCase } from "@pp/shared/registry/decision-id-case.ts";
+import { idsAnyCase, stateIdCase } from "@pp/shared/registry/decision-id-case.ts";
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
 import { plainCustomers, registrationInput } from "@pp/shared/testing/registration-input.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
@@ -145,4 +145,30 @@ test("the forecast service away, a store holding the registry's versions says th
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("an operator's rule and the forecast service disagree: the one taking more ids wins", async () => {
+  let says: boolean | null = null;
+  const rule = () =>
+    new IdCaseRule({ database: async () => t.handle.db, logger: quiet, ask: async () => says });
+  expect(await rule().forCustomerLookup()).toBe("unknown");
+  // Stated exact: taken while the forecast service cannot say, no warning...
+  await stateIdCase(t.handle.db, "exact");
+  expect(await rule().forCustomerLookup()).toBe("exact");
+  // ...and overridden (recorded) once it says the model folds case.
+  says = true;
+  expect(await rule().forCustomerLookup()).toBe("any_case");
+  says = false;
+  expect(await rule().forCustomerLookup()).toBe("any_case");
+  expect(await stateIdCase(t.handle.db, "exact")).toBeNull();
+});
+
+test("a stated any_case holds though the forecast service says its model is case-sensitive", async () => {
+  await stateIdCase(t.handle.db, "any_case");
+  const rule = new IdCaseRule({
+    database: async () => t.handle.db,
+    logger: quiet,
+    ask: async () => false,
+  });
+  expect(await rule.forCustomerLookup()).toBe("any_case");
 });
