@@ -40,8 +40,17 @@ export const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
 /** Why `name` cannot name a key (null: it can); the value shown escaped and cut at 64 characters. */
 export function keyNameProblem(name: string): string | null {
   if (KEY_NAME.test(name)) return null;
-  const shown = JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
-  return `key name must be 1-128 letters, digits, '.', '_', '@' or '-' (got ${shown})`;
+  return `key name must be 1-128 letters, digits, '.', '_', '@' or '-' (got ${shownKeyName(name)})`;
+}
+
+/**
+ * A stored name as an operator's screen shows it: as is when it could be made today, else escaped
+ * and cut at 64 characters (an older version's or a hand-made row may hold a newline, a tab, an
+ * escape sequence or 10 kB; `keys list` printed them raw, one key over several lines).
+ */
+export function shownKeyName(name: string): string {
+  if (KEY_NAME.test(name)) return name;
+  return JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
 }
 
 /** Bounds of a key's lifetime and of a rotation's grace, for the admin API and the CLI alike. */

@@ -18,6 +18,7 @@ import {
   keyState,
   ROTATION_GRACE_HOURS_DEFAULT,
   ROTATION_GRACE_HOURS_MAX,
+  shownKeyName,
 } from "../auth/api-key-store.ts";
 import { closeWithin } from "../store/close-within.ts";
 import { openCliStore } from "./cli-store.ts";
@@ -109,9 +110,13 @@ function keyId(arg: string | undefined): number {
 const expiry = (k: { expiresAt: Date | null }) =>
   k.expiresAt ? `expires ${k.expiresAt.toISOString()}` : "never expires";
 
+/** A name in a sentence: quoted; a rotated hand-made one escaped and cut, as `list` shows it. */
+const quotedName = (name: string) =>
+  shownKeyName(name) === name ? `"${name}"` : shownKeyName(name);
+
 function printCreated(created: CreatedKey, what: string): void {
   console.error(
-    `${what} key #${created.id} "${created.name}" (scopes: ${created.scopes.join(",")}; ${expiry(created)}); it is shown once, store it now:`,
+    `${what} key #${created.id} ${quotedName(created.name)} (scopes: ${created.scopes.join(",")}; ${expiry(created)}); it is shown once, store it now:`,
   );
   console.log(created.key);
 }
@@ -127,7 +132,7 @@ async function run(store: ApiKeyStore, command: Command): Promise<number> {
       const state = keyState(k);
       const when = state === "revoked" ? ` ${k.revokedAt?.toISOString()}` : "";
       console.log(
-        `${k.id}\t${k.name}\t${k.scopes.join(",")}\t${k.createdAt.toISOString()}\t${state}${when}\t${expiry(k)}`,
+        `${k.id}\t${shownKeyName(k.name)}\t${k.scopes.join(",")}\t${k.createdAt.toISOString()}\t${state}${when}\t${expiry(k)}`,
       );
     }
   } else if (command.name === "revoke") {
