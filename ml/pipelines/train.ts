@@ -119,6 +119,43 @@ export async function runTrainPipeline(
   }
 }
 
+/** The read's warnings and skipped rows as notes of the metrics, and its data-quality account. */
+function noteTheRead(
+  trained: Awaited<ReturnType<typeof trainModels>>,
+  loaded: Awaited<ReturnType<typeof readTrainingData>>,
+): void {
+  trained.metrics.notes.push(...loaded.warnings);
+  if (loaded.report.badRows > 0) {
+    const count = (n: number) => n.toLocaleString("en-US");
+    const reasons = Object.entries(loaded.quality.skipped).map(([why, n]) => `${why} ${count(n)}`);
+    trained.metrics.notes.push(
+      `${count(loaded.report.badRows)} rows skipped (${reasons.join(", ")})`,
+    );
+  }
+  attachDataQuality(trained, loaded.quality);
+}
+
+/** Every file atomically, then the completion marker (train-outputs.ts) once all are written. */
+async function writeAllOutputs(
+  served: Parameters<typeof writeOutputs>[0],
+  trained: Awaited<ReturnType<typeof trainModels>>,
+  options: TrainPipelineOptions,
+  log: { steps: StepLog; print: (line: string) => void },
+) {
+  const written: WrittenOutputs = new Map();
+  const { outDir, bundle, trainedAt, lock } = await writeOutputs(served, options, written, {
+    ...log,
+    holdout: trained.holdoutPredictions !== null,
+  });
+  try {
+    await writeHoldoutPredictions(trained.holdoutPredictions, outDir, written, log);
+    await finishTrainOutputs(outDir, written, trainedAt, lock);
+  } finally {
+    await lock.release(); // after a failed write (finishTrainOutputs released it already)
+  }
+  return { outDir, bundle, trainedAt };
+}
+
 async function trainPipelineOn(
   pool: TaskPool,
   options: TrainPipelineOptions,
@@ -143,15 +180,7 @@ async function trainPipelineOn(
       pool,
     },
   );
-  trained.metrics.notes.push(...loaded.warnings);
-  if (loaded.report.badRows > 0) {
-    const count = (n: number) => n.toLocaleString("en-US");
-    const reasons = Object.entries(loaded.quality.skipped).map(([why, n]) => `${why} ${count(n)}`);
-    trained.metrics.notes.push(
-      `${count(loaded.report.badRows)} rows skipped (${reasons.join(", ")})`,
-    );
-  }
-  attachDataQuality(trained, loaded.quality);
+  noteTheRead(trained, loaded);
   // The production refits are GBDT fits too: on the pool only for a large log (poolForFits).
   const fitPool = poolForFits(pool, loaded.summaries.n);
   const production = await productionStep(
@@ -162,19 +191,10 @@ async function trainPipelineOn(
     print,
   );
   const served = servedModels(trained, production);
-  // Every file atomically, then the completion marker (train-outputs.ts) once all are written.
-  const written: WrittenOutputs = new Map();
-  const { outDir, bundle, trainedAt, lock } = await writeOutputs(served, options, written, {
+  const { outDir, bundle, trainedAt } = await writeAllOutputs(served, trained, options, {
     steps,
     print,
-    holdout: trained.holdoutPredictions !== null,
   });
-  try {
-    await writeHoldoutPredictions(trained.holdoutPredictions, outDir, written, { steps, print });
-    await finishTrainOutputs(outDir, written, trainedAt, lock);
-  } finally {
-    await lock.release(); // after a failed write (finishTrainOutputs released it already)
-  }
   const { registered, gate } = options.register
     ? await registerStep(options.register, {
         options,

@@ -456,6 +456,8 @@ export function amountOnAnotherLineSql(): string {
  * before it that is not cancelled.
  * Netted with hindsight, whatever the cutoff: table later_returns keeps what a summary at an
  * earlier one must undo (knownAt).
+ * Long (about 100 lines) but only SQL text: the statements in the order they run, each with its
+ * reason beside it; split up, that order would be spread over several functions.
  */
 export function netReturnsSql(byOrder: boolean, cancelPattern: string | undefined): string[] {
   const original = cancelPattern
