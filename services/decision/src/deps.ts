@@ -113,32 +113,16 @@ export function buildDecisionDeps(
   const database =
     options.database ??
     noDatabase(`no database is configured on this runtime (${options.runtime})`);
-  const breakerState = metrics.gauge({
-    name: "forecast_circuit_state",
-    help: "Circuit breaker towards the forecast service: 0 closed, 1 half-open, 2 open.",
-  });
   const { forecast, idCaseRule } = forecastClientOf(
     config,
     options.forecastTransport ?? httpTransport(),
     database,
     logger,
   );
-  metrics.onCollect(() => {
-    const state = forecast.breaker.state;
-    breakerState.set(undefined, state === "closed" ? 0 : state === "half_open" ? 1 : 2);
-  });
-  const sink = decisionLogSink(database);
+  breakerGauge(metrics, forecast);
   const audit =
     options.overrides?.audit ??
-    (options.writeThrough
-      ? new WriteThroughAuditLog({ sink, logger, metrics })
-      : new BufferedAuditLog({
-          sink,
-          capacity: config.DECISION_LOG_BUFFER_ROWS,
-          commitTimeoutMs: config.DECISION_LOG_COMMIT_TIMEOUT_MS,
-          logger,
-          metrics,
-        }));
+    auditLogOf(config, options, decisionLogSink(database), logger, metrics);
   retentionMetrics(metrics); // exported at 0 from the start, pruning or not
   const policies =
     options.overrides?.policies ?? new PolicyCatalog(database, { cacheMs: config.POLICY_CACHE_MS });
@@ -213,4 +197,34 @@ function forecastClientOf(
     ask: () => askIdsLowerCased(target),
   });
   return { forecast: idCaseRule.learningFrom(client), idCaseRule };
+}
+
+/** The circuit breaker's state towards the forecast service, read at each scrape. */
+function breakerGauge(metrics: MetricsRegistry, forecast: { breaker: { state: string } }): void {
+  const breakerState = metrics.gauge({
+    name: "forecast_circuit_state",
+    help: "Circuit breaker towards the forecast service: 0 closed, 1 half-open, 2 open.",
+  });
+  metrics.onCollect(() => {
+    const state = forecast.breaker.state;
+    breakerState.set(undefined, state === "closed" ? 0 : state === "half_open" ? 1 : 2);
+  });
+}
+
+/** The decision log's writer: a row per request (Workers) or group commit. */
+function auditLogOf(
+  config: DecisionConfig,
+  options: DecisionDepsOptions,
+  sink: ReturnType<typeof decisionLogSink>,
+  logger: Logger,
+  metrics: MetricsRegistry,
+) {
+  if (options.writeThrough) return new WriteThroughAuditLog({ sink, logger, metrics });
+  return new BufferedAuditLog({
+    sink,
+    capacity: config.DECISION_LOG_BUFFER_ROWS,
+    commitTimeoutMs: config.DECISION_LOG_COMMIT_TIMEOUT_MS,
+    logger,
+    metrics,
+  });
 }
