@@ -13,7 +13,12 @@ import { appendDecisions } from "@pp/shared/registry/decision-log.ts";
 import { decisionRow } from "@pp/shared/testing/decision-rows.ts";
 import { freePort } from "@pp/shared/testing/free-port.ts";
 import { openTestDatabase } from "@pp/shared/testing/test-databases.ts";
-import { caseServiceStarter, type ServiceProcess, waitOk } from "../testing/case-rule-demo.ts";
+import {
+  adminCustomerDecisions,
+  caseServiceStarter,
+  type ServiceProcess,
+  waitOk,
+} from "../testing/case-rule-demo.ts";
 
 const cli = resolve(import.meta.dirname, "../decision/src/cli/decisions.ts");
 const ADMIN_KEY = "case-stated-admin-key-0123456789";
@@ -25,24 +30,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-interface Answer {
-  status: number;
-  id_case?: string;
-  warning?: string;
-  decisions?: unknown[];
-  erased?: { decisions: number };
-}
-
-async function admin(decision: ServiceProcess, method: string, id: string): Promise<Answer> {
-  const url = `${decision.base}/admin/customers/${encodeURIComponent(id)}/decisions`;
-  // The decision store opens in the background: 503 until it has.
-  for (let i = 0; ; i++) {
-    const res = await fetch(url, { method, headers: { "x-api-key": ADMIN_KEY } });
-    const body = (await res.json()) as Answer;
-    if (res.status !== 503 || i > 300) return { ...body, status: res.status };
-    await Bun.sleep(200);
-  }
-}
+const admin = (decision: ServiceProcess, method: string, id: string) =>
+  adminCustomerDecisions(decision, method, id, ADMIN_KEY);
 
 /** `decisions id-case set RULE` against the store of `env`; its exit code. */
 function stateRule(env: Record<string, string>, rule: string): Promise<number | null> {

@@ -16,6 +16,7 @@ import { decisionRow } from "@pp/shared/testing/decision-rows.ts";
 import { freePort } from "@pp/shared/testing/free-port.ts";
 import { openTestDatabase } from "@pp/shared/testing/test-databases.ts";
 import {
+  adminCustomerDecisions,
   caseServiceStarter,
   registerCaseDemo,
   type ServiceProcess,
@@ -37,24 +38,8 @@ function tempDir(prefix: string): string {
   return dir;
 }
 
-interface Answer {
-  status: number;
-  id_case?: string;
-  warning?: string;
-  decisions?: unknown[];
-  erased?: { decisions: number };
-}
-
-async function admin(decision: ServiceProcess, method: string, id: string): Promise<Answer> {
-  const url = `${decision.base}/admin/customers/${encodeURIComponent(id)}/decisions`;
-  // The decision store opens in the background: 503 until it has.
-  for (let i = 0; ; i++) {
-    const res = await fetch(url, { method, headers: { "x-api-key": ADMIN_KEY } });
-    const body = (await res.json()) as Answer;
-    if (res.status !== 503 || i > 300) return { ...body, status: res.status };
-    await Bun.sleep(200);
-  }
-}
+const admin = (decision: ServiceProcess, method: string, id: string) =>
+  adminCustomerDecisions(decision, method, id, ADMIN_KEY);
 
 interface Stores {
   registry: Record<string, string>;

@@ -14,8 +14,8 @@ import { runBun } from "@pp/shared/testing/processes.ts";
 import { openTestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { generateApiKey, hashApiKey } from "../decision/src/auth/api-key-hash.ts";
 import {
-  DECISION_BODY,
   decisionReadyOnFreePort,
+  decisionStatus,
   killHard,
   startForecastStub,
 } from "../testing/decision-traffic.ts";
@@ -38,21 +38,11 @@ beforeAll(() => {
 });
 afterAll(() => forecast?.stop());
 
-async function decide(base: string, key: string): Promise<number> {
-  const res = await fetch(`${base}/decision`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-    body: DECISION_BODY,
-  });
-  await res.text();
-  return res.status;
-}
-
 /** Ms until `key` is answered `want` (polled every 50 ms, 5 s at most; null: never). */
 async function msUntil(base: string, key: string, want: number): Promise<number | null> {
   const started = performance.now();
   while (performance.now() - started < 5000) {
-    if ((await decide(base, key)) === want) return performance.now() - started;
+    if ((await decisionStatus(base, key)) === want) return performance.now() - started;
     await Bun.sleep(50);
   }
   return null;
@@ -103,7 +93,7 @@ async function hostileNames(
     });
     stoppedMs.push(ms ?? 5000);
     for (const other of [keys[0], ...keys.slice(i + 1)]) {
-      expect(await decide(service.base, other?.key as string)).toBe(200);
+      expect(await decisionStatus(service.base, other?.key as string)).toBe(200);
     }
   }
   console.log(

@@ -11,8 +11,8 @@ import { join, resolve } from "node:path";
 import { runBun } from "@pp/shared/testing/processes.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import {
-  DECISION_BODY,
   decisionReadyOnFreePort,
+  decisionStatus,
   killHard,
   startForecastStub,
 } from "../testing/decision-traffic.ts";
@@ -26,16 +26,6 @@ beforeAll(() => {
 });
 afterAll(() => forecast?.stop());
 
-async function decide(base: string, key: string): Promise<number> {
-  const res = await fetch(`${base}/decision`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-    body: DECISION_BODY,
-  });
-  await res.text();
-  return res.status;
-}
-
 /** Decisions from 4 loops until stopped: each one's start (ms since the epoch) and status. */
 function load(base: string, key: string) {
   let running = true;
@@ -43,7 +33,7 @@ function load(base: string, key: string) {
   const loops = Array.from({ length: 4 }, async () => {
     while (running) {
       const at = Date.now();
-      seen.push({ at, status: await decide(base, key).catch(() => 0) });
+      seen.push({ at, status: await decisionStatus(base, key).catch(() => 0) });
     }
   });
   return {
@@ -63,7 +53,7 @@ async function revokeUnderLoad(service: ServiceProcess, cliEnv: Record<string, s
   const id = /key #(\d+)/.exec(made.stderr)?.[1] as string;
   // A key made elsewhere is read on a miss (at most once a second).
   const deadline = Date.now() + 5000;
-  while ((await decide(service.base, key)) !== 200) {
+  while ((await decisionStatus(service.base, key)) !== 200) {
     if (Date.now() > deadline) throw new Error(`key never accepted: ${service.output.slice(-3)}`);
     await Bun.sleep(100);
   }

@@ -56,3 +56,28 @@ export async function waitOk(url: string, what: string): Promise<void> {
 }
 
 export type { ServiceProcess };
+
+/** An admin lookup's or erasure's answer, with its status. */
+export interface CaseRuleAnswer {
+  status: number;
+  id_case?: string;
+  warning?: string;
+  decisions?: unknown[];
+  erased?: { decisions: number };
+}
+
+/** GET or DELETE /admin/customers/:id/decisions, waiting out the 503 of a store still opening. */
+export async function adminCustomerDecisions(
+  decision: ServiceProcess,
+  method: string,
+  id: string,
+  adminKey: string,
+): Promise<CaseRuleAnswer> {
+  const url = `${decision.base}/admin/customers/${encodeURIComponent(id)}/decisions`;
+  for (let i = 0; ; i++) {
+    const res = await fetch(url, { method, headers: { "x-api-key": adminKey } });
+    const body = (await res.json()) as CaseRuleAnswer;
+    if (res.status !== 503 || i > 300) return { ...body, status: res.status };
+    await Bun.sleep(200);
+  }
+}

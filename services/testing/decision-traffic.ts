@@ -27,12 +27,12 @@ export function startForecastStub(): { url: string; stop(): void } {
 export function postDecision(
   url: string,
   json: string,
-  options: { key?: string; signal?: AbortSignal } = {},
+  options: { key?: string; signal?: AbortSignal; apiKey?: string } = {},
 ): Promise<Response> {
   return fetch(url, {
     method: "POST",
     headers: {
-      authorization: `Bearer ${DECISION_KEY}`,
+      authorization: `Bearer ${options.apiKey ?? DECISION_KEY}`,
       "content-type": "application/json",
       ...(options.key ? { "idempotency-key": options.key } : {}),
     },
@@ -44,6 +44,13 @@ export function postDecision(
 /** One decision for c-1. */
 export function decide(base: string): Promise<Response> {
   return postDecision(`${base}/decision`, DECISION_BODY);
+}
+
+/** One decision for c-1 sent with `apiKey`: its status (the body read, so the socket is reused). */
+export async function decisionStatus(base: string, apiKey: string): Promise<number> {
+  const res = await postDecision(`${base}/decision`, DECISION_BODY, { apiKey });
+  await res.text();
+  return res.status;
 }
 
 /** A decision service process (Bun entry) on a free port, just spawned. */
