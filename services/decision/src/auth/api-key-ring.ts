@@ -10,6 +10,7 @@
 // second, so a key made by `keys create` works at once), also wait for a read, bounded in time.
 
 import { constantTimeEqual, envKeyName } from "@pp/shared/http/static-api-keys.ts";
+import { joinable, requestScope } from "@pp/shared/process/request-scope.ts";
 import type { DatabaseProvider } from "../store/lazy-database.ts";
 import { readWithStatementTimeout } from "../store/statement-timeout.ts";
 import { atMost, ReadInFlight, within } from "../store/within.ts";
@@ -75,6 +76,8 @@ export class ApiKeyRing {
   private attemptedAt = Number.NEGATIVE_INFINITY;
   private lastReadOk = false;
   private refreshing: Promise<void> | null = null;
+  /** The request that began `refreshing` (on Workers only it may wait on it). */
+  private refreshingScope: object | undefined = undefined;
   /** The read in the database (the database cancels it at the same bound, statement-timeout.ts). */
   private readonly reading: ReadInFlight<StoredRead>;
   /** How often the copy is checked: a key revoked elsewhere works here about this long at most. */
@@ -112,9 +115,10 @@ export class ApiKeyRing {
   private refresh(): Promise<void> {
     const database = this.options.database;
     if (!database) return Promise.resolve();
-    if (!this.refreshing) {
+    if (!this.refreshing || !joinable(this.refreshingScope)) {
       this.attemptedAt = this.now();
-      this.refreshing = (async () => {
+      this.refreshingScope = requestScope();
+      const refreshing: Promise<void> = (async () => {
         try {
           // A read still stuck in the database (a lock) is waited on again, not joined by another.
           const known = this.digest;
@@ -133,10 +137,13 @@ export class ApiKeyRing {
         } catch {
           // Keep the last known keys; a later request tries again (at most once a second).
           this.lastReadOk = false;
-        } finally {
-          this.refreshing = null;
         }
       })();
+      this.refreshing = refreshing;
+      // Cleared only if still the current one (a request on Workers may have begun another).
+      void refreshing.finally(() => {
+        if (this.refreshing === refreshing) this.refreshing = null;
+      });
     }
     return this.refreshing;
   }
@@ -188,7 +195,7 @@ export class ApiKeyRing {
    * in flight, if any, which may have begun before the change (its copy kept a revoked key).
    */
   async reload(): Promise<void> {
-    await this.refreshing;
+    if (joinable(this.refreshingScope)) await this.refreshing;
     this.reading.forget(); // a read begun before the change is not waited on again
     return this.refreshWithin(5000);
   }

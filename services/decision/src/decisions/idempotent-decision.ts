@@ -8,6 +8,7 @@ import type { DecisionLogRow, NewDecisionLogRow } from "@pp/shared/db/schema.ts"
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import { ANSWER_HEADERS } from "@pp/shared/http/answer-headers.ts";
 import type { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
+import { requestScope } from "@pp/shared/process/request-scope.ts";
 import {
   ANSWER_JSON,
   ANSWER_ROW,
@@ -205,6 +206,9 @@ export class DecisionsInFlight {
     decide: () => Promise<KeyedAnswer<T>>,
   ): Promise<KeyedAnswer<T>> {
     const { decisionId, requestSha256 } = idempotency;
+    // On Workers only the request that began a decision may wait on it; another decides as a
+    // second process would (the key's fixed ids keep one row; store/request-scope.ts).
+    if (requestScope() !== undefined) return decide();
     const running = this.running.get(decisionId);
     if (running && running.hash !== requestSha256) {
       throw new AppError(

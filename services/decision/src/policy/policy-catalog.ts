@@ -18,6 +18,7 @@ import {
   storedPolicy,
   storedPolicyDefinitionSchema,
 } from "@pp/shared/policy/policy-definition.ts";
+import { joinable, requestScope } from "@pp/shared/process/request-scope.ts";
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
 import { RegistryInputError, RegistryNotFoundError } from "@pp/shared/registry/registry-errors.ts";
 import type { DatabaseProvider } from "../store/lazy-database.ts";
@@ -52,6 +53,8 @@ const PROBE_REUSE_MS = 1000;
 export class PolicyCatalog {
   private cached: { policy: ActivePolicy; at: number } | null = null;
   private loading: Promise<ActivePolicy> | null = null;
+  /** The request that began `loading` (on Workers only it may wait on it). */
+  private loadingScope: object | undefined = undefined;
   /** The read in the database (the database cancels it at the same bound, statement-timeout.ts). */
   private readonly querying: ReadInFlight<ActivePolicy>;
   private loadingSince = 0;
@@ -59,7 +62,12 @@ export class PolicyCatalog {
   private generation = 0;
   private failures = 0;
   /** The last readiness probe's read while no copy was held (reused for PROBE_REUSE_MS). */
-  private probe: { at: number; generation: number; result: Promise<ReadinessResult> } | null = null;
+  private probe: {
+    at: number;
+    generation: number;
+    result: Promise<ReadinessResult>;
+    scope: object | undefined;
+  } | null = null;
   /** Why the last read failed (cleared by a good one). */
   private lastFailure = "";
   private retryAt = 0;
@@ -137,12 +145,17 @@ export class PolicyCatalog {
     // a second of the active row, on each replica), and an activation here ends it at once.
     const probe = this.probe;
     const now = this.now();
-    if (probe && probe.generation === this.generation && now - probe.at < PROBE_REUSE_MS) {
+    if (
+      probe &&
+      joinable(probe.scope) &&
+      probe.generation === this.generation &&
+      now - probe.at < PROBE_REUSE_MS
+    ) {
       return probe.result;
     }
     const generation = this.generation;
     const result = this.probeRead(generation);
-    this.probe = { at: now, generation, result };
+    this.probe = { at: now, generation, result, scope: requestScope() };
     return result;
   }
 
@@ -172,11 +185,16 @@ export class PolicyCatalog {
 
   /** One read at a time; a failure pushes the next background attempt back (1 s .. 30 s). */
   private reload(): Promise<ActivePolicy> {
-    if (!this.loading) {
+    if (!this.loading || !joinable(this.loadingScope)) {
       this.loadingSince = this.now();
+      this.loadingScope = requestScope();
       const generation = this.generation;
       const read = this.querying.get(() => this.load(generation), 2 * this.readTimeoutMs);
-      this.loading = within(read, this.readTimeoutMs, "reading the active policy")
+      const loading: Promise<ActivePolicy> = within(
+        read,
+        this.readTimeoutMs,
+        "reading the active policy",
+      )
         .then(
           (policy) => {
             this.failures = 0;
@@ -192,8 +210,9 @@ export class PolicyCatalog {
           },
         )
         .finally(() => {
-          this.loading = null;
+          if (this.loading === loading) this.loading = null;
         });
+      this.loading = loading;
     }
     return this.loading;
   }

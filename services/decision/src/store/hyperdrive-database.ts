@@ -7,6 +7,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Database } from "@pp/shared/db/database.ts";
 import * as schema from "@pp/shared/db/schema.ts";
+import { setRequestScope } from "@pp/shared/process/request-scope.ts";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import type { DatabaseProvider } from "./lazy-database.ts";
@@ -63,6 +64,8 @@ export interface HyperdriveDatabase {
 
 export function hyperdriveDatabase(binding: HyperdriveBinding): HyperdriveDatabase {
   const scope = new AsyncLocalStorage<RequestDatabase>();
+  // Work one request began is joined only by that request (store/request-scope.ts).
+  setRequestScope(() => scope.getStore());
   return {
     provider: async () => {
       const current = scope.getStore();

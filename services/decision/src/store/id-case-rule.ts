@@ -8,6 +8,7 @@
 
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import type { Logger } from "@pp/shared/logging/logger.ts";
+import { joinable, requestScope } from "@pp/shared/process/request-scope.ts";
 import {
   type IdCase,
   recordIdsLowerCased,
@@ -31,6 +32,7 @@ export class IdCaseRule {
   /** This process recorded the rule, or found it recorded: nothing more to learn. */
   private known = false;
   private recording: Promise<void> | null = null;
+  private recordingScope: object | undefined = undefined;
   private failedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: IdCaseRuleOptions) {}
@@ -79,7 +81,10 @@ export class IdCaseRule {
   private record(): Promise<void> {
     const { database, logger, retryAfterMs = 30_000 } = this.options;
     if (performance.now() - this.failedAt < retryAfterMs) return Promise.resolve();
-    this.recording ??= database()
+    // On Workers a write another request began is not waited on (shared/process/request-scope.ts).
+    if (this.recording && joinable(this.recordingScope)) return this.recording;
+    this.recordingScope = requestScope();
+    const recording: Promise<void> = database()
       .then((db) => recordIdsLowerCased(db))
       .then(() => {
         this.known = true;
@@ -92,9 +97,10 @@ export class IdCaseRule {
         });
       })
       .finally(() => {
-        this.recording = null;
+        if (this.recording === recording) this.recording = null;
       });
-    return this.recording;
+    this.recording = recording;
+    return recording;
   }
 }
 

@@ -2,6 +2,8 @@
 // background refresh stuck forever would never refresh again. `within` fails at the bound;
 // `atMost` gives up waiting there and answers undefined.
 
+import { joinable, requestScope } from "@pp/shared/process/request-scope.ts";
+
 export class TimedOutError extends Error {
   override readonly name = "TimedOutError";
   readonly code = "TIMEOUT";
@@ -42,14 +44,17 @@ export async function atMost<T>(promise: Promise<T>, ms: number): Promise<T | un
  * again, not joined by another); one older than `staleMs` (a connect that hangs) is left behind.
  */
 export class ReadInFlight<T> {
-  private current: { read: Promise<T>; since: number } | null = null;
+  private current: { read: Promise<T>; since: number; scope: object | undefined } | null = null;
 
   constructor(private readonly now: () => number) {}
 
-  /** The read in flight if it is younger than `staleMs`, else `start()`'s. */
+  /** The read in flight if it is younger than `staleMs` (and this request's, on Workers), else `start()`'s. */
   get(start: () => Promise<T>, staleMs: number): Promise<T> {
-    if (this.current && this.now() - this.current.since < staleMs) return this.current.read;
-    const entry = { read: start(), since: this.now() };
+    const current = this.current;
+    if (current && joinable(current.scope) && this.now() - current.since < staleMs) {
+      return current.read;
+    }
+    const entry = { read: start(), since: this.now(), scope: requestScope() };
     entry.read
       .finally(() => {
         if (this.current === entry) this.current = null;
