@@ -64,7 +64,7 @@ export interface HyperdriveDatabase {
 
 export function hyperdriveDatabase(binding: HyperdriveBinding): HyperdriveDatabase {
   const scope = new AsyncLocalStorage<RequestDatabase>();
-  // Work one request began is joined only by that request (store/request-scope.ts).
+  // Work one request began is joined only by that request (shared/process/request-scope.ts).
   setRequestScope(() => scope.getStore());
   return {
     provider: async () => {
