@@ -77,3 +77,22 @@ test("in a folder of exports, the error names the file and its own line", async 
     `${join(dir, "2021-03.csv")}: line 14: date "13/03/2021" in column "date" reads only as %d/%m/%Y`,
   );
 });
+
+test("the error names only the swapped layouts that read the run, not every chosen layout's swap", async () => {
+  // A folder of monthly exports: month first, one month re-saved ISO, one written day first. The
+  // ISO layout swapped (%Y-%d-%m) reads none of the day-first run, yet the error said the run
+  // "reads only as %d/%m/%Y or %Y-%d-%m" and asked for --date-format '%d/%m/%Y or %Y-%d-%m'.
+  const iso = Array.from(
+    { length: 100 },
+    (_, i) => `i${i},2021-04-${pad(1 + (i % 28))},${10 + (i % 7)}`,
+  );
+  const lines = ["customer_id,date,amount", ...monthFirst(200), ...iso, ...dayFirst(62)];
+  const error = await failure(read(file(`${lines.join("\n")}\n`)));
+  expect(error).toBeInstanceOf(InputError);
+  expect(error?.message).toContain("while the rest read as %m/%d/%Y or %Y-%m-%d");
+  expect(error?.message).toContain(
+    'date "13/03/2021" in column "date" reads only as %d/%m/%Y, as 38',
+  );
+  expect(error?.message).not.toContain("%Y-%d-%m");
+  expect((error as InputError).hint).toContain("apart (their own file, --date-format '%d/%m/%Y')");
+});

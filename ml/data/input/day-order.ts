@@ -33,18 +33,21 @@ export async function failOnOtherDayOrder(
     .map(otherDayOrder)
     .filter((g): g is string => g !== null && !layouts.includes(g));
   if (swapped.length === 0) return;
-  const readBySwapped = swapped.map((g) => `${parsedSql("unread_date", g)} IS NOT NULL`);
+  const readBy = swapped.map((g) => `${parsedSql("unread_date", g)} IS NOT NULL`);
+  // Counted per layout, so the error names only those that read the run: with `%Y-%m-%d` among
+  // the column's layouts, `%Y-%d-%m` read none of a day-first month's dates yet was named.
   const reader = await connection.runAndReadAll(
-    `SELECT count(*) AS n, min(rowid) AS r, arg_min(unread_date, rowid) AS v FROM lines
-     WHERE unread_date IS NOT NULL AND (${readBySwapped.join(" OR ")})`,
+    `SELECT count(*) AS n, min(rowid) AS r, arg_min(unread_date, rowid) AS v,
+       ${readBy.map((c, i) => `count(*) FILTER (WHERE ${c}) AS n${i}`).join(", ")}
+     FROM lines WHERE unread_date IS NOT NULL AND (${readBy.join(" OR ")})`,
   );
-  const row = reader.getRowObjectsJS()[0] as { n: bigint; r: bigint | null; v: string | null };
+  const row = reader.getRowObjectsJS()[0] as Record<string, bigint | string | null>;
   const n = Number(row.n);
   if (n < OTHER_ORDER_AT_LEAST || row.r === null) return;
-  const other = swapped.join(LAYOUT_SEPARATOR);
+  const other = swapped.filter((_, i) => Number(row[`n${i}`]) > 0).join(LAYOUT_SEPARATOR);
   throw new InputError(
     columnName,
-    `${await describe(Number(row.r))}: date "${row.v}" in column "${columnName}" reads only as ` +
+    `${await describe(Number(row.r))}: date "${String(row.v)}" in column "${columnName}" reads only as ` +
       `${other}, as ${n.toLocaleString("en-US")} dates of the column do, while the rest read as ${format}: ` +
       "the dates of those lines with a day of 12 or less read either way, and would be read with day and month swapped",
     {
