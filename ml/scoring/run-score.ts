@@ -318,7 +318,7 @@ export function staleLogNote(lastPurchase: string, asOf: string): string | null 
   const days = logEndGap(isoDateToDay(lastPurchase), isoDateToDay(asOf));
   if (days === null) return null;
   return (
-    `note: the log's last purchase is ${lastPurchase}, ${days} days before --as-of ${asOf}: ` +
+    `note: the log's last purchase is ${lastPurchase}, ${days.toLocaleString("en-US")} days before --as-of ${asOf}: ` +
     "every customer is scored as if none bought since; if the log ends early, pass a newer export or --as-of " +
     lastPurchase
   );

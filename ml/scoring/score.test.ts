@@ -755,6 +755,10 @@ test("a note when --as-of is over a week past the log's last purchase, none with
   expect(staleLogNote("2011-12-09", "2012-06-30")).toContain(
     "the log's last purchase is 2011-12-09, 204 days before --as-of 2012-06-30",
   );
+  // Grouped as the account's other counts are (it read "10380 days" for an --as-of 28 years on).
+  expect(staleLogNote("1998-06-30", "2026-11-30")).toContain(
+    "10,380 days before --as-of 2026-11-30",
+  );
   expect(staleLogNote("2011-12-09", "2011-12-16")).toBeNull();
   expect(staleLogNote("2011-12-09", "2011-12-01")).toBeNull();
 });
