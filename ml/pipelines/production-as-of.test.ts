@@ -29,6 +29,11 @@ test("an --as-of a week or more past the last purchase is a warning; one whose G
   );
   // Without a production GBDT (no window) it is a warning however late.
   expect(asOfReach(day("1998-06-30"), day("1999-06-30"), 0)).toContain("365 days after");
+  // Grouped as ml score's note is (they read "10380 days").
+  expect(asOfReach(day("1998-06-30"), day("2026-11-30"), 0)).toContain("10,380 days after");
+  expect(() => asOfReach(day("1998-06-30"), day("2026-11-30"), 273)).toThrow(
+    "is on 1998-06-30, 10,380 days before",
+  );
   expect(() => asOfReach(day("1998-06-30"), day("1999-06-30"), 273)).toThrow(
     "--as-of 1999-06-30: the log's last purchase is on 1998-06-30, 365 days before",
   );

@@ -176,8 +176,9 @@ export async function trainProduction(
  * since it would learn that nobody buys.
  */
 export function asOfReach(lastDay: number, asOfDay: number, windowDays: number): string | null {
-  const gap = asOfDay - lastDay;
-  if (!(gap >= 7)) return null;
+  const days = asOfDay - lastDay;
+  if (!(days >= 7)) return null;
+  const gap = days.toLocaleString("en-US");
   const [asOf, last] = [dayToIsoDate(asOfDay), dayToIsoDate(lastDay)];
   if (windowDays > 0 && lastDay <= asOfDay - windowDays) {
     throw new RangeError(
