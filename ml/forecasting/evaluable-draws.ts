@@ -32,6 +32,16 @@ export function paretoNbdEvaluable(params: ParetoNbdParams, maxX: number): boole
   }
 }
 
+/** Where a model's draws are kept, and where rejected, as the warnings say it. */
+export interface DrawDomain {
+  inside: string;
+  outside: string;
+}
+const FORMULAS_DOMAIN: DrawDomain = {
+  inside: "where its formulas can be evaluated",
+  outside: "where its formulas cannot be evaluated",
+};
+
 /**
  * The first `wanted` evaluable draws among `candidates` (drawn in a fixed seeded order, so the
  * result is the same on every call). Fewer than `wanted` evaluable (under 1 in
@@ -43,6 +53,7 @@ export function screenDraws<P>(
   candidates: readonly P[],
   wanted: number,
   evaluable: (params: P) => boolean,
+  domain = FORMULAS_DOMAIN,
 ): ScreenedDraws<P> {
   if (candidates.length <= 1) return { draws: [point], warning: null };
   const draws: P[] = [];
@@ -57,8 +68,8 @@ export function screenDraws<P>(
     return {
       draws: [point],
       warning:
-        `${label}: only ${draws.length} of ${tried} parameter draws lie where its formulas can be ` +
-        "evaluated (the normal approximation of the parameter uncertainty reaches far outside " +
+        `${label}: only ${draws.length} of ${tried} parameter draws lie ${domain.inside} ` +
+        "(the normal approximation of the parameter uncertainty reaches far outside " +
         "the model's domain); its intervals use the point estimate (process noise only)",
     };
   }
@@ -67,6 +78,6 @@ export function screenDraws<P>(
     warning:
       rejected === 0
         ? null
-        : `${label}: ${rejected} of ${tried} parameter draws lay where its formulas cannot be evaluated and were redrawn`,
+        : `${label}: ${rejected} of ${tried} parameter draws lay ${domain.outside} and were redrawn`,
   };
 }
