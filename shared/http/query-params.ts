@@ -6,7 +6,7 @@
 // it, as pathParams does for path segments. A parameter given twice reaches the schema as an
 // array (zValidator's shape), so a schema of strings names it.
 import type { MiddlewareHandler } from "hono";
-import type * as z from "zod";
+import * as z from "zod";
 import { validationError } from "../errors/validation.ts";
 
 const MALFORMED = "is not valid percent-encoding (UTF-8): write a % as %25";
@@ -62,4 +62,18 @@ export function queryParams<T extends z.ZodType>(
     c.req.addValidatedData("query", result.data as object);
     await next();
   };
+}
+
+/**
+ * For routes that take no query parameters (those that change state): one sent anyway is a 400
+ * naming it. Ignored, `DELETE …/decisions?before=…` erased every decision of the customer and
+ * `…/revoke?dry_run=1` revoked the key.
+ */
+export const noQueryParams = () => queryParams(z.strictObject({}));
+
+/** noQueryParams for the POST and DELETE requests under a prefix (`app.use`); GETs pass on. */
+export function writesTakeNoQuery(): MiddlewareHandler {
+  const check = noQueryParams();
+  return (c, next) =>
+    c.req.method === "POST" || c.req.method === "DELETE" ? check(c, next) : next();
 }

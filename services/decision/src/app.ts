@@ -1,6 +1,7 @@
 // The decision service as a Hono app built from injected deps (runtime-neutral).
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { bodySizeLimit } from "@pp/shared/http/body-size-limit.ts";
+import { noQueryParams, writesTakeNoQuery } from "@pp/shared/http/query-params.ts";
 import { createServiceApp } from "@pp/shared/http/service-app.ts";
 import type { Hono } from "hono";
 import { requireApiKey } from "./auth/require-api-key.ts";
@@ -23,11 +24,14 @@ export function createApp(deps: DecisionDeps): Hono<AppEnv> {
   const decide: DecisionGuards = [
     requireApiKey(deps.apiKeys, "decide", deps.keyRateLimiter),
     limit,
+    noQueryParams(),
   ];
   const admin = requireApiKey(deps.apiKeys, "admin", deps.keyRateLimiter);
   app.use("/admin/customers/*", customerPathUnlogged); // first: its 401s and 413s log too
   app.use("/admin/*", admin);
   app.use("/admin/*", limit);
+  // Writes take no query parameters (the GET routes check their own).
+  app.use("/admin/*", writesTakeNoQuery());
   const inFlight = new DecisionsInFlight();
   registerDecision(app, deps, decide, inFlight);
   registerDecisionBatch(app, deps, decide, inFlight);

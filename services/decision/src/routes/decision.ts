@@ -19,7 +19,12 @@ import type { DecisionAnswerJson } from "./decision-answers.ts";
 import { decisionRequestSchema } from "./decision-schemas.ts";
 
 /** A decision route's guards: the key check, then the body limit (app.ts says why that order). */
-export type DecisionGuards = [MiddlewareHandler<AppEnv>, MiddlewareHandler<AppEnv>];
+/** The key check, the body's size limit, then the refusal of query parameters. */
+export type DecisionGuards = [
+  MiddlewareHandler<AppEnv>,
+  MiddlewareHandler<AppEnv>,
+  MiddlewareHandler<AppEnv>,
+];
 
 export function registerDecision(
   app: Hono<AppEnv>,
