@@ -15,6 +15,7 @@ import { AppError } from "@pp/shared/errors/app-error.ts";
 import { jsonBody } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { pathParams } from "@pp/shared/http/path-params.ts";
+import { noQueryParams } from "@pp/shared/http/query-params.ts";
 import type { Hono } from "hono";
 import * as z from "zod";
 import { API_KEY_SCOPES } from "../auth/api-key-scopes.ts";
@@ -122,7 +123,7 @@ const createdView = (k: CreatedKey): z.infer<typeof createdKeySchema> => ({
 export function registerAdminKeys(app: Hono<AppEnv>, deps: DecisionDeps): void {
   /** The key store on the database (the database away is a 503 from the error handler). */
   const keyStore = async () => new ApiKeyStore(await deps.database());
-  app.get("/admin/keys", async (c) =>
+  app.get("/admin/keys", noQueryParams(), async (c) =>
     c.json({ keys: (await (await keyStore()).list()).map(view) } satisfies z.infer<
       typeof keyListSchema
     >),

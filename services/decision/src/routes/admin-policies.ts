@@ -9,7 +9,7 @@ import { isPlainObject } from "@pp/shared/errors/unknown-fields.ts";
 import { isStorableText, jsonBody, unstorableTextError } from "@pp/shared/errors/validation.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { pathParams } from "@pp/shared/http/path-params.ts";
-import { queryParams } from "@pp/shared/http/query-params.ts";
+import { noQueryParams, queryParams } from "@pp/shared/http/query-params.ts";
 import {
   newPolicyDefinitionSchema,
   storedPolicyDefinitionSchema,
@@ -66,7 +66,7 @@ export function registerAdminPolicies(app: Hono<AppEnv>, deps: DecisionDeps): vo
     } satisfies z.infer<typeof policyListSchema>),
   );
 
-  app.get("/admin/policies/active", async (c) => {
+  app.get("/admin/policies/active", noQueryParams(), async (c) => {
     const active = await deps.policies.active();
     return c.json(await deps.policies.get(active.name, active.version));
   });
@@ -78,10 +78,15 @@ export function registerAdminPolicies(app: Hono<AppEnv>, deps: DecisionDeps): vo
     return c.json(added, 201);
   });
 
-  app.get("/admin/policies/:name/versions/:version", pathParams(versionParams), async (c) => {
-    const { name, version } = c.req.valid("param");
-    return c.json(await deps.policies.get(name, version));
-  });
+  app.get(
+    "/admin/policies/:name/versions/:version",
+    pathParams(versionParams),
+    noQueryParams(),
+    async (c) => {
+      const { name, version } = c.req.valid("param");
+      return c.json(await deps.policies.get(name, version));
+    },
+  );
 
   app.post(
     "/admin/policies/:name/versions/:version/activate",

@@ -1,7 +1,8 @@
 // Routes that change state take no query parameters: one sent anyway (a client's `?before=…` on
 // an erasure, `?dry_run=1` on a revoke) is a 400 naming it and nothing changes. They were
 // ignored: an erasure meant for old decisions erased every decision of the customer, a "dry run"
-// revoked the key. A real decision service process on the embedded store.
+// revoked the key. The admin reads that take none name one too, as the reads with parameters do.
+// A real decision service process on the embedded store.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -101,4 +102,19 @@ test("decisions, policies, prune and links with a query parameter are a 400 nami
   expect(log.json.decisions?.length).toBe(2); // neither decision was made
   const policies = await call("GET", "/admin/policies?name=q");
   expect(policies.json.policies ?? []).toEqual([]);
+}, 60_000);
+
+test("the admin reads without parameters name one sent, as those with parameters do", async () => {
+  for (const path of [
+    "/admin/keys?state=active",
+    "/admin/policies/active?state=active",
+    "/admin/policies/default/versions/1?state=active",
+  ]) {
+    const res = await call("GET", path);
+    expect({ path, status: res.status, named: named(res.json) }).toEqual({
+      path,
+      status: 400,
+      named: ["state"],
+    });
+  }
 }, 60_000);
