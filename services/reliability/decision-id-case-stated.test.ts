@@ -16,6 +16,7 @@ import { openTestDatabase } from "@pp/shared/testing/test-databases.ts";
 import {
   adminCustomerDecisions,
   caseServiceStarter,
+  expectErasedInEveryCase,
   type ServiceProcess,
   waitOk,
 } from "../testing/case-rule-demo.ts";
@@ -91,14 +92,7 @@ async function statedWhileRunning(store: Record<string, string>): Promise<number
   expect(erasure.id_case).toBe("any_case");
   expect(erasure.erased?.decisions).toBe(3);
   expect(erasure.warning).toBeUndefined();
-  for (const id of SPELLINGS) {
-    const after = await admin(decision, "GET", id);
-    expect({ id, found: after.decisions?.length, rule: after.id_case }).toEqual({
-      id,
-      found: 0,
-      rule: "any_case",
-    });
-  }
+  await expectErasedInEveryCase(decision, SPELLINGS, ADMIN_KEY);
   return tookMs;
 }
 

@@ -18,6 +18,7 @@ import { openTestDatabase } from "@pp/shared/testing/test-databases.ts";
 import {
   adminCustomerDecisions,
   caseServiceStarter,
+  expectErasedInEveryCase,
   registerCaseDemo,
   type ServiceProcess,
   waitOk,
@@ -143,14 +144,7 @@ async function unknownRule(stores: Stores, forecastGone: boolean): Promise<void>
   expect(retried.id_case).toBe("any_case");
   expect(retried.erased?.decisions).toBe(2);
   expect(retried.warning).toBeUndefined();
-  for (const id of SPELLINGS) {
-    const after = await admin(decision, "GET", id);
-    expect({ id, found: after.decisions?.length, rule: after.id_case }).toEqual({
-      id,
-      found: 0,
-      rule: "any_case",
-    });
-  }
+  await expectErasedInEveryCase(decision, SPELLINGS, ADMIN_KEY);
 }
 
 test("embedded store apart, forecast service never started: unknown, then every case", async () => {

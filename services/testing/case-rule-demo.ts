@@ -1,6 +1,7 @@
 // Test support for the case-rule tests (services/reliability/decision-id-case-*): the small demo
 // model registered and promoted, its ids read lower-cased (--ignore-id-case) or not, and the
 // services started on free ports and killed when the test ends.
+import { expect } from "bun:test";
 import { buildBundle } from "@pp/ml/pipelines/build-bundle.ts";
 import { trainSimulatedDemo } from "@pp/ml/pipelines/demo-model.ts";
 import { registerBundle } from "@pp/ml/pipelines/register-bundle.ts";
@@ -79,5 +80,21 @@ export async function adminCustomerDecisions(
     const body = (await res.json()) as CaseRuleAnswer;
     if (res.status !== 503 || i > 300) return { ...body, status: res.status };
     await Bun.sleep(200);
+  }
+}
+
+/** Each spelling of a customer's id, looked up: no decision left, under the any-case rule. */
+export async function expectErasedInEveryCase(
+  decision: ServiceProcess,
+  spellings: readonly string[],
+  adminKey: string,
+): Promise<void> {
+  for (const id of spellings) {
+    const after = await adminCustomerDecisions(decision, "GET", id, adminKey);
+    expect({ id, found: after.decisions?.length, rule: after.id_case }).toEqual({
+      id,
+      found: 0,
+      rule: "any_case",
+    });
   }
 }
