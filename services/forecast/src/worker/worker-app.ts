@@ -106,7 +106,8 @@ export function workerHandler(options: WorkerOptions) {
         });
         loading = deps.model.refresh();
         // The load's I/O (KV, R2, fetch) belongs to this request: keep it alive until done,
-        // even when this request is a /health that answers at once.
+        // even when this request is a /health that answers at once, or hangs up: the requests
+        // awaiting `loading` then failed for good (worker-aborted-load.test.ts).
         ctx.waitUntil(loading);
         lastCheck = Date.now();
       }
