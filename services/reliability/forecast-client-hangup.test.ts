@@ -129,7 +129,10 @@ describe("forecast: a client that hangs up stops the work in the server", () => 
       console.log(
         `${runtime}: ${busy.toFixed(2)} s CPU in 1.5 s while the client waited, ${idle.toFixed(2)} s in 1.5 s after`,
       );
-      expect({ busy: busy > 0.6, idle: idle < 0.25, next: small.status }).toEqual({
+      // The control's bar is low: on a loaded machine (CI runs two files at once) the process
+      // got 0.35 s of CPU in 1.5 s. After the hang-up it must drop to a quarter of that at most.
+      const quiet = idle < Math.min(0.25, busy / 4);
+      expect({ busy: busy > 0.2, idle: quiet, next: small.status }).toEqual({
         busy: true,
         idle: true,
         next: 200,
