@@ -150,3 +150,29 @@ test("a refresh unanswered past the bound: degraded, naming how long; ready agai
   expect(await stuck).toBe("unchanged");
   expect(await check.check()).toEqual({ ok: true });
 }, 60_000);
+
+// A replaced model is released once its delay has passed, by releaseDue() (what a Worker request
+// calls: Workers run no timer of a request that has ended) or by the timer, never twice.
+test("a replaced model: kept while a request may use it, released once after the delay", async () => {
+  const s = pushingSource();
+  let time = 1_000_000;
+  const deps = { ...quiet(), now: () => time };
+  const holder = new ModelHolder(s.source, deps);
+  await holder.refresh();
+  const released: number[] = [];
+  const first = holder.current;
+  if (!first) throw new Error("no model loaded");
+  first.release = async () => {
+    released.push(first.identity.version);
+  };
+  s.publish(v2);
+  expect(await holder.refresh()).toBe("loaded");
+  expect(holder.releaseDue()).toBeNull();
+  time += 29_999;
+  expect(holder.releaseDue()).toBeNull();
+  time += 1;
+  await holder.releaseDue();
+  expect(holder.releaseDue()).toBeNull();
+  expect(released).toEqual([1]);
+  expect(deps.metrics.expose()).toContain("model_releases_total 1");
+}, 60_000);

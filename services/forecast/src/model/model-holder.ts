@@ -50,8 +50,16 @@ export interface ModelHolderDeps {
   now?: () => number;
 }
 
+/** A replaced model and when it may be released. */
+interface Retired {
+  model: LoadedModel;
+  dueAt: number;
+}
+
 export class ModelHolder {
   private model: LoadedModel | null = null;
+  /** Replaced models not released yet (a request may still be answering from one). */
+  private retired: Retired[] = [];
   private key: string | null = null;
   private readonly refreshes = new OneRunAtATime(() => this.refreshOnce());
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -64,6 +72,7 @@ export class ModelHolder {
   private readonly failures;
   private readonly versionInfo;
   private readonly loads;
+  private readonly releases;
   /** When the refresh under way began, or null: a poll stuck on a lock never fails, only waits. */
   private refreshSince: number | null = null;
   private readonly stuckAfterMs: number;
@@ -89,6 +98,10 @@ export class ModelHolder {
     this.loads = deps.metrics.counter({
       name: "model_loads_total",
       help: "Models loaded and swapped in.",
+    });
+    this.releases = deps.metrics.counter({
+      name: "model_releases_total",
+      help: "Replaced models released (their engine sessions and memory freed).",
     });
   }
 
@@ -191,9 +204,32 @@ export class ModelHolder {
     this.versionInfo.reset();
     this.versionInfo.set({ name: model.identity.name, version: model.identity.version }, 1);
     if (previous && previous !== model) {
-      const timer = setTimeout(() => void previous.release(), RELEASE_DELAY_MS);
+      const retired = { model: previous, dueAt: this.now() + RELEASE_DELAY_MS };
+      this.retired.push(retired);
+      // Bun, Node and Deno: a timer releases it. Workers never run the timer of a request that has
+      // ended (0 of 20 released, worker-model-release.test.ts): the Worker calls releaseDue().
+      const timer = setTimeout(() => void this.release([retired]), RELEASE_DELAY_MS);
       (timer as { unref?: () => void }).unref?.();
     }
+  }
+
+  /**
+   * Releases the replaced models whose delay has passed, or answers null when none is due (cheap
+   * enough for every request). A request reads `current` once, so none still uses them.
+   */
+  releaseDue(): Promise<void> | null {
+    const now = this.now();
+    const due = this.retired.filter((r) => r.dueAt <= now);
+    return due.length === 0 ? null : this.release(due);
+  }
+
+  /** Releases these replaced models, each once (the timer and releaseDue may both reach one). */
+  private async release(models: Retired[]): Promise<void> {
+    const pending = models.filter((r) => this.retired.includes(r));
+    if (pending.length === 0) return;
+    this.retired = this.retired.filter((r) => !pending.includes(r));
+    this.releases.inc({}, pending.length);
+    await Promise.allSettled(pending.map((r) => r.model.release()));
   }
 
   /**

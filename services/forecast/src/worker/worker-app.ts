@@ -116,6 +116,9 @@ export function workerHandler(options: WorkerOptions) {
         lastCheck = Date.now();
         ctx.waitUntil(deps.model.refresh());
       }
+      // Replaced models are released here: Workers run no timer of a request that has ended.
+      const releasing = deps.model.releaseDue();
+      if (releasing) ctx.waitUntil(releasing);
       // The first requests wait for the model (once per isolate); /health never does.
       if (loading && new URL(request.url).pathname !== "/health") await loading;
       return app.fetch(request, env, ctx);
