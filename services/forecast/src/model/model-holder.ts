@@ -218,6 +218,7 @@ export class ModelHolder {
    * enough for every request). A request reads `current` once, so none still uses them.
    */
   releaseDue(): Promise<void> | null {
+    if (this.retired.length === 0) return null;
     const now = this.now();
     const due = this.retired.filter((r) => r.dueAt <= now);
     return due.length === 0 ? null : this.release(due);
