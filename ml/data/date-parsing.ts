@@ -1,8 +1,6 @@
 // Fast, allocation-free parsing of calendar dates into day numbers (days since 1970-01-01, UTC),
 // the representation the TransactionLog stores. Runtime-neutral.
 
-export type DateFormat = "iso" | "yyyymmdd" | "auto";
-
 /** Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
 export function civilToDay(year: number, month: number, dayOfMonth: number): number {
   const y = month <= 2 ? year - 1 : year;
@@ -52,11 +50,4 @@ export function parseIsoDate(s: string): number {
     if (sep !== 84 && sep !== 32) return Number.NaN; // 'T' or ' '
   }
   return validDay(digits(s, 0, 4), digits(s, 5, 2), digits(s, 8, 2));
-}
-
-/** Parses a date in the given format; "auto" takes 8 bare digits as YYYYMMDD and anything else as ISO. */
-export function parseDate(s: string, format: DateFormat): number {
-  if (format === "iso") return parseIsoDate(s);
-  if (format === "yyyymmdd") return parseYyyymmdd(s);
-  return s.length === 8 ? parseYyyymmdd(s) : parseIsoDate(s);
 }

@@ -1,8 +1,6 @@
 // The ONNX protobuf classes from onnx-proto (a CommonJS package: its namespace comes through the
-// default import on Node, Bun and Deno alike; the type-only named import is erased).
+// default import on Node, Bun and Deno alike).
 
-import onnxProto, { type onnx as OnnxNamespace } from "onnx-proto";
+import onnxProto from "onnx-proto";
 
 export const onnx = onnxProto.onnx;
-export type OnnxModelProto = OnnxNamespace.ModelProto;
-export type OnnxAttributeProto = OnnxNamespace.IAttributeProto;

@@ -14,5 +14,3 @@ export const errorBodySchema = z.object({
     details: z.union([z.array(fieldIssueSchema), z.record(z.string(), z.unknown())]).optional(),
   }),
 });
-
-export type ErrorBodyJson = z.infer<typeof errorBodySchema>;

@@ -27,7 +27,6 @@ export const errorStatus = {
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;
-export type ErrorStatus = (typeof errorStatus)[ErrorCode];
 
 /** The code used when only a status is known (e.g. a Hono HTTPException). */
 export function codeForStatus(status: number): ErrorCode {

@@ -10,7 +10,6 @@ import { SAMPLE_ROWS } from "./sample-values.ts";
 import { columnText, sqlString } from "./sql-text.ts";
 
 export const AMOUNT_UNITS = ["minor", "major"] as const;
-export type AmountUnit = (typeof AMOUNT_UNITS)[number];
 
 /** Currencies without a minor unit, and with thousandths, as Stripe counts them. */
 const ZERO_DECIMAL = "BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split(" ");

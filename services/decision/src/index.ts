@@ -5,12 +5,7 @@
 export { createApp } from "./app.ts";
 export { ApiKeyRing } from "./auth/api-key-ring.ts";
 export { ApiKeyStore } from "./auth/api-key-store.ts";
-export {
-  type DecisionConfig,
-  decisionConfigSchema,
-  handlerTimeLimits,
-  parseConfig,
-} from "./config.ts";
+export { handlerTimeLimits, parseConfig } from "./config.ts";
 export { buildDecisionDeps, type DecisionDeps, forecastReadyCheck } from "./deps.ts";
 export { inProcessTransport } from "./forecast-client/forecast-transports.ts";
 export { PolicyCatalog } from "./policy/policy-catalog.ts";

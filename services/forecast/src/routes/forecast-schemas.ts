@@ -181,5 +181,3 @@ export type ModelForecast = z.input<typeof modelForecastSchema>;
 export type GbdtForecast = z.input<typeof gbdtForecastSchema>;
 export type ItemErrorJson = z.input<typeof itemErrorSchema>;
 export type RecommendedModel = z.input<typeof forecastAnswerSchema>["recommended"];
-export type IntervalsJson = NonNullable<ModelForecast["intervals"]>;
-export type DistributionJson = ModelForecast["distribution"];
