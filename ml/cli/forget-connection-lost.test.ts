@@ -71,7 +71,7 @@ async function rerunFinishes(t: TestDatabase, env: Record<string, string>, store
   expect(await rowsNaming(t)).toBe(0);
 }
 
-/** The switch of a version's files (replaceArtifacts), and the erase of the customers' rows. */
+/** The switch of a version's files (rewriteArtifacts), and the erase of the customers' rows. */
 const SWITCH = /update "model_versions" set "artifact_uri"/i;
 const ERASE = /delete from "customer_features"/i;
 

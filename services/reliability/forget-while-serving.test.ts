@@ -68,7 +68,8 @@ async function nameCustomers(env: Env): Promise<string> {
       ...{ last_date: "1998-06-30", dominant_ids: NAMED },
     };
     const bytes = new TextEncoder().encode(JSON.stringify(metrics));
-    expect(await registry.replaceArtifacts(version, [{ name: "metrics.json", bytes }])).toBe(true);
+    const files = [{ name: "metrics.json", bytes }];
+    expect(await registry.rewriteArtifacts(version, async () => files)).not.toBeNull();
     return (await registry.getProductionVersion("purchase"))?.artifactSha256 as string;
   });
 }

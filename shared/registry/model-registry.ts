@@ -173,26 +173,6 @@ export class ModelRegistry {
   }
 
   /**
-   * Replaces some files of a registered version (`ml forget` takes erased customers' ids out of a
-   * version's metrics and report): {@link rewriteArtifacts} with `files`, refused when the row
-   * changed since `version` was read (another rewrite won: read it again). Files in another store
-   * than this one's are not touched: false.
-   */
-  async replaceArtifacts(version: ModelVersionInfo, files: ArtifactInput[]): Promise<boolean> {
-    if (!this.holdsArtifacts(version)) return false;
-    const changed = () =>
-      new RegistryStateError(
-        `${version.modelName} v${version.version}'s files changed while they were being rewritten (another ml forget?): nothing was switched; run it again`,
-      );
-    const switched = await this.rewriteArtifacts(version, async (current) => {
-      if (current.artifactSha256 !== version.artifactSha256) throw changed();
-      return files;
-    });
-    if (!switched) throw changed();
-    return true;
-  }
-
-  /**
    * Rewrites some files of a registered version without overwriting any file its row points at,
    * under the row's lock from the read to the switch: `rewrite` gets the row as it is now and
    * answers the files to replace (null: none). The new files and a new manifest go under a fresh
@@ -667,7 +647,7 @@ async function lockModel(tx: Database, name: string) {
 
 /**
  * The prefix a registration wrote a version under, `models/<name>/<uuid>`, from the key of its
- * artifact_uri: that prefix itself, or a revision inside it (`…/rev-<uuid>`, replaceArtifacts).
+ * artifact_uri: that prefix itself, or a revision inside it (`…/rev-<uuid>`, rewriteArtifacts).
  */
 export function registrationPrefix(versionKey: string): string {
   return versionKey.split("/").slice(0, 3).join("/");

@@ -1,4 +1,4 @@
-// ModelRegistry.replaceArtifacts (ml forget's rewrite of a version's files) never overwrites a
+// ModelRegistry.rewriteArtifacts (ml forget's rewrite of a version's files) never overwrites a
 // file a row names; what a killed rewrite leaves is unreferenced, and dropReplacedArtifacts and
 // ml gc delete it. The kills themselves, with real processes: ml/cli/forget-reports-crash.test.ts.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
@@ -10,7 +10,6 @@ import type { DatabaseDriver } from "../db/database.ts";
 import { openTestDatabase, type TestDatabase, testDrivers } from "../testing/test-databases.ts";
 import { planArtifactGc } from "./artifact-gc.ts";
 import { ModelRegistry, type ModelVersionInfo } from "./model-registry.ts";
-import { RegistryStateError } from "./registry-errors.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -43,10 +42,12 @@ describe.each(testDrivers())("%s", (driver: DatabaseDriver) => {
   });
 
   const current = async () => (await registry.getVersion("m", 1)) as ModelVersionInfo;
+  const replace = (version: ModelVersionInfo, json: string) =>
+    registry.rewriteArtifacts(version, async () => [{ name: "metrics.json", bytes: text(json) }]);
 
   test("the new files go under new keys, the row follows them, the replaced ones are deleted", async () => {
     const before = await store.list("models/");
-    await registry.replaceArtifacts(v1, [{ name: "metrics.json", bytes: text('{"id":"new"}') }]);
+    await replace(v1, '{"id":"new"}');
     const now = await current();
     expect(now.artifactUri).toMatch(/\/models\/m\/[0-9a-f-]{36}\/rev-[0-9a-f-]{36}$/);
     await registry.verifyVersion(now);
@@ -60,7 +61,7 @@ describe.each(testDrivers())("%s", (driver: DatabaseDriver) => {
     );
     expect(after).toHaveLength(3);
     // A second rewrite goes to another revision inside the same registration prefix.
-    await registry.replaceArtifacts(now, [{ name: "metrics.json", bytes: text('{"id":"x"}') }]);
+    await replace(now, '{"id":"x"}');
     await registry.verifyVersion(await current());
     expect(await store.list("models/")).toHaveLength(3);
     expect((await planArtifactGc(registry, { minAgeMs: 0 })).orphans).toEqual([]);
@@ -70,7 +71,7 @@ describe.each(testDrivers())("%s", (driver: DatabaseDriver) => {
     const oldMetrics = store.keyFor(v1.artifacts.find((a) => a.name === "metrics.json")!.uri);
     const oldManifest = store.keyFor(`${v1.artifactUri}/manifest.json`);
     const kept = [await store.get(oldMetrics), await store.get(oldManifest)] as const;
-    await registry.replaceArtifacts(v1, [{ name: "metrics.json", bytes: text('{"id":"new"}') }]);
+    await replace(v1, '{"id":"new"}');
     // What a kill before the deletes leaves: the replaced files, unreferenced.
     await store.put(oldMetrics, kept[0]);
     await store.put(oldManifest, kept[1]);
@@ -86,15 +87,5 @@ describe.each(testDrivers())("%s", (driver: DatabaseDriver) => {
     expect(await store.exists(oldManifest)).toBe(false);
     await registry.verifyVersion(await current());
     expect(await registry.dropReplacedArtifacts(await current())).toBe(0);
-  });
-
-  test("a rewrite from a stale read is refused; its own files are removed, the winner's kept", async () => {
-    await registry.replaceArtifacts(v1, [{ name: "metrics.json", bytes: text('{"id":"a"}') }]);
-    const winner = await store.list("models/");
-    const late = registry.replaceArtifacts(v1, [{ name: "metrics.json", bytes: text('{"b":1}') }]);
-    await expect(late).rejects.toThrow(RegistryStateError);
-    await expect(late).rejects.toThrow(/changed while they were being rewritten/);
-    expect(await store.list("models/")).toEqual(winner);
-    await registry.verifyVersion(await current());
   });
 });
