@@ -78,19 +78,6 @@ function midpoint(a: number, b: number): number {
   return mid >= a && mid < b ? mid : a;
 }
 
-/** Bin index of x: the first bin whose upper edge satisfies x <= edge; NaN goes to the last bin. */
-export function binOf(edges: Float32Array, x: number): number {
-  let lo = 0;
-  let hi = edges.length;
-  // Invariant: the answer is in [lo, hi]; NaN fails every comparison and ends at edges.length.
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (x <= edges[mid]!) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
-
 /** The row-major n×p Uint8 bin matrix of X. */
 export function binFeatures(X: Float32Array, n: number, bins: FeatureBins): Uint8Array {
   const p = bins.featureCount;

@@ -55,7 +55,7 @@ export interface GbdtTree {
   left: number[];
   right: number[];
   value: number[];
-  /** Loss reduction of each split (0 for leaves), for feature importance. */
+  /** Loss reduction of each split (0 for leaves); part of the stored model, read by no code now. */
   gain: number[];
 }
 

@@ -2,7 +2,6 @@ import { expect, test } from "bun:test";
 import { bgnbdExpectedPurchases } from "./bgnbd.ts";
 import {
   bgnbdClv,
-  bgnbdClvBatch,
   discountedExpectedPurchases,
   discountRatePerUnit,
   PERIODS_PER_YEAR,
@@ -54,20 +53,10 @@ test("a yearly rate becomes the equivalent rate per model time unit", () => {
   expect(yearly).toBeGreaterThan(undiscounted / 1.1);
 });
 
-test("bad options name the field; the batch form equals the scalar form", () => {
+test("bad options name the field", () => {
   expect(() =>
     discountRatePerUnit({ horizon: 52, discountRate: 0.1, discountPer: "year" }),
   ).toThrow(ModelInputError);
   expect(() => discountRatePerUnit({ horizon: -1, discountRate: 0 })).toThrow(/^horizon: /);
   expect(() => discountRatePerUnit({ horizon: 1, discountRate: -2 })).toThrow(/^discountRate: /);
-  const data = {
-    x: Float64Array.from([0, 2]),
-    tx: Float64Array.from([0, 30.43]),
-    T: Float64Array.from([20, 38.86]),
-    monetary: Float64Array.from([0, 35]),
-  };
-  const options = { horizon: 26, discountRate: 0.002 };
-  const batch = bgnbdClvBatch(BG, GG, data, options);
-  expect(batch[1]).toBe(bgnbdClv(BG, GG, 2, 30.43, 38.86, 35, options));
-  expect(batch[0]).toBe(bgnbdClv(BG, GG, 0, 0, 20, 0, options));
 });

@@ -8,7 +8,6 @@
 // happened at the period's end). A yearly rate D becomes d = (1 + D)^(1/periodsPerYear) − 1.
 
 import { type BgNbdParams, bgnbdExpectedPurchases } from "./bgnbd.ts";
-import { mapCustomers } from "./customer-batch.ts";
 import { type GammaGammaParams, gammaGammaExpectedSpend } from "./gamma-gamma.ts";
 import { type ParetoNbdParams, paretoNbdExpectedPurchases } from "./pareto-nbd.ts";
 import { ModelInputError } from "./types.ts";
@@ -105,43 +104,4 @@ export function paretoNbdClv(
     perPurchase *
     discountedExpectedPurchases((t) => paretoNbdExpectedPurchases(params, t, x, tx, T), options)
   );
-}
-
-type ClvScalar<P> = (
-  params: P,
-  spend: GammaGammaParams,
-  x: number,
-  tx: number,
-  T: number,
-  monetary: number,
-  options: ClvOptions,
-) => number;
-
-function clvBatch<P>(
-  fn: ClvScalar<P>,
-  params: P,
-  spend: GammaGammaParams,
-  data: { x: Float64Array; tx: Float64Array; T: Float64Array; monetary: Float64Array },
-  options: ClvOptions,
-  out?: Float64Array,
-): Float64Array {
-  const n = data.x.length;
-  if (data.tx.length !== n || data.T.length !== n || data.monetary.length !== n) {
-    throw new ModelInputError("data", "x, tx, T and monetary lengths differ");
-  }
-  return mapCustomers(
-    n,
-    (i) => fn(params, spend, data.x[i]!, data.tx[i]!, data.T[i]!, data.monetary[i]!, options),
-    out,
-  );
-}
-
-export function bgnbdClvBatch(
-  params: BgNbdParams,
-  spend: GammaGammaParams,
-  data: { x: Float64Array; tx: Float64Array; T: Float64Array; monetary: Float64Array },
-  options: ClvOptions,
-  out?: Float64Array,
-): Float64Array {
-  return clvBatch(bgnbdClv, params, spend, data, options, out);
 }

@@ -5,7 +5,7 @@ import { handleError, notFoundHandler } from "../errors/error-handler.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { chooseRequestId } from "./request-id.ts";
-import { addLogFields, requestLogger } from "./request-logger.ts";
+import { requestLogger } from "./request-logger.ts";
 
 function loggedApp() {
   const lines: string[] = [];
@@ -18,7 +18,7 @@ function loggedApp() {
   app.notFound(notFoundHandler(app));
   app.get("/customers/:id", (c) => {
     clock += 12.5; // the handler "takes" 12.5 ms
-    addLogFields(c, { customers: 1 });
+    c.get("logFields").customers = 1;
     c.var.logger.info("inside");
     return c.json({ id: c.req.param("id") });
   });

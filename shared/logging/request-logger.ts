@@ -13,11 +13,6 @@ export interface RequestLoggerOptions {
   now: () => number;
 }
 
-/** Adds fields (model version, batch size, ...) to the request's wide log line. */
-export function addLogFields(c: Context<AppEnv>, fields: LogFields): void {
-  Object.assign(c.var.logFields, fields);
-}
-
 /** Sets a header even on a response whose headers are immutable (e.g. one from fetch()). */
 export function setResponseHeader(c: Context, name: string, value: string): void {
   try {

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
 import { EMBEDDED_CLIENT_IDLE_S } from "../client.ts";
-import { readyStatusAtEnd, serveOverWire, type WireServer } from "./wire-server.ts";
+import { readyStatusAtEnd } from "./wire-connection.ts";
+import { serveOverWire, type WireServer } from "./wire-server.ts";
 
 setDefaultTimeout(60_000);
 let pg: PGlite;

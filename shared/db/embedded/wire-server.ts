@@ -8,8 +8,6 @@ import type { PGlite } from "@electric-sql/pglite";
 import { Connection } from "./wire-connection.ts";
 import { WireSession } from "./wire-session.ts";
 
-export { readyStatusAtEnd } from "./wire-connection.ts";
-
 export interface WireServer {
   readonly host: string;
   readonly port: number;

@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { dayToIsoDate } from "@pp/ml/data/transaction-log.ts";
-import { BgNbdExpectationCurve } from "@pp/ml/forecasting/bgnbd-expectation-curve.ts";
 import { clvOptions, forecastBatch } from "@pp/ml/forecasting/forecast-batch.ts";
 import {
   bgnbdExpectedPurchases,
   bgnbdProbabilityAlive,
   bgnbdProbabilityOfPurchase,
 } from "@pp/ml/models/bgnbd.ts";
+import { BgNbdExpectationCurve } from "@pp/ml/models/bgnbd-expectation-curve.ts";
 import { bgnbdClv, paretoNbdClv } from "@pp/ml/models/clv.ts";
 import { gammaGammaExpectedSpend } from "@pp/ml/models/gamma-gamma.ts";
 import {
