@@ -9,7 +9,7 @@ const num = z.number();
 /** JSON has no NaN or Infinity: such values (e.g. AUC with one class) are written as null. */
 const metric = z.number().nullable();
 
-export const CountHoldoutSchema = z.object({
+const CountHoldoutSchema = z.object({
   mae: metric,
   rmse: metric,
   poisson_deviance: metric,
@@ -17,7 +17,7 @@ export const CountHoldoutSchema = z.object({
   actual_total: metric,
 });
 
-export const PurchaseHoldoutSchema = z.object({ auc: metric, log_loss: metric });
+const PurchaseHoldoutSchema = z.object({ auc: metric, log_loss: metric });
 
 const SpreadSchema = z.record(
   z.string(),

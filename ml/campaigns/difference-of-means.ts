@@ -6,7 +6,7 @@
 import type { Interval } from "@pp/shared/campaigns/campaign-result.ts";
 import { tQuantile975 } from "./t-quantile-975.ts";
 
-export const Z_95 = 1.959963984540054;
+const Z_95 = 1.959963984540054;
 
 /** Running sums of one arm (count, sum, sum of squares). */
 export class ArmSums {

@@ -31,16 +31,16 @@ import {
   type PolicyDefinition,
 } from "@pp/shared/policy/policy-definition.ts";
 
-export const TAU2_MIN = 0.05 ** 2;
+const TAU2_MIN = 0.05 ** 2;
 /** Customers each arm of an action needs before its uplift is learned (a spread in each arm). */
 export const MIN_ARM = 2;
 /** Customers each arm needs in a segment before the segment gets its own uplift. */
-export const MIN_SEGMENT_ARM = 200;
+const MIN_SEGMENT_ARM = 200;
 
 /** χ²₁ at p = 0.001: a measurement this far from its prior (in units of τ² + se²) rejects it. */
-export const PRIOR_REJECTED_Z2 = 10.83;
+const PRIOR_REJECTED_Z2 = 10.83;
 
-export const SHRINKAGE_FORMULA =
+const SHRINKAGE_FORMULA =
   "empirical Bayes: u* = μ + τ²/(τ² + se²)·(û − μ), τ² = max(0.05², mean[(û − μ)² − se²]) " +
   "over the actions whose (û − μ)²/(τ² + se²) ≤ 10.83; the others with their own τ²";
 
@@ -59,8 +59,8 @@ export interface Shrunk {
 }
 
 /** The bounds of a policy's uplift (upliftSchema): −1 is every purchase lost. */
-export const UPLIFT_MIN = -1;
-export const UPLIFT_MAX = 100;
+const UPLIFT_MIN = -1;
+const UPLIFT_MAX = 100;
 
 /**
  * Why a measurement with a zero standard error is kept out: τ²/(τ² + 0) would trust it whole,
@@ -84,7 +84,7 @@ const z2Of = (i: Measured, tau2: number) =>
  * which those are: started from the lower median of the excesses (one or two far-off priors do not
  * move it), then the mean over the inliers, until the inliers stop changing.
  */
-export function robustTau2(usable: readonly Measured[]): { tau2: number; inlier: boolean[] } {
+function robustTau2(usable: readonly Measured[]): { tau2: number; inlier: boolean[] } {
   const excess = usable.map(excessOf);
   if (excess.length === 0) return { tau2: TAU2_MIN, inlier: [] };
   const sorted = [...excess].sort((a, b) => a - b);
@@ -230,7 +230,7 @@ export function describeReport(r: LearnedReport): string {
  * had learned from. Fragile, hence replaced: an id holding " | " splits, the list was cut at 1,000
  * characters, and a source edited by hand names none.
  */
-export function reportsIn(source: string | undefined): string[] {
+function reportsIn(source: string | undefined): string[] {
   if (source === undefined || !source.startsWith("campaign ")) return [];
   const end = source.indexOf("; empirical Bayes");
   const own = source.slice(0, end < 0 ? undefined : end);

@@ -14,7 +14,7 @@ export function isoDate(value: string): string {
   return value;
 }
 
-export function positiveInteger(value: string): number {
+function positiveInteger(value: string): number {
   const n = plainWholeNumberFrom(value);
   if (n === null || n < 1)
     throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
@@ -22,7 +22,7 @@ export function positiveInteger(value: string): number {
 }
 
 /** The most customers `ml simulate` makes: memory and CSV grow with them (1,000,000: 0.5 GB, 66 MB). */
-export const MAX_SIMULATED_CUSTOMERS = 10_000_000;
+const MAX_SIMULATED_CUSTOMERS = 10_000_000;
 
 /** A number of customers to simulate: 1 to MAX_SIMULATED_CUSTOMERS. */
 export function customerCount(value: string): number {

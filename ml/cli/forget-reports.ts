@@ -24,7 +24,7 @@ export const ERASED_ID = "(erased customer)";
  * letter case only when its ids were read lower-cased (the registry's rule, storedIdMatcher). A
  * case-sensitive version keeps "bob@x.org" as a customer of its own, and so in its report.
  */
-export function idMatcher(
+function idMatcher(
   customerIds: readonly string[],
   version: Pick<ModelVersionInfo, "dataWindow">,
 ): (text: string) => boolean {
@@ -33,7 +33,7 @@ export function idMatcher(
 }
 
 /** A copy of `value` with every string that is one of the ids replaced, and whether any was. */
-export function redactIds(value: unknown, isId: (text: string) => boolean): [unknown, boolean] {
+function redactIds(value: unknown, isId: (text: string) => boolean): [unknown, boolean] {
   if (typeof value === "string") return isId(value) ? [ERASED_ID, true] : [value, false];
   if (Array.isArray(value)) {
     const items = value.map((item) => redactIds(item, isId));
@@ -90,7 +90,7 @@ export interface ReportErasure {
 }
 
 /** What {@link redactVersion} did to one version's files. */
-export type VersionRedaction =
+type VersionRedaction =
   | { kind: "unchanged" }
   | { kind: "redacted" }
   | { kind: "left"; why: string };

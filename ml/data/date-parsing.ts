@@ -2,7 +2,7 @@
 // the representation the TransactionLog stores. Runtime-neutral.
 
 /** Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
-export function civilToDay(year: number, month: number, dayOfMonth: number): number {
+function civilToDay(year: number, month: number, dayOfMonth: number): number {
   const y = month <= 2 ? year - 1 : year;
   const era = Math.floor(y / 400);
   const yoe = y - era * 400;
@@ -36,18 +36,4 @@ function validDay(y: number, m: number, d: number): number {
 export function parseYyyymmdd(s: string): number {
   if (s.length !== 8) return Number.NaN;
   return validDay(digits(s, 0, 4), digits(s, 4, 2), digits(s, 6, 2));
-}
-
-/**
- * `YYYY-MM-DD`, optionally followed by `T` or a space and a time of day (a timestamp), → day number.
- * The time and any zone offset are ignored: the date is taken as written, i.e. the shop's local
- * calendar day, which is what "purchases on the same day" means for the models.
- */
-export function parseIsoDate(s: string): number {
-  if (s.length < 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return Number.NaN;
-  if (s.length > 10) {
-    const sep = s.charCodeAt(10);
-    if (sep !== 84 && sep !== 32) return Number.NaN; // 'T' or ' '
-  }
-  return validDay(digits(s, 0, 4), digits(s, 5, 2), digits(s, 8, 2));
 }

@@ -7,7 +7,7 @@
 import { countInterval } from "../forecasting/count-interval.ts";
 import type { CountPmf } from "../models/count-pmf.ts";
 
-export interface LevelCoverage {
+interface LevelCoverage {
   level: number;
   /** Share of customers inside the randomised central interval (nominal when calibrated). */
   coverage: number;

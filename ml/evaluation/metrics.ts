@@ -2,7 +2,7 @@
 // predicted purchase counts (MAE, RMSE, Poisson deviance, totals) and quality of P(any purchase).
 
 /** Smallest mean a Poisson deviance or probability is clipped to, so a zero forecast stays finite. */
-export const PROBABILITY_EPSILON = 1e-15;
+const PROBABILITY_EPSILON = 1e-15;
 
 type Numbers = ArrayLike<number>;
 

@@ -6,7 +6,7 @@ import type { CustomerSummaries, SummaryOptions } from "./customer-summaries.ts"
 import { summaryWindow, unitDays } from "./summaries.ts";
 
 /** Path of the query file. */
-export const SUMMARIES_SQL_URL = new URL("./summaries.sql", import.meta.url);
+const SUMMARIES_SQL_URL = new URL("./summaries.sql", import.meta.url);
 
 /** The summary query: transactions(customer_id, tx_date, amount); $1 cal end, $2 holdout end, $3 unit days. */
 export function loadSummariesSql(): string {
@@ -14,7 +14,7 @@ export function loadSummariesSql(): string {
 }
 
 /** Counts the customers the query leaves out (first purchase after the calibration end); $1 = cal end. */
-export const EXCLUDED_CUSTOMERS_SQL = `SELECT CAST(COUNT(*) AS DOUBLE PRECISION) AS excluded FROM (
+const EXCLUDED_CUSTOMERS_SQL = `SELECT CAST(COUNT(*) AS DOUBLE PRECISION) AS excluded FROM (
   SELECT customer_id FROM transactions GROUP BY customer_id
   HAVING MIN(CAST(tx_date AS DATE)) > CAST($1 AS DATE)) AS late`;
 

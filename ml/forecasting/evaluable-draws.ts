@@ -33,7 +33,7 @@ export function paretoNbdEvaluable(params: ParetoNbdParams, maxX: number): boole
 }
 
 /** Where a model's draws are kept, and where rejected, as the warnings say it. */
-export interface DrawDomain {
+interface DrawDomain {
   inside: string;
   outside: string;
 }

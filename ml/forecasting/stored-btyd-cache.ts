@@ -5,7 +5,7 @@
 import type { ForecastBatchInput, ForecastModel } from "./forecast-inputs.ts";
 
 /** The per-customer BTYD values that depend on (x, t_x, T), the horizon and the discount rate. */
-export const BTYD_FIELDS = 8; // bg: E, alive, P, discounted; pn: the same
+const BTYD_FIELDS = 8; // bg: E, alive, P, discounted; pn: the same
 
 /** The BTYD_FIELDS columns a cached row is copied from and to, in the table's order. */
 export type BtydTargets = readonly Float64Array[];

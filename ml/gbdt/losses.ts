@@ -107,7 +107,7 @@ const poissonRow: RowMath = {
   hess: (mu) => Math.max(mu, MIN_HESSIAN),
 };
 
-export const poissonLoss: BoostingLoss = {
+const poissonLoss: BoostingLoss = {
   name: "poisson",
   validateTarget: (y) =>
     checkEach(y, (v) => Number.isFinite(v) && v >= 0, "poisson needs finite counts >= 0"),
@@ -133,7 +133,7 @@ const logisticRow: RowMath = {
   },
 };
 
-export const logisticLoss: BoostingLoss = {
+const logisticLoss: BoostingLoss = {
   name: "logistic",
   validateTarget: (y) => checkEach(y, (v) => v >= 0 && v <= 1, "logistic needs labels in [0, 1]"),
   baseScore(y) {
@@ -152,7 +152,7 @@ const squaredRow: RowMath = {
   hess: () => 1,
 };
 
-export const squaredLoss: BoostingLoss = {
+const squaredLoss: BoostingLoss = {
   name: "squared",
   validateTarget: (y) => checkEach(y, Number.isFinite, "squared error needs finite targets"),
   baseScore: (y) => mean(y),
@@ -168,7 +168,7 @@ const gammaRow: RowMath = {
   hess: (r) => Math.max(r, MIN_HESSIAN),
 };
 
-export const gammaLoss: BoostingLoss = {
+const gammaLoss: BoostingLoss = {
   name: "gamma",
   validateTarget: (y) =>
     checkEach(y, (v) => Number.isFinite(v) && v > 0, "gamma needs finite targets > 0"),

@@ -9,7 +9,7 @@ import { datasetRows } from "./dataset-rows.ts";
 import type { GbdtModel, GbdtTree } from "./gbdt-model.ts";
 import { type GbdtTrainOptions, trainGbdt } from "./train-gbdt.ts";
 
-export type BagSampling = "subsample" | "bootstrap";
+type BagSampling = "subsample" | "bootstrap";
 
 export interface GbdtBagOptions {
   /** Members (B >= 1). */

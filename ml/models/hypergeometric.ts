@@ -52,7 +52,7 @@ export class Hyp2f1ConvergenceError extends Error {
 const EPSILON = 2.220446049250313e-16;
 
 /** The raw power series Σ (a)_n (b)_n / ((c)_n n!) z^n, for |z| < 1. */
-export function hyp2f1Series(
+function hyp2f1Series(
   a: number,
   b: number,
   c: number,

@@ -13,7 +13,7 @@ import { addNegativeBinomial, type CountPmf, gaussLegendre, tailOf } from "./cou
 import { type ParetoNbdParams, paretoNbdProbabilityAlive } from "./pareto-nbd.ts";
 import { ModelInputError } from "./types.ts";
 
-export const PARETO_PMF_NODES = 24;
+const PARETO_PMF_NODES = 24;
 
 /** P(X(t) = k | x, t_x, T) for k = 0..maxCount−1, and the tail P(X ≥ maxCount). */
 export function paretoNbdConditionalPmf(

@@ -1,11 +1,10 @@
-// Special functions the purchase models need: log-gamma, log-beta and digamma come from the
+// Special functions the purchase models need: log-gamma and digamma come from the
 // well-kept @stdlib implementations; the small numerically careful helpers are ours.
 
-import betaln from "@stdlib/math-base-special-betaln";
 import digamma from "@stdlib/math-base-special-digamma";
 import gammaln from "@stdlib/math-base-special-gammaln";
 
-export { betaln, digamma, gammaln };
+export { digamma, gammaln };
 
 /** log(exp(a) + exp(b)) without overflow; either side may be -Infinity. */
 export function logAddExp(a: number, b: number): number {

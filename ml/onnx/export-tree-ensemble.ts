@@ -8,7 +8,7 @@ import { onnx } from "./onnx-proto-root.ts";
 export const GBDT_ONNX_INPUT = "features";
 export const GBDT_ONNX_PREDICTION = "prediction";
 export const GBDT_ONNX_MARGIN = "margin";
-export const GBDT_ONNX_FORMAT_VERSION = "1";
+const GBDT_ONNX_FORMAT_VERSION = "1";
 
 export interface GbdtOnnxExportOptions {
   /** One name per feature column, in column order. */
@@ -20,7 +20,7 @@ export interface GbdtOnnxExportOptions {
 }
 
 /** The post-processing op that turns the margin into the prediction, per loss. */
-export function predictionOpFor(loss: GbdtLoss): "Exp" | "Sigmoid" | "Identity" {
+function predictionOpFor(loss: GbdtLoss): "Exp" | "Sigmoid" | "Identity" {
   if (loss === "poisson" || loss === "gamma") return "Exp";
   if (loss === "logistic") return "Sigmoid";
   return "Identity";

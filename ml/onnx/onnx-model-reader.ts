@@ -22,7 +22,7 @@ export interface OnnxNode {
   attribute: OnnxAttribute[];
 }
 
-export interface OnnxValueInfo {
+interface OnnxValueInfo {
   name: string;
   /** Tensor dims: a number (dim_value), a string (dim_param) or null (unknown). */
   dims: (number | string | null)[];

@@ -8,7 +8,7 @@ import {
 } from "../forecasting/intervals.ts";
 import { type GbdtJob, trainGbdtJob } from "../gbdt/training-job.ts";
 
-export const TASKS = {
+const TASKS = {
   /** One GBDT fit (or a bag) on rows of X and y. */
   gbdt: (input: { X: Float32Array; y: Float64Array; job: GbdtJob }) =>
     trainGbdtJob(input.X, input.y, input.job),

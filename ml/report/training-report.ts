@@ -18,7 +18,7 @@ import type { ReportInput, ReportTable } from "./report-html.ts";
 import { trackingCurve } from "./tracking-curve.ts";
 
 /** The blend's share of the report, built by the stacking step. */
-export interface StackingReport {
+interface StackingReport {
   tables: ReportTable[];
   blendOof: Float64Array;
   intervalCalibration: IntervalCalibrationRows;

@@ -21,7 +21,7 @@ export const ONLINE_RETAIL_HEADER = [
 ] as const;
 
 /** One export line: the eight fields as text; `short` lines lose their last field in the CSV. */
-export interface RetailLine {
+interface RetailLine {
   fields: string[];
   /** When the line was written (ms since 1970, the shop's local clock), for ordering. */
   at: number;
@@ -30,7 +30,7 @@ export interface RetailLine {
   skip?: string;
 }
 
-export interface RetailGroundTruth {
+interface RetailGroundTruth {
   rows_read: number;
   rows_kept: number;
   skipped: Record<string, number>;

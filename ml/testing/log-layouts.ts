@@ -5,7 +5,7 @@
 import { DuckDBInstance } from "@duckdb/node-api";
 
 /** Column names of the shop-export copy, as the CLI options take them. */
-export const SHOP_EXPORT_COLUMNS = {
+const SHOP_EXPORT_COLUMNS = {
   customer: "Customer ID",
   date: "Invoice Date",
   amount: "Line Total",

@@ -7,13 +7,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-export interface RecordedRequest {
+interface RecordedRequest {
   method: string;
   path: string;
   body: unknown;
 }
 
-export interface FakeMlflowState {
+interface FakeMlflowState {
   experiments: Map<string, { experiment_id: string; name: string; artifact_location: string }>;
   runs: Map<
     string,
@@ -34,7 +34,7 @@ export interface FakeMlflowState {
 }
 
 /** A canned answer for a request, or "hang" to never answer it (for timeout tests). */
-export type FakeFault = { status: number; error_code: string; message: string } | "hang";
+type FakeFault = { status: number; error_code: string; message: string } | "hang";
 
 export interface FakeMlflowOptions {
   /** Consulted before handling each request. */

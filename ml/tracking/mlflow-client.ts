@@ -24,7 +24,7 @@ export interface TrainingRunInput {
 }
 
 /** A run that was logged (and registered, with `modelName`). */
-export interface TrackedRun {
+interface TrackedRun {
   runId: string;
   experimentId: string;
   /** The registered model version (MLflow numbers them as strings), or null without modelName. */
@@ -58,7 +58,7 @@ export interface MlflowTrackerOptions {
 }
 
 /** An error answer from MLflow (`error_code` / `message`) or a transport failure. */
-export class MlflowRequestError extends Error {
+class MlflowRequestError extends Error {
   constructor(
     readonly endpoint: string,
     readonly status: number | null,

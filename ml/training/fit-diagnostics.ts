@@ -12,7 +12,7 @@ import { atShapeLimit } from "./maximum-likelihood.ts";
  * in the shop's units (gamma is a money amount, millions in dong or rupiah), and in a homogeneous
  * limit its shape runs off with it.
  */
-export const DEGENERATE_BELOW = 1e-6;
+const DEGENERATE_BELOW = 1e-6;
 
 /**
  * Warnings for one fit. `standardErrors` (natural scale, same keys as the parameters) is optional:

@@ -17,7 +17,7 @@ import {
  * that keeps rising towards a boundary of the parameter space, or evaluations that got slow).
  */
 export const DEFAULT_MAX_EVALUATIONS = 20_000;
-export const DEFAULT_MAX_SECONDS = 60;
+const DEFAULT_MAX_SECONDS = 60;
 
 /**
  * The models' shape parameters (BG/NBD r, a, b; Pareto/NBD r, s; Gamma-Gamma p, q): unit-free,
@@ -25,7 +25,7 @@ export const DEFAULT_MAX_SECONDS = 60;
  * any shop. A shape → ∞ is a homogeneous population (one purchase rate, dropout rate or mean
  * spend for everyone), the limit a likelihood approaches when the data have no heterogeneity.
  */
-export const SHAPE_PARAMETERS: ReadonlySet<string> = new Set(["r", "a", "b", "s", "p", "q"]);
+const SHAPE_PARAMETERS: ReadonlySet<string> = new Set(["r", "a", "b", "s", "p", "q"]);
 /**
  * A shape the likelihood pushes past this is held on it while the other parameters are fitted
  * (fitWarnings calls a shape there degenerate): its gamma mixing distribution's coefficient of

@@ -78,7 +78,7 @@ export function invertSymmetricPositiveDefinite(H: Float64Array, n: number): Flo
  * no dropout, a shape held at its limit). Identified ones are far above it: on CDNOW the smallest
  * share is about 0.05.
  */
-export const FLAT_CURVATURE_SHARE = 1e-3;
+const FLAT_CURVATURE_SHARE = 1e-3;
 
 export interface InformationInverse {
   /** n×n; the rows and columns of `flat` parameters are zero. */
@@ -112,7 +112,7 @@ export function invertInformation(H: Float64Array, n: number): InformationInvers
 }
 
 /** Rows and columns `indices` of the n×n matrix M (row-major), as an m×m matrix. */
-export function submatrix(M: ArrayLike<number>, n: number, indices: readonly number[]) {
+function submatrix(M: ArrayLike<number>, n: number, indices: readonly number[]) {
   const m = indices.length;
   const out = new Float64Array(m * m);
   indices.forEach((i, a) => {

@@ -3,7 +3,7 @@ import * as z from "zod";
 import { type ErrorCode, errorStatus } from "./error-codes.ts";
 
 /** One field at fault (a 400's or 422's details list them). */
-export const fieldIssueSchema = z.object({ path: z.string(), message: z.string() });
+const fieldIssueSchema = z.object({ path: z.string(), message: z.string() });
 
 export const errorBodySchema = z.object({
   error: z.object({

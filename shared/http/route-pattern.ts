@@ -4,7 +4,7 @@ import type { Context } from "hono";
 import { matchedRoutes } from "hono/route";
 
 /** Label used for requests that matched no handler (404s, 405s). */
-export const unmatchedRoute = "unmatched";
+const unmatchedRoute = "unmatched";
 
 export function routePattern(c: Context): string {
   const routes = matchedRoutes(c);

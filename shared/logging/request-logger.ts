@@ -14,7 +14,7 @@ export interface RequestLoggerOptions {
 }
 
 /** Sets a header even on a response whose headers are immutable (e.g. one from fetch()). */
-export function setResponseHeader(c: Context, name: string, value: string): void {
+function setResponseHeader(c: Context, name: string, value: string): void {
   try {
     c.res.headers.set(name, value);
   } catch {

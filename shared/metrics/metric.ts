@@ -8,7 +8,7 @@ import {
   formatValue,
 } from "./exposition.ts";
 
-export type MetricType = "counter" | "gauge" | "histogram";
+type MetricType = "counter" | "gauge" | "histogram";
 export type LabelValues<L extends string> = { readonly [K in L]: string | number };
 
 export interface MetricOptions<L extends string> {
@@ -181,7 +181,7 @@ export class Gauge<L extends string = never> extends ScalarMetric<L> {
 }
 
 /** Seconds; suits HTTP latencies from sub-millisecond to a minute (a batch may wait 20-30 s). */
-export const defaultBuckets = [
+const defaultBuckets = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
 ] as const;
 

@@ -11,7 +11,7 @@ export function declaredTables(schemaSource: string): Map<string, string> {
 }
 
 /** The text of every string and template literal of a source (comments dropped). */
-export function literals(source: string): string[] {
+function literals(source: string): string[] {
   const out: string[] = [];
   const templates: { text: string; depth: number }[] = [];
   let i = 0;

@@ -17,7 +17,7 @@ import { columnText, onlyWhere, sqlIdentifier, sqlString } from "./sql-text.ts";
  * How tools write a missing value, lower-cased: SQL clients NULL, MySQL and PostgreSQL text COPY
  * \N, R NA, pandas' astype(str) nan and None, Excel #N/A, JavaScript null and undefined.
  */
-export const MISSING_ID_WORDS = [
+const MISSING_ID_WORDS = [
   "null",
   "\\n",
   "na",
@@ -38,7 +38,7 @@ export const MISSING_ID_WORDS = [
  * spreadsheet's monthly subtotals with a date beside them read as a customer buying the whole
  * month's spend on the last day. Matched whole, after a trailing colon: no shop's customer id.
  */
-export const TOTAL_LINE_WORDS = [
+const TOTAL_LINE_WORDS = [
   "total",
   "totals",
   "subtotal",
@@ -139,7 +139,7 @@ const ROUNDED_LONG_IDS_MIN = 20;
  * so card or loyalty numbers differing past it became one customer (1,500 customers read as 151).
  * The E+ form of such ids is skipped line by line (ROUNDED_ID_PATTERN); these look like any id.
  */
-export async function failOnRoundedLongIds(
+async function failOnRoundedLongIds(
   connection: DuckDBConnection,
   columnName: string,
   describe: (rowid: number) => Promise<string>,
@@ -280,7 +280,7 @@ export const idAsWrittenSql = (text: string, holds = holdsUnseenSql(text)) =>
  * around it; NULL when nothing is left. "17850\t" and "17850" split one customer in two, with
  * frequency and recency each counted on half the purchases.
  */
-export function visibleIdSql(column: string): string {
+function visibleIdSql(column: string): string {
   return visibleTextSql(columnText(column));
 }
 
@@ -384,7 +384,7 @@ export interface IdVariants {
  * Ids of the read log (table customers) that differ from another only in case, and one such pair;
  * null when none do. E-mail addresses typed by customers are the usual cause.
  */
-export function caseVariantIds(connection: DuckDBConnection): Promise<IdVariants | null> {
+function caseVariantIds(connection: DuckDBConnection): Promise<IdVariants | null> {
   return idVariants(connection, "lower(customer_id)", "true");
 }
 
@@ -562,7 +562,7 @@ function shownId(id: string): string {
  * such pair; null when none do. A spreadsheet drops the zeros of ids it reads as numbers, so an
  * export opened and saved in one disagrees with the shop's other exports.
  */
-export function zeroPaddedVariantIds(connection: DuckDBConnection): Promise<IdVariants | null> {
+function zeroPaddedVariantIds(connection: DuckDBConnection): Promise<IdVariants | null> {
   return idVariants(
     connection,
     "ltrim(customer_id, '0')",
@@ -575,7 +575,7 @@ export function zeroPaddedVariantIds(connection: DuckDBConnection): Promise<IdVa
  * pair; null when none do. A stray quote on one line of a CSV is read as part of the id (the line's
  * purchase went to a ghost customer), and a spreadsheet's leading ' marks a cell as text.
  */
-export function quotedVariantIds(connection: DuckDBConnection): Promise<IdVariants | null> {
+function quotedVariantIds(connection: DuckDBConnection): Promise<IdVariants | null> {
   return idVariants(connection, `trim(customer_id, '"''')`, QUOTED_ID);
 }
 

@@ -20,7 +20,7 @@ export const ISO = "%Y-%m-%d";
  * tells which), and day numbers counted from a start the user names ("days since 2011-01-01":
  * dunnhumby's DAY column).
  */
-export const NUMERIC_DATE_FORMATS = [
+const NUMERIC_DATE_FORMATS = [
   "epoch",
   "epoch_ms",
   "epoch_us",
@@ -258,7 +258,7 @@ const DATABASE_FORMATS = [
  * such values (and basic days without a time, `20200105`, among them) is ISO; one of basic days
  * alone is %Y%m%d, as before.
  */
-export const BASIC_TEXT = "\\d{8}T\\d{2}(\\d{2}(\\d{2}([.,]\\d+)?)?)?(Z|[+-]\\d{2}(:?\\d{2})?)?";
+const BASIC_TEXT = "\\d{8}T\\d{2}(\\d{2}(\\d{2}([.,]\\d+)?)?)?(Z|[+-]\\d{2}(:?\\d{2})?)?";
 
 /**
  * SQL: a date in ISO 8601's basic format (BASIC_TEXT or BASIC_DAY) in the extended one
@@ -289,7 +289,7 @@ export const CANDIDATE_FORMATS = [
  * Dutch or English (`5. Januar 2023`, `5 janv. 2023`, `5 de enero de 2023`). DuckDB's strptime knows
  * English names only, so such a value is rewritten with English abbreviations first.
  */
-export const ANY_LANGUAGE_MONTH = "%N";
+const ANY_LANGUAGE_MONTH = "%N";
 
 /** Names and abbreviations (lower case, by spaces) by the English abbreviation they become. */
 const MONTH_NAMES: Record<string, string> = {
@@ -340,7 +340,7 @@ function withoutWeekdaySql(lowered: string): string {
  * a leading weekday name, the Spanish and Portuguese "de" and the French "1er" left out:
  * `jueves, 5 de enero de 2023` → `5 jan 2023`.
  */
-export function monthNamesSql(value: string): string {
+function monthNamesSql(value: string): string {
   let sql = withoutWeekdaySql(`lower(${value})`);
   for (const [english, names] of Object.entries(MONTH_NAMES)) {
     // The English abbreviation too, so its dot goes as well ("Jan." → "jan").

@@ -19,7 +19,7 @@ export interface ExtremeAmounts {
 }
 
 /** How many times the median spend of a purchase day makes one extreme. */
-export const EXTREME_FACTOR = 1000;
+const EXTREME_FACTOR = 1000;
 /** Fewer purchase days than this: too few to say what is usual. */
 const MIN_DAYS = 100;
 /** The median is taken on at most this many days (every k-th). */

@@ -9,8 +9,6 @@ import type { LogInput } from "./log-input.ts";
 import { SAMPLE_ROWS } from "./sample-values.ts";
 import { columnText, sqlString } from "./sql-text.ts";
 
-export const AMOUNT_UNITS = ["minor", "major"] as const;
-
 /** Currencies without a minor unit, and with thousandths, as Stripe counts them. */
 const ZERO_DECIMAL = "BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split(" ");
 const THREE_DECIMAL = "BHD JOD KWD OMR TND".split(" ");

@@ -11,7 +11,7 @@ import type { LogInput } from "./log-input.ts";
 import { SAMPLE_ROWS } from "./sample-values.ts";
 
 /** Share of the lines a filter's column may leave empty before the account remarks on it. */
-export const EMPTY_FILTER_SHARE = 0.1;
+const EMPTY_FILTER_SHARE = 0.1;
 
 /** A filter column empty on many lines, as the account keeps it. */
 export interface EmptyFilterColumn {

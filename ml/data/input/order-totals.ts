@@ -14,9 +14,9 @@ import { SAMPLE_ROWS } from "./sample-values.ts";
 import { columnText } from "./sql-text.ts";
 
 /** Orders with several lines that all carry one amount: at least this many, to say anything. */
-export const MIN_REPEATED_ORDERS = 5;
+const MIN_REPEATED_ORDERS = 5;
 /** …and at least this share of the orders with several lines. */
-export const REPEATED_ORDER_SHARE = 0.5;
+const REPEATED_ORDER_SHARE = 0.5;
 /**
  * …and this many times the share that equal amounts drawn at random would give (the chance that
  * two of an order's amounts are equal, from how often each amount is written): a shop whose items

@@ -5,9 +5,9 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { InputError } from "./input-error.ts";
 
 /** Lines of one order further apart than this are two purchases that share an id. */
-export const ORDER_SPAN_DAYS = 31;
+const ORDER_SPAN_DAYS = 31;
 /** Share of orders that may span longer (a pre-order, a back-order) before the column is refused. */
-export const LONG_ORDER_SHARE = 0.01;
+const LONG_ORDER_SHARE = 0.01;
 
 /** An order whose lines are further apart than ORDER_SPAN_DAYS: the first in the file. */
 interface LongOrder {

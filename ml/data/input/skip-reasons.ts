@@ -11,7 +11,7 @@ import {
 import type { LogColumns, NumericRole } from "./log-input.ts";
 
 /** The column option a reason is about. */
-export type ReasonColumn = "customerId" | "date" | "amount" | "quantity" | "price";
+type ReasonColumn = "customerId" | "date" | "amount" | "quantity" | "price";
 
 export interface SkipReason {
   /** The words in `data.skipped` and in messages. */

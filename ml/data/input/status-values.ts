@@ -118,7 +118,7 @@ export interface NotSales {
   beside_sales?: BesideSales;
 }
 
-export interface BesideSales {
+interface BesideSales {
   values: string[];
   /** Their rows (written positive) that repeat a sale, of all their rows in the sample. */
   rows: number;

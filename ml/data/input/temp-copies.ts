@@ -14,7 +14,7 @@ export const STALE_AFTER_MS = 24 * 60 * 60 * 1000;
 export type CopyKind = "pp-csv-" | "pp-zip-" | "pp-join-";
 
 /** Removes folders of this kind older than STALE_AFTER_MS; resolves to how many. */
-export async function removeStaleCopies(kind: CopyKind, now = Date.now()): Promise<number> {
+async function removeStaleCopies(kind: CopyKind, now = Date.now()): Promise<number> {
   let removed = 0;
   for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
     if (!name.startsWith(kind)) continue;

@@ -599,7 +599,7 @@ export const LATER_RETURNS_OUT_SQL = `SELECT c.k AS k,
   ORDER BY k, d, r`;
 
 /** Rows per batch of customer ids: one string per batch, split in JavaScript. */
-export const IDS_PER_BATCH = 16_384;
+const IDS_PER_BATCH = 16_384;
 
 /**
  * Customer ids in number order, IDS_PER_BATCH to a row joined by line feeds (decoding one long

@@ -52,7 +52,7 @@ const OFFSETS: Record<string, string> = {
 };
 
 /** What some abbreviations that name no one offset may mean, for the error that refuses them. */
-export const AMBIGUOUS_ZONES: Record<string, string> = {
+const AMBIGUOUS_ZONES: Record<string, string> = {
   BST: "British Summer Time +01:00 or Bangladesh +06:00",
   IST: "India +05:30, Irish Standard Time +01:00 or Israel +02:00",
   CST: "US Central -06:00, China +08:00 or Cuba -05:00",
@@ -72,7 +72,7 @@ function offsetsSql(value: string): string {
 }
 
 /** SQL: the zone written after the time (`EST`, `-0500`), or '' when there is none. */
-export function zoneTextSql(value: string): string {
+function zoneTextSql(value: string): string {
   return `regexp_extract(${offsetsSql(value)}, ${sqlString(ZONE_AFTER_TIME)}, 2)`;
 }
 

@@ -46,7 +46,7 @@ export interface DecisionDeps extends ServiceDeps {
 }
 
 export const serviceName = "decision";
-export const serviceVersion: string = packageJson.version;
+const serviceVersion: string = packageJson.version;
 
 /** Degraded (still ready) while the forecast service is not ready: decisions fall back or fail
  * per policy, but they are still recorded. The reason is short; no body is passed on. */
@@ -82,7 +82,7 @@ export function policyCheck(policies: PolicyCatalog): ReadinessCheck {
 }
 
 /** Not ready while decisions cannot be recorded (they would all be refused with 503). */
-export function decisionLogCheck(audit: DecisionAudit): ReadinessCheck {
+function decisionLogCheck(audit: DecisionAudit): ReadinessCheck {
   return { name: "decision_log", check: () => audit.check() };
 }
 

@@ -26,7 +26,7 @@ import * as z from "zod";
  * `r2` (Workers: the version named by the KV binding MODEL_POINTER, read from the R2 binding
  * MODEL_ARTIFACTS; see model/r2-source.ts).
  */
-export type ModelSourceSpec =
+type ModelSourceSpec =
   | { kind: "registry" }
   | { kind: "bundle"; dir: string }
   | { kind: "url"; url: string }

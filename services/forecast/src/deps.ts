@@ -17,10 +17,10 @@ export interface ForecastDeps extends ServiceDeps {
 }
 
 export const serviceName = "forecast";
-export const serviceVersion: string = packageJson.version;
+const serviceVersion: string = packageJson.version;
 
 /** A source with nothing to load: the service stays unready (e.g. a test of the bare app). */
-export const noModelSource: ModelSource = {
+const noModelSource: ModelSource = {
   description: "none",
   currentKey: async () => {
     throw new ModelLoadError("unavailable", "no model source configured");

@@ -57,7 +57,7 @@ const isOurs = (lock: LockInfo | null) => lock?.pid === ME.pid && lock.instance 
 
 const entries = new Map<string, Entry>();
 
-export class EmbeddedServerError extends Error {
+class EmbeddedServerError extends Error {
   override readonly name = "EmbeddedServerError";
 }
 

@@ -7,12 +7,12 @@ import { join } from "node:path";
 /** The PostgreSQL major of the installed PGlite (store-version.test.ts checks it on a new store). */
 export const EMBEDDED_PG_MAJOR = "18";
 
-export class StoreVersionError extends Error {
+class StoreVersionError extends Error {
   override readonly name = "StoreVersionError";
 }
 
 /** The major a PGlite directory's files were made by, or null for a new (empty) directory. */
-export function storeMajor(pgliteDir: string): string | null {
+function storeMajor(pgliteDir: string): string | null {
   try {
     return readFileSync(join(pgliteDir, "PG_VERSION"), "utf8").trim();
   } catch {

@@ -8,7 +8,7 @@ import { runReadinessChecks } from "../readiness.ts";
 import type { ServiceDeps } from "../service-deps.ts";
 
 /** One readiness check as /ready reports it (also in the 503's details.checks). */
-export const readinessCheckSchema = z.object({
+const readinessCheckSchema = z.object({
   name: z.string(),
   status: z.enum(["ok", "degraded", "failing"]),
   ok: z.boolean(),

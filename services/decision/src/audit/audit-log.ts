@@ -25,7 +25,7 @@ export interface AuditSink {
   probe(): Promise<void>;
 }
 
-export interface DeadLetter {
+interface DeadLetter {
   row: NewDecisionLogRow;
   /** SQLSTATE or error class, never the statement or its parameters. */
   reason: string;

@@ -9,7 +9,7 @@ import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
 import type { DatabaseProvider } from "../store/lazy-database.ts";
 
 export const RETENTION_DAYS_MAX = 36_500;
-export const PRUNE_INTERVAL_MS = 3_600_000;
+const PRUNE_INTERVAL_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 /** Longest wait at stop for a prune's batch under way (a batch takes milliseconds). */
 const STOP_WAIT_MS = 5000;

@@ -16,7 +16,7 @@ import type { ResolvedOutlook } from "../decisions/forecast-outlook.ts";
 import type { DecisionDeps } from "../deps.ts";
 
 /** Held out when neither the request nor the policy gives a control share. */
-export const DEFAULT_CONTROL_SHARE = 0.1;
+const DEFAULT_CONTROL_SHARE = 0.1;
 export const CONTROL_REASON = "control group";
 
 export interface CampaignRequest {
@@ -32,7 +32,7 @@ export interface CampaignSplit {
   control: number;
 }
 
-export function controlShareFor(policy: ActivePolicy, body: CampaignRequest): number {
+function controlShareFor(policy: ActivePolicy, body: CampaignRequest): number {
   return body.control_share ?? policy.definition.control_share ?? DEFAULT_CONTROL_SHARE;
 }
 

@@ -15,7 +15,7 @@ import {
 } from "@pp/shared/registry/decision-log-reads.ts";
 import { sql } from "drizzle-orm";
 
-export interface CampaignListRow {
+interface CampaignListRow {
   campaign: string;
   treated: number;
   control: number;

@@ -56,7 +56,7 @@ export interface BatchAnswer {
   campaign?: CampaignAnswer;
 }
 
-export interface CampaignAnswer {
+interface CampaignAnswer {
   id: string;
   control_share: number;
   groups: { treated: number; control: number };

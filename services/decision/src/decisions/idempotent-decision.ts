@@ -59,7 +59,7 @@ export async function idempotentDecisionId(caller: string, key: string): Promise
 }
 
 /** The hash a stored decision keeps of its request (the validated body, so key order is moot). */
-export function requestHash(body: DecisionRequest | BatchRequest): Promise<string> {
+function requestHash(body: DecisionRequest | BatchRequest): Promise<string> {
   return sha256Hex(utf8(JSON.stringify(body)));
 }
 

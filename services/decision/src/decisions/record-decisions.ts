@@ -6,7 +6,7 @@ import { AppError } from "@pp/shared/errors/app-error.ts";
 import { DecisionLogRefusedError, DecisionLogUnavailableError } from "../audit/audit-log.ts";
 import type { DecisionDeps } from "../deps.ts";
 
-export function logUnavailableError(err: DecisionLogUnavailableError): AppError {
+function logUnavailableError(err: DecisionLogUnavailableError): AppError {
   return new AppError(
     "unavailable",
     "Decision log unavailable: refusing to decide without a record; retry shortly",

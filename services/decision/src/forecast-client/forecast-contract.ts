@@ -12,7 +12,7 @@ export {
 import type { customerSchema, horizonSchema } from "@pp/shared/contracts/forecast-request.ts";
 
 export type CustomerInput = z.output<typeof customerSchema>;
-export type Horizon = z.output<typeof horizonSchema>;
+type Horizon = z.output<typeof horizonSchema>;
 
 export interface ForecastRequest {
   horizon: Horizon;

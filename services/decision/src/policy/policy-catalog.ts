@@ -34,7 +34,7 @@ export interface PolicyView {
   definition: unknown;
 }
 
-export function policyView(row: PolicyRow): PolicyView {
+function policyView(row: PolicyRow): PolicyView {
   return {
     name: row.name,
     version: row.version,

@@ -75,7 +75,7 @@ const UNKNOWN_CASE_WARNING =
 const versionOf = z.object({ name: z.string(), version: z.number().int() });
 const erasedCounts = z.object({ decisions: z.number().int(), dead_letters: z.number().int() });
 
-export const loggedDecisionSchema = z.object({
+const loggedDecisionSchema = z.object({
   decision_id: z.string(),
   decided_at: z.string(),
   chosen_action: z.string(),
@@ -87,7 +87,7 @@ export const loggedDecisionSchema = z.object({
   scores: z.unknown().describe("What the decision was scored on, as logged"),
   inputs: z.unknown().describe("The request's inputs, as logged"),
 });
-export const parkedRowSchema = z.object({
+const parkedRowSchema = z.object({
   decision_id: z.string(),
   failed_at: z.string(),
   reason: z.string(),

@@ -69,7 +69,7 @@ export const keyIdParams = z.object({ id: decimalIdParam("a key id") });
 
 const isoTime = z.string().describe("ISO 8601 (UTC)");
 
-export const keyViewSchema = z.object({
+const keyViewSchema = z.object({
   id: z.number().int(),
   name: z.string(),
   scopes: z.array(z.enum(API_KEY_SCOPES as [string, ...string[]])),

@@ -19,7 +19,7 @@ import * as z from "zod";
 import type { DecisionDeps } from "../deps.ts";
 import type { PolicyView } from "../policy/policy-catalog.ts";
 
-export const addPolicySchema = z.strictObject({
+const addPolicySchema = z.strictObject({
   name: z.string().min(1).max(128),
   // The object as sent, not a copy: z.record copied it key by key, and `copy["__proto__"] = …`
   // set a prototype, so a "__proto__" member vanished before the unknown-field check saw it.

@@ -55,8 +55,8 @@ const signedLinkQuery = z.strictObject({
   sig: z.string().optional().describe("A signed link's signature"),
 });
 
-export const CAMPAIGN_PAGE_DEFAULT = 50;
-export const CAMPAIGN_PAGE_MAX = 500;
+const CAMPAIGN_PAGE_DEFAULT = 50;
+const CAMPAIGN_PAGE_MAX = 500;
 // Strict: a misspelt parameter (?afterr=) is a 400 naming it, not the first page.
 export const campaignListQuery = z.strictObject({
   after: storedCampaign

@@ -9,7 +9,7 @@ const fallbackSchema = z
 /** JSON has no Infinity or NaN: a profit that is not finite is answered as null. */
 const profit = z.number().nullable();
 
-export const rankedActionSchema = z.object({
+const rankedActionSchema = z.object({
   id: z.string(),
   expected_profit: profit,
   eligible: z.boolean(),

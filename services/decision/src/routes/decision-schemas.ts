@@ -22,7 +22,7 @@ const amount = money.max(MAX_AMOUNT, { error: `must be ≤ ${MAX_AMOUNT}` });
 
 // Unknown fields are refused, as /forecast does: a typo such as "upflit" or "controlShare" was
 // dropped without a word and the default used instead.
-export const actionSchema = z.strictObject({
+const actionSchema = z.strictObject({
   // The same rule as a new policy's action ids (shared/policy/action-id.ts).
   id: actionIdSchema(),
   cost: amount,
@@ -56,7 +56,7 @@ const distinctIds =
   };
 
 // At least one: with none listed, /decision answered `none` (and logged it) where the batch refused.
-export const actionsSchema = z
+const actionsSchema = z
   .array(actionSchema)
   .min(1, { error: "at least one action (doing nothing, none, is always weighed beside them)" })
   .max(50, { error: "at most 50 actions" })

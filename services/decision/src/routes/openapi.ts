@@ -14,7 +14,7 @@ import { decisionOperations, exampleDecision } from "./decision-openapi.ts";
 
 export { exampleDecision };
 
-export const decisionOperationSpecs: readonly OperationSpec[] = [
+const decisionOperationSpecs: readonly OperationSpec[] = [
   ...decisionOperations,
   ...adminOperations,
   ...operationalOperationSpecs({
@@ -24,7 +24,7 @@ export const decisionOperationSpecs: readonly OperationSpec[] = [
   }),
 ];
 
-export function openApiDocument(version: string) {
+function openApiDocument(version: string) {
   return buildOpenApiDocument(
     {
       title: "purchase-prediction decision service",

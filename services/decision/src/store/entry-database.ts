@@ -12,10 +12,10 @@ import { closeWithin } from "./close-within.ts";
 import { type DatabaseProvider, lazyDatabase } from "./lazy-database.ts";
 
 /** Notified at the commit of any change to api_keys (migration 0015_api_keys_notify). */
-export const API_KEYS_CHANNEL = "pp_api_keys";
+const API_KEYS_CHANNEL = "pp_api_keys";
 
 /** What follows api_keys changes (the key ring). */
-export interface KeyChangeFollower {
+interface KeyChangeFollower {
   /** api_keys changed in some process (or may have, while the listener was away). */
   reload(): Promise<void>;
   /** Changes are pushed now (true) or not (false: the follower checks for them itself). */

@@ -22,7 +22,7 @@ export function isHyperdriveBinding(value: unknown): value is HyperdriveBinding 
 }
 
 /** What Workers give a request: a way to keep work alive after the response. */
-export interface WaitUntil {
+interface WaitUntil {
   waitUntil(promise: Promise<unknown>): void;
 }
 

@@ -3,8 +3,6 @@
 import type { Database } from "@pp/shared/db/database.ts";
 import { NoDatabaseError } from "@pp/shared/db/no-database.ts";
 
-export { NoDatabaseError };
-
 export type DatabaseProvider = () => Promise<Database>;
 
 export function lazyDatabase(open: () => Promise<Database>): DatabaseProvider {

@@ -4,7 +4,7 @@
 
 import { joinable, requestScope } from "@pp/shared/process/request-scope.ts";
 
-export class TimedOutError extends Error {
+class TimedOutError extends Error {
   override readonly name = "TimedOutError";
   readonly code = "TIMEOUT";
 }

@@ -13,14 +13,14 @@ import {
 } from "@pp/shared/contracts/forecast-request.ts";
 import type { LoadedModel } from "../model/loaded-model.ts";
 
-export interface SummaryInput {
+interface SummaryInput {
   frequency: number;
   recency: number;
   T: number;
   monetary?: number | undefined;
 }
 
-export interface TransactionInput {
+interface TransactionInput {
   at: string;
   amount: number;
   quantity?: number | undefined;
@@ -32,9 +32,7 @@ export interface CustomerInput {
   transactions?: TransactionInput[] | undefined;
 }
 
-export type CustomerBasis = "id" | "summary" | "transactions";
-
-export type { ItemError };
+type CustomerBasis = "id" | "summary" | "transactions";
 
 export interface CustomerBatch {
   n: number;
@@ -63,11 +61,7 @@ const isoOf = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10)
  * The cutoff for a transaction history: `as_of` when given; otherwise the model's calibration end
  * when every transaction is on or before it (the features' own cutoff), else the last transaction day.
  */
-export function transactionCutoff(
-  days: readonly number[],
-  model: LoadedModel,
-  asOfDay: number | null,
-) {
+function transactionCutoff(days: readonly number[], model: LoadedModel, asOfDay: number | null) {
   if (asOfDay !== null) return asOfDay;
   let last = Number.NEGATIVE_INFINITY;
   for (const d of days) if (d > last) last = d;
@@ -271,7 +265,7 @@ export function resolveCustomers(
 }
 
 /** (x, t_x, T, monetary) of a history at a cutoff: same-day purchases merge, as in training. */
-export function summarizeHistory(
+function summarizeHistory(
   transactions: readonly { day: number; amount: number }[],
   cutoff: number,
   unit: number,

@@ -14,7 +14,7 @@ export type { BatchIntervals };
 /** About how long (ms) an interval computation runs before other requests (health checks, the
  * decision service's forecasts) get a turn. A customer costs ~1 ms, or ~170 ms when its PMF
  * spans thousands of purchases, so slices are sized by what the previous one cost. */
-export const INTERVAL_SLICE_MS = 50;
+const INTERVAL_SLICE_MS = 50;
 const MAX_SLICE = 1000;
 
 /** One turn of the event loop: requests waiting on I/O get theirs (setTimeout where no setImmediate). */

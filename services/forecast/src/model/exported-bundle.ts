@@ -16,7 +16,7 @@ import { workerMemoryProblem } from "./worker-memory.ts";
 export const BUNDLE_INDEX = "bundle.json";
 export const CUSTOMERS_FILE = "customers.json";
 export const CUSTOMER_FEATURES_FILE = "customer_features.f32";
-export const EXPORTED_BUNDLE_FORMAT = "pp-forecast-bundle/1";
+const EXPORTED_BUNDLE_FORMAT = "pp-forecast-bundle/1";
 
 /** The registry files the service reads (report.html is not needed to forecast). */
 export const SERVED_FILES = [

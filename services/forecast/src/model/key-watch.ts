@@ -6,7 +6,7 @@
 // a forgotten customer written 1–4 s after `ml forget` in a probe). PostgreSQL pushes instead.
 
 /** How often the key is read: a change is acted on well inside the erasure's 1 s window. */
-export const KEY_CHECK_INTERVAL_MS = 250;
+const KEY_CHECK_INTERVAL_MS = 250;
 
 export interface KeyWatch {
   stop(): void;

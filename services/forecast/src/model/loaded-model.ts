@@ -14,7 +14,7 @@ import type { CustomerIndex } from "./customer-index.ts";
 import type { GbdtEngine, GbdtScorer } from "./gbdt-engine.ts";
 import { ModelLoadError } from "./model-load-error.ts";
 
-export interface DataWindowInfo {
+interface DataWindowInfo {
   calibration_start?: string;
   calibration_end: string;
   holdout_end: string | null;
@@ -34,13 +34,11 @@ export interface ModelIdentity {
   source: string;
 }
 
-export interface GbdtScorers {
+interface GbdtScorers {
   count: GbdtScorer;
   purchase: GbdtScorer;
   spend: GbdtScorer | null;
 }
-
-export type { StoredScores };
 
 export interface LoadedModel {
   identity: ModelIdentity;

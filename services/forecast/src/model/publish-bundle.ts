@@ -42,7 +42,7 @@ export function bundleKeys(model: string, version: number, keep?: BundleSlot): s
 }
 
 /** The objects to upload, in upload order (bundle.json last), and the pointer value. */
-export async function publicationOf(
+async function publicationOf(
   model: string,
   version: number,
   slot: BundleSlot,

@@ -20,7 +20,7 @@ export interface RawModel {
   customerRows: CustomerFeatureRowLike[];
 }
 
-export function identityOf(version: ModelVersionInfo, source: string): ModelIdentity {
+function identityOf(version: ModelVersionInfo, source: string): ModelIdentity {
   const window = version.dataWindow as {
     calibrationStart?: string;
     calibrationEnd: string;

@@ -4,9 +4,9 @@
 import { FEATURE_COUNT } from "@pp/ml/features/feature-vector.ts";
 
 /** Cloudflare Workers' memory limit per isolate (128 MB, every plan). */
-export const WORKER_MEMORY_LIMIT_MB = 128;
+const WORKER_MEMORY_LIMIT_MB = 128;
 /** Kept for the runtime, the script and requests: a 10,000-customer answer is ~12 MiB of text. */
-export const WORKER_HEADROOM_BYTES = 28 * 1024 * 1024;
+const WORKER_HEADROOM_BYTES = 28 * 1024 * 1024;
 const INDEX_BYTES_PER_CUSTOMER = 128;
 /** customers.json spends at least this per customer (id, four numbers, separators). */
 const MIN_JSON_BYTES_PER_CUSTOMER = 30;
@@ -16,7 +16,7 @@ export interface BundleFileSize {
   bytes: number;
 }
 
-export interface WorkerLoadEstimate {
+interface WorkerLoadEstimate {
   /** Stored customers (from the feature file, else an upper bound from customers.json). */
   customers: number;
   /** Peak bytes the load holds in the isolate. */
@@ -28,7 +28,7 @@ export interface WorkerLoadEstimate {
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 /** The load's peak: every file read and decoded (2×) plus the customer index. */
-export function workerLoadEstimate(
+function workerLoadEstimate(
   files: readonly BundleFileSize[],
   limitMb = WORKER_MEMORY_LIMIT_MB,
 ): WorkerLoadEstimate {

@@ -7,24 +7,16 @@ import {
   horizonSchema,
   MAX_HORIZON_DAYS,
   MAX_TRANSACTIONS_PER_CUSTOMER,
-  summarySchema,
-  transactionSchema,
+  type summarySchema,
 } from "@pp/shared/contracts/forecast-request.ts";
 import * as z from "zod";
 
 export const MAX_CUSTOMERS = 10_000;
 
-export {
-  customerSchema,
-  horizonSchema,
-  MAX_HORIZON_DAYS,
-  MAX_TRANSACTIONS_PER_CUSTOMER,
-  summarySchema,
-  transactionSchema,
-};
+export { MAX_HORIZON_DAYS, MAX_TRANSACTIONS_PER_CUSTOMER };
 
 /** Interval levels, e.g. [0.8, 0.95]: each in (0, 1), distinct, at most 5. */
-export const intervalLevelsSchema = z
+const intervalLevelsSchema = z
   .array(
     z
       .number({ error: "must be a number" })
@@ -73,7 +65,7 @@ const money = z.number().nullable().describe("null without a spend model (Gamma-
 /** An interval bound rounded to 6 decimals; null where it is not finite. */
 const bound = z.number().nullable();
 
-export const modelForecastSchema = z.object({
+const modelForecastSchema = z.object({
   expected_purchases: z.number().describe("Expected purchases in the horizon."),
   p_alive: probability.describe("P(the customer is still active now)."),
   p_purchase: probability.describe("P(at least one purchase in the horizon)."),
@@ -103,7 +95,7 @@ export const modelForecastSchema = z.object({
     .describe("P(X = k) for k = 0, 1, … and the mass beyond (with distribution: true)."),
 });
 
-export const gbdtForecastSchema = modelForecastSchema.extend({
+const gbdtForecastSchema = modelForecastSchema.extend({
   predicted_spend: z
     .number()
     .nullable()
@@ -115,7 +107,7 @@ export const gbdtForecastSchema = modelForecastSchema.extend({
     ),
 });
 
-export const forecastAnswerSchema = z.object({
+const forecastAnswerSchema = z.object({
   id: z.string(),
   basis: z.enum(["id", "summary", "transactions"]),
   as_of: z.string().optional().describe("The cutoff used (transaction customers)."),
@@ -150,7 +142,7 @@ export const itemErrorSchema = z.object({
   message: z.string(),
 });
 
-export const forecastItemSchema = z.union([
+const forecastItemSchema = z.union([
   forecastAnswerSchema,
   z.object({ id: z.string(), error: itemErrorSchema }),
 ]);

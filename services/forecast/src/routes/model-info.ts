@@ -8,7 +8,7 @@ import { readsIdsLowerCased } from "../forecasting/customer-batch.ts";
 import type { LoadedModel } from "../model/loaded-model.ts";
 import type { ModelInfoJson } from "./model-info-schema.ts";
 
-export function modelInfo(model: LoadedModel, sourceDescription: string): ModelInfoJson {
+function modelInfo(model: LoadedModel, sourceDescription: string): ModelInfoJson {
   const { identity, manifest } = model;
   const holdout = Object.fromEntries(
     Object.entries(identity.metrics).filter(([key]) => key.includes("holdout")),

@@ -48,7 +48,7 @@ const guarded = {
   "429": "Rate limited (only when RATE_LIMIT_RPS is set; per key, else per client address)",
 };
 
-export const forecastOperationSpecs: readonly OperationSpec[] = [
+const forecastOperationSpecs: readonly OperationSpec[] = [
   {
     method: "post",
     path: "/forecast",
@@ -91,7 +91,7 @@ export const forecastOperationSpecs: readonly OperationSpec[] = [
 ];
 
 /** The document; `keyed`: the service runs with FORECAST_API_KEYS, so the key is not optional. */
-export function openApiDocument(version: string, keyed = false) {
+function openApiDocument(version: string, keyed = false) {
   const specs = keyed
     ? forecastOperationSpecs.map((op) =>
         op.security === optionalKey ? { ...op, security: requiredKey } : op,
