@@ -55,11 +55,6 @@ export class TransactionLogBuilder {
     return this.ids.length;
   }
 
-  /** Registers customer ids in bulk (ids[k] becomes customer number k when the builder is fresh). */
-  addCustomers(ids: readonly string[]): void {
-    for (const id of ids) this.customerNumber(id);
-  }
-
   push(customer: number, day: number, amount: number, quantity = 0): void {
     if (this.length === this.customer.length) this.grow();
     const i = this.length++;

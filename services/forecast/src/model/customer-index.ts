@@ -41,10 +41,6 @@ export class CustomerIndex {
     return this.rows.get(id) ?? -1;
   }
 
-  get hasFeatures(): boolean {
-    return this.columns.features !== null && this.columns.featureCount > 0;
-  }
-
   static empty(featureCount: number): CustomerIndex {
     const none = new Float64Array(0);
     return new CustomerIndex({
