@@ -1,18 +1,12 @@
-// The shared batch loops: values by index, the failing customer's index in the error.
+// The shared batch loop: values per customer, the failing customer's index in the error.
 import { expect, test } from "bun:test";
-import { mapCustomers, mapRfmCustomers } from "./customer-batch.ts";
+import { mapRfmCustomers } from "./customer-batch.ts";
 import { ModelInputError } from "./types.ts";
 
-test("mapCustomers fills by index, into `out` when given", () => {
-  expect(Array.from(mapCustomers(4, (i) => i * i))).toEqual([0, 1, 4, 9]);
-  const out = new Float64Array(3);
-  expect(mapCustomers(3, (i) => -i, out)).toBe(out);
-  expect(Array.from(out)).toEqual([-0, -1, -2]);
-});
-
 test("a ModelInputError gains the customer's index; other errors pass unchanged", () => {
+  const x = Float64Array.from([0, 1, 2, 3, 4]);
   const bad = () =>
-    mapCustomers(5, (i) => {
+    mapRfmCustomers(x, x, x, (i) => {
       if (i === 3) throw new ModelInputError("x", "expected a finite number >= 0, got -1");
       return i;
     });
@@ -26,7 +20,7 @@ test("a ModelInputError gains the customer's index; other errors pass unchanged"
   }
   const other = new TypeError("boom");
   expect(() =>
-    mapCustomers(2, () => {
+    mapRfmCustomers(x, x, x, () => {
       throw other;
     }),
   ).toThrow(other);

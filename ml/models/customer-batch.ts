@@ -10,26 +10,9 @@ export function atCustomer(error: unknown, i: number): unknown {
     : error;
 }
 
-/** result[i] = value(i) for i < n (into `out` when given). */
-export function mapCustomers(
-  n: number,
-  value: (i: number) => number,
-  out?: Float64Array,
-): Float64Array {
-  const result = out ?? new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    try {
-      result[i] = value(i);
-    } catch (e) {
-      throw atCustomer(e, i);
-    }
-  }
-  return result;
-}
-
 /**
- * result[i] = value(x[i], tx[i], T[i]) over columns of one length. Its own loop rather than
- * mapCustomers, so each element costs one call, as in the per-model loops it replaced.
+ * result[i] = value(x[i], tx[i], T[i]) over columns of one length. A plain loop, so each
+ * element costs one call, as in the per-model loops it replaced.
  */
 export function mapRfmCustomers(
   x: Float64Array,

@@ -277,7 +277,7 @@ export function gammaGammaExpectedSpendBatch(
   monetary: Float64Array,
   out?: Float64Array,
 ): Float64Array {
-  // A direct loop, not mapCustomers: the function is cheap (~15 ns), so a shared call site costs.
+  // A direct loop, no shared helper: the function is cheap (~15 ns), so a shared call site costs.
   const result = out ?? new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) {
     try {
