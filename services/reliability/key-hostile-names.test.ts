@@ -12,7 +12,7 @@ import { createDatabase, type DatabaseHandle } from "@pp/shared/db/client.ts";
 import { apiKeys } from "@pp/shared/db/schema.ts";
 import { runBun } from "@pp/shared/testing/processes.ts";
 import { openTestDatabase } from "@pp/shared/testing/test-databases.ts";
-import { generateApiKey, hashApiKey } from "../decision/src/auth/api-key-hash.ts";
+import { generateApiKey, hashApiKey } from "../decision/src/index.ts";
 import {
   decisionReadyOnFreePort,
   decisionStatus,
