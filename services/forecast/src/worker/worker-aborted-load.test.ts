@@ -4,22 +4,13 @@
 // answered 500 ("This promise was created by a request that has since ended"). A fresh isolate
 // per round.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative, resolve } from "node:path";
-import { freePort } from "@pp/shared/testing/free-port.ts";
-import {
-  binDir,
-  bundleWorker,
-  type WorkerBundle,
-  writeWorkerdConfig,
-} from "../../../../scripts/workerd/index.ts";
-import { workerIndexModule } from "../../scripts/export-bundle.ts";
+import { join } from "node:path";
+import { bundleWorker, type WorkerBundle } from "../../../../scripts/workerd/index.ts";
 import { manyCustomersBundle } from "../testing/many-customers-bundle.ts";
+import { startWorkerd, stopProcess, workerConfigWith } from "../testing/workerd-harness.ts";
 
-const serviceDir = resolve(import.meta.dirname, "../..");
 const scratch = mkdtempSync(join(tmpdir(), "pp-worker-aborted-load-"));
 let build: WorkerBundle;
 let files: Map<string, Uint8Array>;
@@ -28,59 +19,19 @@ let server: ReturnType<typeof Bun.serve>;
 let onFileRead: (count: number) => void = () => {};
 let fileReads = 0;
 
-/** wrangler.lite.toml compiling in a small bundle (no build step). */
-function liteConfig(): string {
-  const dir = join(scratch, "model");
-  mkdirSync(dir, { recursive: true });
-  for (const [name, bytes] of files) writeFileSync(join(dir, name), bytes);
-  writeFileSync(join(dir, "index.js"), workerIndexModule([...files.keys()]));
-  const toml = readFileSync(join(serviceDir, "wrangler.lite.toml"), "utf8")
-    .replace(/^\[build\]$[\s\S]*?(?=^\[)/m, "")
-    .replace('"./worker-model/index.js"', JSON.stringify(join(dir, "index.js")))
-    .replace(
-      /^main = "(.+)"$/m,
-      (_, main: string) => `main = ${JSON.stringify(join(serviceDir, main))}`,
-    );
-  const path = join(scratch, "wrangler.lite.toml");
-  writeFileSync(path, toml);
-  return relative(serviceDir, path);
-}
-
 /** A fresh workerd (a fresh isolate) loading the model over HTTP; resolves once it listens. */
-async function serve(): Promise<{ url: string; child: ChildProcess; output: string[] }> {
-  const port = await freePort();
-  const config = writeWorkerdConfig(build, {
-    name: `aborted-${port}`,
-    address: `127.0.0.1:${port}`,
-    bindings: {
+const serve = () =>
+  startWorkerd(
+    build,
+    "aborted",
+    {
       MODEL_SOURCE: `url:http://127.0.0.1:${server.port}/`,
       MODEL_POLL_INTERVAL_MS: "0",
       GBDT_ENGINE: "typescript",
       LOG_LEVEL: "error",
     },
-  });
-  const output: string[] = [];
-  const child = spawn(join(binDir, "workerd"), ["serve", config], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout?.on("data", (c) => output.push(String(c)));
-  child.stderr?.on("data", (c) => output.push(String(c)));
-  const listening = () =>
-    new Promise<boolean>((done) => {
-      const socket = connect(port, "127.0.0.1");
-      socket.on("connect", () => done(socket.destroy() !== undefined));
-      socket.on("error", () => done(false));
-    });
-  for (let i = 0; i < 500 && !(await listening()); i++) await Bun.sleep(20);
-  return { url: `http://127.0.0.1:${port}`, child, output };
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGTERM");
-  await exited;
-}
+    { keepOutput: true },
+  );
 
 const forecast = (url: string, signal: AbortSignal) =>
   fetch(`${url}/forecast`, {
@@ -105,7 +56,9 @@ beforeAll(async () => {
         : new Response("", { status: 404 });
     },
   });
-  build = await bundleWorker("forecast", join(scratch, "out"), { config: liteConfig() });
+  build = await bundleWorker("forecast", join(scratch, "out"), {
+    config: workerConfigWith(scratch, "wrangler.lite.toml", files),
+  });
 }, 180_000);
 
 afterAll(() => {
@@ -139,7 +92,7 @@ test("a first /forecast hung up on while the model loads leaves later requests a
       const after = await forecast(url, AbortSignal.timeout(20_000));
       statuses.push(after.status);
     } finally {
-      await stop(child);
+      await stopProcess(child);
     }
     errors.push(...(output.join("").match(/[^\n]*(ended|canceled|cancelled)[^\n]*/g) ?? []));
   }

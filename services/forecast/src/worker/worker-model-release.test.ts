@@ -4,23 +4,15 @@
 // model_releases_total. workerd runs no timer of a request that has ended, so a release left to a
 // setTimeout made in the swapping request's waitUntil never ran: 0 of 20.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative, resolve } from "node:path";
-import { freePort } from "@pp/shared/testing/free-port.ts";
-import {
-  binDir,
-  bundleWorker,
-  type WorkerBundle,
-  writeWorkerdConfig,
-} from "../../../../scripts/workerd/index.ts";
-import { workerIndexModule } from "../../scripts/export-bundle.ts";
+import { join } from "node:path";
+import { bundleWorker, type WorkerBundle } from "../../../../scripts/workerd/index.ts";
 import { encodeBundle } from "../model/exported-bundle.ts";
 import { trainDemoBundle } from "../testing/demo-bundle.ts";
+import { startWorkerd, workerConfigWith } from "../testing/workerd-harness.ts";
 
-const serviceDir = resolve(import.meta.dirname, "../..");
 const scratch = mkdtempSync(join(tmpdir(), "pp-worker-model-release-"));
 const SWAPS = 20;
 /** ModelHolder's RELEASE_DELAY_MS (30 s) and a margin. */
@@ -31,47 +23,14 @@ let build: WorkerBundle;
 let server: ReturnType<typeof Bun.serve>;
 let child: ChildProcess | undefined;
 
-/** wrangler.toml (the full ORT build) compiling in version 1 (no build step). */
-function fullConfig(): string {
-  const dir = join(scratch, "model");
-  mkdirSync(dir, { recursive: true });
-  const first = versions[0] ?? new Map<string, Uint8Array>();
-  for (const [name, bytes] of first) writeFileSync(join(dir, name), bytes);
-  writeFileSync(join(dir, "index.js"), workerIndexModule([...first.keys()]));
-  const toml = readFileSync(join(serviceDir, "wrangler.toml"), "utf8")
-    .replace(/^\[build\]$[\s\S]*?(?=^\[)/m, "")
-    .replace('"./worker-model/index.js"', JSON.stringify(join(dir, "index.js")))
-    // The config moves to scratch: its ORT alias must not be relative to it.
-    .replace('"../../node_modules/', `"${join(serviceDir, "../../node_modules")}/`)
-    .replace(
-      /^main = "(.+)"$/m,
-      (_, main: string) => `main = ${JSON.stringify(join(serviceDir, main))}`,
-    );
-  const path = join(scratch, "wrangler.toml");
-  writeFileSync(path, toml);
-  return relative(serviceDir, path);
-}
-
 async function serve(): Promise<string> {
-  const port = await freePort();
-  const config = writeWorkerdConfig(build, {
-    name: `release-${port}`,
-    address: `127.0.0.1:${port}`,
-    bindings: {
-      MODEL_SOURCE: `url:http://127.0.0.1:${server.port}/`,
-      MODEL_POLL_INTERVAL_MS: "20",
-      LOG_LEVEL: "error",
-    },
+  const workerd = await startWorkerd(build, "release", {
+    MODEL_SOURCE: `url:http://127.0.0.1:${server.port}/`,
+    MODEL_POLL_INTERVAL_MS: "20",
+    LOG_LEVEL: "error",
   });
-  child = spawn(join(binDir, "workerd"), ["serve", config], { stdio: "ignore" });
-  const listening = () =>
-    new Promise<boolean>((done) => {
-      const socket = connect(port, "127.0.0.1");
-      socket.on("connect", () => done(socket.destroy() !== undefined));
-      socket.on("error", () => done(false));
-    });
-  for (let i = 0; i < 500 && !(await listening()); i++) await Bun.sleep(20);
-  return `http://127.0.0.1:${port}`;
+  child = workerd.child;
+  return workerd.url;
 }
 
 const forecast = (url: string) =>
@@ -106,7 +65,9 @@ beforeAll(async () => {
         : new Response("", { status: 404 });
     },
   });
-  build = await bundleWorker("forecast", join(scratch, "out"), { config: fullConfig() });
+  build = await bundleWorker("forecast", join(scratch, "out"), {
+    config: workerConfigWith(scratch, "wrangler.toml", versions[0] ?? new Map()),
+  });
 }, 180_000);
 
 afterAll(() => {
