@@ -156,10 +156,15 @@ test("PostgreSQL connections terminated under decisions and an erasure: none los
       !(e.status === 503 && e.code === "unavailable"),
   );
   expect({ odd, outcome: outcome.slice(0, 5) }).toEqual({ odd: [], outcome: outcome.slice(0, 5) });
-  // The first completed erasure took all 3 casings at once; the later ones found none.
+  // One transaction took all 3 casings at once; the 200s after it found none. That one may
+  // have answered a 503: its COMMIT landed and the reply was lost with the connection (seen in
+  // CI: the first 200 found 0). Never a 200 that took 1 or 2.
   const done = erasures.filter((e) => e.status === 200).map((e) => e.erased);
-  expect(done[0]).toBe(3);
-  expect(done.slice(1).every((n) => n === 0)).toBe(true);
+  const took = done.filter((n) => n !== 0);
+  expect({ took, zeros: done.length - took.length }).toEqual({
+    took: took.length === 0 ? [] : [3],
+    zeros: done.length - took.length,
+  });
 
   // Rows counted in the store itself.
   const rows = postgres(storeUrl, { max: 1 });
