@@ -3,7 +3,7 @@
 // each decision on the database's clock before asking "was it made before the erasure?".
 import { sql } from "drizzle-orm";
 import { type Database, queryRows, type Transaction } from "../db/database.ts";
-import { joinable, requestScope } from "../process/request-scope.ts";
+import { SharedInFlight } from "../process/request-scope.ts";
 
 /** The database's clock minus this process's, and how far off that may be (half a round trip). */
 export interface ClockReading {
@@ -22,8 +22,8 @@ interface Sample extends ClockReading {
 
 export class DatabaseClock {
   private samples: Sample[] = [];
-  private pending: Promise<ClockReading> | null = null;
-  private pendingScope: object | undefined = undefined;
+  /** One reading at a time: concurrent writers share it (on Workers, those of one request). */
+  private readonly pending = new SharedInFlight<ClockReading>();
 
   /** `now` is this process's clock (milliseconds since the epoch); tests pass a skewed one. */
   constructor(readonly now: () => number = Date.now) {}
@@ -32,14 +32,7 @@ export class DatabaseClock {
   async reading(db: Database | Transaction): Promise<ClockReading> {
     const newest = this.samples[this.samples.length - 1];
     if (newest && this.now() - newest.takenAt < FRESH_MS) return this.best();
-    // One reading at a time: concurrent writers share it (on Workers, those of one request).
-    if (this.pending && joinable(this.pendingScope)) return this.pending;
-    const pending = this.sample(db).finally(() => {
-      if (this.pending === pending) this.pending = null;
-    });
-    this.pending = pending;
-    this.pendingScope = requestScope();
-    return pending;
+    return this.pending.run(() => this.sample(db));
   }
 
   private async sample(db: Database | Transaction): Promise<ClockReading> {

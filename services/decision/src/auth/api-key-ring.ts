@@ -10,10 +10,10 @@
 // second, so a key made by `keys create` works at once), also wait for a read, bounded in time.
 
 import { constantTimeEqual, envKeyName } from "@pp/shared/http/static-api-keys.ts";
-import { joinable, requestScope } from "@pp/shared/process/request-scope.ts";
+import { SharedInFlight } from "@pp/shared/process/request-scope.ts";
 import type { DatabaseProvider } from "../store/lazy-database.ts";
 import { readWithStatementTimeout } from "../store/statement-timeout.ts";
-import { atMost, ReadInFlight, within } from "../store/within.ts";
+import { atMost, within } from "../store/within.ts";
 import { hashApiKey } from "./api-key-hash.ts";
 import type { ApiKeyScope, VerifiedKey } from "./api-key-scopes.ts";
 import { ApiKeyStore } from "./api-key-store.ts";
@@ -75,11 +75,12 @@ export class ApiKeyRing {
   private pushed = false;
   private attemptedAt = Number.NEGATIVE_INFINITY;
   private lastReadOk = false;
-  private refreshing: Promise<void> | null = null;
-  /** The request that began `refreshing` (on Workers only it may wait on it). */
-  private refreshingScope: object | undefined = undefined;
-  /** The read in the database (the database cancels it at the same bound, statement-timeout.ts). */
-  private readonly reading: ReadInFlight<StoredRead>;
+  /** A check or read of the stored keys (on Workers only the request that began it waits on it). */
+  private readonly refreshing = new SharedInFlight<void>();
+  /** The read in the database (the database cancels it at the same bound, statement-timeout.ts):
+   * one at a time, also after its callers gave up on it (a read stuck on a lock is waited on
+   * again, not joined by another); one older than two read bounds (a connect that hangs) is left. */
+  private readonly reading: SharedInFlight<StoredRead>;
   /** How often the copy is checked: a key revoked elsewhere works here about this long at most. */
   readonly checkMs: number;
   private readonly refreshMs: number;
@@ -91,7 +92,7 @@ export class ApiKeyRing {
     this.checkMs = Math.min(options.checkMs ?? 1000, this.refreshMs);
     this.readTimeoutMs = options.readTimeoutMs ?? 5000;
     this.now = options.now ?? (() => Date.now());
-    this.reading = new ReadInFlight(this.now);
+    this.reading = new SharedInFlight({ staleMs: 2 * this.readTimeoutMs, now: this.now });
     const env = async (
       keys: readonly string[] | undefined,
       prefix: string,
@@ -115,37 +116,30 @@ export class ApiKeyRing {
   private refresh(): Promise<void> {
     const database = this.options.database;
     if (!database) return Promise.resolve();
-    if (!this.refreshing || !joinable(this.refreshingScope)) {
+    return this.refreshing.run(() => {
       this.attemptedAt = this.now();
-      this.refreshingScope = requestScope();
-      const refreshing: Promise<void> = (async () => {
-        try {
-          // A read still stuck in the database (a lock) is waited on again, not joined by another.
-          const known = this.digest;
-          const read = this.reading.get(
-            () => this.readStored(database, known),
-            2 * this.readTimeoutMs,
-          );
-          const { digest, keys } = await within(read, this.readTimeoutMs, "reading the API keys");
-          if (keys) {
-            this.stored = keys;
-            this.digest = digest;
-          }
-          // A joined read that compared with an older digest says nothing of this copy: due again.
-          if (keys || digest === this.digest) this.loadedAt = this.now();
-          this.lastReadOk = true;
-        } catch {
-          // Keep the last known keys; a later request tries again (at most once a second).
-          this.lastReadOk = false;
-        }
-      })();
-      this.refreshing = refreshing;
-      // Cleared only if still the current one (a request on Workers may have begun another).
-      void refreshing.finally(() => {
-        if (this.refreshing === refreshing) this.refreshing = null;
-      });
+      return this.readOnce(database);
+    });
+  }
+
+  /** One check of the stored keys: the copy replaced when they changed (never fails). */
+  private async readOnce(database: DatabaseProvider): Promise<void> {
+    try {
+      // A read still stuck in the database (a lock) is waited on again, not joined by another.
+      const known = this.digest;
+      const read = this.reading.run(() => this.readStored(database, known));
+      const { digest, keys } = await within(read, this.readTimeoutMs, "reading the API keys");
+      if (keys) {
+        this.stored = keys;
+        this.digest = digest;
+      }
+      // A joined read that compared with an older digest says nothing of this copy: due again.
+      if (keys || digest === this.digest) this.loadedAt = this.now();
+      this.lastReadOk = true;
+    } catch {
+      // Keep the last known keys; a later request tries again (at most once a second).
+      this.lastReadOk = false;
     }
-    return this.refreshing;
   }
 
   /**
@@ -195,7 +189,7 @@ export class ApiKeyRing {
    * in flight, if any, which may have begun before the change (its copy kept a revoked key).
    */
   async reload(): Promise<void> {
-    if (joinable(this.refreshingScope)) await this.refreshing;
+    await this.refreshing.current();
     this.reading.forget(); // a read begun before the change is not waited on again
     return this.refreshWithin(5000);
   }
@@ -220,7 +214,7 @@ export class ApiKeyRing {
     if (
       database &&
       this.loadedAt === Number.NEGATIVE_INFINITY &&
-      (sinceTry >= 1000 || this.refreshing !== null)
+      (sinceTry >= 1000 || this.refreshing.inFlight() !== undefined)
     ) {
       // Nothing loaded yet: worth a short wait, also for the first read when another request
       // began it (skipping it answered the requests that came during the first read 503).

@@ -18,12 +18,12 @@ import {
   storedPolicy,
   storedPolicyDefinitionSchema,
 } from "@pp/shared/policy/policy-definition.ts";
-import { joinable, requestScope } from "@pp/shared/process/request-scope.ts";
+import { joinable, requestScope, SharedInFlight } from "@pp/shared/process/request-scope.ts";
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
 import { RegistryInputError, RegistryNotFoundError } from "@pp/shared/registry/registry-errors.ts";
 import type { DatabaseProvider } from "../store/lazy-database.ts";
 import { readWithStatementTimeout } from "../store/statement-timeout.ts";
-import { atMost, ReadInFlight, within } from "../store/within.ts";
+import { atMost, within } from "../store/within.ts";
 
 export interface PolicyView {
   name: string;
@@ -52,11 +52,12 @@ const PROBE_REUSE_MS = 1000;
 
 export class PolicyCatalog {
   private cached: { policy: ActivePolicy; at: number } | null = null;
-  private loading: Promise<ActivePolicy> | null = null;
-  /** The request that began `loading` (on Workers only it may wait on it). */
-  private loadingScope: object | undefined = undefined;
-  /** The read in the database (the database cancels it at the same bound, statement-timeout.ts). */
-  private readonly querying: ReadInFlight<ActivePolicy>;
+  /** A read of the active policy (on Workers only the request that began it waits on it). */
+  private readonly loading = new SharedInFlight<ActivePolicy>();
+  /** The read in the database (the database cancels it at the same bound, statement-timeout.ts):
+   * one at a time, also after its callers gave up on it (a read stuck on a lock is waited on
+   * again, not joined by another); one older than two read bounds (a connect that hangs) is left. */
+  private readonly querying: SharedInFlight<ActivePolicy>;
   private loadingSince = 0;
   /** Moved by an activation here: a read begun before it neither becomes the copy nor is reused. */
   private generation = 0;
@@ -82,7 +83,7 @@ export class PolicyCatalog {
     this.cacheMs = options.cacheMs ?? 5000;
     this.readTimeoutMs = options.readTimeoutMs ?? 5000;
     this.now = options.now ?? (() => Date.now());
-    this.querying = new ReadInFlight(this.now);
+    this.querying = new SharedInFlight({ staleMs: 2 * this.readTimeoutMs, now: this.now });
   }
 
   private async store(): Promise<PolicyStore> {
@@ -185,36 +186,30 @@ export class PolicyCatalog {
 
   /** One read at a time; a failure pushes the next background attempt back (1 s .. 30 s). */
   private reload(): Promise<ActivePolicy> {
-    if (!this.loading || !joinable(this.loadingScope)) {
+    return this.loading.run(() => {
       this.loadingSince = this.now();
-      this.loadingScope = requestScope();
-      const generation = this.generation;
-      const read = this.querying.get(() => this.load(generation), 2 * this.readTimeoutMs);
-      const loading: Promise<ActivePolicy> = within(
-        read,
-        this.readTimeoutMs,
-        "reading the active policy",
-      )
-        .then(
-          (policy) => {
-            this.failures = 0;
-            this.lastFailure = "";
-            this.retryAt = 0;
-            return policy;
-          },
-          (err) => {
-            this.failures++;
-            this.lastFailure = outwardDriverMessage(err);
-            this.retryAt = this.now() + Math.min(30_000, 1000 * 2 ** (this.failures - 1));
-            throw err;
-          },
-        )
-        .finally(() => {
-          if (this.loading === loading) this.loading = null;
-        });
-      this.loading = loading;
-    }
-    return this.loading;
+      return this.readActive();
+    });
+  }
+
+  /** The active policy, bounded in time (joining a read still in the database); failures counted. */
+  private readActive(): Promise<ActivePolicy> {
+    const generation = this.generation;
+    const read = this.querying.run(() => this.load(generation));
+    return within(read, this.readTimeoutMs, "reading the active policy").then(
+      (policy) => {
+        this.failures = 0;
+        this.lastFailure = "";
+        this.retryAt = 0;
+        return policy;
+      },
+      (err) => {
+        this.failures++;
+        this.lastFailure = outwardDriverMessage(err);
+        this.retryAt = this.now() + Math.min(30_000, 1000 * 2 ** (this.failures - 1));
+        throw err;
+      },
+    );
   }
 
   private async load(generation: number): Promise<ActivePolicy> {
@@ -270,7 +265,7 @@ export class PolicyCatalog {
       const activated = await store.activate(name, version);
       // This process switches at once (others within cacheMs): a read in flight may have begun
       // before the activation, so its copy goes too.
-      await this.loading?.catch(() => {});
+      await this.loading.inFlight()?.catch(() => {});
       this.generation++;
       this.querying.forget();
       this.cached = null;

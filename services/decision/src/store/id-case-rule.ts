@@ -8,7 +8,7 @@
 
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import type { Logger } from "@pp/shared/logging/logger.ts";
-import { joinable, requestScope } from "@pp/shared/process/request-scope.ts";
+import { SharedInFlight } from "@pp/shared/process/request-scope.ts";
 import {
   type IdCase,
   recordIdsLowerCased,
@@ -31,8 +31,8 @@ export interface IdCaseRuleOptions {
 export class IdCaseRule {
   /** This process recorded the rule, or found it recorded: nothing more to learn. */
   private known = false;
-  private recording: Promise<void> | null = null;
-  private recordingScope: object | undefined = undefined;
+  /** The write of the rule (on Workers one another request began is not waited on). */
+  private readonly recording = new SharedInFlight<void>();
   private failedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: IdCaseRuleOptions) {}
@@ -81,26 +81,20 @@ export class IdCaseRule {
   private record(): Promise<void> {
     const { database, logger, retryAfterMs = 30_000 } = this.options;
     if (performance.now() - this.failedAt < retryAfterMs) return Promise.resolve();
-    // On Workers a write another request began is not waited on (shared/process/request-scope.ts).
-    if (this.recording && joinable(this.recordingScope)) return this.recording;
-    this.recordingScope = requestScope();
-    const recording: Promise<void> = database()
-      .then((db) => recordIdsLowerCased(db))
-      .then(() => {
-        this.known = true;
-        logger.info("decision store: customer ids are case-insensitive (the model folds case)");
-      })
-      .catch((err: unknown) => {
-        this.failedAt = performance.now();
-        logger.warn("could not record that customer ids are case-insensitive", {
-          error: err instanceof Error ? err.message : String(err),
-        });
-      })
-      .finally(() => {
-        if (this.recording === recording) this.recording = null;
-      });
-    this.recording = recording;
-    return recording;
+    return this.recording.run(() =>
+      database()
+        .then((db) => recordIdsLowerCased(db))
+        .then(() => {
+          this.known = true;
+          logger.info("decision store: customer ids are case-insensitive (the model folds case)");
+        })
+        .catch((err: unknown) => {
+          this.failedAt = performance.now();
+          logger.warn("could not record that customer ids are case-insensitive", {
+            error: err instanceof Error ? err.message : String(err),
+          });
+        }),
+    );
   }
 }
 

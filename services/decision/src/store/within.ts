@@ -2,8 +2,6 @@
 // background refresh stuck forever would never refresh again. `within` fails at the bound;
 // `atMost` gives up waiting there and answers undefined.
 
-import { joinable, requestScope } from "@pp/shared/process/request-scope.ts";
-
 class TimedOutError extends Error {
   override readonly name = "TimedOutError";
   readonly code = "TIMEOUT";
@@ -36,36 +34,5 @@ export async function atMost<T>(promise: Promise<T>, ms: number): Promise<T | un
     ]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/**
- * One read at a time, also after its callers gave up on it (a read stuck on a lock is waited on
- * again, not joined by another); one older than `staleMs` (a connect that hangs) is left behind.
- */
-export class ReadInFlight<T> {
-  private current: { read: Promise<T>; since: number; scope: object | undefined } | null = null;
-
-  constructor(private readonly now: () => number) {}
-
-  /** The read in flight if it is younger than `staleMs` (and this request's, on Workers), else `start()`'s. */
-  get(start: () => Promise<T>, staleMs: number): Promise<T> {
-    const current = this.current;
-    if (current && joinable(current.scope) && this.now() - current.since < staleMs) {
-      return current.read;
-    }
-    const entry = { read: start(), since: this.now(), scope: requestScope() };
-    entry.read
-      .finally(() => {
-        if (this.current === entry) this.current = null;
-      })
-      .catch(() => {});
-    this.current = entry;
-    return entry.read;
-  }
-
-  /** Not waited on again (it began before a change the next read must see). */
-  forget(): void {
-    this.current = null;
   }
 }
