@@ -207,7 +207,7 @@ export class DecisionsInFlight {
   ): Promise<KeyedAnswer<T>> {
     const { decisionId, requestSha256 } = idempotency;
     // On Workers only the request that began a decision may wait on it; another decides as a
-    // second process would (the key's fixed ids keep one row; store/request-scope.ts).
+    // second process would (the key's fixed ids keep one row; shared/process/request-scope.ts).
     if (requestScope() !== undefined) return decide();
     const running = this.running.get(decisionId);
     if (running && running.hash !== requestSha256) {
