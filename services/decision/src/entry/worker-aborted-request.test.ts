@@ -4,71 +4,32 @@
 // outlive it shared. It did: every later request was a 500 "This promise was created by a
 // request that has since ended", for good.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createDatabase, type DatabaseHandle } from "@pp/shared/db/client.ts";
-import { freePort } from "@pp/shared/testing/free-port.ts";
-import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
-import { binDir, bundleWorker, writeWorkerdConfig } from "../../../../scripts/workerd/bundle.ts";
-import { forecastContractStub } from "../testing/forecast-contract-stub.ts";
+import { postgresBinDirOrWarn } from "@pp/shared/testing/throwaway-postgres.ts";
+import {
+  type DecisionWorkerd,
+  type HyperdriveStack,
+  openHyperdriveStack,
+} from "../testing/hyperdrive-worker.ts";
 
 const bin = postgresBinDirOrWarn("the decision Worker aborted-request test");
 const KEY = "worker-key";
 
 describe.skipIf(!bin)("decision Worker after requests aborted mid-flight", () => {
-  let pg: ThrowawayPostgres;
-  let handle: DatabaseHandle;
-  let outDir: string;
-  let forecast: ReturnType<typeof Bun.serve>;
-  let child: ChildProcess;
+  let stack: HyperdriveStack;
+  let worker: DecisionWorkerd;
   let url: string;
-  const output: string[] = [];
 
   beforeAll(async () => {
-    pg = ThrowawayPostgres.create(bin as string);
-    handle = await createDatabase({ databaseUrl: pg.url, maxConnections: 2 });
-    await handle.migrate();
-    const stub = forecastContractStub({
-      known: { "c-1": { expected_purchases: 2, p_alive: 0.9 } },
-    });
-    forecast = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: stub.app.fetch });
-    outDir = mkdtempSync(join(tmpdir(), "pp-decision-worker-"));
-    const bundle = await bundleWorker("decision", outDir);
-    const port = await freePort();
-    const config = writeWorkerdConfig(bundle, {
-      name: `decision-${port}`,
-      address: `127.0.0.1:${port}`,
-      bindings: { API_KEYS: KEY, FORECAST_URL: `http://127.0.0.1:${forecast.port}` },
-      hyperdrive: { binding: "HYPERDRIVE", url: pg.url },
-    });
-    child = spawn(join(binDir, "workerd"), ["serve", "--experimental", config], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    child.stdout?.on("data", (c) => output.push(String(c)));
-    child.stderr?.on("data", (c) => output.push(String(c)));
-    url = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 200; i++) {
-      const ok = await fetch(`${url}/ready`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) break;
-      await Bun.sleep(100);
-    }
+    stack = await openHyperdriveStack(bin as string);
+    worker = await stack.start(
+      { API_KEYS: KEY, FORECAST_URL: stack.forecastUrl },
+      { readyPath: "/ready" },
+    );
+    url = worker.url;
   }, 120_000);
 
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await exited;
-    }
-    forecast?.stop(true);
-    await handle?.close().catch(() => {});
-    pg?.destroy();
-    if (outDir) rmSync(outDir, { recursive: true, force: true });
+    await stack?.close();
   }, 30_000);
 
   const decide = (headers: Record<string, string>, signal: AbortSignal) =>
@@ -94,7 +55,7 @@ describe.skipIf(!bin)("decision Worker after requests aborted mid-flight", () =>
       const plain = await decide({}, AbortSignal.timeout(10_000));
       statuses.push(retried.status, plain.status);
     }
-    const errors = output.join("").match(/"status":500[^\n]*/g) ?? [];
+    const errors = worker.output().match(/"status":500[^\n]*/g) ?? [];
     expect({ statuses, errors: errors.slice(0, 2) }).toEqual({
       statuses: statuses.map(() => 200),
       errors: [],

@@ -5,115 +5,50 @@
 // A key revoked by another process is refused within about a second (no LISTEN on Workers).
 // Without the binding, decisions are 503 and /ready says why.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createDatabase, type DatabaseHandle } from "@pp/shared/db/client.ts";
+import type { DatabaseHandle } from "@pp/shared/db/client.ts";
 import { decisionLog } from "@pp/shared/db/schema.ts";
 import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
 import { decisionRow } from "@pp/shared/testing/decision-rows.ts";
-import { freePort } from "@pp/shared/testing/free-port.ts";
-import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
-import { eq } from "drizzle-orm";
 import {
-  binDir,
-  bundleWorker,
-  foreignZodLocales,
-  type LocalHyperdrive,
-  type WorkerBundle,
-  writeWorkerdConfig,
-} from "../../../../scripts/workerd/bundle.ts";
+  postgresBinDirOrWarn,
+  type ThrowawayPostgres,
+} from "@pp/shared/testing/throwaway-postgres.ts";
+import { eq } from "drizzle-orm";
+import { foreignZodLocales, type WorkerBundle } from "../../../../scripts/workerd/bundle.ts";
 import { ApiKeyStore } from "../auth/api-key-store.ts";
-import { forecastContractStub } from "../testing/forecast-contract-stub.ts";
+import {
+  type DecisionWorkerd,
+  type HyperdriveStack,
+  openHyperdriveStack,
+} from "../testing/hyperdrive-worker.ts";
 
 const bin = postgresBinDirOrWarn("the decision Worker outage test");
 const KEY = "worker-key";
 const ADMIN_KEY = "worker-admin-key";
 
-interface Workerd {
-  url: string;
-  stop(): Promise<void>;
-  output(): string;
-}
-
-async function startWorkerd(
-  bundle: WorkerBundle,
-  bindings: Record<string, string>,
-  hyperdrive?: LocalHyperdrive,
-): Promise<Workerd> {
-  const port = await freePort();
-  const config = writeWorkerdConfig(bundle, {
-    name: `decision-${port}`,
-    address: `127.0.0.1:${port}`,
-    bindings,
-    ...(hyperdrive ? { hyperdrive } : {}),
-  });
-  const out: string[] = [];
-  const child: ChildProcess = spawn(join(binDir, "workerd"), ["serve", "--experimental", config], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout?.on("data", (c) => out.push(String(c)));
-  child.stderr?.on("data", (c) => out.push(String(c)));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    const ok = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) }).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (child.exitCode !== null) throw new Error(`workerd exited:\n${out.join("")}`);
-    await Bun.sleep(100);
-  }
-  return {
-    url,
-    output: () => out.join(""),
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await exited;
-    },
-  };
-}
-
 describe.skipIf(!bin)("decision Worker with Hyperdrive and PostgreSQL", () => {
+  let stack: HyperdriveStack;
   let pg: ThrowawayPostgres;
   let handle: DatabaseHandle;
-  let outDir: string;
   let bundle: WorkerBundle;
-  let forecast: ReturnType<typeof Bun.serve>;
-  let worker: Workerd;
-  let bare: Workerd;
+  let worker: DecisionWorkerd;
+  let bare: DecisionWorkerd;
 
   beforeAll(async () => {
-    pg = ThrowawayPostgres.create(bin as string);
-    // Migrations run at deploy time (npm run db:migrate), never inside the Worker.
-    handle = await createDatabase({ databaseUrl: pg.url, maxConnections: 2 });
-    await handle.migrate();
-    const stub = forecastContractStub({
-      known: { "c-1": { expected_purchases: 2, p_alive: 0.9 } },
-    });
-    forecast = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: stub.app.fetch });
-    outDir = mkdtempSync(join(tmpdir(), "pp-decision-worker-"));
-    bundle = await bundleWorker("decision", outDir);
+    stack = await openHyperdriveStack(bin as string);
+    ({ pg, handle, bundle } = stack);
     const bindings = {
       API_KEYS: KEY,
       ADMIN_API_KEYS: ADMIN_KEY,
-      FORECAST_URL: `http://127.0.0.1:${forecast.port}`,
+      FORECAST_URL: stack.forecastUrl,
       LOG_LEVEL: "warn",
     };
-    worker = await startWorkerd(bundle, bindings, { binding: "HYPERDRIVE", url: pg.url });
-    bare = await startWorkerd(bundle, bindings);
+    worker = await stack.start(bindings);
+    bare = await stack.start(bindings, { hyperdrive: false });
   }, 120_000);
 
   afterAll(async () => {
-    await worker?.stop();
-    await bare?.stop();
-    forecast?.stop(true);
-    await handle?.close().catch(() => {});
-    pg?.destroy();
-    if (outDir) rmSync(outDir, { recursive: true, force: true });
+    await stack?.close();
   }, 30_000);
 
   const decide = (base: string, customer: unknown, margin = 10) =>

@@ -4,68 +4,32 @@
 // first request (error 1102); the Worker now declines to load it, and /forecast and /ready answer
 // 503 naming the limit and what to do. A 100,000-customer bundle fetched over HTTP still loads.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative, resolve } from "node:path";
-import { freePort } from "@pp/shared/testing/free-port.ts";
+import { join } from "node:path";
 import {
-  binDir,
   bundleWorker,
   foreignZodLocales,
   type WorkerBundle,
-  writeWorkerdConfig,
 } from "../../../../scripts/workerd/index.ts";
-import { workerIndexModule } from "../../scripts/export-bundle.ts";
 import { manyCustomersBundle } from "../testing/many-customers-bundle.ts";
+import { startWorkerd, stopProcess, workerConfigWith } from "../testing/workerd-harness.ts";
 
-const serviceDir = resolve(import.meta.dirname, "../..");
 const scratch = mkdtempSync(join(tmpdir(), "pp-worker-memory-"));
 const children: ChildProcess[] = [];
 let build: WorkerBundle;
 let files100k: Map<string, Uint8Array>;
 
-/** Writes bundle files and their Worker index.js into a directory. */
-function writeBundle(dir: string, files: Map<string, Uint8Array>): string {
-  mkdirSync(dir, { recursive: true });
-  for (const [name, bytes] of files) writeFileSync(join(dir, name), bytes);
-  writeFileSync(join(dir, "index.js"), workerIndexModule([...files.keys()]));
-  return join(dir, "index.js");
-}
-
-/** wrangler.lite.toml compiling in `index` instead of worker-model/ (shared by other tests). */
-function liteConfigFor(index: string): string {
-  const toml = readFileSync(join(serviceDir, "wrangler.lite.toml"), "utf8")
-    // The [build] table up to the next table header (its watch_dir array holds "[" too).
-    .replace(/^\[build\]$[\s\S]*?(?=^\[)/m, "")
-    .replace('"./worker-model/index.js"', JSON.stringify(index))
-    .replace(
-      /^main = "(.+)"$/m,
-      (_, main: string) => `main = ${JSON.stringify(join(serviceDir, main))}`,
-    );
-  const path = join(scratch, "wrangler.lite.toml");
-  writeFileSync(path, toml);
-  return relative(serviceDir, path);
-}
-
 /** workerd serving the build with these bindings; resolves once it listens. */
 async function serve(bindings: Record<string, string>): Promise<string> {
-  const port = await freePort();
-  const config = writeWorkerdConfig(build, {
-    name: `memory-${port}`,
-    address: `127.0.0.1:${port}`,
-    bindings: { MODEL_POLL_INTERVAL_MS: "0", LOG_LEVEL: "error", ...bindings },
+  const workerd = await startWorkerd(build, "memory", {
+    MODEL_POLL_INTERVAL_MS: "0",
+    LOG_LEVEL: "error",
+    ...bindings,
   });
-  children.push(spawn(join(binDir, "workerd"), ["serve", config], { stdio: "ignore" }));
-  const listening = () =>
-    new Promise<boolean>((done) => {
-      const socket = connect(port, "127.0.0.1");
-      socket.on("connect", () => done(socket.destroy() !== undefined));
-      socket.on("error", () => done(false));
-    });
-  for (let i = 0; i < 500 && !(await listening()); i++) await Bun.sleep(20);
-  return `http://127.0.0.1:${port}`;
+  children.push(workerd.child);
+  return workerd.url;
 }
 
 const forecastOf = (url: string, id: string) =>
@@ -77,13 +41,14 @@ const forecastOf = (url: string, id: string) =>
   });
 
 beforeAll(async () => {
-  const index = writeBundle(join(scratch, "b300k"), await manyCustomersBundle(300_000));
+  build = await bundleWorker("forecast", join(scratch, "out"), {
+    config: workerConfigWith(scratch, "wrangler.lite.toml", await manyCustomersBundle(300_000)),
+  });
   files100k = await manyCustomersBundle(100_000);
-  build = await bundleWorker("forecast", join(scratch, "out"), { config: liteConfigFor(index) });
 }, 180_000);
 
-afterAll(() => {
-  for (const child of children) child.kill("SIGKILL");
+afterAll(async () => {
+  for (const child of children) await stopProcess(child);
   rmSync(scratch, { recursive: true, force: true });
 });
 
