@@ -43,7 +43,11 @@ export function buildForecastDeps(
   const metrics = options.overrides?.metrics ?? new MetricsRegistry();
   const model =
     options.overrides?.model ??
-    new ModelHolder(options.modelSource ?? noModelSource, { logger, metrics });
+    new ModelHolder(options.modelSource ?? noModelSource, {
+      logger,
+      metrics,
+      releaseDelayMs: config.MODEL_RELEASE_DELAY_MS,
+    });
   return {
     config,
     service: serviceName,

@@ -47,6 +47,8 @@ export interface ModelHolderDeps {
   metrics: MetricsRegistry;
   /** How long a refresh may go unanswered before /ready reports it (default 60 s). */
   stuckAfterMs?: number;
+  /** How long a replaced model is kept before it is released (default 30 s). */
+  releaseDelayMs?: number;
   now?: () => number;
 }
 
@@ -76,6 +78,7 @@ export class ModelHolder {
   /** When the refresh under way began, or null: a poll stuck on a lock never fails, only waits. */
   private refreshSince: number | null = null;
   private readonly stuckAfterMs: number;
+  private readonly releaseDelayMs: number;
   private readonly now: () => number;
 
   constructor(
@@ -83,6 +86,7 @@ export class ModelHolder {
     private readonly deps: ModelHolderDeps,
   ) {
     this.stuckAfterMs = deps.stuckAfterMs ?? STUCK_AFTER_MS;
+    this.releaseDelayMs = deps.releaseDelayMs ?? RELEASE_DELAY_MS;
     this.now = deps.now ?? Date.now;
     this.failures = deps.metrics.counter({
       name: "model_load_failures_total",
@@ -204,11 +208,11 @@ export class ModelHolder {
     this.versionInfo.reset();
     this.versionInfo.set({ name: model.identity.name, version: model.identity.version }, 1);
     if (previous && previous !== model) {
-      const retired = { model: previous, dueAt: this.now() + RELEASE_DELAY_MS };
+      const retired = { model: previous, dueAt: this.now() + this.releaseDelayMs };
       this.retired.push(retired);
       // Bun, Node and Deno: a timer releases it. Workers never run the timer of a request that has
       // ended (0 of 20 released, worker-model-release.test.ts): the Worker calls releaseDue().
-      const timer = setTimeout(() => void this.release([retired]), RELEASE_DELAY_MS);
+      const timer = setTimeout(() => void this.release([retired]), this.releaseDelayMs);
       (timer as { unref?: () => void }).unref?.();
     }
   }
