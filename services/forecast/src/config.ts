@@ -65,8 +65,9 @@ export const forecastConfigSchema = z
     MODEL_SOURCE: modelSourceVar,
     /** How often the registry is asked for a newly promoted version; 0 turns polling off. */
     MODEL_POLL_INTERVAL_MS: numberVar({ integer: true, min: 0 }).default(30_000),
-    /** How long a replaced model is kept (requests may still answer from it) before it is freed. */
-    MODEL_RELEASE_DELAY_MS: numberVar({ integer: true, min: 0 }).default(30_000),
+    /** How long a replaced model is kept (requests may still answer from it) before it is freed;
+     * at least 1 s: a request that read the model just before the swap may still be scoring. */
+    MODEL_RELEASE_DELAY_MS: numberVar({ integer: true, min: 1000 }).default(30_000),
     /** Scores the gradient-boosted models with onnxruntime-web (WASM) or the TypeScript evaluator. */
     GBDT_ENGINE: z
       .enum(["onnxruntime-web", "typescript"], {
