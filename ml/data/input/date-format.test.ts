@@ -61,6 +61,23 @@ test("spreadsheet serial days are an error naming both date systems; --date-form
   ]);
 });
 
+// European Excel saves a date cell formatted as a number with a decimal comma (`43835,5`, in a
+// `;` file), and Java's Double.toString (Spark's CSV of a double column) writes Unix seconds as
+// `1.5782688E9`: before, both were "matches none of the known layouts" with a strftime example,
+// and `--date-format excel` skipped every row as an unreadable date, so no option read them.
+test("serial days with a decimal comma and Unix times in scientific notation are read", async () => {
+  const comma = file("customer_id;date;amount\na;43835,5;1\nb;43836,75;2\n");
+  const error = await failure(read(comma));
+  expect(error?.message).toContain('line 2: date "43835,5" in column "date" is a bare number');
+  expect(error?.message).toContain("--date-format excel");
+  const excel = await read(comma, { dateFormat: "excel" });
+  expect(days(excel.log)).toEqual(["a 2020-01-05 1", "b 2020-01-06 2"]);
+  const seconds = INSTANTS.map((ms) => (ms / 1000).toExponential(7).replace("e+", "E"));
+  const sniffed = await read(log(seconds));
+  expect(sniffed.quality.date_format).toBe("epoch");
+  expect(days(sniffed.log)).toEqual(["a 2020-01-05 1", "b 2020-01-06 2"]);
+});
+
 test("numbers out of any date's range are unreadable dates with their line, never an error", async () => {
   const path = log([
     INSTANTS[0]! / 1000,

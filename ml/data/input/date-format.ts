@@ -97,6 +97,15 @@ function dotnetDateExpression(text: string, zoned: boolean): string {
 }
 
 /**
+ * SQL of a date written as a number (a DOUBLE, NULL if it is none). A decimal comma reads as a
+ * point (European Excel saves a serial day as `43835,5`); a value with more than one comma stays
+ * no number, as before.
+ */
+export function dateNumberSql(text: string): string {
+  return `TRY_CAST(CASE WHEN regexp_full_match(${text}, '[0-9]+,[0-9]+') THEN replace(${text}, ',', '.') ELSE ${text} END AS DOUBLE)`;
+}
+
+/**
  * SQL of a numeric date format as a DATE; out-of-range numbers are NULL, never an error. `zoned`:
  * --timezone was given (a .NET date's written offset then gives way to the shop's zone).
  */
@@ -106,7 +115,7 @@ export function numericDateExpression(
   zoned = false,
 ): string {
   if (format === "dotnet") return dotnetDateExpression(text, zoned);
-  const n = `TRY_CAST(${text} AS DOUBLE)`;
+  const n = dateNumberSql(text);
   const zero = dayZero(format);
   if (zero === null) {
     const seconds = epochSecondsSql(n, format);
@@ -405,7 +414,8 @@ const WORD = "[A-Za-z\\x{80}-\\x{10FFFF}]{3}";
 const ISO_TEXT = "\\d{4}-\\d{2}-\\d{2}([T ].*)?";
 /** A day without a time in ISO 8601's basic format, which %Y%m%d reads as well. */
 const BASIC_DAY = "\\d{8}";
-const NUMBER_TEXT = "\\d+(\\.\\d+)?";
+/** A bare number: a decimal point or comma (serial days), an exponent (Java's `1.5782688E9`). */
+const NUMBER_TEXT = "\\d+([.,]\\d+)?([eE][+-]?\\d+)?";
 /** Rows of the column sampled: its first ones (utc-days.ts looks at the same rows). */
 export const DATE_SAMPLE_ROWS = 20_000;
 const SAMPLE = DATE_SAMPLE_ROWS;
@@ -473,7 +483,7 @@ async function sampleValues(
   const shape = await oneRow(
     connection,
     `SELECT bool_and(regexp_full_match(v, ${sqlString(NUMBER_TEXT)})) AS numeric,
-       min(TRY_CAST(v AS DOUBLE)) AS min, max(TRY_CAST(v AS DOUBLE)) AS max,
+       min(${dateNumberSql("v")}) AS min, max(${dateNumberSql("v")}) AS max,
        bool_or(regexp_matches(v, ${sqlString(WORD)})) AS words,
        bool_and(regexp_full_match(v, ${sqlString(CLOCK_TEXT)})) AS clock,
        bool_and(regexp_full_match(v, ${sqlString(DOTNET_TEXT)})) AS dotnet FROM date_sample`,

@@ -7,7 +7,7 @@
 // and is not named here.
 
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { DATE_SAMPLE_ROWS, epochSecondsSql, isEpochFormat } from "./date-format.ts";
+import { DATE_SAMPLE_ROWS, dateNumberSql, epochSecondsSql, isEpochFormat } from "./date-format.ts";
 import { columnText, sqlString } from "./sql-text.ts";
 
 /** What the data account says about a date column read as UTC days. */
@@ -59,7 +59,7 @@ function instantSql(format: string | null, column: string) {
     const instant = `coalesce(isfinite(n) AND abs(${seconds}) < 1e11, false)`;
     const ofDay = `((${seconds} % 86400) + 86400) % 86400`;
     return {
-      parts: "TRY_CAST(date_text AS DOUBLE) AS n",
+      parts: `${dateNumberSql("date_text")} AS n`,
       instant,
       hour: `CASE WHEN ${instant} THEN CAST(floor(${ofDay} / 3600) AS INTEGER) END`,
       other: "false",
