@@ -166,6 +166,8 @@ test("nobody buys twice (a customer column with one id per order): an error nami
   expect((error as Error).message).toContain(
     "pass --customer-col naming the column that identifies a person",
   );
+  // The person's column may be in another file: the hint says how to join them.
+  expect((error as Error).message).toContain("--data FOLDER --query");
   // Each person's id has two orders on different days: that log trains.
   const loaded = await loadOrders(path, "customer_unique_id");
   expect(repeatBuyersInLog(loaded.log!).buyers).toBe(200);

@@ -183,7 +183,8 @@ export function logInputFromCli(o: Record<string, unknown>): {
     ...(marked ? { returnBy: marked.column } : {}),
   };
   return {
-    format: source.kind,
+    // A query over files is read from `source`; as a format it is the files' (CSV, mostly).
+    format: source.kind === "query" ? "csv" : source.kind,
     log: {
       source,
       columns,

@@ -62,7 +62,7 @@ export function requireRepeatBuyers(
       context.column,
       `${context.customerColumn}: none of the ${count(customers)} customers buys on more than one day, so there is no repeat purchasing to learn from`,
       {
-        hint: `if each value names an order, a session or a visit rather than a person (Olist's customer_id is one per order; its customer_unique_id is the person), ${option}`,
+        hint: `if each value names an order, a session or a visit rather than a person (Olist's customer_id is one per order; its customer_unique_id is the person), ${option}; if that column is in another file (Olist's customers.csv), join the files: --data FOLDER --query 'SELECT … FROM orders JOIN customers USING (customer_id) …' reads each file of the folder as a table`,
       },
     );
   }

@@ -15,6 +15,7 @@ import {
   onlyBlankLines,
   utf8Copy,
 } from "./csv-head.ts";
+import { NOT_READ_HINT, withFileViews } from "./file-query.ts";
 import { emptyLogError, InputError } from "./input-error.ts";
 import type { LineEncodings } from "./line-encodings.ts";
 import { fileHasMixedLineEnds, headOrTailMixLineEnds, lfCopy } from "./line-ends.ts";
@@ -535,6 +536,43 @@ async function loadPostgres(
   }
 }
 
+/** Runs a --query over a folder's files (file-query.ts) into table raw, every column as text. */
+function loadFileQuery(
+  connection: DuckDBConnection,
+  source: Extract<LogSource, { kind: "query" }>,
+  columns: LogColumns,
+): Promise<LoadedSource> {
+  const inner = `(${source.query})`;
+  return withFileViews(connection, source.path, async (tables) => {
+    const described = await describe(connection, inner).catch((error: Error) => {
+      // DuckDB's message runs over lines (a caret under the query): its first says what is wrong.
+      throw new InputError(undefined, `${sourceName(source)}: ${error.message.split("\n")[0]}`, {
+        hint: `the query reads the files as tables ${tables.join(", ")}, every CSV column as text (cast to compute: CAST(price AS DOUBLE))`,
+      });
+    });
+    const available = [...described.keys()];
+    checkColumns(columns, available, source);
+    const needed = [...neededColumns(columns), ...sideColumns(available, columns)];
+    const select = needed
+      .map((c) => `CAST(${sqlIdentifier(c)} AS VARCHAR) AS ${sqlIdentifier(c)}`)
+      .join(", ");
+    await connection
+      .run(`CREATE OR REPLACE TABLE main.raw AS SELECT ${select} FROM ${inner} AS q`)
+      .catch((error: Error) => {
+        throw new InputError(undefined, `${sourceName(source)}: ${error.message.split("\n")[0]}`, {
+          hint: NOT_READ_HINT,
+        });
+      });
+    return {
+      scan: () => "raw",
+      peek: "raw",
+      types: await describe(connection, "main.raw"),
+      header: false,
+      rejected: async () => [],
+    };
+  });
+}
+
 /** --table as SQL, or an InputError saying how to write it. */
 function tableOf(table: string): string {
   const sql = tableNameSql(table);
@@ -597,6 +635,7 @@ export async function loadSource(
   second?: DuckDBConnection,
 ): Promise<LoadedSource> {
   if (source.kind === "postgres") return loadPostgres(connection, source, columns, timezone);
+  if (source.kind === "query") return loadFileQuery(connection, source, columns);
   if (source.kind === "xlsx") return loadXlsx(connection, source, columns);
   if (source.kind === "csv") return openCsv(connection, source, columns, second);
   return openFile(connection, source, columns);

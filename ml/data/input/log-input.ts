@@ -76,7 +76,9 @@ export type LogSource =
     }
   /** An Excel workbook: every sheet whose first row names the columns, or only `sheet`. */
   | { kind: "xlsx"; path: string; sheet?: string }
-  | { kind: "postgres"; url: string; table?: string; query?: string };
+  | { kind: "postgres"; url: string; table?: string; query?: string }
+  /** A DuckDB query over a folder's files (or one file), each a table named by its file. */
+  | { kind: "query"; path: string; query: string };
 
 /** The columns that hold numbers: a line's value, or its quantity and unit price. */
 export type NumericRole = "amount" | "quantity" | "price";
@@ -199,6 +201,7 @@ export function sourceName(source: LogSource): string {
   if (source.kind === "xlsx" && source.sheet !== undefined) {
     return `${source.path} sheet "${source.sheet}"`;
   }
+  if (source.kind === "query") return `${source.path} query`;
   if (source.kind !== "postgres") return source.path;
   const url = source.url.replace(/\/\/([^:@/]*)(:[^@/]*)?@/, "//$1@");
   return `${url} ${source.table ? `table ${source.table}` : "query"}`;
@@ -231,8 +234,11 @@ export function sourceFromArguments(options: {
       ...(options.query ? { query: options.query } : {}),
     };
   }
-  if (options.table || options.query) {
-    throw new RangeError("--table/--query: only with --data postgres://…");
+  if (options.query && !options.table) return { kind: "query", path: data, query: options.query };
+  if (options.table) {
+    throw new RangeError(
+      "--table: only with --data postgres://… (a folder's files are tables of --query)",
+    );
   }
   if (options.sheet !== undefined && options.format !== "xlsx" && !/\.xlsx$/i.test(data)) {
     throw new RangeError("--sheet: only with an .xlsx workbook");

@@ -152,7 +152,7 @@ function rejectReason(
  * file) is read again as Windows-1252, which decodes any byte, and says so in `data.encoding`.
  */
 export async function readTransactionLog(given: LogInput): Promise<ReadLogResult> {
-  if (given.source.kind !== "postgres") {
+  if (given.source.kind !== "postgres" && given.source.kind !== "query") {
     const named = given.source;
     const many = filesOf(named.path);
     if (many !== null) return readFiles(given, many);

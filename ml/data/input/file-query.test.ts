@@ -1,0 +1,112 @@
+import { expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { purchaseDays as days, failure } from "../../testing/log-files.ts";
+import { dataQualityLines } from "./data-quality.ts";
+import { sourceFromArguments } from "./log-input.ts";
+import { readTransactionLog } from "./read-transaction-log.ts";
+
+// Olist's exports keep the person (customer_unique_id) in customers.csv, one customer_id per order
+// in orders.csv and the prices in order_items.csv: no one file trains. Before, --query was only
+// for PostgreSQL ("--table/--query: only with --data postgres://…"), so the files had to be loaded
+// into a database first; the "nobody buys twice" error's advice, --customer-col
+// customer_unique_id, was "there is no column" on orders.csv.
+function olistFolder(): string {
+  const dir = mkdtempSync(join(tmpdir(), "file-query-"));
+  const orders = ["order_id,customer_id,order_status,order_purchase_timestamp"];
+  const items = ["order_id,order_item_id,price,freight_value"];
+  const customers = ["customer_id,customer_unique_id,customer_city"];
+  // Persons p0..p2, each with two delivered orders on different days (one of two items), and
+  // p0 with a canceled order too; customer ids with leading zeros stay text.
+  const rows: [string, string, string, string, number[]][] = [
+    ["o1", "001", "p0", "2017-10-02 10:56:33", [10, 5.5]],
+    ["o2", "002", "p0", "2017-11-05 09:00:00", [20]],
+    ["o3", "003", "p1", "2017-10-03 12:00:00", [7.25]],
+    ["o4", "004", "p1", "2018-01-15 18:30:00", [3, 4]],
+    ["o5", "005", "p2", "2017-12-24 08:00:00", [100]],
+    ["o6", "006", "p2", "2018-02-01 08:00:00", [1]],
+  ];
+  for (const [order, customer, person, at, prices] of rows) {
+    orders.push(`${order},${customer},delivered,${at}`);
+    customers.push(`${customer},${person},sao paulo`);
+    for (const [i, p] of prices.entries()) items.push(`${order},${i + 1},${p},2.0`);
+  }
+  orders.push("o7,007,canceled,2017-10-20 10:00:00");
+  customers.push("007,p0,rio");
+  items.push("o7,1,99,2.0");
+  writeFileSync(join(dir, "orders.csv"), `${orders.join("\n")}\n`);
+  writeFileSync(join(dir, "order_items.csv"), `${items.join("\n")}\n`);
+  writeFileSync(join(dir, "olist-customers.csv"), `${customers.join("\n")}\n`);
+  return dir;
+}
+
+const QUERY = `SELECT c.customer_unique_id, o.order_id, o.order_status, o.order_purchase_timestamp, i.price
+  FROM orders o JOIN olist_customers c USING (customer_id) JOIN order_items i USING (order_id)`;
+
+test("--query joins a folder's files, each a table named by its file: Olist trains per person", async () => {
+  const dir = olistFolder();
+  const source = sourceFromArguments({ data: dir, query: QUERY });
+  expect(source).toEqual({ kind: "query", path: dir, query: QUERY });
+  const columns = {
+    customerId: "customer_unique_id",
+    date: "order_purchase_timestamp",
+    amount: "price",
+    order: "order_id",
+  };
+  const all = await readTransactionLog({ source, columns });
+  // The canceled order is named, as from a file or a PostgreSQL query.
+  expect(dataQualityLines(all.quality).join("\n")).toContain(
+    "pass --drop-rows order_status=canceled",
+  );
+  const { log, quality } = await readTransactionLog({
+    source,
+    columns: { ...columns, dropBy: "order_status" },
+    dropValues: ["canceled"],
+  });
+  expect(days(log)).toEqual([
+    "p0 2017-10-02 15.5",
+    "p0 2017-11-05 20",
+    "p1 2017-10-03 7.25",
+    "p1 2018-01-15 7",
+    "p2 2017-12-24 100",
+    "p2 2018-02-01 1",
+  ]);
+  expect(quality.customers_in_log).toBe(3);
+});
+
+test("a --query naming no file's table, or a missing column, is an error listing the tables", async () => {
+  const dir = olistFolder();
+  const bad = await failure(
+    readTransactionLog({
+      source: { kind: "query", path: dir, query: "SELECT * FROM payments" },
+      columns: { customerId: "customer_id", date: "date", amount: "amount" },
+    }),
+  );
+  expect(bad?.message).toContain("payments");
+  expect(bad?.message).toContain("olist_customers, order_items, orders");
+  const missing = await failure(
+    readTransactionLog({
+      source: { kind: "query", path: dir, query: "SELECT * FROM orders" },
+      columns: {
+        customerId: "customer_unique_id",
+        date: "order_purchase_timestamp",
+        amount: "order_status",
+      },
+    }),
+  );
+  expect(missing?.message).toContain('no column "customer_unique_id"');
+  // A file not in UTF-8 is named, with what to do (not the CSV options --query has no use for).
+  writeFileSync(
+    join(dir, "latin.csv"),
+    Buffer.from("customer_id,date\nJos\xe9,2020-01-05\n", "latin1"),
+  );
+  const latin = await failure(
+    readTransactionLog({
+      source: { kind: "query", path: dir, query: "SELECT * FROM latin" },
+      columns: { customerId: "customer_id", date: "date", amount: "none" },
+    }),
+  );
+  expect(latin?.message).toContain("latin.csv");
+  expect(latin?.message).toContain("convert a file in another encoding");
+});
