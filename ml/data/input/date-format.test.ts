@@ -6,7 +6,9 @@ import {
   readCsvLog as read,
 } from "../../testing/log-files.ts";
 import { dataQualityLines } from "./data-quality.ts";
+import { tableNameOf } from "./file-query.ts";
 import { InputError } from "./input-error.ts";
+import { readTransactionLog } from "./read-transaction-log.ts";
 
 // 2020-01-05T23:30:00Z and 2020-01-06T02:00:00Z: one UTC day apart, the same day in New York.
 const INSTANTS = [Date.UTC(2020, 0, 5, 23, 30), Date.UTC(2020, 0, 6, 2)];
@@ -178,6 +180,27 @@ test("small counts (days since the previous order, hours) are no dates: the erro
     "pass --date-col naming the column that holds each purchase's date; days since a customer's previous order " +
       "(Instacart's days_since_prior_order) are no dates: added up per customer they are day numbers",
   );
+  // How to add them up: a --query over the file (file-query.ts), which then reads as day numbers.
+  expect(error?.message).toContain(
+    `--query 'SELECT *, sum(coalesce(CAST("date" AS INTEGER), 0)) OVER (PARTITION BY <customer column> ORDER BY`,
+  );
+  const gaps = file("user_id,order_number,gap\n7,1,\n7,2,12\n7,3,0\n8,1,\n8,2,30\n");
+  const summed = await readTransactionLog({
+    source: {
+      kind: "query",
+      path: gaps,
+      query: `SELECT *, sum(coalesce(CAST("gap" AS INTEGER), 0)) OVER (PARTITION BY user_id ORDER BY CAST(order_number AS INTEGER)) AS day FROM ${tableNameOf(gaps)}`,
+    },
+    columns: { customerId: "user_id", date: "day" },
+    dateFormat: "days since 2017-01-01",
+    noAmount: true,
+  });
+  expect(days(summed.log)).toEqual([
+    "7 2017-01-01 0",
+    "7 2017-01-13 0",
+    "8 2017-01-01 0",
+    "8 2017-01-31 0",
+  ]);
   // Summed as offered, Instacart's capped gaps would shorten every longer one to 30 days, silently.
   expect(error?.message).toContain(
     "a column whose largest value is 30 (Instacart's) writes 30 for any gap of 30 days or more: its sums shorten the longer gaps",

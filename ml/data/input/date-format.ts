@@ -678,7 +678,9 @@ function notDatesError(
         ? "pass --date-col naming the column that holds each purchase's date"
         : "pass --date-col naming the column that holds each purchase's date; days since a customer's previous order " +
           "(Instacart's days_since_prior_order) are no dates: added up per customer they are day numbers, read with " +
-          "--date-format 'days since YYYY-MM-DD' (each customer's first order then falls on that day)" +
+          "--date-format 'days since YYYY-MM-DD' (each customer's first order then falls on that day); " +
+          `a --query over the file adds them up: --query 'SELECT *, sum(coalesce(CAST("${columnName}" AS INTEGER), 0)) ` +
+          "OVER (PARTITION BY <customer column> ORDER BY CAST(<order number column> AS INTEGER)) AS day FROM <file name>' --date-col day" +
           (max === 30
             ? "; but a column whose largest value is 30 (Instacart's) writes 30 for any gap of 30 days or more: its sums shorten the longer gaps, and every recency and age with them"
             : ""),
