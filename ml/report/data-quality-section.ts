@@ -13,6 +13,7 @@ import {
 import { dominantCustomerWarning } from "../data/input/dominant-customer.ts";
 import { emptySpanWarning } from "../data/input/empty-span.ts";
 import { extremeAmountsWarning } from "../data/input/extreme-amounts.ts";
+import { lineTotalsWarning } from "../data/input/line-totals.ts";
 import { quantityLikeAmountWarning } from "../data/input/quantity-like-amount.ts";
 import { refundedAmountsWarning } from "../data/input/refunded-amounts.ts";
 import { notSalesWarning } from "../data/input/status-values.ts";
@@ -95,6 +96,8 @@ function warningRows(q: DataQuality): [string, string][] {
   if (q.quantity_like_amount) {
     rows.push(["amounts like item counts", quantityLikeAmountWarning(q.quantity_like_amount)]);
   }
+  if (q.line_totals)
+    rows.push(["a line's total and its unit price", lineTotalsWarning(q.line_totals)]);
   if (q.dominant_customer) {
     rows.push(["one customer stands out", dominantCustomerWarning(q.dominant_customer)]);
   }

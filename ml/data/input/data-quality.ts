@@ -11,6 +11,7 @@ import { groupedIdsLine, unseenIdCharactersLine, wholeNumberId } from "./custome
 import { dominantCustomerWarning } from "./dominant-customer.ts";
 import { emptySpanWarning } from "./empty-span.ts";
 import { extremeAmountsWarning } from "./extreme-amounts.ts";
+import { lineTotalsWarning } from "./line-totals.ts";
 import { emptyFilterColumnWarning } from "./order-level-filters.ts";
 import { repeatedTotalsWarning } from "./order-totals.ts";
 import { quantityLikeAmountWarning } from "./quantity-like-amount.ts";
@@ -307,6 +308,20 @@ export const DataQualitySchema = z.object({
       median: z.number(),
       other: z.string(),
       other_median: z.number(),
+    })
+    .optional(),
+  /**
+   * A quantity, a unit price and their product side by side, read with the product as the unit
+   * price or the unit price as the amount (line-totals.ts). Warned about; read as given.
+   */
+  line_totals: z
+    .object({
+      read_as: z.enum(["price", "amount"]),
+      quantity: z.string(),
+      price: z.string(),
+      total: z.string(),
+      lines: z.number(),
+      matching: z.number(),
     })
     .optional(),
   /** --ignore-id-case: ids were read lower-cased (so are they served). */
@@ -636,6 +651,7 @@ function warningLines(q: DataQuality): string[] {
     q.repeated_order_totals ? `  ${repeatedTotalsWarning(q.repeated_order_totals)}` : "",
     q.refunded_amounts ? `  ${refundedAmountsWarning(q.refunded_amounts)}` : "",
     q.quantity_like_amount ? `  ${quantityLikeAmountWarning(q.quantity_like_amount)}` : "",
+    q.line_totals ? `  ${lineTotalsWarning(q.line_totals)}` : "",
     shortDaysSinceWarning(q),
     q.utc_days ? `  ${utcDaysLine(q.utc_days)}` : "",
     q.dominant_customer ? `  ${dominantCustomerWarning(q.dominant_customer)}` : "",

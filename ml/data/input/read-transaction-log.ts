@@ -41,6 +41,7 @@ import { sourceBySignature } from "./file-signature.ts";
 import { emptyLogError, InputError } from "./input-error.ts";
 import { fileHasMixedLineEnds } from "./line-ends.ts";
 import { physicalLines } from "./line-numbers.ts";
+import { lineTotals } from "./line-totals.ts";
 import {
   isNotUtf8Error,
   isSniffFailure,
@@ -395,6 +396,7 @@ function dataQualityOf(
     ...(sides.currencies ? { currencies: sides.currencies } : {}),
     ...(sides.statuses.length > 0 ? { not_sales: sides.statuses } : {}),
     ...(sides.quantityLike ? { quantity_like_amount: sides.quantityLike } : {}),
+    ...(sides.lineTotalsRead ? { line_totals: sides.lineTotalsRead } : {}),
     ...(sides.refunds ? { refunded_amounts: sides.refunds } : {}),
     ...(amountElsewhere > 0 ? { order_lines_without_amount: amountElsewhere } : {}),
     ...(built.amountsReadOnce > 0 ? { order_amounts_read_once: built.amountsReadOnce } : {}),
@@ -696,7 +698,8 @@ async function sideColumns(connection: DuckDBConnection, loaded: LoadedSource, i
   const statuses = await notSales(connection, peek, types, input);
   const quantityLike = await quantityLikeAmount(connection, peek, types, input);
   const refunds = await refundedAmounts(connection, peek, types, input);
-  return { currencies, statuses, quantityLike, refunds };
+  const lineTotalsRead = await lineTotals(connection, peek, types, input);
+  return { currencies, statuses, quantityLike, refunds, lineTotalsRead };
 }
 
 /** How a text file was read, when it is not plain UTF-8 with the header on line 1. */
