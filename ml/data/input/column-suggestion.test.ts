@@ -54,3 +54,35 @@ test("with no column like an amount, the hint names --amount-col none too", () =
     "pass --amount-col <column> (or --amount-col none for a log without amounts) with names from those columns",
   );
 });
+
+// Month names are read in French, Spanish, Italian, Portuguese and Dutch (date-format.ts), but a
+// French export's amount column (`Montant TTC`) got `--amount-col <column>`, as did Spanish,
+// Portuguese, Italian and Dutch names of amounts, prices, quantities and dates.
+test("columns named in French, Spanish, Italian, Portuguese and Dutch are suggested", () => {
+  const french = ["Clé client", "Date achat", "Quantité", "Prix unitaire", "Montant TTC"];
+  expect(suggestedColumns("amount", "amount", french)).toEqual(["Montant TTC"]);
+  expect(suggestedColumns("price", "price", french)).toEqual(["Prix unitaire"]);
+  expect(suggestedColumns("quantity", "quantity", french)).toEqual(["Quantité"]);
+  const spanish = ["id_cliente", "fecha", "cantidad", "precio", "importe"];
+  expect(suggestedColumns("date", "date", spanish)).toEqual(["fecha"]);
+  expect(suggestedColumns("amount", "amount", spanish)).toEqual(["importe"]);
+  expect(suggestedColumns("quantity", "quantity", spanish)).toEqual(["cantidad"]);
+  expect(suggestedColumns("price", "price", spanish)).toEqual(["precio"]);
+  expect(suggestedColumns("amount", "amount", ["cliente", "data", "valor_total"])).toEqual([
+    "valor_total",
+  ]);
+  expect(suggestedColumns("amount", "amount", ["klant", "bedrag"])).toEqual(["bedrag"]);
+  expect(suggestedColumns("price", "price", ["prezzo", "prijs", "preço"])).toEqual([
+    "prezzo",
+    "prijs",
+    "preço",
+  ]);
+  expect(suggestedColumns("quantity", "quantity", ["quantità", "aantal", "quantidade"])).toEqual([
+    "quantità",
+    "aantal",
+    "quantidade",
+  ]);
+  expect(suggestedColumns("customerId", "customer_id", ["klant_nr", "datum"])).toEqual([
+    "klant_nr",
+  ]);
+});

@@ -24,13 +24,15 @@ const folded = (name: string) => name.toLowerCase().replace(/[\s_\-.]+/g, "");
 
 // Words a role's column is usually named with, in exports seen in practice.
 const ROLE_WORDS: Partial<Record<keyof LogColumns, RegExp>> = {
-  customerId: /cust|client|user|member|household|visitor|buyer|shopper|account|email|kunde/i,
+  customerId: /cust|client|user|member|household|visitor|buyer|shopper|account|email|kunde|klant/i,
   // Rails' and Shopify's "created_at", "Created at"; camelCase "createdAt" is ROLE_CASED_WORDS'.
-  date: /date|time|^dt$|_dt$|dt_|day|stamp|datum|[\s_.-]at$/i,
-  amount: /amount|total|revenue|sales|spend|paid|value|betrag|umsatz/i,
-  quantity: /qty|quantity|units|count|menge|anzahl/i,
-  price: /price|unit|preis/i,
-  order: /order|invoice|basket|receipt|transaction|ticket|bestell|rechnung/i,
+  date: /date|time|^dt$|_dt$|dt_|day|stamp|datum|fecha|[\s_.-]at$/i,
+  // German, French, Spanish, Italian, Portuguese and Dutch too, as month names are read.
+  amount:
+    /amount|total|revenue|sales|spend|paid|value|betrag|umsatz|montant|importe|importo|monto|valor|bedrag/i,
+  quantity: /qty|quanti|units|count|menge|anzahl|cantidad|aantal/i,
+  price: /price|unit|preis|prix|precio|preço|prezzo|prijs/i,
+  order: /order|invoice|basket|receipt|transaction|ticket|bestell|rechnung|commande|pedido|ordine/i,
 };
 
 // Words that need their case to be told from others: "createdAt", not "format".
