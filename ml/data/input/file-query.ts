@@ -77,18 +77,23 @@ export const NOT_READ_HINT =
 const SCHEMA = "log_files";
 
 /**
- * Runs `use` with a view per table file in a schema searched first, so the query names the files
- * as they are called; the schema is dropped after. `tables`: their names, for messages.
+ * Runs `use` with a view per table file `query` names, in a schema searched first, so the query
+ * names the files as they are called; the schema is dropped after. `tables`: every table's name,
+ * for messages.
  */
 export async function withFileViews<T>(
   connection: DuckDBConnection,
   path: string,
+  query: string,
   use: (tables: string[]) => Promise<T>,
 ): Promise<T> {
   const tables = fileTables(path);
+  // Only the tables the query names are opened (each view sniffs its file): another export in
+  // the folder, large or unreadable, costs nothing and stops nothing.
+  const named = tables.filter((t) => new RegExp(`\\b${t.name}\\b`, "i").test(query));
   await connection.run(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
   try {
-    for (const t of tables) {
+    for (const t of named) {
       await connection
         .run(
           `CREATE OR REPLACE VIEW ${SCHEMA}.${sqlIdentifier(t.name)} AS SELECT * FROM ${scanOf(t.path)}`,

@@ -543,7 +543,7 @@ function loadFileQuery(
   columns: LogColumns,
 ): Promise<LoadedSource> {
   const inner = `(${source.query})`;
-  return withFileViews(connection, source.path, async (tables) => {
+  return withFileViews(connection, source.path, source.query, async (tables) => {
     const described = await describe(connection, inner).catch((error: Error) => {
       // DuckDB's message runs over lines (a caret under the query): its first says what is wrong.
       throw new InputError(undefined, `${sourceName(source)}: ${error.message.split("\n")[0]}`, {
