@@ -13,6 +13,7 @@ import {
   writeParquet,
 } from "../../testing/log-files.ts";
 import { dataQualityLines } from "./data-quality.ts";
+import { tableNameOf } from "./file-query.ts";
 import { InputError } from "./input-error.ts";
 import { readTransactionLog } from "./read-transaction-log.ts";
 
@@ -267,7 +268,20 @@ test("ids in digits that differ only in leading zeros are counted and named; oth
   expect(log.customerIds.length).toBe(ids.length);
   expect(quality.zero_padded_ids).toEqual({ ids: 5, example: ["00042", "42"] });
   expect(dataQualityLines(quality)).toContain(
-    '  WARNING: 5 customer ids differ from another only in leading zeros (e.g. "00042" and "42") and are read as different customers; if they are one (a spreadsheet drops the zeros of ids it reads as numbers), export the ids as text from the shop\'s system, or pad them alike, and read again',
+    "  WARNING: 5 customer ids differ from another only in leading zeros (e.g. \"00042\" and \"42\") and are read as different customers; if they are one (a spreadsheet drops the zeros of ids it reads as numbers), export the ids as text from the shop's system, or write them alike and read again (a --query over the file drops the zeros: SELECT *, regexp_replace(<customer column>, '^0+([0-9]+)$', '\\1') AS unpadded_id FROM <file name>, with --customer-col unpadded_id)",
+  );
+  // The query the warning gives reads them as one customer each (file-query.ts).
+  const zeros = file(lines.join("\n"));
+  const unpadded = await readTransactionLog({
+    source: {
+      kind: "query",
+      path: zeros,
+      query: `SELECT *, regexp_replace(customer_id, '^0+([0-9]+)$', '\\1') AS unpadded_id FROM ${tableNameOf(zeros)}`,
+    },
+    columns: { customerId: "unpadded_id", date: "date", amount: "amount" },
+  });
+  expect(unpadded.log.customerIds.sort()).toEqual(
+    ["123", "123x", "42", "7", "A042", "A42", "0123x"].sort(),
   );
   // A float export's 42.0 and 0042.0 are 42 and 0042: the same two customers.
   const floats = await read(

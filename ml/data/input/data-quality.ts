@@ -368,7 +368,9 @@ export function zeroPaddedWarning(v: IdVariants): string {
     v,
     "leading zeros",
     "a spreadsheet drops the zeros of ids it reads as numbers",
-    "export the ids as text from the shop's system, or pad them alike, and read again",
+    "export the ids as text from the shop's system, or write them alike and read again (a " +
+      "--query over the file drops the zeros: SELECT *, regexp_replace(<customer column>, " +
+      "'^0+([0-9]+)$', '\\1') AS unpadded_id FROM <file name>, with --customer-col unpadded_id)",
   );
 }
 
