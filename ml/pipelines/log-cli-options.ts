@@ -65,7 +65,10 @@ function rowFilter(value: string, previous: RowFilter | undefined): RowFilter {
 export function addLogInputOptions(command: Command): Command {
   return addAmountOptions(command)
     .option("--table <name>", "with --data postgres://…: the table to read")
-    .option("--query <sql>", "with --data postgres://…: the SELECT to read")
+    .option(
+      "--query <sql>",
+      "with --data postgres://…: the SELECT to read; with --data FOLDER (or a file): a DuckDB SELECT over its files, each a table named by its file",
+    )
     .option("--delimiter <char>", "CSV delimiter (sniffed when omitted; 'tab' for TSV)")
     .addOption(
       new Option(
