@@ -101,17 +101,30 @@ test("a --query naming no file's table, or a missing column, is an error listing
     }),
   );
   expect(missing?.message).toContain('no column "customer_unique_id"');
-  // A file not in UTF-8 is named, with what to do (not the CSV options --query has no use for).
+});
+
+// Exports from Windows: a Windows-1252 file (Excel's "CSV") and a UTF-16 one with its byte-order
+// mark (Excel's "Unicode text", tab-separated), as a single file is read. Before, the first
+// stopped the query ("CSV Error on Line: 2"), with a hint to convert it.
+test("--query reads Windows-1252 and UTF-16 files of the folder as a single file is read", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "file-query-enc-"));
   writeFileSync(
-    join(dir, "latin.csv"),
-    Buffer.from("customer_id,date\nJos\xe9,2020-01-05\n", "latin1"),
+    join(dir, "people.csv"),
+    Buffer.from("customer_id,name\r\n1,Jos\xe9\r\n2,Ren\xe9e \x80\r\n", "latin1"),
   );
-  const latin = await failure(
-    readTransactionLog({
-      source: { kind: "query", path: dir, query: "SELECT * FROM latin" },
-      columns: { customerId: "customer_id", date: "date", amount: "none" },
-    }),
+  const utf16 =
+    "customer_id\tdate\tamount\r\n1\t2020-01-05\t12.5\r\n2\t2020-01-06\t3\r\n1\t2020-02-01\t1\r\n";
+  writeFileSync(
+    join(dir, "sales.txt"),
+    Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(utf16, "utf16le")]),
   );
-  expect(latin?.message).toContain("latin.csv");
-  expect(latin?.message).toContain("convert a file in another encoding");
+  const { log } = await readTransactionLog({
+    source: {
+      kind: "query",
+      path: dir,
+      query: "SELECT p.name, s.date, s.amount FROM sales s JOIN people p USING (customer_id)",
+    },
+    columns: { customerId: "name", date: "date", amount: "amount" },
+  });
+  expect(days(log)).toEqual(["José 2020-01-05 12.5", "José 2020-02-01 1", "Renée € 2020-01-06 3"]);
 });

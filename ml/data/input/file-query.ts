@@ -5,6 +5,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { bomEncoding, csvHead, isBigEndianUtf16, type TempCopy, utf8Copy } from "./csv-head.ts";
 import { InputError } from "./input-error.ts";
 import { sqlIdentifier, sqlString } from "./sql-text.ts";
 
@@ -60,18 +61,34 @@ export function fileTables(path: string): FileTable[] {
   return tables;
 }
 
-/** SQL reading one file, every CSV column as text (ids keep their zeros; cast to compute). */
-function scanOf(path: string): string {
-  if (/\.parquet$/i.test(path)) return `read_parquet(${sqlString(path)})`;
+/**
+ * SQL reading one file, every CSV column as text (ids keep their zeros; cast to compute), and the
+ * copy it reads, if any. A CSV is decoded as a single file is: UTF-16 by its byte-order mark
+ * (little-endian by DuckDB, big-endian from a UTF-8 copy), else from a copy in which each line
+ * that is not UTF-8 is Windows-1252 (csv-head.ts utf8Copy; UTF-8 lines are kept as they are).
+ */
+async function scanOf(path: string): Promise<{ scan: string; copy?: TempCopy }> {
+  if (/\.parquet$/i.test(path)) return { scan: `read_parquet(${sqlString(path)})` };
   if (/\.(json|jsonl|ndjson)(\.gz)?$/i.test(path)) {
-    return `read_json(${sqlString(path)}, format = 'auto')`;
+    return { scan: `read_json(${sqlString(path)}, format = 'auto')` };
   }
-  return `read_csv(${sqlString(path)}, all_varchar = true, header = true)`;
+  const csv = (file: string, encoding = "") =>
+    `read_csv(${sqlString(file)}, all_varchar = true, header = true${encoding})`;
+  const head = await csvHead(path);
+  if (bomEncoding(head) === "utf-16" && !isBigEndianUtf16(head)) {
+    return { scan: csv(path, ", encoding = 'utf-16'") };
+  }
+  const copy = await utf8Copy(
+    path,
+    true,
+    bomEncoding(head) === "utf-16" ? "utf-16be" : "windows-1252",
+  );
+  return { scan: csv(copy.path), copy };
 }
 
 /** Why a file may not read as a table, and what to do. */
 export const NOT_READ_HINT =
-  "with --query each file is read as a UTF-8 CSV with a header line (or Parquet, JSON): convert a file in another encoding (Windows-1252, UTF-16) to UTF-8 first, or read it alone without --query";
+  "with --query each file is read as a CSV with a header line (UTF-8, Windows-1252 or UTF-16 with its byte-order mark), Parquet or JSON: convert a file in another encoding to UTF-8 first, or read it alone without --query";
 
 /** The schema of the files' views: apart from the reader's own tables (customers, lines, raw…). */
 const SCHEMA = "log_files";
@@ -91,13 +108,14 @@ export async function withFileViews<T>(
   // Only the tables the query names are opened (each view sniffs its file): another export in
   // the folder, large or unreadable, costs nothing and stops nothing.
   const named = tables.filter((t) => new RegExp(`\\b${t.name}\\b`, "i").test(query));
+  const copies: TempCopy[] = [];
   await connection.run(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
   try {
     for (const t of named) {
+      const { scan, copy } = await scanOf(t.path);
+      if (copy) copies.push(copy);
       await connection
-        .run(
-          `CREATE OR REPLACE VIEW ${SCHEMA}.${sqlIdentifier(t.name)} AS SELECT * FROM ${scanOf(t.path)}`,
-        )
+        .run(`CREATE OR REPLACE VIEW ${SCHEMA}.${sqlIdentifier(t.name)} AS SELECT * FROM ${scan}`)
         .catch((error: Error) => {
           throw new InputError(undefined, `${t.path}: ${error.message.split("\n")[0]}`, {
             hint: NOT_READ_HINT,
@@ -109,5 +127,6 @@ export async function withFileViews<T>(
   } finally {
     await connection.run("RESET search_path");
     await connection.run(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+    for (const copy of copies) await copy.remove();
   }
 }
