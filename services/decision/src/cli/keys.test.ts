@@ -44,7 +44,12 @@ test("keys create prints a key once; the ring accepts it; revoke stops it", asyn
 
   expect(run("revoke", "1").status).toBe(0);
   expect(await ring().verify(key)).toBeNull();
-  expect(run("revoke", "1").status).toBe(1);
+  // Run again (its first run killed after its UPDATE landed, say): it says the key is revoked,
+  // not that there is no such key; an id never given says so.
+  const again = run("revoke", "1");
+  expect(again.status).toBe(1);
+  expect(again.stderr).toMatch(/^key #1 "crm-team" was already revoked at \d{4}-\d\d-\d\dT/);
+  expect(run("revoke", "99").stderr.trim()).toBe("no key with id 99");
   expect(run("create").status).toBe(2);
   // A name that cannot be one is a usage error, like the other arguments', shown escaped.
   const badName = run("create", "no spaces\u001b[31m allowed");

@@ -121,6 +121,17 @@ function printCreated(created: CreatedKey, what: string): void {
   console.log(created.key);
 }
 
+/**
+ * Why `revoke ID` changed nothing. A key revoked already is said so, with when: run again after a
+ * first run was killed (or lost its terminal) once its UPDATE had landed, it said "no active key
+ * with id N", which reads as a wrong id.
+ */
+async function notRevokedReason(store: ApiKeyStore, id: number): Promise<string> {
+  const known = (await store.list()).find((k) => k.id === id);
+  if (!known?.revokedAt) return `no key with id ${id}`;
+  return `key #${id} ${quotedName(known.name)} was already revoked at ${known.revokedAt.toISOString()}`;
+}
+
 /** Runs the command against the store; returns the exit code. */
 async function run(store: ApiKeyStore, command: Command): Promise<number> {
   if (command.name === "create") {
@@ -138,7 +149,7 @@ async function run(store: ApiKeyStore, command: Command): Promise<number> {
   } else if (command.name === "revoke") {
     const id = keyId(command.arg);
     if (!(await store.revoke(id))) {
-      console.error(`no active key with id ${id}`);
+      console.error(await notRevokedReason(store, id));
       return 1;
     }
     console.error(`revoked key #${id}`);
