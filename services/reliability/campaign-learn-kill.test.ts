@@ -5,7 +5,7 @@
 // counted apart, and the command run again activates it without storing another; the service
 // answers 200 with the active version. On PostgreSQL the CLI is also killed while a trigger holds
 // the activating UPDATE; on the embedded store (hosted by the service, the CLI its client) at
-// moments spread over its run.
+// moments spread over its run. Also: two learns at once on one store, one of them killed.
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -170,6 +170,35 @@ async function killRounds(
   return counts;
 }
 
+/**
+ * Two learns at once (two campaigns), the second killed at `ms`: each stores at most one version,
+ * one policy is active (the first's proposal or the second's), decided with.
+ */
+async function twoAtOnce(
+  db: DatabaseHandle,
+  service: ServiceProcess,
+  env: Record<string, string>,
+  dir: string,
+  ms: number,
+) {
+  const [a, b] = [`twice-a-${Math.round(ms)}`, `twice-b-${Math.round(ms)}`];
+  await new PolicyStore(db.db).activate("default", 1);
+  await reportedCampaign(db, dir, a);
+  await reportedCampaign(db, dir, b);
+  const before = await stored(db);
+  const [first, second] = await Promise.all([
+    runBun(ML, learnArgs(a), env, { timeoutMs: 60_000 }),
+    killedMl(env, learnArgs(b), Bun.sleep(ms)),
+  ]);
+  expect({ status: first.status, err: first.stderr }).toEqual({ status: 0, err: "" });
+  expect([0, "killed"] as unknown[]).toContain(second);
+  const after = await stored(db);
+  expect(after.versions - before.versions).toBeGreaterThanOrEqual(1);
+  expect(after.versions - before.versions).toBeLessThanOrEqual(2);
+  expect(after.active).toBeGreaterThan(before.versions);
+  await decidesWith(service.base, after.active);
+}
+
 /** How long a whole learn takes here now: the shorter of two (the kills are spread over it). */
 async function wholeRunMs(db: DatabaseHandle, env: Record<string, string>, dir: string) {
   const took: number[] = [];
@@ -257,6 +286,8 @@ test("PostgreSQL: learn --activate killed in its activation and over its run: on
     10,
   );
   console.error(`postgres (a whole run ${ms.toFixed(0)} ms), held:`, held, "timed:", timed);
+  await twoAtOnce(pg.handle, service, env, dir, ms * 0.6);
+  await twoAtOnce(pg.handle, service, env, dir, ms * 0.9);
 }, 120_000);
 
 test("embedded store hosted by the service: learn --activate killed over its run: one policy active", async () => {
@@ -284,4 +315,5 @@ test("embedded store hosted by the service: learn --activate killed over its run
   );
   console.error(`embedded (a whole run ${ms.toFixed(0)} ms):`, counts);
   expect(counts.kills).toBeGreaterThan(0);
+  await twoAtOnce(db, service, env, dir, ms * 0.7);
 }, 120_000);
