@@ -15,13 +15,8 @@ export interface ActivePolicyRow {
 
 export async function ensureActivePolicy(db: Database): Promise<ActivePolicyRow> {
   const store = new PolicyStore(db);
-  let row = await store.getActive();
-  if (!row) {
-    for (const [name, definition] of Object.entries(namedPolicies)) {
-      if ((await store.list(name)).length === 0) await store.add(name, definition);
-    }
-    row = await store.activate("default", 1);
-  }
+  const row =
+    (await store.getActive()) ?? (await store.seedActive(namedPolicies, "default", "first"));
   // Read as stored (the limits on new definitions came later than some stored ones).
   try {
     return storedPolicy(row);

@@ -63,6 +63,33 @@ export class PolicyStore {
     });
   }
 
+  /**
+   * The active policy; when there is none, first stores each of `builtIns` that has no version
+   * (as v1) and activates `name`'s first or latest version. One transaction under the activation
+   * lock: two processes seeding a new store at once (the decision service's first decision, an
+   * `ml campaign` command) each checked for versions and then added their own, storing every
+   * built-in twice (`default` v1 and v2).
+   */
+  async seedActive(
+    builtIns: Record<string, unknown>,
+    name: string,
+    which: "first" | "latest",
+  ): Promise<PolicyRow> {
+    return this.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(${ACTIVATION_LOCK_ID})`);
+      const store = new PolicyStore(tx);
+      const active = await store.getActive();
+      if (active) return active;
+      for (const [builtIn, definition] of Object.entries(builtIns)) {
+        if ((await store.list(builtIn)).length === 0) await store.add(builtIn, definition);
+      }
+      const versions = await store.list(name); // newest first
+      const target = which === "latest" ? versions[0] : versions.at(-1);
+      if (!target) throw new RegistryNotFoundError(`could not seed the ${name} policy`);
+      return store.activate(name, target.version);
+    });
+  }
+
   /** The active policy, or null when none has been activated. */
   async getActive(): Promise<PolicyRow | null> {
     const [row] = await this.db.select().from(policies).where(eq(policies.active, true));

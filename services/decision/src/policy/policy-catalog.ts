@@ -226,15 +226,8 @@ export class PolicyCatalog {
   }
 
   /** Stores the built-in policies (v1 each) and activates `default`, unless someone did. */
-  private async seed(store: PolicyStore): Promise<PolicyRow> {
-    for (const [name, definition] of Object.entries(namedPolicies)) {
-      if ((await store.list(name)).length === 0) await store.add(name, definition);
-    }
-    const active = await store.getActive();
-    if (active) return active;
-    const [latest] = await store.list("default");
-    if (!latest) throw new Error("could not seed the default policy");
-    return store.activate("default", latest.version);
+  private seed(store: PolicyStore): Promise<PolicyRow> {
+    return store.seedActive(namedPolicies, "default", "latest");
   }
 
   /** Validates and stores a new version of `name`; returns it (inactive). */
