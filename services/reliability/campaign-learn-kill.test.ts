@@ -6,45 +6,42 @@
 // answers 200 with the active version. On PostgreSQL the CLI is also killed while a trigger holds
 // the activating UPDATE; on the embedded store (hosted by the service, the CLI its client) at
 // moments spread over its run. Also: two learns at once on one store, one of them killed.
-import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ensureActivePolicy } from "@pp/ml/campaigns/active-policy.ts";
 import { runCampaignReport } from "@pp/ml/campaigns/campaign-report.ts";
-import { createDatabase, type DatabaseHandle } from "@pp/shared/db/client.ts";
+import type { DatabaseHandle } from "@pp/shared/db/client.ts";
 import { policies } from "@pp/shared/db/schema.ts";
 import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
 import { campaignDecisionRow } from "@pp/shared/testing/decision-rows.ts";
-import { exitCodeOf, runBun, startBun } from "@pp/shared/testing/processes.ts";
-import { openTestDatabase } from "@pp/shared/testing/test-databases.ts";
-import postgres from "postgres";
+import { runBun } from "@pp/shared/testing/processes.ts";
+import { cleanupsAfterEach } from "../testing/cleanups.ts";
+import {
+  type KillRound,
+  killedCli,
+  killRounds,
+  shortestRunMs,
+  spreadOver,
+} from "../testing/cli-kill.ts";
 import {
   DECISION_BODY,
   DECISION_KEY,
   decisionReadyOnFreePort,
+  forecastStubAroundTests,
   killHard,
-  startForecastStub,
 } from "../testing/decision-traffic.ts";
-import type { ServiceProcess } from "../testing/service-processes.ts";
+import {
+  type KillSetup,
+  pausablePostgres,
+  seededStore,
+  storeClient,
+} from "../testing/kill-stores.ts";
 
 const ML = resolve(import.meta.dirname, "../../ml/cli.ts");
-const cleanups: Array<() => Promise<void> | void> = [];
-let forecast: { url: string; stop(): void };
-beforeAll(() => {
-  forecast = startForecastStub();
-});
-afterAll(() => forecast?.stop());
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const { cleanups, tempDir } = cleanupsAfterEach();
+const forecast = forecastStubAroundTests();
 
 /** 40 decisions of campaign `id` (half control) and their purchases, reported: ready to learn. */
 async function reportedCampaign(db: DatabaseHandle, dir: string, id: string): Promise<void> {
@@ -104,87 +101,65 @@ async function decidesWith(base: string, version: number): Promise<void> {
 /** The active policy re-read after 300 ms, not 5 s: the rounds wait for each switch. */
 const SERVICE_ENV = () => ({ FORECAST_URL: forecast.url, POLICY_CACHE_MS: "300" });
 
+/** What a kill may leave: the policy before, the proposal stored but not active, or it active. */
+const LEFT = ["old", "proposal", "new"];
+
 const learnArgs = (campaign: string) => ["campaign", "learn", "--campaign", campaign, "--activate"];
 
 /** `ml ARGS`, killed with SIGKILL once `killWhen` resolves (if still running). */
-async function killedMl(
-  env: Record<string, string>,
-  args: string[],
-  killWhen: Promise<unknown>,
-): Promise<"killed" | number | null> {
-  const cli = startBun("ml", ML, env, { args });
-  const exit = exitCodeOf(cli);
-  await Promise.race([killWhen, exit]);
-  if (cli.exited()) return exit;
-  cli.child.kill("SIGKILL");
-  await exit;
-  return "killed";
+const killedMl = (env: Record<string, string>, args: string[], killWhen: Promise<unknown>) =>
+  killedCli("ml", ML, env, args, killWhen);
+
+/** The kill setup and a directory for the campaigns' purchase files. */
+type Setup = KillSetup & { dir: string };
+
+/** v1 active again and campaign `id` reported: ready to learn. */
+async function readyToLearn({ db, dir }: Setup, id: string) {
+  await new PolicyStore(db.db).activate("default", 1);
+  await reportedCampaign(db, dir, id);
 }
 
 /**
- * Each round: v1 active again, a new campaign reported, its learn killed at `moment(i)`; counted
- * as old, proposal (stored, not active) or new; the service decides with the active version; run
- * again, the proposal (one, however often run) is active and decided with.
+ * Each round (campaigns numbered from `first`): v1 active again, a new campaign reported, its
+ * learn killed; counted as old, proposal (stored, not active) or new; the service decides with
+ * the active version; run again, the proposal (one, however often run) is active and decided with.
  */
-async function killRounds(
-  db: DatabaseHandle,
-  service: ServiceProcess,
-  env: Record<string, string>,
-  dir: string,
-  rounds: number,
-  moment: (i: number) => Promise<unknown>,
-  settle: () => Promise<void>,
-  first = 0,
-): Promise<Record<string, number>> {
-  const counts: Record<string, number> = { kills: 0, finished: 0, old: 0, proposal: 0, new: 0 };
-  const bump = (k: string) => {
-    counts[k] = (counts[k] ?? 0) + 1;
+function learnRound(setup: Setup, first = 0): KillRound {
+  const { db, service, env } = setup;
+  const campaign = (i: number) => `kill-${first + i}`;
+  let before = { versions: 0, active: 0 };
+  return {
+    async run(i, at) {
+      await readyToLearn(setup, campaign(i));
+      before = await stored(db);
+      return killedMl(env, learnArgs(campaign(i)), at());
+    },
+    async left(i) {
+      const after = await stored(db);
+      expect(after.versions - before.versions).toBeLessThanOrEqual(1);
+      if (after.active !== 1) expect(after.active).toBe(after.versions);
+      await decidesWith(service.base, after.active);
+      const rerun = await runBun(ML, learnArgs(campaign(i)), env, { timeoutMs: 60_000 });
+      expect({ status: rerun.status, err: rerun.stderr }).toEqual({ status: 0, err: "" });
+      const done = await stored(db);
+      expect(done.versions).toBe(before.versions + 1);
+      expect(done.active).toBe(done.versions);
+      await decidesWith(service.base, done.active);
+      if (after.active !== 1) return "new";
+      return after.versions > before.versions ? "proposal" : "old";
+    },
   };
-  for (let i = 0; i < rounds; i++) {
-    const campaign = `kill-${first + i}`;
-    await new PolicyStore(db.db).activate("default", 1);
-    await reportedCampaign(db, dir, campaign);
-    const before = await stored(db);
-    const ended = await killedMl(env, learnArgs(campaign), moment(i));
-    if (ended === "killed") bump("kills");
-    else {
-      expect(ended).toBe(0);
-      bump("finished");
-    }
-    await settle();
-    const after = await stored(db);
-    expect(after.versions - before.versions).toBeLessThanOrEqual(1);
-    if (after.active === 1) bump(after.versions > before.versions ? "proposal" : "old");
-    else {
-      expect(after.active).toBe(after.versions);
-      bump("new");
-    }
-    await decidesWith(service.base, after.active);
-    const rerun = await runBun(ML, learnArgs(campaign), env, { timeoutMs: 60_000 });
-    expect({ status: rerun.status, err: rerun.stderr }).toEqual({ status: 0, err: "" });
-    const done = await stored(db);
-    expect(done.versions).toBe(before.versions + 1);
-    expect(done.active).toBe(done.versions);
-    await decidesWith(service.base, done.active);
-  }
-  return counts;
 }
 
 /**
  * Two learns at once (two campaigns), the second killed at `ms`: each stores at most one version,
  * one policy is active (the first's proposal or the second's), decided with.
  */
-async function twoAtOnce(
-  db: DatabaseHandle,
-  service: ServiceProcess,
-  env: Record<string, string>,
-  dir: string,
-  ms: number,
-) {
+async function twoAtOnce(setup: Setup, ms: number) {
+  const { db, service, env } = setup;
   const [a, b] = [`twice-a-${Math.round(ms)}`, `twice-b-${Math.round(ms)}`];
-  await new PolicyStore(db.db).activate("default", 1);
-  await reportedCampaign(db, dir, a);
-  await reportedCampaign(db, dir, b);
+  await readyToLearn(setup, a);
+  await reportedCampaign(db, setup.dir, b);
   const before = await stored(db);
   const [first, second] = await Promise.all([
     runBun(ML, learnArgs(a), env, { timeoutMs: 60_000 }),
@@ -200,120 +175,60 @@ async function twoAtOnce(
 }
 
 /** How long a whole learn takes here now: the shorter of two (the kills are spread over it). */
-async function wholeRunMs(db: DatabaseHandle, env: Record<string, string>, dir: string) {
-  const took: number[] = [];
-  for (const campaign of ["whole-1", "whole-2"]) {
-    await new PolicyStore(db.db).activate("default", 1);
-    await reportedCampaign(db, dir, campaign);
-    const began = performance.now();
-    const run = await runBun(ML, learnArgs(campaign), env, { timeoutMs: 60_000 });
-    expect(run.status).toBe(0);
-    took.push(performance.now() - began);
-  }
-  return Math.min(...took);
-}
-
-/** A trigger that holds the UPDATE making a policy active, for the ms in the table. */
-const PAUSE_SQL = `
-create table test_activation_pause (ms integer not null);
-create function test_activation_pause() returns trigger language plpgsql as $$
-begin
-  if new.active then
-    perform pg_sleep(coalesce((select max(ms) from test_activation_pause), 0) / 1000.0);
-  end if;
-  return new;
-end $$;
-create trigger test_pause_activation before update on policies
-  for each row execute function test_activation_pause();`;
-
-/** On PostgreSQL: resolves once another backend is in an UPDATE of policies setting it active. */
-async function inActivation(admin: postgres.Sql): Promise<void> {
-  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await Bun.sleep(10)) {
-    const rows = await admin<{ query: string }[]>`select query from pg_stat_activity
-      where datname = current_database() and pid <> pg_backend_pid() and state = 'active'
-      and wait_event = 'PgSleep'`;
-    if (rows.some(({ query }) => query.toLowerCase().includes('update "policies"'))) return;
-  }
-  throw new Error("no CLI reached the activation within 30 s");
-}
-
-/** On PostgreSQL: waits until no other backend of the database is running a statement. */
-async function settled(admin: postgres.Sql): Promise<void> {
-  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await Bun.sleep(20)) {
-    const [row] = await admin<{ n: number }[]>`select count(*)::int as n from pg_stat_activity
-      where datname = current_database() and pid <> pg_backend_pid() and xact_start is not null
-      and state <> 'idle'`;
-    if (row?.n === 0) return;
-  }
-  throw new Error("a killed CLI's backend is still in a transaction after 30 s");
+function wholeRunMs(setup: Setup) {
+  return shortestRunMs(
+    2,
+    async (i) => {
+      await readyToLearn(setup, `whole-${i + 1}`);
+      return `whole-${i + 1}`;
+    },
+    async (campaign) => {
+      const run = await runBun(ML, learnArgs(campaign), setup.env, { timeoutMs: 60_000 });
+      expect(run.status).toBe(0);
+    },
+  );
 }
 
 test("PostgreSQL: learn --activate killed in its activation and over its run: one policy active", async () => {
-  const pg = await openTestDatabase("postgres");
-  cleanups.push(() => pg.cleanup());
+  // Only the UPDATE making a policy active is held (not the one deactivating the old one).
+  const { pg, env, pause } = await pausablePostgres(cleanups, {
+    table: "policies",
+    statement: "update",
+    when: "new.active",
+    sleeping: true,
+  });
   const dir = tempDir("pp-learn-kill-");
-  const env = { DATABASE_URL: pg.options.databaseUrl as string };
-  const admin = postgres(env.DATABASE_URL, { max: 2, onnotice: () => {} });
-  cleanups.push(() => admin.end());
-  await admin.unsafe(PAUSE_SQL);
   await ensureActivePolicy(pg.handle.db);
   const { service } = await decisionReadyOnFreePort({ ...env, ...SERVICE_ENV() });
   cleanups.push(() => (service.exited() ? undefined : killHard(service)));
-  const held = await killRounds(
-    pg.handle,
-    service,
-    env,
-    dir,
-    2,
-    async () => {
-      await admin`insert into test_activation_pause values (1500)`;
-      await inActivation(admin);
-      await admin`delete from test_activation_pause`;
-    },
-    () => settled(admin),
-  );
+  const setup = { db: pg.handle, service, env, dir };
+  const held = await killRounds(learnRound(setup), 2, pause.plan(["update"]), LEFT);
   // Held in the activation: its transaction is rolled back, the proposal stays stored.
   expect(held).toMatchObject({ kills: 2, proposal: 2 });
-  const ms = await wholeRunMs(pg.handle, env, dir);
+  const ms = await wholeRunMs(setup);
   const timed = await killRounds(
-    pg.handle,
-    service,
-    env,
-    dir,
+    learnRound(setup, 10),
     5,
-    (i) => Bun.sleep(ms * (0.5 + i * 0.15)),
-    () => settled(admin),
-    10,
+    spreadOver(ms, 0.5, 0.15, () => pause.settled()),
+    LEFT,
   );
   console.error(`postgres (a whole run ${ms.toFixed(0)} ms), held:`, held, "timed:", timed);
-  await twoAtOnce(pg.handle, service, env, dir, ms * 0.6);
-  await twoAtOnce(pg.handle, service, env, dir, ms * 0.9);
+  await twoAtOnce(setup, ms * 0.6);
+  await twoAtOnce(setup, ms * 0.9);
 }, 120_000);
 
 test("embedded store hosted by the service: learn --activate killed over its run: one policy active", async () => {
   const dir = tempDir("pp-learn-kill-embedded-");
   const dataDir = join(dir, "store");
-  const seed = await createDatabase({ dataDir });
-  await seed.migrate();
-  await ensureActivePolicy(seed.db);
-  await seed.close();
+  await seededStore(dataDir, (seed) => ensureActivePolicy(seed.db));
   const env = { DATABASE_URL: "", DATA_DIR: dataDir, DECISION_DATA_DIR: dataDir };
   const { service } = await decisionReadyOnFreePort({ ...env, ...SERVICE_ENV() });
   cleanups.push(() => (service.exited() ? undefined : killHard(service)));
   // The test reads and writes the store as another client of the service's host.
-  const db = await createDatabase({ dataDir });
-  cleanups.push(() => db.close());
-  const ms = await wholeRunMs(db, env, dir);
-  const counts = await killRounds(
-    db,
-    service,
-    env,
-    dir,
-    5,
-    (i) => Bun.sleep(ms * (0.5 + i * 0.15)),
-    () => Bun.sleep(50),
-  );
+  const setup = { db: await storeClient(cleanups, dataDir), service, env, dir };
+  const ms = await wholeRunMs(setup);
+  const counts = await killRounds(learnRound(setup), 5, spreadOver(ms, 0.5, 0.15), LEFT);
   console.error(`embedded (a whole run ${ms.toFixed(0)} ms):`, counts);
   expect(counts.kills).toBeGreaterThan(0);
-  await twoAtOnce(db, service, env, dir, ms * 0.7);
+  await twoAtOnce(setup, ms * 0.7);
 }, 120_000);

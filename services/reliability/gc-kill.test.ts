@@ -4,30 +4,26 @@
 // still passes promotion's file check and is served, the dry run lists what is left, and running
 // it again removes the rest. On PostgreSQL and on the embedded store (hosted by the service, the
 // CLI its client), killed at moments spread over a whole run.
-import { afterEach, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { expect, test } from "bun:test";
+import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { createDatabase } from "@pp/shared/db/client.ts";
-import { exitCodeOf, runBun, startBun } from "@pp/shared/testing/processes.ts";
+import { runBun } from "@pp/shared/testing/processes.ts";
 import { openTestDatabase } from "@pp/shared/testing/test-databases.ts";
-import { caseServiceStarter, registerCaseDemo, waitOk } from "../testing/case-rule-demo.ts";
+import {
+  caseServiceStarter,
+  expectServes,
+  forecastOnRegistry,
+  registerTwoVersions,
+} from "../testing/case-rule-demo.ts";
+import { cleanupsAfterEach } from "../testing/cleanups.ts";
+import { killedCli } from "../testing/cli-kill.ts";
+import { seededStore } from "../testing/kill-stores.ts";
 
 const ML = resolve(import.meta.dirname, "../../ml/cli.ts");
 /** Orphan prefixes per round: enough files that the deleting takes a part of the run. */
 const ORPHANS = 60;
-const cleanups: Array<() => Promise<void> | void> = [];
+const { cleanups, tempDir } = cleanupsAfterEach();
 const start = caseServiceStarter(cleanups);
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 /** `count` orphan prefixes of 4 files each, a day old, as killed registrations leave them. */
 function writeOrphans(artifacts: string, round: number, count: number): void {
@@ -61,28 +57,12 @@ async function versionsIntact(env: Record<string, string>, base: string): Promis
       err: "",
     });
   }
-  for (const deadline = Date.now() + 20_000; ; await Bun.sleep(100)) {
-    const res = await fetch(`${base}/model-info`);
-    expect(res.status).toBe(200);
-    const { version } = (await res.json()) as { version?: number };
-    if (version === 2) return;
-    expect(Date.now()).toBeLessThan(deadline);
-  }
+  await expectServes(base, 2);
 }
 
 /** `ml gc --delete --min-age 0`, killed with SIGKILL after `ms` (if still running). */
-async function killedGc(
-  env: Record<string, string>,
-  ms: number,
-): Promise<"killed" | number | null> {
-  const cli = startBun("ml", ML, env, { args: ["gc", "--delete", "--min-age", "0"] });
-  const exit = exitCodeOf(cli);
-  await Promise.race([Bun.sleep(ms), exit]);
-  if (cli.exited()) return exit;
-  cli.child.kill("SIGKILL");
-  await exit;
-  return "killed";
-}
+const killedGc = (env: Record<string, string>, ms: number) =>
+  killedCli("ml", ML, env, ["gc", "--delete", "--min-age", "0"], Bun.sleep(ms));
 
 /** Rounds of ORPHANS orphans, gc killed over its run (its end: the deleting comes last): what was left each time, then the rerun. */
 async function killRounds(env: Record<string, string>, artifacts: string, base: string) {
@@ -108,25 +88,13 @@ async function killRounds(env: Record<string, string>, artifacts: string, base: 
   return { ms, seen };
 }
 
-/** The forecast service on the registry of `env`, polling it twice a second. */
-async function forecastOn(env: Record<string, string>): Promise<string> {
-  const forecast = await start("forecast", {
-    ...env,
-    MODEL_SOURCE: "registry",
-    MODEL_POLL_INTERVAL_MS: "500",
-  });
-  await waitOk(`${forecast.base}/ready`, "forecast");
-  return forecast.base;
-}
-
 test("PostgreSQL: gc --delete killed over its run deletes a part of the orphans, never a version's files", async () => {
   const pg = await openTestDatabase("postgres");
   cleanups.push(() => pg.cleanup());
   const artifacts = tempDir("pp-gc-kill-");
-  await registerCaseDemo(pg.handle.db, artifacts, false);
-  await registerCaseDemo(pg.handle.db, artifacts, false);
+  await registerTwoVersions(pg.handle.db, artifacts);
   const env = { DATABASE_URL: pg.options.databaseUrl as string, ARTIFACT_STORE_URI: artifacts };
-  const base = await forecastOn(env);
+  const base = await forecastOnRegistry(start, env);
   const { ms, seen } = await killRounds(env, artifacts, base);
   console.error(`postgres (a whole gc ${ms.toFixed(0)} ms): ${seen.join("; ")}`);
 }, 120_000);
@@ -134,13 +102,9 @@ test("PostgreSQL: gc --delete killed over its run deletes a part of the orphans,
 test("embedded store hosted by the forecast service: gc --delete killed over its run", async () => {
   const dataDir = tempDir("pp-gc-kill-embedded-");
   const artifacts = join(dataDir, "artifacts");
-  const seed = await createDatabase({ dataDir });
-  await seed.migrate();
-  await registerCaseDemo(seed.db, artifacts, false);
-  await registerCaseDemo(seed.db, artifacts, false);
-  await seed.close();
+  await seededStore(dataDir, (seed) => registerTwoVersions(seed.db, artifacts));
   const env = { DATABASE_URL: "", DATA_DIR: dataDir, ARTIFACT_STORE_URI: artifacts };
-  const base = await forecastOn(env);
+  const base = await forecastOnRegistry(start, env);
   const { ms, seen } = await killRounds(env, artifacts, base);
   console.error(`embedded (a whole gc ${ms.toFixed(0)} ms): ${seen.join("; ")}`);
 }, 120_000);

@@ -6,34 +6,37 @@
 // CLI is also killed while a trigger holds its INSERT and its COMMIT; on the embedded store
 // (hosted by the service, the CLI its client) at moments spread over its run. Also: two CLIs on
 // one store at once (any_case twice; any_case and exact), one of them killed.
-import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join, resolve } from "node:path";
-import { createDatabase, type DatabaseHandle } from "@pp/shared/db/client.ts";
+import type { DatabaseHandle } from "@pp/shared/db/client.ts";
 import { decisionStoreSettings } from "@pp/shared/db/schema.ts";
 import { appendDecisions } from "@pp/shared/registry/decision-log.ts";
 import { decisionRow } from "@pp/shared/testing/decision-rows.ts";
 import { freePort } from "@pp/shared/testing/free-port.ts";
-import { exitCodeOf, runBun, startBun } from "@pp/shared/testing/processes.ts";
+import { runBun } from "@pp/shared/testing/processes.ts";
 import { openTestDatabase } from "@pp/shared/testing/test-databases.ts";
-import postgres from "postgres";
 import {
   adminCustomerDecisions,
   caseServiceStarter,
   type ServiceProcess,
   waitOk,
 } from "../testing/case-rule-demo.ts";
+import { cleanupsAfterEach } from "../testing/cleanups.ts";
+import {
+  type KillRound,
+  killedCli,
+  killRounds,
+  shortestRunMs,
+  spreadOver,
+} from "../testing/cli-kill.ts";
+import { type KillSetup, seededStore, storeClient } from "../testing/kill-stores.ts";
+import { StatementPause } from "../testing/pg-pause.ts";
 
 const CLI = resolve(import.meta.dirname, "../decision/src/cli/decisions.ts");
 const ADMIN_KEY = "id-case-kill-admin-key-0123456789";
 const SPELLINGS = ["User@X.org", "USER@x.org", "user@x.org"];
-const cleanups: Array<() => Promise<void> | void> = [];
+const { cleanups, tempDir } = cleanupsAfterEach();
 const start = caseServiceStarter(cleanups);
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
 
 type Held = "old" | "new";
 
@@ -66,19 +69,8 @@ async function expectServiceSays(decision: ServiceProcess, rule: Held): Promise<
 const sawAnyCase = new Set<ServiceProcess>();
 
 /** `decisions id-case set RULE`, killed with SIGKILL once `killWhen` resolves (if still running). */
-async function killedCli(
-  env: Record<string, string>,
-  rule: string,
-  killWhen: Promise<unknown>,
-): Promise<"killed" | number | null> {
-  const cli = startBun("decisions", CLI, env, { args: ["id-case", "set", rule] });
-  const exit = exitCodeOf(cli);
-  await Promise.race([killWhen, exit]);
-  if (cli.exited()) return exit;
-  cli.child.kill("SIGKILL");
-  await exit;
-  return "killed";
-}
+const killedSet = (env: Record<string, string>, rule: string, killWhen: Promise<unknown>) =>
+  killedCli("decisions", CLI, env, ["id-case", "set", rule], killWhen);
 
 /** Runs the command to its end: exit 0 and the rule now held. */
 async function rerun(env: Record<string, string>): Promise<void> {
@@ -93,14 +85,12 @@ async function rerun(env: Record<string, string>): Promise<void> {
  * How long a whole `decisions id-case set any_case` takes here now (the kills are spread over
  * it): the shorter of two runs (a first one may wait for connections to warm up).
  */
-async function wholeRunMs(env: Record<string, string>): Promise<number> {
-  const took: number[] = [];
-  for (let i = 0; i < 2; i++) {
-    const began = performance.now();
-    await rerun(env);
-    took.push(performance.now() - began);
-  }
-  return Math.min(...took);
+function wholeRunMs(env: Record<string, string>): Promise<number> {
+  return shortestRunMs(
+    2,
+    async () => {},
+    () => rerun(env),
+  );
 }
 
 /** The decision service on `store`, its forecast service gone for good. */
@@ -114,34 +104,23 @@ async function decisionOn(store: Record<string, string>): Promise<ServiceProcess
   return decision;
 }
 
-/** Each round: reset to the old rule, kill the CLI at `moment(i)`, count; then rerun. */
-async function killRounds(
-  db: DatabaseHandle,
-  decision: ServiceProcess,
-  env: Record<string, string>,
-  rounds: number,
-  moment: (i: number) => Promise<unknown>,
-  settle: () => Promise<void>,
-): Promise<Record<string, number>> {
-  const counts: Record<string, number> = { kills: 0, finished: 0, old: 0, new: 0 };
-  for (let i = 0; i < rounds; i++) {
-    await db.db.delete(decisionStoreSettings);
-    await expectServiceSays(decision, "old");
-    const ended = await killedCli(env, "any_case", moment(i));
-    if (ended === "killed") counts.kills = (counts.kills ?? 0) + 1;
-    else {
-      expect(ended).toBe(0);
-      counts.finished = (counts.finished ?? 0) + 1;
-    }
-    await settle();
-    const rule = await held(db);
-    counts[rule] = (counts[rule] ?? 0) + 1;
-    await expectServiceSays(decision, rule);
-    await rerun(env);
-    expect(await held(db)).toBe("new");
-    await expectServiceSays(decision, "new");
-  }
-  return counts;
+/** Each round: reset to the old rule, the CLI killed, checked; then rerun. */
+function setRound({ db, service: decision, env }: KillSetup): KillRound {
+  return {
+    async run(_i, at) {
+      await db.db.delete(decisionStoreSettings);
+      await expectServiceSays(decision, "old");
+      return killedSet(env, "any_case", at());
+    },
+    async left() {
+      const rule = await held(db);
+      await expectServiceSays(decision, rule);
+      await rerun(env);
+      expect(await held(db)).toBe("new");
+      await expectServiceSays(decision, "new");
+      return rule;
+    },
+  };
 }
 
 /**
@@ -150,16 +129,14 @@ async function killRounds(
  * stated at the same moment); a rerun of any_case then succeeds.
  */
 async function twoAtOnce(
-  db: DatabaseHandle,
-  decision: ServiceProcess,
-  env: Record<string, string>,
+  { db, service: decision, env }: KillSetup,
   rules: [string, string],
   killAfterMs: number,
 ): Promise<void> {
   await db.db.delete(decisionStoreSettings);
   const [first, second] = await Promise.all([
     runBun(CLI, ["id-case", "set", rules[0]], env, { timeoutMs: 60_000 }),
-    killedCli(env, rules[1], Bun.sleep(killAfterMs)),
+    killedSet(env, rules[1], Bun.sleep(killAfterMs)),
   ]);
   // An exact stated after an any_case landed is refused (exit 1), as it must be.
   const refused = first.status === 1 && first.stderr.startsWith("refused: any_case");
@@ -177,134 +154,70 @@ async function twoAtOnce(
   await expectServiceSays(decision, "new");
 }
 
-/** Triggers that hold an INSERT into decision_store_settings, or its COMMIT, for `ms`. */
-const PAUSE_SQL = `
-create table test_settings_pause (phase text primary key, ms integer not null);
-create function test_settings_pause() returns trigger language plpgsql as $$
-begin
-  perform pg_sleep(coalesce((select ms from test_settings_pause where phase = tg_argv[0]), 0) / 1000.0);
-  return new;
-end $$;
-create trigger test_pause_insert before insert on decision_store_settings
-  for each row execute function test_settings_pause('insert');
-create constraint trigger test_pause_commit after insert on decision_store_settings
-  deferrable initially deferred for each row execute function test_settings_pause('commit');`;
-
-/** On PostgreSQL: resolves once a backend other than `own` is in `phase` of the statement. */
-async function atPhase(admin: postgres.Sql, phase: "insert" | "commit"): Promise<void> {
-  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await Bun.sleep(10)) {
-    const rows = await admin<{ query: string; state: string }[]>`
-      select query, state from pg_stat_activity
-      where datname = current_database() and pid <> pg_backend_pid() and state = 'active'`;
-    const hit = rows.some(({ query }) => {
-      const q = query.trimStart().toLowerCase();
-      return phase === "commit"
-        ? q.startsWith("commit")
-        : q.startsWith("insert ") && q.includes('"decision_store_settings"');
-    });
-    if (hit) return;
-  }
-  throw new Error(`no CLI reached ${phase} within 30 s`);
-}
-
-/** On PostgreSQL: waits until no other backend of the database is in a transaction. */
-async function settled(admin: postgres.Sql): Promise<void> {
-  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await Bun.sleep(20)) {
-    const [row] = await admin<{ n: number }[]>`select count(*)::int as n from pg_stat_activity
-      where datname = current_database() and pid <> pg_backend_pid() and xact_start is not null`;
-    if (row?.n === 0) return;
-  }
-  throw new Error("a killed CLI's backend is still in a transaction after 30 s");
-}
-
 let pg: Awaited<ReturnType<typeof openTestDatabase>>;
-let admin: postgres.Sql;
+let pause: StatementPause;
 beforeAll(async () => {
   pg = await openTestDatabase("postgres");
-  admin = postgres(pg.options.databaseUrl as string, { max: 2, onnotice: () => {} });
-  await admin.unsafe(PAUSE_SQL);
+  pause = await StatementPause.install(pg.options.databaseUrl as string, {
+    table: "decision_store_settings",
+    statement: "insert",
+    commit: true,
+  });
   await appendDecisions(
     pg.handle.db,
     SPELLINGS.map((id) => decisionRow(id, new Date())),
   );
 }, 60_000);
 afterAll(async () => {
-  await admin?.end();
+  await pause?.end();
   await pg?.cleanup();
 });
 
 test("PostgreSQL: killed in its INSERT, its COMMIT and over its run: old or new, never part", async () => {
   const env = { DATABASE_URL: pg.options.databaseUrl as string };
   const decision = await decisionOn(env);
-  const pause = async (phase: string | null) => {
-    await admin`delete from test_settings_pause`;
-    if (phase) await admin`insert into test_settings_pause values (${phase}, 1500)`;
-  };
   const phases = ["insert", "commit", "insert", "commit"] as const;
   try {
-    const held = await killRounds(
-      pg.handle,
-      decision,
-      env,
-      phases.length,
-      async (i) => {
-        await pause(phases[i] ?? null);
-        // The pause applies to the rerun too: cleared once the CLI is seen at its phase.
-        await atPhase(admin, phases[i] ?? "insert");
-        await pause(null);
-      },
-      () => settled(admin),
-    );
+    const setup = { db: pg.handle, service: decision, env };
+    // The pause would apply to the rerun too: cleared once the CLI is seen at its phase.
+    const held = await killRounds(setRound(setup), phases.length, pause.plan(phases));
     // Killed in its INSERT: nothing committed (old). Killed in its COMMIT: the COMMIT was sent,
     // PostgreSQL completes it (new), whole.
     expect(held).toEqual({ kills: 4, finished: 0, old: 2, new: 2 });
     const ms = await wholeRunMs(env);
     const timed = await killRounds(
-      pg.handle,
-      decision,
-      env,
+      setRound(setup),
       6,
-      (i) => Bun.sleep(ms * (0.3 + i * 0.14)),
-      () => settled(admin),
+      spreadOver(ms, 0.3, 0.14, () => pause.settled()),
     );
     console.error(`postgres (a whole run ${ms.toFixed(0)} ms), held:`, held, "timed:", timed);
     expect((timed.old ?? 0) + (timed.new ?? 0)).toBe(6);
-    await twoAtOnce(pg.handle, decision, env, ["any_case", "any_case"], 60);
-    await twoAtOnce(pg.handle, decision, env, ["exact", "any_case"], 500);
+    await twoAtOnce(setup, ["any_case", "any_case"], 60);
+    await twoAtOnce(setup, ["exact", "any_case"], 500);
   } finally {
-    await pause(null);
+    await pause.hold(null);
   }
 }, 120_000);
 
 test("embedded store hosted by the service: killed over the CLI's run: old or new", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "pp-id-case-kill-"));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir("pp-id-case-kill-");
   const decisionDir = join(dir, "decisions");
-  const seed = await createDatabase({ dataDir: decisionDir });
-  await seed.migrate();
-  await appendDecisions(
-    seed.db,
-    SPELLINGS.map((id) => decisionRow(id, new Date())),
+  await seededStore(decisionDir, (seed) =>
+    appendDecisions(
+      seed.db,
+      SPELLINGS.map((id) => decisionRow(id, new Date())),
+    ),
   );
-  await seed.close();
   const env = { DATABASE_URL: "", DATA_DIR: join(dir, "registry"), DECISION_DATA_DIR: decisionDir };
   const decision = await decisionOn(env);
   // The test reads and resets the store as another client of the service's host.
-  const db = await createDatabase({ dataDir: decisionDir });
-  cleanups.push(() => db.close());
+  const setup = { db: await storeClient(cleanups, decisionDir), service: decision, env };
   const ms = await wholeRunMs(env);
-  const counts = await killRounds(
-    db,
-    decision,
-    env,
-    8,
-    (i) => Bun.sleep(ms * (0.3 + i * 0.1)),
-    () => Bun.sleep(50),
-  );
+  const counts = await killRounds(setRound(setup), 8, spreadOver(ms, 0.3, 0.1));
   console.error(`embedded (a whole run ${ms.toFixed(0)} ms):`, counts);
   expect((counts.old ?? 0) + (counts.new ?? 0)).toBe(8);
   expect(counts.kills).toBeGreaterThan(0);
-  await twoAtOnce(db, decision, env, ["any_case", "any_case"], 300);
-  await twoAtOnce(db, decision, env, ["any_case", "exact"], 600);
+  await twoAtOnce(setup, ["any_case", "any_case"], 300);
+  await twoAtOnce(setup, ["any_case", "exact"], 600);
   expect(decision.exited()).toBe(false);
 }, 120_000);

@@ -5,43 +5,33 @@
 // one revoked already (exit 1). On PostgreSQL the CLI is also killed while a trigger holds its
 // UPDATE; on the embedded store (hosted by the service, the CLI its client) at
 // moments spread over its run. Also: two revokes of one key at once, one of them killed.
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { createDatabase, type DatabaseHandle } from "@pp/shared/db/client.ts";
+import { expect, test } from "bun:test";
+import { resolve } from "node:path";
+import type { DatabaseHandle } from "@pp/shared/db/client.ts";
 import { apiKeys } from "@pp/shared/db/schema.ts";
-import { exitCodeOf, runBun, startBun } from "@pp/shared/testing/processes.ts";
-import { openTestDatabase } from "@pp/shared/testing/test-databases.ts";
+import { runBun } from "@pp/shared/testing/processes.ts";
 import { eq } from "drizzle-orm";
-import postgres from "postgres";
 import { ApiKeyStore } from "../decision/src/index.ts";
+import { cleanupsAfterEach } from "../testing/cleanups.ts";
 import {
+  type KillRound,
+  killedCli,
+  killRounds,
+  shortestRunMs,
+  spreadOver,
+} from "../testing/cli-kill.ts";
+import {
+  answersWithin as answers,
   decisionReadyOnFreePort,
-  decisionStatus,
+  forecastStubAroundTests,
   killHard,
-  startForecastStub,
 } from "../testing/decision-traffic.ts";
-import type { ServiceProcess } from "../testing/service-processes.ts";
+import { type KillSetup, pausablePostgres, storeClient } from "../testing/kill-stores.ts";
 
 const KEYS_CLI = resolve(import.meta.dirname, "../decision/src/cli/keys.ts");
+const { cleanups, tempDir } = cleanupsAfterEach();
 
-let forecast: { url: string; stop(): void };
-beforeAll(() => {
-  forecast = startForecastStub();
-});
-afterAll(() => forecast?.stop());
-
-/** Decisions with `key` until one answers `want` (10 s at most); never a 5xx meanwhile. */
-async function answers(base: string, key: string, want: 200 | 401): Promise<void> {
-  let last = 0;
-  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await Bun.sleep(100)) {
-    last = await decisionStatus(base, key);
-    expect(last).toBeLessThan(500);
-    if (last === want) return;
-  }
-  expect(last).toBe(want);
-}
+const forecast = forecastStubAroundTests();
 
 /** A new key, let in by the service. */
 async function liveKey(db: DatabaseHandle, base: string, i: number) {
@@ -58,19 +48,8 @@ async function held(db: DatabaseHandle, id: number): Promise<"old" | "new"> {
 }
 
 /** `keys revoke ID`, killed with SIGKILL once `killWhen` resolves (if still running). */
-async function killedRevoke(
-  env: Record<string, string>,
-  id: number,
-  killWhen: Promise<unknown>,
-): Promise<"killed" | number | null> {
-  const cli = startBun("keys", KEYS_CLI, env, { args: ["revoke", String(id)] });
-  const exit = exitCodeOf(cli);
-  await Promise.race([killWhen, exit]);
-  if (cli.exited()) return exit;
-  cli.child.kill("SIGKILL");
-  await exit;
-  return "killed";
-}
+const killedRevoke = (env: Record<string, string>, id: number, killWhen: Promise<unknown>) =>
+  killedCli("keys", KEYS_CLI, env, ["revoke", String(id)], killWhen);
 
 /** The revoke run again: exit 0 on a key still unrevoked, else exit 1 saying it was revoked. */
 async function rerun(env: Record<string, string>, id: number, was: "old" | "new") {
@@ -81,46 +60,27 @@ async function rerun(env: Record<string, string>, id: number, was: "old" | "new"
   );
 }
 
-/** Each round: a live key, the CLI killed at `moment(i)`, counted, checked, run again. */
-async function killRounds(
-  db: DatabaseHandle,
-  service: ServiceProcess,
-  env: Record<string, string>,
-  rounds: number,
-  moment: (i: number) => Promise<unknown>,
-  settle: () => Promise<void>,
-  first = 0,
-): Promise<Record<string, number>> {
-  const counts: Record<string, number> = { kills: 0, finished: 0, old: 0, new: 0 };
-  const bump = (k: string) => {
-    counts[k] = (counts[k] ?? 0) + 1;
+/** Each round (keys numbered from `first`): a live key, the CLI killed, checked, run again. */
+function revokeRound({ db, service, env }: KillSetup, first = 0): KillRound {
+  let made = { id: 0, key: "" };
+  return {
+    async run(i, at) {
+      made = await liveKey(db, service.base, first + i);
+      return killedRevoke(env, made.id, at());
+    },
+    async left() {
+      const was = await held(db, made.id);
+      await answers(service.base, made.key, was === "old" ? 200 : 401);
+      await rerun(env, made.id, was);
+      expect(await held(db, made.id)).toBe("new");
+      await answers(service.base, made.key, 401);
+      return was;
+    },
   };
-  for (let i = 0; i < rounds; i++) {
-    const made = await liveKey(db, service.base, first + i);
-    const ended = await killedRevoke(env, made.id, moment(i));
-    if (ended === "killed") bump("kills");
-    else {
-      expect(ended).toBe(0);
-      bump("finished");
-    }
-    await settle();
-    const was = await held(db, made.id);
-    bump(was);
-    await answers(service.base, made.key, was === "old" ? 200 : 401);
-    await rerun(env, made.id, was);
-    expect(await held(db, made.id)).toBe("new");
-    await answers(service.base, made.key, 401);
-  }
-  return counts;
 }
 
 /** Two revokes of one key at once, the second killed at `ms`: revoked once, refused. */
-async function twoAtOnce(
-  db: DatabaseHandle,
-  service: ServiceProcess,
-  env: Record<string, string>,
-  ms: number,
-) {
+async function twoAtOnce({ db, service, env }: KillSetup, ms: number) {
   const made = await liveKey(db, service.base, 1000 + ms);
   const [first, second] = await Promise.all([
     runBun(KEYS_CLI, ["revoke", String(made.id)], env, { timeoutMs: 60_000 }),
@@ -134,125 +94,51 @@ async function twoAtOnce(
 }
 
 /** How long a whole `keys revoke` takes here now: the shorter of two (kills are spread over it). */
-async function wholeRunMs(db: DatabaseHandle, base: string, env: Record<string, string>) {
-  const took: number[] = [];
-  for (let i = 0; i < 2; i++) {
-    const made = await liveKey(db, base, 2000 + i);
-    const began = performance.now();
-    await rerun(env, made.id, "old");
-    took.push(performance.now() - began);
-  }
-  return Math.min(...took);
-}
-
-/** A trigger that holds an UPDATE of api_keys for the ms in the table. */
-const PAUSE_SQL = `
-create table test_revoke_pause (phase text primary key, ms integer not null);
-create function test_revoke_pause() returns trigger language plpgsql as $$
-begin
-  perform pg_sleep(coalesce((select ms from test_revoke_pause where phase = tg_argv[0]), 0) / 1000.0);
-  return new;
-end $$;
-create trigger test_pause_update before update on api_keys
-  for each row execute function test_revoke_pause('update');`;
-
-/** On PostgreSQL: resolves once another backend is in an UPDATE of api_keys. */
-async function atPhase(admin: postgres.Sql, phase: "update"): Promise<void> {
-  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await Bun.sleep(10)) {
-    const rows = await admin<{ query: string }[]>`select query from pg_stat_activity
-      where datname = current_database() and pid <> pg_backend_pid() and state = 'active'`;
-    const hit = rows.some(({ query }) => {
-      const q = query.trimStart().toLowerCase();
-      return q.startsWith(`${phase} `) && q.includes('"api_keys"');
-    });
-    if (hit) return;
-  }
-  throw new Error(`no CLI reached ${phase} within 30 s`);
-}
-
-/** On PostgreSQL: waits until no other backend of the database is running a statement. */
-async function settled(admin: postgres.Sql): Promise<void> {
-  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await Bun.sleep(20)) {
-    const [row] = await admin<{ n: number }[]>`select count(*)::int as n from pg_stat_activity
-      where datname = current_database() and pid <> pg_backend_pid() and xact_start is not null
-      and state <> 'idle'`;
-    if (row?.n === 0) return;
-  }
-  throw new Error("a killed CLI's backend is still in a transaction after 30 s");
+function wholeRunMs({ db, service, env }: KillSetup) {
+  return shortestRunMs(
+    2,
+    (i) => liveKey(db, service.base, 2000 + i),
+    (made) => rerun(env, made.id, "old"),
+  );
 }
 
 test("PostgreSQL: revoke killed in its UPDATE and over its run: as was, or revoked and refused", async () => {
-  const pg = await openTestDatabase("postgres");
-  const env = { DATABASE_URL: pg.options.databaseUrl as string };
-  const admin = postgres(env.DATABASE_URL, { max: 2, onnotice: () => {} });
+  const { pg, env, pause } = await pausablePostgres(cleanups, {
+    table: "api_keys",
+    statement: "update",
+  });
   const { service } = await decisionReadyOnFreePort({ ...env, FORECAST_URL: forecast.url });
-  try {
-    await admin.unsafe(PAUSE_SQL);
-    const pause = async (phase: string | null) => {
-      await admin`delete from test_revoke_pause`;
-      if (phase) await admin`insert into test_revoke_pause values (${phase}, 1500)`;
-    };
-    // One UPDATE, no transaction of its own: held in it, the statement was sent whole, and
-    // PostgreSQL (not watching the client's socket mid-statement) finishes and commits it; a kill
-    // while it is still being parsed (also "active" in pg_stat_activity) leaves the key as it
-    // was (1 of 3 once). Either is whole: the counts are not fixed.
-    const heldCounts = await killRounds(
-      pg.handle,
-      service,
-      env,
-      3,
-      async () => {
-        await pause("update");
-        await atPhase(admin, "update");
-        await pause(null);
-      },
-      () => settled(admin),
-    );
-    expect(heldCounts.kills).toBe(3);
-    const ms = await wholeRunMs(pg.handle, service.base, env);
-    const timed = await killRounds(
-      pg.handle,
-      service,
-      env,
-      5,
-      (i) => Bun.sleep(ms * (0.5 + i * 0.2)),
-      () => settled(admin),
-      10,
-    );
-    console.error(`postgres (a whole run ${ms.toFixed(0)} ms), held:`, heldCounts, "timed:", timed);
-    await twoAtOnce(pg.handle, service, env, ms * 0.5);
-    await twoAtOnce(pg.handle, service, env, ms * 0.9);
-    expect(service.exited()).toBe(false);
-  } finally {
-    await killHard(service);
-    await admin.end();
-    await pg.cleanup();
-  }
+  cleanups.push(() => killHard(service));
+  const setup = { db: pg.handle, service, env };
+  // One UPDATE, no transaction of its own: held in it, the statement was sent whole, and
+  // PostgreSQL (not watching the client's socket mid-statement) finishes and commits it; a kill
+  // while it is still being parsed (also "active" in pg_stat_activity) leaves the key as it
+  // was (1 of 3 once). Either is whole: the counts are not fixed.
+  const heldCounts = await killRounds(revokeRound(setup), 3, pause.plan(["update"]));
+  expect(heldCounts.kills).toBe(3);
+  const ms = await wholeRunMs(setup);
+  const timed = await killRounds(
+    revokeRound(setup, 10),
+    5,
+    spreadOver(ms, 0.5, 0.2, () => pause.settled()),
+  );
+  console.error(`postgres (a whole run ${ms.toFixed(0)} ms), held:`, heldCounts, "timed:", timed);
+  await twoAtOnce(setup, ms * 0.5);
+  await twoAtOnce(setup, ms * 0.9);
+  expect(service.exited()).toBe(false);
 }, 120_000);
 
 test("embedded store hosted by the service: revoke killed over its run: as was, or revoked and refused", async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), "pp-revoke-kill-"));
+  const dataDir = tempDir("pp-revoke-kill-");
   const env = { DECISION_DATA_DIR: dataDir, DATABASE_URL: "" };
   const { service } = await decisionReadyOnFreePort({ ...env, FORECAST_URL: forecast.url });
+  cleanups.push(() => killHard(service));
   // The test makes keys and reads them as another client of the service's host.
-  const db = await createDatabase({ dataDir });
-  try {
-    const ms = await wholeRunMs(db, service.base, env);
-    const counts = await killRounds(
-      db,
-      service,
-      env,
-      5,
-      (i) => Bun.sleep(ms * (0.5 + i * 0.2)),
-      () => Bun.sleep(50),
-    );
-    console.error(`embedded (a whole run ${ms.toFixed(0)} ms):`, counts);
-    expect(counts.kills).toBeGreaterThan(0);
-    await twoAtOnce(db, service, env, ms * 0.6);
-    expect(service.exited()).toBe(false);
-  } finally {
-    await db.close();
-    await killHard(service);
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  const setup = { db: await storeClient(cleanups, dataDir), service, env };
+  const ms = await wholeRunMs(setup);
+  const counts = await killRounds(revokeRound(setup), 5, spreadOver(ms, 0.5, 0.2));
+  console.error(`embedded (a whole run ${ms.toFixed(0)} ms):`, counts);
+  expect(counts.kills).toBeGreaterThan(0);
+  await twoAtOnce(setup, ms * 0.6);
+  expect(service.exited()).toBe(false);
 }, 120_000);

@@ -43,6 +43,12 @@ export async function registerCaseDemo(
   });
 }
 
+/** The demo registered twice: versions 1 and 2 of "purchase", 2 in production. */
+export async function registerTwoVersions(db: Database, artifactDir: string): Promise<void> {
+  await registerCaseDemo(db, artifactDir, false);
+  await registerCaseDemo(db, artifactDir, false);
+}
+
 /**
  * Starts services with quiet logs on a free port (or `port`: a service restarted where its
  * client expects it), each killed at `cleanups`' run if still up.
@@ -63,6 +69,32 @@ export async function waitOk(url: string, what: string): Promise<void> {
 }
 
 export type { ServiceProcess };
+
+/** The forecast service (of `start`) on the registry of `env`, polling it twice a second. */
+export async function forecastOnRegistry(
+  start: ReturnType<typeof caseServiceStarter>,
+  env: Record<string, string>,
+): Promise<string> {
+  const forecast = await start("forecast", {
+    ...env,
+    MODEL_SOURCE: "registry",
+    MODEL_POLL_INTERVAL_MS: "500",
+  });
+  await waitOk(`${forecast.base}/ready`, "forecast");
+  return forecast.base;
+}
+
+/** The forecast service answers /model-info 200 and serves `version` within 20 s. */
+export async function expectServes(base: string, version: number): Promise<void> {
+  let last: unknown;
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline; await Bun.sleep(100)) {
+    const res = await fetch(`${base}/model-info`);
+    expect(res.status).toBe(200);
+    last = ((await res.json()) as { version?: number }).version;
+    if (last === version) return;
+  }
+  expect(last).toBe(version);
+}
 
 /** An admin lookup's or erasure's answer, with its status. */
 export interface CaseRuleAnswer {

@@ -1,6 +1,7 @@
 // Test support for real-process decision tests: a decision service process against a forecast
 // contract stub, a load of concurrent decisions that keeps every answered id, a hard kill, and
 // the answered ids a database lacks ("nothing lost" as a number).
+import { afterAll, beforeAll, expect } from "bun:test";
 import { createDatabase } from "@pp/shared/db/client.ts";
 import { decisionLog } from "@pp/shared/db/schema.ts";
 import { freePort } from "@pp/shared/testing/free-port.ts";
@@ -21,6 +22,21 @@ export function startForecastStub(): { url: string; stop(): void } {
   const stub = forecastContractStub({ known: { "c-1": { expected_purchases: 2, p_alive: 0.9 } } });
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: stub.app.fetch });
   return { url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) };
+}
+
+/** The forecast contract stub of a test file: started before its tests, stopped after them. */
+export function forecastStubAroundTests(): { readonly url: string } {
+  let stub: { url: string; stop(): void } | undefined;
+  beforeAll(() => {
+    stub = startForecastStub();
+  });
+  afterAll(() => stub?.stop());
+  return {
+    get url() {
+      if (!stub) throw new Error("the forecast stub starts before the tests");
+      return stub.url;
+    },
+  };
 }
 
 /** POST a JSON body to a decision endpoint with the test key (and an Idempotency-Key when given). */
@@ -51,6 +67,17 @@ export async function decisionStatus(base: string, apiKey: string): Promise<numb
   const res = await postDecision(`${base}/decision`, DECISION_BODY, { apiKey });
   await res.text();
   return res.status;
+}
+
+/** Decisions with `apiKey` until one answers `want` (10 s at most); never a 5xx meanwhile. */
+export async function answersWithin(base: string, apiKey: string, want: number): Promise<void> {
+  let last = 0;
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await Bun.sleep(100)) {
+    last = await decisionStatus(base, apiKey);
+    expect(last).toBeLessThan(500);
+    if (last === want) return;
+  }
+  expect(last).toBe(want);
 }
 
 /** A decision service process (Bun entry) on a free port, just spawned. */
