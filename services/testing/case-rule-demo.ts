@@ -70,7 +70,7 @@ export async function waitOk(url: string, what: string): Promise<void> {
 
 export type { ServiceProcess };
 
-/** The forecast service (of `start`) on the registry of `env`, polling it twice a second. */
+/** The forecast service (of `start`) on the registry of `env`, polling it every 100 ms. */
 export async function forecastOnRegistry(
   start: ReturnType<typeof caseServiceStarter>,
   env: Record<string, string>,
@@ -78,7 +78,7 @@ export async function forecastOnRegistry(
   const forecast = await start("forecast", {
     ...env,
     MODEL_SOURCE: "registry",
-    MODEL_POLL_INTERVAL_MS: "500",
+    MODEL_POLL_INTERVAL_MS: "100",
   });
   await waitOk(`${forecast.base}/ready`, "forecast");
   return forecast.base;

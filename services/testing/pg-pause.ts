@@ -48,8 +48,12 @@ export class StatementPause {
     return new StatementPause(admin, spec);
   }
 
-  /** Holds `phase` for `ms` from now on (null: holds nothing). */
-  async hold(phase: Phase | null, ms = 1500): Promise<void> {
+  /**
+   * Holds `phase` for `ms` from now on (null: holds nothing). The kill follows 2-13 ms after the
+   * held statement began (12 kills measured): 500 ms leaves a wide margin, and a killed backend
+   * sleeps out the rest before it ends (`settled` waits for that).
+   */
+  async hold(phase: Phase | null, ms = 500): Promise<void> {
     await this.admin`delete from test_pause`;
     if (phase) await this.admin`insert into test_pause values (${phase}, ${ms})`;
   }
