@@ -128,3 +128,65 @@ test("--query reads Windows-1252 and UTF-16 files of the folder as a single file
   });
   expect(days(log)).toEqual(["José 2020-01-05 12.5", "José 2020-02-01 1", "Renée € 2020-01-06 3"]);
 });
+
+// Big5 bytes as Python's str.encode writes them; 許功蓋 each end in 0x5C, a backslash byte.
+const BIG5: Record<string, string> = { 許功蓋: "b35ca55cbb5c", 金額: "aaf7c342", 日期: "a4e9b4c1" };
+
+/** `text` with each word of BIG5 written in its bytes, the rest as ASCII. */
+function big5(text: string): Buffer {
+  const parts: Buffer[] = [];
+  let rest = text;
+  while (rest.length > 0) {
+    const word = Object.keys(BIG5).find((w) => rest.startsWith(w));
+    parts.push(word ? Buffer.from(BIG5[word] as string, "hex") : Buffer.from(rest[0] as string));
+    rest = rest.slice(word ? word.length : 1);
+  }
+  return Buffer.concat(parts);
+}
+
+// A walk found each view read its file raw, skipping the single-file reader's repairs: an orders
+// export with a report title and an export date above its header (CRLF) over rows ending LF, and
+// customers written in Big5 with --encoding big5 (ignored: its names read as Windows-1252).
+test("--query reads each file as the single-file reader would: title lines, mixed line ends, --encoding", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "file-query-repairs-"));
+  const orders = [
+    "Order export\r\n",
+    "Generated 2018-03-01\r\n",
+    "order_id;customer_id;order_purchase_timestamp\r\n",
+    "o1;001;2017-10-02 10:56:33\n",
+    "o2;001;2017-11-05 09:00:00\n",
+    "o3;002;2017-10-03 12:00:00\n",
+    "o4;003;2017-12-24 08:00:00\n",
+    "o5;003;2018-02-01 08:00:00\n",
+  ];
+  writeFileSync(join(dir, "orders.csv"), orders.join(""));
+  writeFileSync(
+    join(dir, "order_items.csv"),
+    "order_id,price\no1,10\no1,5.5\no2,20\no3,7.25\no4,100\no5,1\n",
+  );
+  writeFileSync(
+    join(dir, "customers.csv"),
+    big5("customer_id,name,city\n001,許功蓋,a\n002,金額,b\n003,日期,c\n"),
+  );
+  const query = `SELECT c.name, o.order_id, o.order_purchase_timestamp, i.price
+    FROM orders o JOIN customers c USING (customer_id) JOIN order_items i USING (order_id)`;
+  const source = sourceFromArguments({ data: dir, query, encoding: "big5" });
+  expect(source).toEqual({ kind: "query", path: dir, query, encoding: "big5" });
+  const { log, quality } = await readTransactionLog({
+    source,
+    columns: {
+      customerId: "name",
+      date: "order_purchase_timestamp",
+      amount: "price",
+      order: "order_id",
+    },
+  });
+  expect(days(log)).toEqual([
+    "日期 2017-12-24 100",
+    "日期 2018-02-01 1",
+    "許功蓋 2017-10-02 15.5",
+    "許功蓋 2017-11-05 20",
+    "金額 2017-10-03 7.25",
+  ]);
+  expect(quality.customers_in_log).toBe(3);
+});

@@ -5,9 +5,12 @@
 import { readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { bomEncoding, csvHead, isBigEndianUtf16, type TempCopy, utf8Copy } from "./csv-head.ts";
+import { bomEncoding, csvHead } from "./csv-head.ts";
 import { InputError } from "./input-error.ts";
+import type { CsvEncoding, LogSource } from "./log-input.ts";
 import { sqlIdentifier, sqlString } from "./sql-text.ts";
+
+type CsvSource = Extract<LogSource, { kind: "csv" }>;
 
 /** Files a query reads as tables: CSV/TSV (gzipped or not), Parquet and JSON. */
 const TABLE_FILE = /\.(csv|tsv|txt|parquet|json|jsonl|ndjson)(\.gz)?$/i;
@@ -61,59 +64,80 @@ export function fileTables(path: string): FileTable[] {
   return tables;
 }
 
+/** How a query's CSV is opened: as a single file is (load-source.ts openCsv), no column asked. */
+export type OpenCsvTable = (
+  source: CsvSource,
+) => Promise<{ table?: string; peek: string; close?(): Promise<void> }>;
+
+/** Whether the head is UTF-8 (a character cut at its end is not held against it). */
+function isUtf8(head: Uint8Array): boolean {
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(head, { stream: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * SQL reading one file, every CSV column as text (ids keep their zeros; cast to compute), and the
- * copy it reads, if any. A CSV is decoded as a single file is: UTF-16 by its byte-order mark
- * (little-endian by DuckDB, big-endian from a UTF-8 copy), else from a copy in which each line
- * that is not UTF-8 is Windows-1252 (csv-head.ts utf8Copy; UTF-8 lines are kept as they are).
+ * A CSV as the single-file reader takes it, every column as text under its header: UTF-16 by its
+ * byte-order mark; `--encoding` for a file that is not UTF-8 (one flag for many files: a UTF-8
+ * file beside a Big5 one stays UTF-8); else each line that is not UTF-8 read as Windows-1252.
  */
-async function scanOf(path: string): Promise<{ scan: string; copy?: TempCopy }> {
+export function csvSourceOf(path: string, head: Uint8Array, encoding?: CsvEncoding): CsvSource {
+  const source: CsvSource = { kind: "csv", path, header: true };
+  if (bomEncoding(head) !== undefined) return source;
+  if (encoding !== undefined && !isUtf8(head)) return { ...source, encoding };
+  return { ...source, encoding: "windows-1252", lineByLine: true };
+}
+
+/**
+ * SQL reading one file, every CSV column as text (ids keep their zeros; cast to compute), and
+ * what removes the copy it reads, if any. A CSV is opened by `open` as a single file is: its
+ * encoding, mixed line ends, lines above the header and delimiter (csvSourceOf).
+ */
+async function scanOf(
+  path: string,
+  open: OpenCsvTable,
+  encoding?: CsvEncoding,
+): Promise<{ scan: string; close?: () => Promise<void> }> {
   if (/\.parquet$/i.test(path)) return { scan: `read_parquet(${sqlString(path)})` };
   if (/\.(json|jsonl|ndjson)(\.gz)?$/i.test(path)) {
     return { scan: `read_json(${sqlString(path)}, format = 'auto')` };
   }
-  const csv = (file: string, encoding = "") =>
-    `read_csv(${sqlString(file)}, all_varchar = true, header = true${encoding})`;
-  const head = await csvHead(path);
-  if (bomEncoding(head) === "utf-16" && !isBigEndianUtf16(head)) {
-    return { scan: csv(path, ", encoding = 'utf-16'") };
-  }
-  const copy = await utf8Copy(
-    path,
-    true,
-    bomEncoding(head) === "utf-16" ? "utf-16be" : "windows-1252",
-  );
-  return { scan: csv(copy.path), copy };
+  const opened = await open(csvSourceOf(path, await csvHead(path), encoding));
+  return { scan: opened.table ?? opened.peek, ...(opened.close ? { close: opened.close } : {}) };
 }
 
 /** Why a file may not read as a table, and what to do. */
 export const NOT_READ_HINT =
-  "with --query each file is read as a CSV with a header line (UTF-8, Windows-1252 or UTF-16 with its byte-order mark), Parquet or JSON: convert a file in another encoding to UTF-8 first, or read it alone without --query";
+  "with --query each file is read as a CSV with a header line (UTF-8, Windows-1252, UTF-16 with its byte-order mark, or the --encoding given), Parquet or JSON: pass --encoding for a file in another encoding, or read the file alone without --query";
 
 /** The schema of the files' views: apart from the reader's own tables (customers, lines, raw…). */
 const SCHEMA = "log_files";
 
 /**
- * Runs `use` with a view per table file `query` names, in a schema searched first, so the query
+ * Runs `use` with a view per table file the query names, in a schema searched first, so the query
  * names the files as they are called; the schema is dropped after. `tables`: every table's name,
- * for messages.
+ * for messages. `open` opens a CSV (csvSourceOf), `encoding` the one --encoding gave.
  */
 export async function withFileViews<T>(
   connection: DuckDBConnection,
-  path: string,
-  query: string,
+  given: { path: string; query: string; encoding?: CsvEncoding },
+  open: OpenCsvTable,
   use: (tables: string[]) => Promise<T>,
 ): Promise<T> {
+  const { path, query } = given;
   const tables = fileTables(path);
   // Only the tables the query names are opened (each view sniffs its file): another export in
   // the folder, large or unreadable, costs nothing and stops nothing.
   const named = tables.filter((t) => new RegExp(`\\b${t.name}\\b`, "i").test(query));
-  const copies: TempCopy[] = [];
+  const closes: (() => Promise<void>)[] = [];
   await connection.run(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
   try {
     for (const t of named) {
-      const { scan, copy } = await scanOf(t.path);
-      if (copy) copies.push(copy);
+      const { scan, close } = await scanOf(t.path, open, given.encoding);
+      if (close) closes.push(close);
       await connection
         .run(`CREATE OR REPLACE VIEW ${SCHEMA}.${sqlIdentifier(t.name)} AS SELECT * FROM ${scan}`)
         .catch((error: Error) => {
@@ -127,6 +151,6 @@ export async function withFileViews<T>(
   } finally {
     await connection.run("RESET search_path");
     await connection.run(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
-    for (const copy of copies) await copy.remove();
+    for (const close of closes) await close();
   }
 }

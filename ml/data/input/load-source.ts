@@ -44,6 +44,8 @@ export interface LoadedSource {
   scan(numeric: string[]): string;
   /** The same rows for sampling, every CSV column as text (no reject bookkeeping). */
   peek: string;
+  /** CSV: every column as text, a malformed record DuckDB's error (a --query's table). */
+  table?: string;
   /** Column name → DuckDB type. */
   types: Map<string, string>;
   header: boolean;
@@ -71,7 +73,7 @@ export interface LoadedSource {
 }
 
 /** The distinct source columns the roles name. */
-function neededColumns(columns: LogColumns): string[] {
+function neededColumns(columns: Partial<LogColumns>): string[] {
   return [...new Set(Object.values(columns).filter((c): c is string => typeof c === "string"))];
 }
 
@@ -80,7 +82,7 @@ function neededColumns(columns: LogColumns): string[] {
  * encoding it was read in, for naming another encoding whose header holds the columns.
  */
 function checkColumns(
-  columns: LogColumns,
+  columns: Partial<LogColumns>,
   available: string[],
   source: LogSource,
   read?: { head: Uint8Array; encoding: CsvEncoding },
@@ -199,16 +201,23 @@ const structKey = (name: string) => name.replaceAll("\u0000", "\uFFFD");
 
 /**
  * A pinned read: every column text except the numeric roles, parsed by the reader itself (fast;
- * a value that is not a number becomes a reject with its line and column).
+ * a value that is not a number becomes a reject with its line and column). Malformed records are
+ * stored as rejects, skipped, or (`strict`, a --query's table) DuckDB's error naming the line.
  */
-function pinnedRead(path: string, pinned: PinnedCsv, rejects: boolean, numeric: string[] = []) {
+function pinnedRead(
+  path: string,
+  pinned: PinnedCsv,
+  records: "reject" | "skip" | "strict",
+  numeric: string[] = [],
+) {
   const columns = [...pinned.types.keys()].map(
     (c) => `${sqlString(structKey(c))}: '${numeric.includes(c) ? "DOUBLE" : "VARCHAR"}'`,
   );
   const parts = [
     sqlString(path),
     ...pinned.options,
-    rejects ? "store_rejects = true" : "ignore_errors = true",
+    ...(records === "reject" ? ["store_rejects = true"] : []),
+    ...(records === "skip" ? ["ignore_errors = true"] : []),
     `columns = {${columns.join(", ")}}`,
   ];
   return `read_csv(${parts.join(", ")})`;
@@ -395,7 +404,7 @@ export const isSniffFailure = (error: unknown) =>
 async function openCsv(
   connection: DuckDBConnection,
   given: CsvSource,
-  columns: LogColumns,
+  columns: Partial<LogColumns>,
   second?: DuckDBConnection,
 ): Promise<LoadedSource> {
   const head = await csvHead(given.path);
@@ -435,7 +444,7 @@ function encodingNotes(
 async function openCsvAs(
   connection: DuckDBConnection,
   given: CsvSource,
-  columns: LogColumns,
+  columns: Partial<LogColumns>,
   look: CsvLook,
   second?: DuckDBConnection,
 ): Promise<LoadedSource> {
@@ -471,8 +480,9 @@ async function openCsvAs(
     checkColumns(columns, [...pinned.types.keys()], given, { head, encoding });
     const path = readable.path;
     return {
-      scan: (numeric) => pinnedRead(path, pinned, true, numeric),
-      peek: pinnedRead(path, pinned, false),
+      scan: (numeric) => pinnedRead(path, pinned, "reject", numeric),
+      peek: pinnedRead(path, pinned, "skip"),
+      table: pinnedRead(path, pinned, "strict"),
       types: pinned.types,
       header: dialect.header,
       skipLines: dialect.skip,
@@ -543,7 +553,8 @@ function loadFileQuery(
   columns: LogColumns,
 ): Promise<LoadedSource> {
   const inner = `(${source.query})`;
-  return withFileViews(connection, source.path, source.query, async (tables) => {
+  const open = (csv: CsvSource) => openCsv(connection, csv, {});
+  return withFileViews(connection, source, open, async (tables) => {
     const described = await describe(connection, inner).catch((error: Error) => {
       // DuckDB's message runs over lines (a caret under the query): its first says what is wrong.
       throw new InputError(undefined, `${sourceName(source)}: ${error.message.split("\n")[0]}`, {

@@ -78,7 +78,13 @@ export type LogSource =
   | { kind: "xlsx"; path: string; sheet?: string }
   | { kind: "postgres"; url: string; table?: string; query?: string }
   /** A DuckDB query over a folder's files (or one file), each a table named by its file. */
-  | { kind: "query"; path: string; query: string };
+  | {
+      kind: "query";
+      path: string;
+      query: string;
+      /** --encoding: each CSV the query names that is not UTF-8 is read in it (file-query.ts). */
+      encoding?: CsvEncoding;
+    };
 
 /** The columns that hold numbers: a line's value, or its quantity and unit price. */
 export type NumericRole = "amount" | "quantity" | "price";
@@ -234,7 +240,10 @@ export function sourceFromArguments(options: {
       ...(options.query ? { query: options.query } : {}),
     };
   }
-  if (options.query && !options.table) return { kind: "query", path: data, query: options.query };
+  if (options.query && !options.table) {
+    const { encoding } = options;
+    return { kind: "query", path: data, query: options.query, ...(encoding ? { encoding } : {}) };
+  }
   if (options.table) {
     throw new RangeError(
       "--table: only with --data postgres://… (a folder's files are tables of --query)",
