@@ -86,6 +86,15 @@ export function findHeaderLine(
   encoding: CsvEncoding,
   names: string[],
 ): { skip: number; delimiter: string } | null {
+  return headerLineWhere(head, encoding, (fields) => names.every((n) => fields.includes(n)));
+}
+
+/** The first line (of the first 50) whose fields `isHeader` takes, as findHeaderLine. */
+export function headerLineWhere(
+  head: Uint8Array,
+  encoding: CsvEncoding,
+  isHeader: (fields: string[]) => boolean,
+): { skip: number; delimiter: string } | null {
   const lines = decode(head, encoding)
     .replace(/^\uFEFF/, "")
     .split(/\r?\n/);
@@ -93,8 +102,7 @@ export function findHeaderLine(
     const line = lines[i] as string;
     for (const delimiter of DELIMITERS) {
       if (!line.includes(delimiter)) continue;
-      const fields = lineFields(line, delimiter);
-      if (names.every((n) => fields.includes(n))) return { skip: i, delimiter };
+      if (isHeader(lineFields(line, delimiter))) return { skip: i, delimiter };
     }
   }
   return null;

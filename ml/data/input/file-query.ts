@@ -69,6 +69,21 @@ export type OpenCsvTable = (
   source: CsvSource,
 ) => Promise<{ table?: string; peek: string; close?(): Promise<void> }>;
 
+/**
+ * Whether a line's fields are a header the query reads: two of them names in the query, a word
+ * or a "quoted name", case folded as DuckDB matches names ('literals' left out: a row's values
+ * are not names). The sniffer's header is kept when it is one; else the first such line of the
+ * file's first 50 is (a title row Excel padded with commas above it).
+ */
+export function queryHeader(query: string): (fields: string[]) => boolean {
+  const text = query.toLowerCase().replace(/'(?:[^']|'')*'/g, " ");
+  const quoted = [...text.matchAll(/"((?:[^"]|"")+)"/g)].map((m) =>
+    (m[1] ?? "").replaceAll('""', '"'),
+  );
+  const words = new Set([...(text.match(/[\p{L}\p{N}_]+/gu) ?? []), ...quoted]);
+  return (fields) => fields.filter((f) => words.has(f.toLowerCase())).length >= 2;
+}
+
 /** Whether the head is UTF-8 (a character cut at its end is not held against it). */
 function isUtf8(head: Uint8Array): boolean {
   try {

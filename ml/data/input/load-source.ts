@@ -10,12 +10,12 @@ import { columnHint } from "./column-suggestion.ts";
 import {
   bomEncoding,
   csvHead,
-  findHeaderLine,
+  headerLineWhere,
   isBigEndianUtf16,
   onlyBlankLines,
   utf8Copy,
 } from "./csv-head.ts";
-import { NOT_READ_HINT, withFileViews } from "./file-query.ts";
+import { NOT_READ_HINT, queryHeader, withFileViews } from "./file-query.ts";
 import { emptyLogError, InputError } from "./input-error.ts";
 import type { LineEncodings } from "./line-encodings.ts";
 import { fileHasMixedLineEnds, headOrTailMixLineEnds, lfCopy } from "./line-ends.ts";
@@ -73,7 +73,7 @@ export interface LoadedSource {
 }
 
 /** The distinct source columns the roles name. */
-function neededColumns(columns: Partial<LogColumns>): string[] {
+function neededColumns(columns: LogColumns): string[] {
   return [...new Set(Object.values(columns).filter((c): c is string => typeof c === "string"))];
 }
 
@@ -82,7 +82,7 @@ function neededColumns(columns: Partial<LogColumns>): string[] {
  * encoding it was read in, for naming another encoding whose header holds the columns.
  */
 function checkColumns(
-  columns: Partial<LogColumns>,
+  columns: LogColumns,
   available: string[],
   source: LogSource,
   read?: { head: Uint8Array; encoding: CsvEncoding },
@@ -388,6 +388,17 @@ function readableCopy(path: string, look: CsvLook) {
   return windows1252 ? utf8Copy(path, byLine) : null;
 }
 
+/**
+ * Whether a line's fields are the header a CSV is read under: the columns the options name, or
+ * (a --query's table, whose columns are the query's to name) file-query.ts queryHeader.
+ */
+type HeaderTest = (fields: string[]) => boolean;
+
+const holdsAll =
+  (names: string[]): HeaderTest =>
+  (fields) =>
+    names.every((n) => fields.includes(n));
+
 /** DuckDB's sniffer giving up, or a pinned read meeting the other line end. */
 export const isSniffFailure = (error: unknown) =>
   /Error when sniffing file|state machine reached an invalid state/i.test(
@@ -404,7 +415,7 @@ export const isSniffFailure = (error: unknown) =>
 async function openCsv(
   connection: DuckDBConnection,
   given: CsvSource,
-  columns: Partial<LogColumns>,
+  columns: LogColumns | HeaderTest,
   second?: DuckDBConnection,
 ): Promise<LoadedSource> {
   const head = await csvHead(given.path);
@@ -444,7 +455,7 @@ function encodingNotes(
 async function openCsvAs(
   connection: DuckDBConnection,
   given: CsvSource,
-  columns: Partial<LogColumns>,
+  columns: LogColumns | HeaderTest,
   look: CsvLook,
   second?: DuckDBConnection,
 ): Promise<LoadedSource> {
@@ -468,16 +479,18 @@ async function openCsvAs(
     // Not taken, it is still awaited: it must end before its connection closes.
     const same = csvOptions(readable, dialect).join() === usual.join();
     let pinned = same ? ((await early) ?? (await pin())) : (await Promise.all([pin(), early]))[0];
-    const needed = neededColumns(columns);
-    if (given.skipLines === undefined && needed.some((c) => !pinned.types.has(c))) {
-      const found = findHeaderLine(head, encoding, needed);
+    const isHeader = typeof columns === "function" ? columns : holdsAll(neededColumns(columns));
+    if (given.skipLines === undefined && !isHeader([...pinned.types.keys()])) {
+      const found = headerLineWhere(head, encoding, isHeader);
       if (found) {
         readable = { ...readable, delimiter: readable.delimiter ?? found.delimiter };
         dialect = { header: true, skip: found.skip };
         pinned = await pin();
       }
     }
-    checkColumns(columns, [...pinned.types.keys()], given, { head, encoding });
+    if (typeof columns !== "function") {
+      checkColumns(columns, [...pinned.types.keys()], given, { head, encoding });
+    }
     const path = readable.path;
     return {
       scan: (numeric) => pinnedRead(path, pinned, "reject", numeric),
@@ -553,7 +566,7 @@ function loadFileQuery(
   columns: LogColumns,
 ): Promise<LoadedSource> {
   const inner = `(${source.query})`;
-  const open = (csv: CsvSource) => openCsv(connection, csv, {});
+  const open = (csv: CsvSource) => openCsv(connection, csv, queryHeader(source.query));
   return withFileViews(connection, source, open, async (tables) => {
     const described = await describe(connection, inner).catch((error: Error) => {
       // DuckDB's message runs over lines (a caret under the query): its first says what is wrong.
