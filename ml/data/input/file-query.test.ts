@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { purchaseDays as days, failure } from "../../testing/log-files.ts";
 import { dataQualityLines } from "./data-quality.ts";
-import { queryHeader } from "./file-query.ts";
+import { fileLineMessage, queryHeader } from "./file-query.ts";
 import { sourceFromArguments } from "./log-input.ts";
 import { readTransactionLog } from "./read-transaction-log.ts";
 
@@ -218,4 +218,45 @@ test("queryHeader: two of a line's fields named in the query, quoted names too, 
   expect(isHeader(["Customer ID", "date", "status"])).toBe(true);
   expect(isHeader(["Orders 2017", "", ""])).toBe(false);
   expect(isHeader(["o1", "delivered", "shipped"])).toBe(false);
+});
+
+// A malformed line was "…/folder query: Invalid Input Error: CSV Error on Line: 7": no file, and
+// DuckDB's own message named the temp copy it read (line ends repaired), not the export.
+test("a malformed line read through a --query names its file and line, not the temp copy", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "file-query-bad-line-"));
+  writeFileSync(
+    join(dir, "orders.csv"),
+    "Title\r\nGenerated\r\norder_id,customer_id,date\r\no1,c1,2020-01-01\no2,c1,2020-02-01\no3,c2,2020-01-05\no4,c2,2020-03-05,extra\n",
+  );
+  writeFileSync(join(dir, "items.csv"), "order_id,price\no1,10\no2,5\no3,5\no4,6\n");
+  const bad = await failure(
+    readTransactionLog({
+      source: {
+        kind: "query",
+        path: dir,
+        query: "SELECT o.customer_id, o.date, i.price FROM orders o JOIN items i USING (order_id)",
+      },
+      columns: { customerId: "customer_id", date: "date", amount: "price" },
+    }),
+  );
+  expect(bad?.message).toContain(`${join(dir, "orders.csv")}: line 7: `);
+  expect(bad?.message).toContain("Expected Number of Columns: 3 Found: 4");
+  expect(bad?.message).toContain("o4,c2,2020-03-05,extra");
+  expect(bad?.message).not.toContain("pp-csv");
+});
+
+test("fileLineMessage: DuckDB's CSV error on a copy's line, as the file's line", () => {
+  const message = [
+    "Invalid Input Error: CSV Error on Line: 4",
+    'Original Line: a,"b',
+    "Value with unterminated quote found.",
+    "",
+    "  file = /tmp/pp-csv-x/lf.csv",
+  ].join("\n");
+  const files = new Map([["/tmp/pp-csv-x/lf.csv", "shop/orders.csv"]]);
+  expect(fileLineMessage(message, files)).toBe(
+    'shop/orders.csv: line 4: Value with unterminated quote found. (a,"b)',
+  );
+  expect(fileLineMessage(message, new Map())).toBeNull();
+  expect(fileLineMessage("Binder Error: no column x", files)).toBeNull();
 });

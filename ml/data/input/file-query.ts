@@ -67,7 +67,7 @@ export function fileTables(path: string): FileTable[] {
 /** How a query's CSV is opened: as a single file is (load-source.ts openCsv), no column asked. */
 export type OpenCsvTable = (
   source: CsvSource,
-) => Promise<{ table?: string; peek: string; close?(): Promise<void> }>;
+) => Promise<{ table?: string; peek: string; readPath?: string; close?(): Promise<void> }>;
 
 /**
  * Whether a line's fields are a header the query reads: two of them names in the query, a word
@@ -115,13 +115,34 @@ async function scanOf(
   path: string,
   open: OpenCsvTable,
   encoding?: CsvEncoding,
-): Promise<{ scan: string; close?: () => Promise<void> }> {
-  if (/\.parquet$/i.test(path)) return { scan: `read_parquet(${sqlString(path)})` };
+): Promise<{ scan: string; read: string; close?: () => Promise<void> }> {
+  if (/\.parquet$/i.test(path)) return { scan: `read_parquet(${sqlString(path)})`, read: path };
   if (/\.(json|jsonl|ndjson)(\.gz)?$/i.test(path)) {
-    return { scan: `read_json(${sqlString(path)}, format = 'auto')` };
+    return { scan: `read_json(${sqlString(path)}, format = 'auto')`, read: path };
   }
   const opened = await open(csvSourceOf(path, await csvHead(path), encoding));
-  return { scan: opened.table ?? opened.peek, ...(opened.close ? { close: opened.close } : {}) };
+  return {
+    scan: opened.table ?? opened.peek,
+    read: opened.readPath ?? path,
+    ...(opened.close ? { close: opened.close } : {}),
+  };
+}
+
+/**
+ * DuckDB's error on a line of a file it read for the query (`file = …` in its message) as
+ * "file: line N: what (the line)", the file the one the user named, not the temp copy read (its
+ * lines keep their numbers); null for an error that names no file read.
+ */
+export function fileLineMessage(message: string, files: Map<string, string>): string | null {
+  const file = files.get(/^\s*file = (.*)$/m.exec(message)?.[1]?.trim() ?? "");
+  const line = /CSV Error on Line: (\d+)/.exec(message)?.[1];
+  if (file === undefined || line === undefined) return null;
+  const lines = message.split("\n");
+  const at = lines.findIndex((l) => l.startsWith("Original Line: "));
+  const what = lines[at + 1];
+  const why = at >= 0 && what && !what.startsWith("Possible fixes") ? what.trim() : lines[0];
+  const original = at >= 0 ? ` (${lines[at]?.slice("Original Line: ".length)})` : "";
+  return `${file}: line ${line}: ${why}${original}`;
 }
 
 /** Why a file may not read as a table, and what to do. */
@@ -134,13 +155,14 @@ const SCHEMA = "log_files";
 /**
  * Runs `use` with a view per table file the query names, in a schema searched first, so the query
  * names the files as they are called; the schema is dropped after. `tables`: every table's name,
- * for messages. `open` opens a CSV (csvSourceOf), `encoding` the one --encoding gave.
+ * for messages; `fileLine` words DuckDB's error on a line of a file (fileLineMessage). `open`
+ * opens a CSV (csvSourceOf), `encoding` the one --encoding gave.
  */
 export async function withFileViews<T>(
   connection: DuckDBConnection,
   given: { path: string; query: string; encoding?: CsvEncoding },
   open: OpenCsvTable,
-  use: (tables: string[]) => Promise<T>,
+  use: (tables: string[], fileLine: (message: string) => string | null) => Promise<T>,
 ): Promise<T> {
   const { path, query } = given;
   const tables = fileTables(path);
@@ -148,11 +170,13 @@ export async function withFileViews<T>(
   // the folder, large or unreadable, costs nothing and stops nothing.
   const named = tables.filter((t) => new RegExp(`\\b${t.name}\\b`, "i").test(query));
   const closes: (() => Promise<void>)[] = [];
+  const reads = new Map<string, string>();
   await connection.run(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
   try {
     for (const t of named) {
-      const { scan, close } = await scanOf(t.path, open, given.encoding);
+      const { scan, read, close } = await scanOf(t.path, open, given.encoding);
       if (close) closes.push(close);
+      reads.set(read, t.path);
       await connection
         .run(`CREATE OR REPLACE VIEW ${SCHEMA}.${sqlIdentifier(t.name)} AS SELECT * FROM ${scan}`)
         .catch((error: Error) => {
@@ -162,7 +186,10 @@ export async function withFileViews<T>(
         });
     }
     await connection.run(`SET search_path = '${SCHEMA},main'`);
-    return await use(tables.map((t) => t.name));
+    return await use(
+      tables.map((t) => t.name),
+      (message) => fileLineMessage(message, reads),
+    );
   } finally {
     await connection.run("RESET search_path");
     await connection.run(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);

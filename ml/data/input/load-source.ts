@@ -46,6 +46,8 @@ export interface LoadedSource {
   peek: string;
   /** CSV: every column as text, a malformed record DuckDB's error (a --query's table). */
   table?: string;
+  /** CSV: the file DuckDB reads (a copy in the temp folder, or the file itself). */
+  readPath?: string;
   /** Column name → DuckDB type. */
   types: Map<string, string>;
   header: boolean;
@@ -496,6 +498,7 @@ async function openCsvAs(
       scan: (numeric) => pinnedRead(path, pinned, "reject", numeric),
       peek: pinnedRead(path, pinned, "skip"),
       table: pinnedRead(path, pinned, "strict"),
+      readPath: path,
       types: pinned.types,
       header: dialect.header,
       skipLines: dialect.skip,
@@ -559,6 +562,9 @@ async function loadPostgres(
   }
 }
 
+const BAD_LINE_HINT =
+  "with --query a malformed line stops the read: correct or remove it in the file (a file read alone, without --query, skips such lines and counts them)";
+
 /** Runs a --query over a folder's files (file-query.ts) into table raw, every column as text. */
 function loadFileQuery(
   connection: DuckDBConnection,
@@ -567,7 +573,7 @@ function loadFileQuery(
 ): Promise<LoadedSource> {
   const inner = `(${source.query})`;
   const open = (csv: CsvSource) => openCsv(connection, csv, queryHeader(source.query));
-  return withFileViews(connection, source, open, async (tables) => {
+  return withFileViews(connection, source, open, async (tables, fileLine) => {
     const described = await describe(connection, inner).catch((error: Error) => {
       // DuckDB's message runs over lines (a caret under the query): its first says what is wrong.
       throw new InputError(undefined, `${sourceName(source)}: ${error.message.split("\n")[0]}`, {
@@ -583,6 +589,9 @@ function loadFileQuery(
     await connection
       .run(`CREATE OR REPLACE TABLE main.raw AS SELECT ${select} FROM ${inner} AS q`)
       .catch((error: Error) => {
+        // A file's own line (a malformed record) is named by its file; anything else by the query.
+        const line = fileLine(error.message);
+        if (line !== null) throw new InputError(undefined, line, { hint: BAD_LINE_HINT });
         throw new InputError(undefined, `${sourceName(source)}: ${error.message.split("\n")[0]}`, {
           hint: NOT_READ_HINT,
         });
