@@ -260,3 +260,21 @@ test("fileLineMessage: DuckDB's CSV error on a copy's line, as the file's line",
   expect(fileLineMessage(message, new Map())).toBeNull();
   expect(fileLineMessage("Binder Error: no column x", files)).toBeNull();
 });
+
+// UTF-16 without its byte-order mark is valid UTF-8 byte for byte (ASCII with a NUL after each
+// letter), so --encoding utf-16 was not applied to it: its NULs are not a UTF-8 text's.
+test("--query with --encoding utf-16 reads a UTF-16 file without a byte-order mark", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "file-query-utf16-"));
+  const sales = "customer_id,date,amount\r\nc1,2020-01-05,12.5\r\nc2,2020-01-06,3\r\n";
+  writeFileSync(join(dir, "sales.csv"), Buffer.from(sales, "utf16le"));
+  writeFileSync(join(dir, "people.csv"), "customer_id,name\nc1,José\nc2,Renée\n");
+  const { log } = await readTransactionLog({
+    source: sourceFromArguments({
+      data: dir,
+      query: "SELECT p.name, s.date, s.amount FROM sales s JOIN people p USING (customer_id)",
+      encoding: "utf-16",
+    }),
+    columns: { customerId: "name", date: "date", amount: "amount" },
+  });
+  expect(days(log)).toEqual(["José 2020-01-05 12.5", "Renée 2020-01-06 3"]);
+});

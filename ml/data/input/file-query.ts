@@ -84,8 +84,12 @@ export function queryHeader(query: string): (fields: string[]) => boolean {
   return (fields) => fields.filter((f) => words.has(f.toLowerCase())).length >= 2;
 }
 
-/** Whether the head is UTF-8 (a character cut at its end is not held against it). */
+/**
+ * Whether the head is UTF-8 text (a character cut at its end is not held against it): no NUL
+ * byte either, as UTF-16 without its byte-order mark has after each ASCII letter.
+ */
 function isUtf8(head: Uint8Array): boolean {
+  if (head.includes(0)) return false;
   try {
     new TextDecoder("utf-8", { fatal: true }).decode(head, { stream: true });
     return true;
