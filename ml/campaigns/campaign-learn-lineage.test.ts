@@ -5,16 +5,14 @@
 // lost its oldest reports, an id near the limit could not be stored at all, and a source edited
 // by hand named reports no more. Each case below learned the first campaign a second time.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
-import { campaignDecisionRow } from "@pp/shared/testing/decision-rows.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
+import { reportedCampaign as reportedCampaignIn } from "../testing/reported-campaign.ts";
 import { ensureActivePolicy } from "./active-policy.ts";
 import { runCampaignLearn } from "./campaign-learn.ts";
-import { runCampaignReport } from "./campaign-report.ts";
 
 let db: TestDatabase;
 let dir: string;
@@ -31,33 +29,14 @@ async function freshStore(): Promise<void> {
 }
 afterAll(async () => db?.cleanup());
 
-/** A reported campaign of 40 customers for "email"; treated ones buy one more time than control. */
-async function reportedCampaign(id: string): Promise<void> {
-  const key = id.replace(/[^A-Za-z0-9]/g, "").slice(0, 24) + id.length;
-  const customers = Array.from({ length: 40 }, (_, i) => `${key}-${i}`);
-  await new DecisionLogRepository(db.handle.db).insertMany(
-    customers.map((c, i) =>
-      campaignDecisionRow(c, new Date("1997-10-01T10:00:00Z"), {
-        id,
-        group: i % 2 === 0 ? "treated" : "control",
-      }),
-    ),
+/** A reported campaign of 40 customers for "email"; its customers' ids from a cut of `id`. */
+const reportedCampaign = (id: string) =>
+  reportedCampaignIn(
+    db.handle.db,
+    dir,
+    id,
+    id.replace(/[^A-Za-z0-9]/g, "").slice(0, 24) + id.length,
   );
-  const lines = customers.flatMap((c, i) => {
-    const n = (i % 2 === 0 ? 1 : 0) + (Math.floor(i / 2) % 3);
-    return Array.from({ length: n }, (_, k) => `${c},1997-10-${10 + k},20`);
-  });
-  const csv = join(dir, `${key}.csv`);
-  writeFileSync(csv, `customer_id,date,amount\n${lines.join("\n")}\n`);
-  await runCampaignReport({
-    db: db.handle.db,
-    campaign: id,
-    data: csv,
-    format: "csv",
-    windowEnd: "1997-12-31",
-    print: () => {},
-  });
-}
 
 const learn = async (campaign: string) => {
   const printed: string[] = [];

@@ -4,13 +4,12 @@
 // counting the same customers twice (0.2 → 0.915, then 0.918, 0.921, 0.924: a new active version each run). Now a repeat says which version
 // already holds what it learned and stores nothing; `--activate` activates that version.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
-import { campaignDecisionRow } from "@pp/shared/testing/decision-rows.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
+import { reportedCampaign as reportedCampaignIn } from "../testing/reported-campaign.ts";
 import { ensureActivePolicy } from "./active-policy.ts";
 import { runCampaignLearn } from "./campaign-learn.ts";
 import { runCampaignReport } from "./campaign-report.ts";
@@ -28,23 +27,7 @@ afterAll(async () => {
 
 async function reportedCampaign(id: string): Promise<void> {
   await ensureActivePolicy(db.handle.db); // default v1 active, email uplift 0.2
-  const customers = Array.from({ length: 40 }, (_, i) => `${id}-${i}`);
-  await new DecisionLogRepository(db.handle.db).insertMany(
-    customers.map((c, i) =>
-      campaignDecisionRow(c, new Date("1997-10-01T10:00:00Z"), {
-        id,
-        group: i % 2 === 0 ? "treated" : "control",
-      }),
-    ),
-  );
-  // Treated customers buy 1–3 times, control customers 0–2 times: a spread to weigh.
-  const lines = customers.flatMap((c, i) => {
-    const n = (i % 2 === 0 ? 1 : 0) + (Math.floor(i / 2) % 3);
-    return Array.from({ length: n }, (_, k) => `${c},1997-10-${10 + k},20`);
-  });
-  const csv = join(dir, `${id}.csv`);
-  writeFileSync(csv, `customer_id,date,amount\n${lines.join("\n")}\n`);
-  await report(id);
+  await reportedCampaignIn(db.handle.db, dir, id);
 }
 
 async function report(id: string): Promise<void> {

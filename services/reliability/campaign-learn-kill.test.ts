@@ -7,15 +7,12 @@
 // the activating UPDATE; on the embedded store (hosted by the service, the CLI its client) at
 // moments spread over its run. Also: two learns at once on one store, one of them killed.
 import { expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ensureActivePolicy } from "@pp/ml/campaigns/active-policy.ts";
-import { runCampaignReport } from "@pp/ml/campaigns/campaign-report.ts";
+import { reportedCampaign as reportedCampaignIn } from "@pp/ml/testing/reported-campaign.ts";
 import type { DatabaseHandle } from "@pp/shared/db/client.ts";
 import { policies } from "@pp/shared/db/schema.ts";
-import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
-import { campaignDecisionRow } from "@pp/shared/testing/decision-rows.ts";
 import { runBun } from "@pp/shared/testing/processes.ts";
 import { cleanupsAfterEach } from "../testing/cleanups.ts";
 import {
@@ -43,32 +40,10 @@ const ML = resolve(import.meta.dirname, "../../ml/cli.ts");
 const { cleanups, tempDir } = cleanupsAfterEach();
 const forecast = forecastStubAroundTests();
 
-/** 40 decisions of campaign `id` (half control) and their purchases, reported: ready to learn. */
+/** Campaign `id` (40 customers, half control) decided and reported (default v1 active): ready to learn. */
 async function reportedCampaign(db: DatabaseHandle, dir: string, id: string): Promise<void> {
   await ensureActivePolicy(db.db); // default v1 active, email uplift 0.2
-  const customers = Array.from({ length: 40 }, (_, i) => `${id}-${i}`);
-  await new DecisionLogRepository(db.db).insertMany(
-    customers.map((c, i) =>
-      campaignDecisionRow(c, new Date("1997-10-01T10:00:00Z"), {
-        id,
-        group: i % 2 === 0 ? "treated" : "control",
-      }),
-    ),
-  );
-  const lines = customers.flatMap((c, i) => {
-    const n = (i % 2 === 0 ? 1 : 0) + (Math.floor(i / 2) % 3);
-    return Array.from({ length: n }, (_, k) => `${c},1997-10-${10 + k},20`);
-  });
-  const csv = join(dir, `${id}.csv`);
-  writeFileSync(csv, `customer_id,date,amount\n${lines.join("\n")}\n`);
-  await runCampaignReport({
-    db: db.db,
-    campaign: id,
-    data: csv,
-    format: "csv",
-    windowEnd: "1997-12-31",
-    print: () => {},
-  });
+  await reportedCampaignIn(db.db, dir, id);
 }
 
 /** The versions of `default`, and the one active policy (fails on none or two). */
