@@ -86,8 +86,14 @@ export function findHeaderLine(
   encoding: CsvEncoding,
   names: string[],
 ): { skip: number; delimiter: string } | null {
-  return headerLineWhere(head, encoding, (fields) => names.every((n) => fields.includes(n)));
+  return headerLineWhere(head, encoding, holdsAll(names));
 }
+
+/** A header test: the line's fields include every one of `names`. */
+export const holdsAll =
+  (names: string[]) =>
+  (fields: string[]): boolean =>
+    names.every((n) => fields.includes(n));
 
 /** The first line (of the first 50) whose fields `isHeader` takes, as findHeaderLine. */
 export function headerLineWhere(

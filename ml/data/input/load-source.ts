@@ -11,6 +11,7 @@ import {
   bomEncoding,
   csvHead,
   headerLineWhere,
+  holdsAll,
   isBigEndianUtf16,
   onlyBlankLines,
   utf8Copy,
@@ -395,11 +396,6 @@ function readableCopy(path: string, look: CsvLook) {
  * (a --query's table, whose columns are the query's to name) file-query.ts queryHeader.
  */
 type HeaderTest = (fields: string[]) => boolean;
-
-const holdsAll =
-  (names: string[]): HeaderTest =>
-  (fields) =>
-    names.every((n) => fields.includes(n));
 
 /** DuckDB's sniffer giving up, or a pinned read meeting the other line end. */
 export const isSniffFailure = (error: unknown) =>
