@@ -7,7 +7,7 @@
 // runs after it and sees the marker. Only the hash is kept, and only for a day: long enough for
 // any decision in flight.
 
-import { getTableName, sql } from "drizzle-orm";
+import { and, desc, getTableName, gte, inArray, sql } from "drizzle-orm";
 import { sha256Hex } from "../artifacts/sha256.ts";
 import type { Database, Transaction } from "../db/database.ts";
 import { customerErasures } from "../db/schema.ts";
@@ -109,6 +109,31 @@ export async function recordErasures(
     on conflict (customer_sha256) do update set erased_at = excluded.erased_at,
       forgotten = ${customerErasures}.forgotten or excluded.forgotten`);
   await dropExpiredErasures(tx);
+}
+
+/**
+ * When the latest marker of these customers (ids as given) was set, within the marker's day; null:
+ * none. Read by an erasure before it sets its own: a retry of an erasure that committed though its
+ * answer was lost finds nothing left to erase, and this tells it the work was done, and when.
+ */
+export async function lastErasureOf(
+  tx: Database | Transaction,
+  customerIds: readonly string[],
+): Promise<Date | null> {
+  if (customerIds.length === 0) return null;
+  const hashes = await Promise.all(customerIds.map(customerHash));
+  const [latest] = await tx
+    .select({ at: customerErasures.erasedAt })
+    .from(customerErasures)
+    .where(
+      and(
+        inArray(customerErasures.customerSha256, hashes),
+        gte(customerErasures.erasedAt, sql`now() - ${`${ERASURE_MARKER_HOURS} hours`}::interval`),
+      ),
+    )
+    .orderBy(desc(customerErasures.erasedAt))
+    .limit(1);
+  return latest?.at ?? null;
 }
 
 /** Deletes markers older than a day (by each erasure, and by the decision log's retention). */

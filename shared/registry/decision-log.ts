@@ -24,6 +24,7 @@ import {
   customerHashSql,
   dropExpiredErasures,
   erasureCutoff,
+  lastErasureOf,
   notErasedSql,
   recordErasures,
 } from "./customer-erasures.ts";
@@ -160,16 +161,24 @@ export class DecisionLogRepository {
    * decisions about them still being made are not written after it (eraseCustomerDecisions).
    * `anyCase`: every letter case or not, as the caller decided it; else read in the transaction.
    */
-  eraseCustomer(customerId: string, anyCase?: boolean): Promise<PrunedRows> {
+  eraseCustomer(customerId: string, anyCase?: boolean): Promise<ErasedRows> {
     // Every spelling of the id (as given, NFC, NFD), as ml forget erases: /decision logs ids as
     // sent, and "José" decomposed stayed after an erasure of "José" composed.
     const spellings = customerIdSpellings(customerId);
-    return this.db.transaction((tx) =>
-      eraseCustomerDecisions(tx, spellings, {
+    return this.db.transaction(async (tx) => {
+      // Read under the writers' lock (which erasures take in turn, ml forget's too), so an
+      // erasure of the same customer committing meanwhile is seen, and before this one's markers.
+      await lockDecisionWriters(tx);
+      const erasedBefore = await lastErasureOf(
+        tx,
+        anyCase ? [...spellings, ...spellings.map((id) => id.toLowerCase())] : spellings,
+      );
+      const erased = await eraseCustomerDecisions(tx, spellings, {
         forgotten: false,
         ...(anyCase === undefined ? {} : { anyCase }),
-      }),
-    );
+      });
+      return { ...erased, erasedBefore };
+    });
   }
 
   /**
@@ -219,6 +228,15 @@ export class DecisionLogRepository {
 export interface PrunedRows {
   decisions: number;
   deadLetters: number;
+}
+
+/**
+ * An erasure's rows, and when the customer was last erased before it (within the markers' day;
+ * null: not erased in that time): an erasure retried after its answer was lost finds 0 rows, and
+ * this says why.
+ */
+export interface ErasedRows extends PrunedRows {
+  erasedBefore: Date | null;
 }
 
 /**

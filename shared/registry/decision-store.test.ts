@@ -154,12 +154,21 @@ for (const driver of testDrivers()) {
       const count = async (id: string) => (await log.findByCustomer(id, { limit: 10_000 })).length;
       expect(await count(victim)).toBe(30);
       expect(await log.deadLettersOfCustomer(victim)).toHaveLength(3);
-      expect(await log.eraseCustomer(victim)).toEqual({ decisions: 30, deadLetters: 3 });
+      expect(await log.eraseCustomer(victim)).toEqual({
+        decisions: 30,
+        deadLetters: 3,
+        erasedBefore: null,
+      });
       expect(await count(victim)).toBe(0);
       expect(await log.deadLettersOfCustomer(victim)).toEqual([]);
       for (const id of others) expect(await count(id)).toBe(30);
       expect(await log.deadLettersOfCustomer("erase-me-too")).toHaveLength(1);
-      expect(await log.eraseCustomer(victim)).toEqual({ decisions: 0, deadLetters: 0 });
+      // Erased again (a retry): nothing left, and the first erasure's time says why.
+      expect(await log.eraseCustomer(victim)).toEqual({
+        decisions: 0,
+        deadLetters: 0,
+        erasedBefore: expect.any(Date),
+      });
     });
 
     test("pruning deletes exactly the rows before the cutoff, in batches", async () => {

@@ -112,6 +112,8 @@ for (const driver of testDrivers()) {
         expect(JSON.parse(answer.text)).toEqual({
           customer_id: id,
           erased: { decisions: 1, dead_letters: 0 },
+          already_erased: false,
+          previously_erased_at: null,
           // No forecast service to ask and nothing recorded: taken as given, and said so.
           id_case: "unknown",
           warning: expect.stringContaining("letter-case rule"),

@@ -104,6 +104,17 @@ export const customerDecisionsSchema = z.object({
 export const customerErasedSchema = z.object({
   customer_id: z.string(),
   erased: erasedCounts,
+  already_erased: z
+    .boolean()
+    .describe(
+      "true when nothing was left to erase because an earlier erasure of this id (within the last 24 hours) took it: e.g. a retry of an erasure that committed though its answer was lost (a 503 or a dropped connection)",
+    ),
+  previously_erased_at: z
+    .string()
+    .nullable()
+    .describe(
+      "When this id was last erased before this request, within the last 24 hours (erasure markers are kept that long); null: not erased in that time",
+    ),
   id_case: idCaseField,
   warning: caseWarningField,
 });
@@ -204,9 +215,12 @@ export function registerAdminDecisionLog(app: Hono<AppEnv>, deps: DecisionDeps):
       dead_letters: erased.deadLetters,
       id_case: said.id_case,
     });
+    const nothingLeft = erased.decisions === 0 && erased.deadLetters === 0;
     return c.json({
       customer_id: id,
       erased: { decisions: erased.decisions, dead_letters: erased.deadLetters },
+      already_erased: nothingLeft && erased.erasedBefore !== null,
+      previously_erased_at: erased.erasedBefore?.toISOString() ?? null,
       ...said,
     } satisfies z.infer<typeof customerErasedSchema>);
   });

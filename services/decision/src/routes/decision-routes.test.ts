@@ -553,14 +553,20 @@ describe("admin decision log: a customer's decisions, erasure, pruning", () => {
     expect(await erased.json()).toEqual({
       customer_id: id,
       erased: { decisions: 7, dead_letters: 0 },
+      already_erased: false,
+      previously_erased_at: null,
       // A store of decisions alone and a forecast stub without /model-info: said, not hidden.
       id_case: "unknown",
       warning: expect.stringContaining("letter-case rule of customer ids is unknown"),
     });
     expect(await logRowsOf(id)).toEqual([]);
     expect(await logRowsOf("keep-me")).toHaveLength(3);
-    const again = (await (await admin("DELETE", path)).json()) as { erased: unknown };
+    const again = (await (await admin("DELETE", path)).json()) as {
+      erased: unknown;
+      already_erased: boolean;
+    };
     expect(again.erased).toEqual({ decisions: 0, dead_letters: 0 });
+    expect(again.already_erased).toBe(true);
   });
 
   test("bad ids, limits, cursors and prune bodies are 400s naming the field; nothing deleted", async () => {
