@@ -103,6 +103,9 @@ describe("handleError", () => {
       expect(res.headers.get("retry-after")).toBe("5");
       const text = await res.text();
       expect(JSON.parse(text).error.code).toBe("unavailable");
+      // details names the dependency and its reason, as every 503 (README's error table): a
+      // client branches on details.database, where this 503 had no details at all.
+      expect(JSON.parse(text).error.details).toEqual({ database: { reason: "ECONNREFUSED" } });
       expect(text).not.toContain(String(port));
     } finally {
       await handle.close();

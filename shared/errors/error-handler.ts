@@ -17,6 +17,8 @@ export function toAppError(err: unknown): AppError {
   if (lost !== null) {
     // The code only: the driver's message names the database's host and port.
     return new AppError("unavailable", `The database is unavailable (${lost}); retry shortly`, {
+      // As every 503: details names the dependency and its reason (the README's error table).
+      details: { database: { reason: lost } },
       headers: { "Retry-After": "5" },
       cause: err,
     });
@@ -24,6 +26,7 @@ export function toAppError(err: unknown): AppError {
   if (err instanceof NoDatabaseError) {
     // Its reason is ours (which binding or variable to set), never a driver's.
     return new AppError("unavailable", `The database is unavailable: ${err.message}`, {
+      details: { database: { reason: "not_configured" } },
       cause: err,
     });
   }

@@ -47,7 +47,7 @@ export function requireApiKey(
       throw new AppError(
         "unavailable",
         "API keys cannot be checked now (the database is unavailable): retry shortly",
-        { headers: { "Retry-After": "1" } },
+        { details: { api_keys: { reason: "unreadable" } }, headers: { "Retry-After": "1" } },
       );
     }
     if (verdict?.kind === "expired") {

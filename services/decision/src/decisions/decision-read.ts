@@ -4,7 +4,7 @@
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import { scaledDeadline } from "../audit/audit-log.ts";
 import type { DecisionDeps } from "../deps.ts";
-import { within } from "../store/within.ts";
+import { TimedOutError, within } from "../store/within.ts";
 
 export interface DecisionRead<T> {
   /** Customers whose decisions wait on the read (refused together when it fails). */
@@ -29,6 +29,11 @@ export async function readForDecisions<T>(
   } catch (cause) {
     if (cause instanceof AppError) throw cause; // the read's own answer (a 409), not an outage
     deps.audit.countRejected(customers);
-    throw new AppError("unavailable", refusal, { headers: { "Retry-After": "1" }, cause });
+    const reason = cause instanceof TimedOutError ? "timeout" : "unreadable";
+    throw new AppError("unavailable", refusal, {
+      details: { decision_log: { reason } },
+      headers: { "Retry-After": "1" },
+      cause,
+    });
   }
 }

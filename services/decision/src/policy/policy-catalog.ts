@@ -117,6 +117,7 @@ export class PolicyCatalog {
         "unavailable",
         `No decision policy available: ${outwardDriverMessage(err)}`,
         {
+          details: { policy: { reason: "unreadable" } },
           headers: { "Retry-After": "1" },
           cause: err,
         },

@@ -46,8 +46,9 @@ test("no policy readable: 503 naming the driver's reason only", async () => {
         actions: [{ id: "email", cost: 0.3, uplift: 0.1, margin: 12 }],
       }),
     });
-    const { error } = (await res.json()) as { error: { message: string } };
+    const { error } = (await res.json()) as { error: { message: string; details?: unknown } };
     expect(res.status).toBe(503);
+    expect(error.details).toEqual({ policy: { reason: "unreadable" } });
     // Before: "No decision policy available: Failed query: select … from "policies" … params: …".
     expect(error.message).toBe('No decision policy available: relation "policies" does not exist');
   } finally {

@@ -68,6 +68,9 @@ test("a retry of an erasure whose answer was lost after COMMIT says it was alrea
     const lost = await erase();
     expect(proxy.dropped()).toBe(1);
     expect(lost.status).toBe(503);
+    expect(((await lost.json()) as { error: { details?: unknown } }).error.details).toEqual({
+      database: { reason: "CONNECTION_CLOSED" },
+    });
     // The COMMIT landed: the rows are gone though the client was told 503.
     const deadline = Date.now() + 3000;
     while ((await left()) > 0 && Date.now() < deadline) await Bun.sleep(50);

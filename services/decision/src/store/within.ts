@@ -2,7 +2,7 @@
 // background refresh stuck forever would never refresh again. `within` fails at the bound;
 // `atMost` gives up waiting there and answers undefined.
 
-class TimedOutError extends Error {
+export class TimedOutError extends Error {
   override readonly name = "TimedOutError";
   readonly code = "TIMEOUT";
 }
