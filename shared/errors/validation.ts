@@ -6,6 +6,7 @@ import type * as z from "zod";
 import { AppError, type FieldIssue } from "./app-error.ts";
 import { jsonSyntaxProblem } from "./json-syntax.ts";
 import { keptEveryKey } from "./keys-kept.ts";
+import { findOverflowingNumbers, mayOverflow } from "./overflowing-numbers.ts";
 import { repeatedKeys } from "./repeated-keys.ts";
 import {
   findUnstorableText,
@@ -222,6 +223,11 @@ export async function readJsonBody<T extends z.ZodType>(
   if (mayHoldUnstorableText(text)) {
     const unstorable = findUnstorableText(value);
     if (unstorable.length > 0) throw validationError(unstorable, "body");
+  }
+  // 1e999 parses to Infinity, which each schema called "not a number": named with the range.
+  if (mayOverflow(text)) {
+    const overflowing = findOverflowingNumbers(value);
+    if (overflowing.length > 0) throw validationError(overflowing, "body");
   }
   // A key repeated within one object is a 400 naming it: JSON.parse keeps the last, and
   // {"id":"a","id":"b"} was answered for "b". The text is scanned for it only when counting
