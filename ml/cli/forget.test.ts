@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { FileArtifactStore } from "@pp/shared/artifacts/file-artifact-store.ts";
 import { CustomerFeaturesRepository } from "@pp/shared/registry/customer-features.ts";
 import { ModelRegistry } from "@pp/shared/registry/model-registry.ts";
+import { runBun } from "@pp/shared/testing/processes.ts";
 import { plainCustomers, registrationInput } from "@pp/shared/testing/registration-input.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { customerIdsToForget, forgetInChunks } from "./forget.ts";
@@ -108,6 +109,7 @@ test("chunks: one transaction each, totals and versions over all of them", async
     storedRows: 14,
     decisions: 0,
     deadLetters: 0,
+    forgottenBefore: { customers: 0, lastAt: null },
   });
   expect(lines).toEqual([
     "forgot customers 1-3 of 7",
@@ -117,3 +119,35 @@ test("chunks: one transaction each, totals and versions over all of them", async
   const left = await new CustomerFeaturesRepository(t.handle.db).get(v2.id, ids);
   expect([...left.keys()].sort()).toEqual(["k7", "k8", "k9"]);
 });
+
+// A rerun of a forget that landed (killed after its COMMIT, or its output lost) found 0 rows and
+// said "nothing was stored about these ids; check their spelling", as for ids never stored.
+test("a rerun says which customers an earlier ml forget already erased, and when", async () => {
+  const registry = new ModelRegistry(t.handle.db, new FileArtifactStore(join(dir, "store")));
+  await registry.registerVersion("again", registrationInput(plainCustomers(["r1", "r2", "r3"])));
+  const first = await forgetInChunks(t.handle.db, ["r1", "r2"], () => {});
+  expect(first.storedRows).toBe(2);
+  expect(first.forgottenBefore).toEqual({ customers: 0, lastAt: null });
+  // Chunks of one: the count and the latest time are totalled over chunks.
+  const again = await forgetInChunks(t.handle.db, ["r1", "r2", "r3"], () => {}, 1);
+  expect(again.storedRows).toBe(1);
+  expect(again.forgottenBefore.customers).toBe(2);
+  expect(again.forgottenBefore.lastAt).toBeInstanceOf(Date);
+});
+
+test("ml forget run twice as a process: the second run's note names the earlier one", async () => {
+  const env = {
+    DATA_DIR: join(dir, "cli-data"),
+    ARTIFACT_STORE_URI: `file://${join(dir, "cli-art")}`,
+  };
+  const cli = join(import.meta.dirname, "../cli.ts");
+  const first = await runBun(cli, ["forget", "gone-1"], env);
+  expect(first.status).toBe(0);
+  expect(first.stdout).toContain("note: nothing was stored about these ids");
+  const second = await runBun(cli, ["forget", "gone-1", "gone-2"], env);
+  expect(second.status).toBe(0);
+  expect(second.stdout).toMatch(
+    /note: 1 of these 2 customer\(s\) had been forgotten already: an ml forget at \d{4}-\d\d-\d\dT[\d:.]+Z erased/,
+  );
+  expect(second.stdout).not.toContain("nothing was stored");
+}, 120_000);

@@ -143,6 +143,7 @@ export async function forgetInChunks(
   decisionStore?: Database,
 ): Promise<ForgottenCustomers> {
   const total = { storedRows: 0, decisions: 0, deadLetters: 0 };
+  const before: ForgottenCustomers["forgottenBefore"] = { customers: 0, lastAt: null };
   const versionIds = new Set<number>();
   const versions = new Map<string, { model: string; version: number }>();
   for (let i = 0; i < customerIds.length; i += chunkSize) {
@@ -153,12 +154,16 @@ export async function forgetInChunks(
     total.storedRows += gone.storedRows;
     total.decisions += gone.decisions;
     total.deadLetters += gone.deadLetters;
+    before.customers += gone.forgottenBefore.customers;
+    const at = gone.forgottenBefore.lastAt;
+    if (at && (!before.lastAt || at > before.lastAt)) before.lastAt = at;
     if (customerIds.length > chunkSize) {
       report(`forgot customers ${i + 1}-${i + chunk.length} of ${customerIds.length}`);
     }
   }
   return {
     ...total,
+    forgottenBefore: before,
     versionIds: [...versionIds].sort((a, b) => a - b),
     versions: [...versions.values()].sort(
       (a, b) => a.model.localeCompare(b.model) || a.version - b.version,

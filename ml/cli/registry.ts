@@ -135,7 +135,13 @@ export function registerForgetCommand(program: Command): void {
       console.log(
         `forgot ${customerIds.length} customer(s): ${gone.storedRows} stored row(s) under ${gone.versionIds.length} model version(s) (forecast services reload those versions without these customers), ${gone.decisions} decision(s), ${gone.deadLetters} parked decision row(s). ${outside}`,
       );
-      if (gone.storedRows + gone.decisions + gone.deadLetters === 0) {
+      const { customers: already, lastAt } = gone.forgottenBefore;
+      if (already > 0) {
+        // A rerun of a run that landed (killed, or its connection cut after COMMIT) finds 0 rows.
+        console.log(
+          `note: ${already} of these ${customerIds.length} customer(s) had been forgotten already: an ml forget at ${lastAt?.toISOString()} erased what was stored about them`,
+        );
+      } else if (gone.storedRows + gone.decisions + gone.deadLetters === 0) {
         console.log(
           "note: nothing was stored about these ids; if they are customers, check their spelling, letter case and the file's encoding",
         );

@@ -7,7 +7,7 @@
 // runs after it and sees the marker. Only the hash is kept, and only for a day: long enough for
 // any decision in flight.
 
-import { and, desc, getTableName, gte, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, getTableName, gte, inArray, sql } from "drizzle-orm";
 import { sha256Hex } from "../artifacts/sha256.ts";
 import type { Database, Transaction } from "../db/database.ts";
 import { customerErasures } from "../db/schema.ts";
@@ -134,6 +134,37 @@ export async function lastErasureOf(
     .orderBy(desc(customerErasures.erasedAt))
     .limit(1);
   return latest?.at ?? null;
+}
+
+/**
+ * Which of these customers (each given with its spellings) `ml forget` already forgot within the
+ * markers' day, and when the latest of them was: read before a forget sets its own markers, so a
+ * rerun after a run whose output was lost (killed, connection cut after COMMIT) says the work was
+ * done rather than "nothing was stored about these ids".
+ */
+export async function forgottenAlready(
+  tx: Database | Transaction,
+  spellingsByCustomer: ReadonlyArray<readonly string[]>,
+): Promise<{ customers: number; lastAt: Date | null }> {
+  const hashed = await Promise.all(
+    spellingsByCustomer.map((spellings) => Promise.all(spellings.map(customerHash))),
+  );
+  const hashes = [...new Set(hashed.flat())];
+  if (hashes.length === 0) return { customers: 0, lastAt: null };
+  const rows = await tx
+    .select({ hash: customerErasures.customerSha256, at: customerErasures.erasedAt })
+    .from(customerErasures)
+    .where(
+      and(
+        inArray(customerErasures.customerSha256, hashes),
+        eq(customerErasures.forgotten, true),
+        gte(customerErasures.erasedAt, sql`now() - ${`${ERASURE_MARKER_HOURS} hours`}::interval`),
+      ),
+    );
+  const marked = new Set(rows.map((r) => r.hash));
+  const customers = hashed.filter((hs) => hs.some((h) => marked.has(h))).length;
+  const lastAt = rows.reduce<Date | null>((last, r) => (!last || r.at > last ? r.at : last), null);
+  return { customers, lastAt };
 }
 
 /** Deletes markers older than a day (by each erasure, and by the decision log's retention). */

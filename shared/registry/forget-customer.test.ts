@@ -77,6 +77,7 @@ for (const driver of testDrivers()) {
           storedRows: 3,
           decisions: 2,
           deadLetters: 1,
+          forgottenBefore: { customers: 0, lastAt: null },
         });
         if (listener) {
           const until = performance.now() + 10_000;
@@ -110,6 +111,8 @@ for (const driver of testDrivers()) {
         storedRows: 0,
         decisions: 0,
         deadLetters: 0,
+        // Said so: a rerun of an erasure that landed is told it was done, and when.
+        forgottenBefore: { customers: 1, lastAt: expect.any(Date) },
       });
       expect((await registry.getVersion("a", 2))?.customersRevision).toBe(1);
     });
@@ -345,6 +348,7 @@ for (const driver of testDrivers()) {
         storedRows: 5000,
         decisions: 500,
         deadLetters: 0,
+        forgottenBefore: { customers: 0, lastAt: null },
       });
       const features = new CustomerFeaturesRepository(db);
       const left = await features.get(v.id, everybody);

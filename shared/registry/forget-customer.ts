@@ -8,7 +8,7 @@
 // the ids in versions' metrics.json and report.html are taken out by ml/cli/forget-reports.ts.
 import { customerIdSpellings, lowerCaseCustomerId } from "../contracts/forecast-request.ts";
 import type { Database } from "../db/database.ts";
-import { erasureTurn } from "./customer-erasures.ts";
+import { erasureTurn, forgottenAlready } from "./customer-erasures.ts";
 import { eraseCustomerFeatures } from "./customer-features.ts";
 import { eraseCustomerDecisions, type PrunedRows } from "./decision-log.ts";
 import { allVersionIds, bumpCustomersRevision, lowerCasedVersionIds } from "./model-registry.ts";
@@ -22,6 +22,11 @@ export interface ForgottenCustomers {
   storedRows: number;
   decisions: number;
   deadLetters: number;
+  /**
+   * Of the customers asked for, those `ml forget` had already forgotten within the last day, and
+   * when the latest was: a rerun of a run that landed finds nothing left, and this says why.
+   */
+  forgottenBefore: { customers: number; lastAt: Date | null };
 }
 
 /**
@@ -39,6 +44,10 @@ export async function forgetCustomers(
     // Before the versions are read: a registration under way commits first (its version is then
     // read and erased under), or waits and leaves these customers out (customer-erasures.ts).
     await erasureTurn(tx);
+    const forgottenBefore = await forgottenAlready(
+      tx,
+      customerIds.map((id) => storedSpellings([id])),
+    );
     const rows = await eraseCustomerFeatures(tx, await allVersionIds(tx), unique);
     // A version trained with --ignore-id-case stores User@X.org as user@x.org: forget that too,
     // lower-cased as the reader does ("İ" is "i", every "Σ" "σ") and as toLowerCase does.
@@ -52,7 +61,12 @@ export async function forgetCustomers(
     const named = await bumpCustomersRevision(tx, versions);
     // Last: from here on decision writers wait for this transaction (eraseCustomerDecisions).
     const decisions = await eraseCustomerDecisions(tx, unique, { forgotten: true });
-    const forgotten = { versionIds: versions, versions: named, storedRows: rows.length };
+    const forgotten = {
+      versionIds: versions,
+      versions: named,
+      storedRows: rows.length,
+      forgottenBefore,
+    };
     return { gone: { ...forgotten, ...decisions }, anyCase: lowerCased.length > 0 };
   });
   if (!decisionStore) return gone;
