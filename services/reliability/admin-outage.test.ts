@@ -4,20 +4,20 @@
 // must answer 503 with a JSON error and Retry-After (the client retries later), not an opaque
 // 500, and answer as before once the cluster is started again. Also while the database is closed
 // to connections (ALTER DATABASE … ALLOW_CONNECTIONS false).
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { freePort } from "@pp/shared/testing/free-port.ts";
 import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
 import postgres from "postgres";
-import { decisionReadyOn, startForecastStub, stopGracefully } from "../testing/decision-traffic.ts";
+import {
+  decisionReadyOn,
+  forecastStubAroundTests,
+  stopGracefully,
+} from "../testing/decision-traffic.ts";
 
 const ADMIN = "admin-outage-admin-key-0123456789";
 const bin = postgresBinDirOrWarn("the admin routes' outage test");
 
-let forecast: { url: string; stop(): void };
-beforeAll(() => {
-  forecast = startForecastStub();
-});
-afterAll(() => forecast?.stop());
+const forecast = forecastStubAroundTests();
 
 /** Each route that reads or writes the database: method, path and body. */
 const ROUTES: Array<[string, string, unknown?]> = [

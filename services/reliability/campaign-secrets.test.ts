@@ -9,7 +9,7 @@
 // Checked to fail: without the fingerprint comparison, 99 customers ended in both groups and the
 // other secret's batches were answered 200; without the re-read after filling a pre-0014 row, the
 // loser of the fill answered 200 (89 and 106 customers in both groups, 2 runs of 2).
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,10 +20,10 @@ import { ControlAssignment } from "@pp/shared/policy/control-assignment.ts";
 import { openTestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { inArray, sql } from "drizzle-orm";
 import {
+  forecastStubAroundTests,
   killHard,
   postDecision,
   startDecision,
-  startForecastStub,
   stopGracefully,
 } from "../testing/decision-traffic.ts";
 import { batchBody } from "../testing/keyed-batch-clients.ts";
@@ -199,11 +199,7 @@ async function checkCampaigns(db: Database, what: string, campaigns: string[], s
   return winners;
 }
 
-let forecast: { url: string; stop(): void };
-beforeAll(() => {
-  forecast = startForecastStub();
-});
-afterAll(() => forecast?.stop());
+const forecast = forecastStubAroundTests();
 
 const start = async (secret: SecretName, store: Record<string, string>): Promise<Service> => ({
   secret,

@@ -3,17 +3,17 @@
 // different shares, one of them is killed with SIGKILL mid-load and restarted, and the database
 // is stopped and started under campaign load. Counted after: one share per campaign, every
 // answer at it, no customer in both groups, every decision answered 200 in decision_log.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { queryRows } from "@pp/shared/db/database.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/throwaway-postgres.ts";
 import { sql } from "drizzle-orm";
 import {
+  forecastStubAroundTests,
   killHard,
   missingDecisionIds,
   postDecision,
   startDecision,
-  startForecastStub,
   stopGracefully,
 } from "../testing/decision-traffic.ts";
 import { batchBody } from "../testing/keyed-batch-clients.ts";
@@ -87,11 +87,7 @@ async function campaignState(db: TestDatabase["handle"]["db"]) {
   return { shares: new Map(shares.map((s) => [s.campaign_id, s.control_share])), moved: both?.n };
 }
 
-let forecast: { url: string; stop(): void };
-beforeAll(() => {
-  forecast = startForecastStub();
-});
-afterAll(() => forecast?.stop());
+const forecast = forecastStubAroundTests();
 
 describe("two services on one PostgreSQL, one killed with SIGKILL mid-load", () => {
   test("each campaign keeps one share; no customer changes group; 0 answered decisions missing", async () => {

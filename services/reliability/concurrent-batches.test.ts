@@ -8,9 +8,9 @@ import { queryRows } from "@pp/shared/db/database.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { sql } from "drizzle-orm";
 import {
+  forecastStubAroundTests,
   postDecision,
   startDecision,
-  startForecastStub,
   stopGracefully,
 } from "../testing/decision-traffic.ts";
 import { batchBody } from "../testing/keyed-batch-clients.ts";
@@ -18,16 +18,14 @@ import { batchBody } from "../testing/keyed-batch-clients.ts";
 const BATCHES = 40;
 const SIZE = 2000;
 
-let forecast: { url: string; stop(): void };
+const forecast = forecastStubAroundTests();
 let db: TestDatabase;
 
 beforeAll(async () => {
-  forecast = startForecastStub();
   db = await openTestDatabase("postgres");
 });
 
 afterAll(async () => {
-  forecast?.stop();
   await db?.cleanup();
 });
 

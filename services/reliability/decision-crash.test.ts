@@ -6,7 +6,7 @@
 // database while deciding and erasing a customer, delete exactly the old rows and that customer's;
 // SIGTERM mid-prune (Bun, Node, Deno) ends it between batches and logs every row it deleted.
 // The forecast service is the contract stub over real HTTP.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,23 +18,18 @@ import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/thro
 import { sql } from "drizzle-orm";
 import {
   decisionLoad,
+  forecastStubAroundTests,
   killHard,
   missingDecisionIds,
   startDecision as startDecisionAt,
-  startForecastStub,
   stopGracefully,
 } from "../testing/decision-traffic.ts";
 import { type RuntimeName, startService } from "../testing/runtimes.ts";
 
-let forecast: { url: string; stop(): void };
+const forecast = forecastStubAroundTests();
 const dirs: string[] = [];
 
-beforeAll(() => {
-  forecast = startForecastStub();
-});
-
 afterAll(() => {
-  forecast?.stop();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 

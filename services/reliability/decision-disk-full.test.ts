@@ -14,11 +14,11 @@ import { fillDisk, mountSmallDisk, unmountSmallDisk } from "@pp/shared/testing/s
 import {
   decide,
   decisionLoad,
+  forecastStubAroundTests,
   killHard,
   missingDecisionIds,
   spawnDecision,
   startDecision,
-  startForecastStub,
   stopGracefully,
 } from "../testing/decision-traffic.ts";
 import type { ServiceProcess } from "../testing/service-processes.ts";
@@ -30,7 +30,7 @@ const dataDir = join(disk, "data");
 const env = { DECISION_DATA_DIR: dataDir };
 
 const mounted = mountSmallDisk(disk, "64m", "decision-disk-full.test.ts");
-const forecast = startForecastStub();
+const forecast = forecastStubAroundTests();
 const started: ServiceProcess[] = [];
 const track = <T extends ServiceProcess>(p: T): T => {
   started.push(p);
@@ -38,7 +38,6 @@ const track = <T extends ServiceProcess>(p: T): T => {
 };
 
 afterAll(() => {
-  forecast.stop();
   for (const p of started) if (!p.exited()) p.child.kill("SIGKILL");
   if (mounted) unmountSmallDisk(disk);
   rmSync(dir, { recursive: true, force: true });

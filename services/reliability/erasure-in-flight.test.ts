@@ -11,22 +11,20 @@ import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-dat
 import { sql } from "drizzle-orm";
 import {
   decisionLoad,
+  forecastStubAroundTests,
   missingDecisionIds,
   startDecision,
-  startForecastStub,
   stopGracefully,
 } from "../testing/decision-traffic.ts";
 
-let forecast: { url: string; stop(): void };
+const forecast = forecastStubAroundTests();
 let db: TestDatabase;
 
 beforeAll(async () => {
-  forecast = startForecastStub();
   db = await openTestDatabase("postgres");
 });
 
 afterAll(async () => {
-  forecast?.stop();
   await db?.cleanup();
 });
 

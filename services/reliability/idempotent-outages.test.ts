@@ -25,8 +25,8 @@ import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/thro
 import {
   decisionReadyOn,
   decisionReadyOnFreePort,
+  forecastStubAroundTests,
   killHard,
-  startForecastStub,
   stopGracefully,
 } from "../testing/decision-traffic.ts";
 import {
@@ -48,12 +48,7 @@ import {
 import type { ServiceProcess } from "../testing/service-processes.ts";
 
 const bin = postgresBinDirOrWarn("the Idempotency-Key outage tests");
-let forecast: { url: string; stop(): void };
-
-beforeAll(() => {
-  forecast = startForecastStub();
-});
-afterAll(() => forecast?.stop());
+const forecast = forecastStubAroundTests();
 
 /** A decision service process on `port` with `store` (its database env), once /ready is 200. */
 const decisionOn = (port: number, store: Record<string, string>) =>

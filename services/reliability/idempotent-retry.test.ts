@@ -9,9 +9,9 @@ import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-dat
 import { sql } from "drizzle-orm";
 import {
   decisionReadyOn,
+  forecastStubAroundTests,
   killHard,
   postDecision,
-  startForecastStub,
   stopGracefully,
 } from "../testing/decision-traffic.ts";
 import { batchBody } from "../testing/keyed-batch-clients.ts";
@@ -24,15 +24,13 @@ import {
   sentToBoth,
 } from "../testing/keyed-clients.ts";
 
-let forecast: { url: string; stop(): void };
+const forecast = forecastStubAroundTests();
 let db: TestDatabase;
 
 beforeAll(async () => {
-  forecast = startForecastStub();
   db = await openTestDatabase("postgres");
 });
 afterAll(async () => {
-  forecast?.stop();
   await db?.cleanup();
 });
 

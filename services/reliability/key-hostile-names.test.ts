@@ -4,7 +4,7 @@
 // while a decision service serves them all, each stops working within about a second (the ring's
 // digest check on the embedded store, the LISTEN on PostgreSQL) and the others keep working; `keys
 // list` stays one tab-separated line per key. Real processes, embedded store and PostgreSQL.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -16,8 +16,8 @@ import { generateApiKey, hashApiKey } from "../decision/src/index.ts";
 import {
   decisionReadyOnFreePort,
   decisionStatus,
+  forecastStubAroundTests,
   killHard,
-  startForecastStub,
 } from "../testing/decision-traffic.ts";
 import type { ServiceProcess } from "../testing/service-processes.ts";
 
@@ -32,11 +32,7 @@ const HOSTILE_NAMES = [
   "new\nline\tand tab",
 ];
 
-let forecast: { url: string; stop(): void };
-beforeAll(() => {
-  forecast = startForecastStub();
-});
-afterAll(() => forecast?.stop());
+const forecast = forecastStubAroundTests();
 
 /** Ms until `key` is answered `want` (polled every 50 ms, 5 s at most; null: never). */
 async function msUntil(base: string, key: string, want: number): Promise<number | null> {

@@ -4,7 +4,7 @@
 // moment after the CLI returned is let in. Before, on the embedded store (no LISTEN) the key ring
 // kept the revoked key until its 30 s refresh: every decision of the 3 s watched after the revoke
 // was a 200.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -13,18 +13,14 @@ import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-dat
 import {
   decisionReadyOnFreePort,
   decisionStatus,
+  forecastStubAroundTests,
   killHard,
-  startForecastStub,
 } from "../testing/decision-traffic.ts";
 import type { ServiceProcess } from "../testing/service-processes.ts";
 
 const KEYS_CLI = resolve(import.meta.dirname, "../decision/src/cli/keys.ts");
 
-let forecast: { url: string; stop(): void };
-beforeAll(() => {
-  forecast = startForecastStub();
-});
-afterAll(() => forecast?.stop());
+const forecast = forecastStubAroundTests();
 
 /** Decisions from 4 loops until stopped: each one's start (ms since the epoch) and status. */
 function load(base: string, key: string) {

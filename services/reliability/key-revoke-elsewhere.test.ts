@@ -10,16 +10,15 @@ import { ApiKeyStore } from "../decision/src/index.ts";
 import {
   DECISION_BODY,
   decisionReadyOnFreePort,
-  startForecastStub,
+  forecastStubAroundTests,
 } from "../testing/decision-traffic.ts";
 import type { ServiceProcess } from "../testing/service-processes.ts";
 
-let forecast: { url: string; stop(): void };
+const forecast = forecastStubAroundTests();
 let t: TestDatabase;
 let services: ServiceProcess[] = [];
 
 beforeAll(async () => {
-  forecast = startForecastStub();
   t = await openTestDatabase("postgres");
   const env = { DATABASE_URL: t.options.databaseUrl as string, FORECAST_URL: forecast.url };
   for (let i = 0; i < 2; i++) services.push((await decisionReadyOnFreePort(env)).service);
@@ -28,7 +27,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const s of services) s.child.kill("SIGKILL");
   services = [];
-  forecast?.stop();
   await t?.cleanup();
 });
 

@@ -19,42 +19,27 @@ import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-dat
 import { asc, eq, sql } from "drizzle-orm";
 import postgres from "postgres";
 import { ApiKeyRing, ApiKeyStore } from "../decision/src/index.ts";
-import { decisionReadyOn, killHard, startForecastStub } from "../testing/decision-traffic.ts";
+import { decisionReadyOn, forecastStubAroundTests, killHard } from "../testing/decision-traffic.ts";
+import { pauseSql } from "../testing/pg-pause.ts";
 import type { ServiceProcess } from "../testing/service-processes.ts";
 
 const KEYS_CLI = resolve(import.meta.dirname, "../decision/src/cli/keys.ts");
 const ADMIN = "key-rotation-crash-admin-0123456789";
 const HOUR = 3_600_000;
 
-/** Triggers that hold a rotation at a step for `ms` (a row of test_rotation_pause per step). */
-const PAUSE_SQL = `
-create table test_rotation_pause (phase text primary key, ms integer not null);
-create function test_rotation_pause() returns trigger language plpgsql as $$
-begin
-  perform pg_sleep(coalesce((select ms from test_rotation_pause where phase = tg_argv[0]), 0) / 1000.0);
-  return new;
-end $$;
-create trigger test_pause_insert before insert on api_keys
-  for each row execute function test_rotation_pause('insert');
-create trigger test_pause_update before update on api_keys
-  for each row execute function test_rotation_pause('update');
-create constraint trigger test_pause_commit after insert on api_keys deferrable initially deferred
-  for each row execute function test_rotation_pause('commit');`;
+/** Triggers that hold a rotation at a step for `ms` (a row of test_pause per step). */
+const PAUSE_SQL = pauseSql({ table: "api_keys", statement: ["insert", "update"], commit: true });
 
 type Phase = "lock" | "insert" | "update" | "commit";
 
 async function pauseAt(db: DatabaseHandle, phase: Phase | null, ms = 0): Promise<void> {
-  await db.db.execute(sql`delete from test_rotation_pause`);
+  await db.db.execute(sql`delete from test_pause`);
   if (phase && phase !== "lock") {
-    await db.db.execute(sql`insert into test_rotation_pause values (${phase}, ${ms})`);
+    await db.db.execute(sql`insert into test_pause values (${phase}, ${ms})`);
   }
 }
 
-let forecast: { url: string; stop(): void };
-beforeAll(() => {
-  forecast = startForecastStub();
-});
-afterAll(() => forecast?.stop());
+const forecast = forecastStubAroundTests();
 
 async function decide(base: string, key: string): Promise<number> {
   const res = await fetch(`${base}/decision`, {

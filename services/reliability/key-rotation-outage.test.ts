@@ -6,7 +6,7 @@
 // error; a valid key never refused with 401 (before, during or after the outage); the revoked key
 // never accepted, the expired one never after its expiry; the rotation tried during the outage
 // left nothing behind (the name has exactly its chain of three keys).
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { createDatabase } from "@pp/shared/db/client.ts";
 import { apiKeys } from "@pp/shared/db/schema.ts";
 import { freePort } from "@pp/shared/testing/free-port.ts";
@@ -17,19 +17,15 @@ import { ApiKeyStore } from "../decision/src/index.ts";
 import {
   DECISION_BODY,
   decisionReadyOn,
+  forecastStubAroundTests,
   killHard,
-  startForecastStub,
 } from "../testing/decision-traffic.ts";
 import { type ServiceProcess, startProcess } from "../testing/service-processes.ts";
 
 const ADMIN = "key-rotation-outage-admin-0123456789";
 const bin = postgresBinDirOrWarn("the API key outage test");
 
-let forecast: { url: string; stop(): void };
-beforeAll(() => {
-  forecast = startForecastStub();
-});
-afterAll(() => forecast?.stop());
+const forecast = forecastStubAroundTests();
 
 interface Sent {
   label: string;

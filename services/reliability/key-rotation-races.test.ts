@@ -16,7 +16,7 @@ import { runBun } from "@pp/shared/testing/processes.ts";
 import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { asc, eq } from "drizzle-orm";
 import { ApiKeyStore } from "../decision/src/index.ts";
-import { decisionReadyOn, killHard, startForecastStub } from "../testing/decision-traffic.ts";
+import { decisionReadyOn, forecastStubAroundTests, killHard } from "../testing/decision-traffic.ts";
 import type { ServiceProcess } from "../testing/service-processes.ts";
 
 const KEYS_CLI = resolve(import.meta.dirname, "../decision/src/cli/keys.ts");
@@ -29,11 +29,7 @@ interface Answer {
 }
 const HOUR = 3_600_000;
 
-let forecast: { url: string; stop(): void };
-beforeAll(() => {
-  forecast = startForecastStub();
-});
-afterAll(() => forecast?.stop());
+const forecast = forecastStubAroundTests();
 
 for (const driver of ["postgres", "pglite"] as const) {
   describe(`on ${driver}`, () => {

@@ -13,8 +13,8 @@ import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-dat
 import { sql } from "drizzle-orm";
 import {
   decide,
+  forecastStubAroundTests,
   startDecision,
-  startForecastStub,
   stopGracefully,
 } from "../testing/decision-traffic.ts";
 import type { ServiceProcess } from "../testing/service-processes.ts";
@@ -109,12 +109,11 @@ function unchunk(text: string): string {
   }
 }
 
-let forecast: { url: string; stop(): void };
+const forecast = forecastStubAroundTests();
 let db: TestDatabase;
 let service: ServiceProcess;
 
 beforeAll(async () => {
-  forecast = startForecastStub();
   db = await openTestDatabase("postgres");
   service = await startDecision(forecast.url, {
     DATABASE_URL: db.options.databaseUrl as string,
@@ -124,7 +123,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (service && !service.exited()) await stopGracefully(service);
-  forecast?.stop();
   await db?.cleanup();
 });
 

@@ -8,7 +8,7 @@
 // never a 500, the process up; 200 with its policy check passing once it is back, the service not
 // restarted. The policy reads the probes caused are counted in the server's statement log: at most
 // one a second (PROBE_REUSE_MS in policy-catalog.ts), not one per probe.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "@pp/shared/testing/free-port.ts";
@@ -17,19 +17,13 @@ import postgres from "postgres";
 import {
   decide,
   decisionReadyOn,
+  forecastStubAroundTests,
   startDecision,
-  startForecastStub,
   stopGracefully,
 } from "../testing/decision-traffic.ts";
 
 const bin = postgresBinDirOrWarn("the /ready probe recovery test");
-let forecast: { url: string; stop(): void };
-
-beforeAll(() => {
-  forecast = startForecastStub();
-});
-
-afterAll(() => forecast?.stop());
+const forecast = forecastStubAroundTests();
 
 test.skipIf(!bin)(
   "after a /ready probe timed out on a frozen database, decisions are 200 again once it thaws",

@@ -13,20 +13,19 @@ import { postgresBinDirOrWarn, ThrowawayPostgres } from "@pp/shared/testing/thro
 import { sql } from "drizzle-orm";
 import {
   decisionLoad,
+  forecastStubAroundTests,
   missingDecisionIds,
   startDecision,
-  startForecastStub,
   stopGracefully,
 } from "../testing/decision-traffic.ts";
 
 const bin = postgresBinDirOrWarn("the retention-during-an-outage test");
 const OLD = 150_000;
 const BATCH = 5000; // DecisionLogRepository.pruneBefore's default batch
-const forecast = startForecastStub();
+const forecast = forecastStubAroundTests();
 let pg: ThrowawayPostgres | null = null;
 
 afterAll(() => {
-  forecast.stop();
   pg?.destroy();
 });
 

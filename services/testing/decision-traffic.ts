@@ -18,7 +18,7 @@ export const DECISION_BODY = JSON.stringify({
 });
 
 /** The forecast contract stub on a free port, knowing customer c-1. */
-export function startForecastStub(): { url: string; stop(): void } {
+function startForecastStub(): { url: string; stop(): void } {
   const stub = forecastContractStub({ known: { "c-1": { expected_purchases: 2, p_alive: 0.9 } } });
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: stub.app.fetch });
   return { url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) };

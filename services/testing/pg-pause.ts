@@ -5,10 +5,13 @@ import type { KillPlan } from "./cli-kill.ts";
 
 export type Phase = "insert" | "update" | "commit";
 
+export type Statement = "insert" | "update";
+
 export interface PauseSpec {
   table: string;
-  statement: "insert" | "update";
-  /** Also hold the COMMIT (a deferred constraint trigger). */
+  /** The statement held, or several (each its own phase). */
+  statement: Statement | readonly Statement[];
+  /** Also hold the COMMIT (a deferred constraint trigger after the first statement). */
   commit?: boolean;
   /** Hold only rows for which this plpgsql condition holds (e.g. `new.active`). */
   when?: string;
@@ -18,20 +21,24 @@ export interface PauseSpec {
 
 /** The triggers of `spec`: each sleeps for the ms of its phase's row in test_pause (none: 0). */
 export function pauseSql({ table, statement, commit, when }: PauseSpec): string {
+  const statements = typeof statement === "string" ? [statement] : statement;
   const sleep = `perform pg_sleep(coalesce((select ms from test_pause where phase = tg_argv[0]), 0) / 1000.0);`;
   const body = when ? `if ${when} then\n    ${sleep}\n  end if;` : sleep;
+  const triggers = statements.map(
+    (s) => `
+create trigger test_pause_${s} before ${s} on ${table}
+  for each row execute function test_pause('${s}');`,
+  );
   const held = `
 create table test_pause (phase text primary key, ms integer not null);
 create function test_pause() returns trigger language plpgsql as $$
 begin
   ${body}
   return new;
-end $$;
-create trigger test_pause_${statement} before ${statement} on ${table}
-  for each row execute function test_pause('${statement}');`;
+end $$;${triggers.join("")}`;
   if (!commit) return held;
   return `${held}
-create constraint trigger test_pause_commit after ${statement} on ${table}
+create constraint trigger test_pause_commit after ${statements[0]} on ${table}
   deferrable initially deferred for each row execute function test_pause('commit');`;
 }
 

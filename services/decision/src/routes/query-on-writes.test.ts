@@ -10,26 +10,24 @@ import { join } from "node:path";
 import {
   DECISION_BODY,
   decide,
+  forecastStubAroundTests,
   startDecision,
-  startForecastStub,
   stopGracefully,
 } from "../../../testing/decision-traffic.ts";
 import type { ServiceProcess } from "../../../testing/service-processes.ts";
 
 const ADMIN = "query-on-writes-admin-key-0123456789";
-let forecast: { url: string; stop(): void };
+const forecast = forecastStubAroundTests();
 let service: ServiceProcess;
 let dataDir: string;
 
 beforeAll(async () => {
-  forecast = startForecastStub();
   dataDir = mkdtempSync(join(tmpdir(), "pp-query-writes-"));
   service = await startDecision(forecast.url, { DATA_DIR: dataDir, ADMIN_API_KEYS: ADMIN });
 }, 90_000);
 
 afterAll(async () => {
   if (service) await stopGracefully(service);
-  forecast?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
