@@ -32,6 +32,13 @@ const KEYS_CLI = resolve(import.meta.dirname, "../decision/src/cli/keys.ts");
 const { cleanups, tempDir } = cleanupsAfterEach();
 
 const forecast = forecastStubAroundTests();
+/** The service's env: its key ring checks the stored keys every 100 ms (default 1 s), so each
+ * wait for a revoked key's 401 is short. */
+const serviceEnv = (env: Record<string, string>) => ({
+  ...env,
+  FORECAST_URL: forecast.url,
+  API_KEY_CHECK_MS: "100",
+});
 
 /** A new key, let in by the service. */
 async function liveKey(db: DatabaseHandle, base: string, i: number) {
@@ -107,7 +114,7 @@ test("PostgreSQL: revoke killed in its UPDATE and over its run: as was, or revok
     table: "api_keys",
     statement: "update",
   });
-  const { service } = await decisionReadyOnFreePort({ ...env, FORECAST_URL: forecast.url });
+  const { service } = await decisionReadyOnFreePort(serviceEnv(env));
   cleanups.push(() => killHard(service));
   const setup = { db: pg.handle, service, env };
   // One UPDATE, no transaction of its own: held in it, the statement was sent whole, and
@@ -131,7 +138,7 @@ test("PostgreSQL: revoke killed in its UPDATE and over its run: as was, or revok
 test("embedded store hosted by the service: revoke killed over its run: as was, or revoked and refused", async () => {
   const dataDir = tempDir("pp-revoke-kill-");
   const env = { DECISION_DATA_DIR: dataDir, DATABASE_URL: "" };
-  const { service } = await decisionReadyOnFreePort({ ...env, FORECAST_URL: forecast.url });
+  const { service } = await decisionReadyOnFreePort(serviceEnv(env));
   cleanups.push(() => killHard(service));
   // The test makes keys and reads them as another client of the service's host.
   const setup = { db: await storeClient(cleanups, dataDir), service, env };

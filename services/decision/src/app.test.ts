@@ -16,6 +16,21 @@ describe("decision config", () => {
     expect(config.FORECAST_URL).toBe("http://127.0.0.1:8001");
   });
 
+  test("API_KEY_CHECK_MS: 1000 by default, 100 at the least, named when out of range", () => {
+    expect(parseConfig({}).API_KEY_CHECK_MS).toBe(1000);
+    expect(parseConfig({ API_KEY_CHECK_MS: "100" }).API_KEY_CHECK_MS).toBe(100);
+    expect(() => parseConfig({ API_KEY_CHECK_MS: "10" })).toThrow(/API_KEY_CHECK_MS/);
+    expect(() => parseConfig({ API_KEY_CHECK_MS: "1s" })).toThrow(/API_KEY_CHECK_MS/);
+  });
+
+  test("API_KEY_CHECK_MS reaches the key ring", () => {
+    const deps = buildDecisionDeps(parseConfig({ API_KEY_CHECK_MS: "250" }), {
+      runtime: "test",
+      overrides: { logger: quiet },
+    });
+    expect(deps.apiKeys.checkMs).toBe(250);
+  });
+
   test("a bad FORECAST_URL is named", () => {
     expect(() => parseConfig({ FORECAST_URL: "forecast:8001/x y" })).toThrow(/FORECAST_URL/);
   });

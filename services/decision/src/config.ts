@@ -58,6 +58,12 @@ export const decisionConfigSchema = z
      * Unset: kept for ever. Longer than any campaign runs (its measurement reads its decisions).
      */
     DECISION_LOG_RETENTION_DAYS: numberVar({ integer: true, min: 1, max: 36_500 }).optional(),
+    /**
+     * How often the API key ring checks the stored keys where changes are not pushed (the embedded
+     * store): a key revoked by another process works here about this long at most. Each check is
+     * one short read; below 100 ms it would be a steady load for little gain.
+     */
+    API_KEY_CHECK_MS: numberVar({ integer: true, min: 100, max: 30_000 }).default(1000),
     /** How long the active policy is cached before re-reading it. */
     POLICY_CACHE_MS: positiveInt(5000, 3_600_000),
     /** Largest body of /decision, /decision/batch and the admin API; keep it ≤ forecast's

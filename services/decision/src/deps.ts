@@ -152,6 +152,7 @@ export function buildDecisionDeps(
       new ApiKeyRing({
         envKeys: config.API_KEYS,
         envAdminKeys: config.ADMIN_API_KEYS,
+        checkMs: config.API_KEY_CHECK_MS,
         ...(options.database ? { database: options.database } : {}),
       }),
     ),

@@ -38,6 +38,18 @@ test("a key revoked elsewhere is refused on the first request a second later", a
   expect((await ring.check(made.key)).kind).toBe("unknown");
 });
 
+test("a shorter checkMs (API_KEY_CHECK_MS) is followed: refused 250 ms after the revoke", async () => {
+  let now = Date.now();
+  const made = await new ApiKeyStore(db.handle.db).create("quick", ["decide"]);
+  const ring = new ApiKeyRing({ database: async () => db.handle.db, now: () => now, checkMs: 200 });
+  expect((await ring.check(made.key)).kind).toBe("valid");
+  expect(await new ApiKeyStore(db.handle.db).revoke(made.id)).toBe(true);
+  now += 100; // within the check interval: the copy answers
+  expect((await ring.check(made.key)).kind).toBe("valid");
+  now += 150; // past it (was: no read tried within the second, so valid until 1 s)
+  expect((await ring.check(made.key)).kind).toBe("unknown");
+});
+
 test("where changes are pushed (LISTEN live) the copy is checked every refreshMs only", async () => {
   let now = Date.now();
   const made = await new ApiKeyStore(db.handle.db).create("pushed", ["decide"]);

@@ -1,6 +1,6 @@
 // The keys the service accepts: those from API_KEYS / ADMIN_API_KEYS (hashed at start, for local
 // runs) and the unrevoked keys of the `api_keys` table with their scopes. The copy is checked
-// every `checkMs` (1 s) against a digest of the table (one short row), and the keys are read
+// every `checkMs` (API_KEY_CHECK_MS, 1 s) against a digest of the table (one short row), and the keys are read
 // again only when it changed; where changes are pushed (PostgreSQL's LISTEN, changesPushed) only
 // every `refreshMs` (30 s). While the database answers, the first request past a check waits for
 // it (bounded, 0.5 s), so a key revoked by another process (`npm run keys -- revoke`) stops
@@ -170,10 +170,11 @@ export class ApiKeyRing {
   }
 
   /** The copy was last found current over a check's interval ago, and no read was tried in the
-   * last second. */
+   * last second (or check interval, when shorter: else checks under 1 s would come once a second). */
   private refreshDue(): boolean {
     const every = this.pushed ? this.refreshMs : this.checkMs;
-    return this.now() - this.loadedAt >= every && this.now() - this.attemptedAt >= 1000;
+    const tried = this.now() - this.attemptedAt;
+    return this.now() - this.loadedAt >= every && tried >= Math.min(1000, this.checkMs);
   }
 
   /**
