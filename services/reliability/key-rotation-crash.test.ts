@@ -151,9 +151,13 @@ describe("kill -9 mid-rotation on PostgreSQL", () => {
     await db?.cleanup();
   });
 
-  /** Holds `phase` for the next rotation; returns the release (the lock's holder, if any). */
+  /**
+   * Holds `phase` for the next rotation; returns the release (the lock's holder, if any). The
+   * kill follows within milliseconds of atPhase, and the killed rotation's backend sleeps out
+   * the rest of the hold before settled() sees it end: 500 ms, as pg-pause.ts (was 1.5 s).
+   */
   async function hold(phase: Phase, id: number): Promise<() => Promise<void>> {
-    await pauseAt(db.handle, phase, 1500);
+    await pauseAt(db.handle, phase, 500);
     if (phase !== "lock") return () => pauseAt(db.handle, null);
     const locker = await admin.reserve();
     await locker`begin`;
