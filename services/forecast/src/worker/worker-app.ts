@@ -18,6 +18,7 @@ import type { GbdtEngine } from "../model/gbdt-engine.ts";
 import type { ModelSource } from "../model/model-holder.ts";
 import { bundleModelSource, urlReader } from "../model/model-sources.ts";
 import { type ArtifactBucket, type PointerStore, r2ModelSource } from "../model/r2-source.ts";
+import { FirstLoadRetry } from "./first-load-retry.ts";
 
 export interface WorkerOptions {
   runtime: string;
@@ -84,6 +85,7 @@ export function workerHandler(options: WorkerOptions) {
   let deps: ForecastDeps | undefined;
   let loading: Promise<unknown> | undefined;
   let lastCheck = 0;
+  let firstLoadRetry: FirstLoadRetry | undefined;
   return {
     async fetch(request: Request, env: Record<string, unknown>, ctx: ExecutionContext) {
       if (!app || !deps) {
@@ -110,9 +112,16 @@ export function workerHandler(options: WorkerOptions) {
         // awaiting `loading` then failed for good (worker-aborted-load.test.ts).
         ctx.waitUntil(loading);
         lastCheck = Date.now();
+        firstLoadRetry = new FirstLoadRetry(deps.config.MODEL_POLL_INTERVAL_MS);
       }
       const interval = deps.config.MODEL_POLL_INTERVAL_MS;
-      if (interval > 0 && Date.now() - lastCheck >= interval) {
+      if (!deps.model.current && firstLoadRetry?.due()) {
+        // No model yet and the last load failed: this request tries again and waits for it, as
+        // the first one did (its I/O kept alive by waitUntil).
+        lastCheck = Date.now();
+        loading = deps.model.refresh();
+        ctx.waitUntil(loading);
+      } else if (interval > 0 && Date.now() - lastCheck >= interval) {
         lastCheck = Date.now();
         ctx.waitUntil(deps.model.refresh());
       }
