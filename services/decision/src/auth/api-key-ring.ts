@@ -11,9 +11,9 @@
 
 import { constantTimeEqual, envKeyName } from "@pp/shared/http/static-api-keys.ts";
 import { SharedInFlight } from "@pp/shared/process/request-scope.ts";
+import { atMost, within } from "@pp/shared/process/within.ts";
 import type { DatabaseProvider } from "../store/lazy-database.ts";
 import { readWithStatementTimeout } from "../store/statement-timeout.ts";
-import { atMost, within } from "../store/within.ts";
 import { hashApiKey } from "./api-key-hash.ts";
 import type { ApiKeyScope, VerifiedKey } from "./api-key-scopes.ts";
 import { ApiKeyStore } from "./api-key-store.ts";

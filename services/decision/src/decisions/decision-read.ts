@@ -2,9 +2,9 @@
 // pinned control share): bounded in time like the commit of the decisions' rows, and a failure
 // is a 503 counted in decision_log_rejected_total, as a decision the log cannot record is.
 import { AppError } from "@pp/shared/errors/app-error.ts";
+import { TimedOutError, within } from "@pp/shared/process/within.ts";
 import { scaledDeadline } from "../audit/audit-log.ts";
 import type { DecisionDeps } from "../deps.ts";
-import { TimedOutError, within } from "../store/within.ts";
 
 export interface DecisionRead<T> {
   /** Customers whose decisions wait on the read (refused together when it fails). */

@@ -19,11 +19,11 @@ import {
   storedPolicyDefinitionSchema,
 } from "@pp/shared/policy/policy-definition.ts";
 import { joinable, requestScope, SharedInFlight } from "@pp/shared/process/request-scope.ts";
+import { atMost, within } from "@pp/shared/process/within.ts";
 import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
 import { RegistryInputError, RegistryNotFoundError } from "@pp/shared/registry/registry-errors.ts";
 import type { DatabaseProvider } from "../store/lazy-database.ts";
 import { readWithStatementTimeout } from "../store/statement-timeout.ts";
-import { atMost, within } from "../store/within.ts";
 
 export interface PolicyView {
   name: string;

@@ -8,6 +8,7 @@
 import { AppError, errorResponse } from "@pp/shared/errors/app-error.ts";
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
 import { configOrError } from "@pp/shared/http/worker-start-up.ts";
+import { atMost } from "@pp/shared/process/within.ts";
 import type { ExecutionContext, Hono } from "hono";
 import { createApp } from "../app.ts";
 import type { ForecastConfig } from "../config.ts";
@@ -19,6 +20,13 @@ import type { ModelSource } from "../model/model-holder.ts";
 import { bundleModelSource, urlReader } from "../model/model-sources.ts";
 import { type ArtifactBucket, type PointerStore, r2ModelSource } from "../model/r2-source.ts";
 import { FirstLoadRetry } from "./first-load-retry.ts";
+
+/**
+ * How long a request waits for a model load under way before it gets the 503 (the model keeps
+ * loading): a source that stalled (accepting, never answering) held every request for its own
+ * 30 s timeout. Cold loads measured 0.4-4 s (1,000,000 customers: 4 s).
+ */
+const FIRST_LOAD_WAIT_MS = 10_000;
 
 export interface WorkerOptions {
   runtime: string;
@@ -128,8 +136,10 @@ export function workerHandler(options: WorkerOptions) {
       // Replaced models are released here: Workers run no timer of a request that has ended.
       const releasing = deps.model.releaseDue();
       if (releasing) ctx.waitUntil(releasing);
-      // The first requests wait for the model (once per isolate); /health never does.
-      if (loading && new URL(request.url).pathname !== "/health") await loading;
+      // The first requests wait for the model (once per isolate), up to a bound; /health never does.
+      if (loading && new URL(request.url).pathname !== "/health") {
+        await atMost(loading, FIRST_LOAD_WAIT_MS);
+      }
       return app.fetch(request, env, ctx);
     },
   };

@@ -1,6 +1,6 @@
-// Bounds a database read in time: a driver can wait long on a server that went away, and a
-// background refresh stuck forever would never refresh again. `within` fails at the bound;
-// `atMost` gives up waiting there and answers undefined.
+// Bounds a wait in time: a driver can wait long on a server that went away, a model source can
+// stall, and a background refresh stuck forever would never refresh again. `within` fails at the
+// bound; `atMost` gives up waiting there and answers undefined.
 
 export class TimedOutError extends Error {
   override readonly name = "TimedOutError";
