@@ -90,9 +90,9 @@ const jsonMediaType = /^application\/([\w.-]+\+)?json$/i;
  * not a 500 counted against the service.
  */
 export function unreadableBodyError(cause: unknown): AppError {
-  const message = "the body could not be read to its end (connection closed mid-upload?)";
-  return new AppError("bad_request", `Request ${message}`, {
-    details: [{ path: "body", message }],
+  const why = "could not be read to its end (connection closed mid-upload?)";
+  return new AppError("bad_request", `Request body ${why}`, {
+    details: [{ path: "body", message: `the body ${why}` }],
     cause,
   });
 }

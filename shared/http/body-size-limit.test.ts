@@ -41,7 +41,7 @@ function cutOff(path: string, first: string, headers: Record<string, string> = {
 async function answer(res: Response) {
   return {
     status: res.status,
-    body: (await res.json()) as { a?: number; error?: { code: string } },
+    body: (await res.json()) as { a?: number; error?: { code: string; message: string } },
   };
 }
 
@@ -51,6 +51,10 @@ describe("a request body cut off mid-upload", () => {
     const { status, body } = await answer(res);
     expect({ status, code: body.error?.code }).toEqual({ status: 400, code: "bad_request" });
     expect(JSON.stringify(body)).toContain('"path":"body"');
+    // It read "Request the body could not be read to its end …" (seen from workerd and Deno).
+    expect(body.error?.message).toBe(
+      "Request body could not be read to its end (connection closed mid-upload?)",
+    );
   });
 
   test("streamed (no Content-Length): a 400 naming the body, not a 500", async () => {
