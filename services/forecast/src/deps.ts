@@ -32,7 +32,13 @@ const noModelSource: ModelSource = {
 
 export function buildForecastDeps(
   config: ForecastConfig,
-  options: { runtime: string; modelSource?: ModelSource; overrides?: Partial<ForecastDeps> },
+  options: {
+    runtime: string;
+    modelSource?: ModelSource;
+    /** See ModelHolderDeps: set by the Workers entry, whose cancelled refreshes never settle. */
+    abandonRefreshAfterMs?: number;
+    overrides?: Partial<ForecastDeps>;
+  },
 ): ForecastDeps {
   const logger =
     options.overrides?.logger ??
@@ -47,6 +53,9 @@ export function buildForecastDeps(
       logger,
       metrics,
       releaseDelayMs: config.MODEL_RELEASE_DELAY_MS,
+      ...(options.abandonRefreshAfterMs === undefined
+        ? {}
+        : { abandonRefreshAfterMs: options.abandonRefreshAfterMs }),
     });
   return {
     config,

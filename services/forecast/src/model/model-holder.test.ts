@@ -52,6 +52,10 @@ function pushingSource() {
       return open;
     },
     signal: () => signal?.(),
+    /** Reads from now on answer at once; one already held stays held. */
+    free: () => {
+      gate = Promise.resolve();
+    },
   };
 }
 
@@ -148,6 +152,38 @@ test("a refresh unanswered past the bound: degraded, naming how long; ready agai
   });
   open();
   expect(await stuck).toBe("unchanged");
+  expect(await check.check()).toEqual({ ok: true });
+}, 60_000);
+
+// On Workers a refresh whose KV/R2 read hung is cancelled ~30 s after its request's answer and
+// never settles: every later poll joined it, and the isolate never saw a new version again.
+test("a refresh unanswered past abandonRefreshAfterMs is replaced by the next one; the old one applies nothing", async () => {
+  const s = pushingSource();
+  let clock = 0;
+  const holder = new ModelHolder(s.source, {
+    ...quiet(),
+    abandonRefreshAfterMs: 60_000,
+    now: () => clock,
+  });
+  expect(await holder.refresh()).toBe("loaded");
+  const open = s.hold();
+  const stuck = holder.refresh();
+  s.free();
+  s.publish(v2);
+  clock = 30_000;
+  expect(holder.refresh()).toBe(stuck); // shared while under the bound
+  clock = 61_000;
+  const fresh = holder.refresh();
+  expect(fresh).not.toBe(stuck);
+  const outcome = await Promise.race([fresh, Bun.sleep(5000).then(() => "still joined")]);
+  expect(outcome).toBe("loaded");
+  const served = holder.current;
+  expect(served?.identity.version).not.toBe(undefined);
+  const check = holder.readinessCheck();
+  expect(await check.check()).toEqual({ ok: true });
+  open(); // the abandoned run ends after all: nothing it does changes what serves
+  await stuck;
+  expect(holder.current).toBe(served);
   expect(await check.check()).toEqual({ ok: true });
 }, 60_000);
 

@@ -47,6 +47,12 @@ export interface ModelHolderDeps {
   metrics: MetricsRegistry;
   /** How long a refresh may go unanswered before /ready reports it (default 60 s). */
   stuckAfterMs?: number;
+  /**
+   * A refresh unanswered this long is abandoned and the next poll starts a new one (default:
+   * never). Workers set it: they cancel background work ~30 s after a request's answer, and the
+   * cancelled refresh, never settling, held every later one: the isolate never saw a new version.
+   */
+  abandonRefreshAfterMs?: number;
   /** How long a replaced model is kept before it is released (default 30 s). */
   releaseDelayMs?: number;
   now?: () => number;
@@ -63,7 +69,7 @@ export class ModelHolder {
   /** Replaced models not released yet (a request may still be answering from one). */
   private retired: Retired[] = [];
   private key: string | null = null;
-  private readonly refreshes = new OneRunAtATime(() => this.refreshOnce());
+  private readonly refreshes: OneRunAtATime<RefreshOutcome>;
   private timer: ReturnType<typeof setInterval> | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   /** The last refresh's failure, said once (RepeatedFailure), until a refresh succeeds. */
@@ -88,6 +94,12 @@ export class ModelHolder {
     this.stuckAfterMs = deps.stuckAfterMs ?? STUCK_AFTER_MS;
     this.releaseDelayMs = deps.releaseDelayMs ?? RELEASE_DELAY_MS;
     this.now = deps.now ?? Date.now;
+    this.refreshes = new OneRunAtATime((isCurrent) => this.refreshOnce(isCurrent), {
+      ...(deps.abandonRefreshAfterMs === undefined
+        ? {}
+        : { abandonAfterMs: deps.abandonRefreshAfterMs }),
+      now: this.now,
+    });
     this.failures = deps.metrics.counter({
       name: "model_load_failures_total",
       help: "Model loads that failed (the previous model kept serving), by reason.",
@@ -133,14 +145,14 @@ export class ModelHolder {
     this.refreshes.changed();
   }
 
-  private async refreshOnce(): Promise<RefreshOutcome> {
+  private async refreshOnce(isCurrent: () => boolean): Promise<RefreshOutcome> {
     const since = this.now();
     this.refreshSince = since;
     try {
-      return await this.refreshSteps();
+      return await this.refreshSteps(isCurrent);
     } finally {
       const waited = this.now() - since;
-      this.refreshSince = null;
+      if (isCurrent()) this.refreshSince = null;
       if (waited > this.stuckAfterMs)
         this.deps.logger.info("model source answered again", { after_ms: Math.round(waited) });
     }
@@ -153,7 +165,7 @@ export class ModelHolder {
     return waited > this.stuckAfterMs ? waited : null;
   }
 
-  private async refreshSteps(): Promise<RefreshOutcome> {
+  private async refreshSteps(isCurrent: () => boolean): Promise<RefreshOutcome> {
     try {
       if (this.model && (await this.source.currentKey()) === this.key) {
         // The source answers again: no longer degraded; said once, as the failure was.
@@ -167,6 +179,11 @@ export class ModelHolder {
       }
       const started = performance.now();
       const { key, model } = await this.source.load();
+      if (!isCurrent()) {
+        // Abandoned while it loaded (abandonRefreshAfterMs): a newer refresh decides what serves.
+        await model.release();
+        return "failed";
+      }
       this.swap(key, model);
       this.deps.logger.info("model loaded", {
         model: model.identity.name,
@@ -179,6 +196,7 @@ export class ModelHolder {
       });
       return "loaded";
     } catch (error) {
+      if (!isCurrent()) return "failed"; // abandoned: a newer refresh's outcome stands
       const reason: ModelLoadFailure = error instanceof ModelLoadError ? error.reason : "invalid";
       const message = error instanceof Error ? error.message : String(error);
       this.failures.inc({ reason });

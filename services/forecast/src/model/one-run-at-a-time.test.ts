@@ -36,3 +36,29 @@ test("shared runs, one more after changes during a run, failures do not stick", 
   release();
   await once.idle();
 });
+
+test("a run under way past abandonAfterMs is no longer shared, and is told it is not current", async () => {
+  let clock = 0;
+  const currents: Array<() => boolean> = [];
+  const releases: Array<() => void> = [];
+  const once = new OneRunAtATime(
+    async (isCurrent) => {
+      currents.push(isCurrent);
+      await new Promise<void>((resolve) => releases.push(resolve));
+      return currents.length;
+    },
+    { abandonAfterMs: 1000, now: () => clock },
+  );
+  const stuck = once.run();
+  clock = 999;
+  expect(once.run()).toBe(stuck);
+  clock = 1000;
+  const next = once.run();
+  expect(next).not.toBe(stuck);
+  expect(currents.map((c) => c())).toEqual([false, true]);
+  releases[0]?.(); // the abandoned run ends first: the newer one stays the run under way
+  await stuck;
+  expect(once.run()).toBe(next);
+  releases[1]?.();
+  expect(await next).toBe(2);
+});

@@ -28,6 +28,14 @@ import { FirstLoadRetry } from "./first-load-retry.ts";
  */
 const FIRST_LOAD_WAIT_MS = 10_000;
 
+/**
+ * A model refresh unanswered this long is abandoned for a new one at the next poll: Cloudflare
+ * cancels a request's waitUntil work about 30 s after its answer, and a refresh whose KV/R2 read
+ * hung past that never settles, so every later poll joined it and no new version was ever seen.
+ * As long as /ready's "stuck" bound, so a refresh /ready calls stuck is also the one replaced.
+ */
+const ABANDON_REFRESH_AFTER_MS = 60_000;
+
 export interface WorkerOptions {
   runtime: string;
   engine: GbdtEngine;
@@ -107,7 +115,11 @@ export function workerHandler(options: WorkerOptions) {
           console.error(JSON.stringify({ level: "error", msg: message }));
           return errorResponse(new AppError("unavailable", message));
         }
-        deps = buildForecastDeps(config, { runtime: options.runtime, modelSource });
+        deps = buildForecastDeps(config, {
+          runtime: options.runtime,
+          modelSource,
+          abandonRefreshAfterMs: ABANDON_REFRESH_AFTER_MS,
+        });
         app = createApp(deps);
         deps.logger.info("loading model", {
           source: deps.model.sourceDescription,
