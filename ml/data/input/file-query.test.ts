@@ -278,3 +278,38 @@ test("--query with --encoding utf-16 reads a UTF-16 file without a byte-order ma
   });
   expect(days(log)).toEqual(["José 2020-01-05 12.5", "Renée 2020-01-06 3"]);
 });
+
+// --delimiter and --skip-lines were dropped with --query: a folder of space-delimited exports
+// (Excel's "Formatted Text") read as one column each, and the error's advice was --customer-col
+// 'customer_id date amount' for every column. They now apply to every CSV the query reads, as
+// --encoding does: one export system, one layout.
+test("--delimiter and --skip-lines apply to every CSV a --query reads", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "file-query-layout-"));
+  writeFileSync(
+    join(dir, "orders.csv"),
+    "Shop export\nPage 1 of 1\norder_id customer_id date\no1 c1 2020-01-01\no2 c1 2020-02-01\no3 c2 2020-01-05\n",
+  );
+  writeFileSync(
+    join(dir, "items.csv"),
+    "Shop export\nPage 1 of 1\norder_id price\no1 10\no1 2.5\no2 5\no3 7\n",
+  );
+  const query = "SELECT o.customer_id, o.date, i.price FROM orders o JOIN items i USING (order_id)";
+  const columns = { customerId: "customer_id", date: "date", amount: "price" };
+  const source = sourceFromArguments({ data: dir, query, delimiter: " ", skipLines: 2 });
+  expect(source).toEqual({ kind: "query", path: dir, query, delimiter: " ", skipLines: 2 });
+  const { log } = await readTransactionLog({ source, columns });
+  expect(days(log)).toEqual(["c1 2020-01-01 12.5", "c1 2020-02-01 5", "c2 2020-01-05 7"]);
+  // Without them, the files read as one column are named, and the delimiter blamed, as for a
+  // single file (the query's error was the join's only: "order_id does not exist").
+  const bare = await failure(
+    readTransactionLog({ source: sourceFromArguments({ data: dir, query }), columns }),
+  );
+  expect(bare?.message).toContain("does not exist");
+  expect((bare as { hint?: string })?.hint).toContain(
+    `${join(dir, "items.csv")} and ${join(dir, "orders.csv")} read as one column: the delimiter was not recognised; pass --delimiter`,
+  );
+  // --sheet names a workbook's sheet: a query reads no workbook.
+  expect(() => sourceFromArguments({ data: dir, query, sheet: "2020" })).toThrow(
+    "--sheet: only with an .xlsx workbook",
+  );
+});

@@ -98,13 +98,28 @@ function isUtf8(head: Uint8Array): boolean {
   }
 }
 
+/** The single-file reading options a query applies to each CSV it reads. */
+export interface CsvLayout {
+  encoding?: CsvEncoding;
+  delimiter?: string;
+  skipLines?: number;
+}
+
 /**
  * A CSV as the single-file reader takes it, every column as text under its header: UTF-16 by its
  * byte-order mark; `--encoding` for a file that is not UTF-8 (one flag for many files: a UTF-8
  * file beside a Big5 one stays UTF-8); else each line that is not UTF-8 read as Windows-1252.
+ * `--delimiter` and `--skip-lines` apply to every file (one export system, one layout).
  */
-export function csvSourceOf(path: string, head: Uint8Array, encoding?: CsvEncoding): CsvSource {
-  const source: CsvSource = { kind: "csv", path, header: true };
+export function csvSourceOf(path: string, head: Uint8Array, layout: CsvLayout = {}): CsvSource {
+  const { encoding, delimiter, skipLines } = layout;
+  const source: CsvSource = {
+    kind: "csv",
+    path,
+    header: true,
+    ...(delimiter ? { delimiter } : {}),
+    ...(skipLines !== undefined ? { skipLines } : {}),
+  };
   if (bomEncoding(head) !== undefined) return source;
   if (encoding !== undefined && !isUtf8(head)) return { ...source, encoding };
   return { ...source, encoding: "windows-1252", lineByLine: true };
@@ -118,13 +133,13 @@ export function csvSourceOf(path: string, head: Uint8Array, encoding?: CsvEncodi
 async function scanOf(
   path: string,
   open: OpenCsvTable,
-  encoding?: CsvEncoding,
+  layout: CsvLayout,
 ): Promise<{ scan: string; read: string; close?: () => Promise<void> }> {
   if (/\.parquet$/i.test(path)) return { scan: `read_parquet(${sqlString(path)})`, read: path };
   if (/\.(json|jsonl|ndjson)(\.gz)?$/i.test(path)) {
     return { scan: `read_json(${sqlString(path)}, format = 'auto')`, read: path };
   }
-  const opened = await open(csvSourceOf(path, await csvHead(path), encoding));
+  const opened = await open(csvSourceOf(path, await csvHead(path), layout));
   return {
     scan: opened.table ?? opened.peek,
     read: opened.readPath ?? path,
@@ -153,20 +168,37 @@ export function fileLineMessage(message: string, files: Map<string, string>): st
 export const NOT_READ_HINT =
   "with --query each file is read as a CSV with a header line (UTF-8, Windows-1252, UTF-16 with its byte-order mark, or the --encoding given), Parquet or JSON: pass --encoding for a file in another encoding, or read the file alone without --query";
 
+/**
+ * The files whose view has one column: a delimiter not recognised (or a title line taken for the
+ * header), so the query's error ("column does not exist") is about the file's layout.
+ */
+async function oneColumnFiles(connection: DuckDBConnection, named: FileTable[]): Promise<string[]> {
+  const reader = await connection.runAndReadAll(
+    `SELECT table_name FROM duckdb_columns() WHERE schema_name = '${SCHEMA}' GROUP BY table_name HAVING count(*) = 1`,
+  );
+  const single = new Set(reader.getRowObjects().map((r) => String(r.table_name)));
+  return named.filter((t) => single.has(t.name)).map((t) => t.path);
+}
+
 /** The schema of the files' views: apart from the reader's own tables (customers, lines, raw…). */
 const SCHEMA = "log_files";
 
 /**
  * Runs `use` with a view per table file the query names, in a schema searched first, so the query
  * names the files as they are called; the schema is dropped after. `tables`: every table's name,
- * for messages; `fileLine` words DuckDB's error on a line of a file (fileLineMessage). `open`
- * opens a CSV (csvSourceOf), `encoding` the one --encoding gave.
+ * for messages; `fileLine` words DuckDB's error on a line of a file (fileLineMessage);
+ * `oneColumn` the files read as one column (oneColumnFiles). `open`
+ * opens a CSV (csvSourceOf) laid out as --encoding, --delimiter and --skip-lines say.
  */
 export async function withFileViews<T>(
   connection: DuckDBConnection,
-  given: { path: string; query: string; encoding?: CsvEncoding },
+  given: { path: string; query: string } & CsvLayout,
   open: OpenCsvTable,
-  use: (tables: string[], fileLine: (message: string) => string | null) => Promise<T>,
+  use: (
+    tables: string[],
+    fileLine: (message: string) => string | null,
+    oneColumn: string[],
+  ) => Promise<T>,
 ): Promise<T> {
   const { path, query } = given;
   const tables = fileTables(path);
@@ -178,7 +210,7 @@ export async function withFileViews<T>(
   await connection.run(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
   try {
     for (const t of named) {
-      const { scan, read, close } = await scanOf(t.path, open, given.encoding);
+      const { scan, read, close } = await scanOf(t.path, open, given);
       if (close) closes.push(close);
       reads.set(read, t.path);
       await connection
@@ -193,6 +225,7 @@ export async function withFileViews<T>(
     return await use(
       tables.map((t) => t.name),
       (message) => fileLineMessage(message, reads),
+      await oneColumnFiles(connection, named),
     );
   } finally {
     await connection.run("RESET search_path");

@@ -97,7 +97,8 @@ function checkColumns(
   const [first] = missing;
   if (!first) return;
   const names = missing.map(([, name]) => `"${name}"`).join(", ");
-  const oneColumn = available.length === 1 && source.kind === "csv";
+  // A query's one column: a file of it read as one column, as a single file's is.
+  const oneColumn = available.length === 1 && (source.kind === "csv" || source.kind === "query");
   // NUL bytes between the letters: UTF-16 without a byte-order mark, read as UTF-8 (printed raw,
   // the NULs garbled the terminal and said nothing of the encoding).
   const written = available.join("");
@@ -569,11 +570,14 @@ function loadFileQuery(
 ): Promise<LoadedSource> {
   const inner = `(${source.query})`;
   const open = (csv: CsvSource) => openCsv(connection, csv, queryHeader(source.query));
-  return withFileViews(connection, source, open, async (tables, fileLine) => {
+  return withFileViews(connection, source, open, async (tables, fileLine, oneColumn) => {
     const described = await describe(connection, inner).catch((error: Error) => {
       // DuckDB's message runs over lines (a caret under the query): its first says what is wrong.
       throw new InputError(undefined, `${sourceName(source)}: ${error.message.split("\n")[0]}`, {
-        hint: `the query reads the files as tables ${tables.join(", ")}, every CSV column as text (cast to compute: CAST(price AS DOUBLE))`,
+        hint:
+          oneColumn.length > 0
+            ? `${oneColumn.join(" and ")} read as one column: the delimiter was not recognised; pass --delimiter (e.g. --delimiter ';' or --delimiter tab) and, with lines above the header, --skip-lines N (both apply to every CSV the query reads)`
+            : `the query reads the files as tables ${tables.join(", ")}, every CSV column as text (cast to compute: CAST(price AS DOUBLE))`,
       });
     });
     const available = [...described.keys()];

@@ -84,6 +84,9 @@ export type LogSource =
       query: string;
       /** --encoding: each CSV the query names that is not UTF-8 is read in it (file-query.ts). */
       encoding?: CsvEncoding;
+      /** --delimiter and --skip-lines: every CSV the query names is laid out so. */
+      delimiter?: string;
+      skipLines?: number;
     };
 
 /** The columns that hold numbers: a line's value, or its quantity and unit price. */
@@ -240,17 +243,24 @@ export function sourceFromArguments(options: {
       ...(options.query ? { query: options.query } : {}),
     };
   }
+  if (options.sheet !== undefined && options.format !== "xlsx" && !/\.xlsx$/i.test(data)) {
+    throw new RangeError("--sheet: only with an .xlsx workbook");
+  }
   if (options.query && !options.table) {
-    const { encoding } = options;
-    return { kind: "query", path: data, query: options.query, ...(encoding ? { encoding } : {}) };
+    const { encoding, delimiter, skipLines } = options;
+    return {
+      kind: "query",
+      path: data,
+      query: options.query,
+      ...(encoding ? { encoding } : {}),
+      ...(delimiter ? { delimiter } : {}),
+      ...(skipLines !== undefined ? { skipLines } : {}),
+    };
   }
   if (options.table) {
     throw new RangeError(
       "--table: only with --data postgres://… (a folder's files are tables of --query)",
     );
-  }
-  if (options.sheet !== undefined && options.format !== "xlsx" && !/\.xlsx$/i.test(data)) {
-    throw new RangeError("--sheet: only with an .xlsx workbook");
   }
   if (options.format === "xlsx" || /\.xlsx$/i.test(data)) {
     return { kind: "xlsx", path: data, ...(options.sheet ? { sheet: options.sheet } : {}) };
