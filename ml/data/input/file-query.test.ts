@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { purchaseDays as days, failure } from "../../testing/log-files.ts";
 import { dataQualityLines } from "./data-quality.ts";
-import { fileLineMessage, queryHeader } from "./file-query.ts";
+import { fileLineMessage, queryHeader, tableNameOf } from "./file-query.ts";
 import { sourceFromArguments } from "./log-input.ts";
 import { readTransactionLog } from "./read-transaction-log.ts";
 
@@ -90,7 +90,9 @@ test("a --query naming no file's table, or a missing column, is an error listing
     }),
   );
   expect(bad?.message).toContain("payments");
-  expect(bad?.message).toContain("olist_customers, order_items, orders");
+  expect(bad?.message).toContain(
+    "olist_customers (olist-customers.csv), order_items (order_items.csv), orders (orders.csv)",
+  );
   const missing = await failure(
     readTransactionLog({
       source: { kind: "query", path: dir, query: "SELECT * FROM orders" },
@@ -312,4 +314,37 @@ test("--delimiter and --skip-lines apply to every CSV a --query reads", async ()
   expect(() => sourceFromArguments({ data: dir, query, sheet: "2020" })).toThrow(
     "--sheet: only with an .xlsx workbook",
   );
+});
+
+// A file's name outside ASCII lost its letters: "ventes-été.csv" was table ventes_t_ and
+// "日本.csv" table _ (with "中国.csv" beside it, both _: the folder refused). Letters of any
+// script are kept, in NFC (macOS writes names decomposed), so the table is the name as read.
+test("a file named outside ASCII is a table of that name; a leading digit gets t_", async () => {
+  expect(tableNameOf("/x/ventes-été.csv")).toBe("ventes_été");
+  expect(tableNameOf("/x/Ventes 2024.v2.CSV")).toBe("ventes_2024_v2");
+  expect(tableNameOf("/x/2024 sales.csv.gz")).toBe("t_2024_sales");
+  expect(tableNameOf("/x/o'brien.csv")).toBe("o_brien");
+  expect(tableNameOf("/x/\u65e5\u672c.csv")).toBe("日本");
+  expect(tableNameOf("/x/ve\u0301nte.csv")).toBe("vénte");
+  const dir = mkdtempSync(join(tmpdir(), "file-query-names-"));
+  writeFileSync(
+    join(dir, "日本.csv"),
+    "customer_id,date,amount\nc1,2020-01-01,10\nc1,2020-02-01,5\n",
+  );
+  writeFileSync(join(dir, "中国.csv"), "customer_id,date,amount\nc2,2020-01-03,7\n");
+  const columns = { customerId: "customer_id", date: "date", amount: "amount" };
+  const query = "SELECT * FROM 日本 UNION ALL SELECT * FROM 中国";
+  const { log } = await readTransactionLog({
+    source: { kind: "query", path: dir, query },
+    columns,
+  });
+  expect(days(log)).toEqual(["c1 2020-01-01 10", "c1 2020-02-01 5", "c2 2020-01-03 7"]);
+  // A name the query gets wrong is listed with each table's file.
+  const bad = await failure(
+    readTransactionLog({
+      source: { kind: "query", path: dir, query: "SELECT * FROM japan" },
+      columns,
+    }),
+  );
+  expect((bad as { hint?: string })?.hint).toContain("中国 (中国.csv), 日本 (日本.csv)");
 });

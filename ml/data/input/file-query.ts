@@ -20,13 +20,27 @@ export interface FileTable {
   path: string;
 }
 
-/** A file's table name: its name without extensions, lower case, other characters as `_`. */
+/** Characters a table name keeps: letters and digits of any script (DuckDB takes them unquoted). */
+const NAME_CHARACTER = "\\p{L}\\p{M}\\p{N}_";
+
+/**
+ * A file's table name: its name without extensions, lower case, in NFC (macOS writes names
+ * decomposed), other characters as `_`, and `t_` before a leading digit (SQL's names start with
+ * a letter).
+ */
 export function tableNameOf(file: string): string {
   const stem = basename(file)
     .replace(/(\.gz)$/i, "")
     .replace(/\.[^.]*$/, "");
-  const name = stem.toLowerCase().replace(/[^a-z0-9_]+/g, "_");
-  return /^[0-9]/.test(name) ? `t_${name}` : name;
+  const other = new RegExp(`[^${NAME_CHARACTER}]+`, "gu");
+  const name = stem.normalize("NFC").toLowerCase().replace(other, "_");
+  return /^\p{N}/u.test(name) ? `t_${name}` : name;
+}
+
+/** Whether the query names the table (a whole word, in any script). */
+function namesTable(query: string, table: string): boolean {
+  const edge = `[${NAME_CHARACTER}]`;
+  return new RegExp(`(?<!${edge})${table}(?!${edge})`, "iu").test(query.normalize("NFC"));
 }
 
 /** The folder's table files in name order, or the one file `path` names. */
@@ -185,8 +199,8 @@ const SCHEMA = "log_files";
 
 /**
  * Runs `use` with a view per table file the query names, in a schema searched first, so the query
- * names the files as they are called; the schema is dropped after. `tables`: every table's name,
- * for messages; `fileLine` words DuckDB's error on a line of a file (fileLineMessage);
+ * names the files as they are called; the schema is dropped after. `tables`: every table's name
+ * and its file, for messages; `fileLine` words DuckDB's error on a line of a file (fileLineMessage);
  * `oneColumn` the files read as one column (oneColumnFiles). `open`
  * opens a CSV (csvSourceOf) laid out as --encoding, --delimiter and --skip-lines say.
  */
@@ -204,7 +218,7 @@ export async function withFileViews<T>(
   const tables = fileTables(path);
   // Only the tables the query names are opened (each view sniffs its file): another export in
   // the folder, large or unreadable, costs nothing and stops nothing.
-  const named = tables.filter((t) => new RegExp(`\\b${t.name}\\b`, "i").test(query));
+  const named = tables.filter((t) => namesTable(query, t.name));
   const closes: (() => Promise<void>)[] = [];
   const reads = new Map<string, string>();
   await connection.run(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
@@ -223,7 +237,7 @@ export async function withFileViews<T>(
     }
     await connection.run(`SET search_path = '${SCHEMA},main'`);
     return await use(
-      tables.map((t) => t.name),
+      tables.map((t) => `${t.name} (${basename(t.path)})`),
       (message) => fileLineMessage(message, reads),
       await oneColumnFiles(connection, named),
     );
