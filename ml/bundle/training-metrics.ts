@@ -92,7 +92,7 @@ export const TrainingMetricsSchema = z.object({
     holdout_length: num,
     excluded_after_calibration: z.number().int(),
     source: z.string(),
-    format: z.enum([...LOG_FORMATS, "summary", "simulated"]),
+    format: z.enum([...LOG_FORMATS, "summary", "simulated", "query"]),
     // What reading did to the rows (absent for simulated data): see ml/data/input/data-quality.ts.
     ...DataQualitySchema.partial().shape,
   }),

@@ -50,7 +50,8 @@ export type { GbdtModels } from "./gbdt-models.ts";
 /** A transaction log's format, or `summary` (customer summaries, not transactions). */
 export type DataFormat = LogFormat | "summary";
 /** Where the training data came from: a file format, or a simulation (the demo model). */
-export type DataOrigin = DataFormat | "simulated";
+/** Where the data came from: a format, a simulation, or a --query over a folder's files. */
+export type DataOrigin = DataFormat | "simulated" | "query";
 
 export interface TrainModelsInput {
   /** The transaction log; null when training from a summary file (no holdout, no GBDT). */

@@ -36,7 +36,12 @@ import { registerBundle } from "./register-bundle.ts";
 import { checkRegistryBeforeTraining } from "./registry-preflight.ts";
 import { createStepLog, type StepLog } from "./step-log.ts";
 import { type TrackRunResult, trackTrainingRun } from "./track-run.ts";
-import { type DataFormat, type TrainedModels, trainModels } from "./train-models.ts";
+import {
+  type DataFormat,
+  type DataOrigin,
+  type TrainedModels,
+  trainModels,
+} from "./train-models.ts";
 import {
   beginTrainOutputs,
   checkTrainOutputsFree,
@@ -170,7 +175,12 @@ async function trainPipelineOn(
 
   const loaded = await readTrainingData(options, steps, print);
   const trained = await trainModels(
-    { log: loaded.log, summaries: loaded.summaries, source: options.data, format: options.format },
+    {
+      log: loaded.log,
+      summaries: loaded.summaries,
+      source: options.data,
+      format: originOf(options),
+    },
     {
       steps,
       ...(options.folds !== undefined ? { folds: options.folds } : {}),
@@ -224,6 +234,11 @@ async function trainPipelineOn(
     gate,
     tracking,
   };
+}
+
+/** What metrics.json calls the data: a --query over files is read as CSVs but is not one file. */
+function originOf(options: TrainPipelineOptions): DataOrigin {
+  return options.log?.source?.kind === "query" ? "query" : options.format;
 }
 
 /** Reads the data and summarises it at the calibration end; prints what reading did. */

@@ -40,7 +40,17 @@ export function dataQualityTables(q: DataQuality): ReportTable[] {
       ["first date", q.first_date],
       ["last date", q.last_date],
       ["date format", q.date_format ?? "typed column / fixed layout"],
-      ...(q.files ? [["files read as one", q.files.join(", ")] as [string, string]] : []),
+      ...(q.query !== undefined
+        ? [["query (row numbers are its rows)", q.query] as [string, string]]
+        : []),
+      ...(q.files
+        ? [
+            [
+              q.query !== undefined ? "files the query read" : "files read as one",
+              q.files.join(", "),
+            ] as [string, string],
+          ]
+        : []),
       ...(q.float_written_ids
         ? [["customer ids written like (a float export)", q.float_written_ids] as [string, string]]
         : []),

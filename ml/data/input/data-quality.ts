@@ -332,6 +332,11 @@ export const DataQualitySchema = z.object({
   windows_1252_lines: z.number().int().optional(),
   /** The first few of them (line numbers). */
   windows_1252_line_examples: z.array(z.number().int()).optional(),
+  /**
+   * A --query over a folder's files (file-query.ts): its text; `files` are then the files it
+   * read, and `examples` the query's row numbers.
+   */
+  query: z.string().optional(),
   /** Lines above the header (a report title, an export date), skipped. */
   lines_above_header: z.number().int().optional(),
   /** A CSV with CRLF and LF line ends both (two exports joined): read from a copy with LF only. */
@@ -534,7 +539,9 @@ function headline(q: DataQuality): string {
 /** How the files were read: several as one, their encoding, title lines, sheets, filters, formats. */
 function sourceLines(q: DataQuality): string[] {
   const lines: string[] = [];
-  if (q.files) lines.push(`  ${q.files.length} files read as one: ${q.files.join(", ")}`);
+  if (q.query !== undefined) {
+    lines.push(`  query over ${q.files?.join(", ") ?? "the folder"}; row numbers are the query's`);
+  } else if (q.files) lines.push(`  ${q.files.length} files read as one: ${q.files.join(", ")}`);
   for (const r of q.repeated_lines ?? []) {
     lines.push(
       `  ${r.file}: ${n(r.lines)} lines repeat lines of ${r.of} (the exports overlap): read once`,

@@ -182,6 +182,18 @@ export function fileLineMessage(message: string, files: Map<string, string>): st
 export const NOT_READ_HINT =
   "with --query each file is read as a CSV with a header line (UTF-8, Windows-1252, UTF-16 with its byte-order mark, or the --encoding given), Parquet or JSON: pass --encoding for a file in another encoding, or read the file alone without --query";
 
+/** What a query over the views is told of them. */
+export interface FileViews {
+  /** Every table of the folder, with its file ("orders (orders.csv)"), for messages. */
+  tables: string[];
+  /** The files the query names, opened as views. */
+  read: string[];
+  /** DuckDB's error on a line of a file, as that file's line (fileLineMessage); else null. */
+  fileLine: (message: string) => string | null;
+  /** The files read as one column (oneColumnFiles). */
+  oneColumn: string[];
+}
+
 /**
  * The files whose view has one column: a delimiter not recognised (or a title line taken for the
  * header), so the query's error ("column does not exist") is about the file's layout.
@@ -199,20 +211,15 @@ const SCHEMA = "log_files";
 
 /**
  * Runs `use` with a view per table file the query names, in a schema searched first, so the query
- * names the files as they are called; the schema is dropped after. `tables`: every table's name
- * and its file, for messages; `fileLine` words DuckDB's error on a line of a file (fileLineMessage);
- * `oneColumn` the files read as one column (oneColumnFiles). `open`
+ * names the files as they are called; the schema is dropped after (FileViews: what `use` is
+ * told). `open`
  * opens a CSV (csvSourceOf) laid out as --encoding, --delimiter and --skip-lines say.
  */
 export async function withFileViews<T>(
   connection: DuckDBConnection,
   given: { path: string; query: string } & CsvLayout,
   open: OpenCsvTable,
-  use: (
-    tables: string[],
-    fileLine: (message: string) => string | null,
-    oneColumn: string[],
-  ) => Promise<T>,
+  use: (views: FileViews) => Promise<T>,
 ): Promise<T> {
   const { path, query } = given;
   const tables = fileTables(path);
@@ -236,11 +243,12 @@ export async function withFileViews<T>(
         });
     }
     await connection.run(`SET search_path = '${SCHEMA},main'`);
-    return await use(
-      tables.map((t) => `${t.name} (${basename(t.path)})`),
-      (message) => fileLineMessage(message, reads),
-      await oneColumnFiles(connection, named),
-    );
+    return await use({
+      tables: tables.map((t) => `${t.name} (${basename(t.path)})`),
+      read: named.map((t) => t.path),
+      fileLine: (message) => fileLineMessage(message, reads),
+      oneColumn: await oneColumnFiles(connection, named),
+    });
   } finally {
     await connection.run("RESET search_path");
     await connection.run(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);

@@ -66,6 +66,8 @@ export interface LoadedSource {
   rejected(): Promise<RejectedRecord[]>;
   /** A row's number for messages when it is not rowid + 1 (a workbook's sheet row). */
   rowNumber?(rowid: number): number;
+  /** A --query over files: its text and the files it read. */
+  query?: { text: string; files: string[] };
   /** A workbook read from several sheets: the sheet a row is in (row numbers are each sheet's). */
   rowSheet?(rowid: number): string;
   /**
@@ -570,7 +572,7 @@ function loadFileQuery(
 ): Promise<LoadedSource> {
   const inner = `(${source.query})`;
   const open = (csv: CsvSource) => openCsv(connection, csv, queryHeader(source.query));
-  return withFileViews(connection, source, open, async (tables, fileLine, oneColumn) => {
+  return withFileViews(connection, source, open, async ({ tables, read, fileLine, oneColumn }) => {
     const described = await describe(connection, inner).catch((error: Error) => {
       // DuckDB's message runs over lines (a caret under the query): its first says what is wrong.
       throw new InputError(undefined, `${sourceName(source)}: ${error.message.split("\n")[0]}`, {
@@ -602,6 +604,7 @@ function loadFileQuery(
       types: await describe(connection, "main.raw"),
       header: false,
       rejected: async () => [],
+      query: { text: source.query, files: read },
     };
   });
 }

@@ -712,6 +712,7 @@ function textNotes(loaded: LoadedSource) {
       : {}),
     ...(loaded.skipLines ? { lines_above_header: loaded.skipLines } : {}),
     ...(loaded.mixedLineEnds ? { mixed_line_ends: true } : {}),
+    ...(loaded.query ? { query: loaded.query.text, files: loaded.query.files } : {}),
   };
 }
 
