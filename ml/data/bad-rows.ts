@@ -6,15 +6,23 @@ import type { ReadReport, RowError } from "./transaction-log.ts";
 /** What a reader does with a malformed row: skip it and report it, or fail on it. */
 export type BadRowPolicy = "skip" | "fail";
 
-/** Thrown under `onBadRow: "fail"`; names the line, the field and the problem. */
+/**
+ * Thrown under `onBadRow: "fail"`; names the line (the row of a table or a query), the field and
+ * the problem, and how to find the row when its number alone does not (`hint`).
+ */
 export class BadRowError extends Error {
   readonly line: number;
   readonly field: string | undefined;
   /** What is wrong with the row, without where it is. */
   readonly problem: string;
-  constructor(source: string, error: RowError) {
+  constructor(
+    source: string,
+    error: RowError,
+    at: { position?: "line" | "row"; hint?: string } = {},
+  ) {
     const where = error.field ? `, field "${error.field}"` : "";
-    super(`${source}: line ${error.line}${where}: ${error.message}`);
+    const hint = at.hint ? `; ${at.hint}` : "";
+    super(`${source}: ${at.position ?? "line"} ${error.line}${where}: ${error.message}${hint}`);
     this.name = "BadRowError";
     this.line = error.line;
     this.field = error.field;

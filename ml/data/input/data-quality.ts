@@ -413,7 +413,8 @@ export function examplesText(q: DataQuality, reason: string): string {
   const sheets = q.example_sheets?.[reason];
   if (sheets)
     return examples.map((at, i) => `sheet ${JSON.stringify(sheets[i])} row ${at}`).join(", ");
-  return `${q.position === "line" ? "lines" : "rows"} ${examples.join(", ")}`;
+  const rows = `${q.position === "line" ? "lines" : "rows"} ${examples.join(", ")}`;
+  return q.query !== undefined ? `query ${rows}` : rows;
 }
 
 /** Examples kept per reason. */

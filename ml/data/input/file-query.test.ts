@@ -348,3 +348,29 @@ test("a file named outside ASCII is a table of that name; a leading digit gets t
   );
   expect((bad as { hint?: string })?.hint).toContain("中国 (中国.csv), 日本 (日本.csv)");
 });
+
+// With --on-bad-row fail a bad value of a query's row was "folder query: line 5": line 5 of
+// nothing (the file's line is 6, the header above it), and Parquet and PostgreSQL rows were
+// "lines" too. A query's row is called its row, with how to find it in the files.
+test("a bad value read through a --query is named by the query's row, with how to find it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "file-query-bad-value-"));
+  writeFileSync(
+    join(dir, "sales.csv"),
+    "customer_id,date,amount\nc1,2020-01-01,10\nc1,2020-02-01,20\nc2,2020-01-05,5\nc3,2020-01-04,NaN\n",
+  );
+  const columns = { customerId: "customer_id", date: "date", amount: "amount" };
+  const query = "SELECT * FROM sales";
+  const bad = await failure(
+    readTransactionLog({ source: { kind: "query", path: dir, query }, columns, onBadRow: "fail" }),
+  );
+  expect(bad?.message).toStartWith(`${dir} query: row 4, field "amount": unreadable amount`);
+  expect(bad?.message).toContain("LIMIT 1 OFFSET 3");
+  expect(bad?.message).toContain("ORDER BY");
+  const skipped = await readTransactionLog({
+    source: { kind: "query", path: dir, query },
+    columns,
+  });
+  expect(dataQualityLines(skipped.quality).join("\n")).toContain(
+    "skipped 1: unreadable amount (e.g. query rows 4)",
+  );
+});

@@ -316,7 +316,9 @@ async function readWith(
     connection,
     locate,
   );
-  if (input.onBadRow === "fail") failOnFirst(input, examples, skipped, exampleSheets, built.sheets);
+  if (input.onBadRow === "fail") {
+    failOnFirst(input, { examples, skipped, exampleSheets }, built.sheets, locate.position);
+  }
   await connection.run(purchaseLinesSql(input.columns.order !== undefined));
   const { returns, purchases } = await applyReturns(connection, input);
   await connection.run(customersSql(purchases));
@@ -1128,11 +1130,15 @@ function skipReasonOf(input: LogInput, text: string): SkipReason {
 /** Under --on-bad-row fail: the earliest skipped row, as a BadRowError. */
 function failOnFirst(
   input: LogInput,
-  examples: Record<string, number[]>,
-  skipped: Record<string, number>,
-  exampleSheets: Record<string, string[]> | undefined,
+  found: {
+    examples: Record<string, number[]>;
+    skipped: Record<string, number>;
+    exampleSheets: Record<string, string[]> | undefined;
+  },
   sheets: { read: string[] } | undefined,
+  position: "line" | "row",
 ): void {
+  const { examples, skipped, exampleSheets } = found;
   // Read order: by sheet (in the order read), then by line or row.
   const sheetRank = (reason: string) =>
     sheets?.read.indexOf(exampleSheets?.[reason]?.[0] ?? "") ?? 0;
@@ -1155,5 +1161,17 @@ function failOnFirst(
       ...(field ? { field } : {}),
       message: first.reason,
     },
+    {
+      position,
+      ...(input.source.kind === "query" ? { hint: findQueryRow(first.line) } : {}),
+    },
   );
+}
+
+/**
+ * How to find a query's row in the files: its number is in the order the result came (a join's
+ * may change from run to run), and the views' files have no line to carry through a join.
+ */
+function findQueryRow(row: number): string {
+  return `row ${row.toLocaleString("en-US")} of the query's result, in the order DuckDB returned it (without ORDER BY in the query a join's order may differ from run to run): see it with the query followed by LIMIT 1 OFFSET ${row - 1} in duckdb (each file a read_csv), or read the file it came from alone, without --query, to have its line named; --on-bad-row skip (the default) skips and counts such rows`;
 }
