@@ -374,3 +374,35 @@ test("a bad value read through a --query is named by the query's row, with how t
     "skipped 1: unreadable amount (e.g. query rows 4)",
   );
 });
+
+// A query pasted from psql or the duckdb shell ends in ";", often after a "-- comment": spliced
+// into "(query)", the first was "syntax error at or near ';'" and the second "syntax error at
+// end of input" (the comment ran over the closing parenthesis).
+test("a --query pasted with its semicolon or a closing -- comment reads", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "file-query-pasted-"));
+  writeFileSync(
+    join(dir, "sales.csv"),
+    "customer_id,date,amount\nc1,2020-01-01,10\nc2,2020-01-05,5\n",
+  );
+  const columns = { customerId: "customer_id", date: "date", amount: "amount" };
+  for (const query of [
+    "SELECT * FROM sales;",
+    "SELECT * FROM sales -- every line",
+    "SELECT * FROM sales; -- every line\n\n",
+    "SELECT * FROM sales WHERE customer_id <> ';' ;  ",
+  ]) {
+    const { log } = await readTransactionLog({
+      source: { kind: "query", path: dir, query },
+      columns,
+    });
+    expect(days(log)).toEqual(["c1 2020-01-01 10", "c2 2020-01-05 5"]);
+  }
+  // Two statements are still one too many, said by DuckDB's parser.
+  const two = await failure(
+    readTransactionLog({
+      source: { kind: "query", path: dir, query: "SELECT * FROM sales; SELECT 1" },
+      columns,
+    }),
+  );
+  expect(two?.message).toContain("syntax error");
+});

@@ -26,7 +26,7 @@ import { flattenRecords } from "./nested-records.ts";
 import { isOtherEncoding, otherEncodingHint } from "./other-encodings.ts";
 import { dropSheetRepeats, type SheetRepeat, sheetIndexes, withoutRows } from "./sheet-repeats.ts";
 import { sideColumns } from "./side-columns.ts";
-import { sqlIdentifier, sqlString, tableNameSql } from "./sql-text.ts";
+import { sqlIdentifier, sqlString, subquerySql, tableNameSql } from "./sql-text.ts";
 import { loadXlsxRows } from "./xlsx-source.ts";
 
 export interface RejectedRecord {
@@ -527,7 +527,7 @@ async function loadPostgres(
     connection: { TimeZone: timezone, application_name: "purchase-prediction ml train" },
   });
   try {
-    const inner = source.table ? tableOf(source.table) : `(${source.query as string})`;
+    const inner = source.table ? tableOf(source.table) : subquerySql(source.query as string);
     const probe = await sql.unsafe(`SELECT * FROM ${inner} AS q LIMIT 0`).describe();
     const available = probe.columns.map((c) => c.name);
     checkColumns(columns, available, source);
@@ -570,7 +570,7 @@ function loadFileQuery(
   source: Extract<LogSource, { kind: "query" }>,
   columns: LogColumns,
 ): Promise<LoadedSource> {
-  const inner = `(${source.query})`;
+  const inner = subquerySql(source.query);
   const open = (csv: CsvSource) => openCsv(connection, csv, queryHeader(source.query));
   return withFileViews(connection, source, open, async ({ tables, read, fileLine, oneColumn }) => {
     const described = await describe(connection, inner).catch((error: Error) => {

@@ -46,3 +46,11 @@ test("tableNameSql: parts quoted as written; an unclosed quote or an empty part 
   expect(tableNameSql(' shop . "a ""b"" c" ')).toBe('"shop"."a ""b"" c"');
   for (const bad of ["shop.", '"open', "x..y"]) expect(tableNameSql(bad)).toBeNull();
 });
+
+test("a PostgreSQL --query pasted with its semicolon or a closing -- comment reads", async () => {
+  const expected = ["a 2024-01-02 10", "b 2024-01-03 5"];
+  for (const query of [`SELECT * FROM "OrdersTable";`, `SELECT * FROM "OrdersTable" -- all`]) {
+    const { log } = await readTransactionLog({ source: { kind: "postgres", url, query }, columns });
+    expect(days(log)).toEqual(expected);
+  }
+});

@@ -25,6 +25,15 @@ export function sqlString(value: string): string {
   return `(${value.split(NUL).map(quoted).join(" || chr(0) || ")})`;
 }
 
+/**
+ * A user's query as a subquery, "(query)": the ";" a query pasted from psql or the duckdb shell
+ * ends with (before trailing blanks and "--" comments) left out, and the closing parenthesis on
+ * a line of its own, so a closing "-- comment" does not run over it.
+ */
+export function subquerySql(query: string): string {
+  return `(${query.replace(/;(?:\s|--[^\n]*)*$/, "")}\n)`;
+}
+
 /** A column's value as trimmed text, NULL when empty (a user-named column, quoted here). */
 export function columnText(name: string): string {
   return `NULLIF(trim(CAST(${sqlIdentifier(name)} AS VARCHAR)), '')`;
