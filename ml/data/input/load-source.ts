@@ -27,6 +27,7 @@ import { isOtherEncoding, otherEncodingHint } from "./other-encodings.ts";
 import { dropSheetRepeats, type SheetRepeat, sheetIndexes, withoutRows } from "./sheet-repeats.ts";
 import { sideColumns } from "./side-columns.ts";
 import { sqlIdentifier, sqlString, subquerySql, tableNameSql } from "./sql-text.ts";
+import { loneSurrogateLine } from "./utf16-faults.ts";
 import { loadXlsxRows } from "./xlsx-source.ts";
 
 export interface RejectedRecord {
@@ -316,11 +317,26 @@ function cannotRead(path: string, error: unknown, csv = false): InputError {
   return new InputError(undefined, `${path}: cannot be read: ${problem}`, { hint });
 }
 
-/** `work`'s value, or what DuckDB said as an InputError naming the file (cannotRead). */
+/**
+ * `work`'s value, or what DuckDB said as an InputError naming the file (cannotRead); a UTF-16
+ * file it refuses is named by the line holding half a character, when one does.
+ */
 async function orCannotRead<T>(work: Promise<T>, path: string, csv = false): Promise<T> {
   try {
     return await work;
   } catch (error) {
+    const at = /not utf-16 encoded/i.test((error as Error).message)
+      ? await loneSurrogateLine(path).catch(() => null)
+      : null;
+    if (at !== null) {
+      throw new InputError(
+        undefined,
+        `${path}: cannot be read: line ${at.line} holds half a UTF-16 character (an unpaired surrogate, shown as \ufffd) (${at.text})`,
+        {
+          hint: "correct that line in the file (a character such as an emoji cut in two), or convert the file to UTF-8 without it: iconv -c -f UTF-16 -t UTF-8",
+        },
+      );
+    }
     throw cannotRead(path, error, csv);
   }
 }
