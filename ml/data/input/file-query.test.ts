@@ -406,3 +406,29 @@ test("a --query pasted with its semicolon or a closing -- comment reads", async 
   );
   expect(two?.message).toContain("syntax error");
 });
+
+// The README and the error listing tables said to cast to compute, CAST(price AS DOUBLE): one
+// value that does not convert ("abc", "12,50") then stopped the whole read as a "Conversion
+// Error" with advice about encodings. The advice is now TRY_CAST (NULL for it: the row is
+// skipped and counted, as a single file's), and the error says so.
+test("a value a --query's CAST cannot convert is an error advising TRY_CAST, which skips the row", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "file-query-cast-"));
+  writeFileSync(
+    join(dir, "sales.csv"),
+    "customer_id,date,amount\nc1,2020-01-01,10\nc2,2020-01-02,abc\nc3,2020-01-03,5\n",
+  );
+  const columns = { customerId: "customer_id", date: "date", amount: "amount" };
+  const read = (query: string) =>
+    readTransactionLog({ source: { kind: "query", path: dir, query }, columns });
+  const bad = await failure(
+    read("SELECT customer_id, date, CAST(amount AS DOUBLE) AS amount FROM sales"),
+  );
+  expect(bad?.message).toContain("Could not convert string 'abc' to DOUBLE");
+  expect((bad as { hint?: string })?.hint).toContain("TRY_CAST(amount AS DOUBLE)");
+  expect((bad as { hint?: string })?.hint).not.toContain("--encoding");
+  const { log, quality } = await read(
+    "SELECT customer_id, date, TRY_CAST(amount AS DOUBLE) AS amount FROM sales",
+  );
+  expect(days(log)).toEqual(["c1 2020-01-01 10", "c3 2020-01-03 5"]);
+  expect(quality.skipped).toEqual({ "missing amount": 1 });
+});

@@ -580,6 +580,17 @@ async function loadPostgres(
 const BAD_LINE_HINT =
   "with --query a malformed line stops the read: correct or remove it in the file (a file read alone, without --query, skips such lines and counts them)";
 
+/**
+ * A value the query's CAST cannot convert stops DuckDB's whole read: TRY_CAST gives NULL for it,
+ * so the row is skipped and counted, as a single file's unreadable value is. Null for another error.
+ */
+function castHint(message: string): string | null {
+  if (!message.startsWith("Conversion Error")) return null;
+  const type = /\bto ([A-Z][A-Z0-9_() ,]*?)(?: when|$)/m.exec(message)?.[1] ?? "DOUBLE";
+  const column = /source column (\S+)/.exec(message)?.[1] ?? "column";
+  return `write TRY_CAST(${column} AS ${type}) in the query: it gives NULL for a value that does not convert (a column read so is then skipped and counted, as in a file read alone; in a WHERE, the row is left out); or select the column as written (every CSV column is text) and let the reader read it`;
+}
+
 /** Runs a --query over a folder's files (file-query.ts) into table raw, every column as text. */
 function loadFileQuery(
   connection: DuckDBConnection,
@@ -595,7 +606,7 @@ function loadFileQuery(
         hint:
           oneColumn.length > 0
             ? `${oneColumn.join(" and ")} read as one column: the delimiter was not recognised; pass --delimiter (e.g. --delimiter ';' or --delimiter tab) and, with lines above the header, --skip-lines N (both apply to every CSV the query reads)`
-            : `the query reads the files as tables ${tables.join(", ")}, every CSV column as text (cast to compute: CAST(price AS DOUBLE))`,
+            : `the query reads the files as tables ${tables.join(", ")}, every CSV column as text (to compute, TRY_CAST(price AS DOUBLE): NULL for a value that does not convert)`,
       });
     });
     const available = [...described.keys()];
@@ -611,7 +622,7 @@ function loadFileQuery(
         const line = fileLine(error.message);
         if (line !== null) throw new InputError(undefined, line, { hint: BAD_LINE_HINT });
         throw new InputError(undefined, `${sourceName(source)}: ${error.message.split("\n")[0]}`, {
-          hint: NOT_READ_HINT,
+          hint: castHint(error.message) ?? NOT_READ_HINT,
         });
       });
     return {
