@@ -337,6 +337,8 @@ export const DataQualitySchema = z.object({
    * read, and `examples` the query's row numbers.
    */
   query: z.string().optional(),
+  /** A --query's files not plain UTF-8: how each was decoded ("windows-1252", "UTF-8, except …"). */
+  file_encodings: z.record(z.string(), z.string()).optional(),
   /** Lines above the header (a report title, an export date), skipped. */
   lines_above_header: z.number().int().optional(),
   /** A CSV with CRLF and LF line ends both (two exports joined): read from a copy with LF only. */
@@ -549,6 +551,9 @@ function sourceLines(q: DataQuality): string[] {
     );
   }
   if (q.encoding) lines.push(`  read as ${q.encoding} (not UTF-8)`);
+  for (const [file, how] of Object.entries(q.file_encodings ?? {})) {
+    lines.push(`  ${file} read as ${how}`);
+  }
   if (q.windows_1252_lines) {
     const examples = q.windows_1252_line_examples ?? [];
     const at = `line${examples.length > 1 ? "s" : ""} ${examples.join(", ")}`;

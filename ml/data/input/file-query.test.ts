@@ -432,3 +432,37 @@ test("a value a --query's CAST cannot convert is an error advising TRY_CAST, whi
   expect(days(log)).toEqual(["c1 2020-01-01 10", "c3 2020-01-03 5"]);
   expect(quality.skipped).toEqual({ "missing amount": 1 });
 });
+
+// A file read alone says how it was decoded ("read as UTF-8, except 1 line not UTF-8, read as
+// windows-1252 (line 3)"); read through a --query the same file said nothing, so a name with a
+// mis-decoded letter had no trace in the account or metrics.json. Each file's decoding is said.
+test("how each file a --query read was decoded is in the account, as a single file's is", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "file-query-decoded-"));
+  writeFileSync(
+    join(dir, "sales.csv"),
+    Buffer.concat([
+      Buffer.from("customer_id,date,amount\nJosé,2020-01-01,10\n"),
+      Buffer.from("Ren\xe9,2020-01-02,5\n", "latin1"),
+    ]),
+  );
+  writeFileSync(
+    join(dir, "people.csv"),
+    Buffer.from("customer_id,city\nRen\xe9,Li\xe8ge\n", "latin1"),
+  );
+  const columns = { customerId: "customer_id", date: "date", amount: "amount" };
+  writeFileSync(join(dir, "notes.csv"), "customer_id,note\nJosé,café\n"); // UTF-8: no note
+  const query =
+    "SELECT s.* FROM sales s LEFT JOIN people p USING (customer_id) LEFT JOIN notes n USING (customer_id)";
+  const { log, quality } = await readTransactionLog({
+    source: { kind: "query", path: dir, query },
+    columns,
+  });
+  expect(days(log)).toEqual(["José 2020-01-01 10", "René 2020-01-02 5"]);
+  expect(quality.file_encodings).toEqual({
+    [join(dir, "people.csv")]: "windows-1252",
+    [join(dir, "sales.csv")]: "UTF-8, except 1 line read as windows-1252 (line 3)",
+  });
+  expect(dataQualityLines(quality).join("\n")).toContain(
+    `${join(dir, "sales.csv")} read as UTF-8, except 1 line read as windows-1252 (line 3)`,
+  );
+});

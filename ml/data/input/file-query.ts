@@ -7,6 +7,7 @@ import { basename, join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { bomEncoding, csvHead } from "./csv-head.ts";
 import { InputError } from "./input-error.ts";
+import type { LineEncodings } from "./line-encodings.ts";
 import type { CsvEncoding, LogSource } from "./log-input.ts";
 import { sqlIdentifier, sqlString } from "./sql-text.ts";
 
@@ -79,9 +80,27 @@ export function fileTables(path: string): FileTable[] {
 }
 
 /** How a query's CSV is opened: as a single file is (load-source.ts openCsv), no column asked. */
-export type OpenCsvTable = (
-  source: CsvSource,
-) => Promise<{ table?: string; peek: string; readPath?: string; close?(): Promise<void> }>;
+export type OpenCsvTable = (source: CsvSource) => Promise<{
+  table?: string;
+  peek: string;
+  readPath?: string;
+  close?(): Promise<void>;
+  /** How it was decoded, when not simply UTF-8 (load-source.ts encodingNotes). */
+  encoding?: CsvEncoding;
+  windows1252Lines?: LineEncodings;
+}>;
+
+/** How a file was decoded, in words; undefined for plain UTF-8. */
+function decodedAs(opened: Awaited<ReturnType<OpenCsvTable>>): string | undefined {
+  const lines = opened.windows1252Lines;
+  if (lines) {
+    const at = `line${lines.examples.length > 1 ? "s" : ""} ${lines.examples.join(", ")}`;
+    const more = lines.windows1252 > lines.examples.length ? ", …" : "";
+    const count = `${lines.windows1252} line${lines.windows1252 > 1 ? "s" : ""}`;
+    return `UTF-8, except ${count} read as windows-1252 (${at}${more})`;
+  }
+  return opened.encoding;
+}
 
 /**
  * Whether a line's fields are a header the query reads: two of them names in the query, a word
@@ -148,15 +167,17 @@ async function scanOf(
   path: string,
   open: OpenCsvTable,
   layout: CsvLayout,
-): Promise<{ scan: string; read: string; close?: () => Promise<void> }> {
+): Promise<{ scan: string; read: string; decoded?: string; close?: () => Promise<void> }> {
   if (/\.parquet$/i.test(path)) return { scan: `read_parquet(${sqlString(path)})`, read: path };
   if (/\.(json|jsonl|ndjson)(\.gz)?$/i.test(path)) {
     return { scan: `read_json(${sqlString(path)}, format = 'auto')`, read: path };
   }
   const opened = await open(csvSourceOf(path, await csvHead(path), layout));
+  const decoded = decodedAs(opened);
   return {
     scan: opened.table ?? opened.peek,
     read: opened.readPath ?? path,
+    ...(decoded ? { decoded } : {}),
     ...(opened.close ? { close: opened.close } : {}),
   };
 }
@@ -192,6 +213,8 @@ export interface FileViews {
   fileLine: (message: string) => string | null;
   /** The files read as one column (oneColumnFiles). */
   oneColumn: string[];
+  /** How each file not simply UTF-8 was decoded: "windows-1252", "UTF-8, except 2 lines …". */
+  decoded: Record<string, string>;
 }
 
 /**
@@ -228,11 +251,13 @@ export async function withFileViews<T>(
   const named = tables.filter((t) => namesTable(query, t.name));
   const closes: (() => Promise<void>)[] = [];
   const reads = new Map<string, string>();
+  const decoded: Record<string, string> = {};
   await connection.run(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
   try {
     for (const t of named) {
-      const { scan, read, close } = await scanOf(t.path, open, given);
+      const { scan, read, close, decoded: how } = await scanOf(t.path, open, given);
       if (close) closes.push(close);
+      if (how) decoded[t.path] = how;
       reads.set(read, t.path);
       await connection
         .run(`CREATE OR REPLACE VIEW ${SCHEMA}.${sqlIdentifier(t.name)} AS SELECT * FROM ${scan}`)
@@ -248,6 +273,7 @@ export async function withFileViews<T>(
       read: named.map((t) => t.path),
       fileLine: (message) => fileLineMessage(message, reads),
       oneColumn: await oneColumnFiles(connection, named),
+      decoded,
     });
   } finally {
     await connection.run("RESET search_path");

@@ -68,7 +68,7 @@ export interface LoadedSource {
   /** A row's number for messages when it is not rowid + 1 (a workbook's sheet row). */
   rowNumber?(rowid: number): number;
   /** A --query over files: its text and the files it read. */
-  query?: { text: string; files: string[] };
+  query?: { text: string; files: string[]; decoded: Record<string, string> };
   /** A workbook read from several sheets: the sheet a row is in (row numbers are each sheet's). */
   rowSheet?(rowid: number): string;
   /**
@@ -465,6 +465,8 @@ function encodingNotes(
   lines: LineEncodings | undefined,
 ): Pick<LoadedSource, "encoding" | "windows1252Lines"> {
   if (lines && lines.utf8 > 0 && lines.windows1252 > 0) return { windows1252Lines: lines };
+  // Read line by line (every CSV of a --query is) with no line that is not UTF-8: UTF-8.
+  if (lines && lines.windows1252 === 0) return {};
   return encoding !== "utf-8" ? { encoding } : {};
 }
 
@@ -599,7 +601,8 @@ function loadFileQuery(
 ): Promise<LoadedSource> {
   const inner = subquerySql(source.query);
   const open = (csv: CsvSource) => openCsv(connection, csv, queryHeader(source.query));
-  return withFileViews(connection, source, open, async ({ tables, read, fileLine, oneColumn }) => {
+  return withFileViews(connection, source, open, async (views) => {
+    const { tables, read, fileLine, oneColumn, decoded } = views;
     const described = await describe(connection, inner).catch((error: Error) => {
       // DuckDB's message runs over lines (a caret under the query): its first says what is wrong.
       throw new InputError(undefined, `${sourceName(source)}: ${error.message.split("\n")[0]}`, {
@@ -631,7 +634,7 @@ function loadFileQuery(
       types: await describe(connection, "main.raw"),
       header: false,
       rejected: async () => [],
-      query: { text: source.query, files: read },
+      query: { text: source.query, files: read, decoded },
     };
   });
 }

@@ -704,6 +704,12 @@ async function sideColumns(connection: DuckDBConnection, loaded: LoadedSource, i
   return { currencies, statuses, quantityLike, refunds, lineTotalsRead };
 }
 
+/** A --query over files: its text, the files it read and how those not plain UTF-8 were decoded. */
+function queryNotes(query: NonNullable<LoadedSource["query"]>) {
+  const decoded = Object.keys(query.decoded).length > 0 ? { file_encodings: query.decoded } : {};
+  return { query: query.text, files: query.files, ...decoded };
+}
+
 /** How a text file was read, when it is not plain UTF-8 with the header on line 1. */
 function textNotes(loaded: LoadedSource) {
   const notUtf8 = loaded.windows1252Lines;
@@ -714,7 +720,7 @@ function textNotes(loaded: LoadedSource) {
       : {}),
     ...(loaded.skipLines ? { lines_above_header: loaded.skipLines } : {}),
     ...(loaded.mixedLineEnds ? { mixed_line_ends: true } : {}),
-    ...(loaded.query ? { query: loaded.query.text, files: loaded.query.files } : {}),
+    ...(loaded.query ? queryNotes(loaded.query) : {}),
   };
 }
 
