@@ -466,3 +466,17 @@ test("how each file a --query read was decoded is in the account, as a single fi
     `${join(dir, "sales.csv")} read as UTF-8, except 1 line read as windows-1252 (line 3)`,
   );
 });
+
+// order.csv is table order, a word SQL keeps for itself: FROM order is a syntax error. The list of
+// tables in the error now writes it as the query must, "order".
+test("a file named by an SQL keyword is listed as the query must write it, in double quotes", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "file-query-keyword-"));
+  writeFileSync(join(dir, "order.csv"), "customer_id,date,amount\nc1,2020-01-01,10\n");
+  writeFileSync(join(dir, "sales.csv"), "customer_id,date,amount\nc1,2020-01-01,10\n");
+  const columns = { customerId: "customer_id", date: "date", amount: "amount" };
+  const read = (query: string) =>
+    readTransactionLog({ source: { kind: "query", path: dir, query }, columns });
+  const bad = await failure(read("SELECT * FROM order"));
+  expect((bad as { hint?: string })?.hint).toContain(`"order" (order.csv), sales (sales.csv)`);
+  expect(days((await read(`SELECT * FROM "order"`)).log)).toEqual(["c1 2020-01-01 10"]);
+});

@@ -203,6 +203,14 @@ export function fileLineMessage(message: string, files: Map<string, string>): st
 export const NOT_READ_HINT =
   "with --query each file is read as a CSV with a header line (UTF-8, Windows-1252, UTF-16 with its byte-order mark, or the --encoding given), Parquet or JSON: pass --encoding for a file in another encoding, or read the file alone without --query";
 
+/** The words DuckDB keeps for SQL (order, group, …): a table named so is written "order". */
+async function reservedWords(connection: DuckDBConnection): Promise<Set<string>> {
+  const reader = await connection.runAndReadAll(
+    "SELECT keyword_name FROM duckdb_keywords() WHERE keyword_category = 'reserved'",
+  );
+  return new Set(reader.getRowObjects().map((r) => String(r.keyword_name)));
+}
+
 /** What a query over the views is told of them. */
 export interface FileViews {
   /** Every table of the folder, with its file ("orders (orders.csv)"), for messages. */
@@ -268,8 +276,12 @@ export async function withFileViews<T>(
         });
     }
     await connection.run(`SET search_path = '${SCHEMA},main'`);
+    const reserved = await reservedWords(connection);
     return await use({
-      tables: tables.map((t) => `${t.name} (${basename(t.path)})`),
+      tables: tables.map((t) => {
+        const written = reserved.has(t.name) ? sqlIdentifier(t.name) : t.name;
+        return `${written} (${basename(t.path)})`;
+      }),
       read: named.map((t) => t.path),
       fileLine: (message) => fileLineMessage(message, reads),
       oneColumn: await oneColumnFiles(connection, named),
