@@ -69,7 +69,10 @@ export function addLogInputOptions(command: Command): Command {
       "--query <sql>",
       "with --data postgres://…: the SELECT to read; with --data FOLDER (or a file): a DuckDB SELECT over its files, each a table named by its file",
     )
-    .option("--delimiter <char>", "CSV delimiter (sniffed when omitted; 'tab' for TSV)")
+    .option(
+      "--delimiter <char>",
+      "CSV delimiter (sniffed when omitted; 'tab' for TSV; with --query, of every CSV it reads)",
+    )
     .addOption(
       new Option(
         "--encoding <name>",
@@ -78,7 +81,7 @@ export function addLogInputOptions(command: Command): Command {
     )
     .option(
       "--skip-lines <n>",
-      "CSV lines above the header, e.g. a report title (found by the column names when omitted)",
+      "CSV lines above the header, e.g. a report title (found by the column names when omitted; with --query, in every CSV it reads)",
       lineCount,
     )
     .option(
