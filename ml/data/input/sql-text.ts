@@ -31,7 +31,9 @@ export function sqlString(value: string): string {
  * a line of its own, so a closing "-- comment" does not run over it.
  */
 export function subquerySql(query: string): string {
-  return `(${query.replace(/;(?:\s|--[^\n]*)*$/, "")}\n)`;
+  // Each comment runs to its line's end: "--" pieces cannot split a run of dashes, which made the
+  // pattern take seconds on "; -----…" followed by more SQL.
+  return `(${query.replace(/;(?:\s|--[^\n]*(?:\n|$))*$/, "")}\n)`;
 }
 
 /** A column's value as trimmed text, NULL when empty (a user-named column, quoted here). */
