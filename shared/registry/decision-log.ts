@@ -428,6 +428,29 @@ export const ANSWER_ROW = "answer_row";
 /** The scores key of a keyed request's answer row that keeps the answer as sent (JSON text). */
 export const ANSWER_JSON = "answer_json";
 
+/**
+ * Replaces the answer a keyed request's answer row keeps, when that row is this request's (its
+ * hash): a batch whose other rows an erasure skipped is answered without them, and its replays
+ * must say the same. Rare (only after such a skip), so a statement of its own.
+ */
+export async function replaceKeptAnswer(
+  db: Database,
+  answerRow: { decisionId: string; requestSha256: string },
+  answerJson: string,
+): Promise<void> {
+  await db
+    .update(decisionLog)
+    .set({
+      scores: sql`jsonb_set(${decisionLog.scores}, ${`{${ANSWER_JSON}}`}::text[], to_jsonb(${answerJson}::text))`,
+    })
+    .where(
+      and(
+        eq(decisionLog.decisionId, answerRow.decisionId),
+        sql`${decisionLog.inputs}->>'request_sha256' = ${answerRow.requestSha256}`,
+      ),
+    );
+}
+
 const TABLE = `"${getTableName(decisionLog)}"`;
 const COLUMNS = `decision_id, decided_at, customer_id, inputs, chosen_action, scores, policy_name,
       policy_version, model_name, model_version, campaign_id, assignment_group, would_have_action`;
@@ -491,12 +514,30 @@ const APPEND_KEYED_SQL = `with r as materialized (
   )
   select ((select count(*) from heads) + (select count(*) from tails))::int as n`;
 
-/** Inserts the rows (one statement); returns how many were written (skipped ones are not). */
+/**
+ * Of the rows sent (RECORDS' parameter), the ids of those about a customer erased since they were
+ * decided: the rows the insert's condition skipped for that reason (not those already logged).
+ * Markers are only added or moved later, so this read sees at least the insert's skips; a row it
+ * names that the insert did write was deleted by the erasure that set the marker.
+ */
+const ERASED_SQL = `select r.decision_id::text as id
+    from jsonb_to_recordset($1::jsonb) as r(decision_id uuid, customer_id text,
+      erasure_cutoff timestamptz)
+    where not ${notErasedSql(customerHashSql("r.customer_id"), "r.erasure_cutoff")}`;
+
+/** What an append did: rows written, and the ids of rows skipped because their customer was
+ * erased since they were decided (their requests must not be answered as logged). */
+export interface AppendOutcome {
+  written: number;
+  erased: string[];
+}
+
+/** Inserts the rows (one statement); returns how many were written and which an erasure skipped. */
 async function insertRows(
   db: Database | Transaction,
   rows: readonly NewDecisionLogRow[],
   clock: ClockReading,
-): Promise<number> {
+): Promise<AppendOutcome> {
   const json = JSON.stringify(
     rows.map((row) => ({
       ...decisionLogRecord(row),
@@ -510,7 +551,14 @@ async function insertRows(
   const result = await db._.session
     .prepareQuery({ sql: text, params: [json] }, undefined, name, false)
     .execute();
-  return Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0);
+  const written = Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0);
+  // Only when rows were missing (already logged, a lost key, or erased): the usual insert, all
+  // rows written, costs no second statement.
+  if (written >= rows.length) return { written, erased: [] };
+  const skipped = await db._.session
+    .prepareQuery({ sql: ERASED_SQL, params: [json] }, undefined, "decision_log_erased", false)
+    .execute();
+  return { written, erased: rowsOf<{ id: string }>(skipped).map((r) => r.id) };
 }
 
 /**
@@ -524,15 +572,30 @@ export async function appendDecisions(
   rows: readonly NewDecisionLogRow[],
   clock: DatabaseClock = databaseClockOf(db),
 ): Promise<number> {
-  if (rows.length === 0) return 0;
+  return (await appendDecisionsReporting(db, rows, clock)).written;
+}
+
+/**
+ * appendDecisions, also saying which rows were skipped because their customer was erased since
+ * they were decided (by decision id), so the decision service refuses those decisions instead of
+ * answering them (a 200 is only for a logged decision).
+ */
+export async function appendDecisionsReporting(
+  db: Database,
+  rows: readonly NewDecisionLogRow[],
+  clock: DatabaseClock = databaseClockOf(db),
+): Promise<AppendOutcome> {
+  if (rows.length === 0) return { written: 0, erased: [] };
   const reading = await clock.reading(db);
   if (rows.length <= ROWS_PER_INSERT) return insertRows(db, rows, reading);
   return db.transaction(async (tx) => {
-    let written = 0;
+    const outcome: AppendOutcome = { written: 0, erased: [] };
     for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-      written += await insertRows(tx, rows.slice(i, i + ROWS_PER_INSERT), reading);
+      const part = await insertRows(tx, rows.slice(i, i + ROWS_PER_INSERT), reading);
+      outcome.written += part.written;
+      outcome.erased.push(...part.erased);
     }
-    return written;
+    return outcome;
   });
 }
 

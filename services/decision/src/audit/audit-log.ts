@@ -7,6 +7,8 @@
 // isolated by splitting its group, moved to the dead-letter sink and its request is rejected with
 // DecisionLogRefusedError; the rows around it are written. Writes are idempotent (keyed by
 // decision_id), so re-sending a group whose commit was not acknowledged cannot duplicate a row.
+// Rows the log skipped because their customer was erased since they were decided are named in
+// `record`'s outcome, so those decisions are refused rather than answered as logged.
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import type { Logger } from "@pp/shared/logging/logger.ts";
 import type { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
@@ -16,14 +18,40 @@ export interface AuditSink {
   /**
    * Commits the rows (all or none), or throws; resolves to the rows written (a decision already
    * logged, re-sent or sent to two processes under one key, or about a customer erased since, is
-   * skipped and not counted).
+   * skipped and not counted) and the ids of those skipped because their customer was erased.
    */
-  write(rows: NewDecisionLogRow[]): Promise<number>;
+  write(rows: NewDecisionLogRow[]): Promise<SinkOutcome>;
   /** Stores rows the database refused, without their content being interpreted. */
   deadLetter(entries: DeadLetter[]): Promise<void>;
   /** Resolves when the database answers (used to notice it is back while nothing is queued). */
   probe(): Promise<void>;
 }
+
+/** What a sink's write did (decision-log.ts AppendOutcome). */
+export interface SinkOutcome {
+  written: number;
+  /** Decision ids of rows skipped because their customer was erased since they were decided. */
+  erased: readonly string[];
+}
+
+/** What `record` tells its caller: which of its rows the log skipped for an erasure (by decision
+ * id, lower case); every other row is committed. */
+export interface RecordOutcome {
+  erased: ReadonlySet<string>;
+}
+
+/** The rows of `rows` among `erased` (ids compared in lower case, as the database prints them). */
+export function erasedOf(rows: readonly NewDecisionLogRow[], erased: ReadonlySet<string>) {
+  const ids = new Set<string>();
+  if (erased.size === 0) return ids;
+  for (const row of rows) {
+    const id = row.decisionId.toLowerCase();
+    if (erased.has(id)) ids.add(id);
+  }
+  return ids;
+}
+
+const NOTHING_ERASED: RecordOutcome = { erased: new Set() };
 
 interface DeadLetter {
   row: NewDecisionLogRow;
@@ -83,7 +111,7 @@ export interface AuditLogOptions {
 
 interface Waiter {
   rows: NewDecisionLogRow[];
-  resolve(): void;
+  resolve(outcome: RecordOutcome): void;
   reject(err: Error): void;
   settled: boolean;
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -224,16 +252,16 @@ export class BufferedAuditLog {
     this.counters.rejected?.inc(undefined, count);
   }
 
-  /** Resolves once the rows are committed; rejects with DecisionLogUnavailableError or
-   * DecisionLogRefusedError (then the rows are not in decision_log). */
-  record(rows: NewDecisionLogRow[]): Promise<void> {
+  /** Resolves once the rows are committed, naming those skipped for an erasure; rejects with
+   * DecisionLogUnavailableError or DecisionLogRefusedError (then the rows are not in decision_log). */
+  record(rows: NewDecisionLogRow[]): Promise<RecordOutcome> {
     const refusal = this.refusal(rows.length);
     if (refusal) {
       this.counters.rejected?.inc(undefined, rows.length);
       return Promise.reject(refusal);
     }
-    if (rows.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
+    if (rows.length === 0) return Promise.resolve(NOTHING_ERASED);
+    return new Promise<RecordOutcome>((resolve, reject) => {
       const now = performance.now();
       const waiter: Waiter = {
         rows,
@@ -303,12 +331,15 @@ export class BufferedAuditLog {
     );
   }
 
-  private settle(waiter: Waiter, err?: Error): void {
+  private settle(waiter: Waiter, err?: Error, erased: ReadonlySet<string> = new Set()): void {
     if (waiter.settled) return;
     waiter.settled = true;
     clearTimeout(waiter.timer);
     if (err) waiter.reject(err);
-    else waiter.resolve();
+    else
+      waiter.resolve(
+        erased.size === 0 ? NOTHING_ERASED : { erased: erasedOf(waiter.rows, erased) },
+      );
   }
 
   /** Resolves true once nothing waits for a commit (false after `timeoutMs`). */
@@ -466,29 +497,33 @@ export class BufferedAuditLog {
   /** Commits the group; on a content error splits it to isolate the refused rows. */
   private async writeGroup(group: Waiter[]): Promise<void> {
     const rows = group.flatMap((w) => w.rows);
+    const erased = new Set<string>();
     let written = 0;
     try {
-      written = await this.options.sink.write(rows);
+      const outcome = await this.options.sink.write(rows);
+      written = outcome.written;
+      for (const id of outcome.erased) erased.add(id.toLowerCase());
     } catch (err) {
       if (!isDataError(err)) throw err;
-      const { refused, written: around } = await this.isolate(rows, safeReason(err));
-      written = around;
+      const around = await this.isolate(rows, safeReason(err), erased);
+      written = around.written;
       for (const w of group) {
-        const bad = w.rows.find((r) => refused.has(r));
-        if (bad) this.settle(w, new DecisionLogRefusedError(refused.get(bad) as string));
+        const bad = w.rows.find((r) => around.refused.has(r));
+        if (bad) this.settle(w, new DecisionLogRefusedError(around.refused.get(bad) as string));
       }
     }
     this.counters.written?.inc(undefined, written);
     this.counters.commits?.inc(undefined, 1);
-    for (const w of group) this.settle(w);
+    for (const w of group) this.settle(w, undefined, erased);
   }
 
   /** Writes `rows` by halves until each refused row stands alone; dead-letters those.
-   * Returns the refused rows with their reasons, and the rows written around them. Connection
-   * errors propagate. */
+   * Returns the refused rows with their reasons, and the rows written around them; adds the ids
+   * of rows an erasure skipped to `erased`. Connection errors propagate. */
   private async isolate(
     rows: NewDecisionLogRow[],
     reason: string,
+    erased: Set<string>,
   ): Promise<{ refused: Map<NewDecisionLogRow, string>; written: number }> {
     const refused = new Map<NewDecisionLogRow, string>();
     let written = 0;
@@ -502,7 +537,9 @@ export class BufferedAuditLog {
       const mid = part.rows.length >> 1;
       for (const half of [part.rows.slice(mid), part.rows.slice(0, mid)]) {
         try {
-          written += await this.options.sink.write(half);
+          const outcome = await this.options.sink.write(half);
+          written += outcome.written;
+          for (const id of outcome.erased) erased.add(id.toLowerCase());
         } catch (err) {
           if (!isDataError(err)) throw err;
           stack.push({ rows: half, reason: safeReason(err) });

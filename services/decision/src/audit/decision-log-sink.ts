@@ -2,7 +2,7 @@
 // (shared/registry/decision-log.ts): idempotent batched appends, refused rows to the dead letter.
 import type { Database } from "@pp/shared/db/database.ts";
 import { DatabaseClock } from "@pp/shared/registry/database-clock.ts";
-import { appendDecisions, writeDeadLetters } from "@pp/shared/registry/decision-log.ts";
+import { appendDecisionsReporting, writeDeadLetters } from "@pp/shared/registry/decision-log.ts";
 import { sql } from "drizzle-orm";
 import type { AuditSink } from "./audit-log.ts";
 
@@ -13,7 +13,7 @@ export function decisionLogSink(database: () => Promise<Database>): AuditSink {
   return {
     async write(rows) {
       const db = await database();
-      return appendDecisions(db, rows, clock);
+      return appendDecisionsReporting(db, rows, clock);
     },
     async deadLetter(entries) {
       if (entries.length === 0) return;

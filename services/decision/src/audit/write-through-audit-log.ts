@@ -10,6 +10,9 @@ import {
   type AuditSink,
   DecisionLogRefusedError,
   DecisionLogUnavailableError,
+  erasedOf,
+  type RecordOutcome,
+  type SinkOutcome,
 } from "./audit-log.ts";
 import { isDataError, safeReason } from "./database-errors.ts";
 import type { DecisionAudit } from "./decision-audit.ts";
@@ -68,11 +71,11 @@ export class WriteThroughAuditLog implements DecisionAudit {
     }
   }
 
-  async record(rows: NewDecisionLogRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    let written: number;
+  async record(rows: NewDecisionLogRow[]): Promise<RecordOutcome> {
+    if (rows.length === 0) return { erased: new Set() };
+    let outcome: SinkOutcome;
     try {
-      written = await this.options.sink.write(rows);
+      outcome = await this.options.sink.write(rows);
     } catch (err) {
       this.counters.failures?.inc(undefined, 1);
       const reason = safeReason(err);
@@ -83,7 +86,8 @@ export class WriteThroughAuditLog implements DecisionAudit {
       throw new DecisionLogUnavailableError("down", `decision log write failed (${reason})`);
     }
     this.lastError = undefined;
-    this.counters.written?.inc(undefined, written);
+    this.counters.written?.inc(undefined, outcome.written);
+    return { erased: erasedOf(rows, new Set(outcome.erased.map((id) => id.toLowerCase()))) };
   }
 
   /** The rows' content was refused: keep them aside (one request's rows, so no splitting). */

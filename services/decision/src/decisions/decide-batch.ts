@@ -25,6 +25,7 @@ import type { DecisionDeps } from "../deps.ts";
 import type { ForecastResponse } from "../forecast-client/forecast-contract.ts";
 import { ForecastUnavailableError, isCallerError } from "../forecast-client/forecast-errors.ts";
 import type { BatchRequest } from "../routes/decision-schemas.ts";
+import { withoutErasedItems } from "./erased-batch-items.ts";
 import { forecastFailureError } from "./forecast-failure.ts";
 import { outlookFor, type ResolvedOutlook, unscorableMessage } from "./forecast-outlook.ts";
 import { recordOrRefuse, refuseEarlyUnlessRoom } from "./record-decisions.ts";
@@ -73,11 +74,37 @@ export interface BatchIdempotency {
   batchId: string;
   memberId(index: number, first: boolean): string;
   seal(rows: NewDecisionLogRow[], answer: BatchAnswer): NewDecisionLogRow[];
+  /**
+   * Keeps `answer` (without members an erasure skipped) in place of the sealed one, so replays
+   * answer as this request does; throws the 409 to answer when the row keeping it was skipped.
+   */
+  keepAmended(
+    rows: NewDecisionLogRow[],
+    answer: BatchAnswer,
+    erased: ReadonlySet<string>,
+  ): Promise<void>;
 }
 
 /** The rows to record: sealed with the answer under a key, else as they are. */
 const rowsToRecord = (rows: NewDecisionLogRow[], answer: BatchAnswer, keyed?: BatchIdempotency) =>
   keyed && rows.length > 0 ? keyed.seal(rows, answer) : rows;
+
+/**
+ * Records the batch's rows and returns its answer: without the customers whose rows the log
+ * skipped because they were erased moments ago (each a failed item instead), kept so under a key.
+ */
+async function recordBatch(
+  deps: DecisionDeps,
+  rows: NewDecisionLogRow[],
+  answer: BatchAnswer,
+  keyed?: BatchIdempotency,
+): Promise<BatchAnswer> {
+  const { erased } = await recordOrRefuse(deps, rowsToRecord(rows, answer, keyed));
+  if (erased.size === 0) return answer;
+  const amended = withoutErasedItems(answer, rows, erased);
+  await keyed?.keepAmended(rows, amended, erased);
+  return amended;
+}
 
 /** An index known to be within its array (a customer's id, a scored customer's decision id). */
 function defined<T>(value: T | undefined, what: string): T {
@@ -149,8 +176,7 @@ async function fallbackBatch(
     fallback: { reason: err.kind, message: err.message },
     ...(split ? { campaign: campaignAnswer(split, ids, new Map(), decisionIds) } : {}),
   };
-  await recordOrRefuse(deps, rowsToRecord(rows, answer, keyed));
-  return answer;
+  return recordBatch(deps, rows, answer, keyed);
 }
 
 /** One customer scored: its outlook and the eligible actions with their expected profit. */
@@ -339,8 +365,7 @@ export async function decideBatch(
     model: { name: forecast.model.name, version: forecast.model.version },
     ...(split ? { campaign: campaignAnswer(split, ids, wouldHave, decisionIds) } : {}),
   };
-  await recordOrRefuse(deps, rowsToRecord(rows, answer, keyed));
-  return answer;
+  return recordBatch(deps, rows, answer, keyed);
 }
 
 /** The campaign part of a batch's answer: each control customer decided on (with a decision id). */

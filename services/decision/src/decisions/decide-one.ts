@@ -19,7 +19,7 @@ import { ForecastUnavailableError, isCallerError } from "../forecast-client/fore
 import type { DecisionRequest } from "../routes/decision-schemas.ts";
 import { forecastFailureError } from "./forecast-failure.ts";
 import { outlookFor, type ResolvedOutlook, unscorableMessage } from "./forecast-outlook.ts";
-import { recordOrRefuse, refuseEarlyUnlessRoom } from "./record-decisions.ts";
+import { erasedCustomerError, recordOrRefuse, refuseEarlyUnlessRoom } from "./record-decisions.ts";
 
 export interface DecisionAnswer {
   decision_id: string;
@@ -266,6 +266,8 @@ export async function decideOne(
   const planned = answer.chosen;
   if (split) applyCampaign(answer, split);
   const rows = [decisionRecord(policy, body, answer, { split, planned, outlook })];
-  await recordOrRefuse(deps, keyed ? keyed.seal(rows, answer) : rows);
+  const { erased } = await recordOrRefuse(deps, keyed ? keyed.seal(rows, answer) : rows);
+  // Not logged (its customer erased moments ago): a 200 would be an unrecorded decision.
+  if (erased.size > 0) throw erasedCustomerError(body.customer.id);
   return answer;
 }

@@ -389,9 +389,18 @@ for (const driver of testDrivers()) {
         },
       ]);
       expect(await rowsAbout("c-45")).toEqual(before);
-      // A new key decides again.
-      expect((await send("erased-8")).status).toBe(200);
-      expect(await rowsAbout("c-45")).toHaveLength(2);
+      // A new key at once: c-44's row (which would keep the answer) is skipped as decided within
+      // the erasure's second, so the batch is a 409 naming customer_id. It was a 200 whose answer
+      // no row kept, with c-44's decision id missing from the log.
+      const soon = await send("erased-8");
+      expect(soon.status).toBe(409);
+      expect(soon.headers.get("retry-after")).toBe("2");
+      const refused = (await soon.json()) as { error: { details: Array<{ path: string }> } };
+      expect(refused.error.details[0]?.path).toBe("customer_id");
+      // A new key past that second decides again.
+      await Bun.sleep(2000);
+      expect((await send("erased-8b")).status).toBe(200);
+      expect(await rowsAbout("c-44")).toHaveLength(1);
     });
 
     // The answer row keeps every member's decision by position: erasing another member (c-47)

@@ -13,6 +13,7 @@ import {
   ANSWER_JSON,
   ANSWER_ROW,
   DecisionLogRepository,
+  replaceKeptAnswer,
 } from "@pp/shared/registry/decision-log.ts";
 import * as z from "zod";
 import type { DecisionDeps } from "../deps.ts";
@@ -21,6 +22,7 @@ import { type BatchAnswer, decideBatch } from "./decide-batch.ts";
 import { type DecisionAnswer, decideOne } from "./decide-one.ts";
 import { readForDecisions } from "./decision-read.ts";
 import { batchWithIds, batchWithoutIds } from "./keyed-batch-answer.ts";
+import { ERASED_MESSAGE, ERASED_RETRY_AFTER_S } from "./record-decisions.ts";
 
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
 export const REPLAYED_HEADER = "Idempotent-Replayed";
@@ -288,7 +290,7 @@ async function answerKeyed<T>(
     }
     const decided = await request.decide();
     const json = JSON.stringify(decided);
-    // Null: the row was not written (an erasure marker held it back): answer as decided.
+    // Null: no row keeps an answer (a row an erasure skipped is refused in `decide`, a 409).
     const kept = await replayOf(deps, idempotency);
     const answer = kept === null ? json : request.fromStored(kept);
     const mine = answer === json;
@@ -354,6 +356,42 @@ async function refuseIfAnswerErased(
   );
 }
 
+/**
+ * A keyed batch of which the log skipped members erased moments ago: the answer row keeps the
+ * answer without them (replays say what this request says). When the answer row itself was
+ * skipped (its customer erased), nothing keeps the answer: the batch is a 409, and since its other
+ * rows are logged, the key's replays are refused too (refuseIfAnswerErased): a new key is needed.
+ */
+async function keepAmendedBatch(
+  deps: DecisionDeps,
+  idempotency: Idempotency,
+  kept: { rows: NewDecisionLogRow[]; erased: ReadonlySet<string>; json: string },
+): Promise<void> {
+  const { decisionId } = idempotency;
+  if (kept.erased.has(decisionId.toLowerCase())) {
+    const holder = kept.rows.find((row) => row.decisionId === decisionId)?.customerId ?? "";
+    throw new AppError(
+      "conflict",
+      `Customer "${holder}": ${ERASED_MESSAGE} the batch with a new ${IDEMPOTENCY_HEADER} (its answer was kept with this customer's decision)`,
+      {
+        details: [{ path: "customer_id", message: `${ERASED_MESSAGE} with a new key` }],
+        headers: { "Retry-After": String(ERASED_RETRY_AFTER_S) },
+      },
+    );
+  }
+  await readForDecisions(deps, {
+    customers: idempotency.customers,
+    what: `keeping the ${IDEMPOTENCY_HEADER}'s answer`,
+    refusal: `Decision log unavailable: cannot keep the ${IDEMPOTENCY_HEADER}'s answer; retry shortly`,
+    read: async () =>
+      replaceKeptAnswer(
+        await deps.database(),
+        { decisionId, requestSha256: idempotency.requestSha256 },
+        kept.json,
+      ),
+  });
+}
+
 /** The id of the row that kept a keyed batch's answer before both routes kept it under one id. */
 const legacyBatchHolderId = (caller: string, key: string) =>
   idempotentDecisionId(caller, `${key}\nbatch`);
@@ -385,6 +423,8 @@ export async function decideBatchIdempotently(
       batchId: await idempotentDecisionId(caller, `${key}\nbatch id`),
       memberId: (i, first) => (first ? holder : (memberIds[i] as string)),
       seal: (rows, answer) => sealRows(rows, idempotency, batchWithoutIds(answer, ids)),
+      keepAmended: (rows, answer, erased) =>
+        keepAmendedBatch(deps, idempotency, { rows, erased, json: batchWithoutIds(answer, ids) }),
     });
   };
   return answerKeyed(deps, inFlight, {

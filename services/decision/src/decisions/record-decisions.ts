@@ -1,9 +1,15 @@
 // Records decisions before they are answered: waits for the decision log's commit and turns
 // what can go wrong into the answer the caller gets (503 when the record cannot be made durable,
-// 422 when the database refuses the decision's content). Never an unrecorded 200.
+// 422 when the database refuses the decision's content, 409 when the log skipped it because the
+// customer's decisions were erased moments ago). Never an unrecorded 200.
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
-import { DecisionLogRefusedError, DecisionLogUnavailableError } from "../audit/audit-log.ts";
+import { ERASURE_SLACK_MS } from "@pp/shared/registry/customer-erasures.ts";
+import {
+  DecisionLogRefusedError,
+  DecisionLogUnavailableError,
+  type RecordOutcome,
+} from "../audit/audit-log.ts";
 import type { DecisionDeps } from "../deps.ts";
 
 function logUnavailableError(err: DecisionLogUnavailableError): AppError {
@@ -26,10 +32,37 @@ export function refuseEarlyUnlessRoom(deps: DecisionDeps, count: number): void {
   throw logUnavailableError(new DecisionLogUnavailableError(why, "decision log unavailable"));
 }
 
-/** Resolves once the rows are committed; throws the AppError to answer otherwise. */
-export async function recordOrRefuse(deps: DecisionDeps, rows: NewDecisionLogRow[]): Promise<void> {
+/**
+ * Seconds after which a decision about a customer just erased is past the log's skip (the
+ * erasure's slack, and a second for the clocks' uncertainty and the request's own time).
+ */
+export const ERASED_RETRY_AFTER_S = Math.ceil(ERASURE_SLACK_MS / 1000) + 1;
+
+/** What a decision about a customer erased moments ago is answered (its row was not logged). */
+export const ERASED_MESSAGE =
+  "this customer's decisions were erased moments ago, so a decision made now is not logged and was not made; retry";
+
+/** The 409 of a decision the log skipped because its customer was erased moments ago. */
+export function erasedCustomerError(customerId: string): AppError {
+  return new AppError("conflict", `Customer "${customerId}": ${ERASED_MESSAGE}`, {
+    details: [
+      { path: "customer_id", message: `${ERASED_MESSAGE} after ${ERASED_RETRY_AFTER_S} s` },
+    ],
+    headers: { "Retry-After": String(ERASED_RETRY_AFTER_S) },
+  });
+}
+
+/**
+ * Resolves once the rows are committed, naming (by decision id, lower case) those the log skipped
+ * because their customer was erased since they were decided; throws the AppError to answer
+ * otherwise.
+ */
+export async function recordOrRefuse(
+  deps: DecisionDeps,
+  rows: NewDecisionLogRow[],
+): Promise<RecordOutcome> {
   try {
-    await deps.audit.record(rows);
+    return await deps.audit.record(rows);
   } catch (err) {
     if (err instanceof DecisionLogUnavailableError) throw logUnavailableError(err);
     if (err instanceof DecisionLogRefusedError) {

@@ -65,7 +65,7 @@ export const decisionOperations: OperationSpec[] = [
       ...bodyErrors,
       "404": "The customer id is not among the forecast model's customers",
       "409":
-        "The campaign's control share is pinned to another value, or a request with this Idempotency-Key and another body is still being decided",
+        "The campaign's control share is pinned to another value; a request with this Idempotency-Key and another body is still being decided; or the customer's decisions were erased moments ago, so this decision was not logged nor made (`details` names `customer_id`; retry after `Retry-After` seconds)",
       "422": "The Idempotency-Key was used for another request, or the customer cannot be scored",
       ...keyed,
       "503":
@@ -79,7 +79,7 @@ export const decisionOperations: OperationSpec[] = [
     scope: "decide",
     summary: `Choose actions for up to ${MAX_BATCH_CUSTOMERS} customers within a budget`,
     description:
-      "The selection that maximises total expected profit within the budget (exact, or with its bound). Unknown customers are listed in `errors`, not refused.",
+      "The selection that maximises total expected profit within the budget (exact, or with its bound). Unknown customers are listed in `errors`, not refused; so are customers whose decisions were erased moments ago (code `conflict`: their decisions were not logged; decide them again a few seconds later).",
     body: batchRequestSchema,
     bodyName: "DecisionBatchRequest",
     headers: idempotencyHeaders,
@@ -90,7 +90,7 @@ export const decisionOperations: OperationSpec[] = [
       "200": "The selection, per-customer choices and totals",
       ...bodyErrors,
       "409":
-        "The campaign's control share is pinned to another value; a request with this Idempotency-Key and another body is still being decided; or the key's batch was partly erased (its answer cannot be replayed)",
+        "The campaign's control share is pinned to another value; a request with this Idempotency-Key and another body is still being decided; the key's batch was partly erased (its answer cannot be replayed); or, under a key, the customer whose row keeps the batch's answer (the first decided) was erased moments ago (`details` names `customer_id`; send the batch again under a new key)",
       "422": "The Idempotency-Key was used for another request",
       ...keyed,
       "503":
