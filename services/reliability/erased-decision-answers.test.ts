@@ -23,8 +23,8 @@ const OTHER = "c-2";
 const horizon = { value: 13, unit: "week" };
 const actions = [{ id: "email", cost: 0.5, uplift: 0.2, margin: 10 }];
 const single = (id: string) => JSON.stringify({ customer: { id }, horizon, actions });
-const batch = (ids: string[]) =>
-  JSON.stringify({ customers: ids.map((id) => ({ id })), horizon, actions, budget: 100 });
+const batch = (ids: string[], more: Record<string, unknown> = {}) =>
+  JSON.stringify({ customers: ids.map((id) => ({ id })), horizon, actions, budget: 100, ...more });
 
 let forecast: { url: string; stop(): void };
 beforeAll(() => {
@@ -47,6 +47,7 @@ interface Answered {
     selected?: Array<{ id: string; decision_id: string }>;
     errors?: Array<{ id: string; error: { code: string; message: string } }>;
     error?: { code: string; details?: Array<{ path: string }> };
+    campaign?: { groups: { treated: number; control: number }; control: unknown[] };
   };
   retryAfter: string | null;
 }
@@ -87,6 +88,13 @@ async function walk(
       send(service.base, "/decision/batch", batch([OTHER, ERASED]), "batch", "erased-walk-key"),
       // Keyed, the erased customer first: its row would keep the batch's answer.
       send(service.base, "/decision/batch", batch([ERASED, OTHER]), "holder", "erased-holder-key"),
+      // In a campaign: the erased customer is in neither group (its row is in neither).
+      send(
+        service.base,
+        "/decision/batch",
+        batch([OTHER, ERASED], { campaign: "erased-walk", control_share: 0.5 }),
+        "campaign",
+      ),
     ]);
     const sentWithin = Date.now() - erasedAt;
     await Bun.sleep(Math.max(0, 1500 - (Date.now() - erasedAt)));
@@ -121,6 +129,11 @@ async function walk(
         { id: ERASED, error: { code: "conflict", message: expect.stringContaining("erased") } },
       ]);
     }
+    const campaign = soon[9] as Answered;
+    expect(campaign.status).toBe(200);
+    expect(campaign.body.errors?.map((e) => [e.id, e.error.code])).toEqual([[ERASED, "conflict"]]);
+    const groups = campaign.body.campaign?.groups;
+    expect((groups?.treated ?? 0) + (groups?.control ?? 0)).toBe(1);
     const holder = soon[8] as Answered;
     expect(holder.status).toBe(409);
     expect(holder.body.error?.details?.[0]?.path).toBe("customer_id");

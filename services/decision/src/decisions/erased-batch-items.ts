@@ -10,8 +10,9 @@ export const ERASED_ITEM_ERROR = { code: "conflict", message: ERASED_MESSAGE } a
 
 /**
  * The answer without the decisions in `erased` (ids in lower case, of `rows`): out of `selected`
- * (totals summed again), `considered` and the campaign's control list, and each such customer in
- * `errors`. The selection's bound is left as computed: it covered them when they were decided.
+ * (totals summed again), `considered`, the campaign's groups (counted over decided customers) and
+ * control list, and each such customer in `errors`. The selection's bound is left as computed: it
+ * covered them when they were decided.
  */
 export function withoutErasedItems(
   answer: BatchAnswer,
@@ -36,13 +37,23 @@ export function withoutErasedItems(
       ...answer.errors,
       ...skipped.map((row) => ({ id: row.customerId, error: { ...ERASED_ITEM_ERROR } })),
     ],
-    ...(answer.campaign
-      ? {
-          campaign: {
-            ...answer.campaign,
-            control: answer.campaign.control.filter((c) => !gone(c.decision_id)),
-          },
-        }
-      : {}),
+    ...(answer.campaign ? { campaign: withoutErasedMembers(answer.campaign, skipped, gone) } : {}),
+  };
+}
+
+/** A campaign's groups and control list without the skipped rows' customers. */
+function withoutErasedMembers(
+  campaign: NonNullable<BatchAnswer["campaign"]>,
+  skipped: readonly NewDecisionLogRow[],
+  gone: (decisionId: string) => boolean,
+): NonNullable<BatchAnswer["campaign"]> {
+  const inGroup = (group: string) => skipped.filter((row) => row.assignmentGroup === group).length;
+  return {
+    ...campaign,
+    groups: {
+      treated: campaign.groups.treated - inGroup("treated"),
+      control: campaign.groups.control - inGroup("control"),
+    },
+    control: campaign.control.filter((c) => !gone(c.decision_id)),
   };
 }
