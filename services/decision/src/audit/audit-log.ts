@@ -53,6 +53,12 @@ export function erasedOf(rows: readonly NewDecisionLogRow[], erased: ReadonlySet
 
 const NOTHING_ERASED: RecordOutcome = { erased: new Set() };
 
+/** decision_log_erased_rows_total, as both decision logs register it. */
+export const ERASED_ROWS_METRIC = {
+  name: "decision_log_erased_rows_total",
+  help: "Decision log rows skipped because their customer was erased moments ago (decided within the erasure's second): those decisions were refused (409), not answered 200.",
+};
+
 interface DeadLetter {
   row: NewDecisionLogRow;
   /** SQLSTATE or error class, never the statement or its parameters. */
@@ -145,7 +151,7 @@ export class BufferedAuditLog {
   private readonly retryMs: number;
   private readonly attemptTimeoutMs: number;
   private readonly counters: Partial<
-    Record<"written" | "commits" | "failures" | "rejected" | "deadLettered", Count>
+    Record<"written" | "commits" | "failures" | "rejected" | "deadLettered" | "erased", Count>
   > = {};
 
   constructor(private readonly options: AuditLogOptions) {
@@ -177,6 +183,10 @@ export class BufferedAuditLog {
     this.counters.deadLettered = m.counter({
       name: "decision_log_dead_letter_rows_total",
       help: "Decision log rows the database refused, moved to decision_log_dead_letter.",
+    });
+    this.counters.erased = m.counter({
+      name: ERASED_ROWS_METRIC.name,
+      help: ERASED_ROWS_METRIC.help,
     });
     const pendingGauge = m.gauge({
       name: "decision_log_buffered_rows",
@@ -514,6 +524,7 @@ export class BufferedAuditLog {
     }
     this.counters.written?.inc(undefined, written);
     this.counters.commits?.inc(undefined, 1);
+    this.counters.erased?.inc(undefined, erased.size);
     for (const w of group) this.settle(w, undefined, erased);
   }
 

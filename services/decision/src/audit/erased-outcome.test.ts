@@ -4,6 +4,7 @@
 // PGlite and on PostgreSQL, through the real sink; a group shared by several requests settles each
 // with its own rows only.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import { DecisionLogRepository, eraseCustomerDecisions } from "@pp/shared/registry/decision-log.ts";
 import { decisionRow } from "@pp/shared/testing/decision-rows.ts";
 import {
@@ -32,7 +33,8 @@ for (const driver of testDrivers()) {
       (await new DecisionLogRepository(t.handle.db).getMany([id])).length;
 
     test("group commit: each request hears of its own skipped rows; the others are logged", async () => {
-      const log = new BufferedAuditLog({ sink: sink() });
+      const metrics = new MetricsRegistry();
+      const log = new BufferedAuditLog({ sink: sink(), metrics });
       const erased = decisionRow("gone");
       const kept = decisionRow("here");
       const mixedErased = decisionRow("gone");
@@ -50,16 +52,19 @@ for (const driver of testDrivers()) {
       expect(await stored(erased.decisionId)).toBe(0);
       // Sent again (already logged): not erased, a success.
       expect([...(await log.record([kept])).erased]).toEqual([]);
+      expect(metrics.expose()).toContain("decision_log_erased_rows_total 2");
       await log.close();
     });
 
     test("write-through (Workers): the same outcome", async () => {
-      const log = new WriteThroughAuditLog({ sink: sink() });
+      const metrics = new MetricsRegistry();
+      const log = new WriteThroughAuditLog({ sink: sink(), metrics });
       const erased = decisionRow("gone");
       const kept = decisionRow("here");
       const outcome = await log.record([erased, kept]);
       expect([...outcome.erased]).toEqual([erased.decisionId]);
       expect(await stored(kept.decisionId)).toBe(1);
+      expect(metrics.expose()).toContain("decision_log_erased_rows_total 1");
     });
   });
 }

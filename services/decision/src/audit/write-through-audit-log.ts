@@ -10,6 +10,7 @@ import {
   type AuditSink,
   DecisionLogRefusedError,
   DecisionLogUnavailableError,
+  ERASED_ROWS_METRIC,
   erasedOf,
   type RecordOutcome,
   type SinkOutcome,
@@ -23,7 +24,9 @@ export class WriteThroughAuditLog implements DecisionAudit {
   readonly pending = 0;
   readonly capacity = 0;
   private lastError: string | undefined;
-  private readonly counters: Partial<Record<"written" | "failures" | "rejected" | "dead", Count>>;
+  private readonly counters: Partial<
+    Record<"written" | "failures" | "rejected" | "dead" | "erased", Count>
+  >;
 
   constructor(
     private readonly options: { sink: AuditSink; logger?: Logger; metrics?: MetricsRegistry },
@@ -42,6 +45,7 @@ export class WriteThroughAuditLog implements DecisionAudit {
         name: "decision_log_rejected_total",
         help: "Decisions (customers) refused with 503 because their record could not be committed, or a read they wait on (a keyed request's stored answer, a campaign's control share) failed.",
       }),
+      erased: m?.counter(ERASED_ROWS_METRIC),
       dead: m?.counter({
         name: "decision_log_dead_letter_rows_total",
         help: "Decision log rows the database refused, moved to decision_log_dead_letter.",
@@ -87,6 +91,7 @@ export class WriteThroughAuditLog implements DecisionAudit {
     }
     this.lastError = undefined;
     this.counters.written?.inc(undefined, outcome.written);
+    this.counters.erased?.inc(undefined, outcome.erased.length);
     return { erased: erasedOf(rows, new Set(outcome.erased.map((id) => id.toLowerCase()))) };
   }
 
