@@ -4,9 +4,10 @@ import { describe, expect, test } from "bun:test";
 import { findUnstorableText } from "./storable-text.ts";
 
 describe("findUnstorableText", () => {
-  test("names each bad string and key by its path, at most `limit`", () => {
+  test("names each bad string and key by its path, in the body's order, at most `limit`", () => {
     const body = { a: ["ok", "x\u0000"], "k\ud800": 1, b: { c: "\udc00" } };
     expect(findUnstorableText(body)).toEqual([
+      { path: ["a", "1"], message: "contains a NUL character (\\u0000) at index 1; remove it" },
       {
         path: ["k\ud800"],
         message:
@@ -16,7 +17,6 @@ describe("findUnstorableText", () => {
         path: ["b", "c"],
         message: "contains an unpaired surrogate (\\udc00) at index 0; send well-formed Unicode",
       },
-      { path: ["a", "1"], message: "contains a NUL character (\\u0000) at index 1; remove it" },
     ]);
     expect(
       findUnstorableText(
