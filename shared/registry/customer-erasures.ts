@@ -7,7 +7,7 @@
 // runs after it and sees the marker. Only the hash is kept, and only for a day: long enough for
 // any decision in flight.
 
-import { and, desc, eq, getTableName, gte, inArray, sql } from "drizzle-orm";
+import { and, eq, getTableName, gte, sql } from "drizzle-orm";
 import { sha256Hex } from "../artifacts/sha256.ts";
 import type { Database, Transaction } from "../db/database.ts";
 import { customerErasures } from "../db/schema.ts";
@@ -112,6 +112,32 @@ export async function recordErasures(
 }
 
 /**
+ * The markers of these hashes set within the markers' day (only `ml forget`'s when
+ * `forgottenOnly`). One jsonb parameter for the list, as recordErasures: a forget's chunk of
+ * 10,000 customers in three spellings each would near the protocol's 65,535 parameters.
+ */
+async function markersWithinDay(
+  tx: Database | Transaction,
+  hashes: readonly string[],
+  forgottenOnly: boolean,
+): Promise<Array<{ hash: string; at: Date }>> {
+  if (hashes.length === 0) return [];
+  return tx
+    .select({ hash: customerErasures.customerSha256, at: customerErasures.erasedAt })
+    .from(customerErasures)
+    .where(
+      and(
+        sql`${customerErasures.customerSha256} in (select jsonb_array_elements_text(${JSON.stringify(hashes)}::jsonb))`,
+        forgottenOnly ? eq(customerErasures.forgotten, true) : undefined,
+        gte(customerErasures.erasedAt, sql`now() - ${`${ERASURE_MARKER_HOURS} hours`}::interval`),
+      ),
+    );
+}
+
+const latestOf = (rows: ReadonlyArray<{ at: Date }>): Date | null =>
+  rows.reduce<Date | null>((last, r) => (!last || r.at > last ? r.at : last), null);
+
+/**
  * When the latest marker of these customers (ids as given) was set, within the marker's day; null:
  * none. Read by an erasure before it sets its own: a retry of an erasure that committed though its
  * answer was lost finds nothing left to erase, and this tells it the work was done, and when.
@@ -120,20 +146,8 @@ export async function lastErasureOf(
   tx: Database | Transaction,
   customerIds: readonly string[],
 ): Promise<Date | null> {
-  if (customerIds.length === 0) return null;
   const hashes = await Promise.all(customerIds.map(customerHash));
-  const [latest] = await tx
-    .select({ at: customerErasures.erasedAt })
-    .from(customerErasures)
-    .where(
-      and(
-        inArray(customerErasures.customerSha256, hashes),
-        gte(customerErasures.erasedAt, sql`now() - ${`${ERASURE_MARKER_HOURS} hours`}::interval`),
-      ),
-    )
-    .orderBy(desc(customerErasures.erasedAt))
-    .limit(1);
-  return latest?.at ?? null;
+  return latestOf(await markersWithinDay(tx, hashes, false));
 }
 
 /**
@@ -149,22 +163,10 @@ export async function forgottenAlready(
   const hashed = await Promise.all(
     spellingsByCustomer.map((spellings) => Promise.all(spellings.map(customerHash))),
   );
-  const hashes = [...new Set(hashed.flat())];
-  if (hashes.length === 0) return { customers: 0, lastAt: null };
-  const rows = await tx
-    .select({ hash: customerErasures.customerSha256, at: customerErasures.erasedAt })
-    .from(customerErasures)
-    .where(
-      and(
-        inArray(customerErasures.customerSha256, hashes),
-        eq(customerErasures.forgotten, true),
-        gte(customerErasures.erasedAt, sql`now() - ${`${ERASURE_MARKER_HOURS} hours`}::interval`),
-      ),
-    );
+  const rows = await markersWithinDay(tx, [...new Set(hashed.flat())], true);
   const marked = new Set(rows.map((r) => r.hash));
   const customers = hashed.filter((hs) => hs.some((h) => marked.has(h))).length;
-  const lastAt = rows.reduce<Date | null>((last, r) => (!last || r.at > last ? r.at : last), null);
-  return { customers, lastAt };
+  return { customers, lastAt: latestOf(rows) };
 }
 
 /** Deletes markers older than a day (by each erasure, and by the decision log's retention). */
