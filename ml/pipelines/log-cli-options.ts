@@ -10,6 +10,7 @@ import {
   type CsvEncoding,
   LOG_FORMATS,
   type LogFormat,
+  refuseFormatWithQuery,
   sourceFromArguments,
 } from "../data/input/log-input.ts";
 // Types only: the readers are loaded when a command reads a log, not when `ml` starts.
@@ -166,6 +167,7 @@ export function logInputFromCli(o: Record<string, unknown>): {
 } {
   const given = o.format as DataFormat;
   const str = (k: string) => (typeof o[k] === "string" ? (o[k] as string) : undefined);
+  refuseFormatWithQuery({ data: str("data") as string, query: str("query"), format: given });
   if (given === "cdnow" || given === "summary") return { format: given, log: {} };
   const source = sourceFromArguments({
     data: str("data") as string,
@@ -236,7 +238,10 @@ export function addTransactionLogOptions(
         (config.summaries ? "; or customer summaries (--format summary)" : ""),
     )
     .addOption(
-      new Option("--format <format>", "input format (postgres:// and .parquet are recognised)")
+      new Option(
+        "--format <format>",
+        "input format (postgres:// and .parquet are recognised; not with --query over files, read by their extensions)",
+      )
         .choices(formats)
         .default("csv"),
     )

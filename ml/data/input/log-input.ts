@@ -220,6 +220,19 @@ export function sourceName(source: LogSource): string {
 export const PARQUET_FILE = /\.parquet$/i;
 export const JSON_FILE = /\.(json|jsonl|ndjson)(\.gz)?$/i;
 
+/**
+ * `--format` other than the default beside a folder's --query: refused, as it would be ignored
+ * (a query reads each file by its extension, and cdnow/summary read no query).
+ */
+export function refuseFormatWithQuery(options: { data: string; query?: string; format?: string }) {
+  const { data, query, format } = options;
+  if (!query || format === undefined || format === "csv" || /^postgres(ql)?:\/\//.test(data))
+    return;
+  throw new RangeError(
+    `--format ${format}: not with --query (the query reads each file of the folder by its extension: .csv/.tsv/.txt as CSV, .parquet as Parquet, .json/.jsonl/.ndjson as JSON); drop --format, or read one file alone with --format ${format} and no --query`,
+  );
+}
+
 /** Takes `--data` as a source: postgres:// URLs, .parquet and .json files, else CSV/TSV. */
 export function sourceFromArguments(options: {
   data: string;
@@ -243,6 +256,7 @@ export function sourceFromArguments(options: {
       ...(options.query ? { query: options.query } : {}),
     };
   }
+  refuseFormatWithQuery(options);
   if (options.sheet !== undefined && options.format !== "xlsx" && !/\.xlsx$/i.test(data)) {
     throw new RangeError("--sheet: only with an .xlsx workbook");
   }
