@@ -175,5 +175,5 @@ test("--query over a CSV file without the log's columns is refused naming them (
     "SELECT 1",
   ]);
   expect(run.code).toBe(2);
-  expect(run.err).toContain("query: line 1: there are no columns");
+  expect(run.err).toContain("query: the query's result has no columns");
 });

@@ -104,6 +104,11 @@ test("a --query naming no file's table, or a missing column, is an error listing
     }),
   );
   expect(missing?.message).toContain('no column "customer_unique_id"');
+  // A query's result has no line 1 of any file: its columns are named as the query's.
+  expect(missing?.message).toContain(
+    `${dir} query: the query's result has no column "customer_unique_id" (its columns: order_id, customer_id, order_status, order_purchase_timestamp)`,
+  );
+  expect(missing?.message).not.toContain("line 1");
 });
 
 // Exports from Windows: a Windows-1252 file (Excel's "CSV") and a UTF-16 one with its byte-order

@@ -116,19 +116,21 @@ function checkColumns(
           missing.map(([, name]) => name),
         )
       : null;
-  throw new InputError(
-    first[1],
-    `${sourceName(source)}: line 1: there ${missing.length > 1 ? `are no columns ${names}` : `is no column ${names}`} (columns: ${shown}${utf16 ? ", with NUL bytes between their letters: UTF-16 text" : ""})`,
-    {
-      hint: utf16
-        ? "the file is UTF-16 without a byte-order mark: pass --encoding utf-16"
-        : otherEncoding
-          ? otherEncoding
-          : oneColumn
-            ? "the delimiter was not recognised: pass --delimiter (e.g. --delimiter ';' or --delimiter tab)"
-            : columnHint(missing, available),
-    },
-  );
+  const none = missing.length > 1 ? `no columns ${names}` : `no column ${names}`;
+  // A folder query's columns are its result's, on no line of any file.
+  const what =
+    source.kind === "query"
+      ? `the query's result has ${none} (its columns: ${shown})`
+      : `line 1: there ${missing.length > 1 ? "are" : "is"} ${none} (columns: ${shown}${utf16 ? ", with NUL bytes between their letters: UTF-16 text" : ""})`;
+  throw new InputError(first[1], `${sourceName(source)}: ${what}`, {
+    hint: utf16
+      ? "the file is UTF-16 without a byte-order mark: pass --encoding utf-16"
+      : otherEncoding
+        ? otherEncoding
+        : oneColumn
+          ? "the delimiter was not recognised: pass --delimiter (e.g. --delimiter ';' or --delimiter tab)"
+          : columnHint(missing, available),
+  });
 }
 
 /**
