@@ -341,6 +341,8 @@ export const DataQualitySchema = z.object({
   file_encodings: z.record(z.string(), z.string()).optional(),
   /** Lines above the header (a report title, an export date), skipped. */
   lines_above_header: z.number().int().optional(),
+  /** A --query's CSVs with lines above their header: how many each, skipped. */
+  file_lines_above_header: z.record(z.string(), z.number().int()).optional(),
   /** A CSV with CRLF and LF line ends both (two exports joined): read from a copy with LF only. */
   mixed_line_ends: z.boolean().optional(),
   /**
@@ -564,6 +566,9 @@ function sourceLines(q: DataQuality): string[] {
   if (q.mixed_line_ends) lines.push("  line ends mixed (CRLF and LF, or CR CR LF): read as LF");
   if (q.lines_above_header) {
     lines.push(`  header on line ${q.lines_above_header + 1}; the lines above it skipped`);
+  }
+  for (const [file, skipped] of Object.entries(q.file_lines_above_header ?? {})) {
+    lines.push(`  ${file}: header on line ${skipped + 1}; the lines above it skipped`);
   }
   if (q.sheets) {
     lines.push(

@@ -304,8 +304,17 @@ test("--delimiter and --skip-lines apply to every CSV a --query reads", async ()
   const columns = { customerId: "customer_id", date: "date", amount: "price" };
   const source = sourceFromArguments({ data: dir, query, delimiter: " ", skipLines: 2 });
   expect(source).toEqual({ kind: "query", path: dir, query, delimiter: " ", skipLines: 2 });
-  const { log } = await readTransactionLog({ source, columns });
+  const { log, quality } = await readTransactionLog({ source, columns });
   expect(days(log)).toEqual(["c1 2020-01-01 12.5", "c1 2020-02-01 5", "c2 2020-01-05 7"]);
+  // Each file's skipped title lines are in the account, as a single file's are (before: nothing).
+  const account = dataQualityLines(quality).join("\n");
+  for (const file of ["items.csv", "orders.csv"]) {
+    expect(account).toContain(`${join(dir, file)}: header on line 3; the lines above it skipped`);
+  }
+  expect(quality.file_lines_above_header).toEqual({
+    [join(dir, "items.csv")]: 2,
+    [join(dir, "orders.csv")]: 2,
+  });
   // Without them, the files read as one column are named, and the delimiter blamed, as for a
   // single file (the query's error was the join's only: "order_id does not exist").
   const bare = await failure(

@@ -88,6 +88,8 @@ export type OpenCsvTable = (source: CsvSource) => Promise<{
   /** How it was decoded, when not simply UTF-8 (load-source.ts encodingNotes). */
   encoding?: CsvEncoding;
   windows1252Lines?: LineEncodings;
+  /** Lines above the header skipped (--skip-lines, or as the sniffer found them). */
+  skipLines?: number;
 }>;
 
 /** How a file was decoded, in words; undefined for plain UTF-8. */
@@ -167,7 +169,13 @@ async function scanOf(
   path: string,
   open: OpenCsvTable,
   layout: CsvLayout,
-): Promise<{ scan: string; read: string; decoded?: string; close?: () => Promise<void> }> {
+): Promise<{
+  scan: string;
+  read: string;
+  decoded?: string;
+  aboveHeader?: number;
+  close?: () => Promise<void>;
+}> {
   if (/\.parquet$/i.test(path)) return { scan: `read_parquet(${sqlString(path)})`, read: path };
   if (/\.(json|jsonl|ndjson)(\.gz)?$/i.test(path)) {
     return { scan: `read_json(${sqlString(path)}, format = 'auto')`, read: path };
@@ -178,6 +186,7 @@ async function scanOf(
     scan: opened.table ?? opened.peek,
     read: opened.readPath ?? path,
     ...(decoded ? { decoded } : {}),
+    ...(opened.skipLines ? { aboveHeader: opened.skipLines } : {}),
     ...(opened.close ? { close: opened.close } : {}),
   };
 }
@@ -223,6 +232,8 @@ export interface FileViews {
   oneColumn: string[];
   /** How each file not simply UTF-8 was decoded: "windows-1252", "UTF-8, except 2 lines …". */
   decoded: Record<string, string>;
+  /** Each CSV's lines above its header, skipped (none: not listed). */
+  aboveHeader: Record<string, number>;
 }
 
 /**
@@ -260,12 +271,20 @@ export async function withFileViews<T>(
   const closes: (() => Promise<void>)[] = [];
   const reads = new Map<string, string>();
   const decoded: Record<string, string> = {};
+  const aboveHeader: Record<string, number> = {};
   await connection.run(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
   try {
     for (const t of named) {
-      const { scan, read, close, decoded: how } = await scanOf(t.path, open, given);
+      const {
+        scan,
+        read,
+        close,
+        decoded: how,
+        aboveHeader: skipped,
+      } = await scanOf(t.path, open, given);
       if (close) closes.push(close);
       if (how) decoded[t.path] = how;
+      if (skipped) aboveHeader[t.path] = skipped;
       reads.set(read, t.path);
       await connection
         .run(`CREATE OR REPLACE VIEW ${SCHEMA}.${sqlIdentifier(t.name)} AS SELECT * FROM ${scan}`)
@@ -286,6 +305,7 @@ export async function withFileViews<T>(
       fileLine: (message) => fileLineMessage(message, reads),
       oneColumn: await oneColumnFiles(connection, named),
       decoded,
+      aboveHeader,
     });
   } finally {
     await connection.run("RESET search_path");

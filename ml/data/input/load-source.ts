@@ -68,7 +68,12 @@ export interface LoadedSource {
   /** A row's number for messages when it is not rowid + 1 (a workbook's sheet row). */
   rowNumber?(rowid: number): number;
   /** A --query over files: its text and the files it read. */
-  query?: { text: string; files: string[]; decoded: Record<string, string> };
+  query?: {
+    text: string;
+    files: string[];
+    decoded: Record<string, string>;
+    aboveHeader: Record<string, number>;
+  };
   /** A workbook read from several sheets: the sheet a row is in (row numbers are each sheet's). */
   rowSheet?(rowid: number): string;
   /**
@@ -604,7 +609,7 @@ function loadFileQuery(
   const inner = subquerySql(source.query);
   const open = (csv: CsvSource) => openCsv(connection, csv, queryHeader(source.query));
   return withFileViews(connection, source, open, async (views) => {
-    const { tables, read, fileLine, oneColumn, decoded } = views;
+    const { tables, read, fileLine, oneColumn, decoded, aboveHeader } = views;
     const described = await describe(connection, inner).catch((error: Error) => {
       // DuckDB's message runs over lines (a caret under the query): its first says what is wrong.
       throw new InputError(undefined, `${sourceName(source)}: ${error.message.split("\n")[0]}`, {
@@ -636,7 +641,7 @@ function loadFileQuery(
       types: await describe(connection, "main.raw"),
       header: false,
       rejected: async () => [],
-      query: { text: source.query, files: read, decoded },
+      query: { text: source.query, files: read, decoded, aboveHeader },
     };
   });
 }

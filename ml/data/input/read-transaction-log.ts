@@ -707,7 +707,9 @@ async function sideColumns(connection: DuckDBConnection, loaded: LoadedSource, i
 /** A --query over files: its text, the files it read and how those not plain UTF-8 were decoded. */
 function queryNotes(query: NonNullable<LoadedSource["query"]>) {
   const decoded = Object.keys(query.decoded).length > 0 ? { file_encodings: query.decoded } : {};
-  return { query: query.text, files: query.files, ...decoded };
+  const titles = query.aboveHeader;
+  const above = Object.keys(titles).length > 0 ? { file_lines_above_header: titles } : {};
+  return { query: query.text, files: query.files, ...decoded, ...above };
 }
 
 /** How a text file was read, when it is not plain UTF-8 with the header on line 1. */
