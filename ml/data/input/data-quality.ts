@@ -606,6 +606,20 @@ function sourceLines(q: DataQuality): string[] {
 }
 
 /** What became of the rows: order lines, skipped rows by reason, returns, $0 purchases. */
+/**
+ * A query's TRY_CAST gives NULL for a value that does not convert: its row is counted as missing
+ * where the file read alone counts it unreadable (the text is gone, so the two are not told apart).
+ */
+function tryCastLines(q: DataQuality): string[] {
+  if (q.query === undefined || !/\btry_cast\s*\(/i.test(q.query)) return [];
+  return Object.keys(q.skipped)
+    .filter((reason) => reason.startsWith("missing "))
+    .map(
+      (reason) =>
+        `  ${reason}: with TRY_CAST in the query, a value that does not convert arrives as NULL, so unreadable values are counted as missing (read the file alone to tell them apart)`,
+    );
+}
+
 function rowLines(q: DataQuality): string[] {
   const lines: string[] = [];
   if (q.order_lines_without_amount) {
@@ -627,6 +641,7 @@ function rowLines(q: DataQuality): string[] {
     const at = examplesText(q, reason);
     lines.push(`  skipped ${n(count)}: ${reason}${at ? ` (e.g. ${at})` : ""}`);
   }
+  lines.push(...tryCastLines(q));
   if (q.order_column_hint !== undefined) {
     const column = q.order_column_hint;
     const option = column

@@ -445,6 +445,13 @@ test("a value a --query's CAST cannot convert is an error advising TRY_CAST, whi
   );
   expect(days(log)).toEqual(["c1 2020-01-01 10", "c3 2020-01-03 5"]);
   expect(quality.skipped).toEqual({ "missing amount": 1 });
+  // The file read alone counts "abc" as unreadable: the account says why the query's is missing.
+  expect(dataQualityLines(quality).join("\n")).toContain(
+    "  missing amount: with TRY_CAST in the query, a value that does not convert arrives as NULL, so unreadable values are counted as missing (read the file alone to tell them apart)",
+  );
+  const plain = await read("SELECT customer_id, date, amount FROM sales");
+  expect(plain.quality.skipped).toEqual({ "unreadable amount": 1 });
+  expect(dataQualityLines(plain.quality).join("\n")).not.toContain("TRY_CAST");
 });
 
 // A file read alone says how it was decoded ("read as UTF-8, except 1 line not UTF-8, read as

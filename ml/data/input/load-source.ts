@@ -591,13 +591,13 @@ const BAD_LINE_HINT =
 
 /**
  * A value the query's CAST cannot convert stops DuckDB's whole read: TRY_CAST gives NULL for it,
- * so the row is skipped and counted, as a single file's unreadable value is. Null for another error.
+ * so the row is skipped and counted (as missing: a single file's is unreadable). Null for another error.
  */
 function castHint(message: string): string | null {
   if (!message.startsWith("Conversion Error")) return null;
   const type = /\bto ([A-Z][A-Z0-9_() ,]*?)(?: when|$)/m.exec(message)?.[1] ?? "DOUBLE";
   const column = /source column (\S+)/.exec(message)?.[1] ?? "column";
-  return `write TRY_CAST(${column} AS ${type}) in the query: it gives NULL for a value that does not convert (a column read so is then skipped and counted, as in a file read alone; in a WHERE, the row is left out); or select the column as written (every CSV column is text) and let the reader read it`;
+  return `write TRY_CAST(${column} AS ${type}) in the query: it gives NULL for a value that does not convert (a row with such a value is then skipped and counted as missing, where a file read alone says unreadable; in a WHERE, the row is left out); or select the column as written (every CSV column is text) and let the reader read it`;
 }
 
 /** Runs a --query over a folder's files (file-query.ts) into table raw, every column as text. */
