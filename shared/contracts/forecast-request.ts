@@ -3,6 +3,7 @@
 // accepts what forecast would refuse.
 import * as z from "zod";
 import { isCalendarDate } from "../calendar/iso-date.ts";
+import { typeError } from "../errors/null-fields.ts";
 
 export { isCalendarDate };
 
@@ -76,7 +77,7 @@ export function lowerCaseCustomerId(id: string): string {
 }
 
 export const isoDate = z
-  .string()
+  .string({ error: typeError("a date string YYYY-MM-DD") })
   .regex(/^\d{4}-\d{2}-\d{2}$/, { error: "must be a date YYYY-MM-DD" })
   .refine(isCalendarDate, { error: "is not a valid calendar date" });
 

@@ -2,6 +2,7 @@
 
 import { CAMPAIGN_ID_PATTERN, CAMPAIGN_ID_RULE } from "@pp/shared/campaigns/campaign-id.ts";
 import { MAX_AMOUNT, nfcCustomerId } from "@pp/shared/contracts/forecast-request.ts";
+import { typeError } from "@pp/shared/errors/null-fields.ts";
 import { actionIdSchema } from "@pp/shared/policy/action-id.ts";
 import { upliftSchema } from "@pp/shared/policy/policy-definition.ts";
 import * as z from "zod";
@@ -65,11 +66,11 @@ const actionsSchema = z
 /** A campaign to join (control group held out by a keyed hash) and its control share. */
 export const campaignFields = {
   campaign: z
-    .string({ error: "must be a string" })
+    .string({ error: typeError("a string", "a campaign id string") })
     .regex(CAMPAIGN_ID_PATTERN, { error: CAMPAIGN_ID_RULE })
     .optional(),
   control_share: z
-    .number({ error: "must be a number" })
+    .number({ error: typeError("a number", "a number from 0 to 0.5") })
     .min(0, { error: "must be ≥ 0" })
     .max(0.5, { error: "must be ≤ 0.5" })
     .optional(),
