@@ -61,6 +61,23 @@ export function allowedMethods<E extends Env>(app: Hono<E>, path: string): strin
   return allowed;
 }
 
+/**
+ * The 404 of an unknown path. A known route with a trailing slash (`/decision/`) names the route
+ * without it: "No route for POST /decision/" alone left clients to spot the slash. Not a redirect:
+ * a POST's body is not resent on a 301/302 by every client.
+ */
+function notFoundError<E extends Env>(app: Hono<E>, method: string, path: string): AppError {
+  const route = path.replace(/\/+$/, "");
+  if (route !== "" && route !== path && allowedMethods(app, route).length > 0) {
+    return new AppError(
+      "not_found",
+      `No route for ${method} ${path}: the route is ${route}, without the trailing slash`,
+      { details: { path, route } },
+    );
+  }
+  return new AppError("not_found", `No route for ${method} ${path}`);
+}
+
 /** `app.notFound(notFoundHandler(app))`: 405 with `Allow` when the path exists, else 404. */
 export function notFoundHandler<E extends Env>(app: Hono<E>): NotFoundHandler<E> {
   return (c: Context<E>) => {
@@ -72,7 +89,7 @@ export function notFoundHandler<E extends Env>(app: Hono<E>): NotFoundHandler<E>
             `Method ${c.req.method} is not allowed on ${c.req.path}; allowed: ${allowed.join(", ")}`,
             { details: { method: c.req.method, allowed }, headers: { Allow: allowed.join(", ") } },
           )
-        : new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`);
+        : notFoundError(app, c.req.method, c.req.path);
     return handleError(error, c as unknown as Context);
   };
 }
