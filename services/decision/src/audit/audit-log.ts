@@ -142,6 +142,9 @@ export class BufferedAuditLog {
   private closed = false;
   private downSince: number | undefined;
   private lastError: string | undefined;
+  /** Whether a write or probe has ever succeeded, and when the log was made (see downFor). */
+  private everWritten = false;
+  private readonly startedAt = Date.now();
   /** The runtime has no database at all (Workers today): no retries. */
   private permanent = false;
   private probing: Promise<boolean> | null = null;
@@ -253,8 +256,19 @@ export class BufferedAuditLog {
     }
     if (this.downSince === undefined) return { ok: true };
     if (!this.permanent) this.kick();
-    const seconds = Math.round((Date.now() - this.downSince) / 1000);
-    return { ok: false, reason: `cannot record decisions for ${seconds} s: ${this.lastError}` };
+    return { ok: false, reason: `cannot record decisions ${this.downFor()}: ${this.lastError}` };
+  }
+
+  /**
+   * Since when the log is down. Away since start, it is "since start": timed from the first failed
+   * attempt, the first /ready said "for 0 s", as if the database had just gone.
+   */
+  private downFor(): string {
+    const now = Date.now();
+    if (!this.everWritten)
+      return `since start (${Math.round((now - this.startedAt) / 1000)} s ago)`;
+    const since = this.downSince ?? now;
+    return `since ${new Date(since).toISOString()} (${Math.round((now - since) / 1000)} s)`;
   }
 
   /** Counts `count` decisions refused before they asked (see hasRoomFor). */
@@ -501,6 +515,7 @@ export class BufferedAuditLog {
     }
     this.downSince = undefined;
     this.lastError = undefined;
+    this.everWritten = true;
     return true;
   }
 
