@@ -162,11 +162,22 @@ export async function decodeBundle(
   const customers = customerIndexFromBundle(files, source);
   files.delete(CUSTOMERS_FILE);
   files.delete(CUSTOMER_FEATURES_FILE);
+  const { identity } = parsed.data;
   return {
-    identity: { ...parsed.data.identity, source },
+    identity: { ...identity, stage: servedStage(identity.stage), source },
     files,
     customers,
   };
+}
+
+/**
+ * The stage a bundle-served model reports: bundle.json records the registry's stage at export,
+ * and a version published on purpose while not production (a rollback on the Workers to an
+ * archived version) reported "archived" while it answered every /forecast. It is "published";
+ * the registry's later stage changes are not seen by a Worker (README, Cloudflare Workers).
+ */
+function servedStage(exportedStage: string): string {
+  return exportedStage === "production" ? "production" : "published";
 }
 
 function refuseIfTooBig(
