@@ -12,7 +12,7 @@ import {
 import type { Database } from "@pp/shared/db/database.ts";
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import { ControlAssignment, DEV_CAMPAIGN_SECRET } from "@pp/shared/policy/control-assignment.ts";
-import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
+import { type AppendOutcome, appendDecisionsReporting } from "@pp/shared/registry/decision-log.ts";
 import { InvalidArgumentError } from "commander";
 import { dayToIsoDate } from "../data/transaction-log.ts";
 import { writeTransactionsCsv } from "../sim/transactions-csv-writer.ts";
@@ -135,12 +135,12 @@ export async function runSimulateCampaign(o: SimulateCampaignOptions) {
   await pinSimulatedShare(o, assignment, rows);
   await mkdir(dirname(resolve(o.out)), { recursive: true });
   const written = await writeTransactionsCsv(run.log as NonNullable<typeof run.log>, o.out);
-  await new DecisionLogRepository(o.db).insertMany(rows);
+  const logged = await appendDecisionsReporting(o.db, rows);
   const controlCount = control.reduce((s, c) => s + c, 0);
   print(
     `campaign ${o.campaign}: ${pop.n - controlCount} treated, ${controlCount} control, decided on ` +
-      `${dayToIsoDate(pop.decisionDay)} under policy ${policy.name} v${policy.version}; wrote ${rows.length} ` +
-      `decisions to decision_log and ${written} transactions to ${o.out} (window ends ` +
+      `${dayToIsoDate(pop.decisionDay)} under policy ${policy.name} v${policy.version}; wrote ${logged.written} ` +
+      `decisions to decision_log${skippedNote(rows.length, logged)} and ${written} transactions to ${o.out} (window ends ` +
       `${dayToIsoDate(pop.decisionDay + pop.horizonWeeks * 7)})`,
   );
   actions.forEach((a, k) => {
@@ -158,5 +158,24 @@ export async function runSimulateCampaign(o: SimulateCampaignOptions) {
   print(
     `true expected incremental profit of the treated: ${trueIncrementalProfit(pop, actions, treatedOnly).toFixed(2)}`,
   );
-  return { run, rows: rows.length, transactions: written };
+  return { run, rows: logged.written, transactions: written };
+}
+
+/**
+ * The rows decision_log skipped, said when there are any: a customer erased before the run (its
+ * simulated decision predates the erasure) is not logged, and "wrote 300" had 299 in the table.
+ */
+function skippedNote(sent: number, logged: AppendOutcome): string {
+  const skipped = sent - logged.written;
+  if (skipped === 0) return "";
+  const erased = logged.erased.length;
+  const why =
+    erased === 0
+      ? "already logged"
+      : erased < skipped
+        ? `${erased} of erased customers, ${skipped - erased} already logged`
+        : erased === 1
+          ? "its customer was erased"
+          : "their customers were erased";
+  return ` (${skipped} skipped: ${why})`;
 }
