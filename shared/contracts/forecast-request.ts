@@ -147,9 +147,14 @@ export const asOfDate = isoDate.refine((s) => s > PLACEHOLDER_DATES_UNTIL, {
 export const MAX_SUMMARY_TIME = 1_000_000;
 export const MAX_AMOUNT = 1e12;
 
-const nonNegative = (what: string, max: number) =>
+/** `optional`: the type error of null says to leave the field out (null-fields.ts). */
+const nonNegative = (what: string, max: number, { optional = false } = {}) =>
   z
-    .number({ error: `must be a finite number (${what})` })
+    .number({
+      error: optional
+        ? typeError(`a finite number (${what})`)
+        : `must be a finite number (${what})`,
+    })
     .min(0, { error: "must be >= 0" })
     .max(max, { error: `must be <= ${max} (${what})` });
 
@@ -167,7 +172,7 @@ export const summarySchema = z
     T: nonNegative("model time units", MAX_SUMMARY_TIME).describe(
       "Age: time since the first purchase, in the model's time unit.",
     ),
-    monetary: nonNegative("currency", MAX_AMOUNT)
+    monetary: nonNegative("currency", MAX_AMOUNT, { optional: true })
       .optional()
       .describe(
         "Mean spend per repeat purchase; without it, or at 0 (repeat purchases of no spend, which Gamma-Gamma's positive spends cannot describe, as in training), spend uses the population mean (Gamma-Gamma with x = 0).",
@@ -184,7 +189,7 @@ export const transactionSchema = z.strictObject({
     "Transaction date YYYY-MM-DD, or a timestamp with optional zone (its date as written counts).",
   ),
   amount: nonNegative("currency", MAX_AMOUNT),
-  quantity: nonNegative("units", MAX_AMOUNT)
+  quantity: nonNegative("units", MAX_AMOUNT, { optional: true })
     .optional()
     .describe(
       "Units bought. The GBDT's features include quantities: leave it out only for a model trained without them (read as 0).",

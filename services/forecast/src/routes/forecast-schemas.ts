@@ -9,6 +9,7 @@ import {
   MAX_TRANSACTIONS_PER_CUSTOMER,
   type summarySchema,
 } from "@pp/shared/contracts/forecast-request.ts";
+import { typeError } from "@pp/shared/errors/null-fields.ts";
 import * as z from "zod";
 
 export const MAX_CUSTOMERS = 10_000;
@@ -22,6 +23,7 @@ const intervalLevelsSchema = z
       .number({ error: "must be a number" })
       .gt(0, { error: "must be > 0 (a level such as 0.8)" })
       .lt(1, { error: "must be < 1 (a level such as 0.95)" }),
+    { error: typeError("an array of levels such as [0.8, 0.95]") },
   )
   .min(1, { error: "must hold at least one level" })
   .max(5, { error: "at most 5 levels" })
@@ -36,7 +38,7 @@ const intervalLevelsSchema = z
 export const forecastRequestSchema = z.strictObject({
   horizon: horizonSchema,
   discount_rate: z
-    .number({ error: "must be a number" })
+    .number({ error: typeError("a number", "a number from 0 to 10") })
     .min(0, { error: "must be >= 0" })
     .max(10, { error: "must be <= 10 (an annual rate; 0.1 is 10%)" })
     .default(0)
@@ -52,7 +54,7 @@ export const forecastRequestSchema = z.strictObject({
     .max(MAX_CUSTOMERS, { error: `at most ${MAX_CUSTOMERS} customers per request` }),
   intervals: intervalLevelsSchema.optional(),
   distribution: z
-    .boolean({ error: "must be true or false" })
+    .boolean({ error: typeError("true or false") })
     .optional()
     .describe("Also return each model's P(X = k) for the horizon (pmf up to 1 − 1e-6, and tail)."),
 });
