@@ -2,34 +2,18 @@
 // route without the slash: "No route for POST /decision/" alone left clients to spot the slash.
 // The handler is shared (shared/errors/error-handler.ts), so /forecast/ is answered the same way.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { createLogger } from "@pp/shared/logging/logger.ts";
-import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
-import { createApp } from "../app.ts";
-import { parseConfig } from "../config.ts";
-import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";
-import { inProcessTransport } from "../forecast-client/forecast-transports.ts";
-import { forecastContractStub } from "../testing/forecast-contract-stub.ts";
+import { type DecisionTestApp, openDecisionTestApp } from "../testing/decision-test-app.ts";
 
 const KEY = "local-dev-key-0123456789";
-let testDb: TestDatabase;
-let deps: DecisionDeps;
-let app: ReturnType<typeof createApp>;
+let decision: DecisionTestApp;
+let app: DecisionTestApp["app"];
 
 beforeAll(async () => {
-  testDb = await openTestDatabase("pglite");
-  deps = buildDecisionDeps(parseConfig({ API_KEYS: KEY }), {
-    runtime: "test",
-    database: async () => testDb.handle.db,
-    forecastTransport: inProcessTransport(forecastContractStub({ known: {} }).app),
-    overrides: { logger: createLogger({ sink: () => {} }) },
-  });
-  app = createApp(deps);
+  decision = await openDecisionTestApp({ API_KEYS: KEY });
+  app = decision.app;
 }, 30_000);
 
-afterAll(async () => {
-  await deps.audit.close(5000);
-  await testDb.cleanup();
-});
+afterAll(() => decision.close());
 
 const call = (method: string, path: string) =>
   app.request(path, {
