@@ -23,7 +23,7 @@ async function* codeUnits(path: string): AsyncGenerator<number> {
     const even = bytes.length - (bytes.length % 2);
     for (let i = 0; i < even; i += 2)
       yield littleEndian ? bytes.readUInt16LE(i) : bytes.readUInt16BE(i);
-    odd = even < bytes.length ? (bytes[even] as number) : null;
+    odd = bytes[even] ?? null; // an odd length leaves one byte past the last even index
   }
 }
 
