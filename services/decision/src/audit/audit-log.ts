@@ -30,7 +30,8 @@ export interface AuditSink {
 /** What a sink's write did (decision-log.ts AppendOutcome). */
 export interface SinkOutcome {
   written: number;
-  /** Decision ids of rows skipped because their customer was erased since they were decided. */
+  /** Decision ids (lower case) of rows skipped because their customer was erased since they were
+   * decided. */
   erased: readonly string[];
 }
 
@@ -527,7 +528,7 @@ export class BufferedAuditLog {
     try {
       const outcome = await this.options.sink.write(rows);
       written = outcome.written;
-      for (const id of outcome.erased) erased.add(id.toLowerCase());
+      for (const id of outcome.erased) erased.add(id);
     } catch (err) {
       if (!isDataError(err)) throw err;
       const around = await this.isolate(rows, safeReason(err), erased);
@@ -565,7 +566,7 @@ export class BufferedAuditLog {
         try {
           const outcome = await this.options.sink.write(half);
           written += outcome.written;
-          for (const id of outcome.erased) erased.add(id.toLowerCase());
+          for (const id of outcome.erased) erased.add(id);
         } catch (err) {
           if (!isDataError(err)) throw err;
           stack.push({ rows: half, reason: safeReason(err) });

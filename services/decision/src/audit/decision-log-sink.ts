@@ -13,7 +13,9 @@ export function decisionLogSink(database: () => Promise<Database>): AuditSink {
   return {
     async write(rows) {
       const db = await database();
-      return appendDecisionsReporting(db, rows, clock);
+      const outcome = await appendDecisionsReporting(db, rows, clock);
+      // Lower case once here, as erasedOf compares: both decision logs take these ids as given.
+      return { written: outcome.written, erased: outcome.erased.map((id) => id.toLowerCase()) };
     },
     async deadLetter(entries) {
       if (entries.length === 0) return;

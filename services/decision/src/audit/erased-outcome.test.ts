@@ -66,5 +66,18 @@ for (const driver of testDrivers()) {
       expect(await stored(kept.decisionId)).toBe(1);
       expect(metrics.expose()).toContain("decision_log_erased_rows_total 1");
     });
+
+    test("the sink names skipped rows in lower case; an id sent in upper case is still matched", async () => {
+      const shouted = decisionRow("gone", new Date(), {
+        decisionId: crypto.randomUUID().toUpperCase(),
+      });
+      const id = shouted.decisionId.toLowerCase();
+      expect(await sink().write([shouted])).toEqual({ written: 0, erased: [id] });
+      const group = new BufferedAuditLog({ sink: sink() });
+      expect([...(await group.record([shouted])).erased]).toEqual([id]);
+      await group.close();
+      const through = new WriteThroughAuditLog({ sink: sink() });
+      expect([...(await through.record([shouted])).erased]).toEqual([id]);
+    });
   });
 }

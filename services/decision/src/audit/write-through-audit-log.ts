@@ -92,7 +92,7 @@ export class WriteThroughAuditLog implements DecisionAudit {
     this.lastError = undefined;
     this.counters.written?.inc(undefined, outcome.written);
     this.counters.erased?.inc(undefined, outcome.erased.length);
-    return { erased: erasedOf(rows, new Set(outcome.erased.map((id) => id.toLowerCase()))) };
+    return { erased: erasedOf(rows, new Set(outcome.erased)) };
   }
 
   /** The rows' content was refused: keep them aside (one request's rows, so no splitting). */
