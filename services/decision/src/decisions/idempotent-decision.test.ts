@@ -395,8 +395,15 @@ for (const driver of testDrivers()) {
       const soon = await send("erased-8");
       expect(soon.status).toBe(409);
       expect(soon.headers.get("retry-after")).toBe("2");
-      const refused = (await soon.json()) as { error: { details: Array<{ path: string }> } };
-      expect(refused.error.details[0]?.path).toBe("customer_id");
+      // The one "customer erased" error, saying to retry with a new key, and when.
+      const refused = (await soon.json()) as {
+        error: { message: string; details: Array<{ path: string; message: string }> };
+      };
+      expect(refused.error.message).toStartWith('Customer "c-44": ');
+      expect(refused.error.message).toContain("with a new Idempotency-Key");
+      expect(refused.error.details).toEqual([
+        { path: "customer_id", message: expect.stringMatching(/ with a new key after 2 s$/) },
+      ]);
       // A new key past that second decides again.
       await Bun.sleep(2000);
       expect((await send("erased-8b")).status).toBe(200);

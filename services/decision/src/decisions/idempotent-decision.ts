@@ -22,7 +22,7 @@ import { type BatchAnswer, decideBatch } from "./decide-batch.ts";
 import { type DecisionAnswer, decideOne } from "./decide-one.ts";
 import { readForDecisions } from "./decision-read.ts";
 import { batchWithIds, batchWithoutIds } from "./keyed-batch-answer.ts";
-import { ERASED_MESSAGE, ERASED_RETRY_AFTER_S } from "./record-decisions.ts";
+import { erasedCustomerError } from "./record-decisions.ts";
 
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
 export const REPLAYED_HEADER = "Idempotent-Replayed";
@@ -370,14 +370,7 @@ async function keepAmendedBatch(
   const { decisionId } = idempotency;
   if (kept.erased.has(decisionId.toLowerCase())) {
     const holder = kept.rows.find((row) => row.decisionId === decisionId)?.customerId ?? "";
-    throw new AppError(
-      "conflict",
-      `Customer "${holder}": ${ERASED_MESSAGE} the batch with a new ${IDEMPOTENCY_HEADER} (its answer was kept with this customer's decision)`,
-      {
-        details: [{ path: "customer_id", message: `${ERASED_MESSAGE} with a new key` }],
-        headers: { "Retry-After": String(ERASED_RETRY_AFTER_S) },
-      },
-    );
+    throw erasedCustomerError(holder, IDEMPOTENCY_HEADER);
   }
   await readForDecisions(deps, {
     customers: idempotency.customers,

@@ -42,11 +42,24 @@ export const ERASED_RETRY_AFTER_S = Math.ceil(ERASURE_SLACK_MS / 1000) + 1;
 export const ERASED_MESSAGE =
   "this customer's decisions were erased moments ago, so a decision made now is not logged and was not made; retry";
 
-/** The 409 of a decision the log skipped because its customer was erased moments ago. */
-export function erasedCustomerError(customerId: string): AppError {
-  return new AppError("conflict", `Customer "${customerId}": ${ERASED_MESSAGE}`, {
+/**
+ * The 409 of a decision the log skipped because its customer was erased moments ago. A keyed batch
+ * whose answer was to be kept with that decision passes its key's header: the key's replays are
+ * refused from now on (nothing keeps its answer), so the retry needs a new key.
+ */
+export function erasedCustomerError(customerId: string, newKeyHeader?: string): AppError {
+  const [how, detail] = newKeyHeader
+    ? [
+        ` the batch with a new ${newKeyHeader} (its answer was kept with this customer's decision)`,
+        " with a new key",
+      ]
+    : ["", ""];
+  return new AppError("conflict", `Customer "${customerId}": ${ERASED_MESSAGE}${how}`, {
     details: [
-      { path: "customer_id", message: `${ERASED_MESSAGE} after ${ERASED_RETRY_AFTER_S} s` },
+      {
+        path: "customer_id",
+        message: `${ERASED_MESSAGE}${detail} after ${ERASED_RETRY_AFTER_S} s`,
+      },
     ],
     headers: { "Retry-After": String(ERASED_RETRY_AFTER_S) },
   });
