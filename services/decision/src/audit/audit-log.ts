@@ -188,10 +188,7 @@ export class BufferedAuditLog {
       name: "decision_log_dead_letter_rows_total",
       help: "Decision log rows the database refused, moved to decision_log_dead_letter.",
     });
-    this.counters.erased = m.counter({
-      name: ERASED_ROWS_METRIC.name,
-      help: ERASED_ROWS_METRIC.help,
-    });
+    this.counters.erased = m.counter(ERASED_ROWS_METRIC);
     const pendingGauge = m.gauge({
       name: "decision_log_buffered_rows",
       help: "Decision log rows waiting for their commit (their requests are waiting too).",
