@@ -89,6 +89,28 @@ function neededColumns(columns: LogColumns): string[] {
 }
 
 /**
+ * What holds a source's columns when it has no header line: a query's result, a PostgreSQL table,
+ * a Parquet or JSON file (or its parts read as one table). Null for a CSV, whose header is a line.
+ */
+function columnsOwner(source: LogSource): { has: string; its: string } | null {
+  switch (source.kind) {
+    case "query":
+      return { has: "the query's result has", its: "its" };
+    case "postgres":
+      return source.table
+        ? { has: "the table has", its: "its" }
+        : { has: "the query's result has", its: "its" };
+    case "parquet":
+    case "json":
+      return source.files && source.files.length > 1
+        ? { has: `the ${source.files.length} parts read as one table have`, its: "their" }
+        : { has: "the file has", its: "its" };
+    default:
+      return null;
+  }
+}
+
+/**
  * Throws naming every role whose column the source does not have. `read`: a CSV's head and the
  * encoding it was read in, for naming another encoding whose header holds the columns.
  */
@@ -122,11 +144,10 @@ function checkColumns(
         )
       : null;
   const none = missing.length > 1 ? `no columns ${names}` : `no column ${names}`;
-  // A folder query's columns are its result's, on no line of any file.
-  const what =
-    source.kind === "query"
-      ? `the query's result has ${none} (its columns: ${shown})`
-      : `line 1: there ${missing.length > 1 ? "are" : "is"} ${none} (columns: ${shown}${utf16 ? ", with NUL bytes between their letters: UTF-16 text" : ""})`;
+  const owner = columnsOwner(source);
+  const what = owner
+    ? `${owner.has} ${none} (${owner.its} columns: ${shown})`
+    : `line 1: there ${missing.length > 1 ? "are" : "is"} ${none} (columns: ${shown}${utf16 ? ", with NUL bytes between their letters: UTF-16 text" : ""})`;
   throw new InputError(first[1], `${sourceName(source)}: ${what}`, {
     hint: utf16
       ? "the file is UTF-16 without a byte-order mark: pass --encoding utf-16"
