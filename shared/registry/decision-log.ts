@@ -428,28 +428,35 @@ export const ANSWER_ROW = "answer_row";
 /** The scores key of a keyed request's answer row that keeps the answer as sent (JSON text). */
 export const ANSWER_JSON = "answer_json";
 
+/** A keyed request's answer row (by id and the request's hash) and the answer it is to keep. */
+export interface KeptAnswer {
+  decisionId: string;
+  requestSha256: string;
+  answerJson: string;
+}
+
 /**
  * Replaces the answer a keyed request's answer row keeps, when that row is this request's (its
  * hash): a batch whose other rows an erasure skipped is answered without them, and its replays
- * must say the same. Rare (only after such a skip), so a statement of its own.
+ * must say the same. Run in the transaction of the insert that skipped them (amendsOf), so no
+ * reader ever sees the answer as it was before.
  */
-export async function replaceKeptAnswer(
-  db: Database,
-  answerRow: { decisionId: string; requestSha256: string },
-  answerJson: string,
-): Promise<void> {
+async function replaceKeptAnswer(db: Database | Transaction, kept: KeptAnswer): Promise<void> {
   await db
     .update(decisionLog)
     .set({
-      scores: sql`jsonb_set(${decisionLog.scores}, ${`{${ANSWER_JSON}}`}::text[], to_jsonb(${answerJson}::text))`,
+      scores: sql`jsonb_set(${decisionLog.scores}, ${`{${ANSWER_JSON}}`}::text[], to_jsonb(${kept.answerJson}::text))`,
     })
     .where(
       and(
-        eq(decisionLog.decisionId, answerRow.decisionId),
-        sql`${decisionLog.inputs}->>'request_sha256' = ${answerRow.requestSha256}`,
+        eq(decisionLog.decisionId, kept.decisionId),
+        sql`${decisionLog.inputs}->>'request_sha256' = ${kept.requestSha256}`,
       ),
     );
 }
+
+/** Given the ids of the rows an erasure skipped, the answers to keep instead of those sealed. */
+export type AmendKeptAnswers = (erased: readonly string[]) => KeptAnswer[];
 
 const TABLE = `"${getTableName(decisionLog)}"`;
 const COLUMNS = `decision_id, decided_at, customer_id, inputs, chosen_action, scores, policy_name,
@@ -584,16 +591,22 @@ export async function appendDecisionsReporting(
   db: Database,
   rows: readonly NewDecisionLogRow[],
   clock: DatabaseClock = databaseClockOf(db),
+  amend?: AmendKeptAnswers,
 ): Promise<AppendOutcome> {
   if (rows.length === 0) return { written: 0, erased: [] };
   const reading = await clock.reading(db);
-  if (rows.length <= ROWS_PER_INSERT) return insertRows(db, rows, reading);
+  if (rows.length <= ROWS_PER_INSERT && !amend) return insertRows(db, rows, reading);
+  // With `amend` (keyed batches), one transaction: the rows and the answer kept without the rows
+  // an erasure skipped commit together (a replay never reads the answer as first sealed).
   return db.transaction(async (tx) => {
     const outcome: AppendOutcome = { written: 0, erased: [] };
     for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
       const part = await insertRows(tx, rows.slice(i, i + ROWS_PER_INSERT), reading);
       outcome.written += part.written;
       outcome.erased.push(...part.erased);
+    }
+    if (amend && outcome.erased.length > 0) {
+      for (const kept of amend(outcome.erased)) await replaceKeptAnswer(tx, kept);
     }
     return outcome;
   });

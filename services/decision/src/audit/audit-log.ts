@@ -12,6 +12,7 @@
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import type { Logger } from "@pp/shared/logging/logger.ts";
 import type { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
+import type { AmendKeptAnswers, KeptAnswer } from "@pp/shared/registry/decision-log.ts";
 import { isDataError, isNoDatabase, safeReason } from "./database-errors.ts";
 
 export interface AuditSink {
@@ -19,8 +20,9 @@ export interface AuditSink {
    * Commits the rows (all or none), or throws; resolves to the rows written (a decision already
    * logged, re-sent or sent to two processes under one key, or about a customer erased since, is
    * skipped and not counted) and the ids of those skipped because their customer was erased.
+   * `amend`: the answers keyed requests keep instead, given those ids, written in the same commit.
    */
-  write(rows: NewDecisionLogRow[]): Promise<SinkOutcome>;
+  write(rows: NewDecisionLogRow[], amend?: AmendKeptAnswers): Promise<SinkOutcome>;
   /** Stores rows the database refused, without their content being interpreted. */
   deadLetter(entries: DeadLetter[]): Promise<void>;
   /** Resolves when the database answers (used to notice it is back while nothing is queued). */
@@ -53,6 +55,27 @@ export function erasedOf(rows: readonly NewDecisionLogRow[], erased: ReadonlySet
 }
 
 const NOTHING_ERASED: RecordOutcome = { erased: new Set() };
+
+/**
+ * A keyed request's answer as its answer row is to keep it once `erased` (its own rows, by
+ * decision id, lower case) were skipped; null: nothing to keep (the answer row itself was skipped).
+ */
+export type AmendAnswer = (erased: ReadonlySet<string>) => KeptAnswer | null;
+
+/** The sink's `amend` for the requests whose rows go in one write (undefined when none amends). */
+export function amendsOf(
+  requests: ReadonlyArray<{ rows: readonly NewDecisionLogRow[]; amend?: AmendAnswer }>,
+): AmendKeptAnswers | undefined {
+  if (!requests.some((r) => r.amend)) return undefined;
+  return (ids) => {
+    const erased = new Set(ids.map((id) => id.toLowerCase()));
+    return requests.flatMap(({ rows, amend }) => {
+      const own = amend ? erasedOf(rows, erased) : new Set<string>();
+      const kept = own.size > 0 ? amend?.(own) : null;
+      return kept ? [kept] : [];
+    });
+  };
+}
 
 /** decision_log_erased_rows_total, as both decision logs register it. */
 export const ERASED_ROWS_METRIC = {
@@ -118,6 +141,7 @@ export interface AuditLogOptions {
 
 interface Waiter {
   rows: NewDecisionLogRow[];
+  amend?: AmendAnswer;
   resolve(outcome: RecordOutcome): void;
   reject(err: Error): void;
   settled: boolean;
@@ -276,7 +300,7 @@ export class BufferedAuditLog {
 
   /** Resolves once the rows are committed, naming those skipped for an erasure; rejects with
    * DecisionLogUnavailableError or DecisionLogRefusedError (then the rows are not in decision_log). */
-  record(rows: NewDecisionLogRow[]): Promise<RecordOutcome> {
+  record(rows: NewDecisionLogRow[], amend?: AmendAnswer): Promise<RecordOutcome> {
     const refusal = this.refusal(rows.length);
     if (refusal) {
       this.counters.rejected?.inc(undefined, rows.length);
@@ -287,6 +311,7 @@ export class BufferedAuditLog {
       const now = performance.now();
       const waiter: Waiter = {
         rows,
+        amend,
         resolve,
         reject,
         settled: false,
@@ -523,12 +548,12 @@ export class BufferedAuditLog {
     const erased = new Set<string>();
     let written = 0;
     try {
-      const outcome = await this.options.sink.write(rows);
+      const outcome = await this.options.sink.write(rows, amendsOf(group));
       written = outcome.written;
       for (const id of outcome.erased) erased.add(id);
     } catch (err) {
       if (!isDataError(err)) throw err;
-      const around = await this.isolate(rows, safeReason(err), erased);
+      const around = await this.isolate(rows, safeReason(err), erased, amendsOf(group));
       written = around.written;
       for (const w of group) {
         const bad = w.rows.find((r) => around.refused.has(r));
@@ -543,11 +568,14 @@ export class BufferedAuditLog {
 
   /** Writes `rows` by halves until each refused row stands alone; dead-letters those.
    * Returns the refused rows with their reasons, and the rows written around them; adds the ids
-   * of rows an erasure skipped to `erased`. Connection errors propagate. */
+   * of rows an erasure skipped to `erased`. Connection errors propagate. `amend` is given every
+   * row skipped so far: an answer row written in an earlier half is amended in a later one's
+   * commit (only then can a replay read the answer unamended, between the two). */
   private async isolate(
     rows: NewDecisionLogRow[],
     reason: string,
     erased: Set<string>,
+    amend: AmendKeptAnswers | undefined,
   ): Promise<{ refused: Map<NewDecisionLogRow, string>; written: number }> {
     const refused = new Map<NewDecisionLogRow, string>();
     let written = 0;
@@ -561,7 +589,8 @@ export class BufferedAuditLog {
       const mid = part.rows.length >> 1;
       for (const half of [part.rows.slice(mid), part.rows.slice(0, mid)]) {
         try {
-          const outcome = await this.options.sink.write(half);
+          const sofar = amend && ((ids: readonly string[]) => amend([...erased, ...ids]));
+          const outcome = await this.options.sink.write(half, sofar);
           written += outcome.written;
           for (const id of outcome.erased) erased.add(id);
         } catch (err) {

@@ -3,14 +3,15 @@
 // the write-through log (Workers: each request writes its own rows with its own connection,
 // because nothing may be shared across requests or run after a response there).
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
-import type { RecordOutcome } from "./audit-log.ts";
+import type { AmendAnswer, RecordOutcome } from "./audit-log.ts";
 
 export interface DecisionAudit {
   /** Resolves once the rows are committed, naming those the log skipped because their customer
    * was erased since they were decided (answer 409: they are not logged); rejects with
    * DecisionLogUnavailableError (answer 503) or DecisionLogRefusedError (the database refused the
-   * content; answer 422). */
-  record(rows: NewDecisionLogRow[]): Promise<RecordOutcome>;
+   * content; answer 422). `amend`: the answer a keyed batch's answer row keeps instead, when some
+   * of its rows are skipped so, committed with the rows. */
+  record(rows: NewDecisionLogRow[], amend?: AmendAnswer): Promise<RecordOutcome>;
   /** Whether a record of `count` rows would be attempted now. */
   hasRoomFor(count: number): boolean;
   /** Counts `count` decisions refused before they asked (see hasRoomFor). */

@@ -11,11 +11,11 @@ export function decisionLogSink(database: () => Promise<Database>): AuditSink {
   // of its own, and a reading per handle would cost every decision a round trip.
   const clock = new DatabaseClock();
   return {
-    async write(rows) {
+    async write(rows, amend) {
       const db = await database();
-      const outcome = await appendDecisionsReporting(db, rows, clock);
+      const outcome = await appendDecisionsReporting(db, rows, clock, amend);
       // Lower case once here, as erasedOf compares: both decision logs take these ids as given.
-      return { written: outcome.written, erased: outcome.erased.map((id) => id.toLowerCase()) };
+      return { ...outcome, erased: outcome.erased.map((id) => id.toLowerCase()) };
     },
     async deadLetter(entries) {
       if (entries.length === 0) return;

@@ -7,7 +7,9 @@ import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import type { Logger } from "@pp/shared/logging/logger.ts";
 import type { MetricsRegistry } from "@pp/shared/metrics/registry.ts";
 import {
+  type AmendAnswer,
   type AuditSink,
+  amendsOf,
   DecisionLogRefusedError,
   DecisionLogUnavailableError,
   ERASED_ROWS_METRIC,
@@ -75,11 +77,11 @@ export class WriteThroughAuditLog implements DecisionAudit {
     }
   }
 
-  async record(rows: NewDecisionLogRow[]): Promise<RecordOutcome> {
+  async record(rows: NewDecisionLogRow[], amend?: AmendAnswer): Promise<RecordOutcome> {
     if (rows.length === 0) return { erased: new Set() };
     let outcome: SinkOutcome;
     try {
-      outcome = await this.options.sink.write(rows);
+      outcome = await this.options.sink.write(rows, amendsOf([{ rows, amend }]));
     } catch (err) {
       this.counters.failures?.inc(undefined, 1);
       const reason = safeReason(err);

@@ -12,6 +12,7 @@ import { ineligibilityReasons } from "@pp/shared/policy/eligibility.ts";
 import { expectedProfit } from "@pp/shared/policy/expected-profit.ts";
 import { withPolicyUplift } from "@pp/shared/policy/policy-uplift.ts";
 import { NO_ACTION } from "@pp/shared/policy/rank-actions.ts";
+import type { KeptAnswer } from "@pp/shared/registry/decision-log.ts";
 import {
   type CampaignSplit,
   CONTROL_REASON,
@@ -75,14 +76,13 @@ export interface BatchIdempotency {
   memberId(index: number, first: boolean): string;
   seal(rows: NewDecisionLogRow[], answer: BatchAnswer): NewDecisionLogRow[];
   /**
-   * Keeps `answer` (without members an erasure skipped) in place of the sealed one, so replays
-   * answer as this request does; throws the 409 to answer when the row keeping it was skipped.
+   * The answer row's keeping of `answer` (without members an erasure skipped) in place of the
+   * sealed one, written in the rows' commit so replays answer as this request does; null when
+   * that row was itself skipped (nothing keeps an answer).
    */
-  keepAmended(
-    rows: NewDecisionLogRow[],
-    answer: BatchAnswer,
-    erased: ReadonlySet<string>,
-  ): Promise<void>;
+  amended(answer: BatchAnswer, erased: ReadonlySet<string>): KeptAnswer | null;
+  /** Throws the 409 to answer when the row keeping the answer was skipped. */
+  refuseIfHolderErased(rows: NewDecisionLogRow[], erased: ReadonlySet<string>): void;
 }
 
 /** The rows to record: sealed with the answer under a key, else as they are. */
@@ -99,11 +99,12 @@ async function recordBatch(
   answer: BatchAnswer,
   keyed?: BatchIdempotency,
 ): Promise<BatchAnswer> {
-  const { erased } = await recordOrRefuse(deps, rowsToRecord(rows, answer, keyed));
+  const without = (erased: ReadonlySet<string>) => withoutErasedItems(answer, rows, erased);
+  const amend = keyed && ((erased: ReadonlySet<string>) => keyed.amended(without(erased), erased));
+  const { erased } = await recordOrRefuse(deps, rowsToRecord(rows, answer, keyed), amend);
   if (erased.size === 0) return answer;
-  const amended = withoutErasedItems(answer, rows, erased);
-  await keyed?.keepAmended(rows, amended, erased);
-  return amended;
+  keyed?.refuseIfHolderErased(rows, erased);
+  return without(erased);
 }
 
 /** An index known to be within its array (a customer's id, a scored customer's decision id). */

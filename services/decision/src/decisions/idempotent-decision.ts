@@ -13,7 +13,7 @@ import {
   ANSWER_JSON,
   ANSWER_ROW,
   DecisionLogRepository,
-  replaceKeptAnswer,
+  type KeptAnswer,
 } from "@pp/shared/registry/decision-log.ts";
 import * as z from "zod";
 import type { DecisionDeps } from "../deps.ts";
@@ -358,31 +358,33 @@ async function refuseIfAnswerErased(
 
 /**
  * A keyed batch of which the log skipped members erased moments ago: the answer row keeps the
- * answer without them (replays say what this request says). When the answer row itself was
- * skipped (its customer erased), nothing keeps the answer: the batch is a 409, and since its other
- * rows are logged, the key's replays are refused too (refuseIfAnswerErased): a new key is needed.
+ * answer without them (replays say what this request says), written in the rows' own commit
+ * (decision-log.ts appendDecisionsReporting). Null when the answer row itself was skipped.
  */
-async function keepAmendedBatch(
-  deps: DecisionDeps,
+function amendedBatch(
   idempotency: Idempotency,
-  kept: { rows: NewDecisionLogRow[]; erased: ReadonlySet<string>; json: string },
-): Promise<void> {
+  erased: ReadonlySet<string>,
+  json: () => string,
+): KeptAnswer | null {
+  const { decisionId, requestSha256 } = idempotency;
+  if (erased.has(decisionId.toLowerCase())) return null;
+  return { decisionId, requestSha256, answerJson: json() };
+}
+
+/**
+ * When the answer row itself was skipped (its customer erased), nothing keeps the answer: the
+ * batch is a 409, and since its other rows are logged, the key's replays are refused too
+ * (refuseIfAnswerErased): a new key is needed.
+ */
+function refuseIfHolderErased(
+  idempotency: Idempotency,
+  rows: readonly NewDecisionLogRow[],
+  erased: ReadonlySet<string>,
+): void {
   const { decisionId } = idempotency;
-  if (kept.erased.has(decisionId.toLowerCase())) {
-    const holder = kept.rows.find((row) => row.decisionId === decisionId)?.customerId ?? "";
-    throw erasedCustomerError(holder, IDEMPOTENCY_HEADER);
-  }
-  await readForDecisions(deps, {
-    customers: idempotency.customers,
-    what: `keeping the ${IDEMPOTENCY_HEADER}'s answer`,
-    refusal: `Decision log unavailable: cannot keep the ${IDEMPOTENCY_HEADER}'s answer; retry shortly`,
-    read: async () =>
-      replaceKeptAnswer(
-        await deps.database(),
-        { decisionId, requestSha256: idempotency.requestSha256 },
-        kept.json,
-      ),
-  });
+  if (!erased.has(decisionId.toLowerCase())) return;
+  const holder = rows.find((row) => row.decisionId === decisionId)?.customerId ?? "";
+  throw erasedCustomerError(holder, IDEMPOTENCY_HEADER);
 }
 
 /** The id of the row that kept a keyed batch's answer before both routes kept it under one id. */
@@ -416,8 +418,9 @@ export async function decideBatchIdempotently(
       batchId: await idempotentDecisionId(caller, `${key}\nbatch id`),
       memberId: (i, first) => (first ? holder : (memberIds[i] as string)),
       seal: (rows, answer) => sealRows(rows, idempotency, batchWithoutIds(answer, ids)),
-      keepAmended: (rows, answer, erased) =>
-        keepAmendedBatch(deps, idempotency, { rows, erased, json: batchWithoutIds(answer, ids) }),
+      amended: (answer, erased) =>
+        amendedBatch(idempotency, erased, () => batchWithoutIds(answer, ids)),
+      refuseIfHolderErased: (rows, erased) => refuseIfHolderErased(idempotency, rows, erased),
     });
   };
   return answerKeyed(deps, inFlight, {

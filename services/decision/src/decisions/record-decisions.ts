@@ -6,6 +6,7 @@ import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
 import { ERASURE_SLACK_MS } from "@pp/shared/registry/customer-erasures.ts";
 import {
+  type AmendAnswer,
   DecisionLogRefusedError,
   DecisionLogUnavailableError,
   type RecordOutcome,
@@ -68,14 +69,15 @@ export function erasedCustomerError(customerId: string, newKeyHeader?: string): 
 /**
  * Resolves once the rows are committed, naming (by decision id, lower case) those the log skipped
  * because their customer was erased since they were decided; throws the AppError to answer
- * otherwise.
+ * otherwise. `amend`: see DecisionAudit.record.
  */
 export async function recordOrRefuse(
   deps: DecisionDeps,
   rows: NewDecisionLogRow[],
+  amend?: AmendAnswer,
 ): Promise<RecordOutcome> {
   try {
-    return await deps.audit.record(rows);
+    return await deps.audit.record(rows, amend);
   } catch (err) {
     if (err instanceof DecisionLogUnavailableError) throw logUnavailableError(err);
     if (err instanceof DecisionLogRefusedError) {

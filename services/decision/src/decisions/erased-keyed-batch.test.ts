@@ -1,0 +1,124 @@
+// POST /decision/batch about a customer erased moments before (a real erasure, on PGlite and on
+// PostgreSQL, through app.request()): the keyed batch's stored answer lands with its rows (no
+// reader ever sees it as first sealed), and the answer's figures leave the erased customer out.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { decisionLog } from "@pp/shared/db/schema.ts";
+import { createLogger } from "@pp/shared/logging/logger.ts";
+import { ANSWER_JSON, eraseCustomerDecisions } from "@pp/shared/registry/decision-log.ts";
+import {
+  openTestDatabase,
+  type TestDatabase,
+  testDrivers,
+} from "@pp/shared/testing/test-databases.ts";
+import { eq } from "drizzle-orm";
+import { createApp } from "../app.ts";
+import { hashApiKey } from "../auth/api-key-hash.ts";
+import { parseConfig } from "../config.ts";
+import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";
+import { inProcessTransport } from "../forecast-client/forecast-transports.ts";
+import { forecastContractStub } from "../testing/forecast-contract-stub.ts";
+import { idempotentDecisionId } from "./idempotent-decision.ts";
+
+const API_KEY = "erased-keyed-batch-key-0123456789";
+const ERASED = "gone-1";
+const OTHER = "here-1";
+const horizon = { value: 13, unit: "week" };
+const actions = [
+  { id: "email", cost: 0.5, uplift: 0.2, margin: 10 },
+  { id: "call", cost: 6, uplift: 0.4, margin: 10 },
+];
+
+interface Answer {
+  selected: Array<{ id: string; expected_profit: number }>;
+  totals: { customers: number; cost: number; expected_profit: number };
+  selection: { exact: boolean; lp_upper_bound: number; gap: number };
+  errors: Array<{ id: string; error: { code: string } }>;
+}
+
+for (const driver of testDrivers()) {
+  describe(`a keyed batch about a customer erased moments ago, on ${driver}`, () => {
+    let t: TestDatabase;
+    let deps: DecisionDeps;
+    let app: ReturnType<typeof createApp>;
+    /** Set: each handle the service asks for first reads the stored answer under this id. */
+    let watched: string | null = null;
+    const seen: string[] = [];
+
+    const storedAnswer = async (decisionId: string) => {
+      const [row] = await t.handle.db
+        .select({ scores: decisionLog.scores })
+        .from(decisionLog)
+        .where(eq(decisionLog.decisionId, decisionId));
+      const json = (row?.scores as Record<string, unknown> | undefined)?.[ANSWER_JSON];
+      return typeof json === "string" ? json : null;
+    };
+
+    beforeAll(async () => {
+      t = await openTestDatabase(driver);
+      const stub = forecastContractStub({
+        known: {
+          [ERASED]: { expected_purchases: 4, p_alive: 0.9 },
+          [OTHER]: { expected_purchases: 1, p_alive: 0.8 },
+        },
+      });
+      deps = buildDecisionDeps(parseConfig({ API_KEYS: API_KEY }), {
+        runtime: "test",
+        // Every statement the service runs starts here: a replay from another process at any
+        // of those moments reads what this read reads.
+        database: async () => {
+          if (watched) {
+            const json = await storedAnswer(watched);
+            if (json !== null) seen.push(json);
+          }
+          return t.handle.db;
+        },
+        forecastTransport: inProcessTransport(stub.app),
+        overrides: { logger: createLogger({ sink: () => {} }) },
+      });
+      app = createApp(deps);
+    }, 60_000);
+    afterAll(async () => {
+      await deps?.audit.close(5000);
+      await t?.cleanup();
+    });
+
+    const post = (customers: string[], budget: number, key?: string) =>
+      app.request("/decision/batch", {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          Authorization: `Bearer ${API_KEY}`,
+          ...(key ? { "Idempotency-Key": key } : {}),
+        },
+        body: JSON.stringify({
+          customers: customers.map((id) => ({ id })),
+          horizon,
+          actions,
+          budget,
+        }),
+      });
+    const erase = () =>
+      t.handle.db.transaction((tx) => eraseCustomerDecisions(tx, [ERASED], { forgotten: false }));
+
+    test("the stored answer lands with the rows: no read ever sees the one first sealed", async () => {
+      const key = "erased-atomic-1";
+      const caller = `env:${(await hashApiKey(API_KEY)).slice(0, 8)}`;
+      watched = await idempotentDecisionId(caller, key);
+      seen.length = 0;
+      await erase();
+      const res = await post([OTHER, ERASED], 100, key);
+      const text = await res.text();
+      watched = null;
+      expect(res.status).toBe(200);
+      expect((JSON.parse(text) as Answer).errors.map((e) => [e.id, e.error.code])).toEqual([
+        [ERASED, "conflict"],
+      ]);
+      const final = (await storedAnswer(await idempotentDecisionId(caller, key))) as string;
+      // Position 1 (the erased customer) is named only among the errors.
+      expect((JSON.parse(final) as Answer).selected.map((s) => s.id)).toEqual([0] as never);
+      console.log(`stored answers read while deciding: ${seen.length}, first: ${seen[0]}`);
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.filter((json) => json !== final)).toEqual([]);
+    });
+  });
+}
