@@ -236,22 +236,31 @@ function lpGreedySelection(
     if (option) picks.push({ index, option });
   });
   const totalCost = compensatedSum(picks.map((p) => p.option.cost));
+  return {
+    picks,
+    totalCost,
+    totalProfit,
+    method: "lp-greedy",
+    ...boundOf(lpUpperBound, totalProfit),
+    maxSingleProfit,
+  };
+}
+
+/**
+ * How far a selection totalling `totalProfit` can be from the optimum under an LP bound: also for
+ * a batch's answer once customers are withdrawn from it (erased-batch-items.ts).
+ */
+export function boundOf(
+  lpUpperBound: number,
+  totalProfit: number,
+): Pick<SelectionResult, "exact" | "lpUpperBound" | "gap"> {
   // The steps after the break can lift the total above the LP value of the prefix; the LP bound
   // stays an upper bound of the optimum, so clamp the reported gap at 0.
   const upper = Math.max(lpUpperBound, totalProfit);
   // A gap within the sums' rounding (relative to the total: 512 on a total of 7e18, where an
   // absolute 1e-9 called an optimal selection inexact) is none: the selection is exact.
   const exact = upper - totalProfit <= GAP_ROUNDING * Math.abs(upper);
-  return {
-    picks,
-    totalCost,
-    totalProfit,
-    method: "lp-greedy",
-    exact,
-    lpUpperBound: exact ? totalProfit : upper,
-    gap: exact ? 0 : upper - totalProfit,
-    maxSingleProfit,
-  };
+  return { exact, lpUpperBound: exact ? totalProfit : upper, gap: exact ? 0 : upper - totalProfit };
 }
 
 /** Most passes of spendLeftover (each gives every customer at most one upgrade). */

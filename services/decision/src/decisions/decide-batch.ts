@@ -26,7 +26,7 @@ import type { DecisionDeps } from "../deps.ts";
 import type { ForecastResponse } from "../forecast-client/forecast-contract.ts";
 import { ForecastUnavailableError, isCallerError } from "../forecast-client/forecast-errors.ts";
 import type { BatchRequest } from "../routes/decision-schemas.ts";
-import { withoutErasedItems } from "./erased-batch-items.ts";
+import { type BoundWithout, withoutErasedItems } from "./erased-batch-items.ts";
 import { forecastFailureError } from "./forecast-failure.ts";
 import { outlookFor, type ResolvedOutlook, unscorableMessage } from "./forecast-outlook.ts";
 import { recordOrRefuse, refuseEarlyUnlessRoom } from "./record-decisions.ts";
@@ -98,8 +98,10 @@ async function recordBatch(
   rows: NewDecisionLogRow[],
   answer: BatchAnswer,
   keyed?: BatchIdempotency,
+  boundWithout?: BoundWithout,
 ): Promise<BatchAnswer> {
-  const without = (erased: ReadonlySet<string>) => withoutErasedItems(answer, rows, erased);
+  const without = (erased: ReadonlySet<string>) =>
+    withoutErasedItems(answer, rows, erased, boundWithout);
   const amend = keyed && ((erased: ReadonlySet<string>) => keyed.amended(without(erased), erased));
   const { erased } = await recordOrRefuse(deps, rowsToRecord(rows, answer, keyed), amend);
   if (erased.size === 0) return answer;
@@ -227,16 +229,38 @@ function scoreCustomer(
 function selectBatch(split: CampaignSplit | null, options: SelectionOption[][], budget: number) {
   // The budget is the treated group's; the control customers' would-have actions come from a
   // shadow selection over everyone at that budget per treated customer (shadowBudget).
-  const result = selectWithinBudget(
-    split ? optionsOfGroup(split, options, "treated") : options,
-    budget,
-  );
+  const result = treatedSelection(split, options, budget);
   const shadow = split ? selectWithinBudget(options, shadowBudget(split, budget)) : null;
   const control = shadow?.picks.filter((p) => split?.groups[p.index] === "control") ?? [];
   return {
     result,
     picked: new Map(result.picks.map((p) => [p.index, p.option])),
     wouldHave: new Map(control.map((p) => [p.index, p.option])),
+  };
+}
+
+/** The selection the budget is spent on: over the treated group in a campaign, else everyone. */
+const treatedSelection = (
+  split: CampaignSplit | null,
+  options: SelectionOption[][],
+  budget: number,
+) => selectWithinBudget(split ? optionsOfGroup(split, options, "treated") : options, budget);
+
+/**
+ * The selection's LP bound without the customers whose rows an erasure skipped (by decision id):
+ * the same selection over the others' options, at the same budget.
+ */
+function boundWithout(
+  split: CampaignSplit | null,
+  options: SelectionOption[][],
+  budget: number,
+  decisionIds: ReadonlyArray<string | undefined>,
+): BoundWithout {
+  return (erased) => {
+    const left = options.map((list, i) =>
+      erased.has(decisionIds[i]?.toLowerCase() ?? "") ? [] : list,
+    );
+    return treatedSelection(split, left, budget).lpUpperBound;
   };
 }
 
@@ -366,7 +390,8 @@ export async function decideBatch(
     model: { name: forecast.model.name, version: forecast.model.version },
     ...(split ? { campaign: campaignAnswer(split, ids, wouldHave, decisionIds) } : {}),
   };
-  return recordBatch(deps, rows, answer, keyed);
+  const bound = boundWithout(split, options, body.budget, decisionIds);
+  return recordBatch(deps, rows, answer, keyed, bound);
 }
 
 /** The campaign part of a batch's answer: each control customer decided on (with a decision id). */

@@ -2,6 +2,7 @@
 // ago: those customers are answered as failed items (409's code), not as decided, so nothing in
 // the answer names a decision the log does not hold.
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
+import { boundOf } from "@pp/shared/policy/budgeted-selection.ts";
 import type { BatchAnswer } from "./decide-batch.ts";
 import { ERASED_MESSAGE } from "./record-decisions.ts";
 
@@ -11,26 +12,33 @@ export const ERASED_ITEM_ERROR = { code: "conflict", message: ERASED_MESSAGE } a
 /**
  * The answer without the decisions in `erased` (ids in lower case, of `rows`): out of `selected`
  * (totals summed again), `considered`, the campaign's groups (counted over decided customers) and
- * control list, and each such customer in `errors`. The selection's bound is left as computed: it
- * covered them when they were decided.
+ * control list, and each such customer in `errors`. The selection's LP bound is taken again
+ * over the customers left (`boundWithout`; unset, as computed), and its gap and exactness from it:
+ * left as computed, they covered the erased customers (an answer of total 1.5, "exact", with an
+ * lp_upper_bound of 11.5 that counted an erased customer's call).
  */
 export function withoutErasedItems(
   answer: BatchAnswer,
   rows: readonly NewDecisionLogRow[],
   erased: ReadonlySet<string>,
+  boundWithout?: BoundWithout,
 ): BatchAnswer {
   if (erased.size === 0) return answer;
   const gone = (decisionId: string) => erased.has(decisionId.toLowerCase());
   const selected = answer.selected.filter((s) => !gone(s.decision_id));
   const skipped = rows.filter((row) => gone(row.decisionId));
+  const profit = selected.reduce((sum, s) => sum + s.expected_profit, 0);
   return {
     ...answer,
     selected,
     totals: {
       customers: selected.length,
       cost: selected.reduce((sum, s) => sum + s.cost, 0),
-      expected_profit: selected.reduce((sum, s) => sum + s.expected_profit, 0),
+      expected_profit: profit,
     },
+    selection: boundWithout
+      ? selectionWithout(answer.selection, boundWithout(erased), profit)
+      : answer.selection,
     // A fallback batch considered none (all logged as "none"): it stays 0.
     considered: Math.max(0, answer.considered - skipped.length),
     errors: [
@@ -40,6 +48,30 @@ export function withoutErasedItems(
     ...(answer.campaign ? { campaign: withoutErasedMembers(answer.campaign, skipped, gone) } : {}),
   };
 }
+
+/** The LP bound of the batch's selection over its customers less `erased` (decision ids). */
+export type BoundWithout = (erased: ReadonlySet<string>) => number;
+
+/** The selection's bound, gap and exactness for the customers left, totalling `profit`. */
+function selectionWithout(
+  selection: BatchAnswer["selection"],
+  lpUpperBound: number,
+  profit: number,
+): BatchAnswer["selection"] {
+  const bound = boundOf(lpUpperBound, profit);
+  return {
+    ...selection,
+    exact: bound.exact,
+    lp_upper_bound: bound.lpUpperBound,
+    gap: bound.gap,
+    // The method's own claim (the top customers are optimal) no longer holds once one is withdrawn.
+    ...(selection.exact && !bound.exact ? { bound: WITHDRAWN_BOUND } : {}),
+  };
+}
+
+/** A selection made exact, then not, by withdrawing an erased customer's pick. */
+const WITHDRAWN_BOUND =
+  "an erased customer's decision was withdrawn after the selection: the optimum for the customers left lies between total and lp_upper_bound";
 
 /** A campaign's groups and control list without the skipped rows' customers. */
 function withoutErasedMembers(

@@ -58,7 +58,7 @@ for (const driver of testDrivers()) {
       const stub = forecastContractStub({
         known: {
           [ERASED]: { expected_purchases: 4, p_alive: 0.9 },
-          [OTHER]: { expected_purchases: 1, p_alive: 0.8 },
+          [OTHER]: { expected_purchases: 4, p_alive: 0.9 },
         },
       });
       deps = buildDecisionDeps(parseConfig({ API_KEYS: API_KEY }), {
@@ -120,5 +120,28 @@ for (const driver of testDrivers()) {
       expect(seen.length).toBeGreaterThan(0);
       expect(seen.filter((json) => json !== final)).toEqual([]);
     });
+
+    test.each([100, 6.5, 6, 1])(
+      "budget %d: the bound and gap are those of the customers left, not of the erased one",
+      async (budget) => {
+        await erase();
+        const res = await post([OTHER, ERASED], budget);
+        expect(res.status).toBe(200);
+        const answer = (await res.json()) as Answer;
+        expect(answer.errors.map((e) => e.id)).toEqual([ERASED]);
+        // The batch the customers left make, decided now: the selection's LP bound over them.
+        const alone = (await (await post([OTHER], budget)).json()) as Answer;
+        const { selection, totals } = answer;
+        console.log(
+          `budget ${budget}: total ${totals.expected_profit}, lp_upper_bound ${selection.lp_upper_bound}, gap ${selection.gap} (alone: ${alone.selection.lp_upper_bound})`,
+        );
+        expect(selection.lp_upper_bound).toBeCloseTo(
+          Math.max(alone.selection.lp_upper_bound, totals.expected_profit),
+          9,
+        );
+        expect(selection.lp_upper_bound - selection.gap).toBeCloseTo(totals.expected_profit, 9);
+        expect(selection.exact).toBe(selection.gap === 0);
+      },
+    );
   });
 }
