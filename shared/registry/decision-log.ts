@@ -492,7 +492,10 @@ const APPEND_SQL = `with written as (insert into ${TABLE} (${COLUMNS})
  * first (`heads`). A row with one is written when its answer row went in with it (this statement,
  * the same request's hash), or when its answer row is not in this statement and the log holds no
  * other request's under that id. So it is skipped when its answer row lost a conflict (the key
- * was answered already) and when the stored answer is another request's. Order-independent: when
+ * was answered already), when the stored answer is another request's, and when its answer row
+ * was sent here but skipped for an erasure (r leaves such rows out): nothing then stays under the
+ * key, so the request's 409 can be retried with the same key (its other rows used to stay, and the
+ * key was refused for good). Order-independent: when
  * a refused row splits a group (audit-log.ts) the halves may be written either way round, and a
  * refused answer row does not hold back the rest.
  */
@@ -512,7 +515,8 @@ const APPEND_KEYED_SQL = `with r as materialized (
     where m.answer_row is not null
       and (exists (select 1 from heads h where h.decision_id = m.answer_row
             and h.request_sha256 is not distinct from m.inputs->>'request_sha256')
-        or (m.answer_row not in (select decision_id from r where answer_row is null)
+        or (m.answer_row not in (select (x->>'decision_id')::uuid
+              from jsonb_array_elements($1::jsonb) as x where x->'inputs'->>'${ANSWER_ROW}' is null)
           and not exists (select 1 from ${TABLE} d
             where d.decision_id = m.answer_row
               and d.inputs->>'request_sha256' is distinct from m.inputs->>'request_sha256')))

@@ -365,7 +365,7 @@ for (const driver of testDrivers()) {
       expect(metrics).toContain('decision_idempotent_replays_total{kind="batch"} 1');
     });
 
-    test("a keyed batch whose answer row was erased: a 409 asking for a new key, no row contradicting its answer", async () => {
+    test("a keyed batch whose answer row was erased: a 409 final for that key; skipped at its record, one to retry with the same key", async () => {
       const batch = {
         customers: [{ id: "c-44" }, { id: "c-45" }],
         horizon: { value: 13, unit: "week" },
@@ -381,11 +381,13 @@ for (const driver of testDrivers()) {
       const again = await send("erased-7");
       expect(again.status).toBe(409);
       const { error } = (await again.json()) as { error: { message: string; details: unknown } };
-      expect(error.message).toContain("send a new key");
+      expect(error.message).toContain("This is final");
+      expect(again.headers.get("retry-after")).toBeNull();
       expect(error.details).toEqual([
         {
           path: "Idempotency-Key",
-          message: "its batch's answer was erased with a customer's decisions",
+          message:
+            "refused for good: its batch's answer was erased with a customer's decisions; use a new key",
         },
       ]);
       expect(await rowsAbout("c-45")).toEqual(before);
@@ -395,19 +397,31 @@ for (const driver of testDrivers()) {
       const soon = await send("erased-8");
       expect(soon.status).toBe(409);
       expect(soon.headers.get("retry-after")).toBe("2");
-      // The one "customer erased" error, saying to retry with a new key, and when.
+      // The one "customer erased" error, saying the same key may be sent again, and when.
       const refused = (await soon.json()) as {
         error: { message: string; details: Array<{ path: string; message: string }> };
       };
       expect(refused.error.message).toStartWith('Customer "c-44": ');
-      expect(refused.error.message).toContain("with a new Idempotency-Key");
+      expect(refused.error.message).toContain("the same Idempotency-Key may be sent again");
       expect(refused.error.details).toEqual([
-        { path: "customer_id", message: expect.stringMatching(/ with a new key after 2 s$/) },
+        {
+          path: "customer_id",
+          message: expect.stringMatching(/ after 2 s, with this Idempotency-Key or another$/),
+        },
       ]);
-      // A new key past that second decides again.
+      // Nothing stays under that key: c-45's row was skipped with the answer row (it stayed, and
+      // the key's every retry was a 409 asking for another key).
+      expect(await rowsAbout("c-45")).toEqual(before);
+      // The same key past that second decides, then replays.
       await Bun.sleep(2000);
-      expect((await send("erased-8b")).status).toBe(200);
+      const retried = await send("erased-8");
+      expect(retried.status).toBe(200);
+      expect(retried.headers.get("Idempotent-Replayed")).toBeNull();
       expect(await rowsAbout("c-44")).toHaveLength(1);
+      expect(await rowsAbout("c-45")).toHaveLength(2);
+      const replay = await send("erased-8");
+      expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
+      expect(await replay.text()).toBe(await retried.text());
     });
 
     // The answer row keeps every member's decision by position: erasing another member (c-47)

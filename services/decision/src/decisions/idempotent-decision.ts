@@ -344,12 +344,14 @@ async function refuseIfAnswerErased(
   throw new AppError(
     "conflict",
     `This ${IDEMPOTENCY_HEADER}'s batch was partly erased (a customer's decisions, and with them its kept answer): ` +
-      "its answer cannot be replayed, and deciding again would contradict the decisions still logged under it; send a new key",
+      "its answer cannot be replayed, and deciding again would contradict the decisions still logged under it. " +
+      "This is final (retrying this key will never succeed): send the batch under a new key",
     {
       details: [
         {
           path: IDEMPOTENCY_HEADER,
-          message: "its batch's answer was erased with a customer's decisions",
+          message:
+            "refused for good: its batch's answer was erased with a customer's decisions; use a new key",
         },
       ],
     },
@@ -372,9 +374,11 @@ function amendedBatch(
 }
 
 /**
- * When the answer row itself was skipped (its customer erased), nothing keeps the answer: the
- * batch is a 409, and since its other rows are logged, the key's replays are refused too
- * (refuseIfAnswerErased): a new key is needed.
+ * When the answer row itself was skipped (its customer erased moments ago), nothing keeps the
+ * answer: the batch is a 409. Its other rows are skipped with it (decision-log.ts
+ * APPEND_KEYED_SQL), so nothing stays under the key and the same key may be sent again once the
+ * erasure's second is past: a client retrying a 409 with its key decides then. (The other rows
+ * used to stay, and the key was refused for good by refuseIfAnswerErased.)
  */
 function refuseIfHolderErased(
   idempotency: Idempotency,

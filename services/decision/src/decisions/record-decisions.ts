@@ -45,21 +45,21 @@ export const ERASED_MESSAGE =
 
 /**
  * The 409 of a decision the log skipped because its customer was erased moments ago. A keyed batch
- * whose answer was to be kept with that decision passes its key's header: the key's replays are
- * refused from now on (nothing keeps its answer), so the retry needs a new key.
+ * whose answer was to be kept with that decision passes its key's header: none of the batch's rows
+ * was logged, so the same key may be sent again once the erasure's second is past.
  */
-export function erasedCustomerError(customerId: string, newKeyHeader?: string): AppError {
-  const [how, detail] = newKeyHeader
+export function erasedCustomerError(customerId: string, batchKeyHeader?: string): AppError {
+  const [how, detail] = batchKeyHeader
     ? [
-        ` the batch with a new ${newKeyHeader} (its answer was kept with this customer's decision)`,
-        " with a new key",
+        ` the batch (none of its decisions was logged; the same ${batchKeyHeader} may be sent again)`,
+        `, with this ${batchKeyHeader} or another`,
       ]
     : ["", ""];
   return new AppError("conflict", `Customer "${customerId}": ${ERASED_MESSAGE}${how}`, {
     details: [
       {
         path: "customer_id",
-        message: `${ERASED_MESSAGE}${detail} after ${ERASED_RETRY_AFTER_S} s`,
+        message: `${ERASED_MESSAGE} after ${ERASED_RETRY_AFTER_S} s${detail}`,
       },
     ],
     headers: { "Retry-After": String(ERASED_RETRY_AFTER_S) },
