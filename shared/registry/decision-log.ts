@@ -463,11 +463,12 @@ const COLUMNS = `decision_id, decided_at, customer_id, inputs, chosen_action, sc
       policy_version, model_name, model_version, campaign_id, assignment_group, would_have_action`;
 
 /** The rows sent (one jsonb parameter), less those about customers erased since they were decided. */
-const RECORDS = `jsonb_to_recordset($1::jsonb) as r(decision_id uuid, decided_at timestamptz,
+const SENT = `jsonb_to_recordset($1::jsonb) as r(decision_id uuid, decided_at timestamptz,
       customer_id text, inputs jsonb, chosen_action text, scores jsonb, policy_name text,
       policy_version integer, model_name text, model_version integer, campaign_id text,
-      assignment_group text, would_have_action text, erasure_cutoff timestamptz)
-    where ${notErasedSql(customerHashSql("r.customer_id"), "r.erasure_cutoff")}`;
+      assignment_group text, would_have_action text, erasure_cutoff timestamptz)`;
+const NOT_ERASED = notErasedSql(customerHashSql("r.customer_id"), "r.erasure_cutoff");
+const RECORDS = `${SENT} where ${NOT_ERASED}`;
 
 /**
  * The insert, as ONE fixed text with ONE parameter, run as a named prepared statement: each
@@ -493,7 +494,7 @@ const APPEND_SQL = `with written as (insert into ${TABLE} (${COLUMNS})
  * the same request's hash), or when its answer row is not in this statement and the log holds no
  * other request's under that id. So it is skipped when its answer row lost a conflict (the key
  * was answered already), when the stored answer is another request's, and when its answer row
- * was sent here but skipped for an erasure (r leaves such rows out): nothing then stays under the
+ * was sent here but skipped for an erasure (r keeps such rows, not `kept`): nothing then stays under the
  * key, so the request's 409 can be retried with the same key (its other rows used to stay, and the
  * key was refused for good). Order-independent: when
  * a refused row splits a group (audit-log.ts) the halves may be written either way round, and a
@@ -502,21 +503,21 @@ const APPEND_SQL = `with written as (insert into ${TABLE} (${COLUMNS})
 const APPEND_KEYED_SQL = `with r as materialized (
     select decision_id, coalesce(decided_at, now()) as decided_at, customer_id, inputs,
       chosen_action, scores, policy_name, policy_version, model_name, model_version, campaign_id,
-      assignment_group, would_have_action, (inputs->>'${ANSWER_ROW}')::uuid as answer_row
-    from ${RECORDS}
+      assignment_group, would_have_action, (inputs->>'${ANSWER_ROW}')::uuid as answer_row,
+      ${NOT_ERASED} as kept
+    from ${SENT}
   ), heads as (
     insert into ${TABLE} (${COLUMNS})
-    select ${COLUMNS} from r where answer_row is null
+    select ${COLUMNS} from r where answer_row is null and kept
     on conflict do nothing
     returning decision_id, inputs->>'request_sha256' as request_sha256
   ), tails as (
     insert into ${TABLE} (${COLUMNS})
     select ${COLUMNS} from r m
-    where m.answer_row is not null
+    where m.answer_row is not null and m.kept
       and (exists (select 1 from heads h where h.decision_id = m.answer_row
             and h.request_sha256 is not distinct from m.inputs->>'request_sha256')
-        or (m.answer_row not in (select (x->>'decision_id')::uuid
-              from jsonb_array_elements($1::jsonb) as x where x->'inputs'->>'${ANSWER_ROW}' is null)
+        or (m.answer_row not in (select decision_id from r where answer_row is null)
           and not exists (select 1 from ${TABLE} d
             where d.decision_id = m.answer_row
               and d.inputs->>'request_sha256' is distinct from m.inputs->>'request_sha256')))
