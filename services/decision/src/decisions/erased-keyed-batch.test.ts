@@ -59,6 +59,12 @@ for (const driver of testDrivers()) {
         known: {
           [ERASED]: { expected_purchases: 4, p_alive: 0.9 },
           [OTHER]: { expected_purchases: 4, p_alive: 0.9 },
+          ...Object.fromEntries(
+            Array.from({ length: 8 }, (_, i) => [
+              `m-${i}`,
+              { expected_purchases: 2 + i, p_alive: 0.9 },
+            ]),
+          ),
         },
       });
       deps = buildDecisionDeps(parseConfig({ API_KEYS: API_KEY }), {
@@ -82,7 +88,12 @@ for (const driver of testDrivers()) {
       await t?.cleanup();
     });
 
-    const post = (customers: string[], budget: number, key?: string) =>
+    const post = (
+      customers: string[],
+      budget: number,
+      key?: string,
+      more: Record<string, unknown> = {},
+    ) =>
       app.request("/decision/batch", {
         method: "POST",
         headers: {
@@ -95,6 +106,7 @@ for (const driver of testDrivers()) {
           horizon,
           actions,
           budget,
+          ...more,
         }),
       });
     const erase = () =>
@@ -143,5 +155,30 @@ for (const driver of testDrivers()) {
         expect(selection.exact).toBe(selection.gap === 0);
       },
     );
+
+    test("in a campaign: the bound is the treated group's without the erased customer", async () => {
+      const members = Array.from({ length: 8 }, (_, i) => `m-${i}`);
+      await erase();
+      // The erased customer is treated in this campaign (their draw is 0.449, above the share).
+      const campaign = { campaign: "erased-bound-2", control_share: 0.3 };
+      const res = await post([ERASED, ...members], 20, undefined, campaign);
+      expect(res.status).toBe(200);
+      const answer = (await res.json()) as Answer & {
+        campaign: { groups: { treated: number; control: number } };
+      };
+      expect(answer.errors.map((e) => e.id)).toEqual([ERASED]);
+      const { selection, totals } = answer;
+      console.log(
+        `campaign: total ${totals.expected_profit}, lp_upper_bound ${selection.lp_upper_bound}, gap ${selection.gap}, groups ${JSON.stringify(answer.campaign.groups)}`,
+      );
+      // The same campaign without the erased customer: the same groups, the treated selection's bound.
+      const alone = (await (await post(members, 20, undefined, campaign)).json()) as Answer;
+      expect(selection.lp_upper_bound).toBeCloseTo(
+        Math.max(alone.selection.lp_upper_bound, totals.expected_profit),
+        9,
+      );
+      expect(selection.lp_upper_bound - selection.gap).toBeCloseTo(totals.expected_profit, 9);
+      expect(selection.exact).toBe(selection.gap === 0);
+    });
   });
 }
