@@ -90,7 +90,7 @@ export const decisionOperations: OperationSpec[] = [
       "200": "The selection, per-customer choices and totals",
       ...bodyErrors,
       "409":
-        "The campaign's control share is pinned to another value; a request with this Idempotency-Key and another body is still being decided; the key's batch was partly erased (its answer cannot be replayed); or, under a key, the customer whose row keeps the batch's answer (the first decided) was erased moments ago (`details` names `customer_id`; send the batch again under a new key)",
+        "The campaign's control share is pinned to another value; a request with this Idempotency-Key and another body is still being decided; the key's batch was partly erased (its answer cannot be replayed: final for that key, send the batch under a new key); or, under a key, the customer whose row keeps the batch's answer (the first decided) was erased moments ago (`details` names `customer_id`; nothing was logged: send the batch again after `Retry-After` seconds, with the same key or another)",
       "422": "The Idempotency-Key was used for another request",
       ...keyed,
       "503":
