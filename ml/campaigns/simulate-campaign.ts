@@ -13,6 +13,7 @@ import type { Database } from "@pp/shared/db/database.ts";
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import { ControlAssignment, DEV_CAMPAIGN_SECRET } from "@pp/shared/policy/control-assignment.ts";
 import { type AppendOutcome, appendDecisionsReporting } from "@pp/shared/registry/decision-log.ts";
+import { campaignGroupCounts } from "@pp/shared/registry/decision-log-reads.ts";
 import { InvalidArgumentError } from "commander";
 import { dayToIsoDate } from "../data/transaction-log.ts";
 import { writeTransactionsCsv } from "../sim/transactions-csv-writer.ts";
@@ -115,6 +116,24 @@ async function pinSimulatedShare(
   }
 }
 
+/**
+ * Refuses a campaign that already has decisions. A run draws a population of its own under the
+ * same ids (c1, c2, …), so a second run logged other customers' decisions beside the first's, and
+ * the report measured the second population's purchases against the first one's decisions (its
+ * same-day duplicates counted as later contacts): a walk's call measured 0.032 against a true 0.6.
+ * Checked after the pin, so another share or secret is still named as such.
+ */
+async function refuseLoggedCampaign(o: SimulateCampaignOptions): Promise<void> {
+  const counts = await campaignGroupCounts(o.db, [o.campaign]);
+  const logged = counts.reduce((s, c) => s + c.decisions, 0);
+  if (logged === 0) return;
+  throw new InvalidArgumentError(
+    `--campaign: campaign "${o.campaign}" already has ${logged} decisions in decision_log; a ` +
+      "simulated campaign is one population drawn once, and another run's customers under the " +
+      "same ids would be measured against these decisions: pass a new --campaign id",
+  );
+}
+
 export async function runSimulateCampaign(o: SimulateCampaignOptions) {
   const print = o.print ?? console.log;
   const actions = o.actions ?? SIMULATED_CAMPAIGN_ACTIONS;
@@ -133,6 +152,7 @@ export async function runSimulateCampaign(o: SimulateCampaignOptions) {
   // The share first (another one pinned refuses the run), then the file: a bad --out must not
   // leave decisions without their purchases.
   await pinSimulatedShare(o, assignment, rows);
+  await refuseLoggedCampaign(o);
   await mkdir(dirname(resolve(o.out)), { recursive: true });
   const written = await writeTransactionsCsv(run.log as NonNullable<typeof run.log>, o.out);
   const logged = await appendDecisionsReporting(o.db, rows);
