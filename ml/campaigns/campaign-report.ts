@@ -115,6 +115,7 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
       : all;
   const measured = read.decisions.filter((d) => d.decidedDay < endDay);
   const joined = joinPurchases(measured, log, endDay);
+  refuseForeignData(o.data, measured, log.customerIds, joined.unknownCustomers);
   const models = profitModelsByAction(measured);
   const notes = await reportNotes(o, { read, measured, joined, models, lastDay, endDay });
   const result = measureCampaign(joined.observations, {
@@ -133,6 +134,28 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
   printResult(result, print);
   if (o.out) await writeOutputs(o.out, result, print);
   return result;
+}
+
+/**
+ * A --data holding none of the campaign's customers is another file (another shop's, or the ids
+ * in another column), not a campaign whose customers all bought nothing: measured, every customer
+ * bought nothing, and that result (a simulated campaign against the CDNOW file: -925.60) replaced
+ * the campaign's page and gauges. Refused before anything is stored.
+ */
+function refuseForeignData(
+  data: string,
+  measured: readonly CampaignDecision[],
+  logIds: readonly string[],
+  unknown: number,
+): void {
+  if (measured.length === 0 || unknown < measured.length) return;
+  const ours = JSON.stringify(measured[0]!.customerId);
+  const theirs = logIds.length > 0 ? ` (e.g. ${JSON.stringify(logIds[0])})` : "";
+  throw new RangeError(
+    `--data ${data}: none of the campaign's ${measured.length} customers (e.g. ${ours}) is in ` +
+      `it; its ${logIds.length} customers are others${theirs}. Pass the log of the shop the ` +
+      "campaign ran in, or --customer-col naming the column of these ids; nothing was stored",
+  );
 }
 
 /**
