@@ -3,6 +3,9 @@
 
 const DAY_MS = 86_400_000;
 
+/** What to pass instead of an unknown --timezone (the log reader says it too). */
+export const TIME_ZONE_HINT = "pass an IANA name such as Europe/London or America/New_York";
+
 // One formatter per zone: making one costs about 50 µs, a campaign has one per decision.
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -14,7 +17,7 @@ function formatterOf(timeZone: string): Intl.DateTimeFormat {
       f = new Intl.DateTimeFormat("en-CA", { timeZone, ...fields });
     } catch {
       // As the log reader says it: the decisions are read first, so this is the first to know.
-      throw new RangeError(`--timezone: unknown time zone "${timeZone}"`);
+      throw new RangeError(`--timezone: unknown time zone "${timeZone}"; ${TIME_ZONE_HINT}`);
     }
     formatters.set(timeZone, f);
   }

@@ -11,6 +11,7 @@ import {
   purchaseDayRange,
   type TransactionLog,
 } from "../transaction-log.ts";
+import { TIME_ZONE_HINT } from "../zoned-day.ts";
 import { suggestedColumns } from "./column-suggestion.ts";
 import { failOnCreditMarks } from "./credit-marks.ts";
 import { currencyMix, failOnMixedCurrencySigns } from "./currency-mix.ts";
@@ -489,7 +490,7 @@ async function buildLines(connection: DuckDBConnection, input: LogInput, aside: 
     }
   } catch {
     throw new InputError(undefined, `--timezone: unknown time zone "${timezone}"`, {
-      hint: "pass an IANA name such as Europe/London or America/New_York",
+      hint: TIME_ZONE_HINT,
     });
   }
   const loaded = await loadSource(connection, source, columns, timezone, aside.connection);
