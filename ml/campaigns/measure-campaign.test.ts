@@ -230,3 +230,29 @@ describe("joinPurchases", () => {
     expect(part.coverage).toEqual({ partial: 1, meanCoverage: 31 / 91, cutAtHorizon: 0 });
   });
 });
+
+describe("measureCampaign's means of what the decisions assumed", () => {
+  test("every decision at uplift 1.2 and cost 0.2: the report says 1.2 and 0.2", () => {
+    // Summed one by one, sim-walk's 456 call decisions at 1.2 read 1.1999999999999948, its 815
+    // treated emails at cost 0.2 cost 0.19999999999999912 each, and `campaign learn` took the
+    // former as the prior of a policy without an uplift for the action.
+    const [treated, control] = [815, 319];
+    const o = emptyObservations(treated + control, ["email"]);
+    for (let i = 0; i < o.n; i++) {
+      o.action[i] = 0;
+      o.treated[i] = i < treated ? 1 : 0;
+      o.purchases[i] = i % 3;
+      o.margin[i] = 10;
+      o.cost[i] = 0.2;
+      o.assumedUplift[i] = 1.2;
+      o.upliftBase[i] = 0.1;
+      o.predictedProfit[i] = 1;
+    }
+    const [email] = measureCampaign(o, {
+      campaign: "c",
+      window: { start: "1997-10-01", end: "1997-12-30" },
+    }).actions;
+    expect(email?.assumed_uplift).toBe(1.2);
+    expect(email?.cost_per_customer).toBe(0.2);
+  });
+});

@@ -10,6 +10,7 @@ import {
   type QiniPoint,
   type SegmentResult,
 } from "@pp/shared/campaigns/campaign-result.ts";
+import { addCompensated } from "@pp/shared/numeric/compensated-sum.ts";
 import type { CampaignObservations } from "./campaign-observations.ts";
 import { realisedProfit } from "./campaign-observations.ts";
 import { ArmSums, differenceOfMeans, scaleInterval } from "./difference-of-means.ts";
@@ -23,19 +24,30 @@ class ArmStats {
   purchases = new ArmSums();
   spend = new ArmSums();
   profit = new ArmSums();
-  /** Sum of the uplift bases: the measured uplift is formed at the end. */
-  upliftBase = 0;
-  assumedUplift = 0;
-  cost = 0;
+  /**
+   * Compensated sums (value, rounding lost) of the uplift bases (the measured uplift is formed at
+   * the end), the assumed uplifts and the costs. Added one by one, 456 decisions at 1.2 averaged
+   * 1.1999999999999948, which `campaign learn` took as the prior of a policy without that uplift.
+   */
+  private readonly sums = new Float64Array(6);
+  get upliftBase(): number {
+    return this.sums[0]! + this.sums[1]!;
+  }
+  get assumedUplift(): number {
+    return this.sums[2]! + this.sums[3]!;
+  }
+  get cost(): number {
+    return this.sums[4]! + this.sums[5]!;
+  }
 
   /** Customer i, whose realised profit is `profit`. */
   add(o: CampaignObservations, i: number, profit: number): void {
     this.purchases.add(o.purchases[i]!);
     this.spend.add(o.spend[i]!);
     this.profit.add(profit);
-    this.upliftBase += o.upliftBase[i]!;
-    this.assumedUplift += o.assumedUplift[i]!;
-    this.cost += o.cost[i]!;
+    addCompensated(this.sums, 0, o.upliftBase[i]!);
+    addCompensated(this.sums, 2, o.assumedUplift[i]!);
+    addCompensated(this.sums, 4, o.cost[i]!);
   }
 
   summary(): ArmSummary {
