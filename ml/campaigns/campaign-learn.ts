@@ -183,18 +183,36 @@ function droppedReports(
   });
 }
 
-/** The newest stored version of the active policy's name whose definition is `proposed`, if any. */
+/**
+ * A definition as compared for "already holds these uplifts": the learned uplifts without the
+ * times of the reports they came from (in learned_from and in source, text for people). A window
+ * reported again replaces its stored result with a later run; learning from that run stored a
+ * copy of the version learned from the first, told apart only by the report's time.
+ */
+function withoutReportTimes(d: PolicyDefinition): unknown {
+  const uplifts = Object.fromEntries(
+    Object.entries(d.uplifts ?? {}).map(([action, { source: _, learned_from, ...u }]) => [
+      action,
+      { ...u, learned_from: learned_from?.map((r) => [r.campaign, r.window_end]) },
+    ]),
+  );
+  return JSON.parse(JSON.stringify({ ...d, uplifts }));
+}
+
+/**
+ * The newest stored version of the active policy's name whose definition is `proposed`, if any
+ * (whatever the times of the reports its uplifts were learned from).
+ */
 async function versionHolding(
   store: PolicyStore,
   current: ActivePolicyRow,
   proposed: PolicyDefinition,
 ): Promise<PolicyRow | undefined> {
-  const canonical = (d: unknown) => JSON.parse(JSON.stringify(d));
-  const want = canonical(proposed);
+  const want = withoutReportTimes(proposed);
   for (const row of await store.list(current.name)) {
     if (row.version === current.version) continue;
     const parsed = storedPolicyDefinitionSchema.safeParse(row.definition);
-    if (parsed.success && isDeepStrictEqual(canonical(parsed.data), want)) return row;
+    if (parsed.success && isDeepStrictEqual(withoutReportTimes(parsed.data), want)) return row;
   }
   return undefined;
 }
