@@ -255,4 +255,24 @@ describe("measureCampaign's means of what the decisions assumed", () => {
     expect(email?.assumed_uplift).toBe(1.2);
     expect(email?.cost_per_customer).toBe(0.2);
   });
+
+  test("a learned 0.3254 over 60 treated and 25 control reads 0.3254", () => {
+    // Even summed exactly, 85 × 0.3254 rounds to a double whose 85th is 0.32539999999999997.
+    const o = emptyObservations(85, ["call"]);
+    for (let i = 0; i < o.n; i++) {
+      o.action[i] = 0;
+      o.treated[i] = i < 60 ? 1 : 0;
+      o.purchases[i] = i % 2;
+      o.margin[i] = 10;
+      o.cost[i] = 6;
+      o.assumedUplift[i] = 0.3254;
+      o.upliftBase[i] = 0.5;
+      o.predictedProfit[i] = 1;
+    }
+    const [call] = measureCampaign(o, {
+      campaign: "c",
+      window: { start: "1997-10-01", end: "1997-12-30" },
+    }).actions;
+    expect(call?.assumed_uplift).toBe(0.3254);
+  });
 });

@@ -19,35 +19,54 @@ export const MEASUREMENT_METHOD =
   "Welch difference of means (treated − control who would have received the action), " +
   "95% interval: estimate ± t(0.975, Welch–Satterthwaite df)·sqrt(s_t²/n_t + s_c²/n_c)";
 
+/**
+ * A sum kept as n·ref + Σ(x − ref) (compensated), ref its first value: the mean of equal values is
+ * that value exactly. Summed one by one, 456 decisions at 1.2 averaged 1.1999999999999948, and
+ * even an exact sum of 85 × 0.3254 rounds to a double whose 85th is 0.32539999999999997; `campaign
+ * learn` takes the assumed mean as the prior of a policy without that action's uplift.
+ */
+class ShiftedSum {
+  n = 0;
+  ref = 0;
+  private readonly deviations = new Float64Array(2);
+  add(x: number): void {
+    if (this.n++ === 0) this.ref = x;
+    addCompensated(this.deviations, 0, x - this.ref);
+  }
+  get deviation(): number {
+    return this.deviations[0]! + this.deviations[1]!;
+  }
+  get total(): number {
+    return this.n * this.ref + this.deviation;
+  }
+}
+
+/** Mean of the values of `sums` together (NaN when they hold none), shifted by the first's ref. */
+function meanOf(...sums: ShiftedSum[]): number {
+  const held = sums.filter((s) => s.n > 0);
+  const ref = held[0]?.ref ?? 0;
+  const n = held.reduce((k, s) => k + s.n, 0);
+  return ref + held.reduce((d, s) => d + s.n * (s.ref - ref) + s.deviation, 0) / n;
+}
+
 /** Sums of one arm of one action (or one segment of it). */
 class ArmStats {
   purchases = new ArmSums();
   spend = new ArmSums();
   profit = new ArmSums();
-  /**
-   * Compensated sums (value, rounding lost) of the uplift bases (the measured uplift is formed at
-   * the end), the assumed uplifts and the costs. Added one by one, 456 decisions at 1.2 averaged
-   * 1.1999999999999948, which `campaign learn` took as the prior of a policy without that uplift.
-   */
-  private readonly sums = new Float64Array(6);
-  get upliftBase(): number {
-    return this.sums[0]! + this.sums[1]!;
-  }
-  get assumedUplift(): number {
-    return this.sums[2]! + this.sums[3]!;
-  }
-  get cost(): number {
-    return this.sums[4]! + this.sums[5]!;
-  }
+  /** The uplift bases (the measured uplift is formed at the end), assumed uplifts and costs. */
+  upliftBase = new ShiftedSum();
+  assumedUplift = new ShiftedSum();
+  cost = new ShiftedSum();
 
   /** Customer i, whose realised profit is `profit`. */
   add(o: CampaignObservations, i: number, profit: number): void {
     this.purchases.add(o.purchases[i]!);
     this.spend.add(o.spend[i]!);
     this.profit.add(profit);
-    addCompensated(this.sums, 0, o.upliftBase[i]!);
-    addCompensated(this.sums, 2, o.assumedUplift[i]!);
-    addCompensated(this.sums, 4, o.cost[i]!);
+    this.upliftBase.add(o.upliftBase[i]!);
+    this.assumedUplift.add(o.assumedUplift[i]!);
+    this.cost.add(o.cost[i]!);
   }
 
   summary(): ArmSummary {
@@ -76,8 +95,7 @@ function measuredUplift(
   arms: Arms,
   diff = differenceOfMeans(arms.treated.purchases, arms.control.purchases),
 ) {
-  const n = arms.treated.purchases.n + arms.control.purchases.n;
-  const meanBase = (arms.treated.upliftBase + arms.control.upliftBase) / n;
+  const meanBase = meanOf(arms.treated.upliftBase, arms.control.upliftBase);
   return scaleInterval(diff, meanBase > 0 ? 1 / meanBase : Number.NaN);
 }
 
@@ -85,7 +103,7 @@ function actionResult(action: string, arms: Arms, segments: Arms[]): ActionResul
   const { treated, control } = arms;
   const perCustomer = differenceOfMeans(treated.profit, control.profit);
   const purchases = differenceOfMeans(treated.purchases, control.purchases);
-  const costPerCustomer = treated.purchases.n > 0 ? treated.cost / treated.purchases.n : 0;
+  const costPerCustomer = treated.purchases.n > 0 ? meanOf(treated.cost) : 0;
   const segmentResults: SegmentResult[] = [];
   segments.forEach((s, k) => {
     if (s.treated.purchases.n === 0 && s.control.purchases.n === 0) return;
@@ -110,9 +128,10 @@ function actionResult(action: string, arms: Arms, segments: Arms[]): ActionResul
     incremental_profit_per_customer: perCustomer,
     incremental_profit_total: scaleInterval(perCustomer, treated.purchases.n),
     realised_roi:
-      treated.cost > 0 ? (perCustomer.estimate * treated.purchases.n) / treated.cost : null,
-    assumed_uplift:
-      (treated.assumedUplift + control.assumedUplift) / (treated.purchases.n + control.purchases.n),
+      treated.cost.total > 0
+        ? (perCustomer.estimate * treated.purchases.n) / treated.cost.total
+        : null,
+    assumed_uplift: meanOf(treated.assumedUplift, control.assumedUplift),
     measured_uplift: measuredUplift(arms, purchases),
     segments: segmentResults,
   };
