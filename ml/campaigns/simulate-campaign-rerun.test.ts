@@ -56,3 +56,35 @@ test("a second simulate --campaign of a logged campaign is refused; its first ru
     await testDb.cleanup();
   }
 }, 120_000);
+
+test("two runs of one new campaign at once: one is logged, the other refused", async () => {
+  const testDb = await openTestDatabase("postgres");
+  const dir = mkdtempSync(join(tmpdir(), "pp-sim-race-"));
+  try {
+    const { db } = testDb.handle;
+    const runs = await Promise.allSettled(
+      [3, 4].map((seed) =>
+        runSimulateCampaign({
+          db,
+          campaign: "race-97",
+          customers: CUSTOMERS,
+          seed,
+          controlShare: 0.3,
+          out: join(dir, `race-${seed}.csv`),
+          print: () => {},
+        }),
+      ),
+    );
+    expect(runs.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+    const refused = runs.find((r) => r.status === "rejected") as PromiseRejectedResult;
+    expect(String(refused.reason)).toContain('campaign "race-97" already has 300 decisions');
+    const [logged] = await db
+      .select({ n: count() })
+      .from(decisionLog)
+      .where(eq(decisionLog.campaignId, "race-97"));
+    expect(Number(logged?.n)).toBe(CUSTOMERS);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await testDb.cleanup();
+  }
+}, 120_000);

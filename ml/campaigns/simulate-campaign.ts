@@ -15,6 +15,7 @@ import { ControlAssignment, DEV_CAMPAIGN_SECRET } from "@pp/shared/policy/contro
 import { type AppendOutcome, appendDecisionsReporting } from "@pp/shared/registry/decision-log.ts";
 import { campaignGroupCounts } from "@pp/shared/registry/decision-log-reads.ts";
 import { InvalidArgumentError } from "commander";
+import { sql } from "drizzle-orm";
 import { dayToIsoDate } from "../data/transaction-log.ts";
 import { writeTransactionsCsv } from "../sim/transactions-csv-writer.ts";
 import { ensureActivePolicy } from "./active-policy.ts";
@@ -123,8 +124,8 @@ async function pinSimulatedShare(
  * same-day duplicates counted as later contacts): a walk's call measured 0.032 against a true 0.6.
  * Checked after the pin, so another share or secret is still named as such.
  */
-async function refuseLoggedCampaign(o: SimulateCampaignOptions): Promise<void> {
-  const counts = await campaignGroupCounts(o.db, [o.campaign]);
+async function refuseLoggedCampaign(o: SimulateCampaignOptions, db = o.db): Promise<void> {
+  const counts = await campaignGroupCounts(db, [o.campaign]);
   const logged = counts.reduce((s, c) => s + c.decisions, 0);
   if (logged === 0) return;
   throw new InvalidArgumentError(
@@ -155,7 +156,7 @@ export async function runSimulateCampaign(o: SimulateCampaignOptions) {
   await refuseLoggedCampaign(o);
   await mkdir(dirname(resolve(o.out)), { recursive: true });
   const written = await writeTransactionsCsv(run.log as NonNullable<typeof run.log>, o.out);
-  const logged = await appendDecisionsReporting(o.db, rows);
+  const logged = await appendAsOnlyRun(o, rows);
   const controlCount = control.reduce((s, c) => s + c, 0);
   print(
     `campaign ${o.campaign}: ${pop.n - controlCount} treated, ${controlCount} control, decided on ` +
@@ -179,6 +180,22 @@ export async function runSimulateCampaign(o: SimulateCampaignOptions) {
     `true expected incremental profit of the treated: ${trueIncrementalProfit(pop, actions, treatedOnly).toFixed(2)}`,
   );
   return { run, rows: logged.written, transactions: written };
+}
+
+/**
+ * Appends the run's decisions if the campaign still has none, under a lock on the campaign: two
+ * runs of one new campaign at once both passed the check made before the CSV, and both populations
+ * were logged (600 rows for 300 customers). The loser is refused; its CSV is left, without rows.
+ */
+function appendAsOnlyRun(
+  o: SimulateCampaignOptions,
+  rows: NewDecisionLogRow[],
+): Promise<AppendOutcome> {
+  return o.db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`pp.simulate:${o.campaign}`}))`);
+    await refuseLoggedCampaign(o, tx);
+    return appendDecisionsReporting(tx, rows);
+  });
 }
 
 /**
