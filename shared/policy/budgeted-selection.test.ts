@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { compensatedSum } from "../numeric/compensated-sum.ts";
 import { type SelectionOption, selectWithinBudget } from "./budgeted-selection.ts";
 
 /** A small seeded PRNG (mulberry32) so failures reproduce. */
@@ -320,4 +321,31 @@ test("the total cost of a selection that spends the budget exactly is the budget
   const result = selectWithinBudget(options, 60.1);
   expect(result.picks).toHaveLength(301);
   expect(result.totalCost).toBe(60.1);
+});
+
+describe("selectWithinBudget's total profit", () => {
+  // The answer's totals.expected_profit: a running sum (and, under lp-greedy, its steps' profit
+  // differences) left the last digits off the picks' own sum; a walk's 276 picks summed to
+  // 303.49259390559996 and the answer said 303.49259390559985. Now the picks' compensated sum,
+  // as totals.cost is.
+  const profits = Array.from({ length: 300 }, (_, i) => 0.1 + ((i * 7919) % 1000) / 997);
+  const exactSum = (r: ReturnType<typeof selectWithinBudget>) =>
+    compensatedSum(r.picks.map((p) => p.option.profit));
+
+  test("equal costs", () => {
+    const options = profits.map((profit) => [{ action: "email", cost: 0.5, profit }]);
+    const result = selectWithinBudget(options, 120);
+    expect(result.method).toBe("equal-cost-exact");
+    expect(result.totalProfit).toBe(exactSum(result));
+  });
+
+  test("lp-greedy with upgrades", () => {
+    const options = profits.map((profit) => [
+      { action: "email", cost: 0.5, profit },
+      { action: "coupon", cost: 2, profit: profit * 2.3 + 0.01 },
+    ]);
+    const result = selectWithinBudget(options, 250.75);
+    expect(result.method).toBe("lp-greedy");
+    expect(result.totalProfit).toBe(exactSum(result));
+  });
 });

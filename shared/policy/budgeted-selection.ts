@@ -125,7 +125,7 @@ function equalCostSelection(
   });
   candidates.sort((a, b) => b.option.profit - a.option.profit || a.index - b.index);
   const picks = candidates.slice(0, slots).sort((a, b) => a.index - b.index);
-  const totalProfit = picks.reduce((s, p) => s + p.option.profit, 0);
+  const totalProfit = compensatedSum(picks.map((p) => p.option.profit));
   return {
     picks,
     totalCost: picks.length * cost,
@@ -230,12 +230,15 @@ function lpGreedySelection(
     }
   }
   if (Number.isNaN(lpUpperBound)) lpUpperBound = totalProfit; // everything fitted: optimal
-  totalProfit += spendLeftover(useful, chosen, remaining, slack);
+  spendLeftover(useful, chosen, remaining, slack);
   const picks: SelectionPick[] = [];
   chosen.forEach((option, index) => {
     if (option) picks.push({ index, option });
   });
   const totalCost = compensatedSum(picks.map((p) => p.option.cost));
+  // The picks' own sum, as the cost's: the running total above (steps' profit differences)
+  // left the last digits off what a client adding up the answer's picks gets.
+  totalProfit = compensatedSum(picks.map((p) => p.option.profit));
   return {
     picks,
     totalCost,

@@ -2,6 +2,7 @@
 // ago: those customers are answered as failed items (409's code), not as decided, so nothing in
 // the answer names a decision the log does not hold.
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
+import { compensatedSum } from "@pp/shared/numeric/compensated-sum.ts";
 import { boundOf } from "@pp/shared/policy/budgeted-selection.ts";
 import type { BatchAnswer } from "./decide-batch.ts";
 import { ERASED_MESSAGE } from "./record-decisions.ts";
@@ -27,13 +28,14 @@ export function withoutErasedItems(
   const gone = (decisionId: string) => erased.has(decisionId.toLowerCase());
   const selected = answer.selected.filter((s) => !gone(s.decision_id));
   const skipped = rows.filter((row) => gone(row.decisionId));
-  const profit = selected.reduce((sum, s) => sum + s.expected_profit, 0);
+  // Compensated sums, as the selection's own totals (budgeted-selection.ts).
+  const profit = compensatedSum(selected.map((s) => s.expected_profit));
   return {
     ...answer,
     selected,
     totals: {
       customers: selected.length,
-      cost: selected.reduce((sum, s) => sum + s.cost, 0),
+      cost: compensatedSum(selected.map((s) => s.cost)),
       expected_profit: profit,
     },
     selection: boundWithout
