@@ -53,6 +53,56 @@ export async function trainSimulatedDemo(
   return { log: population.log, summaries, trained };
 }
 
+/** The demo model trained and its report rendered, not yet registered anywhere. */
+/** The demo recipe's population when none is given. */
+const DEMO_CUSTOMERS = 5000;
+const DEMO_SEED = 42;
+
+export type TrainedDemoModel = Awaited<ReturnType<typeof trainDemoModel>>;
+
+/**
+ * Trains the demo recipe on `customers` simulated customers (default DEMO_CUSTOMERS, seed DEMO_SEED): the part of
+ * ensureDemoModel that needs no registry, so a test seeding several stores trains once.
+ */
+export async function trainDemoModel(options: { customers?: number; seed?: number } = {}) {
+  const customers = options.customers ?? DEMO_CUSTOMERS;
+  const seed = options.seed ?? DEMO_SEED;
+  const source = `simulated BG/NBD demo (${customers} customers, seed ${seed}, r=${CDNOW_LIKE_PARAMS.bgnbd.r}, spend p=${CDNOW_SPEND.p})`;
+  const { summaries, trained } = await trainSimulatedDemo({
+    customers,
+    seed,
+    source,
+    folds: 3,
+    steps: createStepLog({ write: null }),
+  });
+  trained.metrics.notes.push("DEMO model trained on simulated data");
+  const reportHtml = await renderReportHtml({
+    ...trained.report,
+    title: "purchase-prediction: DEMO model (simulated data)",
+  });
+  return { customers, seed, summaries, trained, reportHtml };
+}
+
+/** Registers a trained demo model as `modelName`'s new production version. */
+export async function registerDemoModel(
+  registry: ModelRegistry,
+  modelName: string,
+  demo: TrainedDemoModel,
+) {
+  const { summaries, trained, reportHtml } = demo;
+  const trainedAt = new Date();
+  const bundle = buildBundle(trained, { name: modelName, trainedAt, reportHtml });
+  return registerBundle({
+    registry,
+    name: modelName,
+    bundle,
+    trained,
+    summaries,
+    trainedAt,
+    promote: true,
+  });
+}
+
 export async function ensureDemoModel(options: EnsureDemoModelOptions): Promise<DemoModelResult> {
   const started = performance.now();
   const { registry, modelName } = options;
@@ -64,44 +114,20 @@ export async function ensureDemoModel(options: EnsureDemoModelOptions): Promise<
     });
     return { created: false, version: existing.version, seconds: 0 };
   }
-  const customers = options.customers ?? 5000;
-  const seed = options.seed ?? 42;
   options.log?.warn("no production model: training a DEMO model on simulated data", {
     model: modelName,
-    simulated_customers: customers,
+    simulated_customers: options.customers ?? DEMO_CUSTOMERS,
     population: "BG/NBD with CDNOW-like parameters, Gamma-Gamma spend",
-    seed,
+    seed: options.seed ?? DEMO_SEED,
   });
-  const source = `simulated BG/NBD demo (${customers} customers, seed ${seed}, r=${CDNOW_LIKE_PARAMS.bgnbd.r}, spend p=${CDNOW_SPEND.p})`;
-  const { summaries, trained } = await trainSimulatedDemo({
-    customers,
-    seed,
-    source,
-    folds: 3,
-    steps: createStepLog({ write: null }),
-  });
-  trained.metrics.notes.push("DEMO model trained on simulated data");
-  const trainedAt = new Date();
-  const reportHtml = await renderReportHtml({
-    ...trained.report,
-    title: "purchase-prediction: DEMO model (simulated data)",
-  });
-  const bundle = buildBundle(trained, { name: modelName, trainedAt, reportHtml });
-  const version = await registerBundle({
-    registry,
-    name: modelName,
-    bundle,
-    trained,
-    summaries,
-    trainedAt,
-    promote: true,
-  });
+  const demo = await trainDemoModel({ customers: options.customers, seed: options.seed });
+  const version = await registerDemoModel(registry, modelName, demo);
   const seconds = (performance.now() - started) / 1000;
   options.log?.info("demo model registered and promoted", {
     model: modelName,
     version: version.version,
-    customers: summaries.n,
-    recommended: trained.recommended,
+    customers: demo.summaries.n,
+    recommended: demo.trained.recommended,
     seconds: Number(seconds.toFixed(2)),
   });
   return { created: true, version: version.version, seconds };
