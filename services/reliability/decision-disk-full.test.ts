@@ -49,6 +49,9 @@ const readyStatus = (base: string) =>
     () => ({ status: 0, body: "" }),
   );
 
+/** 503s in a row a service restarted on the full disk must answer (0.2 s apart): 4 s of them. */
+const FULL_DISK_REFUSALS = 20;
+
 /** Decisions sent to `p` under load; `beforeMs` later its disk is filled; `afterMs` after that, back. */
 async function fillDiskUnderLoad(
   p: ServiceProcess,
@@ -63,11 +66,20 @@ async function fillDiskUnderLoad(
   return { load, filled };
 }
 
-/** Decisions until one is answered 200 (its id kept in `answered`) or `ms` pass; the last status. */
-async function decideUntilAnswered(base: string, answered: string[], ms: number): Promise<number> {
+/**
+ * Decisions until one is answered 200 (its id kept in `answered`), `refusals` 503s came in a row
+ * (connection errors while a service starts do not count), or `ms` pass: the last status. A
+ * service restarted on the full disk is asked for its refusals, not for a fixed 15 s of them.
+ */
+async function decideUntilAnswered(
+  base: string,
+  answered: string[],
+  ms: number,
+  refusals = Number.POSITIVE_INFINITY,
+): Promise<number> {
   const deadline = Date.now() + ms;
   let status = 0;
-  while (Date.now() < deadline) {
+  for (let refused = 0; refused < refusals && Date.now() < deadline; ) {
     const res = await decide(base).catch(() => null);
     status = res?.status ?? 0;
     if (res && status === 200) {
@@ -75,7 +87,8 @@ async function decideUntilAnswered(base: string, answered: string[], ms: number)
       return status;
     }
     await res?.text();
-    await Bun.sleep(200);
+    refused = status === 503 ? refused + 1 : 0;
+    if (refused < refusals) await Bun.sleep(200);
   }
   return status;
 }
@@ -127,7 +140,7 @@ test.skipIf(!mounted)(
     const answered = [...load.answered];
 
     const restarted = track(await spawnDecision(forecast.url, env));
-    const onFull = await decideUntilAnswered(restarted.base, answered, 15_000);
+    const onFull = await decideUntilAnswered(restarted.base, answered, 30_000, FULL_DISK_REFUSALS);
     console.log(`restarted on a full disk: last status ${onFull}`);
     expect(onFull).toBe(503);
     expect(restarted.exited()).toBe(false); // up, refusing, not gone
