@@ -105,6 +105,8 @@ export async function startDecision(
       if (res.status === 200) return p;
     } catch {}
     if (Date.now() > deadline || p.exited()) {
+      // The caller's cleanup never sees a process it was not handed: stop it here.
+      p.child.kill("SIGKILL");
       throw new Error(`decision did not start: ${p.output.slice(-5).join(" | ")}`);
     }
     await Bun.sleep(100);
@@ -129,6 +131,7 @@ export async function decisionReadyOn(
     if (up) return p;
     await Bun.sleep(100);
   }
+  p.child.kill("SIGKILL");
   throw new Error(`decision did not start: ${p.output.slice(-5).join(" | ")}`);
 }
 

@@ -95,6 +95,8 @@ export interface DecisionDepsOptions {
   /** Write each decision's row in its own request (Workers: nothing is shared across requests)
    * instead of group commit; either way the row is committed before the answer. */
   writeThrough?: boolean;
+  /** Bytes free on the embedded store's disk (entry-database.ts): a full disk is not ready. */
+  freeDiskBytes?: () => number | undefined;
   overrides?: Partial<DecisionDeps>;
 }
 
@@ -225,6 +227,7 @@ function auditLogOf(
     sink,
     capacity: config.DECISION_LOG_BUFFER_ROWS,
     commitTimeoutMs: config.DECISION_LOG_COMMIT_TIMEOUT_MS,
+    freeDiskBytes: options.freeDiskBytes,
     logger,
     metrics,
   });

@@ -92,3 +92,39 @@ describe("deadlines scaled by the rows written", () => {
     await log.close(100);
   });
 });
+
+describe("a full disk", () => {
+  // A read-only probe (`select 1`) answers on a full disk: the writer's probe between two failed
+  // writes marked the log up, and /ready said 200 until the next decision failed again.
+  test("stays not ready while the store's disk has no room, though the database answers", async () => {
+    let free = 0;
+    const diskFull = Object.assign(new Error("could not extend file"), { code: "53100" });
+    const sink: AuditSink = {
+      async write(sent) {
+        if (free < 1024 * 1024) throw diskFull;
+        return { written: sent.length, erased: [] };
+      },
+      async deadLetter() {},
+      async probe() {},
+    };
+    const log = new BufferedAuditLog({
+      sink,
+      commitTimeoutMs: 200,
+      retryMs: 20,
+      freeDiskBytes: () => free,
+    });
+    await expect(log.record(rows(1, "full"))).rejects.toThrow();
+    // Many of the writer's probes later (every 20 ms), still down, for the disk's reason.
+    await Bun.sleep(300);
+    const full = await log.check();
+    expect(full.ok).toBe(false);
+    expect(full.reason).toContain("SQLSTATE 53100 (insufficient resources)");
+    expect(log.hasRoomFor(1)).toBe(false);
+    // Space freed: the next probe finds room, and decisions are recorded again.
+    free = 64 * 1024 * 1024;
+    await Bun.sleep(100);
+    expect(await log.check()).toEqual({ ok: true });
+    await expect(log.record(rows(1, "freed"))).resolves.toEqual({ erased: new Set() });
+    expect(await log.close(1000)).toBe(true);
+  });
+});

@@ -115,6 +115,20 @@ const ROWS_PER_DEADLINE = 1000;
 export const scaledDeadline = (ms: number, rows: number) =>
   ms * Math.max(1, Math.ceil(rows / ROWS_PER_DEADLINE));
 
+/**
+ * Free bytes below which the store's disk counts as full. A read-only probe (`select 1`) answers on
+ * a full disk, so without this /ready said ready between two failed writes, and traffic came back.
+ */
+export const MIN_FREE_DISK_BYTES = 1024 * 1024;
+
+/** What a probe fails with on a full disk: the SQLSTATE a write there gets (53100 disk_full). */
+class DiskFullError extends Error {
+  readonly code = "53100";
+  constructor(free: number) {
+    super(`the store's disk has ${free} bytes free`);
+  }
+}
+
 class AttemptTimeoutError extends Error {
   override readonly name = "AttemptTimeoutError";
   readonly code = "TIMEOUT";
@@ -135,6 +149,8 @@ export interface AuditLogOptions {
   retryMs?: number;
   /** Longest one write or probe may take before it counts as failed. */
   attemptTimeoutMs?: number;
+  /** Bytes free on the store's disk (the embedded store's entry passes it; undefined: unknown). */
+  freeDiskBytes?: () => number | undefined;
   logger?: Logger;
   metrics?: MetricsRegistry;
 }
@@ -256,7 +272,7 @@ export class BufferedAuditLog {
     if (this.downSince === undefined) {
       // One probe at a time; /ready waits briefly (the first one may be opening and migrating
       // the database, which takes seconds) and the probe itself records up or down.
-      this.probing ??= this.attempt(() => this.options.sink.probe())
+      this.probing ??= this.attempt(() => this.probe())
         .then((ok) => {
           // A probe that fails after /ready stopped waiting marks the log down with no writer
           // running: start it, or decisions would be refused until the next /ready.
@@ -428,7 +444,7 @@ export class BufferedAuditLog {
       if (this.permanent) return this.refuseAllQueued();
       if (this.queue.length === 0 && this.downSince === undefined) return;
       if (this.queue.length === 0) {
-        await this.attempt(() => this.options.sink.probe());
+        await this.attempt(() => this.probe());
         if (this.downSince !== undefined) await this.pause();
         continue;
       }
@@ -450,6 +466,13 @@ export class BufferedAuditLog {
         await this.pause();
       }
     }
+  }
+
+  /** The database answers, and its disk has room for a write (MIN_FREE_DISK_BYTES). */
+  private async probe(): Promise<void> {
+    await this.options.sink.probe();
+    const free = this.options.freeDiskBytes?.();
+    if (free !== undefined && free < MIN_FREE_DISK_BYTES) throw new DiskFullError(free);
   }
 
   /** No database on this runtime: nothing will change, so nothing waits or retries. */

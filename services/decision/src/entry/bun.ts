@@ -28,6 +28,7 @@ const store = entryDatabase(config, logger);
 const deps = buildDecisionDeps(config, {
   runtime: "bun",
   database: store.database,
+  freeDiskBytes: () => store.freeDiskBytes(),
   overrides: { logger },
 });
 // A key revoked or rotated by another process works here no longer than the notification takes

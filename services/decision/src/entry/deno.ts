@@ -24,6 +24,7 @@ const store = entryDatabase(config, logger);
 const deps = buildDecisionDeps(config, {
   runtime: "deno",
   database: store.database,
+  freeDiskBytes: () => store.freeDiskBytes(),
   overrides: { logger },
 });
 // A key revoked or rotated by another process works here no longer than the notification takes

@@ -2,6 +2,7 @@
 // once the service listens (openSoon), so it answers /health at once and its first /ready finds
 // the database open (it was opened only when first asked: that /ready was a 503 "opening?");
 // closed on exit.
+import { statfsSync } from "node:fs";
 import type { EnvRecord } from "@pp/shared/config/parse-env.ts";
 import type { DatabaseHandle } from "@pp/shared/db/client.ts";
 import { decisionStoreDir } from "@pp/shared/db/decision-store-dir.ts";
@@ -31,6 +32,8 @@ export interface EntryDatabase {
    * the key ring checks the table's digest every second).
    */
   followApiKeys(follower: KeyChangeFollower): void;
+  /** Bytes free on the embedded store's disk; undefined on PostgreSQL or when it cannot be read. */
+  freeDiskBytes(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -65,6 +68,15 @@ export function entryDatabase(config: DecisionConfig, logger: Logger): EntryData
     },
     followApiKeys(follower) {
       keysFollower = follower;
+    },
+    freeDiskBytes() {
+      if (config.DATABASE_URL) return undefined;
+      try {
+        const disk = statfsSync(config.DECISION_DATA_DIR);
+        return disk.bavail * disk.bsize;
+      } catch {
+        return undefined; // not created yet, or a runtime without statfs: the writes will tell
+      }
     },
     async close() {
       if (handle) await closeWithin(handle, 3000);
