@@ -86,3 +86,25 @@ test("columns named in French, Spanish, Italian, Portuguese and Dutch are sugges
     "klant_nr",
   ]);
 });
+
+// Online Retail II names its order "Invoice" and its date "InvoiceDate": the hint for a missing
+// `--order-col InvoiceNo` (the README's Online Retail I example) said `--order-col Invoice or
+// --order-col InvoiceDate`, and an export listing `order_date` before `order_id` had the date
+// taken as its order number by the checks that look for one (read-transaction-log.ts).
+test("a column named like a date is never suggested for another role", () => {
+  const retail2 = ["Invoice", "StockCode", "Description", "Quantity", "InvoiceDate", "Price"];
+  expect(columnHint([["order", "InvoiceNo"]], [...retail2, "Customer ID", "Country"])).toBe(
+    "pass --order-col Invoice (guessed from the names: check them against your data)",
+  );
+  expect(suggestedColumns("order", "order", ["order_date", "order_id", "total"])).toEqual([
+    "order_id",
+  ]);
+  expect(suggestedColumns("order", "order", ["TRANSACTION_DT", "CUSTOMER_ID"])).toEqual([]);
+  const shopify = ["Name", "Email", "Paid at", "Subtotal", "Total", "Created at"];
+  expect(suggestedColumns("amount", "amount", shopify)).toEqual(["Subtotal", "Total"]);
+  expect(suggestedColumns("customerId", "customer", ["customer_created_at", "cust_no"])).toEqual([
+    "cust_no",
+  ]);
+  // The date role itself still finds them.
+  expect(suggestedColumns("date", "date", retail2)).toEqual(["InvoiceDate"]);
+});

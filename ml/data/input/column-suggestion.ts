@@ -57,10 +57,16 @@ export function suggestedColumns(
 ): string[] {
   const same = available.filter((c) => folded(c) === folded(name));
   if (same.length > 0) return same;
+  // A date is no other role's column, whatever word it holds besides: Online Retail II's
+  // "InvoiceDate" is not its order id, Shopify's "Paid at" not an amount.
+  const otherRole = (c: string) => role !== "date" && namedLike("date", c);
+  return available.filter((c) => namedLike(role, c) && !otherRole(c)).slice(0, 3);
+}
+
+/** Whether a column's name holds a word `role`'s columns are named with, and none that rules it out. */
+function namedLike(role: keyof LogColumns, column: string): boolean {
   const words = [ROLE_WORDS[role], ROLE_CASED_WORDS[role]];
-  const not = NOT_ROLE_WORDS[role];
-  const likely = (c: string) => words.some((w) => w?.test(c)) && not?.test(c) !== true;
-  return available.filter(likely).slice(0, 3);
+  return words.some((w) => w?.test(column)) && NOT_ROLE_WORDS[role]?.test(column) !== true;
 }
 
 /**

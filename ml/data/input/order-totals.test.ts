@@ -184,6 +184,21 @@ test("without --order-col, a column named like an order's whose orders repeat on
   expect(lines.quality.repeated_order_totals).toBeUndefined();
 });
 
+// The same export with its date listed before its order id: "Order Date" was taken for the
+// order column (named like an order's), the check skipped it as the date and said nothing, so
+// each order's total was added once per line (spend 3× the truth here) without a word.
+test("without --order-col, a date column named like an order's is not taken for the order id", async () => {
+  const swapped = WOO.split("\n")
+    .map((line) => {
+      const [order, date, ...rest] = line.split(",");
+      return [date, order, ...rest].join(",");
+    })
+    .join("\n");
+  const columns = { customerId: "Customer User ID", date: "Order Date", amount: "Order Total" };
+  const { quality } = await read(file(swapped), { columns });
+  expect(quality.repeated_order_totals?.order_column).toBe("Order ID");
+});
+
 test("without --order-col, a column named like an order's whose groups span several dates is no order", async () => {
   // A subscription log: each customer's own monthly fee, every line "completed". Grouped by
   // order_status each customer's year was an "order" carrying one amount, and the warning said

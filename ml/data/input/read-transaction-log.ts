@@ -587,6 +587,10 @@ async function linesFrom(
   await failWhenNothingReadable(connection, input, { locate, rejected, sniffed });
   await failWhenGivenDateFormatMostlyFails(connection, input, { locate, sniffed });
   const utc = await utcSoon;
+  // The order-level checks sample `loaded.peek`, which is table raw for a PostgreSQL, workbook or
+  // --query source: before the drop, or such a source with an order-like column failed with
+  // "Table with name raw does not exist".
+  const orders = await orderLevelNotes(connection, input, loaded, settled, describe);
   await connection.run("DROP TABLE IF EXISTS raw");
   const sheets = loaded.sheets;
   const text = textNotes(loaded);
@@ -594,7 +598,6 @@ async function linesFrom(
   const ids = mixedFloats
     ? { floatIds: mixedFloats.example[1], mixedFloatIds: mixedFloats.ids }
     : { floatIds, mixedFloatIds: 0 };
-  const orders = await orderLevelNotes(connection, input, loaded, settled, describe);
   const result = { position, format, numberFormats, ...ids, sides, sheets, text, rejected, locate };
   return { ...result, grouped, utc, ...orders };
 }
