@@ -103,3 +103,29 @@ test("small logs: a purchase model held at its shape limit is recommended when i
     expect(comparison.notes.join("\n")).not.toContain("every scored model has fit warnings");
   }
 }, 60_000);
+
+// On a 5,000-customer Online Retail II-style log the CLI printed GBDT vs BG/NBD (1.7451 vs
+// 1.7479) and then "recommended: pareto_nbd", without the deviance that chose it (1.7080, against
+// the blend's 1.7085): nothing said why.
+test("the notes say which deviance chose the recommended model, against the others'", () => {
+  const comparison = recommendModel({
+    bgnbd: fit<BgNbdParams>({ r: 0.24, alpha: 4.4, a: 0.79, b: 2.4 }, -9_582),
+    paretoNbd: fit<ParetoNbdParams>({ r: 0.55, alpha: 10.6, s: 0.61, beta: 11.7 }, -9_595),
+    diagnostics: {
+      bgnbd: ["BG/NBD: a warning"],
+      pareto_nbd: [],
+      gamma_gamma: [],
+      zeroSpendRepeatBuyers: 0,
+    },
+    holdout: {
+      bgnbd: { ...count(1.6479), ...purchase },
+      pareto_nbd: count(1.708),
+      gbdt: { count: count(1.7451), purchase },
+      blend: count(1.70849),
+    },
+  });
+  expect(comparison.recommended).toBe("pareto_nbd");
+  expect(comparison.notes).toContain(
+    "recommended pareto_nbd: the lowest holdout Poisson deviance (pareto_nbd 1.7080, blend 1.7085, gbdt 1.7451; bgnbd 1.6479 left out: fit warnings)",
+  );
+});

@@ -129,11 +129,33 @@ function gbdtVersusBgnbd(
 /** A purchase count as the other lines print them: thousands separated, one decimal at most. */
 const count = (v: number) => v.toLocaleString("en-US", { maximumFractionDigits: 1 });
 
+/**
+ * Why the model was chosen, when the holdout deviance chose it among clean fits: its figure and the
+ * other candidates', best first, and those left out for fit warnings. The CLI printed the GBDT vs
+ * BG/NBD figures only, so a Pareto/NBD or blend recommendation came with no reason.
+ */
+function deviancesNote(input: RecommendationInput, recommended: RecommendedModel): string | null {
+  const entries = Object.entries(candidateDeviances(input)) as [RecommendedModel, number][];
+  const flagged = (m: RecommendedModel) =>
+    (m === "bgnbd" || m === "pareto_nbd") && input.diagnostics[m].length > 0;
+  const scored = entries.filter(([, v]) => Number.isFinite(v)).sort((a, b) => a[1] - b[1]);
+  const chosen = scored.find(([m]) => m === recommended);
+  if (!chosen || flagged(recommended)) return null;
+  const listed = (list: [RecommendedModel, number][]) =>
+    list.map(([m, v]) => `${m} ${v.toFixed(4)}`).join(", ");
+  const left = scored.filter(([m]) => flagged(m));
+  const leftOut = left.length > 0 ? `; ${listed(left)} left out: fit warnings` : "";
+  const clean = listed(scored.filter(([m]) => !flagged(m)));
+  return `recommended ${recommended}: the lowest holdout Poisson deviance (${clean}${leftOut})`;
+}
+
 /** metrics.json's `comparison`: the recommended model, why, and GBDT vs BG/NBD when both scored. */
 export function recommendModel(input: RecommendationInput): TrainingMetrics["comparison"] {
   const scored = pick(input);
+  const why = scored.note === null ? deviancesNote(input, scored.recommended) : null;
   const notes: string[] = [
     ...(scored.note ? [scored.note] : []),
+    ...(why ? [why] : []),
     ...thinEvaluationNotes(input, scored.recommended),
   ];
   const bg = input.holdout.bgnbd;
