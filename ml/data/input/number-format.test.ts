@@ -263,3 +263,23 @@ test('whole amounts written "5,-" or "5,--" read as 5,00 in a decimal-comma colu
   expect(days((await read(only)).log)).toEqual(["a 2020-01-01 5", "b 2020-01-02 1200"]);
   expect(plain.quality.skipped).toEqual({});
 });
+
+// A `;` export with decimal commas read with --decimal-separator '.': every row was skipped as
+// "unreadable price" with the hint "pass --price-col naming a numeric column", although the
+// column was the price and numeric; what was wrong was the separator given.
+test("a --decimal-separator that reads none of a column's values names the one that does", async () => {
+  const path = write((v) => grouped(v, ".", ",").replace(/^/, v < 0 ? "-" : ""), ";");
+  const error = await failure(read(path, { decimalSeparator: "." }));
+  expect(error).toBeInstanceOf(InputError);
+  expect(error?.message).toContain('every row is skipped: unreadable amount (column "amount")');
+  expect((error as InputError).hint).toBe(
+    "--decimal-separator '.' reads none of the amounts; they read with a decimal comma (1.234,56): pass --decimal-separator ',', or leave it out",
+  );
+  expect(days((await read(path)).log)).toEqual(days((await read(write((v) => String(v)))).log));
+  // And the other way round: plain numbers with a decimal point, read with ','.
+  const plain = file("customer_id,date,amount\na,2020-01-01,2.10\nb,2020-01-02,12.75\n");
+  const comma = await failure(read(plain, { decimalSeparator: "," }));
+  expect((comma as InputError).hint).toBe(
+    "--decimal-separator ',' reads none of the amounts; they read with a decimal point (1,234.56): pass --decimal-separator '.', or leave it out",
+  );
+});

@@ -5,7 +5,7 @@
 
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { InputError } from "./input-error.ts";
-import { onlyWhere, sqlString } from "./sql-text.ts";
+import { onlyWhere, sqlIdentifier, sqlString } from "./sql-text.ts";
 
 /** plain: what DuckDB casts (12.5, -3, 1e3); point: 1,234.56 or $1,234.56; comma: 1.234,56 €. */
 export type NumberFormat = "plain" | "point" | "comma";
@@ -253,6 +253,31 @@ const SEPARATOR_NAME = { point: "a decimal point", comma: "a decimal comma" } as
 /** What --decimal-separator takes for a format (DECIMAL_SEPARATORS the other way round). */
 const separatorOption = (format: Exclude<NumberFormat, "plain">) =>
   Object.keys(DECIMAL_SEPARATORS).find((option) => DECIMAL_SEPARATORS[option] === format);
+
+/**
+ * The hint when a --decimal-separator left every value of a column unread: the format the column
+ * reads in without it, when that is the other separator (a `;` export's "2,10" read with '.'
+ * was "pass --price-col naming a numeric column", about the right column). Null otherwise.
+ */
+export async function givenSeparatorHint(
+  connection: DuckDBConnection,
+  table: string,
+  column: string,
+  what: string,
+  given: "." | ",",
+): Promise<string | null> {
+  const sniffed = await sniffNumberFormat(connection, table, sqlIdentifier(column), column).catch(
+    () => null,
+  );
+  // Plain numbers are the ones DuckDB casts: written with a decimal point.
+  const format = sniffed === "plain" ? "point" : sniffed;
+  if (format === null || format === DECIMAL_SEPARATORS[given]) return null;
+  return (
+    `--decimal-separator '${given}' reads none of the ${what}; they read with ` +
+    `${SEPARATOR_NAME[format]} (${NUMBER_FORMAT_EXAMPLE[format]}): pass --decimal-separator ` +
+    `'${separatorOption(format)}', or leave it out`
+  );
+}
 
 /** A value of the column with the row it is on (rowid), for messages. */
 interface Seen {

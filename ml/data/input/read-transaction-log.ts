@@ -72,6 +72,7 @@ import {
   DECIMAL_SEPARATORS,
   failOnGroupedByPoint,
   failOnMixedNumberFormats,
+  givenSeparatorHint,
   NUMBER_FORMAT_EXAMPLE,
   type NumberFormat,
   plainInSample,
@@ -584,7 +585,12 @@ async function linesFrom(
   const sides = await sideColumns(connection, loaded, input);
   // A --date-format that reads no date: the layout the sniffer finds is the hint.
   const sniffed = () => sniffDateFormat(connection, date, describe).catch(() => null);
-  await failWhenNothingReadable(connection, input, { locate, rejected, sniffed });
+  // A --decimal-separator that reads no value: the format the column reads in is the hint.
+  const separator = (column: string, what: string) =>
+    input.decimalSeparator
+      ? givenSeparatorHint(connection, loaded.peek, column, what, input.decimalSeparator)
+      : Promise.resolve(null);
+  await failWhenNothingReadable(connection, input, { locate, rejected, sniffed, separator });
   await failWhenGivenDateFormatMostlyFails(connection, input, { locate, sniffed });
   const utc = await utcSoon;
   // The order-level checks sample `loaded.peek`, which is table raw for a PostgreSQL, workbook or
@@ -1064,6 +1070,8 @@ async function failWhenNothingReadable(
     rejected: RejectedRecord[];
     /** The date layout the sniffer finds, for a --date-format that read none. */
     sniffed: () => Promise<string | null>;
+    /** The hint for a --decimal-separator that read none of a column (column, values' name). */
+    separator: (column: string, what: string) => Promise<string | null>;
   },
 ): Promise<void> {
   const { locate, rejected } = read;
@@ -1088,10 +1096,12 @@ async function failWhenNothingReadable(
   const column = columnOf(reason, input.columns);
   const given = input.dateFormat;
   const layout = reason.text === UNREADABLE_DATE.text && given ? await read.sniffed() : null;
+  const role = /^unreadable (amount|quantity|price)$/.exec(reason.text)?.[1];
+  const separator = column && role ? await read.separator(column, `${role}s`) : null;
   const hint =
     layout && layout !== given
       ? `--date-format '${given}' reads none of the dates; they read as '${layout}': pass --date-format '${layout}', or leave it out`
-      : (reason.hint ?? "check the column options");
+      : (separator ?? reason.hint ?? "check the column options");
   throw new InputError(
     column,
     `${where}: every row is skipped: ${reason.text}${column ? ` (column "${column}")` : ""}`,
