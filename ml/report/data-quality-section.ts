@@ -17,6 +17,7 @@ import { lineTotalsWarning } from "../data/input/line-totals.ts";
 import { quantityLikeAmountWarning } from "../data/input/quantity-like-amount.ts";
 import { refundedAmountsWarning } from "../data/input/refunded-amounts.ts";
 import { notSalesWarning } from "../data/input/status-values.ts";
+import { unreadQuantityWarning } from "../data/input/unread-quantity.ts";
 import type { ReportTable } from "./report-html.ts";
 
 export function dataQualityTables(q: DataQuality): ReportTable[] {
@@ -108,6 +109,9 @@ function warningRows(q: DataQuality): [string, string][] {
   }
   if (q.line_totals)
     rows.push(["a line's total and its unit price", lineTotalsWarning(q.line_totals)]);
+  if (q.unread_quantity) {
+    rows.push(["a quantity column left unread", unreadQuantityWarning(q.unread_quantity)]);
+  }
   if (q.dominant_customer) {
     rows.push(["one customer stands out", dominantCustomerWarning(q.dominant_customer)]);
   }

@@ -17,6 +17,7 @@ import { repeatedTotalsWarning } from "./order-totals.ts";
 import { quantityLikeAmountWarning } from "./quantity-like-amount.ts";
 import { refundedAmountsWarning } from "./refunded-amounts.ts";
 import { notSalesWarning } from "./status-values.ts";
+import { unreadQuantityWarning } from "./unread-quantity.ts";
 import { utcDaysLine } from "./utc-days.ts";
 
 /** Ids that differ from another only in a way that may not matter: how many, and one pair. */
@@ -322,6 +323,19 @@ export const DataQualitySchema = z.object({
       total: z.string(),
       lines: z.number(),
       matching: z.number(),
+    })
+    .optional(),
+  /**
+   * A quantity column read by no option beside the amount, whose negative quantities at positive
+   * amounts (returns) were read as purchases (unread-quantity.ts: Online Retail's Price as the
+   * amount). Warned about; read as given.
+   */
+  unread_quantity: z
+    .object({
+      amount: z.string(),
+      quantity: z.string(),
+      sampled: z.number(),
+      negative: z.number(),
     })
     .optional(),
   /** --ignore-id-case: ids were read lower-cased (so are they served). */
@@ -687,6 +701,7 @@ function warningLines(q: DataQuality): string[] {
     q.refunded_amounts ? `  ${refundedAmountsWarning(q.refunded_amounts)}` : "",
     q.quantity_like_amount ? `  ${quantityLikeAmountWarning(q.quantity_like_amount)}` : "",
     q.line_totals ? `  ${lineTotalsWarning(q.line_totals)}` : "",
+    q.unread_quantity ? `  ${unreadQuantityWarning(q.unread_quantity)}` : "",
     shortDaysSinceWarning(q),
     q.utc_days ? `  ${utcDaysLine(q.utc_days)}` : "",
     q.dominant_customer ? `  ${dominantCustomerWarning(q.dominant_customer)}` : "",

@@ -115,6 +115,7 @@ import {
   PURCHASE_DAYS_SQL,
   purchaseLinesSql,
 } from "./transactions-sql.ts";
+import { unreadQuantity } from "./unread-quantity.ts";
 import { utcDays } from "./utc-days.ts";
 import { isZipPath, readZipped, sourceOfEntry } from "./zip-source.ts";
 import { failOnZoneNames } from "./zone-names.ts";
@@ -401,6 +402,7 @@ function dataQualityOf(
     ...(sides.statuses.length > 0 ? { not_sales: sides.statuses } : {}),
     ...(sides.quantityLike ? { quantity_like_amount: sides.quantityLike } : {}),
     ...(sides.lineTotalsRead ? { line_totals: sides.lineTotalsRead } : {}),
+    ...(sides.unreadQuantity ? { unread_quantity: sides.unreadQuantity } : {}),
     ...(sides.refunds ? { refunded_amounts: sides.refunds } : {}),
     ...(amountElsewhere > 0 ? { order_lines_without_amount: amountElsewhere } : {}),
     ...(built.amountsReadOnce > 0 ? { order_amounts_read_once: built.amountsReadOnce } : {}),
@@ -711,7 +713,8 @@ async function sideColumns(connection: DuckDBConnection, loaded: LoadedSource, i
   const quantityLike = await quantityLikeAmount(connection, peek, types, input);
   const refunds = await refundedAmounts(connection, peek, types, input);
   const lineTotalsRead = await lineTotals(connection, peek, types, input);
-  return { currencies, statuses, quantityLike, refunds, lineTotalsRead };
+  const unread = lineTotalsRead ? null : await unreadQuantity(connection, peek, types, input);
+  return { currencies, statuses, quantityLike, refunds, lineTotalsRead, unreadQuantity: unread };
 }
 
 /** A --query over files: its text, the files it read and how those not plain UTF-8 were decoded. */

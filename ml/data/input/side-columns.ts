@@ -20,6 +20,8 @@ export function sideColumns(available: readonly string[], columns: LogColumns): 
     ...suggestedColumns("amount", "\u0000", names),
     // … the order-number hint names one …
     ...suggestedColumns("order", "order", names).slice(0, 1),
+    // … unread-quantity.ts looks at a quantity column no option names …
+    ...suggestedColumns("quantity", "\u0000", names).slice(0, 1),
     // … and minor-units.ts reads Stripe's kind of record and a Money object's currency.
     ...names.filter((c) => c === STRIPE_OBJECT_COLUMN || c === moneyCurrency(columns.amount)),
   ]);
