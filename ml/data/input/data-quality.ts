@@ -52,6 +52,10 @@ export const DataQualitySchema = z.object({
      * order or made that day): not purchases (not in purchase_days). Absent when none.
      */
     cancelled_purchase_days: z.number().int().optional(),
+    /** A --cancel-pattern that matched no order id read, with a return line's order id. */
+    cancel_pattern_unmatched: z
+      .object({ pattern: z.string(), example: z.string().nullable() })
+      .optional(),
   }),
   /** Purchase rows of value $0 (free items, full discounts): kept as purchases. */
   zero_amount_rows: z.number().int(),
@@ -676,6 +680,16 @@ function rowLines(q: DataQuality): string[] {
               : ")")
           : "ignored (--returns drop)") +
         "; never counted as purchases",
+    );
+  }
+  const unmatched = q.returns.cancel_pattern_unmatched;
+  if (unmatched) {
+    lines.push(
+      `  WARNING: --cancel-pattern '${unmatched.pattern}' matches no order id of the lines read; ` +
+        "returns are only the lines with a negative amount" +
+        (unmatched.example === null
+          ? ""
+          : ` (one is in order ${JSON.stringify(unmatched.example)})`),
     );
   }
   if (q.returns.cancelled_purchase_days) {

@@ -928,6 +928,7 @@ async function applyReturns(
     cancelledDays = Number(m?.cancelled);
     purchases = "purchase_days";
   }
+  const unmatchedPattern = await cancelPatternUnmatched(connection, input.cancelPattern);
   // Rounded to a millionth: the sum of cents must not print as 229.49999999999983.
   const money = (v: number) => Math.round(v * 1e6) / 1e6;
   const returns = {
@@ -938,8 +939,25 @@ async function applyReturns(
     unmatched,
     ...(excess > 0 ? { excess: money(excess) } : {}),
     ...(cancelledDays > 0 ? { cancelled_purchase_days: cancelledDays } : {}),
+    ...(unmatchedPattern ? { cancel_pattern_unmatched: unmatchedPattern } : {}),
   };
   return { returns, purchases };
+}
+
+/**
+ * A --cancel-pattern that matches no order id of the lines read (a wrong pattern, or another
+ * export's): the pattern and a return line's order id (the likely form of a cancellation's).
+ */
+async function cancelPatternUnmatched(connection: DuckDBConnection, pattern: string | undefined) {
+  if (pattern === undefined) return null;
+  const [r] = await rows(
+    connection,
+    `SELECT count(*) FILTER (WHERE regexp_matches(coalesce(order_id, ''), ${sqlString(pattern)})) AS n,
+       arg_min(order_id, rowid) FILTER (WHERE is_return AND order_id IS NOT NULL) AS example
+     FROM lines WHERE reason IS NULL`,
+  );
+  if (Number(r?.n) > 0) return null;
+  return { pattern, example: r?.example == null ? null : String(r.example) };
 }
 
 function cancel(input: LogInput): { cancelPattern?: string } {
