@@ -2,7 +2,7 @@
 // '^X' or a pattern for another export's ids) was taken without a word: the account looked the
 // same as with the right one, so a wrong pattern was never noticed.
 import { expect, test } from "bun:test";
-import { tempLogFile as file, readCsvLog as read } from "../../testing/log-files.ts";
+import { failure, tempLogFile as file, readCsvLog as read } from "../../testing/log-files.ts";
 import { dataQualityLines } from "./data-quality.ts";
 
 const LOG = [
@@ -34,4 +34,13 @@ test("a --cancel-pattern that matches no order id is said, with a return's order
   );
   const right = await read(path, { columns, cancelPattern: "^C" });
   expect(right.quality.returns.cancel_pattern_unmatched).toBeUndefined();
+});
+
+// The refusal named no column, though the file's order column is named like one ("Invoice").
+test("--cancel-pattern without --order-col names the order column to pass", async () => {
+  const { order: _, ...withoutOrder } = columns;
+  const error = await failure(read(file(LOG), { columns: withoutOrder, cancelPattern: "^C" }));
+  expect(error?.message).toBe(
+    "--cancel-pattern needs --order-col (the pattern is matched on the order id); pass --order-col Invoice",
+  );
 });

@@ -12,7 +12,7 @@ import {
   type TransactionLog,
 } from "../transaction-log.ts";
 import { TIME_ZONE_HINT } from "../zoned-day.ts";
-import { suggestedColumns } from "./column-suggestion.ts";
+import { optionWithColumn, suggestedColumns } from "./column-suggestion.ts";
 import { failOnCreditMarks } from "./credit-marks.ts";
 import { currencyMix, failOnMixedCurrencySigns } from "./currency-mix.ts";
 import {
@@ -679,7 +679,7 @@ function linesTableBuilder(
         ...(input.amountUnit === "minor"
           ? { minorUnits: minorUnitsSql(currencyColumn(loaded.types, columns.amount)) }
           : {}),
-        ...cancel(input),
+        ...cancel(input, [...loaded.types.keys()]),
         ...(input.keepValues ? { keepValues: input.keepValues } : {}),
         ...(input.dropValues ? { dropValues: input.dropValues } : {}),
         ...(input.returnValues ? { returnValues: input.returnValues } : {}),
@@ -960,7 +960,7 @@ async function cancelPatternUnmatched(connection: DuckDBConnection, pattern: str
   return { pattern, example: r?.example == null ? null : String(r.example) };
 }
 
-function cancel(input: LogInput): { cancelPattern?: string } {
+function cancel(input: LogInput, names: string[]): { cancelPattern?: string } {
   if (input.cancelPattern === undefined) return {};
   try {
     new RegExp(input.cancelPattern);
@@ -968,9 +968,15 @@ function cancel(input: LogInput): { cancelPattern?: string } {
     throw new InputError(input.columns.order, `--cancel-pattern: ${(error as Error).message}`);
   }
   if (input.columns.order === undefined) {
+    const [order] = suggestedColumns("order", "order", names);
     throw new InputError(
       undefined,
       "--cancel-pattern needs --order-col (the pattern is matched on the order id)",
+      {
+        hint: order
+          ? `pass ${optionWithColumn("--order-col", order)}`
+          : "pass --order-col naming the column that holds the order id",
+      },
     );
   }
   return { cancelPattern: input.cancelPattern };
