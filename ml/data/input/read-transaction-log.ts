@@ -1203,6 +1203,14 @@ function failOnFirst(
   if (first === null || Object.keys(skipped).length === 0) return;
   const field = columnOf(skipReasonOf(input, first.reason), input.columns);
   const sheet = exampleSheets?.[first.reason]?.[0];
+  // What to do instead: how common the problem is, and that the default skips and counts it.
+  const n = (v: number) => v.toLocaleString("en-US");
+  const total = Object.values(skipped).reduce((a, b) => a + b, 0);
+  const same = skipped[first.reason] ?? 0;
+  const instead =
+    `${n(same)} ${same === 1 ? "row has" : "rows have"} this problem (${n(total)} bad ` +
+    `${total === 1 ? "row" : "rows"} in all): leave out --on-bad-row fail to skip them and count them in the account`;
+  const hint = input.source.kind === "query" ? `${findQueryRow(first.line)}; ${instead}` : instead;
   throw new BadRowError(
     `${sourceName(input.source)}${sheet !== undefined ? ` sheet ${JSON.stringify(sheet)}` : ""}`,
     {
@@ -1212,7 +1220,7 @@ function failOnFirst(
     },
     {
       position,
-      ...(input.source.kind === "query" ? { hint: findQueryRow(first.line) } : {}),
+      hint,
     },
   );
 }

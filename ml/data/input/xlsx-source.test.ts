@@ -175,7 +175,7 @@ test("bad rows on several sheets are named by sheet and row, after a repeated ro
   const failed = await read(path, { onBadRow: "fail" }).catch((e: Error) => e);
   expect(failed).toBeInstanceOf(BadRowError);
   expect((failed as Error).message).toMatch(
-    /\.xlsx sheet "2010": row 10, field "Customer ID": missing customer id$/,
+    /\.xlsx sheet "2010": row 10, field "Customer ID": missing customer id; 2 rows have this problem \(3 bad rows in all\)/,
   );
   // an error that names a row names its sheet
   const unreadable = await read(path, { dateFormat: "%d.%m.%Y" }).catch((e: Error) => e);

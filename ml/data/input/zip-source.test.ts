@@ -38,7 +38,8 @@ test("a .zip holding one log (a Kaggle download) reads as that file; errors name
   const error = await failure(read(zipped, { onBadRow: "fail" }));
   expect(error).toBeInstanceOf(BadRowError);
   expect(error?.message).toBe(
-    `${zipped} (data/online.csv): line 4, field "customer_id": missing customer id`,
+    `${zipped} (data/online.csv): line 4, field "customer_id": missing customer id; 1 row has ` +
+      "this problem (1 bad row in all): leave out --on-bad-row fail to skip them and count them in the account",
   );
   // JSON inside is read as JSON, by the entry's extension.
   const ndjson = '{"customer_id": "a", "date": "2020-01-01", "amount": 5}\n';
