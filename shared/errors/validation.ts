@@ -34,6 +34,15 @@ function byField(issue: IssueLike): IssueLike[] {
   return issue.keys.map((key) => unknownField(path, key));
 }
 
+// zod's words for a field left out ("Invalid input: expected object, received undefined").
+const LEFT_OUT = /^Invalid input: expected (.+), received undefined$/;
+
+/** An issue's problem in our words: a field left out is "required (expected object)". */
+function problem(issue: IssueLike): string {
+  const leftOut = issue.code === "invalid_type" ? LEFT_OUT.exec(issue.message) : null;
+  return leftOut ? `required (expected ${leftOut[1]})` : issue.message;
+}
+
 /** `items.0.qty` style path; the root of the input is named after where it came from. */
 export function issuePath(path: ReadonlyArray<PropertyKey>, root = "body"): string {
   if (path.length === 0) return root;
@@ -43,7 +52,7 @@ export function issuePath(path: ReadonlyArray<PropertyKey>, root = "body"): stri
 export function validationError(issues: ReadonlyArray<IssueLike>, root = "body"): AppError {
   const details: FieldIssue[] = issues.flatMap(byField).map((issue) => ({
     path: issuePath(issue.path, root),
-    message: issue.message,
+    message: problem(issue),
   }));
   const summary = details
     .slice(0, 3)
