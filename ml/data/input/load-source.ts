@@ -154,9 +154,40 @@ function checkColumns(
       : otherEncoding
         ? otherEncoding
         : oneColumn
-          ? "the delimiter was not recognised: pass --delimiter (e.g. --delimiter ';' or --delimiter tab)"
+          ? oneColumnHint(
+              available[0] ?? "",
+              missing.map(([, name]) => name),
+              source.kind === "csv" ? source.delimiter : undefined,
+            )
           : columnHint(missing, available),
   });
+}
+
+const DELIMITER_NAMES: Record<string, [written: string, option: string]> = {
+  ";": ["';'", "';'"],
+  "\t": ["tabs", "tab"],
+  "|": ["'|'", "'|'"],
+  ",": ["','", "','"],
+};
+
+/**
+ * A header read as one column: the delimiter that splits it into the columns asked for, when one
+ * does (a `;` export read with --delimiter ',' was told "the delimiter was not recognised: pass
+ * --delimiter (e.g. …)", though it was given and the header shows which it is).
+ */
+function oneColumnHint(header: string, wanted: string[], given: string | undefined): string {
+  const given1 = given === "tab" ? "\t" : given;
+  const splits = (d: string) => {
+    const names = header.split(d).map((n) => n.trim().replace(/^"(.*)"$/, "$1"));
+    return names.length > 1 && wanted.every((w) => names.includes(w));
+  };
+  const found = Object.keys(DELIMITER_NAMES).find((d) => d !== given1 && splits(d));
+  if (found === undefined) {
+    return "the delimiter was not recognised: pass --delimiter (e.g. --delimiter ';' or --delimiter tab)";
+  }
+  const [written, option] = DELIMITER_NAMES[found] as [string, string];
+  const not = given1 === undefined ? "" : `, not ${DELIMITER_NAMES[given1]?.[0] ?? `'${given1}'`}`;
+  return `the header's names are separated by ${written}${not}: pass --delimiter ${option}`;
 }
 
 /**
