@@ -241,7 +241,6 @@ describe("wrangler dev: forecast from R2 behind a KV pointer, decision through H
     await promoteNewDemoVersion(registry, {
       name: "purchase",
       customers: 600,
-      // (seed 6 with 600 customers never finishes training: reported, not this test's subject)
       seed: 7,
       source: "second version",
     });
