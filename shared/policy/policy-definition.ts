@@ -10,8 +10,8 @@
 // a policy is added, never when a stored one is read.
 import * as z from "zod";
 import { STORED_CAMPAIGN_ID_MAX } from "../campaigns/campaign-id.ts";
-import { unknownFields } from "../errors/unknown-fields.ts";
-import { actionIdSchema } from "./action-id.ts";
+import { isPlainObject, unknownFields } from "../errors/unknown-fields.ts";
+import { actionIdSchema, nfcActionId } from "./action-id.ts";
 
 export const profitModels = ["expected-profit", "lapsing-uplift"] as const;
 export type ProfitModel = (typeof profitModels)[number];
@@ -29,11 +29,15 @@ interface ActionIdRules {
   defaultAction: z.ZodType<string>;
 }
 
-/** As every release stored them: any non-empty text, lists of any length. */
+/**
+ * As every release stored them: any non-empty text, lists of any length; read in NFC, as requests'
+ * action ids are, so a policy stored naming "café" decomposed still matches.
+ */
+const storedId = z.string().overwrite(nfcActionId).min(1);
 const storedIds: ActionIdRules = {
-  id: z.string().min(1),
-  scope: z.array(z.string().min(1)).min(1),
-  defaultAction: z.string().min(1),
+  id: storedId,
+  scope: z.array(storedId).min(1),
+  defaultAction: storedId,
 };
 
 /**
@@ -281,12 +285,33 @@ export function parseNewPolicyDefinition(
     };
   }
   const issues = [
-    ...unknownFields(definition, parsed.data),
+    ...upliftKeySpellings(definition),
+    ...unknownFields(withNfcUpliftKeys(definition), parsed.data),
     ...emptyUpliftSegments(parsed.data),
     ...shadowedUpliftSegments(parsed.data),
     ...contradictoryRules(parsed.data),
   ];
   return issues.length > 0 ? { success: false, issues } : { success: true, data: parsed.data };
+}
+
+/** The uplifts' keys as parsed (NFC), so a key sent decomposed is not taken for an unknown field. */
+function withNfcUpliftKeys(definition: unknown): unknown {
+  if (!isPlainObject(definition) || !isPlainObject(definition.uplifts)) return definition;
+  const keys = Object.entries(definition.uplifts).map(([k, v]) => [nfcActionId(k), v]);
+  return { ...definition, uplifts: Object.fromEntries(keys) };
+}
+
+/** Uplift keys naming one action in two Unicode spellings: parsed, one would replace the other. */
+function upliftKeySpellings(definition: unknown): Issue[] {
+  if (!isPlainObject(definition) || !isPlainObject(definition.uplifts)) return [];
+  const first = new Map<string, string>();
+  return Object.keys(definition.uplifts).flatMap((key) => {
+    const at = first.get(nfcActionId(key));
+    if (at === undefined) first.set(nfcActionId(key), key);
+    if (at === undefined) return [];
+    const message = `"${key}" is "${at}" in another Unicode spelling (composed/decomposed): one action, name it once`;
+    return [{ path: ["uplifts", key], message }];
+  });
 }
 
 /** A policy as the engine uses it: a parsed definition with its name and version. */

@@ -61,6 +61,7 @@ const actionsSchema = z
   .array(actionSchema)
   .min(1, { error: "at least one action (doing nothing, none, is always weighed beside them)" })
   .max(50, { error: "at most 50 actions" })
+  // Ids are NFC by now (actionIdSchema): "café" composed and decomposed are one action, listed twice.
   .superRefine(distinctIds("action"));
 
 /** A campaign to join (control group held out by a keyed hash) and its control share. */
