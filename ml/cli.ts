@@ -6,6 +6,7 @@ import { connectionLostCode } from "@pp/shared/db/connection-lost.ts";
 import { connectionRefusedReason, redactedDatabaseUrl } from "@pp/shared/db/connection-refused.ts";
 import { dataDirFromEnv } from "@pp/shared/db/decision-store-dir.ts";
 import { errorChain } from "@pp/shared/errors/error-chain.ts";
+import { SHOWN_TEXT_MAX } from "@pp/shared/errors/shown-text.ts";
 import { Command, InvalidArgumentError } from "commander";
 import { campaignCommand } from "./campaigns/campaign-cli.ts";
 import { fileSystemProblem } from "./cli/file-system-error.ts";
@@ -27,6 +28,7 @@ export function buildCli(): Command {
   const program = new Command("ml")
     .description("purchase-prediction: train, simulate, and manage registered models")
     .showHelpAfterError("(add --help for usage)")
+    .configureOutput({ outputError: (text, write) => write(shortenedArgument(text)) })
     .exitOverride();
   registerTrainCommand(program);
   registerSimulateCommand(program);
@@ -40,6 +42,21 @@ export function buildCli(): Command {
   registerGcCommand(program);
   registerForgetCommand(program);
   return program;
+}
+
+/**
+ * The value in commander's "argument '<value>' is invalid", "command-argument value '<value>' is
+ * invalid" and "value '<value>' from env": a 5,000-character value was echoed whole.
+ */
+const INVALID_VALUE = /((?:argument|value) )'([\s\S]*?)'( is invalid| from env)/;
+
+/** `text` with the value commander quotes cut at SHOWN_TEXT_MAX characters (and its length said). */
+export function shortenedArgument(text: string): string {
+  return text.replace(INVALID_VALUE, (whole, head: string, value: string, tail: string) =>
+    value.length <= SHOWN_TEXT_MAX
+      ? whole
+      : `${head}'${value.slice(0, SHOWN_TEXT_MAX)}…' (${value.length.toLocaleString("en-US")} characters)${tail}`,
+  );
 }
 
 /**

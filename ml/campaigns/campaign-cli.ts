@@ -8,6 +8,7 @@ import {
 } from "@pp/shared/campaigns/campaign-id.ts";
 import { plainDecimalFrom } from "@pp/shared/contracts/plain-decimal.ts";
 import type { Database } from "@pp/shared/db/database.ts";
+import { shownText } from "@pp/shared/errors/shown-text.ts";
 import { Command, InvalidArgumentError } from "commander";
 import { isoDateToDay } from "../data/transaction-log.ts";
 import { addTransactionLogOptions, transactionLogFromCli } from "../pipelines/log-cli-options.ts";
@@ -107,7 +108,7 @@ export function controlShare(value: string): number {
  */
 export function storedCampaignId(value: string): string {
   if (!isStoredCampaignId(value)) {
-    throw new InvalidArgumentError(`${STORED_CAMPAIGN_ID_RULE} (got ${JSON.stringify(value)})`);
+    throw new InvalidArgumentError(`${STORED_CAMPAIGN_ID_RULE} (got ${shownText(value)})`);
   }
   return value;
 }
@@ -115,7 +116,7 @@ export function storedCampaignId(value: string): string {
 /** `--campaign`'s value for a new campaign: an id the decision service takes (campaign-id.ts). */
 export function campaignId(value: string): string {
   if (!CAMPAIGN_ID_PATTERN.test(value)) {
-    throw new InvalidArgumentError(`${CAMPAIGN_ID_RULE} (got ${JSON.stringify(value)})`);
+    throw new InvalidArgumentError(`${CAMPAIGN_ID_RULE} (got ${shownText(value)})`);
   }
   return value;
 }

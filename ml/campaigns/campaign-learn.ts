@@ -11,6 +11,7 @@ import {
 } from "@pp/shared/campaigns/campaign-results-store.ts";
 import type { Database } from "@pp/shared/db/database.ts";
 import type { PolicyRow } from "@pp/shared/db/schema.ts";
+import { shownText } from "@pp/shared/errors/shown-text.ts";
 import {
   type LearnedReport,
   MAX_LEARNED_FROM,
@@ -45,7 +46,7 @@ export async function runCampaignLearn(o: CampaignLearnOptions) {
   const row = await latestCampaignResult(o.db, o.campaign);
   if (!row) {
     throw new RangeError(
-      `--campaign: no measured result of "${o.campaign}" (run \`ml campaign report\` first)`,
+      `--campaign: no measured result of ${shownText(o.campaign)} (run \`ml campaign report\` first)`,
     );
   }
   const result = row.result as unknown as CampaignResult;

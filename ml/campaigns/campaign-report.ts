@@ -9,6 +9,7 @@ import type { ActionResult, CampaignResult } from "@pp/shared/campaigns/campaign
 import { saveCampaignResult } from "@pp/shared/campaigns/campaign-results-store.ts";
 import { storedCampaignShare } from "@pp/shared/campaigns/campaign-shares.ts";
 import type { Database } from "@pp/shared/db/database.ts";
+import { shownText } from "@pp/shared/errors/shown-text.ts";
 import type { BadRowPolicy } from "../data/bad-rows.ts";
 import { dataQualityLines } from "../data/input/data-quality.ts";
 import type { LogColumns } from "../data/input/log-input.ts";
@@ -102,7 +103,7 @@ export async function runCampaignReport(o: CampaignReportOptions): Promise<Campa
   const all = await readCampaignDecisions(o.db, o.campaign, readOptions);
   if (all.decisions.length === 0) {
     throw new RangeError(
-      `--campaign: no decisions of campaign "${o.campaign}" in the decision log`,
+      `--campaign: no decisions of campaign ${shownText(o.campaign)} in the decision log`,
     );
   }
   const { log, lastDay, endDay, firstDecision } = await readWindow(o, all.decisions, print);

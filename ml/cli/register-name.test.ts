@@ -12,6 +12,10 @@ const root = resolve(import.meta.dirname, "../..");
 const dir = mkdtempSync(join(tmpdir(), "pp-register-name-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** A name as commander's "argument … is invalid" quotes it: past 64 characters cut, its length said. */
+const quoted = (name: string) =>
+  name.length > 64 ? `'${name.slice(0, 64)}…' (${name.length} characters)` : `'${name}'`;
+
 test("a name the registry cannot take: exit 2 naming --register, nothing trained or written", () => {
   for (const name of ["../evil", ".hidden", "a/b", "x".repeat(129), "é"]) {
     const out = join(dir, "out");
@@ -35,7 +39,7 @@ test("a name the registry cannot take: exit 2 naming --register, nothing trained
     const err = run.stderr.toString();
     expect({ name, code: run.exitCode }).toEqual({ name, code: 2 });
     expect(err).toContain(
-      `option '--register <name>' argument '${name}' is invalid. expected 1-128 characters of letters, digits, '.', '_' or '-', starting with a letter or digit`,
+      `option '--register <name>' argument ${quoted(name)} is invalid. expected 1-128 characters of letters, digits, '.', '_' or '-', starting with a letter or digit`,
     );
     expect(existsSync(out)).toBe(false);
     expect(existsSync(join(dir, "data"))).toBe(false);
@@ -43,7 +47,7 @@ test("a name the registry cannot take: exit 2 naming --register, nothing trained
 });
 
 test("a name no model can have, given to promote, rollback, models, score, track or publish: exit 2 naming the argument, no store opened", () => {
-  const refused = (name: string) => `'${name}' is invalid`;
+  const refused = (name: string) => `${quoted(name)} is invalid`;
   const commands = (name: string) => [
     ["promote", name, "1"],
     ["rollback", name],

@@ -3,6 +3,7 @@
 import type { Database } from "@pp/shared/db/database.ts";
 import { apiKeys } from "@pp/shared/db/schema.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
+import { shownText } from "@pp/shared/errors/shown-text.ts";
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { generateApiKey, hashApiKey } from "./api-key-hash.ts";
 import { API_KEY_SCOPES, type ApiKeyScope, normalScopes } from "./api-key-scopes.ts";
@@ -50,7 +51,7 @@ export function keyNameProblem(name: string): string | null {
  */
 export function shownKeyName(name: string): string {
   if (KEY_NAME.test(name)) return name;
-  return JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
+  return shownText(name);
 }
 
 /** Bounds of a key's lifetime and of a rotation's grace, for the admin API and the CLI alike. */

@@ -5,6 +5,7 @@
 // reads the store at each lookup or erasure until it holds any_case, so it takes a stated rule at
 // its next one. `exact` is refused once any_case holds (shared/registry/decision-id-case.ts).
 import { parseArgs } from "node:util";
+import { shownText } from "@pp/shared/errors/shown-text.ts";
 import {
   type RecordedIdCase,
   recordedIdCase,
@@ -30,18 +31,13 @@ function parseCommand(argv: string[]): { rule: StatedRule | undefined } {
   const [name, verb, value, extra] = positionals;
   if (name !== "id-case") throw new UsageError(name ? `unknown command "${name}"` : "no command");
   if (verb === undefined) return { rule: undefined };
-  if (verb !== "set") throw new UsageError(`unknown id-case command ${shown(verb)}: pass set`);
+  if (verb !== "set") throw new UsageError(`unknown id-case command ${shownText(verb)}: pass set`);
   if (value === undefined || extra !== undefined) {
     throw new UsageError("id-case set needs one value: any_case or exact");
   }
   const rule = RULES.find((r) => r === value);
-  if (!rule) throw new UsageError(`${shown(value)} is not a case rule: pass any_case or exact`);
+  if (!rule) throw new UsageError(`${shownText(value)} is not a case rule: pass any_case or exact`);
   return { rule };
-}
-
-/** An argument as said back: escaped (NUL, control characters, lone surrogates), cut at 64. */
-function shown(value: string): string {
-  return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value);
 }
 
 /** One line: the rule, then where it came from. */
