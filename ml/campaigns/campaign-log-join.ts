@@ -4,6 +4,7 @@
 // (decision day, window end]. The result is the observations `measureCampaign` reads.
 import { lowerCaseCustomerId, nfcCustomerId } from "@pp/shared/contracts/forecast-request.ts";
 import type { Database } from "@pp/shared/db/database.ts";
+import { roundingLost } from "@pp/shared/numeric/compensated-sum.ts";
 import { storedPolicyDefinitionSchema } from "@pp/shared/policy/policy-definition.ts";
 import {
   type CampaignDecisionRow,
@@ -246,6 +247,10 @@ function decisionTerms(
   const lastCounted = new Float64Array(n);
   const coverage: HorizonCoverage = { partial: 0, meanCoverage: 0, cutAtHorizon: 0 };
   let withHorizon = 0;
+  // Σ shares compensated (Neumaier): a plain running sum of 6,000 shares of 31/91 gave a mean of
+  // 0.3406593406593722, written to campaign.json as horizon_coverage, for 31/91 = 0.34065934065934067.
+  let shares = 0;
+  let sharesLost = 0;
   const laterContacts: LaterContactTotals = { count: 0, cost: 0, byAction: new Map() };
   for (let i = 0; i < n; i++) {
     const d = decisions[i]!;
@@ -263,7 +268,9 @@ function decisionTerms(
       share = Math.min(1, (endDay - d.decidedDay) / horizon);
       lastCounted[i] = Math.min(endDay, d.decidedDay + horizon);
       withHorizon++;
-      coverage.meanCoverage += share;
+      const t = shares + share;
+      sharesLost += roundingLost(shares, share, t);
+      shares = t;
       if (share < 1) coverage.partial++;
       else if (lastCounted[i]! < endDay) coverage.cutAtHorizon++;
     } else lastCounted[i] = endDay;
@@ -271,7 +278,7 @@ function decisionTerms(
     o.predictedProfit[i] = d.expectedProfit;
     o.pAlive[i] = d.pAlive;
   }
-  coverage.meanCoverage = withHorizon > 0 ? coverage.meanCoverage / withHorizon : 1;
+  coverage.meanCoverage = withHorizon > 0 ? (shares + sharesLost) / withHorizon : 1;
   return { firstDay, lastCounted, coverage, laterContacts };
 }
 

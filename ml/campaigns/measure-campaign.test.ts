@@ -229,6 +229,32 @@ describe("joinPurchases", () => {
     expect(part.observations.upliftBase[0]).toBeCloseTo((1.2 * 31) / 91, 12);
     expect(part.coverage).toEqual({ partial: 1, meanCoverage: 31 / 91, cutAtHorizon: 0 });
   });
+
+  test("the horizons' mean coverage is exact: 6,000 decisions each 31/91 covered mean 31/91", () => {
+    const b = new TransactionLogBuilder({ withQuantity: false });
+    b.push(b.customerNumber("a"), isoDateToDay("1997-10-05"), 4);
+    const decision: CampaignDecision = {
+      customerId: "a",
+      decidedDay: isoDateToDay("1997-09-30"),
+      group: "treated",
+      action: "email",
+      cost: 1,
+      margin: 10,
+      uplift: 0.1,
+      expectedProfit: 0.5,
+      expectedPurchases: 1.2,
+      upliftBase: 1.2,
+      pAlive: 0.8,
+      horizonDays: 91,
+    };
+    const decisions = Array.from({ length: 6000 }, (_, i) => ({
+      ...decision,
+      customerId: `c${i}`,
+    }));
+    // A running sum of 6,000 × 31/91 came to 0.3406593406593722 (campaign.json's horizon_coverage).
+    const j = joinPurchases(decisions, b.finish(), isoDateToDay("1997-10-31"));
+    expect(j.coverage.meanCoverage).toBe(31 / 91);
+  });
 });
 
 describe("measureCampaign's means of what the decisions assumed", () => {
