@@ -106,6 +106,17 @@ test("a customer decided on decomposed (NFD, as macOS writes it) is the log's co
   expect(repeats).toBe(1);
 });
 
+test("an action logged decomposed (before action ids were read in NFC) is the composed action", async () => {
+  const cafe = "café-10pct";
+  const c = { campaignId: "nfc-action", assignmentGroup: "treated" };
+  await new DecisionLogRepository(db.handle.db).insertMany([
+    row("x", "1997-10-01T10:00:00Z", { ...c, wouldHaveAction: cafe.normalize("NFD") }),
+    row("y", "1997-10-01T10:00:00Z", { ...c, wouldHaveAction: cafe }),
+  ]);
+  const { decisions } = await readCampaignDecisions(db.handle.db, "nfc-action");
+  expect(decisions.map((d) => d.action)).toEqual([cafe, cafe]);
+});
+
 test("a lapsing-uplift campaign's uplift is measured against the uplift base its decisions logged", async () => {
   // P(alive) 0.25, E[purchases] 1: the lapsing model's base is 0.75 × 1 / 0.25 = 3 purchases per
   // unit of uplift. Control customers buy once, treated 2.5 times on average: +1.5 = 0.5 × 3.

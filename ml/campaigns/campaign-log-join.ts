@@ -5,6 +5,7 @@
 import { lowerCaseCustomerId, nfcCustomerId } from "@pp/shared/contracts/forecast-request.ts";
 import type { Database } from "@pp/shared/db/database.ts";
 import { roundingLost } from "@pp/shared/numeric/compensated-sum.ts";
+import { nfcActionId } from "@pp/shared/policy/action-id.ts";
 import { storedPolicyDefinitionSchema } from "@pp/shared/policy/policy-definition.ts";
 import {
   type CampaignDecisionRow,
@@ -78,7 +79,10 @@ export async function readCampaignDecisions(
   late: number;
   lastDay: number;
 }> {
-  const rows = await readCampaignDecisionRows(db, campaign);
+  // Actions in NFC, as /decision reads action ids: one logged decomposed before is the same action.
+  const rows = (await readCampaignDecisionRows(db, campaign)).map((row) =>
+    row.wouldHave === null ? row : { ...row, wouldHave: nfcActionId(row.wouldHave) },
+  );
   const profitModelOf = profitModels(db);
   const decisions: CampaignDecision[] = [];
   const position = new Map<string, number>();
