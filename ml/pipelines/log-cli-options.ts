@@ -4,6 +4,7 @@
 // `ml campaign report` do.
 
 import { plainWholeNumberFrom } from "@pp/shared/contracts/plain-decimal.ts";
+import { shownText } from "@pp/shared/errors/shown-text.ts";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import {
   CSV_ENCODINGS,
@@ -22,7 +23,7 @@ function lineCount(value: string): number {
   const n = plainWholeNumberFrom(value);
   if (n === null || n < 0 || n > 10_000) {
     throw new InvalidArgumentError(
-      `expected a whole number of lines 0..10000, got ${JSON.stringify(value)}`,
+      `expected a whole number of lines 0..10000, got ${shownText(value)}`,
     );
   }
   return n;
@@ -48,7 +49,7 @@ function rowFilter(value: string, previous: RowFilter | undefined): RowFilter {
     .filter((v) => v !== "");
   if (at < 0 || column === "" || values.length === 0) {
     throw new InvalidArgumentError(
-      `expected COLUMN=VALUE[,VALUE…], e.g. event=transaction, got ${JSON.stringify(value)}`,
+      `expected COLUMN=VALUE[,VALUE…], e.g. event=transaction, got ${shownText(value)}`,
     );
   }
   if (previous === undefined) return { column, values };
