@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { decisionLog } from "@pp/shared/db/schema.ts";
 import { createLogger } from "@pp/shared/logging/logger.ts";
+import { ERASURE_SLACK_MS } from "@pp/shared/registry/customer-erasures.ts";
 import { DecisionLogRepository } from "@pp/shared/registry/decision-log.ts";
 import {
   openTestDatabase,
@@ -365,20 +366,60 @@ for (const driver of testDrivers()) {
       expect(metrics).toContain('decision_idempotent_replays_total{kind="batch"} 1');
     });
 
-    test("a keyed batch whose answer row was erased: a 409 final for that key; skipped at its record, one to retry with the same key", async () => {
+    /**
+     * The erased-answer scenario on customers `held` (its row keeps the batch's answer) and
+     * `other`, under keys `final` and `fresh`. False when the new key's decision came later than
+     * ERASURE_SLACK_MS after the erasure began (a 200 is then right: 1.6 s was seen under load),
+     * so nothing it checks was proven and it is run again on other customers and keys.
+     */
+    async function erasedAnswerScenario(
+      [held, other]: [string, string],
+      [final, fresh]: [string, string],
+    ): Promise<boolean> {
       const batch = {
-        customers: [{ id: "c-44" }, { id: "c-45" }],
+        customers: [{ id: held }, { id: other }],
         horizon: { value: 13, unit: "week" },
         actions,
         budget: 10,
       };
       const send = (key: string) => sendBatch(batch, key);
-      expect((await send("erased-7")).status).toBe(200);
-      const before = await rowsAbout("c-45");
+      expect((await send(final)).status).toBe(200);
+      const before = await rowsAbout(other);
       expect(before).toHaveLength(1);
-      // c-44's row kept the batch's answer: erasing c-44 ends its replays.
-      await new DecisionLogRepository(testDb.handle.db).eraseCustomer("c-44");
-      const again = await send("erased-7");
+      // `held`'s row kept the batch's answer: erasing it ends its replays.
+      const erasing = performance.now();
+      await new DecisionLogRepository(testDb.handle.db).eraseCustomer(held);
+      // A new key at once: `held`'s row (which would keep the answer) is skipped as decided
+      // within the erasure's second, so the batch is a 409 naming customer_id. It was a 200 whose
+      // answer no row kept, with `held`'s decision id missing from the log.
+      const soon = await send(fresh);
+      // The decision was made before its answer, the marker after `erasing`: a 200 within the
+      // slack is the bug; past it, the scenario proved nothing and is run again.
+      const tookMs = performance.now() - erasing;
+      if (soon.status === 200 && tookMs >= ERASURE_SLACK_MS) {
+        console.error(`erased answer row: a 200 ${tookMs.toFixed(0)} ms after the erasure began`);
+        return false;
+      }
+      const ms = Math.round(tookMs);
+      expect({ status: soon.status, ms }).toEqual({ status: 409, ms });
+      expect(soon.headers.get("retry-after")).toBe("2");
+      // The one "customer erased" error, saying the same key may be sent again, and when.
+      const refused = (await soon.json()) as {
+        error: { message: string; details: Array<{ path: string; message: string }> };
+      };
+      expect(refused.error.message).toStartWith(`Customer "${held}": `);
+      expect(refused.error.message).toContain("the same Idempotency-Key may be sent again");
+      expect(refused.error.details).toEqual([
+        {
+          path: "customer_id",
+          message: expect.stringMatching(/ after 2 s, with this Idempotency-Key or another$/),
+        },
+      ]);
+      // Nothing stays under that key: `other`'s row was skipped with the answer row (it stayed,
+      // and the key's every retry was a 409 asking for another key).
+      expect(await rowsAbout(other)).toEqual(before);
+      // The first key's replay: a 409 final, whenever it comes.
+      const again = await send(final);
       expect(again.status).toBe(409);
       const { error } = (await again.json()) as { error: { message: string; details: unknown } };
       expect(error.message).toContain("This is final");
@@ -390,38 +431,42 @@ for (const driver of testDrivers()) {
             "refused for good: its batch's answer was erased with a customer's decisions; use a new key",
         },
       ]);
-      expect(await rowsAbout("c-45")).toEqual(before);
-      // A new key at once: c-44's row (which would keep the answer) is skipped as decided within
-      // the erasure's second, so the batch is a 409 naming customer_id. It was a 200 whose answer
-      // no row kept, with c-44's decision id missing from the log.
-      const soon = await send("erased-8");
-      expect(soon.status).toBe(409);
-      expect(soon.headers.get("retry-after")).toBe("2");
-      // The one "customer erased" error, saying the same key may be sent again, and when.
-      const refused = (await soon.json()) as {
-        error: { message: string; details: Array<{ path: string; message: string }> };
-      };
-      expect(refused.error.message).toStartWith('Customer "c-44": ');
-      expect(refused.error.message).toContain("the same Idempotency-Key may be sent again");
-      expect(refused.error.details).toEqual([
-        {
-          path: "customer_id",
-          message: expect.stringMatching(/ after 2 s, with this Idempotency-Key or another$/),
-        },
-      ]);
-      // Nothing stays under that key: c-45's row was skipped with the answer row (it stayed, and
-      // the key's every retry was a 409 asking for another key).
-      expect(await rowsAbout("c-45")).toEqual(before);
-      // The same key past that second decides, then replays.
+      expect(await rowsAbout(other)).toEqual(before);
+      // The new key past that second decides, then replays.
       await Bun.sleep(2000);
-      const retried = await send("erased-8");
+      const retried = await send(fresh);
       expect(retried.status).toBe(200);
       expect(retried.headers.get("Idempotent-Replayed")).toBeNull();
-      expect(await rowsAbout("c-44")).toHaveLength(1);
-      expect(await rowsAbout("c-45")).toHaveLength(2);
-      const replay = await send("erased-8");
+      expect(await rowsAbout(held)).toHaveLength(1);
+      expect(await rowsAbout(other)).toHaveLength(2);
+      const replay = await send(fresh);
       expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
       expect(await replay.text()).toBe(await retried.text());
+      return true;
+    }
+
+    test("a keyed batch whose answer row was erased: a 409 final for that key; skipped at its record, one to retry with the same key", async () => {
+      // At most three runs, each on customers and keys of its own (a slow one leaves rows).
+      const runs: Array<[[string, string], [string, string]]> = [
+        [
+          ["c-44", "c-45"],
+          ["erased-7", "erased-8"],
+        ],
+        [
+          ["c-48", "c-49"],
+          ["erased-7b", "erased-8b"],
+        ],
+        [
+          ["c-42", "c-43"],
+          ["erased-7c", "erased-8c"],
+        ],
+      ];
+      let proven = false;
+      for (const [customers, keys] of runs) {
+        proven = await erasedAnswerScenario(customers, keys);
+        if (proven) break;
+      }
+      expect(proven).toBe(true);
     });
 
     // The answer row keeps every member's decision by position: erasing another member (c-47)
