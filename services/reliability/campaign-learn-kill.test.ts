@@ -202,7 +202,11 @@ test("embedded store hosted by the service: learn --activate killed over its run
   // The test reads and writes the store as another client of the service's host.
   const setup = { db: await storeClient(cleanups, dataDir), service, env, dir };
   const ms = await wholeRunMs(setup);
-  const counts = await killRounds(learnRound(setup), 5, spreadOver(ms, 0.5, 0.15), LEFT);
+  // Past 5 rounds only while no kill landed (a run faster than timed): at most 10 in all.
+  const counts = await killRounds(learnRound(setup), 5, spreadOver(ms, 0.5, 0.15), LEFT, {
+    kills: 1,
+    rounds: 10,
+  });
   console.error(`embedded (a whole run ${ms.toFixed(0)} ms):`, counts);
   expect(counts.kills).toBeGreaterThan(0);
   await twoAtOnce(setup, ms * 0.7);

@@ -9,16 +9,30 @@ export type Ended = "killed" | number | null;
 export interface KillPlan {
   moment(i: number): Promise<unknown>;
   settle(): Promise<void>;
+  /** Hears that a round's CLI finished, `ms` after its moment began (its kill came too late). */
+  finishedIn?(ms: number): void;
 }
 
-/** Kills spread over a whole run of `ms`: round i at ms × (from + i × step); settled by `settle`. */
+/**
+ * Kills spread over a whole run of `ms`: round i at ms × (from + i × step); settled by `settle`.
+ * A run timed while another test file loaded the machine took over twice as long as the rounds'
+ * runs, and every kill came after the end ("kills 0"): a round that finishes first says how long
+ * a run takes now, and the later moments are spread over that (the shorter).
+ */
 export function spreadOver(
   ms: number,
   from: number,
   step: number,
   settle: () => Promise<void> = () => Bun.sleep(50),
 ): KillPlan {
-  return { moment: (i) => Bun.sleep(ms * (from + i * step)), settle };
+  let whole = ms;
+  return {
+    moment: (i) => Bun.sleep(whole * (from + i * step)),
+    settle,
+    finishedIn: (took) => {
+      whole = Math.min(whole, took);
+    },
+  };
 }
 
 /** `script ARGS` (logged as `name`), killed with SIGKILL once `killWhen` resolves (if still running). */
@@ -65,27 +79,43 @@ export interface KillRound {
   left(i: number): Promise<string>;
 }
 
+/** More rounds, up to `rounds` in all, while fewer than `kills` kills landed. */
+export interface KillsWanted {
+  kills: number;
+  rounds: number;
+}
+
 /**
  * `rounds` rounds of `round` killed as `plan` says, each settled before what it left is read:
  * the counts of kills, runs that finished first (they must exit 0), and of each of `left`.
+ * With `wanted`, rounds go on (the plan's moments again from the first) until that many kills
+ * landed or its bound of rounds is reached.
  */
 export async function killRounds(
   round: KillRound,
   rounds: number,
   plan: KillPlan,
   left: string[] = ["old", "new"],
+  wanted?: KillsWanted,
 ): Promise<Record<string, number>> {
   const counts: Record<string, number> = { kills: 0, finished: 0 };
   for (const k of left) counts[k] = 0;
   const bump = (k: string) => {
     counts[k] = (counts[k] ?? 0) + 1;
   };
-  for (let i = 0; i < rounds; i++) {
-    const ended = await round.run(i, () => plan.moment(i));
+  const more = (i: number) =>
+    i < rounds || (wanted !== undefined && (counts.kills ?? 0) < wanted.kills && i < wanted.rounds);
+  for (let i = 0; more(i); i++) {
+    let began = performance.now();
+    const ended = await round.run(i, () => {
+      began = performance.now();
+      return plan.moment(i % rounds);
+    });
     if (ended === "killed") bump("kills");
     else {
       expect(ended).toBe(0);
       bump("finished");
+      plan.finishedIn?.(performance.now() - began);
     }
     await plan.settle();
     bump(await round.left(i));
