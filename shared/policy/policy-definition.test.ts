@@ -172,3 +172,34 @@ test("a new uplift segment the segments before it cover is refused; partly cover
     storedPolicy({ name: "old", version: 1, definition: uplifts([0, 0.5], [0.2, 0.4]) }).version,
   ).toBe(1);
 });
+
+// The admin route answered zod's own words ("Too big: expected number to be <=0.5"), where every
+// other route says "must be ≤ 0.5": one wording for a range across the API.
+test("a new definition's ranges and lengths are worded as the decision routes word them", () => {
+  const messages = (definition: unknown) => {
+    const parsed = parseNewPolicyDefinition(definition);
+    return parsed.success
+      ? {}
+      : Object.fromEntries(parsed.issues.map((i) => [i.path.join("."), i.message]));
+  };
+  expect(
+    messages({
+      control_share: 0.7,
+      description: "d".repeat(1001),
+      rules: [
+        { rule: "min_p_alive", value: 1.5 },
+        { rule: "max_cost", value: -1 },
+        { rule: "min_roi", value: "2" },
+      ],
+      uplifts: { email: { uplift: 0.1, by_p_alive: [{ min: -0.1, max: 2, uplift: 0.1 }] } },
+    }),
+  ).toEqual({
+    control_share: "must be ≤ 0.5",
+    description: "must be at most 1000 characters",
+    "rules.0.value": "must be ≤ 1",
+    "rules.1.value": "must be ≥ 0",
+    "rules.2.value": "must be a number",
+    "uplifts.email.by_p_alive.0.min": "must be ≥ 0",
+    "uplifts.email.by_p_alive.0.max": "must be ≤ 1",
+  });
+});

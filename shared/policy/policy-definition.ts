@@ -68,16 +68,33 @@ function noRepeatedIds(ids: readonly string[], ctx: z.RefinementCtx): void {
   });
 }
 
-const threshold = z.number().finite();
+// The API's wording for a range, as the decision routes have it (decision-schemas.ts).
+const atLeast = (n: number) => ({ error: `must be ≥ ${n}` });
+const atMost = (n: number) => ({ error: `must be ≤ ${n}` });
+const share = () => z.number({ error: "must be a number" }).min(0, atLeast(0)).max(1, atMost(1));
+
+const threshold = z.number({ error: "must be a number" }).finite({ error: "must be finite" });
 
 function eligibilityRuleSchema(ids: ActionIdRules) {
   /** Rules apply to every action unless `actions` lists the ones they cover. */
   const scope = { actions: ids.scope.optional() };
   return z.discriminatedUnion("rule", [
-    z.object({ rule: z.literal("max_cost"), value: threshold.min(0), ...scope }),
-    z.object({ rule: z.literal("min_p_alive"), value: threshold.min(0).max(1), ...scope }),
-    z.object({ rule: z.literal("max_p_alive"), value: threshold.min(0).max(1), ...scope }),
-    z.object({ rule: z.literal("min_expected_purchases"), value: threshold.min(0), ...scope }),
+    z.object({ rule: z.literal("max_cost"), value: threshold.min(0, atLeast(0)), ...scope }),
+    z.object({
+      rule: z.literal("min_p_alive"),
+      value: threshold.min(0, atLeast(0)).max(1, atMost(1)),
+      ...scope,
+    }),
+    z.object({
+      rule: z.literal("max_p_alive"),
+      value: threshold.min(0, atLeast(0)).max(1, atMost(1)),
+      ...scope,
+    }),
+    z.object({
+      rule: z.literal("min_expected_purchases"),
+      value: threshold.min(0, atLeast(0)),
+      ...scope,
+    }),
     z.object({ rule: z.literal("min_expected_profit"), value: threshold, ...scope }),
     z.object({ rule: z.literal("min_roi"), value: threshold, ...scope }),
   ]);
@@ -117,8 +134,8 @@ export const actionUpliftSchema = z.object({
   by_p_alive: z
     .array(
       z.object({
-        min: z.number().min(0).max(1),
-        max: z.number().min(0).max(1),
+        min: share(),
+        max: share(),
         uplift: upliftSchema,
       }),
     )
@@ -133,7 +150,7 @@ export type ActionUplift = z.output<typeof actionUpliftSchema>;
 
 function definitionSchema(ids: ActionIdRules) {
   return z.object({
-    description: z.string().max(1000).optional(),
+    description: z.string().max(1000, { error: "must be at most 1000 characters" }).optional(),
     /** How an action's expected incremental profit is computed (see expected-profit.ts). */
     profit_model: z.enum(profitModels).default("expected-profit"),
     /** Whose figures to use: the model the forecast service recommends, or a named one. */
@@ -143,7 +160,11 @@ function definitionSchema(ids: ActionIdRules) {
     default_action: ids.defaultAction.default("none"),
     on_forecast_unavailable: z.enum(["fail", "fallback"]).default("fail"),
     /** Share of a campaign's customers held out as control when the request does not say. */
-    control_share: z.number().min(0).max(0.5).optional(),
+    control_share: z
+      .number({ error: "must be a number" })
+      .min(0, atLeast(0))
+      .max(0.5, atMost(0.5))
+      .optional(),
     /** Uplifts that replace the caller's `uplift` for these action ids (learned from campaigns). */
     uplifts: z.record(ids.id, actionUpliftSchema).optional(),
   });
