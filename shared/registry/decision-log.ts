@@ -494,11 +494,11 @@ const APPEND_SQL = `with written as (insert into ${TABLE} (${COLUMNS})
  * the same request's hash), or when its answer row is not in this statement and the log holds no
  * other request's under that id. So it is skipped when its answer row lost a conflict (the key
  * was answered already), when the stored answer is another request's, and when its answer row
- * was sent here but skipped for an erasure (r keeps such rows, not `kept`): nothing then stays under the
- * key, so the request's 409 can be retried with the same key (its other rows used to stay, and the
- * key was refused for good). Order-independent: when
- * a refused row splits a group (audit-log.ts) the halves may be written either way round, and a
- * refused answer row does not hold back the rest.
+ * was sent here but skipped for an erasure (r keeps such rows, not `kept`): nothing then stays
+ * under the key, so the request's 409 can be retried with the same key (its other rows used to
+ * stay, and the key was refused for good). Order-independent: when a refused row splits a group
+ * (audit-log.ts) the halves may be written either way round, and a refused answer row does not
+ * hold back the rest.
  */
 const APPEND_KEYED_SQL = `with r as materialized (
     select decision_id, coalesce(decided_at, now()) as decided_at, customer_id, inputs,

@@ -19,8 +19,9 @@ export interface AuditSink {
   /**
    * Commits the rows (all or none), or throws; resolves to the rows written (a decision already
    * logged, re-sent or sent to two processes under one key, or about a customer erased since, is
-   * skipped and not counted) and the ids of those skipped because their customer was erased.
-   * `amend`: the answers keyed requests keep instead, given those ids, written in the same commit.
+   * skipped and not counted) and the ids (lower case) of those skipped because their customer
+   * was erased. `amend`: the answers keyed requests keep instead, given those ids (lower case too),
+   * written in the same commit.
    */
   write(rows: NewDecisionLogRow[], amend?: AmendKeptAnswers): Promise<SinkOutcome>;
   /** Stores rows the database refused, without their content being interpreted. */
@@ -54,7 +55,7 @@ export function erasedOf(rows: readonly NewDecisionLogRow[], erased: ReadonlySet
   return ids;
 }
 
-const NOTHING_ERASED: RecordOutcome = { erased: new Set() };
+export const NOTHING_ERASED: RecordOutcome = { erased: new Set() };
 
 /**
  * A keyed request's answer as its answer row is to keep it once `erased` (its own rows, by
@@ -68,7 +69,7 @@ export function amendsOf(
 ): AmendKeptAnswers | undefined {
   if (!requests.some((r) => r.amend)) return undefined;
   return (ids) => {
-    const erased = new Set(ids.map((id) => id.toLowerCase()));
+    const erased = new Set(ids);
     return requests.flatMap(({ rows, amend }) => {
       const own = amend ? erasedOf(rows, erased) : new Set<string>();
       const kept = own.size > 0 ? amend?.(own) : null;
@@ -568,15 +569,16 @@ export class BufferedAuditLog {
   /** Commits the group; on a content error splits it to isolate the refused rows. */
   private async writeGroup(group: Waiter[]): Promise<void> {
     const rows = group.flatMap((w) => w.rows);
+    const amend = amendsOf(group);
     const erased = new Set<string>();
     let written = 0;
     try {
-      const outcome = await this.options.sink.write(rows, amendsOf(group));
+      const outcome = await this.options.sink.write(rows, amend);
       written = outcome.written;
       for (const id of outcome.erased) erased.add(id);
     } catch (err) {
       if (!isDataError(err)) throw err;
-      const around = await this.isolate(rows, safeReason(err), erased, amendsOf(group));
+      const around = await this.isolate(rows, safeReason(err), erased, amend);
       written = around.written;
       for (const w of group) {
         const bad = w.rows.find((r) => around.refused.has(r));

@@ -13,9 +13,12 @@ export function decisionLogSink(database: () => Promise<Database>): AuditSink {
   return {
     async write(rows, amend) {
       const db = await database();
-      const outcome = await appendDecisionsReporting(db, rows, clock, amend);
-      // Lower case once here, as erasedOf compares: both decision logs take these ids as given.
-      return { ...outcome, erased: outcome.erased.map((id) => id.toLowerCase()) };
+      // Skipped ids in lower case, as erasedOf compares, here once: both decision logs (and the
+      // amends they pass) take them as given.
+      const lower = (ids: readonly string[]) => ids.map((id) => id.toLowerCase());
+      const amendLower = amend && ((ids: readonly string[]) => amend(lower(ids)));
+      const outcome = await appendDecisionsReporting(db, rows, clock, amendLower);
+      return { ...outcome, erased: lower(outcome.erased) };
     },
     async deadLetter(entries) {
       if (entries.length === 0) return;

@@ -14,6 +14,7 @@ import {
   DecisionLogUnavailableError,
   ERASED_ROWS_METRIC,
   erasedOf,
+  NOTHING_ERASED,
   type RecordOutcome,
   type SinkOutcome,
 } from "./audit-log.ts";
@@ -78,7 +79,7 @@ export class WriteThroughAuditLog implements DecisionAudit {
   }
 
   async record(rows: NewDecisionLogRow[], amend?: AmendAnswer): Promise<RecordOutcome> {
-    if (rows.length === 0) return { erased: new Set() };
+    if (rows.length === 0) return NOTHING_ERASED;
     let outcome: SinkOutcome;
     try {
       outcome = await this.options.sink.write(rows, amendsOf([{ rows, amend }]));
