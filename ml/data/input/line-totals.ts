@@ -6,7 +6,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { optionWithColumn, suggestedColumns } from "./column-suggestion.ts";
 import type { LogInput } from "./log-input.ts";
-import { sqlIdentifier } from "./sql-text.ts";
+import { columnNumber } from "./sql-text.ts";
 
 export interface LineTotals {
   /** How the read took the columns: the total as the unit price, or the unit price as the amount. */
@@ -27,11 +27,9 @@ const MAX_OTHER_COLUMNS = 30;
 /** Rows looked at: the relation shows in the first ones (as quantity-like-amount.ts's counts). */
 const ROWS_LOOKED_AT = 10_000;
 
-const num = (c: string) => `TRY_CAST(${sqlIdentifier(c)} AS DOUBLE)`;
-
 /** Lines with a quantity other than 0 or 1, and those where total = quantity × price (to the cent). */
 function productSql(quantity: string, price: string, total: string, i: number): string {
-  const [q, p, t] = [num(quantity), num(price), num(total)];
+  const [q, p, t] = [columnNumber(quantity), columnNumber(price), columnNumber(total)];
   const eligible = `${q} IS NOT NULL AND ${q} NOT IN (0, 1) AND ${p} IS NOT NULL AND ${t} IS NOT NULL`;
   return `count(*) FILTER (WHERE ${eligible}) AS n${i},
     count(*) FILTER (WHERE ${eligible} AND abs(${t} - ${q} * ${p}) <= 0.011 + 1e-9 * abs(${t})) AS m${i}`;

@@ -196,6 +196,18 @@ export const LEFT_OUT_BY_FILTER = "left out by a row filter";
  */
 export const AMOUNT_ON_ANOTHER_LINE = "order line whose amount is on another line of its order";
 
+/**
+ * The amount column when it is read alone (neither --quantity-col nor --price-col, nor
+ * --amount-col none): the reads where a count or a unit price may stand in for the line's amount.
+ */
+export function amountReadAlone(input: Pick<LogInput, "columns" | "noAmount">): string | null {
+  const { amount, quantity, price } = input.columns;
+  if (input.noAmount || amount === undefined || quantity !== undefined || price !== undefined) {
+    return null;
+  }
+  return amount;
+}
+
 /** The filters as the options that set them, e.g. `--keep-rows event=transaction`. */
 export function rowFilterOptions(input: Pick<LogInput, "columns" | "keepValues" | "dropValues">) {
   const out: string[] = [];

@@ -4,7 +4,7 @@
 // so and names the option to pass. Only a warning: a shop can sell for whole units of a currency.
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { optionWithColumn, suggestedColumns } from "./column-suggestion.ts";
-import type { LogInput } from "./log-input.ts";
+import { amountReadAlone, type LogInput } from "./log-input.ts";
 import { SAMPLE_ROWS } from "./sample-values.ts";
 import { sqlIdentifier } from "./sql-text.ts";
 
@@ -30,10 +30,8 @@ export async function quantityLikeAmount(
   types: Map<string, string>,
   input: Pick<LogInput, "columns" | "noAmount">,
 ): Promise<QuantityLikeAmount | null> {
-  const { amount, quantity, price } = input.columns;
-  if (input.noAmount || amount === undefined || quantity !== undefined || price !== undefined) {
-    return null;
-  }
+  const amount = amountReadAlone(input);
+  if (amount === null) return null;
   const median = await amountsMedianIfWhole(connection);
   if (median === null) return null;
   const money = suggestedColumns("amount", "\u0000", [...types.keys()]).filter((c) => c !== amount);

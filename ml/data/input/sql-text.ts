@@ -36,6 +36,11 @@ export function subquerySql(query: string): string {
   return `(${query.replace(/;(?:\s|--[^\n]*(?:\n|$))*$/, "")}\n)`;
 }
 
+/** A column's value as a DOUBLE, NULL when it does not read as one (DuckDB skips blanks itself). */
+export function columnNumber(name: string): string {
+  return `TRY_CAST(${sqlIdentifier(name)} AS DOUBLE)`;
+}
+
 /** A column's value as trimmed text, NULL when empty (a user-named column, quoted here). */
 export function columnText(name: string): string {
   return `NULLIF(trim(CAST(${sqlIdentifier(name)} AS VARCHAR)), '')`;

@@ -52,7 +52,7 @@ import {
   UNREADABLE_DATE,
   unreadableValue,
 } from "./skip-reasons.ts";
-import { columnText, onlyWhere, sqlIdentifier, sqlString } from "./sql-text.ts";
+import { columnNumber, columnText, onlyWhere, sqlIdentifier, sqlString } from "./sql-text.ts";
 import { ZONE_NAME, zoneNamesSql } from "./zone-names.ts";
 
 const DATE_TYPES = /^(DATE|TIMESTAMP)/;
@@ -61,7 +61,7 @@ const DATE_TYPES = /^(DATE|TIMESTAMP)/;
 function number(column: string, format: NumberFormat, credit?: "sale" | "return"): string {
   // DuckDB's cast to DOUBLE skips surrounding blanks itself (and read_csv gives empty fields as
   // NULL); a CSV reader has typed a plain column already, which makes the cast free.
-  if (format === "plain") return `TRY_CAST(${sqlIdentifier(column)} AS DOUBLE)`;
+  if (format === "plain") return columnNumber(column);
   return numberExpression(columnText(column), format, credit);
 }
 

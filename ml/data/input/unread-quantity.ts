@@ -5,9 +5,9 @@
 // pass. Only a warning: the read stays as given.
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { optionWithColumn, suggestedColumns } from "./column-suggestion.ts";
-import type { LogInput } from "./log-input.ts";
+import { amountReadAlone, type LogInput } from "./log-input.ts";
 import { SAMPLE_ROWS } from "./sample-values.ts";
-import { sqlIdentifier } from "./sql-text.ts";
+import { columnNumber } from "./sql-text.ts";
 
 export interface UnreadQuantity {
   /** The amount column read, and the quantity column beside it that no option names. */
@@ -18,8 +18,6 @@ export interface UnreadQuantity {
   negative: number;
 }
 
-const num = (c: string) => `TRY_CAST(${sqlIdentifier(c)} AS DOUBLE)`;
-
 /** The quantity column left unread beside the amount, when its returns read as purchases. */
 export async function unreadQuantity(
   connection: DuckDBConnection,
@@ -27,15 +25,13 @@ export async function unreadQuantity(
   types: Map<string, string>,
   input: Pick<LogInput, "columns" | "noAmount">,
 ): Promise<UnreadQuantity | null> {
-  const { customerId, date, amount, quantity, price } = input.columns;
-  if (input.noAmount || amount === undefined || quantity !== undefined || price !== undefined) {
-    return null;
-  }
-  const used = new Set([customerId, date, amount]);
+  const amount = amountReadAlone(input);
+  if (amount === null) return null;
+  const used = new Set([input.columns.customerId, input.columns.date, amount]);
   const [q] = suggestedColumns("quantity", "\u0000", [...types.keys()]).filter((c) => !used.has(c));
   if (q === undefined) return null;
   const reader = await connection.runAndReadAll(
-    `SELECT count(*) AS sampled, count(*) FILTER (WHERE ${num(q)} < 0 AND ${num(amount)} > 0) AS negative
+    `SELECT count(*) AS sampled, count(*) FILTER (WHERE ${columnNumber(q)} < 0 AND ${columnNumber(amount)} > 0) AS negative
      FROM (SELECT * FROM ${peek} LIMIT ${SAMPLE_ROWS})`,
   );
   const [row] = reader.getRowObjectsJS() as { sampled: bigint; negative: bigint }[];
