@@ -4,7 +4,7 @@
 // (decision day, window end]. The result is the observations `measureCampaign` reads.
 import { lowerCaseCustomerId, nfcCustomerId } from "@pp/shared/contracts/forecast-request.ts";
 import type { Database } from "@pp/shared/db/database.ts";
-import { roundingLost } from "@pp/shared/numeric/compensated-sum.ts";
+import { addCompensated } from "@pp/shared/numeric/compensated-sum.ts";
 import { nfcActionId } from "@pp/shared/policy/action-id.ts";
 import { storedPolicyDefinitionSchema } from "@pp/shared/policy/policy-definition.ts";
 import {
@@ -253,8 +253,7 @@ function decisionTerms(
   let withHorizon = 0;
   // Σ shares compensated (Neumaier): a plain running sum of 6,000 shares of 31/91 gave a mean of
   // 0.3406593406593722, written to campaign.json as horizon_coverage, for 31/91 = 0.34065934065934067.
-  let shares = 0;
-  let sharesLost = 0;
+  const shares = new Float64Array(2);
   const laterContacts: LaterContactTotals = { count: 0, cost: 0, byAction: new Map() };
   for (let i = 0; i < n; i++) {
     const d = decisions[i]!;
@@ -272,9 +271,7 @@ function decisionTerms(
       share = Math.min(1, (endDay - d.decidedDay) / horizon);
       lastCounted[i] = Math.min(endDay, d.decidedDay + horizon);
       withHorizon++;
-      const t = shares + share;
-      sharesLost += roundingLost(shares, share, t);
-      shares = t;
+      addCompensated(shares, 0, share);
       if (share < 1) coverage.partial++;
       else if (lastCounted[i]! < endDay) coverage.cutAtHorizon++;
     } else lastCounted[i] = endDay;
@@ -282,7 +279,7 @@ function decisionTerms(
     o.predictedProfit[i] = d.expectedProfit;
     o.pAlive[i] = d.pAlive;
   }
-  coverage.meanCoverage = withHorizon > 0 ? (shares + sharesLost) / withHorizon : 1;
+  coverage.meanCoverage = withHorizon > 0 ? (shares[0]! + shares[1]!) / withHorizon : 1;
   return { firstDay, lastCounted, coverage, laterContacts };
 }
 

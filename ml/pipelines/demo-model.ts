@@ -53,16 +53,17 @@ export async function trainSimulatedDemo(
   return { log: population.log, summaries, trained };
 }
 
-/** The demo model trained and its report rendered, not yet registered anywhere. */
 /** The demo recipe's population when none is given. */
 const DEMO_CUSTOMERS = 5000;
 const DEMO_SEED = 42;
 
+/** The demo model trained and its report rendered, not yet registered anywhere. */
 export type TrainedDemoModel = Awaited<ReturnType<typeof trainDemoModel>>;
 
 /**
- * Trains the demo recipe on `customers` simulated customers (default DEMO_CUSTOMERS, seed DEMO_SEED): the part of
- * ensureDemoModel that needs no registry, so a test seeding several stores trains once.
+ * Trains the demo recipe on `customers` simulated customers (default DEMO_CUSTOMERS, seed
+ * DEMO_SEED): the part of ensureDemoModel that needs no registry, so a test seeding several stores
+ * trains once.
  */
 export async function trainDemoModel(options: { customers?: number; seed?: number } = {}) {
   const customers = options.customers ?? DEMO_CUSTOMERS;
