@@ -3,20 +3,11 @@
 // reader ever sees it as first sealed), and the answer's figures leave the erased customer out.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { decisionLog } from "@pp/shared/db/schema.ts";
-import { createLogger } from "@pp/shared/logging/logger.ts";
 import { ANSWER_JSON, eraseCustomerDecisions } from "@pp/shared/registry/decision-log.ts";
-import {
-  openTestDatabase,
-  type TestDatabase,
-  testDrivers,
-} from "@pp/shared/testing/test-databases.ts";
+import { type TestDatabase, testDrivers } from "@pp/shared/testing/test-databases.ts";
 import { eq } from "drizzle-orm";
-import { createApp } from "../app.ts";
 import { hashApiKey } from "../auth/api-key-hash.ts";
-import { parseConfig } from "../config.ts";
-import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";
-import { inProcessTransport } from "../forecast-client/forecast-transports.ts";
-import { forecastContractStub } from "../testing/forecast-contract-stub.ts";
+import { type DecisionTestApp, openDecisionTestApp } from "../testing/decision-test-app.ts";
 import { idempotentDecisionId } from "./idempotent-decision.ts";
 
 const API_KEY = "erased-keyed-batch-key-0123456789";
@@ -37,9 +28,9 @@ interface Answer {
 
 for (const driver of testDrivers()) {
   describe(`a keyed batch about a customer erased moments ago, on ${driver}`, () => {
+    let decision: DecisionTestApp;
     let t: TestDatabase;
-    let deps: DecisionDeps;
-    let app: ReturnType<typeof createApp>;
+    let app: DecisionTestApp["app"];
     /** Set: each handle the service asks for first reads the stored answer under this id. */
     let watched: string | null = null;
     const seen: string[] = [];
@@ -54,39 +45,35 @@ for (const driver of testDrivers()) {
     };
 
     beforeAll(async () => {
-      t = await openTestDatabase(driver);
-      const stub = forecastContractStub({
-        known: {
-          [ERASED]: { expected_purchases: 4, p_alive: 0.9 },
-          [OTHER]: { expected_purchases: 4, p_alive: 0.9 },
-          ...Object.fromEntries(
-            Array.from({ length: 8 }, (_, i) => [
-              `m-${i}`,
-              { expected_purchases: 2 + i, p_alive: 0.9 },
-            ]),
-          ),
+      const known = {
+        [ERASED]: { expected_purchases: 4, p_alive: 0.9 },
+        [OTHER]: { expected_purchases: 4, p_alive: 0.9 },
+        ...Object.fromEntries(
+          Array.from({ length: 8 }, (_, i) => [
+            `m-${i}`,
+            { expected_purchases: 2 + i, p_alive: 0.9 },
+          ]),
+        ),
+      };
+      decision = await openDecisionTestApp(
+        { API_KEYS: API_KEY },
+        {
+          driver,
+          forecast: { known },
+          // Every statement the service runs starts here: a replay from another process at any
+          // of those moments reads what this read reads.
+          database: (testDb) => async () => {
+            if (watched) {
+              const json = await storedAnswer(watched);
+              if (json !== null) seen.push(json);
+            }
+            return testDb.handle.db;
+          },
         },
-      });
-      deps = buildDecisionDeps(parseConfig({ API_KEYS: API_KEY }), {
-        runtime: "test",
-        // Every statement the service runs starts here: a replay from another process at any
-        // of those moments reads what this read reads.
-        database: async () => {
-          if (watched) {
-            const json = await storedAnswer(watched);
-            if (json !== null) seen.push(json);
-          }
-          return t.handle.db;
-        },
-        forecastTransport: inProcessTransport(stub.app),
-        overrides: { logger: createLogger({ sink: () => {} }) },
-      });
-      app = createApp(deps);
+      );
+      ({ app, testDb: t } = decision);
     }, 60_000);
-    afterAll(async () => {
-      await deps?.audit.close(5000);
-      await t?.cleanup();
-    });
+    afterAll(() => decision?.close());
 
     const post = (
       customers: string[],

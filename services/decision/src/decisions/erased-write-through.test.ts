@@ -5,20 +5,11 @@
 // (erased-outcome.test.ts covers the same log at its own level only.)
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { decisionLog } from "@pp/shared/db/schema.ts";
-import { createLogger } from "@pp/shared/logging/logger.ts";
 import { eraseCustomerDecisions } from "@pp/shared/registry/decision-log.ts";
-import {
-  openTestDatabase,
-  type TestDatabase,
-  testDrivers,
-} from "@pp/shared/testing/test-databases.ts";
+import { type TestDatabase, testDrivers } from "@pp/shared/testing/test-databases.ts";
 import { eq } from "drizzle-orm";
-import { createApp } from "../app.ts";
 import { WriteThroughAuditLog } from "../audit/write-through-audit-log.ts";
-import { parseConfig } from "../config.ts";
-import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";
-import { inProcessTransport } from "../forecast-client/forecast-transports.ts";
-import { forecastContractStub } from "../testing/forecast-contract-stub.ts";
+import { type DecisionTestApp, openDecisionTestApp } from "../testing/decision-test-app.ts";
 
 const API_KEY = "write-through-erased-key-0123456789";
 const ERASED = "wt-gone";
@@ -35,31 +26,27 @@ interface Answered {
 
 for (const driver of testDrivers()) {
   describe(`write-through decision log (Workers) on ${driver}: a customer erased moments ago`, () => {
+    let decision: DecisionTestApp;
     let t: TestDatabase;
-    let deps: DecisionDeps;
-    let app: ReturnType<typeof createApp>;
+    let app: DecisionTestApp["app"];
 
     beforeAll(async () => {
-      t = await openTestDatabase(driver);
-      const stub = forecastContractStub({
-        known: {
-          [ERASED]: { expected_purchases: 2, p_alive: 0.9 },
-          [OTHER]: { expected_purchases: 3, p_alive: 0.8 },
+      decision = await openDecisionTestApp(
+        { API_KEYS: API_KEY },
+        {
+          driver,
+          writeThrough: true,
+          forecast: {
+            known: {
+              [ERASED]: { expected_purchases: 2, p_alive: 0.9 },
+              [OTHER]: { expected_purchases: 3, p_alive: 0.8 },
+            },
+          },
         },
-      });
-      deps = buildDecisionDeps(parseConfig({ API_KEYS: API_KEY }), {
-        runtime: "test",
-        database: async () => t.handle.db,
-        writeThrough: true,
-        forecastTransport: inProcessTransport(stub.app),
-        overrides: { logger: createLogger({ sink: () => {} }) },
-      });
-      app = createApp(deps);
+      );
+      ({ app, testDb: t } = decision);
     }, 60_000);
-    afterAll(async () => {
-      await deps?.audit.close(5000);
-      await t?.cleanup();
-    });
+    afterAll(() => decision?.close());
 
     const post = async (path: string, body: unknown, key?: string) => {
       const res = await app.request(path, {
@@ -94,7 +81,7 @@ for (const driver of testDrivers()) {
       t.handle.db.$count(decisionLog, eq(decisionLog.customerId, customerId));
 
     test("409 for the single decision, a conflict item in batches, nothing the log lacks", async () => {
-      expect(deps.audit).toBeInstanceOf(WriteThroughAuditLog);
+      expect(decision.deps.audit).toBeInstanceOf(WriteThroughAuditLog);
       await t.handle.db.transaction((tx) =>
         eraseCustomerDecisions(tx, [ERASED], { forgotten: false }),
       );
