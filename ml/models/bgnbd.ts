@@ -4,12 +4,11 @@
 // fit on log-parameters, and per-customer predictions in scalar and batch form.
 
 import { at } from "../training/checked-index.ts";
-import { fitByMaximumLikelihood, heldShapes } from "../training/maximum-likelihood.ts";
-import { logParameterStandardErrors } from "../training/standard-errors.ts";
 import { bgnbdExpectationFactorForLargeA } from "./bgnbd-dropout-mixture.ts";
 import { bgnbdExpectationFactorBySum, eulerSeriesCancels } from "./bgnbd-opportunity-sum.ts";
 import { mapRfmCustomers } from "./customer-batch.ts";
 import { seriesIsLong } from "./hypergeometric.ts";
+import { fitRfmModel, pooledPurchaseRate, type RfmModel, rfmStandardErrors } from "./rfm-fit.ts";
 import { prepareRfmRows, type RfmRows } from "./rfm-rows.ts";
 import { digamma, gammaln, oneMinusPowerOverExponent } from "./special-functions.ts";
 import {
@@ -187,51 +186,28 @@ function inverseShifted(values: Float64Array, shift: number): Float64Array {
   return out;
 }
 
-/** Deterministic starts scaled to the data's purchase rate (alpha is in the data's time unit). */
-function defaultStarts(rows: RfmRows): number[][] {
-  let purchases = 0;
-  let exposure = 0;
-  for (let i = 0; i < rows.n; i++) {
-    purchases += rows.weight[i]! * rows.x[i]!;
-    exposure += rows.weight[i]! * rows.T[i]!;
-  }
-  const rate = purchases > 0 && exposure > 0 ? purchases / exposure : 1;
-  return [
-    [1, 1 / rate, 1, 1],
-    [0.3, 0.3 / rate, 0.8, 2.5],
-    [3, 3 / rate, 2, 8],
-  ];
-}
+/** The BG/NBD likelihood with deterministic starts scaled to the data's purchase rate. */
+const BG_NBD: RfmModel<(typeof NAMES)[number]> = {
+  names: NAMES,
+  negLogLikelihood: bgnbdNegLogLikelihood,
+  starts: (rows) => {
+    const { rate } = pooledPurchaseRate(rows); // alpha is in the data's time unit
+    return [
+      [1, 1 / rate, 1, 1],
+      [0.3, 0.3 / rate, 0.8, 2.5],
+      [3, 3 / rate, 2, 8],
+    ];
+  },
+};
 
 /** Maximum-likelihood fit by BFGS on log-parameters from several starts (FitResult reports how it went). */
 export function fitBgNbd(data: RfmData, options: FitOptions = {}): FitResult<BgNbdParams> {
-  const started = performance.now();
-  const rows = prepareRfmRows(data, options.group ?? true);
-  if (rows.customers <= 0) throw new ModelInputError("data", "no customers to fit");
-  return fitByMaximumLikelihood(
-    NAMES,
-    (theta, g) => bgnbdNegLogLikelihood(rows, theta, g),
-    { customers: rows.customers, rows: rows.n },
-    defaultStarts(rows),
-    options,
-    started,
-  );
+  return fitRfmModel(BG_NBD, data, options);
 }
 
-/**
- * Asymptotic standard errors of the parameters at `params` (normally the MLE): observed
- * information in log-parameters, delta method back to the natural scale. NaN if not at an optimum.
- */
+/** Asymptotic standard errors of the parameters at `params` (see rfmStandardErrors). */
 export function bgnbdStandardErrors(params: BgNbdParams, data: RfmData): BgNbdParams {
-  assertPositiveParams(params, NAMES);
-  const rows = prepareRfmRows(data);
-  const theta = NAMES.map((k) => Math.log(params[k]));
-  const se = logParameterStandardErrors(
-    (t) => bgnbdNegLogLikelihood(rows, t),
-    theta,
-    heldShapes(NAMES, params),
-  );
-  return { r: at(se, 0), alpha: at(se, 1), a: at(se, 2), b: at(se, 3) };
+  return rfmStandardErrors(BG_NBD, params, data);
 }
 
 /** P(alive at T | x, t_x, T) (FHL 2005, eq. 11 / the note on P(alive)). */
@@ -433,41 +409,6 @@ export function bgnbdExpectedPurchasesBatch(
     tx,
     T,
     (xi, txi, Ti) => bgnbdExpectedPurchases(params, t, xi, txi, Ti),
-    out,
-  );
-}
-
-export function bgnbdProbabilityAliveBatch(
-  params: BgNbdParams,
-  x: Float64Array,
-  tx: Float64Array,
-  T: Float64Array,
-  out?: Float64Array,
-): Float64Array {
-  assertPositiveParams(params, NAMES);
-  return mapRfmCustomers(
-    x,
-    tx,
-    T,
-    (xi, txi, Ti) => bgnbdProbabilityAlive(params, xi, txi, Ti),
-    out,
-  );
-}
-
-export function bgnbdProbabilityOfPurchaseBatch(
-  params: BgNbdParams,
-  t: number,
-  x: Float64Array,
-  tx: Float64Array,
-  T: Float64Array,
-  out?: Float64Array,
-): Float64Array {
-  assertPositiveParams(params, NAMES);
-  return mapRfmCustomers(
-    x,
-    tx,
-    T,
-    (xi, txi, Ti) => bgnbdProbabilityOfPurchase(params, t, xi, txi, Ti),
     out,
   );
 }

@@ -4,12 +4,11 @@
 // log-parameters; per-customer predictions in scalar and batch form.
 
 import { at } from "../training/checked-index.ts";
-import { fitByMaximumLikelihood, heldShapes } from "../training/maximum-likelihood.ts";
-import { logParameterStandardErrors } from "../training/standard-errors.ts";
 import { mapRfmCustomers } from "./customer-batch.ts";
 import { Hyp2f1ConvergenceError, hyp2f1, seriesIsLong } from "./hypergeometric.ts";
 import { logDeathIntegral, tailIntegral } from "./pareto-nbd-dropout-integral.ts";
 import { isShortWindow, paretoNbdPurchaseIfAliveInShortWindow } from "./pareto-nbd-short-window.ts";
+import { fitRfmModel, pooledPurchaseRate, type RfmModel, rfmStandardErrors } from "./rfm-fit.ts";
 import { prepareRfmRows, type RfmRows } from "./rfm-rows.ts";
 import {
   digamma,
@@ -463,51 +462,31 @@ export function paretoNbdLogLikelihood(params: ParetoNbdParams, data: RfmData): 
   return -paretoNbdNegLogLikelihood(rows, Float64Array.from(NAMES.map((k) => Math.log(params[k]))));
 }
 
-function defaultStarts(rows: RfmRows): number[][] {
-  let purchases = 0;
-  let exposure = 0;
-  for (let i = 0; i < rows.n; i++) {
-    purchases += rows.weight[i]! * rows.x[i]!;
-    exposure += rows.weight[i]! * rows.T[i]!;
-  }
-  const rate = purchases > 0 && exposure > 0 ? purchases / exposure : 1;
-  const meanT = exposure > 0 ? exposure / rows.customers : 1;
-  return [
-    [1, 1 / rate, 1, meanT],
-    [0.5, 0.5 / rate, 0.5, meanT / 2],
-    [2, 2 / rate, 2, 4 * meanT],
-  ];
-}
+/** The Pareto/NBD likelihood with starts scaled to the data's purchase rate and mean T. */
+const PARETO_NBD: RfmModel<(typeof NAMES)[number]> = {
+  names: NAMES,
+  negLogLikelihood: paretoNbdNegLogLikelihood,
+  starts: (rows) => {
+    const { rate, meanT } = pooledPurchaseRate(rows);
+    return [
+      [1, 1 / rate, 1, meanT],
+      [0.5, 0.5 / rate, 0.5, meanT / 2],
+      [2, 2 / rate, 2, 4 * meanT],
+    ];
+  },
+};
 
 /**
  * Maximum-likelihood fit by BFGS (exact gradient) on log-parameters from several starts, with a
  * Nelder-Mead fallback for a start that does not converge.
  */
 export function fitParetoNbd(data: RfmData, options: FitOptions = {}): FitResult<ParetoNbdParams> {
-  const started = performance.now();
-  const rows = prepareRfmRows(data, options.group ?? true);
-  if (rows.customers <= 0) throw new ModelInputError("data", "no customers to fit");
-  return fitByMaximumLikelihood(
-    NAMES,
-    (theta, g) => paretoNbdNegLogLikelihood(rows, theta, g),
-    { customers: rows.customers, rows: rows.n },
-    defaultStarts(rows),
-    options,
-    started,
-  );
+  return fitRfmModel(PARETO_NBD, data, options);
 }
 
 /** Asymptotic standard errors at `params` (observed information, delta method). */
 export function paretoNbdStandardErrors(params: ParetoNbdParams, data: RfmData): ParetoNbdParams {
-  assertPositiveParams(params, NAMES);
-  const rows = prepareRfmRows(data);
-  const theta = NAMES.map((k) => Math.log(params[k]));
-  const se = logParameterStandardErrors(
-    (t) => paretoNbdNegLogLikelihood(rows, t),
-    theta,
-    heldShapes(NAMES, params),
-  );
-  return { r: at(se, 0), alpha: at(se, 1), s: at(se, 2), beta: at(se, 3) };
+  return rfmStandardErrors(PARETO_NBD, params, data);
 }
 
 function assertHorizon(t: number): void {
