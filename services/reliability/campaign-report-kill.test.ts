@@ -9,6 +9,7 @@ import { expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ensureActivePolicy } from "@pp/ml/campaigns/active-policy.ts";
+import { runCampaignReport } from "@pp/ml/campaigns/campaign-report.ts";
 import { decidedCampaign } from "@pp/ml/testing/reported-campaign.ts";
 import type { DatabaseHandle } from "@pp/shared/db/client.ts";
 import { campaignResults } from "@pp/shared/db/schema.ts";
@@ -62,8 +63,11 @@ async function report(env: Record<string, string>, c: Campaign, data: string): P
   expect({ status: run.status, err: run.stderr }).toEqual({ status: 0, err: "" });
 }
 
-/** Campaign `id` decided, and measured once on half its purchases (the result a kill may keep). */
-async function decided({ db, dir, env }: Setup, id: string): Promise<Campaign> {
+/**
+ * Campaign `id` decided, and measured once on half its purchases (the result a kill may keep), in
+ * this process: a CLI's start-up per round is spent on the runs killed.
+ */
+async function decided({ db, dir }: Setup, id: string): Promise<Campaign> {
   // The policy its decisions name is stored (its profit model is part of the result).
   await ensureActivePolicy(db.db);
   const csv = await decidedCampaign(db.db, dir, id);
@@ -71,7 +75,8 @@ async function decided({ db, dir, env }: Setup, id: string): Promise<Campaign> {
   const half = join(dir, `${id}-half.csv`);
   writeFileSync(half, `${[header, ...lines.slice(0, lines.length / 2)].join("\n")}\n`);
   const c = { id, csv, half, out: join(dir, `${id}-out`) };
-  await report(env, c, half);
+  const where = { campaign: id, data: half, format: "csv" as const, windowEnd: WINDOW_END };
+  await runCampaignReport({ db: db.db, ...where, out: c.out, print: () => {} });
   return c;
 }
 
