@@ -178,6 +178,36 @@ describe("jsonBody", () => {
     expect((await errorBody(res)).message).toContain("application/x-www-form-urlencoded");
   });
 
+  // JSON between systems is UTF-8 (RFC 8259). A .NET client's StringContent with
+  // Encoding.Unicode labels its body `charset=utf-16` and sends UTF-16: read as UTF-8, that was a
+  // 400 "unexpected \u0000 … at line 1, column 2", naming neither the charset nor the fix.
+  test("a body labelled UTF-16 or UTF-32 is a 415 naming the charset; utf-8 and ASCII pass", async () => {
+    const body = '{"customer_id":"c1","items":[{"qty":2}]}';
+    const utf16 = new Uint8Array(Buffer.from(body, "utf16le"));
+    for (const charset of ["utf-16", "UTF-16LE", '"utf-16be"', "utf-32", "ucs-2"]) {
+      const res = await app.request("/orders", {
+        method: "POST",
+        body: utf16,
+        headers: { "Content-Type": `application/json; charset=${charset}` },
+      });
+      expect(res.status).toBe(415);
+      const error = await errorBody(res);
+      const name = charset.replaceAll('"', "");
+      expect(error.message).toBe(
+        `Content-Type's charset "${name}" is not accepted: send the JSON as UTF-8 (charset=utf-8, or no charset)`,
+      );
+      expect(error.details).toEqual([{ path: "content-type", message: "expected charset utf-8" }]);
+    }
+    for (const charset of ["utf-8", "UTF8", '"utf-8"', "us-ascii", "iso-8859-1"]) {
+      const res = await app.request("/orders", {
+        method: "POST",
+        body,
+        headers: { "Content-Type": `application/json; charset=${charset}` },
+      });
+      expect(res.status).toBe(200);
+    }
+  });
+
   test("a compressed body is a 415 naming Content-Encoding; identity is a plain body", async () => {
     const body = '{"customer_id":"c1","items":[{"qty":2}]}';
     for (const encoding of ["gzip", "br", "deflate"]) {

@@ -179,6 +179,28 @@ function refuseEncodedBody(c: Context): void {
   );
 }
 
+/**
+ * Charsets that are not ASCII-compatible: a body in one of them cannot be read as the UTF-8 JSON
+ * is (RFC 8259), and failed as "unexpected \u0000" at column 2. Others (iso-8859-1, us-ascii)
+ * pass: their ASCII bodies are UTF-8 already, and other bytes get bodyText's own 400.
+ */
+const unreadableCharset = /^(utf-?(16|32)|ucs-?[24])/i;
+
+/** A 415 naming a Content-Type charset the body cannot be read in. */
+function refuseUnreadableCharset(contentType: string): void {
+  for (const parameter of contentType.split(";").slice(1)) {
+    const [name, value] = parameter.split("=", 2);
+    if (name?.trim().toLowerCase() !== "charset") continue;
+    const charset = (value ?? "").trim().replace(/^"(.*)"$/, "$1");
+    if (!unreadableCharset.test(charset)) continue;
+    throw new AppError(
+      "unsupported_media_type",
+      `Content-Type's charset "${charset}" is not accepted: send the JSON as UTF-8 (charset=utf-8, or no charset)`,
+      { details: [{ path: "content-type", message: "expected charset utf-8" }] },
+    );
+  }
+}
+
 /** Options of jsonBody and readJsonBody. */
 export interface JsonBodyOptions<T extends z.ZodType> {
   /**
@@ -216,6 +238,7 @@ export async function readJsonBody<T extends z.ZodType>(
       { details: [{ path: "content-type", message: "expected application/json" }] },
     );
   }
+  refuseUnreadableCharset(contentType);
   refuseEncodedBody(c);
   const text = await bodyText(c);
   let value: unknown;
