@@ -92,6 +92,24 @@ function closeObject({ jsonSchema }: { jsonSchema: Record<string, unknown> }): v
   }
 }
 
+/**
+ * An operation's id, from its method and path: `post /decision/batch` is `postDecisionBatch`,
+ * `get /admin/keys/:id` `getAdminKeysById` (unique as method and path are; client generators
+ * name their methods after it).
+ */
+export function operationIdOf(method: Method, path: string): string {
+  const words = path
+    .split("/")
+    .filter(Boolean)
+    .flatMap((segment) =>
+      segment.startsWith(":")
+        ? ["by", ...segment.slice(1).split(/[^A-Za-z0-9]+/)]
+        : segment.split(/[^A-Za-z0-9]+/),
+    )
+    .filter(Boolean);
+  return method + words.map((w) => (w[0]?.toUpperCase() ?? "") + w.slice(1)).join("");
+}
+
 /** Hono's `:name` path parameters in OpenAPI's `{name}` form. */
 export const openApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
 
@@ -161,6 +179,7 @@ function operationOf(op: OperationSpec, schemas: Record<string, unknown>) {
     }),
   );
   return {
+    operationId: operationIdOf(op.method, op.path),
     summary: op.summary,
     ...(op.description ? { description: op.description } : {}),
     ...(parameters.length > 0 ? { parameters } : {}),
