@@ -17,6 +17,10 @@ export function decimalIdFrom(text: string | undefined): number | null {
 export function decimalIdParam(what: string) {
   return z
     .string()
+    .meta({
+      pattern: "^[1-9][0-9]{0,9}$",
+      description: `${what}: decimal digits, 1 to ${DECIMAL_ID_MAX}`,
+    })
     .refine((text) => decimalIdFrom(text) !== null, {
       error: `must be ${what}: decimal digits, 1 to ${DECIMAL_ID_MAX}`,
     })

@@ -29,7 +29,8 @@ export const customerDecisionsQuery = z
     // Decimal digits, as ids: z.coerce read "0x10" as 16 and "1e3" as 1000.
     limit: decimalIdParam("a number of decisions")
       .pipe(z.number().max(1000, { error: "must be at most 1000" }))
-      .default(100),
+      .default(100)
+      .describe("Decisions per page, 1-1000 (100 by default)"),
     before: z.iso
       .datetime({ offset: true, error: "must be an ISO 8601 time, e.g. 2026-11-30T12:00:00Z" })
       // PostgreSQL has no year 0 (JavaScript's 1 BC): 0000-01-01T00:00:00Z was a 500.

@@ -198,3 +198,26 @@ test("every operation has a unique camelCase operationId", async () => {
   for (const id of ids) expect(id ?? "").toMatch(/^[a-z][A-Za-z0-9]*$/);
   expect(new Set(ids).size).toBe(ids.length);
 });
+
+// Key ids, policy versions and page sizes are decimal digits (decimalIdParam); the document said
+// only "a string", so a generated client took "0x10" or "1e3" and met a 400 it did not predict.
+test("id, version and limit parameters document their decimal digits", async () => {
+  const doc = await fetchDocument();
+  const checked = [
+    ["/admin/policies/{name}/versions/{version}", "get", "version"],
+    ["/admin/keys/{id}/revoke", "post", "id"],
+    ["/admin/customers/{id}/decisions", "get", "limit"],
+    ["/campaigns", "get", "limit"],
+  ] as const;
+  for (const [path, method, name] of checked) {
+    const parameter = (
+      doc.paths[path]?.[method]?.parameters as { name: string; schema: object }[] | undefined
+    )?.find((p) => p.name === name);
+    const validate = ajv().compile(parameter?.schema ?? {});
+    for (const good of ["1", "42", "2147483647"])
+      expect(validate(good), `${path} ${good}`).toBe(true);
+    for (const bad of ["0", "0x10", "1e3", "+2", "01", "-1", " 1", "abc"]) {
+      expect(validate(bad), `${path} ${name}=${bad}`).toBe(false);
+    }
+  }
+});
