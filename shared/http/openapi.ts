@@ -190,6 +190,17 @@ function operationOf(op: OperationSpec, schemas: Record<string, unknown>) {
   };
 }
 
+/** How a route with a `scope` takes its key: Bearer, or X-API-Key (the `security` of such routes). */
+export const keySecuritySchemes = {
+  apiKey: { type: "http", scheme: "bearer", description: "An API key: Bearer <key>" },
+  apiKeyHeader: {
+    type: "apiKey",
+    in: "header",
+    name: "X-API-Key",
+    description: "The same key as X-API-Key: <key> (Bearer first when both are sent)",
+  },
+};
+
 /** The OpenAPI 3.1 document of `operations`. */
 export function buildOpenApiDocument(
   info: DocumentInfo,
@@ -205,19 +216,7 @@ export function buildOpenApiDocument(
   }
   schemas.Error = errorSchema;
   const keyed = operations.some((op) => op.scope);
-  const securitySchemes =
-    options.securitySchemes ??
-    (keyed
-      ? {
-          apiKey: { type: "http", scheme: "bearer", description: "An API key: Bearer <key>" },
-          apiKeyHeader: {
-            type: "apiKey",
-            in: "header",
-            name: "X-API-Key",
-            description: "The same key as X-API-Key: <key> (Bearer first when both are sent)",
-          },
-        }
-      : undefined);
+  const securitySchemes = options.securitySchemes ?? (keyed ? keySecuritySchemes : undefined);
   return {
     openapi: "3.1.0" as const,
     info,

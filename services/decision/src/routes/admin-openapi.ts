@@ -41,6 +41,20 @@ import { bodyErrors, bodyLimits, keyed } from "./decision-openapi.ts";
  */
 const adminKeyed = { ...bodyLimits, ...keyed };
 
+/** The campaign pages' third way in, beside the keys: a signed link's `sig` (with its `exp`). */
+export const signedLinkScheme = {
+  type: "apiKey",
+  in: "query",
+  name: "sig",
+  description:
+    "A signed link's signature, sent with its exp (POST /admin/campaign-links): the campaign pages open without a key",
+};
+const keyOrSignedLink: Array<Record<string, string[]>> = [
+  { apiKey: [] },
+  { apiKeyHeader: [] },
+  { signedLink: [] },
+];
+
 export const adminOperations: OperationSpec[] = [
   {
     method: "get",
@@ -223,6 +237,7 @@ export const adminOperations: OperationSpec[] = [
     method: "get",
     path: "/campaigns",
     scope: "admin",
+    security: keyOrSignedLink,
     summary:
       "A page of campaigns: decisions logged per group and the latest measured result (HTML)",
     description:
@@ -235,6 +250,7 @@ export const adminOperations: OperationSpec[] = [
     method: "get",
     path: "/campaigns/:id",
     scope: "admin",
+    security: keyOrSignedLink,
     summary:
       "One campaign's measured result: incremental effects with intervals, Qini curve (HTML)",
     description: "An admin key, or a signed link (?exp=&sig=) from POST /admin/campaign-links.",

@@ -221,3 +221,25 @@ test("id, version and limit parameters document their decimal digits", async () 
     }
   }
 });
+
+// The campaign pages open with an admin key or a signed link (?exp=&sig=, no key): the document
+// listed only the keys, so a generated client or a gateway checking security asked a marketing
+// team's link for an Authorization header it never needs.
+test("the campaign pages document the signed link as an alternative to a key", async () => {
+  const doc = (await fetchDocument()) as Doc & {
+    components: { securitySchemes: Record<string, { type: string; in?: string; name?: string }> };
+  };
+  expect(doc.components.securitySchemes.signedLink).toMatchObject({
+    type: "apiKey",
+    in: "query",
+    name: "sig",
+  });
+  for (const path of ["/campaigns", "/campaigns/{id}"]) {
+    const security = (doc.paths[path]?.get as { security?: object[] } | undefined)?.security;
+    expect(security).toEqual([{ apiKey: [] }, { apiKeyHeader: [] }, { signedLink: [] }]);
+  }
+  expect((doc.paths["/decision"]?.post as { security?: object[] } | undefined)?.security).toEqual([
+    { apiKey: [] },
+    { apiKeyHeader: [] },
+  ]);
+});

@@ -2,14 +2,18 @@
 // schemas beside it (bodies, parameters and answers), generated, not copied; the entries are in
 // decision-openapi.ts and admin-openapi.ts.
 import type { AppEnv } from "@pp/shared/http/app-env.ts";
-import { buildOpenApiDocument, type OperationSpec } from "@pp/shared/http/openapi.ts";
+import {
+  buildOpenApiDocument,
+  keySecuritySchemes,
+  type OperationSpec,
+} from "@pp/shared/http/openapi.ts";
 import {
   operationalOperationSpecs,
   registerOpenApiRoutes,
 } from "@pp/shared/http/operational-openapi.ts";
 import type { Hono } from "hono";
 import type { DecisionDeps } from "../deps.ts";
-import { adminOperations } from "./admin-openapi.ts";
+import { adminOperations, signedLinkScheme } from "./admin-openapi.ts";
 import { decisionOperations, exampleDecision } from "./decision-openapi.ts";
 
 export { exampleDecision };
@@ -33,6 +37,7 @@ function openApiDocument(version: string) {
         "Turns forecasts into decisions: per customer the action with the highest expected profit under the active policy, or a budgeted selection over many customers; every decision is logged durably. Keys: `Authorization: Bearer <key>` (or `X-API-Key: <key>`, as forecast takes) with the decide or admin scope. Every answer carries `X-Request-Id`; errors have the Error body; a documented path called with another method is a 405 with `Allow`.",
     },
     decisionOperationSpecs,
+    { securitySchemes: { ...keySecuritySchemes, signedLink: signedLinkScheme } },
   );
 }
 
