@@ -293,3 +293,30 @@ test("a folder of newline-delimited JSON parts (a BigQuery export) reads as one 
   writeFileSync(join(dir, "notes.csv"), "customer_id,date,amount\n");
   expect((await failure(read(dir)))?.message).toContain("names files of other kinds");
 });
+
+test("a folder of an export's tables (Olist's orders, customers, payments) points to --query, naming the tables", async () => {
+  const dir = exportsFolder({
+    "olist_customers_dataset.csv":
+      "customer_id,customer_unique_id,customer_city\nc1,p1,sao paulo\n",
+    "olist_order_payments_dataset.csv":
+      "order_id,payment_sequential,payment_type,payment_installments,payment_value\no1,1,voucher,1,20.00\n",
+    "olist_orders_dataset.csv":
+      "order_id,customer_id,order_status,order_purchase_timestamp\no1,c1,delivered,2017-10-02 10:56:33\n",
+  });
+  const error = await failure(read(dir));
+  expect(error).toBeInstanceOf(InputError);
+  const hint = (error as InputError).hint ?? "";
+  // Not "join only exports with the same columns": the folder is tables to join, not months to append.
+  expect(hint).toContain("--query");
+  expect(hint).toContain(
+    "olist_customers_dataset, olist_order_payments_dataset, olist_orders_dataset",
+  );
+  expect(error?.message).toContain("different columns");
+  // Exports of one layout written with another delimiter are not pointed to a join.
+  const months = exportsFolder({
+    "a.csv": "customer_id,date,amount\nx,2020-01-01,1\n",
+    "b.csv": "customer_id;date;amount\nx;2020-01-02;1\n",
+  });
+  const other = await failure(read(months));
+  expect((other as InputError).hint).not.toContain("--query");
+});

@@ -11,6 +11,7 @@ import { BadRowError } from "../bad-rows.ts";
 import { openDecompressed } from "../line-reader.ts";
 import { bomEncoding, csvHead, HEADER_SEARCH_LINES } from "./csv-head.ts";
 import type { DataQuality } from "./data-quality.ts";
+import { tableNameOf } from "./file-query.ts";
 import { InputError } from "./input-error.ts";
 import { fileScanSql } from "./load-source.ts";
 import { JSON_FILE, type LogColumns, PARQUET_FILE } from "./log-input.ts";
@@ -292,19 +293,35 @@ async function headerSkips(
   if (header === null) return { header, skips: files.map(() => 0) };
   const skips: number[] = [0];
   for (const path of rest) {
-    const at = (await headLines(path)).indexOf(header);
-    if (at < 0) {
-      throw new InputError(
-        undefined,
-        `${path}: its header is not ${first}'s (${JSON.stringify(header)})`,
-        {
-          hint: "join only exports with the same columns in the same order, or pass the files one at a time",
-        },
-      );
-    }
+    const lines = await headLines(path);
+    const at = lines.indexOf(header);
+    if (at < 0) throw otherColumnsError(files, path, header, headerOf(lines, columns));
     skips.push(at + 1);
   }
   return { header, skips };
+}
+
+/**
+ * A later file whose header differs from the first's. Other column names (Olist's orders,
+ * customers and payments in one folder) are tables of one export, to be joined with --query: the
+ * hint names each file's table. The same names written otherwise (a delimiter) are not.
+ */
+function otherColumnsError(files: string[], path: string, header: string, other: string) {
+  const names = (line: string) => new Set(line.split(delimiterOf(line)).map((n) => n.trim()));
+  const mine = names(other);
+  const theirs = names(header);
+  const differ = mine.size !== theirs.size || [...mine].some((n) => !theirs.has(n));
+  const tables = files.map(tableNameOf).join(", ");
+  const append = "only exports with the same columns in the same order are read as one log";
+  return new InputError(
+    undefined,
+    `${path}: its header is not ${files[0]}'s (${JSON.stringify(header)})${differ ? ": the files have different columns" : ""}`,
+    {
+      hint: differ
+        ? `if they are tables of one export (orders, customers, payments), join them with --query 'SELECT … FROM <table> JOIN <table> USING (<column>) …', each file read as a table named by its file name (${tables}); ${append}, or pass the files one at a time`
+        : `${append}; write them alike, or pass the files one at a time`,
+    },
+  );
 }
 
 /** A file's header line from its first lines, or null for files without one. */
