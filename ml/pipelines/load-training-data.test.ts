@@ -262,3 +262,38 @@ test("none of the calibration's customers buys in the holdout (ids changed, a co
   ]);
   expect((await load1998(newIdsFrom1998(30))).warnings).toEqual([]);
 });
+
+// A --query that already joins Olist's files but keeps customer_id as the customer: the hint said
+// to join the files with --query, which the user had done; it now says to choose the person's
+// column of the query.
+test("nobody buys twice in a --query's result: the hint names the query's person column, not a join", async () => {
+  const folder = mkdtempSync(join(dir, "olist-"));
+  const orders = ["order_id,customer_id,order_purchase_timestamp"];
+  const customers = ["customer_id,customer_unique_id"];
+  const payments = ["order_id,payment_sequential,payment_value"];
+  for (let i = 0; i < 200; i++) {
+    orders.push(`o${i},c${i},2017-0${1 + (i % 9)}-1${i % 10} 10:56:33`);
+    customers.push(`c${i},p${i % 100}`);
+    payments.push(`o${i},1,${10 + (i % 50)}.50`);
+  }
+  for (const [name, lines] of Object.entries({ orders, customers, payments }))
+    writeFileSync(join(folder, `${name}.csv`), `${lines.join("\n")}\n`);
+  const query =
+    "SELECT o.customer_id, c.customer_unique_id, o.order_purchase_timestamp, p.payment_value FROM orders o JOIN customers c USING (customer_id) JOIN payments p USING (order_id)";
+  const error = await loadTrainingData({
+    path: folder,
+    format: "csv",
+    columns: {
+      customerId: "customer_id",
+      date: "order_purchase_timestamp",
+      amount: "payment_value",
+    },
+    log: { source: { kind: "query", path: folder, query } },
+    timeUnit: "week",
+  }).catch((e: Error) => e);
+  expect(error).toBeInstanceOf(InputError);
+  const message = (error as Error).message;
+  expect(message).toContain('column "customer_id": none of the 200 customers');
+  expect(message).toContain("pass --customer-col customer_unique_id");
+  expect(message).not.toContain("--data FOLDER --query");
+});

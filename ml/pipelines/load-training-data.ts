@@ -87,8 +87,11 @@ export async function loadTrainingData(options: LoadOptions): Promise<LoadedData
     ...(holdoutEnd ? { holdoutEnd } : {}),
     timeUnit: options.timeUnit,
   });
+  const source = options.log?.source;
+  const query = quality.query ?? (source?.kind === "postgres" ? source.query : undefined);
   requireRepeatBuyers(log, summaries, {
     ...customerColumnOf(options),
+    ...(query !== undefined ? { query } : {}),
     calibrationEnd,
     calibrationGiven: options.calibrationEnd !== undefined,
   });

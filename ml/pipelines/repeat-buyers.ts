@@ -40,6 +40,8 @@ export interface RepeatBuyerContext {
   /** The option that names it (`--customer-col`), when there is one. */
   customerOption?: string;
   calibrationEnd: string;
+  /** The --query read, when the log is one: its files are joined already. */
+  query?: string;
   /** True when --calibration-end was given (else the default split chose it). */
   calibrationGiven: boolean;
 }
@@ -55,14 +57,11 @@ export function requireRepeatBuyers(
   if (buyers === 0) {
     failOnOneDay(log);
     const customers = log.customerIds.length;
-    const option = context.customerOption
-      ? `pass ${context.customerOption} naming the column that identifies a person`
-      : "the file must identify a person";
     throw new InputError(
       context.column,
       `${context.customerColumn}: none of the ${count(customers)} customers buys on more than one day, so there is no repeat purchasing to learn from`,
       {
-        hint: `if each value names an order, a session or a visit rather than a person (Olist's customer_id is one per order; its customer_unique_id is the person), ${option}; if that column is in another file (Olist's customers.csv), join the files: --data FOLDER --query 'SELECT … FROM orders JOIN customers USING (customer_id) …' reads each file of the folder as a table`,
+        hint: `if each value names an order, a session or a visit rather than a person (Olist's customer_id is one per order; its customer_unique_id is the person), ${personAdvice(context)}`,
       },
     );
   }
@@ -75,6 +74,27 @@ export function requireRepeatBuyers(
     `${which}: no customer buys again on or before it (the log's first repeat purchase is on ${firstDate}; ${count(buyers)} customers buy again in all), so the models have nothing to fit`,
     { hint: `pass a --calibration-end after ${firstDate} (and a --holdout-end after that)` },
   );
+}
+
+/** Names a query may hold for a person's id: Olist's customer_unique_id, a user id, an email. */
+const PERSON_NAME =
+  /(?<![\p{L}\p{N}_])[\p{L}\p{N}_]*(?:unique_id|person_id|user_id|email)(?![\p{L}\p{N}_])/giu;
+
+/**
+ * What to pass for a person's column. A --query has joined the files already (telling it to join
+ * them sent the user round in a circle): a person-like column it names is named.
+ */
+function personAdvice(context: RepeatBuyerContext): string {
+  if (!context.customerOption) return "the file must identify a person";
+  const option = context.customerOption;
+  if (context.query !== undefined) {
+    const names = [...context.query.matchAll(PERSON_NAME)].map((m) => m[0].toLowerCase());
+    const person = names.find((n) => n !== context.column?.toLowerCase());
+    return person
+      ? `pass ${option} ${person} (selected by the query, if it is not yet)`
+      : `select the column that identifies a person in the query (joining the table that holds it) and pass ${option} naming it`;
+  }
+  return `pass ${option} naming the column that identifies a person; if that column is in another file (Olist's customers.csv), join the files: --data FOLDER --query 'SELECT … FROM orders JOIN customers USING (customer_id) …' reads each file of the folder as a table`;
 }
 
 /**
