@@ -3,6 +3,8 @@
 // asked one. The count is scaled by the customer's BG/NBD ratio E[X(h)]/E[X(H)], P(purchase) by
 // 1 − (1 − p)^k with BG/NBD's own exponent for that customer (bgnbdPurchaseExponent), at most the
 // scaled count, and its CLV discounts along BG/NBD's timing.
+
+import { spendFromRegression } from "../gbdt/spend-floor.ts";
 import {
   type BgNbdParams,
   bgnbdExpectedPurchases,
@@ -133,7 +135,7 @@ export function gbdtColumns(
       // the GBDT's: a day ahead, 0.0018 against an expected 0.0008.
       cols.pPurchase[i] = Math.min(-Math.expm1(k * Math.log1p(-Math.min(p, 1))), expected);
     } else cols.pPurchase[i] = p;
-    cols.predictedSpend[i] = direct * ratio;
+    cols.predictedSpend[i] = spendFromRegression(direct) * ratio;
     const perPurchase = meanSpend[i]!;
     if (!Number.isNaN(perPurchase)) {
       cols.expectedSpend[i] = expected * perPurchase;

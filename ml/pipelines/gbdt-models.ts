@@ -18,6 +18,7 @@ import {
 } from "../evaluation/metrics.ts";
 import type { CustomerSummaries } from "../features/customer-summaries.ts";
 import type { GbdtModel } from "../gbdt/gbdt-model.ts";
+import { spendsFromRegression } from "../gbdt/spend-floor.ts";
 import { DEFAULT_BAG, type GbdtBagOptions } from "../gbdt/train-gbdt-bag.ts";
 import type { TaskPool } from "../parallel/task-pool.ts";
 import {
@@ -73,7 +74,7 @@ const FOLD_SCORES: Record<
 > = {
   count: (a, p) => ({ ...countMetrics(a, p) }),
   purchase: (a, p) => ({ ...purchaseMetrics(a, p) }),
-  spend: (a, p) => ({ ...spendMetrics(a, p) }),
+  spend: (a, p) => ({ ...spendMetrics(a, spendsFromRegression(p)) }),
 };
 
 /** Runs `run` on each target in GBDT_TARGETS order. */
@@ -186,6 +187,7 @@ export async function trainGbdtModels(
     }
   });
   const oof = forEachTarget((target) => cv[target].oof);
+  oof.spend = spendsFromRegression(oof.spend);
   const holdout = {
     count: countMetrics(actual, oof.count),
     purchase: purchaseMetrics(actual, oof.purchase),
