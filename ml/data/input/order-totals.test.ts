@@ -2,6 +2,9 @@
 // Olist items ⋈ payments join): added once per line, spend was 3.41× the truth with --order-col
 // given and nothing said. Now refused, or read once per order with --amount-per order.
 import { expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Command } from "commander";
 import {
   addTransactionLogOptions,
@@ -15,6 +18,7 @@ import {
 } from "../../testing/log-files.ts";
 import { dataQualityLines } from "./data-quality.ts";
 import { InputError } from "./input-error.ts";
+import { readTransactionLog } from "./read-transaction-log.ts";
 
 const WOO_HEADER = "Order ID,Order Date,Customer User ID,Item Name,Quantity,Item Cost,Order Total";
 /** [order, date, customer, items as [quantity, cost]]; the total is written on every item line. */
@@ -317,4 +321,52 @@ test("--payment-col reaches the reader from the command line", () => {
     { from: "user" },
   );
   expect(transactionLogFromCli(program.opts()).log?.columns?.payment).toBe("seq");
+});
+
+// Olist's orders ⋈ order_payments (no items): an order paid in two equal parts (two vouchers of
+// 25.00) writes one amount on each of its lines, which looks like a total repeated per line.
+// The refusal's first advice, --amount-per order, then read each such order at half its spend;
+// with a payment-number column in the log, it names --amount-per order --payment-col first.
+test("a refused payment column beside a payment_sequential column: the hint says --payment-col", async () => {
+  const lines = ["order_id,customer,date,payment_sequential,payment_value"];
+  for (let i = 0; i < 8; i++) {
+    lines.push(`o${i},c${i},2023-01-0${1 + (i % 8)},1,25.${i}0`);
+    lines.push(`o${i},c${i},2023-01-0${1 + (i % 8)},2,25.${i}0`);
+  }
+  const error = await failure(read(file(lines.join("\n")), { columns: SPLIT_COLUMNS }));
+  expect(error).toBeInstanceOf(InputError);
+  const hint = (error as InputError).hint ?? "";
+  expect(hint).toContain(
+    'if the lines are the order\'s payments, numbered by column "payment_sequential", pass --amount-per order --payment-col payment_sequential',
+  );
+  // The same rows from a --query over orders and payments files: the query's result is loaded
+  // column by column, the payment number among them.
+  const folder = mkdtempSync(join(tmpdir(), "olist-payments-"));
+  writeFileSync(
+    join(folder, "orders.csv"),
+    ["order_id,customer,date", ...lines.slice(1).map((l) => l.split(",").slice(0, 3).join(","))]
+      .filter((l, i, all) => all.indexOf(l) === i)
+      .join("\n"),
+  );
+  writeFileSync(
+    join(folder, "payments.csv"),
+    [
+      "order_id,payment_sequential,payment_value",
+      ...lines.slice(1).map((l) => {
+        const [order, , , seq, value] = l.split(",");
+        return `${order},${seq},${value}`;
+      }),
+    ].join("\n"),
+  );
+  const query = "SELECT * FROM orders JOIN payments USING (order_id)";
+  const joined = await failure(
+    readTransactionLog({ source: { kind: "query", path: folder, query }, columns: SPLIT_COLUMNS }),
+  );
+  expect((joined as InputError).hint).toContain("--payment-col payment_sequential");
+  // Read so, each payment counts: the truth (50.xx per order).
+  const paid = await read(file(lines.join("\n")), {
+    columns: { ...SPLIT_COLUMNS, payment: "payment_sequential" },
+    amountPer: "order",
+  } as never);
+  expect(purchaseDays(paid.log)[0]).toBe("c0 2023-01-01 50");
 });

@@ -117,8 +117,27 @@ async function orderCounts(
   return { orders: Number(r.orders), same: Number(r.same) };
 }
 
-/** What to pass instead: the amount once per order, or each line priced by its own columns. */
+/** A column numbering an order's payments: Olist's payment_sequential, a Payment ID. */
+const PAYMENT_NUMBER = /^payments?[\s_.-]*(seq|sequential|sequence|number|no|nr|id|index)$/i;
+
+/** Whether a column numbers an order's payments (loaded beside the modelled ones, side-columns.ts). */
+export const isPaymentNumberColumn = (name: string) => PAYMENT_NUMBER.test(name.trim());
+
+/**
+ * What to pass instead: the amount once per order, or each line priced by its own columns. Beside
+ * a column numbering the payments (Olist's orders ⋈ payments, two equal vouchers), the lines may
+ * be separate payments: --amount-per order alone read such an order at half its spend.
+ */
 function repeatedTotalHint(names: string[]): string {
+  const payment = names.find(isPaymentNumberColumn);
+  const payments = payment
+    ? `if the lines are the order's payments, numbered by column "${payment}", pass --amount-per order ${optionWithColumn("--payment-col", payment)} (each payment read once, also when a join repeats it per item); `
+    : "";
+  return payments + orderTotalHint(names);
+}
+
+/** The advice without a payment-number column. */
+function orderTotalHint(names: string[]): string {
   const [quantity] = suggestedColumns("quantity", "quantity", names);
   const [price] = suggestedColumns("price", "price", names);
   const priced =
