@@ -159,8 +159,23 @@ function checkColumns(
               missing.map(([, name]) => name),
               source.kind === "csv" ? source.delimiter : undefined,
             )
-          : columnHint(missing, available),
+          : columnHint(missing, available) + elsewhereHint(missing, source),
   });
+}
+
+/**
+ * A customer column the source lacks may be in another file of the export (Olist's
+ * customer_unique_id, in customers.csv, beside orders.csv's per-order customer_id): how to bring
+ * it in. The guess alone sent the user to customer_id, whose log then failed as "nobody buys twice".
+ */
+function elsewhereHint(missing: Array<[keyof LogColumns, string]>, source: LogSource): string {
+  const customer = missing.find(([role]) => role === "customerId")?.[1];
+  // The default name missing is a log naming its customers otherwise: the guess is the advice.
+  if (customer === undefined || customer === "customer_id") return "";
+  if (source.kind === "query" || (source.kind === "postgres" && source.query !== undefined))
+    return `; select ${customer} in the query, joining the table that holds it`;
+  if (source.kind === "postgres") return `; if ${customer} is in another table, --query joining it`;
+  return `; if ${customer} is in another file of the export, join the files: --data FOLDER --query 'SELECT … FROM orders JOIN customers USING (customer_id)' reads each file of the folder as a table`;
 }
 
 const DELIMITER_NAMES: Record<string, [written: string, option: string]> = {

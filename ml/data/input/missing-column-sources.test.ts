@@ -26,8 +26,11 @@ afterAll(async () => {
 const columns = { customerId: "customer_id", date: "date", amount: "amount" };
 
 /** The message and hint a read of `source` with `columns` fails with. */
-async function refusal(source: LogSource) {
-  const error = await failure(readTransactionLog({ source, columns }));
+async function refusal(source: LogSource, asked: Record<string, string> = columns) {
+  const noAmount = asked.amount === undefined ? { noAmount: true } : {};
+  const error = await failure(
+    readTransactionLog({ source, columns: asked as typeof columns, ...noAmount }),
+  );
   return { message: error?.message ?? "", hint: (error as { hint?: string })?.hint ?? "" };
 }
 
@@ -73,4 +76,35 @@ test("a Parquet or JSON file without a column names the file's columns", async (
   expect(message).toStartWith(
     `${parts}: the 2 parts read as one table have no columns "customer_id", "date" (their columns: client, amount)`,
   );
+});
+
+// Olist's orders.csv read with --customer-col customer_unique_id (the person's column, kept in
+// customers.csv): the hint said only `pass --customer-col customer_id`, the per-order id whose
+// log then failed as "nobody buys twice". It now says how to bring the column in from its file.
+test("a customer column the file lacks: the hint says how to join the file that holds it", async () => {
+  const columns = {
+    customerId: "customer_unique_id",
+    date: "order_purchase_timestamp",
+  };
+  const dir = mkdtempSync(join(tmpdir(), "olist-orders-"));
+  const path = join(dir, "olist_orders_dataset.csv");
+  writeFileSync(
+    path,
+    "order_id,customer_id,order_status,order_purchase_timestamp\no1,c1,delivered,2017-10-02 10:56:33\n",
+  );
+  const { hint } = await refusal({ kind: "csv", path }, columns);
+  expect(hint).toContain("pass --customer-col customer_id");
+  expect(hint).toContain(
+    "if customer_unique_id is in another file of the export, join the files: --data FOLDER --query",
+  );
+  // A query's result: the column is selected in the query, not joined from a folder.
+  const query = await refusal(
+    {
+      kind: "query",
+      path: dir,
+      query: "SELECT * FROM olist_orders_dataset",
+    },
+    columns,
+  );
+  expect(query.hint).toContain("select customer_unique_id in the query");
 });
