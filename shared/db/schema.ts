@@ -123,6 +123,10 @@ export const decisionLog = pgTable(
     assignmentGroup: text("assignment_group"),
     /** The action the policy picked for the customer, also for control customers (who get none). */
     wouldHaveAction: text("would_have_action"),
+    /** Whether the action was drawn by the campaign's exploration share (null: no exploration). */
+    explored: boolean("explored"),
+    /** Probability the logged action had under the policy with exploration (null: none). */
+    propensity: doublePrecision("propensity"),
   },
   (t) => [
     index("decision_log_customer_idx").on(t.customerId, t.decidedAt),

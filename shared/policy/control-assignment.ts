@@ -40,6 +40,27 @@ export class ControlAssignment {
   }
 
   /**
+   * The customer's exploration draws for this campaign (shared/policy/exploration.ts): `explore`
+   * (explored when below the share) and `pick` (which eligible action), two 52-bit fractions of
+   * one HMAC of a message no control draw has (campaign ids start with a letter or digit, so none
+   * starts with 0x01): independent of the control group and of each other.
+   */
+  async explorationDraw(
+    campaign: string,
+    customerId: string,
+  ): Promise<{ explore: number; pick: number }> {
+    const mac = await crypto.subtle.sign(
+      "HMAC",
+      await this.key,
+      encoder.encode(`\u0001explore\u0000${campaign}\u0000${nfcCustomerId(customerId)}`),
+    );
+    const view = new DataView(mac);
+    const fraction = (at: number) =>
+      (view.getUint32(at) * 2 ** 20 + (view.getUint32(at + 4) >>> 12)) / 2 ** 52;
+    return { explore: fraction(0), pick: fraction(8) };
+  }
+
+  /**
    * A keyed fingerprint of the secret (hex HMAC-SHA-256 of a fixed label; never the secret): two
    * processes share it only when they share the secret. The label holds no 0x00, so it is no
    * customer's draw message (campaign ‖ 0x00 ‖ customer).

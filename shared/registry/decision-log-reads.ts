@@ -20,6 +20,10 @@ export interface CampaignDecisionRow {
   /** The policy version that decided (its profit model sets the uplift's units). */
   policyName: string;
   policyVersion: number;
+  /** Drawn by the campaign's exploration share (null: logged without exploration). */
+  explored: boolean | null;
+  /** Probability of the logged action under the policy with exploration (null: none logged). */
+  propensity: number | null;
 }
 
 /** Every decision of `campaign` with an assignment group, oldest first (ties by decision id). */
@@ -37,6 +41,8 @@ export function readCampaignDecisionRows(
       inputs: decisionLog.inputs,
       policyName: decisionLog.policyName,
       policyVersion: decisionLog.policyVersion,
+      explored: decisionLog.explored,
+      propensity: decisionLog.propensity,
     })
     .from(decisionLog)
     .where(and(eq(decisionLog.campaignId, campaign), isNotNull(decisionLog.assignmentGroup)))

@@ -413,6 +413,8 @@ export function decisionLogRecord(row: NewDecisionLogRow) {
     campaign_id: row.campaignId ?? null,
     assignment_group: row.assignmentGroup ?? null,
     would_have_action: row.wouldHaveAction ?? null,
+    explored: row.explored ?? null,
+    propensity: row.propensity ?? null,
   };
 }
 
@@ -460,13 +462,15 @@ export type AmendKeptAnswers = (erased: readonly string[]) => KeptAnswer[];
 
 const TABLE = `"${getTableName(decisionLog)}"`;
 const COLUMNS = `decision_id, decided_at, customer_id, inputs, chosen_action, scores, policy_name,
-      policy_version, model_name, model_version, campaign_id, assignment_group, would_have_action`;
+      policy_version, model_name, model_version, campaign_id, assignment_group, would_have_action,
+      explored, propensity`;
 
 /** The rows sent (one jsonb parameter), less those about customers erased since they were decided. */
 const SENT = `jsonb_to_recordset($1::jsonb) as r(decision_id uuid, decided_at timestamptz,
       customer_id text, inputs jsonb, chosen_action text, scores jsonb, policy_name text,
       policy_version integer, model_name text, model_version integer, campaign_id text,
-      assignment_group text, would_have_action text, erasure_cutoff timestamptz)`;
+      assignment_group text, would_have_action text, explored boolean, propensity double precision,
+      erasure_cutoff timestamptz)`;
 const NOT_ERASED = notErasedSql(customerHashSql("r.customer_id"), "r.erasure_cutoff");
 const RECORDS = `${SENT} where ${NOT_ERASED}`;
 
@@ -479,7 +483,7 @@ const RECORDS = `${SENT} where ${NOT_ERASED}`;
 const APPEND_SQL = `with written as (insert into ${TABLE} (${COLUMNS})
     select decision_id, coalesce(decided_at, now()), customer_id, inputs, chosen_action,
       scores, policy_name, policy_version, model_name, model_version, campaign_id,
-      assignment_group, would_have_action
+      assignment_group, would_have_action, explored, propensity
     from ${RECORDS}
     on conflict do nothing
     returning 1)
@@ -503,7 +507,8 @@ const APPEND_SQL = `with written as (insert into ${TABLE} (${COLUMNS})
 const APPEND_KEYED_SQL = `with r as materialized (
     select decision_id, coalesce(decided_at, now()) as decided_at, customer_id, inputs,
       chosen_action, scores, policy_name, policy_version, model_name, model_version, campaign_id,
-      assignment_group, would_have_action, (inputs->>'${ANSWER_ROW}')::uuid as answer_row,
+      assignment_group, would_have_action, explored, propensity,
+      (inputs->>'${ANSWER_ROW}')::uuid as answer_row,
       ${NOT_ERASED} as kept
     from ${SENT}
   ), heads as (

@@ -22,6 +22,11 @@ import {
   shadowBudget,
   splitCampaign,
 } from "../campaigns/campaign-decisions.ts";
+import {
+  type BatchExploration,
+  drawExploration,
+  explorationColumns,
+} from "../campaigns/campaign-exploration.ts";
 import type { DecisionDeps } from "../deps.ts";
 import type { ForecastResponse } from "../forecast-client/forecast-contract.ts";
 import { ForecastUnavailableError, isCallerError } from "../forecast-client/forecast-errors.ts";
@@ -63,6 +68,7 @@ interface CampaignAnswer {
   control_share: number;
   groups: { treated: number; control: number };
   control: Array<{ id: string; reason: string; would_have_action: string; decision_id: string }>;
+  exploration?: { share: number; explored: number };
 }
 
 type Policy = Awaited<ReturnType<DecisionDeps["policies"]["active"]>>;
@@ -225,17 +231,31 @@ function scoreCustomer(
   return { outlook, options };
 }
 
-/** Selections within the budget: the treated group's, and the control group's shadow one. */
-function selectBatch(split: CampaignSplit | null, options: SelectionOption[][], budget: number) {
+/**
+ * Selections within the budget: the treated group's, and the control group's shadow one. With
+ * exploration the explored customers take their drawn actions first and the greedy selection
+ * spends the rest on the others; `greedy` is, per explored customer, what the greedy selection
+ * over every treated customer at the whole budget picked (its propensity's greedy action).
+ */
+function selectBatch(
+  split: CampaignSplit | null,
+  options: SelectionOption[][],
+  budget: number,
+  exploration: BatchExploration | null,
+) {
   // The budget is the treated group's; the control customers' would-have actions come from a
   // shadow selection over everyone at that budget per treated customer (shadowBudget).
-  const result = treatedSelection(split, options, budget);
+  const explored = exploration?.picks;
+  const rest = explored ? options.map((list, i) => (explored.has(i) ? [] : list)) : options;
+  const result = treatedSelection(split, rest, budget - (exploration?.cost ?? 0));
   const shadow = split ? selectWithinBudget(options, shadowBudget(split, budget)) : null;
   const control = shadow?.picks.filter((p) => split?.groups[p.index] === "control") ?? [];
+  const whole = explored ? treatedSelection(split, options, budget) : null;
   return {
     result,
     picked: new Map(result.picks.map((p) => [p.index, p.option])),
     wouldHave: new Map(control.map((p) => [p.index, p.option])),
+    greedy: new Map(whole?.picks.map((p) => [p.index, p.option.action]) ?? []),
   };
 }
 
@@ -274,6 +294,8 @@ function batchRow(
     scored: Scored;
     pick: SelectionOption | undefined;
     shadow: SelectionOption | undefined;
+    /** Exploration columns of the row (treated customers of an exploring campaign only). */
+    explore?: Pick<NewDecisionLogRow, "explored" | "propensity">;
   },
   split: CampaignSplit | null,
   group: AssignmentGroup | undefined,
@@ -305,6 +327,7 @@ function batchRow(
         : {}),
     },
     ...campaignColumns(split, group, planned?.action),
+    ...chosen.explore,
     policyName: policy.name,
     policyVersion: policy.version,
     modelName: forecast.model.name,
@@ -357,7 +380,14 @@ export async function decideBatch(
   const decided = scored.map((s) => s !== null);
   const split = await splitCampaign(deps, policy, body, ids, decided);
   const options = scored.map((s) => s?.options ?? []);
-  const { result, picked, wouldHave } = selectBatch(split, options, body.budget);
+  const share = body.exploration_share;
+  const exploration = await drawExploration(deps, split, share, ids, options, body.budget);
+  const { result, picked, wouldHave, greedy } = selectBatch(
+    split,
+    options,
+    body.budget,
+    exploration,
+  );
   const decisionIds: Array<string | undefined> = [];
   const rows: NewDecisionLogRow[] = [];
   const decidedAt = new Date();
@@ -366,29 +396,46 @@ export async function decideBatch(
     const decisionId = keyed ? keyed.memberId(i, rows.length === 0) : crypto.randomUUID();
     decisionIds[i] = decisionId;
     const at = { batchId, decidedAt, decisionId, customerId: defined(ids[i], "customer id") };
-    const chosen = { scored: s, pick: picked.get(i), shadow: wouldHave.get(i) };
+    const pick = exploration?.picks.get(i) ?? picked.get(i);
+    const greedyAction = exploration?.picks.has(i) ? greedy.get(i) : picked.get(i)?.action;
+    const logged = pick?.action ?? NO_ACTION;
+    const explore = explorationColumns(
+      exploration,
+      split?.groups[i],
+      i,
+      s.options,
+      logged,
+      greedyAction ?? NO_ACTION,
+    );
+    const chosen = { scored: s, pick, shadow: wouldHave.get(i), explore };
     rows.push(batchRow(policy, body, forecast, at, chosen, split, split?.groups[i]));
   });
   const answer: BatchAnswer = {
     batch_id: batchId,
     policy: { name: policy.name, version: policy.version },
-    selected: result.picks.map((p) => ({
+    selected: [...result.picks, ...exploredPicks(exploration)].map((p) => ({
       id: defined(ids[p.index], "customer id"),
       action: p.option.action,
       cost: p.option.cost,
       expected_profit: p.option.profit,
       decision_id: defined(decisionIds[p.index], "decision id"),
     })),
-    totals: {
-      customers: result.picks.length,
-      cost: result.totalCost,
-      expected_profit: result.totalProfit,
-    },
+    totals: exploration
+      ? {
+          customers: result.picks.length + exploration.picks.size,
+          cost: result.totalCost + exploration.cost,
+          expected_profit: result.totalProfit + exploration.profit,
+        }
+      : {
+          customers: result.picks.length,
+          cost: result.totalCost,
+          expected_profit: result.totalProfit,
+        },
     selection: selectionAnswer(result, body.budget),
     considered: rows.length,
     errors,
     model: { name: forecast.model.name, version: forecast.model.version },
-    ...(split ? { campaign: campaignAnswer(split, ids, wouldHave, decisionIds) } : {}),
+    ...(split ? { campaign: campaignAnswer(split, ids, wouldHave, decisionIds, exploration) } : {}),
   };
   const bound = boundWithout(split, options, body.budget, decisionIds);
   return recordBatch(deps, rows, answer, keyed, bound);
@@ -400,6 +447,7 @@ function campaignAnswer(
   ids: readonly string[],
   wouldHave: Map<number, SelectionOption>,
   decisionIds: ReadonlyArray<string | undefined>,
+  exploration?: BatchExploration | null,
 ): CampaignAnswer {
   const control: CampaignAnswer["control"] = [];
   split.groups.forEach((g, i) => {
@@ -416,5 +464,14 @@ function campaignAnswer(
     control_share: split.controlShare,
     groups: { treated: split.treated, control: split.control },
     control,
+    ...(exploration
+      ? { exploration: { share: exploration.share, explored: exploration.picks.size } }
+      : {}),
   };
 }
+
+/** The explored customers' picks, in customer order, as the selection's picks read. */
+const exploredPicks = (exploration: BatchExploration | null) =>
+  [...(exploration?.picks ?? [])]
+    .sort(([a], [b]) => a - b)
+    .map(([index, option]) => ({ index, option }));

@@ -79,6 +79,7 @@ export const batchAnswerSchema = z.object({
           decision_id: z.string(),
         }),
       ),
+      exploration: z.object({ share: z.number(), explored: z.number().int() }).optional(),
     })
     .optional(),
 });

@@ -4,6 +4,7 @@ import { CAMPAIGN_ID_PATTERN, CAMPAIGN_ID_RULE } from "@pp/shared/campaigns/camp
 import { MAX_AMOUNT, nfcCustomerId } from "@pp/shared/contracts/forecast-request.ts";
 import { typeError } from "@pp/shared/errors/null-fields.ts";
 import { actionIdSchema } from "@pp/shared/policy/action-id.ts";
+import { MAX_EXPLORATION_SHARE } from "@pp/shared/policy/exploration.ts";
 import { upliftSchema } from "@pp/shared/policy/policy-definition.ts";
 import * as z from "zod";
 import { customerInputSchema, horizonSchema } from "../forecast-client/forecast-contract.ts";
@@ -121,6 +122,16 @@ export const batchRequestSchema = z
     actions: actionsSchema,
     budget: money,
     ...campaignFields,
+    // The campaign's exploration share (shared/policy/exploration.ts); 0, the default, explores nothing.
+    exploration_share: z
+      .number({ error: typeError("a number", "a number from 0 to 0.5") })
+      .min(0, { error: "must be ≥ 0" })
+      .max(MAX_EXPLORATION_SHARE, { error: `must be ≤ ${MAX_EXPLORATION_SHARE}` })
+      .optional(),
   })
-  .refine(shareNeedsCampaign, shareNeedsCampaignError);
+  .refine(shareNeedsCampaign, shareNeedsCampaignError)
+  .refine((b) => b.exploration_share === undefined || b.campaign !== undefined, {
+    error: "exploration_share needs a campaign",
+    path: ["exploration_share"],
+  });
 export type BatchRequest = z.output<typeof batchRequestSchema>;

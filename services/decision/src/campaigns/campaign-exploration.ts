@@ -1,0 +1,81 @@
+// A batch's exploration (shared/policy/exploration.ts): which treated customers are explored and
+// with what action, the budget they take first, and each treated row's logged propensity.
+import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
+import { AppError } from "@pp/shared/errors/app-error.ts";
+import type { SelectionOption } from "@pp/shared/policy/budgeted-selection.ts";
+import { exploredAction, propensityOf } from "@pp/shared/policy/exploration.ts";
+import { NO_ACTION } from "@pp/shared/policy/rank-actions.ts";
+import type { DecisionDeps } from "../deps.ts";
+import type { CampaignSplit } from "./campaign-decisions.ts";
+
+export interface BatchExploration {
+  share: number;
+  /** Explored customer index → the action drawn for it (an eligible option). */
+  picks: Map<number, SelectionOption>;
+  /** What the explored picks cost: taken from the budget before the greedy selection. */
+  cost: number;
+  profit: number;
+}
+
+/**
+ * The explored treated customers of a campaign batch (null when the share is 0 or unset: the
+ * batch is decided exactly as without exploration). Options are in id order (scoreCustomer), so
+ * a replay draws the same action. Exploration is paid first from the budget; a budget it exceeds
+ * is a 422 naming exploration_share, since its customers could not all be explored as drawn.
+ */
+export async function drawExploration(
+  deps: DecisionDeps,
+  split: CampaignSplit | null,
+  share: number | undefined,
+  customerIds: readonly string[],
+  options: SelectionOption[][],
+  budget: number,
+): Promise<BatchExploration | null> {
+  if (!split || !share) return null;
+  const picks = new Map<number, SelectionOption>();
+  let [cost, profit] = [0, 0];
+  for (let i = 0; i < customerIds.length; i++) {
+    const list = options[i] ?? [];
+    if (split.groups[i] !== "treated" || list.length === 0) continue;
+    const draw = await deps.campaigns.explorationDraw(split.id, customerIds[i] as string);
+    const action = exploredAction(
+      draw,
+      share,
+      list.map((o) => o.action),
+    );
+    const option = list.find((o) => o.action === action);
+    if (!option) continue;
+    picks.set(i, option);
+    cost += option.cost;
+    profit += option.profit;
+  }
+  if (cost > budget) {
+    throw new AppError(
+      "unprocessable",
+      `exploration_share ${share} explores ${picks.size} customers at a cost of ${cost}, over the budget of ${budget}: ` +
+        "lower exploration_share or raise budget",
+      { details: [{ path: "exploration_share", message: `explored actions cost ${cost}` }] },
+    );
+  }
+  return { share, picks, cost, profit };
+}
+
+/**
+ * The exploration columns of treated customer i's row: whether it was explored and the probability
+ * of its logged action (`greedy`: what the greedy selection picked, or would have, for it).
+ */
+export function explorationColumns(
+  exploration: BatchExploration | null,
+  group: string | undefined,
+  i: number,
+  eligible: readonly SelectionOption[],
+  logged: string,
+  greedy: string,
+): Pick<NewDecisionLogRow, "explored" | "propensity"> {
+  if (!exploration || group !== "treated") return {};
+  const ids = eligible.map((o) => o.action);
+  return {
+    explored: exploration.picks.has(i),
+    propensity: propensityOf(exploration.share, ids, logged, greedy ?? NO_ACTION),
+  };
+}
