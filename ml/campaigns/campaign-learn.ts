@@ -22,6 +22,7 @@ import { PolicyStore } from "@pp/shared/registry/policy-store.ts";
 import { type ActivePolicyRow, ensureActivePolicy } from "./active-policy.ts";
 import { otherLaterActions } from "./later-contacts.ts";
 import {
+  byExploredEstimates,
   changesUplifts,
   describeChange,
   describeReport,
@@ -59,7 +60,12 @@ export async function runCampaignLearn(o: CampaignLearnOptions) {
         : ")"),
   );
   const current = await ensureActivePolicy(o.db);
-  const { kept, left, otherUnits } = inPolicyUnits(result, current.definition.profit_model);
+  const explored = byExploredEstimates(result);
+  for (const line of explored.lines) print(line);
+  const { kept, left, otherUnits } = inPolicyUnits(
+    explored.result,
+    current.definition.profit_model,
+  );
   for (const line of left) print(`note: ${line}`);
   const learned = learnUplifts(kept, current.definition);
   if (learned.length === 0) {

@@ -33,6 +33,11 @@ export interface CampaignDecision {
   horizonDays: number;
   /** The profit model of the policy version that decided ("unknown" when that version is gone). */
   profitModel?: string;
+  /** With an exploration share: whether its action was explored, and its logged propensity. */
+  explored?: boolean;
+  propensity?: number;
+  /** The eligible actions the decision logged (`scores.options`), for the explored estimates. */
+  eligible?: string[];
   /** Later contacts of a customer first decided treated (another wave): their days and costs. */
   laterContacts?: Array<{ day: number; cost: number; action: string }>;
 }
@@ -170,6 +175,24 @@ async function decisionOf(
     pAlive: num(details.p_alive, Number.NaN),
     horizonDays: horizonDaysOf(row.inputs ?? {}),
     profitModel: await profitModelOf(row.policyName, row.policyVersion),
+    ...explorationOf(row),
+  };
+}
+
+/** The exploration terms of a row logged with a propensity (none: logged without exploration). */
+function explorationOf(row: CampaignDecisionRow): Partial<CampaignDecision> {
+  const options = (row.scores as { options?: unknown }).options;
+  const eligible = Array.isArray(options)
+    ? options.flatMap((o) => {
+        const id = (o as { action?: unknown } | null)?.action;
+        return typeof id === "string" ? [nfcActionId(id)] : [];
+      })
+    : undefined;
+  if (row.propensity === null && row.explored === null) return eligible ? { eligible } : {};
+  return {
+    explored: row.explored === true,
+    propensity: row.propensity ?? Number.NaN,
+    ...(eligible ? { eligible } : {}),
   };
 }
 
@@ -280,7 +303,26 @@ function decisionTerms(
     o.pAlive[i] = d.pAlive;
   }
   coverage.meanCoverage = withHorizon > 0 ? (shares[0]! + shares[1]!) / withHorizon : 1;
+  if (decisions.some((d) => d.propensity !== undefined))
+    o.exploration = explorationTerms(decisions, actionIndex);
   return { firstDay, lastCounted, coverage, laterContacts };
+}
+
+/** The observations' exploration columns (campaign-observations.ts), from the decisions. */
+function explorationTerms(
+  decisions: readonly CampaignDecision[],
+  actionIndex: ReadonlyMap<string, number>,
+): NonNullable<CampaignObservations["exploration"]> {
+  return {
+    explored: Uint8Array.from(decisions, (d) => (d.explored ? 1 : 0)),
+    propensity: Float64Array.from(decisions, (d) => d.propensity ?? Number.NaN),
+    eligible: decisions.map((d) =>
+      (d.eligible ?? []).flatMap((id) => {
+        const k = actionIndex.get(id);
+        return k === undefined ? [] : [k];
+      }),
+    ),
+  };
 }
 
 /**

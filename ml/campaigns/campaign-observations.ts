@@ -20,6 +20,15 @@ export interface CampaignObservations {
   predictedProfit: Float64Array;
   /** NaN when the decision did not record it. */
   pAlive: Float64Array;
+  /**
+   * With an exploration share (absent otherwise): 1 when the action was drawn by exploration, the
+   * logged propensity (NaN when none), and the indexes into `actions` of the eligible actions.
+   */
+  exploration?: {
+    explored: Uint8Array;
+    propensity: Float64Array;
+    eligible: Array<readonly number[]>;
+  };
 }
 
 export function emptyObservations(n: number, actions: string[]): CampaignObservations {

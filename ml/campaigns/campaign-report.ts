@@ -313,7 +313,22 @@ function actionLine(a: ActionResult): string {
     `${groups}; incremental profit per customer ${x.estimate.toFixed(3)}${range}, ` +
     `total ${a.incremental_profit_total.estimate.toFixed(2)}, measured uplift ` +
     `${Number.isFinite(uplift) ? uplift.toFixed(3) : "–"} (assumed ${a.assumed_uplift.toFixed(3)})` +
-    laterContactsSuffix(a)
+    laterContactsSuffix(a) +
+    exploredSuffix(a)
+  );
+}
+
+/** The action's inverse-propensity estimate, with its explored rows (exploration share only). */
+function exploredSuffix(a: ActionResult): string {
+  const x = a.explored;
+  if (!x) return "";
+  const u = x.uplift;
+  const value = Number.isFinite(u.estimate)
+    ? `${u.estimate.toFixed(3)} [${u.lower.toFixed(3)}, ${u.upper.toFixed(3)}]`
+    : "not measurable";
+  return (
+    `; explored: ${x.explored_rows} rows, uplift by inverse propensity ${value} ` +
+    `(${x.weighted_rows} treated rows weighted, ${x.control} eligible control customers)`
   );
 }
 

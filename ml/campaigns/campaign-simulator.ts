@@ -11,8 +11,10 @@ import { pAliveSegment } from "@pp/shared/campaigns/campaign-result.ts";
 import { type SelectionOption, selectWithinBudget } from "@pp/shared/policy/budgeted-selection.ts";
 import { ineligibilityReasons } from "@pp/shared/policy/eligibility.ts";
 import { expectedProfit } from "@pp/shared/policy/expected-profit.ts";
+import { exploredAction, propensityOf } from "@pp/shared/policy/exploration.ts";
 import type { PolicyDefinition } from "@pp/shared/policy/policy-definition.ts";
 import { withPolicyUplift } from "@pp/shared/policy/policy-uplift.ts";
+import { NO_ACTION } from "@pp/shared/policy/rank-actions.ts";
 import type { TransactionLog } from "../data/transaction-log.ts";
 import { TransactionLogBuilder } from "../data/transaction-log-builder.ts";
 import {
@@ -141,6 +143,20 @@ export interface CampaignPolicy {
   rules?: PolicyDefinition["rules"];
 }
 
+/** Each customer's action (−1: none) and the terms the policy assumed for it. */
+export interface CampaignDecisions {
+  action: Int32Array;
+  predictedProfit: Float64Array;
+  assumedUplift: Float64Array;
+  /** Each customer's eligible options, in id order (what exploration draws from). */
+  options?: SelectionOption[][];
+  /** Each customer's uplift per action (in `actions` order), as the policy assumes it. */
+  upliftOf?: number[][];
+  /** With exploration: 1 when the action was drawn, and its propensity under the policy. */
+  explored?: Uint8Array;
+  propensity?: Float64Array;
+}
+
 /**
  * Each customer's action under the policy (expected-profit model, its eligibility rules), within
  * `budget`. The rules were left out: under a policy of `max_cost` 1 the simulated campaign logged
@@ -151,7 +167,7 @@ export function decideCampaign(
   actions: readonly SimulatedAction[],
   policy: CampaignPolicy,
   budget = Number.POSITIVE_INFINITY,
-): { action: Int32Array; predictedProfit: Float64Array; assumedUplift: Float64Array } {
+): CampaignDecisions {
   const options: SelectionOption[][] = new Array(pop.n);
   const upliftOf: number[][] = new Array(pop.n);
   for (let i = 0; i < pop.n; i++) {
@@ -188,7 +204,53 @@ export function decideCampaign(
     predictedProfit[p.index] = p.option.profit;
     assumedUplift[p.index] = upliftOf[p.index]![k]!;
   }
-  return { action, predictedProfit, assumedUplift };
+  // In id order, as the decision service orders them: exploration draws by position.
+  const byId = (x: SelectionOption, y: SelectionOption) =>
+    x.action < y.action ? -1 : x.action > y.action ? 1 : 0;
+  const sorted = options.map((list) => [...list].sort(byId));
+  return { action, predictedProfit, assumedUplift, options: sorted, upliftOf };
+}
+
+/**
+ * The decisions with exploration (shared/policy/exploration.ts): a treated customer whose keyed
+ * draw is below `share` gets an action drawn uniformly from its eligible options instead of the
+ * greedy one; every treated customer gets the propensity of its action. No budget here (the
+ * simulator decides without one), so exploring costs only the explored actions.
+ */
+export function exploreCampaign(
+  decision: CampaignDecisions,
+  actions: readonly SimulatedAction[],
+  control: Uint8Array,
+  draws: ReadonlyArray<{ explore: number; pick: number }>,
+  share: number,
+): CampaignDecisions {
+  const n = decision.action.length;
+  const out = {
+    ...decision,
+    action: Int32Array.from(decision.action),
+    predictedProfit: Float64Array.from(decision.predictedProfit),
+    assumedUplift: Float64Array.from(decision.assumedUplift),
+    explored: new Uint8Array(n),
+    propensity: new Float64Array(n).fill(Number.NaN),
+  };
+  const index = new Map(actions.map((a, k) => [a.id, k]));
+  for (let i = 0; i < n; i++) {
+    if (control[i]) continue;
+    const list = decision.options?.[i] ?? [];
+    const ids = list.map((o) => o.action);
+    const k = decision.action[i]!;
+    const greedy = k >= 0 ? actions[k]!.id : NO_ACTION;
+    const drawn = exploredAction(draws[i]!, share, ids);
+    if (drawn !== null) {
+      const j = index.get(drawn) as number;
+      out.action[i] = j;
+      out.explored[i] = 1;
+      out.predictedProfit[i] = list.find((o) => o.action === drawn)?.profit ?? 0;
+      out.assumedUplift[i] = decision.upliftOf?.[i]?.[j] ?? 0;
+    }
+    out.propensity[i] = propensityOf(share, ids, drawn ?? greedy, greedy);
+  }
+  return out;
 }
 
 /** The true uplift of action k for customer i (by the forecast's P(alive) segment). */

@@ -32,6 +32,7 @@ import {
 } from "@pp/shared/policy/policy-definition.ts";
 
 const TAU2_MIN = 0.05 ** 2;
+const Z_95 = 1.959963984540054;
 /** Customers each arm of an action needs before its uplift is learned (a spread in each arm). */
 export const MIN_ARM = 2;
 /** Customers each arm needs in a segment before the segment gets its own uplift. */
@@ -162,6 +163,92 @@ interface Bounds {
 }
 
 /** The prior of an action: the policy's uplift for it, else the mean uplift the decisions assumed. */
+const NOT_MEASURED = { estimate: Number.NaN, lower: Number.NaN, upper: Number.NaN, se: Number.NaN };
+
+/**
+ * The result as learn weighs it: each action with an inverse-propensity estimate (a campaign with an
+ * exploration share; explored-arms.ts) measured by it, with its arms counted as the customers
+ * weighted (treated) and eligible (control), pooled with the greedy comparison (pooled), and its
+ * segments those with MIN_SEGMENT_ARM rows in each arm of either; the greedy comparison alone
+ * measures an action only on the customers the policy already picked for it, and never one it
+ * picks for nobody. A line per action says how many explored rows it had.
+ */
+export function byExploredEstimates(result: CampaignResult): {
+  result: CampaignResult;
+  lines: string[];
+} {
+  const lines: string[] = [];
+  const actions = result.actions.map((a) => {
+    const x = a.explored;
+    if (!x) return a;
+    if (x.explored_rows < MIN_ARM || x.control < MIN_ARM) {
+      lines.push(
+        `${a.action}: ${x.explored_rows} explored rows, ${x.control} eligible control customers: too few, measured by its greedy comparison`,
+      );
+      return a;
+    }
+    lines.push(
+      `${a.action}: learned from its inverse-propensity estimate (${x.explored_rows} explored rows, ` +
+        `${x.weighted_rows} treated rows weighted by 1/propensity, against ${x.control} control ` +
+        `customers) pooled with its greedy comparison (${a.treated.customers} treated, ${a.control.customers} control)`,
+    );
+    const segments = (x.segments ?? [])
+      .filter((s) => s.weighted_rows >= MIN_SEGMENT_ARM && s.control >= MIN_SEGMENT_ARM)
+      .map((s) => ({
+        segment: s.segment,
+        min_p_alive: s.min_p_alive,
+        max_p_alive: s.max_p_alive,
+        treated: s.weighted_rows,
+        control: s.control,
+        // Not measured here (learn reads segments' uplifts only).
+        incremental_profit_per_customer: NOT_MEASURED,
+        measured_uplift: s.uplift,
+      }));
+    return {
+      ...a,
+      // An action the policy picked for nobody has no greedy arm: its prior is what its explored rows assumed.
+      assumed_uplift: Number.isFinite(a.assumed_uplift) ? a.assumed_uplift : x.assumed_uplift,
+      treated: { ...a.treated, customers: x.weighted_rows },
+      control: { ...a.control, customers: x.control },
+      measured_uplift: pooled(a.measured_uplift, x.uplift),
+      segments: pooledSegments(a, segments),
+    };
+  });
+  return { result: { ...result, actions }, lines };
+}
+
+/**
+ * The greedy comparison's and the inverse-propensity estimate's uplifts pooled by inverse variance
+ * (either alone when the other is not measurable). The two share customers (greedy rows weigh
+ * about 1 in the estimate), so the pooled standard error is somewhat small. In five simulated
+ * loops (campaign-exploration-loop.test.ts, seeds 8–12) the learned policy's true profit averaged
+ * 5,070 from the estimate alone, 5,417 pooled, 5,581 greedy-only: the greedy comparison measures
+ * an action on the customers the policy targets, where the simulator's uplift is highest.
+ */
+function pooled(g: Interval, e: Interval): Interval {
+  if (!(g.se > 0 && Number.isFinite(g.estimate))) return e;
+  if (!(e.se > 0 && Number.isFinite(e.estimate))) return g;
+  const wg = 1 / g.se ** 2;
+  const we = 1 / e.se ** 2;
+  const est = (wg * g.estimate + we * e.estimate) / (wg + we);
+  const se = 1 / Math.sqrt(wg + we);
+  return { estimate: est, lower: est - Z_95 * se, upper: est + Z_95 * se, se };
+}
+
+/** Segments of both: pooled where both measure one, else the one that does. */
+function pooledSegments(a: ActionResult, segs: ActionResult["segments"]): ActionResult["segments"] {
+  const out = new Map(segs.map((s) => [s.segment, s]));
+  for (const g of a.segments) {
+    if (g.treated < MIN_SEGMENT_ARM || g.control < MIN_SEGMENT_ARM) continue;
+    const e = out.get(g.segment);
+    out.set(
+      g.segment,
+      e ? { ...e, measured_uplift: pooled(g.measured_uplift, e.measured_uplift) } : g,
+    );
+  }
+  return [...out.values()];
+}
+
 function priorOf(policy: PolicyDefinition, a: ActionResult): number {
   return policy.uplifts?.[a.action]?.uplift ?? a.assumed_uplift;
 }

@@ -14,6 +14,7 @@ import { addCompensated } from "@pp/shared/numeric/compensated-sum.ts";
 import type { CampaignObservations } from "./campaign-observations.ts";
 import { realisedProfit } from "./campaign-observations.ts";
 import { ArmSums, differenceOfMeans, scaleInterval } from "./difference-of-means.ts";
+import { exploredEstimates } from "./explored-arms.ts";
 
 export const MEASUREMENT_METHOD =
   "Welch difference of means (treated − control who would have received the action), " +
@@ -202,7 +203,10 @@ export function measureCampaign(o: CampaignObservations, options: MeasureOptions
     const t = o.treated[i] ? 1 : 0;
     treated += t;
     const a = o.action[i]!;
-    if (a < 0) continue;
+    // An explored customer got its action by a draw, not for its profit: it has no counterpart
+    // among the control customers who would have received that action, and is measured in the
+    // action's inverse-propensity estimate (`explored`) instead.
+    if (a < 0 || o.exploration?.explored[i]) continue;
     const profit = realisedProfit(o, i);
     armOf[2 * a + t]!.add(o, i, profit);
     const s = pAliveSegment(o.pAlive[i]!);
@@ -211,13 +215,16 @@ export function measureCampaign(o: CampaignObservations, options: MeasureOptions
   const control = o.n - treated;
   const notes = [...(options.notes ?? [])];
   const actions: ActionResult[] = [];
+  const explored = exploredEstimates(o);
   o.actions.forEach((id, a) => {
     const arm = arms[a] as Arms;
     if (arm.treated.purchases.n < 2 || arm.control.purchases.n < 2) {
       notes.push(`${id}: fewer than 2 treated or control customers; no interval`);
     }
-    actions.push(actionResult(id, arm, segments[a] as Arms[]));
+    const result = actionResult(id, arm, segments[a] as Arms[]);
+    actions.push(explored?.[a] ? { ...result, explored: explored[a] } : result);
   });
+  if (explored) notes.push(exploredNote(o));
   const qini = qiniCurve(o);
   const total = incrementalProfit(actions, notes);
   const qiniNote = qiniEndNote(qini, total);
@@ -233,6 +240,16 @@ export function measureCampaign(o: CampaignObservations, options: MeasureOptions
     ...(options.horizonCoverage === undefined ? {} : { horizon_coverage: options.horizonCoverage }),
     notes,
   };
+}
+
+/** How many treated customers were explored: left out of the per-action comparison. */
+function exploredNote(o: CampaignObservations): string {
+  const n = o.exploration?.explored.reduce((s, x) => s + x, 0) ?? 0;
+  return (
+    `${n} treated customers were given an action by the exploration share: each action's ` +
+    "comparison with its control customers leaves them out; its `explored` estimate weighs every " +
+    "treated customer logged with it by 1/propensity against the control customers it was eligible for"
+  );
 }
 
 /**

@@ -20,8 +20,10 @@ import { dayToIsoDate } from "../data/transaction-log.ts";
 import { writeTransactionsCsv } from "../sim/transactions-csv-writer.ts";
 import { ensureActivePolicy } from "./active-policy.ts";
 import {
+  type CampaignDecisions,
   type CampaignPopulation,
   decideCampaign,
+  exploreCampaign,
   runCampaignWindow,
   type SimulatedAction,
   simulateCampaignPopulation,
@@ -35,6 +37,8 @@ export interface SimulateCampaignOptions {
   customers: number;
   seed: number;
   controlShare: number;
+  /** Share of the treated given a uniformly drawn eligible action (0: none, as before). */
+  explorationShare?: number;
   out: string;
   secret?: string;
   actions?: SimulatedAction[];
@@ -47,7 +51,7 @@ function decisionRows(
   o: SimulateCampaignOptions,
   pop: CampaignPopulation,
   actions: readonly SimulatedAction[],
-  decision: ReturnType<typeof decideCampaign>,
+  decision: CampaignDecisions,
   control: Uint8Array,
   policy: { name: string; version: number },
 ): NewDecisionLogRow[] {
@@ -56,6 +60,7 @@ function decisionRows(
     const k = decision.action[i]!;
     const a = k >= 0 ? actions[k] : undefined;
     const group = control[i] ? "control" : "treated";
+    const explore = decision.propensity && !control[i];
     return {
       decisionId: crypto.randomUUID(),
       decidedAt,
@@ -64,6 +69,9 @@ function decisionRows(
       chosenAction: a && !control[i] ? a.id : "none",
       scores: {
         ...(control[i] ? { reason: "control group" } : {}),
+        // The eligible options, as the decision service logs them: the explored estimates'
+        // control arm of an action is the control customers it was eligible for.
+        ...(decision.propensity ? { options: decision.options?.[i] ?? [] } : {}),
         campaign: {
           action: a?.id ?? "none",
           cost: a?.cost ?? 0,
@@ -83,8 +91,29 @@ function decisionRows(
       campaignId: o.campaign,
       assignmentGroup: group,
       wouldHaveAction: a?.id ?? "none",
+      ...(explore
+        ? {
+            explored: decision.explored?.[i] === 1,
+            propensity: decision.propensity?.[i] ?? Number.NaN,
+          }
+        : {}),
     };
   });
+}
+
+/** The decisions with the run's exploration share (as they are when it is 0). */
+async function withExploration(
+  o: SimulateCampaignOptions,
+  assignment: ControlAssignment,
+  ids: readonly string[],
+  greedy: CampaignDecisions,
+  actions: readonly SimulatedAction[],
+  control: Uint8Array,
+): Promise<CampaignDecisions> {
+  const share = o.explorationShare ?? 0;
+  if (share === 0) return greedy;
+  const draws = await Promise.all(ids.map((id) => assignment.explorationDraw(o.campaign, id)));
+  return exploreCampaign(greedy, actions, control, draws, share);
 }
 
 /**
@@ -144,10 +173,11 @@ export async function runSimulateCampaign(o: SimulateCampaignOptions) {
     seed: o.seed,
     withHistory: true,
   });
-  const decision = decideCampaign(pop, actions, policy.definition);
+  const greedy = decideCampaign(pop, actions, policy.definition);
   const assignment = new ControlAssignment(o.secret ?? DEV_CAMPAIGN_SECRET);
   const groups = await assignment.groups(o.campaign, pop.ids, o.controlShare);
   const control = Uint8Array.from(groups, (g) => (g === "control" ? 1 : 0));
+  const decision = await withExploration(o, assignment, pop.ids, greedy, actions, control);
   const run = runCampaignWindow(pop, actions, decision, control, o.seed + 1);
   const rows = decisionRows(o, pop, actions, decision, control, policy);
   // The share first (another one pinned refuses the run), then the file: a bad --out must not

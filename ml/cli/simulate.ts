@@ -15,6 +15,7 @@ interface SimulateOptions {
   start: string;
   campaign?: string;
   controlShare: number;
+  explorationShare?: number;
 }
 
 async function simulateCampaign(o: SimulateOptions & { campaign: string }): Promise<void> {
@@ -26,6 +27,7 @@ async function simulateCampaign(o: SimulateOptions & { campaign: string }): Prom
       customers: o.customers,
       seed: o.seed,
       controlShare: o.controlShare,
+      explorationShare: o.explorationShare ?? 0,
       out: o.out,
       ...(process.env.CAMPAIGN_SECRET ? { secret: process.env.CAMPAIGN_SECRET } : {}),
     }),
@@ -79,5 +81,10 @@ export function registerSimulateCommand(program: Command): void {
       campaignId,
     )
     .option("--control-share <x>", "campaign mode: share held out as control", controlShare, 0.2)
+    .option(
+      "--exploration-share <x>",
+      "campaign mode: share of treated customers given a uniformly drawn eligible action (0..0.5)",
+      controlShare,
+    )
     .action(simulate);
 }

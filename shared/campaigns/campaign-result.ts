@@ -53,6 +53,27 @@ export interface ActionResult {
   later_contacts?: Array<{ action: string; contacts: number; cost: number }>;
   /** Per P(alive) segment (present when the log has P(alive)). */
   segments: SegmentResult[];
+  /**
+   * With an exploration share: the action's uplift by inverse propensity over every treated
+   * customer it was logged for (ml/campaigns/explored-arms.ts). Absent without exploration.
+   */
+  explored?: ExploredEstimate;
+}
+
+/** An action's inverse-propensity uplift estimate (overall, or of one P(alive) segment). */
+export interface ExploredEstimate {
+  /** Treated customers given the action by exploration (the rows that carry the estimate). */
+  explored_rows: number;
+  /** Treated customers logged with the action and a propensity (weighted by 1/propensity). */
+  weighted_rows: number;
+  /** Control customers for whom the action was eligible (the comparison arm). */
+  control: number;
+  uplift: Interval;
+  /** Mean uplift the decisions of its treated rows assumed (the prior of an action never greedy). */
+  assumed_uplift: number;
+  segments?: Array<
+    ExploredEstimate & { segment: string; min_p_alive: number; max_p_alive: number }
+  >;
 }
 
 export interface SegmentResult {
