@@ -306,7 +306,9 @@ function coverageNotes(
 function actionLine(a: ActionResult): string {
   const groups = `${a.action}: ${a.treated.customers} treated, ${a.control.customers} control`;
   const x = a.incremental_profit_per_customer;
-  if (!Number.isFinite(x.estimate)) return `${groups}; not measurable (an empty group)`;
+  // An action the greedy policy picked for nobody may still be measured on its explored rows.
+  if (!Number.isFinite(x.estimate))
+    return `${groups}; not measurable (an empty group)${exploredSuffix(a)}`;
   const range = Number.isFinite(x.lower) ? ` [${x.lower.toFixed(3)}, ${x.upper.toFixed(3)}]` : "";
   const uplift = a.measured_uplift.estimate;
   return (

@@ -73,6 +73,8 @@ test("call, never the greedy pick, is measured on its explored rows and learned 
 
   const { result: weighed, lines } = byExploredEstimates(result);
   expect(lines.find((l) => l.startsWith("call:"))).toContain(`(${x?.explored_rows} explored rows`);
+  expect(lines.find((l) => l.startsWith("call:"))).toContain("alone: the greedy policy picked it");
+  expect(lines.find((l) => l.startsWith("email:"))).toContain("pooled with its greedy comparison");
   const learned = learnUplifts(weighed, { profit_model: "expected-profit" } as never);
   const learnedCall = learned.find((l) => l.action === "call");
   // The prior 1.2 (the decisions' assumed uplift) moves toward the measured 0.6.

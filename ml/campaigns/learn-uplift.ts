@@ -190,7 +190,7 @@ export function byExploredEstimates(result: CampaignResult): {
     lines.push(
       `${a.action}: learned from its inverse-propensity estimate (${x.explored_rows} explored rows, ` +
         `${x.weighted_rows} treated rows weighted by 1/propensity, against ${x.control} control ` +
-        `customers) pooled with its greedy comparison (${a.treated.customers} treated, ${a.control.customers} control)`,
+        `customers) ${greedyPart(a)}`,
     );
     const segments = (x.segments ?? [])
       .filter((s) => s.weighted_rows >= MIN_SEGMENT_ARM && s.control >= MIN_SEGMENT_ARM)
@@ -216,6 +216,12 @@ export function byExploredEstimates(result: CampaignResult): {
   });
   return { result: { ...result, actions }, lines };
 }
+
+/** How the greedy comparison of `a` joins its explored estimate (learn's line). */
+const greedyPart = (a: ActionResult) =>
+  a.treated.customers >= MIN_ARM && a.control.customers >= MIN_ARM
+    ? `pooled with its greedy comparison (${a.treated.customers} treated, ${a.control.customers} control)`
+    : "alone: the greedy policy picked it for too few customers to compare";
 
 /**
  * The greedy comparison's and the inverse-propensity estimate's uplifts pooled by inverse variance
