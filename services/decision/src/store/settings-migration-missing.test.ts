@@ -22,13 +22,26 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** A PostgreSQL database migrated up to 0015: 0016's table and its journal row taken away. */
+/** When migration 0016 was made: its journal row's created_at, and every later one's above it. */
+const when0016 = (
+  (await Bun.file(
+    new URL("../../../../shared/db/migrations/meta/_journal.json", import.meta.url),
+  ).json()) as { entries: Array<{ tag: string; when: number }> }
+).entries.find((e) => e.tag === "0016_decision_store_settings")?.when;
+
+/**
+ * A PostgreSQL database migrated up to 0015: 0016's table and the later migrations' columns taken
+ * away (0017: decision_log's exploration columns), and their journal rows.
+ */
 async function stoppedAt0015(): Promise<TestDatabase> {
   const t = await openTestDatabase("postgres");
   cleanups.push(() => t.cleanup());
   await t.handle.db.execute(sql`drop table decision_store_settings`);
   await t.handle.db.execute(
-    sql`delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)`,
+    sql`alter table decision_log drop column explored, drop column propensity`,
+  );
+  await t.handle.db.execute(
+    sql`delete from drizzle.__drizzle_migrations where created_at >= ${when0016}`,
   );
   return t;
 }
