@@ -11,6 +11,7 @@ import {
 } from "@pp/shared/registry/customer-features.ts";
 import postgres from "postgres";
 import { isoDateToDay, type TransactionLog } from "../data/transaction-log.ts";
+import type { CustomerSummaries } from "../features/customer-summaries.ts";
 import { buildFeatureMatrix, FEATURE_COUNT } from "../features/feature-vector.ts";
 import { summarize } from "../features/summaries.ts";
 import type { ForecastBatchInput } from "../forecasting/forecast-inputs.ts";
@@ -178,14 +179,25 @@ export async function* copyPages(
   }
 }
 
-/** Every customer of a log with a purchase on or before asOf, summarised and featurised at asOf. */
-export function* logPages(
+/** The customers of a log to score: their summaries and feature rows at asOf, and which rows. */
+export interface LogCustomers {
+  summaries: CustomerSummaries;
+  /** Row-major summaries.n × FEATURE_COUNT, or null when the model has no GBDT. */
+  X: Float32Array | null;
+  /** The rows of `summaries` to score (all, or the shard's), in order. */
+  rows: Int32Array;
+}
+
+/**
+ * Every customer of a log with a purchase on or before asOf, summarised and featurised at asOf:
+ * typed columns only, so the log can be let go once this returns (logPages slices pages of it).
+ */
+export function logCustomers(
   log: TransactionLog,
   model: ScoringModel,
   asOf: string,
-  pageSize: number,
   shard: Shard | null,
-): Generator<CustomerPage> {
+): LogCustomers {
   const summaries = summarize(log, { calibrationEnd: asOf, timeUnit: model.timeUnit });
   const X = model.gbdt
     ? buildFeatureMatrix(log, summaries, {
@@ -198,6 +210,17 @@ export function* logPages(
   let rows = Int32Array.from({ length: summaries.n }, (_, i) => i);
   if (shard)
     rows = rows.filter((i) => shardOf(summaries.ids[i] as string, shard.count) === shard.index);
+  return { summaries, X, rows };
+}
+
+/**
+ * The pages of a log's customers, each built when it is asked for: all of them built up front
+ * (as they were) held a second copy of every customer's columns and feature row while scoring.
+ */
+export function* logPages(
+  { summaries, X, rows }: LogCustomers,
+  pageSize: number,
+): Generator<CustomerPage> {
   for (let start = 0; start < rows.length; start += pageSize) {
     const take = rows.subarray(start, Math.min(rows.length, start + pageSize));
     const pick = (col: Float64Array) => Float64Array.from(take, (i) => col[i]!);
