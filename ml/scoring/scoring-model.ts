@@ -22,7 +22,8 @@ async function scorer(files: Map<string, Uint8Array>, name: string): Promise<Gbd
   };
 }
 
-export async function scoringModel(files: Map<string, Uint8Array>): Promise<ScoringModel> {
+/** The bundle's manifest, refused when its feature layout is not the one computed here. */
+export function checkedManifest(files: Map<string, Uint8Array>): ModelManifest {
   const manifestBytes = files.get(BUNDLE_FILES.manifest);
   if (!manifestBytes) throw new RangeError(`the model has no ${BUNDLE_FILES.manifest}`);
   const manifest = parseManifest(manifestBytes);
@@ -36,6 +37,11 @@ export async function scoringModel(files: Map<string, Uint8Array>): Promise<Scor
       `feature layout v${manifest.feature_layout.version} of the model differs from v${FEATURE_LAYOUT.version} computed here`,
     );
   }
+  return manifest;
+}
+
+export async function scoringModel(files: Map<string, Uint8Array>): Promise<ScoringModel> {
+  const manifest = checkedManifest(files);
   const scorers: GbdtScorer[] = [];
   let gbdt: ForecastModel["gbdt"] = null;
   if (manifest.gbdt.count && manifest.gbdt.purchase && manifest.horizon > 0) {
