@@ -3,16 +3,10 @@
 // and a share of 0 answering exactly as a batch without one. Against a real PGlite decision log.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { decisionLog } from "@pp/shared/db/schema.ts";
-import { createLogger } from "@pp/shared/logging/logger.ts";
 import { ControlAssignment } from "@pp/shared/policy/control-assignment.ts";
 import { exploredAction, propensityOf } from "@pp/shared/policy/exploration.ts";
-import { openTestDatabase, type TestDatabase } from "@pp/shared/testing/test-databases.ts";
 import { eq } from "drizzle-orm";
-import { createApp } from "../app.ts";
-import { parseConfig } from "../config.ts";
-import { buildDecisionDeps, type DecisionDeps } from "../deps.ts";
-import { inProcessTransport } from "../forecast-client/forecast-transports.ts";
-import { forecastContractStub } from "../testing/forecast-contract-stub.ts";
+import { type DecisionTestApp, openDecisionTestApp } from "../testing/decision-test-app.ts";
 
 describe("exploration draws", () => {
   test("the explored share and each action's share are within 4 binomial sd on 100k customers", async () => {
@@ -61,35 +55,21 @@ describe("exploration draws", () => {
 });
 
 const KEY = "campaign-test-key-0123456789";
-let testDb: TestDatabase;
-let deps: DecisionDeps;
-let app: ReturnType<typeof createApp>;
+let t: DecisionTestApp;
 
 beforeAll(async () => {
-  testDb = await openTestDatabase("pglite");
-  deps = buildDecisionDeps(
-    parseConfig({
-      API_KEYS: KEY,
-      CAMPAIGN_SECRET: "campaign-secret-for-tests-0123",
-      DECISION_LOG_COMMIT_TIMEOUT_MS: "30000",
-    }),
-    {
-      runtime: "test",
-      database: async () => testDb.handle.db,
-      forecastTransport: inProcessTransport(forecastContractStub().app),
-      overrides: { logger: createLogger({ sink: () => {} }) },
-    },
-  );
-  app = createApp(deps);
+  t = await openDecisionTestApp({
+    API_KEYS: KEY,
+    CAMPAIGN_SECRET: "campaign-secret-for-tests-0123",
+    // Not a test of the commit deadline: a loaded machine must not turn these into 503s.
+    DECISION_LOG_COMMIT_TIMEOUT_MS: "30000",
+  });
 }, 30_000);
 
-afterAll(async () => {
-  await deps.audit.close(5000);
-  await testDb.cleanup();
-});
+afterAll(() => t.close());
 
 const post = (path: string, body: unknown) =>
-  app.request(path, {
+  t.app.request(path, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
     body: JSON.stringify(body),
@@ -146,8 +126,8 @@ describe("POST /decision/batch with exploration_share", () => {
     const plain = await (await post("/decision/batch", base)).text();
     const zero = await (await post("/decision/batch", { ...base, exploration_share: 0 })).text();
     expect(withoutIds(zero)).toBe(withoutIds(plain));
-    await deps.audit.drain(5000);
-    const zeroRows = await testDb.handle.db
+    await t.deps.audit.drain(5000);
+    const zeroRows = await t.testDb.handle.db
       .select()
       .from(decisionLog)
       .where(eq(decisionLog.campaignId, "explore-x"));
@@ -163,10 +143,10 @@ describe("POST /decision/batch with exploration_share", () => {
     expect(Math.abs(explored - 0.3 * treated)).toBeLessThan(4 * Math.sqrt(treated * 0.3 * 0.7));
     expect(answer.totals.cost).toBeLessThanOrEqual(150);
 
-    await deps.audit.drain(5000);
+    await t.deps.audit.drain(5000);
     const ids = new Set(answer.selected.map((s) => s.decision_id));
     const rows = (
-      await testDb.handle.db
+      await t.testDb.handle.db
         .select()
         .from(decisionLog)
         .where(eq(decisionLog.campaignId, "explore-y"))
