@@ -14,6 +14,11 @@ export type AssignmentGroup = "treated" | "control";
 const encoder = new TextEncoder();
 const FINGERPRINT_LABEL = "purchase-prediction campaign secret fingerprint v1";
 
+/** The 52-bit fraction in [0, 1) at byte `at` of a MAC: the 32 bits there and the top 20 after. */
+function fractionAt(view: DataView, at: number): number {
+  return (view.getUint32(at) * 2 ** 20 + (view.getUint32(at + 4) >>> 12)) / 2 ** 52;
+}
+
 export class ControlAssignment {
   private readonly key: Promise<CryptoKey>;
 
@@ -34,9 +39,7 @@ export class ControlAssignment {
       await this.key,
       encoder.encode(`${campaign}\u0000${nfcCustomerId(customerId)}`),
     );
-    const view = new DataView(mac);
-    // 52 bits: the high 32 of the first word and the top 20 of the second.
-    return (view.getUint32(0) * 2 ** 20 + (view.getUint32(4) >>> 12)) / 2 ** 52;
+    return fractionAt(new DataView(mac), 0);
   }
 
   /**
@@ -55,9 +58,7 @@ export class ControlAssignment {
       encoder.encode(`\u0001explore\u0000${campaign}\u0000${nfcCustomerId(customerId)}`),
     );
     const view = new DataView(mac);
-    const fraction = (at: number) =>
-      (view.getUint32(at) * 2 ** 20 + (view.getUint32(at + 4) >>> 12)) / 2 ** 52;
-    return { explore: fraction(0), pick: fraction(8) };
+    return { explore: fractionAt(view, 0), pick: fractionAt(view, 8) };
   }
 
   /**
