@@ -4,9 +4,7 @@
 // customers, which P(alive) segments and small campaigns have; t is 1.96 within 0.5% past 500.)
 
 import type { Interval } from "@pp/shared/campaigns/campaign-result.ts";
-import { tQuantile975 } from "./t-quantile-975.ts";
-
-const Z_95 = 1.959963984540054;
+import { tQuantile975, Z_975 } from "./t-quantile-975.ts";
 
 /** Running sums of one arm (count, sum, sum of squares). */
 export class ArmSums {
@@ -39,7 +37,7 @@ export function welchQuantile95(treated: ArmSums, control: ArmSums): number {
   const vt = treated.variance / treated.n;
   const vc = control.variance / control.n;
   const df = (vt + vc) ** 2 / (vt ** 2 / (treated.n - 1) + vc ** 2 / (control.n - 1));
-  return df > 0 ? tQuantile975(df) : Z_95;
+  return df > 0 ? tQuantile975(df) : Z_975;
 }
 
 /** mean(treated) − mean(control), with its Welch standard error and 95% interval. */

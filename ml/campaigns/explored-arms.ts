@@ -10,8 +10,7 @@
 import type { ExploredEstimate } from "@pp/shared/campaigns/campaign-result.ts";
 import { P_ALIVE_SEGMENTS, pAliveSegment } from "@pp/shared/campaigns/campaign-result.ts";
 import type { CampaignObservations } from "./campaign-observations.ts";
-
-const Z_95 = 1.959963984540054;
+import { Z_975 } from "./t-quantile-975.ts";
 
 /** Weighted sums of one arm: Σw, Σw·y, Σw²·y, Σw²·y², Σw², and the uplift bases. */
 class WeightedArm {
@@ -75,7 +74,7 @@ function estimate(pair: ArmPair): ExploredEstimate {
     control: control.n,
     assumed_uplift: treated.n > 0 ? treated.assumed / treated.n : Number.NaN,
     uplift: ok
-      ? { estimate: u, lower: u - Z_95 * seU, upper: u + Z_95 * seU, se: seU }
+      ? { estimate: u, lower: u - Z_975 * seU, upper: u + Z_975 * seU, se: seU }
       : { estimate: Number.NaN, lower: Number.NaN, upper: Number.NaN, se: Number.NaN },
   };
 }

@@ -30,9 +30,9 @@ import {
   MAX_LEARNED_FROM,
   type PolicyDefinition,
 } from "@pp/shared/policy/policy-definition.ts";
+import { Z_975 } from "./t-quantile-975.ts";
 
 const TAU2_MIN = 0.05 ** 2;
-const Z_95 = 1.959963984540054;
 /** Customers each arm of an action needs before its uplift is learned (a spread in each arm). */
 export const MIN_ARM = 2;
 /** Customers each arm needs in a segment before the segment gets its own uplift. */
@@ -162,7 +162,7 @@ interface Bounds {
   max: number;
 }
 
-/** The prior of an action: the policy's uplift for it, else the mean uplift the decisions assumed. */
+/** An interval not measured (learn reads only the uplifts of segments). */
 const NOT_MEASURED = { estimate: Number.NaN, lower: Number.NaN, upper: Number.NaN, se: Number.NaN };
 
 /**
@@ -238,7 +238,7 @@ function pooled(g: Interval, e: Interval): Interval {
   const we = 1 / e.se ** 2;
   const est = (wg * g.estimate + we * e.estimate) / (wg + we);
   const se = 1 / Math.sqrt(wg + we);
-  return { estimate: est, lower: est - Z_95 * se, upper: est + Z_95 * se, se };
+  return { estimate: est, lower: est - Z_975 * se, upper: est + Z_975 * se, se };
 }
 
 /** Segments of both: pooled where both measure one, else the one that does. */
@@ -255,6 +255,7 @@ function pooledSegments(a: ActionResult, segs: ActionResult["segments"]): Action
   return [...out.values()];
 }
 
+/** The prior of an action: the policy's uplift for it, else the mean uplift the decisions assumed. */
 function priorOf(policy: PolicyDefinition, a: ActionResult): number {
   return policy.uplifts?.[a.action]?.uplift ?? a.assumed_uplift;
 }
