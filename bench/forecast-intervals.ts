@@ -1,5 +1,5 @@
 // Before/after of issue #17 in one run: the forecast service of a base commit (default edc4b43,
-// extracted with `git archive` into a temp dir that borrows this checkout's node_modules) against
+// extracted by baseline-checkout.ts into a temp dir, with its own packages when its lockfile differs) against
 // this checkout, as real Bun processes on 127.0.0.1, all serving one freshly trained demo model:
 //   base    + bundle without blend/uncertainty   (what was served before)
 //   current + the same bundle                    (the plain request path: must stay within 5%)
@@ -9,14 +9,15 @@
 // single-customer requests/s (autocannon).
 // Usage: bun bench/forecast-intervals.ts [seconds per run, default 2] [--rounds N, default 5]
 //        [--base REF] [--json]
-import { type ChildProcess, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { writeBundleDir } from "../services/forecast/scripts/export-bundle.ts";
 import { encodeBundle } from "../services/forecast/src/model/exported-bundle.ts";
 import { trainDemoBundle } from "../services/forecast/src/testing/demo-bundle.ts";
 import { autocannon } from "./autocannon.ts";
+import { type BaselineCheckout, baselineCheckout } from "./baseline-checkout.ts";
 import { exitOnHelp } from "./bench-help.ts";
 import { benchResults } from "./bench-results.ts";
 import { type ForecastServer, startForecastServer } from "./forecast-server.ts";
@@ -37,26 +38,12 @@ const root = resolve(import.meta.dirname, "..");
 const results = benchResults("forecast-intervals");
 const scratch = mkdtempSync(join(tmpdir(), "pp-bench-intervals-"));
 
-/** The base commit's tree, with node_modules entries linked to ours (workspaces to its own). */
+/** The base commit's tree, runnable beside ours (baseline-checkout.ts), removed at the end. */
+const checkouts: BaselineCheckout[] = [];
 function extractBase(ref: string): string {
-  const dir = join(scratch, "base");
-  mkdirSync(dir);
-  execFileSync("sh", ["-c", `git -C "${root}" archive "${ref}" | tar -x -C "${dir}"`]);
-  const modules = join(dir, "node_modules");
-  mkdirSync(join(modules, "@pp"), { recursive: true });
-  for (const entry of readdirSync(join(root, "node_modules"))) {
-    if (entry === "@pp" || entry === ".bin") continue;
-    symlinkSync(join(root, "node_modules", entry), join(modules, entry));
-  }
-  const workspaces = {
-    ml: "ml",
-    shared: "shared",
-    forecast: "services/forecast",
-    decision: "services/decision",
-  };
-  for (const [name, path] of Object.entries(workspaces))
-    symlinkSync(join(dir, path), join(modules, "@pp", name));
-  return dir;
+  const checkout = baselineCheckout(root, ref, []);
+  checkouts.push(checkout);
+  return checkout.dir;
 }
 
 /** Two bundle dirs from one trained demo model: as trained, and without the #17 fields. */
@@ -191,4 +178,5 @@ try {
 } finally {
   for (const child of children) child.kill("SIGTERM");
   rmSync(scratch, { recursive: true, force: true });
+  for (const checkout of checkouts) checkout.remove();
 }
