@@ -32,3 +32,22 @@ export function documentedOperations(doc: { paths: Record<string, object> }): st
     .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`))
     .sort();
 }
+
+/**
+ * What is wrong with the document's operationIds: client generators (openapi-generator, orval,
+ * NSwag) name each method after one, so each must be set, camelCase and unique. Empty when none is.
+ */
+export function operationIdProblems(doc: { paths: Record<string, object> }): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const [path, methods] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(methods)) {
+      const id = (op as { operationId?: string }).operationId;
+      if (id === undefined || !/^[a-z][A-Za-z0-9]*$/.test(id)) {
+        problems.push(`${method} ${path}: operationId ${JSON.stringify(id)} is not camelCase`);
+      } else if (seen.has(id)) problems.push(`${method} ${path}: operationId ${id} is used twice`);
+      if (id !== undefined) seen.add(id);
+    }
+  }
+  return problems;
+}
