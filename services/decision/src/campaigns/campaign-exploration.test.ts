@@ -3,6 +3,7 @@
 // and a share of 0 answering exactly as a batch without one. Against a real PGlite decision log.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { decisionLog } from "@pp/shared/db/schema.ts";
+import { compensatedSum } from "@pp/shared/numeric/compensated-sum.ts";
 import { ControlAssignment } from "@pp/shared/policy/control-assignment.ts";
 import { exploredAction, propensityOf } from "@pp/shared/policy/exploration.ts";
 import { eq } from "drizzle-orm";
@@ -87,8 +88,14 @@ const actions = [
 
 interface Answer {
   batch_id: string;
-  selected: Array<{ id: string; action: string; decision_id: string }>;
-  totals: { customers: number; cost: number };
+  selected: Array<{
+    id: string;
+    action: string;
+    decision_id: string;
+    cost: number;
+    expected_profit: number;
+  }>;
+  totals: { customers: number; cost: number; expected_profit: number };
   campaign: {
     groups: { treated: number; control: number };
     control: Array<{ decision_id: string }>;
@@ -184,5 +191,28 @@ describe("POST /decision/batch with exploration_share", () => {
     const res = await post("/decision/batch", body);
     expect(res.status).toBe(422);
     expect(await res.text()).toContain("exploration_share");
+  });
+
+  // The totals were the greedy sum plus the explored sum, each compensated but added plainly, so
+  // with decimal costs their last digits differed from the selected rows' own sum.
+  test("totals are the compensated sums of every selected row, explored ones included", async () => {
+    const decimal = [
+      { id: "email", cost: 0.1, uplift: 0.2, margin: 10.3 },
+      { id: "coupon", cost: 0.7, uplift: 0.3, margin: 10.1 },
+    ];
+    const body = {
+      customers,
+      horizon,
+      actions: decimal,
+      budget: 1000,
+      campaign: "decimal-x",
+      exploration_share: 0.4,
+    };
+    const answer = (await (await post("/decision/batch", body)).json()) as Answer;
+    expect(answer.campaign.exploration?.explored ?? 0).toBeGreaterThan(0);
+    expect(answer.totals.cost).toBe(compensatedSum(answer.selected.map((s) => s.cost)));
+    expect(answer.totals.expected_profit).toBe(
+      compensatedSum(answer.selected.map((s) => s.expected_profit)),
+    );
   });
 });

@@ -2,6 +2,7 @@
 // with what action, the budget they take first, and each treated row's logged propensity.
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import { AppError } from "@pp/shared/errors/app-error.ts";
+import { compensatedSum } from "@pp/shared/numeric/compensated-sum.ts";
 import type { SelectionOption } from "@pp/shared/policy/budgeted-selection.ts";
 import { exploredAction, propensityOf } from "@pp/shared/policy/exploration.ts";
 import { NO_ACTION } from "@pp/shared/policy/rank-actions.ts";
@@ -14,7 +15,6 @@ export interface BatchExploration {
   picks: Map<number, SelectionOption>;
   /** What the explored picks cost: taken from the budget before the greedy selection. */
   cost: number;
-  profit: number;
 }
 
 /**
@@ -33,7 +33,6 @@ export async function drawExploration(
 ): Promise<BatchExploration | null> {
   if (!split || !share) return null;
   const picks = new Map<number, SelectionOption>();
-  let [cost, profit] = [0, 0];
   for (let i = 0; i < customerIds.length; i++) {
     const list = options[i] ?? [];
     if (split.groups[i] !== "treated" || list.length === 0) continue;
@@ -46,9 +45,8 @@ export async function drawExploration(
     const option = list.find((o) => o.action === action);
     if (!option) continue;
     picks.set(i, option);
-    cost += option.cost;
-    profit += option.profit;
   }
+  const cost = compensatedSum([...picks.values()].map((o) => o.cost));
   if (cost > budget) {
     throw new AppError(
       "unprocessable",
@@ -57,7 +55,7 @@ export async function drawExploration(
       { details: [{ path: "exploration_share", message: `explored actions cost ${cost}` }] },
     );
   }
-  return { share, picks, cost, profit };
+  return { share, picks, cost };
 }
 
 /**

@@ -2,6 +2,7 @@
 // under the active policy, select within the budget (see policy/budgeted-selection.ts), log one
 // decision per customer, and answer with the selection, its totals and its optimality bound.
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
+import { compensatedSum } from "@pp/shared/numeric/compensated-sum.ts";
 import {
   type SelectionOption,
   type SelectionResult,
@@ -410,10 +411,11 @@ export async function decideBatch(
     const chosen = { scored: s, pick, shadow: wouldHave.get(i), explore };
     rows.push(batchRow(policy, body, forecast, at, chosen, split, split?.groups[i]));
   });
+  const selected = [...result.picks, ...exploredPicks(exploration)];
   const answer: BatchAnswer = {
     batch_id: batchId,
     policy: { name: policy.name, version: policy.version },
-    selected: [...result.picks, ...exploredPicks(exploration)].map((p) => ({
+    selected: selected.map((p) => ({
       id: defined(ids[p.index], "customer id"),
       action: p.option.action,
       cost: p.option.cost,
@@ -421,11 +423,7 @@ export async function decideBatch(
       decision_id: defined(decisionIds[p.index], "decision id"),
     })),
     totals: exploration
-      ? {
-          customers: result.picks.length + exploration.picks.size,
-          cost: result.totalCost + exploration.cost,
-          expected_profit: result.totalProfit + exploration.profit,
-        }
+      ? totalsOf(selected)
       : {
           customers: result.picks.length,
           cost: result.totalCost,
@@ -469,6 +467,16 @@ function campaignAnswer(
       : {}),
   };
 }
+
+/**
+ * Totals over greedy and explored picks alike, each summed once with compensation: the greedy and
+ * explored totals added plainly differed from the selected rows' own sum in the last digits.
+ */
+const totalsOf = (picks: readonly { option: SelectionOption }[]) => ({
+  customers: picks.length,
+  cost: compensatedSum(picks.map((p) => p.option.cost)),
+  expected_profit: compensatedSum(picks.map((p) => p.option.profit)),
+});
 
 /** The explored customers' picks, in customer order, as the selection's picks read. */
 const exploredPicks = (exploration: BatchExploration | null) =>
