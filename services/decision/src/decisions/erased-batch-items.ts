@@ -12,8 +12,8 @@ export const ERASED_ITEM_ERROR = { code: "conflict", message: ERASED_MESSAGE } a
 
 /**
  * The answer without the decisions in `erased` (ids in lower case, of `rows`): out of `selected`
- * (totals summed again), `considered`, the campaign's groups (counted over decided customers) and
- * control list, and each such customer in `errors`. The selection's LP bound is taken again
+ * (totals summed again), `considered`, the campaign's groups (counted over decided customers),
+ * control list and explored count, and each such customer in `errors`. The selection's LP bound is taken again
  * over the customers left (`boundWithout`; unset, as computed), and its gap and exactness from it:
  * left as computed, they covered the erased customers (an answer of total 1.5, "exact", with an
  * lp_upper_bound of 11.5 that counted an erased customer's call).
@@ -75,7 +75,7 @@ function selectionWithout(
 const WITHDRAWN_BOUND =
   "an erased customer's decision was withdrawn after the selection: the optimum for the customers left lies between total and lp_upper_bound";
 
-/** A campaign's groups and control list without the skipped rows' customers. */
+/** A campaign's groups, control list and explored count without the skipped rows' customers. */
 function withoutErasedMembers(
   campaign: NonNullable<BatchAnswer["campaign"]>,
   skipped: readonly NewDecisionLogRow[],
@@ -89,5 +89,14 @@ function withoutErasedMembers(
       control: campaign.groups.control - inGroup("control"),
     },
     control: campaign.control.filter((c) => !gone(c.decision_id)),
+    // Counted over explored rows too: an erased explored customer is no longer one of them.
+    ...(campaign.exploration
+      ? {
+          exploration: {
+            ...campaign.exploration,
+            explored: campaign.exploration.explored - skipped.filter((r) => r.explored).length,
+          },
+        }
+      : {}),
   };
 }
