@@ -269,19 +269,21 @@ const treatedSelection = (
 
 /**
  * The selection's LP bound without the customers whose rows an erasure skipped (by decision id):
- * the same selection over the others' options, at the same budget.
+ * the same selection over the others' options, at the same budget. Exploring, that selection is
+ * the greedy one (selectBatch): without the explored customers, at what exploration left of it.
  */
 function boundWithout(
   split: CampaignSplit | null,
   options: SelectionOption[][],
   budget: number,
   decisionIds: ReadonlyArray<string | undefined>,
+  exploration: BatchExploration | null,
 ): BoundWithout {
   return (erased) => {
     const left = options.map((list, i) =>
-      erased.has(decisionIds[i]?.toLowerCase() ?? "") ? [] : list,
+      exploration?.picks.has(i) || erased.has(decisionIds[i]?.toLowerCase() ?? "") ? [] : list,
     );
-    return treatedSelection(split, left, budget).lpUpperBound;
+    return treatedSelection(split, left, budget - (exploration?.cost ?? 0)).lpUpperBound;
   };
 }
 
@@ -435,7 +437,7 @@ export async function decideBatch(
     model: { name: forecast.model.name, version: forecast.model.version },
     ...(split ? { campaign: campaignAnswer(split, ids, wouldHave, decisionIds, exploration) } : {}),
   };
-  const bound = boundWithout(split, options, body.budget, decisionIds);
+  const bound = boundWithout(split, options, body.budget, decisionIds, exploration);
   return recordBatch(deps, rows, answer, keyed, bound);
 }
 

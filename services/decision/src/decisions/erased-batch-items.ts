@@ -30,6 +30,10 @@ export function withoutErasedItems(
   const skipped = rows.filter((row) => gone(row.decisionId));
   // Compensated sums, as the selection's own totals (budgeted-selection.ts).
   const profit = compensatedSum(selected.map((s) => s.expected_profit));
+  // The selection's figures are the greedy selection's: explored picks are not part of it.
+  const explored = new Set(rows.filter((r) => r.explored).map((r) => r.decisionId.toLowerCase()));
+  const greedy = selected.filter((s) => !explored.has(s.decision_id.toLowerCase()));
+  const greedyProfit = compensatedSum(greedy.map((s) => s.expected_profit));
   return {
     ...answer,
     selected,
@@ -39,7 +43,7 @@ export function withoutErasedItems(
       expected_profit: profit,
     },
     selection: boundWithout
-      ? selectionWithout(answer.selection, boundWithout(erased), profit)
+      ? selectionWithout(answer.selection, boundWithout(erased), greedyProfit)
       : answer.selection,
     // A fallback batch considered none (all logged as "none"): it stays 0.
     considered: Math.max(0, answer.considered - skipped.length),

@@ -13,6 +13,8 @@ import { idempotentDecisionId } from "./idempotent-decision.ts";
 const API_KEY = "erased-keyed-batch-key-0123456789";
 const ERASED = "gone-1";
 const OTHER = "here-1";
+/** Erased in one test only: treated and explored in its campaign (draws 0.660 and 0.099). */
+const EXPLORED = "gone-2";
 const horizon = { value: 13, unit: "week" };
 const actions = [
   { id: "email", cost: 0.5, uplift: 0.2, margin: 10 },
@@ -48,6 +50,7 @@ for (const driver of testDrivers()) {
       const known = {
         [ERASED]: { expected_purchases: 4, p_alive: 0.9 },
         [OTHER]: { expected_purchases: 4, p_alive: 0.9 },
+        [EXPLORED]: { expected_purchases: 4, p_alive: 0.9 },
         ...Object.fromEntries(
           Array.from({ length: 8 }, (_, i) => [
             `m-${i}`,
@@ -166,6 +169,48 @@ for (const driver of testDrivers()) {
       );
       expect(selection.lp_upper_bound - selection.gap).toBeCloseTo(totals.expected_profit, 9);
       expect(selection.exact).toBe(selection.gap === 0);
+    });
+
+    test("exploring, an erased control customer leaves the selection as it was", async () => {
+      const members = Array.from({ length: 8 }, (_, i) => `m-${i}`);
+      await erase();
+      // At this share the erased customer is control (draw 0.421); m-0 and m-1 are explored.
+      const more = { campaign: "erased-explore-2", control_share: 0.5, exploration_share: 0.3 };
+      const res = await post([ERASED, ...members], 20, undefined, more);
+      expect(res.status).toBe(200);
+      const answer = (await res.json()) as Answer & {
+        campaign: { exploration: { explored: number } };
+      };
+      expect(answer.errors.map((e) => e.id)).toEqual([ERASED]);
+      expect(answer.campaign.exploration.explored).toBe(2);
+      // The treated selection never saw the control customer: the same batch without them.
+      const alone = (await (await post(members, 20, undefined, more)).json()) as Answer;
+      expect({ selection: answer.selection, totals: answer.totals }).toEqual({
+        selection: alone.selection,
+        totals: alone.totals,
+      });
+    });
+
+    test("exploring, an erased explored customer leaves the greedy selection as it was", async () => {
+      const customers = [EXPLORED, ...Array.from({ length: 8 }, (_, i) => `m-${i}`)];
+      const more = { campaign: "erased-explored-13", control_share: 0.5, exploration_share: 0.3 };
+      type Explored = Answer & { campaign: { exploration: { explored: number } } };
+      // Decided before the erasure, then again just after it: the same draws, one row skipped.
+      const before = (await (await post(customers, 20, undefined, more)).json()) as Explored;
+      expect(before.errors).toEqual([]);
+      const pick = before.selected.find((s) => s.id === EXPLORED) as Answer["selected"][number];
+      await t.handle.db.transaction((tx) =>
+        eraseCustomerDecisions(tx, [EXPLORED], { forgotten: false }),
+      );
+      const after = (await (await post(customers, 20, undefined, more)).json()) as Explored;
+      expect(after.errors.map((e) => e.id)).toEqual([EXPLORED]);
+      expect(after.campaign.exploration.explored).toBe(before.campaign.exploration.explored - 1);
+      expect(after.selection).toEqual(before.selection);
+      expect(after.totals.customers).toBe(before.totals.customers - 1);
+      expect(after.totals.expected_profit).toBeCloseTo(
+        before.totals.expected_profit - pick.expected_profit,
+        9,
+      );
     });
   });
 }
