@@ -31,8 +31,11 @@ const ACTIONS = [
   { id: "coupon", cost: 2, uplift: 0.3, margin: 10 },
 ];
 const ELIGIBLE = ["coupon", "email"];
-/** Each round's kill, after this long of load: spread from the first answers to a long run. */
-const KILL_AFTER_MS = [250, 700, 1200, 1800];
+/**
+ * Each round's kill, this long after its first answer (a loaded machine starts slowly): spread
+ * from the first batches to a long run.
+ */
+const KILL_AFTER_MS = [50, 400, 900, 1500];
 
 /**
  * A keyed batch: its customers' prefix, its key, its status (0: cut off by a kill) and the 200's
@@ -88,6 +91,7 @@ function drawnAction(customer: string): string | null {
 /** Keyed batches from 4 clients until the service is killed; each sent once, answered or not. */
 function exploringLoad(base: string, round: string) {
   let running = true;
+  let answers = 0;
   const clients = Array.from({ length: 4 }, async (_, c) => {
     const sent: Sent[] = [];
     for (let n = 0; running; n++) {
@@ -101,6 +105,7 @@ function exploringLoad(base: string, round: string) {
         batch.status = res.status;
         if (res.status !== 200) return sent; // a failure the test counts, not one to retry
         batch.text = text;
+        answers++;
       } catch {
         return sent; // reset or refused: the service was killed under this batch
       }
@@ -108,6 +113,12 @@ function exploringLoad(base: string, round: string) {
     return sent;
   });
   return {
+    /** Resolves at the first answer of the round (or after 30 s without one). */
+    answered: async () => {
+      for (const end = Date.now() + 30_000; Date.now() < end; await Bun.sleep(10)) {
+        if (answers > 0) return;
+      }
+    },
     stop: async () => {
       running = false;
       return (await Promise.all(clients)).flat();
@@ -232,6 +243,7 @@ async function killRounds(start: () => Promise<ServiceProcess>): Promise<Sent[]>
     const service = await start();
     cleanups.push(() => (service.exited() ? undefined : killHard(service)));
     const load = exploringLoad(service.base, `r${round}`);
+    await load.answered();
     await Bun.sleep(ms);
     await killHard(service);
     sent.push(...(await load.stop()));
