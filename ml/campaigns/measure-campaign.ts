@@ -10,7 +10,7 @@ import {
   type QiniPoint,
   type SegmentResult,
 } from "@pp/shared/campaigns/campaign-result.ts";
-import { addCompensated } from "@pp/shared/numeric/compensated-sum.ts";
+import { roundingLost } from "@pp/shared/numeric/compensated-sum.ts";
 import type { CampaignObservations } from "./campaign-observations.ts";
 import { realisedProfit } from "./campaign-observations.ts";
 import { ArmSums, differenceOfMeans, scaleInterval } from "./difference-of-means.ts";
@@ -29,13 +29,20 @@ export const MEASUREMENT_METHOD =
 class ShiftedSum {
   n = 0;
   ref = 0;
-  private readonly deviations = new Float64Array(2);
+  /** Σ(x − ref) and its rounding error (Neumaier), in fields: no typed array per arm to index. */
+  private sum = 0;
+  private lost = 0;
   add(x: number): void {
     if (this.n++ === 0) this.ref = x;
-    addCompensated(this.deviations, 0, x - this.ref);
+    // x = ref adds +0 to sums that are never −0: nothing changes (a campaign's cost is one value).
+    if (x === this.ref) return;
+    const d = x - this.ref;
+    const t = this.sum + d;
+    this.lost += roundingLost(this.sum, d, t);
+    this.sum = t;
   }
   get deviation(): number {
-    return this.deviations[0]! + this.deviations[1]!;
+    return this.sum + this.lost;
   }
   get total(): number {
     return this.n * this.ref + this.deviation;
@@ -198,6 +205,7 @@ export function measureCampaign(o: CampaignObservations, options: MeasureOptions
   const armOf = arms.flatMap((x) => [x.control, x.treated]);
   const segmentArmOf = segments.flatMap((xs) => xs.flatMap((x) => [x.control, x.treated]));
   const perAction = P_ALIVE_SEGMENTS.length;
+  const explored = o.exploration?.explored;
   let treated = 0;
   for (let i = 0; i < o.n; i++) {
     const t = o.treated[i] ? 1 : 0;
@@ -206,7 +214,7 @@ export function measureCampaign(o: CampaignObservations, options: MeasureOptions
     // An explored customer got its action by a draw, not for its profit: it has no counterpart
     // among the control customers who would have received that action, and is measured in the
     // action's inverse-propensity estimate (`explored`) instead.
-    if (a < 0 || o.exploration?.explored[i]) continue;
+    if (a < 0 || explored?.[i]) continue;
     const profit = realisedProfit(o, i);
     armOf[2 * a + t]!.add(o, i, profit);
     const s = pAliveSegment(o.pAlive[i]!);
@@ -215,16 +223,16 @@ export function measureCampaign(o: CampaignObservations, options: MeasureOptions
   const control = o.n - treated;
   const notes = [...(options.notes ?? [])];
   const actions: ActionResult[] = [];
-  const explored = exploredEstimates(o);
+  const estimates = exploredEstimates(o);
   o.actions.forEach((id, a) => {
     const arm = arms[a] as Arms;
     if (arm.treated.purchases.n < 2 || arm.control.purchases.n < 2) {
       notes.push(`${id}: fewer than 2 treated or control customers; no interval`);
     }
     const result = actionResult(id, arm, segments[a] as Arms[]);
-    actions.push(explored?.[a] ? { ...result, explored: explored[a] } : result);
+    actions.push(estimates?.[a] ? { ...result, explored: estimates[a] } : result);
   });
-  if (explored) notes.push(exploredNote(o));
+  if (estimates) notes.push(exploredNote(o));
   const qini = qiniCurve(o);
   const total = incrementalProfit(actions, notes);
   const qiniNote = qiniEndNote(qini, total);
