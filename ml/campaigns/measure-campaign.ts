@@ -57,6 +57,16 @@ function meanOf(...sums: ShiftedSum[]): number {
   return ref + held.reduce((d, s) => d + s.n * (s.ref - ref) + s.deviation, 0) / n;
 }
 
+/** What an arm sums of one customer: `profit` realised (campaign-observations.ts). */
+interface CustomerValues {
+  purchases: number;
+  spend: number;
+  profit: number;
+  upliftBase: number;
+  assumedUplift: number;
+  cost: number;
+}
+
 /** Sums of one arm of one action (or one segment of it). */
 class ArmStats {
   purchases = new ArmSums();
@@ -67,14 +77,14 @@ class ArmStats {
   assumedUplift = new ShiftedSum();
   cost = new ShiftedSum();
 
-  /** Customer i, whose realised profit is `profit`. */
-  add(o: CampaignObservations, i: number, profit: number): void {
-    this.purchases.add(o.purchases[i]!);
-    this.spend.add(o.spend[i]!);
-    this.profit.add(profit);
-    this.upliftBase.add(o.upliftBase[i]!);
-    this.assumedUplift.add(o.assumedUplift[i]!);
-    this.cost.add(o.cost[i]!);
+  /** One customer's values (read once by the caller: each customer goes to two arms). */
+  add(c: CustomerValues): void {
+    this.purchases.add(c.purchases);
+    this.spend.add(c.spend);
+    this.profit.add(c.profit);
+    this.upliftBase.add(c.upliftBase);
+    this.assumedUplift.add(c.assumedUplift);
+    this.cost.add(c.cost);
   }
 
   summary(): ArmSummary {
@@ -152,9 +162,9 @@ function actionResult(action: string, arms: Arms, segments: Arms[]): ActionResul
 export function qiniCurve(o: CampaignObservations): QiniPoint[] {
   const picked: number[] = [];
   for (let i = 0; i < o.n; i++) if (o.action[i]! >= 0) picked.push(i);
-  const order = Uint32Array.from(picked).sort(
-    (a, b) => o.predictedProfit[b]! - o.predictedProfit[a]! || a - b,
-  );
+  // The column in a local: the comparator runs ~1.4 million times for 80,000 customers.
+  const profit = o.predictedProfit;
+  const order = Uint32Array.from(picked).sort((a, b) => profit[b]! - profit[a]! || a - b);
   const m = order.length;
   const points: QiniPoint[] = [
     { decile: 0, fraction: 0, customers: 0, cumulative_incremental_profit: 0, random: 0 },
@@ -206,6 +216,8 @@ export function measureCampaign(o: CampaignObservations, options: MeasureOptions
   const segmentArmOf = segments.flatMap((xs) => xs.flatMap((x) => [x.control, x.treated]));
   const perAction = P_ALIVE_SEGMENTS.length;
   const explored = o.exploration?.explored;
+  // One object refilled per customer: no allocation in the loop.
+  const c = { purchases: 0, spend: 0, profit: 0, upliftBase: 0, assumedUplift: 0, cost: 0 };
   let treated = 0;
   for (let i = 0; i < o.n; i++) {
     const t = o.treated[i] ? 1 : 0;
@@ -215,10 +227,15 @@ export function measureCampaign(o: CampaignObservations, options: MeasureOptions
     // among the control customers who would have received that action, and is measured in the
     // action's inverse-propensity estimate (`explored`) instead.
     if (a < 0 || explored?.[i]) continue;
-    const profit = realisedProfit(o, i);
-    armOf[2 * a + t]!.add(o, i, profit);
+    c.purchases = o.purchases[i]!;
+    c.spend = o.spend[i]!;
+    c.profit = realisedProfit(o, i);
+    c.upliftBase = o.upliftBase[i]!;
+    c.assumedUplift = o.assumedUplift[i]!;
+    c.cost = o.cost[i]!;
+    armOf[2 * a + t]!.add(c);
     const s = pAliveSegment(o.pAlive[i]!);
-    if (s >= 0) segmentArmOf[2 * (a * perAction + s) + t]!.add(o, i, profit);
+    if (s >= 0) segmentArmOf[2 * (a * perAction + s) + t]!.add(c);
   }
   const control = o.n - treated;
   const notes = [...(options.notes ?? [])];
