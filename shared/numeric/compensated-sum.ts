@@ -2,7 +2,8 @@
 // compared with its budget (budgeted-selection.ts), and a likelihood whose last changes steer a
 // line search (ml/models/gamma-gamma.ts), a campaign arm's costs and assumed uplifts
 // (ml/campaigns/measure-campaign.ts), the horizons' mean coverage (ml/campaigns/campaign-log-join.ts).
-// One formula (roundingLost), two shapes of running state.
+// One formula (roundingLost); its running state in locals, a typed array, or an object's fields
+// (measure-campaign.ts's ShiftedSum).
 
 /** What the double `t = sum + value` lost to rounding (Neumaier's correction term). */
 export function roundingLost(sum: number, value: number, t: number): number {
