@@ -5,7 +5,7 @@ import { CircuitBreaker, type CircuitBreakerOptions } from "./circuit-breaker.ts
 import {
   type ForecastRequest,
   type ForecastResponse,
-  forecastResponseSchema,
+  readForecastResponse,
 } from "./forecast-contract.ts";
 import { ForecastUnavailableError, isNotAnOutage } from "./forecast-errors.ts";
 import type { ForecastTransport } from "./forecast-transports.ts";
@@ -155,7 +155,7 @@ async function readAnswer(res: Response): Promise<ForecastResponse> {
   } catch {
     throw new ForecastUnavailableError("bad_response", "forecast answer is not JSON");
   }
-  const parsed = forecastResponseSchema.safeParse(json);
+  const parsed = readForecastResponse(json);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     throw new ForecastUnavailableError(
