@@ -17,7 +17,7 @@ import {
 import type { DecisionDeps } from "../deps.ts";
 import type { DecisionGuards } from "./decision.ts";
 import type { BatchAnswerJson } from "./decision-answers.ts";
-import { batchRequestSchema } from "./decision-schemas.ts";
+import { batchRequestFastPath, batchRequestSchema } from "./decision-schemas.ts";
 
 export function registerDecisionBatch(
   app: Hono<AppEnv>,
@@ -33,7 +33,7 @@ export function registerDecisionBatch(
     ...guards,
     // The body limit is MAX_BODY_BYTES (app.ts), the same 10 MiB default as /forecast: the
     // customers are forwarded there, so a batch it accepts is never refused upstream for size.
-    jsonBody(batchRequestSchema),
+    jsonBody(batchRequestSchema, { fastPath: batchRequestFastPath }),
     async (c) => {
       const body = c.req.valid("json");
       const key = idempotencyKeyOf(c.req.header(IDEMPOTENCY_HEADER));

@@ -1,7 +1,11 @@
 // Request bodies of POST /decision and POST /decision/batch (zod; errors name the field).
 
 import { CAMPAIGN_ID_PATTERN, CAMPAIGN_ID_RULE } from "@pp/shared/campaigns/campaign-id.ts";
-import { MAX_AMOUNT, nfcCustomerId } from "@pp/shared/contracts/forecast-request.ts";
+import {
+  MAX_AMOUNT,
+  MAX_CUSTOMER_ID_LENGTH,
+  nfcCustomerId,
+} from "@pp/shared/contracts/forecast-request.ts";
 import { typeError } from "@pp/shared/errors/null-fields.ts";
 import { actionIdSchema } from "@pp/shared/policy/action-id.ts";
 import { MAX_EXPLORATION_SHARE } from "@pp/shared/policy/exploration.ts";
@@ -135,3 +139,42 @@ export const batchRequestSchema = z
     path: ["exploration_share"],
   });
 export type BatchRequest = z.output<typeof batchRequestSchema>;
+
+/**
+ * batchRequestSchema's output for the usual batch, customers by id only ({"id": ...}), with the
+ * customers checked by hand and the rest by the schema (a body of one customer): zod took ~7 ms
+ * of a 1,000-customer batch for its customers. Anything else (a summary, transactions, an id it
+ * would refuse, a repeat) returns undefined and the whole body goes through the schema, which
+ * names the errors. What this accepts, the schema accepts with the same output, key order
+ * included (batch-request-fast-path.test.ts).
+ */
+export function batchRequestFastPath(value: unknown): BatchRequest | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const list: unknown = (value as { customers?: unknown }).customers;
+  if (!Array.isArray(list) || list.length < 1 || list.length > MAX_BATCH_CUSTOMERS) {
+    return undefined;
+  }
+  const customers = idOnlyCustomers(list);
+  if (!customers) return undefined;
+  const rest = batchRequestSchema.safeParse({ ...value, customers: [customers[0]] });
+  return rest.success ? { ...rest.data, customers } : undefined;
+}
+
+/** The customers as the schema outputs them when each is {"id": ...} it accepts, else null. */
+function idOnlyCustomers(list: unknown[]): Array<{ id: string }> | null {
+  const out: Array<{ id: string }> = new Array(list.length);
+  const seen = new Set<string>();
+  for (let i = 0; i < list.length; i++) {
+    const c: unknown = list[i];
+    if (typeof c !== "object" || c === null || Array.isArray(c)) return null;
+    for (const key in c) if (key !== "id" || !Object.hasOwn(c, key)) return null;
+    const id: unknown = (c as { id?: unknown }).id;
+    if (typeof id !== "string" || id.length < 1 || id.length > MAX_CUSTOMER_ID_LENGTH) return null;
+    if (DOT_SEGMENTS.has(id)) return null;
+    const key = nfcCustomerId(id);
+    if (seen.has(key)) return null;
+    seen.add(key);
+    out[i] = { id };
+  }
+  return out;
+}
