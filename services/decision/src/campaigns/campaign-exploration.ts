@@ -32,19 +32,27 @@ export async function drawExploration(
   budget: number,
 ): Promise<BatchExploration | null> {
   if (!split || !share) return null;
+  // The treated customers with an eligible action, drawn at once (as ControlAssignment.groups
+  // does): one awaited HMAC after another took a 1,000-customer batch's draws in turn.
+  const treated = customerIds.flatMap((id, i) =>
+    split.groups[i] === "treated" && (options[i]?.length ?? 0) > 0 ? [{ id, i }] : [],
+  );
+  const drawn = await Promise.all(
+    treated.map(async ({ id, i }) => ({
+      i,
+      draw: await deps.campaigns.explorationDraw(split.id, id),
+    })),
+  );
   const picks = new Map<number, SelectionOption>();
-  for (let i = 0; i < customerIds.length; i++) {
+  for (const { i, draw } of drawn) {
     const list = options[i] ?? [];
-    if (split.groups[i] !== "treated" || list.length === 0) continue;
-    const draw = await deps.campaigns.explorationDraw(split.id, customerIds[i] as string);
     const action = exploredAction(
       draw,
       share,
       list.map((o) => o.action),
     );
     const option = list.find((o) => o.action === action);
-    if (!option) continue;
-    picks.set(i, option);
+    if (option) picks.set(i, option);
   }
   const cost = compensatedSum([...picks.values()].map((o) => o.cost));
   if (cost > budget) {
