@@ -34,9 +34,12 @@ class RequestDatabase {
 
   get(): Database {
     if (!this.db) {
-      // Hyperdrive pools the real connections; a request needs at most a couple.
+      // Hyperdrive pools the real connections; a request needs at most a couple. Unnamed
+      // statements: a client lives for one request, so a named one (the decision log's insert)
+      // was never reused, and its Parse+Describe took a round trip of its own before each write.
       this.client = postgres(this.connectionString, {
         max: 2,
+        prepare: false,
         fetch_types: false,
         connect_timeout: 5,
         onnotice: () => {},
