@@ -102,6 +102,15 @@ export function workerHandler(options: WorkerOptions) {
   let loading: Promise<unknown> | undefined;
   let lastCheck = 0;
   let firstLoadRetry: FirstLoadRetry | undefined;
+  // A settled load is forgotten: waiting on it again (atMost's timer) cost every warm request.
+  const track = (load: Promise<unknown>) => {
+    loading = load;
+    const forget = () => {
+      if (loading === load) loading = undefined;
+    };
+    load.then(forget, forget);
+    return load;
+  };
   return {
     async fetch(request: Request, env: Record<string, unknown>, ctx: ExecutionContext) {
       if (!app || !deps) {
@@ -126,11 +135,10 @@ export function workerHandler(options: WorkerOptions) {
           engine: options.engine.name,
           poll_interval_ms: config.MODEL_POLL_INTERVAL_MS,
         });
-        loading = deps.model.refresh();
         // The load's I/O (KV, R2, fetch) belongs to this request: keep it alive until done,
         // even when this request is a /health that answers at once, or hangs up: the requests
         // awaiting `loading` then failed for good (worker-aborted-load.test.ts).
-        ctx.waitUntil(loading);
+        ctx.waitUntil(track(deps.model.refresh()));
         lastCheck = Date.now();
         firstLoadRetry = new FirstLoadRetry(deps.config.MODEL_POLL_INTERVAL_MS);
       }
@@ -139,8 +147,7 @@ export function workerHandler(options: WorkerOptions) {
         // No model yet and the last load failed: this request tries again and waits for it, as
         // the first one did (its I/O kept alive by waitUntil).
         lastCheck = Date.now();
-        loading = deps.model.refresh();
-        ctx.waitUntil(loading);
+        ctx.waitUntil(track(deps.model.refresh()));
       } else if (interval > 0 && Date.now() - lastCheck >= interval) {
         lastCheck = Date.now();
         ctx.waitUntil(deps.model.refresh());
