@@ -13,10 +13,10 @@ export const ERASED_ITEM_ERROR = { code: "conflict", message: ERASED_MESSAGE } a
 /**
  * The answer without the decisions in `erased` (ids in lower case, of `rows`): out of `selected`
  * (totals summed again), `considered`, the campaign's groups (counted over decided customers),
- * control list and explored count, and each such customer in `errors`. The selection's LP bound is taken again
- * over the customers left (`boundWithout`; unset, as computed), and its gap and exactness from it:
- * left as computed, they covered the erased customers (an answer of total 1.5, "exact", with an
- * lp_upper_bound of 11.5 that counted an erased customer's call).
+ * control list and explored count, and each such customer in `errors`. The selection's LP bound
+ * is taken again over the customers left (`boundWithout`; unset, as computed), and its gap and
+ * exactness from it: left as computed, they covered the erased customers (an answer of total 1.5,
+ * "exact", with an lp_upper_bound of 11.5 that counted an erased customer's call).
  */
 export function withoutErasedItems(
   answer: BatchAnswer,
