@@ -2,7 +2,6 @@
 // under the active policy, select within the budget (see policy/budgeted-selection.ts), log one
 // decision per customer, and answer with the selection, its totals and its optimality bound.
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
-import { compensatedSum } from "@pp/shared/numeric/compensated-sum.ts";
 import {
   type SelectionOption,
   type SelectionResult,
@@ -32,6 +31,7 @@ import type { DecisionDeps } from "../deps.ts";
 import type { ForecastResponse } from "../forecast-client/forecast-contract.ts";
 import { ForecastUnavailableError, isCallerError } from "../forecast-client/forecast-errors.ts";
 import type { BatchRequest } from "../routes/decision-schemas.ts";
+import { selectedTotals } from "./batch-totals.ts";
 import { type BoundWithout, withoutErasedItems } from "./erased-batch-items.ts";
 import { forecastFailureError } from "./forecast-failure.ts";
 import { outlookFor, type ResolvedOutlook, unscorableMessage } from "./forecast-outlook.ts";
@@ -413,19 +413,20 @@ export async function decideBatch(
     const chosen = { scored: s, pick, shadow: wouldHave.get(i), explore };
     rows.push(batchRow(policy, body, forecast, at, chosen, split, split?.groups[i]));
   });
-  const selected = [...result.picks, ...exploredPicks(exploration)];
+  const selected = [...result.picks, ...exploredPicks(exploration)].map((p) => ({
+    id: defined(ids[p.index], "customer id"),
+    action: p.option.action,
+    cost: p.option.cost,
+    expected_profit: p.option.profit,
+    decision_id: defined(decisionIds[p.index], "decision id"),
+  }));
   const answer: BatchAnswer = {
     batch_id: batchId,
     policy: { name: policy.name, version: policy.version },
-    selected: selected.map((p) => ({
-      id: defined(ids[p.index], "customer id"),
-      action: p.option.action,
-      cost: p.option.cost,
-      expected_profit: p.option.profit,
-      decision_id: defined(decisionIds[p.index], "decision id"),
-    })),
+    selected,
+    // Exploring, the greedy and explored picks summed as one (selectedTotals).
     totals: exploration
-      ? totalsOf(selected)
+      ? selectedTotals(selected)
       : {
           customers: result.picks.length,
           cost: result.totalCost,
@@ -469,16 +470,6 @@ function campaignAnswer(
       : {}),
   };
 }
-
-/**
- * Totals over greedy and explored picks alike, each summed once with compensation: the greedy and
- * explored totals added plainly differed from the selected rows' own sum in the last digits.
- */
-const totalsOf = (picks: readonly { option: SelectionOption }[]) => ({
-  customers: picks.length,
-  cost: compensatedSum(picks.map((p) => p.option.cost)),
-  expected_profit: compensatedSum(picks.map((p) => p.option.profit)),
-});
 
 /** The explored customers' picks, in customer order, as the selection's picks read. */
 const exploredPicks = (exploration: BatchExploration | null) =>

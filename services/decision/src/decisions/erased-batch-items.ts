@@ -4,6 +4,7 @@
 import type { NewDecisionLogRow } from "@pp/shared/db/schema.ts";
 import { compensatedSum } from "@pp/shared/numeric/compensated-sum.ts";
 import { boundOf } from "@pp/shared/policy/budgeted-selection.ts";
+import { selectedTotals } from "./batch-totals.ts";
 import type { BatchAnswer } from "./decide-batch.ts";
 import { ERASED_MESSAGE } from "./record-decisions.ts";
 
@@ -28,8 +29,6 @@ export function withoutErasedItems(
   const gone = (decisionId: string) => erased.has(decisionId.toLowerCase());
   const selected = answer.selected.filter((s) => !gone(s.decision_id));
   const skipped = rows.filter((row) => gone(row.decisionId));
-  // Compensated sums, as the selection's own totals (budgeted-selection.ts).
-  const profit = compensatedSum(selected.map((s) => s.expected_profit));
   // The selection's figures are the greedy selection's: explored picks are not part of it.
   const explored = new Set(rows.filter((r) => r.explored).map((r) => r.decisionId.toLowerCase()));
   const greedy = selected.filter((s) => !explored.has(s.decision_id.toLowerCase()));
@@ -37,11 +36,7 @@ export function withoutErasedItems(
   return {
     ...answer,
     selected,
-    totals: {
-      customers: selected.length,
-      cost: compensatedSum(selected.map((s) => s.cost)),
-      expected_profit: profit,
-    },
+    totals: selectedTotals(selected),
     selection: boundWithout
       ? selectionWithout(answer.selection, boundWithout(erased), greedyProfit)
       : answer.selection,
