@@ -1,5 +1,6 @@
 // The model registry on both drivers: registration with artifacts and customer features, checksum
-// verification, promotion and rollback, crash safety, and concurrent promotions/registrations.
+// verification, promotion and rollback, crash safety, concurrent promotions/registrations, and
+// the production-version poll as a prepared statement.
 
 import {
   afterAll,
@@ -14,12 +15,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { FileArtifactStore } from "../artifacts/file-artifact-store.ts";
 import { sha256Hex } from "../artifacts/sha256.ts";
 import { createDatabase } from "../db/client.ts";
-import { queryRows } from "../db/database.ts";
-import { customerFeatures, modelVersions } from "../db/schema.ts";
+import { type Database, queryRows } from "../db/database.ts";
+import { customerFeatures, models, modelVersions } from "../db/schema.ts";
 import { openTestDatabase, type TestDatabase, testDrivers } from "../testing/test-databases.ts";
 import { listModelsCommand, promoteCommand, rollbackCommand } from "./commands.ts";
 import {
@@ -27,6 +28,7 @@ import {
   ModelRegistry,
   type RegisterVersionInput,
   type RegistrationFaultPoint,
+  readProductionVersion,
 } from "./model-registry.ts";
 import {
   ArtifactChecksumError,
@@ -534,7 +536,55 @@ for (const driver of testDrivers()) {
         /^no model named "cli-modle" \(models: .*cli-model/,
       );
     });
+
+    test("readProductionVersion answers as the query written out, across promotions and unknown names", async () => {
+      const db = t.handle.db;
+      expect(await readProductionVersion(db, "pv-a")).toBeNull();
+      await registry.registerVersion("pv-a", input({ promote: true }));
+      await registry.registerVersion("pv-b", input());
+      const first = await readProductionVersion(db, "pv-a");
+      expect(first?.version).toBe(1);
+      expect(first).toEqual(await productionVersionWrittenOut(db, "pv-a"));
+      expect(await readProductionVersion(db, "pv-b")).toBeNull();
+      await registry.registerVersion("pv-a", input({ promote: true }));
+      const second = await readProductionVersion(db, "pv-a");
+      expect(second?.version).toBe(2);
+      expect(second).toEqual(await productionVersionWrittenOut(db, "pv-a"));
+      expect(await registry.getProductionVersion("pv-a")).toEqual(second);
+    });
+
+    test("readProductionVersion is a statement the connection prepared, not parsed and planned each call", async () => {
+      // One connection, so the statement and the look at pg_prepared_statements share a session.
+      const one = await createDatabase({ ...t.options, maxConnections: 1 });
+      try {
+        await registry.registerVersion("pv-c", input({ promote: true }));
+        for (let i = 0; i < 3; i++)
+          expect((await readProductionVersion(one.db, "pv-c"))?.version).toBe(1);
+        const prepared = await queryRows<{ statement: string }>(
+          one.db,
+          sql`select statement from pg_prepared_statements
+                where statement like '%"model_versions"."stage" = %'`,
+        );
+        // At least this connection's (the embedded store's one session also lists the pool's).
+        expect(prepared.length).toBeGreaterThanOrEqual(1);
+      } finally {
+        await one.close();
+      }
+    });
   });
+}
+
+/**
+ * The production-version query as written before it was prepared: what readProductionVersion
+ * must answer.
+ */
+async function productionVersionWrittenOut(db: Database, name: string) {
+  const [row] = await db
+    .select({ version: modelVersions, modelName: models.name })
+    .from(modelVersions)
+    .innerJoin(models, eq(models.id, modelVersions.modelId))
+    .where(and(eq(models.name, name), eq(modelVersions.stage, "production")));
+  return row ? { ...row.version, modelName: row.modelName } : null;
 }
 
 /** A second, independent handle on the same database (PGlite: the same instance's database). */
