@@ -74,7 +74,10 @@ function linkModules(root: string, dir: string): void {
   }
 }
 
-/** The copy's own packages from its lockfile (npm's output to stderr: benches print JSON on stdout). */
+/**
+ * The copy's own packages from its lockfile (npm's output to stderr: benches print JSON on
+ * stdout).
+ */
 function installOwnModules(dir: string, commit: string): void {
   console.error(
     `baseline ${commit.slice(0, 8)}: its package-lock.json differs, running npm ci in ${dir}`,

@@ -1,6 +1,7 @@
 // Before/after of issue #17 in one run: the forecast service of a base commit (default edc4b43,
-// extracted by baseline-checkout.ts into a temp dir, with its own packages when its lockfile differs) against
-// this checkout, as real Bun processes on 127.0.0.1, all serving one freshly trained demo model:
+// extracted by baseline-checkout.ts into a temp dir, with its own packages when its lockfile
+// differs) against this checkout, as real Bun processes on 127.0.0.1, all serving one freshly
+// trained demo model:
 //   base    + bundle without blend/uncertainty   (what was served before)
 //   current + the same bundle                    (the plain request path: must stay within 5%)
 //   current + the bundle with blend/uncertainty  (adds the blend columns)
