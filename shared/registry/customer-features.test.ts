@@ -167,5 +167,15 @@ for (const driver of testDrivers()) {
       expect(await repository.get(versionId, ["missing"])).toEqual(new Map());
       expect(await repository.get(versionId, [])).toEqual(new Map());
     });
+
+    test("ids past the first page of 5,000 are read as the column read reads them", async () => {
+      const missing = Array.from({ length: 6000 }, (_, i) => `missing-${i}`);
+      const asked = [IDS[0] ?? "", ...missing, ...IDS, "with-null"];
+      const found = await new CustomerFeaturesRepository(t.handle.db).get(versionId, asked);
+      const byId = (map: Map<string, unknown>) =>
+        exact([...map].sort(([a], [b]) => (a < b ? -1 : 1)));
+      expect(found.size).toBe(IDS.length + 1);
+      expect(byId(found)).toBe(byId(await columnRead(t.handle.db, versionId, asked)));
+    });
   });
 }
