@@ -62,9 +62,11 @@ function rotl(x: number, k: number): number {
 
 /** mulberry32: a function yielding uniform numbers in [0, 1) from a 32-bit seed (small and fast). */
 export function createSeededRandom(seed: number): () => number {
-  let state = seed >>> 0;
+  // The state kept as an int32 (the same 32 bits as the usual uint32): one above 2^31 would be
+  // held as a double and converted at every step; draws were ~1.5-2x slower (5.4M per CDNOW train).
+  let state = seed | 0;
   return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
+    state = (state + 0x6d2b79f5) | 0;
     let t = state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
