@@ -54,3 +54,24 @@ test("maxBins outside [2, 255] is refused", () => {
   expect(() => computeFeatureBins(new Float32Array(4), 4, 1, 256)).toThrow(/maxBins/);
   expect(() => computeFeatureBins(new Float32Array(4), 4, 1, 1)).toThrow(/maxBins/);
 });
+
+test("binFeatures counts the edges below x at every bin count, on edges and at ±Infinity", () => {
+  const random = createSeededRandom(5);
+  for (const maxBins of [2, 3, 16, 17, 255]) {
+    const n = 3000;
+    const X = Float32Array.from({ length: n }, () => random() * 10 - 5);
+    const bins = computeFeatureBins(X, n, 1, maxBins);
+    const e = bins.edges[0]!;
+    // Values exactly on each edge, beside it, and the extremes.
+    const probe = [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, Number.NaN, -0, 0];
+    for (const edge of e)
+      probe.push(edge, Math.fround(edge * (1 + 1e-7)), Math.fround(edge - 1e-6));
+    const P = Float32Array.from(probe);
+    const binned = binFeatures(P, P.length, bins);
+    for (let i = 0; i < P.length; i++) {
+      const x = P[i]!;
+      const below = Number.isNaN(x) ? e.length : e.filter((edge) => edge < x).length;
+      expect(binned[i]).toBe(below);
+    }
+  }
+});
