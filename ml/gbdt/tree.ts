@@ -119,6 +119,8 @@ function newNode(tree: GbdtTree): number {
  */
 export class HistogramTreeGrower {
   private readonly nodeOfRow: Uint16Array;
+  /** The rows one level pass adds to histograms, in row order (so each bin sums as before). */
+  private readonly rowsToAdd: Uint32Array;
   /** Per feature, where its bins start in a histogram. */
   private readonly offsetOf: Int32Array;
   private readonly histLength: number;
@@ -133,6 +135,7 @@ export class HistogramTreeGrower {
     private readonly bins: FeatureBins,
   ) {
     this.nodeOfRow = new Uint16Array(n);
+    this.rowsToAdd = new Uint32Array(n);
     this.offsetOf = new Int32Array(p);
     let at = 0;
     for (let f = 0; f < p; f++) {
@@ -331,8 +334,8 @@ export class HistogramTreeGrower {
   }
 
   /**
-   * One sequential pass over all rows: rows of a node being split move to its child; in-bag rows
-   * whose (new) node has a histogram slot s are added to hists[s].
+   * One sequential pass over all rows: rows of a node being split move to its child; then in-bag
+   * rows whose (new) node has a histogram slot s are added to hists[s], in row order.
    */
   private levelPass(
     g: GrowState,
@@ -341,27 +344,34 @@ export class HistogramTreeGrower {
     root: boolean,
   ): void {
     const { grad, hess, inBag, features, splitFeature, splitAt, slotOfNode } = g;
-    const { cells, nodeOfRow, n, p } = this;
+    const { cells, nodeOfRow, rowsToAdd, n, p } = this;
+    // Rows are listed first and added after: deciding in the add loop which rows to add was a
+    // branch on data (in the bag, in the smaller child) that the CPU mispredicted.
+    let listed = 0;
     if (root) {
-      const hist = hists[0]!;
       for (let r = 0; r < n; r++) {
-        if (inBag[r] === 0) continue;
-        this.addRow(hist, r * p, grad[r]!, hess[r]!, features);
+        rowsToAdd[listed] = r;
+        listed += inBag[r]!;
       }
-      return;
+    } else {
+      for (let r = 0; r < n; r++) {
+        let node = nodeOfRow[r]!;
+        const f = splitFeature[node]!;
+        if (f < 0) continue;
+        // Children of a node are created together: right = left + 1. The side is the sign bit
+        // of splitAt - cell (ints in [0, 2^31)), not a compare: as a branch it was mispredicted
+        // on about every other row, which cost ~10% of growing a CDNOW tree.
+        node = leftChild[node]! + ((splitAt[node]! - cells[r * p + f]!) >>> 31);
+        nodeOfRow[r] = node;
+        rowsToAdd[listed] = r;
+        // Listed when in the bag and its node has a slot (slot >= 0: sign bit clear).
+        listed += inBag[r]! & (~slotOfNode[node]! >>> 31);
+      }
     }
-    for (let r = 0; r < n; r++) {
-      let node = nodeOfRow[r]!;
-      const f = splitFeature[node]!;
-      if (f < 0) continue;
-      // Children of a node are created together: right = left + 1. The side is the sign bit of
-      // splitAt - cell (ints in [0, 2^31)), not a compare: as a branch it was
-      // mispredicted on about every other row, which cost ~10% of growing a CDNOW tree.
-      node = leftChild[node]! + ((splitAt[node]! - cells[r * p + f]!) >>> 31);
-      nodeOfRow[r] = node;
-      const slot = slotOfNode[node]!;
-      if (slot < 0 || inBag[r] === 0) continue;
-      this.addRow(hists[slot]!, r * p, grad[r]!, hess[r]!, features);
+    for (let i = 0; i < listed; i++) {
+      const r = rowsToAdd[i]!;
+      const hist = root ? hists[0]! : hists[slotOfNode[nodeOfRow[r]!]!]!;
+      this.addRow(hist, r * p, grad[r]!, hess[r]!, features);
     }
   }
 
