@@ -6,8 +6,9 @@
 //
 // The rows travel as ONE jsonb parameter expanded by jsonb_to_recordset: Drizzle's multi-row
 // VALUES costs a bound parameter per column per row, and building and binding those took as long
-// as the insert itself (on PGlite half the per-row cost; see bench:decision). Keyed by decision_id
-// with ON CONFLICT DO NOTHING, so re-sending a batch whose commit was not acknowledged is harmless.
+// as the insert itself (on PGlite half the per-row cost; see bench:decision); its rows are compact
+// (decision-log-payload.ts). Keyed by decision_id with ON CONFLICT DO NOTHING, so re-sending a
+// batch whose commit was not acknowledged is harmless.
 
 import { and, count, desc, eq, getTableName, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { customerIdSpellings } from "../contracts/forecast-request.ts";
@@ -30,6 +31,7 @@ import {
 } from "./customer-erasures.ts";
 import { type ClockReading, type DatabaseClock, databaseClockOf } from "./database-clock.ts";
 import { idsAnyCase } from "./decision-id-case.ts";
+import { sentPayload, sentRecords } from "./decision-log-payload.ts";
 
 /** Rows per INSERT statement (several statements share one transaction). */
 const ROWS_PER_INSERT = 1000;
@@ -396,7 +398,8 @@ function parkedCustomer(rowJson: string): unknown {
   }
 }
 
-/** One row as jsonb_to_recordset reads it (column names as in the table). */
+/** One row by the table's column names: a parked row's JSON, and the insert's payload (as
+ * decision-log-payload.ts sends it). */
 export function decisionLogRecord(row: NewDecisionLogRow) {
   return {
     decision_id: row.decisionId,
@@ -466,11 +469,7 @@ const COLUMNS = `decision_id, decided_at, customer_id, inputs, chosen_action, sc
       explored, propensity`;
 
 /** The rows sent (one jsonb parameter), less those about customers erased since they were decided. */
-const SENT = `jsonb_to_recordset($1::jsonb) as r(decision_id uuid, decided_at timestamptz,
-      customer_id text, inputs jsonb, chosen_action text, scores jsonb, policy_name text,
-      policy_version integer, model_name text, model_version integer, campaign_id text,
-      assignment_group text, would_have_action text, explored boolean, propensity double precision,
-      erasure_cutoff timestamptz)`;
+const SENT = sentRecords();
 const NOT_ERASED = notErasedSql(customerHashSql("r.customer_id"), "r.erasure_cutoff");
 const RECORDS = `${SENT} where ${NOT_ERASED}`;
 
@@ -538,9 +537,8 @@ const APPEND_KEYED_SQL = `with r as materialized (
  * names that the insert did write was deleted by the erasure that set the marker.
  */
 const ERASED_SQL = `select r.decision_id::text as id
-    from jsonb_to_recordset($1::jsonb) as r(decision_id uuid, customer_id text,
-      erasure_cutoff timestamptz)
-    where not ${notErasedSql(customerHashSql("r.customer_id"), "r.erasure_cutoff")}`;
+    from ${sentRecords(["decision_id", "customer_id", "erasure_cutoff"])}
+    where not ${NOT_ERASED}`;
 
 /** What an append did: rows written, and the ids of rows skipped because their customer was
  * erased since they were decided (their requests must not be answered as logged). */
@@ -555,7 +553,7 @@ async function insertRows(
   rows: readonly NewDecisionLogRow[],
   clock: ClockReading,
 ): Promise<AppendOutcome> {
-  const json = JSON.stringify(
+  const json = sentPayload(
     rows.map((row) => ({
       ...decisionLogRecord(row),
       erasure_cutoff: erasureCutoff(row.decidedAt, clock),
