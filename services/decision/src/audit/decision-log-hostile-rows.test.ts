@@ -128,19 +128,27 @@ for (const driver of testDrivers()) {
       expect(await sink.write([untimed])).toEqual({ written: 1, erased: [] });
       const [stored] = await printed(sinkDb.handle.db, [untimed.decisionId]);
       expect(new Date(stored?.[1] ?? "").getTime()).toBeGreaterThanOrEqual(before - 60_000);
-      // Refused as before (the audit log parks such rows): NUL, lone surrogates of either half.
+      // Refused as before (the audit log parks such rows): NUL, lone surrogates of either half,
+      // a NUL inside inputs; inputs null past the types fails before the database (no SQLSTATE).
       const refusals: unknown[][] = [];
-      for (const customerId of ["nul\u0000id", "lone\uD800", "low\uDC00 half"]) {
-        const hostile = { ...untimed, decisionId: crypto.randomUUID(), customerId };
+      const hostile: Array<Partial<NewDecisionLogRow>> = [
+        { customerId: "nul\u0000id" },
+        { customerId: "lone\uD800" },
+        { customerId: "low\uDC00 half" },
+        { inputs: null as unknown as NewDecisionLogRow["inputs"] },
+        { inputs: { nested: "nul\u0000" } },
+      ];
+      for (const change of hostile) {
+        const row = { ...untimed, decisionId: crypto.randomUUID(), ...change };
         refusals.push(
-          await sink.write([hostile]).then(
+          await sink.write([row]).then(
             () => ["written"],
             (err: unknown) => errorChain(err).map((e) => (e as { code?: unknown }).code),
           ),
         );
       }
       const sqlstates = refusals.map((codes) => [...codes].filter((c) => typeof c === "string"));
-      expect(sqlstates).toEqual([["22P05"], ["22P02"], ["22P02"]]);
+      expect(sqlstates).toEqual([["22P05"], ["22P02"], ["22P02"], [], ["22P05"]]);
     });
   });
 }
